@@ -1,0 +1,68 @@
+package config
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+type common struct {
+	Addr   string        `env:"ADDR" default:":9000"`
+	Secret string        `env:"SECRET" secret:"true"`
+	DB     string        `env:"DATABASE_URL" secret:"true"`
+	Wait   time.Duration `env:"WAIT" default:"5s"`
+}
+
+type svc struct {
+	common
+	Common   common
+	Peers    []string `env:"PEERS"`
+	Debug    bool     `env:"DEBUG" default:"false"`
+	Required string   `env:"NEEDED" required:"true"`
+	N        int      `env:"N" default:"3"`
+}
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestLoadFromDefaultsAndOverrides(t *testing.T) {
+	var c svc
+	err := LoadFrom(&c, env(map[string]string{
+		"NEEDED": "x", "WAIT": "250ms", "PEERS": "a, b,,c", "DEBUG": "true",
+		"DATABASE_URL": "postgres://u:pw@db:5432/x",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Common.Addr != ":9000" || c.Common.Wait != 250*time.Millisecond || !c.Debug || c.N != 3 {
+		t.Fatalf("unexpected config %+v", c)
+	}
+	if diff := cmp.Diff([]string{"a", "b", "c"}, c.Peers); diff != "" {
+		t.Fatalf("peers (-want +got):\n%s", diff)
+	}
+	logged := LogValue(&c).String()
+	if strings.Contains(logged, "pw") {
+		t.Fatalf("secret leaked in %s", logged)
+	}
+	if !strings.Contains(logged, "db:5432") {
+		t.Fatalf("masked URL lost its host: %s", logged)
+	}
+	_ = slog.Any("config", LogValue(c))
+}
+
+func TestLoadFromReportsEveryProblem(t *testing.T) {
+	var c svc
+	err := LoadFrom(&c, env(map[string]string{"WAIT": "soon", "N": "many"}))
+	if err == nil {
+		t.Fatal("want error")
+	}
+	for _, want := range []string{"WAIT", "N:", "NEEDED is required"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}

@@ -1,0 +1,43 @@
+package db
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Querier is satisfied by *pgxpool.Pool, *pgx.Conn and pgx.Tx.
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// CreateOnce makes a create idempotent by request id. insert must end in
+// "ON CONFLICT (<request-id key>) DO NOTHING RETURNING …": when it returns no
+// row the request id was seen before, and existing (a SELECT of the same
+// columns by request id) returns the first result instead.
+func CreateOnce[T any](ctx context.Context, q Querier, scan func(pgx.Row) (T, error), insert string, insertArgs []any, existing string, existingArgs ...any) (T, error) {
+	v, err := scan(q.QueryRow(ctx, insert, insertArgs...))
+	if errors.Is(err, pgx.ErrNoRows) {
+		v, err = scan(q.QueryRow(ctx, existing, existingArgs...))
+	}
+	return v, Error(err)
+}
+
+// InTx runs fn in a transaction, committed when fn returns nil.
+func InTx(ctx context.Context, b interface {
+	Begin(context.Context) (pgx.Tx, error)
+}, fn func(pgx.Tx) error) error {
+	tx, err := b.Begin(ctx)
+	if err != nil {
+		return Error(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return Error(tx.Commit(ctx))
+}

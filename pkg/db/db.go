@@ -1,0 +1,121 @@
+// Package db opens the PostgreSQL pool of a service, runs its embedded
+// migrations, traces its queries and translates PostgreSQL errors into the
+// domain vocabulary of package errs.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"log/slog"
+	"net"
+	"regexp"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"github.com/spona/spona/pkg/errs"
+)
+
+var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+// Open returns a pool whose connections use schema (then public, for
+// extensions) as search path and whose queries are traced.
+func Open(ctx context.Context, url, schema string, maxConns int32) (*pgxpool.Pool, error) {
+	if !schemaName.MatchString(schema) {
+		return nil, fmt.Errorf("db: bad schema name %q", schema)
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("db: parse DATABASE_URL: %w", err)
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema + ",public"
+	cfg.ConnConfig.RuntimeParams["application_name"] = "spona-" + schema
+	cfg.ConnConfig.Tracer = NewTracer(cfg.ConnConfig.Database)
+	if maxConns > 0 {
+		cfg.MaxConns = maxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("db: open pool: %w", err)
+	}
+	return pool, nil
+}
+
+// Migrate creates schema if needed and applies the goose migrations in
+// migrations (SQL files at its root) under a session lock, so several
+// replicas starting at once migrate exactly once.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string, migrations fs.FS, log *slog.Logger) error {
+	if !schemaName.MatchString(schema) {
+		return fmt.Errorf("db: bad schema name %q", schema)
+	}
+	if _, err := pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+		// Several services creating their schemas at once can race on the
+		// catalog; the schema existing afterwards is all that matters.
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
+			return fmt.Errorf("db: create schema %s: %w", schema, err)
+		}
+	}
+	h := fnv.New64a()
+	h.Write([]byte("spona-migrate-" + schema))
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64() >> 1)))
+	if err != nil {
+		return err
+	}
+	sqlDB := stdlib.OpenDBFromPool(pool)
+	defer sqlDB.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations,
+		goose.WithSessionLocker(locker),
+		goose.WithTableName(schema+".goose_db_version"),
+	)
+	if err != nil {
+		return fmt.Errorf("db: migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("db: migrate %s: %w", schema, err)
+	}
+	for _, r := range results {
+		log.InfoContext(ctx, "migration applied", slog.String("schema", schema),
+			slog.Int64("version", r.Source.Version), slog.Duration("took", r.Duration))
+	}
+	return nil
+}
+
+// Error translates a PostgreSQL or connection error into a classified error;
+// other errors pass through unchanged. pgx.ErrNoRows is left to the caller,
+// which knows what was not found.
+func Error(err error) error {
+	if err == nil || errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.Code == "23505":
+			return errs.Wrap(errs.KindAlreadyExists, err, "already exists ("+pgErr.ConstraintName+")")
+		case pgErr.Code == "23503":
+			return errs.Wrap(errs.KindFailedPrecondition, err, "refers to a record that does not exist ("+pgErr.ConstraintName+")")
+		case pgErr.Code == "23514", pgErr.Code == "23502", pgErr.Code == "22P02",
+			pgErr.Code == "22007", pgErr.Code == "22008", pgErr.Code == "22001", pgErr.Code == "22003":
+			return errs.Wrap(errs.KindInvalidArgument, err, "value rejected: "+pgErr.Message)
+		case pgErr.Code == "40001", pgErr.Code == "40P01":
+			return errs.Wrap(errs.KindAborted, err, "concurrent update; retry")
+		case pgErr.Code[:2] == "08", pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", pgErr.Code == "53300":
+			return errs.Wrap(errs.KindUnavailable, err, "database unavailable")
+		}
+		return err
+	}
+	var connErr *pgconn.ConnectError
+	var netErr net.Error
+	if errors.As(err, &connErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) {
+		return errs.Wrap(errs.KindUnavailable, err, "database unavailable")
+	}
+	return err
+}

@@ -1,0 +1,89 @@
+package db
+
+import (
+	"context"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Tracer records one client span per query and per batch. It records the SQL
+// text but never the arguments: they hold personal data.
+type Tracer struct {
+	database string
+	tracer   trace.Tracer
+}
+
+// NewTracer returns a tracer for queries against database.
+func NewTracer(database string) *Tracer {
+	return &Tracer{database: database, tracer: otel.Tracer("github.com/spona/spona/pkg/db")}
+}
+
+var (
+	_ pgx.QueryTracer = (*Tracer)(nil)
+	_ pgx.BatchTracer = (*Tracer)(nil)
+)
+
+func operation(sql string) string {
+	sql = strings.TrimSpace(sql)
+	for strings.HasPrefix(sql, "--") {
+		_, rest, _ := strings.Cut(sql, "\n")
+		sql = strings.TrimSpace(rest)
+	}
+	op, _, _ := strings.Cut(sql, " ")
+	op = strings.ToUpper(strings.TrimSpace(op))
+	if op == "" || len(op) > 16 {
+		return "QUERY"
+	}
+	return op
+}
+
+func (t *Tracer) start(ctx context.Context, name, sql string) context.Context {
+	ctx, _ = t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+		attribute.String("db.system.name", "postgresql"),
+		attribute.String("db.namespace", t.database),
+		attribute.String("db.query.text", sql),
+	))
+	return ctx
+}
+
+func end(ctx context.Context, err error, rows int64) {
+	span := trace.SpanFromContext(ctx)
+	if err != nil && err != pgx.ErrNoRows {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+	}
+	if rows >= 0 {
+		span.SetAttributes(attribute.Int64("db.response.returned_rows", rows))
+	}
+	span.End()
+}
+
+// TraceQueryStart implements pgx.QueryTracer.
+func (t *Tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	return t.start(ctx, operation(data.SQL), data.SQL)
+}
+
+// TraceQueryEnd implements pgx.QueryTracer.
+func (t *Tracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
+	end(ctx, data.Err, data.CommandTag.RowsAffected())
+}
+
+// TraceBatchStart implements pgx.BatchTracer.
+func (t *Tracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchStartData) context.Context {
+	return t.start(ctx, "BATCH", "")
+}
+
+// TraceBatchQuery implements pgx.BatchTracer.
+func (t *Tracer) TraceBatchQuery(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchQueryData) {
+	trace.SpanFromContext(ctx).AddEvent("query", trace.WithAttributes(attribute.String("db.query.text", data.SQL)))
+}
+
+// TraceBatchEnd implements pgx.BatchTracer.
+func (t *Tracer) TraceBatchEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchEndData) {
+	end(ctx, data.Err, -1)
+}

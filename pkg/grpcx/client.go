@@ -1,0 +1,64 @@
+package grpcx
+
+import (
+	"context"
+
+	"github.com/spona/spona/pkg/auth"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+)
+
+// retryPolicy retries calls that failed before reaching a healthy server.
+// Internal calls are reads or carry request ids, so a retry is safe.
+const retryPolicy = `{
+  "methodConfig": [{
+    "name": [{}],
+    "retryPolicy": {
+      "maxAttempts": 4,
+      "initialBackoff": "0.1s",
+      "maxBackoff": "1s",
+      "backoffMultiplier": 2,
+      "retryableStatusCodes": ["UNAVAILABLE"]
+    }
+  }]
+}`
+
+// NewClient connects to another Spona service. Calls forward the principal of
+// the incoming request (see auth) and are traced.
+func NewClient(target string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
+	base := []grpc.DialOption{
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
+		grpc.WithChainUnaryInterceptor(forwardPrincipal),
+		grpc.WithDefaultServiceConfig(retryPolicy),
+	}
+	return grpc.NewClient(target, append(base, opts...)...)
+}
+
+func forwardPrincipal(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if tok, ok := auth.TokenFromContext(ctx); ok {
+		if md, _ := metadata.FromOutgoingContext(ctx); len(md.Get(auth.MetadataKey)) == 0 {
+			ctx = metadata.AppendToOutgoingContext(ctx, auth.MetadataKey, tok)
+		}
+	}
+	return invoker(ctx, method, req, reply, cc, opts...)
+}
+
+// IdempotencyKeyMetadata is the metadata key the edge fills from the
+// Idempotency-Key HTTP header.
+const IdempotencyKeyMetadata = "idempotency-key"
+
+// RequestID returns the request id of a create call: the request_id field when
+// set, otherwise the Idempotency-Key the edge forwarded.
+func RequestID(ctx context.Context, field string) string {
+	if field != "" {
+		return field
+	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	if v := md.Get(IdempotencyKeyMetadata); len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}

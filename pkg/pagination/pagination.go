@@ -1,0 +1,84 @@
+// Package pagination implements keyset page tokens for List methods.
+//
+// A token is opaque to callers: it carries the sort key of the last row
+// returned and a fingerprint of the request's filters, so a token cannot be
+// reused with different filters. Lists never use OFFSET.
+package pagination
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/spona/spona/pkg/errs"
+)
+
+const (
+	DefaultSize = 50
+	MaxSize     = 500
+)
+
+// Page is what a List method needs to fetch one page.
+type Page struct {
+	Size  int    // rows to return
+	After string // sort key of the last row already returned; "" for the first page
+	query string // fingerprint of the filters
+}
+
+type token struct {
+	After string `json:"a"`
+	Query string `json:"q"`
+}
+
+// Fingerprint summarises the filters of a request; pass every filter value.
+func Fingerprint(filters ...any) string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("%q", filters)))
+	return hex.EncodeToString(h[:8])
+}
+
+// Parse validates page_size and page_token against the request's filters.
+func Parse(size int32, pageToken, fingerprint string) (Page, error) {
+	var v errs.Violations
+	p := Page{Size: int(size), query: fingerprint}
+	switch {
+	case size < 0:
+		v.Add("page_size", "must not be negative")
+	case size == 0:
+		p.Size = DefaultSize
+	case size > MaxSize:
+		p.Size = MaxSize
+	}
+	if pageToken != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(pageToken)
+		var t token
+		if err == nil {
+			err = json.Unmarshal(raw, &t)
+		}
+		switch {
+		case err != nil || t.After == "":
+			v.Add("page_token", "is not a token returned by this method")
+		case t.Query != fingerprint:
+			v.Add("page_token", "was issued for different filters")
+		default:
+			p.After = t.After
+		}
+	}
+	return p, v.Err()
+}
+
+// Limit is the number of rows to fetch: one more than the page size, so the
+// caller knows whether another page exists.
+func (p Page) Limit() int { return p.Size + 1 }
+
+// Next trims rows to the page size and returns the token for the next page,
+// "" when this is the last one. key returns the sort key of a row.
+func Next[T any](p Page, rows []T, key func(T) string) ([]T, string) {
+	if len(rows) <= p.Size {
+		return rows, ""
+	}
+	rows = rows[:p.Size]
+	raw, _ := json.Marshal(token{After: key(rows[len(rows)-1]), Query: p.query})
+	return rows, base64.RawURLEncoding.EncodeToString(raw)
+}

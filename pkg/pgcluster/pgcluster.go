@@ -1,0 +1,192 @@
+// Package pgcluster runs a private PostgreSQL cluster from the binaries on
+// the machine (initdb, pg_ctl). `make run` keeps one in .data/ between runs;
+// tests start a throwaway one. initdb refuses to run as root, so as root the
+// commands run as the `postgres` user and the data directory is given to it.
+package pgcluster
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Options configures Start.
+type Options struct {
+	// Port to listen on (127.0.0.1 only); 0 picks a free one.
+	Port int
+	// Durable keeps fsync on; throwaway test clusters turn it off for speed.
+	Durable bool
+	// Extra server settings, "name=value".
+	Settings []string
+}
+
+// Cluster is a running private cluster.
+type Cluster struct {
+	Dir  string
+	Port int
+	bin  string
+	asPG bool
+}
+
+// URL returns a connection string for database on the cluster.
+func (c *Cluster) URL(database string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.Port, database)
+}
+
+// BinDir finds the directory holding initdb and pg_ctl: $PG_BIN, PATH, or the
+// newest /usr/lib/postgresql/*/bin.
+func BinDir() (string, error) {
+	if d := os.Getenv("PG_BIN"); d != "" {
+		return d, nil
+	}
+	if p, err := exec.LookPath("initdb"); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Dir(real), nil
+		}
+		return filepath.Dir(p), nil
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool { return version(dirs[i]) > version(dirs[j]) })
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "initdb")); err == nil {
+			return d, nil
+		}
+	}
+	return "", errors.New("pgcluster: initdb not found; install PostgreSQL (e.g. apt-get install postgresql) or set PG_BIN or DATABASE_URL")
+}
+
+func version(dir string) int {
+	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(dir)))
+	return n
+}
+
+// Start initialises dir if it holds no cluster yet and starts the server.
+func Start(ctx context.Context, dir string, o Options) (*Cluster, error) {
+	bin, err := BinDir()
+	if err != nil {
+		return nil, err
+	}
+	dir, err = filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{Dir: dir, Port: o.Port, bin: bin, asPG: os.Geteuid() == 0}
+	if c.Port == 0 {
+		if c.Port, err = freePort(); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
+		if err := c.initdb(ctx); err != nil {
+			return nil, err
+		}
+	}
+	settings := []string{
+		"listen_addresses=127.0.0.1",
+		"unix_socket_directories=",
+		"max_connections=300",
+		"shared_buffers=256MB",
+	}
+	if !o.Durable {
+		settings = append(settings, "fsync=off", "synchronous_commit=off", "full_page_writes=off")
+	}
+	settings = append(settings, o.Settings...)
+	opts := []string{"-p", strconv.Itoa(c.Port)}
+	for _, s := range settings {
+		opts = append(opts, "-c", s)
+	}
+	logFile := filepath.Join(dir, "server.log")
+	if err := c.run(ctx, "pg_ctl", "-D", dir, "-l", logFile, "-w", "-t", "60", "-o", strings.Join(quoteAll(opts), " "), "start"); err != nil {
+		tail, _ := os.ReadFile(logFile)
+		if len(tail) > 2000 {
+			tail = tail[len(tail)-2000:]
+		}
+		return nil, fmt.Errorf("%w\nserver log:\n%s", err, tail)
+	}
+	return c, nil
+}
+
+// Stop shuts the server down (fast mode: open sessions are ended).
+func (c *Cluster) Stop() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	return c.run(ctx, "pg_ctl", "-D", c.Dir, "-m", "fast", "-w", "stop")
+}
+
+// Remove stops the server and deletes its data directory.
+func (c *Cluster) Remove() error {
+	err := c.Stop()
+	return errors.Join(err, os.RemoveAll(c.Dir))
+}
+
+func (c *Cluster) initdb(ctx context.Context) error {
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		return err
+	}
+	if c.asPG {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			return fmt.Errorf("pgcluster: running as root needs a postgres user: %w", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.Chown(c.Dir, uid, gid); err != nil {
+			return err
+		}
+		// The postgres user must be able to reach the directory.
+		for p := filepath.Dir(c.Dir); p != "/"; p = filepath.Dir(p) {
+			st, err := os.Stat(p)
+			if err == nil && st.Mode().Perm()&0o001 == 0 {
+				_ = os.Chmod(p, st.Mode().Perm()|0o011)
+			}
+		}
+	}
+	return c.run(ctx, "initdb", "-D", c.Dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+}
+
+func (c *Cluster) run(ctx context.Context, name string, args ...string) error {
+	path := filepath.Join(c.bin, name)
+	var cmd *exec.Cmd
+	if c.asPG {
+		cmd = exec.CommandContext(ctx, "runuser", append([]string{"-u", "postgres", "--", path}, args...)...)
+	} else {
+		cmd = exec.CommandContext(ctx, path, args...)
+	}
+	cmd.Dir = "/"
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("pgcluster: %s %s: %w\n%s", name, strings.Join(args, " "), err, out.String())
+	}
+	return nil
+}
+
+func quoteAll(opts []string) []string {
+	out := make([]string, len(opts))
+	for i, o := range opts {
+		if strings.ContainsAny(o, " '=") {
+			o = "'" + strings.ReplaceAll(o, "'", `'\''`) + "'"
+		}
+		out[i] = o
+	}
+	return out
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

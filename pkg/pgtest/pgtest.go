@@ -1,0 +1,97 @@
+// Package pgtest gives integration tests a real PostgreSQL.
+//
+// A test package calls Main from TestMain. When DATABASE_URL is set, tests
+// use that server; otherwise Main starts a private throwaway cluster (see
+// pgcluster) for the test binary and removes it afterwards. Each test then
+// gets a fresh database from NewDatabase.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/spona/spona/pkg/pgcluster"
+)
+
+var serverURL string
+
+// Main runs m with a PostgreSQL server available.
+func Main(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	if u := os.Getenv("DATABASE_URL"); u != "" {
+		serverURL = u
+		return m.Run()
+	}
+	tmp, err := os.MkdirTemp("", "spona-pgtest-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	c, err := pgcluster.Start(ctx, filepath.Join(tmp, "pg"), pgcluster.Options{})
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pgtest:", err)
+		return 1
+	}
+	defer c.Remove()
+	serverURL = c.URL("postgres")
+	return m.Run()
+}
+
+// ServerURL is the URL of the server's maintenance database.
+func ServerURL(t testing.TB) string {
+	t.Helper()
+	if serverURL == "" {
+		t.Fatal("pgtest: call pgtest.Main from TestMain")
+	}
+	return serverURL
+}
+
+// NewDatabase creates an empty database for the test, dropped when it ends,
+// and returns its URL.
+func NewDatabase(t testing.TB) string {
+	t.Helper()
+	admin := ServerURL(t)
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "t_" + hex.EncodeToString(b)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		t.Fatalf("pgtest: connect: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("pgtest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			return
+		}
+		defer conn.Close(ctx)
+		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	})
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("pgtest: bad server URL: %v", err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}

@@ -1,0 +1,238 @@
+// Package platform is what every Spona process does before and around its
+// own work: read the common configuration, log as JSON, set up tracing, open
+// and migrate its PostgreSQL schema, serve an admin port (/healthz, /readyz),
+// and shut down gracefully on SIGINT/SIGTERM.
+//
+// A gRPC service's main is only:
+//
+//	func run(ctx context.Context) error {
+//		var cfg service.Config
+//		if err := config.Load(&cfg); err != nil { return err }
+//		return platform.RunService(ctx, service.New(cfg))
+//	}
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/config"
+	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/logging"
+	"github.com/spona/spona/pkg/telemetry"
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
+)
+
+// Version is set at build time with -ldflags "-X github.com/spona/spona/pkg/platform.Version=…".
+var Version = "dev"
+
+// Config is the configuration every process shares.
+type Config struct {
+	GRPCAddr        string        `env:"GRPC_ADDR"`
+	AdminAddr       string        `env:"ADMIN_ADDR"`
+	DatabaseURL     string        `env:"DATABASE_URL" secret:"true" default:"postgres://postgres@127.0.0.1:55432/spona?sslmode=disable"`
+	DBMaxConns      int32         `env:"DB_MAX_CONNS" default:"10"`
+	PrincipalSecret string        `env:"PRINCIPAL_SECRET" secret:"true" required:"true"`
+	PrincipalTTL    time.Duration `env:"PRINCIPAL_TTL" default:"2m"`
+	LogLevel        string        `env:"LOG_LEVEL" default:"info"`
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s"`
+	StartupTimeout  time.Duration `env:"STARTUP_TIMEOUT" default:"60s"`
+}
+
+// Base holds what a process has once its platform is up.
+type Base struct {
+	Name   string
+	Config Config
+	Log    *slog.Logger
+	Pool   *pgxpool.Pool
+	Signer *auth.Signer
+	closes []func(context.Context) error
+}
+
+// Start brings up logging, tracing and the database (migrated) for process
+// name, whose PostgreSQL schema has the same name.
+func Start(ctx context.Context, name string, cfg Config, migrations fs.FS, logCfg any) (*Base, error) {
+	b := &Base{Name: name, Config: cfg, Log: logging.New(name, cfg.LogLevel)}
+	b.Log.Info("starting", slog.String("version", Version), slog.Any("config", config.LogValue(logCfg)))
+	shutdown, err := telemetry.Setup(ctx, name, Version)
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: %w", err)
+	}
+	b.closes = append(b.closes, shutdown)
+	if b.Signer, err = auth.NewSigner(cfg.PrincipalSecret, cfg.PrincipalTTL); err != nil {
+		return nil, errors.Join(err, b.Close(ctx))
+	}
+	if b.Pool, err = db.Open(ctx, cfg.DatabaseURL, name, cfg.DBMaxConns); err != nil {
+		return nil, errors.Join(err, b.Close(ctx))
+	}
+	b.closes = append(b.closes, func(context.Context) error { b.Pool.Close(); return nil })
+	if err := b.migrate(ctx, migrations); err != nil {
+		return nil, errors.Join(err, b.Close(ctx))
+	}
+	return b, nil
+}
+
+// migrate retries while the database is still coming up.
+func (b *Base) migrate(ctx context.Context, migrations fs.FS) error {
+	ctx, cancel := context.WithTimeout(ctx, b.Config.StartupTimeout)
+	defer cancel()
+	delay := 200 * time.Millisecond
+	for {
+		err := db.Migrate(ctx, b.Pool, b.Name, migrations, b.Log)
+		if err == nil {
+			return nil
+		}
+		b.Log.Warn("database not ready; retrying", slog.String("error", err.Error()))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 5*time.Second)
+	}
+}
+
+// Close releases everything Start set up, in reverse order.
+func (b *Base) Close(ctx context.Context) error {
+	var errs []error
+	for i := len(b.closes) - 1; i >= 0; i-- {
+		errs = append(errs, b.closes[i](ctx))
+	}
+	b.closes = nil
+	return errors.Join(errs...)
+}
+
+// OnClose registers fn to run when the process stops.
+func (b *Base) OnClose(fn func(context.Context) error) { b.closes = append(b.closes, fn) }
+
+// Ready reports whether the database answers.
+func (b *Base) Ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return b.Pool.Ping(ctx)
+}
+
+// ServeHTTP serves h on addr until ctx ends, then shuts it down gracefully.
+func (b *Base) ServeHTTP(ctx context.Context, addr string, h http.Handler) error {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(lis) }()
+	b.Log.Info("http listening", slog.String("addr", lis.Addr().String()))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), b.Config.ShutdownTimeout)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// AdminHandler serves /healthz (the process is alive) and /readyz (it can do
+// work: ready returns nil).
+func AdminHandler(ready func(context.Context) error) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		if err := ready(r.Context()); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("not ready: " + err.Error() + "\n"))
+			return
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	return mux
+}
+
+// Service describes a gRPC service process.
+type Service struct {
+	// Name of the process and of its PostgreSQL schema.
+	Name string
+	// Config is the process's whole configuration (logged with secrets masked).
+	Config any
+	// Platform is the shared part of Config.
+	Platform Config
+	// Default listen addresses when GRPC_ADDR / ADMIN_ADDR are unset.
+	DefaultGRPCAddr, DefaultAdminAddr string
+	// Migrations holds the schema's goose SQL files.
+	Migrations fs.FS
+	// Scopes lists every RPC a caller may make and the scope it needs.
+	Scopes grpcx.Scopes
+	// Listener, when set, is used instead of listening on GRPC_ADDR (tests).
+	Listener net.Listener
+	// Register is the composition root: it builds the application on base and
+	// registers its gRPC handlers on srv.
+	Register func(ctx context.Context, base *Base, srv *grpc.Server) error
+}
+
+// RunService runs a gRPC service until ctx ends.
+func RunService(ctx context.Context, s Service) error {
+	cfg := s.Platform
+	if cfg.GRPCAddr == "" {
+		cfg.GRPCAddr = s.DefaultGRPCAddr
+	}
+	if cfg.AdminAddr == "" {
+		cfg.AdminAddr = s.DefaultAdminAddr
+	}
+	base, err := Start(ctx, s.Name, cfg, s.Migrations, s.Config)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := base.Close(cctx); err != nil {
+			base.Log.Error("shutdown", slog.String("error", err.Error()))
+		}
+	}()
+	srv := grpcx.NewServer(grpcx.ServerOptions{Log: base.Log, Signer: base.Signer, Scopes: s.Scopes})
+	if err := s.Register(ctx, base, srv.Server); err != nil {
+		return err
+	}
+	lis := s.Listener
+	if lis == nil {
+		if lis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
+			return err
+		}
+	}
+	base.Log.Info("grpc listening", slog.String("addr", lis.Addr().String()))
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return srv.Serve(gctx, lis, cfg.ShutdownTimeout) })
+	g.Go(func() error { return base.ServeHTTP(gctx, cfg.AdminAddr, AdminHandler(base.Ready)) })
+	err = g.Wait()
+	base.Log.Info("stopped")
+	return err
+}
+
+// Main runs a process: run gets a context cancelled on SIGINT or SIGTERM; an
+// error is printed and the process exits 1.
+func Main(name string, run func(context.Context) error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,37 @@
+// Package service is the composition root of the beneficiaries process.
+package service
+
+import (
+	"context"
+
+	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	"github.com/spona/spona/pkg/platform"
+	"github.com/spona/spona/services/beneficiaries/internal/adapters"
+	"github.com/spona/spona/services/beneficiaries/internal/app"
+	"github.com/spona/spona/services/beneficiaries/internal/ports"
+	"github.com/spona/spona/services/beneficiaries/migrations"
+	"google.golang.org/grpc"
+)
+
+// Config is the whole configuration of the process.
+type Config struct {
+	platform.Config
+}
+
+// New describes the beneficiaries service for platform.RunService.
+func New(cfg Config) platform.Service {
+	return platform.Service{
+		Name:             "beneficiaries",
+		Config:           cfg,
+		Platform:         cfg.Config,
+		DefaultGRPCAddr:  "127.0.0.1:9101",
+		DefaultAdminAddr: "127.0.0.1:9201",
+		Migrations:       migrations.FS,
+		Scopes:           ports.Scopes,
+		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
+			application := app.New(adapters.NewPostgres(base.Pool))
+			pb.RegisterBeneficiaryServiceServer(srv, ports.NewGRPC(application))
+			return nil
+		},
+	}
+}
