@@ -7,7 +7,7 @@ import (
 
 	"github.com/spona/spona/pkg/config"
 	"github.com/spona/spona/pkg/platform"
-	"github.com/spona/spona/services/beneficiaries/internal/service"
+	"github.com/spona/spona/services/beneficiaries/service"
 )
 
 func main() { platform.Main("beneficiaries", run) }

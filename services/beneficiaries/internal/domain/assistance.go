@@ -6,6 +6,7 @@ import (
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/validate"
 )
 
 // Assistance is a service delivered to a beneficiary.
@@ -26,7 +27,7 @@ func (a *Assistance) Validate(today date.Date) error {
 	if a.ProjectID != "" && !ids.Valid(a.ProjectID) {
 		v.Add("assistance.project_id", "must be a UUID")
 	}
-	oneOf(&v, "assistance.type", a.Type, AssistanceTypes, true)
+	validate.OneOf(&v, "assistance.type", a.Type, AssistanceTypes, true)
 	switch {
 	case a.Date.IsZero():
 		v.Add("assistance.date", "is required")

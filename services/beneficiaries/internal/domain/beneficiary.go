@@ -4,14 +4,13 @@ package domain
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/validate"
 )
 
 // Code sets, as lower-case codes.
@@ -21,11 +20,6 @@ var (
 	Accommodations  = []string{"reception_centre", "asylum_centre", "private", "other"}
 	Vulnerabilities = []string{"unaccompanied_child", "separated_child", "child_street_situation", "disability", "serious_medical_condition", "survivor_of_violence", "gbv_survivor", "trafficking_survivor", "single_parent", "elderly", "pregnant"}
 	AssistanceTypes = []string{"psychosocial_counselling", "legal_counselling", "information", "social_work", "material_aid", "interpretation", "education_support", "health_support", "employment_support", "accommodation_support"}
-)
-
-var (
-	countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
-	languageTag = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 )
 
 // Beneficiary is a person an organisation assists.
@@ -81,27 +75,21 @@ func (b *Beneficiary) Normalize() {
 func (b *Beneficiary) Validate(prefix string, today date.Date) error {
 	var v errs.Violations
 	f := func(name string) string { return prefix + name }
-	text(&v, f("external_id"), b.ExternalID, false)
-	text(&v, f("given_name"), b.GivenName, true)
-	text(&v, f("family_name"), b.FamilyName, false)
-	text(&v, f("original_script_name"), b.OriginalScriptName, false)
-	text(&v, f("municipality"), b.Municipality, false)
-	oneOf(&v, f("sex"), b.Sex, Sexes, false)
-	oneOf(&v, f("legal_status"), b.LegalStatus, LegalStatuses, false)
-	oneOf(&v, f("accommodation"), b.Accommodation, Accommodations, false)
+	validate.Text(&v, f("external_id"), b.ExternalID, maxText, false)
+	validate.Text(&v, f("given_name"), b.GivenName, maxText, true)
+	validate.Text(&v, f("family_name"), b.FamilyName, maxText, false)
+	validate.Text(&v, f("original_script_name"), b.OriginalScriptName, maxText, false)
+	validate.Text(&v, f("municipality"), b.Municipality, maxText, false)
+	validate.OneOf(&v, f("sex"), b.Sex, Sexes, false)
+	validate.OneOf(&v, f("legal_status"), b.LegalStatus, LegalStatuses, false)
+	validate.OneOf(&v, f("accommodation"), b.Accommodation, Accommodations, false)
 	for i, x := range b.Vulnerabilities {
-		oneOf(&v, fmt.Sprintf("%svulnerabilities[%d]", prefix, i), x, Vulnerabilities, true)
+		validate.OneOf(&v, fmt.Sprintf("%svulnerabilities[%d]", prefix, i), x, Vulnerabilities, true)
 	}
-	if b.Nationality != "" && !countryCode.MatchString(b.Nationality) {
-		v.Add(f("nationality"), "must be an ISO 3166-1 alpha-2 code such as SY or AF")
-	}
-	if b.Country != "" && !countryCode.MatchString(b.Country) {
-		v.Add(f("country"), "must be an ISO 3166-1 alpha-2 code such as RS, BA or HR")
-	}
+	validate.Country(&v, f("nationality"), b.Nationality)
+	validate.Country(&v, f("country"), b.Country)
 	for i, l := range b.Languages {
-		if !languageTag.MatchString(l) {
-			v.Add(fmt.Sprintf("%slanguages[%d]", prefix, i), "must be a BCP 47 tag such as ar, fa or sr-Latn")
-		}
+		validate.Language(&v, fmt.Sprintf("%slanguages[%d]", prefix, i), l)
 	}
 	if len(b.Languages) > 20 {
 		v.Add(f("languages"), "at most 20")
@@ -123,31 +111,6 @@ func (b *Beneficiary) Validate(prefix string, today date.Date) error {
 	return v.Err()
 }
 
-func text(v *errs.Violations, field, s string, required bool) {
-	switch {
-	case required && s == "":
-		v.Add(field, "is required")
-	case !utf8.ValidString(s):
-		v.Add(field, "must be valid UTF-8")
-	case utf8.RuneCountInString(s) > maxText:
-		v.Add(field, "must be at most %d characters", maxText)
-	case strings.ContainsRune(s, 0):
-		v.Add(field, "must not contain NUL")
-	}
-}
-
-func oneOf(v *errs.Violations, field, s string, allowed []string, required bool) {
-	if s == "" {
-		if required {
-			v.Add(field, "is required")
-		}
-		return
-	}
-	if !slices.Contains(allowed, s) {
-		v.Add(field, "unknown value %q", s)
-	}
-}
-
 // ListFilter narrows a list of beneficiaries.
 type ListFilter struct {
 	LegalStatus  string
@@ -157,6 +120,6 @@ type ListFilter struct {
 // Validate checks the filter.
 func (f ListFilter) Validate() error {
 	var v errs.Violations
-	oneOf(&v, "legal_status", f.LegalStatus, LegalStatuses, false)
+	validate.OneOf(&v, "legal_status", f.LegalStatus, LegalStatuses, false)
 	return v.Err()
 }

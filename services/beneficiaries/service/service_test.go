@@ -11,7 +11,7 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pgtest"
 	"github.com/spona/spona/pkg/servicetest"
-	"github.com/spona/spona/services/beneficiaries/internal/service"
+	"github.com/spona/spona/services/beneficiaries/service"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"

@@ -1,0 +1,59 @@
+// Package validate has the field checks every service's domain uses when it
+// validates a request; each records an errs.FieldViolation.
+package validate
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/spona/spona/pkg/errs"
+)
+
+var (
+	countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
+	languageTag = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+)
+
+// Text checks a free-text field: valid UTF-8, no NUL, at most max characters,
+// present when required.
+func Text(v *errs.Violations, field, s string, max int, required bool) {
+	switch {
+	case required && strings.TrimSpace(s) == "":
+		v.Add(field, "is required")
+	case !utf8.ValidString(s):
+		v.Add(field, "must be valid UTF-8")
+	case strings.ContainsRune(s, 0):
+		v.Add(field, "must not contain NUL")
+	case utf8.RuneCountInString(s) > max:
+		v.Add(field, "must be at most %d characters", max)
+	}
+}
+
+// OneOf checks a code field against its set of allowed codes.
+func OneOf(v *errs.Violations, field, s string, allowed []string, required bool) {
+	if s == "" {
+		if required {
+			v.Add(field, "is required")
+		}
+		return
+	}
+	if !slices.Contains(allowed, s) {
+		v.Add(field, "unknown value %q", s)
+	}
+}
+
+// Country checks an optional ISO 3166-1 alpha-2 code (already upper-cased).
+func Country(v *errs.Violations, field, s string) {
+	if s != "" && !countryCode.MatchString(s) {
+		v.Add(field, "must be an ISO 3166-1 alpha-2 code such as RS, BA or HR")
+	}
+}
+
+// Language checks a BCP 47 language tag.
+func Language(v *errs.Violations, field, s string) {
+	if !languageTag.MatchString(s) {
+		v.Add(field, "must be a BCP 47 tag such as ar, fa or sr-Latn")
+	}
+}

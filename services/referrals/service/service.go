@@ -1,0 +1,45 @@
+// Package service is the composition root of the referrals process.
+package service
+
+import (
+	"context"
+
+	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
+	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/platform"
+	"github.com/spona/spona/services/referrals/internal/adapters"
+	"github.com/spona/spona/services/referrals/internal/app"
+	"github.com/spona/spona/services/referrals/internal/ports"
+	"github.com/spona/spona/services/referrals/migrations"
+	"google.golang.org/grpc"
+)
+
+// Config is the whole configuration of the process.
+type Config struct {
+	platform.Config
+	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" default:"127.0.0.1:9101"`
+}
+
+// New describes the referrals service for platform.RunService.
+func New(cfg Config) platform.Service {
+	return platform.Service{
+		Name:             "referrals",
+		Config:           cfg,
+		Platform:         cfg.Config,
+		DefaultGRPCAddr:  "127.0.0.1:9102",
+		DefaultAdminAddr: "127.0.0.1:9202",
+		Migrations:       migrations.FS,
+		Scopes:           ports.Scopes,
+		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
+			conn, err := grpcx.NewClient(cfg.BeneficiariesAddr)
+			if err != nil {
+				return err
+			}
+			base.OnClose(func(context.Context) error { return conn.Close() })
+			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewBeneficiariesGRPC(conn))
+			pb.RegisterDirectoryServiceServer(srv, ports.NewDirectory(application))
+			pb.RegisterReferralServiceServer(srv, ports.NewReferrals(application))
+			return nil
+		},
+	}
+}
