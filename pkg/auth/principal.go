@@ -91,6 +91,10 @@ func TokenFromContext(ctx context.Context) (string, bool) {
 	return c.token, ok && c.token != ""
 }
 
+// ErrInvalidCredential is returned by authenticators for a credential that
+// does not authenticate (as opposed to a failure to check it).
+var ErrInvalidCredential = errors.New("invalid credential")
+
 // Errors returned by Verify.
 var (
 	ErrMalformed = errors.New("malformed principal token")

@@ -1,0 +1,46 @@
+# Spona — see README.md.
+SHELL := /bin/bash
+GO    ?= go
+# `go test ./...` does not cross go.work modules; list them.
+PKGS   = $(shell $(GO) list -f '{{.Dir}}/...' -m)
+
+.PHONY: run test test-short generate check-generated lint build bench clean
+
+## run: start PostgreSQL (in .data/), the four services and the edge; print the REST URL and a dev API key
+run:
+	$(GO) run ./deploy/dev
+
+## test: unit, integration (real PostgreSQL) and end-to-end tests
+test:
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+## test-short: only tests that need no PostgreSQL and no built binaries
+test-short:
+	$(GO) test -short -count=1 $(PKGS)
+
+## generate: regenerate Go code and the OpenAPI document from proto/ (offline; plugins are Go tools)
+generate:
+	$(GO) tool buf lint
+	$(GO) tool buf generate
+
+## check-generated: fail when generated code is stale
+check-generated: generate
+	git diff --exit-code -- gen
+	test -z "$$(git status --porcelain -- gen)"
+
+## lint: buf lint, gofmt and go vet
+lint:
+	$(GO) tool buf lint
+	test -z "$$(gofmt -l pkg services deploy gen tests)"
+	$(GO) vet $(PKGS)
+
+## build: build the five binaries into bin/
+build:
+	$(GO) build -o bin/ ./services/beneficiaries ./services/referrals ./services/trainings ./services/reporting ./services/edge
+
+## bench: run the benchmarks
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,172 @@
+// Command dev runs the whole Spona system on a developer's machine
+// (`make run`): a private PostgreSQL cluster kept in .data/ (unless
+// DATABASE_URL names a server), the five processes, and a development API
+// key. Ctrl-C stops everything cleanly; data survives restarts.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/spona/spona/pkg/devstack"
+	"github.com/spona/spona/pkg/pgcluster"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "make run:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	data := filepath.Join(root, ".data")
+	for _, d := range []string{data, filepath.Join(data, "logs"), filepath.Join(data, "bin")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+
+	dbURL := os.Getenv("DATABASE_URL")
+	if dbURL == "" {
+		say("starting PostgreSQL in .data/pg (port 55432)")
+		c, err := pgcluster.Start(ctx, filepath.Join(data, "pg"), pgcluster.Options{Port: 55432, Durable: true})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			say("stopping PostgreSQL")
+			if err := c.Stop(); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+			}
+		}()
+		if err := ensureDatabase(ctx, c.URL("postgres"), "spona"); err != nil {
+			return err
+		}
+		dbURL = c.URL("spona")
+	}
+
+	say("building the five services")
+	bin := filepath.Join(data, "bin")
+	if err := devstack.Build(ctx, root, bin); err != nil {
+		return err
+	}
+	secret, err := persistent(filepath.Join(data, "principal-secret"), func() (string, error) { return randomHex(32), nil })
+	if err != nil {
+		return err
+	}
+	say("starting beneficiaries, referrals, trainings, reporting and edge (logs in .data/logs/)")
+	stack, err := devstack.Start(ctx, devstack.Options{
+		BinDir: bin, DatabaseURL: dbURL, PrincipalSecret: secret,
+		Ports: devstack.DefaultPorts(), LogDir: filepath.Join(data, "logs"),
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		say("stopping services")
+		if err := stack.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}()
+	keyFile := filepath.Join(data, "dev-api-key")
+	if !keyWorks(ctx, stack.URL(), keyFile) {
+		_ = os.Remove(keyFile) // made for another database
+	}
+	key, err := persistent(keyFile, func() (string, error) {
+		return stack.CreateKey(ctx, "development", "Spona Development NGO")
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf(`
+Spona is running.
+
+  REST API        %[1]s/v1
+  OpenAPI         %[1]s/openapi.json
+  API key         %[2]s      (organisation "Spona Development NGO", all partner scopes)
+
+  curl -s -H "Authorization: Bearer %[2]s" %[1]s/v1/beneficiaries
+
+Press Ctrl-C to stop. Data is kept in .data/ between runs.
+`, stack.URL(), key)
+	<-ctx.Done()
+	fmt.Println()
+	return nil
+}
+
+func say(msg string) { fmt.Fprintf(os.Stderr, "%s  %s\n", time.Now().Format("15:04:05"), msg) }
+
+// keyWorks reports whether the key saved in path authenticates.
+func keyWorks(ctx context.Context, base, path string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/organisations?page_size=1", nil)
+	if err != nil {
+		return false
+	}
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(b)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+func ensureDatabase(ctx context.Context, adminURL, name string) error {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return err
+	}
+	if !exists {
+		_, err = conn.Exec(ctx, "CREATE DATABASE "+name)
+	}
+	return err
+}
+
+// persistent returns the value kept in path, creating it with make the first time.
+func persistent(path string, make func() (string, error)) (string, error) {
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	v, err := make()
+	if err != nil {
+		return "", err
+	}
+	return v, os.WriteFile(path, []byte(v+"\n"), 0o600)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,300 @@
+// Package devstack builds and runs the five Spona processes as separate OS
+// processes, the way they run in production: `make run` uses it for a
+// developer's machine and the end-to-end tests use it to drive the real
+// system over HTTP.
+package devstack
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Services in start order: each only calls services started before it.
+var Services = []string{"beneficiaries", "referrals", "trainings", "reporting", "edge"}
+
+// Build compiles the five binaries from the repository at root into binDir.
+func Build(ctx context.Context, root, binDir string) error {
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
+		return err
+	}
+	args := []string{"build", "-o", binDir + string(os.PathSeparator)}
+	for _, s := range Services {
+		args = append(args, "./services/"+s)
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	return nil
+}
+
+// Ports are the listen ports of the stack.
+type Ports struct {
+	GRPC  map[string]int // per gRPC service
+	Admin map[string]int // per process
+	HTTP  int            // the edge's REST port
+}
+
+// DefaultPorts are the ports the binaries use when nothing is configured.
+func DefaultPorts() Ports {
+	p := Ports{GRPC: map[string]int{}, Admin: map[string]int{}, HTTP: 8080}
+	for i, s := range Services {
+		if s != "edge" {
+			p.GRPC[s] = 9101 + i
+		}
+		p.Admin[s] = 9201 + i
+	}
+	return p
+}
+
+// FreePorts picks unused loopback ports for every listener.
+func FreePorts() (Ports, error) {
+	p := Ports{GRPC: map[string]int{}, Admin: map[string]int{}}
+	var err error
+	for _, s := range Services {
+		if s != "edge" {
+			if p.GRPC[s], err = freePort(); err != nil {
+				return p, err
+			}
+		}
+		if p.Admin[s], err = freePort(); err != nil {
+			return p, err
+		}
+	}
+	p.HTTP, err = freePort()
+	return p, err
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Options configures Start.
+type Options struct {
+	BinDir          string
+	DatabaseURL     string
+	PrincipalSecret string
+	Ports           Ports
+	// Env is added to every process's environment (e.g. OTEL_* settings).
+	Env []string
+	// LogDir receives <service>.log; when empty logs go to Logs.
+	LogDir string
+	Logs   io.Writer
+}
+
+// Stack is the running system.
+type Stack struct {
+	opts  Options
+	mu    sync.Mutex
+	procs map[string]*proc
+}
+
+type proc struct {
+	cmd  *exec.Cmd
+	done chan error
+	logs io.Closer
+}
+
+// Start runs the five processes in order, each once the ones it calls are ready.
+func Start(ctx context.Context, o Options) (*Stack, error) {
+	s := &Stack{opts: o, procs: map[string]*proc{}}
+	for _, name := range Services {
+		if err := s.StartService(ctx, name); err != nil {
+			return nil, errors.Join(err, s.Stop())
+		}
+	}
+	return s, nil
+}
+
+// URL is the base URL of the REST API.
+func (s *Stack) URL() string { return fmt.Sprintf("http://127.0.0.1:%d", s.opts.Ports.HTTP) }
+
+// GRPCAddr is the gRPC address of a service.
+func (s *Stack) GRPCAddr(name string) string {
+	return "127.0.0.1:" + strconv.Itoa(s.opts.Ports.GRPC[name])
+}
+
+// Env is the environment of a process of the stack.
+func (s *Stack) Env(name string) []string {
+	o := s.opts
+	env := append(os.Environ(),
+		"DATABASE_URL="+o.DatabaseURL,
+		"PRINCIPAL_SECRET="+o.PrincipalSecret,
+		"ADMIN_ADDR=127.0.0.1:"+strconv.Itoa(o.Ports.Admin[name]),
+		"HTTP_ADDR=127.0.0.1:"+strconv.Itoa(o.Ports.HTTP),
+	)
+	if p, ok := o.Ports.GRPC[name]; ok {
+		env = append(env, "GRPC_ADDR=127.0.0.1:"+strconv.Itoa(p))
+	}
+	for svc, p := range o.Ports.GRPC {
+		env = append(env, strings.ToUpper(svc)+"_ADDR=127.0.0.1:"+strconv.Itoa(p))
+	}
+	return append(env, o.Env...)
+}
+
+// StartService starts one process and waits until it reports ready.
+func (s *Stack) StartService(ctx context.Context, name string) error {
+	cmd := exec.Command(filepath.Join(s.opts.BinDir, name))
+	cmd.Env = s.Env(name)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	var closer io.Closer
+	if s.opts.LogDir != "" {
+		f, err := os.OpenFile(filepath.Join(s.opts.LogDir, name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return err
+		}
+		cmd.Stdout, cmd.Stderr, closer = f, f, f
+	} else if s.opts.Logs != nil {
+		pw := prefixWriter(s.opts.Logs, name)
+		cmd.Stdout, cmd.Stderr, closer = pw, pw, pw
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", name, err)
+	}
+	p := &proc{cmd: cmd, done: make(chan error, 1), logs: closer}
+	go func() { p.done <- cmd.Wait() }()
+	s.mu.Lock()
+	s.procs[name] = p
+	s.mu.Unlock()
+	return s.waitReady(ctx, name, p)
+}
+
+func (s *Stack) waitReady(ctx context.Context, name string, p *proc) error {
+	url := fmt.Sprintf("http://127.0.0.1:%d/readyz", s.opts.Ports.Admin[name])
+	deadline := time.Now().Add(90 * time.Second)
+	client := &http.Client{Timeout: time.Second}
+	for {
+		select {
+		case err := <-p.done:
+			p.done <- err
+			return fmt.Errorf("%s exited while starting: %v", name, err)
+		case <-ctx.Done():
+			return ctx.Err()
+		default:
+		}
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s not ready after 90s", name)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// StopService stops one process gracefully (SIGTERM), killing it after 20s.
+func (s *Stack) StopService(name string) error {
+	return s.signal(name, syscall.SIGTERM, 20*time.Second)
+}
+
+// KillService kills one process at once (SIGKILL), as a crash would.
+func (s *Stack) KillService(name string) error {
+	return s.signal(name, syscall.SIGKILL, 5*time.Second)
+}
+
+func (s *Stack) signal(name string, sig syscall.Signal, grace time.Duration) error {
+	s.mu.Lock()
+	p := s.procs[name]
+	delete(s.procs, name)
+	s.mu.Unlock()
+	if p == nil {
+		return nil
+	}
+	defer func() {
+		if p.logs != nil {
+			p.logs.Close()
+		}
+	}()
+	_ = p.cmd.Process.Signal(sig)
+	select {
+	case err := <-p.done:
+		var exit *exec.ExitError
+		if sig == syscall.SIGKILL && errors.As(err, &exit) {
+			return nil
+		}
+		return err
+	case <-time.After(grace):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		return fmt.Errorf("%s did not stop within %s; killed", name, grace)
+	}
+}
+
+// Stop stops every process, in reverse start order.
+func (s *Stack) Stop() error {
+	var errs []error
+	for i := len(Services) - 1; i >= 0; i-- {
+		if err := s.StopService(Services[i]); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", Services[i], err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// CreateKey runs `edge create-key` and returns the key and its organisation.
+func (s *Stack) CreateKey(ctx context.Context, name, orgName string, scopes ...string) (key string, err error) {
+	args := []string{"create-key", "-name", name, "-org-name", orgName}
+	if len(scopes) > 0 {
+		args = append(args, "-scopes", strings.Join(scopes, ","))
+	}
+	cmd := exec.CommandContext(ctx, filepath.Join(s.opts.BinDir, "edge"), args...)
+	cmd.Env = append(s.Env("edge"), "ADMIN_ADDR=127.0.0.1:0", "HTTP_ADDR=127.0.0.1:0")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("edge create-key: %w\n%s", err, stderr.String())
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+type lineWriter struct {
+	mu     sync.Mutex
+	w      io.Writer
+	prefix string
+	pr     *io.PipeReader
+	pw     *io.PipeWriter
+}
+
+// prefixWriter prefixes every line written with "[name] ".
+func prefixWriter(w io.Writer, name string) io.WriteCloser {
+	pr, pw := io.Pipe()
+	lw := &lineWriter{w: w, prefix: "[" + name + "] ", pr: pr, pw: pw}
+	go func() {
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			lw.mu.Lock()
+			fmt.Fprintln(lw.w, lw.prefix+sc.Text())
+			lw.mu.Unlock()
+		}
+	}()
+	return lw
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) { return l.pw.Write(p) }
+func (l *lineWriter) Close() error                { return l.pw.Close() }

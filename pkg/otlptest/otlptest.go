@@ -1,0 +1,117 @@
+// Package otlptest is an in-process OTLP/gRPC trace receiver for tests: the
+// processes under test export to it exactly as they would to a collector,
+// and the test reads back the spans.
+package otlptest
+
+import (
+	"context"
+	"encoding/hex"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/grpc"
+)
+
+// Span is a received span with the service that sent it.
+type Span struct {
+	Service      string
+	Name         string
+	TraceID      string
+	SpanID       string
+	ParentSpanID string
+	Kind         tracepb.Span_SpanKind
+	Attributes   map[string]string
+}
+
+// Receiver collects spans.
+type Receiver struct {
+	coltracepb.UnimplementedTraceServiceServer
+	Addr  string
+	mu    sync.Mutex
+	spans []Span
+}
+
+// Start runs a receiver on loopback until the test ends.
+func Start(t testing.TB) *Receiver {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Receiver{Addr: lis.Addr().String()}
+	srv := grpc.NewServer()
+	coltracepb.RegisterTraceServiceServer(srv, r)
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	return r
+}
+
+// Endpoint is the value for OTEL_EXPORTER_OTLP_ENDPOINT.
+func (r *Receiver) Endpoint() string { return "http://" + r.Addr }
+
+// Env is the environment that makes a process export here promptly.
+func (r *Receiver) Env() []string {
+	return []string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT=" + r.Endpoint(),
+		"OTEL_EXPORTER_OTLP_INSECURE=true",
+		"OTEL_BSP_SCHEDULE_DELAY=100",
+	}
+}
+
+// Export implements the OTLP trace service.
+func (r *Receiver) Export(_ context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, rs := range req.GetResourceSpans() {
+		service := ""
+		for _, a := range rs.GetResource().GetAttributes() {
+			if a.GetKey() == "service.name" {
+				service = a.GetValue().GetStringValue()
+			}
+		}
+		for _, ss := range rs.GetScopeSpans() {
+			for _, s := range ss.GetSpans() {
+				attrs := map[string]string{}
+				for _, a := range s.GetAttributes() {
+					attrs[a.GetKey()] = a.GetValue().GetStringValue()
+				}
+				r.spans = append(r.spans, Span{
+					Service: service, Name: s.GetName(), Kind: s.GetKind(), Attributes: attrs,
+					TraceID: hex.EncodeToString(s.GetTraceId()), SpanID: hex.EncodeToString(s.GetSpanId()),
+					ParentSpanID: hex.EncodeToString(s.GetParentSpanId()),
+				})
+			}
+		}
+	}
+	return &coltracepb.ExportTraceServiceResponse{}, nil
+}
+
+// Trace returns the spans of traceID received so far.
+func (r *Receiver) Trace(traceID string) []Span {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Span
+	for _, s := range r.spans {
+		if s.TraceID == traceID {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// WaitFor polls until done(spans of traceID) is true or timeout passes, and
+// returns the spans seen last.
+func (r *Receiver) WaitFor(traceID string, timeout time.Duration, done func([]Span) bool) []Span {
+	deadline := time.Now().Add(timeout)
+	for {
+		spans := r.Trace(traceID)
+		if done(spans) || time.Now().After(deadline) {
+			return spans
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

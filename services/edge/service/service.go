@@ -1,0 +1,194 @@
+// Package service is the composition root of the edge process: the REST
+// gateway in front of the four services, and the key-management command.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/platform"
+	"github.com/spona/spona/services/edge/internal/gateway"
+	"github.com/spona/spona/services/edge/internal/keys"
+	"github.com/spona/spona/services/edge/migrations"
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+)
+
+// Config is the whole configuration of the edge.
+type Config struct {
+	platform.Config
+	HTTPAddr          string        `env:"HTTP_ADDR" default:"127.0.0.1:8080"`
+	BeneficiariesAddr string        `env:"BENEFICIARIES_ADDR" default:"127.0.0.1:9101"`
+	ReferralsAddr     string        `env:"REFERRALS_ADDR" default:"127.0.0.1:9102"`
+	TrainingsAddr     string        `env:"TRAININGS_ADDR" default:"127.0.0.1:9103"`
+	ReportingAddr     string        `env:"REPORTING_ADDR" default:"127.0.0.1:9104"`
+	MaxBodyBytes      int64         `env:"MAX_BODY_BYTES" default:"1048576"`
+	KeyCacheTTL       time.Duration `env:"KEY_CACHE_TTL" default:"30s"`
+}
+
+const defaultAdminAddr = "127.0.0.1:9205"
+
+type backends struct {
+	conns map[string]*grpc.ClientConn
+}
+
+func dial(cfg Config) (*backends, error) {
+	b := &backends{conns: map[string]*grpc.ClientConn{}}
+	for name, addr := range map[string]string{
+		"beneficiaries": cfg.BeneficiariesAddr, "referrals": cfg.ReferralsAddr,
+		"trainings": cfg.TrainingsAddr, "reporting": cfg.ReportingAddr,
+	} {
+		conn, err := grpcx.NewClient(addr)
+		if err != nil {
+			return nil, errors.Join(err, b.Close(context.Background()))
+		}
+		b.conns[name] = conn
+	}
+	return b, nil
+}
+
+func (b *backends) Close(context.Context) error {
+	var errs []error
+	for _, c := range b.conns {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// ready checks every backend's gRPC health.
+func (b *backends) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	for name, c := range b.conns {
+		resp, err := healthpb.NewHealthClient(c).Check(ctx, &healthpb.HealthCheckRequest{})
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			return fmt.Errorf("%s: %s", name, resp.GetStatus())
+		}
+	}
+	return nil
+}
+
+// Run serves the REST API until ctx ends.
+func Run(ctx context.Context, cfg Config) error {
+	if cfg.AdminAddr == "" {
+		cfg.AdminAddr = defaultAdminAddr
+	}
+	base, err := platform.Start(ctx, "edge", cfg.Config, migrations.FS, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := base.Close(cctx); err != nil {
+			base.Log.Error("shutdown", slog.String("error", err.Error()))
+		}
+	}()
+	b, err := dial(cfg)
+	if err != nil {
+		return err
+	}
+	base.OnClose(b.Close)
+	h, err := gateway.New(ctx, gateway.Options{
+		Log:    base.Log,
+		Auth:   keys.NewVerifier(keys.NewPostgres(base.Pool), cfg.KeyCacheTTL),
+		Signer: base.Signer,
+		Backends: gateway.Backends{
+			Beneficiaries: b.conns["beneficiaries"], Referrals: b.conns["referrals"],
+			Trainings: b.conns["trainings"], Reporting: b.conns["reporting"],
+		},
+		MaxBodyBytes: cfg.MaxBodyBytes,
+	})
+	if err != nil {
+		return err
+	}
+	ready := func(ctx context.Context) error { return errors.Join(base.Ready(ctx), b.ready(ctx)) }
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return base.ServeHTTP(gctx, cfg.HTTPAddr, h) })
+	g.Go(func() error { return base.ServeHTTP(gctx, cfg.AdminAddr, platform.AdminHandler(ready)) })
+	err = g.Wait()
+	base.Log.Info("stopped")
+	return err
+}
+
+// KeyRequest describes an API key to create.
+type KeyRequest struct {
+	Name           string
+	OrganisationID string
+	// When OrganisationID is empty, the organisation is registered in the
+	// directory (idempotently, by name) with these details.
+	OrganisationName    string
+	OrganisationKind    string
+	OrganisationCountry string
+	Scopes              []string
+}
+
+// SystemOrganisationID is the principal organisation of operator commands.
+const SystemOrganisationID = "00000000-0000-0000-0000-000000000000"
+
+// CreateKey registers an API client and returns its key (shown only now).
+func CreateKey(ctx context.Context, cfg Config, req KeyRequest) (key, organisationID string, err error) {
+	if req.Name == "" {
+		return "", "", errors.New("a key needs a name")
+	}
+	for _, s := range req.Scopes {
+		if !contains(auth.AllScopes, s) {
+			return "", "", fmt.Errorf("unknown scope %q; known: %v", s, auth.AllScopes)
+		}
+	}
+	base, err := platform.Start(ctx, "edge", cfg.Config, migrations.FS, cfg)
+	if err != nil {
+		return "", "", err
+	}
+	defer base.Close(context.Background())
+	orgID := req.OrganisationID
+	if orgID == "" {
+		if orgID, err = registerOrganisation(ctx, cfg, base.Signer, req); err != nil {
+			return "", "", err
+		}
+	} else if !ids.Valid(orgID) {
+		return "", "", fmt.Errorf("organisation id %q is not a UUID", orgID)
+	}
+	key, lookupID, hash := keys.Generate()
+	c := &keys.Client{ID: ids.New(), Name: req.Name, OrganisationID: ids.Normalize(orgID), Scopes: req.Scopes, LookupID: lookupID, SecretHash: hash}
+	if err := keys.NewPostgres(base.Pool).Create(ctx, c); err != nil {
+		return "", "", err
+	}
+	return key, c.OrganisationID, nil
+}
+
+func registerOrganisation(ctx context.Context, cfg Config, signer *auth.Signer, req KeyRequest) (string, error) {
+	conn, err := grpcx.NewClient(cfg.ReferralsAddr)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	tok, err := signer.Sign(auth.Principal{OrganisationID: SystemOrganisationID, ClientID: "edge-cli", Scopes: []string{auth.ScopeDirectoryAdmin}})
+	if err != nil {
+		return "", err
+	}
+	ctx = metadata.AppendToOutgoingContext(ctx, auth.MetadataKey, tok)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	kind := refv1.OrganisationKind(refv1.OrganisationKind_value["ORGANISATION_KIND_"+upper(req.OrganisationKind)])
+	resp, err := refv1.NewDirectoryServiceClient(conn).CreateOrganisation(ctx, &refv1.CreateOrganisationRequest{
+		Organisation: &refv1.Organisation{Name: req.OrganisationName, Kind: kind, Country: req.OrganisationCountry},
+		RequestId:    "edge-cli:" + req.OrganisationName,
+	}, grpc.WaitForReady(true))
+	if err != nil {
+		return "", fmt.Errorf("register organisation %q in the directory (is the referrals service up at %s?): %w", req.OrganisationName, cfg.ReferralsAddr, err)
+	}
+	return resp.GetOrganisation().GetId(), nil
+}

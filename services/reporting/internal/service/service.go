@@ -1,0 +1,69 @@
+// Package service is the composition root of the reporting process.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
+	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/platform"
+	"github.com/spona/spona/services/reporting/internal/adapters"
+	"github.com/spona/spona/services/reporting/internal/app"
+	"github.com/spona/spona/services/reporting/internal/ports"
+	"github.com/spona/spona/services/reporting/migrations"
+	"google.golang.org/grpc"
+)
+
+// Config is the whole configuration of the process.
+type Config struct {
+	platform.Config
+	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" default:"127.0.0.1:9101"`
+	TrainingsAddr     string `env:"TRAININGS_ADDR" default:"127.0.0.1:9103"`
+}
+
+// New describes the reporting service for platform.RunService.
+func New(cfg Config) platform.Service {
+	return platform.Service{
+		Name:             "reporting",
+		Config:           cfg,
+		Platform:         cfg.Config,
+		DefaultGRPCAddr:  "127.0.0.1:9104",
+		DefaultAdminAddr: "127.0.0.1:9204",
+		Migrations:       migrations.FS,
+		Scopes:           ports.Scopes,
+		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
+			beneficiaries, err := dial(base, "BENEFICIARIES_ADDR", cfg.BeneficiariesAddr)
+			if err != nil {
+				return err
+			}
+			trainings, err := dial(base, "TRAININGS_ADDR", cfg.TrainingsAddr)
+			if err != nil {
+				return err
+			}
+			application := app.New(
+				adapters.NewPostgres(base.Pool),
+				adapters.NewBeneficiariesGRPC(beneficiaries),
+				adapters.NewTrainingsGRPC(trainings),
+			)
+			pb.RegisterReportingServiceServer(srv, ports.NewGRPC(application))
+			return nil
+		},
+	}
+}
+
+// dial returns a client connection to another service, closed when the
+// process stops. grpc.NewClient connects lazily, so the other service need
+// not be up yet.
+func dial(base *platform.Base, setting, addr string) (*grpc.ClientConn, error) {
+	if addr == "" {
+		return nil, errors.New(setting + " is empty")
+	}
+	conn, err := grpcx.NewClient(addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", setting, addr, err)
+	}
+	base.OnClose(func(context.Context) error { return conn.Close() })
+	return conn, nil
+}

@@ -1,0 +1,37 @@
+// Package service is the composition root of the trainings process.
+package service
+
+import (
+	"context"
+
+	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
+	"github.com/spona/spona/pkg/platform"
+	"github.com/spona/spona/services/trainings/internal/adapters"
+	"github.com/spona/spona/services/trainings/internal/app"
+	"github.com/spona/spona/services/trainings/internal/ports"
+	"github.com/spona/spona/services/trainings/migrations"
+	"google.golang.org/grpc"
+)
+
+// Config is the whole configuration of the process.
+type Config struct {
+	platform.Config
+}
+
+// New describes the trainings service for platform.RunService.
+func New(cfg Config) platform.Service {
+	return platform.Service{
+		Name:             "trainings",
+		Config:           cfg,
+		Platform:         cfg.Config,
+		DefaultGRPCAddr:  "127.0.0.1:9103",
+		DefaultAdminAddr: "127.0.0.1:9203",
+		Migrations:       migrations.FS,
+		Scopes:           ports.Scopes,
+		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
+			application := app.New(adapters.NewPostgres(base.Pool))
+			pb.RegisterTrainingServiceServer(srv, ports.NewGRPC(application))
+			return nil
+		},
+	}
+}
