@@ -8,7 +8,9 @@ PKGS   = $(shell $(GO) list -f '{{.Dir}}/...' -m)
 
 ## run: start PostgreSQL (in .data/), the four services and the edge; print the REST URL and a dev API key
 run:
-	$(GO) run ./deploy/dev
+	@mkdir -p .data/bin
+	$(GO) build -o .data/bin/spona-dev ./deploy/dev
+	@exec .data/bin/spona-dev
 
 ## test: unit, integration (real PostgreSQL) and end-to-end tests
 test:

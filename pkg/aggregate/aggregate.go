@@ -12,7 +12,9 @@ import (
 	"strings"
 
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
+	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/ids"
 )
 
 // Group is one cell: dimension values and a count.
@@ -156,4 +158,33 @@ func FromProto(p *commonv1.Aggregate) Aggregate {
 func AgeBandSQL(birthDate, birthYear, asOf string) string {
 	age := fmt.Sprintf("COALESCE(date_part('year', age(%[3]s, %[1]s))::int, date_part('year', %[3]s)::int - %[2]s)", birthDate, birthYear, asOf)
 	return fmt.Sprintf(`CASE WHEN %[1]s IS NULL THEN 'unknown' WHEN %[1]s < 5 THEN '0-4' WHEN %[1]s < 12 THEN '5-11' WHEN %[1]s < 18 THEN '12-17' WHEN %[1]s < 60 THEN '18-59' ELSE '60+' END`, age)
+}
+
+// Query asks for a count over a project's records in a period (both ends
+// inclusive; a zero end is open).
+type Query struct {
+	ProjectID string
+	From, To  date.Date
+	GroupBy   []string
+}
+
+// ParseQuery reads the common fields of an aggregate request.
+func ParseQuery(projectID string, period *commonv1.DateRange, groupBy []string) (Query, error) {
+	var v errs.Violations
+	q := Query{
+		ProjectID: ids.Normalize(projectID),
+		From:      date.ParseField(&v, "period.start_date", period.GetStartDate()),
+		To:        date.ParseField(&v, "period.end_date", period.GetEndDate()),
+		GroupBy:   groupBy,
+	}
+	switch {
+	case q.ProjectID == "":
+		v.Add("project_id", "is required")
+	case !ids.Valid(q.ProjectID):
+		v.Add("project_id", "must be a UUID")
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
+		v.Add("period.end_date", "must not be before start_date")
+	}
+	return q, v.Err()
 }

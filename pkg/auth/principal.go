@@ -160,3 +160,10 @@ func (s *Signer) mac(data string) []byte {
 	m.Write([]byte(data))
 	return m.Sum(nil)
 }
+
+// Caller returns the principal of a request that passed the server's
+// authentication interceptor (which refuses requests without one).
+func Caller(ctx context.Context) Principal {
+	p, _ := FromContext(ctx)
+	return p
+}

@@ -159,3 +159,10 @@ func (v Violations) Err() error {
 	}
 	return &Error{Kind: KindInvalidArgument, Message: "invalid request", Violations: v}
 }
+
+// Required reports a missing required field.
+func Required(field string) error {
+	var v Violations
+	v.Add(field, "is required")
+	return v.Err()
+}

@@ -10,8 +10,10 @@ import (
 	"google.golang.org/grpc/metadata"
 )
 
-// retryPolicy retries calls that failed before reaching a healthy server.
-// Internal calls are reads or carry request ids, so a retry is safe.
+// retryPolicy retries calls that failed with UNAVAILABLE. Only the outermost
+// caller (the edge) retries: if every hop retried, an outage deep in the
+// chain would multiply into attempts^hops calls. Calls through the edge are
+// reads or carry request ids, so a retry is safe.
 const retryPolicy = `{
   "methodConfig": [{
     "name": [{}],
@@ -26,16 +28,19 @@ const retryPolicy = `{
 }`
 
 // NewClient connects to another Spona service. Calls forward the principal of
-// the incoming request (see auth) and are traced.
+// the incoming request (see auth) and are traced. gRPC still retries
+// transparently when a request never reached the server.
 func NewClient(target string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
 	base := []grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
 		grpc.WithChainUnaryInterceptor(forwardPrincipal),
-		grpc.WithDefaultServiceConfig(retryPolicy),
 	}
 	return grpc.NewClient(target, append(base, opts...)...)
 }
+
+// WithRetries makes a client retry UNAVAILABLE with backoff; for the edge.
+func WithRetries() grpc.DialOption { return grpc.WithDefaultServiceConfig(retryPolicy) }
 
 func forwardPrincipal(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 	if tok, ok := auth.TokenFromContext(ctx); ok {

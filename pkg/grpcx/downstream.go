@@ -26,7 +26,7 @@ func FromDownstream(err error, resource, id string) error {
 	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted:
 		return errs.Wrap(errs.KindUnavailable, err, resource+" service unavailable; retry later")
 	case codes.PermissionDenied:
-		return errs.Wrap(errs.KindPermissionDenied, err, fmt.Sprintf("not allowed to use %s: %s", resource, st.Message()))
+		return errs.Wrap(errs.KindPermissionDenied, err, fmt.Sprintf("not allowed to read %s", resource))
 	case codes.Unauthenticated:
 		return errs.Wrap(errs.KindUnauthenticated, err, "credentials refused by "+resource+" service")
 	case codes.Canceled:

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"net/url"
 	"os"
@@ -29,6 +30,10 @@ func Main(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		return m.Run() // tests needing a database skip themselves
+	}
 	if u := os.Getenv("DATABASE_URL"); u != "" {
 		serverURL = u
 		return m.Run()
@@ -54,6 +59,9 @@ func run(m *testing.M) int {
 // ServerURL is the URL of the server's maintenance database.
 func ServerURL(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs PostgreSQL; skipped in -short mode")
+	}
 	if serverURL == "" {
 		t.Fatal("pgtest: call pgtest.Main from TestMain")
 	}

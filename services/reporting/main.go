@@ -7,7 +7,7 @@ import (
 
 	"github.com/spona/spona/pkg/config"
 	"github.com/spona/spona/pkg/platform"
-	"github.com/spona/spona/services/reporting/internal/service"
+	"github.com/spona/spona/services/reporting/service"
 )
 
 func main() { platform.Main("reporting", run) }

@@ -266,6 +266,7 @@ func TestEndToEnd(t *testing.T) {
 		if !complete(spans) {
 			t.Fatalf("trace %s incomplete:\n%s", traceID, describe(spans))
 		}
+		t.Logf("trace %s:\n%s", traceID, describe(spans))
 		// One tree: every span's parent is in the trace, except the edge's
 		// root, whose parent is the caller's span from traceparent.
 		byID := map[string]otlptest.Span{}

@@ -47,7 +47,7 @@ func dial(cfg Config) (*backends, error) {
 		"beneficiaries": cfg.BeneficiariesAddr, "referrals": cfg.ReferralsAddr,
 		"trainings": cfg.TrainingsAddr, "reporting": cfg.ReportingAddr,
 	} {
-		conn, err := grpcx.NewClient(addr)
+		conn, err := grpcx.NewClient(addr, grpcx.WithRetries())
 		if err != nil {
 			return nil, errors.Join(err, b.Close(context.Background()))
 		}

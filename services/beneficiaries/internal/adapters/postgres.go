@@ -48,20 +48,6 @@ func scanBeneficiary(row pgx.Row) (*domain.Beneficiary, error) {
 	return &b, nil
 }
 
-func nullable(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-func nullInt(n int) *int {
-	if n == 0 {
-		return nil
-	}
-	return &n
-}
-
 // CreateBeneficiary inserts b; a repeated request id returns the first row.
 func (p *Postgres) CreateBeneficiary(ctx context.Context, b *domain.Beneficiary, requestID string) (*domain.Beneficiary, error) {
 	return db.CreateOnce(ctx, p.pool, scanBeneficiary, `
@@ -71,18 +57,11 @@ func (p *Postgres) CreateBeneficiary(ctx context.Context, b *domain.Beneficiary,
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (organisation_id, request_id) DO NOTHING
 		RETURNING `+beneficiaryCols,
-		[]any{b.ID, b.OrganisationID, nullable(b.ExternalID), b.GivenName, b.FamilyName, b.OriginalScriptName,
-			b.Sex, b.BirthDate.Ptr(), nullInt(b.BirthYear), b.BirthDateEstimated, b.Nationality, nonNil(b.Languages), b.LegalStatus,
-			b.Municipality, b.Country, b.Accommodation, nonNil(b.Vulnerabilities), nullable(requestID)},
+		[]any{b.ID, b.OrganisationID, db.Null(b.ExternalID), b.GivenName, b.FamilyName, b.OriginalScriptName,
+			b.Sex, b.BirthDate.Ptr(), db.NullInt(b.BirthYear), b.BirthDateEstimated, b.Nationality, db.Strings(b.Languages), b.LegalStatus,
+			b.Municipality, b.Country, b.Accommodation, db.Strings(b.Vulnerabilities), db.Null(requestID)},
 		`SELECT `+beneficiaryCols+` FROM beneficiaries b WHERE organisation_id = $1 AND request_id = $2`,
 		b.OrganisationID, requestID)
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // GetBeneficiary returns the beneficiary if viewer may see it.
@@ -140,7 +119,7 @@ func (p *Postgres) CreateAssistance(ctx context.Context, a *domain.Assistance, r
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (organisation_id, request_id) DO NOTHING
 		RETURNING `+assistanceCols,
-		[]any{a.ID, a.BeneficiaryID, a.OrganisationID, nullable(a.ProjectID), a.Type, a.Date.Time(), a.Notes, nullable(requestID)},
+		[]any{a.ID, a.BeneficiaryID, a.OrganisationID, db.Null(a.ProjectID), a.Type, a.Date.Time(), a.Notes, db.Null(requestID)},
 		`SELECT `+assistanceCols+` FROM assistances WHERE organisation_id = $1 AND request_id = $2`,
 		a.OrganisationID, requestID)
 }
@@ -163,7 +142,7 @@ func (p *Postgres) ListAssistances(ctx context.Context, viewer, beneficiaryID st
 
 var assistedDims = aggregate.Dimensions{
 	"sex":             "b.sex::text",
-	"age_band":        aggregate.AgeBandSQL("b.birth_date", "b.birth_year", "LEAST($3::date, current_date)"),
+	"age_band":        aggregate.AgeBandSQL("b.birth_date", "b.birth_year", "LEAST(COALESCE($3::date, current_date), current_date)"),
 	"legal_status":    "NULLIF(b.legal_status, '')",
 	"municipality":    "NULLIF(b.municipality, '')",
 	"assistance_type": "a.type::text",
@@ -171,21 +150,16 @@ var assistedDims = aggregate.Dimensions{
 
 // CountAssisted counts unique beneficiaries with assistance under the project
 // in the period, grouped as asked.
-func (p *Postgres) CountAssisted(ctx context.Context, q domain.AssistedQuery) (aggregate.Aggregate, error) {
+func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error) {
 	if err := assistedDims.Check("group_by", q.GroupBy); err != nil {
 		return aggregate.Aggregate{}, err
-	}
-	from, to := q.From, q.To
-	if from.IsZero() {
-		from = date.Date{Year: 1900, Month: 1, Day: 1}
-	}
-	if to.IsZero() {
-		to = date.Date{Year: 9999, Month: 12, Day: 31}
 	}
 	sel, group := assistedDims.Select(q.GroupBy)
 	rows, err := p.pool.Query(ctx, `SELECT `+sel+`count(DISTINCT a.beneficiary_id)
 		FROM assistances a JOIN beneficiaries b ON b.id = a.beneficiary_id
-		WHERE a.project_id = $1 AND a.date BETWEEN $2 AND $3`+group, q.ProjectID, from.Time(), to.Time())
+		WHERE a.project_id = $1
+			AND ($2::date IS NULL OR a.date >= $2)
+			AND ($3::date IS NULL OR a.date <= $3)`+group, q.ProjectID, q.From.Ptr(), q.To.Ptr())
 	if err != nil {
 		return aggregate.Aggregate{}, db.Error(err)
 	}

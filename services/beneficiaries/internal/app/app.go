@@ -8,7 +8,6 @@ import (
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/date"
-	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
@@ -23,7 +22,7 @@ type Repository interface {
 	ListBeneficiaries(ctx context.Context, viewer string, f domain.ListFilter, p pagination.Page) ([]*domain.Beneficiary, error)
 	CreateAssistance(ctx context.Context, a *domain.Assistance, requestID string) (*domain.Assistance, error)
 	ListAssistances(ctx context.Context, viewer, beneficiaryID string, p pagination.Page) ([]*domain.Assistance, error)
-	CountAssisted(ctx context.Context, q domain.AssistedQuery) (aggregate.Aggregate, error)
+	CountAssisted(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error)
 }
 
 // App is the beneficiaries application.
@@ -116,17 +115,6 @@ var AssistedDimensions = []string{"sex", "age_band", "legal_status", "municipali
 
 // CountAssisted counts unique beneficiaries assisted under a project. It
 // returns counts only, never personal data.
-func (a *App) CountAssisted(ctx context.Context, q domain.AssistedQuery) (aggregate.Aggregate, error) {
-	var v errs.Violations
-	if !ids.Valid(q.ProjectID) {
-		v.Add("project_id", "must be a UUID")
-	}
-	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
-		v.Add("period.end_date", "must not be before start_date")
-	}
-	if err := v.Err(); err != nil {
-		return aggregate.Aggregate{}, err
-	}
-	q.ProjectID = ids.Normalize(q.ProjectID)
+func (a *App) CountAssisted(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error) {
 	return a.repo.CountAssisted(ctx, q)
 }

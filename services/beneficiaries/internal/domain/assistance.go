@@ -39,11 +39,3 @@ func (a *Assistance) Validate(today date.Date) error {
 	}
 	return v.Err()
 }
-
-// AssistedQuery asks how many unique beneficiaries were assisted under a
-// project in a period.
-type AssistedQuery struct {
-	ProjectID string
-	From, To  date.Date
-	GroupBy   []string
-}

@@ -37,26 +37,15 @@ type GRPC struct {
 // NewGRPC returns the gRPC port of a.
 func NewGRPC(a *app.App) *GRPC { return &GRPC{app: a} }
 
-func principal(ctx context.Context) auth.Principal {
-	p, _ := auth.FromContext(ctx)
-	return p
-}
-
-func required(field string) error {
-	var v errs.Violations
-	v.Add(field, "is required")
-	return v.Err()
-}
-
 func (g *GRPC) CreateBeneficiary(ctx context.Context, req *pb.CreateBeneficiaryRequest) (*pb.CreateBeneficiaryResponse, error) {
 	if req.GetBeneficiary() == nil {
-		return nil, required("beneficiary")
+		return nil, errs.Required("beneficiary")
 	}
 	b, err := beneficiaryFromProto(req.GetBeneficiary())
 	if err != nil {
 		return nil, err
 	}
-	b, err = g.app.CreateBeneficiary(ctx, principal(ctx), b, grpcx.RequestID(ctx, req.GetRequestId()))
+	b, err = g.app.CreateBeneficiary(ctx, auth.Caller(ctx), b, grpcx.RequestID(ctx, req.GetRequestId()))
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +53,7 @@ func (g *GRPC) CreateBeneficiary(ctx context.Context, req *pb.CreateBeneficiaryR
 }
 
 func (g *GRPC) GetBeneficiary(ctx context.Context, req *pb.GetBeneficiaryRequest) (*pb.GetBeneficiaryResponse, error) {
-	b, err := g.app.GetBeneficiary(ctx, principal(ctx), req.GetId())
+	b, err := g.app.GetBeneficiary(ctx, auth.Caller(ctx), req.GetId())
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +62,7 @@ func (g *GRPC) GetBeneficiary(ctx context.Context, req *pb.GetBeneficiaryRequest
 
 func (g *GRPC) ListBeneficiaries(ctx context.Context, req *pb.ListBeneficiariesRequest) (*pb.ListBeneficiariesResponse, error) {
 	f := domain.ListFilter{LegalStatus: protoenum.Code(req.GetLegalStatus()), Municipality: req.GetMunicipality()}
-	rows, next, err := g.app.ListBeneficiaries(ctx, principal(ctx), f, req.GetPageSize(), req.GetPageToken())
+	rows, next, err := g.app.ListBeneficiaries(ctx, auth.Caller(ctx), f, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +76,7 @@ func (g *GRPC) ListBeneficiaries(ctx context.Context, req *pb.ListBeneficiariesR
 func (g *GRPC) CreateAssistance(ctx context.Context, req *pb.CreateAssistanceRequest) (*pb.CreateAssistanceResponse, error) {
 	in := req.GetAssistance()
 	if in == nil {
-		return nil, required("assistance")
+		return nil, errs.Required("assistance")
 	}
 	var v errs.Violations
 	a := &domain.Assistance{
@@ -99,7 +88,7 @@ func (g *GRPC) CreateAssistance(ctx context.Context, req *pb.CreateAssistanceReq
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	a, err := g.app.CreateAssistance(ctx, principal(ctx), req.GetBeneficiaryId(), a, grpcx.RequestID(ctx, req.GetRequestId()))
+	a, err := g.app.CreateAssistance(ctx, auth.Caller(ctx), req.GetBeneficiaryId(), a, grpcx.RequestID(ctx, req.GetRequestId()))
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +96,7 @@ func (g *GRPC) CreateAssistance(ctx context.Context, req *pb.CreateAssistanceReq
 }
 
 func (g *GRPC) ListAssistances(ctx context.Context, req *pb.ListAssistancesRequest) (*pb.ListAssistancesResponse, error) {
-	rows, next, err := g.app.ListAssistances(ctx, principal(ctx), req.GetBeneficiaryId(), req.GetPageSize(), req.GetPageToken())
+	rows, next, err := g.app.ListAssistances(ctx, auth.Caller(ctx), req.GetBeneficiaryId(), req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -119,14 +108,8 @@ func (g *GRPC) ListAssistances(ctx context.Context, req *pb.ListAssistancesReque
 }
 
 func (g *GRPC) CountAssistedBeneficiaries(ctx context.Context, req *pb.CountAssistedBeneficiariesRequest) (*pb.CountAssistedBeneficiariesResponse, error) {
-	var v errs.Violations
-	q := domain.AssistedQuery{
-		ProjectID: req.GetProjectId(),
-		From:      date.ParseField(&v, "period.start_date", req.GetPeriod().GetStartDate()),
-		To:        date.ParseField(&v, "period.end_date", req.GetPeriod().GetEndDate()),
-		GroupBy:   req.GetGroupBy(),
-	}
-	if err := v.Err(); err != nil {
+	q, err := aggregate.ParseQuery(req.GetProjectId(), req.GetPeriod(), req.GetGroupBy())
+	if err != nil {
 		return nil, err
 	}
 	agg, err := g.app.CountAssisted(ctx, q)

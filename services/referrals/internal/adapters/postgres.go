@@ -25,13 +25,6 @@ func NewPostgres(pool *pgxpool.Pool) *Postgres { return &Postgres{pool: pool} }
 
 var _ app.Repository = (*Postgres)(nil)
 
-func nullable(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
 // where builds a WHERE clause from conditions with ? placeholders.
 type where struct {
 	conds []string
@@ -74,7 +67,7 @@ func (p *Postgres) CreateOrganisation(ctx context.Context, o *domain.Organisatio
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (created_by, request_id) DO NOTHING
 		RETURNING `+organisationCols,
-		[]any{o.ID, o.Name, names, o.Kind, o.Municipality, o.Country, o.Email, o.Website, createdBy, nullable(requestID)},
+		[]any{o.ID, o.Name, names, o.Kind, o.Municipality, o.Country, o.Email, o.Website, createdBy, db.Null(requestID)},
 		`SELECT `+organisationCols+` FROM organisations WHERE created_by = $1 AND request_id = $2`, createdBy, requestID)
 }
 
@@ -135,8 +128,8 @@ func (p *Postgres) CreateReferral(ctx context.Context, r *domain.Referral, actor
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 			ON CONFLICT (from_organisation_id, request_id) DO NOTHING
 			RETURNING `+referralCols,
-			[]any{r.ID, r.BeneficiaryID, r.FromOrganisationID, r.ToOrganisationID, nullable(r.ToServiceID),
-				r.Category, r.Reason, r.Urgency, r.Status, r.DueTime, nullable(r.ConsentID), nullable(requestID)},
+			[]any{r.ID, r.BeneficiaryID, r.FromOrganisationID, r.ToOrganisationID, db.Null(r.ToServiceID),
+				r.Category, r.Reason, r.Urgency, r.Status, r.DueTime, db.Null(r.ConsentID), db.Null(requestID)},
 			`SELECT `+referralCols+` FROM referrals WHERE from_organisation_id = $1 AND request_id = $2`,
 			r.FromOrganisationID, requestID)
 		if err != nil || out.ID != r.ID {

@@ -43,21 +43,10 @@ func NewDirectory(a *app.App) *Directory { return &Directory{app: a} }
 // NewReferrals returns the referrals port.
 func NewReferrals(a *app.App) *Referrals { return &Referrals{app: a} }
 
-func principal(ctx context.Context) auth.Principal {
-	p, _ := auth.FromContext(ctx)
-	return p
-}
-
-func required(field string) error {
-	var v errs.Violations
-	v.Add(field, "is required")
-	return v.Err()
-}
-
 func (d *Directory) CreateOrganisation(ctx context.Context, req *pb.CreateOrganisationRequest) (*pb.CreateOrganisationResponse, error) {
 	in := req.GetOrganisation()
 	if in == nil {
-		return nil, required("organisation")
+		return nil, errs.Required("organisation")
 	}
 	o := &domain.Organisation{
 		Name:           in.GetName(),
@@ -68,7 +57,7 @@ func (d *Directory) CreateOrganisation(ctx context.Context, req *pb.CreateOrgani
 		Email:          in.GetEmail(),
 		Website:        in.GetWebsite(),
 	}
-	o, err := d.app.CreateOrganisation(ctx, principal(ctx), o, grpcx.RequestID(ctx, req.GetRequestId()))
+	o, err := d.app.CreateOrganisation(ctx, auth.Caller(ctx), o, grpcx.RequestID(ctx, req.GetRequestId()))
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +102,7 @@ func organisationToProto(o *domain.Organisation) *pb.Organisation {
 func (s *Referrals) CreateReferral(ctx context.Context, req *pb.CreateReferralRequest) (*pb.CreateReferralResponse, error) {
 	in := req.GetReferral()
 	if in == nil {
-		return nil, required("referral")
+		return nil, errs.Required("referral")
 	}
 	r := &domain.Referral{
 		BeneficiaryID:    in.GetBeneficiaryId(),
@@ -124,7 +113,7 @@ func (s *Referrals) CreateReferral(ctx context.Context, req *pb.CreateReferralRe
 		Urgency:          protoenum.Code(in.GetUrgency()),
 		ConsentID:        in.GetConsentId(),
 	}
-	r, err := s.app.CreateReferral(ctx, principal(ctx), r, grpcx.RequestID(ctx, req.GetRequestId()))
+	r, err := s.app.CreateReferral(ctx, auth.Caller(ctx), r, grpcx.RequestID(ctx, req.GetRequestId()))
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +121,7 @@ func (s *Referrals) CreateReferral(ctx context.Context, req *pb.CreateReferralRe
 }
 
 func (s *Referrals) GetReferral(ctx context.Context, req *pb.GetReferralRequest) (*pb.GetReferralResponse, error) {
-	r, err := s.app.GetReferral(ctx, principal(ctx), req.GetId())
+	r, err := s.app.GetReferral(ctx, auth.Caller(ctx), req.GetId())
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +142,7 @@ func (s *Referrals) ListReferrals(ctx context.Context, req *pb.ListReferralsRequ
 		return nil, v.Err()
 	}
 	f := domain.ReferralFilter{Direction: dir, Status: protoenum.Code(req.GetStatus())}
-	rows, next, err := s.app.ListReferrals(ctx, principal(ctx), f, req.GetPageSize(), req.GetPageToken())
+	rows, next, err := s.app.ListReferrals(ctx, auth.Caller(ctx), f, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}

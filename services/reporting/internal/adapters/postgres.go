@@ -42,13 +42,6 @@ func scanProject(row pgx.Row) (*domain.Project, error) {
 	return &p, nil
 }
 
-func nullable(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
 // CreateProject inserts p; a repeated request id returns the first row.
 func (p *Postgres) CreateProject(ctx context.Context, pr *domain.Project, requestID string) (*domain.Project, error) {
 	return db.CreateOnce(ctx, p.pool, scanProject, `
@@ -58,8 +51,8 @@ func (p *Postgres) CreateProject(ctx context.Context, pr *domain.Project, reques
 		ON CONFLICT (implementing_organisation_id, request_id) DO NOTHING
 		RETURNING `+projectCols,
 		[]any{pr.ID, pr.ImplementingOrganisationID, pr.Code, pr.Title, pr.Description,
-			pr.PlannedStart.Time(), pr.PlannedEnd.Time(), nullable(pr.Budget.Amount), nullable(pr.Budget.Currency),
-			pr.Funder, nullable(requestID)},
+			pr.PlannedStart.Time(), pr.PlannedEnd.Time(), db.Null(pr.Budget.Amount), db.Null(pr.Budget.Currency),
+			pr.Funder, db.Null(requestID)},
 		`SELECT `+projectCols+` FROM projects WHERE implementing_organisation_id = $1 AND request_id = $2`,
 		pr.ImplementingOrganisationID, requestID)
 }

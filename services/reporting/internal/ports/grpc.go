@@ -37,26 +37,15 @@ type GRPC struct {
 // NewGRPC returns the gRPC port of a.
 func NewGRPC(a *app.App) *GRPC { return &GRPC{app: a} }
 
-func principal(ctx context.Context) auth.Principal {
-	p, _ := auth.FromContext(ctx)
-	return p
-}
-
-func required(field string) error {
-	var v errs.Violations
-	v.Add(field, "is required")
-	return v.Err()
-}
-
 func (g *GRPC) CreateProject(ctx context.Context, req *pb.CreateProjectRequest) (*pb.CreateProjectResponse, error) {
 	if req.GetProject() == nil {
-		return nil, required("project")
+		return nil, errs.Required("project")
 	}
 	pr, err := projectFromProto(req.GetProject())
 	if err != nil {
 		return nil, err
 	}
-	pr, err = g.app.CreateProject(ctx, principal(ctx), pr, grpcx.RequestID(ctx, req.GetRequestId()))
+	pr, err = g.app.CreateProject(ctx, auth.Caller(ctx), pr, grpcx.RequestID(ctx, req.GetRequestId()))
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +53,7 @@ func (g *GRPC) CreateProject(ctx context.Context, req *pb.CreateProjectRequest) 
 }
 
 func (g *GRPC) GetProject(ctx context.Context, req *pb.GetProjectRequest) (*pb.GetProjectResponse, error) {
-	pr, err := g.app.GetProject(ctx, principal(ctx), req.GetId())
+	pr, err := g.app.GetProject(ctx, auth.Caller(ctx), req.GetId())
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +61,7 @@ func (g *GRPC) GetProject(ctx context.Context, req *pb.GetProjectRequest) (*pb.G
 }
 
 func (g *GRPC) ListProjects(ctx context.Context, req *pb.ListProjectsRequest) (*pb.ListProjectsResponse, error) {
-	rows, next, err := g.app.ListProjects(ctx, principal(ctx), req.GetPageSize(), req.GetPageToken())
+	rows, next, err := g.app.ListProjects(ctx, auth.Caller(ctx), req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +79,7 @@ func (g *GRPC) GetProjectReport(ctx context.Context, req *pb.GetProjectReportReq
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	r, err := g.app.GetProjectReport(ctx, principal(ctx), req.GetProjectId(), from, to)
+	r, err := g.app.GetProjectReport(ctx, auth.Caller(ctx), req.GetProjectId(), from, to)
 	if err != nil {
 		return nil, err
 	}

@@ -28,13 +28,6 @@ func NewPostgres(pool *pgxpool.Pool) *Postgres { return &Postgres{pool: pool} }
 
 var _ app.Repository = (*Postgres)(nil)
 
-func nullable(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
 const eventCols = `e.id, e.organiser_organisation_id, COALESCE(e.project_id::text, ''), e.type, e.title,
 	e.start_date, e.end_date, e.municipality, e.country, e.audience,
 	(SELECT count(*) FROM participants pa WHERE pa.event_id = e.id)::int, e.create_time`
@@ -61,8 +54,8 @@ func (p *Postgres) CreateTrainingEvent(ctx context.Context, e *domain.TrainingEv
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (organiser_organisation_id, request_id) DO NOTHING
 		RETURNING `+eventCols,
-		[]any{e.ID, e.OrganiserOrganisationID, nullable(e.ProjectID), e.Type, e.Title,
-			e.StartDate.Time(), e.EndDate.Ptr(), e.Municipality, e.Country, e.Audience, nullable(requestID)},
+		[]any{e.ID, e.OrganiserOrganisationID, db.Null(e.ProjectID), e.Type, e.Title,
+			e.StartDate.Time(), e.EndDate.Ptr(), e.Municipality, e.Country, e.Audience, db.Null(requestID)},
 		`SELECT `+eventCols+` FROM training_events e WHERE e.organiser_organisation_id = $1 AND e.request_id = $2`,
 		e.OrganiserOrganisationID, requestID)
 }
@@ -86,7 +79,7 @@ func (p *Postgres) ListTrainingEvents(ctx context.Context, viewer string, f doma
 			AND ($3::uuid IS NULL OR e.project_id = $3)
 			AND ($4::text IS NULL OR e.type = $4)
 		ORDER BY e.id DESC LIMIT $5`,
-		viewer, nullable(page.After), nullable(f.ProjectID), nullable(f.Type), page.Limit())
+		viewer, db.Null(page.After), db.Null(f.ProjectID), db.Null(f.Type), page.Limit())
 	if err != nil {
 		return nil, db.Error(err)
 	}
@@ -157,7 +150,7 @@ func (p *Postgres) CreateParticipant(ctx context.Context, organiser string, x *d
 				ON CONFLICT (event_id, request_id) DO NOTHING
 				RETURNING *)
 			SELECT `+participantCols+` FROM`+participantsFrom,
-			[]any{x.ID, x.EventID, professionalID, nullable(x.BeneficiaryID), nullable(requestID)},
+			[]any{x.ID, x.EventID, professionalID, db.Null(x.BeneficiaryID), db.Null(requestID)},
 			participantByRequest, x.EventID, requestID)
 		return alreadyRegistered(err, x.EventID)
 	})
@@ -229,8 +222,8 @@ func findOrCreateProfessional(ctx context.Context, tx pgx.Tx, organiser string, 
 			return "", db.Error(err)
 		}
 	}
-	err := tx.QueryRow(ctx, upsert, id, organiser, pr.GivenName, pr.FamilyName, nullable(pr.Email),
-		nullable(pr.OrganisationID), pr.OrganisationName, pr.Sector, pr.Sex,
+	err := tx.QueryRow(ctx, upsert, id, organiser, pr.GivenName, pr.FamilyName, db.Null(pr.Email),
+		db.Null(pr.OrganisationID), pr.OrganisationName, pr.Sector, pr.Sex,
 		key.Given, key.Family, key.Organisation).Scan(&id)
 	return id, db.Error(err)
 }
@@ -240,7 +233,7 @@ func findOrCreateProfessional(ctx context.Context, tx pgx.Tx, organiser string, 
 func (p *Postgres) ListParticipants(ctx context.Context, eventID string, page pagination.Page) ([]*domain.Participant, error) {
 	rows, err := p.pool.Query(ctx, `SELECT `+participantCols+` FROM participants`+participantsFrom+`
 		WHERE pa.event_id = $1 AND ($2::uuid IS NULL OR pa.id < $2)
-		ORDER BY pa.id DESC LIMIT $3`, eventID, nullable(page.After), page.Limit())
+		ORDER BY pa.id DESC LIMIT $3`, eventID, db.Null(page.After), page.Limit())
 	if err != nil {
 		return nil, db.Error(err)
 	}
@@ -257,7 +250,7 @@ var trainedDims = aggregate.Dimensions{
 // CountTrainedProfessionals counts unique professionals who took part in
 // events of the project that started in the period, across all organisers,
 // grouped as asked.
-func (p *Postgres) CountTrainedProfessionals(ctx context.Context, q domain.TrainedQuery) (aggregate.Aggregate, error) {
+func (p *Postgres) CountTrainedProfessionals(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error) {
 	if err := trainedDims.Check("group_by", q.GroupBy); err != nil {
 		return aggregate.Aggregate{}, err
 	}

@@ -24,7 +24,7 @@ type Repository interface {
 	// then names.
 	CreateParticipant(ctx context.Context, organiser string, p *domain.Participant, requestID string) (*domain.Participant, error)
 	ListParticipants(ctx context.Context, eventID string, p pagination.Page) ([]*domain.Participant, error)
-	CountTrainedProfessionals(ctx context.Context, q domain.TrainedQuery) (aggregate.Aggregate, error)
+	CountTrainedProfessionals(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error)
 }
 
 // App is the trainings application.
@@ -115,10 +115,6 @@ func (a *App) ListParticipants(ctx context.Context, p auth.Principal, eventID st
 // CountTrainedProfessionals counts unique professionals trained under a
 // project, across all organisers. It returns counts only, never personal
 // data.
-func (a *App) CountTrainedProfessionals(ctx context.Context, q domain.TrainedQuery) (aggregate.Aggregate, error) {
-	q.ProjectID = ids.Normalize(q.ProjectID)
-	if err := q.Validate(); err != nil {
-		return aggregate.Aggregate{}, err
-	}
+func (a *App) CountTrainedProfessionals(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error) {
 	return a.repo.CountTrainedProfessionals(ctx, q)
 }

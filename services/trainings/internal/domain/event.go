@@ -92,26 +92,3 @@ func (f EventFilter) Validate() error {
 	validate.OneOf(&v, "type", f.Type, EventTypes, false)
 	return v.Err()
 }
-
-// TrainedQuery asks how many unique professionals took part in events of a
-// project that started in a period (a zero bound is open).
-type TrainedQuery struct {
-	ProjectID string
-	From, To  date.Date
-	GroupBy   []string
-}
-
-// Validate checks the query; field names are those of the API.
-func (q *TrainedQuery) Validate() error {
-	var v errs.Violations
-	switch {
-	case q.ProjectID == "":
-		v.Add("project_id", "is required")
-	case !ids.Valid(q.ProjectID):
-		v.Add("project_id", "must be a UUID")
-	}
-	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
-		v.Add("period.end_date", "must not be before start_date")
-	}
-	return v.Err()
-}

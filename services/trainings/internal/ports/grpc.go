@@ -37,26 +37,15 @@ type GRPC struct {
 // NewGRPC returns the gRPC port of a.
 func NewGRPC(a *app.App) *GRPC { return &GRPC{app: a} }
 
-func principal(ctx context.Context) auth.Principal {
-	p, _ := auth.FromContext(ctx)
-	return p
-}
-
-func required(field string) error {
-	var v errs.Violations
-	v.Add(field, "is required")
-	return v.Err()
-}
-
 func (g *GRPC) CreateTrainingEvent(ctx context.Context, req *pb.CreateTrainingEventRequest) (*pb.CreateTrainingEventResponse, error) {
 	if req.GetTrainingEvent() == nil {
-		return nil, required("training_event")
+		return nil, errs.Required("training_event")
 	}
 	e, err := eventFromProto(req.GetTrainingEvent())
 	if err != nil {
 		return nil, err
 	}
-	e, err = g.app.CreateTrainingEvent(ctx, principal(ctx), e, grpcx.RequestID(ctx, req.GetRequestId()))
+	e, err = g.app.CreateTrainingEvent(ctx, auth.Caller(ctx), e, grpcx.RequestID(ctx, req.GetRequestId()))
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +53,7 @@ func (g *GRPC) CreateTrainingEvent(ctx context.Context, req *pb.CreateTrainingEv
 }
 
 func (g *GRPC) GetTrainingEvent(ctx context.Context, req *pb.GetTrainingEventRequest) (*pb.GetTrainingEventResponse, error) {
-	e, err := g.app.GetTrainingEvent(ctx, principal(ctx), req.GetId())
+	e, err := g.app.GetTrainingEvent(ctx, auth.Caller(ctx), req.GetId())
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +62,7 @@ func (g *GRPC) GetTrainingEvent(ctx context.Context, req *pb.GetTrainingEventReq
 
 func (g *GRPC) ListTrainingEvents(ctx context.Context, req *pb.ListTrainingEventsRequest) (*pb.ListTrainingEventsResponse, error) {
 	f := domain.EventFilter{ProjectID: req.GetProjectId(), Type: protoenum.Code(req.GetType())}
-	rows, next, err := g.app.ListTrainingEvents(ctx, principal(ctx), f, req.GetPageSize(), req.GetPageToken())
+	rows, next, err := g.app.ListTrainingEvents(ctx, auth.Caller(ctx), f, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -86,9 +75,9 @@ func (g *GRPC) ListTrainingEvents(ctx context.Context, req *pb.ListTrainingEvent
 
 func (g *GRPC) CreateParticipant(ctx context.Context, req *pb.CreateParticipantRequest) (*pb.CreateParticipantResponse, error) {
 	if req.GetParticipant() == nil {
-		return nil, required("participant")
+		return nil, errs.Required("participant")
 	}
-	x, err := g.app.CreateParticipant(ctx, principal(ctx), req.GetEventId(), participantFromProto(req.GetParticipant()),
+	x, err := g.app.CreateParticipant(ctx, auth.Caller(ctx), req.GetEventId(), participantFromProto(req.GetParticipant()),
 		grpcx.RequestID(ctx, req.GetRequestId()))
 	if err != nil {
 		return nil, err
@@ -97,7 +86,7 @@ func (g *GRPC) CreateParticipant(ctx context.Context, req *pb.CreateParticipantR
 }
 
 func (g *GRPC) ListParticipants(ctx context.Context, req *pb.ListParticipantsRequest) (*pb.ListParticipantsResponse, error) {
-	rows, next, err := g.app.ListParticipants(ctx, principal(ctx), req.GetEventId(), req.GetPageSize(), req.GetPageToken())
+	rows, next, err := g.app.ListParticipants(ctx, auth.Caller(ctx), req.GetEventId(), req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -109,14 +98,8 @@ func (g *GRPC) ListParticipants(ctx context.Context, req *pb.ListParticipantsReq
 }
 
 func (g *GRPC) CountTrainedProfessionals(ctx context.Context, req *pb.CountTrainedProfessionalsRequest) (*pb.CountTrainedProfessionalsResponse, error) {
-	var v errs.Violations
-	q := domain.TrainedQuery{
-		ProjectID: req.GetProjectId(),
-		From:      date.ParseField(&v, "period.start_date", req.GetPeriod().GetStartDate()),
-		To:        date.ParseField(&v, "period.end_date", req.GetPeriod().GetEndDate()),
-		GroupBy:   req.GetGroupBy(),
-	}
-	if err := v.Err(); err != nil {
+	q, err := aggregate.ParseQuery(req.GetProjectId(), req.GetPeriod(), req.GetGroupBy())
+	if err != nil {
 		return nil, err
 	}
 	agg, err := g.app.CountTrainedProfessionals(ctx, q)
