@@ -155,3 +155,37 @@ func TestDirectory(t *testing.T) {
 		t.Fatalf("bad website / language: %v", err)
 	}
 }
+
+func TestCountReferralsLeavesOutDrafts(t *testing.T) {
+	s := start(t)
+	orgA, orgB := org(t, s, "A"), org(t, s, "B")
+	ctxA := servicetest.As(t, orgA)
+	ben, err := s.ben.CreateBeneficiary(ctxA, &benv1.CreateBeneficiaryRequest{Beneficiary: &benv1.Beneficiary{GivenName: "Amir"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	project := ids.New()
+	created, err := s.ref.CreateReferral(ctxA, &pb.CreateReferralRequest{Referral: &pb.Referral{
+		BeneficiaryId: ben.GetBeneficiary().GetId(), ToOrganisationId: orgB, ProjectId: project,
+		Category: pb.ReferralCategory_REFERRAL_CATEGORY_HEALTH}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.GetReferral().GetProjectId() != project {
+		t.Fatalf("project id not kept: %v", created.GetReferral())
+	}
+	r, err := s.ref.CountReferrals(ctxA, &pb.CountReferralsRequest{ProjectId: project, GroupBy: []string{"status", "category"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.GetAggregate().GetTotal() != 0 || len(r.GetAggregate().GetGroups()) != 0 {
+		t.Fatalf("a draft was counted: %v", r.GetAggregate())
+	}
+	if _, err := s.ref.CountReferrals(ctxA, &pb.CountReferralsRequest{ProjectId: project, GroupBy: []string{"beneficiary_id"}}); status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("unknown dimension: %v", err)
+	}
+	noScope := servicetest.As(t, orgA, auth.ScopeReferralsRead)
+	if _, err := s.ref.CountReferrals(noScope, &pb.CountReferralsRequest{ProjectId: project}); status.Code(err) != codes.PermissionDenied {
+		t.Fatalf("without aggregates scope: %v", err)
+	}
+}

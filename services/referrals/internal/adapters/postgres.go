@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/pagination"
@@ -102,7 +103,8 @@ func (p *Postgres) ListOrganisations(ctx context.Context, f domain.OrganisationF
 }
 
 const referralCols = `id, beneficiary_id, from_organisation_id, to_organisation_id, COALESCE(to_service_id::text, ''),
-	category, reason, urgency, status, due_time, COALESCE(consent_id::text, ''), create_time, update_time, version`
+	category, reason, urgency, status, due_time, COALESCE(consent_id::text, ''), COALESCE(project_id::text, ''),
+	create_time, update_time, version`
 
 // visible: the viewer $1 sent the referral, or received it once it was sent.
 const visible = `(from_organisation_id = $1 OR (to_organisation_id = $1 AND status <> 'draft'))`
@@ -110,7 +112,7 @@ const visible = `(from_organisation_id = $1 OR (to_organisation_id = $1 AND stat
 func scanReferral(row pgx.Row) (*domain.Referral, error) {
 	var r domain.Referral
 	err := row.Scan(&r.ID, &r.BeneficiaryID, &r.FromOrganisationID, &r.ToOrganisationID, &r.ToServiceID,
-		&r.Category, &r.Reason, &r.Urgency, &r.Status, &r.DueTime, &r.ConsentID, &r.CreateTime, &r.UpdateTime, &r.Version)
+		&r.Category, &r.Reason, &r.Urgency, &r.Status, &r.DueTime, &r.ConsentID, &r.ProjectID, &r.CreateTime, &r.UpdateTime, &r.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -124,12 +126,12 @@ func (p *Postgres) CreateReferral(ctx context.Context, r *domain.Referral, actor
 		var err error
 		out, err = db.CreateOnce(ctx, tx, scanReferral, `
 			INSERT INTO referrals (id, beneficiary_id, from_organisation_id, to_organisation_id, to_service_id,
-				category, reason, urgency, status, due_time, consent_id, request_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+				category, reason, urgency, status, due_time, consent_id, project_id, request_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 			ON CONFLICT (from_organisation_id, request_id) DO NOTHING
 			RETURNING `+referralCols,
 			[]any{r.ID, r.BeneficiaryID, r.FromOrganisationID, r.ToOrganisationID, db.Null(r.ToServiceID),
-				r.Category, r.Reason, r.Urgency, r.Status, r.DueTime, db.Null(r.ConsentID), db.Null(requestID)},
+				r.Category, r.Reason, r.Urgency, r.Status, r.DueTime, db.Null(r.ConsentID), db.Null(r.ProjectID), db.Null(requestID)},
 			`SELECT `+referralCols+` FROM referrals WHERE from_organisation_id = $1 AND request_id = $2`,
 			r.FromOrganisationID, requestID)
 		if err != nil || out.ID != r.ID {
@@ -175,4 +177,29 @@ func (p *Postgres) ListReferrals(ctx context.Context, viewer string, f domain.Re
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Referral, error) { return scanReferral(r) })
 	return out, db.Error(err)
+}
+
+var referralDims = aggregate.Dimensions{
+	"status":   "status",
+	"category": "category",
+	"urgency":  "urgency",
+}
+
+// CountReferrals counts referrals (not drafts) made under the project in the
+// period, grouped as asked.
+func (p *Postgres) CountReferrals(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error) {
+	if err := referralDims.Check("group_by", q.GroupBy); err != nil {
+		return aggregate.Aggregate{}, err
+	}
+	sel, group := referralDims.Select(q.GroupBy)
+	rows, err := p.pool.Query(ctx, `SELECT `+sel+`count(*) FROM referrals
+		WHERE project_id = $1 AND status <> 'draft'
+			AND ($2::date IS NULL OR create_time >= $2::date)
+			AND ($3::date IS NULL OR create_time < $3::date + 1)`+group, q.ProjectID, q.From.Ptr(), q.To.Ptr())
+	if err != nil {
+		return aggregate.Aggregate{}, db.Error(err)
+	}
+	defer rows.Close()
+	agg, err := aggregate.Collect(rows, q.GroupBy)
+	return agg, db.Error(err)
 }

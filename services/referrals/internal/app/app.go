@@ -5,6 +5,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
@@ -21,6 +22,7 @@ type Repository interface {
 	CreateReferral(ctx context.Context, r *domain.Referral, actorClient, requestID string) (*domain.Referral, error)
 	GetReferral(ctx context.Context, viewer, id string) (*domain.Referral, error)
 	ListReferrals(ctx context.Context, viewer string, f domain.ReferralFilter, p pagination.Page) ([]*domain.Referral, error)
+	CountReferrals(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error)
 }
 
 // Beneficiaries is what referrals need from the beneficiaries service.
@@ -116,4 +118,9 @@ func (a *App) ListReferrals(ctx context.Context, p auth.Principal, f domain.Refe
 	}
 	rows, next := pagination.Next(page, rows, func(r *domain.Referral) string { return r.ID })
 	return rows, next, nil
+}
+
+// CountReferrals counts referrals under a project; counts only, no personal data.
+func (a *App) CountReferrals(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error) {
+	return a.repo.CountReferrals(ctx, q)
 }

@@ -47,6 +47,7 @@ type Referral struct {
 	Status             string
 	DueTime            time.Time
 	ConsentID          string
+	ProjectID          string
 	CreateTime         time.Time
 	UpdateTime         time.Time
 	Version            int64
@@ -62,6 +63,7 @@ func (r *Referral) Validate(from string) error {
 	idField(&v, "referral.to_organisation_id", r.ToOrganisationID, true)
 	idField(&v, "referral.to_service_id", r.ToServiceID, false)
 	idField(&v, "referral.consent_id", r.ConsentID, false)
+	idField(&v, "referral.project_id", r.ProjectID, false)
 	if r.ToOrganisationID != "" && ids.Normalize(r.ToOrganisationID) == from {
 		v.Add("referral.to_organisation_id", "must be another organisation")
 	}
@@ -79,6 +81,7 @@ func (r *Referral) Prepare(from string, now time.Time) {
 	r.ToOrganisationID = ids.Normalize(r.ToOrganisationID)
 	r.ToServiceID = ids.Normalize(r.ToServiceID)
 	r.ConsentID = ids.Normalize(r.ConsentID)
+	r.ProjectID = ids.Normalize(r.ProjectID)
 	if r.Urgency == "" {
 		r.Urgency = "normal"
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
+	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
@@ -23,6 +24,7 @@ var Scopes = grpcx.Scopes{
 	pb.ReferralService_CreateReferral_FullMethodName:      auth.ScopeReferralsWrite,
 	pb.ReferralService_GetReferral_FullMethodName:         auth.ScopeReferralsRead,
 	pb.ReferralService_ListReferrals_FullMethodName:       auth.ScopeReferralsRead,
+	pb.ReferralService_CountReferrals_FullMethodName:      auth.ScopeAggregates,
 }
 
 // Directory implements pb.DirectoryServiceServer.
@@ -112,6 +114,7 @@ func (s *Referrals) CreateReferral(ctx context.Context, req *pb.CreateReferralRe
 		Reason:           in.GetReason(),
 		Urgency:          protoenum.Code(in.GetUrgency()),
 		ConsentID:        in.GetConsentId(),
+		ProjectID:        in.GetProjectId(),
 	}
 	r, err := s.app.CreateReferral(ctx, auth.Caller(ctx), r, grpcx.RequestID(ctx, req.GetRequestId()))
 	if err != nil {
@@ -166,8 +169,21 @@ func referralToProto(r *domain.Referral) *pb.Referral {
 		Status:             protoenum.Parse[pb.ReferralStatus](r.Status),
 		DueTime:            timestamppb.New(r.DueTime),
 		ConsentId:          r.ConsentID,
+		ProjectId:          r.ProjectID,
 		CreateTime:         timestamppb.New(r.CreateTime),
 		UpdateTime:         timestamppb.New(r.UpdateTime),
 		Etag:               r.Etag(),
 	}
+}
+
+func (s *Referrals) CountReferrals(ctx context.Context, req *pb.CountReferralsRequest) (*pb.CountReferralsResponse, error) {
+	q, err := aggregate.ParseQuery(req.GetProjectId(), req.GetPeriod(), req.GetGroupBy())
+	if err != nil {
+		return nil, err
+	}
+	agg, err := s.app.CountReferrals(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CountReferralsResponse{Aggregate: aggregate.ToProto(agg)}, nil
 }

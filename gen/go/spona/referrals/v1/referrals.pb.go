@@ -7,6 +7,7 @@
 package referralsv1
 
 import (
+	v1 "github.com/spona/spona/gen/go/spona/common/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -276,11 +277,13 @@ type Referral struct {
 	Urgency            Urgency                `protobuf:"varint,8,opt,name=urgency,proto3,enum=spona.referrals.v1.Urgency" json:"urgency,omitempty"`
 	Status             ReferralStatus         `protobuf:"varint,9,opt,name=status,proto3,enum=spona.referrals.v1.ReferralStatus" json:"status,omitempty"`
 	// When the receiver must answer by; derived from urgency.
-	DueTime       *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
-	ConsentId     string                 `protobuf:"bytes,11,opt,name=consent_id,json=consentId,proto3" json:"consent_id,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	Etag          string                 `protobuf:"bytes,14,opt,name=etag,proto3" json:"etag,omitempty"`
+	DueTime    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
+	ConsentId  string                 `protobuf:"bytes,11,opt,name=consent_id,json=consentId,proto3" json:"consent_id,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	Etag       string                 `protobuf:"bytes,14,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The project under which the referral is made (reporting), optional.
+	ProjectId     string `protobuf:"bytes,15,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -409,6 +412,13 @@ func (x *Referral) GetUpdateTime() *timestamppb.Timestamp {
 func (x *Referral) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *Referral) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
 	}
 	return ""
 }
@@ -718,11 +728,116 @@ func (x *ListReferralsResponse) GetNextPageToken() string {
 	return ""
 }
 
+type CountReferralsRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	Period    *v1.DateRange          `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
+	// Dimensions to group by: "status", "category", "urgency".
+	GroupBy       []string `protobuf:"bytes,3,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountReferralsRequest) Reset() {
+	*x = CountReferralsRequest{}
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountReferralsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountReferralsRequest) ProtoMessage() {}
+
+func (x *CountReferralsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountReferralsRequest.ProtoReflect.Descriptor instead.
+func (*CountReferralsRequest) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *CountReferralsRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *CountReferralsRequest) GetPeriod() *v1.DateRange {
+	if x != nil {
+		return x.Period
+	}
+	return nil
+}
+
+func (x *CountReferralsRequest) GetGroupBy() []string {
+	if x != nil {
+		return x.GroupBy
+	}
+	return nil
+}
+
+type CountReferralsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Aggregate     *v1.Aggregate          `protobuf:"bytes,1,opt,name=aggregate,proto3" json:"aggregate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountReferralsResponse) Reset() {
+	*x = CountReferralsResponse{}
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountReferralsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountReferralsResponse) ProtoMessage() {}
+
+func (x *CountReferralsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountReferralsResponse.ProtoReflect.Descriptor instead.
+func (*CountReferralsResponse) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CountReferralsResponse) GetAggregate() *v1.Aggregate {
+	if x != nil {
+		return x.Aggregate
+	}
+	return nil
+}
+
 var File_spona_referrals_v1_referrals_proto protoreflect.FileDescriptor
 
 const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/referrals/v1/referrals.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa8\x05\n" +
+	"\"spona/referrals/v1/referrals.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\"\xc7\x05\n" +
 	"\bReferral\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12*\n" +
 	"\x0ebeneficiary_id\x18\x02 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x125\n" +
@@ -741,7 +856,9 @@ const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x17\n" +
-	"\x04etag\x18\x0e \x01(\tB\x03\xe0A\x03R\x04etag\"u\n" +
+	"\x04etag\x18\x0e \x01(\tB\x03\xe0A\x03R\x04etag\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x0f \x01(\tR\tprojectId\"u\n" +
 	"\x15CreateReferralRequest\x12=\n" +
 	"\breferral\x18\x01 \x01(\v2\x1c.spona.referrals.v1.ReferralB\x03\xe0A\x02R\breferral\x12\x1d\n" +
 	"\n" +
@@ -760,7 +877,14 @@ const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"\x06status\x18\x04 \x01(\x0e2\".spona.referrals.v1.ReferralStatusR\x06status\"{\n" +
 	"\x15ListReferralsResponse\x12:\n" +
 	"\treferrals\x18\x01 \x03(\v2\x1c.spona.referrals.v1.ReferralR\treferrals\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x81\x02\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8a\x01\n" +
+	"\x15CountReferralsRequest\x12\"\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x122\n" +
+	"\x06period\x18\x02 \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\x12\x19\n" +
+	"\bgroup_by\x18\x03 \x03(\tR\agroupBy\"R\n" +
+	"\x16CountReferralsResponse\x128\n" +
+	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate*\x81\x02\n" +
 	"\x0eReferralStatus\x12\x1f\n" +
 	"\x1bREFERRAL_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15REFERRAL_STATUS_DRAFT\x10\x01\x12\x18\n" +
@@ -792,11 +916,12 @@ const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"\tDirection\x12\x19\n" +
 	"\x15DIRECTION_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12DIRECTION_OUTGOING\x10\x01\x12\x16\n" +
-	"\x12DIRECTION_INCOMING\x10\x022\xaa\x03\n" +
+	"\x12DIRECTION_INCOMING\x10\x022\x93\x04\n" +
 	"\x0fReferralService\x12\x92\x01\n" +
 	"\x0eCreateReferral\x12).spona.referrals.v1.CreateReferralRequest\x1a*.spona.referrals.v1.CreateReferralResponse\")\x82\xd3\xe4\x93\x02#:\breferralb\breferral\"\r/v1/referrals\x12\x84\x01\n" +
 	"\vGetReferral\x12&.spona.referrals.v1.GetReferralRequest\x1a'.spona.referrals.v1.GetReferralResponse\"$\x82\xd3\xe4\x93\x02\x1eb\breferral\x12\x12/v1/referrals/{id}\x12{\n" +
-	"\rListReferrals\x12(.spona.referrals.v1.ListReferralsRequest\x1a).spona.referrals.v1.ListReferralsResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/referralsB\xd0\x01\n" +
+	"\rListReferrals\x12(.spona.referrals.v1.ListReferralsRequest\x1a).spona.referrals.v1.ListReferralsResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/referrals\x12g\n" +
+	"\x0eCountReferrals\x12).spona.referrals.v1.CountReferralsRequest\x1a*.spona.referrals.v1.CountReferralsResponseB\xd0\x01\n" +
 	"\x16com.spona.referrals.v1B\x0eReferralsProtoP\x01Z<github.com/spona/spona/gen/go/spona/referrals/v1;referralsv1\xa2\x02\x03SRX\xaa\x02\x12Spona.Referrals.V1\xca\x02\x12Spona\\Referrals\\V1\xe2\x02\x1eSpona\\Referrals\\V1\\GPBMetadata\xea\x02\x14Spona::Referrals::V1b\x06proto3"
 
 var (
@@ -812,7 +937,7 @@ func file_spona_referrals_v1_referrals_proto_rawDescGZIP() []byte {
 }
 
 var file_spona_referrals_v1_referrals_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_spona_referrals_v1_referrals_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_spona_referrals_v1_referrals_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_spona_referrals_v1_referrals_proto_goTypes = []any{
 	(ReferralStatus)(0),            // 0: spona.referrals.v1.ReferralStatus
 	(Urgency)(0),                   // 1: spona.referrals.v1.Urgency
@@ -825,32 +950,40 @@ var file_spona_referrals_v1_referrals_proto_goTypes = []any{
 	(*GetReferralResponse)(nil),    // 8: spona.referrals.v1.GetReferralResponse
 	(*ListReferralsRequest)(nil),   // 9: spona.referrals.v1.ListReferralsRequest
 	(*ListReferralsResponse)(nil),  // 10: spona.referrals.v1.ListReferralsResponse
-	(*timestamppb.Timestamp)(nil),  // 11: google.protobuf.Timestamp
+	(*CountReferralsRequest)(nil),  // 11: spona.referrals.v1.CountReferralsRequest
+	(*CountReferralsResponse)(nil), // 12: spona.referrals.v1.CountReferralsResponse
+	(*timestamppb.Timestamp)(nil),  // 13: google.protobuf.Timestamp
+	(*v1.DateRange)(nil),           // 14: spona.common.v1.DateRange
+	(*v1.Aggregate)(nil),           // 15: spona.common.v1.Aggregate
 }
 var file_spona_referrals_v1_referrals_proto_depIdxs = []int32{
 	2,  // 0: spona.referrals.v1.Referral.category:type_name -> spona.referrals.v1.ReferralCategory
 	1,  // 1: spona.referrals.v1.Referral.urgency:type_name -> spona.referrals.v1.Urgency
 	0,  // 2: spona.referrals.v1.Referral.status:type_name -> spona.referrals.v1.ReferralStatus
-	11, // 3: spona.referrals.v1.Referral.due_time:type_name -> google.protobuf.Timestamp
-	11, // 4: spona.referrals.v1.Referral.create_time:type_name -> google.protobuf.Timestamp
-	11, // 5: spona.referrals.v1.Referral.update_time:type_name -> google.protobuf.Timestamp
+	13, // 3: spona.referrals.v1.Referral.due_time:type_name -> google.protobuf.Timestamp
+	13, // 4: spona.referrals.v1.Referral.create_time:type_name -> google.protobuf.Timestamp
+	13, // 5: spona.referrals.v1.Referral.update_time:type_name -> google.protobuf.Timestamp
 	4,  // 6: spona.referrals.v1.CreateReferralRequest.referral:type_name -> spona.referrals.v1.Referral
 	4,  // 7: spona.referrals.v1.CreateReferralResponse.referral:type_name -> spona.referrals.v1.Referral
 	4,  // 8: spona.referrals.v1.GetReferralResponse.referral:type_name -> spona.referrals.v1.Referral
 	3,  // 9: spona.referrals.v1.ListReferralsRequest.direction:type_name -> spona.referrals.v1.Direction
 	0,  // 10: spona.referrals.v1.ListReferralsRequest.status:type_name -> spona.referrals.v1.ReferralStatus
 	4,  // 11: spona.referrals.v1.ListReferralsResponse.referrals:type_name -> spona.referrals.v1.Referral
-	5,  // 12: spona.referrals.v1.ReferralService.CreateReferral:input_type -> spona.referrals.v1.CreateReferralRequest
-	7,  // 13: spona.referrals.v1.ReferralService.GetReferral:input_type -> spona.referrals.v1.GetReferralRequest
-	9,  // 14: spona.referrals.v1.ReferralService.ListReferrals:input_type -> spona.referrals.v1.ListReferralsRequest
-	6,  // 15: spona.referrals.v1.ReferralService.CreateReferral:output_type -> spona.referrals.v1.CreateReferralResponse
-	8,  // 16: spona.referrals.v1.ReferralService.GetReferral:output_type -> spona.referrals.v1.GetReferralResponse
-	10, // 17: spona.referrals.v1.ReferralService.ListReferrals:output_type -> spona.referrals.v1.ListReferralsResponse
-	15, // [15:18] is the sub-list for method output_type
-	12, // [12:15] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	14, // 12: spona.referrals.v1.CountReferralsRequest.period:type_name -> spona.common.v1.DateRange
+	15, // 13: spona.referrals.v1.CountReferralsResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	5,  // 14: spona.referrals.v1.ReferralService.CreateReferral:input_type -> spona.referrals.v1.CreateReferralRequest
+	7,  // 15: spona.referrals.v1.ReferralService.GetReferral:input_type -> spona.referrals.v1.GetReferralRequest
+	9,  // 16: spona.referrals.v1.ReferralService.ListReferrals:input_type -> spona.referrals.v1.ListReferralsRequest
+	11, // 17: spona.referrals.v1.ReferralService.CountReferrals:input_type -> spona.referrals.v1.CountReferralsRequest
+	6,  // 18: spona.referrals.v1.ReferralService.CreateReferral:output_type -> spona.referrals.v1.CreateReferralResponse
+	8,  // 19: spona.referrals.v1.ReferralService.GetReferral:output_type -> spona.referrals.v1.GetReferralResponse
+	10, // 20: spona.referrals.v1.ReferralService.ListReferrals:output_type -> spona.referrals.v1.ListReferralsResponse
+	12, // 21: spona.referrals.v1.ReferralService.CountReferrals:output_type -> spona.referrals.v1.CountReferralsResponse
+	18, // [18:22] is the sub-list for method output_type
+	14, // [14:18] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_spona_referrals_v1_referrals_proto_init() }
@@ -864,7 +997,7 @@ func file_spona_referrals_v1_referrals_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_referrals_v1_referrals_proto_rawDesc), len(file_spona_referrals_v1_referrals_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,6 +22,7 @@ const (
 	ReferralService_CreateReferral_FullMethodName = "/spona.referrals.v1.ReferralService/CreateReferral"
 	ReferralService_GetReferral_FullMethodName    = "/spona.referrals.v1.ReferralService/GetReferral"
 	ReferralService_ListReferrals_FullMethodName  = "/spona.referrals.v1.ReferralService/ListReferrals"
+	ReferralService_CountReferrals_FullMethodName = "/spona.referrals.v1.ReferralService/CountReferrals"
 )
 
 // ReferralServiceClient is the client API for ReferralService service.
@@ -38,6 +39,9 @@ type ReferralServiceClient interface {
 	GetReferral(ctx context.Context, in *GetReferralRequest, opts ...grpc.CallOption) (*GetReferralResponse, error)
 	// Lists referrals the caller sent (outgoing) or received (incoming).
 	ListReferrals(ctx context.Context, in *ListReferralsRequest, opts ...grpc.CallOption) (*ListReferralsResponse, error)
+	// Internal (no REST route): counts referrals made under a project in a
+	// period (by creation date), across organisations. Used by reporting.
+	CountReferrals(ctx context.Context, in *CountReferralsRequest, opts ...grpc.CallOption) (*CountReferralsResponse, error)
 }
 
 type referralServiceClient struct {
@@ -78,6 +82,16 @@ func (c *referralServiceClient) ListReferrals(ctx context.Context, in *ListRefer
 	return out, nil
 }
 
+func (c *referralServiceClient) CountReferrals(ctx context.Context, in *CountReferralsRequest, opts ...grpc.CallOption) (*CountReferralsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CountReferralsResponse)
+	err := c.cc.Invoke(ctx, ReferralService_CountReferrals_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReferralServiceServer is the server API for ReferralService service.
 // All implementations must embed UnimplementedReferralServiceServer
 // for forward compatibility.
@@ -92,6 +106,9 @@ type ReferralServiceServer interface {
 	GetReferral(context.Context, *GetReferralRequest) (*GetReferralResponse, error)
 	// Lists referrals the caller sent (outgoing) or received (incoming).
 	ListReferrals(context.Context, *ListReferralsRequest) (*ListReferralsResponse, error)
+	// Internal (no REST route): counts referrals made under a project in a
+	// period (by creation date), across organisations. Used by reporting.
+	CountReferrals(context.Context, *CountReferralsRequest) (*CountReferralsResponse, error)
 	mustEmbedUnimplementedReferralServiceServer()
 }
 
@@ -110,6 +127,9 @@ func (UnimplementedReferralServiceServer) GetReferral(context.Context, *GetRefer
 }
 func (UnimplementedReferralServiceServer) ListReferrals(context.Context, *ListReferralsRequest) (*ListReferralsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListReferrals not implemented")
+}
+func (UnimplementedReferralServiceServer) CountReferrals(context.Context, *CountReferralsRequest) (*CountReferralsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CountReferrals not implemented")
 }
 func (UnimplementedReferralServiceServer) mustEmbedUnimplementedReferralServiceServer() {}
 func (UnimplementedReferralServiceServer) testEmbeddedByValue()                         {}
@@ -186,6 +206,24 @@ func _ReferralService_ListReferrals_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReferralService_CountReferrals_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CountReferralsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReferralServiceServer).CountReferrals(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReferralService_CountReferrals_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReferralServiceServer).CountReferrals(ctx, req.(*CountReferralsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ReferralService_ServiceDesc is the grpc.ServiceDesc for ReferralService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -204,6 +242,10 @@ var ReferralService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListReferrals",
 			Handler:    _ReferralService_ListReferrals_Handler,
+		},
+		{
+			MethodName: "CountReferrals",
+			Handler:    _ReferralService_CountReferrals_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
