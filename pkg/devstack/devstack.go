@@ -129,6 +129,11 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 // URL is the base URL of the REST API.
 func (s *Stack) URL() string { return fmt.Sprintf("http://127.0.0.1:%d", s.opts.Ports.HTTP) }
 
+// AdminURL is the base URL of a process's admin port (/metrics, /readyz).
+func (s *Stack) AdminURL(name string) string {
+	return fmt.Sprintf("http://127.0.0.1:%d", s.opts.Ports.Admin[name])
+}
+
 // GRPCAddr is the gRPC address of a service.
 func (s *Stack) GRPCAddr(name string) string {
 	return "127.0.0.1:" + strconv.Itoa(s.opts.Ports.GRPC[name])

@@ -79,6 +79,11 @@ func Start(ctx context.Context, name string, cfg Config, migrations fs.FS, logCf
 		return nil, errors.Join(err, b.Close(ctx))
 	}
 	b.closes = append(b.closes, func(context.Context) error { b.Pool.Close(); return nil })
+	stopPoolMetrics, err := db.InstrumentPool(b.Pool, name)
+	if err != nil {
+		return nil, errors.Join(err, b.Close(ctx))
+	}
+	b.closes = append(b.closes, func(context.Context) error { return stopPoolMetrics() })
 	if err := b.migrate(ctx, migrations); err != nil {
 		return nil, errors.Join(err, b.Close(ctx))
 	}
@@ -145,10 +150,11 @@ func (b *Base) ServeHTTP(ctx context.Context, addr string, h http.Handler) error
 	return srv.Shutdown(sctx)
 }
 
-// AdminHandler serves /healthz (the process is alive) and /readyz (it can do
-// work: ready returns nil).
+// AdminHandler serves /healthz (the process is alive), /readyz (it can do
+// work: ready returns nil) and /metrics (Prometheus).
 func AdminHandler(ready func(context.Context) error) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", telemetry.MetricsHandler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))

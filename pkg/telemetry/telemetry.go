@@ -1,4 +1,9 @@
-// Package telemetry sets up OpenTelemetry tracing for a process.
+// Package telemetry sets up OpenTelemetry tracing and metrics for a process.
+//
+// Metrics go to a process-wide Prometheus registry served by MetricsHandler
+// (every admin port mounts it at /metrics): gRPC RED metrics come from the
+// otelgrpc stats handlers, REST ones from HTTPMetrics, pool gauges from
+// package db.
 //
 // With OTEL_EXPORTER_OTLP_ENDPOINT unset the tracer provider still samples and
 // propagates context (so trace ids reach logs and downstream services) but
@@ -28,6 +33,9 @@ func Setup(ctx context.Context, service, version string) (shutdown func(context.
 		semconv.ServiceNamespace("spona"),
 	))
 	if err != nil && !errors.Is(err, resource.ErrSchemaURLConflict) {
+		return nil, err
+	}
+	if err := setupMetrics(res); err != nil {
 		return nil, err
 	}
 	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}

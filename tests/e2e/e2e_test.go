@@ -28,6 +28,7 @@ type system struct {
 	traces *otlptest.Receiver
 	keyA   string
 	keyB   string
+	logs   *safeWriter
 }
 
 func repoRoot() string {
@@ -35,7 +36,9 @@ func repoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-func startSystem(t *testing.T) *system {
+// startSystem starts the whole system; env is added to every process's
+// environment.
+func startSystem(t *testing.T, env ...string) *system {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and starts the whole system")
@@ -51,10 +54,10 @@ func startSystem(t *testing.T) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs bytes.Buffer
+	logs := &safeWriter{w: &bytes.Buffer{}}
 	stack, err := devstack.Start(ctx, devstack.Options{
 		BinDir: bin, DatabaseURL: pgtest.NewDatabase(t), PrincipalSecret: "e2e-principal-secret-0123456789abcdef",
-		Ports: ports, Env: traces.Env(), Logs: &safeWriter{w: &logs},
+		Ports: ports, Env: append(traces.Env(), env...), Logs: logs,
 	})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, logs.String())
@@ -75,7 +78,7 @@ func startSystem(t *testing.T) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &system{stack: stack, traces: traces, keyA: keyA, keyB: keyB}
+	return &system{stack: stack, traces: traces, keyA: keyA, keyB: keyB, logs: logs}
 }
 
 type response struct {

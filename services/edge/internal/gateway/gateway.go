@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -18,7 +19,9 @@ import (
 	"github.com/spona/spona/gen/openapi"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/telemetry"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	noopmetric "go.opentelemetry.io/otel/metric/noop"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -61,6 +64,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
 		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
 		runtime.WithDisableHTTPMethodOverride(),
+		runtime.WithMiddlewares(routeMetrics),
 		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD {
 			p, ok := r.Context().Value(principalKey{}).(auth.Principal)
 			if !ok {
@@ -98,12 +102,26 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	root.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, r, status.New(codes.NotFound, "no such resource: "+r.URL.Path))
 	})
-	var h http.Handler = root
+	var h http.Handler = telemetry.HTTPMetrics(root)
 	h = limitBody(o.MaxBodyBytes, h)
-	h = otelhttp.NewHandler(h, "edge", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+	h = otelhttp.NewHandler(h, "edge", otelhttp.WithMeterProvider(noopmetric.NewMeterProvider()), otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
 		return r.Method + " " + r.URL.Path
 	}))
 	return h, nil
+}
+
+// wildcard matches a single-segment variable as the gateway prints it ({id=*}).
+var wildcard = regexp.MustCompile(`\{([A-Za-z0-9_.]+)=\*\}`)
+
+// routeMetrics labels the request's metrics with its route template
+// (telemetry.HTTPMetrics records them; otelhttp's own would only see "/v1/").
+func routeMetrics(next runtime.HandlerFunc) runtime.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
+		if p, ok := runtime.HTTPPattern(r.Context()); ok {
+			telemetry.SetRoute(r.Context(), r.Method+" "+wildcard.ReplaceAllString(p.String(), "{$1}"))
+		}
+		next(w, r, params)
+	}
 }
 
 // incomingHeaders forwards only what services need; the Authorization header
