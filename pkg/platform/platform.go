@@ -136,6 +136,11 @@ func (b *Base) ServeHTTP(ctx context.Context, addr string, h http.Handler) error
 	if err != nil {
 		return err
 	}
+	return b.ServeHTTPOn(ctx, lis, h)
+}
+
+// ServeHTTPOn serves h on lis until ctx ends, then shuts it down gracefully.
+func (b *Base) ServeHTTPOn(ctx context.Context, lis net.Listener, h http.Handler) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(lis) }()

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"net"
 	"time"
 
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
@@ -14,9 +16,15 @@ import (
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/platform"
+	benefsvc "github.com/spona/spona/services/beneficiaries/service"
 	"github.com/spona/spona/services/edge/internal/gateway"
+	"github.com/spona/spona/services/edge/internal/idempotency"
 	"github.com/spona/spona/services/edge/internal/keys"
+	"github.com/spona/spona/services/edge/internal/oidc"
 	"github.com/spona/spona/services/edge/migrations"
+	refsvc "github.com/spona/spona/services/referrals/service"
+	repsvc "github.com/spona/spona/services/reporting/service"
+	trnsvc "github.com/spona/spona/services/trainings/service"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -33,7 +41,30 @@ type Config struct {
 	ReportingAddr     string        `env:"REPORTING_ADDR" default:"127.0.0.1:9104"`
 	MaxBodyBytes      int64         `env:"MAX_BODY_BYTES" default:"1048576"`
 	KeyCacheTTL       time.Duration `env:"KEY_CACHE_TTL" default:"30s"`
+	// Per-client token bucket; RATE_LIMIT_RPS=0 turns limiting off.
+	RateLimitRPS   float64 `env:"RATE_LIMIT_RPS" default:"100"`
+	RateLimitBurst int     `env:"RATE_LIMIT_BURST" default:"200"`
+	// Browser origins allowed to call the API (comma-separated; "*" any).
+	CORSAllowedOrigins []string      `env:"CORS_ALLOWED_ORIGINS"`
+	CORSMaxAge         time.Duration `env:"CORS_MAX_AGE" default:"10m"`
+	// HSTS_MAX_AGE > 0 sends Strict-Transport-Security (behind HTTPS).
+	HSTSMaxAge      time.Duration `env:"HSTS_MAX_AGE" default:"0s"`
+	IdempotencyTTL  time.Duration `env:"IDEMPOTENCY_TTL" default:"24h"`
+	IdempotencyLock time.Duration `env:"IDEMPOTENCY_LOCK" default:"30s"`
+	OIDC            OIDCConfig
 }
+
+// OIDCConfig enables OAuth 2.0 access tokens (JWTs) besides API keys when
+// issuer, audience and JWKS URL are all set.
+type OIDCConfig struct {
+	Issuer   string        `env:"OIDC_ISSUER"`
+	Audience string        `env:"OIDC_AUDIENCE"`
+	JWKSURL  string        `env:"OIDC_JWKS_URL"`
+	OrgClaim string        `env:"OIDC_ORG_CLAIM" default:"spona_org"`
+	Leeway   time.Duration `env:"OIDC_LEEWAY" default:"30s"`
+}
+
+func (c OIDCConfig) enabled() bool { return c.Issuer != "" || c.Audience != "" || c.JWKSURL != "" }
 
 const defaultAdminAddr = "127.0.0.1:9205"
 
@@ -82,11 +113,21 @@ func (b *backends) ready(ctx context.Context) error {
 
 // Run serves the REST API until ctx ends.
 func Run(ctx context.Context, cfg Config) error {
+	lis, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	return Serve(ctx, cfg, lis)
+}
+
+// Serve serves the REST API on lis until ctx ends.
+func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 	if cfg.AdminAddr == "" {
 		cfg.AdminAddr = defaultAdminAddr
 	}
 	base, err := platform.Start(ctx, "edge", cfg.Config, migrations.FS, cfg)
 	if err != nil {
+		lis.Close()
 		return err
 	}
 	defer func() {
@@ -98,29 +139,84 @@ func Run(ctx context.Context, cfg Config) error {
 	}()
 	b, err := dial(cfg)
 	if err != nil {
+		lis.Close()
 		return err
 	}
 	base.OnClose(b.Close)
+	creds := &credentials{keys: keys.NewVerifier(keys.NewPostgres(base.Pool), cfg.KeyCacheTTL)}
+	if cfg.OIDC.enabled() {
+		if creds.oidc, err = oidc.New(oidc.Config{
+			Issuer: cfg.OIDC.Issuer, Audience: cfg.OIDC.Audience, JWKSURL: cfg.OIDC.JWKSURL,
+			OrgClaim: cfg.OIDC.OrgClaim, Leeway: cfg.OIDC.Leeway,
+		}); err != nil {
+			lis.Close()
+			return err
+		}
+	}
+	idem := idempotency.NewPostgres(base.Pool, cfg.IdempotencyTTL)
 	h, err := gateway.New(ctx, gateway.Options{
 		Log:    base.Log,
-		Auth:   keys.NewVerifier(keys.NewPostgres(base.Pool), cfg.KeyCacheTTL),
+		Auth:   creds,
 		Signer: base.Signer,
 		Backends: gateway.Backends{
 			Beneficiaries: b.conns["beneficiaries"], Referrals: b.conns["referrals"],
 			Trainings: b.conns["trainings"], Reporting: b.conns["reporting"],
 		},
-		MaxBodyBytes: cfg.MaxBodyBytes,
+		Scopes:          Scopes(),
+		MaxBodyBytes:    cfg.MaxBodyBytes,
+		RateLimit:       gateway.RateLimit{RPS: cfg.RateLimitRPS, Burst: cfg.RateLimitBurst},
+		CORS:            gateway.CORS{AllowedOrigins: cfg.CORSAllowedOrigins, MaxAge: cfg.CORSMaxAge},
+		HSTSMaxAge:      cfg.HSTSMaxAge,
+		Idempotency:     idem,
+		IdempotencyLock: cfg.IdempotencyLock,
 	})
 	if err != nil {
+		lis.Close()
 		return err
 	}
 	ready := func(ctx context.Context) error { return errors.Join(base.Ready(ctx), b.ready(ctx)) }
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return base.ServeHTTP(gctx, cfg.HTTPAddr, h) })
+	g.Go(func() error { return base.ServeHTTPOn(gctx, lis, h) })
 	g.Go(func() error { return base.ServeHTTP(gctx, cfg.AdminAddr, platform.AdminHandler(ready)) })
+	g.Go(func() error {
+		idem.RunCleanup(gctx, 10*time.Minute, func(err error) {
+			base.Log.Warn("idempotency cleanup", slog.String("error", err.Error()))
+		})
+		return nil
+	})
 	err = g.Wait()
 	base.Log.Info("stopped")
 	return err
+}
+
+// Scopes merges the four services' Scopes maps: the edge checks each REST
+// route against the scope of the RPC it is bound to.
+func Scopes() grpcx.Scopes {
+	all := grpcx.Scopes{}
+	for _, s := range []grpcx.Scopes{
+		benefsvc.New(benefsvc.Config{}).Scopes, refsvc.New(refsvc.Config{}).Scopes,
+		trnsvc.New(trnsvc.Config{}).Scopes, repsvc.New(repsvc.Config{}).Scopes,
+	} {
+		maps.Copy(all, s)
+	}
+	return all
+}
+
+// credentials sends JWT-shaped credentials to the OIDC verifier (when
+// configured) and everything else to the API keys.
+type credentials struct {
+	keys *keys.Verifier
+	oidc *oidc.Verifier
+}
+
+func (c *credentials) Verify(ctx context.Context, cred string) (auth.Principal, error) {
+	if oidc.LooksLikeJWT(cred) {
+		if c.oidc == nil {
+			return auth.Principal{}, auth.ErrInvalidCredential
+		}
+		return c.oidc.Verify(ctx, cred)
+	}
+	return c.keys.Verify(ctx, cred)
 }
 
 // KeyRequest describes an API key to create.

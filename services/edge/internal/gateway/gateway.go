@@ -1,6 +1,7 @@
 // Package gateway is the REST/JSON face of Spona: grpc-gateway handlers for
-// the four services behind API-key authentication, with errors written as
-// google.rpc.Status JSON.
+// the four services behind authentication (API keys or OIDC JWTs), per-route
+// scopes, per-client rate limits, body limits, CORS, security headers and
+// Idempotency-Key replay, with errors written as google.rpc.Status JSON.
 package gateway
 
 import (
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
@@ -20,6 +22,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/telemetry"
+	"github.com/spona/spona/services/edge/internal/docs"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	noopmetric "go.opentelemetry.io/otel/metric/noop"
 	"google.golang.org/grpc"
@@ -39,16 +42,41 @@ type Backends struct {
 	Beneficiaries, Referrals, Trainings, Reporting grpc.ClientConnInterface
 }
 
+// Middleware wraps an HTTP handler.
+type Middleware = func(http.Handler) http.Handler
+
 // Options configures the handler.
 type Options struct {
-	Log          *slog.Logger
-	Auth         Authenticator
-	Signer       *auth.Signer
-	Backends     Backends
+	Log      *slog.Logger
+	Auth     Authenticator
+	Signer   *auth.Signer
+	Backends Backends
+	// Scopes are the services' RPC scopes; each REST route needs the scope
+	// of the RPC it is bound to (checked here, and again by the service).
+	Scopes       grpcx.Scopes
 	MaxBodyBytes int64
+	RateLimit    RateLimit
+	CORS         CORS
+	// HSTSMaxAge, when positive, sends Strict-Transport-Security (set it
+	// when the edge is reached over HTTPS).
+	HSTSMaxAge time.Duration
+	// Idempotency stores first responses for Idempotency-Key replay; nil
+	// turns replay off (keys are still forwarded to the services).
+	Idempotency IdempotencyStore
+	// IdempotencyLock is how long a request holds its key while in flight
+	// before another attempt may take it over (after a crash).
+	IdempotencyLock time.Duration
+	// Middleware wraps the whole handler inside tracing, outermost first
+	// (e.g. metrics).
+	Middleware []Middleware
 }
 
 type principalKey struct{}
+
+func principalFrom(r *http.Request) (auth.Principal, bool) {
+	p, ok := r.Context().Value(principalKey{}).(auth.Principal)
+	return p, ok
+}
 
 var marshaler = &runtime.JSONPb{
 	MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
@@ -57,6 +85,17 @@ var marshaler = &runtime.JSONPb{
 
 // New returns the edge's HTTP handler.
 func New(ctx context.Context, o Options) (http.Handler, error) {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	routes, err := NewRoutes(o.Scopes)
+	if err != nil {
+		return nil, err
+	}
+	var idem *idempotency
+	if o.Idempotency != nil {
+		idem = &idempotency{store: o.Idempotency, log: o.Log, lock: o.IdempotencyLock}
+	}
 	mux := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
 		runtime.WithErrorHandler(errorHandler(o.Log)),
@@ -64,9 +103,8 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
 		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
 		runtime.WithDisableHTTPMethodOverride(),
-		runtime.WithMiddlewares(routeMetrics),
 		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD {
-			p, ok := r.Context().Value(principalKey{}).(auth.Principal)
+			p, ok := principalFrom(r)
 			if !ok {
 				return nil
 			}
@@ -74,8 +112,16 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 			if err != nil {
 				return nil
 			}
-			return metadata.Pairs(auth.MetadataKey, tok)
+			md := metadata.Pairs(auth.MetadataKey, tok)
+			if key := r.Header.Get(IdempotencyKeyHeader); key != "" {
+				// Keys are the client's own namespace: two partners may
+				// both send "1".
+				md.Set(grpcx.IdempotencyKeyMetadata, p.ClientID+"/"+key)
+			}
+			return md
 		}),
+		// After routing: the matched route's scope, then replay.
+		runtime.WithMiddlewares(routeMetrics, muxMiddleware(routes.require), muxMiddleware(idem.middleware)),
 	)
 	b := o.Backends
 	registrations := []error{
@@ -89,12 +135,17 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		return nil, err
 	}
 
+	limiter := newRateLimiter(o.RateLimit)
+	api := chain(mux, noStore, authenticate(o), limiter.middleware)
+
 	root := http.NewServeMux()
-	root.Handle("/v1/", authenticate(o, mux))
+	root.Handle("/v1/", api)
 	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.Spec)
 	})
+	root.Handle("GET /docs", docs.Handler())
+	root.Handle("GET /docs/", docs.Handler())
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
@@ -102,8 +153,12 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	root.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, r, status.New(codes.NotFound, "no such resource: "+r.URL.Path))
 	})
-	var h http.Handler = telemetry.HTTPMetrics(root)
-	h = limitBody(o.MaxBodyBytes, h)
+
+	// Metrics see every answer (413, 429, CORS refusals too); they read
+	// the route from the gateway (routeMetrics) or from root's pattern.
+	outer := append([]Middleware{telemetry.HTTPMetrics}, o.Middleware...)
+	outer = append(outer, securityHeaders(o.HSTSMaxAge), cors(o.CORS), limitBody(o.MaxBodyBytes))
+	h := chain(root, outer...)
 	h = otelhttp.NewHandler(h, "edge", otelhttp.WithMeterProvider(noopmetric.NewMeterProvider()), otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
 		return r.Method + " " + r.URL.Path
 	}))
@@ -124,76 +179,77 @@ func routeMetrics(next runtime.HandlerFunc) runtime.HandlerFunc {
 	}
 }
 
+// chain wraps h in mws, the first outermost.
+func chain(h http.Handler, mws ...Middleware) http.Handler {
+	for i := len(mws) - 1; i >= 0; i-- {
+		if mws[i] != nil {
+			h = mws[i](h)
+		}
+	}
+	return h
+}
+
+// muxMiddleware runs an HTTP middleware inside the gateway mux, after a
+// route matched (so runtime.HTTPPattern is known).
+func muxMiddleware(mw Middleware) runtime.Middleware {
+	return func(next runtime.HandlerFunc) runtime.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
+			mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				next(w, r, params)
+			})).ServeHTTP(w, r)
+		}
+	}
+}
+
 // incomingHeaders forwards only what services need; the Authorization header
-// stays at the edge.
+// stays at the edge, and the Idempotency-Key is forwarded with the client's
+// id by the metadata annotator.
 func incomingHeaders(key string) (string, bool) {
 	switch strings.ToLower(key) {
-	case "idempotency-key":
-		return grpcx.IdempotencyKeyMetadata, true
 	case "x-request-id":
 		return "x-request-id", true
 	}
 	return "", false
 }
 
-func authenticate(o Options, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := r.Header.Get("Authorization")
-		scheme, cred, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(cred) == "" {
-			writeStatus(w, r, status.New(codes.Unauthenticated, "missing API key: send Authorization: Bearer <key>"))
-			return
-		}
-		p, err := o.Auth.Verify(r.Context(), strings.TrimSpace(cred))
-		switch {
-		case errors.Is(err, auth.ErrInvalidCredential):
-			writeStatus(w, r, status.New(codes.Unauthenticated, "invalid API key"))
-			return
-		case err != nil:
-			o.Log.ErrorContext(r.Context(), "authenticate", slog.String("error", err.Error()))
-			writeStatus(w, r, status.New(codes.Unavailable, "authentication temporarily unavailable; retry"))
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
-	})
+// ParseBearer returns the credential of an Authorization header value.
+func ParseBearer(h string) (string, bool) {
+	scheme, cred, ok := strings.Cut(h, " ")
+	cred = strings.TrimSpace(cred)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || cred == "" || strings.ContainsAny(cred, " \t") {
+		return "", false
+	}
+	return cred, true
 }
 
-func limitBody(max int64, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if max > 0 && r.ContentLength > max {
-			writeStatus(w, r, status.Newf(codes.InvalidArgument, "request body larger than %d bytes", max))
-			return
-		}
-		if max > 0 && r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, max)
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-func writeStatus(w http.ResponseWriter, r *http.Request, st *status.Status) {
-	code := runtime.HTTPStatusFromCode(st.Code())
-	if st.Code() == codes.Unauthenticated {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="spona"`)
+func authenticate(o Options) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			cred, ok := ParseBearer(r.Header.Get("Authorization"))
+			if !ok {
+				writeStatus(w, r, status.New(codes.Unauthenticated, "missing credentials: send Authorization: Bearer <API key or access token>"))
+				return
+			}
+			p, err := o.Auth.Verify(r.Context(), cred)
+			switch {
+			case errors.Is(err, auth.ErrInvalidCredential):
+				writeStatus(w, r, status.New(codes.Unauthenticated, "invalid credentials"))
+				return
+			case err != nil:
+				o.Log.ErrorContext(r.Context(), "authenticate", slog.String("error", err.Error()))
+				writeStatus(w, r, status.New(codes.Unavailable, "authentication temporarily unavailable; retry"))
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+		})
 	}
-	if st.Code() == codes.InvalidArgument && strings.Contains(st.Message(), "larger than") {
-		code = http.StatusRequestEntityTooLarge
-	}
-	body, err := marshaler.Marshal(st.Proto())
-	if err != nil {
-		body = []byte(`{"code":13,"message":"internal error"}`)
-		code = http.StatusInternalServerError
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_, _ = w.Write(body)
 }
 
 func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 	return func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeStatus(w, r, status.Newf(codes.InvalidArgument, "request body larger than %d bytes", mbe.Limit))
+			writeStatusCode(w, r, http.StatusRequestEntityTooLarge, status.Newf(codes.InvalidArgument, "request body larger than %d bytes", mbe.Limit))
 			return
 		}
 		st := status.Convert(err)
@@ -212,10 +268,7 @@ func routingErrorHandler(log *slog.Logger) runtime.RoutingErrorHandlerFunc {
 		switch httpStatus {
 		case http.StatusMethodNotAllowed:
 			w.Header().Set("Allow", "GET, POST, PATCH, DELETE")
-			body, _ := marshaler.Marshal(status.New(codes.Unimplemented, r.Method+" is not allowed on "+r.URL.Path).Proto())
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusMethodNotAllowed)
-			_, _ = w.Write(body)
+			writeStatusCode(w, r, http.StatusMethodNotAllowed, status.New(codes.Unimplemented, r.Method+" is not allowed on "+r.URL.Path))
 		case http.StatusBadRequest:
 			writeStatus(w, r, status.New(codes.InvalidArgument, "malformed request path"))
 		default:

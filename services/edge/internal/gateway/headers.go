@@ -1,0 +1,125 @@
+package gateway
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// apiCSP forbids everything: API responses are data, never documents.
+const apiCSP = "default-src 'none'; frame-ancestors 'none'"
+
+// securityHeaders sets the headers every response carries. The docs page
+// sets its own, looser Content-Security-Policy.
+func securityHeaders(hstsMaxAge time.Duration) Middleware {
+	hsts := ""
+	if hstsMaxAge > 0 {
+		hsts = "max-age=" + strconv.FormatInt(int64(hstsMaxAge/time.Second), 10) + "; includeSubDomains"
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("X-Frame-Options", "DENY")
+			h.Set("Referrer-Policy", "no-referrer")
+			h.Set("Content-Security-Policy", apiCSP)
+			h.Set("Cross-Origin-Resource-Policy", "same-site")
+			if hsts != "" {
+				h.Set("Strict-Transport-Security", hsts)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// noStore keeps API responses (personal data) out of caches.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// CORS configures cross-origin access from browsers.
+type CORS struct {
+	// AllowedOrigins are exact origins ("https://app.example.org"); "*"
+	// allows any origin. Empty: no cross-origin access.
+	AllowedOrigins []string
+	MaxAge         time.Duration
+}
+
+func (c CORS) allows(origin string) bool {
+	return slices.Contains(c.AllowedOrigins, "*") || slices.Contains(c.AllowedOrigins, origin)
+}
+
+const (
+	corsMethods = "GET, POST, PATCH, DELETE"
+	corsHeaders = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, Traceparent, Tracestate"
+	corsExpose  = "Retry-After, Idempotent-Replayed, Content-Disposition, X-Request-Id"
+)
+
+// cors answers preflight requests and marks responses to allowed origins.
+// Credentials are bearer tokens, never cookies, so credentials mode is off.
+func cors(c CORS) Middleware {
+	maxAge := strconv.Itoa(int(c.MaxAge / time.Second))
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			origin := r.Header.Get("Origin")
+			if origin == "" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			h := w.Header()
+			h.Add("Vary", "Origin")
+			preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
+			if !c.allows(origin) {
+				if preflight {
+					writeStatus(w, r, status.New(codes.PermissionDenied, "origin "+origin+" is not allowed"))
+					return
+				}
+				next.ServeHTTP(w, r) // the browser withholds the response
+				return
+			}
+			h.Set("Access-Control-Allow-Origin", origin)
+			if !preflight {
+				h.Set("Access-Control-Expose-Headers", corsExpose)
+				next.ServeHTTP(w, r)
+				return
+			}
+			h.Add("Vary", "Access-Control-Request-Method")
+			h.Add("Vary", "Access-Control-Request-Headers")
+			method := r.Header.Get("Access-Control-Request-Method")
+			if !slices.Contains(strings.Split(corsMethods, ", "), method) {
+				writeStatus(w, r, status.New(codes.PermissionDenied, "method "+method+" is not allowed"))
+				return
+			}
+			h.Set("Access-Control-Allow-Methods", corsMethods)
+			h.Set("Access-Control-Allow-Headers", corsHeaders)
+			if c.MaxAge > 0 {
+				h.Set("Access-Control-Max-Age", maxAge)
+			}
+			w.WriteHeader(http.StatusNoContent)
+		})
+	}
+}
+
+// limitBody refuses bodies over max bytes with 413.
+func limitBody(max int64) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if max > 0 && r.ContentLength > max {
+				writeStatusCode(w, r, http.StatusRequestEntityTooLarge, status.Newf(codes.InvalidArgument, "request body larger than %d bytes", max))
+				return
+			}
+			if max > 0 && r.Body != nil {
+				r.Body = http.MaxBytesReader(w, r.Body, max)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}

@@ -1,0 +1,255 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// IdempotencyKeyHeader is the header partners send with a write so that a
+// retry returns the first response instead of acting twice.
+const IdempotencyKeyHeader = "Idempotency-Key"
+
+// ReplayedHeader marks a response replayed from the idempotency store.
+const ReplayedHeader = "Idempotent-Replayed"
+
+// IdempotencyRecord is a write and, once it finished, its response.
+type IdempotencyRecord struct {
+	ClientID, Key string
+	Method, Path  string
+	BodyHash      []byte
+	Done          bool // the response below is final
+	Status        int
+	Header        http.Header
+	Body          []byte
+}
+
+// Same reports whether r and o are the same request.
+func (r *IdempotencyRecord) Same(o *IdempotencyRecord) bool {
+	return r.Method == o.Method && r.Path == o.Path && bytes.Equal(r.BodyHash, o.BodyHash)
+}
+
+// IdempotencyStore keeps idempotency records.
+type IdempotencyStore interface {
+	// Acquire records rec as in flight, held for lock. It returns
+	// acquired=true when this attempt owns the key (new, expired, or a
+	// stale in-flight attempt of the same request); otherwise the record
+	// that holds it.
+	Acquire(ctx context.Context, rec *IdempotencyRecord, lock time.Duration) (existing *IdempotencyRecord, acquired bool, err error)
+	// Complete stores the final response of an acquired record.
+	Complete(ctx context.Context, rec *IdempotencyRecord) error
+	// Release forgets an in-flight attempt, so a retry runs again.
+	Release(ctx context.Context, clientID, key string) error
+}
+
+// maxReplayBody bounds the responses kept for replay; larger ones (exports)
+// are not stored, and a retry runs again (creates still dedupe by request
+// id in the services).
+const maxReplayBody = 1 << 20
+
+var replayHeaders = []string{"Content-Type", "Content-Disposition", "Etag", "Location"}
+
+type idempotency struct {
+	store IdempotencyStore
+	log   *slog.Logger
+	lock  time.Duration
+	// unreleased holds keys whose release failed (the store was down);
+	// they are released again before anyone is told the key is in use.
+	mu         sync.Mutex
+	unreleased map[[2]string]bool
+}
+
+// ValidIdempotencyKey reports whether key is acceptable: 1 to 255
+// printable ASCII characters.
+func ValidIdempotencyKey(key string) bool {
+	if len(key) == 0 || len(key) > 255 {
+		return false
+	}
+	for i := range len(key) {
+		if key[i] < 0x20 || key[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func (i *idempotency) middleware(next http.Handler) http.Handler {
+	if i == nil {
+		return next
+	}
+	if i.lock <= 0 {
+		i.lock = 30 * time.Second
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get(IdempotencyKeyHeader)
+		if key == "" || r.Method == http.MethodGet || r.Method == http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !ValidIdempotencyKey(key) {
+			writeStatus(w, r, status.New(codes.InvalidArgument, "Idempotency-Key must be 1 to 255 printable ASCII characters"))
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				writeStatusCode(w, r, http.StatusRequestEntityTooLarge, status.Newf(codes.InvalidArgument, "request body larger than %d bytes", mbe.Limit))
+				return
+			}
+			writeStatus(w, r, status.New(codes.InvalidArgument, "could not read the request body"))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		p, _ := principalFrom(r)
+		sum := sha256.Sum256(body)
+		rec := &IdempotencyRecord{ClientID: p.ClientID, Key: key, Method: r.Method, Path: r.URL.RequestURI(), BodyHash: sum[:]}
+
+		existing, acquired, err := i.acquire(r.Context(), rec)
+		if err != nil {
+			i.log.WarnContext(r.Context(), "idempotency store", slog.String("error", err.Error()))
+			writeStatus(w, r, status.New(codes.Unavailable, "idempotency store unavailable; retry with the same key"))
+			return
+		}
+		if !acquired {
+			i.answerExisting(w, r, rec, existing)
+			return
+		}
+		rw := &recorder{ResponseWriter: w, status: http.StatusOK}
+		completed := false
+		defer func() {
+			if !completed {
+				i.release(r.Context(), rec)
+			}
+		}()
+		next.ServeHTTP(rw, r)
+		final := (rw.status >= 200 && rw.status < 300) || (rw.status >= 400 && rw.status < 500)
+		if !final || rw.overflow {
+			return
+		}
+		rec.Done, rec.Status, rec.Body = true, rw.status, rw.buf.Bytes()
+		rec.Header = http.Header{}
+		for _, h := range replayHeaders {
+			if v := w.Header().Values(h); len(v) > 0 {
+				rec.Header[h] = v
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+		defer cancel()
+		if err := i.store.Complete(ctx, rec); err != nil {
+			i.log.WarnContext(r.Context(), "idempotency store: response not kept", slog.String("error", err.Error()))
+			return // released by the deferred call
+		}
+		completed = true
+	})
+}
+
+func (i *idempotency) acquire(ctx context.Context, rec *IdempotencyRecord) (*IdempotencyRecord, bool, error) {
+	id := [2]string{rec.ClientID, rec.Key}
+	i.mu.Lock()
+	stale := i.unreleased[id]
+	i.mu.Unlock()
+	if stale {
+		if err := i.store.Release(ctx, rec.ClientID, rec.Key); err != nil {
+			return nil, false, err
+		}
+		i.forgetUnreleased(id)
+	}
+	return i.store.Acquire(ctx, rec, i.lock)
+}
+
+func (i *idempotency) forgetUnreleased(id [2]string) {
+	i.mu.Lock()
+	delete(i.unreleased, id)
+	i.mu.Unlock()
+}
+
+// release forgets an attempt that did not finish with a final response
+// (5xx, UNAVAILABLE, a panic), so the client's retry runs. When the store
+// is down too, it keeps trying in the background until the lock expires.
+func (i *idempotency) release(ctx context.Context, rec *IdempotencyRecord) {
+	ctx = context.WithoutCancel(ctx)
+	try := func() bool {
+		c, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		return i.store.Release(c, rec.ClientID, rec.Key) == nil
+	}
+	if try() {
+		return
+	}
+	id := [2]string{rec.ClientID, rec.Key}
+	i.mu.Lock()
+	if i.unreleased == nil {
+		i.unreleased = map[[2]string]bool{}
+	}
+	i.unreleased[id] = true
+	i.mu.Unlock()
+	go func() {
+		deadline := time.Now().Add(i.lock)
+		for time.Now().Before(deadline) {
+			time.Sleep(250 * time.Millisecond)
+			if try() {
+				break
+			}
+		}
+		i.forgetUnreleased(id)
+	}()
+}
+
+func (i *idempotency) answerExisting(w http.ResponseWriter, r *http.Request, rec, existing *IdempotencyRecord) {
+	switch {
+	case !existing.Same(rec):
+		writeStatusCode(w, r, http.StatusUnprocessableEntity,
+			status.New(codes.InvalidArgument, "Idempotency-Key was already used for a different request"))
+	case !existing.Done:
+		w.Header().Set("Retry-After", "1")
+		writeStatus(w, r, status.New(codes.Aborted, "a request with this Idempotency-Key is in progress; retry later"))
+	default:
+		for k, v := range existing.Header {
+			w.Header()[k] = v
+		}
+		w.Header().Set(ReplayedHeader, "true")
+		w.WriteHeader(existing.Status)
+		_, _ = w.Write(existing.Body)
+	}
+}
+
+// recorder passes a response through and keeps a copy for replay.
+type recorder struct {
+	http.ResponseWriter
+	status   int
+	wrote    bool
+	buf      bytes.Buffer
+	overflow bool
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	if !r.overflow {
+		if r.buf.Len()+len(b) > maxReplayBody {
+			r.overflow = true
+			r.buf = bytes.Buffer{}
+		} else {
+			r.buf.Write(b)
+		}
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

@@ -1,0 +1,149 @@
+package gateway
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/spona/spona/pkg/grpcx"
+	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+)
+
+// Route is one REST binding of an RPC, from its google.api.http annotation.
+type Route struct {
+	Method   string // HTTP method
+	Template string // path template as annotated: /v1/referrals/{id}:accept
+	RPC      string // full gRPC method name: /spona.referrals.v1.ReferralService/AcceptReferral
+	Scope    string // scope the caller needs (grpcx.Public: none)
+}
+
+// Routes maps the gateway's matched patterns to the RPC and scope behind
+// them. It is derived from the proto annotations and the services' Scopes
+// maps, so a route's scope has one source of truth: the service that owns it.
+type Routes struct {
+	byPattern map[string]Route // key: method + " " + canonical pattern
+	list      []Route
+}
+
+// AnnotatedRoutes lists the REST bindings of every Spona RPC in the proto
+// registry (the generated packages register themselves when imported).
+func AnnotatedRoutes() []Route {
+	var out []Route
+	protoregistry.GlobalFiles.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
+		if !strings.HasPrefix(string(fd.Package()), "spona.") {
+			return true
+		}
+		svcs := fd.Services()
+		for i := range svcs.Len() {
+			sd := svcs.Get(i)
+			methods := sd.Methods()
+			for j := range methods.Len() {
+				md := methods.Get(j)
+				rule, ok := proto.GetExtension(md.Options(), annotations.E_Http).(*annotations.HttpRule)
+				if !ok || rule == nil {
+					continue
+				}
+				rpc := "/" + string(sd.FullName()) + "/" + string(md.Name())
+				for _, r := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
+					if m, t := httpBinding(r); m != "" {
+						out = append(out, Route{Method: m, Template: t, RPC: rpc})
+					}
+				}
+			}
+		}
+		return true
+	})
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Template != out[j].Template {
+			return out[i].Template < out[j].Template
+		}
+		return out[i].Method < out[j].Method
+	})
+	return out
+}
+
+func httpBinding(r *annotations.HttpRule) (method, template string) {
+	switch p := r.GetPattern().(type) {
+	case *annotations.HttpRule_Get:
+		return http.MethodGet, p.Get
+	case *annotations.HttpRule_Post:
+		return http.MethodPost, p.Post
+	case *annotations.HttpRule_Patch:
+		return http.MethodPatch, p.Patch
+	case *annotations.HttpRule_Put:
+		return http.MethodPut, p.Put
+	case *annotations.HttpRule_Delete:
+		return http.MethodDelete, p.Delete
+	case *annotations.HttpRule_Custom:
+		return p.Custom.GetKind(), p.Custom.GetPath()
+	}
+	return "", ""
+}
+
+var bareVar = regexp.MustCompile(`\{([^}=]+)\}`)
+
+// canonical writes a template the way runtime.Pattern.String does: a bare
+// variable {id} is {id=*}.
+func canonical(template string) string {
+	return bareVar.ReplaceAllString(template, "{$1=*}")
+}
+
+// NewRoutes builds the route table; every annotated RPC must have a scope.
+func NewRoutes(scopes grpcx.Scopes) (*Routes, error) {
+	rt := &Routes{byPattern: map[string]Route{}}
+	var missing []string
+	for _, r := range AnnotatedRoutes() {
+		scope, ok := scopes[r.RPC]
+		if !ok {
+			missing = append(missing, r.RPC)
+			continue
+		}
+		r.Scope = scope
+		rt.byPattern[r.Method+" "+canonical(r.Template)] = r
+		rt.list = append(rt.list, r)
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("REST routes without a scope in the services' Scopes maps: %v", missing)
+	}
+	return rt, nil
+}
+
+// List returns every route.
+func (rt *Routes) List() []Route { return append([]Route(nil), rt.list...) }
+
+// Lookup returns the route the gateway matched for a request.
+func (rt *Routes) Lookup(method string, p runtime.Pattern) (Route, bool) {
+	r, ok := rt.byPattern[method+" "+p.String()]
+	return r, ok
+}
+
+// require refuses, before anything is forwarded, a caller without the
+// matched route's scope. A route missing from the table is refused too:
+// access is opt-in, as in the services.
+func (rt *Routes) require(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pat, ok := runtime.HTTPPattern(r.Context())
+		var route Route
+		if ok {
+			route, ok = rt.Lookup(r.Method, pat)
+		}
+		if !ok {
+			writeStatus(w, r, status.New(codes.PermissionDenied, "route is not open to callers"))
+			return
+		}
+		p, _ := principalFrom(r)
+		if route.Scope != grpcx.Public && !p.Has(route.Scope) {
+			writeStatus(w, r, status.Newf(codes.PermissionDenied, "scope %q required for %s %s", route.Scope, route.Method, route.Template))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

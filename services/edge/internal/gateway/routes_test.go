@@ -1,0 +1,126 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
+	repv1 "github.com/spona/spona/gen/go/spona/reporting/v1"
+	trnv1 "github.com/spona/spona/gen/go/spona/trainings/v1"
+	"github.com/spona/spona/gen/openapi"
+	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/services/edge/internal/gateway"
+	"github.com/spona/spona/services/edge/service"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+var pathVar = regexp.MustCompile(`\{[^}]+\}`)
+
+// TestEveryRouteHasTheScopeOfItsRPC checks the route table against the
+// gateway's own routing: for every annotated route, a request the gateway
+// matches resolves to the same RPC, and that RPC has a scope in its
+// service's Scopes map.
+func TestEveryRouteHasTheScopeOfItsRPC(t *testing.T) {
+	scopes := service.Scopes()
+	routes, err := gateway.NewRoutes(scopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := routes.List()
+	if len(list) < 10 {
+		t.Fatalf("only %d routes found", len(list))
+	}
+	var got gateway.Route
+	var matched bool
+	mux := runtime.NewServeMux(runtime.WithMiddlewares(func(next runtime.HandlerFunc) runtime.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request, _ map[string]string) {
+			pat, ok := runtime.HTTPPattern(r.Context())
+			if ok {
+				got, matched = routes.Lookup(r.Method, pat)
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}
+	}))
+	conn, err := grpc.NewClient("passthrough:///unused", grpc.WithTransportCredentials(insecure.NewCredentials())) // never dialled
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx := context.Background()
+	for _, err := range []error{
+		benv1.RegisterBeneficiaryServiceHandlerClient(ctx, mux, benv1.NewBeneficiaryServiceClient(conn)),
+		refv1.RegisterDirectoryServiceHandlerClient(ctx, mux, refv1.NewDirectoryServiceClient(conn)),
+		refv1.RegisterReferralServiceHandlerClient(ctx, mux, refv1.NewReferralServiceClient(conn)),
+		trnv1.RegisterTrainingServiceHandlerClient(ctx, mux, trnv1.NewTrainingServiceClient(conn)),
+		repv1.RegisterReportingServiceHandlerClient(ctx, mux, repv1.NewReportingServiceClient(conn)),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, rt := range list {
+		path := pathVar.ReplaceAllString(rt.Template, "0190a1b2-0000-7000-8000-000000000001")
+		matched = false
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest(rt.Method, path, strings.NewReader("{}")))
+		if !matched {
+			t.Errorf("%s %s: the gateway's pattern is not in the route table (HTTP %d)", rt.Method, rt.Template, rec.Code)
+			continue
+		}
+		if got.RPC != rt.RPC {
+			t.Errorf("%s %s: table says %s, gateway routes to %s", rt.Method, rt.Template, rt.RPC, got.RPC)
+		}
+		if scope, ok := scopes[rt.RPC]; !ok || scope != got.Scope {
+			t.Errorf("%s: scope %q, want %q from the service", rt.RPC, got.Scope, scope)
+		}
+	}
+
+	// A route without a scope is refused at construction.
+	partial := grpcx.Scopes{}
+	for k, v := range scopes {
+		partial[k] = v
+	}
+	delete(partial, list[0].RPC)
+	if _, err := gateway.NewRoutes(partial); err == nil || !strings.Contains(err.Error(), list[0].RPC) {
+		t.Errorf("NewRoutes without %s: %v", list[0].RPC, err)
+	}
+}
+
+// TestRoutesMatchTheOpenAPIDocument: the table and the published document
+// describe the same operations.
+func TestRoutesMatchTheOpenAPIDocument(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(openapi.Spec, &doc); err != nil {
+		t.Fatal(err)
+	}
+	inDoc := map[string]bool{}
+	for p, ops := range doc.Paths {
+		for m := range ops {
+			inDoc[strings.ToUpper(m)+" "+p] = true
+		}
+	}
+	routes, err := gateway.NewRoutes(service.Scopes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range routes.List() {
+		k := r.Method + " " + r.Template
+		if !inDoc[k] {
+			t.Errorf("%s is routed but not in the OpenAPI document", k)
+		}
+		delete(inDoc, k)
+	}
+	for k := range inDoc {
+		t.Errorf("%s is documented but not routed", k)
+	}
+}

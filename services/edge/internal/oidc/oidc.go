@@ -1,0 +1,262 @@
+// Package oidc authenticates partner systems that hold an OAuth 2.0 access
+// token (a JWT from the client-credentials grant of an OpenID Connect
+// provider) instead of a Spona API key. Signing keys come from the
+// provider's JWKS endpoint, cached, and refreshed when a token names a key
+// the cache does not know (at most once per MinRefresh).
+package oidc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/ids"
+)
+
+// Config configures a Verifier.
+type Config struct {
+	Issuer   string // exact "iss"
+	Audience string // must be in "aud"
+	JWKSURL  string
+	// OrgClaim names the claim holding the caller's organisation id.
+	OrgClaim string
+	// Leeway allowed on exp, nbf and iat for clock skew.
+	Leeway time.Duration
+	// CacheTTL is how long fetched keys are used before a refetch.
+	CacheTTL time.Duration
+	// MinRefresh bounds how often an unknown key id triggers a refetch.
+	MinRefresh time.Duration
+	HTTPClient *http.Client
+}
+
+// MaxTokenBytes bounds the tokens parsed at all.
+const MaxTokenBytes = 8 << 10
+
+var algorithms = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
+
+// Verifier checks access tokens.
+type Verifier struct {
+	cfg Config
+	now func() time.Time
+
+	mu          sync.Mutex
+	keys        []jose.JSONWebKey
+	fetched     time.Time // last successful fetch
+	nextAttempt time.Time
+	lastErr     error
+}
+
+// New returns a verifier; keys are fetched on first use.
+func New(cfg Config) (*Verifier, error) {
+	if cfg.Issuer == "" || cfg.Audience == "" || cfg.JWKSURL == "" {
+		return nil, errors.New("oidc: issuer, audience and JWKS URL are all required")
+	}
+	if cfg.OrgClaim == "" {
+		cfg.OrgClaim = "spona_org"
+	}
+	if cfg.Leeway <= 0 {
+		cfg.Leeway = 30 * time.Second
+	}
+	if cfg.CacheTTL <= 0 {
+		cfg.CacheTTL = time.Hour
+	}
+	if cfg.MinRefresh <= 0 {
+		cfg.MinRefresh = 30 * time.Second
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 5 * time.Second}
+	}
+	return &Verifier{cfg: cfg, now: time.Now}, nil
+}
+
+// LooksLikeJWT reports whether a credential has the shape of a compact JWS
+// (three dot-separated parts); API keys do not.
+func LooksLikeJWT(cred string) bool { return strings.Count(cred, ".") == 2 }
+
+func invalid(reason string) error { return fmt.Errorf("%w: %s", auth.ErrInvalidCredential, reason) }
+
+// claims are the non-registered claims read from a token.
+type claims struct {
+	Scope    string          `json:"scope"`
+	Scp      json.RawMessage `json:"scp"`
+	AZP      string          `json:"azp"`
+	ClientID string          `json:"client_id"`
+}
+
+// Verify checks token and returns its principal. A token that does not
+// authenticate gives auth.ErrInvalidCredential; failing to get the keys at
+// all gives another error (the caller answers "unavailable").
+func (v *Verifier) Verify(ctx context.Context, token string) (auth.Principal, error) {
+	if len(token) > MaxTokenBytes {
+		return auth.Principal{}, invalid("token too large")
+	}
+	tok, err := jwt.ParseSigned(token, algorithms)
+	if err != nil {
+		return auth.Principal{}, invalid(err.Error())
+	}
+	if len(tok.Headers) != 1 {
+		return auth.Principal{}, invalid("one signature expected")
+	}
+	hdr := tok.Headers[0]
+	keys, err := v.keysFor(ctx, hdr.KeyID)
+	if err != nil {
+		return auth.Principal{}, err
+	}
+	var std jwt.Claims
+	var extra claims
+	var orgClaims map[string]any
+	verified := false
+	for _, k := range keys {
+		if k.Algorithm != "" && k.Algorithm != hdr.Algorithm {
+			continue
+		}
+		if tok.Claims(k.Key, &std, &extra, &orgClaims) == nil {
+			verified = true
+			break
+		}
+	}
+	if !verified {
+		return auth.Principal{}, invalid("signature does not verify")
+	}
+	if std.Expiry == nil {
+		return auth.Principal{}, invalid("token has no expiry")
+	}
+	if err := std.ValidateWithLeeway(jwt.Expected{
+		Issuer: v.cfg.Issuer, AnyAudience: jwt.Audience{v.cfg.Audience}, Time: v.now(),
+	}, v.cfg.Leeway); err != nil {
+		return auth.Principal{}, invalid(err.Error())
+	}
+	org, _ := orgClaims[v.cfg.OrgClaim].(string)
+	if !ids.Valid(org) {
+		return auth.Principal{}, invalid("claim " + v.cfg.OrgClaim + " is not an organisation id")
+	}
+	client := firstNonEmpty(extra.AZP, extra.ClientID, std.Subject)
+	if client == "" {
+		return auth.Principal{}, invalid("token names no client")
+	}
+	return auth.Principal{OrganisationID: ids.Normalize(org), ClientID: "oidc:" + client, Scopes: scopes(extra)}, nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// scopes reads "scope" (space-separated, RFC 8693/9068) or "scp" (a list
+// or a string, as some providers send), keeping only scopes Spona knows.
+func scopes(c claims) []string {
+	raw := strings.Fields(c.Scope)
+	if len(c.Scp) > 0 {
+		var list []string
+		var one string
+		if json.Unmarshal(c.Scp, &list) == nil {
+			raw = append(raw, list...)
+		} else if json.Unmarshal(c.Scp, &one) == nil {
+			raw = append(raw, strings.Fields(one)...)
+		}
+	}
+	out := []string{}
+	for _, s := range raw {
+		if slices.Contains(auth.AllScopes, s) && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// keysFor returns the cached keys that may have signed a token with kid,
+// fetching the set when it is stale or does not know kid.
+func (v *Verifier) keysFor(ctx context.Context, kid string) ([]jose.JSONWebKey, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	now := v.now()
+	if v.keys == nil || now.Sub(v.fetched) > v.cfg.CacheTTL {
+		err := v.refreshLocked(ctx, now)
+		if v.keys == nil {
+			return nil, fmt.Errorf("no signing keys: %w", err)
+		}
+	}
+	match := matching(v.keys, kid)
+	if len(match) == 0 && v.refreshLocked(ctx, now) == nil {
+		match = matching(v.keys, kid)
+	}
+	if len(match) == 0 {
+		return nil, invalid("unknown signing key")
+	}
+	return match, nil
+}
+
+func matching(keys []jose.JSONWebKey, kid string) []jose.JSONWebKey {
+	var out []jose.JSONWebKey
+	for _, k := range keys {
+		if kid == "" || k.KeyID == kid {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// errRateLimited is returned when a refetch was wanted but too soon.
+var errRateLimited = errors.New("JWKS refetch rate-limited")
+
+// refreshLocked refetches the key set, at most once per MinRefresh after a
+// success and once a second after a failure; it keeps the old keys when
+// the fetch fails.
+func (v *Verifier) refreshLocked(ctx context.Context, now time.Time) error {
+	if now.Before(v.nextAttempt) {
+		if v.lastErr != nil {
+			return v.lastErr
+		}
+		return errRateLimited
+	}
+	keys, err := v.fetch(ctx)
+	if err != nil {
+		v.lastErr, v.nextAttempt = err, now.Add(time.Second)
+		return err
+	}
+	v.keys, v.fetched, v.lastErr, v.nextAttempt = keys, now, nil, now.Add(v.cfg.MinRefresh)
+	return nil
+}
+
+func (v *Verifier) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, v.cfg.JWKSURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := v.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetch JWKS: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("fetch JWKS: HTTP %d", resp.StatusCode)
+	}
+	var set jose.JSONWebKeySet
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&set); err != nil {
+		return nil, fmt.Errorf("decode JWKS: %w", err)
+	}
+	keys := []jose.JSONWebKey{}
+	for _, k := range set.Keys {
+		if k.IsPublic() && k.Valid() && (k.Use == "" || k.Use == "sig") {
+			keys = append(keys, k)
+		}
+	}
+	return keys, nil
+}

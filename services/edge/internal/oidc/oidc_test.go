@@ -1,0 +1,179 @@
+package oidc_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/google/go-cmp/cmp"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/oidctest"
+	"github.com/spona/spona/services/edge/internal/oidc"
+)
+
+const org = "0190a1b2-0000-7000-8000-0000000000aa"
+
+func newVerifier(t *testing.T, iss *oidctest.Issuer) *oidc.Verifier {
+	t.Helper()
+	v, err := oidc.New(oidc.Config{Issuer: iss.URL, Audience: oidctest.Audience, JWKSURL: iss.JWKSURL, Leeway: 30 * time.Second, MinRefresh: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestVerifyAcceptsValidTokens(t *testing.T) {
+	iss := oidctest.Start(t)
+	v := newVerifier(t, iss)
+	cases := []struct {
+		name   string
+		kid    string
+		claims oidctest.Claims
+		want   auth.Principal
+	}{
+		{"RS256 with scope string", "rsa-1",
+			oidctest.Claims{Organisation: org, Scope: "beneficiaries.read referrals.write openid"},
+			auth.Principal{OrganisationID: org, ClientID: "oidc:client-1", Scopes: []string{"beneficiaries.read", "referrals.write"}}},
+		{"ES256 with scp list and azp", "ec-1",
+			oidctest.Claims{Organisation: strings.ToUpper(org), Scp: []string{"trainings.read", "unknown.scope"}, Extra: map[string]any{"azp": "partner-app"}},
+			auth.Principal{OrganisationID: org, ClientID: "oidc:partner-app", Scopes: []string{"trainings.read"}}},
+		{"scp as a string, client_id claim", "rsa-1",
+			oidctest.Claims{Organisation: org, Scp: "reporting.read reporting.read", Extra: map[string]any{"client_id": "svc"}},
+			auth.Principal{OrganisationID: org, ClientID: "oidc:svc", Scopes: []string{"reporting.read"}}},
+		{"expired within leeway", "rsa-1",
+			oidctest.Claims{Organisation: org, Expiry: time.Now().Add(-10 * time.Second)},
+			auth.Principal{OrganisationID: org, ClientID: "oidc:client-1", Scopes: []string{}}},
+		{"several audiences", "rsa-1",
+			oidctest.Claims{Organisation: org, Audience: []string{"other", oidctest.Audience}},
+			auth.Principal{OrganisationID: org, ClientID: "oidc:client-1", Scopes: []string{}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := v.Verify(context.Background(), iss.Token(t, c.kid, c.claims))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(c.want, p); d != "" {
+				t.Errorf("principal (-want +got):\n%s", d)
+			}
+		})
+	}
+	if n := iss.Fetches(); n != 1 {
+		t.Errorf("JWKS fetched %d times, want once (cached)", n)
+	}
+}
+
+func TestVerifyRejects(t *testing.T) {
+	iss := oidctest.Start(t)
+	v := newVerifier(t, iss)
+	stranger, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ecStranger, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	good := iss.Token(t, "", oidctest.Claims{Organisation: org})
+	parts := strings.Split(good, ".")
+	cases := map[string]string{
+		"wrong issuer":       iss.Token(t, "", oidctest.Claims{Organisation: org, Issuer: "https://evil.example"}),
+		"wrong audience":     iss.Token(t, "", oidctest.Claims{Organisation: org, Audience: []string{"someone-else"}}),
+		"expired":            iss.Token(t, "", oidctest.Claims{Organisation: org, Expiry: time.Now().Add(-2 * time.Minute)}),
+		"not yet valid":      iss.Token(t, "", oidctest.Claims{Organisation: org, NotBefore: time.Now().Add(2 * time.Minute)}),
+		"no expiry":          iss.Token(t, "", oidctest.Claims{Organisation: org, NoExpiry: true}),
+		"no organisation":    iss.Token(t, "", oidctest.Claims{}),
+		"bad organisation":   iss.Token(t, "", oidctest.Claims{Organisation: "Red Cross"}),
+		"unknown key":        oidctest.SignWith(t, stranger, jose.RS256, "rsa-1", map[string]any{"iss": iss.URL, "aud": oidctest.Audience, "sub": "x", "exp": time.Now().Add(time.Minute).Unix(), "spona_org": org}),
+		"unknown EC key":     oidctest.SignWith(t, ecStranger, jose.ES256, "", map[string]any{"iss": iss.URL, "aud": oidctest.Audience, "sub": "x", "exp": time.Now().Add(time.Minute).Unix(), "spona_org": org}),
+		"HS256 (symmetric)":  hs256(t, iss.URL),
+		"tampered payload":   parts[0] + "." + strings.TrimRight(parts[1], "A") + "B." + parts[2],
+		"no signature":       parts[0] + "." + parts[1] + ".",
+		"alg none":           "eyJhbGciOiJub25lIn0." + parts[1] + ".",
+		"garbage":            "a.b.c",
+		"too large":          strings.Repeat("a", oidc.MaxTokenBytes) + ".b.c",
+		"no client or sub":   iss.Token(t, "", oidctest.Claims{Organisation: org, Subject: "-", Extra: map[string]any{"sub": ""}}),
+		"kid of the EC key":  oidctest.SignWith(t, stranger, jose.RS256, "ec-1", map[string]any{"iss": iss.URL, "aud": oidctest.Audience, "sub": "x", "exp": time.Now().Add(time.Minute).Unix(), "spona_org": org}),
+		"org not a string":   iss.Token(t, "", oidctest.Claims{Organisation: org, Extra: map[string]any{"spona_org": 7}}),
+		"header without kid": oidctest.SignWith(t, stranger, jose.RS256, "", map[string]any{"iss": iss.URL, "aud": oidctest.Audience, "sub": "x", "exp": time.Now().Add(time.Minute).Unix(), "spona_org": org}),
+	}
+	for name, tok := range cases {
+		t.Run(name, func(t *testing.T) {
+			p, err := v.Verify(context.Background(), tok)
+			if !errors.Is(err, auth.ErrInvalidCredential) {
+				t.Fatalf("Verify = %+v, %v; want an invalid credential", p, err)
+			}
+		})
+	}
+}
+
+func hs256(t *testing.T, issuer string) string {
+	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: []byte("0123456789abcdef0123456789abcdef")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, err := sig.Sign([]byte(`{"iss":"` + issuer + `","aud":"` + oidctest.Audience + `","sub":"x","exp":9999999999,"spona_org":"` + org + `"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := obj.CompactSerialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestKeyRotationAndRefreshLimits(t *testing.T) {
+	iss := oidctest.Start(t)
+	v, err := oidc.New(oidc.Config{Issuer: iss.URL, Audience: oidctest.Audience, JWKSURL: iss.JWKSURL, MinRefresh: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := v.Verify(ctx, iss.Token(t, "", oidctest.Claims{Organisation: org})); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(350 * time.Millisecond)
+	// The provider rotates: a token with a new kid makes the verifier refetch.
+	iss.AddKey(t, "rsa-2", jose.RS256)
+	if _, err := v.Verify(ctx, iss.Token(t, "rsa-2", oidctest.Claims{Organisation: org})); err != nil {
+		t.Fatalf("rotated key: %v", err)
+	}
+	if n := iss.Fetches(); n != 2 {
+		t.Fatalf("%d JWKS fetches, want 2", n)
+	}
+	// Tokens naming unknown keys do not make the verifier hammer the
+	// provider: at most one refetch per MinRefresh.
+	stranger, _ := rsa.GenerateKey(rand.Reader, 2048)
+	for i := range 20 {
+		tok := oidctest.SignWith(t, stranger, jose.RS256, "nope-"+string(rune('a'+i)), map[string]any{"iss": iss.URL, "aud": oidctest.Audience, "sub": "x", "exp": time.Now().Add(time.Minute).Unix(), "spona_org": org})
+		if _, err := v.Verify(ctx, tok); !errors.Is(err, auth.ErrInvalidCredential) {
+			t.Fatal(err)
+		}
+	}
+	if n := iss.Fetches(); n > 3 {
+		t.Fatalf("%d JWKS fetches for 20 unknown kids, want at most 3", n)
+	}
+	// The provider is down: known keys keep working.
+	iss.SetDown(true)
+	time.Sleep(350 * time.Millisecond)
+	if _, err := v.Verify(ctx, iss.Token(t, "ec-1", oidctest.Claims{Organisation: org})); err != nil {
+		t.Fatalf("cached key while the provider is down: %v", err)
+	}
+}
+
+func TestProviderDownAtStartIsUnavailableNotInvalid(t *testing.T) {
+	iss := oidctest.Start(t)
+	iss.SetDown(true)
+	v := newVerifier(t, iss)
+	_, err := v.Verify(context.Background(), iss.Token(t, "", oidctest.Claims{Organisation: org}))
+	if err == nil || errors.Is(err, auth.ErrInvalidCredential) {
+		t.Fatalf("Verify with no keys = %v; want an unavailability error", err)
+	}
+	iss.SetDown(false)
+	time.Sleep(1100 * time.Millisecond) // failures are retried after a second
+	if _, err := v.Verify(context.Background(), iss.Token(t, "", oidctest.Claims{Organisation: org})); err != nil {
+		t.Fatalf("after the provider recovered: %v", err)
+	}
+}

@@ -1,0 +1,308 @@
+package service_test
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/oidctest"
+	"github.com/spona/spona/pkg/pgtest"
+	"github.com/spona/spona/pkg/resttest"
+	"github.com/spona/spona/services/edge/edgetest"
+	"github.com/spona/spona/services/edge/service"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func TestSecurityHeadersAndBodyLimit(t *testing.T) {
+	s := edgetest.Start(t, func(c *service.Config) {
+		c.HSTSMaxAge = 365 * 24 * time.Hour
+		c.MaxBodyBytes = 4096
+	})
+	k := s.CreateKey(t, "partner", "Headers NGO")
+	c := resttest.New(s.URL, k.Key)
+
+	r := c.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 200)
+	want := map[string]string{
+		"X-Content-Type-Options":    "nosniff",
+		"X-Frame-Options":           "DENY",
+		"Referrer-Policy":           "no-referrer",
+		"Cache-Control":             "no-store",
+		"Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+		"Content-Security-Policy":   "default-src 'none'; frame-ancestors 'none'",
+	}
+	for h, v := range want {
+		if got := r.Header.Get(h); got != v {
+			t.Errorf("%s = %q, want %q", h, got, v)
+		}
+	}
+	// Errors carry them too.
+	r = c.As("").Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 401)
+	if r.Header.Get("X-Content-Type-Options") != "nosniff" || r.Header.Get("Cache-Control") != "no-store" || !r.IsStatus() {
+		t.Errorf("401 headers/body: %v %s", r.Header, r.Raw)
+	}
+	// The docs page has its own policy: scripts from itself only.
+	d := c.Do(t, "GET", "/docs", nil).Must(t, 200)
+	if csp := d.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("docs CSP = %q", csp)
+	}
+	if d.Header.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("docs page may be framed")
+	}
+
+	// Body limit: declared and streamed bodies over the limit are 413 JSON.
+	big := `{"given_name": "` + strings.Repeat("x", 5000) + `"}`
+	r = c.Do(t, "POST", "/v1/beneficiaries", big).Must(t, 413)
+	if !r.IsStatus() {
+		t.Errorf("413 body is not a Status: %s", r.Raw)
+	}
+	r = c.Do(t, "POST", "/v1/beneficiaries", big, "Idempotency-Key", "big-1").Must(t, 413)
+	if !r.IsStatus() {
+		t.Errorf("413 body is not a Status: %s", r.Raw)
+	}
+	c.Do(t, "POST", "/v1/beneficiaries", `{"given_name": "Small"}`).Must(t, 200)
+}
+
+func TestCORS(t *testing.T) {
+	s := edgetest.Start(t, func(c *service.Config) {
+		c.CORSAllowedOrigins = []string{"https://app.example.org"}
+		c.CORSMaxAge = 5 * time.Minute
+	})
+	k := s.CreateKey(t, "partner", "CORS NGO")
+	c := resttest.New(s.URL, "")
+
+	pre := c.Do(t, "OPTIONS", "/v1/beneficiaries", nil,
+		"Origin", "https://app.example.org", "Access-Control-Request-Method", "POST",
+		"Access-Control-Request-Headers", "authorization, content-type, idempotency-key").Must(t, 204)
+	if pre.Header.Get("Access-Control-Allow-Origin") != "https://app.example.org" ||
+		!strings.Contains(pre.Header.Get("Access-Control-Allow-Methods"), "POST") ||
+		!strings.Contains(pre.Header.Get("Access-Control-Allow-Headers"), "Idempotency-Key") ||
+		pre.Header.Get("Access-Control-Max-Age") != "300" {
+		t.Errorf("preflight headers: %v", pre.Header)
+	}
+	bad := c.Do(t, "OPTIONS", "/v1/beneficiaries", nil,
+		"Origin", "https://evil.example.com", "Access-Control-Request-Method", "POST").Must(t, 403)
+	if bad.Header.Get("Access-Control-Allow-Origin") != "" || !bad.IsStatus() {
+		t.Errorf("disallowed preflight: %v %s", bad.Header, bad.Raw)
+	}
+	c.Do(t, "OPTIONS", "/v1/beneficiaries", nil,
+		"Origin", "https://app.example.org", "Access-Control-Request-Method", "TRACE").Must(t, 403)
+
+	r := c.As(k.Key).Do(t, "GET", "/v1/beneficiaries", nil, "Origin", "https://app.example.org").Must(t, 200)
+	if r.Header.Get("Access-Control-Allow-Origin") != "https://app.example.org" || !strings.Contains(r.Header.Get("Access-Control-Expose-Headers"), "Retry-After") {
+		t.Errorf("actual request CORS headers: %v", r.Header)
+	}
+	r = c.As(k.Key).Do(t, "GET", "/v1/beneficiaries", nil, "Origin", "https://evil.example.com").Must(t, 200)
+	if r.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("disallowed origin allowed: %v", r.Header)
+	}
+}
+
+func TestRateLimitPerClient(t *testing.T) {
+	s := edgetest.Start(t, func(c *service.Config) {
+		c.RateLimitRPS = 0.5 // one token every two seconds
+		c.RateLimitBurst = 3
+	})
+	a := resttest.New(s.URL, s.CreateKey(t, "a", "Rate NGO A").Key)
+	b := resttest.New(s.URL, s.CreateKey(t, "b", "Rate NGO B").Key)
+	for i := range 3 {
+		a.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 200)
+		_ = i
+	}
+	r := a.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 429)
+	secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
+	if err != nil || secs < 1 || secs > 2 {
+		t.Errorf("Retry-After = %q, want 1..2 seconds", r.Header.Get("Retry-After"))
+	}
+	if !r.IsStatus() || r.Body["code"] != float64(8) {
+		t.Errorf("429 body: %s", r.Raw)
+	}
+	// Another client has its own bucket.
+	b.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 200)
+	// Unauthenticated requests are refused before they cost a token.
+	a.As("spona_aaaaaaaa_"+strings.Repeat("b", 52)).Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 401)
+}
+
+func TestRouteScopes(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	readOnly := resttest.New(s.URL, s.CreateKey(t, "reader", "Scope NGO", auth.ScopeBeneficiariesRead).Key)
+	readOnly.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 200)
+	r := readOnly.Do(t, "POST", "/v1/beneficiaries", `{"given_name": "X"}`).Must(t, 403)
+	if msg := r.Str("message"); !strings.Contains(msg, auth.ScopeBeneficiariesWrite) || !strings.Contains(msg, "POST /v1/beneficiaries") {
+		t.Errorf("403 from the edge should name the route and scope: %s", r.Raw)
+	}
+	readOnly.Do(t, "GET", "/v1/referrals", nil).Must(t, 403)
+	readOnly.Do(t, "GET", "/v1/training-events", nil).Must(t, 403)
+	// An unknown route is still a 404, not a 403.
+	readOnly.Do(t, "GET", "/v1/spaceships", nil).Must(t, 404)
+}
+
+func TestIdempotencyKeyReplay(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	k := s.CreateKey(t, "partner", "Idem NGO")
+	c := resttest.New(s.URL, k.Key)
+	other := resttest.New(s.URL, s.CreateKey(t, "other", "Idem NGO 2").Key)
+
+	body := `{"given_name": "Amina", "sex": "SEX_FEMALE"}`
+	first := c.Do(t, "POST", "/v1/beneficiaries", body, "Idempotency-Key", "k-1").Must(t, 200)
+	second := c.Do(t, "POST", "/v1/beneficiaries", body, "Idempotency-Key", "k-1").Must(t, 200)
+	if string(first.Raw) != string(second.Raw) || second.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replay differs:\n%s\n%s (%v)", first.Raw, second.Raw, second.Header)
+	}
+	if first.Header.Get("Idempotent-Replayed") != "" {
+		t.Errorf("first response marked replayed")
+	}
+	list := c.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 200)
+	if n := len(list.Body["beneficiaries"].([]any)); n != 1 {
+		t.Fatalf("%d beneficiaries after a replayed create, want 1", n)
+	}
+	// Same key, different body: 422.
+	r := c.Do(t, "POST", "/v1/beneficiaries", `{"given_name": "Other"}`, "Idempotency-Key", "k-1").Must(t, 422)
+	if !r.IsStatus() {
+		t.Errorf("422 body: %s", r.Raw)
+	}
+	// Same key, other path: 422 too.
+	c.Do(t, "POST", "/v1/training-events", body, "Idempotency-Key", "k-1").Must(t, 422)
+	// Another client's key of the same name is its own.
+	o := other.Do(t, "POST", "/v1/beneficiaries", body, "Idempotency-Key", "k-1").Must(t, 200)
+	if o.Str("id") == first.Str("id") || o.Header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("another client got the first client's response")
+	}
+	// 4xx answers are final and replayed as well.
+	bad := `{"given_name": "A", "legal_status": "LEGAL_STATUS_MARTIAN"}`
+	c.Do(t, "POST", "/v1/beneficiaries", bad, "Idempotency-Key", "k-bad").Must(t, 400)
+	rb := c.Do(t, "POST", "/v1/beneficiaries", bad, "Idempotency-Key", "k-bad").Must(t, 400)
+	if rb.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("4xx not replayed")
+	}
+	// Invalid keys.
+	c.Do(t, "POST", "/v1/beneficiaries", body, "Idempotency-Key", strings.Repeat("x", 256)).Must(t, 400)
+
+	// Concurrent attempts with one key: exactly one create, the others
+	// either replay it or are told it is in progress (409).
+	var wg sync.WaitGroup
+	results := make([]resttest.Response, 8)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = c.Do(t, "POST", "/v1/beneficiaries", `{"given_name": "Concurrent"}`, "Idempotency-Key", "k-conc")
+		}()
+	}
+	wg.Wait()
+	ids := map[string]bool{}
+	for _, r := range results {
+		switch r.Status {
+		case 200:
+			ids[r.Str("id")] = true
+		case 409:
+			if r.Header.Get("Retry-After") == "" {
+				t.Errorf("409 without Retry-After")
+			}
+		default:
+			t.Errorf("concurrent attempt: HTTP %d %s", r.Status, r.Raw)
+		}
+	}
+	if len(ids) != 1 {
+		t.Errorf("concurrent attempts created %d beneficiaries: %v", len(ids), ids)
+	}
+}
+
+// TestIdempotencyReleasedOnOutage: a write that fails with 503 (the
+// service is down) does not hold its key; the client's retry with the same
+// key runs once the service is back, and creates exactly once.
+func TestIdempotencyReleasedOnOutage(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	k := s.CreateKey(t, "partner", "Outage NGO")
+	c := resttest.New(s.URL, k.Key)
+	body := `{"given_name": "Retry"}`
+	// Stop the beneficiaries service: the edge answers 503.
+	s.StopService(t, "beneficiaries")
+	r := c.Do(t, "POST", "/v1/beneficiaries", body, "Idempotency-Key", "retry-1")
+	if r.Status != 503 || !r.IsStatus() {
+		t.Fatalf("during the outage: HTTP %d %s, want 503", r.Status, r.Raw)
+	}
+	c.Do(t, "POST", "/v1/beneficiaries", body, "Idempotency-Key", "retry-1").Must(t, 503)
+	s.RestartService(t, "beneficiaries")
+	// The client retries until the edge has reconnected; meanwhile only 503.
+	var first resttest.Response
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		first = c.Do(t, "POST", "/v1/beneficiaries", body, "Idempotency-Key", "retry-1")
+		if first.Status != 503 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	first.Must(t, 200)
+	if first.Header.Get("Idempotent-Replayed") != "" {
+		t.Errorf("the first successful attempt is marked replayed")
+	}
+	again := c.Do(t, "POST", "/v1/beneficiaries", body, "Idempotency-Key", "retry-1").Must(t, 200)
+	if again.Str("id") != first.Str("id") {
+		t.Errorf("retry created another beneficiary")
+	}
+	list := c.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 200)
+	if n := len(list.Body["beneficiaries"].([]any)); n != 1 {
+		t.Errorf("%d beneficiaries, want 1", n)
+	}
+}
+
+func TestUnknownRouteAndMethod(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	c := resttest.New(s.URL, s.CreateKey(t, "p", "Route NGO").Key)
+	r := c.Do(t, "PUT", "/v1/beneficiaries", `{}`)
+	if r.Status != http.StatusMethodNotAllowed && r.Status != http.StatusNotFound {
+		t.Errorf("PUT on a collection: %d %s", r.Status, r.Raw)
+	}
+	if !r.IsStatus() {
+		t.Errorf("body: %s", r.Raw)
+	}
+	_ = fmt.Sprint()
+}
+
+func TestOIDCAccessTokens(t *testing.T) {
+	iss := oidctest.Start(t)
+	s := edgetest.Start(t, func(c *service.Config) {
+		c.OIDC = service.OIDCConfig{Issuer: iss.URL, Audience: oidctest.Audience, JWKSURL: iss.JWKSURL, OrgClaim: "spona_org", Leeway: 30 * time.Second}
+	})
+	k := s.CreateKey(t, "partner", "OIDC NGO")
+	byKey := resttest.New(s.URL, k.Key)
+	created := byKey.Do(t, "POST", "/v1/beneficiaries", `{"given_name": "Selma"}`).Must(t, 200)
+
+	// A token for the same organisation sees the same records.
+	tok := iss.Token(t, "ec-1", oidctest.Claims{Organisation: k.Organisation, Scope: "beneficiaries.read beneficiaries.write"})
+	c := resttest.New(s.URL, tok)
+	c.Do(t, "GET", "/v1/beneficiaries/"+created.Str("id"), nil).Must(t, 200)
+	c.Do(t, "POST", "/v1/beneficiaries", `{"given_name": "Jasmin"}`, "Idempotency-Key", "oidc-1").Must(t, 200)
+	// Scopes come from the token.
+	c.Do(t, "GET", "/v1/referrals", nil).Must(t, 403)
+	// Another organisation's token sees nothing of it.
+	otherOrg := "0190a1b2-0000-7000-8000-0000000000bb"
+	o := resttest.New(s.URL, iss.Token(t, "", oidctest.Claims{Organisation: otherOrg, Scope: "beneficiaries.read"}))
+	o.Do(t, "GET", "/v1/beneficiaries/"+created.Str("id"), nil).Must(t, 404)
+	// Bad tokens are 401 Status JSON.
+	for name, bad := range map[string]string{
+		"expired":        iss.Token(t, "", oidctest.Claims{Organisation: k.Organisation, Expiry: time.Now().Add(-time.Hour)}),
+		"wrong audience": iss.Token(t, "", oidctest.Claims{Organisation: k.Organisation, Audience: []string{"x"}}),
+		"garbage":        "x.y.z",
+	} {
+		r := c.As(bad).Do(t, "GET", "/v1/beneficiaries", nil)
+		if r.Status != 401 || !r.IsStatus() || r.Header.Get("WWW-Authenticate") == "" {
+			t.Errorf("%s: HTTP %d %s", name, r.Status, r.Raw)
+		}
+	}
+	// The provider's JWKS is down and the verifier has no keys yet: 503,
+	// not 401 (the client may retry).
+	iss2 := oidctest.Start(t)
+	iss2.SetDown(true)
+	s2 := edgetest.Start(t, func(c *service.Config) {
+		c.OIDC = service.OIDCConfig{Issuer: iss2.URL, Audience: oidctest.Audience, JWKSURL: iss2.JWKSURL, OrgClaim: "spona_org"}
+	})
+	resttest.New(s2.URL, iss2.Token(t, "", oidctest.Claims{Organisation: otherOrg})).Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 503)
+}
