@@ -5,6 +5,7 @@ import (
 	"context"
 
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
+	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/services/trainings/internal/adapters"
 	"github.com/spona/spona/services/trainings/internal/app"
@@ -16,6 +17,9 @@ import (
 // Config is the whole configuration of the process.
 type Config struct {
 	platform.Config
+	// ReferralsAddr is the referrals service, whose directory gives the kind
+	// of a participant's organisation.
+	ReferralsAddr string `env:"REFERRALS_ADDR" default:"127.0.0.1:9102"`
 }
 
 // New describes the trainings service for platform.RunService.
@@ -29,7 +33,12 @@ func New(cfg Config) platform.Service {
 		Migrations:       migrations.FS,
 		Scopes:           ports.Scopes,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
-			application := app.New(adapters.NewPostgres(base.Pool))
+			conn, err := grpcx.NewClient(cfg.ReferralsAddr)
+			if err != nil {
+				return err
+			}
+			base.OnClose(func(context.Context) error { return conn.Close() })
+			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewDirectoryGRPC(conn))
 			pb.RegisterTrainingServiceServer(srv, ports.NewGRPC(application))
 			return nil
 		},

@@ -10,12 +10,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
+	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pgtest"
 	"github.com/spona/spona/pkg/servicetest"
+	referrals "github.com/spona/spona/services/referrals/service"
 	"github.com/spona/spona/services/trainings/service"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -27,8 +29,30 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func start(t *testing.T) pb.TrainingServiceClient {
-	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, "")}))
-	return pb.NewTrainingServiceClient(conn)
+	c, _ := startWithDirectory(t)
+	return c
+}
+
+// startWithDirectory runs the trainings service and the real referrals
+// service (the organisation directory) on one fresh database. Referrals'
+// own dependency (beneficiaries) is not needed by the directory and is left
+// unreachable.
+func startWithDirectory(t *testing.T) (pb.TrainingServiceClient, refv1.DirectoryServiceClient) {
+	url := pgtest.NewDatabase(t)
+	refConn := servicetest.Start(t, referrals.New(referrals.Config{Config: servicetest.Platform(t, url), BeneficiariesAddr: "127.0.0.1:1"}))
+	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url), ReferralsAddr: refConn.Target()}))
+	return pb.NewTrainingServiceClient(conn), refv1.NewDirectoryServiceClient(refConn)
+}
+
+// organisation registers an organisation of kind in the directory.
+func organisation(t *testing.T, dir refv1.DirectoryServiceClient, name string, kind refv1.OrganisationKind) string {
+	t.Helper()
+	r, err := dir.CreateOrganisation(servicetest.As(t, ids.New()), &refv1.CreateOrganisationRequest{
+		Organisation: &refv1.Organisation{Name: name, Kind: kind, Country: "RS"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.GetOrganisation().GetId()
 }
 
 func seminar(project string) *pb.TrainingEvent {
@@ -41,6 +65,9 @@ func seminar(project string) *pb.TrainingEvent {
 		Municipality: "Subotica",
 		Country:      "rs",
 		Audience:     "Centri za socijalni rad",
+		Location:     " Gradska kuća, Trg slobode 1 ",
+		Topics:       []string{" unaccompanied children", "guardianship", "", "guardianship "},
+		Language:     "sr-Latn",
 	}
 }
 
@@ -100,7 +127,14 @@ func TestCreateGetList(t *testing.T) {
 		Municipality:            "Subotica",
 		Country:                 "RS",
 		Audience:                "Centri za socijalni rad",
-		CreateTime:              e.GetCreateTime(),
+		Location:                "Gradska kuća, Trg slobode 1",
+		Topics:                  []string{"unaccompanied children", "guardianship"},
+		Language:                "sr-Latn",
+		// The default completion threshold.
+		CompletionThresholdPercent: 80,
+		Etag:                       `W/"1"`,
+		CreateTime:                 e.GetCreateTime(),
+		UpdateTime:                 e.GetUpdateTime(),
 	}
 	if !ids.Valid(e.GetId()) || e.GetCreateTime().AsTime().IsZero() {
 		t.Fatalf("created event lacks id or create_time: %v", e)
@@ -430,10 +464,10 @@ func TestIdempotentCreate(t *testing.T) {
 }
 
 func TestParticipants(t *testing.T) {
-	c := start(t)
+	c, dir := startWithDirectory(t)
 	ctx := servicetest.As(t, ids.New())
 	e := event(t, c, ctx, seminar(ids.New()))
-	csr := ids.New()
+	csr := organisation(t, dir, "PU Subotica", refv1.OrganisationKind_ORGANISATION_KIND_POLICE)
 	in := []*pb.Participant{
 		professional("Ana", "Petrović", " Ana.Petrovic@Example.ORG ", "CSR Subotica", pb.Sector_SECTOR_SOCIAL_WELFARE, commonv1.Sex_SEX_FEMALE),
 		{Person: &pb.Participant_Professional{Professional: &pb.Professional{GivenName: "Marko", FamilyName: "Marković",
@@ -463,6 +497,14 @@ func TestParticipants(t *testing.T) {
 		Sector: pb.Sector_SECTOR_POLICE, Sex: commonv1.Sex_SEX_UNKNOWN}
 	if diff := cmp.Diff(wantMarko, created[1].GetProfessional(), protocmp.Transform()); diff != "" {
 		t.Fatalf("stored professional (-want +got):\n%s", diff)
+	}
+	// The organisation's kind was read from the directory; without an
+	// organisation id there is none.
+	if k := created[1].GetOrganisationKind(); k != refv1.OrganisationKind_ORGANISATION_KIND_POLICE {
+		t.Fatalf("organisation_kind = %v, want police", k)
+	}
+	if k := created[0].GetOrganisationKind(); k != refv1.OrganisationKind_ORGANISATION_KIND_UNSPECIFIED {
+		t.Fatalf("organisation_kind without organisation_id = %v", k)
 	}
 	if got := created[2].GetBeneficiaryId(); got != strings.ToLower(in[2].GetBeneficiaryId()) || created[2].GetProfessionalId() != "" {
 		t.Fatalf("beneficiary participant: %v", created[2])

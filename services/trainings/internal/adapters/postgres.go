@@ -1,4 +1,5 @@
-// Package adapters implements the trainings repository on PostgreSQL.
+// Package adapters implements the trainings repository on PostgreSQL and the
+// organisation directory over gRPC.
 package adapters
 
 import (
@@ -10,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/errs"
@@ -29,15 +29,19 @@ func NewPostgres(pool *pgxpool.Pool) *Postgres { return &Postgres{pool: pool} }
 var _ app.Repository = (*Postgres)(nil)
 
 const eventCols = `e.id, e.organiser_organisation_id, COALESCE(e.project_id::text, ''), e.type, e.title,
-	e.start_date, e.end_date, e.municipality, e.country, e.audience,
-	(SELECT count(*) FROM participants pa WHERE pa.event_id = e.id)::int, e.create_time`
+	e.start_date, e.end_date, e.municipality, e.country, e.audience, e.location, e.topics, e.language,
+	e.completion_threshold_percent,
+	(SELECT count(*) FROM participants pa WHERE pa.event_id = e.id)::int,
+	(SELECT count(*) FROM sessions s WHERE s.event_id = e.id)::int,
+	e.version, e.create_time, e.update_time`
 
 func scanEvent(row pgx.Row) (*domain.TrainingEvent, error) {
 	var e domain.TrainingEvent
 	var start time.Time
 	var end *time.Time
 	err := row.Scan(&e.ID, &e.OrganiserOrganisationID, &e.ProjectID, &e.Type, &e.Title,
-		&start, &end, &e.Municipality, &e.Country, &e.Audience, &e.ParticipantCount, &e.CreateTime)
+		&start, &end, &e.Municipality, &e.Country, &e.Audience, &e.Location, &e.Topics, &e.Language,
+		&e.CompletionThreshold, &e.ParticipantCount, &e.SessionCount, &e.Version, &e.CreateTime, &e.UpdateTime)
 	if err != nil {
 		return nil, err
 	}
@@ -50,12 +54,14 @@ func scanEvent(row pgx.Row) (*domain.TrainingEvent, error) {
 func (p *Postgres) CreateTrainingEvent(ctx context.Context, e *domain.TrainingEvent, requestID string) (*domain.TrainingEvent, error) {
 	return db.CreateOnce(ctx, p.pool, scanEvent, `
 		INSERT INTO training_events AS e (id, organiser_organisation_id, project_id, type, title,
-			start_date, end_date, municipality, country, audience, request_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			start_date, end_date, municipality, country, audience, location, topics, language,
+			completion_threshold_percent, request_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT (organiser_organisation_id, request_id) DO NOTHING
 		RETURNING `+eventCols,
 		[]any{e.ID, e.OrganiserOrganisationID, db.Null(e.ProjectID), e.Type, e.Title,
-			e.StartDate.Time(), e.EndDate.Ptr(), e.Municipality, e.Country, e.Audience, db.Null(requestID)},
+			e.StartDate.Time(), e.EndDate.Ptr(), e.Municipality, e.Country, e.Audience, e.Location,
+			db.Strings(e.Topics), e.Language, e.CompletionThreshold, db.Null(requestID)},
 		`SELECT `+eventCols+` FROM training_events e WHERE e.organiser_organisation_id = $1 AND e.request_id = $2`,
 		e.OrganiserOrganisationID, requestID)
 }
@@ -73,13 +79,18 @@ func (p *Postgres) GetTrainingEvent(ctx context.Context, viewer, id string) (*do
 // ListTrainingEvents returns up to page.Limit() events viewer organises after
 // page.After, newest first.
 func (p *Postgres) ListTrainingEvents(ctx context.Context, viewer string, f domain.EventFilter, page pagination.Page) ([]*domain.TrainingEvent, error) {
+	if page.After != "" && !ids.Valid(page.After) {
+		return nil, badToken()
+	}
 	rows, err := p.pool.Query(ctx, `SELECT `+eventCols+` FROM training_events e
 		WHERE e.organiser_organisation_id = $1
 			AND ($2::uuid IS NULL OR e.id < $2)
 			AND ($3::uuid IS NULL OR e.project_id = $3)
 			AND ($4::text IS NULL OR e.type = $4)
-		ORDER BY e.id DESC LIMIT $5`,
-		viewer, db.Null(page.After), db.Null(f.ProjectID), db.Null(f.Type), page.Limit())
+			AND ($5::date IS NULL OR e.start_date >= $5)
+			AND ($6::date IS NULL OR e.start_date <= $6)
+		ORDER BY e.id DESC LIMIT $7`,
+		viewer, db.Null(page.After), db.Null(f.ProjectID), db.Null(f.Type), f.From.Ptr(), f.To.Ptr(), page.Limit())
 	if err != nil {
 		return nil, db.Error(err)
 	}
@@ -87,30 +98,116 @@ func (p *Postgres) ListTrainingEvents(ctx context.Context, viewer string, f doma
 	return out, db.Error(err)
 }
 
+func badToken() error {
+	var v errs.Violations
+	v.Add("page_token", "is not a token returned by this method")
+	return v.Err()
+}
+
+// UpdateTrainingEvent stores e if the stored version is still version.
+func (p *Postgres) UpdateTrainingEvent(ctx context.Context, e *domain.TrainingEvent, version int64) (*domain.TrainingEvent, error) {
+	out, err := scanEvent(p.pool.QueryRow(ctx, `UPDATE training_events e SET
+			project_id = $3, type = $4, title = $5, start_date = $6, end_date = $7, municipality = $8,
+			country = $9, audience = $10, location = $11, topics = $12, language = $13,
+			completion_threshold_percent = $14, version = e.version + 1, update_time = now()
+		WHERE e.id = $1 AND e.organiser_organisation_id = $2 AND e.version = $15
+		RETURNING `+eventCols,
+		e.ID, e.OrganiserOrganisationID, db.Null(e.ProjectID), e.Type, e.Title, e.StartDate.Time(), e.EndDate.Ptr(),
+		e.Municipality, e.Country, e.Audience, e.Location, db.Strings(e.Topics), e.Language, e.CompletionThreshold, version))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.New(errs.KindAborted, "training event %s changed concurrently", e.ID)
+	}
+	return out, db.Error(err)
+}
+
+const sessionCols = `s.id, s.event_id, s.date, COALESCE(to_char(s.start_time, 'HH24:MI'), ''),
+	COALESCE(to_char(s.end_time, 'HH24:MI'), ''), s.topic, s.trainer, s.create_time`
+
+func scanSession(row pgx.Row) (*domain.Session, error) {
+	var s domain.Session
+	var d time.Time
+	if err := row.Scan(&s.ID, &s.EventID, &d, &s.StartTime, &s.EndTime, &s.Topic, &s.Trainer, &s.CreateTime); err != nil {
+		return nil, err
+	}
+	s.Date = date.Of(d)
+	return &s, nil
+}
+
+// CreateSession inserts s; a repeated request id returns the first row.
+func (p *Postgres) CreateSession(ctx context.Context, s *domain.Session, requestID string) (*domain.Session, error) {
+	return db.CreateOnce(ctx, p.pool, scanSession, `
+		INSERT INTO sessions AS s (id, event_id, date, start_time, end_time, topic, trainer, request_id)
+		VALUES ($1, $2, $3, $4::time, $5::time, $6, $7, $8)
+		ON CONFLICT (event_id, request_id) DO NOTHING
+		RETURNING `+sessionCols,
+		[]any{s.ID, s.EventID, s.Date.Time(), db.Null(s.StartTime), db.Null(s.EndTime), s.Topic, s.Trainer, db.Null(requestID)},
+		`SELECT `+sessionCols+` FROM sessions s WHERE s.event_id = $1 AND s.request_id = $2`, s.EventID, requestID)
+}
+
+// ListSessions lists an event's sessions in programme order after page.After.
+func (p *Postgres) ListSessions(ctx context.Context, eventID string, page pagination.Page) ([]*domain.Session, error) {
+	var after struct {
+		date  *time.Time
+		start *string
+		id    *string
+	}
+	if page.After != "" {
+		d, start, id, ok := domain.ParseSessionKey(page.After)
+		if !ok {
+			return nil, badToken()
+		}
+		after.date, after.start, after.id = d.Ptr(), &start, &id
+	}
+	rows, err := p.pool.Query(ctx, `SELECT `+sessionCols+` FROM sessions s
+		WHERE s.event_id = $1
+			AND ($2::date IS NULL OR (s.date, COALESCE(s.start_time, '00:00'), s.id) > ($2, $3::time, $4::uuid))
+		ORDER BY s.date, COALESCE(s.start_time, '00:00'), s.id LIMIT $5`,
+		eventID, after.date, after.start, after.id, page.Limit())
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Session, error) { return scanSession(r) })
+	return out, db.Error(err)
+}
+
+// participantCols reads a participant from pa (participants), pr
+// (professionals, left-joined) and e (its event, for the threshold).
 const participantCols = `pa.id, pa.event_id, COALESCE(pa.beneficiary_id::text, ''), COALESCE(pa.professional_id::text, ''),
-	pr.given_name, pr.family_name, pr.email, pr.organisation_id::text, pr.organisation_name, pr.sector, pr.sex, pa.create_time`
+	pr.given_name, pr.family_name, pr.email, pa.organisation_id::text, pa.organisation_name, pa.sector, pr.sex, pr.position,
+	pa.organisation_kind, pa.pre_test_score, pa.post_test_score,
+	(SELECT count(*) FROM attendance a WHERE a.participant_id = pa.id AND a.present)::int,
+	(SELECT count(*) FROM sessions s WHERE s.event_id = pa.event_id)::int,
+	e.completion_threshold_percent,
+	pa.certificate_number, pa.certificate_issue_time, pa.create_time`
 
 // participantsFrom is the source of participantCols, given a relation pa of
 // participant rows.
-const participantsFrom = ` pa LEFT JOIN professionals pr ON pr.id = pa.professional_id`
+const participantsFrom = ` pa LEFT JOIN professionals pr ON pr.id = pa.professional_id
+	JOIN training_events e ON e.id = pa.event_id`
 
 func scanParticipant(row pgx.Row) (*domain.Participant, error) {
 	var x domain.Participant
-	var given, family, email, orgID, orgName, sector, sex *string
+	var given, family, email, orgID, sex, position *string
+	var orgName, sector string
+	var certificateNumber *string
 	err := row.Scan(&x.ID, &x.EventID, &x.BeneficiaryID, &x.ProfessionalID,
-		&given, &family, &email, &orgID, &orgName, &sector, &sex, &x.CreateTime)
+		&given, &family, &email, &orgID, &orgName, &sector, &sex, &position,
+		&x.OrganisationKind, &x.PreTestScore, &x.PostTestScore,
+		&x.Attendance.Attended, &x.Attendance.Sessions, &x.CompletionThreshold,
+		&certificateNumber, &x.CertificateIssueTime, &x.CreateTime)
 	if err != nil {
 		return nil, err
 	}
-	if x.ProfessionalID != "" {
-		s := func(p *string) string {
-			if p == nil {
-				return ""
-			}
-			return *p
+	s := func(p *string) string {
+		if p == nil {
+			return ""
 		}
+		return *p
+	}
+	x.CertificateNumber = s(certificateNumber)
+	if x.ProfessionalID != "" {
 		x.Professional = &domain.Professional{GivenName: s(given), FamilyName: s(family), Email: s(email),
-			OrganisationID: s(orgID), OrganisationName: s(orgName), Sector: s(sector), Sex: s(sex)}
+			OrganisationID: s(orgID), OrganisationName: orgName, Sector: sector, Sex: s(sex), Position: s(position)}
 	}
 	return &x, nil
 }
@@ -134,23 +231,26 @@ func (p *Postgres) CreateParticipant(ctx context.Context, organiser string, x *d
 				return db.Error(err)
 			}
 		}
-		var professionalID *string
-		if x.Professional != nil {
-			id, err := findOrCreateProfessional(ctx, tx, organiser, x.Professional)
+		var professionalID, orgID *string
+		var orgName, sector string
+		if pr := x.Professional; pr != nil {
+			id, err := findOrCreateProfessional(ctx, tx, organiser, pr)
 			if err != nil {
 				return err
 			}
-			professionalID = &id
+			professionalID, orgID, orgName, sector = &id, db.Null(pr.OrganisationID), pr.OrganisationName, pr.Sector
 		}
 		var err error
 		out, err = db.CreateOnce(ctx, tx, scanParticipant, `
 			WITH pa AS (
-				INSERT INTO participants (id, event_id, professional_id, beneficiary_id, request_id)
-				VALUES ($1, $2, $3, $4, $5)
+				INSERT INTO participants (id, event_id, professional_id, beneficiary_id, request_id,
+					organisation_id, organisation_name, organisation_kind, sector)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 				ON CONFLICT (event_id, request_id) DO NOTHING
 				RETURNING *)
 			SELECT `+participantCols+` FROM`+participantsFrom,
-			[]any{x.ID, x.EventID, professionalID, db.Null(x.BeneficiaryID), db.Null(requestID)},
+			[]any{x.ID, x.EventID, professionalID, db.Null(x.BeneficiaryID), db.Null(requestID),
+				orgID, orgName, x.OrganisationKind, sector},
 			participantByRequest, x.EventID, requestID)
 		return alreadyRegistered(err, x.EventID)
 	})
@@ -174,13 +274,13 @@ func alreadyRegistered(err error, eventID string) error {
 
 // upsertProfessional inserts a professional or, on a conflict with the given
 // arbiter, updates the existing one to the latest registration (keeping a
-// known e-mail and sex when the new registration lacks them) and returns its
-// id. The unique indexes behind the arbiters make concurrent registrations of
-// one person end on one row.
+// known e-mail, sex and position when the new registration lacks them) and
+// returns its id. The unique indexes behind the arbiters make concurrent
+// registrations of one person end on one row.
 func upsertProfessional(conflict string) string {
 	return `INSERT INTO professionals AS p (id, organiser_organisation_id, given_name, family_name, email,
-			organisation_id, organisation_name, sector, sex, given_key, family_key, organisation_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+			organisation_id, organisation_name, sector, sex, given_key, family_key, organisation_key, position)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT ` + conflict + ` DO UPDATE SET
 			given_name = excluded.given_name,
 			family_name = excluded.family_name,
@@ -189,6 +289,7 @@ func upsertProfessional(conflict string) string {
 			organisation_name = excluded.organisation_name,
 			sector = excluded.sector,
 			sex = CASE WHEN excluded.sex = 'unknown' THEN p.sex ELSE excluded.sex END,
+			position = CASE WHEN excluded.position = '' THEN p.position ELSE excluded.position END,
 			given_key = excluded.given_key,
 			family_key = excluded.family_key,
 			organisation_key = excluded.organisation_key,
@@ -224,49 +325,140 @@ func findOrCreateProfessional(ctx context.Context, tx pgx.Tx, organiser string, 
 	}
 	err := tx.QueryRow(ctx, upsert, id, organiser, pr.GivenName, pr.FamilyName, db.Null(pr.Email),
 		db.Null(pr.OrganisationID), pr.OrganisationName, pr.Sector, pr.Sex,
-		key.Given, key.Family, key.Organisation).Scan(&id)
+		key.Given, key.Family, key.Organisation, pr.Position).Scan(&id)
 	return id, db.Error(err)
 }
 
-// ListParticipants lists the participants of an event, newest first. The
-// caller has checked the event is visible.
+// GetParticipant returns a participant of the event.
+func (p *Postgres) GetParticipant(ctx context.Context, eventID, id string) (*domain.Participant, error) {
+	x, err := scanParticipant(p.pool.QueryRow(ctx, `SELECT `+participantCols+` FROM participants`+participantsFrom+`
+		WHERE pa.event_id = $1 AND pa.id = $2`, eventID, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFound("participant", id)
+	}
+	return x, db.Error(err)
+}
+
+// ListParticipants lists the participants of an event, newest first.
 func (p *Postgres) ListParticipants(ctx context.Context, eventID string, page pagination.Page) ([]*domain.Participant, error) {
+	if page.After != "" && !ids.Valid(page.After) {
+		return nil, badToken()
+	}
 	rows, err := p.pool.Query(ctx, `SELECT `+participantCols+` FROM participants`+participantsFrom+`
 		WHERE pa.event_id = $1 AND ($2::uuid IS NULL OR pa.id < $2)
 		ORDER BY pa.id DESC LIMIT $3`, eventID, db.Null(page.After), page.Limit())
 	if err != nil {
 		return nil, db.Error(err)
 	}
+	return collectParticipants(rows)
+}
+
+func collectParticipants(rows pgx.Rows) ([]*domain.Participant, error) {
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Participant, error) { return scanParticipant(r) })
 	return out, db.Error(err)
 }
 
-var trainedDims = aggregate.Dimensions{
-	"sector":     "pr.sector",
-	"sex":        "pr.sex",
-	"event_type": "e.type",
+// RecordAttendance upserts marks in one transaction. The session and every
+// participant must belong to the event.
+func (p *Postgres) RecordAttendance(ctx context.Context, eventID, sessionID string, marks []domain.Mark) ([]domain.Mark, error) {
+	var out []domain.Mark
+	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		var ok bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1 AND event_id = $2)`,
+			sessionID, eventID).Scan(&ok); err != nil {
+			return db.Error(err)
+		}
+		if !ok {
+			return errs.NotFound("session", sessionID)
+		}
+		participantIDs := make([]string, len(marks))
+		present := make([]bool, len(marks))
+		for i, m := range marks {
+			participantIDs[i], present[i] = m.ParticipantID, m.Present
+		}
+		var unknown []string
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(array_agg(m.id ORDER BY m.i), '{}') FROM unnest($1::uuid[]) WITH ORDINALITY m(id, i)
+			WHERE NOT EXISTS (SELECT 1 FROM participants pa WHERE pa.id = m.id AND pa.event_id = $2)`,
+			participantIDs, eventID).Scan(&unknown); err != nil {
+			return db.Error(err)
+		}
+		if len(unknown) > 0 {
+			var v errs.Violations
+			for i, id := range participantIDs {
+				for _, u := range unknown {
+					if id == u {
+						v.Add(fmt.Sprintf("marks[%d].participant_id", i), "is not a participant of training event %s", eventID)
+					}
+				}
+			}
+			return v.Err()
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO attendance (session_id, participant_id, present)
+			SELECT $1, m.id, m.present FROM unnest($2::uuid[], $3::bool[]) m(id, present)
+			ON CONFLICT (session_id, participant_id) DO UPDATE SET present = excluded.present,
+				update_time = CASE WHEN attendance.present = excluded.present THEN attendance.update_time ELSE now() END`,
+			sessionID, participantIDs, present); err != nil {
+			return db.Error(err)
+		}
+		rows, err := tx.Query(ctx, `SELECT participant_id::text, present FROM attendance WHERE session_id = $1 ORDER BY participant_id`, sessionID)
+		if err != nil {
+			return db.Error(err)
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Mark, error) {
+			var m domain.Mark
+			err := r.Scan(&m.ParticipantID, &m.Present)
+			return m, err
+		})
+		return db.Error(err)
+	})
+	return out, err
 }
 
-// CountTrainedProfessionals counts unique professionals who took part in
-// events of the project that started in the period, across all organisers,
-// grouped as asked.
-func (p *Postgres) CountTrainedProfessionals(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error) {
-	if err := trainedDims.Check("group_by", q.GroupBy); err != nil {
-		return aggregate.Aggregate{}, err
+// RecordTestScores sets the given scores of a participant of the event.
+func (p *Postgres) RecordTestScores(ctx context.Context, eventID, participantID string, pre, post *int) (*domain.Participant, error) {
+	x, err := scanParticipant(p.pool.QueryRow(ctx, `WITH pa AS (
+			UPDATE participants SET pre_test_score = COALESCE($3, pre_test_score), post_test_score = COALESCE($4, post_test_score)
+			WHERE event_id = $1 AND id = $2 RETURNING *)
+		SELECT `+participantCols+` FROM`+participantsFrom, eventID, participantID, pre, post))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFound("participant", participantID)
 	}
-	sel, group := trainedDims.Select(q.GroupBy)
-	rows, err := p.pool.Query(ctx, `SELECT `+sel+`count(DISTINCT pa.professional_id)
-		FROM participants pa
-		JOIN professionals pr ON pr.id = pa.professional_id
-		JOIN training_events e ON e.id = pa.event_id
-		WHERE e.project_id = $1
-			AND ($2::date IS NULL OR e.start_date >= $2)
-			AND ($3::date IS NULL OR e.start_date <= $3)`+group,
-		q.ProjectID, q.From.Ptr(), q.To.Ptr())
-	if err != nil {
-		return aggregate.Aggregate{}, db.Error(err)
-	}
-	defer rows.Close()
-	agg, err := aggregate.Collect(rows, q.GroupBy)
-	return agg, db.Error(err)
+	return x, db.Error(err)
+}
+
+// completedSQL is true for a participant pa whose attendance reaches the
+// completion threshold of its event e (which has at least one session).
+const completedSQL = `(SELECT count(*) FILTER (WHERE a.present) * 100 >= e.completion_threshold_percent * (SELECT count(*) FROM sessions s WHERE s.event_id = e.id)
+		AND EXISTS (SELECT 1 FROM sessions s WHERE s.event_id = e.id)
+	FROM attendance a WHERE a.participant_id = pa.id)`
+
+// IssueCertificates numbers a certificate for every participant of the
+// event who completed it and has none. Numbers come from a sequence
+// ("TR-<year>-<000001>"), so they are unique across events; the event row is
+// locked so concurrent calls do not both certify one participant.
+func (p *Postgres) IssueCertificates(ctx context.Context, eventID string) ([]*domain.Participant, int, error) {
+	var out []*domain.Participant
+	var issued int
+	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM training_events WHERE id = $1 FOR UPDATE`, eventID); err != nil {
+			return db.Error(err)
+		}
+		tag, err := tx.Exec(ctx, `UPDATE participants pa
+			SET certificate_number = 'TR-' || to_char(e.start_date, 'YYYY') || '-' || lpad(nextval('certificate_number_seq')::text, 6, '0'),
+				certificate_issue_time = now()
+			FROM training_events e
+			WHERE e.id = pa.event_id AND pa.event_id = $1 AND pa.certificate_number IS NULL AND `+completedSQL, eventID)
+		if err != nil {
+			return db.Error(err)
+		}
+		issued = int(tag.RowsAffected())
+		rows, err := tx.Query(ctx, `SELECT `+participantCols+` FROM participants`+participantsFrom+`
+			WHERE pa.event_id = $1 AND pa.certificate_number IS NOT NULL ORDER BY pa.certificate_number`, eventID)
+		if err != nil {
+			return db.Error(err)
+		}
+		out, err = collectParticipants(rows)
+		return err
+	})
+	return out, issued, err
 }

@@ -1,39 +1,76 @@
 // Package app holds the trainings use cases. It enforces who may see what
-// and delegates storage to a Repository.
+// and delegates storage to a Repository and organisation look-ups to a
+// Directory.
+//
+// Access rule: an event belongs to its organiser organisation. Only the
+// organiser reads or changes the event, its sessions, participants,
+// attendance, scores and certificates; any other organisation is told the
+// event does not exist. Partners of a project see its trainings only as
+// counts, through the aggregate RPCs the reporting service calls.
 package app
 
 import (
 	"context"
+	"errors"
 
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/trainings/internal/domain"
 )
 
-// Repository stores training events and participants. Event reads take the
-// viewing organisation and return only events it organises; an event it may
-// not see is reported as not found.
+// Repository stores training events and what belongs to them. Event reads
+// take the viewing organisation and return only events it organises; an
+// event it may not see is reported as not found. Methods taking an eventID
+// trust the caller to have checked the event is visible.
 type Repository interface {
 	CreateTrainingEvent(ctx context.Context, e *domain.TrainingEvent, requestID string) (*domain.TrainingEvent, error)
 	GetTrainingEvent(ctx context.Context, viewer, id string) (*domain.TrainingEvent, error)
 	ListTrainingEvents(ctx context.Context, viewer string, f domain.EventFilter, p pagination.Page) ([]*domain.TrainingEvent, error)
+	// UpdateTrainingEvent stores e if its stored version is still version;
+	// otherwise it fails with errs.KindAborted.
+	UpdateTrainingEvent(ctx context.Context, e *domain.TrainingEvent, version int64) (*domain.TrainingEvent, error)
+
+	CreateSession(ctx context.Context, s *domain.Session, requestID string) (*domain.Session, error)
+	ListSessions(ctx context.Context, eventID string, p pagination.Page) ([]*domain.Session, error)
+
 	// CreateParticipant registers p at its event. A professional is matched
 	// to (or becomes) a professional of organiser, which p.ProfessionalID
 	// then names.
 	CreateParticipant(ctx context.Context, organiser string, p *domain.Participant, requestID string) (*domain.Participant, error)
+	GetParticipant(ctx context.Context, eventID, id string) (*domain.Participant, error)
 	ListParticipants(ctx context.Context, eventID string, p pagination.Page) ([]*domain.Participant, error)
-	CountTrainedProfessionals(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error)
+	// RecordAttendance upserts marks for a session of the event and returns
+	// all marks of the session.
+	RecordAttendance(ctx context.Context, eventID, sessionID string, marks []domain.Mark) ([]domain.Mark, error)
+	RecordTestScores(ctx context.Context, eventID, participantID string, pre, post *int) (*domain.Participant, error)
+	// IssueCertificates certifies every participant of the event who
+	// completed it and holds no certificate; it returns all certified
+	// participants and how many were certified now.
+	IssueCertificates(ctx context.Context, eventID string) ([]*domain.Participant, int, error)
+
+	CountTrainedProfessionals(ctx context.Context, q aggregate.Query, completedOnly bool) (aggregate.Aggregate, error)
+	CountTrainingEvents(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error)
+	CountCommunityBeneficiaries(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error)
+}
+
+// Directory is the organisation directory (the referrals service).
+type Directory interface {
+	// OrganisationKind returns the kind code ("ngo", "police", ...) of an
+	// organisation; errs.KindNotFound when it is not in the directory.
+	OrganisationKind(ctx context.Context, id string) (string, error)
 }
 
 // App is the trainings application.
 type App struct {
 	repo Repository
+	dir  Directory
 }
 
-// New returns the application over repo.
-func New(repo Repository) *App { return &App{repo: repo} }
+// New returns the application over repo and dir.
+func New(repo Repository, dir Directory) *App { return &App{repo: repo, dir: dir} }
 
 // CreateTrainingEvent records an event organised by the caller's organisation.
 func (a *App) CreateTrainingEvent(ctx context.Context, p auth.Principal, e *domain.TrainingEvent, requestID string) (*domain.TrainingEvent, error) {
@@ -48,7 +85,11 @@ func (a *App) CreateTrainingEvent(ctx context.Context, p auth.Principal, e *doma
 
 // GetTrainingEvent returns an event the caller organises.
 func (a *App) GetTrainingEvent(ctx context.Context, p auth.Principal, id string) (*domain.TrainingEvent, error) {
-	if err := ids.Check("id", id); err != nil {
+	return a.event(ctx, p, "id", id)
+}
+
+func (a *App) event(ctx context.Context, p auth.Principal, field, id string) (*domain.TrainingEvent, error) {
+	if err := ids.Check(field, id); err != nil {
 		return nil, err
 	}
 	return a.repo.GetTrainingEvent(ctx, p.OrganisationID, ids.Normalize(id))
@@ -60,7 +101,7 @@ func (a *App) ListTrainingEvents(ctx context.Context, p auth.Principal, f domain
 	if err := f.Validate(); err != nil {
 		return nil, "", err
 	}
-	page, err := pagination.Parse(size, token, pagination.Fingerprint(f.ProjectID, f.Type))
+	page, err := pagination.Parse(size, token, pagination.Fingerprint(f.ProjectID, f.Type, f.From.String(), f.To.String()))
 	if err != nil {
 		return nil, "", err
 	}
@@ -72,7 +113,79 @@ func (a *App) ListTrainingEvents(ctx context.Context, p auth.Principal, f domain
 	return rows, next, nil
 }
 
-// CreateParticipant registers a participant at an event the caller organises.
+// UpdateTrainingEvent changes the fields named in paths of an event the
+// caller organises. A non-empty etag must be the stored one.
+func (a *App) UpdateTrainingEvent(ctx context.Context, p auth.Principal, patch *domain.TrainingEvent, etag string, paths []string) (*domain.TrainingEvent, error) {
+	e, err := a.event(ctx, p, "training_event.id", patch.ID)
+	if err != nil {
+		return nil, err
+	}
+	if etag != "" && etag != e.Etag() {
+		return nil, staleEtag(e)
+	}
+	version := e.Version
+	if err := e.ApplyUpdate(patch, paths); err != nil {
+		return nil, err
+	}
+	out, err := a.repo.UpdateTrainingEvent(ctx, e, version)
+	if errors.Is(err, errs.ErrAborted) {
+		return nil, staleEtag(e)
+	}
+	return out, err
+}
+
+func staleEtag(e *domain.TrainingEvent) error {
+	return &errs.Error{Kind: errs.KindAborted, Reason: "ETAG_MISMATCH",
+		Message: "training event " + e.ID + " was changed by someone else; get it again and retry"}
+}
+
+// CreateSession adds a session to an event the caller organises.
+func (a *App) CreateSession(ctx context.Context, p auth.Principal, eventID string, s *domain.Session, requestID string) (*domain.Session, error) {
+	e, err := a.event(ctx, p, "event_id", eventID)
+	if err != nil {
+		return nil, err
+	}
+	s.Normalize()
+	if err := s.Validate(e); err != nil {
+		return nil, err
+	}
+	s.ID = ids.New()
+	s.EventID = e.ID
+	return a.repo.CreateSession(ctx, s, requestID)
+}
+
+// ListSessions lists the sessions of an event the caller organises, in
+// programme order.
+func (a *App) ListSessions(ctx context.Context, p auth.Principal, eventID string, size int32, token string) ([]*domain.Session, string, error) {
+	e, page, err := a.eventPage(ctx, p, eventID, size, token)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := a.repo.ListSessions(ctx, e.ID, page)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, next := pagination.Next(page, rows, func(s *domain.Session) string { return s.SortKey() })
+	return rows, next, nil
+}
+
+// eventPage checks the event and the page request of a list under an event.
+func (a *App) eventPage(ctx context.Context, p auth.Principal, eventID string, size int32, token string) (*domain.TrainingEvent, pagination.Page, error) {
+	if err := ids.Check("event_id", eventID); err != nil {
+		return nil, pagination.Page{}, err
+	}
+	id := ids.Normalize(eventID)
+	page, err := pagination.Parse(size, token, pagination.Fingerprint(id))
+	if err != nil {
+		return nil, page, err
+	}
+	e, err := a.repo.GetTrainingEvent(ctx, p.OrganisationID, id)
+	return e, page, err
+}
+
+// CreateParticipant registers a participant at an event the caller
+// organises. A professional's organisation, when given by id, must be in the
+// directory; its kind is kept with the registration.
 func (a *App) CreateParticipant(ctx context.Context, p auth.Principal, eventID string, part *domain.Participant, requestID string) (*domain.Participant, error) {
 	if err := ids.Check("event_id", eventID); err != nil {
 		return nil, err
@@ -85,26 +198,43 @@ func (a *App) CreateParticipant(ctx context.Context, p auth.Principal, eventID s
 	if err != nil {
 		return nil, err
 	}
+	if pr := part.Professional; pr != nil && pr.OrganisationID != "" {
+		kind, err := a.dir.OrganisationKind(ctx, pr.OrganisationID)
+		if errors.Is(err, errs.ErrNotFound) {
+			var v errs.Violations
+			v.Add("participant.professional.organisation_id", "is not an organisation in the directory")
+			return nil, v.Err()
+		}
+		if err != nil {
+			return nil, err
+		}
+		part.OrganisationKind = kind
+	}
 	part.ID = ids.New()
 	part.EventID = e.ID
 	return a.repo.CreateParticipant(ctx, e.OrganiserOrganisationID, part, requestID)
 }
 
+// GetParticipant returns a participant of an event the caller organises.
+func (a *App) GetParticipant(ctx context.Context, p auth.Principal, eventID, id string) (*domain.Participant, error) {
+	e, err := a.event(ctx, p, "event_id", eventID)
+	if err != nil {
+		return nil, err
+	}
+	if err := ids.Check("id", id); err != nil {
+		return nil, err
+	}
+	return a.repo.GetParticipant(ctx, e.ID, ids.Normalize(id))
+}
+
 // ListParticipants lists the participants of an event the caller organises,
 // newest first.
 func (a *App) ListParticipants(ctx context.Context, p auth.Principal, eventID string, size int32, token string) ([]*domain.Participant, string, error) {
-	if err := ids.Check("event_id", eventID); err != nil {
-		return nil, "", err
-	}
-	id := ids.Normalize(eventID)
-	page, err := pagination.Parse(size, token, pagination.Fingerprint(id))
+	e, page, err := a.eventPage(ctx, p, eventID, size, token)
 	if err != nil {
 		return nil, "", err
 	}
-	if _, err := a.repo.GetTrainingEvent(ctx, p.OrganisationID, id); err != nil {
-		return nil, "", err
-	}
-	rows, err := a.repo.ListParticipants(ctx, id, page)
+	rows, err := a.repo.ListParticipants(ctx, e.ID, page)
 	if err != nil {
 		return nil, "", err
 	}
@@ -112,9 +242,62 @@ func (a *App) ListParticipants(ctx context.Context, p auth.Principal, eventID st
 	return rows, next, nil
 }
 
+// RecordAttendance marks participants present or absent at a session of an
+// event the caller organises.
+func (a *App) RecordAttendance(ctx context.Context, p auth.Principal, eventID, sessionID string, marks []domain.Mark) ([]domain.Mark, error) {
+	e, err := a.event(ctx, p, "event_id", eventID)
+	if err != nil {
+		return nil, err
+	}
+	if err := ids.Check("session_id", sessionID); err != nil {
+		return nil, err
+	}
+	if err := domain.ValidateMarks(marks); err != nil {
+		return nil, err
+	}
+	return a.repo.RecordAttendance(ctx, e.ID, ids.Normalize(sessionID), marks)
+}
+
+// RecordTestScores records a participant's test scores.
+func (a *App) RecordTestScores(ctx context.Context, p auth.Principal, eventID, participantID string, pre, post *int) (*domain.Participant, error) {
+	e, err := a.event(ctx, p, "event_id", eventID)
+	if err != nil {
+		return nil, err
+	}
+	if err := ids.Check("participant_id", participantID); err != nil {
+		return nil, err
+	}
+	if err := domain.ValidateScores(pre, post); err != nil {
+		return nil, err
+	}
+	return a.repo.RecordTestScores(ctx, e.ID, ids.Normalize(participantID), pre, post)
+}
+
+// IssueCertificates certifies the participants of an event the caller
+// organises who completed it.
+func (a *App) IssueCertificates(ctx context.Context, p auth.Principal, eventID string) ([]*domain.Participant, int, error) {
+	e, err := a.event(ctx, p, "event_id", eventID)
+	if err != nil {
+		return nil, 0, err
+	}
+	return a.repo.IssueCertificates(ctx, e.ID)
+}
+
 // CountTrainedProfessionals counts unique professionals trained under a
-// project, across all organisers. It returns counts only, never personal
-// data.
-func (a *App) CountTrainedProfessionals(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error) {
-	return a.repo.CountTrainedProfessionals(ctx, q)
+// project, across all organisers; with completedOnly, only those whose
+// attendance reached an event's completion threshold. It returns counts
+// only, never personal data.
+func (a *App) CountTrainedProfessionals(ctx context.Context, q aggregate.Query, completedOnly bool) (aggregate.Aggregate, error) {
+	return a.repo.CountTrainedProfessionals(ctx, q, completedOnly)
+}
+
+// CountTrainingEvents counts the events held under a project.
+func (a *App) CountTrainingEvents(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error) {
+	return a.repo.CountTrainingEvents(ctx, q)
+}
+
+// CountCommunityBeneficiaries counts unique beneficiaries who took part in
+// the events of a project.
+func (a *App) CountCommunityBeneficiaries(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error) {
+	return a.repo.CountCommunityBeneficiaries(ctx, q)
 }

@@ -3,6 +3,8 @@
 package domain
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,14 +17,19 @@ import (
 // Code sets, as lower-case codes.
 var (
 	EventTypes = []string{"seminar", "workshop", "training", "study_visit", "mentoring", "follow_up_meeting",
-		"intercultural_day", "sports_cultural_event", "focus_group", "info_campaign", "working_group_meeting", "press_conference"}
-	Sectors = []string{"justice", "police", "social_welfare", "education", "health", "labour", "ngo", "local_government"}
+		"intercultural_day", "sports_cultural_event", "focus_group", "info_campaign", "working_group_meeting", "press_conference",
+		"conference", "roundtable", "community_event", "info_session"}
+	Sectors = []string{"justice", "police", "social_welfare", "education", "health", "labour", "ngo", "local_government", "other"}
 	Sexes   = []string{"female", "male", "other", "unknown"}
 )
 
 const (
 	maxText     = 200
 	maxAudience = 1000
+	maxTopics   = 50
+	// DefaultCompletionThreshold is the attendance (percent of sessions) that
+	// completes an event unless the event says otherwise.
+	DefaultCompletionThreshold = 80
 )
 
 // TrainingEvent is a capacity-building or community event an organisation
@@ -38,10 +45,22 @@ type TrainingEvent struct {
 	Municipality            string
 	Country                 string
 	Audience                string
-	// ParticipantCount is computed: the participants registered so far.
+	Location                string
+	Topics                  []string
+	Language                string
+	// CompletionThreshold is the percent of sessions a participant must
+	// attend to complete the event (and be certified); 1–100.
+	CompletionThreshold int
+	// ParticipantCount and SessionCount are computed.
 	ParticipantCount int
+	SessionCount     int
+	Version          int64
 	CreateTime       time.Time
+	UpdateTime       time.Time
 }
+
+// Etag identifies the stored version, for optimistic concurrency.
+func (e *TrainingEvent) Etag() string { return fmt.Sprintf(`W/"%d"`, e.Version) }
 
 // Normalize trims and canonicalises free input before validation.
 func (e *TrainingEvent) Normalize() {
@@ -50,6 +69,18 @@ func (e *TrainingEvent) Normalize() {
 	e.Municipality = strings.TrimSpace(e.Municipality)
 	e.Country = strings.ToUpper(strings.TrimSpace(e.Country))
 	e.Audience = strings.TrimSpace(e.Audience)
+	e.Location = strings.TrimSpace(e.Location)
+	e.Language = strings.TrimSpace(e.Language)
+	topics := make([]string, 0, len(e.Topics))
+	for _, t := range e.Topics {
+		if t = strings.TrimSpace(t); t != "" && !slices.Contains(topics, t) {
+			topics = append(topics, t)
+		}
+	}
+	e.Topics = topics
+	if e.CompletionThreshold == 0 {
+		e.CompletionThreshold = DefaultCompletionThreshold
+	}
 }
 
 // Validate checks e as a caller would submit it; field names are those of the
@@ -61,7 +92,17 @@ func (e *TrainingEvent) Validate() error {
 	validate.Text(&v, p+"title", e.Title, maxText, true)
 	validate.Text(&v, p+"municipality", e.Municipality, maxText, false)
 	validate.Text(&v, p+"audience", e.Audience, maxAudience, false)
+	validate.Text(&v, p+"location", e.Location, maxText, false)
 	validate.Country(&v, p+"country", e.Country)
+	if e.Language != "" {
+		validate.Language(&v, p+"language", e.Language)
+	}
+	if len(e.Topics) > maxTopics {
+		v.Add(p+"topics", "at most %d topics", maxTopics)
+	}
+	for i, t := range e.Topics {
+		validate.Text(&v, fmt.Sprintf("%stopics[%d]", p, i), t, maxText, false)
+	}
 	if e.ProjectID != "" && !ids.Valid(e.ProjectID) {
 		v.Add(p+"project_id", "must be a UUID")
 	}
@@ -71,13 +112,93 @@ func (e *TrainingEvent) Validate() error {
 	if !e.StartDate.IsZero() && !e.EndDate.IsZero() && e.EndDate.Before(e.StartDate) {
 		v.Add(p+"end_date", "must not be before start_date")
 	}
+	if e.CompletionThreshold < 1 || e.CompletionThreshold > 100 {
+		v.Add(p+"completion_threshold_percent", "must be between 1 and 100")
+	}
 	return v.Err()
+}
+
+// LastDay is the event's last day: its end date, or its start date when it
+// has none.
+func (e *TrainingEvent) LastDay() date.Date {
+	if e.EndDate.IsZero() {
+		return e.StartDate
+	}
+	return e.EndDate
+}
+
+// UpdatablePaths are the fields of an event an update may change.
+var UpdatablePaths = []string{"project_id", "type", "title", "start_date", "end_date", "municipality", "country",
+	"audience", "location", "topics", "language", "completion_threshold_percent"}
+
+// ApplyUpdate copies the fields named in paths from patch onto e and
+// validates the result. "*" names every updatable field. An empty or unknown
+// path is a violation of update_mask.
+func (e *TrainingEvent) ApplyUpdate(patch *TrainingEvent, paths []string) error {
+	var v errs.Violations
+	if len(paths) == 0 {
+		v.Add("update_mask", "is required")
+	}
+	set := map[string]bool{}
+	for i, p := range paths {
+		switch {
+		case p == "id" || p == "etag":
+			// They name the event and the version the change applies to
+			// (a REST body's fields become the mask).
+		case p == "*":
+			for _, q := range UpdatablePaths {
+				set[q] = true
+			}
+		case slices.Contains(UpdatablePaths, p):
+			set[p] = true
+		default:
+			v.Add(fmt.Sprintf("update_mask.paths[%d]", i), "%q cannot be updated; one of %s", p, strings.Join(UpdatablePaths, ", "))
+		}
+	}
+	if len(v) == 0 && len(set) == 0 {
+		v.Add("update_mask", "names no field to update")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	for p := range set {
+		switch p {
+		case "project_id":
+			e.ProjectID = patch.ProjectID
+		case "type":
+			e.Type = patch.Type
+		case "title":
+			e.Title = patch.Title
+		case "start_date":
+			e.StartDate = patch.StartDate
+		case "end_date":
+			e.EndDate = patch.EndDate
+		case "municipality":
+			e.Municipality = patch.Municipality
+		case "country":
+			e.Country = patch.Country
+		case "audience":
+			e.Audience = patch.Audience
+		case "location":
+			e.Location = patch.Location
+		case "topics":
+			e.Topics = patch.Topics
+		case "language":
+			e.Language = patch.Language
+		case "completion_threshold_percent":
+			e.CompletionThreshold = patch.CompletionThreshold
+		}
+	}
+	e.Normalize()
+	return e.Validate()
 }
 
 // EventFilter narrows a list of training events.
 type EventFilter struct {
 	ProjectID string
 	Type      string
+	// From and To bound the start date (inclusive; zero is open).
+	From, To date.Date
 }
 
 // Normalize canonicalises the filter.
@@ -90,5 +211,61 @@ func (f EventFilter) Validate() error {
 		v.Add("project_id", "must be a UUID")
 	}
 	validate.OneOf(&v, "type", f.Type, EventTypes, false)
+	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
+		v.Add("period.end_date", "must not be before start_date")
+	}
 	return v.Err()
+}
+
+// Session is one part of an event's programme.
+type Session struct {
+	ID         string
+	EventID    string
+	Date       date.Date
+	StartTime  string // HH:MM or ""
+	EndTime    string
+	Topic      string
+	Trainer    string
+	CreateTime time.Time
+}
+
+// Normalize trims free input.
+func (s *Session) Normalize() {
+	s.StartTime = strings.TrimSpace(s.StartTime)
+	s.EndTime = strings.TrimSpace(s.EndTime)
+	s.Topic = strings.TrimSpace(s.Topic)
+	s.Trainer = strings.TrimSpace(s.Trainer)
+}
+
+// Validate checks s against the event it belongs to.
+func (s *Session) Validate(e *TrainingEvent) error {
+	var v errs.Violations
+	const p = "session."
+	switch {
+	case s.Date.IsZero():
+		v.Add(p+"date", "is required")
+	case e != nil && (s.Date.Before(e.StartDate) || s.Date.After(e.LastDay())):
+		v.Add(p+"date", "must be within the event's dates (%s to %s)", e.StartDate, e.LastDay())
+	}
+	start, okStart := clock(&v, p+"start_time", s.StartTime)
+	end, okEnd := clock(&v, p+"end_time", s.EndTime)
+	if okStart && okEnd && !end.After(start) {
+		v.Add(p+"end_time", "must be after start_time")
+	}
+	validate.Text(&v, p+"topic", s.Topic, maxText, false)
+	validate.Text(&v, p+"trainer", s.Trainer, maxText, false)
+	return v.Err()
+}
+
+// clock parses an optional HH:MM time of day.
+func clock(v *errs.Violations, field, s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, false
+	}
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		v.Add(field, "must be a time of day in HH:MM form")
+		return time.Time{}, false
+	}
+	return t, true
 }

@@ -20,7 +20,58 @@ type Participant struct {
 	// ProfessionalID is the deduplicated person a professional was matched
 	// to, shared across the organiser's events.
 	ProfessionalID string
-	CreateTime     time.Time
+	// OrganisationKind is the directory kind of the professional's
+	// organisation at registration ("" when it gave none).
+	OrganisationKind string
+	// Test scores, 0–100; nil until recorded.
+	PreTestScore, PostTestScore *int
+	// Attendance is computed from the marks of the event's sessions.
+	Attendance Attendance
+	// CompletionThreshold is the event's (percent of sessions).
+	CompletionThreshold int
+	// Certificate, once issued.
+	CertificateNumber    string
+	CertificateIssueTime *time.Time
+	CreateTime           time.Time
+}
+
+// Completed reports whether the participant's attendance reaches the
+// event's completion threshold.
+func (p *Participant) Completed() bool { return p.Attendance.Completes(p.CompletionThreshold) }
+
+// Attendance is a participant's presence at an event's sessions.
+type Attendance struct {
+	Attended, Sessions int
+}
+
+// Percent is the share of sessions attended, rounded down; 0 without sessions.
+func (a Attendance) Percent() int {
+	if a.Sessions == 0 {
+		return 0
+	}
+	return a.Attended * 100 / a.Sessions
+}
+
+// Completes reports whether the attendance reaches threshold percent. An
+// event without sessions is completed by nobody: there is nothing to attend.
+func (a Attendance) Completes(threshold int) bool {
+	return a.Sessions > 0 && a.Attended*100 >= threshold*a.Sessions
+}
+
+// ValidateScores checks test scores as given in a request.
+func ValidateScores(pre, post *int) error {
+	var v errs.Violations
+	if pre == nil && post == nil {
+		v.Add("pre_test_score", "pre_test_score or post_test_score is required")
+	}
+	score := func(field string, s *int) {
+		if s != nil && (*s < 0 || *s > 100) {
+			v.Add(field, "must be between 0 and 100")
+		}
+	}
+	score("pre_test_score", pre)
+	score("post_test_score", post)
+	return v.Err()
 }
 
 // Professional is a professional attending an event (personal data).
@@ -32,6 +83,7 @@ type Professional struct {
 	OrganisationName string
 	Sector           string
 	Sex              string
+	Position         string
 }
 
 const maxEmail = 254
@@ -45,6 +97,7 @@ func (p *Participant) Normalize() {
 		pr.Email = strings.ToLower(strings.TrimSpace(pr.Email))
 		pr.OrganisationID = ids.Normalize(pr.OrganisationID)
 		pr.OrganisationName = strings.TrimSpace(pr.OrganisationName)
+		pr.Position = strings.TrimSpace(pr.Position)
 		if pr.Sex == "" {
 			pr.Sex = "unknown"
 		}
@@ -68,6 +121,7 @@ func (p *Participant) Validate() error {
 		validate.Text(&v, f+"given_name", pr.GivenName, maxText, true)
 		validate.Text(&v, f+"family_name", pr.FamilyName, maxText, true)
 		validate.Text(&v, f+"organisation_name", pr.OrganisationName, maxText, false)
+		validate.Text(&v, f+"position", pr.Position, maxText, false)
 		validate.OneOf(&v, f+"sector", pr.Sector, Sectors, true)
 		validate.OneOf(&v, f+"sex", pr.Sex, Sexes, false)
 		if pr.OrganisationID != "" && !ids.Valid(pr.OrganisationID) {

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
+	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
@@ -20,12 +21,21 @@ import (
 
 // Scopes lists each RPC and the scope it needs.
 var Scopes = grpcx.Scopes{
-	pb.TrainingService_CreateTrainingEvent_FullMethodName:       auth.ScopeTrainingsWrite,
-	pb.TrainingService_GetTrainingEvent_FullMethodName:          auth.ScopeTrainingsRead,
-	pb.TrainingService_ListTrainingEvents_FullMethodName:        auth.ScopeTrainingsRead,
-	pb.TrainingService_CreateParticipant_FullMethodName:         auth.ScopeTrainingsWrite,
-	pb.TrainingService_ListParticipants_FullMethodName:          auth.ScopeTrainingsRead,
-	pb.TrainingService_CountTrainedProfessionals_FullMethodName: auth.ScopeAggregates,
+	pb.TrainingService_CreateTrainingEvent_FullMethodName:         auth.ScopeTrainingsWrite,
+	pb.TrainingService_GetTrainingEvent_FullMethodName:            auth.ScopeTrainingsRead,
+	pb.TrainingService_ListTrainingEvents_FullMethodName:          auth.ScopeTrainingsRead,
+	pb.TrainingService_UpdateTrainingEvent_FullMethodName:         auth.ScopeTrainingsWrite,
+	pb.TrainingService_CreateSession_FullMethodName:               auth.ScopeTrainingsWrite,
+	pb.TrainingService_ListSessions_FullMethodName:                auth.ScopeTrainingsRead,
+	pb.TrainingService_CreateParticipant_FullMethodName:           auth.ScopeTrainingsWrite,
+	pb.TrainingService_GetParticipant_FullMethodName:              auth.ScopeTrainingsRead,
+	pb.TrainingService_ListParticipants_FullMethodName:            auth.ScopeTrainingsRead,
+	pb.TrainingService_RecordAttendance_FullMethodName:            auth.ScopeTrainingsWrite,
+	pb.TrainingService_RecordTestScores_FullMethodName:            auth.ScopeTrainingsWrite,
+	pb.TrainingService_IssueCertificates_FullMethodName:           auth.ScopeTrainingsWrite,
+	pb.TrainingService_CountTrainedProfessionals_FullMethodName:   auth.ScopeAggregates,
+	pb.TrainingService_CountTrainingEvents_FullMethodName:         auth.ScopeAggregates,
+	pb.TrainingService_CountCommunityBeneficiaries_FullMethodName: auth.ScopeAggregates,
 }
 
 // GRPC implements pb.TrainingServiceServer.
@@ -41,7 +51,7 @@ func (g *GRPC) CreateTrainingEvent(ctx context.Context, req *pb.CreateTrainingEv
 	if req.GetTrainingEvent() == nil {
 		return nil, errs.Required("training_event")
 	}
-	e, err := eventFromProto(req.GetTrainingEvent())
+	e, err := EventFromProto(req.GetTrainingEvent())
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +71,16 @@ func (g *GRPC) GetTrainingEvent(ctx context.Context, req *pb.GetTrainingEventReq
 }
 
 func (g *GRPC) ListTrainingEvents(ctx context.Context, req *pb.ListTrainingEventsRequest) (*pb.ListTrainingEventsResponse, error) {
-	f := domain.EventFilter{ProjectID: req.GetProjectId(), Type: protoenum.Code(req.GetType())}
+	var v errs.Violations
+	f := domain.EventFilter{
+		ProjectID: req.GetProjectId(),
+		Type:      protoenum.Code(req.GetType()),
+		From:      date.ParseField(&v, "period.start_date", req.GetPeriod().GetStartDate()),
+		To:        date.ParseField(&v, "period.end_date", req.GetPeriod().GetEndDate()),
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
 	rows, next, err := g.app.ListTrainingEvents(ctx, auth.Caller(ctx), f, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
@@ -73,16 +92,67 @@ func (g *GRPC) ListTrainingEvents(ctx context.Context, req *pb.ListTrainingEvent
 	return out, nil
 }
 
+func (g *GRPC) UpdateTrainingEvent(ctx context.Context, req *pb.UpdateTrainingEventRequest) (*pb.UpdateTrainingEventResponse, error) {
+	if req.GetTrainingEvent() == nil {
+		return nil, errs.Required("training_event")
+	}
+	patch, err := EventFromProto(req.GetTrainingEvent())
+	if err != nil {
+		return nil, err
+	}
+	patch.ID = req.GetTrainingEvent().GetId()
+	e, err := g.app.UpdateTrainingEvent(ctx, auth.Caller(ctx), patch, req.GetTrainingEvent().GetEtag(), req.GetUpdateMask().GetPaths())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.UpdateTrainingEventResponse{TrainingEvent: eventToProto(e)}, nil
+}
+
+func (g *GRPC) CreateSession(ctx context.Context, req *pb.CreateSessionRequest) (*pb.CreateSessionResponse, error) {
+	if req.GetSession() == nil {
+		return nil, errs.Required("session")
+	}
+	s, err := SessionFromProto(req.GetSession())
+	if err != nil {
+		return nil, err
+	}
+	s, err = g.app.CreateSession(ctx, auth.Caller(ctx), req.GetEventId(), s, grpcx.RequestID(ctx, req.GetRequestId()))
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CreateSessionResponse{Session: sessionToProto(s)}, nil
+}
+
+func (g *GRPC) ListSessions(ctx context.Context, req *pb.ListSessionsRequest) (*pb.ListSessionsResponse, error) {
+	rows, next, err := g.app.ListSessions(ctx, auth.Caller(ctx), req.GetEventId(), req.GetPageSize(), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ListSessionsResponse{NextPageToken: next}
+	for _, s := range rows {
+		out.Sessions = append(out.Sessions, sessionToProto(s))
+	}
+	return out, nil
+}
+
 func (g *GRPC) CreateParticipant(ctx context.Context, req *pb.CreateParticipantRequest) (*pb.CreateParticipantResponse, error) {
 	if req.GetParticipant() == nil {
 		return nil, errs.Required("participant")
 	}
-	x, err := g.app.CreateParticipant(ctx, auth.Caller(ctx), req.GetEventId(), participantFromProto(req.GetParticipant()),
+	x, err := g.app.CreateParticipant(ctx, auth.Caller(ctx), req.GetEventId(), ParticipantFromProto(req.GetParticipant()),
 		grpcx.RequestID(ctx, req.GetRequestId()))
 	if err != nil {
 		return nil, err
 	}
 	return &pb.CreateParticipantResponse{Participant: participantToProto(x)}, nil
+}
+
+func (g *GRPC) GetParticipant(ctx context.Context, req *pb.GetParticipantRequest) (*pb.GetParticipantResponse, error) {
+	x, err := g.app.GetParticipant(ctx, auth.Caller(ctx), req.GetEventId(), req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetParticipantResponse{Participant: participantToProto(x)}, nil
 }
 
 func (g *GRPC) ListParticipants(ctx context.Context, req *pb.ListParticipantsRequest) (*pb.ListParticipantsResponse, error) {
@@ -97,51 +167,162 @@ func (g *GRPC) ListParticipants(ctx context.Context, req *pb.ListParticipantsReq
 	return out, nil
 }
 
+func (g *GRPC) RecordAttendance(ctx context.Context, req *pb.RecordAttendanceRequest) (*pb.RecordAttendanceResponse, error) {
+	marks := make([]domain.Mark, len(req.GetMarks()))
+	for i, m := range req.GetMarks() {
+		marks[i] = domain.Mark{ParticipantID: m.GetParticipantId(), Present: m.GetPresent()}
+	}
+	marks, err := g.app.RecordAttendance(ctx, auth.Caller(ctx), req.GetEventId(), req.GetSessionId(), marks)
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.RecordAttendanceResponse{}
+	for _, m := range marks {
+		out.Marks = append(out.Marks, &pb.AttendanceMark{ParticipantId: m.ParticipantID, Present: m.Present})
+	}
+	return out, nil
+}
+
+func (g *GRPC) RecordTestScores(ctx context.Context, req *pb.RecordTestScoresRequest) (*pb.RecordTestScoresResponse, error) {
+	x, err := g.app.RecordTestScores(ctx, auth.Caller(ctx), req.GetEventId(), req.GetParticipantId(),
+		intPtr(req.PreTestScore), intPtr(req.PostTestScore))
+	if err != nil {
+		return nil, err
+	}
+	return &pb.RecordTestScoresResponse{Participant: participantToProto(x)}, nil
+}
+
+func (g *GRPC) IssueCertificates(ctx context.Context, req *pb.IssueCertificatesRequest) (*pb.IssueCertificatesResponse, error) {
+	rows, issued, err := g.app.IssueCertificates(ctx, auth.Caller(ctx), req.GetEventId())
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.IssueCertificatesResponse{IssuedCount: int32(issued)}
+	for _, x := range rows {
+		out.Participants = append(out.Participants, participantToProto(x))
+	}
+	return out, nil
+}
+
 func (g *GRPC) CountTrainedProfessionals(ctx context.Context, req *pb.CountTrainedProfessionalsRequest) (*pb.CountTrainedProfessionalsResponse, error) {
 	q, err := aggregate.ParseQuery(req.GetProjectId(), req.GetPeriod(), req.GetGroupBy())
 	if err != nil {
 		return nil, err
 	}
-	agg, err := g.app.CountTrainedProfessionals(ctx, q)
+	agg, err := g.app.CountTrainedProfessionals(ctx, q, req.GetCompletedOnly())
 	if err != nil {
 		return nil, err
 	}
 	return &pb.CountTrainedProfessionalsResponse{Aggregate: aggregate.ToProto(agg)}, nil
 }
 
-func eventFromProto(in *pb.TrainingEvent) (*domain.TrainingEvent, error) {
+func (g *GRPC) CountTrainingEvents(ctx context.Context, req *pb.CountTrainingEventsRequest) (*pb.CountTrainingEventsResponse, error) {
+	q, err := aggregate.ParseQuery(req.GetProjectId(), req.GetPeriod(), req.GetGroupBy())
+	if err != nil {
+		return nil, err
+	}
+	agg, err := g.app.CountTrainingEvents(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CountTrainingEventsResponse{Aggregate: aggregate.ToProto(agg)}, nil
+}
+
+func (g *GRPC) CountCommunityBeneficiaries(ctx context.Context, req *pb.CountCommunityBeneficiariesRequest) (*pb.CountCommunityBeneficiariesResponse, error) {
+	q, err := aggregate.ParseQuery(req.GetProjectId(), req.GetPeriod(), req.GetGroupBy())
+	if err != nil {
+		return nil, err
+	}
+	agg, err := g.app.CountCommunityBeneficiaries(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CountCommunityBeneficiariesResponse{Aggregate: aggregate.ToProto(agg)}, nil
+}
+
+func intPtr(p *int32) *int {
+	if p == nil {
+		return nil
+	}
+	v := int(*p)
+	return &v
+}
+
+func int32Ptr(p *int) *int32 {
+	if p == nil {
+		return nil
+	}
+	v := int32(*p)
+	return &v
+}
+
+// EventFromProto reads the input fields of an event (exported for the fuzz
+// tests of request validation).
+func EventFromProto(in *pb.TrainingEvent) (*domain.TrainingEvent, error) {
 	var v errs.Violations
 	e := &domain.TrainingEvent{
-		ProjectID:    in.GetProjectId(),
-		Type:         protoenum.Code(in.GetType()),
-		Title:        in.GetTitle(),
-		StartDate:    date.ParseField(&v, "training_event.start_date", in.GetStartDate()),
-		EndDate:      date.ParseField(&v, "training_event.end_date", in.GetEndDate()),
-		Municipality: in.GetMunicipality(),
-		Country:      in.GetCountry(),
-		Audience:     in.GetAudience(),
+		ProjectID:           in.GetProjectId(),
+		Type:                protoenum.Code(in.GetType()),
+		Title:               in.GetTitle(),
+		StartDate:           date.ParseField(&v, "training_event.start_date", in.GetStartDate()),
+		EndDate:             date.ParseField(&v, "training_event.end_date", in.GetEndDate()),
+		Municipality:        in.GetMunicipality(),
+		Country:             in.GetCountry(),
+		Audience:            in.GetAudience(),
+		Location:            in.GetLocation(),
+		Topics:              in.GetTopics(),
+		Language:            in.GetLanguage(),
+		CompletionThreshold: int(in.GetCompletionThresholdPercent()),
 	}
 	return e, v.Err()
 }
 
 func eventToProto(e *domain.TrainingEvent) *pb.TrainingEvent {
 	return &pb.TrainingEvent{
-		Id:                      e.ID,
-		OrganiserOrganisationId: e.OrganiserOrganisationID,
-		ProjectId:               e.ProjectID,
-		Type:                    protoenum.Parse[pb.EventType](e.Type),
-		Title:                   e.Title,
-		StartDate:               e.StartDate.String(),
-		EndDate:                 e.EndDate.String(),
-		Municipality:            e.Municipality,
-		Country:                 e.Country,
-		Audience:                e.Audience,
-		ParticipantCount:        int32(e.ParticipantCount),
-		CreateTime:              timestamppb.New(e.CreateTime),
+		Id:                         e.ID,
+		OrganiserOrganisationId:    e.OrganiserOrganisationID,
+		ProjectId:                  e.ProjectID,
+		Type:                       protoenum.Parse[pb.EventType](e.Type),
+		Title:                      e.Title,
+		StartDate:                  e.StartDate.String(),
+		EndDate:                    e.EndDate.String(),
+		Municipality:               e.Municipality,
+		Country:                    e.Country,
+		Audience:                   e.Audience,
+		Location:                   e.Location,
+		Topics:                     e.Topics,
+		Language:                   e.Language,
+		CompletionThresholdPercent: int32(e.CompletionThreshold),
+		ParticipantCount:           int32(e.ParticipantCount),
+		SessionCount:               int32(e.SessionCount),
+		Etag:                       e.Etag(),
+		CreateTime:                 timestamppb.New(e.CreateTime),
+		UpdateTime:                 timestamppb.New(e.UpdateTime),
 	}
 }
 
-func participantFromProto(in *pb.Participant) *domain.Participant {
+// SessionFromProto reads the input fields of a session.
+func SessionFromProto(in *pb.Session) (*domain.Session, error) {
+	var v errs.Violations
+	s := &domain.Session{
+		Date:      date.ParseField(&v, "session.date", in.GetDate()),
+		StartTime: in.GetStartTime(),
+		EndTime:   in.GetEndTime(),
+		Topic:     in.GetTopic(),
+		Trainer:   in.GetTrainer(),
+	}
+	return s, v.Err()
+}
+
+func sessionToProto(s *domain.Session) *pb.Session {
+	return &pb.Session{
+		Id: s.ID, EventId: s.EventID, Date: s.Date.String(), StartTime: s.StartTime, EndTime: s.EndTime,
+		Topic: s.Topic, Trainer: s.Trainer, CreateTime: timestamppb.New(s.CreateTime),
+	}
+}
+
+// ParticipantFromProto reads the input fields of a participant.
+func ParticipantFromProto(in *pb.Participant) *domain.Participant {
 	x := &domain.Participant{BeneficiaryID: in.GetBeneficiaryId()}
 	if pr := in.GetProfessional(); pr != nil {
 		x.Professional = &domain.Professional{
@@ -152,6 +333,7 @@ func participantFromProto(in *pb.Participant) *domain.Participant {
 			OrganisationName: pr.GetOrganisationName(),
 			Sector:           protoenum.Code(pr.GetSector()),
 			Sex:              protoenum.Code(pr.GetSex()),
+			Position:         pr.GetPosition(),
 		}
 	}
 	return x
@@ -159,10 +341,20 @@ func participantFromProto(in *pb.Participant) *domain.Participant {
 
 func participantToProto(x *domain.Participant) *pb.Participant {
 	out := &pb.Participant{
-		Id:             x.ID,
-		EventId:        x.EventID,
-		ProfessionalId: x.ProfessionalID,
-		CreateTime:     timestamppb.New(x.CreateTime),
+		Id:                x.ID,
+		EventId:           x.EventID,
+		ProfessionalId:    x.ProfessionalID,
+		OrganisationKind:  protoenum.Parse[refv1.OrganisationKind](x.OrganisationKind),
+		PreTestScore:      int32Ptr(x.PreTestScore),
+		PostTestScore:     int32Ptr(x.PostTestScore),
+		SessionsAttended:  int32(x.Attendance.Attended),
+		AttendancePercent: int32(x.Attendance.Percent()),
+		Completed:         x.Completed(),
+		CertificateNumber: x.CertificateNumber,
+		CreateTime:        timestamppb.New(x.CreateTime),
+	}
+	if x.CertificateIssueTime != nil {
+		out.CertificateIssueTime = timestamppb.New(*x.CertificateIssueTime)
 	}
 	if pr := x.Professional; pr != nil {
 		out.Person = &pb.Participant_Professional{Professional: &pb.Professional{
@@ -173,6 +365,7 @@ func participantToProto(x *domain.Participant) *pb.Participant {
 			OrganisationName: pr.OrganisationName,
 			Sector:           protoenum.Parse[pb.Sector](pr.Sector),
 			Sex:              protoenum.Parse[commonv1.Sex](pr.Sex),
+			Position:         pr.Position,
 		}}
 	} else {
 		out.Person = &pb.Participant_BeneficiaryId{BeneficiaryId: x.BeneficiaryID}

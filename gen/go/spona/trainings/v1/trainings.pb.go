@@ -8,9 +8,11 @@ package trainingsv1
 
 import (
 	v1 "github.com/spona/spona/gen/go/spona/common/v1"
+	v11 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -40,6 +42,10 @@ const (
 	EventType_EVENT_TYPE_INFO_CAMPAIGN         EventType = 10
 	EventType_EVENT_TYPE_WORKING_GROUP_MEETING EventType = 11
 	EventType_EVENT_TYPE_PRESS_CONFERENCE      EventType = 12
+	EventType_EVENT_TYPE_CONFERENCE            EventType = 13
+	EventType_EVENT_TYPE_ROUNDTABLE            EventType = 14
+	EventType_EVENT_TYPE_COMMUNITY_EVENT       EventType = 15
+	EventType_EVENT_TYPE_INFO_SESSION          EventType = 16
 )
 
 // Enum value maps for EventType.
@@ -58,6 +64,10 @@ var (
 		10: "EVENT_TYPE_INFO_CAMPAIGN",
 		11: "EVENT_TYPE_WORKING_GROUP_MEETING",
 		12: "EVENT_TYPE_PRESS_CONFERENCE",
+		13: "EVENT_TYPE_CONFERENCE",
+		14: "EVENT_TYPE_ROUNDTABLE",
+		15: "EVENT_TYPE_COMMUNITY_EVENT",
+		16: "EVENT_TYPE_INFO_SESSION",
 	}
 	EventType_value = map[string]int32{
 		"EVENT_TYPE_UNSPECIFIED":           0,
@@ -73,6 +83,10 @@ var (
 		"EVENT_TYPE_INFO_CAMPAIGN":         10,
 		"EVENT_TYPE_WORKING_GROUP_MEETING": 11,
 		"EVENT_TYPE_PRESS_CONFERENCE":      12,
+		"EVENT_TYPE_CONFERENCE":            13,
+		"EVENT_TYPE_ROUNDTABLE":            14,
+		"EVENT_TYPE_COMMUNITY_EVENT":       15,
+		"EVENT_TYPE_INFO_SESSION":          16,
 	}
 )
 
@@ -106,15 +120,17 @@ func (EventType) EnumDescriptor() ([]byte, []int) {
 type Sector int32
 
 const (
-	Sector_SECTOR_UNSPECIFIED      Sector = 0
-	Sector_SECTOR_JUSTICE          Sector = 1
-	Sector_SECTOR_POLICE           Sector = 2
-	Sector_SECTOR_SOCIAL_WELFARE   Sector = 3
-	Sector_SECTOR_EDUCATION        Sector = 4
-	Sector_SECTOR_HEALTH           Sector = 5
+	Sector_SECTOR_UNSPECIFIED    Sector = 0
+	Sector_SECTOR_JUSTICE        Sector = 1
+	Sector_SECTOR_POLICE         Sector = 2
+	Sector_SECTOR_SOCIAL_WELFARE Sector = 3
+	Sector_SECTOR_EDUCATION      Sector = 4
+	Sector_SECTOR_HEALTH         Sector = 5
+	// Labour and employment services.
 	Sector_SECTOR_LABOUR           Sector = 6
 	Sector_SECTOR_NGO              Sector = 7
 	Sector_SECTOR_LOCAL_GOVERNMENT Sector = 8
+	Sector_SECTOR_OTHER            Sector = 9
 )
 
 // Enum value maps for Sector.
@@ -129,6 +145,7 @@ var (
 		6: "SECTOR_LABOUR",
 		7: "SECTOR_NGO",
 		8: "SECTOR_LOCAL_GOVERNMENT",
+		9: "SECTOR_OTHER",
 	}
 	Sector_value = map[string]int32{
 		"SECTOR_UNSPECIFIED":      0,
@@ -140,6 +157,7 @@ var (
 		"SECTOR_LABOUR":           6,
 		"SECTOR_NGO":              7,
 		"SECTOR_LOCAL_GOVERNMENT": 8,
+		"SECTOR_OTHER":            9,
 	}
 )
 
@@ -186,8 +204,20 @@ type TrainingEvent struct {
 	Audience         string                 `protobuf:"bytes,10,opt,name=audience,proto3" json:"audience,omitempty"`
 	ParticipantCount int32                  `protobuf:"varint,11,opt,name=participant_count,json=participantCount,proto3" json:"participant_count,omitempty"`
 	CreateTime       *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Venue or address.
+	Location string   `protobuf:"bytes,13,opt,name=location,proto3" json:"location,omitempty"`
+	Topics   []string `protobuf:"bytes,14,rep,name=topics,proto3" json:"topics,omitempty"`
+	// BCP 47 tag of the working language, e.g. "sr-Latn", "hr", "en".
+	Language string `protobuf:"bytes,15,opt,name=language,proto3" json:"language,omitempty"`
+	// Share of sessions (percent, 1–100) a participant must attend to complete
+	// the event and receive a certificate. Default 80.
+	CompletionThresholdPercent int32 `protobuf:"varint,16,opt,name=completion_threshold_percent,json=completionThresholdPercent,proto3" json:"completion_threshold_percent,omitempty"`
+	SessionCount               int32 `protobuf:"varint,17,opt,name=session_count,json=sessionCount,proto3" json:"session_count,omitempty"`
+	// Version of the stored event; send it back with an update.
+	Etag          string                 `protobuf:"bytes,18,opt,name=etag,proto3" json:"etag,omitempty"`
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TrainingEvent) Reset() {
@@ -304,6 +334,158 @@ func (x *TrainingEvent) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *TrainingEvent) GetLocation() string {
+	if x != nil {
+		return x.Location
+	}
+	return ""
+}
+
+func (x *TrainingEvent) GetTopics() []string {
+	if x != nil {
+		return x.Topics
+	}
+	return nil
+}
+
+func (x *TrainingEvent) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
+}
+
+func (x *TrainingEvent) GetCompletionThresholdPercent() int32 {
+	if x != nil {
+		return x.CompletionThresholdPercent
+	}
+	return 0
+}
+
+func (x *TrainingEvent) GetSessionCount() int32 {
+	if x != nil {
+		return x.SessionCount
+	}
+	return 0
+}
+
+func (x *TrainingEvent) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *TrainingEvent) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+// One session of an event: a day's (or half day's) programme.
+type Session struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Id      string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	EventId string                 `protobuf:"bytes,2,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// YYYY-MM-DD, within the event's dates.
+	Date string `protobuf:"bytes,3,opt,name=date,proto3" json:"date,omitempty"`
+	// HH:MM, local time.
+	StartTime     string                 `protobuf:"bytes,4,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	EndTime       string                 `protobuf:"bytes,5,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	Topic         string                 `protobuf:"bytes,6,opt,name=topic,proto3" json:"topic,omitempty"`
+	Trainer       string                 `protobuf:"bytes,7,opt,name=trainer,proto3" json:"trainer,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Session) Reset() {
+	*x = Session{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Session) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Session) ProtoMessage() {}
+
+func (x *Session) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Session.ProtoReflect.Descriptor instead.
+func (*Session) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Session) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Session) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *Session) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *Session) GetStartTime() string {
+	if x != nil {
+		return x.StartTime
+	}
+	return ""
+}
+
+func (x *Session) GetEndTime() string {
+	if x != nil {
+		return x.EndTime
+	}
+	return ""
+}
+
+func (x *Session) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *Session) GetTrainer() string {
+	if x != nil {
+		return x.Trainer
+	}
+	return ""
+}
+
+func (x *Session) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
 // A professional attending an event.
 type Professional struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
@@ -315,13 +497,15 @@ type Professional struct {
 	OrganisationName string `protobuf:"bytes,5,opt,name=organisation_name,json=organisationName,proto3" json:"organisation_name,omitempty"`
 	Sector           Sector `protobuf:"varint,6,opt,name=sector,proto3,enum=spona.trainings.v1.Sector" json:"sector,omitempty"`
 	Sex              v1.Sex `protobuf:"varint,7,opt,name=sex,proto3,enum=spona.common.v1.Sex" json:"sex,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Job title or role.
+	Position      string `protobuf:"bytes,8,opt,name=position,proto3" json:"position,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Professional) Reset() {
 	*x = Professional{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[1]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -333,7 +517,7 @@ func (x *Professional) String() string {
 func (*Professional) ProtoMessage() {}
 
 func (x *Professional) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[1]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -346,7 +530,7 @@ func (x *Professional) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Professional.ProtoReflect.Descriptor instead.
 func (*Professional) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{1}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Professional) GetGivenName() string {
@@ -398,6 +582,13 @@ func (x *Professional) GetSex() v1.Sex {
 	return v1.Sex(0)
 }
 
+func (x *Professional) GetPosition() string {
+	if x != nil {
+		return x.Position
+	}
+	return ""
+}
+
 type Participant struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Id      string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -410,13 +601,26 @@ type Participant struct {
 	// The deduplicated person id of a professional, shared across events.
 	ProfessionalId string                 `protobuf:"bytes,5,opt,name=professional_id,json=professionalId,proto3" json:"professional_id,omitempty"`
 	CreateTime     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Kind of the professional's organisation in the directory at registration.
+	OrganisationKind v11.OrganisationKind `protobuf:"varint,7,opt,name=organisation_kind,json=organisationKind,proto3,enum=spona.referrals.v1.OrganisationKind" json:"organisation_kind,omitempty"`
+	// 0–100; unset until recorded.
+	PreTestScore  *int32 `protobuf:"varint,8,opt,name=pre_test_score,json=preTestScore,proto3,oneof" json:"pre_test_score,omitempty"`
+	PostTestScore *int32 `protobuf:"varint,9,opt,name=post_test_score,json=postTestScore,proto3,oneof" json:"post_test_score,omitempty"`
+	// Sessions marked present, and that as a share of the event's sessions.
+	SessionsAttended  int32 `protobuf:"varint,10,opt,name=sessions_attended,json=sessionsAttended,proto3" json:"sessions_attended,omitempty"`
+	AttendancePercent int32 `protobuf:"varint,11,opt,name=attendance_percent,json=attendancePercent,proto3" json:"attendance_percent,omitempty"`
+	// Attendance reaches the event's completion threshold.
+	Completed bool `protobuf:"varint,12,opt,name=completed,proto3" json:"completed,omitempty"`
+	// Set once a certificate is issued; unique across events.
+	CertificateNumber    string                 `protobuf:"bytes,13,opt,name=certificate_number,json=certificateNumber,proto3" json:"certificate_number,omitempty"`
+	CertificateIssueTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=certificate_issue_time,json=certificateIssueTime,proto3" json:"certificate_issue_time,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *Participant) Reset() {
 	*x = Participant{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[2]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -428,7 +632,7 @@ func (x *Participant) String() string {
 func (*Participant) ProtoMessage() {}
 
 func (x *Participant) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[2]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -441,7 +645,7 @@ func (x *Participant) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Participant.ProtoReflect.Descriptor instead.
 func (*Participant) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{2}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Participant) GetId() string {
@@ -497,6 +701,62 @@ func (x *Participant) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Participant) GetOrganisationKind() v11.OrganisationKind {
+	if x != nil {
+		return x.OrganisationKind
+	}
+	return v11.OrganisationKind(0)
+}
+
+func (x *Participant) GetPreTestScore() int32 {
+	if x != nil && x.PreTestScore != nil {
+		return *x.PreTestScore
+	}
+	return 0
+}
+
+func (x *Participant) GetPostTestScore() int32 {
+	if x != nil && x.PostTestScore != nil {
+		return *x.PostTestScore
+	}
+	return 0
+}
+
+func (x *Participant) GetSessionsAttended() int32 {
+	if x != nil {
+		return x.SessionsAttended
+	}
+	return 0
+}
+
+func (x *Participant) GetAttendancePercent() int32 {
+	if x != nil {
+		return x.AttendancePercent
+	}
+	return 0
+}
+
+func (x *Participant) GetCompleted() bool {
+	if x != nil {
+		return x.Completed
+	}
+	return false
+}
+
+func (x *Participant) GetCertificateNumber() string {
+	if x != nil {
+		return x.CertificateNumber
+	}
+	return ""
+}
+
+func (x *Participant) GetCertificateIssueTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CertificateIssueTime
+	}
+	return nil
+}
+
 type isParticipant_Person interface {
 	isParticipant_Person()
 }
@@ -506,7 +766,7 @@ type Participant_Professional struct {
 }
 
 type Participant_BeneficiaryId struct {
-	// A beneficiary attending a community event.
+	// A beneficiary attending a community event (only the id is stored).
 	BeneficiaryId string `protobuf:"bytes,4,opt,name=beneficiary_id,json=beneficiaryId,proto3,oneof"`
 }
 
@@ -524,7 +784,7 @@ type CreateTrainingEventRequest struct {
 
 func (x *CreateTrainingEventRequest) Reset() {
 	*x = CreateTrainingEventRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[3]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -536,7 +796,7 @@ func (x *CreateTrainingEventRequest) String() string {
 func (*CreateTrainingEventRequest) ProtoMessage() {}
 
 func (x *CreateTrainingEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[3]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -549,7 +809,7 @@ func (x *CreateTrainingEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTrainingEventRequest.ProtoReflect.Descriptor instead.
 func (*CreateTrainingEventRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{3}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CreateTrainingEventRequest) GetTrainingEvent() *TrainingEvent {
@@ -575,7 +835,7 @@ type CreateTrainingEventResponse struct {
 
 func (x *CreateTrainingEventResponse) Reset() {
 	*x = CreateTrainingEventResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[4]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -587,7 +847,7 @@ func (x *CreateTrainingEventResponse) String() string {
 func (*CreateTrainingEventResponse) ProtoMessage() {}
 
 func (x *CreateTrainingEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[4]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -600,7 +860,7 @@ func (x *CreateTrainingEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTrainingEventResponse.ProtoReflect.Descriptor instead.
 func (*CreateTrainingEventResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{4}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *CreateTrainingEventResponse) GetTrainingEvent() *TrainingEvent {
@@ -619,7 +879,7 @@ type GetTrainingEventRequest struct {
 
 func (x *GetTrainingEventRequest) Reset() {
 	*x = GetTrainingEventRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[5]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -631,7 +891,7 @@ func (x *GetTrainingEventRequest) String() string {
 func (*GetTrainingEventRequest) ProtoMessage() {}
 
 func (x *GetTrainingEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[5]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -644,7 +904,7 @@ func (x *GetTrainingEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTrainingEventRequest.ProtoReflect.Descriptor instead.
 func (*GetTrainingEventRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{5}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetTrainingEventRequest) GetId() string {
@@ -663,7 +923,7 @@ type GetTrainingEventResponse struct {
 
 func (x *GetTrainingEventResponse) Reset() {
 	*x = GetTrainingEventResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[6]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -675,7 +935,7 @@ func (x *GetTrainingEventResponse) String() string {
 func (*GetTrainingEventResponse) ProtoMessage() {}
 
 func (x *GetTrainingEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[6]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -688,7 +948,7 @@ func (x *GetTrainingEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTrainingEventResponse.ProtoReflect.Descriptor instead.
 func (*GetTrainingEventResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{6}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetTrainingEventResponse) GetTrainingEvent() *TrainingEvent {
@@ -699,18 +959,20 @@ func (x *GetTrainingEventResponse) GetTrainingEvent() *TrainingEvent {
 }
 
 type ListTrainingEventsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	PageSize      int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	ProjectId     string                 `protobuf:"bytes,3,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
-	Type          EventType              `protobuf:"varint,4,opt,name=type,proto3,enum=spona.trainings.v1.EventType" json:"type,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	ProjectId string                 `protobuf:"bytes,3,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	Type      EventType              `protobuf:"varint,4,opt,name=type,proto3,enum=spona.trainings.v1.EventType" json:"type,omitempty"`
+	// Events starting within the period.
+	Period        *v1.DateRange `protobuf:"bytes,5,opt,name=period,proto3" json:"period,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListTrainingEventsRequest) Reset() {
 	*x = ListTrainingEventsRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[7]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -722,7 +984,7 @@ func (x *ListTrainingEventsRequest) String() string {
 func (*ListTrainingEventsRequest) ProtoMessage() {}
 
 func (x *ListTrainingEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[7]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -735,7 +997,7 @@ func (x *ListTrainingEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTrainingEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListTrainingEventsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{7}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListTrainingEventsRequest) GetPageSize() int32 {
@@ -766,6 +1028,13 @@ func (x *ListTrainingEventsRequest) GetType() EventType {
 	return EventType_EVENT_TYPE_UNSPECIFIED
 }
 
+func (x *ListTrainingEventsRequest) GetPeriod() *v1.DateRange {
+	if x != nil {
+		return x.Period
+	}
+	return nil
+}
+
 type ListTrainingEventsResponse struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	TrainingEvents []*TrainingEvent       `protobuf:"bytes,1,rep,name=training_events,json=trainingEvents,proto3" json:"training_events,omitempty"`
@@ -776,7 +1045,7 @@ type ListTrainingEventsResponse struct {
 
 func (x *ListTrainingEventsResponse) Reset() {
 	*x = ListTrainingEventsResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[8]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -788,7 +1057,7 @@ func (x *ListTrainingEventsResponse) String() string {
 func (*ListTrainingEventsResponse) ProtoMessage() {}
 
 func (x *ListTrainingEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[8]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -801,7 +1070,7 @@ func (x *ListTrainingEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTrainingEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListTrainingEventsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{8}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListTrainingEventsResponse) GetTrainingEvents() []*TrainingEvent {
@@ -812,6 +1081,323 @@ func (x *ListTrainingEventsResponse) GetTrainingEvents() []*TrainingEvent {
 }
 
 func (x *ListTrainingEventsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type UpdateTrainingEventRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id names the event; etag, when set, must match.
+	TrainingEvent *TrainingEvent `protobuf:"bytes,1,opt,name=training_event,json=trainingEvent,proto3" json:"training_event,omitempty"`
+	// Fields to change: project_id, type, title, start_date, end_date,
+	// municipality, country, audience, location, topics, language,
+	// completion_threshold_percent. "*" changes all of them.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateTrainingEventRequest) Reset() {
+	*x = UpdateTrainingEventRequest{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateTrainingEventRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateTrainingEventRequest) ProtoMessage() {}
+
+func (x *UpdateTrainingEventRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateTrainingEventRequest.ProtoReflect.Descriptor instead.
+func (*UpdateTrainingEventRequest) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *UpdateTrainingEventRequest) GetTrainingEvent() *TrainingEvent {
+	if x != nil {
+		return x.TrainingEvent
+	}
+	return nil
+}
+
+func (x *UpdateTrainingEventRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type UpdateTrainingEventResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TrainingEvent *TrainingEvent         `protobuf:"bytes,1,opt,name=training_event,json=trainingEvent,proto3" json:"training_event,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateTrainingEventResponse) Reset() {
+	*x = UpdateTrainingEventResponse{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateTrainingEventResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateTrainingEventResponse) ProtoMessage() {}
+
+func (x *UpdateTrainingEventResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateTrainingEventResponse.ProtoReflect.Descriptor instead.
+func (*UpdateTrainingEventResponse) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *UpdateTrainingEventResponse) GetTrainingEvent() *TrainingEvent {
+	if x != nil {
+		return x.TrainingEvent
+	}
+	return nil
+}
+
+type CreateSessionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	Session       *Session               `protobuf:"bytes,2,opt,name=session,proto3" json:"session,omitempty"`
+	RequestId     string                 `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSessionRequest) Reset() {
+	*x = CreateSessionRequest{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSessionRequest) ProtoMessage() {}
+
+func (x *CreateSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSessionRequest.ProtoReflect.Descriptor instead.
+func (*CreateSessionRequest) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *CreateSessionRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *CreateSessionRequest) GetSession() *Session {
+	if x != nil {
+		return x.Session
+	}
+	return nil
+}
+
+func (x *CreateSessionRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type CreateSessionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Session       *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSessionResponse) Reset() {
+	*x = CreateSessionResponse{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSessionResponse) ProtoMessage() {}
+
+func (x *CreateSessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSessionResponse.ProtoReflect.Descriptor instead.
+func (*CreateSessionResponse) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *CreateSessionResponse) GetSession() *Session {
+	if x != nil {
+		return x.Session
+	}
+	return nil
+}
+
+type ListSessionsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSessionsRequest) Reset() {
+	*x = ListSessionsRequest{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSessionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSessionsRequest) ProtoMessage() {}
+
+func (x *ListSessionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSessionsRequest.ProtoReflect.Descriptor instead.
+func (*ListSessionsRequest) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ListSessionsRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *ListSessionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListSessionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListSessionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// In date and start time order.
+	Sessions      []*Session `protobuf:"bytes,1,rep,name=sessions,proto3" json:"sessions,omitempty"`
+	NextPageToken string     `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSessionsResponse) Reset() {
+	*x = ListSessionsResponse{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSessionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSessionsResponse) ProtoMessage() {}
+
+func (x *ListSessionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSessionsResponse.ProtoReflect.Descriptor instead.
+func (*ListSessionsResponse) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ListSessionsResponse) GetSessions() []*Session {
+	if x != nil {
+		return x.Sessions
+	}
+	return nil
+}
+
+func (x *ListSessionsResponse) GetNextPageToken() string {
 	if x != nil {
 		return x.NextPageToken
 	}
@@ -829,7 +1415,7 @@ type CreateParticipantRequest struct {
 
 func (x *CreateParticipantRequest) Reset() {
 	*x = CreateParticipantRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[9]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -841,7 +1427,7 @@ func (x *CreateParticipantRequest) String() string {
 func (*CreateParticipantRequest) ProtoMessage() {}
 
 func (x *CreateParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[9]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -854,7 +1440,7 @@ func (x *CreateParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateParticipantRequest.ProtoReflect.Descriptor instead.
 func (*CreateParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{9}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateParticipantRequest) GetEventId() string {
@@ -887,7 +1473,7 @@ type CreateParticipantResponse struct {
 
 func (x *CreateParticipantResponse) Reset() {
 	*x = CreateParticipantResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[10]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -899,7 +1485,7 @@ func (x *CreateParticipantResponse) String() string {
 func (*CreateParticipantResponse) ProtoMessage() {}
 
 func (x *CreateParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[10]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -912,10 +1498,106 @@ func (x *CreateParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateParticipantResponse.ProtoReflect.Descriptor instead.
 func (*CreateParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{10}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CreateParticipantResponse) GetParticipant() *Participant {
+	if x != nil {
+		return x.Participant
+	}
+	return nil
+}
+
+type GetParticipantRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetParticipantRequest) Reset() {
+	*x = GetParticipantRequest{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetParticipantRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetParticipantRequest) ProtoMessage() {}
+
+func (x *GetParticipantRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetParticipantRequest.ProtoReflect.Descriptor instead.
+func (*GetParticipantRequest) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *GetParticipantRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *GetParticipantRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type GetParticipantResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Participant   *Participant           `protobuf:"bytes,1,opt,name=participant,proto3" json:"participant,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetParticipantResponse) Reset() {
+	*x = GetParticipantResponse{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetParticipantResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetParticipantResponse) ProtoMessage() {}
+
+func (x *GetParticipantResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetParticipantResponse.ProtoReflect.Descriptor instead.
+func (*GetParticipantResponse) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *GetParticipantResponse) GetParticipant() *Participant {
 	if x != nil {
 		return x.Participant
 	}
@@ -933,7 +1615,7 @@ type ListParticipantsRequest struct {
 
 func (x *ListParticipantsRequest) Reset() {
 	*x = ListParticipantsRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[11]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -945,7 +1627,7 @@ func (x *ListParticipantsRequest) String() string {
 func (*ListParticipantsRequest) ProtoMessage() {}
 
 func (x *ListParticipantsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[11]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -958,7 +1640,7 @@ func (x *ListParticipantsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListParticipantsRequest.ProtoReflect.Descriptor instead.
 func (*ListParticipantsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{11}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListParticipantsRequest) GetEventId() string {
@@ -992,7 +1674,7 @@ type ListParticipantsResponse struct {
 
 func (x *ListParticipantsResponse) Reset() {
 	*x = ListParticipantsResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[12]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1004,7 +1686,7 @@ func (x *ListParticipantsResponse) String() string {
 func (*ListParticipantsResponse) ProtoMessage() {}
 
 func (x *ListParticipantsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[12]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1017,7 +1699,7 @@ func (x *ListParticipantsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListParticipantsResponse.ProtoReflect.Descriptor instead.
 func (*ListParticipantsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{12}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListParticipantsResponse) GetParticipants() []*Participant {
@@ -1034,19 +1716,391 @@ func (x *ListParticipantsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// One participant's attendance at a session.
+type AttendanceMark struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ParticipantId string                 `protobuf:"bytes,1,opt,name=participant_id,json=participantId,proto3" json:"participant_id,omitempty"`
+	Present       bool                   `protobuf:"varint,2,opt,name=present,proto3" json:"present,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttendanceMark) Reset() {
+	*x = AttendanceMark{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttendanceMark) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttendanceMark) ProtoMessage() {}
+
+func (x *AttendanceMark) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttendanceMark.ProtoReflect.Descriptor instead.
+func (*AttendanceMark) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *AttendanceMark) GetParticipantId() string {
+	if x != nil {
+		return x.ParticipantId
+	}
+	return ""
+}
+
+func (x *AttendanceMark) GetPresent() bool {
+	if x != nil {
+		return x.Present
+	}
+	return false
+}
+
+type RecordAttendanceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	SessionId     string                 `protobuf:"bytes,2,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	Marks         []*AttendanceMark      `protobuf:"bytes,3,rep,name=marks,proto3" json:"marks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordAttendanceRequest) Reset() {
+	*x = RecordAttendanceRequest{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordAttendanceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordAttendanceRequest) ProtoMessage() {}
+
+func (x *RecordAttendanceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordAttendanceRequest.ProtoReflect.Descriptor instead.
+func (*RecordAttendanceRequest) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *RecordAttendanceRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *RecordAttendanceRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *RecordAttendanceRequest) GetMarks() []*AttendanceMark {
+	if x != nil {
+		return x.Marks
+	}
+	return nil
+}
+
+type RecordAttendanceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every mark of the session after the change.
+	Marks         []*AttendanceMark `protobuf:"bytes,1,rep,name=marks,proto3" json:"marks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordAttendanceResponse) Reset() {
+	*x = RecordAttendanceResponse{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordAttendanceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordAttendanceResponse) ProtoMessage() {}
+
+func (x *RecordAttendanceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordAttendanceResponse.ProtoReflect.Descriptor instead.
+func (*RecordAttendanceResponse) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *RecordAttendanceResponse) GetMarks() []*AttendanceMark {
+	if x != nil {
+		return x.Marks
+	}
+	return nil
+}
+
+type RecordTestScoresRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	ParticipantId string                 `protobuf:"bytes,2,opt,name=participant_id,json=participantId,proto3" json:"participant_id,omitempty"`
+	PreTestScore  *int32                 `protobuf:"varint,3,opt,name=pre_test_score,json=preTestScore,proto3,oneof" json:"pre_test_score,omitempty"`
+	PostTestScore *int32                 `protobuf:"varint,4,opt,name=post_test_score,json=postTestScore,proto3,oneof" json:"post_test_score,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordTestScoresRequest) Reset() {
+	*x = RecordTestScoresRequest{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordTestScoresRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordTestScoresRequest) ProtoMessage() {}
+
+func (x *RecordTestScoresRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordTestScoresRequest.ProtoReflect.Descriptor instead.
+func (*RecordTestScoresRequest) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *RecordTestScoresRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *RecordTestScoresRequest) GetParticipantId() string {
+	if x != nil {
+		return x.ParticipantId
+	}
+	return ""
+}
+
+func (x *RecordTestScoresRequest) GetPreTestScore() int32 {
+	if x != nil && x.PreTestScore != nil {
+		return *x.PreTestScore
+	}
+	return 0
+}
+
+func (x *RecordTestScoresRequest) GetPostTestScore() int32 {
+	if x != nil && x.PostTestScore != nil {
+		return *x.PostTestScore
+	}
+	return 0
+}
+
+type RecordTestScoresResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Participant   *Participant           `protobuf:"bytes,1,opt,name=participant,proto3" json:"participant,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordTestScoresResponse) Reset() {
+	*x = RecordTestScoresResponse{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordTestScoresResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordTestScoresResponse) ProtoMessage() {}
+
+func (x *RecordTestScoresResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordTestScoresResponse.ProtoReflect.Descriptor instead.
+func (*RecordTestScoresResponse) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *RecordTestScoresResponse) GetParticipant() *Participant {
+	if x != nil {
+		return x.Participant
+	}
+	return nil
+}
+
+type IssueCertificatesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IssueCertificatesRequest) Reset() {
+	*x = IssueCertificatesRequest{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IssueCertificatesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IssueCertificatesRequest) ProtoMessage() {}
+
+func (x *IssueCertificatesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IssueCertificatesRequest.ProtoReflect.Descriptor instead.
+func (*IssueCertificatesRequest) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *IssueCertificatesRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+type IssueCertificatesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Participants holding a certificate of the event, newly issued or not.
+	Participants []*Participant `protobuf:"bytes,1,rep,name=participants,proto3" json:"participants,omitempty"`
+	// How many were issued by this call.
+	IssuedCount   int32 `protobuf:"varint,2,opt,name=issued_count,json=issuedCount,proto3" json:"issued_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IssueCertificatesResponse) Reset() {
+	*x = IssueCertificatesResponse{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IssueCertificatesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IssueCertificatesResponse) ProtoMessage() {}
+
+func (x *IssueCertificatesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IssueCertificatesResponse.ProtoReflect.Descriptor instead.
+func (*IssueCertificatesResponse) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *IssueCertificatesResponse) GetParticipants() []*Participant {
+	if x != nil {
+		return x.Participants
+	}
+	return nil
+}
+
+func (x *IssueCertificatesResponse) GetIssuedCount() int32 {
+	if x != nil {
+		return x.IssuedCount
+	}
+	return 0
+}
+
 type CountTrainedProfessionalsRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
 	Period    *v1.DateRange          `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
-	// Dimensions to group by: "sector", "sex".
-	GroupBy       []string `protobuf:"bytes,3,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
+	// Dimensions to group by: "sector", "sex", "organisation_kind",
+	// "organisation", "event_type".
+	GroupBy []string `protobuf:"bytes,3,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
+	// Count only professionals who completed an event (attendance at or above
+	// its completion threshold).
+	CompletedOnly bool `protobuf:"varint,4,opt,name=completed_only,json=completedOnly,proto3" json:"completed_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CountTrainedProfessionalsRequest) Reset() {
 	*x = CountTrainedProfessionalsRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[13]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1058,7 +2112,7 @@ func (x *CountTrainedProfessionalsRequest) String() string {
 func (*CountTrainedProfessionalsRequest) ProtoMessage() {}
 
 func (x *CountTrainedProfessionalsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[13]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1071,7 +2125,7 @@ func (x *CountTrainedProfessionalsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountTrainedProfessionalsRequest.ProtoReflect.Descriptor instead.
 func (*CountTrainedProfessionalsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{13}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CountTrainedProfessionalsRequest) GetProjectId() string {
@@ -1095,6 +2149,13 @@ func (x *CountTrainedProfessionalsRequest) GetGroupBy() []string {
 	return nil
 }
 
+func (x *CountTrainedProfessionalsRequest) GetCompletedOnly() bool {
+	if x != nil {
+		return x.CompletedOnly
+	}
+	return false
+}
+
 type CountTrainedProfessionalsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Aggregate     *v1.Aggregate          `protobuf:"bytes,1,opt,name=aggregate,proto3" json:"aggregate,omitempty"`
@@ -1104,7 +2165,7 @@ type CountTrainedProfessionalsResponse struct {
 
 func (x *CountTrainedProfessionalsResponse) Reset() {
 	*x = CountTrainedProfessionalsResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[14]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1116,7 +2177,7 @@ func (x *CountTrainedProfessionalsResponse) String() string {
 func (*CountTrainedProfessionalsResponse) ProtoMessage() {}
 
 func (x *CountTrainedProfessionalsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[14]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1129,10 +2190,220 @@ func (x *CountTrainedProfessionalsResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use CountTrainedProfessionalsResponse.ProtoReflect.Descriptor instead.
 func (*CountTrainedProfessionalsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{14}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CountTrainedProfessionalsResponse) GetAggregate() *v1.Aggregate {
+	if x != nil {
+		return x.Aggregate
+	}
+	return nil
+}
+
+type CountTrainingEventsRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	Period    *v1.DateRange          `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
+	// Dimensions: "event_type", "municipality", "country".
+	GroupBy       []string `protobuf:"bytes,3,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountTrainingEventsRequest) Reset() {
+	*x = CountTrainingEventsRequest{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountTrainingEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountTrainingEventsRequest) ProtoMessage() {}
+
+func (x *CountTrainingEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountTrainingEventsRequest.ProtoReflect.Descriptor instead.
+func (*CountTrainingEventsRequest) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *CountTrainingEventsRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *CountTrainingEventsRequest) GetPeriod() *v1.DateRange {
+	if x != nil {
+		return x.Period
+	}
+	return nil
+}
+
+func (x *CountTrainingEventsRequest) GetGroupBy() []string {
+	if x != nil {
+		return x.GroupBy
+	}
+	return nil
+}
+
+type CountTrainingEventsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Aggregate     *v1.Aggregate          `protobuf:"bytes,1,opt,name=aggregate,proto3" json:"aggregate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountTrainingEventsResponse) Reset() {
+	*x = CountTrainingEventsResponse{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountTrainingEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountTrainingEventsResponse) ProtoMessage() {}
+
+func (x *CountTrainingEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountTrainingEventsResponse.ProtoReflect.Descriptor instead.
+func (*CountTrainingEventsResponse) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *CountTrainingEventsResponse) GetAggregate() *v1.Aggregate {
+	if x != nil {
+		return x.Aggregate
+	}
+	return nil
+}
+
+type CountCommunityBeneficiariesRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	Period    *v1.DateRange          `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
+	// Dimensions: "event_type", "municipality".
+	GroupBy       []string `protobuf:"bytes,3,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountCommunityBeneficiariesRequest) Reset() {
+	*x = CountCommunityBeneficiariesRequest{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountCommunityBeneficiariesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountCommunityBeneficiariesRequest) ProtoMessage() {}
+
+func (x *CountCommunityBeneficiariesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountCommunityBeneficiariesRequest.ProtoReflect.Descriptor instead.
+func (*CountCommunityBeneficiariesRequest) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *CountCommunityBeneficiariesRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *CountCommunityBeneficiariesRequest) GetPeriod() *v1.DateRange {
+	if x != nil {
+		return x.Period
+	}
+	return nil
+}
+
+func (x *CountCommunityBeneficiariesRequest) GetGroupBy() []string {
+	if x != nil {
+		return x.GroupBy
+	}
+	return nil
+}
+
+type CountCommunityBeneficiariesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Aggregate     *v1.Aggregate          `protobuf:"bytes,1,opt,name=aggregate,proto3" json:"aggregate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountCommunityBeneficiariesResponse) Reset() {
+	*x = CountCommunityBeneficiariesResponse{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountCommunityBeneficiariesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountCommunityBeneficiariesResponse) ProtoMessage() {}
+
+func (x *CountCommunityBeneficiariesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountCommunityBeneficiariesResponse.ProtoReflect.Descriptor instead.
+func (*CountCommunityBeneficiariesResponse) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *CountCommunityBeneficiariesResponse) GetAggregate() *v1.Aggregate {
 	if x != nil {
 		return x.Aggregate
 	}
@@ -1143,7 +2414,7 @@ var File_spona_trainings_v1_trainings_proto protoreflect.FileDescriptor
 
 const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/trainings/v1/trainings.proto\x12\x12spona.trainings.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\"\xe4\x03\n" +
+	"\"spona/trainings/v1/trainings.proto\x12\x12spona.trainings.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\"spona/referrals/v1/directory.proto\"\xf6\x05\n" +
 	"\rTrainingEvent\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12?\n" +
 	"\x19organiser_organisation_id\x18\x02 \x01(\tB\x03\xe0A\x03R\x17organiserOrganisationId\x12\x1d\n" +
@@ -1160,7 +2431,26 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	" \x01(\tR\baudience\x120\n" +
 	"\x11participant_count\x18\v \x01(\x05B\x03\xe0A\x03R\x10participantCount\x12@\n" +
 	"\vcreate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"createTime\"\xa5\x02\n" +
+	"createTime\x12\x1a\n" +
+	"\blocation\x18\r \x01(\tR\blocation\x12\x16\n" +
+	"\x06topics\x18\x0e \x03(\tR\x06topics\x12\x1a\n" +
+	"\blanguage\x18\x0f \x01(\tR\blanguage\x12@\n" +
+	"\x1ccompletion_threshold_percent\x18\x10 \x01(\x05R\x1acompletionThresholdPercent\x12(\n" +
+	"\rsession_count\x18\x11 \x01(\x05B\x03\xe0A\x03R\fsessionCount\x12\x12\n" +
+	"\x04etag\x18\x12 \x01(\tR\x04etag\x12@\n" +
+	"\vupdate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\"\x83\x02\n" +
+	"\aSession\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1e\n" +
+	"\bevent_id\x18\x02 \x01(\tB\x03\xe0A\x03R\aeventId\x12\x17\n" +
+	"\x04date\x18\x03 \x01(\tB\x03\xe0A\x02R\x04date\x12\x1d\n" +
+	"\n" +
+	"start_time\x18\x04 \x01(\tR\tstartTime\x12\x19\n" +
+	"\bend_time\x18\x05 \x01(\tR\aendTime\x12\x14\n" +
+	"\x05topic\x18\x06 \x01(\tR\x05topic\x12\x18\n" +
+	"\atrainer\x18\a \x01(\tR\atrainer\x12@\n" +
+	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\"\xc1\x02\n" +
 	"\fProfessional\x12\"\n" +
 	"\n" +
 	"given_name\x18\x01 \x01(\tB\x03\xe0A\x02R\tgivenName\x12$\n" +
@@ -1170,7 +2460,8 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\x0forganisation_id\x18\x04 \x01(\tR\x0eorganisationId\x12+\n" +
 	"\x11organisation_name\x18\x05 \x01(\tR\x10organisationName\x127\n" +
 	"\x06sector\x18\x06 \x01(\x0e2\x1a.spona.trainings.v1.SectorB\x03\xe0A\x02R\x06sector\x12&\n" +
-	"\x03sex\x18\a \x01(\x0e2\x14.spona.common.v1.SexR\x03sex\"\xad\x02\n" +
+	"\x03sex\x18\a \x01(\x0e2\x14.spona.common.v1.SexR\x03sex\x12\x1a\n" +
+	"\bposition\x18\b \x01(\tR\bposition\"\xa2\x06\n" +
 	"\vParticipant\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1e\n" +
 	"\bevent_id\x18\x02 \x01(\tB\x03\xe0A\x03R\aeventId\x12F\n" +
@@ -1178,8 +2469,19 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\x0ebeneficiary_id\x18\x04 \x01(\tH\x00R\rbeneficiaryId\x12,\n" +
 	"\x0fprofessional_id\x18\x05 \x01(\tB\x03\xe0A\x03R\x0eprofessionalId\x12@\n" +
 	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"createTimeB\b\n" +
-	"\x06person\"\x8a\x01\n" +
+	"createTime\x12V\n" +
+	"\x11organisation_kind\x18\a \x01(\x0e2$.spona.referrals.v1.OrganisationKindB\x03\xe0A\x03R\x10organisationKind\x12.\n" +
+	"\x0epre_test_score\x18\b \x01(\x05B\x03\xe0A\x03H\x01R\fpreTestScore\x88\x01\x01\x120\n" +
+	"\x0fpost_test_score\x18\t \x01(\x05B\x03\xe0A\x03H\x02R\rpostTestScore\x88\x01\x01\x120\n" +
+	"\x11sessions_attended\x18\n" +
+	" \x01(\x05B\x03\xe0A\x03R\x10sessionsAttended\x122\n" +
+	"\x12attendance_percent\x18\v \x01(\x05B\x03\xe0A\x03R\x11attendancePercent\x12!\n" +
+	"\tcompleted\x18\f \x01(\bB\x03\xe0A\x03R\tcompleted\x122\n" +
+	"\x12certificate_number\x18\r \x01(\tB\x03\xe0A\x03R\x11certificateNumber\x12U\n" +
+	"\x16certificate_issue_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x14certificateIssueTimeB\b\n" +
+	"\x06personB\x11\n" +
+	"\x0f_pre_test_scoreB\x12\n" +
+	"\x10_post_test_score\"\x8a\x01\n" +
 	"\x1aCreateTrainingEventRequest\x12M\n" +
 	"\x0etraining_event\x18\x01 \x01(\v2!.spona.trainings.v1.TrainingEventB\x03\xe0A\x02R\rtrainingEvent\x12\x1d\n" +
 	"\n" +
@@ -1189,16 +2491,38 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\x17GetTrainingEventRequest\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\"d\n" +
 	"\x18GetTrainingEventResponse\x12H\n" +
-	"\x0etraining_event\x18\x01 \x01(\v2!.spona.trainings.v1.TrainingEventR\rtrainingEvent\"\xa9\x01\n" +
+	"\x0etraining_event\x18\x01 \x01(\v2!.spona.trainings.v1.TrainingEventR\rtrainingEvent\"\xdd\x01\n" +
 	"\x19ListTrainingEventsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x1d\n" +
 	"\n" +
 	"project_id\x18\x03 \x01(\tR\tprojectId\x121\n" +
-	"\x04type\x18\x04 \x01(\x0e2\x1d.spona.trainings.v1.EventTypeR\x04type\"\x90\x01\n" +
+	"\x04type\x18\x04 \x01(\x0e2\x1d.spona.trainings.v1.EventTypeR\x04type\x122\n" +
+	"\x06period\x18\x05 \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\"\x90\x01\n" +
 	"\x1aListTrainingEventsResponse\x12J\n" +
 	"\x0ftraining_events\x18\x01 \x03(\v2!.spona.trainings.v1.TrainingEventR\x0etrainingEvents\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xad\x01\n" +
+	"\x1aUpdateTrainingEventRequest\x12M\n" +
+	"\x0etraining_event\x18\x01 \x01(\v2!.spona.trainings.v1.TrainingEventB\x03\xe0A\x02R\rtrainingEvent\x12@\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x02R\n" +
+	"updateMask\"g\n" +
+	"\x1bUpdateTrainingEventResponse\x12H\n" +
+	"\x0etraining_event\x18\x01 \x01(\v2!.spona.trainings.v1.TrainingEventR\rtrainingEvent\"\x91\x01\n" +
+	"\x14CreateSessionRequest\x12\x1e\n" +
+	"\bevent_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aeventId\x12:\n" +
+	"\asession\x18\x02 \x01(\v2\x1b.spona.trainings.v1.SessionB\x03\xe0A\x02R\asession\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"N\n" +
+	"\x15CreateSessionResponse\x125\n" +
+	"\asession\x18\x01 \x01(\v2\x1b.spona.trainings.v1.SessionR\asession\"q\n" +
+	"\x13ListSessionsRequest\x12\x1e\n" +
+	"\bevent_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aeventId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"w\n" +
+	"\x14ListSessionsResponse\x127\n" +
+	"\bsessions\x18\x01 \x03(\v2\x1b.spona.trainings.v1.SessionR\bsessions\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa1\x01\n" +
 	"\x18CreateParticipantRequest\x12\x1e\n" +
 	"\bevent_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aeventId\x12F\n" +
@@ -1206,6 +2530,11 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tR\trequestId\"^\n" +
 	"\x19CreateParticipantResponse\x12A\n" +
+	"\vparticipant\x18\x01 \x01(\v2\x1f.spona.trainings.v1.ParticipantR\vparticipant\"L\n" +
+	"\x15GetParticipantRequest\x12\x1e\n" +
+	"\bevent_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aeventId\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\"[\n" +
+	"\x16GetParticipantResponse\x12A\n" +
 	"\vparticipant\x18\x01 \x01(\v2\x1f.spona.trainings.v1.ParticipantR\vparticipant\"u\n" +
 	"\x17ListParticipantsRequest\x12\x1e\n" +
 	"\bevent_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aeventId\x12\x1b\n" +
@@ -1214,14 +2543,53 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"\x87\x01\n" +
 	"\x18ListParticipantsResponse\x12C\n" +
 	"\fparticipants\x18\x01 \x03(\v2\x1f.spona.trainings.v1.ParticipantR\fparticipants\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x95\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"V\n" +
+	"\x0eAttendanceMark\x12*\n" +
+	"\x0eparticipant_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rparticipantId\x12\x18\n" +
+	"\apresent\x18\x02 \x01(\bR\apresent\"\x9c\x01\n" +
+	"\x17RecordAttendanceRequest\x12\x1e\n" +
+	"\bevent_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aeventId\x12\"\n" +
+	"\n" +
+	"session_id\x18\x02 \x01(\tB\x03\xe0A\x02R\tsessionId\x12=\n" +
+	"\x05marks\x18\x03 \x03(\v2\".spona.trainings.v1.AttendanceMarkB\x03\xe0A\x02R\x05marks\"T\n" +
+	"\x18RecordAttendanceResponse\x128\n" +
+	"\x05marks\x18\x01 \x03(\v2\".spona.trainings.v1.AttendanceMarkR\x05marks\"\xe4\x01\n" +
+	"\x17RecordTestScoresRequest\x12\x1e\n" +
+	"\bevent_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aeventId\x12*\n" +
+	"\x0eparticipant_id\x18\x02 \x01(\tB\x03\xe0A\x02R\rparticipantId\x12)\n" +
+	"\x0epre_test_score\x18\x03 \x01(\x05H\x00R\fpreTestScore\x88\x01\x01\x12+\n" +
+	"\x0fpost_test_score\x18\x04 \x01(\x05H\x01R\rpostTestScore\x88\x01\x01B\x11\n" +
+	"\x0f_pre_test_scoreB\x12\n" +
+	"\x10_post_test_score\"]\n" +
+	"\x18RecordTestScoresResponse\x12A\n" +
+	"\vparticipant\x18\x01 \x01(\v2\x1f.spona.trainings.v1.ParticipantR\vparticipant\":\n" +
+	"\x18IssueCertificatesRequest\x12\x1e\n" +
+	"\bevent_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aeventId\"\x83\x01\n" +
+	"\x19IssueCertificatesResponse\x12C\n" +
+	"\fparticipants\x18\x01 \x03(\v2\x1f.spona.trainings.v1.ParticipantR\fparticipants\x12!\n" +
+	"\fissued_count\x18\x02 \x01(\x05R\vissuedCount\"\xbc\x01\n" +
 	" CountTrainedProfessionalsRequest\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x122\n" +
 	"\x06period\x18\x02 \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\x12\x19\n" +
-	"\bgroup_by\x18\x03 \x03(\tR\agroupBy\"]\n" +
+	"\bgroup_by\x18\x03 \x03(\tR\agroupBy\x12%\n" +
+	"\x0ecompleted_only\x18\x04 \x01(\bR\rcompletedOnly\"]\n" +
 	"!CountTrainedProfessionalsResponse\x128\n" +
-	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate*\x92\x03\n" +
+	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate\"\x8f\x01\n" +
+	"\x1aCountTrainingEventsRequest\x12\"\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x122\n" +
+	"\x06period\x18\x02 \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\x12\x19\n" +
+	"\bgroup_by\x18\x03 \x03(\tR\agroupBy\"W\n" +
+	"\x1bCountTrainingEventsResponse\x128\n" +
+	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate\"\x97\x01\n" +
+	"\"CountCommunityBeneficiariesRequest\x12\"\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x122\n" +
+	"\x06period\x18\x02 \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\x12\x19\n" +
+	"\bgroup_by\x18\x03 \x03(\tR\agroupBy\"_\n" +
+	"#CountCommunityBeneficiariesResponse\x128\n" +
+	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate*\x85\x04\n" +
 	"\tEventType\x12\x1a\n" +
 	"\x16EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12EVENT_TYPE_SEMINAR\x10\x01\x12\x17\n" +
@@ -1236,7 +2604,11 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\x18EVENT_TYPE_INFO_CAMPAIGN\x10\n" +
 	"\x12$\n" +
 	" EVENT_TYPE_WORKING_GROUP_MEETING\x10\v\x12\x1f\n" +
-	"\x1bEVENT_TYPE_PRESS_CONFERENCE\x10\f*\xcb\x01\n" +
+	"\x1bEVENT_TYPE_PRESS_CONFERENCE\x10\f\x12\x19\n" +
+	"\x15EVENT_TYPE_CONFERENCE\x10\r\x12\x19\n" +
+	"\x15EVENT_TYPE_ROUNDTABLE\x10\x0e\x12\x1e\n" +
+	"\x1aEVENT_TYPE_COMMUNITY_EVENT\x10\x0f\x12\x1b\n" +
+	"\x17EVENT_TYPE_INFO_SESSION\x10\x10*\xdd\x01\n" +
 	"\x06Sector\x12\x16\n" +
 	"\x12SECTOR_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eSECTOR_JUSTICE\x10\x01\x12\x11\n" +
@@ -1247,14 +2619,24 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\rSECTOR_LABOUR\x10\x06\x12\x0e\n" +
 	"\n" +
 	"SECTOR_NGO\x10\a\x12\x1b\n" +
-	"\x17SECTOR_LOCAL_GOVERNMENT\x10\b2\xee\a\n" +
+	"\x17SECTOR_LOCAL_GOVERNMENT\x10\b\x12\x10\n" +
+	"\fSECTOR_OTHER\x10\t2\xfa\x13\n" +
 	"\x0fTrainingService\x12\xb3\x01\n" +
 	"\x13CreateTrainingEvent\x12..spona.trainings.v1.CreateTrainingEventRequest\x1a/.spona.trainings.v1.CreateTrainingEventResponse\";\x82\xd3\xe4\x93\x025:\x0etraining_eventb\x0etraining_event\"\x13/v1/training-events\x12\x9f\x01\n" +
 	"\x10GetTrainingEvent\x12+.spona.trainings.v1.GetTrainingEventRequest\x1a,.spona.trainings.v1.GetTrainingEventResponse\"0\x82\xd3\xe4\x93\x02*b\x0etraining_event\x12\x18/v1/training-events/{id}\x12\x90\x01\n" +
-	"\x12ListTrainingEvents\x12-.spona.trainings.v1.ListTrainingEventsRequest\x1a..spona.trainings.v1.ListTrainingEventsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/training-events\x12\xbf\x01\n" +
-	"\x11CreateParticipant\x12,.spona.trainings.v1.CreateParticipantRequest\x1a-.spona.trainings.v1.CreateParticipantResponse\"M\x82\xd3\xe4\x93\x02G:\vparticipantb\vparticipant\"+/v1/training-events/{event_id}/participants\x12\xa2\x01\n" +
-	"\x10ListParticipants\x12+.spona.trainings.v1.ListParticipantsRequest\x1a,.spona.trainings.v1.ListParticipantsResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/training-events/{event_id}/participants\x12\x88\x01\n" +
-	"\x19CountTrainedProfessionals\x124.spona.trainings.v1.CountTrainedProfessionalsRequest\x1a5.spona.trainings.v1.CountTrainedProfessionalsResponseB\xd0\x01\n" +
+	"\x12ListTrainingEvents\x12-.spona.trainings.v1.ListTrainingEventsRequest\x1a..spona.trainings.v1.ListTrainingEventsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/training-events\x12\xc7\x01\n" +
+	"\x13UpdateTrainingEvent\x12..spona.trainings.v1.UpdateTrainingEventRequest\x1a/.spona.trainings.v1.UpdateTrainingEventResponse\"O\x82\xd3\xe4\x93\x02I:\x0etraining_eventb\x0etraining_event2'/v1/training-events/{training_event.id}\x12\xa7\x01\n" +
+	"\rCreateSession\x12(.spona.trainings.v1.CreateSessionRequest\x1a).spona.trainings.v1.CreateSessionResponse\"A\x82\xd3\xe4\x93\x02;:\asessionb\asession\"'/v1/training-events/{event_id}/sessions\x12\x92\x01\n" +
+	"\fListSessions\x12'.spona.trainings.v1.ListSessionsRequest\x1a(.spona.trainings.v1.ListSessionsResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/training-events/{event_id}/sessions\x12\xbf\x01\n" +
+	"\x11CreateParticipant\x12,.spona.trainings.v1.CreateParticipantRequest\x1a-.spona.trainings.v1.CreateParticipantResponse\"M\x82\xd3\xe4\x93\x02G:\vparticipantb\vparticipant\"+/v1/training-events/{event_id}/participants\x12\xae\x01\n" +
+	"\x0eGetParticipant\x12).spona.trainings.v1.GetParticipantRequest\x1a*.spona.trainings.v1.GetParticipantResponse\"E\x82\xd3\xe4\x93\x02?b\vparticipant\x120/v1/training-events/{event_id}/participants/{id}\x12\xa2\x01\n" +
+	"\x10ListParticipants\x12+.spona.trainings.v1.ListParticipantsRequest\x1a,.spona.trainings.v1.ListParticipantsResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/training-events/{event_id}/participants\x12\xbf\x01\n" +
+	"\x10RecordAttendance\x12+.spona.trainings.v1.RecordAttendanceRequest\x1a,.spona.trainings.v1.RecordAttendanceResponse\"P\x82\xd3\xe4\x93\x02J:\x01*\"E/v1/training-events/{event_id}/sessions/{session_id}:recordAttendance\x12\xd4\x01\n" +
+	"\x10RecordTestScores\x12+.spona.trainings.v1.RecordTestScoresRequest\x1a,.spona.trainings.v1.RecordTestScoresResponse\"e\x82\xd3\xe4\x93\x02_:\x01*b\vparticipant\"M/v1/training-events/{event_id}/participants/{participant_id}:recordTestScores\x12\xad\x01\n" +
+	"\x11IssueCertificates\x12,.spona.trainings.v1.IssueCertificatesRequest\x1a-.spona.trainings.v1.IssueCertificatesResponse\";\x82\xd3\xe4\x93\x025:\x01*\"0/v1/training-events/{event_id}:issueCertificates\x12\x88\x01\n" +
+	"\x19CountTrainedProfessionals\x124.spona.trainings.v1.CountTrainedProfessionalsRequest\x1a5.spona.trainings.v1.CountTrainedProfessionalsResponse\x12v\n" +
+	"\x13CountTrainingEvents\x12..spona.trainings.v1.CountTrainingEventsRequest\x1a/.spona.trainings.v1.CountTrainingEventsResponse\x12\x8e\x01\n" +
+	"\x1bCountCommunityBeneficiaries\x126.spona.trainings.v1.CountCommunityBeneficiariesRequest\x1a7.spona.trainings.v1.CountCommunityBeneficiariesResponseB\xd0\x01\n" +
 	"\x16com.spona.trainings.v1B\x0eTrainingsProtoP\x01Z<github.com/spona/spona/gen/go/spona/trainings/v1;trainingsv1\xa2\x02\x03STX\xaa\x02\x12Spona.Trainings.V1\xca\x02\x12Spona\\Trainings\\V1\xe2\x02\x1eSpona\\Trainings\\V1\\GPBMetadata\xea\x02\x14Spona::Trainings::V1b\x06proto3"
 
 var (
@@ -1270,64 +2652,124 @@ func file_spona_trainings_v1_trainings_proto_rawDescGZIP() []byte {
 }
 
 var file_spona_trainings_v1_trainings_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_spona_trainings_v1_trainings_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_spona_trainings_v1_trainings_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_spona_trainings_v1_trainings_proto_goTypes = []any{
-	(EventType)(0),                            // 0: spona.trainings.v1.EventType
-	(Sector)(0),                               // 1: spona.trainings.v1.Sector
-	(*TrainingEvent)(nil),                     // 2: spona.trainings.v1.TrainingEvent
-	(*Professional)(nil),                      // 3: spona.trainings.v1.Professional
-	(*Participant)(nil),                       // 4: spona.trainings.v1.Participant
-	(*CreateTrainingEventRequest)(nil),        // 5: spona.trainings.v1.CreateTrainingEventRequest
-	(*CreateTrainingEventResponse)(nil),       // 6: spona.trainings.v1.CreateTrainingEventResponse
-	(*GetTrainingEventRequest)(nil),           // 7: spona.trainings.v1.GetTrainingEventRequest
-	(*GetTrainingEventResponse)(nil),          // 8: spona.trainings.v1.GetTrainingEventResponse
-	(*ListTrainingEventsRequest)(nil),         // 9: spona.trainings.v1.ListTrainingEventsRequest
-	(*ListTrainingEventsResponse)(nil),        // 10: spona.trainings.v1.ListTrainingEventsResponse
-	(*CreateParticipantRequest)(nil),          // 11: spona.trainings.v1.CreateParticipantRequest
-	(*CreateParticipantResponse)(nil),         // 12: spona.trainings.v1.CreateParticipantResponse
-	(*ListParticipantsRequest)(nil),           // 13: spona.trainings.v1.ListParticipantsRequest
-	(*ListParticipantsResponse)(nil),          // 14: spona.trainings.v1.ListParticipantsResponse
-	(*CountTrainedProfessionalsRequest)(nil),  // 15: spona.trainings.v1.CountTrainedProfessionalsRequest
-	(*CountTrainedProfessionalsResponse)(nil), // 16: spona.trainings.v1.CountTrainedProfessionalsResponse
-	(*timestamppb.Timestamp)(nil),             // 17: google.protobuf.Timestamp
-	(v1.Sex)(0),                               // 18: spona.common.v1.Sex
-	(*v1.DateRange)(nil),                      // 19: spona.common.v1.DateRange
-	(*v1.Aggregate)(nil),                      // 20: spona.common.v1.Aggregate
+	(EventType)(0),                              // 0: spona.trainings.v1.EventType
+	(Sector)(0),                                 // 1: spona.trainings.v1.Sector
+	(*TrainingEvent)(nil),                       // 2: spona.trainings.v1.TrainingEvent
+	(*Session)(nil),                             // 3: spona.trainings.v1.Session
+	(*Professional)(nil),                        // 4: spona.trainings.v1.Professional
+	(*Participant)(nil),                         // 5: spona.trainings.v1.Participant
+	(*CreateTrainingEventRequest)(nil),          // 6: spona.trainings.v1.CreateTrainingEventRequest
+	(*CreateTrainingEventResponse)(nil),         // 7: spona.trainings.v1.CreateTrainingEventResponse
+	(*GetTrainingEventRequest)(nil),             // 8: spona.trainings.v1.GetTrainingEventRequest
+	(*GetTrainingEventResponse)(nil),            // 9: spona.trainings.v1.GetTrainingEventResponse
+	(*ListTrainingEventsRequest)(nil),           // 10: spona.trainings.v1.ListTrainingEventsRequest
+	(*ListTrainingEventsResponse)(nil),          // 11: spona.trainings.v1.ListTrainingEventsResponse
+	(*UpdateTrainingEventRequest)(nil),          // 12: spona.trainings.v1.UpdateTrainingEventRequest
+	(*UpdateTrainingEventResponse)(nil),         // 13: spona.trainings.v1.UpdateTrainingEventResponse
+	(*CreateSessionRequest)(nil),                // 14: spona.trainings.v1.CreateSessionRequest
+	(*CreateSessionResponse)(nil),               // 15: spona.trainings.v1.CreateSessionResponse
+	(*ListSessionsRequest)(nil),                 // 16: spona.trainings.v1.ListSessionsRequest
+	(*ListSessionsResponse)(nil),                // 17: spona.trainings.v1.ListSessionsResponse
+	(*CreateParticipantRequest)(nil),            // 18: spona.trainings.v1.CreateParticipantRequest
+	(*CreateParticipantResponse)(nil),           // 19: spona.trainings.v1.CreateParticipantResponse
+	(*GetParticipantRequest)(nil),               // 20: spona.trainings.v1.GetParticipantRequest
+	(*GetParticipantResponse)(nil),              // 21: spona.trainings.v1.GetParticipantResponse
+	(*ListParticipantsRequest)(nil),             // 22: spona.trainings.v1.ListParticipantsRequest
+	(*ListParticipantsResponse)(nil),            // 23: spona.trainings.v1.ListParticipantsResponse
+	(*AttendanceMark)(nil),                      // 24: spona.trainings.v1.AttendanceMark
+	(*RecordAttendanceRequest)(nil),             // 25: spona.trainings.v1.RecordAttendanceRequest
+	(*RecordAttendanceResponse)(nil),            // 26: spona.trainings.v1.RecordAttendanceResponse
+	(*RecordTestScoresRequest)(nil),             // 27: spona.trainings.v1.RecordTestScoresRequest
+	(*RecordTestScoresResponse)(nil),            // 28: spona.trainings.v1.RecordTestScoresResponse
+	(*IssueCertificatesRequest)(nil),            // 29: spona.trainings.v1.IssueCertificatesRequest
+	(*IssueCertificatesResponse)(nil),           // 30: spona.trainings.v1.IssueCertificatesResponse
+	(*CountTrainedProfessionalsRequest)(nil),    // 31: spona.trainings.v1.CountTrainedProfessionalsRequest
+	(*CountTrainedProfessionalsResponse)(nil),   // 32: spona.trainings.v1.CountTrainedProfessionalsResponse
+	(*CountTrainingEventsRequest)(nil),          // 33: spona.trainings.v1.CountTrainingEventsRequest
+	(*CountTrainingEventsResponse)(nil),         // 34: spona.trainings.v1.CountTrainingEventsResponse
+	(*CountCommunityBeneficiariesRequest)(nil),  // 35: spona.trainings.v1.CountCommunityBeneficiariesRequest
+	(*CountCommunityBeneficiariesResponse)(nil), // 36: spona.trainings.v1.CountCommunityBeneficiariesResponse
+	(*timestamppb.Timestamp)(nil),               // 37: google.protobuf.Timestamp
+	(v1.Sex)(0),                                 // 38: spona.common.v1.Sex
+	(v11.OrganisationKind)(0),                   // 39: spona.referrals.v1.OrganisationKind
+	(*v1.DateRange)(nil),                        // 40: spona.common.v1.DateRange
+	(*fieldmaskpb.FieldMask)(nil),               // 41: google.protobuf.FieldMask
+	(*v1.Aggregate)(nil),                        // 42: spona.common.v1.Aggregate
 }
 var file_spona_trainings_v1_trainings_proto_depIdxs = []int32{
 	0,  // 0: spona.trainings.v1.TrainingEvent.type:type_name -> spona.trainings.v1.EventType
-	17, // 1: spona.trainings.v1.TrainingEvent.create_time:type_name -> google.protobuf.Timestamp
-	1,  // 2: spona.trainings.v1.Professional.sector:type_name -> spona.trainings.v1.Sector
-	18, // 3: spona.trainings.v1.Professional.sex:type_name -> spona.common.v1.Sex
-	3,  // 4: spona.trainings.v1.Participant.professional:type_name -> spona.trainings.v1.Professional
-	17, // 5: spona.trainings.v1.Participant.create_time:type_name -> google.protobuf.Timestamp
-	2,  // 6: spona.trainings.v1.CreateTrainingEventRequest.training_event:type_name -> spona.trainings.v1.TrainingEvent
-	2,  // 7: spona.trainings.v1.CreateTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
-	2,  // 8: spona.trainings.v1.GetTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
-	0,  // 9: spona.trainings.v1.ListTrainingEventsRequest.type:type_name -> spona.trainings.v1.EventType
-	2,  // 10: spona.trainings.v1.ListTrainingEventsResponse.training_events:type_name -> spona.trainings.v1.TrainingEvent
-	4,  // 11: spona.trainings.v1.CreateParticipantRequest.participant:type_name -> spona.trainings.v1.Participant
-	4,  // 12: spona.trainings.v1.CreateParticipantResponse.participant:type_name -> spona.trainings.v1.Participant
-	4,  // 13: spona.trainings.v1.ListParticipantsResponse.participants:type_name -> spona.trainings.v1.Participant
-	19, // 14: spona.trainings.v1.CountTrainedProfessionalsRequest.period:type_name -> spona.common.v1.DateRange
-	20, // 15: spona.trainings.v1.CountTrainedProfessionalsResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	5,  // 16: spona.trainings.v1.TrainingService.CreateTrainingEvent:input_type -> spona.trainings.v1.CreateTrainingEventRequest
-	7,  // 17: spona.trainings.v1.TrainingService.GetTrainingEvent:input_type -> spona.trainings.v1.GetTrainingEventRequest
-	9,  // 18: spona.trainings.v1.TrainingService.ListTrainingEvents:input_type -> spona.trainings.v1.ListTrainingEventsRequest
-	11, // 19: spona.trainings.v1.TrainingService.CreateParticipant:input_type -> spona.trainings.v1.CreateParticipantRequest
-	13, // 20: spona.trainings.v1.TrainingService.ListParticipants:input_type -> spona.trainings.v1.ListParticipantsRequest
-	15, // 21: spona.trainings.v1.TrainingService.CountTrainedProfessionals:input_type -> spona.trainings.v1.CountTrainedProfessionalsRequest
-	6,  // 22: spona.trainings.v1.TrainingService.CreateTrainingEvent:output_type -> spona.trainings.v1.CreateTrainingEventResponse
-	8,  // 23: spona.trainings.v1.TrainingService.GetTrainingEvent:output_type -> spona.trainings.v1.GetTrainingEventResponse
-	10, // 24: spona.trainings.v1.TrainingService.ListTrainingEvents:output_type -> spona.trainings.v1.ListTrainingEventsResponse
-	12, // 25: spona.trainings.v1.TrainingService.CreateParticipant:output_type -> spona.trainings.v1.CreateParticipantResponse
-	14, // 26: spona.trainings.v1.TrainingService.ListParticipants:output_type -> spona.trainings.v1.ListParticipantsResponse
-	16, // 27: spona.trainings.v1.TrainingService.CountTrainedProfessionals:output_type -> spona.trainings.v1.CountTrainedProfessionalsResponse
-	22, // [22:28] is the sub-list for method output_type
-	16, // [16:22] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	37, // 1: spona.trainings.v1.TrainingEvent.create_time:type_name -> google.protobuf.Timestamp
+	37, // 2: spona.trainings.v1.TrainingEvent.update_time:type_name -> google.protobuf.Timestamp
+	37, // 3: spona.trainings.v1.Session.create_time:type_name -> google.protobuf.Timestamp
+	1,  // 4: spona.trainings.v1.Professional.sector:type_name -> spona.trainings.v1.Sector
+	38, // 5: spona.trainings.v1.Professional.sex:type_name -> spona.common.v1.Sex
+	4,  // 6: spona.trainings.v1.Participant.professional:type_name -> spona.trainings.v1.Professional
+	37, // 7: spona.trainings.v1.Participant.create_time:type_name -> google.protobuf.Timestamp
+	39, // 8: spona.trainings.v1.Participant.organisation_kind:type_name -> spona.referrals.v1.OrganisationKind
+	37, // 9: spona.trainings.v1.Participant.certificate_issue_time:type_name -> google.protobuf.Timestamp
+	2,  // 10: spona.trainings.v1.CreateTrainingEventRequest.training_event:type_name -> spona.trainings.v1.TrainingEvent
+	2,  // 11: spona.trainings.v1.CreateTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
+	2,  // 12: spona.trainings.v1.GetTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
+	0,  // 13: spona.trainings.v1.ListTrainingEventsRequest.type:type_name -> spona.trainings.v1.EventType
+	40, // 14: spona.trainings.v1.ListTrainingEventsRequest.period:type_name -> spona.common.v1.DateRange
+	2,  // 15: spona.trainings.v1.ListTrainingEventsResponse.training_events:type_name -> spona.trainings.v1.TrainingEvent
+	2,  // 16: spona.trainings.v1.UpdateTrainingEventRequest.training_event:type_name -> spona.trainings.v1.TrainingEvent
+	41, // 17: spona.trainings.v1.UpdateTrainingEventRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 18: spona.trainings.v1.UpdateTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
+	3,  // 19: spona.trainings.v1.CreateSessionRequest.session:type_name -> spona.trainings.v1.Session
+	3,  // 20: spona.trainings.v1.CreateSessionResponse.session:type_name -> spona.trainings.v1.Session
+	3,  // 21: spona.trainings.v1.ListSessionsResponse.sessions:type_name -> spona.trainings.v1.Session
+	5,  // 22: spona.trainings.v1.CreateParticipantRequest.participant:type_name -> spona.trainings.v1.Participant
+	5,  // 23: spona.trainings.v1.CreateParticipantResponse.participant:type_name -> spona.trainings.v1.Participant
+	5,  // 24: spona.trainings.v1.GetParticipantResponse.participant:type_name -> spona.trainings.v1.Participant
+	5,  // 25: spona.trainings.v1.ListParticipantsResponse.participants:type_name -> spona.trainings.v1.Participant
+	24, // 26: spona.trainings.v1.RecordAttendanceRequest.marks:type_name -> spona.trainings.v1.AttendanceMark
+	24, // 27: spona.trainings.v1.RecordAttendanceResponse.marks:type_name -> spona.trainings.v1.AttendanceMark
+	5,  // 28: spona.trainings.v1.RecordTestScoresResponse.participant:type_name -> spona.trainings.v1.Participant
+	5,  // 29: spona.trainings.v1.IssueCertificatesResponse.participants:type_name -> spona.trainings.v1.Participant
+	40, // 30: spona.trainings.v1.CountTrainedProfessionalsRequest.period:type_name -> spona.common.v1.DateRange
+	42, // 31: spona.trainings.v1.CountTrainedProfessionalsResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	40, // 32: spona.trainings.v1.CountTrainingEventsRequest.period:type_name -> spona.common.v1.DateRange
+	42, // 33: spona.trainings.v1.CountTrainingEventsResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	40, // 34: spona.trainings.v1.CountCommunityBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
+	42, // 35: spona.trainings.v1.CountCommunityBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	6,  // 36: spona.trainings.v1.TrainingService.CreateTrainingEvent:input_type -> spona.trainings.v1.CreateTrainingEventRequest
+	8,  // 37: spona.trainings.v1.TrainingService.GetTrainingEvent:input_type -> spona.trainings.v1.GetTrainingEventRequest
+	10, // 38: spona.trainings.v1.TrainingService.ListTrainingEvents:input_type -> spona.trainings.v1.ListTrainingEventsRequest
+	12, // 39: spona.trainings.v1.TrainingService.UpdateTrainingEvent:input_type -> spona.trainings.v1.UpdateTrainingEventRequest
+	14, // 40: spona.trainings.v1.TrainingService.CreateSession:input_type -> spona.trainings.v1.CreateSessionRequest
+	16, // 41: spona.trainings.v1.TrainingService.ListSessions:input_type -> spona.trainings.v1.ListSessionsRequest
+	18, // 42: spona.trainings.v1.TrainingService.CreateParticipant:input_type -> spona.trainings.v1.CreateParticipantRequest
+	20, // 43: spona.trainings.v1.TrainingService.GetParticipant:input_type -> spona.trainings.v1.GetParticipantRequest
+	22, // 44: spona.trainings.v1.TrainingService.ListParticipants:input_type -> spona.trainings.v1.ListParticipantsRequest
+	25, // 45: spona.trainings.v1.TrainingService.RecordAttendance:input_type -> spona.trainings.v1.RecordAttendanceRequest
+	27, // 46: spona.trainings.v1.TrainingService.RecordTestScores:input_type -> spona.trainings.v1.RecordTestScoresRequest
+	29, // 47: spona.trainings.v1.TrainingService.IssueCertificates:input_type -> spona.trainings.v1.IssueCertificatesRequest
+	31, // 48: spona.trainings.v1.TrainingService.CountTrainedProfessionals:input_type -> spona.trainings.v1.CountTrainedProfessionalsRequest
+	33, // 49: spona.trainings.v1.TrainingService.CountTrainingEvents:input_type -> spona.trainings.v1.CountTrainingEventsRequest
+	35, // 50: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:input_type -> spona.trainings.v1.CountCommunityBeneficiariesRequest
+	7,  // 51: spona.trainings.v1.TrainingService.CreateTrainingEvent:output_type -> spona.trainings.v1.CreateTrainingEventResponse
+	9,  // 52: spona.trainings.v1.TrainingService.GetTrainingEvent:output_type -> spona.trainings.v1.GetTrainingEventResponse
+	11, // 53: spona.trainings.v1.TrainingService.ListTrainingEvents:output_type -> spona.trainings.v1.ListTrainingEventsResponse
+	13, // 54: spona.trainings.v1.TrainingService.UpdateTrainingEvent:output_type -> spona.trainings.v1.UpdateTrainingEventResponse
+	15, // 55: spona.trainings.v1.TrainingService.CreateSession:output_type -> spona.trainings.v1.CreateSessionResponse
+	17, // 56: spona.trainings.v1.TrainingService.ListSessions:output_type -> spona.trainings.v1.ListSessionsResponse
+	19, // 57: spona.trainings.v1.TrainingService.CreateParticipant:output_type -> spona.trainings.v1.CreateParticipantResponse
+	21, // 58: spona.trainings.v1.TrainingService.GetParticipant:output_type -> spona.trainings.v1.GetParticipantResponse
+	23, // 59: spona.trainings.v1.TrainingService.ListParticipants:output_type -> spona.trainings.v1.ListParticipantsResponse
+	26, // 60: spona.trainings.v1.TrainingService.RecordAttendance:output_type -> spona.trainings.v1.RecordAttendanceResponse
+	28, // 61: spona.trainings.v1.TrainingService.RecordTestScores:output_type -> spona.trainings.v1.RecordTestScoresResponse
+	30, // 62: spona.trainings.v1.TrainingService.IssueCertificates:output_type -> spona.trainings.v1.IssueCertificatesResponse
+	32, // 63: spona.trainings.v1.TrainingService.CountTrainedProfessionals:output_type -> spona.trainings.v1.CountTrainedProfessionalsResponse
+	34, // 64: spona.trainings.v1.TrainingService.CountTrainingEvents:output_type -> spona.trainings.v1.CountTrainingEventsResponse
+	36, // 65: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:output_type -> spona.trainings.v1.CountCommunityBeneficiariesResponse
+	51, // [51:66] is the sub-list for method output_type
+	36, // [36:51] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_spona_trainings_v1_trainings_proto_init() }
@@ -1335,17 +2777,18 @@ func file_spona_trainings_v1_trainings_proto_init() {
 	if File_spona_trainings_v1_trainings_proto != nil {
 		return
 	}
-	file_spona_trainings_v1_trainings_proto_msgTypes[2].OneofWrappers = []any{
+	file_spona_trainings_v1_trainings_proto_msgTypes[3].OneofWrappers = []any{
 		(*Participant_Professional)(nil),
 		(*Participant_BeneficiaryId)(nil),
 	}
+	file_spona_trainings_v1_trainings_proto_msgTypes[25].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_trainings_v1_trainings_proto_rawDesc), len(file_spona_trainings_v1_trainings_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   15,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,12 +19,21 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	TrainingService_CreateTrainingEvent_FullMethodName       = "/spona.trainings.v1.TrainingService/CreateTrainingEvent"
-	TrainingService_GetTrainingEvent_FullMethodName          = "/spona.trainings.v1.TrainingService/GetTrainingEvent"
-	TrainingService_ListTrainingEvents_FullMethodName        = "/spona.trainings.v1.TrainingService/ListTrainingEvents"
-	TrainingService_CreateParticipant_FullMethodName         = "/spona.trainings.v1.TrainingService/CreateParticipant"
-	TrainingService_ListParticipants_FullMethodName          = "/spona.trainings.v1.TrainingService/ListParticipants"
-	TrainingService_CountTrainedProfessionals_FullMethodName = "/spona.trainings.v1.TrainingService/CountTrainedProfessionals"
+	TrainingService_CreateTrainingEvent_FullMethodName         = "/spona.trainings.v1.TrainingService/CreateTrainingEvent"
+	TrainingService_GetTrainingEvent_FullMethodName            = "/spona.trainings.v1.TrainingService/GetTrainingEvent"
+	TrainingService_ListTrainingEvents_FullMethodName          = "/spona.trainings.v1.TrainingService/ListTrainingEvents"
+	TrainingService_UpdateTrainingEvent_FullMethodName         = "/spona.trainings.v1.TrainingService/UpdateTrainingEvent"
+	TrainingService_CreateSession_FullMethodName               = "/spona.trainings.v1.TrainingService/CreateSession"
+	TrainingService_ListSessions_FullMethodName                = "/spona.trainings.v1.TrainingService/ListSessions"
+	TrainingService_CreateParticipant_FullMethodName           = "/spona.trainings.v1.TrainingService/CreateParticipant"
+	TrainingService_GetParticipant_FullMethodName              = "/spona.trainings.v1.TrainingService/GetParticipant"
+	TrainingService_ListParticipants_FullMethodName            = "/spona.trainings.v1.TrainingService/ListParticipants"
+	TrainingService_RecordAttendance_FullMethodName            = "/spona.trainings.v1.TrainingService/RecordAttendance"
+	TrainingService_RecordTestScores_FullMethodName            = "/spona.trainings.v1.TrainingService/RecordTestScores"
+	TrainingService_IssueCertificates_FullMethodName           = "/spona.trainings.v1.TrainingService/IssueCertificates"
+	TrainingService_CountTrainedProfessionals_FullMethodName   = "/spona.trainings.v1.TrainingService/CountTrainedProfessionals"
+	TrainingService_CountTrainingEvents_FullMethodName         = "/spona.trainings.v1.TrainingService/CountTrainingEvents"
+	TrainingService_CountCommunityBeneficiaries_FullMethodName = "/spona.trainings.v1.TrainingService/CountCommunityBeneficiaries"
 )
 
 // TrainingServiceClient is the client API for TrainingService service.
@@ -32,19 +41,46 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // TrainingService records capacity-building events for professionals and
-// community events, with their participants.
+// community events, with their sessions, participants, attendance, test
+// scores and certificates.
+//
+// An event belongs to its organiser organisation: only the organiser sees and
+// changes it, its sessions and its participants. Reporting across the
+// partners of a project goes through the aggregate RPCs (counts only).
 type TrainingServiceClient interface {
 	CreateTrainingEvent(ctx context.Context, in *CreateTrainingEventRequest, opts ...grpc.CallOption) (*CreateTrainingEventResponse, error)
 	GetTrainingEvent(ctx context.Context, in *GetTrainingEventRequest, opts ...grpc.CallOption) (*GetTrainingEventResponse, error)
 	ListTrainingEvents(ctx context.Context, in *ListTrainingEventsRequest, opts ...grpc.CallOption) (*ListTrainingEventsResponse, error)
+	// Changes the fields named in update_mask. training_event.etag, when given,
+	// must be the stored one (else ABORTED / HTTP 409).
+	UpdateTrainingEvent(ctx context.Context, in *UpdateTrainingEventRequest, opts ...grpc.CallOption) (*UpdateTrainingEventResponse, error)
+	CreateSession(ctx context.Context, in *CreateSessionRequest, opts ...grpc.CallOption) (*CreateSessionResponse, error)
+	ListSessions(ctx context.Context, in *ListSessionsRequest, opts ...grpc.CallOption) (*ListSessionsResponse, error)
 	// Registers a participant at an event. Professionals are matched to earlier
 	// registrations (same e-mail, or same name and organisation) so each person
-	// is counted once across events.
+	// is counted once across events. A professional's organisation_id must be
+	// in the directory; its kind is recorded with the registration.
 	CreateParticipant(ctx context.Context, in *CreateParticipantRequest, opts ...grpc.CallOption) (*CreateParticipantResponse, error)
+	GetParticipant(ctx context.Context, in *GetParticipantRequest, opts ...grpc.CallOption) (*GetParticipantResponse, error)
 	ListParticipants(ctx context.Context, in *ListParticipantsRequest, opts ...grpc.CallOption) (*ListParticipantsResponse, error)
+	// Marks participants present or absent at a session. Marking again
+	// replaces the earlier mark, so a retry changes nothing.
+	RecordAttendance(ctx context.Context, in *RecordAttendanceRequest, opts ...grpc.CallOption) (*RecordAttendanceResponse, error)
+	// Records a participant's pre- and/or post-test score (0–100); a score not
+	// given is left as it is.
+	RecordTestScores(ctx context.Context, in *RecordTestScoresRequest, opts ...grpc.CallOption) (*RecordTestScoresResponse, error)
+	// Issues a certificate to every participant whose attendance reaches the
+	// event's completion threshold and who has none yet; returns every
+	// participant holding a certificate of the event. Idempotent.
+	IssueCertificates(ctx context.Context, in *IssueCertificatesRequest, opts ...grpc.CallOption) (*IssueCertificatesResponse, error)
 	// Internal (no REST route): unique professionals trained under a project in
-	// a period. Used by the reporting service.
+	// a period, across organisers. Used by the reporting service.
 	CountTrainedProfessionals(ctx context.Context, in *CountTrainedProfessionalsRequest, opts ...grpc.CallOption) (*CountTrainedProfessionalsResponse, error)
+	// Internal: events held under a project in a period.
+	CountTrainingEvents(ctx context.Context, in *CountTrainingEventsRequest, opts ...grpc.CallOption) (*CountTrainingEventsResponse, error)
+	// Internal: unique beneficiaries who took part in events (community events,
+	// info sessions, ...) of a project in a period.
+	CountCommunityBeneficiaries(ctx context.Context, in *CountCommunityBeneficiariesRequest, opts ...grpc.CallOption) (*CountCommunityBeneficiariesResponse, error)
 }
 
 type trainingServiceClient struct {
@@ -85,10 +121,50 @@ func (c *trainingServiceClient) ListTrainingEvents(ctx context.Context, in *List
 	return out, nil
 }
 
+func (c *trainingServiceClient) UpdateTrainingEvent(ctx context.Context, in *UpdateTrainingEventRequest, opts ...grpc.CallOption) (*UpdateTrainingEventResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateTrainingEventResponse)
+	err := c.cc.Invoke(ctx, TrainingService_UpdateTrainingEvent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *trainingServiceClient) CreateSession(ctx context.Context, in *CreateSessionRequest, opts ...grpc.CallOption) (*CreateSessionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateSessionResponse)
+	err := c.cc.Invoke(ctx, TrainingService_CreateSession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *trainingServiceClient) ListSessions(ctx context.Context, in *ListSessionsRequest, opts ...grpc.CallOption) (*ListSessionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSessionsResponse)
+	err := c.cc.Invoke(ctx, TrainingService_ListSessions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *trainingServiceClient) CreateParticipant(ctx context.Context, in *CreateParticipantRequest, opts ...grpc.CallOption) (*CreateParticipantResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CreateParticipantResponse)
 	err := c.cc.Invoke(ctx, TrainingService_CreateParticipant_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *trainingServiceClient) GetParticipant(ctx context.Context, in *GetParticipantRequest, opts ...grpc.CallOption) (*GetParticipantResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetParticipantResponse)
+	err := c.cc.Invoke(ctx, TrainingService_GetParticipant_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -105,10 +181,60 @@ func (c *trainingServiceClient) ListParticipants(ctx context.Context, in *ListPa
 	return out, nil
 }
 
+func (c *trainingServiceClient) RecordAttendance(ctx context.Context, in *RecordAttendanceRequest, opts ...grpc.CallOption) (*RecordAttendanceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecordAttendanceResponse)
+	err := c.cc.Invoke(ctx, TrainingService_RecordAttendance_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *trainingServiceClient) RecordTestScores(ctx context.Context, in *RecordTestScoresRequest, opts ...grpc.CallOption) (*RecordTestScoresResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecordTestScoresResponse)
+	err := c.cc.Invoke(ctx, TrainingService_RecordTestScores_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *trainingServiceClient) IssueCertificates(ctx context.Context, in *IssueCertificatesRequest, opts ...grpc.CallOption) (*IssueCertificatesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(IssueCertificatesResponse)
+	err := c.cc.Invoke(ctx, TrainingService_IssueCertificates_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *trainingServiceClient) CountTrainedProfessionals(ctx context.Context, in *CountTrainedProfessionalsRequest, opts ...grpc.CallOption) (*CountTrainedProfessionalsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CountTrainedProfessionalsResponse)
 	err := c.cc.Invoke(ctx, TrainingService_CountTrainedProfessionals_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *trainingServiceClient) CountTrainingEvents(ctx context.Context, in *CountTrainingEventsRequest, opts ...grpc.CallOption) (*CountTrainingEventsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CountTrainingEventsResponse)
+	err := c.cc.Invoke(ctx, TrainingService_CountTrainingEvents_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *trainingServiceClient) CountCommunityBeneficiaries(ctx context.Context, in *CountCommunityBeneficiariesRequest, opts ...grpc.CallOption) (*CountCommunityBeneficiariesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CountCommunityBeneficiariesResponse)
+	err := c.cc.Invoke(ctx, TrainingService_CountCommunityBeneficiaries_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -120,19 +246,46 @@ func (c *trainingServiceClient) CountTrainedProfessionals(ctx context.Context, i
 // for forward compatibility.
 //
 // TrainingService records capacity-building events for professionals and
-// community events, with their participants.
+// community events, with their sessions, participants, attendance, test
+// scores and certificates.
+//
+// An event belongs to its organiser organisation: only the organiser sees and
+// changes it, its sessions and its participants. Reporting across the
+// partners of a project goes through the aggregate RPCs (counts only).
 type TrainingServiceServer interface {
 	CreateTrainingEvent(context.Context, *CreateTrainingEventRequest) (*CreateTrainingEventResponse, error)
 	GetTrainingEvent(context.Context, *GetTrainingEventRequest) (*GetTrainingEventResponse, error)
 	ListTrainingEvents(context.Context, *ListTrainingEventsRequest) (*ListTrainingEventsResponse, error)
+	// Changes the fields named in update_mask. training_event.etag, when given,
+	// must be the stored one (else ABORTED / HTTP 409).
+	UpdateTrainingEvent(context.Context, *UpdateTrainingEventRequest) (*UpdateTrainingEventResponse, error)
+	CreateSession(context.Context, *CreateSessionRequest) (*CreateSessionResponse, error)
+	ListSessions(context.Context, *ListSessionsRequest) (*ListSessionsResponse, error)
 	// Registers a participant at an event. Professionals are matched to earlier
 	// registrations (same e-mail, or same name and organisation) so each person
-	// is counted once across events.
+	// is counted once across events. A professional's organisation_id must be
+	// in the directory; its kind is recorded with the registration.
 	CreateParticipant(context.Context, *CreateParticipantRequest) (*CreateParticipantResponse, error)
+	GetParticipant(context.Context, *GetParticipantRequest) (*GetParticipantResponse, error)
 	ListParticipants(context.Context, *ListParticipantsRequest) (*ListParticipantsResponse, error)
+	// Marks participants present or absent at a session. Marking again
+	// replaces the earlier mark, so a retry changes nothing.
+	RecordAttendance(context.Context, *RecordAttendanceRequest) (*RecordAttendanceResponse, error)
+	// Records a participant's pre- and/or post-test score (0–100); a score not
+	// given is left as it is.
+	RecordTestScores(context.Context, *RecordTestScoresRequest) (*RecordTestScoresResponse, error)
+	// Issues a certificate to every participant whose attendance reaches the
+	// event's completion threshold and who has none yet; returns every
+	// participant holding a certificate of the event. Idempotent.
+	IssueCertificates(context.Context, *IssueCertificatesRequest) (*IssueCertificatesResponse, error)
 	// Internal (no REST route): unique professionals trained under a project in
-	// a period. Used by the reporting service.
+	// a period, across organisers. Used by the reporting service.
 	CountTrainedProfessionals(context.Context, *CountTrainedProfessionalsRequest) (*CountTrainedProfessionalsResponse, error)
+	// Internal: events held under a project in a period.
+	CountTrainingEvents(context.Context, *CountTrainingEventsRequest) (*CountTrainingEventsResponse, error)
+	// Internal: unique beneficiaries who took part in events (community events,
+	// info sessions, ...) of a project in a period.
+	CountCommunityBeneficiaries(context.Context, *CountCommunityBeneficiariesRequest) (*CountCommunityBeneficiariesResponse, error)
 	mustEmbedUnimplementedTrainingServiceServer()
 }
 
@@ -152,14 +305,41 @@ func (UnimplementedTrainingServiceServer) GetTrainingEvent(context.Context, *Get
 func (UnimplementedTrainingServiceServer) ListTrainingEvents(context.Context, *ListTrainingEventsRequest) (*ListTrainingEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListTrainingEvents not implemented")
 }
+func (UnimplementedTrainingServiceServer) UpdateTrainingEvent(context.Context, *UpdateTrainingEventRequest) (*UpdateTrainingEventResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateTrainingEvent not implemented")
+}
+func (UnimplementedTrainingServiceServer) CreateSession(context.Context, *CreateSessionRequest) (*CreateSessionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateSession not implemented")
+}
+func (UnimplementedTrainingServiceServer) ListSessions(context.Context, *ListSessionsRequest) (*ListSessionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSessions not implemented")
+}
 func (UnimplementedTrainingServiceServer) CreateParticipant(context.Context, *CreateParticipantRequest) (*CreateParticipantResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateParticipant not implemented")
+}
+func (UnimplementedTrainingServiceServer) GetParticipant(context.Context, *GetParticipantRequest) (*GetParticipantResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetParticipant not implemented")
 }
 func (UnimplementedTrainingServiceServer) ListParticipants(context.Context, *ListParticipantsRequest) (*ListParticipantsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListParticipants not implemented")
 }
+func (UnimplementedTrainingServiceServer) RecordAttendance(context.Context, *RecordAttendanceRequest) (*RecordAttendanceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordAttendance not implemented")
+}
+func (UnimplementedTrainingServiceServer) RecordTestScores(context.Context, *RecordTestScoresRequest) (*RecordTestScoresResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordTestScores not implemented")
+}
+func (UnimplementedTrainingServiceServer) IssueCertificates(context.Context, *IssueCertificatesRequest) (*IssueCertificatesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method IssueCertificates not implemented")
+}
 func (UnimplementedTrainingServiceServer) CountTrainedProfessionals(context.Context, *CountTrainedProfessionalsRequest) (*CountTrainedProfessionalsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CountTrainedProfessionals not implemented")
+}
+func (UnimplementedTrainingServiceServer) CountTrainingEvents(context.Context, *CountTrainingEventsRequest) (*CountTrainingEventsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CountTrainingEvents not implemented")
+}
+func (UnimplementedTrainingServiceServer) CountCommunityBeneficiaries(context.Context, *CountCommunityBeneficiariesRequest) (*CountCommunityBeneficiariesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CountCommunityBeneficiaries not implemented")
 }
 func (UnimplementedTrainingServiceServer) mustEmbedUnimplementedTrainingServiceServer() {}
 func (UnimplementedTrainingServiceServer) testEmbeddedByValue()                         {}
@@ -236,6 +416,60 @@ func _TrainingService_ListTrainingEvents_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TrainingService_UpdateTrainingEvent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateTrainingEventRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TrainingServiceServer).UpdateTrainingEvent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TrainingService_UpdateTrainingEvent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TrainingServiceServer).UpdateTrainingEvent(ctx, req.(*UpdateTrainingEventRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TrainingService_CreateSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TrainingServiceServer).CreateSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TrainingService_CreateSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TrainingServiceServer).CreateSession(ctx, req.(*CreateSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TrainingService_ListSessions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSessionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TrainingServiceServer).ListSessions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TrainingService_ListSessions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TrainingServiceServer).ListSessions(ctx, req.(*ListSessionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _TrainingService_CreateParticipant_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateParticipantRequest)
 	if err := dec(in); err != nil {
@@ -250,6 +484,24 @@ func _TrainingService_CreateParticipant_Handler(srv interface{}, ctx context.Con
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(TrainingServiceServer).CreateParticipant(ctx, req.(*CreateParticipantRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TrainingService_GetParticipant_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetParticipantRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TrainingServiceServer).GetParticipant(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TrainingService_GetParticipant_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TrainingServiceServer).GetParticipant(ctx, req.(*GetParticipantRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -272,6 +524,60 @@ func _TrainingService_ListParticipants_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TrainingService_RecordAttendance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordAttendanceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TrainingServiceServer).RecordAttendance(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TrainingService_RecordAttendance_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TrainingServiceServer).RecordAttendance(ctx, req.(*RecordAttendanceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TrainingService_RecordTestScores_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordTestScoresRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TrainingServiceServer).RecordTestScores(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TrainingService_RecordTestScores_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TrainingServiceServer).RecordTestScores(ctx, req.(*RecordTestScoresRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TrainingService_IssueCertificates_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IssueCertificatesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TrainingServiceServer).IssueCertificates(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TrainingService_IssueCertificates_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TrainingServiceServer).IssueCertificates(ctx, req.(*IssueCertificatesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _TrainingService_CountTrainedProfessionals_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CountTrainedProfessionalsRequest)
 	if err := dec(in); err != nil {
@@ -286,6 +592,42 @@ func _TrainingService_CountTrainedProfessionals_Handler(srv interface{}, ctx con
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(TrainingServiceServer).CountTrainedProfessionals(ctx, req.(*CountTrainedProfessionalsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TrainingService_CountTrainingEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CountTrainingEventsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TrainingServiceServer).CountTrainingEvents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TrainingService_CountTrainingEvents_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TrainingServiceServer).CountTrainingEvents(ctx, req.(*CountTrainingEventsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TrainingService_CountCommunityBeneficiaries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CountCommunityBeneficiariesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TrainingServiceServer).CountCommunityBeneficiaries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TrainingService_CountCommunityBeneficiaries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TrainingServiceServer).CountCommunityBeneficiaries(ctx, req.(*CountCommunityBeneficiariesRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -310,16 +652,52 @@ var TrainingService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _TrainingService_ListTrainingEvents_Handler,
 		},
 		{
+			MethodName: "UpdateTrainingEvent",
+			Handler:    _TrainingService_UpdateTrainingEvent_Handler,
+		},
+		{
+			MethodName: "CreateSession",
+			Handler:    _TrainingService_CreateSession_Handler,
+		},
+		{
+			MethodName: "ListSessions",
+			Handler:    _TrainingService_ListSessions_Handler,
+		},
+		{
 			MethodName: "CreateParticipant",
 			Handler:    _TrainingService_CreateParticipant_Handler,
+		},
+		{
+			MethodName: "GetParticipant",
+			Handler:    _TrainingService_GetParticipant_Handler,
 		},
 		{
 			MethodName: "ListParticipants",
 			Handler:    _TrainingService_ListParticipants_Handler,
 		},
 		{
+			MethodName: "RecordAttendance",
+			Handler:    _TrainingService_RecordAttendance_Handler,
+		},
+		{
+			MethodName: "RecordTestScores",
+			Handler:    _TrainingService_RecordTestScores_Handler,
+		},
+		{
+			MethodName: "IssueCertificates",
+			Handler:    _TrainingService_IssueCertificates_Handler,
+		},
+		{
 			MethodName: "CountTrainedProfessionals",
 			Handler:    _TrainingService_CountTrainedProfessionals_Handler,
+		},
+		{
+			MethodName: "CountTrainingEvents",
+			Handler:    _TrainingService_CountTrainingEvents_Handler,
+		},
+		{
+			MethodName: "CountCommunityBeneficiaries",
+			Handler:    _TrainingService_CountCommunityBeneficiaries_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,0 +1,34 @@
+package adapters
+
+import (
+	"context"
+	"time"
+
+	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
+	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/protoenum"
+	"github.com/spona/spona/services/trainings/internal/app"
+	"google.golang.org/grpc"
+)
+
+// DirectoryGRPC reads the organisation directory of the referrals service,
+// as the calling organisation (the connection forwards the principal).
+type DirectoryGRPC struct{ c refv1.DirectoryServiceClient }
+
+// NewDirectoryGRPC returns the adapter over conn.
+func NewDirectoryGRPC(conn grpc.ClientConnInterface) *DirectoryGRPC {
+	return &DirectoryGRPC{c: refv1.NewDirectoryServiceClient(conn)}
+}
+
+var _ app.Directory = (*DirectoryGRPC)(nil)
+
+// OrganisationKind implements app.Directory.
+func (d *DirectoryGRPC) OrganisationKind(ctx context.Context, id string) (string, error) {
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	resp, err := d.c.GetOrganisation(cctx, &refv1.GetOrganisationRequest{Id: id})
+	if err != nil {
+		return "", grpcx.FromDownstream(err, "organisation", id)
+	}
+	return protoenum.Code(resp.GetOrganisation().GetKind()), nil
+}

@@ -1,0 +1,70 @@
+package domain
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spona/spona/pkg/date"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/ids"
+)
+
+// Mark is a participant's presence at one session.
+type Mark struct {
+	ParticipantID string
+	Present       bool
+}
+
+// maxMarks bounds one attendance request.
+const maxMarks = 1000
+
+// ValidateMarks checks and normalises the marks of one request: each names a
+// participant once.
+func ValidateMarks(marks []Mark) error {
+	var v errs.Violations
+	switch {
+	case len(marks) == 0:
+		v.Add("marks", "is required")
+	case len(marks) > maxMarks:
+		v.Add("marks", "at most %d marks per request", maxMarks)
+	}
+	seen := map[string]bool{}
+	for i := range marks {
+		field := fmt.Sprintf("marks[%d].participant_id", i)
+		id := ids.Normalize(marks[i].ParticipantID)
+		switch {
+		case id == "":
+			v.Add(field, "is required")
+		case !ids.Valid(id):
+			v.Add(field, "must be a UUID")
+		case seen[id]:
+			v.Add(field, "participant %s marked twice", id)
+		}
+		seen[id] = true
+		marks[i].ParticipantID = id
+	}
+	return v.Err()
+}
+
+// SortKey orders sessions in programme order (date, start time, id) for
+// keyset pagination.
+func (s *Session) SortKey() string {
+	start := s.StartTime
+	if start == "" {
+		start = "00:00"
+	}
+	return s.Date.String() + "|" + start + "|" + s.ID
+}
+
+// ParseSessionKey reads a SortKey back; ok is false for a malformed key.
+func ParseSessionKey(key string) (d date.Date, start, id string, ok bool) {
+	parts := strings.Split(key, "|")
+	if len(parts) != 3 {
+		return d, "", "", false
+	}
+	d, err := date.Parse(parts[0])
+	if err != nil || !ids.Valid(parts[2]) || len(parts[1]) != 5 {
+		return d, "", "", false
+	}
+	return d, parts[1], parts[2], true
+}
