@@ -10,6 +10,7 @@ import (
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
+	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/servicetest"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -527,5 +528,72 @@ func TestOtherOrganisationCannotTouch(t *testing.T) {
 	ev, err := c.GetTrainingEvent(ctxA, &pb.GetTrainingEventRequest{Id: e.GetId()})
 	if err != nil || ev.GetTrainingEvent().GetEtag() != `W/"1"` || ev.GetTrainingEvent().GetSessionCount() != 1 {
 		t.Fatalf("A's event changed: %v (%v)", ev.GetTrainingEvent(), err)
+	}
+}
+
+// TestSessionsBoundEventDates: an event's dates cannot move away from its
+// sessions; deleting a session (and its marks) frees them.
+func TestSessionsBoundEventDates(t *testing.T) {
+	c := start(t)
+	ctx := servicetest.As(t, ids.New())
+	e := event(t, c, ctx, seminar("")) // 2017-03-01..02
+	s1, err := c.CreateSession(ctx, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: "2017-03-01"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := c.CreateSession(ctx, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: "2017-03-02"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := register(t, c, ctx, e.GetId(), professional("Ana", "Petrović", "", "", pb.Sector_SECTOR_HEALTH, 0))
+	for _, s := range []*pb.Session{s1.GetSession(), s2.GetSession()} {
+		if _, err := c.RecordAttendance(ctx, &pb.RecordAttendanceRequest{EventId: e.GetId(), SessionId: s.GetId(),
+			Marks: []*pb.AttendanceMark{{ParticipantId: p.GetId(), Present: true}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	oneDay := &pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), EndDate: ""},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"end_date"}}}
+	if _, err := c.UpdateTrainingEvent(ctx, oneDay); code(err) != codes.InvalidArgument || !slices.Contains(violations(err), "training_event.end_date") {
+		t.Fatalf("end before the last session: %v", err)
+	}
+	later := &pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), StartDate: "2017-03-02"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"start_date"}}}
+	if _, err := c.UpdateTrainingEvent(ctx, later); code(err) != codes.InvalidArgument || !slices.Contains(violations(err), "training_event.start_date") {
+		t.Fatalf("start after the first session: %v", err)
+	}
+	if _, err := c.DeleteSession(servicetest.As(t, ids.New()), &pb.DeleteSessionRequest{EventId: e.GetId(), Id: s2.GetSession().GetId()}); code(err) != codes.NotFound {
+		t.Fatalf("another organisation deleted a session: %v", err)
+	}
+	if _, err := c.DeleteSession(ctx, &pb.DeleteSessionRequest{EventId: e.GetId(), Id: s2.GetSession().GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteSession(ctx, &pb.DeleteSessionRequest{EventId: e.GetId(), Id: s2.GetSession().GetId()}); code(err) != codes.NotFound {
+		t.Fatalf("deleting twice: %v", err)
+	}
+	if _, err := c.UpdateTrainingEvent(ctx, oneDay); err != nil {
+		t.Fatalf("one-day event after deleting the second session: %v", err)
+	}
+	got, err := c.GetParticipant(ctx, &pb.GetParticipantRequest{EventId: e.GetId(), Id: p.GetId()})
+	if err != nil || got.GetParticipant().GetSessionsAttended() != 1 || got.GetParticipant().GetAttendancePercent() != 100 {
+		t.Fatalf("attendance after deleting a session: %v (%v)", got.GetParticipant(), err)
+	}
+}
+
+// TestTrainingsScopeSuffices: registering a professional of a directory
+// organisation needs only trainings.write; the service reads the directory
+// with a principal of its own.
+func TestTrainingsScopeSuffices(t *testing.T) {
+	c, dir := startWithDirectory(t)
+	org := organisation(t, dir, "Dom zdravlja Tuzla", refv1.OrganisationKind_ORGANISATION_KIND_HEALTH)
+	caller := ids.New()
+	e := event(t, c, servicetest.As(t, caller, auth.ScopeTrainingsWrite), seminar(""))
+	r, err := c.CreateParticipant(servicetest.As(t, caller, auth.ScopeTrainingsWrite), &pb.CreateParticipantRequest{EventId: e.GetId(),
+		Participant: atOrg("Emina", "Begić", "", org, pb.Sector_SECTOR_HEALTH, commonv1.Sex_SEX_FEMALE)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.GetParticipant().GetOrganisationKind() != refv1.OrganisationKind_ORGANISATION_KIND_HEALTH {
+		t.Fatalf("organisation kind: %v", r.GetParticipant())
 	}
 }

@@ -38,7 +38,7 @@ func New(cfg Config) platform.Service {
 				return err
 			}
 			base.OnClose(func(context.Context) error { return conn.Close() })
-			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewDirectoryGRPC(conn))
+			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewDirectoryGRPC(conn, base.Signer))
 			pb.RegisterTrainingServiceServer(srv, ports.NewGRPC(application))
 			return nil
 		},

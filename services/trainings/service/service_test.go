@@ -720,13 +720,24 @@ func TestAuthAndScopes(t *testing.T) {
 	aggOnly := servicetest.As(t, org, auth.ScopeAggregates)
 	p := professional("Ana", "Petrović", "", "", pb.Sector_SECTOR_HEALTH, 0)
 	for name, err := range map[string]error{
-		"read-only create event":       second(c.CreateTrainingEvent(readOnly, &pb.CreateTrainingEventRequest{TrainingEvent: seminar("")})),
-		"read-only create participant": second(c.CreateParticipant(readOnly, &pb.CreateParticipantRequest{EventId: e.GetId(), Participant: p})),
-		"write-only get":               second(c.GetTrainingEvent(writeOnly, &pb.GetTrainingEventRequest{Id: e.GetId()})),
-		"write-only list":              second(c.ListTrainingEvents(writeOnly, &pb.ListTrainingEventsRequest{})),
-		"write-only list participants": second(c.ListParticipants(writeOnly, &pb.ListParticipantsRequest{EventId: e.GetId()})),
-		"read-only aggregate":          second(c.CountTrainedProfessionals(readOnly, &pb.CountTrainedProfessionalsRequest{ProjectId: ids.New()})),
-		"aggregates-only list":         second(c.ListTrainingEvents(aggOnly, &pb.ListTrainingEventsRequest{})),
+		"read-only create event":        second(c.CreateTrainingEvent(readOnly, &pb.CreateTrainingEventRequest{TrainingEvent: seminar("")})),
+		"read-only create participant":  second(c.CreateParticipant(readOnly, &pb.CreateParticipantRequest{EventId: e.GetId(), Participant: p})),
+		"write-only get":                second(c.GetTrainingEvent(writeOnly, &pb.GetTrainingEventRequest{Id: e.GetId()})),
+		"write-only list":               second(c.ListTrainingEvents(writeOnly, &pb.ListTrainingEventsRequest{})),
+		"write-only list participants":  second(c.ListParticipants(writeOnly, &pb.ListParticipantsRequest{EventId: e.GetId()})),
+		"read-only aggregate":           second(c.CountTrainedProfessionals(readOnly, &pb.CountTrainedProfessionalsRequest{ProjectId: ids.New()})),
+		"aggregates-only list":          second(c.ListTrainingEvents(aggOnly, &pb.ListTrainingEventsRequest{})),
+		"read-only update":              second(c.UpdateTrainingEvent(readOnly, &pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId()}})),
+		"read-only create session":      second(c.CreateSession(readOnly, &pb.CreateSessionRequest{EventId: e.GetId()})),
+		"read-only delete session":      second(c.DeleteSession(readOnly, &pb.DeleteSessionRequest{EventId: e.GetId()})),
+		"read-only attendance":          second(c.RecordAttendance(readOnly, &pb.RecordAttendanceRequest{EventId: e.GetId()})),
+		"read-only scores":              second(c.RecordTestScores(readOnly, &pb.RecordTestScoresRequest{EventId: e.GetId()})),
+		"read-only certificates":        second(c.IssueCertificates(readOnly, &pb.IssueCertificatesRequest{EventId: e.GetId()})),
+		"write-only list sessions":      second(c.ListSessions(writeOnly, &pb.ListSessionsRequest{EventId: e.GetId()})),
+		"write-only get participant":    second(c.GetParticipant(writeOnly, &pb.GetParticipantRequest{EventId: e.GetId()})),
+		"read-only count events":        second(c.CountTrainingEvents(readOnly, &pb.CountTrainingEventsRequest{ProjectId: ids.New()})),
+		"read-only count beneficiaries": second(c.CountCommunityBeneficiaries(readOnly, &pb.CountCommunityBeneficiariesRequest{ProjectId: ids.New()})),
+		"aggregates-only create":        second(c.CreateTrainingEvent(aggOnly, &pb.CreateTrainingEventRequest{TrainingEvent: seminar("")})),
 	} {
 		if code(err) != codes.PermissionDenied {
 			t.Errorf("%s: %v, want PermissionDenied", name, err)

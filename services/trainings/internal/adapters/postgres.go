@@ -120,6 +120,31 @@ func (p *Postgres) UpdateTrainingEvent(ctx context.Context, e *domain.TrainingEv
 	return out, db.Error(err)
 }
 
+// DeleteSession deletes a session of the event with its attendance marks.
+func (p *Postgres) DeleteSession(ctx context.Context, eventID, id string) error {
+	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM attendance a USING sessions s
+			WHERE a.session_id = s.id AND s.id = $1 AND s.event_id = $2`, id, eventID); err != nil {
+			return db.Error(err)
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE id = $1 AND event_id = $2`, id, eventID)
+		if err != nil {
+			return db.Error(err)
+		}
+		if tag.RowsAffected() == 0 {
+			return errs.NotFound("session", id)
+		}
+		return nil
+	})
+}
+
+// SessionDates returns the first and last session days of the event.
+func (p *Postgres) SessionDates(ctx context.Context, eventID string) (first, last date.Date, err error) {
+	var lo, hi *time.Time
+	err = p.pool.QueryRow(ctx, `SELECT min(date), max(date) FROM sessions WHERE event_id = $1`, eventID).Scan(&lo, &hi)
+	return date.FromPtr(lo), date.FromPtr(hi), db.Error(err)
+}
+
 const sessionCols = `s.id, s.event_id, s.date, COALESCE(to_char(s.start_time, 'HH24:MI'), ''),
 	COALESCE(to_char(s.end_time, 'HH24:MI'), ''), s.topic, s.trainer, s.create_time`
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
@@ -34,6 +35,11 @@ type Repository interface {
 	UpdateTrainingEvent(ctx context.Context, e *domain.TrainingEvent, version int64) (*domain.TrainingEvent, error)
 
 	CreateSession(ctx context.Context, s *domain.Session, requestID string) (*domain.Session, error)
+	// DeleteSession deletes a session of the event and its attendance marks.
+	DeleteSession(ctx context.Context, eventID, id string) error
+	// SessionDates returns the first and last session days of an event
+	// (zero when it has none).
+	SessionDates(ctx context.Context, eventID string) (first, last date.Date, err error)
 	ListSessions(ctx context.Context, eventID string, p pagination.Page) ([]*domain.Session, error)
 
 	// CreateParticipant registers p at its event. A professional is matched
@@ -127,6 +133,13 @@ func (a *App) UpdateTrainingEvent(ctx context.Context, p auth.Principal, patch *
 	if err := e.ApplyUpdate(patch, paths); err != nil {
 		return nil, err
 	}
+	first, last, err := a.repo.SessionDates(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.CheckSessions(first, last); err != nil {
+		return nil, err
+	}
 	out, err := a.repo.UpdateTrainingEvent(ctx, e, version)
 	if errors.Is(err, errs.ErrAborted) {
 		return nil, staleEtag(e)
@@ -167,6 +180,18 @@ func (a *App) ListSessions(ctx context.Context, p auth.Principal, eventID string
 	}
 	rows, next := pagination.Next(page, rows, func(s *domain.Session) string { return s.SortKey() })
 	return rows, next, nil
+}
+
+// DeleteSession deletes a session of an event the caller organises.
+func (a *App) DeleteSession(ctx context.Context, p auth.Principal, eventID, id string) error {
+	e, err := a.event(ctx, p, "event_id", eventID)
+	if err != nil {
+		return err
+	}
+	if err := ids.Check("id", id); err != nil {
+		return err
+	}
+	return a.repo.DeleteSession(ctx, e.ID, ids.Normalize(id))
 }
 
 // eventPage checks the event and the page request of a list under an event.

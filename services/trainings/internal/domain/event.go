@@ -193,6 +193,19 @@ func (e *TrainingEvent) ApplyUpdate(patch *TrainingEvent, paths []string) error 
 	return e.Validate()
 }
 
+// CheckSessions refuses event dates that would leave sessions, held from
+// first to last (zero when there are none), outside the event.
+func (e *TrainingEvent) CheckSessions(first, last date.Date) error {
+	var v errs.Violations
+	if !first.IsZero() && first.Before(e.StartDate) {
+		v.Add("training_event.start_date", "a session is held on %s; move or delete it first", first)
+	}
+	if !last.IsZero() && last.After(e.LastDay()) {
+		v.Add("training_event.end_date", "a session is held on %s; move or delete it first", last)
+	}
+	return v.Err()
+}
+
 // EventFilter narrows a list of training events.
 type EventFilter struct {
 	ProjectID string

@@ -27,6 +27,7 @@ var Scopes = grpcx.Scopes{
 	pb.TrainingService_UpdateTrainingEvent_FullMethodName:         auth.ScopeTrainingsWrite,
 	pb.TrainingService_CreateSession_FullMethodName:               auth.ScopeTrainingsWrite,
 	pb.TrainingService_ListSessions_FullMethodName:                auth.ScopeTrainingsRead,
+	pb.TrainingService_DeleteSession_FullMethodName:               auth.ScopeTrainingsWrite,
 	pb.TrainingService_CreateParticipant_FullMethodName:           auth.ScopeTrainingsWrite,
 	pb.TrainingService_GetParticipant_FullMethodName:              auth.ScopeTrainingsRead,
 	pb.TrainingService_ListParticipants_FullMethodName:            auth.ScopeTrainingsRead,
@@ -133,6 +134,13 @@ func (g *GRPC) ListSessions(ctx context.Context, req *pb.ListSessionsRequest) (*
 		out.Sessions = append(out.Sessions, sessionToProto(s))
 	}
 	return out, nil
+}
+
+func (g *GRPC) DeleteSession(ctx context.Context, req *pb.DeleteSessionRequest) (*pb.DeleteSessionResponse, error) {
+	if err := g.app.DeleteSession(ctx, auth.Caller(ctx), req.GetEventId(), req.GetId()); err != nil {
+		return nil, err
+	}
+	return &pb.DeleteSessionResponse{}, nil
 }
 
 func (g *GRPC) CreateParticipant(ctx context.Context, req *pb.CreateParticipantRequest) (*pb.CreateParticipantResponse, error) {

@@ -1404,6 +1404,94 @@ func (x *ListSessionsResponse) GetNextPageToken() string {
 	return ""
 }
 
+type DeleteSessionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteSessionRequest) Reset() {
+	*x = DeleteSessionRequest{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteSessionRequest) ProtoMessage() {}
+
+func (x *DeleteSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteSessionRequest.ProtoReflect.Descriptor instead.
+func (*DeleteSessionRequest) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *DeleteSessionRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *DeleteSessionRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type DeleteSessionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteSessionResponse) Reset() {
+	*x = DeleteSessionResponse{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteSessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteSessionResponse) ProtoMessage() {}
+
+func (x *DeleteSessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteSessionResponse.ProtoReflect.Descriptor instead.
+func (*DeleteSessionResponse) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{17}
+}
+
 type CreateParticipantRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
@@ -1415,7 +1503,7 @@ type CreateParticipantRequest struct {
 
 func (x *CreateParticipantRequest) Reset() {
 	*x = CreateParticipantRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[16]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1427,7 +1515,7 @@ func (x *CreateParticipantRequest) String() string {
 func (*CreateParticipantRequest) ProtoMessage() {}
 
 func (x *CreateParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[16]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1440,7 +1528,7 @@ func (x *CreateParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateParticipantRequest.ProtoReflect.Descriptor instead.
 func (*CreateParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{16}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CreateParticipantRequest) GetEventId() string {
@@ -1473,7 +1561,7 @@ type CreateParticipantResponse struct {
 
 func (x *CreateParticipantResponse) Reset() {
 	*x = CreateParticipantResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[17]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1485,7 +1573,7 @@ func (x *CreateParticipantResponse) String() string {
 func (*CreateParticipantResponse) ProtoMessage() {}
 
 func (x *CreateParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[17]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1498,7 +1586,7 @@ func (x *CreateParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateParticipantResponse.ProtoReflect.Descriptor instead.
 func (*CreateParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{17}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CreateParticipantResponse) GetParticipant() *Participant {
@@ -1518,7 +1606,7 @@ type GetParticipantRequest struct {
 
 func (x *GetParticipantRequest) Reset() {
 	*x = GetParticipantRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[18]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1530,7 +1618,7 @@ func (x *GetParticipantRequest) String() string {
 func (*GetParticipantRequest) ProtoMessage() {}
 
 func (x *GetParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[18]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1543,7 +1631,7 @@ func (x *GetParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetParticipantRequest.ProtoReflect.Descriptor instead.
 func (*GetParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{18}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetParticipantRequest) GetEventId() string {
@@ -1569,7 +1657,7 @@ type GetParticipantResponse struct {
 
 func (x *GetParticipantResponse) Reset() {
 	*x = GetParticipantResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[19]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1581,7 +1669,7 @@ func (x *GetParticipantResponse) String() string {
 func (*GetParticipantResponse) ProtoMessage() {}
 
 func (x *GetParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[19]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1594,7 +1682,7 @@ func (x *GetParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetParticipantResponse.ProtoReflect.Descriptor instead.
 func (*GetParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{19}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetParticipantResponse) GetParticipant() *Participant {
@@ -1615,7 +1703,7 @@ type ListParticipantsRequest struct {
 
 func (x *ListParticipantsRequest) Reset() {
 	*x = ListParticipantsRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[20]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1627,7 +1715,7 @@ func (x *ListParticipantsRequest) String() string {
 func (*ListParticipantsRequest) ProtoMessage() {}
 
 func (x *ListParticipantsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[20]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1640,7 +1728,7 @@ func (x *ListParticipantsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListParticipantsRequest.ProtoReflect.Descriptor instead.
 func (*ListParticipantsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{20}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListParticipantsRequest) GetEventId() string {
@@ -1674,7 +1762,7 @@ type ListParticipantsResponse struct {
 
 func (x *ListParticipantsResponse) Reset() {
 	*x = ListParticipantsResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[21]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1686,7 +1774,7 @@ func (x *ListParticipantsResponse) String() string {
 func (*ListParticipantsResponse) ProtoMessage() {}
 
 func (x *ListParticipantsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[21]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1699,7 +1787,7 @@ func (x *ListParticipantsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListParticipantsResponse.ProtoReflect.Descriptor instead.
 func (*ListParticipantsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{21}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListParticipantsResponse) GetParticipants() []*Participant {
@@ -1727,7 +1815,7 @@ type AttendanceMark struct {
 
 func (x *AttendanceMark) Reset() {
 	*x = AttendanceMark{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[22]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1739,7 +1827,7 @@ func (x *AttendanceMark) String() string {
 func (*AttendanceMark) ProtoMessage() {}
 
 func (x *AttendanceMark) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[22]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1752,7 +1840,7 @@ func (x *AttendanceMark) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttendanceMark.ProtoReflect.Descriptor instead.
 func (*AttendanceMark) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{22}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *AttendanceMark) GetParticipantId() string {
@@ -1780,7 +1868,7 @@ type RecordAttendanceRequest struct {
 
 func (x *RecordAttendanceRequest) Reset() {
 	*x = RecordAttendanceRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[23]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1792,7 +1880,7 @@ func (x *RecordAttendanceRequest) String() string {
 func (*RecordAttendanceRequest) ProtoMessage() {}
 
 func (x *RecordAttendanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[23]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1805,7 +1893,7 @@ func (x *RecordAttendanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAttendanceRequest.ProtoReflect.Descriptor instead.
 func (*RecordAttendanceRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{23}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *RecordAttendanceRequest) GetEventId() string {
@@ -1839,7 +1927,7 @@ type RecordAttendanceResponse struct {
 
 func (x *RecordAttendanceResponse) Reset() {
 	*x = RecordAttendanceResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[24]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1851,7 +1939,7 @@ func (x *RecordAttendanceResponse) String() string {
 func (*RecordAttendanceResponse) ProtoMessage() {}
 
 func (x *RecordAttendanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[24]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1864,7 +1952,7 @@ func (x *RecordAttendanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAttendanceResponse.ProtoReflect.Descriptor instead.
 func (*RecordAttendanceResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{24}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RecordAttendanceResponse) GetMarks() []*AttendanceMark {
@@ -1886,7 +1974,7 @@ type RecordTestScoresRequest struct {
 
 func (x *RecordTestScoresRequest) Reset() {
 	*x = RecordTestScoresRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[25]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1898,7 +1986,7 @@ func (x *RecordTestScoresRequest) String() string {
 func (*RecordTestScoresRequest) ProtoMessage() {}
 
 func (x *RecordTestScoresRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[25]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1911,7 +1999,7 @@ func (x *RecordTestScoresRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordTestScoresRequest.ProtoReflect.Descriptor instead.
 func (*RecordTestScoresRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{25}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RecordTestScoresRequest) GetEventId() string {
@@ -1951,7 +2039,7 @@ type RecordTestScoresResponse struct {
 
 func (x *RecordTestScoresResponse) Reset() {
 	*x = RecordTestScoresResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[26]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1963,7 +2051,7 @@ func (x *RecordTestScoresResponse) String() string {
 func (*RecordTestScoresResponse) ProtoMessage() {}
 
 func (x *RecordTestScoresResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[26]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1976,7 +2064,7 @@ func (x *RecordTestScoresResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordTestScoresResponse.ProtoReflect.Descriptor instead.
 func (*RecordTestScoresResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{26}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RecordTestScoresResponse) GetParticipant() *Participant {
@@ -1995,7 +2083,7 @@ type IssueCertificatesRequest struct {
 
 func (x *IssueCertificatesRequest) Reset() {
 	*x = IssueCertificatesRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[27]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2007,7 +2095,7 @@ func (x *IssueCertificatesRequest) String() string {
 func (*IssueCertificatesRequest) ProtoMessage() {}
 
 func (x *IssueCertificatesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[27]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2020,7 +2108,7 @@ func (x *IssueCertificatesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueCertificatesRequest.ProtoReflect.Descriptor instead.
 func (*IssueCertificatesRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{27}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *IssueCertificatesRequest) GetEventId() string {
@@ -2042,7 +2130,7 @@ type IssueCertificatesResponse struct {
 
 func (x *IssueCertificatesResponse) Reset() {
 	*x = IssueCertificatesResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[28]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2054,7 +2142,7 @@ func (x *IssueCertificatesResponse) String() string {
 func (*IssueCertificatesResponse) ProtoMessage() {}
 
 func (x *IssueCertificatesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[28]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2067,7 +2155,7 @@ func (x *IssueCertificatesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueCertificatesResponse.ProtoReflect.Descriptor instead.
 func (*IssueCertificatesResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{28}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *IssueCertificatesResponse) GetParticipants() []*Participant {
@@ -2100,7 +2188,7 @@ type CountTrainedProfessionalsRequest struct {
 
 func (x *CountTrainedProfessionalsRequest) Reset() {
 	*x = CountTrainedProfessionalsRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[29]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2112,7 +2200,7 @@ func (x *CountTrainedProfessionalsRequest) String() string {
 func (*CountTrainedProfessionalsRequest) ProtoMessage() {}
 
 func (x *CountTrainedProfessionalsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[29]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2125,7 +2213,7 @@ func (x *CountTrainedProfessionalsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountTrainedProfessionalsRequest.ProtoReflect.Descriptor instead.
 func (*CountTrainedProfessionalsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{29}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *CountTrainedProfessionalsRequest) GetProjectId() string {
@@ -2165,7 +2253,7 @@ type CountTrainedProfessionalsResponse struct {
 
 func (x *CountTrainedProfessionalsResponse) Reset() {
 	*x = CountTrainedProfessionalsResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[30]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2177,7 +2265,7 @@ func (x *CountTrainedProfessionalsResponse) String() string {
 func (*CountTrainedProfessionalsResponse) ProtoMessage() {}
 
 func (x *CountTrainedProfessionalsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[30]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2190,7 +2278,7 @@ func (x *CountTrainedProfessionalsResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use CountTrainedProfessionalsResponse.ProtoReflect.Descriptor instead.
 func (*CountTrainedProfessionalsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{30}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *CountTrainedProfessionalsResponse) GetAggregate() *v1.Aggregate {
@@ -2212,7 +2300,7 @@ type CountTrainingEventsRequest struct {
 
 func (x *CountTrainingEventsRequest) Reset() {
 	*x = CountTrainingEventsRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[31]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2224,7 +2312,7 @@ func (x *CountTrainingEventsRequest) String() string {
 func (*CountTrainingEventsRequest) ProtoMessage() {}
 
 func (x *CountTrainingEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[31]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2237,7 +2325,7 @@ func (x *CountTrainingEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountTrainingEventsRequest.ProtoReflect.Descriptor instead.
 func (*CountTrainingEventsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{31}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *CountTrainingEventsRequest) GetProjectId() string {
@@ -2270,7 +2358,7 @@ type CountTrainingEventsResponse struct {
 
 func (x *CountTrainingEventsResponse) Reset() {
 	*x = CountTrainingEventsResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[32]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2282,7 +2370,7 @@ func (x *CountTrainingEventsResponse) String() string {
 func (*CountTrainingEventsResponse) ProtoMessage() {}
 
 func (x *CountTrainingEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[32]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2295,7 +2383,7 @@ func (x *CountTrainingEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountTrainingEventsResponse.ProtoReflect.Descriptor instead.
 func (*CountTrainingEventsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{32}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *CountTrainingEventsResponse) GetAggregate() *v1.Aggregate {
@@ -2317,7 +2405,7 @@ type CountCommunityBeneficiariesRequest struct {
 
 func (x *CountCommunityBeneficiariesRequest) Reset() {
 	*x = CountCommunityBeneficiariesRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[33]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2329,7 +2417,7 @@ func (x *CountCommunityBeneficiariesRequest) String() string {
 func (*CountCommunityBeneficiariesRequest) ProtoMessage() {}
 
 func (x *CountCommunityBeneficiariesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[33]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2342,7 +2430,7 @@ func (x *CountCommunityBeneficiariesRequest) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use CountCommunityBeneficiariesRequest.ProtoReflect.Descriptor instead.
 func (*CountCommunityBeneficiariesRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{33}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *CountCommunityBeneficiariesRequest) GetProjectId() string {
@@ -2375,7 +2463,7 @@ type CountCommunityBeneficiariesResponse struct {
 
 func (x *CountCommunityBeneficiariesResponse) Reset() {
 	*x = CountCommunityBeneficiariesResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[34]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2387,7 +2475,7 @@ func (x *CountCommunityBeneficiariesResponse) String() string {
 func (*CountCommunityBeneficiariesResponse) ProtoMessage() {}
 
 func (x *CountCommunityBeneficiariesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[34]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2400,7 +2488,7 @@ func (x *CountCommunityBeneficiariesResponse) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use CountCommunityBeneficiariesResponse.ProtoReflect.Descriptor instead.
 func (*CountCommunityBeneficiariesResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{34}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CountCommunityBeneficiariesResponse) GetAggregate() *v1.Aggregate {
@@ -2523,7 +2611,11 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"w\n" +
 	"\x14ListSessionsResponse\x127\n" +
 	"\bsessions\x18\x01 \x03(\v2\x1b.spona.trainings.v1.SessionR\bsessions\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa1\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"K\n" +
+	"\x14DeleteSessionRequest\x12\x1e\n" +
+	"\bevent_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aeventId\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\"\x17\n" +
+	"\x15DeleteSessionResponse\"\xa1\x01\n" +
 	"\x18CreateParticipantRequest\x12\x1e\n" +
 	"\bevent_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aeventId\x12F\n" +
 	"\vparticipant\x18\x02 \x01(\v2\x1f.spona.trainings.v1.ParticipantB\x03\xe0A\x02R\vparticipant\x12\x1d\n" +
@@ -2620,14 +2712,15 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\n" +
 	"SECTOR_NGO\x10\a\x12\x1b\n" +
 	"\x17SECTOR_LOCAL_GOVERNMENT\x10\b\x12\x10\n" +
-	"\fSECTOR_OTHER\x10\t2\xfa\x13\n" +
+	"\fSECTOR_OTHER\x10\t2\x97\x15\n" +
 	"\x0fTrainingService\x12\xb3\x01\n" +
 	"\x13CreateTrainingEvent\x12..spona.trainings.v1.CreateTrainingEventRequest\x1a/.spona.trainings.v1.CreateTrainingEventResponse\";\x82\xd3\xe4\x93\x025:\x0etraining_eventb\x0etraining_event\"\x13/v1/training-events\x12\x9f\x01\n" +
 	"\x10GetTrainingEvent\x12+.spona.trainings.v1.GetTrainingEventRequest\x1a,.spona.trainings.v1.GetTrainingEventResponse\"0\x82\xd3\xe4\x93\x02*b\x0etraining_event\x12\x18/v1/training-events/{id}\x12\x90\x01\n" +
 	"\x12ListTrainingEvents\x12-.spona.trainings.v1.ListTrainingEventsRequest\x1a..spona.trainings.v1.ListTrainingEventsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/training-events\x12\xc7\x01\n" +
 	"\x13UpdateTrainingEvent\x12..spona.trainings.v1.UpdateTrainingEventRequest\x1a/.spona.trainings.v1.UpdateTrainingEventResponse\"O\x82\xd3\xe4\x93\x02I:\x0etraining_eventb\x0etraining_event2'/v1/training-events/{training_event.id}\x12\xa7\x01\n" +
 	"\rCreateSession\x12(.spona.trainings.v1.CreateSessionRequest\x1a).spona.trainings.v1.CreateSessionResponse\"A\x82\xd3\xe4\x93\x02;:\asessionb\asession\"'/v1/training-events/{event_id}/sessions\x12\x92\x01\n" +
-	"\fListSessions\x12'.spona.trainings.v1.ListSessionsRequest\x1a(.spona.trainings.v1.ListSessionsResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/training-events/{event_id}/sessions\x12\xbf\x01\n" +
+	"\fListSessions\x12'.spona.trainings.v1.ListSessionsRequest\x1a(.spona.trainings.v1.ListSessionsResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/training-events/{event_id}/sessions\x12\x9a\x01\n" +
+	"\rDeleteSession\x12(.spona.trainings.v1.DeleteSessionRequest\x1a).spona.trainings.v1.DeleteSessionResponse\"4\x82\xd3\xe4\x93\x02.*,/v1/training-events/{event_id}/sessions/{id}\x12\xbf\x01\n" +
 	"\x11CreateParticipant\x12,.spona.trainings.v1.CreateParticipantRequest\x1a-.spona.trainings.v1.CreateParticipantResponse\"M\x82\xd3\xe4\x93\x02G:\vparticipantb\vparticipant\"+/v1/training-events/{event_id}/participants\x12\xae\x01\n" +
 	"\x0eGetParticipant\x12).spona.trainings.v1.GetParticipantRequest\x1a*.spona.trainings.v1.GetParticipantResponse\"E\x82\xd3\xe4\x93\x02?b\vparticipant\x120/v1/training-events/{event_id}/participants/{id}\x12\xa2\x01\n" +
 	"\x10ListParticipants\x12+.spona.trainings.v1.ListParticipantsRequest\x1a,.spona.trainings.v1.ListParticipantsResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/training-events/{event_id}/participants\x12\xbf\x01\n" +
@@ -2652,7 +2745,7 @@ func file_spona_trainings_v1_trainings_proto_rawDescGZIP() []byte {
 }
 
 var file_spona_trainings_v1_trainings_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_spona_trainings_v1_trainings_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_spona_trainings_v1_trainings_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_spona_trainings_v1_trainings_proto_goTypes = []any{
 	(EventType)(0),                              // 0: spona.trainings.v1.EventType
 	(Sector)(0),                                 // 1: spona.trainings.v1.Sector
@@ -2672,51 +2765,53 @@ var file_spona_trainings_v1_trainings_proto_goTypes = []any{
 	(*CreateSessionResponse)(nil),               // 15: spona.trainings.v1.CreateSessionResponse
 	(*ListSessionsRequest)(nil),                 // 16: spona.trainings.v1.ListSessionsRequest
 	(*ListSessionsResponse)(nil),                // 17: spona.trainings.v1.ListSessionsResponse
-	(*CreateParticipantRequest)(nil),            // 18: spona.trainings.v1.CreateParticipantRequest
-	(*CreateParticipantResponse)(nil),           // 19: spona.trainings.v1.CreateParticipantResponse
-	(*GetParticipantRequest)(nil),               // 20: spona.trainings.v1.GetParticipantRequest
-	(*GetParticipantResponse)(nil),              // 21: spona.trainings.v1.GetParticipantResponse
-	(*ListParticipantsRequest)(nil),             // 22: spona.trainings.v1.ListParticipantsRequest
-	(*ListParticipantsResponse)(nil),            // 23: spona.trainings.v1.ListParticipantsResponse
-	(*AttendanceMark)(nil),                      // 24: spona.trainings.v1.AttendanceMark
-	(*RecordAttendanceRequest)(nil),             // 25: spona.trainings.v1.RecordAttendanceRequest
-	(*RecordAttendanceResponse)(nil),            // 26: spona.trainings.v1.RecordAttendanceResponse
-	(*RecordTestScoresRequest)(nil),             // 27: spona.trainings.v1.RecordTestScoresRequest
-	(*RecordTestScoresResponse)(nil),            // 28: spona.trainings.v1.RecordTestScoresResponse
-	(*IssueCertificatesRequest)(nil),            // 29: spona.trainings.v1.IssueCertificatesRequest
-	(*IssueCertificatesResponse)(nil),           // 30: spona.trainings.v1.IssueCertificatesResponse
-	(*CountTrainedProfessionalsRequest)(nil),    // 31: spona.trainings.v1.CountTrainedProfessionalsRequest
-	(*CountTrainedProfessionalsResponse)(nil),   // 32: spona.trainings.v1.CountTrainedProfessionalsResponse
-	(*CountTrainingEventsRequest)(nil),          // 33: spona.trainings.v1.CountTrainingEventsRequest
-	(*CountTrainingEventsResponse)(nil),         // 34: spona.trainings.v1.CountTrainingEventsResponse
-	(*CountCommunityBeneficiariesRequest)(nil),  // 35: spona.trainings.v1.CountCommunityBeneficiariesRequest
-	(*CountCommunityBeneficiariesResponse)(nil), // 36: spona.trainings.v1.CountCommunityBeneficiariesResponse
-	(*timestamppb.Timestamp)(nil),               // 37: google.protobuf.Timestamp
-	(v1.Sex)(0),                                 // 38: spona.common.v1.Sex
-	(v11.OrganisationKind)(0),                   // 39: spona.referrals.v1.OrganisationKind
-	(*v1.DateRange)(nil),                        // 40: spona.common.v1.DateRange
-	(*fieldmaskpb.FieldMask)(nil),               // 41: google.protobuf.FieldMask
-	(*v1.Aggregate)(nil),                        // 42: spona.common.v1.Aggregate
+	(*DeleteSessionRequest)(nil),                // 18: spona.trainings.v1.DeleteSessionRequest
+	(*DeleteSessionResponse)(nil),               // 19: spona.trainings.v1.DeleteSessionResponse
+	(*CreateParticipantRequest)(nil),            // 20: spona.trainings.v1.CreateParticipantRequest
+	(*CreateParticipantResponse)(nil),           // 21: spona.trainings.v1.CreateParticipantResponse
+	(*GetParticipantRequest)(nil),               // 22: spona.trainings.v1.GetParticipantRequest
+	(*GetParticipantResponse)(nil),              // 23: spona.trainings.v1.GetParticipantResponse
+	(*ListParticipantsRequest)(nil),             // 24: spona.trainings.v1.ListParticipantsRequest
+	(*ListParticipantsResponse)(nil),            // 25: spona.trainings.v1.ListParticipantsResponse
+	(*AttendanceMark)(nil),                      // 26: spona.trainings.v1.AttendanceMark
+	(*RecordAttendanceRequest)(nil),             // 27: spona.trainings.v1.RecordAttendanceRequest
+	(*RecordAttendanceResponse)(nil),            // 28: spona.trainings.v1.RecordAttendanceResponse
+	(*RecordTestScoresRequest)(nil),             // 29: spona.trainings.v1.RecordTestScoresRequest
+	(*RecordTestScoresResponse)(nil),            // 30: spona.trainings.v1.RecordTestScoresResponse
+	(*IssueCertificatesRequest)(nil),            // 31: spona.trainings.v1.IssueCertificatesRequest
+	(*IssueCertificatesResponse)(nil),           // 32: spona.trainings.v1.IssueCertificatesResponse
+	(*CountTrainedProfessionalsRequest)(nil),    // 33: spona.trainings.v1.CountTrainedProfessionalsRequest
+	(*CountTrainedProfessionalsResponse)(nil),   // 34: spona.trainings.v1.CountTrainedProfessionalsResponse
+	(*CountTrainingEventsRequest)(nil),          // 35: spona.trainings.v1.CountTrainingEventsRequest
+	(*CountTrainingEventsResponse)(nil),         // 36: spona.trainings.v1.CountTrainingEventsResponse
+	(*CountCommunityBeneficiariesRequest)(nil),  // 37: spona.trainings.v1.CountCommunityBeneficiariesRequest
+	(*CountCommunityBeneficiariesResponse)(nil), // 38: spona.trainings.v1.CountCommunityBeneficiariesResponse
+	(*timestamppb.Timestamp)(nil),               // 39: google.protobuf.Timestamp
+	(v1.Sex)(0),                                 // 40: spona.common.v1.Sex
+	(v11.OrganisationKind)(0),                   // 41: spona.referrals.v1.OrganisationKind
+	(*v1.DateRange)(nil),                        // 42: spona.common.v1.DateRange
+	(*fieldmaskpb.FieldMask)(nil),               // 43: google.protobuf.FieldMask
+	(*v1.Aggregate)(nil),                        // 44: spona.common.v1.Aggregate
 }
 var file_spona_trainings_v1_trainings_proto_depIdxs = []int32{
 	0,  // 0: spona.trainings.v1.TrainingEvent.type:type_name -> spona.trainings.v1.EventType
-	37, // 1: spona.trainings.v1.TrainingEvent.create_time:type_name -> google.protobuf.Timestamp
-	37, // 2: spona.trainings.v1.TrainingEvent.update_time:type_name -> google.protobuf.Timestamp
-	37, // 3: spona.trainings.v1.Session.create_time:type_name -> google.protobuf.Timestamp
+	39, // 1: spona.trainings.v1.TrainingEvent.create_time:type_name -> google.protobuf.Timestamp
+	39, // 2: spona.trainings.v1.TrainingEvent.update_time:type_name -> google.protobuf.Timestamp
+	39, // 3: spona.trainings.v1.Session.create_time:type_name -> google.protobuf.Timestamp
 	1,  // 4: spona.trainings.v1.Professional.sector:type_name -> spona.trainings.v1.Sector
-	38, // 5: spona.trainings.v1.Professional.sex:type_name -> spona.common.v1.Sex
+	40, // 5: spona.trainings.v1.Professional.sex:type_name -> spona.common.v1.Sex
 	4,  // 6: spona.trainings.v1.Participant.professional:type_name -> spona.trainings.v1.Professional
-	37, // 7: spona.trainings.v1.Participant.create_time:type_name -> google.protobuf.Timestamp
-	39, // 8: spona.trainings.v1.Participant.organisation_kind:type_name -> spona.referrals.v1.OrganisationKind
-	37, // 9: spona.trainings.v1.Participant.certificate_issue_time:type_name -> google.protobuf.Timestamp
+	39, // 7: spona.trainings.v1.Participant.create_time:type_name -> google.protobuf.Timestamp
+	41, // 8: spona.trainings.v1.Participant.organisation_kind:type_name -> spona.referrals.v1.OrganisationKind
+	39, // 9: spona.trainings.v1.Participant.certificate_issue_time:type_name -> google.protobuf.Timestamp
 	2,  // 10: spona.trainings.v1.CreateTrainingEventRequest.training_event:type_name -> spona.trainings.v1.TrainingEvent
 	2,  // 11: spona.trainings.v1.CreateTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
 	2,  // 12: spona.trainings.v1.GetTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
 	0,  // 13: spona.trainings.v1.ListTrainingEventsRequest.type:type_name -> spona.trainings.v1.EventType
-	40, // 14: spona.trainings.v1.ListTrainingEventsRequest.period:type_name -> spona.common.v1.DateRange
+	42, // 14: spona.trainings.v1.ListTrainingEventsRequest.period:type_name -> spona.common.v1.DateRange
 	2,  // 15: spona.trainings.v1.ListTrainingEventsResponse.training_events:type_name -> spona.trainings.v1.TrainingEvent
 	2,  // 16: spona.trainings.v1.UpdateTrainingEventRequest.training_event:type_name -> spona.trainings.v1.TrainingEvent
-	41, // 17: spona.trainings.v1.UpdateTrainingEventRequest.update_mask:type_name -> google.protobuf.FieldMask
+	43, // 17: spona.trainings.v1.UpdateTrainingEventRequest.update_mask:type_name -> google.protobuf.FieldMask
 	2,  // 18: spona.trainings.v1.UpdateTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
 	3,  // 19: spona.trainings.v1.CreateSessionRequest.session:type_name -> spona.trainings.v1.Session
 	3,  // 20: spona.trainings.v1.CreateSessionResponse.session:type_name -> spona.trainings.v1.Session
@@ -2725,48 +2820,50 @@ var file_spona_trainings_v1_trainings_proto_depIdxs = []int32{
 	5,  // 23: spona.trainings.v1.CreateParticipantResponse.participant:type_name -> spona.trainings.v1.Participant
 	5,  // 24: spona.trainings.v1.GetParticipantResponse.participant:type_name -> spona.trainings.v1.Participant
 	5,  // 25: spona.trainings.v1.ListParticipantsResponse.participants:type_name -> spona.trainings.v1.Participant
-	24, // 26: spona.trainings.v1.RecordAttendanceRequest.marks:type_name -> spona.trainings.v1.AttendanceMark
-	24, // 27: spona.trainings.v1.RecordAttendanceResponse.marks:type_name -> spona.trainings.v1.AttendanceMark
+	26, // 26: spona.trainings.v1.RecordAttendanceRequest.marks:type_name -> spona.trainings.v1.AttendanceMark
+	26, // 27: spona.trainings.v1.RecordAttendanceResponse.marks:type_name -> spona.trainings.v1.AttendanceMark
 	5,  // 28: spona.trainings.v1.RecordTestScoresResponse.participant:type_name -> spona.trainings.v1.Participant
 	5,  // 29: spona.trainings.v1.IssueCertificatesResponse.participants:type_name -> spona.trainings.v1.Participant
-	40, // 30: spona.trainings.v1.CountTrainedProfessionalsRequest.period:type_name -> spona.common.v1.DateRange
-	42, // 31: spona.trainings.v1.CountTrainedProfessionalsResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	40, // 32: spona.trainings.v1.CountTrainingEventsRequest.period:type_name -> spona.common.v1.DateRange
-	42, // 33: spona.trainings.v1.CountTrainingEventsResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	40, // 34: spona.trainings.v1.CountCommunityBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
-	42, // 35: spona.trainings.v1.CountCommunityBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	42, // 30: spona.trainings.v1.CountTrainedProfessionalsRequest.period:type_name -> spona.common.v1.DateRange
+	44, // 31: spona.trainings.v1.CountTrainedProfessionalsResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	42, // 32: spona.trainings.v1.CountTrainingEventsRequest.period:type_name -> spona.common.v1.DateRange
+	44, // 33: spona.trainings.v1.CountTrainingEventsResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	42, // 34: spona.trainings.v1.CountCommunityBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
+	44, // 35: spona.trainings.v1.CountCommunityBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
 	6,  // 36: spona.trainings.v1.TrainingService.CreateTrainingEvent:input_type -> spona.trainings.v1.CreateTrainingEventRequest
 	8,  // 37: spona.trainings.v1.TrainingService.GetTrainingEvent:input_type -> spona.trainings.v1.GetTrainingEventRequest
 	10, // 38: spona.trainings.v1.TrainingService.ListTrainingEvents:input_type -> spona.trainings.v1.ListTrainingEventsRequest
 	12, // 39: spona.trainings.v1.TrainingService.UpdateTrainingEvent:input_type -> spona.trainings.v1.UpdateTrainingEventRequest
 	14, // 40: spona.trainings.v1.TrainingService.CreateSession:input_type -> spona.trainings.v1.CreateSessionRequest
 	16, // 41: spona.trainings.v1.TrainingService.ListSessions:input_type -> spona.trainings.v1.ListSessionsRequest
-	18, // 42: spona.trainings.v1.TrainingService.CreateParticipant:input_type -> spona.trainings.v1.CreateParticipantRequest
-	20, // 43: spona.trainings.v1.TrainingService.GetParticipant:input_type -> spona.trainings.v1.GetParticipantRequest
-	22, // 44: spona.trainings.v1.TrainingService.ListParticipants:input_type -> spona.trainings.v1.ListParticipantsRequest
-	25, // 45: spona.trainings.v1.TrainingService.RecordAttendance:input_type -> spona.trainings.v1.RecordAttendanceRequest
-	27, // 46: spona.trainings.v1.TrainingService.RecordTestScores:input_type -> spona.trainings.v1.RecordTestScoresRequest
-	29, // 47: spona.trainings.v1.TrainingService.IssueCertificates:input_type -> spona.trainings.v1.IssueCertificatesRequest
-	31, // 48: spona.trainings.v1.TrainingService.CountTrainedProfessionals:input_type -> spona.trainings.v1.CountTrainedProfessionalsRequest
-	33, // 49: spona.trainings.v1.TrainingService.CountTrainingEvents:input_type -> spona.trainings.v1.CountTrainingEventsRequest
-	35, // 50: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:input_type -> spona.trainings.v1.CountCommunityBeneficiariesRequest
-	7,  // 51: spona.trainings.v1.TrainingService.CreateTrainingEvent:output_type -> spona.trainings.v1.CreateTrainingEventResponse
-	9,  // 52: spona.trainings.v1.TrainingService.GetTrainingEvent:output_type -> spona.trainings.v1.GetTrainingEventResponse
-	11, // 53: spona.trainings.v1.TrainingService.ListTrainingEvents:output_type -> spona.trainings.v1.ListTrainingEventsResponse
-	13, // 54: spona.trainings.v1.TrainingService.UpdateTrainingEvent:output_type -> spona.trainings.v1.UpdateTrainingEventResponse
-	15, // 55: spona.trainings.v1.TrainingService.CreateSession:output_type -> spona.trainings.v1.CreateSessionResponse
-	17, // 56: spona.trainings.v1.TrainingService.ListSessions:output_type -> spona.trainings.v1.ListSessionsResponse
-	19, // 57: spona.trainings.v1.TrainingService.CreateParticipant:output_type -> spona.trainings.v1.CreateParticipantResponse
-	21, // 58: spona.trainings.v1.TrainingService.GetParticipant:output_type -> spona.trainings.v1.GetParticipantResponse
-	23, // 59: spona.trainings.v1.TrainingService.ListParticipants:output_type -> spona.trainings.v1.ListParticipantsResponse
-	26, // 60: spona.trainings.v1.TrainingService.RecordAttendance:output_type -> spona.trainings.v1.RecordAttendanceResponse
-	28, // 61: spona.trainings.v1.TrainingService.RecordTestScores:output_type -> spona.trainings.v1.RecordTestScoresResponse
-	30, // 62: spona.trainings.v1.TrainingService.IssueCertificates:output_type -> spona.trainings.v1.IssueCertificatesResponse
-	32, // 63: spona.trainings.v1.TrainingService.CountTrainedProfessionals:output_type -> spona.trainings.v1.CountTrainedProfessionalsResponse
-	34, // 64: spona.trainings.v1.TrainingService.CountTrainingEvents:output_type -> spona.trainings.v1.CountTrainingEventsResponse
-	36, // 65: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:output_type -> spona.trainings.v1.CountCommunityBeneficiariesResponse
-	51, // [51:66] is the sub-list for method output_type
-	36, // [36:51] is the sub-list for method input_type
+	18, // 42: spona.trainings.v1.TrainingService.DeleteSession:input_type -> spona.trainings.v1.DeleteSessionRequest
+	20, // 43: spona.trainings.v1.TrainingService.CreateParticipant:input_type -> spona.trainings.v1.CreateParticipantRequest
+	22, // 44: spona.trainings.v1.TrainingService.GetParticipant:input_type -> spona.trainings.v1.GetParticipantRequest
+	24, // 45: spona.trainings.v1.TrainingService.ListParticipants:input_type -> spona.trainings.v1.ListParticipantsRequest
+	27, // 46: spona.trainings.v1.TrainingService.RecordAttendance:input_type -> spona.trainings.v1.RecordAttendanceRequest
+	29, // 47: spona.trainings.v1.TrainingService.RecordTestScores:input_type -> spona.trainings.v1.RecordTestScoresRequest
+	31, // 48: spona.trainings.v1.TrainingService.IssueCertificates:input_type -> spona.trainings.v1.IssueCertificatesRequest
+	33, // 49: spona.trainings.v1.TrainingService.CountTrainedProfessionals:input_type -> spona.trainings.v1.CountTrainedProfessionalsRequest
+	35, // 50: spona.trainings.v1.TrainingService.CountTrainingEvents:input_type -> spona.trainings.v1.CountTrainingEventsRequest
+	37, // 51: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:input_type -> spona.trainings.v1.CountCommunityBeneficiariesRequest
+	7,  // 52: spona.trainings.v1.TrainingService.CreateTrainingEvent:output_type -> spona.trainings.v1.CreateTrainingEventResponse
+	9,  // 53: spona.trainings.v1.TrainingService.GetTrainingEvent:output_type -> spona.trainings.v1.GetTrainingEventResponse
+	11, // 54: spona.trainings.v1.TrainingService.ListTrainingEvents:output_type -> spona.trainings.v1.ListTrainingEventsResponse
+	13, // 55: spona.trainings.v1.TrainingService.UpdateTrainingEvent:output_type -> spona.trainings.v1.UpdateTrainingEventResponse
+	15, // 56: spona.trainings.v1.TrainingService.CreateSession:output_type -> spona.trainings.v1.CreateSessionResponse
+	17, // 57: spona.trainings.v1.TrainingService.ListSessions:output_type -> spona.trainings.v1.ListSessionsResponse
+	19, // 58: spona.trainings.v1.TrainingService.DeleteSession:output_type -> spona.trainings.v1.DeleteSessionResponse
+	21, // 59: spona.trainings.v1.TrainingService.CreateParticipant:output_type -> spona.trainings.v1.CreateParticipantResponse
+	23, // 60: spona.trainings.v1.TrainingService.GetParticipant:output_type -> spona.trainings.v1.GetParticipantResponse
+	25, // 61: spona.trainings.v1.TrainingService.ListParticipants:output_type -> spona.trainings.v1.ListParticipantsResponse
+	28, // 62: spona.trainings.v1.TrainingService.RecordAttendance:output_type -> spona.trainings.v1.RecordAttendanceResponse
+	30, // 63: spona.trainings.v1.TrainingService.RecordTestScores:output_type -> spona.trainings.v1.RecordTestScoresResponse
+	32, // 64: spona.trainings.v1.TrainingService.IssueCertificates:output_type -> spona.trainings.v1.IssueCertificatesResponse
+	34, // 65: spona.trainings.v1.TrainingService.CountTrainedProfessionals:output_type -> spona.trainings.v1.CountTrainedProfessionalsResponse
+	36, // 66: spona.trainings.v1.TrainingService.CountTrainingEvents:output_type -> spona.trainings.v1.CountTrainingEventsResponse
+	38, // 67: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:output_type -> spona.trainings.v1.CountCommunityBeneficiariesResponse
+	52, // [52:68] is the sub-list for method output_type
+	36, // [36:52] is the sub-list for method input_type
 	36, // [36:36] is the sub-list for extension type_name
 	36, // [36:36] is the sub-list for extension extendee
 	0,  // [0:36] is the sub-list for field type_name
@@ -2781,14 +2878,14 @@ func file_spona_trainings_v1_trainings_proto_init() {
 		(*Participant_Professional)(nil),
 		(*Participant_BeneficiaryId)(nil),
 	}
-	file_spona_trainings_v1_trainings_proto_msgTypes[25].OneofWrappers = []any{}
+	file_spona_trainings_v1_trainings_proto_msgTypes[27].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_trainings_v1_trainings_proto_rawDesc), len(file_spona_trainings_v1_trainings_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   35,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

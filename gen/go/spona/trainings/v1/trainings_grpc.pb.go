@@ -25,6 +25,7 @@ const (
 	TrainingService_UpdateTrainingEvent_FullMethodName         = "/spona.trainings.v1.TrainingService/UpdateTrainingEvent"
 	TrainingService_CreateSession_FullMethodName               = "/spona.trainings.v1.TrainingService/CreateSession"
 	TrainingService_ListSessions_FullMethodName                = "/spona.trainings.v1.TrainingService/ListSessions"
+	TrainingService_DeleteSession_FullMethodName               = "/spona.trainings.v1.TrainingService/DeleteSession"
 	TrainingService_CreateParticipant_FullMethodName           = "/spona.trainings.v1.TrainingService/CreateParticipant"
 	TrainingService_GetParticipant_FullMethodName              = "/spona.trainings.v1.TrainingService/GetParticipant"
 	TrainingService_ListParticipants_FullMethodName            = "/spona.trainings.v1.TrainingService/ListParticipants"
@@ -56,6 +57,8 @@ type TrainingServiceClient interface {
 	UpdateTrainingEvent(ctx context.Context, in *UpdateTrainingEventRequest, opts ...grpc.CallOption) (*UpdateTrainingEventResponse, error)
 	CreateSession(ctx context.Context, in *CreateSessionRequest, opts ...grpc.CallOption) (*CreateSessionResponse, error)
 	ListSessions(ctx context.Context, in *ListSessionsRequest, opts ...grpc.CallOption) (*ListSessionsResponse, error)
+	// Deletes a session entered by mistake, with its attendance marks.
+	DeleteSession(ctx context.Context, in *DeleteSessionRequest, opts ...grpc.CallOption) (*DeleteSessionResponse, error)
 	// Registers a participant at an event. Professionals are matched to earlier
 	// registrations (same e-mail, or same name and organisation) so each person
 	// is counted once across events. A professional's organisation_id must be
@@ -145,6 +148,16 @@ func (c *trainingServiceClient) ListSessions(ctx context.Context, in *ListSessio
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListSessionsResponse)
 	err := c.cc.Invoke(ctx, TrainingService_ListSessions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *trainingServiceClient) DeleteSession(ctx context.Context, in *DeleteSessionRequest, opts ...grpc.CallOption) (*DeleteSessionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteSessionResponse)
+	err := c.cc.Invoke(ctx, TrainingService_DeleteSession_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -261,6 +274,8 @@ type TrainingServiceServer interface {
 	UpdateTrainingEvent(context.Context, *UpdateTrainingEventRequest) (*UpdateTrainingEventResponse, error)
 	CreateSession(context.Context, *CreateSessionRequest) (*CreateSessionResponse, error)
 	ListSessions(context.Context, *ListSessionsRequest) (*ListSessionsResponse, error)
+	// Deletes a session entered by mistake, with its attendance marks.
+	DeleteSession(context.Context, *DeleteSessionRequest) (*DeleteSessionResponse, error)
 	// Registers a participant at an event. Professionals are matched to earlier
 	// registrations (same e-mail, or same name and organisation) so each person
 	// is counted once across events. A professional's organisation_id must be
@@ -313,6 +328,9 @@ func (UnimplementedTrainingServiceServer) CreateSession(context.Context, *Create
 }
 func (UnimplementedTrainingServiceServer) ListSessions(context.Context, *ListSessionsRequest) (*ListSessionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListSessions not implemented")
+}
+func (UnimplementedTrainingServiceServer) DeleteSession(context.Context, *DeleteSessionRequest) (*DeleteSessionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteSession not implemented")
 }
 func (UnimplementedTrainingServiceServer) CreateParticipant(context.Context, *CreateParticipantRequest) (*CreateParticipantResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateParticipant not implemented")
@@ -466,6 +484,24 @@ func _TrainingService_ListSessions_Handler(srv interface{}, ctx context.Context,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(TrainingServiceServer).ListSessions(ctx, req.(*ListSessionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TrainingService_DeleteSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TrainingServiceServer).DeleteSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TrainingService_DeleteSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TrainingServiceServer).DeleteSession(ctx, req.(*DeleteSessionRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -662,6 +698,10 @@ var TrainingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListSessions",
 			Handler:    _TrainingService_ListSessions_Handler,
+		},
+		{
+			MethodName: "DeleteSession",
+			Handler:    _TrainingService_DeleteSession_Handler,
 		},
 		{
 			MethodName: "CreateParticipant",
