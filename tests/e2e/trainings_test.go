@@ -53,6 +53,12 @@ func TestTrainingsREST(t *testing.T) {
 			"date": d, "start_time": "09:00", "end_time": "15:00", "topic": "Day " + d, "trainer": "A. Hodžić"}).must(t, 200)
 		sessions = append(sessions, r.str("id"))
 	}
+	extra := s.call(t, "POST", "/v1/training-events/"+id+"/sessions", s.keyA, map[string]any{"date": "2017-04-04"}).must(t, 200)
+	s.call(t, "DELETE", "/v1/training-events/"+id+"/sessions/"+extra.str("id"), s.keyB, nil).must(t, 404)
+	s.call(t, "DELETE", "/v1/training-events/"+id+"/sessions/"+extra.str("id"), s.keyA, nil).must(t, 200)
+	if l := s.call(t, "GET", "/v1/training-events/"+id+"/sessions", s.keyA, nil).must(t, 200); strings.Contains(l.Raw, extra.str("id")) {
+		t.Fatalf("deleted session still listed: %s", l.Raw)
+	}
 	bad := s.call(t, "POST", "/v1/training-events/"+id+"/sessions", s.keyA, map[string]any{"date": "2017-05-01"}).must(t, 400)
 	if !strings.Contains(bad.Raw, "session.date") {
 		t.Fatalf("session outside the event: %s", bad.Raw)
