@@ -4,7 +4,7 @@ GO    ?= go
 # `go test ./...` does not cross go.work modules; list them.
 PKGS   = $(shell $(GO) list -f '{{.Dir}}/...' -m)
 
-.PHONY: run test test-short generate check-generated lint build bench clean
+.PHONY: run test test-short generate check-generated lint build bench clean jaeger test-jaeger faults
 
 ## run: start PostgreSQL (in .data/), the four services and the edge; print the REST URL and a dev API key
 run:
@@ -15,6 +15,18 @@ run:
 ## test: unit, integration (real PostgreSQL) and end-to-end tests
 test:
 	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+## jaeger: build Jaeger v2 from the Go module proxy once (cached in ~/.cache/spona; several minutes)
+jaeger:
+	deploy/jaeger/build.sh
+
+## test-jaeger: one REST call as one trace in a real Jaeger (builds Jaeger first)
+test-jaeger: jaeger
+	SPONA_REQUIRE_JAEGER=1 $(GO) test -count=1 -v -run . ./tests/jaeger/
+
+## faults: kill a service and crash PostgreSQL under write load; no acknowledged write lost or doubled
+faults:
+	$(GO) test -count=1 -v ./tests/faults/
 
 ## test-short: only tests that need no PostgreSQL and no built binaries
 test-short:

@@ -2,10 +2,12 @@ package grpcx
 
 import (
 	"context"
+	"time"
 
 	"github.com/spona/spona/pkg/auth"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 )
@@ -15,6 +17,7 @@ import (
 // chain would multiply into attempts^hops calls. Calls through the edge are
 // reads or carry request ids, so a retry is safe.
 const retryPolicy = `{
+  "loadBalancingConfig": [{"round_robin": {}}],
   "methodConfig": [{
     "name": [{}],
     "retryPolicy": {
@@ -27,6 +30,18 @@ const retryPolicy = `{
   }]
 }`
 
+// roundRobin spreads calls over every address the target resolves to (a
+// headless Kubernetes Service lists one per replica) instead of pinning one.
+const roundRobin = `{"loadBalancingConfig": [{"round_robin": {}}]}`
+
+// reconnect caps the wait between connection attempts at a second, so a
+// restarted service is used again within about a second of coming back
+// (gRPC's default backoff grows to two minutes).
+var reconnect = grpc.ConnectParams{
+	Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
+	MinConnectTimeout: 5 * time.Second,
+}
+
 // NewClient connects to another Spona service. Calls forward the principal of
 // the incoming request (see auth) and are traced. gRPC still retries
 // transparently when a request never reached the server.
@@ -35,6 +50,8 @@ func NewClient(target string, opts ...grpc.DialOption) (*grpc.ClientConn, error)
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
 		grpc.WithChainUnaryInterceptor(forwardPrincipal),
+		grpc.WithConnectParams(reconnect),
+		grpc.WithDefaultServiceConfig(roundRobin),
 	}
 	return grpc.NewClient(target, append(base, opts...)...)
 }

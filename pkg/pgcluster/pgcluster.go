@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -121,6 +122,50 @@ func (c *Cluster) Stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	return c.run(ctx, "pg_ctl", "-D", c.Dir, "-m", "fast", "-w", "stop")
+}
+
+// Restart restarts the server the way an operator would (pg_ctl restart -m
+// fast: sessions are ended, the server comes back with the same settings).
+func (c *Cluster) Restart(ctx context.Context) error {
+	return c.run(ctx, "pg_ctl", "-D", c.Dir, "-l", filepath.Join(c.Dir, "server.log"), "-m", "fast", "-w", "-t", "60", "restart")
+}
+
+// Kill kills the postmaster with SIGKILL, as a crash would, and waits until
+// it is gone. Its backends notice and exit; Start on the same directory then
+// runs crash recovery.
+func (c *Cluster) Kill() error {
+	raw, err := os.ReadFile(filepath.Join(c.Dir, "postmaster.pid"))
+	if err != nil {
+		return fmt.Errorf("pgcluster: no running server: %w", err)
+	}
+	first, _, _ := strings.Cut(string(raw), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(first))
+	if err != nil {
+		return fmt.Errorf("pgcluster: bad postmaster.pid: %w", err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		return fmt.Errorf("pgcluster: kill postmaster %d: %w", pid, err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if !alive(pid) {
+			return nil
+		}
+	}
+	return fmt.Errorf("pgcluster: postmaster %d still alive after SIGKILL", pid)
+}
+
+// alive reports whether pid runs; a zombie (killed, not yet reaped by
+// whoever inherited it) does not.
+func alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	_, rest, _ := strings.Cut(string(stat), ") ")
+	return !strings.HasPrefix(rest, "Z")
 }
 
 // Remove stops the server and deletes its data directory.

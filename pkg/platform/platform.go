@@ -34,6 +34,8 @@ import (
 	"github.com/spona/spona/pkg/telemetry"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
 // Version is set at build time with -ldflags "-X github.com/spona/spona/pkg/platform.Version=…".
@@ -128,6 +130,36 @@ func (b *Base) Ready(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	return b.Pool.Ping(ctx)
+}
+
+// watchReady keeps the gRPC health status in step with Ready: NOT_SERVING
+// while the database does not answer, SERVING again once it does, so
+// Kubernetes' gRPC readiness probe and the edge's /readyz see an outage.
+// Once the server shuts down, its health stays NOT_SERVING.
+func (b *Base) watchReady(ctx context.Context, h *health.Server, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	last := healthpb.HealthCheckResponse_SERVING
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		st := healthpb.HealthCheckResponse_SERVING
+		err := b.Ready(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			st = healthpb.HealthCheckResponse_NOT_SERVING
+		}
+		if st != last {
+			b.Log.Warn("readiness changed", slog.String("status", st.String()), slog.Any("error", err))
+			last = st
+		}
+		h.SetServingStatus("", st)
+	}
 }
 
 // ServeHTTP serves h on addr until ctx ends, then shuts it down gracefully.
@@ -231,6 +263,7 @@ func RunService(ctx context.Context, s Service) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return srv.Serve(gctx, lis, cfg.ShutdownTimeout) })
 	g.Go(func() error { return base.ServeHTTP(gctx, cfg.AdminAddr, AdminHandler(base.Ready)) })
+	g.Go(func() error { base.watchReady(gctx, srv.Health, time.Second); return nil })
 	err = g.Wait()
 	base.Log.Info("stopped")
 	return err
