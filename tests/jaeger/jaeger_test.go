@@ -162,7 +162,7 @@ type jaegerTrace struct {
 
 type span struct {
 	service, name, id, parent, kind string
-	sql                              bool
+	sql                             bool
 }
 
 func (j *jaeger) trace(t *testing.T, traceID string) []span {
