@@ -31,6 +31,7 @@ func New(cfg Config) platform.Service {
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
 			application := app.New(adapters.NewPostgres(base.Pool))
 			pb.RegisterBeneficiaryServiceServer(srv, ports.NewGRPC(application))
+			pb.RegisterBeneficiaryAccessServiceServer(srv, ports.NewAccess(application))
 			return nil
 		},
 	}

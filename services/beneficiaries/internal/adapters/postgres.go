@@ -19,28 +19,45 @@ import (
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
 )
 
-// Postgres is the repository.
-type Postgres struct{ pool *pgxpool.Pool }
+// Postgres is the repository. Inside InTx, q is the transaction.
+type Postgres struct {
+	pool *pgxpool.Pool
+	q    db.Querier
+	inTx bool
+}
 
 // NewPostgres returns the repository on pool.
-func NewPostgres(pool *pgxpool.Pool) *Postgres { return &Postgres{pool: pool} }
+func NewPostgres(pool *pgxpool.Pool) *Postgres { return &Postgres{pool: pool, q: pool} }
+
+// InTx runs fn with a repository whose statements share one transaction,
+// committed when fn returns nil. Nested calls join the outer transaction.
+func (p *Postgres) InTx(ctx context.Context, fn func(app.Repository) error) error {
+	if p.inTx {
+		return fn(p)
+	}
+	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		return fn(&Postgres{pool: p.pool, q: tx, inTx: true})
+	})
+}
 
 var _ app.Repository = (*Postgres)(nil)
 
 const beneficiaryCols = `id, organisation_id, COALESCE(external_id, ''), given_name, family_name, original_script_name,
 	sex, birth_date, COALESCE(birth_year, 0), birth_date_estimated, nationality, languages, legal_status,
-	municipality, country, accommodation, vulnerabilities, create_time, update_time, version`
+	municipality, country, accommodation, vulnerabilities, create_time, update_time, version,
+	CASE WHEN b.organisation_id = $1 THEN 'owner' ELSE 'granted' END`
 
 // visible is true for rows of beneficiaries b the organisation $1 may see.
 const visible = `(b.organisation_id = $1 OR EXISTS (SELECT 1 FROM access_grants g
-	WHERE g.beneficiary_id = b.id AND g.organisation_id = $1 AND g.revoke_time IS NULL))`
+	WHERE g.beneficiary_id = b.id AND g.organisation_id = $1 AND g.revoke_time IS NULL
+	AND (g.expire_time IS NULL OR g.expire_time > now())))`
 
 func scanBeneficiary(row pgx.Row) (*domain.Beneficiary, error) {
 	var b domain.Beneficiary
 	var birth *time.Time
 	err := row.Scan(&b.ID, &b.OrganisationID, &b.ExternalID, &b.GivenName, &b.FamilyName, &b.OriginalScriptName,
 		&b.Sex, &birth, &b.BirthYear, &b.BirthDateEstimated, &b.Nationality, &b.Languages, &b.LegalStatus,
-		&b.Municipality, &b.Country, &b.Accommodation, &b.Vulnerabilities, &b.CreateTime, &b.UpdateTime, &b.Version)
+		&b.Municipality, &b.Country, &b.Accommodation, &b.Vulnerabilities, &b.CreateTime, &b.UpdateTime, &b.Version, &b.Access)
 	if err != nil {
 		return nil, err
 	}
@@ -50,14 +67,14 @@ func scanBeneficiary(row pgx.Row) (*domain.Beneficiary, error) {
 
 // CreateBeneficiary inserts b; a repeated request id returns the first row.
 func (p *Postgres) CreateBeneficiary(ctx context.Context, b *domain.Beneficiary, requestID string) (*domain.Beneficiary, error) {
-	return db.CreateOnce(ctx, p.pool, scanBeneficiary, `
+	return db.CreateOnce(ctx, p.q, scanBeneficiary, `
 		INSERT INTO beneficiaries AS b (id, organisation_id, external_id, given_name, family_name, original_script_name,
 			sex, birth_date, birth_year, birth_date_estimated, nationality, languages, legal_status,
 			municipality, country, accommodation, vulnerabilities, request_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		VALUES ($2, $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (organisation_id, request_id) DO NOTHING
 		RETURNING `+beneficiaryCols,
-		[]any{b.ID, b.OrganisationID, db.Null(b.ExternalID), b.GivenName, b.FamilyName, b.OriginalScriptName,
+		[]any{b.OrganisationID, b.ID, db.Null(b.ExternalID), b.GivenName, b.FamilyName, b.OriginalScriptName,
 			b.Sex, b.BirthDate.Ptr(), db.NullInt(b.BirthYear), b.BirthDateEstimated, b.Nationality, db.Strings(b.Languages), b.LegalStatus,
 			b.Municipality, b.Country, b.Accommodation, db.Strings(b.Vulnerabilities), db.Null(requestID)},
 		`SELECT `+beneficiaryCols+` FROM beneficiaries b WHERE organisation_id = $1 AND request_id = $2`,
@@ -66,7 +83,7 @@ func (p *Postgres) CreateBeneficiary(ctx context.Context, b *domain.Beneficiary,
 
 // GetBeneficiary returns the beneficiary if viewer may see it.
 func (p *Postgres) GetBeneficiary(ctx context.Context, viewer, id string) (*domain.Beneficiary, error) {
-	b, err := scanBeneficiary(p.pool.QueryRow(ctx, `SELECT `+beneficiaryCols+` FROM beneficiaries b WHERE b.id = $2 AND `+visible, viewer, id))
+	b, err := scanBeneficiary(p.q.QueryRow(ctx, `SELECT `+beneficiaryCols+` FROM beneficiaries b WHERE b.id = $2 AND `+visible, viewer, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errs.NotFound("beneficiary", id)
 	}
@@ -91,7 +108,7 @@ func (p *Postgres) ListBeneficiaries(ctx context.Context, viewer string, f domai
 		add("b.municipality = ?", f.Municipality)
 	}
 	args = append(args, page.Limit())
-	rows, err := p.pool.Query(ctx, `SELECT `+beneficiaryCols+` FROM beneficiaries b WHERE `+strings.Join(where, " AND ")+
+	rows, err := p.q.Query(ctx, `SELECT `+beneficiaryCols+` FROM beneficiaries b WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY b.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return nil, db.Error(err)
@@ -114,7 +131,7 @@ func scanAssistance(row pgx.Row) (*domain.Assistance, error) {
 
 // CreateAssistance inserts a; a repeated request id returns the first row.
 func (p *Postgres) CreateAssistance(ctx context.Context, a *domain.Assistance, requestID string) (*domain.Assistance, error) {
-	return db.CreateOnce(ctx, p.pool, scanAssistance, `
+	return db.CreateOnce(ctx, p.q, scanAssistance, `
 		INSERT INTO assistances (id, beneficiary_id, organisation_id, project_id, type, date, notes, request_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (organisation_id, request_id) DO NOTHING
@@ -124,15 +141,16 @@ func (p *Postgres) CreateAssistance(ctx context.Context, a *domain.Assistance, r
 		a.OrganisationID, requestID)
 }
 
-// ListAssistances lists the assistance of a beneficiary, newest first. The
-// caller has checked the beneficiary is visible to viewer.
-func (p *Postgres) ListAssistances(ctx context.Context, viewer, beneficiaryID string, page pagination.Page) ([]*domain.Assistance, error) {
+// ListAssistances lists the assistance of a beneficiary, newest first; only
+// that recorded by onlyOrg unless it is empty.
+func (p *Postgres) ListAssistances(ctx context.Context, onlyOrg, beneficiaryID string, page pagination.Page) ([]*domain.Assistance, error) {
 	after := page.After
 	if after == "" {
 		after = "ffffffff-ffff-ffff-ffff-ffffffffffff"
 	}
-	rows, err := p.pool.Query(ctx, `SELECT `+assistanceCols+` FROM assistances
-		WHERE beneficiary_id = $1 AND id < $2::uuid ORDER BY id DESC LIMIT $3`, beneficiaryID, after, page.Limit())
+	rows, err := p.q.Query(ctx, `SELECT `+assistanceCols+` FROM assistances
+		WHERE beneficiary_id = $1 AND id < $2::uuid AND ($4 = '' OR organisation_id = $4::uuid)
+		ORDER BY id DESC LIMIT $3`, beneficiaryID, after, page.Limit(), onlyOrg)
 	if err != nil {
 		return nil, db.Error(err)
 	}
@@ -155,7 +173,7 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query) (aggreg
 		return aggregate.Aggregate{}, err
 	}
 	sel, group := assistedDims.Select(q.GroupBy)
-	rows, err := p.pool.Query(ctx, `SELECT `+sel+`count(DISTINCT a.beneficiary_id)
+	rows, err := p.q.Query(ctx, `SELECT `+sel+`count(DISTINCT a.beneficiary_id)
 		FROM assistances a JOIN beneficiaries b ON b.id = a.beneficiary_id
 		WHERE a.project_id = $1
 			AND ($2::date IS NULL OR a.date >= $2)

@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
@@ -17,22 +18,39 @@ import (
 // and returns only what it may see; a record it may not see is reported as
 // not found.
 type Repository interface {
+	// InTx runs fn with a repository whose statements share one transaction.
+	InTx(ctx context.Context, fn func(Repository) error) error
 	CreateBeneficiary(ctx context.Context, b *domain.Beneficiary, requestID string) (*domain.Beneficiary, error)
 	GetBeneficiary(ctx context.Context, viewer, id string) (*domain.Beneficiary, error)
 	ListBeneficiaries(ctx context.Context, viewer string, f domain.ListFilter, p pagination.Page) ([]*domain.Beneficiary, error)
 	CreateAssistance(ctx context.Context, a *domain.Assistance, requestID string) (*domain.Assistance, error)
-	ListAssistances(ctx context.Context, viewer, beneficiaryID string, p pagination.Page) ([]*domain.Assistance, error)
+	ListAssistances(ctx context.Context, onlyOrg, beneficiaryID string, p pagination.Page) ([]*domain.Assistance, error)
 	CountAssisted(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error)
+
+	CreateConsent(ctx context.Context, c *domain.Consent, requestID string) (*domain.Consent, error)
+	GetConsent(ctx context.Context, beneficiaryID, id string) (*domain.Consent, error)
+	ListConsents(ctx context.Context, beneficiaryID string, p pagination.Page) ([]*domain.Consent, error)
+	WithdrawConsent(ctx context.Context, beneficiaryID, id, reason string) (*domain.Consent, error)
+	// LiveConsent returns nil when no consent for the purpose is live.
+	LiveConsent(ctx context.Context, beneficiaryID, purpose string) (*domain.Consent, error)
+	UpsertGrant(ctx context.Context, g *domain.Grant) (*domain.Grant, error)
+	RevokeGrants(ctx context.Context, beneficiaryID, sourceID, grantee string) (revoked, matched int, err error)
 }
 
 // App is the beneficiaries application.
 type App struct {
 	repo  Repository
 	today func() date.Date
+	now   func() time.Time
 }
 
 // New returns the application over repo.
-func New(repo Repository) *App { return &App{repo: repo, today: date.Today} }
+func New(repo Repository) *App {
+	return &App{repo: repo, today: date.Today, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Now is the application's clock.
+func (a *App) Now() time.Time { return a.now() }
 
 // CreateBeneficiary registers b for the caller's organisation.
 func (a *App) CreateBeneficiary(ctx context.Context, p auth.Principal, b *domain.Beneficiary, requestID string) (*domain.Beneficiary, error) {
@@ -50,7 +68,19 @@ func (a *App) GetBeneficiary(ctx context.Context, p auth.Principal, id string) (
 	if err := ids.Check("id", id); err != nil {
 		return nil, err
 	}
-	return a.repo.GetBeneficiary(ctx, p.OrganisationID, ids.Normalize(id))
+	b, err := a.repo.GetBeneficiary(ctx, p.OrganisationID, ids.Normalize(id))
+	if err != nil {
+		return nil, err
+	}
+	return view(b), nil
+}
+
+// view reduces what an organisation holding only an access grant sees.
+func view(b *domain.Beneficiary) *domain.Beneficiary {
+	if b.Access != domain.AccessOwner {
+		b.Reduce()
+	}
+	return b
 }
 
 // ListBeneficiaries lists beneficiaries visible to the caller, newest first.
@@ -67,6 +97,9 @@ func (a *App) ListBeneficiaries(ctx context.Context, p auth.Principal, f domain.
 		return nil, "", err
 	}
 	rows, next := pagination.Next(page, rows, func(b *domain.Beneficiary) string { return b.ID })
+	for _, b := range rows {
+		view(b)
+	}
 	return rows, next, nil
 }
 
@@ -99,10 +132,16 @@ func (a *App) ListAssistances(ctx context.Context, p auth.Principal, beneficiary
 		return nil, "", err
 	}
 	id := ids.Normalize(beneficiaryID)
-	if _, err := a.repo.GetBeneficiary(ctx, p.OrganisationID, id); err != nil {
+	b, err := a.repo.GetBeneficiary(ctx, p.OrganisationID, id)
+	if err != nil {
 		return nil, "", err
 	}
-	rows, err := a.repo.ListAssistances(ctx, p.OrganisationID, id, page)
+	// A grantee sees only the assistance it recorded itself.
+	onlyOrg := ""
+	if b.Access != domain.AccessOwner {
+		onlyOrg = p.OrganisationID
+	}
+	rows, err := a.repo.ListAssistances(ctx, onlyOrg, id, page)
 	if err != nil {
 		return nil, "", err
 	}

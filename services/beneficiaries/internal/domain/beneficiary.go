@@ -4,21 +4,23 @@ package domain
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/translit"
 	"github.com/spona/spona/pkg/validate"
 )
 
 // Code sets, as lower-case codes.
 var (
 	Sexes           = []string{"female", "male", "other", "unknown"}
-	LegalStatuses   = []string{"asylum_seeker", "international_protection", "refugee", "subsidiary_protection", "migrant", "returnee", "stateless", "idp", "host_community"}
+	LegalStatuses   = []string{"asylum_seeker", "international_protection", "refugee", "subsidiary_protection", "migrant", "returnee", "stateless", "idp", "host_community", "citizen", "returnee_readmission"}
 	Accommodations  = []string{"reception_centre", "asylum_centre", "private", "other"}
-	Vulnerabilities = []string{"unaccompanied_child", "separated_child", "child_street_situation", "disability", "serious_medical_condition", "survivor_of_violence", "gbv_survivor", "trafficking_survivor", "single_parent", "elderly", "pregnant"}
+	Vulnerabilities = []string{"unaccompanied_child", "separated_child", "child_street_situation", "disability", "serious_medical_condition", "survivor_of_violence", "gbv_survivor", "trafficking_survivor", "single_parent", "elderly", "pregnant", "roma", "child_at_risk"}
 	AssistanceTypes = []string{"psychosocial_counselling", "legal_counselling", "information", "social_work", "material_aid", "interpretation", "education_support", "health_support", "employment_support", "accommodation_support"}
 )
 
@@ -41,9 +43,47 @@ type Beneficiary struct {
 	Country            string
 	Accommodation      string
 	Vulnerabilities    []string
+	Phone              string
+	Email              string
+	Notes              string
+	// LegalStatusSince is when the current legal status began (input); the
+	// history lists every status with its start.
+	LegalStatusSince   date.Date
+	LegalStatusHistory []LegalStatusChange
+	Documents          []*Document
+	HouseholdID        string
+	Relationship       string
+	MergedInto         string
+	MergeTime          time.Time
+	EraseTime          time.Time
 	CreateTime         time.Time
 	UpdateTime         time.Time
 	Version            int64
+	// Access is how the viewing organisation sees the record: AccessOwner
+	// or AccessGranted (reduced view).
+	Access string
+}
+
+// Access levels of a viewing organisation.
+const (
+	AccessOwner   = "owner"
+	AccessGranted = "granted"
+)
+
+// Reduce strips what an organisation holding only an access grant must not
+// see: it keeps names, sex, birth year, languages, legal status,
+// vulnerabilities, municipality and country.
+func (b *Beneficiary) Reduce() {
+	b.ExternalID = ""
+	b.BirthDate = date.Date{}
+	b.Nationality = ""
+	b.Accommodation = ""
+	b.Phone, b.Email, b.Notes = "", "", ""
+	b.LegalStatusSince = date.Date{}
+	b.LegalStatusHistory = nil
+	b.Documents = nil
+	b.HouseholdID, b.Relationship = "", ""
+	b.Access = AccessGranted
 }
 
 // Etag identifies the stored version, for optimistic concurrency.
@@ -60,6 +100,12 @@ func (b *Beneficiary) Normalize() {
 	b.Nationality = strings.ToUpper(strings.TrimSpace(b.Nationality))
 	b.Country = strings.ToUpper(strings.TrimSpace(b.Country))
 	b.Municipality = strings.TrimSpace(b.Municipality)
+	b.Phone = strings.TrimSpace(b.Phone)
+	b.Email = strings.TrimSpace(b.Email)
+	b.Notes = strings.TrimSpace(b.Notes)
+	for _, d := range b.Documents {
+		d.Normalize()
+	}
 	if b.Sex == "" {
 		b.Sex = "unknown"
 	}
@@ -108,7 +154,122 @@ func (b *Beneficiary) Validate(prefix string, today date.Date) error {
 	if b.BirthYear != 0 && (b.BirthYear < 1900 || b.BirthYear > today.Year) {
 		v.Add(f("birth_year"), "must be between 1900 and %d", today.Year)
 	}
+	validate.Text(&v, f("phone"), b.Phone, 40, false)
+	if b.Phone != "" && !phone.MatchString(b.Phone) {
+		v.Add(f("phone"), "must be a phone number such as +381 64 123 4567")
+	}
+	validate.Text(&v, f("email"), b.Email, maxText, false)
+	if b.Email != "" && !email.MatchString(b.Email) {
+		v.Add(f("email"), "must be an e-mail address")
+	}
+	validate.Text(&v, f("notes"), b.Notes, 4000, false)
+	if !b.LegalStatusSince.IsZero() {
+		switch {
+		case b.LegalStatus == "":
+			v.Add(f("legal_status_since"), "needs legal_status")
+		case b.LegalStatusSince.After(today):
+			v.Add(f("legal_status_since"), "must not be in the future")
+		case b.LegalStatusSince.Year < 1900:
+			v.Add(f("legal_status_since"), "must be after 1900")
+		}
+	}
+	ValidateDocuments(&v, prefix, b.Documents, b.BirthDate)
 	return v.Err()
+}
+
+var (
+	phone = regexp.MustCompile(`^\+?[0-9][0-9 ()/-]{4,30}$`)
+	email = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+)
+
+// NameKey is the folded search key of the beneficiary's names.
+func (b *Beneficiary) NameKey() string {
+	return translit.Fold(b.GivenName + " " + b.FamilyName + " " + b.OriginalScriptName)
+}
+
+// LegalStatusChange is one entry of the legal status history.
+type LegalStatusChange struct {
+	LegalStatus    string
+	Since          date.Date
+	OrganisationID string
+	RecordTime     time.Time
+}
+
+// Updatable lists the fields UpdateBeneficiary may change (update_mask paths).
+var Updatable = []string{"external_id", "given_name", "family_name", "original_script_name", "sex", "birth_date",
+	"birth_year", "birth_date_estimated", "nationality", "languages", "legal_status", "legal_status_since",
+	"municipality", "country", "accommodation", "vulnerabilities", "phone", "email", "notes"}
+
+// Apply copies the fields named by paths from patch into b. An unknown or
+// read-only path is a violation of update_mask.paths[i]; "*" means every
+// updatable field.
+func (b *Beneficiary) Apply(patch *Beneficiary, paths []string) error {
+	var v errs.Violations
+	if len(paths) == 0 {
+		v.Add("update_mask", "is required: name the fields to change, or \"*\"")
+	}
+	if len(paths) == 1 && paths[0] == "*" {
+		paths = Updatable
+	}
+	for i, p := range paths {
+		switch p {
+		case "external_id":
+			b.ExternalID = patch.ExternalID
+		case "given_name":
+			b.GivenName = patch.GivenName
+		case "family_name":
+			b.FamilyName = patch.FamilyName
+		case "original_script_name":
+			b.OriginalScriptName = patch.OriginalScriptName
+		case "sex":
+			b.Sex = patch.Sex
+		case "birth_date":
+			b.BirthDate = patch.BirthDate
+			if !slices.Contains(paths, "birth_year") {
+				b.BirthYear = 0 // derived again from the date
+			}
+		case "birth_year":
+			b.BirthYear = patch.BirthYear
+		case "birth_date_estimated":
+			b.BirthDateEstimated = patch.BirthDateEstimated
+		case "nationality":
+			b.Nationality = patch.Nationality
+		case "languages":
+			b.Languages = patch.Languages
+		case "legal_status":
+			b.LegalStatus = patch.LegalStatus
+		case "legal_status_since":
+			b.LegalStatusSince = patch.LegalStatusSince
+		case "municipality":
+			b.Municipality = patch.Municipality
+		case "country":
+			b.Country = patch.Country
+		case "accommodation":
+			b.Accommodation = patch.Accommodation
+		case "vulnerabilities":
+			b.Vulnerabilities = patch.Vulnerabilities
+		case "phone":
+			b.Phone = patch.Phone
+		case "email":
+			b.Email = patch.Email
+		case "notes":
+			b.Notes = patch.Notes
+		default:
+			v.Add(fmt.Sprintf("update_mask.paths[%d]", i), "%q is not an updatable field; one of %s", p, strings.Join(Updatable, ", "))
+		}
+	}
+	return v.Err()
+}
+
+// Erase anonymises b irreversibly. It keeps only what aggregate reports
+// need: sex, birth year, legal status, municipality and country.
+func (b *Beneficiary) Erase(now time.Time) {
+	keep := Beneficiary{
+		ID: b.ID, OrganisationID: b.OrganisationID, Sex: b.Sex, BirthYear: b.BirthYear,
+		LegalStatus: b.LegalStatus, Municipality: b.Municipality, Country: b.Country,
+		CreateTime: b.CreateTime, UpdateTime: now, Version: b.Version, Access: b.Access, EraseTime: now,
+	}
+	*b = keep
 }
 
 // ListFilter narrows a list of beneficiaries.

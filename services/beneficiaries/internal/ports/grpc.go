@@ -26,6 +26,15 @@ var Scopes = grpcx.Scopes{
 	pb.BeneficiaryService_CreateAssistance_FullMethodName:           auth.ScopeBeneficiariesWrite,
 	pb.BeneficiaryService_ListAssistances_FullMethodName:            auth.ScopeBeneficiariesRead,
 	pb.BeneficiaryService_CountAssistedBeneficiaries_FullMethodName: auth.ScopeAggregates,
+	pb.BeneficiaryService_CreateConsent_FullMethodName:              auth.ScopeBeneficiariesWrite,
+	pb.BeneficiaryService_ListConsents_FullMethodName:               auth.ScopeBeneficiariesRead,
+	pb.BeneficiaryService_WithdrawConsent_FullMethodName:            auth.ScopeBeneficiariesWrite,
+
+	// Internal: the referrals service calls these as the referring
+	// organisation, whose principal carries the write scope.
+	pb.BeneficiaryAccessService_CheckConsent_FullMethodName: auth.ScopeBeneficiariesRead,
+	pb.BeneficiaryAccessService_GrantAccess_FullMethodName:  auth.ScopeBeneficiariesWrite,
+	pb.BeneficiaryAccessService_RevokeAccess_FullMethodName: auth.ScopeBeneficiariesWrite,
 }
 
 // GRPC implements pb.BeneficiaryServiceServer.
@@ -163,6 +172,7 @@ func beneficiaryToProto(b *domain.Beneficiary) *pb.Beneficiary {
 		CreateTime:         timestamppb.New(b.CreateTime),
 		UpdateTime:         timestamppb.New(b.UpdateTime),
 		Etag:               b.Etag(),
+		Access:             protoenum.Parse[pb.AccessLevel](b.Access),
 	}
 }
 

@@ -298,6 +298,161 @@ func (AssistanceType) EnumDescriptor() ([]byte, []int) {
 	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{3}
 }
 
+type AccessLevel int32
+
+const (
+	AccessLevel_ACCESS_LEVEL_UNSPECIFIED AccessLevel = 0
+	// The caller's organisation registered the beneficiary.
+	AccessLevel_ACCESS_LEVEL_OWNER AccessLevel = 1
+	// The caller's organisation holds a live access grant (reduced view).
+	AccessLevel_ACCESS_LEVEL_GRANTED AccessLevel = 2
+)
+
+// Enum value maps for AccessLevel.
+var (
+	AccessLevel_name = map[int32]string{
+		0: "ACCESS_LEVEL_UNSPECIFIED",
+		1: "ACCESS_LEVEL_OWNER",
+		2: "ACCESS_LEVEL_GRANTED",
+	}
+	AccessLevel_value = map[string]int32{
+		"ACCESS_LEVEL_UNSPECIFIED": 0,
+		"ACCESS_LEVEL_OWNER":       1,
+		"ACCESS_LEVEL_GRANTED":     2,
+	}
+)
+
+func (x AccessLevel) Enum() *AccessLevel {
+	p := new(AccessLevel)
+	*p = x
+	return p
+}
+
+func (x AccessLevel) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AccessLevel) Descriptor() protoreflect.EnumDescriptor {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[4].Descriptor()
+}
+
+func (AccessLevel) Type() protoreflect.EnumType {
+	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[4]
+}
+
+func (x AccessLevel) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AccessLevel.Descriptor instead.
+func (AccessLevel) EnumDescriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{4}
+}
+
+type ConsentPurpose int32
+
+const (
+	ConsentPurpose_CONSENT_PURPOSE_UNSPECIFIED      ConsentPurpose = 0
+	ConsentPurpose_CONSENT_PURPOSE_DATA_PROCESSING  ConsentPurpose = 1
+	ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING ConsentPurpose = 2
+	ConsentPurpose_CONSENT_PURPOSE_PHOTO            ConsentPurpose = 3
+	ConsentPurpose_CONSENT_PURPOSE_REPORTING        ConsentPurpose = 4
+)
+
+// Enum value maps for ConsentPurpose.
+var (
+	ConsentPurpose_name = map[int32]string{
+		0: "CONSENT_PURPOSE_UNSPECIFIED",
+		1: "CONSENT_PURPOSE_DATA_PROCESSING",
+		2: "CONSENT_PURPOSE_REFERRAL_SHARING",
+		3: "CONSENT_PURPOSE_PHOTO",
+		4: "CONSENT_PURPOSE_REPORTING",
+	}
+	ConsentPurpose_value = map[string]int32{
+		"CONSENT_PURPOSE_UNSPECIFIED":      0,
+		"CONSENT_PURPOSE_DATA_PROCESSING":  1,
+		"CONSENT_PURPOSE_REFERRAL_SHARING": 2,
+		"CONSENT_PURPOSE_PHOTO":            3,
+		"CONSENT_PURPOSE_REPORTING":        4,
+	}
+)
+
+func (x ConsentPurpose) Enum() *ConsentPurpose {
+	p := new(ConsentPurpose)
+	*p = x
+	return p
+}
+
+func (x ConsentPurpose) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ConsentPurpose) Descriptor() protoreflect.EnumDescriptor {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[5].Descriptor()
+}
+
+func (ConsentPurpose) Type() protoreflect.EnumType {
+	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[5]
+}
+
+func (x ConsentPurpose) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ConsentPurpose.Descriptor instead.
+func (ConsentPurpose) EnumDescriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{5}
+}
+
+type ConsentGivenBy int32
+
+const (
+	ConsentGivenBy_CONSENT_GIVEN_BY_UNSPECIFIED ConsentGivenBy = 0
+	ConsentGivenBy_CONSENT_GIVEN_BY_SELF        ConsentGivenBy = 1
+	ConsentGivenBy_CONSENT_GIVEN_BY_GUARDIAN    ConsentGivenBy = 2
+)
+
+// Enum value maps for ConsentGivenBy.
+var (
+	ConsentGivenBy_name = map[int32]string{
+		0: "CONSENT_GIVEN_BY_UNSPECIFIED",
+		1: "CONSENT_GIVEN_BY_SELF",
+		2: "CONSENT_GIVEN_BY_GUARDIAN",
+	}
+	ConsentGivenBy_value = map[string]int32{
+		"CONSENT_GIVEN_BY_UNSPECIFIED": 0,
+		"CONSENT_GIVEN_BY_SELF":        1,
+		"CONSENT_GIVEN_BY_GUARDIAN":    2,
+	}
+)
+
+func (x ConsentGivenBy) Enum() *ConsentGivenBy {
+	p := new(ConsentGivenBy)
+	*p = x
+	return p
+}
+
+func (x ConsentGivenBy) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ConsentGivenBy) Descriptor() protoreflect.EnumDescriptor {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[6].Descriptor()
+}
+
+func (ConsentGivenBy) Type() protoreflect.EnumType {
+	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[6]
+}
+
+func (x ConsentGivenBy) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ConsentGivenBy.Descriptor instead.
+func (ConsentGivenBy) EnumDescriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{6}
+}
+
 // A person assisted by an organisation.
 type Beneficiary struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -329,8 +484,12 @@ type Beneficiary struct {
 	CreateTime      *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	UpdateTime      *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	Etag            string                 `protobuf:"bytes,20,opt,name=etag,proto3" json:"etag,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// How the caller sees the record: the registering organisation sees all of
+	// it; an organisation holding an access grant sees a reduced view (names,
+	// sex, birth year, languages, legal status, vulnerabilities, municipality).
+	Access        AccessLevel `protobuf:"varint,21,opt,name=access,proto3,enum=spona.beneficiaries.v1.AccessLevel" json:"access,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Beneficiary) Reset() {
@@ -503,6 +662,162 @@ func (x *Beneficiary) GetEtag() string {
 	return ""
 }
 
+func (x *Beneficiary) GetAccess() AccessLevel {
+	if x != nil {
+		return x.Access
+	}
+	return AccessLevel_ACCESS_LEVEL_UNSPECIFIED
+}
+
+// A consent given by a beneficiary (or a guardian) for one purpose. It is
+// live from given_time until it is withdrawn or expires.
+type Consent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	BeneficiaryId string                 `protobuf:"bytes,2,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
+	// The organisation that recorded it.
+	OrganisationId string         `protobuf:"bytes,3,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
+	Purpose        ConsentPurpose `protobuf:"varint,4,opt,name=purpose,proto3,enum=spona.beneficiaries.v1.ConsentPurpose" json:"purpose,omitempty"`
+	// What the consent covers, as explained to the person (e.g. "referral to
+	// health and legal services in Belgrade").
+	Scope   string         `protobuf:"bytes,5,opt,name=scope,proto3" json:"scope,omitempty"`
+	GivenBy ConsentGivenBy `protobuf:"varint,6,opt,name=given_by,json=givenBy,proto3,enum=spona.beneficiaries.v1.ConsentGivenBy" json:"given_by,omitempty"`
+	// The guardian's name when given_by is GUARDIAN.
+	GuardianName string `protobuf:"bytes,7,opt,name=guardian_name,json=guardianName,proto3" json:"guardian_name,omitempty"`
+	// When it was given; defaults to now, never in the future.
+	GivenTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=given_time,json=givenTime,proto3" json:"given_time,omitempty"`
+	// When it lapses; unset for no expiry.
+	ExpireTime     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	WithdrawTime   *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=withdraw_time,json=withdrawTime,proto3" json:"withdraw_time,omitempty"`
+	WithdrawReason string                 `protobuf:"bytes,11,opt,name=withdraw_reason,json=withdrawReason,proto3" json:"withdraw_reason,omitempty"`
+	// Whether it is live now (given, not withdrawn, not expired).
+	Live          bool                   `protobuf:"varint,12,opt,name=live,proto3" json:"live,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Consent) Reset() {
+	*x = Consent{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Consent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Consent) ProtoMessage() {}
+
+func (x *Consent) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Consent.ProtoReflect.Descriptor instead.
+func (*Consent) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Consent) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Consent) GetBeneficiaryId() string {
+	if x != nil {
+		return x.BeneficiaryId
+	}
+	return ""
+}
+
+func (x *Consent) GetOrganisationId() string {
+	if x != nil {
+		return x.OrganisationId
+	}
+	return ""
+}
+
+func (x *Consent) GetPurpose() ConsentPurpose {
+	if x != nil {
+		return x.Purpose
+	}
+	return ConsentPurpose_CONSENT_PURPOSE_UNSPECIFIED
+}
+
+func (x *Consent) GetScope() string {
+	if x != nil {
+		return x.Scope
+	}
+	return ""
+}
+
+func (x *Consent) GetGivenBy() ConsentGivenBy {
+	if x != nil {
+		return x.GivenBy
+	}
+	return ConsentGivenBy_CONSENT_GIVEN_BY_UNSPECIFIED
+}
+
+func (x *Consent) GetGuardianName() string {
+	if x != nil {
+		return x.GuardianName
+	}
+	return ""
+}
+
+func (x *Consent) GetGivenTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.GivenTime
+	}
+	return nil
+}
+
+func (x *Consent) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+func (x *Consent) GetWithdrawTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.WithdrawTime
+	}
+	return nil
+}
+
+func (x *Consent) GetWithdrawReason() string {
+	if x != nil {
+		return x.WithdrawReason
+	}
+	return ""
+}
+
+func (x *Consent) GetLive() bool {
+	if x != nil {
+		return x.Live
+	}
+	return false
+}
+
+func (x *Consent) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
 // A service delivered to a beneficiary.
 type Assistance struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -522,7 +837,7 @@ type Assistance struct {
 
 func (x *Assistance) Reset() {
 	*x = Assistance{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[1]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -534,7 +849,7 @@ func (x *Assistance) String() string {
 func (*Assistance) ProtoMessage() {}
 
 func (x *Assistance) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[1]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -547,7 +862,7 @@ func (x *Assistance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assistance.ProtoReflect.Descriptor instead.
 func (*Assistance) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{1}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Assistance) GetId() string {
@@ -617,7 +932,7 @@ type CreateBeneficiaryRequest struct {
 
 func (x *CreateBeneficiaryRequest) Reset() {
 	*x = CreateBeneficiaryRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[2]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -629,7 +944,7 @@ func (x *CreateBeneficiaryRequest) String() string {
 func (*CreateBeneficiaryRequest) ProtoMessage() {}
 
 func (x *CreateBeneficiaryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[2]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -642,7 +957,7 @@ func (x *CreateBeneficiaryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBeneficiaryRequest.ProtoReflect.Descriptor instead.
 func (*CreateBeneficiaryRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{2}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateBeneficiaryRequest) GetBeneficiary() *Beneficiary {
@@ -668,7 +983,7 @@ type CreateBeneficiaryResponse struct {
 
 func (x *CreateBeneficiaryResponse) Reset() {
 	*x = CreateBeneficiaryResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[3]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -680,7 +995,7 @@ func (x *CreateBeneficiaryResponse) String() string {
 func (*CreateBeneficiaryResponse) ProtoMessage() {}
 
 func (x *CreateBeneficiaryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[3]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -693,7 +1008,7 @@ func (x *CreateBeneficiaryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBeneficiaryResponse.ProtoReflect.Descriptor instead.
 func (*CreateBeneficiaryResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{3}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CreateBeneficiaryResponse) GetBeneficiary() *Beneficiary {
@@ -712,7 +1027,7 @@ type GetBeneficiaryRequest struct {
 
 func (x *GetBeneficiaryRequest) Reset() {
 	*x = GetBeneficiaryRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[4]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -724,7 +1039,7 @@ func (x *GetBeneficiaryRequest) String() string {
 func (*GetBeneficiaryRequest) ProtoMessage() {}
 
 func (x *GetBeneficiaryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[4]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -737,7 +1052,7 @@ func (x *GetBeneficiaryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBeneficiaryRequest.ProtoReflect.Descriptor instead.
 func (*GetBeneficiaryRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{4}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetBeneficiaryRequest) GetId() string {
@@ -756,7 +1071,7 @@ type GetBeneficiaryResponse struct {
 
 func (x *GetBeneficiaryResponse) Reset() {
 	*x = GetBeneficiaryResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[5]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -768,7 +1083,7 @@ func (x *GetBeneficiaryResponse) String() string {
 func (*GetBeneficiaryResponse) ProtoMessage() {}
 
 func (x *GetBeneficiaryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[5]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -781,7 +1096,7 @@ func (x *GetBeneficiaryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBeneficiaryResponse.ProtoReflect.Descriptor instead.
 func (*GetBeneficiaryResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{5}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetBeneficiaryResponse) GetBeneficiary() *Beneficiary {
@@ -804,7 +1119,7 @@ type ListBeneficiariesRequest struct {
 
 func (x *ListBeneficiariesRequest) Reset() {
 	*x = ListBeneficiariesRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[6]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -816,7 +1131,7 @@ func (x *ListBeneficiariesRequest) String() string {
 func (*ListBeneficiariesRequest) ProtoMessage() {}
 
 func (x *ListBeneficiariesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[6]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -829,7 +1144,7 @@ func (x *ListBeneficiariesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBeneficiariesRequest.ProtoReflect.Descriptor instead.
 func (*ListBeneficiariesRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{6}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListBeneficiariesRequest) GetPageSize() int32 {
@@ -870,7 +1185,7 @@ type ListBeneficiariesResponse struct {
 
 func (x *ListBeneficiariesResponse) Reset() {
 	*x = ListBeneficiariesResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[7]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -882,7 +1197,7 @@ func (x *ListBeneficiariesResponse) String() string {
 func (*ListBeneficiariesResponse) ProtoMessage() {}
 
 func (x *ListBeneficiariesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[7]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -895,7 +1210,7 @@ func (x *ListBeneficiariesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBeneficiariesResponse.ProtoReflect.Descriptor instead.
 func (*ListBeneficiariesResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{7}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListBeneficiariesResponse) GetBeneficiaries() []*Beneficiary {
@@ -923,7 +1238,7 @@ type CreateAssistanceRequest struct {
 
 func (x *CreateAssistanceRequest) Reset() {
 	*x = CreateAssistanceRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[8]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -935,7 +1250,7 @@ func (x *CreateAssistanceRequest) String() string {
 func (*CreateAssistanceRequest) ProtoMessage() {}
 
 func (x *CreateAssistanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[8]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -948,7 +1263,7 @@ func (x *CreateAssistanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAssistanceRequest.ProtoReflect.Descriptor instead.
 func (*CreateAssistanceRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{8}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CreateAssistanceRequest) GetBeneficiaryId() string {
@@ -981,7 +1296,7 @@ type CreateAssistanceResponse struct {
 
 func (x *CreateAssistanceResponse) Reset() {
 	*x = CreateAssistanceResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[9]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -993,7 +1308,7 @@ func (x *CreateAssistanceResponse) String() string {
 func (*CreateAssistanceResponse) ProtoMessage() {}
 
 func (x *CreateAssistanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[9]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1006,7 +1321,7 @@ func (x *CreateAssistanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAssistanceResponse.ProtoReflect.Descriptor instead.
 func (*CreateAssistanceResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{9}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateAssistanceResponse) GetAssistance() *Assistance {
@@ -1027,7 +1342,7 @@ type ListAssistancesRequest struct {
 
 func (x *ListAssistancesRequest) Reset() {
 	*x = ListAssistancesRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[10]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1039,7 +1354,7 @@ func (x *ListAssistancesRequest) String() string {
 func (*ListAssistancesRequest) ProtoMessage() {}
 
 func (x *ListAssistancesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[10]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1052,7 +1367,7 @@ func (x *ListAssistancesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAssistancesRequest.ProtoReflect.Descriptor instead.
 func (*ListAssistancesRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{10}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListAssistancesRequest) GetBeneficiaryId() string {
@@ -1086,7 +1401,7 @@ type ListAssistancesResponse struct {
 
 func (x *ListAssistancesResponse) Reset() {
 	*x = ListAssistancesResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[11]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1098,7 +1413,7 @@ func (x *ListAssistancesResponse) String() string {
 func (*ListAssistancesResponse) ProtoMessage() {}
 
 func (x *ListAssistancesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[11]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1111,7 +1426,7 @@ func (x *ListAssistancesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAssistancesResponse.ProtoReflect.Descriptor instead.
 func (*ListAssistancesResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{11}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListAssistancesResponse) GetAssistances() []*Assistance {
@@ -1128,6 +1443,326 @@ func (x *ListAssistancesResponse) GetNextPageToken() string {
 	return ""
 }
 
+type CreateConsentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
+	Consent       *Consent               `protobuf:"bytes,2,opt,name=consent,proto3" json:"consent,omitempty"`
+	RequestId     string                 `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateConsentRequest) Reset() {
+	*x = CreateConsentRequest{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateConsentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateConsentRequest) ProtoMessage() {}
+
+func (x *CreateConsentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateConsentRequest.ProtoReflect.Descriptor instead.
+func (*CreateConsentRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *CreateConsentRequest) GetBeneficiaryId() string {
+	if x != nil {
+		return x.BeneficiaryId
+	}
+	return ""
+}
+
+func (x *CreateConsentRequest) GetConsent() *Consent {
+	if x != nil {
+		return x.Consent
+	}
+	return nil
+}
+
+func (x *CreateConsentRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type CreateConsentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Consent       *Consent               `protobuf:"bytes,1,opt,name=consent,proto3" json:"consent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateConsentResponse) Reset() {
+	*x = CreateConsentResponse{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateConsentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateConsentResponse) ProtoMessage() {}
+
+func (x *CreateConsentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateConsentResponse.ProtoReflect.Descriptor instead.
+func (*CreateConsentResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *CreateConsentResponse) GetConsent() *Consent {
+	if x != nil {
+		return x.Consent
+	}
+	return nil
+}
+
+type ListConsentsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
+	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListConsentsRequest) Reset() {
+	*x = ListConsentsRequest{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListConsentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListConsentsRequest) ProtoMessage() {}
+
+func (x *ListConsentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListConsentsRequest.ProtoReflect.Descriptor instead.
+func (*ListConsentsRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ListConsentsRequest) GetBeneficiaryId() string {
+	if x != nil {
+		return x.BeneficiaryId
+	}
+	return ""
+}
+
+func (x *ListConsentsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListConsentsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListConsentsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Consents      []*Consent             `protobuf:"bytes,1,rep,name=consents,proto3" json:"consents,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListConsentsResponse) Reset() {
+	*x = ListConsentsResponse{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListConsentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListConsentsResponse) ProtoMessage() {}
+
+func (x *ListConsentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListConsentsResponse.ProtoReflect.Descriptor instead.
+func (*ListConsentsResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ListConsentsResponse) GetConsents() []*Consent {
+	if x != nil {
+		return x.Consents
+	}
+	return nil
+}
+
+func (x *ListConsentsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type WithdrawConsentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawConsentRequest) Reset() {
+	*x = WithdrawConsentRequest{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawConsentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawConsentRequest) ProtoMessage() {}
+
+func (x *WithdrawConsentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawConsentRequest.ProtoReflect.Descriptor instead.
+func (*WithdrawConsentRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *WithdrawConsentRequest) GetBeneficiaryId() string {
+	if x != nil {
+		return x.BeneficiaryId
+	}
+	return ""
+}
+
+func (x *WithdrawConsentRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *WithdrawConsentRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type WithdrawConsentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Consent       *Consent               `protobuf:"bytes,1,opt,name=consent,proto3" json:"consent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawConsentResponse) Reset() {
+	*x = WithdrawConsentResponse{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawConsentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawConsentResponse) ProtoMessage() {}
+
+func (x *WithdrawConsentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawConsentResponse.ProtoReflect.Descriptor instead.
+func (*WithdrawConsentResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *WithdrawConsentResponse) GetConsent() *Consent {
+	if x != nil {
+		return x.Consent
+	}
+	return nil
+}
+
 type CountAssistedBeneficiariesRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
@@ -1140,7 +1775,7 @@ type CountAssistedBeneficiariesRequest struct {
 
 func (x *CountAssistedBeneficiariesRequest) Reset() {
 	*x = CountAssistedBeneficiariesRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[12]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1152,7 +1787,7 @@ func (x *CountAssistedBeneficiariesRequest) String() string {
 func (*CountAssistedBeneficiariesRequest) ProtoMessage() {}
 
 func (x *CountAssistedBeneficiariesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[12]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1165,7 +1800,7 @@ func (x *CountAssistedBeneficiariesRequest) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use CountAssistedBeneficiariesRequest.ProtoReflect.Descriptor instead.
 func (*CountAssistedBeneficiariesRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{12}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CountAssistedBeneficiariesRequest) GetProjectId() string {
@@ -1198,7 +1833,7 @@ type CountAssistedBeneficiariesResponse struct {
 
 func (x *CountAssistedBeneficiariesResponse) Reset() {
 	*x = CountAssistedBeneficiariesResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[13]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1210,7 +1845,7 @@ func (x *CountAssistedBeneficiariesResponse) String() string {
 func (*CountAssistedBeneficiariesResponse) ProtoMessage() {}
 
 func (x *CountAssistedBeneficiariesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[13]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1223,7 +1858,7 @@ func (x *CountAssistedBeneficiariesResponse) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use CountAssistedBeneficiariesResponse.ProtoReflect.Descriptor instead.
 func (*CountAssistedBeneficiariesResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{13}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CountAssistedBeneficiariesResponse) GetAggregate() *v1.Aggregate {
@@ -1237,7 +1872,7 @@ var File_spona_beneficiaries_v1_beneficiaries_proto protoreflect.FileDescriptor
 
 const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\n" +
-	"*spona/beneficiaries/v1/beneficiaries.proto\x12\x16spona.beneficiaries.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\"\x81\a\n" +
+	"*spona/beneficiaries/v1/beneficiaries.proto\x12\x16spona.beneficiaries.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\"\xc3\a\n" +
 	"\vBeneficiary\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12,\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tB\x03\xe0A\x03R\x0eorganisationId\x12\x1f\n" +
@@ -1266,7 +1901,26 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x17\n" +
-	"\x04etag\x18\x14 \x01(\tB\x03\xe0A\x03R\x04etag\"\xcc\x02\n" +
+	"\x04etag\x18\x14 \x01(\tB\x03\xe0A\x03R\x04etag\x12@\n" +
+	"\x06access\x18\x15 \x01(\x0e2#.spona.beneficiaries.v1.AccessLevelB\x03\xe0A\x03R\x06access\"\x89\x05\n" +
+	"\aConsent\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12*\n" +
+	"\x0ebeneficiary_id\x18\x02 \x01(\tB\x03\xe0A\x03R\rbeneficiaryId\x12,\n" +
+	"\x0forganisation_id\x18\x03 \x01(\tB\x03\xe0A\x03R\x0eorganisationId\x12E\n" +
+	"\apurpose\x18\x04 \x01(\x0e2&.spona.beneficiaries.v1.ConsentPurposeB\x03\xe0A\x02R\apurpose\x12\x14\n" +
+	"\x05scope\x18\x05 \x01(\tR\x05scope\x12F\n" +
+	"\bgiven_by\x18\x06 \x01(\x0e2&.spona.beneficiaries.v1.ConsentGivenByB\x03\xe0A\x02R\agivenBy\x12#\n" +
+	"\rguardian_name\x18\a \x01(\tR\fguardianName\x129\n" +
+	"\n" +
+	"given_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tgivenTime\x12;\n" +
+	"\vexpire_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\x12D\n" +
+	"\rwithdraw_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\fwithdrawTime\x12,\n" +
+	"\x0fwithdraw_reason\x18\v \x01(\tB\x03\xe0A\x03R\x0ewithdrawReason\x12\x17\n" +
+	"\x04live\x18\f \x01(\bB\x03\xe0A\x03R\x04live\x12@\n" +
+	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\"\xcc\x02\n" +
 	"\n" +
 	"Assistance\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12*\n" +
@@ -1316,7 +1970,28 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"\x87\x01\n" +
 	"\x17ListAssistancesResponse\x12D\n" +
 	"\vassistances\x18\x01 \x03(\v2\".spona.beneficiaries.v1.AssistanceR\vassistances\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x96\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa1\x01\n" +
+	"\x14CreateConsentRequest\x12*\n" +
+	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12>\n" +
+	"\aconsent\x18\x02 \x01(\v2\x1f.spona.beneficiaries.v1.ConsentB\x03\xe0A\x02R\aconsent\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"R\n" +
+	"\x15CreateConsentResponse\x129\n" +
+	"\aconsent\x18\x01 \x01(\v2\x1f.spona.beneficiaries.v1.ConsentR\aconsent\"}\n" +
+	"\x13ListConsentsRequest\x12*\n" +
+	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"{\n" +
+	"\x14ListConsentsResponse\x12;\n" +
+	"\bconsents\x18\x01 \x03(\v2\x1f.spona.beneficiaries.v1.ConsentR\bconsents\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"q\n" +
+	"\x16WithdrawConsentRequest\x12*\n" +
+	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"T\n" +
+	"\x17WithdrawConsentResponse\x129\n" +
+	"\aconsent\x18\x01 \x01(\v2\x1f.spona.beneficiaries.v1.ConsentR\aconsent\"\x96\x01\n" +
 	"!CountAssistedBeneficiariesRequest\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x122\n" +
@@ -1367,7 +2042,21 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x1eASSISTANCE_TYPE_HEALTH_SUPPORT\x10\b\x12&\n" +
 	"\"ASSISTANCE_TYPE_EMPLOYMENT_SUPPORT\x10\t\x12)\n" +
 	"%ASSISTANCE_TYPE_ACCOMMODATION_SUPPORT\x10\n" +
-	"2\x84\b\n" +
+	"*]\n" +
+	"\vAccessLevel\x12\x1c\n" +
+	"\x18ACCESS_LEVEL_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12ACCESS_LEVEL_OWNER\x10\x01\x12\x18\n" +
+	"\x14ACCESS_LEVEL_GRANTED\x10\x02*\xb6\x01\n" +
+	"\x0eConsentPurpose\x12\x1f\n" +
+	"\x1bCONSENT_PURPOSE_UNSPECIFIED\x10\x00\x12#\n" +
+	"\x1fCONSENT_PURPOSE_DATA_PROCESSING\x10\x01\x12$\n" +
+	" CONSENT_PURPOSE_REFERRAL_SHARING\x10\x02\x12\x19\n" +
+	"\x15CONSENT_PURPOSE_PHOTO\x10\x03\x12\x1d\n" +
+	"\x19CONSENT_PURPOSE_REPORTING\x10\x04*l\n" +
+	"\x0eConsentGivenBy\x12 \n" +
+	"\x1cCONSENT_GIVEN_BY_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15CONSENT_GIVEN_BY_SELF\x10\x01\x12\x1d\n" +
+	"\x19CONSENT_GIVEN_BY_GUARDIAN\x10\x022\x9f\f\n" +
 	"\x12BeneficiaryService\x12\xad\x01\n" +
 	"\x11CreateBeneficiary\x120.spona.beneficiaries.v1.CreateBeneficiaryRequest\x1a1.spona.beneficiaries.v1.CreateBeneficiaryResponse\"3\x82\xd3\xe4\x93\x02-:\vbeneficiaryb\vbeneficiary\"\x11/v1/beneficiaries\x12\x9c\x01\n" +
 	"\x0eGetBeneficiary\x12-.spona.beneficiaries.v1.GetBeneficiaryRequest\x1a..spona.beneficiaries.v1.GetBeneficiaryResponse\"+\x82\xd3\xe4\x93\x02%b\vbeneficiary\x12\x16/v1/beneficiaries/{id}\x12\x93\x01\n" +
@@ -1375,7 +2064,10 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x10CreateAssistance\x12/.spona.beneficiaries.v1.CreateAssistanceRequest\x1a0.spona.beneficiaries.v1.CreateAssistanceResponse\"N\x82\xd3\xe4\x93\x02H:\n" +
 	"assistanceb\n" +
 	"assistance\"./v1/beneficiaries/{beneficiary_id}/assistances\x12\xaa\x01\n" +
-	"\x0fListAssistances\x12..spona.beneficiaries.v1.ListAssistancesRequest\x1a/.spona.beneficiaries.v1.ListAssistancesResponse\"6\x82\xd3\xe4\x93\x020\x12./v1/beneficiaries/{beneficiary_id}/assistances\x12\x93\x01\n" +
+	"\x0fListAssistances\x12..spona.beneficiaries.v1.ListAssistancesRequest\x1a/.spona.beneficiaries.v1.ListAssistancesResponse\"6\x82\xd3\xe4\x93\x020\x12./v1/beneficiaries/{beneficiary_id}/assistances\x12\xb3\x01\n" +
+	"\rCreateConsent\x12,.spona.beneficiaries.v1.CreateConsentRequest\x1a-.spona.beneficiaries.v1.CreateConsentResponse\"E\x82\xd3\xe4\x93\x02?:\aconsentb\aconsent\"+/v1/beneficiaries/{beneficiary_id}/consents\x12\x9e\x01\n" +
+	"\fListConsents\x12+.spona.beneficiaries.v1.ListConsentsRequest\x1a,.spona.beneficiaries.v1.ListConsentsResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/beneficiaries/{beneficiary_id}/consents\x12\xc1\x01\n" +
+	"\x0fWithdrawConsent\x12..spona.beneficiaries.v1.WithdrawConsentRequest\x1a/.spona.beneficiaries.v1.WithdrawConsentResponse\"M\x82\xd3\xe4\x93\x02G:\x01*b\aconsent\"9/v1/beneficiaries/{beneficiary_id}/consents/{id}:withdraw\x12\x93\x01\n" +
 	"\x1aCountAssistedBeneficiaries\x129.spona.beneficiaries.v1.CountAssistedBeneficiariesRequest\x1a:.spona.beneficiaries.v1.CountAssistedBeneficiariesResponseB\xf0\x01\n" +
 	"\x1acom.spona.beneficiaries.v1B\x12BeneficiariesProtoP\x01ZDgithub.com/spona/spona/gen/go/spona/beneficiaries/v1;beneficiariesv1\xa2\x02\x03SBX\xaa\x02\x16Spona.Beneficiaries.V1\xca\x02\x16Spona\\Beneficiaries\\V1\xe2\x02\"Spona\\Beneficiaries\\V1\\GPBMetadata\xea\x02\x18Spona::Beneficiaries::V1b\x06proto3"
 
@@ -1391,68 +2083,95 @@ func file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP() []byte {
 	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescData
 }
 
-var file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_spona_beneficiaries_v1_beneficiaries_proto_goTypes = []any{
 	(LegalStatus)(0),                           // 0: spona.beneficiaries.v1.LegalStatus
 	(Accommodation)(0),                         // 1: spona.beneficiaries.v1.Accommodation
 	(Vulnerability)(0),                         // 2: spona.beneficiaries.v1.Vulnerability
 	(AssistanceType)(0),                        // 3: spona.beneficiaries.v1.AssistanceType
-	(*Beneficiary)(nil),                        // 4: spona.beneficiaries.v1.Beneficiary
-	(*Assistance)(nil),                         // 5: spona.beneficiaries.v1.Assistance
-	(*CreateBeneficiaryRequest)(nil),           // 6: spona.beneficiaries.v1.CreateBeneficiaryRequest
-	(*CreateBeneficiaryResponse)(nil),          // 7: spona.beneficiaries.v1.CreateBeneficiaryResponse
-	(*GetBeneficiaryRequest)(nil),              // 8: spona.beneficiaries.v1.GetBeneficiaryRequest
-	(*GetBeneficiaryResponse)(nil),             // 9: spona.beneficiaries.v1.GetBeneficiaryResponse
-	(*ListBeneficiariesRequest)(nil),           // 10: spona.beneficiaries.v1.ListBeneficiariesRequest
-	(*ListBeneficiariesResponse)(nil),          // 11: spona.beneficiaries.v1.ListBeneficiariesResponse
-	(*CreateAssistanceRequest)(nil),            // 12: spona.beneficiaries.v1.CreateAssistanceRequest
-	(*CreateAssistanceResponse)(nil),           // 13: spona.beneficiaries.v1.CreateAssistanceResponse
-	(*ListAssistancesRequest)(nil),             // 14: spona.beneficiaries.v1.ListAssistancesRequest
-	(*ListAssistancesResponse)(nil),            // 15: spona.beneficiaries.v1.ListAssistancesResponse
-	(*CountAssistedBeneficiariesRequest)(nil),  // 16: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
-	(*CountAssistedBeneficiariesResponse)(nil), // 17: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
-	(v1.Sex)(0),                                // 18: spona.common.v1.Sex
-	(*timestamppb.Timestamp)(nil),              // 19: google.protobuf.Timestamp
-	(*v1.DateRange)(nil),                       // 20: spona.common.v1.DateRange
-	(*v1.Aggregate)(nil),                       // 21: spona.common.v1.Aggregate
+	(AccessLevel)(0),                           // 4: spona.beneficiaries.v1.AccessLevel
+	(ConsentPurpose)(0),                        // 5: spona.beneficiaries.v1.ConsentPurpose
+	(ConsentGivenBy)(0),                        // 6: spona.beneficiaries.v1.ConsentGivenBy
+	(*Beneficiary)(nil),                        // 7: spona.beneficiaries.v1.Beneficiary
+	(*Consent)(nil),                            // 8: spona.beneficiaries.v1.Consent
+	(*Assistance)(nil),                         // 9: spona.beneficiaries.v1.Assistance
+	(*CreateBeneficiaryRequest)(nil),           // 10: spona.beneficiaries.v1.CreateBeneficiaryRequest
+	(*CreateBeneficiaryResponse)(nil),          // 11: spona.beneficiaries.v1.CreateBeneficiaryResponse
+	(*GetBeneficiaryRequest)(nil),              // 12: spona.beneficiaries.v1.GetBeneficiaryRequest
+	(*GetBeneficiaryResponse)(nil),             // 13: spona.beneficiaries.v1.GetBeneficiaryResponse
+	(*ListBeneficiariesRequest)(nil),           // 14: spona.beneficiaries.v1.ListBeneficiariesRequest
+	(*ListBeneficiariesResponse)(nil),          // 15: spona.beneficiaries.v1.ListBeneficiariesResponse
+	(*CreateAssistanceRequest)(nil),            // 16: spona.beneficiaries.v1.CreateAssistanceRequest
+	(*CreateAssistanceResponse)(nil),           // 17: spona.beneficiaries.v1.CreateAssistanceResponse
+	(*ListAssistancesRequest)(nil),             // 18: spona.beneficiaries.v1.ListAssistancesRequest
+	(*ListAssistancesResponse)(nil),            // 19: spona.beneficiaries.v1.ListAssistancesResponse
+	(*CreateConsentRequest)(nil),               // 20: spona.beneficiaries.v1.CreateConsentRequest
+	(*CreateConsentResponse)(nil),              // 21: spona.beneficiaries.v1.CreateConsentResponse
+	(*ListConsentsRequest)(nil),                // 22: spona.beneficiaries.v1.ListConsentsRequest
+	(*ListConsentsResponse)(nil),               // 23: spona.beneficiaries.v1.ListConsentsResponse
+	(*WithdrawConsentRequest)(nil),             // 24: spona.beneficiaries.v1.WithdrawConsentRequest
+	(*WithdrawConsentResponse)(nil),            // 25: spona.beneficiaries.v1.WithdrawConsentResponse
+	(*CountAssistedBeneficiariesRequest)(nil),  // 26: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
+	(*CountAssistedBeneficiariesResponse)(nil), // 27: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
+	(v1.Sex)(0),                                // 28: spona.common.v1.Sex
+	(*timestamppb.Timestamp)(nil),              // 29: google.protobuf.Timestamp
+	(*v1.DateRange)(nil),                       // 30: spona.common.v1.DateRange
+	(*v1.Aggregate)(nil),                       // 31: spona.common.v1.Aggregate
 }
 var file_spona_beneficiaries_v1_beneficiaries_proto_depIdxs = []int32{
-	18, // 0: spona.beneficiaries.v1.Beneficiary.sex:type_name -> spona.common.v1.Sex
+	28, // 0: spona.beneficiaries.v1.Beneficiary.sex:type_name -> spona.common.v1.Sex
 	0,  // 1: spona.beneficiaries.v1.Beneficiary.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
 	1,  // 2: spona.beneficiaries.v1.Beneficiary.accommodation:type_name -> spona.beneficiaries.v1.Accommodation
 	2,  // 3: spona.beneficiaries.v1.Beneficiary.vulnerabilities:type_name -> spona.beneficiaries.v1.Vulnerability
-	19, // 4: spona.beneficiaries.v1.Beneficiary.create_time:type_name -> google.protobuf.Timestamp
-	19, // 5: spona.beneficiaries.v1.Beneficiary.update_time:type_name -> google.protobuf.Timestamp
-	3,  // 6: spona.beneficiaries.v1.Assistance.type:type_name -> spona.beneficiaries.v1.AssistanceType
-	19, // 7: spona.beneficiaries.v1.Assistance.create_time:type_name -> google.protobuf.Timestamp
-	4,  // 8: spona.beneficiaries.v1.CreateBeneficiaryRequest.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	4,  // 9: spona.beneficiaries.v1.CreateBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	4,  // 10: spona.beneficiaries.v1.GetBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	0,  // 11: spona.beneficiaries.v1.ListBeneficiariesRequest.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
-	4,  // 12: spona.beneficiaries.v1.ListBeneficiariesResponse.beneficiaries:type_name -> spona.beneficiaries.v1.Beneficiary
-	5,  // 13: spona.beneficiaries.v1.CreateAssistanceRequest.assistance:type_name -> spona.beneficiaries.v1.Assistance
-	5,  // 14: spona.beneficiaries.v1.CreateAssistanceResponse.assistance:type_name -> spona.beneficiaries.v1.Assistance
-	5,  // 15: spona.beneficiaries.v1.ListAssistancesResponse.assistances:type_name -> spona.beneficiaries.v1.Assistance
-	20, // 16: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
-	21, // 17: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	6,  // 18: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:input_type -> spona.beneficiaries.v1.CreateBeneficiaryRequest
-	8,  // 19: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:input_type -> spona.beneficiaries.v1.GetBeneficiaryRequest
-	10, // 20: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:input_type -> spona.beneficiaries.v1.ListBeneficiariesRequest
-	12, // 21: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:input_type -> spona.beneficiaries.v1.CreateAssistanceRequest
-	14, // 22: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:input_type -> spona.beneficiaries.v1.ListAssistancesRequest
-	16, // 23: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:input_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
-	7,  // 24: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:output_type -> spona.beneficiaries.v1.CreateBeneficiaryResponse
-	9,  // 25: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:output_type -> spona.beneficiaries.v1.GetBeneficiaryResponse
-	11, // 26: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:output_type -> spona.beneficiaries.v1.ListBeneficiariesResponse
-	13, // 27: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:output_type -> spona.beneficiaries.v1.CreateAssistanceResponse
-	15, // 28: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:output_type -> spona.beneficiaries.v1.ListAssistancesResponse
-	17, // 29: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:output_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
-	24, // [24:30] is the sub-list for method output_type
-	18, // [18:24] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	29, // 4: spona.beneficiaries.v1.Beneficiary.create_time:type_name -> google.protobuf.Timestamp
+	29, // 5: spona.beneficiaries.v1.Beneficiary.update_time:type_name -> google.protobuf.Timestamp
+	4,  // 6: spona.beneficiaries.v1.Beneficiary.access:type_name -> spona.beneficiaries.v1.AccessLevel
+	5,  // 7: spona.beneficiaries.v1.Consent.purpose:type_name -> spona.beneficiaries.v1.ConsentPurpose
+	6,  // 8: spona.beneficiaries.v1.Consent.given_by:type_name -> spona.beneficiaries.v1.ConsentGivenBy
+	29, // 9: spona.beneficiaries.v1.Consent.given_time:type_name -> google.protobuf.Timestamp
+	29, // 10: spona.beneficiaries.v1.Consent.expire_time:type_name -> google.protobuf.Timestamp
+	29, // 11: spona.beneficiaries.v1.Consent.withdraw_time:type_name -> google.protobuf.Timestamp
+	29, // 12: spona.beneficiaries.v1.Consent.create_time:type_name -> google.protobuf.Timestamp
+	3,  // 13: spona.beneficiaries.v1.Assistance.type:type_name -> spona.beneficiaries.v1.AssistanceType
+	29, // 14: spona.beneficiaries.v1.Assistance.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 15: spona.beneficiaries.v1.CreateBeneficiaryRequest.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	7,  // 16: spona.beneficiaries.v1.CreateBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	7,  // 17: spona.beneficiaries.v1.GetBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	0,  // 18: spona.beneficiaries.v1.ListBeneficiariesRequest.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
+	7,  // 19: spona.beneficiaries.v1.ListBeneficiariesResponse.beneficiaries:type_name -> spona.beneficiaries.v1.Beneficiary
+	9,  // 20: spona.beneficiaries.v1.CreateAssistanceRequest.assistance:type_name -> spona.beneficiaries.v1.Assistance
+	9,  // 21: spona.beneficiaries.v1.CreateAssistanceResponse.assistance:type_name -> spona.beneficiaries.v1.Assistance
+	9,  // 22: spona.beneficiaries.v1.ListAssistancesResponse.assistances:type_name -> spona.beneficiaries.v1.Assistance
+	8,  // 23: spona.beneficiaries.v1.CreateConsentRequest.consent:type_name -> spona.beneficiaries.v1.Consent
+	8,  // 24: spona.beneficiaries.v1.CreateConsentResponse.consent:type_name -> spona.beneficiaries.v1.Consent
+	8,  // 25: spona.beneficiaries.v1.ListConsentsResponse.consents:type_name -> spona.beneficiaries.v1.Consent
+	8,  // 26: spona.beneficiaries.v1.WithdrawConsentResponse.consent:type_name -> spona.beneficiaries.v1.Consent
+	30, // 27: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
+	31, // 28: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	10, // 29: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:input_type -> spona.beneficiaries.v1.CreateBeneficiaryRequest
+	12, // 30: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:input_type -> spona.beneficiaries.v1.GetBeneficiaryRequest
+	14, // 31: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:input_type -> spona.beneficiaries.v1.ListBeneficiariesRequest
+	16, // 32: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:input_type -> spona.beneficiaries.v1.CreateAssistanceRequest
+	18, // 33: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:input_type -> spona.beneficiaries.v1.ListAssistancesRequest
+	20, // 34: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:input_type -> spona.beneficiaries.v1.CreateConsentRequest
+	22, // 35: spona.beneficiaries.v1.BeneficiaryService.ListConsents:input_type -> spona.beneficiaries.v1.ListConsentsRequest
+	24, // 36: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:input_type -> spona.beneficiaries.v1.WithdrawConsentRequest
+	26, // 37: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:input_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
+	11, // 38: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:output_type -> spona.beneficiaries.v1.CreateBeneficiaryResponse
+	13, // 39: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:output_type -> spona.beneficiaries.v1.GetBeneficiaryResponse
+	15, // 40: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:output_type -> spona.beneficiaries.v1.ListBeneficiariesResponse
+	17, // 41: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:output_type -> spona.beneficiaries.v1.CreateAssistanceResponse
+	19, // 42: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:output_type -> spona.beneficiaries.v1.ListAssistancesResponse
+	21, // 43: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:output_type -> spona.beneficiaries.v1.CreateConsentResponse
+	23, // 44: spona.beneficiaries.v1.BeneficiaryService.ListConsents:output_type -> spona.beneficiaries.v1.ListConsentsResponse
+	25, // 45: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:output_type -> spona.beneficiaries.v1.WithdrawConsentResponse
+	27, // 46: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:output_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
+	38, // [38:47] is the sub-list for method output_type
+	29, // [29:38] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_spona_beneficiaries_v1_beneficiaries_proto_init() }
@@ -1465,8 +2184,8 @@ func file_spona_beneficiaries_v1_beneficiaries_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc), len(file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   14,
+			NumEnums:      7,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

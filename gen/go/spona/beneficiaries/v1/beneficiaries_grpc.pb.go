@@ -24,6 +24,9 @@ const (
 	BeneficiaryService_ListBeneficiaries_FullMethodName          = "/spona.beneficiaries.v1.BeneficiaryService/ListBeneficiaries"
 	BeneficiaryService_CreateAssistance_FullMethodName           = "/spona.beneficiaries.v1.BeneficiaryService/CreateAssistance"
 	BeneficiaryService_ListAssistances_FullMethodName            = "/spona.beneficiaries.v1.BeneficiaryService/ListAssistances"
+	BeneficiaryService_CreateConsent_FullMethodName              = "/spona.beneficiaries.v1.BeneficiaryService/CreateConsent"
+	BeneficiaryService_ListConsents_FullMethodName               = "/spona.beneficiaries.v1.BeneficiaryService/ListConsents"
+	BeneficiaryService_WithdrawConsent_FullMethodName            = "/spona.beneficiaries.v1.BeneficiaryService/WithdrawConsent"
 	BeneficiaryService_CountAssistedBeneficiaries_FullMethodName = "/spona.beneficiaries.v1.BeneficiaryService/CountAssistedBeneficiaries"
 )
 
@@ -46,6 +49,12 @@ type BeneficiaryServiceClient interface {
 	CreateAssistance(ctx context.Context, in *CreateAssistanceRequest, opts ...grpc.CallOption) (*CreateAssistanceResponse, error)
 	// Lists the assistance recorded for a beneficiary.
 	ListAssistances(ctx context.Context, in *ListAssistancesRequest, opts ...grpc.CallOption) (*ListAssistancesResponse, error)
+	// Records a consent given by or for a beneficiary the caller registered.
+	CreateConsent(ctx context.Context, in *CreateConsentRequest, opts ...grpc.CallOption) (*CreateConsentResponse, error)
+	// Lists the consents of a beneficiary the caller registered, newest first.
+	ListConsents(ctx context.Context, in *ListConsentsRequest, opts ...grpc.CallOption) (*ListConsentsResponse, error)
+	// Withdraws a consent. Withdrawing twice is refused (FAILED_PRECONDITION).
+	WithdrawConsent(ctx context.Context, in *WithdrawConsentRequest, opts ...grpc.CallOption) (*WithdrawConsentResponse, error)
 	// Internal (no REST route): counts unique beneficiaries assisted under a
 	// project in a period. Used by the reporting service.
 	CountAssistedBeneficiaries(ctx context.Context, in *CountAssistedBeneficiariesRequest, opts ...grpc.CallOption) (*CountAssistedBeneficiariesResponse, error)
@@ -109,6 +118,36 @@ func (c *beneficiaryServiceClient) ListAssistances(ctx context.Context, in *List
 	return out, nil
 }
 
+func (c *beneficiaryServiceClient) CreateConsent(ctx context.Context, in *CreateConsentRequest, opts ...grpc.CallOption) (*CreateConsentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateConsentResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryService_CreateConsent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *beneficiaryServiceClient) ListConsents(ctx context.Context, in *ListConsentsRequest, opts ...grpc.CallOption) (*ListConsentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListConsentsResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryService_ListConsents_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *beneficiaryServiceClient) WithdrawConsent(ctx context.Context, in *WithdrawConsentRequest, opts ...grpc.CallOption) (*WithdrawConsentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WithdrawConsentResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryService_WithdrawConsent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *beneficiaryServiceClient) CountAssistedBeneficiaries(ctx context.Context, in *CountAssistedBeneficiariesRequest, opts ...grpc.CallOption) (*CountAssistedBeneficiariesResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CountAssistedBeneficiariesResponse)
@@ -138,6 +177,12 @@ type BeneficiaryServiceServer interface {
 	CreateAssistance(context.Context, *CreateAssistanceRequest) (*CreateAssistanceResponse, error)
 	// Lists the assistance recorded for a beneficiary.
 	ListAssistances(context.Context, *ListAssistancesRequest) (*ListAssistancesResponse, error)
+	// Records a consent given by or for a beneficiary the caller registered.
+	CreateConsent(context.Context, *CreateConsentRequest) (*CreateConsentResponse, error)
+	// Lists the consents of a beneficiary the caller registered, newest first.
+	ListConsents(context.Context, *ListConsentsRequest) (*ListConsentsResponse, error)
+	// Withdraws a consent. Withdrawing twice is refused (FAILED_PRECONDITION).
+	WithdrawConsent(context.Context, *WithdrawConsentRequest) (*WithdrawConsentResponse, error)
 	// Internal (no REST route): counts unique beneficiaries assisted under a
 	// project in a period. Used by the reporting service.
 	CountAssistedBeneficiaries(context.Context, *CountAssistedBeneficiariesRequest) (*CountAssistedBeneficiariesResponse, error)
@@ -165,6 +210,15 @@ func (UnimplementedBeneficiaryServiceServer) CreateAssistance(context.Context, *
 }
 func (UnimplementedBeneficiaryServiceServer) ListAssistances(context.Context, *ListAssistancesRequest) (*ListAssistancesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAssistances not implemented")
+}
+func (UnimplementedBeneficiaryServiceServer) CreateConsent(context.Context, *CreateConsentRequest) (*CreateConsentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateConsent not implemented")
+}
+func (UnimplementedBeneficiaryServiceServer) ListConsents(context.Context, *ListConsentsRequest) (*ListConsentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListConsents not implemented")
+}
+func (UnimplementedBeneficiaryServiceServer) WithdrawConsent(context.Context, *WithdrawConsentRequest) (*WithdrawConsentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method WithdrawConsent not implemented")
 }
 func (UnimplementedBeneficiaryServiceServer) CountAssistedBeneficiaries(context.Context, *CountAssistedBeneficiariesRequest) (*CountAssistedBeneficiariesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CountAssistedBeneficiaries not implemented")
@@ -280,6 +334,60 @@ func _BeneficiaryService_ListAssistances_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _BeneficiaryService_CreateConsent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateConsentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryServiceServer).CreateConsent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryService_CreateConsent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryServiceServer).CreateConsent(ctx, req.(*CreateConsentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BeneficiaryService_ListConsents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListConsentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryServiceServer).ListConsents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryService_ListConsents_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryServiceServer).ListConsents(ctx, req.(*ListConsentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BeneficiaryService_WithdrawConsent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WithdrawConsentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryServiceServer).WithdrawConsent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryService_WithdrawConsent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryServiceServer).WithdrawConsent(ctx, req.(*WithdrawConsentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _BeneficiaryService_CountAssistedBeneficiaries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CountAssistedBeneficiariesRequest)
 	if err := dec(in); err != nil {
@@ -324,6 +432,18 @@ var BeneficiaryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListAssistances",
 			Handler:    _BeneficiaryService_ListAssistances_Handler,
+		},
+		{
+			MethodName: "CreateConsent",
+			Handler:    _BeneficiaryService_CreateConsent_Handler,
+		},
+		{
+			MethodName: "ListConsents",
+			Handler:    _BeneficiaryService_ListConsents_Handler,
+		},
+		{
+			MethodName: "WithdrawConsent",
+			Handler:    _BeneficiaryService_WithdrawConsent_Handler,
 		},
 		{
 			MethodName: "CountAssistedBeneficiaries",

@@ -1,0 +1,142 @@
+package adapters
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/services/beneficiaries/internal/domain"
+)
+
+const consentCols = `id, beneficiary_id, organisation_id, purpose, scope, given_by, guardian_name, given_time,
+	expire_time, withdraw_time, withdraw_reason, create_time`
+
+func scanConsent(row pgx.Row) (*domain.Consent, error) {
+	var c domain.Consent
+	var expire, withdraw *time.Time
+	err := row.Scan(&c.ID, &c.BeneficiaryID, &c.OrganisationID, &c.Purpose, &c.Scope, &c.GivenBy, &c.GuardianName,
+		&c.GivenTime, &expire, &withdraw, &c.WithdrawReason, &c.CreateTime)
+	if err != nil {
+		return nil, err
+	}
+	c.ExpireTime, c.WithdrawTime = timeOf(expire), timeOf(withdraw)
+	return &c, nil
+}
+
+func timeOf(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// CreateConsent inserts c; a repeated request id returns the first row.
+func (p *Postgres) CreateConsent(ctx context.Context, c *domain.Consent, requestID string) (*domain.Consent, error) {
+	return db.CreateOnce(ctx, p.q, scanConsent, `
+		INSERT INTO consents (id, beneficiary_id, organisation_id, purpose, scope, given_by, guardian_name,
+			given_time, expire_time, request_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (organisation_id, request_id) DO NOTHING
+		RETURNING `+consentCols,
+		[]any{c.ID, c.BeneficiaryID, c.OrganisationID, c.Purpose, c.Scope, c.GivenBy, c.GuardianName,
+			c.GivenTime, nullTime(c.ExpireTime), db.Null(requestID)},
+		`SELECT `+consentCols+` FROM consents WHERE organisation_id = $1 AND request_id = $2`,
+		c.OrganisationID, requestID)
+}
+
+// GetConsent returns a consent of a beneficiary.
+func (p *Postgres) GetConsent(ctx context.Context, beneficiaryID, id string) (*domain.Consent, error) {
+	c, err := scanConsent(p.q.QueryRow(ctx, `SELECT `+consentCols+` FROM consents WHERE id = $1 AND beneficiary_id = $2`, id, beneficiaryID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFound("consent", id)
+	}
+	return c, db.Error(err)
+}
+
+// ListConsents lists a beneficiary's consents, newest first.
+func (p *Postgres) ListConsents(ctx context.Context, beneficiaryID string, page pagination.Page) ([]*domain.Consent, error) {
+	rows, err := p.q.Query(ctx, `SELECT `+consentCols+` FROM consents
+		WHERE beneficiary_id = $1 AND ($2 = '' OR id < $2::uuid) ORDER BY id DESC LIMIT $3`, beneficiaryID, page.After, page.Limit())
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Consent, error) { return scanConsent(r) })
+	return out, db.Error(err)
+}
+
+// WithdrawConsent marks a live consent withdrawn; a consent already
+// withdrawn is refused.
+func (p *Postgres) WithdrawConsent(ctx context.Context, beneficiaryID, id, reason string) (*domain.Consent, error) {
+	c, err := scanConsent(p.q.QueryRow(ctx, `UPDATE consents SET withdraw_time = now(), withdraw_reason = $3
+		WHERE id = $1 AND beneficiary_id = $2 AND withdraw_time IS NULL RETURNING `+consentCols, id, beneficiaryID, reason))
+	if errors.Is(err, pgx.ErrNoRows) {
+		if _, gerr := p.GetConsent(ctx, beneficiaryID, id); gerr != nil {
+			return nil, gerr
+		}
+		return nil, errs.FailedPrecondition("CONSENT_WITHDRAWN", "consent %s is already withdrawn", id)
+	}
+	return c, db.Error(err)
+}
+
+// LiveConsent returns the live consent of a beneficiary for a purpose that
+// lasts longest, or nil.
+func (p *Postgres) LiveConsent(ctx context.Context, beneficiaryID, purpose string) (*domain.Consent, error) {
+	c, err := scanConsent(p.q.QueryRow(ctx, `SELECT `+consentCols+` FROM consents
+		WHERE beneficiary_id = $1 AND purpose = $2 AND withdraw_time IS NULL AND given_time <= now()
+			AND (expire_time IS NULL OR expire_time > now())
+		ORDER BY expire_time DESC NULLS FIRST, id DESC LIMIT 1`, beneficiaryID, purpose))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	return c, db.Error(err)
+}
+
+const grantCols = `id, beneficiary_id, organisation_id, granted_by, source_id, reason, create_time, expire_time, revoke_time`
+
+func scanGrant(row pgx.Row) (*domain.Grant, error) {
+	var g domain.Grant
+	var expire, revoke *time.Time
+	if err := row.Scan(&g.ID, &g.BeneficiaryID, &g.GranteeOrganisationID, &g.GrantedBy, &g.SourceID, &g.Reason,
+		&g.CreateTime, &expire, &revoke); err != nil {
+		return nil, err
+	}
+	g.ExpireTime, g.RevokeTime = timeOf(expire), timeOf(revoke)
+	return &g, nil
+}
+
+// UpsertGrant makes the grant for (beneficiary, grantee, source) live,
+// creating it or reviving a revoked one.
+func (p *Postgres) UpsertGrant(ctx context.Context, g *domain.Grant) (*domain.Grant, error) {
+	out, err := scanGrant(p.q.QueryRow(ctx, `
+		INSERT INTO access_grants AS g (id, beneficiary_id, organisation_id, granted_by, source_id, reason, expire_time)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (beneficiary_id, organisation_id, source_id) DO UPDATE
+			SET revoke_time = NULL, expire_time = EXCLUDED.expire_time, reason = EXCLUDED.reason
+		RETURNING `+grantCols,
+		g.ID, g.BeneficiaryID, g.GranteeOrganisationID, g.GrantedBy, g.SourceID, g.Reason, nullTime(g.ExpireTime)))
+	return out, db.Error(err)
+}
+
+// RevokeGrants ends the live grants of a beneficiary made for source; when
+// grantee is not empty, only that organisation's. It returns how many
+// grants it ended and how many matched at all (live or not).
+func (p *Postgres) RevokeGrants(ctx context.Context, beneficiaryID, sourceID, grantee string) (revoked, matched int, err error) {
+	err = p.q.QueryRow(ctx, `
+		WITH m AS (SELECT id, revoke_time FROM access_grants
+			WHERE beneficiary_id = $1 AND source_id = $2 AND ($3 = '' OR organisation_id = $3::uuid) FOR UPDATE),
+		r AS (UPDATE access_grants g SET revoke_time = now() FROM m
+			WHERE g.id = m.id AND m.revoke_time IS NULL RETURNING g.id)
+		SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM m)`, beneficiaryID, sourceID, grantee).Scan(&revoked, &matched)
+	return revoked, matched, db.Error(err)
+}

@@ -1,0 +1,104 @@
+package domain
+
+import (
+	"strings"
+	"time"
+
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/validate"
+)
+
+// Consent purposes and who may give a consent.
+var (
+	ConsentPurposes = []string{"data_processing", "referral_sharing", "photo", "reporting"}
+	ConsentGivers   = []string{"self", "guardian"}
+)
+
+// PurposeReferralSharing is the consent purpose needed to share a
+// beneficiary with another organisation.
+const PurposeReferralSharing = "referral_sharing"
+
+// Consent is a consent given by a beneficiary, or a guardian for them, for
+// one purpose.
+type Consent struct {
+	ID             string
+	BeneficiaryID  string
+	OrganisationID string
+	Purpose        string
+	Scope          string
+	GivenBy        string
+	GuardianName   string
+	GivenTime      time.Time
+	ExpireTime     time.Time // zero: no expiry
+	WithdrawTime   time.Time // zero: not withdrawn
+	WithdrawReason string
+	CreateTime     time.Time
+}
+
+// LiveAt reports whether the consent holds at t.
+func (c *Consent) LiveAt(t time.Time) bool {
+	return !c.GivenTime.After(t) && c.WithdrawTime.IsZero() && (c.ExpireTime.IsZero() || c.ExpireTime.After(t))
+}
+
+// Normalize trims free input and defaults the given time to now.
+func (c *Consent) Normalize(now time.Time) {
+	c.Scope = strings.TrimSpace(c.Scope)
+	c.GuardianName = strings.TrimSpace(c.GuardianName)
+	if c.GivenTime.IsZero() {
+		c.GivenTime = now
+	}
+}
+
+// Validate checks a new consent; now is the server time.
+func (c *Consent) Validate(now time.Time) error {
+	var v errs.Violations
+	validate.OneOf(&v, "consent.purpose", c.Purpose, ConsentPurposes, true)
+	validate.OneOf(&v, "consent.given_by", c.GivenBy, ConsentGivers, true)
+	validate.Text(&v, "consent.scope", c.Scope, 1000, false)
+	validate.Text(&v, "consent.guardian_name", c.GuardianName, maxText, c.GivenBy == "guardian")
+	if c.GivenBy == "self" && c.GuardianName != "" {
+		v.Add("consent.guardian_name", "only for a consent given by a guardian")
+	}
+	switch {
+	case c.GivenTime.After(now.Add(time.Minute)):
+		v.Add("consent.given_time", "must not be in the future")
+	case c.GivenTime.Year() < 2000:
+		v.Add("consent.given_time", "must be after 2000")
+	}
+	if !c.ExpireTime.IsZero() && !c.ExpireTime.After(c.GivenTime) {
+		v.Add("consent.expire_time", "must be after given_time")
+	}
+	return v.Err()
+}
+
+// ValidateWithdrawReason checks the reason given when withdrawing.
+func ValidateWithdrawReason(reason string) error {
+	var v errs.Violations
+	validate.Text(&v, "reason", reason, 1000, false)
+	return v.Err()
+}
+
+// Grant lets an organisation other than the registering one see a reduced
+// view of a beneficiary.
+type Grant struct {
+	ID                    string
+	BeneficiaryID         string
+	GranteeOrganisationID string
+	GrantedBy             string
+	SourceID              string
+	Reason                string
+	CreateTime            time.Time
+	ExpireTime            time.Time
+	RevokeTime            time.Time
+}
+
+// Validate checks a new grant; now is the server time.
+func (g *Grant) Validate(now time.Time) error {
+	var v errs.Violations
+	validate.Text(&v, "source_id", g.SourceID, 100, true)
+	validate.Text(&v, "reason", g.Reason, 1000, false)
+	if !g.ExpireTime.IsZero() && !g.ExpireTime.After(now) {
+		v.Add("expires_at", "must be in the future")
+	}
+	return v.Err()
+}

@@ -1,0 +1,99 @@
+package ports
+
+import (
+	"context"
+	"time"
+
+	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/protoenum"
+	"github.com/spona/spona/services/beneficiaries/internal/app"
+	"github.com/spona/spona/services/beneficiaries/internal/domain"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// Access implements pb.BeneficiaryAccessServiceServer, the internal RPCs
+// the referrals service uses.
+type Access struct {
+	pb.UnimplementedBeneficiaryAccessServiceServer
+	app *app.App
+}
+
+// NewAccess returns the internal access port of a.
+func NewAccess(a *app.App) *Access { return &Access{app: a} }
+
+func (s *Access) CheckConsent(ctx context.Context, req *pb.CheckConsentRequest) (*pb.CheckConsentResponse, error) {
+	c, err := s.app.CheckConsent(ctx, auth.Caller(ctx), req.GetBeneficiaryId(), protoenum.Code(req.GetPurpose()))
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return &pb.CheckConsentResponse{}, nil
+	}
+	return &pb.CheckConsentResponse{Live: true, ConsentId: c.ID, ExpiresAt: timestamp(c.ExpireTime)}, nil
+}
+
+func (s *Access) GrantAccess(ctx context.Context, req *pb.GrantAccessRequest) (*pb.GrantAccessResponse, error) {
+	var v errs.Violations
+	checkTimestamp(&v, "expires_at", req.GetExpiresAt())
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	g, err := s.app.GrantAccess(ctx, auth.Caller(ctx), &domain.Grant{
+		BeneficiaryID:         req.GetBeneficiaryId(),
+		GranteeOrganisationID: req.GetGranteeOrganisationId(),
+		SourceID:              req.GetSourceId(),
+		Reason:                req.GetReason(),
+		ExpireTime:            timeOf(req.GetExpiresAt()),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GrantAccessResponse{Grant: grantToProto(g)}, nil
+}
+
+func (s *Access) RevokeAccess(ctx context.Context, req *pb.RevokeAccessRequest) (*pb.RevokeAccessResponse, error) {
+	n, err := s.app.RevokeAccess(ctx, auth.Caller(ctx), req.GetBeneficiaryId(), req.GetSourceId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.RevokeAccessResponse{Revoked: int32(n)}, nil
+}
+
+func grantToProto(g *domain.Grant) *pb.AccessGrant {
+	return &pb.AccessGrant{
+		Id:                      g.ID,
+		BeneficiaryId:           g.BeneficiaryID,
+		GranteeOrganisationId:   g.GranteeOrganisationID,
+		GrantedByOrganisationId: g.GrantedBy,
+		SourceId:                g.SourceID,
+		Reason:                  g.Reason,
+		CreateTime:              timestamp(g.CreateTime),
+		ExpireTime:              timestamp(g.ExpireTime),
+		RevokeTime:              timestamp(g.RevokeTime),
+	}
+}
+
+// timestamp maps the zero time to an unset field.
+func timestamp(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}
+
+// checkTimestamp records a violation for a set but invalid timestamp.
+func checkTimestamp(v *errs.Violations, field string, ts *timestamppb.Timestamp) {
+	if ts != nil && ts.CheckValid() != nil {
+		v.Add(field, "is not a valid timestamp")
+	}
+}
+
+// timeOf maps an unset field to the zero time.
+func timeOf(ts *timestamppb.Timestamp) time.Time {
+	if ts == nil {
+		return time.Time{}
+	}
+	return ts.AsTime().UTC()
+}

@@ -1,0 +1,227 @@
+package service_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/servicetest"
+	"github.com/spona/spona/services/beneficiaries/service"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+type clients struct {
+	pb.BeneficiaryServiceClient
+	access pb.BeneficiaryAccessServiceClient
+}
+
+func startAll(t *testing.T) clients {
+	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, "")}))
+	return clients{pb.NewBeneficiaryServiceClient(conn), pb.NewBeneficiaryAccessServiceClient(conn)}
+}
+
+func mustCreate(t *testing.T, c pb.BeneficiaryServiceClient, ctx context.Context, b *pb.Beneficiary) *pb.Beneficiary {
+	t.Helper()
+	r, err := c.CreateBeneficiary(ctx, &pb.CreateBeneficiaryRequest{Beneficiary: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.GetBeneficiary()
+}
+
+func consent(purpose pb.ConsentPurpose) *pb.Consent {
+	return &pb.Consent{Purpose: purpose, GivenBy: pb.ConsentGivenBy_CONSENT_GIVEN_BY_SELF, Scope: "referral to health services"}
+}
+
+func TestConsentLifecycle(t *testing.T) {
+	c := startAll(t)
+	ctx := servicetest.As(t, ids.New())
+	b := mustCreate(t, c, ctx, amina())
+
+	check := func() *pb.CheckConsentResponse {
+		t.Helper()
+		r, err := c.access.CheckConsent(ctx, &pb.CheckConsentRequest{BeneficiaryId: b.GetId(), Purpose: pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := check(); r.GetLive() || r.GetConsentId() != "" {
+		t.Fatalf("live consent before any was given: %v", r)
+	}
+	// A data-processing consent does not count for referral sharing.
+	if _, err := c.CreateConsent(ctx, &pb.CreateConsentRequest{BeneficiaryId: b.GetId(), Consent: consent(pb.ConsentPurpose_CONSENT_PURPOSE_DATA_PROCESSING)}); err != nil {
+		t.Fatal(err)
+	}
+	if check().GetLive() {
+		t.Fatal("data_processing consent counted as referral_sharing")
+	}
+	// An expired one does not count either.
+	expired := consent(pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING)
+	expired.GivenTime = timestamppb.New(time.Now().Add(-48 * time.Hour))
+	expired.ExpireTime = timestamppb.New(time.Now().Add(-time.Hour))
+	if _, err := c.CreateConsent(ctx, &pb.CreateConsentRequest{BeneficiaryId: b.GetId(), Consent: expired}); err != nil {
+		t.Fatal(err)
+	}
+	if check().GetLive() {
+		t.Fatal("expired consent counted as live")
+	}
+	exp := time.Now().Add(30 * 24 * time.Hour).Truncate(time.Microsecond)
+	live := consent(pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING)
+	live.ExpireTime = timestamppb.New(exp)
+	created, err := c.CreateConsent(ctx, &pb.CreateConsentRequest{BeneficiaryId: b.GetId(), Consent: live, RequestId: "consent-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.CreateConsent(ctx, &pb.CreateConsentRequest{BeneficiaryId: b.GetId(), Consent: live, RequestId: "consent-1"})
+	if err != nil || again.GetConsent().GetId() != created.GetConsent().GetId() {
+		t.Fatalf("retried create: %v, %v", again, err)
+	}
+	if !created.GetConsent().GetLive() {
+		t.Fatalf("new consent not live: %v", created)
+	}
+	r := check()
+	if !r.GetLive() || r.GetConsentId() != created.GetConsent().GetId() || !r.GetExpiresAt().AsTime().Equal(exp) {
+		t.Fatalf("check = %v, want live %s expiring %v", r, created.GetConsent().GetId(), exp)
+	}
+	list, err := c.ListConsents(ctx, &pb.ListConsentsRequest{BeneficiaryId: b.GetId()})
+	if err != nil || len(list.GetConsents()) != 3 {
+		t.Fatalf("list: %d consents, %v", len(list.GetConsents()), err)
+	}
+	w, err := c.WithdrawConsent(ctx, &pb.WithdrawConsentRequest{BeneficiaryId: b.GetId(), Id: created.GetConsent().GetId(), Reason: "changed mind"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.GetConsent().GetLive() || w.GetConsent().GetWithdrawTime() == nil || w.GetConsent().GetWithdrawReason() != "changed mind" {
+		t.Fatalf("withdrawn consent: %v", w.GetConsent())
+	}
+	if check().GetLive() {
+		t.Fatal("withdrawn consent still live")
+	}
+	_, err = c.WithdrawConsent(ctx, &pb.WithdrawConsentRequest{BeneficiaryId: b.GetId(), Id: created.GetConsent().GetId()})
+	if code(t, err) != codes.FailedPrecondition {
+		t.Fatalf("second withdrawal: %v", err)
+	}
+
+	bad := map[string]*pb.Consent{
+		"no purpose":          {GivenBy: pb.ConsentGivenBy_CONSENT_GIVEN_BY_SELF},
+		"no giver":            {Purpose: pb.ConsentPurpose_CONSENT_PURPOSE_PHOTO},
+		"guardian no name":    {Purpose: pb.ConsentPurpose_CONSENT_PURPOSE_PHOTO, GivenBy: pb.ConsentGivenBy_CONSENT_GIVEN_BY_GUARDIAN},
+		"future":              {Purpose: pb.ConsentPurpose_CONSENT_PURPOSE_PHOTO, GivenBy: pb.ConsentGivenBy_CONSENT_GIVEN_BY_SELF, GivenTime: timestamppb.New(time.Now().Add(time.Hour))},
+		"expiry before given": {Purpose: pb.ConsentPurpose_CONSENT_PURPOSE_PHOTO, GivenBy: pb.ConsentGivenBy_CONSENT_GIVEN_BY_SELF, ExpireTime: timestamppb.New(time.Now().Add(-time.Hour))},
+		"bad timestamp":       {Purpose: pb.ConsentPurpose_CONSENT_PURPOSE_PHOTO, GivenBy: pb.ConsentGivenBy_CONSENT_GIVEN_BY_SELF, GivenTime: &timestamppb.Timestamp{Seconds: 1 << 62}},
+	}
+	for name, in := range bad {
+		if _, err := c.CreateConsent(ctx, &pb.CreateConsentRequest{BeneficiaryId: b.GetId(), Consent: in}); code(t, err) != codes.InvalidArgument {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestGrantAndRevokeAccess(t *testing.T) {
+	c := startAll(t)
+	orgA, orgB, orgC := ids.New(), ids.New(), ids.New()
+	ctxA, ctxB, ctxC := servicetest.As(t, orgA), servicetest.As(t, orgB), servicetest.As(t, orgC)
+	b := mustCreate(t, c, ctxA, amina())
+	grant := &pb.GrantAccessRequest{BeneficiaryId: b.GetId(), GranteeOrganisationId: orgB, SourceId: "referral-1", Reason: "referral"}
+
+	// No consent yet: refused.
+	if _, err := c.access.GrantAccess(ctxA, grant); code(t, err) != codes.FailedPrecondition {
+		t.Fatalf("grant without consent: %v", err)
+	}
+	if _, err := c.CreateConsent(ctxA, &pb.CreateConsentRequest{BeneficiaryId: b.GetId(), Consent: consent(pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING)}); err != nil {
+		t.Fatal(err)
+	}
+	// Only the registering organisation may grant.
+	if _, err := c.access.GrantAccess(ctxC, &pb.GrantAccessRequest{BeneficiaryId: b.GetId(), GranteeOrganisationId: orgB, SourceId: "x"}); code(t, err) != codes.NotFound {
+		t.Fatalf("stranger granted itself access: %v", err)
+	}
+	if _, err := c.access.CheckConsent(ctxC, &pb.CheckConsentRequest{BeneficiaryId: b.GetId(), Purpose: pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING}); code(t, err) != codes.NotFound {
+		t.Fatalf("stranger checked consent: %v", err)
+	}
+	g1, err := c.access.GrantAccess(ctxA, grant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g2, err := c.access.GrantAccess(ctxA, grant)
+	if err != nil || g2.GetGrant().GetId() != g1.GetGrant().GetId() {
+		t.Fatalf("repeated grant: %v %v", g2, err)
+	}
+
+	// B now sees a reduced view, and lists it.
+	got, err := c.GetBeneficiary(ctxB, &pb.GetBeneficiaryRequest{Id: b.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb := got.GetBeneficiary()
+	if rb.GetAccess() != pb.AccessLevel_ACCESS_LEVEL_GRANTED || rb.GetGivenName() != "Amina" || rb.GetBirthYear() != 1990 ||
+		rb.GetBirthDate() != "" || rb.GetExternalId() != "" || rb.GetNationality() != "" || rb.GetAccommodation() != pb.Accommodation_ACCOMMODATION_UNSPECIFIED {
+		t.Fatalf("grantee view not reduced: %v", rb)
+	}
+	if own, _ := c.GetBeneficiary(ctxA, &pb.GetBeneficiaryRequest{Id: b.GetId()}); own.GetBeneficiary().GetAccess() != pb.AccessLevel_ACCESS_LEVEL_OWNER || own.GetBeneficiary().GetBirthDate() == "" {
+		t.Fatalf("owner view: %v", own)
+	}
+	list, err := c.ListBeneficiaries(ctxB, &pb.ListBeneficiariesRequest{})
+	if err != nil || len(list.GetBeneficiaries()) != 1 {
+		t.Fatalf("grantee list: %v %v", list, err)
+	}
+	// A grantee may check consent but not grant onwards, nor read consents.
+	if r, err := c.access.CheckConsent(ctxB, &pb.CheckConsentRequest{BeneficiaryId: b.GetId(), Purpose: pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING}); err != nil || !r.GetLive() {
+		t.Fatalf("grantee check consent: %v %v", r, err)
+	}
+	if _, err := c.access.GrantAccess(ctxB, &pb.GrantAccessRequest{BeneficiaryId: b.GetId(), GranteeOrganisationId: orgC, SourceId: "x"}); code(t, err) != codes.PermissionDenied {
+		t.Fatalf("grantee granted onwards: %v", err)
+	}
+	if _, err := c.ListConsents(ctxB, &pb.ListConsentsRequest{BeneficiaryId: b.GetId()}); code(t, err) != codes.PermissionDenied {
+		t.Fatalf("grantee listed consents: %v", err)
+	}
+	// C cannot revoke B's grant.
+	if _, err := c.access.RevokeAccess(ctxC, &pb.RevokeAccessRequest{BeneficiaryId: b.GetId(), SourceId: "referral-1"}); code(t, err) != codes.NotFound {
+		t.Fatalf("stranger revoked: %v", err)
+	}
+	// The grantee revokes (e.g. declines the referral); a retry is a no-op.
+	r, err := c.access.RevokeAccess(ctxB, &pb.RevokeAccessRequest{BeneficiaryId: b.GetId(), SourceId: "referral-1"})
+	if err != nil || r.GetRevoked() != 1 {
+		t.Fatalf("revoke: %v %v", r, err)
+	}
+	r, err = c.access.RevokeAccess(ctxB, &pb.RevokeAccessRequest{BeneficiaryId: b.GetId(), SourceId: "referral-1"})
+	if err != nil || r.GetRevoked() != 0 {
+		t.Fatalf("repeated revoke: %v %v", r, err)
+	}
+	if _, err := c.GetBeneficiary(ctxB, &pb.GetBeneficiaryRequest{Id: b.GetId()}); code(t, err) != codes.NotFound {
+		t.Fatalf("revoked grantee still reads: %v", err)
+	}
+	// Granting again for the same source revives the grant; the owner revokes it.
+	if g3, err := c.access.GrantAccess(ctxA, grant); err != nil || g3.GetGrant().GetId() != g1.GetGrant().GetId() || g3.GetGrant().GetRevokeTime() != nil {
+		t.Fatalf("re-grant: %v %v", g3, err)
+	}
+	if r, err := c.access.RevokeAccess(ctxA, &pb.RevokeAccessRequest{BeneficiaryId: b.GetId(), SourceId: "referral-1"}); err != nil || r.GetRevoked() != 1 {
+		t.Fatalf("owner revoke: %v %v", r, err)
+	}
+	if r, err := c.access.RevokeAccess(ctxA, &pb.RevokeAccessRequest{BeneficiaryId: b.GetId(), SourceId: "never-granted"}); err != nil || r.GetRevoked() != 0 {
+		t.Fatalf("owner revoke of unknown source: %v %v", r, err)
+	}
+	// An expiring grant: past expiry is refused up front.
+	grant.ExpiresAt = timestamppb.New(time.Now().Add(-time.Minute))
+	if _, err := c.access.GrantAccess(ctxA, grant); code(t, err) != codes.InvalidArgument {
+		t.Fatalf("grant expiring in the past: %v", err)
+	}
+	for name, req := range map[string]*pb.GrantAccessRequest{
+		"self":      {BeneficiaryId: b.GetId(), GranteeOrganisationId: orgA, SourceId: "s"},
+		"no source": {BeneficiaryId: b.GetId(), GranteeOrganisationId: orgB},
+		"bad org":   {BeneficiaryId: b.GetId(), GranteeOrganisationId: "nope", SourceId: "s"},
+		"bad id":    {BeneficiaryId: "nope", GranteeOrganisationId: orgB, SourceId: "s"},
+	} {
+		if _, err := c.access.GrantAccess(ctxA, req); code(t, err) != codes.InvalidArgument {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// Without the write scope the internal grant is refused.
+	if _, err := c.access.GrantAccess(servicetest.As(t, orgA, auth.ScopeBeneficiariesRead), grant); code(t, err) != codes.PermissionDenied {
+		t.Fatalf("grant with read scope: %v", err)
+	}
+}
