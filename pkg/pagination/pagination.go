@@ -11,6 +11,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/spona/spona/pkg/errs"
 )
@@ -57,7 +59,7 @@ func Parse(size int32, pageToken, fingerprint string) (Page, error) {
 			err = json.Unmarshal(raw, &t)
 		}
 		switch {
-		case err != nil || t.After == "":
+		case err != nil || t.After == "" || len(t.After) > 512 || !utf8.ValidString(t.After) || strings.ContainsRune(t.After, 0):
 			v.Add("page_token", "is not a token returned by this method")
 		case t.Query != fingerprint:
 			v.Add("page_token", "was issued for different filters")

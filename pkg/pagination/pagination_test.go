@@ -3,6 +3,8 @@ package pagination
 import (
 	"errors"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 	"testing"
 
 	"github.com/spona/spona/pkg/errs"
@@ -72,4 +74,29 @@ func TestParseRejects(t *testing.T) {
 	if p, err := Parse(10_000, "", "a"); err != nil || p.Size != MaxSize {
 		t.Fatalf("oversized page: %+v %v", p, err)
 	}
+}
+
+// FuzzParse: any page token either parses to the position it was issued
+// for or is refused as a field violation; never a panic, and never a
+// position that could upset a query (invalid UTF-8, NUL).
+func FuzzParse(f *testing.F) {
+	_, tok := Next(Page{Size: 1, query: "q1"}, []string{"a", "b"}, func(s string) string { return s })
+	for _, s := range []string{tok, "", "x", "eyJhIjoiXHUwMDAwIiwicSI6InExIn0", "eyJhIjoieCJ9", "e30", "bnVsbA"} {
+		f.Add(int32(1), s, "q1")
+	}
+	f.Fuzz(func(t *testing.T, size int32, token, fp string) {
+		p, err := Parse(size, token, fp)
+		if err != nil {
+			if !errors.As(err, new(*errs.Error)) {
+				t.Fatalf("Parse error is not a field violation: %v", err)
+			}
+			return
+		}
+		if p.Size < 1 || p.Size > MaxSize {
+			t.Fatalf("page size %d", p.Size)
+		}
+		if token != "" && (p.After == "" || !utf8.ValidString(p.After) || strings.ContainsRune(p.After, 0)) {
+			t.Fatalf("token %q gave position %q", token, p.After)
+		}
+	})
 }

@@ -34,8 +34,6 @@ func (a *Assistance) Validate(today date.Date) error {
 	case a.Date.After(today.AddDays(1)):
 		v.Add("assistance.date", "must not be in the future")
 	}
-	if len(a.Notes) > 4000 {
-		v.Add("assistance.notes", "must be at most 4000 bytes")
-	}
+	validate.Text(&v, "assistance.notes", a.Notes, 4000, false)
 	return v.Err()
 }

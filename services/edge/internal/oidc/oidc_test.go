@@ -177,3 +177,31 @@ func TestProviderDownAtStartIsUnavailableNotInvalid(t *testing.T) {
 		t.Fatalf("after the provider recovered: %v", err)
 	}
 }
+
+// FuzzVerify: mutated and arbitrary tokens never panic, fail only as
+// invalid credentials (the provider is up), and any token that passes
+// carries the claims the issuer signed.
+func FuzzVerify(f *testing.F) {
+	iss := oidctest.Start(f)
+	v, err := oidc.New(oidc.Config{Issuer: iss.URL, Audience: oidctest.Audience, JWKSURL: iss.JWKSURL, MinRefresh: time.Hour})
+	if err != nil {
+		f.Fatal(err)
+	}
+	good := iss.Token(f, "", oidctest.Claims{Organisation: org, Scope: "beneficiaries.read"})
+	ec := iss.Token(f, "ec-1", oidctest.Claims{Organisation: org, Scp: []string{"trainings.read"}})
+	for _, s := range []string{good, ec, good[:len(good)-2], strings.Replace(good, ".", "..", 1), "a.b.c", "..", "eyJhbGciOiJub25lIn0.e30.", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, tok string) {
+		p, err := v.Verify(context.Background(), tok)
+		if err != nil {
+			if !errors.Is(err, auth.ErrInvalidCredential) {
+				t.Fatalf("Verify(%q) = %v, want an invalid credential", tok, err)
+			}
+			return
+		}
+		if p.OrganisationID != org || p.ClientID != "oidc:client-1" || len(p.Scopes) != 1 {
+			t.Fatalf("Verify(%q) accepted a principal the issuer never signed: %+v", tok, p)
+		}
+	})
+}
