@@ -3,6 +3,7 @@ package service
 
 import (
 	"context"
+	"time"
 
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/grpcx"
@@ -18,6 +19,9 @@ import (
 type Config struct {
 	platform.Config
 	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" default:"127.0.0.1:9101"`
+	// How often access grants of closed referrals whose revocation failed
+	// are retried.
+	RevokeRetryInterval time.Duration `env:"REVOKE_RETRY_INTERVAL" default:"30s"`
 }
 
 // New describes the referrals service for platform.RunService.
@@ -36,7 +40,15 @@ func New(cfg Config) platform.Service {
 				return err
 			}
 			base.OnClose(func(context.Context) error { return conn.Close() })
-			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewBeneficiariesGRPC(conn))
+			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewBeneficiariesGRPC(conn),
+				adapters.NewSigner(base.Signer), base.Log)
+			rctx, cancel := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				application.RunRevoker(rctx, cfg.RevokeRetryInterval)
+			}()
+			base.OnClose(func(context.Context) error { cancel(); <-done; return nil })
 			pb.RegisterDirectoryServiceServer(srv, ports.NewDirectory(application))
 			pb.RegisterReferralServiceServer(srv, ports.NewReferrals(application))
 			return nil

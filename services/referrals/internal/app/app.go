@@ -3,11 +3,10 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/spona/spona/pkg/aggregate"
-	"github.com/spona/spona/pkg/auth"
-	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/referrals/internal/domain"
 )
@@ -19,108 +18,103 @@ type Repository interface {
 	CreateOrganisation(ctx context.Context, o *domain.Organisation, createdBy, requestID string) (*domain.Organisation, error)
 	GetOrganisation(ctx context.Context, id string) (*domain.Organisation, error)
 	ListOrganisations(ctx context.Context, f domain.OrganisationFilter, p pagination.Page) ([]*domain.Organisation, error)
+	// UpdateOrganisation stores o if the stored version is still o.Version
+	// (errs.KindAborted otherwise) and returns the new row.
+	UpdateOrganisation(ctx context.Context, o *domain.Organisation) (*domain.Organisation, error)
+
+	CreateService(ctx context.Context, s *domain.Service, createdBy, requestID string) (*domain.Service, error)
+	GetService(ctx context.Context, id string) (*domain.Service, error)
+	ListServices(ctx context.Context, f domain.ServiceFilter, p pagination.Page) ([]*domain.Service, error)
+	UpdateService(ctx context.Context, s *domain.Service) (*domain.Service, error)
+
 	CreateReferral(ctx context.Context, r *domain.Referral, actorClient, requestID string) (*domain.Referral, error)
 	GetReferral(ctx context.Context, viewer, id string) (*domain.Referral, error)
-	ListReferrals(ctx context.Context, viewer string, f domain.ReferralFilter, p pagination.Page) ([]*domain.Referral, error)
-	CountReferrals(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error)
+	ListReferrals(ctx context.Context, viewer string, f domain.ReferralFilter, now time.Time, p pagination.Page) ([]*domain.Referral, error)
+	// Transition stores r (already moved by domain.Referral.Apply) if the
+	// stored version is still version, records ev, and sets the receiver's
+	// access state. A concurrent change is errs.KindAborted.
+	Transition(ctx context.Context, r *domain.Referral, version int64, ev domain.Event, access Access) (*domain.Referral, error)
+	// SetAccess records the state of the receiver's access grant.
+	SetAccess(ctx context.Context, referralID string, access Access) error
+	// PendingRevocations returns closed referrals whose grant is not yet revoked.
+	PendingRevocations(ctx context.Context, limit int) ([]*domain.Referral, error)
+	ListEvents(ctx context.Context, referralID string, p pagination.Page) ([]domain.Event, error)
+	CountReferrals(ctx context.Context, q aggregate.Query, organisationIDs []string) (aggregate.Aggregate, error)
 }
 
-// Beneficiaries is what referrals need from the beneficiaries service.
+// Access is the state of the receiving organisation's grant to see the
+// beneficiary of a referral.
+type Access string
+
+// Access states.
+const (
+	AccessNone          Access = "none"
+	AccessGranted       Access = "granted"
+	AccessRevokePending Access = "revoke_pending"
+	AccessRevoked       Access = "revoked"
+)
+
+// BeneficiaryView is the part of a beneficiary referrals use: only
+// disaggregation dimensions, nothing identifying.
+type BeneficiaryView struct {
+	// Owned: the calling organisation registered the beneficiary (rather
+	// than seeing it through an access grant).
+	Owned        bool
+	Sex          string
+	BirthDate    time.Time
+	BirthYear    int
+	LegalStatus  string
+	Municipality string
+}
+
+// Consent is the state of a beneficiary's referral_sharing consent.
+type Consent struct {
+	Live    bool
+	ID      string
+	Expires time.Time // zero: no expiry
+}
+
+// Grant gives the receiving organisation of a referral a reduced view of the
+// beneficiary.
+type Grant struct {
+	BeneficiaryID string
+	Grantee       string
+	SourceID      string // the referral
+	Reason        string
+	Expires       time.Time
+}
+
+// Beneficiaries is what referrals need from the beneficiaries service. Calls
+// run as the organisation in ctx; errors are classified (errs): not visible
+// is KindNotFound, an outage KindUnavailable.
 type Beneficiaries interface {
-	// CheckVisible returns nil when the calling organisation can see the
-	// beneficiary, an errs.NotFound error otherwise.
-	CheckVisible(ctx context.Context, beneficiaryID string) error
+	// View returns the beneficiary as the calling organisation sees it.
+	View(ctx context.Context, beneficiaryID string) (BeneficiaryView, error)
+	// ReferralConsent reports the beneficiary's referral_sharing consent.
+	ReferralConsent(ctx context.Context, beneficiaryID string) (Consent, error)
+	// GrantAccess is idempotent per (beneficiary, source).
+	GrantAccess(ctx context.Context, g Grant) error
+	// RevokeAccess is idempotent per (beneficiary, source).
+	RevokeAccess(ctx context.Context, beneficiaryID, sourceID string) error
+}
+
+// Actor makes a context that runs calls to other services as an
+// organisation, for work done on its behalf outside its own request (ending
+// the access its referral granted).
+type Actor interface {
+	As(ctx context.Context, organisationID string) (context.Context, error)
 }
 
 // App is the referrals application.
 type App struct {
 	repo          Repository
 	beneficiaries Beneficiaries
+	actor         Actor
+	log           *slog.Logger
 	now           func() time.Time
 }
 
 // New returns the application.
-func New(repo Repository, b Beneficiaries) *App {
-	return &App{repo: repo, beneficiaries: b, now: time.Now}
-}
-
-// CreateOrganisation adds an organisation to the directory.
-func (a *App) CreateOrganisation(ctx context.Context, p auth.Principal, o *domain.Organisation, requestID string) (*domain.Organisation, error) {
-	o.Normalize()
-	if err := o.Validate(); err != nil {
-		return nil, err
-	}
-	o.ID = ids.New()
-	return a.repo.CreateOrganisation(ctx, o, p.OrganisationID, requestID)
-}
-
-// GetOrganisation returns a directory entry.
-func (a *App) GetOrganisation(ctx context.Context, id string) (*domain.Organisation, error) {
-	if err := ids.Check("id", id); err != nil {
-		return nil, err
-	}
-	return a.repo.GetOrganisation(ctx, ids.Normalize(id))
-}
-
-// ListOrganisations lists the directory in creation order, newest first.
-func (a *App) ListOrganisations(ctx context.Context, f domain.OrganisationFilter, size int32, token string) ([]*domain.Organisation, string, error) {
-	if err := f.Validate(); err != nil {
-		return nil, "", err
-	}
-	page, err := pagination.Parse(size, token, pagination.Fingerprint(f.Kind, f.Country))
-	if err != nil {
-		return nil, "", err
-	}
-	rows, err := a.repo.ListOrganisations(ctx, f, page)
-	if err != nil {
-		return nil, "", err
-	}
-	rows, next := pagination.Next(page, rows, func(o *domain.Organisation) string { return o.ID })
-	return rows, next, nil
-}
-
-// CreateReferral drafts a referral of a beneficiary the caller can see to
-// another organisation in the directory.
-func (a *App) CreateReferral(ctx context.Context, p auth.Principal, r *domain.Referral, requestID string) (*domain.Referral, error) {
-	if err := r.Validate(p.OrganisationID); err != nil {
-		return nil, err
-	}
-	r.Prepare(p.OrganisationID, a.now())
-	if _, err := a.repo.GetOrganisation(ctx, r.ToOrganisationID); err != nil {
-		return nil, err
-	}
-	if err := a.beneficiaries.CheckVisible(ctx, r.BeneficiaryID); err != nil {
-		return nil, err
-	}
-	return a.repo.CreateReferral(ctx, r, p.ClientID, requestID)
-}
-
-// GetReferral returns a referral the caller sent or received.
-func (a *App) GetReferral(ctx context.Context, p auth.Principal, id string) (*domain.Referral, error) {
-	if err := ids.Check("id", id); err != nil {
-		return nil, err
-	}
-	return a.repo.GetReferral(ctx, p.OrganisationID, ids.Normalize(id))
-}
-
-// ListReferrals lists referrals the caller sent or received, newest first.
-func (a *App) ListReferrals(ctx context.Context, p auth.Principal, f domain.ReferralFilter, size int32, token string) ([]*domain.Referral, string, error) {
-	if err := f.Validate(); err != nil {
-		return nil, "", err
-	}
-	page, err := pagination.Parse(size, token, pagination.Fingerprint(f.Direction, f.Status))
-	if err != nil {
-		return nil, "", err
-	}
-	rows, err := a.repo.ListReferrals(ctx, p.OrganisationID, f, page)
-	if err != nil {
-		return nil, "", err
-	}
-	rows, next := pagination.Next(page, rows, func(r *domain.Referral) string { return r.ID })
-	return rows, next, nil
-}
-
-// CountReferrals counts referrals under a project; counts only, no personal data.
-func (a *App) CountReferrals(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error) {
-	return a.repo.CountReferrals(ctx, q)
+func New(repo Repository, b Beneficiaries, actor Actor, log *slog.Logger) *App {
+	return &App{repo: repo, beneficiaries: b, actor: actor, log: log, now: time.Now}
 }

@@ -3,8 +3,10 @@
 package domain
 
 import (
+	"fmt"
 	"net/mail"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -16,76 +18,209 @@ import (
 // Code sets.
 var (
 	OrganisationKinds = []string{"ngo", "social_welfare_centre", "police", "health", "education", "employment", "justice", "local_government", "international_org", "donor"}
-	// NameLanguages are the languages a directory name may be given in.
+	// NameLanguages are the languages a directory name or description may be
+	// given in (BCP 47 tags, script subtags in title case).
 	NameLanguages = []string{"en", "sr-Latn", "sr-Cyrl", "bs", "hr"}
 	Countries     = []string{"RS", "BA", "HR"}
+	Weekdays      = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 )
 
 // Organisation is a member of the referral network.
 type Organisation struct {
-	ID             string
-	Name           string
-	LocalizedNames map[string]string
-	Kind           string
-	Municipality   string
-	Country        string
-	Email          string
-	Website        string
-	CreateTime     time.Time
+	ID                    string
+	Name                  string
+	LocalizedNames        map[string]string
+	Description           string
+	LocalizedDescriptions map[string]string
+	Kind                  string
+	Municipality          string
+	Country               string
+	Languages             []string
+	Email                 string
+	Phone                 string
+	Website               string
+	CreateTime            time.Time
+	UpdateTime            time.Time
+	Version               int64
 }
+
+// Etag identifies the stored version, for optimistic concurrency.
+func (o *Organisation) Etag() string { return etag(o.Version) }
+
+func etag(version int64) string { return fmt.Sprintf(`W/"%d"`, version) }
 
 // Normalize trims free input.
 func (o *Organisation) Normalize() {
 	o.Name = strings.TrimSpace(o.Name)
+	o.Description = strings.TrimSpace(o.Description)
 	o.Municipality = strings.TrimSpace(o.Municipality)
 	o.Country = strings.ToUpper(strings.TrimSpace(o.Country))
 	o.Email = strings.ToLower(strings.TrimSpace(o.Email))
+	o.Phone = strings.TrimSpace(o.Phone)
 	o.Website = strings.TrimSpace(o.Website)
-	for k, v := range o.LocalizedNames {
-		o.LocalizedNames[k] = strings.TrimSpace(v)
-	}
+	o.LocalizedNames = trimMap(o.LocalizedNames)
+	o.LocalizedDescriptions = trimMap(o.LocalizedDescriptions)
+	o.Languages = trimList(o.Languages)
 }
 
-// Validate checks a new organisation.
+// Validate checks an organisation before it is stored.
 func (o *Organisation) Validate() error {
 	var v errs.Violations
 	validate.Text(&v, "organisation.name", o.Name, 300, true)
+	localized(&v, "organisation.localized_names", o.LocalizedNames, 300)
+	validate.Text(&v, "organisation.description", o.Description, 4000, false)
+	localized(&v, "organisation.localized_descriptions", o.LocalizedDescriptions, 4000)
 	validate.OneOf(&v, "organisation.kind", o.Kind, OrganisationKinds, true)
 	validate.Text(&v, "organisation.municipality", o.Municipality, 200, false)
-	if o.Country != "" && !slices.Contains(Countries, o.Country) {
-		v.Add("organisation.country", "must be RS, BA or HR")
-	}
-	for lang, name := range o.LocalizedNames {
-		field := "organisation.localized_names[" + lang + "]"
-		if !slices.Contains(NameLanguages, lang) {
-			v.Add(field, "language must be one of %s", strings.Join(NameLanguages, ", "))
-			continue
-		}
-		validate.Text(&v, field, name, 300, true)
-	}
-	if o.Email != "" {
-		if a, err := mail.ParseAddress(o.Email); err != nil || a.Address != o.Email {
-			v.Add("organisation.email", "is not an e-mail address")
-		}
-	}
-	if o.Website != "" {
-		if u, err := url.Parse(o.Website); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			v.Add("organisation.website", "must be an http(s) URL")
-		}
-	}
+	country(&v, "organisation.country", o.Country)
+	languages(&v, "organisation.languages", o.Languages)
+	contact(&v, "organisation", o.Email, o.Phone)
+	website(&v, "organisation.website", o.Website)
 	return v.Err()
+}
+
+// OrganisationPaths are the update_mask paths UpdateOrganisation accepts.
+var OrganisationPaths = []string{"name", "localized_names", "description", "localized_descriptions", "kind", "municipality", "country", "languages", "email", "phone", "website"}
+
+// Patch copies the fields named in paths from p into o.
+func (o *Organisation) Patch(p *Organisation, paths []string) error {
+	if err := checkPaths(paths, OrganisationPaths); err != nil {
+		return err
+	}
+	for _, path := range paths {
+		switch path {
+		case "name":
+			o.Name = p.Name
+		case "localized_names":
+			o.LocalizedNames = p.LocalizedNames
+		case "description":
+			o.Description = p.Description
+		case "localized_descriptions":
+			o.LocalizedDescriptions = p.LocalizedDescriptions
+		case "kind":
+			o.Kind = p.Kind
+		case "municipality":
+			o.Municipality = p.Municipality
+		case "country":
+			o.Country = p.Country
+		case "languages":
+			o.Languages = p.Languages
+		case "email":
+			o.Email = p.Email
+		case "phone":
+			o.Phone = p.Phone
+		case "website":
+			o.Website = p.Website
+		}
+	}
+	return nil
 }
 
 // OrganisationFilter narrows a directory listing.
 type OrganisationFilter struct {
-	Kind    string
-	Country string
+	Kind         string
+	Country      string
+	Municipality string
+	Language     string
 }
 
 // Validate checks the filter.
-func (f OrganisationFilter) Validate() error {
+func (f *OrganisationFilter) Validate() error {
 	var v errs.Violations
+	f.Country = strings.ToUpper(strings.TrimSpace(f.Country))
+	f.Municipality = strings.TrimSpace(f.Municipality)
+	f.Language = strings.TrimSpace(f.Language)
 	validate.OneOf(&v, "kind", f.Kind, OrganisationKinds, false)
 	validate.Country(&v, "country", f.Country)
+	validate.Text(&v, "municipality", f.Municipality, 200, false)
+	if f.Language != "" {
+		validate.Language(&v, "language", f.Language)
+	}
+	return v.Err()
+}
+
+// --- shared field checks ---
+
+var phoneNumber = regexp.MustCompile(`^\+?[0-9 ()/-]{5,30}$`)
+
+func trimMap(m map[string]string) map[string]string {
+	for k, v := range m {
+		m[k] = strings.TrimSpace(v)
+	}
+	return m
+}
+
+func trimList(l []string) []string {
+	for i := range l {
+		l[i] = strings.TrimSpace(l[i])
+	}
+	return l
+}
+
+// localized checks names or descriptions keyed by a directory language tag.
+func localized(v *errs.Violations, field string, m map[string]string, max int) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // stable violation order
+	for _, lang := range keys {
+		f := field + "[" + lang + "]"
+		if !slices.Contains(NameLanguages, lang) {
+			v.Add(f, "language must be one of %s", strings.Join(NameLanguages, ", "))
+			continue
+		}
+		validate.Text(v, f, m[lang], max, true)
+	}
+}
+
+func languages(v *errs.Violations, field string, langs []string) {
+	if len(langs) > 30 {
+		v.Add(field, "at most 30 languages")
+		return
+	}
+	for i, l := range langs {
+		validate.Language(v, fmt.Sprintf("%s[%d]", field, i), l)
+	}
+}
+
+func country(v *errs.Violations, field, c string) {
+	if c != "" && !slices.Contains(Countries, c) {
+		v.Add(field, "must be RS, BA or HR")
+	}
+}
+
+func contact(v *errs.Violations, prefix, email, phone string) {
+	if email != "" {
+		if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
+			v.Add(prefix+".email", "is not an e-mail address")
+		}
+	}
+	if phone != "" && !phoneNumber.MatchString(phone) {
+		v.Add(prefix+".phone", "is not a telephone number")
+	}
+}
+
+func website(v *errs.Violations, field, s string) {
+	if s == "" {
+		return
+	}
+	if u, err := url.Parse(s); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(s) > 2000 {
+		v.Add(field, "must be an http(s) URL")
+	}
+}
+
+// checkPaths validates an update mask. "etag" may appear (the REST gateway
+// derives the mask from the body's fields) and is not a field to update.
+func checkPaths(paths, allowed []string) error {
+	var v errs.Violations
+	if len(paths) == 0 || (len(paths) == 1 && paths[0] == "etag") {
+		v.Add("update_mask", "is required")
+	}
+	for i, p := range paths {
+		if p != "etag" && !slices.Contains(allowed, p) {
+			v.Add(fmt.Sprintf("update_mask.paths[%d]", i), "cannot update %q; one of %s", p, strings.Join(allowed, ", "))
+		}
+	}
 	return v.Err()
 }

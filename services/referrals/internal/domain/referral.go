@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/spona/spona/pkg/errs"
@@ -48,13 +47,61 @@ type Referral struct {
 	DueTime            time.Time
 	ConsentID          string
 	ProjectID          string
+	Notes              string
+	SendTime           time.Time // zero while a draft
+	CloseTime          time.Time // zero until declined, completed or cancelled
+	CloseReason        string
+	OutcomeCode        string
+	OutcomeNote        string
+	Snapshot           Snapshot // beneficiary dimensions at send time
 	CreateTime         time.Time
 	UpdateTime         time.Time
 	Version            int64
 }
 
+// Snapshot holds the beneficiary's disaggregation dimensions (codes and
+// bands only, nothing that identifies the person), taken when the referral
+// is sent, so aggregates need no call to the beneficiaries service.
+type Snapshot struct {
+	Sex          string
+	AgeBand      string
+	LegalStatus  string
+	Municipality string
+}
+
+// AgeBand returns the UNHCR age band (0-4, 5-11, 12-17, 18-59, 60+) of a
+// person at asOf, from a birth date or, when that is zero, a birth year;
+// "" when neither is known.
+func AgeBand(birthDate time.Time, birthYear int, asOf time.Time) string {
+	var age int
+	switch {
+	case !birthDate.IsZero():
+		age = asOf.Year() - birthDate.Year()
+		if asOf.Month() < birthDate.Month() || (asOf.Month() == birthDate.Month() && asOf.Day() < birthDate.Day()) {
+			age--
+		}
+	case birthYear > 0:
+		age = asOf.Year() - birthYear
+	default:
+		return ""
+	}
+	switch {
+	case age < 0:
+		return ""
+	case age < 5:
+		return "0-4"
+	case age < 12:
+		return "5-11"
+	case age < 18:
+		return "12-17"
+	case age < 60:
+		return "18-59"
+	}
+	return "60+"
+}
+
 // Etag identifies the stored version, for optimistic concurrency.
-func (r *Referral) Etag() string { return fmt.Sprintf(`W/"%d"`, r.Version) }
+func (r *Referral) Etag() string { return etag(r.Version) }
 
 // Validate checks a new referral from organisation from.
 func (r *Referral) Validate(from string) error {
@@ -70,6 +117,7 @@ func (r *Referral) Validate(from string) error {
 	validate.OneOf(&v, "referral.category", r.Category, Categories, true)
 	validate.OneOf(&v, "referral.urgency", r.Urgency, Urgencies, false)
 	validate.Text(&v, "referral.reason", r.Reason, 2000, false)
+	validate.Text(&v, "referral.notes", r.Notes, 4000, false)
 	return v.Err()
 }
 
@@ -115,11 +163,26 @@ const (
 type ReferralFilter struct {
 	Direction Direction
 	Status    string
+	Category  string
+	Overdue   bool // sent, not closed, and past due
 }
 
 // Validate checks the filter.
 func (f ReferralFilter) Validate() error {
 	var v errs.Violations
 	validate.OneOf(&v, "status", f.Status, Statuses, false)
+	validate.OneOf(&v, "category", f.Category, Categories, false)
 	return v.Err()
+}
+
+// Event is one recorded transition of a referral.
+type Event struct {
+	ID                  int64
+	ReferralID          string
+	FromStatus          string // "" for the creation of the draft
+	ToStatus            string
+	ActorOrganisationID string
+	ActorClientID       string
+	Note                string
+	CreateTime          time.Time
 }

@@ -10,6 +10,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -96,6 +97,70 @@ func (OrganisationKind) EnumDescriptor() ([]byte, []int) {
 	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{0}
 }
 
+type Weekday int32
+
+const (
+	Weekday_WEEKDAY_UNSPECIFIED Weekday = 0
+	Weekday_WEEKDAY_MONDAY      Weekday = 1
+	Weekday_WEEKDAY_TUESDAY     Weekday = 2
+	Weekday_WEEKDAY_WEDNESDAY   Weekday = 3
+	Weekday_WEEKDAY_THURSDAY    Weekday = 4
+	Weekday_WEEKDAY_FRIDAY      Weekday = 5
+	Weekday_WEEKDAY_SATURDAY    Weekday = 6
+	Weekday_WEEKDAY_SUNDAY      Weekday = 7
+)
+
+// Enum value maps for Weekday.
+var (
+	Weekday_name = map[int32]string{
+		0: "WEEKDAY_UNSPECIFIED",
+		1: "WEEKDAY_MONDAY",
+		2: "WEEKDAY_TUESDAY",
+		3: "WEEKDAY_WEDNESDAY",
+		4: "WEEKDAY_THURSDAY",
+		5: "WEEKDAY_FRIDAY",
+		6: "WEEKDAY_SATURDAY",
+		7: "WEEKDAY_SUNDAY",
+	}
+	Weekday_value = map[string]int32{
+		"WEEKDAY_UNSPECIFIED": 0,
+		"WEEKDAY_MONDAY":      1,
+		"WEEKDAY_TUESDAY":     2,
+		"WEEKDAY_WEDNESDAY":   3,
+		"WEEKDAY_THURSDAY":    4,
+		"WEEKDAY_FRIDAY":      5,
+		"WEEKDAY_SATURDAY":    6,
+		"WEEKDAY_SUNDAY":      7,
+	}
+)
+
+func (x Weekday) Enum() *Weekday {
+	p := new(Weekday)
+	*p = x
+	return p
+}
+
+func (x Weekday) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Weekday) Descriptor() protoreflect.EnumDescriptor {
+	return file_spona_referrals_v1_directory_proto_enumTypes[1].Descriptor()
+}
+
+func (Weekday) Type() protoreflect.EnumType {
+	return &file_spona_referrals_v1_directory_proto_enumTypes[1]
+}
+
+func (x Weekday) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Weekday.Descriptor instead.
+func (Weekday) EnumDescriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{1}
+}
+
 // An organisation taking part in the referral network.
 type Organisation struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -107,10 +172,19 @@ type Organisation struct {
 	Kind           OrganisationKind  `protobuf:"varint,4,opt,name=kind,proto3,enum=spona.referrals.v1.OrganisationKind" json:"kind,omitempty"`
 	Municipality   string            `protobuf:"bytes,5,opt,name=municipality,proto3" json:"municipality,omitempty"`
 	// ISO 3166-1 alpha-2: RS, BA or HR.
-	Country       string                 `protobuf:"bytes,6,opt,name=country,proto3" json:"country,omitempty"`
-	Email         string                 `protobuf:"bytes,7,opt,name=email,proto3" json:"email,omitempty"`
-	Website       string                 `protobuf:"bytes,8,opt,name=website,proto3" json:"website,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	Country     string                 `protobuf:"bytes,6,opt,name=country,proto3" json:"country,omitempty"`
+	Email       string                 `protobuf:"bytes,7,opt,name=email,proto3" json:"email,omitempty"`
+	Website     string                 `protobuf:"bytes,8,opt,name=website,proto3" json:"website,omitempty"`
+	CreateTime  *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	Description string                 `protobuf:"bytes,10,opt,name=description,proto3" json:"description,omitempty"`
+	// Descriptions by language tag, as localized_names.
+	LocalizedDescriptions map[string]string `protobuf:"bytes,11,rep,name=localized_descriptions,json=localizedDescriptions,proto3" json:"localized_descriptions,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Working languages (BCP 47 tags, e.g. "sr-Latn", "ar", "fa").
+	Languages  []string               `protobuf:"bytes,12,rep,name=languages,proto3" json:"languages,omitempty"`
+	Phone      string                 `protobuf:"bytes,13,opt,name=phone,proto3" json:"phone,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Send back on update; a stale etag is refused.
+	Etag          string `protobuf:"bytes,15,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -208,6 +282,511 @@ func (x *Organisation) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Organisation) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *Organisation) GetLocalizedDescriptions() map[string]string {
+	if x != nil {
+		return x.LocalizedDescriptions
+	}
+	return nil
+}
+
+func (x *Organisation) GetLanguages() []string {
+	if x != nil {
+		return x.Languages
+	}
+	return nil
+}
+
+func (x *Organisation) GetPhone() string {
+	if x != nil {
+		return x.Phone
+	}
+	return ""
+}
+
+func (x *Organisation) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *Organisation) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// Where a service is delivered (HSDS location + service_at_location).
+type Location struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Name         string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Address      string                 `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
+	Municipality string                 `protobuf:"bytes,3,opt,name=municipality,proto3" json:"municipality,omitempty"`
+	// RS, BA or HR.
+	Country       string `protobuf:"bytes,4,opt,name=country,proto3" json:"country,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Location) Reset() {
+	*x = Location{}
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Location) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Location) ProtoMessage() {}
+
+func (x *Location) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Location.ProtoReflect.Descriptor instead.
+func (*Location) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Location) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Location) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *Location) GetMunicipality() string {
+	if x != nil {
+		return x.Municipality
+	}
+	return ""
+}
+
+func (x *Location) GetCountry() string {
+	if x != nil {
+		return x.Country
+	}
+	return ""
+}
+
+// A contact for a service (HSDS contact).
+type Contact struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Title         string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Email         string                 `protobuf:"bytes,3,opt,name=email,proto3" json:"email,omitempty"`
+	Phone         string                 `protobuf:"bytes,4,opt,name=phone,proto3" json:"phone,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Contact) Reset() {
+	*x = Contact{}
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Contact) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Contact) ProtoMessage() {}
+
+func (x *Contact) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Contact.ProtoReflect.Descriptor instead.
+func (*Contact) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Contact) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Contact) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *Contact) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *Contact) GetPhone() string {
+	if x != nil {
+		return x.Phone
+	}
+	return ""
+}
+
+// Opening hours (HSDS schedule, reduced to weekly hours).
+type Schedule struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Days  []Weekday              `protobuf:"varint,1,rep,packed,name=days,proto3,enum=spona.referrals.v1.Weekday" json:"days,omitempty"`
+	// Local time "HH:MM".
+	OpensAt       string `protobuf:"bytes,2,opt,name=opens_at,json=opensAt,proto3" json:"opens_at,omitempty"`
+	ClosesAt      string `protobuf:"bytes,3,opt,name=closes_at,json=closesAt,proto3" json:"closes_at,omitempty"`
+	Description   string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Schedule) Reset() {
+	*x = Schedule{}
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Schedule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Schedule) ProtoMessage() {}
+
+func (x *Schedule) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Schedule.ProtoReflect.Descriptor instead.
+func (*Schedule) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Schedule) GetDays() []Weekday {
+	if x != nil {
+		return x.Days
+	}
+	return nil
+}
+
+func (x *Schedule) GetOpensAt() string {
+	if x != nil {
+		return x.OpensAt
+	}
+	return ""
+}
+
+func (x *Schedule) GetClosesAt() string {
+	if x != nil {
+		return x.ClosesAt
+	}
+	return ""
+}
+
+func (x *Schedule) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+// Who a service is for (HSDS eligibility).
+type Eligibility struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Description string                 `protobuf:"bytes,1,opt,name=description,proto3" json:"description,omitempty"`
+	// Inclusive age limits in years; 0 means none.
+	MinimumAge    int32 `protobuf:"varint,2,opt,name=minimum_age,json=minimumAge,proto3" json:"minimum_age,omitempty"`
+	MaximumAge    int32 `protobuf:"varint,3,opt,name=maximum_age,json=maximumAge,proto3" json:"maximum_age,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Eligibility) Reset() {
+	*x = Eligibility{}
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Eligibility) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Eligibility) ProtoMessage() {}
+
+func (x *Eligibility) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Eligibility.ProtoReflect.Descriptor instead.
+func (*Eligibility) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Eligibility) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *Eligibility) GetMinimumAge() int32 {
+	if x != nil {
+		return x.MinimumAge
+	}
+	return 0
+}
+
+func (x *Eligibility) GetMaximumAge() int32 {
+	if x != nil {
+		return x.MaximumAge
+	}
+	return 0
+}
+
+// A service an organisation offers (HSDS 3.0 service).
+type Service struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Id             string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	OrganisationId string                 `protobuf:"bytes,2,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
+	Name           string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	// Names by language tag: "en", "sr-Latn", "sr-Cyrl", "bs", "hr".
+	LocalizedNames        map[string]string `protobuf:"bytes,4,rep,name=localized_names,json=localizedNames,proto3" json:"localized_names,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Description           string            `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
+	LocalizedDescriptions map[string]string `protobuf:"bytes,6,rep,name=localized_descriptions,json=localizedDescriptions,proto3" json:"localized_descriptions,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Taxonomy term: the referral category the service answers.
+	Category ReferralCategory `protobuf:"varint,7,opt,name=category,proto3,enum=spona.referrals.v1.ReferralCategory" json:"category,omitempty"`
+	// Languages the service is delivered in (BCP 47 tags).
+	Languages          []string               `protobuf:"bytes,8,rep,name=languages,proto3" json:"languages,omitempty"`
+	Eligibility        *Eligibility           `protobuf:"bytes,9,opt,name=eligibility,proto3" json:"eligibility,omitempty"`
+	AcceptingReferrals bool                   `protobuf:"varint,10,opt,name=accepting_referrals,json=acceptingReferrals,proto3" json:"accepting_referrals,omitempty"`
+	Locations          []*Location            `protobuf:"bytes,11,rep,name=locations,proto3" json:"locations,omitempty"`
+	Contacts           []*Contact             `protobuf:"bytes,12,rep,name=contacts,proto3" json:"contacts,omitempty"`
+	Schedules          []*Schedule            `protobuf:"bytes,13,rep,name=schedules,proto3" json:"schedules,omitempty"`
+	Email              string                 `protobuf:"bytes,14,opt,name=email,proto3" json:"email,omitempty"`
+	Url                string                 `protobuf:"bytes,15,opt,name=url,proto3" json:"url,omitempty"`
+	Phone              string                 `protobuf:"bytes,16,opt,name=phone,proto3" json:"phone,omitempty"`
+	CreateTime         *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime         *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	Etag               string                 `protobuf:"bytes,19,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *Service) Reset() {
+	*x = Service{}
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Service) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Service) ProtoMessage() {}
+
+func (x *Service) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Service.ProtoReflect.Descriptor instead.
+func (*Service) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Service) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Service) GetOrganisationId() string {
+	if x != nil {
+		return x.OrganisationId
+	}
+	return ""
+}
+
+func (x *Service) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Service) GetLocalizedNames() map[string]string {
+	if x != nil {
+		return x.LocalizedNames
+	}
+	return nil
+}
+
+func (x *Service) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *Service) GetLocalizedDescriptions() map[string]string {
+	if x != nil {
+		return x.LocalizedDescriptions
+	}
+	return nil
+}
+
+func (x *Service) GetCategory() ReferralCategory {
+	if x != nil {
+		return x.Category
+	}
+	return ReferralCategory_REFERRAL_CATEGORY_UNSPECIFIED
+}
+
+func (x *Service) GetLanguages() []string {
+	if x != nil {
+		return x.Languages
+	}
+	return nil
+}
+
+func (x *Service) GetEligibility() *Eligibility {
+	if x != nil {
+		return x.Eligibility
+	}
+	return nil
+}
+
+func (x *Service) GetAcceptingReferrals() bool {
+	if x != nil {
+		return x.AcceptingReferrals
+	}
+	return false
+}
+
+func (x *Service) GetLocations() []*Location {
+	if x != nil {
+		return x.Locations
+	}
+	return nil
+}
+
+func (x *Service) GetContacts() []*Contact {
+	if x != nil {
+		return x.Contacts
+	}
+	return nil
+}
+
+func (x *Service) GetSchedules() []*Schedule {
+	if x != nil {
+		return x.Schedules
+	}
+	return nil
+}
+
+func (x *Service) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *Service) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *Service) GetPhone() string {
+	if x != nil {
+		return x.Phone
+	}
+	return ""
+}
+
+func (x *Service) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Service) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *Service) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
 type CreateOrganisationRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Organisation  *Organisation          `protobuf:"bytes,1,opt,name=organisation,proto3" json:"organisation,omitempty"`
@@ -218,7 +797,7 @@ type CreateOrganisationRequest struct {
 
 func (x *CreateOrganisationRequest) Reset() {
 	*x = CreateOrganisationRequest{}
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[1]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -230,7 +809,7 @@ func (x *CreateOrganisationRequest) String() string {
 func (*CreateOrganisationRequest) ProtoMessage() {}
 
 func (x *CreateOrganisationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[1]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -243,7 +822,7 @@ func (x *CreateOrganisationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrganisationRequest.ProtoReflect.Descriptor instead.
 func (*CreateOrganisationRequest) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{1}
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CreateOrganisationRequest) GetOrganisation() *Organisation {
@@ -269,7 +848,7 @@ type CreateOrganisationResponse struct {
 
 func (x *CreateOrganisationResponse) Reset() {
 	*x = CreateOrganisationResponse{}
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[2]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -281,7 +860,7 @@ func (x *CreateOrganisationResponse) String() string {
 func (*CreateOrganisationResponse) ProtoMessage() {}
 
 func (x *CreateOrganisationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[2]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -294,7 +873,7 @@ func (x *CreateOrganisationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrganisationResponse.ProtoReflect.Descriptor instead.
 func (*CreateOrganisationResponse) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{2}
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CreateOrganisationResponse) GetOrganisation() *Organisation {
@@ -313,7 +892,7 @@ type GetOrganisationRequest struct {
 
 func (x *GetOrganisationRequest) Reset() {
 	*x = GetOrganisationRequest{}
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[3]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -325,7 +904,7 @@ func (x *GetOrganisationRequest) String() string {
 func (*GetOrganisationRequest) ProtoMessage() {}
 
 func (x *GetOrganisationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[3]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -338,7 +917,7 @@ func (x *GetOrganisationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrganisationRequest.ProtoReflect.Descriptor instead.
 func (*GetOrganisationRequest) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{3}
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetOrganisationRequest) GetId() string {
@@ -357,7 +936,7 @@ type GetOrganisationResponse struct {
 
 func (x *GetOrganisationResponse) Reset() {
 	*x = GetOrganisationResponse{}
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[4]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -369,7 +948,7 @@ func (x *GetOrganisationResponse) String() string {
 func (*GetOrganisationResponse) ProtoMessage() {}
 
 func (x *GetOrganisationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[4]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -382,7 +961,7 @@ func (x *GetOrganisationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrganisationResponse.ProtoReflect.Descriptor instead.
 func (*GetOrganisationResponse) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{4}
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetOrganisationResponse) GetOrganisation() *Organisation {
@@ -393,18 +972,21 @@ func (x *GetOrganisationResponse) GetOrganisation() *Organisation {
 }
 
 type ListOrganisationsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	PageSize      int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	Kind          OrganisationKind       `protobuf:"varint,3,opt,name=kind,proto3,enum=spona.referrals.v1.OrganisationKind" json:"kind,omitempty"`
-	Country       string                 `protobuf:"bytes,4,opt,name=country,proto3" json:"country,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	PageSize     int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken    string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	Kind         OrganisationKind       `protobuf:"varint,3,opt,name=kind,proto3,enum=spona.referrals.v1.OrganisationKind" json:"kind,omitempty"`
+	Country      string                 `protobuf:"bytes,4,opt,name=country,proto3" json:"country,omitempty"`
+	Municipality string                 `protobuf:"bytes,5,opt,name=municipality,proto3" json:"municipality,omitempty"`
+	// A working language (BCP 47 tag).
+	Language      string `protobuf:"bytes,6,opt,name=language,proto3" json:"language,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListOrganisationsRequest) Reset() {
 	*x = ListOrganisationsRequest{}
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[5]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -416,7 +998,7 @@ func (x *ListOrganisationsRequest) String() string {
 func (*ListOrganisationsRequest) ProtoMessage() {}
 
 func (x *ListOrganisationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[5]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -429,7 +1011,7 @@ func (x *ListOrganisationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrganisationsRequest.ProtoReflect.Descriptor instead.
 func (*ListOrganisationsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{5}
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListOrganisationsRequest) GetPageSize() int32 {
@@ -460,6 +1042,20 @@ func (x *ListOrganisationsRequest) GetCountry() string {
 	return ""
 }
 
+func (x *ListOrganisationsRequest) GetMunicipality() string {
+	if x != nil {
+		return x.Municipality
+	}
+	return ""
+}
+
+func (x *ListOrganisationsRequest) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
+}
+
 type ListOrganisationsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Organisations []*Organisation        `protobuf:"bytes,1,rep,name=organisations,proto3" json:"organisations,omitempty"`
@@ -470,7 +1066,7 @@ type ListOrganisationsResponse struct {
 
 func (x *ListOrganisationsResponse) Reset() {
 	*x = ListOrganisationsResponse{}
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[6]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -482,7 +1078,7 @@ func (x *ListOrganisationsResponse) String() string {
 func (*ListOrganisationsResponse) ProtoMessage() {}
 
 func (x *ListOrganisationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[6]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -495,7 +1091,7 @@ func (x *ListOrganisationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrganisationsResponse.ProtoReflect.Descriptor instead.
 func (*ListOrganisationsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{6}
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListOrganisationsResponse) GetOrganisations() []*Organisation {
@@ -512,11 +1108,542 @@ func (x *ListOrganisationsResponse) GetNextPageToken() string {
 	return ""
 }
 
+type UpdateOrganisationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id and etag identify the entry; the fields in update_mask are replaced.
+	Organisation  *Organisation          `protobuf:"bytes,1,opt,name=organisation,proto3" json:"organisation,omitempty"`
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateOrganisationRequest) Reset() {
+	*x = UpdateOrganisationRequest{}
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateOrganisationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateOrganisationRequest) ProtoMessage() {}
+
+func (x *UpdateOrganisationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateOrganisationRequest.ProtoReflect.Descriptor instead.
+func (*UpdateOrganisationRequest) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *UpdateOrganisationRequest) GetOrganisation() *Organisation {
+	if x != nil {
+		return x.Organisation
+	}
+	return nil
+}
+
+func (x *UpdateOrganisationRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type UpdateOrganisationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Organisation  *Organisation          `protobuf:"bytes,1,opt,name=organisation,proto3" json:"organisation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateOrganisationResponse) Reset() {
+	*x = UpdateOrganisationResponse{}
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateOrganisationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateOrganisationResponse) ProtoMessage() {}
+
+func (x *UpdateOrganisationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateOrganisationResponse.ProtoReflect.Descriptor instead.
+func (*UpdateOrganisationResponse) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *UpdateOrganisationResponse) GetOrganisation() *Organisation {
+	if x != nil {
+		return x.Organisation
+	}
+	return nil
+}
+
+type CreateServiceRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	OrganisationId string                 `protobuf:"bytes,1,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
+	Service        *Service               `protobuf:"bytes,2,opt,name=service,proto3" json:"service,omitempty"`
+	RequestId      string                 `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *CreateServiceRequest) Reset() {
+	*x = CreateServiceRequest{}
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateServiceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateServiceRequest) ProtoMessage() {}
+
+func (x *CreateServiceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateServiceRequest.ProtoReflect.Descriptor instead.
+func (*CreateServiceRequest) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *CreateServiceRequest) GetOrganisationId() string {
+	if x != nil {
+		return x.OrganisationId
+	}
+	return ""
+}
+
+func (x *CreateServiceRequest) GetService() *Service {
+	if x != nil {
+		return x.Service
+	}
+	return nil
+}
+
+func (x *CreateServiceRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type CreateServiceResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Service       *Service               `protobuf:"bytes,1,opt,name=service,proto3" json:"service,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateServiceResponse) Reset() {
+	*x = CreateServiceResponse{}
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateServiceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateServiceResponse) ProtoMessage() {}
+
+func (x *CreateServiceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateServiceResponse.ProtoReflect.Descriptor instead.
+func (*CreateServiceResponse) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *CreateServiceResponse) GetService() *Service {
+	if x != nil {
+		return x.Service
+	}
+	return nil
+}
+
+type GetServiceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetServiceRequest) Reset() {
+	*x = GetServiceRequest{}
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetServiceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetServiceRequest) ProtoMessage() {}
+
+func (x *GetServiceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetServiceRequest.ProtoReflect.Descriptor instead.
+func (*GetServiceRequest) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *GetServiceRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type GetServiceResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Service       *Service               `protobuf:"bytes,1,opt,name=service,proto3" json:"service,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetServiceResponse) Reset() {
+	*x = GetServiceResponse{}
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetServiceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetServiceResponse) ProtoMessage() {}
+
+func (x *GetServiceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetServiceResponse.ProtoReflect.Descriptor instead.
+func (*GetServiceResponse) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *GetServiceResponse) GetService() *Service {
+	if x != nil {
+		return x.Service
+	}
+	return nil
+}
+
+type ListServicesRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	PageSize       int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken      string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	OrganisationId string                 `protobuf:"bytes,3,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
+	Category       ReferralCategory       `protobuf:"varint,4,opt,name=category,proto3,enum=spona.referrals.v1.ReferralCategory" json:"category,omitempty"`
+	Municipality   string                 `protobuf:"bytes,5,opt,name=municipality,proto3" json:"municipality,omitempty"`
+	// A language the service is delivered in (BCP 47 tag).
+	Language string `protobuf:"bytes,6,opt,name=language,proto3" json:"language,omitempty"`
+	// Only services that accept (true) or do not accept (false) referrals.
+	AcceptingReferrals *bool `protobuf:"varint,7,opt,name=accepting_referrals,json=acceptingReferrals,proto3,oneof" json:"accepting_referrals,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *ListServicesRequest) Reset() {
+	*x = ListServicesRequest{}
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListServicesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListServicesRequest) ProtoMessage() {}
+
+func (x *ListServicesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListServicesRequest.ProtoReflect.Descriptor instead.
+func (*ListServicesRequest) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListServicesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListServicesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListServicesRequest) GetOrganisationId() string {
+	if x != nil {
+		return x.OrganisationId
+	}
+	return ""
+}
+
+func (x *ListServicesRequest) GetCategory() ReferralCategory {
+	if x != nil {
+		return x.Category
+	}
+	return ReferralCategory_REFERRAL_CATEGORY_UNSPECIFIED
+}
+
+func (x *ListServicesRequest) GetMunicipality() string {
+	if x != nil {
+		return x.Municipality
+	}
+	return ""
+}
+
+func (x *ListServicesRequest) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
+}
+
+func (x *ListServicesRequest) GetAcceptingReferrals() bool {
+	if x != nil && x.AcceptingReferrals != nil {
+		return *x.AcceptingReferrals
+	}
+	return false
+}
+
+type ListServicesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Services      []*Service             `protobuf:"bytes,1,rep,name=services,proto3" json:"services,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListServicesResponse) Reset() {
+	*x = ListServicesResponse{}
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListServicesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListServicesResponse) ProtoMessage() {}
+
+func (x *ListServicesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListServicesResponse.ProtoReflect.Descriptor instead.
+func (*ListServicesResponse) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListServicesResponse) GetServices() []*Service {
+	if x != nil {
+		return x.Services
+	}
+	return nil
+}
+
+func (x *ListServicesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type UpdateServiceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Service       *Service               `protobuf:"bytes,1,opt,name=service,proto3" json:"service,omitempty"`
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateServiceRequest) Reset() {
+	*x = UpdateServiceRequest{}
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateServiceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateServiceRequest) ProtoMessage() {}
+
+func (x *UpdateServiceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateServiceRequest.ProtoReflect.Descriptor instead.
+func (*UpdateServiceRequest) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *UpdateServiceRequest) GetService() *Service {
+	if x != nil {
+		return x.Service
+	}
+	return nil
+}
+
+func (x *UpdateServiceRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type UpdateServiceResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Service       *Service               `protobuf:"bytes,1,opt,name=service,proto3" json:"service,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateServiceResponse) Reset() {
+	*x = UpdateServiceResponse{}
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateServiceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateServiceResponse) ProtoMessage() {}
+
+func (x *UpdateServiceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateServiceResponse.ProtoReflect.Descriptor instead.
+func (*UpdateServiceResponse) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *UpdateServiceResponse) GetService() *Service {
+	if x != nil {
+		return x.Service
+	}
+	return nil
+}
+
 var File_spona_referrals_v1_directory_proto protoreflect.FileDescriptor
 
 const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/referrals/v1/directory.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcd\x03\n" +
+	"\"spona/referrals/v1/directory.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"spona/referrals/v1/referrals.proto\"\xb7\x06\n" +
 	"\fOrganisation\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x17\n" +
 	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12]\n" +
@@ -527,8 +1654,69 @@ const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\x05email\x18\a \x01(\tR\x05email\x12\x18\n" +
 	"\awebsite\x18\b \x01(\tR\awebsite\x12@\n" +
 	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"createTime\x1aA\n" +
+	"createTime\x12 \n" +
+	"\vdescription\x18\n" +
+	" \x01(\tR\vdescription\x12r\n" +
+	"\x16localized_descriptions\x18\v \x03(\v2;.spona.referrals.v1.Organisation.LocalizedDescriptionsEntryR\x15localizedDescriptions\x12\x1c\n" +
+	"\tlanguages\x18\f \x03(\tR\tlanguages\x12\x14\n" +
+	"\x05phone\x18\r \x01(\tR\x05phone\x12@\n" +
+	"\vupdate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\x12\x12\n" +
+	"\x04etag\x18\x0f \x01(\tR\x04etag\x1aA\n" +
 	"\x13LocalizedNamesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aH\n" +
+	"\x1aLocalizedDescriptionsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"v\n" +
+	"\bLocation\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\aaddress\x18\x02 \x01(\tR\aaddress\x12\"\n" +
+	"\fmunicipality\x18\x03 \x01(\tR\fmunicipality\x12\x18\n" +
+	"\acountry\x18\x04 \x01(\tR\acountry\"_\n" +
+	"\aContact\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12\x14\n" +
+	"\x05email\x18\x03 \x01(\tR\x05email\x12\x14\n" +
+	"\x05phone\x18\x04 \x01(\tR\x05phone\"\x95\x01\n" +
+	"\bSchedule\x12/\n" +
+	"\x04days\x18\x01 \x03(\x0e2\x1b.spona.referrals.v1.WeekdayR\x04days\x12\x19\n" +
+	"\bopens_at\x18\x02 \x01(\tR\aopensAt\x12\x1b\n" +
+	"\tcloses_at\x18\x03 \x01(\tR\bclosesAt\x12 \n" +
+	"\vdescription\x18\x04 \x01(\tR\vdescription\"q\n" +
+	"\vEligibility\x12 \n" +
+	"\vdescription\x18\x01 \x01(\tR\vdescription\x12\x1f\n" +
+	"\vminimum_age\x18\x02 \x01(\x05R\n" +
+	"minimumAge\x12\x1f\n" +
+	"\vmaximum_age\x18\x03 \x01(\x05R\n" +
+	"maximumAge\"\xbd\b\n" +
+	"\aService\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12,\n" +
+	"\x0forganisation_id\x18\x02 \x01(\tB\x03\xe0A\x03R\x0eorganisationId\x12\x17\n" +
+	"\x04name\x18\x03 \x01(\tB\x03\xe0A\x02R\x04name\x12X\n" +
+	"\x0flocalized_names\x18\x04 \x03(\v2/.spona.referrals.v1.Service.LocalizedNamesEntryR\x0elocalizedNames\x12 \n" +
+	"\vdescription\x18\x05 \x01(\tR\vdescription\x12m\n" +
+	"\x16localized_descriptions\x18\x06 \x03(\v26.spona.referrals.v1.Service.LocalizedDescriptionsEntryR\x15localizedDescriptions\x12E\n" +
+	"\bcategory\x18\a \x01(\x0e2$.spona.referrals.v1.ReferralCategoryB\x03\xe0A\x02R\bcategory\x12\x1c\n" +
+	"\tlanguages\x18\b \x03(\tR\tlanguages\x12A\n" +
+	"\veligibility\x18\t \x01(\v2\x1f.spona.referrals.v1.EligibilityR\veligibility\x12/\n" +
+	"\x13accepting_referrals\x18\n" +
+	" \x01(\bR\x12acceptingReferrals\x12:\n" +
+	"\tlocations\x18\v \x03(\v2\x1c.spona.referrals.v1.LocationR\tlocations\x127\n" +
+	"\bcontacts\x18\f \x03(\v2\x1b.spona.referrals.v1.ContactR\bcontacts\x12:\n" +
+	"\tschedules\x18\r \x03(\v2\x1c.spona.referrals.v1.ScheduleR\tschedules\x12\x14\n" +
+	"\x05email\x18\x0e \x01(\tR\x05email\x12\x10\n" +
+	"\x03url\x18\x0f \x01(\tR\x03url\x12\x14\n" +
+	"\x05phone\x18\x10 \x01(\tR\x05phone\x12@\n" +
+	"\vcreate_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\x12\x12\n" +
+	"\x04etag\x18\x13 \x01(\tR\x04etag\x1aA\n" +
+	"\x13LocalizedNamesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aH\n" +
+	"\x1aLocalizedDescriptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x85\x01\n" +
 	"\x19CreateOrganisationRequest\x12I\n" +
@@ -540,16 +1728,54 @@ const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\x16GetOrganisationRequest\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\"_\n" +
 	"\x17GetOrganisationResponse\x12D\n" +
-	"\forganisation\x18\x01 \x01(\v2 .spona.referrals.v1.OrganisationR\forganisation\"\xaa\x01\n" +
+	"\forganisation\x18\x01 \x01(\v2 .spona.referrals.v1.OrganisationR\forganisation\"\xea\x01\n" +
 	"\x18ListOrganisationsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x128\n" +
 	"\x04kind\x18\x03 \x01(\x0e2$.spona.referrals.v1.OrganisationKindR\x04kind\x12\x18\n" +
-	"\acountry\x18\x04 \x01(\tR\acountry\"\x8b\x01\n" +
+	"\acountry\x18\x04 \x01(\tR\acountry\x12\"\n" +
+	"\fmunicipality\x18\x05 \x01(\tR\fmunicipality\x12\x1a\n" +
+	"\blanguage\x18\x06 \x01(\tR\blanguage\"\x8b\x01\n" +
 	"\x19ListOrganisationsResponse\x12F\n" +
 	"\rorganisations\x18\x01 \x03(\v2 .spona.referrals.v1.OrganisationR\rorganisations\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x89\x03\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa3\x01\n" +
+	"\x19UpdateOrganisationRequest\x12I\n" +
+	"\forganisation\x18\x01 \x01(\v2 .spona.referrals.v1.OrganisationB\x03\xe0A\x02R\forganisation\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"b\n" +
+	"\x1aUpdateOrganisationResponse\x12D\n" +
+	"\forganisation\x18\x01 \x01(\v2 .spona.referrals.v1.OrganisationR\forganisation\"\x9f\x01\n" +
+	"\x14CreateServiceRequest\x12,\n" +
+	"\x0forganisation_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x0eorganisationId\x12:\n" +
+	"\aservice\x18\x02 \x01(\v2\x1b.spona.referrals.v1.ServiceB\x03\xe0A\x02R\aservice\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"N\n" +
+	"\x15CreateServiceResponse\x125\n" +
+	"\aservice\x18\x01 \x01(\v2\x1b.spona.referrals.v1.ServiceR\aservice\"(\n" +
+	"\x11GetServiceRequest\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\"K\n" +
+	"\x12GetServiceResponse\x125\n" +
+	"\aservice\x18\x01 \x01(\v2\x1b.spona.referrals.v1.ServiceR\aservice\"\xca\x02\n" +
+	"\x13ListServicesRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12'\n" +
+	"\x0forganisation_id\x18\x03 \x01(\tR\x0eorganisationId\x12@\n" +
+	"\bcategory\x18\x04 \x01(\x0e2$.spona.referrals.v1.ReferralCategoryR\bcategory\x12\"\n" +
+	"\fmunicipality\x18\x05 \x01(\tR\fmunicipality\x12\x1a\n" +
+	"\blanguage\x18\x06 \x01(\tR\blanguage\x124\n" +
+	"\x13accepting_referrals\x18\a \x01(\bH\x00R\x12acceptingReferrals\x88\x01\x01B\x16\n" +
+	"\x14_accepting_referrals\"w\n" +
+	"\x14ListServicesResponse\x127\n" +
+	"\bservices\x18\x01 \x03(\v2\x1b.spona.referrals.v1.ServiceR\bservices\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8f\x01\n" +
+	"\x14UpdateServiceRequest\x12:\n" +
+	"\aservice\x18\x01 \x01(\v2\x1b.spona.referrals.v1.ServiceB\x03\xe0A\x02R\aservice\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"N\n" +
+	"\x15UpdateServiceResponse\x125\n" +
+	"\aservice\x18\x01 \x01(\v2\x1b.spona.referrals.v1.ServiceR\aservice*\x89\x03\n" +
 	"\x10OrganisationKind\x12!\n" +
 	"\x1dORGANISATION_KIND_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ORGANISATION_KIND_NGO\x10\x01\x12+\n" +
@@ -562,11 +1788,26 @@ const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\"ORGANISATION_KIND_LOCAL_GOVERNMENT\x10\b\x12'\n" +
 	"#ORGANISATION_KIND_INTERNATIONAL_ORG\x10\t\x12\x1b\n" +
 	"\x17ORGANISATION_KIND_DONOR\x10\n" +
-	"2\xe8\x03\n" +
+	"*\xb6\x01\n" +
+	"\aWeekday\x12\x17\n" +
+	"\x13WEEKDAY_UNSPECIFIED\x10\x00\x12\x12\n" +
+	"\x0eWEEKDAY_MONDAY\x10\x01\x12\x13\n" +
+	"\x0fWEEKDAY_TUESDAY\x10\x02\x12\x15\n" +
+	"\x11WEEKDAY_WEDNESDAY\x10\x03\x12\x14\n" +
+	"\x10WEEKDAY_THURSDAY\x10\x04\x12\x12\n" +
+	"\x0eWEEKDAY_FRIDAY\x10\x05\x12\x14\n" +
+	"\x10WEEKDAY_SATURDAY\x10\x06\x12\x12\n" +
+	"\x0eWEEKDAY_SUNDAY\x10\a2\xec\t\n" +
 	"\x10DirectoryService\x12\xaa\x01\n" +
 	"\x12CreateOrganisation\x12-.spona.referrals.v1.CreateOrganisationRequest\x1a..spona.referrals.v1.CreateOrganisationResponse\"5\x82\xd3\xe4\x93\x02/:\forganisationb\forganisation\"\x11/v1/organisations\x12\x98\x01\n" +
 	"\x0fGetOrganisation\x12*.spona.referrals.v1.GetOrganisationRequest\x1a+.spona.referrals.v1.GetOrganisationResponse\",\x82\xd3\xe4\x93\x02&b\forganisation\x12\x16/v1/organisations/{id}\x12\x8b\x01\n" +
-	"\x11ListOrganisations\x12,.spona.referrals.v1.ListOrganisationsRequest\x1a-.spona.referrals.v1.ListOrganisationsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/organisationsB\xd0\x01\n" +
+	"\x11ListOrganisations\x12,.spona.referrals.v1.ListOrganisationsRequest\x1a-.spona.referrals.v1.ListOrganisationsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/organisations\x12\xbc\x01\n" +
+	"\x12UpdateOrganisation\x12-.spona.referrals.v1.UpdateOrganisationRequest\x1a..spona.referrals.v1.UpdateOrganisationResponse\"G\x82\xd3\xe4\x93\x02A:\forganisationb\forganisation2#/v1/organisations/{organisation.id}\x12\xac\x01\n" +
+	"\rCreateService\x12(.spona.referrals.v1.CreateServiceRequest\x1a).spona.referrals.v1.CreateServiceResponse\"F\x82\xd3\xe4\x93\x02@:\aserviceb\aservice\",/v1/organisations/{organisation_id}/services\x12\x7f\n" +
+	"\n" +
+	"GetService\x12%.spona.referrals.v1.GetServiceRequest\x1a&.spona.referrals.v1.GetServiceResponse\"\"\x82\xd3\xe4\x93\x02\x1cb\aservice\x12\x11/v1/services/{id}\x12w\n" +
+	"\fListServices\x12'.spona.referrals.v1.ListServicesRequest\x1a(.spona.referrals.v1.ListServicesResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/services\x12\x99\x01\n" +
+	"\rUpdateService\x12(.spona.referrals.v1.UpdateServiceRequest\x1a).spona.referrals.v1.UpdateServiceResponse\"3\x82\xd3\xe4\x93\x02-:\aserviceb\aservice2\x19/v1/services/{service.id}B\xd0\x01\n" +
 	"\x16com.spona.referrals.v1B\x0eDirectoryProtoP\x01Z<github.com/spona/spona/gen/go/spona/referrals/v1;referralsv1\xa2\x02\x03SRX\xaa\x02\x12Spona.Referrals.V1\xca\x02\x12Spona\\Referrals\\V1\xe2\x02\x1eSpona\\Referrals\\V1\\GPBMetadata\xea\x02\x14Spona::Referrals::V1b\x06proto3"
 
 var (
@@ -581,40 +1822,94 @@ func file_spona_referrals_v1_directory_proto_rawDescGZIP() []byte {
 	return file_spona_referrals_v1_directory_proto_rawDescData
 }
 
-var file_spona_referrals_v1_directory_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_spona_referrals_v1_directory_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_spona_referrals_v1_directory_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_spona_referrals_v1_directory_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_spona_referrals_v1_directory_proto_goTypes = []any{
 	(OrganisationKind)(0),              // 0: spona.referrals.v1.OrganisationKind
-	(*Organisation)(nil),               // 1: spona.referrals.v1.Organisation
-	(*CreateOrganisationRequest)(nil),  // 2: spona.referrals.v1.CreateOrganisationRequest
-	(*CreateOrganisationResponse)(nil), // 3: spona.referrals.v1.CreateOrganisationResponse
-	(*GetOrganisationRequest)(nil),     // 4: spona.referrals.v1.GetOrganisationRequest
-	(*GetOrganisationResponse)(nil),    // 5: spona.referrals.v1.GetOrganisationResponse
-	(*ListOrganisationsRequest)(nil),   // 6: spona.referrals.v1.ListOrganisationsRequest
-	(*ListOrganisationsResponse)(nil),  // 7: spona.referrals.v1.ListOrganisationsResponse
-	nil,                                // 8: spona.referrals.v1.Organisation.LocalizedNamesEntry
-	(*timestamppb.Timestamp)(nil),      // 9: google.protobuf.Timestamp
+	(Weekday)(0),                       // 1: spona.referrals.v1.Weekday
+	(*Organisation)(nil),               // 2: spona.referrals.v1.Organisation
+	(*Location)(nil),                   // 3: spona.referrals.v1.Location
+	(*Contact)(nil),                    // 4: spona.referrals.v1.Contact
+	(*Schedule)(nil),                   // 5: spona.referrals.v1.Schedule
+	(*Eligibility)(nil),                // 6: spona.referrals.v1.Eligibility
+	(*Service)(nil),                    // 7: spona.referrals.v1.Service
+	(*CreateOrganisationRequest)(nil),  // 8: spona.referrals.v1.CreateOrganisationRequest
+	(*CreateOrganisationResponse)(nil), // 9: spona.referrals.v1.CreateOrganisationResponse
+	(*GetOrganisationRequest)(nil),     // 10: spona.referrals.v1.GetOrganisationRequest
+	(*GetOrganisationResponse)(nil),    // 11: spona.referrals.v1.GetOrganisationResponse
+	(*ListOrganisationsRequest)(nil),   // 12: spona.referrals.v1.ListOrganisationsRequest
+	(*ListOrganisationsResponse)(nil),  // 13: spona.referrals.v1.ListOrganisationsResponse
+	(*UpdateOrganisationRequest)(nil),  // 14: spona.referrals.v1.UpdateOrganisationRequest
+	(*UpdateOrganisationResponse)(nil), // 15: spona.referrals.v1.UpdateOrganisationResponse
+	(*CreateServiceRequest)(nil),       // 16: spona.referrals.v1.CreateServiceRequest
+	(*CreateServiceResponse)(nil),      // 17: spona.referrals.v1.CreateServiceResponse
+	(*GetServiceRequest)(nil),          // 18: spona.referrals.v1.GetServiceRequest
+	(*GetServiceResponse)(nil),         // 19: spona.referrals.v1.GetServiceResponse
+	(*ListServicesRequest)(nil),        // 20: spona.referrals.v1.ListServicesRequest
+	(*ListServicesResponse)(nil),       // 21: spona.referrals.v1.ListServicesResponse
+	(*UpdateServiceRequest)(nil),       // 22: spona.referrals.v1.UpdateServiceRequest
+	(*UpdateServiceResponse)(nil),      // 23: spona.referrals.v1.UpdateServiceResponse
+	nil,                                // 24: spona.referrals.v1.Organisation.LocalizedNamesEntry
+	nil,                                // 25: spona.referrals.v1.Organisation.LocalizedDescriptionsEntry
+	nil,                                // 26: spona.referrals.v1.Service.LocalizedNamesEntry
+	nil,                                // 27: spona.referrals.v1.Service.LocalizedDescriptionsEntry
+	(*timestamppb.Timestamp)(nil),      // 28: google.protobuf.Timestamp
+	(ReferralCategory)(0),              // 29: spona.referrals.v1.ReferralCategory
+	(*fieldmaskpb.FieldMask)(nil),      // 30: google.protobuf.FieldMask
 }
 var file_spona_referrals_v1_directory_proto_depIdxs = []int32{
-	8,  // 0: spona.referrals.v1.Organisation.localized_names:type_name -> spona.referrals.v1.Organisation.LocalizedNamesEntry
+	24, // 0: spona.referrals.v1.Organisation.localized_names:type_name -> spona.referrals.v1.Organisation.LocalizedNamesEntry
 	0,  // 1: spona.referrals.v1.Organisation.kind:type_name -> spona.referrals.v1.OrganisationKind
-	9,  // 2: spona.referrals.v1.Organisation.create_time:type_name -> google.protobuf.Timestamp
-	1,  // 3: spona.referrals.v1.CreateOrganisationRequest.organisation:type_name -> spona.referrals.v1.Organisation
-	1,  // 4: spona.referrals.v1.CreateOrganisationResponse.organisation:type_name -> spona.referrals.v1.Organisation
-	1,  // 5: spona.referrals.v1.GetOrganisationResponse.organisation:type_name -> spona.referrals.v1.Organisation
-	0,  // 6: spona.referrals.v1.ListOrganisationsRequest.kind:type_name -> spona.referrals.v1.OrganisationKind
-	1,  // 7: spona.referrals.v1.ListOrganisationsResponse.organisations:type_name -> spona.referrals.v1.Organisation
-	2,  // 8: spona.referrals.v1.DirectoryService.CreateOrganisation:input_type -> spona.referrals.v1.CreateOrganisationRequest
-	4,  // 9: spona.referrals.v1.DirectoryService.GetOrganisation:input_type -> spona.referrals.v1.GetOrganisationRequest
-	6,  // 10: spona.referrals.v1.DirectoryService.ListOrganisations:input_type -> spona.referrals.v1.ListOrganisationsRequest
-	3,  // 11: spona.referrals.v1.DirectoryService.CreateOrganisation:output_type -> spona.referrals.v1.CreateOrganisationResponse
-	5,  // 12: spona.referrals.v1.DirectoryService.GetOrganisation:output_type -> spona.referrals.v1.GetOrganisationResponse
-	7,  // 13: spona.referrals.v1.DirectoryService.ListOrganisations:output_type -> spona.referrals.v1.ListOrganisationsResponse
-	11, // [11:14] is the sub-list for method output_type
-	8,  // [8:11] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	28, // 2: spona.referrals.v1.Organisation.create_time:type_name -> google.protobuf.Timestamp
+	25, // 3: spona.referrals.v1.Organisation.localized_descriptions:type_name -> spona.referrals.v1.Organisation.LocalizedDescriptionsEntry
+	28, // 4: spona.referrals.v1.Organisation.update_time:type_name -> google.protobuf.Timestamp
+	1,  // 5: spona.referrals.v1.Schedule.days:type_name -> spona.referrals.v1.Weekday
+	26, // 6: spona.referrals.v1.Service.localized_names:type_name -> spona.referrals.v1.Service.LocalizedNamesEntry
+	27, // 7: spona.referrals.v1.Service.localized_descriptions:type_name -> spona.referrals.v1.Service.LocalizedDescriptionsEntry
+	29, // 8: spona.referrals.v1.Service.category:type_name -> spona.referrals.v1.ReferralCategory
+	6,  // 9: spona.referrals.v1.Service.eligibility:type_name -> spona.referrals.v1.Eligibility
+	3,  // 10: spona.referrals.v1.Service.locations:type_name -> spona.referrals.v1.Location
+	4,  // 11: spona.referrals.v1.Service.contacts:type_name -> spona.referrals.v1.Contact
+	5,  // 12: spona.referrals.v1.Service.schedules:type_name -> spona.referrals.v1.Schedule
+	28, // 13: spona.referrals.v1.Service.create_time:type_name -> google.protobuf.Timestamp
+	28, // 14: spona.referrals.v1.Service.update_time:type_name -> google.protobuf.Timestamp
+	2,  // 15: spona.referrals.v1.CreateOrganisationRequest.organisation:type_name -> spona.referrals.v1.Organisation
+	2,  // 16: spona.referrals.v1.CreateOrganisationResponse.organisation:type_name -> spona.referrals.v1.Organisation
+	2,  // 17: spona.referrals.v1.GetOrganisationResponse.organisation:type_name -> spona.referrals.v1.Organisation
+	0,  // 18: spona.referrals.v1.ListOrganisationsRequest.kind:type_name -> spona.referrals.v1.OrganisationKind
+	2,  // 19: spona.referrals.v1.ListOrganisationsResponse.organisations:type_name -> spona.referrals.v1.Organisation
+	2,  // 20: spona.referrals.v1.UpdateOrganisationRequest.organisation:type_name -> spona.referrals.v1.Organisation
+	30, // 21: spona.referrals.v1.UpdateOrganisationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 22: spona.referrals.v1.UpdateOrganisationResponse.organisation:type_name -> spona.referrals.v1.Organisation
+	7,  // 23: spona.referrals.v1.CreateServiceRequest.service:type_name -> spona.referrals.v1.Service
+	7,  // 24: spona.referrals.v1.CreateServiceResponse.service:type_name -> spona.referrals.v1.Service
+	7,  // 25: spona.referrals.v1.GetServiceResponse.service:type_name -> spona.referrals.v1.Service
+	29, // 26: spona.referrals.v1.ListServicesRequest.category:type_name -> spona.referrals.v1.ReferralCategory
+	7,  // 27: spona.referrals.v1.ListServicesResponse.services:type_name -> spona.referrals.v1.Service
+	7,  // 28: spona.referrals.v1.UpdateServiceRequest.service:type_name -> spona.referrals.v1.Service
+	30, // 29: spona.referrals.v1.UpdateServiceRequest.update_mask:type_name -> google.protobuf.FieldMask
+	7,  // 30: spona.referrals.v1.UpdateServiceResponse.service:type_name -> spona.referrals.v1.Service
+	8,  // 31: spona.referrals.v1.DirectoryService.CreateOrganisation:input_type -> spona.referrals.v1.CreateOrganisationRequest
+	10, // 32: spona.referrals.v1.DirectoryService.GetOrganisation:input_type -> spona.referrals.v1.GetOrganisationRequest
+	12, // 33: spona.referrals.v1.DirectoryService.ListOrganisations:input_type -> spona.referrals.v1.ListOrganisationsRequest
+	14, // 34: spona.referrals.v1.DirectoryService.UpdateOrganisation:input_type -> spona.referrals.v1.UpdateOrganisationRequest
+	16, // 35: spona.referrals.v1.DirectoryService.CreateService:input_type -> spona.referrals.v1.CreateServiceRequest
+	18, // 36: spona.referrals.v1.DirectoryService.GetService:input_type -> spona.referrals.v1.GetServiceRequest
+	20, // 37: spona.referrals.v1.DirectoryService.ListServices:input_type -> spona.referrals.v1.ListServicesRequest
+	22, // 38: spona.referrals.v1.DirectoryService.UpdateService:input_type -> spona.referrals.v1.UpdateServiceRequest
+	9,  // 39: spona.referrals.v1.DirectoryService.CreateOrganisation:output_type -> spona.referrals.v1.CreateOrganisationResponse
+	11, // 40: spona.referrals.v1.DirectoryService.GetOrganisation:output_type -> spona.referrals.v1.GetOrganisationResponse
+	13, // 41: spona.referrals.v1.DirectoryService.ListOrganisations:output_type -> spona.referrals.v1.ListOrganisationsResponse
+	15, // 42: spona.referrals.v1.DirectoryService.UpdateOrganisation:output_type -> spona.referrals.v1.UpdateOrganisationResponse
+	17, // 43: spona.referrals.v1.DirectoryService.CreateService:output_type -> spona.referrals.v1.CreateServiceResponse
+	19, // 44: spona.referrals.v1.DirectoryService.GetService:output_type -> spona.referrals.v1.GetServiceResponse
+	21, // 45: spona.referrals.v1.DirectoryService.ListServices:output_type -> spona.referrals.v1.ListServicesResponse
+	23, // 46: spona.referrals.v1.DirectoryService.UpdateService:output_type -> spona.referrals.v1.UpdateServiceResponse
+	39, // [39:47] is the sub-list for method output_type
+	31, // [31:39] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_spona_referrals_v1_directory_proto_init() }
@@ -622,13 +1917,15 @@ func file_spona_referrals_v1_directory_proto_init() {
 	if File_spona_referrals_v1_directory_proto != nil {
 		return
 	}
+	file_spona_referrals_v1_referrals_proto_init()
+	file_spona_referrals_v1_directory_proto_msgTypes[18].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_referrals_v1_directory_proto_rawDesc), len(file_spona_referrals_v1_directory_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   8,
+			NumEnums:      2,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,6 +22,11 @@ const (
 	DirectoryService_CreateOrganisation_FullMethodName = "/spona.referrals.v1.DirectoryService/CreateOrganisation"
 	DirectoryService_GetOrganisation_FullMethodName    = "/spona.referrals.v1.DirectoryService/GetOrganisation"
 	DirectoryService_ListOrganisations_FullMethodName  = "/spona.referrals.v1.DirectoryService/ListOrganisations"
+	DirectoryService_UpdateOrganisation_FullMethodName = "/spona.referrals.v1.DirectoryService/UpdateOrganisation"
+	DirectoryService_CreateService_FullMethodName      = "/spona.referrals.v1.DirectoryService/CreateService"
+	DirectoryService_GetService_FullMethodName         = "/spona.referrals.v1.DirectoryService/GetService"
+	DirectoryService_ListServices_FullMethodName       = "/spona.referrals.v1.DirectoryService/ListServices"
+	DirectoryService_UpdateService_FullMethodName      = "/spona.referrals.v1.DirectoryService/UpdateService"
 )
 
 // DirectoryServiceClient is the client API for DirectoryService service.
@@ -34,7 +39,24 @@ type DirectoryServiceClient interface {
 	// Registers an organisation. Requires the directory.admin scope.
 	CreateOrganisation(ctx context.Context, in *CreateOrganisationRequest, opts ...grpc.CallOption) (*CreateOrganisationResponse, error)
 	GetOrganisation(ctx context.Context, in *GetOrganisationRequest, opts ...grpc.CallOption) (*GetOrganisationResponse, error)
+	// Lists the directory, newest first. Filters: kind, country,
+	// municipality, language (working language of the organisation).
 	ListOrganisations(ctx context.Context, in *ListOrganisationsRequest, opts ...grpc.CallOption) (*ListOrganisationsResponse, error)
+	// Updates the fields named in update_mask. An organisation updates its own
+	// entry (referrals.write); directory.admin may update any. A stale etag is
+	// refused with ABORTED (HTTP 409).
+	UpdateOrganisation(ctx context.Context, in *UpdateOrganisationRequest, opts ...grpc.CallOption) (*UpdateOrganisationResponse, error)
+	// Publishes a service of an organisation (HSDS service with its locations,
+	// contacts, schedule and eligibility). An organisation publishes its own
+	// services; directory.admin may publish for any.
+	CreateService(ctx context.Context, in *CreateServiceRequest, opts ...grpc.CallOption) (*CreateServiceResponse, error)
+	GetService(ctx context.Context, in *GetServiceRequest, opts ...grpc.CallOption) (*GetServiceResponse, error)
+	// Lists services, newest first. Filters: organisation, category,
+	// municipality (of a location or of the organisation), language,
+	// accepting_referrals.
+	ListServices(ctx context.Context, in *ListServicesRequest, opts ...grpc.CallOption) (*ListServicesResponse, error)
+	// Updates the fields named in update_mask; same rights as CreateService.
+	UpdateService(ctx context.Context, in *UpdateServiceRequest, opts ...grpc.CallOption) (*UpdateServiceResponse, error)
 }
 
 type directoryServiceClient struct {
@@ -75,6 +97,56 @@ func (c *directoryServiceClient) ListOrganisations(ctx context.Context, in *List
 	return out, nil
 }
 
+func (c *directoryServiceClient) UpdateOrganisation(ctx context.Context, in *UpdateOrganisationRequest, opts ...grpc.CallOption) (*UpdateOrganisationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateOrganisationResponse)
+	err := c.cc.Invoke(ctx, DirectoryService_UpdateOrganisation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *directoryServiceClient) CreateService(ctx context.Context, in *CreateServiceRequest, opts ...grpc.CallOption) (*CreateServiceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateServiceResponse)
+	err := c.cc.Invoke(ctx, DirectoryService_CreateService_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *directoryServiceClient) GetService(ctx context.Context, in *GetServiceRequest, opts ...grpc.CallOption) (*GetServiceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetServiceResponse)
+	err := c.cc.Invoke(ctx, DirectoryService_GetService_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *directoryServiceClient) ListServices(ctx context.Context, in *ListServicesRequest, opts ...grpc.CallOption) (*ListServicesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListServicesResponse)
+	err := c.cc.Invoke(ctx, DirectoryService_ListServices_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *directoryServiceClient) UpdateService(ctx context.Context, in *UpdateServiceRequest, opts ...grpc.CallOption) (*UpdateServiceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateServiceResponse)
+	err := c.cc.Invoke(ctx, DirectoryService_UpdateService_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DirectoryServiceServer is the server API for DirectoryService service.
 // All implementations must embed UnimplementedDirectoryServiceServer
 // for forward compatibility.
@@ -85,7 +157,24 @@ type DirectoryServiceServer interface {
 	// Registers an organisation. Requires the directory.admin scope.
 	CreateOrganisation(context.Context, *CreateOrganisationRequest) (*CreateOrganisationResponse, error)
 	GetOrganisation(context.Context, *GetOrganisationRequest) (*GetOrganisationResponse, error)
+	// Lists the directory, newest first. Filters: kind, country,
+	// municipality, language (working language of the organisation).
 	ListOrganisations(context.Context, *ListOrganisationsRequest) (*ListOrganisationsResponse, error)
+	// Updates the fields named in update_mask. An organisation updates its own
+	// entry (referrals.write); directory.admin may update any. A stale etag is
+	// refused with ABORTED (HTTP 409).
+	UpdateOrganisation(context.Context, *UpdateOrganisationRequest) (*UpdateOrganisationResponse, error)
+	// Publishes a service of an organisation (HSDS service with its locations,
+	// contacts, schedule and eligibility). An organisation publishes its own
+	// services; directory.admin may publish for any.
+	CreateService(context.Context, *CreateServiceRequest) (*CreateServiceResponse, error)
+	GetService(context.Context, *GetServiceRequest) (*GetServiceResponse, error)
+	// Lists services, newest first. Filters: organisation, category,
+	// municipality (of a location or of the organisation), language,
+	// accepting_referrals.
+	ListServices(context.Context, *ListServicesRequest) (*ListServicesResponse, error)
+	// Updates the fields named in update_mask; same rights as CreateService.
+	UpdateService(context.Context, *UpdateServiceRequest) (*UpdateServiceResponse, error)
 	mustEmbedUnimplementedDirectoryServiceServer()
 }
 
@@ -104,6 +193,21 @@ func (UnimplementedDirectoryServiceServer) GetOrganisation(context.Context, *Get
 }
 func (UnimplementedDirectoryServiceServer) ListOrganisations(context.Context, *ListOrganisationsRequest) (*ListOrganisationsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListOrganisations not implemented")
+}
+func (UnimplementedDirectoryServiceServer) UpdateOrganisation(context.Context, *UpdateOrganisationRequest) (*UpdateOrganisationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateOrganisation not implemented")
+}
+func (UnimplementedDirectoryServiceServer) CreateService(context.Context, *CreateServiceRequest) (*CreateServiceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateService not implemented")
+}
+func (UnimplementedDirectoryServiceServer) GetService(context.Context, *GetServiceRequest) (*GetServiceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetService not implemented")
+}
+func (UnimplementedDirectoryServiceServer) ListServices(context.Context, *ListServicesRequest) (*ListServicesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListServices not implemented")
+}
+func (UnimplementedDirectoryServiceServer) UpdateService(context.Context, *UpdateServiceRequest) (*UpdateServiceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateService not implemented")
 }
 func (UnimplementedDirectoryServiceServer) mustEmbedUnimplementedDirectoryServiceServer() {}
 func (UnimplementedDirectoryServiceServer) testEmbeddedByValue()                          {}
@@ -180,6 +284,96 @@ func _DirectoryService_ListOrganisations_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DirectoryService_UpdateOrganisation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateOrganisationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DirectoryServiceServer).UpdateOrganisation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DirectoryService_UpdateOrganisation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DirectoryServiceServer).UpdateOrganisation(ctx, req.(*UpdateOrganisationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DirectoryService_CreateService_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateServiceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DirectoryServiceServer).CreateService(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DirectoryService_CreateService_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DirectoryServiceServer).CreateService(ctx, req.(*CreateServiceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DirectoryService_GetService_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetServiceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DirectoryServiceServer).GetService(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DirectoryService_GetService_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DirectoryServiceServer).GetService(ctx, req.(*GetServiceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DirectoryService_ListServices_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListServicesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DirectoryServiceServer).ListServices(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DirectoryService_ListServices_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DirectoryServiceServer).ListServices(ctx, req.(*ListServicesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DirectoryService_UpdateService_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateServiceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DirectoryServiceServer).UpdateService(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DirectoryService_UpdateService_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DirectoryServiceServer).UpdateService(ctx, req.(*UpdateServiceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DirectoryService_ServiceDesc is the grpc.ServiceDesc for DirectoryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -198,6 +392,26 @@ var DirectoryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListOrganisations",
 			Handler:    _DirectoryService_ListOrganisations_Handler,
+		},
+		{
+			MethodName: "UpdateOrganisation",
+			Handler:    _DirectoryService_UpdateOrganisation_Handler,
+		},
+		{
+			MethodName: "CreateService",
+			Handler:    _DirectoryService_CreateService_Handler,
+		},
+		{
+			MethodName: "GetService",
+			Handler:    _DirectoryService_GetService_Handler,
+		},
+		{
+			MethodName: "ListServices",
+			Handler:    _DirectoryService_ListServices_Handler,
+		},
+		{
+			MethodName: "UpdateService",
+			Handler:    _DirectoryService_UpdateService_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

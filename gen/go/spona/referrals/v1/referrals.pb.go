@@ -88,6 +88,9 @@ func (ReferralStatus) EnumDescriptor() ([]byte, []int) {
 	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{0}
 }
 
+// Urgency sets the time the receiver has to answer (due_time, counted from
+// sending): EMERGENCY 24 hours, HIGH 72 hours, NORMAL 10 days (unspecified
+// means NORMAL).
 type Urgency int32
 
 const (
@@ -216,6 +219,70 @@ func (ReferralCategory) EnumDescriptor() ([]byte, []int) {
 	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{2}
 }
 
+type OutcomeCode int32
+
+const (
+	OutcomeCode_OUTCOME_CODE_UNSPECIFIED                OutcomeCode = 0
+	OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED           OutcomeCode = 1
+	OutcomeCode_OUTCOME_CODE_PARTIALLY_PROVIDED         OutcomeCode = 2
+	OutcomeCode_OUTCOME_CODE_NOT_ELIGIBLE               OutcomeCode = 3
+	OutcomeCode_OUTCOME_CODE_BENEFICIARY_DID_NOT_ATTEND OutcomeCode = 4
+	OutcomeCode_OUTCOME_CODE_BENEFICIARY_DECLINED       OutcomeCode = 5
+	OutcomeCode_OUTCOME_CODE_REFERRED_ONWARD            OutcomeCode = 6
+	OutcomeCode_OUTCOME_CODE_OTHER                      OutcomeCode = 7
+)
+
+// Enum value maps for OutcomeCode.
+var (
+	OutcomeCode_name = map[int32]string{
+		0: "OUTCOME_CODE_UNSPECIFIED",
+		1: "OUTCOME_CODE_SERVICE_PROVIDED",
+		2: "OUTCOME_CODE_PARTIALLY_PROVIDED",
+		3: "OUTCOME_CODE_NOT_ELIGIBLE",
+		4: "OUTCOME_CODE_BENEFICIARY_DID_NOT_ATTEND",
+		5: "OUTCOME_CODE_BENEFICIARY_DECLINED",
+		6: "OUTCOME_CODE_REFERRED_ONWARD",
+		7: "OUTCOME_CODE_OTHER",
+	}
+	OutcomeCode_value = map[string]int32{
+		"OUTCOME_CODE_UNSPECIFIED":                0,
+		"OUTCOME_CODE_SERVICE_PROVIDED":           1,
+		"OUTCOME_CODE_PARTIALLY_PROVIDED":         2,
+		"OUTCOME_CODE_NOT_ELIGIBLE":               3,
+		"OUTCOME_CODE_BENEFICIARY_DID_NOT_ATTEND": 4,
+		"OUTCOME_CODE_BENEFICIARY_DECLINED":       5,
+		"OUTCOME_CODE_REFERRED_ONWARD":            6,
+		"OUTCOME_CODE_OTHER":                      7,
+	}
+)
+
+func (x OutcomeCode) Enum() *OutcomeCode {
+	p := new(OutcomeCode)
+	*p = x
+	return p
+}
+
+func (x OutcomeCode) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OutcomeCode) Descriptor() protoreflect.EnumDescriptor {
+	return file_spona_referrals_v1_referrals_proto_enumTypes[3].Descriptor()
+}
+
+func (OutcomeCode) Type() protoreflect.EnumType {
+	return &file_spona_referrals_v1_referrals_proto_enumTypes[3]
+}
+
+func (x OutcomeCode) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OutcomeCode.Descriptor instead.
+func (OutcomeCode) EnumDescriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{3}
+}
+
 type Direction int32
 
 const (
@@ -249,11 +316,11 @@ func (x Direction) String() string {
 }
 
 func (Direction) Descriptor() protoreflect.EnumDescriptor {
-	return file_spona_referrals_v1_referrals_proto_enumTypes[3].Descriptor()
+	return file_spona_referrals_v1_referrals_proto_enumTypes[4].Descriptor()
 }
 
 func (Direction) Type() protoreflect.EnumType {
-	return &file_spona_referrals_v1_referrals_proto_enumTypes[3]
+	return &file_spona_referrals_v1_referrals_proto_enumTypes[4]
 }
 
 func (x Direction) Number() protoreflect.EnumNumber {
@@ -262,7 +329,7 @@ func (x Direction) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Direction.Descriptor instead.
 func (Direction) EnumDescriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{3}
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{4}
 }
 
 type Referral struct {
@@ -283,7 +350,21 @@ type Referral struct {
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	Etag       string                 `protobuf:"bytes,14,opt,name=etag,proto3" json:"etag,omitempty"`
 	// The project under which the referral is made (reporting), optional.
-	ProjectId     string `protobuf:"bytes,15,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	ProjectId string `protobuf:"bytes,15,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// What the receiver needs to know beyond the reason (no other personal
+	// data is shared: the receiver sees the beneficiary through a reduced
+	// access grant while the referral is open).
+	Notes    string                 `protobuf:"bytes,16,opt,name=notes,proto3" json:"notes,omitempty"`
+	SendTime *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=send_time,json=sendTime,proto3" json:"send_time,omitempty"`
+	// Set when the referral reaches declined, completed or cancelled.
+	CloseTime *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
+	// Why the receiver declined or the sender cancelled.
+	CloseReason string `protobuf:"bytes,19,opt,name=close_reason,json=closeReason,proto3" json:"close_reason,omitempty"`
+	// Reported by the receiver on completion; visible to the sender.
+	Outcome *ReferralOutcome `protobuf:"bytes,20,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	// Past due_time and not answered (still sent), or accepted/in progress
+	// past due_time and not closed.
+	Overdue       bool `protobuf:"varint,21,opt,name=overdue,proto3" json:"overdue,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -423,6 +504,100 @@ func (x *Referral) GetProjectId() string {
 	return ""
 }
 
+func (x *Referral) GetNotes() string {
+	if x != nil {
+		return x.Notes
+	}
+	return ""
+}
+
+func (x *Referral) GetSendTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SendTime
+	}
+	return nil
+}
+
+func (x *Referral) GetCloseTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CloseTime
+	}
+	return nil
+}
+
+func (x *Referral) GetCloseReason() string {
+	if x != nil {
+		return x.CloseReason
+	}
+	return ""
+}
+
+func (x *Referral) GetOutcome() *ReferralOutcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return nil
+}
+
+func (x *Referral) GetOverdue() bool {
+	if x != nil {
+		return x.Overdue
+	}
+	return false
+}
+
+type ReferralOutcome struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Code          OutcomeCode            `protobuf:"varint,1,opt,name=code,proto3,enum=spona.referrals.v1.OutcomeCode" json:"code,omitempty"`
+	Note          string                 `protobuf:"bytes,2,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReferralOutcome) Reset() {
+	*x = ReferralOutcome{}
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReferralOutcome) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReferralOutcome) ProtoMessage() {}
+
+func (x *ReferralOutcome) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReferralOutcome.ProtoReflect.Descriptor instead.
+func (*ReferralOutcome) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ReferralOutcome) GetCode() OutcomeCode {
+	if x != nil {
+		return x.Code
+	}
+	return OutcomeCode_OUTCOME_CODE_UNSPECIFIED
+}
+
+func (x *ReferralOutcome) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
 type CreateReferralRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Referral      *Referral              `protobuf:"bytes,1,opt,name=referral,proto3" json:"referral,omitempty"`
@@ -433,7 +608,7 @@ type CreateReferralRequest struct {
 
 func (x *CreateReferralRequest) Reset() {
 	*x = CreateReferralRequest{}
-	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[1]
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -445,7 +620,7 @@ func (x *CreateReferralRequest) String() string {
 func (*CreateReferralRequest) ProtoMessage() {}
 
 func (x *CreateReferralRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[1]
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -458,7 +633,7 @@ func (x *CreateReferralRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateReferralRequest.ProtoReflect.Descriptor instead.
 func (*CreateReferralRequest) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{1}
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *CreateReferralRequest) GetReferral() *Referral {
@@ -484,7 +659,7 @@ type CreateReferralResponse struct {
 
 func (x *CreateReferralResponse) Reset() {
 	*x = CreateReferralResponse{}
-	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[2]
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -496,7 +671,7 @@ func (x *CreateReferralResponse) String() string {
 func (*CreateReferralResponse) ProtoMessage() {}
 
 func (x *CreateReferralResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[2]
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -509,7 +684,7 @@ func (x *CreateReferralResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateReferralResponse.ProtoReflect.Descriptor instead.
 func (*CreateReferralResponse) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{2}
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateReferralResponse) GetReferral() *Referral {
@@ -528,7 +703,7 @@ type GetReferralRequest struct {
 
 func (x *GetReferralRequest) Reset() {
 	*x = GetReferralRequest{}
-	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[3]
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -540,7 +715,7 @@ func (x *GetReferralRequest) String() string {
 func (*GetReferralRequest) ProtoMessage() {}
 
 func (x *GetReferralRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[3]
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -553,7 +728,7 @@ func (x *GetReferralRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReferralRequest.ProtoReflect.Descriptor instead.
 func (*GetReferralRequest) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{3}
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetReferralRequest) GetId() string {
@@ -572,7 +747,7 @@ type GetReferralResponse struct {
 
 func (x *GetReferralResponse) Reset() {
 	*x = GetReferralResponse{}
-	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[4]
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -584,7 +759,7 @@ func (x *GetReferralResponse) String() string {
 func (*GetReferralResponse) ProtoMessage() {}
 
 func (x *GetReferralResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[4]
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -597,7 +772,7 @@ func (x *GetReferralResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReferralResponse.ProtoReflect.Descriptor instead.
 func (*GetReferralResponse) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{4}
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetReferralResponse) GetReferral() *Referral {
@@ -612,15 +787,18 @@ type ListReferralsRequest struct {
 	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Outgoing, incoming, or both when unspecified.
-	Direction     Direction      `protobuf:"varint,3,opt,name=direction,proto3,enum=spona.referrals.v1.Direction" json:"direction,omitempty"`
-	Status        ReferralStatus `protobuf:"varint,4,opt,name=status,proto3,enum=spona.referrals.v1.ReferralStatus" json:"status,omitempty"`
+	Direction Direction      `protobuf:"varint,3,opt,name=direction,proto3,enum=spona.referrals.v1.Direction" json:"direction,omitempty"`
+	Status    ReferralStatus `protobuf:"varint,4,opt,name=status,proto3,enum=spona.referrals.v1.ReferralStatus" json:"status,omitempty"`
+	// Only referrals past their due time and not closed.
+	Overdue       bool             `protobuf:"varint,5,opt,name=overdue,proto3" json:"overdue,omitempty"`
+	Category      ReferralCategory `protobuf:"varint,6,opt,name=category,proto3,enum=spona.referrals.v1.ReferralCategory" json:"category,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListReferralsRequest) Reset() {
 	*x = ListReferralsRequest{}
-	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[5]
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -632,7 +810,7 @@ func (x *ListReferralsRequest) String() string {
 func (*ListReferralsRequest) ProtoMessage() {}
 
 func (x *ListReferralsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[5]
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -645,7 +823,7 @@ func (x *ListReferralsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReferralsRequest.ProtoReflect.Descriptor instead.
 func (*ListReferralsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{5}
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListReferralsRequest) GetPageSize() int32 {
@@ -676,6 +854,20 @@ func (x *ListReferralsRequest) GetStatus() ReferralStatus {
 	return ReferralStatus_REFERRAL_STATUS_UNSPECIFIED
 }
 
+func (x *ListReferralsRequest) GetOverdue() bool {
+	if x != nil {
+		return x.Overdue
+	}
+	return false
+}
+
+func (x *ListReferralsRequest) GetCategory() ReferralCategory {
+	if x != nil {
+		return x.Category
+	}
+	return ReferralCategory_REFERRAL_CATEGORY_UNSPECIFIED
+}
+
 type ListReferralsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Referrals     []*Referral            `protobuf:"bytes,1,rep,name=referrals,proto3" json:"referrals,omitempty"`
@@ -686,7 +878,7 @@ type ListReferralsResponse struct {
 
 func (x *ListReferralsResponse) Reset() {
 	*x = ListReferralsResponse{}
-	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[6]
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -698,7 +890,7 @@ func (x *ListReferralsResponse) String() string {
 func (*ListReferralsResponse) ProtoMessage() {}
 
 func (x *ListReferralsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[6]
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -711,7 +903,7 @@ func (x *ListReferralsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReferralsResponse.ProtoReflect.Descriptor instead.
 func (*ListReferralsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{6}
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListReferralsResponse) GetReferrals() []*Referral {
@@ -732,15 +924,19 @@ type CountReferralsRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
 	Period    *v1.DateRange          `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
-	// Dimensions to group by: "status", "category", "urgency".
-	GroupBy       []string `protobuf:"bytes,3,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Dimensions to group by: "status", "category", "urgency", and the
+	// beneficiary's "sex", "age_band", "legal_status", "municipality" as they
+	// were when the referral was sent.
+	GroupBy []string `protobuf:"bytes,3,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
+	// When given, only referrals sent by or to these organisations.
+	OrganisationIds []string `protobuf:"bytes,4,rep,name=organisation_ids,json=organisationIds,proto3" json:"organisation_ids,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *CountReferralsRequest) Reset() {
 	*x = CountReferralsRequest{}
-	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[7]
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -752,7 +948,7 @@ func (x *CountReferralsRequest) String() string {
 func (*CountReferralsRequest) ProtoMessage() {}
 
 func (x *CountReferralsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[7]
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -765,7 +961,7 @@ func (x *CountReferralsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountReferralsRequest.ProtoReflect.Descriptor instead.
 func (*CountReferralsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{7}
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CountReferralsRequest) GetProjectId() string {
@@ -789,6 +985,13 @@ func (x *CountReferralsRequest) GetGroupBy() []string {
 	return nil
 }
 
+func (x *CountReferralsRequest) GetOrganisationIds() []string {
+	if x != nil {
+		return x.OrganisationIds
+	}
+	return nil
+}
+
 type CountReferralsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Aggregate     *v1.Aggregate          `protobuf:"bytes,1,opt,name=aggregate,proto3" json:"aggregate,omitempty"`
@@ -798,7 +1001,7 @@ type CountReferralsResponse struct {
 
 func (x *CountReferralsResponse) Reset() {
 	*x = CountReferralsResponse{}
-	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[8]
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -810,7 +1013,7 @@ func (x *CountReferralsResponse) String() string {
 func (*CountReferralsResponse) ProtoMessage() {}
 
 func (x *CountReferralsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[8]
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -823,7 +1026,7 @@ func (x *CountReferralsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountReferralsResponse.ProtoReflect.Descriptor instead.
 func (*CountReferralsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{8}
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CountReferralsResponse) GetAggregate() *v1.Aggregate {
@@ -833,11 +1036,851 @@ func (x *CountReferralsResponse) GetAggregate() *v1.Aggregate {
 	return nil
 }
 
+type SendReferralRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// When given, must match the current etag.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	Note          string `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendReferralRequest) Reset() {
+	*x = SendReferralRequest{}
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendReferralRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendReferralRequest) ProtoMessage() {}
+
+func (x *SendReferralRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendReferralRequest.ProtoReflect.Descriptor instead.
+func (*SendReferralRequest) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SendReferralRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *SendReferralRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *SendReferralRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+type SendReferralResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Referral      *Referral              `protobuf:"bytes,1,opt,name=referral,proto3" json:"referral,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendReferralResponse) Reset() {
+	*x = SendReferralResponse{}
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendReferralResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendReferralResponse) ProtoMessage() {}
+
+func (x *SendReferralResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendReferralResponse.ProtoReflect.Descriptor instead.
+func (*SendReferralResponse) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *SendReferralResponse) GetReferral() *Referral {
+	if x != nil {
+		return x.Referral
+	}
+	return nil
+}
+
+type AcceptReferralRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Etag          string                 `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	Note          string                 `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AcceptReferralRequest) Reset() {
+	*x = AcceptReferralRequest{}
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AcceptReferralRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AcceptReferralRequest) ProtoMessage() {}
+
+func (x *AcceptReferralRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AcceptReferralRequest.ProtoReflect.Descriptor instead.
+func (*AcceptReferralRequest) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *AcceptReferralRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *AcceptReferralRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *AcceptReferralRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+type AcceptReferralResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Referral      *Referral              `protobuf:"bytes,1,opt,name=referral,proto3" json:"referral,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AcceptReferralResponse) Reset() {
+	*x = AcceptReferralResponse{}
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AcceptReferralResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AcceptReferralResponse) ProtoMessage() {}
+
+func (x *AcceptReferralResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AcceptReferralResponse.ProtoReflect.Descriptor instead.
+func (*AcceptReferralResponse) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *AcceptReferralResponse) GetReferral() *Referral {
+	if x != nil {
+		return x.Referral
+	}
+	return nil
+}
+
+type DeclineReferralRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Etag          string                 `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclineReferralRequest) Reset() {
+	*x = DeclineReferralRequest{}
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclineReferralRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclineReferralRequest) ProtoMessage() {}
+
+func (x *DeclineReferralRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclineReferralRequest.ProtoReflect.Descriptor instead.
+func (*DeclineReferralRequest) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *DeclineReferralRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DeclineReferralRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *DeclineReferralRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type DeclineReferralResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Referral      *Referral              `protobuf:"bytes,1,opt,name=referral,proto3" json:"referral,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclineReferralResponse) Reset() {
+	*x = DeclineReferralResponse{}
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclineReferralResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclineReferralResponse) ProtoMessage() {}
+
+func (x *DeclineReferralResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclineReferralResponse.ProtoReflect.Descriptor instead.
+func (*DeclineReferralResponse) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *DeclineReferralResponse) GetReferral() *Referral {
+	if x != nil {
+		return x.Referral
+	}
+	return nil
+}
+
+type StartReferralRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Etag          string                 `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	Note          string                 `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartReferralRequest) Reset() {
+	*x = StartReferralRequest{}
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartReferralRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartReferralRequest) ProtoMessage() {}
+
+func (x *StartReferralRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartReferralRequest.ProtoReflect.Descriptor instead.
+func (*StartReferralRequest) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *StartReferralRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *StartReferralRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *StartReferralRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+type StartReferralResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Referral      *Referral              `protobuf:"bytes,1,opt,name=referral,proto3" json:"referral,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartReferralResponse) Reset() {
+	*x = StartReferralResponse{}
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartReferralResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartReferralResponse) ProtoMessage() {}
+
+func (x *StartReferralResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartReferralResponse.ProtoReflect.Descriptor instead.
+func (*StartReferralResponse) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *StartReferralResponse) GetReferral() *Referral {
+	if x != nil {
+		return x.Referral
+	}
+	return nil
+}
+
+type CompleteReferralRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Etag          string                 `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	Outcome       *ReferralOutcome       `protobuf:"bytes,3,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompleteReferralRequest) Reset() {
+	*x = CompleteReferralRequest{}
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompleteReferralRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompleteReferralRequest) ProtoMessage() {}
+
+func (x *CompleteReferralRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompleteReferralRequest.ProtoReflect.Descriptor instead.
+func (*CompleteReferralRequest) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *CompleteReferralRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *CompleteReferralRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *CompleteReferralRequest) GetOutcome() *ReferralOutcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return nil
+}
+
+type CompleteReferralResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Referral      *Referral              `protobuf:"bytes,1,opt,name=referral,proto3" json:"referral,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompleteReferralResponse) Reset() {
+	*x = CompleteReferralResponse{}
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompleteReferralResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompleteReferralResponse) ProtoMessage() {}
+
+func (x *CompleteReferralResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompleteReferralResponse.ProtoReflect.Descriptor instead.
+func (*CompleteReferralResponse) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *CompleteReferralResponse) GetReferral() *Referral {
+	if x != nil {
+		return x.Referral
+	}
+	return nil
+}
+
+type CancelReferralRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Etag          string                 `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelReferralRequest) Reset() {
+	*x = CancelReferralRequest{}
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelReferralRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelReferralRequest) ProtoMessage() {}
+
+func (x *CancelReferralRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelReferralRequest.ProtoReflect.Descriptor instead.
+func (*CancelReferralRequest) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *CancelReferralRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *CancelReferralRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *CancelReferralRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type CancelReferralResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Referral      *Referral              `protobuf:"bytes,1,opt,name=referral,proto3" json:"referral,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelReferralResponse) Reset() {
+	*x = CancelReferralResponse{}
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelReferralResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelReferralResponse) ProtoMessage() {}
+
+func (x *CancelReferralResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelReferralResponse.ProtoReflect.Descriptor instead.
+func (*CancelReferralResponse) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *CancelReferralResponse) GetReferral() *Referral {
+	if x != nil {
+		return x.Referral
+	}
+	return nil
+}
+
+// One transition of a referral.
+type ReferralEvent struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	ReferralId string                 `protobuf:"bytes,2,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
+	// Unspecified for the creation of the draft.
+	FromStatus          ReferralStatus `protobuf:"varint,3,opt,name=from_status,json=fromStatus,proto3,enum=spona.referrals.v1.ReferralStatus" json:"from_status,omitempty"`
+	ToStatus            ReferralStatus `protobuf:"varint,4,opt,name=to_status,json=toStatus,proto3,enum=spona.referrals.v1.ReferralStatus" json:"to_status,omitempty"`
+	ActorOrganisationId string         `protobuf:"bytes,5,opt,name=actor_organisation_id,json=actorOrganisationId,proto3" json:"actor_organisation_id,omitempty"`
+	// The API client (subject) that acted.
+	ActorClientId string                 `protobuf:"bytes,6,opt,name=actor_client_id,json=actorClientId,proto3" json:"actor_client_id,omitempty"`
+	Note          string                 `protobuf:"bytes,7,opt,name=note,proto3" json:"note,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReferralEvent) Reset() {
+	*x = ReferralEvent{}
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReferralEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReferralEvent) ProtoMessage() {}
+
+func (x *ReferralEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReferralEvent.ProtoReflect.Descriptor instead.
+func (*ReferralEvent) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ReferralEvent) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ReferralEvent) GetReferralId() string {
+	if x != nil {
+		return x.ReferralId
+	}
+	return ""
+}
+
+func (x *ReferralEvent) GetFromStatus() ReferralStatus {
+	if x != nil {
+		return x.FromStatus
+	}
+	return ReferralStatus_REFERRAL_STATUS_UNSPECIFIED
+}
+
+func (x *ReferralEvent) GetToStatus() ReferralStatus {
+	if x != nil {
+		return x.ToStatus
+	}
+	return ReferralStatus_REFERRAL_STATUS_UNSPECIFIED
+}
+
+func (x *ReferralEvent) GetActorOrganisationId() string {
+	if x != nil {
+		return x.ActorOrganisationId
+	}
+	return ""
+}
+
+func (x *ReferralEvent) GetActorClientId() string {
+	if x != nil {
+		return x.ActorClientId
+	}
+	return ""
+}
+
+func (x *ReferralEvent) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *ReferralEvent) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+type ListReferralEventsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ReferralId    string                 `protobuf:"bytes,1,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
+	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListReferralEventsRequest) Reset() {
+	*x = ListReferralEventsRequest{}
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReferralEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReferralEventsRequest) ProtoMessage() {}
+
+func (x *ListReferralEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReferralEventsRequest.ProtoReflect.Descriptor instead.
+func (*ListReferralEventsRequest) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ListReferralEventsRequest) GetReferralId() string {
+	if x != nil {
+		return x.ReferralId
+	}
+	return ""
+}
+
+func (x *ListReferralEventsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListReferralEventsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListReferralEventsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Events        []*ReferralEvent       `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListReferralEventsResponse) Reset() {
+	*x = ListReferralEventsResponse{}
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReferralEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReferralEventsResponse) ProtoMessage() {}
+
+func (x *ListReferralEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_referrals_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReferralEventsResponse.ProtoReflect.Descriptor instead.
+func (*ListReferralEventsResponse) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListReferralEventsResponse) GetEvents() []*ReferralEvent {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+func (x *ListReferralEventsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_spona_referrals_v1_referrals_proto protoreflect.FileDescriptor
 
 const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/referrals/v1/referrals.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\"\xc7\x05\n" +
+	"\"spona/referrals/v1/referrals.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\"\xe6\a\n" +
 	"\bReferral\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12*\n" +
 	"\x0ebeneficiary_id\x18\x02 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x125\n" +
@@ -858,7 +1901,17 @@ const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"updateTime\x12\x17\n" +
 	"\x04etag\x18\x0e \x01(\tB\x03\xe0A\x03R\x04etag\x12\x1d\n" +
 	"\n" +
-	"project_id\x18\x0f \x01(\tR\tprojectId\"u\n" +
+	"project_id\x18\x0f \x01(\tR\tprojectId\x12\x14\n" +
+	"\x05notes\x18\x10 \x01(\tR\x05notes\x12<\n" +
+	"\tsend_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\bsendTime\x12>\n" +
+	"\n" +
+	"close_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tcloseTime\x12&\n" +
+	"\fclose_reason\x18\x13 \x01(\tB\x03\xe0A\x03R\vcloseReason\x12B\n" +
+	"\aoutcome\x18\x14 \x01(\v2#.spona.referrals.v1.ReferralOutcomeB\x03\xe0A\x03R\aoutcome\x12\x1d\n" +
+	"\aoverdue\x18\x15 \x01(\bB\x03\xe0A\x03R\aoverdue\"_\n" +
+	"\x0fReferralOutcome\x128\n" +
+	"\x04code\x18\x01 \x01(\x0e2\x1f.spona.referrals.v1.OutcomeCodeB\x03\xe0A\x02R\x04code\x12\x12\n" +
+	"\x04note\x18\x02 \x01(\tR\x04note\"u\n" +
 	"\x15CreateReferralRequest\x12=\n" +
 	"\breferral\x18\x01 \x01(\v2\x1c.spona.referrals.v1.ReferralB\x03\xe0A\x02R\breferral\x12\x1d\n" +
 	"\n" +
@@ -868,23 +1921,83 @@ const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"\x12GetReferralRequest\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\"O\n" +
 	"\x13GetReferralResponse\x128\n" +
-	"\breferral\x18\x01 \x01(\v2\x1c.spona.referrals.v1.ReferralR\breferral\"\xcb\x01\n" +
+	"\breferral\x18\x01 \x01(\v2\x1c.spona.referrals.v1.ReferralR\breferral\"\xa7\x02\n" +
 	"\x14ListReferralsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12;\n" +
 	"\tdirection\x18\x03 \x01(\x0e2\x1d.spona.referrals.v1.DirectionR\tdirection\x12:\n" +
-	"\x06status\x18\x04 \x01(\x0e2\".spona.referrals.v1.ReferralStatusR\x06status\"{\n" +
+	"\x06status\x18\x04 \x01(\x0e2\".spona.referrals.v1.ReferralStatusR\x06status\x12\x18\n" +
+	"\aoverdue\x18\x05 \x01(\bR\aoverdue\x12@\n" +
+	"\bcategory\x18\x06 \x01(\x0e2$.spona.referrals.v1.ReferralCategoryR\bcategory\"{\n" +
 	"\x15ListReferralsResponse\x12:\n" +
 	"\treferrals\x18\x01 \x03(\v2\x1c.spona.referrals.v1.ReferralR\treferrals\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8a\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb5\x01\n" +
 	"\x15CountReferralsRequest\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x122\n" +
 	"\x06period\x18\x02 \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\x12\x19\n" +
-	"\bgroup_by\x18\x03 \x03(\tR\agroupBy\"R\n" +
+	"\bgroup_by\x18\x03 \x03(\tR\agroupBy\x12)\n" +
+	"\x10organisation_ids\x18\x04 \x03(\tR\x0forganisationIds\"R\n" +
 	"\x16CountReferralsResponse\x128\n" +
-	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate*\x81\x02\n" +
+	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate\"R\n" +
+	"\x13SendReferralRequest\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12\x12\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\x12\x12\n" +
+	"\x04note\x18\x03 \x01(\tR\x04note\"P\n" +
+	"\x14SendReferralResponse\x128\n" +
+	"\breferral\x18\x01 \x01(\v2\x1c.spona.referrals.v1.ReferralR\breferral\"T\n" +
+	"\x15AcceptReferralRequest\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12\x12\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\x12\x12\n" +
+	"\x04note\x18\x03 \x01(\tR\x04note\"R\n" +
+	"\x16AcceptReferralResponse\x128\n" +
+	"\breferral\x18\x01 \x01(\v2\x1c.spona.referrals.v1.ReferralR\breferral\"^\n" +
+	"\x16DeclineReferralRequest\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12\x12\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\x12\x1b\n" +
+	"\x06reason\x18\x03 \x01(\tB\x03\xe0A\x02R\x06reason\"S\n" +
+	"\x17DeclineReferralResponse\x128\n" +
+	"\breferral\x18\x01 \x01(\v2\x1c.spona.referrals.v1.ReferralR\breferral\"S\n" +
+	"\x14StartReferralRequest\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12\x12\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\x12\x12\n" +
+	"\x04note\x18\x03 \x01(\tR\x04note\"Q\n" +
+	"\x15StartReferralResponse\x128\n" +
+	"\breferral\x18\x01 \x01(\v2\x1c.spona.referrals.v1.ReferralR\breferral\"\x86\x01\n" +
+	"\x17CompleteReferralRequest\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12\x12\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\x12B\n" +
+	"\aoutcome\x18\x03 \x01(\v2#.spona.referrals.v1.ReferralOutcomeB\x03\xe0A\x02R\aoutcome\"T\n" +
+	"\x18CompleteReferralResponse\x128\n" +
+	"\breferral\x18\x01 \x01(\v2\x1c.spona.referrals.v1.ReferralR\breferral\"X\n" +
+	"\x15CancelReferralRequest\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12\x12\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"R\n" +
+	"\x16CancelReferralResponse\x128\n" +
+	"\breferral\x18\x01 \x01(\v2\x1c.spona.referrals.v1.ReferralR\breferral\"\xf3\x02\n" +
+	"\rReferralEvent\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
+	"\vreferral_id\x18\x02 \x01(\tR\n" +
+	"referralId\x12C\n" +
+	"\vfrom_status\x18\x03 \x01(\x0e2\".spona.referrals.v1.ReferralStatusR\n" +
+	"fromStatus\x12?\n" +
+	"\tto_status\x18\x04 \x01(\x0e2\".spona.referrals.v1.ReferralStatusR\btoStatus\x122\n" +
+	"\x15actor_organisation_id\x18\x05 \x01(\tR\x13actorOrganisationId\x12&\n" +
+	"\x0factor_client_id\x18\x06 \x01(\tR\ractorClientId\x12\x12\n" +
+	"\x04note\x18\a \x01(\tR\x04note\x12;\n" +
+	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"}\n" +
+	"\x19ListReferralEventsRequest\x12$\n" +
+	"\vreferral_id\x18\x01 \x01(\tB\x03\xe0A\x02R\n" +
+	"referralId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x7f\n" +
+	"\x1aListReferralEventsResponse\x129\n" +
+	"\x06events\x18\x01 \x03(\v2!.spona.referrals.v1.ReferralEventR\x06events\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x81\x02\n" +
 	"\x0eReferralStatus\x12\x1f\n" +
 	"\x1bREFERRAL_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15REFERRAL_STATUS_DRAFT\x10\x01\x12\x18\n" +
@@ -912,15 +2025,31 @@ const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	" REFERRAL_CATEGORY_INTERPRETATION\x10\t\x12&\n" +
 	"\"REFERRAL_CATEGORY_CHILD_PROTECTION\x10\n" +
 	"\x12\x1b\n" +
-	"\x17REFERRAL_CATEGORY_OTHER\x10\v*V\n" +
+	"\x17REFERRAL_CATEGORY_OTHER\x10\v*\xa0\x02\n" +
+	"\vOutcomeCode\x12\x1c\n" +
+	"\x18OUTCOME_CODE_UNSPECIFIED\x10\x00\x12!\n" +
+	"\x1dOUTCOME_CODE_SERVICE_PROVIDED\x10\x01\x12#\n" +
+	"\x1fOUTCOME_CODE_PARTIALLY_PROVIDED\x10\x02\x12\x1d\n" +
+	"\x19OUTCOME_CODE_NOT_ELIGIBLE\x10\x03\x12+\n" +
+	"'OUTCOME_CODE_BENEFICIARY_DID_NOT_ATTEND\x10\x04\x12%\n" +
+	"!OUTCOME_CODE_BENEFICIARY_DECLINED\x10\x05\x12 \n" +
+	"\x1cOUTCOME_CODE_REFERRED_ONWARD\x10\x06\x12\x16\n" +
+	"\x12OUTCOME_CODE_OTHER\x10\a*V\n" +
 	"\tDirection\x12\x19\n" +
 	"\x15DIRECTION_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12DIRECTION_OUTGOING\x10\x01\x12\x16\n" +
-	"\x12DIRECTION_INCOMING\x10\x022\x93\x04\n" +
+	"\x12DIRECTION_INCOMING\x10\x022\xd1\f\n" +
 	"\x0fReferralService\x12\x92\x01\n" +
 	"\x0eCreateReferral\x12).spona.referrals.v1.CreateReferralRequest\x1a*.spona.referrals.v1.CreateReferralResponse\")\x82\xd3\xe4\x93\x02#:\breferralb\breferral\"\r/v1/referrals\x12\x84\x01\n" +
 	"\vGetReferral\x12&.spona.referrals.v1.GetReferralRequest\x1a'.spona.referrals.v1.GetReferralResponse\"$\x82\xd3\xe4\x93\x02\x1eb\breferral\x12\x12/v1/referrals/{id}\x12{\n" +
-	"\rListReferrals\x12(.spona.referrals.v1.ListReferralsRequest\x1a).spona.referrals.v1.ListReferralsResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/referrals\x12g\n" +
+	"\rListReferrals\x12(.spona.referrals.v1.ListReferralsRequest\x1a).spona.referrals.v1.ListReferralsResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/referrals\x12\x8f\x01\n" +
+	"\fSendReferral\x12'.spona.referrals.v1.SendReferralRequest\x1a(.spona.referrals.v1.SendReferralResponse\",\x82\xd3\xe4\x93\x02&:\x01*b\breferral\"\x17/v1/referrals/{id}:send\x12\x97\x01\n" +
+	"\x0eAcceptReferral\x12).spona.referrals.v1.AcceptReferralRequest\x1a*.spona.referrals.v1.AcceptReferralResponse\".\x82\xd3\xe4\x93\x02(:\x01*b\breferral\"\x19/v1/referrals/{id}:accept\x12\x9b\x01\n" +
+	"\x0fDeclineReferral\x12*.spona.referrals.v1.DeclineReferralRequest\x1a+.spona.referrals.v1.DeclineReferralResponse\"/\x82\xd3\xe4\x93\x02):\x01*b\breferral\"\x1a/v1/referrals/{id}:decline\x12\x93\x01\n" +
+	"\rStartReferral\x12(.spona.referrals.v1.StartReferralRequest\x1a).spona.referrals.v1.StartReferralResponse\"-\x82\xd3\xe4\x93\x02':\x01*b\breferral\"\x18/v1/referrals/{id}:start\x12\x9f\x01\n" +
+	"\x10CompleteReferral\x12+.spona.referrals.v1.CompleteReferralRequest\x1a,.spona.referrals.v1.CompleteReferralResponse\"0\x82\xd3\xe4\x93\x02*:\x01*b\breferral\"\x1b/v1/referrals/{id}:complete\x12\x97\x01\n" +
+	"\x0eCancelReferral\x12).spona.referrals.v1.CancelReferralRequest\x1a*.spona.referrals.v1.CancelReferralResponse\".\x82\xd3\xe4\x93\x02(:\x01*b\breferral\"\x19/v1/referrals/{id}:cancel\x12\x9f\x01\n" +
+	"\x12ListReferralEvents\x12-.spona.referrals.v1.ListReferralEventsRequest\x1a..spona.referrals.v1.ListReferralEventsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/referrals/{referral_id}/events\x12g\n" +
 	"\x0eCountReferrals\x12).spona.referrals.v1.CountReferralsRequest\x1a*.spona.referrals.v1.CountReferralsResponseB\xd0\x01\n" +
 	"\x16com.spona.referrals.v1B\x0eReferralsProtoP\x01Z<github.com/spona/spona/gen/go/spona/referrals/v1;referralsv1\xa2\x02\x03SRX\xaa\x02\x12Spona.Referrals.V1\xca\x02\x12Spona\\Referrals\\V1\xe2\x02\x1eSpona\\Referrals\\V1\\GPBMetadata\xea\x02\x14Spona::Referrals::V1b\x06proto3"
 
@@ -936,54 +2065,101 @@ func file_spona_referrals_v1_referrals_proto_rawDescGZIP() []byte {
 	return file_spona_referrals_v1_referrals_proto_rawDescData
 }
 
-var file_spona_referrals_v1_referrals_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_spona_referrals_v1_referrals_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_spona_referrals_v1_referrals_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_spona_referrals_v1_referrals_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_spona_referrals_v1_referrals_proto_goTypes = []any{
-	(ReferralStatus)(0),            // 0: spona.referrals.v1.ReferralStatus
-	(Urgency)(0),                   // 1: spona.referrals.v1.Urgency
-	(ReferralCategory)(0),          // 2: spona.referrals.v1.ReferralCategory
-	(Direction)(0),                 // 3: spona.referrals.v1.Direction
-	(*Referral)(nil),               // 4: spona.referrals.v1.Referral
-	(*CreateReferralRequest)(nil),  // 5: spona.referrals.v1.CreateReferralRequest
-	(*CreateReferralResponse)(nil), // 6: spona.referrals.v1.CreateReferralResponse
-	(*GetReferralRequest)(nil),     // 7: spona.referrals.v1.GetReferralRequest
-	(*GetReferralResponse)(nil),    // 8: spona.referrals.v1.GetReferralResponse
-	(*ListReferralsRequest)(nil),   // 9: spona.referrals.v1.ListReferralsRequest
-	(*ListReferralsResponse)(nil),  // 10: spona.referrals.v1.ListReferralsResponse
-	(*CountReferralsRequest)(nil),  // 11: spona.referrals.v1.CountReferralsRequest
-	(*CountReferralsResponse)(nil), // 12: spona.referrals.v1.CountReferralsResponse
-	(*timestamppb.Timestamp)(nil),  // 13: google.protobuf.Timestamp
-	(*v1.DateRange)(nil),           // 14: spona.common.v1.DateRange
-	(*v1.Aggregate)(nil),           // 15: spona.common.v1.Aggregate
+	(ReferralStatus)(0),                // 0: spona.referrals.v1.ReferralStatus
+	(Urgency)(0),                       // 1: spona.referrals.v1.Urgency
+	(ReferralCategory)(0),              // 2: spona.referrals.v1.ReferralCategory
+	(OutcomeCode)(0),                   // 3: spona.referrals.v1.OutcomeCode
+	(Direction)(0),                     // 4: spona.referrals.v1.Direction
+	(*Referral)(nil),                   // 5: spona.referrals.v1.Referral
+	(*ReferralOutcome)(nil),            // 6: spona.referrals.v1.ReferralOutcome
+	(*CreateReferralRequest)(nil),      // 7: spona.referrals.v1.CreateReferralRequest
+	(*CreateReferralResponse)(nil),     // 8: spona.referrals.v1.CreateReferralResponse
+	(*GetReferralRequest)(nil),         // 9: spona.referrals.v1.GetReferralRequest
+	(*GetReferralResponse)(nil),        // 10: spona.referrals.v1.GetReferralResponse
+	(*ListReferralsRequest)(nil),       // 11: spona.referrals.v1.ListReferralsRequest
+	(*ListReferralsResponse)(nil),      // 12: spona.referrals.v1.ListReferralsResponse
+	(*CountReferralsRequest)(nil),      // 13: spona.referrals.v1.CountReferralsRequest
+	(*CountReferralsResponse)(nil),     // 14: spona.referrals.v1.CountReferralsResponse
+	(*SendReferralRequest)(nil),        // 15: spona.referrals.v1.SendReferralRequest
+	(*SendReferralResponse)(nil),       // 16: spona.referrals.v1.SendReferralResponse
+	(*AcceptReferralRequest)(nil),      // 17: spona.referrals.v1.AcceptReferralRequest
+	(*AcceptReferralResponse)(nil),     // 18: spona.referrals.v1.AcceptReferralResponse
+	(*DeclineReferralRequest)(nil),     // 19: spona.referrals.v1.DeclineReferralRequest
+	(*DeclineReferralResponse)(nil),    // 20: spona.referrals.v1.DeclineReferralResponse
+	(*StartReferralRequest)(nil),       // 21: spona.referrals.v1.StartReferralRequest
+	(*StartReferralResponse)(nil),      // 22: spona.referrals.v1.StartReferralResponse
+	(*CompleteReferralRequest)(nil),    // 23: spona.referrals.v1.CompleteReferralRequest
+	(*CompleteReferralResponse)(nil),   // 24: spona.referrals.v1.CompleteReferralResponse
+	(*CancelReferralRequest)(nil),      // 25: spona.referrals.v1.CancelReferralRequest
+	(*CancelReferralResponse)(nil),     // 26: spona.referrals.v1.CancelReferralResponse
+	(*ReferralEvent)(nil),              // 27: spona.referrals.v1.ReferralEvent
+	(*ListReferralEventsRequest)(nil),  // 28: spona.referrals.v1.ListReferralEventsRequest
+	(*ListReferralEventsResponse)(nil), // 29: spona.referrals.v1.ListReferralEventsResponse
+	(*timestamppb.Timestamp)(nil),      // 30: google.protobuf.Timestamp
+	(*v1.DateRange)(nil),               // 31: spona.common.v1.DateRange
+	(*v1.Aggregate)(nil),               // 32: spona.common.v1.Aggregate
 }
 var file_spona_referrals_v1_referrals_proto_depIdxs = []int32{
 	2,  // 0: spona.referrals.v1.Referral.category:type_name -> spona.referrals.v1.ReferralCategory
 	1,  // 1: spona.referrals.v1.Referral.urgency:type_name -> spona.referrals.v1.Urgency
 	0,  // 2: spona.referrals.v1.Referral.status:type_name -> spona.referrals.v1.ReferralStatus
-	13, // 3: spona.referrals.v1.Referral.due_time:type_name -> google.protobuf.Timestamp
-	13, // 4: spona.referrals.v1.Referral.create_time:type_name -> google.protobuf.Timestamp
-	13, // 5: spona.referrals.v1.Referral.update_time:type_name -> google.protobuf.Timestamp
-	4,  // 6: spona.referrals.v1.CreateReferralRequest.referral:type_name -> spona.referrals.v1.Referral
-	4,  // 7: spona.referrals.v1.CreateReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	4,  // 8: spona.referrals.v1.GetReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	3,  // 9: spona.referrals.v1.ListReferralsRequest.direction:type_name -> spona.referrals.v1.Direction
-	0,  // 10: spona.referrals.v1.ListReferralsRequest.status:type_name -> spona.referrals.v1.ReferralStatus
-	4,  // 11: spona.referrals.v1.ListReferralsResponse.referrals:type_name -> spona.referrals.v1.Referral
-	14, // 12: spona.referrals.v1.CountReferralsRequest.period:type_name -> spona.common.v1.DateRange
-	15, // 13: spona.referrals.v1.CountReferralsResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	5,  // 14: spona.referrals.v1.ReferralService.CreateReferral:input_type -> spona.referrals.v1.CreateReferralRequest
-	7,  // 15: spona.referrals.v1.ReferralService.GetReferral:input_type -> spona.referrals.v1.GetReferralRequest
-	9,  // 16: spona.referrals.v1.ReferralService.ListReferrals:input_type -> spona.referrals.v1.ListReferralsRequest
-	11, // 17: spona.referrals.v1.ReferralService.CountReferrals:input_type -> spona.referrals.v1.CountReferralsRequest
-	6,  // 18: spona.referrals.v1.ReferralService.CreateReferral:output_type -> spona.referrals.v1.CreateReferralResponse
-	8,  // 19: spona.referrals.v1.ReferralService.GetReferral:output_type -> spona.referrals.v1.GetReferralResponse
-	10, // 20: spona.referrals.v1.ReferralService.ListReferrals:output_type -> spona.referrals.v1.ListReferralsResponse
-	12, // 21: spona.referrals.v1.ReferralService.CountReferrals:output_type -> spona.referrals.v1.CountReferralsResponse
-	18, // [18:22] is the sub-list for method output_type
-	14, // [14:18] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	30, // 3: spona.referrals.v1.Referral.due_time:type_name -> google.protobuf.Timestamp
+	30, // 4: spona.referrals.v1.Referral.create_time:type_name -> google.protobuf.Timestamp
+	30, // 5: spona.referrals.v1.Referral.update_time:type_name -> google.protobuf.Timestamp
+	30, // 6: spona.referrals.v1.Referral.send_time:type_name -> google.protobuf.Timestamp
+	30, // 7: spona.referrals.v1.Referral.close_time:type_name -> google.protobuf.Timestamp
+	6,  // 8: spona.referrals.v1.Referral.outcome:type_name -> spona.referrals.v1.ReferralOutcome
+	3,  // 9: spona.referrals.v1.ReferralOutcome.code:type_name -> spona.referrals.v1.OutcomeCode
+	5,  // 10: spona.referrals.v1.CreateReferralRequest.referral:type_name -> spona.referrals.v1.Referral
+	5,  // 11: spona.referrals.v1.CreateReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	5,  // 12: spona.referrals.v1.GetReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	4,  // 13: spona.referrals.v1.ListReferralsRequest.direction:type_name -> spona.referrals.v1.Direction
+	0,  // 14: spona.referrals.v1.ListReferralsRequest.status:type_name -> spona.referrals.v1.ReferralStatus
+	2,  // 15: spona.referrals.v1.ListReferralsRequest.category:type_name -> spona.referrals.v1.ReferralCategory
+	5,  // 16: spona.referrals.v1.ListReferralsResponse.referrals:type_name -> spona.referrals.v1.Referral
+	31, // 17: spona.referrals.v1.CountReferralsRequest.period:type_name -> spona.common.v1.DateRange
+	32, // 18: spona.referrals.v1.CountReferralsResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	5,  // 19: spona.referrals.v1.SendReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	5,  // 20: spona.referrals.v1.AcceptReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	5,  // 21: spona.referrals.v1.DeclineReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	5,  // 22: spona.referrals.v1.StartReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	6,  // 23: spona.referrals.v1.CompleteReferralRequest.outcome:type_name -> spona.referrals.v1.ReferralOutcome
+	5,  // 24: spona.referrals.v1.CompleteReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	5,  // 25: spona.referrals.v1.CancelReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	0,  // 26: spona.referrals.v1.ReferralEvent.from_status:type_name -> spona.referrals.v1.ReferralStatus
+	0,  // 27: spona.referrals.v1.ReferralEvent.to_status:type_name -> spona.referrals.v1.ReferralStatus
+	30, // 28: spona.referrals.v1.ReferralEvent.create_time:type_name -> google.protobuf.Timestamp
+	27, // 29: spona.referrals.v1.ListReferralEventsResponse.events:type_name -> spona.referrals.v1.ReferralEvent
+	7,  // 30: spona.referrals.v1.ReferralService.CreateReferral:input_type -> spona.referrals.v1.CreateReferralRequest
+	9,  // 31: spona.referrals.v1.ReferralService.GetReferral:input_type -> spona.referrals.v1.GetReferralRequest
+	11, // 32: spona.referrals.v1.ReferralService.ListReferrals:input_type -> spona.referrals.v1.ListReferralsRequest
+	15, // 33: spona.referrals.v1.ReferralService.SendReferral:input_type -> spona.referrals.v1.SendReferralRequest
+	17, // 34: spona.referrals.v1.ReferralService.AcceptReferral:input_type -> spona.referrals.v1.AcceptReferralRequest
+	19, // 35: spona.referrals.v1.ReferralService.DeclineReferral:input_type -> spona.referrals.v1.DeclineReferralRequest
+	21, // 36: spona.referrals.v1.ReferralService.StartReferral:input_type -> spona.referrals.v1.StartReferralRequest
+	23, // 37: spona.referrals.v1.ReferralService.CompleteReferral:input_type -> spona.referrals.v1.CompleteReferralRequest
+	25, // 38: spona.referrals.v1.ReferralService.CancelReferral:input_type -> spona.referrals.v1.CancelReferralRequest
+	28, // 39: spona.referrals.v1.ReferralService.ListReferralEvents:input_type -> spona.referrals.v1.ListReferralEventsRequest
+	13, // 40: spona.referrals.v1.ReferralService.CountReferrals:input_type -> spona.referrals.v1.CountReferralsRequest
+	8,  // 41: spona.referrals.v1.ReferralService.CreateReferral:output_type -> spona.referrals.v1.CreateReferralResponse
+	10, // 42: spona.referrals.v1.ReferralService.GetReferral:output_type -> spona.referrals.v1.GetReferralResponse
+	12, // 43: spona.referrals.v1.ReferralService.ListReferrals:output_type -> spona.referrals.v1.ListReferralsResponse
+	16, // 44: spona.referrals.v1.ReferralService.SendReferral:output_type -> spona.referrals.v1.SendReferralResponse
+	18, // 45: spona.referrals.v1.ReferralService.AcceptReferral:output_type -> spona.referrals.v1.AcceptReferralResponse
+	20, // 46: spona.referrals.v1.ReferralService.DeclineReferral:output_type -> spona.referrals.v1.DeclineReferralResponse
+	22, // 47: spona.referrals.v1.ReferralService.StartReferral:output_type -> spona.referrals.v1.StartReferralResponse
+	24, // 48: spona.referrals.v1.ReferralService.CompleteReferral:output_type -> spona.referrals.v1.CompleteReferralResponse
+	26, // 49: spona.referrals.v1.ReferralService.CancelReferral:output_type -> spona.referrals.v1.CancelReferralResponse
+	29, // 50: spona.referrals.v1.ReferralService.ListReferralEvents:output_type -> spona.referrals.v1.ListReferralEventsResponse
+	14, // 51: spona.referrals.v1.ReferralService.CountReferrals:output_type -> spona.referrals.v1.CountReferralsResponse
+	41, // [41:52] is the sub-list for method output_type
+	30, // [30:41] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_spona_referrals_v1_referrals_proto_init() }
@@ -996,8 +2172,8 @@ func file_spona_referrals_v1_referrals_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_referrals_v1_referrals_proto_rawDesc), len(file_spona_referrals_v1_referrals_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   9,
+			NumEnums:      5,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,10 +19,17 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ReferralService_CreateReferral_FullMethodName = "/spona.referrals.v1.ReferralService/CreateReferral"
-	ReferralService_GetReferral_FullMethodName    = "/spona.referrals.v1.ReferralService/GetReferral"
-	ReferralService_ListReferrals_FullMethodName  = "/spona.referrals.v1.ReferralService/ListReferrals"
-	ReferralService_CountReferrals_FullMethodName = "/spona.referrals.v1.ReferralService/CountReferrals"
+	ReferralService_CreateReferral_FullMethodName     = "/spona.referrals.v1.ReferralService/CreateReferral"
+	ReferralService_GetReferral_FullMethodName        = "/spona.referrals.v1.ReferralService/GetReferral"
+	ReferralService_ListReferrals_FullMethodName      = "/spona.referrals.v1.ReferralService/ListReferrals"
+	ReferralService_SendReferral_FullMethodName       = "/spona.referrals.v1.ReferralService/SendReferral"
+	ReferralService_AcceptReferral_FullMethodName     = "/spona.referrals.v1.ReferralService/AcceptReferral"
+	ReferralService_DeclineReferral_FullMethodName    = "/spona.referrals.v1.ReferralService/DeclineReferral"
+	ReferralService_StartReferral_FullMethodName      = "/spona.referrals.v1.ReferralService/StartReferral"
+	ReferralService_CompleteReferral_FullMethodName   = "/spona.referrals.v1.ReferralService/CompleteReferral"
+	ReferralService_CancelReferral_FullMethodName     = "/spona.referrals.v1.ReferralService/CancelReferral"
+	ReferralService_ListReferralEvents_FullMethodName = "/spona.referrals.v1.ReferralService/ListReferralEvents"
+	ReferralService_CountReferrals_FullMethodName     = "/spona.referrals.v1.ReferralService/CountReferrals"
 )
 
 // ReferralServiceClient is the client API for ReferralService service.
@@ -39,8 +46,28 @@ type ReferralServiceClient interface {
 	GetReferral(ctx context.Context, in *GetReferralRequest, opts ...grpc.CallOption) (*GetReferralResponse, error)
 	// Lists referrals the caller sent (outgoing) or received (incoming).
 	ListReferrals(ctx context.Context, in *ListReferralsRequest, opts ...grpc.CallOption) (*ListReferralsResponse, error)
-	// Internal (no REST route): counts referrals made under a project in a
-	// period (by creation date), across organisations. Used by reporting.
+	// Sends a draft. Requires a live referral_sharing consent of the
+	// beneficiary (checked with the beneficiaries service; refused with
+	// FAILED_PRECONDITION, reason CONSENT_REQUIRED) and grants the receiving
+	// organisation a reduced view of the beneficiary until the referral closes.
+	// If the beneficiaries service is unavailable the referral stays a draft
+	// and the call fails with UNAVAILABLE.
+	SendReferral(ctx context.Context, in *SendReferralRequest, opts ...grpc.CallOption) (*SendReferralResponse, error)
+	AcceptReferral(ctx context.Context, in *AcceptReferralRequest, opts ...grpc.CallOption) (*AcceptReferralResponse, error)
+	// Declines a sent referral (reason required); closes it and ends the
+	// receiver's access to the beneficiary.
+	DeclineReferral(ctx context.Context, in *DeclineReferralRequest, opts ...grpc.CallOption) (*DeclineReferralResponse, error)
+	StartReferral(ctx context.Context, in *StartReferralRequest, opts ...grpc.CallOption) (*StartReferralResponse, error)
+	// Completes a referral in progress with its outcome, which the sender
+	// then sees; ends the receiver's access to the beneficiary.
+	CompleteReferral(ctx context.Context, in *CompleteReferralRequest, opts ...grpc.CallOption) (*CompleteReferralResponse, error)
+	// Cancels an open referral (sender only); ends the receiver's access.
+	CancelReferral(ctx context.Context, in *CancelReferralRequest, opts ...grpc.CallOption) (*CancelReferralResponse, error)
+	// Lists the transitions of a referral the caller may see, oldest first.
+	ListReferralEvents(ctx context.Context, in *ListReferralEventsRequest, opts ...grpc.CallOption) (*ListReferralEventsResponse, error)
+	// Internal (no REST route): counts referrals (not drafts) made under a
+	// project and sent in a period, across organisations (or only those sent
+	// by or to organisation_ids). Used by reporting.
 	CountReferrals(ctx context.Context, in *CountReferralsRequest, opts ...grpc.CallOption) (*CountReferralsResponse, error)
 }
 
@@ -82,6 +109,76 @@ func (c *referralServiceClient) ListReferrals(ctx context.Context, in *ListRefer
 	return out, nil
 }
 
+func (c *referralServiceClient) SendReferral(ctx context.Context, in *SendReferralRequest, opts ...grpc.CallOption) (*SendReferralResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SendReferralResponse)
+	err := c.cc.Invoke(ctx, ReferralService_SendReferral_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *referralServiceClient) AcceptReferral(ctx context.Context, in *AcceptReferralRequest, opts ...grpc.CallOption) (*AcceptReferralResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AcceptReferralResponse)
+	err := c.cc.Invoke(ctx, ReferralService_AcceptReferral_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *referralServiceClient) DeclineReferral(ctx context.Context, in *DeclineReferralRequest, opts ...grpc.CallOption) (*DeclineReferralResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeclineReferralResponse)
+	err := c.cc.Invoke(ctx, ReferralService_DeclineReferral_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *referralServiceClient) StartReferral(ctx context.Context, in *StartReferralRequest, opts ...grpc.CallOption) (*StartReferralResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StartReferralResponse)
+	err := c.cc.Invoke(ctx, ReferralService_StartReferral_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *referralServiceClient) CompleteReferral(ctx context.Context, in *CompleteReferralRequest, opts ...grpc.CallOption) (*CompleteReferralResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CompleteReferralResponse)
+	err := c.cc.Invoke(ctx, ReferralService_CompleteReferral_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *referralServiceClient) CancelReferral(ctx context.Context, in *CancelReferralRequest, opts ...grpc.CallOption) (*CancelReferralResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CancelReferralResponse)
+	err := c.cc.Invoke(ctx, ReferralService_CancelReferral_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *referralServiceClient) ListReferralEvents(ctx context.Context, in *ListReferralEventsRequest, opts ...grpc.CallOption) (*ListReferralEventsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListReferralEventsResponse)
+	err := c.cc.Invoke(ctx, ReferralService_ListReferralEvents_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *referralServiceClient) CountReferrals(ctx context.Context, in *CountReferralsRequest, opts ...grpc.CallOption) (*CountReferralsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CountReferralsResponse)
@@ -106,8 +203,28 @@ type ReferralServiceServer interface {
 	GetReferral(context.Context, *GetReferralRequest) (*GetReferralResponse, error)
 	// Lists referrals the caller sent (outgoing) or received (incoming).
 	ListReferrals(context.Context, *ListReferralsRequest) (*ListReferralsResponse, error)
-	// Internal (no REST route): counts referrals made under a project in a
-	// period (by creation date), across organisations. Used by reporting.
+	// Sends a draft. Requires a live referral_sharing consent of the
+	// beneficiary (checked with the beneficiaries service; refused with
+	// FAILED_PRECONDITION, reason CONSENT_REQUIRED) and grants the receiving
+	// organisation a reduced view of the beneficiary until the referral closes.
+	// If the beneficiaries service is unavailable the referral stays a draft
+	// and the call fails with UNAVAILABLE.
+	SendReferral(context.Context, *SendReferralRequest) (*SendReferralResponse, error)
+	AcceptReferral(context.Context, *AcceptReferralRequest) (*AcceptReferralResponse, error)
+	// Declines a sent referral (reason required); closes it and ends the
+	// receiver's access to the beneficiary.
+	DeclineReferral(context.Context, *DeclineReferralRequest) (*DeclineReferralResponse, error)
+	StartReferral(context.Context, *StartReferralRequest) (*StartReferralResponse, error)
+	// Completes a referral in progress with its outcome, which the sender
+	// then sees; ends the receiver's access to the beneficiary.
+	CompleteReferral(context.Context, *CompleteReferralRequest) (*CompleteReferralResponse, error)
+	// Cancels an open referral (sender only); ends the receiver's access.
+	CancelReferral(context.Context, *CancelReferralRequest) (*CancelReferralResponse, error)
+	// Lists the transitions of a referral the caller may see, oldest first.
+	ListReferralEvents(context.Context, *ListReferralEventsRequest) (*ListReferralEventsResponse, error)
+	// Internal (no REST route): counts referrals (not drafts) made under a
+	// project and sent in a period, across organisations (or only those sent
+	// by or to organisation_ids). Used by reporting.
 	CountReferrals(context.Context, *CountReferralsRequest) (*CountReferralsResponse, error)
 	mustEmbedUnimplementedReferralServiceServer()
 }
@@ -127,6 +244,27 @@ func (UnimplementedReferralServiceServer) GetReferral(context.Context, *GetRefer
 }
 func (UnimplementedReferralServiceServer) ListReferrals(context.Context, *ListReferralsRequest) (*ListReferralsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListReferrals not implemented")
+}
+func (UnimplementedReferralServiceServer) SendReferral(context.Context, *SendReferralRequest) (*SendReferralResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SendReferral not implemented")
+}
+func (UnimplementedReferralServiceServer) AcceptReferral(context.Context, *AcceptReferralRequest) (*AcceptReferralResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AcceptReferral not implemented")
+}
+func (UnimplementedReferralServiceServer) DeclineReferral(context.Context, *DeclineReferralRequest) (*DeclineReferralResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeclineReferral not implemented")
+}
+func (UnimplementedReferralServiceServer) StartReferral(context.Context, *StartReferralRequest) (*StartReferralResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method StartReferral not implemented")
+}
+func (UnimplementedReferralServiceServer) CompleteReferral(context.Context, *CompleteReferralRequest) (*CompleteReferralResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CompleteReferral not implemented")
+}
+func (UnimplementedReferralServiceServer) CancelReferral(context.Context, *CancelReferralRequest) (*CancelReferralResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CancelReferral not implemented")
+}
+func (UnimplementedReferralServiceServer) ListReferralEvents(context.Context, *ListReferralEventsRequest) (*ListReferralEventsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListReferralEvents not implemented")
 }
 func (UnimplementedReferralServiceServer) CountReferrals(context.Context, *CountReferralsRequest) (*CountReferralsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CountReferrals not implemented")
@@ -206,6 +344,132 @@ func _ReferralService_ListReferrals_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReferralService_SendReferral_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SendReferralRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReferralServiceServer).SendReferral(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReferralService_SendReferral_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReferralServiceServer).SendReferral(ctx, req.(*SendReferralRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReferralService_AcceptReferral_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AcceptReferralRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReferralServiceServer).AcceptReferral(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReferralService_AcceptReferral_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReferralServiceServer).AcceptReferral(ctx, req.(*AcceptReferralRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReferralService_DeclineReferral_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeclineReferralRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReferralServiceServer).DeclineReferral(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReferralService_DeclineReferral_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReferralServiceServer).DeclineReferral(ctx, req.(*DeclineReferralRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReferralService_StartReferral_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StartReferralRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReferralServiceServer).StartReferral(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReferralService_StartReferral_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReferralServiceServer).StartReferral(ctx, req.(*StartReferralRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReferralService_CompleteReferral_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CompleteReferralRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReferralServiceServer).CompleteReferral(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReferralService_CompleteReferral_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReferralServiceServer).CompleteReferral(ctx, req.(*CompleteReferralRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReferralService_CancelReferral_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelReferralRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReferralServiceServer).CancelReferral(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReferralService_CancelReferral_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReferralServiceServer).CancelReferral(ctx, req.(*CancelReferralRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReferralService_ListReferralEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListReferralEventsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReferralServiceServer).ListReferralEvents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReferralService_ListReferralEvents_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReferralServiceServer).ListReferralEvents(ctx, req.(*ListReferralEventsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ReferralService_CountReferrals_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CountReferralsRequest)
 	if err := dec(in); err != nil {
@@ -242,6 +506,34 @@ var ReferralService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListReferrals",
 			Handler:    _ReferralService_ListReferrals_Handler,
+		},
+		{
+			MethodName: "SendReferral",
+			Handler:    _ReferralService_SendReferral_Handler,
+		},
+		{
+			MethodName: "AcceptReferral",
+			Handler:    _ReferralService_AcceptReferral_Handler,
+		},
+		{
+			MethodName: "DeclineReferral",
+			Handler:    _ReferralService_DeclineReferral_Handler,
+		},
+		{
+			MethodName: "StartReferral",
+			Handler:    _ReferralService_StartReferral_Handler,
+		},
+		{
+			MethodName: "CompleteReferral",
+			Handler:    _ReferralService_CompleteReferral_Handler,
+		},
+		{
+			MethodName: "CancelReferral",
+			Handler:    _ReferralService_CancelReferral_Handler,
+		},
+		{
+			MethodName: "ListReferralEvents",
+			Handler:    _ReferralService_ListReferralEvents_Handler,
 		},
 		{
 			MethodName: "CountReferrals",

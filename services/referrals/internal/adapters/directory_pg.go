@@ -1,0 +1,170 @@
+package adapters
+
+import (
+	"context"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/services/referrals/internal/domain"
+)
+
+const organisationCols = `id, name, localized_names, description, localized_descriptions, kind, municipality, country,
+	languages, email, phone, website, create_time, update_time, version`
+
+func scanOrganisation(row pgx.Row) (*domain.Organisation, error) {
+	var o domain.Organisation
+	err := row.Scan(&o.ID, &o.Name, &o.LocalizedNames, &o.Description, &o.LocalizedDescriptions, &o.Kind, &o.Municipality,
+		&o.Country, &o.Languages, &o.Email, &o.Phone, &o.Website, &o.CreateTime, &o.UpdateTime, &o.Version)
+	if err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// CreateOrganisation inserts o; a repeated request id returns the first row.
+func (p *Postgres) CreateOrganisation(ctx context.Context, o *domain.Organisation, createdBy, requestID string) (*domain.Organisation, error) {
+	return db.CreateOnce(ctx, p.pool, scanOrganisation, `
+		INSERT INTO organisations (id, name, localized_names, description, localized_descriptions, kind, municipality,
+			country, languages, email, phone, website, created_by, request_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		ON CONFLICT (created_by, request_id) DO NOTHING
+		RETURNING `+organisationCols,
+		[]any{o.ID, o.Name, emptyMap(o.LocalizedNames), o.Description, emptyMap(o.LocalizedDescriptions), o.Kind, o.Municipality,
+			o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website, createdBy, db.Null(requestID)},
+		`SELECT `+organisationCols+` FROM organisations WHERE created_by = $1 AND request_id = $2`, createdBy, requestID)
+}
+
+// GetOrganisation returns a directory entry.
+func (p *Postgres) GetOrganisation(ctx context.Context, id string) (*domain.Organisation, error) {
+	o, err := scanOrganisation(p.pool.QueryRow(ctx, `SELECT `+organisationCols+` FROM organisations WHERE id = $1`, id))
+	return one(o, err, "organisation", id)
+}
+
+// UpdateOrganisation stores o if its version is unchanged.
+func (p *Postgres) UpdateOrganisation(ctx context.Context, o *domain.Organisation) (*domain.Organisation, error) {
+	out, err := scanOrganisation(p.pool.QueryRow(ctx, `
+		UPDATE organisations SET name = $3, localized_names = $4, description = $5, localized_descriptions = $6, kind = $7,
+			municipality = $8, country = $9, languages = $10, email = $11, phone = $12, website = $13,
+			version = version + 1, update_time = now()
+		WHERE id = $1 AND version = $2
+		RETURNING `+organisationCols,
+		o.ID, o.Version, o.Name, emptyMap(o.LocalizedNames), o.Description, emptyMap(o.LocalizedDescriptions), o.Kind,
+		o.Municipality, o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website))
+	return staleOr(out, err, "organisation")
+}
+
+// ListOrganisations lists directory entries after page.After.
+func (p *Postgres) ListOrganisations(ctx context.Context, f domain.OrganisationFilter, page pagination.Page) ([]*domain.Organisation, error) {
+	var w where
+	if page.After != "" {
+		w.add("id < ?::uuid", page.After)
+	}
+	if f.Kind != "" {
+		w.add("kind = ?", f.Kind)
+	}
+	if f.Country != "" {
+		w.add("country = ?", f.Country)
+	}
+	if f.Municipality != "" {
+		w.add("lower(municipality) = lower(?)", f.Municipality)
+	}
+	if f.Language != "" {
+		w.add("languages @> ARRAY[?::text]", f.Language)
+	}
+	clause, args := w.sql("id DESC", page.Limit())
+	rows, err := p.pool.Query(ctx, `SELECT `+organisationCols+` FROM organisations`+clause, args...)
+	return collect(rows, err, scanOrganisation)
+}
+
+const serviceCols = `id, organisation_id, name, localized_names, description, localized_descriptions, category, languages,
+	eligibility, accepting_referrals, locations, contacts, schedules, email, url, phone, create_time, update_time, version`
+
+func scanService(row pgx.Row) (*domain.Service, error) {
+	var s domain.Service
+	err := row.Scan(&s.ID, &s.OrganisationID, &s.Name, &s.LocalizedNames, &s.Description, &s.LocalizedDescriptions, &s.Category,
+		&s.Languages, &s.Eligibility, &s.AcceptingReferrals, &s.Locations, &s.Contacts, &s.Schedules, &s.Email, &s.URL, &s.Phone,
+		&s.CreateTime, &s.UpdateTime, &s.Version)
+	if err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+func serviceArgs(s *domain.Service) []any {
+	locations, contacts, schedules := s.Locations, s.Contacts, s.Schedules
+	if locations == nil {
+		locations = []domain.Location{}
+	}
+	if contacts == nil {
+		contacts = []domain.Contact{}
+	}
+	if schedules == nil {
+		schedules = []domain.Schedule{}
+	}
+	return []any{s.Name, emptyMap(s.LocalizedNames), s.Description, emptyMap(s.LocalizedDescriptions), s.Category,
+		db.Strings(s.Languages), s.Eligibility, s.AcceptingReferrals, locations, s.Municipalities(), contacts, schedules,
+		s.Email, s.URL, s.Phone}
+}
+
+// CreateService inserts s; a repeated request id returns the first row.
+func (p *Postgres) CreateService(ctx context.Context, s *domain.Service, createdBy, requestID string) (*domain.Service, error) {
+	args := append([]any{s.ID, s.OrganisationID, createdBy, db.Null(requestID)}, serviceArgs(s)...)
+	return db.CreateOnce(ctx, p.pool, scanService, `
+		INSERT INTO services (id, organisation_id, created_by, request_id, name, localized_names, description,
+			localized_descriptions, category, languages, eligibility, accepting_referrals, locations, municipalities,
+			contacts, schedules, email, url, phone)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+		ON CONFLICT (created_by, request_id) DO NOTHING
+		RETURNING `+serviceCols, args,
+		`SELECT `+serviceCols+` FROM services WHERE created_by = $1 AND request_id = $2`, createdBy, requestID)
+}
+
+// GetService returns a service.
+func (p *Postgres) GetService(ctx context.Context, id string) (*domain.Service, error) {
+	s, err := scanService(p.pool.QueryRow(ctx, `SELECT `+serviceCols+` FROM services WHERE id = $1`, id))
+	return one(s, err, "service", id)
+}
+
+// UpdateService stores s if its version is unchanged.
+func (p *Postgres) UpdateService(ctx context.Context, s *domain.Service) (*domain.Service, error) {
+	args := append([]any{s.ID, s.Version}, serviceArgs(s)...)
+	out, err := scanService(p.pool.QueryRow(ctx, `
+		UPDATE services SET name = $3, localized_names = $4, description = $5, localized_descriptions = $6, category = $7,
+			languages = $8, eligibility = $9, accepting_referrals = $10, locations = $11, municipalities = $12,
+			contacts = $13, schedules = $14, email = $15, url = $16, phone = $17,
+			version = version + 1, update_time = now()
+		WHERE id = $1 AND version = $2
+		RETURNING `+serviceCols, args...))
+	return staleOr(out, err, "service")
+}
+
+// ListServices lists services after page.After. The municipality filter
+// matches a location's municipality, or the organisation's when the service
+// lists no locations.
+func (p *Postgres) ListServices(ctx context.Context, f domain.ServiceFilter, page pagination.Page) ([]*domain.Service, error) {
+	var w where
+	if page.After != "" {
+		w.add("s.id < ?::uuid", page.After)
+	}
+	if f.OrganisationID != "" {
+		w.add("s.organisation_id = ?::uuid", f.OrganisationID)
+	}
+	if f.Category != "" {
+		w.add("s.category = ?", f.Category)
+	}
+	if f.Municipality != "" {
+		w.add(`(s.municipalities @> ARRAY[lower(?)] OR (s.municipalities = '{}' AND lower(o.municipality) = lower(?)))`, f.Municipality, f.Municipality)
+	}
+	if f.Language != "" {
+		w.add("s.languages @> ARRAY[?::text]", f.Language)
+	}
+	if f.AcceptingReferrals != nil {
+		w.add("s.accepting_referrals = ?", *f.AcceptingReferrals)
+	}
+	clause, args := w.sql("s.id DESC", page.Limit())
+	cols := "s." + strings.ReplaceAll(strings.ReplaceAll(serviceCols, "\n\t", " "), ", ", ", s.")
+	rows, err := p.pool.Query(ctx, `SELECT `+cols+` FROM services s JOIN organisations o ON o.id = s.organisation_id`+clause, args...)
+	return collect(rows, err, scanService)
+}

@@ -1,0 +1,199 @@
+package adapters
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/services/referrals/internal/app"
+	"github.com/spona/spona/services/referrals/internal/domain"
+)
+
+const referralCols = `id, beneficiary_id, from_organisation_id, to_organisation_id, COALESCE(to_service_id::text, ''),
+	category, reason, urgency, status, due_time, COALESCE(consent_id::text, ''), COALESCE(project_id::text, ''),
+	notes, send_time, close_time, close_reason, outcome_code, outcome_note,
+	ben_sex, ben_age_band, ben_legal_status, ben_municipality, create_time, update_time, version`
+
+// visible: the viewer $1 sent the referral, or received it once it was sent.
+const visible = `(from_organisation_id = $1 OR (to_organisation_id = $1 AND status <> 'draft'))`
+
+func scanReferral(row pgx.Row) (*domain.Referral, error) {
+	var r domain.Referral
+	var sent, closed *time.Time
+	err := row.Scan(&r.ID, &r.BeneficiaryID, &r.FromOrganisationID, &r.ToOrganisationID, &r.ToServiceID,
+		&r.Category, &r.Reason, &r.Urgency, &r.Status, &r.DueTime, &r.ConsentID, &r.ProjectID,
+		&r.Notes, &sent, &closed, &r.CloseReason, &r.OutcomeCode, &r.OutcomeNote,
+		&r.Snapshot.Sex, &r.Snapshot.AgeBand, &r.Snapshot.LegalStatus, &r.Snapshot.Municipality,
+		&r.CreateTime, &r.UpdateTime, &r.Version)
+	if err != nil {
+		return nil, err
+	}
+	if sent != nil {
+		r.SendTime = *sent
+	}
+	if closed != nil {
+		r.CloseTime = *closed
+	}
+	return &r, nil
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+const insertEvent = `INSERT INTO referral_events (referral_id, from_status, to_status, organisation_id, client_id, note)
+	VALUES ($1, $2, $3, $4, $5, $6)`
+
+// CreateReferral inserts a draft referral and its first event.
+func (p *Postgres) CreateReferral(ctx context.Context, r *domain.Referral, actorClient, requestID string) (*domain.Referral, error) {
+	var out *domain.Referral
+	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		var err error
+		out, err = db.CreateOnce(ctx, tx, scanReferral, `
+			INSERT INTO referrals (id, beneficiary_id, from_organisation_id, to_organisation_id, to_service_id,
+				category, reason, urgency, status, due_time, consent_id, project_id, notes, request_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			ON CONFLICT (from_organisation_id, request_id) DO NOTHING
+			RETURNING `+referralCols,
+			[]any{r.ID, r.BeneficiaryID, r.FromOrganisationID, r.ToOrganisationID, db.Null(r.ToServiceID),
+				r.Category, r.Reason, r.Urgency, r.Status, r.DueTime, db.Null(r.ConsentID), db.Null(r.ProjectID), r.Notes, db.Null(requestID)},
+			`SELECT `+referralCols+` FROM referrals WHERE from_organisation_id = $1 AND request_id = $2`,
+			r.FromOrganisationID, requestID)
+		if err != nil || out.ID != r.ID {
+			return err
+		}
+		_, err = tx.Exec(ctx, insertEvent, r.ID, nil, r.Status, r.FromOrganisationID, actorClient, "")
+		return db.Error(err)
+	})
+	return out, err
+}
+
+// GetReferral returns a referral visible to viewer.
+func (p *Postgres) GetReferral(ctx context.Context, viewer, id string) (*domain.Referral, error) {
+	r, err := scanReferral(p.pool.QueryRow(ctx, `SELECT `+referralCols+` FROM referrals WHERE id = $2 AND `+visible, viewer, id))
+	return one(r, err, "referral", id)
+}
+
+// ListReferrals lists referrals visible to viewer, newest first.
+func (p *Postgres) ListReferrals(ctx context.Context, viewer string, f domain.ReferralFilter, now time.Time, page pagination.Page) ([]*domain.Referral, error) {
+	var w where
+	switch f.Direction {
+	case domain.Outgoing:
+		w.add("from_organisation_id = ?::uuid", viewer)
+	case domain.Incoming:
+		w.add("to_organisation_id = ?::uuid AND status <> 'draft'", viewer)
+	default:
+		w.add(strings.ReplaceAll(visible, "$1", "?::uuid"), viewer)
+	}
+	if page.After != "" {
+		w.add("id < ?::uuid", page.After)
+	}
+	if f.Status != "" {
+		w.add("status = ?", f.Status)
+	}
+	if f.Category != "" {
+		w.add("category = ?", f.Category)
+	}
+	if f.Overdue {
+		w.add("status IN ('sent', 'accepted', 'in_progress') AND due_time < ?", now)
+	}
+	clause, args := w.sql("id DESC", page.Limit())
+	rows, err := p.pool.Query(ctx, `SELECT `+referralCols+` FROM referrals`+clause, args...)
+	return collect(rows, err, scanReferral)
+}
+
+// Transition stores the moved referral and its event in one transaction.
+func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version int64, ev domain.Event, access app.Access) (*domain.Referral, error) {
+	var out *domain.Referral
+	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		row, err := scanReferral(tx.QueryRow(ctx, `
+			UPDATE referrals SET status = $3, due_time = $4, consent_id = $5, send_time = $6, close_time = $7,
+				close_reason = $8, outcome_code = $9, outcome_note = $10, access = CASE WHEN $11 = 'none' THEN access ELSE $11 END,
+				ben_sex = $12, ben_age_band = $13, ben_legal_status = $14, ben_municipality = $15,
+				version = version + 1, update_time = now()
+			WHERE id = $1 AND version = $2
+			RETURNING `+referralCols,
+			r.ID, version, r.Status, r.DueTime, db.Null(r.ConsentID), nullTime(r.SendTime), nullTime(r.CloseTime),
+			r.CloseReason, r.OutcomeCode, r.OutcomeNote, string(access),
+			r.Snapshot.Sex, r.Snapshot.AgeBand, r.Snapshot.LegalStatus, r.Snapshot.Municipality))
+		if out, err = staleOr(row, err, "referral"); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, insertEvent, ev.ReferralID, db.Null(ev.FromStatus), ev.ToStatus, ev.ActorOrganisationID, ev.ActorClientID, ev.Note)
+		return db.Error(err)
+	})
+	return out, err
+}
+
+// SetAccess records the state of the receiver's grant.
+func (p *Postgres) SetAccess(ctx context.Context, referralID string, access app.Access) error {
+	_, err := p.pool.Exec(ctx, `UPDATE referrals SET access = $2 WHERE id = $1`, referralID, string(access))
+	return db.Error(err)
+}
+
+// PendingRevocations returns closed referrals whose grant is not yet revoked.
+func (p *Postgres) PendingRevocations(ctx context.Context, limit int) ([]*domain.Referral, error) {
+	rows, err := p.pool.Query(ctx, `SELECT `+referralCols+` FROM referrals WHERE access = 'revoke_pending' ORDER BY id LIMIT $1`, limit)
+	return collect(rows, err, scanReferral)
+}
+
+func scanEvent(row pgx.Row) (domain.Event, error) {
+	var e domain.Event
+	var from *string
+	err := row.Scan(&e.ID, &e.ReferralID, &from, &e.ToStatus, &e.ActorOrganisationID, &e.ActorClientID, &e.Note, &e.CreateTime)
+	if from != nil {
+		e.FromStatus = *from
+	}
+	return e, err
+}
+
+// ListEvents lists a referral's events, oldest first.
+func (p *Postgres) ListEvents(ctx context.Context, referralID string, page pagination.Page) ([]domain.Event, error) {
+	var w where
+	w.add("referral_id = ?::uuid", referralID)
+	if page.After != "" {
+		w.add("id > ?::bigint", page.After)
+	}
+	clause, args := w.sql("id", page.Limit())
+	rows, err := p.pool.Query(ctx, `SELECT id, referral_id, from_status, to_status, organisation_id, client_id, note, create_time
+		FROM referral_events`+clause, args...)
+	return collect(rows, err, scanEvent)
+}
+
+var referralDims = aggregate.Dimensions{
+	"status":       "status",
+	"category":     "category",
+	"urgency":      "urgency",
+	"sex":          "NULLIF(ben_sex, '')",
+	"age_band":     "NULLIF(ben_age_band, '')",
+	"legal_status": "NULLIF(ben_legal_status, '')",
+	"municipality": "NULLIF(ben_municipality, '')",
+}
+
+// CountReferrals counts referrals (not drafts) made under the project and
+// sent in the period, grouped as asked.
+func (p *Postgres) CountReferrals(ctx context.Context, q aggregate.Query, organisationIDs []string) (aggregate.Aggregate, error) {
+	if err := referralDims.Check("group_by", q.GroupBy); err != nil {
+		return aggregate.Aggregate{}, err
+	}
+	sel, group := referralDims.Select(q.GroupBy)
+	rows, err := p.pool.Query(ctx, `SELECT `+sel+`count(*) FROM referrals
+		WHERE project_id = $1 AND status <> 'draft'
+			AND ($2::date IS NULL OR send_time >= $2::date)
+			AND ($3::date IS NULL OR send_time < $3::date + 1)
+			AND (cardinality($4::uuid[]) = 0 OR from_organisation_id = ANY($4::uuid[]) OR to_organisation_id = ANY($4::uuid[]))`+group,
+		q.ProjectID, q.From.Ptr(), q.To.Ptr(), db.Strings(organisationIDs))
+	if err != nil {
+		return aggregate.Aggregate{}, db.Error(err)
+	}
+	defer rows.Close()
+	agg, err := aggregate.Collect(rows, q.GroupBy)
+	return agg, db.Error(err)
+}

@@ -1,0 +1,168 @@
+package app
+
+import (
+	"context"
+
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/services/referrals/internal/domain"
+)
+
+// CreateOrganisation adds an organisation to the directory.
+func (a *App) CreateOrganisation(ctx context.Context, p auth.Principal, o *domain.Organisation, requestID string) (*domain.Organisation, error) {
+	o.Normalize()
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	o.ID = ids.New()
+	return a.repo.CreateOrganisation(ctx, o, p.OrganisationID, requestID)
+}
+
+// GetOrganisation returns a directory entry.
+func (a *App) GetOrganisation(ctx context.Context, id string) (*domain.Organisation, error) {
+	if err := ids.Check("id", id); err != nil {
+		return nil, err
+	}
+	return a.repo.GetOrganisation(ctx, ids.Normalize(id))
+}
+
+// ListOrganisations lists the directory in creation order, newest first.
+func (a *App) ListOrganisations(ctx context.Context, f domain.OrganisationFilter, size int32, token string) ([]*domain.Organisation, string, error) {
+	if err := f.Validate(); err != nil {
+		return nil, "", err
+	}
+	page, err := pagination.Parse(size, token, pagination.Fingerprint(f.Kind, f.Country, f.Municipality, f.Language))
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := a.repo.ListOrganisations(ctx, f, page)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, next := pagination.Next(page, rows, func(o *domain.Organisation) string { return o.ID })
+	return rows, next, nil
+}
+
+// mayManage: an organisation manages its own directory entries; the
+// directory administrators manage all.
+func mayManage(p auth.Principal, organisationID string) error {
+	if p.OrganisationID == organisationID || p.Has(auth.ScopeDirectoryAdmin) {
+		return nil
+	}
+	return errs.PermissionDenied("only the organisation itself or a directory administrator may change its directory entries")
+}
+
+func checkEtag(given, stored string) error {
+	if given != "" && given != stored {
+		return &errs.Error{Kind: errs.KindAborted, Reason: domain.ReasonEtagMismatch, Message: "the entry was changed since it was read (stale etag); read it again"}
+	}
+	return nil
+}
+
+// UpdateOrganisation replaces the fields in paths of organisation patch.ID.
+func (a *App) UpdateOrganisation(ctx context.Context, p auth.Principal, patch *domain.Organisation, etag string, paths []string) (*domain.Organisation, error) {
+	if err := ids.Check("organisation.id", patch.ID); err != nil {
+		return nil, err
+	}
+	o, err := a.repo.GetOrganisation(ctx, ids.Normalize(patch.ID))
+	if err != nil {
+		return nil, err
+	}
+	if err := mayManage(p, o.ID); err != nil {
+		return nil, err
+	}
+	if err := checkEtag(etag, o.Etag()); err != nil {
+		return nil, err
+	}
+	if err := o.Patch(patch, paths); err != nil {
+		return nil, err
+	}
+	o.Normalize()
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	return a.repo.UpdateOrganisation(ctx, o)
+}
+
+// CreateService publishes a service of an organisation.
+func (a *App) CreateService(ctx context.Context, p auth.Principal, s *domain.Service, requestID string) (*domain.Service, error) {
+	if err := ids.Check("organisation_id", s.OrganisationID); err != nil {
+		return nil, err
+	}
+	s.OrganisationID = ids.Normalize(s.OrganisationID)
+	s.Normalize()
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if err := mayManage(p, s.OrganisationID); err != nil {
+		return nil, err
+	}
+	if _, err := a.repo.GetOrganisation(ctx, s.OrganisationID); err != nil {
+		return nil, err
+	}
+	s.ID = ids.New()
+	return a.repo.CreateService(ctx, s, p.OrganisationID, requestID)
+}
+
+// GetService returns a service from the directory.
+func (a *App) GetService(ctx context.Context, id string) (*domain.Service, error) {
+	if err := ids.Check("id", id); err != nil {
+		return nil, err
+	}
+	return a.repo.GetService(ctx, ids.Normalize(id))
+}
+
+// ListServices lists services, newest first.
+func (a *App) ListServices(ctx context.Context, f domain.ServiceFilter, size int32, token string) ([]*domain.Service, string, error) {
+	if err := f.Validate(); err != nil {
+		return nil, "", err
+	}
+	f.OrganisationID = ids.Normalize(f.OrganisationID)
+	page, err := pagination.Parse(size, token, pagination.Fingerprint(f.OrganisationID, f.Category, f.Municipality, f.Language, optionalBool(f.AcceptingReferrals)))
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := a.repo.ListServices(ctx, f, page)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, next := pagination.Next(page, rows, func(s *domain.Service) string { return s.ID })
+	return rows, next, nil
+}
+
+// UpdateService replaces the fields in paths of service patch.ID.
+func (a *App) UpdateService(ctx context.Context, p auth.Principal, patch *domain.Service, etag string, paths []string) (*domain.Service, error) {
+	if err := ids.Check("service.id", patch.ID); err != nil {
+		return nil, err
+	}
+	s, err := a.repo.GetService(ctx, ids.Normalize(patch.ID))
+	if err != nil {
+		return nil, err
+	}
+	if err := mayManage(p, s.OrganisationID); err != nil {
+		return nil, err
+	}
+	if err := checkEtag(etag, s.Etag()); err != nil {
+		return nil, err
+	}
+	if err := s.Patch(patch, paths); err != nil {
+		return nil, err
+	}
+	s.Normalize()
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return a.repo.UpdateService(ctx, s)
+}
+
+func optionalBool(b *bool) string {
+	if b == nil {
+		return ""
+	}
+	if *b {
+		return "true"
+	}
+	return "false"
+}

@@ -1,0 +1,263 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/services/referrals/internal/domain"
+)
+
+// CreateReferral drafts a referral of a beneficiary the caller can see to
+// another organisation in the directory (and, optionally, one of its
+// services that accepts referrals).
+func (a *App) CreateReferral(ctx context.Context, p auth.Principal, r *domain.Referral, requestID string) (*domain.Referral, error) {
+	if err := r.Validate(p.OrganisationID); err != nil {
+		return nil, err
+	}
+	r.Prepare(p.OrganisationID, a.now())
+	if _, err := a.repo.GetOrganisation(ctx, r.ToOrganisationID); err != nil {
+		return nil, err
+	}
+	if r.ToServiceID != "" {
+		s, err := a.repo.GetService(ctx, r.ToServiceID)
+		if err != nil {
+			return nil, err
+		}
+		if s.OrganisationID != r.ToOrganisationID {
+			var v errs.Violations
+			v.Add("referral.to_service_id", "is not a service of the receiving organisation")
+			return nil, v.Err()
+		}
+		if !s.AcceptingReferrals {
+			return nil, errs.FailedPrecondition("SERVICE_NOT_ACCEPTING_REFERRALS", "service %q does not accept referrals", s.ID)
+		}
+	}
+	view, err := a.beneficiaries.View(ctx, r.BeneficiaryID)
+	if err != nil {
+		return nil, err
+	}
+	if !view.Owned {
+		return nil, errs.PermissionDenied("only the organisation that registered a beneficiary may refer them")
+	}
+	return a.repo.CreateReferral(ctx, r, p.ClientID, requestID)
+}
+
+// GetReferral returns a referral the caller sent or received.
+func (a *App) GetReferral(ctx context.Context, p auth.Principal, id string) (*domain.Referral, error) {
+	if err := ids.Check("id", id); err != nil {
+		return nil, err
+	}
+	return a.repo.GetReferral(ctx, p.OrganisationID, ids.Normalize(id))
+}
+
+// ListReferrals lists referrals the caller sent or received, newest first.
+func (a *App) ListReferrals(ctx context.Context, p auth.Principal, f domain.ReferralFilter, size int32, token string) ([]*domain.Referral, string, error) {
+	if err := f.Validate(); err != nil {
+		return nil, "", err
+	}
+	page, err := pagination.Parse(size, token, pagination.Fingerprint(f.Direction, f.Status, f.Category, f.Overdue))
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := a.repo.ListReferrals(ctx, p.OrganisationID, f, a.now(), page)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, next := pagination.Next(page, rows, func(r *domain.Referral) string { return r.ID })
+	return rows, next, nil
+}
+
+// ListEvents lists the transitions of a referral the caller can see.
+func (a *App) ListEvents(ctx context.Context, p auth.Principal, referralID string, size int32, token string) ([]domain.Event, string, error) {
+	r, err := a.GetReferral(ctx, p, referralID)
+	if err != nil {
+		return nil, "", err
+	}
+	page, err := pagination.Parse(size, token, pagination.Fingerprint(r.ID))
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := a.repo.ListEvents(ctx, r.ID, page)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, next := pagination.Next(page, rows, func(e domain.Event) string { return strconv.FormatInt(e.ID, 10) })
+	return rows, next, nil
+}
+
+// Transition moves a referral along the state machine.
+//
+// Sending checks the consent and grants the receiver access before the new
+// state is committed, so a referral is never sent without the receiver's
+// access: if the beneficiaries service fails, the referral stays a draft and
+// the error (UNAVAILABLE for an outage) goes back to the caller; the grant is
+// idempotent, so a retry is safe. Closing commits first and then revokes the
+// grant; a revocation that fails is left pending and retried by
+// RevokePending.
+func (a *App) Transition(ctx context.Context, p auth.Principal, id string, c domain.Command) (*domain.Referral, error) {
+	if err := ids.Check("id", id); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	r, err := a.repo.GetReferral(ctx, p.OrganisationID, ids.Normalize(id))
+	if err != nil {
+		return nil, err
+	}
+	version, now := r.Version, a.now()
+	next := *r
+	from, err := next.Apply(c, next.PartyOf(p.OrganisationID), now)
+	if err != nil {
+		return nil, err
+	}
+	access := AccessNone
+	switch {
+	case c.Action == domain.Send:
+		if err := a.share(ctx, &next, now); err != nil {
+			return nil, err
+		}
+		access = AccessGranted
+	case domain.Closed(next.Status) && domain.Open(from):
+		access = AccessRevokePending
+	}
+	ev := domain.Event{ReferralID: r.ID, FromStatus: from, ToStatus: next.Status,
+		ActorOrganisationID: p.OrganisationID, ActorClientID: p.ClientID, Note: c.Note}
+	out, err := a.repo.Transition(ctx, &next, version, ev, access)
+	if err != nil {
+		if c.Action == domain.Send {
+			a.undoGrant(ctx, p, r)
+		}
+		return nil, err
+	}
+	if access == AccessRevokePending {
+		if err := a.revoke(ctx, out); err != nil {
+			a.log.WarnContext(ctx, "revoking referral access failed; will retry",
+				slog.String("referral_id", out.ID), slog.String("error", err.Error()))
+		}
+	}
+	return out, nil
+}
+
+// share checks the beneficiary's referral_sharing consent, takes the
+// snapshot of its dimensions and grants the receiver access.
+func (a *App) share(ctx context.Context, r *domain.Referral, now time.Time) error {
+	view, err := a.beneficiaries.View(ctx, r.BeneficiaryID)
+	if err != nil {
+		return err
+	}
+	consent, err := a.beneficiaries.ReferralConsent(ctx, r.BeneficiaryID)
+	if err != nil {
+		return err
+	}
+	if !consent.Live || (!consent.Expires.IsZero() && !consent.Expires.After(now)) {
+		return errs.FailedPrecondition(domain.ReasonConsentRequired,
+			"the beneficiary has no live referral_sharing consent; record one before sending")
+	}
+	r.ConsentID = consent.ID
+	r.Snapshot = domain.Snapshot{
+		Sex:          view.Sex,
+		AgeBand:      domain.AgeBand(view.BirthDate, view.BirthYear, now),
+		LegalStatus:  view.LegalStatus,
+		Municipality: view.Municipality,
+	}
+	return a.beneficiaries.GrantAccess(ctx, Grant{
+		BeneficiaryID: r.BeneficiaryID,
+		Grantee:       r.ToOrganisationID,
+		SourceID:      r.ID,
+		Reason:        "referral " + r.ID + " (" + r.Category + ")",
+		Expires:       consent.Expires,
+	})
+}
+
+// undoGrant revokes the grant of a send whose commit failed, unless the
+// referral was sent meanwhile (a concurrent send of the same referral shares
+// the same idempotent grant).
+func (a *App) undoGrant(ctx context.Context, p auth.Principal, r *domain.Referral) {
+	cur, err := a.repo.GetReferral(ctx, p.OrganisationID, r.ID)
+	if err != nil || cur.Status != domain.StatusDraft {
+		return
+	}
+	if err := a.beneficiaries.RevokeAccess(ctx, r.BeneficiaryID, r.ID); err != nil {
+		a.log.WarnContext(ctx, "undoing the grant of a failed send", slog.String("referral_id", r.ID), slog.String("error", err.Error()))
+	}
+}
+
+// revoke ends the receiver's access granted by r, acting for the sender
+// (whose beneficiary it is), and records it.
+func (a *App) revoke(ctx context.Context, r *domain.Referral) error {
+	actx, err := a.actor.As(ctx, r.FromOrganisationID)
+	if err != nil {
+		return err
+	}
+	if err := a.beneficiaries.RevokeAccess(actx, r.BeneficiaryID, r.ID); err != nil && !errors.Is(err, errs.ErrNotFound) {
+		return err
+	}
+	return a.repo.SetAccess(ctx, r.ID, AccessRevoked)
+}
+
+// RevokePending retries the revocations left pending by closed referrals;
+// it returns how many succeeded.
+func (a *App) RevokePending(ctx context.Context) (int, error) {
+	rows, err := a.repo.PendingRevocations(ctx, 100)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range rows {
+		if err := a.revoke(ctx, r); err != nil {
+			a.log.WarnContext(ctx, "revoking referral access failed; will retry",
+				slog.String("referral_id", r.ID), slog.String("error", err.Error()))
+			continue
+		}
+		n++
+	}
+	return n, nil
+}
+
+// RunRevoker calls RevokePending every interval until ctx ends.
+func (a *App) RunRevoker(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = 30 * time.Second
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := a.RevokePending(ctx); err != nil && ctx.Err() == nil {
+				a.log.WarnContext(ctx, "listing pending revocations", slog.String("error", err.Error()))
+			}
+		}
+	}
+}
+
+// CountReferrals counts referrals under a project; counts only, no personal
+// data. organisationIDs, when given, keeps referrals sent by or to them.
+func (a *App) CountReferrals(ctx context.Context, q aggregate.Query, organisationIDs []string) (aggregate.Aggregate, error) {
+	var v errs.Violations
+	norm := make([]string, 0, len(organisationIDs))
+	for i, id := range organisationIDs {
+		if !ids.Valid(id) {
+			v.Add("organisation_ids["+strconv.Itoa(i)+"]", "must be a UUID")
+		}
+		norm = append(norm, ids.Normalize(id))
+	}
+	if err := v.Err(); err != nil {
+		return aggregate.Aggregate{}, err
+	}
+	return a.repo.CountReferrals(ctx, q, norm)
+}
+
+// Overdue reports whether r is past due and not closed, now.
+func (a *App) Overdue(r *domain.Referral) bool { return r.Overdue(a.now()) }

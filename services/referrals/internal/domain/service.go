@@ -1,0 +1,235 @@
+package domain
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/validate"
+)
+
+// Service is a service an organisation offers (HSDS 3.0 service), with its
+// locations (service_at_location), contacts, weekly schedule and eligibility.
+type Service struct {
+	ID                    string
+	OrganisationID        string
+	Name                  string
+	LocalizedNames        map[string]string
+	Description           string
+	LocalizedDescriptions map[string]string
+	Category              string // taxonomy term: a referral category
+	Languages             []string
+	Eligibility           Eligibility
+	AcceptingReferrals    bool
+	Locations             []Location
+	Contacts              []Contact
+	Schedules             []Schedule
+	Email                 string
+	URL                   string
+	Phone                 string
+	CreateTime            time.Time
+	UpdateTime            time.Time
+	Version               int64
+}
+
+// Eligibility says who a service is for.
+type Eligibility struct {
+	Description string `json:"description,omitempty"`
+	MinimumAge  int32  `json:"minimum_age,omitempty"`
+	MaximumAge  int32  `json:"maximum_age,omitempty"`
+}
+
+// Location is where a service is delivered.
+type Location struct {
+	Name         string `json:"name,omitempty"`
+	Address      string `json:"address,omitempty"`
+	Municipality string `json:"municipality,omitempty"`
+	Country      string `json:"country,omitempty"`
+}
+
+// Contact is a person or desk to contact about a service.
+type Contact struct {
+	Name  string `json:"name,omitempty"`
+	Title string `json:"title,omitempty"`
+	Email string `json:"email,omitempty"`
+	Phone string `json:"phone,omitempty"`
+}
+
+// Schedule is weekly opening hours.
+type Schedule struct {
+	Days        []string `json:"days"`
+	OpensAt     string   `json:"opens_at,omitempty"`
+	ClosesAt    string   `json:"closes_at,omitempty"`
+	Description string   `json:"description,omitempty"`
+}
+
+// Etag identifies the stored version, for optimistic concurrency.
+func (s *Service) Etag() string { return etag(s.Version) }
+
+// Municipalities returns the lower-cased municipalities of the locations,
+// the keys the municipality filter matches.
+func (s *Service) Municipalities() []string {
+	out := []string{}
+	for _, l := range s.Locations {
+		if m := strings.ToLower(l.Municipality); m != "" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Normalize trims free input.
+func (s *Service) Normalize() {
+	s.Name = strings.TrimSpace(s.Name)
+	s.Description = strings.TrimSpace(s.Description)
+	s.LocalizedNames = trimMap(s.LocalizedNames)
+	s.LocalizedDescriptions = trimMap(s.LocalizedDescriptions)
+	s.Languages = trimList(s.Languages)
+	s.Email = strings.ToLower(strings.TrimSpace(s.Email))
+	s.URL = strings.TrimSpace(s.URL)
+	s.Phone = strings.TrimSpace(s.Phone)
+	s.Eligibility.Description = strings.TrimSpace(s.Eligibility.Description)
+	for i := range s.Locations {
+		l := &s.Locations[i]
+		l.Name, l.Address, l.Municipality = strings.TrimSpace(l.Name), strings.TrimSpace(l.Address), strings.TrimSpace(l.Municipality)
+		l.Country = strings.ToUpper(strings.TrimSpace(l.Country))
+	}
+	for i := range s.Contacts {
+		c := &s.Contacts[i]
+		c.Name, c.Title, c.Phone = strings.TrimSpace(c.Name), strings.TrimSpace(c.Title), strings.TrimSpace(c.Phone)
+		c.Email = strings.ToLower(strings.TrimSpace(c.Email))
+	}
+}
+
+var clock = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+
+// Validate checks a service before it is stored.
+func (s *Service) Validate() error {
+	var v errs.Violations
+	validate.Text(&v, "service.name", s.Name, 300, true)
+	localized(&v, "service.localized_names", s.LocalizedNames, 300)
+	validate.Text(&v, "service.description", s.Description, 4000, false)
+	localized(&v, "service.localized_descriptions", s.LocalizedDescriptions, 4000)
+	validate.OneOf(&v, "service.category", s.Category, Categories, true)
+	languages(&v, "service.languages", s.Languages)
+	contact(&v, "service", s.Email, s.Phone)
+	website(&v, "service.url", s.URL)
+	e := s.Eligibility
+	validate.Text(&v, "service.eligibility.description", e.Description, 2000, false)
+	if e.MinimumAge < 0 || e.MinimumAge > 150 {
+		v.Add("service.eligibility.minimum_age", "must be between 0 and 150")
+	}
+	if e.MaximumAge < 0 || e.MaximumAge > 150 {
+		v.Add("service.eligibility.maximum_age", "must be between 0 and 150")
+	}
+	if e.MaximumAge != 0 && e.MaximumAge < e.MinimumAge {
+		v.Add("service.eligibility.maximum_age", "must not be below minimum_age")
+	}
+	if len(s.Locations) > 50 || len(s.Contacts) > 50 || len(s.Schedules) > 50 {
+		v.Add("service", "at most 50 locations, contacts and schedules each")
+		return v.Err()
+	}
+	for i, l := range s.Locations {
+		f := fmt.Sprintf("service.locations[%d]", i)
+		validate.Text(&v, f+".name", l.Name, 300, false)
+		validate.Text(&v, f+".address", l.Address, 500, false)
+		validate.Text(&v, f+".municipality", l.Municipality, 200, l.Address == "" && l.Name == "")
+		country(&v, f+".country", l.Country)
+	}
+	for i, c := range s.Contacts {
+		f := fmt.Sprintf("service.contacts[%d]", i)
+		validate.Text(&v, f+".name", c.Name, 300, false)
+		validate.Text(&v, f+".title", c.Title, 300, false)
+		contact(&v, f, c.Email, c.Phone)
+		if c.Name == "" && c.Email == "" && c.Phone == "" {
+			v.Add(f, "needs a name, e-mail or phone")
+		}
+	}
+	for i, sc := range s.Schedules {
+		f := fmt.Sprintf("service.schedules[%d]", i)
+		if len(sc.Days) == 0 {
+			v.Add(f+".days", "is required")
+		}
+		for j, d := range sc.Days {
+			validate.OneOf(&v, fmt.Sprintf("%s.days[%d]", f, j), d, Weekdays, true)
+		}
+		if !clock.MatchString(sc.OpensAt) {
+			v.Add(f+".opens_at", "must be a time HH:MM")
+		}
+		if !clock.MatchString(sc.ClosesAt) {
+			v.Add(f+".closes_at", "must be a time HH:MM")
+		} else if clock.MatchString(sc.OpensAt) && sc.ClosesAt <= sc.OpensAt {
+			v.Add(f+".closes_at", "must be after opens_at")
+		}
+		validate.Text(&v, f+".description", sc.Description, 500, false)
+	}
+	return v.Err()
+}
+
+// ServicePaths are the update_mask paths UpdateService accepts.
+var ServicePaths = []string{"name", "localized_names", "description", "localized_descriptions", "category", "languages", "eligibility", "accepting_referrals", "locations", "contacts", "schedules", "email", "url", "phone"}
+
+// Patch copies the fields named in paths from p into s.
+func (s *Service) Patch(p *Service, paths []string) error {
+	if err := checkPaths(paths, ServicePaths); err != nil {
+		return err
+	}
+	for _, path := range paths {
+		switch path {
+		case "name":
+			s.Name = p.Name
+		case "localized_names":
+			s.LocalizedNames = p.LocalizedNames
+		case "description":
+			s.Description = p.Description
+		case "localized_descriptions":
+			s.LocalizedDescriptions = p.LocalizedDescriptions
+		case "category":
+			s.Category = p.Category
+		case "languages":
+			s.Languages = p.Languages
+		case "eligibility":
+			s.Eligibility = p.Eligibility
+		case "accepting_referrals":
+			s.AcceptingReferrals = p.AcceptingReferrals
+		case "locations":
+			s.Locations = p.Locations
+		case "contacts":
+			s.Contacts = p.Contacts
+		case "schedules":
+			s.Schedules = p.Schedules
+		case "email":
+			s.Email = p.Email
+		case "url":
+			s.URL = p.URL
+		case "phone":
+			s.Phone = p.Phone
+		}
+	}
+	return nil
+}
+
+// ServiceFilter narrows a list of services.
+type ServiceFilter struct {
+	OrganisationID     string
+	Category           string
+	Municipality       string
+	Language           string
+	AcceptingReferrals *bool
+}
+
+// Validate checks the filter.
+func (f *ServiceFilter) Validate() error {
+	var v errs.Violations
+	f.Municipality = strings.TrimSpace(f.Municipality)
+	f.Language = strings.TrimSpace(f.Language)
+	idField(&v, "organisation_id", f.OrganisationID, false)
+	validate.OneOf(&v, "category", f.Category, Categories, false)
+	validate.Text(&v, "municipality", f.Municipality, 200, false)
+	if f.Language != "" {
+		validate.Language(&v, "language", f.Language)
+	}
+	return v.Err()
+}

@@ -1,0 +1,181 @@
+package domain
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/validate"
+)
+
+// Action is something an organisation does to a referral.
+type Action string
+
+// Actions, each a custom method of the API (POST /v1/referrals/{id}:<action>).
+const (
+	Send     Action = "send"
+	Accept   Action = "accept"
+	Decline  Action = "decline"
+	Start    Action = "start"
+	Complete Action = "complete"
+	Cancel   Action = "cancel"
+)
+
+// Actions lists every action.
+var Actions = []Action{Send, Accept, Decline, Start, Complete, Cancel}
+
+// Party is the side of a referral an organisation is on.
+type Party int
+
+// Parties.
+const (
+	Sender Party = iota + 1
+	Receiver
+)
+
+func (p Party) String() string {
+	if p == Sender {
+		return "sender"
+	}
+	return "receiver"
+}
+
+// transition is one edge of the state machine: who may take it and where it
+// leads.
+type transition struct {
+	by Party
+	to string
+}
+
+// Transitions is the referral state machine of DESIGN.md as a table:
+// state -> action -> (party allowed, next state). Anything absent is illegal.
+var Transitions = map[string]map[Action]transition{
+	StatusDraft:      {Send: {Sender, StatusSent}},
+	StatusSent:       {Accept: {Receiver, StatusAccepted}, Decline: {Receiver, StatusDeclined}, Cancel: {Sender, StatusCancelled}},
+	StatusAccepted:   {Start: {Receiver, StatusInProgress}, Cancel: {Sender, StatusCancelled}},
+	StatusInProgress: {Complete: {Receiver, StatusCompleted}, Cancel: {Sender, StatusCancelled}},
+	StatusDeclined:   {},
+	StatusCompleted:  {},
+	StatusCancelled:  {},
+}
+
+// Closed reports whether a referral in status has reached an end state.
+func Closed(status string) bool {
+	return status == StatusDeclined || status == StatusCompleted || status == StatusCancelled
+}
+
+// Open reports whether a referral in status has been sent and is not closed:
+// the receiver holds an access grant to the beneficiary.
+func Open(status string) bool {
+	return status == StatusSent || status == StatusAccepted || status == StatusInProgress
+}
+
+// Error reasons (google.rpc.ErrorInfo.reason) of refused transitions.
+const (
+	ReasonIllegalTransition = "ILLEGAL_TRANSITION"
+	ReasonConsentRequired   = "CONSENT_REQUIRED"
+	ReasonEtagMismatch      = "ETAG_MISMATCH"
+)
+
+// Next returns the state action leads to from status, or a
+// FAILED_PRECONDITION error (reason ILLEGAL_TRANSITION) when the state
+// machine has no such edge. Who may act is checked by Authorize.
+func Next(status string, a Action) (string, error) {
+	t, ok := Transitions[status][a]
+	if !ok {
+		return "", errs.FailedPrecondition(ReasonIllegalTransition, "cannot %s a referral that is %s", a, strings.ReplaceAll(status, "_", " "))
+	}
+	return t.to, nil
+}
+
+// Authorize checks that party may take action (for a legal action). A
+// receiver trying a sender's action, or the reverse, is PERMISSION_DENIED.
+func Authorize(status string, a Action, p Party) error {
+	t, ok := Transitions[status][a]
+	if !ok {
+		return nil
+	}
+	if t.by != p {
+		return errs.PermissionDenied("only the %s of a referral may %s it", t.by, a)
+	}
+	return nil
+}
+
+// PartyOf returns the side org is on, or 0 when it is neither.
+func (r *Referral) PartyOf(org string) Party {
+	switch org {
+	case r.FromOrganisationID:
+		return Sender
+	case r.ToOrganisationID:
+		return Receiver
+	}
+	return 0
+}
+
+// Outcome codes reported on completion.
+var OutcomeCodes = []string{"service_provided", "partially_provided", "not_eligible", "beneficiary_did_not_attend", "beneficiary_declined", "referred_onward", "other"}
+
+// Command is a request to move a referral along the state machine.
+type Command struct {
+	Action      Action
+	Etag        string // optional: must match the stored version
+	Note        string // free text recorded on the event (the reason for decline/cancel)
+	OutcomeCode string // complete only
+}
+
+// Validate checks the command's own fields.
+func (c Command) Validate() error {
+	var v errs.Violations
+	field := "note"
+	if c.Action == Decline || c.Action == Cancel {
+		field = "reason"
+	}
+	validate.Text(&v, field, c.Note, 2000, c.Action == Decline)
+	if c.Action == Complete {
+		validate.OneOf(&v, "outcome.code", c.OutcomeCode, OutcomeCodes, true)
+		validate.Text(&v, "outcome.note", c.Note, 2000, false)
+	}
+	return v.Err()
+}
+
+// Apply moves r by the command taken by party at now. It checks the state
+// machine, the party and the etag, and sets the fields the transition
+// changes. It returns the previous status.
+func (r *Referral) Apply(c Command, p Party, now time.Time) (from string, err error) {
+	if c.Etag != "" && c.Etag != r.Etag() {
+		return "", &errs.Error{Kind: errs.KindAborted, Reason: ReasonEtagMismatch, Message: "the referral was changed since it was read (stale etag); read it again"}
+	}
+	to, err := Next(r.Status, c.Action)
+	if err != nil {
+		return "", err
+	}
+	if err := Authorize(r.Status, c.Action, p); err != nil {
+		return "", err
+	}
+	from = r.Status
+	now = now.UTC()
+	r.Status = to
+	switch c.Action {
+	case Send:
+		r.SendTime = now
+		r.DueTime = now.Add(ResponseTime[r.Urgency]).Truncate(time.Second)
+	case Decline, Cancel:
+		r.CloseReason = c.Note
+	case Complete:
+		r.OutcomeCode = c.OutcomeCode
+		r.OutcomeNote = c.Note
+	}
+	if Closed(to) {
+		r.CloseTime = now
+	}
+	return from, nil
+}
+
+// Overdue reports whether r is past its due time at now and not closed.
+func (r *Referral) Overdue(now time.Time) bool {
+	return Open(r.Status) && now.After(r.DueTime)
+}
+
+// Statuses of referrals that are sent and not closed, for queries.
+var OpenStatuses = slices.DeleteFunc(slices.Clone(Statuses), func(s string) bool { return !Open(s) })

@@ -1,0 +1,132 @@
+package domain
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/spona/spona/pkg/errs"
+)
+
+// The expected machine, written out independently of the Transitions table:
+// for each state and action, the party allowed and the next state.
+var want = map[string]map[Action]struct {
+	by Party
+	to string
+}{
+	StatusDraft:      {Send: {Sender, StatusSent}},
+	StatusSent:       {Accept: {Receiver, StatusAccepted}, Decline: {Receiver, StatusDeclined}, Cancel: {Sender, StatusCancelled}},
+	StatusAccepted:   {Start: {Receiver, StatusInProgress}, Cancel: {Sender, StatusCancelled}},
+	StatusInProgress: {Complete: {Receiver, StatusCompleted}, Cancel: {Sender, StatusCancelled}},
+}
+
+func TestStateMachineEveryStateAndAction(t *testing.T) {
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	for _, status := range Statuses {
+		for _, a := range Actions {
+			for _, p := range []Party{Sender, Receiver} {
+				r := &Referral{Status: status, Urgency: "high", Version: 3}
+				c := Command{Action: a, Note: "n", OutcomeCode: "service_provided"}
+				from, err := r.Apply(c, p, now)
+				edge, legal := want[status][a]
+				switch {
+				case !legal:
+					var e *errs.Error
+					if !errors.As(err, &e) || e.Kind != errs.KindFailedPrecondition || e.Reason != ReasonIllegalTransition {
+						t.Errorf("%s %s by %s: got %v, want FAILED_PRECONDITION/ILLEGAL_TRANSITION", status, a, p, err)
+					}
+					if r.Status != status {
+						t.Errorf("%s %s: refused action changed the status to %s", status, a, r.Status)
+					}
+				case edge.by != p:
+					if !errors.Is(err, errs.ErrPermissionDenied) {
+						t.Errorf("%s %s by %s: got %v, want PERMISSION_DENIED", status, a, p, err)
+					}
+					if r.Status != status {
+						t.Errorf("%s %s by %s: refused action changed the status", status, a, p)
+					}
+				default:
+					if err != nil || from != status || r.Status != edge.to {
+						t.Errorf("%s %s by %s: got %s->%s, %v; want %s", status, a, p, from, r.Status, err, edge.to)
+					}
+					if Closed(edge.to) != !r.CloseTime.IsZero() {
+						t.Errorf("%s %s: close time %v for %s", status, a, r.CloseTime, edge.to)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestApplySetsFields(t *testing.T) {
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	for urgency, d := range map[string]time.Duration{"emergency": 24 * time.Hour, "high": 72 * time.Hour, "normal": 240 * time.Hour} {
+		r := &Referral{Status: StatusDraft, Urgency: urgency}
+		if _, err := r.Apply(Command{Action: Send}, Sender, now); err != nil {
+			t.Fatal(err)
+		}
+		if !r.SendTime.Equal(now) || !r.DueTime.Equal(now.Add(d)) {
+			t.Errorf("%s: sent %v due %v", urgency, r.SendTime, r.DueTime)
+		}
+		if r.Overdue(now.Add(d-time.Second)) || !r.Overdue(now.Add(d+time.Second)) {
+			t.Errorf("%s: overdue boundary wrong", urgency)
+		}
+	}
+	r := &Referral{Status: StatusInProgress, DueTime: now.Add(-time.Hour)}
+	if _, err := r.Apply(Command{Action: Complete, OutcomeCode: "referred_onward", Note: "to the clinic"}, Receiver, now); err != nil {
+		t.Fatal(err)
+	}
+	if r.OutcomeCode != "referred_onward" || r.OutcomeNote != "to the clinic" || r.Overdue(now.Add(time.Hour)) {
+		t.Errorf("complete: %+v", r)
+	}
+	r = &Referral{Status: StatusSent, Version: 2}
+	if _, err := r.Apply(Command{Action: Decline, Etag: `W/"1"`, Note: "full"}, Receiver, now); !errors.Is(err, errs.ErrAborted) {
+		t.Errorf("stale etag: %v", err)
+	}
+	if _, err := r.Apply(Command{Action: Decline, Etag: r.Etag(), Note: "no capacity"}, Receiver, now); err != nil || r.CloseReason != "no capacity" {
+		t.Errorf("decline: %v %+v", err, r)
+	}
+}
+
+func TestCommandValidate(t *testing.T) {
+	cases := []struct {
+		c  Command
+		ok bool
+	}{
+		{Command{Action: Decline}, false},
+		{Command{Action: Decline, Note: "no capacity"}, true},
+		{Command{Action: Cancel}, true},
+		{Command{Action: Complete}, false},
+		{Command{Action: Complete, OutcomeCode: "nope"}, false},
+		{Command{Action: Complete, OutcomeCode: "other"}, true},
+		{Command{Action: Accept, Note: "bad\x00"}, false},
+		{Command{Action: Accept, Note: string([]byte{0xff})}, false},
+	}
+	for _, c := range cases {
+		if err := c.c.Validate(); (err == nil) != c.ok {
+			t.Errorf("%+v: %v", c.c, err)
+		}
+	}
+}
+
+func TestAgeBand(t *testing.T) {
+	asOf := time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		birth time.Time
+		year  int
+		want  string
+	}{
+		{time.Date(2022, 6, 16, 0, 0, 0, 0, time.UTC), 0, "0-4"},
+		{time.Date(2021, 6, 15, 0, 0, 0, 0, time.UTC), 0, "5-11"},
+		{time.Date(2008, 6, 16, 0, 0, 0, 0, time.UTC), 0, "12-17"},
+		{time.Date(2008, 6, 15, 0, 0, 0, 0, time.UTC), 0, "18-59"},
+		{time.Time{}, 1960, "60+"},
+		{time.Time{}, 0, ""},
+		{time.Time{}, 2030, ""},
+	}
+	for _, c := range cases {
+		if got := AgeBand(c.birth, c.year, asOf); got != c.want {
+			t.Errorf("AgeBand(%v, %d) = %q, want %q", c.birth, c.year, got, c.want)
+		}
+	}
+}
