@@ -16,11 +16,12 @@ import (
 // organisation (the principal is forwarded by the connection).
 type BeneficiariesGRPC struct {
 	people benv1.BeneficiaryServiceClient
+	access benv1.BeneficiaryAccessServiceClient
 }
 
 // NewBeneficiariesGRPC returns the adapter over conn.
 func NewBeneficiariesGRPC(conn grpc.ClientConnInterface) *BeneficiariesGRPC {
-	return &BeneficiariesGRPC{people: benv1.NewBeneficiaryServiceClient(conn)}
+	return &BeneficiariesGRPC{people: benv1.NewBeneficiaryServiceClient(conn), access: benv1.NewBeneficiaryAccessServiceClient(conn)}
 }
 
 var _ app.Beneficiaries = (*BeneficiariesGRPC)(nil)
@@ -33,6 +34,7 @@ func (b *BeneficiariesGRPC) View(ctx context.Context, id string) (app.Beneficiar
 	}
 	p := resp.GetBeneficiary()
 	v := app.BeneficiaryView{
+		Owned:        p.GetAccess() == benv1.AccessLevel_ACCESS_LEVEL_OWNER,
 		Sex:          protoenum.Code(p.GetSex()),
 		BirthYear:    int(p.GetBirthYear()),
 		LegalStatus:  protoenum.Code(p.GetLegalStatus()),

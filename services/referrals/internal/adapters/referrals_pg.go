@@ -90,7 +90,7 @@ func (p *Postgres) ListReferrals(ctx context.Context, viewer string, f domain.Re
 	case domain.Incoming:
 		w.add("to_organisation_id = ?::uuid AND status <> 'draft'", viewer)
 	default:
-		w.add(strings.ReplaceAll(visible, "$1", "?::uuid"), viewer)
+		w.add(strings.ReplaceAll(visible, "$1", "?::uuid"), viewer, viewer)
 	}
 	if page.After != "" {
 		w.add("id < ?::uuid", page.After)

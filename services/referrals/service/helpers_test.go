@@ -1,0 +1,274 @@
+package service_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
+	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/pgtest"
+	"github.com/spona/spona/pkg/servicetest"
+	beneficiaries "github.com/spona/spona/services/beneficiaries/service"
+	"github.com/spona/spona/services/referrals/service"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+type stack struct {
+	url   string
+	dir   pb.DirectoryServiceClient
+	ref   pb.ReferralServiceClient
+	ben   benv1.BeneficiaryServiceClient
+	proxy *proxy // between referrals and beneficiaries
+}
+
+// start runs the real beneficiaries and referrals services on one database;
+// referrals reaches beneficiaries through a TCP proxy the test can cut.
+func start(t *testing.T) *stack {
+	t.Helper()
+	url := pgtest.NewDatabase(t)
+	benConn := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url)}))
+	px := newProxy(t, benConn.Target())
+	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url),
+		BeneficiariesAddr: px.addr, RevokeRetryInterval: 100 * time.Millisecond}))
+	return &stack{
+		url:   url,
+		dir:   pb.NewDirectoryServiceClient(conn),
+		ref:   pb.NewReferralServiceClient(conn),
+		ben:   benv1.NewBeneficiaryServiceClient(benConn),
+		proxy: px,
+	}
+}
+
+func (s *stack) org(t *testing.T, name string) string {
+	t.Helper()
+	admin := servicetest.As(t, ids.New(), auth.ScopeDirectoryAdmin)
+	r, err := s.dir.CreateOrganisation(admin, &pb.CreateOrganisationRequest{Organisation: &pb.Organisation{
+		Name: name, Kind: pb.OrganisationKind_ORGANISATION_KIND_NGO, Country: "RS", Municipality: "Beograd",
+		LocalizedNames: map[string]string{"sr-Cyrl": "Центар", "sr-Latn": "Centar"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.GetOrganisation().GetId()
+}
+
+// beneficiary registers a person for the organisation of ctx.
+func (s *stack) beneficiary(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	r, err := s.ben.CreateBeneficiary(ctx, &benv1.CreateBeneficiaryRequest{Beneficiary: &benv1.Beneficiary{
+		GivenName: "Amir", FamilyName: "Hadžić", Sex: commonv1.Sex_SEX_MALE, BirthYear: int32(time.Now().Year() - 30),
+		LegalStatus: benv1.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER, Municipality: "Obrenovac", Country: "RS"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.GetBeneficiary().GetId()
+}
+
+// consent records a referral_sharing consent; a non-zero expiry in the past
+// records one that has lapsed.
+func (s *stack) consent(t *testing.T, ctx context.Context, benID string, expire time.Time) string {
+	t.Helper()
+	c := &benv1.Consent{Purpose: benv1.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING, GivenBy: benv1.ConsentGivenBy_CONSENT_GIVEN_BY_SELF,
+		Scope: "referral to partner services"}
+	if !expire.IsZero() {
+		c.ExpireTime = timestamppb.New(expire)
+		if expire.Before(time.Now()) {
+			c.GivenTime = timestamppb.New(expire.Add(-48 * time.Hour))
+		}
+	}
+	r, err := s.ben.CreateConsent(ctx, &benv1.CreateConsentRequest{BeneficiaryId: benID, Consent: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.GetConsent().GetId()
+}
+
+func (s *stack) draft(t *testing.T, ctx context.Context, benID, to string, urgency pb.Urgency) *pb.Referral {
+	t.Helper()
+	r, err := s.ref.CreateReferral(ctx, &pb.CreateReferralRequest{Referral: &pb.Referral{
+		BeneficiaryId: benID, ToOrganisationId: to, Category: pb.ReferralCategory_REFERRAL_CATEGORY_LEGAL,
+		Urgency: urgency, Reason: "asylum interview next week", Notes: "speaks Arabic; needs an interpreter"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.GetReferral()
+}
+
+// do takes an action on a referral as ctx.
+func (s *stack) do(ctx context.Context, action, id string) (*pb.Referral, error) {
+	switch action {
+	case "send":
+		r, err := s.ref.SendReferral(ctx, &pb.SendReferralRequest{Id: id})
+		return r.GetReferral(), err
+	case "accept":
+		r, err := s.ref.AcceptReferral(ctx, &pb.AcceptReferralRequest{Id: id, Note: "we will see them Monday"})
+		return r.GetReferral(), err
+	case "decline":
+		r, err := s.ref.DeclineReferral(ctx, &pb.DeclineReferralRequest{Id: id, Reason: "no capacity this month"})
+		return r.GetReferral(), err
+	case "start":
+		r, err := s.ref.StartReferral(ctx, &pb.StartReferralRequest{Id: id})
+		return r.GetReferral(), err
+	case "complete":
+		r, err := s.ref.CompleteReferral(ctx, &pb.CompleteReferralRequest{Id: id, Outcome: &pb.ReferralOutcome{
+			Code: pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, Note: "represented at the interview"}})
+		return r.GetReferral(), err
+	case "cancel":
+		r, err := s.ref.CancelReferral(ctx, &pb.CancelReferralRequest{Id: id, Reason: "moved to Croatia"})
+		return r.GetReferral(), err
+	}
+	panic("unknown action " + action)
+}
+
+func (s *stack) must(t *testing.T, ctx context.Context, action, id string) *pb.Referral {
+	t.Helper()
+	r, err := s.do(ctx, action, id)
+	if err != nil {
+		t.Fatalf("%s: %v", action, err)
+	}
+	return r
+}
+
+// sql runs a statement on the referrals schema (to move due times into the past).
+func (s *stack) sql(t *testing.T, stmt string, args ...any) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), s.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), stmt, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func reason(err error) string {
+	for _, d := range status.Convert(err).Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info.GetReason()
+		}
+	}
+	return ""
+}
+
+func wantCode(t *testing.T, err error, code codes.Code, what string) {
+	t.Helper()
+	if status.Code(err) != code {
+		t.Fatalf("%s: got %v, want %v", what, err, code)
+	}
+}
+
+// proxy forwards TCP connections to a target until cut; it can be restored
+// on the same address.
+type proxy struct {
+	t      *testing.T
+	addr   string
+	target string
+	mu     sync.Mutex
+	lis    net.Listener
+	conns  []net.Conn
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	p := &proxy{t: t, target: target}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.addr = lis.Addr().String()
+	p.serve(lis)
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *proxy) serve(lis net.Listener) {
+	p.mu.Lock()
+	p.lis = lis
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := lis.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", p.target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(up, c); up.Close() }()
+			go func() { _, _ = io.Copy(c, up); c.Close() }()
+		}
+	}()
+}
+
+// cut closes the listener and every forwarded connection.
+func (p *proxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.lis != nil {
+		p.lis.Close()
+		p.lis = nil
+	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// restore listens again on the same address.
+func (p *proxy) restore() {
+	var lis net.Listener
+	var err error
+	for i := 0; i < 50; i++ {
+		if lis, err = net.Listen("tcp", p.addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.serve(lis)
+}
+
+// eventually retries f until it returns nil or 20 s pass.
+func eventually(t *testing.T, what string, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %v", what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+var errStill = errors.New("not yet")
+
+// partner returns a context calling as organisation org with a partner's
+// default scopes (no directory.admin).
+func partner(t *testing.T, org string) context.Context {
+	return servicetest.As(t, org, auth.DefaultPartnerScopes...)
+}
