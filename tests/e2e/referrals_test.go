@@ -115,8 +115,9 @@ func TestReferralsREST(t *testing.T) {
 				t.Fatalf("C lists %s: %s", dir, l.Raw)
 			}
 		}
-		for _, a := range []string{"send", "accept", "decline", "start", "complete", "cancel"} {
-			s.call(t, "POST", "/v1/referrals/"+refID+":"+a, keyC, map[string]any{"reason": "x"}).must(t, 404)
+		for a, body := range map[string]map[string]any{"send": {}, "accept": {}, "start": {}, "decline": {"reason": "x"}, "cancel": {"reason": "x"},
+			"complete": {"outcome": map[string]any{"code": "OUTCOME_CODE_OTHER"}}} {
+			s.call(t, "POST", "/v1/referrals/"+refID+":"+a, keyC, body).must(t, 404)
 		}
 		s.call(t, "POST", "/v1/referrals", keyC, map[string]any{
 			"beneficiary_id": ben, "to_organisation_id": orgA, "category": "REFERRAL_CATEGORY_HEALTH"}).must(t, 404)
