@@ -4,7 +4,7 @@ GO    ?= go
 # `go test ./...` does not cross go.work modules; list them.
 PKGS   = $(shell $(GO) list -f '{{.Dir}}/...' -m)
 
-.PHONY: run test test-short generate check-generated lint build bench clean jaeger test-jaeger faults
+.PHONY: run test test-short generate check-generated lint build bench fuzz clean jaeger test-jaeger faults
 
 ## run: start PostgreSQL (in .data/), the four services and the edge; print the REST URL and a dev API key
 run:
@@ -51,6 +51,15 @@ lint:
 ## build: build the five binaries into bin/
 build:
 	$(GO) build -o bin/ ./services/beneficiaries ./services/referrals ./services/trainings ./services/reporting ./services/edge
+
+## fuzz: run every fuzz target of the repository for FUZZTIME each (seeds run in `make test`)
+FUZZTIME ?= 60s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "--- $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
 
 ## bench: run the benchmarks
 bench:

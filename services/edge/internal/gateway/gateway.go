@@ -113,7 +113,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 				return nil
 			}
 			md := metadata.Pairs(auth.MetadataKey, tok)
-			if key := r.Header.Get(IdempotencyKeyHeader); key != "" {
+			if key := r.Header.Get(IdempotencyKeyHeader); key != "" && ValidIdempotencyKey(key) {
 				// Keys are the client's own namespace: two partners may
 				// both send "1".
 				md.Set(grpcx.IdempotencyKeyMetadata, p.ClientID+"/"+key)
@@ -123,15 +123,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		// After routing: the matched route's scope, then replay.
 		runtime.WithMiddlewares(routeMetrics, muxMiddleware(routes.require), muxMiddleware(idem.middleware)),
 	)
-	b := o.Backends
-	registrations := []error{
-		benv1.RegisterBeneficiaryServiceHandlerClient(ctx, mux, benv1.NewBeneficiaryServiceClient(b.Beneficiaries)),
-		refv1.RegisterDirectoryServiceHandlerClient(ctx, mux, refv1.NewDirectoryServiceClient(b.Referrals)),
-		refv1.RegisterReferralServiceHandlerClient(ctx, mux, refv1.NewReferralServiceClient(b.Referrals)),
-		trnv1.RegisterTrainingServiceHandlerClient(ctx, mux, trnv1.NewTrainingServiceClient(b.Trainings)),
-		repv1.RegisterReportingServiceHandlerClient(ctx, mux, repv1.NewReportingServiceClient(b.Reporting)),
-	}
-	if err := errors.Join(registrations...); err != nil {
+	if err := Register(ctx, mux, o.Backends); err != nil {
 		return nil, err
 	}
 
@@ -177,6 +169,17 @@ func routeMetrics(next runtime.HandlerFunc) runtime.HandlerFunc {
 		}
 		next(w, r, params)
 	}
+}
+
+// Register registers the REST handlers of the four services on mux.
+func Register(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
+	return errors.Join(
+		benv1.RegisterBeneficiaryServiceHandlerClient(ctx, mux, benv1.NewBeneficiaryServiceClient(b.Beneficiaries)),
+		refv1.RegisterDirectoryServiceHandlerClient(ctx, mux, refv1.NewDirectoryServiceClient(b.Referrals)),
+		refv1.RegisterReferralServiceHandlerClient(ctx, mux, refv1.NewReferralServiceClient(b.Referrals)),
+		trnv1.RegisterTrainingServiceHandlerClient(ctx, mux, trnv1.NewTrainingServiceClient(b.Trainings)),
+		repv1.RegisterReportingServiceHandlerClient(ctx, mux, repv1.NewReportingServiceClient(b.Reporting)),
+	)
 }
 
 // chain wraps h in mws, the first outermost.

@@ -10,10 +10,6 @@ import (
 	"testing"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
-	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
-	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
-	repv1 "github.com/spona/spona/gen/go/spona/reporting/v1"
-	trnv1 "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/gen/openapi"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/services/edge/internal/gateway"
@@ -54,17 +50,8 @@ func TestEveryRouteHasTheScopeOfItsRPC(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	ctx := context.Background()
-	for _, err := range []error{
-		benv1.RegisterBeneficiaryServiceHandlerClient(ctx, mux, benv1.NewBeneficiaryServiceClient(conn)),
-		refv1.RegisterDirectoryServiceHandlerClient(ctx, mux, refv1.NewDirectoryServiceClient(conn)),
-		refv1.RegisterReferralServiceHandlerClient(ctx, mux, refv1.NewReferralServiceClient(conn)),
-		trnv1.RegisterTrainingServiceHandlerClient(ctx, mux, trnv1.NewTrainingServiceClient(conn)),
-		repv1.RegisterReportingServiceHandlerClient(ctx, mux, repv1.NewReportingServiceClient(conn)),
-	} {
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := gateway.Register(context.Background(), mux, gateway.Backends{Beneficiaries: conn, Referrals: conn, Trainings: conn, Reporting: conn}); err != nil {
+		t.Fatal(err)
 	}
 	for _, rt := range list {
 		path := pathVar.ReplaceAllString(rt.Template, "0190a1b2-0000-7000-8000-000000000001")
