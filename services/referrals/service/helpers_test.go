@@ -37,7 +37,7 @@ type stack struct {
 
 // start runs the real beneficiaries and referrals services on one database;
 // referrals reaches beneficiaries through a TCP proxy the test can cut.
-func start(t *testing.T) *stack {
+func start(t testing.TB) *stack {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
 	benConn := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url)}))
@@ -53,7 +53,7 @@ func start(t *testing.T) *stack {
 	}
 }
 
-func (s *stack) org(t *testing.T, name string) string {
+func (s *stack) org(t testing.TB, name string) string {
 	t.Helper()
 	admin := servicetest.As(t, ids.New(), auth.ScopeDirectoryAdmin)
 	r, err := s.dir.CreateOrganisation(admin, &pb.CreateOrganisationRequest{Organisation: &pb.Organisation{
@@ -67,7 +67,7 @@ func (s *stack) org(t *testing.T, name string) string {
 }
 
 // beneficiary registers a person for the organisation of ctx.
-func (s *stack) beneficiary(t *testing.T, ctx context.Context) string {
+func (s *stack) beneficiary(t testing.TB, ctx context.Context) string {
 	t.Helper()
 	r, err := s.ben.CreateBeneficiary(ctx, &benv1.CreateBeneficiaryRequest{Beneficiary: &benv1.Beneficiary{
 		GivenName: "Amir", FamilyName: "Hadžić", Sex: commonv1.Sex_SEX_MALE, BirthYear: int32(time.Now().Year() - 30),
@@ -80,7 +80,7 @@ func (s *stack) beneficiary(t *testing.T, ctx context.Context) string {
 
 // consent records a referral_sharing consent; a non-zero expiry in the past
 // records one that has lapsed.
-func (s *stack) consent(t *testing.T, ctx context.Context, benID string, expire time.Time) string {
+func (s *stack) consent(t testing.TB, ctx context.Context, benID string, expire time.Time) string {
 	t.Helper()
 	c := &benv1.Consent{Purpose: benv1.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING, GivenBy: benv1.ConsentGivenBy_CONSENT_GIVEN_BY_SELF,
 		Scope: "referral to partner services"}
@@ -97,7 +97,7 @@ func (s *stack) consent(t *testing.T, ctx context.Context, benID string, expire 
 	return r.GetConsent().GetId()
 }
 
-func (s *stack) draft(t *testing.T, ctx context.Context, benID, to string, urgency pb.Urgency) *pb.Referral {
+func (s *stack) draft(t testing.TB, ctx context.Context, benID, to string, urgency pb.Urgency) *pb.Referral {
 	t.Helper()
 	r, err := s.ref.CreateReferral(ctx, &pb.CreateReferralRequest{Referral: &pb.Referral{
 		BeneficiaryId: benID, ToOrganisationId: to, Category: pb.ReferralCategory_REFERRAL_CATEGORY_LEGAL,
@@ -134,7 +134,7 @@ func (s *stack) do(ctx context.Context, action, id string) (*pb.Referral, error)
 	panic("unknown action " + action)
 }
 
-func (s *stack) must(t *testing.T, ctx context.Context, action, id string) *pb.Referral {
+func (s *stack) must(t testing.TB, ctx context.Context, action, id string) *pb.Referral {
 	t.Helper()
 	r, err := s.do(ctx, action, id)
 	if err != nil {
@@ -144,7 +144,7 @@ func (s *stack) must(t *testing.T, ctx context.Context, action, id string) *pb.R
 }
 
 // sql runs a statement on the referrals schema (to move due times into the past).
-func (s *stack) sql(t *testing.T, stmt string, args ...any) {
+func (s *stack) sql(t testing.TB, stmt string, args ...any) {
 	t.Helper()
 	conn, err := pgx.Connect(context.Background(), s.url)
 	if err != nil {
@@ -165,7 +165,7 @@ func reason(err error) string {
 	return ""
 }
 
-func wantCode(t *testing.T, err error, code codes.Code, what string) {
+func wantCode(t testing.TB, err error, code codes.Code, what string) {
 	t.Helper()
 	if status.Code(err) != code {
 		t.Fatalf("%s: got %v, want %v", what, err, code)
@@ -175,7 +175,7 @@ func wantCode(t *testing.T, err error, code codes.Code, what string) {
 // proxy forwards TCP connections to a target until cut; it can be restored
 // on the same address.
 type proxy struct {
-	t      *testing.T
+	t      testing.TB
 	addr   string
 	target string
 	mu     sync.Mutex
@@ -183,7 +183,7 @@ type proxy struct {
 	conns  []net.Conn
 }
 
-func newProxy(t *testing.T, target string) *proxy {
+func newProxy(t testing.TB, target string) *proxy {
 	p := &proxy{t: t, target: target}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -250,7 +250,7 @@ func (p *proxy) restore() {
 }
 
 // eventually retries f until it returns nil or 20 s pass.
-func eventually(t *testing.T, what string, f func() error) {
+func eventually(t testing.TB, what string, f func() error) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -267,8 +267,10 @@ func eventually(t *testing.T, what string, f func() error) {
 
 var errStill = errors.New("not yet")
 
+var zeroTime time.Time
+
 // partner returns a context calling as organisation org with a partner's
 // default scopes (no directory.admin).
-func partner(t *testing.T, org string) context.Context {
+func partner(t testing.TB, org string) context.Context {
 	return servicetest.As(t, org, auth.DefaultPartnerScopes...)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/servicetest"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // path to reach each state from a draft: the actions and who takes them.
@@ -483,4 +484,42 @@ func TestCountReferrals(t *testing.T) {
 	noScope := servicetest.As(t, orgA, auth.ScopeReferralsRead)
 	_, err = s.ref.CountReferrals(noScope, &pb.CountReferralsRequest{ProjectId: project})
 	wantCode(t, err, codes.PermissionDenied, "without aggregates scope")
+}
+
+// TestConcurrentTransitions: of many simultaneous answers (accept or
+// decline) to one referral exactly one wins; the others are refused and
+// leave no event behind.
+func TestConcurrentTransitions(t *testing.T) {
+	s := start(t)
+	orgA, orgB := s.org(t, "Sender"), s.org(t, "Receiver")
+	ctxA, ctxB := partner(t, orgA), partner(t, orgB)
+	benID := s.beneficiary(t, ctxA)
+	s.consent(t, ctxA, benID, time.Time{})
+	r := s.draft(t, ctxA, benID, orgB, pb.Urgency_URGENCY_NORMAL)
+	s.must(t, ctxA, "send", r.GetId())
+	actions := []struct {
+		ctx    context.Context
+		action string
+	}{{ctxB, "accept"}, {ctxB, "decline"}, {ctxB, "accept"}, {ctxB, "decline"}, {ctxB, "accept"}, {ctxB, "decline"}}
+	errc := make(chan error, len(actions))
+	for _, a := range actions {
+		go func() { _, err := s.do(a.ctx, a.action, r.GetId()); errc <- err }()
+	}
+	wins := 0
+	for range actions {
+		switch err := <-errc; status.Code(err) {
+		case codes.OK:
+			wins++
+		case codes.Aborted, codes.FailedPrecondition:
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d transitions won, want 1", wins)
+	}
+	ev, err := s.ref.ListReferralEvents(ctxA, &pb.ListReferralEventsRequest{ReferralId: r.GetId()})
+	if err != nil || len(ev.GetEvents()) != 3 {
+		t.Fatalf("events after the race: %v %v", ev, err)
+	}
 }
