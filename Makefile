@@ -4,7 +4,7 @@ GO    ?= go
 # `go test ./...` does not cross go.work modules; list them.
 PKGS   = $(shell $(GO) list -f '{{.Dir}}/...' -m)
 
-.PHONY: run test test-short generate check-generated lint build bench fuzz clean jaeger test-jaeger faults
+.PHONY: run test test-short generate check-generated lint build bench fuzz clean jaeger test-jaeger faults load
 
 ## run: start PostgreSQL (in .data/), the four services and the edge; print the REST URL and a dev API key
 run:
@@ -27,6 +27,10 @@ test-jaeger: jaeger
 ## faults: kill a service and crash PostgreSQL under write load; no acknowledged write lost or doubled
 faults:
 	$(GO) test -count=1 -v ./tests/faults/
+
+## load: start the system and measure REST vs gRPC vs raw pgx at 1, 8 and 32 clients (LOAD_FLAGS=-duration 10s)
+load:
+	$(GO) run ./deploy/load $(LOAD_FLAGS)
 
 ## test-short: only tests that need no PostgreSQL and no built binaries
 test-short:

@@ -271,7 +271,18 @@ func RunService(ctx context.Context, s Service) error {
 
 // Main runs a process: run gets a context cancelled on SIGINT or SIGTERM; an
 // error is printed and the process exits 1.
+//
+// `<process> healthcheck` instead asks the running process's admin port
+// (ADMIN_ADDR) for /readyz and exits 0 when ready: images without a shell
+// (distroless) use it for container health checks.
 func Main(name string, run func(context.Context) error) {
+	if len(os.Args) == 2 && os.Args[1] == "healthcheck" {
+		if err := healthcheck(os.Getenv("ADMIN_ADDR")); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+			os.Exit(1)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx)
 	stop()
@@ -279,4 +290,27 @@ func Main(name string, run func(context.Context) error) {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		os.Exit(1)
 	}
+}
+
+func healthcheck(addr string) error {
+	if addr == "" {
+		return errors.New("healthcheck: ADMIN_ADDR is not set")
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("healthcheck: ADMIN_ADDR: %w", err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	client := &http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get("http://" + net.JoinHostPort(host, port) + "/readyz")
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: /readyz answered %s", resp.Status)
+	}
+	return nil
 }

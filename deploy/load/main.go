@@ -1,0 +1,430 @@
+// Command load measures what each layer of Spona costs: it starts a private
+// PostgreSQL and the whole system (as `make run` does), then, in the same
+// run and against the same database, drives the same unit of work — create a
+// beneficiary, then read it back — three ways:
+//
+//   - rest: POST + GET /v1/beneficiaries through the edge (HTTP/JSON, API key,
+//     gateway, gRPC to the service, SQL),
+//   - grpc: CreateBeneficiary + GetBeneficiary straight to the beneficiaries
+//     service with a signed principal,
+//   - pgx:  the service's own INSERT … RETURNING and visibility-checked SELECT
+//     over a pgx pool,
+//
+// at several numbers of concurrent clients, and prints throughput, p50 and
+// p99 per iteration, and the overhead of each layer as a ratio to pgx.
+//
+//	go run ./deploy/load [-duration 5s] [-clients 1,8,32]   (make load)
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/devstack"
+	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/pgcluster"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
+}
+
+const secret = "load-principal-secret-0123456789abcdef"
+
+func run(ctx context.Context) error {
+	duration := flag.Duration("duration", 5*time.Second, "measuring time per scenario and client count")
+	warmup := flag.Duration("warmup", time.Second, "unmeasured time before each measurement")
+	clientList := flag.String("clients", "1,8,32", "comma-separated numbers of concurrent clients")
+	rounds := flag.Int("rounds", 3, "split each measurement into rounds that alternate the paths, so a burst of outside load on the machine hits all of them alike")
+	durable := flag.Bool("durable", false, "fsync and synchronous commit on (default off, as in the tests)")
+	flag.Parse()
+	var clients []int
+	for _, s := range strings.Split(*clientList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return fmt.Errorf("bad -clients %q", *clientList)
+		}
+		clients = append(clients, n)
+	}
+	maxClients := slices.Max(clients)
+
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "spona-load-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	say("starting PostgreSQL")
+	pg, err := pgcluster.Start(ctx, filepath.Join(tmp, "pg"), pgcluster.Options{Durable: *durable})
+	if err != nil {
+		return err
+	}
+	defer pg.Remove()
+	if err := exec(ctx, pg.URL("postgres"), "CREATE DATABASE spona"); err != nil {
+		return err
+	}
+	say("building and starting the five processes")
+	bin := filepath.Join(tmp, "bin")
+	if err := devstack.Build(ctx, root, bin); err != nil {
+		return err
+	}
+	ports, err := devstack.FreePorts()
+	if err != nil {
+		return err
+	}
+	conns := strconv.Itoa(max(maxClients, 10))
+	stack, err := devstack.Start(ctx, devstack.Options{
+		BinDir: bin, DatabaseURL: pg.URL("spona"), PrincipalSecret: secret, Ports: ports,
+		LogDir: tmp,
+		Env: []string{"DB_MAX_CONNS=" + conns, "LOG_LEVEL=warn",
+			"RATE_LIMIT_RPS=1000000", "RATE_LIMIT_BURST=1000000"},
+	})
+	if err != nil {
+		return err
+	}
+	defer stack.Stop()
+	key, err := stack.CreateKey(ctx, "load", "Load Test NGO")
+	if err != nil {
+		return err
+	}
+	// The organisation of the key, for the gRPC and pgx clients.
+	org, err := organisationOf(ctx, stack.URL(), key)
+	if err != nil {
+		return err
+	}
+
+	cfg, err := pgxpool.ParseConfig(pg.URL("spona"))
+	if err != nil {
+		return err
+	}
+	cfg.MaxConns = int32(max(maxClients, 10))
+	cfg.ConnConfig.RuntimeParams["search_path"] = "beneficiaries,public"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	conn, err := grpcx.NewClient(stack.GRPCAddr("beneficiaries"))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	signer, err := auth.NewSigner(secret, time.Minute)
+	if err != nil {
+		return err
+	}
+	httpClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: maxClients * 2}, Timeout: 30 * time.Second}
+
+	scenarios := []scenario{
+		{"pgx", pgxIteration(pool, org)},
+		{"grpc", grpcIteration(conn, signer, org)},
+		{"rest", restIteration(httpClient, stack.URL(), key, false)},
+		{"rest+idem", restIteration(httpClient, stack.URL(), key, true)},
+	}
+	var results []result
+	for _, c := range clients {
+		say(fmt.Sprintf("%d clients", c))
+		for _, s := range scenarios {
+			measure(ctx, s, c, *warmup) // warm-up: connections, caches, plans
+		}
+		byName := map[string]*result{}
+		for round := range max(*rounds, 1) {
+			for i := range scenarios {
+				s := scenarios[(i+round)%len(scenarios)]
+				r := measure(ctx, s, c, *duration/time.Duration(max(*rounds, 1)))
+				if r.err != nil {
+					return fmt.Errorf("%s/%d: %w", s.name, c, r.err)
+				}
+				if acc := byName[s.name]; acc != nil {
+					acc.latencies = append(acc.latencies, r.latencies...)
+					acc.elapsed += r.elapsed
+				} else {
+					byName[s.name] = &r
+				}
+			}
+		}
+		for _, s := range scenarios {
+			results = append(results, byName[s.name].summarise())
+		}
+	}
+	printTable(os.Stdout, results)
+	return nil
+}
+
+func say(s string) { fmt.Fprintln(os.Stderr, "load:", s) }
+
+func exec(ctx context.Context, url, sql string) error {
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer c.Close(ctx)
+	_, err = c.Exec(ctx, sql)
+	return err
+}
+
+func organisationOf(ctx context.Context, url, key string) (string, error) {
+	// A beneficiary created over REST carries its organisation's id.
+	body, err := restCall(ctx, http.DefaultClient, "POST", url+"/v1/beneficiaries", key, `{"given_name":"probe"}`, "")
+	if err != nil {
+		return "", err
+	}
+	var b struct {
+		OrganisationID string `json:"organisation_id"`
+	}
+	if err := json.Unmarshal(body, &b); err != nil || b.OrganisationID == "" {
+		return "", fmt.Errorf("no organisation_id in %s", body)
+	}
+	return b.OrganisationID, nil
+}
+
+// iteration does one unit of work: create one beneficiary, read it back.
+type iteration func(ctx context.Context, n int64) error
+
+type scenario struct {
+	name string
+	run  iteration
+}
+
+var seq atomic.Int64
+
+const (
+	beneficiaryCols = `id, organisation_id, COALESCE(external_id, ''), given_name, family_name, original_script_name,
+	sex, birth_date, COALESCE(birth_year, 0), birth_date_estimated, nationality, languages, legal_status,
+	municipality, country, accommodation, vulnerabilities, create_time, update_time, version`
+	insertSQL = `INSERT INTO beneficiaries AS b (id, organisation_id, external_id, given_name, family_name, original_script_name,
+			sex, birth_date, birth_year, birth_date_estimated, nationality, languages, legal_status,
+			municipality, country, accommodation, vulnerabilities, request_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		ON CONFLICT (organisation_id, request_id) DO NOTHING
+		RETURNING ` + beneficiaryCols
+	selectSQL = `SELECT ` + beneficiaryCols + ` FROM beneficiaries b WHERE b.id = $2 AND
+		(b.organisation_id = $1 OR EXISTS (SELECT 1 FROM access_grants g
+		WHERE g.beneficiary_id = b.id AND g.organisation_id = $1 AND g.revoke_time IS NULL))`
+)
+
+// row receives the columns the service reads.
+type row struct {
+	id, org, ext, given, family, script, sex string
+	birth                                    *time.Time
+	year                                     int
+	est                                      bool
+	nat                                      string
+	langs                                    []string
+	legal, muni, country, acc                string
+	vuln                                     []string
+	created, updated                         time.Time
+	version                                  int64
+}
+
+func (r *row) dest() []any {
+	return []any{&r.id, &r.org, &r.ext, &r.given, &r.family, &r.script, &r.sex, &r.birth, &r.year, &r.est, &r.nat,
+		&r.langs, &r.legal, &r.muni, &r.country, &r.acc, &r.vuln, &r.created, &r.updated, &r.version}
+}
+
+func pgxIteration(pool *pgxpool.Pool, org string) iteration {
+	return func(ctx context.Context, n int64) error {
+		var r row
+		id := ids.New()
+		if err := pool.QueryRow(ctx, insertSQL, id, org, nil, "Load "+strconv.FormatInt(n, 10), "", "", "unknown", nil, nil, false,
+			"", []string{}, "asylum_seeker", "", "", "", []string{}, nil).Scan(r.dest()...); err != nil {
+			return err
+		}
+		if err := pool.QueryRow(ctx, selectSQL, org, id).Scan(r.dest()...); err != nil {
+			return err
+		}
+		if r.id != id {
+			return fmt.Errorf("read %s, want %s", r.id, id)
+		}
+		return nil
+	}
+}
+
+func grpcIteration(conn *grpc.ClientConn, signer *auth.Signer, org string) iteration {
+	c := benv1.NewBeneficiaryServiceClient(conn)
+	return func(ctx context.Context, n int64) error {
+		tok, err := signer.Sign(auth.Principal{OrganisationID: org, ClientID: "load", Scopes: auth.AllScopes})
+		if err != nil {
+			return err
+		}
+		ctx = metadata.AppendToOutgoingContext(ctx, auth.MetadataKey, tok)
+		created, err := c.CreateBeneficiary(ctx, &benv1.CreateBeneficiaryRequest{Beneficiary: &benv1.Beneficiary{
+			GivenName: "Load " + strconv.FormatInt(n, 10), LegalStatus: benv1.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER,
+		}})
+		if err != nil {
+			return err
+		}
+		got, err := c.GetBeneficiary(ctx, &benv1.GetBeneficiaryRequest{Id: created.GetBeneficiary().GetId()})
+		if err != nil {
+			return err
+		}
+		if got.GetBeneficiary().GetId() != created.GetBeneficiary().GetId() {
+			return errors.New("read another beneficiary")
+		}
+		return nil
+	}
+}
+
+func restCall(ctx context.Context, c *http.Client, method, url, key, body, idem string) ([]byte, error) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if idem != "" {
+		req.Header.Set("Idempotency-Key", idem)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != 200 {
+		return nil, fmt.Errorf("%s %s: HTTP %d: %s", method, url, resp.StatusCode, bytes.TrimSpace(raw))
+	}
+	return raw, nil
+}
+
+func restIteration(c *http.Client, url, key string, idempotent bool) iteration {
+	return func(ctx context.Context, n int64) error {
+		idem := ""
+		if idempotent {
+			idem = "load-" + ids.New()
+		}
+		raw, err := restCall(ctx, c, "POST", url+"/v1/beneficiaries", key,
+			`{"given_name":"Load `+strconv.FormatInt(n, 10)+`","legal_status":"LEGAL_STATUS_ASYLUM_SEEKER"}`, idem)
+		if err != nil {
+			return err
+		}
+		var b struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(raw, &b); err != nil || b.ID == "" {
+			return fmt.Errorf("create answered %s", raw)
+		}
+		_, err = restCall(ctx, c, "GET", url+"/v1/beneficiaries/"+b.ID, key, "", "")
+		return err
+	}
+}
+
+type result struct {
+	name      string
+	clients   int
+	latencies []time.Duration
+	elapsed   time.Duration
+	err       error
+	n         int
+	p50, p99  time.Duration
+	perSecond float64
+}
+
+// summarise computes throughput and percentiles from the latencies.
+func (r result) summarise() result {
+	slices.Sort(r.latencies)
+	r.n = len(r.latencies)
+	if r.n > 0 {
+		r.p50 = r.latencies[r.n*50/100]
+		r.p99 = r.latencies[min(r.n-1, r.n*99/100)]
+		r.perSecond = float64(r.n) / r.elapsed.Seconds()
+	}
+	return r
+}
+
+// measure runs s with c concurrent clients for d.
+func measure(ctx context.Context, s scenario, c int, d time.Duration) result {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		firstErr  error
+		wg        sync.WaitGroup
+	)
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	for range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var local []time.Duration
+			for time.Now().Before(deadline) {
+				t0 := time.Now()
+				if err := s.run(ctx, seq.Add(1)); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+						cancel()
+					}
+					mu.Unlock()
+					return
+				}
+				local = append(local, time.Since(t0))
+			}
+			mu.Lock()
+			latencies = append(latencies, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return result{name: s.name, clients: c, latencies: latencies, elapsed: time.Since(start), err: firstErr}
+}
+
+func printTable(w io.Writer, results []result) {
+	base := map[int]result{}
+	for _, r := range results {
+		if r.name == "pgx" {
+			base[r.clients] = r
+		}
+	}
+	fmt.Fprintln(w, "one iteration = create one beneficiary + read it back")
+	fmt.Fprintf(w, "%-10s %7s %9s %9s %10s %10s %12s %12s\n", "path", "clients", "iters", "it/s", "p50", "p99", "pgx/it/s", "p50/pgx p50")
+	for _, r := range results {
+		b := base[r.clients]
+		fmt.Fprintf(w, "%-10s %7d %9d %9.0f %10s %10s %11.2fx %11.2fx\n", r.name, r.clients, r.n, r.perSecond,
+			r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond),
+			b.perSecond/r.perSecond, float64(r.p50)/float64(b.p50))
+	}
+}

@@ -1,0 +1,189 @@
+package validate
+
+import (
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// composeFile models the Compose specification keys deploy/compose uses;
+// decoding with KnownFields rejects anything misspelled or unexpected.
+type composeFile struct {
+	Name     string                    `yaml:"name"`
+	XService map[string]any            `yaml:"x-service"`
+	XEnv     map[string]string         `yaml:"x-env"`
+	Services map[string]composeService `yaml:"services"`
+	Volumes  map[string]any            `yaml:"volumes"`
+}
+
+type composeService struct {
+	Image       string            `yaml:"image"`
+	Restart     string            `yaml:"restart"`
+	ReadOnly    bool              `yaml:"read_only"`
+	User        string            `yaml:"user"`
+	SecurityOpt []string          `yaml:"security_opt"`
+	CapDrop     []string          `yaml:"cap_drop"`
+	Command     []string          `yaml:"command"`
+	Environment map[string]string `yaml:"environment"`
+	Volumes     []string          `yaml:"volumes"`
+	Ports       []string          `yaml:"ports"`
+	Build       *struct {
+		Context    string            `yaml:"context"`
+		Dockerfile string            `yaml:"dockerfile"`
+		Args       map[string]string `yaml:"args"`
+	} `yaml:"build"`
+	DependsOn map[string]struct {
+		Condition string `yaml:"condition"`
+	} `yaml:"depends_on"`
+	Healthcheck *struct {
+		Test        []string `yaml:"test"`
+		Interval    string   `yaml:"interval"`
+		Timeout     string   `yaml:"timeout"`
+		Retries     int      `yaml:"retries"`
+		StartPeriod string   `yaml:"start_period"`
+	} `yaml:"healthcheck"`
+}
+
+func hostPort(t *testing.T, what, addr string) (string, string) {
+	t.Helper()
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Errorf("%s: %q is not host:port", what, addr)
+	}
+	return h, p
+}
+
+func TestCompose(t *testing.T) {
+	dir := filepath.Join("..", "compose")
+	raw, err := os.ReadFile(filepath.Join(dir, "compose.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c composeFile
+	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		t.Fatalf("compose.yaml: %v", err)
+	}
+	want := append([]string{"postgres", "jaeger"}, processes...)
+	for _, s := range want {
+		if _, ok := c.Services[s]; !ok {
+			t.Errorf("compose has no service %s", s)
+		}
+	}
+	for s := range c.Services {
+		if !slices.Contains(want, s) {
+			t.Errorf("unexpected compose service %s", s)
+		}
+	}
+	if !strings.HasPrefix(c.Services["postgres"].Image, "postgres:15") {
+		t.Errorf("postgres image %q, want 15", c.Services["postgres"].Image)
+	}
+	if !strings.HasPrefix(c.Services["jaeger"].Image, "jaegertracing/jaeger:2.") {
+		t.Errorf("jaeger image %q, want Jaeger v2", c.Services["jaeger"].Image)
+	}
+	for _, v := range c.Services["jaeger"].Volumes {
+		src, _, _ := strings.Cut(v, ":")
+		if _, err := os.Stat(filepath.Join(dir, src)); err != nil {
+			t.Errorf("jaeger mounts %s, which does not exist", src)
+		}
+	}
+
+	for _, name := range processes {
+		s := c.Services[name]
+		if !strings.HasPrefix(s.Image, "spona/"+name+":") {
+			t.Errorf("%s: image %q", name, s.Image)
+		}
+		if s.Build == nil || s.Build.Args["SERVICE"] != name {
+			t.Errorf("%s: build must pass SERVICE=%s", name, name)
+		} else {
+			root := filepath.Join(dir, s.Build.Context)
+			if _, err := os.Stat(filepath.Join(root, s.Build.Dockerfile)); err != nil {
+				t.Errorf("%s: Dockerfile %s not found from context %s", name, s.Build.Dockerfile, s.Build.Context)
+			}
+			if _, err := os.Stat(filepath.Join(root, "services", name, "main.go")); err != nil {
+				t.Errorf("%s: the build context has no services/%s", name, name)
+			}
+		}
+		if s.User != "65532:65532" || !s.ReadOnly || !slices.Contains(s.CapDrop, "ALL") {
+			t.Errorf("%s: want user 65532, read-only root and all capabilities dropped", name)
+		}
+		if s.Healthcheck == nil || strings.Join(s.Healthcheck.Test, " ") != "CMD /app healthcheck" {
+			t.Errorf("%s: healthcheck should run `/app healthcheck` (distroless has no shell)", name)
+		}
+		env := s.Environment
+		if _, p := hostPort(t, name+" GRPC_ADDR", env["GRPC_ADDR"]); p != "9090" {
+			t.Errorf("%s: GRPC_ADDR %q", name, env["GRPC_ADDR"])
+		}
+		if _, p := hostPort(t, name+" ADMIN_ADDR", env["ADMIN_ADDR"]); p != "9091" {
+			t.Errorf("%s: ADMIN_ADDR %q", name, env["ADMIN_ADDR"])
+		}
+		for _, callee := range []string{"beneficiaries", "referrals", "trainings", "reporting"} {
+			h, p := hostPort(t, name+" "+callee+" address", env[strings.ToUpper(callee)+"_ADDR"])
+			if h != callee || p != "9090" {
+				t.Errorf("%s: %s_ADDR = %q, want %s:9090", name, strings.ToUpper(callee), env[strings.ToUpper(callee)+"_ADDR"], callee)
+			}
+		}
+		u, err := url.Parse(env["DATABASE_URL"])
+		if err != nil || u.Hostname() != "postgres" || u.Path != "/"+c.Services["postgres"].Environment["POSTGRES_DB"] {
+			t.Errorf("%s: DATABASE_URL %q does not name the postgres service's database", name, env["DATABASE_URL"])
+		}
+		if u, err := url.Parse(env["OTEL_EXPORTER_OTLP_ENDPOINT"]); err != nil || u.Hostname() != "jaeger" || u.Port() != "4317" {
+			t.Errorf("%s: traces go to %q, want jaeger:4317", name, env["OTEL_EXPORTER_OTLP_ENDPOINT"])
+		}
+		if env["PRINCIPAL_SECRET"] == "" {
+			t.Errorf("%s: no PRINCIPAL_SECRET", name)
+		}
+		// Started after PostgreSQL and every service it calls are healthy.
+		deps := []string{"postgres"}
+		for svc, cs := range callers {
+			if slices.Contains(cs, name) {
+				deps = append(deps, svc)
+			}
+		}
+		for _, d := range deps {
+			if s.DependsOn[d].Condition != "service_healthy" {
+				t.Errorf("%s should wait for %s to be healthy", name, d)
+			}
+		}
+	}
+	edge := c.Services["edge"]
+	if _, p := hostPort(t, "edge HTTP_ADDR", edge.Environment["HTTP_ADDR"]); p != "8080" || !slices.Contains(edge.Ports, "8080:8080") {
+		t.Errorf("edge: HTTP_ADDR %q and ports %v should publish 8080", edge.Environment["HTTP_ADDR"], edge.Ports)
+	}
+	for _, name := range processes[:4] {
+		if len(c.Services[name].Ports) > 0 {
+			t.Errorf("%s publishes ports; only the edge should", name)
+		}
+	}
+}
+
+func TestDockerfile(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "docker", "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(raw)
+	for _, want := range []string{
+		"CGO_ENABLED=0",                 // static binary
+		"./services/${SERVICE}",         // one image per process
+		"FROM gcr.io/distroless/static", // no shell, no libc
+		"USER 65532:65532",              // non-root
+		`CMD ["/app", "healthcheck"]`,   // health without a shell
+		"-X github.com/spona/spona/pkg/platform.Version=",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+	stages := strings.Count(s, "\nFROM ")
+	if stages < 2 {
+		t.Errorf("Dockerfile has %d stages, want a build stage and a runtime stage", stages)
+	}
+}

@@ -1,0 +1,553 @@
+package validate
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	sigsyaml "sigs.k8s.io/yaml"
+)
+
+// The five processes and, per DESIGN.md, who calls each gRPC service.
+var (
+	processes = []string{"beneficiaries", "referrals", "trainings", "reporting", "edge"}
+	callers   = map[string][]string{
+		"beneficiaries": {"edge", "referrals", "reporting"},
+		"referrals":     {"edge", "reporting", "trainings"},
+		"trainings":     {"edge", "reporting"},
+		"reporting":     {"edge"},
+	}
+)
+
+// cnpgCluster is the part of CloudNativePG's Cluster (postgresql.cnpg.io/v1)
+// the manifests use. The operator's Go module does not resolve from the
+// module proxy here, so this mirrors its field names; strict decoding then
+// rejects any field the manifests misspell or the model does not know.
+type cnpgCluster struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		Instances             int    `json:"instances"`
+		ImageName             string `json:"imageName"`
+		PrimaryUpdateStrategy string `json:"primaryUpdateStrategy,omitempty"`
+		MinSyncReplicas       int    `json:"minSyncReplicas,omitempty"`
+		MaxSyncReplicas       int    `json:"maxSyncReplicas,omitempty"`
+		PostgreSQL            struct {
+			Parameters map[string]string `json:"parameters"`
+		} `json:"postgresql"`
+		Bootstrap struct {
+			InitDB struct {
+				Database               string   `json:"database"`
+				Owner                  string   `json:"owner"`
+				PostInitApplicationSQL []string `json:"postInitApplicationSQL"`
+			} `json:"initdb"`
+		} `json:"bootstrap"`
+		Storage struct {
+			Size resource.Quantity `json:"size"`
+		} `json:"storage"`
+		Resources  corev1.ResourceRequirements `json:"resources"`
+		Monitoring struct {
+			EnablePodMonitor bool `json:"enablePodMonitor"`
+		} `json:"monitoring"`
+	} `json:"spec"`
+}
+
+// manifests is a kustomize build, decoded.
+type manifests struct {
+	namespaces  []corev1.Namespace
+	deployments map[string]appsv1.Deployment
+	services    map[string]corev1.Service
+	configMaps  map[string]corev1.ConfigMap
+	secrets     map[string]corev1.Secret
+	hpas        map[string]autoscalingv2.HorizontalPodAutoscaler
+	pdbs        map[string]policyv1.PodDisruptionBudget
+	policies    []networkingv1.NetworkPolicy
+	clusters    map[string]cnpgCluster
+}
+
+func strict(t *testing.T, raw []byte, into any) {
+	t.Helper()
+	if err := sigsyaml.UnmarshalStrict(raw, into); err != nil {
+		t.Fatalf("%v in:\n%s", err, raw)
+	}
+}
+
+func build(t *testing.T, overlay string) manifests {
+	t.Helper()
+	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	res, err := k.Run(filesys.MakeFsOnDisk(), filepath.Join("..", "k8s", "overlays", overlay))
+	if err != nil {
+		t.Fatalf("kustomize build %s: %v", overlay, err)
+	}
+	m := manifests{
+		deployments: map[string]appsv1.Deployment{}, services: map[string]corev1.Service{},
+		configMaps: map[string]corev1.ConfigMap{}, secrets: map[string]corev1.Secret{},
+		hpas: map[string]autoscalingv2.HorizontalPodAutoscaler{}, pdbs: map[string]policyv1.PodDisruptionBudget{},
+		clusters: map[string]cnpgCluster{},
+	}
+	for _, r := range res.Resources() {
+		raw, err := r.AsYAML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		gvk := r.GetGvk()
+		if gvk.Kind != "Namespace" && r.GetNamespace() != "spona" {
+			t.Errorf("%s/%s is in namespace %q, want spona", gvk.Kind, r.GetName(), r.GetNamespace())
+		}
+		switch gvk.ApiVersion() + " " + gvk.Kind {
+		case "v1 Namespace":
+			var o corev1.Namespace
+			strict(t, raw, &o)
+			m.namespaces = append(m.namespaces, o)
+		case "v1 ServiceAccount":
+			var o corev1.ServiceAccount
+			strict(t, raw, &o)
+		case "v1 ConfigMap":
+			var o corev1.ConfigMap
+			strict(t, raw, &o)
+			m.configMaps[o.Name] = o
+		case "v1 Secret":
+			var o corev1.Secret
+			strict(t, raw, &o)
+			m.secrets[o.Name] = o
+		case "v1 Service":
+			var o corev1.Service
+			strict(t, raw, &o)
+			m.services[o.Name] = o
+		case "apps/v1 Deployment":
+			var o appsv1.Deployment
+			strict(t, raw, &o)
+			m.deployments[o.Name] = o
+		case "autoscaling/v2 HorizontalPodAutoscaler":
+			var o autoscalingv2.HorizontalPodAutoscaler
+			strict(t, raw, &o)
+			m.hpas[o.Name] = o
+		case "policy/v1 PodDisruptionBudget":
+			var o policyv1.PodDisruptionBudget
+			strict(t, raw, &o)
+			m.pdbs[o.Name] = o
+		case "networking.k8s.io/v1 NetworkPolicy":
+			var o networkingv1.NetworkPolicy
+			strict(t, raw, &o)
+			m.policies = append(m.policies, o)
+		case "postgresql.cnpg.io/v1 Cluster":
+			var o cnpgCluster
+			strict(t, raw, &o)
+			m.clusters[o.Name] = o
+		default:
+			t.Errorf("unexpected resource %s %s/%s", gvk.ApiVersion(), gvk.Kind, r.GetName())
+		}
+	}
+	return m
+}
+
+func TestOverlays(t *testing.T) {
+	for _, c := range []struct {
+		overlay        string
+		minReplicas    int32
+		pgInstances    int
+		imagePrefix    string
+		secretExternal bool
+	}{
+		{"dev", 1, 1, "spona/", false},
+		{"prod", 3, 3, "registry.example.org/spona/", true},
+	} {
+		t.Run(c.overlay, func(t *testing.T) {
+			m := build(t, c.overlay)
+			checkWorkloads(t, m, c.minReplicas, c.imagePrefix)
+			checkReferences(t, m, c.secretExternal)
+			checkNetworkPolicies(t, m)
+			checkPostgres(t, m, c.pgInstances)
+			checkCollector(t, m)
+			if len(m.namespaces) != 1 || m.namespaces[0].Labels["pod-security.kubernetes.io/enforce"] != "restricted" {
+				t.Errorf("want one namespace enforcing the restricted pod security standard: %+v", m.namespaces)
+			}
+		})
+	}
+}
+
+func container(d appsv1.Deployment) corev1.Container { return d.Spec.Template.Spec.Containers[0] }
+
+func checkWorkloads(t *testing.T, m manifests, minReplicas int32, imagePrefix string) {
+	for _, name := range processes {
+		d, ok := m.deployments[name]
+		if !ok {
+			t.Errorf("no Deployment %s", name)
+			continue
+		}
+		if len(d.Spec.Template.Spec.Containers) != 1 {
+			t.Errorf("%s: want one container", name)
+			continue
+		}
+		c := container(d)
+		if !strings.HasPrefix(c.Image, imagePrefix+name+":") {
+			t.Errorf("%s: image %q, want %s%s:<tag>", name, c.Image, imagePrefix, name)
+		}
+		if d.Spec.Replicas == nil || *d.Spec.Replicas < minReplicas {
+			t.Errorf("%s: replicas %v, want at least %d", name, d.Spec.Replicas, minReplicas)
+		}
+		// Non-root, read-only, no privileges.
+		ps := d.Spec.Template.Spec.SecurityContext
+		if ps == nil || ps.RunAsNonRoot == nil || !*ps.RunAsNonRoot || ps.RunAsUser == nil || *ps.RunAsUser != 65532 ||
+			ps.SeccompProfile == nil || ps.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+			t.Errorf("%s: pod security context %+v, want non-root 65532 with RuntimeDefault seccomp", name, ps)
+		}
+		cs := c.SecurityContext
+		if cs == nil || cs.ReadOnlyRootFilesystem == nil || !*cs.ReadOnlyRootFilesystem ||
+			cs.AllowPrivilegeEscalation == nil || *cs.AllowPrivilegeEscalation ||
+			cs.Capabilities == nil || !slices.Contains(cs.Capabilities.Drop, "ALL") {
+			t.Errorf("%s: container security context %+v, want read-only root, no escalation, all capabilities dropped", name, cs)
+		}
+		if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() || c.Resources.Limits.Memory().IsZero() {
+			t.Errorf("%s: resources %+v, want cpu and memory requests and a memory limit", name, c.Resources)
+		}
+		ports := map[string]int32{}
+		for _, p := range c.Ports {
+			ports[p.Name] = p.ContainerPort
+		}
+		if ports["admin"] != 9091 {
+			t.Errorf("%s: admin port %d, want 9091", name, ports["admin"])
+		}
+		if c.LivenessProbe == nil || c.LivenessProbe.HTTPGet == nil || c.LivenessProbe.HTTPGet.Path != "/healthz" {
+			t.Errorf("%s: liveness probe should GET /healthz", name)
+		}
+		if name == "edge" {
+			if ports["http"] != 8080 {
+				t.Errorf("edge: http port %d, want 8080", ports["http"])
+			}
+			if c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet == nil || c.ReadinessProbe.HTTPGet.Path != "/readyz" {
+				t.Errorf("edge: readiness probe should GET /readyz")
+			}
+		} else {
+			if ports["grpc"] != 9090 {
+				t.Errorf("%s: grpc port %d, want 9090", name, ports["grpc"])
+			}
+			for what, p := range map[string]*corev1.Probe{"readiness": c.ReadinessProbe, "startup": c.StartupProbe} {
+				if p == nil || p.GRPC == nil || p.GRPC.Port != 9090 {
+					t.Errorf("%s: %s probe should be the gRPC health check on 9090, is %+v", name, what, p)
+				}
+			}
+		}
+		env := map[string]corev1.EnvVar{}
+		for _, e := range c.Env {
+			env[e.Name] = e
+		}
+		if r := env["DATABASE_URL"].ValueFrom; r == nil || r.SecretKeyRef == nil || r.SecretKeyRef.Name != "spona-db-app" || r.SecretKeyRef.Key != "uri" {
+			t.Errorf("%s: DATABASE_URL should come from CloudNativePG's spona-db-app secret", name)
+		}
+		if r := env["PRINCIPAL_SECRET"].ValueFrom; r == nil || r.SecretKeyRef == nil || !strings.HasPrefix(r.SecretKeyRef.Name, "spona-principal") {
+			t.Errorf("%s: PRINCIPAL_SECRET should come from the spona-principal secret", name)
+		}
+
+		// A Service selecting the pods, with ports that exist.
+		s, ok := m.services[name]
+		if !ok {
+			t.Errorf("no Service %s", name)
+		} else {
+			sel := labels.SelectorFromSet(s.Spec.Selector)
+			if len(s.Spec.Selector) == 0 || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+				t.Errorf("Service %s selector %v does not select its pods %v", name, s.Spec.Selector, d.Spec.Template.Labels)
+			}
+			for _, p := range s.Spec.Ports {
+				if _, ok := ports[p.TargetPort.String()]; !ok {
+					t.Errorf("Service %s targets port %q the container does not name", name, p.TargetPort.String())
+				}
+			}
+			if name != "edge" && s.Spec.ClusterIP != corev1.ClusterIPNone {
+				t.Errorf("Service %s should be headless so clients balance across replicas", name)
+			}
+		}
+		// Deployment selector matches its own template.
+		sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+		if err != nil || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+			t.Errorf("%s: selector does not match its pod template", name)
+		}
+		// HPA and PDB.
+		h, ok := m.hpas[name]
+		if !ok || h.Spec.ScaleTargetRef.Kind != "Deployment" || h.Spec.ScaleTargetRef.Name != name {
+			t.Errorf("no HorizontalPodAutoscaler scaling Deployment %s", name)
+		} else if h.Spec.MinReplicas == nil || *h.Spec.MinReplicas < minReplicas || h.Spec.MaxReplicas < *h.Spec.MinReplicas {
+			t.Errorf("%s: HPA %v..%d, want min at least %d", name, h.Spec.MinReplicas, h.Spec.MaxReplicas, minReplicas)
+		}
+		pdbOK := false
+		for _, p := range m.pdbs {
+			sel, err := metav1.LabelSelectorAsSelector(p.Spec.Selector)
+			if err == nil && sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+				pdbOK = true
+			}
+		}
+		if !pdbOK {
+			t.Errorf("no PodDisruptionBudget covers %s", name)
+		}
+	}
+}
+
+// checkReferences: every ConfigMap and Secret a pod uses exists, except the
+// ones written by CloudNativePG (and, in prod, created out of band).
+func checkReferences(t *testing.T, m manifests, principalExternal bool) {
+	external := map[string]bool{"spona-db-app": true, "spona-principal": principalExternal}
+	for name, d := range m.deployments {
+		spec := d.Spec.Template.Spec
+		for _, c := range spec.Containers {
+			for _, e := range c.EnvFrom {
+				if e.ConfigMapRef != nil {
+					if _, ok := m.configMaps[e.ConfigMapRef.Name]; !ok {
+						t.Errorf("%s: envFrom ConfigMap %q does not exist", name, e.ConfigMapRef.Name)
+					}
+				}
+			}
+			for _, e := range c.Env {
+				if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
+					ref := e.ValueFrom.SecretKeyRef
+					if s, ok := m.secrets[ref.Name]; ok {
+						if _, ok := s.Data[ref.Key]; !ok {
+							if _, ok := s.StringData[ref.Key]; !ok {
+								t.Errorf("%s: secret %s has no key %s", name, ref.Name, ref.Key)
+							}
+						}
+					} else if !external[ref.Name] {
+						t.Errorf("%s: secret %q is neither in the build nor provided from outside", name, ref.Name)
+					}
+				}
+			}
+		}
+		for _, v := range spec.Volumes {
+			if v.ConfigMap != nil {
+				if _, ok := m.configMaps[v.ConfigMap.Name]; !ok {
+					t.Errorf("%s: volume ConfigMap %q does not exist", name, v.ConfigMap.Name)
+				}
+			}
+		}
+	}
+	cfg := findConfig(m)
+	for _, svc := range []string{"beneficiaries", "referrals", "trainings", "reporting"} {
+		if got := cfg.Data[strings.ToUpper(svc)+"_ADDR"]; got != svc+":9090" {
+			t.Errorf("%s_ADDR = %q, want %s:9090", strings.ToUpper(svc), got, svc)
+		}
+	}
+	if cfg.Data["GRPC_ADDR"] != "0.0.0.0:9090" || cfg.Data["ADMIN_ADDR"] != "0.0.0.0:9091" {
+		t.Errorf("listen addresses %q %q do not match the container ports", cfg.Data["GRPC_ADDR"], cfg.Data["ADMIN_ADDR"])
+	}
+	if !strings.HasPrefix(cfg.Data["OTEL_EXPORTER_OTLP_ENDPOINT"], "http://otel-collector:4317") {
+		t.Errorf("traces should go to the collector, go to %q", cfg.Data["OTEL_EXPORTER_OTLP_ENDPOINT"])
+	}
+}
+
+func findConfig(m manifests) corev1.ConfigMap {
+	for name, c := range m.configMaps {
+		if strings.HasPrefix(name, "spona-config") {
+			return c
+		}
+	}
+	return corev1.ConfigMap{}
+}
+
+// pod is a source or destination of traffic in the policy check.
+type pod struct {
+	labels    map[string]string
+	namespace map[string]string // labels of its namespace
+}
+
+// allows reports whether the NetworkPolicies let from reach dst on port.
+// A pod no policy selects for ingress accepts everything; otherwise some
+// selecting policy must have a rule matching both the peer and the port.
+func allows(policies []networkingv1.NetworkPolicy, from, dst pod, port int32, sameNamespace bool) bool {
+	selected := false
+	for _, p := range policies {
+		sel, err := metav1.LabelSelectorAsSelector(&p.Spec.PodSelector)
+		if err != nil || !sel.Matches(labels.Set(dst.labels)) || !slices.Contains(p.Spec.PolicyTypes, networkingv1.PolicyTypeIngress) {
+			continue
+		}
+		selected = true
+		for _, rule := range p.Spec.Ingress {
+			portOK := len(rule.Ports) == 0
+			for _, rp := range rule.Ports {
+				if rp.Port == nil || rp.Port.IntValue() == int(port) {
+					portOK = true
+				}
+			}
+			if !portOK {
+				continue
+			}
+			if len(rule.From) == 0 {
+				return true
+			}
+			for _, peer := range rule.From {
+				podOK, nsOK := true, sameNamespace
+				if peer.PodSelector != nil {
+					s, err := metav1.LabelSelectorAsSelector(peer.PodSelector)
+					podOK = err == nil && s.Matches(labels.Set(from.labels))
+				}
+				if peer.NamespaceSelector != nil {
+					s, err := metav1.LabelSelectorAsSelector(peer.NamespaceSelector)
+					nsOK = err == nil && s.Matches(labels.Set(from.namespace))
+				}
+				if peer.IPBlock == nil && podOK && nsOK {
+					return true
+				}
+			}
+		}
+	}
+	return !selected
+}
+
+func checkNetworkPolicies(t *testing.T, m manifests) {
+	spona := map[string]string{"kubernetes.io/metadata.name": "spona"}
+	pods := map[string]pod{}
+	for _, name := range processes {
+		pods[name] = pod{labels: m.deployments[name].Spec.Template.Labels, namespace: spona}
+	}
+	outsider := pod{labels: map[string]string{"app": "somebody"}, namespace: map[string]string{"kubernetes.io/metadata.name": "elsewhere"}}
+	neighbour := pod{labels: map[string]string{"app": "somebody"}, namespace: spona}
+	prometheus := pod{labels: map[string]string{"app": "prometheus"}, namespace: map[string]string{"kubernetes.io/metadata.name": "monitoring"}}
+
+	for svc, want := range callers {
+		var got []string
+		for _, src := range processes {
+			if src != svc && allows(m.policies, pods[src], pods[svc], 9090, true) {
+				got = append(got, src)
+			}
+		}
+		sort.Strings(got)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s gRPC is reachable from %v, want exactly %v", svc, got, want)
+		}
+		if allows(m.policies, outsider, pods[svc], 9090, false) || allows(m.policies, neighbour, pods[svc], 9090, true) {
+			t.Errorf("%s gRPC is reachable from outside Spona", svc)
+		}
+	}
+	if !allows(m.policies, outsider, pods["edge"], 8080, false) {
+		t.Error("the edge's REST port is not reachable from outside")
+	}
+	for _, name := range processes {
+		if !allows(m.policies, prometheus, pods[name], 9091, false) {
+			t.Errorf("Prometheus cannot scrape %s", name)
+		}
+		if allows(m.policies, outsider, pods[name], 9091, false) {
+			t.Errorf("%s admin port reachable from outside", name)
+		}
+	}
+	db := pod{labels: map[string]string{"cnpg.io/cluster": "spona-db"}, namespace: spona}
+	for _, name := range processes {
+		if !allows(m.policies, pods[name], db, 5432, true) {
+			t.Errorf("%s cannot reach PostgreSQL", name)
+		}
+	}
+	if allows(m.policies, outsider, db, 5432, false) || allows(m.policies, neighbour, db, 5432, true) {
+		t.Error("PostgreSQL reachable from outside Spona")
+	}
+	collector := pod{labels: m.deployments["otel-collector"].Spec.Template.Labels, namespace: spona}
+	for _, name := range processes {
+		if !allows(m.policies, pods[name], collector, 4317, true) {
+			t.Errorf("%s cannot export traces to the collector", name)
+		}
+	}
+}
+
+func checkPostgres(t *testing.T, m manifests, instances int) {
+	c, ok := m.clusters["spona-db"]
+	if !ok {
+		t.Fatal("no CloudNativePG Cluster spona-db")
+	}
+	s := c.Spec
+	if s.Instances != instances {
+		t.Errorf("PostgreSQL instances %d, want %d", s.Instances, instances)
+	}
+	if !strings.Contains(s.ImageName, "postgresql:15") {
+		t.Errorf("PostgreSQL image %q, want 15 (what the services are tested on)", s.ImageName)
+	}
+	if s.Bootstrap.InitDB.Database != "spona" || s.Bootstrap.InitDB.Owner == "" {
+		t.Errorf("bootstrap %+v, want database spona with an owner", s.Bootstrap.InitDB)
+	}
+	for _, ext := range []string{"pg_trgm", "unaccent"} {
+		if !slices.ContainsFunc(s.Bootstrap.InitDB.PostInitApplicationSQL, func(q string) bool { return strings.Contains(q, ext) }) {
+			t.Errorf("extension %s is not created at bootstrap (the application user cannot)", ext)
+		}
+	}
+	if s.Storage.Size.IsZero() {
+		t.Error("PostgreSQL storage has no size")
+	}
+	if s.MaxSyncReplicas > s.Instances-1 {
+		t.Errorf("maxSyncReplicas %d needs more than %d instances", s.MaxSyncReplicas, s.Instances)
+	}
+}
+
+// collectorConfig is the part of the OpenTelemetry Collector configuration
+// the checks read.
+type collectorConfig struct {
+	Receivers  map[string]any `yaml:"receivers"`
+	Processors map[string]any `yaml:"processors"`
+	Exporters  map[string]any `yaml:"exporters"`
+	Extensions map[string]any `yaml:"extensions"`
+	Service    struct {
+		Extensions []string       `yaml:"extensions"`
+		Telemetry  map[string]any `yaml:"telemetry"`
+		Pipelines  map[string]struct {
+			Receivers  []string `yaml:"receivers"`
+			Processors []string `yaml:"processors"`
+			Exporters  []string `yaml:"exporters"`
+		} `yaml:"pipelines"`
+	} `yaml:"service"`
+}
+
+func checkCollector(t *testing.T, m manifests) {
+	d, ok := m.deployments["otel-collector"]
+	if !ok {
+		t.Fatal("no otel-collector Deployment")
+	}
+	if _, ok := m.services["otel-collector"]; !ok {
+		t.Error("no otel-collector Service")
+	}
+	var cm corev1.ConfigMap
+	for _, v := range d.Spec.Template.Spec.Volumes {
+		if v.ConfigMap != nil {
+			cm = m.configMaps[v.ConfigMap.Name]
+		}
+	}
+	var cfg collectorConfig
+	dec := yaml.NewDecoder(bytes.NewReader([]byte(cm.Data["config.yaml"])))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		t.Fatalf("collector config: %v", err)
+	}
+	traces, ok := cfg.Service.Pipelines["traces"]
+	if !ok {
+		t.Fatal("collector has no traces pipeline")
+	}
+	for kind, names := range map[string][]string{"receivers": traces.Receivers, "processors": traces.Processors, "exporters": traces.Exporters} {
+		defined := map[string]map[string]any{"receivers": cfg.Receivers, "processors": cfg.Processors, "exporters": cfg.Exporters}[kind]
+		if len(names) == 0 {
+			t.Errorf("traces pipeline has no %s", kind)
+		}
+		for _, n := range names {
+			if _, ok := defined[n]; !ok {
+				t.Errorf("traces pipeline uses undefined %s %q", kind, n)
+			}
+		}
+	}
+	for _, n := range cfg.Service.Extensions {
+		if _, ok := cfg.Extensions[n]; !ok {
+			t.Errorf("collector enables undefined extension %q", n)
+		}
+	}
+	otlp, _ := json.Marshal(cfg.Receivers["otlp"])
+	if !strings.Contains(string(otlp), "4317") {
+		t.Errorf("collector OTLP receiver does not listen on 4317: %s", otlp)
+	}
+}
