@@ -10,13 +10,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spona/spona/pkg/devstack"
+	"github.com/spona/spona/pkg/devstack/devstacktest"
 	"github.com/spona/spona/pkg/otlptest"
 	"github.com/spona/spona/pkg/pgtest"
 )
@@ -28,48 +27,17 @@ type system struct {
 	traces *otlptest.Receiver
 	keyA   string
 	keyB   string
-	logs   *safeWriter
-}
-
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
+	logs   *devstacktest.Logs
 }
 
 // startSystem starts the whole system; env is added to every process's
 // environment.
 func startSystem(t *testing.T, env ...string) *system {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds and starts the whole system")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	bin := t.TempDir()
-	if err := devstack.Build(ctx, repoRoot(), bin); err != nil {
-		t.Fatal(err)
-	}
 	traces := otlptest.Start(t)
-	ports, err := devstack.FreePorts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &safeWriter{w: &bytes.Buffer{}}
-	stack, err := devstack.Start(ctx, devstack.Options{
-		BinDir: bin, DatabaseURL: pgtest.NewDatabase(t), PrincipalSecret: "e2e-principal-secret-0123456789abcdef",
-		Ports: ports, Env: append(traces.Env(), env...), Logs: logs,
-	})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, logs.String())
-	}
-	t.Cleanup(func() {
-		if err := stack.Stop(); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("process logs:\n%s", logs.String())
-		}
-	})
+	stack, logs := devstacktest.Start(t, pgtest.NewDatabase(t), append(traces.Env(), env...)...)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
 	keyA, err := stack.CreateKey(ctx, "partner-a", "Organisation A")
 	if err != nil {
 		t.Fatal(err)

@@ -16,7 +16,6 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -24,31 +23,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/spona/spona/pkg/devstack"
+	"github.com/spona/spona/pkg/devstack/devstacktest"
 	"github.com/spona/spona/pkg/pgcluster"
 )
-
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // attempt is one HTTP request of a client.
 type attempt struct {
@@ -161,30 +138,7 @@ func TestFaultsUnderLoad(t *testing.T) {
 	}
 	conn.Close(ctx)
 
-	bin := t.TempDir()
-	if err := devstack.Build(ctx, repoRoot(), bin); err != nil {
-		t.Fatal(err)
-	}
-	ports, err := devstack.FreePorts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &lockedBuffer{}
-	stack, err := devstack.Start(ctx, devstack.Options{
-		BinDir: bin, DatabaseURL: pg.URL("spona"), PrincipalSecret: "faults-principal-secret-0123456789abcdef",
-		Ports: ports, Logs: logs,
-	})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, logs.String())
-	}
-	t.Cleanup(func() {
-		if err := stack.Stop(); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("process logs:\n%s", logs.String())
-		}
-	})
+	stack, _ := devstacktest.Start(t, pg.URL("spona"))
 	apiKey, err := stack.CreateKey(ctx, "faults", "Fault Injection NGO")
 	if err != nil {
 		t.Fatal(err)

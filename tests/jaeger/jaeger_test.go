@@ -16,23 +16,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/spona/spona/pkg/devstack"
+	"github.com/spona/spona/pkg/devstack/devstacktest"
 	"github.com/spona/spona/pkg/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
 
 // binary finds the cached Jaeger build.
 func binary(t *testing.T) string {
@@ -66,23 +59,6 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 type jaeger struct {
 	otlpGRPC, query string
 }
@@ -91,13 +67,13 @@ type jaeger struct {
 func startJaeger(t *testing.T) *jaeger {
 	bin := binary(t)
 	j := &jaeger{otlpGRPC: freeAddr(t), query: freeAddr(t)}
-	cmd := exec.Command(bin, "--config", filepath.Join(repoRoot(), "deploy", "jaeger", "config.yaml"))
+	cmd := exec.Command(bin, "--config", filepath.Join(devstacktest.Root(), "deploy", "jaeger", "config.yaml"))
 	cmd.Env = append(os.Environ(),
 		"JAEGER_OTLP_GRPC_ADDR="+j.otlpGRPC, "JAEGER_OTLP_HTTP_ADDR="+freeAddr(t),
 		"JAEGER_QUERY_HTTP_ADDR="+j.query, "JAEGER_QUERY_GRPC_ADDR="+freeAddr(t),
 		"JAEGER_HEALTH_ADDR="+freeAddr(t), "JAEGER_LOG_LEVEL=warn")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	logs := &lockedBuffer{}
+	logs := &devstacktest.Logs{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -256,37 +232,10 @@ func TestOneRESTCallIsOneTraceInJaeger(t *testing.T) {
 	}
 	j := startJaeger(t)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	stack, _ := devstacktest.Start(t, pgtest.NewDatabase(t),
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+j.otlpGRPC, "OTEL_EXPORTER_OTLP_INSECURE=true", "OTEL_BSP_SCHEDULE_DELAY=100")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	bin := t.TempDir()
-	if err := devstack.Build(ctx, repoRoot(), bin); err != nil {
-		t.Fatal(err)
-	}
-	ports, err := devstack.FreePorts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &lockedBuffer{}
-	stack, err := devstack.Start(ctx, devstack.Options{
-		BinDir: bin, DatabaseURL: pgtest.NewDatabase(t), PrincipalSecret: "jaeger-test-principal-secret-0123456789",
-		Ports: ports, Logs: logs,
-		Env: []string{
-			"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + j.otlpGRPC,
-			"OTEL_EXPORTER_OTLP_INSECURE=true",
-			"OTEL_BSP_SCHEDULE_DELAY=100",
-		},
-	})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, logs.String())
-	}
-	t.Cleanup(func() {
-		if err := stack.Stop(); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("process logs:\n%s", logs.String())
-		}
-	})
 	keyA, err := stack.CreateKey(ctx, "partner-a", "Organisation A")
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,103 @@
+// Package devstacktest runs the whole system in a test: the five binaries
+// built from this repository and started as OS processes on free loopback
+// ports, stopped when the test ends (with their logs printed if it failed).
+package devstacktest
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spona/spona/pkg/devstack"
+)
+
+// Secret is the principal signing secret of stacks started here.
+const Secret = "devstacktest-principal-secret-0123456789"
+
+// Logs collects the processes' output, each line prefixed with "[process] ".
+type Logs struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *Logs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns what the processes wrote so far.
+func (l *Logs) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Root is the repository's root directory.
+func Root() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "..")
+}
+
+var built struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// binaries builds the five binaries once per test binary, next to it: `go
+// test` removes its build directory when the run ends.
+func binaries() (string, error) {
+	built.once.Do(func() {
+		exe, err := os.Executable()
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.dir = filepath.Join(filepath.Dir(exe), "spona-bin")
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+		defer cancel()
+		built.err = devstack.Build(ctx, Root(), built.dir)
+	})
+	return built.dir, built.err
+}
+
+// Start builds (once) and starts the system against databaseURL; env is
+// added to every process's environment. It skips in -short mode.
+func Start(t testing.TB, databaseURL string, env ...string) (*devstack.Stack, *Logs) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and starts the whole system")
+	}
+	bin, err := binaries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	ports, err := devstack.FreePorts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &Logs{}
+	stack, err := devstack.Start(ctx, devstack.Options{
+		BinDir: bin, DatabaseURL: databaseURL, PrincipalSecret: Secret, Ports: ports, Env: env, Logs: logs,
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, logs.String())
+	}
+	t.Cleanup(func() {
+		if err := stack.Stop(); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("process logs:\n%s", logs.String())
+		}
+	})
+	return stack, logs
+}
