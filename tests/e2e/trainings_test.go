@@ -74,6 +74,10 @@ func TestTrainingsREST(t *testing.T) {
 		}
 		participants = append(participants, r.str("id"))
 	}
+	oops := s.call(t, "POST", "/v1/training-events/"+id+"/participants", s.keyA, map[string]any{
+		"professional": map[string]any{"given_name": "Wrong", "family_name": "Person", "sector": "SECTOR_OTHER"}}).must(t, 200)
+	s.call(t, "DELETE", "/v1/training-events/"+id+"/participants/"+oops.str("id"), s.keyA, nil).must(t, 200)
+	s.call(t, "GET", "/v1/training-events/"+id+"/participants/"+oops.str("id"), s.keyA, nil).must(t, 404)
 	unknown := s.call(t, "POST", "/v1/training-events/"+id+"/participants", s.keyA, map[string]any{
 		"professional": map[string]any{"given_name": "X", "family_name": "Y", "sector": "SECTOR_HEALTH",
 			"organisation_id": "0190a8a4-6f1e-7b7a-9c4e-2f1d3c4b5a69"}}).must(t, 400)

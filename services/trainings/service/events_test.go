@@ -597,3 +597,89 @@ func TestTrainingsScopeSuffices(t *testing.T) {
 		t.Fatalf("organisation kind: %v", r.GetParticipant())
 	}
 }
+
+func TestDeleteParticipant(t *testing.T) {
+	c := start(t)
+	ctx := servicetest.As(t, ids.New())
+	project := ids.New()
+	e := event(t, c, ctx, &pb.TrainingEvent{ProjectId: project, Type: pb.EventType_EVENT_TYPE_SEMINAR, Title: "S", StartDate: "2017-03-01"})
+	s, err := c.CreateSession(ctx, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: "2017-03-01"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := register(t, c, ctx, e.GetId(), professional("Ana", "Petrović", "", "", pb.Sector_SECTOR_HEALTH, 0))
+	mistake := register(t, c, ctx, e.GetId(), professional("Ivo", "Ivić", "", "", pb.Sector_SECTOR_POLICE, 0))
+	if _, err := c.RecordAttendance(ctx, &pb.RecordAttendanceRequest{EventId: e.GetId(), SessionId: s.GetSession().GetId(),
+		Marks: []*pb.AttendanceMark{{ParticipantId: kept.GetId(), Present: true}, {ParticipantId: mistake.GetId(), Present: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.IssueCertificates(ctx, &pb.IssueCertificatesRequest{EventId: e.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	// Both are certified now; a certified participant cannot be deleted.
+	_, err = c.DeleteParticipant(ctx, &pb.DeleteParticipantRequest{EventId: e.GetId(), Id: mistake.GetId()})
+	if code(err) != codes.FailedPrecondition || reason(err) != "CERTIFICATE_ISSUED" {
+		t.Fatalf("deleting a certified participant: %v", err)
+	}
+	late := register(t, c, ctx, e.GetId(), professional("Marko", "Marković", "", "", pb.Sector_SECTOR_NGO, 0))
+	if _, err := c.RecordAttendance(ctx, &pb.RecordAttendanceRequest{EventId: e.GetId(), SessionId: s.GetSession().GetId(),
+		Marks: []*pb.AttendanceMark{{ParticipantId: late.GetId(), Present: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteParticipant(servicetest.As(t, ids.New()), &pb.DeleteParticipantRequest{EventId: e.GetId(), Id: late.GetId()}); code(err) != codes.NotFound {
+		t.Fatalf("another organisation deleted a participant: %v", err)
+	}
+	if _, err := c.DeleteParticipant(ctx, &pb.DeleteParticipantRequest{EventId: e.GetId(), Id: late.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetParticipant(ctx, &pb.GetParticipantRequest{EventId: e.GetId(), Id: late.GetId()}); code(err) != codes.NotFound {
+		t.Fatalf("deleted participant: %v", err)
+	}
+	if _, err := c.DeleteParticipant(ctx, &pb.DeleteParticipantRequest{EventId: e.GetId(), Id: "x"}); code(err) != codes.InvalidArgument {
+		t.Fatalf("bad id: %v", err)
+	}
+	r, err := c.CountTrainedProfessionals(ctx, &pb.CountTrainedProfessionalsRequest{ProjectId: project})
+	if err != nil || r.GetAggregate().GetTotal() != 2 {
+		t.Fatalf("trained after a withdrawal: %v (%v), want 2", r.GetAggregate(), err)
+	}
+	// The same person can register again.
+	register(t, c, ctx, e.GetId(), professional("Marko", "Marković", "", "", pb.Sector_SECTOR_NGO, 0))
+}
+
+func TestListByPeriod(t *testing.T) {
+	c := start(t)
+	ctx := servicetest.As(t, ids.New())
+	var want []string
+	for _, day := range []string{"2016-12-31", "2017-01-01", "2017-06-30", "2017-12-31", "2018-01-01"} {
+		id := event(t, c, ctx, &pb.TrainingEvent{Type: pb.EventType_EVENT_TYPE_WORKSHOP, Title: day, StartDate: day}).GetId()
+		if strings.HasPrefix(day, "2017") {
+			want = append([]string{id}, want...)
+		}
+	}
+	var got []string
+	tok := ""
+	for {
+		r, err := c.ListTrainingEvents(ctx, &pb.ListTrainingEventsRequest{PageSize: 2, PageToken: tok,
+			Period: &commonv1.DateRange{StartDate: "2017-01-01", EndDate: "2017-12-31"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range r.GetTrainingEvents() {
+			got = append(got, e.GetId())
+		}
+		if tok = r.GetNextPageToken(); tok == "" {
+			break
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("events of 2017 (-want +got):\n%s", diff)
+	}
+	for name, p := range map[string]*commonv1.DateRange{
+		"bad start": {StartDate: "2017"},
+		"reversed":  {StartDate: "2017-02-01", EndDate: "2017-01-01"},
+	} {
+		if _, err := c.ListTrainingEvents(ctx, &pb.ListTrainingEventsRequest{Period: p}); code(err) != codes.InvalidArgument || len(violations(err)) == 0 {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

@@ -364,6 +364,30 @@ func (p *Postgres) GetParticipant(ctx context.Context, eventID, id string) (*dom
 	return x, db.Error(err)
 }
 
+// DeleteParticipant deletes an uncertified participant of the event with its
+// attendance marks; the professional stays, as other events may name them.
+func (p *Postgres) DeleteParticipant(ctx context.Context, eventID, id string) error {
+	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		var certificate *string
+		err := tx.QueryRow(ctx, `SELECT certificate_number FROM participants WHERE id = $1 AND event_id = $2 FOR UPDATE`,
+			id, eventID).Scan(&certificate)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errs.NotFound("participant", id)
+		}
+		if err != nil {
+			return db.Error(err)
+		}
+		if certificate != nil {
+			return errs.FailedPrecondition("CERTIFICATE_ISSUED", "participant %s holds certificate %s and cannot be deleted", id, *certificate)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM attendance WHERE participant_id = $1`, id); err != nil {
+			return db.Error(err)
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM participants WHERE id = $1`, id)
+		return db.Error(err)
+	})
+}
+
 // ListParticipants lists the participants of an event, newest first.
 func (p *Postgres) ListParticipants(ctx context.Context, eventID string, page pagination.Page) ([]*domain.Participant, error) {
 	if page.After != "" && !ids.Valid(page.After) {

@@ -47,6 +47,9 @@ type Repository interface {
 	// then names.
 	CreateParticipant(ctx context.Context, organiser string, p *domain.Participant, requestID string) (*domain.Participant, error)
 	GetParticipant(ctx context.Context, eventID, id string) (*domain.Participant, error)
+	// DeleteParticipant deletes an uncertified participant of the event and
+	// its attendance marks.
+	DeleteParticipant(ctx context.Context, eventID, id string) error
 	ListParticipants(ctx context.Context, eventID string, p pagination.Page) ([]*domain.Participant, error)
 	// RecordAttendance upserts marks for a session of the event and returns
 	// all marks of the session.
@@ -250,6 +253,19 @@ func (a *App) GetParticipant(ctx context.Context, p auth.Principal, eventID, id 
 		return nil, err
 	}
 	return a.repo.GetParticipant(ctx, e.ID, ids.Normalize(id))
+}
+
+// DeleteParticipant withdraws a registration at an event the caller
+// organises.
+func (a *App) DeleteParticipant(ctx context.Context, p auth.Principal, eventID, id string) error {
+	e, err := a.event(ctx, p, "event_id", eventID)
+	if err != nil {
+		return err
+	}
+	if err := ids.Check("id", id); err != nil {
+		return err
+	}
+	return a.repo.DeleteParticipant(ctx, e.ID, ids.Normalize(id))
 }
 
 // ListParticipants lists the participants of an event the caller organises,

@@ -152,3 +152,26 @@ func FuzzCreateSessionValidation(f *testing.F) {
 		}
 	})
 }
+
+func FuzzRecordAttendanceAndScoresValidation(f *testing.F) {
+	f.Add("0190a8a4-6f1e-7b7a-9c4e-2f1d3c4b5a69", "0190A8A4-6F1E-7B7A-9C4E-2F1D3C4B5A69", true, int32(50), int32(101), true)
+	f.Add("", "x", false, int32(-1), int32(0), false)
+	f.Fuzz(func(t *testing.T, id1, id2 string, present bool, pre, post int32, both bool) {
+		marks := []domain.Mark{{ParticipantID: id1, Present: present}, {ParticipantID: id2}}
+		err := domain.ValidateMarks(marks)
+		checkValidationError(t, err)
+		if err == nil && (marks[0].ParticipantID == marks[1].ParticipantID || !ids.Valid(marks[0].ParticipantID) || !ids.Valid(marks[1].ParticipantID)) {
+			t.Fatalf("accepted marks %+v", marks)
+		}
+		var postPtr *int32
+		if both {
+			postPtr = &post
+		}
+		p, q := intPtr(&pre), intPtr(postPtr)
+		err = domain.ValidateScores(p, q)
+		checkValidationError(t, err)
+		if err == nil && (*p < 0 || *p > 100 || (q != nil && (*q < 0 || *q > 100))) {
+			t.Fatalf("accepted scores %d, %v", *p, q)
+		}
+	})
+}

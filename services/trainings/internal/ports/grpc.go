@@ -31,6 +31,7 @@ var Scopes = grpcx.Scopes{
 	pb.TrainingService_CreateParticipant_FullMethodName:           auth.ScopeTrainingsWrite,
 	pb.TrainingService_GetParticipant_FullMethodName:              auth.ScopeTrainingsRead,
 	pb.TrainingService_ListParticipants_FullMethodName:            auth.ScopeTrainingsRead,
+	pb.TrainingService_DeleteParticipant_FullMethodName:           auth.ScopeTrainingsWrite,
 	pb.TrainingService_RecordAttendance_FullMethodName:            auth.ScopeTrainingsWrite,
 	pb.TrainingService_RecordTestScores_FullMethodName:            auth.ScopeTrainingsWrite,
 	pb.TrainingService_IssueCertificates_FullMethodName:           auth.ScopeTrainingsWrite,
@@ -161,6 +162,13 @@ func (g *GRPC) GetParticipant(ctx context.Context, req *pb.GetParticipantRequest
 		return nil, err
 	}
 	return &pb.GetParticipantResponse{Participant: participantToProto(x)}, nil
+}
+
+func (g *GRPC) DeleteParticipant(ctx context.Context, req *pb.DeleteParticipantRequest) (*pb.DeleteParticipantResponse, error) {
+	if err := g.app.DeleteParticipant(ctx, auth.Caller(ctx), req.GetEventId(), req.GetId()); err != nil {
+		return nil, err
+	}
+	return &pb.DeleteParticipantResponse{}, nil
 }
 
 func (g *GRPC) ListParticipants(ctx context.Context, req *pb.ListParticipantsRequest) (*pb.ListParticipantsResponse, error) {

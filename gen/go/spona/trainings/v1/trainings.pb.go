@@ -1804,6 +1804,94 @@ func (x *ListParticipantsResponse) GetNextPageToken() string {
 	return ""
 }
 
+type DeleteParticipantRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteParticipantRequest) Reset() {
+	*x = DeleteParticipantRequest{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteParticipantRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteParticipantRequest) ProtoMessage() {}
+
+func (x *DeleteParticipantRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteParticipantRequest.ProtoReflect.Descriptor instead.
+func (*DeleteParticipantRequest) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *DeleteParticipantRequest) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *DeleteParticipantRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type DeleteParticipantResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteParticipantResponse) Reset() {
+	*x = DeleteParticipantResponse{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteParticipantResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteParticipantResponse) ProtoMessage() {}
+
+func (x *DeleteParticipantResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteParticipantResponse.ProtoReflect.Descriptor instead.
+func (*DeleteParticipantResponse) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{25}
+}
+
 // One participant's attendance at a session.
 type AttendanceMark struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1815,7 +1903,7 @@ type AttendanceMark struct {
 
 func (x *AttendanceMark) Reset() {
 	*x = AttendanceMark{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[24]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1827,7 +1915,7 @@ func (x *AttendanceMark) String() string {
 func (*AttendanceMark) ProtoMessage() {}
 
 func (x *AttendanceMark) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[24]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1840,7 +1928,7 @@ func (x *AttendanceMark) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttendanceMark.ProtoReflect.Descriptor instead.
 func (*AttendanceMark) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{24}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *AttendanceMark) GetParticipantId() string {
@@ -1868,7 +1956,7 @@ type RecordAttendanceRequest struct {
 
 func (x *RecordAttendanceRequest) Reset() {
 	*x = RecordAttendanceRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[25]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1880,7 +1968,7 @@ func (x *RecordAttendanceRequest) String() string {
 func (*RecordAttendanceRequest) ProtoMessage() {}
 
 func (x *RecordAttendanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[25]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1893,7 +1981,7 @@ func (x *RecordAttendanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAttendanceRequest.ProtoReflect.Descriptor instead.
 func (*RecordAttendanceRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{25}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RecordAttendanceRequest) GetEventId() string {
@@ -1927,7 +2015,7 @@ type RecordAttendanceResponse struct {
 
 func (x *RecordAttendanceResponse) Reset() {
 	*x = RecordAttendanceResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[26]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1939,7 +2027,7 @@ func (x *RecordAttendanceResponse) String() string {
 func (*RecordAttendanceResponse) ProtoMessage() {}
 
 func (x *RecordAttendanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[26]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1952,7 +2040,7 @@ func (x *RecordAttendanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAttendanceResponse.ProtoReflect.Descriptor instead.
 func (*RecordAttendanceResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{26}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RecordAttendanceResponse) GetMarks() []*AttendanceMark {
@@ -1974,7 +2062,7 @@ type RecordTestScoresRequest struct {
 
 func (x *RecordTestScoresRequest) Reset() {
 	*x = RecordTestScoresRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[27]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1986,7 +2074,7 @@ func (x *RecordTestScoresRequest) String() string {
 func (*RecordTestScoresRequest) ProtoMessage() {}
 
 func (x *RecordTestScoresRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[27]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1999,7 +2087,7 @@ func (x *RecordTestScoresRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordTestScoresRequest.ProtoReflect.Descriptor instead.
 func (*RecordTestScoresRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{27}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RecordTestScoresRequest) GetEventId() string {
@@ -2039,7 +2127,7 @@ type RecordTestScoresResponse struct {
 
 func (x *RecordTestScoresResponse) Reset() {
 	*x = RecordTestScoresResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[28]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2051,7 +2139,7 @@ func (x *RecordTestScoresResponse) String() string {
 func (*RecordTestScoresResponse) ProtoMessage() {}
 
 func (x *RecordTestScoresResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[28]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2064,7 +2152,7 @@ func (x *RecordTestScoresResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordTestScoresResponse.ProtoReflect.Descriptor instead.
 func (*RecordTestScoresResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{28}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *RecordTestScoresResponse) GetParticipant() *Participant {
@@ -2083,7 +2171,7 @@ type IssueCertificatesRequest struct {
 
 func (x *IssueCertificatesRequest) Reset() {
 	*x = IssueCertificatesRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[29]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2095,7 +2183,7 @@ func (x *IssueCertificatesRequest) String() string {
 func (*IssueCertificatesRequest) ProtoMessage() {}
 
 func (x *IssueCertificatesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[29]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2108,7 +2196,7 @@ func (x *IssueCertificatesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueCertificatesRequest.ProtoReflect.Descriptor instead.
 func (*IssueCertificatesRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{29}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *IssueCertificatesRequest) GetEventId() string {
@@ -2130,7 +2218,7 @@ type IssueCertificatesResponse struct {
 
 func (x *IssueCertificatesResponse) Reset() {
 	*x = IssueCertificatesResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[30]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2142,7 +2230,7 @@ func (x *IssueCertificatesResponse) String() string {
 func (*IssueCertificatesResponse) ProtoMessage() {}
 
 func (x *IssueCertificatesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[30]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2155,7 +2243,7 @@ func (x *IssueCertificatesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueCertificatesResponse.ProtoReflect.Descriptor instead.
 func (*IssueCertificatesResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{30}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *IssueCertificatesResponse) GetParticipants() []*Participant {
@@ -2188,7 +2276,7 @@ type CountTrainedProfessionalsRequest struct {
 
 func (x *CountTrainedProfessionalsRequest) Reset() {
 	*x = CountTrainedProfessionalsRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[31]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2200,7 +2288,7 @@ func (x *CountTrainedProfessionalsRequest) String() string {
 func (*CountTrainedProfessionalsRequest) ProtoMessage() {}
 
 func (x *CountTrainedProfessionalsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[31]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2213,7 +2301,7 @@ func (x *CountTrainedProfessionalsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountTrainedProfessionalsRequest.ProtoReflect.Descriptor instead.
 func (*CountTrainedProfessionalsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{31}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *CountTrainedProfessionalsRequest) GetProjectId() string {
@@ -2253,7 +2341,7 @@ type CountTrainedProfessionalsResponse struct {
 
 func (x *CountTrainedProfessionalsResponse) Reset() {
 	*x = CountTrainedProfessionalsResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[32]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2265,7 +2353,7 @@ func (x *CountTrainedProfessionalsResponse) String() string {
 func (*CountTrainedProfessionalsResponse) ProtoMessage() {}
 
 func (x *CountTrainedProfessionalsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[32]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2278,7 +2366,7 @@ func (x *CountTrainedProfessionalsResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use CountTrainedProfessionalsResponse.ProtoReflect.Descriptor instead.
 func (*CountTrainedProfessionalsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{32}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *CountTrainedProfessionalsResponse) GetAggregate() *v1.Aggregate {
@@ -2300,7 +2388,7 @@ type CountTrainingEventsRequest struct {
 
 func (x *CountTrainingEventsRequest) Reset() {
 	*x = CountTrainingEventsRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[33]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2312,7 +2400,7 @@ func (x *CountTrainingEventsRequest) String() string {
 func (*CountTrainingEventsRequest) ProtoMessage() {}
 
 func (x *CountTrainingEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[33]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2325,7 +2413,7 @@ func (x *CountTrainingEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountTrainingEventsRequest.ProtoReflect.Descriptor instead.
 func (*CountTrainingEventsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{33}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *CountTrainingEventsRequest) GetProjectId() string {
@@ -2358,7 +2446,7 @@ type CountTrainingEventsResponse struct {
 
 func (x *CountTrainingEventsResponse) Reset() {
 	*x = CountTrainingEventsResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[34]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2370,7 +2458,7 @@ func (x *CountTrainingEventsResponse) String() string {
 func (*CountTrainingEventsResponse) ProtoMessage() {}
 
 func (x *CountTrainingEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[34]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2383,7 +2471,7 @@ func (x *CountTrainingEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountTrainingEventsResponse.ProtoReflect.Descriptor instead.
 func (*CountTrainingEventsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{34}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CountTrainingEventsResponse) GetAggregate() *v1.Aggregate {
@@ -2405,7 +2493,7 @@ type CountCommunityBeneficiariesRequest struct {
 
 func (x *CountCommunityBeneficiariesRequest) Reset() {
 	*x = CountCommunityBeneficiariesRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[35]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2417,7 +2505,7 @@ func (x *CountCommunityBeneficiariesRequest) String() string {
 func (*CountCommunityBeneficiariesRequest) ProtoMessage() {}
 
 func (x *CountCommunityBeneficiariesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[35]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2430,7 +2518,7 @@ func (x *CountCommunityBeneficiariesRequest) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use CountCommunityBeneficiariesRequest.ProtoReflect.Descriptor instead.
 func (*CountCommunityBeneficiariesRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{35}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CountCommunityBeneficiariesRequest) GetProjectId() string {
@@ -2463,7 +2551,7 @@ type CountCommunityBeneficiariesResponse struct {
 
 func (x *CountCommunityBeneficiariesResponse) Reset() {
 	*x = CountCommunityBeneficiariesResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[36]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2475,7 +2563,7 @@ func (x *CountCommunityBeneficiariesResponse) String() string {
 func (*CountCommunityBeneficiariesResponse) ProtoMessage() {}
 
 func (x *CountCommunityBeneficiariesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[36]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2488,7 +2576,7 @@ func (x *CountCommunityBeneficiariesResponse) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use CountCommunityBeneficiariesResponse.ProtoReflect.Descriptor instead.
 func (*CountCommunityBeneficiariesResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{36}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *CountCommunityBeneficiariesResponse) GetAggregate() *v1.Aggregate {
@@ -2635,7 +2723,11 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"\x87\x01\n" +
 	"\x18ListParticipantsResponse\x12C\n" +
 	"\fparticipants\x18\x01 \x03(\v2\x1f.spona.trainings.v1.ParticipantR\fparticipants\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"V\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"O\n" +
+	"\x18DeleteParticipantRequest\x12\x1e\n" +
+	"\bevent_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aeventId\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\"\x1b\n" +
+	"\x19DeleteParticipantResponse\"V\n" +
 	"\x0eAttendanceMark\x12*\n" +
 	"\x0eparticipant_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rparticipantId\x12\x18\n" +
 	"\apresent\x18\x02 \x01(\bR\apresent\"\x9c\x01\n" +
@@ -2712,7 +2804,7 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\n" +
 	"SECTOR_NGO\x10\a\x12\x1b\n" +
 	"\x17SECTOR_LOCAL_GOVERNMENT\x10\b\x12\x10\n" +
-	"\fSECTOR_OTHER\x10\t2\x97\x15\n" +
+	"\fSECTOR_OTHER\x10\t2\xc4\x16\n" +
 	"\x0fTrainingService\x12\xb3\x01\n" +
 	"\x13CreateTrainingEvent\x12..spona.trainings.v1.CreateTrainingEventRequest\x1a/.spona.trainings.v1.CreateTrainingEventResponse\";\x82\xd3\xe4\x93\x025:\x0etraining_eventb\x0etraining_event\"\x13/v1/training-events\x12\x9f\x01\n" +
 	"\x10GetTrainingEvent\x12+.spona.trainings.v1.GetTrainingEventRequest\x1a,.spona.trainings.v1.GetTrainingEventResponse\"0\x82\xd3\xe4\x93\x02*b\x0etraining_event\x12\x18/v1/training-events/{id}\x12\x90\x01\n" +
@@ -2723,7 +2815,8 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\rDeleteSession\x12(.spona.trainings.v1.DeleteSessionRequest\x1a).spona.trainings.v1.DeleteSessionResponse\"4\x82\xd3\xe4\x93\x02.*,/v1/training-events/{event_id}/sessions/{id}\x12\xbf\x01\n" +
 	"\x11CreateParticipant\x12,.spona.trainings.v1.CreateParticipantRequest\x1a-.spona.trainings.v1.CreateParticipantResponse\"M\x82\xd3\xe4\x93\x02G:\vparticipantb\vparticipant\"+/v1/training-events/{event_id}/participants\x12\xae\x01\n" +
 	"\x0eGetParticipant\x12).spona.trainings.v1.GetParticipantRequest\x1a*.spona.trainings.v1.GetParticipantResponse\"E\x82\xd3\xe4\x93\x02?b\vparticipant\x120/v1/training-events/{event_id}/participants/{id}\x12\xa2\x01\n" +
-	"\x10ListParticipants\x12+.spona.trainings.v1.ListParticipantsRequest\x1a,.spona.trainings.v1.ListParticipantsResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/training-events/{event_id}/participants\x12\xbf\x01\n" +
+	"\x10ListParticipants\x12+.spona.trainings.v1.ListParticipantsRequest\x1a,.spona.trainings.v1.ListParticipantsResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/training-events/{event_id}/participants\x12\xaa\x01\n" +
+	"\x11DeleteParticipant\x12,.spona.trainings.v1.DeleteParticipantRequest\x1a-.spona.trainings.v1.DeleteParticipantResponse\"8\x82\xd3\xe4\x93\x022*0/v1/training-events/{event_id}/participants/{id}\x12\xbf\x01\n" +
 	"\x10RecordAttendance\x12+.spona.trainings.v1.RecordAttendanceRequest\x1a,.spona.trainings.v1.RecordAttendanceResponse\"P\x82\xd3\xe4\x93\x02J:\x01*\"E/v1/training-events/{event_id}/sessions/{session_id}:recordAttendance\x12\xd4\x01\n" +
 	"\x10RecordTestScores\x12+.spona.trainings.v1.RecordTestScoresRequest\x1a,.spona.trainings.v1.RecordTestScoresResponse\"e\x82\xd3\xe4\x93\x02_:\x01*b\vparticipant\"M/v1/training-events/{event_id}/participants/{participant_id}:recordTestScores\x12\xad\x01\n" +
 	"\x11IssueCertificates\x12,.spona.trainings.v1.IssueCertificatesRequest\x1a-.spona.trainings.v1.IssueCertificatesResponse\";\x82\xd3\xe4\x93\x025:\x01*\"0/v1/training-events/{event_id}:issueCertificates\x12\x88\x01\n" +
@@ -2745,7 +2838,7 @@ func file_spona_trainings_v1_trainings_proto_rawDescGZIP() []byte {
 }
 
 var file_spona_trainings_v1_trainings_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_spona_trainings_v1_trainings_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_spona_trainings_v1_trainings_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_spona_trainings_v1_trainings_proto_goTypes = []any{
 	(EventType)(0),                              // 0: spona.trainings.v1.EventType
 	(Sector)(0),                                 // 1: spona.trainings.v1.Sector
@@ -2773,45 +2866,47 @@ var file_spona_trainings_v1_trainings_proto_goTypes = []any{
 	(*GetParticipantResponse)(nil),              // 23: spona.trainings.v1.GetParticipantResponse
 	(*ListParticipantsRequest)(nil),             // 24: spona.trainings.v1.ListParticipantsRequest
 	(*ListParticipantsResponse)(nil),            // 25: spona.trainings.v1.ListParticipantsResponse
-	(*AttendanceMark)(nil),                      // 26: spona.trainings.v1.AttendanceMark
-	(*RecordAttendanceRequest)(nil),             // 27: spona.trainings.v1.RecordAttendanceRequest
-	(*RecordAttendanceResponse)(nil),            // 28: spona.trainings.v1.RecordAttendanceResponse
-	(*RecordTestScoresRequest)(nil),             // 29: spona.trainings.v1.RecordTestScoresRequest
-	(*RecordTestScoresResponse)(nil),            // 30: spona.trainings.v1.RecordTestScoresResponse
-	(*IssueCertificatesRequest)(nil),            // 31: spona.trainings.v1.IssueCertificatesRequest
-	(*IssueCertificatesResponse)(nil),           // 32: spona.trainings.v1.IssueCertificatesResponse
-	(*CountTrainedProfessionalsRequest)(nil),    // 33: spona.trainings.v1.CountTrainedProfessionalsRequest
-	(*CountTrainedProfessionalsResponse)(nil),   // 34: spona.trainings.v1.CountTrainedProfessionalsResponse
-	(*CountTrainingEventsRequest)(nil),          // 35: spona.trainings.v1.CountTrainingEventsRequest
-	(*CountTrainingEventsResponse)(nil),         // 36: spona.trainings.v1.CountTrainingEventsResponse
-	(*CountCommunityBeneficiariesRequest)(nil),  // 37: spona.trainings.v1.CountCommunityBeneficiariesRequest
-	(*CountCommunityBeneficiariesResponse)(nil), // 38: spona.trainings.v1.CountCommunityBeneficiariesResponse
-	(*timestamppb.Timestamp)(nil),               // 39: google.protobuf.Timestamp
-	(v1.Sex)(0),                                 // 40: spona.common.v1.Sex
-	(v11.OrganisationKind)(0),                   // 41: spona.referrals.v1.OrganisationKind
-	(*v1.DateRange)(nil),                        // 42: spona.common.v1.DateRange
-	(*fieldmaskpb.FieldMask)(nil),               // 43: google.protobuf.FieldMask
-	(*v1.Aggregate)(nil),                        // 44: spona.common.v1.Aggregate
+	(*DeleteParticipantRequest)(nil),            // 26: spona.trainings.v1.DeleteParticipantRequest
+	(*DeleteParticipantResponse)(nil),           // 27: spona.trainings.v1.DeleteParticipantResponse
+	(*AttendanceMark)(nil),                      // 28: spona.trainings.v1.AttendanceMark
+	(*RecordAttendanceRequest)(nil),             // 29: spona.trainings.v1.RecordAttendanceRequest
+	(*RecordAttendanceResponse)(nil),            // 30: spona.trainings.v1.RecordAttendanceResponse
+	(*RecordTestScoresRequest)(nil),             // 31: spona.trainings.v1.RecordTestScoresRequest
+	(*RecordTestScoresResponse)(nil),            // 32: spona.trainings.v1.RecordTestScoresResponse
+	(*IssueCertificatesRequest)(nil),            // 33: spona.trainings.v1.IssueCertificatesRequest
+	(*IssueCertificatesResponse)(nil),           // 34: spona.trainings.v1.IssueCertificatesResponse
+	(*CountTrainedProfessionalsRequest)(nil),    // 35: spona.trainings.v1.CountTrainedProfessionalsRequest
+	(*CountTrainedProfessionalsResponse)(nil),   // 36: spona.trainings.v1.CountTrainedProfessionalsResponse
+	(*CountTrainingEventsRequest)(nil),          // 37: spona.trainings.v1.CountTrainingEventsRequest
+	(*CountTrainingEventsResponse)(nil),         // 38: spona.trainings.v1.CountTrainingEventsResponse
+	(*CountCommunityBeneficiariesRequest)(nil),  // 39: spona.trainings.v1.CountCommunityBeneficiariesRequest
+	(*CountCommunityBeneficiariesResponse)(nil), // 40: spona.trainings.v1.CountCommunityBeneficiariesResponse
+	(*timestamppb.Timestamp)(nil),               // 41: google.protobuf.Timestamp
+	(v1.Sex)(0),                                 // 42: spona.common.v1.Sex
+	(v11.OrganisationKind)(0),                   // 43: spona.referrals.v1.OrganisationKind
+	(*v1.DateRange)(nil),                        // 44: spona.common.v1.DateRange
+	(*fieldmaskpb.FieldMask)(nil),               // 45: google.protobuf.FieldMask
+	(*v1.Aggregate)(nil),                        // 46: spona.common.v1.Aggregate
 }
 var file_spona_trainings_v1_trainings_proto_depIdxs = []int32{
 	0,  // 0: spona.trainings.v1.TrainingEvent.type:type_name -> spona.trainings.v1.EventType
-	39, // 1: spona.trainings.v1.TrainingEvent.create_time:type_name -> google.protobuf.Timestamp
-	39, // 2: spona.trainings.v1.TrainingEvent.update_time:type_name -> google.protobuf.Timestamp
-	39, // 3: spona.trainings.v1.Session.create_time:type_name -> google.protobuf.Timestamp
+	41, // 1: spona.trainings.v1.TrainingEvent.create_time:type_name -> google.protobuf.Timestamp
+	41, // 2: spona.trainings.v1.TrainingEvent.update_time:type_name -> google.protobuf.Timestamp
+	41, // 3: spona.trainings.v1.Session.create_time:type_name -> google.protobuf.Timestamp
 	1,  // 4: spona.trainings.v1.Professional.sector:type_name -> spona.trainings.v1.Sector
-	40, // 5: spona.trainings.v1.Professional.sex:type_name -> spona.common.v1.Sex
+	42, // 5: spona.trainings.v1.Professional.sex:type_name -> spona.common.v1.Sex
 	4,  // 6: spona.trainings.v1.Participant.professional:type_name -> spona.trainings.v1.Professional
-	39, // 7: spona.trainings.v1.Participant.create_time:type_name -> google.protobuf.Timestamp
-	41, // 8: spona.trainings.v1.Participant.organisation_kind:type_name -> spona.referrals.v1.OrganisationKind
-	39, // 9: spona.trainings.v1.Participant.certificate_issue_time:type_name -> google.protobuf.Timestamp
+	41, // 7: spona.trainings.v1.Participant.create_time:type_name -> google.protobuf.Timestamp
+	43, // 8: spona.trainings.v1.Participant.organisation_kind:type_name -> spona.referrals.v1.OrganisationKind
+	41, // 9: spona.trainings.v1.Participant.certificate_issue_time:type_name -> google.protobuf.Timestamp
 	2,  // 10: spona.trainings.v1.CreateTrainingEventRequest.training_event:type_name -> spona.trainings.v1.TrainingEvent
 	2,  // 11: spona.trainings.v1.CreateTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
 	2,  // 12: spona.trainings.v1.GetTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
 	0,  // 13: spona.trainings.v1.ListTrainingEventsRequest.type:type_name -> spona.trainings.v1.EventType
-	42, // 14: spona.trainings.v1.ListTrainingEventsRequest.period:type_name -> spona.common.v1.DateRange
+	44, // 14: spona.trainings.v1.ListTrainingEventsRequest.period:type_name -> spona.common.v1.DateRange
 	2,  // 15: spona.trainings.v1.ListTrainingEventsResponse.training_events:type_name -> spona.trainings.v1.TrainingEvent
 	2,  // 16: spona.trainings.v1.UpdateTrainingEventRequest.training_event:type_name -> spona.trainings.v1.TrainingEvent
-	43, // 17: spona.trainings.v1.UpdateTrainingEventRequest.update_mask:type_name -> google.protobuf.FieldMask
+	45, // 17: spona.trainings.v1.UpdateTrainingEventRequest.update_mask:type_name -> google.protobuf.FieldMask
 	2,  // 18: spona.trainings.v1.UpdateTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
 	3,  // 19: spona.trainings.v1.CreateSessionRequest.session:type_name -> spona.trainings.v1.Session
 	3,  // 20: spona.trainings.v1.CreateSessionResponse.session:type_name -> spona.trainings.v1.Session
@@ -2820,16 +2915,16 @@ var file_spona_trainings_v1_trainings_proto_depIdxs = []int32{
 	5,  // 23: spona.trainings.v1.CreateParticipantResponse.participant:type_name -> spona.trainings.v1.Participant
 	5,  // 24: spona.trainings.v1.GetParticipantResponse.participant:type_name -> spona.trainings.v1.Participant
 	5,  // 25: spona.trainings.v1.ListParticipantsResponse.participants:type_name -> spona.trainings.v1.Participant
-	26, // 26: spona.trainings.v1.RecordAttendanceRequest.marks:type_name -> spona.trainings.v1.AttendanceMark
-	26, // 27: spona.trainings.v1.RecordAttendanceResponse.marks:type_name -> spona.trainings.v1.AttendanceMark
+	28, // 26: spona.trainings.v1.RecordAttendanceRequest.marks:type_name -> spona.trainings.v1.AttendanceMark
+	28, // 27: spona.trainings.v1.RecordAttendanceResponse.marks:type_name -> spona.trainings.v1.AttendanceMark
 	5,  // 28: spona.trainings.v1.RecordTestScoresResponse.participant:type_name -> spona.trainings.v1.Participant
 	5,  // 29: spona.trainings.v1.IssueCertificatesResponse.participants:type_name -> spona.trainings.v1.Participant
-	42, // 30: spona.trainings.v1.CountTrainedProfessionalsRequest.period:type_name -> spona.common.v1.DateRange
-	44, // 31: spona.trainings.v1.CountTrainedProfessionalsResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	42, // 32: spona.trainings.v1.CountTrainingEventsRequest.period:type_name -> spona.common.v1.DateRange
-	44, // 33: spona.trainings.v1.CountTrainingEventsResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	42, // 34: spona.trainings.v1.CountCommunityBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
-	44, // 35: spona.trainings.v1.CountCommunityBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	44, // 30: spona.trainings.v1.CountTrainedProfessionalsRequest.period:type_name -> spona.common.v1.DateRange
+	46, // 31: spona.trainings.v1.CountTrainedProfessionalsResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	44, // 32: spona.trainings.v1.CountTrainingEventsRequest.period:type_name -> spona.common.v1.DateRange
+	46, // 33: spona.trainings.v1.CountTrainingEventsResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	44, // 34: spona.trainings.v1.CountCommunityBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
+	46, // 35: spona.trainings.v1.CountCommunityBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
 	6,  // 36: spona.trainings.v1.TrainingService.CreateTrainingEvent:input_type -> spona.trainings.v1.CreateTrainingEventRequest
 	8,  // 37: spona.trainings.v1.TrainingService.GetTrainingEvent:input_type -> spona.trainings.v1.GetTrainingEventRequest
 	10, // 38: spona.trainings.v1.TrainingService.ListTrainingEvents:input_type -> spona.trainings.v1.ListTrainingEventsRequest
@@ -2840,30 +2935,32 @@ var file_spona_trainings_v1_trainings_proto_depIdxs = []int32{
 	20, // 43: spona.trainings.v1.TrainingService.CreateParticipant:input_type -> spona.trainings.v1.CreateParticipantRequest
 	22, // 44: spona.trainings.v1.TrainingService.GetParticipant:input_type -> spona.trainings.v1.GetParticipantRequest
 	24, // 45: spona.trainings.v1.TrainingService.ListParticipants:input_type -> spona.trainings.v1.ListParticipantsRequest
-	27, // 46: spona.trainings.v1.TrainingService.RecordAttendance:input_type -> spona.trainings.v1.RecordAttendanceRequest
-	29, // 47: spona.trainings.v1.TrainingService.RecordTestScores:input_type -> spona.trainings.v1.RecordTestScoresRequest
-	31, // 48: spona.trainings.v1.TrainingService.IssueCertificates:input_type -> spona.trainings.v1.IssueCertificatesRequest
-	33, // 49: spona.trainings.v1.TrainingService.CountTrainedProfessionals:input_type -> spona.trainings.v1.CountTrainedProfessionalsRequest
-	35, // 50: spona.trainings.v1.TrainingService.CountTrainingEvents:input_type -> spona.trainings.v1.CountTrainingEventsRequest
-	37, // 51: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:input_type -> spona.trainings.v1.CountCommunityBeneficiariesRequest
-	7,  // 52: spona.trainings.v1.TrainingService.CreateTrainingEvent:output_type -> spona.trainings.v1.CreateTrainingEventResponse
-	9,  // 53: spona.trainings.v1.TrainingService.GetTrainingEvent:output_type -> spona.trainings.v1.GetTrainingEventResponse
-	11, // 54: spona.trainings.v1.TrainingService.ListTrainingEvents:output_type -> spona.trainings.v1.ListTrainingEventsResponse
-	13, // 55: spona.trainings.v1.TrainingService.UpdateTrainingEvent:output_type -> spona.trainings.v1.UpdateTrainingEventResponse
-	15, // 56: spona.trainings.v1.TrainingService.CreateSession:output_type -> spona.trainings.v1.CreateSessionResponse
-	17, // 57: spona.trainings.v1.TrainingService.ListSessions:output_type -> spona.trainings.v1.ListSessionsResponse
-	19, // 58: spona.trainings.v1.TrainingService.DeleteSession:output_type -> spona.trainings.v1.DeleteSessionResponse
-	21, // 59: spona.trainings.v1.TrainingService.CreateParticipant:output_type -> spona.trainings.v1.CreateParticipantResponse
-	23, // 60: spona.trainings.v1.TrainingService.GetParticipant:output_type -> spona.trainings.v1.GetParticipantResponse
-	25, // 61: spona.trainings.v1.TrainingService.ListParticipants:output_type -> spona.trainings.v1.ListParticipantsResponse
-	28, // 62: spona.trainings.v1.TrainingService.RecordAttendance:output_type -> spona.trainings.v1.RecordAttendanceResponse
-	30, // 63: spona.trainings.v1.TrainingService.RecordTestScores:output_type -> spona.trainings.v1.RecordTestScoresResponse
-	32, // 64: spona.trainings.v1.TrainingService.IssueCertificates:output_type -> spona.trainings.v1.IssueCertificatesResponse
-	34, // 65: spona.trainings.v1.TrainingService.CountTrainedProfessionals:output_type -> spona.trainings.v1.CountTrainedProfessionalsResponse
-	36, // 66: spona.trainings.v1.TrainingService.CountTrainingEvents:output_type -> spona.trainings.v1.CountTrainingEventsResponse
-	38, // 67: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:output_type -> spona.trainings.v1.CountCommunityBeneficiariesResponse
-	52, // [52:68] is the sub-list for method output_type
-	36, // [36:52] is the sub-list for method input_type
+	26, // 46: spona.trainings.v1.TrainingService.DeleteParticipant:input_type -> spona.trainings.v1.DeleteParticipantRequest
+	29, // 47: spona.trainings.v1.TrainingService.RecordAttendance:input_type -> spona.trainings.v1.RecordAttendanceRequest
+	31, // 48: spona.trainings.v1.TrainingService.RecordTestScores:input_type -> spona.trainings.v1.RecordTestScoresRequest
+	33, // 49: spona.trainings.v1.TrainingService.IssueCertificates:input_type -> spona.trainings.v1.IssueCertificatesRequest
+	35, // 50: spona.trainings.v1.TrainingService.CountTrainedProfessionals:input_type -> spona.trainings.v1.CountTrainedProfessionalsRequest
+	37, // 51: spona.trainings.v1.TrainingService.CountTrainingEvents:input_type -> spona.trainings.v1.CountTrainingEventsRequest
+	39, // 52: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:input_type -> spona.trainings.v1.CountCommunityBeneficiariesRequest
+	7,  // 53: spona.trainings.v1.TrainingService.CreateTrainingEvent:output_type -> spona.trainings.v1.CreateTrainingEventResponse
+	9,  // 54: spona.trainings.v1.TrainingService.GetTrainingEvent:output_type -> spona.trainings.v1.GetTrainingEventResponse
+	11, // 55: spona.trainings.v1.TrainingService.ListTrainingEvents:output_type -> spona.trainings.v1.ListTrainingEventsResponse
+	13, // 56: spona.trainings.v1.TrainingService.UpdateTrainingEvent:output_type -> spona.trainings.v1.UpdateTrainingEventResponse
+	15, // 57: spona.trainings.v1.TrainingService.CreateSession:output_type -> spona.trainings.v1.CreateSessionResponse
+	17, // 58: spona.trainings.v1.TrainingService.ListSessions:output_type -> spona.trainings.v1.ListSessionsResponse
+	19, // 59: spona.trainings.v1.TrainingService.DeleteSession:output_type -> spona.trainings.v1.DeleteSessionResponse
+	21, // 60: spona.trainings.v1.TrainingService.CreateParticipant:output_type -> spona.trainings.v1.CreateParticipantResponse
+	23, // 61: spona.trainings.v1.TrainingService.GetParticipant:output_type -> spona.trainings.v1.GetParticipantResponse
+	25, // 62: spona.trainings.v1.TrainingService.ListParticipants:output_type -> spona.trainings.v1.ListParticipantsResponse
+	27, // 63: spona.trainings.v1.TrainingService.DeleteParticipant:output_type -> spona.trainings.v1.DeleteParticipantResponse
+	30, // 64: spona.trainings.v1.TrainingService.RecordAttendance:output_type -> spona.trainings.v1.RecordAttendanceResponse
+	32, // 65: spona.trainings.v1.TrainingService.RecordTestScores:output_type -> spona.trainings.v1.RecordTestScoresResponse
+	34, // 66: spona.trainings.v1.TrainingService.IssueCertificates:output_type -> spona.trainings.v1.IssueCertificatesResponse
+	36, // 67: spona.trainings.v1.TrainingService.CountTrainedProfessionals:output_type -> spona.trainings.v1.CountTrainedProfessionalsResponse
+	38, // 68: spona.trainings.v1.TrainingService.CountTrainingEvents:output_type -> spona.trainings.v1.CountTrainingEventsResponse
+	40, // 69: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:output_type -> spona.trainings.v1.CountCommunityBeneficiariesResponse
+	53, // [53:70] is the sub-list for method output_type
+	36, // [36:53] is the sub-list for method input_type
 	36, // [36:36] is the sub-list for extension type_name
 	36, // [36:36] is the sub-list for extension extendee
 	0,  // [0:36] is the sub-list for field type_name
@@ -2878,14 +2975,14 @@ func file_spona_trainings_v1_trainings_proto_init() {
 		(*Participant_Professional)(nil),
 		(*Participant_BeneficiaryId)(nil),
 	}
-	file_spona_trainings_v1_trainings_proto_msgTypes[27].OneofWrappers = []any{}
+	file_spona_trainings_v1_trainings_proto_msgTypes[29].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_trainings_v1_trainings_proto_rawDesc), len(file_spona_trainings_v1_trainings_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   37,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -29,6 +29,7 @@ const (
 	TrainingService_CreateParticipant_FullMethodName           = "/spona.trainings.v1.TrainingService/CreateParticipant"
 	TrainingService_GetParticipant_FullMethodName              = "/spona.trainings.v1.TrainingService/GetParticipant"
 	TrainingService_ListParticipants_FullMethodName            = "/spona.trainings.v1.TrainingService/ListParticipants"
+	TrainingService_DeleteParticipant_FullMethodName           = "/spona.trainings.v1.TrainingService/DeleteParticipant"
 	TrainingService_RecordAttendance_FullMethodName            = "/spona.trainings.v1.TrainingService/RecordAttendance"
 	TrainingService_RecordTestScores_FullMethodName            = "/spona.trainings.v1.TrainingService/RecordTestScores"
 	TrainingService_IssueCertificates_FullMethodName           = "/spona.trainings.v1.TrainingService/IssueCertificates"
@@ -66,6 +67,9 @@ type TrainingServiceClient interface {
 	CreateParticipant(ctx context.Context, in *CreateParticipantRequest, opts ...grpc.CallOption) (*CreateParticipantResponse, error)
 	GetParticipant(ctx context.Context, in *GetParticipantRequest, opts ...grpc.CallOption) (*GetParticipantResponse, error)
 	ListParticipants(ctx context.Context, in *ListParticipantsRequest, opts ...grpc.CallOption) (*ListParticipantsResponse, error)
+	// Withdraws a registration made by mistake, with its attendance marks. A
+	// certified participant cannot be deleted (FAILED_PRECONDITION).
+	DeleteParticipant(ctx context.Context, in *DeleteParticipantRequest, opts ...grpc.CallOption) (*DeleteParticipantResponse, error)
 	// Marks participants present or absent at a session. Marking again
 	// replaces the earlier mark, so a retry changes nothing.
 	RecordAttendance(ctx context.Context, in *RecordAttendanceRequest, opts ...grpc.CallOption) (*RecordAttendanceResponse, error)
@@ -194,6 +198,16 @@ func (c *trainingServiceClient) ListParticipants(ctx context.Context, in *ListPa
 	return out, nil
 }
 
+func (c *trainingServiceClient) DeleteParticipant(ctx context.Context, in *DeleteParticipantRequest, opts ...grpc.CallOption) (*DeleteParticipantResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteParticipantResponse)
+	err := c.cc.Invoke(ctx, TrainingService_DeleteParticipant_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *trainingServiceClient) RecordAttendance(ctx context.Context, in *RecordAttendanceRequest, opts ...grpc.CallOption) (*RecordAttendanceResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(RecordAttendanceResponse)
@@ -283,6 +297,9 @@ type TrainingServiceServer interface {
 	CreateParticipant(context.Context, *CreateParticipantRequest) (*CreateParticipantResponse, error)
 	GetParticipant(context.Context, *GetParticipantRequest) (*GetParticipantResponse, error)
 	ListParticipants(context.Context, *ListParticipantsRequest) (*ListParticipantsResponse, error)
+	// Withdraws a registration made by mistake, with its attendance marks. A
+	// certified participant cannot be deleted (FAILED_PRECONDITION).
+	DeleteParticipant(context.Context, *DeleteParticipantRequest) (*DeleteParticipantResponse, error)
 	// Marks participants present or absent at a session. Marking again
 	// replaces the earlier mark, so a retry changes nothing.
 	RecordAttendance(context.Context, *RecordAttendanceRequest) (*RecordAttendanceResponse, error)
@@ -340,6 +357,9 @@ func (UnimplementedTrainingServiceServer) GetParticipant(context.Context, *GetPa
 }
 func (UnimplementedTrainingServiceServer) ListParticipants(context.Context, *ListParticipantsRequest) (*ListParticipantsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListParticipants not implemented")
+}
+func (UnimplementedTrainingServiceServer) DeleteParticipant(context.Context, *DeleteParticipantRequest) (*DeleteParticipantResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteParticipant not implemented")
 }
 func (UnimplementedTrainingServiceServer) RecordAttendance(context.Context, *RecordAttendanceRequest) (*RecordAttendanceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RecordAttendance not implemented")
@@ -560,6 +580,24 @@ func _TrainingService_ListParticipants_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TrainingService_DeleteParticipant_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteParticipantRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TrainingServiceServer).DeleteParticipant(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TrainingService_DeleteParticipant_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TrainingServiceServer).DeleteParticipant(ctx, req.(*DeleteParticipantRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _TrainingService_RecordAttendance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(RecordAttendanceRequest)
 	if err := dec(in); err != nil {
@@ -714,6 +752,10 @@ var TrainingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListParticipants",
 			Handler:    _TrainingService_ListParticipants_Handler,
+		},
+		{
+			MethodName: "DeleteParticipant",
+			Handler:    _TrainingService_DeleteParticipant_Handler,
 		},
 		{
 			MethodName: "RecordAttendance",
