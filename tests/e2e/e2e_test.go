@@ -262,44 +262,6 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
-	t.Run("project report counts across services", func(t *testing.T) {
-		p := s.call(t, "POST", "/v1/projects", s.keyA, map[string]any{
-			"code": "HR-2016-01", "title": "Improving intersectoral cooperation in the integration of persons granted international protection",
-			"planned_start_date": "2016-11-01", "planned_end_date": "2017-10-31",
-			"budget": map[string]any{"amount": "140000.00", "currency": "CURRENCY_HRK"}, "funder": "Ministry of Labour and Pension System",
-		}).must(t, 200)
-		project := p.str("id")
-		if b, _ := p.Body["budget"].(map[string]any); b["amount"] != "140000.00" {
-			t.Fatalf("budget: %s", p.Raw)
-		}
-		ev := s.call(t, "POST", "/v1/training-events", s.keyA, map[string]any{
-			"project_id": project, "type": "EVENT_TYPE_SEMINAR", "title": "Seminar on integration",
-			"start_date": "2017-03-15", "municipality": "Zagreb", "country": "HR",
-		}).must(t, 200)
-		sectors := []string{"SECTOR_JUSTICE", "SECTOR_POLICE", "SECTOR_SOCIAL_WELFARE", "SECTOR_EDUCATION", "SECTOR_HEALTH", "SECTOR_LABOUR", "SECTOR_NGO"}
-		for i := 0; i < 41; i++ {
-			s.call(t, "POST", "/v1/training-events/"+ev.str("id")+"/participants", s.keyA, map[string]any{
-				"professional": map[string]any{"given_name": fmt.Sprintf("P%d", i), "family_name": "Professional",
-					"sector": sectors[i%len(sectors)], "sex": []string{"SEX_FEMALE", "SEX_MALE"}[i%2]},
-			}).must(t, 200)
-		}
-		for i := 0; i < 8; i++ {
-			b := s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{
-				"given_name": fmt.Sprintf("Person %d", i), "legal_status": "LEGAL_STATUS_INTERNATIONAL_PROTECTION"}).must(t, 200)
-			for _, day := range []string{"2017-01-10", "2017-02-10"} { // twice each: counted once
-				s.call(t, "POST", "/v1/beneficiaries/"+b.str("id")+"/assistances", s.keyA, map[string]any{
-					"project_id": project, "type": "ASSISTANCE_TYPE_PSYCHOSOCIAL_COUNSELLING", "date": day}).must(t, 200)
-			}
-		}
-		rep := s.call(t, "GET", "/v1/projects/"+project+"/report", s.keyA, nil).must(t, 200)
-		trained, _ := rep.Body["professionals_trained"].(map[string]any)
-		assisted, _ := rep.Body["beneficiaries_assisted"].(map[string]any)
-		if trained["total"] != "41" || assisted["total"] != "8" {
-			t.Fatalf("report: %s", rep.Raw)
-		}
-		s.call(t, "GET", "/v1/projects/"+project+"/report", s.keyB, nil).must(t, 404)
-	})
-
 	t.Run("openapi document", func(t *testing.T) {
 		r := s.call(t, "GET", "/openapi.json", "", nil).must(t, 200)
 		paths, _ := r.Body["paths"].(map[string]any)

@@ -20,6 +20,7 @@ import (
 type Config struct {
 	platform.Config
 	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" default:"127.0.0.1:9101"`
+	ReferralsAddr     string `env:"REFERRALS_ADDR" default:"127.0.0.1:9102"`
 	TrainingsAddr     string `env:"TRAININGS_ADDR" default:"127.0.0.1:9103"`
 }
 
@@ -38,14 +39,17 @@ func New(cfg Config) platform.Service {
 			if err != nil {
 				return err
 			}
+			referrals, err := dial(base, "REFERRALS_ADDR", cfg.ReferralsAddr)
+			if err != nil {
+				return err
+			}
 			trainings, err := dial(base, "TRAININGS_ADDR", cfg.TrainingsAddr)
 			if err != nil {
 				return err
 			}
 			application := app.New(
 				adapters.NewPostgres(base.Pool),
-				adapters.NewBeneficiariesGRPC(beneficiaries),
-				adapters.NewTrainingsGRPC(trainings),
+				adapters.NewSourcesGRPC(beneficiaries, trainings, referrals),
 			)
 			pb.RegisterReportingServiceServer(srv, ports.NewGRPC(application))
 			return nil

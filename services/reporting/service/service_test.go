@@ -2,11 +2,9 @@ package service_test
 
 import (
 	"context"
-	"log/slog"
+	"fmt"
 	"net"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,190 +14,52 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
 	trainv1 "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/auth"
-	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pgtest"
 	"github.com/spona/spona/pkg/servicetest"
+	benservice "github.com/spona/spona/services/beneficiaries/service"
+	refservice "github.com/spona/spona/services/referrals/service"
 	"github.com/spona/spona/services/reporting/service"
+	trainservice "github.com/spona/spona/services/trainings/service"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// ---------------------------------------------------------------------------
-// Test doubles of the downstream services.
-//
-// The reporting service is tested against real gRPC servers on loopback that
-// stand in for the beneficiaries and trainings services (their packages are
-// internal to their own directories). The doubles are built with
-// grpcx.NewServer, so they verify the forwarded principal and require
-// auth.ScopeAggregates exactly as the real services do; their aggregate RPCs
-// return a fixed answer and record every request. The end-to-end test of the
-// whole system exercises the real services.
-// ---------------------------------------------------------------------------
-
-// aggregateCall is one request a double received.
-type aggregateCall struct {
-	ProjectID string
-	Period    *commonv1.DateRange
-	GroupBy   []string
-	Token     string // the principal metadata as received
-	Org       string // the organisation of the verified principal
-}
-
-// aggregateDouble answers an aggregate RPC with a fixed reply or error.
-type aggregateDouble struct {
-	mu    sync.Mutex
-	calls []aggregateCall
-	reply *commonv1.Aggregate
-	err   error
-}
-
-func (d *aggregateDouble) answer(reply *commonv1.Aggregate, err error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.reply, d.err = reply, err
-}
-
-func (d *aggregateDouble) record(ctx context.Context, projectID string, period *commonv1.DateRange, groupBy []string) (*commonv1.Aggregate, error) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	p, _ := auth.FromContext(ctx)
-	c := aggregateCall{ProjectID: projectID, Period: period, GroupBy: groupBy, Org: p.OrganisationID}
-	if v := md.Get(auth.MetadataKey); len(v) == 1 {
-		c.Token = v[0]
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.calls = append(d.calls, c)
-	return d.reply, d.err
-}
-
-// takeCalls returns the calls received so far and forgets them.
-func (d *aggregateDouble) takeCalls() []aggregateCall {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	out := d.calls
-	d.calls = nil
-	return out
-}
-
-type beneficiariesDouble struct {
-	benv1.UnimplementedBeneficiaryServiceServer
-	*aggregateDouble
-}
-
-func (d beneficiariesDouble) CountAssistedBeneficiaries(ctx context.Context, req *benv1.CountAssistedBeneficiariesRequest) (*benv1.CountAssistedBeneficiariesResponse, error) {
-	agg, err := d.record(ctx, req.GetProjectId(), req.GetPeriod(), req.GetGroupBy())
-	if err != nil {
-		return nil, err
-	}
-	return &benv1.CountAssistedBeneficiariesResponse{Aggregate: agg}, nil
-}
-
-type trainingsDouble struct {
-	trainv1.UnimplementedTrainingServiceServer
-	*aggregateDouble
-}
-
-func (d trainingsDouble) CountTrainedProfessionals(ctx context.Context, req *trainv1.CountTrainedProfessionalsRequest) (*trainv1.CountTrainedProfessionalsResponse, error) {
-	agg, err := d.record(ctx, req.GetProjectId(), req.GetPeriod(), req.GetGroupBy())
-	if err != nil {
-		return nil, err
-	}
-	return &trainv1.CountTrainedProfessionalsResponse{Aggregate: agg}, nil
-}
-
-// serveDouble runs a gRPC server on loopback until stop is called or the
-// test ends, and returns its address.
-func serveDouble(t *testing.T, scopes grpcx.Scopes, register func(*grpc.Server)) (addr string, stop func()) {
-	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := auth.NewSigner(servicetest.Secret, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := grpcx.NewServer(grpcx.ServerOptions{Log: slog.New(slog.DiscardHandler), Signer: signer, Scopes: scopes})
-	register(srv.Server)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, lis, 5*time.Second) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("double stopped with error: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return lis.Addr().String(), stop
-}
-
-// deadAddr returns a loopback address nothing listens on.
-func deadAddr(t *testing.T) string {
-	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := lis.Addr().String()
-	lis.Close()
-	return addr
-}
-
-// Fixed answers of the doubles.
-var (
-	assistedBySex = &commonv1.Aggregate{Total: 37, Groups: []*commonv1.Group{
-		{Labels: map[string]string{"sex": "female"}, Count: 21},
-		{Labels: map[string]string{"sex": "male"}, Count: 16},
-	}}
-	trainedBySector = &commonv1.Aggregate{Total: 52, Groups: []*commonv1.Group{
-		{Labels: map[string]string{"sector": "police"}, Count: 12},
-		{Labels: map[string]string{"sector": "social_welfare"}, Count: 40},
-	}}
-)
-
+// env is the reporting service with the real beneficiaries, referrals and
+// trainings services it asks for aggregates, on one fresh database.
 type env struct {
-	c                  pb.ReportingServiceClient
-	ben, train         *aggregateDouble
-	stopBen, stopTrain func()
+	c     pb.ReportingServiceClient
+	ben   benv1.BeneficiaryServiceClient
+	train trainv1.TrainingServiceClient
 }
 
-// start runs the reporting service (real composition root, fresh database)
-// against running downstream doubles.
 func start(t *testing.T) *env {
 	t.Helper()
-	e := &env{ben: &aggregateDouble{reply: assistedBySex}, train: &aggregateDouble{reply: trainedBySector}}
-	benAddr, stopBen := serveDouble(t,
-		grpcx.Scopes{benv1.BeneficiaryService_CountAssistedBeneficiaries_FullMethodName: auth.ScopeAggregates},
-		func(s *grpc.Server) {
-			benv1.RegisterBeneficiaryServiceServer(s, beneficiariesDouble{aggregateDouble: e.ben})
-		})
-	trainAddr, stopTrain := serveDouble(t,
-		grpcx.Scopes{trainv1.TrainingService_CountTrainedProfessionals_FullMethodName: auth.ScopeAggregates},
-		func(s *grpc.Server) {
-			trainv1.RegisterTrainingServiceServer(s, trainingsDouble{aggregateDouble: e.train})
-		})
-	e.stopBen, e.stopTrain = stopBen, stopTrain
-	e.c = startWith(t, benAddr, trainAddr)
-	return e
+	dbURL := pgtest.NewDatabase(t)
+	benConn := servicetest.Start(t, benservice.New(benservice.Config{Config: servicetest.Platform(t, dbURL)}))
+	refConn := servicetest.Start(t, refservice.New(refservice.Config{Config: servicetest.Platform(t, dbURL),
+		BeneficiariesAddr: benConn.Target()}))
+	trainConn := servicetest.Start(t, trainservice.New(trainservice.Config{Config: servicetest.Platform(t, dbURL),
+		ReferralsAddr: refConn.Target()}))
+	return &env{
+		c:     startReporting(t, dbURL, benConn.Target(), refConn.Target(), trainConn.Target()),
+		ben:   benv1.NewBeneficiaryServiceClient(benConn),
+		train: trainv1.NewTrainingServiceClient(trainConn),
+	}
 }
 
-func startWith(t *testing.T, beneficiariesAddr, trainingsAddr string) pb.ReportingServiceClient {
+func startReporting(t *testing.T, dbURL, ben, ref, train string) pb.ReportingServiceClient {
 	t.Helper()
 	conn := servicetest.Start(t, service.New(service.Config{
-		Config:            servicetest.Platform(t, ""),
-		BeneficiariesAddr: beneficiariesAddr,
-		TrainingsAddr:     trainingsAddr,
+		Config:            servicetest.Platform(t, dbURL),
+		BeneficiariesAddr: ben,
+		ReferralsAddr:     ref,
+		TrainingsAddr:     train,
 	}))
 	return pb.NewReportingServiceClient(conn)
 }
@@ -210,17 +70,42 @@ func startWith(t *testing.T, beneficiariesAddr, trainingsAddr string) pb.Reporti
 
 const exampleTitle = "Improving intersectoral cooperation in the integration of persons granted international protection"
 
-// example is a real project of the kind Spona reports on.
-func example() *pb.Project {
+func en(s string) []*pb.Narrative { return []*pb.Narrative{{Lang: "en", Text: s}} }
+
+// example is the project of the issue: 1 Nov 2016 - 31 Oct 2017, 140,000.00
+// HRK, funded by a ministry.
+func example(donor string) *pb.Project {
 	return &pb.Project{
-		Code:             "HR-2016-INT-01",
-		Title:            exampleTitle,
-		Description:      "Trainings and working groups for social welfare, police, health and education professionals.",
-		PlannedStartDate: "2016-11-01",
-		PlannedEndDate:   "2017-10-31",
-		Budget:           &pb.Money{Amount: "140000.00", Currency: pb.Currency_CURRENCY_HRK},
-		Funder:           "Ministry of Labour, Pension System, Family and Social Policy",
+		Code:   "HR-2016-INT-01",
+		Titles: append(en(exampleTitle), &pb.Narrative{Lang: "hr", Text: "Unapređenje međusektorske suradnje u integraciji osoba kojima je odobrena međunarodna zaštita"}),
+		Descriptions: en("Trainings and working groups for social welfare, police, health and education professionals; " +
+			"a counselling centre for persons granted international protection."),
+		GeneralObjectives:          en("Better integration of persons granted international protection."),
+		SpecificObjectives:         en("Professionals of all sectors trained on the rights of protected persons."),
+		ReportingOrganisationRef:   "HR-OIB-12345678901",
+		ReportingOrganisationNames: en("Centre for Peace Studies"),
+		ReportingOrganisationType:  "22",
+		ParticipatingOrganisations: []*pb.ParticipatingOrganisation{
+			{OrganisationId: donor, Ref: "HR-MIN-01", Type: "10", Role: pb.OrganisationRole_ORGANISATION_ROLE_FUNDING,
+				Names: en("Ministry of Labour, Pension System, Family and Social Policy")},
+			{Type: "22", Role: pb.OrganisationRole_ORGANISATION_ROLE_IMPLEMENTING, Names: en("Jesuit Refugee Service")},
+		},
+		Budgets: []*pb.Budget{{
+			Period: &commonv1.DateRange{StartDate: "2016-11-01", EndDate: "2017-10-31"},
+			Value:  &pb.Money{Amount: "140000.00", CurrencyCode: "HRK"},
+		}},
+		PlannedStartDate:   "2016-11-01",
+		PlannedEndDate:     "2017-10-31",
+		ActualStartDate:    "2016-11-01",
+		ActivityStatus:     pb.ActivityStatus_ACTIVITY_STATUS_IMPLEMENTATION,
+		RecipientCountries: []string{"HR"},
+		Municipalities:     []string{"Zagreb"},
+		Sectors:            []string{"15160", "16010"},
 	}
+}
+
+func minimal(code string) *pb.Project {
+	return &pb.Project{Code: code, Titles: en("Project " + code), PlannedStartDate: "2024-01-01", PlannedEndDate: "2024-12-31"}
 }
 
 func create(t *testing.T, c pb.ReportingServiceClient, ctx context.Context, p *pb.Project) *pb.Project {
@@ -247,52 +132,33 @@ func violations(err error) map[string]string {
 	return out
 }
 
-func tokenOf(t *testing.T, ctx context.Context) string {
-	t.Helper()
-	md, _ := metadata.FromOutgoingContext(ctx)
-	v := md.Get(auth.MetadataKey)
-	if len(v) != 1 {
-		t.Fatal("test context carries no principal")
+func fields(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
 	}
-	return v[0]
-}
-
-func listAll(t *testing.T, c pb.ReportingServiceClient, ctx context.Context) []*pb.Project {
-	t.Helper()
-	r, err := c.ListProjects(ctx, &pb.ListProjectsRequest{PageSize: 500})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r.GetProjects()
+	return out
 }
 
 // ---------------------------------------------------------------------------
 // Projects.
 // ---------------------------------------------------------------------------
 
-func TestCreateGetList(t *testing.T) {
+func TestProjectLifecycle(t *testing.T) {
 	e := start(t)
-	org := ids.New()
+	org, donor := ids.New(), ids.New()
 	ctx := servicetest.As(t, org)
 
-	before := time.Now().Add(-time.Minute)
-	p := create(t, e.c, ctx, example())
-	want := example()
+	p := create(t, e.c, ctx, example(donor))
+	want := example(donor)
 	want.ImplementingOrganisationId = org
-	if diff := cmp.Diff(want, p, protocmp.Transform(), protocmp.IgnoreFields(&pb.Project{}, "id", "create_time")); diff != "" {
+	want.IatiIdentifier = "HR-OIB-12345678901-HR-2016-INT-01"
+	want.Etag = "1"
+	want.Budgets[0].ValueDate = "2016-11-01" // defaults to the period start
+	if diff := cmp.Diff(want, p, protocmp.Transform(),
+		protocmp.IgnoreFields(&pb.Project{}, "id", "create_time", "update_time")); diff != "" {
 		t.Fatalf("created project (-want +got):\n%s", diff)
 	}
-	if !ids.Valid(p.GetId()) {
-		t.Fatalf("id %q is not a UUID", p.GetId())
-	}
-	if ct := p.GetCreateTime().AsTime(); ct.Before(before) || ct.After(time.Now().Add(time.Minute)) {
-		t.Fatalf("create_time %v is not now", ct)
-	}
-	// The budget comes back exactly as given, not through a float.
-	if got := p.GetBudget().GetAmount(); got != "140000.00" {
-		t.Fatalf("budget amount = %q, want 140000.00", got)
-	}
-
 	got, err := e.c.GetProject(ctx, &pb.GetProjectRequest{Id: p.GetId()})
 	if err != nil {
 		t.Fatal(err)
@@ -300,497 +166,519 @@ func TestCreateGetList(t *testing.T) {
 	if diff := cmp.Diff(p, got.GetProject(), protocmp.Transform()); diff != "" {
 		t.Fatalf("get differs from create (-create +get):\n%s", diff)
 	}
-	upper, err := e.c.GetProject(ctx, &pb.GetProjectRequest{Id: strings.ToUpper(p.GetId())})
-	if err != nil || upper.GetProject().GetId() != p.GetId() {
-		t.Fatalf("get by upper-case id: %v, %v", upper, err)
+
+	// PATCH: only the masked fields change; the etag moves on.
+	upd, err := e.c.UpdateProject(ctx, &pb.UpdateProjectRequest{
+		Project: &pb.Project{Id: p.GetId(), Etag: p.GetEtag(), ActivityStatus: pb.ActivityStatus_ACTIVITY_STATUS_FINALISATION,
+			SuppressionThreshold: 3, Titles: en("ignored: not in the mask")},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"activity_status", "suppression_threshold"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := upd.GetProject()
+	if u.GetActivityStatus() != pb.ActivityStatus_ACTIVITY_STATUS_FINALISATION || u.GetSuppressionThreshold() != 3 ||
+		u.GetTitles()[0].GetText() != exampleTitle || u.GetEtag() == p.GetEtag() || len(u.GetBudgets()) != 1 {
+		t.Fatalf("after update: %v", u)
+	}
+	// A stale etag is refused and changes nothing.
+	_, err = e.c.UpdateProject(ctx, &pb.UpdateProjectRequest{
+		Project:    &pb.Project{Id: p.GetId(), Etag: p.GetEtag(), SuppressionThreshold: 10},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"suppression_threshold"}},
+	})
+	if code(err) != codes.Aborted {
+		t.Fatalf("stale etag: %v, want Aborted", err)
+	}
+	// Budgets are replaced as a whole, exactly.
+	upd, err = e.c.UpdateProject(ctx, &pb.UpdateProjectRequest{
+		Project: &pb.Project{Id: p.GetId(), Etag: u.GetEtag(), Budgets: []*pb.Budget{
+			{Period: &commonv1.DateRange{StartDate: "2016-11-01", EndDate: "2016-12-31"}, Value: &pb.Money{Amount: "0.01", CurrencyCode: "EUR"}},
+			{Period: &commonv1.DateRange{StartDate: "2017-01-01", EndDate: "2017-10-31"}, Value: &pb.Money{Amount: "9999999999999999.99", CurrencyCode: "HRK"}, ValueDate: "2017-02-01"},
+		}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"budgets"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var amounts []string
+	for _, b := range upd.GetProject().GetBudgets() {
+		amounts = append(amounts, b.GetValue().GetAmount()+" "+b.GetValue().GetCurrencyCode()+" "+b.GetValueDate())
+	}
+	if diff := cmp.Diff([]string{"0.01 EUR 2016-11-01", "9999999999999999.99 HRK 2017-02-01"}, amounts); diff != "" {
+		t.Fatalf("budgets (-want +got):\n%s", diff)
+	}
+	// Unknown mask paths are the caller's mistake.
+	_, err = e.c.UpdateProject(ctx, &pb.UpdateProjectRequest{Project: &pb.Project{Id: p.GetId()},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"implementing_organisation_id"}}})
+	if code(err) != codes.InvalidArgument || violations(err)["update_mask"] == "" {
+		t.Fatalf("read-only path: %v", err)
 	}
 
-	// Page through 7 more with page size 3: every row exactly once, newest first.
-	wantIDs := []string{p.GetId()}
-	for i := range 7 {
-		x := create(t, e.c, ctx, &pb.Project{Code: "P-" + string(rune('1'+i)), Title: "Project",
-			PlannedStartDate: "2024-01-01", PlannedEndDate: "2024-12-31"})
-		if x.GetBudget() != nil {
-			t.Fatalf("project without budget came back with %v", x.GetBudget())
-		}
-		wantIDs = append([]string{x.GetId()}, wantIDs...)
+	// The donor reads it but may not change it; an unrelated organisation
+	// does not see it at all.
+	donorCtx := servicetest.As(t, donor)
+	if _, err := e.c.GetProject(donorCtx, &pb.GetProjectRequest{Id: p.GetId()}); err != nil {
+		t.Fatalf("donor get: %v", err)
 	}
-	var seen []string
+	if l, err := e.c.ListProjects(donorCtx, &pb.ListProjectsRequest{}); err != nil || len(l.GetProjects()) != 1 {
+		t.Fatalf("donor list: %v, %v", l, err)
+	}
+	_, err = e.c.UpdateProject(donorCtx, &pb.UpdateProjectRequest{Project: &pb.Project{Id: p.GetId(), SuppressionThreshold: 1},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"suppression_threshold"}}})
+	if code(err) != codes.PermissionDenied {
+		t.Fatalf("donor update: %v, want PermissionDenied", err)
+	}
+	if _, err := e.c.DeleteProject(donorCtx, &pb.DeleteProjectRequest{Id: p.GetId()}); code(err) != codes.PermissionDenied {
+		t.Fatalf("donor delete: %v", err)
+	}
+	stranger := servicetest.As(t, ids.New())
+	if _, err := e.c.GetProject(stranger, &pb.GetProjectRequest{Id: p.GetId()}); code(err) != codes.NotFound {
+		t.Fatalf("stranger get: %v, want NotFound", err)
+	}
+	if l, _ := e.c.ListProjects(stranger, &pb.ListProjectsRequest{}); len(l.GetProjects()) != 0 {
+		t.Fatalf("stranger lists %d projects", len(l.GetProjects()))
+	}
+
+	// Delete with a stale etag fails; with the current one it succeeds.
+	if _, err := e.c.DeleteProject(ctx, &pb.DeleteProjectRequest{Id: p.GetId(), Etag: p.GetEtag()}); code(err) != codes.Aborted {
+		t.Fatalf("delete with stale etag: %v", err)
+	}
+	if _, err := e.c.DeleteProject(ctx, &pb.DeleteProjectRequest{Id: p.GetId(), Etag: upd.GetProject().GetEtag()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.GetProject(ctx, &pb.GetProjectRequest{Id: p.GetId()}); code(err) != codes.NotFound {
+		t.Fatalf("get after delete: %v", err)
+	}
+}
+
+func TestListKeysetAndIdempotency(t *testing.T) {
+	e := start(t)
+	ctx := servicetest.As(t, ids.New())
+	var want []string
+	for i := range 7 {
+		want = append([]string{create(t, e.c, ctx, minimal(fmt.Sprintf("P-%d", i))).GetId()}, want...)
+	}
+	var got []string
 	tok := ""
-	pages := 0
 	for {
 		r, err := e.c.ListProjects(ctx, &pb.ListProjectsRequest{PageSize: 3, PageToken: tok})
 		if err != nil {
 			t.Fatal(err)
 		}
-		pages++
-		if len(r.GetProjects()) > 3 {
-			t.Fatalf("page of %d rows, asked for 3", len(r.GetProjects()))
-		}
-		for _, x := range r.GetProjects() {
-			seen = append(seen, x.GetId())
+		for _, p := range r.GetProjects() {
+			got = append(got, p.GetId())
 		}
 		if tok = r.GetNextPageToken(); tok == "" {
 			break
 		}
 	}
-	if diff := cmp.Diff(wantIDs, seen); diff != "" {
-		t.Fatalf("paged list (-want +got):\n%s", diff)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("pages (-want +got):\n%s", diff)
 	}
-	if pages != 3 {
-		t.Fatalf("8 rows in pages of 3 took %d pages", pages)
+	if _, err := e.c.ListProjects(ctx, &pb.ListProjectsRequest{PageToken: "garbage"}); code(err) != codes.InvalidArgument {
+		t.Fatalf("bad token: %v", err)
 	}
-	all := listAll(t, e.c, ctx)
-	if diff := cmp.Diff(p, all[len(all)-1], protocmp.Transform()); diff != "" {
-		t.Fatalf("listed project differs (-create +list):\n%s", diff)
+
+	first, err := e.c.CreateProject(ctx, &pb.CreateProjectRequest{Project: minimal("IDEM"), RequestId: "req-1"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := e.c.ListProjects(ctx, &pb.ListProjectsRequest{PageToken: "bm9wZQ"}); code(err) != codes.InvalidArgument {
-		t.Fatalf("bad page token: %v", err)
+	again, err := e.c.CreateProject(ctx, &pb.CreateProjectRequest{Project: minimal("IDEM"), RequestId: "req-1"})
+	if err != nil || again.GetProject().GetId() != first.GetProject().GetId() {
+		t.Fatalf("retry: %v, %v", again, err)
 	}
-	if _, err := e.c.ListProjects(ctx, &pb.ListProjectsRequest{PageSize: -1}); code(err) != codes.InvalidArgument {
-		t.Fatalf("negative page size: %v", err)
+	if _, err := e.c.CreateProject(ctx, &pb.CreateProjectRequest{Project: minimal("IDEM")}); code(err) != codes.AlreadyExists {
+		t.Fatalf("duplicate code: %v, want AlreadyExists", err)
 	}
+	// The same code in another organisation is fine.
+	create(t, e.c, servicetest.As(t, ids.New()), minimal("IDEM"))
 }
 
-func TestBudgetAmountsAreExact(t *testing.T) {
+func TestProjectValidation(t *testing.T) {
 	e := start(t)
 	ctx := servicetest.As(t, ids.New())
-	cases := []struct{ in, want string }{
-		{"140000.00", "140000.00"},
-		{"140000", "140000.00"},
-		{"0.1", "0.10"},
-		{"0", "0.00"},
-		{"0012.50", "12.50"},
-		{" 75.25 ", "75.25"},
-		// Not representable as a float64: 1e16 - 0.01.
-		{"9999999999999999.99", "9999999999999999.99"},
-		{"1234567890123.45", "1234567890123.45"},
-	}
-	for i, tc := range cases {
-		p := example()
-		p.Code = "AMT-" + string(rune('A'+i))
-		p.Budget = &pb.Money{Amount: tc.in, Currency: pb.Currency_CURRENCY_EUR}
-		created := create(t, e.c, ctx, p)
-		got, err := e.c.GetProject(ctx, &pb.GetProjectRequest{Id: created.GetId()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := &pb.Money{Amount: tc.want, Currency: pb.Currency_CURRENCY_EUR}
-		if diff := cmp.Diff(want, got.GetProject().GetBudget(), protocmp.Transform()); diff != "" {
-			t.Errorf("amount %q (-want +got):\n%s", tc.in, diff)
-		}
-	}
-	for _, cur := range []pb.Currency{pb.Currency_CURRENCY_RSD, pb.Currency_CURRENCY_BAM, pb.Currency_CURRENCY_CHF} {
-		p := example()
-		p.Code = "CUR-" + cur.String()
-		p.Budget.Currency = cur
-		if got := create(t, e.c, ctx, p).GetBudget().GetCurrency(); got != cur {
-			t.Errorf("currency %v came back as %v", cur, got)
-		}
-	}
-}
-
-func TestValidation(t *testing.T) {
-	e := start(t)
-	ctx := servicetest.As(t, ids.New())
-	cases := map[string]struct {
-		mutate func(*pb.Project)
-		field  string
-		desc   string // a word the description must contain
+	for _, tc := range []struct {
+		name  string
+		edit  func(p *pb.Project)
+		field string
 	}{
-		"missing code":            {func(p *pb.Project) { p.Code = "  " }, "project.code", "required"},
-		"code too long":           {func(p *pb.Project) { p.Code = strings.Repeat("x", 51) }, "project.code", "50"},
-		"missing title":           {func(p *pb.Project) { p.Title = "" }, "project.title", "required"},
-		"title too long":          {func(p *pb.Project) { p.Title = strings.Repeat("t", 301) }, "project.title", "300"},
-		"missing start date":      {func(p *pb.Project) { p.PlannedStartDate = "" }, "project.planned_start_date", "required"},
-		"missing end date":        {func(p *pb.Project) { p.PlannedEndDate = "" }, "project.planned_end_date", "required"},
-		"impossible date":         {func(p *pb.Project) { p.PlannedStartDate = "2016-11-31" }, "project.planned_start_date", "YYYY-MM-DD"},
-		"not a date":              {func(p *pb.Project) { p.PlannedEndDate = "31.10.2017." }, "project.planned_end_date", "YYYY-MM-DD"},
-		"end before start":        {func(p *pb.Project) { p.PlannedEndDate = "2016-10-31" }, "project.planned_end_date", "before"},
-		"three decimals":          {func(p *pb.Project) { p.Budget.Amount = "12.345" }, "project.budget.amount", "2 decimal"},
-		"negative amount":         {func(p *pb.Project) { p.Budget.Amount = "-1" }, "project.budget.amount", "negative"},
-		"not a number":            {func(p *pb.Project) { p.Budget.Amount = "abc" }, "project.budget.amount", "decimal number"},
-		"exponent":                {func(p *pb.Project) { p.Budget.Amount = "1e5" }, "project.budget.amount", "decimal number"},
-		"comma decimal":           {func(p *pb.Project) { p.Budget.Amount = "140000,00" }, "project.budget.amount", "decimal number"},
-		"trailing dot":            {func(p *pb.Project) { p.Budget.Amount = "5." }, "project.budget.amount", "decimal number"},
-		"too large":               {func(p *pb.Project) { p.Budget.Amount = "10000000000000000" }, "project.budget.amount", "less than"},
-		"amount without currency": {func(p *pb.Project) { p.Budget.Currency = pb.Currency_CURRENCY_UNSPECIFIED }, "project.budget.currency", "required"},
-		"currency without amount": {func(p *pb.Project) { p.Budget.Amount = "" }, "project.budget.amount", "required"},
-		"unknown currency":        {func(p *pb.Project) { p.Budget.Currency = 42 }, "project.budget.currency", "unknown"},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			p := example()
-			tc.mutate(p)
+		{"no title", func(p *pb.Project) { p.Titles = nil }, "project.titles"},
+		{"bad code", func(p *pb.Project) { p.Code = "a b" }, "project.code"},
+		{"bad language", func(p *pb.Project) { p.Titles[0].Lang = "english" }, "project.titles[0].lang"},
+		{"same language twice", func(p *pb.Project) { p.Titles[1].Lang = "en" }, "project.titles[1].lang"},
+		{"float amount", func(p *pb.Project) { p.Budgets[0].Value.Amount = "1.5e5" }, "project.budgets[0].value.amount"},
+		{"three decimals", func(p *pb.Project) { p.Budgets[0].Value.Amount = "1.005" }, "project.budgets[0].value.amount"},
+		{"negative", func(p *pb.Project) { p.Budgets[0].Value.Amount = "-1.00" }, "project.budgets[0].value.amount"},
+		{"currency", func(p *pb.Project) { p.Budgets[0].Value.CurrencyCode = "XYZ" }, "project.budgets[0].value.currency_code"},
+		{"budget period", func(p *pb.Project) { p.Budgets[0].Period.EndDate = "2015-01-01" }, "project.budgets[0].period.end_date"},
+		{"role", func(p *pb.Project) { p.ParticipatingOrganisations[0].Role = 9 }, "project.participating_organisations[0].role"},
+		{"org id", func(p *pb.Project) { p.ParticipatingOrganisations[0].OrganisationId = "x" }, "project.participating_organisations[0].organisation_id"},
+		{"org type", func(p *pb.Project) { p.ParticipatingOrganisations[0].Type = "NGO" }, "project.participating_organisations[0].type"},
+		{"nameless org", func(p *pb.Project) { p.ParticipatingOrganisations[1].Names = nil }, "project.participating_organisations[1].names"},
+		{"country", func(p *pb.Project) { p.RecipientCountries = []string{"DE"} }, "project.recipient_countries[0]"},
+		{"sector", func(p *pb.Project) { p.Sectors = []string{"151"} }, "project.sectors[0]"},
+		{"status", func(p *pb.Project) { p.ActivityStatus = 7 }, "project.activity_status"},
+		{"dates", func(p *pb.Project) { p.PlannedEndDate = "2016-01-01" }, "project.planned_end_date"},
+		{"bad date", func(p *pb.Project) { p.ActualEndDate = "2017-02-30" }, "project.actual_end_date"},
+		{"threshold", func(p *pb.Project) { p.SuppressionThreshold = 1000 }, "project.suppression_threshold"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := example("")
+			p.ParticipatingOrganisations[0].OrganisationId = ""
+			tc.edit(p)
 			_, err := e.c.CreateProject(ctx, &pb.CreateProjectRequest{Project: p})
 			if code(err) != codes.InvalidArgument {
-				t.Fatalf("code = %v (%v), want InvalidArgument", code(err), err)
+				t.Fatalf("got %v, want InvalidArgument", err)
 			}
-			v := violations(err)
-			desc, ok := v[tc.field]
-			if !ok {
-				t.Fatalf("violations %v do not name %s", v, tc.field)
-			}
-			if !strings.Contains(desc, tc.desc) {
-				t.Fatalf("%s: description %q does not mention %q", tc.field, desc, tc.desc)
+			if _, ok := violations(err)[tc.field]; !ok {
+				t.Fatalf("violations %v lack %s", fields(violations(err)), tc.field)
 			}
 		})
 	}
-	// Several problems are reported together.
-	p := example()
-	p.Code, p.Title, p.Budget.Amount = "", "", "-5"
-	_, err := e.c.CreateProject(ctx, &pb.CreateProjectRequest{Project: p})
-	v := violations(err)
-	for _, f := range []string{"project.code", "project.title", "project.budget.amount"} {
-		if _, ok := v[f]; !ok {
-			t.Errorf("combined violations %v lack %s", v, f)
-		}
-	}
-	if _, err := e.c.CreateProject(ctx, &pb.CreateProjectRequest{}); code(err) != codes.InvalidArgument || violations(err)["project"] == "" {
-		t.Fatalf("missing body: %v", err)
-	}
-	if _, err := e.c.GetProject(ctx, &pb.GetProjectRequest{Id: "not-a-uuid"}); code(err) != codes.InvalidArgument || violations(err)["id"] == "" {
-		t.Fatalf("bad id: %v", err)
-	}
-	if _, err := e.c.GetProject(ctx, &pb.GetProjectRequest{Id: ids.New()}); code(err) != codes.NotFound {
-		t.Fatalf("unknown id: %v", err)
-	}
-	if n := len(listAll(t, e.c, ctx)); n != 0 {
-		t.Fatalf("invalid requests stored %d projects", n)
-	}
-}
-
-func TestDuplicateCode(t *testing.T) {
-	e := start(t)
-	ctxA := servicetest.As(t, ids.New())
-	ctxB := servicetest.As(t, ids.New())
-	create(t, e.c, ctxA, example())
-
-	again := example()
-	again.Title = "Another title"
-	_, err := e.c.CreateProject(ctxA, &pb.CreateProjectRequest{Project: again, RequestId: "other-request"})
-	if code(err) != codes.AlreadyExists {
-		t.Fatalf("duplicate code in the same organisation: %v", err)
-	}
-	// Codes are unique per implementing organisation only.
-	create(t, e.c, ctxB, example())
-	other := example()
-	other.Code = "HR-2016-INT-02"
-	create(t, e.c, ctxA, other)
-	if n := len(listAll(t, e.c, ctxA)); n != 2 {
-		t.Fatalf("A has %d projects, want 2", n)
-	}
-}
-
-func TestIdempotentCreate(t *testing.T) {
-	e := start(t)
-	ctx := servicetest.As(t, ids.New())
-	first, err := e.c.CreateProject(ctx, &pb.CreateProjectRequest{Project: example(), RequestId: "req-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := e.c.CreateProject(ctx, &pb.CreateProjectRequest{Project: example(), RequestId: "req-1"})
-	if err != nil {
-		t.Fatalf("retry with the same request id: %v", err)
-	}
-	if diff := cmp.Diff(first.GetProject(), again.GetProject(), protocmp.Transform()); diff != "" {
-		t.Fatalf("retry returned a different project (-first +retry):\n%s", diff)
-	}
-	// The edge passes Idempotency-Key as metadata.
-	p := example()
-	p.Code = "KEYED"
-	keyed := metadata.AppendToOutgoingContext(ctx, grpcx.IdempotencyKeyMetadata, "key-7")
-	k1, err := e.c.CreateProject(keyed, &pb.CreateProjectRequest{Project: p})
-	if err != nil {
-		t.Fatal(err)
-	}
-	k2, err := e.c.CreateProject(keyed, &pb.CreateProjectRequest{Project: p})
-	if err != nil || k2.GetProject().GetId() != k1.GetProject().GetId() {
-		t.Fatalf("retry with the same Idempotency-Key: %v, %v", k2, err)
-	}
-	if n := len(listAll(t, e.c, ctx)); n != 2 {
-		t.Fatalf("%d projects stored, want 2", n)
-	}
-	// Another organisation's request ids are its own.
-	ctxB := servicetest.As(t, ids.New())
-	b, err := e.c.CreateProject(ctxB, &pb.CreateProjectRequest{Project: example(), RequestId: "req-1"})
-	if err != nil || b.GetProject().GetId() == first.GetProject().GetId() {
-		t.Fatalf("B with A's request id: %v, %v", b, err)
-	}
-}
-
-func TestOtherOrganisationSeesNothing(t *testing.T) {
-	e := start(t)
-	ctxA := servicetest.As(t, ids.New())
-	ctxB := servicetest.As(t, ids.New())
-	id := create(t, e.c, ctxA, example()).GetId()
-
-	if _, err := e.c.GetProject(ctxB, &pb.GetProjectRequest{Id: id}); code(err) != codes.NotFound {
-		t.Fatalf("B got A's project: %v", err)
-	}
-	if got := listAll(t, e.c, ctxB); len(got) != 0 {
-		t.Fatalf("B listed %d of A's projects", len(got))
-	}
-	if _, err := e.c.GetProjectReport(ctxB, &pb.GetProjectReportRequest{ProjectId: id}); code(err) != codes.NotFound {
-		t.Fatalf("B got A's report: %v", err)
-	}
-	if n := len(e.ben.takeCalls()) + len(e.train.takeCalls()); n != 0 {
-		t.Fatalf("B's refused report still made %d downstream calls", n)
-	}
-	// A still can.
-	if _, err := e.c.GetProjectReport(ctxA, &pb.GetProjectReportRequest{ProjectId: id}); err != nil {
-		t.Fatalf("A's report: %v", err)
+	if l, _ := e.c.ListProjects(ctx, &pb.ListProjectsRequest{}); len(l.GetProjects()) != 0 {
+		t.Fatalf("rejected creates stored %d projects", len(l.GetProjects()))
 	}
 }
 
 func TestAuthAndScopes(t *testing.T) {
 	e := start(t)
 	owner := servicetest.As(t, ids.New())
-	id := create(t, e.c, owner, example()).GetId()
-
+	id := create(t, e.c, owner, minimal("A")).GetId()
 	bg := context.Background()
 	if _, err := e.c.ListProjects(bg, &pb.ListProjectsRequest{}); code(err) != codes.Unauthenticated {
 		t.Fatalf("list without principal: %v", err)
 	}
-	if _, err := e.c.CreateProject(bg, &pb.CreateProjectRequest{Project: example()}); code(err) != codes.Unauthenticated {
-		t.Fatalf("create without principal: %v", err)
-	}
-	if _, err := e.c.GetProjectReport(bg, &pb.GetProjectReportRequest{ProjectId: id}); code(err) != codes.Unauthenticated {
-		t.Fatalf("report without principal: %v", err)
-	}
-	forged := metadata.AppendToOutgoingContext(bg, auth.MetadataKey, tokenOf(t, owner)+"x")
-	if _, err := e.c.GetProject(forged, &pb.GetProjectRequest{Id: id}); code(err) != codes.Unauthenticated {
-		t.Fatalf("forged principal: %v", err)
-	}
-
-	org := ids.New()
-	readOnly := servicetest.As(t, org, auth.ScopeReportingRead, auth.ScopeAggregates)
-	if _, err := e.c.CreateProject(readOnly, &pb.CreateProjectRequest{Project: example()}); code(err) != codes.PermissionDenied {
+	readOnly := servicetest.As(t, ids.New(), auth.ScopeReportingRead, auth.ScopeAggregates)
+	if _, err := e.c.CreateProject(readOnly, &pb.CreateProjectRequest{Project: minimal("B")}); code(err) != codes.PermissionDenied {
 		t.Fatalf("read-only create: %v", err)
 	}
-	writeOnly := servicetest.As(t, org, auth.ScopeReportingWrite)
-	if _, err := e.c.ListProjects(writeOnly, &pb.ListProjectsRequest{}); code(err) != codes.PermissionDenied {
-		t.Fatalf("write-only list: %v", err)
-	}
-	if _, err := e.c.GetProjectReport(writeOnly, &pb.GetProjectReportRequest{ProjectId: id}); code(err) != codes.PermissionDenied {
-		t.Fatalf("write-only report: %v", err)
-	}
-	other := servicetest.As(t, org, auth.ScopeBeneficiariesRead, auth.ScopeAggregates)
-	if _, err := e.c.GetProject(other, &pb.GetProjectRequest{Id: id}); code(err) != codes.PermissionDenied {
-		t.Fatalf("get without reporting scope: %v", err)
-	}
-	// The report runs the aggregate RPCs as the caller, who must hold that scope.
 	noAggregates := servicetest.As(t, ids.New(), auth.ScopeReportingRead, auth.ScopeReportingWrite)
-	own := create(t, e.c, noAggregates, example()).GetId()
+	own := create(t, e.c, noAggregates, minimal("C")).GetId()
 	if _, err := e.c.GetProjectReport(noAggregates, &pb.GetProjectReportRequest{ProjectId: own}); code(err) != codes.PermissionDenied {
 		t.Fatalf("report without %s: %v", auth.ScopeAggregates, err)
 	}
-	if n := len(e.ben.takeCalls()) + len(e.train.takeCalls()); n != 0 {
-		t.Fatalf("refused reports made %d downstream calls", n)
-	}
-	partner := servicetest.As(t, ids.New(), auth.DefaultPartnerScopes...)
-	mine := create(t, e.c, partner, example()).GetId()
-	if _, err := e.c.GetProjectReport(partner, &pb.GetProjectReportRequest{ProjectId: mine}); err != nil {
-		t.Fatalf("report with default partner scopes: %v", err)
+	if _, err := e.c.GetProjectReport(owner, &pb.GetProjectReportRequest{ProjectId: id}); err != nil {
+		t.Fatalf("report: %v", err)
 	}
 }
 
 // ---------------------------------------------------------------------------
-// Reports.
+// Indicators.
 // ---------------------------------------------------------------------------
+
+func period(s, e string) *commonv1.DateRange { return &commonv1.DateRange{StartDate: s, EndDate: e} }
+
+func addIndicator(t *testing.T, c pb.ReportingServiceClient, ctx context.Context, project string, in *pb.Indicator) *pb.Indicator {
+	t.Helper()
+	r, err := c.CreateIndicator(ctx, &pb.CreateIndicatorRequest{ProjectId: project, Indicator: in})
+	if err != nil {
+		t.Fatalf("create indicator %s: %v", in.GetCode(), err)
+	}
+	return r.GetIndicator()
+}
+
+func TestIndicators(t *testing.T) {
+	e := start(t)
+	org, donor := ids.New(), ids.New()
+	ctx := servicetest.As(t, org)
+	p := create(t, e.c, ctx, example(donor))
+
+	in := addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{
+		Code: "OP1.1", Titles: en("Professionals trained"), Unit: "persons", Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT,
+		Baseline: &pb.Baseline{Value: "0", Date: "2016-11-01"},
+		Targets:  []*pb.Target{{Period: period("2016-11-01", "2017-10-31"), Value: "40"}},
+		Metric:   pb.Metric_METRIC_PROFESSIONALS_TRAINED, Disaggregations: []string{"sector", "sex"},
+	})
+	if in.GetProjectId() != p.GetId() || in.GetEtag() != "1" || in.GetTargets()[0].GetValue() != "40" {
+		t.Fatalf("created indicator: %v", in)
+	}
+	manual := addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{
+		Code: "OC1", Titles: en("Share of trained professionals applying the protocol"), Unit: "%",
+		Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTCOME, Metric: pb.Metric_METRIC_MANUAL,
+		Targets: []*pb.Target{{Period: period("2017-01-01", "2017-10-31"), Value: "60.5"}},
+	})
+
+	// The donor may list; the stranger may not; only the owner may change.
+	donorCtx := servicetest.As(t, donor)
+	l, err := e.c.ListIndicators(donorCtx, &pb.ListIndicatorsRequest{ProjectId: p.GetId(), PageSize: 1})
+	if err != nil || len(l.GetIndicators()) != 1 || l.GetIndicators()[0].GetCode() != "OC1" || l.GetNextPageToken() == "" {
+		t.Fatalf("donor list page 1: %v, %v", l, err)
+	}
+	l, err = e.c.ListIndicators(donorCtx, &pb.ListIndicatorsRequest{ProjectId: p.GetId(), PageSize: 1, PageToken: l.GetNextPageToken()})
+	if err != nil || len(l.GetIndicators()) != 1 || l.GetIndicators()[0].GetCode() != "OP1.1" || l.GetNextPageToken() != "" {
+		t.Fatalf("donor list page 2: %v, %v", l, err)
+	}
+	if _, err := e.c.ListIndicators(servicetest.As(t, ids.New()), &pb.ListIndicatorsRequest{ProjectId: p.GetId()}); code(err) != codes.NotFound {
+		t.Fatalf("stranger list: %v", err)
+	}
+	if _, err := e.c.CreateIndicator(donorCtx, &pb.CreateIndicatorRequest{ProjectId: p.GetId(), Indicator: &pb.Indicator{
+		Code: "X", Titles: en("x"), Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_MANUAL}}); code(err) != codes.PermissionDenied {
+		t.Fatalf("donor create: %v", err)
+	}
+
+	// Validation.
+	for _, tc := range []struct {
+		name  string
+		in    *pb.Indicator
+		field string
+	}{
+		{"no metric", &pb.Indicator{Code: "A", Titles: en("a"), Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT}, "indicator.metric"},
+		{"wrong dimension", &pb.Indicator{Code: "A", Titles: en("a"), Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT,
+			Metric: pb.Metric_METRIC_PROFESSIONALS_TRAINED, Disaggregations: []string{"legal_status"}}, "indicator.disaggregations[0]"},
+		{"no level", &pb.Indicator{Code: "A", Titles: en("a"), Metric: pb.Metric_METRIC_MANUAL}, "indicator.level"},
+		{"bad target", &pb.Indicator{Code: "A", Titles: en("a"), Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_MANUAL,
+			Targets: []*pb.Target{{Period: period("2017-01-01", "2017-12-31"), Value: "1e3"}}}, "indicator.targets[0].value"},
+		{"duplicate code", &pb.Indicator{Code: "OP1.1", Titles: en("a"), Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_MANUAL}, ""},
+	} {
+		_, err := e.c.CreateIndicator(ctx, &pb.CreateIndicatorRequest{ProjectId: p.GetId(), Indicator: tc.in})
+		if tc.field == "" {
+			if code(err) != codes.AlreadyExists {
+				t.Errorf("%s: %v, want AlreadyExists", tc.name, err)
+			}
+			continue
+		}
+		if _, ok := violations(err)[tc.field]; code(err) != codes.InvalidArgument || !ok {
+			t.Errorf("%s: %v, want a violation of %s", tc.name, err, tc.field)
+		}
+	}
+
+	// Update with mask and etag.
+	u, err := e.c.UpdateIndicator(ctx, &pb.UpdateIndicatorRequest{
+		Indicator:  &pb.Indicator{Id: in.GetId(), ProjectId: p.GetId(), Etag: in.GetEtag(), Disaggregations: []string{"organisation_kind"}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"disaggregations"}},
+	})
+	if err != nil || u.GetIndicator().GetDisaggregations()[0] != "organisation_kind" || u.GetIndicator().GetTitles()[0].GetText() != "Professionals trained" {
+		t.Fatalf("update: %v, %v", u, err)
+	}
+	_, err = e.c.UpdateIndicator(ctx, &pb.UpdateIndicatorRequest{
+		Indicator:  &pb.Indicator{Id: in.GetId(), ProjectId: p.GetId(), Etag: in.GetEtag(), Unit: "people"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"unit"}},
+	})
+	if code(err) != codes.Aborted {
+		t.Fatalf("stale indicator etag: %v", err)
+	}
+
+	// Manual values: recorded and replaced per period; refused for computed indicators.
+	for _, v := range []string{"40", "55.25"} {
+		r, err := e.c.RecordIndicatorValue(ctx, &pb.RecordIndicatorValueRequest{ProjectId: p.GetId(), IndicatorId: manual.GetId(),
+			Value: &pb.IndicatorValue{Period: period("2017-01-01", "2017-06-30"), Value: v}})
+		if err != nil || len(r.GetIndicator().GetValues()) != 1 || r.GetIndicator().GetValues()[0].GetValue() != v {
+			t.Fatalf("record %s: %v, %v", v, r, err)
+		}
+	}
+	_, err = e.c.RecordIndicatorValue(ctx, &pb.RecordIndicatorValueRequest{ProjectId: p.GetId(), IndicatorId: in.GetId(),
+		Value: &pb.IndicatorValue{Period: period("2017-01-01", "2017-06-30"), Value: "3"}})
+	if code(err) != codes.FailedPrecondition {
+		t.Fatalf("value for computed indicator: %v", err)
+	}
+	if _, err := e.c.DeleteIndicator(ctx, &pb.DeleteIndicatorRequest{ProjectId: p.GetId(), Id: manual.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.GetIndicator(ctx, &pb.GetIndicatorRequest{ProjectId: p.GetId(), Id: manual.GetId()}); code(err) != codes.NotFound {
+		t.Fatalf("get deleted: %v", err)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Reports over the real services.
+// ---------------------------------------------------------------------------
+
+// seed records, under the project, assistance to 7 beneficiaries (4 women,
+// 3 men; 6 under international protection, 1 asylum seeker) and a seminar
+// with 6 police officers and 1 health worker.
+func seed(t *testing.T, e *env, ctx context.Context, project string) {
+	t.Helper()
+	for i := range 7 {
+		sex := commonv1.Sex_SEX_FEMALE
+		if i >= 4 {
+			sex = commonv1.Sex_SEX_MALE
+		}
+		status := benv1.LegalStatus_LEGAL_STATUS_INTERNATIONAL_PROTECTION
+		if i == 6 {
+			status = benv1.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER
+		}
+		b, err := e.ben.CreateBeneficiary(ctx, &benv1.CreateBeneficiaryRequest{Beneficiary: &benv1.Beneficiary{
+			GivenName: fmt.Sprintf("Person %d", i), Sex: sex, LegalStatus: status, BirthYear: 1990}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, day := range []string{"2017-01-10", "2017-02-10"} { // twice: counted once
+			if _, err := e.ben.CreateAssistance(ctx, &benv1.CreateAssistanceRequest{BeneficiaryId: b.GetBeneficiary().GetId(),
+				Assistance: &benv1.Assistance{ProjectId: project, Type: benv1.AssistanceType_ASSISTANCE_TYPE_PSYCHOSOCIAL_COUNSELLING, Date: day}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ev, err := e.train.CreateTrainingEvent(ctx, &trainv1.CreateTrainingEventRequest{TrainingEvent: &trainv1.TrainingEvent{
+		ProjectId: project, Type: trainv1.EventType_EVENT_TYPE_SEMINAR, Title: "Seminar", StartDate: "2017-03-15", Country: "HR"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 7 {
+		sector := trainv1.Sector_SECTOR_POLICE
+		if i == 6 {
+			sector = trainv1.Sector_SECTOR_HEALTH
+		}
+		if _, err := e.train.CreateParticipant(ctx, &trainv1.CreateParticipantRequest{EventId: ev.GetTrainingEvent().GetId(),
+			Participant: &trainv1.Participant{Person: &trainv1.Participant_Professional{Professional: &trainv1.Professional{
+				GivenName: fmt.Sprintf("P%d", i), FamilyName: "Professional", Sector: sector, Sex: commonv1.Sex_SEX_FEMALE}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// cells renders a result's breakdowns as "dim:label=value" ("*" when suppressed).
+func cells(r *pb.IndicatorResult) []string {
+	var out []string
+	for _, d := range r.GetDisaggregations() {
+		for _, c := range d.GetCells() {
+			v := c.GetValue()
+			if c.GetSuppressed() {
+				v = "*"
+			}
+			out = append(out, d.GetDimension()+":"+c.GetLabel()+"="+v)
+		}
+	}
+	return out
+}
 
 func TestProjectReport(t *testing.T) {
 	e := start(t)
-	org := ids.New()
+	org, donor := ids.New(), ids.New()
 	ctx := servicetest.As(t, org)
-	id := create(t, e.c, ctx, example()).GetId()
-
-	before := time.Now().Add(-time.Second)
-	r, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: id})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := &pb.ProjectReport{
-		ProjectId:             id,
-		Period:                &commonv1.DateRange{StartDate: "2016-11-01", EndDate: "2017-10-31"},
-		BeneficiariesAssisted: assistedBySex,
-		ProfessionalsTrained:  trainedBySector,
-	}
-	if diff := cmp.Diff(want, r.GetReport(), protocmp.Transform(), protocmp.IgnoreFields(&pb.ProjectReport{}, "generate_time")); diff != "" {
-		t.Fatalf("report (-want +got):\n%s", diff)
-	}
-	if gt := r.GetReport().GetGenerateTime().AsTime(); gt.Before(before) || gt.After(time.Now().Add(time.Second)) {
-		t.Fatalf("generate_time %v is not now", gt)
-	}
-
-	// Each downstream was asked once, for this project and period, with the
-	// report's dimension, as the caller (its signed principal forwarded).
-	tok := tokenOf(t, ctx)
-	wantBen := []aggregateCall{{ProjectID: id, Period: want.Period, GroupBy: []string{"sex"}, Token: tok, Org: org}}
-	if diff := cmp.Diff(wantBen, e.ben.takeCalls(), protocmp.Transform()); diff != "" {
-		t.Fatalf("beneficiaries calls (-want +got):\n%s", diff)
-	}
-	wantTrain := []aggregateCall{{ProjectID: id, Period: want.Period, GroupBy: []string{"sector"}, Token: tok, Org: org}}
-	if diff := cmp.Diff(wantTrain, e.train.takeCalls(), protocmp.Transform()); diff != "" {
-		t.Fatalf("trainings calls (-want +got):\n%s", diff)
-	}
-
-	// An explicit period, and one end given with the other defaulted.
-	periods := []struct {
-		start, end string
-		want       *commonv1.DateRange
-	}{
-		{"2017-01-01", "2017-03-31", &commonv1.DateRange{StartDate: "2017-01-01", EndDate: "2017-03-31"}},
-		{"2017-05-01", "", &commonv1.DateRange{StartDate: "2017-05-01", EndDate: "2017-10-31"}},
-		{"", "2016-12-31", &commonv1.DateRange{StartDate: "2016-11-01", EndDate: "2016-12-31"}},
-		// Outside the planned dates is allowed (e.g. follow-up after the end).
-		{"2018-01-01", "2018-06-30", &commonv1.DateRange{StartDate: "2018-01-01", EndDate: "2018-06-30"}},
-		{"2017-02-01", "2017-02-01", &commonv1.DateRange{StartDate: "2017-02-01", EndDate: "2017-02-01"}},
-	}
-	for _, p := range periods {
-		r, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: id, StartDate: p.start, EndDate: p.end})
-		if err != nil {
-			t.Fatalf("period %q..%q: %v", p.start, p.end, err)
-		}
-		if diff := cmp.Diff(p.want, r.GetReport().GetPeriod(), protocmp.Transform()); diff != "" {
-			t.Errorf("period %q..%q: report period (-want +got):\n%s", p.start, p.end, diff)
-		}
-		for name, d := range map[string]*aggregateDouble{"beneficiaries": e.ben, "trainings": e.train} {
-			calls := d.takeCalls()
-			if len(calls) != 1 {
-				t.Fatalf("period %q..%q: %s called %d times", p.start, p.end, name, len(calls))
-			}
-			if diff := cmp.Diff(p.want, calls[0].Period, protocmp.Transform()); diff != "" {
-				t.Errorf("period %q..%q: %s asked for (-want +got):\n%s", p.start, p.end, name, diff)
-			}
-		}
-	}
-
-	// Computed live: new numbers downstream show in the next report.
-	e.ben.answer(&commonv1.Aggregate{Total: 1, Groups: []*commonv1.Group{{Labels: map[string]string{"sex": "female"}, Count: 1}}}, nil)
-	e.train.answer(&commonv1.Aggregate{}, nil)
-	r, err = e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: strings.ToUpper(id)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := r.GetReport(); got.GetProjectId() != id || got.GetBeneficiariesAssisted().GetTotal() != 1 ||
-		got.GetProfessionalsTrained().GetTotal() != 0 || len(got.GetProfessionalsTrained().GetGroups()) != 0 {
-		t.Fatalf("report after downstream change: %v", got)
-	}
-}
-
-func TestReportRequestValidation(t *testing.T) {
-	e := start(t)
-	ctx := servicetest.As(t, ids.New())
-	id := create(t, e.c, ctx, example()).GetId()
-	cases := map[string]struct {
-		req   *pb.GetProjectReportRequest
-		field string
-	}{
-		"missing project":     {&pb.GetProjectReportRequest{}, "project_id"},
-		"bad project id":      {&pb.GetProjectReportRequest{ProjectId: "42"}, "project_id"},
-		"bad start date":      {&pb.GetProjectReportRequest{ProjectId: id, StartDate: "2017-02-30"}, "start_date"},
-		"bad end date":        {&pb.GetProjectReportRequest{ProjectId: id, EndDate: "2017/03/31"}, "end_date"},
-		"end before start":    {&pb.GetProjectReportRequest{ProjectId: id, StartDate: "2017-03-01", EndDate: "2017-02-28"}, "end_date"},
-		"end before planned":  {&pb.GetProjectReportRequest{ProjectId: id, EndDate: "2016-10-31"}, "end_date"},
-		"start after planned": {&pb.GetProjectReportRequest{ProjectId: id, StartDate: "2017-11-01"}, "end_date"},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			_, err := e.c.GetProjectReport(ctx, tc.req)
-			if code(err) != codes.InvalidArgument {
-				t.Fatalf("code = %v (%v), want InvalidArgument", code(err), err)
-			}
-			if v := violations(err); v[tc.field] == "" {
-				t.Fatalf("violations %v do not name %s", v, tc.field)
-			}
-		})
-	}
-	if _, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: ids.New()}); code(err) != codes.NotFound {
-		t.Fatalf("unknown project: %v", err)
-	}
-	if n := len(e.ben.takeCalls()) + len(e.train.takeCalls()); n != 0 {
-		t.Fatalf("invalid report requests made %d downstream calls", n)
-	}
-}
-
-func TestReportWhenDownstreamIsUnavailable(t *testing.T) {
-	t.Run("never started", func(t *testing.T) {
-		ben := &aggregateDouble{reply: assistedBySex}
-		benAddr, _ := serveDouble(t,
-			grpcx.Scopes{benv1.BeneficiaryService_CountAssistedBeneficiaries_FullMethodName: auth.ScopeAggregates},
-			func(s *grpc.Server) {
-				benv1.RegisterBeneficiaryServiceServer(s, beneficiariesDouble{aggregateDouble: ben})
-			})
-		// The process starts although trainings is not up: clients connect lazily.
-		c := startWith(t, benAddr, deadAddr(t))
-		ctx := servicetest.As(t, ids.New())
-		id := create(t, c, ctx, example()).GetId()
-		// Project reads do not depend on the other services.
-		if _, err := c.GetProject(ctx, &pb.GetProjectRequest{Id: id}); err != nil {
+	p := create(t, e.c, ctx, example(donor))
+	seed(t, e, ctx, p.GetId())
+	year := period("2016-11-01", "2017-10-31")
+	addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "OP1", Titles: en("Persons supported"), Unit: "persons",
+		Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_BENEFICIARIES_ASSISTED,
+		Baseline: &pb.Baseline{Value: "0"}, Targets: []*pb.Target{{Period: year, Value: "8"}},
+		Disaggregations: []string{"sex", "legal_status"}})
+	addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "OP2", Titles: en("Professionals trained"), Unit: "persons",
+		Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_PROFESSIONALS_TRAINED,
+		Targets:         []*pb.Target{{Period: period("2016-11-01", "2017-04-30"), Value: "20"}, {Period: period("2017-05-01", "2017-10-31"), Value: "20"}},
+		Disaggregations: []string{"sector"}})
+	addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "OP4", Titles: en("Training events held"),
+		Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_TRAINING_EVENTS, Disaggregations: []string{"event_type"}})
+	addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "OP3", Titles: en("Referrals completed"),
+		Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_REFERRALS_COMPLETED, Disaggregations: []string{"category"}})
+	m := addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "OC1", Titles: en("Protocol applied"), Unit: "%",
+		Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTCOME, Metric: pb.Metric_METRIC_MANUAL})
+	for _, v := range []*pb.IndicatorValue{{Period: period("2017-01-01", "2017-06-30"), Value: "40"}, {Period: period("2017-07-01", "2017-10-31"), Value: "12.5"}} {
+		if _, err := e.c.RecordIndicatorValue(ctx, &pb.RecordIndicatorValueRequest{ProjectId: p.GetId(), IndicatorId: m.GetId(), Value: v}); err != nil {
 			t.Fatal(err)
 		}
-		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		_, err := c.GetProjectReport(cctx, &pb.GetProjectReportRequest{ProjectId: id})
-		if code(err) != codes.Unavailable {
-			t.Fatalf("report with trainings down: %v, want Unavailable", err)
+	}
+
+	type row struct {
+		Code, Target, Actual string
+		Suppressed           bool
+		Cells                []string
+	}
+	summary := func(r *pb.ProjectReport) []row {
+		var out []row
+		for _, x := range r.GetResults() {
+			out = append(out, row{x.GetCode(), x.GetTarget(), x.GetActual().GetValue(), x.GetActual().GetSuppressed(), cells(x)})
 		}
-		if msg := status.Convert(err).Message(); !strings.Contains(msg, "trainings") {
-			t.Fatalf("message %q does not say which service is down", msg)
-		}
-	})
-	t.Run("stopped", func(t *testing.T) {
-		e := start(t)
-		ctx := servicetest.As(t, ids.New())
-		id := create(t, e.c, ctx, example()).GetId()
-		if _, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: id}); err != nil {
-			t.Fatalf("report while both are up: %v", err)
-		}
-		e.stopBen()
-		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		_, err := e.c.GetProjectReport(cctx, &pb.GetProjectReportRequest{ProjectId: id})
-		if code(err) != codes.Unavailable {
-			t.Fatalf("report with beneficiaries stopped: %v, want Unavailable", err)
-		}
-		if msg := status.Convert(err).Message(); !strings.Contains(msg, "beneficiaries") {
-			t.Fatalf("message %q does not say which service is down", msg)
-		}
-	})
+		return out
+	}
+	rep, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: p.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rep.GetReport()
+	if r.GetPeriod().GetStartDate() != "2016-11-01" || r.GetPeriod().GetEndDate() != "2017-10-31" || r.GetSuppressionThreshold() != 5 {
+		t.Fatalf("report header: %v", r)
+	}
+	want := []row{
+		{Code: "OC1", Actual: "52.5"},
+		// 7 persons: women 4 and men 3 are both small; the 1 asylum seeker is
+		// small and the 6 protected persons are suppressed too, or 7-6 would give it away.
+		{Code: "OP1", Target: "8", Actual: "7", Cells: []string{"sex:female=*", "sex:male=*",
+			"legal_status:asylum_seeker=*", "legal_status:international_protection=*"}},
+		{Code: "OP2", Target: "40", Actual: "7", Cells: []string{"sector:health=*", "sector:police=*"}},
+		{Code: "OP3", Actual: "0"},
+		// One event: a small count, so the total and its cell are hidden.
+		{Code: "OP4", Suppressed: true, Cells: []string{"event_type:seminar=*"}},
+	}
+	if diff := cmp.Diff(want, summary(r)); diff != "" {
+		t.Fatalf("report (-want +got):\n%s", diff)
+	}
+
+	// The donor gets the same report; a stranger gets nothing.
+	drep, err := e.c.GetProjectReport(servicetest.As(t, donor), &pb.GetProjectReportRequest{ProjectId: p.GetId()})
+	if err != nil {
+		t.Fatalf("donor report: %v", err)
+	}
+	if diff := cmp.Diff(want, summary(drep.GetReport())); diff != "" {
+		t.Fatalf("donor report (-want +got):\n%s", diff)
+	}
+	if _, err := e.c.GetProjectReport(servicetest.As(t, ids.New()), &pb.GetProjectReportRequest{ProjectId: p.GetId()}); code(err) != codes.NotFound {
+		t.Fatalf("stranger report: %v", err)
+	}
+
+	// A period: only the first half-year; its target, and values within it.
+	rep, err = e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: p.GetId(), StartDate: "2016-11-01", EndDate: "2017-02-28"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := summary(rep.GetReport())
+	if half[0].Actual != "" || half[1].Actual != "7" || half[2].Target != "" || half[2].Actual != "0" {
+		t.Fatalf("first months: %+v", half)
+	}
+
+	// A lower threshold, set on the project, shows the small cells.
+	cur, _ := e.c.GetProject(ctx, &pb.GetProjectRequest{Id: p.GetId()})
+	if _, err := e.c.UpdateProject(ctx, &pb.UpdateProjectRequest{Project: &pb.Project{Id: p.GetId(), Etag: cur.GetProject().GetEtag(), SuppressionThreshold: 1},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"suppression_threshold"}}}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: p.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"sex:female=4", "sex:male=3", "legal_status:asylum_seeker=1", "legal_status:international_protection=6"},
+		summary(rep.GetReport())[1].Cells); diff != "" {
+		t.Fatalf("threshold 1 (-want +got):\n%s", diff)
+	}
+
+	// Bad requests.
+	if _, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: p.GetId(), StartDate: "2017-13-01"}); code(err) != codes.InvalidArgument {
+		t.Fatalf("bad date: %v", err)
+	}
+	if _, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: p.GetId(), StartDate: "2017-05-01", EndDate: "2017-01-01"}); code(err) != codes.InvalidArgument {
+		t.Fatalf("reversed period: %v", err)
+	}
+	if _, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: "nope"}); code(err) != codes.InvalidArgument {
+		t.Fatalf("bad id: %v", err)
+	}
 }
 
-func TestReportWhenDownstreamFails(t *testing.T) {
-	e := start(t)
+func TestReportWhenASourceIsDown(t *testing.T) {
+	dbURL := pgtest.NewDatabase(t)
+	benConn := servicetest.Start(t, benservice.New(benservice.Config{Config: servicetest.Platform(t, dbURL)}))
+	// Nothing listens on the trainings and referrals addresses: the process
+	// still starts (clients connect lazily) and reports say what is down.
+	c := startReporting(t, dbURL, benConn.Target(), deadAddr(t), deadAddr(t))
 	ctx := servicetest.As(t, ids.New())
-	id := create(t, e.c, ctx, example()).GetId()
-	const secret = "downstream-detail-42"
-	// A downstream refusal describes reporting's call, not the caller's
-	// request: it must not surface as the caller's fault or leak its message.
-	for _, c := range []codes.Code{codes.InvalidArgument, codes.NotFound, codes.PermissionDenied, codes.FailedPrecondition, codes.Internal} {
-		t.Run(c.String(), func(t *testing.T) {
-			e.train.answer(nil, status.Error(c, secret))
-			_, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: id})
-			st := status.Convert(err)
-			if st.Code() != codes.Internal {
-				t.Fatalf("downstream %v gave %v (%v), want Internal", c, st.Code(), err)
-			}
-			if strings.Contains(st.Message(), secret) || len(st.Details()) != 0 {
-				t.Fatalf("downstream failure leaked: %q %v", st.Message(), st.Details())
-			}
-		})
+	p := create(t, c, ctx, minimal("DOWN"))
+	addIndicator(t, c, ctx, p.GetId(), &pb.Indicator{Code: "T", Titles: en("Trained"),
+		Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_PROFESSIONALS_TRAINED})
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	_, err := c.GetProjectReport(cctx, &pb.GetProjectReportRequest{ProjectId: p.GetId()})
+	if code(err) != codes.Unavailable || !strings.Contains(status.Convert(err).Message(), "trainings") {
+		t.Fatalf("report with trainings down: %v, want Unavailable naming trainings", err)
 	}
-	e.train.answer(trainedBySector, nil)
-	e.ben.answer(nil, status.Error(codes.DeadlineExceeded, secret))
-	_, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: id})
-	if st := status.Convert(err); st.Code() != codes.Unavailable || strings.Contains(st.Message(), secret) {
-		t.Fatalf("downstream deadline exceeded: %v, want Unavailable without its message", err)
+}
+
+// deadAddr returns a loopback address nothing listens on.
+func deadAddr(t *testing.T) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	e.ben.answer(assistedBySex, nil)
-	if _, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: id}); err != nil {
-		t.Fatalf("report after recovery: %v", err)
-	}
-	if !slices.ContainsFunc(e.ben.takeCalls(), func(c aggregateCall) bool { return c.ProjectID == id }) {
-		t.Fatal("beneficiaries double saw no call for the project")
-	}
+	addr := lis.Addr().String()
+	lis.Close()
+	return addr
 }

@@ -97,11 +97,13 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		idem = &idempotency{store: o.Idempotency, log: o.Log, lock: o.IdempotencyLock}
 	}
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
+		// google.api.HttpBody responses (report exports) are written as
+		// they are, with their own content type; everything else is JSON.
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{Marshaler: marshaler}),
 		runtime.WithErrorHandler(errorHandler(o.Log)),
 		runtime.WithRoutingErrorHandler(routingErrorHandler(o.Log)),
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
-		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
+		runtime.WithOutgoingHeaderMatcher(outgoingHeaders),
 		runtime.WithDisableHTTPMethodOverride(),
 		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD {
 			p, ok := principalFrom(r)
@@ -223,6 +225,15 @@ func ParseBearer(h string) (string, bool) {
 		return "", false
 	}
 	return cred, true
+}
+
+// outgoingHeaders passes on only the Content-Disposition a service sets for
+// a file download; other response metadata stays inside.
+func outgoingHeaders(key string) (string, bool) {
+	if strings.EqualFold(key, "content-disposition") {
+		return "Content-Disposition", true
+	}
+	return "", false
 }
 
 func authenticate(o Options) Middleware {

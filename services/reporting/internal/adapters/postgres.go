@@ -5,6 +5,7 @@ package adapters
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -26,59 +27,381 @@ func NewPostgres(pool *pgxpool.Pool) *Postgres { return &Postgres{pool: pool} }
 
 var _ app.Repository = (*Postgres)(nil)
 
-// The amount travels as text both ways so it stays exact.
-const projectCols = `id, code, title, description, implementing_organisation_id, planned_start_date, planned_end_date,
-	COALESCE(budget_amount::text, ''), COALESCE(budget_currency, ''), funder, create_time`
+// Budgets travel as JSON with the amount as text, so it stays exact.
+const projectCols = `p.id, p.code, p.titles, p.descriptions, p.general_objectives, p.specific_objectives,
+	p.implementing_organisation_id, p.reporting_org_ref, p.reporting_org_names, p.reporting_org_type,
+	p.participants, p.planned_start_date, p.planned_end_date, p.actual_start_date, p.actual_end_date,
+	p.activity_status, p.recipient_countries, p.municipalities, p.sectors, p.suppression_threshold,
+	p.version, p.create_time, p.update_time,
+	COALESCE((SELECT json_agg(json_build_object('start', b.period_start, 'end', b.period_end,
+		'amount', b.amount::text, 'currency', b.currency, 'value_date', b.value_date) ORDER BY b.position)
+		FROM project_budgets b WHERE b.project_id = p.id), '[]')`
+
+type budgetRow struct {
+	Start     string `json:"start"`
+	End       string `json:"end"`
+	Amount    string `json:"amount"`
+	Currency  string `json:"currency"`
+	ValueDate string `json:"value_date"`
+}
 
 func scanProject(row pgx.Row) (*domain.Project, error) {
 	var p domain.Project
-	var start, end time.Time
-	err := row.Scan(&p.ID, &p.Code, &p.Title, &p.Description, &p.ImplementingOrganisationID, &start, &end,
-		&p.Budget.Amount, &p.Budget.Currency, &p.Funder, &p.CreateTime)
+	var ps, pe time.Time
+	var as, ae *time.Time
+	var budgets []budgetRow
+	err := row.Scan(&p.ID, &p.Code, &p.Titles, &p.Descriptions, &p.GeneralObjectives, &p.SpecificObjectives,
+		&p.ImplementingOrganisationID, &p.ReportingOrgRef, &p.ReportingOrgNames, &p.ReportingOrgType,
+		&p.Participants, &ps, &pe, &as, &ae, &p.Status, &p.Countries, &p.Municipalities, &p.Sectors,
+		&p.SuppressionThreshold, &p.Version, &p.CreateTime, &p.UpdateTime, &budgets)
 	if err != nil {
 		return nil, err
 	}
-	p.PlannedStart, p.PlannedEnd = date.Of(start), date.Of(end)
+	p.PlannedStart, p.PlannedEnd = date.Of(ps), date.Of(pe)
+	p.ActualStart, p.ActualEnd = date.FromPtr(as), date.FromPtr(ae)
+	for _, b := range budgets {
+		var bd domain.Budget
+		var perr error
+		bd.Start, perr = date.Parse(b.Start)
+		if perr == nil {
+			bd.End, perr = date.Parse(b.End)
+		}
+		if perr == nil {
+			bd.ValueDate, perr = date.Parse(b.ValueDate)
+		}
+		if perr != nil {
+			return nil, perr
+		}
+		bd.Value = domain.Money{Amount: b.Amount, Currency: b.Currency}
+		p.Budgets = append(p.Budgets, bd)
+	}
 	return &p, nil
 }
 
-// CreateProject inserts p; a repeated request id returns the first row.
-func (p *Postgres) CreateProject(ctx context.Context, pr *domain.Project, requestID string) (*domain.Project, error) {
-	return db.CreateOnce(ctx, p.pool, scanProject, `
-		INSERT INTO projects (id, implementing_organisation_id, code, title, description,
-			planned_start_date, planned_end_date, budget_amount, budget_currency, funder, request_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, CAST($8::text AS numeric(18, 2)), $9, $10, $11)
-		ON CONFLICT (implementing_organisation_id, request_id) DO NOTHING
-		RETURNING `+projectCols,
-		[]any{pr.ID, pr.ImplementingOrganisationID, pr.Code, pr.Title, pr.Description,
-			pr.PlannedStart.Time(), pr.PlannedEnd.Time(), db.Null(pr.Budget.Amount), db.Null(pr.Budget.Currency),
-			pr.Funder, db.Null(requestID)},
-		`SELECT `+projectCols+` FROM projects WHERE implementing_organisation_id = $1 AND request_id = $2`,
-		pr.ImplementingOrganisationID, requestID)
+// narr maps nil to an empty JSON array for NOT NULL jsonb columns.
+func narr(ns []domain.Narrative) []domain.Narrative {
+	if ns == nil {
+		return []domain.Narrative{}
+	}
+	return ns
 }
 
-// GetProject returns the project if viewer implements it.
+func participants(ps []domain.ParticipatingOrg) []domain.ParticipatingOrg {
+	if ps == nil {
+		return []domain.ParticipatingOrg{}
+	}
+	return ps
+}
+
+// readerIDs are the participating organisations' Spona ids, stored for the
+// access check.
+func readerIDs(p *domain.Project) []string { return db.Strings(p.Readers()[1:]) }
+
+// CreateProject inserts p; a repeated request id returns the first row.
+func (p *Postgres) CreateProject(ctx context.Context, pr *domain.Project, requestID string) (*domain.Project, error) {
+	tx, err := p.pool.Begin(ctx)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	tag, err := tx.Exec(ctx, `
+		INSERT INTO projects (id, implementing_organisation_id, code, titles, descriptions, general_objectives,
+			specific_objectives, reporting_org_ref, reporting_org_names, reporting_org_type, participants, reader_ids,
+			planned_start_date, planned_end_date, actual_start_date, actual_end_date, activity_status,
+			recipient_countries, municipalities, sectors, suppression_threshold, request_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+		ON CONFLICT (implementing_organisation_id, request_id) DO NOTHING`,
+		pr.ID, pr.ImplementingOrganisationID, pr.Code, narr(pr.Titles), narr(pr.Descriptions), narr(pr.GeneralObjectives),
+		narr(pr.SpecificObjectives), pr.ReportingOrgRef, narr(pr.ReportingOrgNames), pr.ReportingOrgType,
+		participants(pr.Participants), readerIDs(pr), pr.PlannedStart.Time(), pr.PlannedEnd.Time(),
+		pr.ActualStart.Ptr(), pr.ActualEnd.Ptr(), pr.Status, db.Strings(pr.Countries), db.Strings(pr.Municipalities),
+		db.Strings(pr.Sectors), pr.SuppressionThreshold, db.Null(requestID))
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	if tag.RowsAffected() == 0 {
+		// A retry: return what the first request created.
+		return scanProject(tx.QueryRow(ctx, `SELECT `+projectCols+` FROM projects p
+			WHERE p.implementing_organisation_id = $1 AND p.request_id = $2`, pr.ImplementingOrganisationID, requestID))
+	}
+	if err := writeBudgets(ctx, tx, pr); err != nil {
+		return nil, err
+	}
+	out, err := scanProject(tx.QueryRow(ctx, `SELECT `+projectCols+` FROM projects p WHERE p.id = $1`, pr.ID))
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	return out, db.Error(tx.Commit(ctx))
+}
+
+func writeBudgets(ctx context.Context, tx pgx.Tx, pr *domain.Project) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM project_budgets WHERE project_id = $1`, pr.ID); err != nil {
+		return db.Error(err)
+	}
+	for i, b := range pr.Budgets {
+		_, err := tx.Exec(ctx, `INSERT INTO project_budgets (project_id, position, period_start, period_end, amount, currency, value_date)
+			VALUES ($1, $2, $3, $4, CAST($5::text AS numeric(18, 2)), $6, $7)`,
+			pr.ID, i, b.Start.Time(), b.End.Time(), b.Value.Amount, b.Value.Currency, b.ValueDate.Time())
+		if err != nil {
+			return db.Error(err)
+		}
+	}
+	return nil
+}
+
+// visible is the access condition: the viewer ($1) implements the project
+// or is one of its participating organisations.
+const visible = `($1::uuid = p.implementing_organisation_id OR $1::uuid = ANY (p.reader_ids))`
+
+// GetProject returns the project if viewer may read it.
 func (p *Postgres) GetProject(ctx context.Context, viewer, id string) (*domain.Project, error) {
-	pr, err := scanProject(p.pool.QueryRow(ctx, `SELECT `+projectCols+` FROM projects
-		WHERE implementing_organisation_id = $1 AND id = $2`, viewer, id))
+	pr, err := scanProject(p.pool.QueryRow(ctx, `SELECT `+projectCols+` FROM projects p
+		WHERE p.id = $2 AND `+visible, viewer, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errs.NotFound("project", id)
 	}
 	return pr, db.Error(err)
 }
 
-// ListProjects returns up to page.Limit() of viewer's projects after
-// page.After, newest first.
+// ListProjects returns up to page.Limit() of the projects viewer may read
+// after page.After, newest first.
 func (p *Postgres) ListProjects(ctx context.Context, viewer string, page pagination.Page) ([]*domain.Project, error) {
 	after := page.After
 	if after == "" {
 		after = "ffffffff-ffff-ffff-ffff-ffffffffffff"
 	}
-	rows, err := p.pool.Query(ctx, `SELECT `+projectCols+` FROM projects
-		WHERE implementing_organisation_id = $1 AND id < $2::uuid ORDER BY id DESC LIMIT $3`, viewer, after, page.Limit())
+	rows, err := p.pool.Query(ctx, `SELECT `+projectCols+` FROM projects p
+		WHERE `+visible+` AND p.id < $2::uuid ORDER BY p.id DESC LIMIT $3`, viewer, after, page.Limit())
 	if err != nil {
 		return nil, db.Error(err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Project, error) { return scanProject(r) })
 	return out, db.Error(err)
+}
+
+// UpdateProject stores pr if its stored version is still version.
+func (p *Postgres) UpdateProject(ctx context.Context, pr *domain.Project, version int64) (*domain.Project, error) {
+	tx, err := p.pool.Begin(ctx)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	tag, err := tx.Exec(ctx, `UPDATE projects SET code = $3, titles = $4, descriptions = $5, general_objectives = $6,
+			specific_objectives = $7, reporting_org_ref = $8, reporting_org_names = $9, reporting_org_type = $10,
+			participants = $11, reader_ids = $12, planned_start_date = $13, planned_end_date = $14,
+			actual_start_date = $15, actual_end_date = $16, activity_status = $17, recipient_countries = $18,
+			municipalities = $19, sectors = $20, suppression_threshold = $21,
+			version = version + 1, update_time = now()
+		WHERE id = $1 AND version = $2`,
+		pr.ID, version, pr.Code, narr(pr.Titles), narr(pr.Descriptions), narr(pr.GeneralObjectives),
+		narr(pr.SpecificObjectives), pr.ReportingOrgRef, narr(pr.ReportingOrgNames), pr.ReportingOrgType,
+		participants(pr.Participants), readerIDs(pr), pr.PlannedStart.Time(), pr.PlannedEnd.Time(),
+		pr.ActualStart.Ptr(), pr.ActualEnd.Ptr(), pr.Status, db.Strings(pr.Countries), db.Strings(pr.Municipalities),
+		db.Strings(pr.Sectors), pr.SuppressionThreshold)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return nil, conflict("project", pr.ID)
+	}
+	if err := writeBudgets(ctx, tx, pr); err != nil {
+		return nil, err
+	}
+	out, err := scanProject(tx.QueryRow(ctx, `SELECT `+projectCols+` FROM projects p WHERE p.id = $1`, pr.ID))
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	return out, db.Error(tx.Commit(ctx))
+}
+
+// conflict is the error of a write whose version check failed: the row was
+// changed (or deleted) since it was read.
+var conflict = app.StaleEtag
+
+// DeleteProject deletes the project (and, by cascade, its budgets,
+// indicators and values) if its version is version (any when 0).
+func (p *Postgres) DeleteProject(ctx context.Context, id string, version int64) error {
+	tag, err := p.pool.Exec(ctx, `DELETE FROM projects WHERE id = $1 AND ($2 = 0 OR version = $2)`, id, version)
+	if err != nil {
+		return db.Error(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return conflict("project", id)
+	}
+	return nil
+}
+
+const indicatorCols = `i.id, i.project_id, i.code, i.titles, i.unit, i.level, i.baseline_value, i.baseline_date,
+	i.targets, i.metric, i.disaggregations, i.version, i.create_time, i.update_time,
+	COALESCE((SELECT json_agg(json_build_object('start', v.period_start, 'end', v.period_end, 'value', v.value,
+		'comment', v.comment) ORDER BY v.period_start, v.period_end)
+		FROM indicator_values v WHERE v.indicator_id = i.id), '[]')`
+
+// periodValue is a target or a recorded value as stored in JSON.
+type periodValue struct {
+	Start   string `json:"start"`
+	End     string `json:"end"`
+	Value   string `json:"value"`
+	Comment string `json:"comment,omitempty"`
+}
+
+func (v periodValue) dates() (date.Date, date.Date, error) {
+	s, err := date.Parse(v.Start)
+	if err != nil {
+		return date.Date{}, date.Date{}, err
+	}
+	e, err := date.Parse(v.End)
+	return s, e, err
+}
+
+func targetsJSON(ts []domain.Target) ([]byte, error) {
+	out := make([]periodValue, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, periodValue{Start: t.Start.String(), End: t.End.String(), Value: t.Value})
+	}
+	return json.Marshal(out)
+}
+
+func scanIndicator(row pgx.Row) (*domain.Indicator, error) {
+	var in domain.Indicator
+	var bd *time.Time
+	var targets, values []periodValue
+	err := row.Scan(&in.ID, &in.ProjectID, &in.Code, &in.Titles, &in.Unit, &in.Level, &in.Baseline.Value, &bd,
+		&targets, &in.Metric, &in.Disaggregations, &in.Version, &in.CreateTime, &in.UpdateTime, &values)
+	if err != nil {
+		return nil, err
+	}
+	in.Baseline.Date = date.FromPtr(bd)
+	for _, t := range targets {
+		s, e, err := t.dates()
+		if err != nil {
+			return nil, err
+		}
+		in.Targets = append(in.Targets, domain.Target{Start: s, End: e, Value: t.Value})
+	}
+	for _, v := range values {
+		s, e, err := v.dates()
+		if err != nil {
+			return nil, err
+		}
+		in.Values = append(in.Values, domain.Value{Start: s, End: e, Value: v.Value, Comment: v.Comment})
+	}
+	return &in, nil
+}
+
+// CreateIndicator inserts in; a repeated request id returns the first row.
+func (p *Postgres) CreateIndicator(ctx context.Context, in *domain.Indicator, requestID string) (*domain.Indicator, error) {
+	targets, err := targetsJSON(in.Targets)
+	if err != nil {
+		return nil, err
+	}
+	return db.CreateOnce(ctx, p.pool, scanIndicator, `
+		WITH i AS (
+			INSERT INTO indicators (id, project_id, code, titles, unit, level, baseline_value, baseline_date,
+				targets, metric, disaggregations, request_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+			ON CONFLICT (project_id, request_id) DO NOTHING
+			RETURNING *)
+		SELECT `+indicatorCols+` FROM i`,
+		[]any{in.ID, in.ProjectID, in.Code, narr(in.Titles), in.Unit, in.Level, in.Baseline.Value, in.Baseline.Date.Ptr(),
+			targets, in.Metric, db.Strings(in.Disaggregations), db.Null(requestID)},
+		`SELECT `+indicatorCols+` FROM indicators i WHERE i.project_id = $1 AND i.request_id = $2`,
+		in.ProjectID, requestID)
+}
+
+// GetIndicator returns an indicator of the project.
+func (p *Postgres) GetIndicator(ctx context.Context, projectID, id string) (*domain.Indicator, error) {
+	in, err := scanIndicator(p.pool.QueryRow(ctx, `SELECT `+indicatorCols+` FROM indicators i
+		WHERE i.project_id = $1 AND i.id = $2`, projectID, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFound("indicator", id)
+	}
+	return in, db.Error(err)
+}
+
+// ListIndicators returns up to page.Limit() indicators after page.After, by code.
+func (p *Postgres) ListIndicators(ctx context.Context, projectID string, page pagination.Page) ([]*domain.Indicator, error) {
+	rows, err := p.pool.Query(ctx, `SELECT `+indicatorCols+` FROM indicators i
+		WHERE i.project_id = $1 AND i.code > $2 ORDER BY i.code LIMIT $3`, projectID, page.After, page.Limit())
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Indicator, error) { return scanIndicator(r) })
+	return out, db.Error(err)
+}
+
+// ListAllIndicators returns every indicator of the project, by code.
+func (p *Postgres) ListAllIndicators(ctx context.Context, projectID string) ([]*domain.Indicator, error) {
+	rows, err := p.pool.Query(ctx, `SELECT `+indicatorCols+` FROM indicators i
+		WHERE i.project_id = $1 ORDER BY i.code`, projectID)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Indicator, error) { return scanIndicator(r) })
+	return out, db.Error(err)
+}
+
+// UpdateIndicator stores in if its stored version is still version.
+func (p *Postgres) UpdateIndicator(ctx context.Context, in *domain.Indicator, version int64) (*domain.Indicator, error) {
+	targets, err := targetsJSON(in.Targets)
+	if err != nil {
+		return nil, err
+	}
+	out, err := scanIndicator(p.pool.QueryRow(ctx, `
+		WITH i AS (
+			UPDATE indicators SET code = $4, titles = $5, unit = $6, level = $7, baseline_value = $8,
+				baseline_date = $9, targets = $10, metric = $11, disaggregations = $12,
+				version = version + 1, update_time = now()
+			WHERE project_id = $1 AND id = $2 AND version = $3
+			RETURNING *)
+		SELECT `+indicatorCols+` FROM i`,
+		in.ProjectID, in.ID, version, in.Code, narr(in.Titles), in.Unit, in.Level, in.Baseline.Value,
+		in.Baseline.Date.Ptr(), targets, in.Metric, db.Strings(in.Disaggregations)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, conflict("indicator", in.ID)
+	}
+	return out, db.Error(err)
+}
+
+// DeleteIndicator deletes the indicator if its version is version (any when 0).
+func (p *Postgres) DeleteIndicator(ctx context.Context, projectID, id string, version int64) error {
+	tag, err := p.pool.Exec(ctx, `DELETE FROM indicators WHERE project_id = $1 AND id = $2 AND ($3 = 0 OR version = $3)`,
+		projectID, id, version)
+	if err != nil {
+		return db.Error(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return conflict("indicator", id)
+	}
+	return nil
+}
+
+// RecordValue stores the value for its period, replacing an earlier one,
+// and moves the indicator to a new version.
+func (p *Postgres) RecordValue(ctx context.Context, projectID, indicatorID string, v domain.Value) (*domain.Indicator, error) {
+	tx, err := p.pool.Begin(ctx)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	tag, err := tx.Exec(ctx, `UPDATE indicators SET version = version + 1, update_time = now()
+		WHERE project_id = $1 AND id = $2`, projectID, indicatorID)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return nil, errs.NotFound("indicator", indicatorID)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO indicator_values (indicator_id, period_start, period_end, value, comment)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (indicator_id, period_start, period_end) DO UPDATE SET value = excluded.value, comment = excluded.comment`,
+		indicatorID, v.Start.Time(), v.End.Time(), v.Value, v.Comment)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := scanIndicator(tx.QueryRow(ctx, `SELECT `+indicatorCols+` FROM indicators i WHERE i.id = $1`, indicatorID))
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	return out, db.Error(tx.Commit(ctx))
 }

@@ -1,10 +1,12 @@
-// Package app holds the reporting use cases. It enforces who may see what,
-// delegates storage to a Repository and asks the other services for their
-// aggregates through the Beneficiaries and Trainings interfaces.
+// Package app holds the reporting use cases. It enforces who may see and
+// change what, delegates storage to a Repository and asks the other services
+// for their aggregates through the Sources interface.
 package app
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spona/spona/pkg/aggregate"
@@ -14,46 +16,81 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/reporting/internal/domain"
-	"golang.org/x/sync/errgroup"
 )
 
-// Repository stores projects. Every read takes the viewing organisation and
-// returns only its own projects; another organisation's project is reported
-// as not found.
+// Repository stores projects and indicators. Reads of projects take the
+// viewing organisation and return only projects it implements or
+// participates in; another organisation's project is reported as not found.
+// Writes with a version fail with errs.KindAborted when the stored version
+// differs.
 type Repository interface {
 	CreateProject(ctx context.Context, p *domain.Project, requestID string) (*domain.Project, error)
 	GetProject(ctx context.Context, viewer, id string) (*domain.Project, error)
 	ListProjects(ctx context.Context, viewer string, p pagination.Page) ([]*domain.Project, error)
+	UpdateProject(ctx context.Context, p *domain.Project, version int64) (*domain.Project, error)
+	DeleteProject(ctx context.Context, id string, version int64) error
+
+	CreateIndicator(ctx context.Context, in *domain.Indicator, requestID string) (*domain.Indicator, error)
+	GetIndicator(ctx context.Context, projectID, id string) (*domain.Indicator, error)
+	// ListIndicators pages by code; ListAllIndicators returns all of them.
+	ListIndicators(ctx context.Context, projectID string, p pagination.Page) ([]*domain.Indicator, error)
+	ListAllIndicators(ctx context.Context, projectID string) ([]*domain.Indicator, error)
+	UpdateIndicator(ctx context.Context, in *domain.Indicator, version int64) (*domain.Indicator, error)
+	DeleteIndicator(ctx context.Context, projectID, id string, version int64) error
+	RecordValue(ctx context.Context, projectID, indicatorID string, v domain.Value) (*domain.Indicator, error)
 }
 
-// Beneficiaries is what reporting needs from the beneficiaries service. It
-// runs as the caller (the principal travels with ctx). Errors are classified:
-// errs.KindUnavailable when the service cannot be reached, internal otherwise.
-type Beneficiaries interface {
-	// CountAssisted counts unique beneficiaries assisted under the project in
-	// the period (both ends inclusive), grouped by the given dimensions.
-	CountAssisted(ctx context.Context, projectID string, from, to date.Date, groupBy []string) (aggregate.Aggregate, error)
+// Query asks a source for a count over a project's records in a period.
+type Query struct {
+	ProjectID string
+	From, To  date.Date
+	GroupBy   []string
 }
 
-// Trainings is what reporting needs from the trainings service, on the same
-// terms as Beneficiaries.
-type Trainings interface {
-	// CountTrained counts unique professionals trained under the project in
-	// the period, grouped by the given dimensions.
-	CountTrained(ctx context.Context, projectID string, from, to date.Date, groupBy []string) (aggregate.Aggregate, error)
+// Sources are the other services' aggregate RPCs. They run as the caller
+// (the principal travels with ctx). Errors are classified:
+// errs.KindUnavailable when a service cannot be reached, internal otherwise.
+type Sources interface {
+	// CountAssisted counts unique beneficiaries assisted.
+	CountAssisted(ctx context.Context, q Query) (aggregate.Aggregate, error)
+	// CountTrained counts unique professionals trained.
+	CountTrained(ctx context.Context, q Query) (aggregate.Aggregate, error)
+	// CountEvents counts training events held.
+	CountEvents(ctx context.Context, q Query) (aggregate.Aggregate, error)
+	// CountCommunityBeneficiaries counts unique beneficiaries who took part
+	// in the project's events.
+	CountCommunityBeneficiaries(ctx context.Context, q Query) (aggregate.Aggregate, error)
+	// CountReferrals counts referrals sent (not drafts).
+	CountReferrals(ctx context.Context, q Query) (aggregate.Aggregate, error)
 }
 
 // App is the reporting application.
 type App struct {
-	repo          Repository
-	beneficiaries Beneficiaries
-	trainings     Trainings
-	now           func() time.Time
+	repo    Repository
+	sources Sources
+	now     func() time.Time
 }
 
 // New returns the application.
-func New(repo Repository, b Beneficiaries, t Trainings) *App {
-	return &App{repo: repo, beneficiaries: b, trainings: t, now: time.Now}
+func New(repo Repository, sources Sources) *App {
+	return &App{repo: repo, sources: sources, now: time.Now}
+}
+
+// Etag is the etag of a stored version.
+func Etag(version int64) string { return strconv.FormatInt(version, 10) }
+
+// parseEtag returns the version an etag names; 0 for "" (no check).
+func parseEtag(field, etag string) (int64, error) {
+	if etag == "" {
+		return 0, nil
+	}
+	v, err := strconv.ParseInt(strings.Trim(etag, `W/"`), 10, 64)
+	if err != nil || v <= 0 {
+		var vs errs.Violations
+		vs.Add(field, "is not an etag returned by this service")
+		return 0, vs.Err()
+	}
+	return v, nil
 }
 
 // CreateProject records a project implemented by the caller's organisation.
@@ -67,7 +104,7 @@ func (a *App) CreateProject(ctx context.Context, p auth.Principal, pr *domain.Pr
 	return a.repo.CreateProject(ctx, pr, requestID)
 }
 
-// GetProject returns a project of the caller's organisation.
+// GetProject returns a project the caller implements or participates in.
 func (a *App) GetProject(ctx context.Context, p auth.Principal, id string) (*domain.Project, error) {
 	if err := ids.Check("id", id); err != nil {
 		return nil, err
@@ -75,7 +112,23 @@ func (a *App) GetProject(ctx context.Context, p auth.Principal, id string) (*dom
 	return a.repo.GetProject(ctx, p.OrganisationID, ids.Normalize(id))
 }
 
-// ListProjects lists the caller's projects, newest first.
+// project returns a project the caller may change.
+func (a *App) project(ctx context.Context, p auth.Principal, field, id string) (*domain.Project, error) {
+	if err := ids.Check(field, id); err != nil {
+		return nil, err
+	}
+	pr, err := a.repo.GetProject(ctx, p.OrganisationID, ids.Normalize(id))
+	if err != nil {
+		return nil, err
+	}
+	if !pr.CanChange(p.OrganisationID) {
+		return nil, errs.PermissionDenied("only the implementing organisation may change project %s", pr.ID)
+	}
+	return pr, nil
+}
+
+// ListProjects lists the projects the caller implements or participates
+// in, newest first.
 func (a *App) ListProjects(ctx context.Context, p auth.Principal, size int32, token string) ([]*domain.Project, string, error) {
 	page, err := pagination.Parse(size, token, pagination.Fingerprint())
 	if err != nil {
@@ -89,46 +142,158 @@ func (a *App) ListProjects(ctx context.Context, p auth.Principal, size int32, to
 	return rows, next, nil
 }
 
-// GetProjectReport computes a project's results for a period, live, from the
-// beneficiaries and trainings services. A zero from or to defaults to the
-// project's planned start or end.
-func (a *App) GetProjectReport(ctx context.Context, p auth.Principal, projectID string, from, to date.Date) (*domain.Report, error) {
-	if err := ids.Check("project_id", projectID); err != nil {
-		return nil, err
-	}
-	// The aggregate RPCs run as the caller and need this scope; say so here
-	// rather than let the downstream refusal look like our failure.
-	if !p.Has(auth.ScopeAggregates) {
-		return nil, errs.PermissionDenied("scope %q is required to compute a report", auth.ScopeAggregates)
-	}
-	pr, err := a.repo.GetProject(ctx, p.OrganisationID, ids.Normalize(projectID))
+// UpdateProject changes the fields named in paths (all mutable fields when
+// empty) of a project the caller implements. A non-empty etag must match.
+func (a *App) UpdateProject(ctx context.Context, p auth.Principal, in *domain.Project, etag string, paths []string) (*domain.Project, error) {
+	version, err := parseEtag("project.etag", etag)
 	if err != nil {
 		return nil, err
 	}
-	if from.IsZero() {
-		from = pr.PlannedStart
-	}
-	if to.IsZero() {
-		to = pr.PlannedEnd
-	}
-	if to.Before(from) {
-		var v errs.Violations
-		v.Add("end_date", "must not be before start_date (%s); unset dates default to the project's planned dates", from)
-		return nil, v.Err()
-	}
-	r := &domain.Report{ProjectID: pr.ID, From: from, To: to}
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		r.BeneficiariesAssisted, err = a.beneficiaries.CountAssisted(gctx, pr.ID, from, to, domain.AssistedGroupBy)
-		return err
-	})
-	g.Go(func() (err error) {
-		r.ProfessionalsTrained, err = a.trainings.CountTrained(gctx, pr.ID, from, to, domain.TrainedGroupBy)
-		return err
-	})
-	if err := g.Wait(); err != nil {
+	cur, err := a.project(ctx, p, "project.id", in.ID)
+	if err != nil {
 		return nil, err
 	}
-	r.GenerateTime = a.now().UTC()
-	return r, nil
+	if version != 0 && version != cur.Version {
+		return nil, StaleEtag("project", cur.ID)
+	}
+	if len(paths) == 0 {
+		paths = domain.ProjectPaths
+	}
+	if err := cur.Apply(in, paths); err != nil {
+		return nil, err
+	}
+	cur.Normalize()
+	if err := cur.Validate(); err != nil {
+		return nil, err
+	}
+	return a.repo.UpdateProject(ctx, cur, cur.Version)
+}
+
+// DeleteProject deletes a project the caller implements, with its indicators.
+func (a *App) DeleteProject(ctx context.Context, p auth.Principal, id, etag string) error {
+	version, err := parseEtag("etag", etag)
+	if err != nil {
+		return err
+	}
+	pr, err := a.project(ctx, p, "id", id)
+	if err != nil {
+		return err
+	}
+	return a.repo.DeleteProject(ctx, pr.ID, version)
+}
+
+func StaleEtag(resource, id string) error {
+	return &errs.Error{Kind: errs.KindAborted, Reason: "ETAG_MISMATCH",
+		Message: resource + " " + id + " was changed since it was read; read it again and retry"}
+}
+
+// CreateIndicator adds an indicator to a project the caller implements.
+func (a *App) CreateIndicator(ctx context.Context, p auth.Principal, projectID string, in *domain.Indicator, requestID string) (*domain.Indicator, error) {
+	pr, err := a.project(ctx, p, "project_id", projectID)
+	if err != nil {
+		return nil, err
+	}
+	in.Normalize()
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	in.ID = ids.New()
+	in.ProjectID = pr.ID
+	return a.repo.CreateIndicator(ctx, in, requestID)
+}
+
+// GetIndicator returns an indicator of a project the caller may read.
+func (a *App) GetIndicator(ctx context.Context, p auth.Principal, projectID, id string) (*domain.Indicator, error) {
+	pr, err := a.GetProject(ctx, p, projectID)
+	if err != nil {
+		return nil, err
+	}
+	if err := ids.Check("id", id); err != nil {
+		return nil, err
+	}
+	return a.repo.GetIndicator(ctx, pr.ID, ids.Normalize(id))
+}
+
+// ListIndicators lists a readable project's indicators by code.
+func (a *App) ListIndicators(ctx context.Context, p auth.Principal, projectID string, size int32, token string) ([]*domain.Indicator, string, error) {
+	pr, err := a.GetProject(ctx, p, projectID)
+	if err != nil {
+		return nil, "", err
+	}
+	page, err := pagination.Parse(size, token, pagination.Fingerprint(pr.ID))
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := a.repo.ListIndicators(ctx, pr.ID, page)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, next := pagination.Next(page, rows, func(x *domain.Indicator) string { return x.Code })
+	return rows, next, nil
+}
+
+// indicator returns an indicator of a project the caller may change.
+func (a *App) indicator(ctx context.Context, p auth.Principal, projectID, id string) (*domain.Indicator, error) {
+	pr, err := a.project(ctx, p, "project_id", projectID)
+	if err != nil {
+		return nil, err
+	}
+	if err := ids.Check("id", id); err != nil {
+		return nil, err
+	}
+	return a.repo.GetIndicator(ctx, pr.ID, ids.Normalize(id))
+}
+
+// UpdateIndicator changes the fields named in paths of an indicator.
+func (a *App) UpdateIndicator(ctx context.Context, p auth.Principal, in *domain.Indicator, etag string, paths []string) (*domain.Indicator, error) {
+	version, err := parseEtag("indicator.etag", etag)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := a.indicator(ctx, p, in.ProjectID, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	if version != 0 && version != cur.Version {
+		return nil, StaleEtag("indicator", cur.ID)
+	}
+	if len(paths) == 0 {
+		paths = domain.IndicatorPaths
+	}
+	if err := cur.Apply(in, paths); err != nil {
+		return nil, err
+	}
+	cur.Normalize()
+	if err := cur.Validate(); err != nil {
+		return nil, err
+	}
+	return a.repo.UpdateIndicator(ctx, cur, cur.Version)
+}
+
+// DeleteIndicator deletes an indicator with its recorded values.
+func (a *App) DeleteIndicator(ctx context.Context, p auth.Principal, projectID, id, etag string) error {
+	version, err := parseEtag("etag", etag)
+	if err != nil {
+		return err
+	}
+	in, err := a.indicator(ctx, p, projectID, id)
+	if err != nil {
+		return err
+	}
+	return a.repo.DeleteIndicator(ctx, in.ProjectID, in.ID, version)
+}
+
+// RecordValue records the value of a manual indicator for a period,
+// replacing the value recorded before for the same period.
+func (a *App) RecordValue(ctx context.Context, p auth.Principal, projectID, id string, v domain.Value) (*domain.Indicator, error) {
+	in, err := a.indicator(ctx, p, projectID, id)
+	if err != nil {
+		return nil, err
+	}
+	v.Value = strings.TrimSpace(v.Value)
+	v.Comment = strings.TrimSpace(v.Comment)
+	if err := in.ValidateValue(v); err != nil {
+		return nil, err
+	}
+	return a.repo.RecordValue(ctx, in.ProjectID, in.ID, v)
 }

@@ -1,60 +1,207 @@
-// Package domain holds the reporting model and its rules. It knows nothing
-// of gRPC or SQL.
+// Package domain holds the reporting model and its rules: projects shaped
+// after IATI 2.03 activities, logframe indicators, reports and small-cell
+// suppression. It knows nothing of gRPC or SQL.
 package domain
 
 import (
+	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/validate"
 )
 
-// Currencies are the budget currencies, as lower-case ISO 4217 codes.
-var Currencies = []string{"eur", "hrk", "rsd", "bam", "chf"}
-
 // Field limits.
 const (
-	maxCode        = 50
-	maxTitle       = 300
-	maxDescription = 4000
-	maxFunder      = 300
+	maxCode      = 50
+	maxTitle     = 300
+	maxNarrative = 4000
+	maxRef       = 100
+	maxList      = 50
 	// maxAmountDigits is the integer digits numeric(18,2) holds.
 	maxAmountDigits = 16
+	// DefaultThreshold is the suppression threshold of a project that sets none.
+	DefaultThreshold = 5
+	maxThreshold     = 100
 )
+
+// Currencies are the ISO 4217 codes a budget may use: the region's
+// currencies and those its donors commonly fund in.
+var Currencies = []string{
+	"EUR", "HRK", "RSD", "BAM", "CHF", "USD", "GBP", "SEK", "NOK", "DKK", "HUF", "MKD", "ALL",
+	"CZK", "PLN", "RON", "BGN", "TRY", "JPY", "CAD", "AUD",
+}
+
+// Countries are the recipient countries Spona serves.
+var Countries = []string{"RS", "BA", "HR"}
+
+// Organisation roles (IATI OrganisationRole codelist).
+const (
+	RoleFunding      = 1
+	RoleAccountable  = 2
+	RoleExtending    = 3
+	RoleImplementing = 4
+)
+
+// Activity statuses (IATI ActivityStatus codelist, 1..6).
+const (
+	StatusPipeline = 1
+	StatusClosed   = 4
+	maxStatus      = 6
+)
+
+var (
+	langCode     = regexp.MustCompile(`^[a-z]{2}$`)
+	dacSector    = regexp.MustCompile(`^[0-9]{5}$`)
+	iatiOrgType  = regexp.MustCompile(`^[0-9]{2}$`)
+	iatiOrgRef   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._\-]*$`)
+	projectCode  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._\-]*$`)
+	currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
+)
+
+// Narrative is a text in one language; Lang "" means English.
+type Narrative struct {
+	Lang string `json:"lang,omitempty"`
+	Text string `json:"text"`
+}
 
 // Money is an exact amount in a currency. Amount is a decimal string such
 // as "140000.00"; it is never converted to a float.
 type Money struct {
 	Amount   string
-	Currency string
+	Currency string // ISO 4217, upper case
 }
 
-// IsZero reports whether no budget was given.
-func (m Money) IsZero() bool { return m == Money{} }
+// ParticipatingOrg is an organisation taking part in a project.
+type ParticipatingOrg struct {
+	OrganisationID string      `json:"organisation_id,omitempty"` // Spona organisation, may read the project
+	Ref            string      `json:"ref,omitempty"`             // IATI organisation identifier
+	Type           string      `json:"type,omitempty"`            // IATI OrganisationType code
+	Role           int         `json:"role"`                      // IATI OrganisationRole code
+	Names          []Narrative `json:"names,omitempty"`
+}
+
+// Budget is a budget line for a period.
+type Budget struct {
+	Start, End date.Date
+	Value      Money
+	ValueDate  date.Date
+}
 
 // Project is a donor-funded project an organisation implements.
 type Project struct {
 	ID                         string
 	Code                       string
-	Title                      string
-	Description                string
+	Titles                     []Narrative
+	Descriptions               []Narrative
+	GeneralObjectives          []Narrative
+	SpecificObjectives         []Narrative
 	ImplementingOrganisationID string
-	PlannedStart               date.Date
-	PlannedEnd                 date.Date
-	Budget                     Money
-	Funder                     string
-	CreateTime                 time.Time
+	ReportingOrgRef            string
+	ReportingOrgNames          []Narrative
+	ReportingOrgType           string
+	Participants               []ParticipatingOrg
+	Budgets                    []Budget
+	PlannedStart, PlannedEnd   date.Date
+	ActualStart, ActualEnd     date.Date
+	Status                     int
+	Countries                  []string
+	Municipalities             []string
+	Sectors                    []string
+	SuppressionThreshold       int // 0: DefaultThreshold
+	Version                    int64
+	CreateTime, UpdateTime     time.Time
 }
 
-// Normalize trims free input before validation.
+// Threshold is the suppression threshold in force for the project.
+func (p *Project) Threshold() int {
+	if p.SuppressionThreshold == 0 {
+		return DefaultThreshold
+	}
+	return p.SuppressionThreshold
+}
+
+// IATIIdentifier is the activity identifier: the reporting organisation's
+// IATI identifier and the project code joined by a hyphen. Without a
+// reporting organisation reference a Spona-local prefix is used.
+func (p *Project) IATIIdentifier() string {
+	prefix := p.ReportingOrgRef
+	if prefix == "" {
+		prefix = "XM-SPONA-" + p.ImplementingOrganisationID
+	}
+	return prefix + "-" + p.Code
+}
+
+// Readers are the organisations that may read the project and its reports:
+// the implementing organisation and every participating organisation with a
+// Spona organisation id.
+func (p *Project) Readers() []string {
+	out := []string{p.ImplementingOrganisationID}
+	for _, o := range p.Participants {
+		if o.OrganisationID != "" && !slices.Contains(out, o.OrganisationID) {
+			out = append(out, o.OrganisationID)
+		}
+	}
+	return out
+}
+
+// CanRead reports whether org may read the project.
+func (p *Project) CanRead(org string) bool { return slices.Contains(p.Readers(), org) }
+
+// CanChange reports whether org may change the project: only its
+// implementing organisation may.
+func (p *Project) CanChange(org string) bool { return p.ImplementingOrganisationID == org }
+
+// Normalize trims and canonicalises free input before validation.
 func (p *Project) Normalize() {
 	p.Code = strings.TrimSpace(p.Code)
-	p.Title = strings.TrimSpace(p.Title)
-	p.Description = strings.TrimSpace(p.Description)
-	p.Funder = strings.TrimSpace(p.Funder)
-	p.Budget.Amount = strings.TrimSpace(p.Budget.Amount)
+	for _, ns := range [][]Narrative{p.Titles, p.Descriptions, p.GeneralObjectives, p.SpecificObjectives, p.ReportingOrgNames} {
+		normalizeNarratives(ns)
+	}
+	p.ReportingOrgRef = strings.TrimSpace(p.ReportingOrgRef)
+	p.ReportingOrgType = strings.TrimSpace(p.ReportingOrgType)
+	for i := range p.Participants {
+		o := &p.Participants[i]
+		o.OrganisationID = ids.Normalize(o.OrganisationID)
+		o.Ref = strings.TrimSpace(o.Ref)
+		o.Type = strings.TrimSpace(o.Type)
+		normalizeNarratives(o.Names)
+	}
+	for i := range p.Budgets {
+		b := &p.Budgets[i]
+		b.Value.Amount = strings.TrimSpace(b.Value.Amount)
+		b.Value.Currency = strings.ToUpper(strings.TrimSpace(b.Value.Currency))
+		if b.ValueDate.IsZero() {
+			b.ValueDate = b.Start
+		}
+	}
+	p.Countries = normalizeList(p.Countries, strings.ToUpper)
+	p.Municipalities = normalizeList(p.Municipalities, func(s string) string { return s })
+	p.Sectors = normalizeList(p.Sectors, func(s string) string { return s })
+}
+
+func normalizeNarratives(ns []Narrative) {
+	for i := range ns {
+		ns[i].Lang = strings.ToLower(strings.TrimSpace(ns[i].Lang))
+		ns[i].Text = strings.TrimSpace(ns[i].Text)
+	}
+}
+
+// normalizeList trims, maps and removes duplicates, keeping order.
+func normalizeList(in []string, f func(string) string) []string {
+	var out []string
+	for _, s := range in {
+		s = f(strings.TrimSpace(s))
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Validate checks p as a caller would submit it; field names are those of
@@ -62,9 +209,42 @@ func (p *Project) Normalize() {
 func (p *Project) Validate() error {
 	var v errs.Violations
 	validate.Text(&v, "project.code", p.Code, maxCode, true)
-	validate.Text(&v, "project.title", p.Title, maxTitle, true)
-	validate.Text(&v, "project.description", p.Description, maxDescription, false)
-	validate.Text(&v, "project.funder", p.Funder, maxFunder, false)
+	if p.Code != "" && !projectCode.MatchString(p.Code) {
+		v.Add("project.code", "must start with a letter or digit and hold only letters, digits, '.', '_' and '-'")
+	}
+	narratives(&v, "project.titles", p.Titles, maxTitle, true)
+	narratives(&v, "project.descriptions", p.Descriptions, maxNarrative, false)
+	narratives(&v, "project.general_objectives", p.GeneralObjectives, maxNarrative, false)
+	narratives(&v, "project.specific_objectives", p.SpecificObjectives, maxNarrative, false)
+	narratives(&v, "project.reporting_organisation_names", p.ReportingOrgNames, maxTitle, false)
+	orgRef(&v, "project.reporting_organisation_ref", p.ReportingOrgRef)
+	orgType(&v, "project.reporting_organisation_type", p.ReportingOrgType)
+	if len(p.Participants) > maxList {
+		v.Add("project.participating_organisations", "must have at most %d entries", maxList)
+	}
+	for i, o := range p.Participants {
+		f := fmt.Sprintf("project.participating_organisations[%d]", i)
+		if o.OrganisationID != "" && !ids.Valid(o.OrganisationID) {
+			v.Add(f+".organisation_id", "must be a UUID")
+		}
+		orgRef(&v, f+".ref", o.Ref)
+		orgType(&v, f+".type", o.Type)
+		if o.Role < RoleFunding || o.Role > RoleImplementing {
+			v.Add(f+".role", "is required: funding, accountable, extending or implementing")
+		}
+		narratives(&v, f+".names", o.Names, maxTitle, false)
+		if o.Ref == "" && len(o.Names) == 0 {
+			v.Add(f+".names", "are required when no ref is given")
+		}
+	}
+	if len(p.Budgets) > maxList {
+		v.Add("project.budgets", "must have at most %d entries", maxList)
+	}
+	for i, b := range p.Budgets {
+		f := fmt.Sprintf("project.budgets[%d]", i)
+		period(&v, f+".period", b.Start, b.End, true)
+		b.Value.validate(&v, f+".value.")
+	}
 	if p.PlannedStart.IsZero() {
 		v.Add("project.planned_start_date", "is required")
 	}
@@ -74,23 +254,110 @@ func (p *Project) Validate() error {
 	if !p.PlannedStart.IsZero() && !p.PlannedEnd.IsZero() && p.PlannedEnd.Before(p.PlannedStart) {
 		v.Add("project.planned_end_date", "must not be before planned_start_date")
 	}
-	p.Budget.validate(&v, "project.budget.")
+	if !p.ActualStart.IsZero() && !p.ActualEnd.IsZero() && p.ActualEnd.Before(p.ActualStart) {
+		v.Add("project.actual_end_date", "must not be before actual_start_date")
+	}
+	if p.ActualStart.IsZero() && !p.ActualEnd.IsZero() {
+		v.Add("project.actual_start_date", "is required when actual_end_date is given")
+	}
+	if p.Status < 0 || p.Status > maxStatus {
+		v.Add("project.activity_status", "unknown value %d", p.Status)
+	}
+	list(&v, "project.recipient_countries", p.Countries, func(s string) string {
+		if !slices.Contains(Countries, s) {
+			return "must be one of RS, BA, HR"
+		}
+		return ""
+	})
+	list(&v, "project.municipalities", p.Municipalities, func(s string) string {
+		var inner errs.Violations
+		validate.Text(&inner, "x", s, maxTitle, true)
+		if len(inner) > 0 {
+			return inner[0].Description
+		}
+		return ""
+	})
+	list(&v, "project.sectors", p.Sectors, func(s string) string {
+		if !dacSector.MatchString(s) {
+			return "must be an OECD DAC 5-digit purpose code such as 15160"
+		}
+		return ""
+	})
+	if p.SuppressionThreshold < 0 || p.SuppressionThreshold > maxThreshold {
+		v.Add("project.suppression_threshold", "must be between 1 and %d (0 for the default, %d)", maxThreshold, DefaultThreshold)
+	}
 	return v.Err()
 }
 
-func (m Money) validate(v *errs.Violations, prefix string) {
-	if m.IsZero() {
+func list(v *errs.Violations, field string, xs []string, check func(string) string) {
+	if len(xs) > maxList {
+		v.Add(field, "must have at most %d entries", maxList)
+	}
+	for i, s := range xs {
+		if msg := check(s); msg != "" {
+			v.Add(fmt.Sprintf("%s[%d]", field, i), "%s", msg)
+		}
+	}
+}
+
+func narratives(v *errs.Violations, field string, ns []Narrative, max int, required bool) {
+	if required && len(ns) == 0 {
+		v.Add(field, "at least one is required")
 		return
 	}
+	if len(ns) > maxList {
+		v.Add(field, "must have at most %d entries", maxList)
+	}
+	seen := map[string]bool{}
+	for i, n := range ns {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		validate.Text(v, f+".text", n.Text, max, true)
+		if n.Lang != "" && !langCode.MatchString(n.Lang) {
+			v.Add(f+".lang", "must be an ISO 639-1 code such as en, hr or sr")
+		}
+		if seen[n.Lang] {
+			v.Add(f+".lang", "language %q given twice", n.Lang)
+		}
+		seen[n.Lang] = true
+	}
+}
+
+func orgRef(v *errs.Violations, field, s string) {
+	if s != "" && (len(s) > maxRef || !iatiOrgRef.MatchString(s)) {
+		v.Add(field, "must be an IATI organisation identifier such as HR-MIN-01")
+	}
+}
+
+func orgType(v *errs.Violations, field, s string) {
+	if s != "" && !iatiOrgType.MatchString(s) {
+		v.Add(field, "must be an IATI OrganisationType code such as 10, 21 or 22")
+	}
+}
+
+// period checks a date range whose ends are both required or both optional.
+func period(v *errs.Violations, field string, start, end date.Date, required bool) {
+	if required && start.IsZero() {
+		v.Add(field+".start_date", "is required")
+	}
+	if required && end.IsZero() {
+		v.Add(field+".end_date", "is required")
+	}
+	if !start.IsZero() && !end.IsZero() && end.Before(start) {
+		v.Add(field+".end_date", "must not be before start_date")
+	}
+}
+
+func (m Money) validate(v *errs.Violations, prefix string) {
 	if m.Amount == "" {
-		v.Add(prefix+"amount", "is required when a currency is given")
+		v.Add(prefix+"amount", "is required")
 	} else if msg := checkAmount(m.Amount); msg != "" {
 		v.Add(prefix+"amount", "%s", msg)
 	}
-	if m.Amount != "" && m.Currency == "" {
-		v.Add(prefix+"currency", "is required when an amount is given")
-	} else {
-		validate.OneOf(v, prefix+"currency", m.Currency, Currencies, false)
+	switch {
+	case m.Currency == "":
+		v.Add(prefix+"currency_code", "is required")
+	case !currencyCode.MatchString(m.Currency) || !slices.Contains(Currencies, m.Currency):
+		v.Add(prefix+"currency_code", "unknown or unsupported ISO 4217 code %q; one of %s", m.Currency, strings.Join(Currencies, ", "))
 	}
 }
 
@@ -122,4 +389,66 @@ func digits(s string) bool {
 		}
 	}
 	return true
+}
+
+// ProjectPaths are the update_mask paths of a project.
+var ProjectPaths = []string{
+	"code", "titles", "descriptions", "general_objectives", "specific_objectives",
+	"reporting_organisation_ref", "reporting_organisation_names", "reporting_organisation_type",
+	"participating_organisations", "budgets", "planned_start_date", "planned_end_date",
+	"actual_start_date", "actual_end_date", "activity_status", "recipient_countries",
+	"municipalities", "sectors", "suppression_threshold",
+}
+
+// Apply copies the fields named by paths from src into p. Output-only
+// fields cannot be named; an unknown path is an invalid argument.
+func (p *Project) Apply(src *Project, paths []string) error {
+	var v errs.Violations
+	for _, path := range paths {
+		switch path {
+		case "id", "etag":
+			// Identify the version being changed; not themselves changed.
+		case "code":
+			p.Code = src.Code
+		case "titles":
+			p.Titles = src.Titles
+		case "descriptions":
+			p.Descriptions = src.Descriptions
+		case "general_objectives":
+			p.GeneralObjectives = src.GeneralObjectives
+		case "specific_objectives":
+			p.SpecificObjectives = src.SpecificObjectives
+		case "reporting_organisation_ref":
+			p.ReportingOrgRef = src.ReportingOrgRef
+		case "reporting_organisation_names":
+			p.ReportingOrgNames = src.ReportingOrgNames
+		case "reporting_organisation_type":
+			p.ReportingOrgType = src.ReportingOrgType
+		case "participating_organisations":
+			p.Participants = src.Participants
+		case "budgets":
+			p.Budgets = src.Budgets
+		case "planned_start_date":
+			p.PlannedStart = src.PlannedStart
+		case "planned_end_date":
+			p.PlannedEnd = src.PlannedEnd
+		case "actual_start_date":
+			p.ActualStart = src.ActualStart
+		case "actual_end_date":
+			p.ActualEnd = src.ActualEnd
+		case "activity_status":
+			p.Status = src.Status
+		case "recipient_countries":
+			p.Countries = src.Countries
+		case "municipalities":
+			p.Municipalities = src.Municipalities
+		case "sectors":
+			p.Sectors = src.Sectors
+		case "suppression_threshold":
+			p.SuppressionThreshold = src.SuppressionThreshold
+		default:
+			v.Add("update_mask", "unknown or read-only field %q; one of %s", path, strings.Join(ProjectPaths, ", "))
+		}
+	}
+	return v.Err()
 }

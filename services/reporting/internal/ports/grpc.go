@@ -5,27 +5,34 @@ package ports
 import (
 	"context"
 
-	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
-	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
-	"github.com/spona/spona/pkg/protoenum"
 	"github.com/spona/spona/services/reporting/internal/app"
-	"github.com/spona/spona/services/reporting/internal/domain"
-	"google.golang.org/protobuf/types/known/timestamppb"
+	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 )
 
-// Scopes lists each RPC and the scope it needs. GetProjectReport also needs
+// Scopes lists each RPC and the scope it needs. The report RPCs also need
 // auth.ScopeAggregates, which the downstream aggregate RPCs require of the
 // forwarded principal; the application checks it.
 var Scopes = grpcx.Scopes{
-	pb.ReportingService_CreateProject_FullMethodName:    auth.ScopeReportingWrite,
-	pb.ReportingService_GetProject_FullMethodName:       auth.ScopeReportingRead,
-	pb.ReportingService_ListProjects_FullMethodName:     auth.ScopeReportingRead,
-	pb.ReportingService_GetProjectReport_FullMethodName: auth.ScopeReportingRead,
+	pb.ReportingService_CreateProject_FullMethodName:        auth.ScopeReportingWrite,
+	pb.ReportingService_GetProject_FullMethodName:           auth.ScopeReportingRead,
+	pb.ReportingService_ListProjects_FullMethodName:         auth.ScopeReportingRead,
+	pb.ReportingService_UpdateProject_FullMethodName:        auth.ScopeReportingWrite,
+	pb.ReportingService_DeleteProject_FullMethodName:        auth.ScopeReportingWrite,
+	pb.ReportingService_CreateIndicator_FullMethodName:      auth.ScopeReportingWrite,
+	pb.ReportingService_GetIndicator_FullMethodName:         auth.ScopeReportingRead,
+	pb.ReportingService_ListIndicators_FullMethodName:       auth.ScopeReportingRead,
+	pb.ReportingService_UpdateIndicator_FullMethodName:      auth.ScopeReportingWrite,
+	pb.ReportingService_DeleteIndicator_FullMethodName:      auth.ScopeReportingWrite,
+	pb.ReportingService_RecordIndicatorValue_FullMethodName: auth.ScopeReportingWrite,
+	pb.ReportingService_GetProjectReport_FullMethodName:     auth.ScopeReportingRead,
+	pb.ReportingService_ExportProjectReport_FullMethodName:  auth.ScopeReportingRead,
 }
 
 // GRPC implements pb.ReportingServiceServer.
@@ -72,6 +79,102 @@ func (g *GRPC) ListProjects(ctx context.Context, req *pb.ListProjectsRequest) (*
 	return out, nil
 }
 
+func (g *GRPC) UpdateProject(ctx context.Context, req *pb.UpdateProjectRequest) (*pb.UpdateProjectResponse, error) {
+	if req.GetProject() == nil {
+		return nil, errs.Required("project")
+	}
+	pr, err := projectFromProto(req.GetProject())
+	if err != nil {
+		return nil, err
+	}
+	pr.ID = req.GetProject().GetId()
+	pr, err = g.app.UpdateProject(ctx, auth.Caller(ctx), pr, req.GetProject().GetEtag(), req.GetUpdateMask().GetPaths())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.UpdateProjectResponse{Project: projectToProto(pr)}, nil
+}
+
+func (g *GRPC) DeleteProject(ctx context.Context, req *pb.DeleteProjectRequest) (*pb.DeleteProjectResponse, error) {
+	if err := g.app.DeleteProject(ctx, auth.Caller(ctx), req.GetId(), req.GetEtag()); err != nil {
+		return nil, err
+	}
+	return &pb.DeleteProjectResponse{}, nil
+}
+
+func (g *GRPC) CreateIndicator(ctx context.Context, req *pb.CreateIndicatorRequest) (*pb.CreateIndicatorResponse, error) {
+	if req.GetIndicator() == nil {
+		return nil, errs.Required("indicator")
+	}
+	in, err := indicatorFromProto(req.GetIndicator())
+	if err != nil {
+		return nil, err
+	}
+	in, err = g.app.CreateIndicator(ctx, auth.Caller(ctx), req.GetProjectId(), in, grpcx.RequestID(ctx, req.GetRequestId()))
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CreateIndicatorResponse{Indicator: indicatorToProto(in)}, nil
+}
+
+func (g *GRPC) GetIndicator(ctx context.Context, req *pb.GetIndicatorRequest) (*pb.GetIndicatorResponse, error) {
+	in, err := g.app.GetIndicator(ctx, auth.Caller(ctx), req.GetProjectId(), req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetIndicatorResponse{Indicator: indicatorToProto(in)}, nil
+}
+
+func (g *GRPC) ListIndicators(ctx context.Context, req *pb.ListIndicatorsRequest) (*pb.ListIndicatorsResponse, error) {
+	rows, next, err := g.app.ListIndicators(ctx, auth.Caller(ctx), req.GetProjectId(), req.GetPageSize(), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ListIndicatorsResponse{NextPageToken: next}
+	for _, in := range rows {
+		out.Indicators = append(out.Indicators, indicatorToProto(in))
+	}
+	return out, nil
+}
+
+func (g *GRPC) UpdateIndicator(ctx context.Context, req *pb.UpdateIndicatorRequest) (*pb.UpdateIndicatorResponse, error) {
+	if req.GetIndicator() == nil {
+		return nil, errs.Required("indicator")
+	}
+	in, err := indicatorFromProto(req.GetIndicator())
+	if err != nil {
+		return nil, err
+	}
+	in.ID, in.ProjectID = req.GetIndicator().GetId(), req.GetIndicator().GetProjectId()
+	in, err = g.app.UpdateIndicator(ctx, auth.Caller(ctx), in, req.GetIndicator().GetEtag(), req.GetUpdateMask().GetPaths())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.UpdateIndicatorResponse{Indicator: indicatorToProto(in)}, nil
+}
+
+func (g *GRPC) DeleteIndicator(ctx context.Context, req *pb.DeleteIndicatorRequest) (*pb.DeleteIndicatorResponse, error) {
+	if err := g.app.DeleteIndicator(ctx, auth.Caller(ctx), req.GetProjectId(), req.GetId(), req.GetEtag()); err != nil {
+		return nil, err
+	}
+	return &pb.DeleteIndicatorResponse{}, nil
+}
+
+func (g *GRPC) RecordIndicatorValue(ctx context.Context, req *pb.RecordIndicatorValueRequest) (*pb.RecordIndicatorValueResponse, error) {
+	if req.GetValue() == nil {
+		return nil, errs.Required("value")
+	}
+	v, err := valueFromProto(req.GetValue())
+	if err != nil {
+		return nil, err
+	}
+	in, err := g.app.RecordValue(ctx, auth.Caller(ctx), req.GetProjectId(), req.GetIndicatorId(), v)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.RecordIndicatorValueResponse{Indicator: indicatorToProto(in)}, nil
+}
+
 func (g *GRPC) GetProjectReport(ctx context.Context, req *pb.GetProjectReportRequest) (*pb.GetProjectReportResponse, error) {
 	var v errs.Violations
 	from := date.ParseField(&v, "start_date", req.GetStartDate())
@@ -83,46 +186,30 @@ func (g *GRPC) GetProjectReport(ctx context.Context, req *pb.GetProjectReportReq
 	if err != nil {
 		return nil, err
 	}
-	return &pb.GetProjectReportResponse{Report: &pb.ProjectReport{
-		ProjectId:             r.ProjectID,
-		Period:                &commonv1.DateRange{StartDate: r.From.String(), EndDate: r.To.String()},
-		BeneficiariesAssisted: aggregate.ToProto(r.BeneficiariesAssisted),
-		ProfessionalsTrained:  aggregate.ToProto(r.ProfessionalsTrained),
-		GenerateTime:          timestamppb.New(r.GenerateTime),
-	}}, nil
+	return &pb.GetProjectReportResponse{Report: reportToProto(r)}, nil
 }
 
-func projectFromProto(in *pb.Project) (*domain.Project, error) {
+func (g *GRPC) ExportProjectReport(ctx context.Context, req *pb.ExportProjectReportRequest) (*httpbody.HttpBody, error) {
 	var v errs.Violations
-	pr := &domain.Project{
-		Code:         in.GetCode(),
-		Title:        in.GetTitle(),
-		Description:  in.GetDescription(),
-		PlannedStart: date.ParseField(&v, "project.planned_start_date", in.GetPlannedStartDate()),
-		PlannedEnd:   date.ParseField(&v, "project.planned_end_date", in.GetPlannedEndDate()),
-		Budget: domain.Money{
-			Amount:   in.GetBudget().GetAmount(),
-			Currency: protoenum.Code(in.GetBudget().GetCurrency()),
-		},
-		Funder: in.GetFunder(),
+	from := date.ParseField(&v, "start_date", req.GetStartDate())
+	to := date.ParseField(&v, "end_date", req.GetEndDate())
+	format, ok := parseFormat(req.GetFormat())
+	if !ok {
+		v.Add("format", "unknown format %q; one of json, csv, xlsx, iati", req.GetFormat())
 	}
-	return pr, v.Err()
-}
-
-func projectToProto(pr *domain.Project) *pb.Project {
-	out := &pb.Project{
-		Id:                         pr.ID,
-		Code:                       pr.Code,
-		Title:                      pr.Title,
-		Description:                pr.Description,
-		ImplementingOrganisationId: pr.ImplementingOrganisationID,
-		PlannedStartDate:           pr.PlannedStart.String(),
-		PlannedEndDate:             pr.PlannedEnd.String(),
-		Funder:                     pr.Funder,
-		CreateTime:                 timestamppb.New(pr.CreateTime),
+	if err := v.Err(); err != nil {
+		return nil, err
 	}
-	if !pr.Budget.IsZero() {
-		out.Budget = &pb.Money{Amount: pr.Budget.Amount, Currency: protoenum.Parse[pb.Currency](pr.Budget.Currency)}
+	r, err := g.app.GetProjectReport(ctx, auth.Caller(ctx), req.GetProjectId(), from, to)
+	if err != nil {
+		return nil, err
 	}
-	return out
+	body, err := renderExport(format, r)
+	if err != nil {
+		return nil, err
+	}
+	// The edge passes this header on as the HTTP Content-Disposition.
+	_ = grpc.SetHeader(ctx, metadata.Pairs("content-disposition",
+		`attachment; filename="`+fileName(r, format)+`"`))
+	return body, nil
 }

@@ -9,8 +9,10 @@ package reportingv1
 import (
 	v1 "github.com/spona/spona/gen/go/spona/common/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -24,77 +26,325 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-type Currency int32
+// IATI OrganisationRole codelist.
+type OrganisationRole int32
 
 const (
-	Currency_CURRENCY_UNSPECIFIED Currency = 0
-	Currency_CURRENCY_EUR         Currency = 1
-	Currency_CURRENCY_HRK         Currency = 2
-	Currency_CURRENCY_RSD         Currency = 3
-	Currency_CURRENCY_BAM         Currency = 4
-	Currency_CURRENCY_CHF         Currency = 5
+	OrganisationRole_ORGANISATION_ROLE_UNSPECIFIED  OrganisationRole = 0
+	OrganisationRole_ORGANISATION_ROLE_FUNDING      OrganisationRole = 1
+	OrganisationRole_ORGANISATION_ROLE_ACCOUNTABLE  OrganisationRole = 2
+	OrganisationRole_ORGANISATION_ROLE_EXTENDING    OrganisationRole = 3
+	OrganisationRole_ORGANISATION_ROLE_IMPLEMENTING OrganisationRole = 4
 )
 
-// Enum value maps for Currency.
+// Enum value maps for OrganisationRole.
 var (
-	Currency_name = map[int32]string{
-		0: "CURRENCY_UNSPECIFIED",
-		1: "CURRENCY_EUR",
-		2: "CURRENCY_HRK",
-		3: "CURRENCY_RSD",
-		4: "CURRENCY_BAM",
-		5: "CURRENCY_CHF",
+	OrganisationRole_name = map[int32]string{
+		0: "ORGANISATION_ROLE_UNSPECIFIED",
+		1: "ORGANISATION_ROLE_FUNDING",
+		2: "ORGANISATION_ROLE_ACCOUNTABLE",
+		3: "ORGANISATION_ROLE_EXTENDING",
+		4: "ORGANISATION_ROLE_IMPLEMENTING",
 	}
-	Currency_value = map[string]int32{
-		"CURRENCY_UNSPECIFIED": 0,
-		"CURRENCY_EUR":         1,
-		"CURRENCY_HRK":         2,
-		"CURRENCY_RSD":         3,
-		"CURRENCY_BAM":         4,
-		"CURRENCY_CHF":         5,
+	OrganisationRole_value = map[string]int32{
+		"ORGANISATION_ROLE_UNSPECIFIED":  0,
+		"ORGANISATION_ROLE_FUNDING":      1,
+		"ORGANISATION_ROLE_ACCOUNTABLE":  2,
+		"ORGANISATION_ROLE_EXTENDING":    3,
+		"ORGANISATION_ROLE_IMPLEMENTING": 4,
 	}
 )
 
-func (x Currency) Enum() *Currency {
-	p := new(Currency)
+func (x OrganisationRole) Enum() *OrganisationRole {
+	p := new(OrganisationRole)
 	*p = x
 	return p
 }
 
-func (x Currency) String() string {
+func (x OrganisationRole) String() string {
 	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
 }
 
-func (Currency) Descriptor() protoreflect.EnumDescriptor {
+func (OrganisationRole) Descriptor() protoreflect.EnumDescriptor {
 	return file_spona_reporting_v1_reporting_proto_enumTypes[0].Descriptor()
 }
 
-func (Currency) Type() protoreflect.EnumType {
+func (OrganisationRole) Type() protoreflect.EnumType {
 	return &file_spona_reporting_v1_reporting_proto_enumTypes[0]
 }
 
-func (x Currency) Number() protoreflect.EnumNumber {
+func (x OrganisationRole) Number() protoreflect.EnumNumber {
 	return protoreflect.EnumNumber(x)
 }
 
-// Deprecated: Use Currency.Descriptor instead.
-func (Currency) EnumDescriptor() ([]byte, []int) {
+// Deprecated: Use OrganisationRole.Descriptor instead.
+func (OrganisationRole) EnumDescriptor() ([]byte, []int) {
 	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{0}
 }
 
+// IATI ActivityStatus codelist.
+type ActivityStatus int32
+
+const (
+	ActivityStatus_ACTIVITY_STATUS_UNSPECIFIED    ActivityStatus = 0
+	ActivityStatus_ACTIVITY_STATUS_PIPELINE       ActivityStatus = 1
+	ActivityStatus_ACTIVITY_STATUS_IMPLEMENTATION ActivityStatus = 2
+	ActivityStatus_ACTIVITY_STATUS_FINALISATION   ActivityStatus = 3
+	ActivityStatus_ACTIVITY_STATUS_CLOSED         ActivityStatus = 4
+	ActivityStatus_ACTIVITY_STATUS_CANCELLED      ActivityStatus = 5
+	ActivityStatus_ACTIVITY_STATUS_SUSPENDED      ActivityStatus = 6
+)
+
+// Enum value maps for ActivityStatus.
+var (
+	ActivityStatus_name = map[int32]string{
+		0: "ACTIVITY_STATUS_UNSPECIFIED",
+		1: "ACTIVITY_STATUS_PIPELINE",
+		2: "ACTIVITY_STATUS_IMPLEMENTATION",
+		3: "ACTIVITY_STATUS_FINALISATION",
+		4: "ACTIVITY_STATUS_CLOSED",
+		5: "ACTIVITY_STATUS_CANCELLED",
+		6: "ACTIVITY_STATUS_SUSPENDED",
+	}
+	ActivityStatus_value = map[string]int32{
+		"ACTIVITY_STATUS_UNSPECIFIED":    0,
+		"ACTIVITY_STATUS_PIPELINE":       1,
+		"ACTIVITY_STATUS_IMPLEMENTATION": 2,
+		"ACTIVITY_STATUS_FINALISATION":   3,
+		"ACTIVITY_STATUS_CLOSED":         4,
+		"ACTIVITY_STATUS_CANCELLED":      5,
+		"ACTIVITY_STATUS_SUSPENDED":      6,
+	}
+)
+
+func (x ActivityStatus) Enum() *ActivityStatus {
+	p := new(ActivityStatus)
+	*p = x
+	return p
+}
+
+func (x ActivityStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ActivityStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_spona_reporting_v1_reporting_proto_enumTypes[1].Descriptor()
+}
+
+func (ActivityStatus) Type() protoreflect.EnumType {
+	return &file_spona_reporting_v1_reporting_proto_enumTypes[1]
+}
+
+func (x ActivityStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ActivityStatus.Descriptor instead.
+func (ActivityStatus) EnumDescriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{1}
+}
+
+// Logframe level of an indicator.
+type IndicatorLevel int32
+
+const (
+	IndicatorLevel_INDICATOR_LEVEL_UNSPECIFIED IndicatorLevel = 0
+	IndicatorLevel_INDICATOR_LEVEL_IMPACT      IndicatorLevel = 1
+	IndicatorLevel_INDICATOR_LEVEL_OUTCOME     IndicatorLevel = 2
+	IndicatorLevel_INDICATOR_LEVEL_OUTPUT      IndicatorLevel = 3
+)
+
+// Enum value maps for IndicatorLevel.
+var (
+	IndicatorLevel_name = map[int32]string{
+		0: "INDICATOR_LEVEL_UNSPECIFIED",
+		1: "INDICATOR_LEVEL_IMPACT",
+		2: "INDICATOR_LEVEL_OUTCOME",
+		3: "INDICATOR_LEVEL_OUTPUT",
+	}
+	IndicatorLevel_value = map[string]int32{
+		"INDICATOR_LEVEL_UNSPECIFIED": 0,
+		"INDICATOR_LEVEL_IMPACT":      1,
+		"INDICATOR_LEVEL_OUTCOME":     2,
+		"INDICATOR_LEVEL_OUTPUT":      3,
+	}
+)
+
+func (x IndicatorLevel) Enum() *IndicatorLevel {
+	p := new(IndicatorLevel)
+	*p = x
+	return p
+}
+
+func (x IndicatorLevel) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (IndicatorLevel) Descriptor() protoreflect.EnumDescriptor {
+	return file_spona_reporting_v1_reporting_proto_enumTypes[2].Descriptor()
+}
+
+func (IndicatorLevel) Type() protoreflect.EnumType {
+	return &file_spona_reporting_v1_reporting_proto_enumTypes[2]
+}
+
+func (x IndicatorLevel) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use IndicatorLevel.Descriptor instead.
+func (IndicatorLevel) EnumDescriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{2}
+}
+
+// Where an indicator's actual value comes from.
+type Metric int32
+
+const (
+	Metric_METRIC_UNSPECIFIED Metric = 0
+	// Values recorded by hand per period (RecordIndicatorValue).
+	Metric_METRIC_MANUAL Metric = 1
+	// Unique professionals who took part in the project's training events.
+	// Dimensions: sector, sex, organisation_kind, event_type.
+	Metric_METRIC_PROFESSIONALS_TRAINED Metric = 2
+	// Training events held. Dimensions: event_type, municipality, country.
+	Metric_METRIC_TRAINING_EVENTS Metric = 3
+	// Unique beneficiaries who took part in the project's events.
+	// Dimensions: event_type, municipality.
+	Metric_METRIC_COMMUNITY_BENEFICIARIES Metric = 4
+	// Unique beneficiaries assisted. Dimensions: sex, age_band, legal_status,
+	// municipality, assistance_type.
+	Metric_METRIC_BENEFICIARIES_ASSISTED Metric = 5
+	// Referrals sent (not drafts). Dimensions: category, urgency, status.
+	Metric_METRIC_REFERRALS_MADE Metric = 6
+	// Referrals accepted (now accepted, in progress or completed).
+	// Dimensions: category, urgency.
+	Metric_METRIC_REFERRALS_ACCEPTED Metric = 7
+	// Referrals completed. Dimensions: category, urgency.
+	Metric_METRIC_REFERRALS_COMPLETED Metric = 8
+)
+
+// Enum value maps for Metric.
+var (
+	Metric_name = map[int32]string{
+		0: "METRIC_UNSPECIFIED",
+		1: "METRIC_MANUAL",
+		2: "METRIC_PROFESSIONALS_TRAINED",
+		3: "METRIC_TRAINING_EVENTS",
+		4: "METRIC_COMMUNITY_BENEFICIARIES",
+		5: "METRIC_BENEFICIARIES_ASSISTED",
+		6: "METRIC_REFERRALS_MADE",
+		7: "METRIC_REFERRALS_ACCEPTED",
+		8: "METRIC_REFERRALS_COMPLETED",
+	}
+	Metric_value = map[string]int32{
+		"METRIC_UNSPECIFIED":             0,
+		"METRIC_MANUAL":                  1,
+		"METRIC_PROFESSIONALS_TRAINED":   2,
+		"METRIC_TRAINING_EVENTS":         3,
+		"METRIC_COMMUNITY_BENEFICIARIES": 4,
+		"METRIC_BENEFICIARIES_ASSISTED":  5,
+		"METRIC_REFERRALS_MADE":          6,
+		"METRIC_REFERRALS_ACCEPTED":      7,
+		"METRIC_REFERRALS_COMPLETED":     8,
+	}
+)
+
+func (x Metric) Enum() *Metric {
+	p := new(Metric)
+	*p = x
+	return p
+}
+
+func (x Metric) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Metric) Descriptor() protoreflect.EnumDescriptor {
+	return file_spona_reporting_v1_reporting_proto_enumTypes[3].Descriptor()
+}
+
+func (Metric) Type() protoreflect.EnumType {
+	return &file_spona_reporting_v1_reporting_proto_enumTypes[3]
+}
+
+func (x Metric) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Metric.Descriptor instead.
+func (Metric) EnumDescriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{3}
+}
+
+// A text in one language (IATI narrative).
+type Narrative struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ISO 639-1 code; empty means the default language (en).
+	Lang          string `protobuf:"bytes,1,opt,name=lang,proto3" json:"lang,omitempty"`
+	Text          string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Narrative) Reset() {
+	*x = Narrative{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Narrative) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Narrative) ProtoMessage() {}
+
+func (x *Narrative) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Narrative.ProtoReflect.Descriptor instead.
+func (*Narrative) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *Narrative) GetLang() string {
+	if x != nil {
+		return x.Lang
+	}
+	return ""
+}
+
+func (x *Narrative) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
 // A monetary amount. The amount is a decimal string ("140000.00") so no
-// precision is lost.
+// precision is lost; it is never a float.
 type Money struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Amount        string                 `protobuf:"bytes,1,opt,name=amount,proto3" json:"amount,omitempty"`
-	Currency      Currency               `protobuf:"varint,2,opt,name=currency,proto3,enum=spona.reporting.v1.Currency" json:"currency,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Amount string                 `protobuf:"bytes,1,opt,name=amount,proto3" json:"amount,omitempty"`
+	// ISO 4217 alphabetic code, e.g. "HRK", "EUR", "RSD", "BAM", "CHF".
+	CurrencyCode  string `protobuf:"bytes,2,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Money) Reset() {
 	*x = Money{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[0]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -106,7 +356,7 @@ func (x *Money) String() string {
 func (*Money) ProtoMessage() {}
 
 func (x *Money) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[0]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -119,7 +369,7 @@ func (x *Money) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Money.ProtoReflect.Descriptor instead.
 func (*Money) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{0}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *Money) GetAmount() string {
@@ -129,35 +379,199 @@ func (x *Money) GetAmount() string {
 	return ""
 }
 
-func (x *Money) GetCurrency() Currency {
+func (x *Money) GetCurrencyCode() string {
 	if x != nil {
-		return x.Currency
+		return x.CurrencyCode
 	}
-	return Currency_CURRENCY_UNSPECIFIED
+	return ""
+}
+
+// An organisation taking part in a project (IATI participating-org).
+type ParticipatingOrganisation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The Spona organisation id, when the organisation uses Spona; it may then
+	// read the project and its reports.
+	OrganisationId string `protobuf:"bytes,1,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
+	// IATI organisation identifier, e.g. "HR-MIN-01" (optional).
+	Ref string `protobuf:"bytes,2,opt,name=ref,proto3" json:"ref,omitempty"`
+	// IATI OrganisationType code, e.g. "10" (government), "22" (national NGO).
+	Type          string           `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
+	Role          OrganisationRole `protobuf:"varint,4,opt,name=role,proto3,enum=spona.reporting.v1.OrganisationRole" json:"role,omitempty"`
+	Names         []*Narrative     `protobuf:"bytes,5,rep,name=names,proto3" json:"names,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ParticipatingOrganisation) Reset() {
+	*x = ParticipatingOrganisation{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ParticipatingOrganisation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ParticipatingOrganisation) ProtoMessage() {}
+
+func (x *ParticipatingOrganisation) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ParticipatingOrganisation.ProtoReflect.Descriptor instead.
+func (*ParticipatingOrganisation) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ParticipatingOrganisation) GetOrganisationId() string {
+	if x != nil {
+		return x.OrganisationId
+	}
+	return ""
+}
+
+func (x *ParticipatingOrganisation) GetRef() string {
+	if x != nil {
+		return x.Ref
+	}
+	return ""
+}
+
+func (x *ParticipatingOrganisation) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *ParticipatingOrganisation) GetRole() OrganisationRole {
+	if x != nil {
+		return x.Role
+	}
+	return OrganisationRole_ORGANISATION_ROLE_UNSPECIFIED
+}
+
+func (x *ParticipatingOrganisation) GetNames() []*Narrative {
+	if x != nil {
+		return x.Names
+	}
+	return nil
+}
+
+// A budget line for a period (IATI budget).
+type Budget struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Period *v1.DateRange          `protobuf:"bytes,1,opt,name=period,proto3" json:"period,omitempty"`
+	Value  *Money                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	// YYYY-MM-DD; defaults to the period start.
+	ValueDate     string `protobuf:"bytes,3,opt,name=value_date,json=valueDate,proto3" json:"value_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Budget) Reset() {
+	*x = Budget{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Budget) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Budget) ProtoMessage() {}
+
+func (x *Budget) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Budget.ProtoReflect.Descriptor instead.
+func (*Budget) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Budget) GetPeriod() *v1.DateRange {
+	if x != nil {
+		return x.Period
+	}
+	return nil
+}
+
+func (x *Budget) GetValue() *Money {
+	if x != nil {
+		return x.Value
+	}
+	return nil
+}
+
+func (x *Budget) GetValueDate() string {
+	if x != nil {
+		return x.ValueDate
+	}
+	return ""
 }
 
 type Project struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Unique per implementing organisation, e.g. "HR-2016-INT-01".
-	Code                       string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
-	Title                      string `protobuf:"bytes,3,opt,name=title,proto3" json:"title,omitempty"`
-	Description                string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
-	ImplementingOrganisationId string `protobuf:"bytes,5,opt,name=implementing_organisation_id,json=implementingOrganisationId,proto3" json:"implementing_organisation_id,omitempty"`
+	Code string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	// At least one; one per language.
+	Titles                     []*Narrative `protobuf:"bytes,3,rep,name=titles,proto3" json:"titles,omitempty"`
+	Descriptions               []*Narrative `protobuf:"bytes,4,rep,name=descriptions,proto3" json:"descriptions,omitempty"`
+	GeneralObjectives          []*Narrative `protobuf:"bytes,5,rep,name=general_objectives,json=generalObjectives,proto3" json:"general_objectives,omitempty"`
+	SpecificObjectives         []*Narrative `protobuf:"bytes,6,rep,name=specific_objectives,json=specificObjectives,proto3" json:"specific_objectives,omitempty"`
+	ImplementingOrganisationId string       `protobuf:"bytes,7,opt,name=implementing_organisation_id,json=implementingOrganisationId,proto3" json:"implementing_organisation_id,omitempty"`
+	// IATI identifier of the implementing (reporting) organisation, used to
+	// form the activity's iati-identifier ("<ref>-<code>").
+	ReportingOrganisationRef   string       `protobuf:"bytes,8,opt,name=reporting_organisation_ref,json=reportingOrganisationRef,proto3" json:"reporting_organisation_ref,omitempty"`
+	ReportingOrganisationNames []*Narrative `protobuf:"bytes,9,rep,name=reporting_organisation_names,json=reportingOrganisationNames,proto3" json:"reporting_organisation_names,omitempty"`
+	// IATI OrganisationType code of the reporting organisation.
+	ReportingOrganisationType  string                       `protobuf:"bytes,10,opt,name=reporting_organisation_type,json=reportingOrganisationType,proto3" json:"reporting_organisation_type,omitempty"`
+	ParticipatingOrganisations []*ParticipatingOrganisation `protobuf:"bytes,11,rep,name=participating_organisations,json=participatingOrganisations,proto3" json:"participating_organisations,omitempty"`
+	Budgets                    []*Budget                    `protobuf:"bytes,12,rep,name=budgets,proto3" json:"budgets,omitempty"`
 	// YYYY-MM-DD.
-	PlannedStartDate string `protobuf:"bytes,6,opt,name=planned_start_date,json=plannedStartDate,proto3" json:"planned_start_date,omitempty"`
-	PlannedEndDate   string `protobuf:"bytes,7,opt,name=planned_end_date,json=plannedEndDate,proto3" json:"planned_end_date,omitempty"`
-	Budget           *Money `protobuf:"bytes,8,opt,name=budget,proto3" json:"budget,omitempty"`
-	// Free-text name of the funder, e.g. a ministry.
-	Funder        string                 `protobuf:"bytes,9,opt,name=funder,proto3" json:"funder,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	PlannedStartDate string         `protobuf:"bytes,13,opt,name=planned_start_date,json=plannedStartDate,proto3" json:"planned_start_date,omitempty"`
+	PlannedEndDate   string         `protobuf:"bytes,14,opt,name=planned_end_date,json=plannedEndDate,proto3" json:"planned_end_date,omitempty"`
+	ActualStartDate  string         `protobuf:"bytes,15,opt,name=actual_start_date,json=actualStartDate,proto3" json:"actual_start_date,omitempty"`
+	ActualEndDate    string         `protobuf:"bytes,16,opt,name=actual_end_date,json=actualEndDate,proto3" json:"actual_end_date,omitempty"`
+	ActivityStatus   ActivityStatus `protobuf:"varint,17,opt,name=activity_status,json=activityStatus,proto3,enum=spona.reporting.v1.ActivityStatus" json:"activity_status,omitempty"`
+	// ISO 3166-1 alpha-2: RS, BA or HR.
+	RecipientCountries []string `protobuf:"bytes,18,rep,name=recipient_countries,json=recipientCountries,proto3" json:"recipient_countries,omitempty"`
+	Municipalities     []string `protobuf:"bytes,19,rep,name=municipalities,proto3" json:"municipalities,omitempty"`
+	// OECD DAC 5-digit purpose codes, e.g. "15160".
+	Sectors []string `protobuf:"bytes,20,rep,name=sectors,proto3" json:"sectors,omitempty"`
+	// Cells of a report below this count are suppressed; 0 means the default (5).
+	SuppressionThreshold int32                  `protobuf:"varint,21,opt,name=suppression_threshold,json=suppressionThreshold,proto3" json:"suppression_threshold,omitempty"`
+	IatiIdentifier       string                 `protobuf:"bytes,22,opt,name=iati_identifier,json=iatiIdentifier,proto3" json:"iati_identifier,omitempty"`
+	Etag                 string                 `protobuf:"bytes,23,opt,name=etag,proto3" json:"etag,omitempty"`
+	CreateTime           *timestamppb.Timestamp `protobuf:"bytes,24,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime           *timestamppb.Timestamp `protobuf:"bytes,25,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *Project) Reset() {
 	*x = Project{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[1]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -169,7 +583,7 @@ func (x *Project) String() string {
 func (*Project) ProtoMessage() {}
 
 func (x *Project) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[1]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -182,7 +596,7 @@ func (x *Project) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Project.ProtoReflect.Descriptor instead.
 func (*Project) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{1}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Project) GetId() string {
@@ -199,18 +613,32 @@ func (x *Project) GetCode() string {
 	return ""
 }
 
-func (x *Project) GetTitle() string {
+func (x *Project) GetTitles() []*Narrative {
 	if x != nil {
-		return x.Title
+		return x.Titles
 	}
-	return ""
+	return nil
 }
 
-func (x *Project) GetDescription() string {
+func (x *Project) GetDescriptions() []*Narrative {
 	if x != nil {
-		return x.Description
+		return x.Descriptions
 	}
-	return ""
+	return nil
+}
+
+func (x *Project) GetGeneralObjectives() []*Narrative {
+	if x != nil {
+		return x.GeneralObjectives
+	}
+	return nil
+}
+
+func (x *Project) GetSpecificObjectives() []*Narrative {
+	if x != nil {
+		return x.SpecificObjectives
+	}
+	return nil
 }
 
 func (x *Project) GetImplementingOrganisationId() string {
@@ -218,6 +646,41 @@ func (x *Project) GetImplementingOrganisationId() string {
 		return x.ImplementingOrganisationId
 	}
 	return ""
+}
+
+func (x *Project) GetReportingOrganisationRef() string {
+	if x != nil {
+		return x.ReportingOrganisationRef
+	}
+	return ""
+}
+
+func (x *Project) GetReportingOrganisationNames() []*Narrative {
+	if x != nil {
+		return x.ReportingOrganisationNames
+	}
+	return nil
+}
+
+func (x *Project) GetReportingOrganisationType() string {
+	if x != nil {
+		return x.ReportingOrganisationType
+	}
+	return ""
+}
+
+func (x *Project) GetParticipatingOrganisations() []*ParticipatingOrganisation {
+	if x != nil {
+		return x.ParticipatingOrganisations
+	}
+	return nil
+}
+
+func (x *Project) GetBudgets() []*Budget {
+	if x != nil {
+		return x.Budgets
+	}
+	return nil
 }
 
 func (x *Project) GetPlannedStartDate() string {
@@ -234,16 +697,65 @@ func (x *Project) GetPlannedEndDate() string {
 	return ""
 }
 
-func (x *Project) GetBudget() *Money {
+func (x *Project) GetActualStartDate() string {
 	if x != nil {
-		return x.Budget
+		return x.ActualStartDate
+	}
+	return ""
+}
+
+func (x *Project) GetActualEndDate() string {
+	if x != nil {
+		return x.ActualEndDate
+	}
+	return ""
+}
+
+func (x *Project) GetActivityStatus() ActivityStatus {
+	if x != nil {
+		return x.ActivityStatus
+	}
+	return ActivityStatus_ACTIVITY_STATUS_UNSPECIFIED
+}
+
+func (x *Project) GetRecipientCountries() []string {
+	if x != nil {
+		return x.RecipientCountries
 	}
 	return nil
 }
 
-func (x *Project) GetFunder() string {
+func (x *Project) GetMunicipalities() []string {
 	if x != nil {
-		return x.Funder
+		return x.Municipalities
+	}
+	return nil
+}
+
+func (x *Project) GetSectors() []string {
+	if x != nil {
+		return x.Sectors
+	}
+	return nil
+}
+
+func (x *Project) GetSuppressionThreshold() int32 {
+	if x != nil {
+		return x.SuppressionThreshold
+	}
+	return 0
+}
+
+func (x *Project) GetIatiIdentifier() string {
+	if x != nil {
+		return x.IatiIdentifier
+	}
+	return ""
+}
+
+func (x *Project) GetEtag() string {
+	if x != nil {
+		return x.Etag
 	}
 	return ""
 }
@@ -255,17 +767,25 @@ func (x *Project) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Project) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
 type CreateProjectRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Project       *Project               `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
-	RequestId     string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Project *Project               `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	// A retry with the same request id returns the project created first.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateProjectRequest) Reset() {
 	*x = CreateProjectRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[2]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -277,7 +797,7 @@ func (x *CreateProjectRequest) String() string {
 func (*CreateProjectRequest) ProtoMessage() {}
 
 func (x *CreateProjectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[2]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -290,7 +810,7 @@ func (x *CreateProjectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProjectRequest.ProtoReflect.Descriptor instead.
 func (*CreateProjectRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{2}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *CreateProjectRequest) GetProject() *Project {
@@ -316,7 +836,7 @@ type CreateProjectResponse struct {
 
 func (x *CreateProjectResponse) Reset() {
 	*x = CreateProjectResponse{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[3]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -328,7 +848,7 @@ func (x *CreateProjectResponse) String() string {
 func (*CreateProjectResponse) ProtoMessage() {}
 
 func (x *CreateProjectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[3]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -341,7 +861,7 @@ func (x *CreateProjectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProjectResponse.ProtoReflect.Descriptor instead.
 func (*CreateProjectResponse) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{3}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CreateProjectResponse) GetProject() *Project {
@@ -360,7 +880,7 @@ type GetProjectRequest struct {
 
 func (x *GetProjectRequest) Reset() {
 	*x = GetProjectRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[4]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -372,7 +892,7 @@ func (x *GetProjectRequest) String() string {
 func (*GetProjectRequest) ProtoMessage() {}
 
 func (x *GetProjectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[4]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -385,7 +905,7 @@ func (x *GetProjectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectRequest.ProtoReflect.Descriptor instead.
 func (*GetProjectRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{4}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetProjectRequest) GetId() string {
@@ -404,7 +924,7 @@ type GetProjectResponse struct {
 
 func (x *GetProjectResponse) Reset() {
 	*x = GetProjectResponse{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[5]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -416,7 +936,7 @@ func (x *GetProjectResponse) String() string {
 func (*GetProjectResponse) ProtoMessage() {}
 
 func (x *GetProjectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[5]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -429,7 +949,7 @@ func (x *GetProjectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectResponse.ProtoReflect.Descriptor instead.
 func (*GetProjectResponse) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{5}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetProjectResponse) GetProject() *Project {
@@ -449,7 +969,7 @@ type ListProjectsRequest struct {
 
 func (x *ListProjectsRequest) Reset() {
 	*x = ListProjectsRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[6]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -461,7 +981,7 @@ func (x *ListProjectsRequest) String() string {
 func (*ListProjectsRequest) ProtoMessage() {}
 
 func (x *ListProjectsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[6]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -474,7 +994,7 @@ func (x *ListProjectsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProjectsRequest.ProtoReflect.Descriptor instead.
 func (*ListProjectsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{6}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListProjectsRequest) GetPageSize() int32 {
@@ -501,7 +1021,7 @@ type ListProjectsResponse struct {
 
 func (x *ListProjectsResponse) Reset() {
 	*x = ListProjectsResponse{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[7]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -513,7 +1033,7 @@ func (x *ListProjectsResponse) String() string {
 func (*ListProjectsResponse) ProtoMessage() {}
 
 func (x *ListProjectsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[7]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -526,7 +1046,7 @@ func (x *ListProjectsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProjectsResponse.ProtoReflect.Descriptor instead.
 func (*ListProjectsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{7}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListProjectsResponse) GetProjects() []*Project {
@@ -543,6 +1063,1123 @@ func (x *ListProjectsResponse) GetNextPageToken() string {
 	return ""
 }
 
+type UpdateProjectRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id and etag identify the version being changed.
+	Project       *Project               `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateProjectRequest) Reset() {
+	*x = UpdateProjectRequest{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateProjectRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateProjectRequest) ProtoMessage() {}
+
+func (x *UpdateProjectRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateProjectRequest.ProtoReflect.Descriptor instead.
+func (*UpdateProjectRequest) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *UpdateProjectRequest) GetProject() *Project {
+	if x != nil {
+		return x.Project
+	}
+	return nil
+}
+
+func (x *UpdateProjectRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type UpdateProjectResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Project       *Project               `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateProjectResponse) Reset() {
+	*x = UpdateProjectResponse{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateProjectResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateProjectResponse) ProtoMessage() {}
+
+func (x *UpdateProjectResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateProjectResponse.ProtoReflect.Descriptor instead.
+func (*UpdateProjectResponse) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *UpdateProjectResponse) GetProject() *Project {
+	if x != nil {
+		return x.Project
+	}
+	return nil
+}
+
+type DeleteProjectRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// When given, must match the current etag.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteProjectRequest) Reset() {
+	*x = DeleteProjectRequest{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteProjectRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteProjectRequest) ProtoMessage() {}
+
+func (x *DeleteProjectRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteProjectRequest.ProtoReflect.Descriptor instead.
+func (*DeleteProjectRequest) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *DeleteProjectRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DeleteProjectRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+type DeleteProjectResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteProjectResponse) Reset() {
+	*x = DeleteProjectResponse{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteProjectResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteProjectResponse) ProtoMessage() {}
+
+func (x *DeleteProjectResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteProjectResponse.ProtoReflect.Descriptor instead.
+func (*DeleteProjectResponse) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{14}
+}
+
+type Baseline struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Decimal string, e.g. "0" or "12.5".
+	Value string `protobuf:"bytes,1,opt,name=value,proto3" json:"value,omitempty"`
+	// YYYY-MM-DD.
+	Date          string `protobuf:"bytes,2,opt,name=date,proto3" json:"date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Baseline) Reset() {
+	*x = Baseline{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Baseline) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Baseline) ProtoMessage() {}
+
+func (x *Baseline) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Baseline.ProtoReflect.Descriptor instead.
+func (*Baseline) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *Baseline) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *Baseline) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+type Target struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Period *v1.DateRange          `protobuf:"bytes,1,opt,name=period,proto3" json:"period,omitempty"`
+	// Decimal string.
+	Value         string `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Target) Reset() {
+	*x = Target{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Target) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Target) ProtoMessage() {}
+
+func (x *Target) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Target.ProtoReflect.Descriptor instead.
+func (*Target) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *Target) GetPeriod() *v1.DateRange {
+	if x != nil {
+		return x.Period
+	}
+	return nil
+}
+
+func (x *Target) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+// A value of a MANUAL indicator for a period.
+type IndicatorValue struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Period *v1.DateRange          `protobuf:"bytes,1,opt,name=period,proto3" json:"period,omitempty"`
+	// Decimal string.
+	Value         string `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	Comment       string `protobuf:"bytes,3,opt,name=comment,proto3" json:"comment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IndicatorValue) Reset() {
+	*x = IndicatorValue{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IndicatorValue) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IndicatorValue) ProtoMessage() {}
+
+func (x *IndicatorValue) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IndicatorValue.ProtoReflect.Descriptor instead.
+func (*IndicatorValue) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *IndicatorValue) GetPeriod() *v1.DateRange {
+	if x != nil {
+		return x.Period
+	}
+	return nil
+}
+
+func (x *IndicatorValue) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *IndicatorValue) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+type Indicator struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	ProjectId string                 `protobuf:"bytes,2,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// Unique within the project, e.g. "OP1.1".
+	Code   string       `protobuf:"bytes,3,opt,name=code,proto3" json:"code,omitempty"`
+	Titles []*Narrative `protobuf:"bytes,4,rep,name=titles,proto3" json:"titles,omitempty"`
+	// Unit of measure, e.g. "persons", "events".
+	Unit     string         `protobuf:"bytes,5,opt,name=unit,proto3" json:"unit,omitempty"`
+	Level    IndicatorLevel `protobuf:"varint,6,opt,name=level,proto3,enum=spona.reporting.v1.IndicatorLevel" json:"level,omitempty"`
+	Baseline *Baseline      `protobuf:"bytes,7,opt,name=baseline,proto3" json:"baseline,omitempty"`
+	Targets  []*Target      `protobuf:"bytes,8,rep,name=targets,proto3" json:"targets,omitempty"`
+	Metric   Metric         `protobuf:"varint,9,opt,name=metric,proto3,enum=spona.reporting.v1.Metric" json:"metric,omitempty"`
+	// Dimensions the report breaks the actual value down by; each must be
+	// one the metric supports.
+	Disaggregations []string `protobuf:"bytes,10,rep,name=disaggregations,proto3" json:"disaggregations,omitempty"`
+	// Values recorded for a MANUAL indicator (output only here; use
+	// RecordIndicatorValue).
+	Values        []*IndicatorValue      `protobuf:"bytes,11,rep,name=values,proto3" json:"values,omitempty"`
+	Etag          string                 `protobuf:"bytes,12,opt,name=etag,proto3" json:"etag,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Indicator) Reset() {
+	*x = Indicator{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Indicator) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Indicator) ProtoMessage() {}
+
+func (x *Indicator) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Indicator.ProtoReflect.Descriptor instead.
+func (*Indicator) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *Indicator) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Indicator) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *Indicator) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *Indicator) GetTitles() []*Narrative {
+	if x != nil {
+		return x.Titles
+	}
+	return nil
+}
+
+func (x *Indicator) GetUnit() string {
+	if x != nil {
+		return x.Unit
+	}
+	return ""
+}
+
+func (x *Indicator) GetLevel() IndicatorLevel {
+	if x != nil {
+		return x.Level
+	}
+	return IndicatorLevel_INDICATOR_LEVEL_UNSPECIFIED
+}
+
+func (x *Indicator) GetBaseline() *Baseline {
+	if x != nil {
+		return x.Baseline
+	}
+	return nil
+}
+
+func (x *Indicator) GetTargets() []*Target {
+	if x != nil {
+		return x.Targets
+	}
+	return nil
+}
+
+func (x *Indicator) GetMetric() Metric {
+	if x != nil {
+		return x.Metric
+	}
+	return Metric_METRIC_UNSPECIFIED
+}
+
+func (x *Indicator) GetDisaggregations() []string {
+	if x != nil {
+		return x.Disaggregations
+	}
+	return nil
+}
+
+func (x *Indicator) GetValues() []*IndicatorValue {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+func (x *Indicator) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *Indicator) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Indicator) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+type CreateIndicatorRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId     string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	Indicator     *Indicator             `protobuf:"bytes,2,opt,name=indicator,proto3" json:"indicator,omitempty"`
+	RequestId     string                 `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateIndicatorRequest) Reset() {
+	*x = CreateIndicatorRequest{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateIndicatorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateIndicatorRequest) ProtoMessage() {}
+
+func (x *CreateIndicatorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateIndicatorRequest.ProtoReflect.Descriptor instead.
+func (*CreateIndicatorRequest) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *CreateIndicatorRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *CreateIndicatorRequest) GetIndicator() *Indicator {
+	if x != nil {
+		return x.Indicator
+	}
+	return nil
+}
+
+func (x *CreateIndicatorRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type CreateIndicatorResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Indicator     *Indicator             `protobuf:"bytes,1,opt,name=indicator,proto3" json:"indicator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateIndicatorResponse) Reset() {
+	*x = CreateIndicatorResponse{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateIndicatorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateIndicatorResponse) ProtoMessage() {}
+
+func (x *CreateIndicatorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateIndicatorResponse.ProtoReflect.Descriptor instead.
+func (*CreateIndicatorResponse) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *CreateIndicatorResponse) GetIndicator() *Indicator {
+	if x != nil {
+		return x.Indicator
+	}
+	return nil
+}
+
+type GetIndicatorRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId     string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetIndicatorRequest) Reset() {
+	*x = GetIndicatorRequest{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetIndicatorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetIndicatorRequest) ProtoMessage() {}
+
+func (x *GetIndicatorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetIndicatorRequest.ProtoReflect.Descriptor instead.
+func (*GetIndicatorRequest) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *GetIndicatorRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *GetIndicatorRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type GetIndicatorResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Indicator     *Indicator             `protobuf:"bytes,1,opt,name=indicator,proto3" json:"indicator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetIndicatorResponse) Reset() {
+	*x = GetIndicatorResponse{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetIndicatorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetIndicatorResponse) ProtoMessage() {}
+
+func (x *GetIndicatorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetIndicatorResponse.ProtoReflect.Descriptor instead.
+func (*GetIndicatorResponse) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *GetIndicatorResponse) GetIndicator() *Indicator {
+	if x != nil {
+		return x.Indicator
+	}
+	return nil
+}
+
+type ListIndicatorsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId     string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListIndicatorsRequest) Reset() {
+	*x = ListIndicatorsRequest{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListIndicatorsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListIndicatorsRequest) ProtoMessage() {}
+
+func (x *ListIndicatorsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListIndicatorsRequest.ProtoReflect.Descriptor instead.
+func (*ListIndicatorsRequest) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ListIndicatorsRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *ListIndicatorsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListIndicatorsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListIndicatorsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Indicators    []*Indicator           `protobuf:"bytes,1,rep,name=indicators,proto3" json:"indicators,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListIndicatorsResponse) Reset() {
+	*x = ListIndicatorsResponse{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListIndicatorsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListIndicatorsResponse) ProtoMessage() {}
+
+func (x *ListIndicatorsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListIndicatorsResponse.ProtoReflect.Descriptor instead.
+func (*ListIndicatorsResponse) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListIndicatorsResponse) GetIndicators() []*Indicator {
+	if x != nil {
+		return x.Indicators
+	}
+	return nil
+}
+
+func (x *ListIndicatorsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type UpdateIndicatorRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Indicator     *Indicator             `protobuf:"bytes,1,opt,name=indicator,proto3" json:"indicator,omitempty"`
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateIndicatorRequest) Reset() {
+	*x = UpdateIndicatorRequest{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateIndicatorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateIndicatorRequest) ProtoMessage() {}
+
+func (x *UpdateIndicatorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateIndicatorRequest.ProtoReflect.Descriptor instead.
+func (*UpdateIndicatorRequest) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *UpdateIndicatorRequest) GetIndicator() *Indicator {
+	if x != nil {
+		return x.Indicator
+	}
+	return nil
+}
+
+func (x *UpdateIndicatorRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type UpdateIndicatorResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Indicator     *Indicator             `protobuf:"bytes,1,opt,name=indicator,proto3" json:"indicator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateIndicatorResponse) Reset() {
+	*x = UpdateIndicatorResponse{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateIndicatorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateIndicatorResponse) ProtoMessage() {}
+
+func (x *UpdateIndicatorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateIndicatorResponse.ProtoReflect.Descriptor instead.
+func (*UpdateIndicatorResponse) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *UpdateIndicatorResponse) GetIndicator() *Indicator {
+	if x != nil {
+		return x.Indicator
+	}
+	return nil
+}
+
+type DeleteIndicatorRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId     string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	Etag          string                 `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteIndicatorRequest) Reset() {
+	*x = DeleteIndicatorRequest{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteIndicatorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteIndicatorRequest) ProtoMessage() {}
+
+func (x *DeleteIndicatorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteIndicatorRequest.ProtoReflect.Descriptor instead.
+func (*DeleteIndicatorRequest) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *DeleteIndicatorRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *DeleteIndicatorRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DeleteIndicatorRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+type DeleteIndicatorResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteIndicatorResponse) Reset() {
+	*x = DeleteIndicatorResponse{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteIndicatorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteIndicatorResponse) ProtoMessage() {}
+
+func (x *DeleteIndicatorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteIndicatorResponse.ProtoReflect.Descriptor instead.
+func (*DeleteIndicatorResponse) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{28}
+}
+
+type RecordIndicatorValueRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId     string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	IndicatorId   string                 `protobuf:"bytes,2,opt,name=indicator_id,json=indicatorId,proto3" json:"indicator_id,omitempty"`
+	Value         *IndicatorValue        `protobuf:"bytes,3,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordIndicatorValueRequest) Reset() {
+	*x = RecordIndicatorValueRequest{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordIndicatorValueRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordIndicatorValueRequest) ProtoMessage() {}
+
+func (x *RecordIndicatorValueRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordIndicatorValueRequest.ProtoReflect.Descriptor instead.
+func (*RecordIndicatorValueRequest) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *RecordIndicatorValueRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *RecordIndicatorValueRequest) GetIndicatorId() string {
+	if x != nil {
+		return x.IndicatorId
+	}
+	return ""
+}
+
+func (x *RecordIndicatorValueRequest) GetValue() *IndicatorValue {
+	if x != nil {
+		return x.Value
+	}
+	return nil
+}
+
+type RecordIndicatorValueResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Indicator     *Indicator             `protobuf:"bytes,1,opt,name=indicator,proto3" json:"indicator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordIndicatorValueResponse) Reset() {
+	*x = RecordIndicatorValueResponse{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordIndicatorValueResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordIndicatorValueResponse) ProtoMessage() {}
+
+func (x *RecordIndicatorValueResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordIndicatorValueResponse.ProtoReflect.Descriptor instead.
+func (*RecordIndicatorValueResponse) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *RecordIndicatorValueResponse) GetIndicator() *Indicator {
+	if x != nil {
+		return x.Indicator
+	}
+	return nil
+}
+
 type GetProjectReportRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
@@ -555,7 +2192,7 @@ type GetProjectReportRequest struct {
 
 func (x *GetProjectReportRequest) Reset() {
 	*x = GetProjectReportRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[8]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -567,7 +2204,7 @@ func (x *GetProjectReportRequest) String() string {
 func (*GetProjectReportRequest) ProtoMessage() {}
 
 func (x *GetProjectReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[8]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -580,7 +2217,7 @@ func (x *GetProjectReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectReportRequest.ProtoReflect.Descriptor instead.
 func (*GetProjectReportRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{8}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetProjectReportRequest) GetProjectId() string {
@@ -604,22 +2241,266 @@ func (x *GetProjectReportRequest) GetEndDate() string {
 	return ""
 }
 
+// One cell of a report: a count or, when suppressed, no count.
+type Cell struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The dimension value ("female", "police", ...); empty for a total.
+	Label string `protobuf:"bytes,1,opt,name=label,proto3" json:"label,omitempty"`
+	// Decimal string; empty when suppressed.
+	Value string `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	// True when the count is hidden by small-cell suppression.
+	Suppressed    bool `protobuf:"varint,3,opt,name=suppressed,proto3" json:"suppressed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Cell) Reset() {
+	*x = Cell{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Cell) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Cell) ProtoMessage() {}
+
+func (x *Cell) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Cell.ProtoReflect.Descriptor instead.
+func (*Cell) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *Cell) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
+}
+
+func (x *Cell) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *Cell) GetSuppressed() bool {
+	if x != nil {
+		return x.Suppressed
+	}
+	return false
+}
+
+// The actual value broken down by one dimension.
+type Disaggregation struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Dimension     string                 `protobuf:"bytes,1,opt,name=dimension,proto3" json:"dimension,omitempty"`
+	Cells         []*Cell                `protobuf:"bytes,2,rep,name=cells,proto3" json:"cells,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Disaggregation) Reset() {
+	*x = Disaggregation{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Disaggregation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Disaggregation) ProtoMessage() {}
+
+func (x *Disaggregation) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Disaggregation.ProtoReflect.Descriptor instead.
+func (*Disaggregation) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *Disaggregation) GetDimension() string {
+	if x != nil {
+		return x.Dimension
+	}
+	return ""
+}
+
+func (x *Disaggregation) GetCells() []*Cell {
+	if x != nil {
+		return x.Cells
+	}
+	return nil
+}
+
+type IndicatorResult struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	IndicatorId string                 `protobuf:"bytes,1,opt,name=indicator_id,json=indicatorId,proto3" json:"indicator_id,omitempty"`
+	Code        string                 `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	Titles      []*Narrative           `protobuf:"bytes,3,rep,name=titles,proto3" json:"titles,omitempty"`
+	Level       IndicatorLevel         `protobuf:"varint,4,opt,name=level,proto3,enum=spona.reporting.v1.IndicatorLevel" json:"level,omitempty"`
+	Unit        string                 `protobuf:"bytes,5,opt,name=unit,proto3" json:"unit,omitempty"`
+	Metric      Metric                 `protobuf:"varint,6,opt,name=metric,proto3,enum=spona.reporting.v1.Metric" json:"metric,omitempty"`
+	Baseline    *Baseline              `protobuf:"bytes,7,opt,name=baseline,proto3" json:"baseline,omitempty"`
+	// Sum of the targets whose period lies within the report period; empty
+	// when none does.
+	Target string `protobuf:"bytes,8,opt,name=target,proto3" json:"target,omitempty"`
+	// The targets whose period overlaps the report period.
+	Targets         []*Target         `protobuf:"bytes,9,rep,name=targets,proto3" json:"targets,omitempty"`
+	Actual          *Cell             `protobuf:"bytes,10,opt,name=actual,proto3" json:"actual,omitempty"`
+	Disaggregations []*Disaggregation `protobuf:"bytes,11,rep,name=disaggregations,proto3" json:"disaggregations,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *IndicatorResult) Reset() {
+	*x = IndicatorResult{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IndicatorResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IndicatorResult) ProtoMessage() {}
+
+func (x *IndicatorResult) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IndicatorResult.ProtoReflect.Descriptor instead.
+func (*IndicatorResult) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *IndicatorResult) GetIndicatorId() string {
+	if x != nil {
+		return x.IndicatorId
+	}
+	return ""
+}
+
+func (x *IndicatorResult) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *IndicatorResult) GetTitles() []*Narrative {
+	if x != nil {
+		return x.Titles
+	}
+	return nil
+}
+
+func (x *IndicatorResult) GetLevel() IndicatorLevel {
+	if x != nil {
+		return x.Level
+	}
+	return IndicatorLevel_INDICATOR_LEVEL_UNSPECIFIED
+}
+
+func (x *IndicatorResult) GetUnit() string {
+	if x != nil {
+		return x.Unit
+	}
+	return ""
+}
+
+func (x *IndicatorResult) GetMetric() Metric {
+	if x != nil {
+		return x.Metric
+	}
+	return Metric_METRIC_UNSPECIFIED
+}
+
+func (x *IndicatorResult) GetBaseline() *Baseline {
+	if x != nil {
+		return x.Baseline
+	}
+	return nil
+}
+
+func (x *IndicatorResult) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
+func (x *IndicatorResult) GetTargets() []*Target {
+	if x != nil {
+		return x.Targets
+	}
+	return nil
+}
+
+func (x *IndicatorResult) GetActual() *Cell {
+	if x != nil {
+		return x.Actual
+	}
+	return nil
+}
+
+func (x *IndicatorResult) GetDisaggregations() []*Disaggregation {
+	if x != nil {
+		return x.Disaggregations
+	}
+	return nil
+}
+
 type ProjectReport struct {
-	state     protoimpl.MessageState `protogen:"open.v1"`
-	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
-	Period    *v1.DateRange          `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
-	// Unique beneficiaries assisted, by sex.
-	BeneficiariesAssisted *v1.Aggregate `protobuf:"bytes,3,opt,name=beneficiaries_assisted,json=beneficiariesAssisted,proto3" json:"beneficiaries_assisted,omitempty"`
-	// Unique professionals trained, by sector.
-	ProfessionalsTrained *v1.Aggregate          `protobuf:"bytes,4,opt,name=professionals_trained,json=professionalsTrained,proto3" json:"professionals_trained,omitempty"`
-	GenerateTime         *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=generate_time,json=generateTime,proto3" json:"generate_time,omitempty"`
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId            string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	ProjectCode          string                 `protobuf:"bytes,2,opt,name=project_code,json=projectCode,proto3" json:"project_code,omitempty"`
+	ProjectTitles        []*Narrative           `protobuf:"bytes,3,rep,name=project_titles,json=projectTitles,proto3" json:"project_titles,omitempty"`
+	Period               *v1.DateRange          `protobuf:"bytes,4,opt,name=period,proto3" json:"period,omitempty"`
+	SuppressionThreshold int32                  `protobuf:"varint,5,opt,name=suppression_threshold,json=suppressionThreshold,proto3" json:"suppression_threshold,omitempty"`
+	Results              []*IndicatorResult     `protobuf:"bytes,6,rep,name=results,proto3" json:"results,omitempty"`
+	GenerateTime         *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=generate_time,json=generateTime,proto3" json:"generate_time,omitempty"`
 	unknownFields        protoimpl.UnknownFields
 	sizeCache            protoimpl.SizeCache
 }
 
 func (x *ProjectReport) Reset() {
 	*x = ProjectReport{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[9]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -631,7 +2512,7 @@ func (x *ProjectReport) String() string {
 func (*ProjectReport) ProtoMessage() {}
 
 func (x *ProjectReport) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[9]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -644,7 +2525,7 @@ func (x *ProjectReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectReport.ProtoReflect.Descriptor instead.
 func (*ProjectReport) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{9}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ProjectReport) GetProjectId() string {
@@ -654,6 +2535,20 @@ func (x *ProjectReport) GetProjectId() string {
 	return ""
 }
 
+func (x *ProjectReport) GetProjectCode() string {
+	if x != nil {
+		return x.ProjectCode
+	}
+	return ""
+}
+
+func (x *ProjectReport) GetProjectTitles() []*Narrative {
+	if x != nil {
+		return x.ProjectTitles
+	}
+	return nil
+}
+
 func (x *ProjectReport) GetPeriod() *v1.DateRange {
 	if x != nil {
 		return x.Period
@@ -661,16 +2556,16 @@ func (x *ProjectReport) GetPeriod() *v1.DateRange {
 	return nil
 }
 
-func (x *ProjectReport) GetBeneficiariesAssisted() *v1.Aggregate {
+func (x *ProjectReport) GetSuppressionThreshold() int32 {
 	if x != nil {
-		return x.BeneficiariesAssisted
+		return x.SuppressionThreshold
 	}
-	return nil
+	return 0
 }
 
-func (x *ProjectReport) GetProfessionalsTrained() *v1.Aggregate {
+func (x *ProjectReport) GetResults() []*IndicatorResult {
 	if x != nil {
-		return x.ProfessionalsTrained
+		return x.Results
 	}
 	return nil
 }
@@ -691,7 +2586,7 @@ type GetProjectReportResponse struct {
 
 func (x *GetProjectReportResponse) Reset() {
 	*x = GetProjectReportResponse{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[10]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -703,7 +2598,7 @@ func (x *GetProjectReportResponse) String() string {
 func (*GetProjectReportResponse) ProtoMessage() {}
 
 func (x *GetProjectReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[10]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -716,7 +2611,7 @@ func (x *GetProjectReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectReportResponse.ProtoReflect.Descriptor instead.
 func (*GetProjectReportResponse) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{10}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *GetProjectReportResponse) GetReport() *ProjectReport {
@@ -726,27 +2621,126 @@ func (x *GetProjectReportResponse) GetReport() *ProjectReport {
 	return nil
 }
 
+type ExportProjectReportRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	StartDate string                 `protobuf:"bytes,2,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	EndDate   string                 `protobuf:"bytes,3,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	// json (default), csv, xlsx or iati; the enum names are accepted too.
+	Format        string `protobuf:"bytes,4,opt,name=format,proto3" json:"format,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportProjectReportRequest) Reset() {
+	*x = ExportProjectReportRequest{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportProjectReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportProjectReportRequest) ProtoMessage() {}
+
+func (x *ExportProjectReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportProjectReportRequest.ProtoReflect.Descriptor instead.
+func (*ExportProjectReportRequest) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ExportProjectReportRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *ExportProjectReportRequest) GetStartDate() string {
+	if x != nil {
+		return x.StartDate
+	}
+	return ""
+}
+
+func (x *ExportProjectReportRequest) GetEndDate() string {
+	if x != nil {
+		return x.EndDate
+	}
+	return ""
+}
+
+func (x *ExportProjectReportRequest) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
 var File_spona_reporting_v1_reporting_proto protoreflect.FileDescriptor
 
 const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/reporting/v1/reporting.proto\x12\x12spona.reporting.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\"Y\n" +
+	"\"spona/reporting/v1/reporting.proto\x12\x12spona.reporting.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\"3\n" +
+	"\tNarrative\x12\x12\n" +
+	"\x04lang\x18\x01 \x01(\tR\x04lang\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\"D\n" +
 	"\x05Money\x12\x16\n" +
-	"\x06amount\x18\x01 \x01(\tR\x06amount\x128\n" +
-	"\bcurrency\x18\x02 \x01(\x0e2\x1c.spona.reporting.v1.CurrencyR\bcurrency\"\xaa\x03\n" +
+	"\x06amount\x18\x01 \x01(\tR\x06amount\x12#\n" +
+	"\rcurrency_code\x18\x02 \x01(\tR\fcurrencyCode\"\xde\x01\n" +
+	"\x19ParticipatingOrganisation\x12'\n" +
+	"\x0forganisation_id\x18\x01 \x01(\tR\x0eorganisationId\x12\x10\n" +
+	"\x03ref\x18\x02 \x01(\tR\x03ref\x12\x12\n" +
+	"\x04type\x18\x03 \x01(\tR\x04type\x12=\n" +
+	"\x04role\x18\x04 \x01(\x0e2$.spona.reporting.v1.OrganisationRoleB\x03\xe0A\x02R\x04role\x123\n" +
+	"\x05names\x18\x05 \x03(\v2\x1d.spona.reporting.v1.NarrativeR\x05names\"\x96\x01\n" +
+	"\x06Budget\x127\n" +
+	"\x06period\x18\x01 \x01(\v2\x1a.spona.common.v1.DateRangeB\x03\xe0A\x02R\x06period\x124\n" +
+	"\x05value\x18\x02 \x01(\v2\x19.spona.reporting.v1.MoneyB\x03\xe0A\x02R\x05value\x12\x1d\n" +
+	"\n" +
+	"value_date\x18\x03 \x01(\tR\tvalueDate\"\x91\v\n" +
 	"\aProject\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x17\n" +
-	"\x04code\x18\x02 \x01(\tB\x03\xe0A\x02R\x04code\x12\x19\n" +
-	"\x05title\x18\x03 \x01(\tB\x03\xe0A\x02R\x05title\x12 \n" +
-	"\vdescription\x18\x04 \x01(\tR\vdescription\x12E\n" +
-	"\x1cimplementing_organisation_id\x18\x05 \x01(\tB\x03\xe0A\x03R\x1aimplementingOrganisationId\x121\n" +
-	"\x12planned_start_date\x18\x06 \x01(\tB\x03\xe0A\x02R\x10plannedStartDate\x12-\n" +
-	"\x10planned_end_date\x18\a \x01(\tB\x03\xe0A\x02R\x0eplannedEndDate\x121\n" +
-	"\x06budget\x18\b \x01(\v2\x19.spona.reporting.v1.MoneyR\x06budget\x12\x16\n" +
-	"\x06funder\x18\t \x01(\tR\x06funder\x12@\n" +
-	"\vcreate_time\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"createTime\"q\n" +
+	"\x04code\x18\x02 \x01(\tB\x03\xe0A\x02R\x04code\x12:\n" +
+	"\x06titles\x18\x03 \x03(\v2\x1d.spona.reporting.v1.NarrativeB\x03\xe0A\x02R\x06titles\x12A\n" +
+	"\fdescriptions\x18\x04 \x03(\v2\x1d.spona.reporting.v1.NarrativeR\fdescriptions\x12L\n" +
+	"\x12general_objectives\x18\x05 \x03(\v2\x1d.spona.reporting.v1.NarrativeR\x11generalObjectives\x12N\n" +
+	"\x13specific_objectives\x18\x06 \x03(\v2\x1d.spona.reporting.v1.NarrativeR\x12specificObjectives\x12E\n" +
+	"\x1cimplementing_organisation_id\x18\a \x01(\tB\x03\xe0A\x03R\x1aimplementingOrganisationId\x12<\n" +
+	"\x1areporting_organisation_ref\x18\b \x01(\tR\x18reportingOrganisationRef\x12_\n" +
+	"\x1creporting_organisation_names\x18\t \x03(\v2\x1d.spona.reporting.v1.NarrativeR\x1areportingOrganisationNames\x12>\n" +
+	"\x1breporting_organisation_type\x18\n" +
+	" \x01(\tR\x19reportingOrganisationType\x12n\n" +
+	"\x1bparticipating_organisations\x18\v \x03(\v2-.spona.reporting.v1.ParticipatingOrganisationR\x1aparticipatingOrganisations\x124\n" +
+	"\abudgets\x18\f \x03(\v2\x1a.spona.reporting.v1.BudgetR\abudgets\x121\n" +
+	"\x12planned_start_date\x18\r \x01(\tB\x03\xe0A\x02R\x10plannedStartDate\x12-\n" +
+	"\x10planned_end_date\x18\x0e \x01(\tB\x03\xe0A\x02R\x0eplannedEndDate\x12*\n" +
+	"\x11actual_start_date\x18\x0f \x01(\tR\x0factualStartDate\x12&\n" +
+	"\x0factual_end_date\x18\x10 \x01(\tR\ractualEndDate\x12K\n" +
+	"\x0factivity_status\x18\x11 \x01(\x0e2\".spona.reporting.v1.ActivityStatusR\x0eactivityStatus\x12/\n" +
+	"\x13recipient_countries\x18\x12 \x03(\tR\x12recipientCountries\x12&\n" +
+	"\x0emunicipalities\x18\x13 \x03(\tR\x0emunicipalities\x12\x18\n" +
+	"\asectors\x18\x14 \x03(\tR\asectors\x123\n" +
+	"\x15suppression_threshold\x18\x15 \x01(\x05R\x14suppressionThreshold\x12,\n" +
+	"\x0fiati_identifier\x18\x16 \x01(\tB\x03\xe0A\x03R\x0eiatiIdentifier\x12\x12\n" +
+	"\x04etag\x18\x17 \x01(\tR\x04etag\x12@\n" +
+	"\vcreate_time\x18\x18 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\x19 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\"q\n" +
 	"\x14CreateProjectRequest\x12:\n" +
 	"\aproject\x18\x01 \x01(\v2\x1b.spona.reporting.v1.ProjectB\x03\xe0A\x02R\aproject\x12\x1d\n" +
 	"\n" +
@@ -763,35 +2757,180 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"w\n" +
 	"\x14ListProjectsResponse\x127\n" +
 	"\bprojects\x18\x01 \x03(\v2\x1b.spona.reporting.v1.ProjectR\bprojects\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"w\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8f\x01\n" +
+	"\x14UpdateProjectRequest\x12:\n" +
+	"\aproject\x18\x01 \x01(\v2\x1b.spona.reporting.v1.ProjectB\x03\xe0A\x02R\aproject\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"N\n" +
+	"\x15UpdateProjectResponse\x125\n" +
+	"\aproject\x18\x01 \x01(\v2\x1b.spona.reporting.v1.ProjectR\aproject\"?\n" +
+	"\x14DeleteProjectRequest\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12\x12\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\"\x17\n" +
+	"\x15DeleteProjectResponse\"4\n" +
+	"\bBaseline\x12\x14\n" +
+	"\x05value\x18\x01 \x01(\tR\x05value\x12\x12\n" +
+	"\x04date\x18\x02 \x01(\tR\x04date\"\\\n" +
+	"\x06Target\x127\n" +
+	"\x06period\x18\x01 \x01(\v2\x1a.spona.common.v1.DateRangeB\x03\xe0A\x02R\x06period\x12\x19\n" +
+	"\x05value\x18\x02 \x01(\tB\x03\xe0A\x02R\x05value\"~\n" +
+	"\x0eIndicatorValue\x127\n" +
+	"\x06period\x18\x01 \x01(\v2\x1a.spona.common.v1.DateRangeB\x03\xe0A\x02R\x06period\x12\x19\n" +
+	"\x05value\x18\x02 \x01(\tB\x03\xe0A\x02R\x05value\x12\x18\n" +
+	"\acomment\x18\x03 \x01(\tR\acomment\"\x93\x05\n" +
+	"\tIndicator\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x02 \x01(\tR\tprojectId\x12\x17\n" +
+	"\x04code\x18\x03 \x01(\tB\x03\xe0A\x02R\x04code\x12:\n" +
+	"\x06titles\x18\x04 \x03(\v2\x1d.spona.reporting.v1.NarrativeB\x03\xe0A\x02R\x06titles\x12\x12\n" +
+	"\x04unit\x18\x05 \x01(\tR\x04unit\x12=\n" +
+	"\x05level\x18\x06 \x01(\x0e2\".spona.reporting.v1.IndicatorLevelB\x03\xe0A\x02R\x05level\x128\n" +
+	"\bbaseline\x18\a \x01(\v2\x1c.spona.reporting.v1.BaselineR\bbaseline\x124\n" +
+	"\atargets\x18\b \x03(\v2\x1a.spona.reporting.v1.TargetR\atargets\x127\n" +
+	"\x06metric\x18\t \x01(\x0e2\x1a.spona.reporting.v1.MetricB\x03\xe0A\x02R\x06metric\x12(\n" +
+	"\x0fdisaggregations\x18\n" +
+	" \x03(\tR\x0fdisaggregations\x12?\n" +
+	"\x06values\x18\v \x03(\v2\".spona.reporting.v1.IndicatorValueB\x03\xe0A\x03R\x06values\x12\x12\n" +
+	"\x04etag\x18\f \x01(\tR\x04etag\x12@\n" +
+	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\"\x9d\x01\n" +
+	"\x16CreateIndicatorRequest\x12\"\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12@\n" +
+	"\tindicator\x18\x02 \x01(\v2\x1d.spona.reporting.v1.IndicatorB\x03\xe0A\x02R\tindicator\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"V\n" +
+	"\x17CreateIndicatorResponse\x12;\n" +
+	"\tindicator\x18\x01 \x01(\v2\x1d.spona.reporting.v1.IndicatorR\tindicator\"N\n" +
+	"\x13GetIndicatorRequest\x12\"\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\"S\n" +
+	"\x14GetIndicatorResponse\x12;\n" +
+	"\tindicator\x18\x01 \x01(\v2\x1d.spona.reporting.v1.IndicatorR\tindicator\"w\n" +
+	"\x15ListIndicatorsRequest\x12\"\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x7f\n" +
+	"\x16ListIndicatorsResponse\x12=\n" +
+	"\n" +
+	"indicators\x18\x01 \x03(\v2\x1d.spona.reporting.v1.IndicatorR\n" +
+	"indicators\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x97\x01\n" +
+	"\x16UpdateIndicatorRequest\x12@\n" +
+	"\tindicator\x18\x01 \x01(\v2\x1d.spona.reporting.v1.IndicatorB\x03\xe0A\x02R\tindicator\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"V\n" +
+	"\x17UpdateIndicatorResponse\x12;\n" +
+	"\tindicator\x18\x01 \x01(\v2\x1d.spona.reporting.v1.IndicatorR\tindicator\"e\n" +
+	"\x16DeleteIndicatorRequest\x12\"\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12\x12\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\"\x19\n" +
+	"\x17DeleteIndicatorResponse\"\xa8\x01\n" +
+	"\x1bRecordIndicatorValueRequest\x12\"\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12&\n" +
+	"\findicator_id\x18\x02 \x01(\tB\x03\xe0A\x02R\vindicatorId\x12=\n" +
+	"\x05value\x18\x03 \x01(\v2\".spona.reporting.v1.IndicatorValueB\x03\xe0A\x02R\x05value\"[\n" +
+	"\x1cRecordIndicatorValueResponse\x12;\n" +
+	"\tindicator\x18\x01 \x01(\v2\x1d.spona.reporting.v1.IndicatorR\tindicator\"w\n" +
 	"\x17GetProjectReportRequest\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x02 \x01(\tR\tstartDate\x12\x19\n" +
-	"\bend_date\x18\x03 \x01(\tR\aendDate\"\xc7\x02\n" +
+	"\bend_date\x18\x03 \x01(\tR\aendDate\"R\n" +
+	"\x04Cell\x12\x14\n" +
+	"\x05label\x18\x01 \x01(\tR\x05label\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\x12\x1e\n" +
+	"\n" +
+	"suppressed\x18\x03 \x01(\bR\n" +
+	"suppressed\"^\n" +
+	"\x0eDisaggregation\x12\x1c\n" +
+	"\tdimension\x18\x01 \x01(\tR\tdimension\x12.\n" +
+	"\x05cells\x18\x02 \x03(\v2\x18.spona.reporting.v1.CellR\x05cells\"\x89\x04\n" +
+	"\x0fIndicatorResult\x12!\n" +
+	"\findicator_id\x18\x01 \x01(\tR\vindicatorId\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\x125\n" +
+	"\x06titles\x18\x03 \x03(\v2\x1d.spona.reporting.v1.NarrativeR\x06titles\x128\n" +
+	"\x05level\x18\x04 \x01(\x0e2\".spona.reporting.v1.IndicatorLevelR\x05level\x12\x12\n" +
+	"\x04unit\x18\x05 \x01(\tR\x04unit\x122\n" +
+	"\x06metric\x18\x06 \x01(\x0e2\x1a.spona.reporting.v1.MetricR\x06metric\x128\n" +
+	"\bbaseline\x18\a \x01(\v2\x1c.spona.reporting.v1.BaselineR\bbaseline\x12\x16\n" +
+	"\x06target\x18\b \x01(\tR\x06target\x124\n" +
+	"\atargets\x18\t \x03(\v2\x1a.spona.reporting.v1.TargetR\atargets\x120\n" +
+	"\x06actual\x18\n" +
+	" \x01(\v2\x18.spona.reporting.v1.CellR\x06actual\x12L\n" +
+	"\x0fdisaggregations\x18\v \x03(\v2\".spona.reporting.v1.DisaggregationR\x0fdisaggregations\"\x80\x03\n" +
 	"\rProjectReport\x12\x1d\n" +
 	"\n" +
-	"project_id\x18\x01 \x01(\tR\tprojectId\x122\n" +
-	"\x06period\x18\x02 \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\x12Q\n" +
-	"\x16beneficiaries_assisted\x18\x03 \x01(\v2\x1a.spona.common.v1.AggregateR\x15beneficiariesAssisted\x12O\n" +
-	"\x15professionals_trained\x18\x04 \x01(\v2\x1a.spona.common.v1.AggregateR\x14professionalsTrained\x12?\n" +
-	"\rgenerate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\fgenerateTime\"U\n" +
+	"project_id\x18\x01 \x01(\tR\tprojectId\x12!\n" +
+	"\fproject_code\x18\x02 \x01(\tR\vprojectCode\x12D\n" +
+	"\x0eproject_titles\x18\x03 \x03(\v2\x1d.spona.reporting.v1.NarrativeR\rprojectTitles\x122\n" +
+	"\x06period\x18\x04 \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\x123\n" +
+	"\x15suppression_threshold\x18\x05 \x01(\x05R\x14suppressionThreshold\x12=\n" +
+	"\aresults\x18\x06 \x03(\v2#.spona.reporting.v1.IndicatorResultR\aresults\x12?\n" +
+	"\rgenerate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\fgenerateTime\"U\n" +
 	"\x18GetProjectReportResponse\x129\n" +
-	"\x06report\x18\x01 \x01(\v2!.spona.reporting.v1.ProjectReportR\x06report*~\n" +
-	"\bCurrency\x12\x18\n" +
-	"\x14CURRENCY_UNSPECIFIED\x10\x00\x12\x10\n" +
-	"\fCURRENCY_EUR\x10\x01\x12\x10\n" +
-	"\fCURRENCY_HRK\x10\x02\x12\x10\n" +
-	"\fCURRENCY_RSD\x10\x03\x12\x10\n" +
-	"\fCURRENCY_BAM\x10\x04\x12\x10\n" +
-	"\fCURRENCY_CHF\x10\x052\xbd\x04\n" +
+	"\x06report\x18\x01 \x01(\v2!.spona.reporting.v1.ProjectReportR\x06report\"\x92\x01\n" +
+	"\x1aExportProjectReportRequest\x12\"\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x1d\n" +
+	"\n" +
+	"start_date\x18\x02 \x01(\tR\tstartDate\x12\x19\n" +
+	"\bend_date\x18\x03 \x01(\tR\aendDate\x12\x16\n" +
+	"\x06format\x18\x04 \x01(\tR\x06format*\xbc\x01\n" +
+	"\x10OrganisationRole\x12!\n" +
+	"\x1dORGANISATION_ROLE_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19ORGANISATION_ROLE_FUNDING\x10\x01\x12!\n" +
+	"\x1dORGANISATION_ROLE_ACCOUNTABLE\x10\x02\x12\x1f\n" +
+	"\x1bORGANISATION_ROLE_EXTENDING\x10\x03\x12\"\n" +
+	"\x1eORGANISATION_ROLE_IMPLEMENTING\x10\x04*\xef\x01\n" +
+	"\x0eActivityStatus\x12\x1f\n" +
+	"\x1bACTIVITY_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18ACTIVITY_STATUS_PIPELINE\x10\x01\x12\"\n" +
+	"\x1eACTIVITY_STATUS_IMPLEMENTATION\x10\x02\x12 \n" +
+	"\x1cACTIVITY_STATUS_FINALISATION\x10\x03\x12\x1a\n" +
+	"\x16ACTIVITY_STATUS_CLOSED\x10\x04\x12\x1d\n" +
+	"\x19ACTIVITY_STATUS_CANCELLED\x10\x05\x12\x1d\n" +
+	"\x19ACTIVITY_STATUS_SUSPENDED\x10\x06*\x86\x01\n" +
+	"\x0eIndicatorLevel\x12\x1f\n" +
+	"\x1bINDICATOR_LEVEL_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16INDICATOR_LEVEL_IMPACT\x10\x01\x12\x1b\n" +
+	"\x17INDICATOR_LEVEL_OUTCOME\x10\x02\x12\x1a\n" +
+	"\x16INDICATOR_LEVEL_OUTPUT\x10\x03*\x92\x02\n" +
+	"\x06Metric\x12\x16\n" +
+	"\x12METRIC_UNSPECIFIED\x10\x00\x12\x11\n" +
+	"\rMETRIC_MANUAL\x10\x01\x12 \n" +
+	"\x1cMETRIC_PROFESSIONALS_TRAINED\x10\x02\x12\x1a\n" +
+	"\x16METRIC_TRAINING_EVENTS\x10\x03\x12\"\n" +
+	"\x1eMETRIC_COMMUNITY_BENEFICIARIES\x10\x04\x12!\n" +
+	"\x1dMETRIC_BENEFICIARIES_ASSISTED\x10\x05\x12\x19\n" +
+	"\x15METRIC_REFERRALS_MADE\x10\x06\x12\x1d\n" +
+	"\x19METRIC_REFERRALS_ACCEPTED\x10\a\x12\x1e\n" +
+	"\x1aMETRIC_REFERRALS_COMPLETED\x10\b2\x91\x10\n" +
 	"\x10ReportingService\x12\x8c\x01\n" +
 	"\rCreateProject\x12(.spona.reporting.v1.CreateProjectRequest\x1a).spona.reporting.v1.CreateProjectResponse\"&\x82\xd3\xe4\x93\x02 :\aprojectb\aproject\"\f/v1/projects\x12\x7f\n" +
 	"\n" +
 	"GetProject\x12%.spona.reporting.v1.GetProjectRequest\x1a&.spona.reporting.v1.GetProjectResponse\"\"\x82\xd3\xe4\x93\x02\x1cb\aproject\x12\x11/v1/projects/{id}\x12w\n" +
-	"\fListProjects\x12'.spona.reporting.v1.ListProjectsRequest\x1a(.spona.reporting.v1.ListProjectsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/projects\x12\x9f\x01\n" +
-	"\x10GetProjectReport\x12+.spona.reporting.v1.GetProjectReportRequest\x1a,.spona.reporting.v1.GetProjectReportResponse\"0\x82\xd3\xe4\x93\x02*b\x06report\x12 /v1/projects/{project_id}/reportB\xd0\x01\n" +
+	"\fListProjects\x12'.spona.reporting.v1.ListProjectsRequest\x1a(.spona.reporting.v1.ListProjectsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/projects\x12\x99\x01\n" +
+	"\rUpdateProject\x12(.spona.reporting.v1.UpdateProjectRequest\x1a).spona.reporting.v1.UpdateProjectResponse\"3\x82\xd3\xe4\x93\x02-:\aprojectb\aproject2\x19/v1/projects/{project.id}\x12\x7f\n" +
+	"\rDeleteProject\x12(.spona.reporting.v1.DeleteProjectRequest\x1a).spona.reporting.v1.DeleteProjectResponse\"\x19\x82\xd3\xe4\x93\x02\x13*\x11/v1/projects/{id}\x12\xae\x01\n" +
+	"\x0fCreateIndicator\x12*.spona.reporting.v1.CreateIndicatorRequest\x1a+.spona.reporting.v1.CreateIndicatorResponse\"B\x82\xd3\xe4\x93\x02<:\tindicatorb\tindicator\"$/v1/projects/{project_id}/indicators\x12\x9f\x01\n" +
+	"\fGetIndicator\x12'.spona.reporting.v1.GetIndicatorRequest\x1a(.spona.reporting.v1.GetIndicatorResponse\"<\x82\xd3\xe4\x93\x026b\tindicator\x12)/v1/projects/{project_id}/indicators/{id}\x12\x95\x01\n" +
+	"\x0eListIndicators\x12).spona.reporting.v1.ListIndicatorsRequest\x1a*.spona.reporting.v1.ListIndicatorsResponse\",\x82\xd3\xe4\x93\x02&\x12$/v1/projects/{project_id}/indicators\x12\xc7\x01\n" +
+	"\x0fUpdateIndicator\x12*.spona.reporting.v1.UpdateIndicatorRequest\x1a+.spona.reporting.v1.UpdateIndicatorResponse\"[\x82\xd3\xe4\x93\x02U:\tindicatorb\tindicator2=/v1/projects/{indicator.project_id}/indicators/{indicator.id}\x12\x9d\x01\n" +
+	"\x0fDeleteIndicator\x12*.spona.reporting.v1.DeleteIndicatorRequest\x1a+.spona.reporting.v1.DeleteIndicatorResponse\"1\x82\xd3\xe4\x93\x02+*)/v1/projects/{project_id}/indicators/{id}\x12\xd0\x01\n" +
+	"\x14RecordIndicatorValue\x12/.spona.reporting.v1.RecordIndicatorValueRequest\x1a0.spona.reporting.v1.RecordIndicatorValueResponse\"U\x82\xd3\xe4\x93\x02O:\x01*b\tindicator\"?/v1/projects/{project_id}/indicators/{indicator_id}:recordValue\x12\x9f\x01\n" +
+	"\x10GetProjectReport\x12+.spona.reporting.v1.GetProjectReportRequest\x1a,.spona.reporting.v1.GetProjectReportResponse\"0\x82\xd3\xe4\x93\x02*b\x06report\x12 /v1/projects/{project_id}/report\x12\x8c\x01\n" +
+	"\x13ExportProjectReport\x12..spona.reporting.v1.ExportProjectReportRequest\x1a\x14.google.api.HttpBody\"/\x82\xd3\xe4\x93\x02)\x12'/v1/projects/{project_id}/report:exportB\xd0\x01\n" +
 	"\x16com.spona.reporting.v1B\x0eReportingProtoP\x01Z<github.com/spona/spona/gen/go/spona/reporting/v1;reportingv1\xa2\x02\x03SRX\xaa\x02\x12Spona.Reporting.V1\xca\x02\x12Spona\\Reporting\\V1\xe2\x02\x1eSpona\\Reporting\\V1\\GPBMetadata\xea\x02\x14Spona::Reporting::V1b\x06proto3"
 
 var (
@@ -806,51 +2945,141 @@ func file_spona_reporting_v1_reporting_proto_rawDescGZIP() []byte {
 	return file_spona_reporting_v1_reporting_proto_rawDescData
 }
 
-var file_spona_reporting_v1_reporting_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_spona_reporting_v1_reporting_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_spona_reporting_v1_reporting_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_spona_reporting_v1_reporting_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_spona_reporting_v1_reporting_proto_goTypes = []any{
-	(Currency)(0),                    // 0: spona.reporting.v1.Currency
-	(*Money)(nil),                    // 1: spona.reporting.v1.Money
-	(*Project)(nil),                  // 2: spona.reporting.v1.Project
-	(*CreateProjectRequest)(nil),     // 3: spona.reporting.v1.CreateProjectRequest
-	(*CreateProjectResponse)(nil),    // 4: spona.reporting.v1.CreateProjectResponse
-	(*GetProjectRequest)(nil),        // 5: spona.reporting.v1.GetProjectRequest
-	(*GetProjectResponse)(nil),       // 6: spona.reporting.v1.GetProjectResponse
-	(*ListProjectsRequest)(nil),      // 7: spona.reporting.v1.ListProjectsRequest
-	(*ListProjectsResponse)(nil),     // 8: spona.reporting.v1.ListProjectsResponse
-	(*GetProjectReportRequest)(nil),  // 9: spona.reporting.v1.GetProjectReportRequest
-	(*ProjectReport)(nil),            // 10: spona.reporting.v1.ProjectReport
-	(*GetProjectReportResponse)(nil), // 11: spona.reporting.v1.GetProjectReportResponse
-	(*timestamppb.Timestamp)(nil),    // 12: google.protobuf.Timestamp
-	(*v1.DateRange)(nil),             // 13: spona.common.v1.DateRange
-	(*v1.Aggregate)(nil),             // 14: spona.common.v1.Aggregate
+	(OrganisationRole)(0),                // 0: spona.reporting.v1.OrganisationRole
+	(ActivityStatus)(0),                  // 1: spona.reporting.v1.ActivityStatus
+	(IndicatorLevel)(0),                  // 2: spona.reporting.v1.IndicatorLevel
+	(Metric)(0),                          // 3: spona.reporting.v1.Metric
+	(*Narrative)(nil),                    // 4: spona.reporting.v1.Narrative
+	(*Money)(nil),                        // 5: spona.reporting.v1.Money
+	(*ParticipatingOrganisation)(nil),    // 6: spona.reporting.v1.ParticipatingOrganisation
+	(*Budget)(nil),                       // 7: spona.reporting.v1.Budget
+	(*Project)(nil),                      // 8: spona.reporting.v1.Project
+	(*CreateProjectRequest)(nil),         // 9: spona.reporting.v1.CreateProjectRequest
+	(*CreateProjectResponse)(nil),        // 10: spona.reporting.v1.CreateProjectResponse
+	(*GetProjectRequest)(nil),            // 11: spona.reporting.v1.GetProjectRequest
+	(*GetProjectResponse)(nil),           // 12: spona.reporting.v1.GetProjectResponse
+	(*ListProjectsRequest)(nil),          // 13: spona.reporting.v1.ListProjectsRequest
+	(*ListProjectsResponse)(nil),         // 14: spona.reporting.v1.ListProjectsResponse
+	(*UpdateProjectRequest)(nil),         // 15: spona.reporting.v1.UpdateProjectRequest
+	(*UpdateProjectResponse)(nil),        // 16: spona.reporting.v1.UpdateProjectResponse
+	(*DeleteProjectRequest)(nil),         // 17: spona.reporting.v1.DeleteProjectRequest
+	(*DeleteProjectResponse)(nil),        // 18: spona.reporting.v1.DeleteProjectResponse
+	(*Baseline)(nil),                     // 19: spona.reporting.v1.Baseline
+	(*Target)(nil),                       // 20: spona.reporting.v1.Target
+	(*IndicatorValue)(nil),               // 21: spona.reporting.v1.IndicatorValue
+	(*Indicator)(nil),                    // 22: spona.reporting.v1.Indicator
+	(*CreateIndicatorRequest)(nil),       // 23: spona.reporting.v1.CreateIndicatorRequest
+	(*CreateIndicatorResponse)(nil),      // 24: spona.reporting.v1.CreateIndicatorResponse
+	(*GetIndicatorRequest)(nil),          // 25: spona.reporting.v1.GetIndicatorRequest
+	(*GetIndicatorResponse)(nil),         // 26: spona.reporting.v1.GetIndicatorResponse
+	(*ListIndicatorsRequest)(nil),        // 27: spona.reporting.v1.ListIndicatorsRequest
+	(*ListIndicatorsResponse)(nil),       // 28: spona.reporting.v1.ListIndicatorsResponse
+	(*UpdateIndicatorRequest)(nil),       // 29: spona.reporting.v1.UpdateIndicatorRequest
+	(*UpdateIndicatorResponse)(nil),      // 30: spona.reporting.v1.UpdateIndicatorResponse
+	(*DeleteIndicatorRequest)(nil),       // 31: spona.reporting.v1.DeleteIndicatorRequest
+	(*DeleteIndicatorResponse)(nil),      // 32: spona.reporting.v1.DeleteIndicatorResponse
+	(*RecordIndicatorValueRequest)(nil),  // 33: spona.reporting.v1.RecordIndicatorValueRequest
+	(*RecordIndicatorValueResponse)(nil), // 34: spona.reporting.v1.RecordIndicatorValueResponse
+	(*GetProjectReportRequest)(nil),      // 35: spona.reporting.v1.GetProjectReportRequest
+	(*Cell)(nil),                         // 36: spona.reporting.v1.Cell
+	(*Disaggregation)(nil),               // 37: spona.reporting.v1.Disaggregation
+	(*IndicatorResult)(nil),              // 38: spona.reporting.v1.IndicatorResult
+	(*ProjectReport)(nil),                // 39: spona.reporting.v1.ProjectReport
+	(*GetProjectReportResponse)(nil),     // 40: spona.reporting.v1.GetProjectReportResponse
+	(*ExportProjectReportRequest)(nil),   // 41: spona.reporting.v1.ExportProjectReportRequest
+	(*v1.DateRange)(nil),                 // 42: spona.common.v1.DateRange
+	(*timestamppb.Timestamp)(nil),        // 43: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),        // 44: google.protobuf.FieldMask
+	(*httpbody.HttpBody)(nil),            // 45: google.api.HttpBody
 }
 var file_spona_reporting_v1_reporting_proto_depIdxs = []int32{
-	0,  // 0: spona.reporting.v1.Money.currency:type_name -> spona.reporting.v1.Currency
-	1,  // 1: spona.reporting.v1.Project.budget:type_name -> spona.reporting.v1.Money
-	12, // 2: spona.reporting.v1.Project.create_time:type_name -> google.protobuf.Timestamp
-	2,  // 3: spona.reporting.v1.CreateProjectRequest.project:type_name -> spona.reporting.v1.Project
-	2,  // 4: spona.reporting.v1.CreateProjectResponse.project:type_name -> spona.reporting.v1.Project
-	2,  // 5: spona.reporting.v1.GetProjectResponse.project:type_name -> spona.reporting.v1.Project
-	2,  // 6: spona.reporting.v1.ListProjectsResponse.projects:type_name -> spona.reporting.v1.Project
-	13, // 7: spona.reporting.v1.ProjectReport.period:type_name -> spona.common.v1.DateRange
-	14, // 8: spona.reporting.v1.ProjectReport.beneficiaries_assisted:type_name -> spona.common.v1.Aggregate
-	14, // 9: spona.reporting.v1.ProjectReport.professionals_trained:type_name -> spona.common.v1.Aggregate
-	12, // 10: spona.reporting.v1.ProjectReport.generate_time:type_name -> google.protobuf.Timestamp
-	10, // 11: spona.reporting.v1.GetProjectReportResponse.report:type_name -> spona.reporting.v1.ProjectReport
-	3,  // 12: spona.reporting.v1.ReportingService.CreateProject:input_type -> spona.reporting.v1.CreateProjectRequest
-	5,  // 13: spona.reporting.v1.ReportingService.GetProject:input_type -> spona.reporting.v1.GetProjectRequest
-	7,  // 14: spona.reporting.v1.ReportingService.ListProjects:input_type -> spona.reporting.v1.ListProjectsRequest
-	9,  // 15: spona.reporting.v1.ReportingService.GetProjectReport:input_type -> spona.reporting.v1.GetProjectReportRequest
-	4,  // 16: spona.reporting.v1.ReportingService.CreateProject:output_type -> spona.reporting.v1.CreateProjectResponse
-	6,  // 17: spona.reporting.v1.ReportingService.GetProject:output_type -> spona.reporting.v1.GetProjectResponse
-	8,  // 18: spona.reporting.v1.ReportingService.ListProjects:output_type -> spona.reporting.v1.ListProjectsResponse
-	11, // 19: spona.reporting.v1.ReportingService.GetProjectReport:output_type -> spona.reporting.v1.GetProjectReportResponse
-	16, // [16:20] is the sub-list for method output_type
-	12, // [12:16] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	0,  // 0: spona.reporting.v1.ParticipatingOrganisation.role:type_name -> spona.reporting.v1.OrganisationRole
+	4,  // 1: spona.reporting.v1.ParticipatingOrganisation.names:type_name -> spona.reporting.v1.Narrative
+	42, // 2: spona.reporting.v1.Budget.period:type_name -> spona.common.v1.DateRange
+	5,  // 3: spona.reporting.v1.Budget.value:type_name -> spona.reporting.v1.Money
+	4,  // 4: spona.reporting.v1.Project.titles:type_name -> spona.reporting.v1.Narrative
+	4,  // 5: spona.reporting.v1.Project.descriptions:type_name -> spona.reporting.v1.Narrative
+	4,  // 6: spona.reporting.v1.Project.general_objectives:type_name -> spona.reporting.v1.Narrative
+	4,  // 7: spona.reporting.v1.Project.specific_objectives:type_name -> spona.reporting.v1.Narrative
+	4,  // 8: spona.reporting.v1.Project.reporting_organisation_names:type_name -> spona.reporting.v1.Narrative
+	6,  // 9: spona.reporting.v1.Project.participating_organisations:type_name -> spona.reporting.v1.ParticipatingOrganisation
+	7,  // 10: spona.reporting.v1.Project.budgets:type_name -> spona.reporting.v1.Budget
+	1,  // 11: spona.reporting.v1.Project.activity_status:type_name -> spona.reporting.v1.ActivityStatus
+	43, // 12: spona.reporting.v1.Project.create_time:type_name -> google.protobuf.Timestamp
+	43, // 13: spona.reporting.v1.Project.update_time:type_name -> google.protobuf.Timestamp
+	8,  // 14: spona.reporting.v1.CreateProjectRequest.project:type_name -> spona.reporting.v1.Project
+	8,  // 15: spona.reporting.v1.CreateProjectResponse.project:type_name -> spona.reporting.v1.Project
+	8,  // 16: spona.reporting.v1.GetProjectResponse.project:type_name -> spona.reporting.v1.Project
+	8,  // 17: spona.reporting.v1.ListProjectsResponse.projects:type_name -> spona.reporting.v1.Project
+	8,  // 18: spona.reporting.v1.UpdateProjectRequest.project:type_name -> spona.reporting.v1.Project
+	44, // 19: spona.reporting.v1.UpdateProjectRequest.update_mask:type_name -> google.protobuf.FieldMask
+	8,  // 20: spona.reporting.v1.UpdateProjectResponse.project:type_name -> spona.reporting.v1.Project
+	42, // 21: spona.reporting.v1.Target.period:type_name -> spona.common.v1.DateRange
+	42, // 22: spona.reporting.v1.IndicatorValue.period:type_name -> spona.common.v1.DateRange
+	4,  // 23: spona.reporting.v1.Indicator.titles:type_name -> spona.reporting.v1.Narrative
+	2,  // 24: spona.reporting.v1.Indicator.level:type_name -> spona.reporting.v1.IndicatorLevel
+	19, // 25: spona.reporting.v1.Indicator.baseline:type_name -> spona.reporting.v1.Baseline
+	20, // 26: spona.reporting.v1.Indicator.targets:type_name -> spona.reporting.v1.Target
+	3,  // 27: spona.reporting.v1.Indicator.metric:type_name -> spona.reporting.v1.Metric
+	21, // 28: spona.reporting.v1.Indicator.values:type_name -> spona.reporting.v1.IndicatorValue
+	43, // 29: spona.reporting.v1.Indicator.create_time:type_name -> google.protobuf.Timestamp
+	43, // 30: spona.reporting.v1.Indicator.update_time:type_name -> google.protobuf.Timestamp
+	22, // 31: spona.reporting.v1.CreateIndicatorRequest.indicator:type_name -> spona.reporting.v1.Indicator
+	22, // 32: spona.reporting.v1.CreateIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
+	22, // 33: spona.reporting.v1.GetIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
+	22, // 34: spona.reporting.v1.ListIndicatorsResponse.indicators:type_name -> spona.reporting.v1.Indicator
+	22, // 35: spona.reporting.v1.UpdateIndicatorRequest.indicator:type_name -> spona.reporting.v1.Indicator
+	44, // 36: spona.reporting.v1.UpdateIndicatorRequest.update_mask:type_name -> google.protobuf.FieldMask
+	22, // 37: spona.reporting.v1.UpdateIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
+	21, // 38: spona.reporting.v1.RecordIndicatorValueRequest.value:type_name -> spona.reporting.v1.IndicatorValue
+	22, // 39: spona.reporting.v1.RecordIndicatorValueResponse.indicator:type_name -> spona.reporting.v1.Indicator
+	36, // 40: spona.reporting.v1.Disaggregation.cells:type_name -> spona.reporting.v1.Cell
+	4,  // 41: spona.reporting.v1.IndicatorResult.titles:type_name -> spona.reporting.v1.Narrative
+	2,  // 42: spona.reporting.v1.IndicatorResult.level:type_name -> spona.reporting.v1.IndicatorLevel
+	3,  // 43: spona.reporting.v1.IndicatorResult.metric:type_name -> spona.reporting.v1.Metric
+	19, // 44: spona.reporting.v1.IndicatorResult.baseline:type_name -> spona.reporting.v1.Baseline
+	20, // 45: spona.reporting.v1.IndicatorResult.targets:type_name -> spona.reporting.v1.Target
+	36, // 46: spona.reporting.v1.IndicatorResult.actual:type_name -> spona.reporting.v1.Cell
+	37, // 47: spona.reporting.v1.IndicatorResult.disaggregations:type_name -> spona.reporting.v1.Disaggregation
+	4,  // 48: spona.reporting.v1.ProjectReport.project_titles:type_name -> spona.reporting.v1.Narrative
+	42, // 49: spona.reporting.v1.ProjectReport.period:type_name -> spona.common.v1.DateRange
+	38, // 50: spona.reporting.v1.ProjectReport.results:type_name -> spona.reporting.v1.IndicatorResult
+	43, // 51: spona.reporting.v1.ProjectReport.generate_time:type_name -> google.protobuf.Timestamp
+	39, // 52: spona.reporting.v1.GetProjectReportResponse.report:type_name -> spona.reporting.v1.ProjectReport
+	9,  // 53: spona.reporting.v1.ReportingService.CreateProject:input_type -> spona.reporting.v1.CreateProjectRequest
+	11, // 54: spona.reporting.v1.ReportingService.GetProject:input_type -> spona.reporting.v1.GetProjectRequest
+	13, // 55: spona.reporting.v1.ReportingService.ListProjects:input_type -> spona.reporting.v1.ListProjectsRequest
+	15, // 56: spona.reporting.v1.ReportingService.UpdateProject:input_type -> spona.reporting.v1.UpdateProjectRequest
+	17, // 57: spona.reporting.v1.ReportingService.DeleteProject:input_type -> spona.reporting.v1.DeleteProjectRequest
+	23, // 58: spona.reporting.v1.ReportingService.CreateIndicator:input_type -> spona.reporting.v1.CreateIndicatorRequest
+	25, // 59: spona.reporting.v1.ReportingService.GetIndicator:input_type -> spona.reporting.v1.GetIndicatorRequest
+	27, // 60: spona.reporting.v1.ReportingService.ListIndicators:input_type -> spona.reporting.v1.ListIndicatorsRequest
+	29, // 61: spona.reporting.v1.ReportingService.UpdateIndicator:input_type -> spona.reporting.v1.UpdateIndicatorRequest
+	31, // 62: spona.reporting.v1.ReportingService.DeleteIndicator:input_type -> spona.reporting.v1.DeleteIndicatorRequest
+	33, // 63: spona.reporting.v1.ReportingService.RecordIndicatorValue:input_type -> spona.reporting.v1.RecordIndicatorValueRequest
+	35, // 64: spona.reporting.v1.ReportingService.GetProjectReport:input_type -> spona.reporting.v1.GetProjectReportRequest
+	41, // 65: spona.reporting.v1.ReportingService.ExportProjectReport:input_type -> spona.reporting.v1.ExportProjectReportRequest
+	10, // 66: spona.reporting.v1.ReportingService.CreateProject:output_type -> spona.reporting.v1.CreateProjectResponse
+	12, // 67: spona.reporting.v1.ReportingService.GetProject:output_type -> spona.reporting.v1.GetProjectResponse
+	14, // 68: spona.reporting.v1.ReportingService.ListProjects:output_type -> spona.reporting.v1.ListProjectsResponse
+	16, // 69: spona.reporting.v1.ReportingService.UpdateProject:output_type -> spona.reporting.v1.UpdateProjectResponse
+	18, // 70: spona.reporting.v1.ReportingService.DeleteProject:output_type -> spona.reporting.v1.DeleteProjectResponse
+	24, // 71: spona.reporting.v1.ReportingService.CreateIndicator:output_type -> spona.reporting.v1.CreateIndicatorResponse
+	26, // 72: spona.reporting.v1.ReportingService.GetIndicator:output_type -> spona.reporting.v1.GetIndicatorResponse
+	28, // 73: spona.reporting.v1.ReportingService.ListIndicators:output_type -> spona.reporting.v1.ListIndicatorsResponse
+	30, // 74: spona.reporting.v1.ReportingService.UpdateIndicator:output_type -> spona.reporting.v1.UpdateIndicatorResponse
+	32, // 75: spona.reporting.v1.ReportingService.DeleteIndicator:output_type -> spona.reporting.v1.DeleteIndicatorResponse
+	34, // 76: spona.reporting.v1.ReportingService.RecordIndicatorValue:output_type -> spona.reporting.v1.RecordIndicatorValueResponse
+	40, // 77: spona.reporting.v1.ReportingService.GetProjectReport:output_type -> spona.reporting.v1.GetProjectReportResponse
+	45, // 78: spona.reporting.v1.ReportingService.ExportProjectReport:output_type -> google.api.HttpBody
+	66, // [66:79] is the sub-list for method output_type
+	53, // [53:66] is the sub-list for method input_type
+	53, // [53:53] is the sub-list for extension type_name
+	53, // [53:53] is the sub-list for extension extendee
+	0,  // [0:53] is the sub-list for field type_name
 }
 
 func init() { file_spona_reporting_v1_reporting_proto_init() }
@@ -863,8 +3092,8 @@ func file_spona_reporting_v1_reporting_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_reporting_v1_reporting_proto_rawDesc), len(file_spona_reporting_v1_reporting_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   11,
+			NumEnums:      4,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

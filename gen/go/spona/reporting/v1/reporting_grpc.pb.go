@@ -8,6 +8,7 @@ package reportingv1
 
 import (
 	context "context"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
@@ -19,25 +20,59 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ReportingService_CreateProject_FullMethodName    = "/spona.reporting.v1.ReportingService/CreateProject"
-	ReportingService_GetProject_FullMethodName       = "/spona.reporting.v1.ReportingService/GetProject"
-	ReportingService_ListProjects_FullMethodName     = "/spona.reporting.v1.ReportingService/ListProjects"
-	ReportingService_GetProjectReport_FullMethodName = "/spona.reporting.v1.ReportingService/GetProjectReport"
+	ReportingService_CreateProject_FullMethodName        = "/spona.reporting.v1.ReportingService/CreateProject"
+	ReportingService_GetProject_FullMethodName           = "/spona.reporting.v1.ReportingService/GetProject"
+	ReportingService_ListProjects_FullMethodName         = "/spona.reporting.v1.ReportingService/ListProjects"
+	ReportingService_UpdateProject_FullMethodName        = "/spona.reporting.v1.ReportingService/UpdateProject"
+	ReportingService_DeleteProject_FullMethodName        = "/spona.reporting.v1.ReportingService/DeleteProject"
+	ReportingService_CreateIndicator_FullMethodName      = "/spona.reporting.v1.ReportingService/CreateIndicator"
+	ReportingService_GetIndicator_FullMethodName         = "/spona.reporting.v1.ReportingService/GetIndicator"
+	ReportingService_ListIndicators_FullMethodName       = "/spona.reporting.v1.ReportingService/ListIndicators"
+	ReportingService_UpdateIndicator_FullMethodName      = "/spona.reporting.v1.ReportingService/UpdateIndicator"
+	ReportingService_DeleteIndicator_FullMethodName      = "/spona.reporting.v1.ReportingService/DeleteIndicator"
+	ReportingService_RecordIndicatorValue_FullMethodName = "/spona.reporting.v1.ReportingService/RecordIndicatorValue"
+	ReportingService_GetProjectReport_FullMethodName     = "/spona.reporting.v1.ReportingService/GetProjectReport"
+	ReportingService_ExportProjectReport_FullMethodName  = "/spona.reporting.v1.ReportingService/ExportProjectReport"
 )
 
 // ReportingServiceClient is the client API for ReportingService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// ReportingService holds donor-funded projects and computes their results
-// live from the other services.
+// ReportingService holds donor-funded projects with their logframe
+// indicators and computes their results live from the other services.
+//
+// Access: the implementing organisation (the one that created the project)
+// reads and changes a project, its indicators and manual values; the
+// organisations listed as participating organisations (partners, donors) by
+// organisation_id may read the project, its indicators and its reports.
 type ReportingServiceClient interface {
 	CreateProject(ctx context.Context, in *CreateProjectRequest, opts ...grpc.CallOption) (*CreateProjectResponse, error)
 	GetProject(ctx context.Context, in *GetProjectRequest, opts ...grpc.CallOption) (*GetProjectResponse, error)
+	// Lists the projects the caller implements or participates in, newest first.
 	ListProjects(ctx context.Context, in *ListProjectsRequest, opts ...grpc.CallOption) (*ListProjectsResponse, error)
-	// Computes the project's results for a period by asking the beneficiaries
-	// and trainings services for their aggregates.
+	// Changes the fields named in update_mask (all fields given when empty).
+	// A stale etag is refused with ABORTED (HTTP 409).
+	UpdateProject(ctx context.Context, in *UpdateProjectRequest, opts ...grpc.CallOption) (*UpdateProjectResponse, error)
+	DeleteProject(ctx context.Context, in *DeleteProjectRequest, opts ...grpc.CallOption) (*DeleteProjectResponse, error)
+	CreateIndicator(ctx context.Context, in *CreateIndicatorRequest, opts ...grpc.CallOption) (*CreateIndicatorResponse, error)
+	GetIndicator(ctx context.Context, in *GetIndicatorRequest, opts ...grpc.CallOption) (*GetIndicatorResponse, error)
+	// Lists a project's indicators by code.
+	ListIndicators(ctx context.Context, in *ListIndicatorsRequest, opts ...grpc.CallOption) (*ListIndicatorsResponse, error)
+	UpdateIndicator(ctx context.Context, in *UpdateIndicatorRequest, opts ...grpc.CallOption) (*UpdateIndicatorResponse, error)
+	DeleteIndicator(ctx context.Context, in *DeleteIndicatorRequest, opts ...grpc.CallOption) (*DeleteIndicatorResponse, error)
+	// Records (or replaces) the value of a MANUAL indicator for a period.
+	RecordIndicatorValue(ctx context.Context, in *RecordIndicatorValueRequest, opts ...grpc.CallOption) (*RecordIndicatorValueResponse, error)
+	// Computes the project's results for a period: each indicator's actual
+	// value (asked live of the other services' aggregate RPCs, or the manual
+	// values recorded) against its baseline and targets, disaggregated, with
+	// small-cell suppression applied.
 	GetProjectReport(ctx context.Context, in *GetProjectReportRequest, opts ...grpc.CallOption) (*GetProjectReportResponse, error)
+	// The same report as a file: JSON, CSV, XLSX or IATI 2.03 activity XML.
+	// It returns google.api.HttpBody so REST clients get the file itself.
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	ExportProjectReport(ctx context.Context, in *ExportProjectReportRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 }
 
 type reportingServiceClient struct {
@@ -78,6 +113,86 @@ func (c *reportingServiceClient) ListProjects(ctx context.Context, in *ListProje
 	return out, nil
 }
 
+func (c *reportingServiceClient) UpdateProject(ctx context.Context, in *UpdateProjectRequest, opts ...grpc.CallOption) (*UpdateProjectResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateProjectResponse)
+	err := c.cc.Invoke(ctx, ReportingService_UpdateProject_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reportingServiceClient) DeleteProject(ctx context.Context, in *DeleteProjectRequest, opts ...grpc.CallOption) (*DeleteProjectResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteProjectResponse)
+	err := c.cc.Invoke(ctx, ReportingService_DeleteProject_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reportingServiceClient) CreateIndicator(ctx context.Context, in *CreateIndicatorRequest, opts ...grpc.CallOption) (*CreateIndicatorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateIndicatorResponse)
+	err := c.cc.Invoke(ctx, ReportingService_CreateIndicator_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reportingServiceClient) GetIndicator(ctx context.Context, in *GetIndicatorRequest, opts ...grpc.CallOption) (*GetIndicatorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetIndicatorResponse)
+	err := c.cc.Invoke(ctx, ReportingService_GetIndicator_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reportingServiceClient) ListIndicators(ctx context.Context, in *ListIndicatorsRequest, opts ...grpc.CallOption) (*ListIndicatorsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListIndicatorsResponse)
+	err := c.cc.Invoke(ctx, ReportingService_ListIndicators_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reportingServiceClient) UpdateIndicator(ctx context.Context, in *UpdateIndicatorRequest, opts ...grpc.CallOption) (*UpdateIndicatorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateIndicatorResponse)
+	err := c.cc.Invoke(ctx, ReportingService_UpdateIndicator_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reportingServiceClient) DeleteIndicator(ctx context.Context, in *DeleteIndicatorRequest, opts ...grpc.CallOption) (*DeleteIndicatorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteIndicatorResponse)
+	err := c.cc.Invoke(ctx, ReportingService_DeleteIndicator_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reportingServiceClient) RecordIndicatorValue(ctx context.Context, in *RecordIndicatorValueRequest, opts ...grpc.CallOption) (*RecordIndicatorValueResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecordIndicatorValueResponse)
+	err := c.cc.Invoke(ctx, ReportingService_RecordIndicatorValue_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *reportingServiceClient) GetProjectReport(ctx context.Context, in *GetProjectReportRequest, opts ...grpc.CallOption) (*GetProjectReportResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetProjectReportResponse)
@@ -88,19 +203,54 @@ func (c *reportingServiceClient) GetProjectReport(ctx context.Context, in *GetPr
 	return out, nil
 }
 
+func (c *reportingServiceClient) ExportProjectReport(ctx context.Context, in *ExportProjectReportRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(httpbody.HttpBody)
+	err := c.cc.Invoke(ctx, ReportingService_ExportProjectReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReportingServiceServer is the server API for ReportingService service.
 // All implementations must embed UnimplementedReportingServiceServer
 // for forward compatibility.
 //
-// ReportingService holds donor-funded projects and computes their results
-// live from the other services.
+// ReportingService holds donor-funded projects with their logframe
+// indicators and computes their results live from the other services.
+//
+// Access: the implementing organisation (the one that created the project)
+// reads and changes a project, its indicators and manual values; the
+// organisations listed as participating organisations (partners, donors) by
+// organisation_id may read the project, its indicators and its reports.
 type ReportingServiceServer interface {
 	CreateProject(context.Context, *CreateProjectRequest) (*CreateProjectResponse, error)
 	GetProject(context.Context, *GetProjectRequest) (*GetProjectResponse, error)
+	// Lists the projects the caller implements or participates in, newest first.
 	ListProjects(context.Context, *ListProjectsRequest) (*ListProjectsResponse, error)
-	// Computes the project's results for a period by asking the beneficiaries
-	// and trainings services for their aggregates.
+	// Changes the fields named in update_mask (all fields given when empty).
+	// A stale etag is refused with ABORTED (HTTP 409).
+	UpdateProject(context.Context, *UpdateProjectRequest) (*UpdateProjectResponse, error)
+	DeleteProject(context.Context, *DeleteProjectRequest) (*DeleteProjectResponse, error)
+	CreateIndicator(context.Context, *CreateIndicatorRequest) (*CreateIndicatorResponse, error)
+	GetIndicator(context.Context, *GetIndicatorRequest) (*GetIndicatorResponse, error)
+	// Lists a project's indicators by code.
+	ListIndicators(context.Context, *ListIndicatorsRequest) (*ListIndicatorsResponse, error)
+	UpdateIndicator(context.Context, *UpdateIndicatorRequest) (*UpdateIndicatorResponse, error)
+	DeleteIndicator(context.Context, *DeleteIndicatorRequest) (*DeleteIndicatorResponse, error)
+	// Records (or replaces) the value of a MANUAL indicator for a period.
+	RecordIndicatorValue(context.Context, *RecordIndicatorValueRequest) (*RecordIndicatorValueResponse, error)
+	// Computes the project's results for a period: each indicator's actual
+	// value (asked live of the other services' aggregate RPCs, or the manual
+	// values recorded) against its baseline and targets, disaggregated, with
+	// small-cell suppression applied.
 	GetProjectReport(context.Context, *GetProjectReportRequest) (*GetProjectReportResponse, error)
+	// The same report as a file: JSON, CSV, XLSX or IATI 2.03 activity XML.
+	// It returns google.api.HttpBody so REST clients get the file itself.
+	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+	ExportProjectReport(context.Context, *ExportProjectReportRequest) (*httpbody.HttpBody, error)
 	mustEmbedUnimplementedReportingServiceServer()
 }
 
@@ -120,8 +270,35 @@ func (UnimplementedReportingServiceServer) GetProject(context.Context, *GetProje
 func (UnimplementedReportingServiceServer) ListProjects(context.Context, *ListProjectsRequest) (*ListProjectsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListProjects not implemented")
 }
+func (UnimplementedReportingServiceServer) UpdateProject(context.Context, *UpdateProjectRequest) (*UpdateProjectResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateProject not implemented")
+}
+func (UnimplementedReportingServiceServer) DeleteProject(context.Context, *DeleteProjectRequest) (*DeleteProjectResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteProject not implemented")
+}
+func (UnimplementedReportingServiceServer) CreateIndicator(context.Context, *CreateIndicatorRequest) (*CreateIndicatorResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateIndicator not implemented")
+}
+func (UnimplementedReportingServiceServer) GetIndicator(context.Context, *GetIndicatorRequest) (*GetIndicatorResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetIndicator not implemented")
+}
+func (UnimplementedReportingServiceServer) ListIndicators(context.Context, *ListIndicatorsRequest) (*ListIndicatorsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListIndicators not implemented")
+}
+func (UnimplementedReportingServiceServer) UpdateIndicator(context.Context, *UpdateIndicatorRequest) (*UpdateIndicatorResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateIndicator not implemented")
+}
+func (UnimplementedReportingServiceServer) DeleteIndicator(context.Context, *DeleteIndicatorRequest) (*DeleteIndicatorResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteIndicator not implemented")
+}
+func (UnimplementedReportingServiceServer) RecordIndicatorValue(context.Context, *RecordIndicatorValueRequest) (*RecordIndicatorValueResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordIndicatorValue not implemented")
+}
 func (UnimplementedReportingServiceServer) GetProjectReport(context.Context, *GetProjectReportRequest) (*GetProjectReportResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetProjectReport not implemented")
+}
+func (UnimplementedReportingServiceServer) ExportProjectReport(context.Context, *ExportProjectReportRequest) (*httpbody.HttpBody, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportProjectReport not implemented")
 }
 func (UnimplementedReportingServiceServer) mustEmbedUnimplementedReportingServiceServer() {}
 func (UnimplementedReportingServiceServer) testEmbeddedByValue()                          {}
@@ -198,6 +375,150 @@ func _ReportingService_ListProjects_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReportingService_UpdateProject_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateProjectRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReportingServiceServer).UpdateProject(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReportingService_UpdateProject_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReportingServiceServer).UpdateProject(ctx, req.(*UpdateProjectRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReportingService_DeleteProject_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteProjectRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReportingServiceServer).DeleteProject(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReportingService_DeleteProject_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReportingServiceServer).DeleteProject(ctx, req.(*DeleteProjectRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReportingService_CreateIndicator_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateIndicatorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReportingServiceServer).CreateIndicator(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReportingService_CreateIndicator_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReportingServiceServer).CreateIndicator(ctx, req.(*CreateIndicatorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReportingService_GetIndicator_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetIndicatorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReportingServiceServer).GetIndicator(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReportingService_GetIndicator_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReportingServiceServer).GetIndicator(ctx, req.(*GetIndicatorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReportingService_ListIndicators_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListIndicatorsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReportingServiceServer).ListIndicators(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReportingService_ListIndicators_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReportingServiceServer).ListIndicators(ctx, req.(*ListIndicatorsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReportingService_UpdateIndicator_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateIndicatorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReportingServiceServer).UpdateIndicator(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReportingService_UpdateIndicator_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReportingServiceServer).UpdateIndicator(ctx, req.(*UpdateIndicatorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReportingService_DeleteIndicator_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteIndicatorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReportingServiceServer).DeleteIndicator(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReportingService_DeleteIndicator_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReportingServiceServer).DeleteIndicator(ctx, req.(*DeleteIndicatorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReportingService_RecordIndicatorValue_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordIndicatorValueRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReportingServiceServer).RecordIndicatorValue(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReportingService_RecordIndicatorValue_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReportingServiceServer).RecordIndicatorValue(ctx, req.(*RecordIndicatorValueRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ReportingService_GetProjectReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetProjectReportRequest)
 	if err := dec(in); err != nil {
@@ -212,6 +533,24 @@ func _ReportingService_GetProjectReport_Handler(srv interface{}, ctx context.Con
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ReportingServiceServer).GetProjectReport(ctx, req.(*GetProjectReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReportingService_ExportProjectReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportProjectReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReportingServiceServer).ExportProjectReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReportingService_ExportProjectReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReportingServiceServer).ExportProjectReport(ctx, req.(*ExportProjectReportRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -236,8 +575,44 @@ var ReportingService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _ReportingService_ListProjects_Handler,
 		},
 		{
+			MethodName: "UpdateProject",
+			Handler:    _ReportingService_UpdateProject_Handler,
+		},
+		{
+			MethodName: "DeleteProject",
+			Handler:    _ReportingService_DeleteProject_Handler,
+		},
+		{
+			MethodName: "CreateIndicator",
+			Handler:    _ReportingService_CreateIndicator_Handler,
+		},
+		{
+			MethodName: "GetIndicator",
+			Handler:    _ReportingService_GetIndicator_Handler,
+		},
+		{
+			MethodName: "ListIndicators",
+			Handler:    _ReportingService_ListIndicators_Handler,
+		},
+		{
+			MethodName: "UpdateIndicator",
+			Handler:    _ReportingService_UpdateIndicator_Handler,
+		},
+		{
+			MethodName: "DeleteIndicator",
+			Handler:    _ReportingService_DeleteIndicator_Handler,
+		},
+		{
+			MethodName: "RecordIndicatorValue",
+			Handler:    _ReportingService_RecordIndicatorValue_Handler,
+		},
+		{
 			MethodName: "GetProjectReport",
 			Handler:    _ReportingService_GetProjectReport_Handler,
+		},
+		{
+			MethodName: "ExportProjectReport",
+			Handler:    _ReportingService_ExportProjectReport_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,0 +1,161 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/date"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/services/reporting/internal/domain"
+	"golang.org/x/sync/errgroup"
+)
+
+// maxParallelCalls bounds the aggregate calls one report makes at once.
+const maxParallelCalls = 8
+
+// GetProjectReport computes a project's results for a period, live, from
+// the other services, and applies small-cell suppression. A zero from or to
+// defaults to the project's planned start or end. The implementing
+// organisation and the project's partners and donors may ask for it.
+func (a *App) GetProjectReport(ctx context.Context, p auth.Principal, projectID string, from, to date.Date) (*domain.Report, error) {
+	// The aggregate RPCs run as the caller and need this scope; say so here
+	// rather than let the downstream refusal look like our failure.
+	if !p.Has(auth.ScopeAggregates) {
+		return nil, errs.PermissionDenied("scope %q is required to compute a report", auth.ScopeAggregates)
+	}
+	pr, err := a.GetProject(ctx, p, projectID)
+	if err != nil {
+		return nil, err
+	}
+	if from.IsZero() {
+		from = pr.PlannedStart
+	}
+	if to.IsZero() {
+		to = pr.PlannedEnd
+	}
+	if to.Before(from) {
+		var v errs.Violations
+		v.Add("end_date", "must not be before start_date (%s); unset dates default to the project's planned dates", from)
+		return nil, v.Err()
+	}
+	inds, err := a.repo.ListAllIndicators(ctx, pr.ID)
+	if err != nil {
+		return nil, err
+	}
+	r := &domain.Report{Project: pr, From: from, To: to, Threshold: pr.Threshold(), Results: make([]domain.Result, len(inds))}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(maxParallelCalls)
+	for i, ind := range inds {
+		r.Results[i] = domain.NewResult(ind, from, to)
+		if ind.Metric == domain.MetricManual {
+			continue
+		}
+		res := &r.Results[i]
+		q := Query{ProjectID: pr.ID, From: from, To: to}
+		res.Actual.Breakdowns = make([]domain.Breakdown, len(ind.Disaggregations))
+		if len(ind.Disaggregations) == 0 {
+			g.Go(func() error {
+				agg, err := a.count(gctx, ind.Metric, q)
+				res.Actual.Total.Count = agg.Total
+				return err
+			})
+		}
+		for j, dim := range ind.Disaggregations {
+			q := q
+			q.GroupBy = []string{dim}
+			g.Go(func() error {
+				agg, err := a.count(gctx, ind.Metric, q)
+				if err != nil {
+					return err
+				}
+				b := domain.Breakdown{Dimension: dim}
+				for _, grp := range agg.Groups {
+					b.Cells = append(b.Cells, domain.Cell{Label: grp.Labels[dim], Count: grp.Count})
+				}
+				domain.SortCells(b.Cells)
+				res.Actual.Breakdowns[j] = b
+				if j == 0 {
+					res.Actual.Total.Count = agg.Total
+				}
+				return nil
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for i := range r.Results {
+		if r.Results[i].Indicator.Metric != domain.MetricManual {
+			domain.Suppress(&r.Results[i].Actual, r.Threshold)
+		}
+	}
+	r.GenerateTime = a.now().UTC()
+	return r, nil
+}
+
+// Referral statuses counted by the referral metrics: accepted counts
+// referrals that were accepted and are now accepted, in progress or
+// completed.
+var referralStatuses = map[string][]string{
+	domain.MetricReferralsAccepted:  {"accepted", "in_progress", "completed"},
+	domain.MetricReferralsCompleted: {"completed"},
+}
+
+// count asks the source of metric for its aggregate.
+func (a *App) count(ctx context.Context, metric string, q Query) (aggregate.Aggregate, error) {
+	switch metric {
+	case domain.MetricBeneficiariesAssisted:
+		return a.sources.CountAssisted(ctx, q)
+	case domain.MetricProfessionalsTrained:
+		return a.sources.CountTrained(ctx, q)
+	case domain.MetricTrainingEvents:
+		return a.sources.CountEvents(ctx, q)
+	case domain.MetricCommunityBeneficiaries:
+		return a.sources.CountCommunityBeneficiaries(ctx, q)
+	case domain.MetricReferralsMade:
+		return a.sources.CountReferrals(ctx, q)
+	case domain.MetricReferralsAccepted, domain.MetricReferralsCompleted:
+		byStatus := q
+		byStatus.GroupBy = append([]string{"status"}, q.GroupBy...)
+		agg, err := a.sources.CountReferrals(ctx, byStatus)
+		if err != nil {
+			return aggregate.Aggregate{}, err
+		}
+		return filterStatus(agg, referralStatuses[metric], q.GroupBy), nil
+	}
+	return aggregate.Aggregate{}, fmt.Errorf("reporting: no source for metric %q", metric)
+}
+
+// filterStatus keeps the groups of the given statuses and sums them per
+// remaining dimension. Referrals are counted, not deduplicated, so sums are
+// exact.
+func filterStatus(agg aggregate.Aggregate, statuses, groupBy []string) aggregate.Aggregate {
+	var out aggregate.Aggregate
+	index := map[string]int{}
+	for _, g := range agg.Groups {
+		if !slices.Contains(statuses, g.Labels["status"]) {
+			continue
+		}
+		out.Total += g.Count
+		if len(groupBy) == 0 {
+			continue
+		}
+		labels := make(map[string]string, len(groupBy))
+		key := ""
+		for _, d := range groupBy {
+			labels[d] = g.Labels[d]
+			key += d + "=" + g.Labels[d] + "&"
+		}
+		if i, ok := index[key]; ok {
+			out.Groups[i].Count += g.Count
+			continue
+		}
+		index[key] = len(out.Groups)
+		out.Groups = append(out.Groups, aggregate.Group{Labels: labels, Count: g.Count})
+	}
+	out.Sort()
+	return out
+}

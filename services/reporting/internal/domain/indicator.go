@@ -1,0 +1,221 @@
+package domain
+
+import (
+	"fmt"
+	"math/big"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spona/spona/pkg/date"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/validate"
+)
+
+// Logframe levels.
+var Levels = []string{"impact", "outcome", "output"}
+
+// Metric names where an indicator's actual value comes from.
+const (
+	MetricManual                 = "manual"
+	MetricProfessionalsTrained   = "professionals_trained"
+	MetricTrainingEvents         = "training_events"
+	MetricCommunityBeneficiaries = "community_beneficiaries"
+	MetricBeneficiariesAssisted  = "beneficiaries_assisted"
+	MetricReferralsMade          = "referrals_made"
+	MetricReferralsAccepted      = "referrals_accepted"
+	MetricReferralsCompleted     = "referrals_completed"
+)
+
+// MetricDimensions lists, per metric, the dimensions a report may break it
+// down by. The manual metric has none.
+var MetricDimensions = map[string][]string{
+	MetricManual:                 nil,
+	MetricProfessionalsTrained:   {"sector", "sex", "organisation_kind", "event_type"},
+	MetricTrainingEvents:         {"event_type", "municipality", "country"},
+	MetricCommunityBeneficiaries: {"event_type", "municipality"},
+	MetricBeneficiariesAssisted:  {"sex", "age_band", "legal_status", "municipality", "assistance_type"},
+	MetricReferralsMade:          {"category", "urgency", "status"},
+	MetricReferralsAccepted:      {"category", "urgency"},
+	MetricReferralsCompleted:     {"category", "urgency"},
+}
+
+var (
+	decimalValue  = regexp.MustCompile(`^[0-9]{1,15}(\.[0-9]{1,4})?$`)
+	indicatorCode = projectCode
+)
+
+const maxUnit = 50
+
+// Baseline is an indicator's starting value.
+type Baseline struct {
+	Value string
+	Date  date.Date
+}
+
+// Target is an indicator's target for a period.
+type Target struct {
+	Start, End date.Date
+	Value      string
+}
+
+// Value is a recorded value of a manual indicator for a period.
+type Value struct {
+	Start, End date.Date
+	Value      string
+	Comment    string
+}
+
+// Indicator is a logframe indicator of a project.
+type Indicator struct {
+	ID              string
+	ProjectID       string
+	Code            string
+	Titles          []Narrative
+	Unit            string
+	Level           string
+	Baseline        Baseline
+	Targets         []Target
+	Metric          string
+	Disaggregations []string
+	Values          []Value
+	Version         int64
+	CreateTime      time.Time
+	UpdateTime      time.Time
+}
+
+// Normalize trims free input.
+func (in *Indicator) Normalize() {
+	in.Code = strings.TrimSpace(in.Code)
+	in.Unit = strings.TrimSpace(in.Unit)
+	normalizeNarratives(in.Titles)
+	in.Baseline.Value = strings.TrimSpace(in.Baseline.Value)
+	for i := range in.Targets {
+		in.Targets[i].Value = strings.TrimSpace(in.Targets[i].Value)
+	}
+	in.Disaggregations = normalizeList(in.Disaggregations, strings.ToLower)
+}
+
+// Validate checks an indicator as a caller would submit it.
+func (in *Indicator) Validate() error {
+	var v errs.Violations
+	validate.Text(&v, "indicator.code", in.Code, maxCode, true)
+	if in.Code != "" && !indicatorCode.MatchString(in.Code) {
+		v.Add("indicator.code", "must start with a letter or digit and hold only letters, digits, '.', '_' and '-'")
+	}
+	narratives(&v, "indicator.titles", in.Titles, maxTitle, true)
+	validate.Text(&v, "indicator.unit", in.Unit, maxUnit, false)
+	validate.OneOf(&v, "indicator.level", in.Level, Levels, true)
+	if in.Baseline.Value != "" {
+		decimal(&v, "indicator.baseline.value", in.Baseline.Value)
+	} else if !in.Baseline.Date.IsZero() {
+		v.Add("indicator.baseline.value", "is required when a baseline date is given")
+	}
+	if len(in.Targets) > maxList {
+		v.Add("indicator.targets", "must have at most %d entries", maxList)
+	}
+	for i, t := range in.Targets {
+		f := fmt.Sprintf("indicator.targets[%d]", i)
+		period(&v, f+".period", t.Start, t.End, true)
+		decimal(&v, f+".value", t.Value)
+		for j := range i {
+			if in.Targets[j].Start == t.Start && in.Targets[j].End == t.End {
+				v.Add(f+".period", "the same period as targets[%d]", j)
+			}
+		}
+	}
+	dims, known := MetricDimensions[in.Metric]
+	switch {
+	case in.Metric == "":
+		v.Add("indicator.metric", "is required")
+	case !known:
+		v.Add("indicator.metric", "unknown value %q", in.Metric)
+	default:
+		for i, d := range in.Disaggregations {
+			if !slices.Contains(dims, d) {
+				v.Add(fmt.Sprintf("indicator.disaggregations[%d]", i), "metric %s cannot be broken down by %q; one of: %s",
+					in.Metric, d, strings.Join(dims, ", "))
+			}
+		}
+	}
+	return v.Err()
+}
+
+// ValidateValue checks a manual value for the indicator.
+func (in *Indicator) ValidateValue(x Value) error {
+	var v errs.Violations
+	if in.Metric != MetricManual {
+		return errs.FailedPrecondition("NOT_MANUAL", "indicator %s is computed from %s; only manual indicators take recorded values", in.Code, in.Metric)
+	}
+	period(&v, "value.period", x.Start, x.End, true)
+	decimal(&v, "value.value", x.Value)
+	validate.Text(&v, "value.comment", x.Comment, maxNarrative, false)
+	return v.Err()
+}
+
+// IndicatorPaths are the update_mask paths of an indicator.
+var IndicatorPaths = []string{"code", "titles", "unit", "level", "baseline", "targets", "metric", "disaggregations"}
+
+// Apply copies the fields named by paths from src into in.
+func (in *Indicator) Apply(src *Indicator, paths []string) error {
+	var v errs.Violations
+	for _, path := range paths {
+		switch path {
+		case "id", "etag":
+			// Identify the version being changed; not themselves changed.
+		case "code":
+			in.Code = src.Code
+		case "titles":
+			in.Titles = src.Titles
+		case "unit":
+			in.Unit = src.Unit
+		case "level":
+			in.Level = src.Level
+		case "baseline", "baseline.value", "baseline.date":
+			in.Baseline = src.Baseline
+		case "targets":
+			in.Targets = src.Targets
+		case "metric":
+			in.Metric = src.Metric
+		case "disaggregations":
+			in.Disaggregations = src.Disaggregations
+		default:
+			v.Add("update_mask", "unknown or read-only field %q; one of %s", path, strings.Join(IndicatorPaths, ", "))
+		}
+	}
+	return v.Err()
+}
+
+func decimal(v *errs.Violations, field, s string) {
+	if s == "" {
+		v.Add(field, "is required")
+	} else if !decimalValue.MatchString(s) {
+		v.Add(field, "must be a non-negative decimal number with at most 4 decimal places, such as 40 or 12.5")
+	}
+}
+
+// sumDecimals adds decimal strings exactly; ok is false when there are none.
+func sumDecimals(xs []string) (sum string, ok bool) {
+	if len(xs) == 0 {
+		return "", false
+	}
+	total := new(big.Rat)
+	for _, x := range xs {
+		r, good := new(big.Rat).SetString(x)
+		if !good {
+			return "", false
+		}
+		total.Add(total, r)
+	}
+	return formatRat(total), true
+}
+
+// formatRat writes r with as few decimals as it needs (at most 4).
+func formatRat(r *big.Rat) string {
+	s := r.FloatString(4)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}

@@ -1,0 +1,286 @@
+package export
+
+import (
+	"bytes"
+	"encoding/xml"
+	"strconv"
+	"time"
+
+	"github.com/spona/spona/services/reporting/internal/domain"
+)
+
+// IATI 2.03 activity XML. Element order follows the sequence the activity
+// schema prescribes; values are written as recorded (decimal strings).
+
+// IATIVersion is the IATI standard version the export declares.
+const IATIVersion = "2.03"
+
+type iatiActivities struct {
+	XMLName   xml.Name       `xml:"iati-activities"`
+	Version   string         `xml:"version,attr"`
+	Generated string         `xml:"generated-datetime,attr"`
+	Activity  []iatiActivity `xml:"iati-activity"`
+}
+
+type narrative struct {
+	Lang string `xml:"http://www.w3.org/XML/1998/namespace lang,attr,omitempty"`
+	Text string `xml:",chardata"`
+}
+
+type narratives struct {
+	Narrative []narrative `xml:"narrative"`
+}
+
+type description struct {
+	Type      string      `xml:"type,attr"`
+	Narrative []narrative `xml:"narrative"`
+}
+
+type iatiOrg struct {
+	Ref       string      `xml:"ref,attr,omitempty"`
+	Type      string      `xml:"type,attr,omitempty"`
+	Role      string      `xml:"role,attr,omitempty"`
+	Narrative []narrative `xml:"narrative"`
+}
+
+type codeAttr struct {
+	Code string `xml:"code,attr"`
+}
+
+type activityDate struct {
+	Type    string `xml:"type,attr"`
+	ISODate string `xml:"iso-date,attr"`
+}
+
+type isoDate struct {
+	ISODate string `xml:"iso-date,attr"`
+}
+
+type recipientCountry struct {
+	Code       string `xml:"code,attr"`
+	Percentage string `xml:"percentage,attr,omitempty"`
+}
+
+type sector struct {
+	Vocabulary string `xml:"vocabulary,attr"`
+	Code       string `xml:"code,attr"`
+	Percentage string `xml:"percentage,attr,omitempty"`
+}
+
+type budgetValue struct {
+	Currency  string `xml:"currency,attr"`
+	ValueDate string `xml:"value-date,attr"`
+	Amount    string `xml:",chardata"`
+}
+
+type budget struct {
+	Type        string      `xml:"type,attr"`
+	Status      string      `xml:"status,attr"`
+	PeriodStart isoDate     `xml:"period-start"`
+	PeriodEnd   isoDate     `xml:"period-end"`
+	Value       budgetValue `xml:"value"`
+}
+
+type dimension struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type measured struct {
+	Value     *string     `xml:"value,attr"`
+	Dimension []dimension `xml:"dimension"`
+	Comment   *narratives `xml:"comment"`
+}
+
+type baseline struct {
+	Year    string      `xml:"year,attr"`
+	ISODate string      `xml:"iso-date,attr,omitempty"`
+	Value   string      `xml:"value,attr"`
+	Comment *narratives `xml:"comment"`
+}
+
+type period struct {
+	PeriodStart isoDate    `xml:"period-start"`
+	PeriodEnd   isoDate    `xml:"period-end"`
+	Target      []measured `xml:"target"`
+	Actual      []measured `xml:"actual"`
+}
+
+type indicator struct {
+	Measure   string     `xml:"measure,attr"`
+	Ascending string     `xml:"ascending,attr"`
+	Title     narratives `xml:"title"`
+	Baseline  []baseline `xml:"baseline"`
+	Period    []period   `xml:"period"`
+}
+
+type result struct {
+	Type      string      `xml:"type,attr"`
+	Title     narratives  `xml:"title"`
+	Indicator []indicator `xml:"indicator"`
+}
+
+type iatiActivity struct {
+	LastUpdated      string             `xml:"last-updated-datetime,attr"`
+	Lang             string             `xml:"http://www.w3.org/XML/1998/namespace lang,attr"`
+	DefaultCurrency  string             `xml:"default-currency,attr,omitempty"`
+	Identifier       string             `xml:"iati-identifier"`
+	ReportingOrg     iatiOrg            `xml:"reporting-org"`
+	Title            narratives         `xml:"title"`
+	Description      []description      `xml:"description"`
+	ParticipatingOrg []iatiOrg          `xml:"participating-org"`
+	ActivityStatus   codeAttr           `xml:"activity-status"`
+	ActivityDate     []activityDate     `xml:"activity-date"`
+	RecipientCountry []recipientCountry `xml:"recipient-country"`
+	Sector           []sector           `xml:"sector"`
+	Budget           []budget           `xml:"budget"`
+	Result           []result           `xml:"result"`
+}
+
+// IATI result types by logframe level (IATI ResultType codelist).
+var resultType = map[string]string{"output": "1", "outcome": "2", "impact": "3"}
+
+func iatiNarratives(ns []domain.Narrative) []narrative {
+	out := make([]narrative, 0, len(ns))
+	for _, n := range ns {
+		out = append(out, narrative{Lang: n.Lang, Text: n.Text})
+	}
+	return out
+}
+
+// equalShares splits 100 % over n items with two decimals, the remainder
+// on the first, so the shares add up to exactly 100.
+func equalShares(n int) []string {
+	if n <= 1 {
+		return make([]string, n)
+	}
+	hundredths := 10000 / n
+	out := make([]string, n)
+	for i := range out {
+		h := hundredths
+		if i == 0 {
+			h += 10000 - hundredths*n
+		}
+		out[i] = strconv.Itoa(h/100) + "." + strconv.Itoa(h%100/10) + strconv.Itoa(h%10)
+	}
+	return out
+}
+
+// IATI renders the report as an IATI 2.03 activity file holding the
+// project as one activity, with the report period's results.
+func IATI(r *domain.Report) ([]byte, error) {
+	p := r.Project
+	stamp := r.GenerateTime.UTC().Format(time.RFC3339)
+	a := iatiActivity{
+		LastUpdated: p.UpdateTime.UTC().Format(time.RFC3339),
+		Lang:        "en",
+		Identifier:  p.IATIIdentifier(),
+		ReportingOrg: iatiOrg{
+			Ref:       p.ReportingOrgRef,
+			Type:      p.ReportingOrgType,
+			Narrative: iatiNarratives(p.ReportingOrgNames),
+		},
+		Title:          narratives{iatiNarratives(p.Titles)},
+		ActivityStatus: codeAttr{strconv.Itoa(max(p.Status, domain.StatusPipeline))},
+	}
+	if a.ReportingOrg.Ref == "" {
+		a.ReportingOrg.Ref = "XM-SPONA-" + p.ImplementingOrganisationID
+	}
+	if a.ReportingOrg.Type == "" {
+		a.ReportingOrg.Type = "22" // national NGO, Spona's usual implementer
+	}
+	// Description type 1 general, 2 objectives (IATI DescriptionType).
+	desc := p.Descriptions
+	if len(desc) == 0 {
+		desc = p.Titles
+	}
+	a.Description = append(a.Description, description{"1", iatiNarratives(desc)})
+	for _, objs := range [][]domain.Narrative{p.GeneralObjectives, p.SpecificObjectives} {
+		if len(objs) > 0 {
+			a.Description = append(a.Description, description{"2", iatiNarratives(objs)})
+		}
+	}
+	for _, o := range p.Participants {
+		a.ParticipatingOrg = append(a.ParticipatingOrg, iatiOrg{
+			Ref: o.Ref, Type: o.Type, Role: strconv.Itoa(o.Role), Narrative: iatiNarratives(o.Names)})
+	}
+	// The implementing organisation takes part as implementer.
+	a.ParticipatingOrg = append(a.ParticipatingOrg, iatiOrg{Ref: a.ReportingOrg.Ref, Type: a.ReportingOrg.Type,
+		Role: strconv.Itoa(domain.RoleImplementing), Narrative: a.ReportingOrg.Narrative})
+	// Activity date types: 1 planned start, 2 actual start, 3 planned end, 4 actual end.
+	a.ActivityDate = append(a.ActivityDate, activityDate{"1", p.PlannedStart.String()})
+	if !p.ActualStart.IsZero() {
+		a.ActivityDate = append(a.ActivityDate, activityDate{"2", p.ActualStart.String()})
+	}
+	a.ActivityDate = append(a.ActivityDate, activityDate{"3", p.PlannedEnd.String()})
+	if !p.ActualEnd.IsZero() {
+		a.ActivityDate = append(a.ActivityDate, activityDate{"4", p.ActualEnd.String()})
+	}
+	for i, share := range equalShares(len(p.Countries)) {
+		a.RecipientCountry = append(a.RecipientCountry, recipientCountry{Code: p.Countries[i], Percentage: share})
+	}
+	for i, share := range equalShares(len(p.Sectors)) {
+		a.Sector = append(a.Sector, sector{Vocabulary: "1", Code: p.Sectors[i], Percentage: share})
+	}
+	for _, b := range p.Budgets {
+		a.Budget = append(a.Budget, budget{Type: "1", Status: "2",
+			PeriodStart: isoDate{b.Start.String()}, PeriodEnd: isoDate{b.End.String()},
+			Value: budgetValue{Currency: b.Value.Currency, ValueDate: b.ValueDate.String(), Amount: b.Value.Amount}})
+	}
+	for i := range r.Results {
+		a.Result = append(a.Result, iatiResult(r, &r.Results[i]))
+	}
+	doc := iatiActivities{Version: IATIVersion, Generated: stamp, Activity: []iatiActivity{a}}
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	buf.WriteString("\n")
+	return buf.Bytes(), nil
+}
+
+func suppressedComment(threshold int) *narratives {
+	return &narratives{[]narrative{{Text: "suppressed: fewer than " + strconv.Itoa(threshold) + " or recoverable from other cells"}}}
+}
+
+func iatiResult(r *domain.Report, res *domain.Result) result {
+	in := res.Indicator
+	ind := indicator{Measure: "1", Ascending: "1", Title: narratives{iatiNarratives(in.Titles)}}
+	if in.Baseline.Value != "" {
+		b := baseline{Value: in.Baseline.Value, Year: strconv.Itoa(r.Project.PlannedStart.Year)}
+		if !in.Baseline.Date.IsZero() {
+			b.Year, b.ISODate = strconv.Itoa(in.Baseline.Date.Year), in.Baseline.Date.String()
+		}
+		ind.Baseline = append(ind.Baseline, b)
+	}
+	per := period{PeriodStart: isoDate{r.From.String()}, PeriodEnd: isoDate{r.To.String()}}
+	if res.Target != "" {
+		t := res.Target
+		per.Target = append(per.Target, measured{Value: &t})
+	}
+	actual := measured{}
+	if v := res.ActualValue(); v != "" {
+		actual.Value = &v
+	} else if res.Actual.Total.Suppressed {
+		actual.Comment = suppressedComment(r.Threshold)
+	}
+	per.Actual = append(per.Actual, actual)
+	for _, b := range res.Actual.Breakdowns {
+		for _, c := range b.Cells {
+			m := measured{Dimension: []dimension{{Name: b.Dimension, Value: c.Label}}}
+			if c.Suppressed {
+				m.Comment = suppressedComment(r.Threshold)
+			} else {
+				v := domain.CellValue(c)
+				m.Value = &v
+			}
+			per.Actual = append(per.Actual, m)
+		}
+	}
+	ind.Period = append(ind.Period, per)
+	typ := resultType[in.Level]
+	return result{Type: typ, Title: narratives{iatiNarratives(in.Titles)}, Indicator: []indicator{ind}}
+}

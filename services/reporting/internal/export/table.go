@@ -1,0 +1,58 @@
+// Package export renders a report as the files donors ask for: CSV, XLSX
+// (Office Open XML, written with archive/zip and encoding/xml) and IATI 2.03
+// activity XML. It works on the suppressed domain report only, so what a
+// file holds is exactly what the report shows.
+package export
+
+import (
+	"github.com/spona/spona/services/reporting/internal/domain"
+)
+
+// Header names the columns of the tabular exports.
+var Header = []string{
+	"indicator_code", "indicator_title", "level", "unit", "metric", "period_start", "period_end",
+	"baseline", "baseline_date", "target", "dimension", "category", "value", "suppressed",
+}
+
+// title picks the English (or default, or first) narrative.
+func title(ns []domain.Narrative) string {
+	for _, n := range ns {
+		if n.Lang == "" || n.Lang == "en" {
+			return n.Text
+		}
+	}
+	if len(ns) > 0 {
+		return ns[0].Text
+	}
+	return ""
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+// Rows returns the report as a table: per indicator a total row (dimension
+// empty, category "total") and a row per disaggregation cell. A suppressed
+// cell has an empty value and suppressed "true".
+func Rows(r *domain.Report) [][]string {
+	out := [][]string{Header}
+	for i := range r.Results {
+		res := &r.Results[i]
+		in := res.Indicator
+		base := []string{in.Code, title(in.Titles), in.Level, in.Unit, in.Metric, r.From.String(), r.To.String(),
+			in.Baseline.Value, in.Baseline.Date.String(), res.Target}
+		row := func(dim, cat, value string, suppressed bool) {
+			out = append(out, append(append([]string{}, base...), dim, cat, value, yesNo(suppressed)))
+		}
+		row("", "total", res.ActualValue(), res.Actual.Total.Suppressed)
+		for _, b := range res.Actual.Breakdowns {
+			for _, c := range b.Cells {
+				row(b.Dimension, c.Label, domain.CellValue(c), c.Suppressed)
+			}
+		}
+	}
+	return out
+}

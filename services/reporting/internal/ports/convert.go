@@ -1,0 +1,236 @@
+package ports
+
+import (
+	"fmt"
+
+	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
+	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
+	"github.com/spona/spona/pkg/date"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/protoenum"
+	"github.com/spona/spona/services/reporting/internal/app"
+	"github.com/spona/spona/services/reporting/internal/domain"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+func narrativesFromProto(in []*pb.Narrative) []domain.Narrative {
+	var out []domain.Narrative
+	for _, n := range in {
+		out = append(out, domain.Narrative{Lang: n.GetLang(), Text: n.GetText()})
+	}
+	return out
+}
+
+func narrativesToProto(in []domain.Narrative) []*pb.Narrative {
+	var out []*pb.Narrative
+	for _, n := range in {
+		out = append(out, &pb.Narrative{Lang: n.Lang, Text: n.Text})
+	}
+	return out
+}
+
+func rangeToProto(from, to date.Date) *commonv1.DateRange {
+	return &commonv1.DateRange{StartDate: from.String(), EndDate: to.String()}
+}
+
+// enumNumber keeps a number the schema does not know, so validation can
+// refuse it instead of it silently becoming "unspecified".
+func enumNumber[E ~int32](e E) int { return int(e) }
+
+func projectFromProto(in *pb.Project) (*domain.Project, error) {
+	var v errs.Violations
+	pr := &domain.Project{
+		Code:               in.GetCode(),
+		Titles:             narrativesFromProto(in.GetTitles()),
+		Descriptions:       narrativesFromProto(in.GetDescriptions()),
+		GeneralObjectives:  narrativesFromProto(in.GetGeneralObjectives()),
+		SpecificObjectives: narrativesFromProto(in.GetSpecificObjectives()),
+		ReportingOrgRef:    in.GetReportingOrganisationRef(),
+		ReportingOrgNames:  narrativesFromProto(in.GetReportingOrganisationNames()),
+		ReportingOrgType:   in.GetReportingOrganisationType(),
+		PlannedStart:       date.ParseField(&v, "project.planned_start_date", in.GetPlannedStartDate()),
+		PlannedEnd:         date.ParseField(&v, "project.planned_end_date", in.GetPlannedEndDate()),
+		ActualStart:        date.ParseField(&v, "project.actual_start_date", in.GetActualStartDate()),
+		ActualEnd:          date.ParseField(&v, "project.actual_end_date", in.GetActualEndDate()),
+		Status:             enumNumber(in.GetActivityStatus()),
+		Countries:          in.GetRecipientCountries(),
+		Municipalities:     in.GetMunicipalities(),
+		Sectors:            in.GetSectors(),
+	}
+	// An out-of-range threshold must not wrap around when narrowed later.
+	pr.SuppressionThreshold = int(in.GetSuppressionThreshold())
+	for _, o := range in.GetParticipatingOrganisations() {
+		pr.Participants = append(pr.Participants, domain.ParticipatingOrg{
+			OrganisationID: o.GetOrganisationId(),
+			Ref:            o.GetRef(),
+			Type:           o.GetType(),
+			Role:           enumNumber(o.GetRole()),
+			Names:          narrativesFromProto(o.GetNames()),
+		})
+	}
+	for i, b := range in.GetBudgets() {
+		f := fmt.Sprintf("project.budgets[%d]", i)
+		pr.Budgets = append(pr.Budgets, domain.Budget{
+			Start:     date.ParseField(&v, f+".period.start_date", b.GetPeriod().GetStartDate()),
+			End:       date.ParseField(&v, f+".period.end_date", b.GetPeriod().GetEndDate()),
+			Value:     domain.Money{Amount: b.GetValue().GetAmount(), Currency: b.GetValue().GetCurrencyCode()},
+			ValueDate: date.ParseField(&v, f+".value_date", b.GetValueDate()),
+		})
+	}
+	return pr, v.Err()
+}
+
+func projectToProto(pr *domain.Project) *pb.Project {
+	out := &pb.Project{
+		Id:                         pr.ID,
+		Code:                       pr.Code,
+		Titles:                     narrativesToProto(pr.Titles),
+		Descriptions:               narrativesToProto(pr.Descriptions),
+		GeneralObjectives:          narrativesToProto(pr.GeneralObjectives),
+		SpecificObjectives:         narrativesToProto(pr.SpecificObjectives),
+		ImplementingOrganisationId: pr.ImplementingOrganisationID,
+		ReportingOrganisationRef:   pr.ReportingOrgRef,
+		ReportingOrganisationNames: narrativesToProto(pr.ReportingOrgNames),
+		ReportingOrganisationType:  pr.ReportingOrgType,
+		PlannedStartDate:           pr.PlannedStart.String(),
+		PlannedEndDate:             pr.PlannedEnd.String(),
+		ActualStartDate:            pr.ActualStart.String(),
+		ActualEndDate:              pr.ActualEnd.String(),
+		ActivityStatus:             pb.ActivityStatus(pr.Status),
+		RecipientCountries:         pr.Countries,
+		Municipalities:             pr.Municipalities,
+		Sectors:                    pr.Sectors,
+		SuppressionThreshold:       int32(pr.SuppressionThreshold),
+		IatiIdentifier:             pr.IATIIdentifier(),
+		Etag:                       app.Etag(pr.Version),
+		CreateTime:                 timestamppb.New(pr.CreateTime),
+		UpdateTime:                 timestamppb.New(pr.UpdateTime),
+	}
+	for _, o := range pr.Participants {
+		out.ParticipatingOrganisations = append(out.ParticipatingOrganisations, &pb.ParticipatingOrganisation{
+			OrganisationId: o.OrganisationID, Ref: o.Ref, Type: o.Type,
+			Role: pb.OrganisationRole(o.Role), Names: narrativesToProto(o.Names),
+		})
+	}
+	for _, b := range pr.Budgets {
+		out.Budgets = append(out.Budgets, &pb.Budget{
+			Period:    rangeToProto(b.Start, b.End),
+			Value:     &pb.Money{Amount: b.Value.Amount, CurrencyCode: b.Value.Currency},
+			ValueDate: b.ValueDate.String(),
+		})
+	}
+	return out
+}
+
+func indicatorFromProto(in *pb.Indicator) (*domain.Indicator, error) {
+	var v errs.Violations
+	out := &domain.Indicator{
+		Code:   in.GetCode(),
+		Titles: narrativesFromProto(in.GetTitles()),
+		Unit:   in.GetUnit(),
+		Level:  protoenum.Code(in.GetLevel()),
+		Baseline: domain.Baseline{
+			Value: in.GetBaseline().GetValue(),
+			Date:  date.ParseField(&v, "indicator.baseline.date", in.GetBaseline().GetDate()),
+		},
+		Metric:          protoenum.Code(in.GetMetric()),
+		Disaggregations: in.GetDisaggregations(),
+	}
+	for i, t := range in.GetTargets() {
+		f := fmt.Sprintf("indicator.targets[%d].period", i)
+		out.Targets = append(out.Targets, domain.Target{
+			Start: date.ParseField(&v, f+".start_date", t.GetPeriod().GetStartDate()),
+			End:   date.ParseField(&v, f+".end_date", t.GetPeriod().GetEndDate()),
+			Value: t.GetValue(),
+		})
+	}
+	return out, v.Err()
+}
+
+func valueFromProto(in *pb.IndicatorValue) (domain.Value, error) {
+	var v errs.Violations
+	out := domain.Value{
+		Start:   date.ParseField(&v, "value.period.start_date", in.GetPeriod().GetStartDate()),
+		End:     date.ParseField(&v, "value.period.end_date", in.GetPeriod().GetEndDate()),
+		Value:   in.GetValue(),
+		Comment: in.GetComment(),
+	}
+	return out, v.Err()
+}
+
+func baselineToProto(b domain.Baseline) *pb.Baseline {
+	if b.Value == "" {
+		return nil
+	}
+	return &pb.Baseline{Value: b.Value, Date: b.Date.String()}
+}
+
+func targetsToProto(ts []domain.Target) []*pb.Target {
+	var out []*pb.Target
+	for _, t := range ts {
+		out = append(out, &pb.Target{Period: rangeToProto(t.Start, t.End), Value: t.Value})
+	}
+	return out
+}
+
+func indicatorToProto(in *domain.Indicator) *pb.Indicator {
+	out := &pb.Indicator{
+		Id:              in.ID,
+		ProjectId:       in.ProjectID,
+		Code:            in.Code,
+		Titles:          narrativesToProto(in.Titles),
+		Unit:            in.Unit,
+		Level:           protoenum.Parse[pb.IndicatorLevel](in.Level),
+		Baseline:        baselineToProto(in.Baseline),
+		Targets:         targetsToProto(in.Targets),
+		Metric:          protoenum.Parse[pb.Metric](in.Metric),
+		Disaggregations: in.Disaggregations,
+		Etag:            app.Etag(in.Version),
+		CreateTime:      timestamppb.New(in.CreateTime),
+		UpdateTime:      timestamppb.New(in.UpdateTime),
+	}
+	for _, v := range in.Values {
+		out.Values = append(out.Values, &pb.IndicatorValue{Period: rangeToProto(v.Start, v.End), Value: v.Value, Comment: v.Comment})
+	}
+	return out
+}
+
+func cellToProto(c domain.Cell) *pb.Cell {
+	return &pb.Cell{Label: c.Label, Value: domain.CellValue(c), Suppressed: c.Suppressed}
+}
+
+func reportToProto(r *domain.Report) *pb.ProjectReport {
+	out := &pb.ProjectReport{
+		ProjectId:            r.Project.ID,
+		ProjectCode:          r.Project.Code,
+		ProjectTitles:        narrativesToProto(r.Project.Titles),
+		Period:               rangeToProto(r.From, r.To),
+		SuppressionThreshold: int32(r.Threshold),
+		GenerateTime:         timestamppb.New(r.GenerateTime),
+	}
+	for i := range r.Results {
+		res := &r.Results[i]
+		in := res.Indicator
+		pr := &pb.IndicatorResult{
+			IndicatorId: in.ID,
+			Code:        in.Code,
+			Titles:      narrativesToProto(in.Titles),
+			Level:       protoenum.Parse[pb.IndicatorLevel](in.Level),
+			Unit:        in.Unit,
+			Metric:      protoenum.Parse[pb.Metric](in.Metric),
+			Baseline:    baselineToProto(in.Baseline),
+			Target:      res.Target,
+			Targets:     targetsToProto(res.Targets),
+			Actual:      &pb.Cell{Value: res.ActualValue(), Suppressed: res.Actual.Total.Suppressed},
+		}
+		for _, b := range res.Actual.Breakdowns {
+			d := &pb.Disaggregation{Dimension: b.Dimension}
+			for _, c := range b.Cells {
+				d.Cells = append(d.Cells, cellToProto(c))
+			}
+			pr.Disaggregations = append(pr.Disaggregations, d)
+		}
+		out.Results = append(out.Results, pr)
+	}
+	return out
+}
