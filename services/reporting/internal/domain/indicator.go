@@ -36,9 +36,9 @@ var MetricDimensions = map[string][]string{
 	MetricTrainingEvents:         {"event_type", "municipality", "country"},
 	MetricCommunityBeneficiaries: {"event_type", "municipality"},
 	MetricBeneficiariesAssisted:  {"sex", "age_band", "legal_status", "municipality", "assistance_type"},
-	MetricReferralsMade:          {"category", "urgency", "status"},
-	MetricReferralsAccepted:      {"category", "urgency"},
-	MetricReferralsCompleted:     {"category", "urgency"},
+	MetricReferralsMade:          {"category", "urgency", "status", "sex", "age_band", "legal_status", "municipality"},
+	MetricReferralsAccepted:      {"category", "urgency", "sex", "age_band", "legal_status", "municipality"},
+	MetricReferralsCompleted:     {"category", "urgency", "sex", "age_band", "legal_status", "municipality"},
 }
 
 var (

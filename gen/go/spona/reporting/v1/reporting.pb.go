@@ -215,12 +215,14 @@ const (
 	// Unique beneficiaries assisted. Dimensions: sex, age_band, legal_status,
 	// municipality, assistance_type.
 	Metric_METRIC_BENEFICIARIES_ASSISTED Metric = 5
-	// Referrals sent (not drafts). Dimensions: category, urgency, status.
+	// Referrals sent (not drafts). Dimensions: category, urgency, status,
+	// sex, age_band, legal_status, municipality.
 	Metric_METRIC_REFERRALS_MADE Metric = 6
 	// Referrals accepted (now accepted, in progress or completed).
-	// Dimensions: category, urgency.
+	// Dimensions: category, urgency, sex, age_band, legal_status, municipality.
 	Metric_METRIC_REFERRALS_ACCEPTED Metric = 7
-	// Referrals completed. Dimensions: category, urgency.
+	// Referrals completed. Dimensions: category, urgency, sex, age_band,
+	// legal_status, municipality.
 	Metric_METRIC_REFERRALS_COMPLETED Metric = 8
 )
 
