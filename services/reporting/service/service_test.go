@@ -36,9 +36,10 @@ type env struct {
 	c     pb.ReportingServiceClient
 	ben   benv1.BeneficiaryServiceClient
 	train trainv1.TrainingServiceClient
+	dbURL string
 }
 
-func start(t *testing.T) *env {
+func start(t testing.TB) *env {
 	t.Helper()
 	dbURL := pgtest.NewDatabase(t)
 	benConn := servicetest.Start(t, benservice.New(benservice.Config{Config: servicetest.Platform(t, dbURL)}))
@@ -50,10 +51,11 @@ func start(t *testing.T) *env {
 		c:     startReporting(t, dbURL, benConn.Target(), refConn.Target(), trainConn.Target()),
 		ben:   benv1.NewBeneficiaryServiceClient(benConn),
 		train: trainv1.NewTrainingServiceClient(trainConn),
+		dbURL: dbURL,
 	}
 }
 
-func startReporting(t *testing.T, dbURL, ben, ref, train string) pb.ReportingServiceClient {
+func startReporting(t testing.TB, dbURL, ben, ref, train string) pb.ReportingServiceClient {
 	t.Helper()
 	conn := servicetest.Start(t, service.New(service.Config{
 		Config:            servicetest.Platform(t, dbURL),
