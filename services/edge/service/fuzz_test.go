@@ -234,8 +234,8 @@ func FuzzREST(f *testing.F) {
 		if query != "" {
 			path += "?" + query
 		}
-		if _, err := url.ParseRequestURI(path); err != nil {
-			return // not something an HTTP client can send
+		if _, err := url.ParseRequestURI(path); err != nil || !validTarget(path) {
+			return // not a request target: HTTP itself refuses it (net/http's plain 400)
 		}
 		var b any
 		if op.Method != "GET" {
@@ -244,6 +244,16 @@ func FuzzREST(f *testing.F) {
 		r, err := e.c.Try(op.Method, path, b)
 		check(t, r, err, op.Method+" "+path)
 	})
+}
+
+// validTarget reports whether path may stand in an HTTP request line.
+func validTarget(path string) bool {
+	for i := range len(path) {
+		if path[i] <= ' ' || path[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // FuzzPageToken sends forged page tokens (well-formed base64 JSON with the
