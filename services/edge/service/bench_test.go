@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/oidctest"
 	"github.com/spona/spona/pkg/resttest"
 	"github.com/spona/spona/services/edge/edgetest"
@@ -32,10 +33,10 @@ func BenchmarkEdge(b *testing.B) {
 		}
 	})
 	b.Run("create+Idempotency-Key", func(b *testing.B) {
-		i := 0
+		prefix, i := ids.New(), 0 // unique across -count runs: never a replay
 		for b.Loop() {
 			i++
-			c.Do(b, "POST", "/v1/beneficiaries", body, "Idempotency-Key", "bench-"+strconv.Itoa(i)).Must(b, 200)
+			c.Do(b, "POST", "/v1/beneficiaries", body, "Idempotency-Key", prefix+"-"+strconv.Itoa(i)).Must(b, 200)
 		}
 	})
 	b.Run("replay", func(b *testing.B) {
