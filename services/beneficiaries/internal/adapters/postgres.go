@@ -10,10 +10,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/beneficiaries/internal/app"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
@@ -29,6 +29,8 @@ type Postgres struct {
 // NewPostgres returns the repository on pool.
 func NewPostgres(pool *pgxpool.Pool) *Postgres { return &Postgres{pool: pool, q: pool} }
 
+var _ app.Repository = (*Postgres)(nil)
+
 // InTx runs fn with a repository whose statements share one transaction,
 // committed when fn returns nil. Nested calls join the outer transaction.
 func (p *Postgres) InTx(ctx context.Context, fn func(app.Repository) error) error {
@@ -40,48 +42,78 @@ func (p *Postgres) InTx(ctx context.Context, fn func(app.Repository) error) erro
 	})
 }
 
-var _ app.Repository = (*Postgres)(nil)
-
-const beneficiaryCols = `id, organisation_id, COALESCE(external_id, ''), given_name, family_name, original_script_name,
-	sex, birth_date, COALESCE(birth_year, 0), birth_date_estimated, nationality, languages, legal_status,
-	municipality, country, accommodation, vulnerabilities, create_time, update_time, version,
-	CASE WHEN b.organisation_id = $1 THEN 'owner' ELSE 'granted' END`
+// beneficiaryCols are read with $1 bound to the viewing organisation.
+const beneficiaryCols = `b.id, b.organisation_id, COALESCE(b.external_id, ''), b.given_name, b.family_name, b.original_script_name,
+	b.sex, b.birth_date, COALESCE(b.birth_year, 0), b.birth_date_estimated, b.nationality, b.languages, b.legal_status,
+	b.municipality, b.country, b.accommodation, b.vulnerabilities, b.create_time, b.update_time, b.version,
+	CASE WHEN b.organisation_id = $1 THEN 'owner' ELSE 'granted' END,
+	b.phone, b.email, b.notes, b.legal_status_since, COALESCE(b.merged_into::text, ''), b.merge_time, b.erase_time`
 
 // visible is true for rows of beneficiaries b the organisation $1 may see.
 const visible = `(b.organisation_id = $1 OR EXISTS (SELECT 1 FROM access_grants g
 	WHERE g.beneficiary_id = b.id AND g.organisation_id = $1 AND g.revoke_time IS NULL
 	AND (g.expire_time IS NULL OR g.expire_time > now())))`
 
-func scanBeneficiary(row pgx.Row) (*domain.Beneficiary, error) {
+// current excludes merged and erased records from lists and searches.
+const current = `b.merged_into IS NULL AND b.erase_time IS NULL`
+
+func scanBeneficiary(row pgx.Row, extra ...any) (*domain.Beneficiary, error) {
 	var b domain.Beneficiary
-	var birth *time.Time
-	err := row.Scan(&b.ID, &b.OrganisationID, &b.ExternalID, &b.GivenName, &b.FamilyName, &b.OriginalScriptName,
+	var birth, since *time.Time
+	var merge, erase *time.Time
+	dest := []any{&b.ID, &b.OrganisationID, &b.ExternalID, &b.GivenName, &b.FamilyName, &b.OriginalScriptName,
 		&b.Sex, &birth, &b.BirthYear, &b.BirthDateEstimated, &b.Nationality, &b.Languages, &b.LegalStatus,
-		&b.Municipality, &b.Country, &b.Accommodation, &b.Vulnerabilities, &b.CreateTime, &b.UpdateTime, &b.Version, &b.Access)
-	if err != nil {
+		&b.Municipality, &b.Country, &b.Accommodation, &b.Vulnerabilities, &b.CreateTime, &b.UpdateTime, &b.Version, &b.Access,
+		&b.Phone, &b.Email, &b.Notes, &since, &b.MergedInto, &merge, &erase}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
-	b.BirthDate = date.FromPtr(birth)
+	b.BirthDate, b.LegalStatusSince = date.FromPtr(birth), date.FromPtr(since)
+	b.MergeTime, b.EraseTime = timeOf(merge), timeOf(erase)
 	return &b, nil
 }
 
+func scanOne(row pgx.Row) (*domain.Beneficiary, error) { return scanBeneficiary(row) }
+
+func collect(rows pgx.Rows, err error) ([]*domain.Beneficiary, error) {
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Beneficiary, error) { return scanBeneficiary(r) })
+	return out, db.Error(err)
+}
+
+// createOnce inserts with "ON CONFLICT (<request id key>) DO NOTHING
+// RETURNING …"; when that returns no row the request id was seen before and
+// existing returns the first result, with created false.
+func createOnce[T any](ctx context.Context, q db.Querier, scan func(pgx.Row) (T, error), insert string, args []any, existing string, eargs ...any) (T, bool, error) {
+	v, err := scan(q.QueryRow(ctx, insert, args...))
+	if errors.Is(err, pgx.ErrNoRows) {
+		v, err = scan(q.QueryRow(ctx, existing, eargs...))
+		return v, false, db.Error(err)
+	}
+	return v, err == nil, db.Error(err)
+}
+
 // CreateBeneficiary inserts b; a repeated request id returns the first row.
-func (p *Postgres) CreateBeneficiary(ctx context.Context, b *domain.Beneficiary, requestID string) (*domain.Beneficiary, error) {
-	return db.CreateOnce(ctx, p.q, scanBeneficiary, `
+func (p *Postgres) CreateBeneficiary(ctx context.Context, b *domain.Beneficiary, requestID string) (*domain.Beneficiary, bool, error) {
+	return createOnce(ctx, p.q, scanOne, `
 		INSERT INTO beneficiaries AS b (id, organisation_id, external_id, given_name, family_name, original_script_name,
 			sex, birth_date, birth_year, birth_date_estimated, nationality, languages, legal_status,
-			municipality, country, accommodation, vulnerabilities, request_id)
-		VALUES ($2, $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+			municipality, country, accommodation, vulnerabilities, request_id, phone, email, notes, legal_status_since, name_key)
+		VALUES ($2, $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
 		ON CONFLICT (organisation_id, request_id) DO NOTHING
 		RETURNING `+beneficiaryCols,
 		[]any{b.OrganisationID, b.ID, db.Null(b.ExternalID), b.GivenName, b.FamilyName, b.OriginalScriptName,
 			b.Sex, b.BirthDate.Ptr(), db.NullInt(b.BirthYear), b.BirthDateEstimated, b.Nationality, db.Strings(b.Languages), b.LegalStatus,
-			b.Municipality, b.Country, b.Accommodation, db.Strings(b.Vulnerabilities), db.Null(requestID)},
-		`SELECT `+beneficiaryCols+` FROM beneficiaries b WHERE organisation_id = $1 AND request_id = $2`,
+			b.Municipality, b.Country, b.Accommodation, db.Strings(b.Vulnerabilities), db.Null(requestID),
+			b.Phone, b.Email, b.Notes, b.LegalStatusSince.Ptr(), b.NameKey()},
+		`SELECT `+beneficiaryCols+` FROM beneficiaries b WHERE b.organisation_id = $1 AND b.request_id = $2`,
 		b.OrganisationID, requestID)
 }
 
-// GetBeneficiary returns the beneficiary if viewer may see it.
+// GetBeneficiary returns the beneficiary if viewer may see it (merged and
+// erased records included).
 func (p *Postgres) GetBeneficiary(ctx context.Context, viewer, id string) (*domain.Beneficiary, error) {
 	b, err := scanBeneficiary(p.q.QueryRow(ctx, `SELECT `+beneficiaryCols+` FROM beneficiaries b WHERE b.id = $2 AND `+visible, viewer, id))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -90,9 +122,39 @@ func (p *Postgres) GetBeneficiary(ctx context.Context, viewer, id string) (*doma
 	return b, db.Error(err)
 }
 
-// ListBeneficiaries returns up to p.Limit() visible rows after p.After, newest first.
+// LoadDetails fills the legal status history, documents and household.
+func (p *Postgres) LoadDetails(ctx context.Context, b *domain.Beneficiary) error {
+	rows, err := p.q.Query(ctx, `SELECT legal_status, since, organisation_id, create_time FROM legal_status_history
+		WHERE beneficiary_id = $1 ORDER BY since, create_time, id`, b.ID)
+	if err != nil {
+		return db.Error(err)
+	}
+	b.LegalStatusHistory, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.LegalStatusChange, error) {
+		var c domain.LegalStatusChange
+		var since time.Time
+		err := r.Scan(&c.LegalStatus, &since, &c.OrganisationID, &c.RecordTime)
+		c.Since = date.Of(since)
+		return c, err
+	})
+	if err != nil {
+		return db.Error(err)
+	}
+	if b.Documents, err = p.ListDocuments(ctx, b.ID); err != nil {
+		return err
+	}
+	err = p.q.QueryRow(ctx, `SELECT household_id, relationship FROM household_members WHERE beneficiary_id = $1`, b.ID).
+		Scan(&b.HouseholdID, &b.Relationship)
+	if errors.Is(err, pgx.ErrNoRows) {
+		b.HouseholdID, b.Relationship = "", ""
+		return nil
+	}
+	return db.Error(err)
+}
+
+// ListBeneficiaries returns up to p.Limit() visible current rows after
+// p.After, newest first.
 func (p *Postgres) ListBeneficiaries(ctx context.Context, viewer string, f domain.ListFilter, page pagination.Page) ([]*domain.Beneficiary, error) {
-	where := []string{visible}
+	where := []string{visible, current}
 	args := []any{viewer}
 	add := func(cond string, v any) {
 		args = append(args, v)
@@ -107,81 +169,161 @@ func (p *Postgres) ListBeneficiaries(ctx context.Context, viewer string, f domai
 	if f.Municipality != "" {
 		add("b.municipality = ?", f.Municipality)
 	}
+	if f.Sex != "" {
+		add("b.sex = ?", f.Sex)
+	}
+	if f.Nationality != "" {
+		add("b.nationality = ?", f.Nationality)
+	}
+	if f.Country != "" {
+		add("b.country = ?", f.Country)
+	}
+	if f.Vulnerability != "" {
+		add("? = ANY (b.vulnerabilities)", f.Vulnerability)
+	}
 	args = append(args, page.Limit())
-	rows, err := p.q.Query(ctx, `SELECT `+beneficiaryCols+` FROM beneficiaries b WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY b.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
-	if err != nil {
-		return nil, db.Error(err)
+	return collect(p.q.Query(ctx, `SELECT `+beneficiaryCols+` FROM beneficiaries b WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY b.id DESC LIMIT $`+strconv.Itoa(len(args)), args...))
+}
+
+// UpdateBeneficiary stores b if its stored version is still version.
+func (p *Postgres) UpdateBeneficiary(ctx context.Context, b *domain.Beneficiary, version int64) (*domain.Beneficiary, error) {
+	out, err := scanBeneficiary(p.q.QueryRow(ctx, `
+		UPDATE beneficiaries b SET external_id = $4, given_name = $5, family_name = $6, original_script_name = $7,
+			sex = $8, birth_date = $9, birth_year = $10, birth_date_estimated = $11, nationality = $12, languages = $13,
+			legal_status = $14, municipality = $15, country = $16, accommodation = $17, vulnerabilities = $18,
+			phone = $19, email = $20, notes = $21, legal_status_since = $22, name_key = $23,
+			version = b.version + 1, update_time = now()
+		WHERE b.id = $2 AND b.version = $3 AND b.organisation_id = $1
+		RETURNING `+beneficiaryCols,
+		b.OrganisationID, b.ID, version, db.Null(b.ExternalID), b.GivenName, b.FamilyName, b.OriginalScriptName,
+		b.Sex, b.BirthDate.Ptr(), db.NullInt(b.BirthYear), b.BirthDateEstimated, b.Nationality, db.Strings(b.Languages),
+		b.LegalStatus, b.Municipality, b.Country, b.Accommodation, db.Strings(b.Vulnerabilities),
+		b.Phone, b.Email, b.Notes, b.LegalStatusSince.Ptr(), b.NameKey()))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, &errs.Error{Kind: errs.KindAborted, Reason: "ETAG_MISMATCH", Message: "beneficiary was changed concurrently; read it again"}
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Beneficiary, error) { return scanBeneficiary(r) })
 	return out, db.Error(err)
 }
 
-const assistanceCols = `id, beneficiary_id, organisation_id, COALESCE(project_id::text, ''), type, date, notes, create_time`
-
-func scanAssistance(row pgx.Row) (*domain.Assistance, error) {
-	var a domain.Assistance
-	var d time.Time
-	if err := row.Scan(&a.ID, &a.BeneficiaryID, &a.OrganisationID, &a.ProjectID, &a.Type, &d, &a.Notes, &a.CreateTime); err != nil {
-		return nil, err
-	}
-	a.Date = date.Of(d)
-	return &a, nil
+// AddLegalStatus appends to the legal status history.
+func (p *Postgres) AddLegalStatus(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error {
+	_, err := p.q.Exec(ctx, `INSERT INTO legal_status_history (id, beneficiary_id, legal_status, since, organisation_id)
+		VALUES ($1, $2, $3, $4, $5)`, ids.New(), beneficiaryID, c.LegalStatus, c.Since.Time(), c.OrganisationID)
+	return db.Error(err)
 }
 
-// CreateAssistance inserts a; a repeated request id returns the first row.
-func (p *Postgres) CreateAssistance(ctx context.Context, a *domain.Assistance, requestID string) (*domain.Assistance, error) {
-	return db.CreateOnce(ctx, p.q, scanAssistance, `
-		INSERT INTO assistances (id, beneficiary_id, organisation_id, project_id, type, date, notes, request_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (organisation_id, request_id) DO NOTHING
-		RETURNING `+assistanceCols,
-		[]any{a.ID, a.BeneficiaryID, a.OrganisationID, db.Null(a.ProjectID), a.Type, a.Date.Time(), a.Notes, db.Null(requestID)},
-		`SELECT `+assistanceCols+` FROM assistances WHERE organisation_id = $1 AND request_id = $2`,
-		a.OrganisationID, requestID)
-}
-
-// ListAssistances lists the assistance of a beneficiary, newest first; only
-// that recorded by onlyOrg unless it is empty.
-func (p *Postgres) ListAssistances(ctx context.Context, onlyOrg, beneficiaryID string, page pagination.Page) ([]*domain.Assistance, error) {
-	after := page.After
-	if after == "" {
-		after = "ffffffff-ffff-ffff-ffff-ffffffffffff"
-	}
-	rows, err := p.q.Query(ctx, `SELECT `+assistanceCols+` FROM assistances
-		WHERE beneficiary_id = $1 AND id < $2::uuid AND ($4 = '' OR organisation_id = $4::uuid)
-		ORDER BY id DESC LIMIT $3`, beneficiaryID, after, page.Limit(), onlyOrg)
+// Search returns visible current beneficiaries whose folded names contain a
+// word similar to key, best first.
+func (p *Postgres) Search(ctx context.Context, viewer, key string, limit int) ([]domain.Scored, error) {
+	rows, err := p.q.Query(ctx, `SELECT `+beneficiaryCols+`, word_similarity($2, b.name_key) AS score
+		FROM beneficiaries b
+		WHERE $2 <% b.name_key AND `+visible+` AND `+current+`
+		ORDER BY score DESC, b.id DESC LIMIT $3`, viewer, key, limit)
 	if err != nil {
 		return nil, db.Error(err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Assistance, error) { return scanAssistance(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Scored, error) {
+		var s domain.Scored
+		var err error
+		s.Beneficiary, err = scanBeneficiary(r, &s.Score)
+		return s, err
+	})
 	return out, db.Error(err)
 }
 
-var assistedDims = aggregate.Dimensions{
-	"sex":             "b.sex::text",
-	"age_band":        aggregate.AgeBandSQL("b.birth_date", "b.birth_year", "LEAST(COALESCE($3::date, current_date), current_date)"),
-	"legal_status":    "NULLIF(b.legal_status, '')",
-	"municipality":    "NULLIF(b.municipality, '')",
-	"assistance_type": "a.type::text",
+// SearchSQL is the search query without visibility and paging, for the
+// benchmark's comparisons.
+const SearchSQL = `SELECT b.id, word_similarity($1, b.name_key) AS score FROM beneficiaries b
+	WHERE $1 <% b.name_key ORDER BY score DESC, b.id DESC LIMIT 20`
+
+// Duplicates scores the organisation's other current beneficiaries that
+// resemble b by name or share a document with it.
+func (p *Postgres) Duplicates(ctx context.Context, b *domain.Beneficiary, limit int) ([]domain.Candidate, error) {
+	rows, err := p.q.Query(ctx, `SELECT `+beneficiaryCols+`,
+			similarity(b.name_key, $3),
+			CASE WHEN $4::date IS NOT NULL AND b.birth_date = $4::date THEN 1.0
+				WHEN $5::int IS NOT NULL AND b.birth_year = $5::int THEN 0.8
+				WHEN $5::int IS NOT NULL AND abs(b.birth_year - $5::int) = 1 THEN 0.4
+				ELSE 0 END,
+			CASE WHEN $6 <> '' AND b.nationality = $6 THEN 1.0 ELSE 0 END,
+			CASE WHEN EXISTS (SELECT 1 FROM identity_documents dx JOIN identity_documents dy
+				ON dx.type = dy.type AND dx.number = dy.number AND dx.issuing_country = dy.issuing_country
+				WHERE dx.beneficiary_id = $2 AND dy.beneficiary_id = b.id) THEN 1.0 ELSE 0 END AS doc
+		FROM beneficiaries b
+		WHERE b.organisation_id = $1 AND b.id <> $2 AND `+current+`
+			AND (b.name_key % $3 OR b.id IN (SELECT dy.beneficiary_id FROM identity_documents dx JOIN identity_documents dy
+				ON dx.type = dy.type AND dx.number = dy.number AND dx.issuing_country = dy.issuing_country
+				WHERE dx.beneficiary_id = $2 AND dy.organisation_id = $1))
+		ORDER BY doc DESC, similarity(b.name_key, $3) DESC, b.id DESC LIMIT 200`,
+		b.OrganisationID, b.ID, b.NameKey(), b.BirthDate.Ptr(), db.NullInt(b.BirthYear), b.Nationality)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Candidate, error) {
+		var c domain.Candidate
+		var err error
+		c.Beneficiary, err = scanBeneficiary(r, &c.NameScore, &c.BirthScore, &c.NationalityScore, &c.DocumentScore)
+		c.Combine()
+		return c, err
+	})
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	return domain.RankCandidates(all, limit), nil
 }
 
-// CountAssisted counts unique beneficiaries with assistance under the project
-// in the period, grouped as asked.
-func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error) {
-	if err := assistedDims.Check("group_by", q.GroupBy); err != nil {
-		return aggregate.Aggregate{}, err
+// Merge moves everything of dup to primary and marks dup merged into it.
+func (p *Postgres) Merge(ctx context.Context, primary, dup *domain.Beneficiary) error {
+	stmts := []string{
+		`UPDATE assistances SET beneficiary_id = $1 WHERE beneficiary_id = $2`,
+		`UPDATE consents SET beneficiary_id = $1 WHERE beneficiary_id = $2`,
+		`UPDATE legal_status_history SET beneficiary_id = $1 WHERE beneficiary_id = $2`,
+		`DELETE FROM identity_documents d WHERE d.beneficiary_id = $2 AND EXISTS (SELECT 1 FROM identity_documents p
+			WHERE p.beneficiary_id = $1 AND p.type = d.type AND p.number = d.number AND p.issuing_country = d.issuing_country)`,
+		`UPDATE identity_documents SET beneficiary_id = $1 WHERE beneficiary_id = $2`,
+		`DELETE FROM household_members WHERE beneficiary_id = $2 AND EXISTS (SELECT 1 FROM household_members WHERE beneficiary_id = $1)`,
+		`UPDATE household_members SET beneficiary_id = $1 WHERE beneficiary_id = $2`,
+		`UPDATE access_grants g SET revoke_time = COALESCE(g.revoke_time, now()) WHERE g.beneficiary_id = $2 AND EXISTS
+			(SELECT 1 FROM access_grants p WHERE p.beneficiary_id = $1 AND p.organisation_id = g.organisation_id AND p.source_id = g.source_id)`,
+		`UPDATE access_grants g SET beneficiary_id = $1 WHERE g.beneficiary_id = $2 AND NOT EXISTS
+			(SELECT 1 FROM access_grants p WHERE p.beneficiary_id = $1 AND p.organisation_id = g.organisation_id AND p.source_id = g.source_id)`,
+		// Records merged into dup earlier now point at the survivor.
+		`UPDATE beneficiaries SET merged_into = $1 WHERE merged_into = $2`,
+		`UPDATE beneficiaries SET version = version + 1, update_time = now(),
+			merged_into = CASE WHEN id = $2 THEN $1 ELSE merged_into END,
+			merge_time = CASE WHEN id = $2 THEN now() ELSE merge_time END
+		WHERE id IN ($1, $2)`,
 	}
-	sel, group := assistedDims.Select(q.GroupBy)
-	rows, err := p.q.Query(ctx, `SELECT `+sel+`count(DISTINCT a.beneficiary_id)
-		FROM assistances a JOIN beneficiaries b ON b.id = a.beneficiary_id
-		WHERE a.project_id = $1
-			AND ($2::date IS NULL OR a.date >= $2)
-			AND ($3::date IS NULL OR a.date <= $3)`+group, q.ProjectID, q.From.Ptr(), q.To.Ptr())
-	if err != nil {
-		return aggregate.Aggregate{}, db.Error(err)
+	for _, s := range stmts {
+		if _, err := p.q.Exec(ctx, s, primary.ID, dup.ID); err != nil {
+			return db.Error(err)
+		}
 	}
-	defer rows.Close()
-	agg, err := aggregate.Collect(rows, q.GroupBy)
-	return agg, db.Error(err)
+	return nil
+}
+
+// Erase stores the anonymised b and deletes or wipes what refers to it.
+func (p *Postgres) Erase(ctx context.Context, b *domain.Beneficiary) error {
+	stmts := []struct {
+		sql  string
+		args []any
+	}{
+		{`UPDATE beneficiaries SET external_id = NULL, given_name = '', family_name = '', original_script_name = '',
+			birth_date = NULL, birth_year = $2, birth_date_estimated = false, nationality = '', languages = '{}',
+			accommodation = '', vulnerabilities = '{}', phone = '', email = '', notes = '', name_key = '',
+			legal_status_since = NULL, request_id = NULL, erase_time = $3, version = version + 1, update_time = $3
+			WHERE id = $1`, []any{b.ID, db.NullInt(b.BirthYear), b.EraseTime}},
+		{`DELETE FROM identity_documents WHERE beneficiary_id = $1`, []any{b.ID}},
+		{`DELETE FROM household_members WHERE beneficiary_id = $1`, []any{b.ID}},
+		{`UPDATE assistances SET notes = '' WHERE beneficiary_id = $1`, []any{b.ID}},
+		{`UPDATE consents SET scope = '', guardian_name = '', withdraw_reason = '' WHERE beneficiary_id = $1`, []any{b.ID}},
+		{`UPDATE access_grants SET revoke_time = COALESCE(revoke_time, now()), reason = '' WHERE beneficiary_id = $1`, []any{b.ID}},
+	}
+	for _, s := range stmts {
+		if _, err := p.q.Exec(ctx, s.sql, s.args...); err != nil {
+			return db.Error(err)
+		}
+	}
+	return nil
 }

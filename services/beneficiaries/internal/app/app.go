@@ -1,31 +1,62 @@
 // Package app holds the beneficiaries use cases. It enforces who may see
-// what and delegates storage to a Repository.
+// what, writes the audit log of every read and change of personal data, and
+// delegates storage to a Repository.
 package app
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/date"
+	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
 )
 
-// Repository stores beneficiaries. Every read takes the viewing organisation
-// and returns only what it may see; a record it may not see is reported as
-// not found.
+// Repository stores beneficiaries. Every read of a beneficiary takes the
+// viewing organisation and returns only what it may see; a record it may not
+// see is reported as not found.
 type Repository interface {
 	// InTx runs fn with a repository whose statements share one transaction.
 	InTx(ctx context.Context, fn func(Repository) error) error
-	CreateBeneficiary(ctx context.Context, b *domain.Beneficiary, requestID string) (*domain.Beneficiary, error)
+
+	// CreateBeneficiary inserts b; created is false when requestID was seen
+	// before, and the first result is returned.
+	CreateBeneficiary(ctx context.Context, b *domain.Beneficiary, requestID string) (out *domain.Beneficiary, created bool, err error)
 	GetBeneficiary(ctx context.Context, viewer, id string) (*domain.Beneficiary, error)
+	// LoadDetails fills the legal status history, documents and household of b.
+	LoadDetails(ctx context.Context, b *domain.Beneficiary) error
 	ListBeneficiaries(ctx context.Context, viewer string, f domain.ListFilter, p pagination.Page) ([]*domain.Beneficiary, error)
+	// UpdateBeneficiary stores b if its stored version is still version.
+	UpdateBeneficiary(ctx context.Context, b *domain.Beneficiary, version int64) (*domain.Beneficiary, error)
+	AddLegalStatus(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error
+	Search(ctx context.Context, viewer, key string, limit int) ([]domain.Scored, error)
+	Duplicates(ctx context.Context, b *domain.Beneficiary, limit int) ([]domain.Candidate, error)
+	// Merge moves everything of dup to primary and marks dup merged.
+	Merge(ctx context.Context, primary, dup *domain.Beneficiary) error
+	// Erase stores the anonymised b and deletes or wipes what refers to it.
+	Erase(ctx context.Context, b *domain.Beneficiary) error
+
+	CreateDocument(ctx context.Context, d *domain.Document) (*domain.Document, error)
+	ListDocuments(ctx context.Context, beneficiaryID string) ([]*domain.Document, error)
+	DeleteDocument(ctx context.Context, beneficiaryID, id string) error
+
+	CreateHousehold(ctx context.Context, h *domain.Household, requestID string) (out *domain.Household, created bool, err error)
+	GetHousehold(ctx context.Context, org, id string) (*domain.Household, error)
+	AddHouseholdMember(ctx context.Context, householdID string, m domain.HouseholdMember) error
+	RemoveHouseholdMember(ctx context.Context, householdID, beneficiaryID string) error
+
+	AppendAudit(ctx context.Context, events []domain.AuditEvent) error
+	ListAudit(ctx context.Context, owner, beneficiaryID, actor string, p pagination.Page) ([]domain.AuditEvent, error)
+
 	CreateAssistance(ctx context.Context, a *domain.Assistance, requestID string) (*domain.Assistance, error)
 	ListAssistances(ctx context.Context, onlyOrg, beneficiaryID string, p pagination.Page) ([]*domain.Assistance, error)
-	CountAssisted(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error)
+	CountAssisted(ctx context.Context, q aggregate.Query, organisations []string) (aggregate.Aggregate, error)
 
 	CreateConsent(ctx context.Context, c *domain.Consent, requestID string) (*domain.Consent, error)
 	GetConsent(ctx context.Context, beneficiaryID, id string) (*domain.Consent, error)
@@ -35,6 +66,13 @@ type Repository interface {
 	LiveConsent(ctx context.Context, beneficiaryID, purpose string) (*domain.Consent, error)
 	UpsertGrant(ctx context.Context, g *domain.Grant) (*domain.Grant, error)
 	RevokeGrants(ctx context.Context, beneficiaryID, sourceID, grantee string) (revoked, matched int, err error)
+}
+
+// Actor is who calls and why: the verified principal and the purpose it
+// declared (recorded in the audit log).
+type Actor struct {
+	auth.Principal
+	Purpose string
 }
 
 // App is the beneficiaries application.
@@ -52,96 +90,442 @@ func New(repo Repository) *App {
 // Now is the application's clock.
 func (a *App) Now() time.Time { return a.now() }
 
-// CreateBeneficiary registers b for the caller's organisation.
-func (a *App) CreateBeneficiary(ctx context.Context, p auth.Principal, b *domain.Beneficiary, requestID string) (*domain.Beneficiary, error) {
+// audit appends one event per beneficiary, in the caller's transaction, so
+// personal data is never returned or changed without its record.
+func audit(ctx context.Context, r Repository, act Actor, action string, fields []string, bs ...*domain.Beneficiary) error {
+	if len(bs) == 0 {
+		return nil
+	}
+	events := make([]domain.AuditEvent, 0, len(bs))
+	for _, b := range bs {
+		events = append(events, domain.AuditEvent{
+			ActorOrganisationID: act.OrganisationID, ActorClientID: act.ClientID,
+			OwnerOrganisationID: b.OrganisationID, BeneficiaryID: b.ID,
+			Action: action, Fields: fields, Purpose: act.Purpose,
+		})
+	}
+	return r.AppendAudit(ctx, events)
+}
+
+// CreateBeneficiary registers b (with its documents) for the caller's
+// organisation.
+func (a *App) CreateBeneficiary(ctx context.Context, act Actor, b *domain.Beneficiary, requestID string) (*domain.Beneficiary, error) {
 	b.Normalize()
-	if err := b.Validate("beneficiary.", a.today()); err != nil {
+	today := a.today()
+	if err := b.Validate("beneficiary.", today); err != nil {
 		return nil, err
 	}
 	b.ID = ids.New()
-	b.OrganisationID = p.OrganisationID
-	return a.repo.CreateBeneficiary(ctx, b, requestID)
+	b.OrganisationID = act.OrganisationID
+	var out *domain.Beneficiary
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		var created bool
+		var err error
+		out, created, err = r.CreateBeneficiary(ctx, b, requestID)
+		if err != nil {
+			return err
+		}
+		if created {
+			if b.LegalStatus != "" {
+				since := b.LegalStatusSince
+				if since.IsZero() {
+					since = today
+				}
+				if err := r.AddLegalStatus(ctx, out.ID, domain.LegalStatusChange{LegalStatus: b.LegalStatus, Since: since, OrganisationID: act.OrganisationID}); err != nil {
+					return err
+				}
+			}
+			for _, d := range b.Documents {
+				d.ID, d.BeneficiaryID, d.OrganisationID = ids.New(), out.ID, act.OrganisationID
+				if _, err := r.CreateDocument(ctx, d); err != nil {
+					return err
+				}
+			}
+			if err := audit(ctx, r, act, domain.ActionCreate, domain.ViewFields(domain.AccessOwner), out); err != nil {
+				return err
+			}
+		}
+		return r.LoadDetails(ctx, out)
+	})
+	return out, err
+}
+
+// readable returns a beneficiary the caller may see: NotFound otherwise, and
+// FailedPrecondition naming the survivor for a merged record.
+func readable(ctx context.Context, r Repository, act Actor, field, id string) (*domain.Beneficiary, error) {
+	if err := ids.Check(field, id); err != nil {
+		return nil, err
+	}
+	b, err := r.GetBeneficiary(ctx, act.OrganisationID, ids.Normalize(id))
+	if err != nil {
+		return nil, err
+	}
+	if b.MergedInto != "" {
+		return nil, errs.FailedPrecondition("BENEFICIARY_MERGED", "beneficiary %s was merged into %s", b.ID, b.MergedInto)
+	}
+	return b, nil
+}
+
+// owned is readable restricted to the registering organisation: one that
+// sees the record only through an access grant gets PermissionDenied.
+func owned(ctx context.Context, r Repository, act Actor, field, id string) (*domain.Beneficiary, error) {
+	b, err := readable(ctx, r, act, field, id)
+	if err != nil {
+		return nil, err
+	}
+	if b.Access != domain.AccessOwner {
+		return nil, errs.PermissionDenied("only the registering organisation may do this")
+	}
+	return b, nil
+}
+
+// live is owned, refusing an erased record.
+func live(ctx context.Context, r Repository, act Actor, field, id string) (*domain.Beneficiary, error) {
+	b, err := owned(ctx, r, act, field, id)
+	if err == nil && !b.EraseTime.IsZero() {
+		return nil, errs.FailedPrecondition("BENEFICIARY_ERASED", "beneficiary %s was erased", b.ID)
+	}
+	return b, err
+}
+
+// view completes b for the caller: the full record for the owner, the
+// reduced view for a grantee.
+func view(ctx context.Context, r Repository, b *domain.Beneficiary) error {
+	if b.Access != domain.AccessOwner {
+		b.Reduce()
+		return nil
+	}
+	return r.LoadDetails(ctx, b)
 }
 
 // GetBeneficiary returns a beneficiary visible to the caller.
-func (a *App) GetBeneficiary(ctx context.Context, p auth.Principal, id string) (*domain.Beneficiary, error) {
-	if err := ids.Check("id", id); err != nil {
-		return nil, err
-	}
-	b, err := a.repo.GetBeneficiary(ctx, p.OrganisationID, ids.Normalize(id))
-	if err != nil {
-		return nil, err
-	}
-	return view(b), nil
-}
-
-// view reduces what an organisation holding only an access grant sees.
-func view(b *domain.Beneficiary) *domain.Beneficiary {
-	if b.Access != domain.AccessOwner {
-		b.Reduce()
-	}
-	return b
+func (a *App) GetBeneficiary(ctx context.Context, act Actor, id string) (*domain.Beneficiary, error) {
+	var b *domain.Beneficiary
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		var err error
+		if b, err = readable(ctx, r, act, "id", id); err != nil {
+			return err
+		}
+		if err := view(ctx, r, b); err != nil {
+			return err
+		}
+		return audit(ctx, r, act, domain.ActionRead, domain.ViewFields(b.Access), b)
+	})
+	return b, err
 }
 
 // ListBeneficiaries lists beneficiaries visible to the caller, newest first.
-func (a *App) ListBeneficiaries(ctx context.Context, p auth.Principal, f domain.ListFilter, size int32, token string) ([]*domain.Beneficiary, string, error) {
+func (a *App) ListBeneficiaries(ctx context.Context, act Actor, f domain.ListFilter, size int32, token string) ([]*domain.Beneficiary, string, error) {
+	f.Normalize()
 	if err := f.Validate(); err != nil {
 		return nil, "", err
 	}
-	page, err := pagination.Parse(size, token, pagination.Fingerprint(f.LegalStatus, f.Municipality))
+	page, err := pagination.Parse(size, token, pagination.Fingerprint(f))
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := a.repo.ListBeneficiaries(ctx, p.OrganisationID, f, page)
-	if err != nil {
-		return nil, "", err
-	}
-	rows, next := pagination.Next(page, rows, func(b *domain.Beneficiary) string { return b.ID })
+	var rows []*domain.Beneficiary
+	var next string
+	err = a.repo.InTx(ctx, func(r Repository) error {
+		all, err := r.ListBeneficiaries(ctx, act.OrganisationID, f, page)
+		if err != nil {
+			return err
+		}
+		rows, next = pagination.Next(page, all, func(b *domain.Beneficiary) string { return b.ID })
+		return auditViews(ctx, r, act, domain.ActionList, rows)
+	})
+	return rows, next, err
+}
+
+// auditViews reduces grantee views and records one event per row.
+func auditViews(ctx context.Context, r Repository, act Actor, action string, rows []*domain.Beneficiary) error {
+	var owner, granted []*domain.Beneficiary
 	for _, b := range rows {
-		view(b)
+		if b.Access == domain.AccessOwner {
+			owner = append(owner, b)
+		} else {
+			b.Reduce()
+			granted = append(granted, b)
+		}
 	}
+	if err := audit(ctx, r, act, action, listFields(domain.AccessOwner), owner...); err != nil {
+		return err
+	}
+	return audit(ctx, r, act, action, listFields(domain.AccessGranted), granted...)
+}
+
+// listFields are the fields a list or search returns (no details).
+func listFields(access string) []string {
+	var out []string
+	for _, f := range domain.ViewFields(access) {
+		switch f {
+		case "legal_status_history", "documents", "household":
+		default:
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// UpdateBeneficiary changes the fields named by paths, if etag is current.
+func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, etag string, patch *domain.Beneficiary, paths []string) (*domain.Beneficiary, error) {
+	if err := ids.Check("beneficiary.id", id); err != nil {
+		return nil, err
+	}
+	var out *domain.Beneficiary
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		b, err := live(ctx, r, act, "beneficiary.id", id)
+		if err != nil {
+			return err
+		}
+		if etag == "" {
+			return &errs.Error{Kind: errs.KindAborted, Reason: "ETAG_REQUIRED", Message: "beneficiary.etag is required: send the etag of the version you read"}
+		}
+		if etag != b.Etag() {
+			return &errs.Error{Kind: errs.KindAborted, Reason: "ETAG_MISMATCH", Message: "beneficiary was changed since it was read; read it again"}
+		}
+		before := *b
+		if err := b.Apply(patch, paths); err != nil {
+			return err
+		}
+		b.Normalize()
+		today := a.today()
+		if err := b.Validate("beneficiary.", today); err != nil {
+			return err
+		}
+		if out, err = r.UpdateBeneficiary(ctx, b, before.Version); err != nil {
+			return err
+		}
+		if b.LegalStatus != "" && (b.LegalStatus != before.LegalStatus || b.LegalStatusSince != before.LegalStatusSince) {
+			since := b.LegalStatusSince
+			if since.IsZero() {
+				since = today
+			}
+			if err := r.AddLegalStatus(ctx, out.ID, domain.LegalStatusChange{LegalStatus: b.LegalStatus, Since: since, OrganisationID: act.OrganisationID}); err != nil {
+				return err
+			}
+		}
+		if err := audit(ctx, r, act, domain.ActionUpdate, domain.Changed(&before, b), out); err != nil {
+			return err
+		}
+		return r.LoadDetails(ctx, out)
+	})
+	return out, err
+}
+
+// SearchBeneficiaries finds beneficiaries visible to the caller by name.
+func (a *App) SearchBeneficiaries(ctx context.Context, act Actor, query string, size int32) ([]domain.Scored, error) {
+	key, limit, err := domain.SearchQuery(query, size)
+	if err != nil {
+		return nil, err
+	}
+	var out []domain.Scored
+	err = a.repo.InTx(ctx, func(r Repository) error {
+		if out, err = r.Search(ctx, act.OrganisationID, key, limit); err != nil {
+			return err
+		}
+		rows := make([]*domain.Beneficiary, len(out))
+		for i := range out {
+			rows[i] = out[i].Beneficiary
+		}
+		return auditViews(ctx, r, act, domain.ActionSearch, rows)
+	})
+	return out, err
+}
+
+// FindDuplicates lists the caller's beneficiaries that may be the same
+// person as id.
+func (a *App) FindDuplicates(ctx context.Context, act Actor, id string, size int32) ([]domain.Candidate, error) {
+	limit := int(size)
+	switch {
+	case size < 0:
+		return nil, errs.New(errs.KindInvalidArgument, "page_size must not be negative")
+	case size == 0:
+		limit = 10
+	case size > 50:
+		limit = 50
+	}
+	var out []domain.Candidate
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		b, err := live(ctx, r, act, "id", id)
+		if err != nil {
+			return err
+		}
+		if err := r.LoadDetails(ctx, b); err != nil {
+			return err
+		}
+		if out, err = r.Duplicates(ctx, b, limit); err != nil {
+			return err
+		}
+		rows := []*domain.Beneficiary{b}
+		for _, c := range out {
+			rows = append(rows, c.Beneficiary)
+		}
+		return audit(ctx, r, act, domain.ActionFindDuplicates, listFields(domain.AccessOwner), rows...)
+	})
+	return out, err
+}
+
+// MergeBeneficiaries merges dupID into id; both must be the caller's.
+func (a *App) MergeBeneficiaries(ctx context.Context, act Actor, id, dupID string) (*domain.Beneficiary, error) {
+	var v errs.Violations
+	for field, x := range map[string]string{"id": id, "duplicate_id": dupID} {
+		if x == "" {
+			v.Add(field, "is required")
+		} else if !ids.Valid(x) {
+			v.Add(field, "must be a UUID")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if ids.Normalize(id) == ids.Normalize(dupID) {
+		return nil, errs.Required("duplicate_id: must differ from id")
+	}
+	var out *domain.Beneficiary
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		primary, err := live(ctx, r, act, "id", id)
+		if err != nil {
+			return err
+		}
+		dup, err := live(ctx, r, act, "duplicate_id", dupID)
+		if err != nil {
+			return err
+		}
+		if err := r.Merge(ctx, primary, dup); err != nil {
+			return err
+		}
+		if err := audit(ctx, r, act, domain.ActionMerge, []string{"merged_from:" + dup.ID}, primary); err != nil {
+			return err
+		}
+		if err := audit(ctx, r, act, domain.ActionMergedAway, []string{"merged_into:" + primary.ID}, dup); err != nil {
+			return err
+		}
+		out, err = r.GetBeneficiary(ctx, act.OrganisationID, primary.ID)
+		if err != nil {
+			return err
+		}
+		return r.LoadDetails(ctx, out)
+	})
+	return out, err
+}
+
+// EraseBeneficiary anonymises a beneficiary the caller registered.
+func (a *App) EraseBeneficiary(ctx context.Context, act Actor, id, reason string) (*domain.Beneficiary, error) {
+	if err := domain.ValidateWithdrawReason(reason); err != nil {
+		return nil, err
+	}
+	var out *domain.Beneficiary
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		b, err := live(ctx, r, act, "id", id)
+		if err != nil {
+			return err
+		}
+		b.Erase(a.now())
+		if err := r.Erase(ctx, b); err != nil {
+			return err
+		}
+		if err := audit(ctx, r, act, domain.ActionErase, domain.ViewFields(domain.AccessOwner), b); err != nil {
+			return err
+		}
+		out, err = r.GetBeneficiary(ctx, act.OrganisationID, b.ID)
+		return err
+	})
+	return out, err
+}
+
+// ListAuditEvents lists the audit log of the caller's beneficiary id, or of
+// all its beneficiaries for "-".
+func (a *App) ListAuditEvents(ctx context.Context, act Actor, beneficiaryID, actorOrg string, size int32, token string) ([]domain.AuditEvent, string, error) {
+	var v errs.Violations
+	if actorOrg != "" && !ids.Valid(ids.Normalize(actorOrg)) {
+		v.Add("actor_organisation_id", "must be a UUID")
+	}
+	if err := v.Err(); err != nil {
+		return nil, "", err
+	}
+	actorOrg = ids.Normalize(actorOrg)
+	page, err := pagination.Parse(size, token, pagination.Fingerprint("audit", beneficiaryID, actorOrg))
+	if err != nil {
+		return nil, "", err
+	}
+	var rows []domain.AuditEvent
+	err = a.repo.InTx(ctx, func(r Repository) error {
+		id := ""
+		if beneficiaryID != "-" {
+			// Merged and erased records keep their audit log.
+			if err := ids.Check("beneficiary_id", beneficiaryID); err != nil {
+				return err
+			}
+			b, err := r.GetBeneficiary(ctx, act.OrganisationID, ids.Normalize(beneficiaryID))
+			if err != nil {
+				return err
+			}
+			if b.Access != domain.AccessOwner {
+				return errs.PermissionDenied("only the registering organisation may read the audit log")
+			}
+			id = b.ID
+		}
+		rows, err = r.ListAudit(ctx, act.OrganisationID, id, actorOrg, page)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	rows, next := pagination.Next(page, rows, func(e domain.AuditEvent) string { return strconv.FormatInt(e.ID, 10) })
 	return rows, next, nil
 }
 
 // CreateAssistance records assistance the caller delivered to a beneficiary
 // it can see.
-func (a *App) CreateAssistance(ctx context.Context, p auth.Principal, beneficiaryID string, as *domain.Assistance, requestID string) (*domain.Assistance, error) {
+func (a *App) CreateAssistance(ctx context.Context, act Actor, beneficiaryID string, as *domain.Assistance, requestID string) (*domain.Assistance, error) {
 	if err := ids.Check("beneficiary_id", beneficiaryID); err != nil {
 		return nil, err
 	}
 	if err := as.Validate(a.today()); err != nil {
 		return nil, err
 	}
-	if _, err := a.repo.GetBeneficiary(ctx, p.OrganisationID, ids.Normalize(beneficiaryID)); err != nil {
-		return nil, err
-	}
-	as.ID = ids.New()
-	as.BeneficiaryID = ids.Normalize(beneficiaryID)
-	as.OrganisationID = p.OrganisationID
-	as.ProjectID = ids.Normalize(as.ProjectID)
-	return a.repo.CreateAssistance(ctx, as, requestID)
+	var out *domain.Assistance
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		b, err := readable(ctx, r, act, "beneficiary_id", beneficiaryID)
+		if err != nil {
+			return err
+		}
+		if !b.EraseTime.IsZero() {
+			return errs.FailedPrecondition("BENEFICIARY_ERASED", "beneficiary %s was erased", b.ID)
+		}
+		as.ID, as.BeneficiaryID, as.OrganisationID = ids.New(), b.ID, act.OrganisationID
+		as.ProjectID = ids.Normalize(as.ProjectID)
+		if out, err = r.CreateAssistance(ctx, as, requestID); err != nil {
+			return err
+		}
+		return audit(ctx, r, act, domain.ActionAssistance, []string{"assistance"}, b)
+	})
+	return out, err
 }
 
-// ListAssistances lists the assistance of a beneficiary the caller can see.
-func (a *App) ListAssistances(ctx context.Context, p auth.Principal, beneficiaryID string, size int32, token string) ([]*domain.Assistance, string, error) {
-	if err := ids.Check("beneficiary_id", beneficiaryID); err != nil {
-		return nil, "", err
-	}
-	page, err := pagination.Parse(size, token, pagination.Fingerprint(beneficiaryID))
+// ListAssistances lists the assistance of a beneficiary the caller can see;
+// a grantee sees only the assistance it recorded itself.
+func (a *App) ListAssistances(ctx context.Context, act Actor, beneficiaryID string, size int32, token string) ([]*domain.Assistance, string, error) {
+	page, err := pagination.Parse(size, token, pagination.Fingerprint(ids.Normalize(beneficiaryID)))
 	if err != nil {
 		return nil, "", err
 	}
-	id := ids.Normalize(beneficiaryID)
-	b, err := a.repo.GetBeneficiary(ctx, p.OrganisationID, id)
-	if err != nil {
-		return nil, "", err
-	}
-	// A grantee sees only the assistance it recorded itself.
-	onlyOrg := ""
-	if b.Access != domain.AccessOwner {
-		onlyOrg = p.OrganisationID
-	}
-	rows, err := a.repo.ListAssistances(ctx, onlyOrg, id, page)
+	var rows []*domain.Assistance
+	err = a.repo.InTx(ctx, func(r Repository) error {
+		b, err := readable(ctx, r, act, "beneficiary_id", beneficiaryID)
+		if err != nil {
+			return err
+		}
+		onlyOrg := ""
+		if b.Access != domain.AccessOwner {
+			onlyOrg = act.OrganisationID
+		}
+		if rows, err = r.ListAssistances(ctx, onlyOrg, b.ID, page); err != nil {
+			return err
+		}
+		return audit(ctx, r, act, domain.ActionAssistanceList, []string{"assistance"}, b)
+	})
 	if err != nil {
 		return nil, "", err
 	}
@@ -149,11 +533,21 @@ func (a *App) ListAssistances(ctx context.Context, p auth.Principal, beneficiary
 	return rows, next, nil
 }
 
-// AssistedDimensions are the dimensions CountAssisted groups by.
-var AssistedDimensions = []string{"sex", "age_band", "legal_status", "municipality", "assistance_type"}
-
-// CountAssisted counts unique beneficiaries assisted under a project. It
-// returns counts only, never personal data.
-func (a *App) CountAssisted(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error) {
-	return a.repo.CountAssisted(ctx, q)
+// CountAssisted counts unique beneficiaries assisted under a project,
+// optionally only by some organisations. It returns counts only, never
+// personal data.
+func (a *App) CountAssisted(ctx context.Context, q aggregate.Query, organisations []string) (aggregate.Aggregate, error) {
+	var v errs.Violations
+	orgs := make([]string, 0, len(organisations))
+	for i, o := range organisations {
+		o = ids.Normalize(o)
+		if !ids.Valid(o) {
+			v.Add(fmt.Sprintf("organisation_ids[%d]", i), "must be a UUID")
+		}
+		orgs = append(orgs, o)
+	}
+	if err := v.Err(); err != nil {
+		return aggregate.Aggregate{}, err
+	}
+	return a.repo.CountAssisted(ctx, q, orgs)
 }

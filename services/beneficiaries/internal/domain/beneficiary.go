@@ -254,6 +254,9 @@ func (b *Beneficiary) Apply(patch *Beneficiary, paths []string) error {
 			b.Email = patch.Email
 		case "notes":
 			b.Notes = patch.Notes
+		case "id", "etag":
+			// Identify the record and version (a gateway's mask names
+			// every field of the body); not changed.
 		default:
 			v.Add(fmt.Sprintf("update_mask.paths[%d]", i), "%q is not an updatable field; one of %s", p, strings.Join(Updatable, ", "))
 		}
@@ -270,17 +273,4 @@ func (b *Beneficiary) Erase(now time.Time) {
 		CreateTime: b.CreateTime, UpdateTime: now, Version: b.Version, Access: b.Access, EraseTime: now,
 	}
 	*b = keep
-}
-
-// ListFilter narrows a list of beneficiaries.
-type ListFilter struct {
-	LegalStatus  string
-	Municipality string
-}
-
-// Validate checks the filter.
-func (f ListFilter) Validate() error {
-	var v errs.Violations
-	validate.OneOf(&v, "legal_status", f.LegalStatus, LegalStatuses, false)
-	return v.Err()
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
-	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/protoenum"
 	"github.com/spona/spona/services/beneficiaries/internal/app"
@@ -24,7 +23,11 @@ type Access struct {
 func NewAccess(a *app.App) *Access { return &Access{app: a} }
 
 func (s *Access) CheckConsent(ctx context.Context, req *pb.CheckConsentRequest) (*pb.CheckConsentResponse, error) {
-	c, err := s.app.CheckConsent(ctx, auth.Caller(ctx), req.GetBeneficiaryId(), protoenum.Code(req.GetPurpose()))
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.app.CheckConsent(ctx, act, req.GetBeneficiaryId(), protoenum.Code(req.GetPurpose()))
 	if err != nil {
 		return nil, err
 	}
@@ -35,12 +38,16 @@ func (s *Access) CheckConsent(ctx context.Context, req *pb.CheckConsentRequest) 
 }
 
 func (s *Access) GrantAccess(ctx context.Context, req *pb.GrantAccessRequest) (*pb.GrantAccessResponse, error) {
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var v errs.Violations
 	checkTimestamp(&v, "expires_at", req.GetExpiresAt())
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	g, err := s.app.GrantAccess(ctx, auth.Caller(ctx), &domain.Grant{
+	g, err := s.app.GrantAccess(ctx, act, &domain.Grant{
 		BeneficiaryID:         req.GetBeneficiaryId(),
 		GranteeOrganisationID: req.GetGranteeOrganisationId(),
 		SourceID:              req.GetSourceId(),
@@ -54,7 +61,11 @@ func (s *Access) GrantAccess(ctx context.Context, req *pb.GrantAccessRequest) (*
 }
 
 func (s *Access) RevokeAccess(ctx context.Context, req *pb.RevokeAccessRequest) (*pb.RevokeAccessResponse, error) {
-	n, err := s.app.RevokeAccess(ctx, auth.Caller(ctx), req.GetBeneficiaryId(), req.GetSourceId())
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.app.RevokeAccess(ctx, act, req.GetBeneficiaryId(), req.GetSourceId())
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
-	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/protoenum"
@@ -12,6 +11,10 @@ import (
 )
 
 func (g *GRPC) CreateConsent(ctx context.Context, req *pb.CreateConsentRequest) (*pb.CreateConsentResponse, error) {
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	in := req.GetConsent()
 	if in == nil {
 		return nil, errs.Required("consent")
@@ -20,7 +23,7 @@ func (g *GRPC) CreateConsent(ctx context.Context, req *pb.CreateConsentRequest) 
 	if err != nil {
 		return nil, err
 	}
-	c, err = g.app.CreateConsent(ctx, auth.Caller(ctx), req.GetBeneficiaryId(), c, grpcx.RequestID(ctx, req.GetRequestId()))
+	c, err = g.app.CreateConsent(ctx, act, req.GetBeneficiaryId(), c, grpcx.RequestID(ctx, req.GetRequestId()))
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +31,11 @@ func (g *GRPC) CreateConsent(ctx context.Context, req *pb.CreateConsentRequest) 
 }
 
 func (g *GRPC) ListConsents(ctx context.Context, req *pb.ListConsentsRequest) (*pb.ListConsentsResponse, error) {
-	rows, next, err := g.app.ListConsents(ctx, auth.Caller(ctx), req.GetBeneficiaryId(), req.GetPageSize(), req.GetPageToken())
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, next, err := g.app.ListConsents(ctx, act, req.GetBeneficiaryId(), req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +47,11 @@ func (g *GRPC) ListConsents(ctx context.Context, req *pb.ListConsentsRequest) (*
 }
 
 func (g *GRPC) WithdrawConsent(ctx context.Context, req *pb.WithdrawConsentRequest) (*pb.WithdrawConsentResponse, error) {
-	c, err := g.app.WithdrawConsent(ctx, auth.Caller(ctx), req.GetBeneficiaryId(), req.GetId(), req.GetReason())
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := g.app.WithdrawConsent(ctx, act, req.GetBeneficiaryId(), req.GetId(), req.GetReason())
 	if err != nil {
 		return nil, err
 	}

@@ -13,8 +13,10 @@ import (
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/protoenum"
+	"github.com/spona/spona/pkg/validate"
 	"github.com/spona/spona/services/beneficiaries/internal/app"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -23,6 +25,19 @@ var Scopes = grpcx.Scopes{
 	pb.BeneficiaryService_CreateBeneficiary_FullMethodName:          auth.ScopeBeneficiariesWrite,
 	pb.BeneficiaryService_GetBeneficiary_FullMethodName:             auth.ScopeBeneficiariesRead,
 	pb.BeneficiaryService_ListBeneficiaries_FullMethodName:          auth.ScopeBeneficiariesRead,
+	pb.BeneficiaryService_UpdateBeneficiary_FullMethodName:          auth.ScopeBeneficiariesWrite,
+	pb.BeneficiaryService_SearchBeneficiaries_FullMethodName:        auth.ScopeBeneficiariesRead,
+	pb.BeneficiaryService_FindDuplicates_FullMethodName:             auth.ScopeBeneficiariesRead,
+	pb.BeneficiaryService_MergeBeneficiaries_FullMethodName:         auth.ScopeBeneficiariesWrite,
+	pb.BeneficiaryService_EraseBeneficiary_FullMethodName:           auth.ScopeBeneficiariesWrite,
+	pb.BeneficiaryService_CreateDocument_FullMethodName:             auth.ScopeBeneficiariesWrite,
+	pb.BeneficiaryService_ListDocuments_FullMethodName:              auth.ScopeBeneficiariesRead,
+	pb.BeneficiaryService_DeleteDocument_FullMethodName:             auth.ScopeBeneficiariesWrite,
+	pb.BeneficiaryService_CreateHousehold_FullMethodName:            auth.ScopeBeneficiariesWrite,
+	pb.BeneficiaryService_GetHousehold_FullMethodName:               auth.ScopeBeneficiariesRead,
+	pb.BeneficiaryService_AddHouseholdMember_FullMethodName:         auth.ScopeBeneficiariesWrite,
+	pb.BeneficiaryService_RemoveHouseholdMember_FullMethodName:      auth.ScopeBeneficiariesWrite,
+	pb.BeneficiaryService_ListAuditEvents_FullMethodName:            auth.ScopeBeneficiariesRead,
 	pb.BeneficiaryService_CreateAssistance_FullMethodName:           auth.ScopeBeneficiariesWrite,
 	pb.BeneficiaryService_ListAssistances_FullMethodName:            auth.ScopeBeneficiariesRead,
 	pb.BeneficiaryService_CountAssistedBeneficiaries_FullMethodName: auth.ScopeAggregates,
@@ -37,6 +52,25 @@ var Scopes = grpcx.Scopes{
 	pb.BeneficiaryAccessService_RevokeAccess_FullMethodName: auth.ScopeBeneficiariesWrite,
 }
 
+// PurposeMetadata is the metadata key (and, at the edge, the HTTP header)
+// in which a caller declares why it reads or changes personal data.
+const PurposeMetadata = "x-spona-purpose"
+
+// actor returns who calls and the purpose it declared.
+func actor(ctx context.Context) (app.Actor, error) {
+	act := app.Actor{Principal: auth.Caller(ctx)}
+	md, _ := metadata.FromIncomingContext(ctx)
+	if v := md.Get(PurposeMetadata); len(v) > 0 {
+		act.Purpose = v[0]
+		var viol errs.Violations
+		validate.Text(&viol, PurposeMetadata, act.Purpose, domain.MaxPurpose, false)
+		if err := viol.Err(); err != nil {
+			return act, err
+		}
+	}
+	return act, nil
+}
+
 // GRPC implements pb.BeneficiaryServiceServer.
 type GRPC struct {
 	pb.UnimplementedBeneficiaryServiceServer
@@ -47,6 +81,10 @@ type GRPC struct {
 func NewGRPC(a *app.App) *GRPC { return &GRPC{app: a} }
 
 func (g *GRPC) CreateBeneficiary(ctx context.Context, req *pb.CreateBeneficiaryRequest) (*pb.CreateBeneficiaryResponse, error) {
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if req.GetBeneficiary() == nil {
 		return nil, errs.Required("beneficiary")
 	}
@@ -54,7 +92,7 @@ func (g *GRPC) CreateBeneficiary(ctx context.Context, req *pb.CreateBeneficiaryR
 	if err != nil {
 		return nil, err
 	}
-	b, err = g.app.CreateBeneficiary(ctx, auth.Caller(ctx), b, grpcx.RequestID(ctx, req.GetRequestId()))
+	b, err = g.app.CreateBeneficiary(ctx, act, b, grpcx.RequestID(ctx, req.GetRequestId()))
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +100,11 @@ func (g *GRPC) CreateBeneficiary(ctx context.Context, req *pb.CreateBeneficiaryR
 }
 
 func (g *GRPC) GetBeneficiary(ctx context.Context, req *pb.GetBeneficiaryRequest) (*pb.GetBeneficiaryResponse, error) {
-	b, err := g.app.GetBeneficiary(ctx, auth.Caller(ctx), req.GetId())
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b, err := g.app.GetBeneficiary(ctx, act, req.GetId())
 	if err != nil {
 		return nil, err
 	}
@@ -70,8 +112,19 @@ func (g *GRPC) GetBeneficiary(ctx context.Context, req *pb.GetBeneficiaryRequest
 }
 
 func (g *GRPC) ListBeneficiaries(ctx context.Context, req *pb.ListBeneficiariesRequest) (*pb.ListBeneficiariesResponse, error) {
-	f := domain.ListFilter{LegalStatus: protoenum.Code(req.GetLegalStatus()), Municipality: req.GetMunicipality()}
-	rows, next, err := g.app.ListBeneficiaries(ctx, auth.Caller(ctx), f, req.GetPageSize(), req.GetPageToken())
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f := domain.ListFilter{
+		LegalStatus:   protoenum.Code(req.GetLegalStatus()),
+		Municipality:  req.GetMunicipality(),
+		Sex:           protoenum.Code(req.GetSex()),
+		Nationality:   req.GetNationality(),
+		Vulnerability: protoenum.Code(req.GetVulnerability()),
+		Country:       req.GetCountry(),
+	}
+	rows, next, err := g.app.ListBeneficiaries(ctx, act, f, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +135,109 @@ func (g *GRPC) ListBeneficiaries(ctx context.Context, req *pb.ListBeneficiariesR
 	return out, nil
 }
 
+func (g *GRPC) UpdateBeneficiary(ctx context.Context, req *pb.UpdateBeneficiaryRequest) (*pb.UpdateBeneficiaryResponse, error) {
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in := req.GetBeneficiary()
+	if in == nil {
+		return nil, errs.Required("beneficiary")
+	}
+	patch, err := beneficiaryFromProto(in)
+	if err != nil {
+		return nil, err
+	}
+	b, err := g.app.UpdateBeneficiary(ctx, act, in.GetId(), in.GetEtag(), patch, req.GetUpdateMask().GetPaths())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.UpdateBeneficiaryResponse{Beneficiary: beneficiaryToProto(b)}, nil
+}
+
+func (g *GRPC) SearchBeneficiaries(ctx context.Context, req *pb.SearchBeneficiariesRequest) (*pb.SearchBeneficiariesResponse, error) {
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := g.app.SearchBeneficiaries(ctx, act, req.GetQuery(), req.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.SearchBeneficiariesResponse{}
+	for _, s := range rows {
+		out.Results = append(out.Results, &pb.SearchResult{Beneficiary: beneficiaryToProto(s.Beneficiary), Score: s.Score})
+	}
+	return out, nil
+}
+
+func (g *GRPC) FindDuplicates(ctx context.Context, req *pb.FindDuplicatesRequest) (*pb.FindDuplicatesResponse, error) {
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := g.app.FindDuplicates(ctx, act, req.GetId(), req.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.FindDuplicatesResponse{}
+	for _, c := range rows {
+		out.Candidates = append(out.Candidates, &pb.DuplicateCandidate{
+			Beneficiary: beneficiaryToProto(c.Beneficiary), Score: c.Score, NameScore: c.NameScore,
+			BirthScore: c.BirthScore, NationalityScore: c.NationalityScore, DocumentScore: c.DocumentScore,
+		})
+	}
+	return out, nil
+}
+
+func (g *GRPC) MergeBeneficiaries(ctx context.Context, req *pb.MergeBeneficiariesRequest) (*pb.MergeBeneficiariesResponse, error) {
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b, err := g.app.MergeBeneficiaries(ctx, act, req.GetId(), req.GetDuplicateId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.MergeBeneficiariesResponse{Beneficiary: beneficiaryToProto(b)}, nil
+}
+
+func (g *GRPC) EraseBeneficiary(ctx context.Context, req *pb.EraseBeneficiaryRequest) (*pb.EraseBeneficiaryResponse, error) {
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b, err := g.app.EraseBeneficiary(ctx, act, req.GetId(), req.GetReason())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.EraseBeneficiaryResponse{Beneficiary: beneficiaryToProto(b)}, nil
+}
+
+func (g *GRPC) ListAuditEvents(ctx context.Context, req *pb.ListAuditEventsRequest) (*pb.ListAuditEventsResponse, error) {
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, next, err := g.app.ListAuditEvents(ctx, act, req.GetBeneficiaryId(), req.GetActorOrganisationId(), req.GetPageSize(), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ListAuditEventsResponse{NextPageToken: next}
+	for _, e := range rows {
+		out.AuditEvents = append(out.AuditEvents, &pb.AuditEvent{
+			Id: e.ID, Time: timestamppb.New(e.Time), ActorOrganisationId: e.ActorOrganisationID, ActorClientId: e.ActorClientID,
+			BeneficiaryId: e.BeneficiaryID, Action: e.Action, Fields: e.Fields, Purpose: e.Purpose,
+		})
+	}
+	return out, nil
+}
+
 func (g *GRPC) CreateAssistance(ctx context.Context, req *pb.CreateAssistanceRequest) (*pb.CreateAssistanceResponse, error) {
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	in := req.GetAssistance()
 	if in == nil {
 		return nil, errs.Required("assistance")
@@ -97,7 +252,7 @@ func (g *GRPC) CreateAssistance(ctx context.Context, req *pb.CreateAssistanceReq
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	a, err := g.app.CreateAssistance(ctx, auth.Caller(ctx), req.GetBeneficiaryId(), a, grpcx.RequestID(ctx, req.GetRequestId()))
+	a, err = g.app.CreateAssistance(ctx, act, req.GetBeneficiaryId(), a, grpcx.RequestID(ctx, req.GetRequestId()))
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +260,11 @@ func (g *GRPC) CreateAssistance(ctx context.Context, req *pb.CreateAssistanceReq
 }
 
 func (g *GRPC) ListAssistances(ctx context.Context, req *pb.ListAssistancesRequest) (*pb.ListAssistancesResponse, error) {
-	rows, next, err := g.app.ListAssistances(ctx, auth.Caller(ctx), req.GetBeneficiaryId(), req.GetPageSize(), req.GetPageToken())
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, next, err := g.app.ListAssistances(ctx, act, req.GetBeneficiaryId(), req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -121,13 +280,14 @@ func (g *GRPC) CountAssistedBeneficiaries(ctx context.Context, req *pb.CountAssi
 	if err != nil {
 		return nil, err
 	}
-	agg, err := g.app.CountAssisted(ctx, q)
+	agg, err := g.app.CountAssisted(ctx, q, req.GetOrganisationIds())
 	if err != nil {
 		return nil, err
 	}
 	return &pb.CountAssistedBeneficiariesResponse{Aggregate: aggregate.ToProto(agg)}, nil
 }
 
+// BeneficiaryFromProto translates a beneficiary as a caller submits it.
 func beneficiaryFromProto(in *pb.Beneficiary) (*domain.Beneficiary, error) {
 	var v errs.Violations
 	b := &domain.Beneficiary{
@@ -142,38 +302,63 @@ func beneficiaryFromProto(in *pb.Beneficiary) (*domain.Beneficiary, error) {
 		Nationality:        in.GetNationality(),
 		Languages:          in.GetLanguages(),
 		LegalStatus:        protoenum.Code(in.GetLegalStatus()),
+		LegalStatusSince:   date.ParseField(&v, "beneficiary.legal_status_since", in.GetLegalStatusSince()),
 		Municipality:       in.GetMunicipality(),
 		Country:            in.GetCountry(),
 		Accommodation:      protoenum.Code(in.GetAccommodation()),
 		Vulnerabilities:    protoenum.Codes(in.GetVulnerabilities()),
+		Phone:              in.GetPhone(),
+		Email:              in.GetEmail(),
+		Notes:              in.GetNotes(),
+	}
+	for i, d := range in.GetDocuments() {
+		b.Documents = append(b.Documents, documentFromProto(&v, "beneficiary.documents["+itoa(i)+"]", d))
 	}
 	return b, v.Err()
 }
 
 func beneficiaryToProto(b *domain.Beneficiary) *pb.Beneficiary {
-	return &pb.Beneficiary{
-		Id:                 b.ID,
-		OrganisationId:     b.OrganisationID,
-		ExternalId:         b.ExternalID,
-		GivenName:          b.GivenName,
-		FamilyName:         b.FamilyName,
-		OriginalScriptName: b.OriginalScriptName,
-		Sex:                protoenum.Parse[commonv1.Sex](b.Sex),
-		BirthDate:          b.BirthDate.String(),
-		BirthYear:          int32(b.BirthYear),
-		BirthDateEstimated: b.BirthDateEstimated,
-		Nationality:        b.Nationality,
-		Languages:          b.Languages,
-		LegalStatus:        protoenum.Parse[pb.LegalStatus](b.LegalStatus),
-		Municipality:       b.Municipality,
-		Country:            b.Country,
-		Accommodation:      protoenum.Parse[pb.Accommodation](b.Accommodation),
-		Vulnerabilities:    protoenum.ParseAll[pb.Vulnerability](b.Vulnerabilities),
-		CreateTime:         timestamppb.New(b.CreateTime),
-		UpdateTime:         timestamppb.New(b.UpdateTime),
-		Etag:               b.Etag(),
-		Access:             protoenum.Parse[pb.AccessLevel](b.Access),
+	out := &pb.Beneficiary{
+		Id:                    b.ID,
+		OrganisationId:        b.OrganisationID,
+		ExternalId:            b.ExternalID,
+		GivenName:             b.GivenName,
+		FamilyName:            b.FamilyName,
+		OriginalScriptName:    b.OriginalScriptName,
+		Sex:                   protoenum.Parse[commonv1.Sex](b.Sex),
+		BirthDate:             b.BirthDate.String(),
+		BirthYear:             int32(b.BirthYear),
+		BirthDateEstimated:    b.BirthDateEstimated,
+		Nationality:           b.Nationality,
+		Languages:             b.Languages,
+		LegalStatus:           protoenum.Parse[pb.LegalStatus](b.LegalStatus),
+		LegalStatusSince:      b.LegalStatusSince.String(),
+		Municipality:          b.Municipality,
+		Country:               b.Country,
+		Accommodation:         protoenum.Parse[pb.Accommodation](b.Accommodation),
+		Vulnerabilities:       protoenum.ParseAll[pb.Vulnerability](b.Vulnerabilities),
+		Phone:                 b.Phone,
+		Email:                 b.Email,
+		Notes:                 b.Notes,
+		HouseholdId:           b.HouseholdID,
+		HouseholdRelationship: protoenum.Parse[pb.Relationship](b.Relationship),
+		MergedInto:            b.MergedInto,
+		EraseTime:             timestamp(b.EraseTime),
+		CreateTime:            timestamppb.New(b.CreateTime),
+		UpdateTime:            timestamppb.New(b.UpdateTime),
+		Etag:                  b.Etag(),
+		Access:                protoenum.Parse[pb.AccessLevel](b.Access),
 	}
+	for _, c := range b.LegalStatusHistory {
+		out.LegalStatusHistory = append(out.LegalStatusHistory, &pb.LegalStatusChange{
+			LegalStatus: protoenum.Parse[pb.LegalStatus](c.LegalStatus), Since: c.Since.String(),
+			OrganisationId: c.OrganisationID, RecordTime: timestamp(c.RecordTime),
+		})
+	}
+	for _, d := range b.Documents {
+		out.Documents = append(out.Documents, documentToProto(d))
+	}
+	return out
 }
 
 func assistanceToProto(a *domain.Assistance) *pb.Assistance {

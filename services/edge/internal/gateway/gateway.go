@@ -213,6 +213,9 @@ func incomingHeaders(key string) (string, bool) {
 	switch strings.ToLower(key) {
 	case "x-request-id":
 		return "x-request-id", true
+	case "x-spona-purpose":
+		// Why the caller reads or changes personal data (audit log).
+		return "x-spona-purpose", true
 	}
 	return "", false
 }

@@ -11,6 +11,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -37,21 +38,26 @@ const (
 	LegalStatus_LEGAL_STATUS_STATELESS                LegalStatus = 7
 	LegalStatus_LEGAL_STATUS_IDP                      LegalStatus = 8
 	LegalStatus_LEGAL_STATUS_HOST_COMMUNITY           LegalStatus = 9
+	LegalStatus_LEGAL_STATUS_CITIZEN                  LegalStatus = 10
+	// Returned under a readmission agreement.
+	LegalStatus_LEGAL_STATUS_RETURNEE_READMISSION LegalStatus = 11
 )
 
 // Enum value maps for LegalStatus.
 var (
 	LegalStatus_name = map[int32]string{
-		0: "LEGAL_STATUS_UNSPECIFIED",
-		1: "LEGAL_STATUS_ASYLUM_SEEKER",
-		2: "LEGAL_STATUS_INTERNATIONAL_PROTECTION",
-		3: "LEGAL_STATUS_REFUGEE",
-		4: "LEGAL_STATUS_SUBSIDIARY_PROTECTION",
-		5: "LEGAL_STATUS_MIGRANT",
-		6: "LEGAL_STATUS_RETURNEE",
-		7: "LEGAL_STATUS_STATELESS",
-		8: "LEGAL_STATUS_IDP",
-		9: "LEGAL_STATUS_HOST_COMMUNITY",
+		0:  "LEGAL_STATUS_UNSPECIFIED",
+		1:  "LEGAL_STATUS_ASYLUM_SEEKER",
+		2:  "LEGAL_STATUS_INTERNATIONAL_PROTECTION",
+		3:  "LEGAL_STATUS_REFUGEE",
+		4:  "LEGAL_STATUS_SUBSIDIARY_PROTECTION",
+		5:  "LEGAL_STATUS_MIGRANT",
+		6:  "LEGAL_STATUS_RETURNEE",
+		7:  "LEGAL_STATUS_STATELESS",
+		8:  "LEGAL_STATUS_IDP",
+		9:  "LEGAL_STATUS_HOST_COMMUNITY",
+		10: "LEGAL_STATUS_CITIZEN",
+		11: "LEGAL_STATUS_RETURNEE_READMISSION",
 	}
 	LegalStatus_value = map[string]int32{
 		"LEGAL_STATUS_UNSPECIFIED":              0,
@@ -64,6 +70,8 @@ var (
 		"LEGAL_STATUS_STATELESS":                7,
 		"LEGAL_STATUS_IDP":                      8,
 		"LEGAL_STATUS_HOST_COMMUNITY":           9,
+		"LEGAL_STATUS_CITIZEN":                  10,
+		"LEGAL_STATUS_RETURNEE_READMISSION":     11,
 	}
 )
 
@@ -164,6 +172,8 @@ const (
 	Vulnerability_VULNERABILITY_SINGLE_PARENT             Vulnerability = 9
 	Vulnerability_VULNERABILITY_ELDERLY                   Vulnerability = 10
 	Vulnerability_VULNERABILITY_PREGNANT                  Vulnerability = 11
+	Vulnerability_VULNERABILITY_ROMA                      Vulnerability = 12
+	Vulnerability_VULNERABILITY_CHILD_AT_RISK             Vulnerability = 13
 )
 
 // Enum value maps for Vulnerability.
@@ -181,6 +191,8 @@ var (
 		9:  "VULNERABILITY_SINGLE_PARENT",
 		10: "VULNERABILITY_ELDERLY",
 		11: "VULNERABILITY_PREGNANT",
+		12: "VULNERABILITY_ROMA",
+		13: "VULNERABILITY_CHILD_AT_RISK",
 	}
 	Vulnerability_value = map[string]int32{
 		"VULNERABILITY_UNSPECIFIED":               0,
@@ -195,6 +207,8 @@ var (
 		"VULNERABILITY_SINGLE_PARENT":             9,
 		"VULNERABILITY_ELDERLY":                   10,
 		"VULNERABILITY_PREGNANT":                  11,
+		"VULNERABILITY_ROMA":                      12,
+		"VULNERABILITY_CHILD_AT_RISK":             13,
 	}
 )
 
@@ -223,6 +237,155 @@ func (x Vulnerability) Number() protoreflect.EnumNumber {
 // Deprecated: Use Vulnerability.Descriptor instead.
 func (Vulnerability) EnumDescriptor() ([]byte, []int) {
 	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{2}
+}
+
+type DocumentType int32
+
+const (
+	DocumentType_DOCUMENT_TYPE_UNSPECIFIED DocumentType = 0
+	// Unique master citizen number (Serbia, Bosnia and Herzegovina, ...):
+	// 13 digits, birth date and mod-11 check digit validated.
+	DocumentType_DOCUMENT_TYPE_JMBG DocumentType = 1
+	// Croatian personal identification number: 11 digits, ISO 7064 MOD 11,10.
+	DocumentType_DOCUMENT_TYPE_OIB               DocumentType = 2
+	DocumentType_DOCUMENT_TYPE_PASSPORT          DocumentType = 3
+	DocumentType_DOCUMENT_TYPE_NATIONAL_ID       DocumentType = 4
+	DocumentType_DOCUMENT_TYPE_ASYLUM_SEEKER_ID  DocumentType = 5
+	DocumentType_DOCUMENT_TYPE_RESIDENCE_PERMIT  DocumentType = 6
+	DocumentType_DOCUMENT_TYPE_TRAVEL_DOCUMENT   DocumentType = 7
+	DocumentType_DOCUMENT_TYPE_BIRTH_CERTIFICATE DocumentType = 8
+	DocumentType_DOCUMENT_TYPE_REFUGEE_ID        DocumentType = 9
+	DocumentType_DOCUMENT_TYPE_OTHER             DocumentType = 10
+)
+
+// Enum value maps for DocumentType.
+var (
+	DocumentType_name = map[int32]string{
+		0:  "DOCUMENT_TYPE_UNSPECIFIED",
+		1:  "DOCUMENT_TYPE_JMBG",
+		2:  "DOCUMENT_TYPE_OIB",
+		3:  "DOCUMENT_TYPE_PASSPORT",
+		4:  "DOCUMENT_TYPE_NATIONAL_ID",
+		5:  "DOCUMENT_TYPE_ASYLUM_SEEKER_ID",
+		6:  "DOCUMENT_TYPE_RESIDENCE_PERMIT",
+		7:  "DOCUMENT_TYPE_TRAVEL_DOCUMENT",
+		8:  "DOCUMENT_TYPE_BIRTH_CERTIFICATE",
+		9:  "DOCUMENT_TYPE_REFUGEE_ID",
+		10: "DOCUMENT_TYPE_OTHER",
+	}
+	DocumentType_value = map[string]int32{
+		"DOCUMENT_TYPE_UNSPECIFIED":       0,
+		"DOCUMENT_TYPE_JMBG":              1,
+		"DOCUMENT_TYPE_OIB":               2,
+		"DOCUMENT_TYPE_PASSPORT":          3,
+		"DOCUMENT_TYPE_NATIONAL_ID":       4,
+		"DOCUMENT_TYPE_ASYLUM_SEEKER_ID":  5,
+		"DOCUMENT_TYPE_RESIDENCE_PERMIT":  6,
+		"DOCUMENT_TYPE_TRAVEL_DOCUMENT":   7,
+		"DOCUMENT_TYPE_BIRTH_CERTIFICATE": 8,
+		"DOCUMENT_TYPE_REFUGEE_ID":        9,
+		"DOCUMENT_TYPE_OTHER":             10,
+	}
+)
+
+func (x DocumentType) Enum() *DocumentType {
+	p := new(DocumentType)
+	*p = x
+	return p
+}
+
+func (x DocumentType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DocumentType) Descriptor() protoreflect.EnumDescriptor {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[3].Descriptor()
+}
+
+func (DocumentType) Type() protoreflect.EnumType {
+	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[3]
+}
+
+func (x DocumentType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DocumentType.Descriptor instead.
+func (DocumentType) EnumDescriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{3}
+}
+
+type Relationship int32
+
+const (
+	Relationship_RELATIONSHIP_UNSPECIFIED    Relationship = 0
+	Relationship_RELATIONSHIP_HEAD           Relationship = 1
+	Relationship_RELATIONSHIP_SPOUSE         Relationship = 2
+	Relationship_RELATIONSHIP_CHILD          Relationship = 3
+	Relationship_RELATIONSHIP_PARENT         Relationship = 4
+	Relationship_RELATIONSHIP_SIBLING        Relationship = 5
+	Relationship_RELATIONSHIP_GRANDPARENT    Relationship = 6
+	Relationship_RELATIONSHIP_GRANDCHILD     Relationship = 7
+	Relationship_RELATIONSHIP_OTHER_RELATIVE Relationship = 8
+	Relationship_RELATIONSHIP_GUARDIAN       Relationship = 9
+	Relationship_RELATIONSHIP_NON_RELATIVE   Relationship = 10
+)
+
+// Enum value maps for Relationship.
+var (
+	Relationship_name = map[int32]string{
+		0:  "RELATIONSHIP_UNSPECIFIED",
+		1:  "RELATIONSHIP_HEAD",
+		2:  "RELATIONSHIP_SPOUSE",
+		3:  "RELATIONSHIP_CHILD",
+		4:  "RELATIONSHIP_PARENT",
+		5:  "RELATIONSHIP_SIBLING",
+		6:  "RELATIONSHIP_GRANDPARENT",
+		7:  "RELATIONSHIP_GRANDCHILD",
+		8:  "RELATIONSHIP_OTHER_RELATIVE",
+		9:  "RELATIONSHIP_GUARDIAN",
+		10: "RELATIONSHIP_NON_RELATIVE",
+	}
+	Relationship_value = map[string]int32{
+		"RELATIONSHIP_UNSPECIFIED":    0,
+		"RELATIONSHIP_HEAD":           1,
+		"RELATIONSHIP_SPOUSE":         2,
+		"RELATIONSHIP_CHILD":          3,
+		"RELATIONSHIP_PARENT":         4,
+		"RELATIONSHIP_SIBLING":        5,
+		"RELATIONSHIP_GRANDPARENT":    6,
+		"RELATIONSHIP_GRANDCHILD":     7,
+		"RELATIONSHIP_OTHER_RELATIVE": 8,
+		"RELATIONSHIP_GUARDIAN":       9,
+		"RELATIONSHIP_NON_RELATIVE":   10,
+	}
+)
+
+func (x Relationship) Enum() *Relationship {
+	p := new(Relationship)
+	*p = x
+	return p
+}
+
+func (x Relationship) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Relationship) Descriptor() protoreflect.EnumDescriptor {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[4].Descriptor()
+}
+
+func (Relationship) Type() protoreflect.EnumType {
+	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[4]
+}
+
+func (x Relationship) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Relationship.Descriptor instead.
+func (Relationship) EnumDescriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{4}
 }
 
 type AssistanceType int32
@@ -282,11 +445,11 @@ func (x AssistanceType) String() string {
 }
 
 func (AssistanceType) Descriptor() protoreflect.EnumDescriptor {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[3].Descriptor()
+	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[5].Descriptor()
 }
 
 func (AssistanceType) Type() protoreflect.EnumType {
-	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[3]
+	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[5]
 }
 
 func (x AssistanceType) Number() protoreflect.EnumNumber {
@@ -295,7 +458,7 @@ func (x AssistanceType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AssistanceType.Descriptor instead.
 func (AssistanceType) EnumDescriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{3}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{5}
 }
 
 type AccessLevel int32
@@ -333,11 +496,11 @@ func (x AccessLevel) String() string {
 }
 
 func (AccessLevel) Descriptor() protoreflect.EnumDescriptor {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[4].Descriptor()
+	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[6].Descriptor()
 }
 
 func (AccessLevel) Type() protoreflect.EnumType {
-	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[4]
+	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[6]
 }
 
 func (x AccessLevel) Number() protoreflect.EnumNumber {
@@ -346,7 +509,7 @@ func (x AccessLevel) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AccessLevel.Descriptor instead.
 func (AccessLevel) EnumDescriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{4}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{6}
 }
 
 type ConsentPurpose int32
@@ -388,11 +551,11 @@ func (x ConsentPurpose) String() string {
 }
 
 func (ConsentPurpose) Descriptor() protoreflect.EnumDescriptor {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[5].Descriptor()
+	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[7].Descriptor()
 }
 
 func (ConsentPurpose) Type() protoreflect.EnumType {
-	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[5]
+	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[7]
 }
 
 func (x ConsentPurpose) Number() protoreflect.EnumNumber {
@@ -401,7 +564,7 @@ func (x ConsentPurpose) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ConsentPurpose.Descriptor instead.
 func (ConsentPurpose) EnumDescriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{5}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{7}
 }
 
 type ConsentGivenBy int32
@@ -437,11 +600,11 @@ func (x ConsentGivenBy) String() string {
 }
 
 func (ConsentGivenBy) Descriptor() protoreflect.EnumDescriptor {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[6].Descriptor()
+	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[8].Descriptor()
 }
 
 func (ConsentGivenBy) Type() protoreflect.EnumType {
-	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[6]
+	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[8]
 }
 
 func (x ConsentGivenBy) Number() protoreflect.EnumNumber {
@@ -450,7 +613,7 @@ func (x ConsentGivenBy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ConsentGivenBy.Descriptor instead.
 func (ConsentGivenBy) EnumDescriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{6}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{8}
 }
 
 // A person assisted by an organisation.
@@ -487,7 +650,25 @@ type Beneficiary struct {
 	// How the caller sees the record: the registering organisation sees all of
 	// it; an organisation holding an access grant sees a reduced view (names,
 	// sex, birth year, languages, legal status, vulnerabilities, municipality).
-	Access        AccessLevel `protobuf:"varint,21,opt,name=access,proto3,enum=spona.beneficiaries.v1.AccessLevel" json:"access,omitempty"`
+	Access AccessLevel `protobuf:"varint,21,opt,name=access,proto3,enum=spona.beneficiaries.v1.AccessLevel" json:"access,omitempty"`
+	Phone  string      `protobuf:"bytes,22,opt,name=phone,proto3" json:"phone,omitempty"`
+	Email  string      `protobuf:"bytes,23,opt,name=email,proto3" json:"email,omitempty"`
+	// Free-text case notes.
+	Notes string `protobuf:"bytes,24,opt,name=notes,proto3" json:"notes,omitempty"`
+	// When the current legal status began (YYYY-MM-DD); defaults to the day
+	// it is recorded.
+	LegalStatusSince string `protobuf:"bytes,25,opt,name=legal_status_since,json=legalStatusSince,proto3" json:"legal_status_since,omitempty"`
+	// Every legal status the person has had, oldest first.
+	LegalStatusHistory []*LegalStatusChange `protobuf:"bytes,26,rep,name=legal_status_history,json=legalStatusHistory,proto3" json:"legal_status_history,omitempty"`
+	// Identity documents; may be given on create, then managed with the
+	// documents sub-resource.
+	Documents             []*IdentityDocument `protobuf:"bytes,27,rep,name=documents,proto3" json:"documents,omitempty"`
+	HouseholdId           string              `protobuf:"bytes,28,opt,name=household_id,json=householdId,proto3" json:"household_id,omitempty"`
+	HouseholdRelationship Relationship        `protobuf:"varint,29,opt,name=household_relationship,json=householdRelationship,proto3,enum=spona.beneficiaries.v1.Relationship" json:"household_relationship,omitempty"`
+	// Set when this record was merged into another.
+	MergedInto string `protobuf:"bytes,30,opt,name=merged_into,json=mergedInto,proto3" json:"merged_into,omitempty"`
+	// Set when the record was erased (anonymised).
+	EraseTime     *timestamppb.Timestamp `protobuf:"bytes,31,opt,name=erase_time,json=eraseTime,proto3" json:"erase_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -669,6 +850,472 @@ func (x *Beneficiary) GetAccess() AccessLevel {
 	return AccessLevel_ACCESS_LEVEL_UNSPECIFIED
 }
 
+func (x *Beneficiary) GetPhone() string {
+	if x != nil {
+		return x.Phone
+	}
+	return ""
+}
+
+func (x *Beneficiary) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *Beneficiary) GetNotes() string {
+	if x != nil {
+		return x.Notes
+	}
+	return ""
+}
+
+func (x *Beneficiary) GetLegalStatusSince() string {
+	if x != nil {
+		return x.LegalStatusSince
+	}
+	return ""
+}
+
+func (x *Beneficiary) GetLegalStatusHistory() []*LegalStatusChange {
+	if x != nil {
+		return x.LegalStatusHistory
+	}
+	return nil
+}
+
+func (x *Beneficiary) GetDocuments() []*IdentityDocument {
+	if x != nil {
+		return x.Documents
+	}
+	return nil
+}
+
+func (x *Beneficiary) GetHouseholdId() string {
+	if x != nil {
+		return x.HouseholdId
+	}
+	return ""
+}
+
+func (x *Beneficiary) GetHouseholdRelationship() Relationship {
+	if x != nil {
+		return x.HouseholdRelationship
+	}
+	return Relationship_RELATIONSHIP_UNSPECIFIED
+}
+
+func (x *Beneficiary) GetMergedInto() string {
+	if x != nil {
+		return x.MergedInto
+	}
+	return ""
+}
+
+func (x *Beneficiary) GetEraseTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EraseTime
+	}
+	return nil
+}
+
+type LegalStatusChange struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	LegalStatus LegalStatus            `protobuf:"varint,1,opt,name=legal_status,json=legalStatus,proto3,enum=spona.beneficiaries.v1.LegalStatus" json:"legal_status,omitempty"`
+	// YYYY-MM-DD.
+	Since string `protobuf:"bytes,2,opt,name=since,proto3" json:"since,omitempty"`
+	// The organisation that recorded it.
+	OrganisationId string                 `protobuf:"bytes,3,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
+	RecordTime     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=record_time,json=recordTime,proto3" json:"record_time,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *LegalStatusChange) Reset() {
+	*x = LegalStatusChange{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LegalStatusChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LegalStatusChange) ProtoMessage() {}
+
+func (x *LegalStatusChange) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LegalStatusChange.ProtoReflect.Descriptor instead.
+func (*LegalStatusChange) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *LegalStatusChange) GetLegalStatus() LegalStatus {
+	if x != nil {
+		return x.LegalStatus
+	}
+	return LegalStatus_LEGAL_STATUS_UNSPECIFIED
+}
+
+func (x *LegalStatusChange) GetSince() string {
+	if x != nil {
+		return x.Since
+	}
+	return ""
+}
+
+func (x *LegalStatusChange) GetOrganisationId() string {
+	if x != nil {
+		return x.OrganisationId
+	}
+	return ""
+}
+
+func (x *LegalStatusChange) GetRecordTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordTime
+	}
+	return nil
+}
+
+// An identity document of a beneficiary.
+type IdentityDocument struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Id     string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Type   DocumentType           `protobuf:"varint,2,opt,name=type,proto3,enum=spona.beneficiaries.v1.DocumentType" json:"type,omitempty"`
+	Number string                 `protobuf:"bytes,3,opt,name=number,proto3" json:"number,omitempty"`
+	// ISO 3166-1 alpha-2.
+	IssuingCountry string `protobuf:"bytes,4,opt,name=issuing_country,json=issuingCountry,proto3" json:"issuing_country,omitempty"`
+	// YYYY-MM-DD.
+	ExpiryDate    string                 `protobuf:"bytes,5,opt,name=expiry_date,json=expiryDate,proto3" json:"expiry_date,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IdentityDocument) Reset() {
+	*x = IdentityDocument{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IdentityDocument) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IdentityDocument) ProtoMessage() {}
+
+func (x *IdentityDocument) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IdentityDocument.ProtoReflect.Descriptor instead.
+func (*IdentityDocument) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *IdentityDocument) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *IdentityDocument) GetType() DocumentType {
+	if x != nil {
+		return x.Type
+	}
+	return DocumentType_DOCUMENT_TYPE_UNSPECIFIED
+}
+
+func (x *IdentityDocument) GetNumber() string {
+	if x != nil {
+		return x.Number
+	}
+	return ""
+}
+
+func (x *IdentityDocument) GetIssuingCountry() string {
+	if x != nil {
+		return x.IssuingCountry
+	}
+	return ""
+}
+
+func (x *IdentityDocument) GetExpiryDate() string {
+	if x != nil {
+		return x.ExpiryDate
+	}
+	return ""
+}
+
+func (x *IdentityDocument) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+// People of one organisation living together, with their relationship to
+// the head of the household.
+type Household struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Id             string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	OrganisationId string                 `protobuf:"bytes,2,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
+	// The organisation's own reference.
+	Reference     string                 `protobuf:"bytes,3,opt,name=reference,proto3" json:"reference,omitempty"`
+	Members       []*HouseholdMember     `protobuf:"bytes,4,rep,name=members,proto3" json:"members,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Household) Reset() {
+	*x = Household{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Household) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Household) ProtoMessage() {}
+
+func (x *Household) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Household.ProtoReflect.Descriptor instead.
+func (*Household) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Household) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Household) GetOrganisationId() string {
+	if x != nil {
+		return x.OrganisationId
+	}
+	return ""
+}
+
+func (x *Household) GetReference() string {
+	if x != nil {
+		return x.Reference
+	}
+	return ""
+}
+
+func (x *Household) GetMembers() []*HouseholdMember {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+func (x *Household) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+type HouseholdMember struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
+	Relationship  Relationship           `protobuf:"varint,2,opt,name=relationship,proto3,enum=spona.beneficiaries.v1.Relationship" json:"relationship,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HouseholdMember) Reset() {
+	*x = HouseholdMember{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HouseholdMember) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HouseholdMember) ProtoMessage() {}
+
+func (x *HouseholdMember) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HouseholdMember.ProtoReflect.Descriptor instead.
+func (*HouseholdMember) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *HouseholdMember) GetBeneficiaryId() string {
+	if x != nil {
+		return x.BeneficiaryId
+	}
+	return ""
+}
+
+func (x *HouseholdMember) GetRelationship() Relationship {
+	if x != nil {
+		return x.Relationship
+	}
+	return Relationship_RELATIONSHIP_UNSPECIFIED
+}
+
+// A read or change of a beneficiary's personal data.
+type AuditEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Increasing sequence number.
+	Id   int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Time *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
+	// Who: the organisation and API client that acted.
+	ActorOrganisationId string `protobuf:"bytes,3,opt,name=actor_organisation_id,json=actorOrganisationId,proto3" json:"actor_organisation_id,omitempty"`
+	ActorClientId       string `protobuf:"bytes,4,opt,name=actor_client_id,json=actorClientId,proto3" json:"actor_client_id,omitempty"`
+	// What.
+	BeneficiaryId string `protobuf:"bytes,5,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
+	// e.g. "read", "list", "search", "create", "update", "erase", "merge",
+	// "consent.create", "document.create", "access.grant".
+	Action string `protobuf:"bytes,6,opt,name=action,proto3" json:"action,omitempty"`
+	// The fields read or written.
+	Fields []string `protobuf:"bytes,7,rep,name=fields,proto3" json:"fields,omitempty"`
+	// Why: the purpose the caller declared (x-spona-purpose header).
+	Purpose       string `protobuf:"bytes,8,opt,name=purpose,proto3" json:"purpose,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditEvent) Reset() {
+	*x = AuditEvent{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditEvent) ProtoMessage() {}
+
+func (x *AuditEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditEvent.ProtoReflect.Descriptor instead.
+func (*AuditEvent) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *AuditEvent) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *AuditEvent) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+func (x *AuditEvent) GetActorOrganisationId() string {
+	if x != nil {
+		return x.ActorOrganisationId
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetActorClientId() string {
+	if x != nil {
+		return x.ActorClientId
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetBeneficiaryId() string {
+	if x != nil {
+		return x.BeneficiaryId
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetFields() []string {
+	if x != nil {
+		return x.Fields
+	}
+	return nil
+}
+
+func (x *AuditEvent) GetPurpose() string {
+	if x != nil {
+		return x.Purpose
+	}
+	return ""
+}
+
 // A consent given by a beneficiary (or a guardian) for one purpose. It is
 // live from given_time until it is withdrawn or expires.
 type Consent struct {
@@ -699,7 +1346,7 @@ type Consent struct {
 
 func (x *Consent) Reset() {
 	*x = Consent{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[1]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -711,7 +1358,7 @@ func (x *Consent) String() string {
 func (*Consent) ProtoMessage() {}
 
 func (x *Consent) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[1]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -724,7 +1371,7 @@ func (x *Consent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Consent.ProtoReflect.Descriptor instead.
 func (*Consent) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{1}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Consent) GetId() string {
@@ -837,7 +1484,7 @@ type Assistance struct {
 
 func (x *Assistance) Reset() {
 	*x = Assistance{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[2]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -849,7 +1496,7 @@ func (x *Assistance) String() string {
 func (*Assistance) ProtoMessage() {}
 
 func (x *Assistance) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[2]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -862,7 +1509,7 @@ func (x *Assistance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assistance.ProtoReflect.Descriptor instead.
 func (*Assistance) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{2}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Assistance) GetId() string {
@@ -932,7 +1579,7 @@ type CreateBeneficiaryRequest struct {
 
 func (x *CreateBeneficiaryRequest) Reset() {
 	*x = CreateBeneficiaryRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[3]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -944,7 +1591,7 @@ func (x *CreateBeneficiaryRequest) String() string {
 func (*CreateBeneficiaryRequest) ProtoMessage() {}
 
 func (x *CreateBeneficiaryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[3]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -957,7 +1604,7 @@ func (x *CreateBeneficiaryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBeneficiaryRequest.ProtoReflect.Descriptor instead.
 func (*CreateBeneficiaryRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{3}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CreateBeneficiaryRequest) GetBeneficiary() *Beneficiary {
@@ -983,7 +1630,7 @@ type CreateBeneficiaryResponse struct {
 
 func (x *CreateBeneficiaryResponse) Reset() {
 	*x = CreateBeneficiaryResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[4]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -995,7 +1642,7 @@ func (x *CreateBeneficiaryResponse) String() string {
 func (*CreateBeneficiaryResponse) ProtoMessage() {}
 
 func (x *CreateBeneficiaryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[4]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1008,7 +1655,7 @@ func (x *CreateBeneficiaryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBeneficiaryResponse.ProtoReflect.Descriptor instead.
 func (*CreateBeneficiaryResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{4}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CreateBeneficiaryResponse) GetBeneficiary() *Beneficiary {
@@ -1027,7 +1674,7 @@ type GetBeneficiaryRequest struct {
 
 func (x *GetBeneficiaryRequest) Reset() {
 	*x = GetBeneficiaryRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[5]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1039,7 +1686,7 @@ func (x *GetBeneficiaryRequest) String() string {
 func (*GetBeneficiaryRequest) ProtoMessage() {}
 
 func (x *GetBeneficiaryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[5]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1052,7 +1699,7 @@ func (x *GetBeneficiaryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBeneficiaryRequest.ProtoReflect.Descriptor instead.
 func (*GetBeneficiaryRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{5}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetBeneficiaryRequest) GetId() string {
@@ -1071,7 +1718,7 @@ type GetBeneficiaryResponse struct {
 
 func (x *GetBeneficiaryResponse) Reset() {
 	*x = GetBeneficiaryResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[6]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1083,7 +1730,7 @@ func (x *GetBeneficiaryResponse) String() string {
 func (*GetBeneficiaryResponse) ProtoMessage() {}
 
 func (x *GetBeneficiaryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[6]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1096,7 +1743,7 @@ func (x *GetBeneficiaryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBeneficiaryResponse.ProtoReflect.Descriptor instead.
 func (*GetBeneficiaryResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{6}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetBeneficiaryResponse) GetBeneficiary() *Beneficiary {
@@ -1109,17 +1756,23 @@ func (x *GetBeneficiaryResponse) GetBeneficiary() *Beneficiary {
 type ListBeneficiariesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// At most 500; default 50.
-	PageSize      int32       `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string      `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	LegalStatus   LegalStatus `protobuf:"varint,3,opt,name=legal_status,json=legalStatus,proto3,enum=spona.beneficiaries.v1.LegalStatus" json:"legal_status,omitempty"`
-	Municipality  string      `protobuf:"bytes,4,opt,name=municipality,proto3" json:"municipality,omitempty"`
+	PageSize     int32       `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken    string      `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	LegalStatus  LegalStatus `protobuf:"varint,3,opt,name=legal_status,json=legalStatus,proto3,enum=spona.beneficiaries.v1.LegalStatus" json:"legal_status,omitempty"`
+	Municipality string      `protobuf:"bytes,4,opt,name=municipality,proto3" json:"municipality,omitempty"`
+	Sex          v1.Sex      `protobuf:"varint,5,opt,name=sex,proto3,enum=spona.common.v1.Sex" json:"sex,omitempty"`
+	// ISO 3166-1 alpha-2.
+	Nationality   string        `protobuf:"bytes,6,opt,name=nationality,proto3" json:"nationality,omitempty"`
+	Vulnerability Vulnerability `protobuf:"varint,7,opt,name=vulnerability,proto3,enum=spona.beneficiaries.v1.Vulnerability" json:"vulnerability,omitempty"`
+	// ISO 3166-1 alpha-2 country of residence.
+	Country       string `protobuf:"bytes,8,opt,name=country,proto3" json:"country,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListBeneficiariesRequest) Reset() {
 	*x = ListBeneficiariesRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[7]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1131,7 +1784,7 @@ func (x *ListBeneficiariesRequest) String() string {
 func (*ListBeneficiariesRequest) ProtoMessage() {}
 
 func (x *ListBeneficiariesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[7]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1144,7 +1797,7 @@ func (x *ListBeneficiariesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBeneficiariesRequest.ProtoReflect.Descriptor instead.
 func (*ListBeneficiariesRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{7}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListBeneficiariesRequest) GetPageSize() int32 {
@@ -1175,6 +1828,1434 @@ func (x *ListBeneficiariesRequest) GetMunicipality() string {
 	return ""
 }
 
+func (x *ListBeneficiariesRequest) GetSex() v1.Sex {
+	if x != nil {
+		return x.Sex
+	}
+	return v1.Sex(0)
+}
+
+func (x *ListBeneficiariesRequest) GetNationality() string {
+	if x != nil {
+		return x.Nationality
+	}
+	return ""
+}
+
+func (x *ListBeneficiariesRequest) GetVulnerability() Vulnerability {
+	if x != nil {
+		return x.Vulnerability
+	}
+	return Vulnerability_VULNERABILITY_UNSPECIFIED
+}
+
+func (x *ListBeneficiariesRequest) GetCountry() string {
+	if x != nil {
+		return x.Country
+	}
+	return ""
+}
+
+type UpdateBeneficiaryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id and etag identify the record and the version the change is based on.
+	Beneficiary *Beneficiary `protobuf:"bytes,1,opt,name=beneficiary,proto3" json:"beneficiary,omitempty"`
+	// Fields to change; "*" for every updatable field.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateBeneficiaryRequest) Reset() {
+	*x = UpdateBeneficiaryRequest{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateBeneficiaryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateBeneficiaryRequest) ProtoMessage() {}
+
+func (x *UpdateBeneficiaryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateBeneficiaryRequest.ProtoReflect.Descriptor instead.
+func (*UpdateBeneficiaryRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *UpdateBeneficiaryRequest) GetBeneficiary() *Beneficiary {
+	if x != nil {
+		return x.Beneficiary
+	}
+	return nil
+}
+
+func (x *UpdateBeneficiaryRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type UpdateBeneficiaryResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Beneficiary   *Beneficiary           `protobuf:"bytes,1,opt,name=beneficiary,proto3" json:"beneficiary,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateBeneficiaryResponse) Reset() {
+	*x = UpdateBeneficiaryResponse{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateBeneficiaryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateBeneficiaryResponse) ProtoMessage() {}
+
+func (x *UpdateBeneficiaryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateBeneficiaryResponse.ProtoReflect.Descriptor instead.
+func (*UpdateBeneficiaryResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *UpdateBeneficiaryResponse) GetBeneficiary() *Beneficiary {
+	if x != nil {
+		return x.Beneficiary
+	}
+	return nil
+}
+
+type SearchBeneficiariesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A name in any spelling; at least 2 letters.
+	Query string `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
+	// At most 100; default 20.
+	PageSize      int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchBeneficiariesRequest) Reset() {
+	*x = SearchBeneficiariesRequest{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchBeneficiariesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchBeneficiariesRequest) ProtoMessage() {}
+
+func (x *SearchBeneficiariesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchBeneficiariesRequest.ProtoReflect.Descriptor instead.
+func (*SearchBeneficiariesRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *SearchBeneficiariesRequest) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
+}
+
+func (x *SearchBeneficiariesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+type SearchBeneficiariesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Results       []*SearchResult        `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchBeneficiariesResponse) Reset() {
+	*x = SearchBeneficiariesResponse{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchBeneficiariesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchBeneficiariesResponse) ProtoMessage() {}
+
+func (x *SearchBeneficiariesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchBeneficiariesResponse.ProtoReflect.Descriptor instead.
+func (*SearchBeneficiariesResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *SearchBeneficiariesResponse) GetResults() []*SearchResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+type SearchResult struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Beneficiary *Beneficiary           `protobuf:"bytes,1,opt,name=beneficiary,proto3" json:"beneficiary,omitempty"`
+	// Word similarity of the query to the name, 0..1.
+	Score         float64 `protobuf:"fixed64,2,opt,name=score,proto3" json:"score,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchResult) Reset() {
+	*x = SearchResult{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchResult) ProtoMessage() {}
+
+func (x *SearchResult) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchResult.ProtoReflect.Descriptor instead.
+func (*SearchResult) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *SearchResult) GetBeneficiary() *Beneficiary {
+	if x != nil {
+		return x.Beneficiary
+	}
+	return nil
+}
+
+func (x *SearchResult) GetScore() float64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+type FindDuplicatesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// At most 50; default 10.
+	PageSize      int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FindDuplicatesRequest) Reset() {
+	*x = FindDuplicatesRequest{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FindDuplicatesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FindDuplicatesRequest) ProtoMessage() {}
+
+func (x *FindDuplicatesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FindDuplicatesRequest.ProtoReflect.Descriptor instead.
+func (*FindDuplicatesRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *FindDuplicatesRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *FindDuplicatesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+type FindDuplicatesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Candidates    []*DuplicateCandidate  `protobuf:"bytes,1,rep,name=candidates,proto3" json:"candidates,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FindDuplicatesResponse) Reset() {
+	*x = FindDuplicatesResponse{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FindDuplicatesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FindDuplicatesResponse) ProtoMessage() {}
+
+func (x *FindDuplicatesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FindDuplicatesResponse.ProtoReflect.Descriptor instead.
+func (*FindDuplicatesResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *FindDuplicatesResponse) GetCandidates() []*DuplicateCandidate {
+	if x != nil {
+		return x.Candidates
+	}
+	return nil
+}
+
+type DuplicateCandidate struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Beneficiary *Beneficiary           `protobuf:"bytes,1,opt,name=beneficiary,proto3" json:"beneficiary,omitempty"`
+	// Overall score, 0..1; candidates under 0.5 are not returned.
+	Score float64 `protobuf:"fixed64,2,opt,name=score,proto3" json:"score,omitempty"`
+	// Trigram similarity of the folded names, 0..1.
+	NameScore float64 `protobuf:"fixed64,3,opt,name=name_score,json=nameScore,proto3" json:"name_score,omitempty"`
+	// 1 for the same birth date, 0.8 for the same birth year, 0.4 one year apart.
+	BirthScore float64 `protobuf:"fixed64,4,opt,name=birth_score,json=birthScore,proto3" json:"birth_score,omitempty"`
+	// 1 for the same nationality.
+	NationalityScore float64 `protobuf:"fixed64,5,opt,name=nationality_score,json=nationalityScore,proto3" json:"nationality_score,omitempty"`
+	// 1 when they share an identity document.
+	DocumentScore float64 `protobuf:"fixed64,6,opt,name=document_score,json=documentScore,proto3" json:"document_score,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DuplicateCandidate) Reset() {
+	*x = DuplicateCandidate{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DuplicateCandidate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DuplicateCandidate) ProtoMessage() {}
+
+func (x *DuplicateCandidate) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DuplicateCandidate.ProtoReflect.Descriptor instead.
+func (*DuplicateCandidate) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *DuplicateCandidate) GetBeneficiary() *Beneficiary {
+	if x != nil {
+		return x.Beneficiary
+	}
+	return nil
+}
+
+func (x *DuplicateCandidate) GetScore() float64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *DuplicateCandidate) GetNameScore() float64 {
+	if x != nil {
+		return x.NameScore
+	}
+	return 0
+}
+
+func (x *DuplicateCandidate) GetBirthScore() float64 {
+	if x != nil {
+		return x.BirthScore
+	}
+	return 0
+}
+
+func (x *DuplicateCandidate) GetNationalityScore() float64 {
+	if x != nil {
+		return x.NationalityScore
+	}
+	return 0
+}
+
+func (x *DuplicateCandidate) GetDocumentScore() float64 {
+	if x != nil {
+		return x.DocumentScore
+	}
+	return 0
+}
+
+type MergeBeneficiariesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The record that survives.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The record merged into it.
+	DuplicateId   string `protobuf:"bytes,2,opt,name=duplicate_id,json=duplicateId,proto3" json:"duplicate_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeBeneficiariesRequest) Reset() {
+	*x = MergeBeneficiariesRequest{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeBeneficiariesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeBeneficiariesRequest) ProtoMessage() {}
+
+func (x *MergeBeneficiariesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeBeneficiariesRequest.ProtoReflect.Descriptor instead.
+func (*MergeBeneficiariesRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *MergeBeneficiariesRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *MergeBeneficiariesRequest) GetDuplicateId() string {
+	if x != nil {
+		return x.DuplicateId
+	}
+	return ""
+}
+
+type MergeBeneficiariesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Beneficiary   *Beneficiary           `protobuf:"bytes,1,opt,name=beneficiary,proto3" json:"beneficiary,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeBeneficiariesResponse) Reset() {
+	*x = MergeBeneficiariesResponse{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeBeneficiariesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeBeneficiariesResponse) ProtoMessage() {}
+
+func (x *MergeBeneficiariesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeBeneficiariesResponse.ProtoReflect.Descriptor instead.
+func (*MergeBeneficiariesResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *MergeBeneficiariesResponse) GetBeneficiary() *Beneficiary {
+	if x != nil {
+		return x.Beneficiary
+	}
+	return nil
+}
+
+type EraseBeneficiaryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Why, e.g. the reference of the data subject's request.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EraseBeneficiaryRequest) Reset() {
+	*x = EraseBeneficiaryRequest{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EraseBeneficiaryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EraseBeneficiaryRequest) ProtoMessage() {}
+
+func (x *EraseBeneficiaryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EraseBeneficiaryRequest.ProtoReflect.Descriptor instead.
+func (*EraseBeneficiaryRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *EraseBeneficiaryRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *EraseBeneficiaryRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type EraseBeneficiaryResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Beneficiary   *Beneficiary           `protobuf:"bytes,1,opt,name=beneficiary,proto3" json:"beneficiary,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EraseBeneficiaryResponse) Reset() {
+	*x = EraseBeneficiaryResponse{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EraseBeneficiaryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EraseBeneficiaryResponse) ProtoMessage() {}
+
+func (x *EraseBeneficiaryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EraseBeneficiaryResponse.ProtoReflect.Descriptor instead.
+func (*EraseBeneficiaryResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *EraseBeneficiaryResponse) GetBeneficiary() *Beneficiary {
+	if x != nil {
+		return x.Beneficiary
+	}
+	return nil
+}
+
+type CreateDocumentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
+	Document      *IdentityDocument      `protobuf:"bytes,2,opt,name=document,proto3" json:"document,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateDocumentRequest) Reset() {
+	*x = CreateDocumentRequest{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateDocumentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateDocumentRequest) ProtoMessage() {}
+
+func (x *CreateDocumentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateDocumentRequest.ProtoReflect.Descriptor instead.
+func (*CreateDocumentRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *CreateDocumentRequest) GetBeneficiaryId() string {
+	if x != nil {
+		return x.BeneficiaryId
+	}
+	return ""
+}
+
+func (x *CreateDocumentRequest) GetDocument() *IdentityDocument {
+	if x != nil {
+		return x.Document
+	}
+	return nil
+}
+
+type CreateDocumentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Document      *IdentityDocument      `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateDocumentResponse) Reset() {
+	*x = CreateDocumentResponse{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateDocumentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateDocumentResponse) ProtoMessage() {}
+
+func (x *CreateDocumentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateDocumentResponse.ProtoReflect.Descriptor instead.
+func (*CreateDocumentResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *CreateDocumentResponse) GetDocument() *IdentityDocument {
+	if x != nil {
+		return x.Document
+	}
+	return nil
+}
+
+type ListDocumentsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDocumentsRequest) Reset() {
+	*x = ListDocumentsRequest{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDocumentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDocumentsRequest) ProtoMessage() {}
+
+func (x *ListDocumentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDocumentsRequest.ProtoReflect.Descriptor instead.
+func (*ListDocumentsRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ListDocumentsRequest) GetBeneficiaryId() string {
+	if x != nil {
+		return x.BeneficiaryId
+	}
+	return ""
+}
+
+type ListDocumentsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Documents     []*IdentityDocument    `protobuf:"bytes,1,rep,name=documents,proto3" json:"documents,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDocumentsResponse) Reset() {
+	*x = ListDocumentsResponse{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDocumentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDocumentsResponse) ProtoMessage() {}
+
+func (x *ListDocumentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDocumentsResponse.ProtoReflect.Descriptor instead.
+func (*ListDocumentsResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ListDocumentsResponse) GetDocuments() []*IdentityDocument {
+	if x != nil {
+		return x.Documents
+	}
+	return nil
+}
+
+type DeleteDocumentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteDocumentRequest) Reset() {
+	*x = DeleteDocumentRequest{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteDocumentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteDocumentRequest) ProtoMessage() {}
+
+func (x *DeleteDocumentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteDocumentRequest.ProtoReflect.Descriptor instead.
+func (*DeleteDocumentRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *DeleteDocumentRequest) GetBeneficiaryId() string {
+	if x != nil {
+		return x.BeneficiaryId
+	}
+	return ""
+}
+
+func (x *DeleteDocumentRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type DeleteDocumentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteDocumentResponse) Reset() {
+	*x = DeleteDocumentResponse{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteDocumentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteDocumentResponse) ProtoMessage() {}
+
+func (x *DeleteDocumentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteDocumentResponse.ProtoReflect.Descriptor instead.
+func (*DeleteDocumentResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{30}
+}
+
+type CreateHouseholdRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Household     *Household             `protobuf:"bytes,1,opt,name=household,proto3" json:"household,omitempty"`
+	RequestId     string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateHouseholdRequest) Reset() {
+	*x = CreateHouseholdRequest{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateHouseholdRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateHouseholdRequest) ProtoMessage() {}
+
+func (x *CreateHouseholdRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateHouseholdRequest.ProtoReflect.Descriptor instead.
+func (*CreateHouseholdRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *CreateHouseholdRequest) GetHousehold() *Household {
+	if x != nil {
+		return x.Household
+	}
+	return nil
+}
+
+func (x *CreateHouseholdRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type CreateHouseholdResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Household     *Household             `protobuf:"bytes,1,opt,name=household,proto3" json:"household,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateHouseholdResponse) Reset() {
+	*x = CreateHouseholdResponse{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateHouseholdResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateHouseholdResponse) ProtoMessage() {}
+
+func (x *CreateHouseholdResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateHouseholdResponse.ProtoReflect.Descriptor instead.
+func (*CreateHouseholdResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *CreateHouseholdResponse) GetHousehold() *Household {
+	if x != nil {
+		return x.Household
+	}
+	return nil
+}
+
+type GetHouseholdRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetHouseholdRequest) Reset() {
+	*x = GetHouseholdRequest{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetHouseholdRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetHouseholdRequest) ProtoMessage() {}
+
+func (x *GetHouseholdRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetHouseholdRequest.ProtoReflect.Descriptor instead.
+func (*GetHouseholdRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *GetHouseholdRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type GetHouseholdResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Household     *Household             `protobuf:"bytes,1,opt,name=household,proto3" json:"household,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetHouseholdResponse) Reset() {
+	*x = GetHouseholdResponse{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetHouseholdResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetHouseholdResponse) ProtoMessage() {}
+
+func (x *GetHouseholdResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetHouseholdResponse.ProtoReflect.Descriptor instead.
+func (*GetHouseholdResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *GetHouseholdResponse) GetHousehold() *Household {
+	if x != nil {
+		return x.Household
+	}
+	return nil
+}
+
+type AddHouseholdMemberRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	HouseholdId   string                 `protobuf:"bytes,1,opt,name=household_id,json=householdId,proto3" json:"household_id,omitempty"`
+	Member        *HouseholdMember       `protobuf:"bytes,2,opt,name=member,proto3" json:"member,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddHouseholdMemberRequest) Reset() {
+	*x = AddHouseholdMemberRequest{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddHouseholdMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddHouseholdMemberRequest) ProtoMessage() {}
+
+func (x *AddHouseholdMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddHouseholdMemberRequest.ProtoReflect.Descriptor instead.
+func (*AddHouseholdMemberRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *AddHouseholdMemberRequest) GetHouseholdId() string {
+	if x != nil {
+		return x.HouseholdId
+	}
+	return ""
+}
+
+func (x *AddHouseholdMemberRequest) GetMember() *HouseholdMember {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
+type AddHouseholdMemberResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Household     *Household             `protobuf:"bytes,1,opt,name=household,proto3" json:"household,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddHouseholdMemberResponse) Reset() {
+	*x = AddHouseholdMemberResponse{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddHouseholdMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddHouseholdMemberResponse) ProtoMessage() {}
+
+func (x *AddHouseholdMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddHouseholdMemberResponse.ProtoReflect.Descriptor instead.
+func (*AddHouseholdMemberResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *AddHouseholdMemberResponse) GetHousehold() *Household {
+	if x != nil {
+		return x.Household
+	}
+	return nil
+}
+
+type RemoveHouseholdMemberRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	HouseholdId   string                 `protobuf:"bytes,1,opt,name=household_id,json=householdId,proto3" json:"household_id,omitempty"`
+	BeneficiaryId string                 `protobuf:"bytes,2,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveHouseholdMemberRequest) Reset() {
+	*x = RemoveHouseholdMemberRequest{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveHouseholdMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveHouseholdMemberRequest) ProtoMessage() {}
+
+func (x *RemoveHouseholdMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveHouseholdMemberRequest.ProtoReflect.Descriptor instead.
+func (*RemoveHouseholdMemberRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *RemoveHouseholdMemberRequest) GetHouseholdId() string {
+	if x != nil {
+		return x.HouseholdId
+	}
+	return ""
+}
+
+func (x *RemoveHouseholdMemberRequest) GetBeneficiaryId() string {
+	if x != nil {
+		return x.BeneficiaryId
+	}
+	return ""
+}
+
+type RemoveHouseholdMemberResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Household     *Household             `protobuf:"bytes,1,opt,name=household,proto3" json:"household,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveHouseholdMemberResponse) Reset() {
+	*x = RemoveHouseholdMemberResponse{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveHouseholdMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveHouseholdMemberResponse) ProtoMessage() {}
+
+func (x *RemoveHouseholdMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveHouseholdMemberResponse.ProtoReflect.Descriptor instead.
+func (*RemoveHouseholdMemberResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *RemoveHouseholdMemberResponse) GetHousehold() *Household {
+	if x != nil {
+		return x.Household
+	}
+	return nil
+}
+
+type ListAuditEventsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A beneficiary id, or "-" for all the organisation's beneficiaries.
+	BeneficiaryId string `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only events by this organisation.
+	ActorOrganisationId string `protobuf:"bytes,4,opt,name=actor_organisation_id,json=actorOrganisationId,proto3" json:"actor_organisation_id,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *ListAuditEventsRequest) Reset() {
+	*x = ListAuditEventsRequest{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuditEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuditEventsRequest) ProtoMessage() {}
+
+func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
+func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ListAuditEventsRequest) GetBeneficiaryId() string {
+	if x != nil {
+		return x.BeneficiaryId
+	}
+	return ""
+}
+
+func (x *ListAuditEventsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAuditEventsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListAuditEventsRequest) GetActorOrganisationId() string {
+	if x != nil {
+		return x.ActorOrganisationId
+	}
+	return ""
+}
+
+type ListAuditEventsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AuditEvents   []*AuditEvent          `protobuf:"bytes,1,rep,name=audit_events,json=auditEvents,proto3" json:"audit_events,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAuditEventsResponse) Reset() {
+	*x = ListAuditEventsResponse{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuditEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuditEventsResponse) ProtoMessage() {}
+
+func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
+func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ListAuditEventsResponse) GetAuditEvents() []*AuditEvent {
+	if x != nil {
+		return x.AuditEvents
+	}
+	return nil
+}
+
+func (x *ListAuditEventsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 type ListBeneficiariesResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Beneficiaries []*Beneficiary         `protobuf:"bytes,1,rep,name=beneficiaries,proto3" json:"beneficiaries,omitempty"`
@@ -1185,7 +3266,7 @@ type ListBeneficiariesResponse struct {
 
 func (x *ListBeneficiariesResponse) Reset() {
 	*x = ListBeneficiariesResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[8]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1197,7 +3278,7 @@ func (x *ListBeneficiariesResponse) String() string {
 func (*ListBeneficiariesResponse) ProtoMessage() {}
 
 func (x *ListBeneficiariesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[8]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1210,7 +3291,7 @@ func (x *ListBeneficiariesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBeneficiariesResponse.ProtoReflect.Descriptor instead.
 func (*ListBeneficiariesResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{8}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ListBeneficiariesResponse) GetBeneficiaries() []*Beneficiary {
@@ -1238,7 +3319,7 @@ type CreateAssistanceRequest struct {
 
 func (x *CreateAssistanceRequest) Reset() {
 	*x = CreateAssistanceRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[9]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1250,7 +3331,7 @@ func (x *CreateAssistanceRequest) String() string {
 func (*CreateAssistanceRequest) ProtoMessage() {}
 
 func (x *CreateAssistanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[9]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1263,7 +3344,7 @@ func (x *CreateAssistanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAssistanceRequest.ProtoReflect.Descriptor instead.
 func (*CreateAssistanceRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{9}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *CreateAssistanceRequest) GetBeneficiaryId() string {
@@ -1296,7 +3377,7 @@ type CreateAssistanceResponse struct {
 
 func (x *CreateAssistanceResponse) Reset() {
 	*x = CreateAssistanceResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[10]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1308,7 +3389,7 @@ func (x *CreateAssistanceResponse) String() string {
 func (*CreateAssistanceResponse) ProtoMessage() {}
 
 func (x *CreateAssistanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[10]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1321,7 +3402,7 @@ func (x *CreateAssistanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAssistanceResponse.ProtoReflect.Descriptor instead.
 func (*CreateAssistanceResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{10}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *CreateAssistanceResponse) GetAssistance() *Assistance {
@@ -1342,7 +3423,7 @@ type ListAssistancesRequest struct {
 
 func (x *ListAssistancesRequest) Reset() {
 	*x = ListAssistancesRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[11]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1354,7 +3435,7 @@ func (x *ListAssistancesRequest) String() string {
 func (*ListAssistancesRequest) ProtoMessage() {}
 
 func (x *ListAssistancesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[11]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1367,7 +3448,7 @@ func (x *ListAssistancesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAssistancesRequest.ProtoReflect.Descriptor instead.
 func (*ListAssistancesRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{11}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ListAssistancesRequest) GetBeneficiaryId() string {
@@ -1401,7 +3482,7 @@ type ListAssistancesResponse struct {
 
 func (x *ListAssistancesResponse) Reset() {
 	*x = ListAssistancesResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[12]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1413,7 +3494,7 @@ func (x *ListAssistancesResponse) String() string {
 func (*ListAssistancesResponse) ProtoMessage() {}
 
 func (x *ListAssistancesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[12]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1426,7 +3507,7 @@ func (x *ListAssistancesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAssistancesResponse.ProtoReflect.Descriptor instead.
 func (*ListAssistancesResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{12}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ListAssistancesResponse) GetAssistances() []*Assistance {
@@ -1454,7 +3535,7 @@ type CreateConsentRequest struct {
 
 func (x *CreateConsentRequest) Reset() {
 	*x = CreateConsentRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[13]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1466,7 +3547,7 @@ func (x *CreateConsentRequest) String() string {
 func (*CreateConsentRequest) ProtoMessage() {}
 
 func (x *CreateConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[13]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1479,7 +3560,7 @@ func (x *CreateConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateConsentRequest.ProtoReflect.Descriptor instead.
 func (*CreateConsentRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{13}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *CreateConsentRequest) GetBeneficiaryId() string {
@@ -1512,7 +3593,7 @@ type CreateConsentResponse struct {
 
 func (x *CreateConsentResponse) Reset() {
 	*x = CreateConsentResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[14]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1524,7 +3605,7 @@ func (x *CreateConsentResponse) String() string {
 func (*CreateConsentResponse) ProtoMessage() {}
 
 func (x *CreateConsentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[14]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1537,7 +3618,7 @@ func (x *CreateConsentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateConsentResponse.ProtoReflect.Descriptor instead.
 func (*CreateConsentResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{14}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *CreateConsentResponse) GetConsent() *Consent {
@@ -1558,7 +3639,7 @@ type ListConsentsRequest struct {
 
 func (x *ListConsentsRequest) Reset() {
 	*x = ListConsentsRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[15]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1570,7 +3651,7 @@ func (x *ListConsentsRequest) String() string {
 func (*ListConsentsRequest) ProtoMessage() {}
 
 func (x *ListConsentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[15]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1583,7 +3664,7 @@ func (x *ListConsentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConsentsRequest.ProtoReflect.Descriptor instead.
 func (*ListConsentsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{15}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ListConsentsRequest) GetBeneficiaryId() string {
@@ -1617,7 +3698,7 @@ type ListConsentsResponse struct {
 
 func (x *ListConsentsResponse) Reset() {
 	*x = ListConsentsResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[16]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1629,7 +3710,7 @@ func (x *ListConsentsResponse) String() string {
 func (*ListConsentsResponse) ProtoMessage() {}
 
 func (x *ListConsentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[16]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1642,7 +3723,7 @@ func (x *ListConsentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConsentsResponse.ProtoReflect.Descriptor instead.
 func (*ListConsentsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{16}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ListConsentsResponse) GetConsents() []*Consent {
@@ -1670,7 +3751,7 @@ type WithdrawConsentRequest struct {
 
 func (x *WithdrawConsentRequest) Reset() {
 	*x = WithdrawConsentRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[17]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1682,7 +3763,7 @@ func (x *WithdrawConsentRequest) String() string {
 func (*WithdrawConsentRequest) ProtoMessage() {}
 
 func (x *WithdrawConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[17]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1695,7 +3776,7 @@ func (x *WithdrawConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawConsentRequest.ProtoReflect.Descriptor instead.
 func (*WithdrawConsentRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{17}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *WithdrawConsentRequest) GetBeneficiaryId() string {
@@ -1728,7 +3809,7 @@ type WithdrawConsentResponse struct {
 
 func (x *WithdrawConsentResponse) Reset() {
 	*x = WithdrawConsentResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[18]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1740,7 +3821,7 @@ func (x *WithdrawConsentResponse) String() string {
 func (*WithdrawConsentResponse) ProtoMessage() {}
 
 func (x *WithdrawConsentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[18]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1753,7 +3834,7 @@ func (x *WithdrawConsentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawConsentResponse.ProtoReflect.Descriptor instead.
 func (*WithdrawConsentResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{18}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *WithdrawConsentResponse) GetConsent() *Consent {
@@ -1768,14 +3849,17 @@ type CountAssistedBeneficiariesRequest struct {
 	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
 	Period    *v1.DateRange          `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
 	// Dimensions to group by: "sex", "age_band", "legal_status", "municipality", "assistance_type".
-	GroupBy       []string `protobuf:"bytes,3,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	GroupBy []string `protobuf:"bytes,3,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
+	// Only assistance delivered by these organisations (e.g. a project's
+	// contributing partners); all when empty.
+	OrganisationIds []string `protobuf:"bytes,4,rep,name=organisation_ids,json=organisationIds,proto3" json:"organisation_ids,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *CountAssistedBeneficiariesRequest) Reset() {
 	*x = CountAssistedBeneficiariesRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[19]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1787,7 +3871,7 @@ func (x *CountAssistedBeneficiariesRequest) String() string {
 func (*CountAssistedBeneficiariesRequest) ProtoMessage() {}
 
 func (x *CountAssistedBeneficiariesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[19]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1800,7 +3884,7 @@ func (x *CountAssistedBeneficiariesRequest) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use CountAssistedBeneficiariesRequest.ProtoReflect.Descriptor instead.
 func (*CountAssistedBeneficiariesRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{19}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *CountAssistedBeneficiariesRequest) GetProjectId() string {
@@ -1824,6 +3908,13 @@ func (x *CountAssistedBeneficiariesRequest) GetGroupBy() []string {
 	return nil
 }
 
+func (x *CountAssistedBeneficiariesRequest) GetOrganisationIds() []string {
+	if x != nil {
+		return x.OrganisationIds
+	}
+	return nil
+}
+
 type CountAssistedBeneficiariesResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Aggregate     *v1.Aggregate          `protobuf:"bytes,1,opt,name=aggregate,proto3" json:"aggregate,omitempty"`
@@ -1833,7 +3924,7 @@ type CountAssistedBeneficiariesResponse struct {
 
 func (x *CountAssistedBeneficiariesResponse) Reset() {
 	*x = CountAssistedBeneficiariesResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[20]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1845,7 +3936,7 @@ func (x *CountAssistedBeneficiariesResponse) String() string {
 func (*CountAssistedBeneficiariesResponse) ProtoMessage() {}
 
 func (x *CountAssistedBeneficiariesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[20]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1858,7 +3949,7 @@ func (x *CountAssistedBeneficiariesResponse) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use CountAssistedBeneficiariesResponse.ProtoReflect.Descriptor instead.
 func (*CountAssistedBeneficiariesResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{20}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *CountAssistedBeneficiariesResponse) GetAggregate() *v1.Aggregate {
@@ -1872,7 +3963,7 @@ var File_spona_beneficiaries_v1_beneficiaries_proto protoreflect.FileDescriptor
 
 const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\n" +
-	"*spona/beneficiaries/v1/beneficiaries.proto\x12\x16spona.beneficiaries.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\"\xc3\a\n" +
+	"*spona/beneficiaries/v1/beneficiaries.proto\x12\x16spona.beneficiaries.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\"\xcd\v\n" +
 	"\vBeneficiary\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12,\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tB\x03\xe0A\x03R\x0eorganisationId\x12\x1f\n" +
@@ -1902,7 +3993,54 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\vupdate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x17\n" +
 	"\x04etag\x18\x14 \x01(\tB\x03\xe0A\x03R\x04etag\x12@\n" +
-	"\x06access\x18\x15 \x01(\x0e2#.spona.beneficiaries.v1.AccessLevelB\x03\xe0A\x03R\x06access\"\x89\x05\n" +
+	"\x06access\x18\x15 \x01(\x0e2#.spona.beneficiaries.v1.AccessLevelB\x03\xe0A\x03R\x06access\x12\x14\n" +
+	"\x05phone\x18\x16 \x01(\tR\x05phone\x12\x14\n" +
+	"\x05email\x18\x17 \x01(\tR\x05email\x12\x14\n" +
+	"\x05notes\x18\x18 \x01(\tR\x05notes\x12,\n" +
+	"\x12legal_status_since\x18\x19 \x01(\tR\x10legalStatusSince\x12`\n" +
+	"\x14legal_status_history\x18\x1a \x03(\v2).spona.beneficiaries.v1.LegalStatusChangeB\x03\xe0A\x03R\x12legalStatusHistory\x12F\n" +
+	"\tdocuments\x18\x1b \x03(\v2(.spona.beneficiaries.v1.IdentityDocumentR\tdocuments\x12&\n" +
+	"\fhousehold_id\x18\x1c \x01(\tB\x03\xe0A\x03R\vhouseholdId\x12`\n" +
+	"\x16household_relationship\x18\x1d \x01(\x0e2$.spona.beneficiaries.v1.RelationshipB\x03\xe0A\x03R\x15householdRelationship\x12$\n" +
+	"\vmerged_into\x18\x1e \x01(\tB\x03\xe0A\x03R\n" +
+	"mergedInto\x12>\n" +
+	"\n" +
+	"erase_time\x18\x1f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\teraseTime\"\xd7\x01\n" +
+	"\x11LegalStatusChange\x12F\n" +
+	"\flegal_status\x18\x01 \x01(\x0e2#.spona.beneficiaries.v1.LegalStatusR\vlegalStatus\x12\x14\n" +
+	"\x05since\x18\x02 \x01(\tR\x05since\x12'\n" +
+	"\x0forganisation_id\x18\x03 \x01(\tR\x0eorganisationId\x12;\n" +
+	"\vrecord_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"recordTime\"\x8f\x02\n" +
+	"\x10IdentityDocument\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12=\n" +
+	"\x04type\x18\x02 \x01(\x0e2$.spona.beneficiaries.v1.DocumentTypeB\x03\xe0A\x02R\x04type\x12\x1b\n" +
+	"\x06number\x18\x03 \x01(\tB\x03\xe0A\x02R\x06number\x12'\n" +
+	"\x0fissuing_country\x18\x04 \x01(\tR\x0eissuingCountry\x12\x1f\n" +
+	"\vexpiry_date\x18\x05 \x01(\tR\n" +
+	"expiryDate\x12@\n" +
+	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\"\xf1\x01\n" +
+	"\tHousehold\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12,\n" +
+	"\x0forganisation_id\x18\x02 \x01(\tB\x03\xe0A\x03R\x0eorganisationId\x12\x1c\n" +
+	"\treference\x18\x03 \x01(\tR\treference\x12A\n" +
+	"\amembers\x18\x04 \x03(\v2'.spona.beneficiaries.v1.HouseholdMemberR\amembers\x12@\n" +
+	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\"\x8c\x01\n" +
+	"\x0fHouseholdMember\x12*\n" +
+	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12M\n" +
+	"\frelationship\x18\x02 \x01(\x0e2$.spona.beneficiaries.v1.RelationshipB\x03\xe0A\x02R\frelationship\"\x99\x02\n" +
+	"\n" +
+	"AuditEvent\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12.\n" +
+	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x122\n" +
+	"\x15actor_organisation_id\x18\x03 \x01(\tR\x13actorOrganisationId\x12&\n" +
+	"\x0factor_client_id\x18\x04 \x01(\tR\ractorClientId\x12%\n" +
+	"\x0ebeneficiary_id\x18\x05 \x01(\tR\rbeneficiaryId\x12\x16\n" +
+	"\x06action\x18\x06 \x01(\tR\x06action\x12\x16\n" +
+	"\x06fields\x18\a \x03(\tR\x06fields\x12\x18\n" +
+	"\apurpose\x18\b \x01(\tR\apurpose\"\x89\x05\n" +
 	"\aConsent\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12*\n" +
 	"\x0ebeneficiary_id\x18\x02 \x01(\tB\x03\xe0A\x03R\rbeneficiaryId\x12,\n" +
@@ -1942,13 +4080,99 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x15GetBeneficiaryRequest\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\"_\n" +
 	"\x16GetBeneficiaryResponse\x12E\n" +
-	"\vbeneficiary\x18\x01 \x01(\v2#.spona.beneficiaries.v1.BeneficiaryR\vbeneficiary\"\xc2\x01\n" +
+	"\vbeneficiary\x18\x01 \x01(\v2#.spona.beneficiaries.v1.BeneficiaryR\vbeneficiary\"\xf3\x02\n" +
 	"\x18ListBeneficiariesRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12F\n" +
 	"\flegal_status\x18\x03 \x01(\x0e2#.spona.beneficiaries.v1.LegalStatusR\vlegalStatus\x12\"\n" +
-	"\fmunicipality\x18\x04 \x01(\tR\fmunicipality\"\x8e\x01\n" +
+	"\fmunicipality\x18\x04 \x01(\tR\fmunicipality\x12&\n" +
+	"\x03sex\x18\x05 \x01(\x0e2\x14.spona.common.v1.SexR\x03sex\x12 \n" +
+	"\vnationality\x18\x06 \x01(\tR\vnationality\x12K\n" +
+	"\rvulnerability\x18\a \x01(\x0e2%.spona.beneficiaries.v1.VulnerabilityR\rvulnerability\x12\x18\n" +
+	"\acountry\x18\b \x01(\tR\acountry\"\xa3\x01\n" +
+	"\x18UpdateBeneficiaryRequest\x12J\n" +
+	"\vbeneficiary\x18\x01 \x01(\v2#.spona.beneficiaries.v1.BeneficiaryB\x03\xe0A\x02R\vbeneficiary\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"b\n" +
+	"\x19UpdateBeneficiaryResponse\x12E\n" +
+	"\vbeneficiary\x18\x01 \x01(\v2#.spona.beneficiaries.v1.BeneficiaryR\vbeneficiary\"T\n" +
+	"\x1aSearchBeneficiariesRequest\x12\x19\n" +
+	"\x05query\x18\x01 \x01(\tB\x03\xe0A\x02R\x05query\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\"]\n" +
+	"\x1bSearchBeneficiariesResponse\x12>\n" +
+	"\aresults\x18\x01 \x03(\v2$.spona.beneficiaries.v1.SearchResultR\aresults\"k\n" +
+	"\fSearchResult\x12E\n" +
+	"\vbeneficiary\x18\x01 \x01(\v2#.spona.beneficiaries.v1.BeneficiaryR\vbeneficiary\x12\x14\n" +
+	"\x05score\x18\x02 \x01(\x01R\x05score\"I\n" +
+	"\x15FindDuplicatesRequest\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\"d\n" +
+	"\x16FindDuplicatesResponse\x12J\n" +
+	"\n" +
+	"candidates\x18\x01 \x03(\v2*.spona.beneficiaries.v1.DuplicateCandidateR\n" +
+	"candidates\"\x85\x02\n" +
+	"\x12DuplicateCandidate\x12E\n" +
+	"\vbeneficiary\x18\x01 \x01(\v2#.spona.beneficiaries.v1.BeneficiaryR\vbeneficiary\x12\x14\n" +
+	"\x05score\x18\x02 \x01(\x01R\x05score\x12\x1d\n" +
+	"\n" +
+	"name_score\x18\x03 \x01(\x01R\tnameScore\x12\x1f\n" +
+	"\vbirth_score\x18\x04 \x01(\x01R\n" +
+	"birthScore\x12+\n" +
+	"\x11nationality_score\x18\x05 \x01(\x01R\x10nationalityScore\x12%\n" +
+	"\x0edocument_score\x18\x06 \x01(\x01R\rdocumentScore\"X\n" +
+	"\x19MergeBeneficiariesRequest\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12&\n" +
+	"\fduplicate_id\x18\x02 \x01(\tB\x03\xe0A\x02R\vduplicateId\"c\n" +
+	"\x1aMergeBeneficiariesResponse\x12E\n" +
+	"\vbeneficiary\x18\x01 \x01(\v2#.spona.beneficiaries.v1.BeneficiaryR\vbeneficiary\"F\n" +
+	"\x17EraseBeneficiaryRequest\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"a\n" +
+	"\x18EraseBeneficiaryResponse\x12E\n" +
+	"\vbeneficiary\x18\x01 \x01(\v2#.spona.beneficiaries.v1.BeneficiaryR\vbeneficiary\"\x8e\x01\n" +
+	"\x15CreateDocumentRequest\x12*\n" +
+	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12I\n" +
+	"\bdocument\x18\x02 \x01(\v2(.spona.beneficiaries.v1.IdentityDocumentB\x03\xe0A\x02R\bdocument\"^\n" +
+	"\x16CreateDocumentResponse\x12D\n" +
+	"\bdocument\x18\x01 \x01(\v2(.spona.beneficiaries.v1.IdentityDocumentR\bdocument\"B\n" +
+	"\x14ListDocumentsRequest\x12*\n" +
+	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\"_\n" +
+	"\x15ListDocumentsResponse\x12F\n" +
+	"\tdocuments\x18\x01 \x03(\v2(.spona.beneficiaries.v1.IdentityDocumentR\tdocuments\"X\n" +
+	"\x15DeleteDocumentRequest\x12*\n" +
+	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\"\x18\n" +
+	"\x16DeleteDocumentResponse\"}\n" +
+	"\x16CreateHouseholdRequest\x12D\n" +
+	"\thousehold\x18\x01 \x01(\v2!.spona.beneficiaries.v1.HouseholdB\x03\xe0A\x02R\thousehold\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"Z\n" +
+	"\x17CreateHouseholdResponse\x12?\n" +
+	"\thousehold\x18\x01 \x01(\v2!.spona.beneficiaries.v1.HouseholdR\thousehold\"*\n" +
+	"\x13GetHouseholdRequest\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\"W\n" +
+	"\x14GetHouseholdResponse\x12?\n" +
+	"\thousehold\x18\x01 \x01(\v2!.spona.beneficiaries.v1.HouseholdR\thousehold\"\x89\x01\n" +
+	"\x19AddHouseholdMemberRequest\x12&\n" +
+	"\fhousehold_id\x18\x01 \x01(\tB\x03\xe0A\x02R\vhouseholdId\x12D\n" +
+	"\x06member\x18\x02 \x01(\v2'.spona.beneficiaries.v1.HouseholdMemberB\x03\xe0A\x02R\x06member\"]\n" +
+	"\x1aAddHouseholdMemberResponse\x12?\n" +
+	"\thousehold\x18\x01 \x01(\v2!.spona.beneficiaries.v1.HouseholdR\thousehold\"r\n" +
+	"\x1cRemoveHouseholdMemberRequest\x12&\n" +
+	"\fhousehold_id\x18\x01 \x01(\tB\x03\xe0A\x02R\vhouseholdId\x12*\n" +
+	"\x0ebeneficiary_id\x18\x02 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\"`\n" +
+	"\x1dRemoveHouseholdMemberResponse\x12?\n" +
+	"\thousehold\x18\x01 \x01(\v2!.spona.beneficiaries.v1.HouseholdR\thousehold\"\xb4\x01\n" +
+	"\x16ListAuditEventsRequest\x12*\n" +
+	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x122\n" +
+	"\x15actor_organisation_id\x18\x04 \x01(\tR\x13actorOrganisationId\"\x88\x01\n" +
+	"\x17ListAuditEventsResponse\x12E\n" +
+	"\faudit_events\x18\x01 \x03(\v2\".spona.beneficiaries.v1.AuditEventR\vauditEvents\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8e\x01\n" +
 	"\x19ListBeneficiariesResponse\x12I\n" +
 	"\rbeneficiaries\x18\x01 \x03(\v2#.spona.beneficiaries.v1.BeneficiaryR\rbeneficiaries\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xad\x01\n" +
@@ -1991,14 +4215,15 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\"T\n" +
 	"\x17WithdrawConsentResponse\x129\n" +
-	"\aconsent\x18\x01 \x01(\v2\x1f.spona.beneficiaries.v1.ConsentR\aconsent\"\x96\x01\n" +
+	"\aconsent\x18\x01 \x01(\v2\x1f.spona.beneficiaries.v1.ConsentR\aconsent\"\xc1\x01\n" +
 	"!CountAssistedBeneficiariesRequest\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x122\n" +
 	"\x06period\x18\x02 \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\x12\x19\n" +
-	"\bgroup_by\x18\x03 \x03(\tR\agroupBy\"^\n" +
+	"\bgroup_by\x18\x03 \x03(\tR\agroupBy\x12)\n" +
+	"\x10organisation_ids\x18\x04 \x03(\tR\x0forganisationIds\"^\n" +
 	"\"CountAssistedBeneficiariesResponse\x128\n" +
-	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate*\xc0\x02\n" +
+	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate*\x81\x03\n" +
 	"\vLegalStatus\x12\x1c\n" +
 	"\x18LEGAL_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aLEGAL_STATUS_ASYLUM_SEEKER\x10\x01\x12)\n" +
@@ -2009,13 +4234,16 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x15LEGAL_STATUS_RETURNEE\x10\x06\x12\x1a\n" +
 	"\x16LEGAL_STATUS_STATELESS\x10\a\x12\x14\n" +
 	"\x10LEGAL_STATUS_IDP\x10\b\x12\x1f\n" +
-	"\x1bLEGAL_STATUS_HOST_COMMUNITY\x10\t*\xa7\x01\n" +
+	"\x1bLEGAL_STATUS_HOST_COMMUNITY\x10\t\x12\x18\n" +
+	"\x14LEGAL_STATUS_CITIZEN\x10\n" +
+	"\x12%\n" +
+	"!LEGAL_STATUS_RETURNEE_READMISSION\x10\v*\xa7\x01\n" +
 	"\rAccommodation\x12\x1d\n" +
 	"\x19ACCOMMODATION_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eACCOMMODATION_RECEPTION_CENTRE\x10\x01\x12\x1f\n" +
 	"\x1bACCOMMODATION_ASYLUM_CENTRE\x10\x02\x12\x19\n" +
 	"\x15ACCOMMODATION_PRIVATE\x10\x03\x12\x17\n" +
-	"\x13ACCOMMODATION_OTHER\x10\x04*\xb5\x03\n" +
+	"\x13ACCOMMODATION_OTHER\x10\x04*\xee\x03\n" +
 	"\rVulnerability\x12\x1d\n" +
 	"\x19VULNERABILITY_UNSPECIFIED\x10\x00\x12%\n" +
 	"!VULNERABILITY_UNACCOMPANIED_CHILD\x10\x01\x12!\n" +
@@ -2029,7 +4257,35 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x1bVULNERABILITY_SINGLE_PARENT\x10\t\x12\x19\n" +
 	"\x15VULNERABILITY_ELDERLY\x10\n" +
 	"\x12\x1a\n" +
-	"\x16VULNERABILITY_PREGNANT\x10\v*\xac\x03\n" +
+	"\x16VULNERABILITY_PREGNANT\x10\v\x12\x16\n" +
+	"\x12VULNERABILITY_ROMA\x10\f\x12\x1f\n" +
+	"\x1bVULNERABILITY_CHILD_AT_RISK\x10\r*\xde\x02\n" +
+	"\fDocumentType\x12\x1d\n" +
+	"\x19DOCUMENT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12DOCUMENT_TYPE_JMBG\x10\x01\x12\x15\n" +
+	"\x11DOCUMENT_TYPE_OIB\x10\x02\x12\x1a\n" +
+	"\x16DOCUMENT_TYPE_PASSPORT\x10\x03\x12\x1d\n" +
+	"\x19DOCUMENT_TYPE_NATIONAL_ID\x10\x04\x12\"\n" +
+	"\x1eDOCUMENT_TYPE_ASYLUM_SEEKER_ID\x10\x05\x12\"\n" +
+	"\x1eDOCUMENT_TYPE_RESIDENCE_PERMIT\x10\x06\x12!\n" +
+	"\x1dDOCUMENT_TYPE_TRAVEL_DOCUMENT\x10\a\x12#\n" +
+	"\x1fDOCUMENT_TYPE_BIRTH_CERTIFICATE\x10\b\x12\x1c\n" +
+	"\x18DOCUMENT_TYPE_REFUGEE_ID\x10\t\x12\x17\n" +
+	"\x13DOCUMENT_TYPE_OTHER\x10\n" +
+	"*\xbd\x02\n" +
+	"\fRelationship\x12\x1c\n" +
+	"\x18RELATIONSHIP_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11RELATIONSHIP_HEAD\x10\x01\x12\x17\n" +
+	"\x13RELATIONSHIP_SPOUSE\x10\x02\x12\x16\n" +
+	"\x12RELATIONSHIP_CHILD\x10\x03\x12\x17\n" +
+	"\x13RELATIONSHIP_PARENT\x10\x04\x12\x18\n" +
+	"\x14RELATIONSHIP_SIBLING\x10\x05\x12\x1c\n" +
+	"\x18RELATIONSHIP_GRANDPARENT\x10\x06\x12\x1b\n" +
+	"\x17RELATIONSHIP_GRANDCHILD\x10\a\x12\x1f\n" +
+	"\x1bRELATIONSHIP_OTHER_RELATIVE\x10\b\x12\x19\n" +
+	"\x15RELATIONSHIP_GUARDIAN\x10\t\x12\x1d\n" +
+	"\x19RELATIONSHIP_NON_RELATIVE\x10\n" +
+	"*\xac\x03\n" +
 	"\x0eAssistanceType\x12\x1f\n" +
 	"\x1bASSISTANCE_TYPE_UNSPECIFIED\x10\x00\x12,\n" +
 	"(ASSISTANCE_TYPE_PSYCHOSOCIAL_COUNSELLING\x10\x01\x12%\n" +
@@ -2056,11 +4312,24 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x0eConsentGivenBy\x12 \n" +
 	"\x1cCONSENT_GIVEN_BY_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15CONSENT_GIVEN_BY_SELF\x10\x01\x12\x1d\n" +
-	"\x19CONSENT_GIVEN_BY_GUARDIAN\x10\x022\x9f\f\n" +
+	"\x19CONSENT_GIVEN_BY_GUARDIAN\x10\x022\x8a\x1e\n" +
 	"\x12BeneficiaryService\x12\xad\x01\n" +
 	"\x11CreateBeneficiary\x120.spona.beneficiaries.v1.CreateBeneficiaryRequest\x1a1.spona.beneficiaries.v1.CreateBeneficiaryResponse\"3\x82\xd3\xe4\x93\x02-:\vbeneficiaryb\vbeneficiary\"\x11/v1/beneficiaries\x12\x9c\x01\n" +
 	"\x0eGetBeneficiary\x12-.spona.beneficiaries.v1.GetBeneficiaryRequest\x1a..spona.beneficiaries.v1.GetBeneficiaryResponse\"+\x82\xd3\xe4\x93\x02%b\vbeneficiary\x12\x16/v1/beneficiaries/{id}\x12\x93\x01\n" +
-	"\x11ListBeneficiaries\x120.spona.beneficiaries.v1.ListBeneficiariesRequest\x1a1.spona.beneficiaries.v1.ListBeneficiariesResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/beneficiaries\x12\xc5\x01\n" +
+	"\x11ListBeneficiaries\x120.spona.beneficiaries.v1.ListBeneficiariesRequest\x1a1.spona.beneficiaries.v1.ListBeneficiariesResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/beneficiaries\x12\xbe\x01\n" +
+	"\x11UpdateBeneficiary\x120.spona.beneficiaries.v1.UpdateBeneficiaryRequest\x1a1.spona.beneficiaries.v1.UpdateBeneficiaryResponse\"D\x82\xd3\xe4\x93\x02>:\vbeneficiaryb\vbeneficiary2\"/v1/beneficiaries/{beneficiary.id}\x12\xa0\x01\n" +
+	"\x13SearchBeneficiaries\x122.spona.beneficiaries.v1.SearchBeneficiariesRequest\x1a3.spona.beneficiaries.v1.SearchBeneficiariesResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/beneficiaries:search\x12\x9e\x01\n" +
+	"\x0eFindDuplicates\x12-.spona.beneficiaries.v1.FindDuplicatesRequest\x1a..spona.beneficiaries.v1.FindDuplicatesResponse\"-\x82\xd3\xe4\x93\x02'\x12%/v1/beneficiaries/{id}:findDuplicates\x12\xb1\x01\n" +
+	"\x12MergeBeneficiaries\x121.spona.beneficiaries.v1.MergeBeneficiariesRequest\x1a2.spona.beneficiaries.v1.MergeBeneficiariesResponse\"4\x82\xd3\xe4\x93\x02.:\x01*b\vbeneficiary\"\x1c/v1/beneficiaries/{id}:merge\x12\xab\x01\n" +
+	"\x10EraseBeneficiary\x12/.spona.beneficiaries.v1.EraseBeneficiaryRequest\x1a0.spona.beneficiaries.v1.EraseBeneficiaryResponse\"4\x82\xd3\xe4\x93\x02.:\x01*b\vbeneficiary\"\x1c/v1/beneficiaries/{id}:erase\x12\xb9\x01\n" +
+	"\x0eCreateDocument\x12-.spona.beneficiaries.v1.CreateDocumentRequest\x1a..spona.beneficiaries.v1.CreateDocumentResponse\"H\x82\xd3\xe4\x93\x02B:\bdocumentb\bdocument\",/v1/beneficiaries/{beneficiary_id}/documents\x12\xa2\x01\n" +
+	"\rListDocuments\x12,.spona.beneficiaries.v1.ListDocumentsRequest\x1a-.spona.beneficiaries.v1.ListDocumentsResponse\"4\x82\xd3\xe4\x93\x02.\x12,/v1/beneficiaries/{beneficiary_id}/documents\x12\xaa\x01\n" +
+	"\x0eDeleteDocument\x12-.spona.beneficiaries.v1.DeleteDocumentRequest\x1a..spona.beneficiaries.v1.DeleteDocumentResponse\"9\x82\xd3\xe4\x93\x023*1/v1/beneficiaries/{beneficiary_id}/documents/{id}\x12\xa0\x01\n" +
+	"\x0fCreateHousehold\x12..spona.beneficiaries.v1.CreateHouseholdRequest\x1a/.spona.beneficiaries.v1.CreateHouseholdResponse\",\x82\xd3\xe4\x93\x02&:\thouseholdb\thousehold\"\x0e/v1/households\x12\x91\x01\n" +
+	"\fGetHousehold\x12+.spona.beneficiaries.v1.GetHouseholdRequest\x1a,.spona.beneficiaries.v1.GetHouseholdResponse\"&\x82\xd3\xe4\x93\x02 b\thousehold\x12\x13/v1/households/{id}\x12\xbd\x01\n" +
+	"\x12AddHouseholdMember\x121.spona.beneficiaries.v1.AddHouseholdMemberRequest\x1a2.spona.beneficiaries.v1.AddHouseholdMemberResponse\"@\x82\xd3\xe4\x93\x02::\x06memberb\thousehold\"%/v1/households/{household_id}/members\x12\xcf\x01\n" +
+	"\x15RemoveHouseholdMember\x124.spona.beneficiaries.v1.RemoveHouseholdMemberRequest\x1a5.spona.beneficiaries.v1.RemoveHouseholdMemberResponse\"I\x82\xd3\xe4\x93\x02Cb\thousehold*6/v1/households/{household_id}/members/{beneficiary_id}\x12\xaa\x01\n" +
+	"\x0fListAuditEvents\x12..spona.beneficiaries.v1.ListAuditEventsRequest\x1a/.spona.beneficiaries.v1.ListAuditEventsResponse\"6\x82\xd3\xe4\x93\x020\x12./v1/beneficiaries/{beneficiary_id}/auditEvents\x12\xc5\x01\n" +
 	"\x10CreateAssistance\x12/.spona.beneficiaries.v1.CreateAssistanceRequest\x1a0.spona.beneficiaries.v1.CreateAssistanceResponse\"N\x82\xd3\xe4\x93\x02H:\n" +
 	"assistanceb\n" +
 	"assistance\"./v1/beneficiaries/{beneficiary_id}/assistances\x12\xaa\x01\n" +
@@ -2083,95 +4352,190 @@ func file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP() []byte {
 	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescData
 }
 
-var file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
+var file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
 var file_spona_beneficiaries_v1_beneficiaries_proto_goTypes = []any{
 	(LegalStatus)(0),                           // 0: spona.beneficiaries.v1.LegalStatus
 	(Accommodation)(0),                         // 1: spona.beneficiaries.v1.Accommodation
 	(Vulnerability)(0),                         // 2: spona.beneficiaries.v1.Vulnerability
-	(AssistanceType)(0),                        // 3: spona.beneficiaries.v1.AssistanceType
-	(AccessLevel)(0),                           // 4: spona.beneficiaries.v1.AccessLevel
-	(ConsentPurpose)(0),                        // 5: spona.beneficiaries.v1.ConsentPurpose
-	(ConsentGivenBy)(0),                        // 6: spona.beneficiaries.v1.ConsentGivenBy
-	(*Beneficiary)(nil),                        // 7: spona.beneficiaries.v1.Beneficiary
-	(*Consent)(nil),                            // 8: spona.beneficiaries.v1.Consent
-	(*Assistance)(nil),                         // 9: spona.beneficiaries.v1.Assistance
-	(*CreateBeneficiaryRequest)(nil),           // 10: spona.beneficiaries.v1.CreateBeneficiaryRequest
-	(*CreateBeneficiaryResponse)(nil),          // 11: spona.beneficiaries.v1.CreateBeneficiaryResponse
-	(*GetBeneficiaryRequest)(nil),              // 12: spona.beneficiaries.v1.GetBeneficiaryRequest
-	(*GetBeneficiaryResponse)(nil),             // 13: spona.beneficiaries.v1.GetBeneficiaryResponse
-	(*ListBeneficiariesRequest)(nil),           // 14: spona.beneficiaries.v1.ListBeneficiariesRequest
-	(*ListBeneficiariesResponse)(nil),          // 15: spona.beneficiaries.v1.ListBeneficiariesResponse
-	(*CreateAssistanceRequest)(nil),            // 16: spona.beneficiaries.v1.CreateAssistanceRequest
-	(*CreateAssistanceResponse)(nil),           // 17: spona.beneficiaries.v1.CreateAssistanceResponse
-	(*ListAssistancesRequest)(nil),             // 18: spona.beneficiaries.v1.ListAssistancesRequest
-	(*ListAssistancesResponse)(nil),            // 19: spona.beneficiaries.v1.ListAssistancesResponse
-	(*CreateConsentRequest)(nil),               // 20: spona.beneficiaries.v1.CreateConsentRequest
-	(*CreateConsentResponse)(nil),              // 21: spona.beneficiaries.v1.CreateConsentResponse
-	(*ListConsentsRequest)(nil),                // 22: spona.beneficiaries.v1.ListConsentsRequest
-	(*ListConsentsResponse)(nil),               // 23: spona.beneficiaries.v1.ListConsentsResponse
-	(*WithdrawConsentRequest)(nil),             // 24: spona.beneficiaries.v1.WithdrawConsentRequest
-	(*WithdrawConsentResponse)(nil),            // 25: spona.beneficiaries.v1.WithdrawConsentResponse
-	(*CountAssistedBeneficiariesRequest)(nil),  // 26: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
-	(*CountAssistedBeneficiariesResponse)(nil), // 27: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
-	(v1.Sex)(0),                                // 28: spona.common.v1.Sex
-	(*timestamppb.Timestamp)(nil),              // 29: google.protobuf.Timestamp
-	(*v1.DateRange)(nil),                       // 30: spona.common.v1.DateRange
-	(*v1.Aggregate)(nil),                       // 31: spona.common.v1.Aggregate
+	(DocumentType)(0),                          // 3: spona.beneficiaries.v1.DocumentType
+	(Relationship)(0),                          // 4: spona.beneficiaries.v1.Relationship
+	(AssistanceType)(0),                        // 5: spona.beneficiaries.v1.AssistanceType
+	(AccessLevel)(0),                           // 6: spona.beneficiaries.v1.AccessLevel
+	(ConsentPurpose)(0),                        // 7: spona.beneficiaries.v1.ConsentPurpose
+	(ConsentGivenBy)(0),                        // 8: spona.beneficiaries.v1.ConsentGivenBy
+	(*Beneficiary)(nil),                        // 9: spona.beneficiaries.v1.Beneficiary
+	(*LegalStatusChange)(nil),                  // 10: spona.beneficiaries.v1.LegalStatusChange
+	(*IdentityDocument)(nil),                   // 11: spona.beneficiaries.v1.IdentityDocument
+	(*Household)(nil),                          // 12: spona.beneficiaries.v1.Household
+	(*HouseholdMember)(nil),                    // 13: spona.beneficiaries.v1.HouseholdMember
+	(*AuditEvent)(nil),                         // 14: spona.beneficiaries.v1.AuditEvent
+	(*Consent)(nil),                            // 15: spona.beneficiaries.v1.Consent
+	(*Assistance)(nil),                         // 16: spona.beneficiaries.v1.Assistance
+	(*CreateBeneficiaryRequest)(nil),           // 17: spona.beneficiaries.v1.CreateBeneficiaryRequest
+	(*CreateBeneficiaryResponse)(nil),          // 18: spona.beneficiaries.v1.CreateBeneficiaryResponse
+	(*GetBeneficiaryRequest)(nil),              // 19: spona.beneficiaries.v1.GetBeneficiaryRequest
+	(*GetBeneficiaryResponse)(nil),             // 20: spona.beneficiaries.v1.GetBeneficiaryResponse
+	(*ListBeneficiariesRequest)(nil),           // 21: spona.beneficiaries.v1.ListBeneficiariesRequest
+	(*UpdateBeneficiaryRequest)(nil),           // 22: spona.beneficiaries.v1.UpdateBeneficiaryRequest
+	(*UpdateBeneficiaryResponse)(nil),          // 23: spona.beneficiaries.v1.UpdateBeneficiaryResponse
+	(*SearchBeneficiariesRequest)(nil),         // 24: spona.beneficiaries.v1.SearchBeneficiariesRequest
+	(*SearchBeneficiariesResponse)(nil),        // 25: spona.beneficiaries.v1.SearchBeneficiariesResponse
+	(*SearchResult)(nil),                       // 26: spona.beneficiaries.v1.SearchResult
+	(*FindDuplicatesRequest)(nil),              // 27: spona.beneficiaries.v1.FindDuplicatesRequest
+	(*FindDuplicatesResponse)(nil),             // 28: spona.beneficiaries.v1.FindDuplicatesResponse
+	(*DuplicateCandidate)(nil),                 // 29: spona.beneficiaries.v1.DuplicateCandidate
+	(*MergeBeneficiariesRequest)(nil),          // 30: spona.beneficiaries.v1.MergeBeneficiariesRequest
+	(*MergeBeneficiariesResponse)(nil),         // 31: spona.beneficiaries.v1.MergeBeneficiariesResponse
+	(*EraseBeneficiaryRequest)(nil),            // 32: spona.beneficiaries.v1.EraseBeneficiaryRequest
+	(*EraseBeneficiaryResponse)(nil),           // 33: spona.beneficiaries.v1.EraseBeneficiaryResponse
+	(*CreateDocumentRequest)(nil),              // 34: spona.beneficiaries.v1.CreateDocumentRequest
+	(*CreateDocumentResponse)(nil),             // 35: spona.beneficiaries.v1.CreateDocumentResponse
+	(*ListDocumentsRequest)(nil),               // 36: spona.beneficiaries.v1.ListDocumentsRequest
+	(*ListDocumentsResponse)(nil),              // 37: spona.beneficiaries.v1.ListDocumentsResponse
+	(*DeleteDocumentRequest)(nil),              // 38: spona.beneficiaries.v1.DeleteDocumentRequest
+	(*DeleteDocumentResponse)(nil),             // 39: spona.beneficiaries.v1.DeleteDocumentResponse
+	(*CreateHouseholdRequest)(nil),             // 40: spona.beneficiaries.v1.CreateHouseholdRequest
+	(*CreateHouseholdResponse)(nil),            // 41: spona.beneficiaries.v1.CreateHouseholdResponse
+	(*GetHouseholdRequest)(nil),                // 42: spona.beneficiaries.v1.GetHouseholdRequest
+	(*GetHouseholdResponse)(nil),               // 43: spona.beneficiaries.v1.GetHouseholdResponse
+	(*AddHouseholdMemberRequest)(nil),          // 44: spona.beneficiaries.v1.AddHouseholdMemberRequest
+	(*AddHouseholdMemberResponse)(nil),         // 45: spona.beneficiaries.v1.AddHouseholdMemberResponse
+	(*RemoveHouseholdMemberRequest)(nil),       // 46: spona.beneficiaries.v1.RemoveHouseholdMemberRequest
+	(*RemoveHouseholdMemberResponse)(nil),      // 47: spona.beneficiaries.v1.RemoveHouseholdMemberResponse
+	(*ListAuditEventsRequest)(nil),             // 48: spona.beneficiaries.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),            // 49: spona.beneficiaries.v1.ListAuditEventsResponse
+	(*ListBeneficiariesResponse)(nil),          // 50: spona.beneficiaries.v1.ListBeneficiariesResponse
+	(*CreateAssistanceRequest)(nil),            // 51: spona.beneficiaries.v1.CreateAssistanceRequest
+	(*CreateAssistanceResponse)(nil),           // 52: spona.beneficiaries.v1.CreateAssistanceResponse
+	(*ListAssistancesRequest)(nil),             // 53: spona.beneficiaries.v1.ListAssistancesRequest
+	(*ListAssistancesResponse)(nil),            // 54: spona.beneficiaries.v1.ListAssistancesResponse
+	(*CreateConsentRequest)(nil),               // 55: spona.beneficiaries.v1.CreateConsentRequest
+	(*CreateConsentResponse)(nil),              // 56: spona.beneficiaries.v1.CreateConsentResponse
+	(*ListConsentsRequest)(nil),                // 57: spona.beneficiaries.v1.ListConsentsRequest
+	(*ListConsentsResponse)(nil),               // 58: spona.beneficiaries.v1.ListConsentsResponse
+	(*WithdrawConsentRequest)(nil),             // 59: spona.beneficiaries.v1.WithdrawConsentRequest
+	(*WithdrawConsentResponse)(nil),            // 60: spona.beneficiaries.v1.WithdrawConsentResponse
+	(*CountAssistedBeneficiariesRequest)(nil),  // 61: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
+	(*CountAssistedBeneficiariesResponse)(nil), // 62: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
+	(v1.Sex)(0),                                // 63: spona.common.v1.Sex
+	(*timestamppb.Timestamp)(nil),              // 64: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),              // 65: google.protobuf.FieldMask
+	(*v1.DateRange)(nil),                       // 66: spona.common.v1.DateRange
+	(*v1.Aggregate)(nil),                       // 67: spona.common.v1.Aggregate
 }
 var file_spona_beneficiaries_v1_beneficiaries_proto_depIdxs = []int32{
-	28, // 0: spona.beneficiaries.v1.Beneficiary.sex:type_name -> spona.common.v1.Sex
+	63, // 0: spona.beneficiaries.v1.Beneficiary.sex:type_name -> spona.common.v1.Sex
 	0,  // 1: spona.beneficiaries.v1.Beneficiary.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
 	1,  // 2: spona.beneficiaries.v1.Beneficiary.accommodation:type_name -> spona.beneficiaries.v1.Accommodation
 	2,  // 3: spona.beneficiaries.v1.Beneficiary.vulnerabilities:type_name -> spona.beneficiaries.v1.Vulnerability
-	29, // 4: spona.beneficiaries.v1.Beneficiary.create_time:type_name -> google.protobuf.Timestamp
-	29, // 5: spona.beneficiaries.v1.Beneficiary.update_time:type_name -> google.protobuf.Timestamp
-	4,  // 6: spona.beneficiaries.v1.Beneficiary.access:type_name -> spona.beneficiaries.v1.AccessLevel
-	5,  // 7: spona.beneficiaries.v1.Consent.purpose:type_name -> spona.beneficiaries.v1.ConsentPurpose
-	6,  // 8: spona.beneficiaries.v1.Consent.given_by:type_name -> spona.beneficiaries.v1.ConsentGivenBy
-	29, // 9: spona.beneficiaries.v1.Consent.given_time:type_name -> google.protobuf.Timestamp
-	29, // 10: spona.beneficiaries.v1.Consent.expire_time:type_name -> google.protobuf.Timestamp
-	29, // 11: spona.beneficiaries.v1.Consent.withdraw_time:type_name -> google.protobuf.Timestamp
-	29, // 12: spona.beneficiaries.v1.Consent.create_time:type_name -> google.protobuf.Timestamp
-	3,  // 13: spona.beneficiaries.v1.Assistance.type:type_name -> spona.beneficiaries.v1.AssistanceType
-	29, // 14: spona.beneficiaries.v1.Assistance.create_time:type_name -> google.protobuf.Timestamp
-	7,  // 15: spona.beneficiaries.v1.CreateBeneficiaryRequest.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	7,  // 16: spona.beneficiaries.v1.CreateBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	7,  // 17: spona.beneficiaries.v1.GetBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	0,  // 18: spona.beneficiaries.v1.ListBeneficiariesRequest.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
-	7,  // 19: spona.beneficiaries.v1.ListBeneficiariesResponse.beneficiaries:type_name -> spona.beneficiaries.v1.Beneficiary
-	9,  // 20: spona.beneficiaries.v1.CreateAssistanceRequest.assistance:type_name -> spona.beneficiaries.v1.Assistance
-	9,  // 21: spona.beneficiaries.v1.CreateAssistanceResponse.assistance:type_name -> spona.beneficiaries.v1.Assistance
-	9,  // 22: spona.beneficiaries.v1.ListAssistancesResponse.assistances:type_name -> spona.beneficiaries.v1.Assistance
-	8,  // 23: spona.beneficiaries.v1.CreateConsentRequest.consent:type_name -> spona.beneficiaries.v1.Consent
-	8,  // 24: spona.beneficiaries.v1.CreateConsentResponse.consent:type_name -> spona.beneficiaries.v1.Consent
-	8,  // 25: spona.beneficiaries.v1.ListConsentsResponse.consents:type_name -> spona.beneficiaries.v1.Consent
-	8,  // 26: spona.beneficiaries.v1.WithdrawConsentResponse.consent:type_name -> spona.beneficiaries.v1.Consent
-	30, // 27: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
-	31, // 28: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	10, // 29: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:input_type -> spona.beneficiaries.v1.CreateBeneficiaryRequest
-	12, // 30: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:input_type -> spona.beneficiaries.v1.GetBeneficiaryRequest
-	14, // 31: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:input_type -> spona.beneficiaries.v1.ListBeneficiariesRequest
-	16, // 32: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:input_type -> spona.beneficiaries.v1.CreateAssistanceRequest
-	18, // 33: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:input_type -> spona.beneficiaries.v1.ListAssistancesRequest
-	20, // 34: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:input_type -> spona.beneficiaries.v1.CreateConsentRequest
-	22, // 35: spona.beneficiaries.v1.BeneficiaryService.ListConsents:input_type -> spona.beneficiaries.v1.ListConsentsRequest
-	24, // 36: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:input_type -> spona.beneficiaries.v1.WithdrawConsentRequest
-	26, // 37: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:input_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
-	11, // 38: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:output_type -> spona.beneficiaries.v1.CreateBeneficiaryResponse
-	13, // 39: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:output_type -> spona.beneficiaries.v1.GetBeneficiaryResponse
-	15, // 40: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:output_type -> spona.beneficiaries.v1.ListBeneficiariesResponse
-	17, // 41: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:output_type -> spona.beneficiaries.v1.CreateAssistanceResponse
-	19, // 42: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:output_type -> spona.beneficiaries.v1.ListAssistancesResponse
-	21, // 43: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:output_type -> spona.beneficiaries.v1.CreateConsentResponse
-	23, // 44: spona.beneficiaries.v1.BeneficiaryService.ListConsents:output_type -> spona.beneficiaries.v1.ListConsentsResponse
-	25, // 45: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:output_type -> spona.beneficiaries.v1.WithdrawConsentResponse
-	27, // 46: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:output_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
-	38, // [38:47] is the sub-list for method output_type
-	29, // [29:38] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	64, // 4: spona.beneficiaries.v1.Beneficiary.create_time:type_name -> google.protobuf.Timestamp
+	64, // 5: spona.beneficiaries.v1.Beneficiary.update_time:type_name -> google.protobuf.Timestamp
+	6,  // 6: spona.beneficiaries.v1.Beneficiary.access:type_name -> spona.beneficiaries.v1.AccessLevel
+	10, // 7: spona.beneficiaries.v1.Beneficiary.legal_status_history:type_name -> spona.beneficiaries.v1.LegalStatusChange
+	11, // 8: spona.beneficiaries.v1.Beneficiary.documents:type_name -> spona.beneficiaries.v1.IdentityDocument
+	4,  // 9: spona.beneficiaries.v1.Beneficiary.household_relationship:type_name -> spona.beneficiaries.v1.Relationship
+	64, // 10: spona.beneficiaries.v1.Beneficiary.erase_time:type_name -> google.protobuf.Timestamp
+	0,  // 11: spona.beneficiaries.v1.LegalStatusChange.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
+	64, // 12: spona.beneficiaries.v1.LegalStatusChange.record_time:type_name -> google.protobuf.Timestamp
+	3,  // 13: spona.beneficiaries.v1.IdentityDocument.type:type_name -> spona.beneficiaries.v1.DocumentType
+	64, // 14: spona.beneficiaries.v1.IdentityDocument.create_time:type_name -> google.protobuf.Timestamp
+	13, // 15: spona.beneficiaries.v1.Household.members:type_name -> spona.beneficiaries.v1.HouseholdMember
+	64, // 16: spona.beneficiaries.v1.Household.create_time:type_name -> google.protobuf.Timestamp
+	4,  // 17: spona.beneficiaries.v1.HouseholdMember.relationship:type_name -> spona.beneficiaries.v1.Relationship
+	64, // 18: spona.beneficiaries.v1.AuditEvent.time:type_name -> google.protobuf.Timestamp
+	7,  // 19: spona.beneficiaries.v1.Consent.purpose:type_name -> spona.beneficiaries.v1.ConsentPurpose
+	8,  // 20: spona.beneficiaries.v1.Consent.given_by:type_name -> spona.beneficiaries.v1.ConsentGivenBy
+	64, // 21: spona.beneficiaries.v1.Consent.given_time:type_name -> google.protobuf.Timestamp
+	64, // 22: spona.beneficiaries.v1.Consent.expire_time:type_name -> google.protobuf.Timestamp
+	64, // 23: spona.beneficiaries.v1.Consent.withdraw_time:type_name -> google.protobuf.Timestamp
+	64, // 24: spona.beneficiaries.v1.Consent.create_time:type_name -> google.protobuf.Timestamp
+	5,  // 25: spona.beneficiaries.v1.Assistance.type:type_name -> spona.beneficiaries.v1.AssistanceType
+	64, // 26: spona.beneficiaries.v1.Assistance.create_time:type_name -> google.protobuf.Timestamp
+	9,  // 27: spona.beneficiaries.v1.CreateBeneficiaryRequest.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	9,  // 28: spona.beneficiaries.v1.CreateBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	9,  // 29: spona.beneficiaries.v1.GetBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	0,  // 30: spona.beneficiaries.v1.ListBeneficiariesRequest.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
+	63, // 31: spona.beneficiaries.v1.ListBeneficiariesRequest.sex:type_name -> spona.common.v1.Sex
+	2,  // 32: spona.beneficiaries.v1.ListBeneficiariesRequest.vulnerability:type_name -> spona.beneficiaries.v1.Vulnerability
+	9,  // 33: spona.beneficiaries.v1.UpdateBeneficiaryRequest.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	65, // 34: spona.beneficiaries.v1.UpdateBeneficiaryRequest.update_mask:type_name -> google.protobuf.FieldMask
+	9,  // 35: spona.beneficiaries.v1.UpdateBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	26, // 36: spona.beneficiaries.v1.SearchBeneficiariesResponse.results:type_name -> spona.beneficiaries.v1.SearchResult
+	9,  // 37: spona.beneficiaries.v1.SearchResult.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	29, // 38: spona.beneficiaries.v1.FindDuplicatesResponse.candidates:type_name -> spona.beneficiaries.v1.DuplicateCandidate
+	9,  // 39: spona.beneficiaries.v1.DuplicateCandidate.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	9,  // 40: spona.beneficiaries.v1.MergeBeneficiariesResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	9,  // 41: spona.beneficiaries.v1.EraseBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	11, // 42: spona.beneficiaries.v1.CreateDocumentRequest.document:type_name -> spona.beneficiaries.v1.IdentityDocument
+	11, // 43: spona.beneficiaries.v1.CreateDocumentResponse.document:type_name -> spona.beneficiaries.v1.IdentityDocument
+	11, // 44: spona.beneficiaries.v1.ListDocumentsResponse.documents:type_name -> spona.beneficiaries.v1.IdentityDocument
+	12, // 45: spona.beneficiaries.v1.CreateHouseholdRequest.household:type_name -> spona.beneficiaries.v1.Household
+	12, // 46: spona.beneficiaries.v1.CreateHouseholdResponse.household:type_name -> spona.beneficiaries.v1.Household
+	12, // 47: spona.beneficiaries.v1.GetHouseholdResponse.household:type_name -> spona.beneficiaries.v1.Household
+	13, // 48: spona.beneficiaries.v1.AddHouseholdMemberRequest.member:type_name -> spona.beneficiaries.v1.HouseholdMember
+	12, // 49: spona.beneficiaries.v1.AddHouseholdMemberResponse.household:type_name -> spona.beneficiaries.v1.Household
+	12, // 50: spona.beneficiaries.v1.RemoveHouseholdMemberResponse.household:type_name -> spona.beneficiaries.v1.Household
+	14, // 51: spona.beneficiaries.v1.ListAuditEventsResponse.audit_events:type_name -> spona.beneficiaries.v1.AuditEvent
+	9,  // 52: spona.beneficiaries.v1.ListBeneficiariesResponse.beneficiaries:type_name -> spona.beneficiaries.v1.Beneficiary
+	16, // 53: spona.beneficiaries.v1.CreateAssistanceRequest.assistance:type_name -> spona.beneficiaries.v1.Assistance
+	16, // 54: spona.beneficiaries.v1.CreateAssistanceResponse.assistance:type_name -> spona.beneficiaries.v1.Assistance
+	16, // 55: spona.beneficiaries.v1.ListAssistancesResponse.assistances:type_name -> spona.beneficiaries.v1.Assistance
+	15, // 56: spona.beneficiaries.v1.CreateConsentRequest.consent:type_name -> spona.beneficiaries.v1.Consent
+	15, // 57: spona.beneficiaries.v1.CreateConsentResponse.consent:type_name -> spona.beneficiaries.v1.Consent
+	15, // 58: spona.beneficiaries.v1.ListConsentsResponse.consents:type_name -> spona.beneficiaries.v1.Consent
+	15, // 59: spona.beneficiaries.v1.WithdrawConsentResponse.consent:type_name -> spona.beneficiaries.v1.Consent
+	66, // 60: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
+	67, // 61: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	17, // 62: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:input_type -> spona.beneficiaries.v1.CreateBeneficiaryRequest
+	19, // 63: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:input_type -> spona.beneficiaries.v1.GetBeneficiaryRequest
+	21, // 64: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:input_type -> spona.beneficiaries.v1.ListBeneficiariesRequest
+	22, // 65: spona.beneficiaries.v1.BeneficiaryService.UpdateBeneficiary:input_type -> spona.beneficiaries.v1.UpdateBeneficiaryRequest
+	24, // 66: spona.beneficiaries.v1.BeneficiaryService.SearchBeneficiaries:input_type -> spona.beneficiaries.v1.SearchBeneficiariesRequest
+	27, // 67: spona.beneficiaries.v1.BeneficiaryService.FindDuplicates:input_type -> spona.beneficiaries.v1.FindDuplicatesRequest
+	30, // 68: spona.beneficiaries.v1.BeneficiaryService.MergeBeneficiaries:input_type -> spona.beneficiaries.v1.MergeBeneficiariesRequest
+	32, // 69: spona.beneficiaries.v1.BeneficiaryService.EraseBeneficiary:input_type -> spona.beneficiaries.v1.EraseBeneficiaryRequest
+	34, // 70: spona.beneficiaries.v1.BeneficiaryService.CreateDocument:input_type -> spona.beneficiaries.v1.CreateDocumentRequest
+	36, // 71: spona.beneficiaries.v1.BeneficiaryService.ListDocuments:input_type -> spona.beneficiaries.v1.ListDocumentsRequest
+	38, // 72: spona.beneficiaries.v1.BeneficiaryService.DeleteDocument:input_type -> spona.beneficiaries.v1.DeleteDocumentRequest
+	40, // 73: spona.beneficiaries.v1.BeneficiaryService.CreateHousehold:input_type -> spona.beneficiaries.v1.CreateHouseholdRequest
+	42, // 74: spona.beneficiaries.v1.BeneficiaryService.GetHousehold:input_type -> spona.beneficiaries.v1.GetHouseholdRequest
+	44, // 75: spona.beneficiaries.v1.BeneficiaryService.AddHouseholdMember:input_type -> spona.beneficiaries.v1.AddHouseholdMemberRequest
+	46, // 76: spona.beneficiaries.v1.BeneficiaryService.RemoveHouseholdMember:input_type -> spona.beneficiaries.v1.RemoveHouseholdMemberRequest
+	48, // 77: spona.beneficiaries.v1.BeneficiaryService.ListAuditEvents:input_type -> spona.beneficiaries.v1.ListAuditEventsRequest
+	51, // 78: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:input_type -> spona.beneficiaries.v1.CreateAssistanceRequest
+	53, // 79: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:input_type -> spona.beneficiaries.v1.ListAssistancesRequest
+	55, // 80: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:input_type -> spona.beneficiaries.v1.CreateConsentRequest
+	57, // 81: spona.beneficiaries.v1.BeneficiaryService.ListConsents:input_type -> spona.beneficiaries.v1.ListConsentsRequest
+	59, // 82: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:input_type -> spona.beneficiaries.v1.WithdrawConsentRequest
+	61, // 83: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:input_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
+	18, // 84: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:output_type -> spona.beneficiaries.v1.CreateBeneficiaryResponse
+	20, // 85: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:output_type -> spona.beneficiaries.v1.GetBeneficiaryResponse
+	50, // 86: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:output_type -> spona.beneficiaries.v1.ListBeneficiariesResponse
+	23, // 87: spona.beneficiaries.v1.BeneficiaryService.UpdateBeneficiary:output_type -> spona.beneficiaries.v1.UpdateBeneficiaryResponse
+	25, // 88: spona.beneficiaries.v1.BeneficiaryService.SearchBeneficiaries:output_type -> spona.beneficiaries.v1.SearchBeneficiariesResponse
+	28, // 89: spona.beneficiaries.v1.BeneficiaryService.FindDuplicates:output_type -> spona.beneficiaries.v1.FindDuplicatesResponse
+	31, // 90: spona.beneficiaries.v1.BeneficiaryService.MergeBeneficiaries:output_type -> spona.beneficiaries.v1.MergeBeneficiariesResponse
+	33, // 91: spona.beneficiaries.v1.BeneficiaryService.EraseBeneficiary:output_type -> spona.beneficiaries.v1.EraseBeneficiaryResponse
+	35, // 92: spona.beneficiaries.v1.BeneficiaryService.CreateDocument:output_type -> spona.beneficiaries.v1.CreateDocumentResponse
+	37, // 93: spona.beneficiaries.v1.BeneficiaryService.ListDocuments:output_type -> spona.beneficiaries.v1.ListDocumentsResponse
+	39, // 94: spona.beneficiaries.v1.BeneficiaryService.DeleteDocument:output_type -> spona.beneficiaries.v1.DeleteDocumentResponse
+	41, // 95: spona.beneficiaries.v1.BeneficiaryService.CreateHousehold:output_type -> spona.beneficiaries.v1.CreateHouseholdResponse
+	43, // 96: spona.beneficiaries.v1.BeneficiaryService.GetHousehold:output_type -> spona.beneficiaries.v1.GetHouseholdResponse
+	45, // 97: spona.beneficiaries.v1.BeneficiaryService.AddHouseholdMember:output_type -> spona.beneficiaries.v1.AddHouseholdMemberResponse
+	47, // 98: spona.beneficiaries.v1.BeneficiaryService.RemoveHouseholdMember:output_type -> spona.beneficiaries.v1.RemoveHouseholdMemberResponse
+	49, // 99: spona.beneficiaries.v1.BeneficiaryService.ListAuditEvents:output_type -> spona.beneficiaries.v1.ListAuditEventsResponse
+	52, // 100: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:output_type -> spona.beneficiaries.v1.CreateAssistanceResponse
+	54, // 101: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:output_type -> spona.beneficiaries.v1.ListAssistancesResponse
+	56, // 102: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:output_type -> spona.beneficiaries.v1.CreateConsentResponse
+	58, // 103: spona.beneficiaries.v1.BeneficiaryService.ListConsents:output_type -> spona.beneficiaries.v1.ListConsentsResponse
+	60, // 104: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:output_type -> spona.beneficiaries.v1.WithdrawConsentResponse
+	62, // 105: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:output_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
+	84, // [84:106] is the sub-list for method output_type
+	62, // [62:84] is the sub-list for method input_type
+	62, // [62:62] is the sub-list for extension type_name
+	62, // [62:62] is the sub-list for extension extendee
+	0,  // [0:62] is the sub-list for field type_name
 }
 
 func init() { file_spona_beneficiaries_v1_beneficiaries_proto_init() }
@@ -2184,8 +4548,8 @@ func file_spona_beneficiaries_v1_beneficiaries_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc), len(file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc)),
-			NumEnums:      7,
-			NumMessages:   21,
+			NumEnums:      9,
+			NumMessages:   54,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,6 +22,19 @@ const (
 	BeneficiaryService_CreateBeneficiary_FullMethodName          = "/spona.beneficiaries.v1.BeneficiaryService/CreateBeneficiary"
 	BeneficiaryService_GetBeneficiary_FullMethodName             = "/spona.beneficiaries.v1.BeneficiaryService/GetBeneficiary"
 	BeneficiaryService_ListBeneficiaries_FullMethodName          = "/spona.beneficiaries.v1.BeneficiaryService/ListBeneficiaries"
+	BeneficiaryService_UpdateBeneficiary_FullMethodName          = "/spona.beneficiaries.v1.BeneficiaryService/UpdateBeneficiary"
+	BeneficiaryService_SearchBeneficiaries_FullMethodName        = "/spona.beneficiaries.v1.BeneficiaryService/SearchBeneficiaries"
+	BeneficiaryService_FindDuplicates_FullMethodName             = "/spona.beneficiaries.v1.BeneficiaryService/FindDuplicates"
+	BeneficiaryService_MergeBeneficiaries_FullMethodName         = "/spona.beneficiaries.v1.BeneficiaryService/MergeBeneficiaries"
+	BeneficiaryService_EraseBeneficiary_FullMethodName           = "/spona.beneficiaries.v1.BeneficiaryService/EraseBeneficiary"
+	BeneficiaryService_CreateDocument_FullMethodName             = "/spona.beneficiaries.v1.BeneficiaryService/CreateDocument"
+	BeneficiaryService_ListDocuments_FullMethodName              = "/spona.beneficiaries.v1.BeneficiaryService/ListDocuments"
+	BeneficiaryService_DeleteDocument_FullMethodName             = "/spona.beneficiaries.v1.BeneficiaryService/DeleteDocument"
+	BeneficiaryService_CreateHousehold_FullMethodName            = "/spona.beneficiaries.v1.BeneficiaryService/CreateHousehold"
+	BeneficiaryService_GetHousehold_FullMethodName               = "/spona.beneficiaries.v1.BeneficiaryService/GetHousehold"
+	BeneficiaryService_AddHouseholdMember_FullMethodName         = "/spona.beneficiaries.v1.BeneficiaryService/AddHouseholdMember"
+	BeneficiaryService_RemoveHouseholdMember_FullMethodName      = "/spona.beneficiaries.v1.BeneficiaryService/RemoveHouseholdMember"
+	BeneficiaryService_ListAuditEvents_FullMethodName            = "/spona.beneficiaries.v1.BeneficiaryService/ListAuditEvents"
 	BeneficiaryService_CreateAssistance_FullMethodName           = "/spona.beneficiaries.v1.BeneficiaryService/CreateAssistance"
 	BeneficiaryService_ListAssistances_FullMethodName            = "/spona.beneficiaries.v1.BeneficiaryService/ListAssistances"
 	BeneficiaryService_CreateConsent_FullMethodName              = "/spona.beneficiaries.v1.BeneficiaryService/CreateConsent"
@@ -45,6 +58,45 @@ type BeneficiaryServiceClient interface {
 	GetBeneficiary(ctx context.Context, in *GetBeneficiaryRequest, opts ...grpc.CallOption) (*GetBeneficiaryResponse, error)
 	// Lists beneficiaries visible to the caller, newest first.
 	ListBeneficiaries(ctx context.Context, in *ListBeneficiariesRequest, opts ...grpc.CallOption) (*ListBeneficiariesResponse, error)
+	// Changes the fields named by update_mask of a beneficiary the caller
+	// registered. beneficiary.etag must be the etag last read: a missing or
+	// stale etag is refused with ABORTED (HTTP 409).
+	UpdateBeneficiary(ctx context.Context, in *UpdateBeneficiaryRequest, opts ...grpc.CallOption) (*UpdateBeneficiaryResponse, error)
+	// Finds beneficiaries visible to the caller by name, however it is
+	// spelled: diacritics and Serbian Cyrillic/Latin are folded (Ђорђевић,
+	// Đorđević, Djordjevic and Dordevic match each other), and results are
+	// ranked by trigram similarity.
+	SearchBeneficiaries(ctx context.Context, in *SearchBeneficiariesRequest, opts ...grpc.CallOption) (*SearchBeneficiariesResponse, error)
+	// Lists the caller's other beneficiaries that may be the same person,
+	// scored on name similarity, birth date/year, nationality and documents.
+	FindDuplicates(ctx context.Context, in *FindDuplicatesRequest, opts ...grpc.CallOption) (*FindDuplicatesResponse, error)
+	// Merges a duplicate into the beneficiary {id}: its assistance, consents,
+	// documents, legal status history, household membership and access grants
+	// move to {id}; the duplicate is kept, marked merged_into, and reading it
+	// fails with FAILED_PRECONDITION naming the survivor.
+	MergeBeneficiaries(ctx context.Context, in *MergeBeneficiariesRequest, opts ...grpc.CallOption) (*MergeBeneficiariesResponse, error)
+	// Erases a beneficiary (GDPR): names, documents, contact details and free
+	// text are wiped irreversibly; sex, birth year, legal status, municipality
+	// and country stay so that aggregate counts remain correct.
+	EraseBeneficiary(ctx context.Context, in *EraseBeneficiaryRequest, opts ...grpc.CallOption) (*EraseBeneficiaryResponse, error)
+	// Adds an identity document to a beneficiary the caller registered.
+	CreateDocument(ctx context.Context, in *CreateDocumentRequest, opts ...grpc.CallOption) (*CreateDocumentResponse, error)
+	// Lists the identity documents of a beneficiary the caller registered.
+	ListDocuments(ctx context.Context, in *ListDocumentsRequest, opts ...grpc.CallOption) (*ListDocumentsResponse, error)
+	// Removes an identity document.
+	DeleteDocument(ctx context.Context, in *DeleteDocumentRequest, opts ...grpc.CallOption) (*DeleteDocumentResponse, error)
+	// Registers a household of the caller's beneficiaries.
+	CreateHousehold(ctx context.Context, in *CreateHouseholdRequest, opts ...grpc.CallOption) (*CreateHouseholdResponse, error)
+	// Returns a household of the caller's organisation with its members.
+	GetHousehold(ctx context.Context, in *GetHouseholdRequest, opts ...grpc.CallOption) (*GetHouseholdResponse, error)
+	// Adds a beneficiary to a household (a person is in at most one).
+	AddHouseholdMember(ctx context.Context, in *AddHouseholdMemberRequest, opts ...grpc.CallOption) (*AddHouseholdMemberResponse, error)
+	// Removes a beneficiary from a household.
+	RemoveHouseholdMember(ctx context.Context, in *RemoveHouseholdMemberRequest, opts ...grpc.CallOption) (*RemoveHouseholdMemberResponse, error)
+	// Lists who read or changed a beneficiary's personal data, newest first.
+	// Only the registering organisation (the data owner) may ask. Use "-" as
+	// beneficiary_id for all of the organisation's beneficiaries.
+	ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error)
 	// Records a service delivered to a beneficiary.
 	CreateAssistance(ctx context.Context, in *CreateAssistanceRequest, opts ...grpc.CallOption) (*CreateAssistanceResponse, error)
 	// Lists the assistance recorded for a beneficiary.
@@ -92,6 +144,136 @@ func (c *beneficiaryServiceClient) ListBeneficiaries(ctx context.Context, in *Li
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListBeneficiariesResponse)
 	err := c.cc.Invoke(ctx, BeneficiaryService_ListBeneficiaries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *beneficiaryServiceClient) UpdateBeneficiary(ctx context.Context, in *UpdateBeneficiaryRequest, opts ...grpc.CallOption) (*UpdateBeneficiaryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateBeneficiaryResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryService_UpdateBeneficiary_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *beneficiaryServiceClient) SearchBeneficiaries(ctx context.Context, in *SearchBeneficiariesRequest, opts ...grpc.CallOption) (*SearchBeneficiariesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SearchBeneficiariesResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryService_SearchBeneficiaries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *beneficiaryServiceClient) FindDuplicates(ctx context.Context, in *FindDuplicatesRequest, opts ...grpc.CallOption) (*FindDuplicatesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FindDuplicatesResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryService_FindDuplicates_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *beneficiaryServiceClient) MergeBeneficiaries(ctx context.Context, in *MergeBeneficiariesRequest, opts ...grpc.CallOption) (*MergeBeneficiariesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MergeBeneficiariesResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryService_MergeBeneficiaries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *beneficiaryServiceClient) EraseBeneficiary(ctx context.Context, in *EraseBeneficiaryRequest, opts ...grpc.CallOption) (*EraseBeneficiaryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EraseBeneficiaryResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryService_EraseBeneficiary_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *beneficiaryServiceClient) CreateDocument(ctx context.Context, in *CreateDocumentRequest, opts ...grpc.CallOption) (*CreateDocumentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateDocumentResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryService_CreateDocument_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *beneficiaryServiceClient) ListDocuments(ctx context.Context, in *ListDocumentsRequest, opts ...grpc.CallOption) (*ListDocumentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDocumentsResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryService_ListDocuments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *beneficiaryServiceClient) DeleteDocument(ctx context.Context, in *DeleteDocumentRequest, opts ...grpc.CallOption) (*DeleteDocumentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteDocumentResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryService_DeleteDocument_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *beneficiaryServiceClient) CreateHousehold(ctx context.Context, in *CreateHouseholdRequest, opts ...grpc.CallOption) (*CreateHouseholdResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateHouseholdResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryService_CreateHousehold_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *beneficiaryServiceClient) GetHousehold(ctx context.Context, in *GetHouseholdRequest, opts ...grpc.CallOption) (*GetHouseholdResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetHouseholdResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryService_GetHousehold_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *beneficiaryServiceClient) AddHouseholdMember(ctx context.Context, in *AddHouseholdMemberRequest, opts ...grpc.CallOption) (*AddHouseholdMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AddHouseholdMemberResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryService_AddHouseholdMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *beneficiaryServiceClient) RemoveHouseholdMember(ctx context.Context, in *RemoveHouseholdMemberRequest, opts ...grpc.CallOption) (*RemoveHouseholdMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RemoveHouseholdMemberResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryService_RemoveHouseholdMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *beneficiaryServiceClient) ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAuditEventsResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryService_ListAuditEvents_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -173,6 +355,45 @@ type BeneficiaryServiceServer interface {
 	GetBeneficiary(context.Context, *GetBeneficiaryRequest) (*GetBeneficiaryResponse, error)
 	// Lists beneficiaries visible to the caller, newest first.
 	ListBeneficiaries(context.Context, *ListBeneficiariesRequest) (*ListBeneficiariesResponse, error)
+	// Changes the fields named by update_mask of a beneficiary the caller
+	// registered. beneficiary.etag must be the etag last read: a missing or
+	// stale etag is refused with ABORTED (HTTP 409).
+	UpdateBeneficiary(context.Context, *UpdateBeneficiaryRequest) (*UpdateBeneficiaryResponse, error)
+	// Finds beneficiaries visible to the caller by name, however it is
+	// spelled: diacritics and Serbian Cyrillic/Latin are folded (Ђорђевић,
+	// Đorđević, Djordjevic and Dordevic match each other), and results are
+	// ranked by trigram similarity.
+	SearchBeneficiaries(context.Context, *SearchBeneficiariesRequest) (*SearchBeneficiariesResponse, error)
+	// Lists the caller's other beneficiaries that may be the same person,
+	// scored on name similarity, birth date/year, nationality and documents.
+	FindDuplicates(context.Context, *FindDuplicatesRequest) (*FindDuplicatesResponse, error)
+	// Merges a duplicate into the beneficiary {id}: its assistance, consents,
+	// documents, legal status history, household membership and access grants
+	// move to {id}; the duplicate is kept, marked merged_into, and reading it
+	// fails with FAILED_PRECONDITION naming the survivor.
+	MergeBeneficiaries(context.Context, *MergeBeneficiariesRequest) (*MergeBeneficiariesResponse, error)
+	// Erases a beneficiary (GDPR): names, documents, contact details and free
+	// text are wiped irreversibly; sex, birth year, legal status, municipality
+	// and country stay so that aggregate counts remain correct.
+	EraseBeneficiary(context.Context, *EraseBeneficiaryRequest) (*EraseBeneficiaryResponse, error)
+	// Adds an identity document to a beneficiary the caller registered.
+	CreateDocument(context.Context, *CreateDocumentRequest) (*CreateDocumentResponse, error)
+	// Lists the identity documents of a beneficiary the caller registered.
+	ListDocuments(context.Context, *ListDocumentsRequest) (*ListDocumentsResponse, error)
+	// Removes an identity document.
+	DeleteDocument(context.Context, *DeleteDocumentRequest) (*DeleteDocumentResponse, error)
+	// Registers a household of the caller's beneficiaries.
+	CreateHousehold(context.Context, *CreateHouseholdRequest) (*CreateHouseholdResponse, error)
+	// Returns a household of the caller's organisation with its members.
+	GetHousehold(context.Context, *GetHouseholdRequest) (*GetHouseholdResponse, error)
+	// Adds a beneficiary to a household (a person is in at most one).
+	AddHouseholdMember(context.Context, *AddHouseholdMemberRequest) (*AddHouseholdMemberResponse, error)
+	// Removes a beneficiary from a household.
+	RemoveHouseholdMember(context.Context, *RemoveHouseholdMemberRequest) (*RemoveHouseholdMemberResponse, error)
+	// Lists who read or changed a beneficiary's personal data, newest first.
+	// Only the registering organisation (the data owner) may ask. Use "-" as
+	// beneficiary_id for all of the organisation's beneficiaries.
+	ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error)
 	// Records a service delivered to a beneficiary.
 	CreateAssistance(context.Context, *CreateAssistanceRequest) (*CreateAssistanceResponse, error)
 	// Lists the assistance recorded for a beneficiary.
@@ -204,6 +425,45 @@ func (UnimplementedBeneficiaryServiceServer) GetBeneficiary(context.Context, *Ge
 }
 func (UnimplementedBeneficiaryServiceServer) ListBeneficiaries(context.Context, *ListBeneficiariesRequest) (*ListBeneficiariesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListBeneficiaries not implemented")
+}
+func (UnimplementedBeneficiaryServiceServer) UpdateBeneficiary(context.Context, *UpdateBeneficiaryRequest) (*UpdateBeneficiaryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateBeneficiary not implemented")
+}
+func (UnimplementedBeneficiaryServiceServer) SearchBeneficiaries(context.Context, *SearchBeneficiariesRequest) (*SearchBeneficiariesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SearchBeneficiaries not implemented")
+}
+func (UnimplementedBeneficiaryServiceServer) FindDuplicates(context.Context, *FindDuplicatesRequest) (*FindDuplicatesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method FindDuplicates not implemented")
+}
+func (UnimplementedBeneficiaryServiceServer) MergeBeneficiaries(context.Context, *MergeBeneficiariesRequest) (*MergeBeneficiariesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method MergeBeneficiaries not implemented")
+}
+func (UnimplementedBeneficiaryServiceServer) EraseBeneficiary(context.Context, *EraseBeneficiaryRequest) (*EraseBeneficiaryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method EraseBeneficiary not implemented")
+}
+func (UnimplementedBeneficiaryServiceServer) CreateDocument(context.Context, *CreateDocumentRequest) (*CreateDocumentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateDocument not implemented")
+}
+func (UnimplementedBeneficiaryServiceServer) ListDocuments(context.Context, *ListDocumentsRequest) (*ListDocumentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDocuments not implemented")
+}
+func (UnimplementedBeneficiaryServiceServer) DeleteDocument(context.Context, *DeleteDocumentRequest) (*DeleteDocumentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteDocument not implemented")
+}
+func (UnimplementedBeneficiaryServiceServer) CreateHousehold(context.Context, *CreateHouseholdRequest) (*CreateHouseholdResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateHousehold not implemented")
+}
+func (UnimplementedBeneficiaryServiceServer) GetHousehold(context.Context, *GetHouseholdRequest) (*GetHouseholdResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetHousehold not implemented")
+}
+func (UnimplementedBeneficiaryServiceServer) AddHouseholdMember(context.Context, *AddHouseholdMemberRequest) (*AddHouseholdMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddHouseholdMember not implemented")
+}
+func (UnimplementedBeneficiaryServiceServer) RemoveHouseholdMember(context.Context, *RemoveHouseholdMemberRequest) (*RemoveHouseholdMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RemoveHouseholdMember not implemented")
+}
+func (UnimplementedBeneficiaryServiceServer) ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAuditEvents not implemented")
 }
 func (UnimplementedBeneficiaryServiceServer) CreateAssistance(context.Context, *CreateAssistanceRequest) (*CreateAssistanceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateAssistance not implemented")
@@ -294,6 +554,240 @@ func _BeneficiaryService_ListBeneficiaries_Handler(srv interface{}, ctx context.
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(BeneficiaryServiceServer).ListBeneficiaries(ctx, req.(*ListBeneficiariesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BeneficiaryService_UpdateBeneficiary_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateBeneficiaryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryServiceServer).UpdateBeneficiary(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryService_UpdateBeneficiary_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryServiceServer).UpdateBeneficiary(ctx, req.(*UpdateBeneficiaryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BeneficiaryService_SearchBeneficiaries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SearchBeneficiariesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryServiceServer).SearchBeneficiaries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryService_SearchBeneficiaries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryServiceServer).SearchBeneficiaries(ctx, req.(*SearchBeneficiariesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BeneficiaryService_FindDuplicates_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FindDuplicatesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryServiceServer).FindDuplicates(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryService_FindDuplicates_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryServiceServer).FindDuplicates(ctx, req.(*FindDuplicatesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BeneficiaryService_MergeBeneficiaries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MergeBeneficiariesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryServiceServer).MergeBeneficiaries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryService_MergeBeneficiaries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryServiceServer).MergeBeneficiaries(ctx, req.(*MergeBeneficiariesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BeneficiaryService_EraseBeneficiary_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EraseBeneficiaryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryServiceServer).EraseBeneficiary(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryService_EraseBeneficiary_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryServiceServer).EraseBeneficiary(ctx, req.(*EraseBeneficiaryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BeneficiaryService_CreateDocument_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateDocumentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryServiceServer).CreateDocument(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryService_CreateDocument_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryServiceServer).CreateDocument(ctx, req.(*CreateDocumentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BeneficiaryService_ListDocuments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDocumentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryServiceServer).ListDocuments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryService_ListDocuments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryServiceServer).ListDocuments(ctx, req.(*ListDocumentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BeneficiaryService_DeleteDocument_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteDocumentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryServiceServer).DeleteDocument(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryService_DeleteDocument_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryServiceServer).DeleteDocument(ctx, req.(*DeleteDocumentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BeneficiaryService_CreateHousehold_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateHouseholdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryServiceServer).CreateHousehold(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryService_CreateHousehold_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryServiceServer).CreateHousehold(ctx, req.(*CreateHouseholdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BeneficiaryService_GetHousehold_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetHouseholdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryServiceServer).GetHousehold(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryService_GetHousehold_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryServiceServer).GetHousehold(ctx, req.(*GetHouseholdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BeneficiaryService_AddHouseholdMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddHouseholdMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryServiceServer).AddHouseholdMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryService_AddHouseholdMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryServiceServer).AddHouseholdMember(ctx, req.(*AddHouseholdMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BeneficiaryService_RemoveHouseholdMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RemoveHouseholdMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryServiceServer).RemoveHouseholdMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryService_RemoveHouseholdMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryServiceServer).RemoveHouseholdMember(ctx, req.(*RemoveHouseholdMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BeneficiaryService_ListAuditEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAuditEventsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryServiceServer).ListAuditEvents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryService_ListAuditEvents_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryServiceServer).ListAuditEvents(ctx, req.(*ListAuditEventsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -424,6 +918,58 @@ var BeneficiaryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListBeneficiaries",
 			Handler:    _BeneficiaryService_ListBeneficiaries_Handler,
+		},
+		{
+			MethodName: "UpdateBeneficiary",
+			Handler:    _BeneficiaryService_UpdateBeneficiary_Handler,
+		},
+		{
+			MethodName: "SearchBeneficiaries",
+			Handler:    _BeneficiaryService_SearchBeneficiaries_Handler,
+		},
+		{
+			MethodName: "FindDuplicates",
+			Handler:    _BeneficiaryService_FindDuplicates_Handler,
+		},
+		{
+			MethodName: "MergeBeneficiaries",
+			Handler:    _BeneficiaryService_MergeBeneficiaries_Handler,
+		},
+		{
+			MethodName: "EraseBeneficiary",
+			Handler:    _BeneficiaryService_EraseBeneficiary_Handler,
+		},
+		{
+			MethodName: "CreateDocument",
+			Handler:    _BeneficiaryService_CreateDocument_Handler,
+		},
+		{
+			MethodName: "ListDocuments",
+			Handler:    _BeneficiaryService_ListDocuments_Handler,
+		},
+		{
+			MethodName: "DeleteDocument",
+			Handler:    _BeneficiaryService_DeleteDocument_Handler,
+		},
+		{
+			MethodName: "CreateHousehold",
+			Handler:    _BeneficiaryService_CreateHousehold_Handler,
+		},
+		{
+			MethodName: "GetHousehold",
+			Handler:    _BeneficiaryService_GetHousehold_Handler,
+		},
+		{
+			MethodName: "AddHouseholdMember",
+			Handler:    _BeneficiaryService_AddHouseholdMember_Handler,
+		},
+		{
+			MethodName: "RemoveHouseholdMember",
+			Handler:    _BeneficiaryService_RemoveHouseholdMember_Handler,
+		},
+		{
+			MethodName: "ListAuditEvents",
+			Handler:    _BeneficiaryService_ListAuditEvents_Handler,
 		},
 		{
 			MethodName: "CreateAssistance",

@@ -1,0 +1,243 @@
+package adapters
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/date"
+	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/services/beneficiaries/internal/domain"
+)
+
+const documentCols = `id, beneficiary_id, organisation_id, type, number, issuing_country, expiry_date, create_time`
+
+func scanDocument(row pgx.Row) (*domain.Document, error) {
+	var d domain.Document
+	var expiry *time.Time
+	if err := row.Scan(&d.ID, &d.BeneficiaryID, &d.OrganisationID, &d.Type, &d.Number, &d.IssuingCountry, &expiry, &d.CreateTime); err != nil {
+		return nil, err
+	}
+	d.ExpiryDate = date.FromPtr(expiry)
+	return &d, nil
+}
+
+// CreateDocument inserts d; the same document twice on one person is
+// AlreadyExists.
+func (p *Postgres) CreateDocument(ctx context.Context, d *domain.Document) (*domain.Document, error) {
+	out, err := scanDocument(p.q.QueryRow(ctx, `INSERT INTO identity_documents
+		(id, beneficiary_id, organisation_id, type, number, issuing_country, expiry_date)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+documentCols,
+		d.ID, d.BeneficiaryID, d.OrganisationID, d.Type, d.Number, d.IssuingCountry, d.ExpiryDate.Ptr()))
+	return out, db.Error(err)
+}
+
+// ListDocuments lists a beneficiary's documents, oldest first.
+func (p *Postgres) ListDocuments(ctx context.Context, beneficiaryID string) ([]*domain.Document, error) {
+	rows, err := p.q.Query(ctx, `SELECT `+documentCols+` FROM identity_documents WHERE beneficiary_id = $1 ORDER BY id`, beneficiaryID)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Document, error) { return scanDocument(r) })
+	return out, db.Error(err)
+}
+
+// DeleteDocument removes a document of a beneficiary.
+func (p *Postgres) DeleteDocument(ctx context.Context, beneficiaryID, id string) error {
+	tag, err := p.q.Exec(ctx, `DELETE FROM identity_documents WHERE id = $1 AND beneficiary_id = $2`, id, beneficiaryID)
+	if err != nil {
+		return db.Error(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return errs.NotFound("document", id)
+	}
+	return nil
+}
+
+func scanHousehold(row pgx.Row) (*domain.Household, error) {
+	var h domain.Household
+	err := row.Scan(&h.ID, &h.OrganisationID, &h.Reference, &h.CreateTime)
+	return &h, err
+}
+
+// CreateHousehold inserts h (without members); a repeated request id
+// returns the first row with created false.
+func (p *Postgres) CreateHousehold(ctx context.Context, h *domain.Household, requestID string) (*domain.Household, bool, error) {
+	return createOnce(ctx, p.q, scanHousehold, `INSERT INTO households (id, organisation_id, reference, request_id)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (organisation_id, request_id) DO NOTHING
+		RETURNING id, organisation_id, reference, create_time`,
+		[]any{h.ID, h.OrganisationID, h.Reference, db.Null(requestID)},
+		`SELECT id, organisation_id, reference, create_time FROM households WHERE organisation_id = $1 AND request_id = $2`,
+		h.OrganisationID, requestID)
+}
+
+// GetHousehold returns a household of org with its members.
+func (p *Postgres) GetHousehold(ctx context.Context, org, id string) (*domain.Household, error) {
+	h, err := scanHousehold(p.q.QueryRow(ctx, `SELECT id, organisation_id, reference, create_time FROM households
+		WHERE id = $1 AND organisation_id = $2`, id, org))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFound("household", id)
+	}
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	rows, err := p.q.Query(ctx, `SELECT beneficiary_id, relationship FROM household_members WHERE household_id = $1
+		ORDER BY relationship <> 'head', beneficiary_id`, id)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	h.Members, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.HouseholdMember, error) {
+		var m domain.HouseholdMember
+		err := r.Scan(&m.BeneficiaryID, &m.Relationship)
+		return m, err
+	})
+	return h, db.Error(err)
+}
+
+// AddHouseholdMember adds a member; one already in a household is refused.
+func (p *Postgres) AddHouseholdMember(ctx context.Context, householdID string, m domain.HouseholdMember) error {
+	_, err := p.q.Exec(ctx, `INSERT INTO household_members (household_id, beneficiary_id, relationship) VALUES ($1, $2, $3)`,
+		householdID, m.BeneficiaryID, m.Relationship)
+	if errs.KindOf(db.Error(err)) == errs.KindAlreadyExists {
+		return errs.New(errs.KindAlreadyExists, "beneficiary %s is already in a household", m.BeneficiaryID)
+	}
+	return db.Error(err)
+}
+
+// RemoveHouseholdMember removes a member.
+func (p *Postgres) RemoveHouseholdMember(ctx context.Context, householdID, beneficiaryID string) error {
+	tag, err := p.q.Exec(ctx, `DELETE FROM household_members WHERE household_id = $1 AND beneficiary_id = $2`, householdID, beneficiaryID)
+	if err != nil {
+		return db.Error(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return errs.NotFound("household member", beneficiaryID)
+	}
+	return nil
+}
+
+// AppendAudit inserts audit events. Events of one call share actor,
+// action, fields and purpose (see app.audit); they are inserted in one
+// statement per distinct combination.
+func (p *Postgres) AppendAudit(ctx context.Context, events []domain.AuditEvent) error {
+	for len(events) > 0 {
+		e := events[0]
+		n := 1
+		for n < len(events) && sameAuditHead(events[n], e) {
+			n++
+		}
+		owners, bens := make([]string, n), make([]string, n)
+		for i, x := range events[:n] {
+			owners[i], bens[i] = x.OwnerOrganisationID, x.BeneficiaryID
+		}
+		if _, err := p.q.Exec(ctx, `INSERT INTO audit_events
+			(actor_organisation_id, actor_client_id, owner_organisation_id, beneficiary_id, action, fields, purpose)
+			SELECT $1, $2, o, b, $5, $6, $7 FROM unnest($3::uuid[], $4::uuid[]) AS t(o, b)`,
+			e.ActorOrganisationID, e.ActorClientID, owners, bens, e.Action, db.Strings(e.Fields), e.Purpose); err != nil {
+			return db.Error(err)
+		}
+		events = events[n:]
+	}
+	return nil
+}
+
+func sameAuditHead(a, b domain.AuditEvent) bool {
+	return a.ActorOrganisationID == b.ActorOrganisationID && a.ActorClientID == b.ActorClientID &&
+		a.Action == b.Action && a.Purpose == b.Purpose && strings.Join(a.Fields, ",") == strings.Join(b.Fields, ",")
+}
+
+// ListAudit lists the events of owner's beneficiaries (one, or all for ""),
+// newest first, optionally only by actor.
+func (p *Postgres) ListAudit(ctx context.Context, owner, beneficiaryID, actor string, page pagination.Page) ([]domain.AuditEvent, error) {
+	rows, err := p.q.Query(ctx, `SELECT id, time, actor_organisation_id, actor_client_id, owner_organisation_id,
+			beneficiary_id, action, fields, purpose
+		FROM audit_events
+		WHERE owner_organisation_id = $1 AND ($2 = '' OR beneficiary_id = $2::uuid) AND ($3 = '' OR actor_organisation_id = $3::uuid)
+			AND ($4 = '' OR id < $4::bigint)
+		ORDER BY id DESC LIMIT $5`, owner, beneficiaryID, actor, page.After, page.Limit())
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.AuditEvent, error) {
+		var e domain.AuditEvent
+		err := r.Scan(&e.ID, &e.Time, &e.ActorOrganisationID, &e.ActorClientID, &e.OwnerOrganisationID,
+			&e.BeneficiaryID, &e.Action, &e.Fields, &e.Purpose)
+		return e, err
+	})
+	return out, db.Error(err)
+}
+
+const assistanceCols = `id, beneficiary_id, organisation_id, COALESCE(project_id::text, ''), type, date, notes, create_time`
+
+func scanAssistance(row pgx.Row) (*domain.Assistance, error) {
+	var a domain.Assistance
+	var d time.Time
+	if err := row.Scan(&a.ID, &a.BeneficiaryID, &a.OrganisationID, &a.ProjectID, &a.Type, &d, &a.Notes, &a.CreateTime); err != nil {
+		return nil, err
+	}
+	a.Date = date.Of(d)
+	return &a, nil
+}
+
+// CreateAssistance inserts a; a repeated request id returns the first row.
+func (p *Postgres) CreateAssistance(ctx context.Context, a *domain.Assistance, requestID string) (*domain.Assistance, error) {
+	return db.CreateOnce(ctx, p.q, scanAssistance, `
+		INSERT INTO assistances (id, beneficiary_id, organisation_id, project_id, type, date, notes, request_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (organisation_id, request_id) DO NOTHING
+		RETURNING `+assistanceCols,
+		[]any{a.ID, a.BeneficiaryID, a.OrganisationID, db.Null(a.ProjectID), a.Type, a.Date.Time(), a.Notes, db.Null(requestID)},
+		`SELECT `+assistanceCols+` FROM assistances WHERE organisation_id = $1 AND request_id = $2`,
+		a.OrganisationID, requestID)
+}
+
+// ListAssistances lists the assistance of a beneficiary, newest first; only
+// that recorded by onlyOrg unless it is empty.
+func (p *Postgres) ListAssistances(ctx context.Context, onlyOrg, beneficiaryID string, page pagination.Page) ([]*domain.Assistance, error) {
+	rows, err := p.q.Query(ctx, `SELECT `+assistanceCols+` FROM assistances
+		WHERE beneficiary_id = $1 AND ($2 = '' OR id < $2::uuid) AND ($4 = '' OR organisation_id = $4::uuid)
+		ORDER BY id DESC LIMIT $3`, beneficiaryID, page.After, page.Limit(), onlyOrg)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Assistance, error) { return scanAssistance(r) })
+	return out, db.Error(err)
+}
+
+// assistedDims are the dimensions of CountAssisted. The age band is computed
+// from the birth year alone (age reached in the year the period ends), so
+// that erasing a person, which keeps only the birth year, changes no count.
+var assistedDims = aggregate.Dimensions{
+	"sex":             "b.sex::text",
+	"age_band":        aggregate.AgeBandSQL("NULL::date", "b.birth_year", "LEAST(COALESCE($3::date, current_date), current_date)"),
+	"legal_status":    "NULLIF(b.legal_status, '')",
+	"municipality":    "NULLIF(b.municipality, '')",
+	"assistance_type": "a.type::text",
+}
+
+// CountAssisted counts unique beneficiaries with assistance under the project
+// in the period, optionally only by some organisations, grouped as asked.
+func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organisations []string) (aggregate.Aggregate, error) {
+	if err := assistedDims.Check("group_by", q.GroupBy); err != nil {
+		return aggregate.Aggregate{}, err
+	}
+	sel, group := assistedDims.Select(q.GroupBy)
+	rows, err := p.q.Query(ctx, `SELECT `+sel+`count(DISTINCT a.beneficiary_id)
+		FROM assistances a JOIN beneficiaries b ON b.id = a.beneficiary_id
+		WHERE a.project_id = $1
+			AND ($2::date IS NULL OR a.date >= $2)
+			AND ($3::date IS NULL OR a.date <= $3)
+			AND (cardinality($4::uuid[]) = 0 OR a.organisation_id = ANY ($4::uuid[]))`+group,
+		q.ProjectID, q.From.Ptr(), q.To.Ptr(), db.Strings(organisations))
+	if err != nil {
+		return aggregate.Aggregate{}, db.Error(err)
+	}
+	defer rows.Close()
+	agg, err := aggregate.Collect(rows, q.GroupBy)
+	return agg, db.Error(err)
+}

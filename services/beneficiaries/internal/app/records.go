@@ -1,0 +1,170 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/services/beneficiaries/internal/domain"
+)
+
+// CreateDocument adds an identity document to a beneficiary the caller
+// registered.
+func (a *App) CreateDocument(ctx context.Context, act Actor, beneficiaryID string, d *domain.Document) (*domain.Document, error) {
+	d.Normalize()
+	var v errs.Violations
+	born := d.Validate(&v, "document")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var out *domain.Document
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		b, err := live(ctx, r, act, "beneficiary_id", beneficiaryID)
+		if err != nil {
+			return err
+		}
+		if !born.IsZero() && !b.BirthDate.IsZero() && born != b.BirthDate {
+			var v errs.Violations
+			v.Add("document.number", "encodes birth date %s, but the beneficiary's is %s", born, b.BirthDate)
+			return v.Err()
+		}
+		d.ID, d.BeneficiaryID, d.OrganisationID = ids.New(), b.ID, act.OrganisationID
+		if out, err = r.CreateDocument(ctx, d); err != nil {
+			return err
+		}
+		return audit(ctx, r, act, domain.ActionDocumentCreate, []string{"documents"}, b)
+	})
+	return out, err
+}
+
+// ListDocuments lists the documents of a beneficiary the caller registered.
+func (a *App) ListDocuments(ctx context.Context, act Actor, beneficiaryID string) ([]*domain.Document, error) {
+	var out []*domain.Document
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		b, err := owned(ctx, r, act, "beneficiary_id", beneficiaryID)
+		if err != nil {
+			return err
+		}
+		if out, err = r.ListDocuments(ctx, b.ID); err != nil {
+			return err
+		}
+		return audit(ctx, r, act, domain.ActionDocumentList, []string{"documents"}, b)
+	})
+	return out, err
+}
+
+// DeleteDocument removes a document of a beneficiary the caller registered.
+func (a *App) DeleteDocument(ctx context.Context, act Actor, beneficiaryID, id string) error {
+	if err := ids.Check("id", id); err != nil {
+		return err
+	}
+	return a.repo.InTx(ctx, func(r Repository) error {
+		b, err := owned(ctx, r, act, "beneficiary_id", beneficiaryID)
+		if err != nil {
+			return err
+		}
+		if err := r.DeleteDocument(ctx, b.ID, ids.Normalize(id)); err != nil {
+			return err
+		}
+		return audit(ctx, r, act, domain.ActionDocumentDelete, []string{"documents"}, b)
+	})
+}
+
+// CreateHousehold registers a household of the caller's beneficiaries.
+func (a *App) CreateHousehold(ctx context.Context, act Actor, h *domain.Household, requestID string) (*domain.Household, error) {
+	if err := h.Validate(); err != nil {
+		return nil, err
+	}
+	var out *domain.Household
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		h.ID, h.OrganisationID = ids.New(), act.OrganisationID
+		members := h.Members
+		var created bool
+		var err error
+		if out, created, err = r.CreateHousehold(ctx, h, requestID); err != nil {
+			return err
+		}
+		if created {
+			for i, m := range members {
+				if err := a.addMember(ctx, r, act, out.ID, m, fmt.Sprintf("household.members[%d].beneficiary_id", i)); err != nil {
+					return err
+				}
+			}
+		}
+		out, err = r.GetHousehold(ctx, act.OrganisationID, out.ID)
+		return err
+	})
+	return out, err
+}
+
+func (a *App) addMember(ctx context.Context, r Repository, act Actor, householdID string, m domain.HouseholdMember, field string) error {
+	b, err := live(ctx, r, act, field, m.BeneficiaryID)
+	if err != nil {
+		return err
+	}
+	if err := r.AddHouseholdMember(ctx, householdID, m); err != nil {
+		return err
+	}
+	return audit(ctx, r, act, domain.ActionHousehold, []string{"household"}, b)
+}
+
+// GetHousehold returns a household of the caller's organisation.
+func (a *App) GetHousehold(ctx context.Context, act Actor, id string) (*domain.Household, error) {
+	if err := ids.Check("id", id); err != nil {
+		return nil, err
+	}
+	return a.repo.GetHousehold(ctx, act.OrganisationID, ids.Normalize(id))
+}
+
+// AddHouseholdMember adds one of the caller's beneficiaries to its household.
+func (a *App) AddHouseholdMember(ctx context.Context, act Actor, householdID string, m domain.HouseholdMember) (*domain.Household, error) {
+	if err := ids.Check("household_id", householdID); err != nil {
+		return nil, err
+	}
+	var v errs.Violations
+	m.Validate(&v, "member")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var out *domain.Household
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		h, err := r.GetHousehold(ctx, act.OrganisationID, ids.Normalize(householdID))
+		if err != nil {
+			return err
+		}
+		if err := a.addMember(ctx, r, act, h.ID, m, "member.beneficiary_id"); err != nil {
+			return err
+		}
+		out, err = r.GetHousehold(ctx, act.OrganisationID, h.ID)
+		return err
+	})
+	return out, err
+}
+
+// RemoveHouseholdMember takes a beneficiary out of the caller's household.
+func (a *App) RemoveHouseholdMember(ctx context.Context, act Actor, householdID, beneficiaryID string) (*domain.Household, error) {
+	if err := ids.Check("household_id", householdID); err != nil {
+		return nil, err
+	}
+	var out *domain.Household
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		h, err := r.GetHousehold(ctx, act.OrganisationID, ids.Normalize(householdID))
+		if err != nil {
+			return err
+		}
+		b, err := owned(ctx, r, act, "beneficiary_id", beneficiaryID)
+		if err != nil {
+			return err
+		}
+		if err := r.RemoveHouseholdMember(ctx, h.ID, b.ID); err != nil {
+			return err
+		}
+		if err := audit(ctx, r, act, domain.ActionHousehold, []string{"household"}, b); err != nil {
+			return err
+		}
+		out, err = r.GetHousehold(ctx, act.OrganisationID, h.ID)
+		return err
+	})
+	return out, err
+}

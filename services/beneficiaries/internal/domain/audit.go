@@ -1,0 +1,62 @@
+package domain
+
+import (
+	"time"
+)
+
+// AuditEvent records a read or change of a beneficiary's personal data.
+type AuditEvent struct {
+	ID                  int64
+	Time                time.Time
+	ActorOrganisationID string
+	ActorClientID       string
+	OwnerOrganisationID string
+	BeneficiaryID       string
+	Action              string
+	Fields              []string
+	Purpose             string
+}
+
+// Audit actions.
+const (
+	ActionCreate          = "create"
+	ActionRead            = "read"
+	ActionList            = "list"
+	ActionSearch          = "search"
+	ActionUpdate          = "update"
+	ActionErase           = "erase"
+	ActionMerge           = "merge"
+	ActionMergedAway      = "merged_into"
+	ActionFindDuplicates  = "find_duplicates"
+	ActionConsentCreate   = "consent.create"
+	ActionConsentList     = "consent.list"
+	ActionConsentWithdraw = "consent.withdraw"
+	ActionConsentCheck    = "consent.check"
+	ActionDocumentCreate  = "document.create"
+	ActionDocumentList    = "document.list"
+	ActionDocumentDelete  = "document.delete"
+	ActionHousehold       = "household"
+	ActionAccessGrant     = "access.grant"
+	ActionAccessRevoke    = "access.revoke"
+	ActionAssistance      = "assistance.create"
+	ActionAssistanceList  = "assistance.list"
+)
+
+// ViewFields lists the personal-data fields a caller with the given access
+// reads when it reads a beneficiary.
+func ViewFields(access string) []string {
+	if access == AccessOwner {
+		return ownerFields
+	}
+	return grantedFields
+}
+
+var (
+	grantedFields = []string{"given_name", "family_name", "original_script_name", "sex", "birth_year", "languages",
+		"legal_status", "vulnerabilities", "municipality", "country"}
+	ownerFields = append(append([]string{}, grantedFields...), "external_id", "birth_date", "nationality",
+		"accommodation", "phone", "email", "notes", "legal_status_history", "documents", "household")
+)
+
+// MaxPurpose is the longest purpose a caller may declare.
+const MaxPurpose = 200

@@ -1,0 +1,205 @@
+package domain
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/translit"
+	"github.com/spona/spona/pkg/validate"
+)
+
+// Scored is a search result.
+type Scored struct {
+	Beneficiary *Beneficiary
+	Score       float64
+}
+
+// Candidate is a possible duplicate with the parts of its score.
+type Candidate struct {
+	Beneficiary      *Beneficiary
+	Score            float64
+	NameScore        float64
+	BirthScore       float64
+	NationalityScore float64
+	DocumentScore    float64
+}
+
+// Duplicate score weights; a shared identity document alone makes a
+// candidate certain.
+const (
+	WeightName        = 0.6
+	WeightBirth       = 0.3
+	WeightNationality = 0.1
+	// MinDuplicateScore is the lowest score FindDuplicates reports.
+	MinDuplicateScore = 0.5
+)
+
+// Combine computes Score from the parts of a candidate's score.
+func (c *Candidate) Combine() {
+	s := WeightName*c.NameScore + WeightBirth*c.BirthScore + WeightNationality*c.NationalityScore
+	if c.DocumentScore > 0 {
+		s = max(s, c.DocumentScore)
+	}
+	c.Score = min(s, 1)
+}
+
+// SearchQuery validates a name query and returns its folded key and the
+// result limit.
+func SearchQuery(query string, size int32) (string, int, error) {
+	var v errs.Violations
+	validate.Text(&v, "query", query, maxText, true)
+	key := ""
+	if len(v) == 0 {
+		key = translit.Fold(query)
+		if utf8.RuneCountInString(strings.ReplaceAll(key, " ", "")) < 2 {
+			v.Add("query", "must contain at least 2 letters or digits")
+		}
+	}
+	limit := int(size)
+	switch {
+	case size < 0:
+		v.Add("page_size", "must not be negative")
+	case size == 0:
+		limit = 20
+	case size > 100:
+		limit = 100
+	}
+	return key, limit, v.Err()
+}
+
+// ListFilter narrows a list of beneficiaries.
+type ListFilter struct {
+	LegalStatus   string
+	Municipality  string
+	Sex           string
+	Nationality   string
+	Vulnerability string
+	Country       string
+}
+
+// Normalize canonicalises the filter.
+func (f *ListFilter) Normalize() {
+	f.Municipality = strings.TrimSpace(f.Municipality)
+	f.Nationality = strings.ToUpper(strings.TrimSpace(f.Nationality))
+	f.Country = strings.ToUpper(strings.TrimSpace(f.Country))
+}
+
+// Validate checks the filter.
+func (f ListFilter) Validate() error {
+	var v errs.Violations
+	validate.OneOf(&v, "legal_status", f.LegalStatus, LegalStatuses, false)
+	validate.OneOf(&v, "sex", f.Sex, Sexes, false)
+	validate.OneOf(&v, "vulnerability", f.Vulnerability, Vulnerabilities, false)
+	validate.Country(&v, "nationality", f.Nationality)
+	validate.Country(&v, "country", f.Country)
+	validate.Text(&v, "municipality", f.Municipality, maxText, false)
+	return v.Err()
+}
+
+// Changed lists the fields that differ between two versions of a record.
+func Changed(before, after *Beneficiary) []string {
+	var out []string
+	add := func(name string, differ bool) {
+		if differ {
+			out = append(out, name)
+		}
+	}
+	add("external_id", before.ExternalID != after.ExternalID)
+	add("given_name", before.GivenName != after.GivenName)
+	add("family_name", before.FamilyName != after.FamilyName)
+	add("original_script_name", before.OriginalScriptName != after.OriginalScriptName)
+	add("sex", before.Sex != after.Sex)
+	add("birth_date", before.BirthDate != after.BirthDate)
+	add("birth_year", before.BirthYear != after.BirthYear)
+	add("birth_date_estimated", before.BirthDateEstimated != after.BirthDateEstimated)
+	add("nationality", before.Nationality != after.Nationality)
+	add("languages", !slices.Equal(before.Languages, after.Languages))
+	add("legal_status", before.LegalStatus != after.LegalStatus)
+	add("legal_status_since", before.LegalStatusSince != after.LegalStatusSince)
+	add("municipality", before.Municipality != after.Municipality)
+	add("country", before.Country != after.Country)
+	add("accommodation", before.Accommodation != after.Accommodation)
+	add("vulnerabilities", !slices.Equal(before.Vulnerabilities, after.Vulnerabilities))
+	add("phone", before.Phone != after.Phone)
+	add("email", before.Email != after.Email)
+	add("notes", before.Notes != after.Notes)
+	return out
+}
+
+// Relationships are the relationships of household members.
+var Relationships = []string{"head", "spouse", "child", "parent", "sibling", "grandparent", "grandchild",
+	"other_relative", "guardian", "non_relative"}
+
+// Household is people of one organisation living together.
+type Household struct {
+	ID             string
+	OrganisationID string
+	Reference      string
+	Members        []HouseholdMember
+	CreateTime     time.Time
+}
+
+// HouseholdMember is a beneficiary in a household.
+type HouseholdMember struct {
+	BeneficiaryID string
+	Relationship  string
+}
+
+// Validate checks a new household.
+func (h *Household) Validate() error {
+	var v errs.Violations
+	h.Reference = strings.TrimSpace(h.Reference)
+	validate.Text(&v, "household.reference", h.Reference, maxText, false)
+	if len(h.Members) > 50 {
+		v.Add("household.members", "at most 50")
+	}
+	seen := map[string]bool{}
+	for i, m := range h.Members {
+		m.Validate(&v, fmt.Sprintf("household.members[%d]", i))
+		if seen[m.BeneficiaryID] {
+			v.Add(fmt.Sprintf("household.members[%d].beneficiary_id", i), "given twice")
+		}
+		seen[m.BeneficiaryID] = true
+	}
+	return v.Err()
+}
+
+// Validate checks a member; field is its path in the request.
+func (m *HouseholdMember) Validate(v *errs.Violations, field string) {
+	m.BeneficiaryID = strings.ToLower(strings.TrimSpace(m.BeneficiaryID))
+	if m.BeneficiaryID == "" {
+		v.Add(field+".beneficiary_id", "is required")
+	} else if !ids.Valid(m.BeneficiaryID) {
+		v.Add(field+".beneficiary_id", "must be a UUID")
+	}
+	validate.OneOf(v, field+".relationship", m.Relationship, Relationships, true)
+}
+
+// RankCandidates keeps candidates scoring at least MinDuplicateScore, best
+// first, at most limit.
+func RankCandidates(all []Candidate, limit int) []Candidate {
+	out := make([]Candidate, 0, len(all))
+	for _, c := range all {
+		if c.Score >= MinDuplicateScore {
+			out = append(out, c)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Candidate) int {
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
+		}
+		return strings.Compare(b.Beneficiary.ID, a.Beneficiary.ID)
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out
+}
