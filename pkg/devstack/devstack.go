@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -80,7 +81,22 @@ func FreePorts() (Ports, error) {
 	return p, err
 }
 
+// freePort returns a loopback port that is free now, chosen below Linux's
+// default ephemeral range (32768-60999): a port the kernel hands out as
+// ephemeral can be taken by any outgoing connection (to PostgreSQL, say)
+// between this check and the process binding it. Several test binaries run
+// at once, so the choice is random; Start's callers retry when a bind still
+// loses the race.
 func freePort() (int, error) {
+	for range 100 {
+		port := 20000 + rand.IntN(12000)
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return port, nil
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -80,16 +81,28 @@ func Start(t testing.TB, databaseURL string, env ...string) (*devstack.Stack, *L
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	ports, err := devstack.FreePorts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &Logs{}
-	stack, err := devstack.Start(ctx, devstack.Options{
-		BinDir: bin, DatabaseURL: databaseURL, PrincipalSecret: Secret, Ports: ports, Env: env, Logs: logs,
-	})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, logs.String())
+	// Ports are checked free before the processes bind them; another test
+	// binary can take one in between, so a lost race is retried on new ports.
+	var (
+		stack *devstack.Stack
+		logs  *Logs
+	)
+	for attempt := 1; ; attempt++ {
+		ports, err := devstack.FreePorts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		logs = &Logs{}
+		stack, err = devstack.Start(ctx, devstack.Options{
+			BinDir: bin, DatabaseURL: databaseURL, PrincipalSecret: Secret, Ports: ports, Env: env, Logs: logs,
+		})
+		if err == nil {
+			break
+		}
+		if attempt == 3 || !strings.Contains(logs.String(), "address already in use") {
+			t.Fatalf("%v\n%s", err, logs.String())
+		}
+		t.Logf("a port was taken while starting (attempt %d); retrying on new ports", attempt)
 	}
 	t.Cleanup(func() {
 		if err := stack.Stop(); err != nil {
