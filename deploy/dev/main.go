@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/spona/spona/pkg/devstack"
-	"github.com/spona/spona/pkg/pgcluster"
+	"github.com/spona/spona/pkg/testkit/devstack"
+	"github.com/spona/spona/pkg/testkit/pgcluster"
 )
 
 func main() {

@@ -40,10 +40,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/auth"
-	"github.com/spona/spona/pkg/devstack"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/ids"
-	"github.com/spona/spona/pkg/pgcluster"
+	"github.com/spona/spona/pkg/testkit/devstack"
+	"github.com/spona/spona/pkg/testkit/pgcluster"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 )

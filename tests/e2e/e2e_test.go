@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spona/spona/pkg/devstack"
-	"github.com/spona/spona/pkg/devstack/devstacktest"
-	"github.com/spona/spona/pkg/otlptest"
-	"github.com/spona/spona/pkg/pgtest"
+	"github.com/spona/spona/pkg/testkit/devstack"
+	"github.com/spona/spona/pkg/testkit/devstack/devstacktest"
+	"github.com/spona/spona/pkg/testkit/otlptest"
+	"github.com/spona/spona/pkg/testkit/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -23,8 +23,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/spona/spona/pkg/devstack/devstacktest"
-	"github.com/spona/spona/pkg/pgcluster"
+	"github.com/spona/spona/pkg/testkit/devstack/devstacktest"
+	"github.com/spona/spona/pkg/testkit/pgcluster"
 )
 
 // attempt is one HTTP request of a client.

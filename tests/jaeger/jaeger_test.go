@@ -21,8 +21,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spona/spona/pkg/devstack/devstacktest"
-	"github.com/spona/spona/pkg/pgtest"
+	"github.com/spona/spona/pkg/testkit/devstack/devstacktest"
+	"github.com/spona/spona/pkg/testkit/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -8,7 +8,7 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
-	"github.com/spona/spona/pkg/servicetest"
+	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/services/beneficiaries/service"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/timestamppb"

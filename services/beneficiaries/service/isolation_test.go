@@ -5,7 +5,7 @@ import (
 
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/ids"
-	"github.com/spona/spona/pkg/servicetest"
+	"github.com/spona/spona/pkg/testkit/servicetest"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )

@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/spona/spona/pkg/ids"
-	"github.com/spona/spona/pkg/oidctest"
-	"github.com/spona/spona/pkg/resttest"
+	"github.com/spona/spona/pkg/testkit/oidctest"
+	"github.com/spona/spona/pkg/testkit/resttest"
 	"github.com/spona/spona/services/edge/edgetest"
 	"github.com/spona/spona/services/edge/service"
 )

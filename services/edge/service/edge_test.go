@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/auth"
-	"github.com/spona/spona/pkg/oidctest"
-	"github.com/spona/spona/pkg/pgtest"
-	"github.com/spona/spona/pkg/resttest"
+	"github.com/spona/spona/pkg/testkit/oidctest"
+	"github.com/spona/spona/pkg/testkit/pgtest"
+	"github.com/spona/spona/pkg/testkit/resttest"
 	"github.com/spona/spona/services/edge/edgetest"
 	"github.com/spona/spona/services/edge/service"
 )

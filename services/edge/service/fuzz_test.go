@@ -13,7 +13,7 @@ import (
 
 	"github.com/spona/spona/gen/openapi"
 	"github.com/spona/spona/pkg/auth"
-	"github.com/spona/spona/pkg/resttest"
+	"github.com/spona/spona/pkg/testkit/resttest"
 	"github.com/spona/spona/services/edge/edgetest"
 	"github.com/spona/spona/services/edge/internal/gateway"
 	"golang.org/x/net/http/httpguts"

@@ -10,7 +10,7 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
-	"github.com/spona/spona/pkg/servicetest"
+	"github.com/spona/spona/pkg/testkit/servicetest"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )

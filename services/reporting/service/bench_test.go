@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
 	"github.com/spona/spona/pkg/ids"
-	"github.com/spona/spona/pkg/servicetest"
+	"github.com/spona/spona/pkg/testkit/servicetest"
 	"golang.org/x/sync/errgroup"
 )
 

@@ -8,8 +8,8 @@ import (
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/ids"
-	"github.com/spona/spona/pkg/pgtest"
-	"github.com/spona/spona/pkg/servicetest"
+	"github.com/spona/spona/pkg/testkit/pgtest"
+	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/services/trainings/service"
 )
 

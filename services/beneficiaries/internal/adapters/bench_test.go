@@ -16,7 +16,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/ids"
-	"github.com/spona/spona/pkg/pgtest"
+	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/translit"
 	"github.com/spona/spona/services/beneficiaries/internal/adapters"
 	"github.com/spona/spona/services/beneficiaries/internal/app"

@@ -14,7 +14,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/google/go-cmp/cmp"
 	"github.com/spona/spona/pkg/auth"
-	"github.com/spona/spona/pkg/oidctest"
+	"github.com/spona/spona/pkg/testkit/oidctest"
 	"github.com/spona/spona/services/edge/internal/oidc"
 )
 

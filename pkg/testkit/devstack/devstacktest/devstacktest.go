@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spona/spona/pkg/devstack"
+	"github.com/spona/spona/pkg/testkit/devstack"
 )
 
 // Secret is the principal signing secret of stacks started here.

@@ -12,8 +12,8 @@ import (
 
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/grpcx"
-	"github.com/spona/spona/pkg/pgtest"
 	"github.com/spona/spona/pkg/platform"
+	"github.com/spona/spona/pkg/testkit/pgtest"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/spona/spona/pkg/pgcluster"
+	"github.com/spona/spona/pkg/testkit/pgcluster"
 )
 
 var serverURL string
