@@ -24,18 +24,10 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// Scopes maps full method names ("/pkg.Service/Method") to the scope a caller
-// needs. A method absent from the map is refused: access is opt-in.
-type Scopes map[string]string
-
-// Public marks a method that needs a verified principal but no scope.
-const Public = ""
-
 // ServerOptions configures NewServer.
 type ServerOptions struct {
 	Log    *slog.Logger
 	Signer *auth.Signer
-	Scopes Scopes
 }
 
 // Server is a gRPC server with its health service.
@@ -54,7 +46,11 @@ func NewServer(o ServerOptions) *Server {
 			recoverUnary(o.Log),
 			logUnary(o.Log),
 			errorsUnary(o.Log),
-			authUnary(o.Signer, o.Scopes),
+			authUnary(o.Signer),
+		),
+		grpc.ChainStreamInterceptor(
+			recoverStream(o.Log),
+			authStream(o.Signer),
 		),
 	)
 	h := health.NewServer()
@@ -90,30 +86,59 @@ func exempt(method string) bool {
 	return strings.HasPrefix(method, "/grpc.health.v1.") || strings.HasPrefix(method, "/grpc.reflection.")
 }
 
-func authUnary(signer *auth.Signer, scopes Scopes) grpc.UnaryServerInterceptor {
+// authorize verifies the caller's principal and the scope the method
+// declares in its proto (auth.ScopeFor); a method without one is refused.
+// It returns ctx carrying the principal.
+func authorize(ctx context.Context, signer *auth.Signer, method string) (context.Context, error) {
+	if exempt(method) {
+		return ctx, nil
+	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	vals := md.Get(auth.MetadataKey)
+	if len(vals) != 1 {
+		return nil, status.Error(codes.Unauthenticated, "missing principal")
+	}
+	p, err := signer.Verify(vals[0])
+	if err != nil {
+		return nil, status.Error(codes.Unauthenticated, err.Error())
+	}
+	scope, known := auth.ScopeFor(method)
+	if !known {
+		return nil, status.Errorf(codes.PermissionDenied, "method %s is not open to callers", method)
+	}
+	if !p.Has(scope) {
+		return nil, status.Errorf(codes.PermissionDenied, "scope %q required", scope)
+	}
+	return auth.WithPrincipal(ctx, p, vals[0]), nil
+}
+
+func authUnary(signer *auth.Signer) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if exempt(info.FullMethod) {
-			return handler(ctx, req)
-		}
-		md, _ := metadata.FromIncomingContext(ctx)
-		vals := md.Get(auth.MetadataKey)
-		if len(vals) != 1 {
-			return nil, status.Error(codes.Unauthenticated, "missing principal")
-		}
-		p, err := signer.Verify(vals[0])
+		ctx, err := authorize(ctx, signer, info.FullMethod)
 		if err != nil {
-			return nil, status.Error(codes.Unauthenticated, err.Error())
+			return nil, err
 		}
-		scope, known := scopes[info.FullMethod]
-		if !known {
-			return nil, status.Errorf(codes.PermissionDenied, "method %s is not open to callers", info.FullMethod)
-		}
-		if scope != Public && !p.Has(scope) {
-			return nil, status.Errorf(codes.PermissionDenied, "scope %q required", scope)
-		}
-		return handler(auth.WithPrincipal(ctx, p, vals[0]), req)
+		return handler(ctx, req)
 	}
 }
+
+func authStream(signer *auth.Signer) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		ctx, err := authorize(ss.Context(), signer, info.FullMethod)
+		if err != nil {
+			return err
+		}
+		return handler(srv, &ctxStream{ServerStream: ss, ctx: ctx})
+	}
+}
+
+// ctxStream is a server stream whose context carries the verified principal.
+type ctxStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s *ctxStream) Context() context.Context { return s.ctx }
 
 func errorsUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
@@ -154,5 +179,18 @@ func recoverUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 			}
 		}()
 		return handler(ctx, req)
+	}
+}
+
+func recoverStream(log *slog.Logger) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				log.ErrorContext(ss.Context(), "panic in handler", slog.String("method", info.FullMethod),
+					slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+				err = status.Error(codes.Internal, "internal error")
+			}
+		}()
+		return handler(srv, ss)
 	}
 }

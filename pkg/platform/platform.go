@@ -220,8 +220,6 @@ type Service struct {
 	DefaultGRPCAddr, DefaultAdminAddr string
 	// Migrations holds the schema's goose SQL files.
 	Migrations fs.FS
-	// Scopes lists every RPC a caller may make and the scope it needs.
-	Scopes grpcx.Scopes
 	// Listener, when set, is used instead of listening on GRPC_ADDR (tests).
 	Listener net.Listener
 	// Register is the composition root: it builds the application on base and
@@ -249,7 +247,7 @@ func RunService(ctx context.Context, s Service) error {
 			base.Log.Error("shutdown", slog.String("error", err.Error()))
 		}
 	}()
-	srv := grpcx.NewServer(grpcx.ServerOptions{Log: base.Log, Signer: base.Signer, Scopes: s.Scopes})
+	srv := grpcx.NewServer(grpcx.ServerOptions{Log: base.Log, Signer: base.Signer})
 	if err := s.Register(ctx, base, srv.Server); err != nil {
 		return err
 	}

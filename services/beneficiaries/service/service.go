@@ -27,7 +27,6 @@ func New(cfg Config) platform.Service {
 		DefaultGRPCAddr:  "127.0.0.1:9101",
 		DefaultAdminAddr: "127.0.0.1:9201",
 		Migrations:       migrations.FS,
-		Scopes:           ports.Scopes,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
 			application := app.New(adapters.NewPostgres(base.Pool))
 			pb.RegisterBeneficiaryServiceServer(srv, ports.NewGRPC(application))

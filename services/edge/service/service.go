@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net"
 	"time"
 
@@ -16,15 +15,11 @@ import (
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/platform"
-	benefsvc "github.com/spona/spona/services/beneficiaries/service"
 	"github.com/spona/spona/services/edge/internal/gateway"
 	"github.com/spona/spona/services/edge/internal/idempotency"
 	"github.com/spona/spona/services/edge/internal/keys"
 	"github.com/spona/spona/services/edge/internal/oidc"
 	"github.com/spona/spona/services/edge/migrations"
-	refsvc "github.com/spona/spona/services/referrals/service"
-	repsvc "github.com/spona/spona/services/reporting/service"
-	trnsvc "github.com/spona/spona/services/trainings/service"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -162,7 +157,6 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 			Beneficiaries: b.conns["beneficiaries"], Referrals: b.conns["referrals"],
 			Trainings: b.conns["trainings"], Reporting: b.conns["reporting"],
 		},
-		Scopes:          Scopes(),
 		MaxBodyBytes:    cfg.MaxBodyBytes,
 		RateLimit:       gateway.RateLimit{RPS: cfg.RateLimitRPS, Burst: cfg.RateLimitBurst},
 		CORS:            gateway.CORS{AllowedOrigins: cfg.CORSAllowedOrigins, MaxAge: cfg.CORSMaxAge},
@@ -187,19 +181,6 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 	err = g.Wait()
 	base.Log.Info("stopped")
 	return err
-}
-
-// Scopes merges the four services' Scopes maps: the edge checks each REST
-// route against the scope of the RPC it is bound to.
-func Scopes() grpcx.Scopes {
-	all := grpcx.Scopes{}
-	for _, s := range []grpcx.Scopes{
-		benefsvc.New(benefsvc.Config{}).Scopes, refsvc.New(refsvc.Config{}).Scopes,
-		trnsvc.New(trnsvc.Config{}).Scopes, repsvc.New(repsvc.Config{}).Scopes,
-	} {
-		maps.Copy(all, s)
-	}
-	return all
 }
 
 // credentials sends JWT-shaped credentials to the OIDC verifier (when

@@ -33,7 +33,6 @@ func New(cfg Config) platform.Service {
 		DefaultGRPCAddr:  "127.0.0.1:9102",
 		DefaultAdminAddr: "127.0.0.1:9202",
 		Migrations:       migrations.FS,
-		Scopes:           ports.Scopes,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
 			conn, err := grpcx.NewClient(cfg.BeneficiariesAddr)
 			if err != nil {

@@ -33,7 +33,6 @@ func New(cfg Config) platform.Service {
 		DefaultGRPCAddr:  "127.0.0.1:9104",
 		DefaultAdminAddr: "127.0.0.1:9204",
 		Migrations:       migrations.FS,
-		Scopes:           ports.Scopes,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
 			beneficiaries, err := dial(base, "BENEFICIARIES_ADDR", cfg.BeneficiariesAddr)
 			if err != nil {

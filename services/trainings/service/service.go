@@ -31,7 +31,6 @@ func New(cfg Config) platform.Service {
 		DefaultGRPCAddr:  "127.0.0.1:9103",
 		DefaultAdminAddr: "127.0.0.1:9203",
 		Migrations:       migrations.FS,
-		Scopes:           ports.Scopes,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
 			conn, err := grpcx.NewClient(cfg.ReferralsAddr)
 			if err != nil {

@@ -20,38 +20,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-// Scopes lists each RPC and the scope it needs.
-var Scopes = grpcx.Scopes{
-	pb.BeneficiaryService_CreateBeneficiary_FullMethodName:          auth.ScopeBeneficiariesWrite,
-	pb.BeneficiaryService_GetBeneficiary_FullMethodName:             auth.ScopeBeneficiariesRead,
-	pb.BeneficiaryService_ListBeneficiaries_FullMethodName:          auth.ScopeBeneficiariesRead,
-	pb.BeneficiaryService_UpdateBeneficiary_FullMethodName:          auth.ScopeBeneficiariesWrite,
-	pb.BeneficiaryService_SearchBeneficiaries_FullMethodName:        auth.ScopeBeneficiariesRead,
-	pb.BeneficiaryService_FindDuplicates_FullMethodName:             auth.ScopeBeneficiariesRead,
-	pb.BeneficiaryService_MergeBeneficiaries_FullMethodName:         auth.ScopeBeneficiariesWrite,
-	pb.BeneficiaryService_EraseBeneficiary_FullMethodName:           auth.ScopeBeneficiariesWrite,
-	pb.BeneficiaryService_CreateDocument_FullMethodName:             auth.ScopeBeneficiariesWrite,
-	pb.BeneficiaryService_ListDocuments_FullMethodName:              auth.ScopeBeneficiariesRead,
-	pb.BeneficiaryService_DeleteDocument_FullMethodName:             auth.ScopeBeneficiariesWrite,
-	pb.BeneficiaryService_CreateHousehold_FullMethodName:            auth.ScopeBeneficiariesWrite,
-	pb.BeneficiaryService_GetHousehold_FullMethodName:               auth.ScopeBeneficiariesRead,
-	pb.BeneficiaryService_AddHouseholdMember_FullMethodName:         auth.ScopeBeneficiariesWrite,
-	pb.BeneficiaryService_RemoveHouseholdMember_FullMethodName:      auth.ScopeBeneficiariesWrite,
-	pb.BeneficiaryService_ListAuditEvents_FullMethodName:            auth.ScopeBeneficiariesRead,
-	pb.BeneficiaryService_CreateAssistance_FullMethodName:           auth.ScopeBeneficiariesWrite,
-	pb.BeneficiaryService_ListAssistances_FullMethodName:            auth.ScopeBeneficiariesRead,
-	pb.BeneficiaryService_CountAssistedBeneficiaries_FullMethodName: auth.ScopeAggregates,
-	pb.BeneficiaryService_CreateConsent_FullMethodName:              auth.ScopeBeneficiariesWrite,
-	pb.BeneficiaryService_ListConsents_FullMethodName:               auth.ScopeBeneficiariesRead,
-	pb.BeneficiaryService_WithdrawConsent_FullMethodName:            auth.ScopeBeneficiariesWrite,
-
-	// Internal: the referrals service calls these as the referring
-	// organisation, whose principal carries the write scope.
-	pb.BeneficiaryAccessService_CheckConsent_FullMethodName: auth.ScopeBeneficiariesRead,
-	pb.BeneficiaryAccessService_GrantAccess_FullMethodName:  auth.ScopeBeneficiariesWrite,
-	pb.BeneficiaryAccessService_RevokeAccess_FullMethodName: auth.ScopeBeneficiariesWrite,
-}
-
 // PurposeMetadata is the metadata key (and, at the edge, the HTTP header)
 // in which a caller declares why it reads or changes personal data.
 const PurposeMetadata = "x-spona-purpose"

@@ -47,13 +47,10 @@ type Middleware = func(http.Handler) http.Handler
 
 // Options configures the handler.
 type Options struct {
-	Log      *slog.Logger
-	Auth     Authenticator
-	Signer   *auth.Signer
-	Backends Backends
-	// Scopes are the services' RPC scopes; each REST route needs the scope
-	// of the RPC it is bound to (checked here, and again by the service).
-	Scopes       grpcx.Scopes
+	Log          *slog.Logger
+	Auth         Authenticator
+	Signer       *auth.Signer
+	Backends     Backends
 	MaxBodyBytes int64
 	RateLimit    RateLimit
 	CORS         CORS
@@ -88,7 +85,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	routes, err := NewRoutes(o.Scopes)
+	routes, err := NewRoutes(auth.ScopeFor)
 	if err != nil {
 		return nil, err
 	}

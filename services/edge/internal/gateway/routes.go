@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
-	"github.com/spona/spona/pkg/grpcx"
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -22,12 +21,13 @@ type Route struct {
 	Method   string // HTTP method
 	Template string // path template as annotated: /v1/referrals/{id}:accept
 	RPC      string // full gRPC method name: /spona.referrals.v1.ReferralService/AcceptReferral
-	Scope    string // scope the caller needs (grpcx.Public: none)
+	Scope    string // scope the caller needs
 }
 
 // Routes maps the gateway's matched patterns to the RPC and scope behind
-// them. It is derived from the proto annotations and the services' Scopes
-// maps, so a route's scope has one source of truth: the service that owns it.
+// them. It is derived from the proto annotations: the google.api.http binding
+// and the (spona.auth.v1.scope) option of the RPC, so a route's scope has one
+// source of truth, the proto the service is built from.
 type Routes struct {
 	byPattern map[string]Route // key: method + " " + canonical pattern
 	list      []Route
@@ -96,12 +96,13 @@ func canonical(template string) string {
 	return bareVar.ReplaceAllString(template, "{$1=*}")
 }
 
-// NewRoutes builds the route table; every annotated RPC must have a scope.
-func NewRoutes(scopes grpcx.Scopes) (*Routes, error) {
+// NewRoutes builds the route table with scopeOf (auth.ScopeFor in the edge);
+// every annotated RPC must have a scope.
+func NewRoutes(scopeOf func(fullMethod string) (string, bool)) (*Routes, error) {
 	rt := &Routes{byPattern: map[string]Route{}}
 	var missing []string
 	for _, r := range AnnotatedRoutes() {
-		scope, ok := scopes[r.RPC]
+		scope, ok := scopeOf(r.RPC)
 		if !ok {
 			missing = append(missing, r.RPC)
 			continue
@@ -111,7 +112,7 @@ func NewRoutes(scopes grpcx.Scopes) (*Routes, error) {
 		rt.list = append(rt.list, r)
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("REST routes without a scope in the services' Scopes maps: %v", missing)
+		return nil, fmt.Errorf("REST routes whose RPC declares no (spona.auth.v1.scope): %v", missing)
 	}
 	return rt, nil
 }
@@ -140,7 +141,7 @@ func (rt *Routes) require(next http.Handler) http.Handler {
 			return
 		}
 		p, _ := principalFrom(r)
-		if route.Scope != grpcx.Public && !p.Has(route.Scope) {
+		if !p.Has(route.Scope) {
 			writeStatus(w, r, status.Newf(codes.PermissionDenied, "scope %q required for %s %s", route.Scope, route.Method, route.Template))
 			return
 		}

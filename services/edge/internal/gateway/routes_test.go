@@ -11,9 +11,8 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/spona/spona/gen/openapi"
-	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/services/edge/internal/gateway"
-	"github.com/spona/spona/services/edge/service"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )
@@ -22,11 +21,10 @@ var pathVar = regexp.MustCompile(`\{[^}]+\}`)
 
 // TestEveryRouteHasTheScopeOfItsRPC checks the route table against the
 // gateway's own routing: for every annotated route, a request the gateway
-// matches resolves to the same RPC, and that RPC has a scope in its
-// service's Scopes map.
+// matches resolves to the same RPC, and that RPC declares a scope in its
+// proto.
 func TestEveryRouteHasTheScopeOfItsRPC(t *testing.T) {
-	scopes := service.Scopes()
-	routes, err := gateway.NewRoutes(scopes)
+	routes, err := gateway.NewRoutes(auth.ScopeFor)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,17 +63,18 @@ func TestEveryRouteHasTheScopeOfItsRPC(t *testing.T) {
 		if got.RPC != rt.RPC {
 			t.Errorf("%s %s: table says %s, gateway routes to %s", rt.Method, rt.Template, rt.RPC, got.RPC)
 		}
-		if scope, ok := scopes[rt.RPC]; !ok || scope != got.Scope {
-			t.Errorf("%s: scope %q, want %q from the service", rt.RPC, got.Scope, scope)
+		if scope, ok := auth.ScopeFor(rt.RPC); !ok || scope != got.Scope {
+			t.Errorf("%s: scope %q, want %q from the proto", rt.RPC, got.Scope, scope)
 		}
 	}
 
 	// A route without a scope is refused at construction.
-	partial := grpcx.Scopes{}
-	for k, v := range scopes {
-		partial[k] = v
+	partial := func(m string) (string, bool) {
+		if m == list[0].RPC {
+			return "", false
+		}
+		return auth.ScopeFor(m)
 	}
-	delete(partial, list[0].RPC)
 	if _, err := gateway.NewRoutes(partial); err == nil || !strings.Contains(err.Error(), list[0].RPC) {
 		t.Errorf("NewRoutes without %s: %v", list[0].RPC, err)
 	}
@@ -96,7 +95,7 @@ func TestRoutesMatchTheOpenAPIDocument(t *testing.T) {
 			inDoc[strings.ToUpper(m)+" "+p] = true
 		}
 	}
-	routes, err := gateway.NewRoutes(service.Scopes())
+	routes, err := gateway.NewRoutes(auth.ScopeFor)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,25 +16,6 @@ import (
 	"google.golang.org/grpc/metadata"
 )
 
-// Scopes lists each RPC and the scope it needs. The report RPCs also need
-// auth.ScopeAggregates, which the downstream aggregate RPCs require of the
-// forwarded principal; the application checks it.
-var Scopes = grpcx.Scopes{
-	pb.ReportingService_CreateProject_FullMethodName:        auth.ScopeReportingWrite,
-	pb.ReportingService_GetProject_FullMethodName:           auth.ScopeReportingRead,
-	pb.ReportingService_ListProjects_FullMethodName:         auth.ScopeReportingRead,
-	pb.ReportingService_UpdateProject_FullMethodName:        auth.ScopeReportingWrite,
-	pb.ReportingService_DeleteProject_FullMethodName:        auth.ScopeReportingWrite,
-	pb.ReportingService_CreateIndicator_FullMethodName:      auth.ScopeReportingWrite,
-	pb.ReportingService_GetIndicator_FullMethodName:         auth.ScopeReportingRead,
-	pb.ReportingService_ListIndicators_FullMethodName:       auth.ScopeReportingRead,
-	pb.ReportingService_UpdateIndicator_FullMethodName:      auth.ScopeReportingWrite,
-	pb.ReportingService_DeleteIndicator_FullMethodName:      auth.ScopeReportingWrite,
-	pb.ReportingService_RecordIndicatorValue_FullMethodName: auth.ScopeReportingWrite,
-	pb.ReportingService_GetProjectReport_FullMethodName:     auth.ScopeReportingRead,
-	pb.ReportingService_ExportProjectReport_FullMethodName:  auth.ScopeReportingRead,
-}
-
 // GRPC implements pb.ReportingServiceServer.
 type GRPC struct {
 	pb.UnimplementedReportingServiceServer

@@ -19,27 +19,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-// Scopes lists each RPC and the scope it needs.
-var Scopes = grpcx.Scopes{
-	pb.TrainingService_CreateTrainingEvent_FullMethodName:         auth.ScopeTrainingsWrite,
-	pb.TrainingService_GetTrainingEvent_FullMethodName:            auth.ScopeTrainingsRead,
-	pb.TrainingService_ListTrainingEvents_FullMethodName:          auth.ScopeTrainingsRead,
-	pb.TrainingService_UpdateTrainingEvent_FullMethodName:         auth.ScopeTrainingsWrite,
-	pb.TrainingService_CreateSession_FullMethodName:               auth.ScopeTrainingsWrite,
-	pb.TrainingService_ListSessions_FullMethodName:                auth.ScopeTrainingsRead,
-	pb.TrainingService_DeleteSession_FullMethodName:               auth.ScopeTrainingsWrite,
-	pb.TrainingService_CreateParticipant_FullMethodName:           auth.ScopeTrainingsWrite,
-	pb.TrainingService_GetParticipant_FullMethodName:              auth.ScopeTrainingsRead,
-	pb.TrainingService_ListParticipants_FullMethodName:            auth.ScopeTrainingsRead,
-	pb.TrainingService_DeleteParticipant_FullMethodName:           auth.ScopeTrainingsWrite,
-	pb.TrainingService_RecordAttendance_FullMethodName:            auth.ScopeTrainingsWrite,
-	pb.TrainingService_RecordTestScores_FullMethodName:            auth.ScopeTrainingsWrite,
-	pb.TrainingService_IssueCertificates_FullMethodName:           auth.ScopeTrainingsWrite,
-	pb.TrainingService_CountTrainedProfessionals_FullMethodName:   auth.ScopeAggregates,
-	pb.TrainingService_CountTrainingEvents_FullMethodName:         auth.ScopeAggregates,
-	pb.TrainingService_CountCommunityBeneficiaries_FullMethodName: auth.ScopeAggregates,
-}
-
 // GRPC implements pb.TrainingServiceServer.
 type GRPC struct {
 	pb.UnimplementedTrainingServiceServer

@@ -7,6 +7,7 @@
 package beneficiariesv1
 
 import (
+	_ "github.com/spona/spona/gen/go/spona/auth/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -471,7 +472,7 @@ var File_spona_beneficiaries_v1_access_proto protoreflect.FileDescriptor
 
 const file_spona_beneficiaries_v1_access_proto_rawDesc = "" +
 	"\n" +
-	"#spona/beneficiaries/v1/access.proto\x12\x16spona.beneficiaries.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a*spona/beneficiaries/v1/beneficiaries.proto\"\x88\x01\n" +
+	"#spona/beneficiaries/v1/access.proto\x12\x16spona.beneficiaries.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a*spona/beneficiaries/v1/beneficiaries.proto\x1a\x1fspona/auth/v1/annotations.proto\"\x88\x01\n" +
 	"\x13CheckConsentRequest\x12*\n" +
 	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12E\n" +
 	"\apurpose\x18\x02 \x01(\x0e2&.spona.beneficiaries.v1.ConsentPurposeB\x03\xe0A\x02R\apurpose\"\x84\x01\n" +
@@ -507,11 +508,11 @@ const file_spona_beneficiaries_v1_access_proto_rawDesc = "" +
 	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12 \n" +
 	"\tsource_id\x18\x02 \x01(\tB\x03\xe0A\x02R\bsourceId\"0\n" +
 	"\x14RevokeAccessResponse\x12\x18\n" +
-	"\arevoked\x18\x01 \x01(\x05R\arevoked2\xd8\x02\n" +
-	"\x18BeneficiaryAccessService\x12i\n" +
-	"\fCheckConsent\x12+.spona.beneficiaries.v1.CheckConsentRequest\x1a,.spona.beneficiaries.v1.CheckConsentResponse\x12f\n" +
-	"\vGrantAccess\x12*.spona.beneficiaries.v1.GrantAccessRequest\x1a+.spona.beneficiaries.v1.GrantAccessResponse\x12i\n" +
-	"\fRevokeAccess\x12+.spona.beneficiaries.v1.RevokeAccessRequest\x1a,.spona.beneficiaries.v1.RevokeAccessResponseB\xe9\x01\n" +
+	"\arevoked\x18\x01 \x01(\x05R\arevoked2\xa4\x03\n" +
+	"\x18BeneficiaryAccessService\x12\x81\x01\n" +
+	"\fCheckConsent\x12+.spona.beneficiaries.v1.CheckConsentRequest\x1a,.spona.beneficiaries.v1.CheckConsentResponse\"\x16\xca\xf3\x18\x12beneficiaries.read\x12\x7f\n" +
+	"\vGrantAccess\x12*.spona.beneficiaries.v1.GrantAccessRequest\x1a+.spona.beneficiaries.v1.GrantAccessResponse\"\x17\xca\xf3\x18\x13beneficiaries.write\x12\x82\x01\n" +
+	"\fRevokeAccess\x12+.spona.beneficiaries.v1.RevokeAccessRequest\x1a,.spona.beneficiaries.v1.RevokeAccessResponse\"\x17\xca\xf3\x18\x13beneficiaries.writeB\xe9\x01\n" +
 	"\x1acom.spona.beneficiaries.v1B\vAccessProtoP\x01ZDgithub.com/spona/spona/gen/go/spona/beneficiaries/v1;beneficiariesv1\xa2\x02\x03SBX\xaa\x02\x16Spona.Beneficiaries.V1\xca\x02\x16Spona\\Beneficiaries\\V1\xe2\x02\"Spona\\Beneficiaries\\V1\\GPBMetadata\xea\x02\x18Spona::Beneficiaries::V1b\x06proto3"
 
 var (

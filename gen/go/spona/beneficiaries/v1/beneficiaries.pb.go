@@ -7,6 +7,7 @@
 package beneficiariesv1
 
 import (
+	_ "github.com/spona/spona/gen/go/spona/auth/v1"
 	v1 "github.com/spona/spona/gen/go/spona/common/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -3963,7 +3964,7 @@ var File_spona_beneficiaries_v1_beneficiaries_proto protoreflect.FileDescriptor
 
 const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\n" +
-	"*spona/beneficiaries/v1/beneficiaries.proto\x12\x16spona.beneficiaries.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\"\xcd\v\n" +
+	"*spona/beneficiaries/v1/beneficiaries.proto\x12\x16spona.beneficiaries.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\x1fspona/auth/v1/annotations.proto\"\xcd\v\n" +
 	"\vBeneficiary\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12,\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tB\x03\xe0A\x03R\x0eorganisationId\x12\x1f\n" +
@@ -4312,32 +4313,32 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x0eConsentGivenBy\x12 \n" +
 	"\x1cCONSENT_GIVEN_BY_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15CONSENT_GIVEN_BY_SELF\x10\x01\x12\x1d\n" +
-	"\x19CONSENT_GIVEN_BY_GUARDIAN\x10\x022\x8a\x1e\n" +
-	"\x12BeneficiaryService\x12\xad\x01\n" +
-	"\x11CreateBeneficiary\x120.spona.beneficiaries.v1.CreateBeneficiaryRequest\x1a1.spona.beneficiaries.v1.CreateBeneficiaryResponse\"3\x82\xd3\xe4\x93\x02-:\vbeneficiaryb\vbeneficiary\"\x11/v1/beneficiaries\x12\x9c\x01\n" +
-	"\x0eGetBeneficiary\x12-.spona.beneficiaries.v1.GetBeneficiaryRequest\x1a..spona.beneficiaries.v1.GetBeneficiaryResponse\"+\x82\xd3\xe4\x93\x02%b\vbeneficiary\x12\x16/v1/beneficiaries/{id}\x12\x93\x01\n" +
-	"\x11ListBeneficiaries\x120.spona.beneficiaries.v1.ListBeneficiariesRequest\x1a1.spona.beneficiaries.v1.ListBeneficiariesResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/beneficiaries\x12\xbe\x01\n" +
-	"\x11UpdateBeneficiary\x120.spona.beneficiaries.v1.UpdateBeneficiaryRequest\x1a1.spona.beneficiaries.v1.UpdateBeneficiaryResponse\"D\x82\xd3\xe4\x93\x02>:\vbeneficiaryb\vbeneficiary2\"/v1/beneficiaries/{beneficiary.id}\x12\xa0\x01\n" +
-	"\x13SearchBeneficiaries\x122.spona.beneficiaries.v1.SearchBeneficiariesRequest\x1a3.spona.beneficiaries.v1.SearchBeneficiariesResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/beneficiaries:search\x12\x9e\x01\n" +
-	"\x0eFindDuplicates\x12-.spona.beneficiaries.v1.FindDuplicatesRequest\x1a..spona.beneficiaries.v1.FindDuplicatesResponse\"-\x82\xd3\xe4\x93\x02'\x12%/v1/beneficiaries/{id}:findDuplicates\x12\xb1\x01\n" +
-	"\x12MergeBeneficiaries\x121.spona.beneficiaries.v1.MergeBeneficiariesRequest\x1a2.spona.beneficiaries.v1.MergeBeneficiariesResponse\"4\x82\xd3\xe4\x93\x02.:\x01*b\vbeneficiary\"\x1c/v1/beneficiaries/{id}:merge\x12\xab\x01\n" +
-	"\x10EraseBeneficiary\x12/.spona.beneficiaries.v1.EraseBeneficiaryRequest\x1a0.spona.beneficiaries.v1.EraseBeneficiaryResponse\"4\x82\xd3\xe4\x93\x02.:\x01*b\vbeneficiary\"\x1c/v1/beneficiaries/{id}:erase\x12\xb9\x01\n" +
-	"\x0eCreateDocument\x12-.spona.beneficiaries.v1.CreateDocumentRequest\x1a..spona.beneficiaries.v1.CreateDocumentResponse\"H\x82\xd3\xe4\x93\x02B:\bdocumentb\bdocument\",/v1/beneficiaries/{beneficiary_id}/documents\x12\xa2\x01\n" +
-	"\rListDocuments\x12,.spona.beneficiaries.v1.ListDocumentsRequest\x1a-.spona.beneficiaries.v1.ListDocumentsResponse\"4\x82\xd3\xe4\x93\x02.\x12,/v1/beneficiaries/{beneficiary_id}/documents\x12\xaa\x01\n" +
-	"\x0eDeleteDocument\x12-.spona.beneficiaries.v1.DeleteDocumentRequest\x1a..spona.beneficiaries.v1.DeleteDocumentResponse\"9\x82\xd3\xe4\x93\x023*1/v1/beneficiaries/{beneficiary_id}/documents/{id}\x12\xa0\x01\n" +
-	"\x0fCreateHousehold\x12..spona.beneficiaries.v1.CreateHouseholdRequest\x1a/.spona.beneficiaries.v1.CreateHouseholdResponse\",\x82\xd3\xe4\x93\x02&:\thouseholdb\thousehold\"\x0e/v1/households\x12\x91\x01\n" +
-	"\fGetHousehold\x12+.spona.beneficiaries.v1.GetHouseholdRequest\x1a,.spona.beneficiaries.v1.GetHouseholdResponse\"&\x82\xd3\xe4\x93\x02 b\thousehold\x12\x13/v1/households/{id}\x12\xbd\x01\n" +
-	"\x12AddHouseholdMember\x121.spona.beneficiaries.v1.AddHouseholdMemberRequest\x1a2.spona.beneficiaries.v1.AddHouseholdMemberResponse\"@\x82\xd3\xe4\x93\x02::\x06memberb\thousehold\"%/v1/households/{household_id}/members\x12\xcf\x01\n" +
-	"\x15RemoveHouseholdMember\x124.spona.beneficiaries.v1.RemoveHouseholdMemberRequest\x1a5.spona.beneficiaries.v1.RemoveHouseholdMemberResponse\"I\x82\xd3\xe4\x93\x02Cb\thousehold*6/v1/households/{household_id}/members/{beneficiary_id}\x12\xaa\x01\n" +
-	"\x0fListAuditEvents\x12..spona.beneficiaries.v1.ListAuditEventsRequest\x1a/.spona.beneficiaries.v1.ListAuditEventsResponse\"6\x82\xd3\xe4\x93\x020\x12./v1/beneficiaries/{beneficiary_id}/auditEvents\x12\xc5\x01\n" +
-	"\x10CreateAssistance\x12/.spona.beneficiaries.v1.CreateAssistanceRequest\x1a0.spona.beneficiaries.v1.CreateAssistanceResponse\"N\x82\xd3\xe4\x93\x02H:\n" +
+	"\x19CONSENT_GIVEN_BY_GUARDIAN\x10\x022\xf9!\n" +
+	"\x12BeneficiaryService\x12\xc4\x01\n" +
+	"\x11CreateBeneficiary\x120.spona.beneficiaries.v1.CreateBeneficiaryRequest\x1a1.spona.beneficiaries.v1.CreateBeneficiaryResponse\"J\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02-:\vbeneficiaryb\vbeneficiary\"\x11/v1/beneficiaries\x12\xb2\x01\n" +
+	"\x0eGetBeneficiary\x12-.spona.beneficiaries.v1.GetBeneficiaryRequest\x1a..spona.beneficiaries.v1.GetBeneficiaryResponse\"A\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x02%b\vbeneficiary\x12\x16/v1/beneficiaries/{id}\x12\xa9\x01\n" +
+	"\x11ListBeneficiaries\x120.spona.beneficiaries.v1.ListBeneficiariesRequest\x1a1.spona.beneficiaries.v1.ListBeneficiariesResponse\"/\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/beneficiaries\x12\xd5\x01\n" +
+	"\x11UpdateBeneficiary\x120.spona.beneficiaries.v1.UpdateBeneficiaryRequest\x1a1.spona.beneficiaries.v1.UpdateBeneficiaryResponse\"[\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02>:\vbeneficiaryb\vbeneficiary2\"/v1/beneficiaries/{beneficiary.id}\x12\xb6\x01\n" +
+	"\x13SearchBeneficiaries\x122.spona.beneficiaries.v1.SearchBeneficiariesRequest\x1a3.spona.beneficiaries.v1.SearchBeneficiariesResponse\"6\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/beneficiaries:search\x12\xb4\x01\n" +
+	"\x0eFindDuplicates\x12-.spona.beneficiaries.v1.FindDuplicatesRequest\x1a..spona.beneficiaries.v1.FindDuplicatesResponse\"C\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x02'\x12%/v1/beneficiaries/{id}:findDuplicates\x12\xc8\x01\n" +
+	"\x12MergeBeneficiaries\x121.spona.beneficiaries.v1.MergeBeneficiariesRequest\x1a2.spona.beneficiaries.v1.MergeBeneficiariesResponse\"K\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02.:\x01*b\vbeneficiary\"\x1c/v1/beneficiaries/{id}:merge\x12\xc2\x01\n" +
+	"\x10EraseBeneficiary\x12/.spona.beneficiaries.v1.EraseBeneficiaryRequest\x1a0.spona.beneficiaries.v1.EraseBeneficiaryResponse\"K\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02.:\x01*b\vbeneficiary\"\x1c/v1/beneficiaries/{id}:erase\x12\xd0\x01\n" +
+	"\x0eCreateDocument\x12-.spona.beneficiaries.v1.CreateDocumentRequest\x1a..spona.beneficiaries.v1.CreateDocumentResponse\"_\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02B:\bdocumentb\bdocument\",/v1/beneficiaries/{beneficiary_id}/documents\x12\xb8\x01\n" +
+	"\rListDocuments\x12,.spona.beneficiaries.v1.ListDocumentsRequest\x1a-.spona.beneficiaries.v1.ListDocumentsResponse\"J\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x02.\x12,/v1/beneficiaries/{beneficiary_id}/documents\x12\xc1\x01\n" +
+	"\x0eDeleteDocument\x12-.spona.beneficiaries.v1.DeleteDocumentRequest\x1a..spona.beneficiaries.v1.DeleteDocumentResponse\"P\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x023*1/v1/beneficiaries/{beneficiary_id}/documents/{id}\x12\xb7\x01\n" +
+	"\x0fCreateHousehold\x12..spona.beneficiaries.v1.CreateHouseholdRequest\x1a/.spona.beneficiaries.v1.CreateHouseholdResponse\"C\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02&:\thouseholdb\thousehold\"\x0e/v1/households\x12\xa7\x01\n" +
+	"\fGetHousehold\x12+.spona.beneficiaries.v1.GetHouseholdRequest\x1a,.spona.beneficiaries.v1.GetHouseholdResponse\"<\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x02 b\thousehold\x12\x13/v1/households/{id}\x12\xd4\x01\n" +
+	"\x12AddHouseholdMember\x121.spona.beneficiaries.v1.AddHouseholdMemberRequest\x1a2.spona.beneficiaries.v1.AddHouseholdMemberResponse\"W\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02::\x06memberb\thousehold\"%/v1/households/{household_id}/members\x12\xe6\x01\n" +
+	"\x15RemoveHouseholdMember\x124.spona.beneficiaries.v1.RemoveHouseholdMemberRequest\x1a5.spona.beneficiaries.v1.RemoveHouseholdMemberResponse\"`\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02Cb\thousehold*6/v1/households/{household_id}/members/{beneficiary_id}\x12\xc0\x01\n" +
+	"\x0fListAuditEvents\x12..spona.beneficiaries.v1.ListAuditEventsRequest\x1a/.spona.beneficiaries.v1.ListAuditEventsResponse\"L\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x020\x12./v1/beneficiaries/{beneficiary_id}/auditEvents\x12\xdc\x01\n" +
+	"\x10CreateAssistance\x12/.spona.beneficiaries.v1.CreateAssistanceRequest\x1a0.spona.beneficiaries.v1.CreateAssistanceResponse\"e\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02H:\n" +
 	"assistanceb\n" +
-	"assistance\"./v1/beneficiaries/{beneficiary_id}/assistances\x12\xaa\x01\n" +
-	"\x0fListAssistances\x12..spona.beneficiaries.v1.ListAssistancesRequest\x1a/.spona.beneficiaries.v1.ListAssistancesResponse\"6\x82\xd3\xe4\x93\x020\x12./v1/beneficiaries/{beneficiary_id}/assistances\x12\xb3\x01\n" +
-	"\rCreateConsent\x12,.spona.beneficiaries.v1.CreateConsentRequest\x1a-.spona.beneficiaries.v1.CreateConsentResponse\"E\x82\xd3\xe4\x93\x02?:\aconsentb\aconsent\"+/v1/beneficiaries/{beneficiary_id}/consents\x12\x9e\x01\n" +
-	"\fListConsents\x12+.spona.beneficiaries.v1.ListConsentsRequest\x1a,.spona.beneficiaries.v1.ListConsentsResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/beneficiaries/{beneficiary_id}/consents\x12\xc1\x01\n" +
-	"\x0fWithdrawConsent\x12..spona.beneficiaries.v1.WithdrawConsentRequest\x1a/.spona.beneficiaries.v1.WithdrawConsentResponse\"M\x82\xd3\xe4\x93\x02G:\x01*b\aconsent\"9/v1/beneficiaries/{beneficiary_id}/consents/{id}:withdraw\x12\x93\x01\n" +
-	"\x1aCountAssistedBeneficiaries\x129.spona.beneficiaries.v1.CountAssistedBeneficiariesRequest\x1a:.spona.beneficiaries.v1.CountAssistedBeneficiariesResponseB\xf0\x01\n" +
+	"assistance\"./v1/beneficiaries/{beneficiary_id}/assistances\x12\xc0\x01\n" +
+	"\x0fListAssistances\x12..spona.beneficiaries.v1.ListAssistancesRequest\x1a/.spona.beneficiaries.v1.ListAssistancesResponse\"L\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x020\x12./v1/beneficiaries/{beneficiary_id}/assistances\x12\xca\x01\n" +
+	"\rCreateConsent\x12,.spona.beneficiaries.v1.CreateConsentRequest\x1a-.spona.beneficiaries.v1.CreateConsentResponse\"\\\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02?:\aconsentb\aconsent\"+/v1/beneficiaries/{beneficiary_id}/consents\x12\xb4\x01\n" +
+	"\fListConsents\x12+.spona.beneficiaries.v1.ListConsentsRequest\x1a,.spona.beneficiaries.v1.ListConsentsResponse\"I\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x02-\x12+/v1/beneficiaries/{beneficiary_id}/consents\x12\xd8\x01\n" +
+	"\x0fWithdrawConsent\x12..spona.beneficiaries.v1.WithdrawConsentRequest\x1a/.spona.beneficiaries.v1.WithdrawConsentResponse\"d\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02G:\x01*b\aconsent\"9/v1/beneficiaries/{beneficiary_id}/consents/{id}:withdraw\x12\xa8\x01\n" +
+	"\x1aCountAssistedBeneficiaries\x129.spona.beneficiaries.v1.CountAssistedBeneficiariesRequest\x1a:.spona.beneficiaries.v1.CountAssistedBeneficiariesResponse\"\x13\xca\xf3\x18\x0faggregates.readB\xf0\x01\n" +
 	"\x1acom.spona.beneficiaries.v1B\x12BeneficiariesProtoP\x01ZDgithub.com/spona/spona/gen/go/spona/beneficiaries/v1;beneficiariesv1\xa2\x02\x03SBX\xaa\x02\x16Spona.Beneficiaries.V1\xca\x02\x16Spona\\Beneficiaries\\V1\xe2\x02\"Spona\\Beneficiaries\\V1\\GPBMetadata\xea\x02\x18Spona::Beneficiaries::V1b\x06proto3"
 
 var (

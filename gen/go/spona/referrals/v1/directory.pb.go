@@ -7,6 +7,7 @@
 package referralsv1
 
 import (
+	_ "github.com/spona/spona/gen/go/spona/auth/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -1643,7 +1644,7 @@ var File_spona_referrals_v1_directory_proto protoreflect.FileDescriptor
 
 const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/referrals/v1/directory.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"spona/referrals/v1/referrals.proto\"\xb7\x06\n" +
+	"\"spona/referrals/v1/directory.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"spona/referrals/v1/referrals.proto\x1a\x1fspona/auth/v1/annotations.proto\"\xb7\x06\n" +
 	"\fOrganisation\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x17\n" +
 	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12]\n" +
@@ -1797,17 +1798,17 @@ const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\x10WEEKDAY_THURSDAY\x10\x04\x12\x12\n" +
 	"\x0eWEEKDAY_FRIDAY\x10\x05\x12\x14\n" +
 	"\x10WEEKDAY_SATURDAY\x10\x06\x12\x12\n" +
-	"\x0eWEEKDAY_SUNDAY\x10\a2\xec\t\n" +
-	"\x10DirectoryService\x12\xaa\x01\n" +
-	"\x12CreateOrganisation\x12-.spona.referrals.v1.CreateOrganisationRequest\x1a..spona.referrals.v1.CreateOrganisationResponse\"5\x82\xd3\xe4\x93\x02/:\forganisationb\forganisation\"\x11/v1/organisations\x12\x98\x01\n" +
-	"\x0fGetOrganisation\x12*.spona.referrals.v1.GetOrganisationRequest\x1a+.spona.referrals.v1.GetOrganisationResponse\",\x82\xd3\xe4\x93\x02&b\forganisation\x12\x16/v1/organisations/{id}\x12\x8b\x01\n" +
-	"\x11ListOrganisations\x12,.spona.referrals.v1.ListOrganisationsRequest\x1a-.spona.referrals.v1.ListOrganisationsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/organisations\x12\xbc\x01\n" +
-	"\x12UpdateOrganisation\x12-.spona.referrals.v1.UpdateOrganisationRequest\x1a..spona.referrals.v1.UpdateOrganisationResponse\"G\x82\xd3\xe4\x93\x02A:\forganisationb\forganisation2#/v1/organisations/{organisation.id}\x12\xac\x01\n" +
-	"\rCreateService\x12(.spona.referrals.v1.CreateServiceRequest\x1a).spona.referrals.v1.CreateServiceResponse\"F\x82\xd3\xe4\x93\x02@:\aserviceb\aservice\",/v1/organisations/{organisation_id}/services\x12\x7f\n" +
+	"\x0eWEEKDAY_SUNDAY\x10\a2\x82\v\n" +
+	"\x10DirectoryService\x12\xbd\x01\n" +
+	"\x12CreateOrganisation\x12-.spona.referrals.v1.CreateOrganisationRequest\x1a..spona.referrals.v1.CreateOrganisationResponse\"H\xca\xf3\x18\x0fdirectory.admin\x82\xd3\xe4\x93\x02/:\forganisationb\forganisation\"\x11/v1/organisations\x12\xaa\x01\n" +
+	"\x0fGetOrganisation\x12*.spona.referrals.v1.GetOrganisationRequest\x1a+.spona.referrals.v1.GetOrganisationResponse\">\xca\xf3\x18\x0edirectory.read\x82\xd3\xe4\x93\x02&b\forganisation\x12\x16/v1/organisations/{id}\x12\x9d\x01\n" +
+	"\x11ListOrganisations\x12,.spona.referrals.v1.ListOrganisationsRequest\x1a-.spona.referrals.v1.ListOrganisationsResponse\"+\xca\xf3\x18\x0edirectory.read\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/organisations\x12\xcf\x01\n" +
+	"\x12UpdateOrganisation\x12-.spona.referrals.v1.UpdateOrganisationRequest\x1a..spona.referrals.v1.UpdateOrganisationResponse\"Z\xca\xf3\x18\x0freferrals.write\x82\xd3\xe4\x93\x02A:\forganisationb\forganisation2#/v1/organisations/{organisation.id}\x12\xbf\x01\n" +
+	"\rCreateService\x12(.spona.referrals.v1.CreateServiceRequest\x1a).spona.referrals.v1.CreateServiceResponse\"Y\xca\xf3\x18\x0freferrals.write\x82\xd3\xe4\x93\x02@:\aserviceb\aservice\",/v1/organisations/{organisation_id}/services\x12\x91\x01\n" +
 	"\n" +
-	"GetService\x12%.spona.referrals.v1.GetServiceRequest\x1a&.spona.referrals.v1.GetServiceResponse\"\"\x82\xd3\xe4\x93\x02\x1cb\aservice\x12\x11/v1/services/{id}\x12w\n" +
-	"\fListServices\x12'.spona.referrals.v1.ListServicesRequest\x1a(.spona.referrals.v1.ListServicesResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/services\x12\x99\x01\n" +
-	"\rUpdateService\x12(.spona.referrals.v1.UpdateServiceRequest\x1a).spona.referrals.v1.UpdateServiceResponse\"3\x82\xd3\xe4\x93\x02-:\aserviceb\aservice2\x19/v1/services/{service.id}B\xd0\x01\n" +
+	"GetService\x12%.spona.referrals.v1.GetServiceRequest\x1a&.spona.referrals.v1.GetServiceResponse\"4\xca\xf3\x18\x0edirectory.read\x82\xd3\xe4\x93\x02\x1cb\aservice\x12\x11/v1/services/{id}\x12\x89\x01\n" +
+	"\fListServices\x12'.spona.referrals.v1.ListServicesRequest\x1a(.spona.referrals.v1.ListServicesResponse\"&\xca\xf3\x18\x0edirectory.read\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/services\x12\xac\x01\n" +
+	"\rUpdateService\x12(.spona.referrals.v1.UpdateServiceRequest\x1a).spona.referrals.v1.UpdateServiceResponse\"F\xca\xf3\x18\x0freferrals.write\x82\xd3\xe4\x93\x02-:\aserviceb\aservice2\x19/v1/services/{service.id}B\xd0\x01\n" +
 	"\x16com.spona.referrals.v1B\x0eDirectoryProtoP\x01Z<github.com/spona/spona/gen/go/spona/referrals/v1;referralsv1\xa2\x02\x03SRX\xaa\x02\x12Spona.Referrals.V1\xca\x02\x12Spona\\Referrals\\V1\xe2\x02\x1eSpona\\Referrals\\V1\\GPBMetadata\xea\x02\x14Spona::Referrals::V1b\x06proto3"
 
 var (

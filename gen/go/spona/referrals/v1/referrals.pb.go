@@ -7,6 +7,7 @@
 package referralsv1
 
 import (
+	_ "github.com/spona/spona/gen/go/spona/auth/v1"
 	v1 "github.com/spona/spona/gen/go/spona/common/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -1880,7 +1881,7 @@ var File_spona_referrals_v1_referrals_proto protoreflect.FileDescriptor
 
 const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/referrals/v1/referrals.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\"\xe6\a\n" +
+	"\"spona/referrals/v1/referrals.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\x1fspona/auth/v1/annotations.proto\"\xe6\a\n" +
 	"\bReferral\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12*\n" +
 	"\x0ebeneficiary_id\x18\x02 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x125\n" +
@@ -2038,19 +2039,19 @@ const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"\tDirection\x12\x19\n" +
 	"\x15DIRECTION_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12DIRECTION_OUTGOING\x10\x01\x12\x16\n" +
-	"\x12DIRECTION_INCOMING\x10\x022\xd1\f\n" +
-	"\x0fReferralService\x12\x92\x01\n" +
-	"\x0eCreateReferral\x12).spona.referrals.v1.CreateReferralRequest\x1a*.spona.referrals.v1.CreateReferralResponse\")\x82\xd3\xe4\x93\x02#:\breferralb\breferral\"\r/v1/referrals\x12\x84\x01\n" +
-	"\vGetReferral\x12&.spona.referrals.v1.GetReferralRequest\x1a'.spona.referrals.v1.GetReferralResponse\"$\x82\xd3\xe4\x93\x02\x1eb\breferral\x12\x12/v1/referrals/{id}\x12{\n" +
-	"\rListReferrals\x12(.spona.referrals.v1.ListReferralsRequest\x1a).spona.referrals.v1.ListReferralsResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/referrals\x12\x8f\x01\n" +
-	"\fSendReferral\x12'.spona.referrals.v1.SendReferralRequest\x1a(.spona.referrals.v1.SendReferralResponse\",\x82\xd3\xe4\x93\x02&:\x01*b\breferral\"\x17/v1/referrals/{id}:send\x12\x97\x01\n" +
-	"\x0eAcceptReferral\x12).spona.referrals.v1.AcceptReferralRequest\x1a*.spona.referrals.v1.AcceptReferralResponse\".\x82\xd3\xe4\x93\x02(:\x01*b\breferral\"\x19/v1/referrals/{id}:accept\x12\x9b\x01\n" +
-	"\x0fDeclineReferral\x12*.spona.referrals.v1.DeclineReferralRequest\x1a+.spona.referrals.v1.DeclineReferralResponse\"/\x82\xd3\xe4\x93\x02):\x01*b\breferral\"\x1a/v1/referrals/{id}:decline\x12\x93\x01\n" +
-	"\rStartReferral\x12(.spona.referrals.v1.StartReferralRequest\x1a).spona.referrals.v1.StartReferralResponse\"-\x82\xd3\xe4\x93\x02':\x01*b\breferral\"\x18/v1/referrals/{id}:start\x12\x9f\x01\n" +
-	"\x10CompleteReferral\x12+.spona.referrals.v1.CompleteReferralRequest\x1a,.spona.referrals.v1.CompleteReferralResponse\"0\x82\xd3\xe4\x93\x02*:\x01*b\breferral\"\x1b/v1/referrals/{id}:complete\x12\x97\x01\n" +
-	"\x0eCancelReferral\x12).spona.referrals.v1.CancelReferralRequest\x1a*.spona.referrals.v1.CancelReferralResponse\".\x82\xd3\xe4\x93\x02(:\x01*b\breferral\"\x19/v1/referrals/{id}:cancel\x12\x9f\x01\n" +
-	"\x12ListReferralEvents\x12-.spona.referrals.v1.ListReferralEventsRequest\x1a..spona.referrals.v1.ListReferralEventsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/referrals/{referral_id}/events\x12g\n" +
-	"\x0eCountReferrals\x12).spona.referrals.v1.CountReferralsRequest\x1a*.spona.referrals.v1.CountReferralsResponseB\xd0\x01\n" +
+	"\x12DIRECTION_INCOMING\x10\x022\xa2\x0e\n" +
+	"\x0fReferralService\x12\xa5\x01\n" +
+	"\x0eCreateReferral\x12).spona.referrals.v1.CreateReferralRequest\x1a*.spona.referrals.v1.CreateReferralResponse\"<\xca\xf3\x18\x0freferrals.write\x82\xd3\xe4\x93\x02#:\breferralb\breferral\"\r/v1/referrals\x12\x96\x01\n" +
+	"\vGetReferral\x12&.spona.referrals.v1.GetReferralRequest\x1a'.spona.referrals.v1.GetReferralResponse\"6\xca\xf3\x18\x0ereferrals.read\x82\xd3\xe4\x93\x02\x1eb\breferral\x12\x12/v1/referrals/{id}\x12\x8d\x01\n" +
+	"\rListReferrals\x12(.spona.referrals.v1.ListReferralsRequest\x1a).spona.referrals.v1.ListReferralsResponse\"'\xca\xf3\x18\x0ereferrals.read\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/referrals\x12\xa2\x01\n" +
+	"\fSendReferral\x12'.spona.referrals.v1.SendReferralRequest\x1a(.spona.referrals.v1.SendReferralResponse\"?\xca\xf3\x18\x0freferrals.write\x82\xd3\xe4\x93\x02&:\x01*b\breferral\"\x17/v1/referrals/{id}:send\x12\xaa\x01\n" +
+	"\x0eAcceptReferral\x12).spona.referrals.v1.AcceptReferralRequest\x1a*.spona.referrals.v1.AcceptReferralResponse\"A\xca\xf3\x18\x0freferrals.write\x82\xd3\xe4\x93\x02(:\x01*b\breferral\"\x19/v1/referrals/{id}:accept\x12\xae\x01\n" +
+	"\x0fDeclineReferral\x12*.spona.referrals.v1.DeclineReferralRequest\x1a+.spona.referrals.v1.DeclineReferralResponse\"B\xca\xf3\x18\x0freferrals.write\x82\xd3\xe4\x93\x02):\x01*b\breferral\"\x1a/v1/referrals/{id}:decline\x12\xa6\x01\n" +
+	"\rStartReferral\x12(.spona.referrals.v1.StartReferralRequest\x1a).spona.referrals.v1.StartReferralResponse\"@\xca\xf3\x18\x0freferrals.write\x82\xd3\xe4\x93\x02':\x01*b\breferral\"\x18/v1/referrals/{id}:start\x12\xb2\x01\n" +
+	"\x10CompleteReferral\x12+.spona.referrals.v1.CompleteReferralRequest\x1a,.spona.referrals.v1.CompleteReferralResponse\"C\xca\xf3\x18\x0freferrals.write\x82\xd3\xe4\x93\x02*:\x01*b\breferral\"\x1b/v1/referrals/{id}:complete\x12\xaa\x01\n" +
+	"\x0eCancelReferral\x12).spona.referrals.v1.CancelReferralRequest\x1a*.spona.referrals.v1.CancelReferralResponse\"A\xca\xf3\x18\x0freferrals.write\x82\xd3\xe4\x93\x02(:\x01*b\breferral\"\x19/v1/referrals/{id}:cancel\x12\xb1\x01\n" +
+	"\x12ListReferralEvents\x12-.spona.referrals.v1.ListReferralEventsRequest\x1a..spona.referrals.v1.ListReferralEventsResponse\"<\xca\xf3\x18\x0ereferrals.read\x82\xd3\xe4\x93\x02$\x12\"/v1/referrals/{referral_id}/events\x12|\n" +
+	"\x0eCountReferrals\x12).spona.referrals.v1.CountReferralsRequest\x1a*.spona.referrals.v1.CountReferralsResponse\"\x13\xca\xf3\x18\x0faggregates.readB\xd0\x01\n" +
 	"\x16com.spona.referrals.v1B\x0eReferralsProtoP\x01Z<github.com/spona/spona/gen/go/spona/referrals/v1;referralsv1\xa2\x02\x03SRX\xaa\x02\x12Spona.Referrals.V1\xca\x02\x12Spona\\Referrals\\V1\xe2\x02\x1eSpona\\Referrals\\V1\\GPBMetadata\xea\x02\x14Spona::Referrals::V1b\x06proto3"
 
 var (

@@ -7,6 +7,7 @@
 package reportingv1
 
 import (
+	_ "github.com/spona/spona/gen/go/spona/auth/v1"
 	v1 "github.com/spona/spona/gen/go/spona/common/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
@@ -2696,7 +2697,7 @@ var File_spona_reporting_v1_reporting_proto protoreflect.FileDescriptor
 
 const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/reporting/v1/reporting.proto\x12\x12spona.reporting.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\"3\n" +
+	"\"spona/reporting/v1/reporting.proto\x12\x12spona.reporting.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\x1fspona/auth/v1/annotations.proto\"3\n" +
 	"\tNarrative\x12\x12\n" +
 	"\x04lang\x18\x01 \x01(\tR\x04lang\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\"D\n" +
@@ -2917,22 +2918,22 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x1dMETRIC_BENEFICIARIES_ASSISTED\x10\x05\x12\x19\n" +
 	"\x15METRIC_REFERRALS_MADE\x10\x06\x12\x1d\n" +
 	"\x19METRIC_REFERRALS_ACCEPTED\x10\a\x12\x1e\n" +
-	"\x1aMETRIC_REFERRALS_COMPLETED\x10\b2\x91\x10\n" +
-	"\x10ReportingService\x12\x8c\x01\n" +
-	"\rCreateProject\x12(.spona.reporting.v1.CreateProjectRequest\x1a).spona.reporting.v1.CreateProjectResponse\"&\x82\xd3\xe4\x93\x02 :\aprojectb\aproject\"\f/v1/projects\x12\x7f\n" +
+	"\x1aMETRIC_REFERRALS_COMPLETED\x10\b2\x85\x12\n" +
+	"\x10ReportingService\x12\x9f\x01\n" +
+	"\rCreateProject\x12(.spona.reporting.v1.CreateProjectRequest\x1a).spona.reporting.v1.CreateProjectResponse\"9\xca\xf3\x18\x0freporting.write\x82\xd3\xe4\x93\x02 :\aprojectb\aproject\"\f/v1/projects\x12\x91\x01\n" +
 	"\n" +
-	"GetProject\x12%.spona.reporting.v1.GetProjectRequest\x1a&.spona.reporting.v1.GetProjectResponse\"\"\x82\xd3\xe4\x93\x02\x1cb\aproject\x12\x11/v1/projects/{id}\x12w\n" +
-	"\fListProjects\x12'.spona.reporting.v1.ListProjectsRequest\x1a(.spona.reporting.v1.ListProjectsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/projects\x12\x99\x01\n" +
-	"\rUpdateProject\x12(.spona.reporting.v1.UpdateProjectRequest\x1a).spona.reporting.v1.UpdateProjectResponse\"3\x82\xd3\xe4\x93\x02-:\aprojectb\aproject2\x19/v1/projects/{project.id}\x12\x7f\n" +
-	"\rDeleteProject\x12(.spona.reporting.v1.DeleteProjectRequest\x1a).spona.reporting.v1.DeleteProjectResponse\"\x19\x82\xd3\xe4\x93\x02\x13*\x11/v1/projects/{id}\x12\xae\x01\n" +
-	"\x0fCreateIndicator\x12*.spona.reporting.v1.CreateIndicatorRequest\x1a+.spona.reporting.v1.CreateIndicatorResponse\"B\x82\xd3\xe4\x93\x02<:\tindicatorb\tindicator\"$/v1/projects/{project_id}/indicators\x12\x9f\x01\n" +
-	"\fGetIndicator\x12'.spona.reporting.v1.GetIndicatorRequest\x1a(.spona.reporting.v1.GetIndicatorResponse\"<\x82\xd3\xe4\x93\x026b\tindicator\x12)/v1/projects/{project_id}/indicators/{id}\x12\x95\x01\n" +
-	"\x0eListIndicators\x12).spona.reporting.v1.ListIndicatorsRequest\x1a*.spona.reporting.v1.ListIndicatorsResponse\",\x82\xd3\xe4\x93\x02&\x12$/v1/projects/{project_id}/indicators\x12\xc7\x01\n" +
-	"\x0fUpdateIndicator\x12*.spona.reporting.v1.UpdateIndicatorRequest\x1a+.spona.reporting.v1.UpdateIndicatorResponse\"[\x82\xd3\xe4\x93\x02U:\tindicatorb\tindicator2=/v1/projects/{indicator.project_id}/indicators/{indicator.id}\x12\x9d\x01\n" +
-	"\x0fDeleteIndicator\x12*.spona.reporting.v1.DeleteIndicatorRequest\x1a+.spona.reporting.v1.DeleteIndicatorResponse\"1\x82\xd3\xe4\x93\x02+*)/v1/projects/{project_id}/indicators/{id}\x12\xd0\x01\n" +
-	"\x14RecordIndicatorValue\x12/.spona.reporting.v1.RecordIndicatorValueRequest\x1a0.spona.reporting.v1.RecordIndicatorValueResponse\"U\x82\xd3\xe4\x93\x02O:\x01*b\tindicator\"?/v1/projects/{project_id}/indicators/{indicator_id}:recordValue\x12\x9f\x01\n" +
-	"\x10GetProjectReport\x12+.spona.reporting.v1.GetProjectReportRequest\x1a,.spona.reporting.v1.GetProjectReportResponse\"0\x82\xd3\xe4\x93\x02*b\x06report\x12 /v1/projects/{project_id}/report\x12\x8c\x01\n" +
-	"\x13ExportProjectReport\x12..spona.reporting.v1.ExportProjectReportRequest\x1a\x14.google.api.HttpBody\"/\x82\xd3\xe4\x93\x02)\x12'/v1/projects/{project_id}/report:exportB\xd0\x01\n" +
+	"GetProject\x12%.spona.reporting.v1.GetProjectRequest\x1a&.spona.reporting.v1.GetProjectResponse\"4\xca\xf3\x18\x0ereporting.read\x82\xd3\xe4\x93\x02\x1cb\aproject\x12\x11/v1/projects/{id}\x12\x89\x01\n" +
+	"\fListProjects\x12'.spona.reporting.v1.ListProjectsRequest\x1a(.spona.reporting.v1.ListProjectsResponse\"&\xca\xf3\x18\x0ereporting.read\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/projects\x12\xac\x01\n" +
+	"\rUpdateProject\x12(.spona.reporting.v1.UpdateProjectRequest\x1a).spona.reporting.v1.UpdateProjectResponse\"F\xca\xf3\x18\x0freporting.write\x82\xd3\xe4\x93\x02-:\aprojectb\aproject2\x19/v1/projects/{project.id}\x12\x92\x01\n" +
+	"\rDeleteProject\x12(.spona.reporting.v1.DeleteProjectRequest\x1a).spona.reporting.v1.DeleteProjectResponse\",\xca\xf3\x18\x0freporting.write\x82\xd3\xe4\x93\x02\x13*\x11/v1/projects/{id}\x12\xc1\x01\n" +
+	"\x0fCreateIndicator\x12*.spona.reporting.v1.CreateIndicatorRequest\x1a+.spona.reporting.v1.CreateIndicatorResponse\"U\xca\xf3\x18\x0freporting.write\x82\xd3\xe4\x93\x02<:\tindicatorb\tindicator\"$/v1/projects/{project_id}/indicators\x12\xb1\x01\n" +
+	"\fGetIndicator\x12'.spona.reporting.v1.GetIndicatorRequest\x1a(.spona.reporting.v1.GetIndicatorResponse\"N\xca\xf3\x18\x0ereporting.read\x82\xd3\xe4\x93\x026b\tindicator\x12)/v1/projects/{project_id}/indicators/{id}\x12\xa7\x01\n" +
+	"\x0eListIndicators\x12).spona.reporting.v1.ListIndicatorsRequest\x1a*.spona.reporting.v1.ListIndicatorsResponse\">\xca\xf3\x18\x0ereporting.read\x82\xd3\xe4\x93\x02&\x12$/v1/projects/{project_id}/indicators\x12\xda\x01\n" +
+	"\x0fUpdateIndicator\x12*.spona.reporting.v1.UpdateIndicatorRequest\x1a+.spona.reporting.v1.UpdateIndicatorResponse\"n\xca\xf3\x18\x0freporting.write\x82\xd3\xe4\x93\x02U:\tindicatorb\tindicator2=/v1/projects/{indicator.project_id}/indicators/{indicator.id}\x12\xb0\x01\n" +
+	"\x0fDeleteIndicator\x12*.spona.reporting.v1.DeleteIndicatorRequest\x1a+.spona.reporting.v1.DeleteIndicatorResponse\"D\xca\xf3\x18\x0freporting.write\x82\xd3\xe4\x93\x02+*)/v1/projects/{project_id}/indicators/{id}\x12\xe3\x01\n" +
+	"\x14RecordIndicatorValue\x12/.spona.reporting.v1.RecordIndicatorValueRequest\x1a0.spona.reporting.v1.RecordIndicatorValueResponse\"h\xca\xf3\x18\x0freporting.write\x82\xd3\xe4\x93\x02O:\x01*b\tindicator\"?/v1/projects/{project_id}/indicators/{indicator_id}:recordValue\x12\xb1\x01\n" +
+	"\x10GetProjectReport\x12+.spona.reporting.v1.GetProjectReportRequest\x1a,.spona.reporting.v1.GetProjectReportResponse\"B\xca\xf3\x18\x0ereporting.read\x82\xd3\xe4\x93\x02*b\x06report\x12 /v1/projects/{project_id}/report\x12\x9e\x01\n" +
+	"\x13ExportProjectReport\x12..spona.reporting.v1.ExportProjectReportRequest\x1a\x14.google.api.HttpBody\"A\xca\xf3\x18\x0ereporting.read\x82\xd3\xe4\x93\x02)\x12'/v1/projects/{project_id}/report:exportB\xd0\x01\n" +
 	"\x16com.spona.reporting.v1B\x0eReportingProtoP\x01Z<github.com/spona/spona/gen/go/spona/reporting/v1;reportingv1\xa2\x02\x03SRX\xaa\x02\x12Spona.Reporting.V1\xca\x02\x12Spona\\Reporting\\V1\xe2\x02\x1eSpona\\Reporting\\V1\\GPBMetadata\xea\x02\x14Spona::Reporting::V1b\x06proto3"
 
 var (

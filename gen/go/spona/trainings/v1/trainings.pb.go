@@ -7,6 +7,7 @@
 package trainingsv1
 
 import (
+	_ "github.com/spona/spona/gen/go/spona/auth/v1"
 	v1 "github.com/spona/spona/gen/go/spona/common/v1"
 	v11 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
@@ -2590,7 +2591,7 @@ var File_spona_trainings_v1_trainings_proto protoreflect.FileDescriptor
 
 const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/trainings/v1/trainings.proto\x12\x12spona.trainings.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\"spona/referrals/v1/directory.proto\"\xf6\x05\n" +
+	"\"spona/trainings/v1/trainings.proto\x12\x12spona.trainings.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\"spona/referrals/v1/directory.proto\x1a\x1fspona/auth/v1/annotations.proto\"\xf6\x05\n" +
 	"\rTrainingEvent\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12?\n" +
 	"\x19organiser_organisation_id\x18\x02 \x01(\tB\x03\xe0A\x03R\x17organiserOrganisationId\x12\x1d\n" +
@@ -2804,25 +2805,25 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\n" +
 	"SECTOR_NGO\x10\a\x12\x1b\n" +
 	"\x17SECTOR_LOCAL_GOVERNMENT\x10\b\x12\x10\n" +
-	"\fSECTOR_OTHER\x10\t2\xc4\x16\n" +
-	"\x0fTrainingService\x12\xb3\x01\n" +
-	"\x13CreateTrainingEvent\x12..spona.trainings.v1.CreateTrainingEventRequest\x1a/.spona.trainings.v1.CreateTrainingEventResponse\";\x82\xd3\xe4\x93\x025:\x0etraining_eventb\x0etraining_event\"\x13/v1/training-events\x12\x9f\x01\n" +
-	"\x10GetTrainingEvent\x12+.spona.trainings.v1.GetTrainingEventRequest\x1a,.spona.trainings.v1.GetTrainingEventResponse\"0\x82\xd3\xe4\x93\x02*b\x0etraining_event\x12\x18/v1/training-events/{id}\x12\x90\x01\n" +
-	"\x12ListTrainingEvents\x12-.spona.trainings.v1.ListTrainingEventsRequest\x1a..spona.trainings.v1.ListTrainingEventsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/training-events\x12\xc7\x01\n" +
-	"\x13UpdateTrainingEvent\x12..spona.trainings.v1.UpdateTrainingEventRequest\x1a/.spona.trainings.v1.UpdateTrainingEventResponse\"O\x82\xd3\xe4\x93\x02I:\x0etraining_eventb\x0etraining_event2'/v1/training-events/{training_event.id}\x12\xa7\x01\n" +
-	"\rCreateSession\x12(.spona.trainings.v1.CreateSessionRequest\x1a).spona.trainings.v1.CreateSessionResponse\"A\x82\xd3\xe4\x93\x02;:\asessionb\asession\"'/v1/training-events/{event_id}/sessions\x12\x92\x01\n" +
-	"\fListSessions\x12'.spona.trainings.v1.ListSessionsRequest\x1a(.spona.trainings.v1.ListSessionsResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/training-events/{event_id}/sessions\x12\x9a\x01\n" +
-	"\rDeleteSession\x12(.spona.trainings.v1.DeleteSessionRequest\x1a).spona.trainings.v1.DeleteSessionResponse\"4\x82\xd3\xe4\x93\x02.*,/v1/training-events/{event_id}/sessions/{id}\x12\xbf\x01\n" +
-	"\x11CreateParticipant\x12,.spona.trainings.v1.CreateParticipantRequest\x1a-.spona.trainings.v1.CreateParticipantResponse\"M\x82\xd3\xe4\x93\x02G:\vparticipantb\vparticipant\"+/v1/training-events/{event_id}/participants\x12\xae\x01\n" +
-	"\x0eGetParticipant\x12).spona.trainings.v1.GetParticipantRequest\x1a*.spona.trainings.v1.GetParticipantResponse\"E\x82\xd3\xe4\x93\x02?b\vparticipant\x120/v1/training-events/{event_id}/participants/{id}\x12\xa2\x01\n" +
-	"\x10ListParticipants\x12+.spona.trainings.v1.ListParticipantsRequest\x1a,.spona.trainings.v1.ListParticipantsResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/training-events/{event_id}/participants\x12\xaa\x01\n" +
-	"\x11DeleteParticipant\x12,.spona.trainings.v1.DeleteParticipantRequest\x1a-.spona.trainings.v1.DeleteParticipantResponse\"8\x82\xd3\xe4\x93\x022*0/v1/training-events/{event_id}/participants/{id}\x12\xbf\x01\n" +
-	"\x10RecordAttendance\x12+.spona.trainings.v1.RecordAttendanceRequest\x1a,.spona.trainings.v1.RecordAttendanceResponse\"P\x82\xd3\xe4\x93\x02J:\x01*\"E/v1/training-events/{event_id}/sessions/{session_id}:recordAttendance\x12\xd4\x01\n" +
-	"\x10RecordTestScores\x12+.spona.trainings.v1.RecordTestScoresRequest\x1a,.spona.trainings.v1.RecordTestScoresResponse\"e\x82\xd3\xe4\x93\x02_:\x01*b\vparticipant\"M/v1/training-events/{event_id}/participants/{participant_id}:recordTestScores\x12\xad\x01\n" +
-	"\x11IssueCertificates\x12,.spona.trainings.v1.IssueCertificatesRequest\x1a-.spona.trainings.v1.IssueCertificatesResponse\";\x82\xd3\xe4\x93\x025:\x01*\"0/v1/training-events/{event_id}:issueCertificates\x12\x88\x01\n" +
-	"\x19CountTrainedProfessionals\x124.spona.trainings.v1.CountTrainedProfessionalsRequest\x1a5.spona.trainings.v1.CountTrainedProfessionalsResponse\x12v\n" +
-	"\x13CountTrainingEvents\x12..spona.trainings.v1.CountTrainingEventsRequest\x1a/.spona.trainings.v1.CountTrainingEventsResponse\x12\x8e\x01\n" +
-	"\x1bCountCommunityBeneficiaries\x126.spona.trainings.v1.CountCommunityBeneficiariesRequest\x1a7.spona.trainings.v1.CountCommunityBeneficiariesResponseB\xd0\x01\n" +
+	"\fSECTOR_OTHER\x10\t2\x89\x19\n" +
+	"\x0fTrainingService\x12\xc6\x01\n" +
+	"\x13CreateTrainingEvent\x12..spona.trainings.v1.CreateTrainingEventRequest\x1a/.spona.trainings.v1.CreateTrainingEventResponse\"N\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x025:\x0etraining_eventb\x0etraining_event\"\x13/v1/training-events\x12\xb1\x01\n" +
+	"\x10GetTrainingEvent\x12+.spona.trainings.v1.GetTrainingEventRequest\x1a,.spona.trainings.v1.GetTrainingEventResponse\"B\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02*b\x0etraining_event\x12\x18/v1/training-events/{id}\x12\xa2\x01\n" +
+	"\x12ListTrainingEvents\x12-.spona.trainings.v1.ListTrainingEventsRequest\x1a..spona.trainings.v1.ListTrainingEventsResponse\"-\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/training-events\x12\xda\x01\n" +
+	"\x13UpdateTrainingEvent\x12..spona.trainings.v1.UpdateTrainingEventRequest\x1a/.spona.trainings.v1.UpdateTrainingEventResponse\"b\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02I:\x0etraining_eventb\x0etraining_event2'/v1/training-events/{training_event.id}\x12\xba\x01\n" +
+	"\rCreateSession\x12(.spona.trainings.v1.CreateSessionRequest\x1a).spona.trainings.v1.CreateSessionResponse\"T\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02;:\asessionb\asession\"'/v1/training-events/{event_id}/sessions\x12\xa4\x01\n" +
+	"\fListSessions\x12'.spona.trainings.v1.ListSessionsRequest\x1a(.spona.trainings.v1.ListSessionsResponse\"A\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02)\x12'/v1/training-events/{event_id}/sessions\x12\xad\x01\n" +
+	"\rDeleteSession\x12(.spona.trainings.v1.DeleteSessionRequest\x1a).spona.trainings.v1.DeleteSessionResponse\"G\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02.*,/v1/training-events/{event_id}/sessions/{id}\x12\xd2\x01\n" +
+	"\x11CreateParticipant\x12,.spona.trainings.v1.CreateParticipantRequest\x1a-.spona.trainings.v1.CreateParticipantResponse\"`\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02G:\vparticipantb\vparticipant\"+/v1/training-events/{event_id}/participants\x12\xc0\x01\n" +
+	"\x0eGetParticipant\x12).spona.trainings.v1.GetParticipantRequest\x1a*.spona.trainings.v1.GetParticipantResponse\"W\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02?b\vparticipant\x120/v1/training-events/{event_id}/participants/{id}\x12\xb4\x01\n" +
+	"\x10ListParticipants\x12+.spona.trainings.v1.ListParticipantsRequest\x1a,.spona.trainings.v1.ListParticipantsResponse\"E\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02-\x12+/v1/training-events/{event_id}/participants\x12\xbd\x01\n" +
+	"\x11DeleteParticipant\x12,.spona.trainings.v1.DeleteParticipantRequest\x1a-.spona.trainings.v1.DeleteParticipantResponse\"K\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x022*0/v1/training-events/{event_id}/participants/{id}\x12\xd2\x01\n" +
+	"\x10RecordAttendance\x12+.spona.trainings.v1.RecordAttendanceRequest\x1a,.spona.trainings.v1.RecordAttendanceResponse\"c\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02J:\x01*\"E/v1/training-events/{event_id}/sessions/{session_id}:recordAttendance\x12\xe7\x01\n" +
+	"\x10RecordTestScores\x12+.spona.trainings.v1.RecordTestScoresRequest\x1a,.spona.trainings.v1.RecordTestScoresResponse\"x\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02_:\x01*b\vparticipant\"M/v1/training-events/{event_id}/participants/{participant_id}:recordTestScores\x12\xc0\x01\n" +
+	"\x11IssueCertificates\x12,.spona.trainings.v1.IssueCertificatesRequest\x1a-.spona.trainings.v1.IssueCertificatesResponse\"N\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x025:\x01*\"0/v1/training-events/{event_id}:issueCertificates\x12\x9d\x01\n" +
+	"\x19CountTrainedProfessionals\x124.spona.trainings.v1.CountTrainedProfessionalsRequest\x1a5.spona.trainings.v1.CountTrainedProfessionalsResponse\"\x13\xca\xf3\x18\x0faggregates.read\x12\x8b\x01\n" +
+	"\x13CountTrainingEvents\x12..spona.trainings.v1.CountTrainingEventsRequest\x1a/.spona.trainings.v1.CountTrainingEventsResponse\"\x13\xca\xf3\x18\x0faggregates.read\x12\xa3\x01\n" +
+	"\x1bCountCommunityBeneficiaries\x126.spona.trainings.v1.CountCommunityBeneficiariesRequest\x1a7.spona.trainings.v1.CountCommunityBeneficiariesResponse\"\x13\xca\xf3\x18\x0faggregates.readB\xd0\x01\n" +
 	"\x16com.spona.trainings.v1B\x0eTrainingsProtoP\x01Z<github.com/spona/spona/gen/go/spona/trainings/v1;trainingsv1\xa2\x02\x03STX\xaa\x02\x12Spona.Trainings.V1\xca\x02\x12Spona\\Trainings\\V1\xe2\x02\x1eSpona\\Trainings\\V1\\GPBMetadata\xea\x02\x14Spona::Trainings::V1b\x06proto3"
 
 var (

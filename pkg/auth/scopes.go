@@ -1,0 +1,67 @@
+package auth
+
+import (
+	"strings"
+	"sync"
+
+	authv1 "github.com/spona/spona/gen/go/spona/auth/v1"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
+)
+
+// ScopeEvents allows reading the services' internal event feeds. Only
+// Spona's own processes hold it; it is never granted to partner keys.
+const ScopeEvents = "events.read"
+
+// ScopeFor returns the scope a method needs, as its proto declares with the
+// method option (spona.auth.v1.scope). fullMethod is the gRPC name
+// "/spona.beneficiaries.v1.BeneficiaryService/GetBeneficiary". ok is false
+// for a method that is unknown or declares no scope: callers refuse it.
+//
+// This is the one table of scopes: the services' interceptors and the edge's
+// REST routes both read it. It covers every service whose generated package
+// the binary links (and so registers in protoregistry.GlobalFiles).
+func ScopeFor(fullMethod string) (scope string, ok bool) {
+	if v, hit := scopeCache.Load(fullMethod); hit {
+		s := v.(string)
+		return s, s != ""
+	}
+	s := lookupScope(fullMethod)
+	scopeCache.Store(fullMethod, s)
+	return s, s != ""
+}
+
+var scopeCache sync.Map // full method name → scope ("" when none)
+
+func lookupScope(fullMethod string) string {
+	name := strings.TrimPrefix(fullMethod, "/")
+	svc, method, found := strings.Cut(name, "/")
+	if !found {
+		return ""
+	}
+	d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(svc))
+	if err != nil {
+		return ""
+	}
+	sd, isSvc := d.(protoreflect.ServiceDescriptor)
+	if !isSvc {
+		return ""
+	}
+	md := sd.Methods().ByName(protoreflect.Name(method))
+	if md == nil {
+		return ""
+	}
+	return MethodScope(md)
+}
+
+// MethodScope returns the scope a method descriptor declares, "" when none.
+func MethodScope(md protoreflect.MethodDescriptor) string {
+	opts, ok := md.Options().(*descriptorpb.MethodOptions)
+	if !ok || opts == nil {
+		return ""
+	}
+	s, _ := proto.GetExtension(opts, authv1.E_Scope).(string)
+	return s
+}
