@@ -4,7 +4,16 @@ GO    ?= go
 # `go test ./...` does not cross go.work modules; list them.
 PKGS   = $(shell $(GO) list -f '{{.Dir}}/...' -m)
 
-.PHONY: run test test-short generate check-generated lint build bench fuzz clean jaeger test-jaeger faults load
+.PHONY: run test test-short generate check-generated lint lint-openapi build bench fuzz clean jaeger test-jaeger faults load openapi-tools
+
+# Pinned npm tools for the OpenAPI documents (linters, 3.1 upgrader, client
+# generator, docs renderer): tools/openapi/package-lock.json.
+OPENAPI_TOOLS = tools/openapi/node_modules/.installed
+NPX_BIN       = tools/openapi/node_modules/.bin
+$(OPENAPI_TOOLS): tools/openapi/package.json tools/openapi/package-lock.json
+	npm ci --prefix tools/openapi --no-audit --no-fund --loglevel=error
+	@touch $@
+openapi-tools: $(OPENAPI_TOOLS)
 
 ## run: start PostgreSQL (in .data/), the four services and the edge; print the REST URL and a dev API key
 run:
@@ -13,7 +22,7 @@ run:
 	@exec .data/bin/spona-dev
 
 ## test: unit, integration (real PostgreSQL) and end-to-end tests
-test:
+test: $(OPENAPI_TOOLS)
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 
 ## jaeger: build Jaeger v2 from the Go module proxy once (cached in ~/.cache/spona; several minutes)
@@ -36,18 +45,26 @@ load:
 test-short:
 	$(GO) test -short -count=1 $(PKGS)
 
-## generate: regenerate Go code and the OpenAPI document from proto/ (offline; plugins are Go tools)
-generate:
+## generate: regenerate Go code and the OpenAPI documents from proto/ (plugins are Go tools; the 3.1 upgrade is a pinned npm tool)
+generate: $(OPENAPI_TOOLS)
 	$(GO) tool buf lint
 	$(GO) tool buf generate
+	node tools/openapi/convert.mjs gen/openapi/spona.swagger.json gen/openapi/spona.openapi.json
 
 ## check-generated: fail when generated code is stale
 check-generated: generate
 	git diff --exit-code -- gen
 	test -z "$$(git status --porcelain -- gen)"
 
-## lint: buf lint, gofmt and go vet
-lint:
+## lint-openapi: both OpenAPI documents through Redocly CLI (recommended) and Spectral (spectral:oas): no error, no warning
+lint-openapi: $(OPENAPI_TOOLS)
+	@for f in gen/openapi/spona.swagger.json gen/openapi/spona.openapi.json; do \
+	  $(NPX_BIN)/redocly lint --config tools/openapi/redocly.yaml --max-problems 1000 $$f || exit 1; \
+	  $(NPX_BIN)/spectral lint --ruleset tools/openapi/spectral.yaml --fail-severity hint $$f || exit 1; \
+	done
+
+## lint: buf lint, the OpenAPI linters, gofmt and go vet
+lint: lint-openapi
 	$(GO) tool buf lint
 	test -z "$$(gofmt -l pkg services deploy gen tests)"
 	$(GO) vet $(PKGS)

@@ -265,7 +265,7 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("openapi document", func(t *testing.T) {
 		r := s.call(t, "GET", "/openapi.json", "", nil).must(t, 200)
 		paths, _ := r.Body["paths"].(map[string]any)
-		for _, p := range []string{"/v1/beneficiaries", "/v1/referrals", "/v1/training-events", "/v1/projects/{project_id}/report", "/v1/organisations"} {
+		for _, p := range []string{"/v1/beneficiaries", "/v1/referrals", "/v1/trainingEvents", "/v1/projects/{project_id}/report", "/v1/organisations"} {
 			if _, ok := paths[p]; !ok {
 				t.Errorf("OpenAPI lacks %s", p)
 			}

@@ -71,13 +71,13 @@ func TestReportingWorkedExample(t *testing.T) {
 	}
 
 	// The seminar: 41 professionals from seven sectors.
-	ev := s.call(t, "POST", "/v1/training-events", ngo, map[string]any{
+	ev := s.call(t, "POST", "/v1/trainingEvents", ngo, map[string]any{
 		"project_id": project, "type": "EVENT_TYPE_SEMINAR", "title": "Seminar on the integration of protected persons",
 		"start_date": "2017-03-15", "municipality": "Zagreb", "country": "HR",
 	}).must(t, 200)
 	sectors := []string{"SECTOR_JUSTICE", "SECTOR_POLICE", "SECTOR_SOCIAL_WELFARE", "SECTOR_EDUCATION", "SECTOR_HEALTH", "SECTOR_LABOUR", "SECTOR_NGO"}
 	for i := range 41 {
-		s.call(t, "POST", "/v1/training-events/"+ev.str("id")+"/participants", ngo, map[string]any{
+		s.call(t, "POST", "/v1/trainingEvents/"+ev.str("id")+"/participants", ngo, map[string]any{
 			"professional": map[string]any{"given_name": fmt.Sprintf("P%d", i), "family_name": "Professional",
 				"sector": sectors[i%len(sectors)], "sex": []string{"SEX_FEMALE", "SEX_MALE"}[i%2]},
 		}).must(t, 200)

@@ -27,9 +27,9 @@ func TestTrainingsREST(t *testing.T) {
 
 	body := map[string]any{"type": "EVENT_TYPE_WORKSHOP", "title": "Radionica o zaštiti djece", "start_date": "2017-04-03",
 		"end_date": "2017-04-04", "municipality": "Tuzla", "country": "BA", "topics": []string{"child protection"}, "language": "bs"}
-	ev := s.call(t, "POST", "/v1/training-events", s.keyA, body, "Idempotency-Key", "ev-1").must(t, 200)
+	ev := s.call(t, "POST", "/v1/trainingEvents", s.keyA, body, "Idempotency-Key", "ev-1").must(t, 200)
 	id := ev.str("id")
-	if again := s.call(t, "POST", "/v1/training-events", s.keyA, body, "Idempotency-Key", "ev-1").must(t, 200); again.str("id") != id {
+	if again := s.call(t, "POST", "/v1/trainingEvents", s.keyA, body, "Idempotency-Key", "ev-1").must(t, 200); again.str("id") != id {
 		t.Fatalf("retried create made another event: %s vs %s", again.str("id"), id)
 	}
 	if ev.Body["completion_threshold_percent"] != float64(80) || ev.str("etag") == "" {
@@ -37,36 +37,36 @@ func TestTrainingsREST(t *testing.T) {
 	}
 
 	// PATCH: the body's fields form the mask; a stale etag is a conflict.
-	p := s.call(t, "PATCH", "/v1/training-events/"+id, s.keyA, map[string]any{"title": "Radionica", "etag": ev.str("etag")}).must(t, 200)
+	p := s.call(t, "PATCH", "/v1/trainingEvents/"+id, s.keyA, map[string]any{"title": "Radionica", "etag": ev.str("etag")}).must(t, 200)
 	if p.str("title") != "Radionica" || p.str("municipality") != "Tuzla" || p.str("etag") == ev.str("etag") {
 		t.Fatalf("patched: %s", p.Raw)
 	}
-	stale := s.call(t, "PATCH", "/v1/training-events/"+id, s.keyA, map[string]any{"title": "Lost", "etag": ev.str("etag")}).must(t, 409)
+	stale := s.call(t, "PATCH", "/v1/trainingEvents/"+id, s.keyA, map[string]any{"title": "Lost", "etag": ev.str("etag")}).must(t, 409)
 	if stale.Body["code"] != float64(10) {
 		t.Fatalf("stale etag body: %s", stale.Raw)
 	}
-	s.call(t, "PATCH", "/v1/training-events/"+id+"?update_mask=organiser_organisation_id", s.keyA, map[string]any{}).must(t, 400)
+	s.call(t, "PATCH", "/v1/trainingEvents/"+id+"?update_mask=organiser_organisation_id", s.keyA, map[string]any{}).must(t, 400)
 
 	var sessions []string
 	for _, d := range []string{"2017-04-03", "2017-04-04"} {
-		r := s.call(t, "POST", "/v1/training-events/"+id+"/sessions", s.keyA, map[string]any{
+		r := s.call(t, "POST", "/v1/trainingEvents/"+id+"/sessions", s.keyA, map[string]any{
 			"date": d, "start_time": "09:00", "end_time": "15:00", "topic": "Day " + d, "trainer": "A. Hodžić"}).must(t, 200)
 		sessions = append(sessions, r.str("id"))
 	}
-	extra := s.call(t, "POST", "/v1/training-events/"+id+"/sessions", s.keyA, map[string]any{"date": "2017-04-04"}).must(t, 200)
-	s.call(t, "DELETE", "/v1/training-events/"+id+"/sessions/"+extra.str("id"), s.keyB, nil).must(t, 404)
-	s.call(t, "DELETE", "/v1/training-events/"+id+"/sessions/"+extra.str("id"), s.keyA, nil).must(t, 200)
-	if l := s.call(t, "GET", "/v1/training-events/"+id+"/sessions", s.keyA, nil).must(t, 200); strings.Contains(l.Raw, extra.str("id")) {
+	extra := s.call(t, "POST", "/v1/trainingEvents/"+id+"/sessions", s.keyA, map[string]any{"date": "2017-04-04"}).must(t, 200)
+	s.call(t, "DELETE", "/v1/trainingEvents/"+id+"/sessions/"+extra.str("id"), s.keyB, nil).must(t, 404)
+	s.call(t, "DELETE", "/v1/trainingEvents/"+id+"/sessions/"+extra.str("id"), s.keyA, nil).must(t, 200)
+	if l := s.call(t, "GET", "/v1/trainingEvents/"+id+"/sessions", s.keyA, nil).must(t, 200); strings.Contains(l.Raw, extra.str("id")) {
 		t.Fatalf("deleted session still listed: %s", l.Raw)
 	}
-	bad := s.call(t, "POST", "/v1/training-events/"+id+"/sessions", s.keyA, map[string]any{"date": "2017-05-01"}).must(t, 400)
+	bad := s.call(t, "POST", "/v1/trainingEvents/"+id+"/sessions", s.keyA, map[string]any{"date": "2017-05-01"}).must(t, 400)
 	if !strings.Contains(bad.Raw, "session.date") {
 		t.Fatalf("session outside the event: %s", bad.Raw)
 	}
 
 	var participants []string
 	for i, sector := range []string{"SECTOR_SOCIAL_WELFARE", "SECTOR_POLICE", "SECTOR_EDUCATION"} {
-		r := s.call(t, "POST", "/v1/training-events/"+id+"/participants", s.keyA, map[string]any{
+		r := s.call(t, "POST", "/v1/trainingEvents/"+id+"/participants", s.keyA, map[string]any{
 			"professional": map[string]any{"given_name": fmt.Sprintf("Emina %d", i), "family_name": "Begić",
 				"organisation_id": orgA, "sector": sector, "sex": "SEX_FEMALE", "position": "savjetnica"}}).must(t, 200)
 		if r.str("organisation_kind") != "ORGANISATION_KIND_NGO" {
@@ -74,11 +74,11 @@ func TestTrainingsREST(t *testing.T) {
 		}
 		participants = append(participants, r.str("id"))
 	}
-	oops := s.call(t, "POST", "/v1/training-events/"+id+"/participants", s.keyA, map[string]any{
+	oops := s.call(t, "POST", "/v1/trainingEvents/"+id+"/participants", s.keyA, map[string]any{
 		"professional": map[string]any{"given_name": "Wrong", "family_name": "Person", "sector": "SECTOR_OTHER"}}).must(t, 200)
-	s.call(t, "DELETE", "/v1/training-events/"+id+"/participants/"+oops.str("id"), s.keyA, nil).must(t, 200)
-	s.call(t, "GET", "/v1/training-events/"+id+"/participants/"+oops.str("id"), s.keyA, nil).must(t, 404)
-	unknown := s.call(t, "POST", "/v1/training-events/"+id+"/participants", s.keyA, map[string]any{
+	s.call(t, "DELETE", "/v1/trainingEvents/"+id+"/participants/"+oops.str("id"), s.keyA, nil).must(t, 200)
+	s.call(t, "GET", "/v1/trainingEvents/"+id+"/participants/"+oops.str("id"), s.keyA, nil).must(t, 404)
+	unknown := s.call(t, "POST", "/v1/trainingEvents/"+id+"/participants", s.keyA, map[string]any{
 		"professional": map[string]any{"given_name": "X", "family_name": "Y", "sector": "SECTOR_HEALTH",
 			"organisation_id": "0190a8a4-6f1e-7b7a-9c4e-2f1d3c4b5a69"}}).must(t, 400)
 	if !strings.Contains(unknown.Raw, "participant.professional.organisation_id") {
@@ -91,17 +91,17 @@ func TestTrainingsREST(t *testing.T) {
 		for j, pid := range participants {
 			marks = append(marks, map[string]any{"participant_id": pid, "present": i == 0 || j < 2})
 		}
-		s.call(t, "POST", "/v1/training-events/"+id+"/sessions/"+sid+":recordAttendance", s.keyA, map[string]any{"marks": marks}).must(t, 200)
+		s.call(t, "POST", "/v1/trainingEvents/"+id+"/sessions/"+sid+":recordAttendance", s.keyA, map[string]any{"marks": marks}).must(t, 200)
 	}
-	sc := s.call(t, "POST", "/v1/training-events/"+id+"/participants/"+participants[0]+":recordTestScores", s.keyA,
+	sc := s.call(t, "POST", "/v1/trainingEvents/"+id+"/participants/"+participants[0]+":recordTestScores", s.keyA,
 		map[string]any{"pre_test_score": 40, "post_test_score": 85}).must(t, 200)
 	if sc.Body["pre_test_score"] != float64(40) || sc.Body["post_test_score"] != float64(85) || sc.Body["attendance_percent"] != float64(100) {
 		t.Fatalf("scores: %s", sc.Raw)
 	}
-	s.call(t, "POST", "/v1/training-events/"+id+"/participants/"+participants[0]+":recordTestScores", s.keyA,
+	s.call(t, "POST", "/v1/trainingEvents/"+id+"/participants/"+participants[0]+":recordTestScores", s.keyA,
 		map[string]any{"post_test_score": 101}).must(t, 400)
 
-	cert := s.call(t, "POST", "/v1/training-events/"+id+":issueCertificates", s.keyA, map[string]any{}).must(t, 200)
+	cert := s.call(t, "POST", "/v1/trainingEvents/"+id+":issueCertificates", s.keyA, map[string]any{}).must(t, 200)
 	certified, _ := cert.Body["participants"].([]any)
 	if cert.Body["issued_count"] != float64(2) || len(certified) != 2 {
 		t.Fatalf("certificates: %s", cert.Raw)
@@ -113,25 +113,25 @@ func TestTrainingsREST(t *testing.T) {
 	}
 
 	// Lists page with keyset tokens.
-	page := s.call(t, "GET", "/v1/training-events/"+id+"/participants?page_size=2", s.keyA, nil).must(t, 200)
+	page := s.call(t, "GET", "/v1/trainingEvents/"+id+"/participants?page_size=2", s.keyA, nil).must(t, 200)
 	if got, _ := page.Body["participants"].([]any); len(got) != 2 || page.str("next_page_token") == "" {
 		t.Fatalf("first page: %s", page.Raw)
 	}
-	rest := s.call(t, "GET", "/v1/training-events/"+id+"/participants?page_size=2&page_token="+page.str("next_page_token"), s.keyA, nil).must(t, 200)
+	rest := s.call(t, "GET", "/v1/trainingEvents/"+id+"/participants?page_size=2&page_token="+page.str("next_page_token"), s.keyA, nil).must(t, 200)
 	if got, _ := rest.Body["participants"].([]any); len(got) != 1 || rest.str("next_page_token") != "" {
 		t.Fatalf("second page: %s", rest.Raw)
 	}
-	byType := s.call(t, "GET", "/v1/training-events?type=EVENT_TYPE_WORKSHOP&period.start_date=2017-01-01&period.end_date=2017-12-31", s.keyA, nil).must(t, 200)
+	byType := s.call(t, "GET", "/v1/trainingEvents?type=EVENT_TYPE_WORKSHOP&period.start_date=2017-01-01&period.end_date=2017-12-31", s.keyA, nil).must(t, 200)
 	if got, _ := byType.Body["training_events"].([]any); len(got) != 1 {
 		t.Fatalf("events by type and period: %s", byType.Raw)
 	}
 
 	// Organisation B sees and changes nothing of A's event.
-	s.call(t, "GET", "/v1/training-events/"+id, s.keyB, nil).must(t, 404)
-	s.call(t, "GET", "/v1/training-events/"+id+"/participants", s.keyB, nil).must(t, 404)
-	s.call(t, "PATCH", "/v1/training-events/"+id, s.keyB, map[string]any{"title": "Mine"}).must(t, 404)
-	s.call(t, "POST", "/v1/training-events/"+id+":issueCertificates", s.keyB, map[string]any{}).must(t, 404)
-	if l := s.call(t, "GET", "/v1/training-events", s.keyB, nil).must(t, 200); strings.Contains(l.Raw, id) {
+	s.call(t, "GET", "/v1/trainingEvents/"+id, s.keyB, nil).must(t, 404)
+	s.call(t, "GET", "/v1/trainingEvents/"+id+"/participants", s.keyB, nil).must(t, 404)
+	s.call(t, "PATCH", "/v1/trainingEvents/"+id, s.keyB, map[string]any{"title": "Mine"}).must(t, 404)
+	s.call(t, "POST", "/v1/trainingEvents/"+id+":issueCertificates", s.keyB, map[string]any{}).must(t, 404)
+	if l := s.call(t, "GET", "/v1/trainingEvents", s.keyB, nil).must(t, 200); strings.Contains(l.Raw, id) {
 		t.Fatalf("B lists A's event: %s", l.Raw)
 	}
 }

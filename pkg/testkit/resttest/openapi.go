@@ -19,7 +19,7 @@ type Operation struct {
 }
 
 // Collection is the literal segment before the last variable of a path
-// (/v1/training-events/{event_id}/participants → training-events), or the
+// (/v1/trainingEvents/{event_id}/participants → trainingEvents), or the
 // last segment of a path without variables.
 func (o Operation) Collection() string {
 	segs := strings.Split(strings.Trim(o.Template, "/"), "/")
@@ -40,6 +40,7 @@ type Spec struct {
 // Schema is the part of a Swagger schema the helpers use.
 type Schema struct {
 	Ref         string            `json:"$ref"`
+	AllOf       []Schema          `json:"allOf"` // a $ref with a description beside it
 	Type        string            `json:"type"`
 	Format      string            `json:"format"`
 	Enum        []any             `json:"enum"`
@@ -118,6 +119,9 @@ func (s *Spec) Sample(def string, ids func(field string) (string, bool)) map[str
 }
 
 func (s *Spec) sample(sc Schema, field string, ids func(string) (string, bool), depth int) any {
+	if sc.Ref == "" && len(sc.AllOf) == 1 && !sc.ReadOnly {
+		sc = sc.AllOf[0]
+	}
 	if sc.Ref != "" {
 		def, ok := s.Definitions[strings.TrimPrefix(sc.Ref, "#/definitions/")]
 		if !ok || depth > 4 {

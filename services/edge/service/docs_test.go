@@ -110,7 +110,7 @@ func TestDocsPageRendersInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(ctx, chromedp.SendKeys(`#filter`, "training-events")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.SendKeys(`#filter`, "trainingEvents")); err != nil {
 		t.Fatal(err)
 	}
 	hiddenAfterFilter, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("details.op.hidden").length`))
@@ -124,7 +124,7 @@ func TestDocsPageRendersInChromium(t *testing.T) {
 	if count != itoa(len(ops)) {
 		t.Errorf("page rendered %s operations, the document has %d", count, len(ops))
 	}
-	for _, want := range []string{"/v1/beneficiaries", "/v1/beneficiaries/{id}", "/v1/training-events", "BeneficiaryService", "Registers a beneficiary"} {
+	for _, want := range []string{"/v1/beneficiaries", "/v1/beneficiaries/{id}", "/v1/trainingEvents", "BeneficiaryService", "Registers a beneficiary"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("page does not show %q", want)
 		}

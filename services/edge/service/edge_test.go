@@ -137,7 +137,7 @@ func TestRouteScopes(t *testing.T) {
 		t.Errorf("403 from the edge should name the route and scope: %s", r.Raw)
 	}
 	readOnly.Do(t, "GET", "/v1/referrals", nil).Must(t, 403)
-	readOnly.Do(t, "GET", "/v1/training-events", nil).Must(t, 403)
+	readOnly.Do(t, "GET", "/v1/trainingEvents", nil).Must(t, 403)
 	// An unknown route is still a 404, not a 403.
 	readOnly.Do(t, "GET", "/v1/spaceships", nil).Must(t, 404)
 }
@@ -167,7 +167,7 @@ func TestIdempotencyKeyReplay(t *testing.T) {
 		t.Errorf("422 body: %s", r.Raw)
 	}
 	// Same key, other path: 422 too.
-	c.Do(t, "POST", "/v1/training-events", body, "Idempotency-Key", "k-1").Must(t, 422)
+	c.Do(t, "POST", "/v1/trainingEvents", body, "Idempotency-Key", "k-1").Must(t, 422)
 	// Another client's key of the same name is its own.
 	o := other.Do(t, "POST", "/v1/beneficiaries", body, "Idempotency-Key", "k-1").Must(t, 200)
 	if o.Str("id") == first.Str("id") || o.Header.Get("Idempotent-Replayed") != "" {

@@ -135,6 +135,10 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.Spec)
 	})
+	root.HandleFunc("GET /openapi/v3.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openapi.SpecV3)
+	})
 	root.Handle("GET /docs", docs.Handler())
 	root.Handle("GET /docs/", docs.Handler())
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

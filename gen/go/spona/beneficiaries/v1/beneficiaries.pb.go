@@ -7,6 +7,7 @@
 package beneficiariesv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "github.com/spona/spona/gen/go/spona/auth/v1"
 	v1 "github.com/spona/spona/gen/go/spona/common/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
@@ -647,7 +648,9 @@ type Beneficiary struct {
 	Vulnerabilities []Vulnerability        `protobuf:"varint,17,rep,packed,name=vulnerabilities,proto3,enum=spona.beneficiaries.v1.Vulnerability" json:"vulnerabilities,omitempty"`
 	CreateTime      *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	UpdateTime      *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	Etag            string                 `protobuf:"bytes,20,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The version read; send it back on update: a missing or stale etag is
+	// refused with ABORTED (HTTP 409).
+	Etag string `protobuf:"bytes,20,opt,name=etag,proto3" json:"etag,omitempty"`
 	// How the caller sees the record: the registering organisation sees all of
 	// it; an organisation holding an access grant sees a reduced view (names,
 	// sex, birth year, languages, legal status, vulnerabilities, municipality).
@@ -3964,9 +3967,9 @@ var File_spona_beneficiaries_v1_beneficiaries_proto protoreflect.FileDescriptor
 
 const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\n" +
-	"*spona/beneficiaries/v1/beneficiaries.proto\x12\x16spona.beneficiaries.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\x1fspona/auth/v1/annotations.proto\"\xcd\v\n" +
-	"\vBeneficiary\x12\x13\n" +
-	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12,\n" +
+	"*spona/beneficiaries/v1/beneficiaries.proto\x12\x16spona.beneficiaries.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xd3\v\n" +
+	"\vBeneficiary\x12\x1e\n" +
+	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12,\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tB\x03\xe0A\x03R\x0eorganisationId\x12\x1f\n" +
 	"\vexternal_id\x18\x03 \x01(\tR\n" +
 	"externalId\x12\"\n" +
@@ -3992,8 +3995,8 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\vcreate_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\x12\x17\n" +
-	"\x04etag\x18\x14 \x01(\tB\x03\xe0A\x03R\x04etag\x12@\n" +
+	"updateTime\x12\x12\n" +
+	"\x04etag\x18\x14 \x01(\tR\x04etag\x12@\n" +
 	"\x06access\x18\x15 \x01(\x0e2#.spona.beneficiaries.v1.AccessLevelB\x03\xe0A\x03R\x06access\x12\x14\n" +
 	"\x05phone\x18\x16 \x01(\tR\x05phone\x12\x14\n" +
 	"\x05email\x18\x17 \x01(\tR\x05email\x12\x14\n" +

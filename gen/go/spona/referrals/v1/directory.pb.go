@@ -7,6 +7,7 @@
 package referralsv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "github.com/spona/spona/gen/go/spona/auth/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -1644,9 +1645,9 @@ var File_spona_referrals_v1_directory_proto protoreflect.FileDescriptor
 
 const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/referrals/v1/directory.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"spona/referrals/v1/referrals.proto\x1a\x1fspona/auth/v1/annotations.proto\"\xb7\x06\n" +
-	"\fOrganisation\x12\x13\n" +
-	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x17\n" +
+	"\"spona/referrals/v1/directory.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"spona/referrals/v1/referrals.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xc2\x06\n" +
+	"\fOrganisation\x12\x1e\n" +
+	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12\x17\n" +
 	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12]\n" +
 	"\x0flocalized_names\x18\x03 \x03(\v24.spona.referrals.v1.Organisation.LocalizedNamesEntryR\x0elocalizedNames\x12=\n" +
 	"\x04kind\x18\x04 \x01(\x0e2$.spona.referrals.v1.OrganisationKindB\x03\xe0A\x02R\x04kind\x12\"\n" +
@@ -1690,9 +1691,9 @@ const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\vminimum_age\x18\x02 \x01(\x05R\n" +
 	"minimumAge\x12\x1f\n" +
 	"\vmaximum_age\x18\x03 \x01(\x05R\n" +
-	"maximumAge\"\xbd\b\n" +
-	"\aService\x12\x13\n" +
-	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12,\n" +
+	"maximumAge\"\xc8\b\n" +
+	"\aService\x12\x1e\n" +
+	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12,\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tB\x03\xe0A\x03R\x0eorganisationId\x12\x17\n" +
 	"\x04name\x18\x03 \x01(\tB\x03\xe0A\x02R\x04name\x12X\n" +
 	"\x0flocalized_names\x18\x04 \x03(\v2/.spona.referrals.v1.Service.LocalizedNamesEntryR\x0elocalizedNames\x12 \n" +

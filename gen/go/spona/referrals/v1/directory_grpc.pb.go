@@ -38,6 +38,7 @@ const (
 type DirectoryServiceClient interface {
 	// Registers an organisation. Requires the directory.admin scope.
 	CreateOrganisation(ctx context.Context, in *CreateOrganisationRequest, opts ...grpc.CallOption) (*CreateOrganisationResponse, error)
+	// Returns one organisation of the directory.
 	GetOrganisation(ctx context.Context, in *GetOrganisationRequest, opts ...grpc.CallOption) (*GetOrganisationResponse, error)
 	// Lists the directory, newest first. Filters: kind, country,
 	// municipality, language (working language of the organisation).
@@ -50,6 +51,7 @@ type DirectoryServiceClient interface {
 	// contacts, schedule and eligibility). An organisation publishes its own
 	// services; directory.admin may publish for any.
 	CreateService(ctx context.Context, in *CreateServiceRequest, opts ...grpc.CallOption) (*CreateServiceResponse, error)
+	// Returns one service of the directory.
 	GetService(ctx context.Context, in *GetServiceRequest, opts ...grpc.CallOption) (*GetServiceResponse, error)
 	// Lists services, newest first. Filters: organisation, category,
 	// municipality (of a location or of the organisation), language,
@@ -156,6 +158,7 @@ func (c *directoryServiceClient) UpdateService(ctx context.Context, in *UpdateSe
 type DirectoryServiceServer interface {
 	// Registers an organisation. Requires the directory.admin scope.
 	CreateOrganisation(context.Context, *CreateOrganisationRequest) (*CreateOrganisationResponse, error)
+	// Returns one organisation of the directory.
 	GetOrganisation(context.Context, *GetOrganisationRequest) (*GetOrganisationResponse, error)
 	// Lists the directory, newest first. Filters: kind, country,
 	// municipality, language (working language of the organisation).
@@ -168,6 +171,7 @@ type DirectoryServiceServer interface {
 	// contacts, schedule and eligibility). An organisation publishes its own
 	// services; directory.admin may publish for any.
 	CreateService(context.Context, *CreateServiceRequest) (*CreateServiceResponse, error)
+	// Returns one service of the directory.
 	GetService(context.Context, *GetServiceRequest) (*GetServiceResponse, error)
 	// Lists services, newest first. Filters: organisation, category,
 	// municipality (of a location or of the organisation), language,

@@ -349,7 +349,9 @@ type Referral struct {
 	ConsentId  string                 `protobuf:"bytes,11,opt,name=consent_id,json=consentId,proto3" json:"consent_id,omitempty"`
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	Etag       string                 `protobuf:"bytes,14,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The version read; the state-changing methods accept it to refuse a
+	// change based on a stale read.
+	Etag string `protobuf:"bytes,14,opt,name=etag,proto3" json:"etag,omitempty"`
 	// The project under which the referral is made (reporting), optional.
 	ProjectId string `protobuf:"bytes,15,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
 	// What the receiver needs to know beyond the reason (no other personal
@@ -1881,7 +1883,7 @@ var File_spona_referrals_v1_referrals_proto protoreflect.FileDescriptor
 
 const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/referrals/v1/referrals.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\x1fspona/auth/v1/annotations.proto\"\xe6\a\n" +
+	"\"spona/referrals/v1/referrals.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\x1fspona/auth/v1/annotations.proto\"\xe1\a\n" +
 	"\bReferral\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12*\n" +
 	"\x0ebeneficiary_id\x18\x02 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x125\n" +
@@ -1899,8 +1901,8 @@ const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"\vcreate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\x12\x17\n" +
-	"\x04etag\x18\x0e \x01(\tB\x03\xe0A\x03R\x04etag\x12\x1d\n" +
+	"updateTime\x12\x12\n" +
+	"\x04etag\x18\x0e \x01(\tR\x04etag\x12\x1d\n" +
 	"\n" +
 	"project_id\x18\x0f \x01(\tR\tprojectId\x12\x14\n" +
 	"\x05notes\x18\x10 \x01(\tR\x05notes\x12<\n" +

@@ -53,10 +53,12 @@ type ReferralServiceClient interface {
 	// If the beneficiaries service is unavailable the referral stays a draft
 	// and the call fails with UNAVAILABLE.
 	SendReferral(ctx context.Context, in *SendReferralRequest, opts ...grpc.CallOption) (*SendReferralResponse, error)
+	// Accepts a sent referral addressed to the caller's organisation.
 	AcceptReferral(ctx context.Context, in *AcceptReferralRequest, opts ...grpc.CallOption) (*AcceptReferralResponse, error)
 	// Declines a sent referral (reason required); closes it and ends the
 	// receiver's access to the beneficiary.
 	DeclineReferral(ctx context.Context, in *DeclineReferralRequest, opts ...grpc.CallOption) (*DeclineReferralResponse, error)
+	// Marks an accepted referral as in progress (work with the beneficiary has begun).
 	StartReferral(ctx context.Context, in *StartReferralRequest, opts ...grpc.CallOption) (*StartReferralResponse, error)
 	// Completes a referral in progress with its outcome, which the sender
 	// then sees; ends the receiver's access to the beneficiary.
@@ -210,10 +212,12 @@ type ReferralServiceServer interface {
 	// If the beneficiaries service is unavailable the referral stays a draft
 	// and the call fails with UNAVAILABLE.
 	SendReferral(context.Context, *SendReferralRequest) (*SendReferralResponse, error)
+	// Accepts a sent referral addressed to the caller's organisation.
 	AcceptReferral(context.Context, *AcceptReferralRequest) (*AcceptReferralResponse, error)
 	// Declines a sent referral (reason required); closes it and ends the
 	// receiver's access to the beneficiary.
 	DeclineReferral(context.Context, *DeclineReferralRequest) (*DeclineReferralResponse, error)
+	// Marks an accepted referral as in progress (work with the beneficiary has begun).
 	StartReferral(context.Context, *StartReferralRequest) (*StartReferralResponse, error)
 	// Completes a referral in progress with its outcome, which the sender
 	// then sees; ends the receiver's access to the beneficiary.

@@ -7,6 +7,7 @@
 package reportingv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "github.com/spona/spona/gen/go/spona/auth/v1"
 	v1 "github.com/spona/spona/gen/go/spona/common/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
@@ -2697,7 +2698,7 @@ var File_spona_reporting_v1_reporting_proto protoreflect.FileDescriptor
 
 const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/reporting/v1/reporting.proto\x12\x12spona.reporting.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\x1fspona/auth/v1/annotations.proto\"3\n" +
+	"\"spona/reporting/v1/reporting.proto\x12\x12spona.reporting.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"3\n" +
 	"\tNarrative\x12\x12\n" +
 	"\x04lang\x18\x01 \x01(\tR\x04lang\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\"D\n" +
@@ -2714,9 +2715,9 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x06period\x18\x01 \x01(\v2\x1a.spona.common.v1.DateRangeB\x03\xe0A\x02R\x06period\x124\n" +
 	"\x05value\x18\x02 \x01(\v2\x19.spona.reporting.v1.MoneyB\x03\xe0A\x02R\x05value\x12\x1d\n" +
 	"\n" +
-	"value_date\x18\x03 \x01(\tR\tvalueDate\"\x91\v\n" +
-	"\aProject\x12\x13\n" +
-	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x17\n" +
+	"value_date\x18\x03 \x01(\tR\tvalueDate\"\x9c\v\n" +
+	"\aProject\x12\x1e\n" +
+	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12\x17\n" +
 	"\x04code\x18\x02 \x01(\tB\x03\xe0A\x02R\x04code\x12:\n" +
 	"\x06titles\x18\x03 \x03(\v2\x1d.spona.reporting.v1.NarrativeB\x03\xe0A\x02R\x06titles\x12A\n" +
 	"\fdescriptions\x18\x04 \x03(\v2\x1d.spona.reporting.v1.NarrativeR\fdescriptions\x12L\n" +
@@ -2780,11 +2781,12 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x0eIndicatorValue\x127\n" +
 	"\x06period\x18\x01 \x01(\v2\x1a.spona.common.v1.DateRangeB\x03\xe0A\x02R\x06period\x12\x19\n" +
 	"\x05value\x18\x02 \x01(\tB\x03\xe0A\x02R\x05value\x12\x18\n" +
-	"\acomment\x18\x03 \x01(\tR\acomment\"\x93\x05\n" +
-	"\tIndicator\x12\x13\n" +
-	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1d\n" +
+	"\acomment\x18\x03 \x01(\tR\acomment\"\xb3\x05\n" +
+	"\tIndicator\x12\x1e\n" +
+	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x122\n" +
 	"\n" +
-	"project_id\x18\x02 \x01(\tR\tprojectId\x12\x17\n" +
+	"project_id\x18\x02 \x01(\tB\x13\x92A\x10\xca>\r\xfa\x02\n" +
+	"project_idR\tprojectId\x12\x17\n" +
 	"\x04code\x18\x03 \x01(\tB\x03\xe0A\x02R\x04code\x12:\n" +
 	"\x06titles\x18\x04 \x03(\v2\x1d.spona.reporting.v1.NarrativeB\x03\xe0A\x02R\x06titles\x12\x12\n" +
 	"\x04unit\x18\x05 \x01(\tR\x04unit\x12=\n" +
@@ -2918,7 +2920,7 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x1dMETRIC_BENEFICIARIES_ASSISTED\x10\x05\x12\x19\n" +
 	"\x15METRIC_REFERRALS_MADE\x10\x06\x12\x1d\n" +
 	"\x19METRIC_REFERRALS_ACCEPTED\x10\a\x12\x1e\n" +
-	"\x1aMETRIC_REFERRALS_COMPLETED\x10\b2\x85\x12\n" +
+	"\x1aMETRIC_REFERRALS_COMPLETED\x10\b2\xde\x13\n" +
 	"\x10ReportingService\x12\x9f\x01\n" +
 	"\rCreateProject\x12(.spona.reporting.v1.CreateProjectRequest\x1a).spona.reporting.v1.CreateProjectResponse\"9\xca\xf3\x18\x0freporting.write\x82\xd3\xe4\x93\x02 :\aprojectb\aproject\"\f/v1/projects\x12\x91\x01\n" +
 	"\n" +
@@ -2932,8 +2934,11 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x0fUpdateIndicator\x12*.spona.reporting.v1.UpdateIndicatorRequest\x1a+.spona.reporting.v1.UpdateIndicatorResponse\"n\xca\xf3\x18\x0freporting.write\x82\xd3\xe4\x93\x02U:\tindicatorb\tindicator2=/v1/projects/{indicator.project_id}/indicators/{indicator.id}\x12\xb0\x01\n" +
 	"\x0fDeleteIndicator\x12*.spona.reporting.v1.DeleteIndicatorRequest\x1a+.spona.reporting.v1.DeleteIndicatorResponse\"D\xca\xf3\x18\x0freporting.write\x82\xd3\xe4\x93\x02+*)/v1/projects/{project_id}/indicators/{id}\x12\xe3\x01\n" +
 	"\x14RecordIndicatorValue\x12/.spona.reporting.v1.RecordIndicatorValueRequest\x1a0.spona.reporting.v1.RecordIndicatorValueResponse\"h\xca\xf3\x18\x0freporting.write\x82\xd3\xe4\x93\x02O:\x01*b\tindicator\"?/v1/projects/{project_id}/indicators/{indicator_id}:recordValue\x12\xb1\x01\n" +
-	"\x10GetProjectReport\x12+.spona.reporting.v1.GetProjectReportRequest\x1a,.spona.reporting.v1.GetProjectReportResponse\"B\xca\xf3\x18\x0ereporting.read\x82\xd3\xe4\x93\x02*b\x06report\x12 /v1/projects/{project_id}/report\x12\x9e\x01\n" +
-	"\x13ExportProjectReport\x12..spona.reporting.v1.ExportProjectReportRequest\x1a\x14.google.api.HttpBody\"A\xca\xf3\x18\x0ereporting.read\x82\xd3\xe4\x93\x02)\x12'/v1/projects/{project_id}/report:exportB\xd0\x01\n" +
+	"\x10GetProjectReport\x12+.spona.reporting.v1.GetProjectReportRequest\x1a,.spona.reporting.v1.GetProjectReportResponse\"B\xca\xf3\x18\x0ereporting.read\x82\xd3\xe4\x93\x02*b\x06report\x12 /v1/projects/{project_id}/report\x12\xf7\x02\n" +
+	"\x13ExportProjectReport\x12..spona.reporting.v1.ExportProjectReportRequest\x1a\x14.google.api.HttpBody\"\x99\x02\x92A\xd4\x01:\x10application/json:\btext/csv:Aapplication/vnd.openxmlformats-officedocument.spreadsheetml.sheet:\x0fapplication/xmlJb\n" +
+	"\x03200\x12[\n" +
+	"HThe report file, in the format asked for (Content-Disposition names it).\x12\x0f\n" +
+	"\r\x9a\x02\x01\a\xa2\x02\x06binary\xca\xf3\x18\x0ereporting.read\x82\xd3\xe4\x93\x02)\x12'/v1/projects/{project_id}/report:exportB\xd0\x01\n" +
 	"\x16com.spona.reporting.v1B\x0eReportingProtoP\x01Z<github.com/spona/spona/gen/go/spona/reporting/v1;reportingv1\xa2\x02\x03SRX\xaa\x02\x12Spona.Reporting.V1\xca\x02\x12Spona\\Reporting\\V1\xe2\x02\x1eSpona\\Reporting\\V1\\GPBMetadata\xea\x02\x14Spona::Reporting::V1b\x06proto3"
 
 var (

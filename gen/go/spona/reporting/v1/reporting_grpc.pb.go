@@ -47,19 +47,27 @@ const (
 // organisations listed as participating organisations (partners, donors) by
 // organisation_id may read the project, its indicators and its reports.
 type ReportingServiceClient interface {
+	// Creates a project implemented by the caller's organisation.
 	CreateProject(ctx context.Context, in *CreateProjectRequest, opts ...grpc.CallOption) (*CreateProjectResponse, error)
+	// Returns a project the caller implements or participates in.
 	GetProject(ctx context.Context, in *GetProjectRequest, opts ...grpc.CallOption) (*GetProjectResponse, error)
 	// Lists the projects the caller implements or participates in, newest first.
 	ListProjects(ctx context.Context, in *ListProjectsRequest, opts ...grpc.CallOption) (*ListProjectsResponse, error)
 	// Changes the fields named in update_mask (all fields given when empty).
 	// A stale etag is refused with ABORTED (HTTP 409).
 	UpdateProject(ctx context.Context, in *UpdateProjectRequest, opts ...grpc.CallOption) (*UpdateProjectResponse, error)
+	// Deletes a project of the caller's organisation with its indicators.
 	DeleteProject(ctx context.Context, in *DeleteProjectRequest, opts ...grpc.CallOption) (*DeleteProjectResponse, error)
+	// Adds a logframe indicator to a project.
 	CreateIndicator(ctx context.Context, in *CreateIndicatorRequest, opts ...grpc.CallOption) (*CreateIndicatorResponse, error)
+	// Returns one indicator of a project with its targets and manual values.
 	GetIndicator(ctx context.Context, in *GetIndicatorRequest, opts ...grpc.CallOption) (*GetIndicatorResponse, error)
 	// Lists a project's indicators by code.
 	ListIndicators(ctx context.Context, in *ListIndicatorsRequest, opts ...grpc.CallOption) (*ListIndicatorsResponse, error)
+	// Changes the fields named in update_mask of an indicator. A stale etag is
+	// refused with ABORTED (HTTP 409).
 	UpdateIndicator(ctx context.Context, in *UpdateIndicatorRequest, opts ...grpc.CallOption) (*UpdateIndicatorResponse, error)
+	// Removes an indicator from a project.
 	DeleteIndicator(ctx context.Context, in *DeleteIndicatorRequest, opts ...grpc.CallOption) (*DeleteIndicatorResponse, error)
 	// Records (or replaces) the value of a MANUAL indicator for a period.
 	RecordIndicatorValue(ctx context.Context, in *RecordIndicatorValueRequest, opts ...grpc.CallOption) (*RecordIndicatorValueResponse, error)
@@ -70,8 +78,6 @@ type ReportingServiceClient interface {
 	GetProjectReport(ctx context.Context, in *GetProjectReportRequest, opts ...grpc.CallOption) (*GetProjectReportResponse, error)
 	// The same report as a file: JSON, CSV, XLSX or IATI 2.03 activity XML.
 	// It returns google.api.HttpBody so REST clients get the file itself.
-	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
-	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	ExportProjectReport(ctx context.Context, in *ExportProjectReportRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 }
 
@@ -225,19 +231,27 @@ func (c *reportingServiceClient) ExportProjectReport(ctx context.Context, in *Ex
 // organisations listed as participating organisations (partners, donors) by
 // organisation_id may read the project, its indicators and its reports.
 type ReportingServiceServer interface {
+	// Creates a project implemented by the caller's organisation.
 	CreateProject(context.Context, *CreateProjectRequest) (*CreateProjectResponse, error)
+	// Returns a project the caller implements or participates in.
 	GetProject(context.Context, *GetProjectRequest) (*GetProjectResponse, error)
 	// Lists the projects the caller implements or participates in, newest first.
 	ListProjects(context.Context, *ListProjectsRequest) (*ListProjectsResponse, error)
 	// Changes the fields named in update_mask (all fields given when empty).
 	// A stale etag is refused with ABORTED (HTTP 409).
 	UpdateProject(context.Context, *UpdateProjectRequest) (*UpdateProjectResponse, error)
+	// Deletes a project of the caller's organisation with its indicators.
 	DeleteProject(context.Context, *DeleteProjectRequest) (*DeleteProjectResponse, error)
+	// Adds a logframe indicator to a project.
 	CreateIndicator(context.Context, *CreateIndicatorRequest) (*CreateIndicatorResponse, error)
+	// Returns one indicator of a project with its targets and manual values.
 	GetIndicator(context.Context, *GetIndicatorRequest) (*GetIndicatorResponse, error)
 	// Lists a project's indicators by code.
 	ListIndicators(context.Context, *ListIndicatorsRequest) (*ListIndicatorsResponse, error)
+	// Changes the fields named in update_mask of an indicator. A stale etag is
+	// refused with ABORTED (HTTP 409).
 	UpdateIndicator(context.Context, *UpdateIndicatorRequest) (*UpdateIndicatorResponse, error)
+	// Removes an indicator from a project.
 	DeleteIndicator(context.Context, *DeleteIndicatorRequest) (*DeleteIndicatorResponse, error)
 	// Records (or replaces) the value of a MANUAL indicator for a period.
 	RecordIndicatorValue(context.Context, *RecordIndicatorValueRequest) (*RecordIndicatorValueResponse, error)
@@ -248,8 +262,6 @@ type ReportingServiceServer interface {
 	GetProjectReport(context.Context, *GetProjectReportRequest) (*GetProjectReportResponse, error)
 	// The same report as a file: JSON, CSV, XLSX or IATI 2.03 activity XML.
 	// It returns google.api.HttpBody so REST clients get the file itself.
-	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
-	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	ExportProjectReport(context.Context, *ExportProjectReportRequest) (*httpbody.HttpBody, error)
 	mustEmbedUnimplementedReportingServiceServer()
 }

@@ -7,6 +7,7 @@
 package trainingsv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "github.com/spona/spona/gen/go/spona/auth/v1"
 	v1 "github.com/spona/spona/gen/go/spona/common/v1"
 	v11 "github.com/spona/spona/gen/go/spona/referrals/v1"
@@ -2591,9 +2592,9 @@ var File_spona_trainings_v1_trainings_proto protoreflect.FileDescriptor
 
 const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/trainings/v1/trainings.proto\x12\x12spona.trainings.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\"spona/referrals/v1/directory.proto\x1a\x1fspona/auth/v1/annotations.proto\"\xf6\x05\n" +
-	"\rTrainingEvent\x12\x13\n" +
-	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12?\n" +
+	"\"spona/trainings/v1/trainings.proto\x12\x12spona.trainings.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\"spona/referrals/v1/directory.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x81\x06\n" +
+	"\rTrainingEvent\x12\x1e\n" +
+	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12?\n" +
 	"\x19organiser_organisation_id\x18\x02 \x01(\tB\x03\xe0A\x03R\x17organiserOrganisationId\x12\x1d\n" +
 	"\n" +
 	"project_id\x18\x03 \x01(\tR\tprojectId\x126\n" +
@@ -2805,22 +2806,22 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\n" +
 	"SECTOR_NGO\x10\a\x12\x1b\n" +
 	"\x17SECTOR_LOCAL_GOVERNMENT\x10\b\x12\x10\n" +
-	"\fSECTOR_OTHER\x10\t2\x89\x19\n" +
-	"\x0fTrainingService\x12\xc6\x01\n" +
-	"\x13CreateTrainingEvent\x12..spona.trainings.v1.CreateTrainingEventRequest\x1a/.spona.trainings.v1.CreateTrainingEventResponse\"N\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x025:\x0etraining_eventb\x0etraining_event\"\x13/v1/training-events\x12\xb1\x01\n" +
-	"\x10GetTrainingEvent\x12+.spona.trainings.v1.GetTrainingEventRequest\x1a,.spona.trainings.v1.GetTrainingEventResponse\"B\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02*b\x0etraining_event\x12\x18/v1/training-events/{id}\x12\xa2\x01\n" +
-	"\x12ListTrainingEvents\x12-.spona.trainings.v1.ListTrainingEventsRequest\x1a..spona.trainings.v1.ListTrainingEventsResponse\"-\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/training-events\x12\xda\x01\n" +
-	"\x13UpdateTrainingEvent\x12..spona.trainings.v1.UpdateTrainingEventRequest\x1a/.spona.trainings.v1.UpdateTrainingEventResponse\"b\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02I:\x0etraining_eventb\x0etraining_event2'/v1/training-events/{training_event.id}\x12\xba\x01\n" +
-	"\rCreateSession\x12(.spona.trainings.v1.CreateSessionRequest\x1a).spona.trainings.v1.CreateSessionResponse\"T\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02;:\asessionb\asession\"'/v1/training-events/{event_id}/sessions\x12\xa4\x01\n" +
-	"\fListSessions\x12'.spona.trainings.v1.ListSessionsRequest\x1a(.spona.trainings.v1.ListSessionsResponse\"A\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02)\x12'/v1/training-events/{event_id}/sessions\x12\xad\x01\n" +
-	"\rDeleteSession\x12(.spona.trainings.v1.DeleteSessionRequest\x1a).spona.trainings.v1.DeleteSessionResponse\"G\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02.*,/v1/training-events/{event_id}/sessions/{id}\x12\xd2\x01\n" +
-	"\x11CreateParticipant\x12,.spona.trainings.v1.CreateParticipantRequest\x1a-.spona.trainings.v1.CreateParticipantResponse\"`\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02G:\vparticipantb\vparticipant\"+/v1/training-events/{event_id}/participants\x12\xc0\x01\n" +
-	"\x0eGetParticipant\x12).spona.trainings.v1.GetParticipantRequest\x1a*.spona.trainings.v1.GetParticipantResponse\"W\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02?b\vparticipant\x120/v1/training-events/{event_id}/participants/{id}\x12\xb4\x01\n" +
-	"\x10ListParticipants\x12+.spona.trainings.v1.ListParticipantsRequest\x1a,.spona.trainings.v1.ListParticipantsResponse\"E\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02-\x12+/v1/training-events/{event_id}/participants\x12\xbd\x01\n" +
-	"\x11DeleteParticipant\x12,.spona.trainings.v1.DeleteParticipantRequest\x1a-.spona.trainings.v1.DeleteParticipantResponse\"K\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x022*0/v1/training-events/{event_id}/participants/{id}\x12\xd2\x01\n" +
-	"\x10RecordAttendance\x12+.spona.trainings.v1.RecordAttendanceRequest\x1a,.spona.trainings.v1.RecordAttendanceResponse\"c\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02J:\x01*\"E/v1/training-events/{event_id}/sessions/{session_id}:recordAttendance\x12\xe7\x01\n" +
-	"\x10RecordTestScores\x12+.spona.trainings.v1.RecordTestScoresRequest\x1a,.spona.trainings.v1.RecordTestScoresResponse\"x\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02_:\x01*b\vparticipant\"M/v1/training-events/{event_id}/participants/{participant_id}:recordTestScores\x12\xc0\x01\n" +
-	"\x11IssueCertificates\x12,.spona.trainings.v1.IssueCertificatesRequest\x1a-.spona.trainings.v1.IssueCertificatesResponse\"N\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x025:\x01*\"0/v1/training-events/{event_id}:issueCertificates\x12\x9d\x01\n" +
+	"\fSECTOR_OTHER\x10\t2\xfb\x18\n" +
+	"\x0fTrainingService\x12\xc5\x01\n" +
+	"\x13CreateTrainingEvent\x12..spona.trainings.v1.CreateTrainingEventRequest\x1a/.spona.trainings.v1.CreateTrainingEventResponse\"M\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x024:\x0etraining_eventb\x0etraining_event\"\x12/v1/trainingEvents\x12\xb0\x01\n" +
+	"\x10GetTrainingEvent\x12+.spona.trainings.v1.GetTrainingEventRequest\x1a,.spona.trainings.v1.GetTrainingEventResponse\"A\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02)b\x0etraining_event\x12\x17/v1/trainingEvents/{id}\x12\xa1\x01\n" +
+	"\x12ListTrainingEvents\x12-.spona.trainings.v1.ListTrainingEventsRequest\x1a..spona.trainings.v1.ListTrainingEventsResponse\",\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/trainingEvents\x12\xd9\x01\n" +
+	"\x13UpdateTrainingEvent\x12..spona.trainings.v1.UpdateTrainingEventRequest\x1a/.spona.trainings.v1.UpdateTrainingEventResponse\"a\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02H:\x0etraining_eventb\x0etraining_event2&/v1/trainingEvents/{training_event.id}\x12\xb9\x01\n" +
+	"\rCreateSession\x12(.spona.trainings.v1.CreateSessionRequest\x1a).spona.trainings.v1.CreateSessionResponse\"S\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02::\asessionb\asession\"&/v1/trainingEvents/{event_id}/sessions\x12\xa3\x01\n" +
+	"\fListSessions\x12'.spona.trainings.v1.ListSessionsRequest\x1a(.spona.trainings.v1.ListSessionsResponse\"@\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02(\x12&/v1/trainingEvents/{event_id}/sessions\x12\xac\x01\n" +
+	"\rDeleteSession\x12(.spona.trainings.v1.DeleteSessionRequest\x1a).spona.trainings.v1.DeleteSessionResponse\"F\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02-*+/v1/trainingEvents/{event_id}/sessions/{id}\x12\xd1\x01\n" +
+	"\x11CreateParticipant\x12,.spona.trainings.v1.CreateParticipantRequest\x1a-.spona.trainings.v1.CreateParticipantResponse\"_\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02F:\vparticipantb\vparticipant\"*/v1/trainingEvents/{event_id}/participants\x12\xbf\x01\n" +
+	"\x0eGetParticipant\x12).spona.trainings.v1.GetParticipantRequest\x1a*.spona.trainings.v1.GetParticipantResponse\"V\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02>b\vparticipant\x12//v1/trainingEvents/{event_id}/participants/{id}\x12\xb3\x01\n" +
+	"\x10ListParticipants\x12+.spona.trainings.v1.ListParticipantsRequest\x1a,.spona.trainings.v1.ListParticipantsResponse\"D\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02,\x12*/v1/trainingEvents/{event_id}/participants\x12\xbc\x01\n" +
+	"\x11DeleteParticipant\x12,.spona.trainings.v1.DeleteParticipantRequest\x1a-.spona.trainings.v1.DeleteParticipantResponse\"J\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x021*//v1/trainingEvents/{event_id}/participants/{id}\x12\xd1\x01\n" +
+	"\x10RecordAttendance\x12+.spona.trainings.v1.RecordAttendanceRequest\x1a,.spona.trainings.v1.RecordAttendanceResponse\"b\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02I:\x01*\"D/v1/trainingEvents/{event_id}/sessions/{session_id}:recordAttendance\x12\xe6\x01\n" +
+	"\x10RecordTestScores\x12+.spona.trainings.v1.RecordTestScoresRequest\x1a,.spona.trainings.v1.RecordTestScoresResponse\"w\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02^:\x01*b\vparticipant\"L/v1/trainingEvents/{event_id}/participants/{participant_id}:recordTestScores\x12\xbf\x01\n" +
+	"\x11IssueCertificates\x12,.spona.trainings.v1.IssueCertificatesRequest\x1a-.spona.trainings.v1.IssueCertificatesResponse\"M\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x024:\x01*\"//v1/trainingEvents/{event_id}:issueCertificates\x12\x9d\x01\n" +
 	"\x19CountTrainedProfessionals\x124.spona.trainings.v1.CountTrainedProfessionalsRequest\x1a5.spona.trainings.v1.CountTrainedProfessionalsResponse\"\x13\xca\xf3\x18\x0faggregates.read\x12\x8b\x01\n" +
 	"\x13CountTrainingEvents\x12..spona.trainings.v1.CountTrainingEventsRequest\x1a/.spona.trainings.v1.CountTrainingEventsResponse\"\x13\xca\xf3\x18\x0faggregates.read\x12\xa3\x01\n" +
 	"\x1bCountCommunityBeneficiaries\x126.spona.trainings.v1.CountCommunityBeneficiariesRequest\x1a7.spona.trainings.v1.CountCommunityBeneficiariesResponse\"\x13\xca\xf3\x18\x0faggregates.readB\xd0\x01\n" +

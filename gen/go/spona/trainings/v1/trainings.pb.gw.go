@@ -799,7 +799,7 @@ func RegisterTrainingServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/CreateTrainingEvent", runtime.WithHTTPPathPattern("/v1/training-events"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/CreateTrainingEvent", runtime.WithHTTPPathPattern("/v1/trainingEvents"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -819,7 +819,7 @@ func RegisterTrainingServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/GetTrainingEvent", runtime.WithHTTPPathPattern("/v1/training-events/{id}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/GetTrainingEvent", runtime.WithHTTPPathPattern("/v1/trainingEvents/{id}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -839,7 +839,7 @@ func RegisterTrainingServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/ListTrainingEvents", runtime.WithHTTPPathPattern("/v1/training-events"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/ListTrainingEvents", runtime.WithHTTPPathPattern("/v1/trainingEvents"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -859,7 +859,7 @@ func RegisterTrainingServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/UpdateTrainingEvent", runtime.WithHTTPPathPattern("/v1/training-events/{training_event.id}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/UpdateTrainingEvent", runtime.WithHTTPPathPattern("/v1/trainingEvents/{training_event.id}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -879,7 +879,7 @@ func RegisterTrainingServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/CreateSession", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/sessions"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/CreateSession", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/sessions"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -899,7 +899,7 @@ func RegisterTrainingServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/ListSessions", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/sessions"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/ListSessions", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/sessions"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -919,7 +919,7 @@ func RegisterTrainingServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/DeleteSession", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/sessions/{id}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/DeleteSession", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/sessions/{id}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -939,7 +939,7 @@ func RegisterTrainingServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/CreateParticipant", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/participants"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/CreateParticipant", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/participants"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -959,7 +959,7 @@ func RegisterTrainingServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/GetParticipant", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/participants/{id}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/GetParticipant", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/participants/{id}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -979,7 +979,7 @@ func RegisterTrainingServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/ListParticipants", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/participants"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/ListParticipants", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/participants"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -999,7 +999,7 @@ func RegisterTrainingServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/DeleteParticipant", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/participants/{id}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/DeleteParticipant", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/participants/{id}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1019,7 +1019,7 @@ func RegisterTrainingServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/RecordAttendance", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/sessions/{session_id}:recordAttendance"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/RecordAttendance", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/sessions/{session_id}:recordAttendance"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1039,7 +1039,7 @@ func RegisterTrainingServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/RecordTestScores", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/participants/{participant_id}:recordTestScores"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/RecordTestScores", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/participants/{participant_id}:recordTestScores"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1059,7 +1059,7 @@ func RegisterTrainingServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/IssueCertificates", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}:issueCertificates"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/IssueCertificates", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}:issueCertificates"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1117,7 +1117,7 @@ func RegisterTrainingServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/CreateTrainingEvent", runtime.WithHTTPPathPattern("/v1/training-events"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/CreateTrainingEvent", runtime.WithHTTPPathPattern("/v1/trainingEvents"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1134,7 +1134,7 @@ func RegisterTrainingServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/GetTrainingEvent", runtime.WithHTTPPathPattern("/v1/training-events/{id}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/GetTrainingEvent", runtime.WithHTTPPathPattern("/v1/trainingEvents/{id}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1151,7 +1151,7 @@ func RegisterTrainingServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/ListTrainingEvents", runtime.WithHTTPPathPattern("/v1/training-events"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/ListTrainingEvents", runtime.WithHTTPPathPattern("/v1/trainingEvents"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1168,7 +1168,7 @@ func RegisterTrainingServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/UpdateTrainingEvent", runtime.WithHTTPPathPattern("/v1/training-events/{training_event.id}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/UpdateTrainingEvent", runtime.WithHTTPPathPattern("/v1/trainingEvents/{training_event.id}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1185,7 +1185,7 @@ func RegisterTrainingServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/CreateSession", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/sessions"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/CreateSession", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/sessions"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1202,7 +1202,7 @@ func RegisterTrainingServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/ListSessions", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/sessions"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/ListSessions", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/sessions"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1219,7 +1219,7 @@ func RegisterTrainingServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/DeleteSession", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/sessions/{id}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/DeleteSession", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/sessions/{id}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1236,7 +1236,7 @@ func RegisterTrainingServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/CreateParticipant", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/participants"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/CreateParticipant", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/participants"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1253,7 +1253,7 @@ func RegisterTrainingServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/GetParticipant", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/participants/{id}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/GetParticipant", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/participants/{id}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1270,7 +1270,7 @@ func RegisterTrainingServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/ListParticipants", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/participants"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/ListParticipants", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/participants"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1287,7 +1287,7 @@ func RegisterTrainingServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/DeleteParticipant", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/participants/{id}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/DeleteParticipant", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/participants/{id}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1304,7 +1304,7 @@ func RegisterTrainingServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/RecordAttendance", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/sessions/{session_id}:recordAttendance"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/RecordAttendance", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/sessions/{session_id}:recordAttendance"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1321,7 +1321,7 @@ func RegisterTrainingServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/RecordTestScores", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/participants/{participant_id}:recordTestScores"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/RecordTestScores", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/participants/{participant_id}:recordTestScores"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1338,7 +1338,7 @@ func RegisterTrainingServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/IssueCertificates", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}:issueCertificates"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.TrainingService/IssueCertificates", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}:issueCertificates"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1418,20 +1418,20 @@ func (m response_TrainingService_RecordTestScores_0) XXX_ResponseBody() interfac
 }
 
 var (
-	pattern_TrainingService_CreateTrainingEvent_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "training-events"}, ""))
-	pattern_TrainingService_GetTrainingEvent_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "training-events", "id"}, ""))
-	pattern_TrainingService_ListTrainingEvents_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "training-events"}, ""))
-	pattern_TrainingService_UpdateTrainingEvent_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "training-events", "training_event.id"}, ""))
-	pattern_TrainingService_CreateSession_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "training-events", "event_id", "sessions"}, ""))
-	pattern_TrainingService_ListSessions_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "training-events", "event_id", "sessions"}, ""))
-	pattern_TrainingService_DeleteSession_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "training-events", "event_id", "sessions", "id"}, ""))
-	pattern_TrainingService_CreateParticipant_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "training-events", "event_id", "participants"}, ""))
-	pattern_TrainingService_GetParticipant_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "training-events", "event_id", "participants", "id"}, ""))
-	pattern_TrainingService_ListParticipants_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "training-events", "event_id", "participants"}, ""))
-	pattern_TrainingService_DeleteParticipant_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "training-events", "event_id", "participants", "id"}, ""))
-	pattern_TrainingService_RecordAttendance_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "training-events", "event_id", "sessions", "session_id"}, "recordAttendance"))
-	pattern_TrainingService_RecordTestScores_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "training-events", "event_id", "participants", "participant_id"}, "recordTestScores"))
-	pattern_TrainingService_IssueCertificates_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "training-events", "event_id"}, "issueCertificates"))
+	pattern_TrainingService_CreateTrainingEvent_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "trainingEvents"}, ""))
+	pattern_TrainingService_GetTrainingEvent_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "trainingEvents", "id"}, ""))
+	pattern_TrainingService_ListTrainingEvents_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "trainingEvents"}, ""))
+	pattern_TrainingService_UpdateTrainingEvent_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "trainingEvents", "training_event.id"}, ""))
+	pattern_TrainingService_CreateSession_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "trainingEvents", "event_id", "sessions"}, ""))
+	pattern_TrainingService_ListSessions_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "trainingEvents", "event_id", "sessions"}, ""))
+	pattern_TrainingService_DeleteSession_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "trainingEvents", "event_id", "sessions", "id"}, ""))
+	pattern_TrainingService_CreateParticipant_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "trainingEvents", "event_id", "participants"}, ""))
+	pattern_TrainingService_GetParticipant_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "trainingEvents", "event_id", "participants", "id"}, ""))
+	pattern_TrainingService_ListParticipants_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "trainingEvents", "event_id", "participants"}, ""))
+	pattern_TrainingService_DeleteParticipant_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "trainingEvents", "event_id", "participants", "id"}, ""))
+	pattern_TrainingService_RecordAttendance_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "trainingEvents", "event_id", "sessions", "session_id"}, "recordAttendance"))
+	pattern_TrainingService_RecordTestScores_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "trainingEvents", "event_id", "participants", "participant_id"}, "recordTestScores"))
+	pattern_TrainingService_IssueCertificates_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "trainingEvents", "event_id"}, "issueCertificates"))
 )
 
 var (

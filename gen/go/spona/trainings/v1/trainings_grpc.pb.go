@@ -50,13 +50,18 @@ const (
 // changes it, its sessions and its participants. Reporting across the
 // partners of a project goes through the aggregate RPCs (counts only).
 type TrainingServiceClient interface {
+	// Registers a training event organised by the caller's organisation.
 	CreateTrainingEvent(ctx context.Context, in *CreateTrainingEventRequest, opts ...grpc.CallOption) (*CreateTrainingEventResponse, error)
+	// Returns a training event of the caller's organisation.
 	GetTrainingEvent(ctx context.Context, in *GetTrainingEventRequest, opts ...grpc.CallOption) (*GetTrainingEventResponse, error)
+	// Lists the caller's training events, filtered by type, project and period.
 	ListTrainingEvents(ctx context.Context, in *ListTrainingEventsRequest, opts ...grpc.CallOption) (*ListTrainingEventsResponse, error)
 	// Changes the fields named in update_mask. training_event.etag, when given,
 	// must be the stored one (else ABORTED / HTTP 409).
 	UpdateTrainingEvent(ctx context.Context, in *UpdateTrainingEventRequest, opts ...grpc.CallOption) (*UpdateTrainingEventResponse, error)
+	// Adds a session (a day or part of a day) to a training event.
 	CreateSession(ctx context.Context, in *CreateSessionRequest, opts ...grpc.CallOption) (*CreateSessionResponse, error)
+	// Lists the sessions of a training event.
 	ListSessions(ctx context.Context, in *ListSessionsRequest, opts ...grpc.CallOption) (*ListSessionsResponse, error)
 	// Deletes a session entered by mistake, with its attendance marks.
 	DeleteSession(ctx context.Context, in *DeleteSessionRequest, opts ...grpc.CallOption) (*DeleteSessionResponse, error)
@@ -65,7 +70,9 @@ type TrainingServiceClient interface {
 	// is counted once across events. A professional's organisation_id must be
 	// in the directory; its kind is recorded with the registration.
 	CreateParticipant(ctx context.Context, in *CreateParticipantRequest, opts ...grpc.CallOption) (*CreateParticipantResponse, error)
+	// Returns one participant of a training event with attendance and scores.
 	GetParticipant(ctx context.Context, in *GetParticipantRequest, opts ...grpc.CallOption) (*GetParticipantResponse, error)
+	// Lists the participants of a training event.
 	ListParticipants(ctx context.Context, in *ListParticipantsRequest, opts ...grpc.CallOption) (*ListParticipantsResponse, error)
 	// Withdraws a registration made by mistake, with its attendance marks. A
 	// certified participant cannot be deleted (FAILED_PRECONDITION).
@@ -280,13 +287,18 @@ func (c *trainingServiceClient) CountCommunityBeneficiaries(ctx context.Context,
 // changes it, its sessions and its participants. Reporting across the
 // partners of a project goes through the aggregate RPCs (counts only).
 type TrainingServiceServer interface {
+	// Registers a training event organised by the caller's organisation.
 	CreateTrainingEvent(context.Context, *CreateTrainingEventRequest) (*CreateTrainingEventResponse, error)
+	// Returns a training event of the caller's organisation.
 	GetTrainingEvent(context.Context, *GetTrainingEventRequest) (*GetTrainingEventResponse, error)
+	// Lists the caller's training events, filtered by type, project and period.
 	ListTrainingEvents(context.Context, *ListTrainingEventsRequest) (*ListTrainingEventsResponse, error)
 	// Changes the fields named in update_mask. training_event.etag, when given,
 	// must be the stored one (else ABORTED / HTTP 409).
 	UpdateTrainingEvent(context.Context, *UpdateTrainingEventRequest) (*UpdateTrainingEventResponse, error)
+	// Adds a session (a day or part of a day) to a training event.
 	CreateSession(context.Context, *CreateSessionRequest) (*CreateSessionResponse, error)
+	// Lists the sessions of a training event.
 	ListSessions(context.Context, *ListSessionsRequest) (*ListSessionsResponse, error)
 	// Deletes a session entered by mistake, with its attendance marks.
 	DeleteSession(context.Context, *DeleteSessionRequest) (*DeleteSessionResponse, error)
@@ -295,7 +307,9 @@ type TrainingServiceServer interface {
 	// is counted once across events. A professional's organisation_id must be
 	// in the directory; its kind is recorded with the registration.
 	CreateParticipant(context.Context, *CreateParticipantRequest) (*CreateParticipantResponse, error)
+	// Returns one participant of a training event with attendance and scores.
 	GetParticipant(context.Context, *GetParticipantRequest) (*GetParticipantResponse, error)
+	// Lists the participants of a training event.
 	ListParticipants(context.Context, *ListParticipantsRequest) (*ListParticipantsResponse, error)
 	// Withdraws a registration made by mistake, with its attendance marks. A
 	// certified participant cannot be deleted (FAILED_PRECONDITION).
