@@ -64,7 +64,7 @@ func NewServer(o ServerOptions) *Server {
 func (s *Server) Serve(ctx context.Context, lis net.Listener, timeout time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.Server.Serve(lis) }()
-	s.Health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	s.SetServingStatus(healthpb.HealthCheckResponse_SERVING)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("grpc serve: %w", err)
@@ -80,6 +80,17 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener, timeout time.Durat
 		s.Stop()
 	}
 	return nil
+}
+
+// SetServingStatus sets the health of the server as a whole (the empty
+// service name) and of every service registered on it, so that a probe
+// naming a service (spona.beneficiaries.v1.BeneficiaryService) sees what a
+// probe of the server sees. Call it after the services are registered.
+func (s *Server) SetServingStatus(st healthpb.HealthCheckResponse_ServingStatus) {
+	s.Health.SetServingStatus("", st)
+	for name := range s.GetServiceInfo() {
+		s.Health.SetServingStatus(name, st)
+	}
 }
 
 func exempt(method string) bool {

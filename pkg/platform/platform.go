@@ -34,7 +34,6 @@ import (
 	"github.com/spona/spona/pkg/telemetry"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
@@ -135,8 +134,9 @@ func (b *Base) Ready(ctx context.Context) error {
 // watchReady keeps the gRPC health status in step with Ready: NOT_SERVING
 // while the database does not answer, SERVING again once it does, so
 // Kubernetes' gRPC readiness probe and the edge's /readyz see an outage.
-// Once the server shuts down, its health stays NOT_SERVING.
-func (b *Base) watchReady(ctx context.Context, h *health.Server, every time.Duration) {
+// Every registered service name follows, as the empty name does. Once the
+// server shuts down, its health stays NOT_SERVING.
+func (b *Base) watchReady(ctx context.Context, srv *grpcx.Server, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	last := healthpb.HealthCheckResponse_SERVING
@@ -158,7 +158,7 @@ func (b *Base) watchReady(ctx context.Context, h *health.Server, every time.Dura
 			b.Log.Warn("readiness changed", slog.String("status", st.String()), slog.Any("error", err))
 			last = st
 		}
-		h.SetServingStatus("", st)
+		srv.SetServingStatus(st)
 	}
 }
 
@@ -261,7 +261,7 @@ func RunService(ctx context.Context, s Service) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return srv.Serve(gctx, lis, cfg.ShutdownTimeout) })
 	g.Go(func() error { return base.ServeHTTP(gctx, cfg.AdminAddr, AdminHandler(base.Ready)) })
-	g.Go(func() error { base.watchReady(gctx, srv.Health, time.Second); return nil })
+	g.Go(func() error { base.watchReady(gctx, srv, time.Second); return nil })
 	err = g.Wait()
 	base.Log.Info("stopped")
 	return err
