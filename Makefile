@@ -4,7 +4,7 @@ GO    ?= go
 # `go test ./...` does not cross go.work modules; list them.
 PKGS   = $(shell $(GO) list -f '{{.Dir}}/...' -m)
 
-.PHONY: run test test-short generate check-generated lint lint-openapi build bench fuzz clean jaeger test-jaeger faults load openapi-tools
+.PHONY: run test test-short generate check-generated lint lint-openapi build bench fuzz clean jaeger test-jaeger faults load openapi-tools vendor-docs
 
 # Pinned npm tools for the OpenAPI documents (linters, 3.1 upgrader, client
 # generator, docs renderer): tools/openapi/package-lock.json.
@@ -62,6 +62,11 @@ lint-openapi: $(OPENAPI_TOOLS)
 	  $(NPX_BIN)/redocly lint --config tools/openapi/redocly.yaml --max-problems 1000 $$f || exit 1; \
 	  $(NPX_BIN)/spectral lint --ruleset tools/openapi/spectral.yaml --fail-severity hint $$f || exit 1; \
 	done
+
+## vendor-docs: copy the pinned Swagger UI (swagger-ui-dist) into the edge's docs page
+SWAGGER_UI_FILES = swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css LICENSE NOTICE
+vendor-docs: $(OPENAPI_TOOLS)
+	for f in $(SWAGGER_UI_FILES); do cp tools/openapi/node_modules/swagger-ui-dist/$$f services/edge/internal/docs/static/swagger-ui/$$f; done
 
 ## lint: buf lint, the OpenAPI linters, gofmt and go vet
 lint: lint-openapi

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/google/go-cmp/cmp"
 	"github.com/spona/spona/gen/openapi"
 	"github.com/spona/spona/services/edge/edgetest"
 )
@@ -33,39 +35,41 @@ func chromium(t *testing.T) string {
 }
 
 // TestDocsPageRendersInChromium loads /docs from the real edge in headless
-// Chromium and checks the page rendered every operation of the OpenAPI
-// document, with no script error or CSP violation.
+// Chromium: Swagger UI must render every operation of the OpenAPI 3.1
+// document, with no script error or CSP violation, and its try-it must call
+// the edge with the Bearer key entered under Authorize.
 func TestDocsPageRendersInChromium(t *testing.T) {
 	bin := chromium(t)
 	s := edgetest.Start(t, nil)
+	key := s.CreateKey(t, "docs", "Docs NGO")
 
 	var doc struct {
 		Paths map[string]map[string]struct {
 			OperationID string `json:"operationId"`
-			Summary     string `json:"summary"`
 		} `json:"paths"`
 	}
-	if err := json.Unmarshal(openapi.Spec, &doc); err != nil {
+	if err := json.Unmarshal(openapi.SpecV3, &doc); err != nil {
 		t.Fatal(err)
 	}
 	var ops []string
-	for _, m := range doc.Paths {
-		for _, op := range m {
-			ops = append(ops, op.OperationID)
+	for p, m := range doc.Paths {
+		for method := range m {
+			ops = append(ops, strings.ToUpper(method)+" "+p)
 		}
 	}
+	sort.Strings(ops)
 
 	actx, cancel := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1400, 1000),
 	)
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancel = context.WithTimeout(ctx, 120*time.Second)
 	defer cancel()
 
 	var mu sync.Mutex
@@ -94,55 +98,54 @@ func TestDocsPageRendersInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+"/docs"), chromedp.WaitVisible(`details.op`)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+"/docs"), chromedp.WaitVisible(`.opblock`)); err != nil {
 		t.Fatal(err)
 	}
-	attr, err := chromedp.Run(ctx, chromedp.AttributeValue(`#api`, "data-operations"))
+	rendered, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(".opblock")).map(e =>
+		e.querySelector(".opblock-summary-method").textContent.trim() + " " +
+		e.querySelector(".opblock-summary-path").getAttribute("data-path")).sort()`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	count := attr.Value
-	text, err := chromedp.Run(ctx, chromedp.Text(`#api`))
+	if diff := cmp.Diff(ops, rendered); diff != "" {
+		t.Errorf("operations rendered (-document +page):\n%s", diff)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Text(`#swagger-ui`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	firstPath, err := chromedp.Run(ctx, chromedp.Text(`details.op .path`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(ctx, chromedp.SendKeys(`#filter`, "trainingEvents")); err != nil {
-		t.Fatal(err)
-	}
-	hiddenAfterFilter, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("details.op.hidden").length`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	shownAfterFilter, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("details.op:not(.hidden)").length`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if count != itoa(len(ops)) {
-		t.Errorf("page rendered %s operations, the document has %d", count, len(ops))
-	}
-	for _, want := range []string{"/v1/beneficiaries", "/v1/beneficiaries/{id}", "/v1/trainingEvents", "BeneficiaryService", "Registers a beneficiary"} {
+	for _, want := range []string{"Spona API", "BeneficiaryService", "Registers a beneficiary", "/v1/trainingEvents/{id}", "Authorize"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("page does not show %q", want)
 		}
 	}
-	if !strings.HasPrefix(firstPath, "/v1/") {
-		t.Errorf("first operation path = %q", firstPath)
+
+	// Try it: authorize with the key, then list beneficiaries from the page.
+	op := `#operations-BeneficiaryService-BeneficiaryService_ListBeneficiaries`
+	if err := chromedp.Do(ctx,
+		chromedp.Click(`.auth-wrapper .authorize`),
+		chromedp.WaitVisible(`.modal-ux input`),
+		chromedp.SendKeys(`.modal-ux input`, key.Key),
+		chromedp.Click(`.modal-ux .auth-btn-wrapper .authorize`),
+		chromedp.Click(`.modal-ux .btn-done`),
+		chromedp.Click(op+` .opblock-summary-control`),
+		chromedp.Click(op+` .try-out__btn`),
+		chromedp.Click(op+` .execute`),
+		chromedp.WaitVisible(op+` .live-responses-table tr.response .response-col_status`),
+	); err != nil {
+		t.Fatal(err)
 	}
-	if hiddenAfterFilter == 0 || shownAfterFilter == 0 || hiddenAfterFilter+shownAfterFilter != len(ops) {
-		t.Errorf("filter: %d hidden, %d shown of %d", hiddenAfterFilter, shownAfterFilter, len(ops))
+	code, err := chromedp.Run(ctx, chromedp.Text(op+` .live-responses-table tr.response .response-col_status`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(code) != "200" {
+		body, _ := chromedp.Run(ctx, chromedp.Text(op+` .live-responses-table`))
+		t.Errorf("try-it answered %q, want 200: %s", code, body)
 	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(problems) > 0 {
 		t.Errorf("the page reported problems:\n%s", strings.Join(problems, "\n"))
 	}
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }

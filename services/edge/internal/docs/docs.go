@@ -1,32 +1,41 @@
-// Package docs serves the API documentation page: a small self-contained
-// renderer (HTML, JavaScript and CSS embedded in the binary, no CDN) of the
-// OpenAPI document served at /openapi.json.
+// Package docs serves the API documentation page: Swagger UI (from the npm
+// package swagger-ui-dist, vendored unmodified in static/swagger-ui with its
+// licence, embedded in the binary, no CDN) rendering the OpenAPI 3.1
+// document served at /openapi/v3.json, with try-it using a Bearer key.
+//
+// To update Swagger UI, change its version in tools/openapi/package.json and
+// run `make vendor-docs`; a test checks the copy equals the pinned package.
 package docs
 
 import (
 	"embed"
 	"net/http"
 	"path"
+	"strings"
 )
 
 //go:embed static
 var static embed.FS
 
-// CSP lets the page run its own script and styles and fetch the document
-// from the same origin, nothing else.
+// CSP lets the page run its own scripts and styles, fetch the documents and
+// send try-it requests to the same origin, nothing else. Swagger UI sets
+// style properties from script (allowed) and shows SVG/data: images.
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 var types = map[string]string{
 	".html": "text/html; charset=utf-8",
 	".js":   "text/javascript; charset=utf-8",
 	".css":  "text/css; charset=utf-8",
+	".txt":  "text/plain; charset=utf-8",
+	"":      "text/plain; charset=utf-8", // LICENSE, NOTICE
 }
 
 // Handler serves /docs (the page) and /docs/<asset>.
 func Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := path.Base(r.URL.Path)
-		if r.URL.Path == "/docs" || r.URL.Path == "/docs/" {
+		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/docs")
+		name = strings.TrimPrefix(name, "/")
+		if name == "" {
 			name = "index.html"
 		}
 		b, err := static.ReadFile("static/" + name)
