@@ -1,21 +1,26 @@
 // Package config loads typed configuration from environment variables.
 //
 // A configuration is a struct whose fields carry an `env` tag naming the
-// variable, an optional `default`, and `secret:"true"` for values that must
-// never be logged:
+// variable, an optional `default`, `required:"true"` for a variable the
+// process cannot start without, `secret:"true"` for values that must never
+// be logged, and a `help` text (shown by `<binary> --help`, and the list
+// docs/operations.md is checked against):
 //
 //	type Config struct {
-//		GRPCAddr    string        `env:"GRPC_ADDR" default:":9101"`
-//		DatabaseURL string        `env:"DATABASE_URL" secret:"true"`
-//		Timeout     time.Duration `env:"SHUTDOWN_TIMEOUT" default:"10s"`
+//		GRPCAddr    string        `env:"GRPC_ADDR" required:"true" help:"gRPC listen address"`
+//		DatabaseURL string        `env:"DATABASE_URL" secret:"true" required:"true" help:"PostgreSQL URL"`
+//		Timeout     time.Duration `env:"SHUTDOWN_TIMEOUT" default:"10s" help:"drain time on SIGTERM"`
 //	}
 //
-// Nested structs are walked, so services embed the common platform settings.
+// Nested structs are walked, so services embed the common platform settings;
+// a variable named twice (an embedded struct and the process's own field)
+// is described once, by its first occurrence.
 package config
 
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"reflect"
@@ -142,6 +147,64 @@ func LogValue(cfg any) slog.Value {
 		attrs = append(attrs, slog.Any(name, fv.Interface()))
 	})
 	return slog.GroupValue(attrs...)
+}
+
+// Var describes one environment variable of a configuration.
+type Var struct {
+	Name     string
+	Default  string
+	Required bool
+	Secret   bool
+	Help     string
+}
+
+// Describe lists the variables of cfg (a struct or a pointer to one) in
+// declaration order, each once.
+func Describe(cfg any) []Var {
+	v := reflect.ValueOf(cfg)
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	var out []Var
+	seen := map[string]bool{}
+	walk(v, func(f reflect.StructField, _ reflect.Value) {
+		name := f.Tag.Get("env")
+		if seen[name] {
+			return
+		}
+		seen[name] = true
+		out = append(out, Var{
+			Name: name, Default: f.Tag.Get("default"), Required: f.Tag.Get("required") == "true",
+			Secret: f.Tag.Get("secret") == "true", Help: f.Tag.Get("help"),
+		})
+	})
+	return out
+}
+
+// Usage writes the variables of cfg as a help text: required ones first.
+func Usage(w io.Writer, cfg any) {
+	vars := Describe(cfg)
+	width := 0
+	for _, v := range vars {
+		width = max(width, len(v.Name))
+	}
+	for _, required := range []bool{true, false} {
+		if required {
+			fmt.Fprintln(w, "Required environment variables:")
+		} else {
+			fmt.Fprintln(w, "\nOptional environment variables (default in brackets):")
+		}
+		for _, v := range vars {
+			if v.Required != required {
+				continue
+			}
+			line := fmt.Sprintf("  %-*s  %s", width, v.Name, v.Help)
+			if v.Default != "" {
+				line += " [" + v.Default + "]"
+			}
+			fmt.Fprintln(w, strings.TrimRight(line, " "))
+		}
+	}
 }
 
 // mask hides a secret but keeps the shape of a URL so operators can see which

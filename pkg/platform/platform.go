@@ -5,11 +5,11 @@
 //
 // A gRPC service's main is only:
 //
-//	func run(ctx context.Context) error {
-//		var cfg service.Config
-//		if err := config.Load(&cfg); err != nil { return err }
-//		return platform.RunService(ctx, service.New(cfg))
-//	}
+//	func main() { platform.ServiceMain("beneficiaries", "persons, households…", service.New) }
+//
+// which answers -h/--help with the process's variables, `healthcheck` for
+// shell-less images, and otherwise loads the configuration (refusing to
+// start, naming what is missing) and runs the service.
 package platform
 
 import (
@@ -20,9 +20,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -41,16 +38,22 @@ import (
 var Version = "dev"
 
 // Config is the configuration every process shares.
+// There are no default addresses: a process missing one refuses to start
+// and names it (`make run` and the tests give every address).
 type Config struct {
-	GRPCAddr        string        `env:"GRPC_ADDR"`
-	AdminAddr       string        `env:"ADMIN_ADDR"`
-	DatabaseURL     string        `env:"DATABASE_URL" secret:"true" default:"postgres://postgres@127.0.0.1:55432/spona?sslmode=disable"`
-	DBMaxConns      int32         `env:"DB_MAX_CONNS" default:"10"`
-	PrincipalSecret string        `env:"PRINCIPAL_SECRET" secret:"true" required:"true"`
-	PrincipalTTL    time.Duration `env:"PRINCIPAL_TTL" default:"2m"`
-	LogLevel        string        `env:"LOG_LEVEL" default:"info"`
-	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s"`
-	StartupTimeout  time.Duration `env:"STARTUP_TIMEOUT" default:"60s"`
+	AdminAddr       string        `env:"ADMIN_ADDR" required:"true" help:"listen address of the admin HTTP port (/healthz, /readyz, /metrics), e.g. 0.0.0.0:9091"`
+	DatabaseURL     string        `env:"DATABASE_URL" secret:"true" required:"true" help:"PostgreSQL URL (postgres://user:password@host:5432/spona); the process keeps its data in the schema named after it"`
+	DBMaxConns      int32         `env:"DB_MAX_CONNS" default:"10" help:"PostgreSQL pool size"`
+	PrincipalSecret string        `env:"PRINCIPAL_SECRET" secret:"true" required:"true" help:"secret (16 bytes or more) signing the principals the processes pass each other"`
+	PrincipalTTL    time.Duration `env:"PRINCIPAL_TTL" default:"2m" help:"lifetime of a signed principal"`
+	LogLevel        string        `env:"LOG_LEVEL" default:"info" help:"debug, info, warn or error"`
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s" help:"how long in-flight calls may drain on SIGTERM"`
+	StartupTimeout  time.Duration `env:"STARTUP_TIMEOUT" default:"60s" help:"how long to wait for PostgreSQL at start"`
+}
+
+// GRPCConfig is the listen address of a gRPC service process.
+type GRPCConfig struct {
+	GRPCAddr string `env:"GRPC_ADDR" required:"true" help:"listen address of the gRPC server, e.g. 0.0.0.0:9090"`
 }
 
 // Base holds what a process has once its platform is up.
@@ -91,15 +94,29 @@ func Start(ctx context.Context, name string, cfg Config, migrations fs.FS, logCf
 	return b, nil
 }
 
-// migrate retries while the database is still coming up.
+// migrate retries while the database is still coming up. A database that
+// does not exist is created when the role may; other permanent failures
+// (credentials, privileges) stop the start at once, saying why.
 func (b *Base) migrate(ctx context.Context, migrations fs.FS) error {
 	ctx, cancel := context.WithTimeout(ctx, b.Config.StartupTimeout)
 	defer cancel()
 	delay := 200 * time.Millisecond
+	created := false
 	for {
 		err := db.Migrate(ctx, b.Pool, b.Name, migrations, b.Log)
 		if err == nil {
 			return nil
+		}
+		if db.MissingDatabase(err) && !created {
+			b.Log.Warn("database does not exist; creating it")
+			if err := db.CreateDatabase(ctx, b.Config.DatabaseURL); err != nil {
+				return err
+			}
+			created = true
+			continue
+		}
+		if db.Permanent(err) {
+			return fmt.Errorf("database: %w", err)
 		}
 		b.Log.Warn("database not ready; retrying", slog.String("error", err.Error()))
 		select {
@@ -162,18 +179,14 @@ func (b *Base) watchReady(ctx context.Context, srv *grpcx.Server, every time.Dur
 	}
 }
 
-// ServeHTTP serves h on addr until ctx ends, then shuts it down gracefully.
+// ServeHTTP serves h (an internal port: admin) on addr until ctx ends, then
+// shuts it down gracefully. The public REST port uses pkg/httpserver.
 func (b *Base) ServeHTTP(ctx context.Context, addr string, h http.Handler) error {
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	return b.ServeHTTPOn(ctx, lis, h)
-}
-
-// ServeHTTPOn serves h on lis until ctx ends, then shuts it down gracefully.
-func (b *Base) ServeHTTPOn(ctx context.Context, lis net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(lis) }()
 	b.Log.Info("http listening", slog.String("addr", lis.Addr().String()))
@@ -216,8 +229,8 @@ type Service struct {
 	Config any
 	// Platform is the shared part of Config.
 	Platform Config
-	// Default listen addresses when GRPC_ADDR / ADMIN_ADDR are unset.
-	DefaultGRPCAddr, DefaultAdminAddr string
+	// GRPCAddr is where the gRPC server listens (GRPC_ADDR).
+	GRPCAddr string
 	// Migrations holds the schema's goose SQL files.
 	Migrations fs.FS
 	// Listener, when set, is used instead of listening on GRPC_ADDR (tests).
@@ -230,11 +243,11 @@ type Service struct {
 // RunService runs a gRPC service until ctx ends.
 func RunService(ctx context.Context, s Service) error {
 	cfg := s.Platform
-	if cfg.GRPCAddr == "" {
-		cfg.GRPCAddr = s.DefaultGRPCAddr
+	if s.Listener == nil && s.GRPCAddr == "" {
+		return errors.New("GRPC_ADDR is required")
 	}
 	if cfg.AdminAddr == "" {
-		cfg.AdminAddr = s.DefaultAdminAddr
+		return errors.New("ADMIN_ADDR is required")
 	}
 	base, err := Start(ctx, s.Name, cfg, s.Migrations, s.Config)
 	if err != nil {
@@ -253,7 +266,7 @@ func RunService(ctx context.Context, s Service) error {
 	}
 	lis := s.Listener
 	if lis == nil {
-		if lis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
+		if lis, err = net.Listen("tcp", s.GRPCAddr); err != nil {
 			return err
 		}
 	}
@@ -265,29 +278,6 @@ func RunService(ctx context.Context, s Service) error {
 	err = g.Wait()
 	base.Log.Info("stopped")
 	return err
-}
-
-// Main runs a process: run gets a context cancelled on SIGINT or SIGTERM; an
-// error is printed and the process exits 1.
-//
-// `<process> healthcheck` instead asks the running process's admin port
-// (ADMIN_ADDR) for /readyz and exits 0 when ready: images without a shell
-// (distroless) use it for container health checks.
-func Main(name string, run func(context.Context) error) {
-	if len(os.Args) == 2 && os.Args[1] == "healthcheck" {
-		if err := healthcheck(os.Getenv("ADMIN_ADDR")); err != nil {
-			fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
-			os.Exit(1)
-		}
-		return
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx)
-	stop()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
-		os.Exit(1)
-	}
 }
 
 func healthcheck(addr string) error {

@@ -150,6 +150,16 @@ func (s *Stack) AdminURL(name string) string {
 	return fmt.Sprintf("http://127.0.0.1:%d", s.opts.Ports.Admin[name])
 }
 
+// PID is the process id of a running process of the stack (0 when none).
+func (s *Stack) PID(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.procs[name]; p != nil {
+		return p.cmd.Process.Pid
+	}
+	return 0
+}
+
 // GRPCAddr is the gRPC address of a service.
 func (s *Stack) GRPCAddr(name string) string {
 	return "127.0.0.1:" + strconv.Itoa(s.opts.Ports.GRPC[name])

@@ -16,17 +16,17 @@ import (
 // Config is the whole configuration of the process.
 type Config struct {
 	platform.Config
+	platform.GRPCConfig
 }
 
 // New describes the beneficiaries service for platform.RunService.
 func New(cfg Config) platform.Service {
 	return platform.Service{
-		Name:             "beneficiaries",
-		Config:           cfg,
-		Platform:         cfg.Config,
-		DefaultGRPCAddr:  "127.0.0.1:9101",
-		DefaultAdminAddr: "127.0.0.1:9201",
-		Migrations:       migrations.FS,
+		Name:       "beneficiaries",
+		Config:     cfg,
+		Platform:   cfg.Config,
+		GRPCAddr:   cfg.GRPCAddr,
+		Migrations: migrations.FS,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
 			application := app.New(adapters.NewPostgres(base.Pool))
 			pb.RegisterBeneficiaryServiceServer(srv, ports.NewGRPC(application))

@@ -40,16 +40,25 @@ type proc struct {
 	done   chan error
 }
 
-// load fills a service's configuration from defaults and env (addresses).
+// load fills a service's configuration from defaults and env (addresses);
+// the listen addresses are loopback ports of the test (the platform part is
+// replaced by servicetest.Platform).
 func load[T any](t testing.TB, env map[string]string) T {
 	t.Helper()
 	var cfg T
 	err := config.LoadFrom(&cfg, func(k string) (string, bool) {
-		if k == "PRINCIPAL_SECRET" {
-			return servicetest.Secret, true
+		if v, ok := env[k]; ok {
+			return v, true
 		}
-		v, ok := env[k]
-		return v, ok
+		switch k {
+		case "PRINCIPAL_SECRET":
+			return servicetest.Secret, true
+		case "ADMIN_ADDR", "GRPC_ADDR", "HTTP_ADDR":
+			return "127.0.0.1:0", true
+		case "DATABASE_URL":
+			return "postgres://replaced", true
+		}
+		return "", false
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -58,8 +67,9 @@ func load[T any](t testing.TB, env map[string]string) T {
 }
 
 // Start runs the backend until the test ends. configure, when given,
-// adjusts the edge's configuration (rate limits, OIDC, CORS…); rate
-// limiting is off unless configure turns it on.
+// adjusts the edge's configuration (rate limits, OIDC, CORS…); the
+// per-client rate limit and the per-address limit on failed
+// authentications are off unless configure turns them on.
 func Start(t testing.TB, configure func(*service.Config)) *Stack {
 	t.Helper()
 	if testing.Short() {
@@ -96,6 +106,7 @@ func Start(t testing.TB, configure func(*service.Config)) *Stack {
 	cfg := load[service.Config](t, env)
 	cfg.Config = plat
 	cfg.RateLimitRPS = 0
+	cfg.AuthFailureRate = 0
 	if configure != nil {
 		configure(&cfg)
 	}
@@ -243,7 +254,7 @@ func (s *Stack) CreateKey(t testing.TB, name, orgName string, scopes ...string) 
 	cfg.LogLevel = "error"
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	key, org, err := service.CreateKey(ctx, cfg, req)
+	key, org, err := service.CreateKey(ctx, cfg.Keys(), req)
 	if err != nil {
 		t.Fatal(err)
 	}

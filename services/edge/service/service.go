@@ -13,6 +13,7 @@ import (
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/httpserver"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/services/edge/internal/gateway"
@@ -29,39 +30,42 @@ import (
 // Config is the whole configuration of the edge.
 type Config struct {
 	platform.Config
-	HTTPAddr          string        `env:"HTTP_ADDR" default:"127.0.0.1:8080"`
-	BeneficiariesAddr string        `env:"BENEFICIARIES_ADDR" default:"127.0.0.1:9101"`
-	ReferralsAddr     string        `env:"REFERRALS_ADDR" default:"127.0.0.1:9102"`
-	TrainingsAddr     string        `env:"TRAININGS_ADDR" default:"127.0.0.1:9103"`
-	ReportingAddr     string        `env:"REPORTING_ADDR" default:"127.0.0.1:9104"`
-	MaxBodyBytes      int64         `env:"MAX_BODY_BYTES" default:"1048576"`
-	KeyCacheTTL       time.Duration `env:"KEY_CACHE_TTL" default:"30s"`
+	HTTPAddr          string `env:"HTTP_ADDR" required:"true" help:"listen address of the REST API, e.g. 0.0.0.0:8080"`
+	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" required:"true" help:"gRPC address (host:port) of the beneficiaries service"`
+	ReferralsAddr     string `env:"REFERRALS_ADDR" required:"true" help:"gRPC address (host:port) of the referrals service"`
+	TrainingsAddr     string `env:"TRAININGS_ADDR" required:"true" help:"gRPC address (host:port) of the trainings service"`
+	ReportingAddr     string `env:"REPORTING_ADDR" required:"true" help:"gRPC address (host:port) of the reporting service"`
+	// The public HTTP server: timeouts and connections per client address.
+	HTTP             httpserver.Config
+	MaxBodyBytes     int64         `env:"MAX_BODY_BYTES" default:"1048576" help:"largest request body (413 above)"`
+	KeyCacheTTL      time.Duration `env:"KEY_CACHE_TTL" default:"30s" help:"how long a verified API key is cached"`
+	UnknownKeyTTL    time.Duration `env:"UNKNOWN_KEY_CACHE_TTL" default:"1m" help:"how long a key id found not to exist is remembered (no query while it is)"`
+	AuthFailureRate  float64       `env:"AUTH_FAILURE_RATE" default:"1" help:"failed authentications per second allowed per client address on average (0 = no limit)"`
+	AuthFailureBurst int           `env:"AUTH_FAILURE_BURST" default:"20" help:"failed authentications per client address at once; beyond, 429 before the credential is looked at"`
 	// Per-client token bucket; RATE_LIMIT_RPS=0 turns limiting off.
-	RateLimitRPS   float64 `env:"RATE_LIMIT_RPS" default:"100"`
-	RateLimitBurst int     `env:"RATE_LIMIT_BURST" default:"200"`
+	RateLimitRPS   float64 `env:"RATE_LIMIT_RPS" default:"100" help:"requests per second per API client (0 = no limit)"`
+	RateLimitBurst int     `env:"RATE_LIMIT_BURST" default:"200" help:"requests per API client at once"`
 	// Browser origins allowed to call the API (comma-separated; "*" any).
-	CORSAllowedOrigins []string      `env:"CORS_ALLOWED_ORIGINS"`
-	CORSMaxAge         time.Duration `env:"CORS_MAX_AGE" default:"10m"`
+	CORSAllowedOrigins []string      `env:"CORS_ALLOWED_ORIGINS" help:"comma-separated browser origins allowed to call the API (* for any)"`
+	CORSMaxAge         time.Duration `env:"CORS_MAX_AGE" default:"10m" help:"how long browsers cache a preflight answer"`
 	// HSTS_MAX_AGE > 0 sends Strict-Transport-Security (behind HTTPS).
-	HSTSMaxAge      time.Duration `env:"HSTS_MAX_AGE" default:"0s"`
-	IdempotencyTTL  time.Duration `env:"IDEMPOTENCY_TTL" default:"24h"`
-	IdempotencyLock time.Duration `env:"IDEMPOTENCY_LOCK" default:"30s"`
+	HSTSMaxAge      time.Duration `env:"HSTS_MAX_AGE" default:"0s" help:"Strict-Transport-Security max-age when > 0 (behind HTTPS)"`
+	IdempotencyTTL  time.Duration `env:"IDEMPOTENCY_TTL" default:"24h" help:"how long Idempotency-Key records are kept"`
+	IdempotencyLock time.Duration `env:"IDEMPOTENCY_LOCK" default:"30s" help:"how long a request holds its Idempotency-Key while in flight"`
 	OIDC            OIDCConfig
 }
 
 // OIDCConfig enables OAuth 2.0 access tokens (JWTs) besides API keys when
 // issuer, audience and JWKS URL are all set.
 type OIDCConfig struct {
-	Issuer   string        `env:"OIDC_ISSUER"`
-	Audience string        `env:"OIDC_AUDIENCE"`
-	JWKSURL  string        `env:"OIDC_JWKS_URL"`
-	OrgClaim string        `env:"OIDC_ORG_CLAIM" default:"spona_org"`
-	Leeway   time.Duration `env:"OIDC_LEEWAY" default:"30s"`
+	Issuer   string        `env:"OIDC_ISSUER" help:"issuer (iss) of accepted access tokens; with OIDC_AUDIENCE and OIDC_JWKS_URL turns JWTs on"`
+	Audience string        `env:"OIDC_AUDIENCE" help:"audience (aud) accepted access tokens must name"`
+	JWKSURL  string        `env:"OIDC_JWKS_URL" help:"URL of the issuer's JWKS"`
+	OrgClaim string        `env:"OIDC_ORG_CLAIM" default:"spona_org" help:"claim holding the organisation id"`
+	Leeway   time.Duration `env:"OIDC_LEEWAY" default:"30s" help:"clock skew allowed on exp/nbf/iat"`
 }
 
 func (c OIDCConfig) enabled() bool { return c.Issuer != "" || c.Audience != "" || c.JWKSURL != "" }
-
-const defaultAdminAddr = "127.0.0.1:9205"
 
 type backends struct {
 	conns map[string]*grpc.ClientConn
@@ -117,9 +121,6 @@ func Run(ctx context.Context, cfg Config) error {
 
 // Serve serves the REST API on lis until ctx ends.
 func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
-	if cfg.AdminAddr == "" {
-		cfg.AdminAddr = defaultAdminAddr
-	}
 	base, err := platform.Start(ctx, "edge", cfg.Config, migrations.FS, cfg)
 	if err != nil {
 		lis.Close()
@@ -138,7 +139,7 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 		return err
 	}
 	base.OnClose(b.Close)
-	creds := &credentials{keys: keys.NewVerifier(keys.NewPostgres(base.Pool), cfg.KeyCacheTTL)}
+	creds := &credentials{keys: keys.NewVerifier(keys.NewPostgres(base.Pool), cfg.KeyCacheTTL, cfg.UnknownKeyTTL)}
 	if cfg.OIDC.enabled() {
 		if creds.oidc, err = oidc.New(oidc.Config{
 			Issuer: cfg.OIDC.Issuer, Audience: cfg.OIDC.Audience, JWKSURL: cfg.OIDC.JWKSURL,
@@ -159,6 +160,7 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 		},
 		MaxBodyBytes:    cfg.MaxBodyBytes,
 		RateLimit:       gateway.RateLimit{RPS: cfg.RateLimitRPS, Burst: cfg.RateLimitBurst},
+		AuthFailures:    gateway.RateLimit{RPS: cfg.AuthFailureRate, Burst: cfg.AuthFailureBurst},
 		CORS:            gateway.CORS{AllowedOrigins: cfg.CORSAllowedOrigins, MaxAge: cfg.CORSMaxAge},
 		HSTSMaxAge:      cfg.HSTSMaxAge,
 		Idempotency:     idem,
@@ -168,9 +170,17 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 		lis.Close()
 		return err
 	}
+	srv, err := httpserver.New(h, cfg.HTTP, base.Log)
+	if err != nil {
+		lis.Close()
+		return err
+	}
 	ready := func(ctx context.Context) error { return errors.Join(base.Ready(ctx), b.ready(ctx)) }
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return base.ServeHTTPOn(gctx, lis, h) })
+	g.Go(func() error {
+		base.Log.Info("http listening", slog.String("addr", lis.Addr().String()))
+		return srv.Serve(gctx, lis, cfg.ShutdownTimeout)
+	})
 	g.Go(func() error { return base.ServeHTTP(gctx, cfg.AdminAddr, platform.AdminHandler(ready)) })
 	g.Go(func() error {
 		idem.RunCleanup(gctx, 10*time.Minute, func(err error) {
@@ -200,6 +210,24 @@ func (c *credentials) Verify(ctx context.Context, cred string) (auth.Principal, 
 	return c.keys.Verify(ctx, cred)
 }
 
+// KeysConfig is what the key commands need.
+type KeysConfig struct {
+	DatabaseURL     string `env:"DATABASE_URL" secret:"true" required:"true" help:"PostgreSQL URL of the edge's database"`
+	PrincipalSecret string `env:"PRINCIPAL_SECRET" secret:"true" required:"true" help:"the processes' principal signing secret"`
+	ReferralsAddr   string `env:"REFERRALS_ADDR" help:"gRPC address of the referrals service (to register a new organisation)"`
+	LogLevel        string `env:"LOG_LEVEL" default:"warn" help:"debug, info, warn or error"`
+}
+
+// Keys returns the part of the edge's configuration the key commands use.
+func (c Config) Keys() KeysConfig {
+	return KeysConfig{DatabaseURL: c.DatabaseURL, PrincipalSecret: c.PrincipalSecret, ReferralsAddr: c.ReferralsAddr, LogLevel: c.LogLevel}
+}
+
+func (c KeysConfig) platform() platform.Config {
+	return platform.Config{DatabaseURL: c.DatabaseURL, PrincipalSecret: c.PrincipalSecret, PrincipalTTL: time.Minute,
+		LogLevel: c.LogLevel, DBMaxConns: 2, ShutdownTimeout: 5 * time.Second, StartupTimeout: 30 * time.Second}
+}
+
 // KeyRequest describes an API key to create.
 type KeyRequest struct {
 	Name           string
@@ -216,7 +244,7 @@ type KeyRequest struct {
 const SystemOrganisationID = "00000000-0000-0000-0000-000000000000"
 
 // CreateKey registers an API client and returns its key (shown only now).
-func CreateKey(ctx context.Context, cfg Config, req KeyRequest) (key, organisationID string, err error) {
+func CreateKey(ctx context.Context, cfg KeysConfig, req KeyRequest) (key, organisationID string, err error) {
 	if req.Name == "" {
 		return "", "", errors.New("a key needs a name")
 	}
@@ -225,7 +253,7 @@ func CreateKey(ctx context.Context, cfg Config, req KeyRequest) (key, organisati
 			return "", "", fmt.Errorf("unknown scope %q; known: %v", s, auth.AllScopes)
 		}
 	}
-	base, err := platform.Start(ctx, "edge", cfg.Config, migrations.FS, cfg)
+	base, err := platform.Start(ctx, "edge", cfg.platform(), migrations.FS, cfg)
 	if err != nil {
 		return "", "", err
 	}
@@ -246,7 +274,10 @@ func CreateKey(ctx context.Context, cfg Config, req KeyRequest) (key, organisati
 	return key, c.OrganisationID, nil
 }
 
-func registerOrganisation(ctx context.Context, cfg Config, signer *auth.Signer, req KeyRequest) (string, error) {
+func registerOrganisation(ctx context.Context, cfg KeysConfig, signer *auth.Signer, req KeyRequest) (string, error) {
+	if cfg.ReferralsAddr == "" {
+		return "", errors.New("REFERRALS_ADDR is required to register a new organisation")
+	}
 	conn, err := grpcx.NewClient(cfg.ReferralsAddr)
 	if err != nil {
 		return "", err

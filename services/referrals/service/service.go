@@ -18,7 +18,8 @@ import (
 // Config is the whole configuration of the process.
 type Config struct {
 	platform.Config
-	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" default:"127.0.0.1:9101"`
+	platform.GRPCConfig
+	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" required:"true" help:"gRPC address (host:port) of the beneficiaries service"`
 	// How often access grants of closed referrals whose revocation failed
 	// are retried.
 	RevokeRetryInterval time.Duration `env:"REVOKE_RETRY_INTERVAL" default:"30s"`
@@ -27,12 +28,11 @@ type Config struct {
 // New describes the referrals service for platform.RunService.
 func New(cfg Config) platform.Service {
 	return platform.Service{
-		Name:             "referrals",
-		Config:           cfg,
-		Platform:         cfg.Config,
-		DefaultGRPCAddr:  "127.0.0.1:9102",
-		DefaultAdminAddr: "127.0.0.1:9202",
-		Migrations:       migrations.FS,
+		Name:       "referrals",
+		Config:     cfg,
+		Platform:   cfg.Config,
+		GRPCAddr:   cfg.GRPCAddr,
+		Migrations: migrations.FS,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
 			conn, err := grpcx.NewClient(cfg.BeneficiariesAddr)
 			if err != nil {

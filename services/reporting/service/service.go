@@ -19,20 +19,20 @@ import (
 // Config is the whole configuration of the process.
 type Config struct {
 	platform.Config
-	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" default:"127.0.0.1:9101"`
-	ReferralsAddr     string `env:"REFERRALS_ADDR" default:"127.0.0.1:9102"`
-	TrainingsAddr     string `env:"TRAININGS_ADDR" default:"127.0.0.1:9103"`
+	platform.GRPCConfig
+	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" required:"true" help:"gRPC address (host:port) of the beneficiaries service"`
+	ReferralsAddr     string `env:"REFERRALS_ADDR" required:"true" help:"gRPC address (host:port) of the referrals service"`
+	TrainingsAddr     string `env:"TRAININGS_ADDR" required:"true" help:"gRPC address (host:port) of the trainings service"`
 }
 
 // New describes the reporting service for platform.RunService.
 func New(cfg Config) platform.Service {
 	return platform.Service{
-		Name:             "reporting",
-		Config:           cfg,
-		Platform:         cfg.Config,
-		DefaultGRPCAddr:  "127.0.0.1:9104",
-		DefaultAdminAddr: "127.0.0.1:9204",
-		Migrations:       migrations.FS,
+		Name:       "reporting",
+		Config:     cfg,
+		Platform:   cfg.Config,
+		GRPCAddr:   cfg.GRPCAddr,
+		Migrations: migrations.FS,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
 			beneficiaries, err := dial(base, "BENEFICIARIES_ADDR", cfg.BeneficiariesAddr)
 			if err != nil {

@@ -17,20 +17,20 @@ import (
 // Config is the whole configuration of the process.
 type Config struct {
 	platform.Config
+	platform.GRPCConfig
 	// ReferralsAddr is the referrals service, whose directory gives the kind
 	// of a participant's organisation.
-	ReferralsAddr string `env:"REFERRALS_ADDR" default:"127.0.0.1:9102"`
+	ReferralsAddr string `env:"REFERRALS_ADDR" required:"true" help:"gRPC address (host:port) of the referrals service"`
 }
 
 // New describes the trainings service for platform.RunService.
 func New(cfg Config) platform.Service {
 	return platform.Service{
-		Name:             "trainings",
-		Config:           cfg,
-		Platform:         cfg.Config,
-		DefaultGRPCAddr:  "127.0.0.1:9103",
-		DefaultAdminAddr: "127.0.0.1:9203",
-		Migrations:       migrations.FS,
+		Name:       "trainings",
+		Config:     cfg,
+		Platform:   cfg.Config,
+		GRPCAddr:   cfg.GRPCAddr,
+		Migrations: migrations.FS,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
 			conn, err := grpcx.NewClient(cfg.ReferralsAddr)
 			if err != nil {

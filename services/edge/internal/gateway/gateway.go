@@ -53,6 +53,9 @@ type Options struct {
 	Backends     Backends
 	MaxBodyBytes int64
 	RateLimit    RateLimit
+	// AuthFailures limits failed authentications per client address
+	// (RPS = failures per second allowed on average, Burst at once).
+	AuthFailures RateLimit
 	CORS         CORS
 	// HSTSMaxAge, when positive, sends Strict-Transport-Security (set it
 	// when the edge is reached over HTTPS).
@@ -126,8 +129,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		return nil, err
 	}
 
-	limiter := newRateLimiter(o.RateLimit)
-	api := chain(mux, noStore, authenticate(o), limiter.middleware)
+	api := chain(mux, noStore, authenticate(o, newFailures(o.AuthFailures)), rateLimit(newBuckets(o.RateLimit)))
 
 	root := http.NewServeMux()
 	root.Handle("/v1/", api)
@@ -240,7 +242,7 @@ func outgoingHeaders(key string) (string, bool) {
 	return "", false
 }
 
-func authenticate(o Options) Middleware {
+func authenticate(o Options, fails *failures) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			cred, ok := ParseBearer(r.Header.Get("Authorization"))
@@ -248,9 +250,14 @@ func authenticate(o Options) Middleware {
 				writeStatus(w, r, status.New(codes.Unauthenticated, "missing credentials: send Authorization: Bearer <API key or access token>"))
 				return
 			}
+			if wait := fails.refused(r); wait > 0 {
+				tooMany(w, r, wait, "too many failed authentications from this address")
+				return
+			}
 			p, err := o.Auth.Verify(r.Context(), cred)
 			switch {
 			case errors.Is(err, auth.ErrInvalidCredential):
+				fails.failed(r)
 				writeStatus(w, r, status.New(codes.Unauthenticated, "invalid credentials"))
 				return
 			case err != nil:

@@ -7,19 +7,21 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spona/spona/pkg/httpserver"
 	"golang.org/x/time/rate"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
-// RateLimit configures the per-client token buckets.
+// RateLimit configures a table of token buckets (per client, or per
+// address).
 type RateLimit struct {
-	// RPS is the sustained rate per client; 0 turns limiting off.
+	// RPS is the sustained rate per key; 0 turns limiting off.
 	RPS float64
-	// Burst is how many requests a client may make at once.
+	// Burst is how many requests a key may make at once.
 	Burst int
-	// MaxClients bounds the number of buckets kept; clients idle for
-	// IdleTTL lose theirs (a fresh bucket is full, so that is harmless).
+	// MaxClients bounds the number of buckets kept; keys idle for IdleTTL
+	// lose theirs (a fresh bucket is full, so that is harmless).
 	MaxClients int
 	IdleTTL    time.Duration
 }
@@ -29,19 +31,19 @@ type bucket struct {
 	seen time.Time
 }
 
-// rateLimiter keeps one token bucket per authenticated client, in bounded
-// memory: idle buckets are evicted, and when the table is full of active
-// clients the newcomers share one overflow bucket instead of growing it.
-type rateLimiter struct {
+// buckets keeps one token bucket per key, in bounded memory: idle buckets
+// are evicted, and when the table is full of active keys the newcomers share
+// one overflow bucket instead of growing it.
+type buckets struct {
 	cfg       RateLimit
 	now       func() time.Time
 	mu        sync.Mutex
-	buckets   map[string]*bucket
+	table     map[string]*bucket
 	overflow  *rate.Limiter
 	lastSweep time.Time
 }
 
-func newRateLimiter(cfg RateLimit) *rateLimiter {
+func newBuckets(cfg RateLimit) *buckets {
 	if cfg.RPS <= 0 {
 		return nil
 	}
@@ -54,34 +56,36 @@ func newRateLimiter(cfg RateLimit) *rateLimiter {
 	if cfg.IdleTTL <= 0 {
 		cfg.IdleTTL = 10 * time.Minute
 	}
-	return &rateLimiter{
-		cfg: cfg, now: time.Now, buckets: map[string]*bucket{},
+	return &buckets{
+		cfg: cfg, now: time.Now, table: map[string]*bucket{},
 		overflow: rate.NewLimiter(rate.Limit(cfg.RPS), cfg.Burst),
 	}
 }
 
-// reserve takes a token for client; it returns 0 when the request may go
-// ahead, or how long the client has to wait.
-func (l *rateLimiter) reserve(client string) time.Duration {
-	now := l.now()
+// get returns key's bucket, creating it.
+func (l *buckets) get(key string, now time.Time) *rate.Limiter {
 	l.mu.Lock()
-	b := l.buckets[client]
+	defer l.mu.Unlock()
+	b := l.table[key]
 	if b == nil {
-		if now.Sub(l.lastSweep) > l.cfg.IdleTTL/4 || len(l.buckets) >= l.cfg.MaxClients {
+		if now.Sub(l.lastSweep) > l.cfg.IdleTTL/4 || len(l.table) >= l.cfg.MaxClients {
 			l.sweep(now)
 		}
-		if len(l.buckets) < l.cfg.MaxClients {
-			b = &bucket{lim: rate.NewLimiter(rate.Limit(l.cfg.RPS), l.cfg.Burst)}
-			l.buckets[client] = b
+		if len(l.table) >= l.cfg.MaxClients {
+			return l.overflow
 		}
+		b = &bucket{lim: rate.NewLimiter(rate.Limit(l.cfg.RPS), l.cfg.Burst)}
+		l.table[key] = b
 	}
-	lim := l.overflow
-	if b != nil {
-		b.seen = now
-		lim = b.lim
-	}
-	l.mu.Unlock()
-	r := lim.ReserveN(now, 1)
+	b.seen = now
+	return b.lim
+}
+
+// reserve takes a token for key; it returns 0 when the request may go
+// ahead, or how long the caller has to wait.
+func (l *buckets) reserve(key string) time.Duration {
+	now := l.now()
+	r := l.get(key, now).ReserveN(now, 1)
 	if !r.OK() {
 		return time.Second
 	}
@@ -92,35 +96,81 @@ func (l *rateLimiter) reserve(client string) time.Duration {
 	return d
 }
 
-func (l *rateLimiter) sweep(now time.Time) {
+// exhausted reports how long key must wait for a token, without taking one
+// (0: a token is there).
+func (l *buckets) exhausted(key string) time.Duration {
+	now := l.now()
+	lim := l.get(key, now)
+	missing := 1 - lim.TokensAt(now)
+	if missing <= 0 {
+		return 0
+	}
+	return time.Duration(missing / float64(lim.Limit()) * float64(time.Second))
+}
+
+func (l *buckets) sweep(now time.Time) {
 	l.lastSweep = now
-	for k, b := range l.buckets {
+	for k, b := range l.table {
 		if now.Sub(b.seen) > l.cfg.IdleTTL {
-			delete(l.buckets, k)
+			delete(l.table, k)
 		}
 	}
 }
 
-func (l *rateLimiter) size() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.buckets)
+// tooMany answers 429 with Retry-After (whole seconds, at least 1).
+func tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration, msg string) {
+	secs := max(1, int(math.Ceil(wait.Seconds())))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	writeStatusCode(w, r, http.StatusTooManyRequests, status.Newf(codes.ResourceExhausted, "%s; retry after %d s", msg, secs))
 }
 
-// middleware answers 429 with Retry-After when the caller's bucket is empty.
-func (l *rateLimiter) middleware(next http.Handler) http.Handler {
-	if l == nil {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, _ := principalFrom(r)
-		if wait := l.reserve(p.ClientID); wait > 0 {
-			secs := int(math.Ceil(wait.Seconds()))
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			writeStatusCode(w, r, http.StatusTooManyRequests,
-				status.Newf(codes.ResourceExhausted, "rate limit of %g requests per second exceeded; retry after %d s", l.cfg.RPS, secs))
-			return
+// rateLimit answers 429 when the authenticated client's bucket is empty.
+func rateLimit(l *buckets) Middleware {
+	return func(next http.Handler) http.Handler {
+		if l == nil {
+			return next
 		}
-		next.ServeHTTP(w, r)
-	})
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p, _ := principalFrom(r)
+			if wait := l.reserve(p.ClientID); wait > 0 {
+				tooMany(w, r, wait, "rate limit of "+strconv.FormatFloat(l.cfg.RPS, 'g', -1, 64)+" requests per second exceeded")
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// failures limits failed authentications per client address: each failure
+// takes a token, and an address without tokens is refused (429) before its
+// credential is looked at, so guessing keys costs no database query.
+type failures struct{ b *buckets }
+
+func newFailures(cfg RateLimit) *failures {
+	if b := newBuckets(cfg); b != nil {
+		return &failures{b: b}
+	}
+	return nil
+}
+
+func clientAddr(r *http.Request) string {
+	if ip := httpserver.ClientIP(r); ip != "" {
+		return ip
+	}
+	return r.RemoteAddr
+}
+
+// refused reports how long r's address must wait; 0 when it may try.
+func (f *failures) refused(r *http.Request) time.Duration {
+	if f == nil {
+		return 0
+	}
+	return f.b.exhausted(clientAddr(r))
+}
+
+// failed records a failed authentication from r's address.
+func (f *failures) failed(r *http.Request) {
+	if f != nil {
+		f.b.reserve(clientAddr(r))
+	}
 }

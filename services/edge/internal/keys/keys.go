@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/auth"
+	"golang.org/x/sync/singleflight"
 )
 
 // Prefix starts every key, so leaked keys are easy to find in code and logs.
@@ -70,14 +71,20 @@ type Store interface {
 }
 
 // Verifier authenticates keys against a store, caching verified clients for
-// a short time so a busy partner does not cost a query per request. A
-// revoked key stops working within the cache TTL.
+// a short time so a busy partner does not cost a query per request, and
+// remembering lookup ids that do not exist (the negative cache), so a
+// client repeating a made-up key does not cost one either. The two caches
+// are apart and bounded: a flood of made-up ids cannot push the real
+// clients out. Concurrent first uses of one id share one query.
 type Verifier struct {
-	store Store
-	ttl   time.Duration
-	now   func() time.Time
-	mu    sync.Mutex
-	cache map[string]cached
+	store      Store
+	ttl        time.Duration
+	unknownTTL time.Duration
+	now        func() time.Time
+	group      singleflight.Group
+	mu         sync.Mutex
+	known      map[string]cached
+	unknown    map[string]time.Time
 }
 
 type cached struct {
@@ -85,9 +92,51 @@ type cached struct {
 	expires time.Time
 }
 
-// NewVerifier returns a verifier over store.
-func NewVerifier(store Store, ttl time.Duration) *Verifier {
-	return &Verifier{store: store, ttl: ttl, now: time.Now, cache: map[string]cached{}}
+// maxCached bounds each cache; a full cache is emptied and refilled.
+const maxCached = 10000
+
+// NewVerifier returns a verifier over store; verified clients are cached
+// for ttl, unknown lookup ids for unknownTTL.
+func NewVerifier(store Store, ttl, unknownTTL time.Duration) *Verifier {
+	return &Verifier{store: store, ttl: ttl, unknownTTL: unknownTTL, now: time.Now,
+		known: map[string]cached{}, unknown: map[string]time.Time{}}
+}
+
+// lookup returns the client of lookupID (nil when none exists), from the
+// caches or the store.
+func (v *Verifier) lookup(ctx context.Context, lookupID string) (*Client, error) {
+	now := v.now()
+	v.mu.Lock()
+	e, hit := v.known[lookupID]
+	until, miss := v.unknown[lookupID]
+	v.mu.Unlock()
+	switch {
+	case hit && now.Before(e.expires):
+		return e.c, nil
+	case miss && now.Before(until):
+		return nil, nil
+	}
+	res, err, _ := v.group.Do(lookupID, func() (any, error) {
+		return v.store.ClientByLookupID(ctx, lookupID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	c := res.(*Client)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if c == nil {
+		if len(v.unknown) >= maxCached {
+			clear(v.unknown)
+		}
+		v.unknown[lookupID] = now.Add(v.unknownTTL)
+		return nil, nil
+	}
+	if len(v.known) >= maxCached {
+		clear(v.known)
+	}
+	v.known[lookupID] = cached{c: c, expires: now.Add(v.ttl)}
+	return c, nil
 }
 
 // Verify returns the principal of key, or ErrInvalid.
@@ -96,24 +145,10 @@ func (v *Verifier) Verify(ctx context.Context, key string) (auth.Principal, erro
 	if err != nil {
 		return auth.Principal{}, err
 	}
-	now := v.now()
-	v.mu.Lock()
-	e, ok := v.cache[lookupID]
-	v.mu.Unlock()
-	if !ok || now.After(e.expires) {
-		c, err := v.store.ClientByLookupID(ctx, lookupID)
-		if err != nil {
-			return auth.Principal{}, err
-		}
-		e = cached{c: c, expires: now.Add(v.ttl)}
-		v.mu.Lock()
-		if len(v.cache) > 10000 {
-			clear(v.cache)
-		}
-		v.cache[lookupID] = e
-		v.mu.Unlock()
+	c, err := v.lookup(ctx, lookupID)
+	if err != nil {
+		return auth.Principal{}, err
 	}
-	c := e.c
 	if c == nil || c.RevokeTime != nil || subtle.ConstantTimeCompare(c.SecretHash, Hash(secret)) != 1 {
 		return auth.Principal{}, ErrInvalid
 	}

@@ -22,7 +22,7 @@ func (m *memStore) ClientByLookupID(_ context.Context, id string) (*Client, erro
 func TestVerify(t *testing.T) {
 	key, lookup, hash := Generate()
 	store := &memStore{clients: map[string]*Client{lookup: {ID: "c1", OrganisationID: "org", Scopes: []string{"a"}, LookupID: lookup, SecretHash: hash}}}
-	v := NewVerifier(store, time.Minute)
+	v := NewVerifier(store, time.Minute, time.Minute)
 	p, err := v.Verify(context.Background(), key)
 	if err != nil || p.OrganisationID != "org" || p.ClientID != "c1" || !p.Has("a") {
 		t.Fatalf("Verify = %+v, %v", p, err)
@@ -36,6 +36,16 @@ func TestVerify(t *testing.T) {
 		if _, err := v.Verify(context.Background(), k); !errors.Is(err, auth.ErrInvalidCredential) {
 			t.Errorf("%s: %v, want invalid credential", name, err)
 		}
+	}
+	// A made-up id is looked up once, then known to be unknown.
+	calls := store.calls
+	for range 5 {
+		if _, err := v.Verify(context.Background(), other); !errors.Is(err, auth.ErrInvalidCredential) {
+			t.Fatal(err)
+		}
+	}
+	if store.calls != calls {
+		t.Errorf("unknown key looked up %d more times, want 0 (negative cache)", store.calls-calls)
 	}
 	now := time.Now()
 	store.clients[lookup].RevokeTime = &now

@@ -1,0 +1,323 @@
+// Package httpserver serves HTTP to clients Spona does not trust: the
+// partners' REST calls at the edge. It bounds what a slow or abusive client
+// can hold:
+//
+//   - time: a header deadline, a whole-request deadline, a body deadline
+//     counted from the end of the headers, a write deadline and an idle
+//     deadline between keep-alive requests;
+//   - connections: at most MaxConnsPerIP open connections per client
+//     address; the surplus is answered 429 as soon as its request line and
+//     headers are in, and closed, before anything else runs;
+//   - a response written before the body was read (a 401, 413 or 429
+//     refusal) closes the connection instead of waiting for the rest of
+//     the body.
+//
+// Behind a load balancer the peer is the proxy: TrustedProxies names those
+// (CIDRs), their connections are not counted, and ClientIP takes the client
+// from X-Forwarded-For.
+package httpserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config is the part of a process's configuration that shapes its public
+// HTTP server.
+type Config struct {
+	ReadHeaderTimeout time.Duration `env:"HTTP_READ_HEADER_TIMEOUT" default:"5s" help:"time a client has to send the request line and headers"`
+	BodyTimeout       time.Duration `env:"HTTP_BODY_TIMEOUT" default:"10s" help:"time a client has to send the request body, from the end of its headers"`
+	ReadTimeout       time.Duration `env:"HTTP_READ_TIMEOUT" default:"30s" help:"time for a whole request (headers and body)"`
+	WriteTimeout      time.Duration `env:"HTTP_WRITE_TIMEOUT" default:"2m" help:"time to write a response (exports included)"`
+	IdleTimeout       time.Duration `env:"HTTP_IDLE_TIMEOUT" default:"60s" help:"how long an idle keep-alive connection is kept"`
+	MaxConnsPerIP     int           `env:"MAX_CONNS_PER_IP" default:"64" help:"open connections per client address; more are answered 429 and closed (0 = no limit)"`
+	TrustedProxies    []string      `env:"TRUSTED_PROXIES" help:"comma-separated CIDRs of load balancers whose X-Forwarded-For is believed; their own connections are not limited"`
+}
+
+// Server is an HTTP server applying Config.
+type Server struct {
+	cfg     Config
+	srv     *http.Server
+	proxies []netip.Prefix
+	log     *slog.Logger
+
+	mu    sync.Mutex
+	conns map[netip.Addr]int
+}
+
+// New returns a server for h.
+func New(h http.Handler, cfg Config, log *slog.Logger) (*Server, error) {
+	s := &Server{cfg: cfg, conns: map[netip.Addr]int{}, log: log}
+	for _, p := range cfg.TrustedProxies {
+		prefix, err := parsePrefix(p)
+		if err != nil {
+			return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+		}
+		s.proxies = append(s.proxies, prefix)
+	}
+	s.srv = &http.Server{
+		Handler:           s.guard(h),
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ConnContext:       s.connContext,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	return s, nil
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		return netip.ParsePrefix(s)
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// Serve serves on lis until ctx ends, then shuts down gracefully within
+// timeout.
+func (s *Server) Serve(ctx context.Context, lis net.Listener, timeout time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.srv.Serve(&limitListener{Listener: lis, s: s}) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err := s.srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return s.srv.Close()
+	}
+	return err
+}
+
+// OpenConns is the number of connections counted against client addresses.
+func (s *Server) OpenConns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.conns {
+		n += c
+	}
+	return n
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range s.proxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// acquire counts a new connection from a; it reports whether a is within
+// its limit.
+func (s *Server) acquire(a netip.Addr) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conns[a]++
+	return s.cfg.MaxConnsPerIP <= 0 || s.conns[a] <= s.cfg.MaxConnsPerIP
+}
+
+func (s *Server) release(a netip.Addr) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conns[a]--; s.conns[a] <= 0 {
+		delete(s.conns, a)
+	}
+}
+
+type limitListener struct {
+	net.Listener
+	s *Server
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	a := peerAddr(c.RemoteAddr())
+	if !a.IsValid() || l.s.trusted(a) {
+		return c, nil
+	}
+	return &countedConn{Conn: c, s: l.s, addr: a, over: !l.s.acquire(a)}, nil
+}
+
+// countedConn is a connection counted against its client address.
+type countedConn struct {
+	net.Conn
+	s    *Server
+	addr netip.Addr
+	over bool
+	once sync.Once
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(func() { c.s.release(c.addr) })
+	return c.Conn.Close()
+}
+
+type overLimitKey struct{}
+
+func (s *Server) connContext(ctx context.Context, c net.Conn) context.Context {
+	if cc, ok := c.(*countedConn); ok && cc.over {
+		return context.WithValue(ctx, overLimitKey{}, true)
+	}
+	return ctx
+}
+
+func peerAddr(a net.Addr) netip.Addr {
+	if t, ok := a.(*net.TCPAddr); ok {
+		ip, _ := netip.AddrFromSlice(t.IP)
+		return ip.Unmap()
+	}
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
+}
+
+type clientIPKey struct{}
+
+// ClientIP is the address of the client that sent r: the peer, or, when the
+// peer is a trusted proxy, the nearest untrusted address of
+// X-Forwarded-For. It is "" outside a Server.
+func ClientIP(r *http.Request) string {
+	ip, _ := r.Context().Value(clientIPKey{}).(string)
+	return ip
+}
+
+func (s *Server) clientIP(r *http.Request) string {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	a := ap.Addr().Unmap()
+	if !s.trusted(a) {
+		return a.String()
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		h, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		if h = h.Unmap(); !s.trusted(h) {
+			return h.String()
+		}
+		a = h
+	}
+	return a.String()
+}
+
+// guard answers connections over their address's limit, sets the body
+// deadline and closes connections whose request body a refusal left unread.
+func (s *Server) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(context.WithValue(r.Context(), clientIPKey{}, s.clientIP(r)))
+		if over, _ := r.Context().Value(overLimitKey{}).(bool); over {
+			w.Header().Set("Connection", "close")
+			w.Header().Set("Retry-After", "1")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = io.WriteString(w, `{"code":8,"message":"too many connections from `+ClientIP(r)+`: at most `+
+				strconv.Itoa(s.cfg.MaxConnsPerIP)+` at once","details":[]}`)
+			return
+		}
+		if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if s.cfg.BodyTimeout > 0 {
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout))
+		}
+		body := &trackedBody{ReadCloser: r.Body}
+		r.Body = body
+		next.ServeHTTP(&closingWriter{ResponseWriter: w, body: body}, r)
+		if !body.finished() {
+			// net/http drains up to 256 KiB of an unread body after the
+			// handler, even on a connection it closes; a deadline in the
+			// past ends that at once.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+		}
+	})
+}
+
+// trackedBody notes whether the handler read the body to its end.
+type trackedBody struct {
+	io.ReadCloser
+	mu   sync.Mutex
+	done bool
+}
+
+func (b *trackedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil {
+		b.mu.Lock()
+		b.done = true // EOF, or an error (deadline): nothing more to wait for
+		b.mu.Unlock()
+	}
+	return n, err
+}
+
+func (b *trackedBody) finished() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.done
+}
+
+// closingWriter marks the connection to be closed when a response starts
+// while the request body is still unread: net/http would otherwise read up
+// to 256 KiB of it, at the client's pace, before reusing the connection.
+type closingWriter struct {
+	http.ResponseWriter
+	body    *trackedBody
+	started bool
+}
+
+func (w *closingWriter) WriteHeader(code int) {
+	if !w.started {
+		w.started = true
+		if !w.body.finished() {
+			w.ResponseWriter.Header().Set("Connection", "close")
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *closingWriter) Write(p []byte) (int, error) {
+	if !w.started {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *closingWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *closingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,173 @@
+package httpserver
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// serve runs a Server for h on loopback until the test ends.
+func serve(t *testing.T, h http.Handler, cfg Config) (*Server, string) {
+	t.Helper()
+	s, err := New(h, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, lis, time.Second) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return s, lis.Addr().String()
+}
+
+// dialFrom opens a connection from local address ip (any 127.x.y.z is
+// loopback on Linux, so tests can play several clients).
+func dialFrom(t *testing.T, ip, addr string) net.Conn {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func status(t *testing.T, c net.Conn, request string) (*http.Response, error) {
+	t.Helper()
+	if request != "" {
+		if _, err := io.WriteString(c, request); err != nil {
+			return nil, err
+		}
+	}
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	return http.ReadResponse(bufio.NewReader(c), nil)
+}
+
+func ok(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	_, _ = io.WriteString(w, "ok "+ClientIP(r))
+}
+
+func TestConnectionsPerAddress(t *testing.T) {
+	s, addr := serve(t, http.HandlerFunc(ok), Config{MaxConnsPerIP: 2, IdleTimeout: time.Minute})
+	get := "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+	a1, a2 := dialFrom(t, "127.0.0.2", addr), dialFrom(t, "127.0.0.2", addr)
+	for _, c := range []net.Conn{a1, a2} {
+		r, err := status(t, c, get)
+		if err != nil || r.StatusCode != 200 {
+			t.Fatalf("within limit: %v %v", r, err)
+		}
+	}
+	// The third connection of 127.0.0.2 is refused and closed...
+	a3 := dialFrom(t, "127.0.0.2", addr)
+	r, err := status(t, a3, get)
+	if err != nil || r.StatusCode != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" || !r.Close {
+		t.Fatalf("over limit: %+v %v", r, err)
+	}
+	body, _ := io.ReadAll(r.Body)
+	if !strings.Contains(string(body), `"code":8`) {
+		t.Errorf("429 body %s is not a Status", body)
+	}
+	// ...while another address is served.
+	if r, err := status(t, dialFrom(t, "127.0.0.3", addr), get); err != nil || r.StatusCode != 200 {
+		t.Fatalf("other address: %v %v", r, err)
+	}
+	// Closing a connection frees its place.
+	a1.Close()
+	a3.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for s.OpenConns() > 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if r, err := status(t, dialFrom(t, "127.0.0.2", addr), get); err != nil || r.StatusCode != 200 {
+		t.Fatalf("after a close: %v %v", r, err)
+	}
+}
+
+func TestBodyDeadline(t *testing.T) {
+	_, addr := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			http.Error(w, "slow body", http.StatusRequestTimeout)
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	}), Config{BodyTimeout: 300 * time.Millisecond, ReadTimeout: time.Minute})
+	c := dialFrom(t, "127.0.0.4", addr)
+	start := time.Now()
+	if _, err := io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := status(t, c, "")
+	if err != nil || r.StatusCode != http.StatusRequestTimeout {
+		t.Fatalf("slow body: %v %v", r, err)
+	}
+	_, _ = io.ReadAll(r.Body)
+	// The connection is closed after the answer.
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatalf("connection still open after the body deadline (read %d)", n)
+	}
+	t.Logf("slow body answered and closed after %s (deadline 300ms)", time.Since(start).Round(time.Millisecond))
+}
+
+// A refusal written before the body was read closes the connection at
+// once instead of waiting for the body.
+func TestRefusalBeforeBodyCloses(t *testing.T) {
+	_, addr := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no", http.StatusUnauthorized)
+	}), Config{BodyTimeout: time.Minute, ReadTimeout: time.Minute})
+	c := dialFrom(t, "127.0.0.5", addr)
+	r, err := status(t, c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{")
+	if err != nil || r.StatusCode != 401 || !r.Close {
+		t.Fatalf("refusal: %+v %v", r, err)
+	}
+	_, _ = io.ReadAll(r.Body)
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); err == nil || isTimeout(err) {
+		t.Fatalf("connection not closed after a refusal: %v", err)
+	}
+}
+
+func isTimeout(err error) bool {
+	ne, ok := err.(net.Error)
+	return ok && ne.Timeout()
+}
+
+func TestClientIPBehindTrustedProxy(t *testing.T) {
+	s, err := New(http.NotFoundHandler(), Config{TrustedProxies: []string{"10.0.0.0/8", "192.168.1.1"}}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ remote, xff, want string }{
+		{"203.0.113.9:5000", "", "203.0.113.9"},
+		{"203.0.113.9:5000", "1.2.3.4", "203.0.113.9"}, // untrusted peer: header ignored
+		{"10.1.2.3:5000", "198.51.100.7", "198.51.100.7"},
+		{"10.1.2.3:5000", "1.1.1.1, 198.51.100.7, 10.9.9.9", "198.51.100.7"}, // nearest untrusted hop
+		{"192.168.1.1:80", "", "192.168.1.1"},
+		{"10.1.2.3:5000", "garbage", "10.1.2.3"},
+		{"[::ffff:10.1.2.3]:5000", "198.51.100.8", "198.51.100.8"},
+	} {
+		r, _ := http.NewRequest("GET", "/", nil)
+		r.RemoteAddr = c.remote
+		if c.xff != "" {
+			r.Header.Set("X-Forwarded-For", c.xff)
+		}
+		if got := s.clientIP(r); got != c.want {
+			t.Errorf("clientIP(%s, XFF %q) = %s, want %s", c.remote, c.xff, got, c.want)
+		}
+	}
+	if _, err := New(http.NotFoundHandler(), Config{TrustedProxies: []string{"not-a-cidr"}}, slog.New(slog.DiscardHandler)); err == nil {
+		t.Error("bad TRUSTED_PROXIES accepted")
+	}
+}

@@ -1,0 +1,170 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/spona/spona/pkg/config"
+)
+
+// Command is one thing a binary does.
+type Command struct {
+	// Name is what selects it on the command line, one or more words
+	// ("keys revoke"); "" is the default command (also selected by "serve").
+	Name    string
+	Summary string
+	// Flags, when set, are parsed from the arguments after the name; Run
+	// gets what remains.
+	Flags *flag.FlagSet
+	// Config, a pointer to a configuration struct, is loaded from the
+	// environment before Run; its variables are listed by help.
+	Config any
+	Run    func(ctx context.Context, args []string) error
+}
+
+// Main runs a binary's command line and exits: `-h`/`--help`/`help` print
+// the commands and the environment variables (`COMMAND -h` those of one
+// command, with its flags), `healthcheck` asks the running process's admin
+// port for /readyz (for images without a shell), anything else runs a
+// Command with a context cancelled on SIGINT/SIGTERM. A configuration that
+// does not load (a required variable missing) is printed, naming every
+// problem, and the process exits 1 without starting.
+func Main(name, summary string, cmds ...Command) {
+	os.Exit(Exec(name, summary, os.Args[1:], os.Stdout, os.Stderr, cmds...))
+}
+
+// ServiceMain is Main for a gRPC service process: build turns the loaded
+// configuration into the Service to run.
+func ServiceMain[C any](name, summary string, build func(C) Service) {
+	var cfg C
+	Main(name, summary, Command{Summary: "serve gRPC (the default)", Config: &cfg, Run: func(ctx context.Context, _ []string) error {
+		return RunService(ctx, build(cfg))
+	}})
+}
+
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
+// Exec runs the command line args and returns the exit code (Main's body).
+func Exec(name, summary string, args []string, stdout, stderr io.Writer, cmds ...Command) int {
+	if len(args) > 0 && isHelp(args[0]) {
+		usage(stdout, name, summary, cmds)
+		return 0
+	}
+	if len(args) > 0 && args[0] == "healthcheck" {
+		if err := healthcheck(os.Getenv("ADMIN_ADDR")); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			return 1
+		}
+		return 0
+	}
+	cmd, rest := match(cmds, args)
+	if cmd == nil {
+		fmt.Fprintf(stderr, "%s: unknown command %q\n\n", name, strings.Join(args, " "))
+		usage(stderr, name, summary, cmds)
+		return 2
+	}
+	if len(rest) > 0 && isHelp(rest[0]) {
+		commandUsage(stdout, name, cmd)
+		return 0
+	}
+	if cmd.Flags != nil {
+		cmd.Flags.SetOutput(stderr)
+		cmd.Flags.Usage = func() { commandUsage(stderr, name, cmd) }
+		if err := cmd.Flags.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			return 2
+		}
+		rest = cmd.Flags.Args()
+	} else if len(rest) > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected arguments %q\n", name, rest)
+		return 2
+	}
+	if cmd.Config != nil {
+		if err := config.Load(cmd.Config); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n(`%s --help` lists every variable)\n", name, err, name)
+			return 1
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := cmd.Run(ctx, rest)
+	stop()
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	return 0
+}
+
+// match finds the command args select and the arguments after its name.
+func match(cmds []Command, args []string) (*Command, []string) {
+	best, n := -1, -1
+	for i, c := range cmds {
+		words := strings.Fields(c.Name)
+		if len(words) == 0 {
+			if n < 0 && (len(args) == 0 || strings.HasPrefix(args[0], "-")) {
+				best, n = i, 0
+			}
+			if n < 1 && len(args) > 0 && args[0] == "serve" {
+				best, n = i, 1
+			}
+			continue
+		}
+		if len(words) > n && len(args) >= len(words) && slices.Equal(args[:len(words)], words) {
+			best, n = i, len(words)
+		}
+	}
+	if best < 0 {
+		return nil, nil
+	}
+	return &cmds[best], args[n:]
+}
+
+func usage(w io.Writer, name, summary string, cmds []Command) {
+	fmt.Fprintf(w, "%s: %s\n\nUsage:\n", name, summary)
+	for _, c := range cmds {
+		n := c.Name
+		if n == "" {
+			n = "[serve]"
+		}
+		fmt.Fprintf(w, "  %s %-16s %s\n", name, n, c.Summary)
+	}
+	fmt.Fprintf(w, "  %s %-16s %s\n", name, "healthcheck", "exit 0 when the running process (ADMIN_ADDR) is ready")
+	if len(cmds) > 1 {
+		fmt.Fprintf(w, "  %s %-16s %s\n", name, "COMMAND -h", "flags and variables of one command")
+	}
+	for _, c := range cmds {
+		if c.Name == "" && c.Config != nil {
+			fmt.Fprintln(w)
+			config.Usage(w, c.Config)
+		}
+	}
+}
+
+func commandUsage(w io.Writer, name string, c *Command) {
+	n := c.Name
+	if n == "" {
+		n = "serve"
+	}
+	fmt.Fprintf(w, "%s %s: %s\n", name, n, c.Summary)
+	if c.Flags != nil {
+		fmt.Fprintln(w, "\nFlags:")
+		c.Flags.SetOutput(w)
+		c.Flags.PrintDefaults()
+	}
+	if c.Config != nil {
+		fmt.Fprintln(w)
+		config.Usage(w, c.Config)
+	}
+}

@@ -1,0 +1,69 @@
+package service_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/spona/spona/pkg/testkit/resttest"
+	"github.com/spona/spona/services/edge/edgetest"
+	"github.com/spona/spona/services/edge/service"
+)
+
+// hideKeys renames the edge's key table for the rest of the test: from then
+// on, any key lookup that reaches PostgreSQL fails (503), so an answer of
+// 401 or 429 proves no query was made.
+func hideKeys(t *testing.T, dbURL string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `ALTER TABLE edge.api_clients RENAME TO api_clients_hidden`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const madeUpKey = "spona_aaaaaaaa_" + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+func TestUnknownKeysAreRemembered(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	c := resttest.New(s.URL, madeUpKey)
+	c.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 401)
+	hideKeys(t, s.DatabaseURL)
+	for range 20 {
+		if r := c.Do(t, "GET", "/v1/beneficiaries", nil); r.Status != 401 {
+			t.Fatalf("repeated unknown key: %d %s (a 503 means it was looked up again)", r.Status, r.Raw)
+		}
+	}
+	// Another made-up id is looked up (and now fails, the table being gone).
+	other := "spona_bbbbbbbb_" + madeUpKey[15:]
+	c.As(other).Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 503)
+}
+
+func TestFailedAuthenticationsPerAddress(t *testing.T) {
+	const burst = 5
+	s := edgetest.Start(t, func(c *service.Config) {
+		c.AuthFailureRate = 0.01 // practically no refill during the test
+		c.AuthFailureBurst = burst
+	})
+	good := s.CreateKey(t, "partner", "Auth Limit NGO")
+	c := resttest.New(s.URL, "")
+	c.As(good.Key).Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 200)
+	for i := range burst {
+		key := "spona_cccccc" + strconv.Itoa(10+i) + "_" + madeUpKey[15:]
+		c.As(key).Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 401)
+	}
+	hideKeys(t, s.DatabaseURL)
+	for _, key := range []string{"spona_dddddddd_" + madeUpKey[15:], good.Key, "notakey"} {
+		r := c.As(key).Do(t, "POST", "/v1/beneficiaries", `{"given_name":"X"}`).Must(t, 429)
+		if r.Header.Get("Retry-After") == "" || !r.IsStatus() {
+			t.Errorf("429 without Retry-After or Status body: %v %s", r.Header, r.Raw)
+		}
+	}
+	// No credential at all is still told what is missing.
+	c.As("").Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 401)
+}
