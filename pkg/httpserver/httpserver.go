@@ -243,6 +243,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			w.WriteHeader(http.StatusTooManyRequests)
 			_, _ = io.WriteString(w, `{"code":8,"message":"too many connections from `+ClientIP(r)+`: at most `+
 				strconv.Itoa(s.cfg.MaxConnsPerIP)+` at once","details":[]}`)
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now()) // no body drain
 			return
 		}
 		if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {

@@ -22,7 +22,7 @@ type Config struct {
 	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" required:"true" help:"gRPC address (host:port) of the beneficiaries service"`
 	// How often access grants of closed referrals whose revocation failed
 	// are retried.
-	RevokeRetryInterval time.Duration `env:"REVOKE_RETRY_INTERVAL" default:"30s"`
+	RevokeRetryInterval time.Duration `env:"REVOKE_RETRY_INTERVAL" default:"30s" help:"how often access grants whose revocation failed are retried"`
 }
 
 // New describes the referrals service for platform.RunService.

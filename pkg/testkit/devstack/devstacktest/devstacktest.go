@@ -68,6 +68,20 @@ func binaries() (string, error) {
 	return built.dir, built.err
 }
 
+// Binaries builds the five binaries (once per test binary) and returns
+// their directory. It skips in -short mode.
+func Binaries(t testing.TB) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binaries")
+	}
+	bin, err := binaries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
 // Start builds (once) and starts the system against databaseURL; env is
 // added to every process's environment. It skips in -short mode.
 func Start(t testing.TB, databaseURL string, env ...string) (*devstack.Stack, *Logs) {
