@@ -14,7 +14,6 @@ import (
 	"github.com/spona/spona/pkg/testkit/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
 
 var oneTable = fstest.MapFS{"00001_t.sql": {Data: []byte("-- +goose Up\nCREATE TABLE t (id int);\n-- +goose Down\nDROP TABLE t;\n")}}
 
