@@ -108,9 +108,47 @@ func TestOrganisations(t *testing.T) {
 		"country":  {Name: "X", Kind: 1, Country: "DE"},
 		"kind":     {Name: "X", Kind: 77},
 		"phone":    {Name: "X", Kind: 1, Phone: "call me"},
+		// Only identifiers of a registered agency (no invented prefixes).
+		"identifier agency": {Name: "X", Kind: 1, OrganisationIdentifier: "XM-SPONA-1"},
+		"identifier number": {Name: "X", Kind: 1, OrganisationIdentifier: "HR-OIB-12/34"},
 	} {
 		_, err := s.dir.CreateOrganisation(admin, &pb.CreateOrganisationRequest{Organisation: o})
 		wantCode(t, err, codes.InvalidArgument, name)
+	}
+}
+
+// TestOrganisationIdentifier: an organisation records its registered
+// identifier (canonical agency code), one organisation per identifier.
+func TestOrganisationIdentifier(t *testing.T) {
+	s := start(t)
+	a, b := s.org(t, "A"), s.org(t, "B")
+	set := func(org, id string) (*pb.Organisation, error) {
+		r, err := s.dir.UpdateOrganisation(partner(t, org), &pb.UpdateOrganisationRequest{
+			Organisation: &pb.Organisation{Id: org, OrganisationIdentifier: id},
+			UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"organisation_identifier"}}})
+		return r.GetOrganisation(), err
+	}
+	o, err := set(a, " hr-oib-12345678901 ")
+	if err != nil || o.GetOrganisationIdentifier() != "HR-OIB-12345678901" {
+		t.Fatalf("set identifier: %v %v", o, err)
+	}
+	got, err := s.dir.GetOrganisation(partner(t, b), &pb.GetOrganisationRequest{Id: a})
+	if err != nil || got.GetOrganisation().GetOrganisationIdentifier() != "HR-OIB-12345678901" {
+		t.Fatalf("read back: %v %v", got, err)
+	}
+	_, err = set(b, "HR-OIB-12345678901")
+	wantCode(t, err, codes.AlreadyExists, "another organisation's identifier")
+	_, err = set(b, "RS-MB-17123456")
+	wantCode(t, err, codes.InvalidArgument, "an agency the deployment does not list")
+	if o, err := set(b, "RS-APR-17123456"); err != nil || o.GetOrganisationIdentifier() != "RS-APR-17123456" {
+		t.Fatalf("second organisation: %v %v", o, err)
+	}
+	// Cleared, the identifier is free again.
+	if _, err := set(a, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := set(b, "HR-OIB-12345678901"); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -23,6 +23,9 @@ type Config struct {
 	// How often access grants of closed referrals whose revocation failed
 	// are retried.
 	RevokeRetryInterval time.Duration `env:"REVOKE_RETRY_INTERVAL" default:"30s" help:"how often access grants whose revocation failed are retried"`
+	// Registration agency codes an organisation identifier may start with;
+	// empty: the built-in list (domain.DefaultRegistrationAgencies).
+	RegistrationAgencies []string `env:"REGISTRATION_AGENCIES" help:"registration agency codes (org-id.guide) an organisation identifier may start with, comma-separated, e.g. RS-APR,HR-OIB,BA-JIB; empty: the region's registers and the usual donors'"`
 }
 
 // New describes the referrals service for platform.RunService.
@@ -40,7 +43,7 @@ func New(cfg Config) platform.Service {
 			}
 			base.OnClose(func(context.Context) error { return conn.Close() })
 			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewBeneficiariesGRPC(conn),
-				adapters.NewSigner(base.Signer), base.Log)
+				adapters.NewSigner(base.Signer), base.Log, app.WithRegistrationAgencies(cfg.RegistrationAgencies))
 			rctx, cancel := context.WithCancel(ctx)
 			done := make(chan struct{})
 			go func() {

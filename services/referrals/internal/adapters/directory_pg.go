@@ -11,12 +11,12 @@ import (
 )
 
 const organisationCols = `id, name, localized_names, description, localized_descriptions, kind, municipality, country,
-	languages, email, phone, website, create_time, update_time, version`
+	languages, email, phone, website, organisation_identifier, create_time, update_time, version`
 
 func scanOrganisation(row pgx.Row) (*domain.Organisation, error) {
 	var o domain.Organisation
 	err := row.Scan(&o.ID, &o.Name, &o.LocalizedNames, &o.Description, &o.LocalizedDescriptions, &o.Kind, &o.Municipality,
-		&o.Country, &o.Languages, &o.Email, &o.Phone, &o.Website, &o.CreateTime, &o.UpdateTime, &o.Version)
+		&o.Country, &o.Languages, &o.Email, &o.Phone, &o.Website, &o.Identifier, &o.CreateTime, &o.UpdateTime, &o.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -27,12 +27,12 @@ func scanOrganisation(row pgx.Row) (*domain.Organisation, error) {
 func (p *Postgres) CreateOrganisation(ctx context.Context, o *domain.Organisation, createdBy, requestID string) (*domain.Organisation, error) {
 	return db.CreateOnce(ctx, p.pool, scanOrganisation, `
 		INSERT INTO organisations (id, name, localized_names, description, localized_descriptions, kind, municipality,
-			country, languages, email, phone, website, created_by, request_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			country, languages, email, phone, website, organisation_identifier, created_by, request_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT (created_by, request_id) DO NOTHING
 		RETURNING `+organisationCols,
 		[]any{o.ID, o.Name, emptyMap(o.LocalizedNames), o.Description, emptyMap(o.LocalizedDescriptions), o.Kind, o.Municipality,
-			o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website, createdBy, db.Null(requestID)},
+			o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website, o.Identifier, createdBy, db.Null(requestID)},
 		`SELECT `+organisationCols+` FROM organisations WHERE created_by = $1 AND request_id = $2`, createdBy, requestID)
 }
 
@@ -47,11 +47,11 @@ func (p *Postgres) UpdateOrganisation(ctx context.Context, o *domain.Organisatio
 	out, err := scanOrganisation(p.pool.QueryRow(ctx, `
 		UPDATE organisations SET name = $3, localized_names = $4, description = $5, localized_descriptions = $6, kind = $7,
 			municipality = $8, country = $9, languages = $10, email = $11, phone = $12, website = $13,
-			version = version + 1, update_time = now()
+			organisation_identifier = $14, version = version + 1, update_time = now()
 		WHERE id = $1 AND version = $2
 		RETURNING `+organisationCols,
 		o.ID, o.Version, o.Name, emptyMap(o.LocalizedNames), o.Description, emptyMap(o.LocalizedDescriptions), o.Kind,
-		o.Municipality, o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website))
+		o.Municipality, o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website, o.Identifier))
 	return staleOr(out, err, "organisation")
 }
 

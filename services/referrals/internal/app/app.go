@@ -112,9 +112,23 @@ type App struct {
 	actor         Actor
 	log           *slog.Logger
 	now           func() time.Time
+	registry      domain.Registry
+}
+
+// Option configures the application.
+type Option func(*App)
+
+// WithRegistrationAgencies sets the registration agencies an organisation
+// identifier may start with (domain.DefaultRegistrationAgencies when empty).
+func WithRegistrationAgencies(codes []string) Option {
+	return func(a *App) { a.registry = domain.NewRegistry(codes) }
 }
 
 // New returns the application.
-func New(repo Repository, b Beneficiaries, actor Actor, log *slog.Logger) *App {
-	return &App{repo: repo, beneficiaries: b, actor: actor, log: log, now: time.Now}
+func New(repo Repository, b Beneficiaries, actor Actor, log *slog.Logger, opts ...Option) *App {
+	a := &App{repo: repo, beneficiaries: b, actor: actor, log: log, now: time.Now, registry: domain.NewRegistry(nil)}
+	for _, o := range opts {
+		o(a)
+	}
+	return a
 }

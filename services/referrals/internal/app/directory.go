@@ -13,7 +13,7 @@ import (
 // CreateOrganisation adds an organisation to the directory.
 func (a *App) CreateOrganisation(ctx context.Context, p auth.Principal, o *domain.Organisation, requestID string) (*domain.Organisation, error) {
 	o.Normalize()
-	if err := o.Validate(); err != nil {
+	if err := o.Validate(a.registry); err != nil {
 		return nil, err
 	}
 	o.ID = ids.New()
@@ -80,7 +80,7 @@ func (a *App) UpdateOrganisation(ctx context.Context, p auth.Principal, patch *d
 		return nil, err
 	}
 	o.Normalize()
-	if err := o.Validate(); err != nil {
+	if err := o.Validate(a.registry); err != nil {
 		return nil, err
 	}
 	return a.repo.UpdateOrganisation(ctx, o)

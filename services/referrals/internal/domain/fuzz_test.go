@@ -46,7 +46,7 @@ func FuzzOrganisationValidate(f *testing.F) {
 		o := &Organisation{Name: name, LocalizedNames: map[string]string{lang: localName}, LocalizedDescriptions: map[string]string{lang: localName},
 			Kind: kind, Country: country, Languages: []string{language}, Email: email, Website: website}
 		o.Normalize()
-		if err := o.Validate(); err != nil {
+		if err := o.Validate(NewRegistry(nil)); err != nil {
 			return
 		}
 		checkAccepted(t, lang, o.Name, o.LocalizedNames[lang])

@@ -39,9 +39,12 @@ type Organisation struct {
 	Email                 string
 	Phone                 string
 	Website               string
-	CreateTime            time.Time
-	UpdateTime            time.Time
-	Version               int64
+	// Identifier is the registered organisation identifier (identifier.go),
+	// "" when none is known.
+	Identifier string
+	CreateTime time.Time
+	UpdateTime time.Time
+	Version    int64
 }
 
 // Etag identifies the stored version, for optimistic concurrency.
@@ -58,13 +61,15 @@ func (o *Organisation) Normalize() {
 	o.Email = strings.ToLower(strings.TrimSpace(o.Email))
 	o.Phone = strings.TrimSpace(o.Phone)
 	o.Website = strings.TrimSpace(o.Website)
+	o.Identifier = strings.TrimSpace(o.Identifier)
 	o.LocalizedNames = trimMap(o.LocalizedNames)
 	o.LocalizedDescriptions = trimMap(o.LocalizedDescriptions)
 	o.Languages = trimList(o.Languages)
 }
 
-// Validate checks an organisation before it is stored.
-func (o *Organisation) Validate() error {
+// Validate checks an organisation before it is stored; its identifier must
+// be one of reg's agencies, and is then written in canonical form.
+func (o *Organisation) Validate(reg Registry) error {
 	var v errs.Violations
 	validate.Text(&v, "organisation.name", o.Name, 300, true)
 	localized(&v, "organisation.localized_names", o.LocalizedNames, 300)
@@ -76,11 +81,13 @@ func (o *Organisation) Validate() error {
 	languages(&v, "organisation.languages", o.Languages)
 	contact(&v, "organisation", o.Email, o.Phone)
 	website(&v, "organisation.website", o.Website)
+	reg.check(&v, "organisation.organisation_identifier", o.Identifier)
+	o.Identifier, _ = reg.Canonical(o.Identifier)
 	return v.Err()
 }
 
 // OrganisationPaths are the update_mask paths UpdateOrganisation accepts.
-var OrganisationPaths = []string{"name", "localized_names", "description", "localized_descriptions", "kind", "municipality", "country", "languages", "email", "phone", "website"}
+var OrganisationPaths = []string{"name", "localized_names", "description", "localized_descriptions", "kind", "municipality", "country", "languages", "email", "phone", "website", "organisation_identifier"}
 
 // Patch copies the fields named in paths from p into o.
 func (o *Organisation) Patch(p *Organisation, paths []string) error {
@@ -111,6 +118,8 @@ func (o *Organisation) Patch(p *Organisation, paths []string) error {
 			o.Phone = p.Phone
 		case "website":
 			o.Website = p.Website
+		case "organisation_identifier":
+			o.Identifier = p.Identifier
 		}
 	}
 	return nil

@@ -26,26 +26,28 @@ func organisationFromProto(in *pb.Organisation) *domain.Organisation {
 		Email:                 in.GetEmail(),
 		Phone:                 in.GetPhone(),
 		Website:               in.GetWebsite(),
+		Identifier:            in.GetOrganisationIdentifier(),
 	}
 }
 
 func organisationToProto(o *domain.Organisation) *pb.Organisation {
 	return &pb.Organisation{
-		Id:                    o.ID,
-		Name:                  o.Name,
-		LocalizedNames:        o.LocalizedNames,
-		Description:           o.Description,
-		LocalizedDescriptions: o.LocalizedDescriptions,
-		Kind:                  protoenum.Parse[pb.OrganisationKind](o.Kind),
-		Municipality:          o.Municipality,
-		Country:               o.Country,
-		Languages:             o.Languages,
-		Email:                 o.Email,
-		Phone:                 o.Phone,
-		Website:               o.Website,
-		CreateTime:            timestamppb.New(o.CreateTime),
-		UpdateTime:            timestamppb.New(o.UpdateTime),
-		Etag:                  o.Etag(),
+		Id:                     o.ID,
+		Name:                   o.Name,
+		LocalizedNames:         o.LocalizedNames,
+		Description:            o.Description,
+		LocalizedDescriptions:  o.LocalizedDescriptions,
+		Kind:                   protoenum.Parse[pb.OrganisationKind](o.Kind),
+		Municipality:           o.Municipality,
+		Country:                o.Country,
+		Languages:              o.Languages,
+		Email:                  o.Email,
+		Phone:                  o.Phone,
+		Website:                o.Website,
+		OrganisationIdentifier: o.Identifier,
+		CreateTime:             timestamppb.New(o.CreateTime),
+		UpdateTime:             timestamppb.New(o.UpdateTime),
+		Etag:                   o.Etag(),
 	}
 }
 

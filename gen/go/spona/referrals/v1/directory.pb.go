@@ -186,9 +186,19 @@ type Organisation struct {
 	Phone      string                 `protobuf:"bytes,13,opt,name=phone,proto3" json:"phone,omitempty"`
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Send back on update; a stale etag is refused.
-	Etag          string `protobuf:"bytes,15,opt,name=etag,proto3" json:"etag,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Etag string `protobuf:"bytes,15,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The organisation's registered identifier: a registration agency code
+	// from the IATI OrganisationRegistrationAgency codelist (org-id.guide), a
+	// hyphen and the number that agency issued, e.g. "HR-OIB-12345678901"
+	// (Croatian OIB), "RS-APR-17123456" (Serbian Business Registers Agency),
+	// "BA-JIB-4200000000000" (Bosnian JIB). The accepted agencies are
+	// configured per deployment (REGISTRATION_AGENCIES of the referrals
+	// service). IATI exports use it as the reporting organisation's
+	// identifier and refuse to export without it; the HSDS API publishes it.
+	// Unique across the directory.
+	OrganisationIdentifier string `protobuf:"bytes,16,opt,name=organisation_identifier,json=organisationIdentifier,proto3" json:"organisation_identifier,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *Organisation) Reset() {
@@ -322,6 +332,13 @@ func (x *Organisation) GetUpdateTime() *timestamppb.Timestamp {
 func (x *Organisation) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *Organisation) GetOrganisationIdentifier() string {
+	if x != nil {
+		return x.OrganisationIdentifier
 	}
 	return ""
 }
@@ -1645,7 +1662,7 @@ var File_spona_referrals_v1_directory_proto protoreflect.FileDescriptor
 
 const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/referrals/v1/directory.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"spona/referrals/v1/referrals.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xc2\x06\n" +
+	"\"spona/referrals/v1/directory.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"spona/referrals/v1/referrals.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xfb\x06\n" +
 	"\fOrganisation\x12\x1e\n" +
 	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12\x17\n" +
 	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12]\n" +
@@ -1664,7 +1681,8 @@ const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\x05phone\x18\r \x01(\tR\x05phone\x12@\n" +
 	"\vupdate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x12\n" +
-	"\x04etag\x18\x0f \x01(\tR\x04etag\x1aA\n" +
+	"\x04etag\x18\x0f \x01(\tR\x04etag\x127\n" +
+	"\x17organisation_identifier\x18\x10 \x01(\tR\x16organisationIdentifier\x1aA\n" +
 	"\x13LocalizedNamesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aH\n" +
