@@ -54,6 +54,16 @@ func (d Date) Before(o Date) bool { return d.Time().Before(o.Time()) }
 // After reports whether d is after o.
 func (d Date) After(o Date) bool { return d.Time().After(o.Time()) }
 
+// AddYears returns the same day n years later; 29 February becomes 28
+// February in a year that has none.
+func (d Date) AddYears(n int) Date {
+	t := time.Date(d.Year+n, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
+	if t.Month() != d.Month { // no such day that year: 29 February
+		t = t.AddDate(0, 0, -t.Day())
+	}
+	return Of(t)
+}
+
 // AddDays returns d moved by n days.
 func (d Date) AddDays(n int) Date { return Of(d.Time().AddDate(0, 0, n)) }
 

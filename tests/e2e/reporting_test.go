@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spona/spona/pkg/testkit/standards"
 )
 
 // TestReportingWorkedExample is the example of the reporting issue, through
@@ -35,7 +37,7 @@ func TestReportingWorkedExample(t *testing.T) {
 	// The ministry's organisation id, as Spona knows it.
 	ministryOrg := s.call(t, "POST", "/v1/projects", ministry, map[string]any{
 		"code": "MIN-SELF", "titles": []any{map[string]any{"text": "Ministry's own"}},
-		"planned_start_date": "2016-01-01", "planned_end_date": "2016-12-31",
+		"planned_start_date": "2016-01-01", "planned_end_date": "2016-12-31", "sectors": []string{"15110"},
 	}).must(t, 200).str("implementing_organisation_id")
 
 	body := map[string]any{
@@ -45,7 +47,6 @@ func TestReportingWorkedExample(t *testing.T) {
 			map[string]any{"lang": "hr", "text": "Unapređenje međusektorske suradnje u integraciji osoba kojima je odobrena međunarodna zaštita"},
 		},
 		"descriptions":                 []any{map[string]any{"text": "Seminars for professionals and a counselling centre."}},
-		"reporting_organisation_ref":   "HR-OIB-12345678901",
 		"reporting_organisation_names": []any{map[string]any{"text": "Centre for Peace Studies"}},
 		"reporting_organisation_type":  "22",
 		"participating_organisations": []any{map[string]any{
@@ -62,6 +63,11 @@ func TestReportingWorkedExample(t *testing.T) {
 	}
 	p := s.call(t, "POST", "/v1/projects", ngo, body, "Idempotency-Key", "project-1").must(t, 200)
 	project := p.str("id")
+	// The IATI exports name the organisation by its registered identifier,
+	// which it records in its directory entry.
+	ngoOrg := p.str("implementing_organisation_id")
+	s.call(t, "PATCH", "/v1/organisations/"+ngoOrg+"?update_mask=organisation_identifier", ngo,
+		map[string]any{"organisation_identifier": "HR-OIB-12345678901"}).must(t, 200)
 	if b := p.Body["budgets"].([]any)[0].(map[string]any)["value"].(map[string]any); b["amount"] != "140000.00" || b["currency_code"] != "HRK" {
 		t.Fatalf("budget: %s", p.Raw)
 	}
@@ -231,6 +237,11 @@ func TestReportingWorkedExample(t *testing.T) {
 			a.Budget[0].Value.Currency != "HRK" || a.Result[0].Indicator.Period.Actual[0].Value != "41" ||
 			a.Result[1].Indicator.Period.Actual[0].Value != "8" {
 			t.Fatalf("iati document: %+v\n%s", doc, iati.Raw)
+		}
+
+		standards.ValidateIATI(t, map[string][]byte{"worked example": []byte(iati.Raw)})
+		if fails := standards.IATIRuleFailures([]byte(iati.Raw), time.Now()); len(fails) > 0 {
+			t.Fatalf("worked example breaks IATI rules: %v\n%s", fails, iati.Raw)
 		}
 
 		s.call(t, "GET", "/v1/projects/"+project+"/report:export?format=pdf", ministry, nil).must(t, 400)

@@ -49,6 +49,7 @@ func New(cfg Config) platform.Service {
 			application := app.New(
 				adapters.NewPostgres(base.Pool),
 				adapters.NewSourcesGRPC(beneficiaries, trainings, referrals),
+				adapters.NewDirectoryGRPC(referrals),
 			)
 			pb.RegisterReportingServiceServer(srv, ports.NewGRPC(application))
 			return nil

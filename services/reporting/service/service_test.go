@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
+	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
 	trainv1 "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/auth"
@@ -34,6 +35,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // trainings services it asks for aggregates, on one fresh database.
 type env struct {
 	c     pb.ReportingServiceClient
+	dir   refv1.DirectoryServiceClient
 	ben   benv1.BeneficiaryServiceClient
 	train trainv1.TrainingServiceClient
 	dbURL string
@@ -49,6 +51,7 @@ func start(t testing.TB) *env {
 		ReferralsAddr: refConn.Target()}))
 	return &env{
 		c:     startReporting(t, dbURL, benConn.Target(), refConn.Target(), trainConn.Target()),
+		dir:   refv1.NewDirectoryServiceClient(refConn),
 		ben:   benv1.NewBeneficiaryServiceClient(benConn),
 		train: trainv1.NewTrainingServiceClient(trainConn),
 		dbURL: dbURL,
@@ -84,7 +87,6 @@ func example(donor string) *pb.Project {
 			"a counselling centre for persons granted international protection."),
 		GeneralObjectives:          en("Better integration of persons granted international protection."),
 		SpecificObjectives:         en("Professionals of all sectors trained on the rights of protected persons."),
-		ReportingOrganisationRef:   "HR-OIB-12345678901",
 		ReportingOrganisationNames: en("Centre for Peace Studies"),
 		ReportingOrganisationType:  "22",
 		ParticipatingOrganisations: []*pb.ParticipatingOrganisation{
@@ -107,7 +109,8 @@ func example(donor string) *pb.Project {
 }
 
 func minimal(code string) *pb.Project {
-	return &pb.Project{Code: code, Titles: en("Project " + code), PlannedStartDate: "2024-01-01", PlannedEndDate: "2024-12-31"}
+	return &pb.Project{Code: code, Titles: en("Project " + code), PlannedStartDate: "2024-01-01", PlannedEndDate: "2024-12-31",
+		Sectors: []string{"15160"}}
 }
 
 func create(t *testing.T, c pb.ReportingServiceClient, ctx context.Context, p *pb.Project) *pb.Project {
@@ -154,7 +157,6 @@ func TestProjectLifecycle(t *testing.T) {
 	p := create(t, e.c, ctx, example(donor))
 	want := example(donor)
 	want.ImplementingOrganisationId = org
-	want.IatiIdentifier = "HR-OIB-12345678901-HR-2016-INT-01"
 	want.Etag = "1"
 	want.Budgets[0].ValueDate = "2016-11-01" // defaults to the period start
 	if diff := cmp.Diff(want, p, protocmp.Transform(),
@@ -313,6 +315,13 @@ func TestProjectValidation(t *testing.T) {
 		{"negative", func(p *pb.Project) { p.Budgets[0].Value.Amount = "-1.00" }, "project.budgets[0].value.amount"},
 		{"currency", func(p *pb.Project) { p.Budgets[0].Value.CurrencyCode = "XYZ" }, "project.budgets[0].value.currency_code"},
 		{"budget period", func(p *pb.Project) { p.Budgets[0].Period.EndDate = "2015-01-01" }, "project.budgets[0].period.end_date"},
+		{"budget over a year", func(p *pb.Project) { p.Budgets[0].Period.EndDate = "2017-11-02" }, "project.budgets[0].period.end_date"},
+		{"same organisation twice", func(p *pb.Project) {
+			p.ParticipatingOrganisations = append(p.ParticipatingOrganisations, &pb.ParticipatingOrganisation{
+				Ref: "HR-MIN-01", Role: pb.OrganisationRole_ORGANISATION_ROLE_FUNDING})
+		}, "project.participating_organisations[2]"},
+		{"no sector", func(p *pb.Project) { p.Sectors = nil }, "project.sectors"},
+		{"actual start in the future", func(p *pb.Project) { p.ActualStartDate = time.Now().AddDate(0, 0, 3).Format(time.DateOnly) }, "project.actual_start_date"},
 		{"role", func(p *pb.Project) { p.ParticipatingOrganisations[0].Role = 9 }, "project.participating_organisations[0].role"},
 		{"org id", func(p *pb.Project) { p.ParticipatingOrganisations[0].OrganisationId = "x" }, "project.participating_organisations[0].organisation_id"},
 		{"org type", func(p *pb.Project) { p.ParticipatingOrganisations[0].Type = "NGO" }, "project.participating_organisations[0].type"},
@@ -546,7 +555,7 @@ func cells(r *pb.IndicatorResult) []string {
 
 func TestProjectReport(t *testing.T) {
 	e := start(t)
-	org, donor := ids.New(), ids.New()
+	org, donor := e.organisation(t, "Centar za mirovne studije", "HR-OIB-12345678901"), ids.New()
 	ctx := servicetest.As(t, org)
 	p := create(t, e.c, ctx, example(donor))
 	seed(t, e, ctx, p.GetId())
@@ -642,6 +651,21 @@ func TestProjectReport(t *testing.T) {
 		summary(rep.GetReport())[1].Cells); diff != "" {
 		t.Fatalf("threshold 1 (-want +got):\n%s", diff)
 	}
+
+	// The same report, with its small cells, as IATI 2.03 activity XML,
+	// at the default threshold and at 1.
+	var docs = map[string][]byte{"threshold 1": exportIATI(t, e, ctx, p.GetId())}
+	cur, _ = e.c.GetProject(ctx, &pb.GetProjectRequest{Id: p.GetId()})
+	if _, err := e.c.UpdateProject(ctx, &pb.UpdateProjectRequest{Project: &pb.Project{Id: p.GetId(), Etag: cur.GetProject().GetEtag()},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"suppression_threshold"}}}); err != nil {
+		t.Fatal(err)
+	}
+	docs["threshold 5"] = exportIATI(t, e, ctx, p.GetId())
+	docs["first months"] = exportIATI(t, e, ctx, p.GetId(), "2016-11-01", "2017-02-28")
+	if !strings.Contains(string(docs["threshold 5"]), "Withheld to protect the people counted (counts below 5") {
+		t.Fatalf("suppressed cells are not described:\n%s", docs["threshold 5"])
+	}
+	checkIATI(t, docs)
 
 	// Bad requests.
 	if _, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: p.GetId(), StartDate: "2017-13-01"}); code(err) != codes.InvalidArgument {

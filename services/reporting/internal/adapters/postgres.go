@@ -29,7 +29,7 @@ var _ app.Repository = (*Postgres)(nil)
 
 // Budgets travel as JSON with the amount as text, so it stays exact.
 const projectCols = `p.id, p.code, p.titles, p.descriptions, p.general_objectives, p.specific_objectives,
-	p.implementing_organisation_id, p.reporting_org_ref, p.reporting_org_names, p.reporting_org_type,
+	p.implementing_organisation_id, p.reporting_org_names, p.reporting_org_type,
 	p.participants, p.planned_start_date, p.planned_end_date, p.actual_start_date, p.actual_end_date,
 	p.activity_status, p.recipient_countries, p.municipalities, p.sectors, p.suppression_threshold,
 	p.version, p.create_time, p.update_time,
@@ -51,7 +51,7 @@ func scanProject(row pgx.Row) (*domain.Project, error) {
 	var as, ae *time.Time
 	var budgets []budgetRow
 	err := row.Scan(&p.ID, &p.Code, &p.Titles, &p.Descriptions, &p.GeneralObjectives, &p.SpecificObjectives,
-		&p.ImplementingOrganisationID, &p.ReportingOrgRef, &p.ReportingOrgNames, &p.ReportingOrgType,
+		&p.ImplementingOrganisationID, &p.ReportingOrgNames, &p.ReportingOrgType,
 		&p.Participants, &ps, &pe, &as, &ae, &p.Status, &p.Countries, &p.Municipalities, &p.Sectors,
 		&p.SuppressionThreshold, &p.Version, &p.CreateTime, &p.UpdateTime, &budgets)
 	if err != nil {
@@ -106,13 +106,13 @@ func (p *Postgres) CreateProject(ctx context.Context, pr *domain.Project, reques
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
 	tag, err := tx.Exec(ctx, `
 		INSERT INTO projects (id, implementing_organisation_id, code, titles, descriptions, general_objectives,
-			specific_objectives, reporting_org_ref, reporting_org_names, reporting_org_type, participants, reader_ids,
+			specific_objectives, reporting_org_names, reporting_org_type, participants, reader_ids,
 			planned_start_date, planned_end_date, actual_start_date, actual_end_date, activity_status,
 			recipient_countries, municipalities, sectors, suppression_threshold, request_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 		ON CONFLICT (implementing_organisation_id, request_id) DO NOTHING`,
 		pr.ID, pr.ImplementingOrganisationID, pr.Code, narr(pr.Titles), narr(pr.Descriptions), narr(pr.GeneralObjectives),
-		narr(pr.SpecificObjectives), pr.ReportingOrgRef, narr(pr.ReportingOrgNames), pr.ReportingOrgType,
+		narr(pr.SpecificObjectives), narr(pr.ReportingOrgNames), pr.ReportingOrgType,
 		participants(pr.Participants), readerIDs(pr), pr.PlannedStart.Time(), pr.PlannedEnd.Time(),
 		pr.ActualStart.Ptr(), pr.ActualEnd.Ptr(), pr.Status, db.Strings(pr.Countries), db.Strings(pr.Municipalities),
 		db.Strings(pr.Sectors), pr.SuppressionThreshold, db.Null(requestID))
@@ -187,14 +187,14 @@ func (p *Postgres) UpdateProject(ctx context.Context, pr *domain.Project, versio
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
 	tag, err := tx.Exec(ctx, `UPDATE projects SET code = $3, titles = $4, descriptions = $5, general_objectives = $6,
-			specific_objectives = $7, reporting_org_ref = $8, reporting_org_names = $9, reporting_org_type = $10,
-			participants = $11, reader_ids = $12, planned_start_date = $13, planned_end_date = $14,
-			actual_start_date = $15, actual_end_date = $16, activity_status = $17, recipient_countries = $18,
-			municipalities = $19, sectors = $20, suppression_threshold = $21,
+			specific_objectives = $7, reporting_org_names = $8, reporting_org_type = $9,
+			participants = $10, reader_ids = $11, planned_start_date = $12, planned_end_date = $13,
+			actual_start_date = $14, actual_end_date = $15, activity_status = $16, recipient_countries = $17,
+			municipalities = $18, sectors = $19, suppression_threshold = $20,
 			version = version + 1, update_time = now()
 		WHERE id = $1 AND version = $2`,
 		pr.ID, version, pr.Code, narr(pr.Titles), narr(pr.Descriptions), narr(pr.GeneralObjectives),
-		narr(pr.SpecificObjectives), pr.ReportingOrgRef, narr(pr.ReportingOrgNames), pr.ReportingOrgType,
+		narr(pr.SpecificObjectives), narr(pr.ReportingOrgNames), pr.ReportingOrgType,
 		participants(pr.Participants), readerIDs(pr), pr.PlannedStart.Time(), pr.PlannedEnd.Time(),
 		pr.ActualStart.Ptr(), pr.ActualEnd.Ptr(), pr.Status, db.Strings(pr.Countries), db.Strings(pr.Municipalities),
 		db.Strings(pr.Sectors), pr.SuppressionThreshold)

@@ -64,17 +64,28 @@ type Sources interface {
 	CountReferrals(ctx context.Context, q Query) (aggregate.Aggregate, error)
 }
 
+// Directory reads the organisation directory (the referrals service), as
+// the caller. Errors are classified: an organisation the directory does not
+// list is errs.KindNotFound, an outage errs.KindUnavailable.
+type Directory interface {
+	Organisation(ctx context.Context, id string) (domain.DirectoryOrganisation, error)
+}
+
 // App is the reporting application.
 type App struct {
-	repo    Repository
-	sources Sources
-	now     func() time.Time
+	repo      Repository
+	sources   Sources
+	directory Directory
+	now       func() time.Time
 }
 
 // New returns the application.
-func New(repo Repository, sources Sources) *App {
-	return &App{repo: repo, sources: sources, now: time.Now}
+func New(repo Repository, sources Sources, directory Directory) *App {
+	return &App{repo: repo, sources: sources, directory: directory, now: time.Now}
 }
+
+// today is the current UTC date.
+func (a *App) today() date.Date { return date.Of(a.now().UTC()) }
 
 // Etag is the etag of a stored version.
 func Etag(version int64) string { return strconv.FormatInt(version, 10) }
@@ -96,7 +107,7 @@ func parseEtag(field, etag string) (int64, error) {
 // CreateProject records a project implemented by the caller's organisation.
 func (a *App) CreateProject(ctx context.Context, p auth.Principal, pr *domain.Project, requestID string) (*domain.Project, error) {
 	pr.Normalize()
-	if err := pr.Validate(); err != nil {
+	if err := pr.Validate(a.today()); err != nil {
 		return nil, err
 	}
 	pr.ID = ids.New()
@@ -163,7 +174,7 @@ func (a *App) UpdateProject(ctx context.Context, p auth.Principal, in *domain.Pr
 		return nil, err
 	}
 	cur.Normalize()
-	if err := cur.Validate(); err != nil {
+	if err := cur.Validate(a.today()); err != nil {
 		return nil, err
 	}
 	return a.repo.UpdateProject(ctx, cur, cur.Version)

@@ -21,14 +21,57 @@ const maxParallelCalls = 8
 // defaults to the project's planned start or end. The implementing
 // organisation and the project's partners and donors may ask for it.
 func (a *App) GetProjectReport(ctx context.Context, p auth.Principal, projectID string, from, to date.Date) (*domain.Report, error) {
+	pr, from, to, err := a.reportScope(ctx, p, projectID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return a.computeReport(ctx, pr, from, to)
+}
+
+// GetIATIReport is GetProjectReport for an IATI export: the report carries
+// its publisher, the implementing organisation as the directory lists it.
+// A project IATI would reject (no registered identifier in the directory,
+// no sector, a budget over a year…) is refused, with every problem named,
+// before anything is computed.
+func (a *App) GetIATIReport(ctx context.Context, p auth.Principal, projectID string, from, to date.Date) (*domain.Report, error) {
+	if !p.Has(auth.ScopeDirectoryRead) {
+		return nil, errs.PermissionDenied("scope %q is required for an IATI export: the reporting organisation comes from the directory", auth.ScopeDirectoryRead)
+	}
+	pr, from, to, err := a.reportScope(ctx, p, projectID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	org, err := a.directory.Organisation(ctx, pr.ImplementingOrganisationID)
+	if errs.KindOf(err) == errs.KindNotFound {
+		return nil, errs.FailedPrecondition(domain.ReasonIATIRefused,
+			"the implementing organisation %s is not listed in the directory; an IATI export names it from its directory entry", pr.ImplementingOrganisationID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	pub := domain.NewPublisher(pr, org)
+	if err := domain.CheckIATI(pr, pub, a.today()); err != nil {
+		return nil, err
+	}
+	r, err := a.computeReport(ctx, pr, from, to)
+	if err != nil {
+		return nil, err
+	}
+	r.Publisher = &pub
+	return r, nil
+}
+
+// reportScope returns the project a report is asked of, if the caller may
+// see it, and the report period with its defaults.
+func (a *App) reportScope(ctx context.Context, p auth.Principal, projectID string, from, to date.Date) (*domain.Project, date.Date, date.Date, error) {
 	// The aggregate RPCs run as the caller and need this scope; say so here
 	// rather than let the downstream refusal look like our failure.
 	if !p.Has(auth.ScopeAggregates) {
-		return nil, errs.PermissionDenied("scope %q is required to compute a report", auth.ScopeAggregates)
+		return nil, from, to, errs.PermissionDenied("scope %q is required to compute a report", auth.ScopeAggregates)
 	}
 	pr, err := a.GetProject(ctx, p, projectID)
 	if err != nil {
-		return nil, err
+		return nil, from, to, err
 	}
 	if from.IsZero() {
 		from = pr.PlannedStart
@@ -39,8 +82,14 @@ func (a *App) GetProjectReport(ctx context.Context, p auth.Principal, projectID 
 	if to.Before(from) {
 		var v errs.Violations
 		v.Add("end_date", "must not be before start_date (%s); unset dates default to the project's planned dates", from)
-		return nil, v.Err()
+		return nil, from, to, v.Err()
 	}
+	return pr, from, to, nil
+}
+
+// computeReport asks the other services for the counts of pr's indicators
+// in [from, to] and suppresses small cells.
+func (a *App) computeReport(ctx context.Context, pr *domain.Project, from, to date.Date) (*domain.Report, error) {
 	inds, err := a.repo.ListAllIndicators(ctx, pr.ID)
 	if err != nil {
 		return nil, err

@@ -102,20 +102,22 @@ type Project struct {
 	GeneralObjectives          []Narrative
 	SpecificObjectives         []Narrative
 	ImplementingOrganisationID string
-	ReportingOrgRef            string
-	ReportingOrgNames          []Narrative
-	ReportingOrgType           string
-	Participants               []ParticipatingOrg
-	Budgets                    []Budget
-	PlannedStart, PlannedEnd   date.Date
-	ActualStart, ActualEnd     date.Date
-	Status                     int
-	Countries                  []string
-	Municipalities             []string
-	Sectors                    []string
-	SuppressionThreshold       int // 0: DefaultThreshold
-	Version                    int64
-	CreateTime, UpdateTime     time.Time
+	// ReportingOrgNames and ReportingOrgType, when given, name the
+	// implementing organisation in IATI exports instead of its directory
+	// entry (see Publisher).
+	ReportingOrgNames        []Narrative
+	ReportingOrgType         string
+	Participants             []ParticipatingOrg
+	Budgets                  []Budget
+	PlannedStart, PlannedEnd date.Date
+	ActualStart, ActualEnd   date.Date
+	Status                   int
+	Countries                []string
+	Municipalities           []string
+	Sectors                  []string
+	SuppressionThreshold     int // 0: DefaultThreshold
+	Version                  int64
+	CreateTime, UpdateTime   time.Time
 }
 
 // Threshold is the suppression threshold in force for the project.
@@ -124,17 +126,6 @@ func (p *Project) Threshold() int {
 		return DefaultThreshold
 	}
 	return p.SuppressionThreshold
-}
-
-// IATIIdentifier is the activity identifier: the reporting organisation's
-// IATI identifier and the project code joined by a hyphen. Without a
-// reporting organisation reference a Spona-local prefix is used.
-func (p *Project) IATIIdentifier() string {
-	prefix := p.ReportingOrgRef
-	if prefix == "" {
-		prefix = "XM-SPONA-" + p.ImplementingOrganisationID
-	}
-	return prefix + "-" + p.Code
 }
 
 // Readers are the organisations that may read the project and its reports:
@@ -163,7 +154,6 @@ func (p *Project) Normalize() {
 	for _, ns := range [][]Narrative{p.Titles, p.Descriptions, p.GeneralObjectives, p.SpecificObjectives, p.ReportingOrgNames} {
 		normalizeNarratives(ns)
 	}
-	p.ReportingOrgRef = strings.TrimSpace(p.ReportingOrgRef)
 	p.ReportingOrgType = strings.TrimSpace(p.ReportingOrgType)
 	for i := range p.Participants {
 		o := &p.Participants[i]
@@ -204,9 +194,9 @@ func normalizeList(in []string, f func(string) string) []string {
 	return out
 }
 
-// Validate checks p as a caller would submit it; field names are those of
-// the API ("project.code").
-func (p *Project) Validate() error {
+// Validate checks p as a caller would submit it on day today; field names
+// are those of the API ("project.code").
+func (p *Project) Validate(today date.Date) error {
 	var v errs.Violations
 	validate.Text(&v, "project.code", p.Code, maxCode, true)
 	if p.Code != "" && !projectCode.MatchString(p.Code) {
@@ -217,7 +207,6 @@ func (p *Project) Validate() error {
 	narratives(&v, "project.general_objectives", p.GeneralObjectives, maxNarrative, false)
 	narratives(&v, "project.specific_objectives", p.SpecificObjectives, maxNarrative, false)
 	narratives(&v, "project.reporting_organisation_names", p.ReportingOrgNames, maxTitle, false)
-	orgRef(&v, "project.reporting_organisation_ref", p.ReportingOrgRef)
 	orgType(&v, "project.reporting_organisation_type", p.ReportingOrgType)
 	if len(p.Participants) > maxList {
 		v.Add("project.participating_organisations", "must have at most %d entries", maxList)
@@ -236,6 +225,12 @@ func (p *Project) Validate() error {
 		if o.Ref == "" && len(o.Names) == 0 {
 			v.Add(f+".names", "are required when no ref is given")
 		}
+		for j := range i {
+			if p.Participants[j].sameAs(o) {
+				v.Add(f, "lists the same organisation in the same role as participating_organisations[%d]", j)
+				break
+			}
+		}
 	}
 	if len(p.Budgets) > maxList {
 		v.Add("project.budgets", "must have at most %d entries", maxList)
@@ -243,6 +238,9 @@ func (p *Project) Validate() error {
 	for i, b := range p.Budgets {
 		f := fmt.Sprintf("project.budgets[%d]", i)
 		period(&v, f+".period", b.Start, b.End, true)
+		if !b.Start.IsZero() && !b.End.IsZero() && longerThanAYear(b.Start, b.End) {
+			v.Add(f+".period.end_date", "must be at most one year after start_date (%s): IATI budgets cover a year or less; give one budget line per year", b.Start.AddYears(1))
+		}
 		b.Value.validate(&v, f+".value.")
 	}
 	if p.PlannedStart.IsZero() {
@@ -260,6 +258,10 @@ func (p *Project) Validate() error {
 	if p.ActualStart.IsZero() && !p.ActualEnd.IsZero() {
 		v.Add("project.actual_start_date", "is required when actual_end_date is given")
 	}
+	// Actual dates record what happened (IATI rules 11.1.4, 11.1.5); a
+	// day of slack covers the callers' time zones.
+	checkNotFuture(&v, "project.actual_start_date", p.ActualStart, today.AddDays(1))
+	checkNotFuture(&v, "project.actual_end_date", p.ActualEnd, today.AddDays(1))
 	if p.Status < 0 || p.Status > maxStatus {
 		v.Add("project.activity_status", "unknown value %d", p.Status)
 	}
@@ -277,6 +279,9 @@ func (p *Project) Validate() error {
 		}
 		return ""
 	})
+	if len(p.Sectors) == 0 {
+		v.Add("project.sectors", "at least one OECD DAC 5-digit purpose code is required (IATI requires a sector), e.g. 15160")
+	}
 	list(&v, "project.sectors", p.Sectors, func(s string) string {
 		if !dacSector.MatchString(s) {
 			return "must be an OECD DAC 5-digit purpose code such as 15160"
@@ -320,6 +325,28 @@ func narratives(v *errs.Violations, field string, ns []Narrative, max int, requi
 		}
 		seen[n.Lang] = true
 	}
+}
+
+// longerThanAYear reports whether [start, end] spans more than a year: end
+// falls after the day one year from start (IATI rule 7.5.3).
+func longerThanAYear(start, end date.Date) bool { return end.After(start.AddYears(1)) }
+
+// sameAs reports whether o names the same organisation as x in the same
+// role: the same Spona organisation, the same IATI identifier, or, for
+// organisations known by name only, the same names.
+func (x ParticipatingOrg) sameAs(o ParticipatingOrg) bool {
+	if x.Role != o.Role {
+		return false
+	}
+	switch {
+	case x.OrganisationID != "" && x.OrganisationID == o.OrganisationID:
+		return true
+	case x.Ref != "" && x.Ref == o.Ref:
+		return true
+	case x.Ref == "" && o.Ref == "" && x.OrganisationID == "" && o.OrganisationID == "":
+		return slices.Equal(x.Names, o.Names)
+	}
+	return false
 }
 
 func orgRef(v *errs.Violations, field, s string) {
@@ -394,7 +421,7 @@ func digits(s string) bool {
 // ProjectPaths are the update_mask paths of a project.
 var ProjectPaths = []string{
 	"code", "titles", "descriptions", "general_objectives", "specific_objectives",
-	"reporting_organisation_ref", "reporting_organisation_names", "reporting_organisation_type",
+	"reporting_organisation_names", "reporting_organisation_type",
 	"participating_organisations", "budgets", "planned_start_date", "planned_end_date",
 	"actual_start_date", "actual_end_date", "activity_status", "recipient_countries",
 	"municipalities", "sectors", "suppression_threshold",
@@ -418,8 +445,6 @@ func (p *Project) Apply(src *Project, paths []string) error {
 			p.GeneralObjectives = src.GeneralObjectives
 		case "specific_objectives":
 			p.SpecificObjectives = src.SpecificObjectives
-		case "reporting_organisation_ref":
-			p.ReportingOrgRef = src.ReportingOrgRef
 		case "reporting_organisation_names":
 			p.ReportingOrgNames = src.ReportingOrgNames
 		case "reporting_organisation_type":

@@ -14,6 +14,8 @@ type Report struct {
 	Threshold    int
 	Results      []Result
 	GenerateTime time.Time
+	// Publisher is the reporting organisation, known for IATI exports.
+	Publisher *Publisher
 }
 
 // Result is one indicator's actual value against its baseline and targets.

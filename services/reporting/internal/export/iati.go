@@ -3,7 +3,9 @@ package export
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spona/spona/services/reporting/internal/domain"
@@ -107,11 +109,12 @@ type period struct {
 }
 
 type indicator struct {
-	Measure   string     `xml:"measure,attr"`
-	Ascending string     `xml:"ascending,attr"`
-	Title     narratives `xml:"title"`
-	Baseline  []baseline `xml:"baseline"`
-	Period    []period   `xml:"period"`
+	Measure     string      `xml:"measure,attr"`
+	Ascending   string      `xml:"ascending,attr"`
+	Title       narratives  `xml:"title"`
+	Description *narratives `xml:"description"`
+	Baseline    []baseline  `xml:"baseline"`
+	Period      []period    `xml:"period"`
 }
 
 type result struct {
@@ -149,10 +152,14 @@ func iatiNarratives(ns []domain.Narrative) []narrative {
 }
 
 // equalShares splits 100 % over n items with two decimals, the remainder
-// on the first, so the shares add up to exactly 100.
+// on the first, so the shares add up to exactly 100 (IATI rules 2.1.2 and
+// 3.1.2; a single item gets 100).
 func equalShares(n int) []string {
-	if n <= 1 {
-		return make([]string, n)
+	switch n {
+	case 0:
+		return nil
+	case 1:
+		return []string{"100"}
 	}
 	hundredths := 10000 / n
 	out := make([]string, n)
@@ -167,27 +174,23 @@ func equalShares(n int) []string {
 }
 
 // IATI renders the report as an IATI 2.03 activity file holding the
-// project as one activity, with the report period's results.
+// project as one activity, with the report period's results. The report
+// must carry its publisher (the app checks the project with
+// domain.CheckIATI first).
 func IATI(r *domain.Report) ([]byte, error) {
-	p := r.Project
+	p, pub := r.Project, r.Publisher
+	if pub == nil {
+		return nil, errors.New("iati: the report has no publisher")
+	}
 	stamp := r.GenerateTime.UTC().Format(time.RFC3339)
+	reporting := iatiOrg{Ref: pub.Ref, Type: pub.Type, Narrative: iatiNarratives(pub.Names)}
 	a := iatiActivity{
-		LastUpdated: p.UpdateTime.UTC().Format(time.RFC3339),
-		Lang:        "en",
-		Identifier:  p.IATIIdentifier(),
-		ReportingOrg: iatiOrg{
-			Ref:       p.ReportingOrgRef,
-			Type:      p.ReportingOrgType,
-			Narrative: iatiNarratives(p.ReportingOrgNames),
-		},
+		LastUpdated:    p.UpdateTime.UTC().Format(time.RFC3339),
+		Lang:           "en",
+		Identifier:     p.IATIIdentifier(*pub),
+		ReportingOrg:   reporting,
 		Title:          narratives{iatiNarratives(p.Titles)},
 		ActivityStatus: codeAttr{strconv.Itoa(max(p.Status, domain.StatusPipeline))},
-	}
-	if a.ReportingOrg.Ref == "" {
-		a.ReportingOrg.Ref = "XM-SPONA-" + p.ImplementingOrganisationID
-	}
-	if a.ReportingOrg.Type == "" {
-		a.ReportingOrg.Type = "22" // national NGO, Spona's usual implementer
 	}
 	// Description type 1 general, 2 objectives (IATI DescriptionType).
 	desc := p.Descriptions
@@ -200,13 +203,18 @@ func IATI(r *domain.Report) ([]byte, error) {
 			a.Description = append(a.Description, description{"2", iatiNarratives(objs)})
 		}
 	}
+	listed := false // the project lists its implementing organisation itself
 	for _, o := range p.Participants {
 		a.ParticipatingOrg = append(a.ParticipatingOrg, iatiOrg{
 			Ref: o.Ref, Type: o.Type, Role: strconv.Itoa(o.Role), Narrative: iatiNarratives(o.Names)})
+		if o.Role == domain.RoleImplementing && ((o.OrganisationID != "" && o.OrganisationID == p.ImplementingOrganisationID) || o.Ref == pub.Ref) {
+			listed = true
+		}
 	}
-	// The implementing organisation takes part as implementer.
-	a.ParticipatingOrg = append(a.ParticipatingOrg, iatiOrg{Ref: a.ReportingOrg.Ref, Type: a.ReportingOrg.Type,
-		Role: strconv.Itoa(domain.RoleImplementing), Narrative: a.ReportingOrg.Narrative})
+	if !listed {
+		reporting.Role = strconv.Itoa(domain.RoleImplementing)
+		a.ParticipatingOrg = append(a.ParticipatingOrg, reporting)
+	}
 	// Activity date types: 1 planned start, 2 actual start, 3 planned end, 4 actual end.
 	a.ActivityDate = append(a.ActivityDate, activityDate{"1", p.PlannedStart.String()})
 	if !p.ActualStart.IsZero() {
@@ -242,13 +250,31 @@ func IATI(r *domain.Report) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func suppressedComment(threshold int) *narratives {
-	return &narratives{[]narrative{{Text: "suppressed: fewer than " + strconv.Itoa(threshold) + " or recoverable from other cells"}}}
+// measures maps indicator units to IATI IndicatorMeasure codes: a
+// percentage is measure 2, anything else a count of units (1).
+func measure(unit string) string {
+	switch strings.ToLower(unit) {
+	case "%", "percent", "percentage":
+		return "2"
+	}
+	return "1"
+}
+
+// withheld says which published cells suppression withheld. IATI requires
+// a value on every actual of a quantitative indicator (rule 8.10.1), so a
+// withheld cell has no actual element; the indicator's description says
+// which cells are missing and why.
+func withheld(threshold int, cells []string) *narratives {
+	if len(cells) == 0 {
+		return nil
+	}
+	return &narratives{[]narrative{{Text: "Withheld to protect the people counted (counts below " + strconv.Itoa(threshold) +
+		", and counts from which they could be worked out): " + strings.Join(cells, "; ") + "."}}}
 }
 
 func iatiResult(r *domain.Report, res *domain.Result) result {
 	in := res.Indicator
-	ind := indicator{Measure: "1", Ascending: "1", Title: narratives{iatiNarratives(in.Titles)}}
+	ind := indicator{Measure: measure(in.Unit), Ascending: "1", Title: narratives{iatiNarratives(in.Titles)}}
 	if in.Baseline.Value != "" {
 		b := baseline{Value: in.Baseline.Value, Year: strconv.Itoa(r.Project.PlannedStart.Year)}
 		if !in.Baseline.Date.IsZero() {
@@ -261,25 +287,23 @@ func iatiResult(r *domain.Report, res *domain.Result) result {
 		t := res.Target
 		per.Target = append(per.Target, measured{Value: &t})
 	}
-	actual := measured{}
+	var hidden []string
 	if v := res.ActualValue(); v != "" {
-		actual.Value = &v
+		per.Actual = append(per.Actual, measured{Value: &v})
 	} else if res.Actual.Total.Suppressed {
-		actual.Comment = suppressedComment(r.Threshold)
+		hidden = append(hidden, "the total")
 	}
-	per.Actual = append(per.Actual, actual)
 	for _, b := range res.Actual.Breakdowns {
 		for _, c := range b.Cells {
-			m := measured{Dimension: []dimension{{Name: b.Dimension, Value: c.Label}}}
 			if c.Suppressed {
-				m.Comment = suppressedComment(r.Threshold)
-			} else {
-				v := domain.CellValue(c)
-				m.Value = &v
+				hidden = append(hidden, b.Dimension+" "+c.Label)
+				continue
 			}
-			per.Actual = append(per.Actual, m)
+			v := domain.CellValue(c)
+			per.Actual = append(per.Actual, measured{Value: &v, Dimension: []dimension{{Name: b.Dimension, Value: c.Label}}})
 		}
 	}
+	ind.Description = withheld(r.Threshold, hidden)
 	ind.Period = append(ind.Period, per)
 	typ := resultType[in.Level]
 	return result{Type: typ, Title: narratives{iatiNarratives(in.Titles)}, Indicator: []indicator{ind}}

@@ -16,15 +16,17 @@ type exportFormat struct {
 	contentType string
 	extension   string
 	render      func(*domain.Report) ([]byte, error)
+	// iati: the report needs its publisher (app.GetIATIReport).
+	iati bool
 }
 
 var exportFormats = []exportFormat{
 	{"json", "application/json", "json", func(r *domain.Report) ([]byte, error) {
 		return protojson.MarshalOptions{UseProtoNames: true, Multiline: true}.Marshal(reportToProto(r))
-	}},
-	{"csv", "text/csv; charset=utf-8", "csv", export.CSV},
-	{"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", export.XLSX},
-	{"iati", "application/xml", "xml", export.IATI},
+	}, false},
+	{"csv", "text/csv; charset=utf-8", "csv", export.CSV, false},
+	{"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", export.XLSX, false},
+	{"iati", "application/xml", "xml", export.IATI, true},
 }
 
 // parseFormat accepts json (the default), csv, xlsx and iati, in any case.

@@ -181,7 +181,11 @@ func (g *GRPC) ExportProjectReport(ctx context.Context, req *pb.ExportProjectRep
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	r, err := g.app.GetProjectReport(ctx, auth.Caller(ctx), req.GetProjectId(), from, to)
+	report := g.app.GetProjectReport
+	if format.iati {
+		report = g.app.GetIATIReport
+	}
+	r, err := report(ctx, auth.Caller(ctx), req.GetProjectId(), from, to)
 	if err != nil {
 		return nil, err
 	}

@@ -473,9 +473,11 @@ func (x *ParticipatingOrganisation) GetNames() []*Narrative {
 
 // A budget line for a period (IATI budget).
 type Budget struct {
-	state  protoimpl.MessageState `protogen:"open.v1"`
-	Period *v1.DateRange          `protobuf:"bytes,1,opt,name=period,proto3" json:"period,omitempty"`
-	Value  *Money                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most one year (IATI budgets cover a year or less): give one budget
+	// line per year of a longer project.
+	Period *v1.DateRange `protobuf:"bytes,1,opt,name=period,proto3" json:"period,omitempty"`
+	Value  *Money        `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
 	// YYYY-MM-DD; defaults to the period start.
 	ValueDate     string `protobuf:"bytes,3,opt,name=value_date,json=valueDate,proto3" json:"value_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -544,12 +546,14 @@ type Project struct {
 	GeneralObjectives          []*Narrative `protobuf:"bytes,5,rep,name=general_objectives,json=generalObjectives,proto3" json:"general_objectives,omitempty"`
 	SpecificObjectives         []*Narrative `protobuf:"bytes,6,rep,name=specific_objectives,json=specificObjectives,proto3" json:"specific_objectives,omitempty"`
 	ImplementingOrganisationId string       `protobuf:"bytes,7,opt,name=implementing_organisation_id,json=implementingOrganisationId,proto3" json:"implementing_organisation_id,omitempty"`
-	// IATI identifier of the implementing (reporting) organisation, used to
-	// form the activity's iati-identifier ("<ref>-<code>").
-	ReportingOrganisationRef   string       `protobuf:"bytes,8,opt,name=reporting_organisation_ref,json=reportingOrganisationRef,proto3" json:"reporting_organisation_ref,omitempty"`
+	// Names of the implementing (reporting) organisation in IATI exports;
+	// when empty, its names in the directory.
 	ReportingOrganisationNames []*Narrative `protobuf:"bytes,9,rep,name=reporting_organisation_names,json=reportingOrganisationNames,proto3" json:"reporting_organisation_names,omitempty"`
-	// IATI OrganisationType code of the reporting organisation.
-	ReportingOrganisationType  string                       `protobuf:"bytes,10,opt,name=reporting_organisation_type,json=reportingOrganisationType,proto3" json:"reporting_organisation_type,omitempty"`
+	// IATI OrganisationType code of the reporting organisation, e.g. "22"
+	// (national NGO); when empty, derived from its kind in the directory.
+	ReportingOrganisationType string `protobuf:"bytes,10,opt,name=reporting_organisation_type,json=reportingOrganisationType,proto3" json:"reporting_organisation_type,omitempty"`
+	// The implementing organisation is added as implementer in IATI exports
+	// unless listed here; an organisation appears at most once per role.
 	ParticipatingOrganisations []*ParticipatingOrganisation `protobuf:"bytes,11,rep,name=participating_organisations,json=participatingOrganisations,proto3" json:"participating_organisations,omitempty"`
 	Budgets                    []*Budget                    `protobuf:"bytes,12,rep,name=budgets,proto3" json:"budgets,omitempty"`
 	// YYYY-MM-DD.
@@ -561,11 +565,11 @@ type Project struct {
 	// ISO 3166-1 alpha-2: RS, BA or HR.
 	RecipientCountries []string `protobuf:"bytes,18,rep,name=recipient_countries,json=recipientCountries,proto3" json:"recipient_countries,omitempty"`
 	Municipalities     []string `protobuf:"bytes,19,rep,name=municipalities,proto3" json:"municipalities,omitempty"`
-	// OECD DAC 5-digit purpose codes, e.g. "15160".
+	// OECD DAC 5-digit purpose codes, e.g. "15160"; at least one (IATI
+	// requires a sector). Exports share 100 % equally between them.
 	Sectors []string `protobuf:"bytes,20,rep,name=sectors,proto3" json:"sectors,omitempty"`
 	// Cells of a report below this count are suppressed; 0 means the default (5).
 	SuppressionThreshold int32                  `protobuf:"varint,21,opt,name=suppression_threshold,json=suppressionThreshold,proto3" json:"suppression_threshold,omitempty"`
-	IatiIdentifier       string                 `protobuf:"bytes,22,opt,name=iati_identifier,json=iatiIdentifier,proto3" json:"iati_identifier,omitempty"`
 	Etag                 string                 `protobuf:"bytes,23,opt,name=etag,proto3" json:"etag,omitempty"`
 	CreateTime           *timestamppb.Timestamp `protobuf:"bytes,24,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	UpdateTime           *timestamppb.Timestamp `protobuf:"bytes,25,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
@@ -648,13 +652,6 @@ func (x *Project) GetSpecificObjectives() []*Narrative {
 func (x *Project) GetImplementingOrganisationId() string {
 	if x != nil {
 		return x.ImplementingOrganisationId
-	}
-	return ""
-}
-
-func (x *Project) GetReportingOrganisationRef() string {
-	if x != nil {
-		return x.ReportingOrganisationRef
 	}
 	return ""
 }
@@ -748,13 +745,6 @@ func (x *Project) GetSuppressionThreshold() int32 {
 		return x.SuppressionThreshold
 	}
 	return 0
-}
-
-func (x *Project) GetIatiIdentifier() string {
-	if x != nil {
-		return x.IatiIdentifier
-	}
-	return ""
 }
 
 func (x *Project) GetEtag() string {
@@ -2715,7 +2705,8 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x06period\x18\x01 \x01(\v2\x1a.spona.common.v1.DateRangeB\x03\xe0A\x02R\x06period\x124\n" +
 	"\x05value\x18\x02 \x01(\v2\x19.spona.reporting.v1.MoneyB\x03\xe0A\x02R\x05value\x12\x1d\n" +
 	"\n" +
-	"value_date\x18\x03 \x01(\tR\tvalueDate\"\x9c\v\n" +
+	"value_date\x18\x03 \x01(\tR\tvalueDate\"\xee\n" +
+	"\n" +
 	"\aProject\x12\x1e\n" +
 	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12\x17\n" +
 	"\x04code\x18\x02 \x01(\tB\x03\xe0A\x02R\x04code\x12:\n" +
@@ -2723,8 +2714,7 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\fdescriptions\x18\x04 \x03(\v2\x1d.spona.reporting.v1.NarrativeR\fdescriptions\x12L\n" +
 	"\x12general_objectives\x18\x05 \x03(\v2\x1d.spona.reporting.v1.NarrativeR\x11generalObjectives\x12N\n" +
 	"\x13specific_objectives\x18\x06 \x03(\v2\x1d.spona.reporting.v1.NarrativeR\x12specificObjectives\x12E\n" +
-	"\x1cimplementing_organisation_id\x18\a \x01(\tB\x03\xe0A\x03R\x1aimplementingOrganisationId\x12<\n" +
-	"\x1areporting_organisation_ref\x18\b \x01(\tR\x18reportingOrganisationRef\x12_\n" +
+	"\x1cimplementing_organisation_id\x18\a \x01(\tB\x03\xe0A\x03R\x1aimplementingOrganisationId\x12_\n" +
 	"\x1creporting_organisation_names\x18\t \x03(\v2\x1d.spona.reporting.v1.NarrativeR\x1areportingOrganisationNames\x12>\n" +
 	"\x1breporting_organisation_type\x18\n" +
 	" \x01(\tR\x19reportingOrganisationType\x12n\n" +
@@ -2736,15 +2726,14 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x0factual_end_date\x18\x10 \x01(\tR\ractualEndDate\x12K\n" +
 	"\x0factivity_status\x18\x11 \x01(\x0e2\".spona.reporting.v1.ActivityStatusR\x0eactivityStatus\x12/\n" +
 	"\x13recipient_countries\x18\x12 \x03(\tR\x12recipientCountries\x12&\n" +
-	"\x0emunicipalities\x18\x13 \x03(\tR\x0emunicipalities\x12\x18\n" +
-	"\asectors\x18\x14 \x03(\tR\asectors\x123\n" +
-	"\x15suppression_threshold\x18\x15 \x01(\x05R\x14suppressionThreshold\x12,\n" +
-	"\x0fiati_identifier\x18\x16 \x01(\tB\x03\xe0A\x03R\x0eiatiIdentifier\x12\x12\n" +
+	"\x0emunicipalities\x18\x13 \x03(\tR\x0emunicipalities\x12\x1d\n" +
+	"\asectors\x18\x14 \x03(\tB\x03\xe0A\x02R\asectors\x123\n" +
+	"\x15suppression_threshold\x18\x15 \x01(\x05R\x14suppressionThreshold\x12\x12\n" +
 	"\x04etag\x18\x17 \x01(\tR\x04etag\x12@\n" +
 	"\vcreate_time\x18\x18 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x19 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\"q\n" +
+	"updateTimeJ\x04\b\b\x10\tJ\x04\b\x16\x10\x17R\x1areporting_organisation_refR\x0fiati_identifier\"q\n" +
 	"\x14CreateProjectRequest\x12:\n" +
 	"\aproject\x18\x01 \x01(\v2\x1b.spona.reporting.v1.ProjectB\x03\xe0A\x02R\aproject\x12\x1d\n" +
 	"\n" +

@@ -78,6 +78,11 @@ type ReportingServiceClient interface {
 	GetProjectReport(ctx context.Context, in *GetProjectReportRequest, opts ...grpc.CallOption) (*GetProjectReportResponse, error)
 	// The same report as a file: JSON, CSV, XLSX or IATI 2.03 activity XML.
 	// It returns google.api.HttpBody so REST clients get the file itself.
+	// An IATI export takes the reporting organisation from the directory
+	// (it needs the directory.read scope) and is refused with
+	// FAILED_PRECONDITION (reason IATI_EXPORT_REFUSED, a field violation per
+	// problem) when IATI would reject the file, e.g. when the implementing
+	// organisation has no organisation_identifier in the directory.
 	ExportProjectReport(ctx context.Context, in *ExportProjectReportRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 }
 
@@ -262,6 +267,11 @@ type ReportingServiceServer interface {
 	GetProjectReport(context.Context, *GetProjectReportRequest) (*GetProjectReportResponse, error)
 	// The same report as a file: JSON, CSV, XLSX or IATI 2.03 activity XML.
 	// It returns google.api.HttpBody so REST clients get the file itself.
+	// An IATI export takes the reporting organisation from the directory
+	// (it needs the directory.read scope) and is refused with
+	// FAILED_PRECONDITION (reason IATI_EXPORT_REFUSED, a field violation per
+	// problem) when IATI would reject the file, e.g. when the implementing
+	// organisation has no organisation_identifier in the directory.
 	ExportProjectReport(context.Context, *ExportProjectReportRequest) (*httpbody.HttpBody, error)
 	mustEmbedUnimplementedReportingServiceServer()
 }

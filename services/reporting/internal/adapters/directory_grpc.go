@@ -1,0 +1,43 @@
+package adapters
+
+import (
+	"context"
+
+	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/protoenum"
+	"github.com/spona/spona/services/reporting/internal/app"
+	"github.com/spona/spona/services/reporting/internal/domain"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// DirectoryGRPC reads organisations from the referrals service's
+// directory, as the calling organisation.
+type DirectoryGRPC struct{ client refv1.DirectoryServiceClient }
+
+// NewDirectoryGRPC returns the adapter over a connection to referrals.
+func NewDirectoryGRPC(referrals grpc.ClientConnInterface) *DirectoryGRPC {
+	return &DirectoryGRPC{client: refv1.NewDirectoryServiceClient(referrals)}
+}
+
+var _ app.Directory = (*DirectoryGRPC)(nil)
+
+// Organisation implements app.Directory.
+func (d *DirectoryGRPC) Organisation(ctx context.Context, id string) (domain.DirectoryOrganisation, error) {
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	resp, err := d.client.GetOrganisation(cctx, &refv1.GetOrganisationRequest{Id: id})
+	if status.Code(err) == codes.NotFound {
+		return domain.DirectoryOrganisation{}, errs.NotFound("organisation", id)
+	}
+	if err != nil {
+		return domain.DirectoryOrganisation{}, downstreamError(ctx, "referrals", err)
+	}
+	o := resp.GetOrganisation()
+	return domain.DirectoryOrganisation{
+		ID: o.GetId(), Name: o.GetName(), LocalizedNames: o.GetLocalizedNames(),
+		Kind: protoenum.Code(o.GetKind()), Identifier: o.GetOrganisationIdentifier(),
+	}, nil
+}

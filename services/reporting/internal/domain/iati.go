@@ -1,0 +1,133 @@
+package domain
+
+import (
+	"fmt"
+
+	"github.com/spona/spona/pkg/date"
+	"github.com/spona/spona/pkg/errs"
+)
+
+// IATI 2.03 publication rules that stored data may not meet.
+//
+// The API refuses most of what IATI would reject (see Project.Validate), but
+// some of it lives elsewhere (the reporting organisation's identifier is in
+// the directory) or may predate a rule (a project stored before sectors were
+// required). An export checks them all first and refuses with every problem
+// named, rather than publish a file IATI rejects or invent what is missing.
+
+// DirectoryOrganisation is an organisation as the directory (the referrals
+// service) lists it.
+type DirectoryOrganisation struct {
+	ID   string
+	Name string
+	// LocalizedNames by BCP 47 tag: en, sr-Latn, sr-Cyrl, bs, hr.
+	LocalizedNames map[string]string
+	Kind           string // ngo, social_welfare_centre, …
+	// Identifier is the registered organisation identifier (agency code
+	// and number, e.g. HR-OIB-12345678901); "" when none is known.
+	Identifier string
+}
+
+// Publisher is the reporting organisation of an IATI activity: the
+// project's implementing organisation.
+type Publisher struct {
+	OrganisationID string
+	Ref            string // registered organisation identifier
+	Type           string // IATI OrganisationType code
+	Names          []Narrative
+}
+
+// organisationTypes maps directory kinds to IATI OrganisationType codes.
+// A donor may be a government, a foundation or a multilateral: the project
+// says which (reporting_organisation_type).
+var organisationTypes = map[string]string{
+	"ngo":                   "22", // national NGO
+	"social_welfare_centre": "15", // other public sector
+	"police":                "10", // government
+	"health":                "15",
+	"education":             "80", // academic, training and research
+	"employment":            "15",
+	"justice":               "10",
+	"local_government":      "11",
+	"international_org":     "40", // multilateral
+}
+
+// directoryLanguages maps the directory's name languages to the ISO 639-1
+// codes of IATI narratives, in the order they are written; Serbian is
+// written once, in Latin script when the directory has it.
+var directoryLanguages = []struct{ tag, lang string }{
+	{"hr", "hr"}, {"bs", "bs"}, {"sr-Latn", "sr"}, {"sr-Cyrl", "sr"},
+}
+
+// NewPublisher names the reporting organisation of project p, whose
+// implementing organisation the directory lists as o. The identifier always
+// comes from the directory; names and type from the project when it gives
+// them, else from the directory (its English name, or its name, then its
+// names in the region's languages).
+func NewPublisher(p *Project, o DirectoryOrganisation) Publisher {
+	pub := Publisher{OrganisationID: o.ID, Ref: o.Identifier, Type: p.ReportingOrgType, Names: p.ReportingOrgNames}
+	if pub.Type == "" {
+		pub.Type = organisationTypes[o.Kind]
+	}
+	if len(pub.Names) == 0 {
+		first := o.LocalizedNames["en"]
+		if first == "" {
+			first = o.Name
+		}
+		pub.Names = []Narrative{{Text: first}}
+		written := map[string]bool{}
+		for _, l := range directoryLanguages {
+			if text := o.LocalizedNames[l.tag]; text != "" && !written[l.lang] {
+				pub.Names = append(pub.Names, Narrative{Lang: l.lang, Text: text})
+				written[l.lang] = true
+			}
+		}
+	}
+	return pub
+}
+
+// IATIIdentifier is the activity identifier: the reporting organisation's
+// identifier and the project code joined by a hyphen.
+func (p *Project) IATIIdentifier(pub Publisher) string { return pub.Ref + "-" + p.Code }
+
+// ReasonIATIRefused is the ErrorInfo reason of an export IATI would reject.
+const ReasonIATIRefused = "IATI_EXPORT_REFUSED"
+
+// CheckIATI returns nil when project p, published by pub, can be exported
+// as an IATI 2.03 activity on day today, and otherwise a failed-precondition
+// error naming every problem and how to fix it.
+func CheckIATI(p *Project, pub Publisher, today date.Date) error {
+	var v errs.Violations
+	if pub.Ref == "" {
+		v.Add("organisation_identifier", "the implementing organisation %s has no registered organisation identifier in the directory; "+
+			"set organisation_identifier on its entry (PATCH /v1/organisations/%s), e.g. HR-OIB-12345678901, RS-APR-17123456 or BA-JIB-4200000000000",
+			p.ImplementingOrganisationID, p.ImplementingOrganisationID)
+	}
+	if pub.Type == "" {
+		v.Add("project.reporting_organisation_type", "the directory does not say which IATI organisation type the implementing organisation is; set it on the project, e.g. 10 (government) or 60 (foundation)")
+	}
+	if len(pub.Names) == 0 {
+		v.Add("project.reporting_organisation_names", "the reporting organisation needs a name")
+	}
+	if len(p.Sectors) == 0 {
+		v.Add("project.sectors", "IATI requires at least one sector; set an OECD DAC 5-digit purpose code, e.g. 15160")
+	}
+	for i, b := range p.Budgets {
+		if longerThanAYear(b.Start, b.End) {
+			v.Add(fmt.Sprintf("project.budgets[%d].period", i), "covers more than a year (%s to %s); IATI budgets cover a year or less: give one budget line per year", b.Start, b.End)
+		}
+	}
+	checkNotFuture(&v, "project.actual_start_date", p.ActualStart, today)
+	checkNotFuture(&v, "project.actual_end_date", p.ActualEnd, today)
+	if len(v) == 0 {
+		return nil
+	}
+	return &errs.Error{Kind: errs.KindFailedPrecondition, Reason: ReasonIATIRefused,
+		Message: "the project cannot be exported as IATI 2.03 activity XML until these are fixed", Violations: v}
+}
+
+func checkNotFuture(v *errs.Violations, field string, d, today date.Date) {
+	if !d.IsZero() && d.After(today) {
+		v.Add(field, "must not be in the future (%s): actual dates record what happened; use the planned dates for plans", d)
+	}
+}

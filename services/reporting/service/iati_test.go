@@ -1,0 +1,332 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
+	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
+	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/standards"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+)
+
+// organisation registers an NGO in the directory with a registered
+// identifier ("" for none) and returns its id.
+func (e *env) organisation(t testing.TB, name, identifier string) string {
+	t.Helper()
+	admin := servicetest.As(t, ids.New(), auth.ScopeDirectoryAdmin)
+	r, err := e.dir.CreateOrganisation(admin, &refv1.CreateOrganisationRequest{Organisation: &refv1.Organisation{
+		Name: name, Kind: refv1.OrganisationKind_ORGANISATION_KIND_NGO, Country: "HR", OrganisationIdentifier: identifier,
+		LocalizedNames: map[string]string{"en": name + " (en)", "sr-Cyrl": "Ћирилица", "hr": name}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.GetOrganisation().GetId()
+}
+
+// exportIATI exports a project's report as IATI XML through the API
+// (optionally for a period: start, end).
+func exportIATI(t testing.TB, e *env, ctx context.Context, project string, period ...string) []byte {
+	t.Helper()
+	req := &pb.ExportProjectReportRequest{ProjectId: project, Format: "iati"}
+	if len(period) == 2 {
+		req.StartDate, req.EndDate = period[0], period[1]
+	}
+	body, err := e.c.ExportProjectReport(ctx, req)
+	if err != nil {
+		t.Fatalf("export %s: %v", project, err)
+	}
+	if body.GetContentType() != "application/xml" {
+		t.Fatalf("content type %q", body.GetContentType())
+	}
+	return body.GetData()
+}
+
+// checkIATI validates the exports against the IATI 2.03 schema and the
+// IATI rulesets' rules.
+func checkIATI(t testing.TB, docs map[string][]byte) int {
+	t.Helper()
+	for name, doc := range docs {
+		if fails := standards.IATIRuleFailures(doc, time.Now()); len(fails) > 0 {
+			t.Errorf("%s breaks IATI rules:\n%s\n%s", name, strings.Join(fails, "\n"), doc)
+		}
+	}
+	return standards.ValidateIATI(t, docs)
+}
+
+// TestIATIExportRefusals: an export IATI would reject is refused, with
+// what to fix, and nothing is invented in its place.
+func TestIATIExportRefusals(t *testing.T) {
+	e := start(t)
+	org := e.organisation(t, "Udruga", "")
+	ctx := servicetest.As(t, org)
+	p := create(t, e.c, ctx, minimal("NOID"))
+	_, err := e.c.ExportProjectReport(ctx, &pb.ExportProjectReportRequest{ProjectId: p.GetId(), Format: "iati"})
+	if code(err) != codes.FailedPrecondition || !strings.Contains(violations(err)["organisation_identifier"], "PATCH /v1/organisations/"+org) {
+		t.Fatalf("export without an organisation identifier: %v", err)
+	}
+	// Other formats do not need it.
+	if _, err := e.c.ExportProjectReport(ctx, &pb.ExportProjectReportRequest{ProjectId: p.GetId(), Format: "csv"}); err != nil {
+		t.Fatalf("csv: %v", err)
+	}
+	// Once the directory has it, the export uses it.
+	if _, err := e.dir.UpdateOrganisation(ctx, &refv1.UpdateOrganisationRequest{
+		Organisation: &refv1.Organisation{Id: org, OrganisationIdentifier: "HR-OIB-98765432109"},
+		UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"organisation_identifier"}}}); err != nil {
+		t.Fatal(err)
+	}
+	doc := exportIATI(t, e, ctx, p.GetId())
+	if !strings.Contains(string(doc), "<iati-identifier>HR-OIB-98765432109-NOID</iati-identifier>") ||
+		!strings.Contains(string(doc), "<narrative>Udruga (en)</narrative>") {
+		t.Fatalf("export: %s", doc)
+	}
+	checkIATI(t, map[string][]byte{"after the identifier was set": doc})
+
+	// An organisation the directory does not list.
+	unknown := servicetest.As(t, ids.New())
+	q := create(t, e.c, unknown, minimal("UNLISTED"))
+	if _, err := e.c.ExportProjectReport(unknown, &pb.ExportProjectReportRequest{ProjectId: q.GetId(), Format: "iati"}); code(err) != codes.FailedPrecondition {
+		t.Fatalf("export by an organisation not in the directory: %v", err)
+	}
+	// The directory is read as the caller: without directory.read, say so.
+	noDir := servicetest.As(t, org, auth.ScopeReportingRead, auth.ScopeAggregates)
+	if _, err := e.c.ExportProjectReport(noDir, &pb.ExportProjectReportRequest{ProjectId: p.GetId(), Format: "iati"}); code(err) != codes.PermissionDenied {
+		t.Fatalf("export without directory.read: %v", err)
+	}
+
+	// A project stored before the rules (no sector, a budget over two
+	// years) is refused with each problem; the API refuses both on input.
+	conn, err := pgx.Connect(context.Background(), e.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), `UPDATE reporting.projects SET sectors = '{}' WHERE id = $1`, p.GetId()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(context.Background(), `INSERT INTO reporting.project_budgets (project_id, position, period_start, period_end, amount, currency, value_date)
+		VALUES ($1, 0, '2024-01-01', '2025-12-31', 10, 'EUR', '2024-01-01')`, p.GetId()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.c.ExportProjectReport(ctx, &pb.ExportProjectReportRequest{ProjectId: p.GetId(), Format: "iati"})
+	v := violations(err)
+	if code(err) != codes.FailedPrecondition || v["project.sectors"] == "" || v["project.budgets[0].period"] == "" || len(v) != 2 {
+		t.Fatalf("export of a legacy project: %v (violations %v)", err, fields(v))
+	}
+}
+
+// TestIATIExportProperty exports a few hundred random valid API inputs
+// (projects with indicators, targets and manual values) through the API;
+// every export validates against the IATI 2.03 schema and rules.
+func TestIATIExportProperty(t *testing.T) {
+	e := start(t)
+	org := e.organisation(t, "Centar za mirovne studije", "HR-OIB-12345678901")
+	ctx := servicetest.As(t, org)
+	rng := rand.New(rand.NewPCG(2026, 15))
+	const n = 300
+	docs := map[string][]byte{}
+	for i := range n {
+		p := randomProject(rng, i)
+		r, err := e.c.CreateProject(ctx, &pb.CreateProjectRequest{Project: p})
+		if err != nil {
+			t.Fatalf("valid input %d refused: %v\n%v", i, err, p)
+		}
+		id := r.GetProject().GetId()
+		for j := range rng.IntN(4) {
+			in := randomIndicator(rng, j, p)
+			created, err := e.c.CreateIndicator(ctx, &pb.CreateIndicatorRequest{ProjectId: id, Indicator: in})
+			if err != nil {
+				t.Fatalf("valid indicator %d/%d refused: %v\n%v", i, j, err, in)
+			}
+			if in.GetMetric() == pb.Metric_METRIC_MANUAL {
+				for k := range rng.IntN(3) {
+					s, end := randomPeriod(rng, p.GetPlannedStartDate(), 400)
+					if _, err := e.c.RecordIndicatorValue(ctx, &pb.RecordIndicatorValueRequest{ProjectId: id, IndicatorId: created.GetIndicator().GetId(),
+						Value: &pb.IndicatorValue{Period: period(s, end), Value: randomDecimal(rng, k)}}); err != nil {
+						t.Fatalf("value %d/%d/%d: %v", i, j, k, err)
+					}
+				}
+			}
+		}
+		docs[p.GetCode()] = exportIATI(t, e, ctx, id)
+	}
+	start := time.Now()
+	valid := checkIATI(t, docs)
+	t.Logf("%d of %d random projects exported valid IATI (xmllint over all: %v)", valid, n, time.Since(start).Round(time.Millisecond))
+}
+
+// --- random valid API inputs ------------------------------------------------
+
+var (
+	textPieces = []string{"Đorđević", "Ђорђевић", "<b>bold</b>", "R&D", `"quoted" 'apos'`, "čćžšđ", "Ω≈ç√", "مرحبا", "سلام",
+		"tab\there", "line\nbreak", "\x01ctrl\x1f", "\uFFFE", "😀", "]]>", "&amp;", "  padded  ", "x"}
+	narrativeLangs = []string{"", "en", "sr", "hr", "bs", "de", "ar", "fa"}
+	orgTypes       = []string{"10", "11", "15", "21", "22", "23", "24", "30", "40", "60", "70", "71", "72", "73", "80", "90"}
+	agencies       = []string{"HR-OIB", "RS-APR", "BA-JIB", "XM-DAC", "GB-CHC"}
+	currencies     = []string{"EUR", "HRK", "RSD", "BAM", "CHF", "USD"}
+)
+
+func randomText(rng *rand.Rand) string {
+	var b strings.Builder
+	for range 1 + rng.IntN(4) {
+		b.WriteString(textPieces[rng.IntN(len(textPieces))])
+		b.WriteString(" ")
+	}
+	return b.String() + "end"
+}
+
+func randomNarratives(rng *rand.Rand, atLeast int) []*pb.Narrative {
+	langs := slices.Clone(narrativeLangs)
+	rng.Shuffle(len(langs), func(i, j int) { langs[i], langs[j] = langs[j], langs[i] })
+	var out []*pb.Narrative
+	for _, l := range langs[:atLeast+rng.IntN(3)] {
+		out = append(out, &pb.Narrative{Lang: l, Text: randomText(rng)})
+	}
+	return out
+}
+
+func randomDate(rng *rand.Rand, from time.Time, days int) time.Time {
+	return from.AddDate(0, 0, rng.IntN(days+1))
+}
+
+// randomPeriod is a period starting within days of from and lasting up to
+// a year.
+func randomPeriod(rng *rand.Rand, from string, days int) (string, string) {
+	f, _ := time.Parse(time.DateOnly, from)
+	s := randomDate(rng, f, days)
+	e := randomDate(rng, s, 364)
+	return s.Format(time.DateOnly), e.Format(time.DateOnly)
+}
+
+func randomDecimal(rng *rand.Rand, k int) string {
+	if k%3 == 0 {
+		return fmt.Sprint(rng.IntN(1000))
+	}
+	return fmt.Sprintf("%d.%d", rng.IntN(100000), rng.IntN(100))
+}
+
+func randomProject(rng *rand.Rand, i int) *pb.Project {
+	const codeChars = "ABCXYZabcxyz0189._-"
+	code := []byte{"ABC"[rng.IntN(3)]}
+	for range rng.IntN(12) {
+		code = append(code, codeChars[rng.IntN(len(codeChars))])
+	}
+	start := randomDate(rng, time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), 365*30)
+	end := randomDate(rng, start, 365*6)
+	p := &pb.Project{
+		Code:             fmt.Sprintf("%s-%d", code, i),
+		Titles:           randomNarratives(rng, 1),
+		PlannedStartDate: start.Format(time.DateOnly),
+		PlannedEndDate:   end.Format(time.DateOnly),
+		ActivityStatus:   pb.ActivityStatus(rng.IntN(7)),
+	}
+	if rng.IntN(2) == 0 {
+		p.Descriptions = randomNarratives(rng, 1)
+	}
+	if rng.IntN(2) == 0 {
+		p.GeneralObjectives = randomNarratives(rng, 0)
+		p.SpecificObjectives = randomNarratives(rng, 0)
+	}
+	if rng.IntN(3) == 0 {
+		p.ReportingOrganisationNames = randomNarratives(rng, 1)
+		p.ReportingOrganisationType = orgTypes[rng.IntN(len(orgTypes))]
+	}
+	for j := range rng.IntN(6) {
+		o := &pb.ParticipatingOrganisation{Role: pb.OrganisationRole(1 + rng.IntN(4))}
+		switch rng.IntN(3) {
+		case 0:
+			o.Ref = fmt.Sprintf("%s-%d", agencies[rng.IntN(len(agencies))], 1000+j)
+		case 1:
+			o.OrganisationId = ids.New()
+			o.Names = randomNarratives(rng, 1)
+		default:
+			o.Names = randomNarratives(rng, 1)
+		}
+		if rng.IntN(2) == 0 {
+			o.Type = orgTypes[rng.IntN(len(orgTypes))]
+		}
+		p.ParticipatingOrganisations = append(p.ParticipatingOrganisations, o)
+	}
+	// Budgets: consecutive periods of at most a year from the start.
+	bs := start
+	for range rng.IntN(8) {
+		be := randomDate(rng, bs, 364)
+		b := &pb.Budget{Period: &commonv1.DateRange{StartDate: bs.Format(time.DateOnly), EndDate: be.Format(time.DateOnly)},
+			Value: &pb.Money{Amount: randomDecimal(rng, rng.IntN(3)), CurrencyCode: currencies[rng.IntN(len(currencies))]}}
+		if rng.IntN(2) == 0 {
+			b.ValueDate = randomDate(rng, bs, 30).Format(time.DateOnly)
+		}
+		p.Budgets = append(p.Budgets, b)
+		bs = be.AddDate(0, 0, 1)
+	}
+	// Actual dates: in the past.
+	if today := time.Now().UTC(); start.Before(today) && rng.IntN(2) == 0 {
+		as := randomDate(rng, start, int(today.Sub(start).Hours()/24)/2)
+		p.ActualStartDate = as.Format(time.DateOnly)
+		if rng.IntN(2) == 0 {
+			p.ActualEndDate = randomDate(rng, as, int(today.Sub(as).Hours()/24)).Format(time.DateOnly)
+		}
+	}
+	countries := []string{"RS", "BA", "HR"}
+	rng.Shuffle(3, func(i, j int) { countries[i], countries[j] = countries[j], countries[i] })
+	p.RecipientCountries = countries[:rng.IntN(4)]
+	for range rng.IntN(3) {
+		p.Municipalities = append(p.Municipalities, randomText(rng))
+	}
+	for k := range 1 + rng.IntN(8) {
+		p.Sectors = append(p.Sectors, fmt.Sprintf("%05d", 11110+k*37+rng.IntN(30)))
+	}
+	if rng.IntN(2) == 0 {
+		p.SuppressionThreshold = int32(3 + rng.IntN(98)) // 0 (default) or 3..100
+	}
+	return p
+}
+
+var computedMetrics = map[pb.Metric][]string{
+	pb.Metric_METRIC_PROFESSIONALS_TRAINED:   {"sector", "sex", "organisation_kind", "event_type"},
+	pb.Metric_METRIC_TRAINING_EVENTS:         {"event_type", "municipality", "country"},
+	pb.Metric_METRIC_BENEFICIARIES_ASSISTED:  {"sex", "age_band", "legal_status", "municipality", "assistance_type"},
+	pb.Metric_METRIC_REFERRALS_MADE:          {"category", "urgency", "status"},
+	pb.Metric_METRIC_COMMUNITY_BENEFICIARIES: {"event_type", "municipality"},
+}
+
+func randomIndicator(rng *rand.Rand, j int, p *pb.Project) *pb.Indicator {
+	in := &pb.Indicator{Code: fmt.Sprintf("I-%d", j), Titles: randomNarratives(rng, 1),
+		Level: pb.IndicatorLevel(1 + rng.IntN(3)), Unit: []string{"", "persons", "%", "events"}[rng.IntN(4)]}
+	if rng.IntN(2) == 0 {
+		in.Baseline = &pb.Baseline{Value: randomDecimal(rng, j)}
+		if rng.IntN(2) == 0 {
+			in.Baseline.Date = p.GetPlannedStartDate()
+		}
+	}
+	for k := range rng.IntN(3) {
+		s, e := randomPeriod(rng, p.GetPlannedStartDate(), 200)
+		in.Targets = append(in.Targets, &pb.Target{Period: period(s, e), Value: randomDecimal(rng, k)})
+		if k > 0 && in.Targets[k-1].GetPeriod().GetStartDate() == s && in.Targets[k-1].GetPeriod().GetEndDate() == e {
+			in.Targets = in.Targets[:k]
+			break
+		}
+	}
+	if rng.IntN(2) == 0 {
+		in.Metric = pb.Metric_METRIC_MANUAL
+		return in
+	}
+	metrics := []pb.Metric{pb.Metric_METRIC_PROFESSIONALS_TRAINED, pb.Metric_METRIC_TRAINING_EVENTS,
+		pb.Metric_METRIC_BENEFICIARIES_ASSISTED, pb.Metric_METRIC_REFERRALS_MADE, pb.Metric_METRIC_COMMUNITY_BENEFICIARIES}
+	in.Metric = metrics[rng.IntN(len(metrics))]
+	dims := slices.Clone(computedMetrics[in.Metric])
+	rng.Shuffle(len(dims), func(a, b int) { dims[a], dims[b] = dims[b], dims[a] })
+	in.Disaggregations = dims[:rng.IntN(len(dims)+1)]
+	return in
+}
