@@ -114,7 +114,10 @@ func TestRateLimitPerClient(t *testing.T) {
 		a.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 200)
 		_ = i
 	}
-	r := a.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 429)
+	r := a.Do(t, "GET", "/v1/beneficiaries", nil, "Accept-Language", "sr-Cyrl").Must(t, 429)
+	if !strings.Contains(string(r.Raw), `"locale":"sr-Cyrl","message":"Превише захтева или је квота потрошена; покушајте поново касније."`) {
+		t.Errorf("429 without the quota message in Serbian Cyrillic: %s", r.Raw)
+	}
 	secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
 	if err != nil || secs < 1 || secs > 2 {
 		t.Errorf("Retry-After = %q, want 1..2 seconds", r.Header.Get("Retry-After"))

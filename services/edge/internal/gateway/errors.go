@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/spona/spona/pkg/i18n"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -14,8 +15,12 @@ func writeStatus(w http.ResponseWriter, r *http.Request, st *status.Status) {
 	writeStatusCode(w, r, runtime.HTTPStatusFromCode(st.Code()), st)
 }
 
-// writeStatusCode writes st as google.rpc.Status JSON with HTTP status code.
-func writeStatusCode(w http.ResponseWriter, _ *http.Request, code int, st *status.Status) {
+// writeStatusCode writes st as google.rpc.Status JSON with HTTP status code,
+// with a google.rpc.LocalizedMessage in the language of the request's
+// Accept-Language (the English message stays as it is).
+func writeStatusCode(w http.ResponseWriter, r *http.Request, code int, st *status.Status) {
+	st = i18n.Localize(st, i18n.Negotiate(r.Header.Get("Accept-Language")))
+	w.Header().Add("Vary", "Accept-Language")
 	if st.Code() == codes.Unauthenticated {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="spona"`)
 	}

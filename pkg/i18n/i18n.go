@@ -1,0 +1,130 @@
+// Package i18n gives every error a google.rpc.LocalizedMessage in the
+// language a partner asks for with Accept-Language: English (en), Serbian in
+// Latin and Cyrillic script (sr-Latn, sr-Cyrl), Bosnian (bs) and Croatian
+// (hr); English when none of them is asked for.
+//
+// The edge localizes every google.rpc.Status it writes (Localize), from what
+// the status says in a machine-readable way: its code, the reason of its
+// google.rpc.ErrorInfo (ETAG_MISMATCH, ILLEGAL_TRANSITION, CONSENT_REQUIRED,
+// …) and, per field violation, the description's pattern ("is required",
+// "must be a UUID", …). The English `message` is never changed.
+package i18n
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"golang.org/x/text/language"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
+)
+
+// Languages are the supported locales, the default first.
+var Languages = []string{"en", "sr-Latn", "sr-Cyrl", "bs", "hr"}
+
+var matcher = language.NewMatcher([]language.Tag{
+	language.English, language.MustParse("sr-Latn"), language.MustParse("sr-Cyrl"), language.MustParse("bs"), language.Croatian,
+})
+
+// Negotiate picks the supported locale that best fits an Accept-Language
+// header ("sr" alone is Cyrillic, as CLDR has it); "en" when none fits.
+func Negotiate(acceptLanguage string) string {
+	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil || len(tags) == 0 {
+		return Languages[0]
+	}
+	_, i, conf := matcher.Match(tags...)
+	if conf == language.No {
+		return Languages[0]
+	}
+	return Languages[i]
+}
+
+// text is one message in every supported language.
+type text map[string]string
+
+// Localize returns st with a google.rpc.LocalizedMessage in lang added to
+// its details (replacing one already there) and a localized message on each
+// field violation of its google.rpc.BadRequest. An OK status is returned as
+// it is.
+func Localize(st *status.Status, lang string) *status.Status {
+	if st == nil || st.Code() == codes.OK {
+		return st
+	}
+	if _, ok := catalogue[lang]; !ok {
+		lang = Languages[0]
+	}
+	msg := byCode[st.Code()]
+	if msg == nil {
+		msg = byCode[codes.Internal]
+	}
+	var details []protoadapt.MessageV1
+	for _, d := range st.Details() {
+		switch d := d.(type) {
+		case *errdetails.LocalizedMessage:
+			continue
+		case *errdetails.ErrorInfo:
+			if m, ok := byReason[d.GetReason()]; ok {
+				msg = m
+			}
+		case *errdetails.BadRequest:
+			for _, fv := range d.GetFieldViolations() {
+				fv.LocalizedMessage = &errdetails.LocalizedMessage{Locale: lang, Message: violation(fv.GetDescription(), lang)}
+			}
+		}
+		if m, ok := d.(protoadapt.MessageV1); ok {
+			details = append(details, m)
+		}
+	}
+	details = append(details, &errdetails.LocalizedMessage{Locale: lang, Message: msg[lang]})
+	p := st.Proto()
+	p.Details = nil
+	out, err := status.FromProto(p).WithDetails(details...)
+	if err != nil {
+		return st
+	}
+	return out
+}
+
+// violationText is a field violation description pattern and its message.
+type violationText struct {
+	re  *regexp.Regexp
+	msg text // {1}, {2}: the pattern's groups
+}
+
+func violation(desc, lang string) string {
+	for _, v := range violations {
+		if m := v.re.FindStringSubmatch(desc); m != nil {
+			s := v.msg[lang]
+			for i, g := range m[1:] {
+				s = strings.ReplaceAll(s, fmt.Sprintf("{%d}", i+1), g)
+			}
+			return s
+		}
+	}
+	return invalidValue[lang]
+}
+
+// catalogue lists every message per language (for tests and the fallback).
+var catalogue = func() map[string][]string {
+	out := map[string][]string{}
+	add := func(t text) {
+		for _, l := range Languages {
+			out[l] = append(out[l], t[l])
+		}
+	}
+	for _, t := range byCode {
+		add(t)
+	}
+	for _, t := range byReason {
+		add(t)
+	}
+	for _, v := range violations {
+		add(v.msg)
+	}
+	add(invalidValue)
+	return out
+}()

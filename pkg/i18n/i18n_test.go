@@ -1,0 +1,83 @@
+package i18n
+
+import (
+	"testing"
+
+	"github.com/spona/spona/pkg/translit"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+func TestNegotiate(t *testing.T) {
+	for h, want := range map[string]string{
+		"": "en", "en": "en", "de-DE,fr;q=0.9": "en", "*": "en", "garbage;;q=x": "en",
+		"sr-Latn": "sr-Latn", "sr-Latn-RS,sr;q=0.9": "sr-Latn", "sr": "sr-Cyrl", "sr-RS": "sr-Cyrl", "sr-Cyrl-BA": "sr-Cyrl",
+		"bs": "bs", "bs-BA": "bs", "hr": "hr", "hr-HR,en;q=0.5": "hr", "en;q=0.1,hr;q=0.9": "hr",
+	} {
+		if got := Negotiate(h); got != want {
+			t.Errorf("Negotiate(%q) = %s, want %s", h, got, want)
+		}
+	}
+}
+
+// Every message exists in every language, and the two Serbian scripts say
+// the same thing (Cyrillic transliterates to the Latin text).
+func TestCatalogueIsComplete(t *testing.T) {
+	n := len(catalogue["en"])
+	for _, l := range Languages {
+		if len(catalogue[l]) != n {
+			t.Fatalf("%s has %d messages, en %d", l, len(catalogue[l]), n)
+		}
+		for i, m := range catalogue[l] {
+			if m == "" {
+				t.Errorf("%s: message %d (en %q) missing", l, i, catalogue["en"][i])
+			}
+		}
+	}
+	for i, cyr := range catalogue["sr-Cyrl"] {
+		if lat := catalogue["sr-Latn"][i]; translit.SerbianLatin(cyr) != lat {
+			t.Errorf("sr-Cyrl %q transliterates to %q, sr-Latn says %q", cyr, translit.SerbianLatin(cyr), lat)
+		}
+	}
+}
+
+func TestLocalize(t *testing.T) {
+	st, _ := status.New(codes.FailedPrecondition, "cannot accept a referral that is draft").WithDetails(
+		&errdetails.ErrorInfo{Reason: "ILLEGAL_TRANSITION", Domain: "spona.org"},
+		&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
+			{Field: "a", Description: "is required"}, {Field: "b", Description: `unknown value "X"`},
+			{Field: "c", Description: "must be between 1 and 100"}, {Field: "d", Description: "something new"},
+		}},
+		&errdetails.LocalizedMessage{Locale: "en", Message: "replaced"},
+	)
+	out := Localize(st, "bs")
+	if out.Message() != st.Message() || out.Code() != st.Code() {
+		t.Errorf("message or code changed: %v", out)
+	}
+	var lm []*errdetails.LocalizedMessage
+	var fvs []*errdetails.BadRequest_FieldViolation
+	for _, d := range out.Details() {
+		switch d := d.(type) {
+		case *errdetails.LocalizedMessage:
+			lm = append(lm, d)
+		case *errdetails.BadRequest:
+			fvs = d.GetFieldViolations()
+		}
+	}
+	if len(lm) != 1 || lm[0].GetLocale() != "bs" || lm[0].GetMessage() != "Ova promjena stanja nije dozvoljena iz trenutnog stanja." {
+		t.Errorf("localized messages: %v", lm)
+	}
+	want := []string{"Ovo polje je obavezno.", `Nepoznata vrijednost "X".`, "Mora biti između 1 i 100.", "Ova vrijednost nije ispravna."}
+	for i, fv := range fvs {
+		if fv.GetLocalizedMessage().GetLocale() != "bs" || fv.GetLocalizedMessage().GetMessage() != want[i] {
+			t.Errorf("field %s: %v, want %q", fv.GetField(), fv.GetLocalizedMessage(), want[i])
+		}
+	}
+	if Localize(status.New(codes.OK, ""), "hr").Code() != codes.OK {
+		t.Error("OK changed")
+	}
+	if m := Localize(status.New(codes.DataLoss, "x"), "xx").Details()[0].(*errdetails.LocalizedMessage); m.GetLocale() != "en" || m.GetMessage() != byCode[codes.Internal]["en"] {
+		t.Errorf("unknown code/language: %v", m)
+	}
+}
