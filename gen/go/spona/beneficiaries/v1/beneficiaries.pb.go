@@ -627,6 +627,7 @@ type Beneficiary struct {
 	OrganisationId string `protobuf:"bytes,2,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
 	// The organisation's own case number; unique per organisation.
 	ExternalId string `protobuf:"bytes,3,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
+	// Required on create.
 	GivenName  string `protobuf:"bytes,4,opt,name=given_name,json=givenName,proto3" json:"given_name,omitempty"`
 	FamilyName string `protobuf:"bytes,5,opt,name=family_name,json=familyName,proto3" json:"family_name,omitempty"`
 	// The full name as written in the person's own script (e.g. Arabic, Cyrillic).
@@ -3967,14 +3968,14 @@ var File_spona_beneficiaries_v1_beneficiaries_proto protoreflect.FileDescriptor
 
 const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\n" +
-	"*spona/beneficiaries/v1/beneficiaries.proto\x12\x16spona.beneficiaries.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xd3\v\n" +
+	"*spona/beneficiaries/v1/beneficiaries.proto\x12\x16spona.beneficiaries.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xce\v\n" +
 	"\vBeneficiary\x12\x1e\n" +
 	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12,\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tB\x03\xe0A\x03R\x0eorganisationId\x12\x1f\n" +
 	"\vexternal_id\x18\x03 \x01(\tR\n" +
-	"externalId\x12\"\n" +
+	"externalId\x12\x1d\n" +
 	"\n" +
-	"given_name\x18\x04 \x01(\tB\x03\xe0A\x02R\tgivenName\x12\x1f\n" +
+	"given_name\x18\x04 \x01(\tR\tgivenName\x12\x1f\n" +
 	"\vfamily_name\x18\x05 \x01(\tR\n" +
 	"familyName\x120\n" +
 	"\x14original_script_name\x18\x06 \x01(\tR\x12originalScriptName\x12&\n" +

@@ -168,11 +168,13 @@ type Organisation struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Name in the organisation's working language.
+	// Required on create.
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// Names by BCP 47 tag: "en", "sr-Latn", "sr-Cyrl", "bs", "hr".
 	LocalizedNames map[string]string `protobuf:"bytes,3,rep,name=localized_names,json=localizedNames,proto3" json:"localized_names,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	Kind           OrganisationKind  `protobuf:"varint,4,opt,name=kind,proto3,enum=spona.referrals.v1.OrganisationKind" json:"kind,omitempty"`
-	Municipality   string            `protobuf:"bytes,5,opt,name=municipality,proto3" json:"municipality,omitempty"`
+	// Required on create.
+	Kind         OrganisationKind `protobuf:"varint,4,opt,name=kind,proto3,enum=spona.referrals.v1.OrganisationKind" json:"kind,omitempty"`
+	Municipality string           `protobuf:"bytes,5,opt,name=municipality,proto3" json:"municipality,omitempty"`
 	// ISO 3166-1 alpha-2: RS, BA or HR.
 	Country     string                 `protobuf:"bytes,6,opt,name=country,proto3" json:"country,omitempty"`
 	Email       string                 `protobuf:"bytes,7,opt,name=email,proto3" json:"email,omitempty"`
@@ -619,12 +621,14 @@ type Service struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	Id             string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	OrganisationId string                 `protobuf:"bytes,2,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
-	Name           string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	// Required on create.
+	Name string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	// Names by language tag: "en", "sr-Latn", "sr-Cyrl", "bs", "hr".
 	LocalizedNames        map[string]string `protobuf:"bytes,4,rep,name=localized_names,json=localizedNames,proto3" json:"localized_names,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	Description           string            `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
 	LocalizedDescriptions map[string]string `protobuf:"bytes,6,rep,name=localized_descriptions,json=localizedDescriptions,proto3" json:"localized_descriptions,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Taxonomy term: the referral category the service answers.
+	// Required on create.
 	Category ReferralCategory `protobuf:"varint,7,opt,name=category,proto3,enum=spona.referrals.v1.ReferralCategory" json:"category,omitempty"`
 	// Languages the service is delivered in (BCP 47 tags).
 	Languages          []string               `protobuf:"bytes,8,rep,name=languages,proto3" json:"languages,omitempty"`
@@ -1662,12 +1666,12 @@ var File_spona_referrals_v1_directory_proto protoreflect.FileDescriptor
 
 const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/referrals/v1/directory.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"spona/referrals/v1/referrals.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xfb\x06\n" +
+	"\"spona/referrals/v1/directory.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"spona/referrals/v1/referrals.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xf1\x06\n" +
 	"\fOrganisation\x12\x1e\n" +
-	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12\x17\n" +
-	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12]\n" +
-	"\x0flocalized_names\x18\x03 \x03(\v24.spona.referrals.v1.Organisation.LocalizedNamesEntryR\x0elocalizedNames\x12=\n" +
-	"\x04kind\x18\x04 \x01(\x0e2$.spona.referrals.v1.OrganisationKindB\x03\xe0A\x02R\x04kind\x12\"\n" +
+	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12]\n" +
+	"\x0flocalized_names\x18\x03 \x03(\v24.spona.referrals.v1.Organisation.LocalizedNamesEntryR\x0elocalizedNames\x128\n" +
+	"\x04kind\x18\x04 \x01(\x0e2$.spona.referrals.v1.OrganisationKindR\x04kind\x12\"\n" +
 	"\fmunicipality\x18\x05 \x01(\tR\fmunicipality\x12\x18\n" +
 	"\acountry\x18\x06 \x01(\tR\acountry\x12\x14\n" +
 	"\x05email\x18\a \x01(\tR\x05email\x12\x18\n" +
@@ -1709,15 +1713,15 @@ const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\vminimum_age\x18\x02 \x01(\x05R\n" +
 	"minimumAge\x12\x1f\n" +
 	"\vmaximum_age\x18\x03 \x01(\x05R\n" +
-	"maximumAge\"\xc8\b\n" +
+	"maximumAge\"\xbe\b\n" +
 	"\aService\x12\x1e\n" +
 	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12,\n" +
-	"\x0forganisation_id\x18\x02 \x01(\tB\x03\xe0A\x03R\x0eorganisationId\x12\x17\n" +
-	"\x04name\x18\x03 \x01(\tB\x03\xe0A\x02R\x04name\x12X\n" +
+	"\x0forganisation_id\x18\x02 \x01(\tB\x03\xe0A\x03R\x0eorganisationId\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12X\n" +
 	"\x0flocalized_names\x18\x04 \x03(\v2/.spona.referrals.v1.Service.LocalizedNamesEntryR\x0elocalizedNames\x12 \n" +
 	"\vdescription\x18\x05 \x01(\tR\vdescription\x12m\n" +
-	"\x16localized_descriptions\x18\x06 \x03(\v26.spona.referrals.v1.Service.LocalizedDescriptionsEntryR\x15localizedDescriptions\x12E\n" +
-	"\bcategory\x18\a \x01(\x0e2$.spona.referrals.v1.ReferralCategoryB\x03\xe0A\x02R\bcategory\x12\x1c\n" +
+	"\x16localized_descriptions\x18\x06 \x03(\v26.spona.referrals.v1.Service.LocalizedDescriptionsEntryR\x15localizedDescriptions\x12@\n" +
+	"\bcategory\x18\a \x01(\x0e2$.spona.referrals.v1.ReferralCategoryR\bcategory\x12\x1c\n" +
 	"\tlanguages\x18\b \x03(\tR\tlanguages\x12A\n" +
 	"\veligibility\x18\t \x01(\v2\x1f.spona.referrals.v1.EligibilityR\veligibility\x12/\n" +
 	"\x13accepting_referrals\x18\n" +

@@ -539,8 +539,10 @@ type Project struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Unique per implementing organisation, e.g. "HR-2016-INT-01".
+	// Required on create.
 	Code string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
 	// At least one; one per language.
+	// Required on create.
 	Titles                     []*Narrative `protobuf:"bytes,3,rep,name=titles,proto3" json:"titles,omitempty"`
 	Descriptions               []*Narrative `protobuf:"bytes,4,rep,name=descriptions,proto3" json:"descriptions,omitempty"`
 	GeneralObjectives          []*Narrative `protobuf:"bytes,5,rep,name=general_objectives,json=generalObjectives,proto3" json:"general_objectives,omitempty"`
@@ -557,11 +559,13 @@ type Project struct {
 	ParticipatingOrganisations []*ParticipatingOrganisation `protobuf:"bytes,11,rep,name=participating_organisations,json=participatingOrganisations,proto3" json:"participating_organisations,omitempty"`
 	Budgets                    []*Budget                    `protobuf:"bytes,12,rep,name=budgets,proto3" json:"budgets,omitempty"`
 	// YYYY-MM-DD.
-	PlannedStartDate string         `protobuf:"bytes,13,opt,name=planned_start_date,json=plannedStartDate,proto3" json:"planned_start_date,omitempty"`
-	PlannedEndDate   string         `protobuf:"bytes,14,opt,name=planned_end_date,json=plannedEndDate,proto3" json:"planned_end_date,omitempty"`
-	ActualStartDate  string         `protobuf:"bytes,15,opt,name=actual_start_date,json=actualStartDate,proto3" json:"actual_start_date,omitempty"`
-	ActualEndDate    string         `protobuf:"bytes,16,opt,name=actual_end_date,json=actualEndDate,proto3" json:"actual_end_date,omitempty"`
-	ActivityStatus   ActivityStatus `protobuf:"varint,17,opt,name=activity_status,json=activityStatus,proto3,enum=spona.reporting.v1.ActivityStatus" json:"activity_status,omitempty"`
+	// Required on create.
+	PlannedStartDate string `protobuf:"bytes,13,opt,name=planned_start_date,json=plannedStartDate,proto3" json:"planned_start_date,omitempty"`
+	// Required on create.
+	PlannedEndDate  string         `protobuf:"bytes,14,opt,name=planned_end_date,json=plannedEndDate,proto3" json:"planned_end_date,omitempty"`
+	ActualStartDate string         `protobuf:"bytes,15,opt,name=actual_start_date,json=actualStartDate,proto3" json:"actual_start_date,omitempty"`
+	ActualEndDate   string         `protobuf:"bytes,16,opt,name=actual_end_date,json=actualEndDate,proto3" json:"actual_end_date,omitempty"`
+	ActivityStatus  ActivityStatus `protobuf:"varint,17,opt,name=activity_status,json=activityStatus,proto3,enum=spona.reporting.v1.ActivityStatus" json:"activity_status,omitempty"`
 	// ISO 3166-1 alpha-2: RS, BA or HR.
 	RecipientCountries []string `protobuf:"bytes,18,rep,name=recipient_countries,json=recipientCountries,proto3" json:"recipient_countries,omitempty"`
 	Municipalities     []string `protobuf:"bytes,19,rep,name=municipalities,proto3" json:"municipalities,omitempty"`
@@ -1417,14 +1421,18 @@ type Indicator struct {
 	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	ProjectId string                 `protobuf:"bytes,2,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
 	// Unique within the project, e.g. "OP1.1".
-	Code   string       `protobuf:"bytes,3,opt,name=code,proto3" json:"code,omitempty"`
+	// Required on create.
+	Code string `protobuf:"bytes,3,opt,name=code,proto3" json:"code,omitempty"`
+	// Required on create.
 	Titles []*Narrative `protobuf:"bytes,4,rep,name=titles,proto3" json:"titles,omitempty"`
 	// Unit of measure, e.g. "persons", "events".
-	Unit     string         `protobuf:"bytes,5,opt,name=unit,proto3" json:"unit,omitempty"`
+	Unit string `protobuf:"bytes,5,opt,name=unit,proto3" json:"unit,omitempty"`
+	// Required on create.
 	Level    IndicatorLevel `protobuf:"varint,6,opt,name=level,proto3,enum=spona.reporting.v1.IndicatorLevel" json:"level,omitempty"`
 	Baseline *Baseline      `protobuf:"bytes,7,opt,name=baseline,proto3" json:"baseline,omitempty"`
 	Targets  []*Target      `protobuf:"bytes,8,rep,name=targets,proto3" json:"targets,omitempty"`
-	Metric   Metric         `protobuf:"varint,9,opt,name=metric,proto3,enum=spona.reporting.v1.Metric" json:"metric,omitempty"`
+	// Required on create.
+	Metric Metric `protobuf:"varint,9,opt,name=metric,proto3,enum=spona.reporting.v1.Metric" json:"metric,omitempty"`
 	// Dimensions the report breaks the actual value down by; each must be
 	// one the metric supports.
 	Disaggregations []string `protobuf:"bytes,10,rep,name=disaggregations,proto3" json:"disaggregations,omitempty"`
@@ -2705,12 +2713,12 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x06period\x18\x01 \x01(\v2\x1a.spona.common.v1.DateRangeB\x03\xe0A\x02R\x06period\x124\n" +
 	"\x05value\x18\x02 \x01(\v2\x19.spona.reporting.v1.MoneyB\x03\xe0A\x02R\x05value\x12\x1d\n" +
 	"\n" +
-	"value_date\x18\x03 \x01(\tR\tvalueDate\"\xee\n" +
+	"value_date\x18\x03 \x01(\tR\tvalueDate\"\xda\n" +
 	"\n" +
 	"\aProject\x12\x1e\n" +
-	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12\x17\n" +
-	"\x04code\x18\x02 \x01(\tB\x03\xe0A\x02R\x04code\x12:\n" +
-	"\x06titles\x18\x03 \x03(\v2\x1d.spona.reporting.v1.NarrativeB\x03\xe0A\x02R\x06titles\x12A\n" +
+	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\x125\n" +
+	"\x06titles\x18\x03 \x03(\v2\x1d.spona.reporting.v1.NarrativeR\x06titles\x12A\n" +
 	"\fdescriptions\x18\x04 \x03(\v2\x1d.spona.reporting.v1.NarrativeR\fdescriptions\x12L\n" +
 	"\x12general_objectives\x18\x05 \x03(\v2\x1d.spona.reporting.v1.NarrativeR\x11generalObjectives\x12N\n" +
 	"\x13specific_objectives\x18\x06 \x03(\v2\x1d.spona.reporting.v1.NarrativeR\x12specificObjectives\x12E\n" +
@@ -2719,9 +2727,9 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x1breporting_organisation_type\x18\n" +
 	" \x01(\tR\x19reportingOrganisationType\x12n\n" +
 	"\x1bparticipating_organisations\x18\v \x03(\v2-.spona.reporting.v1.ParticipatingOrganisationR\x1aparticipatingOrganisations\x124\n" +
-	"\abudgets\x18\f \x03(\v2\x1a.spona.reporting.v1.BudgetR\abudgets\x121\n" +
-	"\x12planned_start_date\x18\r \x01(\tB\x03\xe0A\x02R\x10plannedStartDate\x12-\n" +
-	"\x10planned_end_date\x18\x0e \x01(\tB\x03\xe0A\x02R\x0eplannedEndDate\x12*\n" +
+	"\abudgets\x18\f \x03(\v2\x1a.spona.reporting.v1.BudgetR\abudgets\x12,\n" +
+	"\x12planned_start_date\x18\r \x01(\tR\x10plannedStartDate\x12(\n" +
+	"\x10planned_end_date\x18\x0e \x01(\tR\x0eplannedEndDate\x12*\n" +
 	"\x11actual_start_date\x18\x0f \x01(\tR\x0factualStartDate\x12&\n" +
 	"\x0factual_end_date\x18\x10 \x01(\tR\ractualEndDate\x12K\n" +
 	"\x0factivity_status\x18\x11 \x01(\x0e2\".spona.reporting.v1.ActivityStatusR\x0eactivityStatus\x12/\n" +
@@ -2770,19 +2778,19 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x0eIndicatorValue\x127\n" +
 	"\x06period\x18\x01 \x01(\v2\x1a.spona.common.v1.DateRangeB\x03\xe0A\x02R\x06period\x12\x19\n" +
 	"\x05value\x18\x02 \x01(\tB\x03\xe0A\x02R\x05value\x12\x18\n" +
-	"\acomment\x18\x03 \x01(\tR\acomment\"\xb3\x05\n" +
+	"\acomment\x18\x03 \x01(\tR\acomment\"\x9f\x05\n" +
 	"\tIndicator\x12\x1e\n" +
 	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x122\n" +
 	"\n" +
 	"project_id\x18\x02 \x01(\tB\x13\x92A\x10\xca>\r\xfa\x02\n" +
-	"project_idR\tprojectId\x12\x17\n" +
-	"\x04code\x18\x03 \x01(\tB\x03\xe0A\x02R\x04code\x12:\n" +
-	"\x06titles\x18\x04 \x03(\v2\x1d.spona.reporting.v1.NarrativeB\x03\xe0A\x02R\x06titles\x12\x12\n" +
-	"\x04unit\x18\x05 \x01(\tR\x04unit\x12=\n" +
-	"\x05level\x18\x06 \x01(\x0e2\".spona.reporting.v1.IndicatorLevelB\x03\xe0A\x02R\x05level\x128\n" +
+	"project_idR\tprojectId\x12\x12\n" +
+	"\x04code\x18\x03 \x01(\tR\x04code\x125\n" +
+	"\x06titles\x18\x04 \x03(\v2\x1d.spona.reporting.v1.NarrativeR\x06titles\x12\x12\n" +
+	"\x04unit\x18\x05 \x01(\tR\x04unit\x128\n" +
+	"\x05level\x18\x06 \x01(\x0e2\".spona.reporting.v1.IndicatorLevelR\x05level\x128\n" +
 	"\bbaseline\x18\a \x01(\v2\x1c.spona.reporting.v1.BaselineR\bbaseline\x124\n" +
-	"\atargets\x18\b \x03(\v2\x1a.spona.reporting.v1.TargetR\atargets\x127\n" +
-	"\x06metric\x18\t \x01(\x0e2\x1a.spona.reporting.v1.MetricB\x03\xe0A\x02R\x06metric\x12(\n" +
+	"\atargets\x18\b \x03(\v2\x1a.spona.reporting.v1.TargetR\atargets\x122\n" +
+	"\x06metric\x18\t \x01(\x0e2\x1a.spona.reporting.v1.MetricR\x06metric\x12(\n" +
 	"\x0fdisaggregations\x18\n" +
 	" \x03(\tR\x0fdisaggregations\x12?\n" +
 	"\x06values\x18\v \x03(\v2\".spona.reporting.v1.IndicatorValueB\x03\xe0A\x03R\x06values\x12\x12\n" +

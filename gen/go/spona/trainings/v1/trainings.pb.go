@@ -195,9 +195,12 @@ type TrainingEvent struct {
 	Id                      string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	OrganiserOrganisationId string                 `protobuf:"bytes,2,opt,name=organiser_organisation_id,json=organiserOrganisationId,proto3" json:"organiser_organisation_id,omitempty"`
 	ProjectId               string                 `protobuf:"bytes,3,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
-	Type                    EventType              `protobuf:"varint,4,opt,name=type,proto3,enum=spona.trainings.v1.EventType" json:"type,omitempty"`
-	Title                   string                 `protobuf:"bytes,5,opt,name=title,proto3" json:"title,omitempty"`
+	// Required on create.
+	Type EventType `protobuf:"varint,4,opt,name=type,proto3,enum=spona.trainings.v1.EventType" json:"type,omitempty"`
+	// Required on create.
+	Title string `protobuf:"bytes,5,opt,name=title,proto3" json:"title,omitempty"`
 	// YYYY-MM-DD, inclusive.
+	// Required on create.
 	StartDate    string `protobuf:"bytes,6,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
 	EndDate      string `protobuf:"bytes,7,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
 	Municipality string `protobuf:"bytes,8,opt,name=municipality,proto3" json:"municipality,omitempty"`
@@ -2592,16 +2595,16 @@ var File_spona_trainings_v1_trainings_proto protoreflect.FileDescriptor
 
 const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/trainings/v1/trainings.proto\x12\x12spona.trainings.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\"spona/referrals/v1/directory.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x81\x06\n" +
+	"\"spona/trainings/v1/trainings.proto\x12\x12spona.trainings.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\"spona/referrals/v1/directory.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xf2\x05\n" +
 	"\rTrainingEvent\x12\x1e\n" +
 	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12?\n" +
 	"\x19organiser_organisation_id\x18\x02 \x01(\tB\x03\xe0A\x03R\x17organiserOrganisationId\x12\x1d\n" +
 	"\n" +
-	"project_id\x18\x03 \x01(\tR\tprojectId\x126\n" +
-	"\x04type\x18\x04 \x01(\x0e2\x1d.spona.trainings.v1.EventTypeB\x03\xe0A\x02R\x04type\x12\x19\n" +
-	"\x05title\x18\x05 \x01(\tB\x03\xe0A\x02R\x05title\x12\"\n" +
+	"project_id\x18\x03 \x01(\tR\tprojectId\x121\n" +
+	"\x04type\x18\x04 \x01(\x0e2\x1d.spona.trainings.v1.EventTypeR\x04type\x12\x14\n" +
+	"\x05title\x18\x05 \x01(\tR\x05title\x12\x1d\n" +
 	"\n" +
-	"start_date\x18\x06 \x01(\tB\x03\xe0A\x02R\tstartDate\x12\x19\n" +
+	"start_date\x18\x06 \x01(\tR\tstartDate\x12\x19\n" +
 	"\bend_date\x18\a \x01(\tR\aendDate\x12\"\n" +
 	"\fmunicipality\x18\b \x01(\tR\fmunicipality\x12\x18\n" +
 	"\acountry\x18\t \x01(\tR\acountry\x12\x1a\n" +
