@@ -115,7 +115,7 @@ func TestRateLimitPerClient(t *testing.T) {
 		_ = i
 	}
 	r := a.Do(t, "GET", "/v1/beneficiaries", nil, "Accept-Language", "sr-Cyrl").Must(t, 429)
-	if !strings.Contains(string(r.Raw), `"locale":"sr-Cyrl","message":"Превише захтева или је квота потрошена; покушајте поново касније."`) {
+	if locale, msg, _ := localized(t, r); locale != "sr-Cyrl" || msg != "Превише захтева или је квота потрошена; покушајте поново касније." {
 		t.Errorf("429 without the quota message in Serbian Cyrillic: %s", r.Raw)
 	}
 	secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
