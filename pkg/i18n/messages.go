@@ -153,6 +153,13 @@ var byReason = map[string]text{
 		"bs":      "Lični podaci korisnika su obrisani.",
 		"hr":      "Osobni podaci korisnika su izbrisani.",
 	},
+	"IATI_EXPORT_REFUSED": {
+		"en":      "IATI would reject this export; the field violations say what to complete first.",
+		"sr-Latn": "IATI bi odbio ovaj izvoz; greške u poljima navode šta prvo treba dopuniti.",
+		"sr-Cyrl": "IATI би одбио овај извоз; грешке у пољима наводе шта прво треба допунити.",
+		"bs":      "IATI bi odbio ovaj izvoz; greške u poljima navode šta prvo treba dopuniti.",
+		"hr":      "IATI bi odbio ovaj izvoz; pogreške u poljima navode što najprije treba dopuniti.",
+	},
 	"BENEFICIARY_MERGED": {
 		"en":      "The beneficiary was merged into another record; use that one.",
 		"sr-Latn": "Korisnik je spojen s drugim zapisom; koristite taj zapis.",

@@ -571,6 +571,7 @@ type Project struct {
 	Municipalities     []string `protobuf:"bytes,19,rep,name=municipalities,proto3" json:"municipalities,omitempty"`
 	// OECD DAC 5-digit purpose codes, e.g. "15160"; at least one (IATI
 	// requires a sector). Exports share 100 % equally between them.
+	// Required on create.
 	Sectors []string `protobuf:"bytes,20,rep,name=sectors,proto3" json:"sectors,omitempty"`
 	// Cells of a report below this count are suppressed; 0 means the default (5).
 	SuppressionThreshold int32                  `protobuf:"varint,21,opt,name=suppression_threshold,json=suppressionThreshold,proto3" json:"suppression_threshold,omitempty"`
@@ -2713,7 +2714,7 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x06period\x18\x01 \x01(\v2\x1a.spona.common.v1.DateRangeB\x03\xe0A\x02R\x06period\x124\n" +
 	"\x05value\x18\x02 \x01(\v2\x19.spona.reporting.v1.MoneyB\x03\xe0A\x02R\x05value\x12\x1d\n" +
 	"\n" +
-	"value_date\x18\x03 \x01(\tR\tvalueDate\"\xda\n" +
+	"value_date\x18\x03 \x01(\tR\tvalueDate\"\xd5\n" +
 	"\n" +
 	"\aProject\x12\x1e\n" +
 	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12\x12\n" +
@@ -2734,8 +2735,8 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x0factual_end_date\x18\x10 \x01(\tR\ractualEndDate\x12K\n" +
 	"\x0factivity_status\x18\x11 \x01(\x0e2\".spona.reporting.v1.ActivityStatusR\x0eactivityStatus\x12/\n" +
 	"\x13recipient_countries\x18\x12 \x03(\tR\x12recipientCountries\x12&\n" +
-	"\x0emunicipalities\x18\x13 \x03(\tR\x0emunicipalities\x12\x1d\n" +
-	"\asectors\x18\x14 \x03(\tB\x03\xe0A\x02R\asectors\x123\n" +
+	"\x0emunicipalities\x18\x13 \x03(\tR\x0emunicipalities\x12\x18\n" +
+	"\asectors\x18\x14 \x03(\tR\asectors\x123\n" +
 	"\x15suppression_threshold\x18\x15 \x01(\x05R\x14suppressionThreshold\x12\x12\n" +
 	"\x04etag\x18\x17 \x01(\tR\x04etag\x12@\n" +
 	"\vcreate_time\x18\x18 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
