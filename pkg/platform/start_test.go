@@ -14,7 +14,6 @@ import (
 	"github.com/spona/spona/pkg/testkit/pgtest"
 )
 
-
 var oneTable = fstest.MapFS{"00001_t.sql": {Data: []byte("-- +goose Up\nCREATE TABLE t (id int);\n-- +goose Down\nDROP TABLE t;\n")}}
 
 func withDatabase(t *testing.T, server, user, database string) string {
