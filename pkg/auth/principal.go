@@ -37,6 +37,8 @@ const (
 	ScopeTrainingsWrite     = "trainings.write"
 	ScopeReportingRead      = "reporting.read"
 	ScopeReportingWrite     = "reporting.write"
+	ScopeWebhooksRead       = "webhooks.read"
+	ScopeWebhooksWrite      = "webhooks.write"
 	// ScopeAggregates allows the internal aggregate RPCs (counts, no personal data).
 	ScopeAggregates = "aggregates.read"
 )
@@ -45,14 +47,14 @@ const (
 var AllScopes = []string{
 	ScopeBeneficiariesRead, ScopeBeneficiariesWrite, ScopeReferralsRead, ScopeReferralsWrite,
 	ScopeDirectoryRead, ScopeDirectoryAdmin, ScopeTrainingsRead, ScopeTrainingsWrite,
-	ScopeReportingRead, ScopeReportingWrite, ScopeAggregates,
+	ScopeReportingRead, ScopeReportingWrite, ScopeWebhooksRead, ScopeWebhooksWrite, ScopeAggregates,
 }
 
 // DefaultPartnerScopes are what a partner organisation's key gets unless told otherwise.
 var DefaultPartnerScopes = []string{
 	ScopeBeneficiariesRead, ScopeBeneficiariesWrite, ScopeReferralsRead, ScopeReferralsWrite,
 	ScopeDirectoryRead, ScopeTrainingsRead, ScopeTrainingsWrite, ScopeReportingRead, ScopeReportingWrite,
-	ScopeAggregates,
+	ScopeWebhooksRead, ScopeWebhooksWrite, ScopeAggregates,
 }
 
 // Principal is who a request runs as.

@@ -9,6 +9,7 @@ import (
 	_ "github.com/spona/spona/gen/go/spona/referrals/v1"
 	_ "github.com/spona/spona/gen/go/spona/reporting/v1"
 	_ "github.com/spona/spona/gen/go/spona/trainings/v1"
+	_ "github.com/spona/spona/gen/go/spona/webhooks/v1"
 	"github.com/spona/spona/pkg/auth"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"

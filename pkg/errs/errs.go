@@ -24,6 +24,7 @@ const (
 	KindPermissionDenied               // the caller is known but may not do this
 	KindUnauthenticated                // the caller is not known
 	KindUnavailable                    // a dependency is down; retrying may help
+	KindOutOfRange                     // a position (cursor, page) past what is still available
 )
 
 func (k Kind) String() string {
@@ -44,6 +45,8 @@ func (k Kind) String() string {
 		return "unauthenticated"
 	case KindUnavailable:
 		return "unavailable"
+	case KindOutOfRange:
+		return "out of range"
 	default:
 		return "internal"
 	}
@@ -62,6 +65,9 @@ type Error struct {
 	Violations []FieldViolation
 	// Reason is a short UPPER_SNAKE code for machines, e.g. "ETAG_MISMATCH".
 	Reason string
+	// Metadata qualifies Reason for machines (google.rpc.ErrorInfo metadata),
+	// e.g. the oldest cursor still available.
+	Metadata map[string]string
 	cause  error
 }
 

@@ -21,6 +21,7 @@ var kindCodes = map[errs.Kind]codes.Code{
 	errs.KindPermissionDenied:   codes.PermissionDenied,
 	errs.KindUnauthenticated:    codes.Unauthenticated,
 	errs.KindUnavailable:        codes.Unavailable,
+	errs.KindOutOfRange:         codes.OutOfRange,
 }
 
 // ErrorDomain names Spona in google.rpc.ErrorInfo details.
@@ -51,7 +52,7 @@ func ToStatus(ctx context.Context, log *slog.Logger, err error) error {
 			details = append(details, br)
 		}
 		if e.Reason != "" {
-			details = append(details, &errdetails.ErrorInfo{Reason: e.Reason, Domain: ErrorDomain})
+			details = append(details, &errdetails.ErrorInfo{Reason: e.Reason, Domain: ErrorDomain, Metadata: e.Metadata})
 		}
 		if withD, derr := st.WithDetails(details...); derr == nil {
 			st = withD

@@ -1,4 +1,4 @@
-// Package edgetest runs the whole Spona backend inside a test: the four
+// Package edgetest runs the whole Spona backend inside a test: the five
 // real services (their composition roots, on loopback gRPC) and the real
 // edge serving REST over HTTP, all on one fresh PostgreSQL database.
 package edgetest
@@ -21,6 +21,7 @@ import (
 	refsvc "github.com/spona/spona/services/referrals/service"
 	repsvc "github.com/spona/spona/services/reporting/service"
 	trnsvc "github.com/spona/spona/services/trainings/service"
+	whsvc "github.com/spona/spona/services/webhooks/service"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
@@ -97,8 +98,12 @@ func Start(t testing.TB, configure func(*service.Config)) *Stack {
 	rp := load[repsvc.Config](t, env)
 	rp.Config = plat
 	add("reporting", repsvc.New(rp))
+	wh := load[whsvc.Config](t, map[string]string{"WEBHOOK_SECRETS_KEY": "edgetest-webhook-secrets-key",
+		"WEBHOOK_ALLOW_PRIVATE_TARGETS": "true", "BENEFICIARIES_ADDR": env["BENEFICIARIES_ADDR"], "REFERRALS_ADDR": env["REFERRALS_ADDR"]})
+	wh.Config = plat
+	add("webhooks", whsvc.New(wh))
 	t.Cleanup(func() {
-		for _, name := range []string{"reporting", "trainings", "referrals", "beneficiaries"} {
+		for _, name := range []string{"webhooks", "reporting", "trainings", "referrals", "beneficiaries"} {
 			s.stop(t, name)
 		}
 	})

@@ -19,7 +19,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 )
 
-// The fuzz targets drive the real edge, the four real services and
+// The fuzz targets drive the real edge, the five real services and
 // PostgreSQL over HTTP. Their seeds run as ordinary tests; `go test -fuzz`
 // explores further. No input may produce a 5xx, a non-Status error body or
 // a broken connection (a panic).

@@ -1,5 +1,5 @@
 // Package service is the composition root of the edge process: the REST
-// gateway in front of the four services, and the key-management command.
+// gateway in front of the five services, and the key-management command.
 package service
 
 import (
@@ -35,6 +35,7 @@ type Config struct {
 	ReferralsAddr     string `env:"REFERRALS_ADDR" required:"true" help:"gRPC address (host:port) of the referrals service"`
 	TrainingsAddr     string `env:"TRAININGS_ADDR" required:"true" help:"gRPC address (host:port) of the trainings service"`
 	ReportingAddr     string `env:"REPORTING_ADDR" required:"true" help:"gRPC address (host:port) of the reporting service"`
+	WebhooksAddr      string `env:"WEBHOOKS_ADDR" required:"true" help:"gRPC address (host:port) of the webhooks service"`
 	// The public HTTP server: timeouts and connections per client address.
 	HTTP             httpserver.Config
 	MaxBodyBytes     int64         `env:"MAX_BODY_BYTES" default:"1048576" help:"largest request body (413 above)"`
@@ -75,7 +76,7 @@ func dial(cfg Config) (*backends, error) {
 	b := &backends{conns: map[string]*grpc.ClientConn{}}
 	for name, addr := range map[string]string{
 		"beneficiaries": cfg.BeneficiariesAddr, "referrals": cfg.ReferralsAddr,
-		"trainings": cfg.TrainingsAddr, "reporting": cfg.ReportingAddr,
+		"trainings": cfg.TrainingsAddr, "reporting": cfg.ReportingAddr, "webhooks": cfg.WebhooksAddr,
 	} {
 		conn, err := grpcx.NewClient(addr, grpcx.WithRetries())
 		if err != nil {
@@ -156,7 +157,7 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 		Signer: base.Signer,
 		Backends: gateway.Backends{
 			Beneficiaries: b.conns["beneficiaries"], Referrals: b.conns["referrals"],
-			Trainings: b.conns["trainings"], Reporting: b.conns["reporting"],
+			Trainings: b.conns["trainings"], Reporting: b.conns["reporting"], Webhooks: b.conns["webhooks"],
 		},
 		MaxBodyBytes:    cfg.MaxBodyBytes,
 		RateLimit:       gateway.RateLimit{RPS: cfg.RateLimitRPS, Burst: cfg.RateLimitBurst},

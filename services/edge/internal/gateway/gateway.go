@@ -1,5 +1,5 @@
 // Package gateway is the REST/JSON face of Spona: grpc-gateway handlers for
-// the four services behind authentication (API keys or OIDC JWTs), per-route
+// the five services behind authentication (API keys or OIDC JWTs), per-route
 // scopes, per-client rate limits, body limits, CORS, security headers and
 // Idempotency-Key replay, with errors written as google.rpc.Status JSON.
 package gateway
@@ -18,6 +18,7 @@ import (
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	repv1 "github.com/spona/spona/gen/go/spona/reporting/v1"
 	trnv1 "github.com/spona/spona/gen/go/spona/trainings/v1"
+	whv1 "github.com/spona/spona/gen/go/spona/webhooks/v1"
 	"github.com/spona/spona/gen/openapi"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/grpcx"
@@ -37,9 +38,9 @@ type Authenticator interface {
 	Verify(ctx context.Context, credential string) (auth.Principal, error)
 }
 
-// Backends are the connections to the four services.
+// Backends are the connections to the five services.
 type Backends struct {
-	Beneficiaries, Referrals, Trainings, Reporting grpc.ClientConnInterface
+	Beneficiaries, Referrals, Trainings, Reporting, Webhooks grpc.ClientConnInterface
 }
 
 // Middleware wraps an HTTP handler.
@@ -176,7 +177,7 @@ func routeMetrics(next runtime.HandlerFunc) runtime.HandlerFunc {
 	}
 }
 
-// Register registers the REST handlers of the four services on mux.
+// Register registers the REST handlers of the five services on mux.
 func Register(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
 	return errors.Join(
 		benv1.RegisterBeneficiaryServiceHandlerClient(ctx, mux, benv1.NewBeneficiaryServiceClient(b.Beneficiaries)),
@@ -184,6 +185,8 @@ func Register(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
 		refv1.RegisterReferralServiceHandlerClient(ctx, mux, refv1.NewReferralServiceClient(b.Referrals)),
 		trnv1.RegisterTrainingServiceHandlerClient(ctx, mux, trnv1.NewTrainingServiceClient(b.Trainings)),
 		repv1.RegisterReportingServiceHandlerClient(ctx, mux, repv1.NewReportingServiceClient(b.Reporting)),
+		whv1.RegisterWebhookServiceHandlerClient(ctx, mux, whv1.NewWebhookServiceClient(b.Webhooks)),
+		whv1.RegisterChangeFeedServiceHandlerClient(ctx, mux, whv1.NewChangeFeedServiceClient(b.Webhooks)),
 	)
 }
 

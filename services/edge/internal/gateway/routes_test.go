@@ -49,7 +49,7 @@ func TestEveryRouteHasTheScopeOfItsRPC(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if err := gateway.Register(context.Background(), mux, gateway.Backends{Beneficiaries: conn, Referrals: conn, Trainings: conn, Reporting: conn}); err != nil {
+	if err := gateway.Register(context.Background(), mux, gateway.Backends{Beneficiaries: conn, Referrals: conn, Trainings: conn, Reporting: conn, Webhooks: conn}); err != nil {
 		t.Fatal(err)
 	}
 	for _, rt := range list {

@@ -1,0 +1,196 @@
+package adapters
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/services/webhooks/internal/app"
+	"github.com/spona/spona/services/webhooks/internal/domain"
+)
+
+// MaxResponseBytes is how much of an answer's body is read.
+const MaxResponseBytes = 64 << 10
+
+// Guard refuses connections to addresses a webhook may not reach; with
+// allowPrivate (development) it allows everything.
+type Guard struct{ allowPrivate bool }
+
+// NewGuard returns the address guard.
+func NewGuard(allowPrivate bool) *Guard { return &Guard{allowPrivate: allowPrivate} }
+
+// ErrForbiddenAddress is the cause of a connection the guard refused.
+var ErrForbiddenAddress = errors.New("address not allowed for webhooks")
+
+// control runs after DNS resolution, right before each connect: the
+// address here is the one actually dialled, so a name that resolved to a
+// public address when the webhook was created and to a private one now
+// (DNS rebinding) is refused.
+func (g *Guard) control(network, address string, _ syscall.RawConn) error {
+	if g.allowPrivate {
+		return nil
+	}
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("%w: %s", ErrForbiddenAddress, address)
+	}
+	if why := domain.ForbiddenAddr(ap.Addr()); why != "" {
+		return fmt.Errorf("%w: %s", ErrForbiddenAddress, why)
+	}
+	return nil
+}
+
+// HTTPSender makes delivery attempts: POST with the Standard Webhooks
+// headers, a timeout, no redirects, no proxy, the answer's body read up to
+// MaxResponseBytes, and only to addresses the guard allows.
+type HTTPSender struct{ client *http.Client }
+
+// NewHTTPSender returns a sender; timeout bounds a whole attempt and
+// perTarget caps the connections to one host.
+func NewHTTPSender(g *Guard, timeout time.Duration, perTarget int) *HTTPSender {
+	dialer := &net.Dialer{Timeout: min(timeout, 5*time.Second), KeepAlive: 30 * time.Second, Control: g.control}
+	transport := &http.Transport{
+		Proxy:                  nil, // a proxy would connect for us, past the guard
+		DialContext:            dialer.DialContext,
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           200,
+		MaxIdleConnsPerHost:    perTarget,
+		MaxConnsPerHost:        perTarget,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    min(timeout, 5*time.Second),
+		ResponseHeaderTimeout:  timeout,
+		MaxResponseHeaderBytes: 16 << 10,
+	}
+	return &HTTPSender{client: &http.Client{
+		Transport: transport,
+		Timeout:   timeout,
+		// A redirect is a failure: the answer is recorded, not followed.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+var _ app.Sender = (*HTTPSender)(nil)
+
+// Send makes one attempt.
+func (s *HTTPSender) Send(ctx context.Context, m app.Message) domain.Attempt {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.URL, bytes.NewReader(m.Body))
+	if err != nil {
+		return domain.Attempt{Err: "bad request: " + err.Error()}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Spona-Webhooks/1")
+	req.Header.Set("webhook-id", m.ID)
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(m.Timestamp, 10))
+	req.Header.Set("webhook-signature", m.Signature)
+	start := time.Now()
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return domain.Attempt{Latency: time.Since(start), Err: describe(err)}
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponseBytes))
+	_ = resp.Body.Close()
+	return domain.Attempt{Code: resp.StatusCode, Latency: time.Since(start), RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+}
+
+// describe names why an attempt got no answer, without the URL (it is in
+// the subscription) and without internals.
+func describe(err error) string {
+	var netErr net.Error
+	switch {
+	case errors.Is(err, ErrForbiddenAddress):
+		var opErr *net.OpError
+		if errors.As(err, &opErr) && opErr.Err != nil {
+			return "refused to connect: " + strings.TrimPrefix(opErr.Err.Error(), ErrForbiddenAddress.Error()+": ")
+		}
+		return "refused to connect: " + ErrForbiddenAddress.Error()
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return "timeout"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return "DNS: " + dnsErr.Err
+	}
+	var uErr *url.Error
+	if errors.As(err, &uErr) {
+		return uErr.Err.Error()
+	}
+	return err.Error()
+}
+
+// retryAfter reads a Retry-After header in seconds (HTTP dates are ignored).
+func retryAfter(h string) time.Duration {
+	n, err := strconv.Atoi(strings.TrimSpace(h))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return time.Duration(n) * time.Second
+}
+
+// TargetChecker checks an endpoint when it is subscribed: every address its
+// host resolves to must be allowed (the guard checks again at connect).
+type TargetChecker struct {
+	guard    *Guard
+	resolver *net.Resolver
+}
+
+// NewTargetChecker returns the checker.
+func NewTargetChecker(g *Guard) *TargetChecker {
+	return &TargetChecker{guard: g, resolver: net.DefaultResolver}
+}
+
+var _ app.TargetChecker = (*TargetChecker)(nil)
+
+// Check refuses a URL whose host is or resolves to a forbidden address.
+func (c *TargetChecker) Check(ctx context.Context, rawURL string) error {
+	if c.guard.allowPrivate {
+		return nil
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return refuse("is not a URL")
+	}
+	host := u.Hostname()
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if why := domain.ForbiddenAddr(ip); why != "" {
+			return refuse("points to a %s", why)
+		}
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	addrs, err := c.resolver.LookupNetIP(ctx, "ip", host)
+	if err != nil || len(addrs) == 0 {
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) && (dnsErr.IsTimeout || dnsErr.IsTemporary) {
+			return errs.Wrap(errs.KindUnavailable, err, "could not resolve the webhook's host now; retry later")
+		}
+		return refuse("host %q does not resolve", host)
+	}
+	for _, a := range addrs {
+		if why := domain.ForbiddenAddr(a); why != "" {
+			return refuse("host %q resolves to a %s", host, why)
+		}
+	}
+	return nil
+}
+
+func refuse(format string, args ...any) error {
+	var v errs.Violations
+	v.Add("webhook.url", format+"; webhooks only go to public addresses", args...)
+	return v.Err()
+}

@@ -1,0 +1,358 @@
+// Package adapters implements the webhooks repository on PostgreSQL, the
+// HTTP sender that makes the delivery attempts, and the check of endpoint
+// addresses.
+package adapters
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/services/webhooks/internal/app"
+	"github.com/spona/spona/services/webhooks/internal/domain"
+)
+
+// NotifyChannel is the PostgreSQL channel that wakes the dispatchers when
+// deliveries are queued (heard at commit, by every replica).
+const NotifyChannel = "spona_webhooks_deliveries"
+
+// Postgres is the repository.
+type Postgres struct {
+	pool   *pgxpool.Pool
+	sealer *Sealer
+}
+
+// NewPostgres returns the repository on pool; sealer encrypts secrets.
+func NewPostgres(pool *pgxpool.Pool, sealer *Sealer) *Postgres {
+	return &Postgres{pool: pool, sealer: sealer}
+}
+
+var _ app.Repository = (*Postgres)(nil)
+
+const subscriptionCols = `id, organisation_id, url, event_types, description, secret, previous_secret,
+	previous_secret_expire_time, state, disabled_reason, disable_time, failing_since, create_time, update_time, version`
+
+func (p *Postgres) scanSubscription(row pgx.Row) (*domain.Subscription, error) {
+	var s domain.Subscription
+	var secret, prev []byte
+	var prevExp, disabled, failing *time.Time
+	if err := row.Scan(&s.ID, &s.OrganisationID, &s.URL, &s.EventTypes, &s.Description, &secret, &prev,
+		&prevExp, &s.State, &s.DisabledReason, &disabled, &failing, &s.CreateTime, &s.UpdateTime, &s.Version); err != nil {
+		return nil, err
+	}
+	var err error
+	if s.Secret, err = p.sealer.Open(secret, s.ID); err != nil {
+		return nil, err
+	}
+	if prev != nil {
+		if s.PreviousSecret, err = p.sealer.Open(prev, s.ID); err != nil {
+			return nil, err
+		}
+	}
+	s.PreviousSecretExpires, s.DisableTime, s.FailingSince = timeOf(prevExp), timeOf(disabled), timeOf(failing)
+	return &s, nil
+}
+
+func (p *Postgres) sealOptional(secret, id string) []byte {
+	if secret == "" {
+		return nil
+	}
+	return p.sealer.Seal(secret, id)
+}
+
+// CreateSubscription inserts s (idempotent per organisation and request id).
+func (p *Postgres) CreateSubscription(ctx context.Context, s *domain.Subscription, requestID string) (*domain.Subscription, error) {
+	return db.CreateOnce(ctx, p.pool, p.scanSubscription, `
+		INSERT INTO subscriptions (id, organisation_id, url, target, event_types, description, secret, state,
+			request_id, create_time, update_time)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+		ON CONFLICT (organisation_id, request_id) DO NOTHING
+		RETURNING `+subscriptionCols,
+		[]any{s.ID, s.OrganisationID, s.URL, s.Target(), s.EventTypes, s.Description, p.sealer.Seal(s.Secret, s.ID),
+			s.State, db.Null(requestID), s.CreateTime},
+		`SELECT `+subscriptionCols+` FROM subscriptions WHERE organisation_id = $1 AND request_id = $2`,
+		s.OrganisationID, requestID)
+}
+
+// GetSubscription returns a subscription of the organisation.
+func (p *Postgres) GetSubscription(ctx context.Context, organisationID, id string) (*domain.Subscription, error) {
+	s, err := p.scanSubscription(p.pool.QueryRow(ctx,
+		`SELECT `+subscriptionCols+` FROM subscriptions WHERE id = $1 AND organisation_id = $2`, id, organisationID))
+	return one(s, err, "webhook", id)
+}
+
+// ListSubscriptions lists the organisation's subscriptions, newest first.
+func (p *Postgres) ListSubscriptions(ctx context.Context, organisationID string, page pagination.Page) ([]*domain.Subscription, error) {
+	args := []any{organisationID, page.Limit()}
+	cond := ""
+	if page.After != "" {
+		if !ids.Valid(page.After) {
+			return nil, nil
+		}
+		args = append(args, page.After)
+		cond = " AND id < $3"
+	}
+	rows, err := p.pool.Query(ctx, `SELECT `+subscriptionCols+` FROM subscriptions
+		WHERE organisation_id = $1`+cond+` ORDER BY id DESC LIMIT $2`, args...)
+	return collect(rows, err, p.scanSubscription)
+}
+
+// deadLetterPending gives up the pending deliveries of a disabled
+// subscription (leases are kept: attempts in flight still record).
+const deadLetterPending = `UPDATE deliveries SET status = 'dead_lettered', next_attempt_time = NULL,
+	last_error = CASE WHEN last_error = '' THEN 'webhook disabled' ELSE last_error || '; webhook disabled' END
+	WHERE subscription_id = $1 AND status = 'pending'`
+
+// UpdateSubscription stores s if its version is unchanged.
+func (p *Postgres) UpdateSubscription(ctx context.Context, s *domain.Subscription) (*domain.Subscription, error) {
+	var out *domain.Subscription
+	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		var err error
+		out, err = p.scanSubscription(tx.QueryRow(ctx, `
+			UPDATE subscriptions SET url = $3, target = $4, event_types = $5, description = $6, secret = $7,
+				previous_secret = $8, previous_secret_expire_time = $9, state = $10, disabled_reason = $11,
+				disable_time = $12, failing_since = $13, update_time = $14, version = version + 1
+			WHERE id = $1 AND version = $2
+			RETURNING `+subscriptionCols,
+			s.ID, s.Version, s.URL, s.Target(), s.EventTypes, s.Description, p.sealer.Seal(s.Secret, s.ID),
+			p.sealOptional(s.PreviousSecret, s.ID), nullTime(s.PreviousSecretExpires), s.State, s.DisabledReason,
+			nullTime(s.DisableTime), nullTime(s.FailingSince), s.UpdateTime))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return &errs.Error{Kind: errs.KindAborted, Reason: "ETAG_MISMATCH", Message: "the webhook was changed concurrently; read it again"}
+		}
+		if err != nil {
+			return db.Error(err)
+		}
+		if out.State == domain.StateDisabled {
+			_, err = tx.Exec(ctx, deadLetterPending, out.ID)
+		}
+		return db.Error(err)
+	})
+	return out, err
+}
+
+// DeleteSubscription deletes a subscription of the organisation and its deliveries.
+func (p *Postgres) DeleteSubscription(ctx context.Context, organisationID, id string) error {
+	tag, err := p.pool.Exec(ctx, `DELETE FROM subscriptions WHERE id = $1 AND organisation_id = $2`, id, organisationID)
+	if err != nil {
+		return db.Error(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return errs.NotFound("webhook", id)
+	}
+	return nil
+}
+
+const deliveryCols = `d.id, d.subscription_id, d.event_id, d.event_type, d.ordering_key, d.body, d.traceparent,
+	d.event_time, d.status, d.attempts, d.next_attempt_time, d.retry_start_time, d.last_code, d.last_latency_us,
+	d.last_error, d.last_attempt_time, d.deliver_time, d.create_time`
+
+func scanDelivery(row pgx.Row, extra ...any) (*domain.Delivery, error) {
+	var d domain.Delivery
+	var next, last, delivered *time.Time
+	var latencyUS int64
+	dest := []any{&d.ID, &d.SubscriptionID, &d.EventID, &d.EventType, &d.OrderingKey, &d.Body, &d.Traceparent,
+		&d.EventTime, &d.Status, &d.Attempts, &next, &d.RetryStart, &d.LastCode, &latencyUS,
+		&d.LastError, &last, &delivered, &d.CreateTime}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	d.NextAttempt, d.LastAttempt, d.DeliverTime = timeOf(next), timeOf(last), timeOf(delivered)
+	d.LastLatency = time.Duration(latencyUS) * time.Microsecond
+	return &d, nil
+}
+
+// ListDeliveries lists a subscription's deliveries, newest first.
+func (p *Postgres) ListDeliveries(ctx context.Context, subscriptionID, status string, page pagination.Page) ([]*domain.Delivery, error) {
+	args := []any{subscriptionID, page.Limit()}
+	cond := ""
+	if status != "" {
+		args = append(args, status)
+		cond += " AND d.status = $" + strconv.Itoa(len(args))
+	}
+	if page.After != "" {
+		if !ids.Valid(page.After) {
+			return nil, nil
+		}
+		args = append(args, page.After)
+		cond += " AND d.id < $" + strconv.Itoa(len(args))
+	}
+	rows, err := p.pool.Query(ctx, `SELECT `+deliveryCols+` FROM deliveries d
+		WHERE d.subscription_id = $1`+cond+` ORDER BY d.id DESC LIMIT $2`, args...)
+	return collect(rows, err, func(r pgx.Row) (*domain.Delivery, error) { return scanDelivery(r) })
+}
+
+// GetDelivery returns a delivery of a subscription.
+func (p *Postgres) GetDelivery(ctx context.Context, subscriptionID, id string) (*domain.Delivery, error) {
+	d, err := scanDelivery(p.pool.QueryRow(ctx, `SELECT `+deliveryCols+` FROM deliveries d
+		WHERE d.id = $1 AND d.subscription_id = $2`, id, subscriptionID))
+	return one(d, err, "delivery", id)
+}
+
+// Requeue queues d again and wakes the dispatchers.
+func (p *Postgres) Requeue(ctx context.Context, d *domain.Delivery) error {
+	b := &pgx.Batch{}
+	b.Queue(`UPDATE deliveries SET status = $2, next_attempt_time = $3, retry_start_time = $4, deliver_time = NULL
+		WHERE id = $1`, d.ID, d.Status, nullTime(d.NextAttempt), d.RetryStart)
+	b.Queue(`SELECT pg_notify($1, '')`, NotifyChannel)
+	return db.Error(p.pool.SendBatch(ctx, b).Close())
+}
+
+// claimSQL leases due deliveries: of active subscriptions, not for a busy
+// target, each the oldest pending one of its subscription and ordering key
+// (so the events of one referral go out one after the other, in order).
+// SKIP LOCKED lets several dispatchers (replicas) claim at once without
+// taking the same row.
+const claimSQL = `WITH c AS (
+	SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
+	WHERE d.status = 'pending' AND d.next_attempt_time <= $1
+		AND (d.lease_until IS NULL OR d.lease_until < $1)
+		AND s.state = 'active' AND NOT (s.target = ANY($3::text[]))
+		AND NOT EXISTS (SELECT 1 FROM deliveries e
+			WHERE e.subscription_id = d.subscription_id AND e.ordering_key = d.ordering_key
+				AND e.status = 'pending' AND e.seq < d.seq)
+	ORDER BY d.next_attempt_time, d.seq
+	LIMIT $2
+	FOR UPDATE OF d SKIP LOCKED)
+UPDATE deliveries d SET lease_id = $4, lease_until = $5
+FROM c, subscriptions s
+WHERE d.id = c.id AND s.id = d.subscription_id
+RETURNING ` + deliveryCols + `, s.url, s.secret, s.previous_secret, s.previous_secret_expire_time, s.failing_since`
+
+// Claim leases due deliveries until now+lease.
+func (p *Postgres) Claim(ctx context.Context, now time.Time, limit int, busy []string, lease time.Duration) ([]app.Claimed, error) {
+	leaseID := ids.New()
+	rows, err := p.pool.Query(ctx, claimSQL, now, limit, db.Strings(busy), leaseID, now.Add(lease))
+	return collect(rows, err, func(r pgx.Row) (app.Claimed, error) {
+		var s domain.Subscription
+		var secret, prev []byte
+		var prevExp, failing *time.Time
+		d, err := scanDelivery(r, &s.URL, &secret, &prev, &prevExp, &failing)
+		if err != nil {
+			return app.Claimed{}, err
+		}
+		s.ID, s.State = d.SubscriptionID, domain.StateActive
+		if s.Secret, err = p.sealer.Open(secret, s.ID); err != nil {
+			return app.Claimed{}, err
+		}
+		if prev != nil {
+			if s.PreviousSecret, err = p.sealer.Open(prev, s.ID); err != nil {
+				return app.Claimed{}, err
+			}
+		}
+		s.PreviousSecretExpires, s.FailingSince = timeOf(prevExp), timeOf(failing)
+		return app.Claimed{Delivery: d, Subscription: &s, Lease: leaseID}, nil
+	})
+}
+
+// Release clears the leases of claimed deliveries.
+func (p *Postgres) Release(ctx context.Context, claims []app.Claimed) error {
+	idList := make([]string, len(claims))
+	for i, c := range claims {
+		idList[i] = c.Delivery.ID
+	}
+	_, err := p.pool.Exec(ctx, `UPDATE deliveries SET lease_id = NULL, lease_until = NULL
+		WHERE id = ANY($1::uuid[]) AND lease_id = $2`, idList, claims[0].Lease)
+	return db.Error(err)
+}
+
+// Record stores an attempt's outcome and the subscription's health in one
+// round trip (one implicit transaction). The subscription row is locked
+// before the delivery rows, as everywhere, so two attempts disabling the
+// same subscription cannot deadlock.
+func (p *Postgres) Record(ctx context.Context, c app.Claimed, d *domain.Delivery, h app.SubscriptionHealth) error {
+	b := &pgx.Batch{}
+	switch {
+	case h.FailingSince.IsZero():
+		b.Queue(`UPDATE subscriptions SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`, d.SubscriptionID)
+	case h.Disable:
+		b.Queue(`UPDATE subscriptions SET state = 'disabled', disabled_reason = $2, disable_time = $3,
+				failing_since = COALESCE(failing_since, $4), update_time = $3, version = version + 1
+			WHERE id = $1 AND state = 'active'`, d.SubscriptionID, h.DisabledReason, h.At, h.FailingSince)
+	default:
+		b.Queue(`UPDATE subscriptions SET failing_since = $2 WHERE id = $1 AND failing_since IS NULL`, d.SubscriptionID, h.FailingSince)
+	}
+	b.Queue(`UPDATE deliveries SET status = $3, attempts = $4, next_attempt_time = $5, last_code = $6,
+			last_latency_us = $7, last_error = $8, last_attempt_time = $9, deliver_time = $10,
+			lease_id = NULL, lease_until = NULL
+		WHERE id = $1 AND lease_id = $2`,
+		d.ID, c.Lease, d.Status, d.Attempts, nullTime(d.NextAttempt), d.LastCode, d.LastLatency.Microseconds(),
+		d.LastError, nullTime(d.LastAttempt), nullTime(d.DeliverTime))
+	if h.Disable {
+		b.Queue(deadLetterPending, d.SubscriptionID)
+	}
+	return db.Error(p.pool.SendBatch(ctx, b).Close())
+}
+
+// ListChanges returns the organisation's changes in (after, upto].
+func (p *Postgres) ListChanges(ctx context.Context, organisationID string, after, upto int64, types []string, limit int) ([]domain.Change, error) {
+	args := []any{organisationID, after, upto, limit}
+	cond := ""
+	if len(types) > 0 {
+		args = append(args, types)
+		cond = " AND type = ANY($5)"
+	}
+	rows, err := p.pool.Query(ctx, `SELECT seq, event_id, type, event_time, data FROM changes
+		WHERE organisation_id = $1 AND seq > $2 AND seq <= $3`+cond+` ORDER BY seq LIMIT $4`, args...)
+	return collect(rows, err, func(r pgx.Row) (domain.Change, error) {
+		var c domain.Change
+		err := r.Scan(&c.Seq, &c.EventID, &c.Type, &c.Time, &c.Data)
+		return c, err
+	})
+}
+
+// FeedBounds returns how far the feed was pruned and its last position.
+func (p *Postgres) FeedBounds(ctx context.Context) (pruned, last int64, err error) {
+	err = p.pool.QueryRow(ctx, `SELECT pruned_through,
+		GREATEST(pruned_through, COALESCE((SELECT max(seq) FROM changes), 0)) FROM changes_retention`).Scan(&pruned, &last)
+	return pruned, last, db.Error(err)
+}
+
+// Prune deletes changes recorded before before (a prefix of the feed) and
+// finished deliveries created before deliveriesBefore.
+func (p *Postgres) Prune(ctx context.Context, before, deliveriesBefore time.Time) error {
+	b := &pgx.Batch{}
+	b.Queue(`WITH upto AS (SELECT max(seq) AS seq FROM changes WHERE create_time < $1),
+		del AS (DELETE FROM changes WHERE seq <= (SELECT seq FROM upto) RETURNING seq)
+		UPDATE changes_retention SET pruned_through = GREATEST(pruned_through, (SELECT max(seq) FROM del))
+		WHERE EXISTS (SELECT 1 FROM del)`, before)
+	b.Queue(`DELETE FROM deliveries WHERE status <> 'pending' AND create_time < $1`, deliveriesBefore)
+	return db.Error(p.pool.SendBatch(ctx, b).Close())
+}
+
+func collect[T any](rows pgx.Rows, err error, scan func(pgx.Row) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
+	return out, db.Error(err)
+}
+
+func one[T any](v T, err error, resource, id string) (T, error) {
+	if errors.Is(err, pgx.ErrNoRows) {
+		var zero T
+		return zero, errs.NotFound(resource, id)
+	}
+	return v, db.Error(err)
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func timeOf(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}

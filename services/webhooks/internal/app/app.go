@@ -1,0 +1,160 @@
+// Package app holds the webhooks use cases: subscriptions, turning the
+// services' events into deliveries and change-feed entries, delivering them
+// (signed, retried, in order per referral) and the change feed.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/services/webhooks/internal/domain"
+)
+
+// Repository stores subscriptions, deliveries and the change feed. Reads
+// take the organisation and return only its own subscriptions.
+type Repository interface {
+	// CreateSubscription stores s; a repeated request id returns the first
+	// subscription instead.
+	CreateSubscription(ctx context.Context, s *domain.Subscription, requestID string) (*domain.Subscription, error)
+	GetSubscription(ctx context.Context, organisationID, id string) (*domain.Subscription, error)
+	ListSubscriptions(ctx context.Context, organisationID string, p pagination.Page) ([]*domain.Subscription, error)
+	// UpdateSubscription stores s if the stored version is still s.Version
+	// (errs.KindAborted otherwise). Disabling dead-letters the pending
+	// deliveries.
+	UpdateSubscription(ctx context.Context, s *domain.Subscription) (*domain.Subscription, error)
+	DeleteSubscription(ctx context.Context, organisationID, id string) error
+
+	ListDeliveries(ctx context.Context, subscriptionID, status string, p pagination.Page) ([]*domain.Delivery, error)
+	GetDelivery(ctx context.Context, subscriptionID, id string) (*domain.Delivery, error)
+	// Requeue stores d queued again (after domain.Delivery.Redeliver) and
+	// wakes the dispatchers.
+	Requeue(ctx context.Context, d *domain.Delivery) error
+
+	// Claim leases up to limit due deliveries of active subscriptions whose
+	// target is not in busy, each the oldest pending one of its
+	// subscription and ordering key, until now+lease.
+	Claim(ctx context.Context, now time.Time, limit int, busy []string, lease time.Duration) ([]Claimed, error)
+	// Release gives claimed deliveries back without an attempt.
+	Release(ctx context.Context, claims []Claimed) error
+	// Record stores the outcome of an attempt of a claimed delivery: d as
+	// it now is, and the subscription's failing state (disabled when
+	// disable is set, which dead-letters its pending deliveries).
+	Record(ctx context.Context, c Claimed, d *domain.Delivery, s SubscriptionHealth) error
+
+	// ListChanges returns organisationID's changes after position after and
+	// up to upto, oldest first.
+	ListChanges(ctx context.Context, organisationID string, after, upto int64, types []string, limit int) ([]domain.Change, error)
+	// FeedBounds returns the position through which the feed was pruned
+	// and its last position; every change up to that is committed.
+	FeedBounds(ctx context.Context) (prunedThrough, last int64, err error)
+	// Prune deletes changes older than before and finished deliveries
+	// older than deliveriesBefore.
+	Prune(ctx context.Context, before, deliveriesBefore time.Time) error
+}
+
+// Inbox stores what one event leads to. The feed consumer hands one bound
+// to the transaction that advances its cursor, so an event is applied
+// exactly when its cursor moves.
+type Inbox interface {
+	// Subscribers returns the active subscriptions of the organisations.
+	Subscribers(ctx context.Context, organisationIDs []string) ([]*domain.Subscription, error)
+	// Add stores the change-feed entries and deliveries of one event
+	// (both idempotent per event) and wakes the dispatchers at commit.
+	Add(ctx context.Context, e domain.Event, notices []domain.Notice, deliveries []*domain.Delivery) error
+}
+
+// Claimed is a leased delivery with what sending it needs.
+type Claimed struct {
+	Delivery     *domain.Delivery
+	Subscription *domain.Subscription
+	// Lease identifies this claim; a record under an expired and retaken
+	// lease is ignored.
+	Lease string
+}
+
+// SubscriptionHealth is what an attempt changes on its subscription.
+type SubscriptionHealth struct {
+	// FailingSince: zero after a success, else the first failure's time.
+	FailingSince   time.Time
+	Disable        bool
+	DisabledReason string
+	At             time.Time
+}
+
+// Message is one signed webhook request.
+type Message struct {
+	URL       string
+	ID        string
+	Timestamp int64
+	Signature string
+	Body      []byte
+}
+
+// Sender makes one HTTP attempt of a message (bounded in time, no
+// redirects, connecting only to allowed addresses).
+type Sender interface {
+	Send(ctx context.Context, m Message) domain.Attempt
+}
+
+// TargetChecker refuses endpoints Spona must not call (SSRF): hosts that
+// resolve to loopback, private, link-local or metadata addresses.
+type TargetChecker interface {
+	Check(ctx context.Context, rawURL string) error
+}
+
+// Options tunes the application.
+type Options struct {
+	// AllowPrivateTargets accepts http:// and private addresses
+	// (development and tests only).
+	AllowPrivateTargets bool
+	Retry               domain.RetryPolicy
+	// Workers is the number of deliveries attempted at once.
+	Workers int
+	// TargetConcurrency caps the attempts in flight to one host:port.
+	TargetConcurrency int
+	// Lease is how long a claimed delivery stays with this process before
+	// another may attempt it (after a crash).
+	Lease time.Duration
+	// PollInterval is how often the dispatcher looks for due deliveries
+	// when nothing woke it.
+	PollInterval time.Duration
+}
+
+// App is the webhooks application.
+type App struct {
+	repo    Repository
+	sender  Sender
+	targets TargetChecker
+	opts    Options
+	log     *slog.Logger
+	now     func() time.Time
+	jitter  func() float64
+	metrics *metrics
+}
+
+// New returns the application.
+func New(repo Repository, sender Sender, targets TargetChecker, opts Options, log *slog.Logger) (*App, error) {
+	if opts.Retry == (domain.RetryPolicy{}) {
+		opts.Retry = domain.DefaultRetryPolicy
+	}
+	opts.Workers = max(opts.Workers, 1)
+	opts.TargetConcurrency = max(opts.TargetConcurrency, 1)
+	if opts.Lease <= 0 {
+		opts.Lease = time.Minute
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = time.Second
+	}
+	m, err := newMetrics()
+	if err != nil {
+		return nil, err
+	}
+	return &App{repo: repo, sender: sender, targets: targets, opts: opts, log: log,
+		now: time.Now, jitter: rand.Float64, metrics: m}, nil
+}
+
+// SetClock replaces the clock (tests of multi-day policies).
+func (a *App) SetClock(now func() time.Time) { a.now = now }

@@ -1,0 +1,222 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/services/webhooks/internal/domain"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// claimBatch bounds the deliveries claimed by one query.
+const claimBatch = 100
+
+// RunDispatcher attempts due deliveries until ctx ends: at most
+// Options.Workers at once and Options.TargetConcurrency per target, each
+// delivery after the earlier ones of its subscription and referral. It
+// looks for work when wake fires (new or requeued deliveries committed), when
+// an attempt ends, and every Options.PollInterval (retries falling due,
+// leases of a crashed process running out). On shutdown it lets the
+// attempts in flight finish.
+func (a *App) RunDispatcher(ctx context.Context, wake <-chan struct{}) {
+	d := &dispatcher{app: a, inflight: map[string]int{}, ended: make(chan struct{}, 1)}
+	defer d.wg.Wait()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		if full := d.claim(ctx); full {
+			continue // a whole batch: there may be more due now
+		}
+		timer.Reset(a.opts.PollInterval)
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		case <-d.ended:
+		case <-timer.C:
+		}
+	}
+}
+
+type dispatcher struct {
+	app      *App
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	total    int
+	inflight map[string]int // attempts in flight per target
+	ended    chan struct{}
+}
+
+// claim leases what the free workers can take and starts them; it reports
+// whether it took a whole batch.
+func (d *dispatcher) claim(ctx context.Context) bool {
+	a := d.app
+	d.mu.Lock()
+	free := a.opts.Workers - d.total
+	var busy []string
+	for t, n := range d.inflight {
+		if n >= a.opts.TargetConcurrency {
+			busy = append(busy, t)
+		}
+	}
+	d.mu.Unlock()
+	if free <= 0 {
+		return false
+	}
+	limit := min(free, claimBatch)
+	claims, err := a.repo.Claim(ctx, a.now(), limit, busy, a.opts.Lease)
+	if err != nil {
+		if ctx.Err() == nil {
+			a.log.WarnContext(ctx, "claiming deliveries", slog.String("error", err.Error()))
+		}
+		return false
+	}
+	var over []Claimed
+	d.mu.Lock()
+	for _, c := range claims {
+		t := c.Subscription.Target()
+		if d.inflight[t] >= a.opts.TargetConcurrency {
+			over = append(over, c)
+			continue
+		}
+		d.inflight[t]++
+		d.total++
+		d.wg.Add(1)
+		go d.attempt(context.WithoutCancel(ctx), c, t)
+	}
+	d.mu.Unlock()
+	if len(over) > 0 {
+		if err := a.repo.Release(ctx, over); err != nil && ctx.Err() == nil {
+			a.log.WarnContext(ctx, "releasing deliveries", slog.String("error", err.Error()))
+		}
+	}
+	return len(claims) == limit && len(over) == 0
+}
+
+func (d *dispatcher) attempt(ctx context.Context, c Claimed, target string) {
+	defer func() {
+		d.mu.Lock()
+		d.total--
+		if d.inflight[target]--; d.inflight[target] <= 0 {
+			delete(d.inflight, target)
+		}
+		d.mu.Unlock()
+		select {
+		case d.ended <- struct{}{}:
+		default:
+		}
+		d.wg.Done()
+	}()
+	d.app.deliver(ctx, c)
+}
+
+var tracer = otel.Tracer("github.com/spona/spona/services/webhooks")
+
+// deliver makes one attempt of a claimed delivery and records its outcome.
+// Its span links to the trace of the change that caused the event.
+func (a *App) deliver(ctx context.Context, c Claimed) {
+	d, s := c.Delivery, c.Subscription
+	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(
+		attribute.String("webhook.id", s.ID), attribute.String("webhook.delivery_id", d.ID),
+		attribute.String("webhook.event_type", d.EventType), attribute.Int("webhook.attempt", d.Attempts+1),
+	)}
+	if link, ok := causeLink(d.Traceparent); ok {
+		opts = append(opts, trace.WithLinks(link))
+	}
+	ctx, span := tracer.Start(ctx, "webhook deliver "+d.EventType, opts...)
+	defer span.End()
+
+	start := a.now()
+	var att domain.Attempt
+	sig, err := domain.Sign(s.Secrets(start), d.ID, start.Unix(), d.Body)
+	if err != nil {
+		att = domain.Attempt{Err: "cannot sign: " + err.Error()}
+	} else {
+		att = a.sender.Send(ctx, Message{URL: s.URL, ID: d.ID, Timestamp: start.Unix(), Signature: sig, Body: d.Body})
+	}
+	end := a.now()
+	health := SubscriptionHealth{At: end, FailingSince: s.FailingSince}
+	outcome := "succeeded"
+	if att.Succeeded() {
+		d.AfterSuccess(att, end)
+		health.FailingSince = time.Time{}
+		a.metrics.lag.Record(ctx, end.Sub(d.EventTime).Seconds(), metric.WithAttributes(attribute.String("event_type", d.EventType)))
+	} else {
+		a.opts.Retry.AfterFailure(d, att, end, a.jitter())
+		if health.FailingSince.IsZero() {
+			health.FailingSince = end
+		}
+		health.Disable, health.DisabledReason = a.opts.Retry.ShouldDisable(health.FailingSince, att, end)
+		outcome = "failed"
+		if d.Status == domain.DeliveryDeadLettered {
+			outcome = "dead_lettered"
+		}
+		span.SetStatus(codes.Error, att.Problem())
+	}
+	span.SetAttributes(attribute.Int("http.response.status_code", att.Code), attribute.String("webhook.outcome", outcome))
+	a.metrics.deliveries.Add(ctx, 1, metric.WithAttributes(attribute.String("outcome", outcome)))
+	a.metrics.attempt.Record(ctx, att.Latency.Seconds(), metric.WithAttributes(attribute.Bool("success", att.Succeeded())))
+	// A record lost (conflict, database down) leaves the delivery leased:
+	// it is attempted again when the lease runs out (at least once).
+	for try := 1; ; try++ {
+		err := a.repo.Record(ctx, c, d, health)
+		if err == nil {
+			break
+		}
+		if try == 3 || errs.KindOf(err) != errs.KindAborted {
+			a.log.WarnContext(ctx, "recording a delivery attempt", slog.String("delivery_id", d.ID), slog.String("error", err.Error()))
+			break
+		}
+	}
+	if health.Disable {
+		a.log.WarnContext(ctx, "webhook disabled", slog.String("webhook_id", s.ID), slog.String("reason", health.DisabledReason))
+	}
+}
+
+// causeLink is a link to the span of the change an event records.
+func causeLink(traceparent string) (trace.Link, bool) {
+	if traceparent == "" {
+		return trace.Link{}, false
+	}
+	sc := trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(),
+		propagation.MapCarrier{"traceparent": traceparent}))
+	if !sc.IsValid() {
+		return trace.Link{}, false
+	}
+	return trace.Link{SpanContext: sc, Attributes: []attribute.KeyValue{attribute.String("link.kind", "cause")}}, true
+}
+
+type metrics struct {
+	deliveries metric.Int64Counter
+	attempt    metric.Float64Histogram
+	lag        metric.Float64Histogram
+}
+
+func newMetrics() (*metrics, error) {
+	m := otel.Meter("github.com/spona/spona/services/webhooks")
+	deliveries, err := m.Int64Counter("spona.webhooks.attempts", metric.WithUnit("{attempt}"),
+		metric.WithDescription("Delivery attempts by outcome: succeeded, failed (will retry), dead_lettered."))
+	if err != nil {
+		return nil, err
+	}
+	buckets := metric.WithExplicitBucketBoundaries(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600)
+	attempt, err := m.Float64Histogram("spona.webhooks.attempt.duration", metric.WithUnit("s"), buckets,
+		metric.WithDescription("Duration of one HTTP delivery attempt, from connect to the end of the answer."))
+	if err != nil {
+		return nil, err
+	}
+	lag, err := m.Float64Histogram("spona.webhooks.delivery.lag", metric.WithUnit("s"), buckets,
+		metric.WithDescription("From the commit of the change to its successful delivery."))
+	if err != nil {
+		return nil, err
+	}
+	return &metrics{deliveries: deliveries, attempt: attempt, lag: lag}, nil
+}

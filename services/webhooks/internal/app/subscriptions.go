@@ -1,0 +1,173 @@
+package app
+
+import (
+	"context"
+
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/services/webhooks/internal/domain"
+)
+
+// CreateSubscription subscribes an endpoint of the caller's organisation.
+// The result carries the secret: the only time it is shown, with rotation.
+func (a *App) CreateSubscription(ctx context.Context, p auth.Principal, s *domain.Subscription, requestID string) (*domain.Subscription, error) {
+	s.State = domain.StateActive
+	s.Normalize()
+	if err := s.Validate(a.opts.AllowPrivateTargets); err != nil {
+		return nil, err
+	}
+	if err := a.targets.Check(ctx, s.URL); err != nil {
+		return nil, err
+	}
+	s.ID, s.OrganisationID, s.Secret = ids.New(), p.OrganisationID, domain.NewSecret()
+	now := a.now()
+	s.CreateTime, s.UpdateTime = now, now
+	return a.repo.CreateSubscription(ctx, s, requestID)
+}
+
+// GetSubscription returns one of the caller's subscriptions, without its secret.
+func (a *App) GetSubscription(ctx context.Context, p auth.Principal, id string) (*domain.Subscription, error) {
+	s, err := a.subscription(ctx, p, "id", id)
+	if err != nil {
+		return nil, err
+	}
+	return redacted(s), nil
+}
+
+func (a *App) subscription(ctx context.Context, p auth.Principal, field, id string) (*domain.Subscription, error) {
+	if err := ids.Check(field, id); err != nil {
+		return nil, err
+	}
+	return a.repo.GetSubscription(ctx, p.OrganisationID, ids.Normalize(id))
+}
+
+// ListSubscriptions lists the caller's subscriptions, newest first.
+func (a *App) ListSubscriptions(ctx context.Context, p auth.Principal, size int32, token string) ([]*domain.Subscription, string, error) {
+	page, err := pagination.Parse(size, token, pagination.Fingerprint("webhooks"))
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := a.repo.ListSubscriptions(ctx, p.OrganisationID, page)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, next := pagination.Next(page, rows, func(s *domain.Subscription) string { return s.ID })
+	for i, s := range rows {
+		rows[i] = redacted(s)
+	}
+	return rows, next, nil
+}
+
+// UpdateSubscription changes the fields in paths of the caller's
+// subscription patch.ID, if etag (when given) is still current.
+func (a *App) UpdateSubscription(ctx context.Context, p auth.Principal, patch *domain.Subscription, etag string, paths []string) (*domain.Subscription, error) {
+	s, err := a.subscription(ctx, p, "webhook.id", patch.ID)
+	if err != nil {
+		return nil, err
+	}
+	if etag != "" && etag != s.Etag() {
+		return nil, staleEtag()
+	}
+	oldURL := s.URL
+	if err := s.Patch(patch, paths, a.now()); err != nil {
+		return nil, err
+	}
+	s.Normalize()
+	if err := s.Validate(a.opts.AllowPrivateTargets); err != nil {
+		return nil, err
+	}
+	if s.URL != oldURL {
+		if err := a.targets.Check(ctx, s.URL); err != nil {
+			return nil, err
+		}
+	}
+	s.UpdateTime = a.now()
+	out, err := a.repo.UpdateSubscription(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	return redacted(out), nil
+}
+
+// DeleteSubscription deletes one of the caller's subscriptions and its
+// deliveries.
+func (a *App) DeleteSubscription(ctx context.Context, p auth.Principal, id string) error {
+	if err := ids.Check("id", id); err != nil {
+		return err
+	}
+	return a.repo.DeleteSubscription(ctx, p.OrganisationID, ids.Normalize(id))
+}
+
+// RotateSecret gives the subscription a new secret (returned, shown once);
+// the old one keeps signing for domain.SecretOverlap.
+func (a *App) RotateSecret(ctx context.Context, p auth.Principal, id string) (*domain.Subscription, error) {
+	s, err := a.subscription(ctx, p, "id", id)
+	if err != nil {
+		return nil, err
+	}
+	now := a.now()
+	s.Rotate(domain.NewSecret(), now)
+	s.UpdateTime = now
+	out, err := a.repo.UpdateSubscription(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	out.PreviousSecret = ""
+	return out, nil
+}
+
+// ListDeliveries lists the deliveries of one of the caller's subscriptions,
+// newest first.
+func (a *App) ListDeliveries(ctx context.Context, p auth.Principal, subscriptionID, status string, size int32, token string) ([]*domain.Delivery, string, error) {
+	s, err := a.subscription(ctx, p, "webhook_id", subscriptionID)
+	if err != nil {
+		return nil, "", err
+	}
+	page, err := pagination.Parse(size, token, pagination.Fingerprint(s.ID, status))
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := a.repo.ListDeliveries(ctx, s.ID, status, page)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, next := pagination.Next(page, rows, func(d *domain.Delivery) string { return d.ID })
+	return rows, next, nil
+}
+
+// Redeliver queues a delivery of one of the caller's subscriptions again:
+// same webhook-id and body, a new retry window.
+func (a *App) Redeliver(ctx context.Context, p auth.Principal, subscriptionID, deliveryID string) (*domain.Delivery, error) {
+	s, err := a.subscription(ctx, p, "webhook_id", subscriptionID)
+	if err != nil {
+		return nil, err
+	}
+	if err := ids.Check("delivery_id", deliveryID); err != nil {
+		return nil, err
+	}
+	if s.State != domain.StateActive {
+		return nil, errs.FailedPrecondition("WEBHOOK_DISABLED", "webhook %q is disabled (%s); enable it (state ACTIVE) first", s.ID, s.DisabledReason)
+	}
+	d, err := a.repo.GetDelivery(ctx, s.ID, ids.Normalize(deliveryID))
+	if err != nil {
+		return nil, err
+	}
+	d.Redeliver(a.now())
+	if err := a.repo.Requeue(ctx, d); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func redacted(s *domain.Subscription) *domain.Subscription {
+	c := *s
+	c.Secret, c.PreviousSecret = "", ""
+	return &c
+}
+
+func staleEtag() error {
+	return &errs.Error{Kind: errs.KindAborted, Reason: "ETAG_MISMATCH",
+		Message: "the webhook was changed since it was read (stale etag); read it again"}
+}

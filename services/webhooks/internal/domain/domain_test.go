@@ -1,0 +1,226 @@
+package domain
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The signing vector published with the Standard Webhooks reference
+// libraries.
+func TestSignKnownVector(t *testing.T) {
+	got, err := Sign([]string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, "msg_p5jXN8AQM9LWM0D4loKWxJek",
+		1614265330, []byte(`{"test": 2432232314}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="; got != want {
+		t.Fatalf("Sign = %q, want %q", got, want)
+	}
+}
+
+func TestSignWithTwoSecretsAndBadSecrets(t *testing.T) {
+	a, b := NewSecret(), NewSecret()
+	if a == b || !strings.HasPrefix(a, "whsec_") || len(a) != len("whsec_")+44 {
+		t.Fatalf("secrets %q %q", a, b)
+	}
+	both, err := Sign([]string{a, b}, "id", 1, []byte("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, _ := Sign([]string{a}, "id", 1, []byte("{}"))
+	two, _ := Sign([]string{b}, "id", 1, []byte("{}"))
+	if both != one+" "+two {
+		t.Fatalf("two secrets: %q, want %q", both, one+" "+two)
+	}
+	for _, bad := range []string{"", "whsec_", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_%%%"} {
+		if _, err := Sign([]string{bad}, "id", 1, nil); err == nil {
+			t.Errorf("Sign with secret %q: no error", bad)
+		}
+	}
+}
+
+func TestSecretsDuringOverlap(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := &Subscription{Secret: "whsec_old"}
+	s.Rotate("whsec_new", now)
+	if got := s.Secrets(now.Add(23 * time.Hour)); !slices.Equal(got, []string{"whsec_new", "whsec_old"}) {
+		t.Fatalf("within 24h: %v", got)
+	}
+	if got := s.Secrets(now.Add(24 * time.Hour)); !slices.Equal(got, []string{"whsec_new"}) {
+		t.Fatalf("after 24h: %v", got)
+	}
+}
+
+func TestForbiddenAddr(t *testing.T) {
+	for addr, forbidden := range map[string]bool{
+		"127.0.0.1": true, "127.8.9.10": true, "10.1.2.3": true, "172.16.0.1": true, "172.31.255.255": true,
+		"192.168.1.1": true, "169.254.169.254": true, "100.64.0.1": true, "0.0.0.0": true, "224.0.0.1": true,
+		"255.255.255.255": true, "::1": true, "::": true, "fe80::1": true, "fd00:ec2::254": true, "fc00::1": true,
+		"::ffff:127.0.0.1": true, "::ffff:10.0.0.1": true, "::ffff:169.254.169.254": true, "64:ff9b::a00:1": true,
+		"2002:7f00:1::": true, "ff02::1": true,
+		"93.184.215.14": false, "172.32.0.1": false, "8.8.8.8": false, "2a00:1450:4001:80b::200e": false,
+		"::ffff:93.184.215.14": false,
+	} {
+		why := ForbiddenAddr(netip.MustParseAddr(addr))
+		if (why != "") != forbidden {
+			t.Errorf("ForbiddenAddr(%s) = %q, want forbidden %v", addr, why, forbidden)
+		}
+	}
+}
+
+func TestValidateURL(t *testing.T) {
+	ok := func(u string, allowHTTP bool) error {
+		s := &Subscription{URL: u, EventTypes: []string{TypeReferralReceived}}
+		s.Normalize()
+		return s.Validate(allowHTTP)
+	}
+	for _, u := range []string{"https://partner.example/hooks", "https://93.184.215.14:8443/x?y=1"} {
+		if err := ok(u, false); err != nil {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+	for _, u := range []string{"", "http://partner.example/", "ftp://x/", "https://user:pw@partner.example/", "partner.example/x",
+		"https:///x", "https://partner.example/#frag", "https://" + strings.Repeat("a", 2000) + ".example/"} {
+		if err := ok(u, false); err == nil {
+			t.Errorf("%q accepted", u)
+		}
+	}
+	if err := ok("http://127.0.0.1:8080/", true); err != nil {
+		t.Errorf("http allowed in development: %v", err)
+	}
+	s := &Subscription{URL: "https://partner.example/", EventTypes: []string{"referral.sent"}}
+	s.Normalize()
+	if err := s.Validate(false); err == nil || !strings.Contains(err.Error(), "unknown event type") {
+		t.Errorf("unknown type accepted: %v", err)
+	}
+}
+
+func TestRoute(t *testing.T) {
+	from, to, other := "0190a000-0000-7000-8000-00000000000a", "0190a000-0000-7000-8000-00000000000b", "0190a000-0000-7000-8000-00000000000c"
+	ref := func(typ string) Event {
+		return Event{ID: "e", Type: typ, AggregateType: "referral", AggregateID: "r1", OrganisationIDs: []string{from, to},
+			Data: map[string]any{"from_organisation_id": from, "to_organisation_id": to, "status": "sent", "reason": "free text", "notes": "x"}}
+	}
+	type n struct{ Org, Type string }
+	notices := func(e Event) []n {
+		var out []n
+		for _, x := range Route(e) {
+			out = append(out, n{x.OrganisationID, x.Type})
+			if _, leaked := x.Data["reason"]; leaked || x.Data["referral_id"] != "r1" && e.AggregateType == "referral" {
+				t.Errorf("%s: data %v", e.Type, x.Data)
+			}
+		}
+		return out
+	}
+	for _, c := range []struct {
+		e    Event
+		want []n
+	}{
+		{ref("referral.created"), nil},
+		{ref("referral.sent"), []n{{to, TypeReferralReceived}}},
+		{ref("referral.accepted"), []n{{from, TypeReferralAccepted}}},
+		{ref("referral.declined"), []n{{from, TypeReferralDeclined}}},
+		{ref("referral.started"), []n{{from, TypeReferralStarted}}},
+		{ref("referral.completed"), []n{{from, TypeReferralCompleted}}},
+		{ref("referral.cancelled"), []n{{to, TypeReferralCancelled}}},
+		{ref("referral.overdue"), []n{{to, TypeReferralOverdue}, {from, TypeReferralOverdue}}},
+		{Event{Type: "consent.withdrawn", AggregateType: "consent", AggregateID: "c", OrganisationIDs: []string{to, other, to}},
+			[]n{{to, TypeConsentWithdrawn}, {other, TypeConsentWithdrawn}}},
+		{Event{Type: "beneficiary.erased", AggregateType: "beneficiary", AggregateID: "b", OrganisationIDs: []string{other}},
+			[]n{{other, TypeBeneficiaryErased}}},
+		{Event{Type: "beneficiary.created", AggregateType: "beneficiary", AggregateID: "b", OrganisationIDs: []string{other}}, nil},
+	} {
+		if diff := cmp.Diff(c.want, notices(c.e)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", c.e.Type, diff)
+		}
+	}
+	body, err := Body(Route(ref("referral.sent"))[0], time.Date(2026, 3, 1, 10, 0, 0, 5, time.FixedZone("x", 3600)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"type":"referral.received","timestamp":"2026-03-01T09:00:00.000000005Z","data":{"from_organisation_id":"` + from +
+		`","referral_id":"r1","status":"sent","to_organisation_id":"` + to + `"}}`
+	if string(body) != want {
+		t.Fatalf("body %s\nwant %s", body, want)
+	}
+}
+
+func TestRetryPolicy(t *testing.T) {
+	p := DefaultRetryPolicy
+	for attempts, want := range map[int][2]time.Duration{
+		1: {2500 * time.Millisecond, 5 * time.Second}, 2: {5 * time.Second, 10 * time.Second},
+		5: {40 * time.Second, 80 * time.Second}, 30: {2 * time.Hour, 4 * time.Hour},
+	} {
+		lo, hi := p.Backoff(attempts, 0, 0), p.Backoff(attempts, 0, 0.999999)
+		if lo != want[0] || hi > want[1] || hi < want[1]-time.Second {
+			t.Errorf("attempt %d: backoff in [%s, %s], want [%s, %s]", attempts, lo, hi, want[0], want[1])
+		}
+	}
+	if d := p.Backoff(1, time.Minute, 0); d != time.Minute {
+		t.Errorf("Retry-After ignored: %s", d)
+	}
+	if d := p.Backoff(1, 48*time.Hour, 0); d != p.Max {
+		t.Errorf("Retry-After not capped: %s", d)
+	}
+
+	// A delivery that always fails is retried for three days, then
+	// dead-lettered; a subscription failing for five days is disabled.
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	d := &Delivery{Status: DeliveryPending, RetryStart: start, NextAttempt: start}
+	now, attempts := start, 0
+	for d.Status == DeliveryPending {
+		now = d.NextAttempt
+		p.AfterFailure(d, Attempt{Code: 500, Latency: time.Millisecond}, now, 0.5)
+		attempts++
+	}
+	if d.Status != DeliveryDeadLettered || now.Sub(start) > p.RetryFor || now.Sub(start) < p.RetryFor-p.Max || d.LastError != "HTTP 500" {
+		t.Fatalf("dead-lettered after %d attempts at +%s: %+v", attempts, now.Sub(start), d)
+	}
+	t.Logf("%d attempts over %s before dead-lettering", attempts, now.Sub(start))
+	if off, _ := p.ShouldDisable(start, Attempt{Code: 500}, start.Add(119*time.Hour)); off {
+		t.Error("disabled before 5 days")
+	}
+	if off, why := p.ShouldDisable(start, Attempt{Code: 500}, start.Add(120*time.Hour)); !off || !strings.Contains(why, "HTTP 500") {
+		t.Errorf("not disabled after 5 days: %q", why)
+	}
+	if off, why := p.ShouldDisable(time.Time{}, Attempt{Code: 410}, start); !off || !strings.Contains(why, "410") {
+		t.Errorf("410 Gone does not disable: %q", why)
+	}
+	d.Redeliver(now)
+	if d.Status != DeliveryPending || !d.RetryStart.Equal(now) {
+		t.Fatalf("redeliver: %+v", d)
+	}
+	d.AfterSuccess(Attempt{Code: 204}, now)
+	if d.Status != DeliverySucceeded || d.LastError != "" || d.DeliverTime != now {
+		t.Fatalf("success: %+v", d)
+	}
+}
+
+func TestCursor(t *testing.T) {
+	for _, seq := range []int64{0, 1, 1 << 40} {
+		if got, ok := DecodeCursor(EncodeCursor(seq)); !ok || got != seq {
+			t.Errorf("round trip %d: %d %v", seq, got, ok)
+		}
+	}
+	for _, bad := range []string{"x", "YWJj", EncodeCursor(1) + "!", "YzE6LTE"} {
+		if _, ok := DecodeCursor(bad); ok {
+			t.Errorf("%q decoded", bad)
+		}
+	}
+}
+
+func TestTargetOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://Partner.Example/x": "partner.example:443", "http://127.0.0.1:8080/": "127.0.0.1:8080",
+		"https://[2001:db8::1]/": "[2001:db8::1]:443", "http://h/": "h:80",
+	} {
+		if got := TargetOf(in); got != want {
+			t.Errorf("TargetOf(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

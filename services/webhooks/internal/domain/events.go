@@ -1,0 +1,145 @@
+package domain
+
+import (
+	"encoding/json"
+	"slices"
+	"time"
+)
+
+// Webhook event types an organisation can subscribe to.
+const (
+	TypeReferralReceived  = "referral.received"
+	TypeReferralAccepted  = "referral.accepted"
+	TypeReferralDeclined  = "referral.declined"
+	TypeReferralStarted   = "referral.started"
+	TypeReferralCompleted = "referral.completed"
+	TypeReferralCancelled = "referral.cancelled"
+	TypeReferralOverdue   = "referral.overdue"
+	TypeConsentWithdrawn  = "consent.withdrawn"
+	TypeBeneficiaryErased = "beneficiary.erased"
+)
+
+// EventTypes lists every webhook event type.
+var EventTypes = []string{
+	TypeReferralReceived, TypeReferralAccepted, TypeReferralDeclined, TypeReferralStarted,
+	TypeReferralCompleted, TypeReferralCancelled, TypeReferralOverdue, TypeConsentWithdrawn,
+	TypeBeneficiaryErased,
+}
+
+// Event is a domain event of another service, as its feed carries it.
+type Event struct {
+	ID              string
+	Type            string
+	AggregateType   string
+	AggregateID     string
+	Time            time.Time
+	OrganisationIDs []string
+	Data            map[string]any
+	// Traceparent of the change that caused the event.
+	Traceparent string
+}
+
+// Notice is what one organisation is told of an event: a webhook event
+// type and its thin body.
+type Notice struct {
+	OrganisationID string
+	Type           string
+	// OrderingKey groups the notices that must arrive in order (the
+	// referral or beneficiary they are about).
+	OrderingKey string
+	Data        map[string]any
+}
+
+// side says which party of a referral is told of a transition.
+type side int
+
+const (
+	toReceiver side = 1 << iota
+	toSender
+)
+
+// referralTransitions maps the referral feed's event types to the webhook
+// type and who is told: the receiver learns of what the sender did and the
+// sender of what the receiver did ("the other party"); overdue goes to both.
+var referralTransitions = map[string]struct {
+	webhook string
+	to      side
+}{
+	"referral.sent":        {TypeReferralReceived, toReceiver},
+	"referral.accepted":    {TypeReferralAccepted, toSender},
+	"referral.declined":    {TypeReferralDeclined, toSender},
+	"referral.started":     {TypeReferralStarted, toSender},
+	"referral.in_progress": {TypeReferralStarted, toSender},
+	"referral.completed":   {TypeReferralCompleted, toSender},
+	"referral.cancelled":   {TypeReferralCancelled, toReceiver},
+	"referral.overdue":     {TypeReferralOverdue, toReceiver | toSender},
+}
+
+// dataKeys are the fields of an event's data a notice may carry: ids and
+// codes, never names, notes or free-text reasons.
+var dataKeys = []string{
+	"referral_id", "beneficiary_id", "consent_id", "from_organisation_id", "to_organisation_id",
+	"to_service_id", "status", "from_status", "urgency", "category", "due_time", "outcome_code",
+	"purpose", "survivor_id", "reason_code",
+}
+
+// Route returns who is told of e and what: only organisations the event
+// concerns, each at most once.
+func Route(e Event) []Notice {
+	data := thin(e)
+	var out []Notice
+	add := func(org, typ string) {
+		if org == "" || slices.ContainsFunc(out, func(n Notice) bool { return n.OrganisationID == org }) {
+			return
+		}
+		out = append(out, Notice{OrganisationID: org, Type: typ, OrderingKey: e.AggregateID, Data: data})
+	}
+	if t, ok := referralTransitions[e.Type]; ok {
+		from, _ := data["from_organisation_id"].(string)
+		to, _ := data["to_organisation_id"].(string)
+		if t.to&toReceiver != 0 {
+			add(to, t.webhook)
+		}
+		if t.to&toSender != 0 {
+			add(from, t.webhook)
+		}
+		return out
+	}
+	switch e.Type {
+	case TypeConsentWithdrawn, TypeBeneficiaryErased:
+		for _, org := range e.OrganisationIDs {
+			add(org, e.Type)
+		}
+	}
+	return out
+}
+
+// thin keeps the allowed fields of e's data and names the aggregate.
+func thin(e Event) map[string]any {
+	out := map[string]any{}
+	for _, k := range dataKeys {
+		if v, ok := e.Data[k]; ok {
+			out[k] = v
+		}
+	}
+	switch e.AggregateType {
+	case "referral":
+		if _, ok := out["referral_id"]; !ok {
+			out["referral_id"] = e.AggregateID
+		}
+	case "beneficiary":
+		if _, ok := out["beneficiary_id"]; !ok {
+			out["beneficiary_id"] = e.AggregateID
+		}
+	}
+	return out
+}
+
+// Body is the JSON body of a webhook: {"type", "timestamp", "data"}.
+func Body(n Notice, at time.Time) ([]byte, error) {
+	return json.Marshal(struct {
+		Type      string         `json:"type"`
+		Timestamp string         `json:"timestamp"`
+		Data      map[string]any `json:"data"`
+	}{n.Type, at.UTC().Format(time.RFC3339Nano), n.Data})
+}

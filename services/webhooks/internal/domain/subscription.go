@@ -1,0 +1,197 @@
+// Package domain holds the webhooks model and its rules: subscriptions and
+// their targets, which organisation is told of which event, Standard
+// Webhooks signatures, and the retry policy. No transport, no SQL.
+package domain
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/validate"
+)
+
+// Subscription states.
+const (
+	StateActive   = "active"
+	StateDisabled = "disabled"
+)
+
+// SecretOverlap is how long the previous secret still signs after a rotation.
+const SecretOverlap = 24 * time.Hour
+
+// Subscription is an organisation's endpoint subscribed to event types.
+type Subscription struct {
+	ID             string
+	OrganisationID string
+	URL            string
+	EventTypes     []string
+	Description    string
+	// Secret signs every delivery; PreviousSecret too until
+	// PreviousSecretExpires (after a rotation).
+	Secret                string
+	PreviousSecret        string
+	PreviousSecretExpires time.Time
+	State                 string
+	DisabledReason        string
+	DisableTime           time.Time
+	FailingSince          time.Time
+	CreateTime            time.Time
+	UpdateTime            time.Time
+	Version               int64
+}
+
+// Etag is the subscription's version as an entity tag.
+func (s *Subscription) Etag() string { return fmt.Sprintf(`W/"%d"`, s.Version) }
+
+// Target is the host:port deliveries go to; the per-target concurrency cap
+// counts requests by it.
+func (s *Subscription) Target() string { return TargetOf(s.URL) }
+
+// TargetOf returns the lower-cased host:port of a URL.
+func TargetOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	port := u.Port()
+	if port == "" {
+		port = "443"
+		if u.Scheme == "http" {
+			port = "80"
+		}
+	}
+	host := strings.ToLower(u.Hostname())
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return host + ":" + port
+}
+
+// Secrets are the secrets that sign a delivery at now: the current one and,
+// within the overlap after a rotation, the previous one.
+func (s *Subscription) Secrets(now time.Time) []string {
+	out := []string{s.Secret}
+	if s.PreviousSecret != "" && now.Before(s.PreviousSecretExpires) {
+		out = append(out, s.PreviousSecret)
+	}
+	return out
+}
+
+// Normalize trims free input and orders the event types.
+func (s *Subscription) Normalize() {
+	s.URL = strings.TrimSpace(s.URL)
+	s.Description = strings.TrimSpace(s.Description)
+	types := make([]string, 0, len(s.EventTypes))
+	for _, t := range s.EventTypes {
+		if t = strings.TrimSpace(t); t != "" && !slices.Contains(types, t) {
+			types = append(types, t)
+		}
+	}
+	slices.Sort(types)
+	s.EventTypes = types
+	if s.State == "" {
+		s.State = StateActive
+	}
+}
+
+// Validate checks a subscription's own fields; whether its host may be
+// reached is the TargetPolicy's to say.
+func (s *Subscription) Validate(allowHTTP bool) error {
+	var v errs.Violations
+	checkURL(&v, "webhook.url", s.URL, allowHTTP)
+	if len(s.EventTypes) == 0 {
+		v.Add("webhook.event_types", "is required; one or more of %s", strings.Join(EventTypes, ", "))
+	}
+	for i, t := range s.EventTypes {
+		if !slices.Contains(EventTypes, t) {
+			v.Add(fmt.Sprintf("webhook.event_types[%d]", i), "unknown event type %q; one of %s", t, strings.Join(EventTypes, ", "))
+		}
+	}
+	validate.Text(&v, "webhook.description", s.Description, 500, false)
+	validate.OneOf(&v, "webhook.state", s.State, []string{StateActive, StateDisabled}, true)
+	return v.Err()
+}
+
+func checkURL(v *errs.Violations, field, raw string, allowHTTP bool) {
+	if raw == "" {
+		v.Add(field, "is required")
+		return
+	}
+	if len(raw) > 2000 {
+		v.Add(field, "must be at most 2000 characters")
+		return
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "":
+		v.Add(field, "must be an absolute URL such as https://example.org/hooks/spona")
+	case u.Scheme != "https" && !(allowHTTP && u.Scheme == "http"):
+		v.Add(field, "must use https")
+	case u.User != nil:
+		v.Add(field, "must not carry credentials")
+	case u.Fragment != "":
+		v.Add(field, "must not have a fragment")
+	case u.Hostname() == "":
+		v.Add(field, "must name a host")
+	}
+}
+
+// SubscriptionPaths are the update_mask paths UpdateWebhook accepts.
+var SubscriptionPaths = []string{"url", "event_types", "description", "state"}
+
+// Patch copies the fields named in paths from p into s.
+func (s *Subscription) Patch(p *Subscription, paths []string, now time.Time) error {
+	var v errs.Violations
+	if len(paths) == 0 || (len(paths) == 1 && paths[0] == "etag") {
+		v.Add("update_mask", "is required")
+	}
+	for i, path := range paths {
+		if path != "etag" && path != "id" && !slices.Contains(SubscriptionPaths, path) {
+			v.Add(fmt.Sprintf("update_mask.paths[%d]", i), "cannot update %q; one of %s", path, strings.Join(SubscriptionPaths, ", "))
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	for _, path := range paths {
+		switch path {
+		case "url":
+			s.URL = p.URL
+		case "event_types":
+			s.EventTypes = p.EventTypes
+		case "description":
+			s.Description = p.Description
+		case "state":
+			switch {
+			case p.State == StateActive && s.State != StateActive:
+				s.Enable()
+			case p.State == StateDisabled && s.State != StateDisabled:
+				s.Disable("disabled by the organisation", now)
+			case p.State == "":
+				s.State = ""
+			}
+		}
+	}
+	return nil
+}
+
+// Enable makes a disabled subscription deliver again.
+func (s *Subscription) Enable() {
+	s.State, s.DisabledReason, s.DisableTime, s.FailingSince = StateActive, "", time.Time{}, time.Time{}
+}
+
+// Disable stops deliveries to the subscription and says why.
+func (s *Subscription) Disable(reason string, now time.Time) {
+	s.State, s.DisabledReason, s.DisableTime = StateDisabled, reason, now
+}
+
+// Rotate makes secret the current one; the current one keeps signing for
+// SecretOverlap.
+func (s *Subscription) Rotate(secret string, now time.Time) {
+	s.PreviousSecret, s.PreviousSecretExpires = s.Secret, now.Add(SecretOverlap)
+	s.Secret = secret
+}

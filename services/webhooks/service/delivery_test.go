@@ -1,0 +1,324 @@
+package service_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	pb "github.com/spona/spona/gen/go/spona/webhooks/v1"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/webhooktest"
+	"github.com/spona/spona/services/webhooks/service"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+)
+
+var referralTypes = []string{"referral.received", "referral.accepted", "referral.declined", "referral.started",
+	"referral.completed", "referral.cancelled", "referral.overdue"}
+
+// jittery answers 204 after a random pause, so attempts overlap and finish
+// out of order unless the dispatcher keeps them in order.
+func jittery(int, webhooktest.Request) int {
+	time.Sleep(time.Duration(rand.IntN(20)) * time.Millisecond)
+	return http.StatusNoContent
+}
+
+// TestReferralLifeInOrder: the whole life of several referrals reaches the
+// receiver's and the sender's endpoints, each in order per referral, signed
+// (checked with the standardwebhooks npm package), with thin bodies; an
+// unrelated organisation's endpoint gets nothing.
+func TestReferralLifeInOrder(t *testing.T) {
+	s := start(t, nil)
+	sender, receiver, unrelated := ids.New(), ids.New(), ids.New()
+	atSender, atReceiver, atUnrelated := webhooktest.Start(t, jittery), webhooktest.Start(t, jittery), webhooktest.Start(t, nil)
+	ws := s.subscribe(t, sender, atSender.URL(), referralTypes...)
+	wr := s.subscribe(t, receiver, atReceiver.URL(), referralTypes...)
+	s.subscribe(t, unrelated, atUnrelated.URL(), referralTypes...)
+
+	const referrals = 6
+	life := []struct{ typ, status string }{
+		{"referral.created", "draft"}, {"referral.sent", "sent"}, {"referral.accepted", "accepted"},
+		{"referral.overdue", "accepted"}, {"referral.started", "in_progress"}, {"referral.completed", "completed"},
+	}
+	var refIDs []string
+	for range referrals {
+		refIDs = append(refIDs, ids.New())
+	}
+	// Interleaved, one transaction per event, as the feed consumer applies them.
+	for _, step := range life {
+		for _, r := range refIDs {
+			s.inject(t, referralEvent(step.typ, r, sender, receiver, step.status))
+		}
+	}
+	wantSender := []string{"referral.accepted", "referral.overdue", "referral.started", "referral.completed"}
+	wantReceiver := []string{"referral.received", "referral.overdue"}
+	check := func(name string, rcv *webhooktest.Receiver, want []string, secret string) {
+		reqs := rcv.WaitFor(t, 30*time.Second, name+" deliveries", func(r []webhooktest.Request) bool {
+			return len(r) >= referrals*len(want)
+		})
+		if len(reqs) != referrals*len(want) {
+			t.Fatalf("%s got %d requests, want %d", name, len(reqs), referrals*len(want))
+		}
+		perReferral := map[string][]string{}
+		seen := map[string]bool{}
+		for _, q := range reqs {
+			e := q.Decode(t)
+			id, _ := e.Data["referral_id"].(string)
+			perReferral[id] = append(perReferral[id], e.Type)
+			if seen[q.ID] {
+				t.Errorf("%s: webhook-id %s twice", name, q.ID)
+			}
+			seen[q.ID] = true
+			for k := range e.Data {
+				if !slices.Contains([]string{"referral_id", "beneficiary_id", "from_organisation_id", "to_organisation_id", "status", "urgency", "due_time"}, k) {
+					t.Errorf("%s: body carries %q: %s", name, k, q.Body)
+				}
+			}
+			if _, err := time.Parse(time.RFC3339Nano, e.Timestamp); err != nil {
+				t.Errorf("timestamp %q: %v", e.Timestamp, err)
+			}
+		}
+		for _, r := range refIDs {
+			if !slices.Equal(perReferral[r], want) {
+				t.Errorf("%s: referral %s arrived as %v, want %v", name, r, perReferral[r], want)
+			}
+		}
+		webhooktest.Verify(t, []string{secret}, reqs)
+	}
+	check("sender", atSender, wantSender, ws.GetSecret())
+	check("receiver", atReceiver, wantReceiver, wr.GetSecret())
+	if got := atUnrelated.Requests(); len(got) != 0 {
+		t.Fatalf("an unrelated organisation received %d webhooks: %s", len(got), got[0].Body)
+	}
+	for _, d := range s.deliveries(t, sender, ws.GetId()) {
+		if d.GetStatus() != pb.DeliveryStatus_DELIVERY_STATUS_SUCCEEDED || d.GetAttempts() != 1 || d.GetLastResponseCode() != 204 || d.GetDeliverTime() == nil {
+			t.Errorf("delivery %+v", d)
+		}
+	}
+}
+
+// TestRetryUntilSuccess: a receiver that answers 500 three times and then
+// 200 gets the event exactly once more after it recovers, with the same
+// webhook-id every time; the log shows it.
+func TestRetryUntilSuccess(t *testing.T) {
+	s := start(t, nil)
+	sender, receiver := ids.New(), ids.New()
+	rcv := webhooktest.Start(t, func(n int, _ webhooktest.Request) int {
+		if n <= 3 {
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	})
+	w := s.subscribe(t, receiver, rcv.URL(), "referral.received")
+	s.inject(t, referralEvent("referral.sent", ids.New(), sender, receiver, "sent"))
+	rcv.WaitFor(t, 30*time.Second, "a successful delivery", func(r []webhooktest.Request) bool { return len(r) >= 4 })
+	// Give a wrong extra attempt every chance to happen.
+	time.Sleep(500 * time.Millisecond)
+	reqs := rcv.Requests()
+	if len(reqs) != 4 {
+		t.Fatalf("%d requests, want 3 failures and 1 success", len(reqs))
+	}
+	for _, q := range reqs {
+		if q.ID != reqs[0].ID || string(q.Body) != string(reqs[0].Body) {
+			t.Fatalf("attempts differ: %v", reqs)
+		}
+	}
+	if len(rcv.Succeeded()) != 1 {
+		t.Fatalf("%d successes", len(rcv.Succeeded()))
+	}
+	webhooktest.Verify(t, []string{w.GetSecret()}, reqs)
+	ds := s.deliveries(t, receiver, w.GetId())
+	if len(ds) != 1 {
+		t.Fatalf("%d deliveries", len(ds))
+	}
+	d := ds[0]
+	if d.GetId() != reqs[0].ID || d.GetStatus() != pb.DeliveryStatus_DELIVERY_STATUS_SUCCEEDED || d.GetAttempts() != 4 ||
+		d.GetLastResponseCode() != 200 || d.GetLastError() != "" || d.GetLastLatency() == nil || d.GetNextAttemptTime() != nil {
+		t.Fatalf("delivery %+v", d)
+	}
+	got, err := s.wh.GetWebhook(as(t, receiver), &pb.GetWebhookRequest{Id: w.GetId()})
+	if err != nil || got.GetWebhook().GetFailingSince() != nil {
+		t.Fatalf("after recovery: %v %+v", err, got.GetWebhook())
+	}
+}
+
+// TestRotationSignsWithBoth: after :rotateSecret deliveries carry two
+// signatures, each verifying with its own secret.
+func TestRotationSignsWithBoth(t *testing.T) {
+	s := start(t, nil)
+	sender, receiver := ids.New(), ids.New()
+	rcv := webhooktest.Start(t, nil)
+	w := s.subscribe(t, receiver, rcv.URL(), "referral.received")
+	r, err := s.wh.RotateWebhookSecret(as(t, receiver), &pb.RotateWebhookSecretRequest{Id: w.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.inject(t, referralEvent("referral.sent", ids.New(), sender, receiver, "sent"))
+	reqs := rcv.WaitFor(t, 30*time.Second, "a delivery", func(r []webhooktest.Request) bool { return len(r) == 1 })
+	if n := len(strings.Fields(reqs[0].Signature)); n != 2 {
+		t.Fatalf("signature header %q: %d signatures, want 2", reqs[0].Signature, n)
+	}
+	webhooktest.VerifyEach(t, w.GetSecret(), reqs...)
+	webhooktest.VerifyEach(t, r.GetWebhook().GetSecret(), reqs...)
+}
+
+// TestDeadLetterDisableRedeliver: a failing delivery is dead-lettered when
+// its retry window ends; a subscription failing for the whole disable
+// period is disabled and says why; enabled again, a dead-lettered delivery
+// is sent again on :redeliver with the same webhook-id.
+func TestDeadLetterDisableRedeliver(t *testing.T) {
+	s := start(t, func(c *service.Config) {
+		c.RetryFor, c.DisableAfter, c.RetryMax = 400*time.Millisecond, 1500*time.Millisecond, 200*time.Millisecond
+	})
+	sender, receiver := ids.New(), ids.New()
+	var down atomic.Bool
+	down.Store(true)
+	rcv := webhooktest.Start(t, func(int, webhooktest.Request) int {
+		if down.Load() {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusOK
+	})
+	w := s.subscribe(t, receiver, rcv.URL(), "referral.received")
+	ctx := as(t, receiver)
+	first := referralEvent("referral.sent", ids.New(), sender, receiver, "sent")
+	s.inject(t, first)
+	var dead *pb.Delivery
+	deadline := time.Now().Add(30 * time.Second)
+	for dead == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("no delivery dead-lettered")
+		}
+		s.inject(t, referralEvent("referral.sent", ids.New(), sender, receiver, "sent"))
+		for _, d := range s.deliveries(t, receiver, w.GetId()) {
+			if d.GetEventId() == first.ID && d.GetStatus() == pb.DeliveryStatus_DELIVERY_STATUS_DEAD_LETTERED {
+				dead = d
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if dead.GetAttempts() < 2 || dead.GetLastResponseCode() != 503 || dead.GetLastError() != "HTTP 503" {
+		t.Fatalf("dead-lettered %+v", dead)
+	}
+	var disabled *pb.Webhook
+	for disabled == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the failing webhook was not disabled")
+		}
+		s.inject(t, referralEvent("referral.sent", ids.New(), sender, receiver, "sent"))
+		got, err := s.wh.GetWebhook(ctx, &pb.GetWebhookRequest{Id: w.GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.GetWebhook().GetState() == pb.WebhookState_WEBHOOK_STATE_DISABLED {
+			disabled = got.GetWebhook()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(disabled.GetDisabledReason(), "failed since") || disabled.GetFailingSince() == nil || disabled.GetDisableTime() == nil {
+		t.Fatalf("disabled %+v", disabled)
+	}
+	for _, d := range s.deliveries(t, receiver, w.GetId()) {
+		if d.GetStatus() == pb.DeliveryStatus_DELIVERY_STATUS_PENDING {
+			t.Errorf("a disabled webhook keeps a pending delivery: %+v", d)
+		}
+	}
+	// Disabled: nothing is queued, redelivery is refused.
+	before := len(rcv.Requests())
+	s.inject(t, referralEvent("referral.sent", ids.New(), sender, receiver, "sent"))
+	_, err := s.wh.RedeliverWebhookDelivery(ctx, &pb.RedeliverWebhookDeliveryRequest{WebhookId: w.GetId(), DeliveryId: dead.GetId()})
+	wantCode(t, err, 9) // FAILED_PRECONDITION
+
+	down.Store(false)
+	if _, err := s.wh.UpdateWebhook(ctx, &pb.UpdateWebhookRequest{
+		Webhook: &pb.Webhook{Id: w.GetId(), State: pb.WebhookState_WEBHOOK_STATE_ACTIVE}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"state"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.wh.RedeliverWebhookDelivery(ctx, &pb.RedeliverWebhookDeliveryRequest{WebhookId: w.GetId(), DeliveryId: dead.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.GetDelivery().GetStatus() != pb.DeliveryStatus_DELIVERY_STATUS_PENDING {
+		t.Fatalf("redelivered %+v", again.GetDelivery())
+	}
+	reqs := rcv.WaitFor(t, 30*time.Second, "the redelivery", func(r []webhooktest.Request) bool {
+		return len(r) > before && r[len(r)-1].Status == http.StatusOK
+	})
+	last := reqs[len(reqs)-1]
+	if last.ID != dead.GetId() || len(reqs) != before+1 {
+		t.Fatalf("after enabling: %d new requests, last %s, want one for %s", len(reqs)-before, last.ID, dead.GetId())
+	}
+	webhooktest.Verify(t, []string{w.GetSecret()}, []webhooktest.Request{last})
+}
+
+// TestGoneDisables: 410 Gone disables the subscription at once.
+func TestGoneDisables(t *testing.T) {
+	s := start(t, nil)
+	sender, receiver := ids.New(), ids.New()
+	rcv := webhooktest.Start(t, func(int, webhooktest.Request) int { return http.StatusGone })
+	w := s.subscribe(t, receiver, rcv.URL(), "referral.received")
+	s.inject(t, referralEvent("referral.sent", ids.New(), sender, receiver, "sent"))
+	rcv.WaitFor(t, 30*time.Second, "the delivery", func(r []webhooktest.Request) bool { return len(r) == 1 })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := s.wh.GetWebhook(as(t, receiver), &pb.GetWebhookRequest{Id: w.GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.GetWebhook().GetState() == pb.WebhookState_WEBHOOK_STATE_DISABLED {
+			if !strings.Contains(got.GetWebhook().GetDisabledReason(), "410") {
+				t.Fatalf("reason %q", got.GetWebhook().GetDisabledReason())
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("410 did not disable the webhook")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestSlowTargetIsCapped: a receiver that hangs gets at most
+// TargetConcurrency requests at once, and the others' deliveries go on.
+func TestSlowTargetIsCapped(t *testing.T) {
+	const capPerTarget = 3
+	s := start(t, func(c *service.Config) { c.TargetConcurrency = capPerTarget; c.Workers = 8 })
+	sender, slowOrg, fastOrg := ids.New(), ids.New(), ids.New()
+	gate := make(chan struct{})
+	var mu sync.Mutex
+	inFlight, most := 0, 0
+	slow := webhooktest.Start(t, func(int, webhooktest.Request) int {
+		mu.Lock()
+		inFlight++
+		most = max(most, inFlight)
+		mu.Unlock()
+		<-gate
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+		return http.StatusOK
+	})
+	fast := webhooktest.Start(t, nil)
+	s.subscribe(t, slowOrg, slow.URL(), "referral.received")
+	s.subscribe(t, fastOrg, fast.URL(), "referral.received")
+	const n = 20
+	for i := range n {
+		s.inject(t, referralEvent("referral.sent", ids.New(), sender, slowOrg, "sent"))
+		s.inject(t, referralEvent("referral.sent", ids.New(), sender, fastOrg, fmt.Sprint("sent", i)))
+	}
+	fast.WaitFor(t, 30*time.Second, "the fast receiver's deliveries while the slow one hangs", func(r []webhooktest.Request) bool { return len(r) == n })
+	close(gate)
+	slow.WaitFor(t, 60*time.Second, "the slow receiver's deliveries", func(r []webhooktest.Request) bool { return len(r) == n })
+	if most > capPerTarget {
+		t.Fatalf("%d requests at once to one target, cap %d", most, capPerTarget)
+	}
+	if most < capPerTarget {
+		t.Logf("only %d at once (cap %d)", most, capPerTarget)
+	}
+}

@@ -1,0 +1,139 @@
+package service_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	pb "github.com/spona/spona/gen/go/spona/webhooks/v1"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/pgtest"
+	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/services/webhooks/internal/adapters"
+	"github.com/spona/spona/services/webhooks/internal/app"
+	"github.com/spona/spona/services/webhooks/internal/domain"
+	"github.com/spona/spona/services/webhooks/service"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+const secretsKey = "webhooks-test-secrets-key-0123456789"
+
+type stack struct {
+	url  string
+	wh   pb.WebhookServiceClient
+	feed pb.ChangeFeedServiceClient
+	pool *pgxpool.Pool
+	in   *app.App // applies injected events, as the feed consumer does
+}
+
+// start runs the real webhooks service on a fresh database, with fast
+// retries; configure adjusts its configuration.
+func start(t testing.TB, configure func(*service.Config)) *stack {
+	t.Helper()
+	url := pgtest.NewDatabase(t)
+	cfg := service.Config{
+		Config: servicetest.Platform(t, url), SecretsKey: secretsKey, AllowPrivateTargets: true,
+		Timeout: 2 * time.Second, RetryBase: 50 * time.Millisecond, RetryMax: time.Second, RetryFor: time.Hour,
+		DisableAfter: 5 * time.Hour, Workers: 16, TargetConcurrency: 4, Lease: 5 * time.Second,
+		PollInterval: 50 * time.Millisecond, FeedRetention: time.Hour, DeliveryRetention: time.Hour,
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	conn := servicetest.Start(t, service.New(cfg))
+	pool, err := db.Open(context.Background(), url, "webhooks", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	sealer, err := adapters.NewSealer(secretsKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := app.New(adapters.NewPostgres(pool, sealer), nil, nil, app.Options{}, slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &stack{url: url, wh: pb.NewWebhookServiceClient(conn), feed: pb.NewChangeFeedServiceClient(conn), pool: pool, in: in}
+}
+
+// inject applies events in one transaction, the way the feed consumer does.
+func (s *stack) inject(t testing.TB, evs ...domain.Event) {
+	t.Helper()
+	ctx := context.Background()
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		for _, e := range evs {
+			if err := s.in.Apply(ctx, adapters.NewInbox(tx), e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// referralEvent is an event of the referrals feed.
+func referralEvent(typ, referral, from, to, status string) domain.Event {
+	return domain.Event{
+		ID: ids.New(), Type: typ, AggregateType: "referral", AggregateID: referral, Time: time.Now(),
+		OrganisationIDs: []string{from, to},
+		Data: map[string]any{"referral_id": referral, "beneficiary_id": "0190a000-0000-7000-8000-0000000000be",
+			"from_organisation_id": from, "to_organisation_id": to, "status": status, "urgency": "emergency",
+			"due_time": time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)},
+		Traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+	}
+}
+
+func as(t testing.TB, org string) context.Context {
+	return servicetest.As(t, org, auth.ScopeWebhooksRead, auth.ScopeWebhooksWrite)
+}
+
+func (s *stack) subscribe(t testing.TB, org, url string, types ...string) *pb.Webhook {
+	t.Helper()
+	resp, err := s.wh.CreateWebhook(as(t, org), &pb.CreateWebhookRequest{Webhook: &pb.Webhook{Url: url, EventTypes: types}})
+	if err != nil {
+		t.Fatalf("subscribe %s: %v", url, err)
+	}
+	return resp.GetWebhook()
+}
+
+func (s *stack) deliveries(t testing.TB, org, webhook string) []*pb.Delivery {
+	t.Helper()
+	resp, err := s.wh.ListWebhookDeliveries(as(t, org), &pb.ListWebhookDeliveriesRequest{WebhookId: webhook, PageSize: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.GetDeliveries()
+}
+
+// wantCode fails unless err is a status with code, and returns its field
+// violations and ErrorInfo.
+func wantCode(t testing.TB, err error, code codes.Code) ([]*errdetails.BadRequest_FieldViolation, *errdetails.ErrorInfo) {
+	t.Helper()
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != code {
+		t.Fatalf("error %v, want %s", err, code)
+	}
+	var fvs []*errdetails.BadRequest_FieldViolation
+	var info *errdetails.ErrorInfo
+	for _, d := range st.Details() {
+		switch d := d.(type) {
+		case *errdetails.BadRequest:
+			fvs = append(fvs, d.GetFieldViolations()...)
+		case *errdetails.ErrorInfo:
+			info = d
+		}
+	}
+	return fvs, info
+}

@@ -1,0 +1,88 @@
+// Package service is the composition root of the webhooks process.
+package service
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	pb "github.com/spona/spona/gen/go/spona/webhooks/v1"
+	"github.com/spona/spona/pkg/platform"
+	"github.com/spona/spona/services/webhooks/internal/adapters"
+	"github.com/spona/spona/services/webhooks/internal/app"
+	"github.com/spona/spona/services/webhooks/internal/domain"
+	"github.com/spona/spona/services/webhooks/internal/ports"
+	"github.com/spona/spona/services/webhooks/migrations"
+	"google.golang.org/grpc"
+)
+
+// Config is the whole configuration of the process.
+type Config struct {
+	platform.Config
+	platform.GRPCConfig
+	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" required:"true" help:"gRPC address (host:port) of the beneficiaries service, whose event feed is consumed"`
+	ReferralsAddr     string `env:"REFERRALS_ADDR" required:"true" help:"gRPC address (host:port) of the referrals service, whose event feed is consumed"`
+	SecretsKey        string `env:"WEBHOOK_SECRETS_KEY" secret:"true" required:"true" help:"key (16 bytes or more) encrypting the subscriptions' signing secrets at rest"`
+	// AllowPrivateTargets accepts http:// URLs and loopback/private
+	// addresses: development and tests only.
+	AllowPrivateTargets bool          `env:"WEBHOOK_ALLOW_PRIVATE_TARGETS" default:"false" help:"accept http:// and loopback/private addresses as webhook targets (development only)"`
+	Timeout             time.Duration `env:"WEBHOOK_TIMEOUT" default:"10s" help:"time a receiver has to answer a delivery with 2xx"`
+	RetryBase           time.Duration `env:"WEBHOOK_RETRY_BASE" default:"5s" help:"wait after a delivery's first failure; doubles after each (with jitter)"`
+	RetryMax            time.Duration `env:"WEBHOOK_RETRY_MAX" default:"4h" help:"longest wait between two attempts"`
+	RetryFor            time.Duration `env:"WEBHOOK_RETRY_FOR" default:"72h" help:"how long a failing delivery is retried before it is dead-lettered"`
+	DisableAfter        time.Duration `env:"WEBHOOK_DISABLE_AFTER" default:"120h" help:"how long a subscription may fail without a success before it is disabled"`
+	Workers             int           `env:"WEBHOOK_WORKERS" default:"64" help:"deliveries attempted at once by this process"`
+	TargetConcurrency   int           `env:"WEBHOOK_TARGET_CONCURRENCY" default:"8" help:"deliveries in flight to one host:port at once, per process"`
+	Lease               time.Duration `env:"WEBHOOK_LEASE" default:"1m" help:"how long a claimed delivery stays with this process; after a crash another attempts it then"`
+	PollInterval        time.Duration `env:"WEBHOOK_POLL_INTERVAL" default:"1s" help:"how often due retries are looked for (new deliveries wake the dispatcher at once)"`
+	FeedRetention       time.Duration `env:"FEED_RETENTION" default:"720h" help:"how long the change feed (GET /v1/events) keeps events"`
+	DeliveryRetention   time.Duration `env:"DELIVERY_RETENTION" default:"720h" help:"how long finished deliveries stay in the delivery log"`
+}
+
+// New describes the webhooks service for platform.RunService.
+func New(cfg Config) platform.Service {
+	return platform.Service{
+		Name:       "webhooks",
+		Config:     cfg,
+		Platform:   cfg.Config,
+		GRPCAddr:   cfg.GRPCAddr,
+		Migrations: migrations.FS,
+		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
+			sealer, err := adapters.NewSealer(cfg.SecretsKey)
+			if err != nil {
+				return err
+			}
+			repo := adapters.NewPostgres(base.Pool, sealer)
+			guard := adapters.NewGuard(cfg.AllowPrivateTargets)
+			application, err := app.New(repo,
+				adapters.NewHTTPSender(guard, cfg.Timeout, cfg.TargetConcurrency),
+				adapters.NewTargetChecker(guard),
+				app.Options{
+					AllowPrivateTargets: cfg.AllowPrivateTargets,
+					Retry: domain.RetryPolicy{Base: cfg.RetryBase, Max: cfg.RetryMax,
+						RetryFor: cfg.RetryFor, DisableAfter: cfg.DisableAfter},
+					Workers: cfg.Workers, TargetConcurrency: cfg.TargetConcurrency,
+					Lease: cfg.Lease, PollInterval: cfg.PollInterval,
+				}, base.Log)
+			if err != nil {
+				return err
+			}
+			if cfg.AllowPrivateTargets {
+				base.Log.Warn("WEBHOOK_ALLOW_PRIVATE_TARGETS is on: webhooks may reach loopback and private addresses over http (development only)")
+			}
+			rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+			var wg sync.WaitGroup
+			run := func(fn func()) { wg.Add(1); go func() { defer wg.Done(); fn() }() }
+			wake := repo.Listen(rctx, func(err error) {
+				base.Log.Warn("listening for queued deliveries", slog.String("error", err.Error()))
+			})
+			run(func() { application.RunDispatcher(rctx, wake) })
+			run(func() { application.RunPruner(rctx, time.Hour, cfg.FeedRetention, cfg.DeliveryRetention) })
+			base.OnClose(func(context.Context) error { cancel(); wg.Wait(); return nil })
+			pb.RegisterWebhookServiceServer(srv, ports.NewWebhooks(application))
+			pb.RegisterChangeFeedServiceServer(srv, ports.NewChangeFeed(application))
+			return nil
+		},
+	}
+}

@@ -1,0 +1,211 @@
+package service_test
+
+import (
+	"strings"
+	"testing"
+
+	pb "github.com/spona/spona/gen/go/spona/webhooks/v1"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/services/webhooks/service"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+)
+
+func TestSubscriptions(t *testing.T) {
+	s := start(t, nil)
+	orgA, orgB := ids.New(), ids.New()
+	ctxA := as(t, orgA)
+
+	created := s.subscribe(t, orgA, "https://partner.example/hooks", "referral.received", "referral.overdue", "referral.received")
+	if !strings.HasPrefix(created.GetSecret(), "whsec_") || len(created.GetSecret()) != 50 {
+		t.Fatalf("secret %q, want whsec_ + base64 of 32 bytes", created.GetSecret())
+	}
+	if created.GetState() != pb.WebhookState_WEBHOOK_STATE_ACTIVE || len(created.GetEventTypes()) != 2 || created.GetEtag() == "" {
+		t.Fatalf("created %+v", created)
+	}
+
+	t.Run("the secret is shown once", func(t *testing.T) {
+		got, err := s.wh.GetWebhook(ctxA, &pb.GetWebhookRequest{Id: created.GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.GetWebhook().GetSecret() != "" {
+			t.Fatal("GetWebhook shows the secret")
+		}
+		list, err := s.wh.ListWebhooks(ctxA, &pb.ListWebhooksRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list.GetWebhooks()) != 1 || list.GetWebhooks()[0].GetSecret() != "" {
+			t.Fatalf("list %+v", list.GetWebhooks())
+		}
+	})
+
+	t.Run("request id makes create idempotent", func(t *testing.T) {
+		req := &pb.CreateWebhookRequest{RequestId: "r1", Webhook: &pb.Webhook{Url: "https://partner.example/2", EventTypes: []string{"consent.withdrawn"}}}
+		a, err := s.wh.CreateWebhook(ctxA, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.wh.CreateWebhook(ctxA, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.GetWebhook().GetId() != b.GetWebhook().GetId() {
+			t.Fatal("a retry created a second webhook")
+		}
+		if _, err := s.wh.DeleteWebhook(ctxA, &pb.DeleteWebhookRequest{Id: a.GetWebhook().GetId()}); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("another organisation sees nothing", func(t *testing.T) {
+		ctxB := as(t, orgB)
+		_, err := s.wh.GetWebhook(ctxB, &pb.GetWebhookRequest{Id: created.GetId()})
+		wantCode(t, err, codes.NotFound)
+		_, err = s.wh.DeleteWebhook(ctxB, &pb.DeleteWebhookRequest{Id: created.GetId()})
+		wantCode(t, err, codes.NotFound)
+		_, err = s.wh.RotateWebhookSecret(ctxB, &pb.RotateWebhookSecretRequest{Id: created.GetId()})
+		wantCode(t, err, codes.NotFound)
+		_, err = s.wh.ListWebhookDeliveries(ctxB, &pb.ListWebhookDeliveriesRequest{WebhookId: created.GetId()})
+		wantCode(t, err, codes.NotFound)
+		list, err := s.wh.ListWebhooks(ctxB, &pb.ListWebhooksRequest{})
+		if err != nil || len(list.GetWebhooks()) != 0 {
+			t.Fatalf("B lists %v, %v", list.GetWebhooks(), err)
+		}
+	})
+
+	t.Run("scopes", func(t *testing.T) {
+		readOnly := servicetest.As(t, orgA, auth.ScopeWebhooksRead)
+		_, err := s.wh.CreateWebhook(readOnly, &pb.CreateWebhookRequest{Webhook: &pb.Webhook{Url: "https://x.example/", EventTypes: []string{"referral.received"}}})
+		wantCode(t, err, codes.PermissionDenied)
+		noScope := servicetest.As(t, orgA, auth.ScopeReferralsRead)
+		_, err = s.wh.ListWebhooks(noScope, &pb.ListWebhooksRequest{})
+		wantCode(t, err, codes.PermissionDenied)
+		_, err = s.feed.ListChanges(noScope, &pb.ListChangesRequest{})
+		wantCode(t, err, codes.PermissionDenied)
+	})
+
+	t.Run("update with etag and mask", func(t *testing.T) {
+		up, err := s.wh.UpdateWebhook(ctxA, &pb.UpdateWebhookRequest{
+			Webhook:    &pb.Webhook{Id: created.GetId(), Etag: created.GetEtag(), Description: "case system", EventTypes: []string{"referral.accepted"}},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"description", "event_types"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := up.GetWebhook()
+		if w.GetDescription() != "case system" || len(w.GetEventTypes()) != 1 || w.GetUrl() != created.GetUrl() || w.GetSecret() != "" {
+			t.Fatalf("updated %+v", w)
+		}
+		_, err = s.wh.UpdateWebhook(ctxA, &pb.UpdateWebhookRequest{
+			Webhook:    &pb.Webhook{Id: created.GetId(), Etag: created.GetEtag(), Description: "stale"},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"description"}},
+		})
+		_, info := wantCode(t, err, codes.Aborted)
+		if info.GetReason() != "ETAG_MISMATCH" {
+			t.Fatalf("reason %q", info.GetReason())
+		}
+		_, err = s.wh.UpdateWebhook(ctxA, &pb.UpdateWebhookRequest{
+			Webhook:    &pb.Webhook{Id: created.GetId(), Secret: "whsec_mine"},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"secret"}},
+		})
+		wantCode(t, err, codes.InvalidArgument)
+		// Disabling by the organisation, then enabling again.
+		off, err := s.wh.UpdateWebhook(ctxA, &pb.UpdateWebhookRequest{
+			Webhook:    &pb.Webhook{Id: created.GetId(), State: pb.WebhookState_WEBHOOK_STATE_DISABLED},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"state"}},
+		})
+		if err != nil || off.GetWebhook().GetState() != pb.WebhookState_WEBHOOK_STATE_DISABLED || off.GetWebhook().GetDisabledReason() == "" {
+			t.Fatalf("disable: %v %+v", err, off.GetWebhook())
+		}
+		on, err := s.wh.UpdateWebhook(ctxA, &pb.UpdateWebhookRequest{
+			Webhook:    &pb.Webhook{Id: created.GetId(), State: pb.WebhookState_WEBHOOK_STATE_ACTIVE},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"state"}},
+		})
+		if err != nil || on.GetWebhook().GetState() != pb.WebhookState_WEBHOOK_STATE_ACTIVE || on.GetWebhook().GetDisabledReason() != "" {
+			t.Fatalf("enable: %v %+v", err, on.GetWebhook())
+		}
+	})
+
+	t.Run("rotate", func(t *testing.T) {
+		r, err := s.wh.RotateWebhookSecret(ctxA, &pb.RotateWebhookSecretRequest{Id: created.GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := r.GetWebhook()
+		if !strings.HasPrefix(w.GetSecret(), "whsec_") || w.GetSecret() == created.GetSecret() || w.GetPreviousSecretExpireTime() == nil {
+			t.Fatalf("rotated %+v", w)
+		}
+		if d := w.GetPreviousSecretExpireTime().AsTime().Sub(w.GetUpdateTime().AsTime()); d.Hours() != 24 {
+			t.Fatalf("previous secret signs for %s, want 24h", d)
+		}
+	})
+
+	t.Run("bad input", func(t *testing.T) {
+		for name, w := range map[string]*pb.Webhook{
+			"no url":       {EventTypes: []string{"referral.received"}},
+			"no types":     {Url: "https://x.example/"},
+			"unknown type": {Url: "https://x.example/", EventTypes: []string{"referral.sent"}},
+			"not a url":    {Url: "::::", EventTypes: []string{"referral.received"}},
+			"credentials":  {Url: "https://u:p@x.example/", EventTypes: []string{"referral.received"}},
+		} {
+			_, err := s.wh.CreateWebhook(ctxA, &pb.CreateWebhookRequest{Webhook: w})
+			if fvs, _ := wantCode(t, err, codes.InvalidArgument); len(fvs) == 0 {
+				t.Errorf("%s: no field violations", name)
+			}
+		}
+		_, err := s.wh.GetWebhook(ctxA, &pb.GetWebhookRequest{Id: "nope"})
+		wantCode(t, err, codes.InvalidArgument)
+		_, err = s.wh.ListWebhooks(ctxA, &pb.ListWebhooksRequest{PageToken: "forged"})
+		wantCode(t, err, codes.InvalidArgument)
+		_, err = s.wh.RedeliverWebhookDelivery(ctxA, &pb.RedeliverWebhookDeliveryRequest{WebhookId: created.GetId(), DeliveryId: ids.New()})
+		wantCode(t, err, codes.NotFound)
+	})
+
+	t.Run("delete", func(t *testing.T) {
+		if _, err := s.wh.DeleteWebhook(ctxA, &pb.DeleteWebhookRequest{Id: created.GetId()}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.wh.GetWebhook(ctxA, &pb.GetWebhookRequest{Id: created.GetId()})
+		wantCode(t, err, codes.NotFound)
+	})
+}
+
+// TestSSRFRefusedAtSubscribe: without WEBHOOK_ALLOW_PRIVATE_TARGETS, only
+// https URLs whose host is public are accepted.
+func TestSSRFRefusedAtSubscribe(t *testing.T) {
+	s := start(t, func(c *service.Config) { c.AllowPrivateTargets = false })
+	org := ids.New()
+	ctx := as(t, org)
+	for _, u := range []string{
+		"http://93.184.215.14/hooks",     // plain http
+		"https://127.0.0.1/hooks",        // loopback
+		"https://localhost:8443/hooks",   // a name resolving to loopback
+		"https://10.1.2.3/hooks",         // private
+		"https://172.20.0.5/hooks",       // private
+		"https://192.168.0.10/hooks",     // private
+		"https://169.254.169.254/latest", // cloud metadata
+		"https://[::1]/hooks",            // IPv6 loopback
+		"https://[fd00:ec2::254]/",       // IPv6 metadata (unique local)
+		"https://[::ffff:10.0.0.1]/",     // IPv4-mapped private
+		"https://0.0.0.0/",               // unspecified
+		"https://100.100.100.200/",       // shared (Alibaba metadata)
+	} {
+		_, err := s.wh.CreateWebhook(ctx, &pb.CreateWebhookRequest{Webhook: &pb.Webhook{Url: u, EventTypes: []string{"referral.received"}}})
+		fvs, _ := wantCode(t, err, codes.InvalidArgument)
+		if len(fvs) != 1 || fvs[0].GetField() != "webhook.url" {
+			t.Errorf("%s: violations %v", u, fvs)
+		}
+	}
+	// A public address is accepted (an IP literal: no DNS needed).
+	w := s.subscribe(t, org, "https://93.184.215.14/hooks", "referral.received")
+	// ... and cannot be moved to a private one later.
+	_, err := s.wh.UpdateWebhook(ctx, &pb.UpdateWebhookRequest{
+		Webhook: &pb.Webhook{Id: w.GetId(), Url: "https://10.0.0.1/"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"url"}}})
+	if fvs, _ := wantCode(t, err, codes.InvalidArgument); len(fvs) != 1 || fvs[0].GetField() != "webhook.url" {
+		t.Errorf("update to a private address: %v", fvs)
+	}
+}
