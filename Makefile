@@ -15,7 +15,7 @@ $(OPENAPI_TOOLS): tools/openapi/package.json tools/openapi/package-lock.json
 	@touch $@
 openapi-tools: $(OPENAPI_TOOLS)
 
-## run: start PostgreSQL (in .data/), the four services and the edge; print the REST URL and a dev API key
+## run: start PostgreSQL (in .data/), the five services and the edge; print the REST URL and a dev API key
 run:
 	@mkdir -p .data/bin
 	$(GO) build -o .data/bin/spona-dev ./deploy/dev
@@ -74,9 +74,9 @@ lint: lint-openapi
 	test -z "$$(gofmt -l pkg services deploy gen tests)"
 	$(GO) vet $(PKGS)
 
-## build: build the five binaries into bin/
+## build: build the six binaries into bin/
 build:
-	$(GO) build -o bin/ ./services/beneficiaries ./services/referrals ./services/trainings ./services/reporting ./services/edge
+	$(GO) build -o bin/ ./services/beneficiaries ./services/referrals ./services/trainings ./services/reporting ./services/webhooks ./services/edge
 
 ## fuzz: run every fuzz target of the repository for FUZZTIME each (seeds run in `make test`)
 FUZZTIME ?= 60s

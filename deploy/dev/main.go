@@ -1,6 +1,6 @@
 // Command dev runs the whole Spona system on a developer's machine
 // (`make run`): a private PostgreSQL cluster kept in .data/ (unless
-// DATABASE_URL names a server), the five processes, and a development API
+// DATABASE_URL names a server), the six processes, and a development API
 // key. Ctrl-C stops everything cleanly; data survives restarts.
 package main
 
@@ -63,7 +63,7 @@ func run(ctx context.Context) error {
 		dbURL = c.URL("spona")
 	}
 
-	say("building the five services")
+	say("building the six processes")
 	bin := filepath.Join(data, "bin")
 	if err := devstack.Build(ctx, root, bin); err != nil {
 		return err
@@ -72,9 +72,13 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	say("starting beneficiaries, referrals, trainings, reporting and edge (logs in .data/logs/)")
+	webhookKey, err := persistent(filepath.Join(data, "webhook-secrets-key"), func() (string, error) { return randomHex(32), nil })
+	if err != nil {
+		return err
+	}
+	say("starting beneficiaries, referrals, trainings, reporting, webhooks and edge (logs in .data/logs/)")
 	stack, err := devstack.Start(ctx, devstack.Options{
-		BinDir: bin, DatabaseURL: dbURL, PrincipalSecret: secret,
+		BinDir: bin, DatabaseURL: dbURL, PrincipalSecret: secret, WebhookSecretsKey: webhookKey,
 		Ports: devstack.DefaultPorts(), LogDir: filepath.Join(data, "logs"),
 	})
 	if err != nil {
@@ -101,6 +105,7 @@ Spona is running.
 
   REST API        %[1]s/v1
   OpenAPI         %[1]s/openapi.json
+  Webhooks        POST %[1]s/v1/webhooks (http:// and loopback targets allowed in development)
   API key         %[2]s      (organisation "Spona Development NGO", all partner scopes)
 
   curl -s -H "Authorization: Bearer %[2]s" %[1]s/v1/beneficiaries

@@ -124,7 +124,7 @@ func TestCompose(t *testing.T) {
 		if _, p := hostPort(t, name+" ADMIN_ADDR", env["ADMIN_ADDR"]); p != "9091" {
 			t.Errorf("%s: ADMIN_ADDR %q", name, env["ADMIN_ADDR"])
 		}
-		for _, callee := range []string{"beneficiaries", "referrals", "trainings", "reporting"} {
+		for _, callee := range []string{"beneficiaries", "referrals", "trainings", "reporting", "webhooks"} {
 			h, p := hostPort(t, name+" "+callee+" address", env[strings.ToUpper(callee)+"_ADDR"])
 			if h != callee || p != "9090" {
 				t.Errorf("%s: %s_ADDR = %q, want %s:9090", name, strings.ToUpper(callee), env[strings.ToUpper(callee)+"_ADDR"], callee)
@@ -153,12 +153,15 @@ func TestCompose(t *testing.T) {
 			}
 		}
 	}
+	if wh := c.Services["webhooks"].Environment; wh["WEBHOOK_SECRETS_KEY"] == "" || wh["WEBHOOK_ALLOW_PRIVATE_TARGETS"] != "" {
+		t.Errorf("webhooks: WEBHOOK_SECRETS_KEY must be set and WEBHOOK_ALLOW_PRIVATE_TARGETS must not (development only)")
+	}
 	edge := c.Services["edge"]
 	if _, p := hostPort(t, "edge HTTP_ADDR", edge.Environment["HTTP_ADDR"]); p != "8080" || !slices.Contains(edge.Ports, "8080:8080") {
 		t.Errorf("edge: HTTP_ADDR %q and ports %v should publish 8080", edge.Environment["HTTP_ADDR"], edge.Ports)
 	}
-	for _, name := range processes[:4] {
-		if len(c.Services[name].Ports) > 0 {
+	for _, name := range processes {
+		if name != "edge" && len(c.Services[name].Ports) > 0 {
 			t.Errorf("%s publishes ports; only the edge should", name)
 		}
 	}

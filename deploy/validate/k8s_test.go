@@ -24,14 +24,16 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
-// The five processes and, per DESIGN.md, who calls each gRPC service.
+// The six processes and, per DESIGN.md, who calls each gRPC service (the
+// webhooks process consumes the event feeds of beneficiaries and referrals).
 var (
-	processes = []string{"beneficiaries", "referrals", "trainings", "reporting", "edge"}
+	processes = []string{"beneficiaries", "referrals", "trainings", "reporting", "webhooks", "edge"}
 	callers   = map[string][]string{
-		"beneficiaries": {"edge", "referrals", "reporting"},
-		"referrals":     {"edge", "reporting", "trainings"},
+		"beneficiaries": {"edge", "referrals", "reporting", "webhooks"},
+		"referrals":     {"edge", "reporting", "trainings", "webhooks"},
 		"trainings":     {"edge", "reporting"},
 		"reporting":     {"edge"},
+		"webhooks":      {"edge"},
 	}
 )
 
@@ -175,6 +177,7 @@ func TestOverlays(t *testing.T) {
 			checkNetworkPolicies(t, m)
 			checkPostgres(t, m, c.pgInstances)
 			checkCollector(t, m)
+			checkWebhooks(t, m)
 			if len(m.namespaces) != 1 || m.namespaces[0].Labels["pod-security.kubernetes.io/enforce"] != "restricted" {
 				t.Errorf("want one namespace enforcing the restricted pod security standard: %+v", m.namespaces)
 			}
@@ -301,7 +304,7 @@ func checkWorkloads(t *testing.T, m manifests, minReplicas int32, imagePrefix st
 // checkReferences: every ConfigMap and Secret a pod uses exists, except the
 // ones written by CloudNativePG (and, in prod, created out of band).
 func checkReferences(t *testing.T, m manifests, principalExternal bool) {
-	external := map[string]bool{"spona-db-app": true, "spona-principal": principalExternal}
+	external := map[string]bool{"spona-db-app": true, "spona-principal": principalExternal, "spona-webhooks": principalExternal}
 	for name, d := range m.deployments {
 		spec := d.Spec.Template.Spec
 		for _, c := range spec.Containers {
@@ -336,7 +339,7 @@ func checkReferences(t *testing.T, m manifests, principalExternal bool) {
 		}
 	}
 	cfg := findConfig(m)
-	for _, svc := range []string{"beneficiaries", "referrals", "trainings", "reporting"} {
+	for _, svc := range []string{"beneficiaries", "referrals", "trainings", "reporting", "webhooks"} {
 		if got := cfg.Data[strings.ToUpper(svc)+"_ADDR"]; got != svc+":9090" {
 			t.Errorf("%s_ADDR = %q, want %s:9090", strings.ToUpper(svc), got, svc)
 		}
@@ -549,5 +552,42 @@ func checkCollector(t *testing.T, m manifests) {
 	otlp, _ := json.Marshal(cfg.Receivers["otlp"])
 	if !strings.Contains(string(otlp), "4317") {
 		t.Errorf("collector OTLP receiver does not listen on 4317: %s", otlp)
+	}
+}
+
+// checkWebhooks: the webhooks process gets its secrets key from a Secret,
+// never allows private targets, and cannot reach private ranges.
+func checkWebhooks(t *testing.T, m manifests) {
+	d := m.deployments["webhooks"]
+	env := map[string]corev1.EnvVar{}
+	for _, e := range container(d).Env {
+		env[e.Name] = e
+	}
+	if r := env["WEBHOOK_SECRETS_KEY"].ValueFrom; r == nil || r.SecretKeyRef == nil || !strings.HasPrefix(r.SecretKeyRef.Name, "spona-webhooks") {
+		t.Error("webhooks: WEBHOOK_SECRETS_KEY should come from the spona-webhooks secret")
+	}
+	if _, set := env["WEBHOOK_ALLOW_PRIVATE_TARGETS"]; set || findConfig(m).Data["WEBHOOK_ALLOW_PRIVATE_TARGETS"] != "" {
+		t.Error("WEBHOOK_ALLOW_PRIVATE_TARGETS is for development only")
+	}
+	var egress *networkingv1.NetworkPolicy
+	for i, p := range m.policies {
+		sel, err := metav1.LabelSelectorAsSelector(&p.Spec.PodSelector)
+		if err == nil && sel.Matches(labels.Set(d.Spec.Template.Labels)) && slices.Contains(p.Spec.PolicyTypes, networkingv1.PolicyTypeEgress) {
+			egress = &m.policies[i]
+		}
+	}
+	if egress == nil {
+		t.Fatal("webhooks: no egress NetworkPolicy")
+	}
+	for _, r := range egress.Spec.Egress {
+		for _, peer := range r.To {
+			if b := peer.IPBlock; b != nil {
+				for _, private := range []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"} {
+					if !slices.Contains(b.Except, private) {
+						t.Errorf("webhooks egress to %s does not except %s", b.CIDR, private)
+					}
+				}
+			}
+		}
 	}
 }

@@ -68,7 +68,7 @@ type Error struct {
 	// Metadata qualifies Reason for machines (google.rpc.ErrorInfo metadata),
 	// e.g. the oldest cursor still available.
 	Metadata map[string]string
-	cause  error
+	cause    error
 }
 
 func (e *Error) Error() string {

@@ -16,6 +16,7 @@ import (
 	refsvc "github.com/spona/spona/services/referrals/service"
 	repsvc "github.com/spona/spona/services/reporting/service"
 	trnsvc "github.com/spona/spona/services/trainings/service"
+	whsvc "github.com/spona/spona/services/webhooks/service"
 )
 
 // processes lists each binary's configurations (its commands') in the
@@ -28,6 +29,7 @@ var processes = []struct {
 	{"referrals", []any{refsvc.Config{}}},
 	{"trainings", []any{trnsvc.Config{}}},
 	{"reporting", []any{repsvc.Config{}}},
+	{"webhooks", []any{whsvc.Config{}}},
 	{"edge", []any{edgesvc.Config{}}},
 	{"edge create-key", []any{edgesvc.KeysConfig{}}},
 }

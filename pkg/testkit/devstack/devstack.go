@@ -1,4 +1,4 @@
-// Package devstack builds and runs the five Spona processes as separate OS
+// Package devstack builds and runs the six Spona processes as separate OS
 // processes, the way they run in production: `make run` uses it for a
 // developer's machine and the end-to-end tests use it to drive the real
 // system over HTTP.
@@ -6,6 +6,7 @@ package devstack
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -24,9 +25,9 @@ import (
 )
 
 // Services in start order: each only calls services started before it.
-var Services = []string{"beneficiaries", "referrals", "trainings", "reporting", "edge"}
+var Services = []string{"beneficiaries", "referrals", "trainings", "reporting", "webhooks", "edge"}
 
-// Build compiles the five binaries from the repository at root into binDir.
+// Build compiles the six binaries from the repository at root into binDir.
 func Build(ctx context.Context, root, binDir string) error {
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return err
@@ -51,14 +52,20 @@ type Ports struct {
 	HTTP  int            // the edge's REST port
 }
 
+// defaultPorts are the gRPC (91xx) and admin (92xx) ports of each process
+// when nothing is configured; the edge serves REST on 8080 instead of gRPC.
+var defaultPorts = map[string]int{
+	"beneficiaries": 1, "referrals": 2, "trainings": 3, "reporting": 4, "edge": 5, "webhooks": 6,
+}
+
 // DefaultPorts are the ports the binaries use when nothing is configured.
 func DefaultPorts() Ports {
 	p := Ports{GRPC: map[string]int{}, Admin: map[string]int{}, HTTP: 8080}
-	for i, s := range Services {
+	for _, s := range Services {
 		if s != "edge" {
-			p.GRPC[s] = 9101 + i
+			p.GRPC[s] = 9100 + defaultPorts[s]
 		}
-		p.Admin[s] = 9201 + i
+		p.Admin[s] = 9200 + defaultPorts[s]
 	}
 	return p
 }
@@ -110,7 +117,10 @@ type Options struct {
 	BinDir          string
 	DatabaseURL     string
 	PrincipalSecret string
-	Ports           Ports
+	// WebhookSecretsKey encrypts the webhooks' signing secrets at rest;
+	// derived from PrincipalSecret when empty.
+	WebhookSecretsKey string
+	Ports             Ports
 	// Env is added to every process's environment (e.g. OTEL_* settings).
 	Env []string
 	// LogDir receives <service>.log; when empty logs go to Logs.
@@ -131,7 +141,7 @@ type proc struct {
 	logs io.Closer
 }
 
-// Start runs the five processes in order, each once the ones it calls are ready.
+// Start runs the six processes in order, each once the ones it calls are ready.
 func Start(ctx context.Context, o Options) (*Stack, error) {
 	s := &Stack{opts: o, procs: map[string]*proc{}}
 	for _, name := range Services {
@@ -173,6 +183,10 @@ func (s *Stack) Env(name string) []string {
 		"PRINCIPAL_SECRET="+o.PrincipalSecret,
 		"ADMIN_ADDR=127.0.0.1:"+strconv.Itoa(o.Ports.Admin[name]),
 		"HTTP_ADDR=127.0.0.1:"+strconv.Itoa(o.Ports.HTTP),
+		"WEBHOOK_SECRETS_KEY="+cmp.Or(o.WebhookSecretsKey, o.PrincipalSecret+"-webhooks"),
+		// Development and tests: webhooks may go to http:// and loopback
+		// receivers.
+		"WEBHOOK_ALLOW_PRIVATE_TARGETS=true",
 	)
 	if p, ok := o.Ports.GRPC[name]; ok {
 		env = append(env, "GRPC_ADDR=127.0.0.1:"+strconv.Itoa(p))

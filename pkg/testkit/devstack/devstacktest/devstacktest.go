@@ -1,4 +1,4 @@
-// Package devstacktest runs the whole system in a test: the five binaries
+// Package devstacktest runs the whole system in a test: the six binaries
 // built from this repository and started as OS processes on free loopback
 // ports, stopped when the test ends (with their logs printed if it failed).
 package devstacktest
@@ -51,7 +51,7 @@ var built struct {
 	err  error
 }
 
-// binaries builds the five binaries once per test binary, next to it: `go
+// binaries builds the six binaries once per test binary, next to it: `go
 // test` removes its build directory when the run ends.
 func binaries() (string, error) {
 	built.once.Do(func() {
