@@ -53,12 +53,12 @@ type Ports struct {
 }
 
 // defaultPorts are the gRPC (91xx) and admin (92xx) ports of each process
-// when nothing is configured; the edge serves REST on 8080 instead of gRPC.
+// under `make run`; the edge serves REST on 8080 instead of gRPC.
 var defaultPorts = map[string]int{
 	"beneficiaries": 1, "referrals": 2, "trainings": 3, "reporting": 4, "edge": 5, "webhooks": 6,
 }
 
-// DefaultPorts are the ports the binaries use when nothing is configured.
+// DefaultPorts are the fixed ports of `make run`.
 func DefaultPorts() Ports {
 	p := Ports{GRPC: map[string]int{}, Admin: map[string]int{}, HTTP: 8080}
 	for _, s := range Services {
