@@ -140,12 +140,12 @@ type Webhook struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// The endpoint: an https URL whose host is not a loopback, private,
-	// link-local or metadata address.
+	// link-local or metadata address. Required on create.
 	Url string `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
 	// Event types to deliver: referral.received, referral.accepted,
 	// referral.declined, referral.started, referral.completed,
 	// referral.cancelled, referral.overdue, consent.withdrawn,
-	// beneficiary.erased.
+	// beneficiary.erased. Required on create.
 	EventTypes  []string `protobuf:"bytes,3,rep,name=event_types,json=eventTypes,proto3" json:"event_types,omitempty"`
 	Description string   `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
 	// The signing secret, "whsec_" + base64 of 32 random bytes. Set only in
@@ -1409,11 +1409,11 @@ var File_spona_webhooks_v1_webhooks_proto protoreflect.FileDescriptor
 
 const file_spona_webhooks_v1_webhooks_proto_rawDesc = "" +
 	"\n" +
-	" spona/webhooks/v1/webhooks.proto\x12\x11spona.webhooks.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x8c\x05\n" +
+	" spona/webhooks/v1/webhooks.proto\x12\x11spona.webhooks.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x82\x05\n" +
 	"\aWebhook\x12\x1e\n" +
-	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12\x15\n" +
-	"\x03url\x18\x02 \x01(\tB\x03\xe0A\x02R\x03url\x12$\n" +
-	"\vevent_types\x18\x03 \x03(\tB\x03\xe0A\x02R\n" +
+	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12\x10\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\x12\x1f\n" +
+	"\vevent_types\x18\x03 \x03(\tR\n" +
 	"eventTypes\x12 \n" +
 	"\vdescription\x18\x04 \x01(\tR\vdescription\x12\x1b\n" +
 	"\x06secret\x18\x05 \x01(\tB\x03\xe0A\x03R\x06secret\x125\n" +
