@@ -20,6 +20,7 @@ import (
 	beneficiaries "github.com/spona/spona/services/beneficiaries/service"
 	"github.com/spona/spona/services/referrals/service"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -29,6 +30,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 type stack struct {
 	url   string
+	conn  *grpc.ClientConn // referrals
 	dir   pb.DirectoryServiceClient
 	ref   pb.ReferralServiceClient
 	ben   benv1.BeneficiaryServiceClient
@@ -46,6 +48,7 @@ func start(t testing.TB) *stack {
 		BeneficiariesAddr: px.addr, RevokeRetryInterval: 100 * time.Millisecond}))
 	return &stack{
 		url:   url,
+		conn:  conn,
 		dir:   pb.NewDirectoryServiceClient(conn),
 		ref:   pb.NewReferralServiceClient(conn),
 		ben:   benv1.NewBeneficiaryServiceClient(benConn),

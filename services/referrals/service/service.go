@@ -3,6 +3,8 @@ package service
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"time"
 
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
@@ -44,6 +46,12 @@ func New(cfg Config) platform.Service {
 			base.OnClose(func(context.Context) error { return conn.Close() })
 			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewBeneficiariesGRPC(conn),
 				adapters.NewSigner(base.Signer), base.Log, app.WithRegistrationAgencies(cfg.RegistrationAgencies))
+			// Rows from before directory search get their search keys.
+			if n, err := application.FillSearchKeys(ctx); err != nil {
+				return fmt.Errorf("directory search keys: %w", err)
+			} else if n > 0 {
+				base.Log.Info("directory search keys written", slog.Int("rows", n))
+			}
 			rctx, cancel := context.WithCancel(ctx)
 			done := make(chan struct{})
 			go func() {
@@ -53,6 +61,7 @@ func New(cfg Config) platform.Service {
 			base.OnClose(func(context.Context) error { cancel(); <-done; return nil })
 			pb.RegisterDirectoryServiceServer(srv, ports.NewDirectory(application))
 			pb.RegisterReferralServiceServer(srv, ports.NewReferrals(application))
+			pb.RegisterOpenReferralServiceServer(srv, ports.NewOpenReferral(application))
 			return nil
 		},
 	}

@@ -2,7 +2,6 @@ package adapters
 
 import (
 	"context"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/db"
@@ -27,12 +26,12 @@ func scanOrganisation(row pgx.Row) (*domain.Organisation, error) {
 func (p *Postgres) CreateOrganisation(ctx context.Context, o *domain.Organisation, createdBy, requestID string) (*domain.Organisation, error) {
 	return db.CreateOnce(ctx, p.pool, scanOrganisation, `
 		INSERT INTO organisations (id, name, localized_names, description, localized_descriptions, kind, municipality,
-			country, languages, email, phone, website, organisation_identifier, created_by, request_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+			country, languages, email, phone, website, organisation_identifier, created_by, request_id, search_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		ON CONFLICT (created_by, request_id) DO NOTHING
 		RETURNING `+organisationCols,
 		[]any{o.ID, o.Name, emptyMap(o.LocalizedNames), o.Description, emptyMap(o.LocalizedDescriptions), o.Kind, o.Municipality,
-			o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website, o.Identifier, createdBy, db.Null(requestID)},
+			o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website, o.Identifier, createdBy, db.Null(requestID), o.SearchKey()},
 		`SELECT `+organisationCols+` FROM organisations WHERE created_by = $1 AND request_id = $2`, createdBy, requestID)
 }
 
@@ -47,11 +46,11 @@ func (p *Postgres) UpdateOrganisation(ctx context.Context, o *domain.Organisatio
 	out, err := scanOrganisation(p.pool.QueryRow(ctx, `
 		UPDATE organisations SET name = $3, localized_names = $4, description = $5, localized_descriptions = $6, kind = $7,
 			municipality = $8, country = $9, languages = $10, email = $11, phone = $12, website = $13,
-			organisation_identifier = $14, version = version + 1, update_time = now()
+			organisation_identifier = $14, search_key = $15, version = version + 1, update_time = now()
 		WHERE id = $1 AND version = $2
 		RETURNING `+organisationCols,
 		o.ID, o.Version, o.Name, emptyMap(o.LocalizedNames), o.Description, emptyMap(o.LocalizedDescriptions), o.Kind,
-		o.Municipality, o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website, o.Identifier))
+		o.Municipality, o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website, o.Identifier, o.SearchKey()))
 	return staleOr(out, err, "organisation")
 }
 
@@ -105,7 +104,7 @@ func serviceArgs(s *domain.Service) []any {
 	}
 	return []any{s.Name, emptyMap(s.LocalizedNames), s.Description, emptyMap(s.LocalizedDescriptions), s.Category,
 		db.Strings(s.Languages), s.Eligibility, s.AcceptingReferrals, locations, s.Municipalities(), contacts, schedules,
-		s.Email, s.URL, s.Phone}
+		s.Email, s.URL, s.Phone, s.SearchKey()}
 }
 
 // CreateService inserts s; a repeated request id returns the first row.
@@ -114,8 +113,8 @@ func (p *Postgres) CreateService(ctx context.Context, s *domain.Service, created
 	return db.CreateOnce(ctx, p.pool, scanService, `
 		INSERT INTO services (id, organisation_id, created_by, request_id, name, localized_names, description,
 			localized_descriptions, category, languages, eligibility, accepting_referrals, locations, municipalities,
-			contacts, schedules, email, url, phone)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+			contacts, schedules, email, url, phone, search_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 		ON CONFLICT (created_by, request_id) DO NOTHING
 		RETURNING `+serviceCols, args,
 		`SELECT `+serviceCols+` FROM services WHERE created_by = $1 AND request_id = $2`, createdBy, requestID)
@@ -133,7 +132,7 @@ func (p *Postgres) UpdateService(ctx context.Context, s *domain.Service) (*domai
 	out, err := scanService(p.pool.QueryRow(ctx, `
 		UPDATE services SET name = $3, localized_names = $4, description = $5, localized_descriptions = $6, category = $7,
 			languages = $8, eligibility = $9, accepting_referrals = $10, locations = $11, municipalities = $12,
-			contacts = $13, schedules = $14, email = $15, url = $16, phone = $17,
+			contacts = $13, schedules = $14, email = $15, url = $16, phone = $17, search_key = $18,
 			version = version + 1, update_time = now()
 		WHERE id = $1 AND version = $2
 		RETURNING `+serviceCols, args...))
@@ -164,7 +163,6 @@ func (p *Postgres) ListServices(ctx context.Context, f domain.ServiceFilter, pag
 		w.add("s.accepting_referrals = ?", *f.AcceptingReferrals)
 	}
 	clause, args := w.sql("s.id DESC", page.Limit())
-	cols := "s." + strings.ReplaceAll(strings.ReplaceAll(serviceCols, "\n\t", " "), ", ", ", s.")
-	rows, err := p.pool.Query(ctx, `SELECT `+cols+` FROM services s JOIN organisations o ON o.id = s.organisation_id`+clause, args...)
+	rows, err := p.pool.Query(ctx, `SELECT `+serviceColsS+` FROM services s JOIN organisations o ON o.id = s.organisation_id`+clause, args...)
 	return collect(rows, err, scanService)
 }

@@ -27,6 +27,15 @@ type Repository interface {
 	ListServices(ctx context.Context, f domain.ServiceFilter, p pagination.Page) ([]*domain.Service, error)
 	UpdateService(ctx context.Context, s *domain.Service) (*domain.Service, error)
 
+	// Numbered pages of the directory, oldest first, with their totals.
+	SearchServices(ctx context.Context, q domain.DirectoryQuery) (domain.Results[*domain.Service], error)
+	SearchServiceLocations(ctx context.Context, q domain.DirectoryQuery) (domain.Results[domain.ServiceLocation], error)
+	SearchOrganisations(ctx context.Context, q domain.DirectoryQuery) (domain.Results[*domain.Organisation], error)
+	OrganisationsByID(ctx context.Context, ids []string) ([]*domain.Organisation, error)
+	ServicesOf(ctx context.Context, organisationIDs []string) ([]*domain.Service, error)
+	// FillSearchKeys writes the search keys of rows stored without one.
+	FillSearchKeys(ctx context.Context) (int, error)
+
 	CreateReferral(ctx context.Context, r *domain.Referral, actorClient, requestID string) (*domain.Referral, error)
 	GetReferral(ctx context.Context, viewer, id string) (*domain.Referral, error)
 	ListReferrals(ctx context.Context, viewer string, f domain.ReferralFilter, now time.Time, p pagination.Page) ([]*domain.Referral, error)

@@ -1,0 +1,71 @@
+package domain
+
+import (
+	"strings"
+	"time"
+
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/validate"
+)
+
+// Page sizes of numbered pages (the HSDS API's page and per_page).
+const (
+	DefaultPerPage = 50
+	MaxPerPage     = 500
+)
+
+// DirectoryQuery selects a numbered page of the directory. Unlike the
+// keyset pages of the /v1 lists, pages are numbered, with a total: the
+// Open Referral profile asks for page and per_page.
+type DirectoryQuery struct {
+	Search         string
+	OrganisationID string
+	// Category: only services answering it; CategoryNone: none at all.
+	Category      string
+	ModifiedAfter time.Time
+	Page, PerPage int
+}
+
+// CategoryNone selects nothing (a taxonomy term the directory does not have).
+const CategoryNone = "-"
+
+// Normalize applies the defaults and bounds of the paging.
+func (q *DirectoryQuery) Normalize() {
+	q.Search = strings.TrimSpace(q.Search)
+	if q.Page == 0 {
+		q.Page = 1
+	}
+	switch {
+	case q.PerPage <= 0:
+		q.PerPage = DefaultPerPage
+	case q.PerPage > MaxPerPage:
+		q.PerPage = MaxPerPage
+	}
+}
+
+// Validate checks the query.
+func (q *DirectoryQuery) Validate() error {
+	var v errs.Violations
+	validate.Text(&v, "search", q.Search, 200, false)
+	if q.Page < 1 || q.Page > 1_000_000 {
+		v.Add("page", "must be between 1 and 1000000")
+	}
+	idField(&v, "organization_id", q.OrganisationID, false)
+	return v.Err()
+}
+
+// Offset is the number of entries before the page.
+func (q *DirectoryQuery) Offset() int { return (q.Page - 1) * q.PerPage }
+
+// Results is a numbered page of entries and the number of entries of all
+// pages.
+type Results[T any] struct {
+	Items []T
+	Total int
+}
+
+// ServiceLocation is one location of a service (HSDS service_at_location).
+type ServiceLocation struct {
+	Service *Service
+	Index   int // in Service.Locations
+}

@@ -1,0 +1,468 @@
+// Package hsds writes the directory as Open Referral HSDS 3.0 JSON, in the
+// shapes of the HSDS API profile (openreferral/specification 3.0,
+// schema/openapi.json and the compiled schemas it refers to). It is a
+// format, like the report exports of the reporting service: the ports hand
+// it domain values and answer with what it writes.
+//
+// HSDS gives every entity a UUID. Organisations and services have theirs;
+// the parts a Spona service keeps inside it (locations, contacts, phones,
+// schedules, languages) and the taxonomy of referral categories get UUIDs
+// derived by name (UUIDv5) from what they belong to and what they hold, so
+// they are the same in every answer and change only when the part does.
+//
+// Names and descriptions are written in one language: the one the caller
+// asked for (Accept-Language), where the directory has it, else the
+// organisation's working language (the record's name); the other name is
+// then the alternate_name.
+package hsds
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/spona/spona/services/referrals/internal/domain"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+)
+
+// About the API (the profile's "/" answer).
+const (
+	Version    = "3.0"
+	ProfileURL = "https://docs.openreferral.org/en/latest/hsds/overview.html"
+	OpenAPIURL = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/openapi.json"
+)
+
+// namespace is the UUIDv5 namespace of the ids this package derives.
+var namespace = uuid.MustParse("5f0e6b8a-1c9d-4c1e-9a57-3b1f2d7c6e40")
+
+func derive(parts ...string) string {
+	return uuid.NewSHA1(namespace, []byte(strings.Join(parts, "\x00"))).String()
+}
+
+// The directory's one taxonomy: the referral categories.
+var (
+	TaxonomyID = derive("taxonomy", "referral_category")
+	// terms maps term ids to categories.
+	terms = func() map[string]string {
+		m := map[string]string{}
+		for _, c := range domain.Categories {
+			m[TermID(c)] = c
+		}
+		return m
+	}()
+)
+
+// TermID is the id of a category's taxonomy term.
+func TermID(category string) string { return derive("taxonomy_term", category) }
+
+// Category returns the category of a taxonomy term id.
+func Category(termID string) (string, bool) {
+	c, ok := terms[strings.ToLower(strings.TrimSpace(termID))]
+	return c, ok
+}
+
+// Languages the directory's names and descriptions may be written in.
+var supported = func() []language.Tag {
+	out := make([]language.Tag, len(domain.NameLanguages))
+	for i, l := range domain.NameLanguages {
+		out[i] = language.MustParse(l)
+	}
+	return out
+}()
+
+var matcher = language.NewMatcher(supported)
+
+// Negotiate picks the directory language an Accept-Language header asks
+// for: "" without a header (the working language of each record), English
+// when it asks only for languages the directory does not have.
+func Negotiate(acceptLanguage string) string {
+	if strings.TrimSpace(acceptLanguage) == "" {
+		return ""
+	}
+	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil || len(tags) == 0 {
+		return "en"
+	}
+	_, i, conf := matcher.Match(tags...)
+	if conf == language.No {
+		return "en"
+	}
+	return domain.NameLanguages[i]
+}
+
+// Info is the profile's "/" answer.
+type Info struct {
+	Version    string `json:"version"`
+	Profile    string `json:"profile"`
+	OpenAPIURL string `json:"openapi_url"`
+}
+
+// APIInfo describes this API.
+func APIInfo() Info { return Info{Version: Version, Profile: ProfileURL, OpenAPIURL: OpenAPIURL} }
+
+// Page is a numbered page of the profile.
+type Page struct {
+	TotalItems int  `json:"total_items"`
+	TotalPages int  `json:"total_pages"`
+	PageNumber int  `json:"page_number"`
+	Size       int  `json:"size"`
+	FirstPage  bool `json:"first_page"`
+	LastPage   bool `json:"last_page"`
+	Empty      bool `json:"empty"`
+	Contents   any  `json:"contents"`
+}
+
+// NewPage is page number of perPage entries, of total in all.
+func NewPage[T any](contents []T, total, number, perPage int) Page {
+	if contents == nil {
+		contents = []T{}
+	}
+	pages := (total + perPage - 1) / perPage
+	return Page{TotalItems: total, TotalPages: pages, PageNumber: number, Size: len(contents),
+		FirstPage: number == 1, LastPage: number >= pages, Empty: total == 0, Contents: contents}
+}
+
+// Marshal writes v as JSON.
+func Marshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// --- entities -------------------------------------------------------------
+
+// Organization is an HSDS organization.
+type Organization struct {
+	ID                      string                   `json:"id"`
+	Name                    string                   `json:"name"`
+	AlternateName           string                   `json:"alternate_name,omitempty"`
+	Description             string                   `json:"description"`
+	Email                   string                   `json:"email,omitempty"`
+	Website                 string                   `json:"website,omitempty"`
+	Phones                  []Phone                  `json:"phones,omitempty"`
+	Locations               []Location               `json:"locations,omitempty"`
+	OrganizationIdentifiers []OrganizationIdentifier `json:"organization_identifiers,omitempty"`
+	Services                []Service                `json:"services,omitempty"`
+}
+
+// OrganizationIdentifier is a third-party identifier of an organisation.
+type OrganizationIdentifier struct {
+	ID             string `json:"id"`
+	OrganizationID string `json:"organization_id"`
+	Scheme         string `json:"identifier_scheme,omitempty"`
+	Type           string `json:"identifier_type"`
+	Identifier     string `json:"identifier"`
+}
+
+// Service is an HSDS service.
+type Service struct {
+	ID                     string              `json:"id"`
+	OrganizationID         string              `json:"organization_id,omitempty"`
+	Name                   string              `json:"name"`
+	AlternateName          string              `json:"alternate_name,omitempty"`
+	Description            string              `json:"description,omitempty"`
+	URL                    string              `json:"url,omitempty"`
+	Email                  string              `json:"email,omitempty"`
+	Status                 string              `json:"status"`
+	EligibilityDescription string              `json:"eligibility_description,omitempty"`
+	MinimumAge             int32               `json:"minimum_age,omitempty"`
+	MaximumAge             int32               `json:"maximum_age,omitempty"`
+	LastModified           string              `json:"last_modified,omitempty"`
+	Phones                 []Phone             `json:"phones,omitempty"`
+	Schedules              []Schedule          `json:"schedules,omitempty"`
+	ServiceAtLocations     []ServiceAtLocation `json:"service_at_locations,omitempty"`
+	Languages              []Language          `json:"languages,omitempty"`
+	Organization           *Organization       `json:"organization,omitempty"`
+	Contacts               []Contact           `json:"contacts,omitempty"`
+	Attributes             []Attribute         `json:"attributes,omitempty"`
+}
+
+// Phone is a telephone number.
+type Phone struct {
+	ID             string `json:"id"`
+	ServiceID      string `json:"service_id,omitempty"`
+	OrganizationID string `json:"organization_id,omitempty"`
+	ContactID      string `json:"contact_id,omitempty"`
+	Number         string `json:"number"`
+}
+
+// Schedule is when a service is open, as an iCal weekly rule.
+type Schedule struct {
+	ID          string `json:"id"`
+	ServiceID   string `json:"service_id"`
+	Freq        string `json:"freq"`
+	Byday       string `json:"byday"`
+	OpensAt     string `json:"opens_at,omitempty"`
+	ClosesAt    string `json:"closes_at,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// Location is where a service is delivered.
+type Location struct {
+	ID             string    `json:"id"`
+	LocationType   string    `json:"location_type"`
+	OrganizationID string    `json:"organization_id,omitempty"`
+	Name           string    `json:"name,omitempty"`
+	Addresses      []Address `json:"addresses,omitempty"`
+}
+
+// Address is a location's address. HSDS requires every part; those Spona
+// does not record (postal code, state or province) are empty.
+type Address struct {
+	ID            string `json:"id"`
+	LocationID    string `json:"location_id"`
+	Address1      string `json:"address_1"`
+	City          string `json:"city"`
+	StateProvince string `json:"state_province"`
+	PostalCode    string `json:"postal_code"`
+	Country       string `json:"country"`
+	AddressType   string `json:"address_type"`
+}
+
+// ServiceAtLocation is a service at one of its locations.
+type ServiceAtLocation struct {
+	ID         string    `json:"id"`
+	ServiceID  string    `json:"service_id"`
+	LocationID string    `json:"location_id"`
+	Location   *Location `json:"location,omitempty"`
+	Service    *Service  `json:"service,omitempty"`
+}
+
+// Language is a language a service is delivered in.
+type Language struct {
+	ID        string `json:"id"`
+	ServiceID string `json:"service_id"`
+	Name      string `json:"name,omitempty"`
+	Code      string `json:"code"`
+	Note      string `json:"note,omitempty"`
+}
+
+// Contact is a person or desk to contact about a service.
+type Contact struct {
+	ID        string  `json:"id"`
+	ServiceID string  `json:"service_id"`
+	Name      string  `json:"name,omitempty"`
+	Title     string  `json:"title,omitempty"`
+	Email     string  `json:"email,omitempty"`
+	Phones    []Phone `json:"phones,omitempty"`
+}
+
+// Attribute links a service to a taxonomy term.
+type Attribute struct {
+	ID             string        `json:"id"`
+	LinkID         string        `json:"link_id"`
+	LinkType       string        `json:"link_type"`
+	LinkEntity     string        `json:"link_entity"`
+	TaxonomyTermID string        `json:"taxonomy_term_id"`
+	TaxonomyTerm   *TaxonomyTerm `json:"taxonomy_term,omitempty"`
+}
+
+// Taxonomy is a vocabulary of terms.
+type Taxonomy struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Version     string `json:"version,omitempty"`
+}
+
+// TaxonomyTerm is one term of a taxonomy.
+type TaxonomyTerm struct {
+	ID             string    `json:"id"`
+	Code           string    `json:"code"`
+	Name           string    `json:"name"`
+	Description    string    `json:"description"`
+	Taxonomy       string    `json:"taxonomy"`
+	TaxonomyDetail *Taxonomy `json:"taxonomy_detail,omitempty"`
+	Language       string    `json:"language,omitempty"`
+	TaxonomyID     string    `json:"taxonomy_id"`
+}
+
+// --- mapping --------------------------------------------------------------
+
+// Writer writes entities in one language ("" the working language).
+type Writer struct{ Lang string }
+
+// text returns the name in the writer's language and, when that differs
+// from the working-language name, the latter as the alternate name.
+func (w Writer) text(def string, m map[string]string) (string, string) {
+	name := domain.Localized(w.Lang, def, m)
+	if name == def {
+		return name, ""
+	}
+	return name, def
+}
+
+// Taxonomy is the referral categories' taxonomy.
+func (w Writer) Taxonomy() Taxonomy {
+	return Taxonomy{ID: TaxonomyID, Name: "Spona referral categories", Version: "1",
+		Description: "The kinds of help a service answers and a referral asks for."}
+}
+
+// Term is a category's taxonomy term.
+func (w Writer) Term(category string, detail bool) TaxonomyTerm {
+	lang := w.Lang
+	if lang == "" {
+		lang = "en"
+	}
+	t := TaxonomyTerm{ID: TermID(category), Code: category, Name: domain.CategoryLabel(category, lang),
+		Description: domain.CategoryLabel(category, "en") + " (" + category + ")", Taxonomy: w.Taxonomy().Name,
+		Language: lang, TaxonomyID: TaxonomyID}
+	if detail {
+		tx := w.Taxonomy()
+		t.TaxonomyDetail = &tx
+	}
+	return t
+}
+
+// Terms are the taxonomy's terms, in the order of the categories.
+func (w Writer) Terms() []TaxonomyTerm {
+	out := make([]TaxonomyTerm, len(domain.Categories))
+	for i, c := range domain.Categories {
+		out[i] = w.Term(c, false)
+	}
+	return out
+}
+
+// Organization writes an organisation's one-to-one fields with its
+// identifiers, phone and location; services are added by the caller.
+func (w Writer) Organization(o *domain.Organisation) Organization {
+	out := Organization{ID: o.ID, Email: o.Email, Website: o.Website}
+	out.Name, out.AlternateName = w.text(o.Name, o.LocalizedNames)
+	out.Description = domain.Localized(w.Lang, o.Description, o.LocalizedDescriptions)
+	if o.Phone != "" {
+		out.Phones = []Phone{{ID: derive(o.ID, "phone", o.Phone), OrganizationID: o.ID, Number: o.Phone}}
+	}
+	if o.Municipality != "" || o.Country != "" {
+		l := Location{ID: derive(o.ID, "location", o.Municipality, o.Country), LocationType: "physical", OrganizationID: o.ID, Name: o.Municipality}
+		l.Addresses = []Address{{ID: derive(l.ID, "address"), LocationID: l.ID, City: o.Municipality, Country: o.Country, AddressType: "physical"}}
+		out.Locations = []Location{l}
+	}
+	if o.Identifier != "" {
+		// "HR-OIB-12345678901": the scheme (registration agency, org-id.guide)
+		// is the first two parts, the identifier the rest.
+		parts := strings.SplitN(o.Identifier, "-", 3)
+		if len(parts) == 3 {
+			out.OrganizationIdentifiers = []OrganizationIdentifier{{ID: derive(o.ID, "identifier", o.Identifier),
+				OrganizationID: o.ID, Scheme: parts[0] + "-" + parts[1], Type: "registered organisation identifier (" + parts[0] + "-" + parts[1] + ", org-id.guide)",
+				Identifier: parts[2]}}
+		}
+	}
+	return out
+}
+
+// OrganizationRef is the organisation nested in a service.
+func (w Writer) OrganizationRef(o *domain.Organisation) *Organization {
+	out := Organization{ID: o.ID}
+	out.Name, out.AlternateName = w.text(o.Name, o.LocalizedNames)
+	out.Description = domain.Localized(w.Lang, o.Description, o.LocalizedDescriptions)
+	return &out
+}
+
+// ServiceRef is a service by id, name and status.
+func (w Writer) ServiceRef(s *domain.Service) Service {
+	out := Service{ID: s.ID, Status: "active"}
+	out.Name, _ = w.text(s.Name, s.LocalizedNames)
+	return out
+}
+
+// ServiceSummary writes a service's one-to-one fields (service_list), with
+// its organisation when known.
+func (w Writer) ServiceSummary(s *domain.Service, org *domain.Organisation) Service {
+	out := Service{ID: s.ID, OrganizationID: s.OrganisationID, URL: s.URL, Email: s.Email, Status: "active",
+		EligibilityDescription: s.Eligibility.Description, MinimumAge: s.Eligibility.MinimumAge, MaximumAge: s.Eligibility.MaximumAge,
+		LastModified: s.UpdateTime.UTC().Format(time.RFC3339)}
+	out.Name, out.AlternateName = w.text(s.Name, s.LocalizedNames)
+	out.Description = domain.Localized(w.Lang, s.Description, s.LocalizedDescriptions)
+	if org != nil {
+		out.Organization = w.OrganizationRef(org)
+	}
+	return out
+}
+
+// Service writes a service fully nested.
+func (w Writer) Service(s *domain.Service, org *domain.Organisation) Service {
+	out := w.ServiceSummary(s, org)
+	if s.Phone != "" {
+		out.Phones = []Phone{{ID: derive(s.ID, "phone", s.Phone), ServiceID: s.ID, Number: s.Phone}}
+	}
+	for i, sc := range s.Schedules {
+		days := make([]string, len(sc.Days))
+		for j, d := range sc.Days {
+			days[j] = strings.ToUpper(d[:2]) // monday → MO (iCal)
+		}
+		out.Schedules = append(out.Schedules, Schedule{ID: derive(s.ID, "schedule", key(sc), itoa(occurrence(s.Schedules, i, key))),
+			ServiceID: s.ID, Freq: "WEEKLY", Byday: strings.Join(days, ","), OpensAt: sc.OpensAt, ClosesAt: sc.ClosesAt, Description: sc.Description})
+	}
+	for i := range s.Locations {
+		sal := w.ServiceAtLocation(domain.ServiceLocation{Service: s, Index: i}, false)
+		sal.Service = nil
+		out.ServiceAtLocations = append(out.ServiceAtLocations, sal)
+	}
+	for _, l := range s.Languages {
+		out.Languages = append(out.Languages, languageOf(s.ID, l))
+	}
+	for i, c := range s.Contacts {
+		cid := derive(s.ID, "contact", key(c), itoa(occurrence(s.Contacts, i, key)))
+		ct := Contact{ID: cid, ServiceID: s.ID, Name: c.Name, Title: c.Title, Email: c.Email}
+		if c.Phone != "" {
+			ct.Phones = []Phone{{ID: derive(cid, "phone", c.Phone), ContactID: cid, Number: c.Phone}}
+		}
+		out.Contacts = append(out.Contacts, ct)
+	}
+	term := w.Term(s.Category, true)
+	out.Attributes = []Attribute{{ID: derive(s.ID, "attribute", s.Category), LinkID: s.ID, LinkType: "category",
+		LinkEntity: "service", TaxonomyTermID: term.ID, TaxonomyTerm: &term}}
+	return out
+}
+
+// ServiceAtLocation writes one location of a service, with the service
+// (fully nested when full) and the location.
+func (w Writer) ServiceAtLocation(sl domain.ServiceLocation, full bool) ServiceAtLocation {
+	s, loc := sl.Service, sl.Service.Locations[sl.Index]
+	n := itoa(occurrence(s.Locations, sl.Index, key))
+	l := Location{ID: derive(s.ID, "location", key(loc), n), LocationType: "physical", OrganizationID: s.OrganisationID, Name: loc.Name}
+	if loc.Address != "" || loc.Municipality != "" {
+		l.Addresses = []Address{{ID: derive(l.ID, "address"), LocationID: l.ID, Address1: loc.Address, City: loc.Municipality,
+			Country: loc.Country, AddressType: "physical"}}
+	}
+	out := ServiceAtLocation{ID: derive(s.ID, "service_at_location", key(loc), n), ServiceID: s.ID, LocationID: l.ID, Location: &l}
+	svc := w.ServiceRef(s)
+	if full {
+		svc = w.Service(s, nil)
+	}
+	out.Service = &svc
+	return out
+}
+
+// languageOf describes a BCP 47 tag: the ISO 639 code of its language, its
+// English name and the tag itself.
+func languageOf(serviceID, tag string) Language {
+	out := Language{ID: derive(serviceID, "language", tag), ServiceID: serviceID, Code: tag, Note: tag}
+	if t, err := language.Parse(tag); err == nil {
+		base, _ := t.Base()
+		out.Code = base.String()
+		out.Name = display.English.Tags().Name(t)
+	}
+	return out
+}
+
+// key is the content of a part, for its derived id.
+func key(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// occurrence counts the parts before i equal to parts[i]: two equal parts
+// still get different ids.
+func occurrence[T any](parts []T, i int, key func(any) string) int {
+	n := 0
+	for j := range i {
+		if key(parts[j]) == key(parts[i]) {
+			n++
+		}
+	}
+	return n
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}

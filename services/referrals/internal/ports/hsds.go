@@ -1,0 +1,292 @@
+package ports
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/services/referrals/internal/app"
+	"github.com/spona/spona/services/referrals/internal/domain"
+	"github.com/spona/spona/services/referrals/internal/hsds"
+	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+)
+
+// OpenReferral implements pb.OpenReferralServiceServer: the directory as
+// HSDS 3.0 JSON (package hsds writes it).
+type OpenReferral struct {
+	pb.UnimplementedOpenReferralServiceServer
+	app *app.App
+}
+
+// NewOpenReferral returns the HSDS port.
+func NewOpenReferral(a *app.App) *OpenReferral { return &OpenReferral{app: a} }
+
+// writer negotiates the answer's language from the caller's
+// Accept-Language (forwarded by the edge) and announces it.
+func writer(ctx context.Context) hsds.Writer {
+	md, _ := metadata.FromIncomingContext(ctx)
+	w := hsds.Writer{Lang: hsds.Negotiate(strings.Join(md.Get("accept-language"), ","))}
+	if w.Lang != "" {
+		_ = grpc.SetHeader(ctx, metadata.Pairs("content-language", w.Lang))
+	}
+	return w
+}
+
+func jsonBody(v any) (*httpbody.HttpBody, error) {
+	data, err := hsds.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return &httpbody.HttpBody{ContentType: "application/json", Data: data}, nil
+}
+
+// pageRequest is what every list request has.
+type pageRequest interface {
+	GetSearch() string
+	GetPage() int32
+	GetPerPage() int32
+	GetFormat() string
+}
+
+// serviceFilter is what the service lists filter by.
+type serviceFilter interface {
+	pageRequest
+	GetTaxonomyTermId() string
+	GetTaxonomyId() string
+	GetOrganizationId() string
+	GetModifiedAfter() string
+}
+
+func query(req pageRequest, v *errs.Violations) domain.DirectoryQuery {
+	if f := strings.ToLower(req.GetFormat()); f != "" && f != "json" {
+		v.Add("format", "only json is served")
+	}
+	return domain.DirectoryQuery{Search: req.GetSearch(), Page: int(req.GetPage()), PerPage: int(req.GetPerPage())}
+}
+
+func serviceQuery(req serviceFilter) (domain.DirectoryQuery, error) {
+	var v errs.Violations
+	q := query(req, &v)
+	q.OrganisationID = req.GetOrganizationId()
+	if t := req.GetTaxonomyTermId(); t != "" {
+		q.Category = domain.CategoryNone
+		if c, ok := hsds.Category(t); ok {
+			q.Category = c
+		}
+	}
+	if t := strings.ToLower(strings.TrimSpace(req.GetTaxonomyId())); t != "" && t != hsds.TaxonomyID {
+		q.Category = domain.CategoryNone
+	}
+	if m := strings.TrimSpace(req.GetModifiedAfter()); m != "" {
+		t, err := time.Parse(time.RFC3339, m)
+		if err != nil {
+			t, err = time.Parse(time.DateOnly, m)
+		}
+		if err != nil {
+			v.Add("modified_after", "must be a time (RFC 3339, e.g. 2025-01-31T12:00:00Z) or a date (YYYY-MM-DD)")
+		}
+		q.ModifiedAfter = t
+	}
+	return q, v.Err()
+}
+
+// GetHsdsApiInfo implements pb.OpenReferralServiceServer.
+func (h *OpenReferral) GetHsdsApiInfo(context.Context, *pb.GetHsdsApiInfoRequest) (*httpbody.HttpBody, error) {
+	return jsonBody(hsds.APIInfo())
+}
+
+// ListHsdsServices implements pb.OpenReferralServiceServer.
+func (h *OpenReferral) ListHsdsServices(ctx context.Context, req *pb.ListHsdsServicesRequest) (*httpbody.HttpBody, error) {
+	q, err := serviceQuery(req)
+	if err != nil {
+		return nil, err
+	}
+	res, err := h.app.SearchServices(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	orgs, err := h.app.OrganisationsOf(ctx, res.Items)
+	if err != nil {
+		return nil, err
+	}
+	w := writer(ctx)
+	out := make([]hsds.Service, len(res.Items))
+	for i, s := range res.Items {
+		if req.GetFull() {
+			out[i] = w.Service(s, orgs[s.OrganisationID])
+		} else {
+			out[i] = w.ServiceSummary(s, orgs[s.OrganisationID])
+		}
+	}
+	q.Normalize()
+	return jsonBody(hsds.NewPage(out, res.Total, q.Page, q.PerPage))
+}
+
+// GetHsdsService implements pb.OpenReferralServiceServer.
+func (h *OpenReferral) GetHsdsService(ctx context.Context, req *pb.GetHsdsServiceRequest) (*httpbody.HttpBody, error) {
+	s, err := h.app.GetService(ctx, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	orgs, err := h.app.OrganisationsOf(ctx, []*domain.Service{s})
+	if err != nil {
+		return nil, err
+	}
+	return jsonBody(writer(ctx).Service(s, orgs[s.OrganisationID]))
+}
+
+// ListHsdsOrganizations implements pb.OpenReferralServiceServer.
+func (h *OpenReferral) ListHsdsOrganizations(ctx context.Context, req *pb.ListHsdsOrganizationsRequest) (*httpbody.HttpBody, error) {
+	var v errs.Violations
+	q := query(req, &v)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	res, err := h.app.SearchOrganisations(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var services map[string][]*domain.Service
+	if req.GetFull() || req.GetFullService() {
+		if services, err = h.app.ServicesOf(ctx, res.Items); err != nil {
+			return nil, err
+		}
+	}
+	w := writer(ctx)
+	out := make([]hsds.Organization, len(res.Items))
+	for i, o := range res.Items {
+		out[i] = w.Organization(o)
+		out[i].Services = servicesOf(w, o, services[o.ID], req.GetFullService())
+	}
+	q.Normalize()
+	return jsonBody(hsds.NewPage(out, res.Total, q.Page, q.PerPage))
+}
+
+func servicesOf(w hsds.Writer, o *domain.Organisation, svcs []*domain.Service, full bool) []hsds.Service {
+	var out []hsds.Service
+	for _, s := range svcs {
+		if full {
+			out = append(out, w.Service(s, o))
+		} else {
+			out = append(out, w.ServiceRef(s))
+		}
+	}
+	return out
+}
+
+// GetHsdsOrganization implements pb.OpenReferralServiceServer.
+func (h *OpenReferral) GetHsdsOrganization(ctx context.Context, req *pb.GetHsdsOrganizationRequest) (*httpbody.HttpBody, error) {
+	o, err := h.app.GetOrganisation(ctx, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	services, err := h.app.ServicesOf(ctx, []*domain.Organisation{o})
+	if err != nil {
+		return nil, err
+	}
+	w := writer(ctx)
+	out := w.Organization(o)
+	out.Services = servicesOf(w, o, services[o.ID], req.GetFullService())
+	return jsonBody(out)
+}
+
+// ListHsdsServiceAtLocations implements pb.OpenReferralServiceServer.
+func (h *OpenReferral) ListHsdsServiceAtLocations(ctx context.Context, req *pb.ListHsdsServiceAtLocationsRequest) (*httpbody.HttpBody, error) {
+	q, err := serviceQuery(req)
+	if err != nil {
+		return nil, err
+	}
+	res, err := h.app.SearchServiceLocations(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	w := writer(ctx)
+	out := make([]hsds.ServiceAtLocation, len(res.Items))
+	for i, sl := range res.Items {
+		out[i] = w.ServiceAtLocation(sl, req.GetFull())
+	}
+	q.Normalize()
+	return jsonBody(hsds.NewPage(out, res.Total, q.Page, q.PerPage))
+}
+
+// staticPage pages a fixed list, keeping the entries whose texts hold
+// every search word.
+func staticPage[T any](req pageRequest, all []T, texts func(T) []string) (*httpbody.HttpBody, error) {
+	var v errs.Violations
+	q := query(req, &v)
+	q.Normalize()
+	if err := errorsOf(&v, q.Validate()); err != nil {
+		return nil, err
+	}
+	words := domain.SearchWords(q.Search)
+	var hits []T
+	for _, x := range all {
+		key := strings.Join(domain.SearchWords(strings.Join(texts(x), " ")), " ")
+		match := true
+		for _, w := range words {
+			match = match && strings.Contains(key, w)
+		}
+		if match {
+			hits = append(hits, x)
+		}
+	}
+	page := hits[min(q.Offset(), len(hits)):min(q.Offset()+q.PerPage, len(hits))]
+	return jsonBody(hsds.NewPage(page, len(hits), q.Page, q.PerPage))
+}
+
+// errorsOf returns the violations recorded and those of err, as one error.
+func errorsOf(v *errs.Violations, err error) error {
+	if e, ok := err.(*errs.Error); ok {
+		*v = append(*v, e.Violations...)
+	} else if err != nil {
+		return err
+	}
+	return v.Err()
+}
+
+// ListHsdsTaxonomies implements pb.OpenReferralServiceServer.
+func (h *OpenReferral) ListHsdsTaxonomies(ctx context.Context, req *pb.ListHsdsTaxonomiesRequest) (*httpbody.HttpBody, error) {
+	w := writer(ctx)
+	return staticPage(req, []hsds.Taxonomy{w.Taxonomy()}, func(t hsds.Taxonomy) []string { return []string{t.Name, t.Description} })
+}
+
+// GetHsdsTaxonomy implements pb.OpenReferralServiceServer.
+func (h *OpenReferral) GetHsdsTaxonomy(ctx context.Context, req *pb.GetHsdsTaxonomyRequest) (*httpbody.HttpBody, error) {
+	if strings.ToLower(strings.TrimSpace(req.GetId())) != hsds.TaxonomyID {
+		return nil, errs.NotFound("taxonomy", req.GetId())
+	}
+	return jsonBody(writer(ctx).Taxonomy())
+}
+
+// ListHsdsTaxonomyTerms implements pb.OpenReferralServiceServer.
+func (h *OpenReferral) ListHsdsTaxonomyTerms(ctx context.Context, req *pb.ListHsdsTaxonomyTermsRequest) (*httpbody.HttpBody, error) {
+	w := writer(ctx)
+	terms := w.Terms()
+	if t := strings.ToLower(strings.TrimSpace(req.GetTaxonomyId())); (t != "" && t != hsds.TaxonomyID) || req.GetParentId() != "" {
+		terms = nil // no such taxonomy; the terms have no children
+	}
+	return staticPage(req, terms, func(t hsds.TaxonomyTerm) []string {
+		return append([]string{t.Code, t.Description}, labels(t.Code)...)
+	})
+}
+
+func labels(category string) []string {
+	var out []string
+	for _, l := range domain.CategoryLabels[category] {
+		out = append(out, l)
+	}
+	return out
+}
+
+// GetHsdsTaxonomyTerm implements pb.OpenReferralServiceServer.
+func (h *OpenReferral) GetHsdsTaxonomyTerm(ctx context.Context, req *pb.GetHsdsTaxonomyTermRequest) (*httpbody.HttpBody, error) {
+	c, ok := hsds.Category(req.GetId())
+	if !ok {
+		return nil, errs.NotFound("taxonomy term", req.GetId())
+	}
+	return jsonBody(writer(ctx).Term(c, true))
+}

@@ -1,0 +1,375 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/standards"
+	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	grpcstatus "google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+)
+
+// every is a text in each directory language.
+func every(s string) map[string]string {
+	return map[string]string{"en": s + " (en)", "sr-Latn": s + " (sr-Latn)", "sr-Cyrl": s + " (Ћирилица)", "bs": s + " (bs)", "hr": s + " (hr)"}
+}
+
+// hsdsDirectory fills a directory with an organisation and a service with
+// every optional part, a bare organisation and service, and services to
+// page through; it returns the ids.
+func hsdsDirectory(t *testing.T, s *stack) (full, bare, fullService, bareService string) {
+	t.Helper()
+	admin := servicetest.As(t, ids.New(), auth.ScopeDirectoryAdmin)
+	mk := func(o *pb.Organisation) string {
+		r, err := s.dir.CreateOrganisation(admin, &pb.CreateOrganisationRequest{Organisation: o})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.GetOrganisation().GetId()
+	}
+	full = mk(&pb.Organisation{Name: "Centar za zaštitu i pomoć tražiocima azila", LocalizedNames: every("Asylum Protection Center"),
+		Description: "Pravna i psihosocijalna pomoć", LocalizedDescriptions: every("Legal and psychosocial help"),
+		Kind: pb.OrganisationKind_ORGANISATION_KIND_NGO, Municipality: "Beograd", Country: "RS", Email: "info@apc-cza.org",
+		Website: "https://www.apc-cza.org", Phone: "+381 11 123 4567", Languages: []string{"sr-Latn", "en", "ar", "fa"},
+		OrganisationIdentifier: "RS-APR-17123456"})
+	bare = mk(&pb.Organisation{Name: "Udruga", Kind: pb.OrganisationKind_ORGANISATION_KIND_NGO})
+	ctx := partner(t, full)
+	svc := func(org string, sv *pb.Service) string {
+		r, err := s.dir.CreateService(partner(t, org), &pb.CreateServiceRequest{OrganisationId: org, Service: sv})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.GetService().GetId()
+	}
+	office := &pb.Location{Name: "Office", Address: "Gospodar Jevremova 47", Municipality: "Stari Grad", Country: "RS"}
+	fullService = svc(full, &pb.Service{
+		Name: "Pravna pomoć tražiocima azila", LocalizedNames: every("Legal aid"),
+		Description: "Zastupanje u postupku azila", LocalizedDescriptions: every("Representation in the asylum procedure"),
+		Category: pb.ReferralCategory_REFERRAL_CATEGORY_LEGAL, Languages: []string{"sr-Latn", "sr-Cyrl", "en", "ar", "fa", "ps", "uk", "ku"},
+		Eligibility:        &pb.Eligibility{Description: "Asylum seekers and refugees", MinimumAge: 16, MaximumAge: 99},
+		AcceptingReferrals: true,
+		Locations:          []*pb.Location{office, office, {Municipality: "Šid", Country: "RS"}, {Name: "Reception centre", Country: "RS"}},
+		Contacts: []*pb.Contact{{Name: "Duty lawyer", Title: "Lawyer", Email: "lawyer@apc-cza.org", Phone: "+381 64 000 0000"},
+			{Phone: "+381 11 765 4321"}, {Email: "info@apc-cza.org"}},
+		Schedules: []*pb.Schedule{{Days: []pb.Weekday{pb.Weekday_WEEKDAY_MONDAY, pb.Weekday_WEEKDAY_FRIDAY}, OpensAt: "09:00", ClosesAt: "17:00", Description: "Office hours"},
+			{Days: []pb.Weekday{pb.Weekday_WEEKDAY_SATURDAY}, OpensAt: "10:00", ClosesAt: "12:00"}},
+		Email: "pravna@apc-cza.org", Url: "https://www.apc-cza.org/pravna", Phone: "+381 11 123 4568",
+	})
+	bareService = svc(bare, &pb.Service{Name: "Smještaj", Category: pb.ReferralCategory_REFERRAL_CATEGORY_ACCOMMODATION})
+	for i := range 5 {
+		svc(bare, &pb.Service{Name: fmt.Sprintf("Psihosocijalna podrška %d", i), Category: pb.ReferralCategory_REFERRAL_CATEGORY_PSYCHOSOCIAL,
+			Locations: []*pb.Location{{Municipality: fmt.Sprintf("Town %d", i)}}})
+	}
+	_ = ctx
+	return full, bare, fullService, bareService
+}
+
+// hsdsCall is one call of the HSDS API and the profile path it answers.
+type hsdsCall struct {
+	path string // the profile's path, for its schema
+	call func(ctx context.Context, c pb.OpenReferralServiceClient, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
+}
+
+// TestHSDSValidAgainstTheProfile: every answer of the HSDS API, for an
+// organisation and a service with every optional part and for bare ones,
+// in every language, validates against the HSDS 3.0 profile's schemas.
+func TestHSDSValidAgainstTheProfile(t *testing.T) {
+	s := start(t)
+	c := pb.NewOpenReferralServiceClient(s.conn)
+	full, bare, fullService, bareService := hsdsDirectory(t, s)
+	schemas := standards.HSDSSchemas(t)
+	term := "" // the legal term's id, from the taxonomy
+	calls := []hsdsCall{
+		{"/", func(ctx context.Context, c pb.OpenReferralServiceClient, o ...grpc.CallOption) (*httpbody.HttpBody, error) {
+			return c.GetHsdsApiInfo(ctx, &pb.GetHsdsApiInfoRequest{}, o...)
+		}},
+	}
+	for _, nested := range []bool{false, true} {
+		calls = append(calls, hsdsCall{"/services", func(ctx context.Context, c pb.OpenReferralServiceClient, o ...grpc.CallOption) (*httpbody.HttpBody, error) {
+			return c.ListHsdsServices(ctx, &pb.ListHsdsServicesRequest{Full: nested}, o...)
+		}}, hsdsCall{"/service_at_locations", func(ctx context.Context, c pb.OpenReferralServiceClient, o ...grpc.CallOption) (*httpbody.HttpBody, error) {
+			return c.ListHsdsServiceAtLocations(ctx, &pb.ListHsdsServiceAtLocationsRequest{Full: nested}, o...)
+		}}, hsdsCall{"/organizations", func(ctx context.Context, c pb.OpenReferralServiceClient, o ...grpc.CallOption) (*httpbody.HttpBody, error) {
+			return c.ListHsdsOrganizations(ctx, &pb.ListHsdsOrganizationsRequest{Full: nested, FullService: nested}, o...)
+		}})
+		for _, org := range []string{full, bare} {
+			calls = append(calls, hsdsCall{"/organizations/{id}", func(ctx context.Context, c pb.OpenReferralServiceClient, o ...grpc.CallOption) (*httpbody.HttpBody, error) {
+				return c.GetHsdsOrganization(ctx, &pb.GetHsdsOrganizationRequest{Id: org, FullService: nested}, o...)
+			}})
+		}
+	}
+	for _, svc := range []string{fullService, bareService} {
+		calls = append(calls, hsdsCall{"/services/{id}", func(ctx context.Context, c pb.OpenReferralServiceClient, o ...grpc.CallOption) (*httpbody.HttpBody, error) {
+			return c.GetHsdsService(ctx, &pb.GetHsdsServiceRequest{Id: svc}, o...)
+		}})
+	}
+	calls = append(calls,
+		hsdsCall{"/taxonomies", func(ctx context.Context, c pb.OpenReferralServiceClient, o ...grpc.CallOption) (*httpbody.HttpBody, error) {
+			return c.ListHsdsTaxonomies(ctx, &pb.ListHsdsTaxonomiesRequest{}, o...)
+		}},
+		hsdsCall{"/taxonomy_terms", func(ctx context.Context, c pb.OpenReferralServiceClient, o ...grpc.CallOption) (*httpbody.HttpBody, error) {
+			return c.ListHsdsTaxonomyTerms(ctx, &pb.ListHsdsTaxonomyTermsRequest{TopOnly: true}, o...)
+		}},
+		hsdsCall{"/taxonomy_terms/{id}", func(ctx context.Context, c pb.OpenReferralServiceClient, o ...grpc.CallOption) (*httpbody.HttpBody, error) {
+			return c.GetHsdsTaxonomyTerm(ctx, &pb.GetHsdsTaxonomyTermRequest{Id: term}, o...)
+		}},
+		hsdsCall{"/taxonomies/{id}", func(ctx context.Context, c pb.OpenReferralServiceClient, o ...grpc.CallOption) (*httpbody.HttpBody, error) {
+			var page struct{ Contents []struct{ ID string } }
+			b, err := c.ListHsdsTaxonomies(ctx, &pb.ListHsdsTaxonomiesRequest{}, o...)
+			if err != nil || json.Unmarshal(b.GetData(), &page) != nil || len(page.Contents) != 1 {
+				return nil, fmt.Errorf("taxonomies: %v", err)
+			}
+			return c.GetHsdsTaxonomy(ctx, &pb.GetHsdsTaxonomyRequest{Id: page.Contents[0].ID}, o...)
+		}},
+	)
+	reader := servicetest.As(t, ids.New(), auth.ScopeDirectoryRead)
+	var terms struct{ Contents []struct{ ID, Code string } }
+	b, err := c.ListHsdsTaxonomyTerms(reader, &pb.ListHsdsTaxonomyTermsRequest{})
+	if err != nil || json.Unmarshal(b.GetData(), &terms) != nil {
+		t.Fatal(err)
+	}
+	for _, x := range terms.Contents {
+		if x.Code == "legal" {
+			term = x.ID
+		}
+	}
+	validated := 0
+	for _, lang := range []string{"", "en", "sr-Latn", "sr-Cyrl", "bs", "hr", "sr", "de, fr;q=0.5"} {
+		ctx := reader
+		if lang != "" {
+			ctx = metadata.AppendToOutgoingContext(reader, "accept-language", lang)
+		}
+		for _, call := range calls {
+			var hdr metadata.MD
+			body, err := call.call(ctx, c, grpc.Header(&hdr))
+			if err != nil {
+				t.Fatalf("%s in %q: %v", call.path, lang, err)
+			}
+			if body.GetContentType() != "application/json" {
+				t.Fatalf("%s: content type %q", call.path, body.GetContentType())
+			}
+			if err := schemas.Validate(call.path, body.GetData()); err != nil {
+				t.Fatalf("GET %s in %q does not validate against the HSDS profile: %v\n%s", call.path, lang, err, body.GetData())
+			}
+			validated++
+			// The answer says which language it chose ("sr" is Cyrillic;
+			// languages the directory lacks get English).
+			want, ok := map[string]string{"sr": "sr-Cyrl", "de, fr;q=0.5": "en"}[lang]
+			if !ok {
+				want = lang
+			}
+			if got := strings.Join(hdr.Get("content-language"), ","); call.path != "/" && got != want {
+				t.Fatalf("%s in %q: Content-Language %q, want %q", call.path, lang, got, want)
+			}
+		}
+	}
+	t.Logf("%d HSDS answers validated against the profile (%d calls × 8 language choices)", validated, len(calls))
+
+	// The names are in the language asked for.
+	get := func(lang string) map[string]any {
+		var out map[string]any
+		b, err := c.GetHsdsService(metadata.AppendToOutgoingContext(reader, "accept-language", lang), &pb.GetHsdsServiceRequest{Id: fullService})
+		if err != nil || json.Unmarshal(b.GetData(), &out) != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if got := get("sr-Cyrl"); got["name"] != "Legal aid (Ћирилица)" || got["alternate_name"] != "Pravna pomoć tražiocima azila" ||
+		got["attributes"].([]any)[0].(map[string]any)["taxonomy_term"].(map[string]any)["name"] != "Правна помоћ" {
+		t.Fatalf("sr-Cyrl: %v", got)
+	}
+	if got := get("hr"); got["description"] != "Representation in the asylum procedure (hr)" ||
+		got["organization"].(map[string]any)["name"] != "Asylum Protection Center (hr)" {
+		t.Fatalf("hr: %v", got)
+	}
+	// The validator itself refuses what the profile does not allow.
+	broken := get("en")
+	delete(broken, "status")
+	raw, _ := json.Marshal(broken)
+	if schemas.Validate("/services/{id}", raw) == nil {
+		t.Fatal("a service without status validated")
+	}
+	broken["status"], broken["id"] = "active", "not-a-uuid"
+	raw, _ = json.Marshal(broken)
+	if schemas.Validate("/services/{id}", raw) == nil {
+		t.Fatal("a service with a non-UUID id validated")
+	}
+}
+
+// hsdsPage is a page of the profile with entries' ids and names.
+type hsdsPage struct {
+	TotalItems int  `json:"total_items"`
+	TotalPages int  `json:"total_pages"`
+	PageNumber int  `json:"page_number"`
+	Size       int  `json:"size"`
+	FirstPage  bool `json:"first_page"`
+	LastPage   bool `json:"last_page"`
+	Empty      bool `json:"empty"`
+	Contents   []struct {
+		ID       string `json:"id"`
+		Name     string `json:"name"`
+		Services []struct {
+			ID string `json:"id"`
+		} `json:"services"`
+	} `json:"contents"`
+}
+
+func (p hsdsPage) String() string {
+	var names []string
+	for _, c := range p.Contents {
+		names = append(names, c.Name)
+	}
+	return fmt.Sprintf("%d/%d items, page %d of %d (first %v last %v empty %v): %s", p.Size, p.TotalItems, p.PageNumber, p.TotalPages,
+		p.FirstPage, p.LastPage, p.Empty, strings.Join(names, "|"))
+}
+
+// TestHSDSQueries: paging, search in any script, filters, and bad input.
+func TestHSDSQueries(t *testing.T) {
+	s := start(t)
+	c := pb.NewOpenReferralServiceClient(s.conn)
+	full, bare, fullService, _ := hsdsDirectory(t, s)
+	reader := servicetest.As(t, ids.New(), auth.ScopeDirectoryRead)
+	services := func(req *pb.ListHsdsServicesRequest) hsdsPage {
+		t.Helper()
+		b, err := c.ListHsdsServices(reader, req)
+		if err != nil {
+			t.Fatalf("%v: %v", req, err)
+		}
+		var p hsdsPage
+		if err := json.Unmarshal(b.GetData(), &p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for name, tc := range map[string]struct {
+		req  *pb.ListHsdsServicesRequest
+		want string
+	}{
+		"first page": {&pb.ListHsdsServicesRequest{PerPage: 3}, "3/7 items, page 1 of 3 (first true last false empty false): " +
+			"Pravna pomoć tražiocima azila|Smještaj|Psihosocijalna podrška 0"},
+		"last page":    {&pb.ListHsdsServicesRequest{PerPage: 3, Page: 3}, "1/7 items, page 3 of 3 (first false last true empty false): Psihosocijalna podrška 4"},
+		"past the end": {&pb.ListHsdsServicesRequest{PerPage: 3, Page: 9}, "0/7 items, page 9 of 3 (first false last true empty false): "},
+		"search Latin": {&pb.ListHsdsServicesRequest{Search: "PRAVNA pomoc"}, "1/1 items, page 1 of 1 (first true last true empty false): Pravna pomoć tražiocima azila"},
+		"search Cyrillic, another language's name": {&pb.ListHsdsServicesRequest{Search: "ћирилица legal"},
+			"1/1 items, page 1 of 1 (first true last true empty false): Pravna pomoć tražiocima azila"},
+		"search by category name": {&pb.ListHsdsServicesRequest{Search: "smjestaj"}, "1/1 items, page 1 of 1 (first true last true empty false): Smještaj"},
+		"search no match":         {&pb.ListHsdsServicesRequest{Search: "pravna psihosocijalna"}, "0/0 items, page 1 of 0 (first true last true empty true): "},
+		// LIKE's wildcards are no words: nothing narrows the list.
+		"search wildcards":        {&pb.ListHsdsServicesRequest{Search: "%_", PerPage: 1}, "1/7 items, page 1 of 7 (first true last false empty false): Pravna pomoć tražiocima azila"},
+		"organisation":            {&pb.ListHsdsServicesRequest{OrganizationId: full}, "1/1 items, page 1 of 1 (first true last true empty false): Pravna pomoć tražiocima azila"},
+		"unknown term":            {&pb.ListHsdsServicesRequest{TaxonomyTermId: ids.New()}, "0/0 items, page 1 of 0 (first true last true empty true): "},
+		"modified later":          {&pb.ListHsdsServicesRequest{ModifiedAfter: time.Now().Add(time.Hour).Format(time.RFC3339)}, "0/0 items, page 1 of 0 (first true last true empty true): "},
+		"modified since a day":    {&pb.ListHsdsServicesRequest{ModifiedAfter: time.Now().AddDate(0, 0, -1).Format(time.DateOnly), PerPage: 1}, "1/7 items, page 1 of 7 (first true last false empty false): Pravna pomoć tražiocima azila"},
+		"per_page over the limit": {&pb.ListHsdsServicesRequest{PerPage: 100000, OrganizationId: bare, Search: "smjestaj"}, "1/1 items, page 1 of 1 (first true last true empty false): Smještaj"},
+	} {
+		if got := services(tc.req).String(); got != tc.want {
+			t.Errorf("%s:\n got %s\nwant %s", name, got, tc.want)
+		}
+	}
+	// The taxonomy term filter, with the term's id from the taxonomy.
+	b, err := c.ListHsdsTaxonomyTerms(reader, &pb.ListHsdsTaxonomyTermsRequest{Search: "Психосоцијална"})
+	var terms hsdsPage
+	if err != nil || json.Unmarshal(b.GetData(), &terms) != nil || len(terms.Contents) != 1 {
+		t.Fatalf("term search: %v %s", err, b.GetData())
+	}
+	if got := services(&pb.ListHsdsServicesRequest{TaxonomyTermId: terms.Contents[0].ID}); got.TotalItems != 5 {
+		t.Fatalf("by term: %s", got)
+	}
+	// Locations: one entry per location of each service.
+	b, err = c.ListHsdsServiceAtLocations(reader, &pb.ListHsdsServiceAtLocationsRequest{OrganizationId: full})
+	var sal hsdsPage
+	if err != nil || json.Unmarshal(b.GetData(), &sal) != nil || sal.TotalItems != 4 || sal.Contents[0].ID == sal.Contents[1].ID {
+		t.Fatalf("service_at_locations: %v %s", err, b.GetData())
+	}
+	// Organisations with their services.
+	b, err = c.ListHsdsOrganizations(reader, &pb.ListHsdsOrganizationsRequest{FullService: true, Search: "asylum"})
+	var orgs hsdsPage
+	if err != nil || json.Unmarshal(b.GetData(), &orgs) != nil || orgs.TotalItems != 1 || len(orgs.Contents[0].Services) != 1 ||
+		orgs.Contents[0].Services[0].ID != fullService {
+		t.Fatalf("organizations: %v %s", err, b.GetData())
+	}
+	// A change moves the service past modified_after.
+	since := time.Now()
+	cur, err := s.dir.GetService(reader, &pb.GetServiceRequest{Id: fullService})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.dir.UpdateService(partner(t, full), &pb.UpdateServiceRequest{
+		Service:    &pb.Service{Id: fullService, Etag: cur.GetService().GetEtag(), Phone: "+381 11 000 0000"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"phone"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := services(&pb.ListHsdsServicesRequest{ModifiedAfter: since.UTC().Format(time.RFC3339Nano)}); got.TotalItems != 1 {
+		t.Fatalf("modified after the change: %s", got)
+	}
+
+	// Bad input is the caller's mistake; unknown ids are not found.
+	for name, call := range map[string]func() error{
+		"modified_after": func() error {
+			_, err := c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{ModifiedAfter: "yesterday"})
+			return err
+		},
+		"format": func() error {
+			_, err := c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{Format: "ndjson"})
+			return err
+		},
+		"page": func() error {
+			_, err := c.ListHsdsOrganizations(reader, &pb.ListHsdsOrganizationsRequest{Page: -1})
+			return err
+		},
+		"organization_id": func() error {
+			_, err := c.ListHsdsServiceAtLocations(reader, &pb.ListHsdsServiceAtLocationsRequest{OrganizationId: "x"})
+			return err
+		},
+		"service id": func() error {
+			_, err := c.GetHsdsService(reader, &pb.GetHsdsServiceRequest{Id: "x"})
+			return err
+		},
+		"terms page": func() error {
+			_, err := c.ListHsdsTaxonomyTerms(reader, &pb.ListHsdsTaxonomyTermsRequest{Page: -5, Format: "xml"})
+			return err
+		},
+	} {
+		if err := call(); grpcstatus.Code(err) != codes.InvalidArgument {
+			t.Errorf("%s: %v, want InvalidArgument", name, err)
+		}
+	}
+	for name, call := range map[string]func() error{
+		"service": func() error {
+			_, err := c.GetHsdsService(reader, &pb.GetHsdsServiceRequest{Id: ids.New()})
+			return err
+		},
+		"organization": func() error {
+			_, err := c.GetHsdsOrganization(reader, &pb.GetHsdsOrganizationRequest{Id: ids.New()})
+			return err
+		},
+		"taxonomy": func() error {
+			_, err := c.GetHsdsTaxonomy(reader, &pb.GetHsdsTaxonomyRequest{Id: ids.New()})
+			return err
+		},
+		"term": func() error {
+			_, err := c.GetHsdsTaxonomyTerm(reader, &pb.GetHsdsTaxonomyTermRequest{Id: "legal"})
+			return err
+		},
+	} {
+		if err := call(); grpcstatus.Code(err) != codes.NotFound {
+			t.Errorf("%s: %v, want NotFound", name, err)
+		}
+	}
+	// Reading needs directory.read.
+	if _, err := c.ListHsdsServices(servicetest.As(t, ids.New(), auth.ScopeReferralsRead), &pb.ListHsdsServicesRequest{}); grpcstatus.Code(err) != codes.PermissionDenied {
+		t.Fatalf("without directory.read: %v", err)
+	}
+}
