@@ -50,7 +50,10 @@ type Config struct {
 	CORSAllowedOrigins []string      `env:"CORS_ALLOWED_ORIGINS" help:"comma-separated browser origins allowed to call the API (* for any)"`
 	CORSMaxAge         time.Duration `env:"CORS_MAX_AGE" default:"10m" help:"how long browsers cache a preflight answer"`
 	// HSTS_MAX_AGE > 0 sends Strict-Transport-Security (behind HTTPS).
-	HSTSMaxAge      time.Duration `env:"HSTS_MAX_AGE" default:"0s" help:"Strict-Transport-Security max-age when > 0 (behind HTTPS)"`
+	HSTSMaxAge time.Duration `env:"HSTS_MAX_AGE" default:"0s" help:"Strict-Transport-Security max-age when > 0 (behind HTTPS)"`
+	// HSDS_PUBLIC_READ lets anyone read the directory's HSDS API (/hsds)
+	// without a key; off by default.
+	HSDSPublicRead  bool          `env:"HSDS_PUBLIC_READ" default:"false" help:"let callers without a key read the directory's Open Referral HSDS API under /hsds"`
 	IdempotencyTTL  time.Duration `env:"IDEMPOTENCY_TTL" default:"24h" help:"how long Idempotency-Key records are kept"`
 	IdempotencyLock time.Duration `env:"IDEMPOTENCY_LOCK" default:"30s" help:"how long a request holds its Idempotency-Key while in flight"`
 	OIDC            OIDCConfig
@@ -164,6 +167,7 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 		AuthFailures:    gateway.RateLimit{RPS: cfg.AuthFailureRate, Burst: cfg.AuthFailureBurst},
 		CORS:            gateway.CORS{AllowedOrigins: cfg.CORSAllowedOrigins, MaxAge: cfg.CORSMaxAge},
 		HSTSMaxAge:      cfg.HSTSMaxAge,
+		PublicDirectory: cfg.HSDSPublicRead,
 		Idempotency:     idem,
 		IdempotencyLock: cfg.IdempotencyLock,
 	})

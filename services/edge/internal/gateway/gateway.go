@@ -70,6 +70,9 @@ type Options struct {
 	// Middleware wraps the whole handler inside tracing, outermost first
 	// (e.g. metrics).
 	Middleware []Middleware
+	// PublicDirectory lets callers without credentials read the HSDS API
+	// (/hsds); off, it needs a key like /v1.
+	PublicDirectory bool
 }
 
 type principalKey struct{}
@@ -130,10 +133,14 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		return nil, err
 	}
 
-	api := chain(mux, noStore, authenticate(o, newFailures(o.AuthFailures)), rateLimit(newBuckets(o.RateLimit)))
+	authn, limit := authenticate(o, newFailures(o.AuthFailures)), rateLimit(newBuckets(o.RateLimit))
+	api := chain(mux, noStore, authn, limit)
 
 	root := http.NewServeMux()
 	root.Handle("/v1/", api)
+	hsds := hsdsAPI(mux, authn, o.PublicDirectory, limit)
+	root.Handle(HSDSPrefix, hsds)
+	root.Handle(HSDSPrefix+"/", hsds)
 	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.Spec)
@@ -183,6 +190,7 @@ func Register(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
 		benv1.RegisterBeneficiaryServiceHandlerClient(ctx, mux, benv1.NewBeneficiaryServiceClient(b.Beneficiaries)),
 		refv1.RegisterDirectoryServiceHandlerClient(ctx, mux, refv1.NewDirectoryServiceClient(b.Referrals)),
 		refv1.RegisterReferralServiceHandlerClient(ctx, mux, refv1.NewReferralServiceClient(b.Referrals)),
+		refv1.RegisterOpenReferralServiceHandlerClient(ctx, mux, refv1.NewOpenReferralServiceClient(b.Referrals)),
 		trnv1.RegisterTrainingServiceHandlerClient(ctx, mux, trnv1.NewTrainingServiceClient(b.Trainings)),
 		repv1.RegisterReportingServiceHandlerClient(ctx, mux, repv1.NewReportingServiceClient(b.Reporting)),
 		whv1.RegisterWebhookServiceHandlerClient(ctx, mux, whv1.NewWebhookServiceClient(b.Webhooks)),
@@ -222,6 +230,9 @@ func incomingHeaders(key string) (string, bool) {
 	case "x-spona-purpose":
 		// Why the caller reads or changes personal data (audit log).
 		return "x-spona-purpose", true
+	case "accept-language":
+		// The language of the HSDS API's names and descriptions.
+		return "accept-language", true
 	}
 	return "", false
 }
@@ -237,10 +248,14 @@ func ParseBearer(h string) (string, bool) {
 }
 
 // outgoingHeaders passes on only the Content-Disposition a service sets for
-// a file download; other response metadata stays inside.
+// a file download and the Content-Language of a localized answer; other
+// response metadata stays inside.
 func outgoingHeaders(key string) (string, bool) {
-	if strings.EqualFold(key, "content-disposition") {
+	switch strings.ToLower(key) {
+	case "content-disposition":
 		return "Content-Disposition", true
+	case "content-language":
+		return "Content-Language", true
 	}
 	return "", false
 }

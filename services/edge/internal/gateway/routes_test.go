@@ -110,6 +110,9 @@ func TestRoutesMatchTheOpenAPIDocument(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range routes.List() {
+		if gateway.IsHSDS(r.Template) {
+			continue // documented by the Open Referral HSDS profile
+		}
 		// The document names the variables of a PATCH route like those of
 		// its GET ({id}, not {beneficiary.id}); their positions match.
 		k := r.Method + " " + pathVar.ReplaceAllString(r.Template, "{}")
