@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"strings"
 	"sync"
 
@@ -65,3 +66,29 @@ func MethodScope(md protoreflect.MethodDescriptor) string {
 	s, _ := proto.GetExtension(opts, authv1.E_Scope).(string)
 	return s
 }
+
+// InternalOrganisation is the organisation of internal principals: a Spona
+// process acting for itself (a background consumer of another service's
+// event feed), not for a partner. It is the nil UUID, which no organisation
+// has.
+const InternalOrganisation = "00000000-0000-0000-0000-000000000000"
+
+// InternalScopes are the only scopes an internal principal may carry; none
+// of them is ever granted to partner keys (they are not in AllScopes).
+var InternalScopes = []string{ScopeEvents}
+
+// SignInternal returns a token for process acting for itself with the
+// internal scopes (events.read): the credential of a background consumer.
+// It lives for the signer's TTL; a consumer signs a new one for every
+// (re)connection. Processes that do not hold the principal secret cannot
+// make one, and the edge never forwards one (it signs partners' principals
+// with their keys' scopes, which exclude the internal ones).
+func (s *Signer) SignInternal(process string) (string, error) {
+	if process == "" {
+		return "", errors.New("auth: internal principal needs the process name")
+	}
+	return s.Sign(Principal{OrganisationID: InternalOrganisation, ClientID: "internal:" + process, Scopes: InternalScopes})
+}
+
+// Internal reports whether p is an internal principal.
+func (p Principal) Internal() bool { return p.OrganisationID == InternalOrganisation }

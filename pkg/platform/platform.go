@@ -28,6 +28,7 @@ import (
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/logging"
+	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/telemetry"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
@@ -51,9 +52,11 @@ type Config struct {
 	StartupTimeout  time.Duration `env:"STARTUP_TIMEOUT" default:"60s" help:"how long to wait for PostgreSQL at start"`
 }
 
-// GRPCConfig is the listen address of a gRPC service process.
+// GRPCConfig is the configuration of a gRPC service process: its listen
+// address and the retention of the event feed every service serves.
 type GRPCConfig struct {
-	GRPCAddr string `env:"GRPC_ADDR" required:"true" help:"listen address of the gRPC server, e.g. 0.0.0.0:9090"`
+	GRPCAddr       string        `env:"GRPC_ADDR" required:"true" help:"listen address of the gRPC server, e.g. 0.0.0.0:9090"`
+	EventRetention time.Duration `env:"EVENT_RETENTION" default:"168h" help:"how long the service keeps the events of its feed; a consumer whose cursor is older gets OUT_OF_RANGE"`
 }
 
 // Base holds what a process has once its platform is up.
@@ -136,6 +139,26 @@ func (b *Base) Close(ctx context.Context) error {
 	}
 	b.closes = nil
 	return errors.Join(errs...)
+}
+
+// Background runs fn in a goroutine until the process stops: its context
+// is cancelled, and the stop waits for fn to return.
+func (b *Base) Background(ctx context.Context, fn func(context.Context)) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); fn(ctx) }()
+	b.OnClose(func(context.Context) error { cancel(); <-done; return nil })
+}
+
+// ServeEvents serves the process's outbox (in its schema) as
+// spona.events.v1.EventFeedService on srv, and keeps it pruned to
+// retention (EVENT_RETENTION) while the process runs. Every service calls
+// it from its composition root.
+func (b *Base) ServeEvents(ctx context.Context, srv *grpc.Server, retention time.Duration) *outbox.Feed {
+	feed := outbox.NewFeed(b.Pool, outbox.FeedOptions{Name: b.Name, Retention: retention, Log: b.Log})
+	feed.Register(srv)
+	b.Background(ctx, feed.Run)
+	return feed
 }
 
 // OnClose registers fn to run when the process stops.

@@ -29,6 +29,7 @@ func New(cfg Config) platform.Service {
 		Migrations: migrations.FS,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
 			application := app.New(adapters.NewPostgres(base.Pool))
+			base.ServeEvents(ctx, srv, cfg.EventRetention)
 			pb.RegisterBeneficiaryServiceServer(srv, ports.NewGRPC(application))
 			pb.RegisterBeneficiaryAccessServiceServer(srv, ports.NewAccess(application))
 			return nil

@@ -59,6 +59,7 @@ func New(cfg Config) platform.Service {
 				application.RunRevoker(rctx, cfg.RevokeRetryInterval)
 			}()
 			base.OnClose(func(context.Context) error { cancel(); <-done; return nil })
+			base.ServeEvents(ctx, srv, cfg.EventRetention)
 			pb.RegisterDirectoryServiceServer(srv, ports.NewDirectory(application))
 			pb.RegisterReferralServiceServer(srv, ports.NewReferrals(application))
 			pb.RegisterOpenReferralServiceServer(srv, ports.NewOpenReferral(application))

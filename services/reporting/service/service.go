@@ -51,6 +51,7 @@ func New(cfg Config) platform.Service {
 				adapters.NewSourcesGRPC(beneficiaries, trainings, referrals),
 				adapters.NewDirectoryGRPC(referrals),
 			)
+			base.ServeEvents(ctx, srv, cfg.EventRetention)
 			pb.RegisterReportingServiceServer(srv, ports.NewGRPC(application))
 			return nil
 		},

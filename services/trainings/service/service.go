@@ -38,6 +38,7 @@ func New(cfg Config) platform.Service {
 			}
 			base.OnClose(func(context.Context) error { return conn.Close() })
 			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewDirectoryGRPC(conn, base.Signer))
+			base.ServeEvents(ctx, srv, cfg.EventRetention)
 			pb.RegisterTrainingServiceServer(srv, ports.NewGRPC(application))
 			return nil
 		},

@@ -320,8 +320,14 @@ func (x *WatchEventsRequest) GetTypes() []string {
 }
 
 type WatchEventsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Event         *Event                 `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The next event; unset in a checkpoint.
+	Event *Event `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
+	// How far the stream has reached: with an event, event.cursor; without one
+	// (a checkpoint, sent when the stream is caught up and has moved past
+	// events the types filter left out), a cursor a consumer may store: every
+	// event up to it was sent or filtered out.
+	Cursor        string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -363,6 +369,13 @@ func (x *WatchEventsResponse) GetEvent() *Event {
 	return nil
 }
 
+func (x *WatchEventsResponse) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
 var File_spona_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_spona_events_v1_events_proto_rawDesc = "" +
@@ -389,9 +402,10 @@ const file_spona_events_v1_events_proto_rawDesc = "" +
 	"nextCursor\"@\n" +
 	"\x12WatchEventsRequest\x12\x14\n" +
 	"\x05after\x18\x01 \x01(\tR\x05after\x12\x14\n" +
-	"\x05types\x18\x02 \x03(\tR\x05types\"C\n" +
+	"\x05types\x18\x02 \x03(\tR\x05types\"[\n" +
 	"\x13WatchEventsResponse\x12,\n" +
-	"\x05event\x18\x01 \x01(\v2\x16.spona.events.v1.EventR\x05event2\xe7\x01\n" +
+	"\x05event\x18\x01 \x01(\v2\x16.spona.events.v1.EventR\x05event\x12\x16\n" +
+	"\x06cursor\x18\x02 \x01(\tR\x06cursor2\xe7\x01\n" +
 	"\x10EventFeedService\x12f\n" +
 	"\n" +
 	"ListEvents\x12\".spona.events.v1.ListEventsRequest\x1a#.spona.events.v1.ListEventsResponse\"\x0f\xca\xf3\x18\vevents.read\x12k\n" +

@@ -39,7 +39,8 @@ const (
 // each event idempotently (by id).
 type EventFeedServiceClient interface {
 	// Returns the events after a cursor, oldest first. An empty page means the
-	// consumer is caught up (next_cursor is then the request's cursor).
+	// consumer is caught up; next_cursor then still moves past events the
+	// types filter left out, so an idle consumer's cursor does not age out.
 	ListEvents(ctx context.Context, in *ListEventsRequest, opts ...grpc.CallOption) (*ListEventsResponse, error)
 	// Streams the events after a cursor, then every new event as it commits,
 	// until the caller cancels. Same order and content as ListEvents.
@@ -99,7 +100,8 @@ type EventFeedService_WatchEventsClient = grpc.ServerStreamingClient[WatchEvents
 // each event idempotently (by id).
 type EventFeedServiceServer interface {
 	// Returns the events after a cursor, oldest first. An empty page means the
-	// consumer is caught up (next_cursor is then the request's cursor).
+	// consumer is caught up; next_cursor then still moves past events the
+	// types filter left out, so an idle consumer's cursor does not age out.
 	ListEvents(context.Context, *ListEventsRequest) (*ListEventsResponse, error)
 	// Streams the events after a cursor, then every new event as it commits,
 	// until the caller cancels. Same order and content as ListEvents.

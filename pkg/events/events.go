@@ -1,0 +1,159 @@
+// Package events is the vocabulary of Spona's domain events: every event type
+// any service emits, the aggregate it is about and the data keys it carries.
+// This file is the one place the types are listed and documented; services
+// emit them through package outbox (in the transaction of the change) and
+// consumers (other services, webhooks, the REST change feed) read them from
+// the services' EventFeedService feeds.
+//
+// Events carry ids and codes only: never names, notes, documents or any other
+// personal data. Write refuses a data key a type does not declare, so a new
+// field has to be added here, in review, before it can travel.
+//
+// Conventions: type names are "<aggregate>.<what happened>" in the past
+// tense, lower case, words joined by "_". Data values are strings (ids,
+// codes, RFC 3339 times), numbers, booleans or lists of strings.
+package events
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+)
+
+// Event is one domain event as a service emits it. The outbox adds the id,
+// cursor, commit time and traceparent.
+type Event struct {
+	Type          string
+	AggregateType string
+	AggregateID   string
+	// OrganisationIDs are the organisations the event concerns: who may be
+	// told of it (e.g. both parties of a referral, every holder of a grant).
+	OrganisationIDs []string
+	// Data holds the ids and codes of the event, by key (see Types).
+	Data map[string]any
+}
+
+// Aggregates.
+const (
+	AggregateBeneficiary = "beneficiary"
+	AggregateConsent     = "consent"
+	AggregateAccessGrant = "access_grant"
+	AggregateReferral    = "referral"
+	AggregateParticipant = "participant"
+	AggregateProject     = "project"
+)
+
+// Event types, by emitting service.
+const (
+	// beneficiaries
+	BeneficiaryCreated = "beneficiary.created"
+	BeneficiaryUpdated = "beneficiary.updated"
+	// BeneficiaryErased: every copy of the person's personal data must go.
+	// organisation_ids: the registering organisation and every organisation
+	// that held an access grant. merged_ids: records merged into this one
+	// earlier (the same person), erased with it.
+	BeneficiaryErased = "beneficiary.erased"
+	// BeneficiaryMerged: beneficiary_id (the duplicate, aggregate id) was
+	// merged into survivor_id; references to it must point at the survivor.
+	BeneficiaryMerged = "beneficiary.merged"
+	ConsentGiven      = "consent.given"
+	ConsentWithdrawn  = "consent.withdrawn"
+	AccessGranted     = "access.granted"
+	AccessRevoked     = "access.revoked"
+
+	// referrals: one event per transition of the state machine.
+	ReferralCreated   = "referral.created" // a draft, visible to the sender only
+	ReferralSent      = "referral.sent"
+	ReferralAccepted  = "referral.accepted"
+	ReferralDeclined  = "referral.declined"
+	ReferralStarted   = "referral.started" // accepted -> in_progress
+	ReferralCompleted = "referral.completed"
+	ReferralCancelled = "referral.cancelled"
+	// ReferralRedacted: the referral's free texts lost the personal data of
+	// its beneficiary (erasure); status, dates and codes are unchanged.
+	ReferralRedacted = "referral.redacted"
+
+	// trainings
+	ParticipantRegistered = "participant.registered"
+	ParticipantDeleted    = "participant.deleted"
+	ParticipantCertified  = "participant.certified"
+
+	// reporting
+	ProjectCreated = "project.created"
+	ProjectUpdated = "project.updated"
+)
+
+// Spec describes an event type.
+type Spec struct {
+	Aggregate string
+	// Keys are the data keys the type may carry (all ids or codes).
+	Keys []string
+	Doc  string
+}
+
+var referralKeys = []string{"referral_id", "beneficiary_id", "from_organisation_id", "to_organisation_id",
+	"to_service_id", "project_id", "category", "urgency", "status", "from_status", "due_time", "outcome_code", "close_reason_code"}
+
+// Types lists every event type with its aggregate and data keys.
+var Types = map[string]Spec{
+	BeneficiaryCreated: {AggregateBeneficiary, []string{"beneficiary_id"}, "a beneficiary was registered"},
+	BeneficiaryUpdated: {AggregateBeneficiary, []string{"beneficiary_id", "fields"}, "fields (names of changed fields) of a beneficiary changed"},
+	BeneficiaryErased:  {AggregateBeneficiary, []string{"beneficiary_id", "merged_ids"}, "a beneficiary's personal data was erased; every copy must go"},
+	BeneficiaryMerged:  {AggregateBeneficiary, []string{"beneficiary_id", "survivor_id"}, "beneficiary_id was merged into survivor_id"},
+	ConsentGiven:       {AggregateConsent, []string{"consent_id", "beneficiary_id", "purpose", "given_by", "expire_time"}, "a consent was recorded"},
+	ConsentWithdrawn:   {AggregateConsent, []string{"consent_id", "beneficiary_id", "purpose"}, "a consent was withdrawn"},
+	AccessGranted:      {AggregateAccessGrant, []string{"grant_id", "beneficiary_id", "organisation_id", "source_id", "expire_time"}, "an organisation was granted access to a beneficiary"},
+	AccessRevoked:      {AggregateAccessGrant, []string{"grant_id", "beneficiary_id", "organisation_id", "source_id"}, "an access grant ended"},
+
+	ReferralCreated:   {AggregateReferral, referralKeys, "a referral was drafted"},
+	ReferralSent:      {AggregateReferral, referralKeys, "a referral was sent (the receiver was granted access)"},
+	ReferralAccepted:  {AggregateReferral, referralKeys, "the receiver accepted a referral"},
+	ReferralDeclined:  {AggregateReferral, referralKeys, "the receiver declined a referral"},
+	ReferralStarted:   {AggregateReferral, referralKeys, "the receiver started serving a referral"},
+	ReferralCompleted: {AggregateReferral, referralKeys, "the receiver completed a referral (outcome_code)"},
+	ReferralCancelled: {AggregateReferral, referralKeys, "the sender cancelled a referral"},
+	ReferralRedacted:  {AggregateReferral, []string{"referral_id", "beneficiary_id"}, "a referral's free texts were redacted after its beneficiary was erased"},
+
+	ParticipantRegistered: {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id", "organisation_id", "sector", "project_id"}, "a participant was registered at a training event"},
+	ParticipantDeleted:    {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id"}, "a participant was removed from a training event"},
+	ParticipantCertified:  {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id"}, "a participant was issued a certificate"},
+
+	ProjectCreated: {AggregateProject, []string{"project_id"}, "a project was created"},
+	ProjectUpdated: {AggregateProject, []string{"project_id", "fields"}, "fields of a project changed"},
+}
+
+// Check reports whether e is a declared type with declared data keys and
+// values of the allowed kinds.
+func Check(e Event) error {
+	spec, ok := Types[e.Type]
+	if !ok {
+		return fmt.Errorf("events: undeclared event type %q", e.Type)
+	}
+	if e.AggregateType != spec.Aggregate {
+		return fmt.Errorf("events: %s is about a %s, not a %s", e.Type, spec.Aggregate, e.AggregateType)
+	}
+	if e.AggregateID == "" {
+		return fmt.Errorf("events: %s without aggregate id", e.Type)
+	}
+	for k, v := range e.Data {
+		if !slices.Contains(spec.Keys, k) {
+			return fmt.Errorf("events: %s does not declare data key %q", e.Type, k)
+		}
+		switch v.(type) {
+		case string, bool, int, int64, float64, []string, nil:
+		default:
+			return fmt.Errorf("events: %s data %q has a %T; only ids and codes travel", e.Type, k, v)
+		}
+	}
+	return nil
+}
+
+// Names returns every declared type, sorted.
+func Names() []string {
+	out := make([]string, 0, len(Types))
+	for t := range Types {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,280 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	eventsv1 "github.com/spona/spona/gen/go/spona/events/v1"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/db"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"google.golang.org/grpc/metadata"
+)
+
+// Handler applies one event in the consumer's transaction tx (which also
+// stores the consumer's cursor). It must be idempotent: after a crash
+// between the feed and the commit, the event comes again. An error rolls the
+// batch back; the consumer retries it after a pause.
+type Handler func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error
+
+// ConsumerOptions configures a Consumer.
+type ConsumerOptions struct {
+	// Name identifies the consumer: its cursor row in outbox_cursors and
+	// its leadership lock. Replicas of one service share it.
+	Name string
+	// Pool is the consumer's own database (its schema holds outbox_cursors).
+	Pool *pgxpool.Pool
+	// Feed is the producing service's EventFeedService.
+	Feed eventsv1.EventFeedServiceClient
+	// Signer signs the consumer's internal principal (events.read).
+	Signer *auth.Signer
+	// Process names the consuming process in its principal.
+	Process string
+	// Types limits the events received (all when empty).
+	Types []string
+	// Handle applies an event.
+	Handle Handler
+	// Batch is the most events applied in one transaction; 0 is 100.
+	Batch int
+	// Retry is the pause after a failure and the interval at which a
+	// replica that is not the leader tries to become it; 0 is two seconds.
+	Retry time.Duration
+	Log   *slog.Logger
+}
+
+// Consumer applies the events of another service's feed, in order, exactly
+// once per commit of its own database:
+//
+//   - its cursor lives in its own schema (outbox_cursors), updated in the
+//     transaction that applies the events, so an event is applied and
+//     recorded together or not at all;
+//   - it resumes from that cursor after a restart or an outage (catch-up);
+//   - among replicas, one leads (a session advisory lock keyed by Name) and
+//     the others wait to take over; each batch also locks the cursor row and
+//     checks it is where the leader left it, so even two leaders (a lock
+//     lost with its connection) never apply an event twice.
+type Consumer struct {
+	o       ConsumerOptions
+	lockKey int64
+	applied metric.Int64Counter
+	lag     metric.Float64Histogram
+}
+
+// NewConsumer returns a consumer; Run starts it.
+func NewConsumer(o ConsumerOptions) (*Consumer, error) {
+	if o.Name == "" || o.Pool == nil || o.Feed == nil || o.Signer == nil || o.Handle == nil {
+		return nil, errors.New("outbox: consumer needs a name, a pool, a feed client, a signer and a handler")
+	}
+	if o.Batch <= 0 {
+		o.Batch = 100
+	}
+	if o.Retry <= 0 {
+		o.Retry = 2 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Process == "" {
+		o.Process = o.Name
+	}
+	h := fnv.New64a()
+	h.Write([]byte("spona-consumer-" + o.Name))
+	c := &Consumer{o: o, lockKey: int64(h.Sum64() >> 1)}
+	m := otel.Meter("github.com/spona/spona/pkg/outbox")
+	var err error
+	if c.applied, err = m.Int64Counter("outbox.consumer.applied", metric.WithUnit("{event}"),
+		metric.WithDescription("Events applied by a consumer.")); err != nil {
+		return nil, err
+	}
+	if c.lag, err = m.Float64Histogram("outbox.consumer.lag", metric.WithUnit("s"),
+		metric.WithDescription("Time from an event's commit in its service to its application by a consumer."),
+		metric.WithExplicitBucketBoundaries(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Run consumes until ctx ends.
+func (c *Consumer) Run(ctx context.Context) {
+	for ctx.Err() == nil {
+		led, err := c.leadOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			c.o.Log.WarnContext(ctx, "event consumer stopped; retrying", slog.String("consumer", c.o.Name), slog.String("error", err.Error()))
+		}
+		if err == nil && led {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(c.o.Retry):
+		}
+	}
+}
+
+// leadOnce becomes the leader if no replica is, and consumes until an error.
+// led is false when another replica leads.
+func (c *Consumer) leadOnce(ctx context.Context) (led bool, err error) {
+	conn, err := c.o.Pool.Acquire(ctx)
+	if err != nil {
+		return false, db.Error(err)
+	}
+	defer conn.Release()
+	var got bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, c.lockKey).Scan(&got); err != nil {
+		return false, db.Error(err)
+	}
+	if !got {
+		return false, nil
+	}
+	defer func() {
+		uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if _, uerr := conn.Exec(uctx, `SELECT pg_advisory_unlock($1)`, c.lockKey); uerr != nil {
+			// The connection is suspect: close it so the lock goes with it.
+			_ = conn.Conn().Close(uctx)
+		}
+	}()
+	return true, c.consume(ctx)
+}
+
+// Cursor returns the consumer's stored cursor ("" before the first event).
+func (c *Consumer) Cursor(ctx context.Context) (string, error) {
+	var cur string
+	err := c.o.Pool.QueryRow(ctx, `SELECT cursor FROM outbox_cursors WHERE consumer = $1`, c.o.Name).Scan(&cur)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return cur, db.Error(err)
+}
+
+// errFenced means the stored cursor is not where this leader left it.
+var errFenced = errors.New("cursor moved under the consumer (another leader?); restarting from the stored cursor")
+
+func (c *Consumer) consume(ctx context.Context) error {
+	if _, err := c.o.Pool.Exec(ctx, `INSERT INTO outbox_cursors (consumer) VALUES ($1) ON CONFLICT DO NOTHING`, c.o.Name); err != nil {
+		return db.Error(err)
+	}
+	cur, err := c.Cursor(ctx)
+	if err != nil {
+		return err
+	}
+	tok, err := c.o.Signer.SignInternal(c.o.Process)
+	if err != nil {
+		return err
+	}
+	sctx, cancel := context.WithCancel(metadata.AppendToOutgoingContext(ctx, auth.MetadataKey, tok))
+	defer cancel()
+	stream, err := c.o.Feed.WatchEvents(sctx, &eventsv1.WatchEventsRequest{After: cur, Types: c.o.Types})
+	if err != nil {
+		return err
+	}
+	// A receiver goroutine fills a buffer so that events that have arrived
+	// are applied together.
+	type item struct {
+		msg *eventsv1.WatchEventsResponse
+		err error
+	}
+	in := make(chan item, c.o.Batch)
+	go func() {
+		defer close(in)
+		for {
+			msg, err := stream.Recv()
+			select {
+			case in <- item{msg, err}:
+			case <-sctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for {
+		var it item
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return nil
+		case it, ok = <-in:
+		}
+		var batch []*eventsv1.WatchEventsResponse
+		for ok && it.err == nil {
+			batch = append(batch, it.msg)
+			if len(batch) == c.o.Batch {
+				break
+			}
+			select {
+			case it, ok = <-in:
+			default:
+				it, ok = item{}, false
+			}
+		}
+		if len(batch) > 0 {
+			if cur, err = c.apply(ctx, cur, batch); err != nil {
+				return err
+			}
+		}
+		switch {
+		case it.err != nil && errors.Is(it.err, io.EOF):
+			return errors.New("feed closed the stream")
+		case it.err != nil:
+			return it.err
+		case len(batch) == 0:
+			return errors.New("feed stream ended")
+		}
+	}
+}
+
+// apply applies batch after cursor from, in one transaction that checks and
+// moves the stored cursor; it returns the new cursor.
+func (c *Consumer) apply(ctx context.Context, from string, batch []*eventsv1.WatchEventsResponse) (string, error) {
+	to := from
+	var evs []*eventsv1.Event
+	err := db.InTx(ctx, c.o.Pool, func(tx pgx.Tx) error {
+		var stored string
+		if err := tx.QueryRow(ctx, `SELECT cursor FROM outbox_cursors WHERE consumer = $1 FOR UPDATE`, c.o.Name).Scan(&stored); err != nil {
+			return db.Error(err)
+		}
+		if stored != from {
+			return errFenced
+		}
+		for _, m := range batch {
+			if ev := m.GetEvent(); ev != nil {
+				if err := c.o.Handle(ctx, tx, ev); err != nil {
+					return fmt.Errorf("applying %s %s: %w", ev.GetType(), ev.GetId(), err)
+				}
+				evs = append(evs, ev)
+			}
+			if m.GetCursor() != "" {
+				to = m.GetCursor()
+			}
+		}
+		_, err := tx.Exec(ctx, `UPDATE outbox_cursors SET cursor = $2, update_time = now() WHERE consumer = $1`, c.o.Name, to)
+		return db.Error(err)
+	})
+	if err != nil {
+		return from, err
+	}
+	now := time.Now()
+	attrs := metric.WithAttributes(attribute.String("consumer", c.o.Name))
+	for _, ev := range evs {
+		c.applied.Add(ctx, 1, attrs)
+		if t := ev.GetCreateTime(); t != nil {
+			c.lag.Record(ctx, now.Sub(t.AsTime()).Seconds(), attrs)
+		}
+	}
+	return to, nil
+}
