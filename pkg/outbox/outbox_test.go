@@ -234,7 +234,7 @@ func waitingOnLock(t *testing.T, pool *pgxpool.Pool, pid uint32) {
 	t.Helper()
 	for i := 0; ; i++ {
 		var waiting bool
-		if err := pool.QueryRow(context.Background(), `SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1`, pid).Scan(&waiting); err != nil {
+		if err := pool.QueryRow(context.Background(), `SELECT COALESCE(wait_event_type = 'Lock', false) FROM pg_stat_activity WHERE pid = $1`, pid).Scan(&waiting); err != nil {
 			t.Fatal(err)
 		}
 		if waiting {
