@@ -67,6 +67,18 @@ func TestServicesCarryTheOutboxMigration(t *testing.T) {
 			t.Errorf("%s differs from pkg/outbox/testdata/00001_outbox.sql", files[0])
 		}
 	}
+	// Parallel workstreams add migrations: two with one version number
+	// would stop the service at start.
+	all, _ := filepath.Glob(filepath.Join("..", "..", "services", "*", "migrations", "*.sql"))
+	seen := map[string]string{}
+	for _, f := range all {
+		version, _, _ := strings.Cut(filepath.Base(f), "_")
+		key := filepath.Dir(f) + "/" + version
+		if other, dup := seen[key]; dup {
+			t.Errorf("migrations %s and %s share version %s", other, f, version)
+		}
+		seen[key] = f
+	}
 }
 
 // env is a database with a producing schema, its feed served over real
