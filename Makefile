@@ -25,7 +25,7 @@ run:
 test: $(OPENAPI_TOOLS)
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 
-## jaeger: build Jaeger v2 from the Go module proxy once (cached in ~/.cache/spona; several minutes)
+## jaeger: build a trimmed Jaeger v2 (OTLP receiver, memory store, query API/UI) once and cache it in ~/.cache/spona (deploy/jaeger/build.sh)
 jaeger:
 	deploy/jaeger/build.sh
 

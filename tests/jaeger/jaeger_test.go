@@ -1,8 +1,9 @@
 // Package jaeger shows, with a real Jaeger v2, that one REST call is one
 // trace across the edge, two services and their SQL.
 //
-// The Jaeger binary is built by deploy/jaeger/build.sh (`make jaeger`) and
-// cached; without it the test skips, unless SPONA_REQUIRE_JAEGER=1 (CI).
+// The Jaeger binary (a trimmed Jaeger v2 build: OTLP receiver, memory
+// storage, query extension) is built by deploy/jaeger/build.sh (`make jaeger`)
+// and cached; without it the test skips, unless SPONA_REQUIRE_JAEGER=1 (CI).
 package jaeger
 
 import (
@@ -40,12 +41,12 @@ func binary(t *testing.T) string {
 		}
 		cache = filepath.Join(dir, "spona")
 	}
-	p := filepath.Join(cache, "jaeger-v1.76.0", "jaeger")
+	p := filepath.Join(cache, "jaeger-v1.76.0-trimmed", "jaeger")
 	if _, err := os.Stat(p); err != nil {
 		if os.Getenv("SPONA_REQUIRE_JAEGER") == "1" {
 			t.Fatalf("SPONA_REQUIRE_JAEGER=1 but no Jaeger binary at %s: run `make jaeger` (deploy/jaeger/build.sh)", p)
 		}
-		t.Skipf("no Jaeger binary at %s; run `make jaeger` to build it (several minutes) and rerun", p)
+		t.Skipf("no Jaeger binary at %s; run `make jaeger` to build it (a few minutes) and rerun", p)
 	}
 	return p
 }
@@ -78,25 +79,27 @@ func startJaeger(t *testing.T) *jaeger {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	// exited is closed when the process is gone; waitErr is then its status.
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case <-done:
+		case <-exited:
 		case <-time.After(10 * time.Second):
 			_ = cmd.Process.Kill()
-			<-done
+			<-exited
 		}
 		if t.Failed() {
-			t.Logf("jaeger logs:\n%s", logs.String())
+			t.Logf("jaeger (%v) logs:\n%s", waitErr, logs.String())
 		}
 	})
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		select {
-		case err := <-done:
-			t.Fatalf("jaeger exited: %v\n%s", err, logs.String())
+		case <-exited:
+			t.Fatalf("jaeger exited: %v\n%s", waitErr, logs.String())
 		default:
 		}
 		resp, err := http.Get("http://" + j.query + "/api/services")
