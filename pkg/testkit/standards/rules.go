@@ -19,18 +19,18 @@ import (
 // left out. It is an independent re-statement of those rules for tests, not
 // a port of the rulesets' code.
 func IATIRuleFailures(doc []byte, now time.Time) []string {
-	root, err := parseXML(doc)
+	root, err := ParseXML(doc)
 	if err != nil {
 		return []string{"parse: " + err.Error()}
 	}
 	var out []string
 	fail := func(id, format string, args ...any) { out = append(out, id+": "+fmt.Sprintf(format, args...)) }
-	if root.name != "iati-activities" || root.attr("version") != "2.03" {
-		fail("schema", "root is %s version %q", root.name, root.attr("version"))
+	if root.Name != "iati-activities" || root.attr("version") != "2.03" {
+		fail("schema", "root is %s version %q", root.Name, root.attr("version"))
 	}
 	today := now.UTC().Format(time.DateOnly)
-	for _, a := range root.all("iati-activity") {
-		id := a.one("iati-identifier").text
+	for _, a := range root.All("iati-activity") {
+		id := a.one("iati-identifier").Text
 		rep := a.one("reporting-org")
 		ref := rep.attr("ref")
 		if ref == "" {
@@ -47,7 +47,7 @@ func IATIRuleFailures(doc []byte, now time.Time) []string {
 				fail("1.3.13", "identifier %q holds a forbidden character or spaces", s)
 			}
 		}
-		if len(rep.all("narrative")) == 0 {
+		if len(rep.All("narrative")) == 0 {
 			fail("reporting-org", "no narrative (the reporting organisation has no name)")
 		}
 		if a.attr("xml:lang") == "" {
@@ -57,14 +57,14 @@ func IATIRuleFailures(doc []byte, now time.Time) []string {
 			fail("11.1.1", "last-updated-datetime %q missing or in the future", lu)
 		}
 		for _, el := range []string{"title", "description"} {
-			for _, n := range a.all(el) {
+			for _, n := range a.All(el) {
 				if !hasText(n) {
 					fail("4.3.1", "%s without narrative content", el)
 				}
 			}
 		}
 		dates := map[string]string{}
-		for _, d := range a.all("activity-date") {
+		for _, d := range a.All("activity-date") {
 			dates[d.attr("type")] = d.attr("iso-date")
 		}
 		if dates["1"] == "" && dates["2"] == "" {
@@ -76,8 +76,8 @@ func IATIRuleFailures(doc []byte, now time.Time) []string {
 		order(fail, "11.1.5", dates["4"], today, "actual end in the future")
 		// Participating organisations: identified, and each once per role.
 		seen := map[string]bool{}
-		for _, o := range a.all("participating-org") {
-			if o.attr("ref") == "" && len(o.all("narrative")) == 0 {
+		for _, o := range a.All("participating-org") {
+			if o.attr("ref") == "" && len(o.All("narrative")) == 0 {
 				fail("6.10.1", "participating-org without @ref or narrative")
 			}
 			if o.attr("role") == "" {
@@ -93,16 +93,16 @@ func IATIRuleFailures(doc []byte, now time.Time) []string {
 			seen[key] = true
 		}
 		// Recipient countries: percentages on each when several, summing to 100.
-		countries := a.all("recipient-country")
-		if len(a.all("recipient-region")) == 0 {
+		countries := a.All("recipient-country")
+		if len(a.All("recipient-region")) == 0 {
 			shares(fail, "3.1", countries, "recipient-country")
 		}
 		// Sectors: at least one; per vocabulary, percentages summing to 100.
-		sectors := a.all("sector")
+		sectors := a.All("sector")
 		if len(sectors) == 0 {
 			fail("6.2.2", "no sector")
 		}
-		byVocab := map[string][]*node{}
+		byVocab := map[string][]*XMLNode{}
 		for _, s := range sectors {
 			v := s.attr("vocabulary")
 			if v == "" {
@@ -114,7 +114,7 @@ func IATIRuleFailures(doc []byte, now time.Time) []string {
 			shares(fail, "2.1", ss, "sector vocabulary "+v)
 		}
 		// Budgets: a value with a currency, a period of a year or less.
-		for _, b := range a.all("budget") {
+		for _, b := range a.All("budget") {
 			start, end := b.one("period-start").attr("iso-date"), b.one("period-end").attr("iso-date")
 			order(fail, "8.6.3", start, end, "budget period starts after it ends")
 			if longerThanAYear(start, end) {
@@ -124,18 +124,18 @@ func IATIRuleFailures(doc []byte, now time.Time) []string {
 				fail("7.8.1", "budget value without currency")
 			}
 		}
-		for _, r := range a.all("result") {
-			for _, ind := range r.all("indicator") {
+		for _, r := range a.All("result") {
+			for _, ind := range r.All("indicator") {
 				quantitative := strings.Contains("1234", ind.attr("measure")) && ind.attr("measure") != ""
-				for _, b := range ind.all("baseline") {
+				for _, b := range ind.All("baseline") {
 					value(fail, "8.8", b, quantitative)
 				}
-				for _, p := range ind.all("period") {
+				for _, p := range ind.All("period") {
 					order(fail, "8.6.1", p.one("period-start").attr("iso-date"), p.one("period-end").attr("iso-date"), "indicator period starts after it ends")
-					for _, x := range p.all("target") {
+					for _, x := range p.All("target") {
 						value(fail, "8.9", x, quantitative)
 					}
-					for _, x := range p.all("actual") {
+					for _, x := range p.All("actual") {
 						value(fail, "8.10", x, quantitative)
 					}
 				}
@@ -171,11 +171,11 @@ var number = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 // shares checks the percentages of items sharing 100 %: each between 0 and
 // 100; one item without a percentage or at 100; several each with one,
 // summing to exactly 100.
-func shares(fail func(string, string, ...any), rule string, items []*node, what string) {
+func shares(fail func(string, string, ...any), rule string, items []*XMLNode, what string) {
 	sum := new(big.Rat)
 	with := 0
 	for _, it := range items {
-		p, ok := it.attrs["percentage"]
+		p, ok := it.Attrs["percentage"]
 		if !ok {
 			continue
 		}
@@ -198,49 +198,51 @@ func shares(fail func(string, string, ...any), rule string, items []*node, what 
 }
 
 // value checks the @value of a baseline, target or actual.
-func value(fail func(string, string, ...any), rule string, n *node, quantitative bool) {
-	v, ok := n.attrs["value"]
+func value(fail func(string, string, ...any), rule string, n *XMLNode, quantitative bool) {
+	v, ok := n.Attrs["value"]
 	switch {
 	case quantitative && !ok:
-		fail(rule+".1", "%s without a value in a quantitative indicator", n.name)
+		fail(rule+".1", "%s without a value in a quantitative indicator", n.Name)
 	case quantitative && !number.MatchString(v):
-		fail(rule+".2", "%s value %q is not a number", n.name, v)
+		fail(rule+".2", "%s value %q is not a number", n.Name, v)
 	case !quantitative && ok:
-		fail(rule+".3", "%s value in a qualitative indicator", n.name)
+		fail(rule+".3", "%s value in a qualitative indicator", n.Name)
 	}
 }
 
-func hasText(n *node) bool {
-	for _, x := range n.all("narrative") {
-		if strings.TrimSpace(x.text) != "" {
+func hasText(n *XMLNode) bool {
+	for _, x := range n.All("narrative") {
+		if strings.TrimSpace(x.Text) != "" {
 			return true
 		}
 	}
 	return false
 }
 
-func narrativeKey(n *node) string {
+func narrativeKey(n *XMLNode) string {
 	var parts []string
-	for _, x := range n.all("narrative") {
-		parts = append(parts, x.attr("xml:lang")+"="+x.text)
+	for _, x := range n.All("narrative") {
+		parts = append(parts, x.attr("xml:lang")+"="+x.Text)
 	}
 	return strings.Join(parts, ";")
 }
 
-// node is a parsed XML element.
-type node struct {
-	name     string
-	attrs    map[string]string
-	children []*node
-	text     string
+// XMLNode is a parsed XML element: its local name, attributes (those of
+// the xml namespace as "xml:lang"), child elements and trimmed text.
+type XMLNode struct {
+	Name     string
+	Attrs    map[string]string
+	Children []*XMLNode
+	Text     string
 }
 
-func (n *node) attr(name string) string { return n.attrs[name] }
+func (n *XMLNode) attr(name string) string { return n.Attrs[name] }
 
-func (n *node) all(name string) []*node {
-	var out []*node
-	for _, c := range n.children {
-		if c.name == name {
+// All returns the children called name.
+func (n *XMLNode) All(name string) []*XMLNode {
+	var out []*XMLNode
+	for _, c := range n.Children {
+		if c.Name == name {
 			out = append(out, c)
 		}
 	}
@@ -248,17 +250,18 @@ func (n *node) all(name string) []*node {
 }
 
 // one returns the first child called name, or an empty node.
-func (n *node) one(name string) *node {
-	if xs := n.all(name); len(xs) > 0 {
+func (n *XMLNode) one(name string) *XMLNode {
+	if xs := n.All(name); len(xs) > 0 {
 		return xs[0]
 	}
-	return &node{name: name, attrs: map[string]string{}}
+	return &XMLNode{Name: name, Attrs: map[string]string{}}
 }
 
-func parseXML(b []byte) (*node, error) {
+// ParseXML parses a document into its root element.
+func ParseXML(b []byte) (*XMLNode, error) {
 	dec := xml.NewDecoder(bytes.NewReader(b))
-	var stack []*node
-	var root *node
+	var stack []*XMLNode
+	var root *XMLNode
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -269,17 +272,17 @@ func parseXML(b []byte) (*node, error) {
 		}
 		switch x := tok.(type) {
 		case xml.StartElement:
-			n := &node{name: x.Name.Local, attrs: map[string]string{}}
+			n := &XMLNode{Name: x.Name.Local, Attrs: map[string]string{}}
 			for _, a := range x.Attr {
 				key := a.Name.Local
 				if a.Name.Space == "http://www.w3.org/XML/1998/namespace" {
 					key = "xml:" + key
 				}
-				n.attrs[key] = a.Value
+				n.Attrs[key] = a.Value
 			}
 			if len(stack) > 0 {
 				p := stack[len(stack)-1]
-				p.children = append(p.children, n)
+				p.Children = append(p.Children, n)
 			} else {
 				root = n
 			}
@@ -288,7 +291,7 @@ func parseXML(b []byte) (*node, error) {
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
 			if len(stack) > 0 {
-				stack[len(stack)-1].text += strings.TrimSpace(string(x))
+				stack[len(stack)-1].Text += strings.TrimSpace(string(x))
 			}
 		}
 	}

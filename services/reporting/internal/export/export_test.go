@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spona/spona/pkg/date"
+	"github.com/spona/spona/pkg/testkit/standards"
 	"github.com/spona/spona/services/reporting/internal/domain"
 )
 
@@ -189,68 +190,21 @@ var activityOrder = []string{
 	"document-link", "related-activity", "legacy-data", "conditions", "result", "crs-add", "fss",
 }
 
-// node is a parsed element.
-type node struct {
-	Name     string
-	Attrs    map[string]string
-	Children []*node
-	Text     string
-}
+type node = standards.XMLNode
 
 func parse(t *testing.T, b []byte) *node {
 	t.Helper()
-	dec := xml.NewDecoder(bytes.NewReader(b))
-	var stack []*node
-	var root *node
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch x := tok.(type) {
-		case xml.StartElement:
-			n := &node{Name: x.Name.Local, Attrs: map[string]string{}}
-			for _, a := range x.Attr {
-				key := a.Name.Local
-				if a.Name.Space == "http://www.w3.org/XML/1998/namespace" {
-					key = "xml:" + key
-				}
-				n.Attrs[key] = a.Value
-			}
-			if len(stack) > 0 {
-				p := stack[len(stack)-1]
-				p.Children = append(p.Children, n)
-			} else {
-				root = n
-			}
-			stack = append(stack, n)
-		case xml.EndElement:
-			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			if len(stack) > 0 {
-				stack[len(stack)-1].Text += strings.TrimSpace(string(x))
-			}
-		}
+	root, err := standards.ParseXML(b)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return root
 }
 
-func (n *node) all(name string) []*node {
-	var out []*node
-	for _, c := range n.Children {
-		if c.Name == name {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func (n *node) one(t *testing.T, name string) *node {
+// one returns n's only child called name.
+func one(t *testing.T, n *node, name string) *node {
 	t.Helper()
-	xs := n.all(name)
+	xs := n.All(name)
 	if len(xs) != 1 {
 		t.Fatalf("%s has %d %s, want 1", n.Name, len(xs), name)
 	}
@@ -292,35 +246,35 @@ func TestIATIStructure(t *testing.T) {
 	if root.Name != "iati-activities" || root.Attrs["version"] != "2.03" {
 		t.Fatalf("root %s version %q", root.Name, root.Attrs["version"])
 	}
-	a := root.one(t, "iati-activity")
+	a := one(t, root, "iati-activity")
 	inOrder(t, a, activityOrder)
 	requireAttrs(t, a, "xml:lang", "last-updated-datetime")
 	for _, req := range []string{"iati-identifier", "reporting-org", "title", "activity-status"} {
-		a.one(t, req)
+		one(t, a, req)
 	}
-	if got := a.one(t, "iati-identifier").Text; got != "HR-OIB-12345678901-HR-2016-INT-01" {
+	if got := one(t, a, "iati-identifier").Text; got != "HR-OIB-12345678901-HR-2016-INT-01" {
 		t.Fatalf("identifier %q", got)
 	}
-	requireAttrs(t, a.one(t, "reporting-org"), "ref", "type")
-	if n := a.one(t, "title").all("narrative"); len(n) != 2 || n[1].Attrs["xml:lang"] != "hr" {
+	requireAttrs(t, one(t, a, "reporting-org"), "ref", "type")
+	if n := one(t, a, "title").All("narrative"); len(n) != 2 || n[1].Attrs["xml:lang"] != "hr" {
 		t.Fatalf("title narratives: %+v", n)
 	}
 	var roles []string
-	for _, o := range a.all("participating-org") {
+	for _, o := range a.All("participating-org") {
 		requireAttrs(t, o, "role")
 		roles = append(roles, o.Attrs["role"])
 	}
 	if diff := cmp.Diff([]string{"1", "4"}, roles); diff != "" {
 		t.Fatalf("participating-org roles (-want +got):\n%s", diff)
 	}
-	if got := a.all("participating-org")[0].one(t, "narrative").Text; got != "Ministry <of> Labour & Social Policy" {
+	if got := one(t, a.All("participating-org")[0], "narrative").Text; got != "Ministry <of> Labour & Social Policy" {
 		t.Fatalf("escaped name came back as %q", got)
 	}
-	if a.one(t, "activity-status").Attrs["code"] != "2" {
+	if one(t, a, "activity-status").Attrs["code"] != "2" {
 		t.Fatal("activity-status")
 	}
 	var dates []string
-	for _, x := range a.all("activity-date") {
+	for _, x := range a.All("activity-date") {
 		requireAttrs(t, x, "type", "iso-date")
 		dates = append(dates, x.Attrs["type"]+"="+x.Attrs["iso-date"])
 	}
@@ -328,23 +282,23 @@ func TestIATIStructure(t *testing.T) {
 		t.Fatalf("activity dates (-want +got):\n%s", diff)
 	}
 	var shares []string
-	for _, c := range a.all("recipient-country") {
+	for _, c := range a.All("recipient-country") {
 		shares = append(shares, c.Attrs["code"]+"="+c.Attrs["percentage"])
 	}
 	if diff := cmp.Diff([]string{"HR=33.34", "RS=33.33", "BA=33.33"}, shares); diff != "" {
 		t.Fatalf("country shares must add up to 100 (-want +got):\n%s", diff)
 	}
-	s := a.one(t, "sector")
+	s := one(t, a, "sector")
 	if s.Attrs["vocabulary"] != "1" || s.Attrs["code"] != "15160" || s.Attrs["percentage"] != "100" {
 		t.Fatalf("sector %v", s.Attrs)
 	}
-	b := a.one(t, "budget")
+	b := one(t, a, "budget")
 	inOrder(t, b, []string{"period-start", "period-end", "value"})
-	v := b.one(t, "value")
+	v := one(t, b, "value")
 	if v.Text != "140000.00" || v.Attrs["currency"] != "HRK" || v.Attrs["value-date"] != "2016-11-01" {
 		t.Fatalf("budget value %q %v", v.Text, v.Attrs)
 	}
-	results := a.all("result")
+	results := a.All("result")
 	if len(results) != 3 {
 		t.Fatalf("%d results", len(results))
 	}
@@ -352,23 +306,23 @@ func TestIATIStructure(t *testing.T) {
 	for _, r := range results {
 		requireAttrs(t, r, "type")
 		inOrder(t, r, []string{"title", "description", "document-link", "indicator"})
-		ind := r.one(t, "indicator")
+		ind := one(t, r, "indicator")
 		requireAttrs(t, ind, "measure")
 		inOrder(t, ind, []string{"title", "description", "document-link", "reference", "baseline", "period"})
-		for _, bl := range ind.all("baseline") {
+		for _, bl := range ind.All("baseline") {
 			requireAttrs(t, bl, "year")
 		}
-		p := ind.one(t, "period")
+		p := one(t, ind, "period")
 		inOrder(t, p, []string{"period-start", "period-end", "target", "actual"})
-		requireAttrs(t, p.one(t, "period-start"), "iso-date")
+		requireAttrs(t, one(t, p, "period-start"), "iso-date")
 		line := r.Attrs["type"] + ":"
-		for _, x := range p.all("target") {
+		for _, x := range p.All("target") {
 			line += " target=" + x.Attrs["value"]
 		}
-		for _, x := range p.all("actual") {
+		for _, x := range p.All("actual") {
 			inOrder(t, x, []string{"location", "dimension", "comment", "document-link"})
 			label := "total"
-			if dims := x.all("dimension"); len(dims) == 1 {
+			if dims := x.All("dimension"); len(dims) == 1 {
 				requireAttrs(t, dims[0], "name", "value")
 				label = dims[0].Attrs["name"] + "/" + dims[0].Attrs["value"]
 			}
@@ -377,8 +331,8 @@ func TestIATIStructure(t *testing.T) {
 		}
 		// Withheld cells have no actual (IATI wants a value on each); the
 		// indicator's description names them.
-		for _, desc := range ind.all("description") {
-			line += " withheld: " + desc.one(t, "narrative").Text
+		for _, desc := range ind.All("description") {
+			line += " withheld: " + one(t, desc, "narrative").Text
 		}
 		summary = append(summary, line)
 	}
