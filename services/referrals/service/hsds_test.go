@@ -13,6 +13,7 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/standards"
+	"github.com/spona/spona/services/referrals/service"
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -371,5 +372,36 @@ func TestHSDSQueries(t *testing.T) {
 	// Reading needs directory.read.
 	if _, err := c.ListHsdsServices(servicetest.As(t, ids.New(), auth.ScopeReferralsRead), &pb.ListHsdsServicesRequest{}); grpcstatus.Code(err) != codes.PermissionDenied {
 		t.Fatalf("without directory.read: %v", err)
+	}
+}
+
+// TestSearchKeysOfOlderRows: rows stored before search keys existed get
+// theirs when the service starts, and are then found.
+func TestSearchKeysOfOlderRows(t *testing.T) {
+	s := start(t)
+	_, _, fullService, _ := hsdsDirectory(t, s)
+	s.sql(t, `UPDATE referrals.services SET search_key = NULL`)
+	s.sql(t, `UPDATE referrals.organisations SET search_key = NULL`)
+	reader := servicetest.As(t, ids.New(), auth.ScopeDirectoryRead)
+	search := func(c pb.OpenReferralServiceClient) string {
+		b, err := c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{Search: "Правна"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p hsdsPage
+		if err := json.Unmarshal(b.GetData(), &p); err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Contents) == 0 {
+			return ""
+		}
+		return p.Contents[0].ID
+	}
+	if got := search(pb.NewOpenReferralServiceClient(s.conn)); got != "" {
+		t.Fatalf("found %s without a search key", got)
+	}
+	again := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, s.url), BeneficiariesAddr: s.proxy.addr}))
+	if got := search(pb.NewOpenReferralServiceClient(again)); got != fullService {
+		t.Fatalf("after a restart: found %q, want %s", got, fullService)
 	}
 }
