@@ -109,3 +109,18 @@ func As(t testing.TB, org string, scopes ...string) context.Context {
 	}
 	return metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
 }
+
+// Internal returns a context whose calls run as an internal process (the
+// events.read principal background consumers use).
+func Internal(t testing.TB) context.Context {
+	t.Helper()
+	s, err := auth.NewSigner(Secret, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := s.SignInternal("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
+}

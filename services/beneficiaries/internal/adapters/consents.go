@@ -104,11 +104,11 @@ func (p *Postgres) LiveConsent(ctx context.Context, beneficiaryID, purpose strin
 
 const grantCols = `id, beneficiary_id, organisation_id, granted_by, source_id, reason, create_time, expire_time, revoke_time`
 
-func scanGrant(row pgx.Row) (*domain.Grant, error) {
+func scanGrant(row pgx.Row, extra ...any) (*domain.Grant, error) {
 	var g domain.Grant
 	var expire, revoke *time.Time
-	if err := row.Scan(&g.ID, &g.BeneficiaryID, &g.GranteeOrganisationID, &g.GrantedBy, &g.SourceID, &g.Reason,
-		&g.CreateTime, &expire, &revoke); err != nil {
+	if err := row.Scan(append([]any{&g.ID, &g.BeneficiaryID, &g.GranteeOrganisationID, &g.GrantedBy, &g.SourceID, &g.Reason,
+		&g.CreateTime, &expire, &revoke}, extra...)...); err != nil {
 		return nil, err
 	}
 	g.ExpireTime, g.RevokeTime = timeOf(expire), timeOf(revoke)
@@ -116,27 +116,37 @@ func scanGrant(row pgx.Row) (*domain.Grant, error) {
 }
 
 // UpsertGrant makes the grant for (beneficiary, grantee, source) live,
-// creating it or reviving a revoked one.
-func (p *Postgres) UpsertGrant(ctx context.Context, g *domain.Grant) (*domain.Grant, error) {
+// creating it or reviving a revoked one; changed is false when it was
+// already live.
+func (p *Postgres) UpsertGrant(ctx context.Context, g *domain.Grant) (*domain.Grant, bool, error) {
+	var changed bool
 	out, err := scanGrant(p.q.QueryRow(ctx, `
+		WITH before AS (SELECT revoke_time IS NULL AND (expire_time IS NULL OR expire_time > now()) AS live
+			FROM access_grants WHERE beneficiary_id = $2 AND organisation_id = $3 AND source_id = $5)
 		INSERT INTO access_grants AS g (id, beneficiary_id, organisation_id, granted_by, source_id, reason, expire_time)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (beneficiary_id, organisation_id, source_id) DO UPDATE
 			SET revoke_time = NULL, expire_time = EXCLUDED.expire_time, reason = EXCLUDED.reason
-		RETURNING `+grantCols,
-		g.ID, g.BeneficiaryID, g.GranteeOrganisationID, g.GrantedBy, g.SourceID, g.Reason, nullTime(g.ExpireTime)))
-	return out, db.Error(err)
+		RETURNING `+grantCols+`, NOT COALESCE((SELECT live FROM before), false)`,
+		g.ID, g.BeneficiaryID, g.GranteeOrganisationID, g.GrantedBy, g.SourceID, g.Reason, nullTime(g.ExpireTime)), &changed)
+	return out, changed, db.Error(err)
 }
 
 // RevokeGrants ends the live grants of a beneficiary made for source; when
-// grantee is not empty, only that organisation's. It returns how many
-// grants it ended and how many matched at all (live or not).
-func (p *Postgres) RevokeGrants(ctx context.Context, beneficiaryID, sourceID, grantee string) (revoked, matched int, err error) {
-	err = p.q.QueryRow(ctx, `
-		WITH m AS (SELECT id, revoke_time FROM access_grants
-			WHERE beneficiary_id = $1 AND source_id = $2 AND ($3 = '' OR organisation_id = $3::uuid) FOR UPDATE),
-		r AS (UPDATE access_grants g SET revoke_time = now() FROM m
-			WHERE g.id = m.id AND m.revoke_time IS NULL RETURNING g.id)
-		SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM m)`, beneficiaryID, sourceID, grantee).Scan(&revoked, &matched)
+// grantee is not empty, only that organisation's. It returns the grants it
+// ended and how many matched at all (live or not).
+func (p *Postgres) RevokeGrants(ctx context.Context, beneficiaryID, sourceID, grantee string) (revoked []*domain.Grant, matched int, err error) {
+	rows, err := p.q.Query(ctx, `UPDATE access_grants SET revoke_time = now()
+		WHERE beneficiary_id = $1 AND source_id = $2 AND ($3 = '' OR organisation_id = $3::uuid) AND revoke_time IS NULL
+		RETURNING `+grantCols, beneficiaryID, sourceID, grantee)
+	if err != nil {
+		return nil, 0, db.Error(err)
+	}
+	if revoked, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Grant, error) { return scanGrant(r) }); err != nil {
+		return nil, 0, db.Error(err)
+	}
+	err = p.q.QueryRow(ctx, `SELECT count(*) FROM access_grants
+		WHERE beneficiary_id = $1 AND source_id = $2 AND ($3 = '' OR organisation_id = $3::uuid)`,
+		beneficiaryID, sourceID, grantee).Scan(&matched)
 	return revoked, matched, db.Error(err)
 }

@@ -13,7 +13,9 @@ import (
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/beneficiaries/internal/app"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
@@ -23,7 +25,9 @@ import (
 type Postgres struct {
 	pool *pgxpool.Pool
 	q    db.Querier
-	inTx bool
+	tx   pgx.Tx
+	// pending events, written to the outbox when the transaction commits.
+	pending []events.Event
 }
 
 // NewPostgres returns the repository on pool.
@@ -32,14 +36,28 @@ func NewPostgres(pool *pgxpool.Pool) *Postgres { return &Postgres{pool: pool, q:
 var _ app.Repository = (*Postgres)(nil)
 
 // InTx runs fn with a repository whose statements share one transaction,
-// committed when fn returns nil. Nested calls join the outer transaction.
+// committed when fn returns nil, with the events fn emitted written to the
+// outbox last. Nested calls join the outer transaction.
 func (p *Postgres) InTx(ctx context.Context, fn func(app.Repository) error) error {
-	if p.inTx {
+	if p.tx != nil {
 		return fn(p)
 	}
 	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
-		return fn(&Postgres{pool: p.pool, q: tx, inTx: true})
+		r := &Postgres{pool: p.pool, q: tx, tx: tx}
+		if err := fn(r); err != nil {
+			return err
+		}
+		return outbox.Write(ctx, tx, r.pending...)
 	})
+}
+
+// Emit records events to write with the transaction's changes.
+func (p *Postgres) Emit(_ context.Context, evs ...events.Event) error {
+	if p.tx == nil {
+		return errors.New("beneficiaries: events emitted outside a transaction")
+	}
+	p.pending = append(p.pending, evs...)
+	return nil
 }
 
 // beneficiaryCols are read with $1 bound to the viewing organisation.
@@ -303,25 +321,57 @@ func (p *Postgres) Merge(ctx context.Context, primary, dup *domain.Beneficiary) 
 	return nil
 }
 
-// Erase stores the anonymised b and deletes or wipes what refers to it.
-func (p *Postgres) Erase(ctx context.Context, b *domain.Beneficiary) error {
-	stmts := []struct {
-		sql  string
-		args []any
-	}{
-		{`UPDATE beneficiaries SET external_id = NULL, given_name = '', family_name = '', original_script_name = '',
-			birth_date = NULL, birth_year = $2, birth_date_estimated = false, nationality = '', languages = '{}',
-			accommodation = '', vulnerabilities = '{}', phone = '', email = '', notes = '', name_key = '',
-			legal_status_since = NULL, request_id = NULL, erase_time = $3, version = version + 1, update_time = $3
-			WHERE id = $1`, []any{b.ID, db.NullInt(b.BirthYear), b.EraseTime}},
-		{`DELETE FROM identity_documents WHERE beneficiary_id = $1`, []any{b.ID}},
-		{`DELETE FROM household_members WHERE beneficiary_id = $1`, []any{b.ID}},
-		{`UPDATE assistances SET notes = '' WHERE beneficiary_id = $1`, []any{b.ID}},
-		{`UPDATE consents SET scope = '', guardian_name = '', withdraw_reason = '' WHERE beneficiary_id = $1`, []any{b.ID}},
-		{`UPDATE access_grants SET revoke_time = COALESCE(revoke_time, now()), reason = '' WHERE beneficiary_id = $1`, []any{b.ID}},
+// MergedFrom returns the records merged into id (merges point every
+// earlier duplicate at the latest survivor).
+func (p *Postgres) MergedFrom(ctx context.Context, id string) ([]string, error) {
+	rows, err := p.q.Query(ctx, `SELECT id::text FROM beneficiaries WHERE merged_into = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return out, db.Error(err)
+}
+
+// GrantHolders returns the organisations that hold or held an access grant
+// to any of the beneficiaries.
+func (p *Postgres) GrantHolders(ctx context.Context, beneficiaryIDs []string) ([]string, error) {
+	rows, err := p.q.Query(ctx, `SELECT DISTINCT organisation_id::text FROM access_grants WHERE beneficiary_id = ANY ($1::uuid[]) ORDER BY 1`, beneficiaryIDs)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return out, db.Error(err)
+}
+
+// Erase stores the anonymised b, anonymises the records merged into it
+// (merged, the same person) and deletes or wipes what refers to any of
+// them: documents, household links (and the household's free-text
+// reference), assistance notes, consent texts, grant reasons and the
+// purposes declared in the audit log. What reports count stays: sex, birth
+// year, legal status, municipality, country, dates and codes.
+func (p *Postgres) Erase(ctx context.Context, b *domain.Beneficiary, merged []string) error {
+	all := append([]string{b.ID}, merged...)
+	stmts := []string{
+		`UPDATE beneficiaries SET external_id = NULL, given_name = '', family_name = '', original_script_name = '',
+			birth_year = COALESCE(birth_year, EXTRACT(year FROM birth_date)::int), birth_date = NULL,
+			birth_date_estimated = false, nationality = '', languages = '{}', accommodation = '', vulnerabilities = '{}',
+			phone = '', email = '', notes = '', name_key = '', legal_status_since = NULL,
+			erase_time = COALESCE(erase_time, $2), version = version + 1, update_time = $2
+			WHERE id = ANY ($1::uuid[])`,
+		`DELETE FROM identity_documents WHERE beneficiary_id = ANY ($1::uuid[])`,
+		`UPDATE households SET reference = '' WHERE id IN (SELECT household_id FROM household_members WHERE beneficiary_id = ANY ($1::uuid[]))`,
+		`DELETE FROM household_members WHERE beneficiary_id = ANY ($1::uuid[])`,
+		`UPDATE assistances SET notes = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
+		`UPDATE consents SET scope = '', guardian_name = '', withdraw_reason = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
+		`UPDATE access_grants SET revoke_time = COALESCE(revoke_time, $2), reason = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
+		`UPDATE audit_events SET purpose = '' WHERE beneficiary_id = ANY ($1::uuid[]) AND purpose <> ''`,
 	}
 	for _, s := range stmts {
-		if _, err := p.q.Exec(ctx, s.sql, s.args...); err != nil {
+		args := []any{all}
+		if strings.Contains(s, "$2") {
+			args = append(args, b.EraseTime)
+		}
+		if _, err := p.q.Exec(ctx, s, args...); err != nil {
 			return db.Error(err)
 		}
 	}

@@ -3,8 +3,10 @@ package app
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
@@ -27,7 +29,13 @@ func (a *App) CreateConsent(ctx context.Context, act Actor, beneficiaryID string
 		if out, err = r.CreateConsent(ctx, c, requestID); err != nil {
 			return err
 		}
-		return audit(ctx, r, act, domain.ActionConsentCreate, []string{"consents"}, b)
+		if out.ID != c.ID { // a retry of an earlier create
+			return nil
+		}
+		if err := audit(ctx, r, act, domain.ActionConsentCreate, []string{"consents"}, b); err != nil {
+			return err
+		}
+		return r.Emit(ctx, consentEvent(events.ConsentGiven, out))
 	})
 	return out, err
 }
@@ -73,7 +81,10 @@ func (a *App) WithdrawConsent(ctx context.Context, act Actor, beneficiaryID, id,
 		if out, err = r.WithdrawConsent(ctx, b.ID, ids.Normalize(id), reason); err != nil {
 			return err
 		}
-		return audit(ctx, r, act, domain.ActionConsentWithdraw, []string{"consents"}, b)
+		if err := audit(ctx, r, act, domain.ActionConsentWithdraw, []string{"consents"}, b); err != nil {
+			return err
+		}
+		return r.Emit(ctx, consentEvent(events.ConsentWithdrawn, out))
 	})
 	return out, err
 }
@@ -135,10 +146,17 @@ func (a *App) GrantAccess(ctx context.Context, act Actor, g *domain.Grant) (*dom
 			return errs.FailedPrecondition("CONSENT_REQUIRED", "beneficiary %s has no live referral_sharing consent", b.ID)
 		}
 		g.ID, g.BeneficiaryID, g.GrantedBy = ids.New(), b.ID, act.OrganisationID
-		if out, err = r.UpsertGrant(ctx, g); err != nil {
+		var changed bool
+		if out, changed, err = r.UpsertGrant(ctx, g); err != nil {
 			return err
 		}
-		return audit(ctx, r, act, domain.ActionAccessGrant, []string{"access:" + g.GranteeOrganisationID}, b)
+		if err := audit(ctx, r, act, domain.ActionAccessGrant, []string{"access:" + g.GranteeOrganisationID}, b); err != nil {
+			return err
+		}
+		if !changed {
+			return nil
+		}
+		return r.Emit(ctx, grantEvent(events.AccessGranted, b.OrganisationID, out))
 	})
 	return out, err
 }
@@ -160,21 +178,64 @@ func (a *App) RevokeAccess(ctx context.Context, act Actor, beneficiaryID, source
 			return err
 		}
 		if err == nil && b.Access == domain.AccessOwner {
-			if revoked, _, err = r.RevokeGrants(ctx, id, sourceID, ""); err != nil || revoked == 0 {
+			grants, _, err := r.RevokeGrants(ctx, id, sourceID, "")
+			if err != nil || len(grants) == 0 {
 				return err
 			}
-			return audit(ctx, r, act, domain.ActionAccessRevoke, []string{"access:" + sourceID}, b)
+			revoked = len(grants)
+			if err := audit(ctx, r, act, domain.ActionAccessRevoke, []string{"access:" + sourceID}, b); err != nil {
+				return err
+			}
+			return emitRevoked(ctx, r, b.OrganisationID, grants)
 		}
 		// A grantee (even one whose grant already ended) revokes its own.
-		n, matched, err := r.RevokeGrants(ctx, id, sourceID, act.OrganisationID)
+		grants, matched, err := r.RevokeGrants(ctx, id, sourceID, act.OrganisationID)
 		if err != nil {
 			return err
 		}
 		if matched == 0 {
 			return errs.NotFound("beneficiary", id)
 		}
-		revoked = n
-		return nil // the grantee's own revocation: nothing of the person is read or changed
+		revoked = len(grants)
+		// The grantee's own revocation: nothing of the person is read or
+		// changed, so no audit; the owner is still told by the event.
+		owner := ""
+		if len(grants) > 0 {
+			owner = grants[0].GrantedBy
+		}
+		return emitRevoked(ctx, r, owner, grants)
 	})
 	return revoked, err
+}
+
+// consentEvent is an event about consent c.
+func consentEvent(typ string, c *domain.Consent) events.Event {
+	data := map[string]any{"consent_id": c.ID, "beneficiary_id": c.BeneficiaryID, "purpose": c.Purpose}
+	if typ == events.ConsentGiven {
+		data["given_by"] = c.GivenBy
+		if !c.ExpireTime.IsZero() {
+			data["expire_time"] = c.ExpireTime.UTC().Format(time.RFC3339)
+		}
+	}
+	return events.Event{Type: typ, AggregateType: events.AggregateConsent, AggregateID: c.ID,
+		OrganisationIDs: []string{c.OrganisationID}, Data: data}
+}
+
+// grantEvent is an event about grant g of owner's beneficiary.
+func grantEvent(typ, owner string, g *domain.Grant) events.Event {
+	data := map[string]any{"grant_id": g.ID, "beneficiary_id": g.BeneficiaryID,
+		"organisation_id": g.GranteeOrganisationID, "source_id": g.SourceID}
+	if typ == events.AccessGranted && !g.ExpireTime.IsZero() {
+		data["expire_time"] = g.ExpireTime.UTC().Format(time.RFC3339)
+	}
+	return events.Event{Type: typ, AggregateType: events.AggregateAccessGrant, AggregateID: g.ID,
+		OrganisationIDs: []string{owner, g.GranteeOrganisationID}, Data: data}
+}
+
+func emitRevoked(ctx context.Context, r Repository, owner string, grants []*domain.Grant) error {
+	evs := make([]events.Event, len(grants))
+	for i, g := range grants {
+		evs[i] = grantEvent(events.AccessRevoked, owner, g)
+	}
+	return r.Emit(ctx, evs...)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
@@ -24,6 +25,9 @@ import (
 type Repository interface {
 	// InTx runs fn with a repository whose statements share one transaction.
 	InTx(ctx context.Context, fn func(Repository) error) error
+	// Emit records domain events, written to the outbox with the
+	// transaction's changes (inside InTx only).
+	Emit(ctx context.Context, evs ...events.Event) error
 
 	// CreateBeneficiary inserts b; created is false when requestID was seen
 	// before, and the first result is returned.
@@ -39,8 +43,14 @@ type Repository interface {
 	Duplicates(ctx context.Context, b *domain.Beneficiary, limit int) ([]domain.Candidate, error)
 	// Merge moves everything of dup to primary and marks dup merged.
 	Merge(ctx context.Context, primary, dup *domain.Beneficiary) error
-	// Erase stores the anonymised b and deletes or wipes what refers to it.
-	Erase(ctx context.Context, b *domain.Beneficiary) error
+	// Erase stores the anonymised b, anonymises the records merged into it
+	// and deletes or wipes what refers to any of them.
+	Erase(ctx context.Context, b *domain.Beneficiary, merged []string) error
+	// MergedFrom returns the ids of the records merged into id.
+	MergedFrom(ctx context.Context, id string) ([]string, error)
+	// GrantHolders returns the organisations that hold or held a grant to
+	// any of the beneficiaries.
+	GrantHolders(ctx context.Context, beneficiaryIDs []string) ([]string, error)
 
 	CreateDocument(ctx context.Context, d *domain.Document) (*domain.Document, error)
 	ListDocuments(ctx context.Context, beneficiaryID string) ([]*domain.Document, error)
@@ -64,8 +74,11 @@ type Repository interface {
 	WithdrawConsent(ctx context.Context, beneficiaryID, id, reason string) (*domain.Consent, error)
 	// LiveConsent returns nil when no consent for the purpose is live.
 	LiveConsent(ctx context.Context, beneficiaryID, purpose string) (*domain.Consent, error)
-	UpsertGrant(ctx context.Context, g *domain.Grant) (*domain.Grant, error)
-	RevokeGrants(ctx context.Context, beneficiaryID, sourceID, grantee string) (revoked, matched int, err error)
+	// UpsertGrant makes a grant live; changed is false when it already was.
+	UpsertGrant(ctx context.Context, g *domain.Grant) (out *domain.Grant, changed bool, err error)
+	// RevokeGrants ends live grants and returns them, with how many grants
+	// matched at all.
+	RevokeGrants(ctx context.Context, beneficiaryID, sourceID, grantee string) (revoked []*domain.Grant, matched int, err error)
 }
 
 // Actor is who calls and why: the verified principal and the purpose it
@@ -142,6 +155,9 @@ func (a *App) CreateBeneficiary(ctx context.Context, act Actor, b *domain.Benefi
 				}
 			}
 			if err := audit(ctx, r, act, domain.ActionCreate, domain.ViewFields(domain.AccessOwner), out); err != nil {
+				return err
+			}
+			if err := r.Emit(ctx, beneficiaryEvent(events.BeneficiaryCreated, out.ID, []string{out.OrganisationID}, nil)); err != nil {
 				return err
 			}
 		}
@@ -305,7 +321,12 @@ func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, etag string,
 				return err
 			}
 		}
-		if err := audit(ctx, r, act, domain.ActionUpdate, domain.Changed(&before, b), out); err != nil {
+		changed := domain.Changed(&before, b)
+		if err := audit(ctx, r, act, domain.ActionUpdate, changed, out); err != nil {
+			return err
+		}
+		if err := r.Emit(ctx, beneficiaryEvent(events.BeneficiaryUpdated, out.ID, []string{out.OrganisationID},
+			map[string]any{"fields": changed})); err != nil {
 			return err
 		}
 		return r.LoadDetails(ctx, out)
@@ -392,7 +413,15 @@ func (a *App) MergeBeneficiaries(ctx context.Context, act Actor, id, dupID strin
 		if err != nil {
 			return err
 		}
+		holders, err := r.GrantHolders(ctx, []string{primary.ID, dup.ID})
+		if err != nil {
+			return err
+		}
 		if err := r.Merge(ctx, primary, dup); err != nil {
+			return err
+		}
+		if err := r.Emit(ctx, beneficiaryEvent(events.BeneficiaryMerged, dup.ID, append([]string{dup.OrganisationID}, holders...),
+			map[string]any{"survivor_id": primary.ID})); err != nil {
 			return err
 		}
 		if err := audit(ctx, r, act, domain.ActionMerge, []string{"merged_from:" + dup.ID}, primary); err != nil {
@@ -410,28 +439,73 @@ func (a *App) MergeBeneficiaries(ctx context.Context, act Actor, id, dupID strin
 	return out, err
 }
 
-// EraseBeneficiary anonymises a beneficiary the caller registered.
+// EraseBeneficiary anonymises a beneficiary the caller registered, with the
+// records merged into it, and emits beneficiary.erased so that every other
+// service drops its copies. Erasing a merged record erases the person: the
+// survivor it points to, with every record merged into it (the link stays,
+// ids only). Erasing an erased record changes nothing and returns it.
 func (a *App) EraseBeneficiary(ctx context.Context, act Actor, id, reason string) (*domain.Beneficiary, error) {
 	if err := domain.ValidateWithdrawReason(reason); err != nil {
 		return nil, err
 	}
+	if err := ids.Check("id", id); err != nil {
+		return nil, err
+	}
 	var out *domain.Beneficiary
 	err := a.repo.InTx(ctx, func(r Repository) error {
-		b, err := live(ctx, r, act, "id", id)
+		asked, err := r.GetBeneficiary(ctx, act.OrganisationID, ids.Normalize(id))
 		if err != nil {
 			return err
 		}
-		b.Erase(a.now())
-		if err := r.Erase(ctx, b); err != nil {
+		if asked.Access != domain.AccessOwner {
+			return errs.PermissionDenied("only the registering organisation may do this")
+		}
+		person := asked
+		if asked.MergedInto != "" {
+			if person, err = r.GetBeneficiary(ctx, act.OrganisationID, asked.MergedInto); err != nil {
+				return err
+			}
+		}
+		merged, err := r.MergedFrom(ctx, person.ID)
+		if err != nil {
 			return err
 		}
-		if err := audit(ctx, r, act, domain.ActionErase, domain.ViewFields(domain.AccessOwner), b); err != nil {
-			return err
+		if person.EraseTime.IsZero() {
+			holders, err := r.GrantHolders(ctx, append([]string{person.ID}, merged...))
+			if err != nil {
+				return err
+			}
+			// Audited first: the erasure then blanks the purpose of this
+			// record too, which may name the person like any other.
+			if err := audit(ctx, r, act, domain.ActionErase, domain.ViewFields(domain.AccessOwner), person); err != nil {
+				return err
+			}
+			person.Erase(a.now())
+			if err := r.Erase(ctx, person, merged); err != nil {
+				return err
+			}
+			data := map[string]any{}
+			if len(merged) > 0 {
+				data["merged_ids"] = merged
+			}
+			if err := r.Emit(ctx, beneficiaryEvent(events.BeneficiaryErased, person.ID,
+				append([]string{person.OrganisationID}, holders...), data)); err != nil {
+				return err
+			}
 		}
-		out, err = r.GetBeneficiary(ctx, act.OrganisationID, b.ID)
+		out, err = r.GetBeneficiary(ctx, act.OrganisationID, asked.ID)
 		return err
 	})
 	return out, err
+}
+
+// beneficiaryEvent is an event about beneficiary id.
+func beneficiaryEvent(typ, id string, orgs []string, data map[string]any) events.Event {
+	d := map[string]any{"beneficiary_id": id}
+	for k, v := range data {
+		d[k] = v
+	}
+	return events.Event{Type: typ, AggregateType: events.AggregateBeneficiary, AggregateID: id, OrganisationIDs: orgs, Data: d}
 }
 
 // ListAuditEvents lists the audit log of the caller's beneficiary id, or of

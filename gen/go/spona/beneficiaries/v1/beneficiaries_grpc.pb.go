@@ -73,11 +73,18 @@ type BeneficiaryServiceClient interface {
 	// Merges a duplicate into the beneficiary {id}: its assistance, consents,
 	// documents, legal status history, household membership and access grants
 	// move to {id}; the duplicate is kept, marked merged_into, and reading it
-	// fails with FAILED_PRECONDITION naming the survivor.
+	// fails with FAILED_PRECONDITION naming the survivor. Emits
+	// beneficiary.merged: the other services point their references at the
+	// survivor, so reports count one person.
 	MergeBeneficiaries(ctx context.Context, in *MergeBeneficiariesRequest, opts ...grpc.CallOption) (*MergeBeneficiariesResponse, error)
 	// Erases a beneficiary (GDPR): names, documents, contact details and free
 	// text are wiped irreversibly; sex, birth year, legal status, municipality
-	// and country stay so that aggregate counts remain correct.
+	// and country stay so that aggregate counts remain correct. The records
+	// merged into it earlier (the same person) are erased with it, and erasing
+	// a merged record erases the survivor it points to, keeping the link. Emits
+	// beneficiary.erased, on which every other service (referral texts,
+	// training participations, the edge's stored responses) drops its copies.
+	// Erasing an erased record changes nothing and returns it.
 	EraseBeneficiary(ctx context.Context, in *EraseBeneficiaryRequest, opts ...grpc.CallOption) (*EraseBeneficiaryResponse, error)
 	// Adds an identity document to a beneficiary the caller registered.
 	CreateDocument(ctx context.Context, in *CreateDocumentRequest, opts ...grpc.CallOption) (*CreateDocumentResponse, error)
@@ -370,11 +377,18 @@ type BeneficiaryServiceServer interface {
 	// Merges a duplicate into the beneficiary {id}: its assistance, consents,
 	// documents, legal status history, household membership and access grants
 	// move to {id}; the duplicate is kept, marked merged_into, and reading it
-	// fails with FAILED_PRECONDITION naming the survivor.
+	// fails with FAILED_PRECONDITION naming the survivor. Emits
+	// beneficiary.merged: the other services point their references at the
+	// survivor, so reports count one person.
 	MergeBeneficiaries(context.Context, *MergeBeneficiariesRequest) (*MergeBeneficiariesResponse, error)
 	// Erases a beneficiary (GDPR): names, documents, contact details and free
 	// text are wiped irreversibly; sex, birth year, legal status, municipality
-	// and country stay so that aggregate counts remain correct.
+	// and country stay so that aggregate counts remain correct. The records
+	// merged into it earlier (the same person) are erased with it, and erasing
+	// a merged record erases the survivor it points to, keeping the link. Emits
+	// beneficiary.erased, on which every other service (referral texts,
+	// training participations, the edge's stored responses) drops its copies.
+	// Erasing an erased record changes nothing and returns it.
 	EraseBeneficiary(context.Context, *EraseBeneficiaryRequest) (*EraseBeneficiaryResponse, error)
 	// Adds an identity document to a beneficiary the caller registered.
 	CreateDocument(context.Context, *CreateDocumentRequest) (*CreateDocumentResponse, error)

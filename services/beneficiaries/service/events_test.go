@@ -1,0 +1,155 @@
+package service_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	eventsv1 "github.com/spona/spona/gen/go/spona/events/v1"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/pgtest"
+	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/services/beneficiaries/service"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+)
+
+// feedOf lists every event of the feed after cursor.
+func feedOf(t *testing.T, f eventsv1.EventFeedServiceClient, after string) ([]*eventsv1.Event, string) {
+	t.Helper()
+	var out []*eventsv1.Event
+	for {
+		r, err := f.ListEvents(servicetest.Internal(t), &eventsv1.ListEventsRequest{After: after})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r.GetEvents()...)
+		after = r.GetNextCursor()
+		if len(r.GetEvents()) == 0 {
+			return out, after
+		}
+	}
+}
+
+func str(ev *eventsv1.Event, key string) string { return ev.GetData().GetFields()[key].GetStringValue() }
+
+// TestEventsOfBeneficiaries: each change writes its event, with ids and
+// codes only; erasing a merged record erases the person (the survivor, with
+// every record merged into it) once, and erasing again emits nothing.
+func TestEventsOfBeneficiaries(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url)}))
+	c := clients{pb.NewBeneficiaryServiceClient(conn), pb.NewBeneficiaryAccessServiceClient(conn)}
+	feed := eventsv1.NewEventFeedServiceClient(conn)
+	orgA, orgB := ids.New(), ids.New()
+	ctx := servicetest.As(t, orgA)
+
+	primary := mustCreate(t, c, withPurpose(ctx, "intake of Amina Haddad"), amina())
+	upd, err := c.UpdateBeneficiary(ctx, &pb.UpdateBeneficiaryRequest{
+		Beneficiary: &pb.Beneficiary{Id: primary.GetId(), Etag: primary.GetEtag(), Phone: "+385 91 555 0101"},
+		UpdateMask:  &fieldmaskpb.FieldMask{Paths: []string{"phone"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = upd
+	cons, err := c.CreateConsent(ctx, &pb.CreateConsentRequest{BeneficiaryId: primary.GetId(), RequestId: "consent-1",
+		Consent: consent(pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateConsent(ctx, &pb.CreateConsentRequest{BeneficiaryId: primary.GetId(), RequestId: "consent-1",
+		Consent: consent(pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING)}); err != nil {
+		t.Fatal(err) // a retry: no second event
+	}
+	for range 2 { // granting a live grant again: no second event
+		if _, err := c.access.GrantAccess(ctx, &pb.GrantAccessRequest{BeneficiaryId: primary.GetId(), GranteeOrganisationId: orgB, SourceId: "ref-1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.access.RevokeAccess(ctx, &pb.RevokeAccessRequest{BeneficiaryId: primary.GetId(), SourceId: "ref-1"}); err != nil {
+		t.Fatal(err)
+	}
+	second := amina()
+	second.ExternalId = "CASE-002"
+	dup := mustCreate(t, c, ctx, second)
+	if _, err := c.MergeBeneficiaries(ctx, &pb.MergeBeneficiariesRequest{Id: primary.GetId(), DuplicateId: dup.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WithdrawConsent(ctx, &pb.WithdrawConsentRequest{BeneficiaryId: primary.GetId(), Id: cons.GetConsent().GetId(), Reason: "asked by phone"}); err != nil {
+		t.Fatal(err)
+	}
+	// Erase through the merged record: the person goes.
+	erased, err := c.EraseBeneficiary(withPurpose(ctx, "erasure request of Amina Haddad"), &pb.EraseBeneficiaryRequest{Id: dup.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if eb := erased.GetBeneficiary(); eb.GetId() != dup.GetId() || eb.GetMergedInto() != primary.GetId() || eb.GetEraseTime() == nil || eb.GetGivenName() != "" {
+		t.Fatalf("erased merged record: %v", eb)
+	}
+	evs, head := feedOf(t, feed, "")
+	var types []string
+	for _, ev := range evs {
+		types = append(types, ev.GetType())
+		raw, _ := protojson.Marshal(ev)
+		if strings.Contains(string(raw), "Amina") || strings.Contains(string(raw), "Haddad") || strings.Contains(string(raw), "555") {
+			t.Errorf("event carries personal data: %s", raw)
+		}
+	}
+	want := []string{"beneficiary.created", "beneficiary.updated", "consent.given", "access.granted", "access.revoked",
+		"beneficiary.created", "beneficiary.merged", "consent.withdrawn", "beneficiary.erased"}
+	if !slices.Equal(types, want) {
+		t.Fatalf("events %v\nwant   %v", types, want)
+	}
+	if ev := evs[1]; str(ev, "beneficiary_id") != primary.GetId() || ev.GetData().GetFields()["fields"].GetListValue().GetValues()[0].GetStringValue() != "phone" {
+		t.Errorf("updated: %v", ev)
+	}
+	if ev := evs[3]; str(ev, "organisation_id") != orgB || !slices.Equal(ev.GetOrganisationIds(), []string{orgA, orgB}) {
+		t.Errorf("granted: %v", ev)
+	}
+	if ev := evs[6]; ev.GetAggregateId() != dup.GetId() || str(ev, "survivor_id") != primary.GetId() {
+		t.Errorf("merged: %v", ev)
+	}
+	er := evs[8]
+	merged := er.GetData().GetFields()["merged_ids"].GetListValue().GetValues()
+	if er.GetAggregateId() != primary.GetId() || len(merged) != 1 || merged[0].GetStringValue() != dup.GetId() ||
+		!slices.Equal(er.GetOrganisationIds(), []string{orgA, orgB}) {
+		t.Fatalf("erased: %v", er)
+	}
+
+	// Both records are anonymised, the audit purposes naming the person are
+	// blanked, and the audit log still refuses any other change.
+	pg, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close(context.Background())
+	var named, purposes int
+	if err := pg.QueryRow(context.Background(), `SELECT
+			(SELECT count(*) FROM beneficiaries.beneficiaries WHERE given_name <> '' OR family_name <> '' OR original_script_name <> ''),
+			(SELECT count(*) FROM beneficiaries.audit_events WHERE purpose LIKE '%Amina%')`).Scan(&named, &purposes); err != nil {
+		t.Fatal(err)
+	}
+	if named != 0 || purposes != 0 {
+		t.Fatalf("after erasure %d records keep names, %d audit purposes name the person", named, purposes)
+	}
+	if _, err := pg.Exec(context.Background(), `UPDATE beneficiaries.audit_events SET action = 'read'`); err == nil {
+		t.Fatal("the audit log accepted an update")
+	}
+	if _, err := pg.Exec(context.Background(), `UPDATE beneficiaries.audit_events SET purpose = '', actor_client_id = 'x'`); err == nil {
+		t.Fatal("the audit log accepted an update riding on a purpose redaction")
+	}
+
+	// Erasing again, by either id, changes nothing and emits nothing.
+	for _, id := range []string{primary.GetId(), dup.GetId()} {
+		again, err := c.EraseBeneficiary(ctx, &pb.EraseBeneficiaryRequest{Id: id})
+		if err != nil || again.GetBeneficiary().GetEraseTime() == nil {
+			t.Fatalf("erasing %s again: %v %v", id, again, err)
+		}
+	}
+	if more, _ := feedOf(t, feed, head); len(more) != 0 {
+		t.Fatalf("erasing again emitted %v", more)
+	}
+}
