@@ -12,7 +12,8 @@ import (
 
 // Numbered pages of the directory (the HSDS API). The directory is small
 // (organisations and services of three countries), so numbered pages use
-// OFFSET, ordered by id, with the total counted in the same query.
+// OFFSET, ordered by id; the total is counted by a second statement sent
+// in the same round trip.
 
 // likeWord matches a folded search word anywhere in a search key.
 func likeWord(w string) string {
@@ -41,46 +42,38 @@ func serviceWhere(q domain.DirectoryQuery) *where {
 	return w
 }
 
-// paged runs a query whose rows end with count(*) OVER () and returns the
-// page's rows and the total. A page past the end has no rows to carry the
-// total, so it is counted apart.
-func paged[T any](ctx context.Context, p *Postgres, sql string, w *where, order string, q domain.DirectoryQuery,
-	scan func(pgx.Row) (T, int, error), countSQL string) (domain.Results[T], error) {
+// paged reads a numbered page (selectSQL, ordered by order, then tail) and
+// the total (countSQL) of the rows matching w, both in one round trip.
+func paged[T any](ctx context.Context, p *Postgres, selectSQL, countSQL string, w *where, order string, q domain.DirectoryQuery,
+	scan func(pgx.Row) (T, error), tail ...string) (domain.Results[T], error) {
 	clause := ""
 	if len(w.conds) > 0 {
 		clause = " WHERE " + strings.Join(w.conds, " AND ")
 	}
-	args := append(append([]any(nil), w.args...), q.Offset(), q.PerPage)
 	n := len(w.args)
-	rows, err := p.pool.Query(ctx, sql+clause+" ORDER BY "+order+" OFFSET $"+strconv.Itoa(n+1)+" LIMIT $"+strconv.Itoa(n+2), args...)
-	if err != nil {
-		return domain.Results[T]{}, db.Error(err)
-	}
+	args := append(append([]any(nil), w.args...), q.Offset(), q.PerPage)
+	b := &pgx.Batch{}
 	var out domain.Results[T]
-	out.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) {
-		v, total, err := scan(r)
-		out.Total = total
-		return v, err
+	b.Queue(countSQL+clause, w.args...).QueryRow(func(row pgx.Row) error { return row.Scan(&out.Total) })
+	b.Queue(selectSQL+clause+" ORDER BY "+order+" OFFSET $"+strconv.Itoa(n+1)+" LIMIT $"+strconv.Itoa(n+2)+strings.Join(tail, ""), args...).Query(func(rows pgx.Rows) error {
+		var err error
+		out.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
+		return err
 	})
-	if err != nil {
+	if err := p.pool.SendBatch(ctx, b).Close(); err != nil {
 		return domain.Results[T]{}, db.Error(err)
 	}
-	if len(out.Items) == 0 && q.Offset() > 0 {
-		err = p.pool.QueryRow(ctx, countSQL+clause, w.args...).Scan(&out.Total)
-	}
-	return out, db.Error(err)
+	return out, nil
 }
 
 var serviceColsS = "s." + strings.ReplaceAll(strings.ReplaceAll(serviceCols, "\n\t", " "), ", ", ", s.")
 
 // SearchServices returns a numbered page of services, oldest first.
 func (p *Postgres) SearchServices(ctx context.Context, q domain.DirectoryQuery) (domain.Results[*domain.Service], error) {
-	return paged(ctx, p, `SELECT `+serviceColsS+`, count(*) OVER () FROM services s`, serviceWhere(q), "s.id", q,
-		func(r pgx.Row) (*domain.Service, int, error) {
-			var total int
-			s, err := scanService(extraRow{r, []any{&total}})
-			return s, total, err
-		}, `SELECT count(*) FROM services s`)
+	// The page's ids first, then their rows: rows skipped by OFFSET are not
+	// read whole.
+	return paged(ctx, p, `SELECT `+serviceColsS+` FROM services s WHERE s.id IN (SELECT s.id FROM services s`,
+		`SELECT count(*) FROM services s`, serviceWhere(q), "s.id", q, scanService, `) ORDER BY s.id`)
 }
 
 // SearchServiceLocations returns a numbered page of the locations of
@@ -88,24 +81,19 @@ func (p *Postgres) SearchServices(ctx context.Context, q domain.DirectoryQuery) 
 // location.
 func (p *Postgres) SearchServiceLocations(ctx context.Context, q domain.DirectoryQuery) (domain.Results[domain.ServiceLocation], error) {
 	from := ` FROM services s CROSS JOIN LATERAL jsonb_array_elements(s.locations) WITH ORDINALITY AS l(loc, n)`
-	return paged(ctx, p, `SELECT `+serviceColsS+`, l.n - 1, count(*) OVER ()`+from, serviceWhere(q), "s.id, l.n", q,
-		func(r pgx.Row) (domain.ServiceLocation, int, error) {
-			var total, index int
-			s, err := scanService(extraRow{r, []any{&index, &total}})
-			return domain.ServiceLocation{Service: s, Index: index}, total, err
-		}, `SELECT count(*)`+from)
+	return paged(ctx, p, `SELECT `+serviceColsS+`, l.n - 1`+from, `SELECT count(*)`+from, serviceWhere(q), "s.id, l.n", q,
+		func(r pgx.Row) (domain.ServiceLocation, error) {
+			var index int
+			s, err := scanService(extraRow{r, []any{&index}})
+			return domain.ServiceLocation{Service: s, Index: index}, err
+		})
 }
 
 // SearchOrganisations returns a numbered page of organisations, oldest first.
 func (p *Postgres) SearchOrganisations(ctx context.Context, q domain.DirectoryQuery) (domain.Results[*domain.Organisation], error) {
 	w := &where{}
 	w.search("search_key", q.Search)
-	return paged(ctx, p, `SELECT `+organisationCols+`, count(*) OVER () FROM organisations`, w, "id", q,
-		func(r pgx.Row) (*domain.Organisation, int, error) {
-			var total int
-			o, err := scanOrganisation(extraRow{r, []any{&total}})
-			return o, total, err
-		}, `SELECT count(*) FROM organisations`)
+	return paged(ctx, p, `SELECT `+organisationCols+` FROM organisations`, `SELECT count(*) FROM organisations`, w, "id", q, scanOrganisation)
 }
 
 // OrganisationsByID returns the organisations of ids that exist.
@@ -152,8 +140,8 @@ func (p *Postgres) FillSearchKeys(ctx context.Context) (int, error) {
 	}
 }
 
-// extraRow scans a row whose last columns (a location's index, the total)
-// follow those the wrapped scan reads.
+// extraRow scans a row whose last columns (a location's index) follow
+// those the wrapped scan reads.
 type extraRow struct {
 	pgx.Row
 	extra []any
