@@ -1,0 +1,132 @@
+package adapters
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/spona/spona/services/webhooks/internal/app"
+)
+
+func message(url string) app.Message {
+	return app.Message{URL: url, ID: "01900000-0000-7000-8000-000000000001", Timestamp: 1700000000,
+		Signature: "v1,abc", Body: []byte(`{"type":"referral.received"}`)}
+}
+
+// TestGuardRefusesAtConnect: without private targets allowed, the sender
+// refuses to connect to a loopback address, given as an IP or as a name that
+// resolves to it (the check runs on the address actually dialled, so DNS
+// rebinding after subscription does not get through); the server is never
+// reached.
+func TestGuardRefusesAtConnect(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	s := NewHTTPSender(NewGuard(false), 2*time.Second, 4)
+	for _, u := range []string{srv.URL + "/hook", "http://localhost:" + port + "/hook", "http://[::ffff:127.0.0.1]:" + port + "/"} {
+		a := s.Send(context.Background(), message(u))
+		if a.Code != 0 || !strings.HasPrefix(a.Err, "refused to connect: loopback address") {
+			t.Errorf("%s: attempt %+v, want refused", u, a)
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("the loopback server got %d requests", n)
+	}
+	// The same sender with private targets allowed (development) connects.
+	a := NewHTTPSender(NewGuard(true), 2*time.Second, 4).Send(context.Background(), message(srv.URL))
+	if a.Code != 200 || hits.Load() != 1 {
+		t.Fatalf("allowed: %+v, hits %d", a, hits.Load())
+	}
+}
+
+func TestTargetChecker(t *testing.T) {
+	c := NewTargetChecker(NewGuard(false))
+	for _, u := range []string{"https://127.0.0.1/", "https://localhost/", "https://10.0.0.8/", "https://[fe80::1]/", "https://169.254.169.254/"} {
+		if err := c.Check(context.Background(), u); err == nil {
+			t.Errorf("%s accepted", u)
+		}
+	}
+	if err := c.Check(context.Background(), "https://93.184.215.14/"); err != nil {
+		t.Errorf("public address refused: %v", err)
+	}
+	if err := NewTargetChecker(NewGuard(true)).Check(context.Background(), "http://127.0.0.1/"); err != nil {
+		t.Errorf("development: %v", err)
+	}
+}
+
+// TestSenderAnswers: redirects are failures and not followed; the answer's
+// body is read up to 64 KiB only (a receiver streaming forever does not
+// hold the attempt); a receiver slower than the timeout is a timeout;
+// Retry-After is read; the Standard Webhooks headers are sent.
+func TestSenderAnswers(t *testing.T) {
+	var redirected atomic.Int32
+	var got http.Header
+	mux := http.NewServeMux()
+	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/target", http.StatusFound)
+	})
+	mux.HandleFunc("/target", func(w http.ResponseWriter, r *http.Request) { redirected.Add(1) })
+	mux.HandleFunc("/endless", func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		chunk := make([]byte, 16<<10)
+		for {
+			if _, err := w.Write(chunk); err != nil {
+				return // the client hung up
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	})
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body) // then the server notices the client leaving
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	})
+	mux.HandleFunc("/busy", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "120")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	s := NewHTTPSender(NewGuard(true), time.Second, 4)
+	ctx := context.Background()
+
+	if a := s.Send(ctx, message(srv.URL+"/redirect")); a.Code != http.StatusFound || a.Succeeded() || !strings.Contains(a.Problem(), "redirects are not followed") {
+		t.Errorf("redirect: %+v %q", a, a.Problem())
+	}
+	if redirected.Load() != 0 {
+		t.Error("the redirect was followed")
+	}
+	if a := s.Send(ctx, message(srv.URL+"/endless")); a.Code != 200 || a.Err != "" {
+		t.Errorf("endless body: %+v (the attempt should stop reading after 64 KiB)", a)
+	}
+	for k, want := range map[string]string{"Webhook-Id": "01900000-0000-7000-8000-000000000001", "Webhook-Timestamp": "1700000000",
+		"Webhook-Signature": "v1,abc", "Content-Type": "application/json"} {
+		if got.Get(k) != want {
+			t.Errorf("header %s = %q, want %q", k, got.Get(k), want)
+		}
+	}
+	if a := s.Send(ctx, message(srv.URL+"/slow")); a.Code != 0 || a.Err != "timeout" {
+		t.Errorf("slow receiver: %+v", a)
+	}
+	if a := s.Send(ctx, message(srv.URL+"/busy")); a.Code != 429 || a.RetryAfter != 2*time.Minute {
+		t.Errorf("429: %+v", a)
+	}
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	if a := s.Send(ctx, message(closed.URL)); a.Code != 0 || a.Err != "connection refused" {
+		t.Errorf("nobody listening: %+v", a)
+	}
+}

@@ -1,0 +1,127 @@
+package service_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	pb "github.com/spona/spona/gen/go/spona/webhooks/v1"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/services/webhooks/internal/adapters"
+	"github.com/spona/spona/services/webhooks/internal/domain"
+	"google.golang.org/grpc/codes"
+)
+
+// TestChangeFeed: GET /v1/events's RPC returns the caller's thin events in
+// order from a cursor, filtered by type; another organisation sees none of
+// them but its cursor still moves; a pruned cursor is OUT_OF_RANGE naming
+// the oldest one.
+func TestChangeFeed(t *testing.T) {
+	s := start(t, nil)
+	sender, receiver, other := ids.New(), ids.New(), ids.New()
+	r1, r2 := ids.New(), ids.New()
+	s.inject(t,
+		referralEvent("referral.created", r1, sender, receiver, "draft"),
+		referralEvent("referral.sent", r1, sender, receiver, "sent"),
+		referralEvent("referral.sent", r2, sender, receiver, "sent"),
+		referralEvent("referral.accepted", r1, sender, receiver, "accepted"),
+		referralEvent("referral.overdue", r2, sender, receiver, "sent"),
+	)
+	erased := domain.Event{ID: ids.New(), Type: "beneficiary.erased", AggregateType: "beneficiary", AggregateID: ids.New(),
+		Time: time.Now(), OrganisationIDs: []string{receiver}}
+	s.inject(t, erased)
+
+	list := func(org, after string, size int32, types ...string) *pb.ListChangesResponse {
+		t.Helper()
+		resp, err := s.feed.ListChanges(as(t, org), &pb.ListChangesRequest{After: after, PageSize: size, Types: types})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	type change struct{ Type, Ref, Cursor string }
+	var got []change
+	cursor := ""
+	for range 10 {
+		page := list(receiver, cursor, 2)
+		for _, e := range page.GetEvents() {
+			ref, _ := e.GetData().AsMap()["referral_id"].(string)
+			got = append(got, change{e.GetType(), ref, e.GetCursor()})
+			if e.GetId() == "" || e.GetCursor() == "" || e.GetTimestamp() == nil {
+				t.Fatalf("event %+v", e)
+			}
+			if _, leaked := e.GetData().AsMap()["notes"]; leaked {
+				t.Fatal("notes in the feed")
+			}
+		}
+		if len(page.GetEvents()) == 0 {
+			if page.GetNextCursor() != cursor {
+				t.Fatalf("caught up, but the cursor moved from %q to %q", cursor, page.GetNextCursor())
+			}
+			break
+		}
+		cursor = page.GetNextCursor()
+	}
+	want := []string{"referral.received", "referral.received", "referral.overdue", "beneficiary.erased"}
+	var types []string
+	for _, c := range got {
+		types = append(types, c.Type)
+	}
+	if len(types) != len(want) {
+		t.Fatalf("receiver's feed %v, want %v", types, want)
+	}
+	for i := range want {
+		if types[i] != want[i] {
+			t.Fatalf("receiver's feed %v, want %v", types, want)
+		}
+	}
+	if got[0].Ref != r1 || got[1].Ref != r2 || got[2].Ref != r2 {
+		t.Fatalf("order %v", got)
+	}
+
+	senderFeed := list(sender, "", 100)
+	if n := len(senderFeed.GetEvents()); n != 2 || senderFeed.GetEvents()[0].GetType() != "referral.accepted" {
+		t.Fatalf("sender's feed: %v", senderFeed.GetEvents())
+	}
+	filtered := list(receiver, "", 100, "referral.overdue")
+	if len(filtered.GetEvents()) != 1 || filtered.GetEvents()[0].GetType() != "referral.overdue" {
+		t.Fatalf("types filter: %v", filtered.GetEvents())
+	}
+	idle := list(other, "", 100)
+	if len(idle.GetEvents()) != 0 || idle.GetNextCursor() == "" {
+		t.Fatalf("an unrelated organisation: %v, next %q", idle.GetEvents(), idle.GetNextCursor())
+	}
+
+	t.Run("bad cursors and types", func(t *testing.T) {
+		for _, req := range []*pb.ListChangesRequest{
+			{After: "not-a-cursor"}, {After: domain.EncodeCursor(1 << 40)}, {Types: []string{"referral.sent"}}, {PageSize: -1},
+		} {
+			_, err := s.feed.ListChanges(as(t, receiver), req)
+			if fvs, _ := wantCode(t, err, codes.InvalidArgument); len(fvs) == 0 {
+				t.Errorf("%v: no field violation", req)
+			}
+		}
+	})
+
+	t.Run("retention", func(t *testing.T) {
+		sealer, _ := adapters.NewSealer(secretsKey)
+		if err := adapters.NewPostgres(s.pool, sealer).Prune(context.Background(), time.Now().Add(time.Hour), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		s.inject(t, referralEvent("referral.sent", ids.New(), sender, receiver, "sent"))
+		_, err := s.feed.ListChanges(as(t, receiver), &pb.ListChangesRequest{After: list(receiver, "", 1).GetEvents()[0].GetCursor()})
+		if err != nil {
+			t.Fatalf("the newest event's cursor: %v", err)
+		}
+		_, err = s.feed.ListChanges(as(t, receiver), &pb.ListChangesRequest{After: got[0].Cursor})
+		_, info := wantCode(t, err, codes.OutOfRange)
+		oldest := info.GetMetadata()["oldest_cursor"]
+		if info.GetReason() != "CURSOR_EXPIRED" || oldest == "" {
+			t.Fatalf("error info %v", info)
+		}
+		after := list(receiver, oldest, 100)
+		if len(after.GetEvents()) != 1 || after.GetEvents()[0].GetType() != "referral.received" {
+			t.Fatalf("from the oldest cursor: %v", after.GetEvents())
+		}
+	})
+}
