@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -57,25 +58,68 @@ type Responder func(n int, r Request) int
 
 // Receiver is a recording webhook endpoint.
 type Receiver struct {
-	*httptest.Server
 	mu       sync.Mutex
+	srv      *httptest.Server
+	addr     string
 	requests []Request
 	respond  Responder
 	notify   chan struct{}
 }
 
 // Start runs a receiver until the test ends; respond (nil: always 204)
-// chooses each answer. The handler runs after the request is recorded.
+// chooses each answer (it runs before the request is recorded).
 func Start(t testing.TB, respond Responder) *Receiver {
 	t.Helper()
 	r := &Receiver{respond: respond, notify: make(chan struct{}, 1)}
-	r.Server = httptest.NewServer(http.HandlerFunc(r.serve))
-	t.Cleanup(r.Close)
+	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
+	r.addr = r.srv.Listener.Addr().String()
+	t.Cleanup(func() {
+		r.mu.Lock()
+		srv := r.srv
+		r.mu.Unlock()
+		if srv != nil {
+			srv.Close()
+		}
+	})
 	return r
 }
 
 // URL is the endpoint to subscribe.
-func (r *Receiver) URL() string { return r.Server.URL + "/hooks/spona" }
+func (r *Receiver) URL() string { return "http://" + r.addr + "/hooks/spona" }
+
+// Kill stops the receiver abruptly: open connections are cut, requests in
+// flight get no answer, new ones are refused.
+func (r *Receiver) Kill() {
+	r.mu.Lock()
+	srv := r.srv
+	r.srv = nil
+	r.mu.Unlock()
+	if srv != nil {
+		srv.CloseClientConnections()
+		srv.Close()
+	}
+}
+
+// Restart serves again on the same address after Kill.
+func (r *Receiver) Restart(t testing.TB) {
+	t.Helper()
+	var lis net.Listener
+	var err error
+	for range 50 {
+		if lis, err = net.Listen("tcp", r.addr); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("receiver restart on %s: %v", r.addr, err)
+	}
+	srv := &httptest.Server{Listener: lis, Config: &http.Server{Handler: http.HandlerFunc(r.serve)}}
+	srv.Start()
+	r.mu.Lock()
+	r.srv = srv
+	r.mu.Unlock()
+}
 
 // SetResponder replaces the responder.
 func (r *Receiver) SetResponder(respond Responder) {

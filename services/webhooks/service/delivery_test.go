@@ -322,3 +322,46 @@ func TestSlowTargetIsCapped(t *testing.T) {
 		t.Logf("only %d at once (cap %d)", most, capPerTarget)
 	}
 }
+
+// TestReceiverKilledMissesNothing: a receiver that dies in the middle of a
+// burst (connections cut, requests in flight unanswered) and comes back on
+// the same address gets every event; a repeat carries the same webhook-id.
+func TestReceiverKilledMissesNothing(t *testing.T) {
+	s := start(t, nil)
+	sender, receiver := ids.New(), ids.New()
+	rcv := webhooktest.Start(t, jittery)
+	w := s.subscribe(t, receiver, rcv.URL(), "referral.received")
+	const n = 60
+	want := map[string]bool{}
+	for range n {
+		e := referralEvent("referral.sent", ids.New(), sender, receiver, "sent")
+		want[e.AggregateID] = true
+		s.inject(t, e)
+	}
+	rcv.WaitFor(t, 30*time.Second, "the first deliveries", func(r []webhooktest.Request) bool { return len(r) >= 10 })
+	rcv.Kill()
+	time.Sleep(300 * time.Millisecond) // attempts fail meanwhile
+	rcv.Restart(t)
+	reqs := rcv.WaitFor(t, 60*time.Second, "every event", func(r []webhooktest.Request) bool {
+		got := map[string]bool{}
+		for _, q := range r {
+			if q.Status < 300 {
+				got[q.Decode(t).Data["referral_id"].(string)] = true
+			}
+		}
+		return len(got) == n
+	})
+	idOf := map[string]string{} // referral -> webhook-id
+	for _, q := range reqs {
+		ref := q.Decode(t).Data["referral_id"].(string)
+		if !want[ref] {
+			t.Fatalf("unexpected referral %s", ref)
+		}
+		if prev, ok := idOf[ref]; ok && prev != q.ID {
+			t.Fatalf("referral %s delivered under two webhook-ids %s and %s", ref, prev, q.ID)
+		}
+		idOf[ref] = q.ID
+	}
+	t.Logf("%d requests for %d events", len(reqs), n)
+	webhooktest.Verify(t, []string{w.GetSecret()}, reqs)
+}
