@@ -25,6 +25,14 @@ type Span struct {
 	ParentSpanID string
 	Kind         tracepb.Span_SpanKind
 	Attributes   map[string]string
+	// Links are the spans this one links to (other traces, e.g. the change
+	// that caused a webhook delivery).
+	Links []Link
+}
+
+// Link is a span link.
+type Link struct {
+	TraceID, SpanID string
 }
 
 // Receiver collects spans.
@@ -79,15 +87,35 @@ func (r *Receiver) Export(_ context.Context, req *coltracepb.ExportTraceServiceR
 				for _, a := range s.GetAttributes() {
 					attrs[a.GetKey()] = a.GetValue().GetStringValue()
 				}
+				var links []Link
+				for _, l := range s.GetLinks() {
+					links = append(links, Link{TraceID: hex.EncodeToString(l.GetTraceId()), SpanID: hex.EncodeToString(l.GetSpanId())})
+				}
 				r.spans = append(r.spans, Span{
 					Service: service, Name: s.GetName(), Kind: s.GetKind(), Attributes: attrs,
 					TraceID: hex.EncodeToString(s.GetTraceId()), SpanID: hex.EncodeToString(s.GetSpanId()),
-					ParentSpanID: hex.EncodeToString(s.GetParentSpanId()),
+					ParentSpanID: hex.EncodeToString(s.GetParentSpanId()), Links: links,
 				})
 			}
 		}
 	}
 	return &coltracepb.ExportTraceServiceResponse{}, nil
+}
+
+// LinkedTo returns the spans received so far that link to traceID.
+func (r *Receiver) LinkedTo(traceID string) []Span {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Span
+	for _, s := range r.spans {
+		for _, l := range s.Links {
+			if l.TraceID == traceID {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // Trace returns the spans of traceID received so far.
