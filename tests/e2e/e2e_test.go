@@ -28,6 +28,7 @@ type system struct {
 	keyA   string
 	keyB   string
 	logs   *devstacktest.Logs
+	dbURL  string
 }
 
 // startSystem starts the whole system; env is added to every process's
@@ -35,7 +36,8 @@ type system struct {
 func startSystem(t *testing.T, env ...string) *system {
 	t.Helper()
 	traces := otlptest.Start(t)
-	stack, logs := devstacktest.Start(t, pgtest.NewDatabase(t), append(traces.Env(), env...)...)
+	dbURL := pgtest.NewDatabase(t)
+	stack, logs := devstacktest.Start(t, dbURL, append(traces.Env(), env...)...)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	keyA, err := stack.CreateKey(ctx, "partner-a", "Organisation A")
@@ -46,7 +48,7 @@ func startSystem(t *testing.T, env ...string) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &system{stack: stack, traces: traces, keyA: keyA, keyB: keyB, logs: logs}
+	return &system{stack: stack, traces: traces, keyA: keyA, keyB: keyB, logs: logs, dbURL: dbURL}
 }
 
 type response struct {
@@ -58,6 +60,15 @@ type response struct {
 
 func (s *system) call(t *testing.T, method, path, key string, body any, headers ...string) response {
 	t.Helper()
+	r, err := s.try(method, path, key, body, headers...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// try is call for goroutines other than the test's: it returns its errors.
+func (s *system) try(method, path, key string, body any, headers ...string) (response, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -66,13 +77,13 @@ func (s *system) call(t *testing.T, method, path, key string, body any, headers 
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
-			t.Fatal(err)
+			return response{}, err
 		}
 		rd = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, s.stack.URL()+path, rd)
 	if err != nil {
-		t.Fatal(err)
+		return response{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if key != "" {
@@ -83,17 +94,17 @@ func (s *system) call(t *testing.T, method, path, key string, body any, headers 
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return response{}, err
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	r := response{Status: resp.StatusCode, Header: resp.Header, Raw: string(raw)}
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") && len(raw) > 0 {
 		if err := json.Unmarshal(raw, &r.Body); err != nil {
-			t.Fatalf("%s %s: response is not JSON: %q", method, path, raw)
+			return r, fmt.Errorf("%s %s: response is not JSON: %q", method, path, raw)
 		}
 	}
-	return r
+	return r, nil
 }
 
 func (r response) must(t *testing.T, status int) response {
