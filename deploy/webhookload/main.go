@@ -1,0 +1,542 @@
+// Command webhookload measures webhook delivery on the whole system: it
+// starts a private PostgreSQL and the six processes (as `make run` does),
+// subscribes local HTTP receivers, sends referrals (gRPC straight to the
+// referrals service, drafts created beforehand so only the send is timed)
+// and reports, from the receivers' clocks:
+//
+//   - idle: event-to-delivery latency (the event's commit time, the body's
+//     timestamp, to the request's arrival) with one referral at a time;
+//
+//   - rate: the same latency while referrals are sent at -rate per second;
+//
+//   - slow: the same at -rate/2, while every other referral goes to an
+//     organisation whose endpoint takes -slow to answer;
+//
+//   - throughput: deliveries per second the webhooks process sustains to
+//     fast local receivers, draining a backlog queued while it was stopped
+//     (-backlog referrals to an organisation with -fanout subscriptions).
+//
+//     go run ./deploy/webhookload [-rate 200] [-duration 10s]   (make load-webhooks)
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/testkit/devstack"
+	"github.com/spona/spona/pkg/testkit/pgcluster"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "webhookload:", err)
+		os.Exit(1)
+	}
+}
+
+const secret = "webhookload-principal-secret-0123456789"
+
+type options struct {
+	rate     int
+	duration time.Duration
+	idle     int
+	slow     time.Duration
+	backlog  int
+	fanout   int
+}
+
+func run(ctx context.Context) error {
+	var o options
+	flag.IntVar(&o.rate, "rate", 200, "referrals sent per second in the rate scenario")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of the rate and slow scenarios")
+	flag.IntVar(&o.idle, "idle", 50, "referrals sent one at a time in the idle scenario")
+	flag.DurationVar(&o.slow, "slow", 5*time.Second, "answer time of the slow receiver")
+	flag.IntVar(&o.backlog, "backlog", 300, "referrals queued while the webhooks process is stopped (throughput)")
+	flag.IntVar(&o.fanout, "fanout", 10, "subscriptions (receivers) of the throughput organisation")
+	durable := flag.Bool("durable", false, "fsync and synchronous commit on (default off, as in the tests)")
+	flag.Parse()
+
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "spona-webhookload-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	say("starting PostgreSQL")
+	pg, err := pgcluster.Start(ctx, filepath.Join(tmp, "pg"), pgcluster.Options{Durable: *durable})
+	if err != nil {
+		return err
+	}
+	defer pg.Remove()
+	if err := exec(ctx, pg.URL("postgres"), "CREATE DATABASE spona"); err != nil {
+		return err
+	}
+	say("building and starting the six processes")
+	bin := filepath.Join(tmp, "bin")
+	if err := devstack.Build(ctx, root, bin); err != nil {
+		return err
+	}
+	ports, err := devstack.FreePorts()
+	if err != nil {
+		return err
+	}
+	stack, err := devstack.Start(ctx, devstack.Options{
+		BinDir: bin, DatabaseURL: pg.URL("spona"), PrincipalSecret: secret, Ports: ports, LogDir: tmp,
+		Env: []string{"DB_MAX_CONNS=20", "LOG_LEVEL=warn", "RATE_LIMIT_RPS=0"},
+	})
+	if err != nil {
+		return err
+	}
+	defer stack.Stop()
+
+	l := &loader{ctx: ctx, stack: stack}
+	if l.signer, err = auth.NewSigner(secret, time.Minute); err != nil {
+		return err
+	}
+	if l.conn, err = grpcx.NewClient(stack.GRPCAddr("referrals")); err != nil {
+		return err
+	}
+	defer l.conn.Close()
+	benConn, err := grpcx.NewClient(stack.GRPCAddr("beneficiaries"))
+	if err != nil {
+		return err
+	}
+	defer benConn.Close()
+	l.ref = refv1.NewReferralServiceClient(l.conn)
+	l.ben = benv1.NewBeneficiaryServiceClient(benConn)
+	if err := l.setup(); err != nil {
+		return err
+	}
+
+	var results []result
+	say(fmt.Sprintf("idle: %d referrals one at a time", o.idle))
+	r, err := l.scenarioIdle(o.idle)
+	if err != nil {
+		return err
+	}
+	results = append(results, r)
+	say(fmt.Sprintf("rate: %d referrals/s for %s", o.rate, o.duration))
+	if r, err = l.scenarioRate("rate", o.rate, o.duration, 0); err != nil {
+		return err
+	}
+	results = append(results, r)
+	say(fmt.Sprintf("slow: %d referrals/s for %s, half to a receiver answering after %s", o.rate/2, o.duration, o.slow))
+	if r, err = l.scenarioRate("slow", o.rate/2, o.duration, o.slow); err != nil {
+		return err
+	}
+	results = append(results, r)
+	say(fmt.Sprintf("throughput: a backlog of %d referrals x %d subscriptions", o.backlog, o.fanout))
+	tp, err := l.scenarioThroughput(o.backlog, o.fanout)
+	if err != nil {
+		return err
+	}
+	fmt.Println()
+	fmt.Printf("%-10s %9s %9s %11s %9s %9s %9s\n", "scenario", "sent", "sent/s", "delivered", "p50", "p99", "max")
+	for _, r := range results {
+		fmt.Printf("%-10s %9d %9.1f %11d %9s %9s %9s\n", r.name, r.sent, r.sentPerSec, len(r.latencies),
+			pct(r.latencies, 50), pct(r.latencies, 99), pct(r.latencies, 100))
+	}
+	fmt.Printf("\nthroughput: %d deliveries in %s = %.0f deliveries/s (from the restart of the webhooks process, including catching up with the feed)\n",
+		tp.deliveries, tp.elapsed.Round(time.Millisecond), float64(tp.deliveries)/tp.elapsed.Seconds())
+	return nil
+}
+
+type result struct {
+	name       string
+	sent       int
+	sentPerSec float64
+	latencies  []time.Duration
+}
+
+type throughput struct {
+	deliveries int
+	elapsed    time.Duration
+}
+
+type loader struct {
+	ctx    context.Context
+	stack  *devstack.Stack
+	signer *auth.Signer
+	conn   *grpc.ClientConn
+	ref    refv1.ReferralServiceClient
+	ben    benv1.BeneficiaryServiceClient
+	keys   map[string]string // organisation name -> API key
+	orgs   map[string]string // organisation name -> id
+	benID  string
+}
+
+func (l *loader) as(org string) context.Context {
+	tok, err := l.signer.Sign(auth.Principal{OrganisationID: org, ClientID: "webhookload", Scopes: auth.AllScopes})
+	if err != nil {
+		panic(err)
+	}
+	return metadata.AppendToOutgoingContext(l.ctx, auth.MetadataKey, tok)
+}
+
+// setup creates the organisations (API keys), a beneficiary of the sender
+// with a referral_sharing consent.
+func (l *loader) setup() error {
+	l.keys, l.orgs = map[string]string{}, map[string]string{}
+	for _, name := range []string{"Sender", "Receiver", "Slow", "Busy"} {
+		key, err := l.stack.CreateKey(l.ctx, "webhookload-"+strings.ToLower(name), "Webhookload "+name)
+		if err != nil {
+			return err
+		}
+		l.keys[name] = key
+		var b struct {
+			OrganisationID string `json:"organisation_id"`
+		}
+		if err := l.rest("POST", "/v1/beneficiaries", key, map[string]any{"given_name": "probe"}, &b); err != nil {
+			return err
+		}
+		l.orgs[name] = b.OrganisationID
+	}
+	var b struct {
+		ID string `json:"id"`
+	}
+	if err := l.rest("POST", "/v1/beneficiaries", l.keys["Sender"], map[string]any{"given_name": "Load", "legal_status": "LEGAL_STATUS_REFUGEE"}, &b); err != nil {
+		return err
+	}
+	l.benID = b.ID
+	return l.rest("POST", "/v1/beneficiaries/"+b.ID+"/consents", l.keys["Sender"], map[string]any{
+		"purpose": "CONSENT_PURPOSE_REFERRAL_SHARING", "given_by": "CONSENT_GIVEN_BY_SELF", "scope": "load"}, nil)
+}
+
+func (l *loader) rest(method, path, key string, body, out any) error {
+	raw, _ := json.Marshal(body)
+	req, err := http.NewRequestWithContext(l.ctx, method, l.stack.URL()+path, strings.NewReader(string(raw)))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("%s %s: HTTP %d %s", method, path, resp.StatusCode, data)
+	}
+	if out != nil {
+		return json.Unmarshal(data, out)
+	}
+	return nil
+}
+
+// receiver records when each webhook arrives and how old its event was.
+type receiver struct {
+	srv       *httptest.Server
+	delay     time.Duration
+	mu        sync.Mutex
+	latencies map[string]time.Duration // referral id -> event-to-arrival
+	count     atomic.Int64
+}
+
+func newReceiver(delay time.Duration) *receiver {
+	r := &receiver{delay: delay, latencies: map[string]time.Duration{}}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		at := time.Now()
+		var body struct {
+			Timestamp time.Time      `json:"timestamp"`
+			Data      map[string]any `json:"data"`
+		}
+		raw, _ := io.ReadAll(req.Body)
+		if err := json.Unmarshal(raw, &body); err == nil {
+			ref, _ := body.Data["referral_id"].(string)
+			r.mu.Lock()
+			if _, seen := r.latencies[ref]; !seen {
+				r.latencies[ref] = at.Sub(body.Timestamp)
+			}
+			r.mu.Unlock()
+		}
+		r.count.Add(1)
+		if r.delay > 0 {
+			time.Sleep(r.delay)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	return r
+}
+
+func (r *receiver) latency(ref string) (time.Duration, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d, ok := r.latencies[ref]
+	return d, ok
+}
+
+func (l *loader) subscribe(org, url string) error {
+	return l.rest("POST", "/v1/webhooks", l.keys[org], map[string]any{"url": url, "event_types": []string{"referral.received"}}, nil)
+}
+
+// drafts creates n draft referrals from the sender to org, concurrently.
+func (l *loader) drafts(org string, n int) ([]string, error) {
+	out := make([]string, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var firstErr atomic.Value
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				resp, err := l.ref.CreateReferral(l.as(l.orgs["Sender"]), &refv1.CreateReferralRequest{Referral: &refv1.Referral{
+					BeneficiaryId: l.benID, ToOrganisationId: l.orgs[org], Category: refv1.ReferralCategory_REFERRAL_CATEGORY_LEGAL,
+					Urgency: refv1.Urgency_URGENCY_EMERGENCY}})
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				out[i] = resp.GetReferral().GetId()
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := firstErr.Load().(error); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (l *loader) send(id string) error {
+	_, err := l.ref.SendReferral(l.as(l.orgs["Sender"]), &refv1.SendReferralRequest{Id: id})
+	return err
+}
+
+func (l *loader) scenarioIdle(n int) (result, error) {
+	rcv := newReceiver(0)
+	defer rcv.srv.Close()
+	if err := l.subscribe("Receiver", rcv.srv.URL); err != nil {
+		return result{}, err
+	}
+	ids, err := l.drafts("Receiver", n)
+	if err != nil {
+		return result{}, err
+	}
+	res := result{name: "idle"}
+	for _, id := range ids {
+		if err := l.send(id); err != nil {
+			return res, err
+		}
+		res.sent++
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if d, ok := rcv.latency(id); ok {
+				res.latencies = append(res.latencies, d)
+				break
+			}
+			if time.Now().After(deadline) {
+				return res, fmt.Errorf("referral %s not delivered within 30s", id)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Later scenarios subscribe their own receiver.
+	return res, l.unsubscribeAll("Receiver")
+}
+
+func (l *loader) unsubscribeAll(org string) error {
+	var list struct {
+		Webhooks []struct {
+			ID string `json:"id"`
+		} `json:"webhooks"`
+	}
+	if err := l.rest("GET", "/v1/webhooks?page_size=500", l.keys[org], nil, &list); err != nil {
+		return err
+	}
+	for _, w := range list.Webhooks {
+		if err := l.rest("DELETE", "/v1/webhooks/"+w.ID, l.keys[org], nil, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scenarioRate sends referrals to Receiver at rate per second for d (open
+// loop: a send is started on schedule however long earlier ones take); with
+// slow > 0 as many go to Slow, whose endpoint answers after slow.
+func (l *loader) scenarioRate(name string, rate int, d time.Duration, slow time.Duration) (result, error) {
+	rcv := newReceiver(0)
+	defer rcv.srv.Close()
+	if err := l.subscribe("Receiver", rcv.srv.URL); err != nil {
+		return result{}, err
+	}
+	defer l.unsubscribeAll("Receiver")
+	n := int(float64(rate) * d.Seconds())
+	ids, err := l.drafts("Receiver", n)
+	if err != nil {
+		return result{}, err
+	}
+	var slowIDs []string
+	var slowRcv *receiver
+	if slow > 0 {
+		slowRcv = newReceiver(slow)
+		defer slowRcv.srv.Close()
+		if err := l.subscribe("Slow", slowRcv.srv.URL); err != nil {
+			return result{}, err
+		}
+		defer l.unsubscribeAll("Slow")
+		if slowIDs, err = l.drafts("Slow", n); err != nil {
+			return result{}, err
+		}
+	}
+	res := result{name: name}
+	var sendErr atomic.Value
+	var wg sync.WaitGroup
+	start := time.Now()
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	for i := range n {
+		<-tick.C
+		ids := []string{ids[i]}
+		if slow > 0 {
+			ids = append(ids, slowIDs[i])
+		}
+		for _, id := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := l.send(id); err != nil {
+					sendErr.CompareAndSwap(nil, err)
+				}
+			}()
+		}
+	}
+	tick.Stop()
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err, _ := sendErr.Load().(error); err != nil {
+		return res, err
+	}
+	res.sent, res.sentPerSec = n, float64(n)/elapsed.Seconds()
+	deadline := time.Now().Add(2 * time.Minute)
+	for _, id := range ids {
+		for {
+			if d, ok := rcv.latency(id); ok {
+				res.latencies = append(res.latencies, d)
+				break
+			}
+			if time.Now().After(deadline) {
+				return res, fmt.Errorf("%s: %d of %d delivered after 2 minutes", name, len(res.latencies), n)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	if slowRcv != nil {
+		say(fmt.Sprintf("slow receiver got %d of %d while the fast one got all", slowRcv.count.Load(), n))
+	}
+	return res, nil
+}
+
+// scenarioThroughput queues backlog referrals to Busy (fanout
+// subscriptions) while the webhooks process is stopped, starts it and times
+// until every delivery arrived.
+func (l *loader) scenarioThroughput(backlog, fanout int) (throughput, error) {
+	var rcvs []*receiver
+	for range fanout {
+		r := newReceiver(0)
+		defer r.srv.Close()
+		rcvs = append(rcvs, r)
+		if err := l.subscribe("Busy", r.srv.URL); err != nil {
+			return throughput{}, err
+		}
+	}
+	ids, err := l.drafts("Busy", backlog)
+	if err != nil {
+		return throughput{}, err
+	}
+	if err := l.stack.StopService("webhooks"); err != nil {
+		return throughput{}, err
+	}
+	var wg sync.WaitGroup
+	var sendErr atomic.Value
+	sem := make(chan struct{}, 16)
+	for _, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := l.send(id); err != nil {
+				sendErr.CompareAndSwap(nil, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := sendErr.Load().(error); err != nil {
+		return throughput{}, err
+	}
+	start := time.Now()
+	if err := l.stack.StartService(l.ctx, "webhooks"); err != nil {
+		return throughput{}, err
+	}
+	want := int64(backlog * fanout)
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		var got int64
+		for _, r := range rcvs {
+			got += r.count.Load()
+		}
+		if got >= want {
+			return throughput{deliveries: int(got), elapsed: time.Since(start)}, nil
+		}
+		if time.Now().After(deadline) {
+			return throughput{}, fmt.Errorf("throughput: %d of %d delivered after 5 minutes", got, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func pct(ds []time.Duration, p int) string {
+	if len(ds) == 0 {
+		return "-"
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := min(len(s)-1, len(s)*p/100)
+	return s[i].Round(100 * time.Microsecond).String()
+}
+
+func say(s string) { fmt.Fprintln(os.Stderr, time.Now().Format("15:04:05"), "webhookload:", s) }
+
+func exec(ctx context.Context, url, sql string) error {
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer c.Close(ctx)
+	_, err = c.Exec(ctx, sql)
+	return err
+}
