@@ -69,6 +69,10 @@ const (
 	ReferralStarted   = "referral.started" // accepted -> in_progress
 	ReferralCompleted = "referral.completed"
 	ReferralCancelled = "referral.cancelled"
+	// ReferralOverdue: the due time of an open referral (sent, accepted or
+	// in progress) passed; emitted once per referral by the referrals
+	// service's overdue scheduler.
+	ReferralOverdue = "referral.overdue"
 	// ReferralRedacted: the referral's free texts lost the personal data of
 	// its beneficiary (erasure); status, dates and codes are unchanged.
 	ReferralRedacted = "referral.redacted"
@@ -112,6 +116,7 @@ var Types = map[string]Spec{
 	ReferralStarted:   {AggregateReferral, referralKeys, "the receiver started serving a referral"},
 	ReferralCompleted: {AggregateReferral, referralKeys, "the receiver completed a referral (outcome_code)"},
 	ReferralCancelled: {AggregateReferral, referralKeys, "the sender cancelled a referral"},
+	ReferralOverdue:   {AggregateReferral, referralKeys, "an open referral passed its due time unanswered or unfinished (once)"},
 	ReferralRedacted:  {AggregateReferral, []string{"referral_id", "beneficiary_id"}, "a referral's free texts were redacted after its beneficiary was erased"},
 
 	ParticipantRegistered: {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id", "organisation_id", "sector", "project_id"}, "a participant was registered at a training event"},

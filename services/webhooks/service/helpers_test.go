@@ -14,6 +14,8 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	beneficiaries "github.com/spona/spona/services/beneficiaries/service"
+	referrals "github.com/spona/spona/services/referrals/service"
 	"github.com/spona/spona/services/webhooks/internal/adapters"
 	"github.com/spona/spona/services/webhooks/internal/app"
 	"github.com/spona/spona/services/webhooks/internal/domain"
@@ -36,12 +38,16 @@ type stack struct {
 }
 
 // start runs the real webhooks service on a fresh database, with fast
-// retries; configure adjusts its configuration.
+// retries, consuming the feeds of the real beneficiaries and referrals
+// services; configure adjusts its configuration.
 func start(t testing.TB, configure func(*service.Config)) *stack {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
+	ben := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url)}))
+	ref := servicetest.Start(t, referrals.New(referrals.Config{Config: servicetest.Platform(t, url), BeneficiariesAddr: ben.Target()}))
 	cfg := service.Config{
 		Config: servicetest.Platform(t, url), SecretsKey: secretsKey, AllowPrivateTargets: true,
+		BeneficiariesAddr: ben.Target(), ReferralsAddr: ref.Target(),
 		Timeout: 2 * time.Second, RetryBase: 50 * time.Millisecond, RetryMax: time.Second, RetryFor: time.Hour,
 		DisableAfter: 5 * time.Hour, Workers: 16, TargetConcurrency: 4, Lease: 5 * time.Second,
 		PollInterval: 50 * time.Millisecond, FeedRetention: time.Hour, DeliveryRetention: time.Hour,

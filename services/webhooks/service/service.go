@@ -4,10 +4,13 @@ package service
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	eventsv1 "github.com/spona/spona/gen/go/spona/events/v1"
 	pb "github.com/spona/spona/gen/go/spona/webhooks/v1"
+	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/services/webhooks/internal/adapters"
 	"github.com/spona/spona/services/webhooks/internal/app"
@@ -71,15 +74,37 @@ func New(cfg Config) platform.Service {
 			if cfg.AllowPrivateTargets {
 				base.Log.Warn("WEBHOOK_ALLOW_PRIVATE_TARGETS is on: webhooks may reach loopback and private addresses over http (development only)")
 			}
-			rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-			var wg sync.WaitGroup
-			run := func(fn func()) { wg.Add(1); go func() { defer wg.Done(); fn() }() }
-			wake := repo.Listen(rctx, func(err error) {
-				base.Log.Warn("listening for queued deliveries", slog.String("error", err.Error()))
+			// The services' feeds, each applied in the transaction that
+			// moves its cursor (one replica at a time).
+			for _, feed := range []struct{ name, addr string }{
+				{"beneficiaries", cfg.BeneficiariesAddr}, {"referrals", cfg.ReferralsAddr},
+			} {
+				conn, err := grpcx.NewClient(feed.addr)
+				if err != nil {
+					return err
+				}
+				base.OnClose(func(context.Context) error { return conn.Close() })
+				consumer, err := outbox.NewConsumer(outbox.ConsumerOptions{
+					Name: "webhooks-" + feed.name, Pool: base.Pool, Feed: eventsv1.NewEventFeedServiceClient(conn),
+					Signer: base.Signer, Process: "webhooks", Types: domain.SourceTypes(), Log: base.Log,
+					Handle: func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
+						return application.Apply(ctx, adapters.NewInbox(tx), adapters.EventFromProto(ev))
+					},
+				})
+				if err != nil {
+					return err
+				}
+				base.Background(ctx, consumer.Run)
+			}
+			base.Background(ctx, func(ctx context.Context) {
+				wake := repo.Listen(ctx, func(err error) {
+					base.Log.Warn("listening for queued deliveries", slog.String("error", err.Error()))
+				})
+				application.RunDispatcher(ctx, wake)
 			})
-			run(func() { application.RunDispatcher(rctx, wake) })
-			run(func() { application.RunPruner(rctx, time.Hour, cfg.FeedRetention, cfg.DeliveryRetention) })
-			base.OnClose(func(context.Context) error { cancel(); wg.Wait(); return nil })
+			base.Background(ctx, func(ctx context.Context) {
+				application.RunPruner(ctx, time.Hour, cfg.FeedRetention, cfg.DeliveryRetention)
+			})
 			pb.RegisterWebhookServiceServer(srv, ports.NewWebhooks(application))
 			pb.RegisterChangeFeedServiceServer(srv, ports.NewChangeFeed(application))
 			return nil

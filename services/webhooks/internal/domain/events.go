@@ -65,22 +65,32 @@ var referralTransitions = map[string]struct {
 	webhook string
 	to      side
 }{
-	"referral.sent":        {TypeReferralReceived, toReceiver},
-	"referral.accepted":    {TypeReferralAccepted, toSender},
-	"referral.declined":    {TypeReferralDeclined, toSender},
-	"referral.started":     {TypeReferralStarted, toSender},
-	"referral.in_progress": {TypeReferralStarted, toSender},
-	"referral.completed":   {TypeReferralCompleted, toSender},
-	"referral.cancelled":   {TypeReferralCancelled, toReceiver},
-	"referral.overdue":     {TypeReferralOverdue, toReceiver | toSender},
+	"referral.sent":      {TypeReferralReceived, toReceiver},
+	"referral.accepted":  {TypeReferralAccepted, toSender},
+	"referral.declined":  {TypeReferralDeclined, toSender},
+	"referral.started":   {TypeReferralStarted, toSender},
+	"referral.completed": {TypeReferralCompleted, toSender},
+	"referral.cancelled": {TypeReferralCancelled, toReceiver},
+	"referral.overdue":   {TypeReferralOverdue, toReceiver | toSender},
+}
+
+// SourceTypes are the types of the services' events that lead to webhooks:
+// what the feed consumers ask for.
+func SourceTypes() []string {
+	out := []string{TypeConsentWithdrawn, TypeBeneficiaryErased}
+	for t := range referralTransitions {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // dataKeys are the fields of an event's data a notice may carry: ids and
 // codes, never names, notes or free-text reasons.
 var dataKeys = []string{
 	"referral_id", "beneficiary_id", "consent_id", "from_organisation_id", "to_organisation_id",
-	"to_service_id", "status", "from_status", "urgency", "category", "due_time", "outcome_code",
-	"purpose", "survivor_id", "reason_code",
+	"to_service_id", "project_id", "status", "from_status", "urgency", "category", "due_time", "outcome_code",
+	"close_reason_code", "purpose", "merged_ids",
 }
 
 // Route returns who is told of e and what: only organisations the event
