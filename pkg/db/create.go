@@ -27,10 +27,16 @@ func CreateOnce[T any](ctx context.Context, q Querier, scan func(pgx.Row) (T, er
 	return v, Error(err)
 }
 
-// InTx runs fn in a transaction, committed when fn returns nil.
+// InTx runs fn in a transaction, committed when fn returns nil. When ctx
+// carries a transaction (WithTx), fn joins it instead: it commits or rolls
+// back with the caller's work (an event consumer applying a use case in the
+// transaction that also moves its cursor).
 func InTx(ctx context.Context, b interface {
 	Begin(context.Context) (pgx.Tx, error)
 }, fn func(pgx.Tx) error) error {
+	if tx, ok := TxFrom(ctx); ok {
+		return fn(tx)
+	}
 	tx, err := b.Begin(ctx)
 	if err != nil {
 		return Error(err)
@@ -40,4 +46,26 @@ func InTx(ctx context.Context, b interface {
 		return err
 	}
 	return Error(tx.Commit(ctx))
+}
+
+type txKey struct{}
+
+// WithTx returns ctx carrying tx: InTx and Conn use it instead of starting
+// or picking their own.
+func WithTx(ctx context.Context, tx pgx.Tx) context.Context {
+	return context.WithValue(ctx, txKey{}, tx)
+}
+
+// TxFrom returns the transaction ctx carries.
+func TxFrom(ctx context.Context) (pgx.Tx, bool) {
+	tx, ok := ctx.Value(txKey{}).(pgx.Tx)
+	return tx, ok
+}
+
+// Conn returns the transaction ctx carries, or q.
+func Conn(ctx context.Context, q Querier) Querier {
+	if tx, ok := TxFrom(ctx); ok {
+		return tx
+	}
+	return q
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"log/slog"
 	"time"
@@ -21,7 +20,8 @@ import (
 )
 
 // Handler applies one event in the consumer's transaction tx (which also
-// stores the consumer's cursor). It must be idempotent: after a crash
+// stores the consumer's cursor); ctx carries tx too (db.WithTx), so use
+// cases run through db.InTx and db.Conn join it. It must be idempotent: after a crash
 // between the feed and the commit, the event comes again. An error rolls the
 // batch back; the consumer retries it after a pause.
 type Handler func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error
@@ -64,7 +64,6 @@ type ConsumerOptions struct {
 //     lost with its connection) never apply an event twice.
 type Consumer struct {
 	o       ConsumerOptions
-	lockKey int64
 	applied metric.Int64Counter
 	lag     metric.Float64Histogram
 }
@@ -86,9 +85,7 @@ func NewConsumer(o ConsumerOptions) (*Consumer, error) {
 	if o.Process == "" {
 		o.Process = o.Name
 	}
-	h := fnv.New64a()
-	h.Write([]byte("spona-consumer-" + o.Name))
-	c := &Consumer{o: o, lockKey: int64(h.Sum64() >> 1)}
+	c := &Consumer{o: o}
 	m := otel.Meter("github.com/spona/spona/pkg/outbox")
 	var err error
 	if c.applied, err = m.Int64Counter("outbox.consumer.applied", metric.WithUnit("{event}"),
@@ -103,23 +100,32 @@ func NewConsumer(o ConsumerOptions) (*Consumer, error) {
 	return c, nil
 }
 
-// Run consumes until ctx ends.
+// Run consumes until ctx ends. After a failure it waits Retry, doubling
+// while failures repeat (at most 8 x Retry); a replica that is not the
+// leader tries every Retry.
 func (c *Consumer) Run(ctx context.Context) {
+	failures := 0
 	for ctx.Err() == nil {
 		led, err := c.leadOnce(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		if err != nil {
+		wait := c.o.Retry
+		switch {
+		case err != nil:
 			c.o.Log.WarnContext(ctx, "event consumer stopped; retrying", slog.String("consumer", c.o.Name), slog.String("error", err.Error()))
-		}
-		if err == nil && led {
+			wait <<= min(failures, 3)
+			failures++
+		case led:
+			failures = 0
 			continue
+		default:
+			failures = 0
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(c.o.Retry):
+		case <-time.After(wait):
 		}
 	}
 }
@@ -133,7 +139,9 @@ func (c *Consumer) leadOnce(ctx context.Context) (led bool, err error) {
 	}
 	defer conn.Release()
 	var got bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, c.lockKey).Scan(&got); err != nil {
+	// Advisory locks are database-wide: the key names the schema too, as
+	// several services' consumers of one feed share the name.
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(`+leaderKey+`)`, c.o.Name).Scan(&got); err != nil {
 		return false, db.Error(err)
 	}
 	if !got {
@@ -142,7 +150,7 @@ func (c *Consumer) leadOnce(ctx context.Context) (led bool, err error) {
 	defer func() {
 		uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if _, uerr := conn.Exec(uctx, `SELECT pg_advisory_unlock($1)`, c.lockKey); uerr != nil {
+		if _, uerr := conn.Exec(uctx, `SELECT pg_advisory_unlock(`+leaderKey+`)`, c.o.Name); uerr != nil {
 			// The connection is suspect: close it so the lock goes with it.
 			_ = conn.Conn().Close(uctx)
 		}
@@ -159,6 +167,9 @@ func (c *Consumer) Cursor(ctx context.Context) (string, error) {
 	}
 	return cur, db.Error(err)
 }
+
+// leaderKey is the advisory lock key of consumer $1 in the connection's schema.
+const leaderKey = `hashtextextended('spona-consumer:' || current_schema() || ':' || $1, 0)`
 
 // errFenced means the stored cursor is not where this leader left it.
 var errFenced = errors.New("cursor moved under the consumer (another leader?); restarting from the stored cursor")
@@ -253,7 +264,7 @@ func (c *Consumer) apply(ctx context.Context, from string, batch []*eventsv1.Wat
 		}
 		for _, m := range batch {
 			if ev := m.GetEvent(); ev != nil {
-				if err := c.o.Handle(ctx, tx, ev); err != nil {
+				if err := c.o.Handle(db.WithTx(ctx, tx), tx, ev); err != nil {
 					return fmt.Errorf("applying %s %s: %w", ev.GetType(), ev.GetId(), err)
 				}
 				evs = append(evs, ev)
@@ -277,4 +288,18 @@ func (c *Consumer) apply(ctx context.Context, from string, batch []*eventsv1.Wat
 		}
 	}
 	return to, nil
+}
+
+// Str returns the string data value key of ev ("" when absent).
+func Str(ev *eventsv1.Event, key string) string {
+	return ev.GetData().GetFields()[key].GetStringValue()
+}
+
+// Strs returns the list of strings data value key of ev.
+func Strs(ev *eventsv1.Event, key string) []string {
+	var out []string
+	for _, v := range ev.GetData().GetFields()[key].GetListValue().GetValues() {
+		out = append(out, v.GetStringValue())
+	}
+	return out
 }

@@ -681,6 +681,25 @@ func TestConsumerReplicasCatchUp(t *testing.T) {
 	}
 }
 
+// TestConsumersOfTwoServicesShareAName: consumers in different schemas
+// (services) with one name each lead their own schema's work.
+func TestConsumersOfTwoServicesShareAName(t *testing.T) {
+	e := newEnv(t, outbox.FeedOptions{})
+	other := openSchema(t, e.url, "consumer2")
+	if _, err := other.Exec(context.Background(), `CREATE TABLE applied (consumer text, event_id uuid, type text, aggregate_id text, at timestamptz DEFAULT clock_timestamp())`); err != nil {
+		t.Fatal(err)
+	}
+	first := e.consumerOf(t, "same")
+	second := *e
+	second.consumer = other
+	stop1, stop2 := run(first), run(second.consumerOf(t, "same"))
+	defer stop1()
+	defer stop2()
+	e.emit(t, referralEvent(ids.New()))
+	e.waitApplied(t, "same", 1)
+	second.waitApplied(t, "same", 1)
+}
+
 // TestConsumerCursorMovesPastFilteredEvents: a consumer interested in one
 // type stores checkpoints, so its cursor does not stay behind (and age out)
 // while other events flow.

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	eventsv1 "github.com/spona/spona/gen/go/spona/events/v1"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/config"
 	"github.com/spona/spona/pkg/db"
@@ -159,6 +160,22 @@ func (b *Base) ServeEvents(ctx context.Context, srv *grpc.Server, retention time
 	feed.Register(srv)
 	b.Background(ctx, feed.Run)
 	return feed
+}
+
+// ConsumeEvents applies another service's feed (reached through conn) to
+// this process's database while it runs: h gets the events of types, in
+// order, once each; the cursor is kept under name in the process's schema
+// (outbox_cursors). With several replicas, one applies at a time.
+func (b *Base) ConsumeEvents(ctx context.Context, name string, conn grpc.ClientConnInterface, types []string, h outbox.Handler) error {
+	c, err := outbox.NewConsumer(outbox.ConsumerOptions{
+		Name: name, Pool: b.Pool, Feed: eventsv1.NewEventFeedServiceClient(conn), Signer: b.Signer,
+		Process: b.Name, Types: types, Handle: h, Log: b.Log,
+	})
+	if err != nil {
+		return err
+	}
+	b.Background(ctx, c.Run)
+	return nil
 }
 
 // OnClose registers fn to run when the process stops.

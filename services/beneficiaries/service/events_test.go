@@ -34,7 +34,9 @@ func feedOf(t *testing.T, f eventsv1.EventFeedServiceClient, after string) ([]*e
 	}
 }
 
-func str(ev *eventsv1.Event, key string) string { return ev.GetData().GetFields()[key].GetStringValue() }
+func str(ev *eventsv1.Event, key string) string {
+	return ev.GetData().GetFields()[key].GetStringValue()
+}
 
 // TestEventsOfBeneficiaries: each change writes its event, with ids and
 // codes only; erasing a merged record erases the person (the survivor, with

@@ -9,6 +9,7 @@ import (
 
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/services/referrals/internal/adapters"
 	"github.com/spona/spona/services/referrals/internal/app"
@@ -60,6 +61,10 @@ func New(cfg Config) platform.Service {
 			}()
 			base.OnClose(func(context.Context) error { cancel(); <-done; return nil })
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
+			// Erasure and merge of beneficiaries reach the referrals.
+			if err := base.ConsumeEvents(ctx, "beneficiaries", conn, outbox.PersonEventTypes, outbox.PersonEvents(application)); err != nil {
+				return err
+			}
 			pb.RegisterDirectoryServiceServer(srv, ports.NewDirectory(application))
 			pb.RegisterReferralServiceServer(srv, ports.NewReferrals(application))
 			pb.RegisterOpenReferralServiceServer(srv, ports.NewOpenReferral(application))

@@ -48,7 +48,7 @@ func start(t testing.TB) *env {
 	refConn := servicetest.Start(t, refservice.New(refservice.Config{Config: servicetest.Platform(t, dbURL),
 		BeneficiariesAddr: benConn.Target()}))
 	trainConn := servicetest.Start(t, trainservice.New(trainservice.Config{Config: servicetest.Platform(t, dbURL),
-		ReferralsAddr: refConn.Target()}))
+		ReferralsAddr: refConn.Target(), BeneficiariesAddr: benConn.Target()}))
 	return &env{
 		c:     startReporting(t, dbURL, benConn.Target(), refConn.Target(), trainConn.Target()),
 		dir:   refv1.NewDirectoryServiceClient(refConn),

@@ -6,6 +6,7 @@ import (
 
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/services/trainings/internal/adapters"
 	"github.com/spona/spona/services/trainings/internal/app"
@@ -21,6 +22,9 @@ type Config struct {
 	// ReferralsAddr is the referrals service, whose directory gives the kind
 	// of a participant's organisation.
 	ReferralsAddr string `env:"REFERRALS_ADDR" required:"true" help:"gRPC address (host:port) of the referrals service"`
+	// BeneficiariesAddr is the beneficiaries service, whose feed brings
+	// erasures and merges to the participations.
+	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" required:"true" help:"gRPC address (host:port) of the beneficiaries service (its event feed)"`
 }
 
 // New describes the trainings service for platform.RunService.
@@ -39,6 +43,15 @@ func New(cfg Config) platform.Service {
 			base.OnClose(func(context.Context) error { return conn.Close() })
 			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewDirectoryGRPC(conn, base.Signer))
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
+			benConn, err := grpcx.NewClient(cfg.BeneficiariesAddr)
+			if err != nil {
+				return err
+			}
+			base.OnClose(func(context.Context) error { return benConn.Close() })
+			// Erasure and merge of beneficiaries reach the participations.
+			if err := base.ConsumeEvents(ctx, "beneficiaries", benConn, outbox.PersonEventTypes, outbox.PersonEvents(application)); err != nil {
+				return err
+			}
 			pb.RegisterTrainingServiceServer(srv, ports.NewGRPC(application))
 			return nil
 		},

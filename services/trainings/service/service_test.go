@@ -40,7 +40,7 @@ func start(t *testing.T) pb.TrainingServiceClient {
 func startWithDirectory(t *testing.T) (pb.TrainingServiceClient, refv1.DirectoryServiceClient) {
 	url := pgtest.NewDatabase(t)
 	refConn := servicetest.Start(t, referrals.New(referrals.Config{Config: servicetest.Platform(t, url), BeneficiariesAddr: "127.0.0.1:1"}))
-	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url), ReferralsAddr: refConn.Target()}))
+	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url), ReferralsAddr: refConn.Target(), BeneficiariesAddr: "127.0.0.1:1"}))
 	return pb.NewTrainingServiceClient(conn), refv1.NewDirectoryServiceClient(refConn)
 }
 

@@ -2,12 +2,15 @@ package adapters
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/events"
+	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/referrals/internal/app"
 	"github.com/spona/spona/services/referrals/internal/domain"
@@ -52,7 +55,7 @@ const insertEvent = `INSERT INTO referral_events (referral_id, from_status, to_s
 	VALUES ($1, $2, $3, $4, $5, $6)`
 
 // CreateReferral inserts a draft referral and its first event.
-func (p *Postgres) CreateReferral(ctx context.Context, r *domain.Referral, actorClient, requestID string) (*domain.Referral, error) {
+func (p *Postgres) CreateReferral(ctx context.Context, r *domain.Referral, actorClient, requestID string, evs ...events.Event) (*domain.Referral, error) {
 	var out *domain.Referral
 	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
 		var err error
@@ -69,8 +72,10 @@ func (p *Postgres) CreateReferral(ctx context.Context, r *domain.Referral, actor
 		if err != nil || out.ID != r.ID {
 			return err
 		}
-		_, err = tx.Exec(ctx, insertEvent, r.ID, nil, r.Status, r.FromOrganisationID, actorClient, "")
-		return db.Error(err)
+		if _, err = tx.Exec(ctx, insertEvent, r.ID, nil, r.Status, r.FromOrganisationID, actorClient, ""); err != nil {
+			return db.Error(err)
+		}
+		return outbox.Write(ctx, tx, evs...)
 	})
 	return out, err
 }
@@ -110,7 +115,7 @@ func (p *Postgres) ListReferrals(ctx context.Context, viewer string, f domain.Re
 }
 
 // Transition stores the moved referral and its event in one transaction.
-func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version int64, ev domain.Event, access app.Access) (*domain.Referral, error) {
+func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version int64, ev domain.Event, access app.Access, evs ...events.Event) (*domain.Referral, error) {
 	var out *domain.Referral
 	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
 		row, err := scanReferral(tx.QueryRow(ctx, `
@@ -126,10 +131,58 @@ func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version i
 		if out, err = staleOr(row, err, "referral"); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, insertEvent, ev.ReferralID, db.Null(ev.FromStatus), ev.ToStatus, ev.ActorOrganisationID, ev.ActorClientID, ev.Note)
-		return db.Error(err)
+		if _, err = tx.Exec(ctx, insertEvent, ev.ReferralID, db.Null(ev.FromStatus), ev.ToStatus, ev.ActorOrganisationID, ev.ActorClientID, ev.Note); err != nil {
+			return db.Error(err)
+		}
+		return outbox.Write(ctx, tx, evs...)
 	})
 	return out, err
+}
+
+// textCode keeps machine reasons (CONSENT_WITHDRAWN) through redaction.
+const textCode = `'^[A-Z][A-Z0-9_]*$'`
+
+// RedactBeneficiary wipes the free texts of the beneficiaries' referrals and
+// of their transitions, in the transaction ctx carries, and returns the
+// referrals it changed.
+func (p *Postgres) RedactBeneficiary(ctx context.Context, beneficiaryIDs []string) ([]*domain.Referral, error) {
+	tx, ok := db.TxFrom(ctx)
+	if !ok {
+		return nil, errors.New("referrals: RedactBeneficiary needs the caller's transaction")
+	}
+	rows, err := tx.Query(ctx, `
+		WITH mine AS (SELECT id FROM referrals WHERE beneficiary_id = ANY ($1::uuid[])),
+		ev AS (UPDATE referral_events SET note = '' WHERE referral_id IN (SELECT id FROM mine)
+				AND note <> '' AND note !~ `+textCode+` RETURNING referral_id),
+		rf AS (UPDATE referrals SET reason = '', notes = '', outcome_note = '',
+				close_reason = CASE WHEN close_reason ~ `+textCode+` THEN close_reason ELSE '' END,
+				version = version + 1, update_time = now()
+			WHERE id IN (SELECT id FROM mine)
+				AND (reason <> '' OR notes <> '' OR outcome_note <> '' OR (close_reason <> '' AND close_reason !~ `+textCode+`)
+					OR id IN (SELECT referral_id FROM ev))
+			RETURNING *)
+		SELECT `+referralCols+` FROM rf ORDER BY id`, beneficiaryIDs)
+	return collect(rows, err, scanReferral)
+}
+
+// RepointBeneficiary makes the referrals of from refer to to, in the
+// transaction ctx carries.
+func (p *Postgres) RepointBeneficiary(ctx context.Context, from, to string) (int, error) {
+	tag, err := db.Conn(ctx, p.pool).Exec(ctx, `UPDATE referrals SET beneficiary_id = $2, version = version + 1, update_time = now()
+		WHERE beneficiary_id = $1`, from, to)
+	if err != nil {
+		return 0, db.Error(err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// Emit writes events to the outbox in the transaction ctx carries.
+func (p *Postgres) Emit(ctx context.Context, evs ...events.Event) error {
+	tx, ok := db.TxFrom(ctx)
+	if !ok {
+		return errors.New("referrals: Emit needs the caller's transaction")
+	}
+	return outbox.Write(ctx, tx, evs...)
 }
 
 // SetAccess records the state of the receiver's grant.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/referrals/internal/domain"
 )
@@ -36,19 +37,33 @@ type Repository interface {
 	// FillSearchKeys writes the search keys of rows stored without one.
 	FillSearchKeys(ctx context.Context) (int, error)
 
-	CreateReferral(ctx context.Context, r *domain.Referral, actorClient, requestID string) (*domain.Referral, error)
+	// CreateReferral inserts a draft and, unless requestID was seen before
+	// (the first result is returned), its first transition and evs.
+	CreateReferral(ctx context.Context, r *domain.Referral, actorClient, requestID string, evs ...events.Event) (*domain.Referral, error)
 	GetReferral(ctx context.Context, viewer, id string) (*domain.Referral, error)
 	ListReferrals(ctx context.Context, viewer string, f domain.ReferralFilter, now time.Time, p pagination.Page) ([]*domain.Referral, error)
 	// Transition stores r (already moved by domain.Referral.Apply) if the
 	// stored version is still version, records ev, and sets the receiver's
-	// access state. A concurrent change is errs.KindAborted.
-	Transition(ctx context.Context, r *domain.Referral, version int64, ev domain.Event, access Access) (*domain.Referral, error)
+	// access state, with evs. A concurrent change is errs.KindAborted.
+	Transition(ctx context.Context, r *domain.Referral, version int64, ev domain.Event, access Access, evs ...events.Event) (*domain.Referral, error)
 	// SetAccess records the state of the receiver's access grant.
 	SetAccess(ctx context.Context, referralID string, access Access) error
 	// PendingRevocations returns closed referrals whose grant is not yet revoked.
 	PendingRevocations(ctx context.Context, limit int) ([]*domain.Referral, error)
 	ListEvents(ctx context.Context, referralID string, p pagination.Page) ([]domain.Event, error)
 	CountReferrals(ctx context.Context, q aggregate.Query, organisationIDs []string) (aggregate.Aggregate, error)
+
+	// The following run in the transaction ctx carries (an event
+	// consumer's), which they need.
+
+	// RedactBeneficiary wipes the free texts of the referrals of the
+	// beneficiaries and of their transitions (codes stay) and returns the
+	// referrals it changed.
+	RedactBeneficiary(ctx context.Context, beneficiaryIDs []string) ([]*domain.Referral, error)
+	// RepointBeneficiary makes the referrals of from refer to to.
+	RepointBeneficiary(ctx context.Context, from, to string) (int, error)
+	// Emit writes events to the outbox.
+	Emit(ctx context.Context, evs ...events.Event) error
 }
 
 // Access is the state of the receiving organisation's grant to see the

@@ -10,6 +10,7 @@ import (
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/referrals/internal/domain"
@@ -47,7 +48,7 @@ func (a *App) CreateReferral(ctx context.Context, p auth.Principal, r *domain.Re
 	if !view.Owned {
 		return nil, errs.PermissionDenied("only the organisation that registered a beneficiary may refer them")
 	}
-	return a.repo.CreateReferral(ctx, r, p.ClientID, requestID)
+	return a.repo.CreateReferral(ctx, r, p.ClientID, requestID, referralEvent(events.ReferralCreated, r, ""))
 }
 
 // GetReferral returns a referral the caller sent or received.
@@ -131,7 +132,7 @@ func (a *App) Transition(ctx context.Context, p auth.Principal, id string, c dom
 	}
 	ev := domain.Event{ReferralID: r.ID, FromStatus: from, ToStatus: next.Status,
 		ActorOrganisationID: p.OrganisationID, ActorClientID: p.ClientID, Note: c.Note}
-	out, err := a.repo.Transition(ctx, &next, version, ev, access)
+	out, err := a.repo.Transition(ctx, &next, version, ev, access, referralEvent(transitionEvents[c.Action], &next, from))
 	if err != nil {
 		if c.Action == domain.Send {
 			a.undoGrant(ctx, p, r)

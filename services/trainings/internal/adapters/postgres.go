@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,7 +15,9 @@ import (
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/trainings/internal/app"
 	"github.com/spona/spona/services/trainings/internal/domain"
@@ -27,6 +30,71 @@ type Postgres struct{ pool *pgxpool.Pool }
 func NewPostgres(pool *pgxpool.Pool) *Postgres { return &Postgres{pool: pool} }
 
 var _ app.Repository = (*Postgres)(nil)
+
+// InTx runs fn in a transaction carried by its ctx (joining one ctx
+// already carries); methods that write through db.InTx or db.Conn join it.
+func (p *Postgres) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error { return fn(db.WithTx(ctx, tx)) })
+}
+
+// Emit writes events to the outbox in the transaction of ctx.
+func (p *Postgres) Emit(ctx context.Context, evs ...events.Event) error {
+	tx, ok := db.TxFrom(ctx)
+	if !ok {
+		return errors.New("trainings: events emitted outside a transaction")
+	}
+	return outbox.Write(ctx, tx, evs...)
+}
+
+// RedactBeneficiary replaces the certificate numbers of erased
+// beneficiaries' participations, which a paper certificate links to the
+// person, by a number that links to nothing ("ERASED-<participant id>"; a
+// certificate stays issued, so it is not issued again).
+func (p *Postgres) RedactBeneficiary(ctx context.Context, beneficiaryIDs []string) error {
+	_, err := db.Conn(ctx, p.pool).Exec(ctx, `UPDATE participants SET certificate_number = 'ERASED-' || id::text
+		WHERE beneficiary_id = ANY ($1::uuid[]) AND certificate_number IS NOT NULL AND certificate_number NOT LIKE 'ERASED-%'`,
+		beneficiaryIDs)
+	return db.Error(err)
+}
+
+// MoveBeneficiary makes from's participations to's. Where both took part in
+// one event, the survivor's participation keeps the attendance marks of
+// either (present if present in either) and a certificate of either, and
+// from's goes.
+func (p *Postgres) MoveBeneficiary(ctx context.Context, from, to string) error {
+	q := db.Conn(ctx, p.pool)
+	stmts := []string{
+		// Pairs of participations of one event.
+		`CREATE TEMP TABLE IF NOT EXISTS merge_pairs (dup uuid, keep uuid, number text) ON COMMIT DELETE ROWS`,
+		`INSERT INTO merge_pairs (dup, keep) SELECT d.id, k.id FROM participants d JOIN participants k ON k.event_id = d.event_id
+			WHERE d.beneficiary_id = $1 AND k.beneficiary_id = $2`,
+		`INSERT INTO attendance (session_id, participant_id, present, update_time)
+			SELECT a.session_id, m.keep, a.present, a.update_time FROM attendance a JOIN merge_pairs m ON m.dup = a.participant_id
+			ON CONFLICT (session_id, participant_id) DO UPDATE SET present = attendance.present OR excluded.present`,
+		`UPDATE participants k SET pre_test_score = COALESCE(k.pre_test_score, d.pre_test_score),
+				post_test_score = COALESCE(k.post_test_score, d.post_test_score),
+				certificate_issue_time = COALESCE(k.certificate_issue_time, d.certificate_issue_time)
+			FROM merge_pairs m JOIN participants d ON d.id = m.dup WHERE k.id = m.keep`,
+		// A certificate moves only where the survivor has none (numbers are unique).
+		`UPDATE merge_pairs m SET number = d.certificate_number FROM participants d, participants k
+			WHERE d.id = m.dup AND k.id = m.keep AND k.certificate_number IS NULL`,
+		`UPDATE participants SET certificate_number = NULL WHERE id IN (SELECT dup FROM merge_pairs WHERE number IS NOT NULL)`,
+		`UPDATE participants k SET certificate_number = m.number FROM merge_pairs m WHERE k.id = m.keep AND m.number IS NOT NULL`,
+		`DELETE FROM attendance WHERE participant_id IN (SELECT dup FROM merge_pairs)`,
+		`DELETE FROM participants WHERE id IN (SELECT dup FROM merge_pairs)`,
+		`UPDATE participants SET beneficiary_id = $2 WHERE beneficiary_id = $1`,
+	}
+	for _, s := range stmts {
+		var args []any
+		if strings.Contains(s, "$1") {
+			args = []any{from, to}
+		}
+		if _, err := q.Exec(ctx, s, args...); err != nil {
+			return db.Error(err)
+		}
+	}
+	return nil
+}
 
 const eventCols = `e.id, e.organiser_organisation_id, COALESCE(e.project_id::text, ''), e.type, e.title,
 	e.start_date, e.end_date, e.municipality, e.country, e.audience, e.location, e.topics, e.language,
@@ -485,23 +553,26 @@ const completedSQL = `(SELECT count(*) FILTER (WHERE a.present) * 100 >= e.compl
 // event who completed it and has none. Numbers come from a sequence
 // ("TR-<year>-<000001>"), so they are unique across events; the event row is
 // locked so concurrent calls do not both certify one participant.
-func (p *Postgres) IssueCertificates(ctx context.Context, eventID string) ([]*domain.Participant, int, error) {
+func (p *Postgres) IssueCertificates(ctx context.Context, eventID string) ([]*domain.Participant, []string, error) {
 	var out []*domain.Participant
-	var issued int
+	var issued []string
 	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM training_events WHERE id = $1 FOR UPDATE`, eventID); err != nil {
 			return db.Error(err)
 		}
-		tag, err := tx.Exec(ctx, `UPDATE participants pa
+		rows, err := tx.Query(ctx, `UPDATE participants pa
 			SET certificate_number = 'TR-' || to_char(e.start_date, 'YYYY') || '-' || lpad(nextval('certificate_number_seq')::text, 6, '0'),
 				certificate_issue_time = now()
 			FROM training_events e
-			WHERE e.id = pa.event_id AND pa.event_id = $1 AND pa.certificate_number IS NULL AND `+completedSQL, eventID)
+			WHERE e.id = pa.event_id AND pa.event_id = $1 AND pa.certificate_number IS NULL AND `+completedSQL+`
+			RETURNING pa.id::text`, eventID)
 		if err != nil {
 			return db.Error(err)
 		}
-		issued = int(tag.RowsAffected())
-		rows, err := tx.Query(ctx, `SELECT `+participantCols+` FROM participants`+participantsFrom+`
+		if issued, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			return db.Error(err)
+		}
+		rows, err = tx.Query(ctx, `SELECT `+participantCols+` FROM participants`+participantsFrom+`
 			WHERE pa.event_id = $1 AND pa.certificate_number IS NOT NULL ORDER BY pa.certificate_number`, eventID)
 		if err != nil {
 			return db.Error(err)

@@ -12,11 +12,13 @@ package app
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/trainings/internal/domain"
@@ -27,6 +29,14 @@ import (
 // event it may not see is reported as not found. Methods taking an eventID
 // trust the caller to have checked the event is visible.
 type Repository interface {
+	// InTx runs fn in one transaction, carried by the ctx fn gets: the
+	// repository's methods called with it join the transaction. Within an
+	// event consumer's transaction, fn joins that one.
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	// Emit writes events to the outbox in the transaction of ctx (inside
+	// InTx, after the changes they describe).
+	Emit(ctx context.Context, evs ...events.Event) error
+
 	CreateTrainingEvent(ctx context.Context, e *domain.TrainingEvent, requestID string) (*domain.TrainingEvent, error)
 	GetTrainingEvent(ctx context.Context, viewer, id string) (*domain.TrainingEvent, error)
 	ListTrainingEvents(ctx context.Context, viewer string, f domain.EventFilter, p pagination.Page) ([]*domain.TrainingEvent, error)
@@ -57,8 +67,17 @@ type Repository interface {
 	RecordTestScores(ctx context.Context, eventID, participantID string, pre, post *int) (*domain.Participant, error)
 	// IssueCertificates certifies every participant of the event who
 	// completed it and holds no certificate; it returns all certified
-	// participants and how many were certified now.
-	IssueCertificates(ctx context.Context, eventID string) ([]*domain.Participant, int, error)
+	// participants and the ids of those certified now.
+	IssueCertificates(ctx context.Context, eventID string) (all []*domain.Participant, issued []string, err error)
+
+	// RedactBeneficiary removes what identifies erased beneficiaries from
+	// their participations (the certificate number); it runs in the
+	// transaction of ctx.
+	RedactBeneficiary(ctx context.Context, beneficiaryIDs []string) error
+	// MoveBeneficiary makes the participations of from those of to; where
+	// both took part in one event, one participation remains (the
+	// survivor's, with the attendance and certificate of either).
+	MoveBeneficiary(ctx context.Context, from, to string) error
 
 	CountTrainedProfessionals(ctx context.Context, q aggregate.Query, completedOnly bool) (aggregate.Aggregate, error)
 	CountTrainingEvents(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error)
@@ -240,7 +259,35 @@ func (a *App) CreateParticipant(ctx context.Context, p auth.Principal, eventID s
 	}
 	part.ID = ids.New()
 	part.EventID = e.ID
-	return a.repo.CreateParticipant(ctx, e.OrganiserOrganisationID, part, requestID)
+	var out *domain.Participant
+	err = a.repo.InTx(ctx, func(ctx context.Context) error {
+		if out, err = a.repo.CreateParticipant(ctx, e.OrganiserOrganisationID, part, requestID); err != nil || out.ID != part.ID {
+			return err // an error, or a retry of an earlier registration
+		}
+		return a.repo.Emit(ctx, participantEvent(events.ParticipantRegistered, e, out))
+	})
+	return out, err
+}
+
+// participantEvent is event typ of participant x of event e, concerning the
+// organiser (and the professional's organisation).
+func participantEvent(typ string, e *domain.TrainingEvent, x *domain.Participant) events.Event {
+	data := map[string]any{"participant_id": x.ID, "event_id": e.ID}
+	orgs := []string{e.OrganiserOrganisationID}
+	opt := map[string]string{"beneficiary_id": x.BeneficiaryID, "professional_id": x.ProfessionalID}
+	if typ == events.ParticipantRegistered {
+		opt["project_id"] = e.ProjectID
+		if pr := x.Professional; pr != nil {
+			opt["organisation_id"], opt["sector"] = pr.OrganisationID, pr.Sector
+			orgs = append(orgs, pr.OrganisationID)
+		}
+	}
+	for k, v := range opt {
+		if v != "" {
+			data[k] = v
+		}
+	}
+	return events.Event{Type: typ, AggregateType: events.AggregateParticipant, AggregateID: x.ID, OrganisationIDs: orgs, Data: data}
 }
 
 // GetParticipant returns a participant of an event the caller organises.
@@ -265,7 +312,16 @@ func (a *App) DeleteParticipant(ctx context.Context, p auth.Principal, eventID, 
 	if err := ids.Check("id", id); err != nil {
 		return err
 	}
-	return a.repo.DeleteParticipant(ctx, e.ID, ids.Normalize(id))
+	return a.repo.InTx(ctx, func(ctx context.Context) error {
+		x, err := a.repo.GetParticipant(ctx, e.ID, ids.Normalize(id))
+		if err != nil {
+			return err
+		}
+		if err := a.repo.DeleteParticipant(ctx, e.ID, x.ID); err != nil {
+			return err
+		}
+		return a.repo.Emit(ctx, participantEvent(events.ParticipantDeleted, e, x))
+	})
 }
 
 // ListParticipants lists the participants of an event the caller organises,
@@ -321,7 +377,47 @@ func (a *App) IssueCertificates(ctx context.Context, p auth.Principal, eventID s
 	if err != nil {
 		return nil, 0, err
 	}
-	return a.repo.IssueCertificates(ctx, e.ID)
+	var all []*domain.Participant
+	var issued []string
+	err = a.repo.InTx(ctx, func(ctx context.Context) error {
+		if all, issued, err = a.repo.IssueCertificates(ctx, e.ID); err != nil {
+			return err
+		}
+		var evs []events.Event
+		for _, x := range all {
+			if slices.Contains(issued, x.ID) {
+				evs = append(evs, participantEvent(events.ParticipantCertified, e, x))
+			}
+		}
+		return a.repo.Emit(ctx, evs...)
+	})
+	return all, len(issued), err
+}
+
+// ForgetBeneficiary removes what identifies erased beneficiaries from their
+// participations (a beneficiary.erased event); who took part in what stays,
+// so counts do not change. It runs in the transaction ctx carries.
+func (a *App) ForgetBeneficiary(ctx context.Context, beneficiaryIDs []string) error {
+	var valid []string
+	for _, id := range beneficiaryIDs {
+		if id = ids.Normalize(id); ids.Valid(id) {
+			valid = append(valid, id)
+		}
+	}
+	if len(valid) == 0 {
+		return nil
+	}
+	return a.repo.InTx(ctx, func(ctx context.Context) error { return a.repo.RedactBeneficiary(ctx, valid) })
+}
+
+// MoveBeneficiary makes a merged beneficiary's participations the
+// survivor's (a beneficiary.merged event), so that they count once.
+func (a *App) MoveBeneficiary(ctx context.Context, from, to string) error {
+	from, to = ids.Normalize(from), ids.Normalize(to)
+	if !ids.Valid(from) || !ids.Valid(to) || from == to {
+		return nil
+	}
+	return a.repo.InTx(ctx, func(ctx context.Context) error { return a.repo.MoveBeneficiary(ctx, from, to) })
 }
 
 // CountTrainedProfessionals counts unique professionals trained under a

@@ -1,0 +1,92 @@
+package app
+
+import (
+	"context"
+	"regexp"
+	"time"
+
+	"github.com/spona/spona/pkg/events"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/services/referrals/internal/domain"
+)
+
+// transitionEvents names the event of each action.
+var transitionEvents = map[domain.Action]string{
+	domain.Send:     events.ReferralSent,
+	domain.Accept:   events.ReferralAccepted,
+	domain.Decline:  events.ReferralDeclined,
+	domain.Start:    events.ReferralStarted,
+	domain.Complete: events.ReferralCompleted,
+	domain.Cancel:   events.ReferralCancelled,
+}
+
+// code matches a machine reason (CONSENT_WITHDRAWN), which may travel in
+// events and survives redaction, unlike free text.
+var code = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+
+// referralEvent is event typ of r, which moved from status from ("" for a
+// new draft). A draft concerns only its sender; a sent referral both parties.
+func referralEvent(typ string, r *domain.Referral, from string) events.Event {
+	data := map[string]any{
+		"referral_id": r.ID, "beneficiary_id": r.BeneficiaryID,
+		"from_organisation_id": r.FromOrganisationID, "to_organisation_id": r.ToOrganisationID,
+		"category": r.Category, "urgency": r.Urgency, "status": r.Status,
+		"due_time": r.DueTime.UTC().Format(time.RFC3339),
+	}
+	opt := map[string]string{"to_service_id": r.ToServiceID, "project_id": r.ProjectID, "from_status": from,
+		"outcome_code": r.OutcomeCode}
+	if code.MatchString(r.CloseReason) {
+		opt["close_reason_code"] = r.CloseReason
+	}
+	for k, v := range opt {
+		if v != "" {
+			data[k] = v
+		}
+	}
+	orgs := []string{r.FromOrganisationID}
+	if r.Status != domain.StatusDraft {
+		orgs = append(orgs, r.ToOrganisationID)
+	}
+	return events.Event{Type: typ, AggregateType: events.AggregateReferral, AggregateID: r.ID, OrganisationIDs: orgs, Data: data}
+}
+
+// ForgetBeneficiary removes the personal data of erased beneficiaries from
+// their referrals: reasons, notes, outcome notes, free-text close reasons
+// and transition notes (a beneficiary.erased event). Status, dates,
+// category, urgency, organisations and the aggregate dimensions stay, so
+// report counts do not change. Each changed referral emits
+// referral.redacted. It runs in the transaction ctx carries.
+func (a *App) ForgetBeneficiary(ctx context.Context, beneficiaryIDs []string) error {
+	var valid []string
+	for _, id := range beneficiaryIDs {
+		if id = ids.Normalize(id); ids.Valid(id) {
+			valid = append(valid, id)
+		}
+	}
+	if len(valid) == 0 {
+		return nil
+	}
+	changed, err := a.repo.RedactBeneficiary(ctx, valid)
+	if err != nil {
+		return err
+	}
+	evs := make([]events.Event, len(changed))
+	for i, r := range changed {
+		evs[i] = events.Event{Type: events.ReferralRedacted, AggregateType: events.AggregateReferral, AggregateID: r.ID,
+			OrganisationIDs: []string{r.FromOrganisationID, r.ToOrganisationID},
+			Data:            map[string]any{"referral_id": r.ID, "beneficiary_id": r.BeneficiaryID}}
+	}
+	return a.repo.Emit(ctx, evs...)
+}
+
+// MoveBeneficiary points the referrals of a merged beneficiary at the
+// survivor (a beneficiary.merged event), so that they read and count as
+// the one person.
+func (a *App) MoveBeneficiary(ctx context.Context, from, to string) error {
+	from, to = ids.Normalize(from), ids.Normalize(to)
+	if !ids.Valid(from) || !ids.Valid(to) || from == to {
+		return nil
+	}
+	_, err := a.repo.RepointBeneficiary(ctx, from, to)
+	return err
+}
