@@ -25,11 +25,12 @@ import (
 )
 
 // The six processes and, per DESIGN.md, who calls each gRPC service (the
-// webhooks process consumes the event feeds of beneficiaries and referrals).
+// webhooks process consumes the event feeds of beneficiaries and referrals;
+// referrals, trainings and the edge consume the beneficiaries feed).
 var (
 	processes = []string{"beneficiaries", "referrals", "trainings", "reporting", "webhooks", "edge"}
 	callers   = map[string][]string{
-		"beneficiaries": {"edge", "referrals", "reporting", "webhooks"},
+		"beneficiaries": {"edge", "referrals", "reporting", "trainings", "webhooks"},
 		"referrals":     {"edge", "reporting", "trainings", "webhooks"},
 		"trainings":     {"edge", "reporting"},
 		"reporting":     {"edge"},
