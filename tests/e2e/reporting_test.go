@@ -9,22 +9,28 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/spona/spona/pkg/testkit/standards"
 )
 
 // TestReportingWorkedExample is the example of the reporting issue, through
 // the REST API only: the project "Improving intersectoral cooperation in the
 // integration of persons granted international protection" (1 Nov 2016 - 31
-// Oct 2017, 140,000.00 HRK, funded by a ministry) holds a seminar attended
-// by 41 professionals from justice, police, social welfare, education,
-// health, labour and NGOs, and its counselling centre supports 8 persons
-// under international protection; its report shows 41 professionals trained
-// (by sector) and 8 persons supported, to the implementing organisation and
-// to the ministry, and in every export format.
+// Oct 2017, 140,000.00 HRK, funded by a ministry) holds a five-session
+// seminar for which 43 professionals from justice, police, social welfare,
+// education, health, labour and NGOs registered: 41 completed it (at least
+// four sessions, the 80% threshold), 2 came to too few; certificates were
+// handed out after the fourth session, so the 3 who completed only on the
+// fifth day have none yet (38 certified). Its counselling centre supports 8
+// persons under international protection. The report shows 43 registered,
+// 41 trained and 38 certified, each by sector with small cells suppressed,
+// and 8 persons supported, to the implementing organisation and to the
+// ministry, and in every export format (issues 13 and 14).
 func TestReportingWorkedExample(t *testing.T) {
 	s := startSystem(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -76,18 +82,68 @@ func TestReportingWorkedExample(t *testing.T) {
 		t.Fatalf("retry created %s, first was %s", again.str("id"), project)
 	}
 
-	// The seminar: 41 professionals from seven sectors.
+	// The seminar: five sessions, 43 professionals from seven sectors.
 	ev := s.call(t, "POST", "/v1/trainingEvents", ngo, map[string]any{
 		"project_id": project, "type": "EVENT_TYPE_SEMINAR", "title": "Seminar on the integration of protected persons",
-		"start_date": "2017-03-15", "municipality": "Zagreb", "country": "HR",
-	}).must(t, 200)
-	sectors := []string{"SECTOR_JUSTICE", "SECTOR_POLICE", "SECTOR_SOCIAL_WELFARE", "SECTOR_EDUCATION", "SECTOR_HEALTH", "SECTOR_LABOUR", "SECTOR_NGO"}
-	for i := range 41 {
-		s.call(t, "POST", "/v1/trainingEvents/"+ev.str("id")+"/participants", ngo, map[string]any{
-			"professional": map[string]any{"given_name": fmt.Sprintf("P%d", i), "family_name": "Professional",
-				"sector": sectors[i%len(sectors)], "sex": []string{"SEX_FEMALE", "SEX_MALE"}[i%2]},
-		}).must(t, 200)
+		"start_date": "2017-03-13", "end_date": "2017-03-17", "municipality": "Zagreb", "country": "HR",
+		"completion_threshold_percent": 80,
+	}).must(t, 200).str("id")
+	var sessions []string
+	for day := 13; day <= 17; day++ {
+		sessions = append(sessions, s.call(t, "POST", "/v1/trainingEvents/"+ev+"/sessions", ngo,
+			map[string]any{"date": fmt.Sprintf("2017-03-%d", day)}).must(t, 200).str("id"))
 	}
+	// Per sector: how many registered, and of them how many came to too few
+	// sessions (absent) or completed only on the last day (late).
+	type group struct {
+		sector                   string
+		registered, absent, late int
+	}
+	groups := []group{
+		{"SECTOR_JUSTICE", 7, 0, 3}, {"SECTOR_POLICE", 7, 0, 0}, {"SECTOR_SOCIAL_WELFARE", 7, 0, 0},
+		{"SECTOR_EDUCATION", 7, 0, 0}, {"SECTOR_HEALTH", 6, 1, 0}, {"SECTOR_LABOUR", 2, 0, 0}, {"SECTOR_NGO", 7, 1, 0},
+	}
+	// attended[i] lists the sessions (0-4) participant i attended.
+	var participants []string
+	var attended [][]int
+	for _, g := range groups {
+		for i := range g.registered {
+			n := len(participants)
+			participants = append(participants, s.call(t, "POST", "/v1/trainingEvents/"+ev+"/participants", ngo, map[string]any{
+				"professional": map[string]any{"given_name": fmt.Sprintf("P%d", n), "family_name": "Professional",
+					"sector": g.sector, "sex": []string{"SEX_FEMALE", "SEX_MALE"}[n%2]},
+			}).must(t, 200).str("id"))
+			switch {
+			case i < g.absent:
+				attended = append(attended, []int{0, 1}) // 2 of 5: not completed
+			case i < g.absent+g.late:
+				attended = append(attended, []int{0, 1, 2, 4}) // 4 of 5, the fourth on the last day
+			default:
+				attended = append(attended, []int{0, 1, 2, 3, 4})
+			}
+		}
+	}
+	if len(participants) != 43 {
+		t.Fatalf("%d registered, want 43", len(participants))
+	}
+	mark := func(session int) {
+		t.Helper()
+		var marks []any
+		for i, id := range participants {
+			marks = append(marks, map[string]any{"participant_id": id, "present": slices.Contains(attended[i], session)})
+		}
+		s.call(t, "POST", "/v1/trainingEvents/"+ev+"/sessions/"+sessions[session]+":recordAttendance", ngo,
+			map[string]any{"marks": marks}).must(t, 200)
+	}
+	for session := range 4 {
+		mark(session)
+	}
+	// Certificates after the fourth day: to the 38 who already reached 4 of 5.
+	if certified := s.call(t, "POST", "/v1/trainingEvents/"+ev+":issueCertificates", ngo, map[string]any{}).must(t, 200); certified.Body["issued_count"] != float64(38) {
+		t.Fatalf("certificates after day four: %s", certified.Raw)
+	}
+	mark(4)
+
 	// The counselling centre: 8 persons under international protection,
 	// each counselled twice (counted once).
 	for i := range 8 {
@@ -100,12 +156,21 @@ func TestReportingWorkedExample(t *testing.T) {
 	}
 
 	year := map[string]any{"start_date": "2016-11-01", "end_date": "2017-10-31"}
-	s.call(t, "POST", "/v1/projects/"+project+"/indicators", ngo, map[string]any{
-		"code": "OP1", "titles": []any{map[string]any{"text": "Professionals trained"}}, "unit": "persons",
-		"level": "INDICATOR_LEVEL_OUTPUT", "metric": "METRIC_PROFESSIONALS_TRAINED", "disaggregations": []string{"sector"},
-		"baseline": map[string]any{"value": "0", "date": "2016-11-01"},
-		"targets":  []any{map[string]any{"period": year, "value": "40"}},
-	}).must(t, 200)
+	for _, in := range []struct{ code, title, metric, target string }{
+		{"OP1", "Professionals trained", "METRIC_PROFESSIONALS_TRAINED", "40"},
+		{"OP1R", "Professionals registered", "METRIC_PROFESSIONALS_REGISTERED", ""},
+		{"OP1C", "Professionals certified", "METRIC_PROFESSIONALS_CERTIFIED", ""},
+	} {
+		body := map[string]any{
+			"code": in.code, "titles": []any{map[string]any{"text": in.title}}, "unit": "persons",
+			"level": "INDICATOR_LEVEL_OUTPUT", "metric": in.metric, "disaggregations": []string{"sector"},
+			"baseline": map[string]any{"value": "0", "date": "2016-11-01"},
+		}
+		if in.target != "" {
+			body["targets"] = []any{map[string]any{"period": year, "value": in.target}}
+		}
+		s.call(t, "POST", "/v1/projects/"+project+"/indicators", ngo, body).must(t, 200)
+	}
 	s.call(t, "POST", "/v1/projects/"+project+"/indicators", ngo, map[string]any{
 		"code": "OP2", "titles": []any{map[string]any{"text": "Persons under international protection supported"}}, "unit": "persons",
 		"level": "INDICATOR_LEVEL_OUTPUT", "metric": "METRIC_BENEFICIARIES_ASSISTED", "disaggregations": []string{"legal_status"},
@@ -116,29 +181,48 @@ func TestReportingWorkedExample(t *testing.T) {
 		"code": "X", "titles": []any{map[string]any{"text": "x"}}, "level": "INDICATOR_LEVEL_OUTPUT", "metric": "METRIC_MANUAL",
 	}).must(t, 403)
 
+	// By sector, small cells (under 5) hidden, and the next smallest with
+	// them so no hidden count follows from the total ("*").
+	want := map[string]struct {
+		total    string
+		bySector map[string]string
+	}{
+		"OP1R": {"43", map[string]string{"justice": "7", "police": "7", "social_welfare": "7", "education": "7", "health": "*", "labour": "*", "ngo": "7"}},
+		"OP1":  {"41", map[string]string{"justice": "7", "police": "7", "social_welfare": "7", "education": "7", "health": "*", "labour": "*", "ngo": "6"}},
+		"OP1C": {"38", map[string]string{"justice": "*", "police": "7", "social_welfare": "7", "education": "7", "health": "5", "labour": "*", "ngo": "6"}},
+		"OP2":  {"8", map[string]string{}},
+	}
 	check := func(t *testing.T, key string) {
 		t.Helper()
 		rep := s.call(t, "GET", "/v1/projects/"+project+"/report", key, nil).must(t, 200)
 		results, _ := rep.Body["results"].([]any)
-		if len(results) != 2 {
+		if len(results) != len(want) {
 			t.Fatalf("report: %s", rep.Raw)
 		}
-		trained, assisted := results[0].(map[string]any), results[1].(map[string]any)
-		if v := trained["actual"].(map[string]any)["value"]; v != "41" || trained["target"] != "40" {
-			t.Fatalf("professionals trained: %v (target %v), want 41 (40): %s", v, trained["target"], rep.Raw)
+		for _, r := range results {
+			r := r.(map[string]any)
+			w := want[r["code"].(string)]
+			if v := r["actual"].(map[string]any)["value"]; v != w.total {
+				t.Fatalf("%s: %v, want %s: %s", r["code"], v, w.total, rep.Raw)
+			}
+			if r["code"] == "OP2" {
+				continue
+			}
+			bySector := map[string]string{}
+			for _, c := range r["disaggregations"].([]any)[0].(map[string]any)["cells"].([]any) {
+				c := c.(map[string]any)
+				v, _ := c["value"].(string)
+				if c["suppressed"] == true {
+					v = "*"
+				}
+				bySector[c["label"].(string)] = v
+			}
+			if diff := cmp.Diff(w.bySector, bySector); diff != "" {
+				t.Fatalf("%s by sector (-want +got):\n%s", r["code"], diff)
+			}
 		}
-		bySector := map[string]string{}
-		for _, c := range trained["disaggregations"].([]any)[0].(map[string]any)["cells"].([]any) {
-			c := c.(map[string]any)
-			v, _ := c["value"].(string)
-			bySector[c["label"].(string)] = v
-		}
-		want := map[string]string{"justice": "6", "police": "6", "social_welfare": "6", "education": "6", "health": "6", "labour": "6", "ngo": "5"}
-		if fmt.Sprint(bySector) != fmt.Sprint(want) {
-			t.Fatalf("by sector: %v, want %v", bySector, want)
-		}
-		if v := assisted["actual"].(map[string]any)["value"]; v != "8" {
-			t.Fatalf("persons supported: %v, want 8: %s", v, rep.Raw)
+		if trained := results[0].(map[string]any); trained["code"] != "OP1" || trained["target"] != "40" {
+			t.Fatalf("professionals trained against the target of 40: %v", trained)
 		}
 	}
 	t.Run("report for the implementing organisation", func(t *testing.T) { check(t, ngo) })
@@ -170,8 +254,8 @@ func TestReportingWorkedExample(t *testing.T) {
 				} `json:"actual"`
 			} `json:"results"`
 		}
-		if err := json.Unmarshal([]byte(j.Raw), &jr); err != nil || len(jr.Results) != 2 ||
-			jr.Results[0].Actual.Value != "41" || jr.Results[1].Actual.Value != "8" {
+		if err := json.Unmarshal([]byte(j.Raw), &jr); err != nil || len(jr.Results) != 4 ||
+			jr.Results[0].Actual.Value != "41" || jr.Results[1].Actual.Value != "38" || jr.Results[2].Actual.Value != "43" || jr.Results[3].Actual.Value != "8" {
 			t.Fatalf("json export (%v): %s", err, j.Raw)
 		}
 
@@ -185,7 +269,7 @@ func TestReportingWorkedExample(t *testing.T) {
 				totals[r[0]] = r[12]
 			}
 		}
-		if totals["OP1"] != "41" || totals["OP2"] != "8" {
+		if totals["OP1"] != "41" || totals["OP1R"] != "43" || totals["OP1C"] != "38" || totals["OP2"] != "8" {
 			t.Fatalf("csv totals %v; rows %v", totals, rows)
 		}
 
@@ -234,8 +318,9 @@ func TestReportingWorkedExample(t *testing.T) {
 		}
 		a := doc.Activity[0]
 		if doc.Version != "2.03" || a.Identifier != "HR-OIB-12345678901-HR-2016-INT-01" || a.Budget[0].Value.Amount != "140000.00" ||
-			a.Budget[0].Value.Currency != "HRK" || a.Result[0].Indicator.Period.Actual[0].Value != "41" ||
-			a.Result[1].Indicator.Period.Actual[0].Value != "8" {
+			a.Budget[0].Value.Currency != "HRK" || len(a.Result) != 4 || a.Result[0].Indicator.Period.Actual[0].Value != "41" ||
+			a.Result[1].Indicator.Period.Actual[0].Value != "38" || a.Result[2].Indicator.Period.Actual[0].Value != "43" ||
+			a.Result[3].Indicator.Period.Actual[0].Value != "8" {
 			t.Fatalf("iati document: %+v\n%s", doc, iati.Raw)
 		}
 

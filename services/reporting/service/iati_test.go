@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -294,11 +295,15 @@ func randomProject(rng *rand.Rand, i int) *pb.Project {
 }
 
 var computedMetrics = map[pb.Metric][]string{
-	pb.Metric_METRIC_PROFESSIONALS_TRAINED:   {"sector", "sex", "organisation_kind", "event_type"},
-	pb.Metric_METRIC_TRAINING_EVENTS:         {"event_type", "municipality", "country"},
-	pb.Metric_METRIC_BENEFICIARIES_ASSISTED:  {"sex", "age_band", "legal_status", "municipality", "assistance_type"},
-	pb.Metric_METRIC_REFERRALS_MADE:          {"category", "urgency", "status"},
-	pb.Metric_METRIC_COMMUNITY_BENEFICIARIES: {"event_type", "municipality"},
+	pb.Metric_METRIC_PROFESSIONALS_REGISTERED:            {"sector", "sex", "organisation_kind", "organisation", "event_type"},
+	pb.Metric_METRIC_PROFESSIONALS_TRAINED:               {"sector", "sex", "organisation_kind", "organisation", "event_type"},
+	pb.Metric_METRIC_PROFESSIONALS_CERTIFIED:             {"sector", "sex", "organisation_kind", "organisation", "event_type"},
+	pb.Metric_METRIC_TRAINING_EVENTS:                     {"event_type", "municipality", "country"},
+	pb.Metric_METRIC_BENEFICIARIES_ASSISTED:              {"sex", "age_band", "legal_status", "municipality", "assistance_type"},
+	pb.Metric_METRIC_REFERRALS_MADE:                      {"category", "urgency", "status"},
+	pb.Metric_METRIC_BENEFICIARY_PARTICIPANTS_REGISTERED: {"event_type", "municipality", "organisation"},
+	pb.Metric_METRIC_BENEFICIARY_PARTICIPANTS_TRAINED:    {"event_type", "municipality", "organisation"},
+	pb.Metric_METRIC_BENEFICIARY_PARTICIPANTS_CERTIFIED:  {"event_type", "municipality", "organisation"},
 }
 
 func randomIndicator(rng *rand.Rand, j int, p *pb.Project) *pb.Indicator {
@@ -322,8 +327,7 @@ func randomIndicator(rng *rand.Rand, j int, p *pb.Project) *pb.Indicator {
 		in.Metric = pb.Metric_METRIC_MANUAL
 		return in
 	}
-	metrics := []pb.Metric{pb.Metric_METRIC_PROFESSIONALS_TRAINED, pb.Metric_METRIC_TRAINING_EVENTS,
-		pb.Metric_METRIC_BENEFICIARIES_ASSISTED, pb.Metric_METRIC_REFERRALS_MADE, pb.Metric_METRIC_COMMUNITY_BENEFICIARIES}
+	metrics := slices.Sorted(maps.Keys(computedMetrics))
 	in.Metric = metrics[rng.IntN(len(metrics))]
 	dims := slices.Clone(computedMetrics[in.Metric])
 	rng.Shuffle(len(dims), func(a, b int) { dims[a], dims[b] = dims[b], dims[a] })

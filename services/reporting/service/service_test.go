@@ -39,6 +39,8 @@ type env struct {
 	ben   benv1.BeneficiaryServiceClient
 	train trainv1.TrainingServiceClient
 	dbURL string
+	// The other services' addresses, for a second reporting process.
+	benAddr, refAddr, trainAddr string
 }
 
 func start(t testing.TB) *env {
@@ -50,11 +52,12 @@ func start(t testing.TB) *env {
 	trainConn := servicetest.Start(t, trainservice.New(trainservice.Config{Config: servicetest.Platform(t, dbURL),
 		ReferralsAddr: refConn.Target(), BeneficiariesAddr: benConn.Target()}))
 	return &env{
-		c:     startReporting(t, dbURL, benConn.Target(), refConn.Target(), trainConn.Target()),
-		dir:   refv1.NewDirectoryServiceClient(refConn),
-		ben:   benv1.NewBeneficiaryServiceClient(benConn),
-		train: trainv1.NewTrainingServiceClient(trainConn),
-		dbURL: dbURL,
+		c:       startReporting(t, dbURL, benConn.Target(), refConn.Target(), trainConn.Target()),
+		dir:     refv1.NewDirectoryServiceClient(refConn),
+		ben:     benv1.NewBeneficiaryServiceClient(benConn),
+		train:   trainv1.NewTrainingServiceClient(trainConn),
+		dbURL:   dbURL,
+		benAddr: benConn.Target(), refAddr: refConn.Target(), trainAddr: trainConn.Target(),
 	}
 }
 
@@ -525,16 +528,30 @@ func seed(t *testing.T, e *env, ctx context.Context, project string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	session, err := e.train.CreateSession(ctx, &trainv1.CreateSessionRequest{EventId: ev.GetTrainingEvent().GetId(),
+		Session: &trainv1.Session{Date: "2017-03-15"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Seven registered (six police officers, one health worker); the first
+	// police officer did not come, so six completed the seminar.
+	var marks []*trainv1.AttendanceMark
 	for i := range 7 {
 		sector := trainv1.Sector_SECTOR_POLICE
 		if i == 6 {
 			sector = trainv1.Sector_SECTOR_HEALTH
 		}
-		if _, err := e.train.CreateParticipant(ctx, &trainv1.CreateParticipantRequest{EventId: ev.GetTrainingEvent().GetId(),
+		r, err := e.train.CreateParticipant(ctx, &trainv1.CreateParticipantRequest{EventId: ev.GetTrainingEvent().GetId(),
 			Participant: &trainv1.Participant{Person: &trainv1.Participant_Professional{Professional: &trainv1.Professional{
-				GivenName: fmt.Sprintf("P%d", i), FamilyName: "Professional", Sector: sector, Sex: commonv1.Sex_SEX_FEMALE}}}}); err != nil {
+				GivenName: fmt.Sprintf("P%d", i), FamilyName: "Professional", Sector: sector, Sex: commonv1.Sex_SEX_FEMALE}}}})
+		if err != nil {
 			t.Fatal(err)
 		}
+		marks = append(marks, &trainv1.AttendanceMark{ParticipantId: r.GetParticipant().GetId(), Present: i > 0})
+	}
+	if _, err := e.train.RecordAttendance(ctx, &trainv1.RecordAttendanceRequest{EventId: ev.GetTrainingEvent().GetId(),
+		SessionId: session.GetSession().GetId(), Marks: marks}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -567,6 +584,9 @@ func TestProjectReport(t *testing.T) {
 	addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "OP2", Titles: en("Professionals trained"), Unit: "persons",
 		Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_PROFESSIONALS_TRAINED,
 		Targets:         []*pb.Target{{Period: period("2016-11-01", "2017-04-30"), Value: "20"}, {Period: period("2017-05-01", "2017-10-31"), Value: "20"}},
+		Disaggregations: []string{"sector"}})
+	addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "OP2R", Titles: en("Professionals registered"), Unit: "persons",
+		Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_PROFESSIONALS_REGISTERED,
 		Disaggregations: []string{"sector"}})
 	addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "OP4", Titles: en("Training events held"),
 		Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_TRAINING_EVENTS, Disaggregations: []string{"event_type"}})
@@ -606,7 +626,9 @@ func TestProjectReport(t *testing.T) {
 		// small and the 6 protected persons are suppressed too, or 7-6 would give it away.
 		{Code: "OP1", Target: "8", Actual: "7", Cells: []string{"sex:female=*", "sex:male=*",
 			"legal_status:asylum_seeker=*", "legal_status:international_protection=*"}},
-		{Code: "OP2", Target: "40", Actual: "7", Cells: []string{"sector:health=*", "sector:police=*"}},
+		// Trained means completed: six of the seven registered came.
+		{Code: "OP2", Target: "40", Actual: "6", Cells: []string{"sector:health=*", "sector:police=*"}},
+		{Code: "OP2R", Actual: "7", Cells: []string{"sector:health=*", "sector:police=*"}},
 		{Code: "OP3", Actual: "0"},
 		// One event: a small count, so the total and its cell are hidden.
 		{Code: "OP4", Suppressed: true, Cells: []string{"event_type:seminar=*"}},
@@ -633,7 +655,7 @@ func TestProjectReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	half := summary(rep.GetReport())
-	if half[0].Actual != "" || half[1].Actual != "7" || half[2].Target != "" || half[2].Actual != "0" {
+	if half[0].Actual != "" || half[1].Actual != "7" || half[2].Target != "" || half[2].Actual != "0" || half[3].Actual != "0" {
 		t.Fatalf("first months: %+v", half)
 	}
 

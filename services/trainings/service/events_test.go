@@ -166,7 +166,8 @@ func sortedGroups(gs ...*commonv1.Group) []*commonv1.Group {
 // certificates.
 func TestSessionsAttendanceCertificates(t *testing.T) {
 	c := start(t)
-	ctx := servicetest.As(t, ids.New())
+	org := ids.New()
+	ctx := servicetest.As(t, org)
 	project := ids.New()
 	e := event(t, c, ctx, &pb.TrainingEvent{ProjectId: project, Type: pb.EventType_EVENT_TYPE_TRAINING, Title: "Five-day training",
 		StartDate: "2017-03-06", EndDate: "2017-03-10", CompletionThresholdPercent: 80})
@@ -408,6 +409,75 @@ func TestSessionsAttendanceCertificates(t *testing.T) {
 	}
 	if got, all := count(true), count(false); got != 1 || all != 3 {
 		t.Fatalf("completed at 100%%: %d of %d, want 1 of 3", got, all)
+	}
+
+	// A beneficiary who came to every session completes the event at 100%
+	// and is certified by the next issue; the first one never came.
+	keen := register(t, c, ctx, e.GetId(), beneficiary(ids.New()))
+	for _, s := range sessions {
+		mark(s.GetId(), present(keen, true))
+	}
+	if r, err := c.IssueCertificates(ctx, &pb.IssueCertificatesRequest{EventId: e.GetId()}); err != nil || r.GetIssuedCount() != 1 {
+		t.Fatalf("certifying the beneficiary: %v (%v)", r, err)
+	}
+	// CountParticipants names how far people got. At 100% only Ana of the
+	// professionals completed, while the three certified at lower
+	// thresholds keep their certificates.
+	const (
+		prof = pb.ParticipantKind_PARTICIPANT_KIND_PROFESSIONAL
+		ben  = pb.ParticipantKind_PARTICIPANT_KIND_BENEFICIARY
+	)
+	stage := func(kind pb.ParticipantKind, st pb.ParticipationStage, groupBy ...string) *commonv1.Aggregate {
+		t.Helper()
+		r, err := c.CountParticipants(ctx, &pb.CountParticipantsRequest{ProjectId: project, Kind: kind, Stage: st, GroupBy: groupBy})
+		if err != nil {
+			t.Fatalf("%v %v: %v", kind, st, err)
+		}
+		return r.GetAggregate()
+	}
+	counts := map[string]int64{}
+	for _, kind := range []pb.ParticipantKind{prof, ben} {
+		for _, st := range []pb.ParticipationStage{pb.ParticipationStage_PARTICIPATION_STAGE_REGISTERED,
+			pb.ParticipationStage_PARTICIPATION_STAGE_TRAINED, pb.ParticipationStage_PARTICIPATION_STAGE_CERTIFIED} {
+			counts[kind.String()+" "+st.String()] = stage(kind, st).GetTotal()
+		}
+	}
+	want := map[string]int64{
+		"PARTICIPANT_KIND_PROFESSIONAL PARTICIPATION_STAGE_REGISTERED": 3,
+		"PARTICIPANT_KIND_PROFESSIONAL PARTICIPATION_STAGE_TRAINED":    1,
+		"PARTICIPANT_KIND_PROFESSIONAL PARTICIPATION_STAGE_CERTIFIED":  3,
+		"PARTICIPANT_KIND_BENEFICIARY PARTICIPATION_STAGE_REGISTERED":  2,
+		"PARTICIPANT_KIND_BENEFICIARY PARTICIPATION_STAGE_TRAINED":     1,
+		"PARTICIPANT_KIND_BENEFICIARY PARTICIPATION_STAGE_CERTIFIED":   1,
+	}
+	if diff := cmp.Diff(want, counts); diff != "" {
+		t.Fatalf("participants by stage (-want +got):\n%s", diff)
+	}
+	// The stages of one kind share its dimensions.
+	bySector := stage(prof, pb.ParticipationStage_PARTICIPATION_STAGE_TRAINED, "sector")
+	if diff := cmp.Diff([]*commonv1.Group{group(1, "sector", "social_welfare")}, bySector.GetGroups(), protocmp.Transform()); diff != "" {
+		t.Fatalf("trained by sector (-want +got):\n%s", diff)
+	}
+	byOrganiser := stage(ben, pb.ParticipationStage_PARTICIPATION_STAGE_CERTIFIED, "organisation", "event_type")
+	if diff := cmp.Diff([]*commonv1.Group{group(1, "organisation", org, "event_type", "training")},
+		byOrganiser.GetGroups(), protocmp.Transform()); diff != "" {
+		t.Fatalf("certified beneficiaries by organiser (-want +got):\n%s", diff)
+	}
+	// Bad input names the field.
+	for name, tc := range map[string]struct {
+		req   *pb.CountParticipantsRequest
+		field string
+	}{
+		"no kind":            {&pb.CountParticipantsRequest{ProjectId: project, Stage: pb.ParticipationStage_PARTICIPATION_STAGE_TRAINED}, "kind"},
+		"no stage":           {&pb.CountParticipantsRequest{ProjectId: project, Kind: prof}, "stage"},
+		"unknown stage":      {&pb.CountParticipantsRequest{ProjectId: project, Kind: prof, Stage: 99}, "stage"},
+		"no sector for them": {&pb.CountParticipantsRequest{ProjectId: project, Kind: ben, Stage: pb.ParticipationStage_PARTICIPATION_STAGE_REGISTERED, GroupBy: []string{"sector"}}, "group_by[0]"},
+		"no project":         {&pb.CountParticipantsRequest{Kind: prof, Stage: pb.ParticipationStage_PARTICIPATION_STAGE_REGISTERED}, "project_id"},
+	} {
+		_, err := c.CountParticipants(ctx, tc.req)
+		if code(err) != codes.InvalidArgument || !slices.Contains(violations(err), tc.field) {
+			t.Errorf("%s: %v, want InvalidArgument naming %s", name, err, tc.field)
+		}
 	}
 }
 

@@ -8,7 +8,9 @@ import (
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	trainv1 "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/protoenum"
 	"github.com/spona/spona/services/reporting/internal/app"
+	"github.com/spona/spona/services/reporting/internal/domain"
 	"google.golang.org/grpc"
 )
 
@@ -56,11 +58,12 @@ func (s *SourcesGRPC) CountAssisted(ctx context.Context, q app.Query) (aggregate
 	})
 }
 
-// CountTrained implements app.Sources.
-func (s *SourcesGRPC) CountTrained(ctx context.Context, q app.Query) (aggregate.Aggregate, error) {
-	return call(ctx, "trainings", func(ctx context.Context) (*trainv1.CountTrainedProfessionalsResponse, error) {
-		return s.trainings.CountTrainedProfessionals(ctx, &trainv1.CountTrainedProfessionalsRequest{
-			ProjectId: q.ProjectID, Period: period(q.From, q.To), GroupBy: q.GroupBy})
+// CountParticipants implements app.Sources.
+func (s *SourcesGRPC) CountParticipants(ctx context.Context, q app.Query, p domain.Participation) (aggregate.Aggregate, error) {
+	return call(ctx, "trainings", func(ctx context.Context) (*trainv1.CountParticipantsResponse, error) {
+		return s.trainings.CountParticipants(ctx, &trainv1.CountParticipantsRequest{
+			ProjectId: q.ProjectID, Period: period(q.From, q.To), GroupBy: q.GroupBy,
+			Kind: protoenum.Parse[trainv1.ParticipantKind](p.Kind), Stage: protoenum.Parse[trainv1.ParticipationStage](p.Stage)})
 	})
 }
 
@@ -68,14 +71,6 @@ func (s *SourcesGRPC) CountTrained(ctx context.Context, q app.Query) (aggregate.
 func (s *SourcesGRPC) CountEvents(ctx context.Context, q app.Query) (aggregate.Aggregate, error) {
 	return call(ctx, "trainings", func(ctx context.Context) (*trainv1.CountTrainingEventsResponse, error) {
 		return s.trainings.CountTrainingEvents(ctx, &trainv1.CountTrainingEventsRequest{
-			ProjectId: q.ProjectID, Period: period(q.From, q.To), GroupBy: q.GroupBy})
-	})
-}
-
-// CountCommunityBeneficiaries implements app.Sources.
-func (s *SourcesGRPC) CountCommunityBeneficiaries(ctx context.Context, q app.Query) (aggregate.Aggregate, error) {
-	return call(ctx, "trainings", func(ctx context.Context) (*trainv1.CountCommunityBeneficiariesResponse, error) {
-		return s.trainings.CountCommunityBeneficiaries(ctx, &trainv1.CountCommunityBeneficiariesRequest{
 			ProjectId: q.ProjectID, Period: period(q.From, q.To), GroupBy: q.GroupBy})
 	})
 }

@@ -53,13 +53,11 @@ type Query struct {
 type Sources interface {
 	// CountAssisted counts unique beneficiaries assisted.
 	CountAssisted(ctx context.Context, q Query) (aggregate.Aggregate, error)
-	// CountTrained counts unique professionals trained.
-	CountTrained(ctx context.Context, q Query) (aggregate.Aggregate, error)
+	// CountParticipants counts the unique participants of the project's
+	// events who got as far as p says.
+	CountParticipants(ctx context.Context, q Query, p domain.Participation) (aggregate.Aggregate, error)
 	// CountEvents counts training events held.
 	CountEvents(ctx context.Context, q Query) (aggregate.Aggregate, error)
-	// CountCommunityBeneficiaries counts unique beneficiaries who took part
-	// in the project's events.
-	CountCommunityBeneficiaries(ctx context.Context, q Query) (aggregate.Aggregate, error)
 	// CountReferrals counts referrals sent (not drafts).
 	CountReferrals(ctx context.Context, q Query) (aggregate.Aggregate, error)
 }

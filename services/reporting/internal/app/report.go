@@ -158,12 +158,8 @@ func (a *App) count(ctx context.Context, metric string, q Query) (aggregate.Aggr
 	switch metric {
 	case domain.MetricBeneficiariesAssisted:
 		return a.sources.CountAssisted(ctx, q)
-	case domain.MetricProfessionalsTrained:
-		return a.sources.CountTrained(ctx, q)
 	case domain.MetricTrainingEvents:
 		return a.sources.CountEvents(ctx, q)
-	case domain.MetricCommunityBeneficiaries:
-		return a.sources.CountCommunityBeneficiaries(ctx, q)
 	case domain.MetricReferralsMade:
 		return a.sources.CountReferrals(ctx, q)
 	case domain.MetricReferralsAccepted, domain.MetricReferralsCompleted:
@@ -174,6 +170,9 @@ func (a *App) count(ctx context.Context, metric string, q Query) (aggregate.Aggr
 			return aggregate.Aggregate{}, err
 		}
 		return filterStatus(agg, referralStatuses[metric], q.GroupBy), nil
+	}
+	if p, ok := domain.ParticipationMetrics[metric]; ok {
+		return a.sources.CountParticipants(ctx, q, p)
 	}
 	return aggregate.Aggregate{}, fmt.Errorf("reporting: no source for metric %q", metric)
 }

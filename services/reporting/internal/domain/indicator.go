@@ -16,29 +16,66 @@ import (
 // Logframe levels.
 var Levels = []string{"impact", "outcome", "output"}
 
-// Metric names where an indicator's actual value comes from.
+// Metric names where an indicator's actual value comes from. The training
+// metrics say how far the people counted got: registered at an event,
+// trained (completed one: attendance at or above its completion
+// threshold) or certified.
 const (
-	MetricManual                 = "manual"
-	MetricProfessionalsTrained   = "professionals_trained"
-	MetricTrainingEvents         = "training_events"
+	MetricManual                            = "manual"
+	MetricProfessionalsRegistered           = "professionals_registered"
+	MetricProfessionalsTrained              = "professionals_trained"
+	MetricProfessionalsCertified            = "professionals_certified"
+	MetricBeneficiaryParticipantsRegistered = "beneficiary_participants_registered"
+	MetricBeneficiaryParticipantsTrained    = "beneficiary_participants_trained"
+	MetricBeneficiaryParticipantsCertified  = "beneficiary_participants_certified"
+	MetricTrainingEvents                    = "training_events"
+	MetricBeneficiariesAssisted             = "beneficiaries_assisted"
+	MetricReferralsMade                     = "referrals_made"
+	MetricReferralsAccepted                 = "referrals_accepted"
+	MetricReferralsCompleted                = "referrals_completed"
+
+	// MetricCommunityBeneficiaries is the former name of
+	// MetricBeneficiaryParticipantsRegistered; Normalize replaces it.
 	MetricCommunityBeneficiaries = "community_beneficiaries"
-	MetricBeneficiariesAssisted  = "beneficiaries_assisted"
-	MetricReferralsMade          = "referrals_made"
-	MetricReferralsAccepted      = "referrals_accepted"
-	MetricReferralsCompleted     = "referrals_completed"
+)
+
+// Participation is what a training metric counts: participants of a kind
+// ("professional", "beneficiary") who reached a stage ("registered",
+// "trained", "certified").
+type Participation struct{ Kind, Stage string }
+
+// ParticipationMetrics maps the training metrics to what they count.
+var ParticipationMetrics = map[string]Participation{
+	MetricProfessionalsRegistered:           {"professional", "registered"},
+	MetricProfessionalsTrained:              {"professional", "trained"},
+	MetricProfessionalsCertified:            {"professional", "certified"},
+	MetricBeneficiaryParticipantsRegistered: {"beneficiary", "registered"},
+	MetricBeneficiaryParticipantsTrained:    {"beneficiary", "trained"},
+	MetricBeneficiaryParticipantsCertified:  {"beneficiary", "certified"},
+}
+
+// Dimensions of the training metrics: the three stages of one kind of
+// participant share them.
+var (
+	professionalDims = []string{"sector", "sex", "organisation_kind", "organisation", "event_type"}
+	participantDims  = []string{"event_type", "municipality", "organisation"}
 )
 
 // MetricDimensions lists, per metric, the dimensions a report may break it
 // down by. The manual metric has none.
 var MetricDimensions = map[string][]string{
-	MetricManual:                 nil,
-	MetricProfessionalsTrained:   {"sector", "sex", "organisation_kind", "event_type"},
-	MetricTrainingEvents:         {"event_type", "municipality", "country"},
-	MetricCommunityBeneficiaries: {"event_type", "municipality"},
-	MetricBeneficiariesAssisted:  {"sex", "age_band", "legal_status", "municipality", "assistance_type"},
-	MetricReferralsMade:          {"category", "urgency", "status", "sex", "age_band", "legal_status", "municipality"},
-	MetricReferralsAccepted:      {"category", "urgency", "sex", "age_band", "legal_status", "municipality"},
-	MetricReferralsCompleted:     {"category", "urgency", "sex", "age_band", "legal_status", "municipality"},
+	MetricManual:                            nil,
+	MetricProfessionalsRegistered:           professionalDims,
+	MetricProfessionalsTrained:              professionalDims,
+	MetricProfessionalsCertified:            professionalDims,
+	MetricBeneficiaryParticipantsRegistered: participantDims,
+	MetricBeneficiaryParticipantsTrained:    participantDims,
+	MetricBeneficiaryParticipantsCertified:  participantDims,
+	MetricTrainingEvents:                    {"event_type", "municipality", "country"},
+	MetricBeneficiariesAssisted:             {"sex", "age_band", "legal_status", "municipality", "assistance_type"},
+	MetricReferralsMade:                     {"category", "urgency", "status", "sex", "age_band", "legal_status", "municipality"},
+	MetricReferralsAccepted:                 {"category", "urgency", "sex", "age_band", "legal_status", "municipality"},
+	MetricReferralsCompleted:                {"category", "urgency", "sex", "age_band", "legal_status", "municipality"},
 }
 
 var (
@@ -95,6 +132,9 @@ func (in *Indicator) Normalize() {
 		in.Targets[i].Value = strings.TrimSpace(in.Targets[i].Value)
 	}
 	in.Disaggregations = normalizeList(in.Disaggregations, strings.ToLower)
+	if in.Metric == MetricCommunityBeneficiaries {
+		in.Metric = MetricBeneficiaryParticipantsRegistered
+	}
 }
 
 // Validate checks an indicator as a caller would submit it.

@@ -79,9 +79,10 @@ type Repository interface {
 	// survivor's, with the attendance and certificate of either).
 	MoveBeneficiary(ctx context.Context, from, to string) error
 
-	CountTrainedProfessionals(ctx context.Context, q aggregate.Query, completedOnly bool) (aggregate.Aggregate, error)
+	// CountParticipants counts unique participants of a kind who reached a
+	// stage (domain.Kind*, domain.Stage*, both valid).
+	CountParticipants(ctx context.Context, q aggregate.Query, kind, stage string) (aggregate.Aggregate, error)
 	CountTrainingEvents(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error)
-	CountCommunityBeneficiaries(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error)
 }
 
 // Directory is the organisation directory (the referrals service).
@@ -420,21 +421,18 @@ func (a *App) MoveBeneficiary(ctx context.Context, from, to string) error {
 	return a.repo.InTx(ctx, func(ctx context.Context) error { return a.repo.MoveBeneficiary(ctx, from, to) })
 }
 
-// CountTrainedProfessionals counts unique professionals trained under a
-// project, across all organisers; with completedOnly, only those whose
-// attendance reached an event's completion threshold. It returns counts
-// only, never personal data.
-func (a *App) CountTrainedProfessionals(ctx context.Context, q aggregate.Query, completedOnly bool) (aggregate.Aggregate, error) {
-	return a.repo.CountTrainedProfessionals(ctx, q, completedOnly)
+// CountParticipants counts the unique participants of a kind
+// (professionals, beneficiaries) who reached a stage (registered, trained,
+// certified) at the events of a project, across all organisers. It returns
+// counts only, never personal data.
+func (a *App) CountParticipants(ctx context.Context, q aggregate.Query, kind, stage string) (aggregate.Aggregate, error) {
+	if err := domain.ValidateCount(kind, stage); err != nil {
+		return aggregate.Aggregate{}, err
+	}
+	return a.repo.CountParticipants(ctx, q, kind, stage)
 }
 
 // CountTrainingEvents counts the events held under a project.
 func (a *App) CountTrainingEvents(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error) {
 	return a.repo.CountTrainingEvents(ctx, q)
-}
-
-// CountCommunityBeneficiaries counts unique beneficiaries who took part in
-// the events of a project.
-func (a *App) CountCommunityBeneficiaries(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error) {
-	return a.repo.CountCommunityBeneficiaries(ctx, q)
 }

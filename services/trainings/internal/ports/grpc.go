@@ -199,16 +199,45 @@ func (g *GRPC) IssueCertificates(ctx context.Context, req *pb.IssueCertificatesR
 	return out, nil
 }
 
+func (g *GRPC) CountParticipants(ctx context.Context, req *pb.CountParticipantsRequest) (*pb.CountParticipantsResponse, error) {
+	agg, err := g.countParticipants(ctx, req.GetProjectId(), req.GetPeriod(), req.GetGroupBy(),
+		protoenum.Code(req.GetKind()), protoenum.Code(req.GetStage()))
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CountParticipantsResponse{Aggregate: agg}, nil
+}
+
 func (g *GRPC) CountTrainedProfessionals(ctx context.Context, req *pb.CountTrainedProfessionalsRequest) (*pb.CountTrainedProfessionalsResponse, error) {
-	q, err := aggregate.ParseQuery(req.GetProjectId(), req.GetPeriod(), req.GetGroupBy())
+	stage := domain.StageRegistered
+	if req.GetCompletedOnly() {
+		stage = domain.StageTrained
+	}
+	agg, err := g.countParticipants(ctx, req.GetProjectId(), req.GetPeriod(), req.GetGroupBy(), domain.KindProfessional, stage)
 	if err != nil {
 		return nil, err
 	}
-	agg, err := g.app.CountTrainedProfessionals(ctx, q, req.GetCompletedOnly())
+	return &pb.CountTrainedProfessionalsResponse{Aggregate: agg}, nil
+}
+
+func (g *GRPC) CountCommunityBeneficiaries(ctx context.Context, req *pb.CountCommunityBeneficiariesRequest) (*pb.CountCommunityBeneficiariesResponse, error) {
+	agg, err := g.countParticipants(ctx, req.GetProjectId(), req.GetPeriod(), req.GetGroupBy(), domain.KindBeneficiary, domain.StageRegistered)
 	if err != nil {
 		return nil, err
 	}
-	return &pb.CountTrainedProfessionalsResponse{Aggregate: aggregate.ToProto(agg)}, nil
+	return &pb.CountCommunityBeneficiariesResponse{Aggregate: agg}, nil
+}
+
+func (g *GRPC) countParticipants(ctx context.Context, projectID string, period *commonv1.DateRange, groupBy []string, kind, stage string) (*commonv1.Aggregate, error) {
+	q, err := aggregate.ParseQuery(projectID, period, groupBy)
+	if err != nil {
+		return nil, err
+	}
+	agg, err := g.app.CountParticipants(ctx, q, kind, stage)
+	if err != nil {
+		return nil, err
+	}
+	return aggregate.ToProto(agg), nil
 }
 
 func (g *GRPC) CountTrainingEvents(ctx context.Context, req *pb.CountTrainingEventsRequest) (*pb.CountTrainingEventsResponse, error) {
@@ -221,18 +250,6 @@ func (g *GRPC) CountTrainingEvents(ctx context.Context, req *pb.CountTrainingEve
 		return nil, err
 	}
 	return &pb.CountTrainingEventsResponse{Aggregate: aggregate.ToProto(agg)}, nil
-}
-
-func (g *GRPC) CountCommunityBeneficiaries(ctx context.Context, req *pb.CountCommunityBeneficiariesRequest) (*pb.CountCommunityBeneficiariesResponse, error) {
-	q, err := aggregate.ParseQuery(req.GetProjectId(), req.GetPeriod(), req.GetGroupBy())
-	if err != nil {
-		return nil, err
-	}
-	agg, err := g.app.CountCommunityBeneficiaries(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	return &pb.CountCommunityBeneficiariesResponse{Aggregate: aggregate.ToProto(agg)}, nil
 }
 
 func intPtr(p *int32) *int {

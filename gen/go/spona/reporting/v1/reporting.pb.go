@@ -199,23 +199,32 @@ func (IndicatorLevel) EnumDescriptor() ([]byte, []int) {
 	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{2}
 }
 
-// Where an indicator's actual value comes from.
+// Where an indicator's actual value comes from. Training metrics are named
+// for what they count: REGISTERED (registered at an event of the project),
+// TRAINED (completed one: attendance at or above the event's
+// completion_threshold_percent) and CERTIFIED (holds a certificate of one),
+// each person counted once.
 type Metric int32
 
 const (
 	Metric_METRIC_UNSPECIFIED Metric = 0
 	// Values recorded by hand per period (RecordIndicatorValue).
 	Metric_METRIC_MANUAL Metric = 1
-	// Unique professionals who took part in the project's training events.
-	// Dimensions: sector, sex, organisation_kind, event_type.
+	// Unique professionals who completed an event of the project (attendance
+	// at or above its completion threshold). It used to count registrations;
+	// the indicators stored then were moved to
+	// METRIC_PROFESSIONALS_REGISTERED, which keeps their figures (CHANGELOG,
+	// issue 14). Dimensions: sector, sex, organisation_kind, organisation,
+	// event_type.
 	Metric_METRIC_PROFESSIONALS_TRAINED Metric = 2
 	// Training events held. Dimensions: event_type, municipality, country.
 	Metric_METRIC_TRAINING_EVENTS Metric = 3
-	// Unique beneficiaries who took part in the project's events.
-	// Dimensions: event_type, municipality.
+	// Replaced by METRIC_BENEFICIARY_PARTICIPANTS_REGISTERED, which counts the
+	// same; accepted on input and stored as that metric.
 	Metric_METRIC_COMMUNITY_BENEFICIARIES Metric = 4
 	// Unique beneficiaries assisted. Dimensions: sex, age_band, legal_status,
-	// municipality, assistance_type.
+	// municipality, assistance_type, service (the directory service that gave
+	// it), service_category, location (the service's location).
 	Metric_METRIC_BENEFICIARIES_ASSISTED Metric = 5
 	// Referrals sent (not drafts). Dimensions: category, urgency, status,
 	// sex, age_band, legal_status, municipality.
@@ -226,31 +235,58 @@ const (
 	// Referrals completed. Dimensions: category, urgency, sex, age_band,
 	// legal_status, municipality.
 	Metric_METRIC_REFERRALS_COMPLETED Metric = 8
+	// Unique professionals registered at an event of the project, whatever
+	// their attendance. Dimensions as METRIC_PROFESSIONALS_TRAINED.
+	Metric_METRIC_PROFESSIONALS_REGISTERED Metric = 9
+	// Unique professionals holding a certificate of an event of the project.
+	// Dimensions as METRIC_PROFESSIONALS_TRAINED.
+	Metric_METRIC_PROFESSIONALS_CERTIFIED Metric = 10
+	// Unique beneficiaries registered at an event of the project (community
+	// events, info sessions, neighbourhood clubs, ...). Dimensions:
+	// event_type, municipality (of the event), organisation (the organiser).
+	Metric_METRIC_BENEFICIARY_PARTICIPANTS_REGISTERED Metric = 11
+	// Unique beneficiaries who completed an event of the project (attendance
+	// at or above its completion threshold). Dimensions as
+	// METRIC_BENEFICIARY_PARTICIPANTS_REGISTERED.
+	Metric_METRIC_BENEFICIARY_PARTICIPANTS_TRAINED Metric = 12
+	// Unique beneficiaries holding a certificate of an event of the project.
+	// Dimensions as METRIC_BENEFICIARY_PARTICIPANTS_REGISTERED.
+	Metric_METRIC_BENEFICIARY_PARTICIPANTS_CERTIFIED Metric = 13
 )
 
 // Enum value maps for Metric.
 var (
 	Metric_name = map[int32]string{
-		0: "METRIC_UNSPECIFIED",
-		1: "METRIC_MANUAL",
-		2: "METRIC_PROFESSIONALS_TRAINED",
-		3: "METRIC_TRAINING_EVENTS",
-		4: "METRIC_COMMUNITY_BENEFICIARIES",
-		5: "METRIC_BENEFICIARIES_ASSISTED",
-		6: "METRIC_REFERRALS_MADE",
-		7: "METRIC_REFERRALS_ACCEPTED",
-		8: "METRIC_REFERRALS_COMPLETED",
+		0:  "METRIC_UNSPECIFIED",
+		1:  "METRIC_MANUAL",
+		2:  "METRIC_PROFESSIONALS_TRAINED",
+		3:  "METRIC_TRAINING_EVENTS",
+		4:  "METRIC_COMMUNITY_BENEFICIARIES",
+		5:  "METRIC_BENEFICIARIES_ASSISTED",
+		6:  "METRIC_REFERRALS_MADE",
+		7:  "METRIC_REFERRALS_ACCEPTED",
+		8:  "METRIC_REFERRALS_COMPLETED",
+		9:  "METRIC_PROFESSIONALS_REGISTERED",
+		10: "METRIC_PROFESSIONALS_CERTIFIED",
+		11: "METRIC_BENEFICIARY_PARTICIPANTS_REGISTERED",
+		12: "METRIC_BENEFICIARY_PARTICIPANTS_TRAINED",
+		13: "METRIC_BENEFICIARY_PARTICIPANTS_CERTIFIED",
 	}
 	Metric_value = map[string]int32{
-		"METRIC_UNSPECIFIED":             0,
-		"METRIC_MANUAL":                  1,
-		"METRIC_PROFESSIONALS_TRAINED":   2,
-		"METRIC_TRAINING_EVENTS":         3,
-		"METRIC_COMMUNITY_BENEFICIARIES": 4,
-		"METRIC_BENEFICIARIES_ASSISTED":  5,
-		"METRIC_REFERRALS_MADE":          6,
-		"METRIC_REFERRALS_ACCEPTED":      7,
-		"METRIC_REFERRALS_COMPLETED":     8,
+		"METRIC_UNSPECIFIED":                         0,
+		"METRIC_MANUAL":                              1,
+		"METRIC_PROFESSIONALS_TRAINED":               2,
+		"METRIC_TRAINING_EVENTS":                     3,
+		"METRIC_COMMUNITY_BENEFICIARIES":             4,
+		"METRIC_BENEFICIARIES_ASSISTED":              5,
+		"METRIC_REFERRALS_MADE":                      6,
+		"METRIC_REFERRALS_ACCEPTED":                  7,
+		"METRIC_REFERRALS_COMPLETED":                 8,
+		"METRIC_PROFESSIONALS_REGISTERED":            9,
+		"METRIC_PROFESSIONALS_CERTIFIED":             10,
+		"METRIC_BENEFICIARY_PARTICIPANTS_REGISTERED": 11,
+		"METRIC_BENEFICIARY_PARTICIPANTS_TRAINED":    12,
+		"METRIC_BENEFICIARY_PARTICIPANTS_CERTIFIED":  13,
 	}
 )
 
@@ -2908,7 +2944,7 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x1bINDICATOR_LEVEL_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16INDICATOR_LEVEL_IMPACT\x10\x01\x12\x1b\n" +
 	"\x17INDICATOR_LEVEL_OUTCOME\x10\x02\x12\x1a\n" +
-	"\x16INDICATOR_LEVEL_OUTPUT\x10\x03*\x92\x02\n" +
+	"\x16INDICATOR_LEVEL_OUTPUT\x10\x03*\xe7\x03\n" +
 	"\x06Metric\x12\x16\n" +
 	"\x12METRIC_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rMETRIC_MANUAL\x10\x01\x12 \n" +
@@ -2918,7 +2954,13 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x1dMETRIC_BENEFICIARIES_ASSISTED\x10\x05\x12\x19\n" +
 	"\x15METRIC_REFERRALS_MADE\x10\x06\x12\x1d\n" +
 	"\x19METRIC_REFERRALS_ACCEPTED\x10\a\x12\x1e\n" +
-	"\x1aMETRIC_REFERRALS_COMPLETED\x10\b2\xde\x13\n" +
+	"\x1aMETRIC_REFERRALS_COMPLETED\x10\b\x12#\n" +
+	"\x1fMETRIC_PROFESSIONALS_REGISTERED\x10\t\x12\"\n" +
+	"\x1eMETRIC_PROFESSIONALS_CERTIFIED\x10\n" +
+	"\x12.\n" +
+	"*METRIC_BENEFICIARY_PARTICIPANTS_REGISTERED\x10\v\x12+\n" +
+	"'METRIC_BENEFICIARY_PARTICIPANTS_TRAINED\x10\f\x12-\n" +
+	")METRIC_BENEFICIARY_PARTICIPANTS_CERTIFIED\x10\r2\xde\x13\n" +
 	"\x10ReportingService\x12\x9f\x01\n" +
 	"\rCreateProject\x12(.spona.reporting.v1.CreateProjectRequest\x1a).spona.reporting.v1.CreateProjectResponse\"9\xca\xf3\x18\x0freporting.write\x82\xd3\xe4\x93\x02 :\aprojectb\aproject\"\f/v1/projects\x12\x91\x01\n" +
 	"\n" +

@@ -190,6 +190,115 @@ func (Sector) EnumDescriptor() ([]byte, []int) {
 	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{1}
 }
 
+// Who CountParticipants counts.
+type ParticipantKind int32
+
+const (
+	ParticipantKind_PARTICIPANT_KIND_UNSPECIFIED ParticipantKind = 0
+	// Professionals, each person once across events and organisers.
+	ParticipantKind_PARTICIPANT_KIND_PROFESSIONAL ParticipantKind = 1
+	// Beneficiaries taking part in events, each once.
+	ParticipantKind_PARTICIPANT_KIND_BENEFICIARY ParticipantKind = 2
+)
+
+// Enum value maps for ParticipantKind.
+var (
+	ParticipantKind_name = map[int32]string{
+		0: "PARTICIPANT_KIND_UNSPECIFIED",
+		1: "PARTICIPANT_KIND_PROFESSIONAL",
+		2: "PARTICIPANT_KIND_BENEFICIARY",
+	}
+	ParticipantKind_value = map[string]int32{
+		"PARTICIPANT_KIND_UNSPECIFIED":  0,
+		"PARTICIPANT_KIND_PROFESSIONAL": 1,
+		"PARTICIPANT_KIND_BENEFICIARY":  2,
+	}
+)
+
+func (x ParticipantKind) Enum() *ParticipantKind {
+	p := new(ParticipantKind)
+	*p = x
+	return p
+}
+
+func (x ParticipantKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ParticipantKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_spona_trainings_v1_trainings_proto_enumTypes[2].Descriptor()
+}
+
+func (ParticipantKind) Type() protoreflect.EnumType {
+	return &file_spona_trainings_v1_trainings_proto_enumTypes[2]
+}
+
+func (x ParticipantKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ParticipantKind.Descriptor instead.
+func (ParticipantKind) EnumDescriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{2}
+}
+
+// How far a participant got.
+type ParticipationStage int32
+
+const (
+	ParticipationStage_PARTICIPATION_STAGE_UNSPECIFIED ParticipationStage = 0
+	// Registered at an event, whatever the attendance.
+	ParticipationStage_PARTICIPATION_STAGE_REGISTERED ParticipationStage = 1
+	// Completed an event: attended at least its completion_threshold_percent
+	// of its sessions (an event without sessions is completed by nobody).
+	ParticipationStage_PARTICIPATION_STAGE_TRAINED ParticipationStage = 2
+	// Holds a certificate of an event.
+	ParticipationStage_PARTICIPATION_STAGE_CERTIFIED ParticipationStage = 3
+)
+
+// Enum value maps for ParticipationStage.
+var (
+	ParticipationStage_name = map[int32]string{
+		0: "PARTICIPATION_STAGE_UNSPECIFIED",
+		1: "PARTICIPATION_STAGE_REGISTERED",
+		2: "PARTICIPATION_STAGE_TRAINED",
+		3: "PARTICIPATION_STAGE_CERTIFIED",
+	}
+	ParticipationStage_value = map[string]int32{
+		"PARTICIPATION_STAGE_UNSPECIFIED": 0,
+		"PARTICIPATION_STAGE_REGISTERED":  1,
+		"PARTICIPATION_STAGE_TRAINED":     2,
+		"PARTICIPATION_STAGE_CERTIFIED":   3,
+	}
+)
+
+func (x ParticipationStage) Enum() *ParticipationStage {
+	p := new(ParticipationStage)
+	*p = x
+	return p
+}
+
+func (x ParticipationStage) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ParticipationStage) Descriptor() protoreflect.EnumDescriptor {
+	return file_spona_trainings_v1_trainings_proto_enumTypes[3].Descriptor()
+}
+
+func (ParticipationStage) Type() protoreflect.EnumType {
+	return &file_spona_trainings_v1_trainings_proto_enumTypes[3]
+}
+
+func (x ParticipationStage) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ParticipationStage.Descriptor instead.
+func (ParticipationStage) EnumDescriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{3}
+}
+
 type TrainingEvent struct {
 	state                   protoimpl.MessageState `protogen:"open.v1"`
 	Id                      string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -2591,6 +2700,130 @@ func (x *CountCommunityBeneficiariesResponse) GetAggregate() *v1.Aggregate {
 	return nil
 }
 
+type CountParticipantsRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	Period    *v1.DateRange          `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
+	Kind      ParticipantKind        `protobuf:"varint,3,opt,name=kind,proto3,enum=spona.trainings.v1.ParticipantKind" json:"kind,omitempty"`
+	Stage     ParticipationStage     `protobuf:"varint,4,opt,name=stage,proto3,enum=spona.trainings.v1.ParticipationStage" json:"stage,omitempty"`
+	// Dimensions to group by. Professionals: "sector", "sex",
+	// "organisation_kind", "organisation" (their organisation, as registered),
+	// "event_type". Beneficiaries: "event_type", "municipality" (of the
+	// event), "organisation" (the organiser).
+	GroupBy       []string `protobuf:"bytes,5,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountParticipantsRequest) Reset() {
+	*x = CountParticipantsRequest{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountParticipantsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountParticipantsRequest) ProtoMessage() {}
+
+func (x *CountParticipantsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountParticipantsRequest.ProtoReflect.Descriptor instead.
+func (*CountParticipantsRequest) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *CountParticipantsRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *CountParticipantsRequest) GetPeriod() *v1.DateRange {
+	if x != nil {
+		return x.Period
+	}
+	return nil
+}
+
+func (x *CountParticipantsRequest) GetKind() ParticipantKind {
+	if x != nil {
+		return x.Kind
+	}
+	return ParticipantKind_PARTICIPANT_KIND_UNSPECIFIED
+}
+
+func (x *CountParticipantsRequest) GetStage() ParticipationStage {
+	if x != nil {
+		return x.Stage
+	}
+	return ParticipationStage_PARTICIPATION_STAGE_UNSPECIFIED
+}
+
+func (x *CountParticipantsRequest) GetGroupBy() []string {
+	if x != nil {
+		return x.GroupBy
+	}
+	return nil
+}
+
+type CountParticipantsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Aggregate     *v1.Aggregate          `protobuf:"bytes,1,opt,name=aggregate,proto3" json:"aggregate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountParticipantsResponse) Reset() {
+	*x = CountParticipantsResponse{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountParticipantsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountParticipantsResponse) ProtoMessage() {}
+
+func (x *CountParticipantsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountParticipantsResponse.ProtoReflect.Descriptor instead.
+func (*CountParticipantsResponse) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *CountParticipantsResponse) GetAggregate() *v1.Aggregate {
+	if x != nil {
+		return x.Aggregate
+	}
+	return nil
+}
+
 var File_spona_trainings_v1_trainings_proto protoreflect.FileDescriptor
 
 const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
@@ -2778,6 +3011,15 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\x06period\x18\x02 \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\x12\x19\n" +
 	"\bgroup_by\x18\x03 \x03(\tR\agroupBy\"_\n" +
 	"#CountCommunityBeneficiariesResponse\x128\n" +
+	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate\"\x8e\x02\n" +
+	"\x18CountParticipantsRequest\x12\"\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x122\n" +
+	"\x06period\x18\x02 \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\x12<\n" +
+	"\x04kind\x18\x03 \x01(\x0e2#.spona.trainings.v1.ParticipantKindB\x03\xe0A\x02R\x04kind\x12A\n" +
+	"\x05stage\x18\x04 \x01(\x0e2&.spona.trainings.v1.ParticipationStageB\x03\xe0A\x02R\x05stage\x12\x19\n" +
+	"\bgroup_by\x18\x05 \x03(\tR\agroupBy\"U\n" +
+	"\x19CountParticipantsResponse\x128\n" +
 	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate*\x85\x04\n" +
 	"\tEventType\x12\x1a\n" +
 	"\x16EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
@@ -2809,7 +3051,16 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\n" +
 	"SECTOR_NGO\x10\a\x12\x1b\n" +
 	"\x17SECTOR_LOCAL_GOVERNMENT\x10\b\x12\x10\n" +
-	"\fSECTOR_OTHER\x10\t2\xfb\x18\n" +
+	"\fSECTOR_OTHER\x10\t*x\n" +
+	"\x0fParticipantKind\x12 \n" +
+	"\x1cPARTICIPANT_KIND_UNSPECIFIED\x10\x00\x12!\n" +
+	"\x1dPARTICIPANT_KIND_PROFESSIONAL\x10\x01\x12 \n" +
+	"\x1cPARTICIPANT_KIND_BENEFICIARY\x10\x02*\xa1\x01\n" +
+	"\x12ParticipationStage\x12#\n" +
+	"\x1fPARTICIPATION_STAGE_UNSPECIFIED\x10\x00\x12\"\n" +
+	"\x1ePARTICIPATION_STAGE_REGISTERED\x10\x01\x12\x1f\n" +
+	"\x1bPARTICIPATION_STAGE_TRAINED\x10\x02\x12!\n" +
+	"\x1dPARTICIPATION_STAGE_CERTIFIED\x10\x032\x83\x1a\n" +
 	"\x0fTrainingService\x12\xc5\x01\n" +
 	"\x13CreateTrainingEvent\x12..spona.trainings.v1.CreateTrainingEventRequest\x1a/.spona.trainings.v1.CreateTrainingEventResponse\"M\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x024:\x0etraining_eventb\x0etraining_event\"\x12/v1/trainingEvents\x12\xb0\x01\n" +
 	"\x10GetTrainingEvent\x12+.spona.trainings.v1.GetTrainingEventRequest\x1a,.spona.trainings.v1.GetTrainingEventResponse\"A\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02)b\x0etraining_event\x12\x17/v1/trainingEvents/{id}\x12\xa1\x01\n" +
@@ -2824,7 +3075,8 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\x11DeleteParticipant\x12,.spona.trainings.v1.DeleteParticipantRequest\x1a-.spona.trainings.v1.DeleteParticipantResponse\"J\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x021*//v1/trainingEvents/{event_id}/participants/{id}\x12\xd1\x01\n" +
 	"\x10RecordAttendance\x12+.spona.trainings.v1.RecordAttendanceRequest\x1a,.spona.trainings.v1.RecordAttendanceResponse\"b\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02I:\x01*\"D/v1/trainingEvents/{event_id}/sessions/{session_id}:recordAttendance\x12\xe6\x01\n" +
 	"\x10RecordTestScores\x12+.spona.trainings.v1.RecordTestScoresRequest\x1a,.spona.trainings.v1.RecordTestScoresResponse\"w\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02^:\x01*b\vparticipant\"L/v1/trainingEvents/{event_id}/participants/{participant_id}:recordTestScores\x12\xbf\x01\n" +
-	"\x11IssueCertificates\x12,.spona.trainings.v1.IssueCertificatesRequest\x1a-.spona.trainings.v1.IssueCertificatesResponse\"M\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x024:\x01*\"//v1/trainingEvents/{event_id}:issueCertificates\x12\x9d\x01\n" +
+	"\x11IssueCertificates\x12,.spona.trainings.v1.IssueCertificatesRequest\x1a-.spona.trainings.v1.IssueCertificatesResponse\"M\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x024:\x01*\"//v1/trainingEvents/{event_id}:issueCertificates\x12\x85\x01\n" +
+	"\x11CountParticipants\x12,.spona.trainings.v1.CountParticipantsRequest\x1a-.spona.trainings.v1.CountParticipantsResponse\"\x13\xca\xf3\x18\x0faggregates.read\x12\x9d\x01\n" +
 	"\x19CountTrainedProfessionals\x124.spona.trainings.v1.CountTrainedProfessionalsRequest\x1a5.spona.trainings.v1.CountTrainedProfessionalsResponse\"\x13\xca\xf3\x18\x0faggregates.read\x12\x8b\x01\n" +
 	"\x13CountTrainingEvents\x12..spona.trainings.v1.CountTrainingEventsRequest\x1a/.spona.trainings.v1.CountTrainingEventsResponse\"\x13\xca\xf3\x18\x0faggregates.read\x12\xa3\x01\n" +
 	"\x1bCountCommunityBeneficiaries\x126.spona.trainings.v1.CountCommunityBeneficiariesRequest\x1a7.spona.trainings.v1.CountCommunityBeneficiariesResponse\"\x13\xca\xf3\x18\x0faggregates.readB\xd0\x01\n" +
@@ -2842,133 +3094,143 @@ func file_spona_trainings_v1_trainings_proto_rawDescGZIP() []byte {
 	return file_spona_trainings_v1_trainings_proto_rawDescData
 }
 
-var file_spona_trainings_v1_trainings_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_spona_trainings_v1_trainings_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_spona_trainings_v1_trainings_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_spona_trainings_v1_trainings_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_spona_trainings_v1_trainings_proto_goTypes = []any{
 	(EventType)(0),                              // 0: spona.trainings.v1.EventType
 	(Sector)(0),                                 // 1: spona.trainings.v1.Sector
-	(*TrainingEvent)(nil),                       // 2: spona.trainings.v1.TrainingEvent
-	(*Session)(nil),                             // 3: spona.trainings.v1.Session
-	(*Professional)(nil),                        // 4: spona.trainings.v1.Professional
-	(*Participant)(nil),                         // 5: spona.trainings.v1.Participant
-	(*CreateTrainingEventRequest)(nil),          // 6: spona.trainings.v1.CreateTrainingEventRequest
-	(*CreateTrainingEventResponse)(nil),         // 7: spona.trainings.v1.CreateTrainingEventResponse
-	(*GetTrainingEventRequest)(nil),             // 8: spona.trainings.v1.GetTrainingEventRequest
-	(*GetTrainingEventResponse)(nil),            // 9: spona.trainings.v1.GetTrainingEventResponse
-	(*ListTrainingEventsRequest)(nil),           // 10: spona.trainings.v1.ListTrainingEventsRequest
-	(*ListTrainingEventsResponse)(nil),          // 11: spona.trainings.v1.ListTrainingEventsResponse
-	(*UpdateTrainingEventRequest)(nil),          // 12: spona.trainings.v1.UpdateTrainingEventRequest
-	(*UpdateTrainingEventResponse)(nil),         // 13: spona.trainings.v1.UpdateTrainingEventResponse
-	(*CreateSessionRequest)(nil),                // 14: spona.trainings.v1.CreateSessionRequest
-	(*CreateSessionResponse)(nil),               // 15: spona.trainings.v1.CreateSessionResponse
-	(*ListSessionsRequest)(nil),                 // 16: spona.trainings.v1.ListSessionsRequest
-	(*ListSessionsResponse)(nil),                // 17: spona.trainings.v1.ListSessionsResponse
-	(*DeleteSessionRequest)(nil),                // 18: spona.trainings.v1.DeleteSessionRequest
-	(*DeleteSessionResponse)(nil),               // 19: spona.trainings.v1.DeleteSessionResponse
-	(*CreateParticipantRequest)(nil),            // 20: spona.trainings.v1.CreateParticipantRequest
-	(*CreateParticipantResponse)(nil),           // 21: spona.trainings.v1.CreateParticipantResponse
-	(*GetParticipantRequest)(nil),               // 22: spona.trainings.v1.GetParticipantRequest
-	(*GetParticipantResponse)(nil),              // 23: spona.trainings.v1.GetParticipantResponse
-	(*ListParticipantsRequest)(nil),             // 24: spona.trainings.v1.ListParticipantsRequest
-	(*ListParticipantsResponse)(nil),            // 25: spona.trainings.v1.ListParticipantsResponse
-	(*DeleteParticipantRequest)(nil),            // 26: spona.trainings.v1.DeleteParticipantRequest
-	(*DeleteParticipantResponse)(nil),           // 27: spona.trainings.v1.DeleteParticipantResponse
-	(*AttendanceMark)(nil),                      // 28: spona.trainings.v1.AttendanceMark
-	(*RecordAttendanceRequest)(nil),             // 29: spona.trainings.v1.RecordAttendanceRequest
-	(*RecordAttendanceResponse)(nil),            // 30: spona.trainings.v1.RecordAttendanceResponse
-	(*RecordTestScoresRequest)(nil),             // 31: spona.trainings.v1.RecordTestScoresRequest
-	(*RecordTestScoresResponse)(nil),            // 32: spona.trainings.v1.RecordTestScoresResponse
-	(*IssueCertificatesRequest)(nil),            // 33: spona.trainings.v1.IssueCertificatesRequest
-	(*IssueCertificatesResponse)(nil),           // 34: spona.trainings.v1.IssueCertificatesResponse
-	(*CountTrainedProfessionalsRequest)(nil),    // 35: spona.trainings.v1.CountTrainedProfessionalsRequest
-	(*CountTrainedProfessionalsResponse)(nil),   // 36: spona.trainings.v1.CountTrainedProfessionalsResponse
-	(*CountTrainingEventsRequest)(nil),          // 37: spona.trainings.v1.CountTrainingEventsRequest
-	(*CountTrainingEventsResponse)(nil),         // 38: spona.trainings.v1.CountTrainingEventsResponse
-	(*CountCommunityBeneficiariesRequest)(nil),  // 39: spona.trainings.v1.CountCommunityBeneficiariesRequest
-	(*CountCommunityBeneficiariesResponse)(nil), // 40: spona.trainings.v1.CountCommunityBeneficiariesResponse
-	(*timestamppb.Timestamp)(nil),               // 41: google.protobuf.Timestamp
-	(v1.Sex)(0),                                 // 42: spona.common.v1.Sex
-	(v11.OrganisationKind)(0),                   // 43: spona.referrals.v1.OrganisationKind
-	(*v1.DateRange)(nil),                        // 44: spona.common.v1.DateRange
-	(*fieldmaskpb.FieldMask)(nil),               // 45: google.protobuf.FieldMask
-	(*v1.Aggregate)(nil),                        // 46: spona.common.v1.Aggregate
+	(ParticipantKind)(0),                        // 2: spona.trainings.v1.ParticipantKind
+	(ParticipationStage)(0),                     // 3: spona.trainings.v1.ParticipationStage
+	(*TrainingEvent)(nil),                       // 4: spona.trainings.v1.TrainingEvent
+	(*Session)(nil),                             // 5: spona.trainings.v1.Session
+	(*Professional)(nil),                        // 6: spona.trainings.v1.Professional
+	(*Participant)(nil),                         // 7: spona.trainings.v1.Participant
+	(*CreateTrainingEventRequest)(nil),          // 8: spona.trainings.v1.CreateTrainingEventRequest
+	(*CreateTrainingEventResponse)(nil),         // 9: spona.trainings.v1.CreateTrainingEventResponse
+	(*GetTrainingEventRequest)(nil),             // 10: spona.trainings.v1.GetTrainingEventRequest
+	(*GetTrainingEventResponse)(nil),            // 11: spona.trainings.v1.GetTrainingEventResponse
+	(*ListTrainingEventsRequest)(nil),           // 12: spona.trainings.v1.ListTrainingEventsRequest
+	(*ListTrainingEventsResponse)(nil),          // 13: spona.trainings.v1.ListTrainingEventsResponse
+	(*UpdateTrainingEventRequest)(nil),          // 14: spona.trainings.v1.UpdateTrainingEventRequest
+	(*UpdateTrainingEventResponse)(nil),         // 15: spona.trainings.v1.UpdateTrainingEventResponse
+	(*CreateSessionRequest)(nil),                // 16: spona.trainings.v1.CreateSessionRequest
+	(*CreateSessionResponse)(nil),               // 17: spona.trainings.v1.CreateSessionResponse
+	(*ListSessionsRequest)(nil),                 // 18: spona.trainings.v1.ListSessionsRequest
+	(*ListSessionsResponse)(nil),                // 19: spona.trainings.v1.ListSessionsResponse
+	(*DeleteSessionRequest)(nil),                // 20: spona.trainings.v1.DeleteSessionRequest
+	(*DeleteSessionResponse)(nil),               // 21: spona.trainings.v1.DeleteSessionResponse
+	(*CreateParticipantRequest)(nil),            // 22: spona.trainings.v1.CreateParticipantRequest
+	(*CreateParticipantResponse)(nil),           // 23: spona.trainings.v1.CreateParticipantResponse
+	(*GetParticipantRequest)(nil),               // 24: spona.trainings.v1.GetParticipantRequest
+	(*GetParticipantResponse)(nil),              // 25: spona.trainings.v1.GetParticipantResponse
+	(*ListParticipantsRequest)(nil),             // 26: spona.trainings.v1.ListParticipantsRequest
+	(*ListParticipantsResponse)(nil),            // 27: spona.trainings.v1.ListParticipantsResponse
+	(*DeleteParticipantRequest)(nil),            // 28: spona.trainings.v1.DeleteParticipantRequest
+	(*DeleteParticipantResponse)(nil),           // 29: spona.trainings.v1.DeleteParticipantResponse
+	(*AttendanceMark)(nil),                      // 30: spona.trainings.v1.AttendanceMark
+	(*RecordAttendanceRequest)(nil),             // 31: spona.trainings.v1.RecordAttendanceRequest
+	(*RecordAttendanceResponse)(nil),            // 32: spona.trainings.v1.RecordAttendanceResponse
+	(*RecordTestScoresRequest)(nil),             // 33: spona.trainings.v1.RecordTestScoresRequest
+	(*RecordTestScoresResponse)(nil),            // 34: spona.trainings.v1.RecordTestScoresResponse
+	(*IssueCertificatesRequest)(nil),            // 35: spona.trainings.v1.IssueCertificatesRequest
+	(*IssueCertificatesResponse)(nil),           // 36: spona.trainings.v1.IssueCertificatesResponse
+	(*CountTrainedProfessionalsRequest)(nil),    // 37: spona.trainings.v1.CountTrainedProfessionalsRequest
+	(*CountTrainedProfessionalsResponse)(nil),   // 38: spona.trainings.v1.CountTrainedProfessionalsResponse
+	(*CountTrainingEventsRequest)(nil),          // 39: spona.trainings.v1.CountTrainingEventsRequest
+	(*CountTrainingEventsResponse)(nil),         // 40: spona.trainings.v1.CountTrainingEventsResponse
+	(*CountCommunityBeneficiariesRequest)(nil),  // 41: spona.trainings.v1.CountCommunityBeneficiariesRequest
+	(*CountCommunityBeneficiariesResponse)(nil), // 42: spona.trainings.v1.CountCommunityBeneficiariesResponse
+	(*CountParticipantsRequest)(nil),            // 43: spona.trainings.v1.CountParticipantsRequest
+	(*CountParticipantsResponse)(nil),           // 44: spona.trainings.v1.CountParticipantsResponse
+	(*timestamppb.Timestamp)(nil),               // 45: google.protobuf.Timestamp
+	(v1.Sex)(0),                                 // 46: spona.common.v1.Sex
+	(v11.OrganisationKind)(0),                   // 47: spona.referrals.v1.OrganisationKind
+	(*v1.DateRange)(nil),                        // 48: spona.common.v1.DateRange
+	(*fieldmaskpb.FieldMask)(nil),               // 49: google.protobuf.FieldMask
+	(*v1.Aggregate)(nil),                        // 50: spona.common.v1.Aggregate
 }
 var file_spona_trainings_v1_trainings_proto_depIdxs = []int32{
 	0,  // 0: spona.trainings.v1.TrainingEvent.type:type_name -> spona.trainings.v1.EventType
-	41, // 1: spona.trainings.v1.TrainingEvent.create_time:type_name -> google.protobuf.Timestamp
-	41, // 2: spona.trainings.v1.TrainingEvent.update_time:type_name -> google.protobuf.Timestamp
-	41, // 3: spona.trainings.v1.Session.create_time:type_name -> google.protobuf.Timestamp
+	45, // 1: spona.trainings.v1.TrainingEvent.create_time:type_name -> google.protobuf.Timestamp
+	45, // 2: spona.trainings.v1.TrainingEvent.update_time:type_name -> google.protobuf.Timestamp
+	45, // 3: spona.trainings.v1.Session.create_time:type_name -> google.protobuf.Timestamp
 	1,  // 4: spona.trainings.v1.Professional.sector:type_name -> spona.trainings.v1.Sector
-	42, // 5: spona.trainings.v1.Professional.sex:type_name -> spona.common.v1.Sex
-	4,  // 6: spona.trainings.v1.Participant.professional:type_name -> spona.trainings.v1.Professional
-	41, // 7: spona.trainings.v1.Participant.create_time:type_name -> google.protobuf.Timestamp
-	43, // 8: spona.trainings.v1.Participant.organisation_kind:type_name -> spona.referrals.v1.OrganisationKind
-	41, // 9: spona.trainings.v1.Participant.certificate_issue_time:type_name -> google.protobuf.Timestamp
-	2,  // 10: spona.trainings.v1.CreateTrainingEventRequest.training_event:type_name -> spona.trainings.v1.TrainingEvent
-	2,  // 11: spona.trainings.v1.CreateTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
-	2,  // 12: spona.trainings.v1.GetTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
+	46, // 5: spona.trainings.v1.Professional.sex:type_name -> spona.common.v1.Sex
+	6,  // 6: spona.trainings.v1.Participant.professional:type_name -> spona.trainings.v1.Professional
+	45, // 7: spona.trainings.v1.Participant.create_time:type_name -> google.protobuf.Timestamp
+	47, // 8: spona.trainings.v1.Participant.organisation_kind:type_name -> spona.referrals.v1.OrganisationKind
+	45, // 9: spona.trainings.v1.Participant.certificate_issue_time:type_name -> google.protobuf.Timestamp
+	4,  // 10: spona.trainings.v1.CreateTrainingEventRequest.training_event:type_name -> spona.trainings.v1.TrainingEvent
+	4,  // 11: spona.trainings.v1.CreateTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
+	4,  // 12: spona.trainings.v1.GetTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
 	0,  // 13: spona.trainings.v1.ListTrainingEventsRequest.type:type_name -> spona.trainings.v1.EventType
-	44, // 14: spona.trainings.v1.ListTrainingEventsRequest.period:type_name -> spona.common.v1.DateRange
-	2,  // 15: spona.trainings.v1.ListTrainingEventsResponse.training_events:type_name -> spona.trainings.v1.TrainingEvent
-	2,  // 16: spona.trainings.v1.UpdateTrainingEventRequest.training_event:type_name -> spona.trainings.v1.TrainingEvent
-	45, // 17: spona.trainings.v1.UpdateTrainingEventRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 18: spona.trainings.v1.UpdateTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
-	3,  // 19: spona.trainings.v1.CreateSessionRequest.session:type_name -> spona.trainings.v1.Session
-	3,  // 20: spona.trainings.v1.CreateSessionResponse.session:type_name -> spona.trainings.v1.Session
-	3,  // 21: spona.trainings.v1.ListSessionsResponse.sessions:type_name -> spona.trainings.v1.Session
-	5,  // 22: spona.trainings.v1.CreateParticipantRequest.participant:type_name -> spona.trainings.v1.Participant
-	5,  // 23: spona.trainings.v1.CreateParticipantResponse.participant:type_name -> spona.trainings.v1.Participant
-	5,  // 24: spona.trainings.v1.GetParticipantResponse.participant:type_name -> spona.trainings.v1.Participant
-	5,  // 25: spona.trainings.v1.ListParticipantsResponse.participants:type_name -> spona.trainings.v1.Participant
-	28, // 26: spona.trainings.v1.RecordAttendanceRequest.marks:type_name -> spona.trainings.v1.AttendanceMark
-	28, // 27: spona.trainings.v1.RecordAttendanceResponse.marks:type_name -> spona.trainings.v1.AttendanceMark
-	5,  // 28: spona.trainings.v1.RecordTestScoresResponse.participant:type_name -> spona.trainings.v1.Participant
-	5,  // 29: spona.trainings.v1.IssueCertificatesResponse.participants:type_name -> spona.trainings.v1.Participant
-	44, // 30: spona.trainings.v1.CountTrainedProfessionalsRequest.period:type_name -> spona.common.v1.DateRange
-	46, // 31: spona.trainings.v1.CountTrainedProfessionalsResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	44, // 32: spona.trainings.v1.CountTrainingEventsRequest.period:type_name -> spona.common.v1.DateRange
-	46, // 33: spona.trainings.v1.CountTrainingEventsResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	44, // 34: spona.trainings.v1.CountCommunityBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
-	46, // 35: spona.trainings.v1.CountCommunityBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	6,  // 36: spona.trainings.v1.TrainingService.CreateTrainingEvent:input_type -> spona.trainings.v1.CreateTrainingEventRequest
-	8,  // 37: spona.trainings.v1.TrainingService.GetTrainingEvent:input_type -> spona.trainings.v1.GetTrainingEventRequest
-	10, // 38: spona.trainings.v1.TrainingService.ListTrainingEvents:input_type -> spona.trainings.v1.ListTrainingEventsRequest
-	12, // 39: spona.trainings.v1.TrainingService.UpdateTrainingEvent:input_type -> spona.trainings.v1.UpdateTrainingEventRequest
-	14, // 40: spona.trainings.v1.TrainingService.CreateSession:input_type -> spona.trainings.v1.CreateSessionRequest
-	16, // 41: spona.trainings.v1.TrainingService.ListSessions:input_type -> spona.trainings.v1.ListSessionsRequest
-	18, // 42: spona.trainings.v1.TrainingService.DeleteSession:input_type -> spona.trainings.v1.DeleteSessionRequest
-	20, // 43: spona.trainings.v1.TrainingService.CreateParticipant:input_type -> spona.trainings.v1.CreateParticipantRequest
-	22, // 44: spona.trainings.v1.TrainingService.GetParticipant:input_type -> spona.trainings.v1.GetParticipantRequest
-	24, // 45: spona.trainings.v1.TrainingService.ListParticipants:input_type -> spona.trainings.v1.ListParticipantsRequest
-	26, // 46: spona.trainings.v1.TrainingService.DeleteParticipant:input_type -> spona.trainings.v1.DeleteParticipantRequest
-	29, // 47: spona.trainings.v1.TrainingService.RecordAttendance:input_type -> spona.trainings.v1.RecordAttendanceRequest
-	31, // 48: spona.trainings.v1.TrainingService.RecordTestScores:input_type -> spona.trainings.v1.RecordTestScoresRequest
-	33, // 49: spona.trainings.v1.TrainingService.IssueCertificates:input_type -> spona.trainings.v1.IssueCertificatesRequest
-	35, // 50: spona.trainings.v1.TrainingService.CountTrainedProfessionals:input_type -> spona.trainings.v1.CountTrainedProfessionalsRequest
-	37, // 51: spona.trainings.v1.TrainingService.CountTrainingEvents:input_type -> spona.trainings.v1.CountTrainingEventsRequest
-	39, // 52: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:input_type -> spona.trainings.v1.CountCommunityBeneficiariesRequest
-	7,  // 53: spona.trainings.v1.TrainingService.CreateTrainingEvent:output_type -> spona.trainings.v1.CreateTrainingEventResponse
-	9,  // 54: spona.trainings.v1.TrainingService.GetTrainingEvent:output_type -> spona.trainings.v1.GetTrainingEventResponse
-	11, // 55: spona.trainings.v1.TrainingService.ListTrainingEvents:output_type -> spona.trainings.v1.ListTrainingEventsResponse
-	13, // 56: spona.trainings.v1.TrainingService.UpdateTrainingEvent:output_type -> spona.trainings.v1.UpdateTrainingEventResponse
-	15, // 57: spona.trainings.v1.TrainingService.CreateSession:output_type -> spona.trainings.v1.CreateSessionResponse
-	17, // 58: spona.trainings.v1.TrainingService.ListSessions:output_type -> spona.trainings.v1.ListSessionsResponse
-	19, // 59: spona.trainings.v1.TrainingService.DeleteSession:output_type -> spona.trainings.v1.DeleteSessionResponse
-	21, // 60: spona.trainings.v1.TrainingService.CreateParticipant:output_type -> spona.trainings.v1.CreateParticipantResponse
-	23, // 61: spona.trainings.v1.TrainingService.GetParticipant:output_type -> spona.trainings.v1.GetParticipantResponse
-	25, // 62: spona.trainings.v1.TrainingService.ListParticipants:output_type -> spona.trainings.v1.ListParticipantsResponse
-	27, // 63: spona.trainings.v1.TrainingService.DeleteParticipant:output_type -> spona.trainings.v1.DeleteParticipantResponse
-	30, // 64: spona.trainings.v1.TrainingService.RecordAttendance:output_type -> spona.trainings.v1.RecordAttendanceResponse
-	32, // 65: spona.trainings.v1.TrainingService.RecordTestScores:output_type -> spona.trainings.v1.RecordTestScoresResponse
-	34, // 66: spona.trainings.v1.TrainingService.IssueCertificates:output_type -> spona.trainings.v1.IssueCertificatesResponse
-	36, // 67: spona.trainings.v1.TrainingService.CountTrainedProfessionals:output_type -> spona.trainings.v1.CountTrainedProfessionalsResponse
-	38, // 68: spona.trainings.v1.TrainingService.CountTrainingEvents:output_type -> spona.trainings.v1.CountTrainingEventsResponse
-	40, // 69: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:output_type -> spona.trainings.v1.CountCommunityBeneficiariesResponse
-	53, // [53:70] is the sub-list for method output_type
-	36, // [36:53] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	48, // 14: spona.trainings.v1.ListTrainingEventsRequest.period:type_name -> spona.common.v1.DateRange
+	4,  // 15: spona.trainings.v1.ListTrainingEventsResponse.training_events:type_name -> spona.trainings.v1.TrainingEvent
+	4,  // 16: spona.trainings.v1.UpdateTrainingEventRequest.training_event:type_name -> spona.trainings.v1.TrainingEvent
+	49, // 17: spona.trainings.v1.UpdateTrainingEventRequest.update_mask:type_name -> google.protobuf.FieldMask
+	4,  // 18: spona.trainings.v1.UpdateTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
+	5,  // 19: spona.trainings.v1.CreateSessionRequest.session:type_name -> spona.trainings.v1.Session
+	5,  // 20: spona.trainings.v1.CreateSessionResponse.session:type_name -> spona.trainings.v1.Session
+	5,  // 21: spona.trainings.v1.ListSessionsResponse.sessions:type_name -> spona.trainings.v1.Session
+	7,  // 22: spona.trainings.v1.CreateParticipantRequest.participant:type_name -> spona.trainings.v1.Participant
+	7,  // 23: spona.trainings.v1.CreateParticipantResponse.participant:type_name -> spona.trainings.v1.Participant
+	7,  // 24: spona.trainings.v1.GetParticipantResponse.participant:type_name -> spona.trainings.v1.Participant
+	7,  // 25: spona.trainings.v1.ListParticipantsResponse.participants:type_name -> spona.trainings.v1.Participant
+	30, // 26: spona.trainings.v1.RecordAttendanceRequest.marks:type_name -> spona.trainings.v1.AttendanceMark
+	30, // 27: spona.trainings.v1.RecordAttendanceResponse.marks:type_name -> spona.trainings.v1.AttendanceMark
+	7,  // 28: spona.trainings.v1.RecordTestScoresResponse.participant:type_name -> spona.trainings.v1.Participant
+	7,  // 29: spona.trainings.v1.IssueCertificatesResponse.participants:type_name -> spona.trainings.v1.Participant
+	48, // 30: spona.trainings.v1.CountTrainedProfessionalsRequest.period:type_name -> spona.common.v1.DateRange
+	50, // 31: spona.trainings.v1.CountTrainedProfessionalsResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	48, // 32: spona.trainings.v1.CountTrainingEventsRequest.period:type_name -> spona.common.v1.DateRange
+	50, // 33: spona.trainings.v1.CountTrainingEventsResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	48, // 34: spona.trainings.v1.CountCommunityBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
+	50, // 35: spona.trainings.v1.CountCommunityBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	48, // 36: spona.trainings.v1.CountParticipantsRequest.period:type_name -> spona.common.v1.DateRange
+	2,  // 37: spona.trainings.v1.CountParticipantsRequest.kind:type_name -> spona.trainings.v1.ParticipantKind
+	3,  // 38: spona.trainings.v1.CountParticipantsRequest.stage:type_name -> spona.trainings.v1.ParticipationStage
+	50, // 39: spona.trainings.v1.CountParticipantsResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	8,  // 40: spona.trainings.v1.TrainingService.CreateTrainingEvent:input_type -> spona.trainings.v1.CreateTrainingEventRequest
+	10, // 41: spona.trainings.v1.TrainingService.GetTrainingEvent:input_type -> spona.trainings.v1.GetTrainingEventRequest
+	12, // 42: spona.trainings.v1.TrainingService.ListTrainingEvents:input_type -> spona.trainings.v1.ListTrainingEventsRequest
+	14, // 43: spona.trainings.v1.TrainingService.UpdateTrainingEvent:input_type -> spona.trainings.v1.UpdateTrainingEventRequest
+	16, // 44: spona.trainings.v1.TrainingService.CreateSession:input_type -> spona.trainings.v1.CreateSessionRequest
+	18, // 45: spona.trainings.v1.TrainingService.ListSessions:input_type -> spona.trainings.v1.ListSessionsRequest
+	20, // 46: spona.trainings.v1.TrainingService.DeleteSession:input_type -> spona.trainings.v1.DeleteSessionRequest
+	22, // 47: spona.trainings.v1.TrainingService.CreateParticipant:input_type -> spona.trainings.v1.CreateParticipantRequest
+	24, // 48: spona.trainings.v1.TrainingService.GetParticipant:input_type -> spona.trainings.v1.GetParticipantRequest
+	26, // 49: spona.trainings.v1.TrainingService.ListParticipants:input_type -> spona.trainings.v1.ListParticipantsRequest
+	28, // 50: spona.trainings.v1.TrainingService.DeleteParticipant:input_type -> spona.trainings.v1.DeleteParticipantRequest
+	31, // 51: spona.trainings.v1.TrainingService.RecordAttendance:input_type -> spona.trainings.v1.RecordAttendanceRequest
+	33, // 52: spona.trainings.v1.TrainingService.RecordTestScores:input_type -> spona.trainings.v1.RecordTestScoresRequest
+	35, // 53: spona.trainings.v1.TrainingService.IssueCertificates:input_type -> spona.trainings.v1.IssueCertificatesRequest
+	43, // 54: spona.trainings.v1.TrainingService.CountParticipants:input_type -> spona.trainings.v1.CountParticipantsRequest
+	37, // 55: spona.trainings.v1.TrainingService.CountTrainedProfessionals:input_type -> spona.trainings.v1.CountTrainedProfessionalsRequest
+	39, // 56: spona.trainings.v1.TrainingService.CountTrainingEvents:input_type -> spona.trainings.v1.CountTrainingEventsRequest
+	41, // 57: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:input_type -> spona.trainings.v1.CountCommunityBeneficiariesRequest
+	9,  // 58: spona.trainings.v1.TrainingService.CreateTrainingEvent:output_type -> spona.trainings.v1.CreateTrainingEventResponse
+	11, // 59: spona.trainings.v1.TrainingService.GetTrainingEvent:output_type -> spona.trainings.v1.GetTrainingEventResponse
+	13, // 60: spona.trainings.v1.TrainingService.ListTrainingEvents:output_type -> spona.trainings.v1.ListTrainingEventsResponse
+	15, // 61: spona.trainings.v1.TrainingService.UpdateTrainingEvent:output_type -> spona.trainings.v1.UpdateTrainingEventResponse
+	17, // 62: spona.trainings.v1.TrainingService.CreateSession:output_type -> spona.trainings.v1.CreateSessionResponse
+	19, // 63: spona.trainings.v1.TrainingService.ListSessions:output_type -> spona.trainings.v1.ListSessionsResponse
+	21, // 64: spona.trainings.v1.TrainingService.DeleteSession:output_type -> spona.trainings.v1.DeleteSessionResponse
+	23, // 65: spona.trainings.v1.TrainingService.CreateParticipant:output_type -> spona.trainings.v1.CreateParticipantResponse
+	25, // 66: spona.trainings.v1.TrainingService.GetParticipant:output_type -> spona.trainings.v1.GetParticipantResponse
+	27, // 67: spona.trainings.v1.TrainingService.ListParticipants:output_type -> spona.trainings.v1.ListParticipantsResponse
+	29, // 68: spona.trainings.v1.TrainingService.DeleteParticipant:output_type -> spona.trainings.v1.DeleteParticipantResponse
+	32, // 69: spona.trainings.v1.TrainingService.RecordAttendance:output_type -> spona.trainings.v1.RecordAttendanceResponse
+	34, // 70: spona.trainings.v1.TrainingService.RecordTestScores:output_type -> spona.trainings.v1.RecordTestScoresResponse
+	36, // 71: spona.trainings.v1.TrainingService.IssueCertificates:output_type -> spona.trainings.v1.IssueCertificatesResponse
+	44, // 72: spona.trainings.v1.TrainingService.CountParticipants:output_type -> spona.trainings.v1.CountParticipantsResponse
+	38, // 73: spona.trainings.v1.TrainingService.CountTrainedProfessionals:output_type -> spona.trainings.v1.CountTrainedProfessionalsResponse
+	40, // 74: spona.trainings.v1.TrainingService.CountTrainingEvents:output_type -> spona.trainings.v1.CountTrainingEventsResponse
+	42, // 75: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:output_type -> spona.trainings.v1.CountCommunityBeneficiariesResponse
+	58, // [58:76] is the sub-list for method output_type
+	40, // [40:58] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_spona_trainings_v1_trainings_proto_init() }
@@ -2986,8 +3248,8 @@ func file_spona_trainings_v1_trainings_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_trainings_v1_trainings_proto_rawDesc), len(file_spona_trainings_v1_trainings_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   39,
+			NumEnums:      4,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

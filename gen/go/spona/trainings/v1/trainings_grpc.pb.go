@@ -33,6 +33,7 @@ const (
 	TrainingService_RecordAttendance_FullMethodName            = "/spona.trainings.v1.TrainingService/RecordAttendance"
 	TrainingService_RecordTestScores_FullMethodName            = "/spona.trainings.v1.TrainingService/RecordTestScores"
 	TrainingService_IssueCertificates_FullMethodName           = "/spona.trainings.v1.TrainingService/IssueCertificates"
+	TrainingService_CountParticipants_FullMethodName           = "/spona.trainings.v1.TrainingService/CountParticipants"
 	TrainingService_CountTrainedProfessionals_FullMethodName   = "/spona.trainings.v1.TrainingService/CountTrainedProfessionals"
 	TrainingService_CountTrainingEvents_FullMethodName         = "/spona.trainings.v1.TrainingService/CountTrainingEvents"
 	TrainingService_CountCommunityBeneficiaries_FullMethodName = "/spona.trainings.v1.TrainingService/CountCommunityBeneficiaries"
@@ -87,13 +88,22 @@ type TrainingServiceClient interface {
 	// event's completion threshold and who has none yet; returns every
 	// participant holding a certificate of the event. Idempotent.
 	IssueCertificates(ctx context.Context, in *IssueCertificatesRequest, opts ...grpc.CallOption) (*IssueCertificatesResponse, error)
-	// Internal (no REST route): unique professionals trained under a project in
-	// a period, across organisers. Used by the reporting service.
+	// Internal (no REST route): unique participants of a project's events in a
+	// period, across organisers, at one stage: registered, trained (attendance
+	// at or above the event's completion threshold) or certified. A
+	// professional is counted once across events (matched as at
+	// registration), a beneficiary once by id. Used by the reporting service.
+	CountParticipants(ctx context.Context, in *CountParticipantsRequest, opts ...grpc.CallOption) (*CountParticipantsResponse, error)
+	// Internal (no REST route): unique professionals registered at (or, with
+	// completed_only, who completed) the project's events in a period, across
+	// organisers. Kept for existing callers; CountParticipants counts the
+	// same with the stage named.
 	CountTrainedProfessionals(ctx context.Context, in *CountTrainedProfessionalsRequest, opts ...grpc.CallOption) (*CountTrainedProfessionalsResponse, error)
 	// Internal: events held under a project in a period.
 	CountTrainingEvents(ctx context.Context, in *CountTrainingEventsRequest, opts ...grpc.CallOption) (*CountTrainingEventsResponse, error)
-	// Internal: unique beneficiaries who took part in events (community events,
-	// info sessions, ...) of a project in a period.
+	// Internal: unique beneficiaries registered at events (community events,
+	// info sessions, ...) of a project in a period. Kept for existing callers;
+	// it is CountParticipants of beneficiaries at the registered stage.
 	CountCommunityBeneficiaries(ctx context.Context, in *CountCommunityBeneficiariesRequest, opts ...grpc.CallOption) (*CountCommunityBeneficiariesResponse, error)
 }
 
@@ -245,6 +255,16 @@ func (c *trainingServiceClient) IssueCertificates(ctx context.Context, in *Issue
 	return out, nil
 }
 
+func (c *trainingServiceClient) CountParticipants(ctx context.Context, in *CountParticipantsRequest, opts ...grpc.CallOption) (*CountParticipantsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CountParticipantsResponse)
+	err := c.cc.Invoke(ctx, TrainingService_CountParticipants_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *trainingServiceClient) CountTrainedProfessionals(ctx context.Context, in *CountTrainedProfessionalsRequest, opts ...grpc.CallOption) (*CountTrainedProfessionalsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CountTrainedProfessionalsResponse)
@@ -324,13 +344,22 @@ type TrainingServiceServer interface {
 	// event's completion threshold and who has none yet; returns every
 	// participant holding a certificate of the event. Idempotent.
 	IssueCertificates(context.Context, *IssueCertificatesRequest) (*IssueCertificatesResponse, error)
-	// Internal (no REST route): unique professionals trained under a project in
-	// a period, across organisers. Used by the reporting service.
+	// Internal (no REST route): unique participants of a project's events in a
+	// period, across organisers, at one stage: registered, trained (attendance
+	// at or above the event's completion threshold) or certified. A
+	// professional is counted once across events (matched as at
+	// registration), a beneficiary once by id. Used by the reporting service.
+	CountParticipants(context.Context, *CountParticipantsRequest) (*CountParticipantsResponse, error)
+	// Internal (no REST route): unique professionals registered at (or, with
+	// completed_only, who completed) the project's events in a period, across
+	// organisers. Kept for existing callers; CountParticipants counts the
+	// same with the stage named.
 	CountTrainedProfessionals(context.Context, *CountTrainedProfessionalsRequest) (*CountTrainedProfessionalsResponse, error)
 	// Internal: events held under a project in a period.
 	CountTrainingEvents(context.Context, *CountTrainingEventsRequest) (*CountTrainingEventsResponse, error)
-	// Internal: unique beneficiaries who took part in events (community events,
-	// info sessions, ...) of a project in a period.
+	// Internal: unique beneficiaries registered at events (community events,
+	// info sessions, ...) of a project in a period. Kept for existing callers;
+	// it is CountParticipants of beneficiaries at the registered stage.
 	CountCommunityBeneficiaries(context.Context, *CountCommunityBeneficiariesRequest) (*CountCommunityBeneficiariesResponse, error)
 	mustEmbedUnimplementedTrainingServiceServer()
 }
@@ -383,6 +412,9 @@ func (UnimplementedTrainingServiceServer) RecordTestScores(context.Context, *Rec
 }
 func (UnimplementedTrainingServiceServer) IssueCertificates(context.Context, *IssueCertificatesRequest) (*IssueCertificatesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method IssueCertificates not implemented")
+}
+func (UnimplementedTrainingServiceServer) CountParticipants(context.Context, *CountParticipantsRequest) (*CountParticipantsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CountParticipants not implemented")
 }
 func (UnimplementedTrainingServiceServer) CountTrainedProfessionals(context.Context, *CountTrainedProfessionalsRequest) (*CountTrainedProfessionalsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CountTrainedProfessionals not implemented")
@@ -666,6 +698,24 @@ func _TrainingService_IssueCertificates_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TrainingService_CountParticipants_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CountParticipantsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TrainingServiceServer).CountParticipants(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TrainingService_CountParticipants_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TrainingServiceServer).CountParticipants(ctx, req.(*CountParticipantsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _TrainingService_CountTrainedProfessionals_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CountTrainedProfessionalsRequest)
 	if err := dec(in); err != nil {
@@ -782,6 +832,10 @@ var TrainingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "IssueCertificates",
 			Handler:    _TrainingService_IssueCertificates_Handler,
+		},
+		{
+			MethodName: "CountParticipants",
+			Handler:    _TrainingService_CountParticipants_Handler,
 		},
 		{
 			MethodName: "CountTrainedProfessionals",
