@@ -72,11 +72,11 @@ SWAGGER_UI_FILES = swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger
 vendor-docs: $(OPENAPI_TOOLS)
 	for f in $(SWAGGER_UI_FILES); do cp tools/openapi/node_modules/swagger-ui-dist/$$f services/edge/internal/docs/static/swagger-ui/$$f; done
 
-## lint: buf lint, the OpenAPI linters, gofmt and go vet
+## lint: buf lint, the OpenAPI linters and golangci-lint (.golangci.yml: govet, staticcheck, gosec, errcheck, depguard layer rules, gofmt, ...; pinned in tools/lint)
 lint: lint-openapi
 	$(GO) tool buf lint
 	test -z "$$(gofmt -l pkg services deploy gen tests)"
-	$(GO) vet $(PKGS)
+	"$$(cd tools/lint && GOWORK=off $(GO) tool -n golangci-lint)" run $(PKGS)
 
 ## build: build the six binaries into bin/
 build:

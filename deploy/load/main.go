@@ -42,6 +42,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/pkg/testkit/devstack"
 	"github.com/spona/spona/pkg/testkit/pgcluster"
 	"google.golang.org/grpc"
@@ -50,8 +51,9 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx); err != nil {
+	err := run(ctx)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
@@ -84,14 +86,14 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { warn(os.RemoveAll(tmp)) }()
 
 	say("starting PostgreSQL")
 	pg, err := pgcluster.Start(ctx, filepath.Join(tmp, "pg"), pgcluster.Options{Durable: *durable})
 	if err != nil {
 		return err
 	}
-	defer pg.Remove()
+	defer func() { warn(pg.Remove()) }()
 	if err := exec(ctx, pg.URL("postgres"), "CREATE DATABASE spona"); err != nil {
 		return err
 	}
@@ -114,7 +116,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer stack.Stop()
+	defer func() { warn(stack.Stop()) }()
 	key, err := stack.CreateKey(ctx, "load", "Load Test NGO")
 	if err != nil {
 		return err
@@ -129,7 +131,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg.MaxConns = int32(max(maxClients, 10))
+	cfg.MaxConns = intconv.Int32(max(maxClients, 10))
 	cfg.ConnConfig.RuntimeParams["search_path"] = "beneficiaries,public"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -179,11 +181,18 @@ func run(ctx context.Context) error {
 			results = append(results, byName[s.name].summarise())
 		}
 	}
-	printTable(os.Stdout, results)
+	fmt.Print(table(results))
 	return nil
 }
 
 func say(s string) { fmt.Fprintln(os.Stderr, "load:", s) }
+
+// warn reports a failed teardown step; the measurement stands.
+func warn(err error) {
+	if err != nil {
+		say("cleanup: " + err.Error())
+	}
+}
 
 func exec(ctx context.Context, url, sql string) error {
 	c, err := pgx.Connect(ctx, url)
@@ -412,19 +421,21 @@ func measure(ctx context.Context, s scenario, c int, d time.Duration) result {
 	return result{name: s.name, clients: c, latencies: latencies, elapsed: time.Since(start), err: firstErr}
 }
 
-func printTable(w io.Writer, results []result) {
+func table(results []result) string {
+	var w strings.Builder
 	base := map[int]result{}
 	for _, r := range results {
 		if r.name == "pgx" {
 			base[r.clients] = r
 		}
 	}
-	fmt.Fprintln(w, "one iteration = create one beneficiary + read it back")
-	fmt.Fprintf(w, "%-10s %7s %9s %9s %10s %10s %12s %12s\n", "path", "clients", "iters", "it/s", "p50", "p99", "pgx/it/s", "p50/pgx p50")
+	fmt.Fprintln(&w, "one iteration = create one beneficiary + read it back")
+	fmt.Fprintf(&w, "%-10s %7s %9s %9s %10s %10s %12s %12s\n", "path", "clients", "iters", "it/s", "p50", "p99", "pgx/it/s", "p50/pgx p50")
 	for _, r := range results {
 		b := base[r.clients]
-		fmt.Fprintf(w, "%-10s %7d %9d %9.0f %10s %10s %11.2fx %11.2fx\n", r.name, r.clients, r.n, r.perSecond,
+		fmt.Fprintf(&w, "%-10s %7d %9d %9.0f %10s %10s %11.2fx %11.2fx\n", r.name, r.clients, r.n, r.perSecond,
 			r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond),
 			b.perSecond/r.perSecond, float64(r.p50)/float64(b.p50))
 	}
+	return w.String()
 }

@@ -26,8 +26,9 @@ const ScopeEvents = "events.read"
 // the binary links (and so registers in protoregistry.GlobalFiles).
 func ScopeFor(fullMethod string) (scope string, ok bool) {
 	if v, hit := scopeCache.Load(fullMethod); hit {
-		s := v.(string)
-		return s, s != ""
+		if s, isString := v.(string); isString {
+			return s, s != ""
+		}
 	}
 	s := lookupScope(fullMethod)
 	scopeCache.Store(fullMethod, s)

@@ -69,7 +69,8 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string, migrations 
 		return err
 	}
 	sqlDB := stdlib.OpenDBFromPool(pool)
-	defer sqlDB.Close()
+	// Closing the database/sql view releases nothing of the pool's.
+	defer func() { _ = sqlDB.Close() }()
 	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations,
 		goose.WithSessionLocker(locker),
 		goose.WithTableName(schema+".goose_db_version"),

@@ -26,7 +26,12 @@ func serve(t *testing.T, h http.Handler, cfg Config) (*Server, string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, lis, time.Second) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Log("serve:", err)
+		}
+	})
 	return s, lis.Addr().String()
 }
 

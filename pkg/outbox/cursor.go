@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/google/uuid"
+	"github.com/spona/spona/pkg/intconv"
 )
 
 // A cursor is the position after one outbox row of one feed: the feed's
@@ -30,7 +31,7 @@ var (
 func (c cursor) String() string {
 	var b [cursorLen]byte
 	copy(b[:16], c.feed[:])
-	binary.BigEndian.PutUint64(b[16:], uint64(c.pos))
+	binary.BigEndian.PutUint64(b[16:], intconv.Uint64(c.pos))
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 

@@ -183,13 +183,6 @@ func (f *Feed) readState(ctx context.Context, tx pgx.Tx) (state, error) {
 	return s, db.Error(err)
 }
 
-// request is a validated ListEvents/WatchEvents request.
-type request struct {
-	after int64
-	size  int
-	types []string
-}
-
 func (f *Feed) badRequest(field, msg string) error {
 	st := status.New(codes.InvalidArgument, field+": "+msg)
 	br := &errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: msg}}}

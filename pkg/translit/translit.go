@@ -44,7 +44,7 @@ func Fold(s string) string {
 	s = norm.NFKD.String(strings.ToLower(s))
 	var b strings.Builder
 	b.Grow(len(s))
-	var last rune = ' '
+	last := ' '
 	emit := func(r rune) {
 		if r == ' ' && last == ' ' {
 			return

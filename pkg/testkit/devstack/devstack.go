@@ -29,7 +29,7 @@ var Services = []string{"beneficiaries", "referrals", "trainings", "reporting", 
 
 // Build compiles the six binaries from the repository at root into binDir.
 func Build(ctx context.Context, root, binDir string) error {
-	if err := os.MkdirAll(binDir, 0o755); err != nil {
+	if err := os.MkdirAll(binDir, 0o750); err != nil {
 		return err
 	}
 	args := []string{"build", "-o", binDir + string(os.PathSeparator)}
@@ -101,7 +101,9 @@ func freePort() (int, error) {
 		if err != nil {
 			continue
 		}
-		l.Close()
+		if err := l.Close(); err != nil {
+			continue
+		}
 		return port, nil
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -109,7 +111,11 @@ func freePort() (int, error) {
 		return 0, err
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		return 0, fmt.Errorf("listener address %v is not TCP", l.Addr())
+	}
+	return addr.Port, nil
 }
 
 // Options configures Start.
@@ -204,7 +210,7 @@ func (s *Stack) StartService(ctx context.Context, name string) error {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	var closer io.Closer
 	if s.opts.LogDir != "" {
-		f, err := os.OpenFile(filepath.Join(s.opts.LogDir, name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		f, err := os.OpenFile(filepath.Join(s.opts.LogDir, name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 		if err != nil {
 			return err
 		}
@@ -271,7 +277,7 @@ func (s *Stack) signal(name string, sig syscall.Signal, grace time.Duration) err
 	}
 	defer func() {
 		if p.logs != nil {
-			p.logs.Close()
+			_ = p.logs.Close() // the log file; the process has exited
 		}
 	}()
 	_ = p.cmd.Process.Signal(sig)
@@ -284,8 +290,7 @@ func (s *Stack) signal(name string, sig syscall.Signal, grace time.Duration) err
 		return err
 	case <-time.After(grace):
 		_ = p.cmd.Process.Kill()
-		<-p.done
-		return fmt.Errorf("%s did not stop within %s; killed", name, grace)
+		return fmt.Errorf("%s did not stop within %s; killed (%v)", name, grace, <-p.done)
 	}
 }
 
@@ -334,7 +339,7 @@ func prefixWriter(w io.Writer, name string) io.WriteCloser {
 		sc.Buffer(make([]byte, 64*1024), 1024*1024)
 		for sc.Scan() {
 			lw.mu.Lock()
-			fmt.Fprintln(lw.w, lw.prefix+sc.Text())
+			_, _ = fmt.Fprintln(lw.w, lw.prefix+sc.Text()) // a log sink: nothing to do on failure
 			lw.mu.Unlock()
 		}
 	}()

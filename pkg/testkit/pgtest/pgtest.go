@@ -43,7 +43,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }() // a temp dir; the result is m.Run's
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	c, err := pgcluster.Start(ctx, filepath.Join(tmp, "pg"), pgcluster.Options{})
 	cancel()
@@ -51,7 +51,11 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "pgtest:", err)
 		return 1
 	}
-	defer c.Remove()
+	defer func() {
+		if err := c.Remove(); err != nil {
+			fmt.Fprintln(os.Stderr, "pgtest: remove cluster:", err)
+		}
+	}()
 	serverURL = c.URL("postgres")
 	return m.Run()
 }

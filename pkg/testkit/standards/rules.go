@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/big"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -126,7 +127,7 @@ func IATIRuleFailures(doc []byte, now time.Time) []string {
 		}
 		for _, r := range a.All("result") {
 			for _, ind := range r.All("indicator") {
-				quantitative := strings.Contains("1234", ind.attr("measure")) && ind.attr("measure") != ""
+				quantitative := slices.Contains([]string{"1", "2", "3", "4"}, ind.attr("measure"))
 				for _, b := range ind.All("baseline") {
 					value(fail, "8.8", b, quantitative)
 				}

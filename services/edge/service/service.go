@@ -262,7 +262,8 @@ func CreateKey(ctx context.Context, cfg KeysConfig, req KeyRequest) (key, organi
 	if err != nil {
 		return "", "", err
 	}
-	defer base.Close(context.Background())
+	// The key is stored once created: a failed shutdown must not hide it.
+	defer func() { _ = base.Close(context.Background()) }()
 	orgID := req.OrganisationID
 	if orgID == "" {
 		if orgID, err = registerOrganisation(ctx, cfg, base.Signer, req); err != nil {

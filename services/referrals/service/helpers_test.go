@@ -210,14 +210,14 @@ func (p *proxy) serve(lis net.Listener) {
 			}
 			up, err := net.Dial("tcp", p.target)
 			if err != nil {
-				c.Close()
+				_ = c.Close()
 				continue
 			}
 			p.mu.Lock()
 			p.conns = append(p.conns, c, up)
 			p.mu.Unlock()
-			go func() { _, _ = io.Copy(up, c); up.Close() }()
-			go func() { _, _ = io.Copy(c, up); c.Close() }()
+			go func() { _, _ = io.Copy(up, c); _ = up.Close() }()
+			go func() { _, _ = io.Copy(c, up); _ = c.Close() }()
 		}
 	}()
 }
@@ -231,7 +231,7 @@ func (p *proxy) cut() {
 		p.lis = nil
 	}
 	for _, c := range p.conns {
-		c.Close()
+		_ = c.Close()
 	}
 	p.conns = nil
 }

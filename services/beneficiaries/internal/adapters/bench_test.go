@@ -140,7 +140,11 @@ func BenchmarkBeneficiaries(b *testing.B) {
 			if _, err := conn.Exec(ctx, setup); err != nil {
 				b.Fatal(err)
 			}
-			defer conn.Exec(ctx, `RESET ALL`)
+			defer func() {
+				if _, err := conn.Exec(ctx, `RESET ALL`); err != nil {
+					b.Error(err)
+				}
+			}()
 		}
 		for b.Loop() {
 			rows, err := conn.Query(ctx, sql, arg)

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +14,9 @@ import (
 // DocumentTypes are the kinds of identity document recorded.
 var DocumentTypes = []string{"jmbg", "oib", "passport", "national_id", "asylum_seeker_id", "residence_permit",
 	"travel_document", "birth_certificate", "refugee_id", "other"}
+
+// jmbgCountries issue JMBGs (the former Yugoslav countries).
+var jmbgCountries = []string{"RS", "BA", "ME", "MK", "SI", "HR", "XK"}
 
 // Document is an identity document of a beneficiary.
 type Document struct {
@@ -51,7 +55,7 @@ func (d *Document) Validate(v *errs.Violations, field string) date.Date {
 			v.Add(field+".number", "is not a valid JMBG: %v", err)
 		}
 		born = b
-		if d.IssuingCountry != "" && !strings.Contains(" RS BA ME MK SI HR XK ", " "+d.IssuingCountry+" ") {
+		if d.IssuingCountry != "" && !slices.Contains(jmbgCountries, d.IssuingCountry) {
 			v.Add(field+".issuing_country", "JMBG is issued in the former Yugoslav countries (RS, BA, ME, MK, SI, HR, XK)")
 		}
 	case "oib":

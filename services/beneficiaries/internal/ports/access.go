@@ -6,6 +6,7 @@ import (
 
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/pkg/protoenum"
 	"github.com/spona/spona/services/beneficiaries/internal/app"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
@@ -69,7 +70,7 @@ func (s *Access) RevokeAccess(ctx context.Context, req *pb.RevokeAccessRequest) 
 	if err != nil {
 		return nil, err
 	}
-	return &pb.RevokeAccessResponse{Revoked: int32(n)}, nil
+	return &pb.RevokeAccessResponse{Revoked: intconv.Int32(n)}, nil
 }
 
 func grantToProto(g *domain.Grant) *pb.AccessGrant {

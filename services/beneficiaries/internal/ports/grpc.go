@@ -12,6 +12,7 @@ import (
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/pkg/protoenum"
 	"github.com/spona/spona/pkg/validate"
 	"github.com/spona/spona/services/beneficiaries/internal/app"
@@ -295,7 +296,7 @@ func beneficiaryToProto(b *domain.Beneficiary) *pb.Beneficiary {
 		OriginalScriptName:    b.OriginalScriptName,
 		Sex:                   protoenum.Parse[commonv1.Sex](b.Sex),
 		BirthDate:             b.BirthDate.String(),
-		BirthYear:             int32(b.BirthYear),
+		BirthYear:             intconv.Int32(b.BirthYear),
 		BirthDateEstimated:    b.BirthDateEstimated,
 		Nationality:           b.Nationality,
 		Languages:             b.Languages,

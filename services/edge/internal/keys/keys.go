@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base32"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -122,7 +123,10 @@ func (v *Verifier) lookup(ctx context.Context, lookupID string) (*Client, error)
 	if err != nil {
 		return nil, err
 	}
-	c := res.(*Client)
+	c, ok := res.(*Client) // the store's answer, nil when no client has lookupID
+	if !ok {
+		return nil, fmt.Errorf("keys: lookup of %s answered %T", lookupID, res)
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if c == nil {

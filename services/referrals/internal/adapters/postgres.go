@@ -4,6 +4,7 @@ package adapters
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -42,7 +43,7 @@ func (w *where) sql(order string, limit int) (string, []any) {
 	if len(w.conds) > 0 {
 		clause = " WHERE " + strings.Join(w.conds, " AND ")
 	}
-	args := append(w.args, limit)
+	args := slices.Concat(w.args, []any{limit})
 	return clause + " ORDER BY " + order + " LIMIT $" + strconv.Itoa(len(args)), args
 }
 

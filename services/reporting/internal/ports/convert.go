@@ -7,6 +7,7 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/pkg/protoenum"
 	"github.com/spona/spona/services/reporting/internal/app"
 	"github.com/spona/spona/services/reporting/internal/domain"
@@ -94,11 +95,11 @@ func projectToProto(pr *domain.Project) *pb.Project {
 		PlannedEndDate:             pr.PlannedEnd.String(),
 		ActualStartDate:            pr.ActualStart.String(),
 		ActualEndDate:              pr.ActualEnd.String(),
-		ActivityStatus:             pb.ActivityStatus(pr.Status),
+		ActivityStatus:             pb.ActivityStatus(intconv.Int32(pr.Status)),
 		RecipientCountries:         pr.Countries,
 		Municipalities:             pr.Municipalities,
 		Sectors:                    pr.Sectors,
-		SuppressionThreshold:       int32(pr.SuppressionThreshold),
+		SuppressionThreshold:       intconv.Int32(pr.SuppressionThreshold),
 		Etag:                       app.Etag(pr.Version),
 		CreateTime:                 timestamppb.New(pr.CreateTime),
 		UpdateTime:                 timestamppb.New(pr.UpdateTime),
@@ -106,7 +107,7 @@ func projectToProto(pr *domain.Project) *pb.Project {
 	for _, o := range pr.Participants {
 		out.ParticipatingOrganisations = append(out.ParticipatingOrganisations, &pb.ParticipatingOrganisation{
 			OrganisationId: o.OrganisationID, Ref: o.Ref, Type: o.Type,
-			Role: pb.OrganisationRole(o.Role), Names: narrativesToProto(o.Names),
+			Role: pb.OrganisationRole(intconv.Int32(o.Role)), Names: narrativesToProto(o.Names),
 		})
 	}
 	for _, b := range pr.Budgets {
@@ -202,7 +203,7 @@ func reportToProto(r *domain.Report) *pb.ProjectReport {
 		ProjectCode:          r.Project.Code,
 		ProjectTitles:        narrativesToProto(r.Project.Titles),
 		Period:               rangeToProto(r.From, r.To),
-		SuppressionThreshold: int32(r.Threshold),
+		SuppressionThreshold: intconv.Int32(r.Threshold),
 		GenerateTime:         timestamppb.New(r.GenerateTime),
 	}
 	for i := range r.Results {

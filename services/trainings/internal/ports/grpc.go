@@ -13,6 +13,7 @@ import (
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/pkg/protoenum"
 	"github.com/spona/spona/services/trainings/internal/app"
 	"github.com/spona/spona/services/trainings/internal/domain"
@@ -192,7 +193,7 @@ func (g *GRPC) IssueCertificates(ctx context.Context, req *pb.IssueCertificatesR
 	if err != nil {
 		return nil, err
 	}
-	out := &pb.IssueCertificatesResponse{IssuedCount: int32(issued)}
+	out := &pb.IssueCertificatesResponse{IssuedCount: intconv.Int32(issued)}
 	for _, x := range rows {
 		out.Participants = append(out.Participants, participantToProto(x))
 	}
@@ -260,14 +261,6 @@ func intPtr(p *int32) *int {
 	return &v
 }
 
-func int32Ptr(p *int) *int32 {
-	if p == nil {
-		return nil
-	}
-	v := int32(*p)
-	return &v
-}
-
 // EventFromProto reads the input fields of an event (exported for the fuzz
 // tests of request validation).
 func EventFromProto(in *pb.TrainingEvent) (*domain.TrainingEvent, error) {
@@ -304,9 +297,9 @@ func eventToProto(e *domain.TrainingEvent) *pb.TrainingEvent {
 		Location:                   e.Location,
 		Topics:                     e.Topics,
 		Language:                   e.Language,
-		CompletionThresholdPercent: int32(e.CompletionThreshold),
-		ParticipantCount:           int32(e.ParticipantCount),
-		SessionCount:               int32(e.SessionCount),
+		CompletionThresholdPercent: intconv.Int32(e.CompletionThreshold),
+		ParticipantCount:           intconv.Int32(e.ParticipantCount),
+		SessionCount:               intconv.Int32(e.SessionCount),
 		Etag:                       e.Etag(),
 		CreateTime:                 timestamppb.New(e.CreateTime),
 		UpdateTime:                 timestamppb.New(e.UpdateTime),
@@ -357,10 +350,10 @@ func participantToProto(x *domain.Participant) *pb.Participant {
 		EventId:           x.EventID,
 		ProfessionalId:    x.ProfessionalID,
 		OrganisationKind:  protoenum.Parse[refv1.OrganisationKind](x.OrganisationKind),
-		PreTestScore:      int32Ptr(x.PreTestScore),
-		PostTestScore:     int32Ptr(x.PostTestScore),
-		SessionsAttended:  int32(x.Attendance.Attended),
-		AttendancePercent: int32(x.Attendance.Percent()),
+		PreTestScore:      intconv.Int32Ptr(x.PreTestScore),
+		PostTestScore:     intconv.Int32Ptr(x.PostTestScore),
+		SessionsAttended:  intconv.Int32(x.Attendance.Attended),
+		AttendancePercent: intconv.Int32(x.Attendance.Percent()),
 		Completed:         x.Completed(),
 		CertificateNumber: x.CertificateNumber,
 		CreateTime:        timestamppb.New(x.CreateTime),

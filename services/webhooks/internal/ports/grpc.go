@@ -11,6 +11,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/pkg/protoenum"
 	"github.com/spona/spona/services/webhooks/internal/app"
 	"github.com/spona/spona/services/webhooks/internal/domain"
@@ -72,8 +73,8 @@ func deliveryToProto(d *domain.Delivery) *pb.Delivery {
 		EventId:          d.EventID,
 		EventType:        d.EventType,
 		Status:           protoenum.Parse[pb.DeliveryStatus](d.Status),
-		Attempts:         int32(d.Attempts),
-		LastResponseCode: int32(d.LastCode),
+		Attempts:         intconv.Int32(d.Attempts),
+		LastResponseCode: intconv.Int32(d.LastCode),
 		LastError:        d.LastError,
 		LastAttemptTime:  optionalTime(d.LastAttempt),
 		NextAttemptTime:  optionalTime(d.NextAttempt),
