@@ -50,8 +50,9 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx); err != nil {
+	err := run(ctx)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "webhookload:", err)
 		os.Exit(1)
 	}
@@ -87,13 +88,13 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { warn(os.RemoveAll(tmp)) }()
 	say("starting PostgreSQL")
 	pg, err := pgcluster.Start(ctx, filepath.Join(tmp, "pg"), pgcluster.Options{Durable: *durable})
 	if err != nil {
 		return err
 	}
-	defer pg.Remove()
+	defer func() { warn(pg.Remove()) }()
 	if err := exec(ctx, pg.URL("postgres"), "CREATE DATABASE spona"); err != nil {
 		return err
 	}
@@ -113,7 +114,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer stack.Stop()
+	defer func() { warn(stack.Stop()) }()
 
 	l := &loader{ctx: ctx, stack: stack}
 	if l.signer, err = auth.NewSigner(secret, time.Minute); err != nil {
@@ -394,7 +395,7 @@ func (l *loader) scenarioRate(name string, rate int, d time.Duration, slow time.
 	if err := l.subscribe("Receiver", rcv.srv.URL); err != nil {
 		return result{}, err
 	}
-	defer l.unsubscribeAll("Receiver")
+	defer func() { warn(l.unsubscribeAll("Receiver")) }()
 	n := int(float64(rate) * d.Seconds())
 	ids, err := l.drafts("Receiver", n)
 	if err != nil {
@@ -408,7 +409,7 @@ func (l *loader) scenarioRate(name string, rate int, d time.Duration, slow time.
 		if err := l.subscribe("Slow", slowRcv.srv.URL); err != nil {
 			return result{}, err
 		}
-		defer l.unsubscribeAll("Slow")
+		defer func() { warn(l.unsubscribeAll("Slow")) }()
 		if slowIDs, err = l.drafts("Slow", n); err != nil {
 			return result{}, err
 		}
@@ -530,6 +531,13 @@ func pct(ds []time.Duration, p int) string {
 }
 
 func say(s string) { fmt.Fprintln(os.Stderr, time.Now().Format("15:04:05"), "webhookload:", s) }
+
+// warn reports a failed teardown step; the measurement stands.
+func warn(err error) {
+	if err != nil {
+		say("cleanup: " + err.Error())
+	}
+}
 
 func exec(ctx context.Context, url, sql string) error {
 	c, err := pgx.Connect(ctx, url)
