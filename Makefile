@@ -4,7 +4,7 @@ GO    ?= go
 # `go test ./...` does not cross go.work modules; list them.
 PKGS   = $(shell $(GO) list -f '{{.Dir}}/...' -m)
 
-.PHONY: run test test-short generate check-generated lint lint-openapi build bench fuzz clean jaeger test-jaeger faults load load-webhooks openapi-tools vendor-docs
+.PHONY: run test test-short generate check-generated lint lint-openapi lint-aip build bench fuzz clean jaeger test-jaeger faults load load-webhooks openapi-tools vendor-docs
 
 # Pinned npm tools for the OpenAPI documents (linters, 3.1 upgrader, client
 # generator, docs renderer): tools/openapi/package-lock.json.
@@ -72,8 +72,12 @@ SWAGGER_UI_FILES = swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger
 vendor-docs: $(OPENAPI_TOOLS)
 	for f in $(SWAGGER_UI_FILES); do cp tools/openapi/node_modules/swagger-ui-dist/$$f services/edge/internal/docs/static/swagger-ui/$$f; done
 
-## lint: buf lint, the OpenAPI linters and golangci-lint (.golangci.yml: govet, staticcheck, gosec, errcheck, depguard layer rules, gofmt, ...; pinned in tools/lint)
-lint: lint-openapi
+## lint-aip: api-linter (Google AIPs) over proto/spona with tools/api-linter.yaml: no finding
+lint-aip:
+	cd proto && $(GO) tool api-linter --set-exit-status --output-format summary --config ../tools/api-linter.yaml $$(find spona -name '*.proto' | sort)
+
+## lint: buf lint, the OpenAPI linters, api-linter and golangci-lint (.golangci.yml: govet, staticcheck, gosec, errcheck, depguard layer rules, gofmt, ...; pinned in tools/lint)
+lint: lint-openapi lint-aip
 	$(GO) tool buf lint
 	test -z "$$(gofmt -l pkg services deploy gen tests)"
 	"$$(cd tools/lint && GOWORK=off $(GO) tool -n golangci-lint)" run $(PKGS)

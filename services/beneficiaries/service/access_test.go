@@ -85,7 +85,7 @@ func TestConsentLifecycle(t *testing.T) {
 		t.Fatalf("new consent not live: %v", created)
 	}
 	r := check()
-	if !r.GetLive() || r.GetConsentId() != created.GetConsent().GetId() || !r.GetExpiresAt().AsTime().Equal(exp) {
+	if !r.GetLive() || r.GetConsentId() != created.GetConsent().GetId() || !r.GetExpireTime().AsTime().Equal(exp) {
 		t.Fatalf("check = %v, want live %s expiring %v", r, created.GetConsent().GetId(), exp)
 	}
 	list, err := c.ListConsents(ctx, &pb.ListConsentsRequest{BeneficiaryId: b.GetId()})
@@ -206,7 +206,7 @@ func TestGrantAndRevokeAccess(t *testing.T) {
 		t.Fatalf("owner revoke of unknown source: %v %v", r, err)
 	}
 	// An expiring grant: past expiry is refused up front.
-	grant.ExpiresAt = timestamppb.New(time.Now().Add(-time.Minute))
+	grant.ExpireTime = timestamppb.New(time.Now().Add(-time.Minute))
 	if _, err := c.access.GrantAccess(ctxA, grant); code(t, err) != codes.InvalidArgument {
 		t.Fatalf("grant expiring in the past: %v", err)
 	}

@@ -482,7 +482,7 @@ func TestAuditLog(t *testing.T) {
 	var got []string
 	for _, e := range ev.GetAuditEvents() {
 		got = append(got, e.GetAction()+"/"+map[string]string{orgA: "A", orgB: "B"}[e.GetActorOrganisationId()]+"/"+e.GetPurpose())
-		if e.GetBeneficiaryId() != b.GetId() || e.GetTime() == nil || len(e.GetFields()) == 0 || e.GetActorClientId() != "test" {
+		if e.GetBeneficiaryId() != b.GetId() || e.GetCreateTime() == nil || len(e.GetFields()) == 0 || e.GetActorClientId() != "test" {
 			t.Fatalf("incomplete event %v", e)
 		}
 	}

@@ -120,7 +120,7 @@ func BenchmarkBeneficiaries(b *testing.B) {
 	})
 	b.Run(fmt.Sprintf("search_app/rows=%d", n), func(b *testing.B) {
 		for b.Loop() {
-			res, err := a.SearchBeneficiaries(ctx, act, "Djordjevic", 20)
+			res, _, err := a.SearchBeneficiaries(ctx, act, "Djordjevic", 20, "")
 			if err != nil {
 				b.Fatal(err)
 			}

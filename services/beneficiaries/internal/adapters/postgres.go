@@ -232,12 +232,20 @@ func (p *Postgres) AddLegalStatus(ctx context.Context, beneficiaryID string, c d
 }
 
 // Search returns visible current beneficiaries whose folded names contain a
-// word similar to key, best first.
-func (p *Postgres) Search(ctx context.Context, viewer, key string, limit int) ([]domain.Scored, error) {
+// word similar to key, best first, after the (score, id) of the previous
+// page's last row when after is set.
+func (p *Postgres) Search(ctx context.Context, viewer, key string, after *domain.ScoreKey, limit int) ([]domain.Scored, error) {
+	var afterScore *float32 // scores are PostgreSQL reals
+	var afterID *string
+	if after != nil {
+		score := float32(after.Score)
+		afterScore, afterID = &score, &after.ID
+	}
 	rows, err := p.q.Query(ctx, `SELECT `+beneficiaryCols+`, word_similarity($2, b.name_key) AS score
 		FROM beneficiaries b
 		WHERE $2 <% b.name_key AND `+visible+` AND `+current+`
-		ORDER BY score DESC, b.id DESC LIMIT $3`, viewer, key, limit)
+			AND ($4::real IS NULL OR (word_similarity($2, b.name_key), b.id) < ($4::real, $5::uuid))
+		ORDER BY score DESC, b.id DESC LIMIT $3`, viewer, key, limit, afterScore, afterID)
 	if err != nil {
 		return nil, db.Error(err)
 	}

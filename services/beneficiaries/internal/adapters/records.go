@@ -47,6 +47,18 @@ func (p *Postgres) ListDocuments(ctx context.Context, beneficiaryID string) ([]*
 	return out, db.Error(err)
 }
 
+// ListDocumentsPage lists one page of a beneficiary's documents, oldest
+// first (keyset on the UUIDv7 id).
+func (p *Postgres) ListDocumentsPage(ctx context.Context, beneficiaryID string, page pagination.Page) ([]*domain.Document, error) {
+	rows, err := p.q.Query(ctx, `SELECT `+documentCols+` FROM identity_documents
+		WHERE beneficiary_id = $1 AND ($2 = '' OR id > $2::uuid) ORDER BY id LIMIT $3`, beneficiaryID, page.After, page.Limit())
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Document, error) { return scanDocument(r) })
+	return out, db.Error(err)
+}
+
 // DeleteDocument removes a document of a beneficiary.
 func (p *Postgres) DeleteDocument(ctx context.Context, beneficiaryID, id string) error {
 	tag, err := p.q.Exec(ctx, `DELETE FROM identity_documents WHERE id = $1 AND beneficiary_id = $2`, id, beneficiaryID)

@@ -39,7 +39,7 @@ type Repository interface {
 	// UpdateBeneficiary stores b if its stored version is still version.
 	UpdateBeneficiary(ctx context.Context, b *domain.Beneficiary, version int64) (*domain.Beneficiary, error)
 	AddLegalStatus(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error
-	Search(ctx context.Context, viewer, key string, limit int) ([]domain.Scored, error)
+	Search(ctx context.Context, viewer, key string, after *domain.ScoreKey, limit int) ([]domain.Scored, error)
 	Duplicates(ctx context.Context, b *domain.Beneficiary, limit int) ([]domain.Candidate, error)
 	// Merge moves everything of dup to primary and marks dup merged.
 	Merge(ctx context.Context, primary, dup *domain.Beneficiary) error
@@ -54,6 +54,7 @@ type Repository interface {
 
 	CreateDocument(ctx context.Context, d *domain.Document) (*domain.Document, error)
 	ListDocuments(ctx context.Context, beneficiaryID string) ([]*domain.Document, error)
+	ListDocumentsPage(ctx context.Context, beneficiaryID string, p pagination.Page) ([]*domain.Document, error)
 	DeleteDocument(ctx context.Context, beneficiaryID, id string) error
 
 	CreateHousehold(ctx context.Context, h *domain.Household, requestID string) (out *domain.Household, created bool, err error)
@@ -334,40 +335,62 @@ func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, etag string,
 	return out, err
 }
 
-// SearchBeneficiaries finds beneficiaries visible to the caller by name.
-func (a *App) SearchBeneficiaries(ctx context.Context, act Actor, query string, size int32) ([]domain.Scored, error) {
+// SearchBeneficiaries finds beneficiaries visible to the caller by name,
+// one page at a time (keyset on score and id).
+func (a *App) SearchBeneficiaries(ctx context.Context, act Actor, query string, size int32, token string) ([]domain.Scored, string, error) {
 	key, limit, err := domain.SearchQuery(query, size)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	page, after, err := scorePage(limit, token, "search", key)
+	if err != nil {
+		return nil, "", err
 	}
 	var out []domain.Scored
+	var next string
 	err = a.repo.InTx(ctx, func(r Repository) error {
-		if out, err = r.Search(ctx, act.OrganisationID, key, limit); err != nil {
+		if out, err = r.Search(ctx, act.OrganisationID, key, after, page.Limit()); err != nil {
 			return err
 		}
+		out, next = pagination.Next(page, out, func(s domain.Scored) string { return s.Key().String() })
 		rows := make([]*domain.Beneficiary, len(out))
 		for i := range out {
 			rows[i] = out[i].Beneficiary
 		}
 		return auditViews(ctx, r, act, domain.ActionSearch, rows)
 	})
-	return out, err
+	return out, next, err
+}
+
+// scorePage parses the page of a ranked list.
+func scorePage(limit int, token string, filters ...any) (pagination.Page, *domain.ScoreKey, error) {
+	page, err := pagination.Parse(int32(limit), token, pagination.Fingerprint(filters...))
+	if err != nil {
+		return page, nil, err
+	}
+	after, err := domain.ParseScoreKey(page.After)
+	return page, after, err
 }
 
 // FindDuplicates lists the caller's beneficiaries that may be the same
-// person as id.
-func (a *App) FindDuplicates(ctx context.Context, act Actor, id string, size int32) ([]domain.Candidate, error) {
+// person as id, best first, one page at a time.
+func (a *App) FindDuplicates(ctx context.Context, act Actor, id string, size int32, token string) ([]domain.Candidate, string, error) {
 	limit := int(size)
 	switch {
 	case size < 0:
-		return nil, errs.New(errs.KindInvalidArgument, "page_size must not be negative")
+		return nil, "", errs.New(errs.KindInvalidArgument, "page_size must not be negative")
 	case size == 0:
 		limit = 10
 	case size > 50:
 		limit = 50
 	}
+	page, after, err := scorePage(limit, token, "duplicates", ids.Normalize(id))
+	if err != nil {
+		return nil, "", err
+	}
 	var out []domain.Candidate
-	err := a.repo.InTx(ctx, func(r Repository) error {
+	var next string
+	err = a.repo.InTx(ctx, func(r Repository) error {
 		b, err := live(ctx, r, act, "id", id)
 		if err != nil {
 			return err
@@ -375,16 +398,19 @@ func (a *App) FindDuplicates(ctx context.Context, act Actor, id string, size int
 		if err := r.LoadDetails(ctx, b); err != nil {
 			return err
 		}
-		if out, err = r.Duplicates(ctx, b, limit); err != nil {
+		ranked, err := r.Duplicates(ctx, b, domain.MaxDuplicateCandidates)
+		if err != nil {
 			return err
 		}
+		ranked = domain.CandidatesAfter(ranked, after)
+		out, next = pagination.Next(page, ranked[:min(len(ranked), page.Limit())], func(c domain.Candidate) string { return c.Key().String() })
 		rows := []*domain.Beneficiary{b}
 		for _, c := range out {
 			rows = append(rows, c.Beneficiary)
 		}
 		return audit(ctx, r, act, domain.ActionFindDuplicates, listFields(domain.AccessOwner), rows...)
 	})
-	return out, err
+	return out, next, err
 }
 
 // MergeBeneficiaries merges dupID into id; both must be the caller's.

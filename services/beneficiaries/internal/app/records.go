@@ -6,6 +6,7 @@ import (
 
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
 )
 
@@ -38,20 +39,29 @@ func (a *App) CreateDocument(ctx context.Context, act Actor, beneficiaryID strin
 	return out, err
 }
 
-// ListDocuments lists the documents of a beneficiary the caller registered.
-func (a *App) ListDocuments(ctx context.Context, act Actor, beneficiaryID string) ([]*domain.Document, error) {
+// ListDocuments lists the documents of a beneficiary the caller registered,
+// oldest first, one page at a time.
+func (a *App) ListDocuments(ctx context.Context, act Actor, beneficiaryID string, size int32, token string) ([]*domain.Document, string, error) {
+	page, err := pagination.Parse(size, token, pagination.Fingerprint("documents", ids.Normalize(beneficiaryID)))
+	if err != nil {
+		return nil, "", err
+	}
 	var out []*domain.Document
-	err := a.repo.InTx(ctx, func(r Repository) error {
+	err = a.repo.InTx(ctx, func(r Repository) error {
 		b, err := owned(ctx, r, act, "beneficiary_id", beneficiaryID)
 		if err != nil {
 			return err
 		}
-		if out, err = r.ListDocuments(ctx, b.ID); err != nil {
+		if out, err = r.ListDocumentsPage(ctx, b.ID, page); err != nil {
 			return err
 		}
 		return audit(ctx, r, act, domain.ActionDocumentList, []string{"documents"}, b)
 	})
-	return out, err
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := pagination.Next(page, out, func(d *domain.Document) string { return d.ID })
+	return out, next, nil
 }
 
 // DeleteDocument removes a document of a beneficiary the caller registered.

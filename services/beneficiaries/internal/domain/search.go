@@ -2,7 +2,9 @@ package domain
 
 import (
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -202,4 +204,60 @@ func RankCandidates(all []Candidate, limit int) []Candidate {
 		out = out[:limit]
 	}
 	return out
+}
+
+// MaxDuplicateCandidates bounds the candidates FindDuplicates ranks.
+const MaxDuplicateCandidates = 200
+
+// ScoreKey is the position of a ranked row (search result or duplicate
+// candidate): rows come by score, best first, then by id, last first. Page
+// tokens carry the key of a page's last row.
+type ScoreKey struct {
+	Score float64
+	ID    string
+}
+
+// String encodes the key for a page token; the score keeps every bit.
+func (k ScoreKey) String() string {
+	return strconv.FormatFloat(k.Score, 'g', -1, 64) + "|" + k.ID
+}
+
+// ParseScoreKey decodes a page token's key; nil for the first page.
+func ParseScoreKey(after string) (*ScoreKey, error) {
+	if after == "" {
+		return nil, nil
+	}
+	s, id, ok := strings.Cut(after, "|")
+	score, err := strconv.ParseFloat(s, 64)
+	if !ok || err != nil || math.IsNaN(score) || math.IsInf(score, 0) || !ids.Valid(id) {
+		var v errs.Violations
+		v.Add("page_token", "is not a token returned by this method")
+		return nil, v.Err()
+	}
+	return &ScoreKey{Score: score, ID: ids.Normalize(id)}, nil
+}
+
+// Before reports whether a row at k ranks before (is shown earlier than) o.
+func (k ScoreKey) Before(o ScoreKey) bool {
+	return k.Score > o.Score || k.Score == o.Score && k.ID > o.ID
+}
+
+// Key is the rank position of a search result.
+func (s Scored) Key() ScoreKey { return ScoreKey{Score: s.Score, ID: s.Beneficiary.ID} }
+
+// Key is the rank position of a duplicate candidate.
+func (c Candidate) Key() ScoreKey { return ScoreKey{Score: c.Score, ID: c.Beneficiary.ID} }
+
+// CandidatesAfter returns the ranked candidates that come after key (all of
+// them when key is nil).
+func CandidatesAfter(ranked []Candidate, key *ScoreKey) []Candidate {
+	if key == nil {
+		return ranked
+	}
+	for i, c := range ranked {
+		if key.Before(c.Key()) {
+			return ranked[i:]
+		}
+	}
+	return nil
 }

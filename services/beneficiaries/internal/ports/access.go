@@ -35,7 +35,7 @@ func (s *Access) CheckConsent(ctx context.Context, req *pb.CheckConsentRequest) 
 	if c == nil {
 		return &pb.CheckConsentResponse{}, nil
 	}
-	return &pb.CheckConsentResponse{Live: true, ConsentId: c.ID, ExpiresAt: timestamp(c.ExpireTime)}, nil
+	return &pb.CheckConsentResponse{Live: true, ConsentId: c.ID, ExpireTime: timestamp(c.ExpireTime)}, nil
 }
 
 func (s *Access) GrantAccess(ctx context.Context, req *pb.GrantAccessRequest) (*pb.GrantAccessResponse, error) {
@@ -44,7 +44,7 @@ func (s *Access) GrantAccess(ctx context.Context, req *pb.GrantAccessRequest) (*
 		return nil, err
 	}
 	var v errs.Violations
-	checkTimestamp(&v, "expires_at", req.GetExpiresAt())
+	checkTimestamp(&v, "expire_time", req.GetExpireTime())
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func (s *Access) GrantAccess(ctx context.Context, req *pb.GrantAccessRequest) (*
 		GranteeOrganisationID: req.GetGranteeOrganisationId(),
 		SourceID:              req.GetSourceId(),
 		Reason:                req.GetReason(),
-		ExpireTime:            timeOf(req.GetExpiresAt()),
+		ExpireTime:            timeOf(req.GetExpireTime()),
 	})
 	if err != nil {
 		return nil, err

@@ -129,11 +129,11 @@ func (g *GRPC) SearchBeneficiaries(ctx context.Context, req *pb.SearchBeneficiar
 	if err != nil {
 		return nil, err
 	}
-	rows, err := g.app.SearchBeneficiaries(ctx, act, req.GetQuery(), req.GetPageSize())
+	rows, next, err := g.app.SearchBeneficiaries(ctx, act, req.GetQuery(), req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
-	out := &pb.SearchBeneficiariesResponse{}
+	out := &pb.SearchBeneficiariesResponse{NextPageToken: next}
 	for _, s := range rows {
 		out.Results = append(out.Results, &pb.SearchResult{Beneficiary: beneficiaryToProto(s.Beneficiary), Score: s.Score})
 	}
@@ -145,11 +145,11 @@ func (g *GRPC) FindDuplicates(ctx context.Context, req *pb.FindDuplicatesRequest
 	if err != nil {
 		return nil, err
 	}
-	rows, err := g.app.FindDuplicates(ctx, act, req.GetId(), req.GetPageSize())
+	rows, next, err := g.app.FindDuplicates(ctx, act, req.GetId(), req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
-	out := &pb.FindDuplicatesResponse{}
+	out := &pb.FindDuplicatesResponse{NextPageToken: next}
 	for _, c := range rows {
 		out.Candidates = append(out.Candidates, &pb.DuplicateCandidate{
 			Beneficiary: beneficiaryToProto(c.Beneficiary), Score: c.Score, NameScore: c.NameScore,
@@ -195,7 +195,7 @@ func (g *GRPC) ListAuditEvents(ctx context.Context, req *pb.ListAuditEventsReque
 	out := &pb.ListAuditEventsResponse{NextPageToken: next}
 	for _, e := range rows {
 		out.AuditEvents = append(out.AuditEvents, &pb.AuditEvent{
-			Id: e.ID, Time: timestamppb.New(e.Time), ActorOrganisationId: e.ActorOrganisationID, ActorClientId: e.ActorClientID,
+			Id: e.ID, CreateTime: timestamppb.New(e.Time), ActorOrganisationId: e.ActorOrganisationID, ActorClientId: e.ActorClientID,
 			BeneficiaryId: e.BeneficiaryID, Action: e.Action, Fields: e.Fields, Purpose: e.Purpose,
 		})
 	}

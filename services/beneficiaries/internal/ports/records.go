@@ -59,11 +59,11 @@ func (g *GRPC) ListDocuments(ctx context.Context, req *pb.ListDocumentsRequest) 
 	if err != nil {
 		return nil, err
 	}
-	rows, err := g.app.ListDocuments(ctx, act, req.GetBeneficiaryId())
+	rows, next, err := g.app.ListDocuments(ctx, act, req.GetBeneficiaryId(), req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
-	out := &pb.ListDocumentsResponse{}
+	out := &pb.ListDocumentsResponse{NextPageToken: next}
 	for _, d := range rows {
 		out.Documents = append(out.Documents, documentToProto(d))
 	}

@@ -20,8 +20,8 @@ func (b *BeneficiariesGRPC) ReferralConsent(ctx context.Context, id string) (app
 		return app.Consent{}, grpcx.FromDownstream(err, "beneficiary", id)
 	}
 	c := app.Consent{Live: resp.GetLive(), ID: resp.GetConsentId()}
-	if resp.GetExpiresAt() != nil {
-		c.Expires = resp.GetExpiresAt().AsTime()
+	if resp.GetExpireTime() != nil {
+		c.Expires = resp.GetExpireTime().AsTime()
 	}
 	return c, nil
 }
@@ -30,7 +30,7 @@ func (b *BeneficiariesGRPC) ReferralConsent(ctx context.Context, id string) (app
 func (b *BeneficiariesGRPC) GrantAccess(ctx context.Context, g app.Grant) error {
 	req := &benv1.GrantAccessRequest{BeneficiaryId: g.BeneficiaryID, GranteeOrganisationId: g.Grantee, SourceId: g.SourceID, Reason: g.Reason}
 	if !g.Expires.IsZero() {
-		req.ExpiresAt = timestamppb.New(g.Expires)
+		req.ExpireTime = timestamppb.New(g.Expires)
 	}
 	_, err := b.access.GrantAccess(ctx, req)
 	if st, ok := status.FromError(err); ok && st.Code() == codes.FailedPrecondition {

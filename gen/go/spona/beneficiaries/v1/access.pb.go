@@ -83,7 +83,7 @@ type CheckConsentResponse struct {
 	// The live consent (the one expiring last), empty when none.
 	ConsentId string `protobuf:"bytes,2,opt,name=consent_id,json=consentId,proto3" json:"consent_id,omitempty"`
 	// When it lapses; unset when it does not expire or none is live.
-	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -132,9 +132,9 @@ func (x *CheckConsentResponse) GetConsentId() string {
 	return ""
 }
 
-func (x *CheckConsentResponse) GetExpiresAt() *timestamppb.Timestamp {
+func (x *CheckConsentResponse) GetExpireTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.ExpiresAt
+		return x.ExpireTime
 	}
 	return nil
 }
@@ -257,7 +257,7 @@ type GrantAccessRequest struct {
 	SourceId string `protobuf:"bytes,3,opt,name=source_id,json=sourceId,proto3" json:"source_id,omitempty"`
 	Reason   string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
 	// Optional end of the grant; must be in the future.
-	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -320,9 +320,9 @@ func (x *GrantAccessRequest) GetReason() string {
 	return ""
 }
 
-func (x *GrantAccessRequest) GetExpiresAt() *timestamppb.Timestamp {
+func (x *GrantAccessRequest) GetExpireTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.ExpiresAt
+		return x.ExpireTime
 	}
 	return nil
 }
@@ -475,13 +475,13 @@ const file_spona_beneficiaries_v1_access_proto_rawDesc = "" +
 	"#spona/beneficiaries/v1/access.proto\x12\x16spona.beneficiaries.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a*spona/beneficiaries/v1/beneficiaries.proto\x1a\x1fspona/auth/v1/annotations.proto\"\x88\x01\n" +
 	"\x13CheckConsentRequest\x12*\n" +
 	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12E\n" +
-	"\apurpose\x18\x02 \x01(\x0e2&.spona.beneficiaries.v1.ConsentPurposeB\x03\xe0A\x02R\apurpose\"\x84\x01\n" +
+	"\apurpose\x18\x02 \x01(\x0e2&.spona.beneficiaries.v1.ConsentPurposeB\x03\xe0A\x02R\apurpose\"\x86\x01\n" +
 	"\x14CheckConsentResponse\x12\x12\n" +
 	"\x04live\x18\x01 \x01(\bR\x04live\x12\x1d\n" +
 	"\n" +
-	"consent_id\x18\x02 \x01(\tR\tconsentId\x129\n" +
-	"\n" +
-	"expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\xa5\x03\n" +
+	"consent_id\x18\x02 \x01(\tR\tconsentId\x12;\n" +
+	"\vexpire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\"\xa5\x03\n" +
 	"\vAccessGrant\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12%\n" +
 	"\x0ebeneficiary_id\x18\x02 \x01(\tR\rbeneficiaryId\x126\n" +
@@ -494,14 +494,14 @@ const file_spona_beneficiaries_v1_access_proto_rawDesc = "" +
 	"\vexpire_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\x12;\n" +
 	"\vrevoke_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"revokeTime\"\xf2\x01\n" +
+	"revokeTime\"\xf4\x01\n" +
 	"\x12GrantAccessRequest\x12*\n" +
 	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12;\n" +
 	"\x17grantee_organisation_id\x18\x02 \x01(\tB\x03\xe0A\x02R\x15granteeOrganisationId\x12 \n" +
 	"\tsource_id\x18\x03 \x01(\tB\x03\xe0A\x02R\bsourceId\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\x129\n" +
-	"\n" +
-	"expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"P\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12;\n" +
+	"\vexpire_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\"P\n" +
 	"\x13GrantAccessResponse\x129\n" +
 	"\x05grant\x18\x01 \x01(\v2#.spona.beneficiaries.v1.AccessGrantR\x05grant\"c\n" +
 	"\x13RevokeAccessRequest\x12*\n" +
@@ -541,11 +541,11 @@ var file_spona_beneficiaries_v1_access_proto_goTypes = []any{
 }
 var file_spona_beneficiaries_v1_access_proto_depIdxs = []int32{
 	7,  // 0: spona.beneficiaries.v1.CheckConsentRequest.purpose:type_name -> spona.beneficiaries.v1.ConsentPurpose
-	8,  // 1: spona.beneficiaries.v1.CheckConsentResponse.expires_at:type_name -> google.protobuf.Timestamp
+	8,  // 1: spona.beneficiaries.v1.CheckConsentResponse.expire_time:type_name -> google.protobuf.Timestamp
 	8,  // 2: spona.beneficiaries.v1.AccessGrant.create_time:type_name -> google.protobuf.Timestamp
 	8,  // 3: spona.beneficiaries.v1.AccessGrant.expire_time:type_name -> google.protobuf.Timestamp
 	8,  // 4: spona.beneficiaries.v1.AccessGrant.revoke_time:type_name -> google.protobuf.Timestamp
-	8,  // 5: spona.beneficiaries.v1.GrantAccessRequest.expires_at:type_name -> google.protobuf.Timestamp
+	8,  // 5: spona.beneficiaries.v1.GrantAccessRequest.expire_time:type_name -> google.protobuf.Timestamp
 	2,  // 6: spona.beneficiaries.v1.GrantAccessResponse.grant:type_name -> spona.beneficiaries.v1.AccessGrant
 	0,  // 7: spona.beneficiaries.v1.BeneficiaryAccessService.CheckConsent:input_type -> spona.beneficiaries.v1.CheckConsentRequest
 	3,  // 8: spona.beneficiaries.v1.BeneficiaryAccessService.GrantAccess:input_type -> spona.beneficiaries.v1.GrantAccessRequest

@@ -1217,8 +1217,9 @@ func (x *HouseholdMember) GetRelationship() Relationship {
 type AuditEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Increasing sequence number.
-	Id   int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
-	Time *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
+	Id int64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// When the read or change happened.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// Who: the organisation and API client that acted.
 	ActorOrganisationId string `protobuf:"bytes,3,opt,name=actor_organisation_id,json=actorOrganisationId,proto3" json:"actor_organisation_id,omitempty"`
 	ActorClientId       string `protobuf:"bytes,4,opt,name=actor_client_id,json=actorClientId,proto3" json:"actor_client_id,omitempty"`
@@ -1272,9 +1273,9 @@ func (x *AuditEvent) GetId() int64 {
 	return 0
 }
 
-func (x *AuditEvent) GetTime() *timestamppb.Timestamp {
+func (x *AuditEvent) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.Time
+		return x.CreateTime
 	}
 	return nil
 }
@@ -1964,7 +1965,9 @@ type SearchBeneficiariesRequest struct {
 	// A name in any spelling; at least 2 letters.
 	Query string `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
 	// At most 100; default 20.
-	PageSize      int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page (same query).
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2013,9 +2016,18 @@ func (x *SearchBeneficiariesRequest) GetPageSize() int32 {
 	return 0
 }
 
+func (x *SearchBeneficiariesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 type SearchBeneficiariesResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Results       []*SearchResult        `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Results []*SearchResult        `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2055,6 +2067,13 @@ func (x *SearchBeneficiariesResponse) GetResults() []*SearchResult {
 		return x.Results
 	}
 	return nil
+}
+
+func (x *SearchBeneficiariesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 type SearchResult struct {
@@ -2114,7 +2133,9 @@ type FindDuplicatesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// At most 50; default 10.
-	PageSize      int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2163,9 +2184,18 @@ func (x *FindDuplicatesRequest) GetPageSize() int32 {
 	return 0
 }
 
+func (x *FindDuplicatesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 type FindDuplicatesResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Candidates    []*DuplicateCandidate  `protobuf:"bytes,1,rep,name=candidates,proto3" json:"candidates,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Candidates []*DuplicateCandidate  `protobuf:"bytes,1,rep,name=candidates,proto3" json:"candidates,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2205,6 +2235,13 @@ func (x *FindDuplicatesResponse) GetCandidates() []*DuplicateCandidate {
 		return x.Candidates
 	}
 	return nil
+}
+
+func (x *FindDuplicatesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 type DuplicateCandidate struct {
@@ -2590,6 +2627,10 @@ func (x *CreateDocumentResponse) GetDocument() *IdentityDocument {
 type ListDocumentsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
+	// At most 500; default 50.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2631,9 +2672,25 @@ func (x *ListDocumentsRequest) GetBeneficiaryId() string {
 	return ""
 }
 
+func (x *ListDocumentsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListDocumentsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 type ListDocumentsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Documents     []*IdentityDocument    `protobuf:"bytes,1,rep,name=documents,proto3" json:"documents,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Documents []*IdentityDocument    `protobuf:"bytes,1,rep,name=documents,proto3" json:"documents,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2673,6 +2730,13 @@ func (x *ListDocumentsResponse) GetDocuments() []*IdentityDocument {
 		return x.Documents
 	}
 	return nil
+}
+
+func (x *ListDocumentsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 type DeleteDocumentRequest struct {
@@ -4035,11 +4099,12 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"createTime\"\x8c\x01\n" +
 	"\x0fHouseholdMember\x12*\n" +
 	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12M\n" +
-	"\frelationship\x18\x02 \x01(\x0e2$.spona.beneficiaries.v1.RelationshipB\x03\xe0A\x02R\frelationship\"\x99\x02\n" +
+	"\frelationship\x18\x02 \x01(\x0e2$.spona.beneficiaries.v1.RelationshipB\x03\xe0A\x02R\frelationship\"\xa6\x02\n" +
 	"\n" +
 	"AuditEvent\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\x03R\x02id\x12.\n" +
-	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x122\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12;\n" +
+	"\vcreate_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x122\n" +
 	"\x15actor_organisation_id\x18\x03 \x01(\tR\x13actorOrganisationId\x12&\n" +
 	"\x0factor_client_id\x18\x04 \x01(\tR\ractorClientId\x12%\n" +
 	"\x0ebeneficiary_id\x18\x05 \x01(\tR\rbeneficiaryId\x12\x16\n" +
@@ -4095,28 +4160,34 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x03sex\x18\x05 \x01(\x0e2\x14.spona.common.v1.SexR\x03sex\x12 \n" +
 	"\vnationality\x18\x06 \x01(\tR\vnationality\x12K\n" +
 	"\rvulnerability\x18\a \x01(\x0e2%.spona.beneficiaries.v1.VulnerabilityR\rvulnerability\x12\x18\n" +
-	"\acountry\x18\b \x01(\tR\acountry\"\xa3\x01\n" +
+	"\acountry\x18\b \x01(\tR\acountry\"\xa8\x01\n" +
 	"\x18UpdateBeneficiaryRequest\x12J\n" +
-	"\vbeneficiary\x18\x01 \x01(\v2#.spona.beneficiaries.v1.BeneficiaryB\x03\xe0A\x02R\vbeneficiary\x12;\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"\vbeneficiary\x18\x01 \x01(\v2#.spona.beneficiaries.v1.BeneficiaryB\x03\xe0A\x02R\vbeneficiary\x12@\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x01R\n" +
 	"updateMask\"b\n" +
 	"\x19UpdateBeneficiaryResponse\x12E\n" +
-	"\vbeneficiary\x18\x01 \x01(\v2#.spona.beneficiaries.v1.BeneficiaryR\vbeneficiary\"T\n" +
+	"\vbeneficiary\x18\x01 \x01(\v2#.spona.beneficiaries.v1.BeneficiaryR\vbeneficiary\"s\n" +
 	"\x1aSearchBeneficiariesRequest\x12\x19\n" +
 	"\x05query\x18\x01 \x01(\tB\x03\xe0A\x02R\x05query\x12\x1b\n" +
-	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\"]\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x85\x01\n" +
 	"\x1bSearchBeneficiariesResponse\x12>\n" +
-	"\aresults\x18\x01 \x03(\v2$.spona.beneficiaries.v1.SearchResultR\aresults\"k\n" +
+	"\aresults\x18\x01 \x03(\v2$.spona.beneficiaries.v1.SearchResultR\aresults\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"k\n" +
 	"\fSearchResult\x12E\n" +
 	"\vbeneficiary\x18\x01 \x01(\v2#.spona.beneficiaries.v1.BeneficiaryR\vbeneficiary\x12\x14\n" +
-	"\x05score\x18\x02 \x01(\x01R\x05score\"I\n" +
+	"\x05score\x18\x02 \x01(\x01R\x05score\"h\n" +
 	"\x15FindDuplicatesRequest\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12\x1b\n" +
-	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\"d\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x8c\x01\n" +
 	"\x16FindDuplicatesResponse\x12J\n" +
 	"\n" +
 	"candidates\x18\x01 \x03(\v2*.spona.beneficiaries.v1.DuplicateCandidateR\n" +
-	"candidates\"\x85\x02\n" +
+	"candidates\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x85\x02\n" +
 	"\x12DuplicateCandidate\x12E\n" +
 	"\vbeneficiary\x18\x01 \x01(\v2#.spona.beneficiaries.v1.BeneficiaryR\vbeneficiary\x12\x14\n" +
 	"\x05score\x18\x02 \x01(\x01R\x05score\x12\x1d\n" +
@@ -4140,11 +4211,15 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12I\n" +
 	"\bdocument\x18\x02 \x01(\v2(.spona.beneficiaries.v1.IdentityDocumentB\x03\xe0A\x02R\bdocument\"^\n" +
 	"\x16CreateDocumentResponse\x12D\n" +
-	"\bdocument\x18\x01 \x01(\v2(.spona.beneficiaries.v1.IdentityDocumentR\bdocument\"B\n" +
+	"\bdocument\x18\x01 \x01(\v2(.spona.beneficiaries.v1.IdentityDocumentR\bdocument\"~\n" +
 	"\x14ListDocumentsRequest\x12*\n" +
-	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\"_\n" +
+	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x87\x01\n" +
 	"\x15ListDocumentsResponse\x12F\n" +
-	"\tdocuments\x18\x01 \x03(\v2(.spona.beneficiaries.v1.IdentityDocumentR\tdocuments\"X\n" +
+	"\tdocuments\x18\x01 \x03(\v2(.spona.beneficiaries.v1.IdentityDocumentR\tdocuments\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"X\n" +
 	"\x15DeleteDocumentRequest\x12*\n" +
 	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12\x13\n" +
 	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\"\x18\n" +
@@ -4448,7 +4523,7 @@ var file_spona_beneficiaries_v1_beneficiaries_proto_depIdxs = []int32{
 	13, // 15: spona.beneficiaries.v1.Household.members:type_name -> spona.beneficiaries.v1.HouseholdMember
 	64, // 16: spona.beneficiaries.v1.Household.create_time:type_name -> google.protobuf.Timestamp
 	4,  // 17: spona.beneficiaries.v1.HouseholdMember.relationship:type_name -> spona.beneficiaries.v1.Relationship
-	64, // 18: spona.beneficiaries.v1.AuditEvent.time:type_name -> google.protobuf.Timestamp
+	64, // 18: spona.beneficiaries.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
 	7,  // 19: spona.beneficiaries.v1.Consent.purpose:type_name -> spona.beneficiaries.v1.ConsentPurpose
 	8,  // 20: spona.beneficiaries.v1.Consent.given_by:type_name -> spona.beneficiaries.v1.ConsentGivenBy
 	64, // 21: spona.beneficiaries.v1.Consent.given_time:type_name -> google.protobuf.Timestamp

@@ -454,6 +454,8 @@ func local_request_BeneficiaryService_CreateDocument_0(ctx context.Context, mars
 	return msg, metadata, err
 }
 
+var filter_BeneficiaryService_ListDocuments_0 = &utilities.DoubleArray{Encoding: map[string]int{"beneficiary_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+
 func request_BeneficiaryService_ListDocuments_0(ctx context.Context, marshaler runtime.Marshaler, client BeneficiaryServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq ListDocumentsRequest
@@ -467,6 +469,12 @@ func request_BeneficiaryService_ListDocuments_0(ctx context.Context, marshaler r
 	protoReq.BeneficiaryId, err = runtime.String(val)
 	if err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "beneficiary_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_BeneficiaryService_ListDocuments_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
@@ -488,6 +496,12 @@ func local_request_BeneficiaryService_ListDocuments_0(ctx context.Context, marsh
 	protoReq.BeneficiaryId, err = runtime.String(val)
 	if err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "beneficiary_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_BeneficiaryService_ListDocuments_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	msg, err := server.ListDocuments(ctx, &protoReq)
 	return msg, metadata, err

@@ -1763,10 +1763,10 @@ const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\blanguage\x18\x06 \x01(\tR\blanguage\"\x8b\x01\n" +
 	"\x19ListOrganisationsResponse\x12F\n" +
 	"\rorganisations\x18\x01 \x03(\v2 .spona.referrals.v1.OrganisationR\rorganisations\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa3\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa8\x01\n" +
 	"\x19UpdateOrganisationRequest\x12I\n" +
-	"\forganisation\x18\x01 \x01(\v2 .spona.referrals.v1.OrganisationB\x03\xe0A\x02R\forganisation\x12;\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"\forganisation\x18\x01 \x01(\v2 .spona.referrals.v1.OrganisationB\x03\xe0A\x02R\forganisation\x12@\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x01R\n" +
 	"updateMask\"b\n" +
 	"\x1aUpdateOrganisationResponse\x12D\n" +
 	"\forganisation\x18\x01 \x01(\v2 .spona.referrals.v1.OrganisationR\forganisation\"\x9f\x01\n" +
@@ -1793,10 +1793,10 @@ const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\x14_accepting_referrals\"w\n" +
 	"\x14ListServicesResponse\x127\n" +
 	"\bservices\x18\x01 \x03(\v2\x1b.spona.referrals.v1.ServiceR\bservices\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8f\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x01\n" +
 	"\x14UpdateServiceRequest\x12:\n" +
-	"\aservice\x18\x01 \x01(\v2\x1b.spona.referrals.v1.ServiceB\x03\xe0A\x02R\aservice\x12;\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"\aservice\x18\x01 \x01(\v2\x1b.spona.referrals.v1.ServiceB\x03\xe0A\x02R\aservice\x12@\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x01R\n" +
 	"updateMask\"N\n" +
 	"\x15UpdateServiceResponse\x125\n" +
 	"\aservice\x18\x01 \x01(\v2\x1b.spona.referrals.v1.ServiceR\aservice*\x89\x03\n" +

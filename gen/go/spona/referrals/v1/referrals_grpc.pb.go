@@ -38,6 +38,15 @@ const (
 //
 // ReferralService refers beneficiaries from one organisation to another's
 // services and follows each referral to its outcome.
+//
+// The state machine (illegal transitions fail with FAILED_PRECONDITION and
+// an ErrorInfo reason ILLEGAL_TRANSITION):
+//
+//	draft -> sent -> accepted | declined;  accepted -> in_progress -> completed;
+//	sent | accepted | in_progress -> cancelled.
+//
+// The sender sends and cancels; the receiver accepts, declines, starts and
+// completes. Every transition is recorded as an event.
 type ReferralServiceClient interface {
 	// Creates a referral in the DRAFT state. The beneficiary must be visible to
 	// the caller (checked with the beneficiaries service).
@@ -197,6 +206,15 @@ func (c *referralServiceClient) CountReferrals(ctx context.Context, in *CountRef
 //
 // ReferralService refers beneficiaries from one organisation to another's
 // services and follows each referral to its outcome.
+//
+// The state machine (illegal transitions fail with FAILED_PRECONDITION and
+// an ErrorInfo reason ILLEGAL_TRANSITION):
+//
+//	draft -> sent -> accepted | declined;  accepted -> in_progress -> completed;
+//	sent | accepted | in_progress -> cancelled.
+//
+// The sender sends and cancels; the receiver accepts, declines, starts and
+// completes. Every transition is recorded as an event.
 type ReferralServiceServer interface {
 	// Creates a referral in the DRAFT state. The beneficiary must be visible to
 	// the caller (checked with the beneficiaries service).

@@ -2795,10 +2795,10 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"w\n" +
 	"\x14ListProjectsResponse\x127\n" +
 	"\bprojects\x18\x01 \x03(\v2\x1b.spona.reporting.v1.ProjectR\bprojects\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8f\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x01\n" +
 	"\x14UpdateProjectRequest\x12:\n" +
-	"\aproject\x18\x01 \x01(\v2\x1b.spona.reporting.v1.ProjectB\x03\xe0A\x02R\aproject\x12;\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"\aproject\x18\x01 \x01(\v2\x1b.spona.reporting.v1.ProjectB\x03\xe0A\x02R\aproject\x12@\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x01R\n" +
 	"updateMask\"N\n" +
 	"\x15UpdateProjectResponse\x125\n" +
 	"\aproject\x18\x01 \x01(\v2\x1b.spona.reporting.v1.ProjectR\aproject\"?\n" +
@@ -2860,10 +2860,10 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\n" +
 	"indicators\x18\x01 \x03(\v2\x1d.spona.reporting.v1.IndicatorR\n" +
 	"indicators\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x97\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9c\x01\n" +
 	"\x16UpdateIndicatorRequest\x12@\n" +
-	"\tindicator\x18\x01 \x01(\v2\x1d.spona.reporting.v1.IndicatorB\x03\xe0A\x02R\tindicator\x12;\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"\tindicator\x18\x01 \x01(\v2\x1d.spona.reporting.v1.IndicatorB\x03\xe0A\x02R\tindicator\x12@\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x01R\n" +
 	"updateMask\"V\n" +
 	"\x17UpdateIndicatorResponse\x12;\n" +
 	"\tindicator\x18\x01 \x01(\v2\x1d.spona.reporting.v1.IndicatorR\tindicator\"e\n" +
