@@ -1463,10 +1463,10 @@ const file_spona_webhooks_v1_webhooks_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"v\n" +
 	"\x14ListWebhooksResponse\x126\n" +
 	"\bwebhooks\x18\x01 \x03(\v2\x1a.spona.webhooks.v1.WebhookR\bwebhooks\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8e\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x93\x01\n" +
 	"\x14UpdateWebhookRequest\x129\n" +
-	"\awebhook\x18\x01 \x01(\v2\x1a.spona.webhooks.v1.WebhookB\x03\xe0A\x02R\awebhook\x12;\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"\awebhook\x18\x01 \x01(\v2\x1a.spona.webhooks.v1.WebhookB\x03\xe0A\x02R\awebhook\x12@\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x01R\n" +
 	"updateMask\"M\n" +
 	"\x15UpdateWebhookResponse\x124\n" +
 	"\awebhook\x18\x01 \x01(\v2\x1a.spona.webhooks.v1.WebhookR\awebhook\"+\n" +
