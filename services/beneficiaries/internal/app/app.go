@@ -15,6 +15,7 @@ import (
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
 )
@@ -364,7 +365,7 @@ func (a *App) SearchBeneficiaries(ctx context.Context, act Actor, query string, 
 
 // scorePage parses the page of a ranked list.
 func scorePage(limit int, token string, filters ...any) (pagination.Page, *domain.ScoreKey, error) {
-	page, err := pagination.Parse(int32(limit), token, pagination.Fingerprint(filters...))
+	page, err := pagination.Parse(intconv.Int32(limit), token, pagination.Fingerprint(filters...))
 	if err != nil {
 		return page, nil, err
 	}
