@@ -15,6 +15,7 @@ import (
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/httpserver"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/services/edge/internal/gateway"
 	"github.com/spona/spona/services/edge/internal/idempotency"
@@ -154,6 +155,11 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 		}
 	}
 	idem := idempotency.NewPostgres(base.Pool, cfg.IdempotencyTTL)
+	// An erased person's stored responses go with them.
+	if err := base.ConsumeEvents(ctx, "beneficiaries", b.conns["beneficiaries"], outbox.PersonEventTypes, outbox.PersonEvents(idem)); err != nil {
+		lis.Close()
+		return err
+	}
 	h, err := gateway.New(ctx, gateway.Options{
 		Log:    base.Log,
 		Auth:   creds,

@@ -7,6 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -87,7 +90,15 @@ func (p *Postgres) get(ctx context.Context, clientID, key string) (*gateway.Idem
 	return r, nil
 }
 
-// Complete stores the response of an acquired record.
+// Complete stores the response of an acquired record, with the ids its
+// path and response name (subject_ids), by which an erasure finds it. When
+// one of them was erased meanwhile, the response is not stored: the record
+// goes, and a retry runs again against what the services now hold.
+//
+// An erasure (ForgetBeneficiary) takes an exclusive lock per erased id and
+// this a shared one per named id, so the two serialise: either the erasure
+// comes after and deletes the stored response, or it came before and this
+// sees it in erased_subjects.
 func (p *Postgres) Complete(ctx context.Context, rec *gateway.IdempotencyRecord) error {
 	header, err := json.Marshal(http.Header(rec.Header))
 	if err != nil {
@@ -97,10 +108,76 @@ func (p *Postgres) Complete(ctx context.Context, rec *gateway.IdempotencyRecord)
 	if body == nil {
 		body = []byte{}
 	}
-	_, err = p.pool.Exec(ctx, `UPDATE idempotency_records SET status = $3, header = $4, body = $5
-		WHERE client_id = $1 AND key = $2 AND status IS NULL`, rec.ClientID, rec.Key, rec.Status, header, body)
+	subjects := Subjects(rec.Path, string(body))
+	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1::int, hashtext(s)) FROM unnest($2::text[]) AS s ORDER BY s`,
+			subjectLock, subjects); err != nil {
+			return db.Error(err)
+		}
+		_, err := tx.Exec(ctx, `WITH erased AS (SELECT EXISTS (SELECT 1 FROM erased_subjects WHERE id = ANY ($6::uuid[])) AS yes),
+			del AS (DELETE FROM idempotency_records WHERE client_id = $1 AND key = $2 AND status IS NULL AND (SELECT yes FROM erased))
+			UPDATE idempotency_records SET status = $3, header = $4, body = $5, subject_ids = $6
+			WHERE client_id = $1 AND key = $2 AND status IS NULL AND NOT (SELECT yes FROM erased)`,
+			rec.ClientID, rec.Key, rec.Status, header, body, subjects)
+		return db.Error(err)
+	})
+}
+
+// subjectLock is the first key of the advisory locks that order storing a
+// response and erasing a person it names.
+const subjectLock = 0x5350_4944 // "SPID"
+
+var uuidPattern = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
+
+// maxSubjects bounds the ids recorded per response.
+const maxSubjects = 1000
+
+// Subjects returns the distinct UUIDs in texts (lower-cased, sorted): every
+// id a request path or a response names, people among them. Recording more
+// than the people (organisations, referrals) costs a little index space and
+// nothing else; missing a person would keep their data after erasure.
+func Subjects(texts ...string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range texts {
+		for _, m := range uuidPattern.FindAllString(t, -1) {
+			m = strings.ToLower(m)
+			if !seen[m] && len(out) < maxSubjects {
+				seen[m] = true
+				out = append(out, m)
+			}
+		}
+	}
+	sort.Strings(out)
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+// ForgetBeneficiary deletes every stored response naming the erased
+// beneficiaries and remembers them as erased (for responses completing
+// now), in the consumer's transaction ctx carries.
+func (p *Postgres) ForgetBeneficiary(ctx context.Context, beneficiaryIDs []string) error {
+	ids := Subjects(strings.Join(beneficiaryIDs, " "))
+	if len(ids) == 0 {
+		return nil
+	}
+	q := db.Conn(ctx, p.pool)
+	if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock($1::int, hashtext(s)) FROM unnest($2::text[]) AS s ORDER BY s`,
+		subjectLock, ids); err != nil {
+		return db.Error(err)
+	}
+	if _, err := q.Exec(ctx, `INSERT INTO erased_subjects (id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING`, ids); err != nil {
+		return db.Error(err)
+	}
+	_, err := q.Exec(ctx, `DELETE FROM idempotency_records WHERE subject_ids && $1::uuid[]`, ids)
 	return db.Error(err)
 }
+
+// MoveBeneficiary does nothing: a stored response of a merged record
+// replays as it was (ids only change meaning, not data).
+func (p *Postgres) MoveBeneficiary(context.Context, string, string) error { return nil }
 
 // Release deletes an in-flight record.
 func (p *Postgres) Release(ctx context.Context, clientID, key string) error {
@@ -114,6 +191,12 @@ func (p *Postgres) Cleanup(ctx context.Context, batch int) (int64, error) {
 	tag, err := p.pool.Exec(ctx, `DELETE FROM idempotency_records WHERE ctid IN (
 		SELECT ctid FROM idempotency_records WHERE expire_time < now() LIMIT $1)`, batch)
 	if err != nil {
+		return 0, db.Error(err)
+	}
+	// An erased id matters while a response naming it can still complete:
+	// requests are held far shorter than records live.
+	if _, err := p.pool.Exec(ctx, `DELETE FROM erased_subjects WHERE erase_time < now() - 2 * $1 * interval '1 millisecond'`,
+		p.ttl.Milliseconds()); err != nil {
 		return 0, db.Error(err)
 	}
 	return tag.RowsAffected(), nil
