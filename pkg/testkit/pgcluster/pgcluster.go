@@ -9,16 +9,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/spona/spona/pkg/db"
 )
 
 // Options configures Start.
@@ -97,6 +101,9 @@ func Start(ctx context.Context, dir string, o Options) (*Cluster, error) {
 		"unix_socket_directories=",
 		"max_connections=300",
 		"shared_buffers=256MB",
+	}
+	for _, name := range slices.Sorted(maps.Keys(db.LogPrivacySettings)) {
+		settings = append(settings, name+"="+db.LogPrivacySettings[name])
 	}
 	if !o.Durable {
 		settings = append(settings, "fsync=off", "synchronous_commit=off", "full_page_writes=off")
