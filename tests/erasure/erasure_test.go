@@ -1,0 +1,418 @@
+// Package erasure proves that erasing a person reaches every copy of their
+// data in the whole system: the real processes on a private PostgreSQL
+// cluster with the production log settings, driven over REST; afterwards a
+// pg_dump of the whole database, the processes' logs and PostgreSQL's own
+// log hold neither the person's name (in any script or folded form) nor
+// their document number, and report totals are what they were.
+package erasure
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	eventsv1 "github.com/spona/spona/gen/go/spona/events/v1"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/testkit/devstack"
+	"github.com/spona/spona/pkg/testkit/devstack/devstacktest"
+	"github.com/spona/spona/pkg/testkit/pgcluster"
+	"github.com/spona/spona/pkg/testkit/resttest"
+	"github.com/spona/spona/pkg/translit"
+	"google.golang.org/grpc/metadata"
+)
+
+// The person: a name in Serbian Latin and Cyrillic and a passport number
+// that occur nowhere else.
+const (
+	given      = "Đurđija"
+	family     = "Kovačević-Zlatanović"
+	cyrillic   = "Ђурђија Ковачевић-Златановић"
+	passport   = "PX7Q4K9M2"
+	phone      = "+381 64 777 1234"
+	fullLatin  = given + " " + family
+	someoneNew = "Milica"
+)
+
+// needles are what must not remain: the folded name parts (the haystack is
+// folded too, so every script, case and diacritic spelling meets them) and
+// the passport number.
+func needles() []string {
+	out := strings.Fields(translit.Fold(fullLatin + " " + cyrillic))
+	return append(out, strings.ToLower(passport), "7771234")
+}
+
+// leaks returns the needles found in text, with some context.
+func leaks(text string) []string {
+	// JSON escapes (\u0110) are decoded first, then everything is folded.
+	text = regexp.MustCompile(`\\u[0-9a-fA-F]{4}`).ReplaceAllStringFunc(text, func(s string) string {
+		r, err := strconv.Unquote(`"` + s + `"`)
+		if err != nil {
+			return s
+		}
+		return r
+	})
+	lower := strings.ToLower(text)
+	folded := translit.Fold(text)
+	var out []string
+	for _, n := range needles() {
+		for _, h := range []string{lower, folded, strings.ReplaceAll(lower, " ", "")} {
+			if i := strings.Index(h, n); i >= 0 {
+				lo, hi := max(0, i-80), min(len(h), i+len(n)+80)
+				out = append(out, fmt.Sprintf("%q in …%s…", n, h[lo:hi]))
+				break
+			}
+		}
+	}
+	return out
+}
+
+type system struct {
+	cluster *pgcluster.Cluster
+	url     string
+	stack   *devstack.Stack
+	logs    *devstacktest.Logs
+	a, b    *resttest.Client
+}
+
+func start(t *testing.T) *system {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	// A private cluster, so that its server log can be read: it runs with
+	// the settings every Spona cluster has (pgcluster applies them).
+	c, err := pgcluster.Start(ctx, filepath.Join(t.TempDir(), "pg"), pgcluster.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Remove() })
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE spona"); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	s := &system{cluster: c, url: c.URL("spona")}
+	s.stack, s.logs = devstacktest.Start(t, s.url)
+	keyA, err := s.stack.CreateKey(ctx, "sender", "Centar za zaštitu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyB, err := s.stack.CreateKey(ctx, "receiver", "Dom zdravlja")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.a, s.b = resttest.New(s.stack.URL(), keyA), resttest.New(s.stack.URL(), keyB)
+	return s
+}
+
+func must(t *testing.T, r resttest.Response, status int) resttest.Response {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("%s %s: HTTP %d, want %d: %s", r.Method, r.Path, r.Status, status, r.Raw)
+	}
+	return r
+}
+
+func str(r resttest.Response, key string) string { v, _ := r.Body[key].(string); return v }
+
+// world is what the scenario created.
+type world struct {
+	person, duplicate, child, project string
+	referral, declined, event         string
+	household                         string
+	createBody                        map[string]any
+}
+
+// populate touches every feature that can hold the person's data.
+func populate(t *testing.T, s *system) world {
+	var w world
+	a, b := s.a, s.b
+	orgB := str(must(t, b.Do(t, "POST", "/v1/projects", map[string]any{
+		"code": "B-OWN", "titles": []any{map[string]any{"text": "Receiver's own"}},
+		"planned_start_date": "2024-01-01", "planned_end_date": "2024-12-31", "sectors": []string{"12220"}}), 200), "implementing_organisation_id")
+	w.project = str(must(t, a.Do(t, "POST", "/v1/projects", map[string]any{
+		"code": "ERASE-1", "titles": []any{map[string]any{"text": "Psychosocial support"}},
+		"planned_start_date": "2024-01-01", "planned_end_date": "2024-12-31", "sectors": []string{"15160"},
+		"recipient_countries": []string{"RS"}}), 200), "id")
+	for i, m := range [][2]string{{"METRIC_BENEFICIARIES_ASSISTED", "sex"}, {"METRIC_REFERRALS_MADE", "sex"},
+		{"METRIC_REFERRALS_COMPLETED", "category"}, {"METRIC_COMMUNITY_BENEFICIARIES", "municipality"}} {
+		must(t, a.Do(t, "POST", "/v1/projects/"+w.project+"/indicators", map[string]any{
+			"code": fmt.Sprintf("I%d", i), "titles": []any{map[string]any{"text": m[0]}}, "level": "INDICATOR_LEVEL_OUTPUT", "metric": m[0],
+			"disaggregations": []string{m[1]}}), 200)
+	}
+
+	// The person, created and changed with Idempotency-Keys (the edge keeps
+	// the responses), with a passport; the same passport again is a unique
+	// violation in PostgreSQL.
+	w.createBody = map[string]any{
+		"given_name": given, "family_name": family, "original_script_name": cyrillic, "external_id": "KZ-" + passport,
+		"sex": "SEX_FEMALE", "birth_date": "1991-05-17", "nationality": "RS", "legal_status": "LEGAL_STATUS_RETURNEE",
+		"municipality": "Niš", "country": "RS", "phone": phone, "email": "djurdjija.kz@example.org",
+		"notes":     "Đurđija speaks with her sister Milica daily",
+		"documents": []any{map[string]any{"type": "DOCUMENT_TYPE_PASSPORT", "number": passport, "issuing_country": "RS"}},
+	}
+	p := must(t, a.Do(t, "POST", "/v1/beneficiaries", w.createBody, "Idempotency-Key", "create-person-1"), 200)
+	w.person = str(p, "id")
+	must(t, a.Do(t, "PATCH", "/v1/beneficiaries/"+w.person+"?update_mask=notes,phone", map[string]any{
+		"etag": str(p, "etag"), "notes": "Ковачевић-Златановић: needs a Serbian interpreter", "phone": phone},
+		"Idempotency-Key", "patch-person-1"), 200)
+	must(t, a.Do(t, "POST", "/v1/beneficiaries/"+w.person+"/documents", map[string]any{
+		"type": "DOCUMENT_TYPE_PASSPORT", "number": passport, "issuing_country": "RS"}), 409)
+	must(t, a.Do(t, "GET", "/v1/beneficiaries/"+w.person, nil, "X-Spona-Purpose", "follow-up call with "+fullLatin), 200)
+	must(t, a.Do(t, "POST", "/v1/beneficiaries/"+w.person+"/consents", map[string]any{
+		"purpose": "CONSENT_PURPOSE_REFERRAL_SHARING", "given_by": "CONSENT_GIVEN_BY_SELF",
+		"scope": "health referral of " + fullLatin}, "Idempotency-Key", "consent-person-1"), 200)
+	must(t, a.Do(t, "POST", "/v1/beneficiaries/"+w.person+"/assistances", map[string]any{
+		"project_id": w.project, "type": "ASSISTANCE_TYPE_PSYCHOSOCIAL_COUNSELLING", "date": "2024-03-04",
+		"notes": cyrillic + " talked about the journey"}, "Idempotency-Key", "assist-person-1"), 200)
+
+	// A duplicate record of her, merged into the person.
+	dupBody := map[string]any{"given_name": "Djurdjija", "family_name": "Kovacevic Zlatanovic", "sex": "SEX_FEMALE", "birth_year": 1991,
+		"municipality": "Niš", "legal_status": "LEGAL_STATUS_RETURNEE"}
+	w.duplicate = str(must(t, a.Do(t, "POST", "/v1/beneficiaries", dupBody), 200), "id")
+	must(t, a.Do(t, "POST", "/v1/beneficiaries/"+w.duplicate+"/assistances", map[string]any{
+		"project_id": w.project, "type": "ASSISTANCE_TYPE_INFORMATION", "date": "2024-02-01", "notes": "Kovačević asked about papers"}), 200)
+	must(t, a.Do(t, "POST", "/v1/beneficiaries/"+w.person+":merge", map[string]any{"duplicate_id": w.duplicate}), 200)
+
+	// Her child and a household named after the family.
+	w.child = str(must(t, a.Do(t, "POST", "/v1/beneficiaries", map[string]any{
+		"given_name": someoneNew, "family_name": "Jovanović", "sex": "SEX_FEMALE", "birth_year": 2015, "municipality": "Niš"}), 200), "id")
+	w.household = str(must(t, a.Do(t, "POST", "/v1/households", map[string]any{"reference": "Domaćinstvo Kovačević-Zlatanović",
+		"members": []any{map[string]any{"beneficiary_id": w.person, "relationship": "RELATIONSHIP_HEAD"},
+			map[string]any{"beneficiary_id": w.child, "relationship": "RELATIONSHIP_CHILD"}}}, "Idempotency-Key", "household-1"), 200), "id")
+
+	// Others assisted under the project, so report cells are not all tiny.
+	for i := range 5 {
+		o := str(must(t, a.Do(t, "POST", "/v1/beneficiaries", map[string]any{"given_name": fmt.Sprintf("Other %d", i),
+			"sex": []string{"SEX_MALE", "SEX_FEMALE"}[i%2], "birth_year": 1980 + i, "municipality": "Niš"}), 200), "id")
+		must(t, a.Do(t, "POST", "/v1/beneficiaries/"+o+"/assistances", map[string]any{
+			"project_id": w.project, "type": "ASSISTANCE_TYPE_INFORMATION", "date": "2024-03-05"}), 200)
+	}
+
+	// Referrals naming her, through every transition, read by the receiver.
+	refer := func(key string) string {
+		r := must(t, a.Do(t, "POST", "/v1/referrals", map[string]any{
+			"beneficiary_id": w.person, "to_organisation_id": orgB, "project_id": w.project, "category": "REFERRAL_CATEGORY_HEALTH",
+			"urgency": "URGENCY_HIGH", "reason": fullLatin + ", passport " + passport + ", phone " + phone,
+			"notes": cyrillic + " is afraid of hospitals"}, "Idempotency-Key", key), 200)
+		id := str(r, "id")
+		must(t, a.Do(t, "POST", "/v1/referrals/"+id+":send", map[string]any{"note": "Đurđija waits at the centre"}), 200)
+		return id
+	}
+	w.referral = refer("referral-1")
+	must(t, b.Do(t, "GET", "/v1/beneficiaries/"+w.person, nil, "X-Spona-Purpose", "intake of Kovačević"), 200)
+	must(t, b.Do(t, "POST", "/v1/referrals/"+w.referral+":accept", map[string]any{"note": "we will call Đurđija"}), 200)
+	must(t, b.Do(t, "POST", "/v1/referrals/"+w.referral+":start", map[string]any{}), 200)
+	must(t, b.Do(t, "POST", "/v1/referrals/"+w.referral+":complete", map[string]any{
+		"outcome": map[string]any{"code": "OUTCOME_CODE_SERVICE_PROVIDED", "note": "Kovačević-Zlatanović examined, passport " + passport}}), 200)
+	w.declined = refer("referral-2")
+	must(t, b.Do(t, "POST", "/v1/referrals/"+w.declined+":decline", map[string]any{"reason": "Zlatanović lives outside our area"}), 200)
+
+	// A community event she attended and was certified for.
+	w.event = str(must(t, a.Do(t, "POST", "/v1/trainingEvents", map[string]any{
+		"project_id": w.project, "type": "EVENT_TYPE_INTERCULTURAL_DAY", "title": "Intercultural day",
+		"start_date": "2024-04-10", "municipality": "Niš", "country": "RS"}), 200), "id")
+	session := str(must(t, a.Do(t, "POST", "/v1/trainingEvents/"+w.event+"/sessions", map[string]any{"date": "2024-04-10"}), 200), "id")
+	for _, ben := range []string{w.person, w.child} {
+		part := str(must(t, a.Do(t, "POST", "/v1/trainingEvents/"+w.event+"/participants", map[string]any{"beneficiary_id": ben},
+			"Idempotency-Key", "participant-"+ben), 200), "id")
+		must(t, a.Do(t, "POST", "/v1/trainingEvents/"+w.event+"/sessions/"+session+":recordAttendance", map[string]any{
+			"marks": []any{map[string]any{"participant_id": part, "present": true}}}), 200)
+	}
+	must(t, a.Do(t, "POST", "/v1/trainingEvents/"+w.event+":issueCertificates", map[string]any{}), 200)
+	return w
+}
+
+// report returns the project's report results (what a donor sees).
+func report(t *testing.T, s *system, project string) string {
+	t.Helper()
+	r := must(t, s.a.Do(t, "GET", "/v1/projects/"+project+"/report", nil), 200)
+	raw, _ := json.Marshal(r.Body["results"])
+	return string(raw)
+}
+
+// beneficiariesFeedHead is the cursor of the last event of the
+// beneficiaries feed.
+func beneficiariesFeedHead(t *testing.T, s *system) string {
+	t.Helper()
+	signer, err := auth.NewSigner(devstacktest.Secret, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := signer.SignInternal("erasure-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := grpcx.NewClient(s.stack.GRPCAddr("beneficiaries"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx := metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
+	head := ""
+	for after := ""; ; {
+		r, err := eventsv1.NewEventFeedServiceClient(conn).ListEvents(ctx, &eventsv1.ListEventsRequest{After: after, PageSize: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.GetEvents()) == 0 {
+			return head
+		}
+		head = r.GetEvents()[len(r.GetEvents())-1].GetCursor()
+		after = r.GetNextCursor()
+	}
+}
+
+// waitForFeeds waits until every consumer of the beneficiaries feed
+// (referrals, trainings, the edge) has applied it up to head.
+func waitForFeeds(t *testing.T, s *system, head string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	conn, err := pgx.Connect(context.Background(), s.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	for {
+		var behind []string
+		for _, schema := range []string{"referrals", "trainings", "edge"} {
+			var cur string
+			err := conn.QueryRow(context.Background(), `SELECT cursor FROM `+schema+`.outbox_cursors WHERE consumer = 'beneficiaries'`).Scan(&cur)
+			if err != nil || cur != head {
+				behind = append(behind, schema)
+			}
+		}
+		if len(behind) == 0 {
+			return time.Since(start)
+		}
+		if time.Since(start) > 2*time.Minute {
+			t.Fatalf("consumers still behind the beneficiaries feed: %v", behind)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// dump is pg_dump --data-only of the whole database.
+func dump(t *testing.T, s *system) string {
+	t.Helper()
+	bin, err := pgcluster.BinDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(filepath.Join(bin, "pg_dump"), "--data-only", "--no-owner", "-d", s.url).Output()
+	if err != nil {
+		t.Fatalf("pg_dump: %v", err)
+	}
+	if !strings.Contains(string(out), "COPY beneficiaries.beneficiaries") {
+		t.Fatalf("the dump misses the beneficiaries: %.500s", out)
+	}
+	return string(out)
+}
+
+func scenario(t *testing.T, crash bool) {
+	s := start(t)
+	w := populate(t, s)
+	if l := leaks(dump(t, s)); len(l) == 0 {
+		t.Fatal("the dump holds nothing of the person before erasure: the test would prove nothing")
+	}
+	before := report(t, s, w.project)
+
+	if crash {
+		// The referrals process dies (kill -9) while the erasure happens.
+		if err := s.stack.KillService("referrals"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	began := time.Now()
+	// Erasing through the merged record erases the person.
+	e := must(t, s.a.Do(t, "POST", "/v1/beneficiaries/"+w.duplicate+":erase", map[string]any{"reason": "GDPR request 2024/09"}), 200)
+	if str(e, "merged_into") != w.person || str(e, "erase_time") == "" {
+		t.Fatalf("erased: %s", e.Raw)
+	}
+	if crash {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if err := s.stack.StartService(ctx, "referrals"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waited := waitForFeeds(t, s, beneficiariesFeedHead(t, s))
+	t.Logf("erasure reached every copy %v after the call (feeds: %v)", time.Since(began).Round(time.Millisecond), waited.Round(time.Millisecond))
+	// Erasing again changes nothing.
+	again := must(t, s.a.Do(t, "POST", "/v1/beneficiaries/"+w.person+":erase", map[string]any{}), 200)
+	if str(again, "etag") == "" || str(again, "given_name") != "" {
+		t.Fatalf("second erasure: %s", again.Raw)
+	}
+
+	// The receiver still sees the referral, without personal data.
+	for _, id := range []string{w.referral, w.declined} {
+		r := must(t, s.b.Do(t, "GET", "/v1/referrals/"+id, nil), 200)
+		if l := leaks(string(r.Raw)); len(l) > 0 || str(r, "reason") != "" || str(r, "notes") != "" {
+			t.Fatalf("receiver's referral after erasure: %v\n%s", l, r.Raw)
+		}
+		ev := must(t, s.b.Do(t, "GET", "/v1/referrals/"+id+"/events", nil), 200)
+		if l := leaks(string(ev.Raw)); len(l) > 0 {
+			t.Fatalf("referral events after erasure: %v", l)
+		}
+	}
+	done := must(t, s.b.Do(t, "GET", "/v1/referrals/"+w.referral, nil), 200)
+	if str(done, "status") != "REFERRAL_STATUS_COMPLETED" || str(done, "urgency") != "URGENCY_HIGH" || str(done, "send_time") == "" ||
+		done.Body["outcome"].(map[string]any)["code"] != "OUTCOME_CODE_SERVICE_PROVIDED" {
+		t.Fatalf("the referral lost what stays: %s", done.Raw)
+	}
+	// The household goes on with the child, its reference gone.
+	h := must(t, s.a.Do(t, "GET", "/v1/households/"+w.household, nil), 200)
+	if members, _ := h.Body["members"].([]any); len(members) != 1 || str(h, "reference") != "" ||
+		members[0].(map[string]any)["beneficiary_id"] != w.child {
+		t.Fatalf("household after erasure: %s", h.Raw)
+	}
+	// A replayed create returns the erased record, not the stored response.
+	replay := must(t, s.a.Do(t, "POST", "/v1/beneficiaries", w.createBody, "Idempotency-Key", "create-person-1"), 200)
+	if l := leaks(string(replay.Raw)); len(l) > 0 || str(replay, "id") != w.person {
+		t.Fatalf("replayed create: %v\n%s", l, replay.Raw)
+	}
+	if after := report(t, s, w.project); after != before {
+		t.Fatalf("report changed by the erasure:\nbefore %s\nafter  %s", before, after)
+	}
+
+	var found []string
+	for name, text := range map[string]string{"pg_dump": dump(t, s), "process logs": s.logs.String(), "PostgreSQL log": serverLog(t, s)} {
+		for _, l := range leaks(text) {
+			found = append(found, name+": "+l)
+		}
+	}
+	if len(found) > 0 {
+		t.Fatalf("the person's data is still there:\n%s", strings.Join(found, "\n"))
+	}
+	if !strings.Contains(serverLog(t, s), "identity_documents_number_key") {
+		t.Fatal("PostgreSQL's log lacks the unique violation: is this the server the system used?")
+	}
+}
+
+func serverLog(t *testing.T, s *system) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(s.cluster.Dir, "server.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
+
+// TestErasureReachesEveryCopy is the whole-system erasure.
+func TestErasureReachesEveryCopy(t *testing.T) { scenario(t, false) }
+
+// TestErasureWithReferralsKilled: the referrals process is killed (SIGKILL)
+// during the erasure; once restarted it catches up and the dump is clean.
+func TestErasureWithReferralsKilled(t *testing.T) { scenario(t, true) }
