@@ -147,7 +147,7 @@ func populate(t *testing.T, s *system) world {
 		"planned_start_date": "2024-01-01", "planned_end_date": "2024-12-31", "sectors": []string{"15160"},
 		"recipient_countries": []string{"RS"}}), 200), "id")
 	for i, m := range [][2]string{{"METRIC_BENEFICIARIES_ASSISTED", "sex"}, {"METRIC_REFERRALS_MADE", "sex"},
-		{"METRIC_REFERRALS_COMPLETED", "category"}, {"METRIC_COMMUNITY_BENEFICIARIES", "municipality"}} {
+		{"METRIC_REFERRALS_COMPLETED", "category"}, {"METRIC_BENEFICIARY_PARTICIPANTS_REGISTERED", "municipality"}, {"METRIC_BENEFICIARY_PARTICIPANTS_CERTIFIED", "municipality"}} {
 		must(t, a.Do(t, "POST", "/v1/projects/"+w.project+"/indicators", map[string]any{
 			"code": fmt.Sprintf("I%d", i), "titles": []any{map[string]any{"text": m[0]}}, "level": "INDICATOR_LEVEL_OUTPUT", "metric": m[0],
 			"disaggregations": []string{m[1]}}), 200)
