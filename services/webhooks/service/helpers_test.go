@@ -21,6 +21,7 @@ import (
 	"github.com/spona/spona/services/webhooks/internal/domain"
 	"github.com/spona/spona/services/webhooks/service"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -31,6 +32,8 @@ const secretsKey = "webhooks-test-secrets-key-0123456789"
 
 type stack struct {
 	url  string
+	ben  *grpc.ClientConn // the beneficiaries service
+	ref  *grpc.ClientConn // the referrals service
 	wh   pb.WebhookServiceClient
 	feed pb.ChangeFeedServiceClient
 	pool *pgxpool.Pool
@@ -69,7 +72,7 @@ func start(t testing.TB, configure func(*service.Config)) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &stack{url: url, wh: pb.NewWebhookServiceClient(conn), feed: pb.NewChangeFeedServiceClient(conn), pool: pool, in: in}
+	return &stack{url: url, ben: ben, ref: ref, wh: pb.NewWebhookServiceClient(conn), feed: pb.NewChangeFeedServiceClient(conn), pool: pool, in: in}
 }
 
 // inject applies events in one transaction, the way the feed consumer does.

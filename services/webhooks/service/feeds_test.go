@@ -1,0 +1,54 @@
+package service_test
+
+import (
+	"testing"
+	"time"
+
+	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/webhooktest"
+)
+
+// TestErasureReachesGrantHolders: the beneficiaries service's feed, consumed
+// for real: erasing a beneficiary tells the organisation that held a grant
+// (and the registering one), not an unrelated one.
+func TestErasureReachesGrantHolders(t *testing.T) {
+	s := start(t, nil)
+	owner, holder, unrelated := ids.New(), ids.New(), ids.New()
+	atOwner, atHolder, atUnrelated := webhooktest.Start(t, nil), webhooktest.Start(t, nil), webhooktest.Start(t, nil)
+	s.subscribe(t, owner, atOwner.URL(), "beneficiary.erased")
+	wh := s.subscribe(t, holder, atHolder.URL(), "beneficiary.erased", "consent.withdrawn")
+	s.subscribe(t, unrelated, atUnrelated.URL(), "beneficiary.erased", "consent.withdrawn")
+
+	ctx := servicetest.As(t, owner)
+	benc, access := benv1.NewBeneficiaryServiceClient(s.ben), benv1.NewBeneficiaryAccessServiceClient(s.ben)
+	b, err := benc.CreateBeneficiary(ctx, &benv1.CreateBeneficiaryRequest{Beneficiary: &benv1.Beneficiary{
+		GivenName: "Amina", LegalStatus: benv1.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := b.GetBeneficiary().GetId()
+	if _, err := benc.CreateConsent(ctx, &benv1.CreateConsentRequest{BeneficiaryId: id, Consent: &benv1.Consent{
+		Purpose: benv1.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING, GivenBy: benv1.ConsentGivenBy_CONSENT_GIVEN_BY_SELF}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := access.GrantAccess(ctx, &benv1.GrantAccessRequest{BeneficiaryId: id, GranteeOrganisationId: holder, SourceId: ids.New()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := benc.EraseBeneficiary(ctx, &benv1.EraseBeneficiaryRequest{Id: id, Reason: "data subject request"}); err != nil {
+		t.Fatal(err)
+	}
+	for name, rcv := range map[string]*webhooktest.Receiver{"grant holder": atHolder, "owner": atOwner} {
+		reqs := rcv.WaitFor(t, 30*time.Second, name+"'s webhook", func(r []webhooktest.Request) bool { return len(r) >= 1 })
+		e := reqs[0].Decode(t)
+		if len(reqs) != 1 || e.Type != "beneficiary.erased" || e.Data["beneficiary_id"] != id {
+			t.Fatalf("%s got %d webhooks, first %s", name, len(reqs), reqs[0].Body)
+		}
+	}
+	webhooktest.Verify(t, []string{wh.GetSecret()}, atHolder.Requests())
+	time.Sleep(300 * time.Millisecond)
+	if n := len(atUnrelated.Requests()); n != 0 {
+		t.Fatalf("an unrelated organisation got %d webhooks", n)
+	}
+}
