@@ -26,6 +26,9 @@ type Config struct {
 	// How often access grants of closed referrals whose revocation failed
 	// are retried.
 	RevokeRetryInterval time.Duration `env:"REVOKE_RETRY_INTERVAL" default:"30s" help:"how often access grants whose revocation failed are retried"`
+	// How often open referrals past their due time are looked for
+	// (referral.overdue, once per referral).
+	OverdueScanInterval time.Duration `env:"OVERDUE_SCAN_INTERVAL" default:"15s" help:"how often open referrals past their due time are looked for, to emit referral.overdue (once each)"`
 	// Registration agency codes an organisation identifier may start with;
 	// empty: the built-in list (domain.DefaultRegistrationAgencies).
 	RegistrationAgencies []string `env:"REGISTRATION_AGENCIES" help:"registration agency codes (org-id.guide) an organisation identifier may start with, comma-separated, e.g. RS-APR,HR-OIB,BA-JIB; empty: the region's registers and the usual donors'"`
@@ -60,6 +63,7 @@ func New(cfg Config) platform.Service {
 				application.RunRevoker(rctx, cfg.RevokeRetryInterval)
 			}()
 			base.OnClose(func(context.Context) error { cancel(); <-done; return nil })
+			base.Background(ctx, func(ctx context.Context) { application.RunOverdueScheduler(ctx, cfg.OverdueScanInterval) })
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
 			// Erasure and merge of beneficiaries reach the referrals.
 			if err := base.ConsumeEvents(ctx, "beneficiaries", conn, outbox.PersonEventTypes, outbox.PersonEvents(application)); err != nil {

@@ -10,7 +10,6 @@ import (
 	eventsv1 "github.com/spona/spona/gen/go/spona/events/v1"
 	pb "github.com/spona/spona/gen/go/spona/webhooks/v1"
 	"github.com/spona/spona/pkg/grpcx"
-	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/services/webhooks/internal/adapters"
 	"github.com/spona/spona/services/webhooks/internal/app"
@@ -84,17 +83,13 @@ func New(cfg Config) platform.Service {
 					return err
 				}
 				base.OnClose(func(context.Context) error { return conn.Close() })
-				consumer, err := outbox.NewConsumer(outbox.ConsumerOptions{
-					Name: "webhooks-" + feed.name, Pool: base.Pool, Feed: eventsv1.NewEventFeedServiceClient(conn),
-					Signer: base.Signer, Process: "webhooks", Types: domain.SourceTypes(), Log: base.Log,
-					Handle: func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
+				err = base.ConsumeEvents(ctx, feed.name, conn, domain.SourceTypes(),
+					func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
 						return application.Apply(ctx, adapters.NewInbox(tx), adapters.EventFromProto(ev))
-					},
-				})
+					})
 				if err != nil {
 					return err
 				}
-				base.Background(ctx, consumer.Run)
 			}
 			base.Background(ctx, func(ctx context.Context) {
 				wake := repo.Listen(ctx, func(err error) {

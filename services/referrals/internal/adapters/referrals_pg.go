@@ -176,6 +176,32 @@ func (p *Postgres) RepointBeneficiary(ctx context.Context, from, to string) (int
 	return int(tag.RowsAffected()), nil
 }
 
+// MarkOverdue marks open referrals past their due time (not marked before)
+// and writes their events, in one transaction; SKIP LOCKED keeps replicas
+// apart.
+func (p *Postgres) MarkOverdue(ctx context.Context, now time.Time, limit int, event func(*domain.Referral) events.Event) ([]*domain.Referral, error) {
+	var out []*domain.Referral
+	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			WITH due AS (
+				SELECT id AS due_id FROM referrals
+				WHERE status IN ('sent', 'accepted', 'in_progress') AND overdue_event_time IS NULL AND due_time <= $1
+				ORDER BY due_time LIMIT $2
+				FOR UPDATE SKIP LOCKED)
+			UPDATE referrals SET overdue_event_time = $1 FROM due WHERE id = due.due_id
+			RETURNING `+referralCols, now, limit)
+		if out, err = collect(rows, err, scanReferral); err != nil || len(out) == 0 {
+			return err
+		}
+		evs := make([]events.Event, len(out))
+		for i, r := range out {
+			evs[i] = event(r)
+		}
+		return outbox.Write(ctx, tx, evs...)
+	})
+	return out, err
+}
+
 // Emit writes events to the outbox in the transaction ctx carries.
 func (p *Postgres) Emit(ctx context.Context, evs ...events.Event) error {
 	tx, ok := db.TxFrom(ctx)

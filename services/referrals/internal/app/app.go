@@ -64,6 +64,14 @@ type Repository interface {
 	RepointBeneficiary(ctx context.Context, from, to string) (int, error)
 	// Emit writes events to the outbox.
 	Emit(ctx context.Context, evs ...events.Event) error
+
+	// MarkOverdue marks up to limit open referrals (sent, accepted, in
+	// progress) whose due time passed by now and that were not marked
+	// before, and writes event(r) of each to the outbox in the same
+	// transaction. Replicas running it at once take different referrals
+	// (SKIP LOCKED), so each referral is marked, and its event written,
+	// once.
+	MarkOverdue(ctx context.Context, now time.Time, limit int, event func(*domain.Referral) events.Event) ([]*domain.Referral, error)
 }
 
 // Access is the state of the receiving organisation's grant to see the
