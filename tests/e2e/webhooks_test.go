@@ -317,9 +317,13 @@ func (s *system) exec(t *testing.T, sql string, args ...any) {
 // referrals are being sent and restarts it: every sent referral reaches the
 // receiver's endpoint, a repeat only with the same webhook-id.
 func TestWebhooksSurviveKill9(t *testing.T) {
-	s := startSystem(t, webhookEnv...)
+	s := startSystem(t, append(webhookEnv, "RATE_LIMIT_RPS=0")...)
 	orgB := s.orgID(t, "Organisation B")
-	atB := webhooktest.Start(t, nil)
+	// A receiver taking its time, so attempts are in flight at the kill.
+	atB := webhooktest.Start(t, func(int, webhooktest.Request) int {
+		time.Sleep(50 * time.Millisecond)
+		return http.StatusOK
+	})
 	_, secret := s.subscribeREST(t, s.keyB, atB.URL(), "referral.received")
 	ben := s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{
 		"given_name": "Nadia", "legal_status": "LEGAL_STATUS_REFUGEE"}).must(t, 200).str("id")
@@ -341,7 +345,7 @@ func TestWebhooksSurviveKill9(t *testing.T) {
 				default:
 				}
 				r, err := s.try("POST", "/v1/referrals", s.keyA, map[string]any{"beneficiary_id": ben, "to_organisation_id": orgB,
-					"category": "REFERRAL_CATEGORY_HEALTH", "request_id": fmt.Sprintf("w%d-%d", w, i)})
+					"category": "REFERRAL_CATEGORY_HEALTH"}, "Idempotency-Key", fmt.Sprintf("w%d-%d", w, i))
 				if err != nil || r.Status != 200 {
 					t.Errorf("create: %v %s", err, r.Raw)
 					return
