@@ -135,6 +135,16 @@ func TestDocsPageRendersInChromium(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
+	if path := os.Getenv("SPONA_DOCS_SCREENSHOT"); path != "" {
+		// For a person to look at: the page after try-it, as a PNG.
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	code, err := chromedp.Run(ctx, chromedp.Text(op+` .live-responses-table tr.response .response-col_status`))
 	if err != nil {
 		t.Fatal(err)
