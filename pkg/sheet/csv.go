@@ -1,0 +1,256 @@
+package sheet
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+// Encodings a CSV file may come in.
+const (
+	EncodingUTF8    = "utf-8"
+	EncodingUTF8BOM = "utf-8-bom"
+	Encoding1250    = "windows-1250"
+)
+
+var bom = []byte{0xEF, 0xBB, 0xBF}
+
+// decodeText returns data as UTF-8 and the encoding it was in. A declared
+// charset is honoured when it is UTF-8 or Windows-1250 and refused
+// otherwise; without one, text that is not valid UTF-8 is read as
+// Windows-1250 if it looks like Serbian, Bosnian or Croatian written in it.
+func decodeText(data []byte, charset string) ([]byte, string, error) {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		return nil, "", fail(ReasonEncoding, "the file is in UTF-16 (Excel's \"Unicode Text\"); save it as \"CSV UTF-8 (Comma delimited)\" and send that")
+	case bytes.IndexByte(data, 0) >= 0:
+		return nil, "", fail(ReasonEncoding, "the file contains NUL bytes: it is binary or UTF-16/UTF-32 text, not a CSV file in UTF-8 or Windows-1250")
+	}
+	switch cs := strings.ToLower(strings.TrimSpace(charset)); cs {
+	case "", "utf-8", "utf8":
+		if bytes.HasPrefix(data, bom) {
+			data = data[len(bom):]
+			if !utf8.Valid(data) {
+				return nil, "", notUTF8(data, "the file starts with a UTF-8 byte order mark")
+			}
+			return data, EncodingUTF8BOM, nil
+		}
+		if utf8.Valid(data) {
+			return data, EncodingUTF8, nil
+		}
+		if cs != "" {
+			return nil, "", notUTF8(data, "the file was declared UTF-8")
+		}
+		if err := looks1250(data); err != nil {
+			return nil, "", err
+		}
+	case "windows-1250", "cp1250", "x-cp1250":
+		if err := undefined1250(data); err != nil {
+			return nil, "", err
+		}
+	default:
+		return nil, "", fail(ReasonEncoding, "charset %q is not accepted: send CSV files in UTF-8 (with or without a byte order mark) or Windows-1250", charset)
+	}
+	out, err := charmap.Windows1250.NewDecoder().Bytes(data)
+	if err != nil {
+		return nil, "", fail(ReasonEncoding, "the file could not be read as Windows-1250: %v", err)
+	}
+	return out, Encoding1250, nil
+}
+
+func notUTF8(data []byte, why string) error {
+	line, off := 1, 0
+	for len(data) > 0 {
+		r, n := utf8.DecodeRune(data)
+		if r == utf8.RuneError && n <= 1 {
+			return fail(ReasonEncoding, "%s, but line %d has a byte (0x%02X at byte %d of the line) that is not UTF-8; save it as \"CSV UTF-8\"", why, line, data[0], off+1)
+		}
+		if r == '\n' {
+			line, off = line+1, 0
+		} else {
+			off += n
+		}
+		data = data[n:]
+	}
+	return fail(ReasonEncoding, "%s, but it is not valid UTF-8", why)
+}
+
+// undefined1250 refuses bytes Windows-1250 does not define.
+func undefined1250(data []byte) error {
+	for i, b := range data {
+		switch b {
+		case 0x81, 0x83, 0x88, 0x90, 0x98:
+			return fail(ReasonEncoding, "byte 0x%02X at offset %d is not a Windows-1250 character: the file is in another encoding; save it as \"CSV UTF-8\"", b, i)
+		}
+	}
+	return nil
+}
+
+// bcs are the letters Serbian, Bosnian and Croatian Latin add to ASCII,
+// and a few that foreign names bring.
+const bcs = "čćđšžČĆĐŠŽäëöüéáíóúÄÖÜÉ"
+
+// looks1250 accepts text that is not UTF-8 as Windows-1250 only when its
+// non-ASCII letters are mostly those of the local Latin alphabets; text in
+// Windows-1251 (Cyrillic), ISO-8859-2 or other code pages reads as a jumble
+// of other letters and is refused with an example.
+func looks1250(data []byte) error {
+	for i, b := range data {
+		switch b {
+		case 0x81, 0x83, 0x88, 0x90, 0x98:
+			return fail(ReasonEncoding, "the file is neither UTF-8 nor Windows-1250 (byte 0x%02X at offset %d is in neither): it is probably in Windows-1251 (Cyrillic) or another code page; save it as \"CSV UTF-8\" and send that", b, i)
+		}
+	}
+	var local, other int
+	var odd []rune
+	for _, b := range data {
+		if b < 0x80 {
+			continue
+		}
+		r := charmap.Windows1250.DecodeByte(b)
+		switch {
+		case strings.ContainsRune(bcs, r):
+			local++
+		case unicode.IsLetter(r):
+			other++
+			if len(odd) < 5 && !containsRune(odd, r) {
+				odd = append(odd, r)
+			}
+		}
+	}
+	if other > 0 && other*5 > local {
+		return fail(ReasonEncoding, "the file is not valid UTF-8, and read as Windows-1250 it has letters no local name uses (%s): it is probably in Windows-1251 (Cyrillic), ISO-8859-2 or another code page; save it as \"CSV UTF-8\" and send that",
+			quoteRunes(odd))
+	}
+	return nil
+}
+
+func containsRune(rs []rune, r rune) bool {
+	for _, x := range rs {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+func quoteRunes(rs []rune) string {
+	q := make([]string, len(rs))
+	for i, r := range rs {
+		q[i] = fmt.Sprintf("%q", string(r))
+	}
+	return strings.Join(q, ", ")
+}
+
+// sniffDelimiter picks the separator used most in the first line outside
+// quotes: Excel in Serbian, Bosnian and Croatian locales writes semicolons.
+func sniffDelimiter(text []byte) rune {
+	counts := map[rune]int{}
+	quoted := false
+	for _, r := range string(text[:min(len(text), 64<<10)]) {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case quoted:
+		case r == '\n':
+			goto done
+		case r == ',' || r == ';' || r == '\t':
+			counts[r]++
+		}
+	}
+done:
+	best := ','
+	for _, d := range []rune{';', '\t'} {
+		if counts[d] > counts[best] {
+			best = d
+		}
+	}
+	return best
+}
+
+type csvReader struct {
+	r       *csv.Reader
+	info    Info
+	lim     Limits
+	row     int // row number of the last record
+	endLine int // line on which the last record ended
+}
+
+func openCSV(data []byte, charset string, lim Limits) (Reader, error) {
+	text, enc, err := decodeText(data, charset)
+	if err != nil {
+		return nil, err
+	}
+	d := sniffDelimiter(text)
+	r := csv.NewReader(bytes.NewReader(text))
+	r.Comma = d
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	r.ReuseRecord = true
+	return &csvReader{r: r, lim: lim, info: Info{Format: FormatCSV, Encoding: enc, Delimiter: string(d)}}, nil
+}
+
+func (c *csvReader) Info() Info { return c.info }
+func (c *csvReader) Close()     {}
+
+func (c *csvReader) Next() (int, []string, error) {
+	for {
+		rec, err := c.r.Read()
+		if errors.Is(err, io.EOF) {
+			return 0, nil, io.EOF
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return 0, nil, fail(ReasonCorrupt, "line %d of the file cannot be read as CSV: %v", pe.StartLine, pe.Err)
+			}
+			return 0, nil, fail(ReasonCorrupt, "the file cannot be read as CSV: %v", err)
+		}
+		// The csv package skips empty lines; count them back so row
+		// numbers are those a spreadsheet program shows.
+		start, _ := c.r.FieldPos(0)
+		c.row += 1 + max(0, start-c.endLine-1)
+		newlines := 0
+		for _, f := range rec {
+			newlines += strings.Count(f, "\n")
+		}
+		c.endLine = start + newlines
+		if c.row > c.lim.MaxRows+1 && !blank(rec) {
+			return 0, nil, tooManyRows(c.row, c.lim)
+		}
+		if blank(rec) {
+			continue
+		}
+		if err := checkWidth(c.row, rec, c.lim); err != nil {
+			return 0, nil, err
+		}
+		return c.row, rec, nil
+	}
+}
+
+func tooManyRows(row int, lim Limits) error {
+	return fail(ReasonTooManyRows, "row %d has data, but at most %d rows under the header (blank rows included) are accepted (IMPORT_MAX_ROWS); split the file", row, lim.MaxRows)
+}
+
+func checkWidth(row int, rec []string, lim Limits) error {
+	last := len(rec) - 1
+	for last >= 0 && strings.TrimSpace(rec[last]) == "" {
+		last--
+	}
+	if last+1 > lim.MaxColumns {
+		return fail(ReasonTooWide, "row %d has data in column %s, but at most %d columns are accepted", row, ColumnLetter(last), lim.MaxColumns)
+	}
+	for i, f := range rec {
+		if len(f) > lim.MaxCellBytes {
+			return fail(ReasonCellTooLong, "cell %s%d is %d bytes long, more than %d", ColumnLetter(i), row, len(f), lim.MaxCellBytes)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,284 @@
+package sheet
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/charmap"
+)
+
+type row struct {
+	N     int
+	Cells []string
+}
+
+func readAll(t *testing.T, data []byte, ct string, lim Limits) ([]row, Info, error) {
+	t.Helper()
+	r, err := Open(data, ct, lim)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	defer r.Close()
+	var out []row
+	for {
+		n, cells, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return out, r.Info(), nil
+		}
+		if err != nil {
+			return out, r.Info(), err
+		}
+		out = append(out, row{n, append([]string(nil), cells...)})
+	}
+}
+
+func reason(err error) string {
+	if e, ok := AsError(err); ok {
+		return e.Reason
+	}
+	if err != nil {
+		return "other: " + err.Error()
+	}
+	return ""
+}
+
+func TestCSVEncodingsAndRows(t *testing.T) {
+	lim := DefaultLimits(100)
+	latin := "ime;prezime;opština\nĐorđe;Čolić;Šabac\n\n;;\n\"Žana\nMarija\";Ćirić;Niš\n"
+	win1250, err := charmap.Windows1250.NewEncoder().String(latin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []row{
+		{1, []string{"ime", "prezime", "opština"}},
+		{2, []string{"Đorđe", "Čolić", "Šabac"}},
+		{5, []string{"Žana\nMarija", "Ćirić", "Niš"}},
+	}
+	for _, tc := range []struct {
+		name, ct, enc string
+		data          []byte
+	}{
+		{"utf-8", "text/csv", EncodingUTF8, []byte(latin)},
+		{"utf-8 with BOM", "text/csv; charset=utf-8", EncodingUTF8BOM, append([]byte{0xEF, 0xBB, 0xBF}, latin...)},
+		{"windows-1250 detected", "text/csv", Encoding1250, []byte(win1250)},
+		{"windows-1250 declared", "text/csv; charset=windows-1250", Encoding1250, []byte(win1250)},
+		{"no content type", "", Encoding1250, []byte(win1250)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows, info, err := readAll(t, tc.data, tc.ct, lim)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, rows); diff != "" {
+				t.Fatalf("rows (-want +got):\n%s", diff)
+			}
+			if info.Encoding != tc.enc || info.Delimiter != ";" || info.Format != FormatCSV {
+				t.Fatalf("info %+v", info)
+			}
+		})
+	}
+}
+
+func TestRefused(t *testing.T) {
+	lim := DefaultLimits(100)
+	cyr, _ := charmap.Windows1251.NewEncoder().String("име,презиме\nЂорђе,Ђорђевић\n")
+	utf16 := []byte{0xFF, 0xFE, 'i', 0, 'm', 0, 'e', 0}
+	for _, tc := range []struct {
+		name, ct   string
+		data       []byte
+		reason     string
+		mentioning string
+	}{
+		{"windows-1251", "text/csv", []byte(cyr), ReasonEncoding, "Windows-1251"},
+		{"utf-16", "text/csv", utf16, ReasonEncoding, "UTF-16"},
+		{"other charset", "text/csv; charset=iso-8859-5", []byte("a,b\n"), ReasonEncoding, "iso-8859-5"},
+		{"declared utf-8 but not", "text/csv; charset=utf-8", []byte("ime\n\xe8a\n"), ReasonEncoding, "line 2"},
+		{"pdf", "application/pdf", []byte("%PDF-1.4\n"), ReasonNotSpreadsheet, "application/pdf"},
+		{"pdf sent as csv", "text/csv", []byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"), ReasonNotSpreadsheet, "pdf"},
+		{"xls", "application/vnd.ms-excel", []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, ReasonNotSpreadsheet, ".xls"},
+		{"png", "image/png", []byte("\x89PNG\r\n\x1a\n"), ReasonNotSpreadsheet, "image/png"},
+		{"xlsx that is not", MediaXLSX, []byte("a,b\n"), ReasonNotSpreadsheet, "zip"},
+		{"empty", "text/csv", nil, ReasonEmpty, "empty"},
+		{"broken zip", MediaXLSX, []byte("PK\x03\x04garbage"), ReasonCorrupt, "zip"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := readAll(t, tc.data, tc.ct, lim)
+			if reason(err) != tc.reason || !strings.Contains(err.Error(), tc.mentioning) {
+				t.Fatalf("got %v (%s), want %s mentioning %q", err, reason(err), tc.reason, tc.mentioning)
+			}
+		})
+	}
+}
+
+func TestRowLimits(t *testing.T) {
+	lim := DefaultLimits(3)
+	// Header, three rows, then trailing blank rows: accepted.
+	ok := "a,b\n1,2\n3,4\n5,6\n" + strings.Repeat(",\n", 1000)
+	if rows, _, err := readAll(t, []byte(ok), "text/csv", lim); err != nil || len(rows) != 4 {
+		t.Fatalf("%d rows, %v", len(rows), err)
+	}
+	// A fourth data row is one too many, even after blank rows.
+	for _, bad := range []string{"a,b\n1,2\n3,4\n5,6\n7,8\n", "a,b\n1,2\n\n\n\n7,8\n"} {
+		_, _, err := readAll(t, []byte(bad), "text/csv", lim)
+		if reason(err) != ReasonTooManyRows || !strings.Contains(err.Error(), "IMPORT_MAX_ROWS") {
+			t.Fatalf("%q: %v", bad, err)
+		}
+	}
+	// A million empty rows read as nothing but the header, quickly.
+	million := "a,b\n" + strings.Repeat(",\n", 1_000_000)
+	rows, _, err := readAll(t, []byte(million), "text/csv", DefaultLimits(50000))
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("%d rows, %v", len(rows), err)
+	}
+	wide := strings.Repeat("x,", 300) + "\n"
+	if _, _, err := readAll(t, []byte(wide), "text/csv", lim); reason(err) != ReasonTooWide || !strings.Contains(err.Error(), "KN") {
+		t.Fatalf("wide: %v", err)
+	}
+}
+
+func TestColumnLetter(t *testing.T) {
+	for i, want := range map[int]string{0: "A", 25: "Z", 26: "AA", 51: "AZ", 52: "BA", 701: "ZZ", 702: "AAA"} {
+		if got := ColumnLetter(i); got != want || columnIndex(want) != i {
+			t.Errorf("%d: %s (back %d), want %s", i, got, columnIndex(want), want)
+		}
+	}
+}
+
+// xlsxFile writes a workbook with excelize (test only: the project writes
+// XLSX itself, in reporting).
+func xlsxFile(t *testing.T, fill func(f *excelize.File, sheet string)) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	fill(f, "Sheet1")
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestXLSX(t *testing.T) {
+	data := xlsxFile(t, func(f *excelize.File, s string) {
+		f.SetSheetRow(s, "A1", &[]any{"ime", "datum rođenja", "broj", "formula"})
+		f.SetSheetRow(s, "A2", &[]any{"Đorđe", time.Date(2017, 3, 2, 0, 0, 0, 0, time.UTC), 42, nil})
+		f.SetCellFormula(s, "D2", "C2*2")
+		f.SetCellValue(s, "D2", 84) // the cached value a spreadsheet program would have saved
+		style, _ := f.NewStyle(&excelize.Style{NumFmt: 14})
+		f.SetCellStyle(s, "B2", "B2", style)
+		f.SetSheetRow(s, "B5", &[]any{"Jovana"}) // rows 3-4 blank, column A empty
+		f.SetCellFormula(s, "C5", "1/0")         // a formula without a saved value reads as empty
+		f.NewSheet("vrednosti")
+		f.SetCellValue("vrednosti", "A1", "ignored")
+	})
+	rows, info, err := readAll(t, data, MediaXLSX, DefaultLimits(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []row{
+		{1, []string{"ime", "datum rođenja", "broj", "formula"}},
+		{2, []string{"Đorđe", "2017-03-02", "42", "84"}},
+		{5, []string{"", "Jovana"}},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Fatalf("rows (-want +got):\n%s", diff)
+	}
+	if info.Format != FormatXLSX || info.Sheet != "Sheet1" {
+		t.Fatalf("info %+v", info)
+	}
+}
+
+func TestXLSXLimits(t *testing.T) {
+	t.Run("rows past the limit", func(t *testing.T) {
+		data := xlsxFile(t, func(f *excelize.File, s string) {
+			f.SetCellValue(s, "A1", "ime")
+			f.SetCellValue(s, "A1000", "x")
+		})
+		if _, _, err := readAll(t, data, MediaXLSX, DefaultLimits(500)); reason(err) != ReasonTooManyRows {
+			t.Fatalf("%v", err)
+		}
+	})
+	t.Run("a million empty rows", func(t *testing.T) {
+		var sheet strings.Builder
+		sheet.WriteString(`<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>ime</t></is></c></row>`)
+		for i := 2; i <= 1_000_001; i++ {
+			fmt.Fprintf(&sheet, `<row r="%d"/>`, i)
+		}
+		sheet.WriteString(`</sheetData></worksheet>`)
+		data := zipOf(t, map[string]string{"xl/worksheets/sheet1.xml": sheet.String()})
+		// They read as nothing but the header (the import then says the
+		// file has no data rows).
+		rows, _, err := readAll(t, data, MediaXLSX, DefaultLimits(50000))
+		if err != nil || len(rows) != 1 {
+			t.Fatalf("%d rows, %v", len(rows), err)
+		}
+	})
+	t.Run("zip bomb", func(t *testing.T) {
+		data := zipOf(t, map[string]string{"xl/worksheets/sheet1.xml": "<worksheet>" + strings.Repeat(" ", 20<<20) + "</worksheet>"})
+		lim := DefaultLimits(50000)
+		_, _, err := readAll(t, data, MediaXLSX, lim)
+		if reason(err) != ReasonZipBomb || !strings.Contains(err.Error(), "expands") {
+			t.Fatalf("ratio: %v", err)
+		}
+		lim.MaxZipRatio, lim.MaxUnzippedBytes = 1e6, 8<<20
+		_, _, err = readAll(t, data, MediaXLSX, lim)
+		if reason(err) != ReasonZipBomb || !strings.Contains(err.Error(), "zip bomb") {
+			t.Fatalf("%v", err)
+		}
+	})
+	t.Run("lying sizes", func(t *testing.T) {
+		data := zipOf(t, map[string]string{"xl/worksheets/sheet1.xml": "<worksheet><sheetData>" + strings.Repeat("<row/>", 1000) + "</sheetData></worksheet>"})
+		// Declare the sheet tiny: archive/zip refuses to inflate more.
+		i := bytes.Index(data, []byte("xl/worksheets/sheet1.xml"))
+		i = bytes.Index(data[i+1:], []byte("xl/worksheets/sheet1.xml")) + i + 1 - 46 // its central directory entry
+		hdr := data[i:]
+		hdr[24], hdr[25], hdr[26], hdr[27] = 10, 0, 0, 0 // uncompressed size in the central directory
+		_, _, err := readAll(t, data, MediaXLSX, DefaultLimits(50000))
+		if reason(err) != ReasonCorrupt {
+			t.Fatalf("%v", err)
+		}
+	})
+	t.Run("damaged sheet XML", func(t *testing.T) {
+		data := zipOf(t, map[string]string{"xl/worksheets/sheet1.xml": `<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>ime</t></is></c></row><row r="2"><c r="A2"`})
+		if _, _, err := readAll(t, data, MediaXLSX, DefaultLimits(50000)); reason(err) != ReasonCorrupt || !strings.Contains(err.Error(), "damaged") {
+			t.Fatalf("%v", err)
+		}
+	})
+}
+
+// zipOf builds a minimal workbook around the given parts (deflated).
+func zipOf(t *testing.T, parts map[string]string) []byte {
+	t.Helper()
+	all := map[string]string{
+		"[Content_Types].xml": `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`,
+		"xl/workbook.xml": `<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">` +
+			`<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+		"xl/_rels/workbook.xml.rels": `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+		"xl/styles.xml": `<?xml version="1.0"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>`,
+	}
+	for k, v := range parts {
+		all[k] = v
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range all {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, body)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}

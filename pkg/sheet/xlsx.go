@@ -1,0 +1,232 @@
+package sheet
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/thedatashed/xlsxreader"
+)
+
+// An XLSX file is read with github.com/thedatashed/xlsxreader, which
+// streams a worksheet's rows (only the shared strings table is held) and
+// turns date-formatted numbers into ISO dates. Before it runs, the zip
+// archive's parts are checked against the limits (archive/zip refuses a
+// part that expands past its declared size, so declared sizes can be
+// trusted), and the worksheet is scanned once for well-formed XML and the
+// row limit: the library would stop silently at an XML error.
+
+type xlsxReader struct {
+	info  Info
+	lim   Limits
+	rows  chan xlsxreader.Row
+	last  int // row number of the last row returned
+	close func()
+}
+
+func openXLSX(data []byte, lim Limits) (Reader, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, fail(ReasonCorrupt, "the file is not a valid XLSX (zip) file: %v", err)
+	}
+	if err := checkZip(zr, lim); err != nil {
+		return nil, err
+	}
+	xf, err := xlsxreader.NewReaderZip(zr)
+	if err != nil {
+		return nil, fail(ReasonCorrupt, "the file is not a readable XLSX workbook (%v); open it in a spreadsheet program and save it again as .xlsx", err)
+	}
+	if len(xf.Sheets) == 0 {
+		return nil, fail(ReasonEmpty, "the workbook has no worksheet")
+	}
+	name := xf.Sheets[0]
+	if err := scanSheet(zr, sheetPart(zr, name), lim); err != nil {
+		return nil, err
+	}
+	rows := xf.ReadRows(name)
+	r := &xlsxReader{info: Info{Format: FormatXLSX, Sheet: name}, lim: lim, rows: rows}
+	r.close = func() {
+		// The library's goroutine ends once its channel is drained; the
+		// scan above bounded what is left.
+		go func() {
+			for range rows {
+			}
+		}()
+	}
+	return r, nil
+}
+
+func (x *xlsxReader) Info() Info { return x.info }
+
+func (x *xlsxReader) Close() {
+	if x.close != nil {
+		x.close()
+		x.close = nil
+	}
+}
+
+func (x *xlsxReader) Next() (int, []string, error) {
+	for {
+		row, ok := <-x.rows
+		if !ok {
+			x.close = nil
+			return 0, nil, io.EOF
+		}
+		if row.Error != nil {
+			return 0, nil, fail(ReasonCorrupt, "row %d of the worksheet cannot be read: %v", row.Index, row.Error)
+		}
+		num := row.Index
+		if num <= x.last {
+			num = x.last + 1 // rows without numbers follow the last
+		}
+		x.last = num
+		width := 0
+		for _, c := range row.Cells {
+			i := columnIndex(c.Column)
+			if i < 0 {
+				return 0, nil, fail(ReasonCorrupt, "row %d has a cell without a valid reference (%q); open the file in a spreadsheet program and save it again", num, c.Column)
+			}
+			width = max(width, i+1)
+		}
+		if width > x.lim.MaxColumns {
+			return 0, nil, fail(ReasonTooWide, "row %d has data in column %s, but at most %d columns are accepted", num, ColumnLetter(width-1), x.lim.MaxColumns)
+		}
+		cells := make([]string, width)
+		for _, c := range row.Cells {
+			cells[columnIndex(c.Column)] = c.Value
+		}
+		if blank(cells) {
+			continue
+		}
+		if num > x.lim.MaxRows+1 {
+			return 0, nil, tooManyRows(num, x.lim)
+		}
+		if err := checkWidth(num, cells, x.lim); err != nil {
+			return 0, nil, err
+		}
+		return num, cells, nil
+	}
+}
+
+// checkZip refuses archives whose parts would expand past the limits.
+func checkZip(zr *zip.Reader, lim Limits) error {
+	if len(zr.File) > 10000 {
+		return fail(ReasonZipBomb, "the XLSX file has %d parts; a workbook has a few dozen", len(zr.File))
+	}
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+		if total > uint64(lim.MaxUnzippedBytes) {
+			return fail(ReasonZipBomb, "the XLSX file would expand to more than %d MiB; it is refused as a possible zip bomb (split the data into smaller files)", lim.MaxUnzippedBytes>>20)
+		}
+		if f.UncompressedSize64 > 1<<20 && f.UncompressedSize64 > uint64(lim.MaxZipRatio)*max(f.CompressedSize64, 1) {
+			return fail(ReasonZipBomb, "the XLSX part %s expands %d times (%d bytes to %d), more than %d times; it is refused as a possible zip bomb",
+				f.Name, f.UncompressedSize64/max(f.CompressedSize64, 1), f.CompressedSize64, f.UncompressedSize64, lim.MaxZipRatio)
+		}
+	}
+	return nil
+}
+
+// sheetPart finds the zip entry of the named worksheet by reading the
+// workbook and its relationships (as the library does).
+func sheetPart(zr *zip.Reader, name string) *zip.File {
+	var wb struct {
+		Sheets []struct {
+			Name string `xml:"name,attr"`
+			RID  string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
+		} `xml:"sheets>sheet"`
+	}
+	var rels struct {
+		Rels []struct {
+			ID     string `xml:"Id,attr"`
+			Target string `xml:"Target,attr"`
+		} `xml:"Relationship"`
+	}
+	if readXML(zr, "xl/workbook.xml", &wb) != nil || readXML(zr, "xl/_rels/workbook.xml.rels", &rels) != nil {
+		return nil
+	}
+	for _, s := range wb.Sheets {
+		if s.Name != name {
+			continue
+		}
+		for _, r := range rels.Rels {
+			if r.ID != s.RID {
+				continue
+			}
+			target := strings.TrimPrefix(r.Target, "/")
+			if !strings.HasPrefix(r.Target, "/") {
+				target = path.Join("xl", r.Target)
+			}
+			for _, f := range zr.File {
+				if f.Name == target {
+					return f
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func readXML(zr *zip.Reader, name string, v any) error {
+	f, err := zr.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return xml.NewDecoder(f).Decode(v)
+}
+
+// scanSheet reads the worksheet once: it must be well-formed XML, and no
+// row with a value may lie beyond the row limit.
+func scanSheet(zr *zip.Reader, f *zip.File, lim Limits) error {
+	if f == nil {
+		return fail(ReasonCorrupt, "the workbook's first worksheet is missing from the file")
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return fail(ReasonCorrupt, "the worksheet cannot be opened: %v", err)
+	}
+	defer rc.Close()
+	dec := xml.NewDecoder(rc)
+	row, last := 0, 0
+	inValue := false
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fail(ReasonCorrupt, "the worksheet is damaged (%v); open the file in a spreadsheet program and save it again", err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "row":
+				row = last + 1
+				for _, a := range t.Attr {
+					if a.Name.Local == "r" {
+						if n, err := strconv.Atoi(a.Value); err == nil && n > 0 {
+							row = n
+						}
+					}
+				}
+				last = row
+			case "v", "t":
+				inValue = true
+			}
+		case xml.CharData:
+			if inValue && row > lim.MaxRows+1 && len(bytes.TrimSpace(t)) > 0 {
+				return tooManyRows(row, lim)
+			}
+		case xml.EndElement:
+			if t.Name.Local == "v" || t.Name.Local == "t" {
+				inValue = false
+			}
+		}
+	}
+}
