@@ -1,0 +1,217 @@
+// Package imports is the shared machinery of spreadsheet imports: matching
+// a header row to a resource's fields in English and in Serbian, Bosnian and
+// Croatian (either script), reading coded values, dates and yes/no cells the
+// way people type them, the import record with its problems and duplicates,
+// and the runner that carries an import to its end as a long-running
+// operation, across client disconnects and process restarts.
+//
+// What a row means, how its duplicates are found and how it is written
+// belong to the service that imports (its Processor).
+package imports
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/sheet"
+	"github.com/spona/spona/pkg/translit"
+)
+
+// Column is a field a sheet may have.
+type Column struct {
+	// Field is the resource's JSON field name, e.g. "birth_date".
+	Field string
+	// Names are other headers meaning the field, in any script and with or
+	// without diacritics: "datum rođenja", "датум рођења".
+	Names []string
+	// Required columns must be present.
+	Required bool
+	// Values, for a coded column, lists the accepted values for the
+	// template (code and local words).
+	Values []string
+}
+
+// Mapping is a header row matched to fields.
+type Mapping struct {
+	// Fields holds, per column index, the field of the column.
+	Fields []string
+	// Headers holds the header cells as written.
+	Headers []string
+}
+
+// Index returns the column index of field, or -1.
+func (m Mapping) Index(field string) int {
+	for i, f := range m.Fields {
+		if f == field {
+			return i
+		}
+	}
+	return -1
+}
+
+// Cell returns the trimmed cell of field in cells ("" when absent).
+func (m Mapping) Cell(cells []string, field string) string {
+	if i := m.Index(field); i >= 0 && i < len(cells) {
+		return strings.TrimSpace(cells[i])
+	}
+	return ""
+}
+
+// HeaderKey folds a header for matching: case, script, diacritics, spaces,
+// underscores and punctuation do not matter ("Datum rođenja",
+// "датум_рођења" and "DATUM RODJENJA" are one key).
+func HeaderKey(s string) string {
+	return strings.ReplaceAll(translit.Fold(s), " ", "")
+}
+
+// MatchHeader matches a header row to columns. dynamic, when not nil, may
+// claim a header no column names (e.g. a session's attendance column) by
+// returning its field. Unknown, duplicate and missing required columns are
+// reported with their column letters as one InvalidArgument error.
+func MatchHeader(header []string, cols []Column, dynamic func(header string) (string, bool)) (Mapping, error) {
+	byKey := map[string]string{}
+	for _, c := range cols {
+		byKey[HeaderKey(c.Field)] = c.Field
+		for _, n := range c.Names {
+			byKey[HeaderKey(n)] = c.Field
+		}
+	}
+	m := Mapping{Fields: make([]string, len(header)), Headers: make([]string, len(header))}
+	var v errs.Violations
+	seen := map[string]int{}
+	var unknown []string
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		m.Headers[i] = h
+		if h == "" {
+			continue
+		}
+		field, ok := byKey[HeaderKey(h)]
+		if !ok && dynamic != nil {
+			field, ok = dynamic(h)
+		}
+		letter := sheet.ColumnLetter(i)
+		if !ok {
+			unknown = append(unknown, letter)
+			v.Add("header."+letter, "column %s %q is not a known column", letter, h)
+			continue
+		}
+		if j, dup := seen[field]; dup {
+			v.Add("header."+letter, "column %s %q repeats column %s %q (both are %s)", letter, h, sheet.ColumnLetter(j), header[j], field)
+			continue
+		}
+		seen[field] = i
+		m.Fields[i] = field
+	}
+	for _, c := range cols {
+		if _, ok := seen[c.Field]; c.Required && !ok {
+			v.Add("header", "the required column %s (%s) is missing", c.Field, strings.Join(c.Names, ", "))
+		}
+	}
+	if len(unknown) > 0 {
+		v.Add("header", "known columns: %s", strings.Join(knownNames(cols), ", "))
+	}
+	if err := v.Err(); err != nil {
+		e := err.(*errs.Error)
+		e.Reason, e.Message = "BAD_HEADER", "the header row (row 1) does not match the import's columns"
+		return m, e
+	}
+	return m, nil
+}
+
+func knownNames(cols []Column) []string {
+	var out []string
+	for _, c := range cols {
+		out = append(out, c.Field)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Words maps what people write in a coded cell to the code: the code
+// itself, its enum name and local words in any script. Keys are folded.
+type Words map[string]string
+
+// NewWords builds Words from code → local words; each code also matches
+// itself and prefix+CODE (the enum name, e.g. LEGAL_STATUS_REFUGEE).
+func NewWords(prefix string, local map[string][]string) Words {
+	w := Words{}
+	for code, names := range local {
+		w[HeaderKey(code)] = code
+		w[HeaderKey(prefix+code)] = code
+		for _, n := range names {
+			w[HeaderKey(n)] = code
+		}
+	}
+	return w
+}
+
+// Code returns the code of s; ok is false for an unknown word. An empty
+// cell is ("", true).
+func (w Words) Code(s string) (string, bool) {
+	if strings.TrimSpace(s) == "" {
+		return "", true
+	}
+	c, ok := w[HeaderKey(s)]
+	return c, ok
+}
+
+// Codes lists the codes, sorted.
+func (w Words) Codes() []string {
+	set := map[string]bool{}
+	for _, c := range w {
+		set[c] = true
+	}
+	out := make([]string, 0, len(set))
+	for c := range set {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Problem is one bad cell of a row, or a problem of the whole row when
+// Column is empty.
+type Problem struct {
+	Row     int    `json:"row"`
+	Column  string `json:"column,omitempty"`
+	Field   string `json:"field,omitempty"`
+	Value   string `json:"value,omitempty"`
+	Message string `json:"message"`
+}
+
+// maxValue bounds the cell text kept with a problem.
+const maxValue = 100
+
+// RowProblems collects the problems of one row.
+type RowProblems struct {
+	Row     int
+	Mapping Mapping
+	List    []Problem
+}
+
+// Add records a problem with the cell of field (or of the row for "").
+func (p *RowProblems) Add(cells []string, field, format string, args ...any) {
+	pr := Problem{Row: p.Row, Field: field, Message: fmt.Sprintf(format, args...)}
+	if i := p.Mapping.Index(field); i >= 0 {
+		pr.Column = sheet.ColumnLetter(i)
+		if i < len(cells) {
+			pr.Value = truncate(strings.TrimSpace(cells[i]), maxValue)
+		}
+	}
+	p.List = append(p.List, pr)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !isRuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -1,0 +1,195 @@
+package imports
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spona/spona/pkg/date"
+	"github.com/spona/spona/pkg/errs"
+)
+
+// Kinds of import.
+const (
+	KindBeneficiaries = "beneficiaries"
+	KindParticipants  = "participants"
+)
+
+// States of an import.
+const (
+	StateRunning   = "running"
+	StateSucceeded = "succeeded"
+	StateFailed    = "failed"
+)
+
+// Phases of a running import.
+const (
+	PhaseCheck = "check"
+	PhaseWrite = "write"
+)
+
+// Policies.
+const (
+	OnErrorAbort      = "abort"
+	OnErrorSkip       = "skip"
+	OnDuplicateCreate = "create"
+	OnDuplicateSkip   = "skip"
+	OnDuplicateLink   = "link"
+)
+
+// Outcomes of a row in a real import.
+const (
+	OutcomeCreated = "created"
+	OutcomeSkipped = "skipped"
+	OutcomeLinked  = "linked"
+)
+
+// Options are what the uploader asked for.
+type Options struct {
+	ValidateOnly bool
+	OnError      string
+	OnDuplicate  string
+	RequestID    string
+}
+
+// Normalize fills defaults and checks the options.
+func (o *Options) Normalize() error {
+	var v errs.Violations
+	o.OnError = strings.ToLower(strings.TrimSpace(o.OnError))
+	o.OnDuplicate = strings.ToLower(strings.TrimSpace(o.OnDuplicate))
+	switch o.OnError {
+	case "":
+		o.OnError = OnErrorAbort
+	case OnErrorAbort, OnErrorSkip:
+	default:
+		v.Add("on_error", "must be abort (nothing is written if any row is bad) or skip (good rows are written)")
+	}
+	switch o.OnDuplicate {
+	case "":
+		o.OnDuplicate = OnDuplicateCreate
+	case OnDuplicateCreate, OnDuplicateSkip, OnDuplicateLink:
+	default:
+		v.Add("on_duplicate", "must be create, skip or link")
+	}
+	if len(o.RequestID) > 300 {
+		v.Add("request_id", "at most 300 characters")
+	}
+	return v.Err()
+}
+
+// Counts are an import's row counts.
+type Counts struct {
+	Rows       int `json:"rows"`
+	Processed  int `json:"processed"`
+	Valid      int `json:"valid"`
+	Invalid    int `json:"invalid"`
+	Duplicates int `json:"duplicates"`
+	Created    int `json:"created"`
+	Skipped    int `json:"skipped"`
+	Linked     int `json:"linked"`
+}
+
+// ColumnInfo is a column as the import read it.
+type ColumnInfo struct {
+	Letter string `json:"letter"`
+	Header string `json:"header"`
+	Field  string `json:"field"`
+}
+
+// Import is a spreadsheet import and its result.
+type Import struct {
+	ID             string
+	Kind           string
+	Parent         string
+	OrganisationID string
+	ClientID       string
+	// Purpose the uploader declared (recorded with each row's audit event).
+	Purpose string
+	Options
+	Format     string
+	Encoding   string
+	FileSHA256 string
+	Columns    []ColumnInfo
+	State      string
+	Phase      string
+	Counts     Counts
+	Progress   int
+	// Error of a failed import.
+	Error    *errs.Error
+	Attempts int
+	// Read with the import (capped): problems in sheet order, rows with
+	// probable duplicates.
+	Problems     []Problem
+	ProblemCount int
+	Duplicates   []RowDuplicates
+	CreateTime   time.Time
+	UpdateTime   time.Time
+	CompleteTime time.Time
+}
+
+// Done reports whether the import has finished.
+func (i *Import) Done() bool { return i.State != StateRunning }
+
+// Match is an existing record a row probably duplicates.
+type Match struct {
+	ID         string  `json:"id"`
+	Score      float64 `json:"score"`
+	NameScore  float64 `json:"name_score"`
+	BirthScore float64 `json:"birth_score"`
+}
+
+// RowDuplicates are a row's probable duplicates and what became of it.
+type RowDuplicates struct {
+	Row        int
+	Matches    []Match
+	SameAs     []int
+	Outcome    string
+	ResourceID string
+}
+
+// StagedRow is a row as staged for the import: its cells, its problems,
+// and the keys its duplicates are found by.
+type StagedRow struct {
+	Row      int
+	Cells    []string
+	Problems []Problem
+	// Person keys (beneficiaries): folded names, birth, nationality.
+	NameKey     string
+	BirthDate   date.Date
+	BirthYear   int
+	Nationality string
+	// MatchKey is an exact key (participants: e-mail or names and
+	// organisation).
+	MatchKey string
+	// Filled by the check phase.
+	Matches []Match
+	SameAs  []int
+}
+
+// Valid reports whether the row has no problem.
+func (r *StagedRow) Valid() bool { return len(r.Problems) == 0 }
+
+// Outcome is what a real import did with a row.
+type Outcome struct {
+	Row        int
+	Outcome    string
+	ResourceID string
+}
+
+// Upload is a file sent for import.
+type Upload struct {
+	Kind           string
+	Parent         string
+	OrganisationID string
+	ClientID       string
+	Purpose        string
+	Options        Options
+	ContentType    string
+	Data           []byte
+}
+
+// RowsInvalid is the error of an all-or-nothing import with bad rows.
+func RowsInvalid(c Counts) *errs.Error {
+	return &errs.Error{Kind: errs.KindInvalidArgument, Reason: "ROWS_INVALID",
+		Message: fmt.Sprintf("%d of %d rows have problems; nothing was imported (fix them, or import with on_error=skip)", c.Invalid, c.Rows)}
+}

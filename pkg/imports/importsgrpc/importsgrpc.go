@@ -1,0 +1,176 @@
+// Package importsgrpc serves spona.imports.v1.ImportService over a service's
+// imports and turns imports into their protos and long-running operations
+// (AIP-151). It only translates.
+package importsgrpc
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+
+	"cloud.google.com/go/longrunning/autogen/longrunningpb"
+	pb "github.com/spona/spona/gen/go/spona/imports/v1"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/imports"
+	"github.com/spona/spona/pkg/pagination"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// Server is the ImportService of one service's imports.
+type Server struct {
+	pb.UnimplementedImportServiceServer
+	store *imports.Store
+	log   *slog.Logger
+}
+
+// New returns the server over store.
+func New(store *imports.Store, log *slog.Logger) *Server { return &Server{store: store, log: log} }
+
+func principal(ctx context.Context) (auth.Principal, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return p, errs.New(errs.KindUnauthenticated, "missing principal")
+	}
+	return p, nil
+}
+
+// GetImport returns one of the caller's imports.
+func (s *Server) GetImport(ctx context.Context, req *pb.GetImportRequest) (*pb.GetImportResponse, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id := strings.TrimPrefix(req.GetId(), "imports/")
+	if err := ids.Check("id", id); err != nil {
+		return nil, err
+	}
+	imp, err := s.store.Get(ctx, p.OrganisationID, ids.Normalize(id))
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetImportResponse{Import: ToProto(ctx, s.log, imp)}, nil
+}
+
+// ListImports lists the caller's imports, newest first.
+func (s *Server) ListImports(ctx context.Context, req *pb.ListImportsRequest) (*pb.ListImportsResponse, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page, err := pagination.Parse(req.GetPageSize(), req.GetPageToken(), pagination.Fingerprint("imports"))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.store.List(ctx, p.OrganisationID, page)
+	if err != nil {
+		return nil, err
+	}
+	rows, next := pagination.Next(page, rows, func(i *imports.Import) string { return i.ID })
+	out := &pb.ListImportsResponse{NextPageToken: next}
+	for _, i := range rows {
+		out.Imports = append(out.Imports, ToProto(ctx, s.log, i))
+	}
+	return out, nil
+}
+
+// GetOperation returns the operation of one of the caller's imports.
+func (s *Server) GetOperation(ctx context.Context, req *pb.GetOperationRequest) (*longrunningpb.Operation, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, ok := strings.CutPrefix(req.GetName(), "operations/")
+	if !ok {
+		var v errs.Violations
+		v.Add("name", "must be operations/{id}")
+		return nil, v.Err()
+	}
+	if err := ids.Check("name", id); err != nil {
+		return nil, err
+	}
+	imp, err := s.store.Get(ctx, p.OrganisationID, ids.Normalize(id))
+	if err != nil {
+		return nil, err
+	}
+	return Operation(ctx, s.log, imp)
+}
+
+var kinds = map[string]pb.ImportKind{
+	imports.KindBeneficiaries: pb.ImportKind_IMPORT_KIND_BENEFICIARIES,
+	imports.KindParticipants:  pb.ImportKind_IMPORT_KIND_PARTICIPANTS,
+}
+
+var states = map[string]pb.ImportState{
+	imports.StateRunning:   pb.ImportState_IMPORT_STATE_RUNNING,
+	imports.StateSucceeded: pb.ImportState_IMPORT_STATE_SUCCEEDED,
+	imports.StateFailed:    pb.ImportState_IMPORT_STATE_FAILED,
+}
+
+func ts(t interface{ IsZero() bool }) bool { return !t.IsZero() }
+
+// ToProto translates an import.
+func ToProto(ctx context.Context, log *slog.Logger, i *imports.Import) *pb.Import {
+	out := &pb.Import{
+		Id: i.ID, Operation: "operations/" + i.ID, Kind: kinds[i.Kind], Parent: i.Parent, OrganisationId: i.OrganisationID,
+		State: states[i.State], ValidateOnly: i.ValidateOnly, OnError: i.OnError, OnDuplicate: i.OnDuplicate,
+		Format: i.Format, Encoding: i.Encoding, FileSha256: i.FileSHA256, Counts: counts(i.Counts),
+		ProgressPercent: int32(i.Progress), ProblemCount: int32(i.ProblemCount),
+		CreateTime: timestamppb.New(i.CreateTime), UpdateTime: timestamppb.New(i.UpdateTime),
+	}
+	if ts(i.CompleteTime) {
+		out.CompleteTime = timestamppb.New(i.CompleteTime)
+	}
+	for _, c := range i.Columns {
+		out.Columns = append(out.Columns, &pb.ImportColumn{Letter: c.Letter, Header: c.Header, Field: c.Field})
+	}
+	for _, p := range i.Problems {
+		out.Problems = append(out.Problems, &pb.ImportProblem{Row: int32(p.Row), Column: p.Column, Field: p.Field, Value: p.Value, Message: p.Message})
+	}
+	for _, d := range i.Duplicates {
+		rd := &pb.RowDuplicates{Row: int32(d.Row), Outcome: d.Outcome, ResourceId: d.ResourceID}
+		for _, m := range d.Matches {
+			rd.Matches = append(rd.Matches, &pb.DuplicateMatch{Id: m.ID, Score: m.Score, NameScore: m.NameScore, BirthScore: m.BirthScore})
+		}
+		for _, r := range d.SameAs {
+			rd.SameAsRows = append(rd.SameAsRows, int32(r))
+		}
+		out.Duplicates = append(out.Duplicates, rd)
+	}
+	if i.Error != nil {
+		out.Error = status.Convert(grpcx.ToStatus(ctx, log, i.Error)).Proto()
+	}
+	return out
+}
+
+func counts(c imports.Counts) *pb.ImportCounts {
+	return &pb.ImportCounts{Rows: int32(c.Rows), Processed: int32(c.Processed), Valid: int32(c.Valid), Invalid: int32(c.Invalid),
+		Duplicates: int32(c.Duplicates), Created: int32(c.Created), Skipped: int32(c.Skipped), Linked: int32(c.Linked)}
+}
+
+// Operation returns the long-running operation of an import: its metadata
+// is an ImportMetadata; once done, its response is the Import, or its error
+// why it failed.
+func Operation(ctx context.Context, log *slog.Logger, i *imports.Import) (*longrunningpb.Operation, error) {
+	meta, err := anypb.New(&pb.ImportMetadata{ImportId: i.ID, State: states[i.State], ProgressPercent: int32(i.Progress),
+		Counts: counts(i.Counts), CreateTime: timestamppb.New(i.CreateTime), UpdateTime: timestamppb.New(i.UpdateTime)})
+	if err != nil {
+		return nil, err
+	}
+	op := &longrunningpb.Operation{Name: "operations/" + i.ID, Metadata: meta, Done: i.Done()}
+	switch i.State {
+	case imports.StateSucceeded:
+		resp, err := anypb.New(ToProto(ctx, log, i))
+		if err != nil {
+			return nil, err
+		}
+		op.Result = &longrunningpb.Operation_Response{Response: resp}
+	case imports.StateFailed:
+		op.Result = &longrunningpb.Operation_Error{Error: status.Convert(grpcx.ToStatus(ctx, log, i.Error)).Proto()}
+	}
+	return op, nil
+}

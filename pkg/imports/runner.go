@@ -1,0 +1,328 @@
+package imports
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/sheet"
+)
+
+// Processor carries a running import of one kind to its end. It finds the
+// staged rows' duplicates (SetDuplicates) and, unless the import is a dry
+// run, writes the rows; it then calls Finish in the transaction of its last
+// writes (or on its own, for a dry run). It reports progress as it goes.
+// An *errs.Error of a kind the client caused (invalid argument, failed
+// precondition, not found, ...) fails the import with that error; any
+// other error leaves it to be tried again.
+type Processor interface {
+	Process(ctx context.Context, imp *Import, report func(phase string, c Counts, percent int)) error
+}
+
+// Spec is what a kind of import reads from a sheet.
+type Spec struct {
+	Columns []Column
+	// Dynamic may claim headers no column names (attendance columns).
+	Dynamic func(header string) (field string, ok bool)
+	// Row reads one data row: its problems and duplicate keys.
+	Row func(m Mapping, row int, cells []string) *StagedRow
+}
+
+// Config tunes a Runner.
+type Config struct {
+	// Limits of the files read.
+	Limits sheet.Limits
+	// Lease is how long a process holds a running import without renewing
+	// it; after that another process (or the same one restarted) resumes it.
+	Lease time.Duration
+	// FirstWait is how long an upload waits for its import to finish
+	// before answering with a running operation.
+	FirstWait time.Duration
+	// MaxAttempts is how often an import is started before it fails.
+	MaxAttempts int
+	// Poll is how often expired leases are looked for.
+	Poll time.Duration
+	// Retention is how long finished imports are kept.
+	Retention time.Duration
+}
+
+// Runner accepts uploads and runs imports in the background, independent
+// of the request that started them.
+type Runner struct {
+	store *Store
+	cfg   Config
+	log   *slog.Logger
+	owner string
+	procs map[string]Processor
+	specs map[string]Spec
+
+	mu     sync.Mutex
+	active map[string]chan struct{} // closed when the import stops running here
+	base   context.Context
+	wg     sync.WaitGroup
+}
+
+// NewRunner returns a runner over store.
+func NewRunner(store *Store, cfg Config, log *slog.Logger) *Runner {
+	if cfg.Lease <= 0 {
+		cfg.Lease = 30 * time.Second
+	}
+	if cfg.FirstWait <= 0 {
+		cfg.FirstWait = 2 * time.Second
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 3
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 2 * time.Second
+	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = 30 * 24 * time.Hour
+	}
+	host, _ := os.Hostname()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return &Runner{store: store, cfg: cfg, log: log, owner: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:])),
+		procs: map[string]Processor{}, specs: map[string]Spec{}, active: map[string]chan struct{}{}, base: context.Background()}
+}
+
+// Register sets the spec and processor of a kind of import.
+func (r *Runner) Register(kind string, spec Spec, p Processor) {
+	r.specs[kind], r.procs[kind] = spec, p
+}
+
+// Store returns the runner's store.
+func (r *Runner) Store() *Store { return r.store }
+
+// Run resumes imports whose process died and purges old ones, until ctx
+// ends; imports running here are then stopped and released so another
+// process takes them up at once.
+func (r *Runner) Run(ctx context.Context) {
+	r.mu.Lock()
+	r.base = ctx
+	r.mu.Unlock()
+	t := time.NewTicker(r.cfg.Poll)
+	defer t.Stop()
+	purged := time.Time{}
+	for {
+		for {
+			imp, err := r.store.Claim(ctx, r.owner, r.cfg.Lease)
+			if err != nil || imp == nil {
+				if err != nil && ctx.Err() == nil {
+					r.log.Warn("imports: claim", slog.String("error", err.Error()))
+				}
+				break
+			}
+			r.log.Info("imports: resuming", slog.String("import", imp.ID), slog.Int("attempt", imp.Attempts))
+			r.start(imp)
+		}
+		if time.Since(purged) > time.Hour {
+			if n, err := r.store.Purge(ctx, time.Now().Add(-r.cfg.Retention)); err == nil {
+				purged = time.Now()
+				if n > 0 {
+					r.log.Info("imports: purged", slog.Int64("imports", n))
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			r.wg.Wait()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Upload reads an uploaded file, stages its rows and starts its import; it
+// returns the import once it finished or FirstWait passed. A file that
+// cannot be read, or whose header does not match, is refused
+// (InvalidArgument) and nothing is stored. A repeated upload (same request
+// id, or the same file within 24 hours) returns the first import.
+func (r *Runner) Upload(ctx context.Context, u *Upload) (*Import, error) {
+	spec, ok := r.specs[u.Kind]
+	if !ok {
+		return nil, fmt.Errorf("imports: kind %q is not registered", u.Kind)
+	}
+	if err := u.Options.Normalize(); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(u.Data)
+	sha := hex.EncodeToString(sum[:])
+	if imp, err := r.store.FindExisting(ctx, u, sha); err != nil || imp != nil {
+		if imp != nil {
+			if err := r.store.details(ctx, imp); err != nil {
+				return nil, err
+			}
+		}
+		return imp, err
+	}
+	rd, err := sheet.Open(u.Data, u.ContentType, r.cfg.Limits)
+	if err != nil {
+		return nil, fileError(err)
+	}
+	defer rd.Close()
+	headerRow, header, err := rd.Next()
+	if errors.Is(err, io.EOF) {
+		return nil, &errs.Error{Kind: errs.KindInvalidArgument, Reason: sheet.ReasonEmpty, Message: "the sheet is empty: row 1 must name the columns"}
+	}
+	if err != nil {
+		return nil, fileError(err)
+	}
+	if headerRow != 1 {
+		return nil, &errs.Error{Kind: errs.KindInvalidArgument, Reason: "BAD_HEADER",
+			Message: fmt.Sprintf("row 1 must name the columns, but it is blank (the first row with text is row %d)", headerRow)}
+	}
+	header = append([]string(nil), header...)
+	m, err := MatchHeader(header, spec.Columns, spec.Dynamic)
+	if err != nil {
+		return nil, err
+	}
+	info := rd.Info()
+	imp := &Import{ID: ids.New(), Kind: u.Kind, Parent: u.Parent, OrganisationID: u.OrganisationID, ClientID: u.ClientID,
+		Purpose: u.Purpose, Options: u.Options, Format: info.Format, Encoding: info.Encoding, FileSHA256: sha, State: StateRunning, Phase: PhaseCheck}
+	for i, f := range m.Fields {
+		if f != "" {
+			imp.Columns = append(imp.Columns, ColumnInfo{Letter: sheet.ColumnLetter(i), Header: m.Headers[i], Field: f})
+		}
+	}
+	err = r.store.Create(ctx, imp, r.owner, r.cfg.Lease, func(yield func(*StagedRow) error) error {
+		n := 0
+		for {
+			row, cells, err := rd.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return fileError(err)
+			}
+			s := spec.Row(m, row, append([]string(nil), cells...))
+			s.Row = row
+			if err := yield(s); err != nil {
+				return err
+			}
+			n++
+		}
+		if n == 0 {
+			return &errs.Error{Kind: errs.KindInvalidArgument, Reason: "NO_DATA", Message: "the sheet has a header row but no data rows under it"}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	done := r.start(imp)
+	select {
+	case <-done:
+	case <-time.After(r.cfg.FirstWait):
+	case <-ctx.Done():
+	}
+	return r.store.Get(context.WithoutCancel(ctx), imp.OrganisationID, imp.ID)
+}
+
+func fileError(err error) error {
+	if e, ok := sheet.AsError(err); ok {
+		return &errs.Error{Kind: errs.KindInvalidArgument, Reason: e.Reason, Message: e.Message}
+	}
+	return err
+}
+
+// start processes a leased import in the background; the channel closes
+// when it stops running here.
+func (r *Runner) start(imp *Import) <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if ch, ok := r.active[imp.ID]; ok {
+		return ch
+	}
+	done := make(chan struct{})
+	r.active[imp.ID] = done
+	base := r.base
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer func() {
+			r.mu.Lock()
+			delete(r.active, imp.ID)
+			r.mu.Unlock()
+			close(done)
+		}()
+		r.process(base, imp)
+	}()
+	return done
+}
+
+// clientKinds are the error kinds that end an import as failed.
+var clientKinds = map[errs.Kind]bool{
+	errs.KindInvalidArgument: true, errs.KindFailedPrecondition: true, errs.KindNotFound: true,
+	errs.KindPermissionDenied: true, errs.KindAlreadyExists: true,
+}
+
+func (r *Runner) process(base context.Context, imp *Import) {
+	ctx, cancel := context.WithCancel(base)
+	defer cancel()
+	proc := r.procs[imp.Kind]
+	// Keep the lease while working; losing it stops the work.
+	go func() {
+		t := time.NewTicker(r.cfg.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				ok, err := r.store.Extend(ctx, imp.ID, r.owner, r.cfg.Lease)
+				if err == nil && !ok {
+					r.log.Warn("imports: lease lost", slog.String("import", imp.ID))
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	counts := imp.Counts
+	report := func(phase string, c Counts, percent int) {
+		counts = c
+		if err := r.store.Progress(ctx, imp.ID, phase, c, min(max(percent, 0), 99)); err != nil && ctx.Err() == nil {
+			r.log.Warn("imports: progress", slog.String("import", imp.ID), slog.String("error", err.Error()))
+		}
+	}
+	var err error
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("panic: %v", p)
+			}
+		}()
+		err = proc.Process(ctx, imp, report)
+	}()
+	var e *errs.Error
+	final := errors.As(err, &e) && clientKinds[e.Kind]
+	stop := context.WithoutCancel(ctx)
+	switch {
+	case err == nil:
+	case final:
+		if ferr := r.store.Fail(stop, imp.ID, counts, e); ferr != nil {
+			r.log.Error("imports: fail", slog.String("import", imp.ID), slog.String("error", ferr.Error()))
+		}
+	case base.Err() != nil:
+		// Shutting down: let the next process take it up at once.
+		_ = r.store.Release(stop, imp.ID, r.owner, 0)
+	case imp.Attempts+1 >= r.cfg.MaxAttempts:
+		r.log.Error("imports: giving up", slog.String("import", imp.ID), slog.String("error", err.Error()))
+		_ = r.store.Fail(stop, imp.ID, counts, &errs.Error{Kind: errs.KindFailedPrecondition, Reason: "IMPORT_INTERRUPTED",
+			Message: fmt.Sprintf("the import was interrupted %d times and wrote nothing; send the file again", r.cfg.MaxAttempts)})
+	default:
+		r.log.Warn("imports: will retry", slog.String("import", imp.ID), slog.String("error", err.Error()))
+		_ = r.store.Release(stop, imp.ID, r.owner, 5*time.Second)
+	}
+}

@@ -1,0 +1,434 @@
+package imports
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/spona/spona/pkg/date"
+	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/pagination"
+)
+
+// The import tables live in each importing service's schema; its
+// migrations create them:
+//
+//	imports (one row per import) and import_rows (its staged rows: cells
+//	until the import ends, problems, duplicates and outcomes after).
+//
+// Store's functions taking a db.Querier run inside the caller's
+// transaction (a service writes rows and finishes the import in one).
+
+// Store keeps imports in PostgreSQL.
+type Store struct{ pool *pgxpool.Pool }
+
+// NewStore returns the store on pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+const importCols = `id, kind, parent, organisation_id, client_id, purpose, validate_only, on_error, on_duplicate,
+	COALESCE(request_id, ''), format, encoding, file_sha256, columns, state, phase, counts, progress,
+	error_code, error_reason, error_message, attempts, create_time, update_time, complete_time`
+
+func scanImport(row pgx.Row) (*Import, error) {
+	var i Import
+	var cols, counts []byte
+	var code int
+	var reason, msg string
+	var complete *time.Time
+	err := row.Scan(&i.ID, &i.Kind, &i.Parent, &i.OrganisationID, &i.ClientID, &i.Purpose, &i.ValidateOnly, &i.OnError,
+		&i.OnDuplicate, &i.RequestID, &i.Format, &i.Encoding, &i.FileSHA256, &cols, &i.State, &i.Phase, &counts, &i.Progress,
+		&code, &reason, &msg, &i.Attempts, &i.CreateTime, &i.UpdateTime, &complete)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(cols, &i.Columns); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(counts, &i.Counts); err != nil {
+		return nil, err
+	}
+	if msg != "" {
+		i.Error = &errs.Error{Kind: errs.Kind(code), Reason: reason, Message: msg}
+	}
+	if complete != nil {
+		i.CompleteTime = *complete
+	}
+	return &i, nil
+}
+
+// FindExisting returns the import an upload repeats: the one with its
+// request id, or else one of the same file, target and options started
+// within the last 24 hours that did not fail. nil when there is none.
+func (s *Store) FindExisting(ctx context.Context, u *Upload, sha string) (*Import, error) {
+	if u.Options.RequestID != "" {
+		i, err := scanImport(s.pool.QueryRow(ctx, `SELECT `+importCols+` FROM imports WHERE organisation_id = $1 AND request_id = $2`,
+			u.OrganisationID, u.Options.RequestID))
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+		case err != nil:
+			return nil, db.Error(err)
+		case i.FileSHA256 != sha || i.Kind != u.Kind || i.Parent != u.Parent:
+			return nil, &errs.Error{Kind: errs.KindInvalidArgument, Reason: "REQUEST_ID_REUSED",
+				Message: fmt.Sprintf("request id (Idempotency-Key) %q was used for another import (%s); use a new key for a new file", u.Options.RequestID, i.ID)}
+		default:
+			return i, nil
+		}
+	}
+	i, err := scanImport(s.pool.QueryRow(ctx, `SELECT `+importCols+` FROM imports
+		WHERE organisation_id = $1 AND kind = $2 AND parent = $3 AND file_sha256 = $4 AND validate_only = $5
+			AND on_error = $6 AND on_duplicate = $7 AND state <> 'failed' AND create_time > now() - interval '24 hours'
+		ORDER BY create_time DESC LIMIT 1`,
+		u.OrganisationID, u.Kind, u.Parent, sha, u.Options.ValidateOnly, u.Options.OnError, u.Options.OnDuplicate))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	return i, db.Error(err)
+}
+
+// Create stores a new running import, leased to owner, with the rows rows
+// yields (streamed into the table as they are read), in one transaction:
+// if rows fails, nothing is stored.
+func (s *Store) Create(ctx context.Context, imp *Import, owner string, lease time.Duration, rows func(yield func(*StagedRow) error) error) error {
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cols, _ := json.Marshal(imp.Columns)
+		if _, err := tx.Exec(ctx, `INSERT INTO imports (id, kind, parent, organisation_id, client_id, purpose, validate_only,
+				on_error, on_duplicate, request_id, format, encoding, file_sha256, columns, state, phase, lease_owner, lease_until)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'running', 'check', $15, now() + $16::interval)`,
+			imp.ID, imp.Kind, imp.Parent, imp.OrganisationID, imp.ClientID, imp.Purpose, imp.ValidateOnly, imp.OnError,
+			imp.OnDuplicate, db.Null(imp.RequestID), imp.Format, imp.Encoding, imp.FileSHA256, cols, owner, lease.String()); err != nil {
+			return db.Error(err)
+		}
+		var c Counts
+		src := &rowSource{id: imp.ID, counts: &c}
+		src.start(rows)
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"},
+			[]string{"import_id", "row_no", "cells", "problems", "valid", "name_key", "birth_date", "birth_year", "nationality", "match_key"},
+			src); err != nil {
+			src.stop()
+			if src.err != nil {
+				return src.err
+			}
+			return db.Error(err)
+		}
+		if src.err != nil {
+			return src.err
+		}
+		imp.Counts = c
+		counts, _ := json.Marshal(c)
+		_, err := tx.Exec(ctx, `UPDATE imports SET counts = $2 WHERE id = $1`, imp.ID, counts)
+		return db.Error(err)
+	})
+}
+
+// rowSource adapts a push iterator to pgx's CopyFromSource with a goroutine
+// hand-off of one row at a time, so the file is read as it is copied.
+type rowSource struct {
+	id     string
+	counts *Counts
+	ch     chan *StagedRow
+	ack    chan bool
+	done   chan struct{}
+	cur    *StagedRow
+	err    error
+}
+
+func (s *rowSource) start(rows func(yield func(*StagedRow) error) error) {
+	s.ch, s.ack, s.done = make(chan *StagedRow), make(chan bool), make(chan struct{})
+	go func() {
+		defer close(s.ch)
+		err := rows(func(r *StagedRow) error {
+			select {
+			case s.ch <- r:
+			case <-s.done:
+				return errStopped
+			}
+			if !<-s.ack {
+				return errStopped
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStopped) {
+			s.err = err
+		}
+	}()
+}
+
+var errStopped = errors.New("stopped")
+
+func (s *rowSource) stop() {
+	select {
+	case <-s.done:
+	default:
+		close(s.done)
+	}
+	if s.cur != nil {
+		s.cur = nil
+		select {
+		case s.ack <- false:
+		default:
+		}
+	}
+	for range s.ch {
+		s.ack <- false
+	}
+}
+
+func (s *rowSource) Next() bool {
+	if s.cur != nil {
+		s.ack <- true
+	}
+	r, ok := <-s.ch
+	s.cur = r
+	if ok {
+		s.counts.Rows++
+		if r.Valid() {
+			s.counts.Valid++
+		} else {
+			s.counts.Invalid++
+		}
+	}
+	return ok
+}
+
+func (s *rowSource) Values() ([]any, error) {
+	r := s.cur
+	var problems []byte
+	if len(r.Problems) > 0 {
+		problems, _ = json.Marshal(r.Problems)
+	}
+	var birthYear *int
+	if r.BirthYear != 0 {
+		birthYear = &r.BirthYear
+	}
+	return []any{s.id, r.Row, r.Cells, problems, r.Valid(), r.NameKey, r.BirthDate.Ptr(), birthYear, r.Nationality, r.MatchKey}, nil
+}
+
+func (s *rowSource) Err() error { return s.err }
+
+// Get returns an import of org with its problems and duplicates (capped).
+func (s *Store) Get(ctx context.Context, org, id string) (*Import, error) {
+	i, err := scanImport(s.pool.QueryRow(ctx, `SELECT `+importCols+` FROM imports WHERE id = $1 AND organisation_id = $2`, id, org))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFound("import", id)
+	}
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	return i, s.details(ctx, i)
+}
+
+// MaxListed caps the problems and duplicate rows returned with an import.
+const MaxListed = 5000
+
+func (s *Store) details(ctx context.Context, i *Import) error {
+	if err := s.pool.QueryRow(ctx, `SELECT COALESCE(sum(jsonb_array_length(problems)), 0) FROM import_rows
+		WHERE import_id = $1 AND problems IS NOT NULL`, i.ID).Scan(&i.ProblemCount); err != nil {
+		return db.Error(err)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT p FROM import_rows r, jsonb_array_elements(r.problems) p
+		WHERE r.import_id = $1 AND r.problems IS NOT NULL ORDER BY r.row_no LIMIT $2`, i.ID, MaxListed)
+	if err != nil {
+		return db.Error(err)
+	}
+	i.Problems, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Problem, error) {
+		var p Problem
+		var raw []byte
+		if err := r.Scan(&raw); err != nil {
+			return p, err
+		}
+		return p, json.Unmarshal(raw, &p)
+	})
+	if err != nil {
+		return db.Error(err)
+	}
+	rows, err = s.pool.Query(ctx, `SELECT row_no, COALESCE(matches, '[]'), COALESCE(same_as, '{}'), outcome, COALESCE(resource_id::text, '')
+		FROM import_rows WHERE import_id = $1 AND (matches IS NOT NULL OR same_as IS NOT NULL) ORDER BY row_no LIMIT $2`, i.ID, MaxListed)
+	if err != nil {
+		return db.Error(err)
+	}
+	i.Duplicates, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (RowDuplicates, error) {
+		var d RowDuplicates
+		var raw []byte
+		var same []int32
+		if err := r.Scan(&d.Row, &raw, &same, &d.Outcome, &d.ResourceID); err != nil {
+			return d, err
+		}
+		for _, x := range same {
+			d.SameAs = append(d.SameAs, int(x))
+		}
+		return d, json.Unmarshal(raw, &d.Matches)
+	})
+	return db.Error(err)
+}
+
+// List returns org's imports after the page token, newest first, without
+// problems and duplicates.
+func (s *Store) List(ctx context.Context, org string, p pagination.Page) ([]*Import, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+importCols+` FROM imports WHERE organisation_id = $1
+		AND ($2 = '' OR id < $2::uuid) ORDER BY id DESC LIMIT $3`, org, p.After, p.Limit())
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Import, error) { return scanImport(r) })
+	return out, db.Error(err)
+}
+
+// Claim leases to owner one running import whose lease has expired (its
+// process died or gave it up), counting the attempt. nil when none.
+func (s *Store) Claim(ctx context.Context, owner string, lease time.Duration) (*Import, error) {
+	i, err := scanImport(s.pool.QueryRow(ctx, `UPDATE imports SET lease_owner = $1, lease_until = now() + $2::interval,
+			attempts = attempts + 1, update_time = now()
+		WHERE id = (SELECT id FROM imports WHERE state = 'running' AND lease_until < now()
+			ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)
+		RETURNING `+importCols, owner, lease.String()))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	return i, db.Error(err)
+}
+
+// Extend renews owner's lease; false when it was lost.
+func (s *Store) Extend(ctx context.Context, id, owner string, lease time.Duration) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE imports SET lease_until = now() + $3::interval
+		WHERE id = $1 AND lease_owner = $2 AND state = 'running'`, id, owner, lease.String())
+	return tag.RowsAffected() == 1, db.Error(err)
+}
+
+// Release gives up owner's lease so the import is taken up again after
+// delay.
+func (s *Store) Release(ctx context.Context, id, owner string, delay time.Duration) error {
+	_, err := s.pool.Exec(ctx, `UPDATE imports SET lease_until = now() + $3::interval
+		WHERE id = $1 AND lease_owner = $2 AND state = 'running'`, id, owner, delay.String())
+	return db.Error(err)
+}
+
+// Progress records how far a running import is.
+func (s *Store) Progress(ctx context.Context, id, phase string, c Counts, percent int) error {
+	counts, _ := json.Marshal(c)
+	_, err := s.pool.Exec(ctx, `UPDATE imports SET phase = $2, counts = $3, progress = $4, update_time = now()
+		WHERE id = $1 AND state = 'running'`, id, phase, counts, percent)
+	return db.Error(err)
+}
+
+// Fail ends a running import as failed with e, dropping the staged cells.
+func (s *Store) Fail(ctx context.Context, id string, c Counts, e *errs.Error) error {
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		counts, _ := json.Marshal(c)
+		if _, err := tx.Exec(ctx, `UPDATE imports SET state = 'failed', counts = $2, error_code = $3, error_reason = $4,
+				error_message = $5, update_time = now(), complete_time = now(), lease_owner = ''
+			WHERE id = $1 AND state = 'running'`, id, counts, int(e.Kind), e.Reason, e.Message); err != nil {
+			return db.Error(err)
+		}
+		_, err := tx.Exec(ctx, `UPDATE import_rows SET cells = NULL WHERE import_id = $1`, id)
+		return db.Error(err)
+	})
+}
+
+// Finish ends a running import as succeeded, in the caller's transaction
+// (with the rows it wrote), dropping the staged cells.
+func Finish(ctx context.Context, q db.Querier, id string, c Counts) error {
+	counts, _ := json.Marshal(c)
+	tag, err := q.Exec(ctx, `UPDATE imports SET state = 'succeeded', counts = $2, progress = 100, update_time = now(),
+			complete_time = now(), lease_owner = '' WHERE id = $1 AND state = 'running'`, id, counts)
+	if err != nil {
+		return db.Error(err)
+	}
+	if tag.RowsAffected() != 1 {
+		return errs.New(errs.KindAborted, "import %s is no longer running", id)
+	}
+	_, err = q.Exec(ctx, `UPDATE import_rows SET cells = NULL WHERE import_id = $1`, id)
+	return db.Error(err)
+}
+
+// Rows returns up to limit staged rows of an import after row after, in
+// sheet order.
+func Rows(ctx context.Context, q db.Querier, id string, after, limit int) ([]*StagedRow, error) {
+	rows, err := q.Query(ctx, `SELECT row_no, COALESCE(cells, '{}'), COALESCE(problems, '[]'), name_key, birth_date,
+			COALESCE(birth_year, 0), nationality, match_key, COALESCE(matches, '[]'), COALESCE(same_as, '{}')
+		FROM import_rows WHERE import_id = $1 AND row_no > $2 ORDER BY row_no LIMIT $3`, id, after, limit)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*StagedRow, error) {
+		var s StagedRow
+		var problems, matches []byte
+		var birth *time.Time
+		var same []int32
+		if err := r.Scan(&s.Row, &s.Cells, &problems, &s.NameKey, &birth, &s.BirthYear, &s.Nationality, &s.MatchKey, &matches, &same); err != nil {
+			return nil, err
+		}
+		s.BirthDate = date.FromPtr(birth)
+		for _, x := range same {
+			s.SameAs = append(s.SameAs, int(x))
+		}
+		if err := json.Unmarshal(problems, &s.Problems); err != nil {
+			return nil, err
+		}
+		return &s, json.Unmarshal(matches, &s.Matches)
+	})
+	return out, db.Error(err)
+}
+
+// SetDuplicates records the probable duplicates found for rows.
+func SetDuplicates(ctx context.Context, q db.Querier, id string, rows []*StagedRow) error {
+	var rowNos []int32
+	var matches, same []*string
+	for _, r := range rows {
+		if len(r.Matches) == 0 && len(r.SameAs) == 0 {
+			continue
+		}
+		rowNos = append(rowNos, int32(r.Row))
+		var m, sa *string
+		if len(r.Matches) > 0 {
+			b, _ := json.Marshal(r.Matches)
+			m = ptr(string(b))
+		}
+		if len(r.SameAs) > 0 {
+			b, _ := json.Marshal(r.SameAs)
+			sa = ptr(string(b))
+		}
+		matches, same = append(matches, m), append(same, sa)
+	}
+	if len(rowNos) == 0 {
+		return nil
+	}
+	_, err := q.Exec(ctx, `UPDATE import_rows r SET matches = u.m::jsonb,
+			same_as = ARRAY(SELECT jsonb_array_elements_text(u.s::jsonb)::int)
+		FROM unnest($2::int[], $3::text[], $4::text[]) AS u(row_no, m, s)
+		WHERE r.import_id = $1 AND r.row_no = u.row_no`, id, rowNos, matches, same)
+	return db.Error(err)
+}
+
+func ptr(s string) *string { return &s }
+
+// SetOutcomes records what a real import did with rows.
+func SetOutcomes(ctx context.Context, q db.Querier, id string, outs []Outcome) error {
+	if len(outs) == 0 {
+		return nil
+	}
+	rowNos := make([]int32, len(outs))
+	outcomes := make([]string, len(outs))
+	resources := make([]*string, len(outs))
+	for i, o := range outs {
+		rowNos[i], outcomes[i] = int32(o.Row), o.Outcome
+		if o.ResourceID != "" {
+			resources[i] = &outs[i].ResourceID
+		}
+	}
+	_, err := q.Exec(ctx, `UPDATE import_rows r SET outcome = u.outcome, resource_id = u.resource_id::uuid
+		FROM unnest($2::int[], $3::text[], $4::text[]) AS u(row_no, outcome, resource_id)
+		WHERE r.import_id = $1 AND r.row_no = u.row_no`, id, rowNos, outcomes, resources)
+	return db.Error(err)
+}
+
+// Purge deletes imports that ended before cutoff (their problems keep cell
+// values from the uploaded file).
+func (s *Store) Purge(ctx context.Context, cutoff time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM imports WHERE state <> 'running' AND complete_time < $1`, cutoff)
+	return tag.RowsAffected(), db.Error(err)
+}

@@ -1,0 +1,71 @@
+package imports
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spona/spona/pkg/date"
+)
+
+var (
+	isoDate = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})(?:T[0-9:.]+Z?)?$`)
+	dotDate = regexp.MustCompile(`^(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})\.?$`)
+	slashes = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})/(\d{4})$`)
+)
+
+// ParseDate reads a date as people write it in the region and as
+// spreadsheets store it: 2017-03-02, 2.3.2017., 02.03.2017, 2. 3. 2017.,
+// 02/03/2017 (day first), and 2017-03-02T00:00:00Z.
+func ParseDate(s string) (date.Date, error) {
+	s = strings.TrimSpace(s)
+	var y, m, d string
+	if p := isoDate.FindStringSubmatch(s); p != nil {
+		y, m, d = p[1], p[2], p[3]
+	} else if p := dotDate.FindStringSubmatch(s); p != nil {
+		d, m, y = p[1], p[2], p[3]
+	} else if p := slashes.FindStringSubmatch(s); p != nil {
+		d, m, y = p[1], p[2], p[3]
+	} else {
+		return date.Date{}, fmt.Errorf("%q is not a date; write it as 2017-03-02 or 2.3.2017.", s)
+	}
+	yi, _ := strconv.Atoi(y)
+	mi, _ := strconv.Atoi(m)
+	di, _ := strconv.Atoi(d)
+	t := time.Date(yi, time.Month(mi), di, 0, 0, 0, 0, time.UTC)
+	if t.Year() != yi || int(t.Month()) != mi || t.Day() != di {
+		return date.Date{}, fmt.Errorf("%q is not a day of the calendar", s)
+	}
+	return date.Of(t), nil
+}
+
+var yesNo = NewWords("", map[string][]string{
+	"yes": {"x", "1", "da", "д", "да", "y", "true", "ja", "prisutan", "prisutna", "present"},
+	"no":  {"0", "ne", "не", "n", "false", "odsutan", "odsutna", "absent"},
+})
+
+// ParseYesNo reads an attendance or yes/no cell: x, 1, da, yes (and
+// their Cyrillic spellings) are yes; 0, ne, no are no. set is false for an
+// empty cell.
+func ParseYesNo(s string) (yes, set bool, err error) {
+	code, ok := yesNo.Code(s)
+	switch {
+	case !ok:
+		return false, false, fmt.Errorf("%q is neither yes (x, 1, da, yes) nor no (0, ne, no)", strings.TrimSpace(s))
+	case code == "":
+		return false, false, nil
+	}
+	return code == "yes", true, nil
+}
+
+// ParseInt reads a whole number (spreadsheets may store 1990 as "1990.0").
+func ParseInt(s string) (int, error) {
+	s = strings.TrimSuffix(strings.TrimSpace(s), ".0")
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a whole number", s)
+	}
+	return n, nil
+}
