@@ -39,6 +39,9 @@ const (
 	ScopeReportingWrite     = "reporting.write"
 	ScopeWebhooksRead       = "webhooks.read"
 	ScopeWebhooksWrite      = "webhooks.write"
+	// ScopeImportsRead reads the caller's spreadsheet imports and their
+	// operations.
+	ScopeImportsRead = "imports.read"
 	// ScopeAggregates allows the internal aggregate RPCs (counts, no personal data).
 	ScopeAggregates = "aggregates.read"
 )
@@ -47,14 +50,14 @@ const (
 var AllScopes = []string{
 	ScopeBeneficiariesRead, ScopeBeneficiariesWrite, ScopeReferralsRead, ScopeReferralsWrite,
 	ScopeDirectoryRead, ScopeDirectoryAdmin, ScopeTrainingsRead, ScopeTrainingsWrite,
-	ScopeReportingRead, ScopeReportingWrite, ScopeWebhooksRead, ScopeWebhooksWrite, ScopeAggregates,
+	ScopeReportingRead, ScopeReportingWrite, ScopeWebhooksRead, ScopeWebhooksWrite, ScopeAggregates, ScopeImportsRead,
 }
 
 // DefaultPartnerScopes are what a partner organisation's key gets unless told otherwise.
 var DefaultPartnerScopes = []string{
 	ScopeBeneficiariesRead, ScopeBeneficiariesWrite, ScopeReferralsRead, ScopeReferralsWrite,
 	ScopeDirectoryRead, ScopeTrainingsRead, ScopeTrainingsWrite, ScopeReportingRead, ScopeReportingWrite,
-	ScopeWebhooksRead, ScopeWebhooksWrite, ScopeAggregates,
+	ScopeWebhooksRead, ScopeWebhooksWrite, ScopeAggregates, ScopeImportsRead,
 }
 
 // Principal is who a request runs as.

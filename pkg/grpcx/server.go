@@ -28,6 +28,8 @@ import (
 type ServerOptions struct {
 	Log    *slog.Logger
 	Signer *auth.Signer
+	// MaxRecvMsgBytes raises gRPC's 4 MiB limit on a request (uploads).
+	MaxRecvMsgBytes int
 }
 
 // Server is a gRPC server with its health service.
@@ -40,7 +42,11 @@ type Server struct {
 // NewServer returns a server with the standard interceptors, health and
 // reflection registered.
 func NewServer(o ServerOptions) *Server {
-	s := grpc.NewServer(
+	opts := []grpc.ServerOption{}
+	if o.MaxRecvMsgBytes > 0 {
+		opts = append(opts, grpc.MaxRecvMsgSize(o.MaxRecvMsgBytes))
+	}
+	s := grpc.NewServer(append(opts,
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainUnaryInterceptor(
 			recoverUnary(o.Log),
@@ -52,7 +58,7 @@ func NewServer(o ServerOptions) *Server {
 			recoverStream(o.Log),
 			authStream(o.Signer),
 		),
-	)
+	)...)
 	h := health.NewServer()
 	healthpb.RegisterHealthServer(s, h)
 	reflection.Register(s)

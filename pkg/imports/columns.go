@@ -215,3 +215,18 @@ func truncate(s string, n int) string {
 }
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// MappingOf rebuilds the mapping of an import from its columns.
+func MappingOf(cols []ColumnInfo) Mapping {
+	var m Mapping
+	for _, c := range cols {
+		i := sheet.ColumnIndex(c.Letter)
+		for len(m.Fields) <= i {
+			m.Fields, m.Headers = append(m.Fields, ""), append(m.Headers, "")
+		}
+		if i >= 0 {
+			m.Fields[i], m.Headers[i] = c.Field, c.Header
+		}
+	}
+	return m
+}

@@ -1,6 +1,7 @@
 package imports
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -192,4 +193,24 @@ type Upload struct {
 func RowsInvalid(c Counts) *errs.Error {
 	return &errs.Error{Kind: errs.KindInvalidArgument, Reason: "ROWS_INVALID",
 		Message: fmt.Sprintf("%d of %d rows have problems; nothing was imported (fix them, or import with on_error=skip)", c.Invalid, c.Rows)}
+}
+
+// Processor carries a running import of one kind to its end. It finds the
+// staged rows' duplicates (SetDuplicates) and, unless the import is a dry
+// run, writes the rows; it then calls Finish in the transaction of its last
+// writes (or on its own, for a dry run). It reports progress as it goes.
+// An *errs.Error of a kind the client caused (invalid argument, failed
+// precondition, not found, ...) fails the import with that error; any
+// other error leaves it to be tried again.
+type Processor interface {
+	Process(ctx context.Context, imp *Import, report func(phase string, c Counts, percent int)) error
+}
+
+// Spec is what a kind of import reads from a sheet.
+type Spec struct {
+	Columns []Column
+	// Dynamic may claim headers no column names (attendance columns).
+	Dynamic func(header string) (field string, ok bool)
+	// Row reads one data row: its problems and duplicate keys.
+	Row func(m Mapping, row int, cells []string) *StagedRow
 }

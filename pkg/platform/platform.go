@@ -275,6 +275,9 @@ type Service struct {
 	Migrations fs.FS
 	// Listener, when set, is used instead of listening on GRPC_ADDR (tests).
 	Listener net.Listener
+	// MaxRecvMsgBytes, when set, is the largest request the gRPC server
+	// accepts (default 4 MiB).
+	MaxRecvMsgBytes int
 	// Register is the composition root: it builds the application on base and
 	// registers its gRPC handlers on srv.
 	Register func(ctx context.Context, base *Base, srv *grpc.Server) error
@@ -300,7 +303,7 @@ func RunService(ctx context.Context, s Service) error {
 			base.Log.Error("shutdown", slog.String("error", err.Error()))
 		}
 	}()
-	srv := grpcx.NewServer(grpcx.ServerOptions{Log: base.Log, Signer: base.Signer})
+	srv := grpcx.NewServer(grpcx.ServerOptions{Log: base.Log, Signer: base.Signer, MaxRecvMsgBytes: s.MaxRecvMsgBytes})
 	if err := s.Register(ctx, base, srv.Server); err != nil {
 		return err
 	}

@@ -151,8 +151,8 @@ func ColumnLetter(i int) string {
 	return string(b)
 }
 
-// columnIndex is ColumnLetter's inverse; -1 for anything else.
-func columnIndex(letters string) int {
+// ColumnIndex is ColumnLetter's inverse; -1 for anything else.
+func ColumnIndex(letters string) int {
 	if letters == "" || len(letters) > 3 {
 		return -1
 	}

@@ -146,8 +146,8 @@ func TestRowLimits(t *testing.T) {
 
 func TestColumnLetter(t *testing.T) {
 	for i, want := range map[int]string{0: "A", 25: "Z", 26: "AA", 51: "AZ", 52: "BA", 701: "ZZ", 702: "AAA"} {
-		if got := ColumnLetter(i); got != want || columnIndex(want) != i {
-			t.Errorf("%d: %s (back %d), want %s", i, got, columnIndex(want), want)
+		if got := ColumnLetter(i); got != want || ColumnIndex(want) != i {
+			t.Errorf("%d: %s (back %d), want %s", i, got, ColumnIndex(want), want)
 		}
 	}
 }

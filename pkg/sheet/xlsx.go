@@ -87,7 +87,7 @@ func (x *xlsxReader) Next() (int, []string, error) {
 		x.last = num
 		width := 0
 		for _, c := range row.Cells {
-			i := columnIndex(c.Column)
+			i := ColumnIndex(c.Column)
 			if i < 0 {
 				return 0, nil, fail(ReasonCorrupt, "row %d has a cell without a valid reference (%q); open the file in a spreadsheet program and save it again", num, c.Column)
 			}
@@ -98,7 +98,7 @@ func (x *xlsxReader) Next() (int, []string, error) {
 		}
 		cells := make([]string, width)
 		for _, c := range row.Cells {
-			cells[columnIndex(c.Column)] = c.Value
+			cells[ColumnIndex(c.Column)] = c.Value
 		}
 		if blank(cells) {
 			continue

@@ -4,8 +4,10 @@
 package importsgrpc
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
+	"sort"
 	"strings"
 
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
@@ -15,7 +17,10 @@ import (
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/imports"
+	"github.com/spona/spona/pkg/imports/importsjob"
 	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/pkg/sheet"
+	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -24,12 +29,12 @@ import (
 // Server is the ImportService of one service's imports.
 type Server struct {
 	pb.UnimplementedImportServiceServer
-	store *imports.Store
+	store *importsjob.Store
 	log   *slog.Logger
 }
 
 // New returns the server over store.
-func New(store *imports.Store, log *slog.Logger) *Server { return &Server{store: store, log: log} }
+func New(store *importsjob.Store, log *slog.Logger) *Server { return &Server{store: store, log: log} }
 
 func principal(ctx context.Context) (auth.Principal, error) {
 	p, ok := auth.FromContext(ctx)
@@ -173,4 +178,65 @@ func Operation(ctx context.Context, log *slog.Logger, i *imports.Import) (*longr
 		op.Result = &longrunningpb.Operation_Error{Error: status.Convert(grpcx.ToStatus(ctx, log, i.Error)).Proto()}
 	}
 	return op, nil
+}
+
+// Template returns an empty sheet with the columns' headers: XLSX (the
+// default) with a second sheet listing each column's local names and the
+// accepted values of coded columns, or CSV (UTF-8 with a byte order mark)
+// with the header only. extra are more headers (attendance columns).
+func Template(format, name string, cols []imports.Column, words map[string]imports.Words, extra ...string) (*httpbody.HttpBody, string, error) {
+	header := make([]string, 0, len(cols)+len(extra))
+	values := [][]string{{"column", "also accepted as header", "accepted values"}}
+	for _, c := range cols {
+		header = append(header, c.Field)
+		var vals []string
+		if w, ok := words[c.Field]; ok {
+			vals = localWords(w)
+		} else {
+			vals = c.Values
+		}
+		req := ""
+		if c.Required {
+			req = " (required)"
+		}
+		values = append(values, []string{c.Field + req, strings.Join(c.Names, ", "), strings.Join(vals, "; ")})
+	}
+	header = append(header, extra...)
+	var buf bytes.Buffer
+	switch strings.ToLower(strings.TrimSpace(format)) {
+	case "", "xlsx":
+		if err := sheet.WriteXLSX(&buf, sheet.Table{Name: name, Rows: [][]string{header}}, sheet.Table{Name: "values", Rows: values}); err != nil {
+			return nil, "", err
+		}
+		return &httpbody.HttpBody{ContentType: sheet.MediaXLSX, Data: buf.Bytes()}, name + "-template.xlsx", nil
+	case "csv":
+		if err := sheet.WriteCSV(&buf, sheet.Table{Rows: [][]string{header}}); err != nil {
+			return nil, "", err
+		}
+		return &httpbody.HttpBody{ContentType: sheet.MediaCSV + "; charset=utf-8", Data: buf.Bytes()}, name + "-template.csv", nil
+	}
+	var v errs.Violations
+	v.Add("format", "must be xlsx or csv")
+	return nil, "", v.Err()
+}
+
+// localWords lists each code with the words that mean it: "female (ž, ženski, …)".
+func localWords(w imports.Words) []string {
+	byCode := map[string][]string{}
+	for word, code := range w {
+		if word != imports.HeaderKey(code) && !strings.Contains(word, strings.ReplaceAll(code, "_", "")) {
+			byCode[code] = append(byCode[code], word)
+		}
+	}
+	var out []string
+	for _, code := range w.Codes() {
+		ws := byCode[code]
+		sort.Strings(ws)
+		if len(ws) > 0 {
+			out = append(out, code+" ("+strings.Join(ws, ", ")+")")
+		} else {
+			out = append(out, code)
+		}
+	}
+	return out
 }

@@ -5,6 +5,10 @@ import (
 	"context"
 
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	importsv1 "github.com/spona/spona/gen/go/spona/imports/v1"
+	"github.com/spona/spona/pkg/imports"
+	"github.com/spona/spona/pkg/imports/importsgrpc"
+	"github.com/spona/spona/pkg/imports/importsjob"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/services/beneficiaries/internal/adapters"
 	"github.com/spona/spona/services/beneficiaries/internal/app"
@@ -17,21 +21,29 @@ import (
 type Config struct {
 	platform.Config
 	platform.GRPCConfig
+	Imports importsjob.Env
 }
 
 // New describes the beneficiaries service for platform.RunService.
 func New(cfg Config) platform.Service {
 	return platform.Service{
-		Name:       "beneficiaries",
-		Config:     cfg,
-		Platform:   cfg.Config,
-		GRPCAddr:   cfg.GRPCAddr,
-		Migrations: migrations.FS,
+		Name:            "beneficiaries",
+		Config:          cfg,
+		Platform:        cfg.Config,
+		GRPCAddr:        cfg.GRPCAddr,
+		Migrations:      migrations.FS,
+		MaxRecvMsgBytes: cfg.Imports.MaxRecvMsgBytes(),
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
 			application := app.New(adapters.NewPostgres(base.Pool))
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
+			store := importsjob.NewStore(base.Pool)
+			runner := importsjob.NewRunner(store, cfg.Imports.Config(), base.Log)
+			runner.Register(imports.KindBeneficiaries, application.ImportSpec(), application)
+			runner.Serve(ctx, base.OnClose)
 			pb.RegisterBeneficiaryServiceServer(srv, ports.NewGRPC(application))
 			pb.RegisterBeneficiaryAccessServiceServer(srv, ports.NewAccess(application))
+			pb.RegisterBeneficiaryImportServiceServer(srv, ports.NewImport(runner, cfg.Imports, base.Log))
+			importsv1.RegisterImportServiceServer(srv, importsgrpc.New(store, base.Log))
 			return nil
 		},
 	}

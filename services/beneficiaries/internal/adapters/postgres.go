@@ -267,12 +267,7 @@ const SearchSQL = `SELECT b.id, word_similarity($1, b.name_key) AS score FROM be
 // resemble b by name or share a document with it.
 func (p *Postgres) Duplicates(ctx context.Context, b *domain.Beneficiary, limit int) ([]domain.Candidate, error) {
 	rows, err := p.q.Query(ctx, `SELECT `+beneficiaryCols+`,
-			similarity(b.name_key, $3),
-			CASE WHEN $4::date IS NOT NULL AND b.birth_date = $4::date THEN 1.0
-				WHEN $5::int IS NOT NULL AND b.birth_year = $5::int THEN 0.8
-				WHEN $5::int IS NOT NULL AND abs(b.birth_year - $5::int) = 1 THEN 0.4
-				ELSE 0 END,
-			CASE WHEN $6 <> '' AND b.nationality = $6 THEN 1.0 ELSE 0 END,
+			`+scoreSQL("b", "$3", "$4::date", "$5::int", "$6")+`,
 			CASE WHEN EXISTS (SELECT 1 FROM identity_documents dx JOIN identity_documents dy
 				ON dx.type = dy.type AND dx.number = dy.number AND dx.issuing_country = dy.issuing_country
 				WHERE dx.beneficiary_id = $2 AND dy.beneficiary_id = b.id) THEN 1.0 ELSE 0 END AS doc

@@ -81,6 +81,8 @@ type Repository interface {
 	// RevokeGrants ends live grants and returns them, with how many grants
 	// matched at all.
 	RevokeGrants(ctx context.Context, beneficiaryID, sourceID, grantee string) (revoked []*domain.Grant, matched int, err error)
+
+	ImportRepository
 }
 
 // Actor is who calls and why: the verified principal and the purpose it
@@ -134,38 +136,43 @@ func (a *App) CreateBeneficiary(ctx context.Context, act Actor, b *domain.Benefi
 	b.OrganisationID = act.OrganisationID
 	var out *domain.Beneficiary
 	err := a.repo.InTx(ctx, func(r Repository) error {
-		var created bool
 		var err error
-		out, created, err = r.CreateBeneficiary(ctx, b, requestID)
-		if err != nil {
+		if out, _, err = createIn(ctx, r, act, b, requestID, today); err != nil {
 			return err
-		}
-		if created {
-			if b.LegalStatus != "" {
-				since := b.LegalStatusSince
-				if since.IsZero() {
-					since = today
-				}
-				if err := r.AddLegalStatus(ctx, out.ID, domain.LegalStatusChange{LegalStatus: b.LegalStatus, Since: since, OrganisationID: act.OrganisationID}); err != nil {
-					return err
-				}
-			}
-			for _, d := range b.Documents {
-				d.ID, d.BeneficiaryID, d.OrganisationID = ids.New(), out.ID, act.OrganisationID
-				if _, err := r.CreateDocument(ctx, d); err != nil {
-					return err
-				}
-			}
-			if err := audit(ctx, r, act, domain.ActionCreate, domain.ViewFields(domain.AccessOwner), out); err != nil {
-				return err
-			}
-			if err := r.Emit(ctx, beneficiaryEvent(events.BeneficiaryCreated, out.ID, []string{out.OrganisationID}, nil)); err != nil {
-				return err
-			}
 		}
 		return r.LoadDetails(ctx, out)
 	})
 	return out, err
+}
+
+// createIn stores a validated b with its legal status and documents and
+// audits the create, in r's transaction (the API's create and each row of
+// an import go through it). created is false when requestID was seen
+// before; then nothing is written.
+func createIn(ctx context.Context, r Repository, act Actor, b *domain.Beneficiary, requestID string, today date.Date) (*domain.Beneficiary, bool, error) {
+	out, created, err := r.CreateBeneficiary(ctx, b, requestID)
+	if err != nil || !created {
+		return out, created, err
+	}
+	if b.LegalStatus != "" {
+		since := b.LegalStatusSince
+		if since.IsZero() {
+			since = today
+		}
+		if err := r.AddLegalStatus(ctx, out.ID, domain.LegalStatusChange{LegalStatus: b.LegalStatus, Since: since, OrganisationID: act.OrganisationID}); err != nil {
+			return nil, false, err
+		}
+	}
+	for _, d := range b.Documents {
+		d.ID, d.BeneficiaryID, d.OrganisationID = ids.New(), out.ID, act.OrganisationID
+		if _, err := r.CreateDocument(ctx, d); err != nil {
+			return nil, false, err
+		}
+	}
+	if err := audit(ctx, r, act, domain.ActionCreate, domain.ViewFields(domain.AccessOwner), out); err != nil {
+		return nil, false, err
+	}
+	return out, true, r.Emit(ctx, beneficiaryEvent(events.BeneficiaryCreated, out.ID, []string{out.OrganisationID}, nil))
 }
 
 // readable returns a beneficiary the caller may see: NotFound otherwise, and

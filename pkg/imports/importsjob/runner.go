@@ -1,4 +1,4 @@
-package imports
+package importsjob
 
 import (
 	"context"
@@ -7,9 +7,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/spona/spona/pkg/imports"
 	"io"
 	"log/slog"
 	"os"
+	"sort"
 	"sync"
 	"time"
 
@@ -17,26 +19,6 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/sheet"
 )
-
-// Processor carries a running import of one kind to its end. It finds the
-// staged rows' duplicates (SetDuplicates) and, unless the import is a dry
-// run, writes the rows; it then calls Finish in the transaction of its last
-// writes (or on its own, for a dry run). It reports progress as it goes.
-// An *errs.Error of a kind the client caused (invalid argument, failed
-// precondition, not found, ...) fails the import with that error; any
-// other error leaves it to be tried again.
-type Processor interface {
-	Process(ctx context.Context, imp *Import, report func(phase string, c Counts, percent int)) error
-}
-
-// Spec is what a kind of import reads from a sheet.
-type Spec struct {
-	Columns []Column
-	// Dynamic may claim headers no column names (attendance columns).
-	Dynamic func(header string) (field string, ok bool)
-	// Row reads one data row: its problems and duplicate keys.
-	Row func(m Mapping, row int, cells []string) *StagedRow
-}
 
 // Config tunes a Runner.
 type Config struct {
@@ -63,8 +45,8 @@ type Runner struct {
 	cfg   Config
 	log   *slog.Logger
 	owner string
-	procs map[string]Processor
-	specs map[string]Spec
+	procs map[string]imports.Processor
+	specs map[string]imports.Spec
 
 	mu     sync.Mutex
 	active map[string]chan struct{} // closed when the import stops running here
@@ -93,11 +75,11 @@ func NewRunner(store *Store, cfg Config, log *slog.Logger) *Runner {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return &Runner{store: store, cfg: cfg, log: log, owner: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:])),
-		procs: map[string]Processor{}, specs: map[string]Spec{}, active: map[string]chan struct{}{}, base: context.Background()}
+		procs: map[string]imports.Processor{}, specs: map[string]imports.Spec{}, active: map[string]chan struct{}{}, base: context.Background()}
 }
 
 // Register sets the spec and processor of a kind of import.
-func (r *Runner) Register(kind string, spec Spec, p Processor) {
+func (r *Runner) Register(kind string, spec imports.Spec, p imports.Processor) {
 	r.specs[kind], r.procs[kind] = spec, p
 }
 
@@ -148,7 +130,7 @@ func (r *Runner) Run(ctx context.Context) {
 // cannot be read, or whose header does not match, is refused
 // (InvalidArgument) and nothing is stored. A repeated upload (same request
 // id, or the same file within 24 hours) returns the first import.
-func (r *Runner) Upload(ctx context.Context, u *Upload) (*Import, error) {
+func (r *Runner) Upload(ctx context.Context, u *imports.Upload) (*imports.Import, error) {
 	spec, ok := r.specs[u.Kind]
 	if !ok {
 		return nil, fmt.Errorf("imports: kind %q is not registered", u.Kind)
@@ -183,19 +165,19 @@ func (r *Runner) Upload(ctx context.Context, u *Upload) (*Import, error) {
 			Message: fmt.Sprintf("row 1 must name the columns, but it is blank (the first row with text is row %d)", headerRow)}
 	}
 	header = append([]string(nil), header...)
-	m, err := MatchHeader(header, spec.Columns, spec.Dynamic)
+	m, err := imports.MatchHeader(header, spec.Columns, spec.Dynamic)
 	if err != nil {
 		return nil, err
 	}
 	info := rd.Info()
-	imp := &Import{ID: ids.New(), Kind: u.Kind, Parent: u.Parent, OrganisationID: u.OrganisationID, ClientID: u.ClientID,
-		Purpose: u.Purpose, Options: u.Options, Format: info.Format, Encoding: info.Encoding, FileSHA256: sha, State: StateRunning, Phase: PhaseCheck}
+	imp := &imports.Import{ID: ids.New(), Kind: u.Kind, Parent: u.Parent, OrganisationID: u.OrganisationID, ClientID: u.ClientID,
+		Purpose: u.Purpose, Options: u.Options, Format: info.Format, Encoding: info.Encoding, FileSHA256: sha, State: imports.StateRunning, Phase: imports.PhaseCheck}
 	for i, f := range m.Fields {
 		if f != "" {
-			imp.Columns = append(imp.Columns, ColumnInfo{Letter: sheet.ColumnLetter(i), Header: m.Headers[i], Field: f})
+			imp.Columns = append(imp.Columns, imports.ColumnInfo{Letter: sheet.ColumnLetter(i), Header: m.Headers[i], Field: f})
 		}
 	}
-	err = r.store.Create(ctx, imp, r.owner, r.cfg.Lease, func(yield func(*StagedRow) error) error {
+	err = r.store.Create(ctx, imp, r.owner, r.cfg.Lease, func(yield func(*imports.StagedRow) error) error {
 		n := 0
 		for {
 			row, cells, err := rd.Next()
@@ -207,6 +189,9 @@ func (r *Runner) Upload(ctx context.Context, u *Upload) (*Import, error) {
 			}
 			s := spec.Row(m, row, append([]string(nil), cells...))
 			s.Row = row
+			sort.SliceStable(s.Problems, func(i, j int) bool {
+				return sheet.ColumnIndex(s.Problems[i].Column) < sheet.ColumnIndex(s.Problems[j].Column)
+			})
 			if err := yield(s); err != nil {
 				return err
 			}
@@ -238,7 +223,7 @@ func fileError(err error) error {
 
 // start processes a leased import in the background; the channel closes
 // when it stops running here.
-func (r *Runner) start(imp *Import) <-chan struct{} {
+func (r *Runner) start(imp *imports.Import) <-chan struct{} {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if ch, ok := r.active[imp.ID]; ok {
@@ -267,7 +252,7 @@ var clientKinds = map[errs.Kind]bool{
 	errs.KindPermissionDenied: true, errs.KindAlreadyExists: true,
 }
 
-func (r *Runner) process(base context.Context, imp *Import) {
+func (r *Runner) process(base context.Context, imp *imports.Import) {
 	ctx, cancel := context.WithCancel(base)
 	defer cancel()
 	proc := r.procs[imp.Kind]
@@ -290,7 +275,7 @@ func (r *Runner) process(base context.Context, imp *Import) {
 		}
 	}()
 	counts := imp.Counts
-	report := func(phase string, c Counts, percent int) {
+	report := func(phase string, c imports.Counts, percent int) {
 		counts = c
 		if err := r.store.Progress(ctx, imp.ID, phase, c, min(max(percent, 0), 99)); err != nil && ctx.Err() == nil {
 			r.log.Warn("imports: progress", slog.String("import", imp.ID), slog.String("error", err.Error()))
@@ -325,4 +310,60 @@ func (r *Runner) process(base context.Context, imp *Import) {
 		r.log.Warn("imports: will retry", slog.String("import", imp.ID), slog.String("error", err.Error()))
 		_ = r.store.Release(stop, imp.ID, r.owner, 5*time.Second)
 	}
+}
+
+// Env is the configuration of imports a service reads from its
+// environment.
+type Env struct {
+	// MaxBytes is the largest file accepted.
+	MaxBytes int64 `env:"IMPORT_MAX_BYTES" default:"20971520"`
+	// MaxRows is how many rows may follow the header.
+	MaxRows   int           `env:"IMPORT_MAX_ROWS" default:"50000"`
+	Lease     time.Duration `env:"IMPORT_LEASE" default:"30s"`
+	Retention time.Duration `env:"IMPORT_RETENTION" default:"720h"`
+}
+
+// WithDefaults fills unset values with the defaults.
+func (e Env) WithDefaults() Env {
+	if e.MaxBytes <= 0 {
+		e.MaxBytes = 20 << 20
+	}
+	if e.MaxRows <= 0 {
+		e.MaxRows = 50000
+	}
+	return e
+}
+
+// Config returns the runner configuration of e.
+func (e Env) Config() Config {
+	e = e.WithDefaults()
+	return Config{Limits: sheet.DefaultLimits(e.MaxRows), Lease: e.Lease, Retention: e.Retention}
+}
+
+// MaxRecvMsgBytes is the gRPC request limit a service importing files of
+// up to MaxBytes needs.
+func (e Env) MaxRecvMsgBytes() int { return int(e.WithDefaults().MaxBytes) + 1<<20 }
+
+// CheckSize refuses a file larger than MaxBytes.
+func (e Env) CheckSize(n int) error {
+	e = e.WithDefaults()
+	if int64(n) > e.MaxBytes {
+		return &errs.Error{Kind: errs.KindInvalidArgument, Reason: "FILE_TOO_LARGE",
+			Message: fmt.Sprintf("the file has %d bytes, more than the %d accepted (IMPORT_MAX_BYTES); split it", n, e.MaxBytes)}
+	}
+	return nil
+}
+
+// Serve runs r until ctx ends and registers with onClose a wait for its
+// imports to stop (before the pool closes).
+func (r *Runner) Serve(ctx context.Context, onClose func(func(context.Context) error)) {
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); r.Run(ctx) }()
+	onClose(func(c context.Context) error {
+		select {
+		case <-stopped:
+		case <-c.Done():
+		}
+		return nil
+	})
 }

@@ -1,10 +1,11 @@
-package imports
+package importsjob
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/spona/spona/pkg/imports"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,8 +35,8 @@ const importCols = `id, kind, parent, organisation_id, client_id, purpose, valid
 	COALESCE(request_id, ''), format, encoding, file_sha256, columns, state, phase, counts, progress,
 	error_code, error_reason, error_message, attempts, create_time, update_time, complete_time`
 
-func scanImport(row pgx.Row) (*Import, error) {
-	var i Import
+func scanImport(row pgx.Row) (*imports.Import, error) {
+	var i imports.Import
 	var cols, counts []byte
 	var code int
 	var reason, msg string
@@ -64,7 +65,7 @@ func scanImport(row pgx.Row) (*Import, error) {
 // FindExisting returns the import an upload repeats: the one with its
 // request id, or else one of the same file, target and options started
 // within the last 24 hours that did not fail. nil when there is none.
-func (s *Store) FindExisting(ctx context.Context, u *Upload, sha string) (*Import, error) {
+func (s *Store) FindExisting(ctx context.Context, u *imports.Upload, sha string) (*imports.Import, error) {
 	if u.Options.RequestID != "" {
 		i, err := scanImport(s.pool.QueryRow(ctx, `SELECT `+importCols+` FROM imports WHERE organisation_id = $1 AND request_id = $2`,
 			u.OrganisationID, u.Options.RequestID))
@@ -93,7 +94,7 @@ func (s *Store) FindExisting(ctx context.Context, u *Upload, sha string) (*Impor
 // Create stores a new running import, leased to owner, with the rows rows
 // yields (streamed into the table as they are read), in one transaction:
 // if rows fails, nothing is stored.
-func (s *Store) Create(ctx context.Context, imp *Import, owner string, lease time.Duration, rows func(yield func(*StagedRow) error) error) error {
+func (s *Store) Create(ctx context.Context, imp *imports.Import, owner string, lease time.Duration, rows func(yield func(*imports.StagedRow) error) error) error {
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		cols, _ := json.Marshal(imp.Columns)
 		if _, err := tx.Exec(ctx, `INSERT INTO imports (id, kind, parent, organisation_id, client_id, purpose, validate_only,
@@ -103,7 +104,7 @@ func (s *Store) Create(ctx context.Context, imp *Import, owner string, lease tim
 			imp.OnDuplicate, db.Null(imp.RequestID), imp.Format, imp.Encoding, imp.FileSHA256, cols, owner, lease.String()); err != nil {
 			return db.Error(err)
 		}
-		var c Counts
+		var c imports.Counts
 		src := &rowSource{id: imp.ID, counts: &c}
 		src.start(rows)
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"},
@@ -129,19 +130,19 @@ func (s *Store) Create(ctx context.Context, imp *Import, owner string, lease tim
 // hand-off of one row at a time, so the file is read as it is copied.
 type rowSource struct {
 	id     string
-	counts *Counts
-	ch     chan *StagedRow
+	counts *imports.Counts
+	ch     chan *imports.StagedRow
 	ack    chan bool
 	done   chan struct{}
-	cur    *StagedRow
+	cur    *imports.StagedRow
 	err    error
 }
 
-func (s *rowSource) start(rows func(yield func(*StagedRow) error) error) {
-	s.ch, s.ack, s.done = make(chan *StagedRow), make(chan bool), make(chan struct{})
+func (s *rowSource) start(rows func(yield func(*imports.StagedRow) error) error) {
+	s.ch, s.ack, s.done = make(chan *imports.StagedRow), make(chan bool), make(chan struct{})
 	go func() {
 		defer close(s.ch)
-		err := rows(func(r *StagedRow) error {
+		err := rows(func(r *imports.StagedRow) error {
 			select {
 			case s.ch <- r:
 			case <-s.done:
@@ -211,7 +212,7 @@ func (s *rowSource) Values() ([]any, error) {
 func (s *rowSource) Err() error { return s.err }
 
 // Get returns an import of org with its problems and duplicates (capped).
-func (s *Store) Get(ctx context.Context, org, id string) (*Import, error) {
+func (s *Store) Get(ctx context.Context, org, id string) (*imports.Import, error) {
 	i, err := scanImport(s.pool.QueryRow(ctx, `SELECT `+importCols+` FROM imports WHERE id = $1 AND organisation_id = $2`, id, org))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errs.NotFound("import", id)
@@ -225,7 +226,7 @@ func (s *Store) Get(ctx context.Context, org, id string) (*Import, error) {
 // MaxListed caps the problems and duplicate rows returned with an import.
 const MaxListed = 5000
 
-func (s *Store) details(ctx context.Context, i *Import) error {
+func (s *Store) details(ctx context.Context, i *imports.Import) error {
 	if err := s.pool.QueryRow(ctx, `SELECT COALESCE(sum(jsonb_array_length(problems)), 0) FROM import_rows
 		WHERE import_id = $1 AND problems IS NOT NULL`, i.ID).Scan(&i.ProblemCount); err != nil {
 		return db.Error(err)
@@ -235,8 +236,8 @@ func (s *Store) details(ctx context.Context, i *Import) error {
 	if err != nil {
 		return db.Error(err)
 	}
-	i.Problems, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Problem, error) {
-		var p Problem
+	i.Problems, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (imports.Problem, error) {
+		var p imports.Problem
 		var raw []byte
 		if err := r.Scan(&raw); err != nil {
 			return p, err
@@ -251,8 +252,8 @@ func (s *Store) details(ctx context.Context, i *Import) error {
 	if err != nil {
 		return db.Error(err)
 	}
-	i.Duplicates, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (RowDuplicates, error) {
-		var d RowDuplicates
+	i.Duplicates, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (imports.RowDuplicates, error) {
+		var d imports.RowDuplicates
 		var raw []byte
 		var same []int32
 		if err := r.Scan(&d.Row, &raw, &same, &d.Outcome, &d.ResourceID); err != nil {
@@ -268,19 +269,19 @@ func (s *Store) details(ctx context.Context, i *Import) error {
 
 // List returns org's imports after the page token, newest first, without
 // problems and duplicates.
-func (s *Store) List(ctx context.Context, org string, p pagination.Page) ([]*Import, error) {
+func (s *Store) List(ctx context.Context, org string, p pagination.Page) ([]*imports.Import, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+importCols+` FROM imports WHERE organisation_id = $1
 		AND ($2 = '' OR id < $2::uuid) ORDER BY id DESC LIMIT $3`, org, p.After, p.Limit())
 	if err != nil {
 		return nil, db.Error(err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Import, error) { return scanImport(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*imports.Import, error) { return scanImport(r) })
 	return out, db.Error(err)
 }
 
 // Claim leases to owner one running import whose lease has expired (its
 // process died or gave it up), counting the attempt. nil when none.
-func (s *Store) Claim(ctx context.Context, owner string, lease time.Duration) (*Import, error) {
+func (s *Store) Claim(ctx context.Context, owner string, lease time.Duration) (*imports.Import, error) {
 	i, err := scanImport(s.pool.QueryRow(ctx, `UPDATE imports SET lease_owner = $1, lease_until = now() + $2::interval,
 			attempts = attempts + 1, update_time = now()
 		WHERE id = (SELECT id FROM imports WHERE state = 'running' AND lease_until < now()
@@ -308,7 +309,7 @@ func (s *Store) Release(ctx context.Context, id, owner string, delay time.Durati
 }
 
 // Progress records how far a running import is.
-func (s *Store) Progress(ctx context.Context, id, phase string, c Counts, percent int) error {
+func (s *Store) Progress(ctx context.Context, id, phase string, c imports.Counts, percent int) error {
 	counts, _ := json.Marshal(c)
 	_, err := s.pool.Exec(ctx, `UPDATE imports SET phase = $2, counts = $3, progress = $4, update_time = now()
 		WHERE id = $1 AND state = 'running'`, id, phase, counts, percent)
@@ -316,7 +317,7 @@ func (s *Store) Progress(ctx context.Context, id, phase string, c Counts, percen
 }
 
 // Fail ends a running import as failed with e, dropping the staged cells.
-func (s *Store) Fail(ctx context.Context, id string, c Counts, e *errs.Error) error {
+func (s *Store) Fail(ctx context.Context, id string, c imports.Counts, e *errs.Error) error {
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		counts, _ := json.Marshal(c)
 		if _, err := tx.Exec(ctx, `UPDATE imports SET state = 'failed', counts = $2, error_code = $3, error_reason = $4,
@@ -331,7 +332,7 @@ func (s *Store) Fail(ctx context.Context, id string, c Counts, e *errs.Error) er
 
 // Finish ends a running import as succeeded, in the caller's transaction
 // (with the rows it wrote), dropping the staged cells.
-func Finish(ctx context.Context, q db.Querier, id string, c Counts) error {
+func Finish(ctx context.Context, q db.Querier, id string, c imports.Counts) error {
 	counts, _ := json.Marshal(c)
 	tag, err := q.Exec(ctx, `UPDATE imports SET state = 'succeeded', counts = $2, progress = 100, update_time = now(),
 			complete_time = now(), lease_owner = '' WHERE id = $1 AND state = 'running'`, id, counts)
@@ -347,15 +348,15 @@ func Finish(ctx context.Context, q db.Querier, id string, c Counts) error {
 
 // Rows returns up to limit staged rows of an import after row after, in
 // sheet order.
-func Rows(ctx context.Context, q db.Querier, id string, after, limit int) ([]*StagedRow, error) {
+func Rows(ctx context.Context, q db.Querier, id string, after, limit int) ([]*imports.StagedRow, error) {
 	rows, err := q.Query(ctx, `SELECT row_no, COALESCE(cells, '{}'), COALESCE(problems, '[]'), name_key, birth_date,
 			COALESCE(birth_year, 0), nationality, match_key, COALESCE(matches, '[]'), COALESCE(same_as, '{}')
 		FROM import_rows WHERE import_id = $1 AND row_no > $2 ORDER BY row_no LIMIT $3`, id, after, limit)
 	if err != nil {
 		return nil, db.Error(err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*StagedRow, error) {
-		var s StagedRow
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*imports.StagedRow, error) {
+		var s imports.StagedRow
 		var problems, matches []byte
 		var birth *time.Time
 		var same []int32
@@ -375,7 +376,7 @@ func Rows(ctx context.Context, q db.Querier, id string, after, limit int) ([]*St
 }
 
 // SetDuplicates records the probable duplicates found for rows.
-func SetDuplicates(ctx context.Context, q db.Querier, id string, rows []*StagedRow) error {
+func SetDuplicates(ctx context.Context, q db.Querier, id string, rows []*imports.StagedRow) error {
 	var rowNos []int32
 	var matches, same []*string
 	for _, r := range rows {
@@ -407,7 +408,7 @@ func SetDuplicates(ctx context.Context, q db.Querier, id string, rows []*StagedR
 func ptr(s string) *string { return &s }
 
 // SetOutcomes records what a real import did with rows.
-func SetOutcomes(ctx context.Context, q db.Querier, id string, outs []Outcome) error {
+func SetOutcomes(ctx context.Context, q db.Querier, id string, outs []imports.Outcome) error {
 	if len(outs) == 0 {
 		return nil
 	}

@@ -1,0 +1,98 @@
+package sheet
+
+import (
+	"archive/zip"
+	"encoding/csv"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Table is a worksheet to write: a name and rows of text cells.
+type Table struct {
+	Name string
+	Rows [][]string
+}
+
+// WriteCSV writes the rows of t as UTF-8 CSV with a byte order mark (so
+// Excel opens Serbian letters correctly).
+func WriteCSV(w io.Writer, t Table) error {
+	if _, err := w.Write(bom); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.WriteAll(t.Rows); err != nil {
+		return err
+	}
+	return cw.Error()
+}
+
+// WriteXLSX writes a minimal SpreadsheetML workbook (ECMA-376) with one
+// worksheet per table, cells as inline strings, the first row bold.
+func WriteXLSX(w io.Writer, tables ...Table) error {
+	zw := zip.NewWriter(w)
+	part := func(name, body string) error {
+		f, err := zw.Create(name)
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(f, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+"\n"+body)
+		return err
+	}
+	const ns = `xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"`
+	const rns = `xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"`
+	var types, sheets, rels strings.Builder
+	for i := range tables {
+		fmt.Fprintf(&types, `<Override PartName="/xl/worksheets/sheet%d.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`, i+1)
+		fmt.Fprintf(&sheets, `<sheet name="%s" sheetId="%d" r:id="rId%d"/>`, escape(tables[i].Name), i+1, i+1)
+		fmt.Fprintf(&rels, `<Relationship Id="rId%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet%d.xml"/>`, i+1, i+1)
+	}
+	fmt.Fprintf(&rels, `<Relationship Id="rId%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>`, len(tables)+1)
+	parts := []struct{ name, body string }{
+		{"[Content_Types].xml", `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+			`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
+			`<Default Extension="xml" ContentType="application/xml"/>` +
+			`<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>` +
+			`<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>` +
+			types.String() + `</Types>`},
+		{"_rels/.rels", `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`},
+		{"xl/workbook.xml", `<workbook ` + ns + ` ` + rns + `><sheets>` + sheets.String() + `</sheets></workbook>`},
+		{"xl/_rels/workbook.xml.rels", `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` + rels.String() + `</Relationships>`},
+		{"xl/styles.xml", `<styleSheet ` + ns + `><fonts count="2"><font/><font><b/></font></fonts>` +
+			`<fills count="1"><fill/></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs>` +
+			`<cellXfs count="2"><xf/><xf fontId="1" applyFont="1"/></cellXfs></styleSheet>`},
+	}
+	for _, p := range parts {
+		if err := part(p.name, p.body); err != nil {
+			return err
+		}
+	}
+	for i, t := range tables {
+		var b strings.Builder
+		b.WriteString(`<worksheet ` + ns + `><sheetData>`)
+		for r, row := range t.Rows {
+			fmt.Fprintf(&b, `<row r="%d">`, r+1)
+			style := ""
+			if r == 0 {
+				style = ` s="1"`
+			}
+			for c, v := range row {
+				fmt.Fprintf(&b, `<c r="%s%d" t="inlineStr"%s><is><t xml:space="preserve">%s</t></is></c>`, ColumnLetter(c), r+1, style, escape(v))
+			}
+			b.WriteString(`</row>`)
+		}
+		b.WriteString(`</sheetData></worksheet>`)
+		if err := part(fmt.Sprintf("xl/worksheets/sheet%d.xml", i+1), b.String()); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
+}
+
+func escape(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}

@@ -1,0 +1,153 @@
+package app
+
+import (
+	"context"
+
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/imports"
+	"github.com/spona/spona/services/beneficiaries/internal/domain"
+)
+
+// ImportRepository keeps the staged rows of beneficiaries imports.
+type ImportRepository interface {
+	// ImportRows returns up to limit staged rows after row after.
+	ImportRows(ctx context.Context, importID string, after, limit int) ([]*imports.StagedRow, error)
+	// ImportDuplicates scores the staged rows in (after, upTo] against the
+	// organisation's current beneficiaries and against earlier rows of the
+	// import, with the parts of Duplicates' score.
+	ImportDuplicates(ctx context.Context, org, importID string, after, upTo int) (existing map[int][]domain.Candidate, within map[int][]RowCandidate, err error)
+	SetImportDuplicates(ctx context.Context, importID string, rows []*imports.StagedRow) error
+	SetImportOutcomes(ctx context.Context, importID string, outs []imports.Outcome) error
+	// FinishImport ends the import as succeeded.
+	FinishImport(ctx context.Context, importID string, c imports.Counts) error
+}
+
+// RowCandidate is an earlier row of the same file scored as a duplicate.
+type RowCandidate struct {
+	Row int
+	domain.Candidate
+}
+
+// ImportSpec is what a beneficiaries import reads from a sheet.
+func (a *App) ImportSpec() imports.Spec {
+	return imports.Spec{Columns: domain.SheetColumns, Row: func(m imports.Mapping, row int, cells []string) *imports.StagedRow {
+		b, p := domain.FromRow(m, row, cells, a.today())
+		return &imports.StagedRow{Cells: cells, Problems: p.List, NameKey: b.NameKey(), BirthDate: b.BirthDate,
+			BirthYear: b.BirthYear, Nationality: b.Nationality}
+	}}
+}
+
+// maxMatches is how many existing records are kept per row.
+const maxMatches = 5
+
+// Process carries a beneficiaries import to its end (imports.Processor):
+// it finds each row's probable duplicates, then (unless it is a dry run)
+// writes the rows in one transaction, each created as CreateBeneficiary
+// creates (legal status history, audit event), and finishes the import in
+// the same transaction.
+func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phase string, c imports.Counts, percent int)) error {
+	c := imp.Counts
+	c.Processed, c.Duplicates, c.Created, c.Skipped, c.Linked = 0, 0, 0, 0, 0
+	checkShare := 100
+	if !imp.ValidateOnly {
+		checkShare = 40
+	}
+	const chunk = 1000
+	for after := 0; ; {
+		rows, err := a.repo.ImportRows(ctx, imp.ID, after, chunk)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			break
+		}
+		upTo := rows[len(rows)-1].Row
+		existing, within, err := a.repo.ImportDuplicates(ctx, imp.OrganisationID, imp.ID, after, upTo)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			for _, x := range domain.RankCandidates(existing[r.Row], maxMatches) {
+				r.Matches = append(r.Matches, imports.Match{ID: x.Beneficiary.ID, Score: x.Score, NameScore: x.NameScore, BirthScore: x.BirthScore})
+			}
+			for _, x := range within[r.Row] {
+				if x.Score >= domain.MinDuplicateScore {
+					r.SameAs = append(r.SameAs, x.Row)
+				}
+			}
+			if len(r.Matches) > 0 || len(r.SameAs) > 0 {
+				c.Duplicates++
+			}
+		}
+		if err := a.repo.SetImportDuplicates(ctx, imp.ID, rows); err != nil {
+			return err
+		}
+		c.Processed += len(rows)
+		report(imports.PhaseCheck, c, c.Processed*checkShare/max(c.Rows, 1))
+		after = upTo
+	}
+	if imp.ValidateOnly {
+		return a.repo.FinishImport(ctx, imp.ID, c)
+	}
+	if imp.OnError == imports.OnErrorAbort && c.Invalid > 0 {
+		return imports.RowsInvalid(c)
+	}
+	act := Actor{Principal: auth.Principal{OrganisationID: imp.OrganisationID, ClientID: imp.ClientID}, Purpose: imp.Purpose}
+	m := imports.MappingOf(imp.Columns)
+	today := a.today()
+	return a.repo.InTx(ctx, func(r Repository) error {
+		// Ids given to rows, for rows linked to an earlier row.
+		given := map[int]string{}
+		done := 0
+		for after := 0; ; {
+			rows, err := r.ImportRows(ctx, imp.ID, after, 500)
+			if err != nil {
+				return err
+			}
+			if len(rows) == 0 {
+				break
+			}
+			outs := make([]imports.Outcome, 0, len(rows))
+			for _, row := range rows {
+				after = row.Row
+				if !row.Valid() {
+					continue
+				}
+				o := imports.Outcome{Row: row.Row}
+				dup := len(row.Matches) > 0 || len(row.SameAs) > 0
+				link := ""
+				if len(row.Matches) > 0 {
+					link = row.Matches[0].ID
+				} else if len(row.SameAs) > 0 {
+					link = given[row.SameAs[0]]
+				}
+				switch {
+				case dup && imp.OnDuplicate == imports.OnDuplicateSkip:
+					o.Outcome = imports.OutcomeSkipped
+					c.Skipped++
+				case dup && imp.OnDuplicate == imports.OnDuplicateLink && link != "":
+					o.Outcome, o.ResourceID = imports.OutcomeLinked, link
+					c.Linked++
+				default:
+					b, _ := domain.FromRow(m, row.Row, row.Cells, today)
+					b.ID, b.OrganisationID = ids.New(), imp.OrganisationID
+					out, _, err := createIn(ctx, r, act, b, "", today)
+					if err != nil {
+						return err
+					}
+					o.Outcome, o.ResourceID = imports.OutcomeCreated, out.ID
+					c.Created++
+				}
+				given[row.Row] = o.ResourceID
+				outs = append(outs, o)
+			}
+			if err := r.SetImportOutcomes(ctx, imp.ID, outs); err != nil {
+				return err
+			}
+			done += len(outs)
+			report(imports.PhaseWrite, c, checkShare+done*(100-checkShare)/max(c.Valid, 1))
+		}
+		return r.FinishImport(ctx, imp.ID, c)
+	})
+}

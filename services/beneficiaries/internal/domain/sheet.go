@@ -1,0 +1,178 @@
+package domain
+
+import (
+	"errors"
+
+	"github.com/spona/spona/pkg/date"
+	"github.com/spona/spona/pkg/errs"
+	"regexp"
+	"strings"
+
+	"github.com/spona/spona/pkg/imports"
+)
+
+// The columns of a register of persons: the API's JSON field names, and
+// the words a sheet in Serbian, Bosnian or Croatian uses for them (either
+// script: headers are folded before matching).
+var (
+	sexWords = imports.NewWords("SEX_", map[string][]string{
+		"female":  {"f", "ž", "ženski", "žensko", "žena", "zenski"},
+		"male":    {"m", "muški", "muško", "muškarac", "muski"},
+		"other":   {"drugo", "ostalo"},
+		"unknown": {"nepoznato", "nepoznat"},
+	})
+	legalStatusWords = imports.NewWords("LEGAL_STATUS_", map[string][]string{
+		"asylum_seeker":            {"asylum seeker", "tražilac azila", "tražitelj azila", "tražiteljica azila"},
+		"international_protection": {"međunarodna zaštita", "azilant", "azilantkinja", "odobrena zaštita"},
+		"refugee":                  {"izbeglica", "izbjeglica", "izbeglo lice", "izbjeglo lice"},
+		"subsidiary_protection":    {"supsidijarna zaštita", "supsidijarna zastita", "privremena zaštita"},
+		"migrant":                  {"migrantkinja", "iregularni migrant"},
+		"returnee":                 {"povratnik", "povratnica"},
+		"stateless":                {"apatrid", "bez državljanstva", "lice bez državljanstva"},
+		"idp":                      {"interno raseljeno lice", "raseljeno lice", "irl"},
+		"host_community":           {"lokalna zajednica", "domicilno stanovništvo", "domaća zajednica"},
+		"citizen":                  {"državljanin", "državljanka", "građanin"},
+		"returnee_readmission":     {"povratnik po readmisiji", "readmisija"},
+	})
+	accommodationWords = imports.NewWords("ACCOMMODATION_", map[string][]string{
+		"reception_centre": {"prihvatni centar", "tranzitni centar", "prihvatilište"},
+		"asylum_centre":    {"centar za azil", "azilni centar", "prihvatilište za tražitelje azila"},
+		"private":          {"privatni", "privatni smeštaj", "privatni smještaj", "privatno"},
+		"other":            {"drugo", "ostalo"},
+	})
+	vulnerabilityWords = imports.NewWords("VULNERABILITY_", map[string][]string{
+		"unaccompanied_child":       {"dete bez pratnje", "dijete bez pratnje", "maloletnik bez pratnje", "maloljetnik bez pratnje"},
+		"separated_child":           {"razdvojeno dete", "razdvojeno dijete"},
+		"child_street_situation":    {"dete na ulici", "dijete na ulici", "deca ulice"},
+		"disability":                {"invaliditet", "osoba sa invaliditetom", "osoba s invaliditetom"},
+		"serious_medical_condition": {"teška bolest", "teško bolestan", "teško bolesna"},
+		"survivor_of_violence":      {"žrtva nasilja", "preživeli nasilja", "preživjeli nasilja"},
+		"gbv_survivor":              {"rodno zasnovano nasilje", "žrtva rodno zasnovanog nasilja"},
+		"trafficking_survivor":      {"trgovina ljudima", "žrtva trgovine ljudima"},
+		"single_parent":             {"samohrani roditelj", "samohrana majka", "samohrani otac"},
+		"elderly":                   {"starija osoba", "stara osoba", "stariji"},
+		"pregnant":                  {"trudnica", "trudna"},
+		"roma":                      {"rom", "romkinja", "romi"},
+		"child_at_risk":             {"dete u riziku", "dijete u riziku"},
+	})
+	yesWords = imports.NewWords("", map[string][]string{"yes": {"da", "x", "1", "true", "procena", "procjena"}, "no": {"ne", "0", "false"}})
+)
+
+// SheetColumns are the columns of a beneficiaries import.
+var SheetColumns = []imports.Column{
+	{Field: "external_id", Names: []string{"broj predmeta", "evidencijski broj", "šifra", "case number", "id"}},
+	{Field: "given_name", Names: []string{"ime", "first name", "given name", "name"}, Required: true},
+	{Field: "family_name", Names: []string{"prezime", "last name", "surname", "family name"}},
+	{Field: "original_script_name", Names: []string{"ime na izvornom pismu", "ime na originalnom pismu", "original name"}},
+	{Field: "sex", Names: []string{"pol", "spol", "gender", "rod"}, Values: sexWords.Codes()},
+	{Field: "birth_date", Names: []string{"datum rođenja", "date of birth", "dob", "rođen", "rođena"}},
+	{Field: "birth_year", Names: []string{"godina rođenja", "year of birth", "godište"}},
+	{Field: "birth_date_estimated", Names: []string{"procenjen datum rođenja", "procijenjen datum rođenja", "estimated"}, Values: []string{"da", "ne"}},
+	{Field: "nationality", Names: []string{"državljanstvo", "citizenship", "nacionalnost"}},
+	{Field: "languages", Names: []string{"jezici", "jezik", "languages", "language"}},
+	{Field: "legal_status", Names: []string{"pravni status", "status", "legal status"}, Values: legalStatusWords.Codes()},
+	{Field: "legal_status_since", Names: []string{"status od", "datum statusa", "status since"}},
+	{Field: "municipality", Names: []string{"opština", "općina", "opcina", "opstina", "grad", "mesto", "mjesto"}},
+	{Field: "country", Names: []string{"država", "zemlja", "država boravka", "country of residence"}},
+	{Field: "accommodation", Names: []string{"smeštaj", "smještaj", "smestaj", "smjestaj"}, Values: accommodationWords.Codes()},
+	{Field: "vulnerabilities", Names: []string{"ranjivosti", "ranjivost", "vulnerability", "kategorija ranjivosti"}, Values: vulnerabilityWords.Codes()},
+	{Field: "phone", Names: []string{"telefon", "broj telefona", "mobilni", "tel"}},
+	{Field: "email", Names: []string{"e-mail", "imejl", "e-pošta", "mejl", "mail"}},
+	{Field: "notes", Names: []string{"napomena", "napomene", "beleška", "bilješka", "komentar"}},
+}
+
+// SheetWords are the local words of the coded columns, for the template.
+var SheetWords = map[string]imports.Words{
+	"sex": sexWords, "legal_status": legalStatusWords, "accommodation": accommodationWords, "vulnerabilities": vulnerabilityWords,
+}
+
+var indexed = regexp.MustCompile(`\[\d+\]$`)
+
+var listSep = regexp.MustCompile(`\s*[,;/]\s*`)
+
+// FromRow reads one row of a beneficiaries sheet. Every cell that cannot
+// be read is a problem; then the record is checked as the API checks a
+// create (Validate), and its violations become problems of their columns.
+func FromRow(m imports.Mapping, row int, cells []string, today date.Date) (*Beneficiary, *imports.RowProblems) {
+	p := &imports.RowProblems{Row: row, Mapping: m}
+	b := &Beneficiary{}
+	cell := func(f string) string { return m.Cell(cells, f) }
+	b.ExternalID, b.GivenName, b.FamilyName = cell("external_id"), cell("given_name"), cell("family_name")
+	b.OriginalScriptName, b.Municipality = cell("original_script_name"), cell("municipality")
+	b.Nationality, b.Country = cell("nationality"), cell("country")
+	b.Phone, b.Email, b.Notes = cell("phone"), cell("email"), cell("notes")
+	code := func(f string, w imports.Words, dst *string) {
+		c, ok := w.Code(cell(f))
+		if !ok {
+			p.Add(cells, f, "%q is not a known %s; use one of %s", cell(f), f, strings.Join(w.Codes(), ", "))
+		}
+		*dst = c
+	}
+	code("sex", sexWords, &b.Sex)
+	code("legal_status", legalStatusWords, &b.LegalStatus)
+	code("accommodation", accommodationWords, &b.Accommodation)
+	for _, w := range splitList(cell("vulnerabilities")) {
+		c, ok := vulnerabilityWords.Code(w)
+		if !ok {
+			p.Add(cells, "vulnerabilities", "%q is not a known vulnerability; use one of %s", w, strings.Join(vulnerabilityWords.Codes(), ", "))
+			continue
+		}
+		b.Vulnerabilities = append(b.Vulnerabilities, c)
+	}
+	b.Languages = splitList(cell("languages"))
+	if s := cell("birth_date"); s != "" {
+		d, err := imports.ParseDate(s)
+		if err != nil {
+			p.Add(cells, "birth_date", "%v", err)
+		}
+		b.BirthDate = d
+	}
+	if s := cell("legal_status_since"); s != "" {
+		d, err := imports.ParseDate(s)
+		if err != nil {
+			p.Add(cells, "legal_status_since", "%v", err)
+		}
+		b.LegalStatusSince = d
+	}
+	if s := cell("birth_year"); s != "" {
+		y, err := imports.ParseInt(s)
+		if err != nil {
+			p.Add(cells, "birth_year", "%v", err)
+		}
+		b.BirthYear = y
+	}
+	if s := cell("birth_date_estimated"); s != "" {
+		c, ok := yesWords.Code(s)
+		if !ok {
+			p.Add(cells, "birth_date_estimated", "%q is neither da/yes nor ne/no", s)
+		}
+		b.BirthDateEstimated = c == "yes"
+	}
+	b.Normalize()
+	var e *errs.Error
+	if errors.As(b.Validate("", today), &e) {
+		seen := map[string]bool{}
+		for _, x := range p.List {
+			seen[x.Field] = true
+		}
+		for _, v := range e.Violations {
+			if f := indexed.ReplaceAllString(v.Field, ""); !seen[f] {
+				p.Add(cells, f, "%s", v.Description)
+			}
+		}
+	}
+	return b, p
+}
+
+func splitList(s string) []string {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	var out []string
+	for _, x := range listSep.Split(strings.TrimSpace(s), -1) {
+		if x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}

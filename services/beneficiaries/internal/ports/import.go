@@ -1,0 +1,65 @@
+package ports
+
+import (
+	"context"
+	"log/slog"
+
+	"cloud.google.com/go/longrunning/autogen/longrunningpb"
+	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/imports"
+	"github.com/spona/spona/pkg/imports/importsgrpc"
+	"github.com/spona/spona/pkg/imports/importsjob"
+	"github.com/spona/spona/services/beneficiaries/internal/domain"
+	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+)
+
+// Import implements pb.BeneficiaryImportServiceServer.
+type Import struct {
+	pb.UnimplementedBeneficiaryImportServiceServer
+	runner *importsjob.Runner
+	env    importsjob.Env
+	log    *slog.Logger
+}
+
+// NewImport returns the import port over runner.
+func NewImport(runner *importsjob.Runner, env importsjob.Env, log *slog.Logger) *Import {
+	return &Import{runner: runner, env: env, log: log}
+}
+
+// ImportBeneficiaries starts an import of the uploaded file.
+func (s *Import) ImportBeneficiaries(ctx context.Context, req *pb.ImportBeneficiariesRequest) (*longrunningpb.Operation, error) {
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.GetFile().GetData()) == 0 {
+		return nil, errs.Required("file")
+	}
+	if err := s.env.CheckSize(len(req.GetFile().GetData())); err != nil {
+		return nil, err
+	}
+	imp, err := s.runner.Upload(ctx, &imports.Upload{
+		Kind: imports.KindBeneficiaries, OrganisationID: act.OrganisationID, ClientID: act.ClientID, Purpose: act.Purpose,
+		Options: imports.Options{ValidateOnly: req.GetValidateOnly(), OnError: req.GetOnError(), OnDuplicate: req.GetOnDuplicate(),
+			RequestID: grpcx.RequestID(ctx, req.GetRequestId())},
+		ContentType: req.GetFile().GetContentType(), Data: req.GetFile().GetData(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return importsgrpc.Operation(ctx, s.log, imp)
+}
+
+// GetBeneficiaryImportTemplate returns an empty register to fill in.
+func (s *Import) GetBeneficiaryImportTemplate(ctx context.Context, req *pb.GetBeneficiaryImportTemplateRequest) (*httpbody.HttpBody, error) {
+	body, name, err := importsgrpc.Template(req.GetFormat(), "beneficiaries", domain.SheetColumns, domain.SheetWords)
+	if err != nil {
+		return nil, err
+	}
+	_ = grpc.SetHeader(ctx, metadata.Pairs("content-disposition", `attachment; filename="`+name+`"`))
+	return body, nil
+}
