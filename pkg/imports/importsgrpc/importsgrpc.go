@@ -89,13 +89,8 @@ func (s *Server) GetOperation(ctx context.Context, req *pb.GetOperationRequest) 
 	if err != nil {
 		return nil, err
 	}
-	id, ok := strings.CutPrefix(req.GetName(), "operations/")
-	if !ok {
-		var v errs.Violations
-		v.Add("name", "must be operations/{id}")
-		return nil, v.Err()
-	}
-	if err := ids.Check("name", id); err != nil {
+	id := strings.TrimPrefix(req.GetId(), "operations/")
+	if err := ids.Check("id", id); err != nil {
 		return nil, err
 	}
 	imp, err := s.store.Get(ctx, p.OrganisationID, ids.Normalize(id))

@@ -51,7 +51,7 @@ func finished(t *testing.T, ctx context.Context, c importClients, op *longrunnin
 		}
 		time.Sleep(50 * time.Millisecond)
 		var err error
-		if op, err = c.ops.GetOperation(ctx, &importsv1.GetOperationRequest{Name: op.GetName()}); err != nil {
+		if op, err = c.ops.GetOperation(ctx, &importsv1.GetOperationRequest{Id: op.GetName()}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -176,7 +176,7 @@ func TestImportBeneficiaries(t *testing.T) {
 	if _, err := c.ops.GetImport(other, &importsv1.GetImportRequest{Id: imp.GetId()}); code(t, err) != codes.NotFound {
 		t.Fatalf("other organisation: %v", err)
 	}
-	if _, err := c.ops.GetOperation(other, &importsv1.GetOperationRequest{Name: op.GetName()}); code(t, err) != codes.NotFound {
+	if _, err := c.ops.GetOperation(other, &importsv1.GetOperationRequest{Id: op.GetName()}); code(t, err) != codes.NotFound {
 		t.Fatalf("other organisation's operation: %v", err)
 	}
 }

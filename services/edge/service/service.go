@@ -44,6 +44,7 @@ type Config struct {
 	UnknownKeyTTL    time.Duration `env:"UNKNOWN_KEY_CACHE_TTL" default:"1m" help:"how long a key id found not to exist is remembered (no query while it is)"`
 	AuthFailureRate  float64       `env:"AUTH_FAILURE_RATE" default:"1" help:"failed authentications per second allowed per client address on average (0 = no limit)"`
 	AuthFailureBurst int           `env:"AUTH_FAILURE_BURST" default:"20" help:"failed authentications per client address at once; beyond, 429 before the credential is looked at"`
+	ImportMaxBytes   int64         `env:"IMPORT_MAX_BYTES" default:"20971520" help:"largest spreadsheet upload (imports; 413 above)"`
 	// Per-client token bucket; RATE_LIMIT_RPS=0 turns limiting off.
 	RateLimitRPS   float64 `env:"RATE_LIMIT_RPS" default:"100" help:"requests per second per API client (0 = no limit)"`
 	RateLimitBurst int     `env:"RATE_LIMIT_BURST" default:"200" help:"requests per API client at once"`
@@ -169,6 +170,7 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 			Trainings: b.conns["trainings"], Reporting: b.conns["reporting"], Webhooks: b.conns["webhooks"],
 		},
 		MaxBodyBytes:    cfg.MaxBodyBytes,
+		UploadMaxBytes:  cfg.ImportMaxBytes,
 		RateLimit:       gateway.RateLimit{RPS: cfg.RateLimitRPS, Burst: cfg.RateLimitBurst},
 		AuthFailures:    gateway.RateLimit{RPS: cfg.AuthFailureRate, Burst: cfg.AuthFailureBurst},
 		CORS:            gateway.CORS{AllowedOrigins: cfg.CORSAllowedOrigins, MaxAge: cfg.CORSMaxAge},

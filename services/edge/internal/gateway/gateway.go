@@ -15,6 +15,7 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	impv1 "github.com/spona/spona/gen/go/spona/imports/v1"
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	repv1 "github.com/spona/spona/gen/go/spona/reporting/v1"
 	trnv1 "github.com/spona/spona/gen/go/spona/trainings/v1"
@@ -53,7 +54,10 @@ type Options struct {
 	Signer       *auth.Signer
 	Backends     Backends
 	MaxBodyBytes int64
-	RateLimit    RateLimit
+	// UploadMaxBytes is the body limit of upload routes (spreadsheet
+	// imports); MaxBodyBytes applies to every other route.
+	UploadMaxBytes int64
+	RateLimit      RateLimit
 	// AuthFailures limits failed authentications per client address
 	// (RPS = failures per second allowed on average, Burst at once).
 	AuthFailures RateLimit
@@ -104,6 +108,8 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		// google.api.HttpBody responses (report exports) are written as
 		// they are, with their own content type; everything else is JSON.
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{Marshaler: marshaler}),
+		// Uploads (imports) are decoded as raw files.
+		runtime.WithMarshalerOption(uploadMIME, uploadMarshaler{Marshaler: &runtime.HTTPBodyMarshaler{Marshaler: marshaler}}),
 		runtime.WithErrorHandler(errorHandler(o.Log)),
 		runtime.WithRoutingErrorHandler(routingErrorHandler(o.Log)),
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
@@ -127,7 +133,8 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 			return md
 		}),
 		// After routing: the matched route's scope, then replay.
-		runtime.WithMiddlewares(routeMetrics, muxMiddleware(routes.require), muxMiddleware(idem.middleware)),
+		runtime.WithMiddlewares(routeMetrics, muxMiddleware(routes.require),
+			muxMiddleware(routes.limits(o.MaxBodyBytes, o.UploadMaxBytes)), muxMiddleware(idem.middleware)),
 	)
 	if err := Register(ctx, mux, o.Backends); err != nil {
 		return nil, err
@@ -162,7 +169,8 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	// Metrics see every answer (413, 429, CORS refusals too); they read
 	// the route from the gateway (routeMetrics) or from root's pattern.
 	outer := append([]Middleware{telemetry.HTTPMetrics}, o.Middleware...)
-	outer = append(outer, securityHeaders(o.HSTSMaxAge), cors(o.CORS), limitBody(o.MaxBodyBytes))
+	// The route's own limit is applied once it is known (limits).
+	outer = append(outer, securityHeaders(o.HSTSMaxAge), cors(o.CORS), limitBody(max(o.MaxBodyBytes, o.UploadMaxBytes)))
 	h := chain(root, outer...)
 	h = otelhttp.NewHandler(h, "edge", otelhttp.WithMeterProvider(noopmetric.NewMeterProvider()), otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
 		return r.Method + " " + r.URL.Path
@@ -192,6 +200,11 @@ func Register(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
 		refv1.RegisterReferralServiceHandlerClient(ctx, mux, refv1.NewReferralServiceClient(b.Referrals)),
 		refv1.RegisterOpenReferralServiceHandlerClient(ctx, mux, refv1.NewOpenReferralServiceClient(b.Referrals)),
 		trnv1.RegisterTrainingServiceHandlerClient(ctx, mux, trnv1.NewTrainingServiceClient(b.Trainings)),
+		benv1.RegisterBeneficiaryImportServiceHandlerClient(ctx, mux, benv1.NewBeneficiaryImportServiceClient(b.Beneficiaries)),
+		trnv1.RegisterParticipantImportServiceHandlerClient(ctx, mux, trnv1.NewParticipantImportServiceClient(b.Trainings)),
+		// Imports live in the service that imported; ask each in turn.
+		impv1.RegisterImportServiceHandlerClient(ctx, mux, importsFanout{
+			impv1.NewImportServiceClient(b.Beneficiaries), impv1.NewImportServiceClient(b.Trainings)}),
 		repv1.RegisterReportingServiceHandlerClient(ctx, mux, repv1.NewReportingServiceClient(b.Reporting)),
 		whv1.RegisterWebhookServiceHandlerClient(ctx, mux, whv1.NewWebhookServiceClient(b.Webhooks)),
 		whv1.RegisterChangeFeedServiceHandlerClient(ctx, mux, whv1.NewChangeFeedServiceClient(b.Webhooks)),

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -99,7 +98,7 @@ func (i *idempotency) middleware(next http.Handler) http.Handler {
 			writeStatus(w, r, status.New(codes.InvalidArgument, "Idempotency-Key must be 1 to 255 printable ASCII characters"))
 			return
 		}
-		body, err := io.ReadAll(r.Body)
+		body, err := readBody(r)
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
@@ -109,7 +108,13 @@ func (i *idempotency) middleware(next http.Handler) http.Handler {
 			writeStatus(w, r, status.New(codes.InvalidArgument, "could not read the request body"))
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		// Handed on as read (an upload's decoder takes the bytes as they are).
+		buffered := &bufferedBody{Reader: bytes.NewReader(body), data: body}
+		if u, ok := r.Body.(*uploadBody); ok {
+			r.Body = &uploadBody{ReadCloser: buffered, contentType: u.contentType}
+		} else {
+			r.Body = buffered
+		}
 		p, _ := principalFrom(r)
 		sum := sha256.Sum256(body)
 		rec := &IdempotencyRecord{ClientID: p.ClientID, Key: key, Method: r.Method, Path: r.URL.RequestURI(), BodyHash: sum[:]}
@@ -151,6 +156,17 @@ func (i *idempotency) middleware(next http.Handler) http.Handler {
 		}
 		completed = true
 	})
+}
+
+// readBody reads a request body into one buffer, sized by Content-Length
+// when it is given (a 20 MiB upload is not grown by doubling).
+func readBody(r *http.Request) ([]byte, error) {
+	var buf bytes.Buffer
+	if r.ContentLength > 0 && r.ContentLength < 1<<30 {
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(r.Body)
+	return buf.Bytes(), err
 }
 
 func (i *idempotency) acquire(ctx context.Context, rec *IdempotencyRecord) (*IdempotencyRecord, bool, error) {

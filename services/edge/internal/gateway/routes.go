@@ -22,6 +22,9 @@ type Route struct {
 	Template string // path template as annotated: /v1/referrals/{id}:accept
 	RPC      string // full gRPC method name: /spona.referrals.v1.ReferralService/AcceptReferral
 	Scope    string // scope the caller needs
+	// Upload routes take a file as their raw body (the RPC's body field is
+	// a google.api.HttpBody): they get the upload body limit.
+	Upload bool
 }
 
 // Routes maps the gateway's matched patterns to the RPC and scope behind
@@ -54,7 +57,7 @@ func AnnotatedRoutes() []Route {
 				rpc := "/" + string(sd.FullName()) + "/" + string(md.Name())
 				for _, r := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
 					if m, t := httpBinding(r); m != "" {
-						out = append(out, Route{Method: m, Template: t, RPC: rpc})
+						out = append(out, Route{Method: m, Template: t, RPC: rpc, Upload: httpBodyField(md, r.GetBody())})
 					}
 				}
 			}
@@ -86,6 +89,16 @@ func httpBinding(r *annotations.HttpRule) (method, template string) {
 		return p.Custom.GetKind(), p.Custom.GetPath()
 	}
 	return "", ""
+}
+
+// httpBodyField reports whether the request field named body is a
+// google.api.HttpBody (the raw request body).
+func httpBodyField(md protoreflect.MethodDescriptor, body string) bool {
+	if body == "" || body == "*" {
+		return false
+	}
+	f := md.Input().Fields().ByName(protoreflect.Name(body))
+	return f != nil && f.Message() != nil && f.Message().FullName() == "google.api.HttpBody"
 }
 
 var bareVar = regexp.MustCompile(`\{([^}=]+)\}`)

@@ -1046,8 +1046,9 @@ func (x *ListImportsResponse) GetNextPageToken() string {
 
 type GetOperationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// "operations/{id}".
-	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The operation's id (its name is "operations/{id}"; the name is
+	// accepted too).
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1082,9 +1083,9 @@ func (*GetOperationRequest) Descriptor() ([]byte, []int) {
 	return file_spona_imports_v1_imports_proto_rawDescGZIP(), []int{11}
 }
 
-func (x *GetOperationRequest) GetName() string {
+func (x *GetOperationRequest) GetId() string {
 	if x != nil {
-		return x.Name
+		return x.Id
 	}
 	return ""
 }
@@ -1178,9 +1179,9 @@ const file_spona_imports_v1_imports_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"q\n" +
 	"\x13ListImportsResponse\x122\n" +
 	"\aimports\x18\x01 \x03(\v2\x18.spona.imports.v1.ImportR\aimports\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\".\n" +
-	"\x13GetOperationRequest\x12\x17\n" +
-	"\x04name\x18\x01 \x01(\tB\x03\xe0A\x02R\x04name*f\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"*\n" +
+	"\x13GetOperationRequest\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id*f\n" +
 	"\n" +
 	"ImportKind\x12\x1b\n" +
 	"\x17IMPORT_KIND_UNSPECIFIED\x10\x00\x12\x1d\n" +
@@ -1190,11 +1191,11 @@ const file_spona_imports_v1_imports_proto_rawDesc = "" +
 	"\x18IMPORT_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14IMPORT_STATE_RUNNING\x10\x01\x12\x1a\n" +
 	"\x16IMPORT_STATE_SUCCEEDED\x10\x02\x12\x17\n" +
-	"\x13IMPORT_STATE_FAILED\x10\x032\xa1\x03\n" +
+	"\x13IMPORT_STATE_FAILED\x10\x032\x9d\x03\n" +
 	"\rImportService\x12\x86\x01\n" +
 	"\tGetImport\x12\".spona.imports.v1.GetImportRequest\x1a#.spona.imports.v1.GetImportResponse\"0\xca\xf3\x18\fimports.read\x82\xd3\xe4\x93\x02\x1ab\x06import\x12\x10/v1/imports/{id}\x12\x7f\n" +
-	"\vListImports\x12$.spona.imports.v1.ListImportsRequest\x1a%.spona.imports.v1.ListImportsResponse\"#\xca\xf3\x18\fimports.read\x82\xd3\xe4\x93\x02\r\x12\v/v1/imports\x12\x85\x01\n" +
-	"\fGetOperation\x12%.spona.imports.v1.GetOperationRequest\x1a\x1d.google.longrunning.Operation\"/\xca\xf3\x18\fimports.read\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/{name=operations/*}B\xc0\x01\n" +
+	"\vListImports\x12$.spona.imports.v1.ListImportsRequest\x1a%.spona.imports.v1.ListImportsResponse\"#\xca\xf3\x18\fimports.read\x82\xd3\xe4\x93\x02\r\x12\v/v1/imports\x12\x81\x01\n" +
+	"\fGetOperation\x12%.spona.imports.v1.GetOperationRequest\x1a\x1d.google.longrunning.Operation\"+\xca\xf3\x18\fimports.read\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/operations/{id}B\xc0\x01\n" +
 	"\x14com.spona.imports.v1B\fImportsProtoP\x01Z8github.com/spona/spona/gen/go/spona/imports/v1;importsv1\xa2\x02\x03SIX\xaa\x02\x10Spona.Imports.V1\xca\x02\x10Spona\\Imports\\V1\xe2\x02\x1cSpona\\Imports\\V1\\GPBMetadata\xea\x02\x12Spona::Imports::V1b\x06proto3"
 
 var (
