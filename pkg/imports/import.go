@@ -187,6 +187,9 @@ type Upload struct {
 	Options        Options
 	ContentType    string
 	Data           []byte
+	// Spec, when set, replaces the kind's registered spec (its columns
+	// depend on the target, e.g. an event's sessions).
+	Spec *Spec
 }
 
 // RowsInvalid is the error of an all-or-nothing import with bad rows.

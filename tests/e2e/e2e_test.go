@@ -70,10 +70,13 @@ func (s *system) call(t *testing.T, method, path, key string, body any, headers 
 // try is call for goroutines other than the test's: it returns its errors.
 func (s *system) try(method, path, key string, body any, headers ...string) (response, error) {
 	var rd io.Reader
+	contentType := "application/json"
 	switch b := body.(type) {
 	case nil:
 	case string:
 		rd = strings.NewReader(b)
+	case rawBody:
+		rd, contentType = bytes.NewReader(b.data), b.contentType
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
@@ -85,7 +88,7 @@ func (s *system) try(method, path, key string, body any, headers ...string) (res
 	if err != nil {
 		return response{}, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}

@@ -83,6 +83,10 @@ func (r *Runner) Register(kind string, spec imports.Spec, p imports.Processor) {
 	r.specs[kind], r.procs[kind] = spec, p
 }
 
+// RegisterProcessor sets the processor of a kind of import whose uploads
+// bring their own spec.
+func (r *Runner) RegisterProcessor(kind string, p imports.Processor) { r.procs[kind] = p }
+
 // Store returns the runner's store.
 func (r *Runner) Store() *Store { return r.store }
 
@@ -131,8 +135,11 @@ func (r *Runner) Run(ctx context.Context) {
 // (InvalidArgument) and nothing is stored. A repeated upload (same request
 // id, or the same file within 24 hours) returns the first import.
 func (r *Runner) Upload(ctx context.Context, u *imports.Upload) (*imports.Import, error) {
-	spec, ok := r.specs[u.Kind]
-	if !ok {
+	spec := r.specs[u.Kind]
+	if u.Spec != nil {
+		spec = *u.Spec
+	}
+	if _, known := r.procs[u.Kind]; !known {
 		return nil, fmt.Errorf("imports: kind %q is not registered", u.Kind)
 	}
 	if err := u.Options.Normalize(); err != nil {

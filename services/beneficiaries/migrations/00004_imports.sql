@@ -55,8 +55,8 @@ CREATE TABLE import_rows (
     resource_id uuid,
     PRIMARY KEY (import_id, row_no)
 );
--- Rows of one file that resemble each other (within-file duplicates).
-CREATE INDEX import_rows_name_key_trgm_idx ON import_rows USING gin (name_key gin_trgm_ops);
+-- The rows of a file nearest to a row by name (within-file duplicates).
+CREATE INDEX import_rows_name_key_trgm_idx ON import_rows USING gist (name_key gist_trgm_ops);
 
 -- +goose Down
 DROP TABLE import_rows;

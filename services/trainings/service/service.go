@@ -4,8 +4,12 @@ package service
 import (
 	"context"
 
+	importsv1 "github.com/spona/spona/gen/go/spona/imports/v1"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/imports"
+	"github.com/spona/spona/pkg/imports/importsgrpc"
+	"github.com/spona/spona/pkg/imports/importsjob"
 	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/services/trainings/internal/adapters"
@@ -25,16 +29,18 @@ type Config struct {
 	// BeneficiariesAddr is the beneficiaries service, whose feed brings
 	// erasures and merges to the participations.
 	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" required:"true" help:"gRPC address (host:port) of the beneficiaries service (its event feed)"`
+	Imports           importsjob.Env
 }
 
 // New describes the trainings service for platform.RunService.
 func New(cfg Config) platform.Service {
 	return platform.Service{
-		Name:       "trainings",
-		Config:     cfg,
-		Platform:   cfg.Config,
-		GRPCAddr:   cfg.GRPCAddr,
-		Migrations: migrations.FS,
+		Name:            "trainings",
+		Config:          cfg,
+		Platform:        cfg.Config,
+		GRPCAddr:        cfg.GRPCAddr,
+		Migrations:      migrations.FS,
+		MaxRecvMsgBytes: cfg.Imports.MaxRecvMsgBytes(),
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
 			conn, err := grpcx.NewClient(cfg.ReferralsAddr)
 			if err != nil {
@@ -53,6 +59,12 @@ func New(cfg Config) platform.Service {
 				return err
 			}
 			pb.RegisterTrainingServiceServer(srv, ports.NewGRPC(application))
+			store := importsjob.NewStore(base.Pool)
+			runner := importsjob.NewRunner(store, cfg.Imports.Config(), base.Log)
+			runner.RegisterProcessor(imports.KindParticipants, application)
+			runner.Serve(ctx, base.OnClose)
+			pb.RegisterParticipantImportServiceServer(srv, ports.NewImport(application, runner, cfg.Imports, base.Log))
+			importsv1.RegisterImportServiceServer(srv, importsgrpc.New(store, base.Log))
 			return nil
 		},
 	}

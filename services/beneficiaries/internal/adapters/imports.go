@@ -58,10 +58,16 @@ func (p *Postgres) ImportDuplicates(ctx context.Context, org, importID string, a
 	if err != nil {
 		return nil, nil, db.Error(err)
 	}
-	rows, err = p.q.Query(ctx, `SELECT r.row_no, o.row_no, `+scoreSQL("o", "r.name_key", "r.birth_date", "r.birth_year", "r.nationality")+`
-		FROM import_rows r JOIN import_rows o ON o.import_id = r.import_id AND o.row_no < r.row_no AND o.name_key % r.name_key
+	// Within the file: the 10 earlier rows nearest by name (a KNN scan of
+	// the trigram index), scored the same way.
+	rows, err = p.q.Query(ctx, `SELECT r.row_no, o.row_no, o.name_score, o.birth_score, o.nationality_score
+		FROM import_rows r CROSS JOIN LATERAL (
+			SELECT o.row_no, `+scoreSQL("o", "r.name_key", "r.birth_date", "r.birth_year", "r.nationality")+`
+			FROM import_rows o
+			WHERE o.import_id = r.import_id AND o.row_no < r.row_no AND o.name_key % r.name_key
+			ORDER BY o.name_key <-> r.name_key LIMIT 10) AS o(row_no, name_score, birth_score, nationality_score)
 		WHERE r.import_id = $1 AND r.row_no > $2 AND r.row_no <= $3 AND r.name_key <> ''
-		ORDER BY r.row_no, o.row_no`, importID, after, upTo)
+		ORDER BY 1, 2`, importID, after, upTo)
 	if err != nil {
 		return nil, nil, db.Error(err)
 	}

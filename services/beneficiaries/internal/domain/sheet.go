@@ -156,9 +156,14 @@ func FromRow(m imports.Mapping, row int, cells []string, today date.Date) (*Bene
 			seen[x.Field] = true
 		}
 		for _, v := range e.Violations {
-			if f := indexed.ReplaceAllString(v.Field, ""); !seen[f] {
-				p.Add(cells, f, "%s", v.Description)
+			// One problem per cell; a value derived from another cell
+			// (birth_year from birth_date) is that cell's problem.
+			f := indexed.ReplaceAllString(v.Field, "")
+			if seen[f] || (m.Cell(cells, f) == "" && v.Description != "is required") {
+				continue
 			}
+			seen[f] = true
+			p.Add(cells, f, "%s", v.Description)
 		}
 	}
 	return b, p

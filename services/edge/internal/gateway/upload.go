@@ -78,8 +78,16 @@ type uploadMarshaler struct{ runtime.Marshaler }
 
 func (m uploadMarshaler) NewDecoder(r io.Reader) runtime.Decoder {
 	return runtime.DecoderFunc(func(v any) error {
-		hb, ok := v.(*httpbody.HttpBody)
-		if !ok {
+		var hb *httpbody.HttpBody
+		switch x := v.(type) {
+		case *httpbody.HttpBody:
+			hb = x
+		case **httpbody.HttpBody:
+			if *x == nil {
+				*x = &httpbody.HttpBody{}
+			}
+			hb = *x
+		default:
 			return status.Error(codes.InvalidArgument, "this route takes a JSON body")
 		}
 		if u, ok := r.(*uploadBody); ok {

@@ -314,40 +314,46 @@ const participantByRequest = `SELECT ` + participantCols + ` FROM participants` 
 func (p *Postgres) CreateParticipant(ctx context.Context, organiser string, x *domain.Participant, requestID string) (*domain.Participant, error) {
 	var out *domain.Participant
 	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
-		if requestID != "" {
-			first, err := scanParticipant(tx.QueryRow(ctx, participantByRequest, x.EventID, requestID))
-			if err == nil {
-				out = first
-				return nil
-			}
-			if !errors.Is(err, pgx.ErrNoRows) {
-				return db.Error(err)
-			}
-		}
-		var professionalID, orgID *string
-		var orgName, sector string
-		if pr := x.Professional; pr != nil {
-			id, err := findOrCreateProfessional(ctx, tx, organiser, pr)
-			if err != nil {
-				return err
-			}
-			professionalID, orgID, orgName, sector = &id, db.Null(pr.OrganisationID), pr.OrganisationName, pr.Sector
-		}
 		var err error
-		out, err = db.CreateOnce(ctx, tx, scanParticipant, `
-			WITH pa AS (
-				INSERT INTO participants (id, event_id, professional_id, beneficiary_id, request_id,
-					organisation_id, organisation_name, organisation_kind, sector)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-				ON CONFLICT (event_id, request_id) DO NOTHING
-				RETURNING *)
-			SELECT `+participantCols+` FROM`+participantsFrom,
-			[]any{x.ID, x.EventID, professionalID, db.Null(x.BeneficiaryID), db.Null(requestID),
-				orgID, orgName, x.OrganisationKind, sector},
-			participantByRequest, x.EventID, requestID)
-		return alreadyRegistered(err, x.EventID)
+		out, err = createParticipantIn(ctx, tx, organiser, x, requestID)
+		return err
 	})
 	return out, err
+}
+
+// createParticipantIn registers x in tx (the API's create and each row of
+// an import).
+func createParticipantIn(ctx context.Context, tx pgx.Tx, organiser string, x *domain.Participant, requestID string) (*domain.Participant, error) {
+	if requestID != "" {
+		first, err := scanParticipant(tx.QueryRow(ctx, participantByRequest, x.EventID, requestID))
+		if err == nil {
+			return first, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return nil, db.Error(err)
+		}
+	}
+	var professionalID, orgID *string
+	var orgName, sector string
+	if pr := x.Professional; pr != nil {
+		id, err := findOrCreateProfessional(ctx, tx, organiser, pr)
+		if err != nil {
+			return nil, err
+		}
+		professionalID, orgID, orgName, sector = &id, db.Null(pr.OrganisationID), pr.OrganisationName, pr.Sector
+	}
+	out, err := db.CreateOnce(ctx, tx, scanParticipant, `
+		WITH pa AS (
+			INSERT INTO participants (id, event_id, professional_id, beneficiary_id, request_id,
+				organisation_id, organisation_name, organisation_kind, sector)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (event_id, request_id) DO NOTHING
+			RETURNING *)
+		SELECT `+participantCols+` FROM`+participantsFrom,
+		[]any{x.ID, x.EventID, professionalID, db.Null(x.BeneficiaryID), db.Null(requestID),
+			orgID, orgName, x.OrganisationKind, sector},
+		participantByRequest, x.EventID, requestID)
+	return out, alreadyRegistered(err, x.EventID)
 }
 
 // alreadyRegistered words the unique violation of a person registered twice

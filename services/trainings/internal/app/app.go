@@ -83,6 +83,8 @@ type Repository interface {
 	// stage (domain.Kind*, domain.Stage*, both valid).
 	CountParticipants(ctx context.Context, q aggregate.Query, kind, stage string) (aggregate.Aggregate, error)
 	CountTrainingEvents(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error)
+
+	ImportRepository
 }
 
 // Directory is the organisation directory (the referrals service).

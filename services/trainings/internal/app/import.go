@@ -1,0 +1,253 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/imports"
+	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/services/trainings/internal/domain"
+)
+
+// ImportRepository keeps the staged rows of participant imports.
+type ImportRepository interface {
+	ImportRows(ctx context.Context, importID string, after, limit int) ([]*imports.StagedRow, error)
+	// ImportDuplicates returns, for the staged rows in (after, upTo], the
+	// participant of the event already registered for the row's person,
+	// and the earlier rows of the import with the same person.
+	ImportDuplicates(ctx context.Context, organiser, eventID, importID string, after, upTo int) (existing map[int]string, within map[int][]int, err error)
+	SetImportDuplicates(ctx context.Context, importID string, rows []*imports.StagedRow) error
+	FinishImport(ctx context.Context, importID string, c imports.Counts) error
+	// InImportTx runs fn with a writer whose statements share one
+	// transaction, committed when fn returns nil.
+	InImportTx(ctx context.Context, fn func(ImportWriter) error) error
+}
+
+// ImportWriter writes an import's rows inside one transaction.
+type ImportWriter interface {
+	ImportRows(ctx context.Context, importID string, after, limit int) ([]*imports.StagedRow, error)
+	// CreateParticipant registers p as Repository.CreateParticipant does.
+	CreateParticipant(ctx context.Context, organiser string, p *domain.Participant) (*domain.Participant, error)
+	// RecordMarks sets a participant's attendance marks (by session id).
+	RecordMarks(ctx context.Context, participantID string, marks map[string]bool) error
+	SetImportOutcomes(ctx context.Context, importID string, outs []imports.Outcome) error
+	FinishImport(ctx context.Context, importID string, c imports.Counts) error
+}
+
+// kindCache looks organisations up in the directory once per import.
+type kindCache struct {
+	dir   Directory
+	kinds map[string]string
+}
+
+// kind returns the directory kind of id; errs.KindNotFound when it is not
+// in the directory.
+func (k *kindCache) kind(ctx context.Context, id string) (string, error) {
+	if v, ok := k.kinds[id]; ok {
+		if v == "" {
+			return "", errs.NotFound("organisation", id)
+		}
+		return v, nil
+	}
+	v, err := k.dir.OrganisationKind(ctx, id)
+	if err != nil && !errors.Is(err, errs.ErrNotFound) {
+		return "", err
+	}
+	k.kinds[id] = v
+	return k.kind(ctx, id)
+}
+
+// ParticipantImportSpec is what an import of the sign-in sheet of an event
+// the caller organises reads: the professional's columns and one
+// attendance column per session. It returns the event's parent name.
+func (a *App) ParticipantImportSpec(ctx context.Context, p auth.Principal, eventID string) (*imports.Spec, string, error) {
+	e, err := a.event(ctx, p, "event_id", eventID)
+	if err != nil {
+		return nil, "", err
+	}
+	sessions, err := a.allSessions(ctx, e.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	kinds := &kindCache{dir: a.dir, kinds: map[string]string{}}
+	return &imports.Spec{
+		Columns: domain.ParticipantColumns,
+		Dynamic: func(h string) (string, bool) { return domain.SessionColumn(h, sessions) },
+		Row: func(m imports.Mapping, row int, cells []string) *imports.StagedRow {
+			sr, probs := domain.ParticipantFromRow(m, row, cells)
+			pr := sr.Participant.Professional
+			if pr.OrganisationID != "" && len(probs.List) == 0 {
+				if _, err := kinds.kind(ctx, pr.OrganisationID); errors.Is(err, errs.ErrNotFound) {
+					probs.Add(cells, "organisation", "%s is not an organisation in the directory; give its id as the directory has it, or its name", pr.OrganisationID)
+				} else if err != nil {
+					probs.Add(cells, "organisation", "could not be checked in the directory (%v); send the file again", errs.KindOf(err))
+				}
+			}
+			return &imports.StagedRow{Cells: cells, Problems: probs.List, MatchKey: pr.PersonKey()}
+		},
+	}, "training-events/" + e.ID, nil
+}
+
+// ParticipantImportHeaders are the attendance headers of an event's
+// template: the sessions' dates (or "session N" when a day has several).
+func (a *App) ParticipantImportHeaders(ctx context.Context, p auth.Principal, eventID string) ([]string, error) {
+	e, err := a.event(ctx, p, "event_id", eventID)
+	if err != nil {
+		return nil, err
+	}
+	sessions, err := a.allSessions(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for i, s := range sessions {
+		h := s.Date.String()
+		if _, ok := domain.SessionColumn(h, sessions); !ok {
+			h = "session " + strconv.Itoa(i+1)
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+func (a *App) allSessions(ctx context.Context, eventID string) ([]*domain.Session, error) {
+	var all []*domain.Session
+	token := ""
+	for {
+		page, err := pagination.Parse(pagination.MaxSize, token, pagination.Fingerprint(eventID))
+		if err != nil {
+			return nil, err
+		}
+		rows, err := a.repo.ListSessions(ctx, eventID, page)
+		if err != nil {
+			return nil, err
+		}
+		rows, token = pagination.Next(page, rows, func(s *domain.Session) string { return s.SortKey() })
+		all = append(all, rows...)
+		if token == "" {
+			return all, nil
+		}
+	}
+}
+
+// Process carries a participant import to its end (imports.Processor): it
+// finds rows whose professional is already registered at the event (or
+// appears earlier in the sheet), then (unless it is a dry run) registers
+// the rows and records their attendance in one transaction. A professional
+// is registered once per event: a row of an already registered one is
+// skipped (on_duplicate=skip) or linked to the registration (create, link),
+// and its attendance marks are recorded for it.
+func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phase string, c imports.Counts, percent int)) error {
+	eventID := strings.TrimPrefix(imp.Parent, "training-events/")
+	c := imp.Counts
+	c.Processed, c.Duplicates, c.Created, c.Skipped, c.Linked = 0, 0, 0, 0, 0
+	checkShare := 100
+	if !imp.ValidateOnly {
+		checkShare = 40
+	}
+	for after := 0; ; {
+		rows, err := a.repo.ImportRows(ctx, imp.ID, after, 1000)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			break
+		}
+		upTo := rows[len(rows)-1].Row
+		existing, within, err := a.repo.ImportDuplicates(ctx, imp.OrganisationID, eventID, imp.ID, after, upTo)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if id, ok := existing[r.Row]; ok {
+				r.Matches = []imports.Match{{ID: id, Score: 1, NameScore: 1}}
+			}
+			r.SameAs = within[r.Row]
+			if len(r.Matches) > 0 || len(r.SameAs) > 0 {
+				c.Duplicates++
+			}
+		}
+		if err := a.repo.SetImportDuplicates(ctx, imp.ID, rows); err != nil {
+			return err
+		}
+		c.Processed += len(rows)
+		report(imports.PhaseCheck, c, c.Processed*checkShare/max(c.Rows, 1))
+		after = upTo
+	}
+	if imp.ValidateOnly {
+		return a.repo.FinishImport(ctx, imp.ID, c)
+	}
+	if imp.OnError == imports.OnErrorAbort && c.Invalid > 0 {
+		return imports.RowsInvalid(c)
+	}
+	m := imports.MappingOf(imp.Columns)
+	kinds := &kindCache{dir: a.dir, kinds: map[string]string{}}
+	return a.repo.InImportTx(ctx, func(w ImportWriter) error {
+		given := map[int]string{}
+		done := 0
+		for after := 0; ; {
+			rows, err := w.ImportRows(ctx, imp.ID, after, 500)
+			if err != nil {
+				return err
+			}
+			if len(rows) == 0 {
+				break
+			}
+			outs := make([]imports.Outcome, 0, len(rows))
+			for _, row := range rows {
+				after = row.Row
+				if !row.Valid() {
+					continue
+				}
+				sr, _ := domain.ParticipantFromRow(m, row.Row, row.Cells)
+				o := imports.Outcome{Row: row.Row}
+				link := ""
+				if len(row.Matches) > 0 {
+					link = row.Matches[0].ID
+				} else if len(row.SameAs) > 0 {
+					link = given[row.SameAs[0]]
+				}
+				switch {
+				case (len(row.Matches) > 0 || len(row.SameAs) > 0) && imp.OnDuplicate == imports.OnDuplicateSkip:
+					o.Outcome = imports.OutcomeSkipped
+					c.Skipped++
+				case link != "":
+					o.Outcome, o.ResourceID = imports.OutcomeLinked, link
+					c.Linked++
+				default:
+					part := sr.Participant
+					part.ID, part.EventID = ids.New(), eventID
+					if id := part.Professional.OrganisationID; id != "" {
+						if part.OrganisationKind, err = kinds.kind(ctx, id); err != nil {
+							return err
+						}
+					}
+					out, err := w.CreateParticipant(ctx, imp.OrganisationID, part)
+					if err != nil {
+						return err
+					}
+					o.Outcome, o.ResourceID = imports.OutcomeCreated, out.ID
+					c.Created++
+				}
+				if o.ResourceID != "" && len(sr.Marks) > 0 {
+					if err := w.RecordMarks(ctx, o.ResourceID, sr.Marks); err != nil {
+						return err
+					}
+				}
+				given[row.Row] = o.ResourceID
+				outs = append(outs, o)
+			}
+			if err := w.SetImportOutcomes(ctx, imp.ID, outs); err != nil {
+				return err
+			}
+			done += len(outs)
+			report(imports.PhaseWrite, c, checkShare+done*(100-checkShare)/max(c.Valid, 1))
+		}
+		return w.FinishImport(ctx, imp.ID, c)
+	})
+}

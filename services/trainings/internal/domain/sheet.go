@@ -1,0 +1,164 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/imports"
+)
+
+// The columns of a sign-in sheet (headers in English or in Serbian,
+// Bosnian or Croatian, either script).
+var (
+	sectorWords = imports.NewWords("SECTOR_", map[string][]string{
+		"justice":          {"pravosuđe", "pravosudje", "sudstvo", "sud", "tužilaštvo", "pravda"},
+		"police":           {"policija", "mup", "granična policija"},
+		"social_welfare":   {"socijalna zaštita", "centar za socijalni rad", "csr", "socijalni rad", "socijalna skrb"},
+		"education":        {"obrazovanje", "prosveta", "prosvjeta", "škola", "školstvo"},
+		"health":           {"zdravstvo", "zdravlje", "dom zdravlja", "bolnica"},
+		"labour":           {"zapošljavanje", "rad", "nsz", "tržište rada", "služba za zapošljavanje"},
+		"ngo":              {"nvo", "nevladina organizacija", "ocd", "organizacija civilnog društva", "udruženje", "civilno društvo"},
+		"local_government": {"lokalna samouprava", "jls", "jedinica lokalne samouprave", "opština", "općina", "grad"},
+		"other":            {"ostalo", "drugo"},
+	})
+	profSexWords = imports.NewWords("SEX_", map[string][]string{
+		"female":  {"f", "ž", "ženski", "žensko", "žena"},
+		"male":    {"m", "muški", "muško", "muškarac"},
+		"other":   {"drugo", "ostalo"},
+		"unknown": {"nepoznato"},
+	})
+)
+
+// ParticipantColumns are the columns of a sign-in sheet besides attendance.
+var ParticipantColumns = []imports.Column{
+	{Field: "given_name", Names: []string{"ime", "first name", "given name"}, Required: true},
+	{Field: "family_name", Names: []string{"prezime", "last name", "surname", "family name"}, Required: true},
+	{Field: "organisation", Names: []string{"organizacija", "ustanova", "institucija", "organisation", "organization", "organisation_name", "organisation_id"}},
+	{Field: "sector", Names: []string{"sektor", "oblast"}, Required: true, Values: sectorWords.Codes()},
+	{Field: "sex", Names: []string{"pol", "spol", "gender", "rod"}, Values: profSexWords.Codes()},
+	{Field: "email", Names: []string{"e-mail", "imejl", "e-pošta", "mejl", "mail"}},
+	{Field: "position", Names: []string{"pozicija", "radno mesto", "radno mjesto", "funkcija", "zvanje", "role", "job title"}},
+}
+
+// ParticipantWords are the local words of the coded columns.
+var ParticipantWords = map[string]imports.Words{"sector": sectorWords, "sex": profSexWords}
+
+// SessionField is the field of a session's attendance column.
+func SessionField(id string) string { return "session:" + id }
+
+var sessionNumber = regexp.MustCompile(`^(?:session|sesija|sesion|sastanak|dan|day|termin)(\d+)$`)
+
+// SessionColumn returns the session a header names: a session's date in
+// any accepted form (when only one session is that day), "session 2" /
+// "sesija 2" / "dan 2" (the second session in programme order), or a
+// session id. sessions are in programme order.
+func SessionColumn(header string, sessions []*Session) (string, bool) {
+	h := strings.TrimSpace(header)
+	if ids.Valid(ids.Normalize(h)) {
+		for _, s := range sessions {
+			if s.ID == ids.Normalize(h) {
+				return SessionField(s.ID), true
+			}
+		}
+	}
+	if m := sessionNumber.FindStringSubmatch(imports.HeaderKey(h)); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		if n >= 1 && n <= len(sessions) {
+			return SessionField(sessions[n-1].ID), true
+		}
+		return "", false
+	}
+	if d, err := imports.ParseDate(h); err == nil {
+		var found *Session
+		for _, s := range sessions {
+			if s.Date == d {
+				if found != nil {
+					return "", false
+				}
+				found = s
+			}
+		}
+		if found != nil {
+			return SessionField(found.ID), true
+		}
+	}
+	return "", false
+}
+
+// SheetRow is one row of a sign-in sheet.
+type SheetRow struct {
+	Participant *Participant
+	// Marks by session id.
+	Marks map[string]bool
+}
+
+// ParticipantFromRow reads one row of a sign-in sheet: the professional,
+// checked as CreateParticipant checks it, and the attendance marks.
+func ParticipantFromRow(m imports.Mapping, row int, cells []string) (*SheetRow, *imports.RowProblems) {
+	p := &imports.RowProblems{Row: row, Mapping: m}
+	cell := func(f string) string { return m.Cell(cells, f) }
+	pr := &Professional{GivenName: cell("given_name"), FamilyName: cell("family_name"), Email: cell("email"), Position: cell("position")}
+	if org := cell("organisation"); ids.Valid(ids.Normalize(org)) {
+		pr.OrganisationID = org
+	} else {
+		pr.OrganisationName = org
+	}
+	code := func(f string, w imports.Words, dst *string) {
+		c, ok := w.Code(cell(f))
+		if !ok {
+			p.Add(cells, f, "%q is not a known %s; use one of %s", cell(f), f, strings.Join(w.Codes(), ", "))
+		}
+		*dst = c
+	}
+	code("sector", sectorWords, &pr.Sector)
+	code("sex", profSexWords, &pr.Sex)
+	out := &SheetRow{Participant: &Participant{Professional: pr}, Marks: map[string]bool{}}
+	for i, f := range m.Fields {
+		id, ok := strings.CutPrefix(f, "session:")
+		if !ok || i >= len(cells) {
+			continue
+		}
+		yes, set, err := imports.ParseYesNo(cells[i])
+		if err != nil {
+			p.Add(cells, f, "%v", err)
+			continue
+		}
+		if set {
+			out.Marks[id] = yes
+		}
+	}
+	out.Participant.Normalize()
+	var e *errs.Error
+	if errors.As(out.Participant.Validate(), &e) {
+		seen := map[string]bool{}
+		for _, x := range p.List {
+			seen[x.Field] = true
+		}
+		for _, v := range e.Violations {
+			f := strings.TrimPrefix(strings.TrimPrefix(v.Field, "participant.professional."), "participant.")
+			if f == "organisation_id" || f == "organisation_name" {
+				f = "organisation"
+			}
+			if !seen[f] {
+				p.Add(cells, f, "%s", v.Description)
+			}
+		}
+	}
+	return out, p
+}
+
+// PersonKey is the key that identifies the professional across the
+// organiser's registrations: the e-mail when given, else the normalised
+// names and organisation (the stored professionals' person_key).
+func (pr *Professional) PersonKey() string {
+	if pr.Email != "" {
+		return "e:" + pr.Email
+	}
+	k := pr.MatchKey()
+	return fmt.Sprintf("n:%s|%s|%s", k.Family, k.Given, k.Organisation)
+}
