@@ -41,7 +41,7 @@ func (s *system) operation(t *testing.T, key string, op response) response {
 // four sessions, with their sectors, sexes, organisations and attendance.
 type professional struct {
 	given, family, org, email, sector, sex string
-	present                               [4]bool
+	present                                [4]bool
 }
 
 var (
