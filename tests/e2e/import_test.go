@@ -80,18 +80,18 @@ func (s *system) setUpEvent(t *testing.T, key, code string) (project, event stri
 	t.Helper()
 	project = s.call(t, "POST", "/v1/projects", key, map[string]any{
 		"code": code, "titles": []any{map[string]any{"text": "Intersectoral cooperation"}},
-		"planned_start_date": "2016-11-01", "planned_end_date": "2017-10-31",
+		"planned_start_date": "2016-11-01", "planned_end_date": "2017-10-31", "sectors": []string{"15160"},
 	}).must(t, 200).str("id")
 	s.call(t, "POST", "/v1/projects/"+project+"/indicators", key, map[string]any{
 		"code": "OP1", "titles": []any{map[string]any{"text": "Professionals trained"}}, "unit": "persons",
 		"level": "INDICATOR_LEVEL_OUTPUT", "metric": "METRIC_PROFESSIONALS_TRAINED", "disaggregations": []string{"sector", "sex"},
 	}).must(t, 200)
-	event = s.call(t, "POST", "/v1/training-events", key, map[string]any{
+	event = s.call(t, "POST", "/v1/trainingEvents", key, map[string]any{
 		"project_id": project, "type": "EVENT_TYPE_TRAINING", "title": "Training on the integration of protected persons",
 		"start_date": "2017-03-15", "end_date": "2017-03-23", "municipality": "Beograd", "country": "RS",
 	}).must(t, 200).str("id")
 	for _, d := range sessionDates {
-		sessions = append(sessions, s.call(t, "POST", "/v1/training-events/"+event+"/sessions", key, map[string]any{"date": d}).must(t, 200).str("id"))
+		sessions = append(sessions, s.call(t, "POST", "/v1/trainingEvents/"+event+"/sessions", key, map[string]any{"date": d}).must(t, 200).str("id"))
 	}
 	return project, event, sessions
 }
@@ -115,7 +115,7 @@ func (s *system) figures(t *testing.T, key, project, event string) string {
 		parts = append(parts, fmt.Sprintf("%v:%s", d["dimension"], strings.Join(cells, ",")))
 	}
 	attended := map[float64]int{}
-	ps := s.call(t, "GET", "/v1/training-events/"+event+"/participants?page_size=100", key, nil).must(t, 200)
+	ps := s.call(t, "GET", "/v1/trainingEvents/"+event+"/participants?page_size=100", key, nil).must(t, 200)
 	for _, p := range ps.Body["participants"].([]any) {
 		n, _ := p.(map[string]any)["sessions_attended"].(float64)
 		attended[n]++
@@ -143,13 +143,13 @@ func TestImportWorkedExample(t *testing.T) {
 	for _, p := range people {
 		body := map[string]any{"given_name": p.given, "family_name": p.family, "organisation_name": p.org,
 			"sector": "SECTOR_" + strings.ToUpper(p.sector), "sex": "SEX_" + strings.ToUpper(p.sex), "email": p.email}
-		id := s.call(t, "POST", "/v1/training-events/"+apiEvent+"/participants", keyC, map[string]any{"professional": body}).must(t, 200).str("id")
+		id := s.call(t, "POST", "/v1/trainingEvents/"+apiEvent+"/participants", keyC, map[string]any{"professional": body}).must(t, 200).str("id")
 		for i, present := range p.present {
 			marks[i] = append(marks[i], map[string]any{"participant_id": id, "present": present})
 		}
 	}
 	for i, sid := range apiSessions {
-		s.call(t, "POST", "/v1/training-events/"+apiEvent+"/sessions/"+sid+":recordAttendance", keyC, map[string]any{"marks": marks[i]}).must(t, 200)
+		s.call(t, "POST", "/v1/trainingEvents/"+apiEvent+"/sessions/"+sid+":recordAttendance", keyC, map[string]any{"marks": marks[i]}).must(t, 200)
 	}
 	want := s.figures(t, keyC, apiProject, apiEvent)
 	if !strings.Contains(want, "total=43") || !strings.Contains(want, "justice=7") || !strings.Contains(want, "ngo=6") {
@@ -173,7 +173,7 @@ func TestImportWorkedExample(t *testing.T) {
 		if err := f.Write(&buf); err != nil {
 			t.Fatal(err)
 		}
-		path := "/v1/training-events/" + event + "/participants:import"
+		path := "/v1/trainingEvents/" + event + "/participants:import"
 		dry := s.operation(t, s.keyA, s.upload(t, path+"?validate_only=true", s.keyA, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes()).must(t, 200))
 		if dry.Body["state"] != "IMPORT_STATE_SUCCEEDED" || dry.Body["problem_count"] != nil || dry.Body["format"] != "xlsx" {
 			t.Fatalf("dry run: %s", dry.Raw)
@@ -209,7 +209,7 @@ func TestImportWorkedExample(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		imp := s.operation(t, s.keyB, s.upload(t, "/v1/training-events/"+event+"/participants:import", s.keyB, "text/csv", []byte(data)).must(t, 200))
+		imp := s.operation(t, s.keyB, s.upload(t, "/v1/trainingEvents/"+event+"/participants:import", s.keyB, "text/csv", []byte(data)).must(t, 200))
 		if imp.Body["encoding"] != "windows-1250" || imp.Body["counts"].(map[string]any)["created"] != 43.0 {
 			t.Fatalf("import: %s", imp.Raw)
 		}

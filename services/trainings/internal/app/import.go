@@ -90,7 +90,7 @@ func (a *App) ParticipantImportSpec(ctx context.Context, p auth.Principal, event
 			}
 			return &imports.StagedRow{Cells: cells, Problems: probs.List, MatchKey: pr.PersonKey()}
 		},
-	}, "training-events/" + e.ID, nil
+	}, "trainingEvents/" + e.ID, nil
 }
 
 // ParticipantImportHeaders are the attendance headers of an event's
@@ -143,7 +143,7 @@ func (a *App) allSessions(ctx context.Context, eventID string) ([]*domain.Sessio
 // skipped (on_duplicate=skip) or linked to the registration (create, link),
 // and its attendance marks are recorded for it.
 func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phase string, c imports.Counts, percent int)) error {
-	eventID := strings.TrimPrefix(imp.Parent, "training-events/")
+	eventID := strings.TrimPrefix(imp.Parent, "trainingEvents/")
 	c := imp.Counts
 	c.Processed, c.Duplicates, c.Created, c.Skipped, c.Linked = 0, 0, 0, 0, 0
 	checkShare := 100

@@ -33,7 +33,7 @@ const (
 	// One row per beneficiary (POST /v1/beneficiaries:import).
 	ImportKind_IMPORT_KIND_BENEFICIARIES ImportKind = 1
 	// A sign-in sheet of a training event: one row per professional, with
-	// optional attendance columns (POST /v1/training-events/{id}/participants:import).
+	// optional attendance columns (POST /v1/trainingEvents/{id}/participants:import).
 	ImportKind_IMPORT_KIND_PARTICIPANTS ImportKind = 2
 )
 
@@ -143,7 +143,7 @@ type Import struct {
 	Operation string     `protobuf:"bytes,2,opt,name=operation,proto3" json:"operation,omitempty"`
 	Kind      ImportKind `protobuf:"varint,3,opt,name=kind,proto3,enum=spona.imports.v1.ImportKind" json:"kind,omitempty"`
 	// What the rows were imported into: "" for beneficiaries,
-	// "training-events/{id}" for participants.
+	// "trainingEvents/{id}" for participants.
 	Parent         string      `protobuf:"bytes,4,opt,name=parent,proto3" json:"parent,omitempty"`
 	OrganisationId string      `protobuf:"bytes,5,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
 	State          ImportState `protobuf:"varint,6,opt,name=state,proto3,enum=spona.imports.v1.ImportState" json:"state,omitempty"`

@@ -159,7 +159,7 @@ func RegisterParticipantImportServiceHandlerServer(ctx context.Context, mux *run
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.ParticipantImportService/ImportParticipants", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/participants:import"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.ParticipantImportService/ImportParticipants", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/participants:import"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -179,7 +179,7 @@ func RegisterParticipantImportServiceHandlerServer(ctx context.Context, mux *run
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.ParticipantImportService/GetParticipantImportTemplate", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/participants:importTemplate"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.trainings.v1.ParticipantImportService/GetParticipantImportTemplate", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/participants:importTemplate"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -237,7 +237,7 @@ func RegisterParticipantImportServiceHandlerClient(ctx context.Context, mux *run
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.ParticipantImportService/ImportParticipants", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/participants:import"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.ParticipantImportService/ImportParticipants", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/participants:import"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -254,7 +254,7 @@ func RegisterParticipantImportServiceHandlerClient(ctx context.Context, mux *run
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.ParticipantImportService/GetParticipantImportTemplate", runtime.WithHTTPPathPattern("/v1/training-events/{event_id}/participants:importTemplate"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.trainings.v1.ParticipantImportService/GetParticipantImportTemplate", runtime.WithHTTPPathPattern("/v1/trainingEvents/{event_id}/participants:importTemplate"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -271,8 +271,8 @@ func RegisterParticipantImportServiceHandlerClient(ctx context.Context, mux *run
 }
 
 var (
-	pattern_ParticipantImportService_ImportParticipants_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "training-events", "event_id", "participants"}, "import"))
-	pattern_ParticipantImportService_GetParticipantImportTemplate_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "training-events", "event_id", "participants"}, "importTemplate"))
+	pattern_ParticipantImportService_ImportParticipants_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "trainingEvents", "event_id", "participants"}, "import"))
+	pattern_ParticipantImportService_GetParticipantImportTemplate_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "trainingEvents", "event_id", "participants"}, "importTemplate"))
 )
 
 var (
