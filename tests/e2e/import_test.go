@@ -89,6 +89,7 @@ func (s *system) setUpEvent(t *testing.T, key, code string) (project, event stri
 	event = s.call(t, "POST", "/v1/trainingEvents", key, map[string]any{
 		"project_id": project, "type": "EVENT_TYPE_TRAINING", "title": "Training on the integration of protected persons",
 		"start_date": "2017-03-15", "end_date": "2017-03-23", "municipality": "Beograd", "country": "RS",
+		"completion_threshold_percent": 75,
 	}).must(t, 200).str("id")
 	for _, d := range sessionDates {
 		sessions = append(sessions, s.call(t, "POST", "/v1/trainingEvents/"+event+"/sessions", key, map[string]any{"date": d}).must(t, 200).str("id"))
