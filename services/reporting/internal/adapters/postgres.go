@@ -14,6 +14,8 @@ import (
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/events"
+	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/reporting/internal/app"
 	"github.com/spona/spona/services/reporting/internal/domain"
@@ -98,7 +100,7 @@ func participants(ps []domain.ParticipatingOrg) []domain.ParticipatingOrg {
 func readerIDs(p *domain.Project) []string { return db.Strings(p.Readers()[1:]) }
 
 // CreateProject inserts p; a repeated request id returns the first row.
-func (p *Postgres) CreateProject(ctx context.Context, pr *domain.Project, requestID string) (*domain.Project, error) {
+func (p *Postgres) CreateProject(ctx context.Context, pr *domain.Project, requestID string, evs ...events.Event) (*domain.Project, error) {
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
 		return nil, db.Error(err)
@@ -130,6 +132,9 @@ func (p *Postgres) CreateProject(ctx context.Context, pr *domain.Project, reques
 	out, err := scanProject(tx.QueryRow(ctx, `SELECT `+projectCols+` FROM projects p WHERE p.id = $1`, pr.ID))
 	if err != nil {
 		return nil, db.Error(err)
+	}
+	if err := outbox.Write(ctx, tx, evs...); err != nil {
+		return nil, err
 	}
 	return out, db.Error(tx.Commit(ctx))
 }
@@ -180,7 +185,7 @@ func (p *Postgres) ListProjects(ctx context.Context, viewer string, page paginat
 }
 
 // UpdateProject stores pr if its stored version is still version.
-func (p *Postgres) UpdateProject(ctx context.Context, pr *domain.Project, version int64) (*domain.Project, error) {
+func (p *Postgres) UpdateProject(ctx context.Context, pr *domain.Project, version int64, evs ...events.Event) (*domain.Project, error) {
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
 		return nil, db.Error(err)
@@ -210,6 +215,9 @@ func (p *Postgres) UpdateProject(ctx context.Context, pr *domain.Project, versio
 	out, err := scanProject(tx.QueryRow(ctx, `SELECT `+projectCols+` FROM projects p WHERE p.id = $1`, pr.ID))
 	if err != nil {
 		return nil, db.Error(err)
+	}
+	if err := outbox.Write(ctx, tx, evs...); err != nil {
+		return nil, err
 	}
 	return out, db.Error(tx.Commit(ctx))
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/reporting/internal/domain"
@@ -24,10 +25,12 @@ import (
 // Writes with a version fail with errs.KindAborted when the stored version
 // differs.
 type Repository interface {
-	CreateProject(ctx context.Context, p *domain.Project, requestID string) (*domain.Project, error)
+	// CreateProject inserts p with evs, unless requestID was seen before
+	// (then the first result is returned and nothing written).
+	CreateProject(ctx context.Context, p *domain.Project, requestID string, evs ...events.Event) (*domain.Project, error)
 	GetProject(ctx context.Context, viewer, id string) (*domain.Project, error)
 	ListProjects(ctx context.Context, viewer string, p pagination.Page) ([]*domain.Project, error)
-	UpdateProject(ctx context.Context, p *domain.Project, version int64) (*domain.Project, error)
+	UpdateProject(ctx context.Context, p *domain.Project, version int64, evs ...events.Event) (*domain.Project, error)
 	DeleteProject(ctx context.Context, id string, version int64) error
 
 	CreateIndicator(ctx context.Context, in *domain.Indicator, requestID string) (*domain.Indicator, error)
@@ -110,7 +113,17 @@ func (a *App) CreateProject(ctx context.Context, p auth.Principal, pr *domain.Pr
 	}
 	pr.ID = ids.New()
 	pr.ImplementingOrganisationID = p.OrganisationID
-	return a.repo.CreateProject(ctx, pr, requestID)
+	return a.repo.CreateProject(ctx, pr, requestID, projectEvent(events.ProjectCreated, pr, nil))
+}
+
+// projectEvent is event typ of pr, concerning its implementing and
+// participating organisations.
+func projectEvent(typ string, pr *domain.Project, fields []string) events.Event {
+	data := map[string]any{"project_id": pr.ID}
+	if fields != nil {
+		data["fields"] = fields
+	}
+	return events.Event{Type: typ, AggregateType: events.AggregateProject, AggregateID: pr.ID, OrganisationIDs: pr.Readers(), Data: data}
 }
 
 // GetProject returns a project the caller implements or participates in.
@@ -175,7 +188,7 @@ func (a *App) UpdateProject(ctx context.Context, p auth.Principal, in *domain.Pr
 	if err := cur.Validate(a.today()); err != nil {
 		return nil, err
 	}
-	return a.repo.UpdateProject(ctx, cur, cur.Version)
+	return a.repo.UpdateProject(ctx, cur, cur.Version, projectEvent(events.ProjectUpdated, cur, paths))
 }
 
 // DeleteProject deletes a project the caller implements, with its indicators.

@@ -1,0 +1,52 @@
+package service_test
+
+import (
+	"slices"
+	"testing"
+
+	eventsv1 "github.com/spona/spona/gen/go/spona/events/v1"
+	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/pgtest"
+	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/services/reporting/service"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+)
+
+// TestProjectEvents: creating and changing a project are events of the
+// reporting feed; a retried create is not a second one.
+func TestProjectEvents(t *testing.T) {
+	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, pgtest.NewDatabase(t)),
+		BeneficiariesAddr: "127.0.0.1:1", ReferralsAddr: "127.0.0.1:1", TrainingsAddr: "127.0.0.1:1"}))
+	c, feed := pb.NewReportingServiceClient(conn), eventsv1.NewEventFeedServiceClient(conn)
+	org := ids.New()
+	ctx := servicetest.As(t, org)
+	project := &pb.Project{Code: "EV-1", Titles: []*pb.Narrative{{Text: "Events"}}, PlannedStartDate: "2024-01-01",
+		PlannedEndDate: "2024-12-31", Sectors: []string{"15160"}}
+	var created *pb.Project
+	for range 2 {
+		r, err := c.CreateProject(ctx, &pb.CreateProjectRequest{Project: project, RequestId: "p-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		created = r.GetProject()
+	}
+	if _, err := c.UpdateProject(ctx, &pb.UpdateProjectRequest{Project: &pb.Project{Id: created.GetId(), Etag: created.GetEtag(), Code: "EV-2"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"code"}}}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := feed.ListEvents(servicetest.Internal(t), &eventsv1.ListEventsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, ev := range r.GetEvents() {
+		types = append(types, ev.GetType())
+		if ev.GetAggregateId() != created.GetId() || !slices.Equal(ev.GetOrganisationIds(), []string{org}) {
+			t.Fatalf("event %v", ev)
+		}
+	}
+	if !slices.Equal(types, []string{"project.created", "project.updated"}) {
+		t.Fatalf("events %v", types)
+	}
+}
