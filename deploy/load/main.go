@@ -11,7 +11,14 @@
 //     over a pgx pool,
 //
 // at several numbers of concurrent clients, and prints throughput, p50 and
-// p99 per iteration, and the overhead of each layer as a ratio to pgx.
+// p99 per iteration, and the overhead of each layer as a ratio to pgx (and
+// pgx+outbox: the same insert with its event written to the outbox).
+//
+// Then it measures the event backbone: people with a referral each are
+// erased one at a time, idle and under REST load, and it prints the lag
+// from the commit of beneficiary.erased to its application in referrals
+// (p50/p99) and the erasure's end-to-end time (REST call to the last copy
+// gone).
 //
 //	go run ./deploy/load [-duration 5s] [-clients 1,8,32]   (make load)
 package main
@@ -67,6 +74,9 @@ func run(ctx context.Context) error {
 	clientList := flag.String("clients", "1,8,32", "comma-separated numbers of concurrent clients")
 	rounds := flag.Int("rounds", 3, "split each measurement into rounds that alternate the paths, so a burst of outside load on the machine hits all of them alike")
 	durable := flag.Bool("durable", false, "fsync and synchronous commit on (default off, as in the tests)")
+	lagSamples := flag.Int("lag", 200, "erasures measured for event lag, idle and under load each (0: skip)")
+	lagGap := flag.Duration("lag-gap", 20*time.Millisecond, "pause between measured erasures")
+	lagClients := flag.Int("lag-load-clients", 8, "REST clients loading the system while lag is measured under load")
 	flag.Parse()
 	var clients []int
 	for _, s := range strings.Split(*clientList, ",") {
@@ -151,6 +161,7 @@ func run(ctx context.Context) error {
 
 	scenarios := []scenario{
 		{"pgx", pgxIteration(pool, org)},
+		{"pgx+outbox", pgxOutboxIteration(pool, org)},
 		{"grpc", grpcIteration(conn, signer, org)},
 		{"rest", restIteration(httpClient, stack.URL(), key, false)},
 		{"rest+idem", restIteration(httpClient, stack.URL(), key, true)},
@@ -182,6 +193,15 @@ func run(ctx context.Context) error {
 		}
 	}
 	fmt.Print(table(results))
+	if *lagSamples > 0 {
+		say("event lag and erasure propagation")
+		runs, err := measureLag(ctx, stack, pg.URL("spona"), httpClient, key, *lagSamples, *lagGap,
+			restIteration(httpClient, stack.URL(), key, false), *lagClients)
+		if err != nil {
+			return err
+		}
+		fmt.Print(lagTable(runs))
+	}
 	return nil
 }
 
@@ -430,10 +450,10 @@ func table(results []result) string {
 		}
 	}
 	fmt.Fprintln(&w, "one iteration = create one beneficiary + read it back")
-	fmt.Fprintf(&w, "%-10s %7s %9s %9s %10s %10s %12s %12s\n", "path", "clients", "iters", "it/s", "p50", "p99", "pgx/it/s", "p50/pgx p50")
+	fmt.Fprintf(&w, "%-11s %7s %9s %9s %10s %10s %12s %12s\n", "path", "clients", "iters", "it/s", "p50", "p99", "pgx/it/s", "p50/pgx p50")
 	for _, r := range results {
 		b := base[r.clients]
-		fmt.Fprintf(&w, "%-10s %7d %9d %9.0f %10s %10s %11.2fx %11.2fx\n", r.name, r.clients, r.n, r.perSecond,
+		fmt.Fprintf(&w, "%-11s %7d %9d %9.0f %10s %10s %11.2fx %11.2fx\n", r.name, r.clients, r.n, r.perSecond,
 			r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond),
 			b.perSecond/r.perSecond, float64(r.p50)/float64(b.p50))
 	}
