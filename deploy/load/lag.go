@@ -56,8 +56,9 @@ type lagRun struct {
 	// e2e: the REST erase call issued → the last copy gone (the referral's
 	// texts and the edge's stored responses).
 	lag, e2e []time.Duration
-	// call: the REST erase call itself.
-	call []time.Duration
+	// call: the REST erase call itself; toReferrals, toEdge: from the
+	// call to each copy gone.
+	call, toReferrals, toEdge []time.Duration
 }
 
 // measureLag registers people with a referral each, then erases them one
@@ -169,6 +170,8 @@ func readLag(ctx context.Context, db *pgx.Conn, name string, issued map[string]t
 			}
 			run.lag = append(run.lag, redacted.Sub(committed))
 			run.e2e = append(run.e2e, maxTime(redacted, edgeGone).Sub(issued[id]))
+			run.toReferrals = append(run.toReferrals, redacted.Sub(issued[id]))
+			run.toEdge = append(run.toEdge, edgeGone.Sub(issued[id]))
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -213,6 +216,11 @@ func lagTable(runs []lagRun) string {
 			ratio(runs[1].lag, runs[0].lag, 50), ratio(runs[1].lag, runs[0].lag, 99), "",
 			ratio(runs[1].call, runs[0].call, 50), ratio(runs[1].call, runs[0].call, 99),
 			ratio(runs[1].e2e, runs[0].e2e, 50), ratio(runs[1].e2e, runs[0].e2e, 99))
+	}
+	for _, r := range runs {
+		fmt.Fprintf(&w, "%-24s from the call, p50/p99: referrals %s / %s, edge %s / %s\n", r.name,
+			round(percentile(r.toReferrals, 50)), round(percentile(r.toReferrals, 99)),
+			round(percentile(r.toEdge, 50)), round(percentile(r.toEdge, 99)))
 	}
 	fmt.Fprintln(&w, "lag: commit of beneficiary.erased in beneficiaries -> its application committed in referrals (database clock)")
 	fmt.Fprintln(&w, "call: the REST :erase call; end-to-end: REST :erase issued -> the referral's texts and the edge's stored responses gone")

@@ -69,3 +69,34 @@ func TestShortSecretRefused(t *testing.T) {
 		t.Fatal("want error for short secret")
 	}
 }
+
+func TestInternalPrincipal(t *testing.T) {
+	s, err := NewSigner("internal-principal-secret-0123456789", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := s.SignInternal("referrals")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Verify(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Internal() || p.ClientID != "internal:referrals" || len(p.Scopes) != 1 || !p.Has(ScopeEvents) {
+		t.Fatalf("internal principal %+v", p)
+	}
+	if _, err := s.SignInternal(""); err == nil {
+		t.Fatal("signed an internal principal without a process")
+	}
+	// Partner keys can never hold the internal scopes.
+	for _, internal := range InternalScopes {
+		for _, list := range [][]string{AllScopes, DefaultPartnerScopes} {
+			for _, sc := range list {
+				if sc == internal {
+					t.Fatalf("%s is grantable to partners", internal)
+				}
+			}
+		}
+	}
+}

@@ -350,6 +350,12 @@ func scenario(t *testing.T, crash bool) {
 	}
 	waited := waitForFeeds(t, s, beneficiariesFeedHead(t, s))
 	t.Logf("erasure reached every copy %v after the call (feeds: %v)", time.Since(began).Round(time.Millisecond), waited.Round(time.Millisecond))
+	metrics := must(t, resttest.New(s.stack.AdminURL("referrals"), "").Do(t, "GET", "/metrics", nil), 200)
+	for _, series := range []string{`outbox_consumer_applied_total{consumer="beneficiaries"`, `outbox_consumer_lag_seconds_bucket{consumer="beneficiaries"`} {
+		if !strings.Contains(string(metrics.Raw), series) {
+			t.Errorf("referrals' /metrics lacks %s", series)
+		}
+	}
 	// Erasing again changes nothing.
 	again := must(t, s.a.Do(t, "POST", "/v1/beneficiaries/"+w.person+":erase", map[string]any{}), 200)
 	if str(again, "etag") == "" || str(again, "given_name") != "" {
