@@ -42,7 +42,7 @@ func csvFile(s string) *httpbody.HttpBody {
 }
 
 // finished waits for an import's operation to be done and returns the import.
-func finished(t *testing.T, ctx context.Context, c importClients, op *longrunningpb.Operation) *importsv1.Import {
+func finished(t testing.TB, ctx context.Context, c importClients, op *longrunningpb.Operation) *importsv1.Import {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for !op.GetDone() {
