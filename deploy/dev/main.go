@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -96,8 +97,21 @@ func run(ctx context.Context) error {
 		_ = os.Remove(keyFile) // made for another database
 	}
 	key, err := persistent(keyFile, func() (string, error) {
-		return stack.CreateKey(ctx, "development", "Spona Development NGO")
+		key, err := stack.CreateKey(ctx, "development", devOrganisation)
+		if m := uuidPattern.FindString(fmt.Sprint(err)); err != nil && m != "" {
+			// The organisation is there from an earlier run: a new key for it.
+			return stack.Edge(ctx, "keys", "create", "-name", "development", "-org-id", m)
+		}
+		return key, err
 	})
+	if err != nil {
+		return err
+	}
+	adminFile := filepath.Join(data, "dev-admin-key")
+	if !keyWorks(ctx, stack.URL(), adminFile) {
+		_ = os.Remove(adminFile)
+	}
+	adminKey, err := persistent(adminFile, func() (string, error) { return stack.CreateAdminKey(ctx, "development administrator") })
 	if err != nil {
 		return err
 	}
@@ -108,15 +122,21 @@ Spona is running.
   OpenAPI         %[1]s/openapi.json
   Webhooks        POST %[1]s/v1/webhooks (http:// and loopback targets allowed in development)
   API key         %[2]s      (organisation "Spona Development NGO", all partner scopes)
+  admin key       %[3]s      (platform administrator: /v1/apiKeys, organisations :verify)
 
   curl -s -H "Authorization: Bearer %[2]s" %[1]s/v1/beneficiaries
+  curl -s -H "Authorization: Bearer $(cat .data/dev-admin-key)" %[1]s/v1/apiKeys
 
 Press Ctrl-C to stop. Data is kept in .data/ between runs.
-`, stack.URL(), key)
+`, stack.URL(), key, adminKey)
 	<-ctx.Done()
 	fmt.Println()
 	return nil
 }
+
+const devOrganisation = "Spona Development NGO"
+
+var uuidPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 
 func say(msg string) { fmt.Fprintf(os.Stderr, "%s  %s\n", time.Now().Format("15:04:05"), msg) }
 
@@ -126,7 +146,7 @@ func keyWorks(ctx context.Context, base, path string) bool {
 	if err != nil {
 		return false
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/organisations?page_size=1", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/organisations?page_size=1", nil) // partner and administrator keys both read the directory
 	if err != nil {
 		return false
 	}

@@ -32,7 +32,6 @@ const (
 	ScopeReferralsRead      = "referrals.read"
 	ScopeReferralsWrite     = "referrals.write"
 	ScopeDirectoryRead      = "directory.read"
-	ScopeDirectoryAdmin     = "directory.admin"
 	ScopeTrainingsRead      = "trainings.read"
 	ScopeTrainingsWrite     = "trainings.write"
 	ScopeReportingRead      = "reporting.read"
@@ -46,19 +45,40 @@ const (
 	ScopeAggregates = "aggregates.read"
 )
 
-// AllScopes lists every scope, for development keys.
-var AllScopes = []string{
-	ScopeBeneficiariesRead, ScopeBeneficiariesWrite, ScopeReferralsRead, ScopeReferralsWrite,
-	ScopeDirectoryRead, ScopeDirectoryAdmin, ScopeTrainingsRead, ScopeTrainingsWrite,
-	ScopeReportingRead, ScopeReportingWrite, ScopeWebhooksRead, ScopeWebhooksWrite, ScopeAggregates, ScopeImportsRead,
-}
+// Scopes of the platform administrator: never granted to a partner's key
+// or token, only to keys of the platform organisation.
+const (
+	// ScopePlatformAdmin manages API keys and verifies organisations.
+	ScopePlatformAdmin = "platform.admin"
+	// ScopeDirectoryAdmin adds and edits any organisation's directory entries.
+	ScopeDirectoryAdmin = "directory.admin"
+)
 
-// DefaultPartnerScopes are what a partner organisation's key gets unless told otherwise.
-var DefaultPartnerScopes = []string{
+// PlatformOrganisationID is the organisation of the platform administrator
+// (its keys, and the operator's commands); no partner organisation has it,
+// and it is not InternalOrganisation (Spona's processes acting for
+// themselves).
+const PlatformOrganisationID = "00000000-0000-0000-0000-000000000001"
+
+// PartnerScopes are the scopes a partner organisation's key or token may hold.
+var PartnerScopes = []string{
 	ScopeBeneficiariesRead, ScopeBeneficiariesWrite, ScopeReferralsRead, ScopeReferralsWrite,
 	ScopeDirectoryRead, ScopeTrainingsRead, ScopeTrainingsWrite, ScopeReportingRead, ScopeReportingWrite,
 	ScopeWebhooksRead, ScopeWebhooksWrite, ScopeAggregates, ScopeImportsRead,
 }
+
+// AdminScopes are the platform administrator's.
+var AdminScopes = []string{ScopePlatformAdmin, ScopeDirectoryAdmin}
+
+// DefaultPartnerScopes are what a partner organisation's key gets unless told otherwise.
+var DefaultPartnerScopes = PartnerScopes
+
+// AllScopes lists every scope a key can hold (partner and administrator),
+// for tests.
+var AllScopes = append(slices.Clone(PartnerScopes), AdminScopes...)
+
+// IsPartnerScope reports whether a partner's key or token may hold scope.
+func IsPartnerScope(scope string) bool { return slices.Contains(PartnerScopes, scope) }
 
 // Principal is who a request runs as.
 type Principal struct {

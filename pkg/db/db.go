@@ -77,7 +77,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string, migrations 
 		goose.WithTableName(schema+".goose_db_version"),
 	)
 	if err != nil {
-		return fmt.Errorf("db: migrations: %w", err)
+		return fmt.Errorf("db: migrations: %w: %w", ErrBadMigrations, err)
 	}
 	results, err := p.Up(ctx)
 	if err != nil {

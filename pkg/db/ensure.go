@@ -9,11 +9,18 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
+// ErrBadMigrations marks a set of migrations that cannot be applied as
+// shipped (two files of one version, say): a build error, not a wait.
+var ErrBadMigrations = errors.New("the migrations shipped are invalid")
+
 // Permanent reports whether err (from connecting or migrating) will not go
 // away by waiting: bad credentials, a missing database or role, a
 // privilege the role lacks. Start-up retries only the others (the server
 // still starting, the network).
 func Permanent(err error) bool {
+	if errors.Is(err, ErrBadMigrations) {
+		return true
+	}
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
 		return false

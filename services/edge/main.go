@@ -1,52 +1,205 @@
 // Command edge serves Spona's REST/JSON API to partner systems and manages
 // their API keys.
 //
-//	edge                       serve the API
-//	edge create-key [flags]    create an API key and print it once
+//	edge                      serve the API
+//	edge keys create [flags]  create an API key and print it once (also: edge create-key)
+//	edge keys list [flags]    list keys (never their secrets)
+//	edge keys revoke [flags]  revoke a key at once, on every replica
+//	edge keys rotate [flags]  give a key's client a new key; the old one works on for an overlap
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"os/user"
+	"strconv"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/platform"
+	"github.com/spona/spona/services/edge/internal/keys"
 	"github.com/spona/spona/services/edge/service"
 )
 
 func main() {
 	var cfg service.Config
-	var keys service.KeysConfig
-	create := flag.NewFlagSet("create-key", flag.ContinueOnError)
-	name := create.String("name", "", "name of the partner system (required)")
-	orgID := create.String("org-id", "", "id of the key's organisation in the directory")
-	orgName := create.String("org-name", "", "register (or reuse) an organisation of this name when -org-id is not given")
-	orgKind := create.String("org-kind", "ngo", "kind of the organisation to register")
-	orgCountry := create.String("org-country", "RS", "country of the organisation to register (RS, BA, HR)")
-	scopes := create.String("scopes", strings.Join(auth.DefaultPartnerScopes, ","), "comma-separated scopes")
+	var kc service.KeysConfig
+	create := createCommand(&kc)
+	alias := createCommand(&kc)
+	alias.Name, alias.Summary = "create-key", "the same as keys create"
 	platform.Main("edge", "Spona's REST/JSON API for partner systems, and their API keys",
 		platform.Command{Summary: "serve the REST API (the default)", Config: &cfg, Run: func(ctx context.Context, _ []string) error {
 			return service.Run(ctx, cfg)
 		}},
-		platform.Command{Name: "create-key", Summary: "create an API key and print it once", Flags: create, Config: &keys,
-			Run: func(ctx context.Context, _ []string) error {
-				if *orgID == "" && *orgName == "" {
-					return fmt.Errorf("give -org-id or -org-name")
-				}
-				key, org, err := service.CreateKey(ctx, keys, service.KeyRequest{
-					Name: *name, OrganisationID: *orgID, OrganisationName: *orgName,
-					OrganisationKind: *orgKind, OrganisationCountry: *orgCountry,
-					Scopes: strings.Split(*scopes, ","),
-				})
+		create, alias, listCommand(&kc), revokeCommand(&kc), rotateCommand(&kc),
+	)
+}
+
+func operator() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "unknown"
+}
+
+// parseExpiry reads -expires: a duration from now ("90d", "720h") or a
+// date or time ("2027-06-30", RFC 3339).
+func parseExpiry(s string) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n > 0 {
+			t := time.Now().Add(time.Duration(n) * 24 * time.Hour)
+			return &t, nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		t := time.Now().Add(d)
+		return &t, nil
+	}
+	for _, layout := range []string{time.RFC3339, time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return &t, nil
+		}
+	}
+	return nil, fmt.Errorf("-expires %q: give a duration (90d, 720h) or a date (2027-06-30)", s)
+}
+
+func createCommand(kc *service.KeysConfig) platform.Command {
+	fs := flag.NewFlagSet("keys create", flag.ContinueOnError)
+	name := fs.String("name", "", "name of the partner system (required)")
+	orgID := fs.String("org-id", "", "organisation of the key: an existing, verified directory entry")
+	orgName := fs.String("org-name", "", "register a new organisation of this legal name (refused when the name is taken: use -org-id)")
+	orgKind := fs.String("org-kind", "ngo", "kind of the new organisation")
+	orgCountry := fs.String("org-country", "RS", "country of the new organisation (RS, BA, HR)")
+	scopes := fs.String("scopes", "", "comma-separated scopes (default: "+strings.Join(auth.DefaultPartnerScopes, ",")+")")
+	admin := fs.Bool("admin", false, "a key of the platform administrator ("+strings.Join(auth.AdminScopes, ", ")+"), not of an organisation")
+	expires := fs.String("expires", "", "expiry: a duration (90d, 720h) or a date (2027-06-30); none by default")
+	reason := fs.String("reason", "", "why (audited)")
+	return platform.Command{Name: "keys create", Summary: "create an API key and print it once", Flags: fs, Config: kc,
+		Run: func(ctx context.Context, _ []string) error {
+			if *orgID == "" && *orgName == "" && !*admin {
+				return errors.New("give -org-id, -org-name or -admin")
+			}
+			exp, err := parseExpiry(*expires)
+			if err != nil {
+				return err
+			}
+			var sc []string
+			if *scopes != "" {
+				sc = strings.Split(*scopes, ",")
+			}
+			key, org, err := service.CreateKey(ctx, *kc, operator(), service.KeyRequest{
+				Name: *name, OrganisationID: *orgID, OrganisationName: *orgName,
+				OrganisationKind: *orgKind, OrganisationCountry: *orgCountry,
+				Scopes: sc, ExpireTime: exp, Admin: *admin, Reason: *reason,
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "API key for organisation %s (shown once; keep it secret):\n", org)
+			fmt.Println(key)
+			return nil
+		}}
+}
+
+func listCommand(kc *service.KeysConfig) platform.Command {
+	fs := flag.NewFlagSet("keys list", flag.ContinueOnError)
+	orgID := fs.String("org-id", "", "only the keys of this organisation")
+	all := fs.Bool("all", false, "include revoked and expired keys")
+	return platform.Command{Name: "keys list", Summary: "list API keys (never their secrets)", Flags: fs, Config: kc,
+		Run: func(ctx context.Context, _ []string) error {
+			k, err := service.OpenKeys(ctx, *kc, operator())
+			if err != nil {
+				return err
+			}
+			defer k.Close()
+			tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tPREFIX\tNAME\tORGANISATION\tSCOPES\tCREATED\tEXPIRES\tLAST USED\tSTATE")
+			token := ""
+			for {
+				rows, next, err := k.List(ctx, keys.Filter{OrganisationID: *orgID, ShowRevoked: *all}, 500, token)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(os.Stderr, "API key for organisation %s (shown once; keep it secret):\n", org)
-				fmt.Println(key)
-				return nil
-			}},
-	)
+				for _, r := range rows {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Prefix(), r.Name, r.OrganisationID,
+						strings.Join(r.Scopes, ","), when(&r.CreateTime), when(r.ExpireTime), when(r.LastUseTime), state(r))
+				}
+				if token = next; token == "" {
+					return tw.Flush()
+				}
+			}
+		}}
+}
+
+func when(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04")
+}
+
+func state(k *keys.Key) string {
+	switch {
+	case k.RevokeTime != nil:
+		return "revoked (" + k.RevokeReason + ")"
+	case !k.Active(time.Now()):
+		return "expired"
+	}
+	return "active"
+}
+
+func revokeCommand(kc *service.KeysConfig) platform.Command {
+	fs := flag.NewFlagSet("keys revoke", flag.ContinueOnError)
+	id := fs.String("id", "", "id of the key (keys list)")
+	reason := fs.String("reason", "", "why (required; audited and shown on the key)")
+	return platform.Command{Name: "keys revoke", Summary: "revoke a key at once, on every edge replica", Flags: fs, Config: kc,
+		Run: func(ctx context.Context, _ []string) error {
+			k, err := service.OpenKeys(ctx, *kc, operator())
+			if err != nil {
+				return err
+			}
+			defer k.Close()
+			r, err := k.Revoke(ctx, k.Actor, *id, *reason)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "revoked %s (%s) at %s\n", r.ID, r.Prefix(), when(r.RevokeTime))
+			return nil
+		}}
+}
+
+func rotateCommand(kc *service.KeysConfig) platform.Command {
+	fs := flag.NewFlagSet("keys rotate", flag.ContinueOnError)
+	id := fs.String("id", "", "id of the key to replace (keys list)")
+	overlap := fs.Duration("overlap", keys.DefaultOverlap, "how long the old key keeps working (at most 720h)")
+	expires := fs.String("expires", "", "expiry of the new key (default: the old key's)")
+	reason := fs.String("reason", "", "why (audited)")
+	return platform.Command{Name: "keys rotate", Summary: "give a key's client a new key and print it once; the old one works on for the overlap", Flags: fs, Config: kc,
+		Run: func(ctx context.Context, _ []string) error {
+			exp, err := parseExpiry(*expires)
+			if err != nil {
+				return err
+			}
+			k, err := service.OpenKeys(ctx, *kc, operator())
+			if err != nil {
+				return err
+			}
+			defer k.Close()
+			next, secret, prev, err := k.Rotate(ctx, k.Actor, *id, overlap, exp, *reason)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "new key %s for client %s (shown once; keep it secret); the old key %s works until %s:\n",
+				next.ID, next.ClientID, prev.ID, when(prev.ExpireTime))
+			fmt.Println(secret)
+			return nil
+		}}
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/testkit/devstack"
 	"github.com/spona/spona/pkg/testkit/devstack/devstacktest"
 	"github.com/spona/spona/pkg/testkit/otlptest"
@@ -49,6 +50,20 @@ func startSystem(t *testing.T, env ...string) *system {
 		t.Fatal(err)
 	}
 	return &system{stack: stack, traces: traces, keyA: keyA, keyB: keyB, logs: logs, dbURL: dbURL}
+}
+
+// sql runs a statement on the system's database, as its superuser.
+func (s *system) sql(t *testing.T, stmt string, args ...any) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, s.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, stmt, args...); err != nil {
+		t.Fatalf("%s: %v", stmt, err)
+	}
 }
 
 type response struct {

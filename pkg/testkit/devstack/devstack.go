@@ -139,6 +139,9 @@ type Stack struct {
 	opts  Options
 	mu    sync.Mutex
 	procs map[string]*proc
+	// replicas are further processes of a service (StartReplica), by name
+	// "<service>#<n>", with their own listen ports.
+	replicas map[string]Ports
 }
 
 type proc struct {
@@ -149,7 +152,7 @@ type proc struct {
 
 // Start runs the six processes in order, each once the ones it calls are ready.
 func Start(ctx context.Context, o Options) (*Stack, error) {
-	s := &Stack{opts: o, procs: map[string]*proc{}}
+	s := &Stack{opts: o, procs: map[string]*proc{}, replicas: map[string]Ports{}}
 	for _, name := range Services {
 		if err := s.StartService(ctx, name); err != nil {
 			return nil, errors.Join(err, s.Stop())
@@ -203,10 +206,44 @@ func (s *Stack) Env(name string) []string {
 	return append(env, o.Env...)
 }
 
+// StartReplica starts another process of service (the edge, say) on free
+// ports, the way a second replica runs, and returns its name
+// ("edge#2") for URLOf, AdminURLOf and StopService.
+func (s *Stack) StartReplica(ctx context.Context, service string) (string, error) {
+	ports, err := FreePorts()
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	name := fmt.Sprintf("%s#%d", service, len(s.replicas)+2)
+	s.replicas[name] = ports
+	s.mu.Unlock()
+	env := s.Env(service)
+	env = append(env, "ADMIN_ADDR=127.0.0.1:"+strconv.Itoa(ports.Admin[service]), "HTTP_ADDR=127.0.0.1:"+strconv.Itoa(ports.HTTP))
+	if p, ok := ports.GRPC[service]; ok {
+		env = append(env, "GRPC_ADDR=127.0.0.1:"+strconv.Itoa(p))
+	}
+	return name, s.start(ctx, name, service, env, ports.Admin[service])
+}
+
+// URLOf is the REST base URL of the edge process name ("edge" or a replica).
+func (s *Stack) URLOf(name string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.replicas[name]; ok {
+		return fmt.Sprintf("http://127.0.0.1:%d", p.HTTP)
+	}
+	return s.URL()
+}
+
 // StartService starts one process and waits until it reports ready.
 func (s *Stack) StartService(ctx context.Context, name string) error {
-	cmd := exec.Command(filepath.Join(s.opts.BinDir, name))
-	cmd.Env = s.Env(name)
+	return s.start(ctx, name, name, s.Env(name), s.opts.Ports.Admin[name])
+}
+
+func (s *Stack) start(ctx context.Context, name, binary string, env []string, adminPort int) error {
+	cmd := exec.Command(filepath.Join(s.opts.BinDir, binary))
+	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	var closer io.Closer
 	if s.opts.LogDir != "" {
@@ -227,11 +264,11 @@ func (s *Stack) StartService(ctx context.Context, name string) error {
 	s.mu.Lock()
 	s.procs[name] = p
 	s.mu.Unlock()
-	return s.waitReady(ctx, name, p)
+	return s.waitReady(ctx, name, p, adminPort)
 }
 
-func (s *Stack) waitReady(ctx context.Context, name string, p *proc) error {
-	url := fmt.Sprintf("http://127.0.0.1:%d/readyz", s.opts.Ports.Admin[name])
+func (s *Stack) waitReady(ctx context.Context, name string, p *proc, adminPort int) error {
+	url := fmt.Sprintf("http://127.0.0.1:%d/readyz", adminPort)
 	deadline := time.Now().Add(90 * time.Second)
 	client := &http.Client{Timeout: time.Second}
 	for {
@@ -294,9 +331,20 @@ func (s *Stack) signal(name string, sig syscall.Signal, grace time.Duration) err
 	}
 }
 
-// Stop stops every process, in reverse start order.
+// Stop stops every process, in reverse start order (replicas first).
 func (s *Stack) Stop() error {
 	var errs []error
+	s.mu.Lock()
+	var replicas []string
+	for name := range s.replicas {
+		replicas = append(replicas, name)
+	}
+	s.mu.Unlock()
+	for _, name := range replicas {
+		if err := s.StopService(name); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		}
+	}
 	for i := len(Services) - 1; i >= 0; i-- {
 		if err := s.StopService(Services[i]); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", Services[i], err))
@@ -307,17 +355,29 @@ func (s *Stack) Stop() error {
 
 // CreateKey runs `edge create-key` and returns the key and its organisation.
 func (s *Stack) CreateKey(ctx context.Context, name, orgName string, scopes ...string) (key string, err error) {
-	args := []string{"create-key", "-name", name, "-org-name", orgName}
+	args := []string{"-name", name, "-org-name", orgName}
 	if len(scopes) > 0 {
 		args = append(args, "-scopes", strings.Join(scopes, ","))
 	}
+	return s.Edge(ctx, append([]string{"keys", "create"}, args...)...)
+}
+
+// CreateAdminKey runs `edge keys create -admin` and returns the key of the
+// platform administrator.
+func (s *Stack) CreateAdminKey(ctx context.Context, name string) (string, error) {
+	return s.Edge(ctx, "keys", "create", "-admin", "-name", name, "-reason", "development")
+}
+
+// Edge runs an edge command (keys …) with the stack's environment and
+// returns its standard output.
+func (s *Stack) Edge(ctx context.Context, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, filepath.Join(s.opts.BinDir, "edge"), args...)
 	cmd.Env = append(s.Env("edge"), "ADMIN_ADDR=127.0.0.1:0", "HTTP_ADDR=127.0.0.1:0")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("edge create-key: %w\n%s", err, stderr.String())
+		return "", fmt.Errorf("edge %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
 	}
 	return strings.TrimSpace(string(out)), nil
 }

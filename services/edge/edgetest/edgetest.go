@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/config"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/platform"
@@ -247,19 +246,26 @@ type Key struct {
 	Key, Organisation string
 }
 
+// CreateAdminKey creates a key of the platform administrator.
+func (s *Stack) CreateAdminKey(t testing.TB) Key {
+	t.Helper()
+	return s.createKey(t, service.KeyRequest{Name: "administrator", Admin: true, Reason: "test"})
+}
+
 // CreateKey registers an organisation (by name) and an API key for it with
 // scopes (the default partner scopes when none are given).
 func (s *Stack) CreateKey(t testing.TB, name, orgName string, scopes ...string) Key {
 	t.Helper()
-	req := service.KeyRequest{Name: name, OrganisationName: orgName, OrganisationKind: "ngo", OrganisationCountry: "RS", Scopes: scopes}
-	if len(scopes) == 0 {
-		req.Scopes = auth.DefaultPartnerScopes
-	}
+	return s.createKey(t, service.KeyRequest{Name: name, OrganisationName: orgName, OrganisationKind: "ngo", OrganisationCountry: "RS", Scopes: scopes})
+}
+
+func (s *Stack) createKey(t testing.TB, req service.KeyRequest) Key {
+	t.Helper()
 	cfg := s.Config
 	cfg.LogLevel = "error"
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	key, org, err := service.CreateKey(ctx, cfg.Keys(), req)
+	key, org, err := service.CreateKey(ctx, cfg.Keys(), "edgetest", req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ func hideKeys(t *testing.T, dbURL string) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `ALTER TABLE edge.api_clients RENAME TO api_clients_hidden`); err != nil {
+	if _, err := conn.Exec(ctx, `ALTER TABLE edge.api_keys RENAME TO api_keys_hidden`); err != nil {
 		t.Fatal(err)
 	}
 }

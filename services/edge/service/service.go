@@ -10,22 +10,21 @@ import (
 	"net"
 	"time"
 
-	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/httpserver"
-	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/platform"
+	"github.com/spona/spona/services/edge/internal/directory"
 	"github.com/spona/spona/services/edge/internal/gateway"
 	"github.com/spona/spona/services/edge/internal/idempotency"
 	"github.com/spona/spona/services/edge/internal/keys"
 	"github.com/spona/spona/services/edge/internal/oidc"
+	"github.com/spona/spona/services/edge/internal/ports"
 	"github.com/spona/spona/services/edge/migrations"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/metadata"
 )
 
 // Config is the whole configuration of the edge.
@@ -40,7 +39,8 @@ type Config struct {
 	// The public HTTP server: timeouts and connections per client address.
 	HTTP             httpserver.Config
 	MaxBodyBytes     int64         `env:"MAX_BODY_BYTES" default:"1048576" help:"largest request body (413 above)"`
-	KeyCacheTTL      time.Duration `env:"KEY_CACHE_TTL" default:"30s" help:"how long a verified API key is cached"`
+	KeyCacheTTL      time.Duration `env:"KEY_CACHE_TTL" default:"5m" help:"how long a verified API key is cached (changes reach the cache at once by PostgreSQL notification; without it, keys are not cached)"`
+	KeyUseFlush      time.Duration `env:"KEY_USE_FLUSH" default:"30s" help:"how often the last use of API keys is written"`
 	UnknownKeyTTL    time.Duration `env:"UNKNOWN_KEY_CACHE_TTL" default:"1m" help:"how long a key id found not to exist is remembered (no query while it is)"`
 	AuthFailureRate  float64       `env:"AUTH_FAILURE_RATE" default:"1" help:"failed authentications per second allowed per client address on average (0 = no limit)"`
 	AuthFailureBurst int           `env:"AUTH_FAILURE_BURST" default:"20" help:"failed authentications per client address at once; beyond, 429 before the credential is looked at"`
@@ -145,7 +145,11 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 		return err
 	}
 	base.OnClose(b.Close)
-	creds := &credentials{keys: keys.NewVerifier(keys.NewPostgres(base.Pool), cfg.KeyCacheTTL, cfg.UnknownKeyTTL)}
+	store := keys.NewPostgres(base.Pool)
+	verifier := keys.NewVerifier(store, cfg.KeyCacheTTL, cfg.UnknownKeyTTL)
+	creds := &credentials{keys: verifier}
+	keyAdmin := keys.NewAdmin(store, directory.New(b.conns["referrals"], base.Signer, "edge"))
+	keyAdmin.OnChange(verifier.Forget)
 	if cfg.OIDC.enabled() {
 		if creds.oidc, err = oidc.New(oidc.Config{
 			Issuer: cfg.OIDC.Issuer, Audience: cfg.OIDC.Audience, JWKSURL: cfg.OIDC.JWKSURL,
@@ -168,6 +172,7 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 		Backends: gateway.Backends{
 			Beneficiaries: b.conns["beneficiaries"], Referrals: b.conns["referrals"],
 			Trainings: b.conns["trainings"], Reporting: b.conns["reporting"], Webhooks: b.conns["webhooks"],
+			APIKeys: ports.NewAPIKeys(keyAdmin, gateway.Caller, base.Log),
 		},
 		MaxBodyBytes:    cfg.MaxBodyBytes,
 		UploadMaxBytes:  cfg.ImportMaxBytes,
@@ -190,6 +195,13 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 	}
 	ready := func(ctx context.Context) error { return errors.Join(base.Ready(ctx), b.ready(ctx)) }
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { verifier.Run(gctx, cfg.KeyUseFlush, base.Log); return nil })
+	select { // serve once key changes are heard (keys are not cached before)
+	case <-verifier.Started():
+	case <-time.After(10 * time.Second):
+		base.Log.Warn("key change notifications not yet available; serving without the key cache")
+	case <-gctx.Done():
+	}
 	g.Go(func() error {
 		base.Log.Info("http listening", slog.String("addr", lis.Addr().String()))
 		return srv.Serve(gctx, lis, cfg.ShutdownTimeout)
@@ -227,7 +239,7 @@ func (c *credentials) Verify(ctx context.Context, cred string) (auth.Principal, 
 type KeysConfig struct {
 	DatabaseURL     string `env:"DATABASE_URL" secret:"true" required:"true" help:"PostgreSQL URL of the edge's database"`
 	PrincipalSecret string `env:"PRINCIPAL_SECRET" secret:"true" required:"true" help:"the processes' principal signing secret"`
-	ReferralsAddr   string `env:"REFERRALS_ADDR" help:"gRPC address of the referrals service (to register a new organisation)"`
+	ReferralsAddr   string `env:"REFERRALS_ADDR" help:"gRPC address of the referrals service (the directory: to check or register the key's organisation)"`
 	LogLevel        string `env:"LOG_LEVEL" default:"warn" help:"debug, info, warn or error"`
 }
 
@@ -241,76 +253,92 @@ func (c KeysConfig) platform() platform.Config {
 		LogLevel: c.LogLevel, DBMaxConns: 2, ShutdownTimeout: 5 * time.Second, StartupTimeout: 30 * time.Second}
 }
 
-// KeyRequest describes an API key to create.
+// KeyCommands is key management for the operator's commands (`edge keys
+// …`): the same use cases as the administrator's REST API, run directly on
+// the edge's database, acting as the platform administrator.
+type KeyCommands struct {
+	*keys.Admin
+	// Actor is who the audit log records (the operator's login).
+	Actor auth.Principal
+	close func()
+}
+
+// OpenKeys returns key management on cfg's database; Close releases it.
+func OpenKeys(ctx context.Context, cfg KeysConfig, operator string) (*KeyCommands, error) {
+	base, err := platform.Start(ctx, "edge", cfg.platform(), migrations.FS, cfg)
+	if err != nil {
+		return nil, err
+	}
+	actor := "cli:" + operator
+	var dir keys.Directory = noDirectory{}
+	closeConn := func() {}
+	if cfg.ReferralsAddr != "" {
+		conn, err := grpcx.NewClient(cfg.ReferralsAddr)
+		if err != nil {
+			_ = base.Close(ctx)
+			return nil, err
+		}
+		dir, closeConn = directory.New(conn, base.Signer, actor), func() { conn.Close() }
+	}
+	return &KeyCommands{
+		Admin: keys.NewAdmin(keys.NewPostgres(base.Pool), dir),
+		Actor: auth.Principal{OrganisationID: auth.PlatformOrganisationID, ClientID: actor, Scopes: auth.AdminScopes},
+		close: func() { closeConn(); _ = base.Close(context.Background()) },
+	}, nil
+}
+
+// Close releases the database and the directory connection.
+func (k *KeyCommands) Close() { k.close() }
+
+// noDirectory stands for the directory when REFERRALS_ADDR is not given:
+// enough for listing, revoking and rotating, and for administrator keys.
+type noDirectory struct{}
+
+var errNoDirectory = errors.New("REFERRALS_ADDR is required to check or register the key's organisation in the directory")
+
+func (noDirectory) Organisation(context.Context, string) (*keys.Organisation, error) {
+	return nil, errNoDirectory
+}
+func (noDirectory) Named(context.Context, string) ([]keys.Organisation, error) {
+	return nil, errNoDirectory
+}
+func (noDirectory) Register(context.Context, keys.Organisation, string) (string, error) {
+	return "", errNoDirectory
+}
+
+// KeyRequest describes an API key to create (the create-key command and
+// the tests).
 type KeyRequest struct {
 	Name           string
 	OrganisationID string
-	// When OrganisationID is empty, the organisation is registered in the
-	// directory (idempotently, by name) with these details.
+	// When OrganisationID is empty, a new organisation is registered in
+	// the directory (and verified) with these details; a name already in
+	// the directory is refused, listing the organisations that have it.
 	OrganisationName    string
 	OrganisationKind    string
 	OrganisationCountry string
 	Scopes              []string
+	ExpireTime          *time.Time
+	Admin               bool
+	Reason              string
 }
 
-// SystemOrganisationID is the principal organisation of operator commands.
-const SystemOrganisationID = "00000000-0000-0000-0000-000000000000"
-
-// CreateKey registers an API client and returns its key (shown only now).
-func CreateKey(ctx context.Context, cfg KeysConfig, req KeyRequest) (key, organisationID string, err error) {
-	if req.Name == "" {
-		return "", "", errors.New("a key needs a name")
-	}
-	for _, s := range req.Scopes {
-		if !contains(auth.AllScopes, s) {
-			return "", "", fmt.Errorf("unknown scope %q; known: %v", s, auth.AllScopes)
-		}
-	}
-	base, err := platform.Start(ctx, "edge", cfg.platform(), migrations.FS, cfg)
+// CreateKey registers an API client and returns its key (shown only now)
+// and its organisation.
+func CreateKey(ctx context.Context, cfg KeysConfig, operator string, req KeyRequest) (key, organisationID string, err error) {
+	k, err := OpenKeys(ctx, cfg, operator)
 	if err != nil {
 		return "", "", err
 	}
-	// The key is stored once created: a failed shutdown must not hide it.
-	defer func() { _ = base.Close(context.Background()) }()
-	orgID := req.OrganisationID
-	if orgID == "" {
-		if orgID, err = registerOrganisation(ctx, cfg, base.Signer, req); err != nil {
-			return "", "", err
-		}
-	} else if !ids.Valid(orgID) {
-		return "", "", fmt.Errorf("organisation id %q is not a UUID", orgID)
+	defer k.Close()
+	nk := keys.NewKey{Name: req.Name, OrganisationID: req.OrganisationID, Scopes: req.Scopes, ExpireTime: req.ExpireTime,
+		Admin: req.Admin, Reason: req.Reason}
+	if req.OrganisationID == "" && !req.Admin {
+		nk.NewOrganisation = &keys.Organisation{Name: req.OrganisationName, Kind: req.OrganisationKind, Country: upper(req.OrganisationCountry)}
 	}
-	key, lookupID, hash := keys.Generate()
-	c := &keys.Client{ID: ids.New(), Name: req.Name, OrganisationID: ids.Normalize(orgID), Scopes: req.Scopes, LookupID: lookupID, SecretHash: hash}
-	if err := keys.NewPostgres(base.Pool).Create(ctx, c); err != nil {
+	created, secret, err := k.Create(ctx, k.Actor, nk)
+	if err != nil {
 		return "", "", err
 	}
-	return key, c.OrganisationID, nil
-}
-
-func registerOrganisation(ctx context.Context, cfg KeysConfig, signer *auth.Signer, req KeyRequest) (string, error) {
-	if cfg.ReferralsAddr == "" {
-		return "", errors.New("REFERRALS_ADDR is required to register a new organisation")
-	}
-	conn, err := grpcx.NewClient(cfg.ReferralsAddr)
-	if err != nil {
-		return "", err
-	}
-	defer conn.Close()
-	tok, err := signer.Sign(auth.Principal{OrganisationID: SystemOrganisationID, ClientID: "edge-cli", Scopes: []string{auth.ScopeDirectoryAdmin}})
-	if err != nil {
-		return "", err
-	}
-	ctx = metadata.AppendToOutgoingContext(ctx, auth.MetadataKey, tok)
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	kind := refv1.OrganisationKind(refv1.OrganisationKind_value["ORGANISATION_KIND_"+upper(req.OrganisationKind)])
-	resp, err := refv1.NewDirectoryServiceClient(conn).CreateOrganisation(ctx, &refv1.CreateOrganisationRequest{
-		Organisation: &refv1.Organisation{Name: req.OrganisationName, Kind: kind, Country: req.OrganisationCountry},
-		RequestId:    "edge-cli:" + req.OrganisationName,
-	}, grpc.WaitForReady(true))
-	if err != nil {
-		return "", fmt.Errorf("register organisation %q in the directory (is the referrals service up at %s?): %w", req.OrganisationName, cfg.ReferralsAddr, err)
-	}
-	return resp.GetOrganisation().GetId(), nil
+	return secret, created.OrganisationID, nil
 }

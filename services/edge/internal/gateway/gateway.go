@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	adminv1 "github.com/spona/spona/gen/go/spona/admin/v1"
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	impv1 "github.com/spona/spona/gen/go/spona/imports/v1"
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
@@ -39,9 +40,12 @@ type Authenticator interface {
 	Verify(ctx context.Context, credential string) (auth.Principal, error)
 }
 
-// Backends are the connections to the five services.
+// Backends are the connections to the five services, and the edge's own
+// services (served in process).
 type Backends struct {
 	Beneficiaries, Referrals, Trainings, Reporting, Webhooks grpc.ClientConnInterface
+	// APIKeys is the administrator's key management (nil: unimplemented).
+	APIKeys adminv1.ApiKeyServiceServer
 }
 
 // Middleware wraps an HTTP handler.
@@ -81,8 +85,12 @@ type Options struct {
 
 type principalKey struct{}
 
-func principalFrom(r *http.Request) (auth.Principal, bool) {
-	p, ok := r.Context().Value(principalKey{}).(auth.Principal)
+func principalFrom(r *http.Request) (auth.Principal, bool) { return Caller(r.Context()) }
+
+// Caller returns the authenticated principal of a request; the edge's own
+// services (Backends.APIKeys) get it from their context.
+func Caller(ctx context.Context) (auth.Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(auth.Principal)
 	return p, ok
 }
 
@@ -192,9 +200,15 @@ func routeMetrics(next runtime.HandlerFunc) runtime.HandlerFunc {
 	}
 }
 
-// Register registers the REST handlers of the five services on mux.
+// Register registers the REST handlers of the five services and the edge's
+// own on mux.
 func Register(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
+	var apiKeys adminv1.ApiKeyServiceServer = adminv1.UnimplementedApiKeyServiceServer{}
+	if b.APIKeys != nil {
+		apiKeys = b.APIKeys
+	}
 	return errors.Join(
+		adminv1.RegisterApiKeyServiceHandlerServer(ctx, mux, apiKeys),
 		benv1.RegisterBeneficiaryServiceHandlerClient(ctx, mux, benv1.NewBeneficiaryServiceClient(b.Beneficiaries)),
 		refv1.RegisterDirectoryServiceHandlerClient(ctx, mux, refv1.NewDirectoryServiceClient(b.Referrals)),
 		refv1.RegisterReferralServiceHandlerClient(ctx, mux, refv1.NewReferralServiceClient(b.Referrals)),

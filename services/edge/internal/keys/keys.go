@@ -1,22 +1,23 @@
-// Package keys issues and verifies the API keys partner systems use at the
-// edge. A key is shown once, at creation; only a SHA-256 hash of its secret
-// part is stored. Keys are random 256-bit secrets, so a fast hash is enough
-// (there is nothing to brute-force as with passwords).
+// Package keys issues, verifies and manages the API keys partner systems
+// use at the edge. A key is shown once, at creation; only a SHA-256 hash of
+// its secret part is stored. Keys are random 256-bit secrets, so a fast hash
+// is enough (there is nothing to brute-force as with passwords).
+//
+// A client (a partner system: name, organisation, scopes; its id is the
+// principal's client id) has one or more keys; rotation gives it a new key
+// while the old one works on for an overlap. A key may expire, may be
+// revoked, and records when it was last used.
 package keys
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base32"
-	"fmt"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spona/spona/pkg/auth"
-	"golang.org/x/sync/singleflight"
 )
 
 // Prefix starts every key, so leaked keys are easy to find in code and logs.
@@ -24,16 +25,43 @@ const Prefix = "spona"
 
 var enc = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-// Client is a partner system allowed to call the API.
-type Client struct {
+// Key is one API key of a client.
+type Key struct {
 	ID             string
-	Name           string
+	ClientID       string
+	Name           string // of the client
 	OrganisationID string
 	Scopes         []string
 	LookupID       string
 	SecretHash     []byte
 	CreateTime     time.Time
+	ExpireTime     *time.Time
 	RevokeTime     *time.Time
+	RevokeReason   string
+	LastUseTime    *time.Time
+	ReplacedBy     string
+}
+
+// Active reports whether the key authenticates at now.
+func (k *Key) Active(now time.Time) bool {
+	return k.RevokeTime == nil && (k.ExpireTime == nil || now.Before(*k.ExpireTime))
+}
+
+// Admin reports whether the key is the platform administrator's.
+func (k *Key) Admin() bool { return k.OrganisationID == auth.PlatformOrganisationID }
+
+// Prefix is the public part of the key ("spona_abcd2345").
+func (k *Key) Prefix() string { return Prefix + "_" + k.LookupID }
+
+// Principal is who requests made with the key run as. A partner's key
+// carries partner scopes only, whatever is stored: the administrator's
+// scopes belong to keys of the platform organisation alone.
+func (k *Key) Principal() auth.Principal {
+	scopes := k.Scopes
+	if !k.Admin() {
+		scopes = slices.DeleteFunc(slices.Clone(scopes), func(s string) bool { return !auth.IsPartnerScope(s) })
+	}
+	return auth.Principal{OrganisationID: k.OrganisationID, ClientID: k.ClientID, Scopes: scopes}
 }
 
 // Generate returns a new key and the lookup id and hash to store for it.
@@ -64,97 +92,4 @@ func Parse(key string) (lookupID, secret string, err error) {
 		return "", "", ErrInvalid
 	}
 	return parts[1], parts[2], nil
-}
-
-// Store finds clients by lookup id.
-type Store interface {
-	ClientByLookupID(ctx context.Context, lookupID string) (*Client, error)
-}
-
-// Verifier authenticates keys against a store, caching verified clients for
-// a short time so a busy partner does not cost a query per request, and
-// remembering lookup ids that do not exist (the negative cache), so a
-// client repeating a made-up key does not cost one either. The two caches
-// are apart and bounded: a flood of made-up ids cannot push the real
-// clients out. Concurrent first uses of one id share one query.
-type Verifier struct {
-	store      Store
-	ttl        time.Duration
-	unknownTTL time.Duration
-	now        func() time.Time
-	group      singleflight.Group
-	mu         sync.Mutex
-	known      map[string]cached
-	unknown    map[string]time.Time
-}
-
-type cached struct {
-	c       *Client
-	expires time.Time
-}
-
-// maxCached bounds each cache; a full cache is emptied and refilled.
-const maxCached = 10000
-
-// NewVerifier returns a verifier over store; verified clients are cached
-// for ttl, unknown lookup ids for unknownTTL.
-func NewVerifier(store Store, ttl, unknownTTL time.Duration) *Verifier {
-	return &Verifier{store: store, ttl: ttl, unknownTTL: unknownTTL, now: time.Now,
-		known: map[string]cached{}, unknown: map[string]time.Time{}}
-}
-
-// lookup returns the client of lookupID (nil when none exists), from the
-// caches or the store.
-func (v *Verifier) lookup(ctx context.Context, lookupID string) (*Client, error) {
-	now := v.now()
-	v.mu.Lock()
-	e, hit := v.known[lookupID]
-	until, miss := v.unknown[lookupID]
-	v.mu.Unlock()
-	switch {
-	case hit && now.Before(e.expires):
-		return e.c, nil
-	case miss && now.Before(until):
-		return nil, nil
-	}
-	res, err, _ := v.group.Do(lookupID, func() (any, error) {
-		return v.store.ClientByLookupID(ctx, lookupID)
-	})
-	if err != nil {
-		return nil, err
-	}
-	c, ok := res.(*Client) // the store's answer, nil when no client has lookupID
-	if !ok {
-		return nil, fmt.Errorf("keys: lookup of %s answered %T", lookupID, res)
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if c == nil {
-		if len(v.unknown) >= maxCached {
-			clear(v.unknown)
-		}
-		v.unknown[lookupID] = now.Add(v.unknownTTL)
-		return nil, nil
-	}
-	if len(v.known) >= maxCached {
-		clear(v.known)
-	}
-	v.known[lookupID] = cached{c: c, expires: now.Add(v.ttl)}
-	return c, nil
-}
-
-// Verify returns the principal of key, or ErrInvalid.
-func (v *Verifier) Verify(ctx context.Context, key string) (auth.Principal, error) {
-	lookupID, secret, err := Parse(key)
-	if err != nil {
-		return auth.Principal{}, err
-	}
-	c, err := v.lookup(ctx, lookupID)
-	if err != nil {
-		return auth.Principal{}, err
-	}
-	if c == nil || c.RevokeTime != nil || subtle.ConstantTimeCompare(c.SecretHash, Hash(secret)) != 1 {
-		return auth.Principal{}, ErrInvalid
-	}
-	return auth.Principal{OrganisationID: c.OrganisationID, ClientID: c.ID, Scopes: c.Scopes}, nil
 }

@@ -3,32 +3,121 @@ package keys
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/spona/spona/pkg/auth"
 )
 
-type memStore struct {
-	clients map[string]*Client
-	calls   int
+// memStore is a Store in memory whose notifications the test sends.
+type change struct {
+	lookup string
+	done   chan struct{}
 }
 
-func (m *memStore) ClientByLookupID(_ context.Context, id string) (*Client, error) {
+type memStore struct {
+	mu      sync.Mutex
+	keys    map[string]*Key
+	calls   int
+	changes chan change
+	used    map[string]time.Time
+}
+
+func newMemStore() *memStore {
+	return &memStore{keys: map[string]*Key{}, changes: make(chan change), used: map[string]time.Time{}}
+}
+
+func (m *memStore) KeyByLookupID(_ context.Context, id string) (*Key, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	m.calls++
-	return m.clients[id], nil
+	if k, ok := m.keys[id]; ok {
+		c := *k
+		return &c, nil
+	}
+	return nil, nil
+}
+
+func (m *memStore) RecordUse(_ context.Context, used map[string]time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, v := range used {
+		m.used[k] = v
+	}
+	return nil
+}
+
+func (m *memStore) Listen(ctx context.Context, ready func(), changed func(string)) error {
+	ready()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case c := <-m.changes:
+			changed(c.lookup)
+			close(c.done)
+		}
+	}
+}
+
+func (m *memStore) queries() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.calls
+}
+
+func (m *memStore) edit(lookup string, f func(*Key)) {
+	m.mu.Lock()
+	f(m.keys[lookup])
+	m.mu.Unlock()
+	m.notify(lookup)
+}
+
+// notify delivers the trigger's NOTIFY and waits until it is handled.
+func (m *memStore) notify(lookup string) {
+	c := change{lookup: lookup, done: make(chan struct{})}
+	m.changes <- c
+	<-c.done
+}
+
+func listening(t *testing.T, v *Verifier) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { v.Run(ctx, time.Hour, slog.New(slog.DiscardHandler)); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	for !v.Listening() {
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func TestVerify(t *testing.T) {
+	store := newMemStore()
 	key, lookup, hash := Generate()
-	store := &memStore{clients: map[string]*Client{lookup: {ID: "c1", OrganisationID: "org", Scopes: []string{"a"}, LookupID: lookup, SecretHash: hash}}}
-	v := NewVerifier(store, time.Minute, time.Minute)
+	store.keys[lookup] = &Key{ID: "k1", ClientID: "c1", OrganisationID: "org", Scopes: []string{auth.ScopeReferralsRead, auth.ScopePlatformAdmin}, LookupID: lookup, SecretHash: hash}
+	v := NewVerifier(store, time.Hour, time.Hour)
+	// Not listening yet: every request reads the store.
+	for range 2 {
+		if _, err := v.Verify(context.Background(), key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if store.queries() != 2 {
+		t.Fatalf("%d queries before listening, want 2 (no cache without notifications)", store.queries())
+	}
+	listening(t, v)
 	p, err := v.Verify(context.Background(), key)
-	if err != nil || p.OrganisationID != "org" || p.ClientID != "c1" || !p.Has("a") {
+	if err != nil || p.OrganisationID != "org" || p.ClientID != "c1" || !p.Has(auth.ScopeReferralsRead) {
 		t.Fatalf("Verify = %+v, %v", p, err)
 	}
-	if _, err := v.Verify(context.Background(), key); err != nil || store.calls != 1 {
-		t.Fatalf("second verify should be cached: %v, %d store calls", err, store.calls)
+	if p.Has(auth.ScopePlatformAdmin) {
+		t.Fatal("a partner's key carried an administrator scope")
+	}
+	calls := store.queries()
+	if _, err := v.Verify(context.Background(), key); err != nil || store.queries() != calls {
+		t.Fatalf("second verify should be cached: %v, %d store calls", err, store.queries()-calls)
 	}
 	other, _, _ := Generate()
 	forged := key[:len(key)-52] + other[len(other)-52:]
@@ -38,19 +127,48 @@ func TestVerify(t *testing.T) {
 		}
 	}
 	// A made-up id is looked up once, then known to be unknown.
-	calls := store.calls
+	calls = store.queries()
 	for range 5 {
 		if _, err := v.Verify(context.Background(), other); !errors.Is(err, auth.ErrInvalidCredential) {
 			t.Fatal(err)
 		}
 	}
-	if store.calls != calls {
-		t.Errorf("unknown key looked up %d more times, want 0 (negative cache)", store.calls-calls)
+	if store.queries() != calls {
+		t.Errorf("unknown key looked up %d more times, want 0 (negative cache)", store.queries()-calls)
 	}
-	now := time.Now()
-	store.clients[lookup].RevokeTime = &now
-	v.now = func() time.Time { return now.Add(2 * time.Minute) } // cache expired
+	// A revocation reaches the cache by notification, long before its TTL.
+	store.edit(lookup, func(k *Key) { now := time.Now(); k.RevokeTime = &now })
 	if _, err := v.Verify(context.Background(), key); !errors.Is(err, auth.ErrInvalidCredential) {
 		t.Fatalf("revoked key accepted: %v", err)
+	}
+	// Expiry is checked on every use, cached or not.
+	key2, lookup2, hash2 := Generate()
+	soon := time.Now().Add(time.Hour)
+	store.mu.Lock()
+	store.keys[lookup2] = &Key{ID: "k2", ClientID: "c2", OrganisationID: "org", LookupID: lookup2, SecretHash: hash2, ExpireTime: &soon}
+	store.mu.Unlock()
+	store.notify(lookup2)
+	if _, err := v.Verify(context.Background(), key2); err != nil {
+		t.Fatal(err)
+	}
+	v.now = func() time.Time { return soon.Add(time.Second) }
+	if _, err := v.Verify(context.Background(), key2); !errors.Is(err, auth.ErrInvalidCredential) {
+		t.Fatalf("expired key accepted: %v", err)
+	}
+}
+
+func TestLastUseIsRecorded(t *testing.T) {
+	store := newMemStore()
+	key, lookup, hash := Generate()
+	store.keys[lookup] = &Key{ID: "k1", ClientID: "c1", OrganisationID: "org", LookupID: lookup, SecretHash: hash}
+	v := NewVerifier(store, time.Hour, time.Hour)
+	if _, err := v.Verify(context.Background(), key); err != nil {
+		t.Fatal(err)
+	}
+	v.flush(context.Background(), slog.New(slog.DiscardHandler))
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	if _, ok := store.used["k1"]; !ok {
+		t.Fatalf("last use not written: %v", store.used)
 	}
 }

@@ -2,43 +2,203 @@ package keys
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/pagination"
 )
 
-// Postgres stores API clients in the edge schema.
+// Channel is the PostgreSQL notification channel of key changes (see the
+// api_keys trigger).
+const Channel = "spona_api_keys"
+
+// Postgres stores clients and keys in the edge schema.
 type Postgres struct{ pool *pgxpool.Pool }
 
 // NewPostgres returns the store on pool.
 func NewPostgres(pool *pgxpool.Pool) *Postgres { return &Postgres{pool: pool} }
 
-// ClientByLookupID returns the client with lookupID, or nil when none exists.
-func (p *Postgres) ClientByLookupID(ctx context.Context, lookupID string) (*Client, error) {
-	var c Client
-	err := p.pool.QueryRow(ctx, `SELECT id, name, organisation_id, scopes, lookup_id, secret_hash, create_time, revoke_time
-		FROM api_clients WHERE lookup_id = $1`, lookupID).
-		Scan(&c.ID, &c.Name, &c.OrganisationID, &c.Scopes, &c.LookupID, &c.SecretHash, &c.CreateTime, &c.RevokeTime)
+var (
+	_ Store      = (*Postgres)(nil)
+	_ AdminStore = (*Postgres)(nil)
+)
+
+// keyColumns are read by scanKey, in this order.
+const keyColumns = `k.id, k.client_id, c.name, c.organisation_id, c.scopes, k.lookup_id, k.secret_hash,
+	k.create_time, k.expire_time, k.revoke_time, coalesce(k.revoke_reason, ''), k.last_use_time, coalesce(k.replaced_by::text, '')`
+
+const keyFrom = ` FROM api_keys k JOIN api_clients c ON c.id = k.client_id`
+
+func scanKey(row pgx.Row) (*Key, error) {
+	var k Key
+	err := row.Scan(&k.ID, &k.ClientID, &k.Name, &k.OrganisationID, &k.Scopes, &k.LookupID, &k.SecretHash,
+		&k.CreateTime, &k.ExpireTime, &k.RevokeTime, &k.RevokeReason, &k.LastUseTime, &k.ReplacedBy)
+	if err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+// KeyByLookupID returns the key with lookupID, or nil when none exists.
+func (p *Postgres) KeyByLookupID(ctx context.Context, lookupID string) (*Key, error) {
+	k, err := scanKey(p.pool.QueryRow(ctx, `SELECT `+keyColumns+keyFrom+` WHERE k.lookup_id = $1`, lookupID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
+	return k, db.Error(err)
+}
+
+// RecordUse sets last-use times in one statement; the key_changed trigger
+// does not fire for it (it only watches the columns that end a key).
+func (p *Postgres) RecordUse(ctx context.Context, used map[string]time.Time) error {
+	idList := make([]string, 0, len(used))
+	times := make([]time.Time, 0, len(used))
+	for id, t := range used {
+		idList = append(idList, id)
+		times = append(times, t)
+	}
+	_, err := p.pool.Exec(ctx, `UPDATE api_keys k SET last_use_time = u.t
+		FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, t)
+		WHERE k.id = u.id AND (k.last_use_time IS NULL OR k.last_use_time < u.t)`, idList, times)
+	return db.Error(err)
+}
+
+// Listen subscribes to key changes on a connection of its own (not one of
+// the pool's), until ctx ends or the connection breaks.
+func (p *Postgres) Listen(ctx context.Context, ready func(), changed func(lookupID string)) error {
+	conn, err := pgx.ConnectConfig(ctx, p.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
+		return err
+	}
+	ready()
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		changed(n.Payload)
+	}
+}
+
+func audit(ctx context.Context, tx pgx.Tx, action string, k *Key, e AuditEntry) error {
+	detail, err := json.Marshal(e.Detail)
+	if err != nil || e.Detail == nil {
+		detail = []byte("{}")
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO key_audit (action, key_id, client_id, organisation_id, actor_organisation_id, actor_client_id, reason, detail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, action, k.ID, k.ClientID, k.OrganisationID, e.Actor.OrganisationID, e.Actor.ClientID, e.Reason, detail)
+	return err
+}
+
+func insertKey(ctx context.Context, tx pgx.Tx, k *Key) error {
+	return tx.QueryRow(ctx, `INSERT INTO api_keys (id, client_id, lookup_id, secret_hash, expire_time)
+		VALUES ($1, $2, $3, $4, $5) RETURNING create_time`, k.ID, k.ClientID, k.LookupID, k.SecretHash, k.ExpireTime).Scan(&k.CreateTime)
+}
+
+// Create stores a new client and its first key.
+func (p *Postgres) Create(ctx context.Context, k *Key, e AuditEntry) error {
+	return db.Error(pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO api_clients (id, name, organisation_id, scopes) VALUES ($1, $2, $3, $4)`,
+			k.ClientID, k.Name, k.OrganisationID, k.Scopes); err != nil {
+			return err
+		}
+		if err := insertKey(ctx, tx, k); err != nil {
+			return err
+		}
+		return audit(ctx, tx, "create", k, e)
+	}))
+}
+
+// Get returns a key.
+func (p *Postgres) Get(ctx context.Context, id string) (*Key, error) {
+	k, err := scanKey(p.pool.QueryRow(ctx, `SELECT `+keyColumns+keyFrom+` WHERE k.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFound("API key", id)
+	}
+	return k, db.Error(err)
+}
+
+// List returns keys newest first (ids are UUIDv7).
+func (p *Postgres) List(ctx context.Context, f Filter, page pagination.Page) ([]*Key, error) {
+	rows, err := p.pool.Query(ctx, `SELECT `+keyColumns+keyFrom+`
+		WHERE ($1 = '' OR c.organisation_id = $1::uuid)
+		  AND ($2 OR (k.revoke_time IS NULL AND (k.expire_time IS NULL OR k.expire_time > now())))
+		  AND ($3 = '' OR k.id < $3::uuid)
+		ORDER BY k.id DESC LIMIT $4`, f.OrganisationID, f.ShowRevoked, page.After, page.Limit())
 	if err != nil {
 		return nil, db.Error(err)
 	}
-	return &c, nil
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Key, error) { return scanKey(r) })
+	return out, db.Error(err)
 }
 
-// Create stores a new client.
-func (p *Postgres) Create(ctx context.Context, c *Client) error {
-	_, err := p.pool.Exec(ctx, `INSERT INTO api_clients (id, name, organisation_id, scopes, lookup_id, secret_hash)
-		VALUES ($1, $2, $3, $4, $5, $6)`, c.ID, c.Name, c.OrganisationID, c.Scopes, c.LookupID, c.SecretHash)
-	return db.Error(err)
+// lockLive locks the key id for a change; it must be live.
+func lockLive(ctx context.Context, tx pgx.Tx, id string) (*Key, error) {
+	k, err := scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+keyFrom+` WHERE k.id = $1 FOR UPDATE OF k`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFound("API key", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !k.Active(time.Now()) {
+		return nil, errs.FailedPrecondition("KEY_INACTIVE", "key %s is already revoked or expired", id)
+	}
+	return k, nil
 }
 
-// Revoke ends a client's access.
-func (p *Postgres) Revoke(ctx context.Context, id string) error {
-	_, err := p.pool.Exec(ctx, `UPDATE api_clients SET revoke_time = now() WHERE id = $1 AND revoke_time IS NULL`, id)
-	return db.Error(err)
+// Revoke revokes a live key.
+func (p *Postgres) Revoke(ctx context.Context, id, reason string, e AuditEntry) (*Key, error) {
+	var out *Key
+	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+		k, err := lockLive(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE api_keys SET revoke_time = now(), revoke_reason = $2 WHERE id = $1`, id, reason); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, "revoke", k, e); err != nil {
+			return err
+		}
+		out, err = scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+keyFrom+` WHERE k.id = $1`, id))
+		return err
+	})
+	return out, db.Error(err)
+}
+
+// Rotate adds next to the live key's client and sets the old key's expiry.
+func (p *Postgres) Rotate(ctx context.Context, id string, next *Key, oldExpiry time.Time, e AuditEntry) (*Key, error) {
+	var out *Key
+	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+		k, err := lockLive(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		next.ClientID = k.ClientID
+		if err := insertKey(ctx, tx, next); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE api_keys SET expire_time = $2, replaced_by = $3 WHERE id = $1`, id, oldExpiry, next.ID); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, "rotate", k, e); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, "create", next, AuditEntry{Actor: e.Actor, Reason: e.Reason, Detail: map[string]any{"rotated_from": id}}); err != nil {
+			return err
+		}
+		out, err = scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+keyFrom+` WHERE k.id = $1`, id))
+		return err
+	})
+	return out, db.Error(err)
 }

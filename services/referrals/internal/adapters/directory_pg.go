@@ -10,12 +10,12 @@ import (
 )
 
 const organisationCols = `id, name, localized_names, description, localized_descriptions, kind, municipality, country,
-	languages, email, phone, website, organisation_identifier, create_time, update_time, version`
+	languages, email, phone, website, organisation_identifier, verify_time, create_time, update_time, version`
 
 func scanOrganisation(row pgx.Row) (*domain.Organisation, error) {
 	var o domain.Organisation
 	err := row.Scan(&o.ID, &o.Name, &o.LocalizedNames, &o.Description, &o.LocalizedDescriptions, &o.Kind, &o.Municipality,
-		&o.Country, &o.Languages, &o.Email, &o.Phone, &o.Website, &o.Identifier, &o.CreateTime, &o.UpdateTime, &o.Version)
+		&o.Country, &o.Languages, &o.Email, &o.Phone, &o.Website, &o.Identifier, &o.VerifyTime, &o.CreateTime, &o.UpdateTime, &o.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -41,16 +41,29 @@ func (p *Postgres) GetOrganisation(ctx context.Context, id string) (*domain.Orga
 	return one(o, err, "organisation", id)
 }
 
-// UpdateOrganisation stores o if its version is unchanged.
-func (p *Postgres) UpdateOrganisation(ctx context.Context, o *domain.Organisation) (*domain.Organisation, error) {
+// UpdateOrganisation stores o if its version is unchanged; with verify, it
+// marks it verified and writes the audit row in the same statement.
+func (p *Postgres) UpdateOrganisation(ctx context.Context, o *domain.Organisation, verify *domain.VerifiedChange) (*domain.Organisation, error) {
+	v := verify
+	if v == nil {
+		v = &domain.VerifiedChange{}
+	}
 	out, err := scanOrganisation(p.pool.QueryRow(ctx, `
-		UPDATE organisations SET name = $3, localized_names = $4, description = $5, localized_descriptions = $6, kind = $7,
-			municipality = $8, country = $9, languages = $10, email = $11, phone = $12, website = $13,
-			organisation_identifier = $14, search_key = $15, version = version + 1, update_time = now()
-		WHERE id = $1 AND version = $2
-		RETURNING `+organisationCols,
+		WITH u AS (
+			UPDATE organisations SET name = $3, localized_names = $4, description = $5, localized_descriptions = $6, kind = $7,
+				municipality = $8, country = $9, languages = $10, email = $11, phone = $12, website = $13,
+				organisation_identifier = $14, search_key = $21, version = version + 1, update_time = now(),
+				verify_time = CASE WHEN $15::bool THEN now() ELSE verify_time END
+			WHERE id = $1 AND version = $2
+			RETURNING `+organisationCols+`
+		), a AS (
+			INSERT INTO organisation_audit (organisation_id, action, actor_organisation_id, actor_client_id, reason, before, after)
+			SELECT id, 'verify', $16::uuid, $17::text, $18::text, $19::jsonb, $20::jsonb FROM u WHERE $15::bool
+		)
+		SELECT `+organisationCols+` FROM u`,
 		o.ID, o.Version, o.Name, emptyMap(o.LocalizedNames), o.Description, emptyMap(o.LocalizedDescriptions), o.Kind,
-		o.Municipality, o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website, o.Identifier, o.SearchKey()))
+		o.Municipality, o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website, o.Identifier,
+		verify != nil, db.Null(v.ActorOrganisationID), v.ActorClientID, v.Reason, v.Before, v.After, o.SearchKey()))
 	return staleOr(out, err, "organisation")
 }
 
@@ -59,6 +72,9 @@ func (p *Postgres) ListOrganisations(ctx context.Context, f domain.OrganisationF
 	var w where
 	if page.After != "" {
 		w.add("id < ?::uuid", page.After)
+	}
+	if f.Name != "" {
+		w.add("lower(btrim(name)) = lower(?)", f.Name)
 	}
 	if f.Kind != "" {
 		w.add("kind = ?", f.Kind)

@@ -20,8 +20,10 @@ type Repository interface {
 	GetOrganisation(ctx context.Context, id string) (*domain.Organisation, error)
 	ListOrganisations(ctx context.Context, f domain.OrganisationFilter, p pagination.Page) ([]*domain.Organisation, error)
 	// UpdateOrganisation stores o if the stored version is still o.Version
-	// (errs.KindAborted otherwise) and returns the new row.
-	UpdateOrganisation(ctx context.Context, o *domain.Organisation) (*domain.Organisation, error)
+	// (errs.KindAborted otherwise) and returns the new row. With verify, the
+	// organisation is marked verified and the change audited, in the same
+	// transaction.
+	UpdateOrganisation(ctx context.Context, o *domain.Organisation, verify *domain.VerifiedChange) (*domain.Organisation, error)
 
 	CreateService(ctx context.Context, s *domain.Service, createdBy, requestID string) (*domain.Service, error)
 	GetService(ctx context.Context, id string) (*domain.Service, error)

@@ -2,11 +2,14 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/pkg/validate"
 	"github.com/spona/spona/services/referrals/internal/domain"
 )
 
@@ -76,14 +79,58 @@ func (a *App) UpdateOrganisation(ctx context.Context, p auth.Principal, patch *d
 	if err := checkEtag(etag, o.Etag()); err != nil {
 		return nil, err
 	}
+	before := *o
 	if err := o.Patch(patch, paths); err != nil {
 		return nil, err
 	}
 	o.Normalize()
+	if changed := before.ChangedVerified(o); before.Verified() && len(changed) > 0 {
+		return nil, &errs.Error{Kind: errs.KindPermissionDenied, Reason: domain.ReasonOrganisationVerified,
+			Message: fmt.Sprintf("the organisation is verified: its %s are changed only by the platform administrator (POST /v1/organisations/%s:verify)",
+				strings.Join(changed, ", "), o.ID)}
+	}
 	if err := o.Validate(a.registry); err != nil {
 		return nil, err
 	}
-	return a.repo.UpdateOrganisation(ctx, o)
+	return a.repo.UpdateOrganisation(ctx, o, nil)
+}
+
+// VerifyOrganisation is the platform administrator confirming (or
+// correcting) an organisation's legal name, kind and country.
+func (a *App) VerifyOrganisation(ctx context.Context, p auth.Principal, id, name, kind, country, reason, etag string) (*domain.Organisation, error) {
+	if !p.Has(auth.ScopePlatformAdmin) {
+		return nil, errs.PermissionDenied("only the platform administrator verifies organisations")
+	}
+	if err := ids.Check("id", id); err != nil {
+		return nil, err
+	}
+	var v errs.Violations
+	validate.Text(&v, "name", strings.TrimSpace(name), 300, true)
+	validate.OneOf(&v, "kind", kind, domain.OrganisationKinds, true)
+	if strings.TrimSpace(country) == "" {
+		v.Add("country", "is required")
+	}
+	validate.Text(&v, "reason", strings.TrimSpace(reason), 1000, true)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	o, err := a.repo.GetOrganisation(ctx, ids.Normalize(id))
+	if err != nil {
+		return nil, err
+	}
+	if err := checkEtag(etag, o.Etag()); err != nil {
+		return nil, err
+	}
+	before := o.VerifiedDetails()
+	o.Name, o.Kind, o.Country = name, kind, country
+	o.Normalize()
+	if err := o.Validate(a.registry); err != nil {
+		return nil, err
+	}
+	return a.repo.UpdateOrganisation(ctx, o, &domain.VerifiedChange{
+		ActorOrganisationID: p.OrganisationID, ActorClientID: p.ClientID, Reason: strings.TrimSpace(reason),
+		Before: before, After: o.VerifiedDetails(),
+	})
 }
 
 // CreateService publishes a service of an organisation.

@@ -42,9 +42,49 @@ type Organisation struct {
 	// Identifier is the registered organisation identifier (identifier.go),
 	// "" when none is known.
 	Identifier string
+	// VerifyTime is when a platform administrator verified the legal name,
+	// kind and country; nil while unverified.
+	VerifyTime *time.Time
 	CreateTime time.Time
 	UpdateTime time.Time
 	Version    int64
+}
+
+// Verified reports whether a platform administrator verified the
+// organisation.
+func (o *Organisation) Verified() bool { return o.VerifyTime != nil }
+
+// VerifiedFields are what verification vouches for: once an organisation is
+// verified, only the platform administrator changes them.
+var VerifiedFields = []string{"name", "kind", "country"}
+
+// ReasonOrganisationVerified marks a refused change of a verified field.
+const ReasonOrganisationVerified = "ORGANISATION_VERIFIED"
+
+// VerifiedDetails are the verified fields' values, for the audit log.
+func (o *Organisation) VerifiedDetails() map[string]string {
+	return map[string]string{"name": o.Name, "kind": o.Kind, "country": o.Country}
+}
+
+// VerifiedChange is a verification (or re-verification with corrected
+// details) of an organisation by the platform administrator, for the audit
+// log.
+type VerifiedChange struct {
+	ActorOrganisationID, ActorClientID string
+	Reason                             string
+	Before, After                      map[string]string
+}
+
+// ChangedVerified lists the verified fields whose value differs in next.
+func (o *Organisation) ChangedVerified(next *Organisation) []string {
+	var changed []string
+	before, after := o.VerifiedDetails(), next.VerifiedDetails()
+	for _, f := range VerifiedFields {
+		if before[f] != after[f] {
+			changed = append(changed, f)
+		}
+	}
+	return changed
 }
 
 // Etag identifies the stored version, for optimistic concurrency.
@@ -127,6 +167,8 @@ func (o *Organisation) Patch(p *Organisation, paths []string) error {
 
 // OrganisationFilter narrows a directory listing.
 type OrganisationFilter struct {
+	// Name matches the whole name, ignoring case and surrounding spaces.
+	Name         string
 	Kind         string
 	Country      string
 	Municipality string
@@ -139,6 +181,8 @@ func (f *OrganisationFilter) Validate() error {
 	f.Country = strings.ToUpper(strings.TrimSpace(f.Country))
 	f.Municipality = strings.TrimSpace(f.Municipality)
 	f.Language = strings.TrimSpace(f.Language)
+	f.Name = strings.TrimSpace(f.Name)
+	validate.Text(&v, "name", f.Name, 300, false)
 	validate.OneOf(&v, "kind", f.Kind, OrganisationKinds, false)
 	validate.Country(&v, "country", f.Country)
 	validate.Text(&v, "municipality", f.Municipality, 200, false)

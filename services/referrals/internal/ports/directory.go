@@ -2,6 +2,7 @@ package ports
 
 import (
 	"context"
+	"time"
 
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/auth"
@@ -48,6 +49,8 @@ func organisationToProto(o *domain.Organisation) *pb.Organisation {
 		CreateTime:             timestamppb.New(o.CreateTime),
 		UpdateTime:             timestamppb.New(o.UpdateTime),
 		Etag:                   o.Etag(),
+		Verified:               o.Verified(),
+		VerifyTime:             optionalTime(deref(o.VerifyTime)),
 	}
 }
 
@@ -71,7 +74,7 @@ func (d *Directory) GetOrganisation(ctx context.Context, req *pb.GetOrganisation
 }
 
 func (d *Directory) ListOrganisations(ctx context.Context, req *pb.ListOrganisationsRequest) (*pb.ListOrganisationsResponse, error) {
-	f := domain.OrganisationFilter{Kind: protoenum.Code(req.GetKind()), Country: req.GetCountry(),
+	f := domain.OrganisationFilter{Name: req.GetName(), Kind: protoenum.Code(req.GetKind()), Country: req.GetCountry(),
 		Municipality: req.GetMunicipality(), Language: req.GetLanguage()}
 	rows, next, err := d.app.ListOrganisations(ctx, f, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
@@ -94,6 +97,15 @@ func (d *Directory) UpdateOrganisation(ctx context.Context, req *pb.UpdateOrgani
 		return nil, err
 	}
 	return &pb.UpdateOrganisationResponse{Organisation: organisationToProto(o)}, nil
+}
+
+func (d *Directory) VerifyOrganisation(ctx context.Context, req *pb.VerifyOrganisationRequest) (*pb.VerifyOrganisationResponse, error) {
+	o, err := d.app.VerifyOrganisation(ctx, auth.Caller(ctx), req.GetId(), req.GetName(), protoenum.Code(req.GetKind()),
+		req.GetCountry(), req.GetReason(), req.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.VerifyOrganisationResponse{Organisation: organisationToProto(o)}, nil
 }
 
 func serviceFromProto(in *pb.Service) *domain.Service {
@@ -209,4 +221,11 @@ func (d *Directory) UpdateService(ctx context.Context, req *pb.UpdateServiceRequ
 		return nil, err
 	}
 	return &pb.UpdateServiceResponse{Service: serviceToProto(s)}, nil
+}
+
+func deref(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }

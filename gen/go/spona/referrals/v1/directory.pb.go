@@ -199,8 +199,12 @@ type Organisation struct {
 	// identifier and refuse to export without it; the HSDS API publishes it.
 	// Unique across the directory.
 	OrganisationIdentifier string `protobuf:"bytes,16,opt,name=organisation_identifier,json=organisationIdentifier,proto3" json:"organisation_identifier,omitempty"`
-	unknownFields          protoimpl.UnknownFields
-	sizeCache              protoimpl.SizeCache
+	// Whether a platform administrator verified the legal name, kind and
+	// country (reports mark organisations that are not).
+	Verified      bool                   `protobuf:"varint,17,opt,name=verified,proto3" json:"verified,omitempty"`
+	VerifyTime    *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=verify_time,json=verifyTime,proto3" json:"verify_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Organisation) Reset() {
@@ -343,6 +347,20 @@ func (x *Organisation) GetOrganisationIdentifier() string {
 		return x.OrganisationIdentifier
 	}
 	return ""
+}
+
+func (x *Organisation) GetVerified() bool {
+	if x != nil {
+		return x.Verified
+	}
+	return false
+}
+
+func (x *Organisation) GetVerifyTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.VerifyTime
+	}
+	return nil
 }
 
 // Where a service is delivered (HSDS location + service_at_location).
@@ -1002,7 +1020,9 @@ type ListOrganisationsRequest struct {
 	Country      string                 `protobuf:"bytes,4,opt,name=country,proto3" json:"country,omitempty"`
 	Municipality string                 `protobuf:"bytes,5,opt,name=municipality,proto3" json:"municipality,omitempty"`
 	// A working language (BCP 47 tag).
-	Language      string `protobuf:"bytes,6,opt,name=language,proto3" json:"language,omitempty"`
+	Language string `protobuf:"bytes,6,opt,name=language,proto3" json:"language,omitempty"`
+	// Exact name, ignoring case and surrounding spaces.
+	Name          string `protobuf:"bytes,7,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1075,6 +1095,13 @@ func (x *ListOrganisationsRequest) GetMunicipality() string {
 func (x *ListOrganisationsRequest) GetLanguage() string {
 	if x != nil {
 		return x.Language
+	}
+	return ""
+}
+
+func (x *ListOrganisationsRequest) GetName() string {
+	if x != nil {
+		return x.Name
 	}
 	return ""
 }
@@ -1228,6 +1255,137 @@ func (x *UpdateOrganisationResponse) GetOrganisation() *Organisation {
 	return nil
 }
 
+type VerifyOrganisationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The verified legal name, kind and country (RS, BA or HR).
+	Name    string           `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Kind    OrganisationKind `protobuf:"varint,3,opt,name=kind,proto3,enum=spona.referrals.v1.OrganisationKind" json:"kind,omitempty"`
+	Country string           `protobuf:"bytes,4,opt,name=country,proto3" json:"country,omitempty"`
+	// What the verification rests on (audited).
+	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The etag last read; a stale one is refused.
+	Etag          string `protobuf:"bytes,6,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyOrganisationRequest) Reset() {
+	*x = VerifyOrganisationRequest{}
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyOrganisationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyOrganisationRequest) ProtoMessage() {}
+
+func (x *VerifyOrganisationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyOrganisationRequest.ProtoReflect.Descriptor instead.
+func (*VerifyOrganisationRequest) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *VerifyOrganisationRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *VerifyOrganisationRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *VerifyOrganisationRequest) GetKind() OrganisationKind {
+	if x != nil {
+		return x.Kind
+	}
+	return OrganisationKind_ORGANISATION_KIND_UNSPECIFIED
+}
+
+func (x *VerifyOrganisationRequest) GetCountry() string {
+	if x != nil {
+		return x.Country
+	}
+	return ""
+}
+
+func (x *VerifyOrganisationRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *VerifyOrganisationRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+type VerifyOrganisationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Organisation  *Organisation          `protobuf:"bytes,1,opt,name=organisation,proto3" json:"organisation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyOrganisationResponse) Reset() {
+	*x = VerifyOrganisationResponse{}
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyOrganisationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyOrganisationResponse) ProtoMessage() {}
+
+func (x *VerifyOrganisationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyOrganisationResponse.ProtoReflect.Descriptor instead.
+func (*VerifyOrganisationResponse) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *VerifyOrganisationResponse) GetOrganisation() *Organisation {
+	if x != nil {
+		return x.Organisation
+	}
+	return nil
+}
+
 type CreateServiceRequest struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	OrganisationId string                 `protobuf:"bytes,1,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
@@ -1239,7 +1397,7 @@ type CreateServiceRequest struct {
 
 func (x *CreateServiceRequest) Reset() {
 	*x = CreateServiceRequest{}
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[14]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1251,7 +1409,7 @@ func (x *CreateServiceRequest) String() string {
 func (*CreateServiceRequest) ProtoMessage() {}
 
 func (x *CreateServiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[14]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1264,7 +1422,7 @@ func (x *CreateServiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateServiceRequest.ProtoReflect.Descriptor instead.
 func (*CreateServiceRequest) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{14}
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateServiceRequest) GetOrganisationId() string {
@@ -1297,7 +1455,7 @@ type CreateServiceResponse struct {
 
 func (x *CreateServiceResponse) Reset() {
 	*x = CreateServiceResponse{}
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[15]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1309,7 +1467,7 @@ func (x *CreateServiceResponse) String() string {
 func (*CreateServiceResponse) ProtoMessage() {}
 
 func (x *CreateServiceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[15]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1322,7 +1480,7 @@ func (x *CreateServiceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateServiceResponse.ProtoReflect.Descriptor instead.
 func (*CreateServiceResponse) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{15}
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CreateServiceResponse) GetService() *Service {
@@ -1341,7 +1499,7 @@ type GetServiceRequest struct {
 
 func (x *GetServiceRequest) Reset() {
 	*x = GetServiceRequest{}
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[16]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1353,7 +1511,7 @@ func (x *GetServiceRequest) String() string {
 func (*GetServiceRequest) ProtoMessage() {}
 
 func (x *GetServiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[16]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1366,7 +1524,7 @@ func (x *GetServiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetServiceRequest.ProtoReflect.Descriptor instead.
 func (*GetServiceRequest) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{16}
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetServiceRequest) GetId() string {
@@ -1385,7 +1543,7 @@ type GetServiceResponse struct {
 
 func (x *GetServiceResponse) Reset() {
 	*x = GetServiceResponse{}
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[17]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1397,7 +1555,7 @@ func (x *GetServiceResponse) String() string {
 func (*GetServiceResponse) ProtoMessage() {}
 
 func (x *GetServiceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[17]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1410,7 +1568,7 @@ func (x *GetServiceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetServiceResponse.ProtoReflect.Descriptor instead.
 func (*GetServiceResponse) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{17}
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetServiceResponse) GetService() *Service {
@@ -1437,7 +1595,7 @@ type ListServicesRequest struct {
 
 func (x *ListServicesRequest) Reset() {
 	*x = ListServicesRequest{}
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[18]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1449,7 +1607,7 @@ func (x *ListServicesRequest) String() string {
 func (*ListServicesRequest) ProtoMessage() {}
 
 func (x *ListServicesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[18]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1462,7 +1620,7 @@ func (x *ListServicesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListServicesRequest.ProtoReflect.Descriptor instead.
 func (*ListServicesRequest) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{18}
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListServicesRequest) GetPageSize() int32 {
@@ -1524,7 +1682,7 @@ type ListServicesResponse struct {
 
 func (x *ListServicesResponse) Reset() {
 	*x = ListServicesResponse{}
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[19]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1536,7 +1694,7 @@ func (x *ListServicesResponse) String() string {
 func (*ListServicesResponse) ProtoMessage() {}
 
 func (x *ListServicesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[19]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1549,7 +1707,7 @@ func (x *ListServicesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListServicesResponse.ProtoReflect.Descriptor instead.
 func (*ListServicesResponse) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{19}
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListServicesResponse) GetServices() []*Service {
@@ -1576,7 +1734,7 @@ type UpdateServiceRequest struct {
 
 func (x *UpdateServiceRequest) Reset() {
 	*x = UpdateServiceRequest{}
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[20]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1588,7 +1746,7 @@ func (x *UpdateServiceRequest) String() string {
 func (*UpdateServiceRequest) ProtoMessage() {}
 
 func (x *UpdateServiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[20]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1601,7 +1759,7 @@ func (x *UpdateServiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateServiceRequest.ProtoReflect.Descriptor instead.
 func (*UpdateServiceRequest) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{20}
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *UpdateServiceRequest) GetService() *Service {
@@ -1627,7 +1785,7 @@ type UpdateServiceResponse struct {
 
 func (x *UpdateServiceResponse) Reset() {
 	*x = UpdateServiceResponse{}
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[21]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1639,7 +1797,7 @@ func (x *UpdateServiceResponse) String() string {
 func (*UpdateServiceResponse) ProtoMessage() {}
 
 func (x *UpdateServiceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_directory_proto_msgTypes[21]
+	mi := &file_spona_referrals_v1_directory_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1652,7 +1810,7 @@ func (x *UpdateServiceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateServiceResponse.ProtoReflect.Descriptor instead.
 func (*UpdateServiceResponse) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{21}
+	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *UpdateServiceResponse) GetService() *Service {
@@ -1666,7 +1824,7 @@ var File_spona_referrals_v1_directory_proto protoreflect.FileDescriptor
 
 const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/referrals/v1/directory.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"spona/referrals/v1/referrals.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xf1\x06\n" +
+	"\"spona/referrals/v1/directory.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"spona/referrals/v1/referrals.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xd4\a\n" +
 	"\fOrganisation\x12\x1e\n" +
 	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12]\n" +
@@ -1686,7 +1844,10 @@ const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\vupdate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x12\n" +
 	"\x04etag\x18\x0f \x01(\tR\x04etag\x127\n" +
-	"\x17organisation_identifier\x18\x10 \x01(\tR\x16organisationIdentifier\x1aA\n" +
+	"\x17organisation_identifier\x18\x10 \x01(\tR\x16organisationIdentifier\x12\x1f\n" +
+	"\bverified\x18\x11 \x01(\bB\x03\xe0A\x03R\bverified\x12@\n" +
+	"\vverify_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"verifyTime\x1aA\n" +
 	"\x13LocalizedNamesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aH\n" +
@@ -1752,7 +1913,7 @@ const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\x16GetOrganisationRequest\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\"_\n" +
 	"\x17GetOrganisationResponse\x12D\n" +
-	"\forganisation\x18\x01 \x01(\v2 .spona.referrals.v1.OrganisationR\forganisation\"\xea\x01\n" +
+	"\forganisation\x18\x01 \x01(\v2 .spona.referrals.v1.OrganisationR\forganisation\"\xfe\x01\n" +
 	"\x18ListOrganisationsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -1760,7 +1921,8 @@ const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\x04kind\x18\x03 \x01(\x0e2$.spona.referrals.v1.OrganisationKindR\x04kind\x12\x18\n" +
 	"\acountry\x18\x04 \x01(\tR\acountry\x12\"\n" +
 	"\fmunicipality\x18\x05 \x01(\tR\fmunicipality\x12\x1a\n" +
-	"\blanguage\x18\x06 \x01(\tR\blanguage\"\x8b\x01\n" +
+	"\blanguage\x18\x06 \x01(\tR\blanguage\x12\x12\n" +
+	"\x04name\x18\a \x01(\tR\x04name\"\x8b\x01\n" +
 	"\x19ListOrganisationsResponse\x12F\n" +
 	"\rorganisations\x18\x01 \x03(\v2 .spona.referrals.v1.OrganisationR\rorganisations\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa8\x01\n" +
@@ -1769,6 +1931,15 @@ const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x01R\n" +
 	"updateMask\"b\n" +
 	"\x1aUpdateOrganisationResponse\x12D\n" +
+	"\forganisation\x18\x01 \x01(\v2 .spona.referrals.v1.OrganisationR\forganisation\"\xd8\x01\n" +
+	"\x19VerifyOrganisationRequest\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12\x17\n" +
+	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12=\n" +
+	"\x04kind\x18\x03 \x01(\x0e2$.spona.referrals.v1.OrganisationKindB\x03\xe0A\x02R\x04kind\x12\x1d\n" +
+	"\acountry\x18\x04 \x01(\tB\x03\xe0A\x02R\acountry\x12\x1b\n" +
+	"\x06reason\x18\x05 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x12\n" +
+	"\x04etag\x18\x06 \x01(\tR\x04etag\"b\n" +
+	"\x1aVerifyOrganisationResponse\x12D\n" +
 	"\forganisation\x18\x01 \x01(\v2 .spona.referrals.v1.OrganisationR\forganisation\"\x9f\x01\n" +
 	"\x14CreateServiceRequest\x12,\n" +
 	"\x0forganisation_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x0eorganisationId\x12:\n" +
@@ -1821,12 +1992,13 @@ const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\x10WEEKDAY_THURSDAY\x10\x04\x12\x12\n" +
 	"\x0eWEEKDAY_FRIDAY\x10\x05\x12\x14\n" +
 	"\x10WEEKDAY_SATURDAY\x10\x06\x12\x12\n" +
-	"\x0eWEEKDAY_SUNDAY\x10\a2\x82\v\n" +
+	"\x0eWEEKDAY_SUNDAY\x10\a2\xc2\f\n" +
 	"\x10DirectoryService\x12\xbd\x01\n" +
 	"\x12CreateOrganisation\x12-.spona.referrals.v1.CreateOrganisationRequest\x1a..spona.referrals.v1.CreateOrganisationResponse\"H\xca\xf3\x18\x0fdirectory.admin\x82\xd3\xe4\x93\x02/:\forganisationb\forganisation\"\x11/v1/organisations\x12\xaa\x01\n" +
 	"\x0fGetOrganisation\x12*.spona.referrals.v1.GetOrganisationRequest\x1a+.spona.referrals.v1.GetOrganisationResponse\">\xca\xf3\x18\x0edirectory.read\x82\xd3\xe4\x93\x02&b\forganisation\x12\x16/v1/organisations/{id}\x12\x9d\x01\n" +
 	"\x11ListOrganisations\x12,.spona.referrals.v1.ListOrganisationsRequest\x1a-.spona.referrals.v1.ListOrganisationsResponse\"+\xca\xf3\x18\x0edirectory.read\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/organisations\x12\xcf\x01\n" +
-	"\x12UpdateOrganisation\x12-.spona.referrals.v1.UpdateOrganisationRequest\x1a..spona.referrals.v1.UpdateOrganisationResponse\"Z\xca\xf3\x18\x0freferrals.write\x82\xd3\xe4\x93\x02A:\forganisationb\forganisation2#/v1/organisations/{organisation.id}\x12\xbf\x01\n" +
+	"\x12UpdateOrganisation\x12-.spona.referrals.v1.UpdateOrganisationRequest\x1a..spona.referrals.v1.UpdateOrganisationResponse\"Z\xca\xf3\x18\x0freferrals.write\x82\xd3\xe4\x93\x02A:\forganisationb\forganisation2#/v1/organisations/{organisation.id}\x12\xbd\x01\n" +
+	"\x12VerifyOrganisation\x12-.spona.referrals.v1.VerifyOrganisationRequest\x1a..spona.referrals.v1.VerifyOrganisationResponse\"H\xca\xf3\x18\x0eplatform.admin\x82\xd3\xe4\x93\x020:\x01*b\forganisation\"\x1d/v1/organisations/{id}:verify\x12\xbf\x01\n" +
 	"\rCreateService\x12(.spona.referrals.v1.CreateServiceRequest\x1a).spona.referrals.v1.CreateServiceResponse\"Y\xca\xf3\x18\x0freferrals.write\x82\xd3\xe4\x93\x02@:\aserviceb\aservice\",/v1/organisations/{organisation_id}/services\x12\x91\x01\n" +
 	"\n" +
 	"GetService\x12%.spona.referrals.v1.GetServiceRequest\x1a&.spona.referrals.v1.GetServiceResponse\"4\xca\xf3\x18\x0edirectory.read\x82\xd3\xe4\x93\x02\x1cb\aservice\x12\x11/v1/services/{id}\x12\x89\x01\n" +
@@ -1847,7 +2019,7 @@ func file_spona_referrals_v1_directory_proto_rawDescGZIP() []byte {
 }
 
 var file_spona_referrals_v1_directory_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_spona_referrals_v1_directory_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_spona_referrals_v1_directory_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_spona_referrals_v1_directory_proto_goTypes = []any{
 	(OrganisationKind)(0),              // 0: spona.referrals.v1.OrganisationKind
 	(Weekday)(0),                       // 1: spona.referrals.v1.Weekday
@@ -1865,75 +2037,82 @@ var file_spona_referrals_v1_directory_proto_goTypes = []any{
 	(*ListOrganisationsResponse)(nil),  // 13: spona.referrals.v1.ListOrganisationsResponse
 	(*UpdateOrganisationRequest)(nil),  // 14: spona.referrals.v1.UpdateOrganisationRequest
 	(*UpdateOrganisationResponse)(nil), // 15: spona.referrals.v1.UpdateOrganisationResponse
-	(*CreateServiceRequest)(nil),       // 16: spona.referrals.v1.CreateServiceRequest
-	(*CreateServiceResponse)(nil),      // 17: spona.referrals.v1.CreateServiceResponse
-	(*GetServiceRequest)(nil),          // 18: spona.referrals.v1.GetServiceRequest
-	(*GetServiceResponse)(nil),         // 19: spona.referrals.v1.GetServiceResponse
-	(*ListServicesRequest)(nil),        // 20: spona.referrals.v1.ListServicesRequest
-	(*ListServicesResponse)(nil),       // 21: spona.referrals.v1.ListServicesResponse
-	(*UpdateServiceRequest)(nil),       // 22: spona.referrals.v1.UpdateServiceRequest
-	(*UpdateServiceResponse)(nil),      // 23: spona.referrals.v1.UpdateServiceResponse
-	nil,                                // 24: spona.referrals.v1.Organisation.LocalizedNamesEntry
-	nil,                                // 25: spona.referrals.v1.Organisation.LocalizedDescriptionsEntry
-	nil,                                // 26: spona.referrals.v1.Service.LocalizedNamesEntry
-	nil,                                // 27: spona.referrals.v1.Service.LocalizedDescriptionsEntry
-	(*timestamppb.Timestamp)(nil),      // 28: google.protobuf.Timestamp
-	(ReferralCategory)(0),              // 29: spona.referrals.v1.ReferralCategory
-	(*fieldmaskpb.FieldMask)(nil),      // 30: google.protobuf.FieldMask
+	(*VerifyOrganisationRequest)(nil),  // 16: spona.referrals.v1.VerifyOrganisationRequest
+	(*VerifyOrganisationResponse)(nil), // 17: spona.referrals.v1.VerifyOrganisationResponse
+	(*CreateServiceRequest)(nil),       // 18: spona.referrals.v1.CreateServiceRequest
+	(*CreateServiceResponse)(nil),      // 19: spona.referrals.v1.CreateServiceResponse
+	(*GetServiceRequest)(nil),          // 20: spona.referrals.v1.GetServiceRequest
+	(*GetServiceResponse)(nil),         // 21: spona.referrals.v1.GetServiceResponse
+	(*ListServicesRequest)(nil),        // 22: spona.referrals.v1.ListServicesRequest
+	(*ListServicesResponse)(nil),       // 23: spona.referrals.v1.ListServicesResponse
+	(*UpdateServiceRequest)(nil),       // 24: spona.referrals.v1.UpdateServiceRequest
+	(*UpdateServiceResponse)(nil),      // 25: spona.referrals.v1.UpdateServiceResponse
+	nil,                                // 26: spona.referrals.v1.Organisation.LocalizedNamesEntry
+	nil,                                // 27: spona.referrals.v1.Organisation.LocalizedDescriptionsEntry
+	nil,                                // 28: spona.referrals.v1.Service.LocalizedNamesEntry
+	nil,                                // 29: spona.referrals.v1.Service.LocalizedDescriptionsEntry
+	(*timestamppb.Timestamp)(nil),      // 30: google.protobuf.Timestamp
+	(ReferralCategory)(0),              // 31: spona.referrals.v1.ReferralCategory
+	(*fieldmaskpb.FieldMask)(nil),      // 32: google.protobuf.FieldMask
 }
 var file_spona_referrals_v1_directory_proto_depIdxs = []int32{
-	24, // 0: spona.referrals.v1.Organisation.localized_names:type_name -> spona.referrals.v1.Organisation.LocalizedNamesEntry
+	26, // 0: spona.referrals.v1.Organisation.localized_names:type_name -> spona.referrals.v1.Organisation.LocalizedNamesEntry
 	0,  // 1: spona.referrals.v1.Organisation.kind:type_name -> spona.referrals.v1.OrganisationKind
-	28, // 2: spona.referrals.v1.Organisation.create_time:type_name -> google.protobuf.Timestamp
-	25, // 3: spona.referrals.v1.Organisation.localized_descriptions:type_name -> spona.referrals.v1.Organisation.LocalizedDescriptionsEntry
-	28, // 4: spona.referrals.v1.Organisation.update_time:type_name -> google.protobuf.Timestamp
-	1,  // 5: spona.referrals.v1.Schedule.days:type_name -> spona.referrals.v1.Weekday
-	26, // 6: spona.referrals.v1.Service.localized_names:type_name -> spona.referrals.v1.Service.LocalizedNamesEntry
-	27, // 7: spona.referrals.v1.Service.localized_descriptions:type_name -> spona.referrals.v1.Service.LocalizedDescriptionsEntry
-	29, // 8: spona.referrals.v1.Service.category:type_name -> spona.referrals.v1.ReferralCategory
-	6,  // 9: spona.referrals.v1.Service.eligibility:type_name -> spona.referrals.v1.Eligibility
-	3,  // 10: spona.referrals.v1.Service.locations:type_name -> spona.referrals.v1.Location
-	4,  // 11: spona.referrals.v1.Service.contacts:type_name -> spona.referrals.v1.Contact
-	5,  // 12: spona.referrals.v1.Service.schedules:type_name -> spona.referrals.v1.Schedule
-	28, // 13: spona.referrals.v1.Service.create_time:type_name -> google.protobuf.Timestamp
-	28, // 14: spona.referrals.v1.Service.update_time:type_name -> google.protobuf.Timestamp
-	2,  // 15: spona.referrals.v1.CreateOrganisationRequest.organisation:type_name -> spona.referrals.v1.Organisation
-	2,  // 16: spona.referrals.v1.CreateOrganisationResponse.organisation:type_name -> spona.referrals.v1.Organisation
-	2,  // 17: spona.referrals.v1.GetOrganisationResponse.organisation:type_name -> spona.referrals.v1.Organisation
-	0,  // 18: spona.referrals.v1.ListOrganisationsRequest.kind:type_name -> spona.referrals.v1.OrganisationKind
-	2,  // 19: spona.referrals.v1.ListOrganisationsResponse.organisations:type_name -> spona.referrals.v1.Organisation
-	2,  // 20: spona.referrals.v1.UpdateOrganisationRequest.organisation:type_name -> spona.referrals.v1.Organisation
-	30, // 21: spona.referrals.v1.UpdateOrganisationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 22: spona.referrals.v1.UpdateOrganisationResponse.organisation:type_name -> spona.referrals.v1.Organisation
-	7,  // 23: spona.referrals.v1.CreateServiceRequest.service:type_name -> spona.referrals.v1.Service
-	7,  // 24: spona.referrals.v1.CreateServiceResponse.service:type_name -> spona.referrals.v1.Service
-	7,  // 25: spona.referrals.v1.GetServiceResponse.service:type_name -> spona.referrals.v1.Service
-	29, // 26: spona.referrals.v1.ListServicesRequest.category:type_name -> spona.referrals.v1.ReferralCategory
-	7,  // 27: spona.referrals.v1.ListServicesResponse.services:type_name -> spona.referrals.v1.Service
-	7,  // 28: spona.referrals.v1.UpdateServiceRequest.service:type_name -> spona.referrals.v1.Service
-	30, // 29: spona.referrals.v1.UpdateServiceRequest.update_mask:type_name -> google.protobuf.FieldMask
-	7,  // 30: spona.referrals.v1.UpdateServiceResponse.service:type_name -> spona.referrals.v1.Service
-	8,  // 31: spona.referrals.v1.DirectoryService.CreateOrganisation:input_type -> spona.referrals.v1.CreateOrganisationRequest
-	10, // 32: spona.referrals.v1.DirectoryService.GetOrganisation:input_type -> spona.referrals.v1.GetOrganisationRequest
-	12, // 33: spona.referrals.v1.DirectoryService.ListOrganisations:input_type -> spona.referrals.v1.ListOrganisationsRequest
-	14, // 34: spona.referrals.v1.DirectoryService.UpdateOrganisation:input_type -> spona.referrals.v1.UpdateOrganisationRequest
-	16, // 35: spona.referrals.v1.DirectoryService.CreateService:input_type -> spona.referrals.v1.CreateServiceRequest
-	18, // 36: spona.referrals.v1.DirectoryService.GetService:input_type -> spona.referrals.v1.GetServiceRequest
-	20, // 37: spona.referrals.v1.DirectoryService.ListServices:input_type -> spona.referrals.v1.ListServicesRequest
-	22, // 38: spona.referrals.v1.DirectoryService.UpdateService:input_type -> spona.referrals.v1.UpdateServiceRequest
-	9,  // 39: spona.referrals.v1.DirectoryService.CreateOrganisation:output_type -> spona.referrals.v1.CreateOrganisationResponse
-	11, // 40: spona.referrals.v1.DirectoryService.GetOrganisation:output_type -> spona.referrals.v1.GetOrganisationResponse
-	13, // 41: spona.referrals.v1.DirectoryService.ListOrganisations:output_type -> spona.referrals.v1.ListOrganisationsResponse
-	15, // 42: spona.referrals.v1.DirectoryService.UpdateOrganisation:output_type -> spona.referrals.v1.UpdateOrganisationResponse
-	17, // 43: spona.referrals.v1.DirectoryService.CreateService:output_type -> spona.referrals.v1.CreateServiceResponse
-	19, // 44: spona.referrals.v1.DirectoryService.GetService:output_type -> spona.referrals.v1.GetServiceResponse
-	21, // 45: spona.referrals.v1.DirectoryService.ListServices:output_type -> spona.referrals.v1.ListServicesResponse
-	23, // 46: spona.referrals.v1.DirectoryService.UpdateService:output_type -> spona.referrals.v1.UpdateServiceResponse
-	39, // [39:47] is the sub-list for method output_type
-	31, // [31:39] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	30, // 2: spona.referrals.v1.Organisation.create_time:type_name -> google.protobuf.Timestamp
+	27, // 3: spona.referrals.v1.Organisation.localized_descriptions:type_name -> spona.referrals.v1.Organisation.LocalizedDescriptionsEntry
+	30, // 4: spona.referrals.v1.Organisation.update_time:type_name -> google.protobuf.Timestamp
+	30, // 5: spona.referrals.v1.Organisation.verify_time:type_name -> google.protobuf.Timestamp
+	1,  // 6: spona.referrals.v1.Schedule.days:type_name -> spona.referrals.v1.Weekday
+	28, // 7: spona.referrals.v1.Service.localized_names:type_name -> spona.referrals.v1.Service.LocalizedNamesEntry
+	29, // 8: spona.referrals.v1.Service.localized_descriptions:type_name -> spona.referrals.v1.Service.LocalizedDescriptionsEntry
+	31, // 9: spona.referrals.v1.Service.category:type_name -> spona.referrals.v1.ReferralCategory
+	6,  // 10: spona.referrals.v1.Service.eligibility:type_name -> spona.referrals.v1.Eligibility
+	3,  // 11: spona.referrals.v1.Service.locations:type_name -> spona.referrals.v1.Location
+	4,  // 12: spona.referrals.v1.Service.contacts:type_name -> spona.referrals.v1.Contact
+	5,  // 13: spona.referrals.v1.Service.schedules:type_name -> spona.referrals.v1.Schedule
+	30, // 14: spona.referrals.v1.Service.create_time:type_name -> google.protobuf.Timestamp
+	30, // 15: spona.referrals.v1.Service.update_time:type_name -> google.protobuf.Timestamp
+	2,  // 16: spona.referrals.v1.CreateOrganisationRequest.organisation:type_name -> spona.referrals.v1.Organisation
+	2,  // 17: spona.referrals.v1.CreateOrganisationResponse.organisation:type_name -> spona.referrals.v1.Organisation
+	2,  // 18: spona.referrals.v1.GetOrganisationResponse.organisation:type_name -> spona.referrals.v1.Organisation
+	0,  // 19: spona.referrals.v1.ListOrganisationsRequest.kind:type_name -> spona.referrals.v1.OrganisationKind
+	2,  // 20: spona.referrals.v1.ListOrganisationsResponse.organisations:type_name -> spona.referrals.v1.Organisation
+	2,  // 21: spona.referrals.v1.UpdateOrganisationRequest.organisation:type_name -> spona.referrals.v1.Organisation
+	32, // 22: spona.referrals.v1.UpdateOrganisationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 23: spona.referrals.v1.UpdateOrganisationResponse.organisation:type_name -> spona.referrals.v1.Organisation
+	0,  // 24: spona.referrals.v1.VerifyOrganisationRequest.kind:type_name -> spona.referrals.v1.OrganisationKind
+	2,  // 25: spona.referrals.v1.VerifyOrganisationResponse.organisation:type_name -> spona.referrals.v1.Organisation
+	7,  // 26: spona.referrals.v1.CreateServiceRequest.service:type_name -> spona.referrals.v1.Service
+	7,  // 27: spona.referrals.v1.CreateServiceResponse.service:type_name -> spona.referrals.v1.Service
+	7,  // 28: spona.referrals.v1.GetServiceResponse.service:type_name -> spona.referrals.v1.Service
+	31, // 29: spona.referrals.v1.ListServicesRequest.category:type_name -> spona.referrals.v1.ReferralCategory
+	7,  // 30: spona.referrals.v1.ListServicesResponse.services:type_name -> spona.referrals.v1.Service
+	7,  // 31: spona.referrals.v1.UpdateServiceRequest.service:type_name -> spona.referrals.v1.Service
+	32, // 32: spona.referrals.v1.UpdateServiceRequest.update_mask:type_name -> google.protobuf.FieldMask
+	7,  // 33: spona.referrals.v1.UpdateServiceResponse.service:type_name -> spona.referrals.v1.Service
+	8,  // 34: spona.referrals.v1.DirectoryService.CreateOrganisation:input_type -> spona.referrals.v1.CreateOrganisationRequest
+	10, // 35: spona.referrals.v1.DirectoryService.GetOrganisation:input_type -> spona.referrals.v1.GetOrganisationRequest
+	12, // 36: spona.referrals.v1.DirectoryService.ListOrganisations:input_type -> spona.referrals.v1.ListOrganisationsRequest
+	14, // 37: spona.referrals.v1.DirectoryService.UpdateOrganisation:input_type -> spona.referrals.v1.UpdateOrganisationRequest
+	16, // 38: spona.referrals.v1.DirectoryService.VerifyOrganisation:input_type -> spona.referrals.v1.VerifyOrganisationRequest
+	18, // 39: spona.referrals.v1.DirectoryService.CreateService:input_type -> spona.referrals.v1.CreateServiceRequest
+	20, // 40: spona.referrals.v1.DirectoryService.GetService:input_type -> spona.referrals.v1.GetServiceRequest
+	22, // 41: spona.referrals.v1.DirectoryService.ListServices:input_type -> spona.referrals.v1.ListServicesRequest
+	24, // 42: spona.referrals.v1.DirectoryService.UpdateService:input_type -> spona.referrals.v1.UpdateServiceRequest
+	9,  // 43: spona.referrals.v1.DirectoryService.CreateOrganisation:output_type -> spona.referrals.v1.CreateOrganisationResponse
+	11, // 44: spona.referrals.v1.DirectoryService.GetOrganisation:output_type -> spona.referrals.v1.GetOrganisationResponse
+	13, // 45: spona.referrals.v1.DirectoryService.ListOrganisations:output_type -> spona.referrals.v1.ListOrganisationsResponse
+	15, // 46: spona.referrals.v1.DirectoryService.UpdateOrganisation:output_type -> spona.referrals.v1.UpdateOrganisationResponse
+	17, // 47: spona.referrals.v1.DirectoryService.VerifyOrganisation:output_type -> spona.referrals.v1.VerifyOrganisationResponse
+	19, // 48: spona.referrals.v1.DirectoryService.CreateService:output_type -> spona.referrals.v1.CreateServiceResponse
+	21, // 49: spona.referrals.v1.DirectoryService.GetService:output_type -> spona.referrals.v1.GetServiceResponse
+	23, // 50: spona.referrals.v1.DirectoryService.ListServices:output_type -> spona.referrals.v1.ListServicesResponse
+	25, // 51: spona.referrals.v1.DirectoryService.UpdateService:output_type -> spona.referrals.v1.UpdateServiceResponse
+	43, // [43:52] is the sub-list for method output_type
+	34, // [34:43] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_spona_referrals_v1_directory_proto_init() }
@@ -1942,14 +2121,14 @@ func file_spona_referrals_v1_directory_proto_init() {
 		return
 	}
 	file_spona_referrals_v1_referrals_proto_init()
-	file_spona_referrals_v1_directory_proto_msgTypes[18].OneofWrappers = []any{}
+	file_spona_referrals_v1_directory_proto_msgTypes[20].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_referrals_v1_directory_proto_rawDesc), len(file_spona_referrals_v1_directory_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   26,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -231,6 +231,51 @@ func local_request_DirectoryService_UpdateOrganisation_0(ctx context.Context, ma
 	return msg, metadata, err
 }
 
+func request_DirectoryService_VerifyOrganisation_0(ctx context.Context, marshaler runtime.Marshaler, client DirectoryServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq VerifyOrganisationRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "id")
+	}
+	protoReq.Id, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.VerifyOrganisation(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_DirectoryService_VerifyOrganisation_0(ctx context.Context, marshaler runtime.Marshaler, server DirectoryServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq VerifyOrganisationRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "id")
+	}
+	protoReq.Id, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "id", err)
+	}
+	msg, err := server.VerifyOrganisation(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_DirectoryService_CreateService_0 = &utilities.DoubleArray{Encoding: map[string]int{"service": 0, "organisation_id": 1}, Base: []int{1, 1, 2, 0, 0}, Check: []int{0, 1, 1, 2, 3}}
 
 func request_DirectoryService_CreateService_0(ctx context.Context, marshaler runtime.Marshaler, client DirectoryServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -531,6 +576,26 @@ func RegisterDirectoryServiceHandlerServer(ctx context.Context, mux *runtime.Ser
 		}
 		forward_DirectoryService_UpdateOrganisation_0(annotatedContext, mux, outboundMarshaler, w, req, response_DirectoryService_UpdateOrganisation_0{resp.(*UpdateOrganisationResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_DirectoryService_VerifyOrganisation_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.referrals.v1.DirectoryService/VerifyOrganisation", runtime.WithHTTPPathPattern("/v1/organisations/{id}:verify"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_DirectoryService_VerifyOrganisation_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DirectoryService_VerifyOrganisation_0(annotatedContext, mux, outboundMarshaler, w, req, response_DirectoryService_VerifyOrganisation_0{resp.(*VerifyOrganisationResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_DirectoryService_CreateService_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -719,6 +784,23 @@ func RegisterDirectoryServiceHandlerClient(ctx context.Context, mux *runtime.Ser
 		}
 		forward_DirectoryService_UpdateOrganisation_0(annotatedContext, mux, outboundMarshaler, w, req, response_DirectoryService_UpdateOrganisation_0{resp.(*UpdateOrganisationResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_DirectoryService_VerifyOrganisation_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.referrals.v1.DirectoryService/VerifyOrganisation", runtime.WithHTTPPathPattern("/v1/organisations/{id}:verify"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_DirectoryService_VerifyOrganisation_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DirectoryService_VerifyOrganisation_0(annotatedContext, mux, outboundMarshaler, w, req, response_DirectoryService_VerifyOrganisation_0{resp.(*VerifyOrganisationResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_DirectoryService_CreateService_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -817,6 +899,15 @@ func (m response_DirectoryService_UpdateOrganisation_0) XXX_ResponseBody() inter
 	return response.Organisation
 }
 
+type response_DirectoryService_VerifyOrganisation_0 struct {
+	*VerifyOrganisationResponse
+}
+
+func (m response_DirectoryService_VerifyOrganisation_0) XXX_ResponseBody() interface{} {
+	response := m.VerifyOrganisationResponse
+	return response.Organisation
+}
+
 type response_DirectoryService_CreateService_0 struct {
 	*CreateServiceResponse
 }
@@ -849,6 +940,7 @@ var (
 	pattern_DirectoryService_GetOrganisation_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "organisations", "id"}, ""))
 	pattern_DirectoryService_ListOrganisations_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "organisations"}, ""))
 	pattern_DirectoryService_UpdateOrganisation_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "organisations", "organisation.id"}, ""))
+	pattern_DirectoryService_VerifyOrganisation_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "organisations", "id"}, "verify"))
 	pattern_DirectoryService_CreateService_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "organisations", "organisation_id", "services"}, ""))
 	pattern_DirectoryService_GetService_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "services", "id"}, ""))
 	pattern_DirectoryService_ListServices_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "services"}, ""))
@@ -860,6 +952,7 @@ var (
 	forward_DirectoryService_GetOrganisation_0    = runtime.ForwardResponseMessage
 	forward_DirectoryService_ListOrganisations_0  = runtime.ForwardResponseMessage
 	forward_DirectoryService_UpdateOrganisation_0 = runtime.ForwardResponseMessage
+	forward_DirectoryService_VerifyOrganisation_0 = runtime.ForwardResponseMessage
 	forward_DirectoryService_CreateService_0      = runtime.ForwardResponseMessage
 	forward_DirectoryService_GetService_0         = runtime.ForwardResponseMessage
 	forward_DirectoryService_ListServices_0       = runtime.ForwardResponseMessage

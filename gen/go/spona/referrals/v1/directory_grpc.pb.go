@@ -23,6 +23,7 @@ const (
 	DirectoryService_GetOrganisation_FullMethodName    = "/spona.referrals.v1.DirectoryService/GetOrganisation"
 	DirectoryService_ListOrganisations_FullMethodName  = "/spona.referrals.v1.DirectoryService/ListOrganisations"
 	DirectoryService_UpdateOrganisation_FullMethodName = "/spona.referrals.v1.DirectoryService/UpdateOrganisation"
+	DirectoryService_VerifyOrganisation_FullMethodName = "/spona.referrals.v1.DirectoryService/VerifyOrganisation"
 	DirectoryService_CreateService_FullMethodName      = "/spona.referrals.v1.DirectoryService/CreateService"
 	DirectoryService_GetService_FullMethodName         = "/spona.referrals.v1.DirectoryService/GetService"
 	DirectoryService_ListServices_FullMethodName       = "/spona.referrals.v1.DirectoryService/ListServices"
@@ -44,9 +45,18 @@ type DirectoryServiceClient interface {
 	// municipality, language (working language of the organisation).
 	ListOrganisations(ctx context.Context, in *ListOrganisationsRequest, opts ...grpc.CallOption) (*ListOrganisationsResponse, error)
 	// Updates the fields named in update_mask. An organisation updates its own
-	// entry (referrals.write); directory.admin may update any. A stale etag is
-	// refused with ABORTED (HTTP 409).
+	// entry (referrals.write); directory.admin may update any. Once the
+	// organisation is verified, its name, kind and country are the platform
+	// administrator's to change (VerifyOrganisation): the organisation itself
+	// is refused with PERMISSION_DENIED. A stale etag is refused with ABORTED
+	// (HTTP 409).
 	UpdateOrganisation(ctx context.Context, in *UpdateOrganisationRequest, opts ...grpc.CallOption) (*UpdateOrganisationResponse, error)
+	// Verifies an organisation: a platform administrator confirms (or
+	// corrects) its legal name, kind and country, which from then on only the
+	// administrator changes; the organisation keeps editing its contact
+	// details, descriptions and services. Requires platform.admin, which no
+	// partner key holds; the reason is audited with the administrator.
+	VerifyOrganisation(ctx context.Context, in *VerifyOrganisationRequest, opts ...grpc.CallOption) (*VerifyOrganisationResponse, error)
 	// Publishes a service of an organisation (HSDS service with its locations,
 	// contacts, schedule and eligibility). An organisation publishes its own
 	// services; directory.admin may publish for any.
@@ -109,6 +119,16 @@ func (c *directoryServiceClient) UpdateOrganisation(ctx context.Context, in *Upd
 	return out, nil
 }
 
+func (c *directoryServiceClient) VerifyOrganisation(ctx context.Context, in *VerifyOrganisationRequest, opts ...grpc.CallOption) (*VerifyOrganisationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VerifyOrganisationResponse)
+	err := c.cc.Invoke(ctx, DirectoryService_VerifyOrganisation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *directoryServiceClient) CreateService(ctx context.Context, in *CreateServiceRequest, opts ...grpc.CallOption) (*CreateServiceResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CreateServiceResponse)
@@ -164,9 +184,18 @@ type DirectoryServiceServer interface {
 	// municipality, language (working language of the organisation).
 	ListOrganisations(context.Context, *ListOrganisationsRequest) (*ListOrganisationsResponse, error)
 	// Updates the fields named in update_mask. An organisation updates its own
-	// entry (referrals.write); directory.admin may update any. A stale etag is
-	// refused with ABORTED (HTTP 409).
+	// entry (referrals.write); directory.admin may update any. Once the
+	// organisation is verified, its name, kind and country are the platform
+	// administrator's to change (VerifyOrganisation): the organisation itself
+	// is refused with PERMISSION_DENIED. A stale etag is refused with ABORTED
+	// (HTTP 409).
 	UpdateOrganisation(context.Context, *UpdateOrganisationRequest) (*UpdateOrganisationResponse, error)
+	// Verifies an organisation: a platform administrator confirms (or
+	// corrects) its legal name, kind and country, which from then on only the
+	// administrator changes; the organisation keeps editing its contact
+	// details, descriptions and services. Requires platform.admin, which no
+	// partner key holds; the reason is audited with the administrator.
+	VerifyOrganisation(context.Context, *VerifyOrganisationRequest) (*VerifyOrganisationResponse, error)
 	// Publishes a service of an organisation (HSDS service with its locations,
 	// contacts, schedule and eligibility). An organisation publishes its own
 	// services; directory.admin may publish for any.
@@ -200,6 +229,9 @@ func (UnimplementedDirectoryServiceServer) ListOrganisations(context.Context, *L
 }
 func (UnimplementedDirectoryServiceServer) UpdateOrganisation(context.Context, *UpdateOrganisationRequest) (*UpdateOrganisationResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateOrganisation not implemented")
+}
+func (UnimplementedDirectoryServiceServer) VerifyOrganisation(context.Context, *VerifyOrganisationRequest) (*VerifyOrganisationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method VerifyOrganisation not implemented")
 }
 func (UnimplementedDirectoryServiceServer) CreateService(context.Context, *CreateServiceRequest) (*CreateServiceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateService not implemented")
@@ -306,6 +338,24 @@ func _DirectoryService_UpdateOrganisation_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DirectoryService_VerifyOrganisation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VerifyOrganisationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DirectoryServiceServer).VerifyOrganisation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DirectoryService_VerifyOrganisation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DirectoryServiceServer).VerifyOrganisation(ctx, req.(*VerifyOrganisationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _DirectoryService_CreateService_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateServiceRequest)
 	if err := dec(in); err != nil {
@@ -400,6 +450,10 @@ var DirectoryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateOrganisation",
 			Handler:    _DirectoryService_UpdateOrganisation_Handler,
+		},
+		{
+			MethodName: "VerifyOrganisation",
+			Handler:    _DirectoryService_VerifyOrganisation_Handler,
 		},
 		{
 			MethodName: "CreateService",

@@ -1,0 +1,137 @@
+// Package directory is the edge's view of the organisation directory (the
+// referrals service), for key management: is an organisation there and
+// verified, which share a name, and registering a new one.
+package directory
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/protoenum"
+	"github.com/spona/spona/services/edge/internal/keys"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+)
+
+// GRPC reads and writes the directory over gRPC as the platform
+// administrator (the edge's own principal: the platform organisation).
+type GRPC struct {
+	c      refv1.DirectoryServiceClient
+	signer *auth.Signer
+	actor  string
+}
+
+// New returns the directory over conn; actor names who acts (audited).
+func New(conn grpc.ClientConnInterface, signer *auth.Signer, actor string) *GRPC {
+	return &GRPC{c: refv1.NewDirectoryServiceClient(conn), signer: signer, actor: actor}
+}
+
+var _ keys.Directory = (*GRPC)(nil)
+
+func (g *GRPC) ctx(ctx context.Context, scope string) (context.Context, context.CancelFunc, error) {
+	tok, err := g.signer.Sign(auth.Principal{OrganisationID: auth.PlatformOrganisationID, ClientID: g.actor, Scopes: []string{scope}})
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithTimeout(metadata.AppendToOutgoingContext(ctx, auth.MetadataKey, tok), 15*time.Second)
+	return ctx, cancel, nil
+}
+
+func toOrganisation(o *refv1.Organisation) keys.Organisation {
+	return keys.Organisation{ID: o.GetId(), Name: o.GetName(), Kind: protoenum.Code(o.GetKind()), Country: o.GetCountry(), Verified: o.GetVerified()}
+}
+
+// Organisation implements keys.Directory.
+func (g *GRPC) Organisation(ctx context.Context, id string) (*keys.Organisation, error) {
+	ctx, cancel, err := g.ctx(ctx, auth.ScopeDirectoryRead)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	resp, err := g.c.GetOrganisation(ctx, &refv1.GetOrganisationRequest{Id: id}, grpc.WaitForReady(true))
+	if status.Code(err) == codes.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, grpcx.FromDownstream(err, "directory", id)
+	}
+	o := toOrganisation(resp.GetOrganisation())
+	return &o, nil
+}
+
+// Named implements keys.Directory.
+func (g *GRPC) Named(ctx context.Context, name string) ([]keys.Organisation, error) {
+	ctx, cancel, err := g.ctx(ctx, auth.ScopeDirectoryRead)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	var out []keys.Organisation
+	req := &refv1.ListOrganisationsRequest{Name: name, PageSize: 100}
+	for {
+		resp, err := g.c.ListOrganisations(ctx, req, grpc.WaitForReady(true))
+		if err != nil {
+			return nil, grpcx.FromDownstream(err, "directory", name)
+		}
+		for _, o := range resp.GetOrganisations() {
+			out = append(out, toOrganisation(o))
+		}
+		if req.PageToken = resp.GetNextPageToken(); req.PageToken == "" {
+			return out, nil
+		}
+	}
+}
+
+// Register implements keys.Directory: the organisation is created and
+// verified with the details the operator gave.
+func (g *GRPC) Register(ctx context.Context, o keys.Organisation, reason string) (string, error) {
+	kind := refv1.OrganisationKind(refv1.OrganisationKind_value["ORGANISATION_KIND_"+strings.ToUpper(strings.TrimSpace(o.Kind))])
+	cctx, cancel, err := g.ctx(ctx, auth.ScopeDirectoryAdmin)
+	if err != nil {
+		return "", err
+	}
+	defer cancel()
+	created, err := g.c.CreateOrganisation(cctx, &refv1.CreateOrganisationRequest{
+		Organisation: &refv1.Organisation{Name: o.Name, Kind: kind, Country: o.Country},
+		RequestId:    ids.New(),
+	}, grpc.WaitForReady(true))
+	if err != nil {
+		return "", refused(err, o.Name)
+	}
+	vctx, vcancel, err := g.ctx(ctx, auth.ScopePlatformAdmin)
+	if err != nil {
+		return "", err
+	}
+	defer vcancel()
+	if reason == "" {
+		reason = "registered with its first API key"
+	}
+	org := created.GetOrganisation()
+	if _, err := g.c.VerifyOrganisation(vctx, &refv1.VerifyOrganisationRequest{
+		Id: org.GetId(), Name: org.GetName(), Kind: org.GetKind(), Country: org.GetCountry(), Reason: reason, Etag: org.GetEtag(),
+	}, grpc.WaitForReady(true)); err != nil {
+		return "", refused(err, org.GetId())
+	}
+	return org.GetId(), nil
+}
+
+// refused keeps the directory's own verdict on the details given (bad
+// kind or country) for the caller, who can correct them.
+func refused(err error, what string) error {
+	st := status.Convert(err)
+	switch st.Code() {
+	case codes.InvalidArgument:
+		return errs.New(errs.KindInvalidArgument, "the directory refused the organisation: %s", st.Message())
+	case codes.AlreadyExists, codes.FailedPrecondition:
+		return errs.New(errs.KindFailedPrecondition, "the directory refused the organisation: %s", st.Message())
+	}
+	return grpcx.FromDownstream(err, "directory", what)
+}

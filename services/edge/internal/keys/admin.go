@@ -1,0 +1,316 @@
+package keys
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/pkg/validate"
+)
+
+// Organisation is what key management needs to know of a directory entry.
+type Organisation struct {
+	ID, Name, Kind, Country string
+	Verified                bool
+}
+
+// Directory is the organisation directory (the referrals service).
+type Directory interface {
+	// Organisation returns the organisation with id, or nil when none.
+	Organisation(ctx context.Context, id string) (*Organisation, error)
+	// Named lists the organisations whose name is name (ignoring case).
+	Named(ctx context.Context, name string) ([]Organisation, error)
+	// Register adds a new organisation and verifies it, giving reason.
+	Register(ctx context.Context, o Organisation, reason string) (string, error)
+}
+
+// AdminStore is where keys are managed.
+type AdminStore interface {
+	// Create stores a new client and its first key, audited.
+	Create(ctx context.Context, k *Key, e AuditEntry) error
+	Get(ctx context.Context, id string) (*Key, error)
+	List(ctx context.Context, f Filter, page pagination.Page) ([]*Key, error)
+	// Revoke revokes the live key id, audited; it returns the key after.
+	Revoke(ctx context.Context, id, reason string, e AuditEntry) (*Key, error)
+	// Rotate adds next to the client of the live key id and makes id expire
+	// at oldExpiry, audited; it returns the old key after.
+	Rotate(ctx context.Context, id string, next *Key, oldExpiry time.Time, e AuditEntry) (*Key, error)
+}
+
+// AuditEntry is who changes a key and why.
+type AuditEntry struct {
+	Actor  auth.Principal
+	Reason string
+	Detail map[string]any
+}
+
+// Filter narrows a key listing.
+type Filter struct {
+	OrganisationID string
+	ShowRevoked    bool
+}
+
+// Admin is key management: the administrator's REST API and the edge's
+// key commands both run it.
+type Admin struct {
+	store AdminStore
+	dir   Directory
+	now   func() time.Time
+	// changed is told the lookup id of a key this process changed, so its
+	// own cache forgets it before the database's notification comes back.
+	changed func(lookupID string)
+}
+
+// OnChange sets what is told of every key this process changes.
+func (a *Admin) OnChange(fn func(lookupID string)) { a.changed = fn }
+
+func (a *Admin) told(k *Key) {
+	if a.changed != nil && k != nil {
+		a.changed(k.LookupID)
+	}
+}
+
+// NewAdmin returns key management over store and the directory.
+func NewAdmin(store AdminStore, dir Directory) *Admin {
+	return &Admin{store: store, dir: dir, now: time.Now}
+}
+
+// Limits of rotation.
+const (
+	DefaultOverlap = 24 * time.Hour
+	MaxOverlap     = 30 * 24 * time.Hour
+)
+
+// AdminKeyScopes are what an administrator key may hold: the
+// administrator's scopes and reading the directory.
+var AdminKeyScopes = append(slices.Clone(auth.AdminScopes), auth.ScopeDirectoryRead)
+
+// NewKey describes a key to create.
+type NewKey struct {
+	Name           string
+	OrganisationID string // "" to register NewOrganisation (commands only)
+	Scopes         []string
+	ExpireTime     *time.Time
+	// Admin makes a key of the platform administrator (administrator
+	// scopes, the platform organisation); partner keys never get those.
+	Admin bool
+	// NewOrganisation is registered (and verified by the operator giving
+	// its details) when OrganisationID is empty; a name already in the
+	// directory is refused, listing the organisations that have it.
+	NewOrganisation *Organisation
+	Reason          string
+}
+
+func (a *Admin) checkScopes(v *errs.Violations, k *NewKey) {
+	if k.Admin {
+		if len(k.Scopes) == 0 {
+			k.Scopes = AdminKeyScopes
+		}
+		for i, s := range k.Scopes {
+			if !slices.Contains(AdminKeyScopes, s) {
+				v.Add(fmt.Sprintf("api_key.scopes[%d]", i), "an administrator key holds %s only", strings.Join(AdminKeyScopes, ", "))
+			}
+		}
+		return
+	}
+	if len(k.Scopes) == 0 {
+		k.Scopes = auth.DefaultPartnerScopes
+	}
+	for i, s := range k.Scopes {
+		switch {
+		case slices.Contains(auth.AdminScopes, s):
+			v.Add(fmt.Sprintf("api_key.scopes[%d]", i), "%s is the platform administrator's and is never granted to a partner's key", s)
+		case !auth.IsPartnerScope(s):
+			v.Add(fmt.Sprintf("api_key.scopes[%d]", i), "unknown scope %q; one of %s", s, strings.Join(auth.PartnerScopes, ", "))
+		}
+	}
+	k.Scopes = slices.Compact(slices.Sorted(slices.Values(k.Scopes)))
+}
+
+// Create makes a key and returns it with its secret (shown only now).
+func (a *Admin) Create(ctx context.Context, actor auth.Principal, req NewKey) (*Key, string, error) {
+	var v errs.Violations
+	req.Name = strings.TrimSpace(req.Name)
+	validate.Text(&v, "api_key.display_name", req.Name, 200, true)
+	validate.Text(&v, "reason", req.Reason, 1000, false)
+	a.checkScopes(&v, &req)
+	if req.ExpireTime != nil && !req.ExpireTime.After(a.now()) {
+		v.Add("api_key.expire_time", "must be in the future")
+	}
+	switch {
+	case req.Admin:
+		if req.OrganisationID != "" && ids.Normalize(req.OrganisationID) != auth.PlatformOrganisationID {
+			v.Add("api_key.organisation_id", "an administrator key belongs to the platform, not to an organisation")
+		}
+		req.OrganisationID = auth.PlatformOrganisationID
+	case req.OrganisationID == "" && req.NewOrganisation == nil:
+		v.Add("api_key.organisation_id", "is required")
+	case req.OrganisationID != "":
+		if err := ids.Check("api_key.organisation_id", req.OrganisationID); err != nil {
+			return nil, "", err
+		}
+		req.OrganisationID = ids.Normalize(req.OrganisationID)
+		if req.OrganisationID == auth.PlatformOrganisationID {
+			v.Add("api_key.organisation_id", "is the platform's; partner keys belong to a partner organisation")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, "", err
+	}
+	if !req.Admin {
+		var err error
+		if req.OrganisationID, err = a.organisation(ctx, req); err != nil {
+			return nil, "", err
+		}
+	}
+	secret, lookupID, hash := Generate()
+	k := &Key{ID: ids.New(), Name: req.Name, OrganisationID: req.OrganisationID, Scopes: req.Scopes,
+		LookupID: lookupID, SecretHash: hash, ExpireTime: req.ExpireTime}
+	k.ClientID = k.ID
+	if err := a.store.Create(ctx, k, AuditEntry{Actor: actor, Reason: req.Reason,
+		Detail: map[string]any{"scopes": k.Scopes, "expire_time": k.ExpireTime, "name": k.Name}}); err != nil {
+		return nil, "", err
+	}
+	return k, secret, nil
+}
+
+// organisation checks the key's organisation is in the directory and
+// verified, or registers the new one.
+func (a *Admin) organisation(ctx context.Context, req NewKey) (string, error) {
+	if req.OrganisationID != "" {
+		o, err := a.dir.Organisation(ctx, req.OrganisationID)
+		if err != nil {
+			return "", err
+		}
+		if o == nil {
+			return "", &errs.Error{Kind: errs.KindFailedPrecondition, Reason: "ORGANISATION_NOT_FOUND",
+				Message: fmt.Sprintf("organisation %s is not in the directory", req.OrganisationID)}
+		}
+		if !o.Verified {
+			return "", &errs.Error{Kind: errs.KindFailedPrecondition, Reason: "ORGANISATION_NOT_VERIFIED",
+				Message: fmt.Sprintf("organisation %s (%s) is not verified; a platform administrator verifies it first (POST /v1/organisations/%s:verify)", o.ID, o.Name, o.ID)}
+		}
+		return o.ID, nil
+	}
+	n := req.NewOrganisation
+	n.Name = strings.TrimSpace(n.Name)
+	if n.Name == "" {
+		return "", errs.Required("organisation.name")
+	}
+	same, err := a.dir.Named(ctx, n.Name)
+	if err != nil {
+		return "", err
+	}
+	if len(same) > 0 {
+		var list []string
+		for _, o := range same {
+			state := "unverified"
+			if o.Verified {
+				state = "verified"
+			}
+			list = append(list, fmt.Sprintf("%s (%s, %s, %s)", o.ID, o.Kind, o.Country, state))
+		}
+		return "", &errs.Error{Kind: errs.KindAlreadyExists, Reason: "ORGANISATION_NAME_TAKEN",
+			Message: fmt.Sprintf("the directory already has %d organisation(s) named %q: %s; name the one meant by its id, or register the new one under a distinct name",
+				len(same), n.Name, strings.Join(list, "; "))}
+	}
+	return a.dir.Register(ctx, *n, req.Reason)
+}
+
+// Get returns a key.
+func (a *Admin) Get(ctx context.Context, id string) (*Key, error) {
+	if err := ids.Check("id", id); err != nil {
+		return nil, err
+	}
+	return a.store.Get(ctx, ids.Normalize(id))
+}
+
+// List lists keys, newest first.
+func (a *Admin) List(ctx context.Context, f Filter, size int32, token string) ([]*Key, string, error) {
+	if f.OrganisationID != "" {
+		if err := ids.Check("organisation_id", f.OrganisationID); err != nil {
+			return nil, "", err
+		}
+		f.OrganisationID = ids.Normalize(f.OrganisationID)
+	}
+	page, err := pagination.Parse(size, token, pagination.Fingerprint(f.OrganisationID, f.ShowRevoked))
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := a.store.List(ctx, f, page)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, next := pagination.Next(page, rows, func(k *Key) string { return k.ID })
+	return rows, next, nil
+}
+
+// Revoke ends a key at once.
+func (a *Admin) Revoke(ctx context.Context, actor auth.Principal, id, reason string) (*Key, error) {
+	var v errs.Violations
+	if err := ids.Check("id", id); err != nil {
+		return nil, err
+	}
+	validate.Text(&v, "reason", strings.TrimSpace(reason), 1000, true)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	k, err := a.store.Revoke(ctx, ids.Normalize(id), strings.TrimSpace(reason), AuditEntry{Actor: actor, Reason: strings.TrimSpace(reason)})
+	a.told(k)
+	return k, err
+}
+
+// Rotate gives the key's client a new key; the old one works on for
+// overlap (DefaultOverlap when nil). It returns the new key, its secret and
+// the old key.
+func (a *Admin) Rotate(ctx context.Context, actor auth.Principal, id string, overlap *time.Duration, expire *time.Time, reason string) (*Key, string, *Key, error) {
+	var v errs.Violations
+	if err := ids.Check("id", id); err != nil {
+		return nil, "", nil, err
+	}
+	d := DefaultOverlap
+	if overlap != nil {
+		d = *overlap
+	}
+	if d < 0 || d > MaxOverlap {
+		v.Add("overlap", "must be between 0s and %s", MaxOverlap)
+	}
+	now := a.now()
+	if expire != nil && !expire.After(now) {
+		v.Add("expire_time", "must be in the future")
+	}
+	validate.Text(&v, "reason", reason, 1000, false)
+	if err := v.Err(); err != nil {
+		return nil, "", nil, err
+	}
+	old, err := a.store.Get(ctx, ids.Normalize(id))
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if !old.Active(now) {
+		return nil, "", nil, errs.FailedPrecondition("KEY_INACTIVE", "key %s is revoked or expired; create a new one instead", old.ID)
+	}
+	secret, lookupID, hash := Generate()
+	next := &Key{ID: ids.New(), ClientID: old.ClientID, Name: old.Name, OrganisationID: old.OrganisationID, Scopes: old.Scopes,
+		LookupID: lookupID, SecretHash: hash, ExpireTime: old.ExpireTime}
+	if expire != nil {
+		next.ExpireTime = expire
+	}
+	oldEnd := now.Add(d)
+	if old.ExpireTime != nil && old.ExpireTime.Before(oldEnd) {
+		oldEnd = *old.ExpireTime
+	}
+	prev, err := a.store.Rotate(ctx, old.ID, next, oldEnd, AuditEntry{Actor: actor, Reason: reason,
+		Detail: map[string]any{"new_key_id": next.ID, "overlap": d.String(), "old_key_expire_time": oldEnd}})
+	if err != nil {
+		return nil, "", nil, err
+	}
+	a.told(prev)
+	return next, secret, prev, nil
+}

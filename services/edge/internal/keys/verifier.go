@@ -1,0 +1,223 @@
+package keys
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/spona/spona/pkg/auth"
+	"golang.org/x/sync/singleflight"
+)
+
+// Store is what the verifier reads and writes.
+type Store interface {
+	// KeyByLookupID returns the key with lookupID, or nil when none exists.
+	KeyByLookupID(ctx context.Context, lookupID string) (*Key, error)
+	// RecordUse sets the last use of keys (id → time), never moving it back.
+	RecordUse(ctx context.Context, used map[string]time.Time) error
+	// Listen calls changed with the lookup id of every key that changes,
+	// once ready has been called (the subscription is in place), until ctx
+	// ends or the subscription breaks (the error).
+	Listen(ctx context.Context, ready func(), changed func(lookupID string)) error
+}
+
+// Verifier authenticates keys against a store.
+//
+// It caches the keys it has looked up, so a busy partner does not cost a
+// query per request, and remembers lookup ids that do not exist (the
+// negative cache), so a client repeating a made-up key does not cost one
+// either. The two caches are apart and bounded: a flood of made-up ids
+// cannot push the real keys out. Concurrent first uses of one id share one
+// query.
+//
+// The caches are only used while the verifier listens to the store's
+// change notifications (Run): a change to a key (revocation, expiry) drops
+// it from the cache on every replica as soon as PostgreSQL delivers the
+// notification. While the subscription is down, every request reads the
+// store, so a revocation is never missed; TTLs bound the caches anyway.
+type Verifier struct {
+	store      Store
+	ttl        time.Duration
+	unknownTTL time.Duration
+	now        func() time.Time
+	group      singleflight.Group
+
+	started   chan struct{} // closed when listening first begins
+	startOnce sync.Once
+
+	mu        sync.Mutex
+	listening bool
+	gen       uint64 // bumped by every change: a lookup older than it is not cached
+	known     map[string]cached
+	unknown   map[string]time.Time
+	used      map[string]time.Time
+}
+
+type cached struct {
+	k       *Key
+	expires time.Time
+}
+
+// maxCached bounds each cache; a full cache is emptied and refilled.
+const maxCached = 10000
+
+// NewVerifier returns a verifier over store; keys are cached for ttl,
+// unknown lookup ids for unknownTTL, while Run listens.
+func NewVerifier(store Store, ttl, unknownTTL time.Duration) *Verifier {
+	return &Verifier{store: store, ttl: ttl, unknownTTL: unknownTTL, now: time.Now, started: make(chan struct{}),
+		known: map[string]cached{}, unknown: map[string]time.Time{}, used: map[string]time.Time{}}
+}
+
+// Run listens for key changes and writes last-use times every flushEvery,
+// until ctx ends.
+func (v *Verifier) Run(ctx context.Context, flushEvery time.Duration, log *slog.Logger) {
+	go func() {
+		t := time.NewTicker(flushEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				v.flush(context.WithoutCancel(ctx), log)
+				return
+			case <-t.C:
+				v.flush(ctx, log)
+			}
+		}
+	}()
+	delay := 100 * time.Millisecond
+	for {
+		err := v.store.Listen(ctx, func() {
+			v.mu.Lock()
+			v.resetLocked()
+			v.listening = true
+			v.mu.Unlock()
+			v.startOnce.Do(func() { close(v.started) })
+			delay = 100 * time.Millisecond
+		}, v.changed)
+		v.mu.Lock()
+		v.listening = false
+		v.resetLocked()
+		v.mu.Unlock()
+		if ctx.Err() != nil {
+			return
+		}
+		log.Warn("key change notifications interrupted; keys are read from the database until they resume", slog.String("error", err.Error()))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
+}
+
+func (v *Verifier) resetLocked() {
+	v.gen++
+	clear(v.known)
+	clear(v.unknown)
+}
+
+// Forget drops a key from the caches (the same as its change notification).
+func (v *Verifier) Forget(lookupID string) { v.changed(lookupID) }
+
+func (v *Verifier) changed(lookupID string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.gen++
+	delete(v.known, lookupID)
+	delete(v.unknown, lookupID)
+}
+
+// Started is closed once the verifier first listens to key changes.
+func (v *Verifier) Started() <-chan struct{} { return v.started }
+
+// Listening reports whether change notifications are being received.
+func (v *Verifier) Listening() bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.listening
+}
+
+func (v *Verifier) flush(ctx context.Context, log *slog.Logger) {
+	v.mu.Lock()
+	used := v.used
+	v.used = map[string]time.Time{}
+	v.mu.Unlock()
+	if len(used) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := v.store.RecordUse(ctx, used); err != nil {
+		log.Warn("record key use", slog.String("error", err.Error()))
+	}
+}
+
+// lookup returns the key of lookupID (nil when none exists), from the
+// caches or the store.
+func (v *Verifier) lookup(ctx context.Context, lookupID string) (*Key, error) {
+	now := v.now()
+	v.mu.Lock()
+	listening, gen := v.listening, v.gen
+	e, hit := v.known[lookupID]
+	until, miss := v.unknown[lookupID]
+	v.mu.Unlock()
+	switch {
+	case listening && hit && now.Before(e.expires):
+		return e.k, nil
+	case listening && miss && now.Before(until):
+		return nil, nil
+	}
+	res, err, _ := v.group.Do(lookupID, func() (any, error) {
+		return v.store.KeyByLookupID(ctx, lookupID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	k, ok := res.(*Key) // the store's answer, nil when no key has lookupID
+	if !ok {
+		return nil, fmt.Errorf("keys: lookup of %s answered %T", lookupID, res)
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.listening || v.gen != gen {
+		return k, nil // something changed meanwhile: do not cache what was read before
+	}
+	if k == nil {
+		if len(v.unknown) >= maxCached {
+			clear(v.unknown)
+		}
+		v.unknown[lookupID] = now.Add(v.unknownTTL)
+		return nil, nil
+	}
+	if len(v.known) >= maxCached {
+		clear(v.known)
+	}
+	v.known[lookupID] = cached{k: k, expires: now.Add(v.ttl)}
+	return k, nil
+}
+
+// Verify returns the principal of key, or ErrInvalid.
+func (v *Verifier) Verify(ctx context.Context, key string) (auth.Principal, error) {
+	lookupID, secret, err := Parse(key)
+	if err != nil {
+		return auth.Principal{}, err
+	}
+	k, err := v.lookup(ctx, lookupID)
+	if err != nil {
+		return auth.Principal{}, err
+	}
+	now := v.now()
+	if k == nil || subtle.ConstantTimeCompare(k.SecretHash, Hash(secret)) != 1 || !k.Active(now) {
+		return auth.Principal{}, ErrInvalid
+	}
+	v.mu.Lock()
+	if len(v.used) < maxCached {
+		v.used[k.ID] = now
+	}
+	v.mu.Unlock()
+	return k.Principal(), nil
+}
