@@ -323,11 +323,11 @@ func (r *Runner) process(base context.Context, imp *imports.Import) {
 // environment.
 type Env struct {
 	// MaxBytes is the largest file accepted.
-	MaxBytes int64 `env:"IMPORT_MAX_BYTES" default:"20971520"`
+	MaxBytes int64 `env:"IMPORT_MAX_BYTES" default:"20971520" help:"largest spreadsheet accepted for an import"`
 	// MaxRows is how many rows may follow the header.
-	MaxRows   int           `env:"IMPORT_MAX_ROWS" default:"50000"`
-	Lease     time.Duration `env:"IMPORT_LEASE" default:"30s"`
-	Retention time.Duration `env:"IMPORT_RETENTION" default:"720h"`
+	MaxRows   int           `env:"IMPORT_MAX_ROWS" default:"50000" help:"most rows an import may have after its header"`
+	Lease     time.Duration `env:"IMPORT_LEASE" default:"30s" help:"how long a replica holds an import it runs before another may take it over"`
+	Retention time.Duration `env:"IMPORT_RETENTION" default:"720h" help:"how long finished imports and their reports are kept"`
 }
 
 // WithDefaults fills unset values with the defaults.
