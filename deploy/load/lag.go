@@ -12,40 +12,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spona/spona/pkg/events"
-	"github.com/spona/spona/pkg/ids"
-	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/testkit/devstack"
 )
 
-// pgxOutboxIteration is pgxIteration with the domain event written to the
-// outbox in the insert's transaction, as the service does: the difference
-// to pgx is what the outbox (its commit-order lock, the insert and the
-// notification) costs.
-func pgxOutboxIteration(pool *pgxpool.Pool, org string) iteration {
-	return func(ctx context.Context, n int64) error {
-		var r row
-		id := ids.New()
-		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			if err := tx.QueryRow(ctx, insertSQL, id, org, nil, "Load "+strconv.FormatInt(n, 10), "", "", "unknown", nil, nil, false,
-				"", []string{}, "asylum_seeker", "", "", "", []string{}, nil).Scan(r.dest()...); err != nil {
-				return err
-			}
-			return outbox.Write(ctx, tx, events.Event{Type: events.BeneficiaryCreated, AggregateType: events.AggregateBeneficiary,
-				AggregateID: id, OrganisationIDs: []string{org}, Data: map[string]any{"beneficiary_id": id}})
-		})
-		if err != nil {
-			return err
-		}
-		if err := pool.QueryRow(ctx, selectSQL, org, id).Scan(r.dest()...); err != nil {
-			return err
-		}
-		if r.id != id {
-			return fmt.Errorf("read %s, want %s", r.id, id)
-		}
-		return nil
-	}
+// createdEvent is the event the service writes with a new beneficiary.
+func createdEvent(id, org string) events.Event {
+	return events.Event{Type: events.BeneficiaryCreated, AggregateType: events.AggregateBeneficiary,
+		AggregateID: id, OrganisationIDs: []string{org}, Data: map[string]any{"beneficiary_id": id}}
 }
 
 // lagRun is one measurement of erasure propagation.

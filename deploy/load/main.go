@@ -50,6 +50,7 @@ import (
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/intconv"
+	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/testkit/devstack"
 	"github.com/spona/spona/pkg/testkit/pgcluster"
 	"google.golang.org/grpc"
@@ -160,8 +161,8 @@ func run(ctx context.Context) error {
 	httpClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: maxClients * 2}, Timeout: 30 * time.Second}
 
 	scenarios := []scenario{
-		{"pgx", pgxIteration(pool, org)},
-		{"pgx+outbox", pgxOutboxIteration(pool, org)},
+		{"pgx", pgxIteration(pool, org, false)},
+		{"pgx+outbox", pgxIteration(pool, org, true)},
 		{"grpc", grpcIteration(conn, signer, org)},
 		{"rest", restIteration(httpClient, stack.URL(), key, false)},
 		{"rest+idem", restIteration(httpClient, stack.URL(), key, true)},
@@ -283,12 +284,32 @@ func (r *row) dest() []any {
 		&r.langs, &r.legal, &r.muni, &r.country, &r.acc, &r.vuln, &r.created, &r.updated, &r.version}
 }
 
-func pgxIteration(pool *pgxpool.Pool, org string) iteration {
+// pgxIteration inserts and reads back as the service's SQL does; with
+// withOutbox the insert's transaction also writes the domain event to the
+// outbox, as the service does: the difference between the two is what the
+// outbox (its commit-order lock, the insert and the notification) costs.
+func pgxIteration(pool *pgxpool.Pool, org string, withOutbox bool) iteration {
 	return func(ctx context.Context, n int64) error {
 		var r row
 		id := ids.New()
-		if err := pool.QueryRow(ctx, insertSQL, id, org, nil, "Load "+strconv.FormatInt(n, 10), "", "", "unknown", nil, nil, false,
-			"", []string{}, "asylum_seeker", "", "", "", []string{}, nil).Scan(r.dest()...); err != nil {
+		insert := func(q interface {
+			QueryRow(context.Context, string, ...any) pgx.Row
+		}) error {
+			return q.QueryRow(ctx, insertSQL, id, org, nil, "Load "+strconv.FormatInt(n, 10), "", "", "unknown", nil, nil, false,
+				"", []string{}, "asylum_seeker", "", "", "", []string{}, nil).Scan(r.dest()...)
+		}
+		var err error
+		if withOutbox {
+			err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+				if err := insert(tx); err != nil {
+					return err
+				}
+				return outbox.Write(ctx, tx, createdEvent(id, org))
+			})
+		} else {
+			err = insert(pool)
+		}
+		if err != nil {
 			return err
 		}
 		if err := pool.QueryRow(ctx, selectSQL, org, id).Scan(r.dest()...); err != nil {

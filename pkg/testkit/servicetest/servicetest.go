@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	eventsv1 "github.com/spona/spona/gen/go/spona/events/v1"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/platform"
@@ -123,4 +124,40 @@ func Internal(t testing.TB) context.Context {
 		t.Fatal(err)
 	}
 	return metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
+}
+
+// Events lists every event of a service's feed after cursor, as an internal
+// process reads it, and returns them with the cursor to continue from.
+func Events(t testing.TB, conn grpc.ClientConnInterface, after string) ([]*eventsv1.Event, string) {
+	t.Helper()
+	f := eventsv1.NewEventFeedServiceClient(conn)
+	var out []*eventsv1.Event
+	for {
+		r, err := f.ListEvents(Internal(t), &eventsv1.ListEventsRequest{After: after, PageSize: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r.GetEvents()...)
+		after = r.GetNextCursor()
+		if len(r.GetEvents()) == 0 {
+			return out, after
+		}
+	}
+}
+
+// Eventually retries f until it returns nil, failing the test with what
+// and f's last error after 30 s.
+func Eventually(t testing.TB, what string, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %v", what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

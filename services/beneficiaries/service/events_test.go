@@ -17,23 +17,6 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
-// feedOf lists every event of the feed after cursor.
-func feedOf(t *testing.T, f eventsv1.EventFeedServiceClient, after string) ([]*eventsv1.Event, string) {
-	t.Helper()
-	var out []*eventsv1.Event
-	for {
-		r, err := f.ListEvents(servicetest.Internal(t), &eventsv1.ListEventsRequest{After: after})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, r.GetEvents()...)
-		after = r.GetNextCursor()
-		if len(r.GetEvents()) == 0 {
-			return out, after
-		}
-	}
-}
-
 func str(ev *eventsv1.Event, key string) string {
 	return ev.GetData().GetFields()[key].GetStringValue()
 }
@@ -45,7 +28,6 @@ func TestEventsOfBeneficiaries(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url)}))
 	c := clients{pb.NewBeneficiaryServiceClient(conn), pb.NewBeneficiaryAccessServiceClient(conn)}
-	feed := eventsv1.NewEventFeedServiceClient(conn)
 	orgA, orgB := ids.New(), ids.New()
 	ctx := servicetest.As(t, orgA)
 
@@ -91,7 +73,7 @@ func TestEventsOfBeneficiaries(t *testing.T) {
 	if eb := erased.GetBeneficiary(); eb.GetId() != dup.GetId() || eb.GetMergedInto() != primary.GetId() || eb.GetEraseTime() == nil || eb.GetGivenName() != "" {
 		t.Fatalf("erased merged record: %v", eb)
 	}
-	evs, head := feedOf(t, feed, "")
+	evs, head := servicetest.Events(t, conn, "")
 	var types []string
 	for _, ev := range evs {
 		types = append(types, ev.GetType())
@@ -151,7 +133,7 @@ func TestEventsOfBeneficiaries(t *testing.T) {
 			t.Fatalf("erasing %s again: %v %v", id, again, err)
 		}
 	}
-	if more, _ := feedOf(t, feed, head); len(more) != 0 {
+	if more, _ := servicetest.Events(t, conn, head); len(more) != 0 {
 		t.Fatalf("erasing again emitted %v", more)
 	}
 }

@@ -252,21 +252,8 @@ func (p *proxy) restore() {
 	p.serve(lis)
 }
 
-// eventually retries f until it returns nil or 20 s pass.
-func eventually(t testing.TB, what string, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %v", what, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
+// eventually retries f until it returns nil.
+var eventually = servicetest.Eventually
 
 var errStill = errors.New("not yet")
 

@@ -20,19 +20,7 @@ import (
 // feedEvents lists the referrals feed after cursor.
 func (s *stack) feedEvents(t *testing.T, after string) ([]*eventsv1.Event, string) {
 	t.Helper()
-	f := eventsv1.NewEventFeedServiceClient(s.conn)
-	var out []*eventsv1.Event
-	for {
-		r, err := f.ListEvents(servicetest.Internal(t), &eventsv1.ListEventsRequest{After: after})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, r.GetEvents()...)
-		after = r.GetNextCursor()
-		if len(r.GetEvents()) == 0 {
-			return out, after
-		}
-	}
+	return servicetest.Events(t, s.conn, after)
 }
 
 // count counts the project's referrals by status, category, urgency and

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"testing"
 
-	eventsv1 "github.com/spona/spona/gen/go/spona/events/v1"
 	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/pgtest"
@@ -18,7 +17,7 @@ import (
 func TestProjectEvents(t *testing.T) {
 	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, pgtest.NewDatabase(t)),
 		BeneficiariesAddr: "127.0.0.1:1", ReferralsAddr: "127.0.0.1:1", TrainingsAddr: "127.0.0.1:1"}))
-	c, feed := pb.NewReportingServiceClient(conn), eventsv1.NewEventFeedServiceClient(conn)
+	c := pb.NewReportingServiceClient(conn)
 	org := ids.New()
 	ctx := servicetest.As(t, org)
 	project := &pb.Project{Code: "EV-1", Titles: []*pb.Narrative{{Text: "Events"}}, PlannedStartDate: "2024-01-01",
@@ -35,12 +34,9 @@ func TestProjectEvents(t *testing.T) {
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"code"}}}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := feed.ListEvents(servicetest.Internal(t), &eventsv1.ListEventsRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	evs, _ := servicetest.Events(t, conn, "")
 	var types []string
-	for _, ev := range r.GetEvents() {
+	for _, ev := range evs {
 		types = append(types, ev.GetType())
 		if ev.GetAggregateId() != created.GetId() || !slices.Equal(ev.GetOrganisationIds(), []string{org}) {
 			t.Fatalf("event %v", ev)

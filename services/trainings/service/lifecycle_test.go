@@ -5,11 +5,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
-	eventsv1 "github.com/spona/spona/gen/go/spona/events/v1"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/pgtest"
@@ -18,22 +16,6 @@ import (
 	referrals "github.com/spona/spona/services/referrals/service"
 	"github.com/spona/spona/services/trainings/service"
 )
-
-// eventually retries f until it returns nil or 30 s pass.
-func eventually(t *testing.T, what string, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %v", what, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
 
 // TestMergeAndErasureReachParticipations: two records of one person both
 // took part in one event (and one took part in another); after the merge
@@ -47,7 +29,7 @@ func TestMergeAndErasureReachParticipations(t *testing.T) {
 	refConn := servicetest.Start(t, referrals.New(referrals.Config{Config: servicetest.Platform(t, url), BeneficiariesAddr: benConn.Target()}))
 	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url),
 		ReferralsAddr: refConn.Target(), BeneficiariesAddr: benConn.Target()}))
-	c, ben, feed := pb.NewTrainingServiceClient(conn), benv1.NewBeneficiaryServiceClient(benConn), eventsv1.NewEventFeedServiceClient(conn)
+	c, ben := pb.NewTrainingServiceClient(conn), benv1.NewBeneficiaryServiceClient(benConn)
 	org, project := ids.New(), ids.New()
 	ctx := servicetest.As(t, org)
 
@@ -106,7 +88,7 @@ func TestMergeAndErasureReachParticipations(t *testing.T) {
 	if _, err := ben.MergeBeneficiaries(ctx, &benv1.MergeBeneficiariesRequest{Id: primary, DuplicateId: dup}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "merge reaches participations", func() error {
+	servicetest.Eventually(t, "merge reaches participations", func() error {
 		if n := community(); n != 1 {
 			return fmt.Errorf("%d community beneficiaries", n)
 		}
@@ -129,7 +111,7 @@ func TestMergeAndErasureReachParticipations(t *testing.T) {
 	if _, err := ben.EraseBeneficiary(ctx, &benv1.EraseBeneficiaryRequest{Id: primary}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "erasure reaches participations", func() error {
+	servicetest.Eventually(t, "erasure reaches participations", func() error {
 		if p := parts(both); !strings.HasPrefix(p[0].GetCertificateNumber(), "ERASED-") {
 			return fmt.Errorf("certificate %q", p[0].GetCertificateNumber())
 		}
@@ -143,20 +125,12 @@ func TestMergeAndErasureReachParticipations(t *testing.T) {
 		t.Fatalf("issuing again: %v %v", r, err)
 	}
 
+	evs, _ := servicetest.Events(t, conn, "")
 	var types []string
-	for after := ""; ; {
-		r, err := feed.ListEvents(servicetest.Internal(t), &eventsv1.ListEventsRequest{After: after})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, ev := range r.GetEvents() {
-			types = append(types, ev.GetType())
-			if ev.GetData().GetFields()["beneficiary_id"].GetStringValue() == "" || ev.GetOrganisationIds()[0] != org {
-				t.Fatalf("participant event: %v", ev)
-			}
-		}
-		if after = r.GetNextCursor(); len(r.GetEvents()) == 0 {
-			break
+	for _, ev := range evs {
+		types = append(types, ev.GetType())
+		if ev.GetData().GetFields()["beneficiary_id"].GetStringValue() == "" || ev.GetOrganisationIds()[0] != org {
+			t.Fatalf("participant event: %v", ev)
 		}
 	}
 	want := []string{"participant.registered", "participant.registered", "participant.certified", "participant.registered"}
