@@ -9,8 +9,9 @@
 //
 //   - rate: the same latency while referrals are sent at -rate per second;
 //
-//   - slow: the same at -rate/2, while every other referral goes to an
-//     organisation whose endpoint takes -slow to answer;
+//   - half: the same at -rate/2;
+//   - slow: the same at -rate/2, while as many referrals go to an
+//     organisation whose endpoint takes -slow to answer (compare with half);
 //
 //   - throughput: deliveries per second the webhooks process sustains to
 //     fast local receivers, draining a backlog queued while it was stopped
@@ -147,7 +148,13 @@ func run(ctx context.Context) error {
 		return err
 	}
 	results = append(results, r)
-	say(fmt.Sprintf("slow: %d referrals/s for %s, half to a receiver answering after %s", o.rate/2, o.duration, o.slow))
+	l.metrics()
+	say(fmt.Sprintf("half: %d referrals/s for %s (the baseline of slow)", o.rate/2, o.duration))
+	if r, err = l.scenarioRate("half", o.rate/2, o.duration, 0); err != nil {
+		return err
+	}
+	results = append(results, r)
+	say(fmt.Sprintf("slow: %d referrals/s for %s, and as many to a receiver answering after %s", o.rate/2, o.duration, o.slow))
 	if r, err = l.scenarioRate("slow", o.rate/2, o.duration, o.slow); err != nil {
 		return err
 	}
@@ -347,6 +354,7 @@ func (l *loader) scenarioIdle(n int) (result, error) {
 		return result{}, err
 	}
 	res := result{name: "idle"}
+	start := time.Now()
 	for _, id := range ids {
 		if err := l.send(id); err != nil {
 			return res, err
@@ -365,6 +373,7 @@ func (l *loader) scenarioIdle(n int) (result, error) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	res.sentPerSec = float64(res.sent) / time.Since(start).Seconds()
 	// Later scenarios subscribe their own receiver.
 	return res, l.unsubscribeAll("Receiver")
 }
@@ -517,6 +526,28 @@ func (l *loader) scenarioThroughput(backlog, fanout int) (throughput, error) {
 			return throughput{}, fmt.Errorf("throughput: %d of %d delivered after 5 minutes", got, want)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// metrics prints the webhooks process's consumer lag, delivery lag and
+// pool waits so far (sums and counts: where the time goes).
+func (l *loader) metrics() {
+	resp, err := http.Get(l.stack.AdminURL("webhooks") + "/metrics")
+	if err != nil {
+		say("metrics: " + err.Error())
+		return
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(raw), "\n") {
+		for _, p := range []string{"outbox_consumer_lag_seconds_sum", "outbox_consumer_lag_seconds_count",
+			"spona_webhooks_delivery_lag_seconds_sum", "spona_webhooks_delivery_lag_seconds_count",
+			"spona_webhooks_attempt_duration_seconds_sum", "spona_webhooks_attempt_duration_seconds_count",
+			"pgxpool_empty_acquires_total", "pgxpool_acquire_duration_seconds_total", "pgxpool_acquires_total"} {
+			if strings.HasPrefix(line, p) {
+				say("  " + line)
+			}
+		}
 	}
 }
 

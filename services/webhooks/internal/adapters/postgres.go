@@ -205,13 +205,15 @@ func (p *Postgres) Requeue(ctx context.Context, d *domain.Delivery) error {
 	return db.Error(p.pool.SendBatch(ctx, b).Close())
 }
 
-// claimSQL leases due deliveries: of active subscriptions, not for a busy
-// target, each the oldest pending one of its subscription and ordering key
-// (so the events of one referral go out one after the other, in order).
-// SKIP LOCKED lets several dispatchers (replicas) claim at once without
-// taking the same row.
-const claimSQL = `WITH c AS (
-	SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
+// claimSQL leases due deliveries of active subscriptions, each the oldest
+// pending one of its subscription and ordering key (so the events of one
+// referral go out one after the other, in order), at most $6 minus what is
+// in flight ($7/$8) per target. Candidates skip targets already at the cap
+// and rows another dispatcher (replica) holds (SKIP LOCKED); the cap is then
+// applied to them, oldest first.
+const claimSQL = `WITH cand AS (
+	SELECT d.id, s.target, d.next_attempt_time, d.seq
+	FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
 	WHERE d.status = 'pending' AND d.next_attempt_time <= $1
 		AND (d.lease_until IS NULL OR d.lease_until < $1)
 		AND s.state = 'active' AND NOT (s.target = ANY($3::text[]))
@@ -219,17 +221,33 @@ const claimSQL = `WITH c AS (
 			WHERE e.subscription_id = d.subscription_id AND e.ordering_key = d.ordering_key
 				AND e.status = 'pending' AND e.seq < d.seq)
 	ORDER BY d.next_attempt_time, d.seq
-	LIMIT $2
-	FOR UPDATE OF d SKIP LOCKED)
+	LIMIT $2 * 2
+	FOR UPDATE OF d SKIP LOCKED),
+pick AS (
+	SELECT c.id FROM (
+		SELECT cand.*, row_number() OVER (PARTITION BY cand.target ORDER BY cand.next_attempt_time, cand.seq) AS nth
+		FROM cand) c
+	LEFT JOIN unnest($7::text[], $8::int[]) AS f(target, used) ON f.target = c.target
+	WHERE c.nth <= $6 - COALESCE(f.used, 0)
+	ORDER BY c.next_attempt_time, c.seq
+	LIMIT $2)
 UPDATE deliveries d SET lease_id = $4, lease_until = $5
-FROM c, subscriptions s
-WHERE d.id = c.id AND s.id = d.subscription_id
+FROM subscriptions s
+WHERE d.id = ANY (ARRAY(SELECT id FROM pick)) AND s.id = d.subscription_id
 RETURNING ` + deliveryCols + `, s.url, s.secret, s.previous_secret, s.previous_secret_expire_time, s.failing_since`
 
-// Claim leases due deliveries until now+lease.
-func (p *Postgres) Claim(ctx context.Context, now time.Time, limit int, busy []string, lease time.Duration) ([]app.Claimed, error) {
+// Claim leases due deliveries until c.Now+c.Lease.
+func (p *Postgres) Claim(ctx context.Context, c app.ClaimRequest) ([]app.Claimed, error) {
 	leaseID := ids.New()
-	rows, err := p.pool.Query(ctx, claimSQL, now, limit, db.Strings(busy), leaseID, now.Add(lease))
+	full := []string{}
+	targets, used := make([]string, 0, len(c.InFlight)), make([]int32, 0, len(c.InFlight))
+	for t, n := range c.InFlight {
+		if n >= c.PerTarget {
+			full = append(full, t)
+		}
+		targets, used = append(targets, t), append(used, int32(n))
+	}
+	rows, err := p.pool.Query(ctx, claimSQL, c.Now, c.Limit, full, leaseID, c.Now.Add(c.Lease), c.PerTarget, targets, used)
 	return collect(rows, err, func(r pgx.Row) (app.Claimed, error) {
 		var s domain.Subscription
 		var secret, prev []byte

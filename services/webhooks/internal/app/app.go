@@ -33,10 +33,9 @@ type Repository interface {
 	// wakes the dispatchers.
 	Requeue(ctx context.Context, d *domain.Delivery) error
 
-	// Claim leases up to limit due deliveries of active subscriptions whose
-	// target is not in busy, each the oldest pending one of its
-	// subscription and ordering key, until now+lease.
-	Claim(ctx context.Context, now time.Time, limit int, busy []string, lease time.Duration) ([]Claimed, error)
+	// Claim leases due deliveries of active subscriptions, each the oldest
+	// pending one of its subscription and ordering key.
+	Claim(ctx context.Context, c ClaimRequest) ([]Claimed, error)
 	// Release gives claimed deliveries back without an attempt.
 	Release(ctx context.Context, claims []Claimed) error
 	// Record stores the outcome of an attempt of a claimed delivery: d as
@@ -59,11 +58,24 @@ type Repository interface {
 // to the transaction that advances its cursor, so an event is applied
 // exactly when its cursor moves.
 type Inbox interface {
-	// Subscribers returns the active subscriptions of the organisations.
-	Subscribers(ctx context.Context, organisationIDs []string) ([]*domain.Subscription, error)
-	// Add stores the change-feed entries and deliveries of one event
-	// (both idempotent per event) and wakes the dispatchers at commit.
-	Add(ctx context.Context, e domain.Event, notices []domain.Notice, deliveries []*domain.Delivery) error
+	// Add stores the change-feed entry of each notice and queues, for each
+	// notice, a delivery of its body to every active subscription of its
+	// organisation to its type (both idempotent per event), then wakes
+	// the dispatchers at commit.
+	Add(ctx context.Context, e domain.Event, notices []domain.Notice, bodies [][]byte, now time.Time) error
+}
+
+// ClaimRequest says what a dispatcher can take.
+type ClaimRequest struct {
+	Now time.Time
+	// Limit is the most deliveries to claim.
+	Limit int
+	// PerTarget caps the deliveries to one target (host:port) claimed and
+	// not finished; InFlight counts those the dispatcher holds by target.
+	PerTarget int
+	InFlight  map[string]int
+	// Lease is how long the claim holds.
+	Lease time.Duration
 }
 
 // Claimed is a leased delivery with what sending it needs.

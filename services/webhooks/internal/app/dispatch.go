@@ -25,10 +25,13 @@ const claimBatch = 100
 // looks for work when wake fires (new or requeued deliveries committed), when
 // an attempt ends, and every Options.PollInterval (retries falling due,
 // leases of a crashed process running out). On shutdown it lets the
-// attempts in flight finish.
+// attempts in flight finish and gives back what it had claimed but not
+// started.
 func (a *App) RunDispatcher(ctx context.Context, wake <-chan struct{}) {
-	d := &dispatcher{app: a, inflight: map[string]int{}, ended: make(chan struct{}, 1)}
+	d := &dispatcher{app: a, targets: map[string]*target{}, ended: make(chan struct{}, 1),
+		attemptCtx: context.WithoutCancel(ctx)}
 	defer d.wg.Wait()
+	defer d.releaseWaiting()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -46,51 +49,70 @@ func (a *App) RunDispatcher(ctx context.Context, wake <-chan struct{}) {
 	}
 }
 
+// dispatcher is the state of one RunDispatcher. Per target it keeps up to
+// TargetConcurrency attempts in flight and as many claimed deliveries
+// waiting, started as soon as an attempt to the target is answered: a busy
+// fast receiver needs one claim per TargetConcurrency deliveries, not one
+// per delivery.
 type dispatcher struct {
-	app      *App
-	wg       sync.WaitGroup
-	mu       sync.Mutex
-	total    int
-	inflight map[string]int // attempts in flight per target
-	ended    chan struct{}
+	app        *App
+	attemptCtx context.Context
+	wg         sync.WaitGroup
+	mu         sync.Mutex
+	held       int // claimed and not yet recorded: waiting, in flight or recording
+	targets    map[string]*target
+	ended      chan struct{}
 }
 
-// claim leases what the free workers can take and starts them; it reports
-// whether it took a whole batch.
+type target struct {
+	inflight int
+	waiting  []Claimed
+}
+
+// claim leases what the free workers can take and starts or queues it; it
+// reports whether it took a whole batch.
 func (d *dispatcher) claim(ctx context.Context) bool {
 	a := d.app
+	perTarget := 2 * a.opts.TargetConcurrency
 	d.mu.Lock()
-	free := a.opts.Workers - d.total
-	var busy []string
-	for t, n := range d.inflight {
-		if n >= a.opts.TargetConcurrency {
-			busy = append(busy, t)
-		}
+	free := a.opts.Workers - d.held
+	held := make(map[string]int, len(d.targets))
+	for name, t := range d.targets {
+		held[name] = t.inflight + len(t.waiting)
 	}
 	d.mu.Unlock()
 	if free <= 0 {
 		return false
 	}
 	limit := min(free, claimBatch)
-	claims, err := a.repo.Claim(ctx, a.now(), limit, busy, a.opts.Lease)
+	claims, err := a.repo.Claim(ctx, ClaimRequest{Now: a.now(), Limit: limit, PerTarget: perTarget, InFlight: held, Lease: a.opts.Lease})
 	if err != nil {
 		if ctx.Err() == nil {
 			a.log.WarnContext(ctx, "claiming deliveries", slog.String("error", err.Error()))
 		}
 		return false
 	}
+	// The claim respects the cap; what would exceed it here goes back.
 	var over []Claimed
 	d.mu.Lock()
 	for _, c := range claims {
-		t := c.Subscription.Target()
-		if d.inflight[t] >= a.opts.TargetConcurrency {
+		name := c.Subscription.Target()
+		t := d.targets[name]
+		if t == nil {
+			t = &target{}
+			d.targets[name] = t
+		}
+		switch {
+		case t.inflight+len(t.waiting) >= perTarget:
 			over = append(over, c)
 			continue
+		case t.inflight < a.opts.TargetConcurrency:
+			t.inflight++
+			d.start(c, name)
+		default:
+			t.waiting = append(t.waiting, c)
 		}
-		d.inflight[t]++
-		d.total++
-		d.wg.Add(1)
-		go d.attempt(context.WithoutCancel(ctx), c, t)
+		d.held++
 	}
 	d.mu.Unlock()
 	if len(over) > 0 {
@@ -101,28 +123,74 @@ func (d *dispatcher) claim(ctx context.Context) bool {
 	return len(claims) == limit && len(over) == 0
 }
 
-func (d *dispatcher) attempt(ctx context.Context, c Claimed, target string) {
-	defer func() {
+// start attempts c (d.mu held).
+func (d *dispatcher) start(c Claimed, name string) {
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		var once sync.Once
+		d.app.deliver(d.attemptCtx, c, func() { once.Do(func() { d.answered(name) }) })
+		once.Do(func() { d.answered(name) })
 		d.mu.Lock()
-		d.total--
-		if d.inflight[target]--; d.inflight[target] <= 0 {
-			delete(d.inflight, target)
-		}
+		d.held--
 		d.mu.Unlock()
-		select {
-		case d.ended <- struct{}{}:
-		default:
-		}
-		d.wg.Done()
+		d.wake()
 	}()
-	d.app.deliver(ctx, c)
+}
+
+// answered frees the target's slot the attempt held, for the next waiting
+// delivery of the target if there is one.
+func (d *dispatcher) answered(name string) {
+	d.mu.Lock()
+	t := d.targets[name]
+	if len(t.waiting) > 0 {
+		next := t.waiting[0]
+		t.waiting = t.waiting[1:]
+		d.start(next, name)
+	} else if t.inflight--; t.inflight == 0 {
+		delete(d.targets, name)
+	}
+	d.mu.Unlock()
+	d.wake()
+}
+
+func (d *dispatcher) wake() {
+	select {
+	case d.ended <- struct{}{}:
+	default:
+	}
+}
+
+// releaseWaiting gives back the claimed deliveries not started yet, so
+// another dispatcher need not wait for their leases to run out.
+func (d *dispatcher) releaseWaiting() {
+	d.mu.Lock()
+	var waiting []Claimed
+	for _, t := range d.targets {
+		waiting = append(waiting, t.waiting...)
+		t.waiting = nil
+	}
+	d.held -= len(waiting)
+	d.mu.Unlock()
+	// One claim's lease id per Release call.
+	byLease := map[string][]Claimed{}
+	for _, c := range waiting {
+		byLease[c.Lease] = append(byLease[c.Lease], c)
+	}
+	for _, cs := range byLease {
+		ctx, cancel := context.WithTimeout(d.attemptCtx, 5*time.Second)
+		if err := d.app.repo.Release(ctx, cs); err != nil {
+			d.app.log.WarnContext(ctx, "releasing deliveries at shutdown", slog.String("error", err.Error()))
+		}
+		cancel()
+	}
 }
 
 var tracer = otel.Tracer("github.com/spona/spona/services/webhooks")
 
 // deliver makes one attempt of a claimed delivery and records its outcome.
 // Its span links to the trace of the change that caused the event.
-func (a *App) deliver(ctx context.Context, c Claimed) {
+func (a *App) deliver(ctx context.Context, c Claimed, answered func()) {
 	d, s := c.Delivery, c.Subscription
 	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(
 		attribute.String("webhook.id", s.ID), attribute.String("webhook.delivery_id", d.ID),
@@ -142,6 +210,7 @@ func (a *App) deliver(ctx context.Context, c Claimed) {
 	} else {
 		att = a.sender.Send(ctx, Message{URL: s.URL, ID: d.ID, Timestamp: start.Unix(), Signature: sig, Body: d.Body})
 	}
+	answered()
 	end := a.now()
 	health := SubscriptionHealth{At: end, FailingSince: s.FailingSince}
 	outcome := "succeeded"

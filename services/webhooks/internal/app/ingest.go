@@ -2,9 +2,7 @@ package app
 
 import (
 	"context"
-	"slices"
 
-	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/services/webhooks/internal/domain"
 )
 
@@ -16,33 +14,12 @@ func (a *App) Apply(ctx context.Context, in Inbox, e domain.Event) error {
 	if len(notices) == 0 {
 		return nil
 	}
-	orgs := make([]string, len(notices))
+	bodies := make([][]byte, len(notices))
 	for i, n := range notices {
-		orgs[i] = n.OrganisationID
-	}
-	subs, err := in.Subscribers(ctx, orgs)
-	if err != nil {
-		return err
-	}
-	now := a.now()
-	var deliveries []*domain.Delivery
-	for _, n := range notices {
-		var body []byte
-		for _, s := range subs {
-			if s.OrganisationID != n.OrganisationID || !slices.Contains(s.EventTypes, n.Type) {
-				continue
-			}
-			if body == nil {
-				if body, err = domain.Body(n, e.Time); err != nil {
-					return err
-				}
-			}
-			deliveries = append(deliveries, &domain.Delivery{
-				ID: ids.New(), SubscriptionID: s.ID, EventID: e.ID, EventType: n.Type,
-				OrderingKey: n.OrderingKey, Body: body, Traceparent: e.Traceparent, EventTime: e.Time,
-				Status: domain.DeliveryPending, NextAttempt: now, RetryStart: now, CreateTime: now,
-			})
+		var err error
+		if bodies[i], err = domain.Body(n, e.Time); err != nil {
+			return err
 		}
 	}
-	return in.Add(ctx, e, notices, deliveries)
+	return in.Add(ctx, e, notices, bodies, a.now())
 }
