@@ -10,6 +10,7 @@
 //   - rate: the same latency while referrals are sent at -rate per second;
 //
 //   - half: the same at -rate/2;
+//
 //   - slow: the same at -rate/2, while as many referrals go to an
 //     organisation whose endpoint takes -slow to answer (compare with half);
 //
