@@ -10,6 +10,7 @@
 package imports
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -114,7 +115,10 @@ func MatchHeader(header []string, cols []Column, dynamic func(header string) (st
 		v.Add("header", "known columns: %s", strings.Join(knownNames(cols), ", "))
 	}
 	if err := v.Err(); err != nil {
-		e := err.(*errs.Error)
+		var e *errs.Error
+		if !errors.As(err, &e) {
+			return m, err
+		}
 		e.Reason, e.Message = "BAD_HEADER", "the header row (row 1) does not match the import's columns"
 		return m, e
 	}

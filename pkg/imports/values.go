@@ -29,7 +29,7 @@ func ParseDate(s string) (date.Date, error) {
 	} else if p := slashes.FindStringSubmatch(s); p != nil {
 		d, m, y = p[1], p[2], p[3]
 	} else {
-		return date.Date{}, fmt.Errorf("%q is not a date; write it as 2017-03-02 or 2.3.2017.", s)
+		return date.Date{}, fmt.Errorf("%q is not a date; write it as 2017-03-02, 2.3.2017. or 02.03.2017 (day first)", s)
 	}
 	yi, _ := strconv.Atoi(y)
 	mi, _ := strconv.Atoi(m)

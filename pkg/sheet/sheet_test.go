@@ -168,16 +168,18 @@ func xlsxFile(t *testing.T, fill func(f *excelize.File, sheet string)) []byte {
 
 func TestXLSX(t *testing.T) {
 	data := xlsxFile(t, func(f *excelize.File, s string) {
-		f.SetSheetRow(s, "A1", &[]any{"ime", "datum rođenja", "broj", "formula"})
-		f.SetSheetRow(s, "A2", &[]any{"Đorđe", time.Date(2017, 3, 2, 0, 0, 0, 0, time.UTC), 42, nil})
-		f.SetCellFormula(s, "D2", "C2*2")
-		f.SetCellValue(s, "D2", 84) // the cached value a spreadsheet program would have saved
+		must(t, f.SetSheetRow(s, "A1", &[]any{"ime", "datum rođenja", "broj", "formula"}))
+		must(t, f.SetSheetRow(s, "A2", &[]any{"Đorđe", time.Date(2017, 3, 2, 0, 0, 0, 0, time.UTC), 42, nil}))
+		must(t, f.SetCellFormula(s, "D2", "C2*2"))
+		must(t, f.SetCellValue(s, "D2", 84)) // the cached value a spreadsheet program would have saved
 		style, _ := f.NewStyle(&excelize.Style{NumFmt: 14})
-		f.SetCellStyle(s, "B2", "B2", style)
-		f.SetSheetRow(s, "B5", &[]any{"Jovana"}) // rows 3-4 blank, column A empty
-		f.SetCellFormula(s, "C5", "1/0")         // a formula without a saved value reads as empty
-		f.NewSheet("vrednosti")
-		f.SetCellValue("vrednosti", "A1", "ignored")
+		must(t, f.SetCellStyle(s, "B2", "B2", style))
+		must(t, f.SetSheetRow(s, "B5", &[]any{"Jovana"})) // rows 3-4 blank, column A empty
+		must(t, f.SetCellFormula(s, "C5", "1/0"))         // a formula without a saved value reads as empty
+		if _, err := f.NewSheet("vrednosti"); err != nil {
+			t.Fatal(err)
+		}
+		must(t, f.SetCellValue("vrednosti", "A1", "ignored"))
 	})
 	rows, info, err := readAll(t, data, MediaXLSX, DefaultLimits(100))
 	if err != nil {
@@ -199,8 +201,8 @@ func TestXLSX(t *testing.T) {
 func TestXLSXLimits(t *testing.T) {
 	t.Run("rows past the limit", func(t *testing.T) {
 		data := xlsxFile(t, func(f *excelize.File, s string) {
-			f.SetCellValue(s, "A1", "ime")
-			f.SetCellValue(s, "A1000", "x")
+			must(t, f.SetCellValue(s, "A1", "ime"))
+			must(t, f.SetCellValue(s, "A1000", "x"))
 		})
 		if _, _, err := readAll(t, data, MediaXLSX, DefaultLimits(500)); reason(err) != ReasonTooManyRows {
 			t.Fatalf("%v", err)
@@ -275,10 +277,20 @@ func zipOf(t *testing.T, parts map[string]string) []byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		io.WriteString(w, body)
+		if _, err := io.WriteString(w, body); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// must fails the test on a spreadsheet library error.
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spona/spona/pkg/intconv"
 	"github.com/thedatashed/xlsxreader"
 )
 
@@ -121,10 +122,10 @@ func checkZip(zr *zip.Reader, lim Limits) error {
 	var total uint64
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
-		if total > uint64(lim.MaxUnzippedBytes) {
+		if total > intconv.Uint64(lim.MaxUnzippedBytes) {
 			return fail(ReasonZipBomb, "the XLSX file would expand to more than %d MiB; it is refused as a possible zip bomb (split the data into smaller files)", lim.MaxUnzippedBytes>>20)
 		}
-		if f.UncompressedSize64 > 1<<20 && f.UncompressedSize64 > uint64(lim.MaxZipRatio)*max(f.CompressedSize64, 1) {
+		if f.UncompressedSize64 > 1<<20 && f.UncompressedSize64 > intconv.Uint64(lim.MaxZipRatio)*max(f.CompressedSize64, 1) {
 			return fail(ReasonZipBomb, "the XLSX part %s expands %d times (%d bytes to %d), more than %d times; it is refused as a possible zip bomb",
 				f.Name, f.UncompressedSize64/max(f.CompressedSize64, 1), f.CompressedSize64, f.UncompressedSize64, lim.MaxZipRatio)
 		}
@@ -177,7 +178,7 @@ func readXML(zr *zip.Reader, name string, v any) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: nothing to lose on close
 	return xml.NewDecoder(f).Decode(v)
 }
 

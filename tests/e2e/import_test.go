@@ -162,13 +162,17 @@ func TestImportWorkedExample(t *testing.T) {
 		f := excelize.NewFile()
 		defer f.Close()
 		header := []any{"given_name", "family_name", "organisation", "sector", "sex", "email", "session 1", "session 2", "session 3", "session 4"}
-		f.SetSheetRow("Sheet1", "A1", &header)
+		if err := f.SetSheetRow("Sheet1", "A1", &header); err != nil {
+			t.Fatal(err)
+		}
 		for i, p := range people {
 			row := []any{p.given, p.family, p.org, p.sector, p.sex, p.email}
 			for _, present := range p.present {
 				row = append(row, map[bool]any{true: "x", false: nil}[present])
 			}
-			f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+2), &row)
+			if err := f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+2), &row); err != nil {
+				t.Fatal(err)
+			}
 		}
 		var buf bytes.Buffer
 		if err := f.Write(&buf); err != nil {

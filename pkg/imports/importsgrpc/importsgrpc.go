@@ -18,6 +18,7 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/imports"
 	"github.com/spona/spona/pkg/imports/importsjob"
+	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/pkg/sheet"
 	"google.golang.org/genproto/googleapis/api/httpbody"
@@ -119,7 +120,7 @@ func ToProto(ctx context.Context, log *slog.Logger, i *imports.Import) *pb.Impor
 		Id: i.ID, Operation: "operations/" + i.ID, Kind: kinds[i.Kind], Parent: i.Parent, OrganisationId: i.OrganisationID,
 		State: states[i.State], ValidateOnly: i.ValidateOnly, OnError: i.OnError, OnDuplicate: i.OnDuplicate,
 		Format: i.Format, Encoding: i.Encoding, FileSha256: i.FileSHA256, Counts: counts(i.Counts),
-		ProgressPercent: int32(i.Progress), ProblemCount: int32(i.ProblemCount),
+		ProgressPercent: intconv.Int32(i.Progress), ProblemCount: intconv.Int32(i.ProblemCount),
 		CreateTime: timestamppb.New(i.CreateTime), UpdateTime: timestamppb.New(i.UpdateTime),
 	}
 	if ts(i.CompleteTime) {
@@ -129,15 +130,15 @@ func ToProto(ctx context.Context, log *slog.Logger, i *imports.Import) *pb.Impor
 		out.Columns = append(out.Columns, &pb.ImportColumn{Letter: c.Letter, Header: c.Header, Field: c.Field})
 	}
 	for _, p := range i.Problems {
-		out.Problems = append(out.Problems, &pb.ImportProblem{Row: int32(p.Row), Column: p.Column, Field: p.Field, Value: p.Value, Message: p.Message})
+		out.Problems = append(out.Problems, &pb.ImportProblem{Row: intconv.Int32(p.Row), Column: p.Column, Field: p.Field, Value: p.Value, Message: p.Message})
 	}
 	for _, d := range i.Duplicates {
-		rd := &pb.RowDuplicates{Row: int32(d.Row), Outcome: d.Outcome, ResourceId: d.ResourceID}
+		rd := &pb.RowDuplicates{Row: intconv.Int32(d.Row), Outcome: d.Outcome, ResourceId: d.ResourceID}
 		for _, m := range d.Matches {
 			rd.Matches = append(rd.Matches, &pb.DuplicateMatch{Id: m.ID, Score: m.Score, NameScore: m.NameScore, BirthScore: m.BirthScore})
 		}
 		for _, r := range d.SameAs {
-			rd.SameAsRows = append(rd.SameAsRows, int32(r))
+			rd.SameAsRows = append(rd.SameAsRows, intconv.Int32(r))
 		}
 		out.Duplicates = append(out.Duplicates, rd)
 	}
@@ -148,15 +149,15 @@ func ToProto(ctx context.Context, log *slog.Logger, i *imports.Import) *pb.Impor
 }
 
 func counts(c imports.Counts) *pb.ImportCounts {
-	return &pb.ImportCounts{Rows: int32(c.Rows), Processed: int32(c.Processed), Valid: int32(c.Valid), Invalid: int32(c.Invalid),
-		Duplicates: int32(c.Duplicates), Created: int32(c.Created), Skipped: int32(c.Skipped), Linked: int32(c.Linked)}
+	return &pb.ImportCounts{Rows: intconv.Int32(c.Rows), Processed: intconv.Int32(c.Processed), Valid: intconv.Int32(c.Valid), Invalid: intconv.Int32(c.Invalid),
+		Duplicates: intconv.Int32(c.Duplicates), Created: intconv.Int32(c.Created), Skipped: intconv.Int32(c.Skipped), Linked: intconv.Int32(c.Linked)}
 }
 
 // Operation returns the long-running operation of an import: its metadata
 // is an ImportMetadata; once done, its response is the Import, or its error
 // why it failed.
 func Operation(ctx context.Context, log *slog.Logger, i *imports.Import) (*longrunningpb.Operation, error) {
-	meta, err := anypb.New(&pb.ImportMetadata{ImportId: i.ID, State: states[i.State], ProgressPercent: int32(i.Progress),
+	meta, err := anypb.New(&pb.ImportMetadata{ImportId: i.ID, State: states[i.State], ProgressPercent: intconv.Int32(i.Progress),
 		Counts: counts(i.Counts), CreateTime: timestamppb.New(i.CreateTime), UpdateTime: timestamppb.New(i.UpdateTime)})
 	if err != nil {
 		return nil, err

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/spona/spona/pkg/imports"
 	"time"
+
+	"github.com/spona/spona/pkg/imports"
+	"github.com/spona/spona/pkg/intconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -383,7 +385,7 @@ func SetDuplicates(ctx context.Context, q db.Querier, id string, rows []*imports
 		if len(r.Matches) == 0 && len(r.SameAs) == 0 {
 			continue
 		}
-		rowNos = append(rowNos, int32(r.Row))
+		rowNos = append(rowNos, intconv.Int32(r.Row))
 		var m, sa *string
 		if len(r.Matches) > 0 {
 			b, _ := json.Marshal(r.Matches)
@@ -416,7 +418,7 @@ func SetOutcomes(ctx context.Context, q db.Querier, id string, outs []imports.Ou
 	outcomes := make([]string, len(outs))
 	resources := make([]*string, len(outs))
 	for i, o := range outs {
-		rowNos[i], outcomes[i] = int32(o.Row), o.Outcome
+		rowNos[i], outcomes[i] = intconv.Int32(o.Row), o.Outcome
 		if o.ResourceID != "" {
 			resources[i] = &outs[i].ResourceID
 		}

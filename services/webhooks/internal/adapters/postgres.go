@@ -14,6 +14,7 @@ import (
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/webhooks/internal/app"
 	"github.com/spona/spona/services/webhooks/internal/domain"
@@ -245,7 +246,7 @@ func (p *Postgres) Claim(ctx context.Context, c app.ClaimRequest) ([]app.Claimed
 		if n >= c.PerTarget {
 			full = append(full, t)
 		}
-		targets, used = append(targets, t), append(used, int32(n))
+		targets, used = append(targets, t), append(used, intconv.Int32(n))
 	}
 	rows, err := p.pool.Query(ctx, claimSQL, c.Now, c.Limit, full, leaseID, c.Now.Add(c.Lease), c.PerTarget, targets, used)
 	return collect(rows, err, func(r pgx.Row) (app.Claimed, error) {
