@@ -27,13 +27,16 @@ import (
 // The six processes and, per DESIGN.md, who calls each gRPC service (the
 // webhooks process consumes the event feeds of beneficiaries and referrals;
 // referrals, trainings and the edge consume the beneficiaries feed).
+// The services that tag records with a project ask reporting whether the
+// organisation takes part in it; trainings also asks beneficiaries whether
+// the organiser sees a participating person.
 var (
 	processes = []string{"beneficiaries", "referrals", "trainings", "reporting", "webhooks", "edge"}
 	callers   = map[string][]string{
 		"beneficiaries": {"edge", "referrals", "reporting", "trainings", "webhooks"},
 		"referrals":     {"edge", "reporting", "trainings", "webhooks"},
 		"trainings":     {"edge", "reporting"},
-		"reporting":     {"edge"},
+		"reporting":     {"beneficiaries", "edge", "referrals", "trainings"},
 		"webhooks":      {"edge"},
 	}
 )

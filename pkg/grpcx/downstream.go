@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/spona/spona/pkg/errs"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -34,4 +35,20 @@ func FromDownstream(err error, resource, id string) error {
 	default:
 		return errs.Wrap(errs.KindInternal, err, "calling "+resource+" service")
 	}
+}
+
+// Reason returns the google.rpc.ErrorInfo reason of a status error from
+// another Spona service ("" when it carries none), so a caller can act on
+// the machine-readable cause (CONSENT_WITHDRAWN, BENEFICIARY_ERASED, ...).
+func Reason(err error) string {
+	st, ok := status.FromError(err)
+	if !ok {
+		return ""
+	}
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info.GetReason()
+		}
+	}
+	return ""
 }

@@ -181,6 +181,21 @@ func (b *Base) ConsumeEvents(ctx context.Context, name string, conn grpc.ClientC
 // OnClose registers fn to run when the process stops.
 func (b *Base) OnClose(fn func(context.Context) error) { b.closes = append(b.closes, fn) }
 
+// Dial returns a client connection to another Spona service at addr (the
+// value of the setting named, for errors), closed when the process stops.
+// It connects lazily, so the other service need not be up yet.
+func (b *Base) Dial(setting, addr string) (*grpc.ClientConn, error) {
+	if addr == "" {
+		return nil, errors.New(setting + " is empty")
+	}
+	conn, err := grpcx.NewClient(addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", setting, addr, err)
+	}
+	b.OnClose(func(context.Context) error { return conn.Close() })
+	return conn, nil
+}
+
 // Ready reports whether the database answers.
 func (b *Base) Ready(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)

@@ -7,6 +7,7 @@ package servicetest
 import (
 	"context"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,11 +43,16 @@ func Platform(t testing.TB, databaseURL string) platform.Config {
 }
 
 // Start runs svc until the test ends and returns a client connection to it.
+// It listens on svc.Listener when set (a test that must know the address
+// before the service starts reserves it), otherwise on a free port.
 func Start(t testing.TB, svc platform.Service) *grpc.ClientConn {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	lis := svc.Listener
+	if lis == nil {
+		var err error
+		if lis, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	svc.Listener = lis
 	if svc.Platform.AdminAddr == "" {
@@ -160,4 +166,42 @@ func Eventually(t testing.TB, what string, f func() error) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// Deferred is a service whose address is known before it runs: a test
+// configures the services that call it with Addr, and starts it (once) only
+// if it needs it.
+type Deferred struct {
+	// Addr is the loopback address the service will listen on.
+	Addr string
+	lis  net.Listener
+	once sync.Once
+	conn *grpc.ClientConn
+}
+
+// Defer reserves an address for a service started later by Deferred.Start.
+func Defer(t testing.TB) *Deferred {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &Deferred{Addr: lis.Addr().String(), lis: lis}
+	t.Cleanup(func() {
+		if d.conn == nil {
+			lis.Close()
+		}
+	})
+	return d
+}
+
+// Start runs svc on the reserved address the first time it is called and
+// returns a connection to it; later calls return the same connection.
+func (d *Deferred) Start(t testing.TB, svc platform.Service) *grpc.ClientConn {
+	t.Helper()
+	d.once.Do(func() {
+		svc.Listener = d.lis
+		d.conn = Start(t, svc)
+	})
+	return d.conn
 }

@@ -8,8 +8,12 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/pgtest"
+	"github.com/spona/spona/pkg/testkit/projecttest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/services/beneficiaries/service"
+	repservice "github.com/spona/spona/services/reporting/service"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -17,11 +21,33 @@ import (
 type clients struct {
 	pb.BeneficiaryServiceClient
 	access pb.BeneficiaryAccessServiceClient
+	*reporting
+	conn *grpc.ClientConn
+}
+
+// reporting is the real reporting service the beneficiaries service asks
+// whether an organisation may tag an assistance with a project; it starts
+// when a test first creates a project.
+type reporting struct {
+	svc           *servicetest.Deferred
+	dbURL, benURL string
+}
+
+// project creates a project implemented by the organisation of ctx, with
+// partners as implementing partners, and returns its id.
+func (r *reporting) project(t *testing.T, ctx context.Context, partners ...string) string {
+	t.Helper()
+	conn := r.svc.Start(t, repservice.New(repservice.Config{Config: servicetest.Platform(t, r.dbURL),
+		BeneficiariesAddr: r.benURL, ReferralsAddr: r.benURL, TrainingsAddr: r.benURL}))
+	return projecttest.Create(t, conn, ctx, partners, nil)
 }
 
 func startAll(t *testing.T) clients {
-	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, "")}))
-	return clients{pb.NewBeneficiaryServiceClient(conn), pb.NewBeneficiaryAccessServiceClient(conn)}
+	dbURL := pgtest.NewDatabase(t)
+	rep := &reporting{svc: servicetest.Defer(t), dbURL: dbURL}
+	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, dbURL), ReportingAddr: rep.svc.Addr}))
+	rep.benURL = conn.Target()
+	return clients{pb.NewBeneficiaryServiceClient(conn), pb.NewBeneficiaryAccessServiceClient(conn), rep, conn}
 }
 
 func mustCreate(t *testing.T, c pb.BeneficiaryServiceClient, ctx context.Context, b *pb.Beneficiary) *pb.Beneficiary {

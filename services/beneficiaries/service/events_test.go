@@ -10,9 +10,7 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	eventsv1 "github.com/spona/spona/gen/go/spona/events/v1"
 	"github.com/spona/spona/pkg/ids"
-	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
-	"github.com/spona/spona/services/beneficiaries/service"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
@@ -25,9 +23,8 @@ func str(ev *eventsv1.Event, key string) string {
 // codes only; erasing a merged record erases the person (the survivor, with
 // every record merged into it) once, and erasing again emits nothing.
 func TestEventsOfBeneficiaries(t *testing.T) {
-	url := pgtest.NewDatabase(t)
-	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url)}))
-	c := clients{pb.NewBeneficiaryServiceClient(conn), pb.NewBeneficiaryAccessServiceClient(conn)}
+	c := startAll(t)
+	url, conn := c.dbURL, c.conn
 	orgA, orgB := ids.New(), ids.New()
 	ctx := servicetest.As(t, orgA)
 

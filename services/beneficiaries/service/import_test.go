@@ -14,7 +14,6 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/sheet"
 	"github.com/spona/spona/pkg/testkit/servicetest"
-	"github.com/spona/spona/services/beneficiaries/service"
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -29,8 +28,7 @@ type importClients struct {
 }
 
 func startImports(t *testing.T) importClients {
-	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, "")}))
-	return clientsOf(conn)
+	return clientsOf(startAll(t).conn)
 }
 
 func clientsOf(conn grpc.ClientConnInterface) importClients {

@@ -3,19 +3,18 @@ package service_test
 import (
 	"context"
 	"fmt"
-	"github.com/google/go-cmp/cmp"
-	"google.golang.org/protobuf/testing/protocmp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/testing/protocmp"
 
 	"github.com/jackc/pgx/v5"
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	"github.com/spona/spona/pkg/ids"
-	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
-	"github.com/spona/spona/services/beneficiaries/service"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -25,9 +24,8 @@ import (
 
 // startDB starts the service on a database the test can also query.
 func startDB(t *testing.T) (clients, string) {
-	url := pgtest.NewDatabase(t)
-	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url)}))
-	return clients{pb.NewBeneficiaryServiceClient(conn), pb.NewBeneficiaryAccessServiceClient(conn)}, url
+	c := startAll(t)
+	return c, c.dbURL
 }
 
 // Valid JMBGs (check digit computed by hand) for 1 January, 2 February
@@ -297,7 +295,7 @@ func TestDuplicatesAndMerge(t *testing.T) {
 	_ = unrelated
 
 	// Give the duplicate assistance, a consent and a document, then merge.
-	project := ids.New()
+	project := c.project(t, ctx)
 	if _, err := c.CreateAssistance(ctx, &pb.CreateAssistanceRequest{BeneficiaryId: dup.GetId(), Assistance: &pb.Assistance{
 		ProjectId: project, Type: pb.AssistanceType_ASSISTANCE_TYPE_INFORMATION, Date: "2024-01-02"}}); err != nil {
 		t.Fatal(err)
@@ -368,7 +366,7 @@ func TestEraseKeepsCounts(t *testing.T) {
 	c, url := startDB(t)
 	org := ids.New()
 	ctx := servicetest.As(t, org)
-	project := ids.New()
+	project := c.project(t, ctx)
 	var victim *pb.Beneficiary
 	for i, spec := range []struct {
 		sex   commonv1.Sex
@@ -592,9 +590,9 @@ func TestHouseholds(t *testing.T) {
 
 func TestCountAssistedByOrganisation(t *testing.T) {
 	c := startAll(t)
-	project := ids.New()
 	orgA, orgB := ids.New(), ids.New()
 	ctxA, ctxB := servicetest.As(t, orgA), servicetest.As(t, orgB)
+	project := c.project(t, ctxA, orgB)
 	for _, ctx := range []context.Context{ctxA, ctxA, ctxB} {
 		b := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "X", BirthYear: 2000})
 		if _, err := c.CreateAssistance(ctx, &pb.CreateAssistanceRequest{BeneficiaryId: b.GetId(), Assistance: &pb.Assistance{

@@ -3,6 +3,7 @@ package service
 
 import (
 	"context"
+	"time"
 
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	importsv1 "github.com/spona/spona/gen/go/spona/imports/v1"
@@ -10,6 +11,7 @@ import (
 	"github.com/spona/spona/pkg/imports/importsgrpc"
 	"github.com/spona/spona/pkg/imports/importsjob"
 	"github.com/spona/spona/pkg/platform"
+	"github.com/spona/spona/pkg/projecttag"
 	"github.com/spona/spona/services/beneficiaries/internal/adapters"
 	"github.com/spona/spona/services/beneficiaries/internal/app"
 	"github.com/spona/spona/services/beneficiaries/internal/ports"
@@ -22,6 +24,11 @@ type Config struct {
 	platform.Config
 	platform.GRPCConfig
 	Imports importsjob.Env
+	// ReportingAddr is the reporting service, asked whether an
+	// organisation may tag an assistance with a project.
+	ReportingAddr string `env:"REPORTING_ADDR" required:"true" help:"gRPC address (host:port) of the reporting service, asked whether an organisation may tag a record with a project"`
+	// ProjectCheckTTL is how long its answers are reused.
+	ProjectCheckTTL time.Duration `env:"PROJECT_CHECK_TTL" default:"30s" help:"how long the reporting service's answer on who may tag records with a project is reused"`
 }
 
 // New describes the beneficiaries service for platform.RunService.
@@ -34,7 +41,11 @@ func New(cfg Config) platform.Service {
 		Migrations:      migrations.FS,
 		MaxRecvMsgBytes: cfg.Imports.MaxRecvMsgBytes(),
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
-			application := app.New(adapters.NewPostgres(base.Pool))
+			reporting, err := base.Dial("REPORTING_ADDR", cfg.ReportingAddr)
+			if err != nil {
+				return err
+			}
+			application := app.New(adapters.NewPostgres(base.Pool), projecttag.New(reporting, base.Signer, cfg.ProjectCheckTTL))
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
 			store := importsjob.NewStore(base.Pool)
 			runner := importsjob.NewRunner(store, cfg.Imports.Config(), base.Log)

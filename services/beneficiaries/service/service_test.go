@@ -11,7 +11,6 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
-	"github.com/spona/spona/services/beneficiaries/service"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -20,10 +19,7 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-func start(t *testing.T) pb.BeneficiaryServiceClient {
-	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, "")}))
-	return pb.NewBeneficiaryServiceClient(conn)
-}
+func start(t *testing.T) clients { return startAll(t) }
 
 func amina() *pb.Beneficiary {
 	return &pb.Beneficiary{
@@ -233,8 +229,9 @@ func TestAuthAndScopes(t *testing.T) {
 
 func TestCountAssisted(t *testing.T) {
 	c := start(t)
-	project := ids.New()
-	orgA, orgB := servicetest.As(t, ids.New()), servicetest.As(t, ids.New())
+	a, b := ids.New(), ids.New()
+	orgA, orgB := servicetest.As(t, a), servicetest.As(t, b)
+	project := c.project(t, orgA, b)
 	mk := func(ctx context.Context, sex commonv1.Sex, birth string) string {
 		r, err := c.CreateBeneficiary(ctx, &pb.CreateBeneficiaryRequest{Beneficiary: &pb.Beneficiary{
 			GivenName: "X", Sex: sex, BirthDate: birth, LegalStatus: pb.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER}})
@@ -261,7 +258,7 @@ func TestCountAssisted(t *testing.T) {
 	// Outside the period, and another project: not counted.
 	assist(orgB, m1, project, "2018-03-11", pb.AssistanceType_ASSISTANCE_TYPE_INFORMATION)
 	other := mk(orgA, commonv1.Sex_SEX_MALE, "")
-	assist(orgA, other, ids.New(), "2017-03-11", pb.AssistanceType_ASSISTANCE_TYPE_INFORMATION)
+	assist(orgA, other, c.project(t, orgA), "2017-03-11", pb.AssistanceType_ASSISTANCE_TYPE_INFORMATION)
 
 	r, err := c.CountAssistedBeneficiaries(orgA, &pb.CountAssistedBeneficiariesRequest{
 		ProjectId: project, Period: &commonv1.DateRange{StartDate: "2016-11-01", EndDate: "2017-10-31"},

@@ -35,6 +35,7 @@ type Stack struct {
 // proc is one service running in the test process.
 type proc struct {
 	svc    platform.Service
+	lis    net.Listener // reserved for its first start
 	addr   string
 	cancel context.CancelFunc
 	done   chan error
@@ -78,12 +79,22 @@ func Start(t testing.TB, configure func(*service.Config)) *Stack {
 	url := pgtest.NewDatabase(t)
 	plat := servicetest.Platform(t, url)
 	s := &Stack{DatabaseURL: url, services: map[string]*proc{}}
+	// Every service's address is reserved first: they call each other both
+	// ways (reporting asks the others for aggregates; they ask reporting
+	// whether an organisation may tag a record with a project).
 	env := map[string]string{}
+	reserved := map[string]net.Listener{}
+	for _, name := range []string{"beneficiaries", "referrals", "trainings", "reporting", "webhooks"} {
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		reserved[name], env[envName(name)] = lis, lis.Addr().String()
+	}
 	add := func(name string, svc platform.Service) {
-		p := &proc{svc: svc}
+		p := &proc{svc: svc, lis: reserved[name]}
 		s.services[name] = p
-		s.run(t, name, "127.0.0.1:0")
-		env[envName(name)] = p.addr
+		s.run(t, name, env[envName(name)])
 	}
 	b := load[benefsvc.Config](t, env)
 	b.Config = plat
@@ -159,13 +170,13 @@ func Start(t testing.TB, configure func(*service.Config)) *Stack {
 func (s *Stack) run(t testing.TB, name, addr string) {
 	t.Helper()
 	p := s.services[name]
-	var lis net.Listener
-	var err error
-	for range 50 { // the port of a just-stopped service may linger briefly
-		if lis, err = net.Listen("tcp", addr); err == nil {
-			break
+	lis, err := p.lis, error(nil)
+	p.lis = nil
+	for i := 0; lis == nil && i < 50; i++ { // the port of a just-stopped service may linger briefly
+		if lis, err = net.Listen("tcp", addr); err != nil {
+			lis = nil
+			time.Sleep(100 * time.Millisecond)
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -16,9 +16,11 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/pgtest"
+	"github.com/spona/spona/pkg/testkit/projecttest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	beneficiaries "github.com/spona/spona/services/beneficiaries/service"
 	"github.com/spona/spona/services/referrals/service"
+	reporting "github.com/spona/spona/services/reporting/service"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -29,31 +31,45 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 type stack struct {
-	url   string
-	conn  *grpc.ClientConn // referrals
-	dir   pb.DirectoryServiceClient
-	ref   pb.ReferralServiceClient
-	ben   benv1.BeneficiaryServiceClient
-	proxy *proxy // between referrals and beneficiaries
+	url       string
+	conn      *grpc.ClientConn // referrals
+	dir       pb.DirectoryServiceClient
+	ref       pb.ReferralServiceClient
+	ben       benv1.BeneficiaryServiceClient
+	proxy     *proxy // between referrals and beneficiaries
+	reporting *servicetest.Deferred
 }
 
 // start runs the real beneficiaries and referrals services on one database;
-// referrals reaches beneficiaries through a TCP proxy the test can cut.
+// referrals reaches beneficiaries through a TCP proxy the test can cut. The
+// reporting service (asked whether a sender may tag a referral with a
+// project) starts when a test first creates a project.
 func start(t testing.TB) *stack {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
-	benConn := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url)}))
+	rep := servicetest.Defer(t)
+	benConn := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url), ReportingAddr: rep.Addr}))
 	px := newProxy(t, benConn.Target())
 	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url),
-		BeneficiariesAddr: px.addr, RevokeRetryInterval: 100 * time.Millisecond}))
+		BeneficiariesAddr: px.addr, ReportingAddr: rep.Addr, RevokeRetryInterval: 100 * time.Millisecond}))
 	return &stack{
-		url:   url,
-		conn:  conn,
-		dir:   pb.NewDirectoryServiceClient(conn),
-		ref:   pb.NewReferralServiceClient(conn),
-		ben:   benv1.NewBeneficiaryServiceClient(benConn),
-		proxy: px,
+		url:       url,
+		conn:      conn,
+		dir:       pb.NewDirectoryServiceClient(conn),
+		ref:       pb.NewReferralServiceClient(conn),
+		ben:       benv1.NewBeneficiaryServiceClient(benConn),
+		proxy:     px,
+		reporting: rep,
 	}
+}
+
+// project creates a project implemented by the organisation of ctx, with
+// partners (implementing) and funders, and returns its id.
+func (s *stack) project(t testing.TB, ctx context.Context, partners, funders []string) string {
+	t.Helper()
+	conn := s.reporting.Start(t, reporting.New(reporting.Config{Config: servicetest.Platform(t, s.url),
+		BeneficiariesAddr: s.proxy.target, ReferralsAddr: s.conn.Target(), TrainingsAddr: s.conn.Target()}))
+	return projecttest.Create(t, conn, ctx, partners, funders)
 }
 
 func (s *stack) org(t testing.TB, name string) string {

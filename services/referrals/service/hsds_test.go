@@ -400,7 +400,7 @@ func TestSearchKeysOfOlderRows(t *testing.T) {
 	if got := search(pb.NewOpenReferralServiceClient(s.conn)); got != "" {
 		t.Fatalf("found %s without a search key", got)
 	}
-	again := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, s.url), BeneficiariesAddr: s.proxy.addr}))
+	again := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, s.url), BeneficiariesAddr: s.proxy.addr, ReportingAddr: s.reporting.Addr}))
 	if got := search(pb.NewOpenReferralServiceClient(again)); got != fullService {
 		t.Fatalf("after a restart: found %q, want %s", got, fullService)
 	}

@@ -12,7 +12,6 @@ import (
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	eventsv1 "github.com/spona/spona/gen/go/spona/events/v1"
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
-	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"google.golang.org/protobuf/encoding/protojson"
 )
@@ -44,7 +43,7 @@ func TestErasureAndMergeReachReferrals(t *testing.T) {
 	s := start(t)
 	a, b := s.org(t, "Sender"), s.org(t, "Receiver")
 	ctxA, ctxB := partner(t, a), partner(t, b)
-	project := ids.New()
+	project := s.project(t, ctxA, nil, nil)
 	person := func() string {
 		r, err := s.ben.CreateBeneficiary(ctxA, &benv1.CreateBeneficiaryRequest{Beneficiary: &benv1.Beneficiary{
 			GivenName: "Zerina", FamilyName: "Kurtagić", Sex: commonv1.Sex_SEX_FEMALE, BirthYear: 1994,

@@ -19,7 +19,7 @@ func TestOverdueOnceAcrossReplicas(t *testing.T) {
 	s := start(t)
 	for range 2 {
 		servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, s.url),
-			BeneficiariesAddr: s.proxy.addr, OverdueScanInterval: 20 * time.Millisecond}))
+			BeneficiariesAddr: s.proxy.addr, ReportingAddr: s.reporting.Addr, OverdueScanInterval: 20 * time.Millisecond}))
 	}
 	a, b := s.org(t, "Sender"), s.org(t, "Receiver")
 	ctxA, ctxB := partner(t, a), partner(t, b)

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
-	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/platform"
+	"github.com/spona/spona/pkg/projecttag"
 	"github.com/spona/spona/services/referrals/internal/adapters"
 	"github.com/spona/spona/services/referrals/internal/app"
 	"github.com/spona/spona/services/referrals/internal/ports"
@@ -23,6 +23,11 @@ type Config struct {
 	platform.Config
 	platform.GRPCConfig
 	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" required:"true" help:"gRPC address (host:port) of the beneficiaries service"`
+	// ReportingAddr is the reporting service, asked whether the caller may
+	// tag a record with a project; ProjectCheckTTL is how long its answers
+	// are reused.
+	ReportingAddr   string        `env:"REPORTING_ADDR" required:"true" help:"gRPC address (host:port) of the reporting service, asked whether an organisation may tag a record with a project"`
+	ProjectCheckTTL time.Duration `env:"PROJECT_CHECK_TTL" default:"30s" help:"how long the reporting service's answer on who may tag records with a project is reused"`
 	// How often access grants of closed referrals whose revocation failed
 	// are retried.
 	RevokeRetryInterval time.Duration `env:"REVOKE_RETRY_INTERVAL" default:"30s" help:"how often access grants whose revocation failed are retried"`
@@ -43,12 +48,16 @@ func New(cfg Config) platform.Service {
 		GRPCAddr:   cfg.GRPCAddr,
 		Migrations: migrations.FS,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
-			conn, err := grpcx.NewClient(cfg.BeneficiariesAddr)
+			conn, err := base.Dial("BENEFICIARIES_ADDR", cfg.BeneficiariesAddr)
 			if err != nil {
 				return err
 			}
-			base.OnClose(func(context.Context) error { return conn.Close() })
-			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewBeneficiariesGRPC(conn),
+			reporting, err := base.Dial("REPORTING_ADDR", cfg.ReportingAddr)
+			if err != nil {
+				return err
+			}
+			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewBeneficiariesGRPC(conn, base.Signer),
+				adapters.NewAuditGRPC(conn, base.Signer), projecttag.New(reporting, base.Signer, cfg.ProjectCheckTTL),
 				adapters.NewSigner(base.Signer), base.Log, app.WithRegistrationAgencies(cfg.RegistrationAgencies))
 			// Rows from before directory search get their search keys.
 			if n, err := application.FillSearchKeys(ctx); err != nil {

@@ -48,7 +48,7 @@ func TestTrainingMetricsMigration(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c := startReporting(t, e.dbURL, e.benAddr, e.refAddr, e.trainAddr)
+	c := startReporting(t, nil, e.dbURL, e.benAddr, e.refAddr, e.trainAddr)
 
 	get := func(id string) *pb.Indicator {
 		t.Helper()

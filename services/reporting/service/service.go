@@ -3,11 +3,8 @@ package service
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
-	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/services/reporting/internal/adapters"
 	"github.com/spona/spona/services/reporting/internal/app"
@@ -34,15 +31,15 @@ func New(cfg Config) platform.Service {
 		GRPCAddr:   cfg.GRPCAddr,
 		Migrations: migrations.FS,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
-			beneficiaries, err := dial(base, "BENEFICIARIES_ADDR", cfg.BeneficiariesAddr)
+			beneficiaries, err := base.Dial("BENEFICIARIES_ADDR", cfg.BeneficiariesAddr)
 			if err != nil {
 				return err
 			}
-			referrals, err := dial(base, "REFERRALS_ADDR", cfg.ReferralsAddr)
+			referrals, err := base.Dial("REFERRALS_ADDR", cfg.ReferralsAddr)
 			if err != nil {
 				return err
 			}
-			trainings, err := dial(base, "TRAININGS_ADDR", cfg.TrainingsAddr)
+			trainings, err := base.Dial("TRAININGS_ADDR", cfg.TrainingsAddr)
 			if err != nil {
 				return err
 			}
@@ -53,22 +50,8 @@ func New(cfg Config) platform.Service {
 			)
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
 			pb.RegisterReportingServiceServer(srv, ports.NewGRPC(application))
+			pb.RegisterProjectParticipationServiceServer(srv, ports.NewParticipation(application))
 			return nil
 		},
 	}
-}
-
-// dial returns a client connection to another service, closed when the
-// process stops. grpc.NewClient connects lazily, so the other service need
-// not be up yet.
-func dial(base *platform.Base, setting, addr string) (*grpc.ClientConn, error) {
-	if addr == "" {
-		return nil, errors.New(setting + " is empty")
-	}
-	conn, err := grpcx.NewClient(addr)
-	if err != nil {
-		return nil, fmt.Errorf("%s %q: %w", setting, addr, err)
-	}
-	base.OnClose(func(context.Context) error { return conn.Close() })
-	return conn, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
@@ -46,13 +47,16 @@ type env struct {
 func start(t testing.TB) *env {
 	t.Helper()
 	dbURL := pgtest.NewDatabase(t)
-	benConn := servicetest.Start(t, benservice.New(benservice.Config{Config: servicetest.Platform(t, dbURL)}))
+	// The services that tag records with a project ask reporting whether
+	// the organisation may: its address is reserved first.
+	rep := servicetest.Defer(t)
+	benConn := servicetest.Start(t, benservice.New(benservice.Config{Config: servicetest.Platform(t, dbURL), ReportingAddr: rep.Addr}))
 	refConn := servicetest.Start(t, refservice.New(refservice.Config{Config: servicetest.Platform(t, dbURL),
-		BeneficiariesAddr: benConn.Target()}))
+		BeneficiariesAddr: benConn.Target(), ReportingAddr: rep.Addr}))
 	trainConn := servicetest.Start(t, trainservice.New(trainservice.Config{Config: servicetest.Platform(t, dbURL),
-		ReferralsAddr: refConn.Target(), BeneficiariesAddr: benConn.Target()}))
+		ReferralsAddr: refConn.Target(), BeneficiariesAddr: benConn.Target(), ReportingAddr: rep.Addr}))
 	return &env{
-		c:       startReporting(t, dbURL, benConn.Target(), refConn.Target(), trainConn.Target()),
+		c:       startReporting(t, rep, dbURL, benConn.Target(), refConn.Target(), trainConn.Target()),
 		dir:     refv1.NewDirectoryServiceClient(refConn),
 		ben:     benv1.NewBeneficiaryServiceClient(benConn),
 		train:   trainv1.NewTrainingServiceClient(trainConn),
@@ -61,15 +65,20 @@ func start(t testing.TB) *env {
 	}
 }
 
-func startReporting(t testing.TB, dbURL, ben, ref, train string) pb.ReportingServiceClient {
+// startReporting runs the reporting service, on the address d reserved
+// when it is not nil.
+func startReporting(t testing.TB, d *servicetest.Deferred, dbURL, ben, ref, train string) pb.ReportingServiceClient {
 	t.Helper()
-	conn := servicetest.Start(t, service.New(service.Config{
+	svc := service.New(service.Config{
 		Config:            servicetest.Platform(t, dbURL),
 		BeneficiariesAddr: ben,
 		ReferralsAddr:     ref,
 		TrainingsAddr:     train,
-	}))
-	return pb.NewReportingServiceClient(conn)
+	})
+	if d != nil {
+		return pb.NewReportingServiceClient(d.Start(t, svc))
+	}
+	return pb.NewReportingServiceClient(servicetest.Start(t, svc))
 }
 
 // ---------------------------------------------------------------------------
@@ -659,25 +668,58 @@ func TestProjectReport(t *testing.T) {
 		t.Fatalf("first months: %+v", half)
 	}
 
-	// A lower threshold, set on the project, shows the small cells.
-	cur, _ := e.c.GetProject(ctx, &pb.GetProjectRequest{Id: p.GetId()})
-	if _, err := e.c.UpdateProject(ctx, &pb.UpdateProjectRequest{Project: &pb.Project{Id: p.GetId(), Etag: cur.GetProject().GetEtag(), SuppressionThreshold: 1},
-		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"suppression_threshold"}}}); err != nil {
+	// The threshold has a floor of 3: lower is refused, field by field.
+	threshold := func(n int32) error {
+		cur, _ := e.c.GetProject(ctx, &pb.GetProjectRequest{Id: p.GetId()})
+		_, err := e.c.UpdateProject(ctx, &pb.UpdateProjectRequest{Project: &pb.Project{Id: p.GetId(), Etag: cur.GetProject().GetEtag(), SuppressionThreshold: n},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"suppression_threshold"}}})
+		return err
+	}
+	for _, n := range []int32{1, 2} {
+		if err := threshold(n); code(err) != codes.InvalidArgument || violations(err)["project.suppression_threshold"] == "" {
+			t.Fatalf("threshold %d: %v, want a field violation", n, err)
+		}
+	}
+	// A lower threshold, down to the floor, shows the cells of 3 and more.
+	if err := threshold(3); err != nil {
 		t.Fatal(err)
 	}
-	rep, err = e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: p.GetId()})
+	cellsOf := func(ctx context.Context) (int32, []string) {
+		t.Helper()
+		rep, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: p.GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.GetReport().GetSuppressionThreshold(), summary(rep.GetReport())[1].Cells
+	}
+	atFloor := []string{"sex:female=4", "sex:male=3", "legal_status:asylum_seeker=*", "legal_status:international_protection=*"}
+	for who, c := range map[string]context.Context{"owner": ctx, "donor": servicetest.As(t, donor)} {
+		if n, got := cellsOf(c); n != 3 || !cmp.Equal(atFloor, got) {
+			t.Fatalf("%s at threshold 3: %d %v, want %v", who, n, got, atFloor)
+		}
+	}
+	// A project stored with threshold 1 before the floor existed: only the
+	// implementing organisation sees its unsuppressed counts; the donor
+	// still gets the floor.
+	db, err := pgx.Connect(context.Background(), e.dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"sex:female=4", "sex:male=3", "legal_status:asylum_seeker=1", "legal_status:international_protection=6"},
-		summary(rep.GetReport())[1].Cells); diff != "" {
-		t.Fatalf("threshold 1 (-want +got):\n%s", diff)
+	defer db.Close(context.Background())
+	if _, err := db.Exec(context.Background(), `UPDATE reporting.projects SET suppression_threshold = 1 WHERE id = $1`, p.GetId()); err != nil {
+		t.Fatal(err)
+	}
+	if n, got := cellsOf(ctx); n != 1 || !cmp.Equal([]string{"sex:female=4", "sex:male=3", "legal_status:asylum_seeker=1", "legal_status:international_protection=6"}, got) {
+		t.Fatalf("owner at a stored threshold of 1: %d %v", n, got)
+	}
+	if n, got := cellsOf(servicetest.As(t, donor)); n != 3 || !cmp.Equal(atFloor, got) {
+		t.Fatalf("donor at a stored threshold of 1: %d %v, want the floor %v", n, got, atFloor)
 	}
 
 	// The same report, with its small cells, as IATI 2.03 activity XML,
 	// at the default threshold and at 1.
 	var docs = map[string][]byte{"threshold 1": exportIATI(t, e, ctx, p.GetId())}
-	cur, _ = e.c.GetProject(ctx, &pb.GetProjectRequest{Id: p.GetId()})
+	cur, _ := e.c.GetProject(ctx, &pb.GetProjectRequest{Id: p.GetId()})
 	if _, err := e.c.UpdateProject(ctx, &pb.UpdateProjectRequest{Project: &pb.Project{Id: p.GetId(), Etag: cur.GetProject().GetEtag()},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"suppression_threshold"}}}); err != nil {
 		t.Fatal(err)
@@ -703,10 +745,10 @@ func TestProjectReport(t *testing.T) {
 
 func TestReportWhenASourceIsDown(t *testing.T) {
 	dbURL := pgtest.NewDatabase(t)
-	benConn := servicetest.Start(t, benservice.New(benservice.Config{Config: servicetest.Platform(t, dbURL)}))
+	benConn := servicetest.Start(t, benservice.New(benservice.Config{Config: servicetest.Platform(t, dbURL), ReportingAddr: deadAddr(t)}))
 	// Nothing listens on the trainings and referrals addresses: the process
 	// still starts (clients connect lazily) and reports say what is down.
-	c := startReporting(t, dbURL, benConn.Target(), deadAddr(t), deadAddr(t))
+	c := startReporting(t, nil, dbURL, benConn.Target(), deadAddr(t), deadAddr(t))
 	ctx := servicetest.As(t, ids.New())
 	p := create(t, c, ctx, minimal("DOWN"))
 	addIndicator(t, c, ctx, p.GetId(), &pb.Indicator{Code: "T", Titles: en("Trained"),

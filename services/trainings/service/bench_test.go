@@ -19,7 +19,8 @@ import (
 // 100,000 registrations of one project.
 func BenchmarkCountTrainedProfessionals(b *testing.B) {
 	url := pgtest.NewDatabase(b)
-	conn := servicetest.Start(b, service.New(service.Config{Config: servicetest.Platform(b, url), ReferralsAddr: "127.0.0.1:1", BeneficiariesAddr: "127.0.0.1:1"}))
+	conn := servicetest.Start(b, service.New(service.Config{Config: servicetest.Platform(b, url), ReferralsAddr: "127.0.0.1:1",
+		BeneficiariesAddr: "127.0.0.1:1", ReportingAddr: "127.0.0.1:1"}))
 	c := pb.NewTrainingServiceClient(conn)
 	ctx := context.Background()
 	db, err := pgx.Connect(ctx, url)

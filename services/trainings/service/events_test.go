@@ -45,8 +45,9 @@ func TestOrganisationKindAggregates(t *testing.T) {
 	police := organisation(t, dir, "PU Subotica", refv1.OrganisationKind_ORGANISATION_KIND_POLICE)
 	csr := organisation(t, dir, "CSR Subotica", refv1.OrganisationKind_ORGANISATION_KIND_SOCIAL_WELFARE_CENTRE)
 	ngo := organisation(t, dir, "Atina", refv1.OrganisationKind_ORGANISATION_KIND_NGO)
-	orgA, orgB := servicetest.As(t, ids.New()), servicetest.As(t, ids.New())
-	project := ids.New()
+	a, b := ids.New(), ids.New()
+	orgA, orgB := servicetest.As(t, a), servicetest.As(t, b)
+	project := c.project(t, orgA, b)
 	mk := func(ctx context.Context, typ pb.EventType, day, municipality string) string {
 		return event(t, c, ctx, &pb.TrainingEvent{ProjectId: project, Type: typ, Title: "E", StartDate: day, Municipality: municipality}).GetId()
 	}
@@ -76,7 +77,8 @@ func TestOrganisationKindAggregates(t *testing.T) {
 	// Ana again, at another organiser's event of the project: still one person.
 	register(t, c, orgB, infoB, atOrg("Ana", "Petrović", "ANA@pu.rs", police, pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_FEMALE))
 
-	b1, b2, b3 := ids.New(), ids.New(), ids.New()
+	// b1 is A's and was referred to B; b3 is B's.
+	b1, b2, b3 := c.beneficiary(t, orgA, b), c.beneficiary(t, orgA), c.beneficiary(t, orgB)
 	register(t, c, orgA, community, beneficiary(b1))
 	register(t, c, orgA, community, beneficiary(b2))
 	register(t, c, orgB, infoB, beneficiary(b1)) // b1 at two events: once
@@ -168,7 +170,7 @@ func TestSessionsAttendanceCertificates(t *testing.T) {
 	c := start(t)
 	org := ids.New()
 	ctx := servicetest.As(t, org)
-	project := ids.New()
+	project := c.project(t, ctx)
 	e := event(t, c, ctx, &pb.TrainingEvent{ProjectId: project, Type: pb.EventType_EVENT_TYPE_TRAINING, Title: "Five-day training",
 		StartDate: "2017-03-06", EndDate: "2017-03-10", CompletionThresholdPercent: 80})
 
@@ -246,7 +248,7 @@ func TestSessionsAttendanceCertificates(t *testing.T) {
 	full := register(t, c, ctx, e.GetId(), professional("Ana", "Petrović", "ana@example.org", "CSR", pb.Sector_SECTOR_SOCIAL_WELFARE, commonv1.Sex_SEX_FEMALE))
 	five := register(t, c, ctx, e.GetId(), professional("Marko", "Marković", "", "PU", pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_MALE))
 	four := register(t, c, ctx, e.GetId(), professional("Jelena", "Jović", "", "DZ", pb.Sector_SECTOR_HEALTH, commonv1.Sex_SEX_FEMALE))
-	none := register(t, c, ctx, e.GetId(), beneficiary(ids.New()))
+	none := register(t, c, ctx, e.GetId(), beneficiary(c.beneficiary(t, ctx)))
 
 	mark := func(session string, marks ...*pb.AttendanceMark) []*pb.AttendanceMark {
 		t.Helper()
@@ -413,7 +415,7 @@ func TestSessionsAttendanceCertificates(t *testing.T) {
 
 	// A beneficiary who came to every session completes the event at 100%
 	// and is certified by the next issue; the first one never came.
-	keen := register(t, c, ctx, e.GetId(), beneficiary(ids.New()))
+	keen := register(t, c, ctx, e.GetId(), beneficiary(c.beneficiary(t, ctx)))
 	for _, s := range sessions {
 		mark(s.GetId(), present(keen, true))
 	}
@@ -484,7 +486,7 @@ func TestSessionsAttendanceCertificates(t *testing.T) {
 func TestUpdateTrainingEvent(t *testing.T) {
 	c := start(t)
 	ctx := servicetest.As(t, ids.New())
-	e := event(t, c, ctx, seminar(ids.New()))
+	e := event(t, c, ctx, seminar(""))
 	mask := func(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
 
 	// Only the masked fields change; the etag moves on.
@@ -559,7 +561,7 @@ func reason(err error) string {
 func TestOtherOrganisationCannotTouch(t *testing.T) {
 	c := start(t)
 	ctxA, ctxB := servicetest.As(t, ids.New()), servicetest.As(t, ids.New())
-	e := event(t, c, ctxA, seminar(ids.New()))
+	e := event(t, c, ctxA, seminar(""))
 	s, err := c.CreateSession(ctxA, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: "2017-03-01"}})
 	if err != nil {
 		t.Fatal(err)
@@ -671,7 +673,7 @@ func TestTrainingsScopeSuffices(t *testing.T) {
 func TestDeleteParticipant(t *testing.T) {
 	c := start(t)
 	ctx := servicetest.As(t, ids.New())
-	project := ids.New()
+	project := c.project(t, ctx)
 	e := event(t, c, ctx, &pb.TrainingEvent{ProjectId: project, Type: pb.EventType_EVENT_TYPE_SEMINAR, Title: "S", StartDate: "2017-03-01"})
 	s, err := c.CreateSession(ctx, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: "2017-03-01"}})
 	if err != nil {

@@ -25,13 +25,16 @@ import (
 // certificates are events with ids only.
 func TestMergeAndErasureReachParticipations(t *testing.T) {
 	url := pgtest.NewDatabase(t)
-	benConn := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url)}))
-	refConn := servicetest.Start(t, referrals.New(referrals.Config{Config: servicetest.Platform(t, url), BeneficiariesAddr: benConn.Target()}))
+	rep := servicetest.Defer(t)
+	benConn := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url), ReportingAddr: rep.Addr}))
+	refConn := servicetest.Start(t, referrals.New(referrals.Config{Config: servicetest.Platform(t, url), BeneficiariesAddr: benConn.Target(),
+		ReportingAddr: rep.Addr}))
 	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url),
-		ReferralsAddr: refConn.Target(), BeneficiariesAddr: benConn.Target()}))
+		ReferralsAddr: refConn.Target(), BeneficiariesAddr: benConn.Target(), ReportingAddr: rep.Addr}))
 	c, ben := pb.NewTrainingServiceClient(conn), benv1.NewBeneficiaryServiceClient(benConn)
-	org, project := ids.New(), ids.New()
+	org := ids.New()
 	ctx := servicetest.As(t, org)
+	project := newProject(t, rep, url, benConn.Target(), refConn.Target(), conn.Target(), ctx)
 
 	person := func(ext string) string {
 		r, err := ben.CreateBeneficiary(ctx, &benv1.CreateBeneficiaryRequest{Beneficiary: &benv1.Beneficiary{

@@ -3,15 +3,16 @@ package service
 
 import (
 	"context"
+	"time"
 
 	importsv1 "github.com/spona/spona/gen/go/spona/imports/v1"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
-	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/imports"
 	"github.com/spona/spona/pkg/imports/importsgrpc"
 	"github.com/spona/spona/pkg/imports/importsjob"
 	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/platform"
+	"github.com/spona/spona/pkg/projecttag"
 	"github.com/spona/spona/services/trainings/internal/adapters"
 	"github.com/spona/spona/services/trainings/internal/app"
 	"github.com/spona/spona/services/trainings/internal/ports"
@@ -26,10 +27,16 @@ type Config struct {
 	// ReferralsAddr is the referrals service, whose directory gives the kind
 	// of a participant's organisation.
 	ReferralsAddr string `env:"REFERRALS_ADDR" required:"true" help:"gRPC address (host:port) of the referrals service"`
-	// BeneficiariesAddr is the beneficiaries service, whose feed brings
-	// erasures and merges to the participations.
-	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" required:"true" help:"gRPC address (host:port) of the beneficiaries service (its event feed)"`
-	Imports           importsjob.Env
+	// BeneficiariesAddr is the beneficiaries service: its feed brings
+	// erasures and merges to the participations, and it answers whether the
+	// organiser sees a participating beneficiary.
+	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" required:"true" help:"gRPC address (host:port) of the beneficiaries service (its event feed; whether the organiser sees a participating beneficiary)"`
+	// ReportingAddr is the reporting service, asked whether the caller may
+	// tag a record with a project; ProjectCheckTTL is how long its answers
+	// are reused.
+	ReportingAddr   string        `env:"REPORTING_ADDR" required:"true" help:"gRPC address (host:port) of the reporting service, asked whether an organisation may tag a record with a project"`
+	ProjectCheckTTL time.Duration `env:"PROJECT_CHECK_TTL" default:"30s" help:"how long the reporting service's answer on who may tag records with a project is reused"`
+	Imports         importsjob.Env
 }
 
 // New describes the trainings service for platform.RunService.
@@ -42,20 +49,23 @@ func New(cfg Config) platform.Service {
 		Migrations:      migrations.FS,
 		MaxRecvMsgBytes: cfg.Imports.MaxRecvMsgBytes(),
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
-			conn, err := grpcx.NewClient(cfg.ReferralsAddr)
+			referrals, err := base.Dial("REFERRALS_ADDR", cfg.ReferralsAddr)
 			if err != nil {
 				return err
 			}
-			base.OnClose(func(context.Context) error { return conn.Close() })
-			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewDirectoryGRPC(conn, base.Signer))
+			beneficiaries, err := base.Dial("BENEFICIARIES_ADDR", cfg.BeneficiariesAddr)
+			if err != nil {
+				return err
+			}
+			reporting, err := base.Dial("REPORTING_ADDR", cfg.ReportingAddr)
+			if err != nil {
+				return err
+			}
+			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewDirectoryGRPC(referrals, base.Signer),
+				projecttag.New(reporting, base.Signer, cfg.ProjectCheckTTL), adapters.NewBeneficiariesGRPC(beneficiaries, base.Signer))
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
-			benConn, err := grpcx.NewClient(cfg.BeneficiariesAddr)
-			if err != nil {
-				return err
-			}
-			base.OnClose(func(context.Context) error { return benConn.Close() })
 			// Erasure and merge of beneficiaries reach the participations.
-			if err := base.ConsumeEvents(ctx, "beneficiaries", benConn, outbox.PersonEventTypes, outbox.PersonEvents(application)); err != nil {
+			if err := base.ConsumeEvents(ctx, "beneficiaries", beneficiaries, outbox.PersonEventTypes, outbox.PersonEvents(application)); err != nil {
 				return err
 			}
 			pb.RegisterTrainingServiceServer(srv, ports.NewGRPC(application))

@@ -28,20 +28,24 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-func start(t *testing.T) pb.TrainingServiceClient {
+func start(t *testing.T) *client {
 	c, _ := startWithDirectory(t)
 	return c
 }
 
 // startWithDirectory runs the trainings service and the real referrals
-// service (the organisation directory) on one fresh database. Referrals'
-// own dependency (beneficiaries) is not needed by the directory and is left
-// unreachable.
-func startWithDirectory(t *testing.T) (pb.TrainingServiceClient, refv1.DirectoryServiceClient) {
+// service (the organisation directory) on one fresh database, with the
+// reporting and beneficiaries services started when a test needs them (see
+// client). Referrals' own calls are not needed by the directory.
+func startWithDirectory(t *testing.T) (*client, refv1.DirectoryServiceClient) {
 	url := pgtest.NewDatabase(t)
-	refConn := servicetest.Start(t, referrals.New(referrals.Config{Config: servicetest.Platform(t, url), BeneficiariesAddr: "127.0.0.1:1"}))
-	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url), ReferralsAddr: refConn.Target(), BeneficiariesAddr: "127.0.0.1:1"}))
-	return pb.NewTrainingServiceClient(conn), refv1.NewDirectoryServiceClient(refConn)
+	rep, ben := servicetest.Defer(t), servicetest.Defer(t)
+	refConn := servicetest.Start(t, referrals.New(referrals.Config{Config: servicetest.Platform(t, url),
+		BeneficiariesAddr: ben.Addr, ReportingAddr: rep.Addr}))
+	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url), ReferralsAddr: refConn.Target(),
+		BeneficiariesAddr: ben.Addr, ReportingAddr: rep.Addr}))
+	return &client{TrainingServiceClient: pb.NewTrainingServiceClient(conn), dbURL: url, referralsAddr: refConn.Target(),
+		self: conn.Target(), reporting: rep, beneficiaries: ben}, refv1.NewDirectoryServiceClient(refConn)
 }
 
 // organisation registers an organisation of kind in the directory.
@@ -113,7 +117,7 @@ func TestCreateGetList(t *testing.T) {
 	c := start(t)
 	org := ids.New()
 	ctx := servicetest.As(t, org)
-	project := ids.New()
+	project := c.project(t, ctx)
 
 	e := event(t, c, ctx, seminar(strings.ToUpper(project)))
 	want := &pb.TrainingEvent{
@@ -152,7 +156,7 @@ func TestCreateGetList(t *testing.T) {
 
 	// participant_count is computed.
 	register(t, c, ctx, e.GetId(), professional("Ana", "Petrović", "", "CSR Subotica", pb.Sector_SECTOR_SOCIAL_WELFARE, commonv1.Sex_SEX_FEMALE))
-	register(t, c, ctx, e.GetId(), &pb.Participant{Person: &pb.Participant_BeneficiaryId{BeneficiaryId: ids.New()}})
+	register(t, c, ctx, e.GetId(), &pb.Participant{Person: &pb.Participant_BeneficiaryId{BeneficiaryId: c.beneficiary(t, ctx)}})
 	got, err = c.GetTrainingEvent(ctx, &pb.GetTrainingEventRequest{Id: e.GetId()})
 	if err != nil || got.GetTrainingEvent().GetParticipantCount() != 2 {
 		t.Fatalf("participant_count = %d (%v), want 2", got.GetTrainingEvent().GetParticipantCount(), err)
@@ -265,7 +269,7 @@ func TestValidation(t *testing.T) {
 	}
 	for name, tc := range eventCases {
 		t.Run("event/"+name, func(t *testing.T) {
-			e := seminar(ids.New())
+			e := seminar("")
 			tc.mutate(e)
 			_, err := c.CreateTrainingEvent(ctx, &pb.CreateTrainingEventRequest{TrainingEvent: e})
 			if code(err) != codes.InvalidArgument {
@@ -285,7 +289,7 @@ func TestValidation(t *testing.T) {
 		t.Fatalf("invalid requests stored %d events (%v)", len(list.GetTrainingEvents()), err)
 	}
 
-	e := event(t, c, ctx, seminar(ids.New()))
+	e := event(t, c, ctx, seminar(""))
 	valid := func() *pb.Professional {
 		return &pb.Professional{GivenName: "Ana", FamilyName: "Petrović", Email: "ana@example.org",
 			OrganisationId: ids.New(), Sector: pb.Sector_SECTOR_HEALTH, Sex: commonv1.Sex_SEX_FEMALE}
@@ -382,7 +386,7 @@ func TestOtherOrganisationSeesNothing(t *testing.T) {
 	c := start(t)
 	ctxA := servicetest.As(t, ids.New())
 	ctxB := servicetest.As(t, ids.New())
-	project := ids.New()
+	project := c.project(t, ctxA)
 	e := event(t, c, ctxA, seminar(project))
 	register(t, c, ctxA, e.GetId(), professional("Ana", "Petrović", "ana@example.org", "", pb.Sector_SECTOR_HEALTH, commonv1.Sex_SEX_FEMALE))
 
@@ -466,13 +470,13 @@ func TestIdempotentCreate(t *testing.T) {
 func TestParticipants(t *testing.T) {
 	c, dir := startWithDirectory(t)
 	ctx := servicetest.As(t, ids.New())
-	e := event(t, c, ctx, seminar(ids.New()))
+	e := event(t, c, ctx, seminar(""))
 	csr := organisation(t, dir, "PU Subotica", refv1.OrganisationKind_ORGANISATION_KIND_POLICE)
 	in := []*pb.Participant{
 		professional("Ana", "Petrović", " Ana.Petrovic@Example.ORG ", "CSR Subotica", pb.Sector_SECTOR_SOCIAL_WELFARE, commonv1.Sex_SEX_FEMALE),
 		{Person: &pb.Participant_Professional{Professional: &pb.Professional{GivenName: "Marko", FamilyName: "Marković",
 			OrganisationId: csr, Sector: pb.Sector_SECTOR_POLICE}}},
-		{Person: &pb.Participant_BeneficiaryId{BeneficiaryId: strings.ToUpper(ids.New())}},
+		{Person: &pb.Participant_BeneficiaryId{BeneficiaryId: strings.ToUpper(c.beneficiary(t, ctx))}},
 		professional("Jelena", "Jovanović", "", "", pb.Sector_SECTOR_EDUCATION, commonv1.Sex_SEX_FEMALE),
 		professional("Milan", "Milić", "", "Dom zdravlja", pb.Sector_SECTOR_HEALTH, commonv1.Sex_SEX_MALE),
 	}
@@ -555,8 +559,9 @@ func TestParticipants(t *testing.T) {
 
 func TestCountTrainedProfessionals(t *testing.T) {
 	c := start(t)
-	project, otherProject := ids.New(), ids.New()
-	orgA, orgB := servicetest.As(t, ids.New()), servicetest.As(t, ids.New())
+	a, b := ids.New(), ids.New()
+	orgA, orgB := servicetest.As(t, a), servicetest.As(t, b)
+	project, otherProject := c.project(t, orgA, b), c.project(t, orgA)
 	mk := func(ctx context.Context, proj string, typ pb.EventType, day string) string {
 		return event(t, c, ctx, &pb.TrainingEvent{ProjectId: proj, Type: typ, Title: "E", StartDate: day}).GetId()
 	}
@@ -582,7 +587,7 @@ func TestCountTrainedProfessionals(t *testing.T) {
 	// Another organiser's event of the same project counts too.
 	register(t, c, orgB, e5, professional("Milan", "Milić", "", "NSZ", pb.Sector_SECTOR_LABOUR, commonv1.Sex_SEX_MALE))
 	// Beneficiaries are not professionals.
-	register(t, c, orgA, e1, &pb.Participant{Person: &pb.Participant_BeneficiaryId{BeneficiaryId: ids.New()}})
+	register(t, c, orgA, e1, &pb.Participant{Person: &pb.Participant_BeneficiaryId{BeneficiaryId: c.beneficiary(t, orgA)}})
 
 	if a1.GetProfessionalId() != a2.GetProfessionalId() || m1.GetProfessionalId() != m2.GetProfessionalId() {
 		t.Fatalf("not deduplicated: ana %s/%s, marko %s/%s", a1.GetProfessionalId(), a2.GetProfessionalId(), m1.GetProfessionalId(), m2.GetProfessionalId())
@@ -658,7 +663,7 @@ func TestCountTrainedProfessionals(t *testing.T) {
 func TestConcurrentRegistrations(t *testing.T) {
 	c := start(t)
 	ctx := servicetest.As(t, ids.New())
-	project := ids.New()
+	project := c.project(t, ctx)
 	const n = 8
 	events := make([]string, n)
 	for i := range events {

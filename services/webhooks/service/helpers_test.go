@@ -46,8 +46,12 @@ type stack struct {
 func start(t testing.TB, configure func(*service.Config)) *stack {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
-	ben := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url)}))
-	ref := servicetest.Start(t, referrals.New(referrals.Config{Config: servicetest.Platform(t, url), BeneficiariesAddr: ben.Target()}))
+	// Nothing here is tagged with a project, so the reporting service they
+	// would ask is not started.
+	noReporting := servicetest.Defer(t).Addr
+	ben := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url), ReportingAddr: noReporting}))
+	ref := servicetest.Start(t, referrals.New(referrals.Config{Config: servicetest.Platform(t, url), BeneficiariesAddr: ben.Target(),
+		ReportingAddr: noReporting}))
 	cfg := service.Config{
 		Config: servicetest.Platform(t, url), SecretsKey: secretsKey, AllowPrivateTargets: true,
 		BeneficiariesAddr: ben.Target(), ReferralsAddr: ref.Target(),

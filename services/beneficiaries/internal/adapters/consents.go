@@ -102,13 +102,14 @@ func (p *Postgres) LiveConsent(ctx context.Context, beneficiaryID, purpose strin
 	return c, db.Error(err)
 }
 
-const grantCols = `id, beneficiary_id, organisation_id, granted_by, source_id, reason, create_time, expire_time, revoke_time`
+const grantCols = `id, beneficiary_id, organisation_id, granted_by, source_id, reason, create_time, expire_time, revoke_time,
+	COALESCE(consent_id::text, '')`
 
 func scanGrant(row pgx.Row, extra ...any) (*domain.Grant, error) {
 	var g domain.Grant
 	var expire, revoke *time.Time
 	if err := row.Scan(append([]any{&g.ID, &g.BeneficiaryID, &g.GranteeOrganisationID, &g.GrantedBy, &g.SourceID, &g.Reason,
-		&g.CreateTime, &expire, &revoke}, extra...)...); err != nil {
+		&g.CreateTime, &expire, &revoke, &g.ConsentID}, extra...)...); err != nil {
 		return nil, err
 	}
 	g.ExpireTime, g.RevokeTime = timeOf(expire), timeOf(revoke)
@@ -121,14 +122,14 @@ func scanGrant(row pgx.Row, extra ...any) (*domain.Grant, error) {
 func (p *Postgres) UpsertGrant(ctx context.Context, g *domain.Grant) (*domain.Grant, bool, error) {
 	var changed bool
 	out, err := scanGrant(p.q.QueryRow(ctx, `
-		WITH before AS (SELECT revoke_time IS NULL AND (expire_time IS NULL OR expire_time > now()) AS live
+		WITH before AS (SELECT revoke_time IS NULL AND (expire_time IS NULL OR expire_time > now()) AND consent_id = $8 AS live
 			FROM access_grants WHERE beneficiary_id = $2 AND organisation_id = $3 AND source_id = $5)
-		INSERT INTO access_grants AS g (id, beneficiary_id, organisation_id, granted_by, source_id, reason, expire_time)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		INSERT INTO access_grants AS g (id, beneficiary_id, organisation_id, granted_by, source_id, reason, expire_time, consent_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (beneficiary_id, organisation_id, source_id) DO UPDATE
-			SET revoke_time = NULL, expire_time = EXCLUDED.expire_time, reason = EXCLUDED.reason
+			SET revoke_time = NULL, expire_time = EXCLUDED.expire_time, reason = EXCLUDED.reason, consent_id = EXCLUDED.consent_id
 		RETURNING `+grantCols+`, NOT COALESCE((SELECT live FROM before), false)`,
-		g.ID, g.BeneficiaryID, g.GranteeOrganisationID, g.GrantedBy, g.SourceID, g.Reason, nullTime(g.ExpireTime)), &changed)
+		g.ID, g.BeneficiaryID, g.GranteeOrganisationID, g.GrantedBy, g.SourceID, g.Reason, nullTime(g.ExpireTime), g.ConsentID), &changed)
 	return out, changed, db.Error(err)
 }
 
@@ -149,4 +150,51 @@ func (p *Postgres) RevokeGrants(ctx context.Context, beneficiaryID, sourceID, gr
 		WHERE beneficiary_id = $1 AND source_id = $2 AND ($3 = '' OR organisation_id = $3::uuid)`,
 		beneficiaryID, sourceID, grantee).Scan(&matched)
 	return revoked, matched, db.Error(err)
+}
+
+// RevokeConsentGrants ends every live grant made under a consent and
+// returns them.
+func (p *Postgres) RevokeConsentGrants(ctx context.Context, consentID string) ([]*domain.Grant, error) {
+	rows, err := p.q.Query(ctx, `UPDATE access_grants SET revoke_time = now()
+		WHERE consent_id = $1 AND revoke_time IS NULL RETURNING `+grantCols, consentID)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Grant, error) { return scanGrant(r) })
+	return out, db.Error(err)
+}
+
+// SourceGrant returns grantee's grant of a beneficiary made for source, live
+// or not, with the consent it was made under (nil for a grant older than
+// consent tracking).
+func (p *Postgres) SourceGrant(ctx context.Context, beneficiaryID, grantee, sourceID string) (*domain.Grant, *domain.Consent, error) {
+	g, err := scanGrant(p.q.QueryRow(ctx, `SELECT `+grantCols+` FROM access_grants
+		WHERE beneficiary_id = $1 AND organisation_id = $2 AND source_id = $3`, beneficiaryID, grantee, sourceID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil, errs.NotFound("beneficiary", beneficiaryID)
+	}
+	if err != nil || g.ConsentID == "" {
+		return g, nil, db.Error(err)
+	}
+	c, err := p.GetConsent(ctx, beneficiaryID, g.ConsentID)
+	return g, c, err
+}
+
+// Owners returns the registering organisation of each beneficiary in ids
+// that exists (merged and erased ones included), whoever asks.
+func (p *Postgres) Owners(ctx context.Context, ids []string) (map[string]string, error) {
+	rows, err := p.q.Query(ctx, `SELECT id, organisation_id FROM beneficiaries WHERE id = ANY ($1::uuid[])`, ids)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	defer rows.Close()
+	out := make(map[string]string, len(ids))
+	for rows.Next() {
+		var id, org string
+		if err := rows.Scan(&id, &org); err != nil {
+			return nil, db.Error(err)
+		}
+		out[id] = org
+	}
+	return out, db.Error(rows.Err())
 }

@@ -67,10 +67,19 @@ const beneficiaryCols = `b.id, b.organisation_id, COALESCE(b.external_id, ''), b
 	CASE WHEN b.organisation_id = $1 THEN 'owner' ELSE 'granted' END,
 	b.phone, b.email, b.notes, b.legal_status_since, COALESCE(b.merged_into::text, ''), b.merge_time, b.erase_time`
 
-// visible is true for rows of beneficiaries b the organisation $1 may see.
-const visible = `(b.organisation_id = $1 OR EXISTS (SELECT 1 FROM access_grants g
-	WHERE g.beneficiary_id = b.id AND g.organisation_id = $1 AND g.revoke_time IS NULL
-	AND (g.expire_time IS NULL OR g.expire_time > now())))`
+// visible is true for rows of beneficiaries b the organisation $1 may see:
+// its own, or one it holds a live grant for. A grant is live while it is
+// neither revoked nor expired and the consent it was made under is neither
+// withdrawn nor expired, checked here at every read, so a consent's expiry
+// ends access at its expiry time on every replica.
+const visible = `(b.organisation_id = $1 OR EXISTS (SELECT 1 FROM access_grants g ` + liveGrant + `
+	WHERE g.beneficiary_id = b.id AND g.organisation_id = $1))`
+
+// liveGrant joins the consent of access_grants g and keeps g only while it
+// and its consent are live.
+const liveGrant = `JOIN consents gc ON gc.id = g.consent_id
+	AND g.revoke_time IS NULL AND (g.expire_time IS NULL OR g.expire_time > now())
+	AND gc.withdraw_time IS NULL AND (gc.expire_time IS NULL OR gc.expire_time > now())`
 
 // current excludes merged and erased records from lists and searches.
 const current = `b.merged_into IS NULL AND b.erase_time IS NULL`

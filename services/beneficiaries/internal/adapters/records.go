@@ -3,11 +3,12 @@ package adapters
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/audit"
+	"github.com/spona/spona/pkg/audit/auditpg"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/errs"
@@ -133,55 +134,15 @@ func (p *Postgres) RemoveHouseholdMember(ctx context.Context, householdID, benef
 	return nil
 }
 
-// AppendAudit inserts audit events. Events of one call share actor,
-// action, fields and purpose (see app.audit); they are inserted in one
-// statement per distinct combination.
-func (p *Postgres) AppendAudit(ctx context.Context, events []domain.AuditEvent) error {
-	for len(events) > 0 {
-		e := events[0]
-		n := 1
-		for n < len(events) && sameAuditHead(events[n], e) {
-			n++
-		}
-		owners, bens := make([]string, n), make([]string, n)
-		for i, x := range events[:n] {
-			owners[i], bens[i] = x.OwnerOrganisationID, x.BeneficiaryID
-		}
-		if _, err := p.q.Exec(ctx, `INSERT INTO audit_events
-			(actor_organisation_id, actor_client_id, owner_organisation_id, beneficiary_id, action, fields, purpose)
-			SELECT $1, $2, o, b, $5, $6, $7 FROM unnest($3::uuid[], $4::uuid[]) AS t(o, b)`,
-			e.ActorOrganisationID, e.ActorClientID, owners, bens, e.Action, db.Strings(e.Fields), e.Purpose); err != nil {
-			return db.Error(err)
-		}
-		events = events[n:]
-	}
-	return nil
+// AppendAudit inserts audit records in the repository's transaction.
+func (p *Postgres) AppendAudit(ctx context.Context, recs []audit.Record) error {
+	return auditpg.Append(ctx, p.q, recs)
 }
 
-func sameAuditHead(a, b domain.AuditEvent) bool {
-	return a.ActorOrganisationID == b.ActorOrganisationID && a.ActorClientID == b.ActorClientID &&
-		a.Action == b.Action && a.Purpose == b.Purpose && strings.Join(a.Fields, ",") == strings.Join(b.Fields, ",")
-}
-
-// ListAudit lists the events of owner's beneficiaries (one, or all for ""),
+// ListAudit lists the records of owner's beneficiaries (one, or all for ""),
 // newest first, optionally only by actor.
-func (p *Postgres) ListAudit(ctx context.Context, owner, beneficiaryID, actor string, page pagination.Page) ([]domain.AuditEvent, error) {
-	rows, err := p.q.Query(ctx, `SELECT id, time, actor_organisation_id, actor_client_id, owner_organisation_id,
-			beneficiary_id, action, fields, purpose
-		FROM audit_events
-		WHERE owner_organisation_id = $1 AND ($2 = '' OR beneficiary_id = $2::uuid) AND ($3 = '' OR actor_organisation_id = $3::uuid)
-			AND ($4 = '' OR id < $4::bigint)
-		ORDER BY id DESC LIMIT $5`, owner, beneficiaryID, actor, page.After, page.Limit())
-	if err != nil {
-		return nil, db.Error(err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.AuditEvent, error) {
-		var e domain.AuditEvent
-		err := r.Scan(&e.ID, &e.Time, &e.ActorOrganisationID, &e.ActorClientID, &e.OwnerOrganisationID,
-			&e.BeneficiaryID, &e.Action, &e.Fields, &e.Purpose)
-		return e, err
-	})
-	return out, db.Error(err)
+func (p *Postgres) ListAudit(ctx context.Context, owner, beneficiaryID, actor string, page pagination.Page) ([]audit.Record, error) {
+	return auditpg.List(ctx, p.q, owner, beneficiaryID, actor, page)
 }
 
 const assistanceCols = `id, beneficiary_id, organisation_id, COALESCE(project_id::text, ''), type, date, notes, create_time`

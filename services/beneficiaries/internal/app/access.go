@@ -5,10 +5,12 @@ import (
 	"slices"
 	"time"
 
+	auditlog "github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/pkg/validate"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
 )
 
@@ -81,12 +83,35 @@ func (a *App) WithdrawConsent(ctx context.Context, act Actor, beneficiaryID, id,
 		if out, err = r.WithdrawConsent(ctx, b.ID, ids.Normalize(id), reason); err != nil {
 			return err
 		}
+		// Every grant made under the consent ends in this transaction:
+		// when the call returns, no grantee sees the person any more.
+		revoked, err := r.RevokeConsentGrants(ctx, out.ID)
+		if err != nil {
+			return err
+		}
 		if err := audit(ctx, r, act, domain.ActionConsentWithdraw, []string{"consents"}, b); err != nil {
+			return err
+		}
+		if len(revoked) > 0 {
+			if err := audit(ctx, r, act, domain.ActionAccessRevoke, grantFields(revoked), b); err != nil {
+				return err
+			}
+		}
+		if err := emitRevoked(ctx, r, b.OrganisationID, revoked); err != nil {
 			return err
 		}
 		return r.Emit(ctx, consentEvent(events.ConsentWithdrawn, out))
 	})
 	return out, err
+}
+
+// grantFields names revoked grants in an audit record: "access:<source>".
+func grantFields(gs []*domain.Grant) []string {
+	out := make([]string, len(gs))
+	for i, g := range gs {
+		out[i] = "access:" + g.SourceID
+	}
+	return out
 }
 
 // CheckConsent returns the live consent for a purpose of a beneficiary the
@@ -145,7 +170,10 @@ func (a *App) GrantAccess(ctx context.Context, act Actor, g *domain.Grant) (*dom
 		if c == nil {
 			return errs.FailedPrecondition("CONSENT_REQUIRED", "beneficiary %s has no live referral_sharing consent", b.ID)
 		}
-		g.ID, g.BeneficiaryID, g.GrantedBy = ids.New(), b.ID, act.OrganisationID
+		g.ID, g.BeneficiaryID, g.GrantedBy, g.ConsentID = ids.New(), b.ID, act.OrganisationID, c.ID
+		if !c.ExpireTime.IsZero() && (g.ExpireTime.IsZero() || c.ExpireTime.Before(g.ExpireTime)) {
+			g.ExpireTime = c.ExpireTime
+		}
 		var changed bool
 		if out, changed, err = r.UpsertGrant(ctx, g); err != nil {
 			return err
@@ -238,4 +266,85 @@ func emitRevoked(ctx context.Context, r Repository, owner string, grants []*doma
 		evs[i] = grantEvent(events.AccessRevoked, owner, g)
 	}
 	return r.Emit(ctx, evs...)
+}
+
+// CheckAccess reports how the caller sees a beneficiary now: as its owner,
+// or through a live grant (the grant made for sourceID when it is given).
+// For the caller's grant for sourceID that ended, it reports why. Nothing
+// personal is returned.
+func (a *App) CheckAccess(ctx context.Context, act Actor, beneficiaryID, sourceID string) (domain.AccessCheck, error) {
+	if err := ids.Check("beneficiary_id", beneficiaryID); err != nil {
+		return domain.AccessCheck{}, err
+	}
+	var v errs.Violations
+	validate.Text(&v, "source_id", sourceID, 100, false)
+	if err := v.Err(); err != nil {
+		return domain.AccessCheck{}, err
+	}
+	id := ids.Normalize(beneficiaryID)
+	var out domain.AccessCheck
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		b, err := r.GetBeneficiary(ctx, act.OrganisationID, id)
+		switch {
+		case err == nil && b.MergedInto != "":
+			return errs.FailedPrecondition("BENEFICIARY_MERGED", "beneficiary %s was merged into %s", b.ID, b.MergedInto)
+		case err == nil && !b.EraseTime.IsZero():
+			return errs.FailedPrecondition("BENEFICIARY_ERASED", "beneficiary %s was erased", b.ID)
+		case err == nil && (b.Access == domain.AccessOwner || sourceID == ""):
+			out.Access = b.Access
+			return audit(ctx, r, act, domain.ActionAccessCheck, nil, b)
+		case err != nil && (errs.KindOf(err) != errs.KindNotFound || sourceID == ""):
+			return err
+		}
+		// A grantee asks about the grant made for sourceID.
+		g, c, err := r.SourceGrant(ctx, id, act.OrganisationID, sourceID)
+		if err != nil {
+			return err
+		}
+		out.ConsentID = g.ConsentID
+		if out.EndedReason = g.EndedReason(c, a.now()); out.EndedReason != "" {
+			return nil
+		}
+		if b == nil { // the grant is live, so b is visible: a concurrent change
+			return errs.NotFound("beneficiary", id)
+		}
+		out.Access = domain.AccessGranted
+		return audit(ctx, r, act, domain.ActionAccessCheck, nil, b)
+	})
+	return out, err
+}
+
+// RecordAccess appends the reads of beneficiaries' data another service
+// made for act (its principal: the reader) to the audit log. The owner of
+// each beneficiary is looked up here; ids that do not exist are skipped.
+func (a *App) RecordAccess(ctx context.Context, act Actor, action string, fields []string, reads []domain.Read) (int, error) {
+	if err := domain.ValidateReads(action, fields, reads); err != nil {
+		return 0, err
+	}
+	if err := auditlog.CheckPurpose(act.Purpose); err != nil {
+		return 0, err
+	}
+	benIDs := make([]string, len(reads))
+	for i, rd := range reads {
+		benIDs[i] = ids.Normalize(rd.BeneficiaryID)
+	}
+	var n int
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		owners, err := r.Owners(ctx, benIDs)
+		if err != nil {
+			return err
+		}
+		var recs []auditlog.Record
+		for i, rd := range reads {
+			owner, ok := owners[benIDs[i]]
+			if !ok {
+				continue
+			}
+			recs = append(recs, act.Records(action, fields, rd.Resource,
+				auditlog.Subject{BeneficiaryID: benIDs[i], OwnerOrganisationID: owner})...)
+		}
+		n = len(recs)
+		return r.AppendAudit(ctx, recs)
+	})
+	return n, err
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/aggregate"
-	"github.com/spona/spona/pkg/auth"
+	auditlog "github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/events"
@@ -63,8 +63,8 @@ type Repository interface {
 	AddHouseholdMember(ctx context.Context, householdID string, m domain.HouseholdMember) error
 	RemoveHouseholdMember(ctx context.Context, householdID, beneficiaryID string) error
 
-	AppendAudit(ctx context.Context, events []domain.AuditEvent) error
-	ListAudit(ctx context.Context, owner, beneficiaryID, actor string, p pagination.Page) ([]domain.AuditEvent, error)
+	AppendAudit(ctx context.Context, recs []auditlog.Record) error
+	ListAudit(ctx context.Context, owner, beneficiaryID, actor string, p pagination.Page) ([]auditlog.Record, error)
 
 	CreateAssistance(ctx context.Context, a *domain.Assistance, requestID string) (*domain.Assistance, error)
 	ListAssistances(ctx context.Context, onlyOrg, beneficiaryID string, p pagination.Page) ([]*domain.Assistance, error)
@@ -83,45 +83,55 @@ type Repository interface {
 	RevokeGrants(ctx context.Context, beneficiaryID, sourceID, grantee string) (revoked []*domain.Grant, matched int, err error)
 
 	ImportRepository
+	// RevokeConsentGrants ends the live grants made under a consent and
+	// returns them.
+	RevokeConsentGrants(ctx context.Context, consentID string) ([]*domain.Grant, error)
+	// SourceGrant returns grantee's grant made for source, live or not, and
+	// its consent; KindNotFound when there is none.
+	SourceGrant(ctx context.Context, beneficiaryID, grantee, sourceID string) (*domain.Grant, *domain.Consent, error)
+	// Owners maps the ids that exist to their registering organisation.
+	Owners(ctx context.Context, ids []string) (map[string]string, error)
 }
 
 // Actor is who calls and why: the verified principal and the purpose it
 // declared (recorded in the audit log).
-type Actor struct {
-	auth.Principal
-	Purpose string
+type Actor = auditlog.Actor
+
+// Projects is the reporting service's word on who may tag records with a
+// project. CheckTag runs as the organisation in ctx: nil when it may,
+// errs.KindPermissionDenied (with the reason) when it may not,
+// errs.KindUnavailable when the answer cannot be had.
+type Projects interface {
+	CheckTag(ctx context.Context, projectID string) error
 }
 
 // App is the beneficiaries application.
 type App struct {
-	repo  Repository
-	today func() date.Date
-	now   func() time.Time
+	repo     Repository
+	projects Projects
+	today    func() date.Date
+	now      func() time.Time
 }
 
 // New returns the application over repo.
-func New(repo Repository) *App {
-	return &App{repo: repo, today: date.Today, now: func() time.Time { return time.Now().UTC() }}
+func New(repo Repository, projects Projects) *App {
+	return &App{repo: repo, projects: projects, today: date.Today, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // Now is the application's clock.
 func (a *App) Now() time.Time { return a.now() }
 
-// audit appends one event per beneficiary, in the caller's transaction, so
+// audit appends one record per beneficiary, in the caller's transaction, so
 // personal data is never returned or changed without its record.
 func audit(ctx context.Context, r Repository, act Actor, action string, fields []string, bs ...*domain.Beneficiary) error {
 	if len(bs) == 0 {
 		return nil
 	}
-	events := make([]domain.AuditEvent, 0, len(bs))
-	for _, b := range bs {
-		events = append(events, domain.AuditEvent{
-			ActorOrganisationID: act.OrganisationID, ActorClientID: act.ClientID,
-			OwnerOrganisationID: b.OrganisationID, BeneficiaryID: b.ID,
-			Action: action, Fields: fields, Purpose: act.Purpose,
-		})
+	subjects := make([]auditlog.Subject, len(bs))
+	for i, b := range bs {
+		subjects[i] = auditlog.Subject{BeneficiaryID: b.ID, OwnerOrganisationID: b.OrganisationID}
 	}
-	return r.AppendAudit(ctx, events)
+	return r.AppendAudit(ctx, act.Records(action, fields, "", subjects...))
 }
 
 // CreateBeneficiary registers b (with its documents) for the caller's
@@ -544,7 +554,7 @@ func beneficiaryEvent(typ, id string, orgs []string, data map[string]any) events
 
 // ListAuditEvents lists the audit log of the caller's beneficiary id, or of
 // all its beneficiaries for "-".
-func (a *App) ListAuditEvents(ctx context.Context, act Actor, beneficiaryID, actorOrg string, size int32, token string) ([]domain.AuditEvent, string, error) {
+func (a *App) ListAuditEvents(ctx context.Context, act Actor, beneficiaryID, actorOrg string, size int32, token string) ([]auditlog.Record, string, error) {
 	var v errs.Violations
 	if actorOrg != "" && !ids.Valid(ids.Normalize(actorOrg)) {
 		v.Add("actor_organisation_id", "must be a UUID")
@@ -557,7 +567,7 @@ func (a *App) ListAuditEvents(ctx context.Context, act Actor, beneficiaryID, act
 	if err != nil {
 		return nil, "", err
 	}
-	var rows []domain.AuditEvent
+	var rows []auditlog.Record
 	err = a.repo.InTx(ctx, func(r Repository) error {
 		id := ""
 		if beneficiaryID != "-" {
@@ -580,7 +590,7 @@ func (a *App) ListAuditEvents(ctx context.Context, act Actor, beneficiaryID, act
 	if err != nil {
 		return nil, "", err
 	}
-	rows, next := pagination.Next(page, rows, func(e domain.AuditEvent) string { return strconv.FormatInt(e.ID, 10) })
+	rows, next := pagination.Next(page, rows, func(e auditlog.Record) string { return strconv.FormatInt(e.ID, 10) })
 	return rows, next, nil
 }
 
@@ -593,6 +603,13 @@ func (a *App) CreateAssistance(ctx context.Context, act Actor, beneficiaryID str
 	if err := as.Validate(a.today()); err != nil {
 		return nil, err
 	}
+	if as.ProjectID = ids.Normalize(as.ProjectID); as.ProjectID != "" {
+		// Only the project's implementing organisation and partners add to
+		// its counts.
+		if err := a.projects.CheckTag(ctx, as.ProjectID); err != nil {
+			return nil, err
+		}
+	}
 	var out *domain.Assistance
 	err := a.repo.InTx(ctx, func(r Repository) error {
 		b, err := readable(ctx, r, act, "beneficiary_id", beneficiaryID)
@@ -603,7 +620,6 @@ func (a *App) CreateAssistance(ctx context.Context, act Actor, beneficiaryID str
 			return errs.FailedPrecondition("BENEFICIARY_ERASED", "beneficiary %s was erased", b.ID)
 		}
 		as.ID, as.BeneficiaryID, as.OrganisationID = ids.New(), b.ID, act.OrganisationID
-		as.ProjectID = ids.Normalize(as.ProjectID)
 		if out, err = r.CreateAssistance(ctx, as, requestID); err != nil {
 			return err
 		}

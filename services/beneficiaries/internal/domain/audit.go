@@ -1,22 +1,5 @@
 package domain
 
-import (
-	"time"
-)
-
-// AuditEvent records a read or change of a beneficiary's personal data.
-type AuditEvent struct {
-	ID                  int64
-	Time                time.Time
-	ActorOrganisationID string
-	ActorClientID       string
-	OwnerOrganisationID string
-	BeneficiaryID       string
-	Action              string
-	Fields              []string
-	Purpose             string
-}
-
 // Audit actions.
 const (
 	ActionCreate          = "create"
@@ -38,6 +21,7 @@ const (
 	ActionHousehold       = "household"
 	ActionAccessGrant     = "access.grant"
 	ActionAccessRevoke    = "access.revoke"
+	ActionAccessCheck     = "access.check"
 	ActionAssistance      = "assistance.create"
 	ActionAssistanceList  = "assistance.list"
 )
@@ -57,6 +41,3 @@ var (
 	ownerFields = append(append([]string{}, grantedFields...), "external_id", "birth_date", "nationality",
 		"accommodation", "phone", "email", "notes", "legal_status_history", "documents", "household")
 )
-
-// MaxPurpose is the longest purpose a caller may declare.
-const MaxPurpose = 200

@@ -86,6 +86,7 @@ type Grant struct {
 	GranteeOrganisationID string
 	GrantedBy             string
 	SourceID              string
+	ConsentID             string // the referral_sharing consent it was made under
 	Reason                string
 	CreateTime            time.Time
 	ExpireTime            time.Time
@@ -101,4 +102,31 @@ func (g *Grant) Validate(now time.Time) error {
 		v.Add("expires_at", "must be in the future")
 	}
 	return v.Err()
+}
+
+// Reasons a grant ended (CheckAccess's ended_reason).
+const (
+	EndedConsentWithdrawn = "CONSENT_WITHDRAWN"
+	EndedConsentExpired   = "CONSENT_EXPIRED"
+	EndedGrantRevoked     = "GRANT_REVOKED"
+	EndedGrantExpired     = "GRANT_EXPIRED"
+)
+
+// EndedReason says why the grant, made under consent c (nil when unknown),
+// is not live at now; "" while it is. The consent comes first: a withdrawal
+// also revokes the grant, and the withdrawal is the reason.
+func (g *Grant) EndedReason(c *Consent, now time.Time) string {
+	switch {
+	case c == nil:
+		return EndedGrantRevoked
+	case !c.WithdrawTime.IsZero():
+		return EndedConsentWithdrawn
+	case !c.ExpireTime.IsZero() && !c.ExpireTime.After(now):
+		return EndedConsentExpired
+	case !g.RevokeTime.IsZero():
+		return EndedGrantRevoked
+	case !g.ExpireTime.IsZero() && !g.ExpireTime.After(now):
+		return EndedGrantExpired
+	}
+	return ""
 }

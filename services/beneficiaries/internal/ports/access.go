@@ -73,6 +73,39 @@ func (s *Access) RevokeAccess(ctx context.Context, req *pb.RevokeAccessRequest) 
 	return &pb.RevokeAccessResponse{Revoked: intconv.Int32(n)}, nil
 }
 
+func (s *Access) CheckAccess(ctx context.Context, req *pb.CheckAccessRequest) (*pb.CheckAccessResponse, error) {
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.app.CheckAccess(ctx, act, req.GetBeneficiaryId(), req.GetSourceId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CheckAccessResponse{
+		Access:      protoenum.Parse[pb.AccessLevel](c.Access),
+		EndedReason: c.EndedReason,
+		ConsentId:   c.ConsentID,
+	}, nil
+}
+
+func (s *Access) RecordAccess(ctx context.Context, req *pb.RecordAccessRequest) (*pb.RecordAccessResponse, error) {
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	act.Purpose = req.GetPurpose()
+	reads := make([]domain.Read, len(req.GetResources()))
+	for i, r := range req.GetResources() {
+		reads[i] = domain.Read{BeneficiaryID: r.GetBeneficiaryId(), Resource: r.GetResource()}
+	}
+	n, err := s.app.RecordAccess(ctx, act, req.GetAction(), req.GetFields(), reads)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.RecordAccessResponse{Recorded: intconv.Int32(n)}, nil
+}
+
 func grantToProto(g *domain.Grant) *pb.AccessGrant {
 	return &pb.AccessGrant{
 		Id:                      g.ID,

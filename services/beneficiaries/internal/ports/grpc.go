@@ -8,37 +8,19 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	"github.com/spona/spona/pkg/aggregate"
-	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/pkg/protoenum"
-	"github.com/spona/spona/pkg/validate"
 	"github.com/spona/spona/services/beneficiaries/internal/app"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-// PurposeMetadata is the metadata key (and, at the edge, the HTTP header)
-// in which a caller declares why it reads or changes personal data.
-const PurposeMetadata = "x-spona-purpose"
-
 // actor returns who calls and the purpose it declared.
-func actor(ctx context.Context) (app.Actor, error) {
-	act := app.Actor{Principal: auth.Caller(ctx)}
-	md, _ := metadata.FromIncomingContext(ctx)
-	if v := md.Get(PurposeMetadata); len(v) > 0 {
-		act.Purpose = v[0]
-		var viol errs.Violations
-		validate.Text(&viol, PurposeMetadata, act.Purpose, domain.MaxPurpose, false)
-		if err := viol.Err(); err != nil {
-			return act, err
-		}
-	}
-	return act, nil
-}
+func actor(ctx context.Context) (app.Actor, error) { return audit.FromIncoming(ctx) }
 
 // GRPC implements pb.BeneficiaryServiceServer.
 type GRPC struct {
@@ -196,7 +178,7 @@ func (g *GRPC) ListAuditEvents(ctx context.Context, req *pb.ListAuditEventsReque
 	for _, e := range rows {
 		out.AuditEvents = append(out.AuditEvents, &pb.AuditEvent{
 			Id: e.ID, CreateTime: timestamppb.New(e.Time), ActorOrganisationId: e.ActorOrganisationID, ActorClientId: e.ActorClientID,
-			BeneficiaryId: e.BeneficiaryID, Action: e.Action, Fields: e.Fields, Purpose: e.Purpose,
+			BeneficiaryId: e.BeneficiaryID, Action: e.Action, Fields: e.Fields, Purpose: e.Purpose, Resource: e.Resource,
 		})
 	}
 	return out, nil

@@ -2,26 +2,92 @@ package adapters
 
 import (
 	"context"
+	"time"
 
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	"github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/date"
+	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/protoenum"
 	"github.com/spona/spona/services/referrals/internal/app"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // BeneficiariesGRPC asks the beneficiaries service, as the calling
-// organisation (the principal is forwarded by the connection).
+// organisation: with the principal the connection forwards, or, for the
+// internal RPCs (CheckAccess, RecordAccess), with one signed for the same
+// organisation and client holding only the internal scope.
 type BeneficiariesGRPC struct {
 	people benv1.BeneficiaryServiceClient
 	access benv1.BeneficiaryAccessServiceClient
+	signer *auth.Signer
 }
 
 // NewBeneficiariesGRPC returns the adapter over conn.
-func NewBeneficiariesGRPC(conn grpc.ClientConnInterface) *BeneficiariesGRPC {
-	return &BeneficiariesGRPC{people: benv1.NewBeneficiaryServiceClient(conn), access: benv1.NewBeneficiaryAccessServiceClient(conn)}
+func NewBeneficiariesGRPC(conn grpc.ClientConnInterface, signer *auth.Signer) *BeneficiariesGRPC {
+	return &BeneficiariesGRPC{people: benv1.NewBeneficiaryServiceClient(conn), access: benv1.NewBeneficiaryAccessServiceClient(conn), signer: signer}
+}
+
+// internalTimeout bounds the internal calls made inside a partner's request.
+const internalTimeout = 5 * time.Second
+
+// GrantState asks whether the caller's grant made for sourceID is live.
+func (b *BeneficiariesGRPC) GrantState(ctx context.Context, beneficiaryID, sourceID string) (app.GrantState, error) {
+	caller := auth.Caller(ctx)
+	cctx, err := b.signer.Delegate(ctx, caller.OrganisationID, caller.ClientID, auth.ScopeAccessCheck)
+	if err != nil {
+		return app.GrantState{}, err
+	}
+	cctx, cancel := context.WithTimeout(cctx, internalTimeout)
+	defer cancel()
+	resp, err := b.access.CheckAccess(cctx, &benv1.CheckAccessRequest{BeneficiaryId: beneficiaryID, SourceId: sourceID})
+	if status.Code(err) == codes.FailedPrecondition {
+		// Merged or erased: access through this referral has ended.
+		return app.GrantState{EndedReason: grpcx.Reason(err)}, nil
+	}
+	if err != nil {
+		return app.GrantState{}, grpcx.FromDownstream(err, "beneficiary", beneficiaryID)
+	}
+	return app.GrantState{Live: resp.GetAccess() != benv1.AccessLevel_ACCESS_LEVEL_UNSPECIFIED, EndedReason: resp.GetEndedReason()}, nil
+}
+
+// AuditGRPC records reads of personal data held by referrals in the
+// beneficiaries' audit log (RecordAccess), for the reader.
+type AuditGRPC struct {
+	access benv1.BeneficiaryAccessServiceClient
+	signer *auth.Signer
+}
+
+// NewAuditGRPC returns the audit log adapter over conn.
+func NewAuditGRPC(conn grpc.ClientConnInterface, signer *auth.Signer) *AuditGRPC {
+	return &AuditGRPC{access: benv1.NewBeneficiaryAccessServiceClient(conn), signer: signer}
+}
+
+var _ app.AuditLog = (*AuditGRPC)(nil)
+
+// Record implements app.AuditLog.
+func (a *AuditGRPC) Record(ctx context.Context, act audit.Actor, action string, fields []string, reads []app.Read) error {
+	cctx, err := a.signer.Delegate(ctx, act.OrganisationID, act.ClientID, auth.ScopeAuditWrite)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(cctx, internalTimeout)
+	defer cancel()
+	req := &benv1.RecordAccessRequest{Action: action, Fields: fields, Purpose: act.Purpose}
+	for _, r := range reads {
+		req.Resources = append(req.Resources, &benv1.AccessedResource{BeneficiaryId: r.BeneficiaryID, Resource: "referrals/" + r.ReferralID})
+	}
+	if _, err := a.access.RecordAccess(cctx, req); err != nil {
+		if k := errs.KindOf(grpcx.FromDownstream(err, "audit log", "")); k == errs.KindUnavailable {
+			return errs.Wrap(errs.KindUnavailable, err, "the audit log is unavailable, so the referral cannot be shown; retry later")
+		}
+		return errs.Wrap(errs.KindInternal, err, "recording the read in the audit log")
+	}
+	return nil
 }
 
 var _ app.Beneficiaries = (*BeneficiariesGRPC)(nil)
@@ -63,11 +129,5 @@ const ServiceClientID = "spona-referrals"
 
 // As returns ctx acting for organisationID.
 func (s *Signer) As(ctx context.Context, organisationID string) (context.Context, error) {
-	p := auth.Principal{OrganisationID: organisationID, ClientID: ServiceClientID,
-		Scopes: []string{auth.ScopeBeneficiariesRead, auth.ScopeBeneficiariesWrite}}
-	tok, err := s.signer.Sign(p)
-	if err != nil {
-		return nil, err
-	}
-	return auth.WithPrincipal(ctx, p, tok), nil
+	return s.signer.Delegate(ctx, organisationID, ServiceClientID, auth.ScopeBeneficiariesRead, auth.ScopeBeneficiariesWrite)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/referrals/internal/domain"
@@ -130,6 +131,30 @@ type Beneficiaries interface {
 	GrantAccess(ctx context.Context, g Grant) error
 	// RevokeAccess is idempotent per (beneficiary, source).
 	RevokeAccess(ctx context.Context, beneficiaryID, sourceID string) error
+	// GrantState reports, now, the access of the calling organisation
+	// through the grant made for sourceID (a referral it received).
+	GrantState(ctx context.Context, beneficiaryID, sourceID string) (GrantState, error)
+}
+
+// GrantState is a receiver's access to the beneficiary of a referral: live,
+// or ended for a reason (CONSENT_WITHDRAWN, CONSENT_EXPIRED, GRANT_REVOKED,
+// GRANT_EXPIRED).
+type GrantState struct {
+	Live        bool
+	EndedReason string
+}
+
+// AuditLog is the beneficiaries' audit log, where referrals records every
+// read of the personal data a referral holds (reason, notes, outcome note,
+// event notes) before returning it. An error means nothing was recorded.
+type AuditLog interface {
+	Record(ctx context.Context, act audit.Actor, action string, fields []string, reads []Read) error
+}
+
+// Read is one referral whose personal data a caller was given.
+type Read struct {
+	BeneficiaryID string
+	ReferralID    string
 }
 
 // Actor makes a context that runs calls to other services as an
@@ -139,10 +164,20 @@ type Actor interface {
 	As(ctx context.Context, organisationID string) (context.Context, error)
 }
 
+// Projects is the reporting service's word on who may tag records with a
+// project. CheckTag runs as the organisation in ctx: nil when it may,
+// errs.KindPermissionDenied (with the reason) when it may not,
+// errs.KindUnavailable when the answer cannot be had.
+type Projects interface {
+	CheckTag(ctx context.Context, projectID string) error
+}
+
 // App is the referrals application.
 type App struct {
 	repo          Repository
 	beneficiaries Beneficiaries
+	audit         AuditLog
+	projects      Projects
 	actor         Actor
 	log           *slog.Logger
 	now           func() time.Time
@@ -159,8 +194,8 @@ func WithRegistrationAgencies(codes []string) Option {
 }
 
 // New returns the application.
-func New(repo Repository, b Beneficiaries, actor Actor, log *slog.Logger, opts ...Option) *App {
-	a := &App{repo: repo, beneficiaries: b, actor: actor, log: log, now: time.Now, registry: domain.NewRegistry(nil)}
+func New(repo Repository, b Beneficiaries, auditLog AuditLog, projects Projects, actor Actor, log *slog.Logger, opts ...Option) *App {
+	a := &App{repo: repo, beneficiaries: b, audit: auditLog, projects: projects, actor: actor, log: log, now: time.Now, registry: domain.NewRegistry(nil)}
 	for _, o := range opts {
 		o(a)
 	}

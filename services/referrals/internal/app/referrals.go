@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/aggregate"
-	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
@@ -19,7 +19,7 @@ import (
 // CreateReferral drafts a referral of a beneficiary the caller can see to
 // another organisation in the directory (and, optionally, one of its
 // services that accepts referrals).
-func (a *App) CreateReferral(ctx context.Context, p auth.Principal, r *domain.Referral, requestID string) (*domain.Referral, error) {
+func (a *App) CreateReferral(ctx context.Context, p audit.Actor, r *domain.Referral, requestID string) (*domain.Referral, error) {
 	if err := r.Validate(p.OrganisationID); err != nil {
 		return nil, err
 	}
@@ -41,6 +41,11 @@ func (a *App) CreateReferral(ctx context.Context, p auth.Principal, r *domain.Re
 			return nil, errs.FailedPrecondition("SERVICE_NOT_ACCEPTING_REFERRALS", "service %q does not accept referrals", s.ID)
 		}
 	}
+	if r.ProjectID != "" {
+		if err := a.projects.CheckTag(ctx, r.ProjectID); err != nil {
+			return nil, err
+		}
+	}
 	view, err := a.beneficiaries.View(ctx, r.BeneficiaryID)
 	if err != nil {
 		return nil, err
@@ -48,19 +53,73 @@ func (a *App) CreateReferral(ctx context.Context, p auth.Principal, r *domain.Re
 	if !view.Owned {
 		return nil, errs.PermissionDenied("only the organisation that registered a beneficiary may refer them")
 	}
-	return a.repo.CreateReferral(ctx, r, p.ClientID, requestID, referralEvent(events.ReferralCreated, r, ""))
+	out, err := a.repo.CreateReferral(ctx, r, p.ClientID, requestID, referralEvent(events.ReferralCreated, r, ""))
+	if err != nil {
+		return nil, err
+	}
+	return a.shown(ctx, p, "referral.create", out), nil
+}
+
+// Audit of the personal data a referral holds: every response that carries
+// it is recorded in the beneficiaries' audit log first (see record).
+var (
+	referralFields = []string{"referral.reason", "referral.notes", "referral.close_reason", "referral.outcome_note"}
+	eventFields    = []string{"referral_event.note"}
+)
+
+// record writes one audit record per referral in rows for p doing action,
+// before the data is returned; if the log cannot be written, the request
+// fails (UNAVAILABLE) and nothing is returned.
+func (a *App) record(ctx context.Context, p audit.Actor, action string, fields []string, rows ...*domain.Referral) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	reads := make([]Read, len(rows))
+	for i, r := range rows {
+		reads[i] = Read{BeneficiaryID: r.BeneficiaryID, ReferralID: r.ID}
+	}
+	return a.audit.Record(ctx, p, action, fields, reads)
+}
+
+// shown returns r, just changed by p, as the response shows it: with its
+// personal data once the read is recorded. The change itself is committed,
+// so if the audit log cannot be written the response still succeeds, but
+// without the personal data (read the referral again later).
+func (a *App) shown(ctx context.Context, p audit.Actor, action string, r *domain.Referral) *domain.Referral {
+	r.ViewFor(p.OrganisationID)
+	if err := a.record(ctx, p, action, referralFields, r); err != nil {
+		a.log.WarnContext(ctx, "audit log unavailable; answering without personal data",
+			slog.String("referral_id", r.ID), slog.String("error", err.Error()))
+		r.WithoutPersonalData()
+	}
+	return r
 }
 
 // GetReferral returns a referral the caller sent or received.
-func (a *App) GetReferral(ctx context.Context, p auth.Principal, id string) (*domain.Referral, error) {
+func (a *App) GetReferral(ctx context.Context, p audit.Actor, id string) (*domain.Referral, error) {
+	r, err := a.referral(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	return r, a.record(ctx, p, "referral.read", referralFields, r)
+}
+
+// referral returns a referral the caller sent or received as it may see it
+// (see domain.Referral.ViewFor), without recording a read.
+func (a *App) referral(ctx context.Context, p audit.Actor, id string) (*domain.Referral, error) {
 	if err := ids.Check("id", id); err != nil {
 		return nil, err
 	}
-	return a.repo.GetReferral(ctx, p.OrganisationID, ids.Normalize(id))
+	r, err := a.repo.GetReferral(ctx, p.OrganisationID, ids.Normalize(id))
+	if err != nil {
+		return nil, err
+	}
+	r.ViewFor(p.OrganisationID)
+	return r, nil
 }
 
 // ListReferrals lists referrals the caller sent or received, newest first.
-func (a *App) ListReferrals(ctx context.Context, p auth.Principal, f domain.ReferralFilter, size int32, token string) ([]*domain.Referral, string, error) {
+func (a *App) ListReferrals(ctx context.Context, p audit.Actor, f domain.ReferralFilter, size int32, token string) ([]*domain.Referral, string, error) {
 	if err := f.Validate(); err != nil {
 		return nil, "", err
 	}
@@ -73,12 +132,15 @@ func (a *App) ListReferrals(ctx context.Context, p auth.Principal, f domain.Refe
 		return nil, "", err
 	}
 	rows, next := pagination.Next(page, rows, func(r *domain.Referral) string { return r.ID })
-	return rows, next, nil
+	for _, r := range rows {
+		r.ViewFor(p.OrganisationID)
+	}
+	return rows, next, a.record(ctx, p, "referral.list", referralFields, rows...)
 }
 
 // ListEvents lists the transitions of a referral the caller can see.
-func (a *App) ListEvents(ctx context.Context, p auth.Principal, referralID string, size int32, token string) ([]domain.Event, string, error) {
-	r, err := a.GetReferral(ctx, p, referralID)
+func (a *App) ListEvents(ctx context.Context, p audit.Actor, referralID string, size int32, token string) ([]domain.Event, string, error) {
+	r, err := a.referral(ctx, p, referralID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -91,7 +153,10 @@ func (a *App) ListEvents(ctx context.Context, p auth.Principal, referralID strin
 		return nil, "", err
 	}
 	rows, next := pagination.Next(page, rows, func(e domain.Event) string { return strconv.FormatInt(e.ID, 10) })
-	return rows, next, nil
+	for i := range rows {
+		r.EventViewFor(p.OrganisationID, &rows[i])
+	}
+	return rows, next, a.record(ctx, p, "referral.events", eventFields, r)
 }
 
 // Transition moves a referral along the state machine.
@@ -103,7 +168,7 @@ func (a *App) ListEvents(ctx context.Context, p auth.Principal, referralID strin
 // idempotent, so a retry is safe. Closing commits first and then revokes the
 // grant; a revocation that fails is left pending and retried by
 // RevokePending.
-func (a *App) Transition(ctx context.Context, p auth.Principal, id string, c domain.Command) (*domain.Referral, error) {
+func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain.Command) (*domain.Referral, error) {
 	if err := ids.Check("id", id); err != nil {
 		return nil, err
 	}
@@ -119,6 +184,13 @@ func (a *App) Transition(ctx context.Context, p auth.Principal, id string, c dom
 	from, err := next.Apply(c, next.PartyOf(p.OrganisationID), now)
 	if err != nil {
 		return nil, err
+	}
+	if c.Action.Continues() {
+		// The receiver goes on working with the person only while the
+		// consent the referral was sent under holds: asked live, now.
+		if err := a.receiverMayAct(ctx, p, r); err != nil {
+			return nil, err
+		}
 	}
 	access := AccessNone
 	switch {
@@ -145,7 +217,22 @@ func (a *App) Transition(ctx context.Context, p auth.Principal, id string, c dom
 				slog.String("referral_id", out.ID), slog.String("error", err.Error()))
 		}
 	}
-	return out, nil
+	return a.shown(ctx, p, "referral."+string(c.Action), out), nil
+}
+
+// receiverMayAct checks, with the beneficiaries service, that the caller's
+// grant made for referral r is live: FAILED_PRECONDITION with the reason it
+// ended (CONSENT_WITHDRAWN, CONSENT_EXPIRED, ...) otherwise.
+func (a *App) receiverMayAct(ctx context.Context, p audit.Actor, r *domain.Referral) error {
+	st, err := a.beneficiaries.GrantState(ctx, r.BeneficiaryID, r.ID)
+	if errors.Is(err, errs.ErrNotFound) {
+		st, err = GrantState{EndedReason: "GRANT_REVOKED"}, nil
+	}
+	if err != nil || st.Live {
+		return err
+	}
+	return errs.FailedPrecondition(st.EndedReason,
+		"access to the beneficiary of referral %s has ended (%s); the referral can no longer be worked on", r.ID, st.EndedReason)
 }
 
 // share checks the beneficiary's referral_sharing consent, takes the
@@ -182,7 +269,7 @@ func (a *App) share(ctx context.Context, r *domain.Referral, now time.Time) erro
 // undoGrant revokes the grant of a send whose commit failed, unless the
 // referral was sent meanwhile (a concurrent send of the same referral shares
 // the same idempotent grant).
-func (a *App) undoGrant(ctx context.Context, p auth.Principal, r *domain.Referral) {
+func (a *App) undoGrant(ctx context.Context, p audit.Actor, r *domain.Referral) {
 	cur, err := a.repo.GetReferral(ctx, p.OrganisationID, r.ID)
 	if err != nil || cur.Status != domain.StatusDraft {
 		return

@@ -25,6 +25,11 @@ const (
 // Actions lists every action.
 var Actions = []Action{Send, Accept, Decline, Start, Complete, Cancel}
 
+// Continues reports whether the action goes on working with the person
+// (accept, start, complete), as opposed to sending or ending the referral:
+// such an action needs the receiver's access, under the consent, to be live.
+func (a Action) Continues() bool { return a == Accept || a == Start || a == Complete }
+
 // Party is the side of a referral an organisation is on.
 type Party int
 
@@ -77,6 +82,43 @@ const (
 	ReasonConsentRequired   = "CONSENT_REQUIRED"
 	ReasonEtagMismatch      = "ETAG_MISMATCH"
 )
+
+// Close reasons the system sets when the consent a referral was sent under
+// ends: the referral is cancelled with this reason, as its close_reason and
+// the note of its event.
+const (
+	ReasonConsentWithdrawn = "CONSENT_WITHDRAWN"
+	ReasonConsentExpired   = "CONSENT_EXPIRED"
+)
+
+// ConsentEnded reports whether r was closed because its consent ended.
+func (r *Referral) ConsentEnded() bool {
+	return r.Status == StatusCancelled && (r.CloseReason == ReasonConsentWithdrawn || r.CloseReason == ReasonConsentExpired)
+}
+
+// ViewFor reduces r to what org may see. Once the consent it was sent under
+// has ended, the receiver keeps the referral's facts (status, dates,
+// category, urgency, the close reason) but no longer sees the personal data
+// shared under that consent: reason, notes and outcome note.
+func (r *Referral) ViewFor(org string) {
+	if org == r.ToOrganisationID && org != r.FromOrganisationID && r.ConsentEnded() {
+		r.Reason, r.Notes, r.OutcomeNote = "", "", ""
+	}
+}
+
+// WithoutPersonalData clears the free texts of r that may describe the
+// person: reason, notes, close reason and outcome note.
+func (r *Referral) WithoutPersonalData() {
+	r.Reason, r.Notes, r.CloseReason, r.OutcomeNote = "", "", "", ""
+}
+
+// EventViewFor reduces an event of r the same way: its note, unless it is
+// the code the system recorded.
+func (r *Referral) EventViewFor(org string, e *Event) {
+	if org == r.ToOrganisationID && org != r.FromOrganisationID && r.ConsentEnded() && e.Note != r.CloseReason {
+		e.Note = ""
+	}
+}
 
 // Next returns the state action leads to from status, or a
 // FAILED_PRECONDITION error (reason ILLEGAL_TRANSITION) when the state

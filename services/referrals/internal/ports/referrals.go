@@ -6,7 +6,7 @@ import (
 
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/aggregate"
-	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/protoenum"
@@ -30,7 +30,11 @@ func (s *Referrals) CreateReferral(ctx context.Context, req *pb.CreateReferralRe
 		ConsentID:        in.GetConsentId(),
 		ProjectID:        in.GetProjectId(),
 	}
-	r, err := s.app.CreateReferral(ctx, auth.Caller(ctx), r, grpcx.RequestID(ctx, req.GetRequestId()))
+	act, err := audit.FromIncoming(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err = s.app.CreateReferral(ctx, act, r, grpcx.RequestID(ctx, req.GetRequestId()))
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +42,11 @@ func (s *Referrals) CreateReferral(ctx context.Context, req *pb.CreateReferralRe
 }
 
 func (s *Referrals) GetReferral(ctx context.Context, req *pb.GetReferralRequest) (*pb.GetReferralResponse, error) {
-	r, err := s.app.GetReferral(ctx, auth.Caller(ctx), req.GetId())
+	act, err := audit.FromIncoming(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.app.GetReferral(ctx, act, req.GetId())
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +68,11 @@ func (s *Referrals) ListReferrals(ctx context.Context, req *pb.ListReferralsRequ
 	}
 	f := domain.ReferralFilter{Direction: dir, Status: protoenum.Code(req.GetStatus()),
 		Category: protoenum.Code(req.GetCategory()), Overdue: req.GetOverdue()}
-	rows, next, err := s.app.ListReferrals(ctx, auth.Caller(ctx), f, req.GetPageSize(), req.GetPageToken())
+	act, err := audit.FromIncoming(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, next, err := s.app.ListReferrals(ctx, act, f, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +84,11 @@ func (s *Referrals) ListReferrals(ctx context.Context, req *pb.ListReferralsRequ
 }
 
 func (s *Referrals) transition(ctx context.Context, id string, c domain.Command) (*pb.Referral, error) {
-	r, err := s.app.Transition(ctx, auth.Caller(ctx), id, c)
+	act, err := audit.FromIncoming(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.app.Transition(ctx, act, id, c)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +127,11 @@ func (s *Referrals) CancelReferral(ctx context.Context, req *pb.CancelReferralRe
 }
 
 func (s *Referrals) ListReferralEvents(ctx context.Context, req *pb.ListReferralEventsRequest) (*pb.ListReferralEventsResponse, error) {
-	rows, next, err := s.app.ListEvents(ctx, auth.Caller(ctx), req.GetReferralId(), req.GetPageSize(), req.GetPageToken())
+	act, err := audit.FromIncoming(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, next, err := s.app.ListEvents(ctx, act, req.GetReferralId(), req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -147,6 +148,24 @@ func (a *App) project(ctx context.Context, p auth.Principal, field, id string) (
 		return nil, errs.PermissionDenied("only the implementing organisation may change project %s", pr.ID)
 	}
 	return pr, nil
+}
+
+// CheckParticipation reports whether the caller may tag records with a
+// project and, when it may not, why (see domain.Project.MayTag). A project
+// the caller cannot read is answered like one it does not take part in.
+func (a *App) CheckParticipation(ctx context.Context, p auth.Principal, projectID string) (bool, string, error) {
+	if err := ids.Check("project_id", projectID); err != nil {
+		return false, "", err
+	}
+	pr, err := a.repo.GetProject(ctx, p.OrganisationID, ids.Normalize(projectID))
+	if errors.Is(err, errs.ErrNotFound) {
+		return false, domain.ReasonNotParticipant, nil
+	}
+	if err != nil {
+		return false, "", err
+	}
+	ok, reason := pr.MayTag(p.OrganisationID)
+	return ok, reason, nil
 }
 
 // ListProjects lists the projects the caller implements or participates

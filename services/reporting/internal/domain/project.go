@@ -27,7 +27,10 @@ const (
 	maxAmountDigits = 16
 	// DefaultThreshold is the suppression threshold of a project that sets none.
 	DefaultThreshold = 5
-	maxThreshold     = 100
+	// MinThreshold is the floor of a suppression threshold: counts of 1 and
+	// 2 are always suppressed.
+	MinThreshold = 3
+	maxThreshold = 100
 )
 
 // Currencies are the ISO 4217 codes a budget may use: the region's
@@ -126,6 +129,47 @@ func (p *Project) Threshold() int {
 		return DefaultThreshold
 	}
 	return p.SuppressionThreshold
+}
+
+// ThresholdFor is the suppression threshold of the reports org reads. Only
+// the implementing organisation gets the project's own threshold as stored
+// (a project saved before the floor may hold one below it); partners and
+// funders never get less than MinThreshold.
+func (p *Project) ThresholdFor(org string) int {
+	t := p.Threshold()
+	if org == p.ImplementingOrganisationID {
+		return t
+	}
+	return max(t, MinThreshold)
+}
+
+// Reasons an organisation may not tag records with a project
+// (google.rpc.ErrorInfo reasons).
+const (
+	ReasonNotParticipant = "NOT_A_PROJECT_PARTICIPANT"
+	ReasonRoleCannotTag  = "PROJECT_ROLE_CANNOT_TAG"
+)
+
+// MayTag reports whether org may tag records (assistances, training events,
+// referrals) with the project, and the reason when it may not: only the
+// implementing organisation and participating organisations in the
+// implementing role may. A funder (funding, accountable or extending role)
+// may read the reports but not add to the counts in them.
+func (p *Project) MayTag(org string) (bool, string) {
+	if org == p.ImplementingOrganisationID {
+		return true, ""
+	}
+	reason := ReasonNotParticipant
+	for _, o := range p.Participants {
+		if o.OrganisationID != org {
+			continue
+		}
+		if o.Role == RoleImplementing {
+			return true, ""
+		}
+		reason = ReasonRoleCannotTag
+	}
+	return false, reason
 }
 
 // Readers are the organisations that may read the project and its reports:
@@ -288,8 +332,9 @@ func (p *Project) Validate(today date.Date) error {
 		}
 		return ""
 	})
-	if p.SuppressionThreshold < 0 || p.SuppressionThreshold > maxThreshold {
-		v.Add("project.suppression_threshold", "must be between 1 and %d (0 for the default, %d)", maxThreshold, DefaultThreshold)
+	if p.SuppressionThreshold != 0 && (p.SuppressionThreshold < MinThreshold || p.SuppressionThreshold > maxThreshold) {
+		v.Add("project.suppression_threshold", "must be between %d and %d (0 for the default, %d): smaller counts identify people",
+			MinThreshold, maxThreshold, DefaultThreshold)
 	}
 	return v.Err()
 }

@@ -198,3 +198,21 @@ func (g *GRPC) ExportProjectReport(ctx context.Context, req *pb.ExportProjectRep
 		`attachment; filename="`+fileName(r, format)+`"`))
 	return body, nil
 }
+
+// Participation implements pb.ProjectParticipationServiceServer, the
+// internal check the services make before tagging a record with a project.
+type Participation struct {
+	pb.UnimplementedProjectParticipationServiceServer
+	app *app.App
+}
+
+// NewParticipation returns the participation port of a.
+func NewParticipation(a *app.App) *Participation { return &Participation{app: a} }
+
+func (g *Participation) CheckProjectParticipation(ctx context.Context, req *pb.CheckProjectParticipationRequest) (*pb.CheckProjectParticipationResponse, error) {
+	ok, reason, err := g.app.CheckParticipation(ctx, auth.Caller(ctx), req.GetProjectId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CheckProjectParticipationResponse{MayTag: ok, Reason: reason}, nil
+}

@@ -94,20 +94,46 @@ type Directory interface {
 	OrganisationKind(ctx context.Context, id string) (string, error)
 }
 
-// App is the trainings application.
-type App struct {
-	repo Repository
-	dir  Directory
+// Projects is the reporting service's word on who may tag records with a
+// project. CheckTag runs as the organisation in ctx: nil when it may,
+// errs.KindPermissionDenied (with the reason) when it may not,
+// errs.KindUnavailable when the answer cannot be had.
+type Projects interface {
+	CheckTag(ctx context.Context, projectID string) error
 }
 
-// New returns the application over repo and dir.
-func New(repo Repository, dir Directory) *App { return &App{repo: repo, dir: dir} }
+// Beneficiaries is the beneficiaries service's word on who sees a person.
+type Beneficiaries interface {
+	// CheckVisible returns nil when the organisation in ctx registered the
+	// beneficiary or holds a live grant to it; errs.KindNotFound when it
+	// sees no such person; errs.KindFailedPrecondition for a merged or
+	// erased record; errs.KindUnavailable when the answer cannot be had.
+	CheckVisible(ctx context.Context, beneficiaryID string) error
+}
+
+// App is the trainings application.
+type App struct {
+	repo          Repository
+	dir           Directory
+	projects      Projects
+	beneficiaries Beneficiaries
+}
+
+// New returns the application.
+func New(repo Repository, dir Directory, projects Projects, beneficiaries Beneficiaries) *App {
+	return &App{repo: repo, dir: dir, projects: projects, beneficiaries: beneficiaries}
+}
 
 // CreateTrainingEvent records an event organised by the caller's organisation.
 func (a *App) CreateTrainingEvent(ctx context.Context, p auth.Principal, e *domain.TrainingEvent, requestID string) (*domain.TrainingEvent, error) {
 	e.Normalize()
 	if err := e.Validate(); err != nil {
 		return nil, err
+	}
+	if e.ProjectID != "" {
+		if err := a.projects.CheckTag(ctx, e.ProjectID); err != nil {
+			return nil, err
+		}
 	}
 	e.ID = ids.New()
 	e.OrganiserOrganisationID = p.OrganisationID
@@ -154,9 +180,14 @@ func (a *App) UpdateTrainingEvent(ctx context.Context, p auth.Principal, patch *
 	if etag != "" && etag != e.Etag() {
 		return nil, staleEtag(e)
 	}
-	version := e.Version
+	version, project := e.Version, e.ProjectID
 	if err := e.ApplyUpdate(patch, paths); err != nil {
 		return nil, err
+	}
+	if e.ProjectID != "" && e.ProjectID != project {
+		if err := a.projects.CheckTag(ctx, e.ProjectID); err != nil {
+			return nil, err
+		}
 	}
 	first, last, err := a.repo.SessionDates(ctx, e.ID)
 	if err != nil {
@@ -247,6 +278,13 @@ func (a *App) CreateParticipant(ctx context.Context, p auth.Principal, eventID s
 	e, err := a.repo.GetTrainingEvent(ctx, p.OrganisationID, ids.Normalize(eventID))
 	if err != nil {
 		return nil, err
+	}
+	if part.BeneficiaryID != "" {
+		// Only a person the organiser registered, or was referred with
+		// consent, can be counted among its participants.
+		if err := a.beneficiaries.CheckVisible(ctx, part.BeneficiaryID); err != nil {
+			return nil, err
+		}
 	}
 	if pr := part.Professional; pr != nil && pr.OrganisationID != "" {
 		kind, err := a.dir.OrganisationKind(ctx, pr.OrganisationID)

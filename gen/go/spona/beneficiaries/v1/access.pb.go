@@ -24,6 +24,295 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type CheckAccessRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
+	// Only access through the grant made for this source (e.g. a referral id).
+	SourceId      string `protobuf:"bytes,2,opt,name=source_id,json=sourceId,proto3" json:"source_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckAccessRequest) Reset() {
+	*x = CheckAccessRequest{}
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckAccessRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckAccessRequest) ProtoMessage() {}
+
+func (x *CheckAccessRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckAccessRequest.ProtoReflect.Descriptor instead.
+func (*CheckAccessRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *CheckAccessRequest) GetBeneficiaryId() string {
+	if x != nil {
+		return x.BeneficiaryId
+	}
+	return ""
+}
+
+func (x *CheckAccessRequest) GetSourceId() string {
+	if x != nil {
+		return x.SourceId
+	}
+	return ""
+}
+
+type CheckAccessResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// OWNER, GRANTED while the grant is live, UNSPECIFIED once it ended.
+	Access AccessLevel `protobuf:"varint,1,opt,name=access,proto3,enum=spona.beneficiaries.v1.AccessLevel" json:"access,omitempty"`
+	// Why the caller's grant for source_id ended: CONSENT_WITHDRAWN,
+	// CONSENT_EXPIRED, GRANT_REVOKED or GRANT_EXPIRED; empty while live.
+	EndedReason string `protobuf:"bytes,2,opt,name=ended_reason,json=endedReason,proto3" json:"ended_reason,omitempty"`
+	// The consent the grant was made under.
+	ConsentId     string `protobuf:"bytes,3,opt,name=consent_id,json=consentId,proto3" json:"consent_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckAccessResponse) Reset() {
+	*x = CheckAccessResponse{}
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckAccessResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckAccessResponse) ProtoMessage() {}
+
+func (x *CheckAccessResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckAccessResponse.ProtoReflect.Descriptor instead.
+func (*CheckAccessResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CheckAccessResponse) GetAccess() AccessLevel {
+	if x != nil {
+		return x.Access
+	}
+	return AccessLevel_ACCESS_LEVEL_UNSPECIFIED
+}
+
+func (x *CheckAccessResponse) GetEndedReason() string {
+	if x != nil {
+		return x.EndedReason
+	}
+	return ""
+}
+
+func (x *CheckAccessResponse) GetConsentId() string {
+	if x != nil {
+		return x.ConsentId
+	}
+	return ""
+}
+
+type RecordAccessRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What the reader did, e.g. "referral.read", "referral.list".
+	Action string `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"`
+	// The personal-data fields it was given, e.g. "referral.reason".
+	Fields []string `protobuf:"bytes,2,rep,name=fields,proto3" json:"fields,omitempty"`
+	// The purpose the reader declared (x-spona-purpose).
+	Purpose string `protobuf:"bytes,3,opt,name=purpose,proto3" json:"purpose,omitempty"`
+	// One entry per beneficiary whose data was read.
+	Resources     []*AccessedResource `protobuf:"bytes,4,rep,name=resources,proto3" json:"resources,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordAccessRequest) Reset() {
+	*x = RecordAccessRequest{}
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordAccessRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordAccessRequest) ProtoMessage() {}
+
+func (x *RecordAccessRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordAccessRequest.ProtoReflect.Descriptor instead.
+func (*RecordAccessRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *RecordAccessRequest) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *RecordAccessRequest) GetFields() []string {
+	if x != nil {
+		return x.Fields
+	}
+	return nil
+}
+
+func (x *RecordAccessRequest) GetPurpose() string {
+	if x != nil {
+		return x.Purpose
+	}
+	return ""
+}
+
+func (x *RecordAccessRequest) GetResources() []*AccessedResource {
+	if x != nil {
+		return x.Resources
+	}
+	return nil
+}
+
+// AccessedResource is data of one beneficiary read through a resource of
+// another service.
+type AccessedResource struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
+	// e.g. "referrals/{id}".
+	Resource      string `protobuf:"bytes,2,opt,name=resource,proto3" json:"resource,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AccessedResource) Reset() {
+	*x = AccessedResource{}
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccessedResource) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccessedResource) ProtoMessage() {}
+
+func (x *AccessedResource) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccessedResource.ProtoReflect.Descriptor instead.
+func (*AccessedResource) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *AccessedResource) GetBeneficiaryId() string {
+	if x != nil {
+		return x.BeneficiaryId
+	}
+	return ""
+}
+
+func (x *AccessedResource) GetResource() string {
+	if x != nil {
+		return x.Resource
+	}
+	return ""
+}
+
+type RecordAccessResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How many audit records were appended.
+	Recorded      int32 `protobuf:"varint,1,opt,name=recorded,proto3" json:"recorded,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordAccessResponse) Reset() {
+	*x = RecordAccessResponse{}
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordAccessResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordAccessResponse) ProtoMessage() {}
+
+func (x *RecordAccessResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordAccessResponse.ProtoReflect.Descriptor instead.
+func (*RecordAccessResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *RecordAccessResponse) GetRecorded() int32 {
+	if x != nil {
+		return x.Recorded
+	}
+	return 0
+}
+
 type CheckConsentRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
@@ -34,7 +323,7 @@ type CheckConsentRequest struct {
 
 func (x *CheckConsentRequest) Reset() {
 	*x = CheckConsentRequest{}
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[0]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -46,7 +335,7 @@ func (x *CheckConsentRequest) String() string {
 func (*CheckConsentRequest) ProtoMessage() {}
 
 func (x *CheckConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[0]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -59,7 +348,7 @@ func (x *CheckConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckConsentRequest.ProtoReflect.Descriptor instead.
 func (*CheckConsentRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{0}
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *CheckConsentRequest) GetBeneficiaryId() string {
@@ -90,7 +379,7 @@ type CheckConsentResponse struct {
 
 func (x *CheckConsentResponse) Reset() {
 	*x = CheckConsentResponse{}
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[1]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -102,7 +391,7 @@ func (x *CheckConsentResponse) String() string {
 func (*CheckConsentResponse) ProtoMessage() {}
 
 func (x *CheckConsentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[1]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -115,7 +404,7 @@ func (x *CheckConsentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckConsentResponse.ProtoReflect.Descriptor instead.
 func (*CheckConsentResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{1}
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CheckConsentResponse) GetLive() bool {
@@ -158,7 +447,7 @@ type AccessGrant struct {
 
 func (x *AccessGrant) Reset() {
 	*x = AccessGrant{}
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[2]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -170,7 +459,7 @@ func (x *AccessGrant) String() string {
 func (*AccessGrant) ProtoMessage() {}
 
 func (x *AccessGrant) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[2]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -183,7 +472,7 @@ func (x *AccessGrant) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccessGrant.ProtoReflect.Descriptor instead.
 func (*AccessGrant) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{2}
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *AccessGrant) GetId() string {
@@ -264,7 +553,7 @@ type GrantAccessRequest struct {
 
 func (x *GrantAccessRequest) Reset() {
 	*x = GrantAccessRequest{}
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[3]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -276,7 +565,7 @@ func (x *GrantAccessRequest) String() string {
 func (*GrantAccessRequest) ProtoMessage() {}
 
 func (x *GrantAccessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[3]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -289,7 +578,7 @@ func (x *GrantAccessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GrantAccessRequest.ProtoReflect.Descriptor instead.
 func (*GrantAccessRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{3}
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GrantAccessRequest) GetBeneficiaryId() string {
@@ -336,7 +625,7 @@ type GrantAccessResponse struct {
 
 func (x *GrantAccessResponse) Reset() {
 	*x = GrantAccessResponse{}
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[4]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -348,7 +637,7 @@ func (x *GrantAccessResponse) String() string {
 func (*GrantAccessResponse) ProtoMessage() {}
 
 func (x *GrantAccessResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[4]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -361,7 +650,7 @@ func (x *GrantAccessResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GrantAccessResponse.ProtoReflect.Descriptor instead.
 func (*GrantAccessResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{4}
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GrantAccessResponse) GetGrant() *AccessGrant {
@@ -381,7 +670,7 @@ type RevokeAccessRequest struct {
 
 func (x *RevokeAccessRequest) Reset() {
 	*x = RevokeAccessRequest{}
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[5]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -393,7 +682,7 @@ func (x *RevokeAccessRequest) String() string {
 func (*RevokeAccessRequest) ProtoMessage() {}
 
 func (x *RevokeAccessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[5]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -406,7 +695,7 @@ func (x *RevokeAccessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeAccessRequest.ProtoReflect.Descriptor instead.
 func (*RevokeAccessRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{5}
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *RevokeAccessRequest) GetBeneficiaryId() string {
@@ -433,7 +722,7 @@ type RevokeAccessResponse struct {
 
 func (x *RevokeAccessResponse) Reset() {
 	*x = RevokeAccessResponse{}
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[6]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -445,7 +734,7 @@ func (x *RevokeAccessResponse) String() string {
 func (*RevokeAccessResponse) ProtoMessage() {}
 
 func (x *RevokeAccessResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[6]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -458,7 +747,7 @@ func (x *RevokeAccessResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeAccessResponse.ProtoReflect.Descriptor instead.
 func (*RevokeAccessResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{6}
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RevokeAccessResponse) GetRevoked() int32 {
@@ -472,7 +761,25 @@ var File_spona_beneficiaries_v1_access_proto protoreflect.FileDescriptor
 
 const file_spona_beneficiaries_v1_access_proto_rawDesc = "" +
 	"\n" +
-	"#spona/beneficiaries/v1/access.proto\x12\x16spona.beneficiaries.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a*spona/beneficiaries/v1/beneficiaries.proto\x1a\x1fspona/auth/v1/annotations.proto\"\x88\x01\n" +
+	"#spona/beneficiaries/v1/access.proto\x12\x16spona.beneficiaries.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a*spona/beneficiaries/v1/beneficiaries.proto\x1a\x1fspona/auth/v1/annotations.proto\"]\n" +
+	"\x12CheckAccessRequest\x12*\n" +
+	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12\x1b\n" +
+	"\tsource_id\x18\x02 \x01(\tR\bsourceId\"\x94\x01\n" +
+	"\x13CheckAccessResponse\x12;\n" +
+	"\x06access\x18\x01 \x01(\x0e2#.spona.beneficiaries.v1.AccessLevelR\x06access\x12!\n" +
+	"\fended_reason\x18\x02 \x01(\tR\vendedReason\x12\x1d\n" +
+	"\n" +
+	"consent_id\x18\x03 \x01(\tR\tconsentId\"\xb1\x01\n" +
+	"\x13RecordAccessRequest\x12\x1b\n" +
+	"\x06action\x18\x01 \x01(\tB\x03\xe0A\x02R\x06action\x12\x16\n" +
+	"\x06fields\x18\x02 \x03(\tR\x06fields\x12\x18\n" +
+	"\apurpose\x18\x03 \x01(\tR\apurpose\x12K\n" +
+	"\tresources\x18\x04 \x03(\v2(.spona.beneficiaries.v1.AccessedResourceB\x03\xe0A\x02R\tresources\"_\n" +
+	"\x10AccessedResource\x12*\n" +
+	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12\x1f\n" +
+	"\bresource\x18\x02 \x01(\tB\x03\xe0A\x02R\bresource\"2\n" +
+	"\x14RecordAccessResponse\x12\x1a\n" +
+	"\brecorded\x18\x01 \x01(\x05R\brecorded\"\x88\x01\n" +
 	"\x13CheckConsentRequest\x12*\n" +
 	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12E\n" +
 	"\apurpose\x18\x02 \x01(\x0e2&.spona.beneficiaries.v1.ConsentPurposeB\x03\xe0A\x02R\apurpose\"\x86\x01\n" +
@@ -508,11 +815,13 @@ const file_spona_beneficiaries_v1_access_proto_rawDesc = "" +
 	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12 \n" +
 	"\tsource_id\x18\x02 \x01(\tB\x03\xe0A\x02R\bsourceId\"0\n" +
 	"\x14RevokeAccessResponse\x12\x18\n" +
-	"\arevoked\x18\x01 \x01(\x05R\arevoked2\xa4\x03\n" +
+	"\arevoked\x18\x01 \x01(\x05R\arevoked2\x9a\x05\n" +
 	"\x18BeneficiaryAccessService\x12\x81\x01\n" +
 	"\fCheckConsent\x12+.spona.beneficiaries.v1.CheckConsentRequest\x1a,.spona.beneficiaries.v1.CheckConsentResponse\"\x16\xca\xf3\x18\x12beneficiaries.read\x12\x7f\n" +
 	"\vGrantAccess\x12*.spona.beneficiaries.v1.GrantAccessRequest\x1a+.spona.beneficiaries.v1.GrantAccessResponse\"\x17\xca\xf3\x18\x13beneficiaries.write\x12\x82\x01\n" +
-	"\fRevokeAccess\x12+.spona.beneficiaries.v1.RevokeAccessRequest\x1a,.spona.beneficiaries.v1.RevokeAccessResponse\"\x17\xca\xf3\x18\x13beneficiaries.writeB\xe9\x01\n" +
+	"\fRevokeAccess\x12+.spona.beneficiaries.v1.RevokeAccessRequest\x1a,.spona.beneficiaries.v1.RevokeAccessResponse\"\x17\xca\xf3\x18\x13beneficiaries.write\x12x\n" +
+	"\vCheckAccess\x12*.spona.beneficiaries.v1.CheckAccessRequest\x1a+.spona.beneficiaries.v1.CheckAccessResponse\"\x10\xca\xf3\x18\faccess.check\x12z\n" +
+	"\fRecordAccess\x12+.spona.beneficiaries.v1.RecordAccessRequest\x1a,.spona.beneficiaries.v1.RecordAccessResponse\"\x0f\xca\xf3\x18\vaudit.writeB\xe9\x01\n" +
 	"\x1acom.spona.beneficiaries.v1B\vAccessProtoP\x01ZDgithub.com/spona/spona/gen/go/spona/beneficiaries/v1;beneficiariesv1\xa2\x02\x03SBX\xaa\x02\x16Spona.Beneficiaries.V1\xca\x02\x16Spona\\Beneficiaries\\V1\xe2\x02\"Spona\\Beneficiaries\\V1\\GPBMetadata\xea\x02\x18Spona::Beneficiaries::V1b\x06proto3"
 
 var (
@@ -527,37 +836,49 @@ func file_spona_beneficiaries_v1_access_proto_rawDescGZIP() []byte {
 	return file_spona_beneficiaries_v1_access_proto_rawDescData
 }
 
-var file_spona_beneficiaries_v1_access_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_spona_beneficiaries_v1_access_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_spona_beneficiaries_v1_access_proto_goTypes = []any{
-	(*CheckConsentRequest)(nil),   // 0: spona.beneficiaries.v1.CheckConsentRequest
-	(*CheckConsentResponse)(nil),  // 1: spona.beneficiaries.v1.CheckConsentResponse
-	(*AccessGrant)(nil),           // 2: spona.beneficiaries.v1.AccessGrant
-	(*GrantAccessRequest)(nil),    // 3: spona.beneficiaries.v1.GrantAccessRequest
-	(*GrantAccessResponse)(nil),   // 4: spona.beneficiaries.v1.GrantAccessResponse
-	(*RevokeAccessRequest)(nil),   // 5: spona.beneficiaries.v1.RevokeAccessRequest
-	(*RevokeAccessResponse)(nil),  // 6: spona.beneficiaries.v1.RevokeAccessResponse
-	(ConsentPurpose)(0),           // 7: spona.beneficiaries.v1.ConsentPurpose
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(*CheckAccessRequest)(nil),    // 0: spona.beneficiaries.v1.CheckAccessRequest
+	(*CheckAccessResponse)(nil),   // 1: spona.beneficiaries.v1.CheckAccessResponse
+	(*RecordAccessRequest)(nil),   // 2: spona.beneficiaries.v1.RecordAccessRequest
+	(*AccessedResource)(nil),      // 3: spona.beneficiaries.v1.AccessedResource
+	(*RecordAccessResponse)(nil),  // 4: spona.beneficiaries.v1.RecordAccessResponse
+	(*CheckConsentRequest)(nil),   // 5: spona.beneficiaries.v1.CheckConsentRequest
+	(*CheckConsentResponse)(nil),  // 6: spona.beneficiaries.v1.CheckConsentResponse
+	(*AccessGrant)(nil),           // 7: spona.beneficiaries.v1.AccessGrant
+	(*GrantAccessRequest)(nil),    // 8: spona.beneficiaries.v1.GrantAccessRequest
+	(*GrantAccessResponse)(nil),   // 9: spona.beneficiaries.v1.GrantAccessResponse
+	(*RevokeAccessRequest)(nil),   // 10: spona.beneficiaries.v1.RevokeAccessRequest
+	(*RevokeAccessResponse)(nil),  // 11: spona.beneficiaries.v1.RevokeAccessResponse
+	(AccessLevel)(0),              // 12: spona.beneficiaries.v1.AccessLevel
+	(ConsentPurpose)(0),           // 13: spona.beneficiaries.v1.ConsentPurpose
+	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
 }
 var file_spona_beneficiaries_v1_access_proto_depIdxs = []int32{
-	7,  // 0: spona.beneficiaries.v1.CheckConsentRequest.purpose:type_name -> spona.beneficiaries.v1.ConsentPurpose
-	8,  // 1: spona.beneficiaries.v1.CheckConsentResponse.expire_time:type_name -> google.protobuf.Timestamp
-	8,  // 2: spona.beneficiaries.v1.AccessGrant.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 3: spona.beneficiaries.v1.AccessGrant.expire_time:type_name -> google.protobuf.Timestamp
-	8,  // 4: spona.beneficiaries.v1.AccessGrant.revoke_time:type_name -> google.protobuf.Timestamp
-	8,  // 5: spona.beneficiaries.v1.GrantAccessRequest.expire_time:type_name -> google.protobuf.Timestamp
-	2,  // 6: spona.beneficiaries.v1.GrantAccessResponse.grant:type_name -> spona.beneficiaries.v1.AccessGrant
-	0,  // 7: spona.beneficiaries.v1.BeneficiaryAccessService.CheckConsent:input_type -> spona.beneficiaries.v1.CheckConsentRequest
-	3,  // 8: spona.beneficiaries.v1.BeneficiaryAccessService.GrantAccess:input_type -> spona.beneficiaries.v1.GrantAccessRequest
-	5,  // 9: spona.beneficiaries.v1.BeneficiaryAccessService.RevokeAccess:input_type -> spona.beneficiaries.v1.RevokeAccessRequest
-	1,  // 10: spona.beneficiaries.v1.BeneficiaryAccessService.CheckConsent:output_type -> spona.beneficiaries.v1.CheckConsentResponse
-	4,  // 11: spona.beneficiaries.v1.BeneficiaryAccessService.GrantAccess:output_type -> spona.beneficiaries.v1.GrantAccessResponse
-	6,  // 12: spona.beneficiaries.v1.BeneficiaryAccessService.RevokeAccess:output_type -> spona.beneficiaries.v1.RevokeAccessResponse
-	10, // [10:13] is the sub-list for method output_type
-	7,  // [7:10] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	12, // 0: spona.beneficiaries.v1.CheckAccessResponse.access:type_name -> spona.beneficiaries.v1.AccessLevel
+	3,  // 1: spona.beneficiaries.v1.RecordAccessRequest.resources:type_name -> spona.beneficiaries.v1.AccessedResource
+	13, // 2: spona.beneficiaries.v1.CheckConsentRequest.purpose:type_name -> spona.beneficiaries.v1.ConsentPurpose
+	14, // 3: spona.beneficiaries.v1.CheckConsentResponse.expire_time:type_name -> google.protobuf.Timestamp
+	14, // 4: spona.beneficiaries.v1.AccessGrant.create_time:type_name -> google.protobuf.Timestamp
+	14, // 5: spona.beneficiaries.v1.AccessGrant.expire_time:type_name -> google.protobuf.Timestamp
+	14, // 6: spona.beneficiaries.v1.AccessGrant.revoke_time:type_name -> google.protobuf.Timestamp
+	14, // 7: spona.beneficiaries.v1.GrantAccessRequest.expire_time:type_name -> google.protobuf.Timestamp
+	7,  // 8: spona.beneficiaries.v1.GrantAccessResponse.grant:type_name -> spona.beneficiaries.v1.AccessGrant
+	5,  // 9: spona.beneficiaries.v1.BeneficiaryAccessService.CheckConsent:input_type -> spona.beneficiaries.v1.CheckConsentRequest
+	8,  // 10: spona.beneficiaries.v1.BeneficiaryAccessService.GrantAccess:input_type -> spona.beneficiaries.v1.GrantAccessRequest
+	10, // 11: spona.beneficiaries.v1.BeneficiaryAccessService.RevokeAccess:input_type -> spona.beneficiaries.v1.RevokeAccessRequest
+	0,  // 12: spona.beneficiaries.v1.BeneficiaryAccessService.CheckAccess:input_type -> spona.beneficiaries.v1.CheckAccessRequest
+	2,  // 13: spona.beneficiaries.v1.BeneficiaryAccessService.RecordAccess:input_type -> spona.beneficiaries.v1.RecordAccessRequest
+	6,  // 14: spona.beneficiaries.v1.BeneficiaryAccessService.CheckConsent:output_type -> spona.beneficiaries.v1.CheckConsentResponse
+	9,  // 15: spona.beneficiaries.v1.BeneficiaryAccessService.GrantAccess:output_type -> spona.beneficiaries.v1.GrantAccessResponse
+	11, // 16: spona.beneficiaries.v1.BeneficiaryAccessService.RevokeAccess:output_type -> spona.beneficiaries.v1.RevokeAccessResponse
+	1,  // 17: spona.beneficiaries.v1.BeneficiaryAccessService.CheckAccess:output_type -> spona.beneficiaries.v1.CheckAccessResponse
+	4,  // 18: spona.beneficiaries.v1.BeneficiaryAccessService.RecordAccess:output_type -> spona.beneficiaries.v1.RecordAccessResponse
+	14, // [14:19] is the sub-list for method output_type
+	9,  // [9:14] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_spona_beneficiaries_v1_access_proto_init() }
@@ -572,7 +893,7 @@ func file_spona_beneficiaries_v1_access_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_beneficiaries_v1_access_proto_rawDesc), len(file_spona_beneficiaries_v1_access_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,16 +22,21 @@ const (
 	BeneficiaryAccessService_CheckConsent_FullMethodName = "/spona.beneficiaries.v1.BeneficiaryAccessService/CheckConsent"
 	BeneficiaryAccessService_GrantAccess_FullMethodName  = "/spona.beneficiaries.v1.BeneficiaryAccessService/GrantAccess"
 	BeneficiaryAccessService_RevokeAccess_FullMethodName = "/spona.beneficiaries.v1.BeneficiaryAccessService/RevokeAccess"
+	BeneficiaryAccessService_CheckAccess_FullMethodName  = "/spona.beneficiaries.v1.BeneficiaryAccessService/CheckAccess"
+	BeneficiaryAccessService_RecordAccess_FullMethodName = "/spona.beneficiaries.v1.BeneficiaryAccessService/RecordAccess"
 )
 
 // BeneficiaryAccessServiceClient is the client API for BeneficiaryAccessService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// BeneficiaryAccessService is internal: other Spona services (referrals) use
-// it to check consent and to share a beneficiary with another organisation.
-// It has no REST route. Calls run as the principal the caller forwards; a
-// beneficiary the caller's organisation cannot see is NOT_FOUND.
+// BeneficiaryAccessService is internal: other Spona services use it to check
+// consent and access, to share a beneficiary with another organisation, and
+// to record their reads of a person's data in the audit log.
+// It has no REST route. Calls run as the principal the caller forwards, or,
+// for the internal scopes access.check and audit.write, one the calling
+// service signs for the organisation it serves; a beneficiary the caller's
+// organisation cannot see is NOT_FOUND.
 type BeneficiaryAccessServiceClient interface {
 	// Reports whether the beneficiary has a live consent for a purpose. The
 	// caller's organisation must own the beneficiary or hold a live grant.
@@ -47,6 +52,23 @@ type BeneficiaryAccessServiceClient interface {
 	// Ends every grant of the beneficiary made for source_id. Idempotent. The
 	// registering organisation or the grantee may revoke.
 	RevokeAccess(ctx context.Context, in *RevokeAccessRequest, opts ...grpc.CallOption) (*RevokeAccessResponse, error)
+	// Reports how the calling organisation can see the beneficiary now: as
+	// its owner, or through a live grant (for source_id when given: the grant
+	// made for that referral). A grant is live while it is not revoked or
+	// expired and the consent it was made under is neither withdrawn nor
+	// expired. Returns no personal data. NOT_FOUND when the caller neither
+	// sees the beneficiary nor ever held a grant for source_id; a grant for
+	// source_id that ended is answered with its reason. Called by services for
+	// the organisation they serve (referral actions, training participants),
+	// under a principal they sign with the internal scope access.check.
+	CheckAccess(ctx context.Context, in *CheckAccessRequest, opts ...grpc.CallOption) (*CheckAccessResponse, error)
+	// Appends to the beneficiaries' audit log the reads of personal data
+	// another service made (the referrals service: reason, notes, outcome and
+	// snapshot of referrals), so the data owner's auditEvents lists them. The
+	// actor is the call's principal: the service signs one for the reader,
+	// with the internal scope audit.write. The owner of each beneficiary is
+	// looked up here, never taken from the caller.
+	RecordAccess(ctx context.Context, in *RecordAccessRequest, opts ...grpc.CallOption) (*RecordAccessResponse, error)
 }
 
 type beneficiaryAccessServiceClient struct {
@@ -87,14 +109,37 @@ func (c *beneficiaryAccessServiceClient) RevokeAccess(ctx context.Context, in *R
 	return out, nil
 }
 
+func (c *beneficiaryAccessServiceClient) CheckAccess(ctx context.Context, in *CheckAccessRequest, opts ...grpc.CallOption) (*CheckAccessResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CheckAccessResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryAccessService_CheckAccess_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *beneficiaryAccessServiceClient) RecordAccess(ctx context.Context, in *RecordAccessRequest, opts ...grpc.CallOption) (*RecordAccessResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecordAccessResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryAccessService_RecordAccess_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // BeneficiaryAccessServiceServer is the server API for BeneficiaryAccessService service.
 // All implementations must embed UnimplementedBeneficiaryAccessServiceServer
 // for forward compatibility.
 //
-// BeneficiaryAccessService is internal: other Spona services (referrals) use
-// it to check consent and to share a beneficiary with another organisation.
-// It has no REST route. Calls run as the principal the caller forwards; a
-// beneficiary the caller's organisation cannot see is NOT_FOUND.
+// BeneficiaryAccessService is internal: other Spona services use it to check
+// consent and access, to share a beneficiary with another organisation, and
+// to record their reads of a person's data in the audit log.
+// It has no REST route. Calls run as the principal the caller forwards, or,
+// for the internal scopes access.check and audit.write, one the calling
+// service signs for the organisation it serves; a beneficiary the caller's
+// organisation cannot see is NOT_FOUND.
 type BeneficiaryAccessServiceServer interface {
 	// Reports whether the beneficiary has a live consent for a purpose. The
 	// caller's organisation must own the beneficiary or hold a live grant.
@@ -110,6 +155,23 @@ type BeneficiaryAccessServiceServer interface {
 	// Ends every grant of the beneficiary made for source_id. Idempotent. The
 	// registering organisation or the grantee may revoke.
 	RevokeAccess(context.Context, *RevokeAccessRequest) (*RevokeAccessResponse, error)
+	// Reports how the calling organisation can see the beneficiary now: as
+	// its owner, or through a live grant (for source_id when given: the grant
+	// made for that referral). A grant is live while it is not revoked or
+	// expired and the consent it was made under is neither withdrawn nor
+	// expired. Returns no personal data. NOT_FOUND when the caller neither
+	// sees the beneficiary nor ever held a grant for source_id; a grant for
+	// source_id that ended is answered with its reason. Called by services for
+	// the organisation they serve (referral actions, training participants),
+	// under a principal they sign with the internal scope access.check.
+	CheckAccess(context.Context, *CheckAccessRequest) (*CheckAccessResponse, error)
+	// Appends to the beneficiaries' audit log the reads of personal data
+	// another service made (the referrals service: reason, notes, outcome and
+	// snapshot of referrals), so the data owner's auditEvents lists them. The
+	// actor is the call's principal: the service signs one for the reader,
+	// with the internal scope audit.write. The owner of each beneficiary is
+	// looked up here, never taken from the caller.
+	RecordAccess(context.Context, *RecordAccessRequest) (*RecordAccessResponse, error)
 	mustEmbedUnimplementedBeneficiaryAccessServiceServer()
 }
 
@@ -128,6 +190,12 @@ func (UnimplementedBeneficiaryAccessServiceServer) GrantAccess(context.Context, 
 }
 func (UnimplementedBeneficiaryAccessServiceServer) RevokeAccess(context.Context, *RevokeAccessRequest) (*RevokeAccessResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RevokeAccess not implemented")
+}
+func (UnimplementedBeneficiaryAccessServiceServer) CheckAccess(context.Context, *CheckAccessRequest) (*CheckAccessResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CheckAccess not implemented")
+}
+func (UnimplementedBeneficiaryAccessServiceServer) RecordAccess(context.Context, *RecordAccessRequest) (*RecordAccessResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordAccess not implemented")
 }
 func (UnimplementedBeneficiaryAccessServiceServer) mustEmbedUnimplementedBeneficiaryAccessServiceServer() {
 }
@@ -205,6 +273,42 @@ func _BeneficiaryAccessService_RevokeAccess_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _BeneficiaryAccessService_CheckAccess_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckAccessRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryAccessServiceServer).CheckAccess(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryAccessService_CheckAccess_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryAccessServiceServer).CheckAccess(ctx, req.(*CheckAccessRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BeneficiaryAccessService_RecordAccess_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordAccessRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryAccessServiceServer).RecordAccess(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryAccessService_RecordAccess_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryAccessServiceServer).RecordAccess(ctx, req.(*RecordAccessRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // BeneficiaryAccessService_ServiceDesc is the grpc.ServiceDesc for BeneficiaryAccessService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -223,6 +327,14 @@ var BeneficiaryAccessService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RevokeAccess",
 			Handler:    _BeneficiaryAccessService_RevokeAccess_Handler,
+		},
+		{
+			MethodName: "CheckAccess",
+			Handler:    _BeneficiaryAccessService_CheckAccess_Handler,
+		},
+		{
+			MethodName: "RecordAccess",
+			Handler:    _BeneficiaryAccessService_RecordAccess_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1231,7 +1231,11 @@ type AuditEvent struct {
 	// The fields read or written.
 	Fields []string `protobuf:"bytes,7,rep,name=fields,proto3" json:"fields,omitempty"`
 	// Why: the purpose the caller declared (x-spona-purpose header).
-	Purpose       string `protobuf:"bytes,8,opt,name=purpose,proto3" json:"purpose,omitempty"`
+	Purpose string `protobuf:"bytes,8,opt,name=purpose,proto3" json:"purpose,omitempty"`
+	// Through what, when the data was read elsewhere than in the beneficiary
+	// record: e.g. "referrals/{id}" for a referral's reason, notes and
+	// snapshot, read in the referrals service. Empty for the record itself.
+	Resource      string `protobuf:"bytes,9,opt,name=resource,proto3" json:"resource,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1318,6 +1322,13 @@ func (x *AuditEvent) GetFields() []string {
 func (x *AuditEvent) GetPurpose() string {
 	if x != nil {
 		return x.Purpose
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetResource() string {
+	if x != nil {
+		return x.Resource
 	}
 	return ""
 }
@@ -4099,7 +4110,7 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"createTime\"\x8c\x01\n" +
 	"\x0fHouseholdMember\x12*\n" +
 	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12M\n" +
-	"\frelationship\x18\x02 \x01(\x0e2$.spona.beneficiaries.v1.RelationshipB\x03\xe0A\x02R\frelationship\"\xa6\x02\n" +
+	"\frelationship\x18\x02 \x01(\x0e2$.spona.beneficiaries.v1.RelationshipB\x03\xe0A\x02R\frelationship\"\xc2\x02\n" +
 	"\n" +
 	"AuditEvent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12;\n" +
@@ -4110,7 +4121,8 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x0ebeneficiary_id\x18\x05 \x01(\tR\rbeneficiaryId\x12\x16\n" +
 	"\x06action\x18\x06 \x01(\tR\x06action\x12\x16\n" +
 	"\x06fields\x18\a \x03(\tR\x06fields\x12\x18\n" +
-	"\apurpose\x18\b \x01(\tR\apurpose\"\x89\x05\n" +
+	"\apurpose\x18\b \x01(\tR\apurpose\x12\x1a\n" +
+	"\bresource\x18\t \x01(\tR\bresource\"\x89\x05\n" +
 	"\aConsent\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12*\n" +
 	"\x0ebeneficiary_id\x18\x02 \x01(\tB\x03\xe0A\x03R\rbeneficiaryId\x12,\n" +

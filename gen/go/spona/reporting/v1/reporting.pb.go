@@ -317,6 +317,106 @@ func (Metric) EnumDescriptor() ([]byte, []int) {
 	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{3}
 }
 
+type CheckProjectParticipationRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId     string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckProjectParticipationRequest) Reset() {
+	*x = CheckProjectParticipationRequest{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckProjectParticipationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckProjectParticipationRequest) ProtoMessage() {}
+
+func (x *CheckProjectParticipationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckProjectParticipationRequest.ProtoReflect.Descriptor instead.
+func (*CheckProjectParticipationRequest) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *CheckProjectParticipationRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+type CheckProjectParticipationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The calling organisation may tag records with the project.
+	MayTag bool `protobuf:"varint,1,opt,name=may_tag,json=mayTag,proto3" json:"may_tag,omitempty"`
+	// Why not, as a google.rpc.ErrorInfo reason: NOT_A_PROJECT_PARTICIPANT
+	// (unknown project, or the organisation does not take part) or
+	// PROJECT_ROLE_CANNOT_TAG (it takes part only as a funder).
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckProjectParticipationResponse) Reset() {
+	*x = CheckProjectParticipationResponse{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckProjectParticipationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckProjectParticipationResponse) ProtoMessage() {}
+
+func (x *CheckProjectParticipationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckProjectParticipationResponse.ProtoReflect.Descriptor instead.
+func (*CheckProjectParticipationResponse) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CheckProjectParticipationResponse) GetMayTag() bool {
+	if x != nil {
+		return x.MayTag
+	}
+	return false
+}
+
+func (x *CheckProjectParticipationResponse) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 // A text in one language (IATI narrative).
 type Narrative struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -329,7 +429,7 @@ type Narrative struct {
 
 func (x *Narrative) Reset() {
 	*x = Narrative{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[0]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -341,7 +441,7 @@ func (x *Narrative) String() string {
 func (*Narrative) ProtoMessage() {}
 
 func (x *Narrative) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[0]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -354,7 +454,7 @@ func (x *Narrative) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Narrative.ProtoReflect.Descriptor instead.
 func (*Narrative) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{0}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Narrative) GetLang() string {
@@ -384,7 +484,7 @@ type Money struct {
 
 func (x *Money) Reset() {
 	*x = Money{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[1]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -396,7 +496,7 @@ func (x *Money) String() string {
 func (*Money) ProtoMessage() {}
 
 func (x *Money) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[1]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -409,7 +509,7 @@ func (x *Money) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Money.ProtoReflect.Descriptor instead.
 func (*Money) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{1}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Money) GetAmount() string {
@@ -444,7 +544,7 @@ type ParticipatingOrganisation struct {
 
 func (x *ParticipatingOrganisation) Reset() {
 	*x = ParticipatingOrganisation{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[2]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -456,7 +556,7 @@ func (x *ParticipatingOrganisation) String() string {
 func (*ParticipatingOrganisation) ProtoMessage() {}
 
 func (x *ParticipatingOrganisation) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[2]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -469,7 +569,7 @@ func (x *ParticipatingOrganisation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ParticipatingOrganisation.ProtoReflect.Descriptor instead.
 func (*ParticipatingOrganisation) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{2}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ParticipatingOrganisation) GetOrganisationId() string {
@@ -522,7 +622,7 @@ type Budget struct {
 
 func (x *Budget) Reset() {
 	*x = Budget{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[3]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -534,7 +634,7 @@ func (x *Budget) String() string {
 func (*Budget) ProtoMessage() {}
 
 func (x *Budget) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[3]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -547,7 +647,7 @@ func (x *Budget) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Budget.ProtoReflect.Descriptor instead.
 func (*Budget) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{3}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Budget) GetPeriod() *v1.DateRange {
@@ -609,7 +709,10 @@ type Project struct {
 	// requires a sector). Exports share 100 % equally between them.
 	// Required on create.
 	Sectors []string `protobuf:"bytes,20,rep,name=sectors,proto3" json:"sectors,omitempty"`
-	// Cells of a report below this count are suppressed; 0 means the default (5).
+	// Cells of a report below this count are suppressed; 0 means the default
+	// (5). At least 3: lower values are refused. Only the implementing
+	// organisation's reports use a value below 3 kept from before the floor;
+	// partners and funders always get at least 3.
 	SuppressionThreshold int32                  `protobuf:"varint,21,opt,name=suppression_threshold,json=suppressionThreshold,proto3" json:"suppression_threshold,omitempty"`
 	Etag                 string                 `protobuf:"bytes,23,opt,name=etag,proto3" json:"etag,omitempty"`
 	CreateTime           *timestamppb.Timestamp `protobuf:"bytes,24,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
@@ -620,7 +723,7 @@ type Project struct {
 
 func (x *Project) Reset() {
 	*x = Project{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[4]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -632,7 +735,7 @@ func (x *Project) String() string {
 func (*Project) ProtoMessage() {}
 
 func (x *Project) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[4]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -645,7 +748,7 @@ func (x *Project) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Project.ProtoReflect.Descriptor instead.
 func (*Project) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{4}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Project) GetId() string {
@@ -820,7 +923,7 @@ type CreateProjectRequest struct {
 
 func (x *CreateProjectRequest) Reset() {
 	*x = CreateProjectRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[5]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -832,7 +935,7 @@ func (x *CreateProjectRequest) String() string {
 func (*CreateProjectRequest) ProtoMessage() {}
 
 func (x *CreateProjectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[5]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -845,7 +948,7 @@ func (x *CreateProjectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProjectRequest.ProtoReflect.Descriptor instead.
 func (*CreateProjectRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{5}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CreateProjectRequest) GetProject() *Project {
@@ -871,7 +974,7 @@ type CreateProjectResponse struct {
 
 func (x *CreateProjectResponse) Reset() {
 	*x = CreateProjectResponse{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[6]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -883,7 +986,7 @@ func (x *CreateProjectResponse) String() string {
 func (*CreateProjectResponse) ProtoMessage() {}
 
 func (x *CreateProjectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[6]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -896,7 +999,7 @@ func (x *CreateProjectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProjectResponse.ProtoReflect.Descriptor instead.
 func (*CreateProjectResponse) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{6}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CreateProjectResponse) GetProject() *Project {
@@ -915,7 +1018,7 @@ type GetProjectRequest struct {
 
 func (x *GetProjectRequest) Reset() {
 	*x = GetProjectRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[7]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -927,7 +1030,7 @@ func (x *GetProjectRequest) String() string {
 func (*GetProjectRequest) ProtoMessage() {}
 
 func (x *GetProjectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[7]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -940,7 +1043,7 @@ func (x *GetProjectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectRequest.ProtoReflect.Descriptor instead.
 func (*GetProjectRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{7}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetProjectRequest) GetId() string {
@@ -959,7 +1062,7 @@ type GetProjectResponse struct {
 
 func (x *GetProjectResponse) Reset() {
 	*x = GetProjectResponse{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[8]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -971,7 +1074,7 @@ func (x *GetProjectResponse) String() string {
 func (*GetProjectResponse) ProtoMessage() {}
 
 func (x *GetProjectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[8]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -984,7 +1087,7 @@ func (x *GetProjectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectResponse.ProtoReflect.Descriptor instead.
 func (*GetProjectResponse) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{8}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetProjectResponse) GetProject() *Project {
@@ -1004,7 +1107,7 @@ type ListProjectsRequest struct {
 
 func (x *ListProjectsRequest) Reset() {
 	*x = ListProjectsRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[9]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1016,7 +1119,7 @@ func (x *ListProjectsRequest) String() string {
 func (*ListProjectsRequest) ProtoMessage() {}
 
 func (x *ListProjectsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[9]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1029,7 +1132,7 @@ func (x *ListProjectsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProjectsRequest.ProtoReflect.Descriptor instead.
 func (*ListProjectsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{9}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListProjectsRequest) GetPageSize() int32 {
@@ -1056,7 +1159,7 @@ type ListProjectsResponse struct {
 
 func (x *ListProjectsResponse) Reset() {
 	*x = ListProjectsResponse{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[10]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1068,7 +1171,7 @@ func (x *ListProjectsResponse) String() string {
 func (*ListProjectsResponse) ProtoMessage() {}
 
 func (x *ListProjectsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[10]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1081,7 +1184,7 @@ func (x *ListProjectsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProjectsResponse.ProtoReflect.Descriptor instead.
 func (*ListProjectsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{10}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListProjectsResponse) GetProjects() []*Project {
@@ -1109,7 +1212,7 @@ type UpdateProjectRequest struct {
 
 func (x *UpdateProjectRequest) Reset() {
 	*x = UpdateProjectRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[11]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1121,7 +1224,7 @@ func (x *UpdateProjectRequest) String() string {
 func (*UpdateProjectRequest) ProtoMessage() {}
 
 func (x *UpdateProjectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[11]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1134,7 +1237,7 @@ func (x *UpdateProjectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProjectRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProjectRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{11}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *UpdateProjectRequest) GetProject() *Project {
@@ -1160,7 +1263,7 @@ type UpdateProjectResponse struct {
 
 func (x *UpdateProjectResponse) Reset() {
 	*x = UpdateProjectResponse{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[12]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1172,7 +1275,7 @@ func (x *UpdateProjectResponse) String() string {
 func (*UpdateProjectResponse) ProtoMessage() {}
 
 func (x *UpdateProjectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[12]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1185,7 +1288,7 @@ func (x *UpdateProjectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProjectResponse.ProtoReflect.Descriptor instead.
 func (*UpdateProjectResponse) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{12}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UpdateProjectResponse) GetProject() *Project {
@@ -1206,7 +1309,7 @@ type DeleteProjectRequest struct {
 
 func (x *DeleteProjectRequest) Reset() {
 	*x = DeleteProjectRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[13]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1218,7 +1321,7 @@ func (x *DeleteProjectRequest) String() string {
 func (*DeleteProjectRequest) ProtoMessage() {}
 
 func (x *DeleteProjectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[13]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1231,7 +1334,7 @@ func (x *DeleteProjectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteProjectRequest.ProtoReflect.Descriptor instead.
 func (*DeleteProjectRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{13}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *DeleteProjectRequest) GetId() string {
@@ -1256,7 +1359,7 @@ type DeleteProjectResponse struct {
 
 func (x *DeleteProjectResponse) Reset() {
 	*x = DeleteProjectResponse{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[14]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1268,7 +1371,7 @@ func (x *DeleteProjectResponse) String() string {
 func (*DeleteProjectResponse) ProtoMessage() {}
 
 func (x *DeleteProjectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[14]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1281,7 +1384,7 @@ func (x *DeleteProjectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteProjectResponse.ProtoReflect.Descriptor instead.
 func (*DeleteProjectResponse) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{14}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{16}
 }
 
 type Baseline struct {
@@ -1296,7 +1399,7 @@ type Baseline struct {
 
 func (x *Baseline) Reset() {
 	*x = Baseline{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[15]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1308,7 +1411,7 @@ func (x *Baseline) String() string {
 func (*Baseline) ProtoMessage() {}
 
 func (x *Baseline) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[15]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1321,7 +1424,7 @@ func (x *Baseline) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Baseline.ProtoReflect.Descriptor instead.
 func (*Baseline) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{15}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Baseline) GetValue() string {
@@ -1349,7 +1452,7 @@ type Target struct {
 
 func (x *Target) Reset() {
 	*x = Target{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[16]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1361,7 +1464,7 @@ func (x *Target) String() string {
 func (*Target) ProtoMessage() {}
 
 func (x *Target) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[16]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1374,7 +1477,7 @@ func (x *Target) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Target.ProtoReflect.Descriptor instead.
 func (*Target) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{16}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Target) GetPeriod() *v1.DateRange {
@@ -1404,7 +1507,7 @@ type IndicatorValue struct {
 
 func (x *IndicatorValue) Reset() {
 	*x = IndicatorValue{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[17]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1416,7 +1519,7 @@ func (x *IndicatorValue) String() string {
 func (*IndicatorValue) ProtoMessage() {}
 
 func (x *IndicatorValue) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[17]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1429,7 +1532,7 @@ func (x *IndicatorValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IndicatorValue.ProtoReflect.Descriptor instead.
 func (*IndicatorValue) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{17}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *IndicatorValue) GetPeriod() *v1.DateRange {
@@ -1485,7 +1588,7 @@ type Indicator struct {
 
 func (x *Indicator) Reset() {
 	*x = Indicator{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[18]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1497,7 +1600,7 @@ func (x *Indicator) String() string {
 func (*Indicator) ProtoMessage() {}
 
 func (x *Indicator) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[18]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1510,7 +1613,7 @@ func (x *Indicator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Indicator.ProtoReflect.Descriptor instead.
 func (*Indicator) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{18}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Indicator) GetId() string {
@@ -1622,7 +1725,7 @@ type CreateIndicatorRequest struct {
 
 func (x *CreateIndicatorRequest) Reset() {
 	*x = CreateIndicatorRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[19]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1634,7 +1737,7 @@ func (x *CreateIndicatorRequest) String() string {
 func (*CreateIndicatorRequest) ProtoMessage() {}
 
 func (x *CreateIndicatorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[19]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1647,7 +1750,7 @@ func (x *CreateIndicatorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateIndicatorRequest.ProtoReflect.Descriptor instead.
 func (*CreateIndicatorRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{19}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CreateIndicatorRequest) GetProjectId() string {
@@ -1680,7 +1783,7 @@ type CreateIndicatorResponse struct {
 
 func (x *CreateIndicatorResponse) Reset() {
 	*x = CreateIndicatorResponse{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[20]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1692,7 +1795,7 @@ func (x *CreateIndicatorResponse) String() string {
 func (*CreateIndicatorResponse) ProtoMessage() {}
 
 func (x *CreateIndicatorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[20]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1705,7 +1808,7 @@ func (x *CreateIndicatorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateIndicatorResponse.ProtoReflect.Descriptor instead.
 func (*CreateIndicatorResponse) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{20}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CreateIndicatorResponse) GetIndicator() *Indicator {
@@ -1725,7 +1828,7 @@ type GetIndicatorRequest struct {
 
 func (x *GetIndicatorRequest) Reset() {
 	*x = GetIndicatorRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[21]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1737,7 +1840,7 @@ func (x *GetIndicatorRequest) String() string {
 func (*GetIndicatorRequest) ProtoMessage() {}
 
 func (x *GetIndicatorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[21]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1750,7 +1853,7 @@ func (x *GetIndicatorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIndicatorRequest.ProtoReflect.Descriptor instead.
 func (*GetIndicatorRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{21}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetIndicatorRequest) GetProjectId() string {
@@ -1776,7 +1879,7 @@ type GetIndicatorResponse struct {
 
 func (x *GetIndicatorResponse) Reset() {
 	*x = GetIndicatorResponse{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[22]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1788,7 +1891,7 @@ func (x *GetIndicatorResponse) String() string {
 func (*GetIndicatorResponse) ProtoMessage() {}
 
 func (x *GetIndicatorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[22]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1801,7 +1904,7 @@ func (x *GetIndicatorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIndicatorResponse.ProtoReflect.Descriptor instead.
 func (*GetIndicatorResponse) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{22}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetIndicatorResponse) GetIndicator() *Indicator {
@@ -1822,7 +1925,7 @@ type ListIndicatorsRequest struct {
 
 func (x *ListIndicatorsRequest) Reset() {
 	*x = ListIndicatorsRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[23]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1834,7 +1937,7 @@ func (x *ListIndicatorsRequest) String() string {
 func (*ListIndicatorsRequest) ProtoMessage() {}
 
 func (x *ListIndicatorsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[23]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1847,7 +1950,7 @@ func (x *ListIndicatorsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIndicatorsRequest.ProtoReflect.Descriptor instead.
 func (*ListIndicatorsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{23}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListIndicatorsRequest) GetProjectId() string {
@@ -1881,7 +1984,7 @@ type ListIndicatorsResponse struct {
 
 func (x *ListIndicatorsResponse) Reset() {
 	*x = ListIndicatorsResponse{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[24]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1893,7 +1996,7 @@ func (x *ListIndicatorsResponse) String() string {
 func (*ListIndicatorsResponse) ProtoMessage() {}
 
 func (x *ListIndicatorsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[24]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1906,7 +2009,7 @@ func (x *ListIndicatorsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIndicatorsResponse.ProtoReflect.Descriptor instead.
 func (*ListIndicatorsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{24}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListIndicatorsResponse) GetIndicators() []*Indicator {
@@ -1933,7 +2036,7 @@ type UpdateIndicatorRequest struct {
 
 func (x *UpdateIndicatorRequest) Reset() {
 	*x = UpdateIndicatorRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[25]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1945,7 +2048,7 @@ func (x *UpdateIndicatorRequest) String() string {
 func (*UpdateIndicatorRequest) ProtoMessage() {}
 
 func (x *UpdateIndicatorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[25]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1958,7 +2061,7 @@ func (x *UpdateIndicatorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateIndicatorRequest.ProtoReflect.Descriptor instead.
 func (*UpdateIndicatorRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{25}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *UpdateIndicatorRequest) GetIndicator() *Indicator {
@@ -1984,7 +2087,7 @@ type UpdateIndicatorResponse struct {
 
 func (x *UpdateIndicatorResponse) Reset() {
 	*x = UpdateIndicatorResponse{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[26]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1996,7 +2099,7 @@ func (x *UpdateIndicatorResponse) String() string {
 func (*UpdateIndicatorResponse) ProtoMessage() {}
 
 func (x *UpdateIndicatorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[26]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2009,7 +2112,7 @@ func (x *UpdateIndicatorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateIndicatorResponse.ProtoReflect.Descriptor instead.
 func (*UpdateIndicatorResponse) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{26}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *UpdateIndicatorResponse) GetIndicator() *Indicator {
@@ -2030,7 +2133,7 @@ type DeleteIndicatorRequest struct {
 
 func (x *DeleteIndicatorRequest) Reset() {
 	*x = DeleteIndicatorRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[27]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2042,7 +2145,7 @@ func (x *DeleteIndicatorRequest) String() string {
 func (*DeleteIndicatorRequest) ProtoMessage() {}
 
 func (x *DeleteIndicatorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[27]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2055,7 +2158,7 @@ func (x *DeleteIndicatorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteIndicatorRequest.ProtoReflect.Descriptor instead.
 func (*DeleteIndicatorRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{27}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *DeleteIndicatorRequest) GetProjectId() string {
@@ -2087,7 +2190,7 @@ type DeleteIndicatorResponse struct {
 
 func (x *DeleteIndicatorResponse) Reset() {
 	*x = DeleteIndicatorResponse{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[28]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2099,7 +2202,7 @@ func (x *DeleteIndicatorResponse) String() string {
 func (*DeleteIndicatorResponse) ProtoMessage() {}
 
 func (x *DeleteIndicatorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[28]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2112,7 +2215,7 @@ func (x *DeleteIndicatorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteIndicatorResponse.ProtoReflect.Descriptor instead.
 func (*DeleteIndicatorResponse) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{28}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{30}
 }
 
 type RecordIndicatorValueRequest struct {
@@ -2126,7 +2229,7 @@ type RecordIndicatorValueRequest struct {
 
 func (x *RecordIndicatorValueRequest) Reset() {
 	*x = RecordIndicatorValueRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[29]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2138,7 +2241,7 @@ func (x *RecordIndicatorValueRequest) String() string {
 func (*RecordIndicatorValueRequest) ProtoMessage() {}
 
 func (x *RecordIndicatorValueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[29]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2151,7 +2254,7 @@ func (x *RecordIndicatorValueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordIndicatorValueRequest.ProtoReflect.Descriptor instead.
 func (*RecordIndicatorValueRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{29}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *RecordIndicatorValueRequest) GetProjectId() string {
@@ -2184,7 +2287,7 @@ type RecordIndicatorValueResponse struct {
 
 func (x *RecordIndicatorValueResponse) Reset() {
 	*x = RecordIndicatorValueResponse{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[30]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2196,7 +2299,7 @@ func (x *RecordIndicatorValueResponse) String() string {
 func (*RecordIndicatorValueResponse) ProtoMessage() {}
 
 func (x *RecordIndicatorValueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[30]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2209,7 +2312,7 @@ func (x *RecordIndicatorValueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordIndicatorValueResponse.ProtoReflect.Descriptor instead.
 func (*RecordIndicatorValueResponse) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{30}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *RecordIndicatorValueResponse) GetIndicator() *Indicator {
@@ -2231,7 +2334,7 @@ type GetProjectReportRequest struct {
 
 func (x *GetProjectReportRequest) Reset() {
 	*x = GetProjectReportRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[31]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2243,7 +2346,7 @@ func (x *GetProjectReportRequest) String() string {
 func (*GetProjectReportRequest) ProtoMessage() {}
 
 func (x *GetProjectReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[31]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2256,7 +2359,7 @@ func (x *GetProjectReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectReportRequest.ProtoReflect.Descriptor instead.
 func (*GetProjectReportRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{31}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetProjectReportRequest) GetProjectId() string {
@@ -2295,7 +2398,7 @@ type Cell struct {
 
 func (x *Cell) Reset() {
 	*x = Cell{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[32]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2307,7 +2410,7 @@ func (x *Cell) String() string {
 func (*Cell) ProtoMessage() {}
 
 func (x *Cell) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[32]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2320,7 +2423,7 @@ func (x *Cell) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cell.ProtoReflect.Descriptor instead.
 func (*Cell) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{32}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *Cell) GetLabel() string {
@@ -2355,7 +2458,7 @@ type Disaggregation struct {
 
 func (x *Disaggregation) Reset() {
 	*x = Disaggregation{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[33]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2367,7 +2470,7 @@ func (x *Disaggregation) String() string {
 func (*Disaggregation) ProtoMessage() {}
 
 func (x *Disaggregation) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[33]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2380,7 +2483,7 @@ func (x *Disaggregation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Disaggregation.ProtoReflect.Descriptor instead.
 func (*Disaggregation) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{33}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *Disaggregation) GetDimension() string {
@@ -2419,7 +2522,7 @@ type IndicatorResult struct {
 
 func (x *IndicatorResult) Reset() {
 	*x = IndicatorResult{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[34]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2431,7 +2534,7 @@ func (x *IndicatorResult) String() string {
 func (*IndicatorResult) ProtoMessage() {}
 
 func (x *IndicatorResult) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[34]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2444,7 +2547,7 @@ func (x *IndicatorResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IndicatorResult.ProtoReflect.Descriptor instead.
 func (*IndicatorResult) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{34}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *IndicatorResult) GetIndicatorId() string {
@@ -2539,7 +2642,7 @@ type ProjectReport struct {
 
 func (x *ProjectReport) Reset() {
 	*x = ProjectReport{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[35]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2551,7 +2654,7 @@ func (x *ProjectReport) String() string {
 func (*ProjectReport) ProtoMessage() {}
 
 func (x *ProjectReport) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[35]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2564,7 +2667,7 @@ func (x *ProjectReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectReport.ProtoReflect.Descriptor instead.
 func (*ProjectReport) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{35}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ProjectReport) GetProjectId() string {
@@ -2625,7 +2728,7 @@ type GetProjectReportResponse struct {
 
 func (x *GetProjectReportResponse) Reset() {
 	*x = GetProjectReportResponse{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[36]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2637,7 +2740,7 @@ func (x *GetProjectReportResponse) String() string {
 func (*GetProjectReportResponse) ProtoMessage() {}
 
 func (x *GetProjectReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[36]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2650,7 +2753,7 @@ func (x *GetProjectReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectReportResponse.ProtoReflect.Descriptor instead.
 func (*GetProjectReportResponse) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{36}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *GetProjectReportResponse) GetReport() *ProjectReport {
@@ -2673,7 +2776,7 @@ type ExportProjectReportRequest struct {
 
 func (x *ExportProjectReportRequest) Reset() {
 	*x = ExportProjectReportRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[37]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2685,7 +2788,7 @@ func (x *ExportProjectReportRequest) String() string {
 func (*ExportProjectReportRequest) ProtoMessage() {}
 
 func (x *ExportProjectReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[37]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2698,7 +2801,7 @@ func (x *ExportProjectReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportProjectReportRequest.ProtoReflect.Descriptor instead.
 func (*ExportProjectReportRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{37}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ExportProjectReportRequest) GetProjectId() string {
@@ -2733,7 +2836,13 @@ var File_spona_reporting_v1_reporting_proto protoreflect.FileDescriptor
 
 const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/reporting/v1/reporting.proto\x12\x12spona.reporting.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"3\n" +
+	"\"spona/reporting/v1/reporting.proto\x12\x12spona.reporting.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"F\n" +
+	" CheckProjectParticipationRequest\x12\"\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\"T\n" +
+	"!CheckProjectParticipationResponse\x12\x17\n" +
+	"\amay_tag\x18\x01 \x01(\bR\x06mayTag\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"3\n" +
 	"\tNarrative\x12\x12\n" +
 	"\x04lang\x18\x01 \x01(\tR\x04lang\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\"D\n" +
@@ -2978,7 +3087,9 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x13ExportProjectReport\x12..spona.reporting.v1.ExportProjectReportRequest\x1a\x14.google.api.HttpBody\"\x99\x02\x92A\xd4\x01:\x10application/json:\btext/csv:Aapplication/vnd.openxmlformats-officedocument.spreadsheetml.sheet:\x0fapplication/xmlJb\n" +
 	"\x03200\x12[\n" +
 	"HThe report file, in the format asked for (Content-Disposition names it).\x12\x0f\n" +
-	"\r\x9a\x02\x01\a\xa2\x02\x06binary\xca\xf3\x18\x0ereporting.read\x82\xd3\xe4\x93\x02)\x12'/v1/projects/{project_id}/report:exportB\xd0\x01\n" +
+	"\r\x9a\x02\x01\a\xa2\x02\x06binary\xca\xf3\x18\x0ereporting.read\x82\xd3\xe4\x93\x02)\x12'/v1/projects/{project_id}/report:export2\xbc\x01\n" +
+	"\x1bProjectParticipationService\x12\x9c\x01\n" +
+	"\x19CheckProjectParticipation\x124.spona.reporting.v1.CheckProjectParticipationRequest\x1a5.spona.reporting.v1.CheckProjectParticipationResponse\"\x12\xca\xf3\x18\x0eprojects.checkB\xd0\x01\n" +
 	"\x16com.spona.reporting.v1B\x0eReportingProtoP\x01Z<github.com/spona/spona/gen/go/spona/reporting/v1;reportingv1\xa2\x02\x03SRX\xaa\x02\x12Spona.Reporting.V1\xca\x02\x12Spona\\Reporting\\V1\xe2\x02\x1eSpona\\Reporting\\V1\\GPBMetadata\xea\x02\x14Spona::Reporting::V1b\x06proto3"
 
 var (
@@ -2994,137 +3105,141 @@ func file_spona_reporting_v1_reporting_proto_rawDescGZIP() []byte {
 }
 
 var file_spona_reporting_v1_reporting_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_spona_reporting_v1_reporting_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_spona_reporting_v1_reporting_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
 var file_spona_reporting_v1_reporting_proto_goTypes = []any{
-	(OrganisationRole)(0),                // 0: spona.reporting.v1.OrganisationRole
-	(ActivityStatus)(0),                  // 1: spona.reporting.v1.ActivityStatus
-	(IndicatorLevel)(0),                  // 2: spona.reporting.v1.IndicatorLevel
-	(Metric)(0),                          // 3: spona.reporting.v1.Metric
-	(*Narrative)(nil),                    // 4: spona.reporting.v1.Narrative
-	(*Money)(nil),                        // 5: spona.reporting.v1.Money
-	(*ParticipatingOrganisation)(nil),    // 6: spona.reporting.v1.ParticipatingOrganisation
-	(*Budget)(nil),                       // 7: spona.reporting.v1.Budget
-	(*Project)(nil),                      // 8: spona.reporting.v1.Project
-	(*CreateProjectRequest)(nil),         // 9: spona.reporting.v1.CreateProjectRequest
-	(*CreateProjectResponse)(nil),        // 10: spona.reporting.v1.CreateProjectResponse
-	(*GetProjectRequest)(nil),            // 11: spona.reporting.v1.GetProjectRequest
-	(*GetProjectResponse)(nil),           // 12: spona.reporting.v1.GetProjectResponse
-	(*ListProjectsRequest)(nil),          // 13: spona.reporting.v1.ListProjectsRequest
-	(*ListProjectsResponse)(nil),         // 14: spona.reporting.v1.ListProjectsResponse
-	(*UpdateProjectRequest)(nil),         // 15: spona.reporting.v1.UpdateProjectRequest
-	(*UpdateProjectResponse)(nil),        // 16: spona.reporting.v1.UpdateProjectResponse
-	(*DeleteProjectRequest)(nil),         // 17: spona.reporting.v1.DeleteProjectRequest
-	(*DeleteProjectResponse)(nil),        // 18: spona.reporting.v1.DeleteProjectResponse
-	(*Baseline)(nil),                     // 19: spona.reporting.v1.Baseline
-	(*Target)(nil),                       // 20: spona.reporting.v1.Target
-	(*IndicatorValue)(nil),               // 21: spona.reporting.v1.IndicatorValue
-	(*Indicator)(nil),                    // 22: spona.reporting.v1.Indicator
-	(*CreateIndicatorRequest)(nil),       // 23: spona.reporting.v1.CreateIndicatorRequest
-	(*CreateIndicatorResponse)(nil),      // 24: spona.reporting.v1.CreateIndicatorResponse
-	(*GetIndicatorRequest)(nil),          // 25: spona.reporting.v1.GetIndicatorRequest
-	(*GetIndicatorResponse)(nil),         // 26: spona.reporting.v1.GetIndicatorResponse
-	(*ListIndicatorsRequest)(nil),        // 27: spona.reporting.v1.ListIndicatorsRequest
-	(*ListIndicatorsResponse)(nil),       // 28: spona.reporting.v1.ListIndicatorsResponse
-	(*UpdateIndicatorRequest)(nil),       // 29: spona.reporting.v1.UpdateIndicatorRequest
-	(*UpdateIndicatorResponse)(nil),      // 30: spona.reporting.v1.UpdateIndicatorResponse
-	(*DeleteIndicatorRequest)(nil),       // 31: spona.reporting.v1.DeleteIndicatorRequest
-	(*DeleteIndicatorResponse)(nil),      // 32: spona.reporting.v1.DeleteIndicatorResponse
-	(*RecordIndicatorValueRequest)(nil),  // 33: spona.reporting.v1.RecordIndicatorValueRequest
-	(*RecordIndicatorValueResponse)(nil), // 34: spona.reporting.v1.RecordIndicatorValueResponse
-	(*GetProjectReportRequest)(nil),      // 35: spona.reporting.v1.GetProjectReportRequest
-	(*Cell)(nil),                         // 36: spona.reporting.v1.Cell
-	(*Disaggregation)(nil),               // 37: spona.reporting.v1.Disaggregation
-	(*IndicatorResult)(nil),              // 38: spona.reporting.v1.IndicatorResult
-	(*ProjectReport)(nil),                // 39: spona.reporting.v1.ProjectReport
-	(*GetProjectReportResponse)(nil),     // 40: spona.reporting.v1.GetProjectReportResponse
-	(*ExportProjectReportRequest)(nil),   // 41: spona.reporting.v1.ExportProjectReportRequest
-	(*v1.DateRange)(nil),                 // 42: spona.common.v1.DateRange
-	(*timestamppb.Timestamp)(nil),        // 43: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),        // 44: google.protobuf.FieldMask
-	(*httpbody.HttpBody)(nil),            // 45: google.api.HttpBody
+	(OrganisationRole)(0),                     // 0: spona.reporting.v1.OrganisationRole
+	(ActivityStatus)(0),                       // 1: spona.reporting.v1.ActivityStatus
+	(IndicatorLevel)(0),                       // 2: spona.reporting.v1.IndicatorLevel
+	(Metric)(0),                               // 3: spona.reporting.v1.Metric
+	(*CheckProjectParticipationRequest)(nil),  // 4: spona.reporting.v1.CheckProjectParticipationRequest
+	(*CheckProjectParticipationResponse)(nil), // 5: spona.reporting.v1.CheckProjectParticipationResponse
+	(*Narrative)(nil),                         // 6: spona.reporting.v1.Narrative
+	(*Money)(nil),                             // 7: spona.reporting.v1.Money
+	(*ParticipatingOrganisation)(nil),         // 8: spona.reporting.v1.ParticipatingOrganisation
+	(*Budget)(nil),                            // 9: spona.reporting.v1.Budget
+	(*Project)(nil),                           // 10: spona.reporting.v1.Project
+	(*CreateProjectRequest)(nil),              // 11: spona.reporting.v1.CreateProjectRequest
+	(*CreateProjectResponse)(nil),             // 12: spona.reporting.v1.CreateProjectResponse
+	(*GetProjectRequest)(nil),                 // 13: spona.reporting.v1.GetProjectRequest
+	(*GetProjectResponse)(nil),                // 14: spona.reporting.v1.GetProjectResponse
+	(*ListProjectsRequest)(nil),               // 15: spona.reporting.v1.ListProjectsRequest
+	(*ListProjectsResponse)(nil),              // 16: spona.reporting.v1.ListProjectsResponse
+	(*UpdateProjectRequest)(nil),              // 17: spona.reporting.v1.UpdateProjectRequest
+	(*UpdateProjectResponse)(nil),             // 18: spona.reporting.v1.UpdateProjectResponse
+	(*DeleteProjectRequest)(nil),              // 19: spona.reporting.v1.DeleteProjectRequest
+	(*DeleteProjectResponse)(nil),             // 20: spona.reporting.v1.DeleteProjectResponse
+	(*Baseline)(nil),                          // 21: spona.reporting.v1.Baseline
+	(*Target)(nil),                            // 22: spona.reporting.v1.Target
+	(*IndicatorValue)(nil),                    // 23: spona.reporting.v1.IndicatorValue
+	(*Indicator)(nil),                         // 24: spona.reporting.v1.Indicator
+	(*CreateIndicatorRequest)(nil),            // 25: spona.reporting.v1.CreateIndicatorRequest
+	(*CreateIndicatorResponse)(nil),           // 26: spona.reporting.v1.CreateIndicatorResponse
+	(*GetIndicatorRequest)(nil),               // 27: spona.reporting.v1.GetIndicatorRequest
+	(*GetIndicatorResponse)(nil),              // 28: spona.reporting.v1.GetIndicatorResponse
+	(*ListIndicatorsRequest)(nil),             // 29: spona.reporting.v1.ListIndicatorsRequest
+	(*ListIndicatorsResponse)(nil),            // 30: spona.reporting.v1.ListIndicatorsResponse
+	(*UpdateIndicatorRequest)(nil),            // 31: spona.reporting.v1.UpdateIndicatorRequest
+	(*UpdateIndicatorResponse)(nil),           // 32: spona.reporting.v1.UpdateIndicatorResponse
+	(*DeleteIndicatorRequest)(nil),            // 33: spona.reporting.v1.DeleteIndicatorRequest
+	(*DeleteIndicatorResponse)(nil),           // 34: spona.reporting.v1.DeleteIndicatorResponse
+	(*RecordIndicatorValueRequest)(nil),       // 35: spona.reporting.v1.RecordIndicatorValueRequest
+	(*RecordIndicatorValueResponse)(nil),      // 36: spona.reporting.v1.RecordIndicatorValueResponse
+	(*GetProjectReportRequest)(nil),           // 37: spona.reporting.v1.GetProjectReportRequest
+	(*Cell)(nil),                              // 38: spona.reporting.v1.Cell
+	(*Disaggregation)(nil),                    // 39: spona.reporting.v1.Disaggregation
+	(*IndicatorResult)(nil),                   // 40: spona.reporting.v1.IndicatorResult
+	(*ProjectReport)(nil),                     // 41: spona.reporting.v1.ProjectReport
+	(*GetProjectReportResponse)(nil),          // 42: spona.reporting.v1.GetProjectReportResponse
+	(*ExportProjectReportRequest)(nil),        // 43: spona.reporting.v1.ExportProjectReportRequest
+	(*v1.DateRange)(nil),                      // 44: spona.common.v1.DateRange
+	(*timestamppb.Timestamp)(nil),             // 45: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),             // 46: google.protobuf.FieldMask
+	(*httpbody.HttpBody)(nil),                 // 47: google.api.HttpBody
 }
 var file_spona_reporting_v1_reporting_proto_depIdxs = []int32{
 	0,  // 0: spona.reporting.v1.ParticipatingOrganisation.role:type_name -> spona.reporting.v1.OrganisationRole
-	4,  // 1: spona.reporting.v1.ParticipatingOrganisation.names:type_name -> spona.reporting.v1.Narrative
-	42, // 2: spona.reporting.v1.Budget.period:type_name -> spona.common.v1.DateRange
-	5,  // 3: spona.reporting.v1.Budget.value:type_name -> spona.reporting.v1.Money
-	4,  // 4: spona.reporting.v1.Project.titles:type_name -> spona.reporting.v1.Narrative
-	4,  // 5: spona.reporting.v1.Project.descriptions:type_name -> spona.reporting.v1.Narrative
-	4,  // 6: spona.reporting.v1.Project.general_objectives:type_name -> spona.reporting.v1.Narrative
-	4,  // 7: spona.reporting.v1.Project.specific_objectives:type_name -> spona.reporting.v1.Narrative
-	4,  // 8: spona.reporting.v1.Project.reporting_organisation_names:type_name -> spona.reporting.v1.Narrative
-	6,  // 9: spona.reporting.v1.Project.participating_organisations:type_name -> spona.reporting.v1.ParticipatingOrganisation
-	7,  // 10: spona.reporting.v1.Project.budgets:type_name -> spona.reporting.v1.Budget
+	6,  // 1: spona.reporting.v1.ParticipatingOrganisation.names:type_name -> spona.reporting.v1.Narrative
+	44, // 2: spona.reporting.v1.Budget.period:type_name -> spona.common.v1.DateRange
+	7,  // 3: spona.reporting.v1.Budget.value:type_name -> spona.reporting.v1.Money
+	6,  // 4: spona.reporting.v1.Project.titles:type_name -> spona.reporting.v1.Narrative
+	6,  // 5: spona.reporting.v1.Project.descriptions:type_name -> spona.reporting.v1.Narrative
+	6,  // 6: spona.reporting.v1.Project.general_objectives:type_name -> spona.reporting.v1.Narrative
+	6,  // 7: spona.reporting.v1.Project.specific_objectives:type_name -> spona.reporting.v1.Narrative
+	6,  // 8: spona.reporting.v1.Project.reporting_organisation_names:type_name -> spona.reporting.v1.Narrative
+	8,  // 9: spona.reporting.v1.Project.participating_organisations:type_name -> spona.reporting.v1.ParticipatingOrganisation
+	9,  // 10: spona.reporting.v1.Project.budgets:type_name -> spona.reporting.v1.Budget
 	1,  // 11: spona.reporting.v1.Project.activity_status:type_name -> spona.reporting.v1.ActivityStatus
-	43, // 12: spona.reporting.v1.Project.create_time:type_name -> google.protobuf.Timestamp
-	43, // 13: spona.reporting.v1.Project.update_time:type_name -> google.protobuf.Timestamp
-	8,  // 14: spona.reporting.v1.CreateProjectRequest.project:type_name -> spona.reporting.v1.Project
-	8,  // 15: spona.reporting.v1.CreateProjectResponse.project:type_name -> spona.reporting.v1.Project
-	8,  // 16: spona.reporting.v1.GetProjectResponse.project:type_name -> spona.reporting.v1.Project
-	8,  // 17: spona.reporting.v1.ListProjectsResponse.projects:type_name -> spona.reporting.v1.Project
-	8,  // 18: spona.reporting.v1.UpdateProjectRequest.project:type_name -> spona.reporting.v1.Project
-	44, // 19: spona.reporting.v1.UpdateProjectRequest.update_mask:type_name -> google.protobuf.FieldMask
-	8,  // 20: spona.reporting.v1.UpdateProjectResponse.project:type_name -> spona.reporting.v1.Project
-	42, // 21: spona.reporting.v1.Target.period:type_name -> spona.common.v1.DateRange
-	42, // 22: spona.reporting.v1.IndicatorValue.period:type_name -> spona.common.v1.DateRange
-	4,  // 23: spona.reporting.v1.Indicator.titles:type_name -> spona.reporting.v1.Narrative
+	45, // 12: spona.reporting.v1.Project.create_time:type_name -> google.protobuf.Timestamp
+	45, // 13: spona.reporting.v1.Project.update_time:type_name -> google.protobuf.Timestamp
+	10, // 14: spona.reporting.v1.CreateProjectRequest.project:type_name -> spona.reporting.v1.Project
+	10, // 15: spona.reporting.v1.CreateProjectResponse.project:type_name -> spona.reporting.v1.Project
+	10, // 16: spona.reporting.v1.GetProjectResponse.project:type_name -> spona.reporting.v1.Project
+	10, // 17: spona.reporting.v1.ListProjectsResponse.projects:type_name -> spona.reporting.v1.Project
+	10, // 18: spona.reporting.v1.UpdateProjectRequest.project:type_name -> spona.reporting.v1.Project
+	46, // 19: spona.reporting.v1.UpdateProjectRequest.update_mask:type_name -> google.protobuf.FieldMask
+	10, // 20: spona.reporting.v1.UpdateProjectResponse.project:type_name -> spona.reporting.v1.Project
+	44, // 21: spona.reporting.v1.Target.period:type_name -> spona.common.v1.DateRange
+	44, // 22: spona.reporting.v1.IndicatorValue.period:type_name -> spona.common.v1.DateRange
+	6,  // 23: spona.reporting.v1.Indicator.titles:type_name -> spona.reporting.v1.Narrative
 	2,  // 24: spona.reporting.v1.Indicator.level:type_name -> spona.reporting.v1.IndicatorLevel
-	19, // 25: spona.reporting.v1.Indicator.baseline:type_name -> spona.reporting.v1.Baseline
-	20, // 26: spona.reporting.v1.Indicator.targets:type_name -> spona.reporting.v1.Target
+	21, // 25: spona.reporting.v1.Indicator.baseline:type_name -> spona.reporting.v1.Baseline
+	22, // 26: spona.reporting.v1.Indicator.targets:type_name -> spona.reporting.v1.Target
 	3,  // 27: spona.reporting.v1.Indicator.metric:type_name -> spona.reporting.v1.Metric
-	21, // 28: spona.reporting.v1.Indicator.values:type_name -> spona.reporting.v1.IndicatorValue
-	43, // 29: spona.reporting.v1.Indicator.create_time:type_name -> google.protobuf.Timestamp
-	43, // 30: spona.reporting.v1.Indicator.update_time:type_name -> google.protobuf.Timestamp
-	22, // 31: spona.reporting.v1.CreateIndicatorRequest.indicator:type_name -> spona.reporting.v1.Indicator
-	22, // 32: spona.reporting.v1.CreateIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
-	22, // 33: spona.reporting.v1.GetIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
-	22, // 34: spona.reporting.v1.ListIndicatorsResponse.indicators:type_name -> spona.reporting.v1.Indicator
-	22, // 35: spona.reporting.v1.UpdateIndicatorRequest.indicator:type_name -> spona.reporting.v1.Indicator
-	44, // 36: spona.reporting.v1.UpdateIndicatorRequest.update_mask:type_name -> google.protobuf.FieldMask
-	22, // 37: spona.reporting.v1.UpdateIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
-	21, // 38: spona.reporting.v1.RecordIndicatorValueRequest.value:type_name -> spona.reporting.v1.IndicatorValue
-	22, // 39: spona.reporting.v1.RecordIndicatorValueResponse.indicator:type_name -> spona.reporting.v1.Indicator
-	36, // 40: spona.reporting.v1.Disaggregation.cells:type_name -> spona.reporting.v1.Cell
-	4,  // 41: spona.reporting.v1.IndicatorResult.titles:type_name -> spona.reporting.v1.Narrative
+	23, // 28: spona.reporting.v1.Indicator.values:type_name -> spona.reporting.v1.IndicatorValue
+	45, // 29: spona.reporting.v1.Indicator.create_time:type_name -> google.protobuf.Timestamp
+	45, // 30: spona.reporting.v1.Indicator.update_time:type_name -> google.protobuf.Timestamp
+	24, // 31: spona.reporting.v1.CreateIndicatorRequest.indicator:type_name -> spona.reporting.v1.Indicator
+	24, // 32: spona.reporting.v1.CreateIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
+	24, // 33: spona.reporting.v1.GetIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
+	24, // 34: spona.reporting.v1.ListIndicatorsResponse.indicators:type_name -> spona.reporting.v1.Indicator
+	24, // 35: spona.reporting.v1.UpdateIndicatorRequest.indicator:type_name -> spona.reporting.v1.Indicator
+	46, // 36: spona.reporting.v1.UpdateIndicatorRequest.update_mask:type_name -> google.protobuf.FieldMask
+	24, // 37: spona.reporting.v1.UpdateIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
+	23, // 38: spona.reporting.v1.RecordIndicatorValueRequest.value:type_name -> spona.reporting.v1.IndicatorValue
+	24, // 39: spona.reporting.v1.RecordIndicatorValueResponse.indicator:type_name -> spona.reporting.v1.Indicator
+	38, // 40: spona.reporting.v1.Disaggregation.cells:type_name -> spona.reporting.v1.Cell
+	6,  // 41: spona.reporting.v1.IndicatorResult.titles:type_name -> spona.reporting.v1.Narrative
 	2,  // 42: spona.reporting.v1.IndicatorResult.level:type_name -> spona.reporting.v1.IndicatorLevel
 	3,  // 43: spona.reporting.v1.IndicatorResult.metric:type_name -> spona.reporting.v1.Metric
-	19, // 44: spona.reporting.v1.IndicatorResult.baseline:type_name -> spona.reporting.v1.Baseline
-	20, // 45: spona.reporting.v1.IndicatorResult.targets:type_name -> spona.reporting.v1.Target
-	36, // 46: spona.reporting.v1.IndicatorResult.actual:type_name -> spona.reporting.v1.Cell
-	37, // 47: spona.reporting.v1.IndicatorResult.disaggregations:type_name -> spona.reporting.v1.Disaggregation
-	4,  // 48: spona.reporting.v1.ProjectReport.project_titles:type_name -> spona.reporting.v1.Narrative
-	42, // 49: spona.reporting.v1.ProjectReport.period:type_name -> spona.common.v1.DateRange
-	38, // 50: spona.reporting.v1.ProjectReport.results:type_name -> spona.reporting.v1.IndicatorResult
-	43, // 51: spona.reporting.v1.ProjectReport.generate_time:type_name -> google.protobuf.Timestamp
-	39, // 52: spona.reporting.v1.GetProjectReportResponse.report:type_name -> spona.reporting.v1.ProjectReport
-	9,  // 53: spona.reporting.v1.ReportingService.CreateProject:input_type -> spona.reporting.v1.CreateProjectRequest
-	11, // 54: spona.reporting.v1.ReportingService.GetProject:input_type -> spona.reporting.v1.GetProjectRequest
-	13, // 55: spona.reporting.v1.ReportingService.ListProjects:input_type -> spona.reporting.v1.ListProjectsRequest
-	15, // 56: spona.reporting.v1.ReportingService.UpdateProject:input_type -> spona.reporting.v1.UpdateProjectRequest
-	17, // 57: spona.reporting.v1.ReportingService.DeleteProject:input_type -> spona.reporting.v1.DeleteProjectRequest
-	23, // 58: spona.reporting.v1.ReportingService.CreateIndicator:input_type -> spona.reporting.v1.CreateIndicatorRequest
-	25, // 59: spona.reporting.v1.ReportingService.GetIndicator:input_type -> spona.reporting.v1.GetIndicatorRequest
-	27, // 60: spona.reporting.v1.ReportingService.ListIndicators:input_type -> spona.reporting.v1.ListIndicatorsRequest
-	29, // 61: spona.reporting.v1.ReportingService.UpdateIndicator:input_type -> spona.reporting.v1.UpdateIndicatorRequest
-	31, // 62: spona.reporting.v1.ReportingService.DeleteIndicator:input_type -> spona.reporting.v1.DeleteIndicatorRequest
-	33, // 63: spona.reporting.v1.ReportingService.RecordIndicatorValue:input_type -> spona.reporting.v1.RecordIndicatorValueRequest
-	35, // 64: spona.reporting.v1.ReportingService.GetProjectReport:input_type -> spona.reporting.v1.GetProjectReportRequest
-	41, // 65: spona.reporting.v1.ReportingService.ExportProjectReport:input_type -> spona.reporting.v1.ExportProjectReportRequest
-	10, // 66: spona.reporting.v1.ReportingService.CreateProject:output_type -> spona.reporting.v1.CreateProjectResponse
-	12, // 67: spona.reporting.v1.ReportingService.GetProject:output_type -> spona.reporting.v1.GetProjectResponse
-	14, // 68: spona.reporting.v1.ReportingService.ListProjects:output_type -> spona.reporting.v1.ListProjectsResponse
-	16, // 69: spona.reporting.v1.ReportingService.UpdateProject:output_type -> spona.reporting.v1.UpdateProjectResponse
-	18, // 70: spona.reporting.v1.ReportingService.DeleteProject:output_type -> spona.reporting.v1.DeleteProjectResponse
-	24, // 71: spona.reporting.v1.ReportingService.CreateIndicator:output_type -> spona.reporting.v1.CreateIndicatorResponse
-	26, // 72: spona.reporting.v1.ReportingService.GetIndicator:output_type -> spona.reporting.v1.GetIndicatorResponse
-	28, // 73: spona.reporting.v1.ReportingService.ListIndicators:output_type -> spona.reporting.v1.ListIndicatorsResponse
-	30, // 74: spona.reporting.v1.ReportingService.UpdateIndicator:output_type -> spona.reporting.v1.UpdateIndicatorResponse
-	32, // 75: spona.reporting.v1.ReportingService.DeleteIndicator:output_type -> spona.reporting.v1.DeleteIndicatorResponse
-	34, // 76: spona.reporting.v1.ReportingService.RecordIndicatorValue:output_type -> spona.reporting.v1.RecordIndicatorValueResponse
-	40, // 77: spona.reporting.v1.ReportingService.GetProjectReport:output_type -> spona.reporting.v1.GetProjectReportResponse
-	45, // 78: spona.reporting.v1.ReportingService.ExportProjectReport:output_type -> google.api.HttpBody
-	66, // [66:79] is the sub-list for method output_type
-	53, // [53:66] is the sub-list for method input_type
+	21, // 44: spona.reporting.v1.IndicatorResult.baseline:type_name -> spona.reporting.v1.Baseline
+	22, // 45: spona.reporting.v1.IndicatorResult.targets:type_name -> spona.reporting.v1.Target
+	38, // 46: spona.reporting.v1.IndicatorResult.actual:type_name -> spona.reporting.v1.Cell
+	39, // 47: spona.reporting.v1.IndicatorResult.disaggregations:type_name -> spona.reporting.v1.Disaggregation
+	6,  // 48: spona.reporting.v1.ProjectReport.project_titles:type_name -> spona.reporting.v1.Narrative
+	44, // 49: spona.reporting.v1.ProjectReport.period:type_name -> spona.common.v1.DateRange
+	40, // 50: spona.reporting.v1.ProjectReport.results:type_name -> spona.reporting.v1.IndicatorResult
+	45, // 51: spona.reporting.v1.ProjectReport.generate_time:type_name -> google.protobuf.Timestamp
+	41, // 52: spona.reporting.v1.GetProjectReportResponse.report:type_name -> spona.reporting.v1.ProjectReport
+	11, // 53: spona.reporting.v1.ReportingService.CreateProject:input_type -> spona.reporting.v1.CreateProjectRequest
+	13, // 54: spona.reporting.v1.ReportingService.GetProject:input_type -> spona.reporting.v1.GetProjectRequest
+	15, // 55: spona.reporting.v1.ReportingService.ListProjects:input_type -> spona.reporting.v1.ListProjectsRequest
+	17, // 56: spona.reporting.v1.ReportingService.UpdateProject:input_type -> spona.reporting.v1.UpdateProjectRequest
+	19, // 57: spona.reporting.v1.ReportingService.DeleteProject:input_type -> spona.reporting.v1.DeleteProjectRequest
+	25, // 58: spona.reporting.v1.ReportingService.CreateIndicator:input_type -> spona.reporting.v1.CreateIndicatorRequest
+	27, // 59: spona.reporting.v1.ReportingService.GetIndicator:input_type -> spona.reporting.v1.GetIndicatorRequest
+	29, // 60: spona.reporting.v1.ReportingService.ListIndicators:input_type -> spona.reporting.v1.ListIndicatorsRequest
+	31, // 61: spona.reporting.v1.ReportingService.UpdateIndicator:input_type -> spona.reporting.v1.UpdateIndicatorRequest
+	33, // 62: spona.reporting.v1.ReportingService.DeleteIndicator:input_type -> spona.reporting.v1.DeleteIndicatorRequest
+	35, // 63: spona.reporting.v1.ReportingService.RecordIndicatorValue:input_type -> spona.reporting.v1.RecordIndicatorValueRequest
+	37, // 64: spona.reporting.v1.ReportingService.GetProjectReport:input_type -> spona.reporting.v1.GetProjectReportRequest
+	43, // 65: spona.reporting.v1.ReportingService.ExportProjectReport:input_type -> spona.reporting.v1.ExportProjectReportRequest
+	4,  // 66: spona.reporting.v1.ProjectParticipationService.CheckProjectParticipation:input_type -> spona.reporting.v1.CheckProjectParticipationRequest
+	12, // 67: spona.reporting.v1.ReportingService.CreateProject:output_type -> spona.reporting.v1.CreateProjectResponse
+	14, // 68: spona.reporting.v1.ReportingService.GetProject:output_type -> spona.reporting.v1.GetProjectResponse
+	16, // 69: spona.reporting.v1.ReportingService.ListProjects:output_type -> spona.reporting.v1.ListProjectsResponse
+	18, // 70: spona.reporting.v1.ReportingService.UpdateProject:output_type -> spona.reporting.v1.UpdateProjectResponse
+	20, // 71: spona.reporting.v1.ReportingService.DeleteProject:output_type -> spona.reporting.v1.DeleteProjectResponse
+	26, // 72: spona.reporting.v1.ReportingService.CreateIndicator:output_type -> spona.reporting.v1.CreateIndicatorResponse
+	28, // 73: spona.reporting.v1.ReportingService.GetIndicator:output_type -> spona.reporting.v1.GetIndicatorResponse
+	30, // 74: spona.reporting.v1.ReportingService.ListIndicators:output_type -> spona.reporting.v1.ListIndicatorsResponse
+	32, // 75: spona.reporting.v1.ReportingService.UpdateIndicator:output_type -> spona.reporting.v1.UpdateIndicatorResponse
+	34, // 76: spona.reporting.v1.ReportingService.DeleteIndicator:output_type -> spona.reporting.v1.DeleteIndicatorResponse
+	36, // 77: spona.reporting.v1.ReportingService.RecordIndicatorValue:output_type -> spona.reporting.v1.RecordIndicatorValueResponse
+	42, // 78: spona.reporting.v1.ReportingService.GetProjectReport:output_type -> spona.reporting.v1.GetProjectReportResponse
+	47, // 79: spona.reporting.v1.ReportingService.ExportProjectReport:output_type -> google.api.HttpBody
+	5,  // 80: spona.reporting.v1.ProjectParticipationService.CheckProjectParticipation:output_type -> spona.reporting.v1.CheckProjectParticipationResponse
+	67, // [67:81] is the sub-list for method output_type
+	53, // [53:67] is the sub-list for method input_type
 	53, // [53:53] is the sub-list for extension type_name
 	53, // [53:53] is the sub-list for extension extendee
 	0,  // [0:53] is the sub-list for field type_name
@@ -3141,9 +3256,9 @@ func file_spona_reporting_v1_reporting_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_reporting_v1_reporting_proto_rawDesc), len(file_spona_reporting_v1_reporting_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   38,
+			NumMessages:   40,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_spona_reporting_v1_reporting_proto_goTypes,
 		DependencyIndexes: file_spona_reporting_v1_reporting_proto_depIdxs,

@@ -640,3 +640,130 @@ var ReportingService_ServiceDesc = grpc.ServiceDesc{
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "spona/reporting/v1/reporting.proto",
 }
+
+const (
+	ProjectParticipationService_CheckProjectParticipation_FullMethodName = "/spona.reporting.v1.ProjectParticipationService/CheckProjectParticipation"
+)
+
+// ProjectParticipationServiceClient is the client API for ProjectParticipationService service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// ProjectParticipationService is internal (no REST route): the services
+// that tag records with a project (assistances in beneficiaries, training
+// events in trainings, referrals in referrals) ask it, for the organisation
+// that tags, before they store the record. They call under a principal they
+// sign for that organisation with the internal scope projects.check.
+type ProjectParticipationServiceClient interface {
+	// Reports whether the calling organisation may tag records with the
+	// project: only its implementing organisation and the participating
+	// organisations with the implementing role may. Funders (funding,
+	// accountable and extending roles) and organisations not taking part may
+	// not, so report counts and their suppression cannot be changed from
+	// outside the project.
+	CheckProjectParticipation(ctx context.Context, in *CheckProjectParticipationRequest, opts ...grpc.CallOption) (*CheckProjectParticipationResponse, error)
+}
+
+type projectParticipationServiceClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewProjectParticipationServiceClient(cc grpc.ClientConnInterface) ProjectParticipationServiceClient {
+	return &projectParticipationServiceClient{cc}
+}
+
+func (c *projectParticipationServiceClient) CheckProjectParticipation(ctx context.Context, in *CheckProjectParticipationRequest, opts ...grpc.CallOption) (*CheckProjectParticipationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CheckProjectParticipationResponse)
+	err := c.cc.Invoke(ctx, ProjectParticipationService_CheckProjectParticipation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ProjectParticipationServiceServer is the server API for ProjectParticipationService service.
+// All implementations must embed UnimplementedProjectParticipationServiceServer
+// for forward compatibility.
+//
+// ProjectParticipationService is internal (no REST route): the services
+// that tag records with a project (assistances in beneficiaries, training
+// events in trainings, referrals in referrals) ask it, for the organisation
+// that tags, before they store the record. They call under a principal they
+// sign for that organisation with the internal scope projects.check.
+type ProjectParticipationServiceServer interface {
+	// Reports whether the calling organisation may tag records with the
+	// project: only its implementing organisation and the participating
+	// organisations with the implementing role may. Funders (funding,
+	// accountable and extending roles) and organisations not taking part may
+	// not, so report counts and their suppression cannot be changed from
+	// outside the project.
+	CheckProjectParticipation(context.Context, *CheckProjectParticipationRequest) (*CheckProjectParticipationResponse, error)
+	mustEmbedUnimplementedProjectParticipationServiceServer()
+}
+
+// UnimplementedProjectParticipationServiceServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedProjectParticipationServiceServer struct{}
+
+func (UnimplementedProjectParticipationServiceServer) CheckProjectParticipation(context.Context, *CheckProjectParticipationRequest) (*CheckProjectParticipationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CheckProjectParticipation not implemented")
+}
+func (UnimplementedProjectParticipationServiceServer) mustEmbedUnimplementedProjectParticipationServiceServer() {
+}
+func (UnimplementedProjectParticipationServiceServer) testEmbeddedByValue() {}
+
+// UnsafeProjectParticipationServiceServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to ProjectParticipationServiceServer will
+// result in compilation errors.
+type UnsafeProjectParticipationServiceServer interface {
+	mustEmbedUnimplementedProjectParticipationServiceServer()
+}
+
+func RegisterProjectParticipationServiceServer(s grpc.ServiceRegistrar, srv ProjectParticipationServiceServer) {
+	// If the following call panics, it indicates UnimplementedProjectParticipationServiceServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&ProjectParticipationService_ServiceDesc, srv)
+}
+
+func _ProjectParticipationService_CheckProjectParticipation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckProjectParticipationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProjectParticipationServiceServer).CheckProjectParticipation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProjectParticipationService_CheckProjectParticipation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProjectParticipationServiceServer).CheckProjectParticipation(ctx, req.(*CheckProjectParticipationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// ProjectParticipationService_ServiceDesc is the grpc.ServiceDesc for ProjectParticipationService service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var ProjectParticipationService_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "spona.reporting.v1.ProjectParticipationService",
+	HandlerType: (*ProjectParticipationServiceServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "CheckProjectParticipation",
+			Handler:    _ProjectParticipationService_CheckProjectParticipation_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "spona/reporting/v1/reporting.proto",
+}

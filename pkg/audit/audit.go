@@ -1,0 +1,99 @@
+// Package audit is Spona's one record of who read or changed a person's
+// personal data: what (the beneficiary, the action, the fields, and the
+// resource through which the data was reached), who (organisation and API
+// client), when, and why (the purpose the caller declared in the
+// X-Spona-Purpose header, gRPC metadata x-spona-purpose).
+//
+// The records of every service end in one append-only log, the beneficiaries
+// service's audit_events table, so the data owner reads them all through
+// /v1/beneficiaries/{id}/auditEvents. The beneficiaries service appends its
+// own records in the transaction of the read or change (auditpg); another
+// service that returns a person's data (referrals: reason, notes, snapshot)
+// sends its records to the beneficiaries service before it returns the data
+// and fails the request if it cannot.
+package audit
+
+import (
+	"context"
+	"time"
+
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/validate"
+	"google.golang.org/grpc/metadata"
+)
+
+// PurposeMetadata is the gRPC metadata key in which a caller declares why it
+// reads or changes personal data; the edge fills it from the X-Spona-Purpose
+// HTTP header.
+const PurposeMetadata = "x-spona-purpose"
+
+// MaxPurpose is the longest purpose a caller may declare, in characters.
+const MaxPurpose = 200
+
+// Record is one read or change of a beneficiary's personal data.
+type Record struct {
+	ID                  int64
+	Time                time.Time
+	ActorOrganisationID string
+	ActorClientID       string
+	OwnerOrganisationID string
+	BeneficiaryID       string
+	// Action is a code: "read", "consent.withdraw", "referral.read", ...
+	Action string
+	// Fields names the personal-data fields read or written.
+	Fields []string
+	// Purpose is what the caller declared.
+	Purpose string
+	// Resource names what was read when it is not the beneficiary record
+	// itself, e.g. "referrals/0190…"; "" for the beneficiary's own data.
+	Resource string
+}
+
+// Actor is who calls and why: the verified principal and the purpose it
+// declared.
+type Actor struct {
+	auth.Principal
+	Purpose string
+}
+
+// Records returns one record per subject for act doing action on fields.
+func (act Actor) Records(action string, fields []string, resource string, subjects ...Subject) []Record {
+	out := make([]Record, 0, len(subjects))
+	for _, s := range subjects {
+		out = append(out, Record{
+			ActorOrganisationID: act.OrganisationID, ActorClientID: act.ClientID,
+			OwnerOrganisationID: s.OwnerOrganisationID, BeneficiaryID: s.BeneficiaryID,
+			Action: action, Fields: fields, Purpose: act.Purpose, Resource: resource,
+		})
+	}
+	return out
+}
+
+// Subject is a beneficiary whose data is read, with its owner.
+type Subject struct {
+	BeneficiaryID       string
+	OwnerOrganisationID string
+}
+
+// CheckPurpose validates a declared purpose: at most MaxPurpose characters
+// of valid UTF-8.
+func CheckPurpose(purpose string) error {
+	var v errs.Violations
+	validate.Text(&v, PurposeMetadata, purpose, MaxPurpose, false)
+	return v.Err()
+}
+
+// FromIncoming returns the actor of an incoming gRPC request: its principal
+// and the purpose declared in its metadata (checked).
+func FromIncoming(ctx context.Context) (Actor, error) {
+	act := Actor{Principal: auth.Caller(ctx)}
+	md, _ := metadata.FromIncomingContext(ctx)
+	if v := md.Get(PurposeMetadata); len(v) > 0 {
+		act.Purpose = v[0]
+		if err := CheckPurpose(act.Purpose); err != nil {
+			return act, err
+		}
+	}
+	return act, nil
+}

@@ -1,0 +1,34 @@
+package auth
+
+import "context"
+
+// Internal scopes: held only by principals Spona's own processes sign for a
+// call to another Spona process, never by partner keys or tokens (they are
+// not in AllScopes, so the edge refuses them). Each allows one internal RPC
+// family that has no REST route.
+const (
+	// ScopeAccessCheck allows asking the beneficiaries service whether the
+	// calling organisation can see a beneficiary (or holds a live grant for
+	// a source such as a referral) — no personal data is returned.
+	ScopeAccessCheck = "access.check"
+	// ScopeAuditWrite allows appending to the beneficiaries audit log the
+	// reads another service made of a person's data.
+	ScopeAuditWrite = "audit.write"
+	// ScopeProjectsCheck allows asking the reporting service whether the
+	// calling organisation may tag records with a project.
+	ScopeProjectsCheck = "projects.check"
+)
+
+// Delegate returns ctx whose calls to other Spona services run as
+// organisation org and client, with only scopes, under a principal s signs.
+// A service uses it to make an internal call for the organisation it serves
+// (the caller of its own request, or the owner of the data it acts on)
+// without forwarding that caller's wider principal.
+func (s *Signer) Delegate(ctx context.Context, org, client string, scopes ...string) (context.Context, error) {
+	p := Principal{OrganisationID: org, ClientID: client, Scopes: scopes}
+	tok, err := s.Sign(p)
+	if err != nil {
+		return nil, err
+	}
+	return WithPrincipal(ctx, p, tok), nil
+}

@@ -1,0 +1,47 @@
+package adapters
+
+import (
+	"context"
+	"time"
+
+	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/services/trainings/internal/app"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// BeneficiariesGRPC asks the beneficiaries service whether the organiser
+// sees a person (CheckAccess), for the calling organisation, under a
+// principal of its own with the internal scope access.check only: no
+// personal data is read.
+type BeneficiariesGRPC struct {
+	c      benv1.BeneficiaryAccessServiceClient
+	signer *auth.Signer
+}
+
+// NewBeneficiariesGRPC returns the adapter over conn.
+func NewBeneficiariesGRPC(conn grpc.ClientConnInterface, signer *auth.Signer) *BeneficiariesGRPC {
+	return &BeneficiariesGRPC{c: benv1.NewBeneficiaryAccessServiceClient(conn), signer: signer}
+}
+
+var _ app.Beneficiaries = (*BeneficiariesGRPC)(nil)
+
+// CheckVisible implements app.Beneficiaries.
+func (b *BeneficiariesGRPC) CheckVisible(ctx context.Context, beneficiaryID string) error {
+	caller := auth.Caller(ctx)
+	cctx, err := b.signer.Delegate(ctx, caller.OrganisationID, caller.ClientID, auth.ScopeAccessCheck)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(cctx, 5*time.Second)
+	defer cancel()
+	_, err = b.c.CheckAccess(cctx, &benv1.CheckAccessRequest{BeneficiaryId: beneficiaryID})
+	if status.Code(err) == codes.FailedPrecondition {
+		return errs.FailedPrecondition(grpcx.Reason(err), "%s", status.Convert(err).Message())
+	}
+	return grpcx.FromDownstream(err, "beneficiary", beneficiaryID)
+}
