@@ -49,7 +49,9 @@ func run(ctx context.Context) error {
 	dbURL := os.Getenv("DATABASE_URL")
 	if dbURL == "" {
 		say("starting PostgreSQL in .data/pg (port 55432)")
-		c, err := pgcluster.Start(ctx, filepath.Join(data, "pg"), pgcluster.Options{Port: 55432, Durable: true})
+		// Room for every process's pool, and for psql sessions and commands.
+		c, err := pgcluster.Start(ctx, filepath.Join(data, "pg"), pgcluster.Options{
+			Port: 55432, Durable: true, MaxConnections: devstack.Connections() + 50})
 		if err != nil {
 			return err
 		}

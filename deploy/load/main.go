@@ -47,9 +47,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/ids"
-	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/testkit/devstack"
 	"github.com/spona/spona/pkg/testkit/pgcluster"
@@ -99,8 +99,13 @@ func run(ctx context.Context) error {
 	}
 	defer func() { warn(os.RemoveAll(tmp)) }()
 
-	say("starting PostgreSQL")
-	pg, err := pgcluster.Start(ctx, filepath.Join(tmp, "pg"), pgcluster.Options{Durable: *durable})
+	// The processes keep their default pools (4 × GOMAXPROCS); the raw pgx
+	// baseline gets a pool of the same size. Clients beyond the pools queue
+	// for a connection, and PostgreSQL has room for every pool.
+	poolSize := db.DefaultPoolSize()
+	say(fmt.Sprintf("starting PostgreSQL (pools of %d connections)", poolSize))
+	pg, err := pgcluster.Start(ctx, filepath.Join(tmp, "pg"), pgcluster.Options{
+		Durable: *durable, MaxConnections: devstack.Connections() + int(poolSize) + 50})
 	if err != nil {
 		return err
 	}
@@ -117,12 +122,11 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	conns := strconv.Itoa(max(maxClients, 10))
 	stack, err := devstack.Start(ctx, devstack.Options{
 		BinDir: bin, DatabaseURL: pg.URL("spona"), PrincipalSecret: secret, Ports: ports,
 		LogDir: tmp,
-		Env: []string{"DB_MAX_CONNS=" + conns, "LOG_LEVEL=warn",
-			"RATE_LIMIT_RPS=1000000", "RATE_LIMIT_BURST=1000000"},
+		// One client address opens every connection: no per-address limits.
+		Env: []string{"LOG_LEVEL=warn", "RATE_LIMIT_RPS=1000000", "RATE_LIMIT_BURST=1000000", "MAX_CONNS_PER_IP=0"},
 	})
 	if err != nil {
 		return err
@@ -142,7 +146,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg.MaxConns = intconv.Int32(max(maxClients, 10))
+	cfg.MaxConns = poolSize
 	cfg.ConnConfig.RuntimeParams["search_path"] = "beneficiaries,public"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -170,7 +171,29 @@ func TestCompose(t *testing.T) {
 			t.Errorf("%s publishes ports; only the edge should", name)
 		}
 	}
+	// PostgreSQL has room for every process's pool.
+	maxConns := 100 // PostgreSQL's default
+	for i, a := range c.Services["postgres"].Command {
+		if v, ok := strings.CutPrefix(a, "max_connections="); ok && i > 0 && c.Services["postgres"].Command[i-1] == "-c" {
+			maxConns, _ = strconv.Atoi(v)
+		}
+	}
+	pools := 0
+	for _, name := range processes {
+		n, err := strconv.Atoi(c.Services[name].Environment["DB_MAX_CONNS"])
+		if err != nil || n <= 0 {
+			t.Errorf("%s: DB_MAX_CONNS %q; set it: without a CPU limit the default follows the host's cores", name, c.Services[name].Environment["DB_MAX_CONNS"])
+		}
+		pools += n
+	}
+	if pools+connectionsReserve > maxConns {
+		t.Errorf("the pools need %d connections and %d more are kept for psql and migrations, PostgreSQL's max_connections is %d", pools, connectionsReserve, maxConns)
+	}
 }
+
+// connectionsReserve is what max_connections keeps beyond the processes'
+// pools: superuser slots, the database operator, psql sessions, commands.
+const connectionsReserve = 20
 
 func TestDockerfile(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("..", "docker", "Dockerfile"))

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -180,6 +181,7 @@ func TestOverlays(t *testing.T) {
 			checkReferences(t, m, c.secretExternal)
 			checkNetworkPolicies(t, m)
 			checkPostgres(t, m, c.pgInstances)
+			checkConnections(t, m)
 			checkCollector(t, m)
 			checkWebhooks(t, m)
 			if len(m.namespaces) != 1 || m.namespaces[0].Labels["pod-security.kubernetes.io/enforce"] != "restricted" {
@@ -492,6 +494,31 @@ func checkPostgres(t *testing.T, m manifests, instances int) {
 	}
 	if s.MaxSyncReplicas > s.Instances-1 {
 		t.Errorf("maxSyncReplicas %d needs more than %d instances", s.MaxSyncReplicas, s.Instances)
+	}
+}
+
+// checkConnections: PostgreSQL's max_connections holds every pool of every
+// replica the autoscalers may run, and some to spare.
+func checkConnections(t *testing.T, m manifests) {
+	var cm corev1.ConfigMap
+	for name, c := range m.configMaps {
+		if strings.HasPrefix(name, "spona-config") {
+			cm = c
+		}
+	}
+	pool, err := strconv.Atoi(cm.Data["DB_MAX_CONNS"])
+	if err != nil || pool <= 0 {
+		t.Errorf("DB_MAX_CONNS %q; set it: the pods have no CPU limit, so the default would follow the node's cores", cm.Data["DB_MAX_CONNS"])
+		return
+	}
+	need := connectionsReserve
+	for _, name := range processes {
+		need += int(m.hpas[name].Spec.MaxReplicas) * pool
+	}
+	have, err := strconv.Atoi(m.clusters["spona-db"].Spec.PostgreSQL.Parameters["max_connections"])
+	if err != nil || have < need {
+		t.Errorf("PostgreSQL max_connections %q; the pools of the largest scale-out need %d (six processes at their HPA's maxReplicas × DB_MAX_CONNS %d, and %d to spare)",
+			m.clusters["spona-db"].Spec.PostgreSQL.Parameters["max_connections"], need, pool, connectionsReserve)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"regexp"
+	"runtime"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -21,12 +22,21 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/intconv"
 )
 
 var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 
+// DefaultPoolSize is the pool size of a process that sets none: four
+// connections per core the process may use (GOMAXPROCS, which follows the
+// container's CPU limit). A request that finds every connection busy waits
+// for one (until its deadline); more connections would only make PostgreSQL
+// juggle more backends on the same cores.
+func DefaultPoolSize() int32 { return intconv.Int32(4 * runtime.GOMAXPROCS(0)) }
+
 // Open returns a pool whose connections use schema (then public, for
-// extensions) as search path and whose queries are traced.
+// extensions) as search path and whose queries are traced; maxConns <= 0
+// means DefaultPoolSize.
 func Open(ctx context.Context, url, schema string, maxConns int32) (*pgxpool.Pool, error) {
 	if !schemaName.MatchString(schema) {
 		return nil, fmt.Errorf("db: bad schema name %q", schema)
@@ -38,9 +48,10 @@ func Open(ctx context.Context, url, schema string, maxConns int32) (*pgxpool.Poo
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema + ",public"
 	cfg.ConnConfig.RuntimeParams["application_name"] = "spona-" + schema
 	cfg.ConnConfig.Tracer = NewTracer(cfg.ConnConfig.Database)
-	if maxConns > 0 {
-		cfg.MaxConns = maxConns
+	if maxConns <= 0 {
+		maxConns = DefaultPoolSize()
 	}
+	cfg.MaxConns = maxConns
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("db: open pool: %w", err)

@@ -30,6 +30,10 @@ type ServerOptions struct {
 	Signer *auth.Signer
 	// MaxRecvMsgBytes raises gRPC's 4 MiB limit on a request (uploads).
 	MaxRecvMsgBytes int
+	// MaxCallTime bounds a unary call that brings no deadline or a later
+	// one, so a call queued for a busy resource (a database connection)
+	// gives up instead of waiting without end; 0 leaves calls unbounded.
+	MaxCallTime time.Duration
 }
 
 // Server is a gRPC server with its health service.
@@ -50,6 +54,7 @@ func NewServer(o ServerOptions) *Server {
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainUnaryInterceptor(
 			recoverUnary(o.Log),
+			deadlineUnary(o.MaxCallTime),
 			logUnary(o.Log),
 			errorsUnary(o.Log),
 			authUnary(o.Signer),
@@ -209,5 +214,20 @@ func recoverStream(log *slog.Logger) grpc.StreamServerInterceptor {
 			}
 		}()
 		return handler(srv, ss)
+	}
+}
+
+// deadlineUnary gives a call at most max, or the caller's earlier deadline.
+func deadlineUnary(max time.Duration) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if max <= 0 {
+			return handler(ctx, req)
+		}
+		if d, ok := ctx.Deadline(); ok && time.Until(d) <= max {
+			return handler(ctx, req)
+		}
+		ctx, cancel := context.WithTimeout(ctx, max)
+		defer cancel()
+		return handler(ctx, req)
 	}
 }

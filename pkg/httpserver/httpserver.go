@@ -246,6 +246,13 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			_ = http.NewResponseController(w).SetReadDeadline(time.Now()) // no body drain
 			return
 		}
+		if s.cfg.WriteTimeout > 0 {
+			// No answer can be written after the write deadline, so the work
+			// for it (waiting for a database connection included) ends then.
+			ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
+			defer cancel()
+			r = r.WithContext(ctx)
+		}
 		if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 			next.ServeHTTP(w, r)
 			return

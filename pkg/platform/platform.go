@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	httppprof "net/http/pprof"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -45,11 +46,12 @@ var Version = "dev"
 type Config struct {
 	AdminAddr       string        `env:"ADMIN_ADDR" required:"true" help:"listen address of the admin HTTP port (/healthz, /readyz, /metrics), e.g. 0.0.0.0:9091"`
 	DatabaseURL     string        `env:"DATABASE_URL" secret:"true" required:"true" help:"PostgreSQL URL (postgres://user:password@host:5432/spona); the process keeps its data in the schema named after it"`
-	DBMaxConns      int32         `env:"DB_MAX_CONNS" default:"10" help:"PostgreSQL pool size"`
+	DBMaxConns      int32         `env:"DB_MAX_CONNS" default:"0" help:"PostgreSQL pool size; 0 is 4 × GOMAXPROCS (the cores the process may use). PostgreSQL's max_connections must hold every pool of every replica"`
 	PrincipalSecret string        `env:"PRINCIPAL_SECRET" secret:"true" required:"true" help:"secret (16 bytes or more) signing the principals the processes pass each other"`
 	PrincipalTTL    time.Duration `env:"PRINCIPAL_TTL" default:"2m" help:"lifetime of a signed principal"`
 	LogLevel        string        `env:"LOG_LEVEL" default:"info" help:"debug, info, warn or error"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s" help:"how long in-flight calls may drain on SIGTERM"`
+	AdminPprof      bool          `env:"ADMIN_PPROF" default:"false" help:"serve Go profiles (/debug/pprof/) on the admin port; keep that port internal"`
 	StartupTimeout  time.Duration `env:"STARTUP_TIMEOUT" default:"60s" help:"how long to wait for PostgreSQL at start"`
 }
 
@@ -58,6 +60,7 @@ type Config struct {
 type GRPCConfig struct {
 	GRPCAddr       string        `env:"GRPC_ADDR" required:"true" help:"listen address of the gRPC server, e.g. 0.0.0.0:9090"`
 	EventRetention time.Duration `env:"EVENT_RETENTION" default:"168h" help:"how long the service keeps the events of its feed; a consumer whose cursor is older gets OUT_OF_RANGE"`
+	MaxCallTime    time.Duration `env:"MAX_CALL_TIME" default:"2m" help:"longest a gRPC call may run, waiting for a database connection included (a caller's earlier deadline wins; 0: no limit); 2m is the edge's HTTP_WRITE_TIMEOUT"`
 }
 
 // Base holds what a process has once its platform is up.
@@ -256,9 +259,19 @@ func (b *Base) ServeHTTP(ctx context.Context, addr string, h http.Handler) error
 }
 
 // AdminHandler serves /healthz (the process is alive), /readyz (it can do
-// work: ready returns nil) and /metrics (Prometheus).
-func AdminHandler(ready func(context.Context) error) http.Handler {
+// work: ready returns nil), /metrics (Prometheus) and, with pprof, the Go
+// profiles under /debug/pprof/ (off by default: they show the process's
+// internals and a CPU profile costs while it runs).
+func AdminHandler(ready func(context.Context) error, pprof bool) http.Handler {
 	mux := http.NewServeMux()
+	if pprof {
+		mux.HandleFunc("GET /debug/pprof/", httppprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", httppprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", httppprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", httppprof.Symbol)
+		mux.HandleFunc("POST /debug/pprof/symbol", httppprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", httppprof.Trace)
+	}
 	mux.Handle("GET /metrics", telemetry.MetricsHandler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -286,6 +299,8 @@ type Service struct {
 	Platform Config
 	// GRPCAddr is where the gRPC server listens (GRPC_ADDR).
 	GRPCAddr string
+	// MaxCallTime bounds a call without an earlier deadline (MAX_CALL_TIME).
+	MaxCallTime time.Duration
 	// Migrations holds the schema's goose SQL files.
 	Migrations fs.FS
 	// Listener, when set, is used instead of listening on GRPC_ADDR (tests).
@@ -318,7 +333,7 @@ func RunService(ctx context.Context, s Service) error {
 			base.Log.Error("shutdown", slog.String("error", err.Error()))
 		}
 	}()
-	srv := grpcx.NewServer(grpcx.ServerOptions{Log: base.Log, Signer: base.Signer, MaxRecvMsgBytes: s.MaxRecvMsgBytes})
+	srv := grpcx.NewServer(grpcx.ServerOptions{Log: base.Log, Signer: base.Signer, MaxRecvMsgBytes: s.MaxRecvMsgBytes, MaxCallTime: s.MaxCallTime})
 	if err := s.Register(ctx, base, srv.Server); err != nil {
 		return err
 	}
@@ -331,7 +346,7 @@ func RunService(ctx context.Context, s Service) error {
 	base.Log.Info("grpc listening", slog.String("addr", lis.Addr().String()))
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return srv.Serve(gctx, lis, cfg.ShutdownTimeout) })
-	g.Go(func() error { return base.ServeHTTP(gctx, cfg.AdminAddr, AdminHandler(base.Ready)) })
+	g.Go(func() error { return base.ServeHTTP(gctx, cfg.AdminAddr, AdminHandler(base.Ready, cfg.AdminPprof)) })
 	g.Go(func() error { base.watchReady(gctx, srv, time.Second); return nil })
 	err = g.Wait()
 	base.Log.Info("stopped")

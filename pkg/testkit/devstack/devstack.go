@@ -22,10 +22,23 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/spona/spona/pkg/db"
 )
 
 // Services in start order: each only calls services started before it.
 var Services = []string{"beneficiaries", "referrals", "trainings", "reporting", "webhooks", "edge"}
+
+// Connections is how many PostgreSQL connections the processes of a stack
+// may hold: a pool each, of DB_MAX_CONNS from the environment they inherit
+// or, when that is unset, of db.DefaultPoolSize.
+func Connections() int {
+	pool := int(db.DefaultPoolSize())
+	if n, err := strconv.Atoi(os.Getenv("DB_MAX_CONNS")); err == nil && n > 0 {
+		pool = n
+	}
+	return len(Services) * pool
+}
 
 // Build compiles the six binaries from the repository at root into binDir.
 func Build(ctx context.Context, root, binDir string) error {

@@ -6,6 +6,7 @@ package pgcluster
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -31,9 +32,17 @@ type Options struct {
 	Port int
 	// Durable keeps fsync on; throwaway test clusters turn it off for speed.
 	Durable bool
+	// MaxConnections is the server's max_connections: room for every pool
+	// that will connect. 0 is DefaultMaxConnections.
+	MaxConnections int
 	// Extra server settings, "name=value".
 	Settings []string
 }
+
+// DefaultMaxConnections is room for ten pools of db.DefaultPoolSize (the
+// six processes of a system a test starts, in-process services, the test's
+// own pool) and 50 more connections, and at least 300.
+func DefaultMaxConnections() int { return max(300, 10*int(db.DefaultPoolSize())+50) }
 
 // Cluster is a running private cluster.
 type Cluster struct {
@@ -99,7 +108,7 @@ func Start(ctx context.Context, dir string, o Options) (*Cluster, error) {
 	settings := []string{
 		"listen_addresses=127.0.0.1",
 		"unix_socket_directories=",
-		"max_connections=300",
+		"max_connections=" + strconv.Itoa(cmp.Or(o.MaxConnections, DefaultMaxConnections())),
 		"shared_buffers=256MB",
 	}
 	for _, name := range slices.Sorted(maps.Keys(db.LogPrivacySettings)) {

@@ -40,6 +40,7 @@ func New(cfg Config) platform.Service {
 		GRPCAddr:        cfg.GRPCAddr,
 		Migrations:      migrations.FS,
 		MaxRecvMsgBytes: cfg.Imports.MaxRecvMsgBytes(),
+		MaxCallTime:     cfg.MaxCallTime,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
 			reporting, err := base.Dial("REPORTING_ADDR", cfg.ReportingAddr)
 			if err != nil {

@@ -206,7 +206,7 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 		base.Log.Info("http listening", slog.String("addr", lis.Addr().String()))
 		return srv.Serve(gctx, lis, cfg.ShutdownTimeout)
 	})
-	g.Go(func() error { return base.ServeHTTP(gctx, cfg.AdminAddr, platform.AdminHandler(ready)) })
+	g.Go(func() error { return base.ServeHTTP(gctx, cfg.AdminAddr, platform.AdminHandler(ready, cfg.AdminPprof)) })
 	g.Go(func() error {
 		idem.RunCleanup(gctx, 10*time.Minute, func(err error) {
 			base.Log.Warn("idempotency cleanup", slog.String("error", err.Error()))

@@ -42,11 +42,12 @@ type Config struct {
 // New describes the referrals service for platform.RunService.
 func New(cfg Config) platform.Service {
 	return platform.Service{
-		Name:       "referrals",
-		Config:     cfg,
-		Platform:   cfg.Config,
-		GRPCAddr:   cfg.GRPCAddr,
-		Migrations: migrations.FS,
+		Name:        "referrals",
+		Config:      cfg,
+		Platform:    cfg.Config,
+		GRPCAddr:    cfg.GRPCAddr,
+		MaxCallTime: cfg.MaxCallTime,
+		Migrations:  migrations.FS,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
 			conn, err := base.Dial("BENEFICIARIES_ADDR", cfg.BeneficiariesAddr)
 			if err != nil {

@@ -48,6 +48,7 @@ func New(cfg Config) platform.Service {
 		GRPCAddr:        cfg.GRPCAddr,
 		Migrations:      migrations.FS,
 		MaxRecvMsgBytes: cfg.Imports.MaxRecvMsgBytes(),
+		MaxCallTime:     cfg.MaxCallTime,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
 			referrals, err := base.Dial("REFERRALS_ADDR", cfg.ReferralsAddr)
 			if err != nil {

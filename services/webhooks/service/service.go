@@ -45,11 +45,12 @@ type Config struct {
 // New describes the webhooks service for platform.RunService.
 func New(cfg Config) platform.Service {
 	return platform.Service{
-		Name:       "webhooks",
-		Config:     cfg,
-		Platform:   cfg.Config,
-		GRPCAddr:   cfg.GRPCAddr,
-		Migrations: migrations.FS,
+		Name:        "webhooks",
+		Config:      cfg,
+		Platform:    cfg.Config,
+		GRPCAddr:    cfg.GRPCAddr,
+		MaxCallTime: cfg.MaxCallTime,
+		Migrations:  migrations.FS,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
 			sealer, err := adapters.NewSealer(cfg.SecretsKey)
 			if err != nil {
