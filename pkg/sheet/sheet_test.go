@@ -176,14 +176,9 @@ func TestXLSX(t *testing.T) {
 		must(t, f.SetCellStyle(s, "B2", "B2", style))
 		must(t, f.SetSheetRow(s, "B5", &[]any{"Jovana"})) // rows 3-4 blank, column A empty
 		must(t, f.SetCellFormula(s, "C5", "1/0"))         // a formula without a saved value reads as empty
-<<<<<<< HEAD
 		if _, err := f.NewSheet("vrednosti"); err != nil {
 			t.Fatal(err)
 		}
-=======
-		_, err := f.NewSheet("vrednosti")
-		must(t, err)
->>>>>>> f876079 (lint: findings of the import code (int->int32 through pkg/intconv, checked error type, test input errors checked, date message ends without a dot); read-side fs.File closes excluded like io.ReadCloser's)
 		must(t, f.SetCellValue("vrednosti", "A1", "ignored"))
 	})
 	rows, info, err := readAll(t, data, MediaXLSX, DefaultLimits(100))
@@ -292,11 +287,7 @@ func zipOf(t *testing.T, parts map[string]string) []byte {
 	return buf.Bytes()
 }
 
-<<<<<<< HEAD
 // must fails the test on a spreadsheet library error.
-=======
-// must fails the test when building its input fails.
->>>>>>> f876079 (lint: findings of the import code (int->int32 through pkg/intconv, checked error type, test input errors checked, date message ends without a dot); read-side fs.File closes excluded like io.ReadCloser's)
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
