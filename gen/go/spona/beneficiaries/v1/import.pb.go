@@ -170,9 +170,10 @@ const file_spona_beneficiaries_v1_import_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x05 \x01(\tR\trequestId\"=\n" +
 	"#GetBeneficiaryImportTemplateRequest\x12\x16\n" +
-	"\x06format\x18\x01 \x01(\tR\x06format2\xf8\x02\n" +
-	"\x18BeneficiaryImportService\x12\xa7\x01\n" +
-	"\x13ImportBeneficiaries\x122.spona.beneficiaries.v1.ImportBeneficiariesRequest\x1a\x1d.google.longrunning.Operation\"=\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02 :\x04file\"\x18/v1/beneficiaries:import\x12\xb1\x01\n" +
+	"\x06format\x18\x01 \x01(\tR\x06format2\xb5\x03\n" +
+	"\x18BeneficiaryImportService\x12\xe4\x01\n" +
+	"\x13ImportBeneficiaries\x122.spona.beneficiaries.v1.ImportBeneficiariesRequest\x1a\x1d.google.longrunning.Operation\"z\xcaA:\n" +
+	"\x17spona.imports.v1.Import\x12\x1fspona.imports.v1.ImportMetadata\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02 :\x04file\"\x18/v1/beneficiaries:import\x12\xb1\x01\n" +
 	"\x1cGetBeneficiaryImportTemplate\x12;.spona.beneficiaries.v1.GetBeneficiaryImportTemplateRequest\x1a\x14.google.api.HttpBody\">\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x02\"\x12 /v1/beneficiaries:importTemplateB\xe9\x01\n" +
 	"\x1acom.spona.beneficiaries.v1B\vImportProtoP\x01ZDgithub.com/spona/spona/gen/go/spona/beneficiaries/v1;beneficiariesv1\xa2\x02\x03SBX\xaa\x02\x16Spona.Beneficiaries.V1\xca\x02\x16Spona\\Beneficiaries\\V1\xe2\x02\"Spona\\Beneficiaries\\V1\\GPBMetadata\xea\x02\x18Spona::Beneficiaries::V1b\x06proto3"
 

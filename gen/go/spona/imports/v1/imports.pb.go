@@ -1159,10 +1159,10 @@ const file_spona_imports_v1_imports_proto_rawDesc = "" +
 	"\n" +
 	"name_score\x18\x03 \x01(\x01R\tnameScore\x12\x1f\n" +
 	"\vbirth_score\x18\x04 \x01(\x01R\n" +
-	"birthScore\"\xbf\x02\n" +
+	"birthScore\"\xc4\x02\n" +
 	"\x0eImportMetadata\x12\x1b\n" +
-	"\timport_id\x18\x01 \x01(\tR\bimportId\x123\n" +
-	"\x05state\x18\x02 \x01(\x0e2\x1d.spona.imports.v1.ImportStateR\x05state\x12)\n" +
+	"\timport_id\x18\x01 \x01(\tR\bimportId\x128\n" +
+	"\x05state\x18\x02 \x01(\x0e2\x1d.spona.imports.v1.ImportStateB\x03\xe0A\x03R\x05state\x12)\n" +
 	"\x10progress_percent\x18\x03 \x01(\x05R\x0fprogressPercent\x126\n" +
 	"\x06counts\x18\x04 \x01(\v2\x1e.spona.imports.v1.ImportCountsR\x06counts\x12;\n" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -1191,11 +1191,12 @@ const file_spona_imports_v1_imports_proto_rawDesc = "" +
 	"\x18IMPORT_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14IMPORT_STATE_RUNNING\x10\x01\x12\x1a\n" +
 	"\x16IMPORT_STATE_SUCCEEDED\x10\x02\x12\x17\n" +
-	"\x13IMPORT_STATE_FAILED\x10\x032\x9d\x03\n" +
+	"\x13IMPORT_STATE_FAILED\x10\x032\xb8\x03\n" +
 	"\rImportService\x12\x86\x01\n" +
 	"\tGetImport\x12\".spona.imports.v1.GetImportRequest\x1a#.spona.imports.v1.GetImportResponse\"0\xca\xf3\x18\fimports.read\x82\xd3\xe4\x93\x02\x1ab\x06import\x12\x10/v1/imports/{id}\x12\x7f\n" +
-	"\vListImports\x12$.spona.imports.v1.ListImportsRequest\x1a%.spona.imports.v1.ListImportsResponse\"#\xca\xf3\x18\fimports.read\x82\xd3\xe4\x93\x02\r\x12\v/v1/imports\x12\x81\x01\n" +
-	"\fGetOperation\x12%.spona.imports.v1.GetOperationRequest\x1a\x1d.google.longrunning.Operation\"+\xca\xf3\x18\fimports.read\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/operations/{id}B\xc0\x01\n" +
+	"\vListImports\x12$.spona.imports.v1.ListImportsRequest\x1a%.spona.imports.v1.ListImportsResponse\"#\xca\xf3\x18\fimports.read\x82\xd3\xe4\x93\x02\r\x12\v/v1/imports\x12\x9c\x01\n" +
+	"\fGetOperation\x12%.spona.imports.v1.GetOperationRequest\x1a\x1d.google.longrunning.Operation\"F\xcaA\x18\n" +
+	"\x06Import\x12\x0eImportMetadata\xca\xf3\x18\fimports.read\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/operations/{id}B\xc0\x01\n" +
 	"\x14com.spona.imports.v1B\fImportsProtoP\x01Z8github.com/spona/spona/gen/go/spona/imports/v1;importsv1\xa2\x02\x03SIX\xaa\x02\x10Spona.Imports.V1\xca\x02\x10Spona\\Imports\\V1\xe2\x02\x1cSpona\\Imports\\V1\\GPBMetadata\xea\x02\x12Spona::Imports::V1b\x06proto3"
 
 var (

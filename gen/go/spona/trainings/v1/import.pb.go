@@ -187,9 +187,10 @@ const file_spona_trainings_v1_import_proto_rawDesc = "" +
 	"request_id\x18\x06 \x01(\tR\trequestId\"]\n" +
 	"#GetParticipantImportTemplateRequest\x12\x1e\n" +
 	"\bevent_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aeventId\x12\x16\n" +
-	"\x06format\x18\x02 \x01(\tR\x06format2\x98\x03\n" +
-	"\x18ParticipantImportService\x12\xb6\x01\n" +
-	"\x12ImportParticipants\x12-.spona.trainings.v1.ImportParticipantsRequest\x1a\x1d.google.longrunning.Operation\"R\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x029:\x04file\"1/v1/trainingEvents/{event_id}/participants:import\x12\xc2\x01\n" +
+	"\x06format\x18\x02 \x01(\tR\x06format2\xd6\x03\n" +
+	"\x18ParticipantImportService\x12\xf4\x01\n" +
+	"\x12ImportParticipants\x12-.spona.trainings.v1.ImportParticipantsRequest\x1a\x1d.google.longrunning.Operation\"\x8f\x01\xcaA:\n" +
+	"\x17spona.imports.v1.Import\x12\x1fspona.imports.v1.ImportMetadata\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x029:\x04file\"1/v1/trainingEvents/{event_id}/participants:import\x12\xc2\x01\n" +
 	"\x1cGetParticipantImportTemplate\x127.spona.trainings.v1.GetParticipantImportTemplateRequest\x1a\x14.google.api.HttpBody\"S\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02;\x129/v1/trainingEvents/{event_id}/participants:importTemplateB\xcd\x01\n" +
 	"\x16com.spona.trainings.v1B\vImportProtoP\x01Z<github.com/spona/spona/gen/go/spona/trainings/v1;trainingsv1\xa2\x02\x03STX\xaa\x02\x12Spona.Trainings.V1\xca\x02\x12Spona\\Trainings\\V1\xe2\x02\x1eSpona\\Trainings\\V1\\GPBMetadata\xea\x02\x14Spona::Trainings::V1b\x06proto3"
 
