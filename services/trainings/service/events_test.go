@@ -13,9 +13,8 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -60,7 +59,7 @@ func TestOrganisationKindAggregates(t *testing.T) {
 	// Unknown organisation: a field violation, nothing stored.
 	_, err := c.CreateParticipant(orgA, &pb.CreateParticipantRequest{EventId: seminarID,
 		Participant: atOrg("Ana", "Anić", "", ids.New(), pb.Sector_SECTOR_HEALTH, 0)})
-	if code(err) != codes.InvalidArgument || !slices.Contains(violations(err), "participant.professional.organisation_id") {
+	if statustest.Code(err) != codes.InvalidArgument || !slices.Contains(statustest.Violations(err), "participant.professional.organisation_id") {
 		t.Fatalf("unknown organisation: %v", err)
 	}
 
@@ -151,7 +150,7 @@ func TestOrganisationKindAggregates(t *testing.T) {
 		"ben bad dimension":    second(c.CountCommunityBeneficiaries(orgA, &pb.CountCommunityBeneficiariesRequest{ProjectId: project, GroupBy: []string{"sex"}})),
 		"ben bad period":       second(c.CountCommunityBeneficiaries(orgA, &pb.CountCommunityBeneficiariesRequest{ProjectId: project, Period: &commonv1.DateRange{EndDate: "x"}})),
 	} {
-		if code(err) != codes.InvalidArgument || len(violations(err)) == 0 {
+		if statustest.Code(err) != codes.InvalidArgument || len(statustest.Violations(err)) == 0 {
 			t.Errorf("%s: %v, want InvalidArgument with violations", name, err)
 		}
 	}
@@ -226,7 +225,7 @@ func TestSessionsAttendanceCertificates(t *testing.T) {
 		"long trainer":  {&pb.Session{Date: "2017-03-07", Trainer: strings.Repeat("t", 201)}, "session.trainer"},
 	} {
 		_, err := c.CreateSession(ctx, &pb.CreateSessionRequest{EventId: e.GetId(), Session: tc.s})
-		if code(err) != codes.InvalidArgument || !slices.Contains(violations(err), tc.field) {
+		if statustest.Code(err) != codes.InvalidArgument || !slices.Contains(statustest.Violations(err), tc.field) {
 			t.Errorf("session %s: %v, want InvalidArgument naming %s", name, err, tc.field)
 		}
 	}
@@ -308,7 +307,7 @@ func TestSessionsAttendanceCertificates(t *testing.T) {
 		"bad session":       {&pb.RecordAttendanceRequest{EventId: e.GetId(), SessionId: "s", Marks: []*pb.AttendanceMark{present(full, true)}}, codes.InvalidArgument, "session_id"},
 	} {
 		_, err := c.RecordAttendance(ctx, tc.req)
-		if code(err) != tc.code || (tc.field != "" && !slices.Contains(violations(err), tc.field)) {
+		if statustest.Code(err) != tc.code || (tc.field != "" && !slices.Contains(statustest.Violations(err), tc.field)) {
 			t.Errorf("attendance %s: %v, want %v naming %q", name, err, tc.code, tc.field)
 		}
 	}
@@ -340,14 +339,14 @@ func TestSessionsAttendanceCertificates(t *testing.T) {
 		"neither":   {nil, nil, "pre_test_score"},
 	} {
 		_, err := scores(full, tc.pre, tc.post)
-		if code(err) != codes.InvalidArgument || !slices.Contains(violations(err), tc.field) {
+		if statustest.Code(err) != codes.InvalidArgument || !slices.Contains(statustest.Violations(err), tc.field) {
 			t.Errorf("scores %s: %v", name, err)
 		}
 	}
 	if p := participant(full); p.GetPreTestScore() != 45 || p.GetPostTestScore() != 90 {
 		t.Fatalf("a refused score changed the stored ones: %v", p)
 	}
-	if _, err := c.RecordTestScores(ctx, &pb.RecordTestScoresRequest{EventId: e.GetId(), ParticipantId: ids.New(), PreTestScore: proto.Int32(1)}); code(err) != codes.NotFound {
+	if _, err := c.RecordTestScores(ctx, &pb.RecordTestScoresRequest{EventId: e.GetId(), ParticipantId: ids.New(), PreTestScore: proto.Int32(1)}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("scores of an unknown participant: %v", err)
 	}
 
@@ -380,7 +379,7 @@ func TestSessionsAttendanceCertificates(t *testing.T) {
 	}
 	// Lowering the threshold certifies Jelena (4 of 6 = 66%) with a new number.
 	upd, err := c.UpdateTrainingEvent(ctx, &pb.UpdateTrainingEventRequest{
-		TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), CompletionThresholdPercent: 60},
+		TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: etagOf(t, c, ctx, e.GetId()), CompletionThresholdPercent: 60},
 		UpdateMask:    &fieldmaskpb.FieldMask{Paths: []string{"completion_threshold_percent"}}})
 	if err != nil || upd.GetTrainingEvent().GetCompletionThresholdPercent() != 60 {
 		t.Fatalf("threshold update: %v (%v)", upd, err)
@@ -405,7 +404,7 @@ func TestSessionsAttendanceCertificates(t *testing.T) {
 		t.Fatalf("completed at 60%%: %d, want 3", got)
 	}
 	if _, err := c.UpdateTrainingEvent(ctx, &pb.UpdateTrainingEventRequest{
-		TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), CompletionThresholdPercent: 100},
+		TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: etagOf(t, c, ctx, e.GetId()), CompletionThresholdPercent: 100},
 		UpdateMask:    &fieldmaskpb.FieldMask{Paths: []string{"completion_threshold_percent"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -477,7 +476,7 @@ func TestSessionsAttendanceCertificates(t *testing.T) {
 		"no project":         {&pb.CountParticipantsRequest{Kind: prof, Stage: pb.ParticipationStage_PARTICIPATION_STAGE_REGISTERED}, "project_id"},
 	} {
 		_, err := c.CountParticipants(ctx, tc.req)
-		if code(err) != codes.InvalidArgument || !slices.Contains(violations(err), tc.field) {
+		if statustest.Code(err) != codes.InvalidArgument || !slices.Contains(statustest.Violations(err), tc.field) {
 			t.Errorf("%s: %v, want InvalidArgument naming %s", name, err, tc.field)
 		}
 	}
@@ -508,12 +507,17 @@ func TestUpdateTrainingEvent(t *testing.T) {
 	// A stale etag is refused with ABORTED and changes nothing.
 	_, err = c.UpdateTrainingEvent(ctx, &pb.UpdateTrainingEventRequest{
 		TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: e.GetEtag(), Title: "Lost update"}, UpdateMask: mask("title")})
-	if code(err) != codes.Aborted || reason(err) != "ETAG_MISMATCH" {
-		t.Fatalf("stale etag: %v", err)
+	statustest.WantReason(t, err, codes.Aborted, "ETAG_MISMATCH", "stale etag")
+	// No etag: refused, nothing changes.
+	_, err = c.UpdateTrainingEvent(ctx, &pb.UpdateTrainingEventRequest{
+		TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Title: "Lost update"}, UpdateMask: mask("title")})
+	statustest.WantReason(t, err, codes.InvalidArgument, "ETAG_REQUIRED", "no etag")
+	if got := statustest.Violations(err); !slices.Equal(got, []string{"training_event.etag"}) {
+		t.Fatalf("no etag names %v", got)
 	}
-	// No etag: last writer wins. "*" replaces every updatable field.
+	// "*" replaces every updatable field.
 	r, err = c.UpdateTrainingEvent(ctx, &pb.UpdateTrainingEventRequest{
-		TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Type: pb.EventType_EVENT_TYPE_ROUNDTABLE, Title: "Okrugli sto", StartDate: "2017-04-01"},
+		TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: `W/"2"`, Type: pb.EventType_EVENT_TYPE_ROUNDTABLE, Title: "Okrugli sto", StartDate: "2017-04-01"},
 		UpdateMask:    mask("*")})
 	if err != nil {
 		t.Fatal(err)
@@ -522,38 +526,46 @@ func TestUpdateTrainingEvent(t *testing.T) {
 		g.GetEndDate() != "" || g.GetCompletionThresholdPercent() != 80 || g.GetEtag() != `W/"3"` || len(g.GetTopics()) != 0 {
 		t.Fatalf("full replace: %v", g)
 	}
+	// No mask: the fields given change (AIP-134), the others stay.
+	r, err = c.UpdateTrainingEvent(ctx, &pb.UpdateTrainingEventRequest{
+		TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: `W/"3"`, Municipality: "Kikinda"}})
+	if g := r.GetTrainingEvent(); err != nil || g.GetMunicipality() != "Kikinda" || g.GetTitle() != "Okrugli sto" || g.GetEtag() != `W/"4"` {
+		t.Fatalf("update without a mask: %v (%v)", g, err)
+	}
+	cur := `W/"4"`
 	for name, tc := range map[string]struct {
 		req   *pb.UpdateTrainingEventRequest
 		code  codes.Code
 		field string
 	}{
-		"no mask":       {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Title: "x"}}, codes.InvalidArgument, "update_mask"},
-		"unknown path":  {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId()}, UpdateMask: mask("organiser_organisation_id")}, codes.InvalidArgument, "update_mask.paths[0]"},
-		"blank title":   {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId()}, UpdateMask: mask("title")}, codes.InvalidArgument, "training_event.title"},
-		"end before":    {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), EndDate: "2017-01-01"}, UpdateMask: mask("end_date")}, codes.InvalidArgument, "training_event.end_date"},
-		"bad threshold": {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), CompletionThresholdPercent: 101}, UpdateMask: mask("completion_threshold_percent")}, codes.InvalidArgument, "training_event.completion_threshold_percent"},
-		"bad id":        {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: "e"}, UpdateMask: mask("title")}, codes.InvalidArgument, "training_event.id"},
+		"nothing given": {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: cur}}, codes.InvalidArgument, "update_mask"},
+		"unknown path":  {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: cur}, UpdateMask: mask("organiser_organisation_id")}, codes.InvalidArgument, "update_mask.paths[0]"},
+		"blank title":   {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: cur}, UpdateMask: mask("title")}, codes.InvalidArgument, "training_event.title"},
+		"end before":    {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: cur, EndDate: "2017-01-01"}, UpdateMask: mask("end_date")}, codes.InvalidArgument, "training_event.end_date"},
+		"bad threshold": {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: cur, CompletionThresholdPercent: 101}, UpdateMask: mask("completion_threshold_percent")}, codes.InvalidArgument, "training_event.completion_threshold_percent"},
+		"bad id":        {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: "e", Etag: cur}, UpdateMask: mask("title")}, codes.InvalidArgument, "training_event.id"},
 		"no event":      {&pb.UpdateTrainingEventRequest{UpdateMask: mask("title")}, codes.InvalidArgument, "training_event"},
-		"unknown id":    {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: ids.New(), Title: "x"}, UpdateMask: mask("title")}, codes.NotFound, ""},
+		"unknown id":    {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: ids.New(), Etag: cur, Title: "x"}, UpdateMask: mask("title")}, codes.NotFound, ""},
 	} {
 		_, err := c.UpdateTrainingEvent(ctx, tc.req)
-		if code(err) != tc.code || (tc.field != "" && !slices.Contains(violations(err), tc.field)) {
+		if statustest.Code(err) != tc.code || (tc.field != "" && !slices.Contains(statustest.Violations(err), tc.field)) {
 			t.Errorf("%s: %v, want %v naming %q", name, err, tc.code, tc.field)
 		}
 	}
 	g, err := c.GetTrainingEvent(ctx, &pb.GetTrainingEventRequest{Id: e.GetId()})
-	if err != nil || g.GetTrainingEvent().GetEtag() != `W/"3"` || g.GetTrainingEvent().GetTitle() != "Okrugli sto" {
+	if err != nil || g.GetTrainingEvent().GetEtag() != cur || g.GetTrainingEvent().GetTitle() != "Okrugli sto" {
 		t.Fatalf("refused updates changed the event: %v (%v)", g.GetTrainingEvent(), err)
 	}
 }
 
-func reason(err error) string {
-	for _, d := range status.Convert(err).Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok {
-			return info.GetReason()
-		}
+// etagOf returns the etag of the stored event.
+func etagOf(t *testing.T, c pb.TrainingServiceClient, ctx context.Context, id string) string {
+	t.Helper()
+	r, err := c.GetTrainingEvent(ctx, &pb.GetTrainingEventRequest{Id: id})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return ""
+	return r.GetTrainingEvent().GetEtag()
 }
 
 // TestOtherOrganisationCannotTouch: every RPC under another organisation's
@@ -580,17 +592,17 @@ func TestOtherOrganisationCannotTouch(t *testing.T) {
 		"scores":          second(c.RecordTestScores(ctxB, &pb.RecordTestScoresRequest{EventId: e.GetId(), ParticipantId: p.GetId(), PreTestScore: proto.Int32(1)})),
 		"certificates":    second(c.IssueCertificates(ctxB, &pb.IssueCertificatesRequest{EventId: e.GetId()})),
 	} {
-		if code(err) != codes.NotFound {
+		if statustest.Code(err) != codes.NotFound {
 			t.Errorf("B %s on A's event: %v, want NotFound", name, err)
 		}
 	}
 	// B's own event does not reach A's participant or session either.
 	eb := event(t, c, ctxB, seminar(""))
-	if _, err := c.GetParticipant(ctxB, &pb.GetParticipantRequest{EventId: eb.GetId(), Id: p.GetId()}); code(err) != codes.NotFound {
+	if _, err := c.GetParticipant(ctxB, &pb.GetParticipantRequest{EventId: eb.GetId(), Id: p.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Errorf("A's participant through B's event: %v", err)
 	}
 	if _, err := c.RecordAttendance(ctxB, &pb.RecordAttendanceRequest{EventId: eb.GetId(), SessionId: s.GetSession().GetId(),
-		Marks: []*pb.AttendanceMark{{ParticipantId: p.GetId()}}}); code(err) != codes.NotFound {
+		Marks: []*pb.AttendanceMark{{ParticipantId: p.GetId()}}}); statustest.Code(err) != codes.NotFound {
 		t.Errorf("A's session through B's event: %v", err)
 	}
 	got, err := c.GetParticipant(ctxA, &pb.GetParticipantRequest{EventId: e.GetId(), Id: p.GetId()})
@@ -624,23 +636,23 @@ func TestSessionsBoundEventDates(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	oneDay := &pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), EndDate: ""},
+	oneDay := &pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: e.GetEtag(), EndDate: ""},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"end_date"}}}
-	if _, err := c.UpdateTrainingEvent(ctx, oneDay); code(err) != codes.InvalidArgument || !slices.Contains(violations(err), "training_event.end_date") {
+	if _, err := c.UpdateTrainingEvent(ctx, oneDay); statustest.Code(err) != codes.InvalidArgument || !slices.Contains(statustest.Violations(err), "training_event.end_date") {
 		t.Fatalf("end before the last session: %v", err)
 	}
-	later := &pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), StartDate: "2017-03-02"},
+	later := &pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: e.GetEtag(), StartDate: "2017-03-02"},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"start_date"}}}
-	if _, err := c.UpdateTrainingEvent(ctx, later); code(err) != codes.InvalidArgument || !slices.Contains(violations(err), "training_event.start_date") {
+	if _, err := c.UpdateTrainingEvent(ctx, later); statustest.Code(err) != codes.InvalidArgument || !slices.Contains(statustest.Violations(err), "training_event.start_date") {
 		t.Fatalf("start after the first session: %v", err)
 	}
-	if _, err := c.DeleteSession(servicetest.As(t, ids.New()), &pb.DeleteSessionRequest{EventId: e.GetId(), Id: s2.GetSession().GetId()}); code(err) != codes.NotFound {
+	if _, err := c.DeleteSession(servicetest.As(t, ids.New()), &pb.DeleteSessionRequest{EventId: e.GetId(), Id: s2.GetSession().GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("another organisation deleted a session: %v", err)
 	}
 	if _, err := c.DeleteSession(ctx, &pb.DeleteSessionRequest{EventId: e.GetId(), Id: s2.GetSession().GetId()}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DeleteSession(ctx, &pb.DeleteSessionRequest{EventId: e.GetId(), Id: s2.GetSession().GetId()}); code(err) != codes.NotFound {
+	if _, err := c.DeleteSession(ctx, &pb.DeleteSessionRequest{EventId: e.GetId(), Id: s2.GetSession().GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("deleting twice: %v", err)
 	}
 	if _, err := c.UpdateTrainingEvent(ctx, oneDay); err != nil {
@@ -690,7 +702,7 @@ func TestDeleteParticipant(t *testing.T) {
 	}
 	// Both are certified now; a certified participant cannot be deleted.
 	_, err = c.DeleteParticipant(ctx, &pb.DeleteParticipantRequest{EventId: e.GetId(), Id: mistake.GetId()})
-	if code(err) != codes.FailedPrecondition || reason(err) != "CERTIFICATE_ISSUED" {
+	if statustest.Code(err) != codes.FailedPrecondition || statustest.Reason(err) != "CERTIFICATE_ISSUED" {
 		t.Fatalf("deleting a certified participant: %v", err)
 	}
 	late := register(t, c, ctx, e.GetId(), professional("Marko", "Marković", "", "", pb.Sector_SECTOR_NGO, 0))
@@ -698,16 +710,16 @@ func TestDeleteParticipant(t *testing.T) {
 		Marks: []*pb.AttendanceMark{{ParticipantId: late.GetId(), Present: true}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DeleteParticipant(servicetest.As(t, ids.New()), &pb.DeleteParticipantRequest{EventId: e.GetId(), Id: late.GetId()}); code(err) != codes.NotFound {
+	if _, err := c.DeleteParticipant(servicetest.As(t, ids.New()), &pb.DeleteParticipantRequest{EventId: e.GetId(), Id: late.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("another organisation deleted a participant: %v", err)
 	}
 	if _, err := c.DeleteParticipant(ctx, &pb.DeleteParticipantRequest{EventId: e.GetId(), Id: late.GetId()}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.GetParticipant(ctx, &pb.GetParticipantRequest{EventId: e.GetId(), Id: late.GetId()}); code(err) != codes.NotFound {
+	if _, err := c.GetParticipant(ctx, &pb.GetParticipantRequest{EventId: e.GetId(), Id: late.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("deleted participant: %v", err)
 	}
-	if _, err := c.DeleteParticipant(ctx, &pb.DeleteParticipantRequest{EventId: e.GetId(), Id: "x"}); code(err) != codes.InvalidArgument {
+	if _, err := c.DeleteParticipant(ctx, &pb.DeleteParticipantRequest{EventId: e.GetId(), Id: "x"}); statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("bad id: %v", err)
 	}
 	r, err := c.CountTrainedProfessionals(ctx, &pb.CountTrainedProfessionalsRequest{ProjectId: project})
@@ -750,7 +762,7 @@ func TestListByPeriod(t *testing.T) {
 		"bad start": {StartDate: "2017"},
 		"reversed":  {StartDate: "2017-02-01", EndDate: "2017-01-01"},
 	} {
-		if _, err := c.ListTrainingEvents(ctx, &pb.ListTrainingEventsRequest{Period: p}); code(err) != codes.InvalidArgument || len(violations(err)) == 0 {
+		if _, err := c.ListTrainingEvents(ctx, &pb.ListTrainingEventsRequest{Period: p}); statustest.Code(err) != codes.InvalidArgument || len(statustest.Violations(err)) == 0 {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

@@ -17,12 +17,11 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	referrals "github.com/spona/spona/services/referrals/service"
 	"github.com/spona/spona/services/trainings/service"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/testing/protocmp"
 )
 
@@ -96,21 +95,6 @@ func register(t *testing.T, c pb.TrainingServiceClient, ctx context.Context, eve
 		t.Fatal(err)
 	}
 	return r.GetParticipant()
-}
-
-func code(err error) codes.Code { return status.Code(err) }
-
-// violations returns the field names of the BadRequest details of err.
-func violations(err error) []string {
-	var fields []string
-	for _, d := range status.Convert(err).Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, fv := range br.GetFieldViolations() {
-				fields = append(fields, fv.GetField())
-			}
-		}
-	}
-	return fields
 }
 
 func TestCreateGetList(t *testing.T) {
@@ -218,7 +202,7 @@ func TestCreateGetList(t *testing.T) {
 		t.Fatalf("first page: %v", err)
 	}
 	_, err = c.ListTrainingEvents(ctx, &pb.ListTrainingEventsRequest{PageSize: 2, PageToken: first.GetNextPageToken()})
-	if code(err) != codes.InvalidArgument || !slices.Contains(violations(err), "page_token") {
+	if statustest.Code(err) != codes.InvalidArgument || !slices.Contains(statustest.Violations(err), "page_token") {
 		t.Fatalf("token with other filters: %v", err)
 	}
 }
@@ -272,16 +256,16 @@ func TestValidation(t *testing.T) {
 			e := seminar("")
 			tc.mutate(e)
 			_, err := c.CreateTrainingEvent(ctx, &pb.CreateTrainingEventRequest{TrainingEvent: e})
-			if code(err) != codes.InvalidArgument {
-				t.Fatalf("code = %v (%v), want InvalidArgument", code(err), err)
+			if statustest.Code(err) != codes.InvalidArgument {
+				t.Fatalf("code = %v (%v), want InvalidArgument", statustest.Code(err), err)
 			}
-			if f := violations(err); !slices.Contains(f, tc.field) {
+			if f := statustest.Violations(err); !slices.Contains(f, tc.field) {
 				t.Fatalf("violations %v do not name %s", f, tc.field)
 			}
 		})
 	}
 	_, err := c.CreateTrainingEvent(ctx, &pb.CreateTrainingEventRequest{})
-	if !slices.Contains(violations(err), "training_event") {
+	if !slices.Contains(statustest.Violations(err), "training_event") {
 		t.Fatalf("missing body: %v", err)
 	}
 	list, err := c.ListTrainingEvents(ctx, &pb.ListTrainingEventsRequest{})
@@ -327,10 +311,10 @@ func TestValidation(t *testing.T) {
 	for name, tc := range participantCases {
 		t.Run("participant/"+name, func(t *testing.T) {
 			_, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{EventId: e.GetId(), Participant: tc.participant})
-			if code(err) != codes.InvalidArgument {
-				t.Fatalf("code = %v (%v), want InvalidArgument", code(err), err)
+			if statustest.Code(err) != codes.InvalidArgument {
+				t.Fatalf("code = %v (%v), want InvalidArgument", statustest.Code(err), err)
 			}
-			if f := violations(err); !slices.Contains(f, tc.field) {
+			if f := statustest.Violations(err); !slices.Contains(f, tc.field) {
 				t.Fatalf("violations %v do not name %s", f, tc.field)
 			}
 		})
@@ -345,11 +329,11 @@ func TestValidation(t *testing.T) {
 		"bad event id":   {&pb.CreateParticipantRequest{EventId: "E-1", Participant: ok}, "event_id"},
 	} {
 		_, err := c.CreateParticipant(ctx, tc.req)
-		if code(err) != codes.InvalidArgument || !slices.Contains(violations(err), tc.field) {
+		if statustest.Code(err) != codes.InvalidArgument || !slices.Contains(statustest.Violations(err), tc.field) {
 			t.Errorf("%s: %v, want InvalidArgument naming %s", name, err, tc.field)
 		}
 	}
-	if _, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{EventId: ids.New(), Participant: ok}); code(err) != codes.NotFound {
+	if _, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{EventId: ids.New(), Participant: ok}); statustest.Code(err) != codes.NotFound {
 		t.Errorf("unknown event: %v", err)
 	}
 	parts, err := c.ListParticipants(ctx, &pb.ListParticipantsRequest{EventId: e.GetId()})
@@ -371,11 +355,11 @@ func TestValidation(t *testing.T) {
 		"count bad start":      {second(c.CountTrainedProfessionals(ctx, &pb.CountTrainedProfessionalsRequest{ProjectId: ids.New(), Period: &commonv1.DateRange{StartDate: "2017"}})), "period.start_date"},
 		"count reversed range": {second(c.CountTrainedProfessionals(ctx, &pb.CountTrainedProfessionalsRequest{ProjectId: ids.New(), Period: &commonv1.DateRange{StartDate: "2017-02-01", EndDate: "2017-01-31"}})), "period.end_date"},
 	} {
-		if code(tc.err) != codes.InvalidArgument || !slices.Contains(violations(tc.err), tc.field) {
+		if statustest.Code(tc.err) != codes.InvalidArgument || !slices.Contains(statustest.Violations(tc.err), tc.field) {
 			t.Errorf("%s: %v, want InvalidArgument naming %s", name, tc.err, tc.field)
 		}
 	}
-	if _, err := c.GetTrainingEvent(ctx, &pb.GetTrainingEventRequest{Id: ids.New()}); code(err) != codes.NotFound {
+	if _, err := c.GetTrainingEvent(ctx, &pb.GetTrainingEventRequest{Id: ids.New()}); statustest.Code(err) != codes.NotFound {
 		t.Errorf("unknown id: %v", err)
 	}
 }
@@ -390,7 +374,7 @@ func TestOtherOrganisationSeesNothing(t *testing.T) {
 	e := event(t, c, ctxA, seminar(project))
 	register(t, c, ctxA, e.GetId(), professional("Ana", "Petrović", "ana@example.org", "", pb.Sector_SECTOR_HEALTH, commonv1.Sex_SEX_FEMALE))
 
-	if _, err := c.GetTrainingEvent(ctxB, &pb.GetTrainingEventRequest{Id: e.GetId()}); code(err) != codes.NotFound {
+	if _, err := c.GetTrainingEvent(ctxB, &pb.GetTrainingEventRequest{Id: e.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("B got A's event: %v", err)
 	}
 	for _, req := range []*pb.ListTrainingEventsRequest{{}, {ProjectId: project}} {
@@ -399,12 +383,12 @@ func TestOtherOrganisationSeesNothing(t *testing.T) {
 			t.Fatalf("B listed %d of A's events (%v)", len(list.GetTrainingEvents()), err)
 		}
 	}
-	if _, err := c.ListParticipants(ctxB, &pb.ListParticipantsRequest{EventId: e.GetId()}); code(err) != codes.NotFound {
+	if _, err := c.ListParticipants(ctxB, &pb.ListParticipantsRequest{EventId: e.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("B listed A's participants: %v", err)
 	}
 	_, err := c.CreateParticipant(ctxB, &pb.CreateParticipantRequest{EventId: e.GetId(),
 		Participant: professional("Ivo", "Ivić", "", "", pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_MALE)})
-	if code(err) != codes.NotFound {
+	if statustest.Code(err) != codes.NotFound {
 		t.Fatalf("B registered at A's event: %v", err)
 	}
 	// A still sees its event with its one participant.
@@ -542,7 +526,7 @@ func TestParticipants(t *testing.T) {
 		"same beneficiary":   {Person: &pb.Participant_BeneficiaryId{BeneficiaryId: created[2].GetBeneficiaryId()}},
 	} {
 		_, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{EventId: e.GetId(), Participant: p})
-		if code(err) != codes.AlreadyExists {
+		if statustest.Code(err) != codes.AlreadyExists {
 			t.Errorf("%s: %v, want AlreadyExists", name, err)
 		}
 	}
@@ -652,8 +636,8 @@ func TestCountTrainedProfessionals(t *testing.T) {
 	}
 	for _, bad := range [][]string{{"name; DROP TABLE professionals"}, {"sex", "municipality"}, {"sex", "sex"}} {
 		_, err := c.CountTrainedProfessionals(orgA, &pb.CountTrainedProfessionalsRequest{ProjectId: project, GroupBy: bad})
-		if code(err) != codes.InvalidArgument || len(violations(err)) != 1 || !strings.HasPrefix(violations(err)[0], "group_by[") {
-			t.Errorf("group_by %q: %v (violations %v)", bad, err, violations(err))
+		if statustest.Code(err) != codes.InvalidArgument || len(statustest.Violations(err)) != 1 || !strings.HasPrefix(statustest.Violations(err)[0], "group_by[") {
+			t.Errorf("group_by %q: %v (violations %v)", bad, err, statustest.Violations(err))
 		}
 	}
 }
@@ -711,11 +695,11 @@ func TestConcurrentRegistrations(t *testing.T) {
 func TestAuthAndScopes(t *testing.T) {
 	c := start(t)
 	org := ids.New()
-	if _, err := c.ListTrainingEvents(context.Background(), &pb.ListTrainingEventsRequest{}); code(err) != codes.Unauthenticated {
+	if _, err := c.ListTrainingEvents(context.Background(), &pb.ListTrainingEventsRequest{}); statustest.Code(err) != codes.Unauthenticated {
 		t.Fatalf("no principal: %v", err)
 	}
 	bad := metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, "forged.token")
-	if _, err := c.ListTrainingEvents(bad, &pb.ListTrainingEventsRequest{}); code(err) != codes.Unauthenticated {
+	if _, err := c.ListTrainingEvents(bad, &pb.ListTrainingEventsRequest{}); statustest.Code(err) != codes.Unauthenticated {
 		t.Fatalf("forged principal: %v", err)
 	}
 	e := event(t, c, servicetest.As(t, org, auth.ScopeTrainingsWrite), seminar(""))
@@ -744,7 +728,7 @@ func TestAuthAndScopes(t *testing.T) {
 		"read-only count beneficiaries": second(c.CountCommunityBeneficiaries(readOnly, &pb.CountCommunityBeneficiariesRequest{ProjectId: ids.New()})),
 		"aggregates-only create":        second(c.CreateTrainingEvent(aggOnly, &pb.CreateTrainingEventRequest{TrainingEvent: seminar("")})),
 	} {
-		if code(err) != codes.PermissionDenied {
+		if statustest.Code(err) != codes.PermissionDenied {
 			t.Errorf("%s: %v, want PermissionDenied", name, err)
 		}
 	}

@@ -13,8 +13,10 @@ import (
 
 	pb "github.com/spona/spona/gen/go/spona/webhooks/v1"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"github.com/spona/spona/pkg/testkit/webhooktest"
 	"github.com/spona/spona/services/webhooks/service"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
@@ -232,11 +234,11 @@ func TestDeadLetterDisableRedeliver(t *testing.T) {
 	before := len(rcv.Requests())
 	s.inject(t, referralEvent("referral.sent", ids.New(), sender, receiver, "sent"))
 	_, err := s.wh.RedeliverWebhookDelivery(ctx, &pb.RedeliverWebhookDeliveryRequest{WebhookId: w.GetId(), DeliveryId: dead.GetId()})
-	wantCode(t, err, 9) // FAILED_PRECONDITION
+	statustest.Want(t, err, codes.FailedPrecondition, "redeliver to a disabled webhook")
 
 	down.Store(false)
 	if _, err := s.wh.UpdateWebhook(ctx, &pb.UpdateWebhookRequest{
-		Webhook: &pb.Webhook{Id: w.GetId(), State: pb.WebhookState_WEBHOOK_STATE_ACTIVE}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"state"}},
+		Webhook: &pb.Webhook{Id: w.GetId(), Etag: disabled.GetEtag(), State: pb.WebhookState_WEBHOOK_STATE_ACTIVE}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"state"}},
 	}); err != nil {
 		t.Fatal(err)
 	}

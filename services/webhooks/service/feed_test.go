@@ -7,6 +7,7 @@ import (
 
 	pb "github.com/spona/spona/gen/go/spona/webhooks/v1"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"github.com/spona/spona/services/webhooks/internal/adapters"
 	"github.com/spona/spona/services/webhooks/internal/domain"
 	"google.golang.org/grpc/codes"
@@ -97,7 +98,7 @@ func TestChangeFeed(t *testing.T) {
 			{After: "not-a-cursor"}, {After: domain.EncodeCursor(1 << 40)}, {Types: []string{"referral.sent"}}, {PageSize: -1},
 		} {
 			_, err := s.feed.ListChanges(as(t, receiver), req)
-			if fvs, _ := wantCode(t, err, codes.InvalidArgument); len(fvs) == 0 {
+			if fvs := statustest.FieldViolations(err); statustest.Code(err) != codes.InvalidArgument || len(fvs) == 0 {
 				t.Errorf("%v: no field violation", req)
 			}
 		}
@@ -114,7 +115,8 @@ func TestChangeFeed(t *testing.T) {
 			t.Fatalf("the newest event's cursor: %v", err)
 		}
 		_, err = s.feed.ListChanges(as(t, receiver), &pb.ListChangesRequest{After: got[0].Cursor})
-		_, info := wantCode(t, err, codes.OutOfRange)
+		statustest.Want(t, err, codes.OutOfRange, "")
+		info := statustest.Info(err)
 		oldest := info.GetMetadata()["oldest_cursor"]
 		if info.GetReason() != "CURSOR_EXPIRED" || oldest == "" {
 			t.Fatalf("error info %v", info)

@@ -20,10 +20,7 @@ import (
 	"github.com/spona/spona/services/webhooks/internal/app"
 	"github.com/spona/spona/services/webhooks/internal/domain"
 	"github.com/spona/spona/services/webhooks/service"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -128,25 +125,4 @@ func (s *stack) deliveries(t testing.TB, org, webhook string) []*pb.Delivery {
 		t.Fatal(err)
 	}
 	return resp.GetDeliveries()
-}
-
-// wantCode fails unless err is a status with code, and returns its field
-// violations and ErrorInfo.
-func wantCode(t testing.TB, err error, code codes.Code) ([]*errdetails.BadRequest_FieldViolation, *errdetails.ErrorInfo) {
-	t.Helper()
-	st, ok := status.FromError(err)
-	if !ok || st.Code() != code {
-		t.Fatalf("error %v, want %s", err, code)
-	}
-	var fvs []*errdetails.BadRequest_FieldViolation
-	var info *errdetails.ErrorInfo
-	for _, d := range st.Details() {
-		switch d := d.(type) {
-		case *errdetails.BadRequest:
-			fvs = append(fvs, d.GetFieldViolations()...)
-		case *errdetails.ErrorInfo:
-			info = d
-		}
-	}
-	return fvs, info
 }

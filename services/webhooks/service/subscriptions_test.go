@@ -8,6 +8,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"github.com/spona/spona/services/webhooks/service"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -64,13 +65,13 @@ func TestSubscriptions(t *testing.T) {
 	t.Run("another organisation sees nothing", func(t *testing.T) {
 		ctxB := as(t, orgB)
 		_, err := s.wh.GetWebhook(ctxB, &pb.GetWebhookRequest{Id: created.GetId()})
-		wantCode(t, err, codes.NotFound)
+		statustest.Want(t, err, codes.NotFound, "")
 		_, err = s.wh.DeleteWebhook(ctxB, &pb.DeleteWebhookRequest{Id: created.GetId()})
-		wantCode(t, err, codes.NotFound)
+		statustest.Want(t, err, codes.NotFound, "")
 		_, err = s.wh.RotateWebhookSecret(ctxB, &pb.RotateWebhookSecretRequest{Id: created.GetId()})
-		wantCode(t, err, codes.NotFound)
+		statustest.Want(t, err, codes.NotFound, "")
 		_, err = s.wh.ListWebhookDeliveries(ctxB, &pb.ListWebhookDeliveriesRequest{WebhookId: created.GetId()})
-		wantCode(t, err, codes.NotFound)
+		statustest.Want(t, err, codes.NotFound, "")
 		list, err := s.wh.ListWebhooks(ctxB, &pb.ListWebhooksRequest{})
 		if err != nil || len(list.GetWebhooks()) != 0 {
 			t.Fatalf("B lists %v, %v", list.GetWebhooks(), err)
@@ -80,12 +81,12 @@ func TestSubscriptions(t *testing.T) {
 	t.Run("scopes", func(t *testing.T) {
 		readOnly := servicetest.As(t, orgA, auth.ScopeWebhooksRead)
 		_, err := s.wh.CreateWebhook(readOnly, &pb.CreateWebhookRequest{Webhook: &pb.Webhook{Url: "https://x.example/", EventTypes: []string{"referral.received"}}})
-		wantCode(t, err, codes.PermissionDenied)
+		statustest.Want(t, err, codes.PermissionDenied, "")
 		noScope := servicetest.As(t, orgA, auth.ScopeReferralsRead)
 		_, err = s.wh.ListWebhooks(noScope, &pb.ListWebhooksRequest{})
-		wantCode(t, err, codes.PermissionDenied)
+		statustest.Want(t, err, codes.PermissionDenied, "")
 		_, err = s.feed.ListChanges(noScope, &pb.ListChangesRequest{})
-		wantCode(t, err, codes.PermissionDenied)
+		statustest.Want(t, err, codes.PermissionDenied, "")
 	})
 
 	t.Run("update with etag and mask", func(t *testing.T) {
@@ -104,25 +105,28 @@ func TestSubscriptions(t *testing.T) {
 			Webhook:    &pb.Webhook{Id: created.GetId(), Etag: created.GetEtag(), Description: "stale"},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"description"}},
 		})
-		_, info := wantCode(t, err, codes.Aborted)
-		if info.GetReason() != "ETAG_MISMATCH" {
-			t.Fatalf("reason %q", info.GetReason())
-		}
+		statustest.WantReason(t, err, codes.Aborted, "ETAG_MISMATCH", "stale etag")
 		_, err = s.wh.UpdateWebhook(ctxA, &pb.UpdateWebhookRequest{
-			Webhook:    &pb.Webhook{Id: created.GetId(), Secret: "whsec_mine"},
+			Webhook:    &pb.Webhook{Id: created.GetId(), Description: "no etag"},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"description"}},
+		})
+		statustest.WantReason(t, err, codes.InvalidArgument, "ETAG_REQUIRED", "no etag")
+		_, err = s.wh.UpdateWebhook(ctxA, &pb.UpdateWebhookRequest{
+			Webhook:    &pb.Webhook{Id: created.GetId(), Etag: up.GetWebhook().GetEtag(), Secret: "whsec_mine"},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"secret"}},
 		})
-		wantCode(t, err, codes.InvalidArgument)
-		// Disabling by the organisation, then enabling again.
+		statustest.Want(t, err, codes.InvalidArgument, "the secret through update")
+		// Disabling by the organisation (the mask taken from the fields
+		// given), then enabling again.
 		off, err := s.wh.UpdateWebhook(ctxA, &pb.UpdateWebhookRequest{
-			Webhook:    &pb.Webhook{Id: created.GetId(), State: pb.WebhookState_WEBHOOK_STATE_DISABLED},
-			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"state"}},
+			Webhook: &pb.Webhook{Id: created.GetId(), Etag: up.GetWebhook().GetEtag(), State: pb.WebhookState_WEBHOOK_STATE_DISABLED},
 		})
-		if err != nil || off.GetWebhook().GetState() != pb.WebhookState_WEBHOOK_STATE_DISABLED || off.GetWebhook().GetDisabledReason() == "" {
+		if err != nil || off.GetWebhook().GetState() != pb.WebhookState_WEBHOOK_STATE_DISABLED || off.GetWebhook().GetDisabledReason() == "" ||
+			off.GetWebhook().GetDescription() != "case system" {
 			t.Fatalf("disable: %v %+v", err, off.GetWebhook())
 		}
 		on, err := s.wh.UpdateWebhook(ctxA, &pb.UpdateWebhookRequest{
-			Webhook:    &pb.Webhook{Id: created.GetId(), State: pb.WebhookState_WEBHOOK_STATE_ACTIVE},
+			Webhook:    &pb.Webhook{Id: created.GetId(), Etag: off.GetWebhook().GetEtag(), State: pb.WebhookState_WEBHOOK_STATE_ACTIVE},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"state"}},
 		})
 		if err != nil || on.GetWebhook().GetState() != pb.WebhookState_WEBHOOK_STATE_ACTIVE || on.GetWebhook().GetDisabledReason() != "" {
@@ -153,16 +157,16 @@ func TestSubscriptions(t *testing.T) {
 			"credentials":  {Url: "https://u:p@x.example/", EventTypes: []string{"referral.received"}},
 		} {
 			_, err := s.wh.CreateWebhook(ctxA, &pb.CreateWebhookRequest{Webhook: w})
-			if fvs, _ := wantCode(t, err, codes.InvalidArgument); len(fvs) == 0 {
+			if fvs := statustest.FieldViolations(err); statustest.Code(err) != codes.InvalidArgument || len(fvs) == 0 {
 				t.Errorf("%s: no field violations", name)
 			}
 		}
 		_, err := s.wh.GetWebhook(ctxA, &pb.GetWebhookRequest{Id: "nope"})
-		wantCode(t, err, codes.InvalidArgument)
+		statustest.Want(t, err, codes.InvalidArgument, "")
 		_, err = s.wh.ListWebhooks(ctxA, &pb.ListWebhooksRequest{PageToken: "forged"})
-		wantCode(t, err, codes.InvalidArgument)
+		statustest.Want(t, err, codes.InvalidArgument, "")
 		_, err = s.wh.RedeliverWebhookDelivery(ctxA, &pb.RedeliverWebhookDeliveryRequest{WebhookId: created.GetId(), DeliveryId: ids.New()})
-		wantCode(t, err, codes.NotFound)
+		statustest.Want(t, err, codes.NotFound, "")
 	})
 
 	t.Run("delete", func(t *testing.T) {
@@ -170,7 +174,7 @@ func TestSubscriptions(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := s.wh.GetWebhook(ctxA, &pb.GetWebhookRequest{Id: created.GetId()})
-		wantCode(t, err, codes.NotFound)
+		statustest.Want(t, err, codes.NotFound, "")
 	})
 }
 
@@ -195,7 +199,8 @@ func TestSSRFRefusedAtSubscribe(t *testing.T) {
 		"https://100.100.100.200/",       // shared (Alibaba metadata)
 	} {
 		_, err := s.wh.CreateWebhook(ctx, &pb.CreateWebhookRequest{Webhook: &pb.Webhook{Url: u, EventTypes: []string{"referral.received"}}})
-		fvs, _ := wantCode(t, err, codes.InvalidArgument)
+		statustest.Want(t, err, codes.InvalidArgument, "")
+		fvs := statustest.FieldViolations(err)
 		if len(fvs) != 1 || fvs[0].GetField() != "webhook.url" {
 			t.Errorf("%s: violations %v", u, fvs)
 		}
@@ -204,8 +209,8 @@ func TestSSRFRefusedAtSubscribe(t *testing.T) {
 	w := s.subscribe(t, org, "https://93.184.215.14/hooks", "referral.received")
 	// ... and cannot be moved to a private one later.
 	_, err := s.wh.UpdateWebhook(ctx, &pb.UpdateWebhookRequest{
-		Webhook: &pb.Webhook{Id: w.GetId(), Url: "https://10.0.0.1/"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"url"}}})
-	if fvs, _ := wantCode(t, err, codes.InvalidArgument); len(fvs) != 1 || fvs[0].GetField() != "webhook.url" {
+		Webhook: &pb.Webhook{Id: w.GetId(), Etag: w.GetEtag(), Url: "https://10.0.0.1/"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"url"}}})
+	if fvs := statustest.FieldViolations(err); statustest.Code(err) != codes.InvalidArgument || len(fvs) != 1 || fvs[0].GetField() != "webhook.url" {
 		t.Errorf("update to a private address: %v", fvs)
 	}
 }

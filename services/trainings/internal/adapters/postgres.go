@@ -15,6 +15,7 @@ import (
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/outbox"
@@ -183,7 +184,7 @@ func (p *Postgres) UpdateTrainingEvent(ctx context.Context, e *domain.TrainingEv
 		e.ID, e.OrganiserOrganisationID, db.Null(e.ProjectID), e.Type, e.Title, e.StartDate.Time(), e.EndDate.Ptr(),
 		e.Municipality, e.Country, e.Audience, e.Location, db.Strings(e.Topics), e.Language, e.CompletionThreshold, version))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errs.New(errs.KindAborted, "training event %s changed concurrently", e.ID)
+		return nil, etag.Mismatch()
 	}
 	return out, db.Error(err)
 }

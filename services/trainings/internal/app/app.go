@@ -18,6 +18,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
@@ -41,7 +42,7 @@ type Repository interface {
 	GetTrainingEvent(ctx context.Context, viewer, id string) (*domain.TrainingEvent, error)
 	ListTrainingEvents(ctx context.Context, viewer string, f domain.EventFilter, p pagination.Page) ([]*domain.TrainingEvent, error)
 	// UpdateTrainingEvent stores e if its stored version is still version;
-	// otherwise it fails with errs.KindAborted.
+	// otherwise it fails with etag.Mismatch.
 	UpdateTrainingEvent(ctx context.Context, e *domain.TrainingEvent, version int64) (*domain.TrainingEvent, error)
 
 	CreateSession(ctx context.Context, s *domain.Session, requestID string) (*domain.Session, error)
@@ -171,17 +172,17 @@ func (a *App) ListTrainingEvents(ctx context.Context, p auth.Principal, f domain
 }
 
 // UpdateTrainingEvent changes the fields named in paths of an event the
-// caller organises. A non-empty etag must be the stored one.
-func (a *App) UpdateTrainingEvent(ctx context.Context, p auth.Principal, patch *domain.TrainingEvent, etag string, paths []string) (*domain.TrainingEvent, error) {
+// caller organises, if tag is the etag of the stored version.
+func (a *App) UpdateTrainingEvent(ctx context.Context, p auth.Principal, patch *domain.TrainingEvent, tag string, paths []string) (*domain.TrainingEvent, error) {
 	e, err := a.event(ctx, p, "training_event.id", patch.ID)
 	if err != nil {
 		return nil, err
 	}
-	if etag != "" && etag != e.Etag() {
-		return nil, staleEtag(e)
+	if err := etag.Require("training_event.etag", tag, e.Version); err != nil {
+		return nil, err
 	}
 	version, project := e.Version, e.ProjectID
-	if err := e.ApplyUpdate(patch, paths); err != nil {
+	if _, err := e.Apply(patch, paths); err != nil {
 		return nil, err
 	}
 	if e.ProjectID != "" && e.ProjectID != project {
@@ -196,16 +197,7 @@ func (a *App) UpdateTrainingEvent(ctx context.Context, p auth.Principal, patch *
 	if err := e.CheckSessions(first, last); err != nil {
 		return nil, err
 	}
-	out, err := a.repo.UpdateTrainingEvent(ctx, e, version)
-	if errors.Is(err, errs.ErrAborted) {
-		return nil, staleEtag(e)
-	}
-	return out, err
-}
-
-func staleEtag(e *domain.TrainingEvent) error {
-	return &errs.Error{Kind: errs.KindAborted, Reason: "ETAG_MISMATCH",
-		Message: "training event " + e.ID + " was changed by someone else; get it again and retry"}
+	return a.repo.UpdateTrainingEvent(ctx, e, version)
 }
 
 // CreateSession adds a session to an event the caller organises.

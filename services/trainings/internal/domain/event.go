@@ -10,6 +10,8 @@ import (
 
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
+	"github.com/spona/spona/pkg/fieldmask"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/validate"
 )
@@ -60,7 +62,7 @@ type TrainingEvent struct {
 }
 
 // Etag identifies the stored version, for optimistic concurrency.
-func (e *TrainingEvent) Etag() string { return fmt.Sprintf(`W/"%d"`, e.Version) }
+func (e *TrainingEvent) Etag() string { return etag.Of(e.Version) }
 
 // Normalize trims and canonicalises free input before validation.
 func (e *TrainingEvent) Normalize() {
@@ -127,70 +129,28 @@ func (e *TrainingEvent) LastDay() date.Date {
 	return e.EndDate
 }
 
-// UpdatablePaths are the fields of an event an update may change.
-var UpdatablePaths = []string{"project_id", "type", "title", "start_date", "end_date", "municipality", "country",
-	"audience", "location", "topics", "language", "completion_threshold_percent"}
-
-// ApplyUpdate copies the fields named in paths from patch onto e and
-// validates the result. "*" names every updatable field. An empty or unknown
-// path is a violation of update_mask.
-func (e *TrainingEvent) ApplyUpdate(patch *TrainingEvent, paths []string) error {
-	var v errs.Violations
-	if len(paths) == 0 {
-		v.Add("update_mask", "is required")
-	}
-	set := map[string]bool{}
-	for i, p := range paths {
-		switch {
-		case p == "id" || p == "etag":
-			// They name the event and the version the change applies to
-			// (a REST body's fields become the mask).
-		case p == "*":
-			for _, q := range UpdatablePaths {
-				set[q] = true
-			}
-		case slices.Contains(UpdatablePaths, p):
-			set[p] = true
-		default:
-			v.Add(fmt.Sprintf("update_mask.paths[%d]", i), "%q cannot be updated; one of %s", p, strings.Join(UpdatablePaths, ", "))
-		}
-	}
-	if len(v) == 0 && len(set) == 0 {
-		v.Add("update_mask", "names no field to update")
-	}
-	if err := v.Err(); err != nil {
-		return err
-	}
-	for p := range set {
-		switch p {
-		case "project_id":
-			e.ProjectID = patch.ProjectID
-		case "type":
-			e.Type = patch.Type
-		case "title":
-			e.Title = patch.Title
-		case "start_date":
-			e.StartDate = patch.StartDate
-		case "end_date":
-			e.EndDate = patch.EndDate
-		case "municipality":
-			e.Municipality = patch.Municipality
-		case "country":
-			e.Country = patch.Country
-		case "audience":
-			e.Audience = patch.Audience
-		case "location":
-			e.Location = patch.Location
-		case "topics":
-			e.Topics = patch.Topics
-		case "language":
-			e.Language = patch.Language
-		case "completion_threshold_percent":
-			e.CompletionThreshold = patch.CompletionThreshold
-		}
+// Apply copies the fields named in paths (pkg/fieldmask) from patch onto e
+// and validates the result.
+func (e *TrainingEvent) Apply(patch *TrainingEvent, paths []string) ([]string, error) {
+	named, err := fieldmask.Apply(paths,
+		fieldmask.Field{Path: "project_id", Set: func() { e.ProjectID = patch.ProjectID }},
+		fieldmask.Field{Path: "type", Set: func() { e.Type = patch.Type }},
+		fieldmask.Field{Path: "title", Set: func() { e.Title = patch.Title }},
+		fieldmask.Field{Path: "start_date", Set: func() { e.StartDate = patch.StartDate }},
+		fieldmask.Field{Path: "end_date", Set: func() { e.EndDate = patch.EndDate }},
+		fieldmask.Field{Path: "municipality", Set: func() { e.Municipality = patch.Municipality }},
+		fieldmask.Field{Path: "country", Set: func() { e.Country = patch.Country }},
+		fieldmask.Field{Path: "audience", Set: func() { e.Audience = patch.Audience }},
+		fieldmask.Field{Path: "location", Set: func() { e.Location = patch.Location }},
+		fieldmask.Field{Path: "topics", Set: func() { e.Topics = patch.Topics }},
+		fieldmask.Field{Path: "language", Set: func() { e.Language = patch.Language }},
+		fieldmask.Field{Path: "completion_threshold_percent", Set: func() { e.CompletionThreshold = patch.CompletionThreshold }},
+	)
+	if err != nil {
+		return nil, err
 	}
 	e.Normalize()
-	return e.Validate()
+	return named, e.Validate()
 }
 
 // CheckSessions refuses event dates that would leave sessions, held from

@@ -85,7 +85,7 @@ func FuzzUpdateTrainingEventValidation(f *testing.F) {
 		if err != nil {
 			return
 		}
-		err = stored.ApplyUpdate(patch, strings.Split(path, ","))
+		_, err = stored.Apply(patch, strings.Split(path, ","))
 		checkValidationError(t, err)
 		if err == nil {
 			checkEvent(t, stored)

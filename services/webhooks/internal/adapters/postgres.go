@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/pkg/pagination"
@@ -126,7 +127,7 @@ func (p *Postgres) UpdateSubscription(ctx context.Context, s *domain.Subscriptio
 			p.sealOptional(s.PreviousSecret, s.ID), nullTime(s.PreviousSecretExpires), s.State, s.DisabledReason,
 			nullTime(s.DisableTime), nullTime(s.FailingSince), s.UpdateTime))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return &errs.Error{Kind: errs.KindAborted, Reason: "ETAG_MISMATCH", Message: "the webhook was changed concurrently; read it again"}
+			return etag.Mismatch()
 		}
 		if err != nil {
 			return db.Error(err)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/webhooks/internal/domain"
@@ -61,17 +62,17 @@ func (a *App) ListSubscriptions(ctx context.Context, p auth.Principal, size int3
 }
 
 // UpdateSubscription changes the fields in paths of the caller's
-// subscription patch.ID, if etag (when given) is still current.
-func (a *App) UpdateSubscription(ctx context.Context, p auth.Principal, patch *domain.Subscription, etag string, paths []string) (*domain.Subscription, error) {
+// subscription patch.ID, if tag is the etag of the stored version.
+func (a *App) UpdateSubscription(ctx context.Context, p auth.Principal, patch *domain.Subscription, tag string, paths []string) (*domain.Subscription, error) {
 	s, err := a.subscription(ctx, p, "webhook.id", patch.ID)
 	if err != nil {
 		return nil, err
 	}
-	if etag != "" && etag != s.Etag() {
-		return nil, staleEtag()
+	if err := etag.Require("webhook.etag", tag, s.Version); err != nil {
+		return nil, err
 	}
 	oldURL := s.URL
-	if err := s.Patch(patch, paths, a.now()); err != nil {
+	if _, err := s.Apply(patch, paths, a.now()); err != nil {
 		return nil, err
 	}
 	s.Normalize()
@@ -165,9 +166,4 @@ func redacted(s *domain.Subscription) *domain.Subscription {
 	c := *s
 	c.Secret, c.PreviousSecret = "", ""
 	return &c
-}
-
-func staleEtag() error {
-	return &errs.Error{Kind: errs.KindAborted, Reason: "ETAG_MISMATCH",
-		Message: "the webhook was changed since it was read (stale etag); read it again"}
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
+	"github.com/spona/spona/pkg/fieldmask"
 	"github.com/spona/spona/pkg/validate"
 )
 
@@ -45,7 +47,7 @@ type Subscription struct {
 }
 
 // Etag is the subscription's version as an entity tag.
-func (s *Subscription) Etag() string { return fmt.Sprintf(`W/"%d"`, s.Version) }
+func (s *Subscription) Etag() string { return etag.Of(s.Version) }
 
 // Target is the host:port deliveries go to; the per-target concurrency cap
 // counts requests by it.
@@ -140,32 +142,14 @@ func checkURL(v *errs.Violations, field, raw string, allowHTTP bool) {
 	}
 }
 
-// SubscriptionPaths are the update_mask paths UpdateWebhook accepts.
-var SubscriptionPaths = []string{"url", "event_types", "description", "state"}
-
-// Patch copies the fields named in paths from p into s.
-func (s *Subscription) Patch(p *Subscription, paths []string, now time.Time) error {
-	var v errs.Violations
-	if len(paths) == 0 || (len(paths) == 1 && paths[0] == "etag") {
-		v.Add("update_mask", "is required")
-	}
-	for i, path := range paths {
-		if path != "etag" && path != "id" && !slices.Contains(SubscriptionPaths, path) {
-			v.Add(fmt.Sprintf("update_mask.paths[%d]", i), "cannot update %q; one of %s", path, strings.Join(SubscriptionPaths, ", "))
-		}
-	}
-	if err := v.Err(); err != nil {
-		return err
-	}
-	for _, path := range paths {
-		switch path {
-		case "url":
-			s.URL = p.URL
-		case "event_types":
-			s.EventTypes = p.EventTypes
-		case "description":
-			s.Description = p.Description
-		case "state":
+// Apply copies the fields named in paths (pkg/fieldmask) from p into s;
+// a change of state enables or disables s at now.
+func (s *Subscription) Apply(p *Subscription, paths []string, now time.Time) ([]string, error) {
+	return fieldmask.Apply(paths,
+		fieldmask.Field{Path: "url", Set: func() { s.URL = p.URL }},
+		fieldmask.Field{Path: "event_types", Set: func() { s.EventTypes = p.EventTypes }},
+		fieldmask.Field{Path: "description", Set: func() { s.Description = p.Description }},
+		fieldmask.Field{Path: "state", Set: func() {
 			switch {
 			case p.State == StateActive && s.State != StateActive:
 				s.Enable()
@@ -174,9 +158,8 @@ func (s *Subscription) Patch(p *Subscription, paths []string, now time.Time) err
 			case p.State == "":
 				s.State = ""
 			}
-		}
-	}
-	return nil
+		}},
+	)
 }
 
 // Enable makes a disabled subscription deliver again.

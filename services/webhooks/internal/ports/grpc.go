@@ -130,7 +130,7 @@ func (w *Webhooks) UpdateWebhook(ctx context.Context, req *pb.UpdateWebhookReque
 		return nil, errs.Required("webhook")
 	}
 	s, err := w.app.UpdateSubscription(ctx, auth.Caller(ctx), subscriptionFromProto(req.GetWebhook()),
-		req.GetWebhook().GetEtag(), req.GetUpdateMask().GetPaths())
+		req.GetWebhook().GetEtag(), grpcx.UpdatePaths(req.GetUpdateMask(), req.GetWebhook()))
 	if err != nil {
 		return nil, err
 	}
