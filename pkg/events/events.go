@@ -58,8 +58,11 @@ const (
 	BeneficiaryMerged = "beneficiary.merged"
 	ConsentGiven      = "consent.given"
 	ConsentWithdrawn  = "consent.withdrawn"
-	AccessGranted     = "access.granted"
-	AccessRevoked     = "access.revoked"
+	// ConsentExpired: a consent reached its expiry time; the grants made
+	// under it ended with it, and what was shared under it ends too.
+	ConsentExpired = "consent.expired"
+	AccessGranted  = "access.granted"
+	AccessRevoked  = "access.revoked"
 
 	// referrals: one event per transition of the state machine.
 	ReferralCreated   = "referral.created" // a draft, visible to the sender only
@@ -106,6 +109,7 @@ var Types = map[string]Spec{
 	BeneficiaryMerged:  {AggregateBeneficiary, []string{"beneficiary_id", "survivor_id"}, "beneficiary_id was merged into survivor_id"},
 	ConsentGiven:       {AggregateConsent, []string{"consent_id", "beneficiary_id", "purpose", "given_by", "expire_time"}, "a consent was recorded"},
 	ConsentWithdrawn:   {AggregateConsent, []string{"consent_id", "beneficiary_id", "purpose"}, "a consent was withdrawn"},
+	ConsentExpired:     {AggregateConsent, []string{"consent_id", "beneficiary_id", "purpose"}, "a consent reached its expiry time"},
 	AccessGranted:      {AggregateAccessGrant, []string{"grant_id", "beneficiary_id", "organisation_id", "source_id", "expire_time"}, "an organisation was granted access to a beneficiary"},
 	AccessRevoked:      {AggregateAccessGrant, []string{"grant_id", "beneficiary_id", "organisation_id", "source_id"}, "an access grant ended"},
 

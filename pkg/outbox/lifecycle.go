@@ -39,3 +39,50 @@ func PersonEvents(c PersonCopies) Handler {
 		return nil
 	}
 }
+
+// ConsentEventTypes are the beneficiaries feed's events ConsentEvents applies.
+var ConsentEventTypes = []string{events.ConsentWithdrawn, events.ConsentExpired}
+
+// Reasons what was shared under a consent ends with (ConsentHolder).
+const (
+	ReasonConsentWithdrawn = "CONSENT_WITHDRAWN"
+	ReasonConsentExpired   = "CONSENT_EXPIRED"
+)
+
+// ConsentHolder is implemented by a service that holds what was shared
+// under a consent (the referrals sent under a referral_sharing consent): the
+// beneficiaries service ends the access grants in the consent's own
+// transaction; the holder ends the rest when the event reaches it.
+type ConsentHolder interface {
+	// ConsentEnded ends what was shared under the consent, for reason
+	// ReasonConsentWithdrawn or ReasonConsentExpired. It is called in the
+	// consumer's transaction and must be idempotent.
+	ConsentEnded(ctx context.Context, consentID, reason string) error
+}
+
+// ConsentEvents translates consent.withdrawn and consent.expired into calls
+// of c.
+func ConsentEvents(c ConsentHolder) Handler {
+	return func(ctx context.Context, _ pgx.Tx, ev *eventsv1.Event) error {
+		switch ev.GetType() {
+		case events.ConsentWithdrawn:
+			return c.ConsentEnded(ctx, ev.GetAggregateId(), ReasonConsentWithdrawn)
+		case events.ConsentExpired:
+			return c.ConsentEnded(ctx, ev.GetAggregateId(), ReasonConsentExpired)
+		}
+		return nil
+	}
+}
+
+// Handlers applies each event with every one of hs, in order: one consumer
+// (one cursor) of a feed serving several concerns.
+func Handlers(hs ...Handler) Handler {
+	return func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
+		for _, h := range hs {
+			if err := h(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}

@@ -11,10 +11,12 @@ import (
 // Withdrawing the referral_sharing consent ends the receiver's access before
 // the call returns: the very next request of the receiver for the person is
 // 404, and its actions on the referrals sent under that consent are
-// FAILED_PRECONDITION (reason CONSENT_WITHDRAWN). A consent that expires
-// does the same at its expiry time.
+// FAILED_PRECONDITION (reason CONSENT_WITHDRAWN). The open referrals sent
+// under it then end (cancelled, reason CONSENT_WITHDRAWN, an event for both
+// parties) through the beneficiaries feed. A consent that expires does the
+// same at its expiry time (CONSENT_EXPIRED).
 func TestConsentWithdrawalREST(t *testing.T) {
-	s := startSystem(t)
+	s := startSystem(t, "CONSENT_EXPIRY_INTERVAL=200ms")
 	orgB := s.orgID(t, "Organisation B")
 	person := func(t *testing.T) string {
 		t.Helper()
@@ -31,6 +33,7 @@ func TestConsentWithdrawalREST(t *testing.T) {
 		}
 		return s.call(t, "POST", "/v1/beneficiaries/"+ben+"/consents", s.keyA, body).must(t, 200).str("id")
 	}
+	var refused func(t *testing.T, action, id, reason string)
 	send := func(t *testing.T, ben string) string {
 		t.Helper()
 		id := s.call(t, "POST", "/v1/referrals", s.keyA, map[string]any{
@@ -40,7 +43,37 @@ func TestConsentWithdrawalREST(t *testing.T) {
 		s.call(t, "POST", "/v1/referrals/"+id+":send", s.keyA, map[string]any{}).must(t, 200)
 		return id
 	}
-	refused := func(t *testing.T, action, id, reason string) {
+	// ended waits until the referral is cancelled with reason, then checks
+	// what each party sees: the facts and the reason, and for the receiver
+	// no longer the texts shared under the consent; the last event of the
+	// referral records the end, for both.
+	ended := func(t *testing.T, id, reason string) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for s.call(t, "GET", "/v1/referrals/"+id, s.keyA, nil).must(t, 200).str("status") != "REFERRAL_STATUS_CANCELLED" {
+			if time.Now().After(deadline) {
+				t.Fatalf("referral %s not ended by %s", id, reason)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		a := s.call(t, "GET", "/v1/referrals/"+id, s.keyA, nil).must(t, 200)
+		b := s.call(t, "GET", "/v1/referrals/"+id, s.keyB, nil).must(t, 200)
+		if a.str("close_reason") != reason || a.str("reason") == "" {
+			t.Fatalf("sender's view: %s", a.Raw)
+		}
+		if b.str("status") != "REFERRAL_STATUS_CANCELLED" || b.str("close_reason") != reason || b.str("reason") != "" || b.str("notes") != "" {
+			t.Fatalf("receiver's view: %s", b.Raw)
+		}
+		for _, key := range []string{s.keyA, s.keyB} {
+			evs := s.call(t, "GET", "/v1/referrals/"+id+"/events", key, nil).must(t, 200).Body["events"].([]any)
+			last := evs[len(evs)-1].(map[string]any)
+			if last["to_status"] != "REFERRAL_STATUS_CANCELLED" || last["note"] != reason {
+				t.Fatalf("last event: %v", last)
+			}
+		}
+		refused(t, "accept", id, reason)
+	}
+	refused = func(t *testing.T, action, id, reason string) {
 		t.Helper()
 		body := map[string]any{}
 		if action == "complete" {
@@ -70,6 +103,9 @@ func TestConsentWithdrawalREST(t *testing.T) {
 		}
 		refused(t, "accept", sent, "CONSENT_WITHDRAWN")
 		refused(t, "start", accepted, "CONSENT_WITHDRAWN")
+		// The open referrals made under the consent end, for both parties.
+		ended(t, sent, "CONSENT_WITHDRAWN")
+		ended(t, accepted, "CONSENT_WITHDRAWN")
 		// The owner's audit log shows the withdrawal and the grants it ended.
 		log := s.call(t, "GET", "/v1/beneficiaries/"+ben+"/auditEvents?actor_organisation_id="+s.orgID(t, "Organisation A"), s.keyA, nil).must(t, 200)
 		if !strings.Contains(log.Raw, `"consent.withdraw"`) || !strings.Contains(log.Raw, "access:"+sent) || !strings.Contains(log.Raw, "access:"+accepted) {
@@ -86,6 +122,7 @@ func TestConsentWithdrawalREST(t *testing.T) {
 		time.Sleep(time.Until(expire) + 100*time.Millisecond)
 		s.call(t, "GET", "/v1/beneficiaries/"+ben, s.keyB, nil).must(t, 404)
 		refused(t, "accept", sent, "CONSENT_EXPIRED")
+		ended(t, sent, "CONSENT_EXPIRED")
 	})
 }
 

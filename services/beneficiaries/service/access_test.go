@@ -45,7 +45,8 @@ func (r *reporting) project(t *testing.T, ctx context.Context, partners ...strin
 func startAll(t *testing.T) clients {
 	dbURL := pgtest.NewDatabase(t)
 	rep := &reporting{svc: servicetest.Defer(t), dbURL: dbURL}
-	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, dbURL), ReportingAddr: rep.svc.Addr}))
+	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, dbURL), ReportingAddr: rep.svc.Addr,
+		ConsentExpiryInterval: 100 * time.Millisecond}))
 	rep.benURL = conn.Target()
 	return clients{pb.NewBeneficiaryServiceClient(conn), pb.NewBeneficiaryAccessServiceClient(conn), rep, conn}
 }

@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -117,6 +118,39 @@ func TestConsentExpiryEndsAccess(t *testing.T) {
 	r, err := c.access.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId(), SourceId: "ref-1"})
 	if err != nil || r.GetEndedReason() != "CONSENT_EXPIRED" {
 		t.Fatalf("B's grant after expiry: %v %v", r, err)
+	}
+	// The sweep then revokes the grant and tells the feed, once.
+	var expired, revoked int
+	servicetest.Eventually(t, "consent.expired in the feed", func() error {
+		evs, _ := servicetest.Events(t, c.conn, "")
+		expired, revoked = 0, 0
+		for _, e := range evs {
+			switch e.GetType() {
+			case "consent.expired":
+				expired++
+			case "access.revoked":
+				revoked++
+			}
+		}
+		if expired == 0 {
+			return errors.New("no consent.expired yet")
+		}
+		return nil
+	})
+	time.Sleep(300 * time.Millisecond) // a few more sweeps
+	evs, _ := servicetest.Events(t, c.conn, "")
+	n := 0
+	for _, e := range evs {
+		if e.GetType() == "consent.expired" {
+			n++
+		}
+	}
+	if n != 1 || revoked != 1 {
+		t.Fatalf("consent.expired %d times, access.revoked %d, want 1 and 1", n, revoked)
+	}
+	log, err := c.ListAuditEvents(ctxA, &pb.ListAuditEventsRequest{BeneficiaryId: b.GetId(), PageSize: 1})
+	if err != nil || log.GetAuditEvents()[0].GetAction() != "consent.expire" || log.GetAuditEvents()[0].GetFields()[0] != "access:ref-1" {
+		t.Fatalf("owner's audit log after expiry: %v %v", log, err)
 	}
 }
 

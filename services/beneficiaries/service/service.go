@@ -29,6 +29,9 @@ type Config struct {
 	ReportingAddr string `env:"REPORTING_ADDR" required:"true" help:"gRPC address (host:port) of the reporting service, asked whether an organisation may tag a record with a project"`
 	// ProjectCheckTTL is how long its answers are reused.
 	ProjectCheckTTL time.Duration `env:"PROJECT_CHECK_TTL" default:"30s" help:"how long the reporting service's answer on who may tag records with a project is reused"`
+	// ConsentExpiryInterval is how often consents past their expiry are
+	// looked for (their grants stop working at the expiry time itself).
+	ConsentExpiryInterval time.Duration `env:"CONSENT_EXPIRY_INTERVAL" default:"15s" help:"how often consents past their expiry time are looked for, to emit consent.expired (ending the referrals sent under them); their grants stop working at the expiry time itself"`
 }
 
 // New describes the beneficiaries service for platform.RunService.
@@ -48,6 +51,9 @@ func New(cfg Config) platform.Service {
 			}
 			application := app.New(adapters.NewPostgres(base.Pool), projecttag.New(reporting, base.Signer, cfg.ProjectCheckTTL))
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
+			if cfg.ConsentExpiryInterval > 0 {
+				base.Background(ctx, func(ctx context.Context) { application.RunExpiries(ctx, cfg.ConsentExpiryInterval, base.Log) })
+			}
 			store := importsjob.NewStore(base.Pool)
 			runner := importsjob.NewRunner(store, cfg.Imports.Config(), base.Log)
 			runner.Register(imports.KindBeneficiaries, application.ImportSpec(), application)

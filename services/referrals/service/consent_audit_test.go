@@ -1,14 +1,18 @@
 package service_test
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
+	"github.com/spona/spona/pkg/testkit/servicetest"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 )
 
 // TestActionsCheckConsentLive: the receiver's accept, start and complete ask
@@ -40,8 +44,72 @@ func TestActionsCheckConsentLive(t *testing.T) {
 			t.Fatalf("%s after withdrawal: reason %q (%v)", tc.action, reason(err), err)
 		}
 	}
-	s.must(t, ctxB, "decline", sent.GetId())
-	s.must(t, ctxA, "cancel", accepted.GetId())
+	// The referrals sent under the consent end, from the beneficiaries feed:
+	// cancelled with the reason, seen by both parties, an event with the
+	// reason as its note; the receiver keeps the facts but no longer the
+	// texts shared under the consent.
+	for _, id := range []string{sent.GetId(), accepted.GetId()} {
+		servicetest.Eventually(t, "referral ended by the withdrawal", func() error {
+			r, err := s.ref.GetReferral(ctxA, &pb.GetReferralRequest{Id: id})
+			if err != nil {
+				return err
+			}
+			if r.GetReferral().GetStatus() != pb.ReferralStatus_REFERRAL_STATUS_CANCELLED {
+				return errStill
+			}
+			return nil
+		})
+		a, _ := s.ref.GetReferral(ctxA, &pb.GetReferralRequest{Id: id})
+		b, err := s.ref.GetReferral(ctxB, &pb.GetReferralRequest{Id: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.GetReferral().GetCloseReason() != "CONSENT_WITHDRAWN" || a.GetReferral().GetReason() == "" {
+			t.Fatalf("sender's view: %v", a.GetReferral())
+		}
+		if rb := b.GetReferral(); rb.GetStatus() != pb.ReferralStatus_REFERRAL_STATUS_CANCELLED || rb.GetCloseReason() != "CONSENT_WITHDRAWN" ||
+			rb.GetReason() != "" || rb.GetNotes() != "" {
+			t.Fatalf("receiver's view: %v", rb)
+		}
+		for who, ctx := range map[string]context.Context{"sender": ctxA, "receiver": ctxB} {
+			evs, err := s.ref.ListReferralEvents(ctx, &pb.ListReferralEventsRequest{ReferralId: id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := evs.GetEvents()[len(evs.GetEvents())-1]
+			if last.GetToStatus() != pb.ReferralStatus_REFERRAL_STATUS_CANCELLED || last.GetNote() != "CONSENT_WITHDRAWN" ||
+				last.GetActorClientId() != "spona-referrals" {
+				t.Fatalf("%s: last event %v", who, last)
+			}
+			if who == "receiver" {
+				for _, e := range evs.GetEvents() {
+					if e.GetNote() != "" && e.GetNote() != "CONSENT_WITHDRAWN" {
+						t.Fatalf("receiver still reads an event note: %v", e)
+					}
+				}
+			}
+		}
+		// Any further action says why.
+		for _, act := range []struct {
+			ctx    context.Context
+			action string
+		}{{ctxB, "accept"}, {ctxB, "decline"}, {ctxA, "cancel"}} {
+			_, err := s.do(act.ctx, act.action, id)
+			if status.Code(err) != codes.FailedPrecondition || reason(err) != "CONSENT_WITHDRAWN" {
+				t.Fatalf("%s after the end: %v", act.action, err)
+			}
+		}
+	}
+	evs, _ := servicetest.Events(t, s.conn, "")
+	cancelled := 0
+	for _, e := range evs {
+		if e.GetType() == "referral.cancelled" && e.GetData().GetFields()["close_reason_code"].GetStringValue() == "CONSENT_WITHDRAWN" {
+			cancelled++
+		}
+	}
+	if cancelled != 2 {
+		t.Fatalf("%d referral.cancelled events with CONSENT_WITHDRAWN, want 2", cancelled)
+	}
 
 	// Expiry: the same at the consent's expiry time.
 	benID = s.beneficiary(t, ctxA)
@@ -55,6 +123,16 @@ func TestActionsCheckConsentLive(t *testing.T) {
 	if reason(err) != "CONSENT_EXPIRED" {
 		t.Fatalf("accept after expiry: reason %q (%v)", reason(err), err)
 	}
+	servicetest.Eventually(t, "referral ended by the expiry", func() error {
+		got, err := s.ref.GetReferral(ctxB, &pb.GetReferralRequest{Id: r.GetId()})
+		if err != nil {
+			return err
+		}
+		if g := got.GetReferral(); g.GetStatus() != pb.ReferralStatus_REFERRAL_STATUS_CANCELLED || g.GetCloseReason() != "CONSENT_EXPIRED" {
+			return fmt.Errorf("%v: %w", g.GetStatus(), errStill)
+		}
+		return nil
+	})
 }
 
 // TestReferralReadsAudited: every response carrying a referral's reason,

@@ -48,7 +48,8 @@ func start(t testing.TB) *stack {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
 	rep := servicetest.Defer(t)
-	benConn := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url), ReportingAddr: rep.Addr}))
+	benConn := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url), ReportingAddr: rep.Addr,
+		ConsentExpiryInterval: 100 * time.Millisecond}))
 	px := newProxy(t, benConn.Target())
 	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url),
 		BeneficiariesAddr: px.addr, ReportingAddr: rep.Addr, RevokeRetryInterval: 100 * time.Millisecond}))

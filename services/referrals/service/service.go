@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
@@ -75,8 +76,11 @@ func New(cfg Config) platform.Service {
 			base.OnClose(func(context.Context) error { cancel(); <-done; return nil })
 			base.Background(ctx, func(ctx context.Context) { application.RunOverdueScheduler(ctx, cfg.OverdueScanInterval) })
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
-			// Erasure and merge of beneficiaries reach the referrals.
-			if err := base.ConsumeEvents(ctx, "beneficiaries", conn, outbox.PersonEventTypes, outbox.PersonEvents(application)); err != nil {
+			// Erasure and merge of beneficiaries reach the referrals; a
+			// consent withdrawn or expired ends the referrals sent under it.
+			if err := base.ConsumeEvents(ctx, "beneficiaries", conn,
+				append(slices.Clone(outbox.PersonEventTypes), outbox.ConsentEventTypes...),
+				outbox.Handlers(outbox.PersonEvents(application), outbox.ConsentEvents(application))); err != nil {
 				return err
 			}
 			pb.RegisterDirectoryServiceServer(srv, ports.NewDirectory(application))

@@ -198,3 +198,20 @@ func (p *Postgres) Owners(ctx context.Context, ids []string) (map[string]string,
 	}
 	return out, db.Error(rows.Err())
 }
+
+// ClaimExpiredConsents marks up to limit consents whose expiry time has
+// passed and whose expiry was not applied yet as applied, and returns them.
+// Rows another transaction holds are skipped (SKIP LOCKED): replicas
+// sweeping at once never claim the same consent.
+func (p *Postgres) ClaimExpiredConsents(ctx context.Context, limit int) ([]*domain.Consent, error) {
+	rows, err := p.q.Query(ctx, `UPDATE consents SET expiry_apply_time = now()
+		WHERE id IN (SELECT id FROM consents
+			WHERE expire_time <= now() AND expiry_apply_time IS NULL AND withdraw_time IS NULL
+			ORDER BY expire_time LIMIT $1 FOR UPDATE SKIP LOCKED)
+		RETURNING `+consentCols, limit)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Consent, error) { return scanConsent(r) })
+	return out, db.Error(err)
+}

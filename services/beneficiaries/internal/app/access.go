@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"time"
 
 	auditlog "github.com/spona/spona/pkg/audit"
+	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
@@ -347,4 +349,70 @@ func (a *App) RecordAccess(ctx context.Context, act Actor, action string, fields
 		return r.AppendAudit(ctx, recs)
 	})
 	return n, err
+}
+
+// systemClientID names the beneficiaries service as the client of what it
+// does by itself (a consent's expiry) in the owner's audit log.
+const systemClientID = "spona-beneficiaries"
+
+// expiryBatch is how many expired consents one transaction applies.
+const expiryBatch = 100
+
+// ApplyExpiries applies the expiry of consents whose expiry time has passed:
+// the grants made under each are revoked (they stopped working at the
+// expiry time already: a grant is only live while its consent is) and
+// consent.expired is written, so the referrals sent under it end too. Each
+// consent is claimed once across replicas. It returns how many it applied.
+func (a *App) ApplyExpiries(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		var n int
+		err := a.repo.InTx(ctx, func(r Repository) error {
+			cs, err := r.ClaimExpiredConsents(ctx, expiryBatch)
+			if err != nil {
+				return err
+			}
+			n = len(cs)
+			for _, c := range cs {
+				revoked, err := r.RevokeConsentGrants(ctx, c.ID)
+				if err != nil {
+					return err
+				}
+				if len(revoked) > 0 {
+					owner := Actor{Principal: auth.Principal{OrganisationID: c.OrganisationID, ClientID: systemClientID}}
+					if err := audit(ctx, r, owner, domain.ActionConsentExpire, grantFields(revoked),
+						&domain.Beneficiary{ID: c.BeneficiaryID, OrganisationID: c.OrganisationID}); err != nil {
+						return err
+					}
+				}
+				if err := emitRevoked(ctx, r, c.OrganisationID, revoked); err != nil {
+					return err
+				}
+				if err := r.Emit(ctx, consentEvent(events.ConsentExpired, c)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		total += n
+		if err != nil || n < expiryBatch {
+			return total, err
+		}
+	}
+}
+
+// RunExpiries calls ApplyExpiries every interval until ctx ends.
+func (a *App) RunExpiries(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := a.ApplyExpiries(ctx); err != nil && ctx.Err() == nil {
+			log.WarnContext(ctx, "applying consent expiries", slog.String("error", err.Error()))
+		}
+	}
 }

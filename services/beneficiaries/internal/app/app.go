@@ -83,6 +83,9 @@ type Repository interface {
 	RevokeGrants(ctx context.Context, beneficiaryID, sourceID, grantee string) (revoked []*domain.Grant, matched int, err error)
 
 	ImportRepository
+	// ClaimExpiredConsents marks up to limit consents past their expiry as
+	// applied and returns them; rows locked elsewhere are skipped.
+	ClaimExpiredConsents(ctx context.Context, limit int) ([]*domain.Consent, error)
 	// RevokeConsentGrants ends the live grants made under a consent and
 	// returns them.
 	RevokeConsentGrants(ctx context.Context, consentID string) ([]*domain.Grant, error)

@@ -14,6 +14,7 @@ const (
 	ActionConsentCreate   = "consent.create"
 	ActionConsentList     = "consent.list"
 	ActionConsentWithdraw = "consent.withdraw"
+	ActionConsentExpire   = "consent.expire"
 	ActionConsentCheck    = "consent.check"
 	ActionDocumentCreate  = "document.create"
 	ActionDocumentList    = "document.list"

@@ -217,6 +217,19 @@ func (p *Postgres) SetAccess(ctx context.Context, referralID string, access app.
 	return db.Error(err)
 }
 
+// OpenReferralsUnderConsent returns the open referrals sent under a
+// consent, locked for the caller's transaction (ctx's, when it carries one).
+func (p *Postgres) OpenReferralsUnderConsent(ctx context.Context, consentID string) ([]*domain.Referral, error) {
+	var out []*domain.Referral
+	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+referralCols+` FROM referrals
+			WHERE consent_id = $1 AND status IN ('sent', 'accepted', 'in_progress') ORDER BY id FOR UPDATE`, consentID)
+		out, err = collect(rows, err, scanReferral)
+		return err
+	})
+	return out, err
+}
+
 // PendingRevocations returns closed referrals whose grant is not yet revoked.
 func (p *Postgres) PendingRevocations(ctx context.Context, limit int) ([]*domain.Referral, error) {
 	rows, err := p.pool.Query(ctx, `SELECT `+referralCols+` FROM referrals WHERE access = 'revoke_pending' ORDER BY id LIMIT $1`, limit)

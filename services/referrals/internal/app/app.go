@@ -54,6 +54,9 @@ type Repository interface {
 	// PendingRevocations returns closed referrals whose grant is not yet revoked.
 	PendingRevocations(ctx context.Context, limit int) ([]*domain.Referral, error)
 	ListEvents(ctx context.Context, referralID string, p pagination.Page) ([]domain.Event, error)
+	// OpenReferralsUnderConsent returns the sent, accepted and in-progress
+	// referrals sent under a consent.
+	OpenReferralsUnderConsent(ctx context.Context, consentID string) ([]*domain.Referral, error)
 	CountReferrals(ctx context.Context, q aggregate.Query, organisationIDs []string) (aggregate.Aggregate, error)
 
 	// The following run in the transaction ctx carries (an event

@@ -90,3 +90,37 @@ func (a *App) MoveBeneficiary(ctx context.Context, from, to string) error {
 	_, err := a.repo.RepointBeneficiary(ctx, from, to)
 	return err
 }
+
+// ConsentEnded cancels every open referral sent under the consent, because
+// it was withdrawn or expired (reason CONSENT_WITHDRAWN or CONSENT_EXPIRED):
+// the reason is the referral's close reason and the note of its
+// transition, so both parties see why, and the receiver no longer sees the
+// personal data shared under it (domain.Referral.ViewFor). The
+// beneficiaries service already ended the receiver's access grant in the
+// consent's own transaction. Runs in the transaction ctx carries (the
+// consumer's); a referral already closed is left alone, so a repeat changes
+// nothing.
+func (a *App) ConsentEnded(ctx context.Context, consentID, reason string) error {
+	if consentID = ids.Normalize(consentID); !ids.Valid(consentID) {
+		return nil
+	}
+	rows, err := a.repo.OpenReferralsUnderConsent(ctx, consentID)
+	if err != nil {
+		return err
+	}
+	now := a.now()
+	for _, r := range rows {
+		next := *r
+		from, ok := next.EndForConsent(reason, now)
+		if !ok {
+			continue
+		}
+		ev := domain.Event{ReferralID: r.ID, FromStatus: from, ToStatus: next.Status,
+			ActorOrganisationID: r.FromOrganisationID, ActorClientID: domain.SystemClientID, Note: reason}
+		if _, err := a.repo.Transition(ctx, &next, r.Version, ev, AccessRevoked,
+			referralEvent(events.ReferralCancelled, &next, from)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

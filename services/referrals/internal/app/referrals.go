@@ -179,6 +179,11 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 	if err != nil {
 		return nil, err
 	}
+	if r.ConsentEnded() {
+		// Say why nothing can be done any more, whichever side asks.
+		return nil, errs.FailedPrecondition(r.CloseReason,
+			"referral %s ended because the consent it was sent under ended (%s)", r.ID, r.CloseReason)
+	}
 	version, now := r.Version, a.now()
 	next := *r
 	from, err := next.Apply(c, next.PartyOf(p.OrganisationID), now)

@@ -91,6 +91,23 @@ const (
 	ReasonConsentExpired   = "CONSENT_EXPIRED"
 )
 
+// SystemClientID names Spona itself as the client of a transition no
+// organisation asked for (a referral ended because its consent did).
+const SystemClientID = "spona-referrals"
+
+// EndForConsent cancels r, at now, because the consent it was sent under
+// ended for reason (ReasonConsentWithdrawn or ReasonConsentExpired). Only an
+// open referral ends; ok is false for a draft or a closed one, which are
+// left as they are. It returns the previous status.
+func (r *Referral) EndForConsent(reason string, now time.Time) (from string, ok bool) {
+	if !Open(r.Status) || (reason != ReasonConsentWithdrawn && reason != ReasonConsentExpired) {
+		return "", false
+	}
+	from = r.Status
+	r.Status, r.CloseReason, r.CloseTime = StatusCancelled, reason, now.UTC()
+	return from, true
+}
+
 // ConsentEnded reports whether r was closed because its consent ended.
 func (r *Referral) ConsentEnded() bool {
 	return r.Status == StatusCancelled && (r.CloseReason == ReasonConsentWithdrawn || r.CloseReason == ReasonConsentExpired)
