@@ -66,6 +66,19 @@ func (s *system) sql(t *testing.T, stmt string, args ...any) {
 	}
 }
 
+// createKey creates an API key for the organisation named org (registered
+// in the directory when new).
+func (s *system) createKey(t *testing.T, name, org string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	key, err := s.stack.CreateKey(ctx, name, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
 type response struct {
 	Status int
 	Header http.Header

@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"context"
 	"strings"
 	"testing"
-	"time"
 )
 
 // orgID finds an organisation's id in the directory by name.
@@ -36,12 +34,7 @@ func errorReason(r response) string {
 // outcome, and proves a third organisation can do nothing with it.
 func TestReferralsREST(t *testing.T) {
 	s := startSystem(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	keyC, err := s.stack.CreateKey(ctx, "partner-c", "Organisation C")
-	if err != nil {
-		t.Fatal(err)
-	}
+	keyC := s.createKey(t, "partner-c", "Organisation C")
 	orgA, orgB := s.orgID(t, "Organisation A"), s.orgID(t, "Organisation B")
 
 	t.Run("directory services", func(t *testing.T) {

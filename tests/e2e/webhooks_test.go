@@ -62,12 +62,7 @@ func referralsOf(t *testing.T, reqs []webhooktest.Request) map[string][]string {
 // feed; the delivery log; metrics and the trace link to the cause.
 func TestWebhooks(t *testing.T) {
 	s := startSystem(t, webhookEnv...)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	keyC, err := s.stack.CreateKey(ctx, "partner-c", "Organisation C")
-	if err != nil {
-		t.Fatal(err)
-	}
+	keyC := s.createKey(t, "partner-c", "Organisation C")
 	orgA, orgB := s.orgID(t, "Organisation A"), s.orgID(t, "Organisation B")
 
 	// B's endpoint answers 500 to the first three attempts of the first

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	"github.com/spona/spona/pkg/events"
@@ -37,21 +36,11 @@ func (a *App) EmitOverdue(ctx context.Context) (int, error) {
 	}
 }
 
-// RunOverdueScheduler calls EmitOverdue every interval until ctx ends.
+// RunOverdueScheduler calls EmitOverdue at once and every interval until
+// ctx ends.
 func (a *App) RunOverdueScheduler(ctx context.Context, interval time.Duration) {
-	if interval <= 0 {
-		interval = 15 * time.Second
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := a.EmitOverdue(ctx); err != nil && ctx.Err() == nil {
-			a.log.WarnContext(ctx, "emitting overdue referrals", slog.String("error", err.Error()))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	a.every(ctx, interval, 15*time.Second, true, "emitting overdue referrals", func(ctx context.Context) error {
+		_, err := a.EmitOverdue(ctx)
+		return err
+	})
 }
