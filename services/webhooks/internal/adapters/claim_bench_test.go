@@ -72,3 +72,44 @@ func BenchmarkClaim(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkApply measures applying referral.sent events as the feed
+// consumer does (batches of 100 in one transaction), each queueing a
+// delivery to one subscription and a change-feed entry.
+func BenchmarkApply(b *testing.B) {
+	ctx := context.Background()
+	pool, err := db.Open(ctx, pgtest.NewDatabase(b), "webhooks", 4)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Close()
+	if err := db.Migrate(ctx, pool, "webhooks", migrations.FS, slog.Default()); err != nil {
+		b.Fatal(err)
+	}
+	sealer, _ := NewSealer("bench-secrets-key-0123456789")
+	repo := NewPostgres(pool, sealer)
+	org := ids.New()
+	if _, err := repo.CreateSubscription(ctx, &domain.Subscription{ID: ids.New(), OrganisationID: org, URL: "http://127.0.0.1:9/",
+		EventTypes: []string{domain.TypeReferralReceived}, Secret: domain.NewSecret(), State: domain.StateActive,
+		CreateTime: time.Now()}, ""); err != nil {
+		b.Fatal(err)
+	}
+	a, _ := app.New(repo, nil, nil, app.Options{}, slog.Default())
+	b.ResetTimer()
+	for i := 0; i < b.N; i += 100 {
+		err := db.InTx(ctx, pool, func(tx pgx.Tx) error {
+			for j := 0; j < 100 && i+j < b.N; j++ {
+				e := domain.Event{ID: ids.New(), Type: "referral.sent", AggregateType: "referral", AggregateID: ids.New(), Time: time.Now(),
+					Data: map[string]any{"from_organisation_id": ids.New(), "to_organisation_id": org}}
+				if err := a.Apply(ctx, NewInbox(tx), e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
