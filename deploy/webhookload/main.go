@@ -144,22 +144,25 @@ func run(ctx context.Context) error {
 		return err
 	}
 	results = append(results, r)
+	l.metrics()
 	say(fmt.Sprintf("rate: %d referrals/s for %s", o.rate, o.duration))
-	if r, err = l.scenarioRate("rate", o.rate, o.duration, 0); err != nil {
+	if r, err = l.scenarioRate("rate", o.rate, o.duration, nil); err != nil {
 		return err
 	}
 	results = append(results, r)
 	l.metrics()
-	say(fmt.Sprintf("half: %d referrals/s for %s (the baseline of slow)", o.rate/2, o.duration))
-	if r, err = l.scenarioRate("half", o.rate/2, o.duration, 0); err != nil {
+	say(fmt.Sprintf("pair: %d referrals/s for %s, and as many to another fast receiver (the baseline of slow)", o.rate/2, o.duration))
+	if r, err = l.scenarioRate("pair", o.rate/2, o.duration, other(0)); err != nil {
 		return err
 	}
 	results = append(results, r)
+	l.metrics()
 	say(fmt.Sprintf("slow: %d referrals/s for %s, and as many to a receiver answering after %s", o.rate/2, o.duration, o.slow))
-	if r, err = l.scenarioRate("slow", o.rate/2, o.duration, o.slow); err != nil {
+	if r, err = l.scenarioRate("slow", o.rate/2, o.duration, other(o.slow)); err != nil {
 		return err
 	}
 	results = append(results, r)
+	l.metrics()
 	say(fmt.Sprintf("throughput: a backlog of %d referrals x %d subscriptions", o.backlog, o.fanout))
 	tp, err := l.scenarioThroughput(o.backlog, o.fanout)
 	if err != nil {
@@ -198,6 +201,7 @@ type loader struct {
 	keys   map[string]string // organisation name -> API key
 	orgs   map[string]string // organisation name -> id
 	benID  string
+	last   map[string]float64 // metrics at the last look
 }
 
 func (l *loader) as(org string) context.Context {
@@ -398,8 +402,8 @@ func (l *loader) unsubscribeAll(org string) error {
 
 // scenarioRate sends referrals to Receiver at rate per second for d (open
 // loop: a send is started on schedule however long earlier ones take); with
-// slow > 0 as many go to Slow, whose endpoint answers after slow.
-func (l *loader) scenarioRate(name string, rate int, d time.Duration, slow time.Duration) (result, error) {
+// second set, as many go to Slow, whose endpoint answers after *second.
+func (l *loader) scenarioRate(name string, rate int, d time.Duration, second *time.Duration) (result, error) {
 	rcv := newReceiver(0)
 	defer rcv.srv.Close()
 	if err := l.subscribe("Receiver", rcv.srv.URL); err != nil {
@@ -413,8 +417,8 @@ func (l *loader) scenarioRate(name string, rate int, d time.Duration, slow time.
 	}
 	var slowIDs []string
 	var slowRcv *receiver
-	if slow > 0 {
-		slowRcv = newReceiver(slow)
+	if second != nil {
+		slowRcv = newReceiver(*second)
 		defer slowRcv.srv.Close()
 		if err := l.subscribe("Slow", slowRcv.srv.URL); err != nil {
 			return result{}, err
@@ -432,7 +436,7 @@ func (l *loader) scenarioRate(name string, rate int, d time.Duration, slow time.
 	for i := range n {
 		<-tick.C
 		ids := []string{ids[i]}
-		if slow > 0 {
+		if second != nil {
 			ids = append(ids, slowIDs[i])
 		}
 		for _, id := range ids {
@@ -466,7 +470,7 @@ func (l *loader) scenarioRate(name string, rate int, d time.Duration, slow time.
 		}
 	}
 	if slowRcv != nil {
-		say(fmt.Sprintf("slow receiver got %d of %d while the fast one got all", slowRcv.count.Load(), n))
+		say(fmt.Sprintf("the second receiver got %d of %d while the measured one got all", slowRcv.count.Load(), n))
 	}
 	return res, nil
 }
@@ -530,8 +534,9 @@ func (l *loader) scenarioThroughput(backlog, fanout int) (throughput, error) {
 	}
 }
 
-// metrics prints the webhooks process's consumer lag, delivery lag and
-// pool waits so far (sums and counts: where the time goes).
+// metrics prints, since its last call, the mean lag of the webhooks
+// process's feed consumer (commit to application) and of its deliveries
+// (commit to 2xx), and the pool's waits: where the time goes.
 func (l *loader) metrics() {
 	resp, err := http.Get(l.stack.AdminURL("webhooks") + "/metrics")
 	if err != nil {
@@ -540,17 +545,34 @@ func (l *loader) metrics() {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	now := map[string]float64{}
 	for _, line := range strings.Split(string(raw), "\n") {
-		for _, p := range []string{"outbox_consumer_lag_seconds_sum", "outbox_consumer_lag_seconds_count",
-			"spona_webhooks_delivery_lag_seconds_sum", "spona_webhooks_delivery_lag_seconds_count",
-			"spona_webhooks_attempt_duration_seconds_sum", "spona_webhooks_attempt_duration_seconds_count",
-			"pgxpool_empty_acquires_total", "pgxpool_acquire_duration_seconds_total", "pgxpool_acquires_total"} {
-			if strings.HasPrefix(line, p) {
-				say("  " + line)
-			}
+		name, value, ok := strings.Cut(line, " ")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if i := strings.IndexByte(name, '{'); i >= 0 {
+			name = name[:i]
+		}
+		var v float64
+		if _, err := fmt.Sscan(value, &v); err == nil {
+			now[name] += v
 		}
 	}
+	d := func(k string) float64 { return now[k] - l.last[k] }
+	mean := func(k string) time.Duration {
+		if d(k+"_count") == 0 {
+			return 0
+		}
+		return time.Duration(d(k+"_sum") / d(k+"_count") * float64(time.Second)).Round(time.Millisecond)
+	}
+	say(fmt.Sprintf("  mean consumer lag %s, mean delivery lag %s, %.0f pool acquires waited (%.2fs in all)",
+		mean("outbox_consumer_lag_seconds"), mean("spona_webhooks_delivery_lag_seconds"),
+		d("pgxpool_empty_acquires_total"), d("pgxpool_acquire_duration_seconds_total")))
+	l.last = now
 }
+
+func other(answer time.Duration) *time.Duration { return &answer }
 
 func pct(ds []time.Duration, p int) string {
 	if len(ds) == 0 {

@@ -210,21 +210,23 @@ func (p *Postgres) Requeue(ctx context.Context, d *domain.Delivery) error {
 // claimSQL leases due deliveries of active subscriptions, each the oldest
 // pending one of its subscription and ordering key (so the events of one
 // referral go out one after the other, in order), at most $6 minus what is
-// in flight ($7/$8) per target. Candidates skip targets already at the cap
-// and rows another dispatcher (replica) holds (SKIP LOCKED); the cap is then
-// applied to them, oldest first.
+// in flight ($7/$8) per target. It looks subscription by subscription
+// (skipping targets already at the cap, and rows another dispatcher holds:
+// SKIP LOCKED), so the backlog of one slow receiver is never scanned for the
+// others; the cap is then applied oldest first.
 const claimSQL = `WITH cand AS (
-	SELECT d.id, s.target, d.next_attempt_time, d.seq
-	FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
-	WHERE d.status = 'pending' AND d.next_attempt_time <= $1
-		AND (d.lease_until IS NULL OR d.lease_until < $1)
-		AND s.state = 'active' AND NOT (s.target = ANY($3::text[]))
-		AND NOT EXISTS (SELECT 1 FROM deliveries e
-			WHERE e.subscription_id = d.subscription_id AND e.ordering_key = d.ordering_key
-				AND e.status = 'pending' AND e.seq < d.seq)
-	ORDER BY d.next_attempt_time, d.seq
-	LIMIT $2 * 2
-	FOR UPDATE OF d SKIP LOCKED),
+	SELECT c.id, s.target, c.next_attempt_time, c.seq
+	FROM subscriptions s CROSS JOIN LATERAL (
+		SELECT d.id, d.next_attempt_time, d.seq FROM deliveries d
+		WHERE d.subscription_id = s.id AND d.status = 'pending' AND d.next_attempt_time <= $1
+			AND (d.lease_until IS NULL OR d.lease_until < $1)
+			AND NOT EXISTS (SELECT 1 FROM deliveries e
+				WHERE e.subscription_id = d.subscription_id AND e.ordering_key = d.ordering_key
+					AND e.status = 'pending' AND e.seq < d.seq)
+		ORDER BY d.next_attempt_time, d.seq
+		LIMIT $6
+		FOR UPDATE OF d SKIP LOCKED) c
+	WHERE s.state = 'active' AND NOT (s.target = ANY($3::text[]))),
 pick AS (
 	SELECT c.id FROM (
 		SELECT cand.*, row_number() OVER (PARTITION BY cand.target ORDER BY cand.next_attempt_time, cand.seq) AS nth
