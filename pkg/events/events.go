@@ -57,7 +57,9 @@ const (
 	// merged into survivor_id; references to it must point at the survivor.
 	BeneficiaryMerged = "beneficiary.merged"
 	ConsentGiven      = "consent.given"
-	ConsentWithdrawn  = "consent.withdrawn"
+	// ConsentWithdrawn: organisation_ids are the registering organisation
+	// and every organisation whose grant the withdrawal ended.
+	ConsentWithdrawn = "consent.withdrawn"
 	// ConsentExpired: a consent reached its expiry time; the grants made
 	// under it ended with it, and what was shared under it ends too.
 	ConsentExpired = "consent.expired"

@@ -102,7 +102,13 @@ func (a *App) WithdrawConsent(ctx context.Context, act Actor, beneficiaryID, id,
 		if err := emitRevoked(ctx, r, b.OrganisationID, revoked); err != nil {
 			return err
 		}
-		return r.Emit(ctx, consentEvent(events.ConsentWithdrawn, out))
+		// The withdrawal concerns the organisations whose access it ended too
+		// (they are told: webhooks, change feed).
+		withdrawn := consentEvent(events.ConsentWithdrawn, out)
+		for _, g := range revoked {
+			withdrawn.OrganisationIDs = append(withdrawn.OrganisationIDs, g.GranteeOrganisationID)
+		}
+		return r.Emit(ctx, withdrawn)
 	})
 	return out, err
 }
