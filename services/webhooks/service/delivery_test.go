@@ -144,7 +144,7 @@ func TestRetryUntilSuccess(t *testing.T) {
 		t.Fatalf("delivery %+v", d)
 	}
 	got, err := s.wh.GetWebhook(as(t, receiver), &pb.GetWebhookRequest{Id: w.GetId()})
-	if err != nil || got.GetWebhook().GetFailingSince() != nil {
+	if err != nil || got.GetWebhook().GetFirstFailureTime() != nil {
 		t.Fatalf("after recovery: %v %+v", err, got.GetWebhook())
 	}
 }
@@ -222,7 +222,7 @@ func TestDeadLetterDisableRedeliver(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if !strings.Contains(disabled.GetDisabledReason(), "failed since") || disabled.GetFailingSince() == nil || disabled.GetDisableTime() == nil {
+	if !strings.Contains(disabled.GetDisabledReason(), "failed since") || disabled.GetFirstFailureTime() == nil || disabled.GetDisableTime() == nil {
 		t.Fatalf("disabled %+v", disabled)
 	}
 	for _, d := range s.deliveries(t, receiver, w.GetId()) {

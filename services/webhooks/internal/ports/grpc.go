@@ -58,7 +58,7 @@ func subscriptionToProto(s *domain.Subscription) *pb.Webhook {
 		State:                    protoenum.Parse[pb.WebhookState](s.State),
 		DisabledReason:           s.DisabledReason,
 		DisableTime:              optionalTime(s.DisableTime),
-		FailingSince:             optionalTime(s.FailingSince),
+		FirstFailureTime:         optionalTime(s.FailingSince),
 		PreviousSecretExpireTime: optionalTime(s.PreviousSecretExpires),
 		CreateTime:               timestamppb.New(s.CreateTime),
 		UpdateTime:               timestamppb.New(s.UpdateTime),

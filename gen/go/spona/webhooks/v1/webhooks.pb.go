@@ -155,9 +155,9 @@ type Webhook struct {
 	// Why the subscription was disabled, when it is.
 	DisabledReason string                 `protobuf:"bytes,7,opt,name=disabled_reason,json=disabledReason,proto3" json:"disabled_reason,omitempty"`
 	DisableTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=disable_time,json=disableTime,proto3" json:"disable_time,omitempty"`
-	// Since when every delivery attempt has failed; unset while the endpoint
-	// answers.
-	FailingSince *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=failing_since,json=failingSince,proto3" json:"failing_since,omitempty"`
+	// When the current run of failures began: the first failed attempt since
+	// the last success. Unset while the endpoint answers.
+	FirstFailureTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=first_failure_time,json=firstFailureTime,proto3" json:"first_failure_time,omitempty"`
 	// Until when the previous secret still signs (after a rotation).
 	PreviousSecretExpireTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=previous_secret_expire_time,json=previousSecretExpireTime,proto3" json:"previous_secret_expire_time,omitempty"`
 	CreateTime               *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
@@ -253,9 +253,9 @@ func (x *Webhook) GetDisableTime() *timestamppb.Timestamp {
 	return nil
 }
 
-func (x *Webhook) GetFailingSince() *timestamppb.Timestamp {
+func (x *Webhook) GetFirstFailureTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.FailingSince
+		return x.FirstFailureTime
 	}
 	return nil
 }
@@ -1409,7 +1409,7 @@ var File_spona_webhooks_v1_webhooks_proto protoreflect.FileDescriptor
 
 const file_spona_webhooks_v1_webhooks_proto_rawDesc = "" +
 	"\n" +
-	" spona/webhooks/v1/webhooks.proto\x12\x11spona.webhooks.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x82\x05\n" +
+	" spona/webhooks/v1/webhooks.proto\x12\x11spona.webhooks.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x8b\x05\n" +
 	"\aWebhook\x12\x1e\n" +
 	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12\x10\n" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12\x1f\n" +
@@ -1419,8 +1419,8 @@ const file_spona_webhooks_v1_webhooks_proto_rawDesc = "" +
 	"\x06secret\x18\x05 \x01(\tB\x03\xe0A\x03R\x06secret\x125\n" +
 	"\x05state\x18\x06 \x01(\x0e2\x1f.spona.webhooks.v1.WebhookStateR\x05state\x12,\n" +
 	"\x0fdisabled_reason\x18\a \x01(\tB\x03\xe0A\x03R\x0edisabledReason\x12B\n" +
-	"\fdisable_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vdisableTime\x12D\n" +
-	"\rfailing_since\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\ffailingSince\x12^\n" +
+	"\fdisable_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vdisableTime\x12M\n" +
+	"\x12first_failure_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x10firstFailureTime\x12^\n" +
 	"\x1bprevious_secret_expire_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x18previousSecretExpireTime\x12@\n" +
 	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
@@ -1581,7 +1581,7 @@ var file_spona_webhooks_v1_webhooks_proto_goTypes = []any{
 var file_spona_webhooks_v1_webhooks_proto_depIdxs = []int32{
 	0,  // 0: spona.webhooks.v1.Webhook.state:type_name -> spona.webhooks.v1.WebhookState
 	23, // 1: spona.webhooks.v1.Webhook.disable_time:type_name -> google.protobuf.Timestamp
-	23, // 2: spona.webhooks.v1.Webhook.failing_since:type_name -> google.protobuf.Timestamp
+	23, // 2: spona.webhooks.v1.Webhook.first_failure_time:type_name -> google.protobuf.Timestamp
 	23, // 3: spona.webhooks.v1.Webhook.previous_secret_expire_time:type_name -> google.protobuf.Timestamp
 	23, // 4: spona.webhooks.v1.Webhook.create_time:type_name -> google.protobuf.Timestamp
 	23, // 5: spona.webhooks.v1.Webhook.update_time:type_name -> google.protobuf.Timestamp
