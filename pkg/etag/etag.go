@@ -1,8 +1,8 @@
 // Package etag is optimistic concurrency, one way for every service
 // (AIP-154): a versioned resource's etag is W/"<version>"; an update
-// (PATCH) must send the etag it read, and any other etag is refused with
-// ETAG_MISMATCH (ABORTED, HTTP 409); a custom method or a delete may send
-// one, checked only when given.
+// (PATCH) must send the etag it read (ETAG_REQUIRED otherwise), and any
+// other etag is refused with ETAG_MISMATCH, both ABORTED (HTTP 409); a
+// custom method or a delete may send one, checked only when given.
 package etag
 
 import (
@@ -28,11 +28,11 @@ func Mismatch() error {
 }
 
 // Require checks the etag of an update: given must be the etag of version.
-// An empty etag is an invalid argument naming field (ETAG_REQUIRED); any
-// other etag is a Mismatch.
+// An empty etag is refused (ABORTED, ETAG_REQUIRED, a violation naming
+// field); any other etag is a Mismatch.
 func Require(field, given string, version int64) error {
 	if given == "" {
-		return &errs.Error{Kind: errs.KindInvalidArgument, Reason: ReasonRequired,
+		return &errs.Error{Kind: errs.KindAborted, Reason: ReasonRequired,
 			Message:    "the etag of the version read is required to change it",
 			Violations: []errs.FieldViolation{{Field: field, Description: "is required"}}}
 	}

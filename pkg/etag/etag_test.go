@@ -22,7 +22,7 @@ func TestCheck(t *testing.T) {
 		{"strong form is another etag", true, `"7"`, errs.KindAborted, etag.ReasonMismatch},
 		{"bare version is another etag", true, `7`, errs.KindAborted, etag.ReasonMismatch},
 		{"garbage", true, `x`, errs.KindAborted, etag.ReasonMismatch},
-		{"missing on update", true, "", errs.KindInvalidArgument, etag.ReasonRequired},
+		{"missing on update", true, "", errs.KindAborted, etag.ReasonRequired},
 		{"missing on optional", false, "", -1, ""},
 		{"stale on optional", false, `W/"1"`, errs.KindAborted, etag.ReasonMismatch},
 		{"current on optional", false, `W/"7"`, -1, ""},

@@ -511,7 +511,7 @@ func TestUpdateTrainingEvent(t *testing.T) {
 	// No etag: refused, nothing changes.
 	_, err = c.UpdateTrainingEvent(ctx, &pb.UpdateTrainingEventRequest{
 		TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Title: "Lost update"}, UpdateMask: mask("title")})
-	statustest.WantReason(t, err, codes.InvalidArgument, "ETAG_REQUIRED", "no etag")
+	statustest.WantReason(t, err, codes.Aborted, "ETAG_REQUIRED", "no etag")
 	if got := statustest.Violations(err); !slices.Equal(got, []string{"training_event.etag"}) {
 		t.Fatalf("no etag names %v", got)
 	}

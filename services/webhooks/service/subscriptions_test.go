@@ -110,7 +110,7 @@ func TestSubscriptions(t *testing.T) {
 			Webhook:    &pb.Webhook{Id: created.GetId(), Description: "no etag"},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"description"}},
 		})
-		statustest.WantReason(t, err, codes.InvalidArgument, "ETAG_REQUIRED", "no etag")
+		statustest.WantReason(t, err, codes.Aborted, "ETAG_REQUIRED", "no etag")
 		_, err = s.wh.UpdateWebhook(ctxA, &pb.UpdateWebhookRequest{
 			Webhook:    &pb.Webhook{Id: created.GetId(), Etag: up.GetWebhook().GetEtag(), Secret: "whsec_mine"},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"secret"}},
