@@ -55,7 +55,9 @@ func TestReferralsREST(t *testing.T) {
 		s.call(t, "PATCH", "/v1/services/"+id, s.keyB, map[string]any{"phone": "+385 1 234 567", "etag": etag}).must(t, 200)
 		s.call(t, "PATCH", "/v1/services/"+id+"?update_mask=phone", s.keyB, map[string]any{"phone": "+385 1 000 000", "etag": etag}).must(t, 409)
 		s.call(t, "PATCH", "/v1/services/"+id+"?update_mask=phone", s.keyA, map[string]any{"phone": "+385 1 000 000"}).must(t, 403)
-		s.call(t, "PATCH", "/v1/organisations/"+orgA, s.keyA, map[string]any{"languages": []string{"sr-Latn", "ar"}}).must(t, 200)
+		s.call(t, "PATCH", "/v1/organisations/"+orgA, s.keyA, map[string]any{"languages": []string{"sr-Latn", "ar"}}).must(t, 409)
+		orgEtag := s.call(t, "GET", "/v1/organisations/"+orgA, s.keyA, nil).must(t, 200).str("etag")
+		s.call(t, "PATCH", "/v1/organisations/"+orgA, s.keyA, map[string]any{"languages": []string{"sr-Latn", "ar"}, "etag": orgEtag}).must(t, 200)
 		s.call(t, "PATCH", "/v1/organisations/"+orgA, s.keyB, map[string]any{"languages": []string{"en"}}).must(t, 403)
 	})
 

@@ -73,7 +73,8 @@ func TestReportingWorkedExample(t *testing.T) {
 	// which it records in its directory entry.
 	ngoOrg := p.str("implementing_organisation_id")
 	s.call(t, "PATCH", "/v1/organisations/"+ngoOrg+"?update_mask=organisation_identifier", ngo,
-		map[string]any{"organisation_identifier": "HR-OIB-12345678901"}).must(t, 200)
+		map[string]any{"organisation_identifier": "HR-OIB-12345678901",
+			"etag": s.call(t, "GET", "/v1/organisations/"+ngoOrg, ngo, nil).must(t, 200).str("etag")}).must(t, 200)
 	if b := p.Body["budgets"].([]any)[0].(map[string]any)["value"].(map[string]any); b["amount"] != "140000.00" || b["currency_code"] != "HRK" {
 		t.Fatalf("budget: %s", p.Raw)
 	}

@@ -123,8 +123,12 @@ func TestOrganisationIdentifier(t *testing.T) {
 	s := start(t)
 	a, b := s.org(t, "A"), s.org(t, "B")
 	set := func(org, id string) (*pb.Organisation, error) {
+		cur, err := s.dir.GetOrganisation(partner(t, org), &pb.GetOrganisationRequest{Id: org})
+		if err != nil {
+			return nil, err
+		}
 		r, err := s.dir.UpdateOrganisation(partner(t, org), &pb.UpdateOrganisationRequest{
-			Organisation: &pb.Organisation{Id: org, OrganisationIdentifier: id},
+			Organisation: &pb.Organisation{Id: org, OrganisationIdentifier: id, Etag: cur.GetOrganisation().GetEtag()},
 			UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"organisation_identifier"}}})
 		return r.GetOrganisation(), err
 	}

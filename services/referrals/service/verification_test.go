@@ -32,6 +32,7 @@ func TestOrganisationVerification(t *testing.T) {
 		return r.GetOrganisation()
 	}
 	update := func(o *pb.Organisation, paths ...string) error {
+		o.Etag = get().GetEtag()
 		_, err := s.dir.UpdateOrganisation(self, &pb.UpdateOrganisationRequest{Organisation: o, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
 		return err
 	}

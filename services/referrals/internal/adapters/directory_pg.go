@@ -64,7 +64,7 @@ func (p *Postgres) UpdateOrganisation(ctx context.Context, o *domain.Organisatio
 		o.ID, o.Version, o.Name, emptyMap(o.LocalizedNames), o.Description, emptyMap(o.LocalizedDescriptions), o.Kind,
 		o.Municipality, o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website, o.Identifier,
 		verify != nil, db.Null(v.ActorOrganisationID), v.ActorClientID, v.Reason, v.Before, v.After, o.SearchKey()))
-	return staleOr(out, err, "organisation")
+	return staleOr(out, err)
 }
 
 // ListOrganisations lists directory entries after page.After.
@@ -152,7 +152,7 @@ func (p *Postgres) UpdateService(ctx context.Context, s *domain.Service) (*domai
 			version = version + 1, update_time = now()
 		WHERE id = $1 AND version = $2
 		RETURNING `+serviceCols, args...))
-	return staleOr(out, err, "service")
+	return staleOr(out, err)
 }
 
 // ListServices lists services after page.After. The municipality filter

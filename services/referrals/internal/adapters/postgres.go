@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/services/referrals/internal/app"
 )
 
@@ -64,11 +65,11 @@ func one[T any](v T, err error, resource, id string) (T, error) {
 }
 
 // staleOr turns "no row updated" of an update guarded by version into an
-// aborted (concurrent change) error.
-func staleOr[T any](v T, err error, resource string) (T, error) {
+// etag mismatch (a concurrent change).
+func staleOr[T any](v T, err error) (T, error) {
 	if errors.Is(err, pgx.ErrNoRows) {
 		var zero T
-		return zero, &errs.Error{Kind: errs.KindAborted, Reason: "ETAG_MISMATCH", Message: resource + " was changed concurrently; read it again"}
+		return zero, etag.Mismatch()
 	}
 	return v, db.Error(err)
 }

@@ -128,7 +128,7 @@ func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version i
 			r.ID, version, r.Status, r.DueTime, db.Null(r.ConsentID), nullTime(r.SendTime), nullTime(r.CloseTime),
 			r.CloseReason, r.OutcomeCode, r.OutcomeNote, string(access),
 			r.Snapshot.Sex, r.Snapshot.AgeBand, r.Snapshot.LegalStatus, r.Snapshot.Municipality))
-		if out, err = staleOr(row, err, "referral"); err != nil {
+		if out, err = staleOr(row, err); err != nil {
 			return err
 		}
 		if _, err = tx.Exec(ctx, insertEvent, ev.ReferralID, db.Null(ev.FromStatus), ev.ToStatus, ev.ActorOrganisationID, ev.ActorClientID, ev.Note); err != nil {

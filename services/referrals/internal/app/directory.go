@@ -7,6 +7,7 @@ import (
 
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/pkg/validate"
@@ -57,15 +58,9 @@ func mayManage(p auth.Principal, organisationID string) error {
 	return errs.PermissionDenied("only the organisation itself or a directory administrator may change its directory entries")
 }
 
-func checkEtag(given, stored string) error {
-	if given != "" && given != stored {
-		return &errs.Error{Kind: errs.KindAborted, Reason: domain.ReasonEtagMismatch, Message: "the entry was changed since it was read (stale etag); read it again"}
-	}
-	return nil
-}
-
-// UpdateOrganisation replaces the fields in paths of organisation patch.ID.
-func (a *App) UpdateOrganisation(ctx context.Context, p auth.Principal, patch *domain.Organisation, etag string, paths []string) (*domain.Organisation, error) {
+// UpdateOrganisation replaces the fields in paths of organisation patch.ID,
+// if tag is the etag of the stored version.
+func (a *App) UpdateOrganisation(ctx context.Context, p auth.Principal, patch *domain.Organisation, tag string, paths []string) (*domain.Organisation, error) {
 	if err := ids.Check("organisation.id", patch.ID); err != nil {
 		return nil, err
 	}
@@ -76,11 +71,8 @@ func (a *App) UpdateOrganisation(ctx context.Context, p auth.Principal, patch *d
 	if err := mayManage(p, o.ID); err != nil {
 		return nil, err
 	}
-	if err := checkEtag(etag, o.Etag()); err != nil {
-		return nil, err
-	}
 	before := *o
-	if err := o.Patch(patch, paths); err != nil {
+	if err := o.Apply(patch, paths); err != nil {
 		return nil, err
 	}
 	o.Normalize()
@@ -92,12 +84,15 @@ func (a *App) UpdateOrganisation(ctx context.Context, p auth.Principal, patch *d
 	if err := o.Validate(a.registry); err != nil {
 		return nil, err
 	}
+	if err := etag.Require("organisation.etag", tag, o.Version); err != nil {
+		return nil, err
+	}
 	return a.repo.UpdateOrganisation(ctx, o, nil)
 }
 
 // VerifyOrganisation is the platform administrator confirming (or
 // correcting) an organisation's legal name, kind and country.
-func (a *App) VerifyOrganisation(ctx context.Context, p auth.Principal, id, name, kind, country, reason, etag string) (*domain.Organisation, error) {
+func (a *App) VerifyOrganisation(ctx context.Context, p auth.Principal, id, name, kind, country, reason, tag string) (*domain.Organisation, error) {
 	if !p.Has(auth.ScopePlatformAdmin) {
 		return nil, errs.PermissionDenied("only the platform administrator verifies organisations")
 	}
@@ -118,7 +113,7 @@ func (a *App) VerifyOrganisation(ctx context.Context, p auth.Principal, id, name
 	if err != nil {
 		return nil, err
 	}
-	if err := checkEtag(etag, o.Etag()); err != nil {
+	if err := etag.Match(tag, o.Version); err != nil {
 		return nil, err
 	}
 	before := o.VerifiedDetails()
@@ -179,8 +174,9 @@ func (a *App) ListServices(ctx context.Context, f domain.ServiceFilter, size int
 	return rows, next, nil
 }
 
-// UpdateService replaces the fields in paths of service patch.ID.
-func (a *App) UpdateService(ctx context.Context, p auth.Principal, patch *domain.Service, etag string, paths []string) (*domain.Service, error) {
+// UpdateService replaces the fields in paths of service patch.ID, if tag
+// is the etag of the stored version.
+func (a *App) UpdateService(ctx context.Context, p auth.Principal, patch *domain.Service, tag string, paths []string) (*domain.Service, error) {
 	if err := ids.Check("service.id", patch.ID); err != nil {
 		return nil, err
 	}
@@ -191,14 +187,14 @@ func (a *App) UpdateService(ctx context.Context, p auth.Principal, patch *domain
 	if err := mayManage(p, s.OrganisationID); err != nil {
 		return nil, err
 	}
-	if err := checkEtag(etag, s.Etag()); err != nil {
-		return nil, err
-	}
-	if err := s.Patch(patch, paths); err != nil {
+	if err := s.Apply(patch, paths); err != nil {
 		return nil, err
 	}
 	s.Normalize()
 	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if err := etag.Require("service.etag", tag, s.Version); err != nil {
 		return nil, err
 	}
 	return a.repo.UpdateService(ctx, s)

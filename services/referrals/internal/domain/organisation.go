@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
+	"github.com/spona/spona/pkg/fieldmask"
 	"github.com/spona/spona/pkg/validate"
 )
 
@@ -88,9 +90,7 @@ func (o *Organisation) ChangedVerified(next *Organisation) []string {
 }
 
 // Etag identifies the stored version, for optimistic concurrency.
-func (o *Organisation) Etag() string { return etag(o.Version) }
-
-func etag(version int64) string { return fmt.Sprintf(`W/"%d"`, version) }
+func (o *Organisation) Etag() string { return etag.Of(o.Version) }
 
 // Normalize trims free input.
 func (o *Organisation) Normalize() {
@@ -129,12 +129,13 @@ func (o *Organisation) Validate(reg Registry) error {
 // OrganisationPaths are the update_mask paths UpdateOrganisation accepts.
 var OrganisationPaths = []string{"name", "localized_names", "description", "localized_descriptions", "kind", "municipality", "country", "languages", "email", "phone", "website", "organisation_identifier"}
 
-// Patch copies the fields named in paths from p into o.
-func (o *Organisation) Patch(p *Organisation, paths []string) error {
-	if err := checkPaths(paths, OrganisationPaths); err != nil {
+// Apply copies the fields named in paths (pkg/fieldmask) from p into o.
+func (o *Organisation) Apply(p *Organisation, paths []string) error {
+	named, err := fieldmask.Resolve(paths, OrganisationPaths)
+	if err != nil {
 		return err
 	}
-	for _, path := range paths {
+	for _, path := range named {
 		switch path {
 		case "name":
 			o.Name = p.Name
@@ -261,19 +262,4 @@ func website(v *errs.Violations, field, s string) {
 	if u, err := url.Parse(s); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(s) > 2000 {
 		v.Add(field, "must be an http(s) URL")
 	}
-}
-
-// checkPaths validates an update mask. "etag" may appear (the REST gateway
-// derives the mask from the body's fields) and is not a field to update.
-func checkPaths(paths, allowed []string) error {
-	var v errs.Violations
-	if len(paths) == 0 || (len(paths) == 1 && paths[0] == "etag") {
-		v.Add("update_mask", "is required")
-	}
-	for i, p := range paths {
-		if p != "etag" && !slices.Contains(allowed, p) {
-			v.Add(fmt.Sprintf("update_mask.paths[%d]", i), "cannot update %q; one of %s", p, strings.Join(allowed, ", "))
-		}
-	}
-	return v.Err()
 }

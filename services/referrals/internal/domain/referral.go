@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/validate"
 )
@@ -101,7 +102,7 @@ func AgeBand(birthDate time.Time, birthYear int, asOf time.Time) string {
 }
 
 // Etag identifies the stored version, for optimistic concurrency.
-func (r *Referral) Etag() string { return etag(r.Version) }
+func (r *Referral) Etag() string { return etag.Of(r.Version) }
 
 // Validate checks a new referral from organisation from.
 func (r *Referral) Validate(from string) error {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
+	"github.com/spona/spona/pkg/fieldmask"
 	"github.com/spona/spona/pkg/validate"
 )
 
@@ -66,7 +68,7 @@ type Schedule struct {
 }
 
 // Etag identifies the stored version, for optimistic concurrency.
-func (s *Service) Etag() string { return etag(s.Version) }
+func (s *Service) Etag() string { return etag.Of(s.Version) }
 
 // Municipalities returns the lower-cased municipalities of the locations,
 // the keys the municipality filter matches.
@@ -171,12 +173,13 @@ func (s *Service) Validate() error {
 // ServicePaths are the update_mask paths UpdateService accepts.
 var ServicePaths = []string{"name", "localized_names", "description", "localized_descriptions", "category", "languages", "eligibility", "accepting_referrals", "locations", "contacts", "schedules", "email", "url", "phone"}
 
-// Patch copies the fields named in paths from p into s.
-func (s *Service) Patch(p *Service, paths []string) error {
-	if err := checkPaths(paths, ServicePaths); err != nil {
+// Apply copies the fields named in paths (pkg/fieldmask) from p into s.
+func (s *Service) Apply(p *Service, paths []string) error {
+	named, err := fieldmask.Resolve(paths, ServicePaths)
+	if err != nil {
 		return err
 	}
-	for _, path := range paths {
+	for _, path := range named {
 		switch path {
 		case "name":
 			s.Name = p.Name

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/validate"
 )
 
@@ -80,7 +81,6 @@ func Open(status string) bool {
 const (
 	ReasonIllegalTransition = "ILLEGAL_TRANSITION"
 	ReasonConsentRequired   = "CONSENT_REQUIRED"
-	ReasonEtagMismatch      = "ETAG_MISMATCH"
 )
 
 // Close reasons the system sets when the consent a referral was sent under
@@ -202,8 +202,8 @@ func (c Command) Validate() error {
 // machine, the party and the etag, and sets the fields the transition
 // changes. It returns the previous status.
 func (r *Referral) Apply(c Command, p Party, now time.Time) (from string, err error) {
-	if c.Etag != "" && c.Etag != r.Etag() {
-		return "", &errs.Error{Kind: errs.KindAborted, Reason: ReasonEtagMismatch, Message: "the referral was changed since it was read (stale etag); read it again"}
+	if err := etag.Match(c.Etag, r.Version); err != nil {
+		return "", err
 	}
 	to, err := Next(r.Status, c.Action)
 	if err != nil {

@@ -92,7 +92,7 @@ func (d *Directory) UpdateOrganisation(ctx context.Context, req *pb.UpdateOrgani
 	if in == nil {
 		return nil, errs.Required("organisation")
 	}
-	o, err := d.app.UpdateOrganisation(ctx, auth.Caller(ctx), organisationFromProto(in), in.GetEtag(), req.GetUpdateMask().GetPaths())
+	o, err := d.app.UpdateOrganisation(ctx, auth.Caller(ctx), organisationFromProto(in), in.GetEtag(), grpcx.UpdatePaths(req.GetUpdateMask(), in))
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +216,7 @@ func (d *Directory) UpdateService(ctx context.Context, req *pb.UpdateServiceRequ
 	if in == nil {
 		return nil, errs.Required("service")
 	}
-	s, err := d.app.UpdateService(ctx, auth.Caller(ctx), serviceFromProto(in), in.GetEtag(), req.GetUpdateMask().GetPaths())
+	s, err := d.app.UpdateService(ctx, auth.Caller(ctx), serviceFromProto(in), in.GetEtag(), grpcx.UpdatePaths(req.GetUpdateMask(), in))
 	if err != nil {
 		return nil, err
 	}
