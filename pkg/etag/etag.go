@@ -3,6 +3,10 @@
 // (PATCH) must send the etag it read (ETAG_REQUIRED otherwise), and any
 // other etag is refused with ETAG_MISMATCH, both ABORTED (HTTP 409); a
 // custom method or a delete may send one, checked only when given.
+//
+// A service checks the etag after the change has validated (a bad change is
+// INVALID_ARGUMENT whatever its etag) and before it asks other services or
+// stores it; the store checks the version again (Mismatch when it moved).
 package etag
 
 import (

@@ -10,7 +10,8 @@
 //   - a path into a message field ("eligibility.min_age") names that
 //     field, which is replaced as a whole;
 //   - "id" and "etag" name the resource and the version read, and change
-//     nothing;
+//     nothing (nor do the parent fields a service names, e.g. an
+//     indicator's "project_id");
 //   - an unknown or read-only path is a violation of update_mask.paths[i];
 //   - a mask naming no field to change is a violation of update_mask.
 package fieldmask
@@ -56,8 +57,9 @@ func Paths(fields []Field) []string {
 }
 
 // Resolve returns the updatable paths (of updatable, in its order) that
-// paths name, with the rules of the package.
-func Resolve(paths, updatable []string) ([]string, error) {
+// paths name, with the rules of the package; parents are the fields that
+// name the resource's parent, which change nothing like "id".
+func Resolve(paths, updatable []string, parents ...string) ([]string, error) {
 	var v errs.Violations
 	set := make(map[string]bool, len(updatable))
 	for i, p := range paths {
@@ -67,7 +69,7 @@ func Resolve(paths, updatable []string) ([]string, error) {
 			for _, q := range updatable {
 				set[q] = true
 			}
-		case p == "id" || p == "etag":
+		case p == "id" || p == "etag" || slices.Contains(parents, p):
 		case slices.Contains(updatable, top):
 			set[top] = true
 		default:

@@ -25,6 +25,17 @@ func apply(dst *thing, src thing, paths []string) ([]string, error) {
 	)
 }
 
+func TestResolveParents(t *testing.T) {
+	t.Parallel()
+	named, err := fieldmask.Resolve([]string{"project_id", "id", "unit"}, []string{"code", "unit"}, "project_id")
+	if err != nil || !slices.Equal(named, []string{"unit"}) {
+		t.Fatalf("named %v, err %v", named, err)
+	}
+	if _, err := fieldmask.Resolve([]string{"project_id", "unit"}, []string{"code", "unit"}); err == nil {
+		t.Fatal("project_id is no field of this resource")
+	}
+}
+
 func TestApply(t *testing.T) {
 	t.Parallel()
 	src := thing{Name: "new", Note: "", Tags: []string{"a"}}

@@ -11,6 +11,7 @@ import (
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/projecttest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"github.com/spona/spona/services/beneficiaries/service"
 	repservice "github.com/spona/spona/services/reporting/service"
 	"google.golang.org/grpc"
@@ -130,7 +131,7 @@ func TestConsentLifecycle(t *testing.T) {
 		t.Fatal("withdrawn consent still live")
 	}
 	_, err = c.WithdrawConsent(ctx, &pb.WithdrawConsentRequest{BeneficiaryId: b.GetId(), Id: created.GetConsent().GetId()})
-	if code(t, err) != codes.FailedPrecondition {
+	if statustest.Code(err) != codes.FailedPrecondition {
 		t.Fatalf("second withdrawal: %v", err)
 	}
 
@@ -143,7 +144,7 @@ func TestConsentLifecycle(t *testing.T) {
 		"bad timestamp":       {Purpose: pb.ConsentPurpose_CONSENT_PURPOSE_PHOTO, GivenBy: pb.ConsentGivenBy_CONSENT_GIVEN_BY_SELF, GivenTime: &timestamppb.Timestamp{Seconds: 1 << 62}},
 	}
 	for name, in := range bad {
-		if _, err := c.CreateConsent(ctx, &pb.CreateConsentRequest{BeneficiaryId: b.GetId(), Consent: in}); code(t, err) != codes.InvalidArgument {
+		if _, err := c.CreateConsent(ctx, &pb.CreateConsentRequest{BeneficiaryId: b.GetId(), Consent: in}); statustest.Code(err) != codes.InvalidArgument {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -157,17 +158,17 @@ func TestGrantAndRevokeAccess(t *testing.T) {
 	grant := &pb.GrantAccessRequest{BeneficiaryId: b.GetId(), GranteeOrganisationId: orgB, SourceId: "referral-1", Reason: "referral"}
 
 	// No consent yet: refused.
-	if _, err := c.access.GrantAccess(ctxA, grant); code(t, err) != codes.FailedPrecondition {
+	if _, err := c.access.GrantAccess(ctxA, grant); statustest.Code(err) != codes.FailedPrecondition {
 		t.Fatalf("grant without consent: %v", err)
 	}
 	if _, err := c.CreateConsent(ctxA, &pb.CreateConsentRequest{BeneficiaryId: b.GetId(), Consent: consent(pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING)}); err != nil {
 		t.Fatal(err)
 	}
 	// Only the registering organisation may grant.
-	if _, err := c.access.GrantAccess(ctxC, &pb.GrantAccessRequest{BeneficiaryId: b.GetId(), GranteeOrganisationId: orgB, SourceId: "x"}); code(t, err) != codes.NotFound {
+	if _, err := c.access.GrantAccess(ctxC, &pb.GrantAccessRequest{BeneficiaryId: b.GetId(), GranteeOrganisationId: orgB, SourceId: "x"}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("stranger granted itself access: %v", err)
 	}
-	if _, err := c.access.CheckConsent(ctxC, &pb.CheckConsentRequest{BeneficiaryId: b.GetId(), Purpose: pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING}); code(t, err) != codes.NotFound {
+	if _, err := c.access.CheckConsent(ctxC, &pb.CheckConsentRequest{BeneficiaryId: b.GetId(), Purpose: pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("stranger checked consent: %v", err)
 	}
 	g1, err := c.access.GrantAccess(ctxA, grant)
@@ -200,14 +201,14 @@ func TestGrantAndRevokeAccess(t *testing.T) {
 	if r, err := c.access.CheckConsent(ctxB, &pb.CheckConsentRequest{BeneficiaryId: b.GetId(), Purpose: pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING}); err != nil || !r.GetLive() {
 		t.Fatalf("grantee check consent: %v %v", r, err)
 	}
-	if _, err := c.access.GrantAccess(ctxB, &pb.GrantAccessRequest{BeneficiaryId: b.GetId(), GranteeOrganisationId: orgC, SourceId: "x"}); code(t, err) != codes.PermissionDenied {
+	if _, err := c.access.GrantAccess(ctxB, &pb.GrantAccessRequest{BeneficiaryId: b.GetId(), GranteeOrganisationId: orgC, SourceId: "x"}); statustest.Code(err) != codes.PermissionDenied {
 		t.Fatalf("grantee granted onwards: %v", err)
 	}
-	if _, err := c.ListConsents(ctxB, &pb.ListConsentsRequest{BeneficiaryId: b.GetId()}); code(t, err) != codes.PermissionDenied {
+	if _, err := c.ListConsents(ctxB, &pb.ListConsentsRequest{BeneficiaryId: b.GetId()}); statustest.Code(err) != codes.PermissionDenied {
 		t.Fatalf("grantee listed consents: %v", err)
 	}
 	// C cannot revoke B's grant.
-	if _, err := c.access.RevokeAccess(ctxC, &pb.RevokeAccessRequest{BeneficiaryId: b.GetId(), SourceId: "referral-1"}); code(t, err) != codes.NotFound {
+	if _, err := c.access.RevokeAccess(ctxC, &pb.RevokeAccessRequest{BeneficiaryId: b.GetId(), SourceId: "referral-1"}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("stranger revoked: %v", err)
 	}
 	// The grantee revokes (e.g. declines the referral); a retry is a no-op.
@@ -219,7 +220,7 @@ func TestGrantAndRevokeAccess(t *testing.T) {
 	if err != nil || r.GetRevoked() != 0 {
 		t.Fatalf("repeated revoke: %v %v", r, err)
 	}
-	if _, err := c.GetBeneficiary(ctxB, &pb.GetBeneficiaryRequest{Id: b.GetId()}); code(t, err) != codes.NotFound {
+	if _, err := c.GetBeneficiary(ctxB, &pb.GetBeneficiaryRequest{Id: b.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("revoked grantee still reads: %v", err)
 	}
 	// Granting again for the same source revives the grant; the owner revokes it.
@@ -234,7 +235,7 @@ func TestGrantAndRevokeAccess(t *testing.T) {
 	}
 	// An expiring grant: past expiry is refused up front.
 	grant.ExpireTime = timestamppb.New(time.Now().Add(-time.Minute))
-	if _, err := c.access.GrantAccess(ctxA, grant); code(t, err) != codes.InvalidArgument {
+	if _, err := c.access.GrantAccess(ctxA, grant); statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("grant expiring in the past: %v", err)
 	}
 	for name, req := range map[string]*pb.GrantAccessRequest{
@@ -243,12 +244,12 @@ func TestGrantAndRevokeAccess(t *testing.T) {
 		"bad org":   {BeneficiaryId: b.GetId(), GranteeOrganisationId: "nope", SourceId: "s"},
 		"bad id":    {BeneficiaryId: "nope", GranteeOrganisationId: orgB, SourceId: "s"},
 	} {
-		if _, err := c.access.GrantAccess(ctxA, req); code(t, err) != codes.InvalidArgument {
+		if _, err := c.access.GrantAccess(ctxA, req); statustest.Code(err) != codes.InvalidArgument {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
 	// Without the write scope the internal grant is refused.
-	if _, err := c.access.GrantAccess(servicetest.As(t, orgA, auth.ScopeBeneficiariesRead), grant); code(t, err) != codes.PermissionDenied {
+	if _, err := c.access.GrantAccess(servicetest.As(t, orgA, auth.ScopeBeneficiariesRead), grant); statustest.Code(err) != codes.PermissionDenied {
 		t.Fatalf("grant with read scope: %v", err)
 	}
 }

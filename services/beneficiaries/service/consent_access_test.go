@@ -9,6 +9,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -54,7 +55,7 @@ func TestWithdrawalEndsGrantsAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Immediately after the call returned: B sees nothing, C still does.
-	if _, err := c.GetBeneficiary(ctxB, &pb.GetBeneficiaryRequest{Id: b.GetId()}); code(t, err) != codes.NotFound {
+	if _, err := c.GetBeneficiary(ctxB, &pb.GetBeneficiaryRequest{Id: b.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("B reads after withdrawal: %v", err)
 	}
 	if l, err := c.ListBeneficiaries(ctxB, &pb.ListBeneficiariesRequest{}); err != nil || len(l.GetBeneficiaries()) != 0 {
@@ -69,7 +70,7 @@ func TestWithdrawalEndsGrantsAtOnce(t *testing.T) {
 			t.Fatalf("B's grant %s after withdrawal: %v %v", src, r, err)
 		}
 	}
-	if _, err := c.access.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId()}); code(t, err) != codes.NotFound {
+	if _, err := c.access.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("B's access without source after withdrawal: %v", err)
 	}
 	// The owner's log records the withdrawal and the grants it ended.
@@ -112,7 +113,7 @@ func TestConsentExpiryEndsAccess(t *testing.T) {
 		t.Fatalf("B before expiry: %v", err)
 	}
 	time.Sleep(time.Until(expiry) + 50*time.Millisecond)
-	if _, err := c.GetBeneficiary(ctxB, &pb.GetBeneficiaryRequest{Id: b.GetId()}); code(t, err) != codes.NotFound {
+	if _, err := c.GetBeneficiary(ctxB, &pb.GetBeneficiaryRequest{Id: b.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("B reads after the consent expired: %v", err)
 	}
 	r, err := c.access.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId(), SourceId: "ref-1"})
@@ -163,14 +164,14 @@ func TestCheckAccess(t *testing.T) {
 	if r, err := c.access.CheckAccess(checkA, &pb.CheckAccessRequest{BeneficiaryId: b.GetId(), SourceId: "anything"}); err != nil || r.GetAccess() != pb.AccessLevel_ACCESS_LEVEL_OWNER {
 		t.Fatalf("owner: %v %v", r, err)
 	}
-	if _, err := c.access.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId()}); code(t, err) != codes.NotFound {
+	if _, err := c.access.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("stranger: %v", err)
 	}
-	if _, err := c.access.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId(), SourceId: "never"}); code(t, err) != codes.NotFound {
+	if _, err := c.access.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId(), SourceId: "never"}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("stranger with a source: %v", err)
 	}
 	// Partner keys never hold access.check: with every partner scope the call is refused.
-	if _, err := c.access.CheckAccess(servicetest.As(t, orgA), &pb.CheckAccessRequest{BeneficiaryId: b.GetId()}); code(t, err) != codes.PermissionDenied {
+	if _, err := c.access.CheckAccess(servicetest.As(t, orgA), &pb.CheckAccessRequest{BeneficiaryId: b.GetId()}); statustest.Code(err) != codes.PermissionDenied {
 		t.Fatalf("without the internal scope: %v", err)
 	}
 	for name, req := range map[string]*pb.CheckAccessRequest{
@@ -178,7 +179,7 @@ func TestCheckAccess(t *testing.T) {
 		"bad id":      {BeneficiaryId: "x"},
 		"long source": {BeneficiaryId: b.GetId(), SourceId: string(make([]byte, 101))},
 	} {
-		if _, err := c.access.CheckAccess(checkA, req); code(t, err) != codes.InvalidArgument {
+		if _, err := c.access.CheckAccess(checkA, req); statustest.Code(err) != codes.InvalidArgument {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -224,7 +225,7 @@ func TestRecordAccess(t *testing.T) {
 		t.Fatalf("the referral read is not in the owner's log as recorded: %v", log.GetAuditEvents())
 	}
 	// Only the internal scope may write; partners with every scope may not.
-	if _, err := c.access.RecordAccess(servicetest.As(t, orgB), req); code(t, err) != codes.PermissionDenied {
+	if _, err := c.access.RecordAccess(servicetest.As(t, orgB), req); statustest.Code(err) != codes.PermissionDenied {
 		t.Fatalf("partner principal wrote audit records: %v", err)
 	}
 	for name, bad := range map[string]*pb.RecordAccessRequest{
@@ -236,7 +237,7 @@ func TestRecordAccess(t *testing.T) {
 		"bad field":    {Action: "referral.read", Fields: []string{"DROP TABLE"}, Resources: req.Resources},
 		"long purpose": {Action: "referral.read", Purpose: string(make([]rune, 201)), Resources: req.Resources},
 	} {
-		if _, err := c.access.RecordAccess(rec, bad); code(t, err) != codes.InvalidArgument {
+		if _, err := c.access.RecordAccess(rec, bad); statustest.Code(err) != codes.InvalidArgument {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/sheet"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -161,7 +162,7 @@ func TestImportBeneficiaries(t *testing.T) {
 	if err != nil || again.GetName() != op.GetName() {
 		t.Fatalf("retry by file hash: %v %v (first %s)", again.GetName(), err, op.GetName())
 	}
-	if _, err := c.imp.ImportBeneficiaries(ctx, &pb.ImportBeneficiariesRequest{File: csvFile(register + "Ana;B;;;;;;\n"), RequestId: "reg-1"}); code(t, err) != codes.InvalidArgument {
+	if _, err := c.imp.ImportBeneficiaries(ctx, &pb.ImportBeneficiariesRequest{File: csvFile(register + "Ana;B;;;;;;\n"), RequestId: "reg-1"}); statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("request id reused for another file: %v", err)
 	}
 
@@ -171,10 +172,10 @@ func TestImportBeneficiaries(t *testing.T) {
 		t.Fatalf("list imports: %d %v", len(list.GetImports()), err)
 	}
 	other := servicetest.As(t, ids.New())
-	if _, err := c.ops.GetImport(other, &importsv1.GetImportRequest{Id: imp.GetId()}); code(t, err) != codes.NotFound {
+	if _, err := c.ops.GetImport(other, &importsv1.GetImportRequest{Id: imp.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("other organisation: %v", err)
 	}
-	if _, err := c.ops.GetOperation(other, &importsv1.GetOperationRequest{Id: op.GetName()}); code(t, err) != codes.NotFound {
+	if _, err := c.ops.GetOperation(other, &importsv1.GetOperationRequest{Id: op.GetName()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("other organisation's operation: %v", err)
 	}
 }
@@ -234,7 +235,7 @@ func TestImportBadFiles(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := c.imp.ImportBeneficiaries(ctx, &pb.ImportBeneficiariesRequest{File: &httpbody.HttpBody{ContentType: tc.ct, Data: []byte(tc.data)}})
-			if code(t, err) != codes.InvalidArgument || !strings.Contains(fmt.Sprint(err)+violationTexts(err), tc.mention) {
+			if statustest.Code(err) != codes.InvalidArgument || !strings.Contains(fmt.Sprint(err)+violationTexts(err), tc.mention) {
 				t.Fatalf("got %v, want InvalidArgument mentioning %q", err, tc.mention)
 			}
 		})

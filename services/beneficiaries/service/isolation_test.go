@@ -6,6 +6,7 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
@@ -107,7 +108,7 @@ func TestIsolationMatrix(t *testing.T) {
 		},
 	}
 	for name, call := range calls {
-		if err := call(); code(t, err) != codes.NotFound {
+		if err := call(); statustest.Code(err) != codes.NotFound {
 			t.Errorf("%s as B: %v, want NotFound", name, err)
 		}
 	}

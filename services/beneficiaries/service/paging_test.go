@@ -7,6 +7,7 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
 )
 
@@ -106,11 +107,11 @@ func TestRankedListsPageWithTokens(t *testing.T) {
 		t.Fatalf("first search page: %v %q", err, next)
 	}
 	_, err = c.SearchBeneficiaries(ctx, &pb.SearchBeneficiariesRequest{Query: "Fatima", PageSize: 2, PageToken: next})
-	if code(t, err) != codes.InvalidArgument {
+	if statustest.Code(err) != codes.InvalidArgument {
 		t.Errorf("search token reused for another query: %v", err)
 	}
 	_, err = c.FindDuplicates(ctx, &pb.FindDuplicatesRequest{Id: bens[1].GetId(), PageSize: 2, PageToken: next})
-	if code(t, err) != codes.InvalidArgument {
+	if statustest.Code(err) != codes.InvalidArgument {
 		t.Errorf("search token used for duplicates: %v", err)
 	}
 }

@@ -15,10 +15,9 @@ import (
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
@@ -37,27 +36,6 @@ const (
 	// 31 February: a valid check digit on an impossible date.
 	jmbg3102 = "3102990710005"
 )
-
-func violations(err error) []string {
-	var out []string
-	for _, d := range status.Convert(err).Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, fv := range br.GetFieldViolations() {
-				out = append(out, fv.GetField())
-			}
-		}
-	}
-	return out
-}
-
-func reason(err error) string {
-	for _, d := range status.Convert(err).Details() {
-		if ei, ok := d.(*errdetails.ErrorInfo); ok {
-			return ei.GetReason()
-		}
-	}
-	return ""
-}
 
 func withPurpose(ctx context.Context, purpose string) context.Context {
 	return metadata.AppendToOutgoingContext(ctx, "x-spona-purpose", purpose)
@@ -96,20 +74,21 @@ func TestFullRecordUpdateAndHistory(t *testing.T) {
 		p.LegalStatusSince = "2024-02-01"
 		p.GivenName = "IGNORED: not in the mask"
 	}
-	if _, err := upd("", []string{"legal_status"}, grant); code(t, err) != codes.Aborted {
+	if _, err := upd("", []string{"legal_status"}, grant); statustest.Code(err) != codes.Aborted {
 		t.Fatalf("update without etag: %v", err)
 	}
-	if _, err := upd(`W/"99"`, []string{"legal_status"}, grant); code(t, err) != codes.Aborted || reason(err) != "ETAG_MISMATCH" {
+	if _, err := upd(`W/"99"`, []string{"legal_status"}, grant); statustest.Code(err) != codes.Aborted || statustest.Reason(err) != "ETAG_MISMATCH" {
 		t.Fatalf("stale etag: %v", err)
 	}
-	if _, err := upd(b.GetEtag(), []string{"legal_status", "organisation_id"}, grant); code(t, err) != codes.InvalidArgument ||
-		!slices.Contains(violations(err), "update_mask.paths[1]") {
-		t.Fatalf("read-only path: %v %v", err, violations(err))
+	if _, err := upd(b.GetEtag(), []string{"legal_status", "organisation_id"}, grant); statustest.Code(err) != codes.InvalidArgument ||
+		!slices.Contains(statustest.Violations(err), "update_mask.paths[1]") {
+		t.Fatalf("read-only path: %v %v", err, statustest.Violations(err))
 	}
-	if _, err := upd(b.GetEtag(), nil, grant); code(t, err) != codes.InvalidArgument {
+	// An empty mask names the fields given (AIP-134): here none but the etag.
+	if _, err := upd(b.GetEtag(), nil, func(*pb.Beneficiary) {}); statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("empty mask: %v", err)
 	}
-	if _, err := upd(b.GetEtag(), []string{"email"}, func(p *pb.Beneficiary) { p.Email = "not-an-email" }); code(t, err) != codes.InvalidArgument {
+	if _, err := upd(b.GetEtag(), []string{"email"}, func(p *pb.Beneficiary) { p.Email = "not-an-email" }); statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("bad email: %v", err)
 	}
 	u, err := upd(b.GetEtag(), []string{"legal_status", "legal_status_since"}, grant)
@@ -123,7 +102,7 @@ func TestFullRecordUpdateAndHistory(t *testing.T) {
 		t.Fatalf("history after status change: %v", h)
 	}
 	// The old etag is now stale.
-	if _, err := upd(b.GetEtag(), []string{"notes"}, func(p *pb.Beneficiary) { p.Notes = "x" }); code(t, err) != codes.Aborted {
+	if _, err := upd(b.GetEtag(), []string{"notes"}, func(p *pb.Beneficiary) { p.Notes = "x" }); statustest.Code(err) != codes.Aborted {
 		t.Fatalf("update with the superseded etag: %v", err)
 	}
 	// Clearing a field through the mask.
@@ -134,7 +113,7 @@ func TestFullRecordUpdateAndHistory(t *testing.T) {
 
 	// Documents sub-resource.
 	if _, err := c.CreateDocument(ctx, &pb.CreateDocumentRequest{BeneficiaryId: b.GetId(), Document: &pb.IdentityDocument{
-		Type: pb.DocumentType_DOCUMENT_TYPE_JMBG, Number: jmbg0202}}); code(t, err) != codes.InvalidArgument {
+		Type: pb.DocumentType_DOCUMENT_TYPE_JMBG, Number: jmbg0202}}); statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("JMBG contradicting the birth date: %v", err)
 	}
 	d, err := c.CreateDocument(ctx, &pb.CreateDocumentRequest{BeneficiaryId: b.GetId(), Document: &pb.IdentityDocument{
@@ -149,7 +128,7 @@ func TestFullRecordUpdateAndHistory(t *testing.T) {
 	if _, err := c.DeleteDocument(ctx, &pb.DeleteDocumentRequest{BeneficiaryId: b.GetId(), Id: d.GetDocument().GetId()}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DeleteDocument(ctx, &pb.DeleteDocumentRequest{BeneficiaryId: b.GetId(), Id: d.GetDocument().GetId()}); code(t, err) != codes.NotFound {
+	if _, err := c.DeleteDocument(ctx, &pb.DeleteDocumentRequest{BeneficiaryId: b.GetId(), Id: d.GetDocument().GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("second delete: %v", err)
 	}
 
@@ -172,7 +151,7 @@ func TestFullRecordUpdateAndHistory(t *testing.T) {
 			t.Errorf("filter %s: %d rows, want %d (%v)", name, len(r.GetBeneficiaries()), tc.want, err)
 		}
 	}
-	if _, err := c.ListBeneficiaries(ctx, &pb.ListBeneficiariesRequest{Nationality: "Syria"}); code(t, err) != codes.InvalidArgument {
+	if _, err := c.ListBeneficiaries(ctx, &pb.ListBeneficiariesRequest{Nationality: "Syria"}); statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("bad nationality filter: %v", err)
 	}
 }
@@ -197,14 +176,14 @@ func TestDocumentValidation(t *testing.T) {
 	for name, tc := range cases {
 		b := &pb.Beneficiary{GivenName: "Test", Documents: []*pb.IdentityDocument{tc.doc}}
 		_, err := c.CreateBeneficiary(ctx, &pb.CreateBeneficiaryRequest{Beneficiary: b})
-		if code(t, err) != codes.InvalidArgument || !slices.Contains(violations(err), tc.field) {
-			t.Errorf("%s: %v, violations %v, want %s", name, err, violations(err), tc.field)
+		if statustest.Code(err) != codes.InvalidArgument || !slices.Contains(statustest.Violations(err), tc.field) {
+			t.Errorf("%s: %v, violations %v, want %s", name, err, statustest.Violations(err), tc.field)
 		}
 	}
 	// JMBG birth date must agree with the birth date given.
 	_, err := c.CreateBeneficiary(ctx, &pb.CreateBeneficiaryRequest{Beneficiary: &pb.Beneficiary{GivenName: "Test", BirthDate: "1991-01-01",
 		Documents: []*pb.IdentityDocument{{Type: pb.DocumentType_DOCUMENT_TYPE_JMBG, Number: good}}}})
-	if code(t, err) != codes.InvalidArgument {
+	if statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("JMBG contradicting birth date: %v", err)
 	}
 	list, _ := c.ListBeneficiaries(ctx, &pb.ListBeneficiariesRequest{})
@@ -255,7 +234,7 @@ func TestSearchFoldsScripts(t *testing.T) {
 		t.Fatalf("search Petrovic: %v %v", r, err)
 	}
 	for _, q := range []string{"", " ", "a", "--"} {
-		if _, err := c.SearchBeneficiaries(ctxA, &pb.SearchBeneficiariesRequest{Query: q}); code(t, err) != codes.InvalidArgument {
+		if _, err := c.SearchBeneficiaries(ctxA, &pb.SearchBeneficiariesRequest{Query: q}); statustest.Code(err) != codes.InvalidArgument {
 			t.Errorf("query %q: %v", q, err)
 		}
 	}
@@ -321,7 +300,7 @@ func TestDuplicatesAndMerge(t *testing.T) {
 	if n := count(); n != 2 {
 		t.Fatalf("before merge %d assisted, want 2", n)
 	}
-	if _, err := c.MergeBeneficiaries(ctx, &pb.MergeBeneficiariesRequest{Id: primary.GetId(), DuplicateId: primary.GetId()}); code(t, err) != codes.InvalidArgument {
+	if _, err := c.MergeBeneficiaries(ctx, &pb.MergeBeneficiariesRequest{Id: primary.GetId(), DuplicateId: primary.GetId()}); statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("merge into itself: %v", err)
 	}
 	m, err := c.MergeBeneficiaries(ctx, &pb.MergeBeneficiariesRequest{Id: primary.GetId(), DuplicateId: dup.GetId()})
@@ -343,10 +322,10 @@ func TestDuplicatesAndMerge(t *testing.T) {
 		t.Fatalf("consent repointed: %v %v", ck, err)
 	}
 	_, err = c.GetBeneficiary(ctx, &pb.GetBeneficiaryRequest{Id: dup.GetId()})
-	if code(t, err) != codes.FailedPrecondition || reason(err) != "BENEFICIARY_MERGED" {
+	if statustest.Code(err) != codes.FailedPrecondition || statustest.Reason(err) != "BENEFICIARY_MERGED" {
 		t.Fatalf("reading the merged record: %v", err)
 	}
-	if _, err := c.MergeBeneficiaries(ctx, &pb.MergeBeneficiariesRequest{Id: primary.GetId(), DuplicateId: dup.GetId()}); code(t, err) != codes.FailedPrecondition {
+	if _, err := c.MergeBeneficiaries(ctx, &pb.MergeBeneficiariesRequest{Id: primary.GetId(), DuplicateId: dup.GetId()}); statustest.Code(err) != codes.FailedPrecondition {
 		t.Fatalf("merging twice: %v", err)
 	}
 	list, _ := c.ListBeneficiaries(ctx, &pb.ListBeneficiariesRequest{})
@@ -437,7 +416,7 @@ func TestEraseKeepsCounts(t *testing.T) {
 		t.Fatalf("erased person still found: %v %v", r, err)
 	}
 	if _, err := c.UpdateBeneficiary(ctx, &pb.UpdateBeneficiaryRequest{Beneficiary: &pb.Beneficiary{Id: victim.GetId(), Etag: eb.GetEtag(), GivenName: "Back"},
-		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"given_name"}}}); code(t, err) != codes.FailedPrecondition {
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"given_name"}}}); statustest.Code(err) != codes.FailedPrecondition {
 		t.Fatalf("update after erasure: %v", err)
 	}
 	// Erasing again is idempotent: the same record, nothing changed.
@@ -470,7 +449,7 @@ func TestAuditLog(t *testing.T) {
 	if _, err := c.GetBeneficiary(ctxA, &pb.GetBeneficiaryRequest{Id: b.GetId()}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.GetBeneficiary(withPurpose(ctxA, strings.Repeat("x", 300)), &pb.GetBeneficiaryRequest{Id: b.GetId()}); code(t, err) != codes.InvalidArgument {
+	if _, err := c.GetBeneficiary(withPurpose(ctxA, strings.Repeat("x", 300)), &pb.GetBeneficiaryRequest{Id: b.GetId()}); statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("overlong purpose: %v", err)
 	}
 	ev, err := c.ListAuditEvents(ctxA, &pb.ListAuditEventsRequest{BeneficiaryId: b.GetId()})
@@ -495,7 +474,7 @@ func TestAuditLog(t *testing.T) {
 		}
 	}
 	// Only the owner reads the log.
-	if _, err := c.ListAuditEvents(ctxB, &pb.ListAuditEventsRequest{BeneficiaryId: b.GetId()}); code(t, err) != codes.PermissionDenied {
+	if _, err := c.ListAuditEvents(ctxB, &pb.ListAuditEventsRequest{BeneficiaryId: b.GetId()}); statustest.Code(err) != codes.PermissionDenied {
 		t.Fatalf("grantee read the audit log: %v", err)
 	}
 	if r, err := c.ListAuditEvents(ctxB, &pb.ListAuditEventsRequest{BeneficiaryId: "-"}); err != nil || len(r.GetAuditEvents()) != 0 {
@@ -566,24 +545,24 @@ func TestHouseholds(t *testing.T) {
 	if err != nil || len(add.GetHousehold().GetMembers()) != 3 {
 		t.Fatalf("add: %v %v", add, err)
 	}
-	if _, err := c.AddHouseholdMember(ctxA, &pb.AddHouseholdMemberRequest{HouseholdId: hh.GetId(), Member: &pb.HouseholdMember{BeneficiaryId: uncle.GetId(), Relationship: pb.Relationship_RELATIONSHIP_SIBLING}}); code(t, err) != codes.AlreadyExists {
+	if _, err := c.AddHouseholdMember(ctxA, &pb.AddHouseholdMemberRequest{HouseholdId: hh.GetId(), Member: &pb.HouseholdMember{BeneficiaryId: uncle.GetId(), Relationship: pb.Relationship_RELATIONSHIP_SIBLING}}); statustest.Code(err) != codes.AlreadyExists {
 		t.Fatalf("second household: %v", err)
 	}
-	if _, err := c.AddHouseholdMember(ctxA, &pb.AddHouseholdMemberRequest{HouseholdId: hh.GetId(), Member: &pb.HouseholdMember{BeneficiaryId: stranger.GetId(), Relationship: pb.Relationship_RELATIONSHIP_SIBLING}}); code(t, err) != codes.NotFound {
+	if _, err := c.AddHouseholdMember(ctxA, &pb.AddHouseholdMemberRequest{HouseholdId: hh.GetId(), Member: &pb.HouseholdMember{BeneficiaryId: stranger.GetId(), Relationship: pb.Relationship_RELATIONSHIP_SIBLING}}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("adding another organisation's beneficiary: %v", err)
 	}
-	if _, err := c.AddHouseholdMember(ctxA, &pb.AddHouseholdMemberRequest{HouseholdId: hh.GetId(), Member: &pb.HouseholdMember{BeneficiaryId: uncle.GetId()}}); code(t, err) != codes.InvalidArgument {
+	if _, err := c.AddHouseholdMember(ctxA, &pb.AddHouseholdMemberRequest{HouseholdId: hh.GetId(), Member: &pb.HouseholdMember{BeneficiaryId: uncle.GetId()}}); statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("no relationship: %v", err)
 	}
 	rm, err := c.RemoveHouseholdMember(ctxA, &pb.RemoveHouseholdMemberRequest{HouseholdId: hh.GetId(), BeneficiaryId: uncle.GetId()})
 	if err != nil || len(rm.GetHousehold().GetMembers()) != 2 {
 		t.Fatalf("remove: %v %v", rm, err)
 	}
-	if _, err := c.GetHousehold(ctxB, &pb.GetHouseholdRequest{Id: hh.GetId()}); code(t, err) != codes.NotFound {
+	if _, err := c.GetHousehold(ctxB, &pb.GetHouseholdRequest{Id: hh.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("B read A's household: %v", err)
 	}
 	if _, err := c.CreateHousehold(ctxB, &pb.CreateHouseholdRequest{Household: &pb.Household{Members: []*pb.HouseholdMember{
-		{BeneficiaryId: mother.GetId(), Relationship: pb.Relationship_RELATIONSHIP_HEAD}}}}); code(t, err) != codes.NotFound {
+		{BeneficiaryId: mother.GetId(), Relationship: pb.Relationship_RELATIONSHIP_HEAD}}}}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("B put A's beneficiary in a household: %v", err)
 	}
 }
@@ -609,7 +588,7 @@ func TestCountAssistedByOrganisation(t *testing.T) {
 			t.Errorf("%s: %v %v, want %d", name, r.GetAggregate(), err, tc.want)
 		}
 	}
-	if _, err := c.CountAssistedBeneficiaries(ctxA, &pb.CountAssistedBeneficiariesRequest{ProjectId: project, OrganisationIds: []string{"x"}}); code(t, err) != codes.InvalidArgument {
+	if _, err := c.CountAssistedBeneficiaries(ctxA, &pb.CountAssistedBeneficiariesRequest{ProjectId: project, OrganisationIds: []string{"x"}}); statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("bad organisation id: %v", err)
 	}
 }

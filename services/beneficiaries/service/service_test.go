@@ -11,6 +11,7 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -37,11 +38,6 @@ func amina() *pb.Beneficiary {
 		Accommodation:      pb.Accommodation_ACCOMMODATION_PRIVATE,
 		Vulnerabilities:    []pb.Vulnerability{pb.Vulnerability_VULNERABILITY_SINGLE_PARENT},
 	}
-}
-
-func code(t *testing.T, err error) codes.Code {
-	t.Helper()
-	return status.Code(err)
 }
 
 func TestCreateGetList(t *testing.T) {
@@ -96,7 +92,7 @@ func TestCreateGetList(t *testing.T) {
 		t.Fatalf("filtered list: %d rows, %v", len(r.GetBeneficiaries()), err)
 	}
 	_, err = c.ListBeneficiaries(ctx, &pb.ListBeneficiariesRequest{Municipality: "Zagreb", PageToken: r.GetNextPageToken() + "x"})
-	if code(t, err) != codes.InvalidArgument {
+	if statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("bad token: %v", err)
 	}
 }
@@ -110,7 +106,7 @@ func TestOtherOrganisationSeesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := created.GetBeneficiary().GetId()
-	if _, err := c.GetBeneficiary(ctxB, &pb.GetBeneficiaryRequest{Id: id}); code(t, err) != codes.NotFound {
+	if _, err := c.GetBeneficiary(ctxB, &pb.GetBeneficiaryRequest{Id: id}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("B got A's beneficiary: %v", err)
 	}
 	list, err := c.ListBeneficiaries(ctxB, &pb.ListBeneficiariesRequest{})
@@ -119,10 +115,10 @@ func TestOtherOrganisationSeesNothing(t *testing.T) {
 	}
 	_, err = c.CreateAssistance(ctxB, &pb.CreateAssistanceRequest{BeneficiaryId: id, Assistance: &pb.Assistance{
 		Type: pb.AssistanceType_ASSISTANCE_TYPE_INFORMATION, Date: "2024-01-02"}})
-	if code(t, err) != codes.NotFound {
+	if statustest.Code(err) != codes.NotFound {
 		t.Fatalf("B recorded assistance on A's beneficiary: %v", err)
 	}
-	if _, err := c.ListAssistances(ctxB, &pb.ListAssistancesRequest{BeneficiaryId: id}); code(t, err) != codes.NotFound {
+	if _, err := c.ListAssistances(ctxB, &pb.ListAssistancesRequest{BeneficiaryId: id}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("B listed A's assistance: %v", err)
 	}
 }
@@ -143,7 +139,7 @@ func TestIdempotentCreate(t *testing.T) {
 	}
 	// Same external id without the request id is a conflict, not a duplicate.
 	_, err = c.CreateBeneficiary(ctx, &pb.CreateBeneficiaryRequest{Beneficiary: amina()})
-	if code(t, err) != codes.AlreadyExists {
+	if statustest.Code(err) != codes.AlreadyExists {
 		t.Fatalf("duplicate external id: %v", err)
 	}
 	list, _ := c.ListBeneficiaries(ctx, &pb.ListBeneficiariesRequest{})
@@ -189,13 +185,13 @@ func TestValidation(t *testing.T) {
 			}
 		})
 	}
-	if _, err := c.CreateBeneficiary(ctx, &pb.CreateBeneficiaryRequest{}); code(t, err) != codes.InvalidArgument {
+	if _, err := c.CreateBeneficiary(ctx, &pb.CreateBeneficiaryRequest{}); statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("missing body: %v", err)
 	}
-	if _, err := c.GetBeneficiary(ctx, &pb.GetBeneficiaryRequest{Id: "not-a-uuid"}); code(t, err) != codes.InvalidArgument {
+	if _, err := c.GetBeneficiary(ctx, &pb.GetBeneficiaryRequest{Id: "not-a-uuid"}); statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("bad id: %v", err)
 	}
-	if _, err := c.GetBeneficiary(ctx, &pb.GetBeneficiaryRequest{Id: ids.New()}); code(t, err) != codes.NotFound {
+	if _, err := c.GetBeneficiary(ctx, &pb.GetBeneficiaryRequest{Id: ids.New()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("unknown id: %v", err)
 	}
 	list, _ := c.ListBeneficiaries(ctx, &pb.ListBeneficiariesRequest{})
@@ -215,14 +211,14 @@ func contains(xs []string, x string) bool {
 
 func TestAuthAndScopes(t *testing.T) {
 	c := start(t)
-	if _, err := c.ListBeneficiaries(context.Background(), &pb.ListBeneficiariesRequest{}); code(t, err) != codes.Unauthenticated {
+	if _, err := c.ListBeneficiaries(context.Background(), &pb.ListBeneficiariesRequest{}); statustest.Code(err) != codes.Unauthenticated {
 		t.Fatalf("no principal: %v", err)
 	}
 	readOnly := servicetest.As(t, ids.New(), auth.ScopeBeneficiariesRead)
-	if _, err := c.CreateBeneficiary(readOnly, &pb.CreateBeneficiaryRequest{Beneficiary: amina()}); code(t, err) != codes.PermissionDenied {
+	if _, err := c.CreateBeneficiary(readOnly, &pb.CreateBeneficiaryRequest{Beneficiary: amina()}); statustest.Code(err) != codes.PermissionDenied {
 		t.Fatalf("read-only create: %v", err)
 	}
-	if _, err := c.CountAssistedBeneficiaries(readOnly, &pb.CountAssistedBeneficiariesRequest{ProjectId: ids.New()}); code(t, err) != codes.PermissionDenied {
+	if _, err := c.CountAssistedBeneficiaries(readOnly, &pb.CountAssistedBeneficiariesRequest{ProjectId: ids.New()}); statustest.Code(err) != codes.PermissionDenied {
 		t.Fatalf("aggregate without scope: %v", err)
 	}
 }
@@ -282,7 +278,7 @@ func TestCountAssisted(t *testing.T) {
 		t.Fatalf("by type over all time: %v", r.GetAggregate())
 	}
 	_, err = c.CountAssistedBeneficiaries(orgA, &pb.CountAssistedBeneficiariesRequest{ProjectId: project, GroupBy: []string{"name; DROP TABLE x"}})
-	if code(t, err) != codes.InvalidArgument {
+	if statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("unknown dimension: %v", err)
 	}
 }

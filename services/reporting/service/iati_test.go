@@ -18,6 +18,7 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/standards"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
@@ -74,7 +75,7 @@ func TestIATIExportRefusals(t *testing.T) {
 	ctx := servicetest.As(t, org)
 	p := create(t, e.c, ctx, minimal("NOID"))
 	_, err := e.c.ExportProjectReport(ctx, &pb.ExportProjectReportRequest{ProjectId: p.GetId(), Format: "iati"})
-	if code(err) != codes.FailedPrecondition || !strings.Contains(violations(err)["organisation_identifier"], "PATCH /v1/organisations/"+org) {
+	if statustest.Code(err) != codes.FailedPrecondition || !strings.Contains(statustest.Descriptions(err)["organisation_identifier"], "PATCH /v1/organisations/"+org) {
 		t.Fatalf("export without an organisation identifier: %v", err)
 	}
 	// Other formats do not need it.
@@ -82,8 +83,12 @@ func TestIATIExportRefusals(t *testing.T) {
 		t.Fatalf("csv: %v", err)
 	}
 	// Once the directory has it, the export uses it.
+	entry, err := e.dir.GetOrganisation(ctx, &refv1.GetOrganisationRequest{Id: org})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := e.dir.UpdateOrganisation(ctx, &refv1.UpdateOrganisationRequest{
-		Organisation: &refv1.Organisation{Id: org, OrganisationIdentifier: "HR-OIB-98765432109"},
+		Organisation: &refv1.Organisation{Id: org, OrganisationIdentifier: "HR-OIB-98765432109", Etag: entry.GetOrganisation().GetEtag()},
 		UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"organisation_identifier"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -97,12 +102,12 @@ func TestIATIExportRefusals(t *testing.T) {
 	// An organisation the directory does not list.
 	unknown := servicetest.As(t, ids.New())
 	q := create(t, e.c, unknown, minimal("UNLISTED"))
-	if _, err := e.c.ExportProjectReport(unknown, &pb.ExportProjectReportRequest{ProjectId: q.GetId(), Format: "iati"}); code(err) != codes.FailedPrecondition {
+	if _, err := e.c.ExportProjectReport(unknown, &pb.ExportProjectReportRequest{ProjectId: q.GetId(), Format: "iati"}); statustest.Code(err) != codes.FailedPrecondition {
 		t.Fatalf("export by an organisation not in the directory: %v", err)
 	}
 	// The directory is read as the caller: without directory.read, say so.
 	noDir := servicetest.As(t, org, auth.ScopeReportingRead, auth.ScopeAggregates)
-	if _, err := e.c.ExportProjectReport(noDir, &pb.ExportProjectReportRequest{ProjectId: p.GetId(), Format: "iati"}); code(err) != codes.PermissionDenied {
+	if _, err := e.c.ExportProjectReport(noDir, &pb.ExportProjectReportRequest{ProjectId: p.GetId(), Format: "iati"}); statustest.Code(err) != codes.PermissionDenied {
 		t.Fatalf("export without directory.read: %v", err)
 	}
 
@@ -121,9 +126,9 @@ func TestIATIExportRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = e.c.ExportProjectReport(ctx, &pb.ExportProjectReportRequest{ProjectId: p.GetId(), Format: "iati"})
-	v := violations(err)
-	if code(err) != codes.FailedPrecondition || v["project.sectors"] == "" || v["project.budgets[0].period"] == "" || len(v) != 2 {
-		t.Fatalf("export of a legacy project: %v (violations %v)", err, fields(v))
+	v := statustest.Descriptions(err)
+	if statustest.Code(err) != codes.FailedPrecondition || v["project.sectors"] == "" || v["project.budgets[0].period"] == "" || len(v) != 2 {
+		t.Fatalf("export of a legacy project: %v (violations %v)", err, statustest.Violations(err))
 	}
 }
 

@@ -19,11 +19,11 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	benservice "github.com/spona/spona/services/beneficiaries/service"
 	refservice "github.com/spona/spona/services/referrals/service"
 	"github.com/spona/spona/services/reporting/service"
 	trainservice "github.com/spona/spona/services/trainings/service"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/testing/protocmp"
@@ -134,29 +134,6 @@ func create(t *testing.T, c pb.ReportingServiceClient, ctx context.Context, p *p
 	return r.GetProject()
 }
 
-func code(err error) codes.Code { return status.Code(err) }
-
-// violations returns the fields named by the BadRequest detail of err.
-func violations(err error) map[string]string {
-	out := map[string]string{}
-	for _, d := range status.Convert(err).Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, fv := range br.GetFieldViolations() {
-				out[fv.GetField()] = fv.GetDescription()
-			}
-		}
-	}
-	return out
-}
-
-func fields(m map[string]string) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}
-
 // ---------------------------------------------------------------------------
 // Projects.
 // ---------------------------------------------------------------------------
@@ -169,7 +146,7 @@ func TestProjectLifecycle(t *testing.T) {
 	p := create(t, e.c, ctx, example(donor))
 	want := example(donor)
 	want.ImplementingOrganisationId = org
-	want.Etag = "1"
+	want.Etag = `W/"1"`
 	want.Budgets[0].ValueDate = "2016-11-01" // defaults to the period start
 	if diff := cmp.Diff(want, p, protocmp.Transform(),
 		protocmp.IgnoreFields(&pb.Project{}, "id", "create_time", "update_time")); diff != "" {
@@ -202,7 +179,7 @@ func TestProjectLifecycle(t *testing.T) {
 		Project:    &pb.Project{Id: p.GetId(), Etag: p.GetEtag(), SuppressionThreshold: 10},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"suppression_threshold"}},
 	})
-	if code(err) != codes.Aborted {
+	if statustest.Code(err) != codes.Aborted {
 		t.Fatalf("stale etag: %v, want Aborted", err)
 	}
 	// Budgets are replaced as a whole, exactly.
@@ -226,7 +203,7 @@ func TestProjectLifecycle(t *testing.T) {
 	// Unknown mask paths are the caller's mistake.
 	_, err = e.c.UpdateProject(ctx, &pb.UpdateProjectRequest{Project: &pb.Project{Id: p.GetId()},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"implementing_organisation_id"}}})
-	if code(err) != codes.InvalidArgument || violations(err)["update_mask"] == "" {
+	if statustest.Code(err) != codes.InvalidArgument || statustest.Descriptions(err)["update_mask.paths[0]"] == "" {
 		t.Fatalf("read-only path: %v", err)
 	}
 
@@ -241,14 +218,14 @@ func TestProjectLifecycle(t *testing.T) {
 	}
 	_, err = e.c.UpdateProject(donorCtx, &pb.UpdateProjectRequest{Project: &pb.Project{Id: p.GetId(), SuppressionThreshold: 1},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"suppression_threshold"}}})
-	if code(err) != codes.PermissionDenied {
+	if statustest.Code(err) != codes.PermissionDenied {
 		t.Fatalf("donor update: %v, want PermissionDenied", err)
 	}
-	if _, err := e.c.DeleteProject(donorCtx, &pb.DeleteProjectRequest{Id: p.GetId()}); code(err) != codes.PermissionDenied {
+	if _, err := e.c.DeleteProject(donorCtx, &pb.DeleteProjectRequest{Id: p.GetId()}); statustest.Code(err) != codes.PermissionDenied {
 		t.Fatalf("donor delete: %v", err)
 	}
 	stranger := servicetest.As(t, ids.New())
-	if _, err := e.c.GetProject(stranger, &pb.GetProjectRequest{Id: p.GetId()}); code(err) != codes.NotFound {
+	if _, err := e.c.GetProject(stranger, &pb.GetProjectRequest{Id: p.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("stranger get: %v, want NotFound", err)
 	}
 	if l, _ := e.c.ListProjects(stranger, &pb.ListProjectsRequest{}); len(l.GetProjects()) != 0 {
@@ -256,13 +233,13 @@ func TestProjectLifecycle(t *testing.T) {
 	}
 
 	// Delete with a stale etag fails; with the current one it succeeds.
-	if _, err := e.c.DeleteProject(ctx, &pb.DeleteProjectRequest{Id: p.GetId(), Etag: p.GetEtag()}); code(err) != codes.Aborted {
+	if _, err := e.c.DeleteProject(ctx, &pb.DeleteProjectRequest{Id: p.GetId(), Etag: p.GetEtag()}); statustest.Code(err) != codes.Aborted {
 		t.Fatalf("delete with stale etag: %v", err)
 	}
 	if _, err := e.c.DeleteProject(ctx, &pb.DeleteProjectRequest{Id: p.GetId(), Etag: upd.GetProject().GetEtag()}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.c.GetProject(ctx, &pb.GetProjectRequest{Id: p.GetId()}); code(err) != codes.NotFound {
+	if _, err := e.c.GetProject(ctx, &pb.GetProjectRequest{Id: p.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("get after delete: %v", err)
 	}
 }
@@ -291,7 +268,7 @@ func TestListKeysetAndIdempotency(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("pages (-want +got):\n%s", diff)
 	}
-	if _, err := e.c.ListProjects(ctx, &pb.ListProjectsRequest{PageToken: "garbage"}); code(err) != codes.InvalidArgument {
+	if _, err := e.c.ListProjects(ctx, &pb.ListProjectsRequest{PageToken: "garbage"}); statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("bad token: %v", err)
 	}
 
@@ -303,7 +280,7 @@ func TestListKeysetAndIdempotency(t *testing.T) {
 	if err != nil || again.GetProject().GetId() != first.GetProject().GetId() {
 		t.Fatalf("retry: %v, %v", again, err)
 	}
-	if _, err := e.c.CreateProject(ctx, &pb.CreateProjectRequest{Project: minimal("IDEM")}); code(err) != codes.AlreadyExists {
+	if _, err := e.c.CreateProject(ctx, &pb.CreateProjectRequest{Project: minimal("IDEM")}); statustest.Code(err) != codes.AlreadyExists {
 		t.Fatalf("duplicate code: %v, want AlreadyExists", err)
 	}
 	// The same code in another organisation is fine.
@@ -350,11 +327,11 @@ func TestProjectValidation(t *testing.T) {
 			p.ParticipatingOrganisations[0].OrganisationId = ""
 			tc.edit(p)
 			_, err := e.c.CreateProject(ctx, &pb.CreateProjectRequest{Project: p})
-			if code(err) != codes.InvalidArgument {
+			if statustest.Code(err) != codes.InvalidArgument {
 				t.Fatalf("got %v, want InvalidArgument", err)
 			}
-			if _, ok := violations(err)[tc.field]; !ok {
-				t.Fatalf("violations %v lack %s", fields(violations(err)), tc.field)
+			if _, ok := statustest.Descriptions(err)[tc.field]; !ok {
+				t.Fatalf("violations %v lack %s", statustest.Violations(err), tc.field)
 			}
 		})
 	}
@@ -368,16 +345,16 @@ func TestAuthAndScopes(t *testing.T) {
 	owner := servicetest.As(t, ids.New())
 	id := create(t, e.c, owner, minimal("A")).GetId()
 	bg := context.Background()
-	if _, err := e.c.ListProjects(bg, &pb.ListProjectsRequest{}); code(err) != codes.Unauthenticated {
+	if _, err := e.c.ListProjects(bg, &pb.ListProjectsRequest{}); statustest.Code(err) != codes.Unauthenticated {
 		t.Fatalf("list without principal: %v", err)
 	}
 	readOnly := servicetest.As(t, ids.New(), auth.ScopeReportingRead, auth.ScopeAggregates)
-	if _, err := e.c.CreateProject(readOnly, &pb.CreateProjectRequest{Project: minimal("B")}); code(err) != codes.PermissionDenied {
+	if _, err := e.c.CreateProject(readOnly, &pb.CreateProjectRequest{Project: minimal("B")}); statustest.Code(err) != codes.PermissionDenied {
 		t.Fatalf("read-only create: %v", err)
 	}
 	noAggregates := servicetest.As(t, ids.New(), auth.ScopeReportingRead, auth.ScopeReportingWrite)
 	own := create(t, e.c, noAggregates, minimal("C")).GetId()
-	if _, err := e.c.GetProjectReport(noAggregates, &pb.GetProjectReportRequest{ProjectId: own}); code(err) != codes.PermissionDenied {
+	if _, err := e.c.GetProjectReport(noAggregates, &pb.GetProjectReportRequest{ProjectId: own}); statustest.Code(err) != codes.PermissionDenied {
 		t.Fatalf("report without %s: %v", auth.ScopeAggregates, err)
 	}
 	if _, err := e.c.GetProjectReport(owner, &pb.GetProjectReportRequest{ProjectId: id}); err != nil {
@@ -412,7 +389,7 @@ func TestIndicators(t *testing.T) {
 		Targets:  []*pb.Target{{Period: period("2016-11-01", "2017-10-31"), Value: "40"}},
 		Metric:   pb.Metric_METRIC_PROFESSIONALS_TRAINED, Disaggregations: []string{"sector", "sex"},
 	})
-	if in.GetProjectId() != p.GetId() || in.GetEtag() != "1" || in.GetTargets()[0].GetValue() != "40" {
+	if in.GetProjectId() != p.GetId() || in.GetEtag() != `W/"1"` || in.GetTargets()[0].GetValue() != "40" {
 		t.Fatalf("created indicator: %v", in)
 	}
 	manual := addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{
@@ -431,11 +408,11 @@ func TestIndicators(t *testing.T) {
 	if err != nil || len(l.GetIndicators()) != 1 || l.GetIndicators()[0].GetCode() != "OP1.1" || l.GetNextPageToken() != "" {
 		t.Fatalf("donor list page 2: %v, %v", l, err)
 	}
-	if _, err := e.c.ListIndicators(servicetest.As(t, ids.New()), &pb.ListIndicatorsRequest{ProjectId: p.GetId()}); code(err) != codes.NotFound {
+	if _, err := e.c.ListIndicators(servicetest.As(t, ids.New()), &pb.ListIndicatorsRequest{ProjectId: p.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("stranger list: %v", err)
 	}
 	if _, err := e.c.CreateIndicator(donorCtx, &pb.CreateIndicatorRequest{ProjectId: p.GetId(), Indicator: &pb.Indicator{
-		Code: "X", Titles: en("x"), Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_MANUAL}}); code(err) != codes.PermissionDenied {
+		Code: "X", Titles: en("x"), Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_MANUAL}}); statustest.Code(err) != codes.PermissionDenied {
 		t.Fatalf("donor create: %v", err)
 	}
 
@@ -455,12 +432,12 @@ func TestIndicators(t *testing.T) {
 	} {
 		_, err := e.c.CreateIndicator(ctx, &pb.CreateIndicatorRequest{ProjectId: p.GetId(), Indicator: tc.in})
 		if tc.field == "" {
-			if code(err) != codes.AlreadyExists {
+			if statustest.Code(err) != codes.AlreadyExists {
 				t.Errorf("%s: %v, want AlreadyExists", tc.name, err)
 			}
 			continue
 		}
-		if _, ok := violations(err)[tc.field]; code(err) != codes.InvalidArgument || !ok {
+		if _, ok := statustest.Descriptions(err)[tc.field]; statustest.Code(err) != codes.InvalidArgument || !ok {
 			t.Errorf("%s: %v, want a violation of %s", tc.name, err, tc.field)
 		}
 	}
@@ -477,7 +454,7 @@ func TestIndicators(t *testing.T) {
 		Indicator:  &pb.Indicator{Id: in.GetId(), ProjectId: p.GetId(), Etag: in.GetEtag(), Unit: "people"},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"unit"}},
 	})
-	if code(err) != codes.Aborted {
+	if statustest.Code(err) != codes.Aborted {
 		t.Fatalf("stale indicator etag: %v", err)
 	}
 
@@ -491,13 +468,13 @@ func TestIndicators(t *testing.T) {
 	}
 	_, err = e.c.RecordIndicatorValue(ctx, &pb.RecordIndicatorValueRequest{ProjectId: p.GetId(), IndicatorId: in.GetId(),
 		Value: &pb.IndicatorValue{Period: period("2017-01-01", "2017-06-30"), Value: "3"}})
-	if code(err) != codes.FailedPrecondition {
+	if statustest.Code(err) != codes.FailedPrecondition {
 		t.Fatalf("value for computed indicator: %v", err)
 	}
 	if _, err := e.c.DeleteIndicator(ctx, &pb.DeleteIndicatorRequest{ProjectId: p.GetId(), Id: manual.GetId()}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.c.GetIndicator(ctx, &pb.GetIndicatorRequest{ProjectId: p.GetId(), Id: manual.GetId()}); code(err) != codes.NotFound {
+	if _, err := e.c.GetIndicator(ctx, &pb.GetIndicatorRequest{ProjectId: p.GetId(), Id: manual.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("get deleted: %v", err)
 	}
 }
@@ -654,7 +631,7 @@ func TestProjectReport(t *testing.T) {
 	if diff := cmp.Diff(want, summary(drep.GetReport())); diff != "" {
 		t.Fatalf("donor report (-want +got):\n%s", diff)
 	}
-	if _, err := e.c.GetProjectReport(servicetest.As(t, ids.New()), &pb.GetProjectReportRequest{ProjectId: p.GetId()}); code(err) != codes.NotFound {
+	if _, err := e.c.GetProjectReport(servicetest.As(t, ids.New()), &pb.GetProjectReportRequest{ProjectId: p.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("stranger report: %v", err)
 	}
 
@@ -676,7 +653,7 @@ func TestProjectReport(t *testing.T) {
 		return err
 	}
 	for _, n := range []int32{1, 2} {
-		if err := threshold(n); code(err) != codes.InvalidArgument || violations(err)["project.suppression_threshold"] == "" {
+		if err := threshold(n); statustest.Code(err) != codes.InvalidArgument || statustest.Descriptions(err)["project.suppression_threshold"] == "" {
 			t.Fatalf("threshold %d: %v, want a field violation", n, err)
 		}
 	}
@@ -732,13 +709,13 @@ func TestProjectReport(t *testing.T) {
 	checkIATI(t, docs)
 
 	// Bad requests.
-	if _, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: p.GetId(), StartDate: "2017-13-01"}); code(err) != codes.InvalidArgument {
+	if _, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: p.GetId(), StartDate: "2017-13-01"}); statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("bad date: %v", err)
 	}
-	if _, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: p.GetId(), StartDate: "2017-05-01", EndDate: "2017-01-01"}); code(err) != codes.InvalidArgument {
+	if _, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: p.GetId(), StartDate: "2017-05-01", EndDate: "2017-01-01"}); statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("reversed period: %v", err)
 	}
-	if _, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: "nope"}); code(err) != codes.InvalidArgument {
+	if _, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: "nope"}); statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("bad id: %v", err)
 	}
 }
@@ -756,7 +733,7 @@ func TestReportWhenASourceIsDown(t *testing.T) {
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	_, err := c.GetProjectReport(cctx, &pb.GetProjectReportRequest{ProjectId: p.GetId()})
-	if code(err) != codes.Unavailable || !strings.Contains(status.Convert(err).Message(), "trainings") {
+	if statustest.Code(err) != codes.Unavailable || !strings.Contains(status.Convert(err).Message(), "trainings") {
 		t.Fatalf("report with trainings down: %v, want Unavailable naming trainings", err)
 	}
 }

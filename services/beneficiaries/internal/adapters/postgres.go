@@ -13,6 +13,7 @@ import (
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/outbox"
@@ -228,7 +229,7 @@ func (p *Postgres) UpdateBeneficiary(ctx context.Context, b *domain.Beneficiary,
 		b.LegalStatus, b.Municipality, b.Country, b.Accommodation, db.Strings(b.Vulnerabilities),
 		b.Phone, b.Email, b.Notes, b.LegalStatusSince.Ptr(), b.NameKey()))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, &errs.Error{Kind: errs.KindAborted, Reason: "ETAG_MISMATCH", Message: "beneficiary was changed concurrently; read it again"}
+		return nil, etag.Mismatch()
 	}
 	return out, db.Error(err)
 }

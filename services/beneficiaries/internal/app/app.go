@@ -13,6 +13,7 @@ import (
 	auditlog "github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/intconv"
@@ -305,8 +306,9 @@ func listFields(access string) []string {
 	return out
 }
 
-// UpdateBeneficiary changes the fields named by paths, if etag is current.
-func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, etag string, patch *domain.Beneficiary, paths []string) (*domain.Beneficiary, error) {
+// UpdateBeneficiary changes the fields named by paths (pkg/fieldmask), if
+// tag is the etag of the stored version.
+func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, tag string, patch *domain.Beneficiary, paths []string) (*domain.Beneficiary, error) {
 	if err := ids.Check("beneficiary.id", id); err != nil {
 		return nil, err
 	}
@@ -316,12 +318,6 @@ func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, etag string,
 		if err != nil {
 			return err
 		}
-		if etag == "" {
-			return &errs.Error{Kind: errs.KindAborted, Reason: "ETAG_REQUIRED", Message: "beneficiary.etag is required: send the etag of the version you read"}
-		}
-		if etag != b.Etag() {
-			return &errs.Error{Kind: errs.KindAborted, Reason: "ETAG_MISMATCH", Message: "beneficiary was changed since it was read; read it again"}
-		}
 		before := *b
 		if err := b.Apply(patch, paths); err != nil {
 			return err
@@ -329,6 +325,9 @@ func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, etag string,
 		b.Normalize()
 		today := a.today()
 		if err := b.Validate("beneficiary.", today); err != nil {
+			return err
+		}
+		if err := etag.Require("beneficiary.etag", tag, before.Version); err != nil {
 			return err
 		}
 		if out, err = r.UpdateBeneficiary(ctx, b, before.Version); err != nil {

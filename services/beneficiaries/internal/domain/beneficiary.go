@@ -11,6 +11,8 @@ import (
 
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
+	"github.com/spona/spona/pkg/fieldmask"
 	"github.com/spona/spona/pkg/translit"
 	"github.com/spona/spona/pkg/validate"
 )
@@ -87,7 +89,7 @@ func (b *Beneficiary) Reduce() {
 }
 
 // Etag identifies the stored version, for optimistic concurrency.
-func (b *Beneficiary) Etag() string { return fmt.Sprintf(`W/"%d"`, b.Version) }
+func (b *Beneficiary) Etag() string { return etag.Of(b.Version) }
 
 const maxText = 200
 
@@ -204,14 +206,11 @@ var Updatable = []string{"external_id", "given_name", "family_name", "original_s
 // read-only path is a violation of update_mask.paths[i]; "*" means every
 // updatable field.
 func (b *Beneficiary) Apply(patch *Beneficiary, paths []string) error {
-	var v errs.Violations
-	if len(paths) == 0 {
-		v.Add("update_mask", "is required: name the fields to change, or \"*\"")
+	named, err := fieldmask.Resolve(paths, Updatable)
+	if err != nil {
+		return err
 	}
-	if len(paths) == 1 && paths[0] == "*" {
-		paths = Updatable
-	}
-	for i, p := range paths {
+	for _, p := range named {
 		switch p {
 		case "external_id":
 			b.ExternalID = patch.ExternalID
@@ -225,7 +224,7 @@ func (b *Beneficiary) Apply(patch *Beneficiary, paths []string) error {
 			b.Sex = patch.Sex
 		case "birth_date":
 			b.BirthDate = patch.BirthDate
-			if !slices.Contains(paths, "birth_year") {
+			if !slices.Contains(named, "birth_year") {
 				b.BirthYear = 0 // derived again from the date
 			}
 		case "birth_year":
@@ -254,14 +253,9 @@ func (b *Beneficiary) Apply(patch *Beneficiary, paths []string) error {
 			b.Email = patch.Email
 		case "notes":
 			b.Notes = patch.Notes
-		case "id", "etag":
-			// Identify the record and version (a gateway's mask names
-			// every field of the body); not changed.
-		default:
-			v.Add(fmt.Sprintf("update_mask.paths[%d]", i), "%q is not an updatable field; one of %s", p, strings.Join(Updatable, ", "))
 		}
 	}
-	return v.Err()
+	return nil
 }
 
 // Erase anonymises b irreversibly. It keeps only what aggregate reports

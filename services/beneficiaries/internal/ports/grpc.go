@@ -99,7 +99,7 @@ func (g *GRPC) UpdateBeneficiary(ctx context.Context, req *pb.UpdateBeneficiaryR
 	if err != nil {
 		return nil, err
 	}
-	b, err := g.app.UpdateBeneficiary(ctx, act, in.GetId(), in.GetEtag(), patch, req.GetUpdateMask().GetPaths())
+	b, err := g.app.UpdateBeneficiary(ctx, act, in.GetId(), in.GetEtag(), patch, grpcx.UpdatePaths(req.GetUpdateMask(), in))
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/pagination"
@@ -207,7 +208,7 @@ func (p *Postgres) UpdateProject(ctx context.Context, pr *domain.Project, versio
 		return nil, db.Error(err)
 	}
 	if tag.RowsAffected() == 0 {
-		return nil, conflict("project", pr.ID)
+		return nil, etag.Mismatch()
 	}
 	if err := writeBudgets(ctx, tx, pr); err != nil {
 		return nil, err
@@ -222,10 +223,6 @@ func (p *Postgres) UpdateProject(ctx context.Context, pr *domain.Project, versio
 	return out, db.Error(tx.Commit(ctx))
 }
 
-// conflict is the error of a write whose version check failed: the row was
-// changed (or deleted) since it was read.
-var conflict = app.StaleEtag
-
 // DeleteProject deletes the project (and, by cascade, its budgets,
 // indicators and values) if its version is version (any when 0).
 func (p *Postgres) DeleteProject(ctx context.Context, id string, version int64) error {
@@ -234,7 +231,7 @@ func (p *Postgres) DeleteProject(ctx context.Context, id string, version int64) 
 		return db.Error(err)
 	}
 	if tag.RowsAffected() == 0 {
-		return conflict("project", id)
+		return etag.Mismatch()
 	}
 	return nil
 }
@@ -366,7 +363,7 @@ func (p *Postgres) UpdateIndicator(ctx context.Context, in *domain.Indicator, ve
 		in.ProjectID, in.ID, version, in.Code, narr(in.Titles), in.Unit, in.Level, in.Baseline.Value,
 		in.Baseline.Date.Ptr(), targets, in.Metric, db.Strings(in.Disaggregations)))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, conflict("indicator", in.ID)
+		return nil, etag.Mismatch()
 	}
 	return out, db.Error(err)
 }
@@ -379,7 +376,7 @@ func (p *Postgres) DeleteIndicator(ctx context.Context, projectID, id string, ve
 		return db.Error(err)
 	}
 	if tag.RowsAffected() == 0 {
-		return conflict("indicator", id)
+		return etag.Mismatch()
 	}
 	return nil
 }

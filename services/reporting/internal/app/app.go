@@ -6,7 +6,6 @@ package app
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
@@ -88,23 +88,6 @@ func New(repo Repository, sources Sources, directory Directory) *App {
 
 // today is the current UTC date.
 func (a *App) today() date.Date { return date.Of(a.now().UTC()) }
-
-// Etag is the etag of a stored version.
-func Etag(version int64) string { return strconv.FormatInt(version, 10) }
-
-// parseEtag returns the version an etag names; 0 for "" (no check).
-func parseEtag(field, etag string) (int64, error) {
-	if etag == "" {
-		return 0, nil
-	}
-	v, err := strconv.ParseInt(strings.Trim(etag, `W/"`), 10, 64)
-	if err != nil || v <= 0 {
-		var vs errs.Violations
-		vs.Add(field, "is not an etag returned by this service")
-		return 0, vs.Err()
-	}
-	return v, nil
-}
 
 // CreateProject records a project implemented by the caller's organisation.
 func (a *App) CreateProject(ctx context.Context, p auth.Principal, pr *domain.Project, requestID string) (*domain.Project, error) {
@@ -183,49 +166,48 @@ func (a *App) ListProjects(ctx context.Context, p auth.Principal, size int32, to
 	return rows, next, nil
 }
 
-// UpdateProject changes the fields named in paths (all mutable fields when
-// empty) of a project the caller implements. A non-empty etag must match.
-func (a *App) UpdateProject(ctx context.Context, p auth.Principal, in *domain.Project, etag string, paths []string) (*domain.Project, error) {
-	version, err := parseEtag("project.etag", etag)
-	if err != nil {
-		return nil, err
-	}
+// UpdateProject changes the fields named in paths (pkg/fieldmask) of a
+// project the caller implements, if tag is the etag of the stored version.
+func (a *App) UpdateProject(ctx context.Context, p auth.Principal, in *domain.Project, tag string, paths []string) (*domain.Project, error) {
 	cur, err := a.project(ctx, p, "project.id", in.ID)
 	if err != nil {
 		return nil, err
 	}
-	if version != 0 && version != cur.Version {
-		return nil, StaleEtag("project", cur.ID)
-	}
-	if len(paths) == 0 {
-		paths = domain.ProjectPaths
-	}
-	if err := cur.Apply(in, paths); err != nil {
+	named, err := cur.Apply(in, paths)
+	if err != nil {
 		return nil, err
 	}
 	cur.Normalize()
 	if err := cur.Validate(a.today()); err != nil {
 		return nil, err
 	}
-	return a.repo.UpdateProject(ctx, cur, cur.Version, projectEvent(events.ProjectUpdated, cur, paths))
+	if err := etag.Require("project.etag", tag, cur.Version); err != nil {
+		return nil, err
+	}
+	return a.repo.UpdateProject(ctx, cur, cur.Version, projectEvent(events.ProjectUpdated, cur, named))
 }
 
-// DeleteProject deletes a project the caller implements, with its indicators.
-func (a *App) DeleteProject(ctx context.Context, p auth.Principal, id, etag string) error {
-	version, err := parseEtag("etag", etag)
+// DeleteProject deletes a project the caller implements, with its
+// indicators, if tag (when given) is the etag of the stored version.
+func (a *App) DeleteProject(ctx context.Context, p auth.Principal, id, tag string) error {
+	pr, err := a.project(ctx, p, "id", id)
 	if err != nil {
 		return err
 	}
-	pr, err := a.project(ctx, p, "id", id)
+	version, err := checked(tag, pr.Version)
 	if err != nil {
 		return err
 	}
 	return a.repo.DeleteProject(ctx, pr.ID, version)
 }
 
-func StaleEtag(resource, id string) error {
-	return &errs.Error{Kind: errs.KindAborted, Reason: "ETAG_MISMATCH",
-		Message: resource + " " + id + " was changed since it was read; read it again and retry"}
+// checked returns the version a delete is guarded by: version when tag,
+// the etag given, is its etag, 0 (any) when none is given.
+func checked(tag string, version int64) (int64, error) {
+	if err := etag.Match(tag, version); err != nil || tag == "" {
+		return 0, err
+	}
+	return version, nil
 }
 
 // CreateIndicator adds an indicator to a project the caller implements.
@@ -285,39 +267,34 @@ func (a *App) indicator(ctx context.Context, p auth.Principal, projectID, id str
 	return a.repo.GetIndicator(ctx, pr.ID, ids.Normalize(id))
 }
 
-// UpdateIndicator changes the fields named in paths of an indicator.
-func (a *App) UpdateIndicator(ctx context.Context, p auth.Principal, in *domain.Indicator, etag string, paths []string) (*domain.Indicator, error) {
-	version, err := parseEtag("indicator.etag", etag)
-	if err != nil {
-		return nil, err
-	}
+// UpdateIndicator changes the fields named in paths (pkg/fieldmask) of an
+// indicator, if tag is the etag of the stored version.
+func (a *App) UpdateIndicator(ctx context.Context, p auth.Principal, in *domain.Indicator, tag string, paths []string) (*domain.Indicator, error) {
 	cur, err := a.indicator(ctx, p, in.ProjectID, in.ID)
 	if err != nil {
 		return nil, err
 	}
-	if version != 0 && version != cur.Version {
-		return nil, StaleEtag("indicator", cur.ID)
-	}
-	if len(paths) == 0 {
-		paths = domain.IndicatorPaths
-	}
-	if err := cur.Apply(in, paths); err != nil {
+	if _, err := cur.Apply(in, paths); err != nil {
 		return nil, err
 	}
 	cur.Normalize()
 	if err := cur.Validate(); err != nil {
 		return nil, err
 	}
+	if err := etag.Require("indicator.etag", tag, cur.Version); err != nil {
+		return nil, err
+	}
 	return a.repo.UpdateIndicator(ctx, cur, cur.Version)
 }
 
-// DeleteIndicator deletes an indicator with its recorded values.
-func (a *App) DeleteIndicator(ctx context.Context, p auth.Principal, projectID, id, etag string) error {
-	version, err := parseEtag("etag", etag)
+// DeleteIndicator deletes an indicator with its recorded values, if tag
+// (when given) is the etag of the stored version.
+func (a *App) DeleteIndicator(ctx context.Context, p auth.Principal, projectID, id, tag string) error {
+	in, err := a.indicator(ctx, p, projectID, id)
 	if err != nil {
 		return err
 	}
-	in, err := a.indicator(ctx, p, projectID, id)
+	version, err := checked(tag, in.Version)
 	if err != nil {
 		return err
 	}

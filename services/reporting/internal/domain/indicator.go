@@ -10,6 +10,7 @@ import (
 
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/fieldmask"
 	"github.com/spona/spona/pkg/validate"
 )
 
@@ -197,13 +198,15 @@ func (in *Indicator) ValidateValue(x Value) error {
 // IndicatorPaths are the update_mask paths of an indicator.
 var IndicatorPaths = []string{"code", "titles", "unit", "level", "baseline", "targets", "metric", "disaggregations"}
 
-// Apply copies the fields named by paths from src into in.
-func (in *Indicator) Apply(src *Indicator, paths []string) error {
-	var v errs.Violations
-	for _, path := range paths {
+// Apply copies the fields named by paths (pkg/fieldmask; "project_id"
+// names the parent) from src into in and returns their paths.
+func (in *Indicator) Apply(src *Indicator, paths []string) ([]string, error) {
+	named, err := fieldmask.Resolve(paths, IndicatorPaths, "project_id")
+	if err != nil {
+		return nil, err
+	}
+	for _, path := range named {
 		switch path {
-		case "id", "etag":
-			// Identify the version being changed; not themselves changed.
 		case "code":
 			in.Code = src.Code
 		case "titles":
@@ -212,7 +215,7 @@ func (in *Indicator) Apply(src *Indicator, paths []string) error {
 			in.Unit = src.Unit
 		case "level":
 			in.Level = src.Level
-		case "baseline", "baseline.value", "baseline.date":
+		case "baseline":
 			in.Baseline = src.Baseline
 		case "targets":
 			in.Targets = src.Targets
@@ -220,11 +223,9 @@ func (in *Indicator) Apply(src *Indicator, paths []string) error {
 			in.Metric = src.Metric
 		case "disaggregations":
 			in.Disaggregations = src.Disaggregations
-		default:
-			v.Add("update_mask", "unknown or read-only field %q; one of %s", path, strings.Join(IndicatorPaths, ", "))
 		}
 	}
-	return v.Err()
+	return named, nil
 }
 
 func decimal(v *errs.Violations, field, s string) {

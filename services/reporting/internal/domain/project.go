@@ -12,6 +12,7 @@ import (
 
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/fieldmask"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/validate"
 )
@@ -472,14 +473,15 @@ var ProjectPaths = []string{
 	"municipalities", "sectors", "suppression_threshold",
 }
 
-// Apply copies the fields named by paths from src into p. Output-only
-// fields cannot be named; an unknown path is an invalid argument.
-func (p *Project) Apply(src *Project, paths []string) error {
-	var v errs.Violations
-	for _, path := range paths {
+// Apply copies the fields named by paths (pkg/fieldmask) from src into p
+// and returns their paths.
+func (p *Project) Apply(src *Project, paths []string) ([]string, error) {
+	named, err := fieldmask.Resolve(paths, ProjectPaths)
+	if err != nil {
+		return nil, err
+	}
+	for _, path := range named {
 		switch path {
-		case "id", "etag":
-			// Identify the version being changed; not themselves changed.
 		case "code":
 			p.Code = src.Code
 		case "titles":
@@ -516,9 +518,7 @@ func (p *Project) Apply(src *Project, paths []string) error {
 			p.Sectors = src.Sectors
 		case "suppression_threshold":
 			p.SuppressionThreshold = src.SuppressionThreshold
-		default:
-			v.Add("update_mask", "unknown or read-only field %q; one of %s", path, strings.Join(ProjectPaths, ", "))
 		}
 	}
-	return v.Err()
+	return named, nil
 }

@@ -7,9 +7,9 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/pkg/protoenum"
-	"github.com/spona/spona/services/reporting/internal/app"
 	"github.com/spona/spona/services/reporting/internal/domain"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -100,7 +100,7 @@ func projectToProto(pr *domain.Project) *pb.Project {
 		Municipalities:             pr.Municipalities,
 		Sectors:                    pr.Sectors,
 		SuppressionThreshold:       intconv.Int32(pr.SuppressionThreshold),
-		Etag:                       app.Etag(pr.Version),
+		Etag:                       etag.Of(pr.Version),
 		CreateTime:                 timestamppb.New(pr.CreateTime),
 		UpdateTime:                 timestamppb.New(pr.UpdateTime),
 	}
@@ -183,7 +183,7 @@ func indicatorToProto(in *domain.Indicator) *pb.Indicator {
 		Targets:         targetsToProto(in.Targets),
 		Metric:          protoenum.Parse[pb.Metric](in.Metric),
 		Disaggregations: in.Disaggregations,
-		Etag:            app.Etag(in.Version),
+		Etag:            etag.Of(in.Version),
 		CreateTime:      timestamppb.New(in.CreateTime),
 		UpdateTime:      timestamppb.New(in.UpdateTime),
 	}

@@ -69,7 +69,8 @@ func (g *GRPC) UpdateProject(ctx context.Context, req *pb.UpdateProjectRequest) 
 		return nil, err
 	}
 	pr.ID = req.GetProject().GetId()
-	pr, err = g.app.UpdateProject(ctx, auth.Caller(ctx), pr, req.GetProject().GetEtag(), req.GetUpdateMask().GetPaths())
+	pr, err = g.app.UpdateProject(ctx, auth.Caller(ctx), pr, req.GetProject().GetEtag(),
+		grpcx.UpdatePaths(req.GetUpdateMask(), req.GetProject()))
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +128,8 @@ func (g *GRPC) UpdateIndicator(ctx context.Context, req *pb.UpdateIndicatorReque
 		return nil, err
 	}
 	in.ID, in.ProjectID = req.GetIndicator().GetId(), req.GetIndicator().GetProjectId()
-	in, err = g.app.UpdateIndicator(ctx, auth.Caller(ctx), in, req.GetIndicator().GetEtag(), req.GetUpdateMask().GetPaths())
+	in, err = g.app.UpdateIndicator(ctx, auth.Caller(ctx), in, req.GetIndicator().GetEtag(),
+		grpcx.UpdatePaths(req.GetUpdateMask(), req.GetIndicator()))
 	if err != nil {
 		return nil, err
 	}

@@ -178,11 +178,11 @@ func (a *App) UpdateTrainingEvent(ctx context.Context, p auth.Principal, patch *
 	if err != nil {
 		return nil, err
 	}
-	if err := etag.Require("training_event.etag", tag, e.Version); err != nil {
-		return nil, err
-	}
 	version, project := e.Version, e.ProjectID
 	if _, err := e.Apply(patch, paths); err != nil {
+		return nil, err
+	}
+	if err := etag.Require("training_event.etag", tag, version); err != nil {
 		return nil, err
 	}
 	if e.ProjectID != "" && e.ProjectID != project {

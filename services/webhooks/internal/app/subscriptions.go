@@ -68,15 +68,15 @@ func (a *App) UpdateSubscription(ctx context.Context, p auth.Principal, patch *d
 	if err != nil {
 		return nil, err
 	}
-	if err := etag.Require("webhook.etag", tag, s.Version); err != nil {
-		return nil, err
-	}
 	oldURL := s.URL
 	if _, err := s.Apply(patch, paths, a.now()); err != nil {
 		return nil, err
 	}
 	s.Normalize()
 	if err := s.Validate(a.opts.AllowPrivateTargets); err != nil {
+		return nil, err
+	}
+	if err := etag.Require("webhook.etag", tag, s.Version); err != nil {
 		return nil, err
 	}
 	if s.URL != oldURL {
