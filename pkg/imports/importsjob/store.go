@@ -327,7 +327,7 @@ func (s *Store) Fail(ctx context.Context, id string, c imports.Counts, e *errs.E
 			WHERE id = $1 AND state = 'running'`, id, counts, int(e.Kind), e.Reason, e.Message); err != nil {
 			return db.Error(err)
 		}
-		_, err := tx.Exec(ctx, `UPDATE import_rows SET cells = NULL WHERE import_id = $1`, id)
+		_, err := tx.Exec(ctx, dropStaged, id)
 		return db.Error(err)
 	})
 }
@@ -344,9 +344,33 @@ func Finish(ctx context.Context, q db.Querier, id string, c imports.Counts) erro
 	if tag.RowsAffected() != 1 {
 		return errs.New(errs.KindAborted, "import %s is no longer running", id)
 	}
-	_, err = q.Exec(ctx, `UPDATE import_rows SET cells = NULL WHERE import_id = $1`, id)
+	_, err = q.Exec(ctx, dropStaged, id)
 	return db.Error(err)
 }
+
+// dropStaged drops what an ended import no longer needs of its rows: the
+// uploaded cells and the keys duplicates were found by (folded names,
+// birth, nationality, e-mail), all personal data. The problems (with the
+// bad cell's text), duplicates and outcomes stay for the report until the
+// import is purged; ForgetResourcesSQL clears a person's rows at erasure.
+const dropStaged = `UPDATE import_rows SET cells = NULL, name_key = '', birth_date = NULL, birth_year = NULL,
+	nationality = '', match_key = '' WHERE import_id = $1`
+
+// ForgetResourcesSQL clears the rows of ended imports that are, or
+// probably are, one of the records $1 (uuid[]): the row created or linked
+// it, or was scored as its duplicate. Their problems, the only cell text an
+// ended import keeps, go with whatever is left of their staged data; ids,
+// outcomes and scores stay, so the import's report still counts the row.
+// Rows of a running import are left to it (it drops them when it ends). A
+// service runs it in its erasure's transaction, as a statement of its own
+// or a part of one (a data-modifying WITH).
+const ForgetResourcesSQL = `UPDATE import_rows r SET cells = NULL, problems = NULL, name_key = '', birth_date = NULL,
+		birth_year = NULL, nationality = '', match_key = ''
+	FROM (SELECT import_id, row_no FROM import_rows WHERE resource_id = ANY ($1::uuid[])
+		UNION SELECT o.import_id, o.row_no FROM unnest($1::uuid[]) x
+			JOIN import_rows o ON o.matches @> jsonb_build_array(jsonb_build_object('id', x::text))) f,
+		imports i
+	WHERE r.import_id = f.import_id AND r.row_no = f.row_no AND i.id = r.import_id AND i.state <> 'running'`
 
 // Rows returns up to limit staged rows of an import after row after, in
 // sheet order.

@@ -4,6 +4,7 @@ package adapters
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/imports/importsjob"
 	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/beneficiaries/internal/app"
@@ -359,34 +361,49 @@ func (p *Postgres) GrantHolders(ctx context.Context, beneficiaryIDs []string) ([
 // Erase stores the anonymised b, anonymises the records merged into it
 // (merged, the same person) and deletes or wipes what refers to any of
 // them: documents, household links (and the household's free-text
-// reference), assistance notes, consent texts, grant reasons and the
-// purposes declared in the audit log. What reports count stays: sex, birth
-// year, legal status, municipality, country, dates and codes.
+// reference), assistance notes, consent texts, grant reasons, the purposes
+// declared in the audit log and the rows of spreadsheet imports that were
+// them. What reports count stays: sex, birth year, legal status,
+// municipality, country, dates and codes. One statement (eraseSQL), one
+// round trip.
 func (p *Postgres) Erase(ctx context.Context, b *domain.Beneficiary, merged []string) error {
-	all := append([]string{b.ID}, merged...)
-	stmts := []string{
-		`UPDATE beneficiaries SET external_id = NULL, given_name = '', family_name = '', original_script_name = '',
-			birth_year = COALESCE(birth_year, EXTRACT(year FROM birth_date)::int), birth_date = NULL,
-			birth_date_estimated = false, nationality = '', languages = '{}', accommodation = '', vulnerabilities = '{}',
-			phone = '', email = '', notes = '', name_key = '', legal_status_since = NULL,
-			erase_time = COALESCE(erase_time, $2), version = version + 1, update_time = $2
-			WHERE id = ANY ($1::uuid[])`,
-		`DELETE FROM identity_documents WHERE beneficiary_id = ANY ($1::uuid[])`,
-		`UPDATE households SET reference = '' WHERE id IN (SELECT household_id FROM household_members WHERE beneficiary_id = ANY ($1::uuid[]))`,
-		`DELETE FROM household_members WHERE beneficiary_id = ANY ($1::uuid[])`,
-		`UPDATE assistances SET notes = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
-		`UPDATE consents SET scope = '', guardian_name = '', withdraw_reason = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
-		`UPDATE access_grants SET revoke_time = COALESCE(revoke_time, $2), reason = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
-		`UPDATE audit_events SET purpose = '' WHERE beneficiary_id = ANY ($1::uuid[]) AND purpose <> ''`,
-	}
-	for _, s := range stmts {
-		args := []any{all}
-		if strings.Contains(s, "$2") {
-			args = append(args, b.EraseTime)
-		}
-		if _, err := p.q.Exec(ctx, s, args...); err != nil {
-			return db.Error(err)
-		}
-	}
-	return nil
+	_, err := p.q.Exec(ctx, eraseSQL, append([]string{b.ID}, merged...), b.EraseTime)
+	return db.Error(err)
 }
+
+// eraseParts are the statements of an erasure ($1: the ids, $2: the erase
+// time), run as the parts of one statement (eraseSQL): every part sees the
+// rows as they were before it (households are found through the links
+// another part deletes).
+var eraseParts = []string{
+	`UPDATE beneficiaries SET external_id = NULL, given_name = '', family_name = '', original_script_name = '',
+		birth_year = COALESCE(birth_year, EXTRACT(year FROM birth_date)::int), birth_date = NULL,
+		birth_date_estimated = false, nationality = '', languages = '{}', accommodation = '', vulnerabilities = '{}',
+		phone = '', email = '', notes = '', name_key = '', legal_status_since = NULL,
+		erase_time = COALESCE(erase_time, $2), version = version + 1, update_time = $2
+		WHERE id = ANY ($1::uuid[])`,
+	`DELETE FROM identity_documents WHERE beneficiary_id = ANY ($1::uuid[])`,
+	`UPDATE households SET reference = '' WHERE id IN (SELECT household_id FROM household_members WHERE beneficiary_id = ANY ($1::uuid[]))`,
+	`DELETE FROM household_members WHERE beneficiary_id = ANY ($1::uuid[])`,
+	`UPDATE assistances SET notes = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
+	`UPDATE consents SET scope = '', guardian_name = '', withdraw_reason = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
+	`UPDATE access_grants SET revoke_time = COALESCE(revoke_time, $2), reason = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
+	`UPDATE audit_events SET purpose = '' WHERE beneficiary_id = ANY ($1::uuid[]) AND purpose <> ''`,
+	importsjob.ForgetResourcesSQL,
+}
+
+// eraseSQL is the erasure as one statement: eraseParts as data-modifying
+// WITH queries.
+var eraseSQL = func() string {
+	var b strings.Builder
+	for i, part := range eraseParts {
+		if i == 0 {
+			b.WriteString("WITH ")
+		} else {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, "e%d AS (%s)", i, part)
+	}
+	b.WriteString("\nSELECT")
+	return b.String()
+}()
