@@ -62,6 +62,7 @@ const (
 	ConsentWithdrawn = "consent.withdrawn"
 	// ConsentExpired: a consent reached its expiry time; the grants made
 	// under it ended with it, and what was shared under it ends too.
+	// organisation_ids as for ConsentWithdrawn.
 	ConsentExpired = "consent.expired"
 	AccessGranted  = "access.granted"
 	AccessRevoked  = "access.revoked"

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -144,6 +145,10 @@ func TestConsentExpiryEndsAccess(t *testing.T) {
 	for _, e := range evs {
 		if e.GetType() == "consent.expired" {
 			n++
+			// It concerns the organisation whose access it ended too.
+			if !slices.Contains(e.GetOrganisationIds(), orgB) || !slices.Contains(e.GetOrganisationIds(), orgA) {
+				t.Fatalf("consent.expired for %v, want A and B", e.GetOrganisationIds())
+			}
 		}
 	}
 	if n != 1 || revoked != 1 {

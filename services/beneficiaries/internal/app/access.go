@@ -102,13 +102,7 @@ func (a *App) WithdrawConsent(ctx context.Context, act Actor, beneficiaryID, id,
 		if err := emitRevoked(ctx, r, b.OrganisationID, revoked); err != nil {
 			return err
 		}
-		// The withdrawal concerns the organisations whose access it ended too
-		// (they are told: webhooks, change feed).
-		withdrawn := consentEvent(events.ConsentWithdrawn, out)
-		for _, g := range revoked {
-			withdrawn.OrganisationIDs = append(withdrawn.OrganisationIDs, g.GranteeOrganisationID)
-		}
-		return r.Emit(ctx, withdrawn)
+		return r.Emit(ctx, consentEndEvent(events.ConsentWithdrawn, out, revoked))
 	})
 	return out, err
 }
@@ -257,6 +251,17 @@ func consentEvent(typ string, c *domain.Consent) events.Event {
 		OrganisationIDs: []string{c.OrganisationID}, Data: data}
 }
 
+// consentEndEvent is consent.withdrawn or consent.expired of c: it concerns
+// the organisations whose access it ended (revoked) too, so they are told
+// (webhooks, change feed).
+func consentEndEvent(typ string, c *domain.Consent, revoked []*domain.Grant) events.Event {
+	ev := consentEvent(typ, c)
+	for _, g := range revoked {
+		ev.OrganisationIDs = append(ev.OrganisationIDs, g.GranteeOrganisationID)
+	}
+	return ev
+}
+
 // grantEvent is an event about grant g of owner's beneficiary.
 func grantEvent(typ, owner string, g *domain.Grant) events.Event {
 	data := map[string]any{"grant_id": g.ID, "beneficiary_id": g.BeneficiaryID,
@@ -394,7 +399,7 @@ func (a *App) ApplyExpiries(ctx context.Context) (int, error) {
 				if err := emitRevoked(ctx, r, c.OrganisationID, revoked); err != nil {
 					return err
 				}
-				if err := r.Emit(ctx, consentEvent(events.ConsentExpired, c)); err != nil {
+				if err := r.Emit(ctx, consentEndEvent(events.ConsentExpired, c, revoked)); err != nil {
 					return err
 				}
 			}
