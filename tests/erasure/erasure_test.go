@@ -44,11 +44,11 @@ const (
 )
 
 // needles are what must not remain: the folded name parts (the haystack is
-// folded too, so every script, case and diacritic spelling meets them) and
-// the passport number.
+// folded too, so every script, case and diacritic spelling meets them), the
+// passport number, the phone number and the birth date.
 func needles() []string {
 	out := strings.Fields(translit.Fold(fullLatin + " " + cyrillic))
-	return append(out, strings.ToLower(passport), "7771234")
+	return append(out, strings.ToLower(passport), "7771234", "1991-05-17")
 }
 
 // leaks returns the needles found in text, with some context.
