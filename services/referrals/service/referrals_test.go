@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -481,6 +483,21 @@ func TestCountReferrals(t *testing.T) {
 	r, err = s.ref.CountReferrals(agg, &pb.CountReferralsRequest{ProjectId: project, OrganisationIds: []string{orgC}})
 	if err != nil || r.GetAggregate().GetTotal() != 1 {
 		t.Fatalf("filtered by organisation C: %v %v", r, err)
+	}
+	// Stages: the referrals service says which statuses make each.
+	for stage, want := range map[pb.ReferralStage]int64{
+		pb.ReferralStage_REFERRAL_STAGE_UNSPECIFIED: 3,
+		pb.ReferralStage_REFERRAL_STAGE_ACCEPTED:    1,
+		pb.ReferralStage_REFERRAL_STAGE_COMPLETED:   0,
+	} {
+		r, err = s.ref.CountReferrals(agg, &pb.CountReferralsRequest{ProjectId: project, Stage: stage, GroupBy: []string{"category"}})
+		if err != nil || r.GetAggregate().GetTotal() != want {
+			t.Fatalf("stage %v: %v %v, want %d", stage, r.GetAggregate(), err, want)
+		}
+	}
+	_, err = s.ref.CountReferrals(agg, &pb.CountReferralsRequest{ProjectId: project, Stage: 9})
+	if statustest.Code(err) != codes.InvalidArgument || !slices.Equal(statustest.Violations(err), []string{"stage"}) {
+		t.Fatalf("unknown stage: %v", err)
 	}
 	today := time.Now().UTC().Format("2006-01-02")
 	r, err = s.ref.CountReferrals(agg, &pb.CountReferralsRequest{ProjectId: project, GroupBy: []string{"municipality"}})

@@ -269,9 +269,9 @@ var referralDims = aggregate.Dimensions{
 	"municipality": "NULLIF(ben_municipality, '')",
 }
 
-// CountReferrals counts referrals (not drafts) made under the project and
-// sent in the period, grouped as asked.
-func (p *Postgres) CountReferrals(ctx context.Context, q aggregate.Query, organisationIDs []string) (aggregate.Aggregate, error) {
+// CountReferrals counts referrals (not drafts) made under the project,
+// sent in the period and now in one of statuses, grouped as asked.
+func (p *Postgres) CountReferrals(ctx context.Context, q aggregate.Query, organisationIDs, statuses []string) (aggregate.Aggregate, error) {
 	if err := referralDims.Check("group_by", q.GroupBy); err != nil {
 		return aggregate.Aggregate{}, err
 	}
@@ -280,8 +280,9 @@ func (p *Postgres) CountReferrals(ctx context.Context, q aggregate.Query, organi
 		WHERE project_id = $1 AND status <> 'draft'
 			AND ($2::date IS NULL OR send_time >= $2::date)
 			AND ($3::date IS NULL OR send_time < $3::date + 1)
-			AND (cardinality($4::uuid[]) = 0 OR from_organisation_id = ANY($4::uuid[]) OR to_organisation_id = ANY($4::uuid[]))`+group,
-		q.ProjectID, q.From.Ptr(), q.To.Ptr(), db.Strings(organisationIDs))
+			AND (cardinality($4::uuid[]) = 0 OR from_organisation_id = ANY($4::uuid[]) OR to_organisation_id = ANY($4::uuid[]))
+			AND status = ANY($5::text[])`+group,
+		q.ProjectID, q.From.Ptr(), q.To.Ptr(), db.Strings(organisationIDs), statuses)
 	if err != nil {
 		return aggregate.Aggregate{}, db.Error(err)
 	}

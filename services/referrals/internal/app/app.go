@@ -57,7 +57,7 @@ type Repository interface {
 	// OpenReferralsUnderConsent returns the sent, accepted and in-progress
 	// referrals sent under a consent.
 	OpenReferralsUnderConsent(ctx context.Context, consentID string) ([]*domain.Referral, error)
-	CountReferrals(ctx context.Context, q aggregate.Query, organisationIDs []string) (aggregate.Aggregate, error)
+	CountReferrals(ctx context.Context, q aggregate.Query, organisationIDs, statuses []string) (aggregate.Aggregate, error)
 
 	// The following run in the transaction ctx carries (an event
 	// consumer's), which they need.

@@ -347,9 +347,10 @@ func (a *App) every(ctx context.Context, interval, fallback time.Duration, now b
 	}
 }
 
-// CountReferrals counts referrals under a project; counts only, no personal
-// data. organisationIDs, when given, keeps referrals sent by or to them.
-func (a *App) CountReferrals(ctx context.Context, q aggregate.Query, organisationIDs []string) (aggregate.Aggregate, error) {
+// CountReferrals counts referrals under a project that reached stage;
+// counts only, no personal data. organisationIDs, when given, keeps
+// referrals sent by or to them.
+func (a *App) CountReferrals(ctx context.Context, q aggregate.Query, organisationIDs []string, stage domain.Stage) (aggregate.Aggregate, error) {
 	var v errs.Violations
 	norm := make([]string, 0, len(organisationIDs))
 	for i, id := range organisationIDs {
@@ -361,7 +362,7 @@ func (a *App) CountReferrals(ctx context.Context, q aggregate.Query, organisatio
 	if err := v.Err(); err != nil {
 		return aggregate.Aggregate{}, err
 	}
-	return a.repo.CountReferrals(ctx, q, norm)
+	return a.repo.CountReferrals(ctx, q, norm, stage.Statuses())
 }
 
 // Overdue reports whether r is past due and not closed, now.

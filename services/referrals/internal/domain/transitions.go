@@ -77,6 +77,27 @@ func Open(status string) bool {
 	return status == StatusSent || status == StatusAccepted || status == StatusInProgress
 }
 
+// Stage is how far referrals got, for counting them (CountReferrals).
+type Stage string
+
+// Stages.
+const (
+	StageSent      Stage = ""          // left draft, whatever happened next
+	StageAccepted  Stage = "accepted"  // accepted and not cancelled since
+	StageCompleted Stage = "completed" // completed with an outcome
+)
+
+// Statuses lists the statuses of the referrals that reached stage s.
+func (s Stage) Statuses() []string {
+	switch s {
+	case StageAccepted:
+		return []string{StatusAccepted, StatusInProgress, StatusCompleted}
+	case StageCompleted:
+		return []string{StatusCompleted}
+	}
+	return []string{StatusSent, StatusAccepted, StatusDeclined, StatusInProgress, StatusCompleted, StatusCancelled}
+}
+
 // Error reasons (google.rpc.ErrorInfo.reason) of refused transitions.
 const (
 	ReasonIllegalTransition = "ILLEGAL_TRANSITION"

@@ -2,6 +2,8 @@ package domain
 
 import (
 	"errors"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -127,6 +129,38 @@ func TestAgeBand(t *testing.T) {
 	for _, c := range cases {
 		if got := AgeBand(c.birth, c.year, asOf); got != c.want {
 			t.Errorf("AgeBand(%v, %d) = %q, want %q", c.birth, c.year, got, c.want)
+		}
+	}
+}
+
+// TestStagesFollowTheMachine: a stage holds the statuses reachable from
+// the status that enters it, without a cancellation or a decline (those
+// leave every stage but "sent"), so a new state cannot be forgotten here.
+func TestStagesFollowTheMachine(t *testing.T) {
+	t.Parallel()
+	reach := func(from string, leaving ...Action) map[string]bool {
+		seen := map[string]bool{from: true}
+		for todo := []string{from}; len(todo) > 0; todo = todo[1:] {
+			for a, e := range want[todo[0]] {
+				if !slices.Contains(leaving, a) && !seen[e.to] {
+					seen[e.to] = true
+					todo = append(todo, e.to)
+				}
+			}
+		}
+		return seen
+	}
+	for stage, want := range map[Stage]map[string]bool{
+		StageSent:      reach(StatusSent),
+		StageAccepted:  reach(StatusAccepted, Cancel, Decline),
+		StageCompleted: reach(StatusCompleted),
+	} {
+		got := map[string]bool{}
+		for _, s := range stage.Statuses() {
+			got[s] = true
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("stage %q: statuses %v, want %v", stage, got, want)
 		}
 	}
 }

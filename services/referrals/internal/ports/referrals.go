@@ -180,12 +180,24 @@ func (s *Referrals) toProto(r *domain.Referral) *pb.Referral {
 	return out
 }
 
+var stages = map[pb.ReferralStage]domain.Stage{
+	pb.ReferralStage_REFERRAL_STAGE_UNSPECIFIED: domain.StageSent,
+	pb.ReferralStage_REFERRAL_STAGE_ACCEPTED:    domain.StageAccepted,
+	pb.ReferralStage_REFERRAL_STAGE_COMPLETED:   domain.StageCompleted,
+}
+
 func (s *Referrals) CountReferrals(ctx context.Context, req *pb.CountReferralsRequest) (*pb.CountReferralsResponse, error) {
+	stage, ok := stages[req.GetStage()]
+	if !ok {
+		var v errs.Violations
+		v.Add("stage", "unknown value %d", req.GetStage())
+		return nil, v.Err()
+	}
 	q, err := aggregate.ParseQuery(req.GetProjectId(), req.GetPeriod(), req.GetGroupBy())
 	if err != nil {
 		return nil, err
 	}
-	agg, err := s.app.CountReferrals(ctx, q, req.GetOrganisationIds())
+	agg, err := s.app.CountReferrals(ctx, q, req.GetOrganisationIds(), stage)
 	if err != nil {
 		return nil, err
 	}

@@ -75,10 +75,16 @@ func (s *SourcesGRPC) CountEvents(ctx context.Context, q app.Query) (aggregate.A
 	})
 }
 
+var referralStages = map[app.ReferralStage]refv1.ReferralStage{
+	app.ReferralsSent:      refv1.ReferralStage_REFERRAL_STAGE_UNSPECIFIED,
+	app.ReferralsAccepted:  refv1.ReferralStage_REFERRAL_STAGE_ACCEPTED,
+	app.ReferralsCompleted: refv1.ReferralStage_REFERRAL_STAGE_COMPLETED,
+}
+
 // CountReferrals implements app.Sources.
-func (s *SourcesGRPC) CountReferrals(ctx context.Context, q app.Query) (aggregate.Aggregate, error) {
+func (s *SourcesGRPC) CountReferrals(ctx context.Context, q app.Query, stage app.ReferralStage) (aggregate.Aggregate, error) {
 	return call(ctx, "referrals", func(ctx context.Context) (*refv1.CountReferralsResponse, error) {
 		return s.referrals.CountReferrals(ctx, &refv1.CountReferralsRequest{
-			ProjectId: q.ProjectID, Period: period(q.From, q.To), GroupBy: q.GroupBy})
+			ProjectId: q.ProjectID, Period: period(q.From, q.To), GroupBy: q.GroupBy, Stage: referralStages[stage]})
 	})
 }

@@ -62,9 +62,20 @@ type Sources interface {
 	CountParticipants(ctx context.Context, q Query, p domain.Participation) (aggregate.Aggregate, error)
 	// CountEvents counts training events held.
 	CountEvents(ctx context.Context, q Query) (aggregate.Aggregate, error)
-	// CountReferrals counts referrals sent (not drafts).
-	CountReferrals(ctx context.Context, q Query) (aggregate.Aggregate, error)
+	// CountReferrals counts referrals that reached stage.
+	CountReferrals(ctx context.Context, q Query, stage ReferralStage) (aggregate.Aggregate, error)
 }
+
+// ReferralStage is how far the referrals counted got. Which statuses make
+// a stage is the referrals service's knowledge, not reporting's.
+type ReferralStage int
+
+// Referral stages.
+const (
+	ReferralsSent      ReferralStage = iota // every referral sent
+	ReferralsAccepted                       // accepted and not cancelled since
+	ReferralsCompleted                      // completed
+)
 
 // Directory reads the organisation directory (the referrals service), as
 // the caller. Errors are classified: an organisation the directory does not

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
@@ -146,12 +145,11 @@ func (a *App) computeReport(ctx context.Context, pr *domain.Project, reader stri
 	return r, nil
 }
 
-// Referral statuses counted by the referral metrics: accepted counts
-// referrals that were accepted and are now accepted, in progress or
-// completed.
-var referralStatuses = map[string][]string{
-	domain.MetricReferralsAccepted:  {"accepted", "in_progress", "completed"},
-	domain.MetricReferralsCompleted: {"completed"},
+// referralStages are the stages the referral metrics count.
+var referralStages = map[string]ReferralStage{
+	domain.MetricReferralsMade:      ReferralsSent,
+	domain.MetricReferralsAccepted:  ReferralsAccepted,
+	domain.MetricReferralsCompleted: ReferralsCompleted,
 }
 
 // count asks the source of metric for its aggregate.
@@ -161,50 +159,11 @@ func (a *App) count(ctx context.Context, metric string, q Query) (aggregate.Aggr
 		return a.sources.CountAssisted(ctx, q)
 	case domain.MetricTrainingEvents:
 		return a.sources.CountEvents(ctx, q)
-	case domain.MetricReferralsMade:
-		return a.sources.CountReferrals(ctx, q)
-	case domain.MetricReferralsAccepted, domain.MetricReferralsCompleted:
-		byStatus := q
-		byStatus.GroupBy = append([]string{"status"}, q.GroupBy...)
-		agg, err := a.sources.CountReferrals(ctx, byStatus)
-		if err != nil {
-			return aggregate.Aggregate{}, err
-		}
-		return filterStatus(agg, referralStatuses[metric], q.GroupBy), nil
+	case domain.MetricReferralsMade, domain.MetricReferralsAccepted, domain.MetricReferralsCompleted:
+		return a.sources.CountReferrals(ctx, q, referralStages[metric])
 	}
 	if p, ok := domain.ParticipationMetrics[metric]; ok {
 		return a.sources.CountParticipants(ctx, q, p)
 	}
 	return aggregate.Aggregate{}, fmt.Errorf("reporting: no source for metric %q", metric)
-}
-
-// filterStatus keeps the groups of the given statuses and sums them per
-// remaining dimension. Referrals are counted, not deduplicated, so sums are
-// exact.
-func filterStatus(agg aggregate.Aggregate, statuses, groupBy []string) aggregate.Aggregate {
-	var out aggregate.Aggregate
-	index := map[string]int{}
-	for _, g := range agg.Groups {
-		if !slices.Contains(statuses, g.Labels["status"]) {
-			continue
-		}
-		out.Total += g.Count
-		if len(groupBy) == 0 {
-			continue
-		}
-		labels := make(map[string]string, len(groupBy))
-		key := ""
-		for _, d := range groupBy {
-			labels[d] = g.Labels[d]
-			key += d + "=" + g.Labels[d] + "&"
-		}
-		if i, ok := index[key]; ok {
-			out.Groups[i].Count += g.Count
-			continue
-		}
-		index[key] = len(out.Groups)
-		out.Groups = append(out.Groups, aggregate.Group{Labels: labels, Count: g.Count})
-	}
-	out.Sort()
-	return out
 }

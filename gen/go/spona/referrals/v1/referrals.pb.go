@@ -333,6 +333,60 @@ func (Direction) EnumDescriptor() ([]byte, []int) {
 	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{4}
 }
 
+// How far referrals got, for counting.
+type ReferralStage int32
+
+const (
+	// Sent: every referral that left draft, whatever happened next.
+	ReferralStage_REFERRAL_STAGE_UNSPECIFIED ReferralStage = 0
+	// Accepted by the receiver, and now accepted, in progress or completed
+	// (not those accepted and then cancelled).
+	ReferralStage_REFERRAL_STAGE_ACCEPTED ReferralStage = 1
+	// Completed with an outcome.
+	ReferralStage_REFERRAL_STAGE_COMPLETED ReferralStage = 2
+)
+
+// Enum value maps for ReferralStage.
+var (
+	ReferralStage_name = map[int32]string{
+		0: "REFERRAL_STAGE_UNSPECIFIED",
+		1: "REFERRAL_STAGE_ACCEPTED",
+		2: "REFERRAL_STAGE_COMPLETED",
+	}
+	ReferralStage_value = map[string]int32{
+		"REFERRAL_STAGE_UNSPECIFIED": 0,
+		"REFERRAL_STAGE_ACCEPTED":    1,
+		"REFERRAL_STAGE_COMPLETED":   2,
+	}
+)
+
+func (x ReferralStage) Enum() *ReferralStage {
+	p := new(ReferralStage)
+	*p = x
+	return p
+}
+
+func (x ReferralStage) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReferralStage) Descriptor() protoreflect.EnumDescriptor {
+	return file_spona_referrals_v1_referrals_proto_enumTypes[5].Descriptor()
+}
+
+func (ReferralStage) Type() protoreflect.EnumType {
+	return &file_spona_referrals_v1_referrals_proto_enumTypes[5]
+}
+
+func (x ReferralStage) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReferralStage.Descriptor instead.
+func (ReferralStage) EnumDescriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{5}
+}
+
 type Referral struct {
 	state              protoimpl.MessageState `protogen:"open.v1"`
 	Id                 string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -933,8 +987,12 @@ type CountReferralsRequest struct {
 	GroupBy []string `protobuf:"bytes,3,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
 	// When given, only referrals sent by or to these organisations.
 	OrganisationIds []string `protobuf:"bytes,4,rep,name=organisation_ids,json=organisationIds,proto3" json:"organisation_ids,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Only the referrals that reached this stage; every referral sent when
+	// unspecified. Which statuses make a stage is the referrals service's
+	// knowledge, so callers never interpret statuses.
+	Stage         ReferralStage `protobuf:"varint,5,opt,name=stage,proto3,enum=spona.referrals.v1.ReferralStage" json:"stage,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CountReferralsRequest) Reset() {
@@ -993,6 +1051,13 @@ func (x *CountReferralsRequest) GetOrganisationIds() []string {
 		return x.OrganisationIds
 	}
 	return nil
+}
+
+func (x *CountReferralsRequest) GetStage() ReferralStage {
+	if x != nil {
+		return x.Stage
+	}
+	return ReferralStage_REFERRAL_STAGE_UNSPECIFIED
 }
 
 type CountReferralsResponse struct {
@@ -1935,13 +2000,14 @@ const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"\bcategory\x18\x06 \x01(\x0e2$.spona.referrals.v1.ReferralCategoryR\bcategory\"{\n" +
 	"\x15ListReferralsResponse\x12:\n" +
 	"\treferrals\x18\x01 \x03(\v2\x1c.spona.referrals.v1.ReferralR\treferrals\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb5\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xee\x01\n" +
 	"\x15CountReferralsRequest\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x122\n" +
 	"\x06period\x18\x02 \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\x12\x19\n" +
 	"\bgroup_by\x18\x03 \x03(\tR\agroupBy\x12)\n" +
-	"\x10organisation_ids\x18\x04 \x03(\tR\x0forganisationIds\"R\n" +
+	"\x10organisation_ids\x18\x04 \x03(\tR\x0forganisationIds\x127\n" +
+	"\x05stage\x18\x05 \x01(\x0e2!.spona.referrals.v1.ReferralStageR\x05stage\"R\n" +
 	"\x16CountReferralsResponse\x128\n" +
 	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate\"R\n" +
 	"\x13SendReferralRequest\x12\x13\n" +
@@ -2041,7 +2107,11 @@ const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"\tDirection\x12\x19\n" +
 	"\x15DIRECTION_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12DIRECTION_OUTGOING\x10\x01\x12\x16\n" +
-	"\x12DIRECTION_INCOMING\x10\x022\xa2\x0e\n" +
+	"\x12DIRECTION_INCOMING\x10\x02*j\n" +
+	"\rReferralStage\x12\x1e\n" +
+	"\x1aREFERRAL_STAGE_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17REFERRAL_STAGE_ACCEPTED\x10\x01\x12\x1c\n" +
+	"\x18REFERRAL_STAGE_COMPLETED\x10\x022\xa2\x0e\n" +
 	"\x0fReferralService\x12\xa5\x01\n" +
 	"\x0eCreateReferral\x12).spona.referrals.v1.CreateReferralRequest\x1a*.spona.referrals.v1.CreateReferralResponse\"<\xca\xf3\x18\x0freferrals.write\x82\xd3\xe4\x93\x02#:\breferralb\breferral\"\r/v1/referrals\x12\x96\x01\n" +
 	"\vGetReferral\x12&.spona.referrals.v1.GetReferralRequest\x1a'.spona.referrals.v1.GetReferralResponse\"6\xca\xf3\x18\x0ereferrals.read\x82\xd3\xe4\x93\x02\x1eb\breferral\x12\x12/v1/referrals/{id}\x12\x8d\x01\n" +
@@ -2068,7 +2138,7 @@ func file_spona_referrals_v1_referrals_proto_rawDescGZIP() []byte {
 	return file_spona_referrals_v1_referrals_proto_rawDescData
 }
 
-var file_spona_referrals_v1_referrals_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_spona_referrals_v1_referrals_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
 var file_spona_referrals_v1_referrals_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_spona_referrals_v1_referrals_proto_goTypes = []any{
 	(ReferralStatus)(0),                // 0: spona.referrals.v1.ReferralStatus
@@ -2076,93 +2146,95 @@ var file_spona_referrals_v1_referrals_proto_goTypes = []any{
 	(ReferralCategory)(0),              // 2: spona.referrals.v1.ReferralCategory
 	(OutcomeCode)(0),                   // 3: spona.referrals.v1.OutcomeCode
 	(Direction)(0),                     // 4: spona.referrals.v1.Direction
-	(*Referral)(nil),                   // 5: spona.referrals.v1.Referral
-	(*ReferralOutcome)(nil),            // 6: spona.referrals.v1.ReferralOutcome
-	(*CreateReferralRequest)(nil),      // 7: spona.referrals.v1.CreateReferralRequest
-	(*CreateReferralResponse)(nil),     // 8: spona.referrals.v1.CreateReferralResponse
-	(*GetReferralRequest)(nil),         // 9: spona.referrals.v1.GetReferralRequest
-	(*GetReferralResponse)(nil),        // 10: spona.referrals.v1.GetReferralResponse
-	(*ListReferralsRequest)(nil),       // 11: spona.referrals.v1.ListReferralsRequest
-	(*ListReferralsResponse)(nil),      // 12: spona.referrals.v1.ListReferralsResponse
-	(*CountReferralsRequest)(nil),      // 13: spona.referrals.v1.CountReferralsRequest
-	(*CountReferralsResponse)(nil),     // 14: spona.referrals.v1.CountReferralsResponse
-	(*SendReferralRequest)(nil),        // 15: spona.referrals.v1.SendReferralRequest
-	(*SendReferralResponse)(nil),       // 16: spona.referrals.v1.SendReferralResponse
-	(*AcceptReferralRequest)(nil),      // 17: spona.referrals.v1.AcceptReferralRequest
-	(*AcceptReferralResponse)(nil),     // 18: spona.referrals.v1.AcceptReferralResponse
-	(*DeclineReferralRequest)(nil),     // 19: spona.referrals.v1.DeclineReferralRequest
-	(*DeclineReferralResponse)(nil),    // 20: spona.referrals.v1.DeclineReferralResponse
-	(*StartReferralRequest)(nil),       // 21: spona.referrals.v1.StartReferralRequest
-	(*StartReferralResponse)(nil),      // 22: spona.referrals.v1.StartReferralResponse
-	(*CompleteReferralRequest)(nil),    // 23: spona.referrals.v1.CompleteReferralRequest
-	(*CompleteReferralResponse)(nil),   // 24: spona.referrals.v1.CompleteReferralResponse
-	(*CancelReferralRequest)(nil),      // 25: spona.referrals.v1.CancelReferralRequest
-	(*CancelReferralResponse)(nil),     // 26: spona.referrals.v1.CancelReferralResponse
-	(*ReferralEvent)(nil),              // 27: spona.referrals.v1.ReferralEvent
-	(*ListReferralEventsRequest)(nil),  // 28: spona.referrals.v1.ListReferralEventsRequest
-	(*ListReferralEventsResponse)(nil), // 29: spona.referrals.v1.ListReferralEventsResponse
-	(*timestamppb.Timestamp)(nil),      // 30: google.protobuf.Timestamp
-	(*v1.DateRange)(nil),               // 31: spona.common.v1.DateRange
-	(*v1.Aggregate)(nil),               // 32: spona.common.v1.Aggregate
+	(ReferralStage)(0),                 // 5: spona.referrals.v1.ReferralStage
+	(*Referral)(nil),                   // 6: spona.referrals.v1.Referral
+	(*ReferralOutcome)(nil),            // 7: spona.referrals.v1.ReferralOutcome
+	(*CreateReferralRequest)(nil),      // 8: spona.referrals.v1.CreateReferralRequest
+	(*CreateReferralResponse)(nil),     // 9: spona.referrals.v1.CreateReferralResponse
+	(*GetReferralRequest)(nil),         // 10: spona.referrals.v1.GetReferralRequest
+	(*GetReferralResponse)(nil),        // 11: spona.referrals.v1.GetReferralResponse
+	(*ListReferralsRequest)(nil),       // 12: spona.referrals.v1.ListReferralsRequest
+	(*ListReferralsResponse)(nil),      // 13: spona.referrals.v1.ListReferralsResponse
+	(*CountReferralsRequest)(nil),      // 14: spona.referrals.v1.CountReferralsRequest
+	(*CountReferralsResponse)(nil),     // 15: spona.referrals.v1.CountReferralsResponse
+	(*SendReferralRequest)(nil),        // 16: spona.referrals.v1.SendReferralRequest
+	(*SendReferralResponse)(nil),       // 17: spona.referrals.v1.SendReferralResponse
+	(*AcceptReferralRequest)(nil),      // 18: spona.referrals.v1.AcceptReferralRequest
+	(*AcceptReferralResponse)(nil),     // 19: spona.referrals.v1.AcceptReferralResponse
+	(*DeclineReferralRequest)(nil),     // 20: spona.referrals.v1.DeclineReferralRequest
+	(*DeclineReferralResponse)(nil),    // 21: spona.referrals.v1.DeclineReferralResponse
+	(*StartReferralRequest)(nil),       // 22: spona.referrals.v1.StartReferralRequest
+	(*StartReferralResponse)(nil),      // 23: spona.referrals.v1.StartReferralResponse
+	(*CompleteReferralRequest)(nil),    // 24: spona.referrals.v1.CompleteReferralRequest
+	(*CompleteReferralResponse)(nil),   // 25: spona.referrals.v1.CompleteReferralResponse
+	(*CancelReferralRequest)(nil),      // 26: spona.referrals.v1.CancelReferralRequest
+	(*CancelReferralResponse)(nil),     // 27: spona.referrals.v1.CancelReferralResponse
+	(*ReferralEvent)(nil),              // 28: spona.referrals.v1.ReferralEvent
+	(*ListReferralEventsRequest)(nil),  // 29: spona.referrals.v1.ListReferralEventsRequest
+	(*ListReferralEventsResponse)(nil), // 30: spona.referrals.v1.ListReferralEventsResponse
+	(*timestamppb.Timestamp)(nil),      // 31: google.protobuf.Timestamp
+	(*v1.DateRange)(nil),               // 32: spona.common.v1.DateRange
+	(*v1.Aggregate)(nil),               // 33: spona.common.v1.Aggregate
 }
 var file_spona_referrals_v1_referrals_proto_depIdxs = []int32{
 	2,  // 0: spona.referrals.v1.Referral.category:type_name -> spona.referrals.v1.ReferralCategory
 	1,  // 1: spona.referrals.v1.Referral.urgency:type_name -> spona.referrals.v1.Urgency
 	0,  // 2: spona.referrals.v1.Referral.status:type_name -> spona.referrals.v1.ReferralStatus
-	30, // 3: spona.referrals.v1.Referral.due_time:type_name -> google.protobuf.Timestamp
-	30, // 4: spona.referrals.v1.Referral.create_time:type_name -> google.protobuf.Timestamp
-	30, // 5: spona.referrals.v1.Referral.update_time:type_name -> google.protobuf.Timestamp
-	30, // 6: spona.referrals.v1.Referral.send_time:type_name -> google.protobuf.Timestamp
-	30, // 7: spona.referrals.v1.Referral.close_time:type_name -> google.protobuf.Timestamp
-	6,  // 8: spona.referrals.v1.Referral.outcome:type_name -> spona.referrals.v1.ReferralOutcome
+	31, // 3: spona.referrals.v1.Referral.due_time:type_name -> google.protobuf.Timestamp
+	31, // 4: spona.referrals.v1.Referral.create_time:type_name -> google.protobuf.Timestamp
+	31, // 5: spona.referrals.v1.Referral.update_time:type_name -> google.protobuf.Timestamp
+	31, // 6: spona.referrals.v1.Referral.send_time:type_name -> google.protobuf.Timestamp
+	31, // 7: spona.referrals.v1.Referral.close_time:type_name -> google.protobuf.Timestamp
+	7,  // 8: spona.referrals.v1.Referral.outcome:type_name -> spona.referrals.v1.ReferralOutcome
 	3,  // 9: spona.referrals.v1.ReferralOutcome.code:type_name -> spona.referrals.v1.OutcomeCode
-	5,  // 10: spona.referrals.v1.CreateReferralRequest.referral:type_name -> spona.referrals.v1.Referral
-	5,  // 11: spona.referrals.v1.CreateReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	5,  // 12: spona.referrals.v1.GetReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	6,  // 10: spona.referrals.v1.CreateReferralRequest.referral:type_name -> spona.referrals.v1.Referral
+	6,  // 11: spona.referrals.v1.CreateReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	6,  // 12: spona.referrals.v1.GetReferralResponse.referral:type_name -> spona.referrals.v1.Referral
 	4,  // 13: spona.referrals.v1.ListReferralsRequest.direction:type_name -> spona.referrals.v1.Direction
 	0,  // 14: spona.referrals.v1.ListReferralsRequest.status:type_name -> spona.referrals.v1.ReferralStatus
 	2,  // 15: spona.referrals.v1.ListReferralsRequest.category:type_name -> spona.referrals.v1.ReferralCategory
-	5,  // 16: spona.referrals.v1.ListReferralsResponse.referrals:type_name -> spona.referrals.v1.Referral
-	31, // 17: spona.referrals.v1.CountReferralsRequest.period:type_name -> spona.common.v1.DateRange
-	32, // 18: spona.referrals.v1.CountReferralsResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	5,  // 19: spona.referrals.v1.SendReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	5,  // 20: spona.referrals.v1.AcceptReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	5,  // 21: spona.referrals.v1.DeclineReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	5,  // 22: spona.referrals.v1.StartReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	6,  // 23: spona.referrals.v1.CompleteReferralRequest.outcome:type_name -> spona.referrals.v1.ReferralOutcome
-	5,  // 24: spona.referrals.v1.CompleteReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	5,  // 25: spona.referrals.v1.CancelReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	0,  // 26: spona.referrals.v1.ReferralEvent.from_status:type_name -> spona.referrals.v1.ReferralStatus
-	0,  // 27: spona.referrals.v1.ReferralEvent.to_status:type_name -> spona.referrals.v1.ReferralStatus
-	30, // 28: spona.referrals.v1.ReferralEvent.create_time:type_name -> google.protobuf.Timestamp
-	27, // 29: spona.referrals.v1.ListReferralEventsResponse.events:type_name -> spona.referrals.v1.ReferralEvent
-	7,  // 30: spona.referrals.v1.ReferralService.CreateReferral:input_type -> spona.referrals.v1.CreateReferralRequest
-	9,  // 31: spona.referrals.v1.ReferralService.GetReferral:input_type -> spona.referrals.v1.GetReferralRequest
-	11, // 32: spona.referrals.v1.ReferralService.ListReferrals:input_type -> spona.referrals.v1.ListReferralsRequest
-	15, // 33: spona.referrals.v1.ReferralService.SendReferral:input_type -> spona.referrals.v1.SendReferralRequest
-	17, // 34: spona.referrals.v1.ReferralService.AcceptReferral:input_type -> spona.referrals.v1.AcceptReferralRequest
-	19, // 35: spona.referrals.v1.ReferralService.DeclineReferral:input_type -> spona.referrals.v1.DeclineReferralRequest
-	21, // 36: spona.referrals.v1.ReferralService.StartReferral:input_type -> spona.referrals.v1.StartReferralRequest
-	23, // 37: spona.referrals.v1.ReferralService.CompleteReferral:input_type -> spona.referrals.v1.CompleteReferralRequest
-	25, // 38: spona.referrals.v1.ReferralService.CancelReferral:input_type -> spona.referrals.v1.CancelReferralRequest
-	28, // 39: spona.referrals.v1.ReferralService.ListReferralEvents:input_type -> spona.referrals.v1.ListReferralEventsRequest
-	13, // 40: spona.referrals.v1.ReferralService.CountReferrals:input_type -> spona.referrals.v1.CountReferralsRequest
-	8,  // 41: spona.referrals.v1.ReferralService.CreateReferral:output_type -> spona.referrals.v1.CreateReferralResponse
-	10, // 42: spona.referrals.v1.ReferralService.GetReferral:output_type -> spona.referrals.v1.GetReferralResponse
-	12, // 43: spona.referrals.v1.ReferralService.ListReferrals:output_type -> spona.referrals.v1.ListReferralsResponse
-	16, // 44: spona.referrals.v1.ReferralService.SendReferral:output_type -> spona.referrals.v1.SendReferralResponse
-	18, // 45: spona.referrals.v1.ReferralService.AcceptReferral:output_type -> spona.referrals.v1.AcceptReferralResponse
-	20, // 46: spona.referrals.v1.ReferralService.DeclineReferral:output_type -> spona.referrals.v1.DeclineReferralResponse
-	22, // 47: spona.referrals.v1.ReferralService.StartReferral:output_type -> spona.referrals.v1.StartReferralResponse
-	24, // 48: spona.referrals.v1.ReferralService.CompleteReferral:output_type -> spona.referrals.v1.CompleteReferralResponse
-	26, // 49: spona.referrals.v1.ReferralService.CancelReferral:output_type -> spona.referrals.v1.CancelReferralResponse
-	29, // 50: spona.referrals.v1.ReferralService.ListReferralEvents:output_type -> spona.referrals.v1.ListReferralEventsResponse
-	14, // 51: spona.referrals.v1.ReferralService.CountReferrals:output_type -> spona.referrals.v1.CountReferralsResponse
-	41, // [41:52] is the sub-list for method output_type
-	30, // [30:41] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	6,  // 16: spona.referrals.v1.ListReferralsResponse.referrals:type_name -> spona.referrals.v1.Referral
+	32, // 17: spona.referrals.v1.CountReferralsRequest.period:type_name -> spona.common.v1.DateRange
+	5,  // 18: spona.referrals.v1.CountReferralsRequest.stage:type_name -> spona.referrals.v1.ReferralStage
+	33, // 19: spona.referrals.v1.CountReferralsResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	6,  // 20: spona.referrals.v1.SendReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	6,  // 21: spona.referrals.v1.AcceptReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	6,  // 22: spona.referrals.v1.DeclineReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	6,  // 23: spona.referrals.v1.StartReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	7,  // 24: spona.referrals.v1.CompleteReferralRequest.outcome:type_name -> spona.referrals.v1.ReferralOutcome
+	6,  // 25: spona.referrals.v1.CompleteReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	6,  // 26: spona.referrals.v1.CancelReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	0,  // 27: spona.referrals.v1.ReferralEvent.from_status:type_name -> spona.referrals.v1.ReferralStatus
+	0,  // 28: spona.referrals.v1.ReferralEvent.to_status:type_name -> spona.referrals.v1.ReferralStatus
+	31, // 29: spona.referrals.v1.ReferralEvent.create_time:type_name -> google.protobuf.Timestamp
+	28, // 30: spona.referrals.v1.ListReferralEventsResponse.events:type_name -> spona.referrals.v1.ReferralEvent
+	8,  // 31: spona.referrals.v1.ReferralService.CreateReferral:input_type -> spona.referrals.v1.CreateReferralRequest
+	10, // 32: spona.referrals.v1.ReferralService.GetReferral:input_type -> spona.referrals.v1.GetReferralRequest
+	12, // 33: spona.referrals.v1.ReferralService.ListReferrals:input_type -> spona.referrals.v1.ListReferralsRequest
+	16, // 34: spona.referrals.v1.ReferralService.SendReferral:input_type -> spona.referrals.v1.SendReferralRequest
+	18, // 35: spona.referrals.v1.ReferralService.AcceptReferral:input_type -> spona.referrals.v1.AcceptReferralRequest
+	20, // 36: spona.referrals.v1.ReferralService.DeclineReferral:input_type -> spona.referrals.v1.DeclineReferralRequest
+	22, // 37: spona.referrals.v1.ReferralService.StartReferral:input_type -> spona.referrals.v1.StartReferralRequest
+	24, // 38: spona.referrals.v1.ReferralService.CompleteReferral:input_type -> spona.referrals.v1.CompleteReferralRequest
+	26, // 39: spona.referrals.v1.ReferralService.CancelReferral:input_type -> spona.referrals.v1.CancelReferralRequest
+	29, // 40: spona.referrals.v1.ReferralService.ListReferralEvents:input_type -> spona.referrals.v1.ListReferralEventsRequest
+	14, // 41: spona.referrals.v1.ReferralService.CountReferrals:input_type -> spona.referrals.v1.CountReferralsRequest
+	9,  // 42: spona.referrals.v1.ReferralService.CreateReferral:output_type -> spona.referrals.v1.CreateReferralResponse
+	11, // 43: spona.referrals.v1.ReferralService.GetReferral:output_type -> spona.referrals.v1.GetReferralResponse
+	13, // 44: spona.referrals.v1.ReferralService.ListReferrals:output_type -> spona.referrals.v1.ListReferralsResponse
+	17, // 45: spona.referrals.v1.ReferralService.SendReferral:output_type -> spona.referrals.v1.SendReferralResponse
+	19, // 46: spona.referrals.v1.ReferralService.AcceptReferral:output_type -> spona.referrals.v1.AcceptReferralResponse
+	21, // 47: spona.referrals.v1.ReferralService.DeclineReferral:output_type -> spona.referrals.v1.DeclineReferralResponse
+	23, // 48: spona.referrals.v1.ReferralService.StartReferral:output_type -> spona.referrals.v1.StartReferralResponse
+	25, // 49: spona.referrals.v1.ReferralService.CompleteReferral:output_type -> spona.referrals.v1.CompleteReferralResponse
+	27, // 50: spona.referrals.v1.ReferralService.CancelReferral:output_type -> spona.referrals.v1.CancelReferralResponse
+	30, // 51: spona.referrals.v1.ReferralService.ListReferralEvents:output_type -> spona.referrals.v1.ListReferralEventsResponse
+	15, // 52: spona.referrals.v1.ReferralService.CountReferrals:output_type -> spona.referrals.v1.CountReferralsResponse
+	42, // [42:53] is the sub-list for method output_type
+	31, // [31:42] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_spona_referrals_v1_referrals_proto_init() }
@@ -2175,7 +2247,7 @@ func file_spona_referrals_v1_referrals_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_referrals_v1_referrals_proto_rawDesc), len(file_spona_referrals_v1_referrals_proto_rawDesc)),
-			NumEnums:      5,
+			NumEnums:      6,
 			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
