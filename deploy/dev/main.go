@@ -72,17 +72,13 @@ func run(ctx context.Context) error {
 	if err := devstack.Build(ctx, root, bin); err != nil {
 		return err
 	}
-	secret, err := persistent(filepath.Join(data, "principal-secret"), func() (string, error) { return randomHex(32), nil })
-	if err != nil {
-		return err
-	}
 	webhookKey, err := persistent(filepath.Join(data, "webhook-secrets-key"), func() (string, error) { return randomHex(32), nil })
 	if err != nil {
 		return err
 	}
 	say("starting beneficiaries, referrals, trainings, reporting, webhooks and edge (logs in .data/logs/)")
 	stack, err := devstack.Start(ctx, devstack.Options{
-		BinDir: bin, DatabaseURL: dbURL, PrincipalSecret: secret, WebhookSecretsKey: webhookKey,
+		BinDir: bin, DatabaseURL: dbURL, KeysDir: filepath.Join(data, "secrets"), WebhookSecretsKey: webhookKey,
 		Ports: devstack.DefaultPorts(), LogDir: filepath.Join(data, "logs"),
 	})
 	if err != nil {

@@ -54,7 +54,6 @@ import (
 	"github.com/spona/spona/pkg/testkit/devstack"
 	"github.com/spona/spona/pkg/testkit/pgcluster"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/metadata"
 )
 
 func main() {
@@ -66,8 +65,6 @@ func main() {
 		os.Exit(1)
 	}
 }
-
-const secret = "load-principal-secret-0123456789abcdef"
 
 func run(ctx context.Context) error {
 	duration := flag.Duration("duration", 5*time.Second, "measuring time per scenario and client count")
@@ -123,7 +120,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	stack, err := devstack.Start(ctx, devstack.Options{
-		BinDir: bin, DatabaseURL: pg.URL("spona"), PrincipalSecret: secret, Ports: ports,
+		BinDir: bin, DatabaseURL: pg.URL("spona"), KeysDir: filepath.Join(tmp, "keys"), Ports: ports,
 		LogDir: tmp,
 		// One client address opens every connection: no per-address limits.
 		Env: []string{"LOG_LEVEL=warn", "RATE_LIMIT_RPS=1000000", "RATE_LIMIT_BURST=1000000", "MAX_CONNS_PER_IP=0"},
@@ -153,21 +150,22 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer pool.Close()
-	conn, err := grpcx.NewClient(stack.GRPCAddr("beneficiaries"))
+	// The gRPC path calls as the edge does: a principal issued per call.
+	edge, err := stack.Issuer(auth.Edge)
+	if err != nil {
+		return err
+	}
+	conn, err := grpcx.NewClient(stack.GRPCAddr("beneficiaries"), grpcx.Peer{Audience: "beneficiaries", Issuer: edge})
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	signer, err := auth.NewSigner(secret, time.Minute)
-	if err != nil {
-		return err
-	}
 	httpClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: maxClients * 2}, Timeout: 30 * time.Second}
 
 	scenarios := []scenario{
 		{"pgx", pgxIteration(pool, org, false)},
 		{"pgx+outbox", pgxIteration(pool, org, true)},
-		{"grpc", grpcIteration(conn, signer, org)},
+		{"grpc", grpcIteration(conn, org)},
 		{"rest", restIteration(httpClient, stack.URL(), key, false)},
 		{"rest+idem", restIteration(httpClient, stack.URL(), key, true)},
 	}
@@ -326,14 +324,10 @@ func pgxIteration(pool *pgxpool.Pool, org string, withOutbox bool) iteration {
 	}
 }
 
-func grpcIteration(conn *grpc.ClientConn, signer *auth.Signer, org string) iteration {
+func grpcIteration(conn *grpc.ClientConn, org string) iteration {
 	c := benv1.NewBeneficiaryServiceClient(conn)
 	return func(ctx context.Context, n int64) error {
-		tok, err := signer.Sign(auth.Principal{OrganisationID: org, ClientID: "load", Scopes: auth.AllScopes})
-		if err != nil {
-			return err
-		}
-		ctx = metadata.AppendToOutgoingContext(ctx, auth.MetadataKey, tok)
+		ctx = auth.WithPrincipal(ctx, auth.Principal{OrganisationID: org, ClientID: "load", Scopes: auth.AllScopes})
 		created, err := c.CreateBeneficiary(ctx, &benv1.CreateBeneficiaryRequest{Beneficiary: &benv1.Beneficiary{
 			GivenName: "Load " + strconv.FormatInt(n, 10), LegalStatus: benv1.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER,
 		}})

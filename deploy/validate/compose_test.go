@@ -17,7 +17,7 @@ import (
 // decoding with KnownFields rejects anything misspelled or unexpected.
 type composeFile struct {
 	Name     string                    `yaml:"name"`
-	XService map[string]any            `yaml:"x-service"`
+	XService composeService            `yaml:"x-service"`
 	XEnv     map[string]string         `yaml:"x-env"`
 	Services map[string]composeService `yaml:"services"`
 	Volumes  map[string]any            `yaml:"volumes"`
@@ -30,6 +30,7 @@ type composeService struct {
 	User        string            `yaml:"user"`
 	SecurityOpt []string          `yaml:"security_opt"`
 	CapDrop     []string          `yaml:"cap_drop"`
+	CapAdd      []string          `yaml:"cap_add"`
 	Command     []string          `yaml:"command"`
 	Environment map[string]string `yaml:"environment"`
 	Volumes     []string          `yaml:"volumes"`
@@ -72,7 +73,7 @@ func TestCompose(t *testing.T) {
 	if err := dec.Decode(&c); err != nil {
 		t.Fatalf("compose.yaml: %v", err)
 	}
-	want := append([]string{"postgres", "jaeger"}, processes...)
+	want := append([]string{"postgres", "jaeger", "secrets"}, processes...)
 	for _, s := range want {
 		if _, ok := c.Services[s]; !ok {
 			t.Errorf("compose has no service %s", s)
@@ -138,8 +139,14 @@ func TestCompose(t *testing.T) {
 		if u, err := url.Parse(env["OTEL_EXPORTER_OTLP_ENDPOINT"]); err != nil || u.Hostname() != "jaeger" || u.Port() != "4317" {
 			t.Errorf("%s: traces go to %q, want jaeger:4317", name, env["OTEL_EXPORTER_OTLP_ENDPOINT"])
 		}
-		if env["PRINCIPAL_SECRET"] == "" {
-			t.Errorf("%s: no PRINCIPAL_SECRET", name)
+		// Its own principal key, the others' public keys, from the
+		// volume the one-shot "secrets" service fills before anything
+		// starts.
+		if env["PRINCIPAL_KEY_FILE"] != "/secrets/principal/"+name+".key" || env["PRINCIPAL_PUBLIC_KEYS_DIR"] != "/secrets/principal/public" {
+			t.Errorf("%s: PRINCIPAL_KEY_FILE %q, PRINCIPAL_PUBLIC_KEYS_DIR %q", name, env["PRINCIPAL_KEY_FILE"], env["PRINCIPAL_PUBLIC_KEYS_DIR"])
+		}
+		if !slices.Contains(s.Volumes, "secrets:/secrets:ro") || s.DependsOn["secrets"].Condition != "service_completed_successfully" {
+			t.Errorf("%s: should mount the secrets volume read-only and wait for the secrets service", name)
 		}
 		// Started after PostgreSQL and every service it calls that comes
 		// before it in start order are healthy. The calls to reporting of
@@ -158,6 +165,9 @@ func TestCompose(t *testing.T) {
 				t.Errorf("%s should wait for %s to be healthy", name, d)
 			}
 		}
+	}
+	if sec := c.Services["secrets"]; strings.Join(sec.Command, " ") != "init-secrets -owner 65532:65532 /secrets" || !slices.Contains(sec.Volumes, "secrets:/secrets") {
+		t.Errorf("secrets: %v %v", sec.Command, sec.Volumes)
 	}
 	if wh := c.Services["webhooks"].Environment; wh["WEBHOOK_SECRETS_KEY"] == "" || wh["WEBHOOK_ALLOW_PRIVATE_TARGETS"] != "" {
 		t.Errorf("webhooks: WEBHOOK_SECRETS_KEY must be set and WEBHOOK_ALLOW_PRIVATE_TARGETS must not (development only)")

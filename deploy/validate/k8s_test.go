@@ -260,8 +260,23 @@ func checkWorkloads(t *testing.T, m manifests, minReplicas int32, imagePrefix st
 		if r := env["DATABASE_URL"].ValueFrom; r == nil || r.SecretKeyRef == nil || r.SecretKeyRef.Name != "spona-db-app" || r.SecretKeyRef.Key != "uri" {
 			t.Errorf("%s: DATABASE_URL should come from CloudNativePG's spona-db-app secret", name)
 		}
-		if r := env["PRINCIPAL_SECRET"].ValueFrom; r == nil || r.SecretKeyRef == nil || !strings.HasPrefix(r.SecretKeyRef.Name, "spona-principal") {
-			t.Errorf("%s: PRINCIPAL_SECRET should come from the spona-principal secret", name)
+		// Its own principal key (a Secret of its own) and the public keys
+		// of all (one ConfigMap), mounted where the variables say.
+		mounts := map[string]string{}
+		for _, vm := range c.VolumeMounts {
+			mounts[vm.Name] = vm.MountPath
+		}
+		vols := map[string]corev1.Volume{}
+		for _, v := range d.Spec.Template.Spec.Volumes {
+			vols[v.Name] = v
+		}
+		if env["PRINCIPAL_KEY_FILE"].Value != mounts["principal"]+"/key.pem" || vols["principal"].Secret == nil ||
+			!strings.HasPrefix(vols["principal"].Secret.SecretName, "spona-principal-"+name) {
+			t.Errorf("%s: PRINCIPAL_KEY_FILE %q should be key.pem of the mounted secret spona-principal-%s", name, env["PRINCIPAL_KEY_FILE"].Value, name)
+		}
+		if env["PRINCIPAL_PUBLIC_KEYS_DIR"].Value != mounts["principal-public"] || vols["principal-public"].ConfigMap == nil ||
+			!strings.HasPrefix(vols["principal-public"].ConfigMap.Name, "spona-principal-public") {
+			t.Errorf("%s: PRINCIPAL_PUBLIC_KEYS_DIR %q should be the mounted ConfigMap spona-principal-public", name, env["PRINCIPAL_PUBLIC_KEYS_DIR"].Value)
 		}
 
 		// A Service selecting the pods, with ports that exist.
@@ -310,7 +325,10 @@ func checkWorkloads(t *testing.T, m manifests, minReplicas int32, imagePrefix st
 // checkReferences: every ConfigMap and Secret a pod uses exists, except the
 // ones written by CloudNativePG (and, in prod, created out of band).
 func checkReferences(t *testing.T, m manifests, principalExternal bool) {
-	external := map[string]bool{"spona-db-app": true, "spona-principal": principalExternal, "spona-webhooks": principalExternal}
+	external := map[string]bool{"spona-db-app": true, "spona-webhooks": principalExternal}
+	for _, p := range processes {
+		external["spona-principal-"+p] = principalExternal
+	}
 	for name, d := range m.deployments {
 		spec := d.Spec.Template.Spec
 		for _, c := range spec.Containers {
@@ -338,8 +356,13 @@ func checkReferences(t *testing.T, m manifests, principalExternal bool) {
 		}
 		for _, v := range spec.Volumes {
 			if v.ConfigMap != nil {
-				if _, ok := m.configMaps[v.ConfigMap.Name]; !ok {
+				if _, ok := m.configMaps[v.ConfigMap.Name]; !ok && !(principalExternal && v.ConfigMap.Name == "spona-principal-public") {
 					t.Errorf("%s: volume ConfigMap %q does not exist", name, v.ConfigMap.Name)
+				}
+			}
+			if v.Secret != nil {
+				if _, ok := m.secrets[v.Secret.SecretName]; !ok && !external[v.Secret.SecretName] {
+					t.Errorf("%s: volume Secret %q is neither in the build nor provided from outside", name, v.Secret.SecretName)
 				}
 			}
 		}

@@ -47,7 +47,6 @@ import (
 	"github.com/spona/spona/pkg/testkit/devstack"
 	"github.com/spona/spona/pkg/testkit/pgcluster"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/metadata"
 )
 
 func main() {
@@ -60,7 +59,6 @@ func main() {
 	}
 }
 
-const secret = "webhookload-principal-secret-0123456789"
 
 type options struct {
 	rate     int
@@ -110,7 +108,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	stack, err := devstack.Start(ctx, devstack.Options{
-		BinDir: bin, DatabaseURL: pg.URL("spona"), PrincipalSecret: secret, Ports: ports, LogDir: tmp,
+		BinDir: bin, DatabaseURL: pg.URL("spona"), KeysDir: filepath.Join(tmp, "keys"), Ports: ports, LogDir: tmp,
 		Env: []string{"DB_MAX_CONNS=20", "LOG_LEVEL=warn", "RATE_LIMIT_RPS=0"},
 	})
 	if err != nil {
@@ -119,14 +117,15 @@ func run(ctx context.Context) error {
 	defer func() { warn(stack.Stop()) }()
 
 	l := &loader{ctx: ctx, stack: stack}
-	if l.signer, err = auth.NewSigner(secret, time.Minute); err != nil {
+	edge, err := stack.Issuer(auth.Edge)
+	if err != nil {
 		return err
 	}
-	if l.conn, err = grpcx.NewClient(stack.GRPCAddr("referrals")); err != nil {
+	if l.conn, err = grpcx.NewClient(stack.GRPCAddr("referrals"), grpcx.Peer{Audience: "referrals", Issuer: edge}); err != nil {
 		return err
 	}
 	defer l.conn.Close()
-	benConn, err := grpcx.NewClient(stack.GRPCAddr("beneficiaries"))
+	benConn, err := grpcx.NewClient(stack.GRPCAddr("beneficiaries"), grpcx.Peer{Audience: "beneficiaries", Issuer: edge})
 	if err != nil {
 		return err
 	}
@@ -194,7 +193,6 @@ type throughput struct {
 type loader struct {
 	ctx    context.Context
 	stack  *devstack.Stack
-	signer *auth.Signer
 	conn   *grpc.ClientConn
 	ref    refv1.ReferralServiceClient
 	ben    benv1.BeneficiaryServiceClient
@@ -205,11 +203,7 @@ type loader struct {
 }
 
 func (l *loader) as(org string) context.Context {
-	tok, err := l.signer.Sign(auth.Principal{OrganisationID: org, ClientID: "webhookload", Scopes: auth.AllScopes})
-	if err != nil {
-		panic(err)
-	}
-	return metadata.AppendToOutgoingContext(l.ctx, auth.MetadataKey, tok)
+	return auth.WithPrincipal(l.ctx, auth.Principal{OrganisationID: org, ClientID: "webhookload", Scopes: auth.AllScopes})
 }
 
 // setup creates the organisations (API keys), a beneficiary of the sender

@@ -19,16 +19,13 @@ const (
 	ScopeProjectsCheck = "projects.check"
 )
 
-// Delegate returns ctx whose calls to other Spona services run as
-// organisation org and client, with only scopes, under a principal s signs.
-// A service uses it to make an internal call for the organisation it serves
-// (the caller of its own request, or the owner of the data it acts on)
-// without forwarding that caller's wider principal.
-func (s *Signer) Delegate(ctx context.Context, org, client string, scopes ...string) (context.Context, error) {
-	p := Principal{OrganisationID: org, ClientID: client, Scopes: scopes}
-	tok, err := s.Sign(p)
-	if err != nil {
-		return nil, err
-	}
-	return WithPrincipal(ctx, p, tok), nil
+// Delegate returns ctx whose calls to other Spona services act for
+// organisation org and client: each call carries a principal this process
+// issues for it (see Issuer), with the called method's scope only when
+// Delegated allows this process to grant it. A service uses it to make an
+// internal call for the organisation it serves (the caller of its own
+// request, or the owner of the data it acts on) without handing on the
+// caller's own principal.
+func Delegate(ctx context.Context, org, client string) context.Context {
+	return WithPrincipal(ctx, Principal{OrganisationID: org, ClientID: client})
 }

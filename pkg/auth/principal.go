@@ -3,22 +3,18 @@
 //
 // The edge authenticates a partner system (API key or JWT) and turns it into a
 // Principal: the organisation it acts for, the client id and the scopes it was
-// granted. The principal is signed with a secret shared by the processes
-// (HMAC-SHA256, short expiry) and sent as gRPC metadata. Every service verifies
-// the signature before a handler runs, and calls to other services forward the
-// same signed token, so the whole chain acts for the original caller.
+// granted. For each call to a service a narrow token is issued from it (see
+// token.go: one audience, one scope, at most 30 s, signed with the issuing
+// process's own Ed25519 key) and sent as gRPC metadata; every service
+// verifies it before a handler runs. A service calling another issues its
+// own token for that call, for the same organisation, with the scopes
+// Delegated to it.
 package auth
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -82,10 +78,15 @@ func IsPartnerScope(scope string) bool { return slices.Contains(PartnerScopes, s
 
 // Principal is who a request runs as.
 type Principal struct {
-	OrganisationID string    `json:"org"`
-	ClientID       string    `json:"client"`
-	Scopes         []string  `json:"scopes"`
-	Expires        time.Time `json:"exp"`
+	OrganisationID string
+	ClientID       string
+	Scopes         []string
+	// Via lists the processes the request went through, the one that
+	// authenticated it first ("edge", "referrals"): for logs and audits.
+	Via []string
+	// Expires is when the token it arrived with expires (zero when it
+	// did not arrive with one).
+	Expires time.Time
 }
 
 // Has reports whether the principal was granted scope.
@@ -93,98 +94,23 @@ func (p Principal) Has(scope string) bool { return slices.Contains(p.Scopes, sco
 
 type ctxKey struct{}
 
-type carried struct {
-	p     Principal
-	token string
+// WithPrincipal returns ctx acting as p: the server's interceptor puts the
+// verified caller there, and a process acting on its own (a background
+// job, a command) puts whom it acts for. Calls made with ctx carry a
+// principal issued for them from p (see Issuer).
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, ctxKey{}, p)
 }
 
-// WithPrincipal returns ctx carrying p and the signed token it arrived with
-// (forwarded unchanged to downstream services).
-func WithPrincipal(ctx context.Context, p Principal, token string) context.Context {
-	return context.WithValue(ctx, ctxKey{}, carried{p, token})
-}
-
-// FromContext returns the principal of the request, if any.
+// FromContext returns the principal ctx acts as, if any.
 func FromContext(ctx context.Context) (Principal, bool) {
-	c, ok := ctx.Value(ctxKey{}).(carried)
-	return c.p, ok
-}
-
-// TokenFromContext returns the signed token the request arrived with.
-func TokenFromContext(ctx context.Context) (string, bool) {
-	c, ok := ctx.Value(ctxKey{}).(carried)
-	return c.token, ok && c.token != ""
+	p, ok := ctx.Value(ctxKey{}).(Principal)
+	return p, ok
 }
 
 // ErrInvalidCredential is returned by authenticators for a credential that
 // does not authenticate (as opposed to a failure to check it).
 var ErrInvalidCredential = errors.New("invalid credential")
-
-// Errors returned by Verify.
-var (
-	ErrMalformed = errors.New("malformed principal token")
-	ErrSignature = errors.New("principal signature does not verify")
-	ErrExpired   = errors.New("principal token expired")
-)
-
-// Signer signs and verifies principal tokens with a shared secret.
-type Signer struct {
-	key []byte
-	ttl time.Duration
-	now func() time.Time
-}
-
-// NewSigner returns a signer; tokens it issues live for ttl.
-func NewSigner(secret string, ttl time.Duration) (*Signer, error) {
-	if len(secret) < 16 {
-		return nil, fmt.Errorf("principal secret must be at least 16 bytes, got %d", len(secret))
-	}
-	return &Signer{key: []byte(secret), ttl: ttl, now: time.Now}, nil
-}
-
-// Sign returns the token for p, valid for the signer's ttl from now.
-func (s *Signer) Sign(p Principal) (string, error) {
-	p.Expires = s.now().Add(s.ttl).UTC().Truncate(time.Second)
-	payload, err := json.Marshal(p)
-	if err != nil {
-		return "", err
-	}
-	enc := base64.RawURLEncoding.EncodeToString(payload)
-	return enc + "." + base64.RawURLEncoding.EncodeToString(s.mac(enc)), nil
-}
-
-// Verify checks a token and returns its principal.
-func (s *Signer) Verify(token string) (Principal, error) {
-	enc, sig, ok := strings.Cut(token, ".")
-	if !ok {
-		return Principal{}, ErrMalformed
-	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil {
-		return Principal{}, ErrMalformed
-	}
-	if !hmac.Equal(got, s.mac(enc)) {
-		return Principal{}, ErrSignature
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(enc)
-	if err != nil {
-		return Principal{}, ErrMalformed
-	}
-	var p Principal
-	if err := json.Unmarshal(payload, &p); err != nil || p.OrganisationID == "" {
-		return Principal{}, ErrMalformed
-	}
-	if !s.now().Before(p.Expires) {
-		return Principal{}, ErrExpired
-	}
-	return p, nil
-}
-
-func (s *Signer) mac(data string) []byte {
-	m := hmac.New(sha256.New, s.key)
-	m.Write([]byte(data))
-	return m.Sum(nil)
-}
 
 // Caller returns the principal of a request that passed the server's
 // authentication interceptor (which refuses requests without one).

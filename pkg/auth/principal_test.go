@@ -1,7 +1,13 @@
 package auth
 
 import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -9,94 +15,185 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestSignVerifyRoundTrip(t *testing.T) {
-	s, err := NewSigner("0123456789abcdef0123", time.Minute)
+var processes = []string{Edge, "beneficiaries", "referrals", "trainings", "reporting", "webhooks"}
+
+func keyring(t *testing.T) *Keyring {
+	t.Helper()
+	k, err := GenerateKeyring(processes...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := Principal{OrganisationID: "org-1", ClientID: "key-1", Scopes: []string{ScopeBeneficiariesRead}}
-	tok, err := s.Sign(p)
+	return k
+}
+
+func issuer(t *testing.T, k *Keyring, process string) *Issuer {
+	t.Helper()
+	i, err := k.Issuer(process, 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Verify(tok)
+	return i
+}
+
+// forge signs arbitrary claims with process's key.
+func forge(t *testing.T, k *Keyring, process string, c claims) string {
+	t.Helper()
+	key, _ := k.privateKey(process)
+	payload, _ := json.Marshal(c)
+	enc := base64.RawURLEncoding.EncodeToString(payload)
+	return enc + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(key, []byte(enc)))
+}
+
+func TestIssueVerifyRoundTrip(t *testing.T) {
+	k := keyring(t)
+	partner := Principal{OrganisationID: "org-1", ClientID: "key-1", Scopes: []string{ScopeBeneficiariesRead, ScopeReferralsWrite}}
+	tok, err := issuer(t, k, Edge).Issue(partner, "beneficiaries", ScopeBeneficiariesRead)
 	if err != nil {
 		t.Fatal(err)
+	}
+	got, err := k.Verifier("beneficiaries", 30*time.Second).Verify(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Expires.IsZero() || time.Until(got.Expires) > 31*time.Second {
+		t.Errorf("expiry %v", got.Expires)
 	}
 	got.Expires = time.Time{}
-	if diff := cmp.Diff(p, got); diff != "" {
-		t.Fatalf("round trip (-want +got):\n%s", diff)
+	want := Principal{OrganisationID: "org-1", ClientID: "key-1", Scopes: []string{ScopeBeneficiariesRead}, Via: []string{Edge}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("narrow principal (-want +got):\n%s", diff)
 	}
-	if !got.Has(ScopeBeneficiariesRead) || got.Has(ScopeBeneficiariesWrite) {
-		t.Fatal("scope check wrong")
+	// The edge only issues what the caller holds.
+	if _, err := issuer(t, k, Edge).Issue(partner, "trainings", ScopeTrainingsWrite); !errors.Is(err, ErrDelegation) {
+		t.Errorf("edge issued a scope the caller lacks: %v", err)
+	}
+	// A service acts on delegation: referrals for the same organisation,
+	// with beneficiaries.read, the chain recorded.
+	got.Expires = time.Time{}
+	tok, err = issuer(t, k, "referrals").Issue(got, "beneficiaries", ScopeBeneficiariesRead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := k.Verifier("beneficiaries", 30*time.Second).Verify(tok)
+	if err != nil || p.OrganisationID != "org-1" || strings.Join(p.Via, ",") != "edge,referrals" {
+		t.Fatalf("delegated: %+v %v", p, err)
+	}
+	if _, err := issuer(t, k, "referrals").Issue(got, "reporting", ScopeReportingWrite); !errors.Is(err, ErrDelegation) {
+		t.Errorf("referrals issued a scope not delegated to it: %v", err)
+	}
+	if _, err := k.Issuer("referrals", time.Minute); err == nil {
+		t.Error("an issuer with a TTL over 30 s")
 	}
 }
 
-func TestVerifyRefusesTampering(t *testing.T) {
-	s, _ := NewSigner("0123456789abcdef0123", time.Minute)
-	other, _ := NewSigner("another-secret-0123456", time.Minute)
-	tok, _ := s.Sign(Principal{OrganisationID: "org-1"})
-	forged, _ := other.Sign(Principal{OrganisationID: "org-2"})
-	enc, sig, _ := strings.Cut(tok, ".")
-	fenc, _, _ := strings.Cut(forged, ".")
-
-	expired, _ := NewSigner("0123456789abcdef0123", time.Minute)
-	expired.now = func() time.Time { return time.Now().Add(-2 * time.Minute) }
-	old, _ := expired.Sign(Principal{OrganisationID: "org-1"})
-
+func TestVerifyRefuses(t *testing.T) {
+	k := keyring(t)
+	now := time.Now()
+	base := claims{Iss: Edge, Aud: "beneficiaries", Org: "org-1", Client: "c", Scopes: []string{ScopeBeneficiariesRead}, Iat: now.Unix(), Exp: now.Add(30 * time.Second).Unix()}
+	with := func(f func(*claims)) claims { c := base; f(&c); return c }
+	good := forge(t, k, Edge, base)
+	enc, sig, _ := strings.Cut(good, ".")
+	otherEnc, _, _ := strings.Cut(forge(t, k, Edge, with(func(c *claims) { c.Org = "org-2" })), ".")
+	// Another keyring: the same process names, other keys.
+	stranger := keyring(t)
 	cases := map[string]struct {
 		token string
 		want  error
 	}{
-		"other key":       {forged, ErrSignature},
-		"swapped payload": {fenc + "." + sig, ErrSignature},
-		"no signature":    {enc, ErrMalformed},
-		"garbage":         {"%%%.###", ErrMalformed},
-		"empty":           {"", ErrMalformed},
-		"expired":         {old, ErrExpired},
+		"other audience":         {forge(t, k, Edge, with(func(c *claims) { c.Aud = "referrals" })), ErrAudience},
+		"expired":                {forge(t, k, Edge, with(func(c *claims) { c.Iat, c.Exp = now.Add(-time.Minute).Unix(), now.Add(-10*time.Second).Unix() })), ErrExpired},
+		"far-future expiry":      {forge(t, k, Edge, with(func(c *claims) { c.Exp = now.Add(2 * time.Minute).Unix() })), ErrLifetime},
+		"issued in the future":   {forge(t, k, Edge, with(func(c *claims) { c.Iat = now.Add(time.Minute).Unix() })), ErrLifetime},
+		"signed by another key":  {forge(t, stranger, Edge, base), ErrSignature},
+		"claims another issuer":  {forge(t, k, "referrals", base), ErrSignature},
+		"unknown issuer":         {forge(t, k, Edge, with(func(c *claims) { c.Iss = "mallory" })), ErrSignature},
+		"service widening scope": {forge(t, k, "trainings", with(func(c *claims) { c.Iss = "trainings"; c.Scopes = []string{ScopeBeneficiariesWrite} })), ErrDelegation},
+		"swapped payload":        {otherEnc + "." + sig, ErrSignature},
+		"no signature":           {enc, ErrMalformed},
+		"garbage":                {"%%%.###", ErrMalformed},
+		"empty":                  {"", ErrMalformed},
+		"no organisation":        {forge(t, k, Edge, with(func(c *claims) { c.Org = "" })), ErrMalformed},
+	}
+	v := k.Verifier("beneficiaries", 30*time.Second)
+	if _, err := v.Verify(good); err != nil {
+		t.Fatalf("good token refused: %v", err)
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			if _, err := s.Verify(c.token); !errors.Is(err, c.want) {
+			if _, err := v.Verify(c.token); !errors.Is(err, c.want) {
 				t.Fatalf("Verify = %v, want %v", err, c.want)
 			}
 		})
 	}
 }
 
-func TestShortSecretRefused(t *testing.T) {
-	if _, err := NewSigner("short", time.Minute); err == nil {
-		t.Fatal("want error for short secret")
+func TestInternalPrincipal(t *testing.T) {
+	k := keyring(t)
+	p := InternalPrincipal("referrals")
+	if !p.Internal() || p.ClientID != "internal:referrals" || !p.Has(ScopeEvents) {
+		t.Fatalf("internal principal %+v", p)
+	}
+	// Every process may read the others' feeds for itself.
+	for _, proc := range processes {
+		tok, err := issuer(t, k, proc).Issue(p, "beneficiaries", ScopeEvents)
+		if err != nil {
+			t.Fatalf("%s: %v", proc, err)
+		}
+		if got, err := k.Verifier("beneficiaries", 30*time.Second).Verify(tok); err != nil || !got.Internal() {
+			t.Fatalf("%s: %+v %v", proc, got, err)
+		}
 	}
 }
 
-func TestInternalPrincipal(t *testing.T) {
-	s, err := NewSigner("internal-principal-secret-0123456789", time.Minute)
+func TestKeyringFiles(t *testing.T) {
+	k := keyring(t)
+	dir := t.TempDir()
+	pubDir, err := k.WriteFiles(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := s.SignInternal("referrals")
+	loaded := NewKeyring()
+	if err := loaded.Load("referrals", filepath.Join(dir, "referrals.key"), pubDir); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(slices.Sorted(slices.Values(processes)), loaded.Processes()); diff != "" {
+		t.Errorf("public keys (-want +got):\n%s", diff)
+	}
+	if _, err := loaded.Issuer(Edge, 30*time.Second); err == nil {
+		t.Error("a process's keyring signs as another")
+	}
+	tok, err := issuer(t, loaded, "referrals").Issue(Principal{OrganisationID: "o"}, "beneficiaries", ScopeBeneficiariesRead)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := s.Verify(tok)
-	if err != nil {
+	if _, err := k.Verifier("beneficiaries", 30*time.Second).Verify(tok); err != nil {
 		t.Fatal(err)
 	}
-	if !p.Internal() || p.ClientID != "internal:referrals" || len(p.Scopes) != 1 || !p.Has(ScopeEvents) {
-		t.Fatalf("internal principal %+v", p)
+	// A second key of a process during a rotation.
+	next := keyring(t)
+	nextDir := t.TempDir()
+	nextPub, _ := next.WriteFiles(nextDir)
+	raw, _ := os.ReadFile(filepath.Join(nextPub, "referrals.pem"))
+	if err := os.WriteFile(filepath.Join(pubDir, "referrals.next.pem"), raw, 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := s.SignInternal(""); err == nil {
-		t.Fatal("signed an internal principal without a process")
+	if err := loaded.Load("referrals", filepath.Join(nextDir, "referrals.key"), pubDir); err != nil {
+		t.Fatal(err)
 	}
-	// Partner keys can never hold the internal scopes.
-	for _, internal := range InternalScopes {
-		for _, list := range [][]string{AllScopes, DefaultPartnerScopes} {
-			for _, sc := range list {
-				if sc == internal {
-					t.Fatalf("%s is grantable to partners", internal)
-				}
-			}
+	for _, signer := range []*Keyring{k, next} {
+		tok, _ := issuer(t, signer, "referrals").Issue(Principal{OrganisationID: "o"}, "beneficiaries", ScopeBeneficiariesRead)
+		if _, err := loaded.Verifier("beneficiaries", 30*time.Second).Verify(tok); err != nil {
+			t.Errorf("during a rotation: %v", err)
 		}
+	}
+	// Bad files leave the keyring as it was.
+	if err := os.WriteFile(filepath.Join(pubDir, "edge.pem"), []byte("junk"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := loaded.Load("referrals", filepath.Join(nextDir, "referrals.key"), pubDir); err == nil {
+		t.Error("junk public key accepted")
+	}
+	if _, err := loaded.Issuer("referrals", 30*time.Second); err != nil {
+		t.Errorf("a failed reload lost the key: %v", err)
 	}
 }

@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"errors"
 	"strings"
 	"sync"
 
@@ -78,17 +77,12 @@ const InternalOrganisation = "00000000-0000-0000-0000-000000000000"
 // of them is ever granted to partner keys (they are not in AllScopes).
 var InternalScopes = []string{ScopeEvents}
 
-// SignInternal returns a token for process acting for itself with the
-// internal scopes (events.read): the credential of a background consumer.
-// It lives for the signer's TTL; a consumer signs a new one for every
-// (re)connection. Processes that do not hold the principal secret cannot
-// make one, and the edge never forwards one (it signs partners' principals
-// with their keys' scopes, which exclude the internal ones).
-func (s *Signer) SignInternal(process string) (string, error) {
-	if process == "" {
-		return "", errors.New("auth: internal principal needs the process name")
-	}
-	return s.Sign(Principal{OrganisationID: InternalOrganisation, ClientID: "internal:" + process, Scopes: InternalScopes})
+// InternalPrincipal is process acting for itself (a background consumer of
+// another service's event feed): the internal organisation, no partner.
+// The calls it makes carry events.read, which every Spona process may issue
+// (Delegated) and no partner key holds.
+func InternalPrincipal(process string) Principal {
+	return Principal{OrganisationID: InternalOrganisation, ClientID: "internal:" + process, Scopes: InternalScopes}
 }
 
 // Internal reports whether p is an internal principal.

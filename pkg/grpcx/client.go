@@ -2,14 +2,18 @@ package grpcx
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/spona/spona/pkg/auth"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 )
 
 // retryPolicy retries calls that failed with UNAVAILABLE. Only the outermost
@@ -42,31 +46,86 @@ var reconnect = grpc.ConnectParams{
 	MinConnectTimeout: 5 * time.Second,
 }
 
-// NewClient connects to another Spona service. Calls forward the principal of
-// the incoming request (see auth) and are traced. gRPC still retries
+// Peer is the service a connection calls, and how.
+type Peer struct {
+	// Audience is the called process: the principal of every call is
+	// issued for it alone.
+	Audience string
+	// Issuer issues the principal of every call (this process's).
+	Issuer *auth.Issuer
+	// Credentials secure the connection (mTLS, pkg/tlsconfig); nil is
+	// plaintext.
+	Credentials credentials.TransportCredentials
+}
+
+// NewClient connects to another Spona service. Every call made with a
+// context acting as a principal (auth.WithPrincipal: the caller of the
+// request being served, or whom a background job acts for) carries a
+// principal issued for that one call: this audience, the called method's
+// scope, a short expiry. Calls are traced; gRPC still retries
 // transparently when a request never reached the server.
-func NewClient(target string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
+func NewClient(target string, peer Peer, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
+	if peer.Audience == "" || peer.Issuer == nil {
+		return nil, fmt.Errorf("grpcx: a connection to %s needs its audience and this process's issuer", target)
+	}
+	creds := peer.Credentials
+	if creds == nil {
+		creds = insecure.NewCredentials()
+	}
 	base := []grpc.DialOption{
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithTransportCredentials(creds),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
-		grpc.WithChainUnaryInterceptor(forwardPrincipal),
+		grpc.WithChainUnaryInterceptor(issueUnary(peer)),
+		grpc.WithChainStreamInterceptor(issueStream(peer)),
 		grpc.WithConnectParams(reconnect),
 		grpc.WithDefaultServiceConfig(roundRobin),
 	}
 	return grpc.NewClient(target, append(base, opts...)...)
 }
 
+// withPrincipal adds the principal of the call to ctx's metadata, unless
+// the caller put one there itself (tests) or ctx acts as nobody (health).
+func withPrincipal(ctx context.Context, peer Peer, method string) (context.Context, error) {
+	if md, _ := metadata.FromOutgoingContext(ctx); len(md.Get(auth.MetadataKey)) > 0 {
+		return ctx, nil
+	}
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return ctx, nil
+	}
+	scope, ok := auth.ScopeFor(method)
+	if !ok {
+		return ctx, nil // the server refuses it, naming the method
+	}
+	tok, err := peer.Issuer.Issue(p, peer.Audience, scope)
+	if err != nil {
+		return nil, status.Errorf(codes.PermissionDenied, "%s: %v", method, err)
+	}
+	return metadata.AppendToOutgoingContext(ctx, auth.MetadataKey, tok), nil
+}
+
+func issueUnary(peer Peer) grpc.UnaryClientInterceptor {
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		ctx, err := withPrincipal(ctx, peer, method)
+		if err != nil {
+			return err
+		}
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+}
+
+func issueStream(peer Peer) grpc.StreamClientInterceptor {
+	return func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+		ctx, err := withPrincipal(ctx, peer, method)
+		if err != nil {
+			return nil, err
+		}
+		return streamer(ctx, desc, cc, method, opts...)
+	}
+}
+
 // WithRetries makes a client retry UNAVAILABLE with backoff; for the edge.
 func WithRetries() grpc.DialOption { return grpc.WithDefaultServiceConfig(retryPolicy) }
-
-func forwardPrincipal(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-	if tok, ok := auth.TokenFromContext(ctx); ok {
-		if md, _ := metadata.FromOutgoingContext(ctx); len(md.Get(auth.MetadataKey)) == 0 {
-			ctx = metadata.AppendToOutgoingContext(ctx, auth.MetadataKey, tok)
-		}
-	}
-	return invoker(ctx, method, req, reply, cc, opts...)
-}
 
 // IdempotencyKeyMetadata is the metadata key the edge fills from the
 // Idempotency-Key HTTP header.

@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
@@ -26,8 +27,11 @@ import (
 
 // ServerOptions configures NewServer.
 type ServerOptions struct {
-	Log    *slog.Logger
-	Signer *auth.Signer
+	Log *slog.Logger
+	// Verifier accepts the principals issued for this process.
+	Verifier *auth.Verifier
+	// Credentials secure the server (mTLS); nil is plaintext.
+	Credentials credentials.TransportCredentials
 	// MaxRecvMsgBytes raises gRPC's 4 MiB limit on a request (uploads).
 	MaxRecvMsgBytes int
 	// MaxCallTime bounds a unary call that brings no deadline or a later
@@ -50,6 +54,9 @@ func NewServer(o ServerOptions) *Server {
 	if o.MaxRecvMsgBytes > 0 {
 		opts = append(opts, grpc.MaxRecvMsgSize(o.MaxRecvMsgBytes))
 	}
+	if o.Credentials != nil {
+		opts = append(opts, grpc.Creds(o.Credentials))
+	}
 	s := grpc.NewServer(append(opts,
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainUnaryInterceptor(
@@ -57,11 +64,11 @@ func NewServer(o ServerOptions) *Server {
 			deadlineUnary(o.MaxCallTime),
 			logUnary(o.Log),
 			errorsUnary(o.Log),
-			authUnary(o.Signer),
+			authUnary(o.Verifier),
 		),
 		grpc.ChainStreamInterceptor(
 			recoverStream(o.Log),
-			authStream(o.Signer),
+			authStream(o.Verifier),
 		),
 	)...)
 	h := health.NewServer()
@@ -108,10 +115,11 @@ func exempt(method string) bool {
 	return strings.HasPrefix(method, "/grpc.health.v1.") || strings.HasPrefix(method, "/grpc.reflection.")
 }
 
-// authorize verifies the caller's principal and the scope the method
-// declares in its proto (auth.ScopeFor); a method without one is refused.
-// It returns ctx carrying the principal.
-func authorize(ctx context.Context, signer *auth.Signer, method string) (context.Context, error) {
+// authorize verifies the caller's principal (issued for this process by a
+// known one, unexpired, see auth.Verifier) and the scope the method declares
+// in its proto (auth.ScopeFor); a method without one is refused. It returns
+// ctx acting as the principal.
+func authorize(ctx context.Context, verifier *auth.Verifier, method string) (context.Context, error) {
 	if exempt(method) {
 		return ctx, nil
 	}
@@ -120,7 +128,7 @@ func authorize(ctx context.Context, signer *auth.Signer, method string) (context
 	if len(vals) != 1 {
 		return nil, status.Error(codes.Unauthenticated, "missing principal")
 	}
-	p, err := signer.Verify(vals[0])
+	p, err := verifier.Verify(vals[0])
 	if err != nil {
 		return nil, status.Error(codes.Unauthenticated, err.Error())
 	}
@@ -131,12 +139,12 @@ func authorize(ctx context.Context, signer *auth.Signer, method string) (context
 	if !p.Has(scope) {
 		return nil, status.Errorf(codes.PermissionDenied, "scope %q required", scope)
 	}
-	return auth.WithPrincipal(ctx, p, vals[0]), nil
+	return auth.WithPrincipal(ctx, p), nil
 }
 
-func authUnary(signer *auth.Signer) grpc.UnaryServerInterceptor {
+func authUnary(verifier *auth.Verifier) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		ctx, err := authorize(ctx, signer, info.FullMethod)
+		ctx, err := authorize(ctx, verifier, info.FullMethod)
 		if err != nil {
 			return nil, err
 		}
@@ -144,9 +152,9 @@ func authUnary(signer *auth.Signer) grpc.UnaryServerInterceptor {
 	}
 }
 
-func authStream(signer *auth.Signer) grpc.StreamServerInterceptor {
+func authStream(verifier *auth.Verifier) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		ctx, err := authorize(ss.Context(), signer, info.FullMethod)
+		ctx, err := authorize(ss.Context(), verifier, info.FullMethod)
 		if err != nil {
 			return err
 		}

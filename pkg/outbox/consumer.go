@@ -16,7 +16,6 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-	"google.golang.org/grpc/metadata"
 )
 
 // Handler applies one event in the consumer's transaction tx (which also
@@ -33,11 +32,11 @@ type ConsumerOptions struct {
 	Name string
 	// Pool is the consumer's own database (its schema holds outbox_cursors).
 	Pool *pgxpool.Pool
-	// Feed is the producing service's EventFeedService.
+	// Feed is the producing service's EventFeedService, over a connection
+	// that issues this process's principals (grpcx.NewClient).
 	Feed eventsv1.EventFeedServiceClient
-	// Signer signs the consumer's internal principal (events.read).
-	Signer *auth.Signer
-	// Process names the consuming process in its principal.
+	// Process names the consuming process in its principal: the consumer
+	// reads as auth.InternalPrincipal(Process), with events.read.
 	Process string
 	// Types limits the events received (all when empty).
 	Types []string
@@ -70,8 +69,8 @@ type Consumer struct {
 
 // NewConsumer returns a consumer; Run starts it.
 func NewConsumer(o ConsumerOptions) (*Consumer, error) {
-	if o.Name == "" || o.Pool == nil || o.Feed == nil || o.Signer == nil || o.Handle == nil {
-		return nil, errors.New("outbox: consumer needs a name, a pool, a feed client, a signer and a handler")
+	if o.Name == "" || o.Pool == nil || o.Feed == nil || o.Handle == nil {
+		return nil, errors.New("outbox: consumer needs a name, a pool, a feed client and a handler")
 	}
 	if o.Batch <= 0 {
 		o.Batch = 100
@@ -182,11 +181,7 @@ func (c *Consumer) consume(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	tok, err := c.o.Signer.SignInternal(c.o.Process)
-	if err != nil {
-		return err
-	}
-	sctx, cancel := context.WithCancel(metadata.AppendToOutgoingContext(ctx, auth.MetadataKey, tok))
+	sctx, cancel := context.WithCancel(auth.WithPrincipal(ctx, auth.InternalPrincipal(c.o.Process)))
 	defer cancel()
 	stream, err := c.o.Feed.WatchEvents(sctx, &eventsv1.WatchEventsRequest{After: cur, Types: c.o.Types})
 	if err != nil {

@@ -27,16 +27,15 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/testkit/pgtest"
+	"github.com/spona/spona/pkg/testkit/servicetest"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-const secret = "outbox-test-principal-secret-0123456789"
 
 var quiet = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 
@@ -88,7 +87,6 @@ type env struct {
 	pool     *pgxpool.Pool // producer schema "producer"
 	feed     *outbox.Feed
 	client   eventsv1.EventFeedServiceClient
-	signer   *auth.Signer
 	consumer *pgxpool.Pool // schema "consumer"
 }
 
@@ -108,11 +106,7 @@ func newEnv(t *testing.T, o outbox.FeedOptions) *env {
 	go func() { defer close(done); e.feed.Run(runCtx) }()
 	t.Cleanup(func() { stop(); <-done })
 
-	var err error
-	if e.signer, err = auth.NewSigner(secret, time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	srv := grpcx.NewServer(grpcx.ServerOptions{Log: quiet, Signer: e.signer})
+	srv := grpcx.NewServer(grpcx.ServerOptions{Log: quiet, Verifier: servicetest.Keyring().Verifier("producer", auth.MaxTTL)})
 	e.feed.Register(srv.Server)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -120,12 +114,7 @@ func newEnv(t *testing.T, o outbox.FeedOptions) *env {
 	}
 	go func() { _ = srv.Server.Serve(lis) }()
 	t.Cleanup(srv.Server.Stop)
-	conn, err := grpcx.NewClient(lis.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	e.client = eventsv1.NewEventFeedServiceClient(conn)
+	e.client = eventsv1.NewEventFeedServiceClient(servicetest.Dial(t, lis.Addr().String(), "producer"))
 	return e
 }
 
@@ -145,11 +134,7 @@ func openSchema(t *testing.T, url, schema string) *pgxpool.Pool {
 
 // internal is a context calling as an internal process (events.read).
 func (e *env) internal(t testing.TB) context.Context {
-	tok, err := e.signer.SignInternal("test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
+	return servicetest.Internal(t)
 }
 
 func referralEvent(id string) events.Event {
@@ -526,12 +511,9 @@ func TestCursorBadInput(t *testing.T) {
 		}
 	})
 	t.Run("scope", func(t *testing.T) {
-		tok, err := e.signer.Sign(auth.Principal{OrganisationID: ids.New(), ClientID: "partner", Scopes: auth.AllScopes})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pctx := metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
-		_, err = e.client.ListEvents(pctx, &eventsv1.ListEventsRequest{})
+		// No partner principal carries events.read.
+		pctx := servicetest.As(t, ids.New(), auth.AllScopes...)
+		_, err := e.client.ListEvents(pctx, &eventsv1.ListEventsRequest{})
 		statusOf(t, err, codes.PermissionDenied)
 		_, err = e.client.ListEvents(context.Background(), &eventsv1.ListEventsRequest{})
 		statusOf(t, err, codes.Unauthenticated)
@@ -601,7 +583,7 @@ func TestWatchCheckpointsPastFilteredEvents(t *testing.T) {
 func (e *env) consumerOf(t *testing.T, name string, types ...string) *outbox.Consumer {
 	t.Helper()
 	c, err := outbox.NewConsumer(outbox.ConsumerOptions{
-		Name: name, Pool: e.consumer, Feed: e.client, Signer: e.signer, Process: "test", Types: types,
+		Name: name, Pool: e.consumer, Feed: e.client, Process: "test", Types: types,
 		Retry: 50 * time.Millisecond, Log: quiet,
 		Handle: func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
 			_, err := tx.Exec(ctx, `INSERT INTO applied (consumer, event_id, type, aggregate_id) VALUES ($1, $2, $3, $4)`,
@@ -737,7 +719,7 @@ func TestConsumerRetriesAFailingHandler(t *testing.T) {
 	var mu sync.Mutex
 	failures := 3
 	c, err := outbox.NewConsumer(outbox.ConsumerOptions{
-		Name: "flaky", Pool: e.consumer, Feed: e.client, Signer: e.signer, Retry: 20 * time.Millisecond, Log: quiet,
+		Name: "flaky", Pool: e.consumer, Feed: e.client, Retry: 20 * time.Millisecond, Log: quiet,
 		Handle: func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
 			mu.Lock()
 			defer mu.Unlock()

@@ -60,6 +60,13 @@ func Exec(name, summary string, args []string, stdout, stderr io.Writer, cmds ..
 		usage(stdout, name, summary, cmds)
 		return 0
 	}
+	if len(args) > 0 && args[0] == "init-secrets" {
+		if err := initSecrets(args[1:], stdout); err != nil {
+			fmt.Fprintf(stderr, "%s init-secrets: %v\n", name, err)
+			return 1
+		}
+		return 0
+	}
 	if len(args) > 0 && args[0] == "healthcheck" {
 		if err := healthcheck(os.Getenv("ADMIN_ADDR")); err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
@@ -141,6 +148,7 @@ func usage(w io.Writer, name, summary string, cmds []Command) {
 		fmt.Fprintf(w, "  %s %-16s %s\n", name, n, c.Summary)
 	}
 	fmt.Fprintf(w, "  %s %-16s %s\n", name, "healthcheck", "exit 0 when the running process (ADMIN_ADDR) is ready")
+	fmt.Fprintf(w, "  %s %-16s %s\n", name, "init-secrets DIR", "make what is missing of the processes' internal secrets in DIR (principal keys)")
 	if len(cmds) > 1 {
 		fmt.Fprintf(w, "  %s %-16s %s\n", name, "COMMAND -h", "flags and variables of one command")
 	}

@@ -44,7 +44,7 @@ func TestExecHelpAndRequiredVariables(t *testing.T) {
 		}
 	}
 	// Required variables missing: nothing runs, each is named.
-	for _, v := range []string{"ADMIN_ADDR", "DATABASE_URL", "PRINCIPAL_SECRET", "GRPC_ADDR", "PEER_ADDR", "HOME"} {
+	for _, v := range []string{"ADMIN_ADDR", "DATABASE_URL", "PRINCIPAL_KEY_FILE", "PRINCIPAL_PUBLIC_KEYS_DIR", "GRPC_ADDR", "PEER_ADDR", "HOME"} {
 		t.Setenv(v, "")
 	}
 	code, _, stderr := exec()
@@ -71,7 +71,8 @@ func TestExecHelpAndRequiredVariables(t *testing.T) {
 	}
 	t.Setenv("ADMIN_ADDR", "127.0.0.1:0")
 	t.Setenv("DATABASE_URL", "postgres://x")
-	t.Setenv("PRINCIPAL_SECRET", "0123456789abcdef")
+	t.Setenv("PRINCIPAL_KEY_FILE", "svc.key")
+	t.Setenv("PRINCIPAL_PUBLIC_KEYS_DIR", "keys")
 	t.Setenv("GRPC_ADDR", "127.0.0.1:0")
 	t.Setenv("PEER_ADDR", "peer:1")
 	if code, _, stderr := exec("serve"); code != 0 || ran != "serve" || cfg.Peer != "peer:1" {

@@ -13,8 +13,10 @@
 package platform
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"strings"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -44,11 +46,14 @@ var Version = "dev"
 // There are no default addresses: a process missing one refuses to start
 // and names it (`make run` and the tests give every address).
 type Config struct {
-	AdminAddr       string        `env:"ADMIN_ADDR" required:"true" help:"listen address of the admin HTTP port (/healthz, /readyz, /metrics), e.g. 0.0.0.0:9091"`
-	DatabaseURL     string        `env:"DATABASE_URL" secret:"true" required:"true" help:"PostgreSQL URL (postgres://user:password@host:5432/spona); the process keeps its data in the schema named after it"`
-	DBMaxConns      int32         `env:"DB_MAX_CONNS" default:"0" help:"PostgreSQL pool size; 0 is 4 × GOMAXPROCS (the cores the process may use). PostgreSQL's max_connections must hold every pool of every replica"`
-	PrincipalSecret string        `env:"PRINCIPAL_SECRET" secret:"true" required:"true" help:"secret (16 bytes or more) signing the principals the processes pass each other"`
-	PrincipalTTL    time.Duration `env:"PRINCIPAL_TTL" default:"2m" help:"lifetime of a signed principal"`
+	AdminAddr        string        `env:"ADMIN_ADDR" required:"true" help:"listen address of the admin HTTP port (/healthz, /readyz, /metrics), e.g. 0.0.0.0:9091"`
+	DatabaseURL      string        `env:"DATABASE_URL" secret:"true" required:"true" help:"PostgreSQL URL (postgres://user:password@host:5432/spona); the process keeps its data in the schema named after it"`
+	DBMaxConns       int32         `env:"DB_MAX_CONNS" default:"0" help:"PostgreSQL pool size; 0 is 4 × GOMAXPROCS (the cores the process may use). PostgreSQL's max_connections must hold every pool of every replica"`
+	PrincipalKeyFile string        `env:"PRINCIPAL_KEY_FILE" required:"true" help:"this process's own Ed25519 private key (PEM, PKCS #8), signing the principal of each call it makes to another service (make run and the tests generate them; <binary> init-secrets DIR makes them)"`
+	PrincipalKeysDir string        `env:"PRINCIPAL_PUBLIC_KEYS_DIR" required:"true" help:"directory of the public keys of the processes whose principals this one accepts: <process>.pem (PEM PUBLIC KEY or CERTIFICATE; <process>.<n>.pem for a second key during a rotation)"`
+	PrincipalTTL     time.Duration `env:"PRINCIPAL_TTL" default:"30s" help:"lifetime of the principals this process issues (at most 30s); principals expiring later than this plus 5s are refused"`
+	// Keyring, when set (tests), holds the keys instead of the files.
+	Keyring         *auth.Keyring
 	LogLevel        string        `env:"LOG_LEVEL" default:"info" help:"debug, info, warn or error"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s" help:"how long in-flight calls may drain on SIGTERM"`
 	AdminPprof      bool          `env:"ADMIN_PPROF" default:"false" help:"serve Go profiles (/debug/pprof/) on the admin port; keep that port internal"`
@@ -69,8 +74,12 @@ type Base struct {
 	Config Config
 	Log    *slog.Logger
 	Pool   *pgxpool.Pool
-	Signer *auth.Signer
-	closes []func(context.Context) error
+	// Issuer issues the principals of this process's calls; Verifier
+	// accepts those issued for it.
+	Issuer   *auth.Issuer
+	Verifier *auth.Verifier
+	Keyring  *auth.Keyring
+	closes   []func(context.Context) error
 }
 
 // Start brings up logging, tracing and the database (migrated) for process
@@ -83,7 +92,7 @@ func Start(ctx context.Context, name string, cfg Config, migrations fs.FS, logCf
 		return nil, fmt.Errorf("telemetry: %w", err)
 	}
 	b.closes = append(b.closes, shutdown)
-	if b.Signer, err = auth.NewSigner(cfg.PrincipalSecret, cfg.PrincipalTTL); err != nil {
+	if err := b.loadKeys(name); err != nil {
 		return nil, errors.Join(err, b.Close(ctx))
 	}
 	if b.Pool, err = db.Open(ctx, cfg.DatabaseURL, name, cfg.DBMaxConns); err != nil {
@@ -99,6 +108,48 @@ func Start(ctx context.Context, name string, cfg Config, migrations fs.FS, logCf
 		return nil, errors.Join(err, b.Close(ctx))
 	}
 	return b, nil
+}
+
+// loadKeys sets up the process's principals: its own key and the public
+// keys of the others (files, or the Keyring of tests).
+func (b *Base) loadKeys(name string) error {
+	switch {
+	case b.Config.Keyring != nil:
+		b.Keyring = b.Config.Keyring.For(name)
+	case b.Config.PrincipalKeyFile == "" && b.Config.PrincipalKeysDir == "":
+		return nil // a command that neither serves nor calls (Dial refuses)
+	default:
+		b.Keyring = auth.NewKeyring()
+		if err := b.Keyring.Load(name, b.Config.PrincipalKeyFile, b.Config.PrincipalKeysDir); err != nil {
+			return err
+		}
+	}
+	ttl := cmp.Or(b.Config.PrincipalTTL, auth.MaxTTL)
+	var err error
+	if b.Issuer, err = b.Keyring.Issuer(name, ttl); err != nil {
+		return err
+	}
+	b.Verifier = b.Keyring.Verifier(name, ttl)
+	return nil
+}
+
+// Dial connects to another Spona process (audience) at addr, closed when
+// this process stops: its calls carry principals issued by this process for
+// that audience. It connects lazily, so the other process need not be up
+// yet.
+func (b *Base) Dial(audience, addr string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
+	if addr == "" {
+		return nil, fmt.Errorf("%s_ADDR is empty (the %s process's gRPC address)", strings.ToUpper(audience), audience)
+	}
+	if b.Issuer == nil {
+		return nil, fmt.Errorf("PRINCIPAL_KEY_FILE is required to call %s", audience)
+	}
+	conn, err := grpcx.NewClient(addr, grpcx.Peer{Audience: audience, Issuer: b.Issuer}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%s at %q: %w", audience, addr, err)
+	}
+	b.OnClose(func(context.Context) error { return conn.Close() })
+	return conn, nil
 }
 
 // migrate retries while the database is still coming up. A database that
@@ -171,7 +222,7 @@ func (b *Base) ServeEvents(ctx context.Context, srv *grpc.Server, retention time
 // (outbox_cursors). With several replicas, one applies at a time.
 func (b *Base) ConsumeEvents(ctx context.Context, name string, conn grpc.ClientConnInterface, types []string, h outbox.Handler) error {
 	c, err := outbox.NewConsumer(outbox.ConsumerOptions{
-		Name: name, Pool: b.Pool, Feed: eventsv1.NewEventFeedServiceClient(conn), Signer: b.Signer,
+		Name: name, Pool: b.Pool, Feed: eventsv1.NewEventFeedServiceClient(conn),
 		Process: b.Name, Types: types, Handle: h, Log: b.Log,
 	})
 	if err != nil {
@@ -183,21 +234,6 @@ func (b *Base) ConsumeEvents(ctx context.Context, name string, conn grpc.ClientC
 
 // OnClose registers fn to run when the process stops.
 func (b *Base) OnClose(fn func(context.Context) error) { b.closes = append(b.closes, fn) }
-
-// Dial returns a client connection to another Spona service at addr (the
-// value of the setting named, for errors), closed when the process stops.
-// It connects lazily, so the other service need not be up yet.
-func (b *Base) Dial(setting, addr string) (*grpc.ClientConn, error) {
-	if addr == "" {
-		return nil, errors.New(setting + " is empty")
-	}
-	conn, err := grpcx.NewClient(addr)
-	if err != nil {
-		return nil, fmt.Errorf("%s %q: %w", setting, addr, err)
-	}
-	b.OnClose(func(context.Context) error { return conn.Close() })
-	return conn, nil
-}
 
 // Ready reports whether the database answers.
 func (b *Base) Ready(ctx context.Context) error {
@@ -333,7 +369,7 @@ func RunService(ctx context.Context, s Service) error {
 			base.Log.Error("shutdown", slog.String("error", err.Error()))
 		}
 	}()
-	srv := grpcx.NewServer(grpcx.ServerOptions{Log: base.Log, Signer: base.Signer, MaxRecvMsgBytes: s.MaxRecvMsgBytes, MaxCallTime: s.MaxCallTime})
+	srv := grpcx.NewServer(grpcx.ServerOptions{Log: base.Log, Verifier: base.Verifier, MaxRecvMsgBytes: s.MaxRecvMsgBytes, MaxCallTime: s.MaxCallTime})
 	if err := s.Register(ctx, base, srv.Server); err != nil {
 		return err
 	}

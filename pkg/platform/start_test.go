@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 )
 
@@ -33,7 +34,7 @@ func randomName(prefix string) string {
 }
 
 func startIn(t *testing.T, dbURL string) (*Base, error) {
-	cfg := Config{DatabaseURL: dbURL, DBMaxConns: 2, PrincipalSecret: "0123456789abcdef", PrincipalTTL: time.Minute,
+	cfg := Config{DatabaseURL: dbURL, DBMaxConns: 2, PrincipalTTL: auth.MaxTTL,
 		LogLevel: "error", ShutdownTimeout: time.Second, StartupTimeout: 20 * time.Second}
 	b, err := Start(context.Background(), "probe", cfg, oneTable, cfg)
 	if err == nil {

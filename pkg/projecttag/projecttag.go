@@ -36,7 +36,6 @@ const callTimeout = 3 * time.Second
 // Checker asks the reporting service's ProjectParticipationService.
 type Checker struct {
 	client reportingv1.ProjectParticipationServiceClient
-	signer *auth.Signer
 	ttl    time.Duration
 	now    func() time.Time
 
@@ -52,14 +51,15 @@ type answer struct {
 	expires time.Time
 }
 
-// New returns a checker over a connection to the reporting service; it signs
-// its principal (the calling organisation, scope projects.check) with
-// signer. A ttl of 0 is DefaultTTL.
-func New(conn grpc.ClientConnInterface, signer *auth.Signer, ttl time.Duration) *Checker {
+// New returns a checker over a connection to the reporting service (one
+// from platform.Base.Dial: it asks for the calling organisation, with the
+// projects.check its process issues, see auth.Delegated). A ttl of 0 is
+// DefaultTTL.
+func New(conn grpc.ClientConnInterface, ttl time.Duration) *Checker {
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
-	return &Checker{client: reportingv1.NewProjectParticipationServiceClient(conn), signer: signer, ttl: ttl,
+	return &Checker{client: reportingv1.NewProjectParticipationServiceClient(conn), ttl: ttl,
 		now: time.Now, cache: map[key]answer{}}
 }
 
@@ -85,11 +85,7 @@ func (c *Checker) CheckTag(ctx context.Context, projectID string) error {
 }
 
 func (c *Checker) ask(ctx context.Context, caller auth.Principal, projectID string) (answer, error) {
-	cctx, err := c.signer.Delegate(ctx, caller.OrganisationID, caller.ClientID, auth.ScopeProjectsCheck)
-	if err != nil {
-		return answer{}, err
-	}
-	cctx, cancel := context.WithTimeout(cctx, callTimeout)
+	cctx, cancel := context.WithTimeout(auth.Delegate(ctx, caller.OrganisationID, caller.ClientID), callTimeout)
 	defer cancel()
 	resp, err := c.client.CheckProjectParticipation(cctx, &reportingv1.CheckProjectParticipationRequest{ProjectId: projectID})
 	if err != nil {

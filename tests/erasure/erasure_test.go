@@ -28,7 +28,6 @@ import (
 	"github.com/spona/spona/pkg/testkit/pgcluster"
 	"github.com/spona/spona/pkg/testkit/resttest"
 	"github.com/spona/spona/pkg/translit"
-	"google.golang.org/grpc/metadata"
 )
 
 // The person: a name in Serbian Latin and Cyrillic and a passport number
@@ -273,20 +272,16 @@ func report(t *testing.T, s *system, project string) string {
 // beneficiaries feed.
 func beneficiariesFeedHead(t *testing.T, s *system) string {
 	t.Helper()
-	signer, err := auth.NewSigner(devstacktest.Secret, time.Minute)
+	edge, err := s.stack.Issuer(auth.Edge)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := signer.SignInternal("erasure-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := grpcx.NewClient(s.stack.GRPCAddr("beneficiaries"))
+	conn, err := grpcx.NewClient(s.stack.GRPCAddr("beneficiaries"), grpcx.Peer{Audience: "beneficiaries", Issuer: edge})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	ctx := metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
+	ctx := auth.WithPrincipal(context.Background(), auth.InternalPrincipal("erasure-test"))
 	head := ""
 	for after := ""; ; {
 		r, err := eventsv1.NewEventFeedServiceClient(conn).ListEvents(ctx, &eventsv1.ListEventsRequest{After: after, PageSize: 1000})

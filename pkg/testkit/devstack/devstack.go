@@ -6,8 +6,9 @@ package devstack
 
 import (
 	"bufio"
-	"cmp"
 	"context"
+	cryptorand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -23,7 +24,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/platform"
 )
 
 // Services in start order: each only calls services started before it.
@@ -133,11 +136,13 @@ func freePort() (int, error) {
 
 // Options configures Start.
 type Options struct {
-	BinDir          string
-	DatabaseURL     string
-	PrincipalSecret string
+	BinDir      string
+	DatabaseURL string
+	// KeysDir holds the processes' internal secrets (platform.InitSecrets:
+	// principal keys); Start makes what is missing.
+	KeysDir string
 	// WebhookSecretsKey encrypts the webhooks' signing secrets at rest;
-	// derived from PrincipalSecret when empty.
+	// random when empty.
 	WebhookSecretsKey string
 	Ports             Ports
 	// Env is added to every process's environment (e.g. OTEL_* settings).
@@ -165,6 +170,17 @@ type proc struct {
 
 // Start runs the six processes in order, each once the ones it calls are ready.
 func Start(ctx context.Context, o Options) (*Stack, error) {
+	if o.KeysDir == "" {
+		return nil, errors.New("devstack: no KeysDir")
+	}
+	if err := platform.InitSecrets(o.KeysDir); err != nil {
+		return nil, err
+	}
+	if o.WebhookSecretsKey == "" {
+		b := make([]byte, 32)
+		_, _ = cryptorand.Read(b)
+		o.WebhookSecretsKey = hex.EncodeToString(b)
+	}
 	s := &Stack{opts: o, procs: map[string]*proc{}, replicas: map[string]Ports{}}
 	for _, name := range Services {
 		if err := s.StartService(ctx, name); err != nil {
@@ -197,15 +213,29 @@ func (s *Stack) GRPCAddr(name string) string {
 	return "127.0.0.1:" + strconv.Itoa(s.opts.Ports.GRPC[name])
 }
 
+// KeysDir is where the processes' internal secrets are (principal/...).
+func (s *Stack) KeysDir() string { return s.opts.KeysDir }
+
+// Issuer issues principals as process (its key in KeysDir): for tests and
+// tools calling the services' gRPC ports directly, as the edge would.
+func (s *Stack) Issuer(process string) (*auth.Issuer, error) {
+	k := auth.NewKeyring()
+	if err := k.Load(process, filepath.Join(s.opts.KeysDir, "principal", process+".key"), ""); err != nil {
+		return nil, err
+	}
+	return k.Issuer(process, auth.MaxTTL)
+}
+
 // Env is the environment of a process of the stack.
 func (s *Stack) Env(name string) []string {
 	o := s.opts
 	env := append(os.Environ(),
 		"DATABASE_URL="+o.DatabaseURL,
-		"PRINCIPAL_SECRET="+o.PrincipalSecret,
+		"PRINCIPAL_KEY_FILE="+filepath.Join(o.KeysDir, "principal", name+".key"),
+		"PRINCIPAL_PUBLIC_KEYS_DIR="+filepath.Join(o.KeysDir, "principal", "public"),
 		"ADMIN_ADDR=127.0.0.1:"+strconv.Itoa(o.Ports.Admin[name]),
 		"HTTP_ADDR=127.0.0.1:"+strconv.Itoa(o.Ports.HTTP),
-		"WEBHOOK_SECRETS_KEY="+cmp.Or(o.WebhookSecretsKey, o.PrincipalSecret+"-webhooks"),
+		"WEBHOOK_SECRETS_KEY="+o.WebhookSecretsKey,
 		// Development and tests: webhooks may go to http:// and loopback
 		// receivers.
 		"WEBHOOK_ALLOW_PRIVATE_TARGETS=true",

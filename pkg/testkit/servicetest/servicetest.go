@@ -1,7 +1,7 @@
 // Package servicetest runs a real service process in a test: its real
 // composition root, a fresh PostgreSQL database and a gRPC server on
-// loopback. Calls are made with a real gRPC client carrying a signed
-// principal, exactly as the edge would.
+// loopback. Calls are made with a real gRPC client carrying a principal
+// issued for each call, exactly as the edge would.
 package servicetest
 
 import (
@@ -18,14 +18,47 @@ import (
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/metadata"
 )
 
-// Secret is the principal signing secret test services share.
-const Secret = "servicetest-principal-secret-0123456789"
+// Processes are the Spona processes the test keyring has keys for.
+var Processes = []string{auth.Edge, "beneficiaries", "referrals", "trainings", "reporting", "webhooks"}
+
+// Keyring holds a principal key for each process, made once per test
+// binary: services started with Platform sign with their own and trust all,
+// and the test acts as the edge.
+var Keyring = sync.OnceValue(func() *auth.Keyring {
+	k, err := auth.GenerateKeyring(Processes...)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+// EdgeIssuer issues principals as the edge does, for the test's calls.
+func EdgeIssuer(t testing.TB) *auth.Issuer {
+	t.Helper()
+	i, err := Keyring().For(auth.Edge).Issuer(auth.Edge, auth.MaxTTL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return i
+}
+
+// Dial connects to the service audience at addr as the edge would: calls
+// made with a context from As or Internal carry a principal issued for
+// them.
+func Dial(t testing.TB, addr, audience string) *grpc.ClientConn {
+	t.Helper()
+	conn, err := grpcx.NewClient(addr, grpcx.Peer{Audience: audience, Issuer: EdgeIssuer(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
 
 // Platform returns platform settings for a service in a test: a fresh
-// database (or the given one), loopback admin port, the test secret.
+// database (or the given one), loopback admin port, the test keyring.
 func Platform(t testing.TB, databaseURL string) platform.Config {
 	if databaseURL == "" {
 		databaseURL = pgtest.NewDatabase(t)
@@ -34,8 +67,8 @@ func Platform(t testing.TB, databaseURL string) platform.Config {
 		AdminAddr:       "127.0.0.1:0",
 		DatabaseURL:     databaseURL,
 		DBMaxConns:      8,
-		PrincipalSecret: Secret,
-		PrincipalTTL:    time.Minute,
+		Keyring:         Keyring(),
+		PrincipalTTL:    auth.MaxTTL,
 		LogLevel:        "warn",
 		ShutdownTimeout: 5 * time.Second,
 		StartupTimeout:  30 * time.Second,
@@ -72,11 +105,7 @@ func Start(t testing.TB, svc platform.Service) *grpc.ClientConn {
 			t.Errorf("%s did not stop", svc.Name)
 		}
 	})
-	conn, err := grpcx.NewClient(lis.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := Dial(t, lis.Addr().String(), svc.Name)
 	// Wait until the service is serving (migrations done).
 	hc := healthpb.NewHealthClient(conn)
 	deadline := time.Now().Add(30 * time.Second)
@@ -100,36 +129,20 @@ func Start(t testing.TB, svc platform.Service) *grpc.ClientConn {
 }
 
 // As returns a context whose calls run as organisation org with scopes
-// (all scopes when none are given).
+// (all scopes when none are given), over a connection from Start or Dial.
 func As(t testing.TB, org string, scopes ...string) context.Context {
 	t.Helper()
 	if len(scopes) == 0 {
 		scopes = auth.AllScopes
 	}
-	s, err := auth.NewSigner(Secret, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := s.Sign(auth.Principal{OrganisationID: org, ClientID: "test", Scopes: scopes})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
+	return auth.WithPrincipal(context.Background(), auth.Principal{OrganisationID: org, ClientID: "test", Scopes: scopes})
 }
 
 // Internal returns a context whose calls run as an internal process (the
 // events.read principal background consumers use).
 func Internal(t testing.TB) context.Context {
 	t.Helper()
-	s, err := auth.NewSigner(Secret, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := s.SignInternal("test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
+	return auth.WithPrincipal(context.Background(), auth.InternalPrincipal("test"))
 }
 
 // Events lists every event of a service's feed after cursor, as an internal

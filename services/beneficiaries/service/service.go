@@ -45,11 +45,11 @@ func New(cfg Config) platform.Service {
 		MaxRecvMsgBytes: cfg.Imports.MaxRecvMsgBytes(),
 		MaxCallTime:     cfg.MaxCallTime,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
-			reporting, err := base.Dial("REPORTING_ADDR", cfg.ReportingAddr)
+			reporting, err := base.Dial("reporting", cfg.ReportingAddr)
 			if err != nil {
 				return err
 			}
-			application := app.New(adapters.NewPostgres(base.Pool), projecttag.New(reporting, base.Signer, cfg.ProjectCheckTTL))
+			application := app.New(adapters.NewPostgres(base.Pool), projecttag.New(reporting, cfg.ProjectCheckTTL))
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
 			if cfg.ConsentExpiryInterval > 0 {
 				base.Background(ctx, func(ctx context.Context) { application.RunExpiries(ctx, cfg.ConsentExpiryInterval, base.Log) })

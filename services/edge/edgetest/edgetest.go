@@ -52,8 +52,8 @@ func load[T any](t testing.TB, env map[string]string) T {
 			return v, true
 		}
 		switch k {
-		case "PRINCIPAL_SECRET":
-			return servicetest.Secret, true
+		case "PRINCIPAL_KEY_FILE", "PRINCIPAL_PUBLIC_KEYS_DIR":
+			return "replaced-by-the-test-keyring", true
 		case "ADMIN_ADDR", "GRPC_ADDR", "HTTP_ADDR":
 			return "127.0.0.1:0", true
 		case "DATABASE_URL":
@@ -187,7 +187,7 @@ func (s *Stack) run(t testing.TB, name, addr string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel, p.done = cancel, make(chan error, 1)
 	go func() { p.done <- platform.RunService(ctx, svc) }()
-	conn, err := grpcx.NewClient(p.addr)
+	conn, err := grpcx.NewClient(p.addr, grpcx.Peer{Audience: name, Issuer: servicetest.EdgeIssuer(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

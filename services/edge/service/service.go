@@ -77,27 +77,21 @@ type backends struct {
 	conns map[string]*grpc.ClientConn
 }
 
-func dial(cfg Config) (*backends, error) {
+// dial connects to the five services (closed when the edge stops); calls
+// retry UNAVAILABLE, the edge being the outermost caller.
+func dial(base *platform.Base, cfg Config) (*backends, error) {
 	b := &backends{conns: map[string]*grpc.ClientConn{}}
 	for name, addr := range map[string]string{
 		"beneficiaries": cfg.BeneficiariesAddr, "referrals": cfg.ReferralsAddr,
 		"trainings": cfg.TrainingsAddr, "reporting": cfg.ReportingAddr, "webhooks": cfg.WebhooksAddr,
 	} {
-		conn, err := grpcx.NewClient(addr, grpcx.WithRetries())
+		conn, err := base.Dial(name, addr, grpcx.WithRetries())
 		if err != nil {
-			return nil, errors.Join(err, b.Close(context.Background()))
+			return nil, err
 		}
 		b.conns[name] = conn
 	}
 	return b, nil
-}
-
-func (b *backends) Close(context.Context) error {
-	var errs []error
-	for _, c := range b.conns {
-		errs = append(errs, c.Close())
-	}
-	return errors.Join(errs...)
 }
 
 // ready checks every backend's gRPC health.
@@ -139,16 +133,15 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 			base.Log.Error("shutdown", slog.String("error", err.Error()))
 		}
 	}()
-	b, err := dial(cfg)
+	b, err := dial(base, cfg)
 	if err != nil {
 		lis.Close()
 		return err
 	}
-	base.OnClose(b.Close)
 	store := keys.NewPostgres(base.Pool)
 	verifier := keys.NewVerifier(store, cfg.KeyCacheTTL, cfg.UnknownKeyTTL)
 	creds := &credentials{keys: verifier}
-	keyAdmin := keys.NewAdmin(store, directory.New(b.conns["referrals"], base.Signer, "edge"))
+	keyAdmin := keys.NewAdmin(store, directory.New(b.conns["referrals"], "edge"))
 	keyAdmin.OnChange(verifier.Forget)
 	if cfg.OIDC.enabled() {
 		if creds.oidc, err = oidc.New(oidc.Config{
@@ -167,8 +160,7 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 	}
 	h, err := gateway.New(ctx, gateway.Options{
 		Log:    base.Log,
-		Auth:   creds,
-		Signer: base.Signer,
+		Auth: creds,
 		Backends: gateway.Backends{
 			Beneficiaries: b.conns["beneficiaries"], Referrals: b.conns["referrals"],
 			Trainings: b.conns["trainings"], Reporting: b.conns["reporting"], Webhooks: b.conns["webhooks"],
@@ -237,19 +229,22 @@ func (c *credentials) Verify(ctx context.Context, cred string) (auth.Principal, 
 
 // KeysConfig is what the key commands need.
 type KeysConfig struct {
-	DatabaseURL     string `env:"DATABASE_URL" secret:"true" required:"true" help:"PostgreSQL URL of the edge's database"`
-	PrincipalSecret string `env:"PRINCIPAL_SECRET" secret:"true" required:"true" help:"the processes' principal signing secret"`
-	ReferralsAddr   string `env:"REFERRALS_ADDR" help:"gRPC address of the referrals service (the directory: to check or register the key's organisation)"`
-	LogLevel        string `env:"LOG_LEVEL" default:"warn" help:"debug, info, warn or error"`
+	DatabaseURL      string `env:"DATABASE_URL" secret:"true" required:"true" help:"PostgreSQL URL of the edge's database"`
+	PrincipalKeyFile string `env:"PRINCIPAL_KEY_FILE" help:"the edge's principal key (to call the directory: needed with REFERRALS_ADDR)"`
+	ReferralsAddr    string `env:"REFERRALS_ADDR" help:"gRPC address of the referrals service (the directory: to check or register the key's organisation)"`
+	LogLevel         string `env:"LOG_LEVEL" default:"warn" help:"debug, info, warn or error"`
+	// Keyring, when set (tests), holds the edge's key instead of the file.
+	Keyring *auth.Keyring
 }
 
 // Keys returns the part of the edge's configuration the key commands use.
 func (c Config) Keys() KeysConfig {
-	return KeysConfig{DatabaseURL: c.DatabaseURL, PrincipalSecret: c.PrincipalSecret, ReferralsAddr: c.ReferralsAddr, LogLevel: c.LogLevel}
+	return KeysConfig{DatabaseURL: c.DatabaseURL, PrincipalKeyFile: c.PrincipalKeyFile, ReferralsAddr: c.ReferralsAddr,
+		LogLevel: c.LogLevel, Keyring: c.Keyring}
 }
 
 func (c KeysConfig) platform() platform.Config {
-	return platform.Config{DatabaseURL: c.DatabaseURL, PrincipalSecret: c.PrincipalSecret, PrincipalTTL: time.Minute,
+	return platform.Config{DatabaseURL: c.DatabaseURL, PrincipalKeyFile: c.PrincipalKeyFile, Keyring: c.Keyring, PrincipalTTL: auth.MaxTTL,
 		LogLevel: c.LogLevel, DBMaxConns: 2, ShutdownTimeout: 5 * time.Second, StartupTimeout: 30 * time.Second}
 }
 
@@ -271,19 +266,18 @@ func OpenKeys(ctx context.Context, cfg KeysConfig, operator string) (*KeyCommand
 	}
 	actor := "cli:" + operator
 	var dir keys.Directory = noDirectory{}
-	closeConn := func() {}
 	if cfg.ReferralsAddr != "" {
-		conn, err := grpcx.NewClient(cfg.ReferralsAddr)
+		conn, err := base.Dial("referrals", cfg.ReferralsAddr)
 		if err != nil {
 			_ = base.Close(ctx)
 			return nil, err
 		}
-		dir, closeConn = directory.New(conn, base.Signer, actor), func() { conn.Close() }
+		dir = directory.New(conn, actor)
 	}
 	return &KeyCommands{
 		Admin: keys.NewAdmin(keys.NewPostgres(base.Pool), dir),
 		Actor: auth.Principal{OrganisationID: auth.PlatformOrganisationID, ClientID: actor, Scopes: auth.AdminScopes},
-		close: func() { closeConn(); _ = base.Close(context.Background()) },
+		close: func() { _ = base.Close(context.Background()) },
 	}, nil
 }
 

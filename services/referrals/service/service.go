@@ -50,17 +50,17 @@ func New(cfg Config) platform.Service {
 		MaxCallTime: cfg.MaxCallTime,
 		Migrations:  migrations.FS,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
-			conn, err := base.Dial("BENEFICIARIES_ADDR", cfg.BeneficiariesAddr)
+			conn, err := base.Dial("beneficiaries", cfg.BeneficiariesAddr)
 			if err != nil {
 				return err
 			}
-			reporting, err := base.Dial("REPORTING_ADDR", cfg.ReportingAddr)
+			reporting, err := base.Dial("reporting", cfg.ReportingAddr)
 			if err != nil {
 				return err
 			}
-			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewBeneficiariesGRPC(conn, base.Signer),
-				adapters.NewAuditGRPC(conn, base.Signer), projecttag.New(reporting, base.Signer, cfg.ProjectCheckTTL),
-				adapters.NewSigner(base.Signer), base.Log, app.WithRegistrationAgencies(cfg.RegistrationAgencies))
+			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewBeneficiariesGRPC(conn),
+				adapters.NewAuditGRPC(conn), projecttag.New(reporting, cfg.ProjectCheckTTL),
+				adapters.Actor{}, base.Log, app.WithRegistrationAgencies(cfg.RegistrationAgencies))
 			// Rows from before directory search get their search keys.
 			if n, err := application.FillSearchKeys(ctx); err != nil {
 				return fmt.Errorf("directory search keys: %w", err)

@@ -32,15 +32,15 @@ func New(cfg Config) platform.Service {
 		MaxCallTime: cfg.MaxCallTime,
 		Migrations:  migrations.FS,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
-			beneficiaries, err := base.Dial("BENEFICIARIES_ADDR", cfg.BeneficiariesAddr)
+			beneficiaries, err := base.Dial("beneficiaries", cfg.BeneficiariesAddr)
 			if err != nil {
 				return err
 			}
-			referrals, err := base.Dial("REFERRALS_ADDR", cfg.ReferralsAddr)
+			referrals, err := base.Dial("referrals", cfg.ReferralsAddr)
 			if err != nil {
 				return err
 			}
-			trainings, err := base.Dial("TRAININGS_ADDR", cfg.TrainingsAddr)
+			trainings, err := base.Dial("trainings", cfg.TrainingsAddr)
 			if err != nil {
 				return err
 			}

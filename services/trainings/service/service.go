@@ -50,20 +50,20 @@ func New(cfg Config) platform.Service {
 		MaxRecvMsgBytes: cfg.Imports.MaxRecvMsgBytes(),
 		MaxCallTime:     cfg.MaxCallTime,
 		Register: func(ctx context.Context, base *platform.Base, srv *grpc.Server) error {
-			referrals, err := base.Dial("REFERRALS_ADDR", cfg.ReferralsAddr)
+			referrals, err := base.Dial("referrals", cfg.ReferralsAddr)
 			if err != nil {
 				return err
 			}
-			beneficiaries, err := base.Dial("BENEFICIARIES_ADDR", cfg.BeneficiariesAddr)
+			beneficiaries, err := base.Dial("beneficiaries", cfg.BeneficiariesAddr)
 			if err != nil {
 				return err
 			}
-			reporting, err := base.Dial("REPORTING_ADDR", cfg.ReportingAddr)
+			reporting, err := base.Dial("reporting", cfg.ReportingAddr)
 			if err != nil {
 				return err
 			}
-			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewDirectoryGRPC(referrals, base.Signer),
-				projecttag.New(reporting, base.Signer, cfg.ProjectCheckTTL), adapters.NewBeneficiariesGRPC(beneficiaries, base.Signer))
+			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewDirectoryGRPC(referrals),
+				projecttag.New(reporting, cfg.ProjectCheckTTL), adapters.NewBeneficiariesGRPC(beneficiaries))
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
 			// Erasure and merge of beneficiaries reach the participations.
 			if err := base.ConsumeEvents(ctx, "beneficiaries", beneficiaries, outbox.PersonEventTypes, outbox.PersonEvents(application)); err != nil {

@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	eventsv1 "github.com/spona/spona/gen/go/spona/events/v1"
 	pb "github.com/spona/spona/gen/go/spona/webhooks/v1"
-	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/services/webhooks/internal/adapters"
 	"github.com/spona/spona/services/webhooks/internal/app"
@@ -79,11 +78,10 @@ func New(cfg Config) platform.Service {
 			for _, feed := range []struct{ name, addr string }{
 				{"beneficiaries", cfg.BeneficiariesAddr}, {"referrals", cfg.ReferralsAddr},
 			} {
-				conn, err := grpcx.NewClient(feed.addr)
+				conn, err := base.Dial(feed.name, feed.addr)
 				if err != nil {
 					return err
 				}
-				base.OnClose(func(context.Context) error { return conn.Close() })
 				err = base.ConsumeEvents(ctx, feed.name, conn, domain.SourceTypes(),
 					func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
 						return application.Apply(ctx, adapters.NewInbox(tx), adapters.EventFromProto(ev))

@@ -17,9 +17,6 @@ import (
 	"github.com/spona/spona/pkg/testkit/devstack"
 )
 
-// Secret is the principal signing secret of stacks started here.
-const Secret = "devstacktest-principal-secret-0123456789"
-
 // Logs collects the processes' output, each line prefixed with "[process] ".
 type Logs struct {
 	mu sync.Mutex
@@ -101,6 +98,7 @@ func Start(t testing.TB, databaseURL string, env ...string) (*devstack.Stack, *L
 		stack *devstack.Stack
 		logs  *Logs
 	)
+	keysDir := t.TempDir()
 	for attempt := 1; ; attempt++ {
 		ports, err := devstack.FreePorts()
 		if err != nil {
@@ -108,7 +106,7 @@ func Start(t testing.TB, databaseURL string, env ...string) (*devstack.Stack, *L
 		}
 		logs = &Logs{}
 		stack, err = devstack.Start(ctx, devstack.Options{
-			BinDir: bin, DatabaseURL: databaseURL, PrincipalSecret: Secret, Ports: ports, Env: env, Logs: logs,
+			BinDir: bin, DatabaseURL: databaseURL, KeysDir: keysDir, Ports: ports, Env: env, Logs: logs,
 		})
 		if err == nil {
 			break

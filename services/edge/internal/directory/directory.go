@@ -17,31 +17,28 @@ import (
 	"github.com/spona/spona/services/edge/internal/keys"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
 // GRPC reads and writes the directory over gRPC as the platform
-// administrator (the edge's own principal: the platform organisation).
+// administrator (the platform organisation).
 type GRPC struct {
-	c      refv1.DirectoryServiceClient
-	signer *auth.Signer
-	actor  string
+	c     refv1.DirectoryServiceClient
+	actor string
 }
 
-// New returns the directory over conn; actor names who acts (audited).
-func New(conn grpc.ClientConnInterface, signer *auth.Signer, actor string) *GRPC {
-	return &GRPC{c: refv1.NewDirectoryServiceClient(conn), signer: signer, actor: actor}
+// New returns the directory over conn (a connection issuing the edge's
+// principals); actor names who acts (audited).
+func New(conn grpc.ClientConnInterface, actor string) *GRPC {
+	return &GRPC{c: refv1.NewDirectoryServiceClient(conn), actor: actor}
 }
 
 var _ keys.Directory = (*GRPC)(nil)
 
+// ctx acts as the platform administrator holding scope.
 func (g *GRPC) ctx(ctx context.Context, scope string) (context.Context, context.CancelFunc, error) {
-	tok, err := g.signer.Sign(auth.Principal{OrganisationID: auth.PlatformOrganisationID, ClientID: g.actor, Scopes: []string{scope}})
-	if err != nil {
-		return nil, nil, err
-	}
-	ctx, cancel := context.WithTimeout(metadata.AppendToOutgoingContext(ctx, auth.MetadataKey, tok), 15*time.Second)
+	ctx, cancel := context.WithTimeout(auth.WithPrincipal(ctx, auth.Principal{OrganisationID: auth.PlatformOrganisationID,
+		ClientID: g.actor, Scopes: []string{scope}}), 15*time.Second)
 	return ctx, cancel, nil
 }
 

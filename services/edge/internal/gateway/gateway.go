@@ -55,7 +55,6 @@ type Middleware = func(http.Handler) http.Handler
 type Options struct {
 	Log          *slog.Logger
 	Auth         Authenticator
-	Signer       *auth.Signer
 	Backends     Backends
 	MaxBodyBytes int64
 	// UploadMaxBytes is the body limit of upload routes (spreadsheet
@@ -83,15 +82,16 @@ type Options struct {
 	PublicDirectory bool
 }
 
-type principalKey struct{}
-
 func principalFrom(r *http.Request) (auth.Principal, bool) { return Caller(r.Context()) }
 
 // Caller returns the authenticated principal of a request; the edge's own
 // services (Backends.APIKeys) get it from their context.
-func Caller(ctx context.Context) (auth.Principal, bool) {
-	p, ok := ctx.Value(principalKey{}).(auth.Principal)
-	return p, ok
+func Caller(ctx context.Context) (auth.Principal, bool) { return auth.FromContext(ctx) }
+
+// actingAs returns r acting as p: the calls made for it to the services
+// carry principals the edge issues from p, one per call (see pkg/grpcx).
+func actingAs(r *http.Request, p auth.Principal) *http.Request {
+	return r.WithContext(auth.WithPrincipal(r.Context(), p))
 }
 
 var marshaler = &runtime.JSONPb{
@@ -128,11 +128,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 			if !ok {
 				return nil
 			}
-			tok, err := o.Signer.Sign(p)
-			if err != nil {
-				return nil
-			}
-			md := metadata.Pairs(auth.MetadataKey, tok)
+			md := metadata.MD{}
 			if key := r.Header.Get(IdempotencyKeyHeader); key != "" && ValidIdempotencyKey(key) {
 				// Keys are the client's own namespace: two partners may
 				// both send "1".
@@ -310,7 +306,7 @@ func authenticate(o Options, fails *failures) Middleware {
 				writeStatus(w, r, status.New(codes.Unavailable, "authentication temporarily unavailable; retry"))
 				return
 			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+			next.ServeHTTP(w, actingAs(r, p))
 		})
 	}
 }

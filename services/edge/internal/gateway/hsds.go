@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"net/http"
 	"strings"
 
@@ -42,7 +41,7 @@ func hsdsAPI(mux http.Handler, authn Middleware, public bool, limit Middleware) 
 				}
 				p := auth.Principal{OrganisationID: AnonymousOrganisationID, ClientID: "anonymous/" + clientAddr(r),
 					Scopes: []string{auth.ScopeDirectoryRead}}
-				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+				next.ServeHTTP(w, actingAs(r, p))
 			})
 		}
 	}

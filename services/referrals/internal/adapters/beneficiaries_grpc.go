@@ -18,18 +18,16 @@ import (
 )
 
 // BeneficiariesGRPC asks the beneficiaries service, as the calling
-// organisation: with the principal the connection forwards, or, for the
-// internal RPCs (CheckAccess, RecordAccess), with one signed for the same
-// organisation and client holding only the internal scope.
+// organisation: every call carries a principal the referrals service issues
+// for it, with the called method's scope alone (auth.Delegated).
 type BeneficiariesGRPC struct {
 	people benv1.BeneficiaryServiceClient
 	access benv1.BeneficiaryAccessServiceClient
-	signer *auth.Signer
 }
 
 // NewBeneficiariesGRPC returns the adapter over conn.
-func NewBeneficiariesGRPC(conn grpc.ClientConnInterface, signer *auth.Signer) *BeneficiariesGRPC {
-	return &BeneficiariesGRPC{people: benv1.NewBeneficiaryServiceClient(conn), access: benv1.NewBeneficiaryAccessServiceClient(conn), signer: signer}
+func NewBeneficiariesGRPC(conn grpc.ClientConnInterface) *BeneficiariesGRPC {
+	return &BeneficiariesGRPC{people: benv1.NewBeneficiaryServiceClient(conn), access: benv1.NewBeneficiaryAccessServiceClient(conn)}
 }
 
 // internalTimeout bounds the internal calls made inside a partner's request.
@@ -38,11 +36,7 @@ const internalTimeout = 5 * time.Second
 // GrantState asks whether the caller's grant made for sourceID is live.
 func (b *BeneficiariesGRPC) GrantState(ctx context.Context, beneficiaryID, sourceID string) (app.GrantState, error) {
 	caller := auth.Caller(ctx)
-	cctx, err := b.signer.Delegate(ctx, caller.OrganisationID, caller.ClientID, auth.ScopeAccessCheck)
-	if err != nil {
-		return app.GrantState{}, err
-	}
-	cctx, cancel := context.WithTimeout(cctx, internalTimeout)
+	cctx, cancel := context.WithTimeout(auth.Delegate(ctx, caller.OrganisationID, caller.ClientID), internalTimeout)
 	defer cancel()
 	resp, err := b.access.CheckAccess(cctx, &benv1.CheckAccessRequest{BeneficiaryId: beneficiaryID, SourceId: sourceID})
 	if status.Code(err) == codes.FailedPrecondition {
@@ -59,23 +53,18 @@ func (b *BeneficiariesGRPC) GrantState(ctx context.Context, beneficiaryID, sourc
 // beneficiaries' audit log (RecordAccess), for the reader.
 type AuditGRPC struct {
 	access benv1.BeneficiaryAccessServiceClient
-	signer *auth.Signer
 }
 
 // NewAuditGRPC returns the audit log adapter over conn.
-func NewAuditGRPC(conn grpc.ClientConnInterface, signer *auth.Signer) *AuditGRPC {
-	return &AuditGRPC{access: benv1.NewBeneficiaryAccessServiceClient(conn), signer: signer}
+func NewAuditGRPC(conn grpc.ClientConnInterface) *AuditGRPC {
+	return &AuditGRPC{access: benv1.NewBeneficiaryAccessServiceClient(conn)}
 }
 
 var _ app.AuditLog = (*AuditGRPC)(nil)
 
 // Record implements app.AuditLog.
 func (a *AuditGRPC) Record(ctx context.Context, act audit.Actor, action string, fields []string, reads []app.Read) error {
-	cctx, err := a.signer.Delegate(ctx, act.OrganisationID, act.ClientID, auth.ScopeAuditWrite)
-	if err != nil {
-		return err
-	}
-	cctx, cancel := context.WithTimeout(cctx, internalTimeout)
+	cctx, cancel := context.WithTimeout(auth.Delegate(ctx, act.OrganisationID, act.ClientID), internalTimeout)
 	defer cancel()
 	req := &benv1.RecordAccessRequest{Action: action, Fields: fields, Purpose: act.Purpose}
 	for _, r := range reads {
@@ -112,22 +101,19 @@ func (b *BeneficiariesGRPC) View(ctx context.Context, id string) (app.Beneficiar
 	return v, nil
 }
 
-// Signer acts for an organisation by signing a principal for it, the way the
-// edge does for a partner's request. Used only to end the access a
-// referral of that organisation granted.
-type Signer struct {
-	signer *auth.Signer
-}
+// Actor acts for an organisation the way the edge does for a partner's
+// request: the calls it makes carry principals the referrals service issues
+// for that organisation (with the scopes delegated to it). Used only to end
+// the access a referral of that organisation granted.
+type Actor struct{}
 
-// NewSigner returns the actor.
-func NewSigner(s *auth.Signer) *Signer { return &Signer{signer: s} }
+var _ app.Actor = Actor{}
 
-var _ app.Actor = (*Signer)(nil)
-
-// ServiceClientID names the referrals service as the client in principals it signs.
+// ServiceClientID names the referrals service as the client of what it does
+// on its own.
 const ServiceClientID = "spona-referrals"
 
 // As returns ctx acting for organisationID.
-func (s *Signer) As(ctx context.Context, organisationID string) (context.Context, error) {
-	return s.signer.Delegate(ctx, organisationID, ServiceClientID, auth.ScopeBeneficiariesRead, auth.ScopeBeneficiariesWrite)
+func (Actor) As(ctx context.Context, organisationID string) (context.Context, error) {
+	return auth.Delegate(ctx, organisationID, ServiceClientID), nil
 }

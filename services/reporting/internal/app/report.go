@@ -33,9 +33,8 @@ func (a *App) GetProjectReport(ctx context.Context, p auth.Principal, projectID 
 // no sector, a budget over a year…) is refused, with every problem named,
 // before anything is computed.
 func (a *App) GetIATIReport(ctx context.Context, p auth.Principal, projectID string, from, to date.Date) (*domain.Report, error) {
-	if !p.Has(auth.ScopeDirectoryRead) {
-		return nil, errs.PermissionDenied("scope %q is required for an IATI export: the reporting organisation comes from the directory", auth.ScopeDirectoryRead)
-	}
+	// The directory is read with the directory.read the reporting
+	// service issues itself (auth.Delegated).
 	pr, from, to, err := a.reportScope(ctx, p, projectID, from, to)
 	if err != nil {
 		return nil, err
@@ -63,11 +62,8 @@ func (a *App) GetIATIReport(ctx context.Context, p auth.Principal, projectID str
 // reportScope returns the project a report is asked of, if the caller may
 // see it, and the report period with its defaults.
 func (a *App) reportScope(ctx context.Context, p auth.Principal, projectID string, from, to date.Date) (*domain.Project, date.Date, date.Date, error) {
-	// The aggregate RPCs run as the caller and need this scope; say so here
-	// rather than let the downstream refusal look like our failure.
-	if !p.Has(auth.ScopeAggregates) {
-		return nil, from, to, errs.PermissionDenied("scope %q is required to compute a report", auth.ScopeAggregates)
-	}
+	// The aggregates are asked for the caller's organisation, with the
+	// aggregates.read the reporting service issues itself (auth.Delegated).
 	pr, err := a.GetProject(ctx, p, projectID)
 	if err != nil {
 		return nil, from, to, err

@@ -19,13 +19,12 @@ import (
 // principal of its own with the internal scope access.check only: no
 // personal data is read.
 type BeneficiariesGRPC struct {
-	c      benv1.BeneficiaryAccessServiceClient
-	signer *auth.Signer
+	c benv1.BeneficiaryAccessServiceClient
 }
 
 // NewBeneficiariesGRPC returns the adapter over conn.
-func NewBeneficiariesGRPC(conn grpc.ClientConnInterface, signer *auth.Signer) *BeneficiariesGRPC {
-	return &BeneficiariesGRPC{c: benv1.NewBeneficiaryAccessServiceClient(conn), signer: signer}
+func NewBeneficiariesGRPC(conn grpc.ClientConnInterface) *BeneficiariesGRPC {
+	return &BeneficiariesGRPC{c: benv1.NewBeneficiaryAccessServiceClient(conn)}
 }
 
 var _ app.Beneficiaries = (*BeneficiariesGRPC)(nil)
@@ -33,13 +32,9 @@ var _ app.Beneficiaries = (*BeneficiariesGRPC)(nil)
 // CheckVisible implements app.Beneficiaries.
 func (b *BeneficiariesGRPC) CheckVisible(ctx context.Context, beneficiaryID string) error {
 	caller := auth.Caller(ctx)
-	cctx, err := b.signer.Delegate(ctx, caller.OrganisationID, caller.ClientID, auth.ScopeAccessCheck)
-	if err != nil {
-		return err
-	}
-	cctx, cancel := context.WithTimeout(cctx, 5*time.Second)
+	cctx, cancel := context.WithTimeout(auth.Delegate(ctx, caller.OrganisationID, caller.ClientID), 5*time.Second)
 	defer cancel()
-	_, err = b.c.CheckAccess(cctx, &benv1.CheckAccessRequest{BeneficiaryId: beneficiaryID})
+	_, err := b.c.CheckAccess(cctx, &benv1.CheckAccessRequest{BeneficiaryId: beneficiaryID})
 	if status.Code(err) == codes.FailedPrecondition {
 		return errs.FailedPrecondition(grpcx.Reason(err), "%s", status.Convert(err).Message())
 	}
