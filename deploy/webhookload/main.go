@@ -59,7 +59,6 @@ func main() {
 	}
 }
 
-
 type options struct {
 	rate     int
 	duration time.Duration
@@ -191,15 +190,15 @@ type throughput struct {
 }
 
 type loader struct {
-	ctx    context.Context
-	stack  *devstack.Stack
-	conn   *grpc.ClientConn
-	ref    refv1.ReferralServiceClient
-	ben    benv1.BeneficiaryServiceClient
-	keys   map[string]string // organisation name -> API key
-	orgs   map[string]string // organisation name -> id
-	benID  string
-	last   map[string]float64 // metrics at the last look
+	ctx   context.Context
+	stack *devstack.Stack
+	conn  *grpc.ClientConn
+	ref   refv1.ReferralServiceClient
+	ben   benv1.BeneficiaryServiceClient
+	keys  map[string]string // organisation name -> API key
+	orgs  map[string]string // organisation name -> id
+	benID string
+	last  map[string]float64 // metrics at the last look
 }
 
 func (l *loader) as(org string) context.Context {

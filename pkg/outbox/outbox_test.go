@@ -36,7 +36,6 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-
 var quiet = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 
 // schemaFS is the outbox migration every service carries.

@@ -159,7 +159,7 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 		return err
 	}
 	h, err := gateway.New(ctx, gateway.Options{
-		Log:    base.Log,
+		Log:  base.Log,
 		Auth: creds,
 		Backends: gateway.Backends{
 			Beneficiaries: b.conns["beneficiaries"], Referrals: b.conns["referrals"],
