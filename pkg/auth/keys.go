@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -108,7 +109,7 @@ func (k *Keyring) verify(process string, msg, sig []byte) bool {
 func (k *Keyring) Load(process, privateFile, publicDir string) error {
 	private := map[string]ed25519.PrivateKey{}
 	if privateFile != "" {
-		raw, err := os.ReadFile(privateFile)
+		raw, err := os.ReadFile(filepath.Clean(privateFile))
 		if err != nil {
 			return fmt.Errorf("PRINCIPAL_KEY_FILE: %w", err)
 		}
@@ -120,7 +121,12 @@ func (k *Keyring) Load(process, privateFile, publicDir string) error {
 	}
 	public := map[string][]ed25519.PublicKey{}
 	if publicDir != "" {
-		files, err := filepath.Glob(filepath.Join(publicDir, "*.pem"))
+		dir, err := os.OpenRoot(publicDir)
+		if err != nil {
+			return fmt.Errorf("PRINCIPAL_PUBLIC_KEYS_DIR: %w", err)
+		}
+		defer func() { _ = dir.Close() }()
+		files, err := fs.Glob(dir.FS(), "*.pem")
 		if err != nil {
 			return err
 		}
@@ -128,14 +134,14 @@ func (k *Keyring) Load(process, privateFile, publicDir string) error {
 			return fmt.Errorf("PRINCIPAL_PUBLIC_KEYS_DIR %s holds no <process>.pem", publicDir)
 		}
 		for _, f := range files {
-			name, _, _ := strings.Cut(filepath.Base(f), ".")
-			raw, err := os.ReadFile(f)
+			name, _, _ := strings.Cut(f, ".")
+			raw, err := dir.ReadFile(f)
 			if err != nil {
 				return err
 			}
 			keys, err := ParsePublicKeys(raw)
 			if err != nil {
-				return fmt.Errorf("%s: %w", f, err)
+				return fmt.Errorf("%s: %w", filepath.Join(publicDir, f), err)
 			}
 			public[name] = append(public[name], keys...)
 		}
@@ -208,7 +214,7 @@ func (k *Keyring) WriteFiles(dir string) (string, error) {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	pubDir := filepath.Join(dir, "public")
-	if err := os.MkdirAll(pubDir, 0o755); err != nil {
+	if err := os.MkdirAll(pubDir, 0o750); err != nil {
 		return "", err
 	}
 	for p, key := range k.private {
@@ -229,7 +235,7 @@ func (k *Keyring) WriteFiles(dir string) (string, error) {
 			}
 			out = append(out, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})...)
 		}
-		if err := os.WriteFile(filepath.Join(pubDir, p+".pem"), out, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(pubDir, p+".pem"), out, 0o600); err != nil {
 			return "", err
 		}
 	}

@@ -22,7 +22,8 @@ var Processes = []string{"beneficiaries", "referrals", "trainings", "reporting",
 //	dir/principal/public/<process>.pem   the public keys (PRINCIPAL_PUBLIC_KEYS_DIR)
 //
 // `make run`, the tests and the Compose file use it; a Kubernetes
-// installation can make its Secrets from the files.
+// installation can make its Secrets from the files. When every private key
+// is there, nothing is changed.
 func InitSecrets(dir string) error {
 	keys := filepath.Join(dir, "principal")
 	complete := true
@@ -45,6 +46,27 @@ func InitSecrets(dir string) error {
 	return err
 }
 
+// chownSecrets gives the files InitSecrets makes to uid:gid (the user the
+// processes run as, when it differs from the one making them), through a
+// root-scoped handle so no symbolic link leads elsewhere.
+func chownSecrets(dir string, uid, gid int) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = root.Close() }()
+	paths := []string{".", "principal", filepath.Join("principal", "public")}
+	for _, p := range Processes {
+		paths = append(paths, filepath.Join("principal", p+".key"), filepath.Join("principal", "public", p+".pem"))
+	}
+	for _, p := range paths {
+		if err := root.Lchown(p, uid, gid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // initSecrets is `<binary> init-secrets [-owner UID:GID] DIR`.
 func initSecrets(args []string, out io.Writer) error {
 	owner := ""
@@ -54,22 +76,21 @@ func initSecrets(args []string, out io.Writer) error {
 	if len(args) != 1 {
 		return errors.New("usage: init-secrets [-owner UID:GID] DIR")
 	}
+	uid, gid := -1, -1
+	if owner != "" {
+		u, g, ok := strings.Cut(owner, ":")
+		var err1, err2 error
+		uid, err1 = strconv.Atoi(u)
+		gid, err2 = strconv.Atoi(g)
+		if !ok || err1 != nil || err2 != nil {
+			return fmt.Errorf("-owner %q: want UID:GID", owner)
+		}
+	}
 	if err := InitSecrets(args[0]); err != nil {
 		return err
 	}
 	if owner != "" {
-		u, g, ok := strings.Cut(owner, ":")
-		uid, err1 := strconv.Atoi(u)
-		gid, err2 := strconv.Atoi(g)
-		if !ok || err1 != nil || err2 != nil {
-			return fmt.Errorf("-owner %q: want UID:GID", owner)
-		}
-		if err := filepath.WalkDir(args[0], func(p string, _ os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			return os.Lchown(p, uid, gid)
-		}); err != nil {
+		if err := chownSecrets(args[0], uid, gid); err != nil {
 			return err
 		}
 	}
