@@ -8,6 +8,7 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/webhooktest"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // TestErasureReachesGrantHolders: the beneficiaries service's feed, consumed
@@ -53,43 +54,53 @@ func TestErasureReachesGrantHolders(t *testing.T) {
 	}
 }
 
-// TestConsentWithdrawalTellsGrantees: withdrawing a referral_sharing
-// consent ends the grants made under it, and the organisations that held
-// them are told (consent.withdrawn), not an unrelated one.
-func TestConsentWithdrawalTellsGrantees(t *testing.T) {
+// TestConsentEndTellsGrantees: withdrawing a referral_sharing consent, or
+// its expiry, ends the grants made under it, and the organisations that
+// held them are told (consent.withdrawn, consent.expired), not an unrelated
+// one.
+func TestConsentEndTellsGrantees(t *testing.T) {
 	s := start(t, nil)
-	owner, holder, unrelated := ids.New(), ids.New(), ids.New()
-	atHolder, atUnrelated := webhooktest.Start(t, nil), webhooktest.Start(t, nil)
-	wh := s.subscribe(t, holder, atHolder.URL(), "consent.withdrawn")
-	s.subscribe(t, unrelated, atUnrelated.URL(), "consent.withdrawn")
+	for _, typ := range []string{"consent.withdrawn", "consent.expired"} {
+		t.Run(typ, func(t *testing.T) {
+			owner, holder, unrelated := ids.New(), ids.New(), ids.New()
+			atHolder, atUnrelated := webhooktest.Start(t, nil), webhooktest.Start(t, nil)
+			wh := s.subscribe(t, holder, atHolder.URL(), typ)
+			s.subscribe(t, unrelated, atUnrelated.URL(), typ)
 
-	ctx := servicetest.As(t, owner)
-	benc, access := benv1.NewBeneficiaryServiceClient(s.ben), benv1.NewBeneficiaryAccessServiceClient(s.ben)
-	b, err := benc.CreateBeneficiary(ctx, &benv1.CreateBeneficiaryRequest{Beneficiary: &benv1.Beneficiary{
-		GivenName: "Nadia", LegalStatus: benv1.LegalStatus_LEGAL_STATUS_REFUGEE}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := b.GetBeneficiary().GetId()
-	c, err := benc.CreateConsent(ctx, &benv1.CreateConsentRequest{BeneficiaryId: id, Consent: &benv1.Consent{
-		Purpose: benv1.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING, GivenBy: benv1.ConsentGivenBy_CONSENT_GIVEN_BY_SELF}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := access.GrantAccess(ctx, &benv1.GrantAccessRequest{BeneficiaryId: id, GranteeOrganisationId: holder, SourceId: ids.New()}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := benc.WithdrawConsent(ctx, &benv1.WithdrawConsentRequest{BeneficiaryId: id, Id: c.GetConsent().GetId(), Reason: "asked by phone"}); err != nil {
-		t.Fatal(err)
-	}
-	reqs := atHolder.WaitFor(t, 30*time.Second, "the grant holder's webhook", func(r []webhooktest.Request) bool { return len(r) >= 1 })
-	e := reqs[0].Decode(t)
-	if len(reqs) != 1 || e.Type != "consent.withdrawn" || e.Data["beneficiary_id"] != id || e.Data["consent_id"] != c.GetConsent().GetId() {
-		t.Fatalf("holder got %d webhooks, first %s", len(reqs), reqs[0].Body)
-	}
-	webhooktest.Verify(t, []string{wh.GetSecret()}, reqs)
-	time.Sleep(300 * time.Millisecond)
-	if n := len(atUnrelated.Requests()); n != 0 {
-		t.Fatalf("an unrelated organisation got %d webhooks", n)
+			ctx := servicetest.As(t, owner)
+			benc, access := benv1.NewBeneficiaryServiceClient(s.ben), benv1.NewBeneficiaryAccessServiceClient(s.ben)
+			b, err := benc.CreateBeneficiary(ctx, &benv1.CreateBeneficiaryRequest{Beneficiary: &benv1.Beneficiary{
+				GivenName: "Nadia", LegalStatus: benv1.LegalStatus_LEGAL_STATUS_REFUGEE}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := b.GetBeneficiary().GetId()
+			consent := &benv1.Consent{Purpose: benv1.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING, GivenBy: benv1.ConsentGivenBy_CONSENT_GIVEN_BY_SELF}
+			if typ == "consent.expired" {
+				consent.ExpireTime = timestamppb.New(time.Now().Add(time.Second))
+			}
+			c, err := benc.CreateConsent(ctx, &benv1.CreateConsentRequest{BeneficiaryId: id, Consent: consent})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := access.GrantAccess(ctx, &benv1.GrantAccessRequest{BeneficiaryId: id, GranteeOrganisationId: holder, SourceId: ids.New()}); err != nil {
+				t.Fatal(err)
+			}
+			if typ == "consent.withdrawn" {
+				if _, err := benc.WithdrawConsent(ctx, &benv1.WithdrawConsentRequest{BeneficiaryId: id, Id: c.GetConsent().GetId(), Reason: "asked by phone"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			reqs := atHolder.WaitFor(t, 30*time.Second, "the grant holder's webhook", func(r []webhooktest.Request) bool { return len(r) >= 1 })
+			e := reqs[0].Decode(t)
+			if len(reqs) != 1 || e.Type != typ || e.Data["beneficiary_id"] != id || e.Data["consent_id"] != c.GetConsent().GetId() {
+				t.Fatalf("holder got %d webhooks, first %s", len(reqs), reqs[0].Body)
+			}
+			webhooktest.Verify(t, []string{wh.GetSecret()}, reqs)
+			time.Sleep(300 * time.Millisecond)
+			if n := len(atUnrelated.Requests()); n != 0 {
+				t.Fatalf("an unrelated organisation got %d webhooks", n)
+			}
+		})
 	}
 }

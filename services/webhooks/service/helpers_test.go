@@ -46,7 +46,8 @@ func start(t testing.TB, configure func(*service.Config)) *stack {
 	// Nothing here is tagged with a project, so the reporting service they
 	// would ask is not started.
 	noReporting := servicetest.Defer(t).Addr
-	ben := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url), ReportingAddr: noReporting}))
+	ben := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url), ReportingAddr: noReporting,
+		ConsentExpiryInterval: 100 * time.Millisecond}))
 	ref := servicetest.Start(t, referrals.New(referrals.Config{Config: servicetest.Platform(t, url), BeneficiariesAddr: ben.Target(),
 		ReportingAddr: noReporting}))
 	cfg := service.Config{

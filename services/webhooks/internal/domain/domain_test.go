@@ -106,6 +106,12 @@ func TestRoute(t *testing.T) {
 		return Event{ID: "e", Type: typ, AggregateType: "referral", AggregateID: "r1", OrganisationIDs: []string{from, to},
 			Data: map[string]any{"from_organisation_id": from, "to_organisation_id": to, "status": "sent", "reason": "free text", "notes": "x"}}
 	}
+	// A referral the consent's end cancelled (nobody's action).
+	endedBy := func(code string) Event {
+		e := ref("referral.cancelled")
+		e.Data["close_reason_code"] = code
+		return e
+	}
 	type n struct{ Org, Type string }
 	notices := func(e Event) []n {
 		var out []n
@@ -128,9 +134,13 @@ func TestRoute(t *testing.T) {
 		{ref("referral.started"), []n{{from, TypeReferralStarted}}},
 		{ref("referral.completed"), []n{{from, TypeReferralCompleted}}},
 		{ref("referral.cancelled"), []n{{to, TypeReferralCancelled}}},
+		{endedBy("CONSENT_WITHDRAWN"), []n{{to, TypeReferralCancelled}, {from, TypeReferralCancelled}}},
+		{endedBy("CONSENT_EXPIRED"), []n{{to, TypeReferralCancelled}, {from, TypeReferralCancelled}}},
 		{ref("referral.overdue"), []n{{to, TypeReferralOverdue}, {from, TypeReferralOverdue}}},
 		{Event{Type: "consent.withdrawn", AggregateType: "consent", AggregateID: "c", OrganisationIDs: []string{to, other, to}},
 			[]n{{to, TypeConsentWithdrawn}, {other, TypeConsentWithdrawn}}},
+		{Event{Type: "consent.expired", AggregateType: "consent", AggregateID: "c", OrganisationIDs: []string{from, to}},
+			[]n{{from, TypeConsentExpired}, {to, TypeConsentExpired}}},
 		{Event{Type: "beneficiary.erased", AggregateType: "beneficiary", AggregateID: "b", OrganisationIDs: []string{other}},
 			[]n{{other, TypeBeneficiaryErased}}},
 		{Event{Type: "beneficiary.created", AggregateType: "beneficiary", AggregateID: "b", OrganisationIDs: []string{other}}, nil},

@@ -16,6 +16,7 @@ const (
 	TypeReferralCancelled = "referral.cancelled"
 	TypeReferralOverdue   = "referral.overdue"
 	TypeConsentWithdrawn  = "consent.withdrawn"
+	TypeConsentExpired    = "consent.expired"
 	TypeBeneficiaryErased = "beneficiary.erased"
 )
 
@@ -23,7 +24,7 @@ const (
 var EventTypes = []string{
 	TypeReferralReceived, TypeReferralAccepted, TypeReferralDeclined, TypeReferralStarted,
 	TypeReferralCompleted, TypeReferralCancelled, TypeReferralOverdue, TypeConsentWithdrawn,
-	TypeBeneficiaryErased,
+	TypeConsentExpired, TypeBeneficiaryErased,
 }
 
 // Event is a domain event of another service, as its feed carries it.
@@ -77,7 +78,7 @@ var referralTransitions = map[string]struct {
 // SourceTypes are the types of the services' events that lead to webhooks:
 // what the feed consumers ask for.
 func SourceTypes() []string {
-	out := []string{TypeConsentWithdrawn, TypeBeneficiaryErased}
+	out := []string{TypeConsentWithdrawn, TypeConsentExpired, TypeBeneficiaryErased}
 	for t := range referralTransitions {
 		out = append(out, t)
 	}
@@ -110,18 +111,27 @@ func Route(e Event) []Notice {
 		if t.to&toReceiver != 0 {
 			add(to, t.webhook)
 		}
-		if t.to&toSender != 0 {
+		// A referral ended because its consent did: no party cancelled it,
+		// so both are told.
+		if t.to&toSender != 0 || endedByConsent(data) {
 			add(from, t.webhook)
 		}
 		return out
 	}
 	switch e.Type {
-	case TypeConsentWithdrawn, TypeBeneficiaryErased:
+	case TypeConsentWithdrawn, TypeConsentExpired, TypeBeneficiaryErased:
 		for _, org := range e.OrganisationIDs {
 			add(org, e.Type)
 		}
 	}
 	return out
+}
+
+// endedByConsent reports whether a referral event's data says it was
+// cancelled because the consent it was sent under was withdrawn or expired.
+func endedByConsent(data map[string]any) bool {
+	code, _ := data["close_reason_code"].(string)
+	return code == "CONSENT_WITHDRAWN" || code == "CONSENT_EXPIRED"
 }
 
 // thin keeps the allowed fields of e's data and names the aggregate.

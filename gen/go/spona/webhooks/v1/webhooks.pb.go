@@ -145,7 +145,7 @@ type Webhook struct {
 	// Event types to deliver: referral.received, referral.accepted,
 	// referral.declined, referral.started, referral.completed,
 	// referral.cancelled, referral.overdue, consent.withdrawn,
-	// beneficiary.erased. Required on create.
+	// consent.expired, beneficiary.erased. Required on create.
 	EventTypes  []string `protobuf:"bytes,3,rep,name=event_types,json=eventTypes,proto3" json:"event_types,omitempty"`
 	Description string   `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
 	// The signing secret, "whsec_" + base64 of 32 random bytes. Set only in
