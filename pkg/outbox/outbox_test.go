@@ -28,7 +28,7 @@ import (
 	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -490,10 +490,8 @@ func TestCursorBadInput(t *testing.T) {
 			}
 			st := statusOf(t, err, codes.OutOfRange)
 			var oldest string
-			for _, d := range st.Details() {
-				if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetReason() == outbox.ReasonCursorExpired {
-					oldest = info.GetMetadata()["oldest_cursor"]
-				}
+			if info := statustest.Info(err); info.GetReason() == outbox.ReasonCursorExpired {
+				oldest = info.GetMetadata()["oldest_cursor"]
 			}
 			if oldest == "" || !strings.Contains(st.Message(), oldest) {
 				t.Fatalf("OUT_OF_RANGE without the oldest cursor: %v", st.Proto())

@@ -16,10 +16,8 @@ import (
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/genproto/googleapis/api/httpbody"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 type importClients struct {
@@ -249,12 +247,8 @@ func TestImportBadFiles(t *testing.T) {
 
 func violationTexts(err error) string {
 	var out []string
-	for _, d := range status.Convert(err).Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				out = append(out, v.GetField()+": "+v.GetDescription())
-			}
-		}
+	for _, v := range statustest.FieldViolations(err) {
+		out = append(out, v.GetField()+": "+v.GetDescription())
 	}
 	return strings.Join(out, "\n")
 }

@@ -12,9 +12,7 @@ import (
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/statustest"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/testing/protocmp"
 )
 
@@ -168,18 +166,8 @@ func TestValidation(t *testing.T) {
 			b := amina()
 			tc.mutate(b)
 			_, err := c.CreateBeneficiary(ctx, &pb.CreateBeneficiaryRequest{Beneficiary: b})
-			st := status.Convert(err)
-			if st.Code() != codes.InvalidArgument {
-				t.Fatalf("code = %v (%v), want InvalidArgument", st.Code(), err)
-			}
-			var fields []string
-			for _, d := range st.Details() {
-				if br, ok := d.(*errdetails.BadRequest); ok {
-					for _, fv := range br.GetFieldViolations() {
-						fields = append(fields, fv.GetField())
-					}
-				}
-			}
+			statustest.Want(t, err, codes.InvalidArgument, "")
+			fields := statustest.Violations(err)
 			if !contains(fields, tc.field) {
 				t.Fatalf("violations %v do not name %s", fields, tc.field)
 			}

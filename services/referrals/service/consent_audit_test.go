@@ -10,6 +10,7 @@ import (
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -36,12 +37,12 @@ func TestActionsCheckConsentLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := s.ben.GetBeneficiary(ctxB, &benv1.GetBeneficiaryRequest{Id: benID})
-	wantCode(t, err, codes.NotFound, "receiver reads the person after withdrawal")
+	statustest.Want(t, err, codes.NotFound, "receiver reads the person after withdrawal")
 	for _, tc := range []struct{ action, id string }{{"accept", sent.GetId()}, {"start", accepted.GetId()}} {
 		_, err := s.do(ctxB, tc.action, tc.id)
-		wantCode(t, err, codes.FailedPrecondition, tc.action+" after withdrawal")
-		if reason(err) != "CONSENT_WITHDRAWN" {
-			t.Fatalf("%s after withdrawal: reason %q (%v)", tc.action, reason(err), err)
+		statustest.Want(t, err, codes.FailedPrecondition, tc.action+" after withdrawal")
+		if statustest.Reason(err) != "CONSENT_WITHDRAWN" {
+			t.Fatalf("%s after withdrawal: reason %q (%v)", tc.action, statustest.Reason(err), err)
 		}
 	}
 	// The referrals sent under the consent end, from the beneficiaries feed:
@@ -95,7 +96,7 @@ func TestActionsCheckConsentLive(t *testing.T) {
 			action string
 		}{{ctxB, "accept"}, {ctxB, "decline"}, {ctxA, "cancel"}} {
 			_, err := s.do(act.ctx, act.action, id)
-			if status.Code(err) != codes.FailedPrecondition || reason(err) != "CONSENT_WITHDRAWN" {
+			if status.Code(err) != codes.FailedPrecondition || statustest.Reason(err) != "CONSENT_WITHDRAWN" {
 				t.Fatalf("%s after the end: %v", act.action, err)
 			}
 		}
@@ -119,9 +120,9 @@ func TestActionsCheckConsentLive(t *testing.T) {
 	s.must(t, ctxA, "send", r.GetId())
 	time.Sleep(time.Until(expiry) + 50*time.Millisecond)
 	_, err = s.do(ctxB, "accept", r.GetId())
-	wantCode(t, err, codes.FailedPrecondition, "accept after expiry")
-	if reason(err) != "CONSENT_EXPIRED" {
-		t.Fatalf("accept after expiry: reason %q (%v)", reason(err), err)
+	statustest.Want(t, err, codes.FailedPrecondition, "accept after expiry")
+	if statustest.Reason(err) != "CONSENT_EXPIRED" {
+		t.Fatalf("accept after expiry: reason %q (%v)", statustest.Reason(err), err)
 	}
 	servicetest.Eventually(t, "referral ended by the expiry", func() error {
 		got, err := s.ref.GetReferral(ctxB, &pb.GetReferralRequest{Id: r.GetId()})
@@ -194,5 +195,5 @@ func TestReferralReadsAudited(t *testing.T) {
 	// A purpose that is not acceptable is refused before anything is read.
 	bad := metadata.AppendToOutgoingContext(ctxB, "x-spona-purpose", strings.Repeat("x", 201))
 	_, err = s.ref.GetReferral(bad, &pb.GetReferralRequest{Id: r.GetId()})
-	wantCode(t, err, codes.InvalidArgument, "read with a 201-character purpose")
+	statustest.Want(t, err, codes.InvalidArgument, "read with a 201-character purpose")
 }

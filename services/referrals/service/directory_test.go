@@ -9,6 +9,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
@@ -65,7 +66,7 @@ func TestOrganisations(t *testing.T) {
 		}
 	}
 	_, err := s.dir.ListOrganisations(reader, &pb.ListOrganisationsRequest{Language: "not a tag!"})
-	wantCode(t, err, codes.InvalidArgument, "bad language filter")
+	statustest.Want(t, err, codes.InvalidArgument, "bad language filter")
 
 	// The organisation updates its own entry with a field mask and etag.
 	self := partner(t, nis.GetId())
@@ -81,7 +82,7 @@ func TestOrganisations(t *testing.T) {
 	_, err = s.dir.UpdateOrganisation(self, &pb.UpdateOrganisationRequest{
 		Organisation: &pb.Organisation{Id: nis.GetId(), Etag: nis.GetEtag(), Phone: "+381 11 000 000"},
 		UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"phone"}}})
-	wantCode(t, err, codes.Aborted, "stale etag")
+	statustest.Want(t, err, codes.Aborted, "stale etag")
 	for name, req := range map[string]*pb.UpdateOrganisationRequest{
 		"no mask":      {Organisation: &pb.Organisation{Id: nis.GetId(), Phone: "1"}},
 		"unknown path": {Organisation: &pb.Organisation{Id: nis.GetId()}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"create_time"}}},
@@ -89,11 +90,11 @@ func TestOrganisations(t *testing.T) {
 		"empty name":   {Organisation: &pb.Organisation{Id: nis.GetId()}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"name"}}},
 	} {
 		_, err := s.dir.UpdateOrganisation(self, req)
-		wantCode(t, err, codes.InvalidArgument, name)
+		statustest.Want(t, err, codes.InvalidArgument, name)
 	}
 	_, err = s.dir.UpdateOrganisation(partner(t, ids.New()), &pb.UpdateOrganisationRequest{
 		Organisation: &pb.Organisation{Id: nis.GetId(), Phone: "+381 11 000 000"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"phone"}}})
-	wantCode(t, err, codes.PermissionDenied, "another organisation updates")
+	statustest.Want(t, err, codes.PermissionDenied, "another organisation updates")
 	got, err := s.dir.GetOrganisation(reader, &pb.GetOrganisationRequest{Id: nis.GetId()})
 	if err != nil || got.GetOrganisation().GetPhone() != "+381 18 123 456" {
 		t.Fatalf("after refused updates: %v %v", got, err)
@@ -101,7 +102,7 @@ func TestOrganisations(t *testing.T) {
 
 	// Creating needs directory.admin; bad input is refused field by field.
 	_, err = s.dir.CreateOrganisation(reader, &pb.CreateOrganisationRequest{Organisation: &pb.Organisation{Name: "X", Kind: 1}})
-	wantCode(t, err, codes.PermissionDenied, "create without directory.admin")
+	statustest.Want(t, err, codes.PermissionDenied, "create without directory.admin")
 	for name, o := range map[string]*pb.Organisation{
 		"website":  {Name: "X", Kind: 1, Website: "javascript:alert(1)"},
 		"language": {Name: "X", Kind: 1, LocalizedNames: map[string]string{"de": "X"}},
@@ -113,7 +114,7 @@ func TestOrganisations(t *testing.T) {
 		"identifier number": {Name: "X", Kind: 1, OrganisationIdentifier: "HR-OIB-12/34"},
 	} {
 		_, err := s.dir.CreateOrganisation(admin, &pb.CreateOrganisationRequest{Organisation: o})
-		wantCode(t, err, codes.InvalidArgument, name)
+		statustest.Want(t, err, codes.InvalidArgument, name)
 	}
 }
 
@@ -141,9 +142,9 @@ func TestOrganisationIdentifier(t *testing.T) {
 		t.Fatalf("read back: %v %v", got, err)
 	}
 	_, err = set(b, "HR-OIB-12345678901")
-	wantCode(t, err, codes.AlreadyExists, "another organisation's identifier")
+	statustest.Want(t, err, codes.AlreadyExists, "another organisation's identifier")
 	_, err = set(b, "RS-MB-17123456")
-	wantCode(t, err, codes.InvalidArgument, "an agency the deployment does not list")
+	statustest.Want(t, err, codes.InvalidArgument, "an agency the deployment does not list")
 	if o, err := set(b, "RS-APR-17123456"); err != nil || o.GetOrganisationIdentifier() != "RS-APR-17123456" {
 		t.Fatalf("second organisation: %v %v", o, err)
 	}
@@ -187,12 +188,12 @@ func TestServices(t *testing.T) {
 	// Organisation B cannot publish or change A's services.
 	ctxB := partner(t, orgB)
 	_, err = s.dir.CreateService(ctxB, &pb.CreateServiceRequest{OrganisationId: orgA, Service: legal})
-	wantCode(t, err, codes.PermissionDenied, "B publishes for A")
+	statustest.Want(t, err, codes.PermissionDenied, "B publishes for A")
 	_, err = s.dir.UpdateService(ctxB, &pb.UpdateServiceRequest{Service: &pb.Service{Id: svc.GetId(), AcceptingReferrals: false},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"accepting_referrals"}}})
-	wantCode(t, err, codes.PermissionDenied, "B updates A's service")
+	statustest.Want(t, err, codes.PermissionDenied, "B updates A's service")
 	_, err = s.dir.CreateService(ctxA, &pb.CreateServiceRequest{OrganisationId: ids.New(), Service: legal})
-	wantCode(t, err, codes.PermissionDenied, "publish for an unknown organisation")
+	statustest.Want(t, err, codes.PermissionDenied, "publish for an unknown organisation")
 
 	reader := servicetest.As(t, orgB, auth.ScopeDirectoryRead)
 	count := func(req *pb.ListServicesRequest) int {
@@ -235,14 +236,14 @@ func TestServices(t *testing.T) {
 	}
 	_, err = s.dir.UpdateService(ctxA, &pb.UpdateServiceRequest{Service: &pb.Service{Id: svc.GetId(), Etag: svc.GetEtag()},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"phone"}}})
-	wantCode(t, err, codes.Aborted, "stale etag")
+	statustest.Want(t, err, codes.Aborted, "stale etag")
 
 	// A referral to a service that does not accept referrals is refused.
 	ctxB2 := partner(t, orgB)
 	benID := s.beneficiary(t, ctxB2)
 	_, err = s.ref.CreateReferral(ctxB2, &pb.CreateReferralRequest{Referral: &pb.Referral{BeneficiaryId: benID, ToOrganisationId: orgA,
 		ToServiceId: svc.GetId(), Category: pb.ReferralCategory_REFERRAL_CATEGORY_LEGAL}})
-	wantCode(t, err, codes.FailedPrecondition, "service not accepting referrals")
+	statustest.Want(t, err, codes.FailedPrecondition, "service not accepting referrals")
 
 	for name, bad := range map[string]*pb.Service{
 		"no name":        {Category: 1},
@@ -257,6 +258,6 @@ func TestServices(t *testing.T) {
 		"url":            {Name: "X", Category: 1, Url: "ftp://x"},
 	} {
 		_, err := s.dir.CreateService(ctxA, &pb.CreateServiceRequest{OrganisationId: orgA, Service: bad})
-		wantCode(t, err, codes.InvalidArgument, name)
+		statustest.Want(t, err, codes.InvalidArgument, name)
 	}
 }

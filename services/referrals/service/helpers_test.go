@@ -21,10 +21,7 @@ import (
 	beneficiaries "github.com/spona/spona/services/beneficiaries/service"
 	"github.com/spona/spona/services/referrals/service"
 	reporting "github.com/spona/spona/services/reporting/service"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -173,22 +170,6 @@ func (s *stack) sql(t testing.TB, stmt string, args ...any) {
 	defer conn.Close(context.Background())
 	if _, err := conn.Exec(context.Background(), stmt, args...); err != nil {
 		t.Fatal(err)
-	}
-}
-
-func reason(err error) string {
-	for _, d := range status.Convert(err).Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok {
-			return info.GetReason()
-		}
-	}
-	return ""
-}
-
-func wantCode(t testing.TB, err error, code codes.Code, what string) {
-	t.Helper()
-	if status.Code(err) != code {
-		t.Fatalf("%s: got %v, want %v", what, err, code)
 	}
 }
 

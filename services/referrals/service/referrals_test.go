@@ -68,14 +68,14 @@ func TestStateMachine(t *testing.T) {
 					edge, ok := legal[state][action]
 					switch {
 					case state == pb.ReferralStatus_REFERRAL_STATUS_DRAFT && party == "B":
-						wantCode(t, err, codes.NotFound, "receiver acting on a draft")
+						statustest.Want(t, err, codes.NotFound, "receiver acting on a draft")
 					case !ok:
-						wantCode(t, err, codes.FailedPrecondition, "illegal transition")
-						if reason(err) != "ILLEGAL_TRANSITION" {
-							t.Fatalf("reason %q", reason(err))
+						statustest.Want(t, err, codes.FailedPrecondition, "illegal transition")
+						if statustest.Reason(err) != "ILLEGAL_TRANSITION" {
+							t.Fatalf("reason %q", statustest.Reason(err))
 						}
 					case edge.by != party:
-						wantCode(t, err, codes.PermissionDenied, "wrong party")
+						statustest.Want(t, err, codes.PermissionDenied, "wrong party")
 					default:
 						if err != nil || got.GetStatus() != edge.to {
 							t.Fatalf("got %v %v, want %v", got.GetStatus(), err, edge.to)
@@ -101,9 +101,9 @@ func TestSendRequiresLiveConsent(t *testing.T) {
 		t.Helper()
 		r := s.draft(t, ctxA, benID, orgB, pb.Urgency_URGENCY_HIGH)
 		_, err := s.do(ctxA, "send", r.GetId())
-		wantCode(t, err, codes.FailedPrecondition, what)
-		if reason(err) != "CONSENT_REQUIRED" {
-			t.Fatalf("%s: reason %q", what, reason(err))
+		statustest.Want(t, err, codes.FailedPrecondition, what)
+		if statustest.Reason(err) != "CONSENT_REQUIRED" {
+			t.Fatalf("%s: reason %q", what, statustest.Reason(err))
 		}
 		got, _ := s.ref.GetReferral(ctxA, &pb.GetReferralRequest{Id: r.GetId()})
 		if got.GetReferral().GetStatus() != pb.ReferralStatus_REFERRAL_STATUS_DRAFT {
@@ -151,7 +151,7 @@ func TestAccessFollowsReferral(t *testing.T) {
 			s.consent(t, ctxA, benID, time.Time{})
 			r := s.draft(t, ctxA, benID, orgB, pb.Urgency_URGENCY_NORMAL)
 			_, err := s.ben.GetBeneficiary(ctxB, &benv1.GetBeneficiaryRequest{Id: benID})
-			wantCode(t, err, codes.NotFound, "receiver reads before send")
+			statustest.Want(t, err, codes.NotFound, "receiver reads before send")
 			s.must(t, ctxA, "send", r.GetId())
 			got, err := s.ben.GetBeneficiary(ctxB, &benv1.GetBeneficiaryRequest{Id: benID})
 			if err != nil || got.GetBeneficiary().GetAccess() != benv1.AccessLevel_ACCESS_LEVEL_GRANTED {
@@ -165,7 +165,7 @@ func TestAccessFollowsReferral(t *testing.T) {
 				s.must(t, c, step[2:], r.GetId())
 			}
 			_, err = s.ben.GetBeneficiary(ctxB, &benv1.GetBeneficiaryRequest{Id: benID})
-			wantCode(t, err, codes.NotFound, "receiver reads after close")
+			statustest.Want(t, err, codes.NotFound, "receiver reads after close")
 		})
 	}
 }
@@ -312,13 +312,13 @@ func TestBeneficiariesDown(t *testing.T) {
 
 	s.proxy.cut()
 	_, err := s.do(ctxA, "send", r.GetId())
-	wantCode(t, err, codes.Unavailable, "send while beneficiaries is down")
+	statustest.Want(t, err, codes.Unavailable, "send while beneficiaries is down")
 	// Reading a referral's reason and notes needs the audit log (in the
 	// beneficiaries service): nothing is shown unrecorded.
 	_, err = s.ref.GetReferral(ctxA, &pb.GetReferralRequest{Id: r.GetId()})
-	wantCode(t, err, codes.Unavailable, "read while the audit log is unreachable")
+	statustest.Want(t, err, codes.Unavailable, "read while the audit log is unreachable")
 	_, err = s.ben.GetBeneficiary(ctxB, &benv1.GetBeneficiaryRequest{Id: benID})
-	wantCode(t, err, codes.NotFound, "receiver access after failed send")
+	statustest.Want(t, err, codes.NotFound, "receiver access after failed send")
 
 	s.proxy.restore()
 	eventually(t, "read once beneficiaries is back", func() error {
@@ -364,12 +364,12 @@ func TestIsolation(t *testing.T) {
 	s.must(t, ctxA, "send", sent.GetId())
 	for _, r := range []*pb.Referral{draft, sent} {
 		_, err := s.ref.GetReferral(ctxC, &pb.GetReferralRequest{Id: r.GetId()})
-		wantCode(t, err, codes.NotFound, "C reads")
+		statustest.Want(t, err, codes.NotFound, "C reads")
 		_, err = s.ref.ListReferralEvents(ctxC, &pb.ListReferralEventsRequest{ReferralId: r.GetId()})
-		wantCode(t, err, codes.NotFound, "C reads events")
+		statustest.Want(t, err, codes.NotFound, "C reads events")
 		for _, a := range actions {
 			_, err := s.do(ctxC, a, r.GetId())
-			wantCode(t, err, codes.NotFound, "C "+a)
+			statustest.Want(t, err, codes.NotFound, "C "+a)
 		}
 	}
 	for _, d := range []pb.Direction{pb.Direction_DIRECTION_UNSPECIFIED, pb.Direction_DIRECTION_INCOMING, pb.Direction_DIRECTION_OUTGOING} {
@@ -382,21 +382,21 @@ func TestIsolation(t *testing.T) {
 	for _, to := range []string{orgA, orgB} {
 		_, err := s.ref.CreateReferral(ctxC, &pb.CreateReferralRequest{Referral: &pb.Referral{
 			BeneficiaryId: benID, ToOrganisationId: to, Category: pb.ReferralCategory_REFERRAL_CATEGORY_HEALTH}})
-		wantCode(t, err, codes.NotFound, "C refers A's beneficiary")
+		statustest.Want(t, err, codes.NotFound, "C refers A's beneficiary")
 	}
 	_, err := s.ben.GetBeneficiary(ctxC, &benv1.GetBeneficiaryRequest{Id: benID})
-	wantCode(t, err, codes.NotFound, "C reads the beneficiary")
+	statustest.Want(t, err, codes.NotFound, "C reads the beneficiary")
 	// B sees it through the grant but cannot refer it onward.
 	_, err = s.ref.CreateReferral(ctxB, &pb.CreateReferralRequest{Referral: &pb.Referral{
 		BeneficiaryId: benID, ToOrganisationId: orgC, Category: pb.ReferralCategory_REFERRAL_CATEGORY_HEALTH}})
-	wantCode(t, err, codes.PermissionDenied, "B refers A's beneficiary")
+	statustest.Want(t, err, codes.PermissionDenied, "B refers A's beneficiary")
 	out, _ := s.ref.ListReferrals(ctxB, &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_OUTGOING})
 	if len(out.GetReferrals()) != 0 {
 		t.Fatalf("B stored an onward referral: %v", out)
 	}
 	// A draft is invisible to its receiver.
 	_, err = s.ref.GetReferral(ctxB, &pb.GetReferralRequest{Id: draft.GetId()})
-	wantCode(t, err, codes.NotFound, "receiver reads a draft")
+	statustest.Want(t, err, codes.NotFound, "receiver reads a draft")
 }
 
 func TestCreateReferralValidation(t *testing.T) {
@@ -426,7 +426,7 @@ func TestCreateReferralValidation(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			_, err := s.ref.CreateReferral(ctxA, &pb.CreateReferralRequest{Referral: c.r})
-			wantCode(t, err, c.want, name)
+			statustest.Want(t, err, c.want, name)
 		})
 	}
 	out, _ := s.ref.ListReferrals(ctxA, &pb.ListReferralsRequest{})
@@ -508,10 +508,10 @@ func TestCountReferrals(t *testing.T) {
 		t.Fatal("unknown dimension accepted")
 	}
 	_, err = s.ref.CountReferrals(agg, &pb.CountReferralsRequest{ProjectId: project, OrganisationIds: []string{"x"}})
-	wantCode(t, err, codes.InvalidArgument, "bad organisation id")
+	statustest.Want(t, err, codes.InvalidArgument, "bad organisation id")
 	noScope := servicetest.As(t, orgA, auth.ScopeReferralsRead)
 	_, err = s.ref.CountReferrals(noScope, &pb.CountReferralsRequest{ProjectId: project})
-	wantCode(t, err, codes.PermissionDenied, "without aggregates scope")
+	statustest.Want(t, err, codes.PermissionDenied, "without aggregates scope")
 }
 
 // TestConcurrentTransitions: of many simultaneous answers (accept or

@@ -9,6 +9,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -80,7 +81,7 @@ func TestOrganisationVerification(t *testing.T) {
 		{&pb.Organisation{Id: orgID, Country: "HR"}, "country"},
 	} {
 		err := update(c.o, c.path)
-		if status.Code(err) != codes.PermissionDenied || reason(err) != "ORGANISATION_VERIFIED" {
+		if status.Code(err) != codes.PermissionDenied || statustest.Reason(err) != "ORGANISATION_VERIFIED" {
 			t.Errorf("changing %s of a verified organisation: %v", c.path, err)
 		}
 	}
