@@ -13,10 +13,17 @@ import (
 	"github.com/spona/spona/services/referrals/internal/domain"
 )
 
-// Repository stores the directory and referrals. Referral reads take the
-// viewing organisation and return only referrals it sent, or received and
-// that were sent to it (not drafts).
+// Repository stores the directory and referrals: the ports of the use
+// cases together, which one adapter implements. Each use case needs only
+// its part, so a test fakes only that.
 type Repository interface {
+	DirectoryStore
+	ReferralStore
+	Maintenance
+}
+
+// DirectoryStore stores the organisation and service directory.
+type DirectoryStore interface {
 	CreateOrganisation(ctx context.Context, o *domain.Organisation, createdBy, requestID string) (*domain.Organisation, error)
 	GetOrganisation(ctx context.Context, id string) (*domain.Organisation, error)
 	ListOrganisations(ctx context.Context, f domain.OrganisationFilter, p pagination.Page) ([]*domain.Organisation, error)
@@ -39,7 +46,13 @@ type Repository interface {
 	ServicesOf(ctx context.Context, organisationIDs []string) ([]*domain.Service, error)
 	// FillSearchKeys writes the search keys of rows stored without one.
 	FillSearchKeys(ctx context.Context) (int, error)
+}
 
+// ReferralStore stores referrals and their transitions, for the create,
+// read, transition and count use cases. Referral reads take the viewing
+// organisation and return only referrals it sent, or received and that
+// were sent to it (not drafts).
+type ReferralStore interface {
 	// CreateReferral inserts a draft and, unless requestID was seen before
 	// (the first result is returned), its first transition and evs.
 	CreateReferral(ctx context.Context, r *domain.Referral, actorClient, requestID string, evs ...events.Event) (*domain.Referral, error)
@@ -51,13 +64,19 @@ type Repository interface {
 	Transition(ctx context.Context, r *domain.Referral, version int64, ev domain.Event, access Access, evs ...events.Event) (*domain.Referral, error)
 	// SetAccess records the state of the receiver's access grant.
 	SetAccess(ctx context.Context, referralID string, access Access) error
+	ListEvents(ctx context.Context, referralID string, p pagination.Page) ([]domain.Event, error)
+	CountReferrals(ctx context.Context, q aggregate.Query, organisationIDs, statuses []string) (aggregate.Aggregate, error)
+}
+
+// Maintenance is what work outside a partner's request changes: pending
+// revocations, referrals under an ended consent, erasure and merge, overdue
+// marks.
+type Maintenance interface {
 	// PendingRevocations returns closed referrals whose grant is not yet revoked.
 	PendingRevocations(ctx context.Context, limit int) ([]*domain.Referral, error)
-	ListEvents(ctx context.Context, referralID string, p pagination.Page) ([]domain.Event, error)
 	// OpenReferralsUnderConsent returns the sent, accepted and in-progress
 	// referrals sent under a consent.
 	OpenReferralsUnderConsent(ctx context.Context, consentID string) ([]*domain.Referral, error)
-	CountReferrals(ctx context.Context, q aggregate.Query, organisationIDs, statuses []string) (aggregate.Aggregate, error)
 
 	// The following run in the transaction ctx carries (an event
 	// consumer's), which they need.

@@ -1,0 +1,267 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/spona/spona/pkg/audit"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
+	"github.com/spona/spona/pkg/events"
+	"github.com/spona/spona/services/referrals/internal/domain"
+)
+
+// Use-case tests of Transition: the state machine, who may act, consent and
+// grants, and what is stored, against small fakes of the ports it uses
+// (the PostgreSQL and gRPC scenario tests in service/ stay).
+
+const (
+	sender   = "0190a000-0000-7000-8000-00000000000a"
+	receiver = "0190a000-0000-7000-8000-00000000000b"
+	stranger = "0190a000-0000-7000-8000-00000000000c"
+	refID    = "0190a000-0000-7000-8000-000000000001"
+	benID    = "0190a000-0000-7000-8000-000000000002"
+)
+
+// referralStore fakes the part of the Repository a transition uses
+// (ReferralStore: GetReferral, Transition, SetAccess); anything else
+// panics on the nil embedded interface.
+type referralStore struct {
+	Repository
+	row      domain.Referral
+	access   Access
+	events   []domain.Event
+	outbox   []events.Event
+	failSave error
+}
+
+func (s *referralStore) GetReferral(_ context.Context, viewer, id string) (*domain.Referral, error) {
+	r := s.row
+	visible := viewer == r.FromOrganisationID || (viewer == r.ToOrganisationID && r.Status != domain.StatusDraft)
+	if id != r.ID || !visible {
+		return nil, errs.NotFound("referral", id)
+	}
+	return &r, nil
+}
+
+func (s *referralStore) Transition(_ context.Context, r *domain.Referral, version int64, ev domain.Event, access Access, evs ...events.Event) (*domain.Referral, error) {
+	if s.failSave != nil {
+		return nil, s.failSave
+	}
+	if version != s.row.Version {
+		return nil, etag.Mismatch()
+	}
+	s.row = *r
+	s.row.Version++
+	s.access = access
+	s.events = append(s.events, ev)
+	s.outbox = append(s.outbox, evs...)
+	out := s.row
+	return &out, nil
+}
+
+func (s *referralStore) SetAccess(_ context.Context, _ string, access Access) error {
+	s.access = access
+	return nil
+}
+
+// beneficiaries fakes the beneficiaries service.
+type beneficiaries struct {
+	consent Consent
+	grant   GrantState
+	down    bool // every call UNAVAILABLE
+	granted []Grant
+	revoked []string
+}
+
+func (b *beneficiaries) unavailable() error {
+	if b.down {
+		return errs.New(errs.KindUnavailable, "beneficiaries unavailable")
+	}
+	return nil
+}
+
+func (b *beneficiaries) View(context.Context, string) (BeneficiaryView, error) {
+	return BeneficiaryView{Owned: true, Sex: "female", BirthYear: 1990, LegalStatus: "asylum_seeker", Municipality: "Beograd"}, b.unavailable()
+}
+
+func (b *beneficiaries) ReferralConsent(context.Context, string) (Consent, error) {
+	return b.consent, b.unavailable()
+}
+
+func (b *beneficiaries) GrantAccess(_ context.Context, g Grant) error {
+	if err := b.unavailable(); err != nil {
+		return err
+	}
+	b.granted = append(b.granted, g)
+	return nil
+}
+
+func (b *beneficiaries) RevokeAccess(_ context.Context, _, sourceID string) error {
+	if err := b.unavailable(); err != nil {
+		return err
+	}
+	b.revoked = append(b.revoked, sourceID)
+	return nil
+}
+
+func (b *beneficiaries) GrantState(context.Context, string, string) (GrantState, error) {
+	return b.grant, b.unavailable()
+}
+
+type auditLog struct{ actions []string }
+
+func (l *auditLog) Record(_ context.Context, _ audit.Actor, action string, _ []string, _ []Read) error {
+	l.actions = append(l.actions, action)
+	return nil
+}
+
+type actor struct{}
+
+func (actor) As(ctx context.Context, _ string) (context.Context, error) { return ctx, nil }
+
+func TestTransitionUseCase(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	live := Consent{Live: true, ID: "0190a000-0000-7000-8000-000000000003"}
+	type want struct {
+		kind    errs.Kind // 0 (KindInternal is never wanted here): no error
+		reason  string
+		status  string // the stored status afterwards
+		access  Access
+		granted bool   // the receiver was granted access
+		revoked bool   // the receiver's access was revoked
+		event   string // the outbox event written, if any
+	}
+	tests := []struct {
+		name    string
+		status  string // stored before
+		by      string
+		cmd     domain.Command
+		consent Consent
+		grant   GrantState
+		down    bool
+		closeBy string // CloseReason stored before
+		want    want
+	}{
+		{name: "send with live consent grants the receiver", status: domain.StatusDraft, by: sender, cmd: domain.Command{Action: domain.Send},
+			consent: live, want: want{status: domain.StatusSent, access: AccessGranted, granted: true, event: events.ReferralSent}},
+		{name: "send without consent stays a draft", status: domain.StatusDraft, by: sender, cmd: domain.Command{Action: domain.Send},
+			want: want{kind: errs.KindFailedPrecondition, reason: domain.ReasonConsentRequired, status: domain.StatusDraft}},
+		{name: "send with expired consent stays a draft", status: domain.StatusDraft, by: sender, cmd: domain.Command{Action: domain.Send},
+			consent: Consent{Live: true, Expires: now.Add(-time.Minute)},
+			want:    want{kind: errs.KindFailedPrecondition, reason: domain.ReasonConsentRequired, status: domain.StatusDraft}},
+		{name: "send while beneficiaries is down stays a draft", status: domain.StatusDraft, by: sender, cmd: domain.Command{Action: domain.Send},
+			consent: live, down: true, want: want{kind: errs.KindUnavailable, status: domain.StatusDraft}},
+		{name: "a draft is invisible to the receiver", status: domain.StatusDraft, by: receiver, cmd: domain.Command{Action: domain.Send},
+			consent: live, want: want{kind: errs.KindNotFound, status: domain.StatusDraft}},
+		{name: "a stranger sees nothing", status: domain.StatusSent, by: stranger, cmd: domain.Command{Action: domain.Accept},
+			want: want{kind: errs.KindNotFound, status: domain.StatusSent}},
+		{name: "receiver accepts under a live grant", status: domain.StatusSent, by: receiver, cmd: domain.Command{Action: domain.Accept},
+			grant: GrantState{Live: true}, want: want{status: domain.StatusAccepted, access: AccessNone, event: events.ReferralAccepted}},
+		{name: "receiver cannot accept once the consent is withdrawn", status: domain.StatusSent, by: receiver, cmd: domain.Command{Action: domain.Accept},
+			grant: GrantState{EndedReason: domain.ReasonConsentWithdrawn},
+			want:  want{kind: errs.KindFailedPrecondition, reason: domain.ReasonConsentWithdrawn, status: domain.StatusSent}},
+		{name: "sender cannot accept", status: domain.StatusSent, by: sender, cmd: domain.Command{Action: domain.Accept},
+			grant: GrantState{Live: true}, want: want{kind: errs.KindPermissionDenied, status: domain.StatusSent}},
+		{name: "receiver declines and loses access", status: domain.StatusSent, by: receiver, cmd: domain.Command{Action: domain.Decline, Note: "no capacity"},
+			want: want{status: domain.StatusDeclined, access: AccessRevoked, revoked: true, event: events.ReferralDeclined}},
+		{name: "decline needs a reason", status: domain.StatusSent, by: receiver, cmd: domain.Command{Action: domain.Decline},
+			want: want{kind: errs.KindInvalidArgument, status: domain.StatusSent}},
+		{name: "receiver starts", status: domain.StatusAccepted, by: receiver, cmd: domain.Command{Action: domain.Start},
+			grant: GrantState{Live: true}, want: want{status: domain.StatusInProgress, access: AccessNone, event: events.ReferralStarted}},
+		{name: "receiver completes and loses access", status: domain.StatusInProgress, by: receiver, cmd: domain.Command{Action: domain.Complete, OutcomeCode: "service_provided"},
+			grant: GrantState{Live: true}, want: want{status: domain.StatusCompleted, access: AccessRevoked, revoked: true, event: events.ReferralCompleted}},
+		{name: "sender cancels in progress", status: domain.StatusInProgress, by: sender, cmd: domain.Command{Action: domain.Cancel},
+			want: want{status: domain.StatusCancelled, access: AccessRevoked, revoked: true, event: events.ReferralCancelled}},
+		{name: "receiver cannot cancel", status: domain.StatusAccepted, by: receiver, cmd: domain.Command{Action: domain.Cancel},
+			want: want{kind: errs.KindPermissionDenied, status: domain.StatusAccepted}},
+		{name: "nothing after completion", status: domain.StatusCompleted, by: sender, cmd: domain.Command{Action: domain.Cancel},
+			want: want{kind: errs.KindFailedPrecondition, reason: domain.ReasonIllegalTransition, status: domain.StatusCompleted}},
+		{name: "a stale etag changes nothing", status: domain.StatusSent, by: receiver, cmd: domain.Command{Action: domain.Accept, Etag: etag.Of(1)},
+			grant: GrantState{Live: true}, want: want{kind: errs.KindAborted, reason: etag.ReasonMismatch, status: domain.StatusSent}},
+		{name: "the current etag is taken", status: domain.StatusSent, by: receiver, cmd: domain.Command{Action: domain.Accept, Etag: etag.Of(4)},
+			grant: GrantState{Live: true}, want: want{status: domain.StatusAccepted, access: AccessNone, event: events.ReferralAccepted}},
+		{name: "ended by consent withdrawal: the reason, whoever asks", status: domain.StatusCancelled, closeBy: domain.ReasonConsentWithdrawn, by: sender,
+			cmd: domain.Command{Action: domain.Cancel}, want: want{kind: errs.KindFailedPrecondition, reason: domain.ReasonConsentWithdrawn, status: domain.StatusCancelled}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			store := &referralStore{row: domain.Referral{ID: refID, BeneficiaryID: benID, FromOrganisationID: sender, ToOrganisationID: receiver,
+				Category: "legal", Urgency: "normal", Status: tt.status, CloseReason: tt.closeBy, Version: 4}}
+			ben := &beneficiaries{consent: tt.consent, grant: tt.grant, down: tt.down}
+			log := &auditLog{}
+			a := New(store, ben, log, nil, actor{}, slog.New(slog.DiscardHandler))
+			a.now = func() time.Time { return now }
+			p := audit.Actor{Principal: auth.Principal{OrganisationID: tt.by, ClientID: "client"}}
+
+			out, err := a.Transition(context.Background(), p, refID, tt.cmd)
+
+			if tt.want.kind != 0 {
+				var e *errs.Error
+				if !errors.As(err, &e) || e.Kind != tt.want.kind || (tt.want.reason != "" && e.Reason != tt.want.reason) {
+					t.Fatalf("got %v, want kind %v reason %q", err, tt.want.kind, tt.want.reason)
+				}
+				if len(store.events) != 0 || len(store.outbox) != 0 || len(ben.granted) != 0 || len(log.actions) != 0 {
+					t.Errorf("a refused transition left traces: events %v, outbox %v, grants %v, audit %v", store.events, store.outbox, ben.granted, log.actions)
+				}
+			} else {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if out.Status != tt.want.status || out.Version != 5 {
+					t.Errorf("returned %s v%d, want %s v5", out.Status, out.Version, tt.want.status)
+				}
+				if len(store.events) != 1 || store.events[0].FromStatus != tt.status || store.events[0].ActorOrganisationID != tt.by {
+					t.Errorf("transition events %+v", store.events)
+				}
+				if len(store.outbox) != 1 || store.outbox[0].Type != tt.want.event {
+					t.Errorf("outbox %+v, want one %s", store.outbox, tt.want.event)
+				}
+				if !slices.Equal(log.actions, []string{"referral." + string(tt.cmd.Action)}) {
+					t.Errorf("audit %v: the response's personal data was not recorded as read", log.actions)
+				}
+				if store.access != tt.want.access {
+					t.Errorf("access %q, want %q", store.access, tt.want.access)
+				}
+			}
+			if store.row.Status != tt.want.status {
+				t.Errorf("stored %s, want %s", store.row.Status, tt.want.status)
+			}
+			if got := len(ben.granted) == 1; got != tt.want.granted {
+				t.Errorf("granted %v, want %v", ben.granted, tt.want.granted)
+			}
+			if tt.want.granted && (ben.granted[0].Grantee != receiver || ben.granted[0].SourceID != refID || store.row.ConsentID != live.ID ||
+				store.row.Snapshot.AgeBand != "18-59") {
+				t.Errorf("grant %+v, stored consent %q, snapshot %+v", ben.granted[0], store.row.ConsentID, store.row.Snapshot)
+			}
+			if got := slices.Equal(ben.revoked, []string{refID}); got != tt.want.revoked {
+				t.Errorf("revoked %v, want %v", ben.revoked, tt.want.revoked)
+			}
+		})
+	}
+}
+
+// TestSendUndoesTheGrantOfAFailedCommit: the grant is made before the
+// commit; when the commit fails, the referral stays a draft and the grant
+// is taken back.
+func TestSendUndoesTheGrantOfAFailedCommit(t *testing.T) {
+	t.Parallel()
+	store := &referralStore{row: domain.Referral{ID: refID, BeneficiaryID: benID, FromOrganisationID: sender, ToOrganisationID: receiver,
+		Category: "legal", Urgency: "normal", Status: domain.StatusDraft, Version: 1}, failSave: errs.New(errs.KindUnavailable, "database down")}
+	ben := &beneficiaries{consent: Consent{Live: true, ID: "0190a000-0000-7000-8000-000000000003"}}
+	a := New(store, ben, &auditLog{}, nil, actor{}, slog.New(slog.DiscardHandler))
+	_, err := a.Transition(context.Background(), audit.Actor{Principal: auth.Principal{OrganisationID: sender}}, refID, domain.Command{Action: domain.Send})
+	if errs.KindOf(err) != errs.KindUnavailable {
+		t.Fatalf("got %v, want UNAVAILABLE", err)
+	}
+	if len(ben.granted) != 1 || !slices.Equal(ben.revoked, []string{refID}) || store.row.Status != domain.StatusDraft {
+		t.Fatalf("granted %v, revoked %v, stored %s", ben.granted, ben.revoked, store.row.Status)
+	}
+}
