@@ -25,11 +25,24 @@ import (
 	"github.com/spona/spona/services/trainings/internal/domain"
 )
 
-// Repository stores training events and what belongs to them. Event reads
-// take the viewing organisation and return only events it organises; an
-// event it may not see is reported as not found. Methods taking an eventID
-// trust the caller to have checked the event is visible.
+// Repository stores training events and what belongs to them: the ports
+// of the use cases together, which one adapter implements. Each use case
+// needs only its part, so a test fakes only that. Event reads take the
+// viewing organisation and return only events it organises; an event it
+// may not see is reported as not found. Methods taking an eventID trust the
+// caller to have checked the event is visible.
 type Repository interface {
+	Transactions
+	EventStore
+	SessionStore
+	ParticipantStore
+	Maintenance
+	Counts
+	ImportRepository
+}
+
+// Transactions runs use cases in one transaction with their events.
+type Transactions interface {
 	// InTx runs fn in one transaction, carried by the ctx fn gets: the
 	// repository's methods called with it join the transaction. Within an
 	// event consumer's transaction, fn joins that one.
@@ -37,14 +50,20 @@ type Repository interface {
 	// Emit writes events to the outbox in the transaction of ctx (inside
 	// InTx, after the changes they describe).
 	Emit(ctx context.Context, evs ...events.Event) error
+}
 
+// EventStore stores training events.
+type EventStore interface {
 	CreateTrainingEvent(ctx context.Context, e *domain.TrainingEvent, requestID string) (*domain.TrainingEvent, error)
 	GetTrainingEvent(ctx context.Context, viewer, id string) (*domain.TrainingEvent, error)
 	ListTrainingEvents(ctx context.Context, viewer string, f domain.EventFilter, p pagination.Page) ([]*domain.TrainingEvent, error)
 	// UpdateTrainingEvent stores e if its stored version is still version;
 	// otherwise it fails with etag.Mismatch.
 	UpdateTrainingEvent(ctx context.Context, e *domain.TrainingEvent, version int64) (*domain.TrainingEvent, error)
+}
 
+// SessionStore stores the sessions of events.
+type SessionStore interface {
 	CreateSession(ctx context.Context, s *domain.Session, requestID string) (*domain.Session, error)
 	// DeleteSession deletes a session of the event and its attendance marks.
 	DeleteSession(ctx context.Context, eventID, id string) error
@@ -52,7 +71,11 @@ type Repository interface {
 	// (zero when it has none).
 	SessionDates(ctx context.Context, eventID string) (first, last date.Date, err error)
 	ListSessions(ctx context.Context, eventID string, p pagination.Page) ([]*domain.Session, error)
+}
 
+// ParticipantStore stores participants, attendance, scores and
+// certificates.
+type ParticipantStore interface {
 	// CreateParticipant registers p at its event. A professional is matched
 	// to (or becomes) a professional of organiser, which p.ProfessionalID
 	// then names.
@@ -70,7 +93,10 @@ type Repository interface {
 	// completed it and holds no certificate; it returns all certified
 	// participants and the ids of those certified now.
 	IssueCertificates(ctx context.Context, eventID string) (all []*domain.Participant, issued []string, err error)
+}
 
+// Maintenance applies the beneficiaries' erasures and merges.
+type Maintenance interface {
 	// RedactBeneficiary removes what identifies erased beneficiaries from
 	// their participations (the certificate number); it runs in the
 	// transaction of ctx.
@@ -79,13 +105,14 @@ type Repository interface {
 	// both took part in one event, one participation remains (the
 	// survivor's, with the attendance and certificate of either).
 	MoveBeneficiary(ctx context.Context, from, to string) error
+}
 
+// Counts answers the aggregate RPCs reporting asks.
+type Counts interface {
 	// CountParticipants counts unique participants of a kind who reached a
 	// stage (domain.Kind*, domain.Stage*, both valid).
 	CountParticipants(ctx context.Context, q aggregate.Query, kind, stage string) (aggregate.Aggregate, error)
 	CountTrainingEvents(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error)
-
-	ImportRepository
 }
 
 // Directory is the organisation directory (the referrals service).
