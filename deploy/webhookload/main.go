@@ -66,6 +66,12 @@ type options struct {
 	slow     time.Duration
 	backlog  int
 	fanout   int
+	only     string
+}
+
+// runs says whether scenario name is to run (-only).
+func (o options) runs(name string) bool {
+	return o.only == "" || slices.Contains(strings.Split(o.only, ","), name)
 }
 
 func run(ctx context.Context) error {
@@ -76,6 +82,7 @@ func run(ctx context.Context) error {
 	flag.DurationVar(&o.slow, "slow", 5*time.Second, "answer time of the slow receiver")
 	flag.IntVar(&o.backlog, "backlog", 300, "referrals queued while the webhooks process is stopped (throughput)")
 	flag.IntVar(&o.fanout, "fanout", 10, "subscriptions (receivers) of the throughput organisation")
+	flag.StringVar(&o.only, "only", "", "comma-separated scenarios to run (idle, rate, pair, slow, throughput; default all)")
 	durable := flag.Bool("durable", false, "fsync and synchronous commit on (default off, as in the tests)")
 	flag.Parse()
 
@@ -115,7 +122,7 @@ func run(ctx context.Context) error {
 	}
 	defer func() { warn(stack.Stop()) }()
 
-	l := &loader{ctx: ctx, stack: stack}
+	l := &loader{ctx: ctx, stack: stack, dbURL: pg.URL("spona")}
 	edge, err := stack.Issuer(auth.Edge)
 	if err != nil {
 		return err
@@ -135,36 +142,39 @@ func run(ctx context.Context) error {
 		return err
 	}
 
+	type scenario struct {
+		name, what string
+		run        func() (result, error)
+	}
+	scenarios := []scenario{
+		{"idle", fmt.Sprintf("%d referrals one at a time", o.idle), func() (result, error) { return l.scenarioIdle(o.idle) }},
+		{"rate", fmt.Sprintf("%d referrals/s for %s", o.rate, o.duration), func() (result, error) {
+			return l.scenarioRate("rate", o.rate, o.duration, nil)
+		}},
+		{"pair", fmt.Sprintf("%d referrals/s for %s, and as many to another fast receiver (the baseline of slow)", o.rate/2, o.duration),
+			func() (result, error) { return l.scenarioRate("pair", o.rate/2, o.duration, other(0)) }},
+		{"slow", fmt.Sprintf("%d referrals/s for %s, and as many to a receiver answering after %s", o.rate/2, o.duration, o.slow),
+			func() (result, error) { return l.scenarioRate("slow", o.rate/2, o.duration, other(o.slow)) }},
+	}
 	var results []result
-	say(fmt.Sprintf("idle: %d referrals one at a time", o.idle))
-	r, err := l.scenarioIdle(o.idle)
-	if err != nil {
-		return err
+	for _, sc := range scenarios {
+		if !o.runs(sc.name) {
+			continue
+		}
+		say(sc.name + ": " + sc.what)
+		r, err := sc.run()
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+		l.metrics()
 	}
-	results = append(results, r)
-	l.metrics()
-	say(fmt.Sprintf("rate: %d referrals/s for %s", o.rate, o.duration))
-	if r, err = l.scenarioRate("rate", o.rate, o.duration, nil); err != nil {
-		return err
-	}
-	results = append(results, r)
-	l.metrics()
-	say(fmt.Sprintf("pair: %d referrals/s for %s, and as many to another fast receiver (the baseline of slow)", o.rate/2, o.duration))
-	if r, err = l.scenarioRate("pair", o.rate/2, o.duration, other(0)); err != nil {
-		return err
-	}
-	results = append(results, r)
-	l.metrics()
-	say(fmt.Sprintf("slow: %d referrals/s for %s, and as many to a receiver answering after %s", o.rate/2, o.duration, o.slow))
-	if r, err = l.scenarioRate("slow", o.rate/2, o.duration, other(o.slow)); err != nil {
-		return err
-	}
-	results = append(results, r)
-	l.metrics()
-	say(fmt.Sprintf("throughput: a backlog of %d referrals x %d subscriptions", o.backlog, o.fanout))
-	tp, err := l.scenarioThroughput(o.backlog, o.fanout)
-	if err != nil {
-		return err
+	var tp throughput
+	if o.runs("throughput") {
+		say(fmt.Sprintf("throughput: a backlog of %d referrals x %d subscriptions", o.backlog, o.fanout))
+		if tp, err = l.scenarioThroughput(o.backlog, o.fanout); err != nil {
+			return err
+		}
 	}
 	fmt.Println()
 	fmt.Printf("%-10s %9s %9s %11s %9s %9s %9s\n", "scenario", "sent", "sent/s", "delivered", "p50", "p99", "max")
@@ -172,8 +182,10 @@ func run(ctx context.Context) error {
 		fmt.Printf("%-10s %9d %9.1f %11d %9s %9s %9s\n", r.name, r.sent, r.sentPerSec, len(r.latencies),
 			pct(r.latencies, 50), pct(r.latencies, 99), pct(r.latencies, 100))
 	}
-	fmt.Printf("\nthroughput: %d deliveries in %s = %.0f deliveries/s (from the restart of the webhooks process, including catching up with the feed)\n",
-		tp.deliveries, tp.elapsed.Round(time.Millisecond), float64(tp.deliveries)/tp.elapsed.Seconds())
+	if tp.deliveries > 0 {
+		fmt.Printf("\nthroughput: %d deliveries in %s = %.0f deliveries/s (from the restart of the webhooks process, including catching up with the feed)\n",
+			tp.deliveries, tp.elapsed.Round(time.Millisecond), float64(tp.deliveries)/tp.elapsed.Seconds())
+	}
 	return nil
 }
 
@@ -199,6 +211,7 @@ type loader struct {
 	orgs  map[string]string // organisation name -> id
 	benID string
 	last  map[string]float64 // metrics at the last look
+	dbURL string
 }
 
 func (l *loader) as(org string) context.Context {
@@ -559,10 +572,32 @@ func (l *loader) metrics() {
 		}
 		return time.Duration(d(k+"_sum") / d(k+"_count") * float64(time.Second)).Round(time.Millisecond)
 	}
-	say(fmt.Sprintf("  mean consumer lag %s, mean delivery lag %s, %.0f pool acquires waited (%.2fs in all)",
-		mean("outbox_consumer_lag_seconds"), mean("spona_webhooks_delivery_lag_seconds"),
+	say(fmt.Sprintf("  mean consumer lag %s, mean delivery lag %s, mean attempt %s, %.0f pool acquires waited (%.2fs in all)",
+		mean("outbox_consumer_lag_seconds"), mean("spona_webhooks_delivery_lag_seconds"), mean("spona_webhooks_attempt_duration_seconds"),
 		d("pgxpool_empty_acquires_total"), d("pgxpool_acquire_duration_seconds_total")))
 	l.last = now
+	l.tableStats()
+}
+
+// tableStats reports the deliveries table's live and dead rows and what
+// vacuumed it: dead index entries ahead of the pending ones slow the claim.
+func (l *loader) tableStats() {
+	c, err := pgx.Connect(l.ctx, l.dbURL)
+	if err != nil {
+		say("table stats: " + err.Error())
+		return
+	}
+	defer c.Close(l.ctx)
+	var live, dead, vacuums int64
+	var pending int64
+	err = c.QueryRow(l.ctx, `SELECT n_live_tup, n_dead_tup, autovacuum_count + vacuum_count,
+		(SELECT count(*) FROM webhooks.deliveries WHERE status = 'pending')
+		FROM pg_stat_user_tables WHERE schemaname = 'webhooks' AND relname = 'deliveries'`).Scan(&live, &dead, &vacuums, &pending)
+	if err != nil {
+		say("table stats: " + err.Error())
+		return
+	}
+	say(fmt.Sprintf("  deliveries: %d live rows, %d dead, %d pending, vacuumed %d times so far", live, dead, pending, vacuums))
 }
 
 func other(answer time.Duration) *time.Duration { return &answer }
