@@ -205,6 +205,27 @@ func (b *Base) Background(ctx context.Context, fn func(context.Context)) {
 	b.OnClose(func(context.Context) error { cancel(); <-done; return nil })
 }
 
+// Every runs fn every interval in the background (see Background) until
+// the process stops, logging its errors as a warning that it failed doing
+// what. A replica-safe job (SKIP LOCKED claims, marks in the job's
+// transaction) can run on every replica at once.
+func (b *Base) Every(ctx context.Context, interval time.Duration, what string, fn func(context.Context) error) {
+	b.Background(ctx, func(ctx context.Context) {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if err := fn(ctx); err != nil && ctx.Err() == nil {
+				b.Log.WarnContext(ctx, what, slog.String("error", err.Error()))
+			}
+		}
+	})
+}
+
 // ServeEvents serves the process's outbox (in its schema) as
 // spona.events.v1.EventFeedService on srv, and keeps it pruned to
 // retention (EVENT_RETENTION) while the process runs. Every service calls

@@ -52,7 +52,10 @@ func New(cfg Config) platform.Service {
 			application := app.New(adapters.NewPostgres(base.Pool), projecttag.New(reporting, cfg.ProjectCheckTTL))
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
 			if cfg.ConsentExpiryInterval > 0 {
-				base.Background(ctx, func(ctx context.Context) { application.RunExpiries(ctx, cfg.ConsentExpiryInterval, base.Log) })
+				base.Every(ctx, cfg.ConsentExpiryInterval, "applying consent expiries", func(ctx context.Context) error {
+					_, err := application.ApplyExpiries(ctx)
+					return err
+				})
 			}
 			store := importsjob.NewStore(base.Pool)
 			runner := importsjob.NewRunner(store, cfg.Imports.Config(), base.Log)

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"log/slog"
 	"slices"
 	"time"
 
@@ -408,22 +407,6 @@ func (a *App) ApplyExpiries(ctx context.Context) (int, error) {
 		total += n
 		if err != nil || n < expiryBatch {
 			return total, err
-		}
-	}
-}
-
-// RunExpiries calls ApplyExpiries every interval until ctx ends.
-func (a *App) RunExpiries(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if _, err := a.ApplyExpiries(ctx); err != nil && ctx.Err() == nil {
-			log.WarnContext(ctx, "applying consent expiries", slog.String("error", err.Error()))
 		}
 	}
 }
