@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Querier is satisfied by *pgxpool.Pool, *pgx.Conn and pgx.Tx.
@@ -31,13 +32,23 @@ func CreateOnce[T any](ctx context.Context, q Querier, scan func(pgx.Row) (T, er
 // carries a transaction (WithTx), fn joins it instead: it commits or rolls
 // back with the caller's work (an event consumer applying a use case in the
 // transaction that also moves its cursor).
+//
+// On a pool the transaction is pipelined (see Queuer): BEGIN goes with the
+// first statement, statements queued with Queue or Defer go with the next
+// one or with COMMIT.
 func InTx(ctx context.Context, b interface {
 	Begin(context.Context) (pgx.Tx, error)
 }, fn func(pgx.Tx) error) error {
 	if tx, ok := TxFrom(ctx); ok {
 		return fn(tx)
 	}
-	tx, err := b.Begin(ctx)
+	var tx pgx.Tx
+	var err error
+	if pool, ok := b.(*pgxpool.Pool); ok {
+		tx, err = BeginPipe(ctx, pool, pgx.TxOptions{})
+	} else {
+		tx, err = b.Begin(ctx)
+	}
 	if err != nil {
 		return Error(err)
 	}

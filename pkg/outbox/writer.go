@@ -33,6 +33,9 @@ SELECT pg_notify('spona_outbox_' || current_schema(), max(id)::text) FROM ins`
 // Write appends evs to the outbox of the schema tx writes to (its
 // search_path), in tx: the events commit with the change or not at all.
 //
+// On a pipelined transaction (db.InTx's) both statements are queued, so
+// they go with the COMMIT in one round trip; their errors are the commit's.
+//
 // Call it last in the transaction, right before Commit: it takes the
 // schema's outbox lock, held until the transaction ends, so that events get
 // their positions in commit order. Anything the transaction did after Write
@@ -64,6 +67,13 @@ func Write(ctx context.Context, tx pgx.Tx, evs ...events.Event) error {
 		}
 		eventIDs[i], types[i], aggTypes[i], aggIDs[i] = ids.New(), e.Type, e.AggregateType, e.AggregateID
 		orgs[i], datas[i], traces[i] = string(o), string(raw), tp
+	}
+	if q, ok := tx.(db.Queuer); ok {
+		// A pipelined transaction sends both with its COMMIT: the lock is
+		// then held for no round trip at all.
+		q.Queue(lockSQL, lockClass)
+		q.Queue(insertSQL, eventIDs, types, aggTypes, aggIDs, orgs, datas, traces)
+		return nil
 	}
 	b := &pgx.Batch{}
 	b.Queue(lockSQL, lockClass)

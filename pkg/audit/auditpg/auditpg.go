@@ -17,9 +17,10 @@ import (
 	"github.com/spona/spona/pkg/pagination"
 )
 
-// Append inserts records, in the transaction q belongs to when it is one.
-// Records that share everything but the beneficiary and owner (one call's
-// rows) go in one statement.
+// Append inserts records, in the transaction q belongs to when it is one
+// (queued in a pipelined one: they go with its next statement or its
+// commit, which fails if they do). Records that share everything but the
+// beneficiary and owner (one call's rows) go in one statement.
 func Append(ctx context.Context, q db.Querier, recs []audit.Record) error {
 	for len(recs) > 0 {
 		head := recs[0]
@@ -31,12 +32,12 @@ func Append(ctx context.Context, q db.Querier, recs []audit.Record) error {
 		for i, r := range recs[:n] {
 			owners[i], bens[i] = r.OwnerOrganisationID, r.BeneficiaryID
 		}
-		if _, err := q.Exec(ctx, `INSERT INTO audit_events
+		if err := db.Defer(ctx, q, `INSERT INTO audit_events
 			(actor_organisation_id, actor_client_id, owner_organisation_id, beneficiary_id, action, fields, purpose, resource)
 			SELECT $1, $2, o, b, $5, $6, $7, $8 FROM unnest($3::uuid[], $4::uuid[]) AS t(o, b)`,
 			head.ActorOrganisationID, head.ActorClientID, owners, bens, head.Action, db.Strings(head.Fields),
 			head.Purpose, head.Resource); err != nil {
-			return db.Error(err)
+			return err
 		}
 		recs = recs[n:]
 	}

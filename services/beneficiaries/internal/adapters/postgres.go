@@ -41,6 +41,9 @@ var _ app.Repository = (*Postgres)(nil)
 // InTx runs fn with a repository whose statements share one transaction,
 // committed when fn returns nil, with the events fn emitted written to the
 // outbox last. Nested calls join the outer transaction.
+//
+// The transaction is pipelined (db.Queuer): statements whose results are
+// not awaited go with the next one that is, or with the COMMIT.
 func (p *Postgres) InTx(ctx context.Context, fn func(app.Repository) error) error {
 	if p.tx != nil {
 		return fn(p)
@@ -89,6 +92,14 @@ const current = `b.merged_into IS NULL AND b.erase_time IS NULL`
 
 func scanBeneficiary(row pgx.Row, extra ...any) (*domain.Beneficiary, error) {
 	var b domain.Beneficiary
+	if err := scanInto(row, &b, extra...); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// scanInto scans beneficiaryCols (and extra) into the record's columns of b.
+func scanInto(row pgx.Row, b *domain.Beneficiary, extra ...any) error {
 	var birth, since *time.Time
 	var merge, erase *time.Time
 	dest := []any{&b.ID, &b.OrganisationID, &b.ExternalID, &b.GivenName, &b.FamilyName, &b.OriginalScriptName,
@@ -96,14 +107,12 @@ func scanBeneficiary(row pgx.Row, extra ...any) (*domain.Beneficiary, error) {
 		&b.Municipality, &b.Country, &b.Accommodation, &b.Vulnerabilities, &b.CreateTime, &b.UpdateTime, &b.Version, &b.Access,
 		&b.Phone, &b.Email, &b.Notes, &since, &b.MergedInto, &merge, &erase}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
-		return nil, err
+		return err
 	}
 	b.BirthDate, b.LegalStatusSince = date.FromPtr(birth), date.FromPtr(since)
 	b.MergeTime, b.EraseTime = timeOf(merge), timeOf(erase)
-	return &b, nil
+	return nil
 }
-
-func scanOne(row pgx.Row) (*domain.Beneficiary, error) { return scanBeneficiary(row) }
 
 func collect(rows pgx.Rows, err error) ([]*domain.Beneficiary, error) {
 	if err != nil {
@@ -113,33 +122,36 @@ func collect(rows pgx.Rows, err error) ([]*domain.Beneficiary, error) {
 	return out, db.Error(err)
 }
 
-// createOnce inserts with "ON CONFLICT (<request id key>) DO NOTHING
-// RETURNING …"; when that returns no row the request id was seen before and
-// existing returns the first result, with created false.
-func createOnce[T any](ctx context.Context, q db.Querier, scan func(pgx.Row) (T, error), insert string, args []any, existing string, eargs ...any) (T, bool, error) {
-	v, err := scan(q.QueryRow(ctx, insert, args...))
-	if errors.Is(err, pgx.ErrNoRows) {
-		v, err = scan(q.QueryRow(ctx, existing, eargs...))
-		return v, false, db.Error(err)
-	}
-	return v, err == nil, db.Error(err)
-}
-
-// CreateBeneficiary inserts b; a repeated request id returns the first row.
-func (p *Postgres) CreateBeneficiary(ctx context.Context, b *domain.Beneficiary, requestID string) (*domain.Beneficiary, bool, error) {
-	return createOnce(ctx, p.q, scanOne, `
+// CreateBeneficiary queues the insert of b: the returned record is filled
+// once it has run, at the latest when the transaction commits (use b's id
+// and organisation until then). A request id the organisation used before
+// fails the transaction with a unique violation: the insert has no ON
+// CONFLICT clause, so that PostgreSQL itself stops what was queued after
+// it, COMMIT included.
+func (p *Postgres) CreateBeneficiary(ctx context.Context, b *domain.Beneficiary, requestID string) (*domain.Beneficiary, error) {
+	out := &domain.Beneficiary{}
+	err := db.DeferRow(ctx, p.q, `
 		INSERT INTO beneficiaries AS b (id, organisation_id, external_id, given_name, family_name, original_script_name,
 			sex, birth_date, birth_year, birth_date_estimated, nationality, languages, legal_status,
 			municipality, country, accommodation, vulnerabilities, request_id, phone, email, notes, legal_status_since, name_key)
 		VALUES ($2, $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
-		ON CONFLICT (organisation_id, request_id) DO NOTHING
 		RETURNING `+beneficiaryCols,
 		[]any{b.OrganisationID, b.ID, db.Null(b.ExternalID), b.GivenName, b.FamilyName, b.OriginalScriptName,
 			b.Sex, b.BirthDate.Ptr(), db.NullInt(b.BirthYear), b.BirthDateEstimated, b.Nationality, db.Strings(b.Languages), b.LegalStatus,
 			b.Municipality, b.Country, b.Accommodation, db.Strings(b.Vulnerabilities), db.Null(requestID),
 			b.Phone, b.Email, b.Notes, b.LegalStatusSince.Ptr(), b.NameKey()},
-		`SELECT `+beneficiaryCols+` FROM beneficiaries b WHERE b.organisation_id = $1 AND b.request_id = $2`,
-		b.OrganisationID, requestID)
+		func(row pgx.Row) error { return scanInto(row, out) })
+	return out, db.Error(err)
+}
+
+// BeneficiaryByRequest returns what org created with requestID.
+func (p *Postgres) BeneficiaryByRequest(ctx context.Context, org, requestID string) (*domain.Beneficiary, error) {
+	b, err := scanBeneficiary(p.q.QueryRow(ctx, `SELECT `+beneficiaryCols+` FROM beneficiaries b
+		WHERE b.organisation_id = $1 AND b.request_id = $2`, org, requestID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFound("beneficiary", requestID)
+	}
+	return b, db.Error(err)
 }
 
 // GetBeneficiary returns the beneficiary if viewer may see it (merged and
@@ -152,33 +164,87 @@ func (p *Postgres) GetBeneficiary(ctx context.Context, viewer, id string) (*doma
 	return b, db.Error(err)
 }
 
-// LoadDetails fills the legal status history, documents and household.
+// LoadDetails fills the legal status history, documents and household,
+// in one round trip.
 func (p *Postgres) LoadDetails(ctx context.Context, b *domain.Beneficiary) error {
-	rows, err := p.q.Query(ctx, `SELECT legal_status, since, organisation_id, create_time FROM legal_status_history
-		WHERE beneficiary_id = $1 ORDER BY since, create_time, id`, b.ID)
-	if err != nil {
-		return db.Error(err)
+	batch := &pgx.Batch{}
+	queueDetails(batch, b.OrganisationID, b.ID, b)
+	return db.Error(p.sendBatch(ctx, batch))
+}
+
+// sendBatch sends batch in the repository's transaction, or on its own.
+func (p *Postgres) sendBatch(ctx context.Context, batch *pgx.Batch) error {
+	if p.tx != nil {
+		return p.tx.SendBatch(ctx, batch).Close()
 	}
-	b.LegalStatusHistory, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.LegalStatusChange, error) {
-		var c domain.LegalStatusChange
-		var since time.Time
-		err := r.Scan(&c.LegalStatus, &since, &c.OrganisationID, &c.RecordTime)
-		c.Since = date.Of(since)
-		return c, err
-	})
-	if err != nil {
-		return db.Error(err)
-	}
-	if b.Documents, err = p.ListDocuments(ctx, b.ID); err != nil {
+	return p.pool.SendBatch(ctx, batch).Close()
+}
+
+// queueDetails queues the reads of beneficiary id's legal status history,
+// documents and household into dst; they return rows only when viewer is
+// the registering organisation.
+func queueDetails(batch *pgx.Batch, viewer, id string, dst *domain.Beneficiary) {
+	const owned = `EXISTS (SELECT 1 FROM beneficiaries o WHERE o.id = $1 AND o.organisation_id = $2)`
+	batch.Queue(`SELECT legal_status, since, organisation_id, create_time FROM legal_status_history
+		WHERE beneficiary_id = $1 AND `+owned+` ORDER BY since, create_time, id`, id, viewer).Query(func(rows pgx.Rows) error {
+		var err error
+		dst.LegalStatusHistory, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.LegalStatusChange, error) {
+			var c domain.LegalStatusChange
+			var since time.Time
+			err := r.Scan(&c.LegalStatus, &since, &c.OrganisationID, &c.RecordTime)
+			c.Since = date.Of(since)
+			return c, err
+		})
 		return err
+	})
+	batch.Queue(`SELECT `+documentCols+` FROM identity_documents WHERE beneficiary_id = $1 AND `+owned+` ORDER BY id`, id, viewer).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			dst.Documents, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Document, error) { return scanDocument(r) })
+			return err
+		})
+	batch.Queue(`SELECT household_id, relationship FROM household_members WHERE beneficiary_id = $1 AND `+owned, id, viewer).
+		QueryRow(func(row pgx.Row) error {
+			err := row.Scan(&dst.HouseholdID, &dst.Relationship)
+			if errors.Is(err, pgx.ErrNoRows) {
+				dst.HouseholdID, dst.Relationship = "", ""
+				return nil
+			}
+			return err
+		})
+}
+
+// ReadAudited reads beneficiary id as viewer sees it, with its details
+// when viewer registered it, and records the read in the audit log, in one
+// round trip: the audit row is inserted by the statement that reads, for a
+// record viewer may see and that was not merged away.
+func (p *Postgres) ReadAudited(ctx context.Context, viewer, id string, rec app.ReadAudit) (*domain.Beneficiary, error) {
+	var b domain.Beneficiary
+	found := false
+	batch := &pgx.Batch{}
+	batch.Queue(`WITH r AS (SELECT `+beneficiaryCols+` FROM beneficiaries b WHERE b.id = $2 AND `+visible+`),
+		a AS (INSERT INTO audit_events (actor_organisation_id, actor_client_id, owner_organisation_id, beneficiary_id, action, fields, purpose)
+			SELECT $3, $4, m.organisation_id, m.id, $5, CASE WHEN m.organisation_id = $1 THEN $6::text[] ELSE $7::text[] END, $8
+			FROM beneficiaries m WHERE m.id = $2 AND m.merged_into IS NULL AND EXISTS (SELECT 1 FROM r))
+		SELECT * FROM r`,
+		viewer, id, rec.Actor.OrganisationID, rec.Actor.ClientID, rec.Action,
+		db.Strings(rec.OwnerFields), db.Strings(rec.GrantedFields), rec.Actor.Purpose).
+		QueryRow(func(row pgx.Row) error {
+			err := scanInto(row, &b)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			found = err == nil
+			return err
+		})
+	queueDetails(batch, viewer, id, &b)
+	if err := p.sendBatch(ctx, batch); err != nil {
+		return nil, db.Error(err)
 	}
-	err = p.q.QueryRow(ctx, `SELECT household_id, relationship FROM household_members WHERE beneficiary_id = $1`, b.ID).
-		Scan(&b.HouseholdID, &b.Relationship)
-	if errors.Is(err, pgx.ErrNoRows) {
-		b.HouseholdID, b.Relationship = "", ""
-		return nil
+	if !found {
+		return nil, errs.NotFound("beneficiary", id)
 	}
-	return db.Error(err)
+	return &b, nil
 }
 
 // ListBeneficiaries returns up to p.Limit() visible current rows after
@@ -237,10 +303,10 @@ func (p *Postgres) UpdateBeneficiary(ctx context.Context, b *domain.Beneficiary,
 }
 
 // AddLegalStatus appends to the legal status history.
+// (queued in a transaction: its error is the next statement's).
 func (p *Postgres) AddLegalStatus(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error {
-	_, err := p.q.Exec(ctx, `INSERT INTO legal_status_history (id, beneficiary_id, legal_status, since, organisation_id)
+	return db.Defer(ctx, p.q, `INSERT INTO legal_status_history (id, beneficiary_id, legal_status, since, organisation_id)
 		VALUES ($1, $2, $3, $4, $5)`, ids.New(), beneficiaryID, c.LegalStatus, c.Since.Time(), c.OrganisationID)
-	return db.Error(err)
 }
 
 // Search returns visible current beneficiaries whose folded names contain a

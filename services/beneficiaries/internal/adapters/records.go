@@ -28,13 +28,22 @@ func scanDocument(row pgx.Row) (*domain.Document, error) {
 	return &d, nil
 }
 
-// CreateDocument inserts d; the same document twice on one person is
-// AlreadyExists.
+// CreateDocument queues the insert of d: the returned document is filled
+// once it has run, at the latest when the transaction commits. The same
+// document twice on one person is AlreadyExists.
 func (p *Postgres) CreateDocument(ctx context.Context, d *domain.Document) (*domain.Document, error) {
-	out, err := scanDocument(p.q.QueryRow(ctx, `INSERT INTO identity_documents
+	out := &domain.Document{}
+	err := db.DeferRow(ctx, p.q, `INSERT INTO identity_documents
 		(id, beneficiary_id, organisation_id, type, number, issuing_country, expiry_date)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+documentCols,
-		d.ID, d.BeneficiaryID, d.OrganisationID, d.Type, d.Number, d.IssuingCountry, d.ExpiryDate.Ptr()))
+		[]any{d.ID, d.BeneficiaryID, d.OrganisationID, d.Type, d.Number, d.IssuingCountry, d.ExpiryDate.Ptr()},
+		func(row pgx.Row) error {
+			got, err := scanDocument(row)
+			if err == nil {
+				*out = *got
+			}
+			return err
+		})
 	return out, db.Error(err)
 }
 
@@ -76,6 +85,18 @@ func scanHousehold(row pgx.Row) (*domain.Household, error) {
 	var h domain.Household
 	err := row.Scan(&h.ID, &h.OrganisationID, &h.Reference, &h.CreateTime)
 	return &h, err
+}
+
+// createOnce inserts with "ON CONFLICT (<request id key>) DO NOTHING
+// RETURNING …"; when that returns no row the request id was seen before and
+// existing returns the first result, with created false.
+func createOnce[T any](ctx context.Context, q db.Querier, scan func(pgx.Row) (T, error), insert string, args []any, existing string, eargs ...any) (T, bool, error) {
+	v, err := scan(q.QueryRow(ctx, insert, args...))
+	if errors.Is(err, pgx.ErrNoRows) {
+		v, err = scan(q.QueryRow(ctx, existing, eargs...))
+		return v, false, db.Error(err)
+	}
+	return v, err == nil, db.Error(err)
 }
 
 // CreateHousehold inserts h (without members); a repeated request id

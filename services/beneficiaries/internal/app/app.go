@@ -5,8 +5,11 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spona/spona/pkg/aggregate"
@@ -31,10 +34,20 @@ type Repository interface {
 	// transaction's changes (inside InTx only).
 	Emit(ctx context.Context, evs ...events.Event) error
 
-	// CreateBeneficiary inserts b; created is false when requestID was seen
-	// before, and the first result is returned.
-	CreateBeneficiary(ctx context.Context, b *domain.Beneficiary, requestID string) (out *domain.Beneficiary, created bool, err error)
+	// CreateBeneficiary inserts b (with its id and organisation set). The
+	// insert may be queued: out is complete once the transaction has
+	// committed. A request id the organisation used before fails the
+	// transaction (KindAlreadyExists, as another unique key may be
+	// reported first).
+	CreateBeneficiary(ctx context.Context, b *domain.Beneficiary, requestID string) (out *domain.Beneficiary, err error)
+	// BeneficiaryByRequest returns what org created with requestID.
+	BeneficiaryByRequest(ctx context.Context, org, requestID string) (*domain.Beneficiary, error)
 	GetBeneficiary(ctx context.Context, viewer, id string) (*domain.Beneficiary, error)
+	// ReadAudited returns beneficiary id as viewer sees it, with its details
+	// when viewer registered it (merged and erased records included), and
+	// records the read as rec says in the same statement, unless the record
+	// was merged into another.
+	ReadAudited(ctx context.Context, viewer, id string, rec ReadAudit) (*domain.Beneficiary, error)
 	// LoadDetails fills the legal status history, documents and household of b.
 	LoadDetails(ctx context.Context, b *domain.Beneficiary) error
 	ListBeneficiaries(ctx context.Context, viewer string, f domain.ListFilter, p pagination.Page) ([]*domain.Beneficiary, error)
@@ -97,6 +110,14 @@ type Repository interface {
 	Owners(ctx context.Context, ids []string) (map[string]string, error)
 }
 
+// ReadAudit is the audit record of one read: who, the action, and the
+// fields read by the registering organisation or by a grantee.
+type ReadAudit struct {
+	Actor                      Actor
+	Action                     string
+	OwnerFields, GrantedFields []string
+}
+
 // Actor is who calls and why: the verified principal and the purpose it
 // declared (recorded in the audit log).
 type Actor = auditlog.Actor
@@ -139,7 +160,9 @@ func audit(ctx context.Context, r Repository, act Actor, action string, fields [
 }
 
 // CreateBeneficiary registers b (with its documents) for the caller's
-// organisation.
+// organisation: the inserts, the audit record and the event go to the
+// database together, with the commit. A retry with the same request id
+// returns the first result.
 func (a *App) CreateBeneficiary(ctx context.Context, act Actor, b *domain.Beneficiary, requestID string) (*domain.Beneficiary, error) {
 	b.Normalize()
 	today := a.today()
@@ -151,7 +174,37 @@ func (a *App) CreateBeneficiary(ctx context.Context, act Actor, b *domain.Benefi
 	var out *domain.Beneficiary
 	err := a.repo.InTx(ctx, func(r Repository) error {
 		var err error
-		if out, _, err = createIn(ctx, r, act, b, requestID, today); err != nil {
+		out, err = createIn(ctx, r, act, b, requestID, today)
+		return err
+	})
+	if requestID != "" && errors.Is(err, errs.ErrAlreadyExists) {
+		// A retry (PostgreSQL may name another unique key than the
+		// request id's): the first result, as it is now.
+		first, ferr := a.createdBy(ctx, act, requestID)
+		switch {
+		case ferr == nil:
+			return first, nil
+		case !errors.Is(ferr, errs.ErrNotFound):
+			return nil, ferr
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The history row was written in the record's transaction: its time is
+	// the record's.
+	for i := range out.LegalStatusHistory {
+		out.LegalStatusHistory[i].RecordTime = out.CreateTime
+	}
+	return out, nil
+}
+
+// createdBy returns what the caller's organisation created with requestID.
+func (a *App) createdBy(ctx context.Context, act Actor, requestID string) (*domain.Beneficiary, error) {
+	var out *domain.Beneficiary
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		var err error
+		if out, err = r.BeneficiaryByRequest(ctx, act.OrganisationID, requestID); err != nil {
 			return err
 		}
 		return r.LoadDetails(ctx, out)
@@ -159,34 +212,43 @@ func (a *App) CreateBeneficiary(ctx context.Context, act Actor, b *domain.Benefi
 	return out, err
 }
 
-// createIn stores a validated b with its legal status and documents and
-// audits the create, in r's transaction (the API's create and each row of
-// an import go through it). created is false when requestID was seen
-// before; then nothing is written.
-func createIn(ctx context.Context, r Repository, act Actor, b *domain.Beneficiary, requestID string, today date.Date) (*domain.Beneficiary, bool, error) {
-	out, created, err := r.CreateBeneficiary(ctx, b, requestID)
-	if err != nil || !created {
-		return out, created, err
+// createIn stores a validated b (its id and organisation set) with its
+// legal status and documents and audits the create, in r's transaction
+// (the API's create and each row of an import go through it). The returned
+// record, with its details, is complete once the transaction has committed;
+// until then only b's id and organisation are known.
+func createIn(ctx context.Context, r Repository, act Actor, b *domain.Beneficiary, requestID string, today date.Date) (*domain.Beneficiary, error) {
+	out, err := r.CreateBeneficiary(ctx, b, requestID)
+	if err != nil {
+		return nil, err
 	}
 	if b.LegalStatus != "" {
 		since := b.LegalStatusSince
 		if since.IsZero() {
 			since = today
 		}
-		if err := r.AddLegalStatus(ctx, out.ID, domain.LegalStatusChange{LegalStatus: b.LegalStatus, Since: since, OrganisationID: act.OrganisationID}); err != nil {
-			return nil, false, err
+		change := domain.LegalStatusChange{LegalStatus: b.LegalStatus, Since: since, OrganisationID: act.OrganisationID}
+		if err := r.AddLegalStatus(ctx, b.ID, change); err != nil {
+			return nil, err
 		}
+		out.LegalStatusHistory = []domain.LegalStatusChange{change}
 	}
+	docs := make([]*domain.Document, 0, len(b.Documents))
 	for _, d := range b.Documents {
-		d.ID, d.BeneficiaryID, d.OrganisationID = ids.New(), out.ID, act.OrganisationID
-		if _, err := r.CreateDocument(ctx, d); err != nil {
-			return nil, false, err
+		d.ID, d.BeneficiaryID, d.OrganisationID = ids.New(), b.ID, act.OrganisationID
+		doc, err := r.CreateDocument(ctx, d)
+		if err != nil {
+			return nil, err
 		}
+		docs = append(docs, doc)
 	}
-	if err := audit(ctx, r, act, domain.ActionCreate, domain.ViewFields(domain.AccessOwner), out); err != nil {
-		return nil, false, err
+	// As LoadDetails lists them: by id.
+	slices.SortFunc(docs, func(x, y *domain.Document) int { return strings.Compare(x.ID, y.ID) })
+	out.Documents = docs
+	if err := audit(ctx, r, act, domain.ActionCreate, domain.ViewFields(domain.AccessOwner), b); err != nil {
+		return nil, err
 	}
-	return out, true, r.Emit(ctx, beneficiaryEvent(events.BeneficiaryCreated, out.ID, []string{out.OrganisationID}, nil))
+	return out, r.Emit(ctx, beneficiaryEvent(events.BeneficiaryCreated, b.ID, []string{b.OrganisationID}, nil))
 }
 
 // readable returns a beneficiary the caller may see: NotFound otherwise, and
@@ -227,30 +289,24 @@ func live(ctx context.Context, r Repository, act Actor, field, id string) (*doma
 	return b, err
 }
 
-// view completes b for the caller: the full record for the owner, the
-// reduced view for a grantee.
-func view(ctx context.Context, r Repository, b *domain.Beneficiary) error {
+// GetBeneficiary returns a beneficiary visible to the caller; the read is
+// audited in the statement that reads (a merged record, refused, is not).
+func (a *App) GetBeneficiary(ctx context.Context, act Actor, id string) (*domain.Beneficiary, error) {
+	if err := ids.Check("id", id); err != nil {
+		return nil, err
+	}
+	b, err := a.repo.ReadAudited(ctx, act.OrganisationID, ids.Normalize(id), ReadAudit{Actor: act, Action: domain.ActionRead,
+		OwnerFields: domain.ViewFields(domain.AccessOwner), GrantedFields: domain.ViewFields(domain.AccessGranted)})
+	if err != nil {
+		return nil, err
+	}
+	if b.MergedInto != "" {
+		return nil, errs.FailedPrecondition("BENEFICIARY_MERGED", "beneficiary %s was merged into %s", b.ID, b.MergedInto)
+	}
 	if b.Access != domain.AccessOwner {
 		b.Reduce()
-		return nil
 	}
-	return r.LoadDetails(ctx, b)
-}
-
-// GetBeneficiary returns a beneficiary visible to the caller.
-func (a *App) GetBeneficiary(ctx context.Context, act Actor, id string) (*domain.Beneficiary, error) {
-	var b *domain.Beneficiary
-	err := a.repo.InTx(ctx, func(r Repository) error {
-		var err error
-		if b, err = readable(ctx, r, act, "id", id); err != nil {
-			return err
-		}
-		if err := view(ctx, r, b); err != nil {
-			return err
-		}
-		return audit(ctx, r, act, domain.ActionRead, domain.ViewFields(b.Access), b)
-	})
-	return b, err
+	return b, nil
 }
 
 // ListBeneficiaries lists beneficiaries visible to the caller, newest first.

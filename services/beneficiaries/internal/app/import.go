@@ -132,11 +132,10 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 				default:
 					b, _ := domain.FromRow(m, row.Row, row.Cells, today)
 					b.ID, b.OrganisationID = ids.New(), imp.OrganisationID
-					out, _, err := createIn(ctx, r, act, b, "", today)
-					if err != nil {
+					if _, err := createIn(ctx, r, act, b, "", today); err != nil {
 						return err
 					}
-					o.Outcome, o.ResourceID = imports.OutcomeCreated, out.ID
+					o.Outcome, o.ResourceID = imports.OutcomeCreated, b.ID
 					c.Created++
 				}
 				given[row.Row] = o.ResourceID

@@ -1,0 +1,371 @@
+package db
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Queuer is a transaction that can hold statements back and send them with
+// the next statement whose answer is awaited, or with the commit, in one
+// round trip. InTx's transactions are Queuers.
+type Queuer interface {
+	// Queue adds a statement whose result nobody reads. Its error, if
+	// any, is returned by the call that sends it (the next Exec, Query,
+	// QueryRow, SendBatch or Commit); the transaction then fails.
+	Queue(sql string, args ...any)
+	// QueueRow adds a statement returning one row; scan receives it once
+	// the statement has run (pgx.ErrNoRows from Scan when it returned
+	// none). scan's error fails the call that sent the statement (see
+	// DeferRow: it cannot undo a COMMIT sent with it).
+	QueueRow(sql string, args []any, scan func(pgx.Row) error)
+}
+
+// Defer runs a statement whose result is not read: queued on a Queuer
+// (sent with the next statement or the commit, so its error surfaces
+// there), at once on anything else.
+func Defer(ctx context.Context, q Querier, sql string, args ...any) error {
+	if p, ok := q.(Queuer); ok {
+		p.Queue(sql, args...)
+		return nil
+	}
+	_, err := q.Exec(ctx, sql, args...)
+	return Error(err)
+}
+
+// DeferRow runs a statement returning one row and hands the row to scan:
+// queued on a Queuer (scan then runs once the statement has run, at the
+// latest at the commit, and its error is that call's), at once on anything
+// else.
+//
+// With the commit, scan runs after PostgreSQL committed: its error is
+// reported but cannot stop the commit. A condition that must stop it
+// belongs in the SQL (a constraint, an error raised by the statement).
+func DeferRow(ctx context.Context, q Querier, sql string, args []any, scan func(pgx.Row) error) error {
+	if p, ok := q.(Queuer); ok {
+		p.QueueRow(sql, args, scan)
+		return nil
+	}
+	return scan(q.QueryRow(ctx, sql, args...))
+}
+
+// pipeTx is a pgx.Tx that spends as few round trips as the caller lets it:
+//
+//   - BEGIN is not sent on its own: it goes with the first statement;
+//   - queued statements (Queue, QueueRow) go with the next statement whose
+//     answer is awaited, or with COMMIT;
+//   - a transaction that ran nothing sends nothing at all.
+//
+// A use case that reads once and then writes is two round trips: BEGIN +
+// read, then the writes + COMMIT. Everything else behaves as pgx.Tx: Exec,
+// Query and QueryRow run when called (Query and QueryRow return their own
+// rows; Exec its own command tag), so queued statements change only when
+// their errors are seen.
+type pipeTx struct {
+	conn  *pgxpool.Conn
+	opts  pgx.TxOptions
+	tx    pgx.Tx // the transaction, once BEGIN has gone out
+	queue []queued
+	ended bool
+}
+
+type queued struct {
+	sql  string
+	args []any
+	scan func(pgx.Row) error
+}
+
+var (
+	_ pgx.Tx = (*pipeTx)(nil)
+	_ Queuer = (*pipeTx)(nil)
+)
+
+// BeginPipe takes a connection from pool for a pipelined transaction; the
+// transaction begins with the first statement sent.
+func BeginPipe(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions) (pgx.Tx, error) {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &pipeTx{conn: conn, opts: opts}, nil
+}
+
+func (p *pipeTx) Queue(sql string, args ...any) {
+	p.queue = append(p.queue, queued{sql: sql, args: args})
+}
+
+func (p *pipeTx) QueueRow(sql string, args []any, scan func(pgx.Row) error) {
+	p.queue = append(p.queue, queued{sql: sql, args: args, scan: scan})
+}
+
+// direct reports whether a statement can go straight to the transaction:
+// BEGIN is out and nothing waits.
+func (p *pipeTx) direct() bool { return p.tx != nil && len(p.queue) == 0 }
+
+// send sends BEGIN (when not yet out), the queued statements and then
+// more's, in one batch, reads the answers to BEGIN and the queued
+// statements and returns the batch positioned at more's first answer.
+func (p *pipeTx) send(ctx context.Context, more []*pgx.QueuedQuery) (pgx.BatchResults, error) {
+	if p.ended {
+		return nil, pgx.ErrTxClosed
+	}
+	b := &pgx.Batch{}
+	begin := p.tx == nil
+	if begin {
+		b.BeginTx(p.opts)
+	}
+	queue := p.queue
+	p.queue = nil
+	for _, q := range queue {
+		b.Queue(q.sql, q.args...)
+	}
+	b.QueuedQueries = append(b.QueuedQueries, more...)
+	var br pgx.BatchResults
+	if begin {
+		br = p.conn.Conn().SendBatch(ctx, b)
+		p.tx = br.Tx()
+		if _, err := br.Exec(); err != nil {
+			return nil, errors.Join(err, br.Close())
+		}
+	} else {
+		br = p.tx.SendBatch(ctx, b)
+	}
+	for _, q := range queue {
+		var err error
+		if q.scan != nil {
+			err = q.scan(br.QueryRow())
+		} else {
+			_, err = br.Exec()
+		}
+		if err != nil {
+			_ = br.Close()
+			return nil, err
+		}
+	}
+	return br, nil
+}
+
+func statement(sql string, args []any) []*pgx.QueuedQuery {
+	return []*pgx.QueuedQuery{{SQL: sql, Arguments: args}}
+}
+
+func (p *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if p.direct() {
+		return p.tx.Exec(ctx, sql, args...)
+	}
+	br, err := p.send(ctx, statement(sql, args))
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag, err
+}
+
+func (p *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if p.direct() {
+		return p.tx.Query(ctx, sql, args...)
+	}
+	br, err := p.send(ctx, statement(sql, args))
+	if err != nil {
+		return errRows{err}, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		_ = br.Close()
+		return errRows{err}, err
+	}
+	return &batchRows{Rows: rows, br: br}, nil
+}
+
+func (p *pipeTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if p.direct() {
+		return p.tx.QueryRow(ctx, sql, args...)
+	}
+	return rowFunc(func(dest ...any) error {
+		rows, err := p.Query(ctx, sql, args...)
+		if err != nil {
+			return err
+		}
+		return scanOne(rows, dest)
+	})
+}
+
+func (p *pipeTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if p.direct() {
+		return p.tx.SendBatch(ctx, b)
+	}
+	br, err := p.send(ctx, b.QueuedQueries)
+	if err != nil {
+		return pgx.FailedBatchResults(b, err)
+	}
+	return br
+}
+
+// begun makes sure BEGIN and the queued statements have gone out.
+func (p *pipeTx) begun(ctx context.Context) error {
+	if p.direct() {
+		return nil
+	}
+	br, err := p.send(ctx, nil)
+	if err != nil {
+		return err
+	}
+	return br.Close()
+}
+
+func (p *pipeTx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
+	if err := p.begun(ctx); err != nil {
+		return 0, err
+	}
+	return p.tx.CopyFrom(ctx, table, columns, src)
+}
+
+// Begin starts a nested transaction (a savepoint).
+func (p *pipeTx) Begin(ctx context.Context) (pgx.Tx, error) {
+	if err := p.begun(ctx); err != nil {
+		return nil, err
+	}
+	return p.tx.Begin(ctx)
+}
+
+func (p *pipeTx) Prepare(ctx context.Context, name, sql string) (*pgconn.StatementDescription, error) {
+	return p.conn.Conn().Prepare(ctx, name, sql)
+}
+
+// LargeObjects is not supported before the transaction has sent a
+// statement (nothing in Spona uses large objects).
+func (p *pipeTx) LargeObjects() pgx.LargeObjects {
+	if p.tx == nil {
+		return pgx.LargeObjects{}
+	}
+	return p.tx.LargeObjects()
+}
+
+func (p *pipeTx) Conn() *pgx.Conn { return p.conn.Conn() }
+
+// Commit sends what is queued and COMMIT in one round trip; a transaction
+// that never sent anything sends nothing.
+func (p *pipeTx) Commit(ctx context.Context) error {
+	if p.ended {
+		return pgx.ErrTxClosed
+	}
+	if p.tx == nil && len(p.queue) == 0 {
+		p.end()
+		return nil
+	}
+	br, err := p.send(ctx, statement("commit", nil))
+	if err != nil {
+		_ = p.Rollback(ctx) // err says what went wrong
+		return err
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = p.Rollback(ctx)
+		return err
+	}
+	p.end()
+	if tag.String() == "ROLLBACK" {
+		return pgx.ErrTxCommitRollback
+	}
+	return nil
+}
+
+// Rollback drops what is queued and rolls back what was sent. It is safe to
+// call after Commit (it then does nothing but return pgx.ErrTxClosed).
+func (p *pipeTx) Rollback(ctx context.Context) error {
+	if p.ended {
+		return pgx.ErrTxClosed
+	}
+	p.queue = nil
+	var err error
+	if p.tx != nil && p.conn.Conn().PgConn().TxStatus() != 'I' {
+		_, err = p.conn.Conn().Exec(ctx, "rollback")
+	}
+	p.end()
+	return err
+}
+
+// end gives the connection back; the pool closes it if it is broken or
+// still inside a transaction.
+func (p *pipeTx) end() {
+	p.ended = true
+	p.queue = nil
+	p.conn.Release()
+}
+
+// batchRows are the rows of a statement sent in a batch; the batch is
+// closed with them (or once they are exhausted), freeing the connection.
+type batchRows struct {
+	pgx.Rows
+	br  pgx.BatchResults
+	err error
+}
+
+func (r *batchRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.close()
+	return false
+}
+
+func (r *batchRows) close() {
+	if r.br != nil {
+		r.Rows.Close()
+		r.err = r.br.Close()
+		r.br = nil
+	}
+}
+
+func (r *batchRows) Close() { r.close() }
+
+func (r *batchRows) Err() error {
+	if err := r.Rows.Err(); err != nil {
+		return err
+	}
+	return r.err
+}
+
+// errRows are the rows of a statement that could not be sent.
+type errRows struct{ err error }
+
+func (r errRows) Close()                                       {}
+func (r errRows) Err() error                                   { return r.err }
+func (r errRows) CommandTag() pgconn.CommandTag                { return pgconn.CommandTag{} }
+func (r errRows) FieldDescriptions() []pgconn.FieldDescription { return nil }
+func (r errRows) Next() bool                                   { return false }
+func (r errRows) Scan(...any) error                            { return r.err }
+func (r errRows) Values() ([]any, error)                       { return nil, r.err }
+func (r errRows) RawValues() [][]byte                          { return nil }
+func (r errRows) Conn() *pgx.Conn                              { return nil }
+func (r errRows) TypeMap() *pgtype.Map                         { return nil }
+
+type rowFunc func(dest ...any) error
+
+func (f rowFunc) Scan(dest ...any) error { return f(dest...) }
+
+// scanOne scans the first row as pgx's QueryRow does.
+func scanOne(rows pgx.Rows, dest []any) error {
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return pgx.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	rows.Close()
+	return rows.Err()
+}
