@@ -75,6 +75,8 @@ func run(ctx context.Context) error {
 	lagSamples := flag.Int("lag", 200, "erasures measured for event lag, idle and under load each (0: skip)")
 	lagGap := flag.Duration("lag-gap", 20*time.Millisecond, "pause between measured erasures")
 	lagClients := flag.Int("lag-load-clients", 8, "REST clients loading the system while lag is measured under load")
+	profileDir := flag.String("profile", "", "write CPU profiles of the processes behind grpc and rest (first round at each number of clients) into this directory")
+	paths := flag.String("paths", "", "comma-separated paths to measure (default all: pgx,pgx+outbox,pgx-equiv,grpc,rest,rest+idem)")
 	flag.Parse()
 	var clients []int
 	for _, s := range strings.Split(*clientList, ",") {
@@ -123,7 +125,8 @@ func run(ctx context.Context) error {
 		BinDir: bin, DatabaseURL: pg.URL("spona"), KeysDir: filepath.Join(tmp, "keys"), Ports: ports,
 		LogDir: tmp,
 		// One client address opens every connection: no per-address limits.
-		Env: []string{"LOG_LEVEL=warn", "RATE_LIMIT_RPS=1000000", "RATE_LIMIT_BURST=1000000", "MAX_CONNS_PER_IP=0"},
+		Env: []string{"LOG_LEVEL=warn", "ADMIN_PPROF=" + strconv.FormatBool(*profileDir != ""),
+			"RATE_LIMIT_RPS=1000000", "RATE_LIMIT_BURST=1000000", "MAX_CONNS_PER_IP=0"},
 	})
 	if err != nil {
 		return err
@@ -165,10 +168,29 @@ func run(ctx context.Context) error {
 	scenarios := []scenario{
 		{"pgx", pgxIteration(pool, org, false)},
 		{"pgx+outbox", pgxIteration(pool, org, true)},
+		{"pgx-equiv", pgxEquivalentIteration(pool, org)},
 		{"grpc", grpcIteration(conn, org)},
 		{"rest", restIteration(httpClient, stack.URL(), key, false)},
 		{"rest+idem", restIteration(httpClient, stack.URL(), key, true)},
 	}
+	if *paths != "" {
+		var keep []scenario
+		for _, s := range scenarios {
+			if slices.Contains(strings.Split(*paths, ","), s.name) {
+				keep = append(keep, s)
+			}
+		}
+		if len(keep) == 0 {
+			return fmt.Errorf("-paths %q names no path", *paths)
+		}
+		scenarios = keep
+	}
+	if *profileDir != "" {
+		if err := os.MkdirAll(*profileDir, 0o750); err != nil {
+			return err
+		}
+	}
+	mem := newRSS(stack)
 	var results []result
 	for _, c := range clients {
 		say(fmt.Sprintf("%d clients", c))
@@ -176,11 +198,21 @@ func run(ctx context.Context) error {
 			measure(ctx, s, c, *warmup) // warm-up: connections, caches, plans
 		}
 		byName := map[string]*result{}
+		wctx, stopWatch := context.WithCancel(ctx)
+		watched := make(chan struct{})
+		go func() { defer close(watched); mem.watch(wctx, c, 250*time.Millisecond) }()
 		for round := range max(*rounds, 1) {
 			for i := range scenarios {
 				s := scenarios[(i+round)%len(scenarios)]
-				r := measure(ctx, s, c, *duration/time.Duration(max(*rounds, 1)))
+				d := *duration / time.Duration(max(*rounds, 1))
+				wait := func() {}
+				if *profileDir != "" && round == 0 {
+					wait = profile(ctx, stack, *profileDir, s.name, c, d)
+				}
+				r := measure(ctx, s, c, d)
+				wait()
 				if r.err != nil {
+					stopWatch()
 					return fmt.Errorf("%s/%d: %w", s.name, c, r.err)
 				}
 				if acc := byName[s.name]; acc != nil {
@@ -191,11 +223,14 @@ func run(ctx context.Context) error {
 				}
 			}
 		}
+		stopWatch()
+		<-watched
 		for _, s := range scenarios {
 			results = append(results, byName[s.name].summarise())
 		}
 	}
 	fmt.Print(table(results))
+	fmt.Print(mem.table(clients, 64))
 	if *lagSamples > 0 {
 		say("event lag and erasure propagation")
 		runs, err := measureLag(ctx, stack, pg.URL("spona"), httpClient, key, *lagSamples, *lagGap,
@@ -462,19 +497,24 @@ func measure(ctx context.Context, s scenario, c int, d time.Duration) result {
 
 func table(results []result) string {
 	var w strings.Builder
-	base := map[int]result{}
+	base, equiv := map[int]result{}, map[int]result{}
 	for _, r := range results {
-		if r.name == "pgx" {
+		switch r.name {
+		case "pgx":
 			base[r.clients] = r
+		case "pgx-equiv":
+			equiv[r.clients] = r
 		}
 	}
 	fmt.Fprintln(&w, "one iteration = create one beneficiary + read it back")
-	fmt.Fprintf(&w, "%-11s %7s %9s %9s %10s %10s %12s %12s\n", "path", "clients", "iters", "it/s", "p50", "p99", "pgx/it/s", "p50/pgx p50")
+	fmt.Fprintln(&w, "pgx: a plain insert and select; pgx-equiv: the service's statements, one round trip per RPC")
+	fmt.Fprintf(&w, "%-11s %7s %9s %9s %10s %10s %12s %12s %12s\n", "path", "clients", "iters", "it/s", "p50", "p99",
+		"pgx/it/s", "p50/pgx p50", "equiv/it/s")
 	for _, r := range results {
-		b := base[r.clients]
-		fmt.Fprintf(&w, "%-11s %7d %9d %9.0f %10s %10s %11.2fx %11.2fx\n", r.name, r.clients, r.n, r.perSecond,
+		b, e := base[r.clients], equiv[r.clients]
+		fmt.Fprintf(&w, "%-11s %7d %9d %9.0f %10s %10s %11.2fx %11.2fx %11.2fx\n", r.name, r.clients, r.n, r.perSecond,
 			r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond),
-			b.perSecond/r.perSecond, float64(r.p50)/float64(b.p50))
+			b.perSecond/r.perSecond, float64(r.p50)/float64(b.p50), e.perSecond/r.perSecond)
 	}
 	return w.String()
 }

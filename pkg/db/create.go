@@ -45,7 +45,9 @@ func InTx(ctx context.Context, b interface {
 	var tx pgx.Tx
 	var err error
 	if pool, ok := b.(*pgxpool.Pool); ok {
-		tx, err = BeginPipe(ctx, pool, pgx.TxOptions{})
+		var p *Pipe
+		p, err = BeginPipe(ctx, pool, pgx.TxOptions{})
+		tx = p
 	} else {
 		tx, err = b.Begin(ctx)
 	}

@@ -23,6 +23,9 @@ type Queuer interface {
 	// none). scan's error fails the call that sent the statement (see
 	// DeferRow: it cannot undo a COMMIT sent with it).
 	QueueRow(sql string, args []any, scan func(pgx.Row) error)
+	// QueueRows adds a statement returning rows; read receives them once
+	// the statement has run (they are closed after it), as QueueRow.
+	QueueRows(sql string, args []any, read func(pgx.Rows) error)
 }
 
 // Defer runs a statement whose result is not read: queued on a Queuer
@@ -53,7 +56,7 @@ func DeferRow(ctx context.Context, q Querier, sql string, args []any, scan func(
 	return scan(q.QueryRow(ctx, sql, args...))
 }
 
-// pipeTx is a pgx.Tx that spends as few round trips as the caller lets it:
+// Pipe is a pgx.Tx that spends as few round trips as the caller lets it:
 //
 //   - BEGIN is not sent on its own: it goes with the first statement;
 //   - queued statements (Queue, QueueRow) go with the next statement whose
@@ -65,7 +68,7 @@ func DeferRow(ctx context.Context, q Querier, sql string, args []any, scan func(
 // Query and QueryRow run when called (Query and QueryRow return their own
 // rows; Exec its own command tag), so queued statements change only when
 // their errors are seen.
-type pipeTx struct {
+type Pipe struct {
 	conn  *pgxpool.Conn
 	opts  pgx.TxOptions
 	tx    pgx.Tx // the transaction, once BEGIN has gone out
@@ -77,39 +80,44 @@ type queued struct {
 	sql  string
 	args []any
 	scan func(pgx.Row) error
+	read func(pgx.Rows) error
 }
 
 var (
-	_ pgx.Tx = (*pipeTx)(nil)
-	_ Queuer = (*pipeTx)(nil)
+	_ pgx.Tx = (*Pipe)(nil)
+	_ Queuer = (*Pipe)(nil)
 )
 
 // BeginPipe takes a connection from pool for a pipelined transaction; the
-// transaction begins with the first statement sent.
-func BeginPipe(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions) (pgx.Tx, error) {
+// transaction begins (with opts) with the first statement sent.
+func BeginPipe(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions) (*Pipe, error) {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &pipeTx{conn: conn, opts: opts}, nil
+	return &Pipe{conn: conn, opts: opts}, nil
 }
 
-func (p *pipeTx) Queue(sql string, args ...any) {
+func (p *Pipe) Queue(sql string, args ...any) {
 	p.queue = append(p.queue, queued{sql: sql, args: args})
 }
 
-func (p *pipeTx) QueueRow(sql string, args []any, scan func(pgx.Row) error) {
+func (p *Pipe) QueueRow(sql string, args []any, scan func(pgx.Row) error) {
 	p.queue = append(p.queue, queued{sql: sql, args: args, scan: scan})
+}
+
+func (p *Pipe) QueueRows(sql string, args []any, read func(pgx.Rows) error) {
+	p.queue = append(p.queue, queued{sql: sql, args: args, read: read})
 }
 
 // direct reports whether a statement can go straight to the transaction:
 // BEGIN is out and nothing waits.
-func (p *pipeTx) direct() bool { return p.tx != nil && len(p.queue) == 0 }
+func (p *Pipe) direct() bool { return p.tx != nil && len(p.queue) == 0 }
 
 // send sends BEGIN (when not yet out), the queued statements and then
 // more's, in one batch, reads the answers to BEGIN and the queued
 // statements and returns the batch positioned at more's first answer.
-func (p *pipeTx) send(ctx context.Context, more []*pgx.QueuedQuery) (pgx.BatchResults, error) {
+func (p *Pipe) send(ctx context.Context, more []*pgx.QueuedQuery) (pgx.BatchResults, error) {
 	if p.ended {
 		return nil, pgx.ErrTxClosed
 	}
@@ -136,9 +144,12 @@ func (p *pipeTx) send(ctx context.Context, more []*pgx.QueuedQuery) (pgx.BatchRe
 	}
 	for _, q := range queue {
 		var err error
-		if q.scan != nil {
+		switch {
+		case q.scan != nil:
 			err = q.scan(br.QueryRow())
-		} else {
+		case q.read != nil:
+			err = readRows(br, q.read)
+		default:
 			_, err = br.Exec()
 		}
 		if err != nil {
@@ -149,11 +160,24 @@ func (p *pipeTx) send(ctx context.Context, more []*pgx.QueuedQuery) (pgx.BatchRe
 	return br, nil
 }
 
+func readRows(br pgx.BatchResults, read func(pgx.Rows) error) error {
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	err = read(rows)
+	rows.Close()
+	if err != nil {
+		return err
+	}
+	return rows.Err()
+}
+
 func statement(sql string, args []any) []*pgx.QueuedQuery {
 	return []*pgx.QueuedQuery{{SQL: sql, Arguments: args}}
 }
 
-func (p *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+func (p *Pipe) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
 	if p.direct() {
 		return p.tx.Exec(ctx, sql, args...)
 	}
@@ -168,7 +192,7 @@ func (p *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 	return tag, err
 }
 
-func (p *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+func (p *Pipe) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
 	if p.direct() {
 		return p.tx.Query(ctx, sql, args...)
 	}
@@ -184,7 +208,7 @@ func (p *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 	return &batchRows{Rows: rows, br: br}, nil
 }
 
-func (p *pipeTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+func (p *Pipe) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	if p.direct() {
 		return p.tx.QueryRow(ctx, sql, args...)
 	}
@@ -197,7 +221,7 @@ func (p *pipeTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row 
 	})
 }
 
-func (p *pipeTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+func (p *Pipe) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	if p.direct() {
 		return p.tx.SendBatch(ctx, b)
 	}
@@ -209,7 +233,7 @@ func (p *pipeTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 }
 
 // begun makes sure BEGIN and the queued statements have gone out.
-func (p *pipeTx) begun(ctx context.Context) error {
+func (p *Pipe) begun(ctx context.Context) error {
 	if p.direct() {
 		return nil
 	}
@@ -220,7 +244,7 @@ func (p *pipeTx) begun(ctx context.Context) error {
 	return br.Close()
 }
 
-func (p *pipeTx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
+func (p *Pipe) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
 	if err := p.begun(ctx); err != nil {
 		return 0, err
 	}
@@ -228,31 +252,31 @@ func (p *pipeTx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []s
 }
 
 // Begin starts a nested transaction (a savepoint).
-func (p *pipeTx) Begin(ctx context.Context) (pgx.Tx, error) {
+func (p *Pipe) Begin(ctx context.Context) (pgx.Tx, error) {
 	if err := p.begun(ctx); err != nil {
 		return nil, err
 	}
 	return p.tx.Begin(ctx)
 }
 
-func (p *pipeTx) Prepare(ctx context.Context, name, sql string) (*pgconn.StatementDescription, error) {
+func (p *Pipe) Prepare(ctx context.Context, name, sql string) (*pgconn.StatementDescription, error) {
 	return p.conn.Conn().Prepare(ctx, name, sql)
 }
 
 // LargeObjects is not supported before the transaction has sent a
 // statement (nothing in Spona uses large objects).
-func (p *pipeTx) LargeObjects() pgx.LargeObjects {
+func (p *Pipe) LargeObjects() pgx.LargeObjects {
 	if p.tx == nil {
 		return pgx.LargeObjects{}
 	}
 	return p.tx.LargeObjects()
 }
 
-func (p *pipeTx) Conn() *pgx.Conn { return p.conn.Conn() }
+func (p *Pipe) Conn() *pgx.Conn { return p.conn.Conn() }
 
 // Commit sends what is queued and COMMIT in one round trip; a transaction
 // that never sent anything sends nothing.
-func (p *pipeTx) Commit(ctx context.Context) error {
+func (p *Pipe) Commit(ctx context.Context) error {
 	if p.ended {
 		return pgx.ErrTxClosed
 	}
@@ -282,7 +306,7 @@ func (p *pipeTx) Commit(ctx context.Context) error {
 
 // Rollback drops what is queued and rolls back what was sent. It is safe to
 // call after Commit (it then does nothing but return pgx.ErrTxClosed).
-func (p *pipeTx) Rollback(ctx context.Context) error {
+func (p *Pipe) Rollback(ctx context.Context) error {
 	if p.ended {
 		return pgx.ErrTxClosed
 	}
@@ -297,7 +321,7 @@ func (p *pipeTx) Rollback(ctx context.Context) error {
 
 // end gives the connection back; the pool closes it if it is broken or
 // still inside a transaction.
-func (p *pipeTx) end() {
+func (p *Pipe) end() {
 	p.ended = true
 	p.queue = nil
 	p.conn.Release()

@@ -42,7 +42,13 @@ func operation(sql string) string {
 	return op
 }
 
+// start starts a span, unless the caller's span was sampled out: with the
+// parent-based sampler no child of it is recorded, so the tracer skips the
+// span (and its attributes) altogether.
 func (t *Tracer) start(ctx context.Context, name, sql string) context.Context {
+	if parent := trace.SpanFromContext(ctx); parent.SpanContext().IsValid() && !parent.SpanContext().IsSampled() && !parent.IsRecording() {
+		return ctx
+	}
 	ctx, _ = t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
 		attribute.String("db.system.name", "postgresql"),
 		attribute.String("db.namespace", t.database),
@@ -53,6 +59,9 @@ func (t *Tracer) start(ctx context.Context, name, sql string) context.Context {
 
 func end(ctx context.Context, err error, rows int64) {
 	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		return // skipped by start: the span is the caller's, not recorded
+	}
 	if err != nil && err != pgx.ErrNoRows {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
@@ -80,7 +89,11 @@ func (t *Tracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, data pgx.Trac
 
 // TraceBatchQuery implements pgx.BatchTracer.
 func (t *Tracer) TraceBatchQuery(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchQueryData) {
-	trace.SpanFromContext(ctx).AddEvent("query", trace.WithAttributes(attribute.String("db.query.text", data.SQL)))
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		return
+	}
+	span.AddEvent("query", trace.WithAttributes(attribute.String("db.query.text", data.SQL)))
 }
 
 // TraceBatchEnd implements pgx.BatchTracer.

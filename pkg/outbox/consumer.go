@@ -268,8 +268,8 @@ func (c *Consumer) apply(ctx context.Context, from string, batch []*eventsv1.Wat
 				to = m.GetCursor()
 			}
 		}
-		_, err := tx.Exec(ctx, `UPDATE outbox_cursors SET cursor = $2, update_time = now() WHERE consumer = $1`, c.o.Name, to)
-		return db.Error(err)
+		// Queued: it goes with the COMMIT.
+		return db.Defer(ctx, tx, `UPDATE outbox_cursors SET cursor = $2, update_time = now() WHERE consumer = $1`, c.o.Name, to)
 	})
 	if err != nil {
 		return from, err

@@ -37,6 +37,18 @@ func (c cursor) String() string {
 
 // parseCursor decodes s, which must belong to feed.
 func parseCursor(s string, feed uuid.UUID) (cursor, error) {
+	c, err := decodeCursor(s)
+	if err != nil {
+		return cursor{}, err
+	}
+	if c.feed != feed {
+		return cursor{}, errOtherFeed
+	}
+	return c, nil
+}
+
+// decodeCursor decodes s, of whichever feed.
+func decodeCursor(s string) (cursor, error) {
 	if base64.RawURLEncoding.DecodedLen(len(s)) != cursorLen {
 		return cursor{}, errMalformed
 	}
@@ -51,8 +63,5 @@ func parseCursor(s string, feed uuid.UUID) (cursor, error) {
 		return cursor{}, errNegativePos
 	}
 	c.pos = int64(u)
-	if c.feed != feed {
-		return cursor{}, errOtherFeed
-	}
 	return c, nil
 }

@@ -174,13 +174,14 @@ type state struct {
 	high     int64 // highest committed position visible
 }
 
-func (f *Feed) readState(ctx context.Context, tx pgx.Tx) (state, error) {
-	var s state
-	err := tx.QueryRow(ctx, `SELECT f.feed_id, f.pruned_through,
-			COALESCE(pg_sequence_last_value(pg_get_serial_sequence('outbox', 'id')::regclass), 0),
-			GREATEST(f.pruned_through, COALESCE((SELECT max(id) FROM outbox), 0))
-		FROM outbox_feed f`).Scan(&s.feed, &s.pruned, &s.assigned, &s.high)
-	return s, db.Error(err)
+// stateSQL reads the feed's state (see state).
+const stateSQL = `SELECT f.feed_id, f.pruned_through,
+		COALESCE(pg_sequence_last_value(pg_get_serial_sequence('outbox', 'id')::regclass), 0),
+		GREATEST(f.pruned_through, COALESCE((SELECT max(id) FROM outbox), 0))
+	FROM outbox_feed f`
+
+func (s *state) scan(row pgx.Row) error {
+	return row.Scan(&s.feed, &s.pruned, &s.assigned, &s.high)
 }
 
 func (f *Feed) badRequest(field, msg string) error {
@@ -230,67 +231,75 @@ func (f *Feed) checkTypes(types []string) error {
 	return nil
 }
 
-// page reads up to size events after the cursor, in one snapshot.
+// page reads up to size events after the cursor, in one snapshot and one
+// round trip: the events after the cursor's position are read with the
+// feed's state, and the cursor is checked against that state afterwards
+// (the events are dropped if it does not hold).
 func (f *Feed) page(ctx context.Context, after string, size int, types []string) (*eventsv1.ListEventsResponse, error) {
-	resp := &eventsv1.ListEventsResponse{}
-	err := pgx.BeginTxFunc(ctx, f.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		s, err := f.readState(ctx, tx)
+	var hint int64 // the cursor's position, checked below
+	if c, err := decodeCursor(after); err == nil {
+		hint = c.pos
+	}
+	var s state
+	var rows []*eventsv1.Event
+	var ids []int64
+	err := func() error {
+		tx, err := db.BeginPipe(ctx, f.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 		if err != nil {
 			return err
 		}
-		pos, err := f.resolve(s, after)
-		if err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT id, event_id, type, aggregate_type, aggregate_id, organisation_ids, data,
+		defer func() { _ = tx.Rollback(ctx) }() // after Commit: nothing
+		tx.QueueRow(stateSQL, nil, s.scan)
+		tx.QueueRows(`SELECT id, event_id, type, aggregate_type, aggregate_id, organisation_ids, data,
 				traceparent, create_time
-			FROM outbox WHERE id > $1 AND (cardinality($2::text[]) = 0 OR type = ANY ($2::text[]))
-			ORDER BY id LIMIT $3`, pos, db.Strings(types), size)
-		if err != nil {
-			return db.Error(err)
-		}
-		last := pos
-		resp.Events, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*eventsv1.Event, error) {
-			var (
-				id      int64
-				ev      eventsv1.Event
-				data    []byte
-				created time.Time
-			)
-			if err := r.Scan(&id, &ev.Id, &ev.Type, &ev.AggregateType, &ev.AggregateId, &ev.OrganisationIds,
-				&data, &ev.Traceparent, &created); err != nil {
-				return nil, err
+			FROM outbox WHERE id > GREATEST($1, (SELECT pruned_through FROM outbox_feed))
+				AND (cardinality($2::text[]) = 0 OR type = ANY ($2::text[]))
+			ORDER BY id LIMIT $3`, []any{hint, db.Strings(types), size}, func(r pgx.Rows) error {
+			for r.Next() {
+				var (
+					id      int64
+					ev      eventsv1.Event
+					data    []byte
+					created time.Time
+				)
+				if err := r.Scan(&id, &ev.Id, &ev.Type, &ev.AggregateType, &ev.AggregateId, &ev.OrganisationIds,
+					&data, &ev.Traceparent, &created); err != nil {
+					return err
+				}
+				var m map[string]any
+				if err := json.Unmarshal(data, &m); err != nil {
+					return err
+				}
+				st, err := structpb.NewStruct(m)
+				if err != nil {
+					return err
+				}
+				ev.Data, ev.CreateTime = st, timestamppb.New(created)
+				rows, ids = append(rows, &ev), append(ids, id)
 			}
-			var m map[string]any
-			if err := json.Unmarshal(data, &m); err != nil {
-				return nil, err
-			}
-			st, err := structpb.NewStruct(m)
-			if err != nil {
-				return nil, err
-			}
-			ev.Data, ev.CreateTime = st, timestamppb.New(created)
-			ev.Cursor = cursor{s.feed, id}.String()
-			last = id
-			return &ev, nil
+			return r.Err()
 		})
-		if err != nil {
-			return db.Error(err)
-		}
-		// A short page is everything committed up to the high-water mark:
-		// no position below it can still commit (see the package doc).
-		if len(resp.Events) < size {
-			last = max(last, s.high)
-		}
-		resp.NextCursor = cursor{s.feed, last}.String()
-		return nil
-	})
+		return tx.Commit(ctx)
+	}()
 	if err != nil {
-		if _, ok := status.FromError(err); ok {
-			return nil, err
-		}
 		return nil, grpcx.ToStatus(ctx, f.o.Log, db.Error(err))
 	}
+	pos, err := f.resolve(s, after)
+	if err != nil {
+		return nil, err
+	}
+	resp := &eventsv1.ListEventsResponse{Events: rows}
+	last := pos
+	for i, ev := range rows {
+		ev.Cursor = cursor{s.feed, ids[i]}.String()
+		last = ids[i]
+	}
+	// A short page is everything committed up to the high-water mark: no
+	// position below it can still commit (see the package doc).
+	if len(rows) < size {
+		last = max(last, s.high)
+	}
+	resp.NextCursor = cursor{s.feed, last}.String()
 	return resp, nil
 }
 

@@ -5,10 +5,14 @@
 // otelgrpc stats handlers, REST ones from HTTPMetrics, pool gauges from
 // package db.
 //
-// With OTEL_EXPORTER_OTLP_ENDPOINT unset the tracer provider still samples and
-// propagates context (so trace ids reach logs and downstream services) but
-// exports nothing. With it set, spans go to that OTLP/gRPC endpoint; the
-// exporter reads the standard OTEL_EXPORTER_OTLP_* variables itself.
+// With OTEL_EXPORTER_OTLP_ENDPOINT unset the tracer provider records only
+// the traces a caller sampled and exports nothing, but it still propagates
+// context (so trace ids reach logs and downstream services). With it set,
+// spans go to that OTLP/gRPC endpoint; the exporter reads the standard
+// OTEL_EXPORTER_OTLP_* variables itself. Sampling is parent-based; the
+// standard OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG choose another
+// sampler, e.g. parentbased_traceidratio and 0.1 to record a tenth of the
+// traces that start here (see defaultSampler).
 package telemetry
 
 import (
@@ -39,15 +43,38 @@ func Setup(ctx context.Context, service, version string) (shutdown func(context.
 		return nil, err
 	}
 	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
-	if os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != "" {
+	exporting := os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""
+	if exporting {
 		exp, err := otlptracegrpc.New(ctx)
 		if err != nil {
 			return nil, err
 		}
 		opts = append(opts, sdktrace.WithBatcher(exp))
 	}
+	if s := defaultSampler(exporting); s != nil {
+		opts = append(opts, sdktrace.WithSampler(s))
+	}
 	tp := sdktrace.NewTracerProvider(opts...)
 	otel.SetTracerProvider(tp)
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	return tp.Shutdown, nil
+}
+
+// defaultSampler is the sampler unless OTEL_TRACES_SAMPLER names one (the
+// SDK then reads it and OTEL_TRACES_SAMPLER_ARG itself, e.g.
+// parentbased_traceidratio with 0.1): nil then. The default is parent-based,
+// so a call is sampled when its caller's traceparent says so and a trace is
+// whole or absent across the processes. A trace started here is sampled
+// when spans are exported and not otherwise: nothing would see its spans,
+// and a span sampled out costs little (no attributes, no recording; the
+// database tracer skips it altogether). Trace ids still reach the logs and
+// the processes downstream.
+func defaultSampler(exporting bool) sdktrace.Sampler {
+	if os.Getenv("OTEL_TRACES_SAMPLER") != "" {
+		return nil
+	}
+	if exporting {
+		return sdktrace.ParentBased(sdktrace.AlwaysSample())
+	}
+	return sdktrace.ParentBased(sdktrace.NeverSample())
 }

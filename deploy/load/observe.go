@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spona/spona/pkg/testkit/devstack"
+)
+
+// rss samples process_resident_memory_bytes from every process's /metrics
+// while a measurement runs and keeps the highest value per process and
+// number of clients.
+type rss struct {
+	stack *devstack.Stack
+	mu    sync.Mutex
+	max   map[int]map[string]float64 // clients → process → bytes
+}
+
+func newRSS(stack *devstack.Stack) *rss {
+	return &rss{stack: stack, max: map[int]map[string]float64{}}
+}
+
+// watch samples every interval until ctx ends.
+func (r *rss) watch(ctx context.Context, clients int, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		for _, name := range devstack.Services {
+			v, err := residentBytes(ctx, r.stack.AdminURL(name)+"/metrics")
+			if err != nil {
+				continue // the next sample will do
+			}
+			r.mu.Lock()
+			if r.max[clients] == nil {
+				r.max[clients] = map[string]float64{}
+			}
+			r.max[clients][name] = max(r.max[clients][name], v)
+			r.mu.Unlock()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func residentBytes(ctx context.Context, url string) (float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "process_resident_memory_bytes "); ok {
+			return strconv.ParseFloat(strings.TrimSpace(v), 64)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("%s: no process_resident_memory_bytes", url)
+}
+
+// table prints the highest RSS of each process per number of clients.
+func (r *rss) table(clients []int, limitMiB float64) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var w strings.Builder
+	fmt.Fprintf(&w, "resident memory (process_resident_memory_bytes, highest sample during the measurements), MiB; limit %.0f\n", limitMiB)
+	fmt.Fprintf(&w, "%-14s", "process")
+	for _, c := range clients {
+		fmt.Fprintf(&w, " %10s", strconv.Itoa(c)+" clients")
+	}
+	fmt.Fprintln(&w)
+	for _, name := range devstack.Services {
+		fmt.Fprintf(&w, "%-14s", name)
+		for _, c := range clients {
+			v := r.max[c][name] / (1 << 20)
+			mark := ""
+			if v > limitMiB {
+				mark = "!"
+			}
+			fmt.Fprintf(&w, " %9.1f%1s", v, mark)
+		}
+		fmt.Fprintln(&w)
+	}
+	return w.String()
+}
+
+// profiles of the processes a path goes through.
+var profiled = map[string][]string{
+	"grpc":      {"beneficiaries"},
+	"rest":      {"edge", "beneficiaries"},
+	"rest+idem": {"edge", "beneficiaries"},
+}
+
+// profile takes CPU profiles of the processes path goes through for d
+// (the processes serve /debug/pprof/ with ADMIN_PPROF=true) into dir, in
+// the background; wait returns once they are written.
+func profile(ctx context.Context, stack *devstack.Stack, dir, path string, clients int, d time.Duration) (wait func()) {
+	var wg sync.WaitGroup
+	secs := max(1, int(d.Round(time.Second)/time.Second))
+	for _, name := range profiled[path] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			file := filepath.Join(dir, fmt.Sprintf("%s-%d-%s.pprof", strings.ReplaceAll(path, "+", "-"), clients, name))
+			if err := fetchTo(ctx, stack.AdminURL(name)+"/debug/pprof/profile?seconds="+strconv.Itoa(secs), file); err != nil {
+				say("profile " + file + ": " + err.Error())
+			}
+		}()
+	}
+	return wg.Wait
+}
+
+func fetchTo(ctx context.Context, url, file string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("HTTP %d (is ADMIN_PPROF on?)", resp.StatusCode)
+	}
+	f, err := os.Create(file) //nolint:gosec // a path the operator chose
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
