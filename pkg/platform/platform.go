@@ -58,6 +58,7 @@ type Config struct {
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s" help:"how long in-flight calls may drain on SIGTERM"`
 	AdminPprof      bool          `env:"ADMIN_PPROF" default:"false" help:"serve Go profiles (/debug/pprof/) on the admin port; keep that port internal"`
 	StartupTimeout  time.Duration `env:"STARTUP_TIMEOUT" default:"60s" help:"how long to wait for PostgreSQL at start"`
+	CallTimeout     time.Duration `env:"CALL_TIMEOUT" default:"30s" help:"longest a call to another Spona service may take (a caller's earlier deadline wins; 0: no limit); event feed streams are not bounded"`
 }
 
 // GRPCConfig is the configuration of a gRPC service process: its listen
@@ -135,7 +136,7 @@ func (b *Base) loadKeys(name string) error {
 
 // Dial connects to another Spona process (audience) at addr, closed when
 // this process stops: its calls carry principals issued by this process for
-// that audience. It connects lazily, so the other process need not be up
+// that audience, and each unary call is bounded by CALL_TIMEOUT. It connects lazily, so the other process need not be up
 // yet.
 func (b *Base) Dial(audience, addr string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
 	if addr == "" {
@@ -144,6 +145,7 @@ func (b *Base) Dial(audience, addr string, opts ...grpc.DialOption) (*grpc.Clien
 	if b.Issuer == nil {
 		return nil, fmt.Errorf("PRINCIPAL_KEY_FILE is required to call %s", audience)
 	}
+	opts = append([]grpc.DialOption{grpcx.WithCallTimeout(b.Config.CallTimeout)}, opts...)
 	conn, err := grpcx.NewClient(addr, grpcx.Peer{Audience: audience, Issuer: b.Issuer}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%s at %q: %w", audience, addr, err)

@@ -30,9 +30,6 @@ const DefaultTTL = 30 * time.Second
 // still full, everything.
 const maxEntries = 10000
 
-// callTimeout bounds one question to the reporting service.
-const callTimeout = 3 * time.Second
-
 // Checker asks the reporting service's ProjectParticipationService.
 type Checker struct {
 	client reportingv1.ProjectParticipationServiceClient
@@ -85,8 +82,7 @@ func (c *Checker) CheckTag(ctx context.Context, projectID string) error {
 }
 
 func (c *Checker) ask(ctx context.Context, caller auth.Principal, projectID string) (answer, error) {
-	cctx, cancel := context.WithTimeout(auth.Delegate(ctx, caller.OrganisationID, caller.ClientID), callTimeout)
-	defer cancel()
+	cctx := auth.Delegate(ctx, caller.OrganisationID, caller.ClientID)
 	resp, err := c.client.CheckProjectParticipation(cctx, &reportingv1.CheckProjectParticipationRequest{ProjectId: projectID})
 	if err != nil {
 		err = grpcx.FromDownstream(err, "project", projectID)

@@ -2,7 +2,6 @@ package adapters
 
 import (
 	"context"
-	"time"
 
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/audit"
@@ -30,14 +29,10 @@ func NewBeneficiariesGRPC(conn grpc.ClientConnInterface) *BeneficiariesGRPC {
 	return &BeneficiariesGRPC{people: benv1.NewBeneficiaryServiceClient(conn), access: benv1.NewBeneficiaryAccessServiceClient(conn)}
 }
 
-// internalTimeout bounds the internal calls made inside a partner's request.
-const internalTimeout = 5 * time.Second
-
 // GrantState asks whether the caller's grant made for sourceID is live.
 func (b *BeneficiariesGRPC) GrantState(ctx context.Context, beneficiaryID, sourceID string) (app.GrantState, error) {
 	caller := auth.Caller(ctx)
-	cctx, cancel := context.WithTimeout(auth.Delegate(ctx, caller.OrganisationID, caller.ClientID), internalTimeout)
-	defer cancel()
+	cctx := auth.Delegate(ctx, caller.OrganisationID, caller.ClientID)
 	resp, err := b.access.CheckAccess(cctx, &benv1.CheckAccessRequest{BeneficiaryId: beneficiaryID, SourceId: sourceID})
 	if status.Code(err) == codes.FailedPrecondition {
 		// Merged or erased: access through this referral has ended.
@@ -64,8 +59,7 @@ var _ app.AuditLog = (*AuditGRPC)(nil)
 
 // Record implements app.AuditLog.
 func (a *AuditGRPC) Record(ctx context.Context, act audit.Actor, action string, fields []string, reads []app.Read) error {
-	cctx, cancel := context.WithTimeout(auth.Delegate(ctx, act.OrganisationID, act.ClientID), internalTimeout)
-	defer cancel()
+	cctx := auth.Delegate(ctx, act.OrganisationID, act.ClientID)
 	req := &benv1.RecordAccessRequest{Action: action, Fields: fields, Purpose: act.Purpose}
 	for _, r := range reads {
 		req.Resources = append(req.Resources, &benv1.AccessedResource{BeneficiaryId: r.BeneficiaryID, Resource: "referrals/" + r.ReferralID})

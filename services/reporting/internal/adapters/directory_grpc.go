@@ -26,8 +26,7 @@ var _ app.Directory = (*DirectoryGRPC)(nil)
 
 // Organisation implements app.Directory.
 func (d *DirectoryGRPC) Organisation(ctx context.Context, id string) (domain.DirectoryOrganisation, error) {
-	cctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
+	cctx := ctx
 	resp, err := d.client.GetOrganisation(cctx, &refv1.GetOrganisationRequest{Id: id})
 	if status.Code(err) == codes.NotFound {
 		return domain.DirectoryOrganisation{}, errs.NotFound("organisation", id)

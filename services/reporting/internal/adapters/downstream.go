@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	"github.com/spona/spona/pkg/date"
@@ -12,9 +11,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
-
-// callTimeout bounds one aggregate call when the caller set no shorter deadline.
-const callTimeout = 30 * time.Second
 
 func period(from, to date.Date) *commonv1.DateRange {
 	return &commonv1.DateRange{StartDate: from.String(), EndDate: to.String()}

@@ -37,10 +37,10 @@ var _ app.Sources = (*SourcesGRPC)(nil)
 // aggregateResponse is what every aggregate RPC returns.
 type aggregateResponse interface{ GetAggregate() *commonv1.Aggregate }
 
-// call runs one aggregate RPC with a timeout and classifies its failure.
+// call runs one aggregate RPC (bounded by CALL_TIMEOUT, see
+// platform.Base.Dial) and classifies its failure.
 func call[R aggregateResponse](ctx context.Context, service string, rpc func(context.Context) (R, error)) (aggregate.Aggregate, error) {
-	cctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
+	cctx := ctx
 	resp, err := rpc(cctx)
 	if err != nil {
 		return aggregate.Aggregate{}, downstreamError(ctx, service, err)

@@ -2,7 +2,6 @@ package adapters
 
 import (
 	"context"
-	"time"
 
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/auth"
@@ -32,8 +31,7 @@ var _ app.Beneficiaries = (*BeneficiariesGRPC)(nil)
 // CheckVisible implements app.Beneficiaries.
 func (b *BeneficiariesGRPC) CheckVisible(ctx context.Context, beneficiaryID string) error {
 	caller := auth.Caller(ctx)
-	cctx, cancel := context.WithTimeout(auth.Delegate(ctx, caller.OrganisationID, caller.ClientID), 5*time.Second)
-	defer cancel()
+	cctx := auth.Delegate(ctx, caller.OrganisationID, caller.ClientID)
 	_, err := b.c.CheckAccess(cctx, &benv1.CheckAccessRequest{BeneficiaryId: beneficiaryID})
 	if status.Code(err) == codes.FailedPrecondition {
 		return errs.FailedPrecondition(grpcx.Reason(err), "%s", status.Convert(err).Message())

@@ -2,7 +2,6 @@ package adapters
 
 import (
 	"context"
-	"time"
 
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/grpcx"
@@ -33,8 +32,7 @@ var _ app.Directory = (*DirectoryGRPC)(nil)
 
 // OrganisationKind implements app.Directory.
 func (d *DirectoryGRPC) OrganisationKind(ctx context.Context, id string) (string, error) {
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
+	cctx := ctx
 	resp, err := d.c.GetOrganisation(cctx, &refv1.GetOrganisationRequest{Id: id})
 	if err != nil {
 		return "", grpcx.FromDownstream(err, "organisation", id)
