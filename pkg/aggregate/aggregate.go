@@ -72,6 +72,97 @@ func (d Dimensions) Select(groupBy []string) (selectList string, groupClause str
 	return cols + ", GROUPING(" + cols + ") <> 0, ", " GROUP BY GROUPING SETS ((" + cols + "), ())"
 }
 
+// Sets returns the grouping sets of a query: each dimension of groupBy on
+// its own when each is set, their combination otherwise (none without
+// dimensions).
+func Sets(groupBy []string, each bool) [][]string {
+	switch {
+	case len(groupBy) == 0:
+		return nil
+	case each:
+		out := make([][]string, len(groupBy))
+		for i, g := range groupBy {
+			out[i] = []string{g}
+		}
+		return out
+	}
+	return [][]string{groupBy}
+}
+
+// GroupingSets returns the select list and GROUP BY clause of a query
+// counting each of sets (checked first with Check) and the total, in one
+// pass: GROUP BY GROUPING SETS ((set 1), (set 2), ..., ()). The select list
+// is every dimension's value, then GROUPING() of them all (an integer mask
+// telling CollectSets which dimensions a row is grouped by), ready for the
+// count. dims are the dimensions in select-list order.
+func (d Dimensions) GroupingSets(sets [][]string) (dims []string, selectList, groupClause string) {
+	index := map[string]int{}
+	var exprs []string
+	for _, set := range sets {
+		for _, g := range set {
+			if _, ok := index[g]; !ok {
+				index[g] = len(dims)
+				dims = append(dims, g)
+				exprs = append(exprs, d[g])
+			}
+		}
+	}
+	if len(dims) == 0 {
+		return nil, "", ""
+	}
+	groups := make([]string, 0, len(sets)+1)
+	for _, set := range sets {
+		cols := make([]string, len(set))
+		for i, g := range set {
+			cols[i] = exprs[index[g]]
+		}
+		groups = append(groups, "("+strings.Join(cols, ", ")+")")
+	}
+	groups = append(groups, "()")
+	all := strings.Join(exprs, ", ")
+	return dims, all + ", GROUPING(" + all + "), ", " GROUP BY GROUPING SETS (" + strings.Join(groups, ", ") + ")"
+}
+
+// CollectSets reads rows of a query built with GroupingSets into a: each
+// row of a set is a group labelled with that set's dimensions; the row of
+// no set is the total.
+func CollectSets(rows Scanner, dims []string, a *Aggregate) error {
+	for rows.Next() {
+		vals := make([]*string, len(dims))
+		dest := make([]any, 0, len(dims)+2)
+		for i := range vals {
+			dest = append(dest, &vals[i])
+		}
+		var mask, n int64
+		dest = append(dest, &mask, &n)
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		if len(dims) == 0 || mask == 1<<len(dims)-1 {
+			a.Total = n
+			continue
+		}
+		g := Group{Labels: map[string]string{}, Count: n}
+		for i, v := range vals {
+			// GROUPING's leftmost argument is its most significant bit; a
+			// set bit is a dimension the row is not grouped by.
+			if mask&(1<<(len(dims)-1-i)) != 0 {
+				continue
+			}
+			g.Labels[dims[i]] = label(v)
+		}
+		a.Groups = append(a.Groups, g)
+	}
+	return rows.Err()
+}
+
+func label(v *string) string {
+	if v == nil || *v == "" {
+		return "unknown"
+	}
+	return *v
+}
+
 // Scanner reads rows of a query built with Select: the grouped columns (as
 // nullable text), whether the row is the total, then the count.
 type Scanner interface {
@@ -105,11 +196,7 @@ func Collect(rows Scanner, groupBy []string) (Aggregate, error) {
 		}
 		g := Group{Labels: make(map[string]string, len(groupBy)), Count: n}
 		for i, v := range vals {
-			label := "unknown"
-			if v != nil && *v != "" {
-				label = *v
-			}
-			g.Labels[groupBy[i]] = label
+			g.Labels[groupBy[i]] = label(v)
 		}
 		a.Groups = append(a.Groups, g)
 	}
@@ -166,6 +253,9 @@ type Query struct {
 	ProjectID string
 	From, To  date.Date
 	GroupBy   []string
+	// Each counts every dimension of GroupBy on its own (one breakdown per
+	// dimension) instead of their combinations.
+	Each bool
 }
 
 // ParseQuery reads the common fields of an aggregate request.

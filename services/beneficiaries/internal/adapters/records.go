@@ -3,6 +3,10 @@ package adapters
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -203,35 +207,90 @@ func (p *Postgres) ListAssistances(ctx context.Context, onlyOrg, beneficiaryID s
 	return out, db.Error(err)
 }
 
-// assistedDims are the dimensions of CountAssisted. The age band is computed
-// from the birth year alone (age reached in the year the period ends), so
-// that erasing a person, which keeps only the birth year, changes no count.
-var assistedDims = aggregate.Dimensions{
-	"sex":             "b.sex::text",
-	"age_band":        aggregate.AgeBandSQL("NULL::date", "b.birth_year", "LEAST(COALESCE($3::date, current_date), current_date)"),
-	"legal_status":    "NULLIF(b.legal_status, '')",
-	"municipality":    "NULLIF(b.municipality, '')",
-	"assistance_type": "a.type::text",
-}
+// The dimensions of CountAssisted: of the person (one value per person)
+// and of the assistance (a person may have several). The age band is
+// computed from the birth year alone (age reached in the year the period
+// ends), so that erasing a person, which keeps only the birth year, changes
+// no count.
+var (
+	personDims = aggregate.Dimensions{
+		"sex":          "b.sex::text",
+		"age_band":     aggregate.AgeBandSQL("NULL::date", "b.birth_year", "LEAST(COALESCE($3::date, current_date), current_date)"),
+		"legal_status": "NULLIF(b.legal_status, '')",
+		"municipality": "NULLIF(b.municipality, '')",
+	}
+	assistanceDims = aggregate.Dimensions{
+		"assistance_type": "a.type::text",
+	}
+	assistedDims = func() aggregate.Dimensions {
+		all := aggregate.Dimensions{}
+		maps.Copy(all, personDims)
+		maps.Copy(all, assistanceDims)
+		return all
+	}()
+)
+
+// assistedWhere selects the project's assistance records a ($1 project, $2
+// and $3 the period's ends, $4 the organisations).
+const assistedWhere = ` a.project_id = $1
+	AND ($2::date IS NULL OR a.date >= $2)
+	AND ($3::date IS NULL OR a.date <= $3)
+	AND (cardinality($4::uuid[]) = 0 OR a.organisation_id = ANY ($4::uuid[]))`
 
 // CountAssisted counts unique beneficiaries with assistance under the project
 // in the period, optionally only by some organisations, grouped as asked.
+//
+// Nothing counts DISTINCT over the join of every record with its person:
+// the total and the breakdowns by the person's own dimensions count each
+// person once, found by a semi-join on the records (one pass, every such
+// breakdown a grouping set of it); a breakdown by a dimension of the
+// assistance counts the distinct (person, value) pairs. All statements go
+// in one round trip.
 func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organisations []string) (aggregate.Aggregate, error) {
 	if err := assistedDims.Check("group_by", q.GroupBy); err != nil {
 		return aggregate.Aggregate{}, err
 	}
-	sel, group := assistedDims.Select(q.GroupBy)
-	rows, err := p.q.Query(ctx, `SELECT `+sel+`count(DISTINCT a.beneficiary_id)
-		FROM assistances a JOIN beneficiaries b ON b.id = a.beneficiary_id
-		WHERE a.project_id = $1
-			AND ($2::date IS NULL OR a.date >= $2)
-			AND ($3::date IS NULL OR a.date <= $3)
-			AND (cardinality($4::uuid[]) = 0 OR a.organisation_id = ANY ($4::uuid[]))`+group,
-		q.ProjectID, q.From.Ptr(), q.To.Ptr(), db.Strings(organisations))
-	if err != nil {
+	args := []any{q.ProjectID, q.From.Ptr(), q.To.Ptr(), db.Strings(organisations)}
+	var agg aggregate.Aggregate
+	var personSets, recordSets [][]string
+	for _, set := range aggregate.Sets(q.GroupBy, q.Each) {
+		if slices.ContainsFunc(set, func(g string) bool { _, ok := assistanceDims[g]; return ok }) {
+			recordSets = append(recordSets, set)
+		} else {
+			personSets = append(personSets, set)
+		}
+	}
+	batch := &pgx.Batch{}
+	dims, sel, group := personDims.GroupingSets(personSets)
+	persons := `SELECT ` + sel + `count(*) FROM beneficiaries b
+		WHERE b.id IN (SELECT a.beneficiary_id FROM assistances a WHERE` + assistedWhere + `)` + group
+	if len(personSets) == 0 {
+		// The total alone needs no person (0: the mask CollectSets reads).
+		persons = `SELECT 0, count(*) FROM (SELECT DISTINCT a.beneficiary_id FROM assistances a WHERE` + assistedWhere + `) u`
+	}
+	batch.Queue(persons, args...).Query(func(rows pgx.Rows) error { return aggregate.CollectSets(rows, dims, &agg) })
+	for _, set := range recordSets {
+		// The distinct (person, values of the assistance) pairs, then
+		// grouped with the person's dimensions.
+		var inner, outer []string
+		for i, g := range set {
+			if e, ok := assistanceDims[g]; ok {
+				col := "d" + strconv.Itoa(i)
+				inner = append(inner, ", "+e+" AS "+col)
+				outer = append(outer, "u."+col)
+			} else {
+				outer = append(outer, personDims[g])
+			}
+		}
+		cols := strings.Join(outer, ", ")
+		batch.Queue(`SELECT `+cols+`, 0, count(*)
+			FROM (SELECT DISTINCT a.beneficiary_id`+strings.Join(inner, "")+` FROM assistances a WHERE`+assistedWhere+`) u
+			JOIN beneficiaries b ON b.id = u.beneficiary_id
+			GROUP BY `+cols, args...).Query(func(rows pgx.Rows) error { return aggregate.CollectSets(rows, set, &agg) })
+	}
+	if err := p.sendBatch(ctx, batch); err != nil {
 		return aggregate.Aggregate{}, db.Error(err)
 	}
-	defer rows.Close()
-	agg, err := aggregate.Collect(rows, q.GroupBy)
-	return agg, db.Error(err)
+	agg.Sort()
+	return agg, nil
 }

@@ -231,6 +231,7 @@ func (g *GRPC) CountAssistedBeneficiaries(ctx context.Context, req *pb.CountAssi
 	if err != nil {
 		return nil, err
 	}
+	q.Each = req.GetEachDimension()
 	agg, err := g.app.CountAssisted(ctx, q, req.GetOrganisationIds())
 	if err != nil {
 		return nil, err

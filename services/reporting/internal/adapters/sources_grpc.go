@@ -54,7 +54,7 @@ func call[R aggregateResponse](ctx context.Context, service string, rpc func(con
 func (s *SourcesGRPC) CountAssisted(ctx context.Context, q app.Query) (aggregate.Aggregate, error) {
 	return call(ctx, "beneficiaries", func(ctx context.Context) (*benv1.CountAssistedBeneficiariesResponse, error) {
 		return s.beneficiaries.CountAssistedBeneficiaries(ctx, &benv1.CountAssistedBeneficiariesRequest{
-			ProjectId: q.ProjectID, Period: period(q.From, q.To), GroupBy: q.GroupBy})
+			ProjectId: q.ProjectID, Period: period(q.From, q.To), GroupBy: q.GroupBy, EachDimension: q.Each})
 	})
 }
 

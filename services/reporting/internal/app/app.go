@@ -49,13 +49,17 @@ type Query struct {
 	ProjectID string
 	From, To  date.Date
 	GroupBy   []string
+	// Each counts every dimension of GroupBy on its own (each group is
+	// labelled with its one dimension); only CountAssisted takes it.
+	Each bool
 }
 
 // Sources are the other services' aggregate RPCs. They run as the caller
 // (the principal travels with ctx). Errors are classified:
 // errs.KindUnavailable when a service cannot be reached, internal otherwise.
 type Sources interface {
-	// CountAssisted counts unique beneficiaries assisted.
+	// CountAssisted counts unique beneficiaries assisted (q.Each: every
+	// breakdown in one call).
 	CountAssisted(ctx context.Context, q Query) (aggregate.Aggregate, error)
 	// CountParticipants counts the unique participants of the project's
 	// events who got as far as p says.

@@ -101,6 +101,22 @@ func (a *App) computeReport(ctx context.Context, pr *domain.Project, reader stri
 		res := &r.Results[i]
 		q := Query{ProjectID: pr.ID, From: from, To: to}
 		res.Actual.Breakdowns = make([]domain.Breakdown, len(ind.Disaggregations))
+		if ind.Metric == domain.MetricBeneficiariesAssisted {
+			// One call counts the total and every breakdown.
+			q.GroupBy, q.Each = ind.Disaggregations, true
+			g.Go(func() error {
+				agg, err := a.sources.CountAssisted(gctx, q)
+				if err != nil {
+					return err
+				}
+				res.Actual.Total.Count = agg.Total
+				for j, dim := range ind.Disaggregations {
+					res.Actual.Breakdowns[j] = breakdown(agg, dim)
+				}
+				return nil
+			})
+			continue
+		}
 		if len(ind.Disaggregations) == 0 {
 			g.Go(func() error {
 				agg, err := a.count(gctx, ind.Metric, q)
@@ -116,12 +132,7 @@ func (a *App) computeReport(ctx context.Context, pr *domain.Project, reader stri
 				if err != nil {
 					return err
 				}
-				b := domain.Breakdown{Dimension: dim}
-				for _, grp := range agg.Groups {
-					b.Cells = append(b.Cells, domain.Cell{Label: grp.Labels[dim], Count: grp.Count})
-				}
-				domain.SortCells(b.Cells)
-				res.Actual.Breakdowns[j] = b
+				res.Actual.Breakdowns[j] = breakdown(agg, dim)
 				if j == 0 {
 					res.Actual.Total.Count = agg.Total
 				}
@@ -139,6 +150,19 @@ func (a *App) computeReport(ctx context.Context, pr *domain.Project, reader stri
 	}
 	r.GenerateTime = a.now().UTC()
 	return r, nil
+}
+
+// breakdown is the cells of agg's groups labelled with dim (with Each, the
+// groups of other dimensions carry no label for it).
+func breakdown(agg aggregate.Aggregate, dim string) domain.Breakdown {
+	b := domain.Breakdown{Dimension: dim}
+	for _, grp := range agg.Groups {
+		if label, ok := grp.Labels[dim]; ok {
+			b.Cells = append(b.Cells, domain.Cell{Label: label, Count: grp.Count})
+		}
+	}
+	domain.SortCells(b.Cells)
+	return b
 }
 
 // referralStages are the stages the referral metrics count.

@@ -3933,8 +3933,12 @@ type CountAssistedBeneficiariesRequest struct {
 	// Only assistance delivered by these organisations (e.g. a project's
 	// contributing partners); all when empty.
 	OrganisationIds []string `protobuf:"bytes,4,rep,name=organisation_ids,json=organisationIds,proto3" json:"organisation_ids,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Count each dimension of group_by on its own (a report's breakdowns,
+	// computed together) instead of their combinations: each group is then
+	// labelled with its one dimension. The total is the same either way.
+	EachDimension bool `protobuf:"varint,5,opt,name=each_dimension,json=eachDimension,proto3" json:"each_dimension,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CountAssistedBeneficiariesRequest) Reset() {
@@ -3993,6 +3997,13 @@ func (x *CountAssistedBeneficiariesRequest) GetOrganisationIds() []string {
 		return x.OrganisationIds
 	}
 	return nil
+}
+
+func (x *CountAssistedBeneficiariesRequest) GetEachDimension() bool {
+	if x != nil {
+		return x.EachDimension
+	}
+	return false
 }
 
 type CountAssistedBeneficiariesResponse struct {
@@ -4307,13 +4318,14 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\"T\n" +
 	"\x17WithdrawConsentResponse\x129\n" +
-	"\aconsent\x18\x01 \x01(\v2\x1f.spona.beneficiaries.v1.ConsentR\aconsent\"\xc1\x01\n" +
+	"\aconsent\x18\x01 \x01(\v2\x1f.spona.beneficiaries.v1.ConsentR\aconsent\"\xe8\x01\n" +
 	"!CountAssistedBeneficiariesRequest\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x122\n" +
 	"\x06period\x18\x02 \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\x12\x19\n" +
 	"\bgroup_by\x18\x03 \x03(\tR\agroupBy\x12)\n" +
-	"\x10organisation_ids\x18\x04 \x03(\tR\x0forganisationIds\"^\n" +
+	"\x10organisation_ids\x18\x04 \x03(\tR\x0forganisationIds\x12%\n" +
+	"\x0eeach_dimension\x18\x05 \x01(\bR\reachDimension\"^\n" +
 	"\"CountAssistedBeneficiariesResponse\x128\n" +
 	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate*\x81\x03\n" +
 	"\vLegalStatus\x12\x1c\n" +
