@@ -20,12 +20,19 @@ import (
 	"github.com/spona/spona/services/reporting/internal/domain"
 )
 
-// Repository stores projects and indicators. Reads of projects take the
-// viewing organisation and return only projects it implements or
-// participates in; another organisation's project is reported as not found.
-// Writes with a version fail with errs.KindAborted when the stored version
-// differs.
+// Repository stores projects and indicators: the ports of the use cases
+// together, which one adapter implements. Each use case needs only its
+// part, so a test fakes only that. Writes with a version fail with
+// etag.Mismatch when the stored version differs.
 type Repository interface {
+	ProjectStore
+	IndicatorStore
+}
+
+// ProjectStore stores projects. Reads take the viewing organisation and
+// return only projects it implements or participates in; another
+// organisation's project is reported as not found.
+type ProjectStore interface {
 	// CreateProject inserts p with evs, unless requestID was seen before
 	// (then the first result is returned and nothing written).
 	CreateProject(ctx context.Context, p *domain.Project, requestID string, evs ...events.Event) (*domain.Project, error)
@@ -33,7 +40,11 @@ type Repository interface {
 	ListProjects(ctx context.Context, viewer string, p pagination.Page) ([]*domain.Project, error)
 	UpdateProject(ctx context.Context, p *domain.Project, version int64, evs ...events.Event) (*domain.Project, error)
 	DeleteProject(ctx context.Context, id string, version int64) error
+}
 
+// IndicatorStore stores the indicators of projects and their recorded
+// values.
+type IndicatorStore interface {
 	CreateIndicator(ctx context.Context, in *domain.Indicator, requestID string) (*domain.Indicator, error)
 	GetIndicator(ctx context.Context, projectID, id string) (*domain.Indicator, error)
 	// ListIndicators pages by code; ListAllIndicators returns all of them.
