@@ -2,6 +2,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -67,14 +68,17 @@ func New(cfg Config) platform.Service {
 			} else if n > 0 {
 				base.Log.Info("directory search keys written", slog.Int("rows", n))
 			}
-			rctx, cancel := context.WithCancel(ctx)
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				application.RunRevoker(rctx, cfg.RevokeRetryInterval)
-			}()
-			base.OnClose(func(context.Context) error { cancel(); <-done; return nil })
-			base.Background(ctx, func(ctx context.Context) { application.RunOverdueScheduler(ctx, cfg.OverdueScanInterval) })
+			// Revocations left pending by closed referrals are retried;
+			// referrals past their due time get their referral.overdue
+			// (SKIP LOCKED: every replica may scan).
+			base.Every(ctx, cmp.Or(cfg.RevokeRetryInterval, 30*time.Second), "listing pending revocations", func(ctx context.Context) error {
+				_, err := application.RevokePending(ctx)
+				return err
+			})
+			base.Every(ctx, cmp.Or(cfg.OverdueScanInterval, 15*time.Second), "emitting overdue referrals", func(ctx context.Context) error {
+				_, err := application.EmitOverdue(ctx)
+				return err
+			})
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
 			// Erasure and merge of beneficiaries reach the referrals; a
 			// consent withdrawn or expired ends the referrals sent under it.

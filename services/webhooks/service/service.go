@@ -96,8 +96,8 @@ func New(cfg Config) platform.Service {
 				})
 				application.RunDispatcher(ctx, wake)
 			})
-			base.Background(ctx, func(ctx context.Context) {
-				application.RunPruner(ctx, time.Hour, cfg.FeedRetention, cfg.DeliveryRetention)
+			base.Every(ctx, time.Hour, "pruning the change feed", func(ctx context.Context) error {
+				return application.Prune(ctx, cfg.FeedRetention, cfg.DeliveryRetention)
 			})
 			pb.RegisterWebhookServiceServer(srv, ports.NewWebhooks(application))
 			pb.RegisterChangeFeedServiceServer(srv, ports.NewChangeFeed(application))

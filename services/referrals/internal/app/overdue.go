@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"time"
 
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/services/referrals/internal/domain"
@@ -34,13 +33,4 @@ func (a *App) EmitOverdue(ctx context.Context) (int, error) {
 			return total, err
 		}
 	}
-}
-
-// RunOverdueScheduler calls EmitOverdue at once and every interval until
-// ctx ends.
-func (a *App) RunOverdueScheduler(ctx context.Context, interval time.Duration) {
-	a.every(ctx, interval, 15*time.Second, true, "emitting overdue referrals", func(ctx context.Context) error {
-		_, err := a.EmitOverdue(ctx)
-		return err
-	})
 }

@@ -316,37 +316,6 @@ func (a *App) RevokePending(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// RunRevoker calls RevokePending every interval until ctx ends.
-func (a *App) RunRevoker(ctx context.Context, interval time.Duration) {
-	a.every(ctx, interval, 30*time.Second, false, "listing pending revocations", func(ctx context.Context) error {
-		_, err := a.RevokePending(ctx)
-		return err
-	})
-}
-
-// every runs fn every interval (fallback when not positive; at once too
-// when now is set) until ctx ends, logging its errors as doing what.
-func (a *App) every(ctx context.Context, interval, fallback time.Duration, now bool, what string, fn func(context.Context) error) {
-	if interval <= 0 {
-		interval = fallback
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if now {
-			if err := fn(ctx); err != nil && ctx.Err() == nil {
-				a.log.WarnContext(ctx, what, slog.String("error", err.Error()))
-			}
-		}
-		now = true
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // CountReferrals counts referrals under a project that reached stage;
 // counts only, no personal data. organisationIDs, when given, keeps
 // referrals sent by or to them.

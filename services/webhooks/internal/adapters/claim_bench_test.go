@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/pgtest"
@@ -25,16 +26,7 @@ func BenchmarkClaim(b *testing.B) {
 	for _, backlog := range []int{100, 2000, 20000} {
 		b.Run(fmt.Sprint("backlog=", backlog), func(b *testing.B) {
 			ctx := context.Background()
-			pool, err := db.Open(ctx, pgtest.NewDatabase(b), "webhooks", 4)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer pool.Close()
-			if err := db.Migrate(ctx, pool, "webhooks", migrations.FS, slog.Default()); err != nil {
-				b.Fatal(err)
-			}
-			sealer, _ := NewSealer("bench-secrets-key-0123456789")
-			repo := NewPostgres(pool, sealer)
+			pool, repo := benchRepo(b)
 			slow, fast := ids.New(), ids.New()
 			for org, url := range map[string]string{slow: "http://127.0.0.1:9/", fast: "http://127.0.0.2:9/"} {
 				if _, err := repo.CreateSubscription(ctx, &domain.Subscription{ID: ids.New(), OrganisationID: org, URL: url,
@@ -83,16 +75,7 @@ func BenchmarkClaim(b *testing.B) {
 // delivery to one subscription and a change-feed entry.
 func BenchmarkApply(b *testing.B) {
 	ctx := context.Background()
-	pool, err := db.Open(ctx, pgtest.NewDatabase(b), "webhooks", 4)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pool.Close()
-	if err := db.Migrate(ctx, pool, "webhooks", migrations.FS, slog.Default()); err != nil {
-		b.Fatal(err)
-	}
-	sealer, _ := NewSealer("bench-secrets-key-0123456789")
-	repo := NewPostgres(pool, sealer)
+	pool, repo := benchRepo(b)
 	org := ids.New()
 	if _, err := repo.CreateSubscription(ctx, &domain.Subscription{ID: ids.New(), OrganisationID: org, URL: "http://127.0.0.1:9/",
 		EventTypes: []string{domain.TypeReferralReceived}, Secret: domain.NewSecret(), State: domain.StateActive,
@@ -117,4 +100,23 @@ func BenchmarkApply(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// benchRepo is the repository on a fresh, migrated database (closed when
+// the benchmark ends).
+func benchRepo(b *testing.B) (*pgxpool.Pool, *Postgres) {
+	ctx := context.Background()
+	pool, err := db.Open(ctx, pgtest.NewDatabase(b), "webhooks", 4)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	if err := db.Migrate(ctx, pool, "webhooks", migrations.FS, slog.Default()); err != nil {
+		b.Fatal(err)
+	}
+	sealer, err := NewSealer("bench-secrets-key-0123456789")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return pool, NewPostgres(pool, sealer)
 }

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -73,21 +72,9 @@ func (a *App) ListChanges(ctx context.Context, p auth.Principal, after string, s
 	return rows, next, nil
 }
 
-// RunPruner deletes change-feed entries older than feedRetention and
-// finished deliveries older than deliveryRetention, every interval, until
-// ctx ends.
-func (a *App) RunPruner(ctx context.Context, interval, feedRetention, deliveryRetention time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		now := a.now()
-		if err := a.repo.Prune(ctx, now.Add(-feedRetention), now.Add(-deliveryRetention)); err != nil && ctx.Err() == nil {
-			a.log.WarnContext(ctx, "pruning the change feed", slog.String("error", err.Error()))
-		}
-	}
+// Prune deletes change-feed entries older than feedRetention and finished
+// deliveries older than deliveryRetention.
+func (a *App) Prune(ctx context.Context, feedRetention, deliveryRetention time.Duration) error {
+	now := a.now()
+	return a.repo.Prune(ctx, now.Add(-feedRetention), now.Add(-deliveryRetention))
 }
