@@ -401,14 +401,13 @@ func Rows(ctx context.Context, q db.Querier, id string, after, limit int) ([]*im
 	return out, db.Error(err)
 }
 
-// SetDuplicates records the probable duplicates found for rows.
+// SetDuplicates records the probable duplicates found for rows (none
+// clears what an earlier attempt found).
 func SetDuplicates(ctx context.Context, q db.Querier, id string, rows []*imports.StagedRow) error {
 	var rowNos []int32
 	var matches, same []*string
 	for _, r := range rows {
-		if len(r.Matches) == 0 && len(r.SameAs) == 0 {
-			continue
-		}
+		// Rows without duplicates too: a resumed import scores again.
 		rowNos = append(rowNos, intconv.Int32(r.Row))
 		var m, sa *string
 		if len(r.Matches) > 0 {
@@ -425,9 +424,10 @@ func SetDuplicates(ctx context.Context, q db.Querier, id string, rows []*imports
 		return nil
 	}
 	_, err := q.Exec(ctx, `UPDATE import_rows r SET matches = u.m::jsonb,
-			same_as = ARRAY(SELECT jsonb_array_elements_text(u.s::jsonb)::int)
+			same_as = CASE WHEN u.s IS NOT NULL THEN ARRAY(SELECT jsonb_array_elements_text(u.s::jsonb)::int) END
 		FROM unnest($2::int[], $3::text[], $4::text[]) AS u(row_no, m, s)
-		WHERE r.import_id = $1 AND r.row_no = u.row_no`, id, rowNos, matches, same)
+		WHERE r.import_id = $1 AND r.row_no = u.row_no
+			AND (u.m IS NOT NULL OR u.s IS NOT NULL OR r.matches IS NOT NULL OR r.same_as IS NOT NULL)`, id, rowNos, matches, same)
 	return db.Error(err)
 }
 

@@ -3,11 +3,14 @@ package adapters
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/imports"
 	"github.com/spona/spona/pkg/imports/importsjob"
+	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/services/beneficiaries/internal/app"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
 )
@@ -30,53 +33,62 @@ func (p *Postgres) ImportRows(ctx context.Context, importID string, after, limit
 	return importsjob.Rows(ctx, p.q, importID, after, limit)
 }
 
-// ImportDuplicates scores the staged rows in (after, upTo] against the
-// organisation's current beneficiaries whose names resemble theirs (at most
-// 10 per row) and against the earlier rows of the same import.
-func (p *Postgres) ImportDuplicates(ctx context.Context, org, importID string, after, upTo int) (map[int][]domain.Candidate, map[int][]app.RowCandidate, error) {
-	rows, err := p.q.Query(ctx, `SELECT r.row_no, c.id, c.name_score, c.birth_score, c.nationality_score
-		FROM import_rows r CROSS JOIN LATERAL (
-			SELECT b.id, `+scoreSQL("b", "r.name_key", "r.birth_date", "r.birth_year", "r.nationality")+`
-			FROM beneficiaries b
-			WHERE b.organisation_id = $1 AND `+current+` AND b.name_key % r.name_key
-			ORDER BY 2 DESC, b.id DESC LIMIT 10) AS c(id, name_score, birth_score, nationality_score)
-		WHERE r.import_id = $2 AND r.row_no > $3 AND r.row_no <= $4 AND r.name_key <> ''`, org, importID, after, upTo)
-	if err != nil {
-		return nil, nil, db.Error(err)
+// ImportDuplicates scores a chunk of staged rows against the
+// organisation's current beneficiaries whose names resemble theirs (the 10
+// most alike per row) and against the earlier rows of the same import (the
+// 10 nearest by name), in one statement. The chunk's keys are sent as
+// arrays, so each row probes the trigram indexes with its own key whatever
+// the statistics of the freshly staged rows say.
+func (p *Postgres) ImportDuplicates(ctx context.Context, org, importID string, chunk []*imports.StagedRow) (map[int][]domain.Candidate, map[int][]app.RowCandidate, error) {
+	var (
+		rowNos, births []int32
+		keys, nats     []string
+		dates          []*time.Time
+	)
+	for _, r := range chunk {
+		if r.NameKey == "" {
+			continue
+		}
+		rowNos, keys, nats = append(rowNos, intconv.Int32(r.Row)), append(keys, r.NameKey), append(nats, r.Nationality)
+		births = append(births, intconv.Int32(r.BirthYear))
+		dates = append(dates, r.BirthDate.Ptr())
 	}
 	existing := map[int][]domain.Candidate{}
-	var row int
-	var c domain.Candidate
-	var id string
-	_, err = pgx.ForEachRow(rows, []any{&row, &id, &c.NameScore, &c.BirthScore, &c.NationalityScore}, func() error {
-		x := c
-		x.Beneficiary = &domain.Beneficiary{ID: id}
-		x.Combine()
-		existing[row] = append(existing[row], x)
-		return nil
-	})
-	if err != nil {
-		return nil, nil, db.Error(err)
+	within := map[int][]app.RowCandidate{}
+	if len(rowNos) == 0 {
+		return existing, within, nil
 	}
-	// Within the file: the 10 earlier rows nearest by name (a KNN scan of
-	// the trigram index), scored the same way.
-	rows, err = p.q.Query(ctx, `SELECT r.row_no, o.row_no, o.name_score, o.birth_score, o.nationality_score
-		FROM import_rows r CROSS JOIN LATERAL (
+	rows, err := p.q.Query(ctx, `WITH r AS (SELECT u.row_no, u.name_key, u.birth_date, NULLIF(u.birth_year, 0) AS birth_year, u.nationality
+			FROM unnest($3::int[], $4::text[], $5::date[], $6::int[], $7::text[]) AS u(row_no, name_key, birth_date, birth_year, nationality))
+		SELECT r.row_no, c.id::text, 0, c.name_score, c.birth_score, c.nationality_score
+		FROM r CROSS JOIN LATERAL (
+			SELECT b.id, `+scoreSQL("b", "r.name_key", "r.birth_date", "r.birth_year", "r.nationality")+`
+			FROM beneficiaries b
+			WHERE b.name_key % r.name_key AND b.organisation_id = $1 AND `+current+`
+			ORDER BY 2 DESC, b.id DESC LIMIT 10) AS c(id, name_score, birth_score, nationality_score)
+		UNION ALL
+		SELECT r.row_no, '', o.row_no, o.name_score, o.birth_score, o.nationality_score
+		FROM r CROSS JOIN LATERAL (
 			SELECT o.row_no, `+scoreSQL("o", "r.name_key", "r.birth_date", "r.birth_year", "r.nationality")+`
 			FROM import_rows o
-			WHERE o.import_id = r.import_id AND o.row_no < r.row_no AND o.name_key % r.name_key
-			ORDER BY o.name_key <-> r.name_key LIMIT 10) AS o(row_no, name_score, birth_score, nationality_score)
-		WHERE r.import_id = $1 AND r.row_no > $2 AND r.row_no <= $3 AND r.name_key <> ''
-		ORDER BY 1, 2`, importID, after, upTo)
+			WHERE o.name_key % r.name_key AND o.import_id = $2 AND o.row_no < r.row_no
+			ORDER BY o.name_key <-> r.name_key, o.row_no LIMIT 10) AS o(row_no, name_score, birth_score, nationality_score)
+		ORDER BY 1, 3`, org, importID, rowNos, keys, dates, births, nats)
 	if err != nil {
 		return nil, nil, db.Error(err)
 	}
-	within := map[int][]app.RowCandidate{}
-	var other int
-	_, err = pgx.ForEachRow(rows, []any{&row, &other, &c.NameScore, &c.BirthScore, &c.NationalityScore}, func() error {
+	var row, other int
+	var c domain.Candidate
+	var id string
+	_, err = pgx.ForEachRow(rows, []any{&row, &id, &other, &c.NameScore, &c.BirthScore, &c.NationalityScore}, func() error {
 		x := c
 		x.Combine()
-		within[row] = append(within[row], app.RowCandidate{Row: other, Candidate: x})
+		if id != "" {
+			x.Beneficiary = &domain.Beneficiary{ID: id}
+			existing[row] = append(existing[row], x)
+		} else {
+			within[row] = append(within[row], app.RowCandidate{Row: other, Candidate: x})
+		}
 		return nil
 	})
 	return existing, within, db.Error(err)
@@ -96,4 +108,38 @@ func (p *Postgres) SetImportOutcomes(ctx context.Context, importID string, outs 
 // writes, inside InTx).
 func (p *Postgres) FinishImport(ctx context.Context, importID string, c imports.Counts) error {
 	return importsjob.Finish(ctx, p.q, importID, c)
+}
+
+// CurrentPersonKeys calls fn with the duplicate keys of the organisation's
+// current beneficiaries (at most limit; false when there are more).
+func (p *Postgres) CurrentPersonKeys(ctx context.Context, org string, limit int, fn func(domain.PersonKey)) (bool, error) {
+	rows, err := p.q.Query(ctx, `SELECT b.id::text, public.show_trgm(b.name_key), b.birth_date, COALESCE(b.birth_year, 0), b.nationality
+		FROM beneficiaries b WHERE b.organisation_id = $1 AND `+current+` AND b.name_key <> '' LIMIT $2`, org, limit+1)
+	if err != nil {
+		return false, db.Error(err)
+	}
+	n := 0
+	var k domain.PersonKey
+	var birth *time.Time
+	_, err = pgx.ForEachRow(rows, []any{&k.ID, &k.Trigrams, &birth, &k.BirthYear, &k.Nationality}, func() error {
+		n++
+		if n <= limit {
+			k.BirthDate = date.FromPtr(birth)
+			fn(k)
+		}
+		k.Trigrams = nil
+		return nil
+	})
+	return n <= limit, db.Error(err)
+}
+
+// NameTrigrams returns the trigrams of each name key, as pg_trgm splits
+// them.
+func (p *Postgres) NameTrigrams(ctx context.Context, keys []string) ([][]string, error) {
+	rows, err := p.q.Query(ctx, `SELECT public.show_trgm(k) FROM unnest($1::text[]) WITH ORDINALITY AS u(k, i) ORDER BY i`, keys)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[[]string])
+	return out, db.Error(err)
 }

@@ -136,11 +136,14 @@ type App struct {
 	projects Projects
 	today    func() date.Date
 	now      func() time.Time
+	// maxIndexed: see SetDuplicateIndexLimit.
+	maxIndexed int
 }
 
 // New returns the application over repo.
 func New(repo Repository, projects Projects) *App {
-	return &App{repo: repo, projects: projects, today: date.Today, now: func() time.Time { return time.Now().UTC() }}
+	return &App{repo: repo, projects: projects, today: date.Today, now: func() time.Time { return time.Now().UTC() },
+		maxIndexed: maxIndexedPersons}
 }
 
 // Now is the application's clock.

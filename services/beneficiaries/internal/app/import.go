@@ -11,12 +11,13 @@ import (
 
 // ImportRepository keeps the staged rows of beneficiaries imports.
 type ImportRepository interface {
+	DuplicateKeys
 	// ImportRows returns up to limit staged rows after row after.
 	ImportRows(ctx context.Context, importID string, after, limit int) ([]*imports.StagedRow, error)
-	// ImportDuplicates scores the staged rows in (after, upTo] against the
+	// ImportDuplicates scores a chunk of staged rows against the
 	// organisation's current beneficiaries and against earlier rows of the
 	// import, with the parts of Duplicates' score.
-	ImportDuplicates(ctx context.Context, org, importID string, after, upTo int) (existing map[int][]domain.Candidate, within map[int][]RowCandidate, err error)
+	ImportDuplicates(ctx context.Context, org, importID string, chunk []*imports.StagedRow) (existing map[int][]domain.Candidate, within map[int][]RowCandidate, err error)
 	SetImportDuplicates(ctx context.Context, importID string, rows []*imports.StagedRow) error
 	SetImportOutcomes(ctx context.Context, importID string, outs []imports.Outcome) error
 	// FinishImport ends the import as succeeded.
@@ -54,6 +55,10 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 		checkShare = 40
 	}
 	const chunk = 1000
+	dups, err := a.newDuplicateFinder(ctx, imp.OrganisationID, imp.ID)
+	if err != nil {
+		return err
+	}
 	for after := 0; ; {
 		rows, err := a.repo.ImportRows(ctx, imp.ID, after, chunk)
 		if err != nil {
@@ -63,11 +68,13 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 			break
 		}
 		upTo := rows[len(rows)-1].Row
-		existing, within, err := a.repo.ImportDuplicates(ctx, imp.OrganisationID, imp.ID, after, upTo)
+		existing, within, err := dups.find(ctx, rows)
 		if err != nil {
 			return err
 		}
 		for _, r := range rows {
+			// A resumed import scores its rows again.
+			r.Matches, r.SameAs = nil, nil
 			for _, x := range domain.RankCandidates(existing[r.Row], maxMatches) {
 				r.Matches = append(r.Matches, imports.Match{ID: x.Beneficiary.ID, Score: x.Score, NameScore: x.NameScore, BirthScore: x.BirthScore})
 			}

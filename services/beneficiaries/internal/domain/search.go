@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/translit"
@@ -260,4 +261,34 @@ func CandidatesAfter(ranked []Candidate, key *ScoreKey) []Candidate {
 		}
 	}
 	return nil
+}
+
+// PersonKey is what a probable duplicate is found by: the trigrams of the
+// folded names (as pg_trgm's show_trgm gives them), the birth date or year
+// and the nationality.
+type PersonKey struct {
+	ID          string
+	Trigrams    []string
+	BirthDate   date.Date
+	BirthYear   int
+	Nationality string
+}
+
+// Score returns the parts of the duplicate score of other against k given
+// their name similarity, as the repository's SQL scores them.
+func (k PersonKey) Score(other PersonKey, nameScore float32) Candidate {
+	c := Candidate{NameScore: float64(nameScore)}
+	switch {
+	case !k.BirthDate.IsZero() && other.BirthDate == k.BirthDate:
+		c.BirthScore = 1
+	case k.BirthYear != 0 && other.BirthYear == k.BirthYear:
+		c.BirthScore = 0.8
+	case k.BirthYear != 0 && other.BirthYear != 0 && (other.BirthYear-k.BirthYear == 1 || k.BirthYear-other.BirthYear == 1):
+		c.BirthScore = 0.4
+	}
+	if k.Nationality != "" && other.Nationality == k.Nationality {
+		c.NationalityScore = 1
+	}
+	c.Combine()
+	return c
 }

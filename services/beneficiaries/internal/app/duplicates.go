@@ -1,0 +1,120 @@
+package app
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/spona/spona/pkg/imports"
+	"github.com/spona/spona/pkg/trigram"
+	"github.com/spona/spona/services/beneficiaries/internal/domain"
+)
+
+// An import finds each row's probable duplicates with FindDuplicates'
+// scoring: among the organisation's current beneficiaries, the 10 whose
+// names are most similar (pg_trgm similarity of the folded names, at least
+// the % threshold), and among the file's earlier rows the 10 nearest by
+// name; each scored by name, birth and nationality.
+//
+// It scores in memory: the organisation's persons are read once (their
+// names' trigrams as PostgreSQL computes them), indexed, and every chunk
+// of rows is scored against that index and an index of the rows before it.
+// An organisation with more than maxIndexedPersons persons is scored in
+// the database instead (one statement per chunk), with the same result.
+const (
+	maxIndexedPersons = 250_000
+	// similarityThreshold is pg_trgm's default similarity_threshold (the %
+	// operator).
+	similarityThreshold = 0.3
+	// nearest is how many similar names are scored per row.
+	nearest = 10
+)
+
+// DuplicateKeys reads persons' duplicate keys.
+type DuplicateKeys interface {
+	// CurrentPersonKeys calls fn with the keys of the organisation's
+	// current beneficiaries, at most limit of them; false when it has more.
+	CurrentPersonKeys(ctx context.Context, org string, limit int, fn func(domain.PersonKey)) (bool, error)
+	// NameTrigrams returns the trigrams of each folded name key.
+	NameTrigrams(ctx context.Context, keys []string) ([][]string, error)
+}
+
+// duplicateFinder scores an import's rows, chunk by chunk in sheet order.
+type duplicateFinder struct {
+	repo     Repository
+	org, imp string
+	// nil when the organisation is scored in the database.
+	persons *trigram.Index
+	keys    []domain.PersonKey
+	// The file's rows scored so far.
+	rows    *trigram.Index
+	rowKeys []domain.PersonKey
+	rowNos  []int
+}
+
+// SetDuplicateIndexLimit sets how many current beneficiaries an
+// organisation may have for an import to score its rows in memory (default
+// 250,000); above it, rows are scored in the database.
+func (a *App) SetDuplicateIndexLimit(n int) { a.maxIndexed = n }
+
+func (a *App) newDuplicateFinder(ctx context.Context, org, importID string) (*duplicateFinder, error) {
+	f := &duplicateFinder{repo: a.repo, org: org, imp: importID, persons: trigram.New(), rows: trigram.New()}
+	all, err := a.repo.CurrentPersonKeys(ctx, org, a.maxIndexed, func(k domain.PersonKey) {
+		f.persons.Add(k.Trigrams)
+		k.Trigrams = nil
+		f.keys = append(f.keys, k)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !all {
+		f.persons, f.keys, f.rows = nil, nil, nil
+	}
+	return f, nil
+}
+
+// find scores a chunk of rows against the organisation's persons and the
+// file's earlier rows.
+func (f *duplicateFinder) find(ctx context.Context, chunk []*imports.StagedRow) (map[int][]domain.Candidate, map[int][]RowCandidate, error) {
+	if f.persons == nil {
+		return f.repo.ImportDuplicates(ctx, f.org, f.imp, chunk)
+	}
+	var names []string
+	var keyed []*imports.StagedRow
+	for _, r := range chunk {
+		if r.NameKey != "" {
+			names, keyed = append(names, r.NameKey), append(keyed, r)
+		}
+	}
+	existing := map[int][]domain.Candidate{}
+	within := map[int][]RowCandidate{}
+	if len(keyed) == 0 {
+		return existing, within, nil
+	}
+	trgms, err := f.repo.NameTrigrams(ctx, names)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, r := range keyed {
+		k := domain.PersonKey{Trigrams: trgms[i], BirthDate: r.BirthDate, BirthYear: r.BirthYear, Nationality: r.Nationality}
+		// Ties as the SQL breaks them: higher id first.
+		hits := trigram.Best(f.persons.Similar(k.Trigrams, similarityThreshold), nearest,
+			func(a, b int32) int { return strings.Compare(f.keys[b].ID, f.keys[a].ID) })
+		for _, h := range hits {
+			c := k.Score(f.keys[h.Entry], h.Similarity)
+			c.Beneficiary = &domain.Beneficiary{ID: f.keys[h.Entry].ID}
+			existing[r.Row] = append(existing[r.Row], c)
+		}
+		// Earlier rows (ties: the earlier row first), listed in sheet order.
+		near := trigram.Best(f.rows.Similar(k.Trigrams, similarityThreshold), nearest, cmp.Compare[int32])
+		slices.SortFunc(near, func(a, b trigram.Hit) int { return cmp.Compare(a.Entry, b.Entry) })
+		for _, h := range near {
+			within[r.Row] = append(within[r.Row], RowCandidate{Row: f.rowNos[h.Entry], Candidate: k.Score(f.rowKeys[h.Entry], h.Similarity)})
+		}
+		f.rows.Add(k.Trigrams)
+		k.Trigrams = nil
+		f.rowKeys, f.rowNos = append(f.rowKeys, k), append(f.rowNos, r.Row)
+	}
+	return existing, within, nil
+}
