@@ -2,12 +2,14 @@ package adapters
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/imports"
 	"github.com/spona/spona/pkg/imports/importsjob"
 	"github.com/spona/spona/pkg/intconv"
@@ -142,4 +144,35 @@ func (p *Postgres) NameTrigrams(ctx context.Context, keys []string) ([][]string,
 	}
 	out, err := pgx.CollectRows(rows, pgx.RowTo[[]string])
 	return out, db.Error(err)
+}
+
+// CreateImported inserts the rows of an import (ids and organisation set,
+// no request id) with their first legal status, by COPY, in the
+// transaction (inside InTx only).
+func (p *Postgres) CreateImported(ctx context.Context, bs []*domain.Beneficiary, statuses []domain.LegalStatusChange) error {
+	if p.tx == nil {
+		return errors.New("beneficiaries: imported rows written outside a transaction")
+	}
+	rows := make([][]any, len(bs))
+	for i, b := range bs {
+		rows[i] = []any{b.ID, b.OrganisationID, db.Null(b.ExternalID), b.GivenName, b.FamilyName, b.OriginalScriptName,
+			b.Sex, b.BirthDate.Ptr(), db.NullInt(b.BirthYear), b.BirthDateEstimated, b.Nationality, db.Strings(b.Languages), b.LegalStatus,
+			b.Municipality, b.Country, b.Accommodation, db.Strings(b.Vulnerabilities), b.Phone, b.Email, b.Notes,
+			b.LegalStatusSince.Ptr(), b.NameKey()}
+	}
+	if _, err := p.tx.CopyFrom(ctx, pgx.Identifier{"beneficiaries"}, []string{"id", "organisation_id", "external_id", "given_name",
+		"family_name", "original_script_name", "sex", "birth_date", "birth_year", "birth_date_estimated", "nationality", "languages",
+		"legal_status", "municipality", "country", "accommodation", "vulnerabilities", "phone", "email", "notes", "legal_status_since",
+		"name_key"}, pgx.CopyFromRows(rows)); err != nil {
+		return db.Error(err)
+	}
+	rows = rows[:0]
+	for i, c := range statuses {
+		if c.LegalStatus != "" {
+			rows = append(rows, []any{ids.New(), bs[i].ID, c.LegalStatus, c.Since.Time(), c.OrganisationID})
+		}
+	}
+	_, err := p.tx.CopyFrom(ctx, pgx.Identifier{"legal_status_history"}, []string{"id", "beneficiary_id", "legal_status", "since", "organisation_id"},
+		pgx.CopyFromRows(rows))
+	return db.Error(err)
 }
