@@ -15,6 +15,8 @@ package trigram
 import (
 	"cmp"
 	"slices"
+
+	"github.com/spona/spona/pkg/intconv"
 )
 
 // Index is an inverted index of trigram sets. Entries are numbered from 0
@@ -37,17 +39,17 @@ func (x *Index) Len() int { return len(x.sizes) }
 // Add adds an entry with the trigrams trgms (distinct, as show_trgm gives
 // them) and returns its number.
 func (x *Index) Add(trgms []string) int32 {
-	e := int32(len(x.sizes))
+	e := intconv.Int32(len(x.sizes))
 	for _, t := range trgms {
 		id, ok := x.ids[t]
 		if !ok {
-			id = int32(len(x.postings))
+			id = intconv.Int32(len(x.postings))
 			x.ids[t] = id
 			x.postings = append(x.postings, nil)
 		}
 		x.postings[id] = append(x.postings[id], e)
 	}
-	x.sizes = append(x.sizes, int32(len(trgms)))
+	x.sizes = append(x.sizes, intconv.Int32(len(trgms)))
 	x.counts = append(x.counts, 0)
 	return e
 }
@@ -74,7 +76,7 @@ func (x *Index) Similar(trgms []string, min float64) []Hit {
 		}
 	}
 	var out []Hit
-	n := int32(len(trgms))
+	n := intconv.Int32(len(trgms))
 	for _, e := range x.touched {
 		c := x.counts[e]
 		x.counts[e] = 0

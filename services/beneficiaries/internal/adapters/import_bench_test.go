@@ -205,7 +205,11 @@ func explain(b testing.TB, pool *pgxpool.Pool, setup, sql string, args ...any) {
 	if _, err := conn.Exec(ctx, "RESET ALL; "+setup); err != nil {
 		b.Fatal(err)
 	}
-	defer conn.Exec(ctx, "RESET ALL")
+	defer func() {
+		if _, err := conn.Exec(ctx, "RESET ALL"); err != nil {
+			b.Error(err)
+		}
+	}()
 	rows, err := conn.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
 	if err != nil {
 		b.Fatal(err)
