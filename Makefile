@@ -4,7 +4,7 @@ GO    ?= go
 # `go test ./...` does not cross go.work modules; list them.
 PKGS   = $(shell $(GO) list -f '{{.Dir}}/...' -m)
 
-.PHONY: run test test-short generate check-generated lint lint-openapi lint-aip build bench fuzz clean jaeger test-jaeger faults load load-webhooks openapi-tools vendor-docs
+.PHONY: run test test-short generate check-generated lint lint-openapi lint-aip build bench fuzz clean jaeger test-jaeger faults load load-webhooks load-imports openapi-tools vendor-docs
 
 # Pinned npm tools for the OpenAPI documents (linters, 3.1 upgrader, client
 # generator, docs renderer): tools/openapi/package-lock.json.
@@ -40,6 +40,10 @@ faults:
 ## load-webhooks: start the system and measure webhook delivery latency (idle, at a referral rate, beside a slow receiver) and throughput (WEBHOOKLOAD_FLAGS=-rate 200)
 load-webhooks:
 	$(GO) run ./deploy/webhookload $(WEBHOOKLOAD_FLAGS)
+
+## load-imports: start the system and measure spreadsheet imports over REST (50,000 rows, dry run and real) against one create per call, and the edge's memory for a 20 MiB upload (IMPORTLOAD_FLAGS=-rows 2000)
+load-imports:
+	$(GO) run ./deploy/importload $(IMPORTLOAD_FLAGS)
 
 ## load: start the system and measure REST vs gRPC vs raw pgx at 1, 8 and 32 clients (LOAD_FLAGS=-duration 10s)
 load:
