@@ -13,9 +13,19 @@ import (
 	"github.com/spona/spona/services/webhooks/internal/domain"
 )
 
-// Repository stores subscriptions, deliveries and the change feed. Reads
-// take the organisation and return only its own subscriptions.
+// Repository stores subscriptions, deliveries and the change feed: the
+// ports of the use cases together, which one adapter implements. Each use
+// case needs only its part, so a test fakes only that.
 type Repository interface {
+	SubscriptionStore
+	DeliveryStore
+	Dispatch
+	ChangeFeed
+}
+
+// SubscriptionStore stores subscriptions. Reads take the organisation and
+// return only its own subscriptions.
+type SubscriptionStore interface {
 	// CreateSubscription stores s; a repeated request id returns the first
 	// subscription instead.
 	CreateSubscription(ctx context.Context, s *domain.Subscription, requestID string) (*domain.Subscription, error)
@@ -26,13 +36,19 @@ type Repository interface {
 	// deliveries.
 	UpdateSubscription(ctx context.Context, s *domain.Subscription) (*domain.Subscription, error)
 	DeleteSubscription(ctx context.Context, organisationID, id string) error
+}
 
+// DeliveryStore lists deliveries and redelivers one.
+type DeliveryStore interface {
 	ListDeliveries(ctx context.Context, subscriptionID, status string, p pagination.Page) ([]*domain.Delivery, error)
 	GetDelivery(ctx context.Context, subscriptionID, id string) (*domain.Delivery, error)
 	// Requeue stores d queued again (after domain.Delivery.Redeliver) and
 	// wakes the dispatchers.
 	Requeue(ctx context.Context, d *domain.Delivery) error
+}
 
+// Dispatch is what the dispatchers change: leases and attempts.
+type Dispatch interface {
 	// Claim leases due deliveries of active subscriptions, each the oldest
 	// pending one of its subscription and ordering key.
 	Claim(ctx context.Context, c ClaimRequest) ([]Claimed, error)
@@ -42,7 +58,10 @@ type Repository interface {
 	// it now is, and the subscription's failing state (disabled when
 	// disable is set, which dead-letters its pending deliveries).
 	Record(ctx context.Context, c Claimed, d *domain.Delivery, s SubscriptionHealth) error
+}
 
+// ChangeFeed is the REST change feed and its retention.
+type ChangeFeed interface {
 	// ListChanges returns organisationID's changes after position after and
 	// up to upto, oldest first.
 	ListChanges(ctx context.Context, organisationID string, after, upto int64, types []string, limit int) ([]domain.Change, error)
