@@ -1,11 +1,16 @@
 // Package statustest reads what a gRPC status error says, for tests: its
 // code, the fields its google.rpc.BadRequest names and the reason of its
-// google.rpc.ErrorInfo. Every service's tests assert errors with it.
+// google.rpc.ErrorInfo, and (WantError) the domain errors use-case tests
+// get before they become a status. Every service's tests assert errors
+// with it.
 package statustest
 
 import (
+	"errors"
+	"slices"
 	"testing"
 
+	"github.com/spona/spona/pkg/errs"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -83,5 +88,24 @@ func WantReason(t testing.TB, err error, code codes.Code, reason, what string) {
 	t.Helper()
 	if status.Code(err) != code || Reason(err) != reason {
 		t.Fatalf("%sgot %v (reason %q), want %v %s", prefix(what), err, Reason(err), code, reason)
+	}
+}
+
+// WantError fails the test unless err is an *errs.Error (the domain's
+// error, before it becomes a status) of kind, with reason when reason is
+// not "" and naming exactly the fields violations lists when it is not
+// nil. Use-case tests assert the application's errors with it.
+func WantError(t testing.TB, err error, kind errs.Kind, reason string, violations []string) {
+	t.Helper()
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Kind != kind || (reason != "" && e.Reason != reason) {
+		t.Fatalf("got %v, want kind %v reason %q", err, kind, reason)
+	}
+	fields := make([]string, 0, len(e.Violations))
+	for _, v := range e.Violations {
+		fields = append(fields, v.Field)
+	}
+	if violations != nil && !slices.Equal(fields, violations) {
+		t.Errorf("violations %v, want %v", fields, violations)
 	}
 }

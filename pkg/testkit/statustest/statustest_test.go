@@ -2,9 +2,12 @@ package statustest_test
 
 import (
 	"errors"
+	"fmt"
+	"runtime"
 	"slices"
 	"testing"
 
+	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -38,3 +41,34 @@ func TestRead(t *testing.T) {
 		t.Fatal("a plain error carries no details")
 	}
 }
+
+func TestWantError(t *testing.T) {
+	t.Parallel()
+	err := &errs.Error{Kind: errs.KindAborted, Reason: "ETAG_REQUIRED", Violations: []errs.FieldViolation{{Field: "x.etag", Description: "is required"}}}
+	statustest.WantError(t, err, errs.KindAborted, "ETAG_REQUIRED", []string{"x.etag"})
+	statustest.WantError(t, fmt.Errorf("wrapped: %w", err), errs.KindAborted, "", nil)
+	for name, check := range map[string]func(testing.TB){
+		"kind":       func(t testing.TB) { statustest.WantError(t, err, errs.KindInvalidArgument, "", nil) },
+		"reason":     func(t testing.TB) { statustest.WantError(t, err, errs.KindAborted, "ETAG_MISMATCH", nil) },
+		"violations": func(t testing.TB) { statustest.WantError(t, err, errs.KindAborted, "", []string{"y"}) },
+		"plain":      func(t testing.TB) { statustest.WantError(t, errors.New("boom"), errs.KindAborted, "", nil) },
+	} {
+		r := &recorder{TB: t}
+		done := make(chan struct{})
+		go func() { defer close(done); check(r) }()
+		<-done
+		if !r.failed {
+			t.Errorf("%s: a wrong error passed", name)
+		}
+	}
+}
+
+// recorder notes a failure instead of failing the test.
+type recorder struct {
+	testing.TB
+	failed bool
+}
+
+func (r *recorder) Helper()               {}
+func (r *recorder) Errorf(string, ...any) { r.failed = true }
+func (r *recorder) Fatalf(string, ...any) { r.failed = true; runtime.Goexit() }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/events"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
 )
 
@@ -147,17 +147,7 @@ func TestUpdateBeneficiaryUseCase(t *testing.T) {
 			out, err := a.UpdateBeneficiary(context.Background(), act, personID, tt.tag, &patch, tt.paths)
 
 			if tt.kind != 0 {
-				var e *errs.Error
-				if !errors.As(err, &e) || e.Kind != tt.kind || (tt.reason != "" && e.Reason != tt.reason) {
-					t.Fatalf("got %v, want kind %v reason %q", err, tt.kind, tt.reason)
-				}
-				var fields []string
-				for _, v := range e.Violations {
-					fields = append(fields, v.Field)
-				}
-				if tt.violations != nil && !slices.Equal(fields, tt.violations) {
-					t.Errorf("violations %v, want %v", fields, tt.violations)
-				}
+				statustest.WantError(t, err, tt.kind, tt.reason, tt.violations)
 				if store.saved != 0 || len(store.audit) != 0 || len(store.emitted) != 0 || len(store.history) != 0 || store.row.GivenName != "Amina" {
 					t.Errorf("a refused update left traces: saved %d, audit %v, events %v, history %v", store.saved, store.audit, store.emitted, store.history)
 				}

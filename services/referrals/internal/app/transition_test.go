@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"slices"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/events"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"github.com/spona/spona/services/referrals/internal/domain"
 )
 
@@ -204,10 +204,7 @@ func TestTransitionUseCase(t *testing.T) {
 			out, err := a.Transition(context.Background(), p, refID, tt.cmd)
 
 			if tt.want.kind != 0 {
-				var e *errs.Error
-				if !errors.As(err, &e) || e.Kind != tt.want.kind || (tt.want.reason != "" && e.Reason != tt.want.reason) {
-					t.Fatalf("got %v, want kind %v reason %q", err, tt.want.kind, tt.want.reason)
-				}
+				statustest.WantError(t, err, tt.want.kind, tt.want.reason, nil)
 				if len(store.events) != 0 || len(store.outbox) != 0 || len(ben.granted) != 0 || len(log.actions) != 0 {
 					t.Errorf("a refused transition left traces: events %v, outbox %v, grants %v, audit %v", store.events, store.outbox, ben.granted, log.actions)
 				}

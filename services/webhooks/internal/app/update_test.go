@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"slices"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/etag"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"github.com/spona/spona/services/webhooks/internal/domain"
 )
 
@@ -133,17 +133,7 @@ func TestUpdateSubscriptionUseCase(t *testing.T) {
 				t.Errorf("targets checked %v, want %v", check.checked, tt.checked)
 			}
 			if tt.kind != 0 {
-				var e *errs.Error
-				if !errors.As(err, &e) || e.Kind != tt.kind || (tt.reason != "" && e.Reason != tt.reason) {
-					t.Fatalf("got %v, want kind %v reason %q", err, tt.kind, tt.reason)
-				}
-				var fields []string
-				for _, v := range e.Violations {
-					fields = append(fields, v.Field)
-				}
-				if tt.violations != nil && !slices.Equal(fields, tt.violations) {
-					t.Errorf("violations %v, want %v", fields, tt.violations)
-				}
+				statustest.WantError(t, err, tt.kind, tt.reason, tt.violations)
 				if store.saved != 0 {
 					t.Error("a refused update was stored")
 				}
