@@ -149,11 +149,12 @@ func TestCompose(t *testing.T) {
 			t.Errorf("%s: should mount the secrets volume read-only and wait for the secrets service", name)
 		}
 		// Started after PostgreSQL and every service it calls that comes
-		// before it in start order are healthy. The calls to reporting of
-		// the services reporting itself calls (whether an organisation may
-		// tag a record with a project) cannot be ordered that way; their
-		// connections are lazy and such a tag is refused (503) until
-		// reporting is up.
+		// before it in start order are healthy. Services calling each
+		// other cannot both wait: the calls to reporting of the services
+		// reporting itself calls (whether an organisation may tag a record
+		// with a project), and beneficiaries reading the directory of
+		// referrals, which calls beneficiaries. Their connections are lazy
+		// and a call made before the other is up is refused (503).
 		deps := []string{"postgres"}
 		for svc, cs := range callers {
 			if slices.Contains(cs, name) && slices.Index(processes, svc) < slices.Index(processes, name) {

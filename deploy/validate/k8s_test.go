@@ -30,12 +30,13 @@ import (
 // referrals, trainings and the edge consume the beneficiaries feed).
 // The services that tag records with a project ask reporting whether the
 // organisation takes part in it; trainings also asks beneficiaries whether
-// the organiser sees a participating person.
+// the organiser sees a participating person; beneficiaries reads the
+// directory of referrals for the services assistance records name.
 var (
 	processes = []string{"beneficiaries", "referrals", "trainings", "reporting", "webhooks", "edge"}
 	callers   = map[string][]string{
 		"beneficiaries": {"edge", "referrals", "reporting", "trainings", "webhooks"},
-		"referrals":     {"edge", "reporting", "trainings", "webhooks"},
+		"referrals":     {"beneficiaries", "edge", "reporting", "trainings", "webhooks"},
 		"trainings":     {"edge", "reporting"},
 		"reporting":     {"beneficiaries", "edge", "referrals", "trainings"},
 		"webhooks":      {"edge"},

@@ -55,8 +55,9 @@ var Delegated = map[string][]string{
 	"reporting": {ScopeAggregates, ScopeDirectoryRead, ScopeEvents},
 	// The event feeds it turns into webhooks.
 	"webhooks": {ScopeEvents},
-	// Project tags (reporting); the feeds it consumes.
-	"beneficiaries": {ScopeProjectsCheck, ScopeEvents},
+	// Project tags (reporting); the directory services assistance
+	// records name; the feeds it consumes.
+	"beneficiaries": {ScopeProjectsCheck, ScopeDirectoryRead, ScopeEvents},
 }
 
 // Errors of Verify.

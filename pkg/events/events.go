@@ -102,7 +102,8 @@ type Spec struct {
 }
 
 var referralKeys = []string{"referral_id", "beneficiary_id", "from_organisation_id", "to_organisation_id",
-	"to_service_id", "project_id", "category", "urgency", "status", "from_status", "due_time", "outcome_code", "close_reason_code"}
+	"to_service_id", "project_id", "category", "urgency", "status", "from_status", "due_time", "outcome_code", "close_reason_code",
+	"assistance_id"}
 
 // Types lists every event type with its aggregate and data keys.
 var Types = map[string]Spec{

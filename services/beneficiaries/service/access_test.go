@@ -47,7 +47,7 @@ func startAll(t *testing.T) clients {
 	dbURL := pgtest.NewDatabase(t)
 	rep := &reporting{svc: servicetest.Defer(t), dbURL: dbURL}
 	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, dbURL), ReportingAddr: rep.svc.Addr,
-		ConsentExpiryInterval: 100 * time.Millisecond}))
+		ConsentExpiryInterval: 100 * time.Millisecond, ReferralsAddr: noDirectory}))
 	rep.benURL = conn.Target()
 	return clients{pb.NewBeneficiaryServiceClient(conn), pb.NewBeneficiaryAccessServiceClient(conn), rep, conn}
 }

@@ -32,6 +32,9 @@ type Config struct {
 	// ConsentExpiryInterval is how often consents past their expiry are
 	// looked for (their grants stop working at the expiry time itself).
 	ConsentExpiryInterval time.Duration `env:"CONSENT_EXPIRY_INTERVAL" default:"15s" help:"how often consents past their expiry time are looked for, to emit consent.expired (ending the referrals sent under them); their grants stop working at the expiry time itself"`
+	// ReferralsAddr is the referrals service, whose directory lists the
+	// services assistance records name.
+	ReferralsAddr string `env:"REFERRALS_ADDR" required:"true" help:"gRPC address (host:port) of the referrals service, whose directory lists the services assistance records name"`
 }
 
 // New describes the beneficiaries service for platform.RunService.
@@ -49,7 +52,14 @@ func New(cfg Config) platform.Service {
 			if err != nil {
 				return err
 			}
-			application := app.New(adapters.NewPostgres(base.Pool), projecttag.New(reporting, cfg.ProjectCheckTTL))
+			// Referrals calls this service too; connections are lazy, so
+			// either may start first.
+			referrals, err := base.Dial("referrals", cfg.ReferralsAddr)
+			if err != nil {
+				return err
+			}
+			application := app.New(adapters.NewPostgres(base.Pool), projecttag.New(reporting, cfg.ProjectCheckTTL),
+				adapters.NewDirectoryGRPC(referrals))
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
 			if cfg.ConsentExpiryInterval > 0 {
 				base.Every(ctx, cfg.ConsentExpiryInterval, "applying consent expiries", func(ctx context.Context) error {

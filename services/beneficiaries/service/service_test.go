@@ -18,6 +18,11 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
+// noDirectory is the referrals address of tests that name no directory
+// service: nothing listens there (assistance naming a service would be
+// UNAVAILABLE).
+const noDirectory = "127.0.0.1:1"
+
 func start(t *testing.T) clients { return startAll(t) }
 
 func amina() *pb.Beneficiary {

@@ -44,11 +44,14 @@ type stack struct {
 func start(t testing.TB) *stack {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
-	rep := servicetest.Defer(t)
-	benConn := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url), ReportingAddr: rep.Addr,
-		ConsentExpiryInterval: 100 * time.Millisecond}))
+	// Each calls the other (beneficiaries reads the directory, referrals
+	// the beneficiaries), and both ask reporting about project tags: the
+	// addresses of referrals and reporting are reserved first.
+	rep, ref := servicetest.Defer(t), servicetest.Defer(t)
+	benConn := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url),
+		ReportingAddr: rep.Addr, ReferralsAddr: ref.Addr, ConsentExpiryInterval: 100 * time.Millisecond}))
 	px := newProxy(t, benConn.Target())
-	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url),
+	conn := ref.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url),
 		BeneficiariesAddr: px.addr, ReportingAddr: rep.Addr, RevokeRetryInterval: 100 * time.Millisecond}))
 	return &stack{
 		url:       url,

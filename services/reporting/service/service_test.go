@@ -48,10 +48,12 @@ func start(t testing.TB) *env {
 	t.Helper()
 	dbURL := pgtest.NewDatabase(t)
 	// The services that tag records with a project ask reporting whether
-	// the organisation may: its address is reserved first.
-	rep := servicetest.Defer(t)
-	benConn := servicetest.Start(t, benservice.New(benservice.Config{Config: servicetest.Platform(t, dbURL), ReportingAddr: rep.Addr}))
-	refConn := servicetest.Start(t, refservice.New(refservice.Config{Config: servicetest.Platform(t, dbURL),
+	// the organisation may, and beneficiaries and referrals call each
+	// other: the addresses of reporting and referrals are reserved first.
+	rep, ref := servicetest.Defer(t), servicetest.Defer(t)
+	benConn := servicetest.Start(t, benservice.New(benservice.Config{Config: servicetest.Platform(t, dbURL),
+		ReportingAddr: rep.Addr, ReferralsAddr: ref.Addr}))
+	refConn := ref.Start(t, refservice.New(refservice.Config{Config: servicetest.Platform(t, dbURL),
 		BeneficiariesAddr: benConn.Target(), ReportingAddr: rep.Addr}))
 	trainConn := servicetest.Start(t, trainservice.New(trainservice.Config{Config: servicetest.Platform(t, dbURL),
 		ReferralsAddr: refConn.Target(), BeneficiariesAddr: benConn.Target(), ReportingAddr: rep.Addr}))
@@ -724,7 +726,8 @@ func TestProjectReport(t *testing.T) {
 
 func TestReportWhenASourceIsDown(t *testing.T) {
 	dbURL := pgtest.NewDatabase(t)
-	benConn := servicetest.Start(t, benservice.New(benservice.Config{Config: servicetest.Platform(t, dbURL), ReportingAddr: deadAddr(t)}))
+	benConn := servicetest.Start(t, benservice.New(benservice.Config{Config: servicetest.Platform(t, dbURL), ReportingAddr: deadAddr(t),
+		ReferralsAddr: deadAddr(t)}))
 	// Nothing listens on the trainings and referrals addresses: the process
 	// still starts (clients connect lazily) and reports say what is down.
 	c := startReporting(t, nil, dbURL, benConn.Target(), deadAddr(t), deadAddr(t))

@@ -26,7 +26,8 @@ import (
 func TestMergeAndErasureReachParticipations(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	rep := servicetest.Defer(t)
-	benConn := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url), ReportingAddr: rep.Addr}))
+	benConn := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url), ReportingAddr: rep.Addr,
+		ReferralsAddr: "127.0.0.1:1"}))
 	refConn := servicetest.Start(t, referrals.New(referrals.Config{Config: servicetest.Platform(t, url), BeneficiariesAddr: benConn.Target(),
 		ReportingAddr: rep.Addr}))
 	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url),

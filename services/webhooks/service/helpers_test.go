@@ -44,10 +44,11 @@ func start(t testing.TB, configure func(*service.Config)) *stack {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
 	// Nothing here is tagged with a project, so the reporting service they
-	// would ask is not started.
+	// would ask is not started; nor is assistance recorded at a directory
+	// service.
 	noReporting := servicetest.Defer(t).Addr
 	ben := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url), ReportingAddr: noReporting,
-		ConsentExpiryInterval: 100 * time.Millisecond}))
+		ConsentExpiryInterval: 100 * time.Millisecond, ReferralsAddr: "127.0.0.1:1"}))
 	ref := servicetest.Start(t, referrals.New(referrals.Config{Config: servicetest.Platform(t, url), BeneficiariesAddr: ben.Target(),
 		ReportingAddr: noReporting}))
 	cfg := service.Config{

@@ -106,7 +106,7 @@ func BenchmarkBeneficiaries(b *testing.B) {
 	n := benchRows(b)
 	pool, orgs := load(b, n)
 	ctx := context.Background()
-	a := app.New(adapters.NewPostgres(pool), nil) // no assistance is tagged with a project here
+	a := app.New(adapters.NewPostgres(pool), nil, nil) // no assistance is tagged with a project or names a service here
 	act := app.Actor{Principal: auth.Principal{OrganisationID: orgs[0], ClientID: "bench"}, Purpose: "benchmark"}
 
 	b.Run(fmt.Sprintf("create/rows=%d", n), func(b *testing.B) {

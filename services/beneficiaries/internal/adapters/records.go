@@ -170,12 +170,14 @@ func (p *Postgres) ListAudit(ctx context.Context, owner, beneficiaryID, actor st
 	return auditpg.List(ctx, p.q, owner, beneficiaryID, actor, page)
 }
 
-const assistanceCols = `id, beneficiary_id, organisation_id, COALESCE(project_id::text, ''), type, date, notes, create_time`
+const assistanceCols = `id, beneficiary_id, organisation_id, COALESCE(project_id::text, ''), type, date, notes, create_time,
+	COALESCE(service_id::text, ''), COALESCE(location_id::text, ''), service_category, COALESCE(referral_id::text, '')`
 
 func scanAssistance(row pgx.Row) (*domain.Assistance, error) {
 	var a domain.Assistance
 	var d time.Time
-	if err := row.Scan(&a.ID, &a.BeneficiaryID, &a.OrganisationID, &a.ProjectID, &a.Type, &d, &a.Notes, &a.CreateTime); err != nil {
+	if err := row.Scan(&a.ID, &a.BeneficiaryID, &a.OrganisationID, &a.ProjectID, &a.Type, &d, &a.Notes, &a.CreateTime,
+		&a.ServiceID, &a.LocationID, &a.ServiceCategory, &a.ReferralID); err != nil {
 		return nil, err
 	}
 	a.Date = date.Of(d)
@@ -185,11 +187,13 @@ func scanAssistance(row pgx.Row) (*domain.Assistance, error) {
 // CreateAssistance inserts a; a repeated request id returns the first row.
 func (p *Postgres) CreateAssistance(ctx context.Context, a *domain.Assistance, requestID string) (*domain.Assistance, error) {
 	return db.CreateOnce(ctx, p.q, scanAssistance, `
-		INSERT INTO assistances (id, beneficiary_id, organisation_id, project_id, type, date, notes, request_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		INSERT INTO assistances (id, beneficiary_id, organisation_id, project_id, type, date, notes, request_id,
+			service_id, location_id, service_category, referral_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		ON CONFLICT (organisation_id, request_id) DO NOTHING
 		RETURNING `+assistanceCols,
-		[]any{a.ID, a.BeneficiaryID, a.OrganisationID, db.Null(a.ProjectID), a.Type, a.Date.Time(), a.Notes, db.Null(requestID)},
+		[]any{a.ID, a.BeneficiaryID, a.OrganisationID, db.Null(a.ProjectID), a.Type, a.Date.Time(), a.Notes, db.Null(requestID),
+			db.Null(a.ServiceID), db.Null(a.LocationID), a.ServiceCategory, db.Null(a.ReferralID)},
 		`SELECT `+assistanceCols+` FROM assistances WHERE organisation_id = $1 AND request_id = $2`,
 		a.OrganisationID, requestID)
 }
@@ -221,6 +225,11 @@ var (
 	}
 	assistanceDims = aggregate.Dimensions{
 		"assistance_type": "a.type::text",
+		// The directory service that delivered it, its category and
+		// location.
+		"service":          "a.service_id::text",
+		"service_category": "NULLIF(a.service_category, '')",
+		"location":         "a.location_id::text",
 	}
 	assistedDims = func() aggregate.Dimensions {
 		all := aggregate.Dimensions{}

@@ -118,6 +118,13 @@ type ReadAudit struct {
 	OwnerFields, GrantedFields []string
 }
 
+// Directory is the service directory of the referrals service, read as
+// the calling organisation. A service it does not list is
+// errs.KindNotFound; an outage errs.KindUnavailable.
+type Directory interface {
+	Service(ctx context.Context, id string) (domain.DirectoryService, error)
+}
+
 // Actor is who calls and why: the verified principal and the purpose it
 // declared (recorded in the audit log).
 type Actor = auditlog.Actor
@@ -132,17 +139,20 @@ type Projects interface {
 
 // App is the beneficiaries application.
 type App struct {
-	repo     Repository
-	projects Projects
-	today    func() date.Date
-	now      func() time.Time
+	repo      Repository
+	projects  Projects
+	directory Directory
+	today     func() date.Date
+	now       func() time.Time
 	// maxIndexed: see SetDuplicateIndexLimit.
 	maxIndexed int
 }
 
-// New returns the application over repo.
-func New(repo Repository, projects Projects) *App {
-	return &App{repo: repo, projects: projects, today: date.Today, now: func() time.Time { return time.Now().UTC() },
+// New returns the application over repo, asking projects who may tag
+// records with a project and checking the services assistance records name
+// against directory.
+func New(repo Repository, projects Projects, directory Directory) *App {
+	return &App{repo: repo, projects: projects, directory: directory, today: date.Today, now: func() time.Time { return time.Now().UTC() },
 		maxIndexed: maxIndexedPersons}
 }
 
@@ -656,20 +666,40 @@ func (a *App) ListAuditEvents(ctx context.Context, act Actor, beneficiaryID, act
 }
 
 // CreateAssistance records assistance the caller delivered to a beneficiary
-// it can see.
+// it can see. A named directory service must exist (else a field
+// violation) and belong to the caller or to an organisation that may see
+// the beneficiary (else PermissionDenied), and a named location must be
+// one of its locations.
 func (a *App) CreateAssistance(ctx context.Context, act Actor, beneficiaryID string, as *domain.Assistance, requestID string) (*domain.Assistance, error) {
 	if err := ids.Check("beneficiary_id", beneficiaryID); err != nil {
 		return nil, err
 	}
+	as.Normalize()
 	if err := as.Validate(a.today()); err != nil {
 		return nil, err
 	}
-	if as.ProjectID = ids.Normalize(as.ProjectID); as.ProjectID != "" {
+	if as.ProjectID != "" {
 		// Only the project's implementing organisation and partners add to
 		// its counts.
 		if err := a.projects.CheckTag(ctx, as.ProjectID); err != nil {
 			return nil, err
 		}
+	}
+	var svc *domain.DirectoryService
+	if as.ServiceID != "" {
+		s, err := a.directory.Service(ctx, as.ServiceID)
+		if errors.Is(err, errs.ErrNotFound) {
+			var v errs.Violations
+			v.Add("assistance.service_id", "the directory has no service %s (GET /v1/services lists them)", as.ServiceID)
+			return nil, v.Err()
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := as.DeliveredBy(s); err != nil {
+			return nil, err
+		}
+		svc = &s
 	}
 	var out *domain.Assistance
 	err := a.repo.InTx(ctx, func(r Repository) error {
@@ -679,6 +709,17 @@ func (a *App) CreateAssistance(ctx context.Context, act Actor, beneficiaryID str
 		}
 		if !b.EraseTime.IsZero() {
 			return errs.FailedPrecondition("BENEFICIARY_ERASED", "beneficiary %s was erased", b.ID)
+		}
+		if svc != nil && svc.OrganisationID != act.OrganisationID {
+			// Another organisation's service: only one that may see the
+			// person (registered them, or holds a live grant) delivers to
+			// them.
+			if _, err := r.GetBeneficiary(ctx, svc.OrganisationID, b.ID); errors.Is(err, errs.ErrNotFound) {
+				return errs.PermissionDenied("service %s belongs to organisation %s, which has no access to this beneficiary; "+
+					"name your own service, or one of an organisation the person was referred to", svc.ID, svc.OrganisationID)
+			} else if err != nil {
+				return err
+			}
 		}
 		as.ID, as.BeneficiaryID, as.OrganisationID = ids.New(), b.ID, act.OrganisationID
 		if out, err = r.CreateAssistance(ctx, as, requestID); err != nil {

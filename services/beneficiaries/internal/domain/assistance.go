@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"time"
 
 	"github.com/spona/spona/pkg/date"
@@ -19,13 +20,44 @@ type Assistance struct {
 	Date           date.Date
 	Notes          string
 	CreateTime     time.Time
+	// ServiceID and LocationID name the directory service that delivered it
+	// and where; ServiceCategory is that service's category when recorded,
+	// kept for counting.
+	ServiceID       string
+	LocationID      string
+	ServiceCategory string
+	// ReferralID is the referral the assistance answers.
+	ReferralID string
+}
+
+// DirectoryService is a service of the directory (the referrals service),
+// as much of it as an assistance record needs.
+type DirectoryService struct {
+	ID             string
+	OrganisationID string
+	Category       string
+	LocationIDs    []string
+}
+
+// Normalize canonicalises the ids of a new record.
+func (a *Assistance) Normalize() {
+	a.ProjectID = ids.Normalize(a.ProjectID)
+	a.ServiceID = ids.Normalize(a.ServiceID)
+	a.LocationID = ids.Normalize(a.LocationID)
+	a.ReferralID = ids.Normalize(a.ReferralID)
 }
 
 // Validate checks a new assistance record.
 func (a *Assistance) Validate(today date.Date) error {
 	var v errs.Violations
-	if a.ProjectID != "" && !ids.Valid(a.ProjectID) {
-		v.Add("assistance.project_id", "must be a UUID")
+	for field, id := range map[string]string{"assistance.project_id": a.ProjectID, "assistance.service_id": a.ServiceID,
+		"assistance.location_id": a.LocationID, "assistance.referral_id": a.ReferralID} {
+		if id != "" && !ids.Valid(id) {
+			v.Add(field, "must be a UUID")
+		}
+	}
+	if a.LocationID != "" && a.ServiceID == "" {
+		v.Add("assistance.location_id", "needs service_id: a location is one of a service's locations")
 	}
 	validate.OneOf(&v, "assistance.type", a.Type, AssistanceTypes, true)
 	switch {
@@ -36,4 +68,17 @@ func (a *Assistance) Validate(today date.Date) error {
 	}
 	validate.Text(&v, "assistance.notes", a.Notes, 4000, false)
 	return v.Err()
+}
+
+// DeliveredBy records that s (the directory's answer for a.ServiceID)
+// delivered a: its location must be one of s's, and its category is kept.
+// Whether the recording organisation may name s is the caller's to check.
+func (a *Assistance) DeliveredBy(s DirectoryService) error {
+	if a.LocationID != "" && !slices.Contains(s.LocationIDs, a.LocationID) {
+		var v errs.Violations
+		v.Add("assistance.location_id", "is not a location of service %s; its locations are listed at GET /v1/services/%s", s.ID, s.ID)
+		return v.Err()
+	}
+	a.ServiceCategory = s.Category
+	return nil
 }

@@ -195,10 +195,13 @@ func (g *GRPC) CreateAssistance(ctx context.Context, req *pb.CreateAssistanceReq
 	}
 	var v errs.Violations
 	a := &domain.Assistance{
-		ProjectID: in.GetProjectId(),
-		Type:      protoenum.Code(in.GetType()),
-		Date:      date.ParseField(&v, "assistance.date", in.GetDate()),
-		Notes:     in.GetNotes(),
+		ProjectID:  in.GetProjectId(),
+		Type:       protoenum.Code(in.GetType()),
+		Date:       date.ParseField(&v, "assistance.date", in.GetDate()),
+		Notes:      in.GetNotes(),
+		ServiceID:  in.GetServiceId(),
+		LocationID: in.GetLocationId(),
+		ReferralID: in.GetReferralId(),
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -323,5 +326,8 @@ func assistanceToProto(a *domain.Assistance) *pb.Assistance {
 		Date:           a.Date.String(),
 		Notes:          a.Notes,
 		CreateTime:     timestamppb.New(a.CreateTime),
+		ServiceId:      a.ServiceID,
+		LocationId:     a.LocationID,
+		ReferralId:     a.ReferralID,
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/protoenum"
 	"github.com/spona/spona/services/referrals/internal/app"
+	"github.com/spona/spona/services/referrals/internal/domain"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -110,4 +111,16 @@ const ServiceClientID = "spona-referrals"
 // As returns ctx acting for organisationID.
 func (Actor) As(ctx context.Context, organisationID string) (context.Context, error) {
 	return auth.Delegate(ctx, organisationID, ServiceClientID), nil
+}
+
+// RecordAssistance records assistance the caller delivered, through the
+// beneficiaries API as the caller.
+func (b *BeneficiariesGRPC) RecordAssistance(ctx context.Context, beneficiaryID string, a domain.Assistance, requestID string) (string, error) {
+	resp, err := b.people.CreateAssistance(ctx, &benv1.CreateAssistanceRequest{BeneficiaryId: beneficiaryID, RequestId: requestID,
+		Assistance: &benv1.Assistance{Type: protoenum.Parse[benv1.AssistanceType](a.Type), Date: a.Date, ServiceId: a.ServiceID,
+			LocationId: a.LocationID, ProjectId: a.ProjectID, Notes: a.Notes, ReferralId: a.ReferralID}})
+	if err != nil {
+		return "", grpcx.Relay(err, "beneficiary", beneficiaryID)
+	}
+	return resp.GetAssistance().GetId(), nil
 }

@@ -18,7 +18,7 @@ import (
 
 const referralCols = `id, beneficiary_id, from_organisation_id, to_organisation_id, COALESCE(to_service_id::text, ''),
 	category, reason, urgency, status, due_time, COALESCE(consent_id::text, ''), COALESCE(project_id::text, ''),
-	notes, send_time, close_time, close_reason, outcome_code, outcome_note,
+	notes, send_time, close_time, close_reason, outcome_code, outcome_note, COALESCE(outcome_assistance_id::text, ''),
 	ben_sex, ben_age_band, ben_legal_status, ben_municipality, create_time, update_time, version`
 
 // visible: the viewer $1 sent the referral, or received it once it was sent.
@@ -29,7 +29,7 @@ func scanReferral(row pgx.Row) (*domain.Referral, error) {
 	var sent, closed *time.Time
 	err := row.Scan(&r.ID, &r.BeneficiaryID, &r.FromOrganisationID, &r.ToOrganisationID, &r.ToServiceID,
 		&r.Category, &r.Reason, &r.Urgency, &r.Status, &r.DueTime, &r.ConsentID, &r.ProjectID,
-		&r.Notes, &sent, &closed, &r.CloseReason, &r.OutcomeCode, &r.OutcomeNote,
+		&r.Notes, &sent, &closed, &r.CloseReason, &r.OutcomeCode, &r.OutcomeNote, &r.AssistanceID,
 		&r.Snapshot.Sex, &r.Snapshot.AgeBand, &r.Snapshot.LegalStatus, &r.Snapshot.Municipality,
 		&r.CreateTime, &r.UpdateTime, &r.Version)
 	if err != nil {
@@ -122,12 +122,12 @@ func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version i
 			UPDATE referrals SET status = $3, due_time = $4, consent_id = $5, send_time = $6, close_time = $7,
 				close_reason = $8, outcome_code = $9, outcome_note = $10, access = CASE WHEN $11 = 'none' THEN access ELSE $11 END,
 				ben_sex = $12, ben_age_band = $13, ben_legal_status = $14, ben_municipality = $15,
-				version = version + 1, update_time = now()
+				outcome_assistance_id = $16, version = version + 1, update_time = now()
 			WHERE id = $1 AND version = $2
 			RETURNING `+referralCols,
 			r.ID, version, r.Status, r.DueTime, db.Null(r.ConsentID), nullTime(r.SendTime), nullTime(r.CloseTime),
 			r.CloseReason, r.OutcomeCode, r.OutcomeNote, string(access),
-			r.Snapshot.Sex, r.Snapshot.AgeBand, r.Snapshot.LegalStatus, r.Snapshot.Municipality))
+			r.Snapshot.Sex, r.Snapshot.AgeBand, r.Snapshot.LegalStatus, r.Snapshot.Municipality, db.Null(r.AssistanceID)))
 		if out, err = staleOr(row, err); err != nil {
 			return err
 		}

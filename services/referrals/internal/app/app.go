@@ -153,6 +153,12 @@ type Beneficiaries interface {
 	GrantAccess(ctx context.Context, g Grant) error
 	// RevokeAccess is idempotent per (beneficiary, source).
 	RevokeAccess(ctx context.Context, beneficiaryID, sourceID string) error
+	// RecordAssistance records assistance the calling organisation
+	// delivered to the beneficiary and returns its id; a repeat with the
+	// same requestID returns the first record. The beneficiaries service's
+	// refusals (bad input, a service the caller may not name) come back
+	// classified as it gave them.
+	RecordAssistance(ctx context.Context, beneficiaryID string, a domain.Assistance, requestID string) (string, error)
 	// GrantState reports, now, the access of the calling organisation
 	// through the grant made for sourceID (a referral it received).
 	GrantState(ctx context.Context, beneficiaryID, sourceID string) (GrantState, error)

@@ -145,6 +145,7 @@ func (a *App) CreateService(ctx context.Context, p auth.Principal, s *domain.Ser
 		return nil, err
 	}
 	s.ID = ids.New()
+	s.NewLocationIDs()
 	return a.repo.CreateService(ctx, s, p.OrganisationID, requestID)
 }
 

@@ -34,7 +34,7 @@ func referralEvent(typ string, r *domain.Referral, from string) events.Event {
 		"due_time": r.DueTime.UTC().Format(time.RFC3339),
 	}
 	opt := map[string]string{"to_service_id": r.ToServiceID, "project_id": r.ProjectID, "from_status": from,
-		"outcome_code": r.OutcomeCode}
+		"outcome_code": r.OutcomeCode, "assistance_id": r.AssistanceID}
 	if code.MatchString(r.CloseReason) {
 		opt["close_reason_code"] = r.CloseReason
 	}

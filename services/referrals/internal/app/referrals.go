@@ -197,6 +197,18 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 			return nil, err
 		}
 	}
+	if c.Assistance != nil {
+		// Recorded before the completion commits, while the receiver's
+		// grant is live; under one request id, so a retry after a failed
+		// commit finds the same record instead of making another.
+		rec, err := r.Delivered(*c.Assistance)
+		if err != nil {
+			return nil, err
+		}
+		if next.AssistanceID, err = a.beneficiaries.RecordAssistance(ctx, r.BeneficiaryID, rec, domain.AssistanceRequestID(r.ID)); err != nil {
+			return nil, err
+		}
+	}
 	access := AccessNone
 	switch {
 	case c.Action == domain.Send:

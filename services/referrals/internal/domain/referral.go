@@ -11,7 +11,7 @@ import (
 
 // Referral categories, urgencies and states.
 var (
-	Categories = []string{"legal", "psychosocial", "health", "education", "employment", "social_welfare", "accommodation", "material_aid", "interpretation", "child_protection", "other"}
+	Categories = []string{"legal", "psychosocial", "health", "education", "employment", "social_welfare", "accommodation", "material_aid", "interpretation", "child_protection", "information", "community", "other"}
 	Urgencies  = []string{"emergency", "high", "normal"}
 	Statuses   = []string{StatusDraft, StatusSent, StatusAccepted, StatusDeclined, StatusInProgress, StatusCompleted, StatusCancelled}
 )
@@ -54,10 +54,13 @@ type Referral struct {
 	CloseReason        string
 	OutcomeCode        string
 	OutcomeNote        string
-	Snapshot           Snapshot // beneficiary dimensions at send time
-	CreateTime         time.Time
-	UpdateTime         time.Time
-	Version            int64
+	// AssistanceID is the assistance record (beneficiaries service) the
+	// completion created, if any.
+	AssistanceID string
+	Snapshot     Snapshot // beneficiary dimensions at send time
+	CreateTime   time.Time
+	UpdateTime   time.Time
+	Version      int64
 }
 
 // Snapshot holds the beneficiary's disaggregation dimensions (codes and

@@ -3,12 +3,14 @@ package domain
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/fieldmask"
+	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/validate"
 )
 
@@ -43,8 +45,11 @@ type Eligibility struct {
 	MaximumAge  int32  `json:"maximum_age,omitempty"`
 }
 
-// Location is where a service is delivered.
+// Location is where a service is delivered. Its id, given by the
+// directory, stays with it across updates, so records of what was delivered
+// there (assistance) can name it.
 type Location struct {
+	ID           string `json:"id,omitempty"`
 	Name         string `json:"name,omitempty"`
 	Address      string `json:"address,omitempty"`
 	Municipality string `json:"municipality,omitempty"`
@@ -198,7 +203,11 @@ func (s *Service) Apply(p *Service, paths []string) error {
 		case "accepting_referrals":
 			s.AcceptingReferrals = p.AcceptingReferrals
 		case "locations":
-			s.Locations = p.Locations
+			locs, err := keepLocations(s.Locations, p.Locations)
+			if err != nil {
+				return err
+			}
+			s.Locations = locs
 		case "contacts":
 			s.Contacts = p.Contacts
 		case "schedules":
@@ -212,6 +221,52 @@ func (s *Service) Apply(p *Service, paths []string) error {
 		}
 	}
 	return nil
+}
+
+// NewLocationIDs gives every location of a new service an id of its own
+// (ids sent with a new service are not kept).
+func (s *Service) NewLocationIDs() {
+	for i := range s.Locations {
+		s.Locations[i].ID = ids.New()
+	}
+}
+
+// Location returns the location of s with id.
+func (s *Service) Location(id string) (Location, bool) {
+	for _, l := range s.Locations {
+		if l.ID == id {
+			return l, true
+		}
+	}
+	return Location{}, false
+}
+
+// keepLocations returns the locations of an update: one sent with the id of
+// a current location replaces it and keeps the id, one sent without an id
+// is new and gets one; current locations not sent are removed.
+func keepLocations(current, sent []Location) ([]Location, error) {
+	var v errs.Violations
+	out := make([]Location, len(sent))
+	seen := map[string]int{}
+	for i, l := range sent {
+		f := fmt.Sprintf("service.locations[%d].id", i)
+		switch {
+		case l.ID == "":
+			l.ID = ids.New()
+		case !ids.Valid(l.ID):
+			v.Add(f, "must be the id of one of the service's locations, or empty for a new location")
+		case !slices.ContainsFunc(current, func(c Location) bool { return c.ID == ids.Normalize(l.ID) }):
+			v.Add(f, "is not a location of this service; leave it empty for a new location")
+		default:
+			l.ID = ids.Normalize(l.ID)
+			if j, dup := seen[l.ID]; dup {
+				v.Add(f, "the same location as locations[%d]", j)
+			}
+			seen[l.ID] = i
+		}
+		out[i] = l
+	}
+	return out, v.Err()
 }
 
 // ServiceFilter narrows a list of services.

@@ -19,6 +19,8 @@ var CategoryLabels = map[string]map[string]string{
 	"material_aid":     {"en": "Material aid", "sr-Latn": "Materijalna pomoć", "sr-Cyrl": "Материјална помоћ", "bs": "Materijalna pomoć", "hr": "Materijalna pomoć"},
 	"interpretation":   {"en": "Interpretation", "sr-Latn": "Prevođenje", "sr-Cyrl": "Превођење", "bs": "Prevođenje", "hr": "Prevođenje"},
 	"child_protection": {"en": "Child protection", "sr-Latn": "Zaštita dece", "sr-Cyrl": "Заштита деце", "bs": "Zaštita djece", "hr": "Zaštita djece"},
+	"information":      {"en": "Information", "sr-Latn": "Informisanje", "sr-Cyrl": "Информисање", "bs": "Informisanje", "hr": "Informiranje"},
+	"community":        {"en": "Community activities", "sr-Latn": "Aktivnosti u zajednici", "sr-Cyrl": "Активности у заједници", "bs": "Aktivnosti u zajednici", "hr": "Aktivnosti u zajednici"},
 	"other":            {"en": "Other services", "sr-Latn": "Ostale usluge", "sr-Cyrl": "Остале услуге", "bs": "Ostale usluge", "hr": "Ostale usluge"},
 }
 

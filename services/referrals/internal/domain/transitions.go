@@ -7,6 +7,7 @@ import (
 
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/etag"
+	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/validate"
 )
 
@@ -202,7 +203,46 @@ type Command struct {
 	Etag        string // optional: must match the stored version
 	Note        string // free text recorded on the event (the reason for decline/cancel)
 	OutcomeCode string // complete only
+	// Assistance, on completion, is the service delivered, to record for
+	// the beneficiary in the same call.
+	Assistance *Assistance
 }
+
+// Assistance is a service the receiver delivered, recorded for the
+// beneficiary (in the beneficiaries service, which checks it) when the
+// referral is completed. Codes and dates as the beneficiaries API takes them.
+type Assistance struct {
+	Type       string // assistance type code, e.g. "psychosocial_counselling"
+	Date       string // YYYY-MM-DD
+	ServiceID  string
+	LocationID string
+	ProjectID  string
+	Notes      string
+	ReferralID string
+}
+
+// deliveringOutcomes are the outcomes under which a service was delivered.
+var deliveringOutcomes = []string{"service_provided", "partially_provided"}
+
+// Delivered returns the assistance of a completion of r, as it is
+// recorded: answering r, by r's service unless another is named.
+func (r *Referral) Delivered(a Assistance) (Assistance, error) {
+	if a.ReferralID != "" && ids.Normalize(a.ReferralID) != r.ID {
+		var v errs.Violations
+		v.Add("assistance.referral_id", "must be this referral (%s) or empty", r.ID)
+		return a, v.Err()
+	}
+	a.ReferralID = r.ID
+	if a.ServiceID == "" {
+		a.ServiceID = r.ToServiceID
+	}
+	return a, nil
+}
+
+// AssistanceRequestID is the request id under which the completion of
+// referral id records its assistance: the same on every retry, so the
+// record is made once.
+func AssistanceRequestID(id string) string { return "referral-complete:" + id }
 
 // Validate checks the command's own fields.
 func (c Command) Validate() error {
@@ -215,6 +255,23 @@ func (c Command) Validate() error {
 	if c.Action == Complete {
 		validate.OneOf(&v, "outcome.code", c.OutcomeCode, OutcomeCodes, true)
 		validate.Text(&v, "outcome.note", c.Note, 2000, false)
+	}
+	if c.Assistance != nil {
+		switch {
+		case c.Action != Complete:
+			v.Add("assistance", "is recorded only when a referral is completed")
+		case c.OutcomeCode != "" && !slices.Contains(deliveringOutcomes, c.OutcomeCode):
+			v.Add("assistance", "is recorded only with outcome SERVICE_PROVIDED or PARTIALLY_PROVIDED, not %s",
+				strings.ToUpper(c.OutcomeCode))
+		}
+		// The beneficiaries service checks the record itself; these are
+		// what a completion cannot do without.
+		if c.Assistance.Type == "" {
+			v.Add("assistance.type", "is required")
+		}
+		if c.Assistance.Date == "" {
+			v.Add("assistance.date", "is required")
+		}
 	}
 	return v.Err()
 }

@@ -4,9 +4,10 @@
 // format, like the report exports of the reporting service: the ports hand
 // it domain values and answer with what it writes.
 //
-// HSDS gives every entity a UUID. Organisations and services have theirs;
-// the parts a Spona service keeps inside it (locations, contacts, phones,
-// schedules, languages) and the taxonomy of referral categories get UUIDs
+// HSDS gives every entity a UUID. Organisations, services and their
+// locations have theirs; the other parts a Spona service keeps inside it
+// (contacts, phones, schedules, languages, service_at_location) and the
+// taxonomy of referral categories get UUIDs
 // derived by name (UUIDv5) from what they belong to and what they hold, so
 // they are the same in every answer and change only when the part does.
 //
@@ -418,7 +419,11 @@ func (w Writer) Service(s *domain.Service, org *domain.Organisation) Service {
 func (w Writer) ServiceAtLocation(sl domain.ServiceLocation, full bool) ServiceAtLocation {
 	s, loc := sl.Service, sl.Service.Locations[sl.Index]
 	n := itoa(occurrence(s.Locations, sl.Index, key))
-	l := Location{ID: derive(s.ID, "location", key(loc), n), LocationType: "physical", OrganizationID: s.OrganisationID, Name: loc.Name}
+	lid := loc.ID // the directory's own id, which assistance records name
+	if lid == "" {
+		lid = derive(s.ID, "location", key(loc), n)
+	}
+	l := Location{ID: lid, LocationType: "physical", OrganizationID: s.OrganisationID, Name: loc.Name}
 	if loc.Address != "" || loc.Municipality != "" {
 		l.Addresses = []Address{{ID: derive(l.ID, "address"), LocationID: l.ID, Address1: loc.Address, City: loc.Municipality,
 			Country: loc.Country, AddressType: "physical"}}

@@ -128,7 +128,7 @@ func serviceFromProto(in *pb.Service) *domain.Service {
 		Phone:              in.GetPhone(),
 	}
 	for _, l := range in.GetLocations() {
-		s.Locations = append(s.Locations, domain.Location{Name: l.GetName(), Address: l.GetAddress(), Municipality: l.GetMunicipality(), Country: l.GetCountry()})
+		s.Locations = append(s.Locations, domain.Location{ID: l.GetId(), Name: l.GetName(), Address: l.GetAddress(), Municipality: l.GetMunicipality(), Country: l.GetCountry()})
 	}
 	for _, c := range in.GetContacts() {
 		s.Contacts = append(s.Contacts, domain.Contact{Name: c.GetName(), Title: c.GetTitle(), Email: c.GetEmail(), Phone: c.GetPhone()})
@@ -161,7 +161,7 @@ func serviceToProto(s *domain.Service) *pb.Service {
 		out.Eligibility = &pb.Eligibility{Description: e.Description, MinimumAge: e.MinimumAge, MaximumAge: e.MaximumAge}
 	}
 	for _, l := range s.Locations {
-		out.Locations = append(out.Locations, &pb.Location{Name: l.Name, Address: l.Address, Municipality: l.Municipality, Country: l.Country})
+		out.Locations = append(out.Locations, &pb.Location{Id: l.ID, Name: l.Name, Address: l.Address, Municipality: l.Municipality, Country: l.Country})
 	}
 	for _, c := range s.Contacts {
 		out.Contacts = append(out.Contacts, &pb.Contact{Name: c.Name, Title: c.Title, Email: c.Email, Phone: c.Phone})

@@ -116,8 +116,13 @@ func (s *Referrals) StartReferral(ctx context.Context, req *pb.StartReferralRequ
 }
 
 func (s *Referrals) CompleteReferral(ctx context.Context, req *pb.CompleteReferralRequest) (*pb.CompleteReferralResponse, error) {
-	r, err := s.transition(ctx, req.GetId(), domain.Command{Action: domain.Complete, Etag: req.GetEtag(),
-		OutcomeCode: protoenum.Code(req.GetOutcome().GetCode()), Note: req.GetOutcome().GetNote()})
+	c := domain.Command{Action: domain.Complete, Etag: req.GetEtag(),
+		OutcomeCode: protoenum.Code(req.GetOutcome().GetCode()), Note: req.GetOutcome().GetNote()}
+	if a := req.GetAssistance(); a != nil {
+		c.Assistance = &domain.Assistance{Type: protoenum.Code(a.GetType()), Date: a.GetDate(), ServiceID: a.GetServiceId(),
+			LocationID: a.GetLocationId(), ProjectID: a.GetProjectId(), Notes: a.GetNotes(), ReferralID: a.GetReferralId()}
+	}
+	r, err := s.transition(ctx, req.GetId(), c)
 	return &pb.CompleteReferralResponse{Referral: r}, err
 }
 
@@ -175,7 +180,7 @@ func (s *Referrals) toProto(r *domain.Referral) *pb.Referral {
 		Etag:               r.Etag(),
 	}
 	if r.OutcomeCode != "" {
-		out.Outcome = &pb.ReferralOutcome{Code: protoenum.Parse[pb.OutcomeCode](r.OutcomeCode), Note: r.OutcomeNote}
+		out.Outcome = &pb.ReferralOutcome{Code: protoenum.Parse[pb.OutcomeCode](r.OutcomeCode), Note: r.OutcomeNote, AssistanceId: r.AssistanceID}
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package adapters
 
 import (
 	"context"
+	"strings"
 
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/errs"
@@ -23,6 +24,37 @@ func NewDirectoryGRPC(referrals grpc.ClientConnInterface) *DirectoryGRPC {
 }
 
 var _ app.Directory = (*DirectoryGRPC)(nil)
+
+// Service implements app.Directory.
+func (d *DirectoryGRPC) Service(ctx context.Context, id string) (domain.DirectoryService, error) {
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	resp, err := d.client.GetService(cctx, &refv1.GetServiceRequest{Id: id})
+	if status.Code(err) == codes.NotFound {
+		return domain.DirectoryService{}, errs.NotFound("service", id)
+	}
+	if err != nil {
+		return domain.DirectoryService{}, downstreamError(ctx, "referrals", err)
+	}
+	s := resp.GetService()
+	out := domain.DirectoryService{ID: s.GetId(), Name: s.GetName(), LocationNames: map[string]string{}}
+	for _, l := range s.GetLocations() {
+		out.LocationNames[l.GetId()] = locationName(l.GetName(), l.GetMunicipality())
+	}
+	return out, nil
+}
+
+// locationName is "name, municipality", or whichever of them is given
+// (once, when the name already says the municipality).
+func locationName(name, municipality string) string {
+	switch {
+	case name == "":
+		return municipality
+	case municipality == "" || strings.Contains(name, municipality):
+		return name
+	}
+	return name + ", " + municipality
+}
 
 // Organisation implements app.Directory.
 func (d *DirectoryGRPC) Organisation(ctx context.Context, id string) (domain.DirectoryOrganisation, error) {

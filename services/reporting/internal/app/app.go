@@ -97,6 +97,7 @@ const (
 // list is errs.KindNotFound, an outage errs.KindUnavailable.
 type Directory interface {
 	Organisation(ctx context.Context, id string) (domain.DirectoryOrganisation, error)
+	Service(ctx context.Context, id string) (domain.DirectoryService, error)
 }
 
 // App is the reporting application.

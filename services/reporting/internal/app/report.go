@@ -148,6 +148,7 @@ func (a *App) computeReport(ctx context.Context, pr *domain.Project, reader stri
 			domain.Suppress(&r.Results[i].Actual, r.Threshold)
 		}
 	}
+	a.nameCells(ctx, r)
 	r.GenerateTime = a.now().UTC()
 	return r, nil
 }

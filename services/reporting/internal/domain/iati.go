@@ -15,6 +15,15 @@ import (
 // required). An export checks them all first and refuses with every problem
 // named, rather than publish a file IATI rejects or invent what is missing.
 
+// DirectoryService is a service as the directory lists it, for naming the
+// cells of a report broken down by service or location.
+type DirectoryService struct {
+	ID   string
+	Name string
+	// LocationNames by location id: the location's name and municipality.
+	LocationNames map[string]string
+}
+
 // DirectoryOrganisation is an organisation as the directory (the referrals
 // service) lists it.
 type DirectoryOrganisation struct {

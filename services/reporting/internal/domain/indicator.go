@@ -73,10 +73,11 @@ var MetricDimensions = map[string][]string{
 	MetricBeneficiaryParticipantsTrained:    participantDims,
 	MetricBeneficiaryParticipantsCertified:  participantDims,
 	MetricTrainingEvents:                    {"event_type", "municipality", "country"},
-	MetricBeneficiariesAssisted:             {"sex", "age_band", "legal_status", "municipality", "assistance_type"},
-	MetricReferralsMade:                     {"category", "urgency", "status", "sex", "age_band", "legal_status", "municipality"},
-	MetricReferralsAccepted:                 {"category", "urgency", "sex", "age_band", "legal_status", "municipality"},
-	MetricReferralsCompleted:                {"category", "urgency", "sex", "age_band", "legal_status", "municipality"},
+	MetricBeneficiariesAssisted: {"sex", "age_band", "legal_status", "municipality", "assistance_type",
+		"service", "service_category", "location"},
+	MetricReferralsMade:      {"category", "urgency", "status", "sex", "age_band", "legal_status", "municipality"},
+	MetricReferralsAccepted:  {"category", "urgency", "sex", "age_band", "legal_status", "municipality"},
+	MetricReferralsCompleted: {"category", "urgency", "sex", "age_band", "legal_status", "municipality"},
 }
 
 var (

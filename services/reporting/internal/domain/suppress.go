@@ -45,6 +45,17 @@ type Cell struct {
 	Label      string
 	Count      int64
 	Suppressed bool
+	// Name is a readable name for a label that is an id (a directory
+	// service, location or organisation); "" when the label says it.
+	Name string
+}
+
+// Shown is the cell's name, or its label when it has none.
+func (c Cell) Shown() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.Label
 }
 
 // Breakdown is the total broken down by one dimension.

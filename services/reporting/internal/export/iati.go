@@ -296,11 +296,11 @@ func iatiResult(r *domain.Report, res *domain.Result) result {
 	for _, b := range res.Actual.Breakdowns {
 		for _, c := range b.Cells {
 			if c.Suppressed {
-				hidden = append(hidden, b.Dimension+" "+c.Label)
+				hidden = append(hidden, b.Dimension+" "+c.Shown())
 				continue
 			}
 			v := domain.CellValue(c)
-			per.Actual = append(per.Actual, measured{Value: &v, Dimension: []dimension{{Name: b.Dimension, Value: c.Label}}})
+			per.Actual = append(per.Actual, measured{Value: &v, Dimension: []dimension{{Name: b.Dimension, Value: c.Shown()}}})
 		}
 	}
 	ind.Description = withheld(r.Threshold, hidden)

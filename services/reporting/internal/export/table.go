@@ -11,7 +11,7 @@ import (
 // Header names the columns of the tabular exports.
 var Header = []string{
 	"indicator_code", "indicator_title", "level", "unit", "metric", "period_start", "period_end",
-	"baseline", "baseline_date", "target", "dimension", "category", "value", "suppressed",
+	"baseline", "baseline_date", "target", "dimension", "category", "value", "suppressed", "category_name",
 }
 
 // title picks the English (or default, or first) narrative.
@@ -36,7 +36,8 @@ func yesNo(b bool) string {
 
 // Rows returns the report as a table: per indicator a total row (dimension
 // empty, category "total") and a row per disaggregation cell. A suppressed
-// cell has an empty value and suppressed "true".
+// cell has an empty value and suppressed "true"; category_name names a
+// category that is an id (a service, location or organisation).
 func Rows(r *domain.Report) [][]string {
 	out := [][]string{Header}
 	for i := range r.Results {
@@ -44,13 +45,13 @@ func Rows(r *domain.Report) [][]string {
 		in := res.Indicator
 		base := []string{in.Code, title(in.Titles), in.Level, in.Unit, in.Metric, r.From.String(), r.To.String(),
 			in.Baseline.Value, in.Baseline.Date.String(), res.Target}
-		row := func(dim, cat, value string, suppressed bool) {
-			out = append(out, append(append([]string{}, base...), dim, cat, value, yesNo(suppressed)))
+		row := func(dim, cat, value string, suppressed bool, name string) {
+			out = append(out, append(append([]string{}, base...), dim, cat, value, yesNo(suppressed), name))
 		}
-		row("", "total", res.ActualValue(), res.Actual.Total.Suppressed)
+		row("", "total", res.ActualValue(), res.Actual.Total.Suppressed, "")
 		for _, b := range res.Actual.Breakdowns {
 			for _, c := range b.Cells {
-				row(b.Dimension, c.Label, domain.CellValue(c), c.Suppressed)
+				row(b.Dimension, c.Label, domain.CellValue(c), c.Suppressed, c.Name)
 			}
 		}
 	}

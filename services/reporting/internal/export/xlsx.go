@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -36,7 +37,7 @@ const (
 )
 
 // valueColumn is the index of the "value" column, written as a number.
-var valueColumn = len(Header) - 2
+var valueColumn = slices.Index(Header, "value")
 
 var number = regexp.MustCompile(`^[0-9]{1,15}(\.[0-9]{1,4})?$`)
 

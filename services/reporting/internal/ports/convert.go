@@ -194,7 +194,7 @@ func indicatorToProto(in *domain.Indicator) *pb.Indicator {
 }
 
 func cellToProto(c domain.Cell) *pb.Cell {
-	return &pb.Cell{Label: c.Label, Value: domain.CellValue(c), Suppressed: c.Suppressed}
+	return &pb.Cell{Label: c.Label, Value: domain.CellValue(c), Suppressed: c.Suppressed, Name: c.Name}
 }
 
 func reportToProto(r *domain.Report) *pb.ProjectReport {

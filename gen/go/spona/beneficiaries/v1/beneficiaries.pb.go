@@ -1492,9 +1492,21 @@ type Assistance struct {
 	ProjectId string         `protobuf:"bytes,4,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
 	Type      AssistanceType `protobuf:"varint,5,opt,name=type,proto3,enum=spona.beneficiaries.v1.AssistanceType" json:"type,omitempty"`
 	// YYYY-MM-DD.
-	Date          string                 `protobuf:"bytes,6,opt,name=date,proto3" json:"date,omitempty"`
-	Notes         string                 `protobuf:"bytes,7,opt,name=notes,proto3" json:"notes,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	Date       string                 `protobuf:"bytes,6,opt,name=date,proto3" json:"date,omitempty"`
+	Notes      string                 `protobuf:"bytes,7,opt,name=notes,proto3" json:"notes,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// The directory service that delivered it (GET /v1/services/{id}): a
+	// service of the recording organisation, or of an organisation that may
+	// see the beneficiary (its registering organisation, or one holding a
+	// live access grant). Reports count persons assisted per service, its
+	// category and location.
+	ServiceId string `protobuf:"bytes,9,opt,name=service_id,json=serviceId,proto3" json:"service_id,omitempty"`
+	// Where it was delivered: the id of one of the service's locations
+	// (Service.locations[].id). Needs service_id.
+	LocationId string `protobuf:"bytes,10,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	// The referral this assistance answers, if any. CompleteReferral sets it
+	// when it records the assistance.
+	ReferralId    string `protobuf:"bytes,11,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1583,6 +1595,27 @@ func (x *Assistance) GetCreateTime() *timestamppb.Timestamp {
 		return x.CreateTime
 	}
 	return nil
+}
+
+func (x *Assistance) GetServiceId() string {
+	if x != nil {
+		return x.ServiceId
+	}
+	return ""
+}
+
+func (x *Assistance) GetLocationId() string {
+	if x != nil {
+		return x.LocationId
+	}
+	return ""
+}
+
+func (x *Assistance) GetReferralId() string {
+	if x != nil {
+		return x.ReferralId
+	}
+	return ""
 }
 
 type CreateBeneficiaryRequest struct {
@@ -4151,7 +4184,7 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x0fwithdraw_reason\x18\v \x01(\tB\x03\xe0A\x03R\x0ewithdrawReason\x12\x17\n" +
 	"\x04live\x18\f \x01(\bB\x03\xe0A\x03R\x04live\x12@\n" +
 	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"createTime\"\xcc\x02\n" +
+	"createTime\"\xad\x03\n" +
 	"\n" +
 	"Assistance\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12*\n" +
@@ -4163,7 +4196,14 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x04date\x18\x06 \x01(\tB\x03\xe0A\x02R\x04date\x12\x14\n" +
 	"\x05notes\x18\a \x01(\tR\x05notes\x12@\n" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"createTime\"\x85\x01\n" +
+	"createTime\x12\x1d\n" +
+	"\n" +
+	"service_id\x18\t \x01(\tR\tserviceId\x12\x1f\n" +
+	"\vlocation_id\x18\n" +
+	" \x01(\tR\n" +
+	"locationId\x12\x1f\n" +
+	"\vreferral_id\x18\v \x01(\tR\n" +
+	"referralId\"\x85\x01\n" +
 	"\x18CreateBeneficiaryRequest\x12J\n" +
 	"\vbeneficiary\x18\x01 \x01(\v2#.spona.beneficiaries.v1.BeneficiaryB\x03\xe0A\x02R\vbeneficiary\x12\x1d\n" +
 	"\n" +

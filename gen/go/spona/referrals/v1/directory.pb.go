@@ -365,10 +365,14 @@ func (x *Organisation) GetVerifyTime() *timestamppb.Timestamp {
 
 // Where a service is delivered (HSDS location + service_at_location).
 type Location struct {
-	state        protoimpl.MessageState `protogen:"open.v1"`
-	Name         string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Address      string                 `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
-	Municipality string                 `protobuf:"bytes,3,opt,name=municipality,proto3" json:"municipality,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Given by the directory when the location is added. Send it back with
+	// the location on an update to keep it (a location sent without an id is
+	// new): assistance records name the location they were given at.
+	Id           string `protobuf:"bytes,5,opt,name=id,proto3" json:"id,omitempty"`
+	Name         string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Address      string `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
+	Municipality string `protobuf:"bytes,3,opt,name=municipality,proto3" json:"municipality,omitempty"`
 	// RS, BA or HR.
 	Country       string `protobuf:"bytes,4,opt,name=country,proto3" json:"country,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -403,6 +407,13 @@ func (x *Location) ProtoReflect() protoreflect.Message {
 // Deprecated: Use Location.ProtoReflect.Descriptor instead.
 func (*Location) Descriptor() ([]byte, []int) {
 	return file_spona_referrals_v1_directory_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Location) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
 }
 
 func (x *Location) GetName() string {
@@ -1853,8 +1864,9 @@ const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aH\n" +
 	"\x1aLocalizedDescriptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"v\n" +
-	"\bLocation\x12\x12\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x86\x01\n" +
+	"\bLocation\x12\x0e\n" +
+	"\x02id\x18\x05 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aaddress\x18\x02 \x01(\tR\aaddress\x12\"\n" +
 	"\fmunicipality\x18\x03 \x01(\tR\fmunicipality\x12\x18\n" +

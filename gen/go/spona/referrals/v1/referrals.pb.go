@@ -8,6 +8,7 @@ package referralsv1
 
 import (
 	_ "github.com/spona/spona/gen/go/spona/auth/v1"
+	v11 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	v1 "github.com/spona/spona/gen/go/spona/common/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -159,6 +160,11 @@ const (
 	ReferralCategory_REFERRAL_CATEGORY_INTERPRETATION   ReferralCategory = 9
 	ReferralCategory_REFERRAL_CATEGORY_CHILD_PROTECTION ReferralCategory = 10
 	ReferralCategory_REFERRAL_CATEGORY_OTHER            ReferralCategory = 11
+	// Information points and desks (e.g. for returnees), information
+	// sessions.
+	ReferralCategory_REFERRAL_CATEGORY_INFORMATION ReferralCategory = 12
+	// Community activities: neighbourhood clubs, community centres.
+	ReferralCategory_REFERRAL_CATEGORY_COMMUNITY ReferralCategory = 13
 )
 
 // Enum value maps for ReferralCategory.
@@ -176,6 +182,8 @@ var (
 		9:  "REFERRAL_CATEGORY_INTERPRETATION",
 		10: "REFERRAL_CATEGORY_CHILD_PROTECTION",
 		11: "REFERRAL_CATEGORY_OTHER",
+		12: "REFERRAL_CATEGORY_INFORMATION",
+		13: "REFERRAL_CATEGORY_COMMUNITY",
 	}
 	ReferralCategory_value = map[string]int32{
 		"REFERRAL_CATEGORY_UNSPECIFIED":      0,
@@ -190,6 +198,8 @@ var (
 		"REFERRAL_CATEGORY_INTERPRETATION":   9,
 		"REFERRAL_CATEGORY_CHILD_PROTECTION": 10,
 		"REFERRAL_CATEGORY_OTHER":            11,
+		"REFERRAL_CATEGORY_INFORMATION":      12,
+		"REFERRAL_CATEGORY_COMMUNITY":        13,
 	}
 )
 
@@ -604,9 +614,12 @@ func (x *Referral) GetOverdue() bool {
 }
 
 type ReferralOutcome struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Code          OutcomeCode            `protobuf:"varint,1,opt,name=code,proto3,enum=spona.referrals.v1.OutcomeCode" json:"code,omitempty"`
-	Note          string                 `protobuf:"bytes,2,opt,name=note,proto3" json:"note,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Code  OutcomeCode            `protobuf:"varint,1,opt,name=code,proto3,enum=spona.referrals.v1.OutcomeCode" json:"code,omitempty"`
+	Note  string                 `protobuf:"bytes,2,opt,name=note,proto3" json:"note,omitempty"`
+	// The assistance record the completion created for the beneficiary
+	// (GET /v1/beneficiaries/{beneficiary_id}/assistances), if any.
+	AssistanceId  string `protobuf:"bytes,3,opt,name=assistance_id,json=assistanceId,proto3" json:"assistance_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -651,6 +664,13 @@ func (x *ReferralOutcome) GetCode() OutcomeCode {
 func (x *ReferralOutcome) GetNote() string {
 	if x != nil {
 		return x.Note
+	}
+	return ""
+}
+
+func (x *ReferralOutcome) GetAssistanceId() string {
+	if x != nil {
+		return x.AssistanceId
 	}
 	return ""
 }
@@ -1522,10 +1542,16 @@ func (x *StartReferralResponse) GetReferral() *Referral {
 }
 
 type CompleteReferralRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Etag          string                 `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
-	Outcome       *ReferralOutcome       `protobuf:"bytes,3,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Id      string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Etag    string                 `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	Outcome *ReferralOutcome       `protobuf:"bytes,3,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	// The service delivered, to record as assistance of the receiving
+	// organisation (only with outcome SERVICE_PROVIDED or
+	// PARTIALLY_PROVIDED). type and date are required; service_id defaults
+	// to the referral's to_service_id; referral_id is this referral.
+	// It gives the receiver no right to the person beyond its access grant.
+	Assistance    *v11.Assistance `protobuf:"bytes,4,opt,name=assistance,proto3" json:"assistance,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1577,6 +1603,13 @@ func (x *CompleteReferralRequest) GetEtag() string {
 func (x *CompleteReferralRequest) GetOutcome() *ReferralOutcome {
 	if x != nil {
 		return x.Outcome
+	}
+	return nil
+}
+
+func (x *CompleteReferralRequest) GetAssistance() *v11.Assistance {
+	if x != nil {
+		return x.Assistance
 	}
 	return nil
 }
@@ -1948,7 +1981,7 @@ var File_spona_referrals_v1_referrals_proto protoreflect.FileDescriptor
 
 const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/referrals/v1/referrals.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\x1fspona/auth/v1/annotations.proto\"\xe1\a\n" +
+	"\"spona/referrals/v1/referrals.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a*spona/beneficiaries/v1/beneficiaries.proto\x1a\x1cspona/common/v1/common.proto\x1a\x1fspona/auth/v1/annotations.proto\"\xe1\a\n" +
 	"\bReferral\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12*\n" +
 	"\x0ebeneficiary_id\x18\x02 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x125\n" +
@@ -1976,10 +2009,11 @@ const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"close_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tcloseTime\x12&\n" +
 	"\fclose_reason\x18\x13 \x01(\tB\x03\xe0A\x03R\vcloseReason\x12B\n" +
 	"\aoutcome\x18\x14 \x01(\v2#.spona.referrals.v1.ReferralOutcomeB\x03\xe0A\x03R\aoutcome\x12\x1d\n" +
-	"\aoverdue\x18\x15 \x01(\bB\x03\xe0A\x03R\aoverdue\"_\n" +
+	"\aoverdue\x18\x15 \x01(\bB\x03\xe0A\x03R\aoverdue\"\x89\x01\n" +
 	"\x0fReferralOutcome\x128\n" +
 	"\x04code\x18\x01 \x01(\x0e2\x1f.spona.referrals.v1.OutcomeCodeB\x03\xe0A\x02R\x04code\x12\x12\n" +
-	"\x04note\x18\x02 \x01(\tR\x04note\"u\n" +
+	"\x04note\x18\x02 \x01(\tR\x04note\x12(\n" +
+	"\rassistance_id\x18\x03 \x01(\tB\x03\xe0A\x03R\fassistanceId\"u\n" +
 	"\x15CreateReferralRequest\x12=\n" +
 	"\breferral\x18\x01 \x01(\v2\x1c.spona.referrals.v1.ReferralB\x03\xe0A\x02R\breferral\x12\x1d\n" +
 	"\n" +
@@ -2033,11 +2067,14 @@ const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\x12\x12\n" +
 	"\x04note\x18\x03 \x01(\tR\x04note\"Q\n" +
 	"\x15StartReferralResponse\x128\n" +
-	"\breferral\x18\x01 \x01(\v2\x1c.spona.referrals.v1.ReferralR\breferral\"\x86\x01\n" +
+	"\breferral\x18\x01 \x01(\v2\x1c.spona.referrals.v1.ReferralR\breferral\"\xca\x01\n" +
 	"\x17CompleteReferralRequest\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\x12B\n" +
-	"\aoutcome\x18\x03 \x01(\v2#.spona.referrals.v1.ReferralOutcomeB\x03\xe0A\x02R\aoutcome\"T\n" +
+	"\aoutcome\x18\x03 \x01(\v2#.spona.referrals.v1.ReferralOutcomeB\x03\xe0A\x02R\aoutcome\x12B\n" +
+	"\n" +
+	"assistance\x18\x04 \x01(\v2\".spona.beneficiaries.v1.AssistanceR\n" +
+	"assistance\"T\n" +
 	"\x18CompleteReferralResponse\x128\n" +
 	"\breferral\x18\x01 \x01(\v2\x1c.spona.referrals.v1.ReferralR\breferral\"X\n" +
 	"\x15CancelReferralRequest\x12\x13\n" +
@@ -2080,7 +2117,7 @@ const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"\x13URGENCY_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11URGENCY_EMERGENCY\x10\x01\x12\x10\n" +
 	"\fURGENCY_HIGH\x10\x02\x12\x12\n" +
-	"\x0eURGENCY_NORMAL\x10\x03*\xb1\x03\n" +
+	"\x0eURGENCY_NORMAL\x10\x03*\xf5\x03\n" +
 	"\x10ReferralCategory\x12!\n" +
 	"\x1dREFERRAL_CATEGORY_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17REFERRAL_CATEGORY_LEGAL\x10\x01\x12\"\n" +
@@ -2094,7 +2131,9 @@ const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	" REFERRAL_CATEGORY_INTERPRETATION\x10\t\x12&\n" +
 	"\"REFERRAL_CATEGORY_CHILD_PROTECTION\x10\n" +
 	"\x12\x1b\n" +
-	"\x17REFERRAL_CATEGORY_OTHER\x10\v*\xa0\x02\n" +
+	"\x17REFERRAL_CATEGORY_OTHER\x10\v\x12!\n" +
+	"\x1dREFERRAL_CATEGORY_INFORMATION\x10\f\x12\x1f\n" +
+	"\x1bREFERRAL_CATEGORY_COMMUNITY\x10\r*\xa0\x02\n" +
 	"\vOutcomeCode\x12\x1c\n" +
 	"\x18OUTCOME_CODE_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dOUTCOME_CODE_SERVICE_PROVIDED\x10\x01\x12#\n" +
@@ -2175,6 +2214,7 @@ var file_spona_referrals_v1_referrals_proto_goTypes = []any{
 	(*timestamppb.Timestamp)(nil),      // 31: google.protobuf.Timestamp
 	(*v1.DateRange)(nil),               // 32: spona.common.v1.DateRange
 	(*v1.Aggregate)(nil),               // 33: spona.common.v1.Aggregate
+	(*v11.Assistance)(nil),             // 34: spona.beneficiaries.v1.Assistance
 }
 var file_spona_referrals_v1_referrals_proto_depIdxs = []int32{
 	2,  // 0: spona.referrals.v1.Referral.category:type_name -> spona.referrals.v1.ReferralCategory
@@ -2202,39 +2242,40 @@ var file_spona_referrals_v1_referrals_proto_depIdxs = []int32{
 	6,  // 22: spona.referrals.v1.DeclineReferralResponse.referral:type_name -> spona.referrals.v1.Referral
 	6,  // 23: spona.referrals.v1.StartReferralResponse.referral:type_name -> spona.referrals.v1.Referral
 	7,  // 24: spona.referrals.v1.CompleteReferralRequest.outcome:type_name -> spona.referrals.v1.ReferralOutcome
-	6,  // 25: spona.referrals.v1.CompleteReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	6,  // 26: spona.referrals.v1.CancelReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	0,  // 27: spona.referrals.v1.ReferralEvent.from_status:type_name -> spona.referrals.v1.ReferralStatus
-	0,  // 28: spona.referrals.v1.ReferralEvent.to_status:type_name -> spona.referrals.v1.ReferralStatus
-	31, // 29: spona.referrals.v1.ReferralEvent.create_time:type_name -> google.protobuf.Timestamp
-	28, // 30: spona.referrals.v1.ListReferralEventsResponse.events:type_name -> spona.referrals.v1.ReferralEvent
-	8,  // 31: spona.referrals.v1.ReferralService.CreateReferral:input_type -> spona.referrals.v1.CreateReferralRequest
-	10, // 32: spona.referrals.v1.ReferralService.GetReferral:input_type -> spona.referrals.v1.GetReferralRequest
-	12, // 33: spona.referrals.v1.ReferralService.ListReferrals:input_type -> spona.referrals.v1.ListReferralsRequest
-	16, // 34: spona.referrals.v1.ReferralService.SendReferral:input_type -> spona.referrals.v1.SendReferralRequest
-	18, // 35: spona.referrals.v1.ReferralService.AcceptReferral:input_type -> spona.referrals.v1.AcceptReferralRequest
-	20, // 36: spona.referrals.v1.ReferralService.DeclineReferral:input_type -> spona.referrals.v1.DeclineReferralRequest
-	22, // 37: spona.referrals.v1.ReferralService.StartReferral:input_type -> spona.referrals.v1.StartReferralRequest
-	24, // 38: spona.referrals.v1.ReferralService.CompleteReferral:input_type -> spona.referrals.v1.CompleteReferralRequest
-	26, // 39: spona.referrals.v1.ReferralService.CancelReferral:input_type -> spona.referrals.v1.CancelReferralRequest
-	29, // 40: spona.referrals.v1.ReferralService.ListReferralEvents:input_type -> spona.referrals.v1.ListReferralEventsRequest
-	14, // 41: spona.referrals.v1.ReferralService.CountReferrals:input_type -> spona.referrals.v1.CountReferralsRequest
-	9,  // 42: spona.referrals.v1.ReferralService.CreateReferral:output_type -> spona.referrals.v1.CreateReferralResponse
-	11, // 43: spona.referrals.v1.ReferralService.GetReferral:output_type -> spona.referrals.v1.GetReferralResponse
-	13, // 44: spona.referrals.v1.ReferralService.ListReferrals:output_type -> spona.referrals.v1.ListReferralsResponse
-	17, // 45: spona.referrals.v1.ReferralService.SendReferral:output_type -> spona.referrals.v1.SendReferralResponse
-	19, // 46: spona.referrals.v1.ReferralService.AcceptReferral:output_type -> spona.referrals.v1.AcceptReferralResponse
-	21, // 47: spona.referrals.v1.ReferralService.DeclineReferral:output_type -> spona.referrals.v1.DeclineReferralResponse
-	23, // 48: spona.referrals.v1.ReferralService.StartReferral:output_type -> spona.referrals.v1.StartReferralResponse
-	25, // 49: spona.referrals.v1.ReferralService.CompleteReferral:output_type -> spona.referrals.v1.CompleteReferralResponse
-	27, // 50: spona.referrals.v1.ReferralService.CancelReferral:output_type -> spona.referrals.v1.CancelReferralResponse
-	30, // 51: spona.referrals.v1.ReferralService.ListReferralEvents:output_type -> spona.referrals.v1.ListReferralEventsResponse
-	15, // 52: spona.referrals.v1.ReferralService.CountReferrals:output_type -> spona.referrals.v1.CountReferralsResponse
-	42, // [42:53] is the sub-list for method output_type
-	31, // [31:42] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	34, // 25: spona.referrals.v1.CompleteReferralRequest.assistance:type_name -> spona.beneficiaries.v1.Assistance
+	6,  // 26: spona.referrals.v1.CompleteReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	6,  // 27: spona.referrals.v1.CancelReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	0,  // 28: spona.referrals.v1.ReferralEvent.from_status:type_name -> spona.referrals.v1.ReferralStatus
+	0,  // 29: spona.referrals.v1.ReferralEvent.to_status:type_name -> spona.referrals.v1.ReferralStatus
+	31, // 30: spona.referrals.v1.ReferralEvent.create_time:type_name -> google.protobuf.Timestamp
+	28, // 31: spona.referrals.v1.ListReferralEventsResponse.events:type_name -> spona.referrals.v1.ReferralEvent
+	8,  // 32: spona.referrals.v1.ReferralService.CreateReferral:input_type -> spona.referrals.v1.CreateReferralRequest
+	10, // 33: spona.referrals.v1.ReferralService.GetReferral:input_type -> spona.referrals.v1.GetReferralRequest
+	12, // 34: spona.referrals.v1.ReferralService.ListReferrals:input_type -> spona.referrals.v1.ListReferralsRequest
+	16, // 35: spona.referrals.v1.ReferralService.SendReferral:input_type -> spona.referrals.v1.SendReferralRequest
+	18, // 36: spona.referrals.v1.ReferralService.AcceptReferral:input_type -> spona.referrals.v1.AcceptReferralRequest
+	20, // 37: spona.referrals.v1.ReferralService.DeclineReferral:input_type -> spona.referrals.v1.DeclineReferralRequest
+	22, // 38: spona.referrals.v1.ReferralService.StartReferral:input_type -> spona.referrals.v1.StartReferralRequest
+	24, // 39: spona.referrals.v1.ReferralService.CompleteReferral:input_type -> spona.referrals.v1.CompleteReferralRequest
+	26, // 40: spona.referrals.v1.ReferralService.CancelReferral:input_type -> spona.referrals.v1.CancelReferralRequest
+	29, // 41: spona.referrals.v1.ReferralService.ListReferralEvents:input_type -> spona.referrals.v1.ListReferralEventsRequest
+	14, // 42: spona.referrals.v1.ReferralService.CountReferrals:input_type -> spona.referrals.v1.CountReferralsRequest
+	9,  // 43: spona.referrals.v1.ReferralService.CreateReferral:output_type -> spona.referrals.v1.CreateReferralResponse
+	11, // 44: spona.referrals.v1.ReferralService.GetReferral:output_type -> spona.referrals.v1.GetReferralResponse
+	13, // 45: spona.referrals.v1.ReferralService.ListReferrals:output_type -> spona.referrals.v1.ListReferralsResponse
+	17, // 46: spona.referrals.v1.ReferralService.SendReferral:output_type -> spona.referrals.v1.SendReferralResponse
+	19, // 47: spona.referrals.v1.ReferralService.AcceptReferral:output_type -> spona.referrals.v1.AcceptReferralResponse
+	21, // 48: spona.referrals.v1.ReferralService.DeclineReferral:output_type -> spona.referrals.v1.DeclineReferralResponse
+	23, // 49: spona.referrals.v1.ReferralService.StartReferral:output_type -> spona.referrals.v1.StartReferralResponse
+	25, // 50: spona.referrals.v1.ReferralService.CompleteReferral:output_type -> spona.referrals.v1.CompleteReferralResponse
+	27, // 51: spona.referrals.v1.ReferralService.CancelReferral:output_type -> spona.referrals.v1.CancelReferralResponse
+	30, // 52: spona.referrals.v1.ReferralService.ListReferralEvents:output_type -> spona.referrals.v1.ListReferralEventsResponse
+	15, // 53: spona.referrals.v1.ReferralService.CountReferrals:output_type -> spona.referrals.v1.CountReferralsResponse
+	43, // [43:54] is the sub-list for method output_type
+	32, // [32:43] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_spona_referrals_v1_referrals_proto_init() }

@@ -70,7 +70,11 @@ type ReferralServiceClient interface {
 	// Marks an accepted referral as in progress (work with the beneficiary has begun).
 	StartReferral(ctx context.Context, in *StartReferralRequest, opts ...grpc.CallOption) (*StartReferralResponse, error)
 	// Completes a referral in progress with its outcome, which the sender
-	// then sees; ends the receiver's access to the beneficiary.
+	// then sees; ends the receiver's access to the beneficiary. With an
+	// assistance, the call also records the service the receiver delivered
+	// for the beneficiary (as CreateAssistance of the beneficiaries service,
+	// through the receiver's access grant, before it ends), exactly once even
+	// when the call is retried; the outcome names it (assistance_id).
 	CompleteReferral(ctx context.Context, in *CompleteReferralRequest, opts ...grpc.CallOption) (*CompleteReferralResponse, error)
 	// Cancels an open referral (sender only); ends the receiver's access.
 	CancelReferral(ctx context.Context, in *CancelReferralRequest, opts ...grpc.CallOption) (*CancelReferralResponse, error)
@@ -238,7 +242,11 @@ type ReferralServiceServer interface {
 	// Marks an accepted referral as in progress (work with the beneficiary has begun).
 	StartReferral(context.Context, *StartReferralRequest) (*StartReferralResponse, error)
 	// Completes a referral in progress with its outcome, which the sender
-	// then sees; ends the receiver's access to the beneficiary.
+	// then sees; ends the receiver's access to the beneficiary. With an
+	// assistance, the call also records the service the receiver delivered
+	// for the beneficiary (as CreateAssistance of the beneficiaries service,
+	// through the receiver's access grant, before it ends), exactly once even
+	// when the call is retried; the outcome names it (assistance_id).
 	CompleteReferral(context.Context, *CompleteReferralRequest) (*CompleteReferralResponse, error)
 	// Cancels an open referral (sender only); ends the receiver's access.
 	CancelReferral(context.Context, *CancelReferralRequest) (*CancelReferralResponse, error)

@@ -2391,7 +2391,12 @@ type Cell struct {
 	// Decimal string; empty when suppressed.
 	Value string `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
 	// True when the count is hidden by small-cell suppression.
-	Suppressed    bool `protobuf:"varint,3,opt,name=suppressed,proto3" json:"suppressed,omitempty"`
+	Suppressed bool `protobuf:"varint,3,opt,name=suppressed,proto3" json:"suppressed,omitempty"`
+	// A readable name when the label is an id: a directory service ("service"
+	// dimension), one of its locations ("location": name, municipality) or
+	// an organisation ("organisation"), as the directory names it. Empty
+	// when the label says it, or the directory could not be asked.
+	Name          string `protobuf:"bytes,4,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2445,6 +2450,13 @@ func (x *Cell) GetSuppressed() bool {
 		return x.Suppressed
 	}
 	return false
+}
+
+func (x *Cell) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
 }
 
 // The actual value broken down by one dimension.
@@ -2994,13 +3006,14 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x02 \x01(\tR\tstartDate\x12\x19\n" +
-	"\bend_date\x18\x03 \x01(\tR\aendDate\"R\n" +
+	"\bend_date\x18\x03 \x01(\tR\aendDate\"f\n" +
 	"\x04Cell\x12\x14\n" +
 	"\x05label\x18\x01 \x01(\tR\x05label\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\x12\x1e\n" +
 	"\n" +
 	"suppressed\x18\x03 \x01(\bR\n" +
-	"suppressed\"^\n" +
+	"suppressed\x12\x12\n" +
+	"\x04name\x18\x04 \x01(\tR\x04name\"^\n" +
 	"\x0eDisaggregation\x12\x1c\n" +
 	"\tdimension\x18\x01 \x01(\tR\tdimension\x12.\n" +
 	"\x05cells\x18\x02 \x03(\v2\x18.spona.reporting.v1.CellR\x05cells\"\x89\x04\n" +

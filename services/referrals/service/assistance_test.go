@@ -1,0 +1,252 @@
+package service_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
+	"github.com/spona/spona/pkg/ids"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+)
+
+// team publishes a psychosocial team of org at the given municipalities and
+// returns it with its location ids.
+func (s *stack) team(t testing.TB, ctx context.Context, org, name string, municipalities ...string) *pb.Service {
+	t.Helper()
+	svc := &pb.Service{Name: name, Category: pb.ReferralCategory_REFERRAL_CATEGORY_PSYCHOSOCIAL, AcceptingReferrals: true,
+		Contacts: []*pb.Contact{{Title: "counsellor", Phone: "+381 11 111 1111"}, {Title: "counsellor", Phone: "+381 11 111 1112"},
+			{Title: "interpreter (Arabic, Farsi)", Phone: "+381 11 111 1113"}}}
+	for _, m := range municipalities {
+		svc.Locations = append(svc.Locations, &pb.Location{Name: name + " " + m, Municipality: m, Country: "RS"})
+	}
+	r, err := s.dir.CreateService(ctx, &pb.CreateServiceRequest{OrganisationId: org, Service: svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.GetService()
+}
+
+// TestLocationIDs: every location of a directory service has an id of its
+// own, kept across updates when sent back, and the HSDS location id.
+func TestLocationIDs(t *testing.T) {
+	s := start(t)
+	org := s.org(t, "Centar za zaštitu")
+	ctx := partner(t, org)
+	svc := s.team(t, ctx, org, "Team", "Obrenovac", "Šid")
+	first, second := svc.GetLocations()[0].GetId(), svc.GetLocations()[1].GetId()
+	if !ids.Valid(first) || !ids.Valid(second) || first == second {
+		t.Fatalf("location ids %q %q", first, second)
+	}
+	// Keep the second (renamed), drop the first, add one.
+	upd, err := s.dir.UpdateService(ctx, &pb.UpdateServiceRequest{Service: &pb.Service{Id: svc.GetId(), Etag: svc.GetEtag(),
+		Locations: []*pb.Location{{Id: second, Name: "Team Šid (new office)", Municipality: "Šid"}, {Name: "Team Sjenica", Municipality: "Sjenica"}}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"locations"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := upd.GetService().GetLocations()
+	if got[0].GetId() != second || got[0].GetName() != "Team Šid (new office)" || !ids.Valid(got[1].GetId()) ||
+		got[1].GetId() == first || got[1].GetId() == second {
+		t.Fatalf("locations after update: %v", got)
+	}
+	// An id that is not one of the service's locations is refused.
+	for name, locs := range map[string][]*pb.Location{
+		"removed location": {{Id: first, Municipality: "Obrenovac"}},
+		"unknown":          {{Id: ids.New(), Municipality: "Obrenovac"}},
+		"not a uuid":       {{Id: "north", Municipality: "Obrenovac"}},
+		"twice":            {{Id: second, Municipality: "Šid"}, {Id: second, Municipality: "Šid"}},
+	} {
+		_, err := s.dir.UpdateService(ctx, &pb.UpdateServiceRequest{Service: &pb.Service{Id: svc.GetId(), Locations: locs},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"locations"}}})
+		wantCode(t, err, codes.InvalidArgument, name)
+		if f := violations(err); !slices.Contains(f, "service.locations[0].id") && !slices.Contains(f, "service.locations[1].id") {
+			t.Fatalf("%s: violations %v", name, f)
+		}
+	}
+}
+
+// TestAssistanceNamesDirectoryServices: an assistance record names the
+// service that delivered it and where; the service must be the recording
+// organisation's or one of an organisation that may see the person.
+func TestAssistanceNamesDirectoryServices(t *testing.T) {
+	s := start(t)
+	a, b, c := s.org(t, "A"), s.org(t, "B"), s.org(t, "C")
+	ctxA, ctxB := partner(t, a), partner(t, b)
+	teamA, teamB, teamC := s.team(t, ctxA, a, "Team A", "Obrenovac"), s.team(t, ctxB, b, "Team B", "Šid"), s.team(t, partner(t, c), c, "Team C", "Sjenica")
+	person := s.beneficiary(t, ctxA)
+	record := func(ctx context.Context, as *benv1.Assistance) (*benv1.Assistance, error) {
+		as.Type, as.Date = benv1.AssistanceType_ASSISTANCE_TYPE_PSYCHOSOCIAL_COUNSELLING, time.Now().Format("2006-01-02")
+		r, err := s.ben.CreateAssistance(ctx, &benv1.CreateAssistanceRequest{BeneficiaryId: person, Assistance: as})
+		return r.GetAssistance(), err
+	}
+	got, err := record(ctxA, &benv1.Assistance{ServiceId: teamA.GetId(), LocationId: teamA.GetLocations()[0].GetId()})
+	if err != nil || got.GetServiceId() != teamA.GetId() || got.GetLocationId() != teamA.GetLocations()[0].GetId() {
+		t.Fatalf("own team: %v (%v)", got, err)
+	}
+
+	for name, tc := range map[string]struct {
+		as    *benv1.Assistance
+		code  codes.Code
+		field string
+	}{
+		"unknown service":           {&benv1.Assistance{ServiceId: ids.New()}, codes.InvalidArgument, "assistance.service_id"},
+		"service not a uuid":        {&benv1.Assistance{ServiceId: "team-a"}, codes.InvalidArgument, "assistance.service_id"},
+		"another service's place":   {&benv1.Assistance{ServiceId: teamA.GetId(), LocationId: teamB.GetLocations()[0].GetId()}, codes.InvalidArgument, "assistance.location_id"},
+		"location without service":  {&benv1.Assistance{LocationId: teamA.GetLocations()[0].GetId()}, codes.InvalidArgument, "assistance.location_id"},
+		"B's team, B has no access": {&benv1.Assistance{ServiceId: teamB.GetId()}, codes.PermissionDenied, ""},
+	} {
+		_, err := record(ctxA, tc.as)
+		wantCode(t, err, tc.code, name)
+		if tc.field != "" && !slices.Contains(violations(err), tc.field) {
+			t.Fatalf("%s: violations %v, want %s", name, violations(err), tc.field)
+		}
+	}
+
+	// Once the person is referred to B (with consent), B may see them:
+	// either organisation may name B's team, and B A's; C's stays refused.
+	s.consent(t, ctxA, person, time.Time{})
+	r := s.draft(t, ctxA, person, b, pb.Urgency_URGENCY_NORMAL)
+	s.must(t, ctxA, "send", r.GetId())
+	if _, err := record(ctxA, &benv1.Assistance{ServiceId: teamB.GetId()}); err != nil {
+		t.Fatalf("A names B's team after the referral: %v", err)
+	}
+	if _, err := record(ctxB, &benv1.Assistance{ServiceId: teamB.GetId(), LocationId: teamB.GetLocations()[0].GetId()}); err != nil {
+		t.Fatalf("B names its own team: %v", err)
+	}
+	if _, err := record(ctxB, &benv1.Assistance{ServiceId: teamA.GetId()}); err != nil {
+		t.Fatalf("B names A's team: %v", err)
+	}
+	_, err = record(ctxB, &benv1.Assistance{ServiceId: teamC.GetId()})
+	wantCode(t, err, codes.PermissionDenied, "B names C's team")
+}
+
+// TestCompleteReferralRecordsAssistance: completing a referral with an
+// outcome records the assistance for the receiving organisation in the same
+// call, once, even when the completion is retried after a failure.
+func TestCompleteReferralRecordsAssistance(t *testing.T) {
+	s := start(t)
+	a, b := s.org(t, "A"), s.org(t, "B")
+	ctxA, ctxB := partner(t, a), partner(t, b)
+	teamB := s.team(t, ctxB, b, "Team B", "Šid", "Sjenica")
+	person := s.beneficiary(t, ctxA)
+	s.consent(t, ctxA, person, time.Time{})
+	d, err := s.ref.CreateReferral(ctxA, &pb.CreateReferralRequest{Referral: &pb.Referral{BeneficiaryId: person, ToOrganisationId: b,
+		ToServiceId: teamB.GetId(), Category: pb.ReferralCategory_REFERRAL_CATEGORY_PSYCHOSOCIAL, Reason: "sleeps badly since the journey"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := d.GetReferral().GetId()
+	for _, step := range []struct {
+		ctx    context.Context
+		action string
+	}{{ctxA, "send"}, {ctxB, "accept"}, {ctxB, "start"}} {
+		s.must(t, step.ctx, step.action, id)
+	}
+	today := time.Now().Format("2006-01-02")
+	complete := func(code pb.OutcomeCode, as *benv1.Assistance) (*pb.Referral, error) {
+		r, err := s.ref.CompleteReferral(ctxB, &pb.CompleteReferralRequest{Id: id,
+			Outcome: &pb.ReferralOutcome{Code: code, Note: "six sessions"}, Assistance: as})
+		return r.GetReferral(), err
+	}
+	delivered := &benv1.Assistance{Type: benv1.AssistanceType_ASSISTANCE_TYPE_PSYCHOSOCIAL_COUNSELLING, Date: today,
+		LocationId: teamB.GetLocations()[1].GetId()}
+	assistances := func() []*benv1.Assistance {
+		t.Helper()
+		r, err := s.ben.ListAssistances(ctxA, &benv1.ListAssistancesRequest{BeneficiaryId: person})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.GetAssistances()
+	}
+
+	// Bad input is refused before anything is recorded.
+	for name, tc := range map[string]struct {
+		code  pb.OutcomeCode
+		as    *benv1.Assistance
+		field string
+	}{
+		"not delivered": {pb.OutcomeCode_OUTCOME_CODE_NOT_ELIGIBLE, delivered, "assistance"},
+		"no type":       {pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, &benv1.Assistance{Date: today}, "assistance.type"},
+		"bad location":  {pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, &benv1.Assistance{Type: delivered.GetType(), Date: today, LocationId: ids.New()}, "assistance.location_id"},
+		"other ref":     {pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, &benv1.Assistance{Type: delivered.GetType(), Date: today, ReferralId: ids.New()}, "assistance.referral_id"},
+	} {
+		_, err := complete(tc.code, tc.as)
+		wantCode(t, err, codes.InvalidArgument, name)
+		if !slices.Contains(violations(err), tc.field) {
+			t.Fatalf("%s: violations %v, want %s", name, violations(err), tc.field)
+		}
+	}
+	if got := assistances(); len(got) != 0 {
+		t.Fatalf("refused completions recorded %v", got)
+	}
+
+	// The first completion fails after the assistance is recorded (the
+	// commit is refused once, as under a serialization failure); the retry
+	// finds the same record.
+	s.sql(t, `CREATE SEQUENCE referrals.fail_completion_seq`)
+	s.sql(t, `CREATE FUNCTION referrals.fail_completion_once() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF NEW.status = 'completed' AND nextval('referrals.fail_completion_seq') = 1 THEN
+				RAISE EXCEPTION 'injected failure' USING ERRCODE = '40001';
+			END IF;
+			RETURN NEW;
+		END $$`)
+	s.sql(t, `CREATE TRIGGER fail_completion_once BEFORE UPDATE ON referrals.referrals FOR EACH ROW EXECUTE FUNCTION referrals.fail_completion_once()`)
+	_, err = complete(pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, delivered)
+	wantCode(t, err, codes.Aborted, "completion whose commit fails")
+	if got := assistances(); len(got) != 1 {
+		t.Fatalf("after the failed completion: %d assistance records, want the 1 recorded before the commit", len(got))
+	}
+	done, err := complete(pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, delivered)
+	if err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	got := assistances()
+	if len(got) != 1 {
+		t.Fatalf("after the retry: %d assistance records, want 1: %v", len(got), got)
+	}
+	rec := got[0]
+	if done.GetStatus() != pb.ReferralStatus_REFERRAL_STATUS_COMPLETED || done.GetOutcome().GetAssistanceId() != rec.GetId() ||
+		rec.GetOrganisationId() != b || rec.GetReferralId() != id || rec.GetServiceId() != teamB.GetId() ||
+		rec.GetLocationId() != teamB.GetLocations()[1].GetId() || rec.GetDate() != today {
+		t.Fatalf("completed %v with assistance %v", done, rec)
+	}
+	// Completing again is an illegal transition and records nothing.
+	_, err = complete(pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, delivered)
+	wantCode(t, err, codes.FailedPrecondition, "second completion")
+	if got := assistances(); len(got) != 1 {
+		t.Fatalf("after a second completion: %d records", len(got))
+	}
+	// The sender sees which record answered; the receiver's access ended
+	// with the referral.
+	seen, err := s.ref.GetReferral(ctxA, &pb.GetReferralRequest{Id: id})
+	if err != nil || seen.GetReferral().GetOutcome().GetAssistanceId() != rec.GetId() {
+		t.Fatalf("sender's view: %v (%v)", seen.GetReferral(), err)
+	}
+	eventually(t, "receiver's access ends", func() error {
+		_, err := s.ben.ListAssistances(ctxB, &benv1.ListAssistancesRequest{BeneficiaryId: person})
+		if err == nil {
+			return errStill
+		}
+		return nil
+	})
+}
+
+// violations returns the fields named by the BadRequest detail of err.
+func violations(err error) []string {
+	var out []string
+	for _, d := range status.Convert(err).Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, fv := range br.GetFieldViolations() {
+				out = append(out, fv.GetField())
+			}
+		}
+	}
+	return out
+}
