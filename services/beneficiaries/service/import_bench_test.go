@@ -37,9 +37,9 @@ func BenchmarkImport50k(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("SPONA_IMPORT_ROWS")); err == nil {
 		n = v
 	}
-	// Reporting is never called: no row tags a project.
+	// Reporting is never called: no row tags a project; nor the directory.
 	conn := servicetest.Start(b, service.New(service.Config{Config: servicetest.Platform(b, os.Getenv("SPONA_IMPORT_DB")),
-		ReportingAddr: servicetest.Defer(b).Addr}))
+		ReportingAddr: servicetest.Defer(b).Addr, ReferralsAddr: noDirectory}))
 	cl := clientsOf(conn)
 	data := registerkit.CSV(1, 0, n)
 	b.Logf("file: %d rows, %.1f MiB; RSS before: %.0f MiB", n, float64(len(data))/(1<<20), peakRSS())
