@@ -44,7 +44,7 @@ func newProject(t *testing.T, rep *servicetest.Deferred, dbURL, ben, ref, train 
 func (c *client) beneficiary(t *testing.T, ctx context.Context, sharedWith ...string) string {
 	t.Helper()
 	conn := c.beneficiaries.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, c.dbURL),
-		ReportingAddr: c.reporting.Addr}))
+		ReportingAddr: c.reporting.Addr, ReferralsAddr: c.referralsAddr}))
 	people, access := benv1.NewBeneficiaryServiceClient(conn), benv1.NewBeneficiaryAccessServiceClient(conn)
 	r, err := people.CreateBeneficiary(ctx, &benv1.CreateBeneficiaryRequest{Beneficiary: &benv1.Beneficiary{GivenName: "Amina", BirthYear: 1990}})
 	if err != nil {
