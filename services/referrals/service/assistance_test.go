@@ -62,7 +62,7 @@ func TestLocationIDs(t *testing.T) {
 		"not a uuid":       {{Id: "north", Municipality: "Obrenovac"}},
 		"twice":            {{Id: second, Municipality: "Šid"}, {Id: second, Municipality: "Šid"}},
 	} {
-		_, err := s.dir.UpdateService(ctx, &pb.UpdateServiceRequest{Service: &pb.Service{Id: svc.GetId(), Locations: locs},
+		_, err := s.dir.UpdateService(ctx, &pb.UpdateServiceRequest{Service: &pb.Service{Id: svc.GetId(), Etag: upd.GetService().GetEtag(), Locations: locs},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"locations"}}})
 		wantCode(t, err, codes.InvalidArgument, name)
 		if f := violations(err); !slices.Contains(f, "service.locations[0].id") && !slices.Contains(f, "service.locations[1].id") {
