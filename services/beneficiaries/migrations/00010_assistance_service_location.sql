@@ -2,7 +2,7 @@
 -- Issue 14: assistance names the directory service that delivered it, the
 -- service's location, and the referral it answers. service_category is the
 -- service's category when the assistance was recorded, kept for counting.
--- (Numbered 9: 7 and 8 are issue 9's grants tied to consents and consent expiry.)
+-- (Numbered after main's 7, 8 and 9: grants tied to consents, consent expiry, import rows.)
 ALTER TABLE assistances
     ADD COLUMN service_id       uuid,
     ADD COLUMN location_id      uuid,
