@@ -24,7 +24,7 @@ import (
 func BenchmarkErase(b *testing.B) {
 	pool, orgs := load(b, 20_000)
 	ctx := context.Background()
-	a := app.New(adapters.NewPostgres(pool), nil)
+	a := app.New(adapters.NewPostgres(pool), nil, nil) // its assistance names no project nor service
 	act := app.Actor{Principal: auth.Principal{OrganisationID: orgs[0], ClientID: "bench"}, Purpose: "benchmark"}
 	p, err := a.CreateBeneficiary(ctx, act, &domain.Beneficiary{GivenName: "Đurđija", FamilyName: "Kovačević", BirthYear: 1991,
 		Sex: "female", Documents: []*domain.Document{{Type: "passport", Number: "PX7Q4K9M2", IssuingCountry: "RS"}}}, "")
