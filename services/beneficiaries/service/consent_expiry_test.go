@@ -22,7 +22,7 @@ func TestConsentExpirySweepAcrossReplicas(t *testing.T) {
 	rep := servicetest.Defer(t)
 	for range 2 {
 		servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, dbURL), ReportingAddr: rep.Addr,
-			ConsentExpiryInterval: 20 * time.Millisecond}))
+			ConsentExpiryInterval: 20 * time.Millisecond, ReferralsAddr: noDirectory}))
 	}
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dbURL)
