@@ -9,9 +9,8 @@ import (
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/ids"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
@@ -64,8 +63,8 @@ func TestLocationIDs(t *testing.T) {
 	} {
 		_, err := s.dir.UpdateService(ctx, &pb.UpdateServiceRequest{Service: &pb.Service{Id: svc.GetId(), Etag: upd.GetService().GetEtag(), Locations: locs},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"locations"}}})
-		wantCode(t, err, codes.InvalidArgument, name)
-		if f := violations(err); !slices.Contains(f, "service.locations[0].id") && !slices.Contains(f, "service.locations[1].id") {
+		statustest.Want(t, err, codes.InvalidArgument, name)
+		if f := statustest.Violations(err); !slices.Contains(f, "service.locations[0].id") && !slices.Contains(f, "service.locations[1].id") {
 			t.Fatalf("%s: violations %v", name, f)
 		}
 	}
@@ -102,9 +101,9 @@ func TestAssistanceNamesDirectoryServices(t *testing.T) {
 		"B's team, B has no access": {&benv1.Assistance{ServiceId: teamB.GetId()}, codes.PermissionDenied, ""},
 	} {
 		_, err := record(ctxA, tc.as)
-		wantCode(t, err, tc.code, name)
-		if tc.field != "" && !slices.Contains(violations(err), tc.field) {
-			t.Fatalf("%s: violations %v, want %s", name, violations(err), tc.field)
+		statustest.Want(t, err, tc.code, name)
+		if tc.field != "" && !slices.Contains(statustest.Violations(err), tc.field) {
+			t.Fatalf("%s: violations %v, want %s", name, statustest.Violations(err), tc.field)
 		}
 	}
 
@@ -123,7 +122,7 @@ func TestAssistanceNamesDirectoryServices(t *testing.T) {
 		t.Fatalf("B names A's team: %v", err)
 	}
 	_, err = record(ctxB, &benv1.Assistance{ServiceId: teamC.GetId()})
-	wantCode(t, err, codes.PermissionDenied, "B names C's team")
+	statustest.Want(t, err, codes.PermissionDenied, "B names C's team")
 }
 
 // TestCompleteReferralRecordsAssistance: completing a referral with an
@@ -177,9 +176,9 @@ func TestCompleteReferralRecordsAssistance(t *testing.T) {
 		"other ref":     {pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, &benv1.Assistance{Type: delivered.GetType(), Date: today, ReferralId: ids.New()}, "assistance.referral_id"},
 	} {
 		_, err := complete(tc.code, tc.as)
-		wantCode(t, err, codes.InvalidArgument, name)
-		if !slices.Contains(violations(err), tc.field) {
-			t.Fatalf("%s: violations %v, want %s", name, violations(err), tc.field)
+		statustest.Want(t, err, codes.InvalidArgument, name)
+		if !slices.Contains(statustest.Violations(err), tc.field) {
+			t.Fatalf("%s: violations %v, want %s", name, statustest.Violations(err), tc.field)
 		}
 	}
 	if got := assistances(); len(got) != 0 {
@@ -199,7 +198,7 @@ func TestCompleteReferralRecordsAssistance(t *testing.T) {
 		END $$`)
 	s.sql(t, `CREATE TRIGGER fail_completion_once BEFORE UPDATE ON referrals.referrals FOR EACH ROW EXECUTE FUNCTION referrals.fail_completion_once()`)
 	_, err = complete(pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, delivered)
-	wantCode(t, err, codes.Aborted, "completion whose commit fails")
+	statustest.Want(t, err, codes.Aborted, "completion whose commit fails")
 	if got := assistances(); len(got) != 1 {
 		t.Fatalf("after the failed completion: %d assistance records, want the 1 recorded before the commit", len(got))
 	}
@@ -219,7 +218,7 @@ func TestCompleteReferralRecordsAssistance(t *testing.T) {
 	}
 	// Completing again is an illegal transition and records nothing.
 	_, err = complete(pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, delivered)
-	wantCode(t, err, codes.FailedPrecondition, "second completion")
+	statustest.Want(t, err, codes.FailedPrecondition, "second completion")
 	if got := assistances(); len(got) != 1 {
 		t.Fatalf("after a second completion: %d records", len(got))
 	}
@@ -236,17 +235,4 @@ func TestCompleteReferralRecordsAssistance(t *testing.T) {
 		}
 		return nil
 	})
-}
-
-// violations returns the fields named by the BadRequest detail of err.
-func violations(err error) []string {
-	var out []string
-	for _, d := range status.Convert(err).Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, fv := range br.GetFieldViolations() {
-				out = append(out, fv.GetField())
-			}
-		}
-	}
-	return out
 }

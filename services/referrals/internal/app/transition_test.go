@@ -77,6 +77,9 @@ type beneficiaries struct {
 	down    bool // every call UNAVAILABLE
 	granted []Grant
 	revoked []string
+	// recorded holds the request ids of the assistance records made; the
+	// real service makes one record per request id.
+	recorded []string
 }
 
 func (b *beneficiaries) unavailable() error {
@@ -112,6 +115,19 @@ func (b *beneficiaries) RevokeAccess(_ context.Context, _, sourceID string) erro
 
 func (b *beneficiaries) GrantState(context.Context, string, string) (GrantState, error) {
 	return b.grant, b.unavailable()
+}
+
+func (b *beneficiaries) RecordAssistance(_ context.Context, _ string, a domain.Assistance, requestID string) (string, error) {
+	if err := b.unavailable(); err != nil {
+		return "", err
+	}
+	if a.ReferralID != refID || a.ServiceID == "" {
+		return "", errs.New(errs.KindInvalidArgument, "assistance %+v", a)
+	}
+	if !slices.Contains(b.recorded, requestID) {
+		b.recorded = append(b.recorded, requestID)
+	}
+	return "0190a000-0000-7000-8000-0000000000a5", nil
 }
 
 type auditLog struct{ actions []string }
@@ -260,5 +276,50 @@ func TestSendUndoesTheGrantOfAFailedCommit(t *testing.T) {
 	}
 	if len(ben.granted) != 1 || !slices.Equal(ben.revoked, []string{refID}) || store.row.Status != domain.StatusDraft {
 		t.Fatalf("granted %v, revoked %v, stored %s", ben.granted, ben.revoked, store.row.Status)
+	}
+}
+
+// TestCompleteRecordsTheAssistanceOnce: a completion with the service
+// delivered records it, answering the referral at the referral's service,
+// before the commit; a retry after a failed commit finds the same record
+// (one request id), and only delivering outcomes record anything.
+func TestCompleteRecordsTheAssistanceOnce(t *testing.T) {
+	t.Parallel()
+	delivered := &domain.Assistance{Type: "information", Date: "2026-03-01"}
+	row := domain.Referral{ID: refID, BeneficiaryID: benID, FromOrganisationID: sender, ToOrganisationID: receiver,
+		ToServiceID: "0190a000-0000-7000-8000-0000000000c1", Category: "information", Urgency: "normal", Status: domain.StatusInProgress, Version: 3}
+	store := &referralStore{row: row, failSave: errs.New(errs.KindUnavailable, "database down")}
+	ben := &beneficiaries{grant: GrantState{Live: true}}
+	a := New(store, ben, &auditLog{}, nil, actor{}, slog.New(slog.DiscardHandler))
+	p := audit.Actor{Principal: auth.Principal{OrganisationID: receiver}}
+	complete := domain.Command{Action: domain.Complete, OutcomeCode: "service_provided", Assistance: delivered}
+
+	if _, err := a.Transition(context.Background(), p, refID, complete); errs.KindOf(err) != errs.KindUnavailable {
+		t.Fatalf("failed commit: got %v, want UNAVAILABLE", err)
+	}
+	store.failSave = nil
+	out, err := a.Transition(context.Background(), p, refID, complete)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ben.recorded, []string{domain.AssistanceRequestID(refID)}) || out.AssistanceID == "" || store.row.AssistanceID != out.AssistanceID {
+		t.Fatalf("recorded %v, outcome assistance %q (stored %q)", ben.recorded, out.AssistanceID, store.row.AssistanceID)
+	}
+
+	for name, c := range map[string]domain.Command{
+		"not provided":         {Action: domain.Complete, OutcomeCode: "not_provided", Assistance: delivered},
+		"declined":             {Action: domain.Decline, Note: "no capacity", Assistance: delivered},
+		"another referral's":   {Action: domain.Complete, OutcomeCode: "service_provided", Assistance: &domain.Assistance{Type: "information", Date: "2026-03-01", ReferralID: benID}},
+		"without type or date": {Action: domain.Complete, OutcomeCode: "service_provided", Assistance: &domain.Assistance{}},
+	} {
+		store := &referralStore{row: row}
+		ben := &beneficiaries{grant: GrantState{Live: true}}
+		a := New(store, ben, &auditLog{}, nil, actor{}, slog.New(slog.DiscardHandler))
+		if _, err := a.Transition(context.Background(), p, refID, c); errs.KindOf(err) != errs.KindInvalidArgument {
+			t.Errorf("%s: got %v, want INVALID_ARGUMENT", name, err)
+		}
+		if len(ben.recorded) != 0 || store.row.Status != domain.StatusInProgress {
+			t.Errorf("%s: recorded %v, stored %s", name, ben.recorded, store.row.Status)
+		}
 	}
 }
