@@ -2,7 +2,6 @@ package adapters
 
 import (
 	"context"
-	"time"
 
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/auth"
@@ -36,9 +35,7 @@ var _ app.Directory = (*DirectoryGRPC)(nil)
 // Service implements app.Directory.
 func (d *DirectoryGRPC) Service(ctx context.Context, id string) (domain.DirectoryService, error) {
 	caller := auth.Caller(ctx)
-	cctx, cancel := context.WithTimeout(auth.Delegate(ctx, caller.OrganisationID, caller.ClientID), 5*time.Second)
-	defer cancel()
-	resp, err := d.c.GetService(cctx, &refv1.GetServiceRequest{Id: id})
+	resp, err := d.c.GetService(auth.Delegate(ctx, caller.OrganisationID, caller.ClientID), &refv1.GetServiceRequest{Id: id})
 	if err != nil {
 		return domain.DirectoryService{}, grpcx.FromDownstream(err, "service", id)
 	}

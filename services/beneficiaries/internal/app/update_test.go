@@ -139,7 +139,7 @@ func TestUpdateBeneficiaryUseCase(t *testing.T) {
 			t.Parallel()
 			store := &people{erased: tt.erased, row: domain.Beneficiary{ID: personID, OrganisationID: owner, GivenName: "Amina", FamilyName: "Hasanović",
 				Sex: "female", BirthYear: 1990, Nationality: "SY", LegalStatus: "asylum_seeker", Version: 7}}
-			a := New(store, nil)
+			a := New(store, nil, nil)
 			a.today = func() date.Date { return date.Of(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)) }
 			act := Actor{Principal: auth.Principal{OrganisationID: tt.by, ClientID: "client"}}
 			patch := tt.patch

@@ -27,9 +27,7 @@ var _ app.Directory = (*DirectoryGRPC)(nil)
 
 // Service implements app.Directory.
 func (d *DirectoryGRPC) Service(ctx context.Context, id string) (domain.DirectoryService, error) {
-	cctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	resp, err := d.client.GetService(cctx, &refv1.GetServiceRequest{Id: id})
+	resp, err := d.client.GetService(ctx, &refv1.GetServiceRequest{Id: id})
 	if status.Code(err) == codes.NotFound {
 		return domain.DirectoryService{}, errs.NotFound("service", id)
 	}
