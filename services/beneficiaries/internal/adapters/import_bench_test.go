@@ -59,7 +59,7 @@ func BenchmarkImportDuplicates(b *testing.B) {
 			explain(b, pool, setup, adapters.LateralWithinSQL, impID, 0, 1001)
 		}
 	}
-	a := app.New(adapters.NewPostgres(pool), nil)
+	a := app.New(adapters.NewPostgres(pool), nil, nil)
 	for _, v := range []struct {
 		name string
 		run  func(b *testing.B, impID string)
@@ -105,7 +105,7 @@ func BenchmarkImportDuplicates(b *testing.B) {
 // register with repeated persons in other spellings and scripts.
 func TestImportDuplicatesInMemory(t *testing.T) {
 	pool, org := loadRegister(t, 2000)
-	a := app.New(adapters.NewPostgres(pool), nil)
+	a := app.New(adapters.NewPostgres(pool), nil, nil)
 	var got [2][]imports.RowDuplicates
 	for i, limit := range []int{0, 1 << 30} {
 		// The same file each time (an ended import drops its keys).
@@ -177,7 +177,7 @@ func loadRegister(b testing.TB, n int) (*pgxpool.Pool, string) {
 func stage(b testing.TB, pool *pgxpool.Pool, org string, from, n int) string {
 	b.Helper()
 	runner := importsjob.NewRunner(importsjob.NewStore(pool), importsjob.Config{Limits: sheet.DefaultLimits(100_000)}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	runner.Register(imports.KindBeneficiaries, app.New(adapters.NewPostgres(pool), nil).ImportSpec(), noProcessing{})
+	runner.Register(imports.KindBeneficiaries, app.New(adapters.NewPostgres(pool), nil, nil).ImportSpec(), noProcessing{})
 	imp, err := runner.Upload(context.Background(), &imports.Upload{Kind: imports.KindBeneficiaries, OrganisationID: org,
 		Options: imports.Options{ValidateOnly: true}, ContentType: "text/csv", Data: register.CSV(1, from, n)})
 	if err != nil {
