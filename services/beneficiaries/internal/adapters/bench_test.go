@@ -48,19 +48,27 @@ var (
 	suffixes = []string{"ović", "ević", "ić", "in", "ski", "ov", "i", "zadeh", "ovski", "ač", "ovac"}
 )
 
+// schema returns a pool on a new database with the service's schema.
+func schema(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	ctx := context.Background()
+	pool, err := db.Open(ctx, pgtest.NewDatabase(t), "beneficiaries", 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if err := db.Migrate(ctx, pool, "beneficiaries", migrations.FS, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	return pool
+}
+
 // load creates the schema and bulk-loads n beneficiaries with COPY across 10
 // organisations, 7 of them spellings of Đorđević in organisation 0.
 func load(b *testing.B, n int) (*pgxpool.Pool, []string) {
 	b.Helper()
 	ctx := context.Background()
-	pool, err := db.Open(ctx, pgtest.NewDatabase(b), "beneficiaries", 8)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(pool.Close)
-	if err := db.Migrate(ctx, pool, "beneficiaries", migrations.FS, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		b.Fatal(err)
-	}
+	pool := schema(b)
 	orgs := make([]string, 10)
 	for i := range orgs {
 		orgs[i] = ids.New()
@@ -82,7 +90,7 @@ func load(b *testing.B, n int) (*pgxpool.Pool, []string) {
 		rows = append(rows, []any{ids.New(), org, given, family, []string{"female", "male"}[r.IntN(2)],
 			1940 + r.IntN(80), translit.Fold(given + " " + family + " "), "Beograd"})
 	}
-	_, err = pool.CopyFrom(ctx, pgx.Identifier{"beneficiaries", "beneficiaries"},
+	_, err := pool.CopyFrom(ctx, pgx.Identifier{"beneficiaries", "beneficiaries"},
 		[]string{"id", "organisation_id", "given_name", "family_name", "sex", "birth_year", "name_key", "municipality"},
 		pgx.CopyFromRows(rows))
 	if err != nil {

@@ -14,17 +14,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/imports"
 	"github.com/spona/spona/pkg/imports/importsjob"
 	"github.com/spona/spona/pkg/sheet"
-	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/register"
 	"github.com/spona/spona/services/beneficiaries/internal/adapters"
 	"github.com/spona/spona/services/beneficiaries/internal/app"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
-	"github.com/spona/spona/services/beneficiaries/migrations"
 )
 
 func envInt(b *testing.B, name string, def int) int {
@@ -145,14 +142,7 @@ func dryRun(t testing.TB, a *app.App, pool *pgxpool.Pool, org, impID string) *im
 func loadRegister(b testing.TB, n int) (*pgxpool.Pool, string) {
 	b.Helper()
 	ctx := context.Background()
-	pool, err := db.Open(ctx, pgtest.NewDatabase(b), "beneficiaries", 8)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(pool.Close)
-	if err := db.Migrate(ctx, pool, "beneficiaries", migrations.FS, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		b.Fatal(err)
-	}
+	pool := schema(b)
 	org := ids.New()
 	rows := make([][]any, 0, n)
 	for i := range n {
