@@ -32,6 +32,7 @@ type Keyring struct {
 	mu      sync.RWMutex
 	private map[string]ed25519.PrivateKey
 	public  map[string][]ed25519.PublicKey
+	gen     uint64 // counts Loads: verifications cached under another are void
 }
 
 // NewKeyring returns an empty keyring.
@@ -69,7 +70,7 @@ func (k *Keyring) Issuer(process string, ttl time.Duration) (*Issuer, error) {
 // Verifier returns the verifier of the principals issued for process,
 // which accepts lifetimes up to ttl (plus Leeway).
 func (k *Keyring) Verifier(process string, ttl time.Duration) *Verifier {
-	return &Verifier{self: process, keys: k, ttl: min(ttl, MaxTTL), now: time.Now}
+	return &Verifier{self: process, keys: k, ttl: min(ttl, MaxTTL), now: time.Now, seen: map[string]seen{}}
 }
 
 // Processes lists the processes whose public keys the keyring holds.
@@ -89,6 +90,12 @@ func (k *Keyring) privateKey(process string) (ed25519.PrivateKey, bool) {
 	defer k.mu.RUnlock()
 	key, ok := k.private[process]
 	return key, ok
+}
+
+func (k *Keyring) generation() uint64 {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.gen
 }
 
 func (k *Keyring) verify(process string, msg, sig []byte) bool {
@@ -149,6 +156,7 @@ func (k *Keyring) Load(process, privateFile, publicDir string) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.private, k.public = private, public
+	k.gen++
 	return nil
 }
 

@@ -197,3 +197,103 @@ func TestKeyringFiles(t *testing.T) {
 		t.Errorf("a failed reload lost the key: %v", err)
 	}
 }
+
+// A token verified once is remembered, but only until it expires and while
+// the keyring holds the keys it was verified with.
+func TestVerifyRemembers(t *testing.T) {
+	k := keyring(t)
+	dir := t.TempDir()
+	pubDir, err := k.WriteFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded := NewKeyring()
+	if err := loaded.Load("beneficiaries", "", pubDir); err != nil {
+		t.Fatal(err)
+	}
+	v := loaded.Verifier("beneficiaries", 30*time.Second)
+	now := time.Now()
+	v.now = func() time.Time { return now }
+	tok, err := issuer(t, k, Edge).Issue(Principal{OrganisationID: "o", ClientID: "c", Scopes: []string{ScopeBeneficiariesRead}},
+		"beneficiaries", ScopeBeneficiariesRead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := v.Verify(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Scopes[0] = "changed by the caller"
+	again, err := v.Verify(tok)
+	if err != nil || again.OrganisationID != "o" || !slices.Equal(again.Scopes, []string{ScopeBeneficiariesRead}) {
+		t.Fatalf("second Verify = %+v, %v", again, err)
+	}
+	if len(v.seen) != 1 {
+		t.Fatalf("%d remembered verifications, want 1", len(v.seen))
+	}
+	// Past its expiry (and the leeway) the remembered token is refused.
+	v.now = func() time.Time { return now.Add(MaxTTL + Leeway + time.Second) }
+	if _, err := v.Verify(tok); !errors.Is(err, ErrExpired) {
+		t.Fatalf("expired remembered token: %v", err)
+	}
+	// Once the edge's public key is gone, so is what was verified with it.
+	v.now = func() time.Time { return now }
+	if err := os.Remove(filepath.Join(pubDir, "edge.pem")); err != nil {
+		t.Fatal(err)
+	}
+	if err := loaded.Load("beneficiaries", "", pubDir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(tok); !errors.Is(err, ErrSignature) {
+		t.Fatalf("token of a removed key: %v", err)
+	}
+}
+
+// BenchmarkVerify: a token's first verification (signature, claims)
+// against one remembered from before, and issuing anew against the same
+// claims again.
+func BenchmarkVerify(b *testing.B) {
+	k, err := GenerateKeyring(processes...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	i, err := k.Issuer(Edge, 30*time.Second)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := Principal{OrganisationID: "0190a000-0000-7000-8000-000000000001", ClientID: "load", Scopes: []string{ScopeBeneficiariesRead}}
+	tok, err := i.Issue(p, "beneficiaries", ScopeBeneficiariesRead)
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := k.Verifier("beneficiaries", 30*time.Second)
+	b.Run("verify/first", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := v.verify(tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("verify/remembered", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := v.Verify(tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("issue/first", func(b *testing.B) {
+		for b.Loop() {
+			i.made = nil
+			if _, err := i.Issue(p, "beneficiaries", ScopeBeneficiariesRead); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("issue/remembered", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := i.Issue(p, "beneficiaries", ScopeBeneficiariesRead); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

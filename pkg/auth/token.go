@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -100,6 +101,10 @@ type Issuer struct {
 	keys *Keyring
 	ttl  time.Duration
 	now  func() time.Time
+
+	mu   sync.Mutex
+	made map[string]string // claims → token, for the same call again
+	gen  uint64            // the keyring's generation made was signed in
 }
 
 // Name is the issuing process.
@@ -113,6 +118,7 @@ func (i *Issuer) Issue(p Principal, audience, scope string) (string, error) {
 		}
 		return "", fmt.Errorf("%w: %s may not issue %q (auth.Delegated)", ErrDelegation, i.name, scope)
 	}
+	gen := i.keys.generation() // before the key: a token is never remembered past its key
 	key, ok := i.keys.privateKey(i.name)
 	if !ok {
 		return "", fmt.Errorf("auth: no private key of %s", i.name)
@@ -125,8 +131,27 @@ func (i *Issuer) Issue(p Principal, audience, scope string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// Ed25519 signatures are deterministic: the same claims (the same call
+	// within a second) make the same token, so it is signed once.
+	i.mu.Lock()
+	if gen != i.gen { // the key may have changed
+		i.made, i.gen = nil, gen
+	}
+	tok, ok := i.made[string(payload)]
+	i.mu.Unlock()
+	if ok {
+		return tok, nil
+	}
 	enc := base64.RawURLEncoding.EncodeToString(payload)
-	return enc + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(key, []byte(enc))), nil
+	tok = enc + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(key, []byte(enc)))
+	i.mu.Lock()
+	if i.made == nil || len(i.made) >= seenMax || i.gen != gen {
+		i.gen = gen
+		i.made = map[string]string{}
+	}
+	i.made[string(payload)] = tok
+	i.mu.Unlock()
+	return tok, nil
 }
 
 // Verifier accepts the principals issued for one process.
@@ -135,13 +160,59 @@ type Verifier struct {
 	keys *Keyring
 	ttl  time.Duration
 	now  func() time.Time
+
+	// Tokens verified before, with their principal: a caller's token
+	// arrives many times (an issuer makes the same token for the same
+	// call within a second, and retries resend it), and the signature
+	// check is most of Verify's cost. An entry holds until its token
+	// expires or the keyring is loaded again.
+	mu   sync.Mutex
+	seen map[string]seen
 }
+
+type seen struct {
+	p   Principal
+	gen uint64
+}
+
+// seenMax bounds the verifications a Verifier remembers: when full, it
+// forgets them all.
+const seenMax = 4096
 
 // Verify checks a token issued for the verifier's process and returns its
 // principal: signed by a known process, for this audience, not expired,
 // expiring no later than the TTL plus Leeway from now, and carrying only
 // scopes its issuer may grant.
 func (v *Verifier) Verify(token string) (Principal, error) {
+	gen := v.keys.generation()
+	v.mu.Lock()
+	s, ok := v.seen[token]
+	v.mu.Unlock()
+	if ok && s.gen == gen {
+		// Signature, audience, lifetime and scopes were checked and
+		// cannot have changed; the expiry can.
+		if !v.now().Before(s.p.Expires.Add(Leeway)) {
+			return Principal{}, ErrExpired
+		}
+		p := s.p
+		p.Scopes, p.Via = slices.Clone(p.Scopes), slices.Clone(p.Via)
+		return p, nil
+	}
+	p, err := v.verify(token)
+	if err != nil {
+		return Principal{}, err
+	}
+	v.mu.Lock()
+	if len(v.seen) >= seenMax {
+		clear(v.seen)
+	}
+	v.seen[token] = seen{p: p, gen: gen}
+	v.mu.Unlock()
+	p.Scopes, p.Via = slices.Clone(p.Scopes), slices.Clone(p.Via)
+	return p, nil
+}
+
+func (v *Verifier) verify(token string) (Principal, error) {
 	enc, sig, ok := strings.Cut(token, ".")
 	if !ok || len(token) > 8192 {
 		return Principal{}, ErrMalformed
