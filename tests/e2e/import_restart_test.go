@@ -17,7 +17,10 @@ import (
 // nothing written, never half-written.
 func TestImportSurvivesCrash(t *testing.T) {
 	s := startSystem(t, "IMPORT_LEASE=2s")
-	const rows = 8000
+	// Enough rows that the write phase outlasts a few polls: since
+	// transactions are pipelined, 8000 rows were once all written between
+	// two polls on a quiet machine.
+	const rows = 40000
 	op := s.upload(t, "/v1/beneficiaries:import", s.keyA, "text/csv", register.CSV(3, 0, rows)).must(t, 200)
 	name := op.str("name")
 	// Wait for the write phase (progress past the check's share), then
