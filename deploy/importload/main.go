@@ -23,29 +23,18 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/testkit/devstack"
+	"github.com/spona/spona/pkg/testkit/loadrig"
 	"github.com/spona/spona/pkg/testkit/pgcluster"
 	"github.com/spona/spona/pkg/testkit/register"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "importload:", err)
-		os.Exit(1)
-	}
-}
+func main() { loadrig.Main("importload", run) }
 
 func run(ctx context.Context) error {
 	rows := flag.Int("rows", 50_000, "rows of the register imported (at most IMPORT_MAX_ROWS)")
@@ -53,39 +42,15 @@ func run(ctx context.Context) error {
 	bigMiB := flag.Float64("big-mib", 20, "size of the large file dry-run for the memory figures (0: skip)")
 	flag.Parse()
 
-	root, err := os.Getwd()
+	rig, err := loadrig.Start(ctx, "importload", loadrig.Options{
+		PG:  pgcluster.Options{MaxConnections: devstack.Connections() + 20},
+		Env: []string{"LOG_LEVEL=warn", "RATE_LIMIT_RPS=1000000", "RATE_LIMIT_BURST=1000000"},
+	})
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp("", "spona-importload-")
-	if err != nil {
-		return err
-	}
-	defer func() { warn(os.RemoveAll(tmp)) }()
-	say("starting PostgreSQL")
-	pg, err := pgcluster.Start(ctx, filepath.Join(tmp, "pg"), pgcluster.Options{MaxConnections: devstack.Connections() + 20})
-	if err != nil {
-		return err
-	}
-	defer func() { warn(pg.Remove()) }()
-	if err := exec(ctx, pg.URL("postgres"), "CREATE DATABASE spona"); err != nil {
-		return err
-	}
-	say("building and starting the processes")
-	bin := filepath.Join(tmp, "bin")
-	if err := devstack.Build(ctx, root, bin); err != nil {
-		return err
-	}
-	ports, err := devstack.FreePorts()
-	if err != nil {
-		return err
-	}
-	stack, err := devstack.Start(ctx, devstack.Options{BinDir: bin, DatabaseURL: pg.URL("spona"), KeysDir: filepath.Join(tmp, "keys"), Ports: ports,
-		LogDir: tmp, Env: []string{"LOG_LEVEL=warn", "RATE_LIMIT_RPS=1000000", "RATE_LIMIT_BURST=1000000"}})
-	if err != nil {
-		return err
-	}
-	defer func() { warn(stack.Stop()) }()
+	defer rig.Close()
+	stack := rig.Stack
 	l := &loader{url: stack.URL(), http: &http.Client{Timeout: 5 * time.Minute},
 		pids: map[string]int{"edge": stack.PID("edge"), "beneficiaries": stack.PID("beneficiaries")}}
 
@@ -301,23 +266,4 @@ func (l *loader) call(method, path, key, contentType string, body []byte) ([]byt
 		return nil, fmt.Errorf("%s %s: HTTP %d %.300s", method, path, resp.StatusCode, out)
 	}
 	return out, nil
-}
-
-func say(s string) { fmt.Fprintln(os.Stderr, time.Now().Format("15:04:05"), "importload:", s) }
-
-// warn reports a failed teardown step; the measurement stands.
-func warn(err error) {
-	if err != nil {
-		say("cleanup: " + err.Error())
-	}
-}
-
-func exec(ctx context.Context, url, sql string) error {
-	c, err := pgx.Connect(ctx, url)
-	if err != nil {
-		return err
-	}
-	defer c.Close(ctx)
-	_, err = c.Exec(ctx, sql)
-	return err
 }

@@ -33,14 +33,11 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/signal"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,19 +49,12 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/testkit/devstack"
+	"github.com/spona/spona/pkg/testkit/loadrig"
 	"github.com/spona/spona/pkg/testkit/pgcluster"
 	"google.golang.org/grpc"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "load:", err)
-		os.Exit(1)
-	}
-}
+func main() { loadrig.Main("load", run) }
 
 func run(ctx context.Context) error {
 	duration := flag.Duration("duration", 5*time.Second, "measuring time per scenario and client count")
@@ -88,42 +78,13 @@ func run(ctx context.Context) error {
 	}
 	maxClients := slices.Max(clients)
 
-	root, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp("", "spona-load-")
-	if err != nil {
-		return err
-	}
-	defer func() { warn(os.RemoveAll(tmp)) }()
-
 	// The processes keep their default pools (4 × GOMAXPROCS); the raw pgx
 	// baseline gets a pool of the same size. Clients beyond the pools queue
 	// for a connection, and PostgreSQL has room for every pool.
 	poolSize := db.DefaultPoolSize()
-	say(fmt.Sprintf("starting PostgreSQL (pools of %d connections)", poolSize))
-	pg, err := pgcluster.Start(ctx, filepath.Join(tmp, "pg"), pgcluster.Options{
-		Durable: *durable, MaxConnections: devstack.Connections() + int(poolSize) + 50})
-	if err != nil {
-		return err
-	}
-	defer func() { warn(pg.Remove()) }()
-	if err := exec(ctx, pg.URL("postgres"), "CREATE DATABASE spona"); err != nil {
-		return err
-	}
-	say("building and starting the five processes")
-	bin := filepath.Join(tmp, "bin")
-	if err := devstack.Build(ctx, root, bin); err != nil {
-		return err
-	}
-	ports, err := devstack.FreePorts()
-	if err != nil {
-		return err
-	}
-	stack, err := devstack.Start(ctx, devstack.Options{
-		BinDir: bin, DatabaseURL: pg.URL("spona"), KeysDir: filepath.Join(tmp, "keys"), Ports: ports,
-		LogDir: tmp,
+	say(fmt.Sprintf("pools of %d connections", poolSize))
+	rig, err := loadrig.Start(ctx, "load", loadrig.Options{
+		PG: pgcluster.Options{Durable: *durable, MaxConnections: devstack.Connections() + int(poolSize) + 50},
 		// One client address opens every connection: no per-address limits.
 		Env: []string{"LOG_LEVEL=warn", "ADMIN_PPROF=" + strconv.FormatBool(*profileDir != ""),
 			"RATE_LIMIT_RPS=1000000", "RATE_LIMIT_BURST=1000000", "MAX_CONNS_PER_IP=0"},
@@ -131,7 +92,8 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer func() { warn(stack.Stop()) }()
+	defer rig.Close()
+	pg, stack := rig.PG, rig.Stack
 	key, err := stack.CreateKey(ctx, "load", "Load Test NGO")
 	if err != nil {
 		return err
@@ -243,24 +205,7 @@ func run(ctx context.Context) error {
 	return nil
 }
 
-func say(s string) { fmt.Fprintln(os.Stderr, "load:", s) }
-
-// warn reports a failed teardown step; the measurement stands.
-func warn(err error) {
-	if err != nil {
-		say("cleanup: " + err.Error())
-	}
-}
-
-func exec(ctx context.Context, url, sql string) error {
-	c, err := pgx.Connect(ctx, url)
-	if err != nil {
-		return err
-	}
-	defer c.Close(ctx)
-	_, err = c.Exec(ctx, sql)
-	return err
-}
+func say(s string) { loadrig.Say("load", s) }
 
 func organisationOf(ctx context.Context, url, key string) (string, error) {
 	// A beneficiary created over REST carries its organisation's id.

@@ -29,14 +29,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/signal"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,19 +41,12 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/testkit/devstack"
+	"github.com/spona/spona/pkg/testkit/loadrig"
 	"github.com/spona/spona/pkg/testkit/pgcluster"
 	"google.golang.org/grpc"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "webhookload:", err)
-		os.Exit(1)
-	}
-}
+func main() { loadrig.Main("webhookload", run) }
 
 type options struct {
 	rate     int
@@ -86,41 +75,15 @@ func run(ctx context.Context) error {
 	durable := flag.Bool("durable", false, "fsync and synchronous commit on (default off, as in the tests)")
 	flag.Parse()
 
-	root, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp("", "spona-webhookload-")
-	if err != nil {
-		return err
-	}
-	defer func() { warn(os.RemoveAll(tmp)) }()
-	say("starting PostgreSQL")
-	pg, err := pgcluster.Start(ctx, filepath.Join(tmp, "pg"), pgcluster.Options{Durable: *durable})
-	if err != nil {
-		return err
-	}
-	defer func() { warn(pg.Remove()) }()
-	if err := exec(ctx, pg.URL("postgres"), "CREATE DATABASE spona"); err != nil {
-		return err
-	}
-	say("building and starting the six processes")
-	bin := filepath.Join(tmp, "bin")
-	if err := devstack.Build(ctx, root, bin); err != nil {
-		return err
-	}
-	ports, err := devstack.FreePorts()
-	if err != nil {
-		return err
-	}
-	stack, err := devstack.Start(ctx, devstack.Options{
-		BinDir: bin, DatabaseURL: pg.URL("spona"), KeysDir: filepath.Join(tmp, "keys"), Ports: ports, LogDir: tmp,
+	rig, err := loadrig.Start(ctx, "webhookload", loadrig.Options{
+		PG:  pgcluster.Options{Durable: *durable},
 		Env: []string{"DB_MAX_CONNS=20", "LOG_LEVEL=warn", "RATE_LIMIT_RPS=0"},
 	})
 	if err != nil {
 		return err
 	}
-	defer func() { warn(stack.Stop()) }()
+	defer rig.Close()
+	pg, stack := rig.PG, rig.Stack
 
 	l := &loader{ctx: ctx, stack: stack, dbURL: pg.URL("spona")}
 	edge, err := stack.Issuer(auth.Edge)
@@ -612,21 +575,11 @@ func pct(ds []time.Duration, p int) string {
 	return s[i].Round(100 * time.Microsecond).String()
 }
 
-func say(s string) { fmt.Fprintln(os.Stderr, time.Now().Format("15:04:05"), "webhookload:", s) }
+func say(s string) { loadrig.Say("webhookload", s) }
 
 // warn reports a failed teardown step; the measurement stands.
 func warn(err error) {
 	if err != nil {
 		say("cleanup: " + err.Error())
 	}
-}
-
-func exec(ctx context.Context, url, sql string) error {
-	c, err := pgx.Connect(ctx, url)
-	if err != nil {
-		return err
-	}
-	defer c.Close(ctx)
-	_, err = c.Exec(ctx, sql)
-	return err
 }
