@@ -13,6 +13,11 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	_ "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	_ "github.com/spona/spona/gen/go/spona/events/v1"
+	_ "github.com/spona/spona/gen/go/spona/referrals/v1"
+	_ "github.com/spona/spona/gen/go/spona/reporting/v1"
+	_ "github.com/spona/spona/gen/go/spona/trainings/v1"
 )
 
 var processes = []string{Edge, "beneficiaries", "referrals", "trainings", "reporting", "webhooks"}
@@ -44,14 +49,28 @@ func forge(t *testing.T, k *Keyring, process string, c claims) string {
 	return enc + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(key, []byte(enc)))
 }
 
+// Methods the tests call.
+const (
+	getBeneficiary    = beneficiaries + "GetBeneficiary"
+	createBeneficiary = beneficiaries + "CreateBeneficiary"
+	eraseBeneficiary  = beneficiaries + "EraseBeneficiary"
+	listBeneficiaries = beneficiaries + "ListBeneficiaries"
+	checkAccess       = access + "CheckAccess"
+	recordAccess      = access + "RecordAccess"
+	createTraining    = trainings + "CreateTrainingEvent"
+	updateOrg         = directory + "UpdateOrganisation"
+	createReferral    = referrals + "CreateReferral"
+)
+
 func TestIssueVerifyRoundTrip(t *testing.T) {
 	k := keyring(t)
 	partner := Principal{OrganisationID: "org-1", ClientID: "key-1", Scopes: []string{ScopeBeneficiariesRead, ScopeReferralsWrite}}
-	tok, err := issuer(t, k, Edge).Issue(partner, "beneficiaries", ScopeBeneficiariesRead)
+	tok, err := issuer(t, k, Edge).Issue(partner, "beneficiaries", getBeneficiary)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := k.Verifier("beneficiaries", 30*time.Second).Verify(tok)
+	v := k.Verifier("beneficiaries", 30*time.Second)
+	got, err := v.Verify(tok, getBeneficiary)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,33 +82,70 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("narrow principal (-want +got):\n%s", diff)
 	}
+	// The token is good for that one method: not for another of the same
+	// scope.
+	if _, err := v.Verify(tok, listBeneficiaries); !errors.Is(err, ErrMethod) {
+		t.Errorf("a token for GetBeneficiary called ListBeneficiaries: %v", err)
+	}
 	// The edge only issues what the caller holds.
-	if _, err := issuer(t, k, Edge).Issue(partner, "trainings", ScopeTrainingsWrite); !errors.Is(err, ErrDelegation) {
+	if _, err := issuer(t, k, Edge).Issue(partner, "trainings", createTraining); !errors.Is(err, ErrDelegation) {
 		t.Errorf("edge issued a scope the caller lacks: %v", err)
 	}
+	// ...and never the scopes services use among themselves, whoever asks.
+	if _, err := issuer(t, k, Edge).Issue(Principal{OrganisationID: "o", Scopes: []string{ScopeAuditWrite}}, "beneficiaries", recordAccess); !errors.Is(err, ErrDelegation) {
+		t.Errorf("edge issued audit.write: %v", err)
+	}
 	// A service acts on delegation: referrals for the same organisation,
-	// with beneficiaries.read, the chain recorded.
-	got.Expires = time.Time{}
-	tok, err = issuer(t, k, "referrals").Issue(got, "beneficiaries", ScopeBeneficiariesRead)
+	// the beneficiary's view, the chain recorded.
+	tok, err = issuer(t, k, "referrals").Issue(got, "beneficiaries", getBeneficiary)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := k.Verifier("beneficiaries", 30*time.Second).Verify(tok)
-	if err != nil || p.OrganisationID != "org-1" || strings.Join(p.Via, ",") != "edge,referrals" {
+	p, err := v.Verify(tok, getBeneficiary)
+	if err != nil || p.OrganisationID != "org-1" || strings.Join(p.Via, ",") != "edge,referrals" || !p.Has(ScopeBeneficiariesRead) {
 		t.Fatalf("delegated: %+v %v", p, err)
 	}
-	if _, err := issuer(t, k, "referrals").Issue(got, "reporting", ScopeReportingWrite); !errors.Is(err, ErrDelegation) {
-		t.Errorf("referrals issued a scope not delegated to it: %v", err)
+	// Not a method outside its delegation, even of a scope it may use for
+	// another method (beneficiaries.write: GrantAccess yes, erasure no).
+	for _, m := range []string{eraseBeneficiary, createBeneficiary, listBeneficiaries, createTraining} {
+		if _, err := issuer(t, k, "referrals").Issue(got, "beneficiaries", m); !errors.Is(err, ErrDelegation) {
+			t.Errorf("referrals issued a principal for %s: %v", m, err)
+		}
 	}
 	if _, err := k.Issuer("referrals", time.Minute); err == nil {
 		t.Error("an issuer with a TTL over 30 s")
+	}
+	// A consulted scope rides along from the edge when the caller holds it.
+	admin := Principal{OrganisationID: "o", Scopes: []string{ScopeReferralsWrite, ScopeDirectoryAdmin}}
+	tok, err = issuer(t, k, Edge).Issue(admin, "referrals", updateOrg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := k.Verifier("referrals", MaxTTL).Verify(tok, updateOrg); err != nil || !p.Has(ScopeDirectoryAdmin) {
+		t.Fatalf("directory administrator: %+v %v", p, err)
+	}
+	tok, _ = issuer(t, k, Edge).Issue(admin, "referrals", createReferral)
+	if p, _ := k.Verifier("referrals", MaxTTL).Verify(tok, createReferral); p.Has(ScopeDirectoryAdmin) {
+		t.Fatal("directory.admin carried to a referral method")
+	}
+}
+
+// TestDelegatedMethodsExist: every method a process may call declares a
+// scope (a renamed RPC fails here, not in production).
+func TestDelegatedMethodsExist(t *testing.T) {
+	for proc, methods := range Delegated {
+		for _, m := range methods {
+			if _, ok := ScopeFor(m); !ok {
+				t.Errorf("%s: %s is not a method with a scope", proc, m)
+			}
+		}
 	}
 }
 
 func TestVerifyRefuses(t *testing.T) {
 	k := keyring(t)
 	now := time.Now()
-	base := claims{Iss: Edge, Aud: "beneficiaries", Org: "org-1", Client: "c", Scopes: []string{ScopeBeneficiariesRead}, Iat: now.Unix(), Exp: now.Add(30 * time.Second).Unix()}
+	base := claims{Iss: Edge, Aud: "beneficiaries", Method: getBeneficiary, Org: "org-1", Client: "c", Scopes: []string{ScopeBeneficiariesRead}, Iat: now.Unix(), Exp: now.Add(30 * time.Second).Unix()}
 	with := func(f func(*claims)) claims { c := base; f(&c); return c }
 	good := forge(t, k, Edge, base)
 	enc, sig, _ := strings.Cut(good, ".")
@@ -100,27 +156,33 @@ func TestVerifyRefuses(t *testing.T) {
 		token string
 		want  error
 	}{
-		"other audience":         {forge(t, k, Edge, with(func(c *claims) { c.Aud = "referrals" })), ErrAudience},
-		"expired":                {forge(t, k, Edge, with(func(c *claims) { c.Iat, c.Exp = now.Add(-time.Minute).Unix(), now.Add(-10*time.Second).Unix() })), ErrExpired},
-		"far-future expiry":      {forge(t, k, Edge, with(func(c *claims) { c.Exp = now.Add(2 * time.Minute).Unix() })), ErrLifetime},
-		"issued in the future":   {forge(t, k, Edge, with(func(c *claims) { c.Iat = now.Add(time.Minute).Unix() })), ErrLifetime},
-		"signed by another key":  {forge(t, stranger, Edge, base), ErrSignature},
-		"claims another issuer":  {forge(t, k, "referrals", base), ErrSignature},
-		"unknown issuer":         {forge(t, k, Edge, with(func(c *claims) { c.Iss = "mallory" })), ErrSignature},
-		"service widening scope": {forge(t, k, "trainings", with(func(c *claims) { c.Iss = "trainings"; c.Scopes = []string{ScopeBeneficiariesWrite} })), ErrDelegation},
-		"swapped payload":        {otherEnc + "." + sig, ErrSignature},
-		"no signature":           {enc, ErrMalformed},
-		"garbage":                {"%%%.###", ErrMalformed},
-		"empty":                  {"", ErrMalformed},
-		"no organisation":        {forge(t, k, Edge, with(func(c *claims) { c.Org = "" })), ErrMalformed},
+		"other audience":            {forge(t, k, Edge, with(func(c *claims) { c.Aud = "referrals" })), ErrAudience},
+		"other method":              {forge(t, k, Edge, with(func(c *claims) { c.Method = listBeneficiaries })), ErrMethod},
+		"no method":                 {forge(t, k, Edge, with(func(c *claims) { c.Method = "" })), ErrMethod},
+		"expired":                   {forge(t, k, Edge, with(func(c *claims) { c.Iat, c.Exp = now.Add(-time.Minute).Unix(), now.Add(-10*time.Second).Unix() })), ErrExpired},
+		"far-future expiry":         {forge(t, k, Edge, with(func(c *claims) { c.Exp = now.Add(2 * time.Minute).Unix() })), ErrLifetime},
+		"issued in the future":      {forge(t, k, Edge, with(func(c *claims) { c.Iat = now.Add(time.Minute).Unix() })), ErrLifetime},
+		"signed by another key":     {forge(t, stranger, Edge, base), ErrSignature},
+		"claims another issuer":     {forge(t, k, "referrals", base), ErrSignature},
+		"unknown issuer":            {forge(t, k, Edge, with(func(c *claims) { c.Iss = "mallory" })), ErrSignature},
+		"service beyond delegation": {forge(t, k, "webhooks", with(func(c *claims) { c.Iss = "webhooks" })), ErrDelegation},
+		"another scope":             {forge(t, k, Edge, with(func(c *claims) { c.Scopes = []string{ScopeReferralsRead} })), ErrDelegation},
+		"an extra scope":            {forge(t, k, Edge, with(func(c *claims) { c.Scopes = []string{ScopeBeneficiariesRead, ScopeBeneficiariesWrite} })), ErrDelegation},
+		"service adding a scope":    {forge(t, k, "referrals", with(func(c *claims) { c.Iss = "referrals"; c.Scopes = []string{ScopeBeneficiariesRead, ScopeDirectoryAdmin} })), ErrDelegation},
+		"no scope":                  {forge(t, k, Edge, with(func(c *claims) { c.Scopes = nil })), ErrDelegation},
+		"swapped payload":           {otherEnc + "." + sig, ErrSignature},
+		"no signature":              {enc, ErrMalformed},
+		"garbage":                   {"%%%.###", ErrMalformed},
+		"empty":                     {"", ErrMalformed},
+		"no organisation":           {forge(t, k, Edge, with(func(c *claims) { c.Org = "" })), ErrMalformed},
 	}
 	v := k.Verifier("beneficiaries", 30*time.Second)
-	if _, err := v.Verify(good); err != nil {
+	if _, err := v.Verify(good, getBeneficiary); err != nil {
 		t.Fatalf("good token refused: %v", err)
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			if _, err := v.Verify(c.token); !errors.Is(err, c.want) {
+			if _, err := v.Verify(c.token, getBeneficiary); !errors.Is(err, c.want) {
 				t.Fatalf("Verify = %v, want %v", err, c.want)
 			}
 		})
@@ -135,11 +197,11 @@ func TestInternalPrincipal(t *testing.T) {
 	}
 	// Every process may read the others' feeds for itself.
 	for _, proc := range processes {
-		tok, err := issuer(t, k, proc).Issue(p, "beneficiaries", ScopeEvents)
+		tok, err := issuer(t, k, proc).Issue(p, "beneficiaries", feed+"WatchEvents")
 		if err != nil {
 			t.Fatalf("%s: %v", proc, err)
 		}
-		if got, err := k.Verifier("beneficiaries", 30*time.Second).Verify(tok); err != nil || !got.Internal() {
+		if got, err := k.Verifier("beneficiaries", 30*time.Second).Verify(tok, feed+"WatchEvents"); err != nil || !got.Internal() {
 			t.Fatalf("%s: %+v %v", proc, got, err)
 		}
 	}
@@ -162,11 +224,11 @@ func TestKeyringFiles(t *testing.T) {
 	if _, err := loaded.Issuer(Edge, 30*time.Second); err == nil {
 		t.Error("a process's keyring signs as another")
 	}
-	tok, err := issuer(t, loaded, "referrals").Issue(Principal{OrganisationID: "o"}, "beneficiaries", ScopeBeneficiariesRead)
+	tok, err := issuer(t, loaded, "referrals").Issue(Principal{OrganisationID: "o"}, "beneficiaries", getBeneficiary)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := k.Verifier("beneficiaries", 30*time.Second).Verify(tok); err != nil {
+	if _, err := k.Verifier("beneficiaries", 30*time.Second).Verify(tok, getBeneficiary); err != nil {
 		t.Fatal(err)
 	}
 	// A second key of a process during a rotation.
@@ -181,8 +243,8 @@ func TestKeyringFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, signer := range []*Keyring{k, next} {
-		tok, _ := issuer(t, signer, "referrals").Issue(Principal{OrganisationID: "o"}, "beneficiaries", ScopeBeneficiariesRead)
-		if _, err := loaded.Verifier("beneficiaries", 30*time.Second).Verify(tok); err != nil {
+		tok, _ := issuer(t, signer, "referrals").Issue(Principal{OrganisationID: "o"}, "beneficiaries", getBeneficiary)
+		if _, err := loaded.Verifier("beneficiaries", 30*time.Second).Verify(tok, getBeneficiary); err != nil {
 			t.Errorf("during a rotation: %v", err)
 		}
 	}

@@ -16,17 +16,20 @@ import (
 //
 // A principal travels between processes as a token issued for one call: it
 // names the process that issued it (iss), the one process that may accept
-// it (aud), the organisation and client the call acts for, the one scope
-// the called method needs, and expires after at most MaxTTL. It is signed
-// with the issuer's own Ed25519 key; every process holds only its own
-// private key and the public keys of the others, so no process can sign as
-// another, and a token stolen from one service is worth nothing at another.
+// it (aud), the one method it may call (m), the organisation and client the
+// call acts for, the scope that method declares (plus, from the edge, a
+// Consulted scope the caller holds), and expires after at most MaxTTL. It
+// is signed with the issuer's own Ed25519 key; every process holds only its
+// own private key and the public keys of the others, so no process can sign
+// as another, and a token taken from one call is worth nothing for another
+// method or at another service.
 //
 // The edge issues principals for partners and the platform administrator,
-// with a scope only when the caller holds it. Every other process issues
-// principals for its own calls (acting for the organisation it serves, or
-// for itself), with only the scopes Delegated to it; the receiving side
-// checks that too, so a service cannot widen what it may ask of another.
+// with the method's scope only when the caller holds it. Every other
+// process issues principals for its own calls (acting for the organisation
+// it serves, or for itself) only for the methods Delegated to it; the
+// receiving side checks the same table, so a service cannot ask another
+// for more than its composition root needs.
 
 // Edge is the process that authenticates partners and issues their
 // principals.
@@ -39,41 +42,70 @@ const (
 	Leeway = 5 * time.Second
 )
 
-// Delegated lists, for each process other than the edge, the scopes it may
-// issue in principals for its own calls to other services: what its
-// composition root calls, and events.read for the event feeds it consumes.
+// Methods other processes call, for Delegated.
+const (
+	feed          = "/spona.events.v1.EventFeedService/"
+	beneficiaries = "/spona.beneficiaries.v1.BeneficiaryService/"
+	access        = "/spona.beneficiaries.v1.BeneficiaryAccessService/"
+	directory     = "/spona.referrals.v1.DirectoryService/"
+	referrals     = "/spona.referrals.v1.ReferralService/"
+	trainings     = "/spona.trainings.v1.TrainingService/"
+	projects      = "/spona.reporting.v1.ProjectParticipationService/"
+)
+
+// feeds are the event feed methods every process may call for itself.
+var feeds = []string{feed + "ListEvents", feed + "WatchEvents"}
+
+// Delegated lists, for each process other than the edge, the methods of
+// the other services it may call (and so issue principals for): what its
+// composition root calls, nothing more. A principal such a process issues
+// carries only the method's own scope.
 var Delegated = map[string][]string{
-	// The beneficiary's view of a referral (GetBeneficiary), ending the
-	// access a referral granted (RevokeAccess), whether a grant is live
-	// (CheckAccess), reads of referrals recorded in the owner's audit log
-	// (RecordAccess), project tags (reporting); the beneficiaries feed.
-	"referrals": {ScopeBeneficiariesRead, ScopeBeneficiariesWrite, ScopeAccessCheck, ScopeAuditWrite, ScopeProjectsCheck, ScopeEvents},
+	// The beneficiary's view of a referral, consent, the access a
+	// referral grants and ends, whether a grant is live, reads of
+	// referrals recorded in the owner's audit log; project tags; the
+	// beneficiaries feed (erasure, merge, consent withdrawal).
+	"referrals": append([]string{beneficiaries + "GetBeneficiary",
+		access + "CheckConsent", access + "GrantAccess", access + "RevokeAccess", access + "CheckAccess", access + "RecordAccess",
+		projects + "CheckProjectParticipation"}, feeds...),
 	// Organisation kinds from the directory, whether the organiser sees a
-	// participant (CheckAccess), project tags; the beneficiaries feed.
-	"trainings": {ScopeDirectoryRead, ScopeAccessCheck, ScopeProjectsCheck, ScopeEvents},
-	// Aggregates of the three services; the implementing organisation of
-	// an IATI export from the directory; the feeds.
-	"reporting": {ScopeAggregates, ScopeDirectoryRead, ScopeEvents},
+	// participant, project tags; the beneficiaries feed.
+	"trainings": append([]string{directory + "GetOrganisation", access + "CheckAccess",
+		projects + "CheckProjectParticipation"}, feeds...),
+	// The aggregates of a report, the implementing organisation of an IATI
+	// export; the feeds.
+	"reporting": append([]string{beneficiaries + "CountAssistedBeneficiaries", trainings + "CountParticipants",
+		trainings + "CountTrainingEvents", referrals + "CountReferrals", directory + "GetOrganisation"}, feeds...),
+	// Project tags; the directory services assistance records name; the
+	// feeds.
+	"beneficiaries": append([]string{projects + "CheckProjectParticipation", directory + "GetService"}, feeds...),
 	// The event feeds it turns into webhooks.
-	"webhooks": {ScopeEvents},
-	// Project tags (reporting); the directory services assistance
-	// records name; the feeds it consumes.
-	"beneficiaries": {ScopeProjectsCheck, ScopeDirectoryRead, ScopeEvents},
+	"webhooks": feeds,
 }
 
-// Errors of Verify.
+// Consulted lists, per gRPC service, scopes its methods consult beyond their
+// own: a principal the edge issues for a method of the service also carries
+// those of them the caller holds (directory.admin lets a directory
+// administrator edit any organisation's entries).
+var Consulted = map[string][]string{
+	"spona.referrals.v1.DirectoryService": {ScopeDirectoryAdmin},
+}
+
+// Errors of Issue and Verify.
 var (
 	ErrMalformed  = errors.New("malformed principal token")
 	ErrSignature  = errors.New("principal not signed by a known process")
 	ErrExpired    = errors.New("principal token expired")
 	ErrAudience   = errors.New("principal issued for another service")
+	ErrMethod     = errors.New("principal issued for another method")
 	ErrLifetime   = errors.New("principal lives longer than allowed")
-	ErrDelegation = errors.New("principal carries a scope its issuer may not grant")
+	ErrDelegation = errors.New("principal for a call its issuer may not make")
 )
 
 type claims struct {
 	Iss    string   `json:"iss"`
 	Aud    string   `json:"aud"`
+	Method string   `json:"m"`
 	Org    string   `json:"org"`
 	Client string   `json:"client"`
 	Via    []string `json:"via,omitempty"`
@@ -82,17 +114,63 @@ type claims struct {
 	Exp    int64    `json:"exp"`
 }
 
-// mayIssue reports whether process may put scope in a principal for p.
-func mayIssue(process string, p Principal, scope string) bool {
-	if process == Edge {
-		return p.Has(scope)
-	}
-	return slices.Contains(Delegated[process], scope)
+// serviceOf is the gRPC service of a full method name.
+func serviceOf(method string) string {
+	svc, _, _ := strings.Cut(strings.TrimPrefix(method, "/"), "/")
+	return svc
 }
 
-// mayAccept reports whether a principal issued by process may carry scope.
-func mayAccept(process, scope string) bool {
-	return process == Edge || slices.Contains(Delegated[process], scope)
+// scopesFor returns the scopes a principal process issues from p for
+// method carries, or ErrDelegation.
+func scopesFor(process string, p Principal, method string) ([]string, error) {
+	scope, ok := ScopeFor(method)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s declares no scope", ErrDelegation, method)
+	}
+	if process != Edge {
+		if !slices.Contains(Delegated[process], method) {
+			return nil, fmt.Errorf("%w: %s may not call %s (auth.Delegated)", ErrDelegation, process, method)
+		}
+		return []string{scope}, nil
+	}
+	if !p.Has(scope) || !edgeMay(scope) {
+		return nil, fmt.Errorf("%w: the caller does not hold %q", ErrDelegation, scope)
+	}
+	out := []string{scope}
+	for _, s := range Consulted[serviceOf(method)] {
+		if s != scope && p.Has(s) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// edgeMay reports whether the edge may issue scope at all: a scope of
+// partners or the administrator, or events.read for its own consumer;
+// never the scopes only services use among themselves.
+func edgeMay(scope string) bool {
+	return slices.Contains(AllScopes, scope) || scope == ScopeEvents
+}
+
+// accepts reports whether a principal issuer issued for method may carry
+// scopes.
+func accepts(issuer, method string, scopes []string) bool {
+	scope, ok := ScopeFor(method)
+	if !ok || len(scopes) == 0 || scopes[0] != scope {
+		return false
+	}
+	if issuer != Edge {
+		return len(scopes) == 1 && slices.Contains(Delegated[issuer], method)
+	}
+	if !edgeMay(scope) {
+		return false
+	}
+	for _, s := range scopes[1:] {
+		if !slices.Contains(Consulted[serviceOf(method)], s) {
+			return false
+		}
+	}
+	return true
 }
 
 // Issuer issues the principals of one process's calls.
@@ -110,13 +188,12 @@ type Issuer struct {
 // Name is the issuing process.
 func (i *Issuer) Name() string { return i.name }
 
-// Issue returns a token for p's call to audience, carrying scope only.
-func (i *Issuer) Issue(p Principal, audience, scope string) (string, error) {
-	if !mayIssue(i.name, p, scope) {
-		if i.name == Edge {
-			return "", fmt.Errorf("%w: the caller does not hold %q", ErrDelegation, scope)
-		}
-		return "", fmt.Errorf("%w: %s may not issue %q (auth.Delegated)", ErrDelegation, i.name, scope)
+// Issue returns a token for p's call of method (a full gRPC method name,
+// "/package.Service/Method") at audience, carrying the method's scope.
+func (i *Issuer) Issue(p Principal, audience, method string) (string, error) {
+	scopes, err := scopesFor(i.name, p, method)
+	if err != nil {
+		return "", err
 	}
 	gen := i.keys.generation() // before the key: a token is never remembered past its key
 	key, ok := i.keys.privateKey(i.name)
@@ -124,8 +201,8 @@ func (i *Issuer) Issue(p Principal, audience, scope string) (string, error) {
 		return "", fmt.Errorf("auth: no private key of %s", i.name)
 	}
 	now := i.now()
-	c := claims{Iss: i.name, Aud: audience, Org: p.OrganisationID, Client: p.ClientID,
-		Via: append(slices.Clone(p.Via), i.name), Scopes: []string{scope},
+	c := claims{Iss: i.name, Aud: audience, Method: method, Org: p.OrganisationID, Client: p.ClientID,
+		Via: append(slices.Clone(p.Via), i.name), Scopes: scopes,
 		Iat: now.Unix(), Exp: now.Add(i.ttl).Unix()}
 	payload, err := json.Marshal(c)
 	if err != nil {
@@ -171,26 +248,32 @@ type Verifier struct {
 }
 
 type seen struct {
-	p   Principal
-	gen uint64
+	p      Principal
+	method string
+	gen    uint64
 }
 
 // seenMax bounds the verifications a Verifier remembers: when full, it
 // forgets them all.
 const seenMax = 4096
 
-// Verify checks a token issued for the verifier's process and returns its
-// principal: signed by a known process, for this audience, not expired,
-// expiring no later than the TTL plus Leeway from now, and carrying only
-// scopes its issuer may grant.
-func (v *Verifier) Verify(token string) (Principal, error) {
+// Verify checks a token presented for a call of method at the verifier's
+// process and returns its principal: signed by a known process, for this
+// audience and this method, not expired, expiring no later than the TTL
+// plus Leeway from now, carrying the method's scope, issued by a process
+// that may make the call.
+func (v *Verifier) Verify(token, method string) (Principal, error) {
 	gen := v.keys.generation()
 	v.mu.Lock()
 	s, ok := v.seen[token]
 	v.mu.Unlock()
 	if ok && s.gen == gen {
-		// Signature, audience, lifetime and scopes were checked and
-		// cannot have changed; the expiry can.
+		// Signature, audience, method, lifetime and scopes were checked
+		// and cannot have changed; the expiry can. A token names one
+		// method: presented for another, it is refused as before.
+		if s.method != method {
+			return Principal{}, fmt.Errorf("%w (%s)", ErrMethod, s.method)
+		}
 		if !v.now().Before(s.p.Expires.Add(Leeway)) {
 			return Principal{}, ErrExpired
 		}
@@ -198,7 +281,7 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 		p.Scopes, p.Via = slices.Clone(p.Scopes), slices.Clone(p.Via)
 		return p, nil
 	}
-	p, err := v.verify(token)
+	p, err := v.verify(token, method)
 	if err != nil {
 		return Principal{}, err
 	}
@@ -206,13 +289,13 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	if len(v.seen) >= seenMax {
 		clear(v.seen)
 	}
-	v.seen[token] = seen{p: p, gen: gen}
+	v.seen[token] = seen{p: p, method: method, gen: gen}
 	v.mu.Unlock()
 	p.Scopes, p.Via = slices.Clone(p.Scopes), slices.Clone(p.Via)
 	return p, nil
 }
 
-func (v *Verifier) verify(token string) (Principal, error) {
+func (v *Verifier) verify(token, method string) (Principal, error) {
 	enc, sig, ok := strings.Cut(token, ".")
 	if !ok || len(token) > 8192 {
 		return Principal{}, ErrMalformed
@@ -235,6 +318,9 @@ func (v *Verifier) verify(token string) (Principal, error) {
 	if c.Aud != v.self {
 		return Principal{}, fmt.Errorf("%w (%q, not %q)", ErrAudience, c.Aud, v.self)
 	}
+	if c.Method != method {
+		return Principal{}, fmt.Errorf("%w (%s)", ErrMethod, c.Method)
+	}
 	now := v.now()
 	exp := time.Unix(c.Exp, 0)
 	if !now.Before(exp.Add(Leeway)) {
@@ -243,10 +329,8 @@ func (v *Verifier) verify(token string) (Principal, error) {
 	if exp.After(now.Add(v.ttl+Leeway)) || time.Unix(c.Iat, 0).After(now.Add(Leeway)) || c.Exp < c.Iat {
 		return Principal{}, ErrLifetime
 	}
-	for _, s := range c.Scopes {
-		if !mayAccept(c.Iss, s) {
-			return Principal{}, fmt.Errorf("%w (%s, %q)", ErrDelegation, c.Iss, s)
-		}
+	if !accepts(c.Iss, method, c.Scopes) {
+		return Principal{}, fmt.Errorf("%w (%s, %s, %q)", ErrDelegation, c.Iss, method, c.Scopes)
 	}
 	return Principal{OrganisationID: c.Org, ClientID: c.Client, Scopes: c.Scopes, Via: c.Via, Expires: exp}, nil
 }

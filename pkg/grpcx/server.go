@@ -6,6 +6,7 @@ package grpcx
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -115,10 +116,11 @@ func exempt(method string) bool {
 	return strings.HasPrefix(method, "/grpc.health.v1.") || strings.HasPrefix(method, "/grpc.reflection.")
 }
 
-// authorize verifies the caller's principal (issued for this process by a
-// known one, unexpired, see auth.Verifier) and the scope the method declares
-// in its proto (auth.ScopeFor); a method without one is refused. It returns
-// ctx acting as the principal.
+// authorize verifies the caller's principal (issued for this process and
+// this method by a process that may make the call, unexpired, see
+// auth.Verifier) and the scope the method declares in its proto
+// (auth.ScopeFor); a method without one is refused. It returns ctx acting
+// as the principal.
 func authorize(ctx context.Context, verifier *auth.Verifier, method string) (context.Context, error) {
 	if exempt(method) {
 		return ctx, nil
@@ -128,13 +130,16 @@ func authorize(ctx context.Context, verifier *auth.Verifier, method string) (con
 	if len(vals) != 1 {
 		return nil, status.Error(codes.Unauthenticated, "missing principal")
 	}
-	p, err := verifier.Verify(vals[0])
-	if err != nil {
-		return nil, status.Error(codes.Unauthenticated, err.Error())
-	}
 	scope, known := auth.ScopeFor(method)
 	if !known {
 		return nil, status.Errorf(codes.PermissionDenied, "method %s is not open to callers", method)
+	}
+	p, err := verifier.Verify(vals[0], method)
+	if errors.Is(err, auth.ErrDelegation) {
+		return nil, status.Error(codes.PermissionDenied, err.Error())
+	}
+	if err != nil {
+		return nil, status.Error(codes.Unauthenticated, err.Error())
 	}
 	if !p.Has(scope) {
 		return nil, status.Errorf(codes.PermissionDenied, "scope %q required", scope)

@@ -53,11 +53,11 @@ func TestInitSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := iss.Issue(auth.Principal{OrganisationID: "org", ClientID: "c"}, "trainings", auth.ScopeEvents)
+	tok, err := iss.Issue(auth.Principal{OrganisationID: "org", ClientID: "c"}, "trainings", "/spona.events.v1.EventFeedService/WatchEvents")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := trn.Verifier("trainings", auth.MaxTTL).Verify(tok); err != nil {
+	if _, err := trn.Verifier("trainings", auth.MaxTTL).Verify(tok, "/spona.events.v1.EventFeedService/WatchEvents"); err != nil {
 		t.Fatalf("trainings refuses referrals' principal: %v", err)
 	}
 	if _, err := trn.Issuer("referrals", time.Second); err == nil {

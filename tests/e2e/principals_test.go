@@ -22,10 +22,10 @@ import (
 
 // TestNarrowPrincipals calls the beneficiaries process directly over gRPC
 // with principals signed by the real keys of the stack's processes: it
-// accepts one the edge issued for it with the method's scope, and refuses
-// one issued for another service, one that lives too long, one with a
-// scope the edge did not put in, one a service issued beyond its
-// delegation, and one the edge's key did not sign.
+// accepts one the edge issued for it and the method with the method's
+// scope, and refuses one issued for another service or another method, one
+// that lives too long, one with another scope, one a service issued beyond
+// its delegation, and one the edge's key did not sign.
 func TestNarrowPrincipals(t *testing.T) {
 	s := startSystem(t)
 	keysDir := filepath.Join(s.stack.KeysDir(), "principal")
@@ -43,6 +43,7 @@ func TestNarrowPrincipals(t *testing.T) {
 	type claims struct {
 		Iss    string   `json:"iss"`
 		Aud    string   `json:"aud"`
+		Method string   `json:"m"`
 		Org    string   `json:"org"`
 		Client string   `json:"client"`
 		Scopes []string `json:"scopes"`
@@ -62,14 +63,15 @@ func TestNarrowPrincipals(t *testing.T) {
 	c := benv1.NewBeneficiaryServiceClient(conn)
 	now := time.Now()
 	org := ids.New()
-	good := claims{Iss: auth.Edge, Aud: "beneficiaries", Org: org, Client: "test", Scopes: []string{auth.ScopeBeneficiariesRead},
+	const list = "/spona.beneficiaries.v1.BeneficiaryService/ListBeneficiaries"
+	good := claims{Iss: auth.Edge, Aud: "beneficiaries", Method: list, Org: org, Client: "test", Scopes: []string{auth.ScopeBeneficiariesRead},
 		Iat: now.Unix(), Exp: now.Add(30 * time.Second).Unix()}
-	list := func(tok string) error {
+	call := func(tok string) error {
 		ctx := metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, tok)
 		_, err := c.ListBeneficiaries(ctx, &benv1.ListBeneficiariesRequest{})
 		return err
 	}
-	if err := list(sign(key(auth.Edge), good)); err != nil {
+	if err := call(sign(key(auth.Edge), good)); err != nil {
 		t.Fatalf("a principal the edge issued for beneficiaries: %v", err)
 	}
 	with := func(f func(*claims)) claims { c := good; f(&c); return c }
@@ -80,12 +82,14 @@ func TestNarrowPrincipals(t *testing.T) {
 		"issued for referrals":               {sign(key(auth.Edge), with(func(c *claims) { c.Aud = "referrals" })), codes.Unauthenticated},
 		"expiring in ten minutes":            {sign(key(auth.Edge), with(func(c *claims) { c.Exp = now.Add(10 * time.Minute).Unix() })), codes.Unauthenticated},
 		"expired":                            {sign(key(auth.Edge), with(func(c *claims) { c.Iat, c.Exp = now.Add(-time.Minute).Unix(), now.Add(-20*time.Second).Unix() })), codes.Unauthenticated},
+		"issued for another method":          {sign(key(auth.Edge), with(func(c *claims) { c.Method = "/spona.beneficiaries.v1.BeneficiaryService/GetBeneficiary" })), codes.Unauthenticated},
 		"another scope than the method's":    {sign(key(auth.Edge), with(func(c *claims) { c.Scopes = []string{auth.ScopeReferralsRead} })), codes.PermissionDenied},
-		"trainings beyond its delegation":    {sign(key("trainings"), with(func(c *claims) { c.Iss = "trainings" })), codes.Unauthenticated},
+		"trainings beyond its delegation":    {sign(key("trainings"), with(func(c *claims) { c.Iss = "trainings" })), codes.PermissionDenied},
+		"referrals beyond its delegation":    {sign(key("referrals"), with(func(c *claims) { c.Iss = "referrals" })), codes.PermissionDenied},
 		"claiming the edge, trainings' key":  {sign(key("trainings"), good), codes.Unauthenticated},
 		"claiming the edge, reporting's key": {sign(key("reporting"), good), codes.Unauthenticated},
 	} {
-		if err := list(c.tok); status.Code(err) != c.code {
+		if err := call(c.tok); status.Code(err) != c.code {
 			t.Errorf("%s: %v, want %s", name, err, c.code)
 		}
 	}

@@ -99,6 +99,15 @@ func TestOrganisations(t *testing.T) {
 	if err != nil || got.GetOrganisation().GetPhone() != "+381 18 123 456" {
 		t.Fatalf("after refused updates: %v %v", got, err)
 	}
+	// A directory administrator edits any organisation's entry: the
+	// principal of the call carries directory.admin beside the method's
+	// referrals.write (auth.Consulted), though it is issued per call.
+	dirAdmin := servicetest.As(t, ids.New(), auth.ScopeReferralsWrite, auth.ScopeDirectoryAdmin)
+	if _, err := s.dir.UpdateOrganisation(dirAdmin, &pb.UpdateOrganisationRequest{
+		Organisation: &pb.Organisation{Id: nis.GetId(), Etag: got.GetOrganisation().GetEtag(), Phone: "+381 18 999 999"},
+		UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"phone"}}}); err != nil {
+		t.Fatalf("directory administrator updates another organisation's entry: %v", err)
+	}
 
 	// Creating needs directory.admin; bad input is refused field by field.
 	_, err = s.dir.CreateOrganisation(reader, &pb.CreateOrganisationRequest{Organisation: &pb.Organisation{Name: "X", Kind: 1}})
