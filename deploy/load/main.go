@@ -45,7 +45,6 @@ import (
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/db"
-	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/testkit/devstack"
@@ -116,11 +115,7 @@ func run(ctx context.Context) error {
 	}
 	defer pool.Close()
 	// The gRPC path calls as the edge does: a principal issued per call.
-	edge, err := stack.Issuer(auth.Edge)
-	if err != nil {
-		return err
-	}
-	conn, err := grpcx.NewClient(stack.GRPCAddr("beneficiaries"), grpcx.Peer{Audience: "beneficiaries", Issuer: edge})
+	conn, err := stack.Dial(auth.Edge, "beneficiaries")
 	if err != nil {
 		return err
 	}

@@ -145,6 +145,10 @@ func TestCompose(t *testing.T) {
 		if env["PRINCIPAL_KEY_FILE"] != "/secrets/principal/"+name+".key" || env["PRINCIPAL_PUBLIC_KEYS_DIR"] != "/secrets/principal/public" {
 			t.Errorf("%s: PRINCIPAL_KEY_FILE %q, PRINCIPAL_PUBLIC_KEYS_DIR %q", name, env["PRINCIPAL_KEY_FILE"], env["PRINCIPAL_PUBLIC_KEYS_DIR"])
 		}
+		if env["TLS_CERT_FILE"] != "/secrets/tls/"+name+".pem" || env["TLS_KEY_FILE"] != "/secrets/tls/"+name+".key" ||
+			env["TLS_CA_FILE"] != "/secrets/tls/ca.pem" || env["GRPC_INSECURE"] != "" {
+			t.Errorf("%s: mTLS files %q %q %q (GRPC_INSECURE %q)", name, env["TLS_CERT_FILE"], env["TLS_KEY_FILE"], env["TLS_CA_FILE"], env["GRPC_INSECURE"])
+		}
 		if !slices.Contains(s.Volumes, "secrets:/secrets:ro") || s.DependsOn["secrets"].Condition != "service_completed_successfully" {
 			t.Errorf("%s: should mount the secrets volume read-only and wait for the secrets service", name)
 		}

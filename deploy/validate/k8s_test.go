@@ -76,6 +76,37 @@ type cnpgCluster struct {
 	} `json:"spec"`
 }
 
+// certManagerResource is the part of cert-manager's Issuer and Certificate
+// (cert-manager.io/v1) the manifests use, mirrored like cnpgCluster.
+type certManagerResource struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		// Issuer
+		SelfSigned *struct{} `json:"selfSigned,omitempty"`
+		CA         *struct {
+			SecretName string `json:"secretName"`
+		} `json:"ca,omitempty"`
+		// Certificate
+		IsCA        bool     `json:"isCA,omitempty"`
+		CommonName  string   `json:"commonName,omitempty"`
+		SecretName  string   `json:"secretName,omitempty"`
+		DNSNames    []string `json:"dnsNames,omitempty"`
+		Usages      []string `json:"usages,omitempty"`
+		Duration    string   `json:"duration,omitempty"`
+		RenewBefore string   `json:"renewBefore,omitempty"`
+		PrivateKey  *struct {
+			Algorithm      string `json:"algorithm"`
+			Size           int    `json:"size"`
+			RotationPolicy string `json:"rotationPolicy,omitempty"`
+		} `json:"privateKey,omitempty"`
+		IssuerRef *struct {
+			Name string `json:"name"`
+			Kind string `json:"kind"`
+		} `json:"issuerRef,omitempty"`
+	} `json:"spec"`
+}
+
 // manifests is a kustomize build, decoded.
 type manifests struct {
 	namespaces  []corev1.Namespace
@@ -87,6 +118,8 @@ type manifests struct {
 	pdbs        map[string]policyv1.PodDisruptionBudget
 	policies    []networkingv1.NetworkPolicy
 	clusters    map[string]cnpgCluster
+	issuers     map[string]certManagerResource
+	certs       map[string]certManagerResource
 }
 
 func strict(t *testing.T, raw []byte, into any) {
@@ -107,7 +140,7 @@ func build(t *testing.T, overlay string) manifests {
 		deployments: map[string]appsv1.Deployment{}, services: map[string]corev1.Service{},
 		configMaps: map[string]corev1.ConfigMap{}, secrets: map[string]corev1.Secret{},
 		hpas: map[string]autoscalingv2.HorizontalPodAutoscaler{}, pdbs: map[string]policyv1.PodDisruptionBudget{},
-		clusters: map[string]cnpgCluster{},
+		clusters: map[string]cnpgCluster{}, issuers: map[string]certManagerResource{}, certs: map[string]certManagerResource{},
 	}
 	for _, r := range res.Resources() {
 		raw, err := r.AsYAML()
@@ -158,6 +191,14 @@ func build(t *testing.T, overlay string) manifests {
 			var o cnpgCluster
 			strict(t, raw, &o)
 			m.clusters[o.Name] = o
+		case "cert-manager.io/v1 Issuer":
+			var o certManagerResource
+			strict(t, raw, &o)
+			m.issuers[o.Name] = o
+		case "cert-manager.io/v1 Certificate":
+			var o certManagerResource
+			strict(t, raw, &o)
+			m.certs[o.Name] = o
 		default:
 			t.Errorf("unexpected resource %s %s/%s", gvk.ApiVersion(), gvk.Kind, r.GetName())
 		}
@@ -248,9 +289,11 @@ func checkWorkloads(t *testing.T, m manifests, minReplicas int32, imagePrefix st
 			if ports["grpc"] != 9090 {
 				t.Errorf("%s: grpc port %d, want 9090", name, ports["grpc"])
 			}
+			// The kubelet cannot speak mTLS: readiness is the admin
+			// port's /readyz (the database), as for the edge.
 			for what, p := range map[string]*corev1.Probe{"readiness": c.ReadinessProbe, "startup": c.StartupProbe} {
-				if p == nil || p.GRPC == nil || p.GRPC.Port != 9090 {
-					t.Errorf("%s: %s probe should be the gRPC health check on 9090, is %+v", name, what, p)
+				if p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/readyz" || p.HTTPGet.Port.String() != "admin" {
+					t.Errorf("%s: %s probe should GET /readyz on the admin port, is %+v", name, what, p)
 				}
 			}
 		}
@@ -278,6 +321,30 @@ func checkWorkloads(t *testing.T, m manifests, minReplicas int32, imagePrefix st
 		if env["PRINCIPAL_PUBLIC_KEYS_DIR"].Value != mounts["principal-public"] || vols["principal-public"].ConfigMap == nil ||
 			!strings.HasPrefix(vols["principal-public"].ConfigMap.Name, "spona-principal-public") {
 			t.Errorf("%s: PRINCIPAL_PUBLIC_KEYS_DIR %q should be the mounted ConfigMap spona-principal-public", name, env["PRINCIPAL_PUBLIC_KEYS_DIR"].Value)
+		}
+
+		// mTLS: its own certificate (cert-manager), mounted where the
+		// variables say, naming the process, for server and client use.
+		if vols["tls"].Secret == nil || vols["tls"].Secret.SecretName != "spona-tls-"+name {
+			t.Errorf("%s: volume tls should be the secret spona-tls-%s", name, name)
+		} else {
+			for v, file := range map[string]string{"TLS_CERT_FILE": "tls.crt", "TLS_KEY_FILE": "tls.key", "TLS_CA_FILE": "ca.crt"} {
+				if env[v].Value != mounts["tls"]+"/"+file {
+					t.Errorf("%s: %s = %q, want %s/%s", name, v, env[v].Value, mounts["tls"], file)
+				}
+			}
+			cert, ok := m.certs["spona-tls-"+name]
+			switch {
+			case !ok || cert.Spec.SecretName != "spona-tls-"+name:
+				t.Errorf("%s: no cert-manager Certificate writing spona-tls-%s", name, name)
+			case !slices.Contains(cert.Spec.DNSNames, name) || !slices.Contains(cert.Spec.Usages, "client auth") || !slices.Contains(cert.Spec.Usages, "server auth"):
+				t.Errorf("%s: certificate %v %v should name the process, for server and client auth", name, cert.Spec.DNSNames, cert.Spec.Usages)
+			case cert.Spec.IssuerRef == nil || m.issuers[cert.Spec.IssuerRef.Name].Spec.CA == nil:
+				t.Errorf("%s: certificate not issued by the installation's CA issuer", name)
+			}
+		}
+		if _, ok := env["GRPC_INSECURE"]; ok {
+			t.Errorf("%s: GRPC_INSECURE set in a deployment", name)
 		}
 
 		// A Service selecting the pods, with ports that exist.
@@ -329,6 +396,7 @@ func checkReferences(t *testing.T, m manifests, principalExternal bool) {
 	external := map[string]bool{"spona-db-app": true, "spona-webhooks": principalExternal}
 	for _, p := range processes {
 		external["spona-principal-"+p] = principalExternal
+		external["spona-tls-"+p] = true // written by cert-manager
 	}
 	for name, d := range m.deployments {
 		spec := d.Spec.Template.Spec
@@ -373,6 +441,9 @@ func checkReferences(t *testing.T, m manifests, principalExternal bool) {
 		if got := cfg.Data[strings.ToUpper(svc)+"_ADDR"]; got != svc+":9090" {
 			t.Errorf("%s_ADDR = %q, want %s:9090", strings.ToUpper(svc), got, svc)
 		}
+	}
+	if v, ok := cfg.Data["GRPC_INSECURE"]; ok {
+		t.Errorf("spona-config sets GRPC_INSECURE=%q: gRPC between the processes must be mTLS", v)
 	}
 	if cfg.Data["GRPC_ADDR"] != "0.0.0.0:9090" || cfg.Data["ADMIN_ADDR"] != "0.0.0.0:9091" {
 		t.Errorf("listen addresses %q %q do not match the container ports", cfg.Data["GRPC_ADDR"], cfg.Data["ADMIN_ADDR"])

@@ -39,7 +39,6 @@ import (
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/auth"
-	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/testkit/devstack"
 	"github.com/spona/spona/pkg/testkit/loadrig"
 	"github.com/spona/spona/pkg/testkit/pgcluster"
@@ -86,15 +85,11 @@ func run(ctx context.Context) error {
 	pg, stack := rig.PG, rig.Stack
 
 	l := &loader{ctx: ctx, stack: stack, dbURL: pg.URL("spona")}
-	edge, err := stack.Issuer(auth.Edge)
-	if err != nil {
-		return err
-	}
-	if l.conn, err = grpcx.NewClient(stack.GRPCAddr("referrals"), grpcx.Peer{Audience: "referrals", Issuer: edge}); err != nil {
+	if l.conn, err = stack.Dial(auth.Edge, "referrals"); err != nil {
 		return err
 	}
 	defer l.conn.Close()
-	benConn, err := grpcx.NewClient(stack.GRPCAddr("beneficiaries"), grpcx.Peer{Audience: "beneficiaries", Issuer: edge})
+	benConn, err := stack.Dial(auth.Edge, "beneficiaries")
 	if err != nil {
 		return err
 	}

@@ -24,10 +24,10 @@ import (
 // is a PEM "PRIVATE KEY" (PKCS #8, Ed25519) and the public keys are files
 // named after their process: <process>.pem, or <process>.<anything>.pem
 // for a second key of a process during a rotation, each holding a PEM
-// "PUBLIC KEY" (PKIX) or a "CERTIFICATE" whose key is Ed25519. Load reads
-// them again when they change (see pkg/filewatch); to rotate a process's
-// key, add its new public key everywhere, then give it the new private
-// key, then remove the old public key.
+// "PUBLIC KEY" (PKIX) or a "CERTIFICATE" whose key is Ed25519. A process
+// reads them at start; to rotate a process's key, add its new public key
+// everywhere, then give it the new private key (and restart it), then
+// remove the old public key.
 type Keyring struct {
 	mu      sync.RWMutex
 	private map[string]ed25519.PrivateKey

@@ -89,6 +89,15 @@ type Principal struct {
 	Expires time.Time
 }
 
+// Issuer is the process that issued the token the principal arrived with
+// (the last of Via), "" when it did not arrive with one.
+func (p Principal) Issuer() string {
+	if len(p.Via) == 0 {
+		return ""
+	}
+	return p.Via[len(p.Via)-1]
+}
+
 // Has reports whether the principal was granted scope.
 func (p Principal) Has(scope string) bool { return slices.Contains(p.Scopes, scope) }
 

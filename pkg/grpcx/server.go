@@ -11,10 +11,12 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/tlsconfig"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -140,6 +142,11 @@ func authorize(ctx context.Context, verifier *auth.Verifier, method string) (con
 	}
 	if err != nil {
 		return nil, status.Error(codes.Unauthenticated, err.Error())
+	}
+	// Over mTLS, the principal must come from the process that issued it:
+	// a token taken from one process's calls is no use from another.
+	if names, ok := tlsconfig.Identity(ctx); ok && !slices.Contains(names, p.Issuer()) {
+		return nil, status.Errorf(codes.Unauthenticated, "a principal issued by %s arrived over another process's connection", p.Issuer())
 	}
 	if !p.Has(scope) {
 		return nil, status.Errorf(codes.PermissionDenied, "scope %q required", scope)

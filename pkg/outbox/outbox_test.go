@@ -29,6 +29,7 @@ import (
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/statustest"
+	"github.com/spona/spona/pkg/tlsconfig"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -105,7 +106,14 @@ func newEnv(t *testing.T, o outbox.FeedOptions) *env {
 	go func() { defer close(done); e.feed.Run(runCtx) }()
 	t.Cleanup(func() { stop(); <-done })
 
-	srv := grpcx.NewServer(grpcx.ServerOptions{Log: quiet, Verifier: servicetest.Keyring().Verifier("producer", auth.MaxTTL)})
+	// The feed is served as a service process would (mTLS, its own
+	// principals): the beneficiaries process's certificate and audience.
+	tlsSrc, err := tlsconfig.Load(tlsconfig.DevFiles(servicetest.PKI(), "beneficiaries"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpcx.NewServer(grpcx.ServerOptions{Log: quiet, Verifier: servicetest.Keyring().Verifier("beneficiaries", auth.MaxTTL),
+		Credentials: tlsSrc.Server()})
 	e.feed.Register(srv.Server)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -113,7 +121,7 @@ func newEnv(t *testing.T, o outbox.FeedOptions) *env {
 	}
 	go func() { _ = srv.Server.Serve(lis) }()
 	t.Cleanup(srv.Server.Stop)
-	e.client = eventsv1.NewEventFeedServiceClient(servicetest.Dial(t, lis.Addr().String(), "producer"))
+	e.client = eventsv1.NewEventFeedServiceClient(servicetest.Dial(t, lis.Addr().String(), "beneficiaries"))
 	return e
 }
 

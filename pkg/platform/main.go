@@ -148,7 +148,7 @@ func usage(w io.Writer, name, summary string, cmds []Command) {
 		fmt.Fprintf(w, "  %s %-16s %s\n", name, n, c.Summary)
 	}
 	fmt.Fprintf(w, "  %s %-16s %s\n", name, "healthcheck", "exit 0 when the running process (ADMIN_ADDR) is ready")
-	fmt.Fprintf(w, "  %s %-16s %s\n", name, "init-secrets DIR", "make what is missing of the processes' internal secrets in DIR (principal keys)")
+	fmt.Fprintf(w, "  %s %-16s %s\n", name, "init-secrets DIR", "make what is missing of the processes' internal secrets in DIR (principal keys, a development CA and mTLS certificates)")
 	if len(cmds) > 1 {
 		fmt.Fprintf(w, "  %s %-16s %s\n", name, "COMMAND -h", "flags and variables of one command")
 	}

@@ -34,8 +34,11 @@ import (
 	"github.com/spona/spona/pkg/logging"
 	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/telemetry"
+	"github.com/spona/spona/pkg/tlsconfig"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
@@ -54,6 +57,10 @@ type Config struct {
 	PrincipalTTL     time.Duration `env:"PRINCIPAL_TTL" default:"30s" help:"lifetime of the principals this process issues (at most 30s); principals expiring later than this plus 5s are refused"`
 	// Keyring, when set (tests), holds the keys instead of the files.
 	Keyring         *auth.Keyring
+	TLSCertFile     string        `env:"TLS_CERT_FILE" help:"this process's certificate (PEM) for mutual TLS between the processes; its DNS names include the process name (beneficiaries, referrals, ...). Read again when it changes"`
+	TLSKeyFile      string        `env:"TLS_KEY_FILE" help:"the private key (PEM) of TLS_CERT_FILE. Read again when it changes"`
+	TLSCAFile       string        `env:"TLS_CA_FILE" help:"the CA certificate(s) (PEM) the other processes' certificates must chain to. Read again when it changes"`
+	GRPCInsecure    bool          `env:"GRPC_INSECURE" default:"false" help:"plaintext gRPC between the processes instead of mutual TLS (development on one host only); without it the three TLS_* files are required"`
 	LogLevel        string        `env:"LOG_LEVEL" default:"info" help:"debug, info, warn or error"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s" help:"how long in-flight calls may drain on SIGTERM"`
 	AdminPprof      bool          `env:"ADMIN_PPROF" default:"false" help:"serve Go profiles (/debug/pprof/) on the admin port; keep that port internal"`
@@ -80,7 +87,10 @@ type Base struct {
 	Issuer   *auth.Issuer
 	Verifier *auth.Verifier
 	Keyring  *auth.Keyring
-	closes   []func(context.Context) error
+	// TLS holds this process's certificate and the CA (nil: plaintext,
+	// GRPC_INSECURE).
+	TLS    *tlsconfig.Source
+	closes []func(context.Context) error
 }
 
 // Start brings up logging, tracing and the database (migrated) for process
@@ -94,6 +104,9 @@ func Start(ctx context.Context, name string, cfg Config, migrations fs.FS, logCf
 	}
 	b.closes = append(b.closes, shutdown)
 	if err := b.loadKeys(name); err != nil {
+		return nil, errors.Join(err, b.Close(ctx))
+	}
+	if err := b.loadTLS(); err != nil {
 		return nil, errors.Join(err, b.Close(ctx))
 	}
 	if b.Pool, err = db.Open(ctx, cfg.DatabaseURL, name, cfg.DBMaxConns); err != nil {
@@ -134,6 +147,60 @@ func (b *Base) loadKeys(name string) error {
 	return nil
 }
 
+// loadTLS reads the mTLS files, when given; GRPC_INSECURE with them, or
+// only some of them, is an error. Without them and without GRPC_INSECURE,
+// Dial and RunService refuse (a command that calls no service needs none).
+func (b *Base) loadTLS() error {
+	c := b.Config
+	given := map[string]string{"TLS_CERT_FILE": c.TLSCertFile, "TLS_KEY_FILE": c.TLSKeyFile, "TLS_CA_FILE": c.TLSCAFile}
+	var missing []string
+	for _, k := range []string{"TLS_CERT_FILE", "TLS_KEY_FILE", "TLS_CA_FILE"} {
+		if given[k] == "" {
+			missing = append(missing, k)
+		}
+	}
+	switch {
+	case len(missing) == 3:
+		if c.GRPCInsecure {
+			b.Log.Warn("GRPC_INSECURE is on: gRPC between the processes is plaintext (development only)")
+		}
+		return nil
+	case len(missing) > 0:
+		return fmt.Errorf("mutual TLS needs %s too (or none of the TLS_* settings and GRPC_INSECURE=true)", strings.Join(missing, " and "))
+	case c.GRPCInsecure:
+		return errors.New("GRPC_INSECURE=true and the TLS_* files are both set: choose one")
+	}
+	var err error
+	b.TLS, err = tlsconfig.Load(tlsconfig.Files{Cert: c.TLSCertFile, Key: c.TLSKeyFile, CA: c.TLSCAFile}, b.Log)
+	return err
+}
+
+// errNoTLS is the refusal to talk gRPC without mTLS or an explicit
+// GRPC_INSECURE.
+var errNoTLS = errors.New("TLS_CERT_FILE, TLS_KEY_FILE and TLS_CA_FILE are required for gRPC between the processes (GRPC_INSECURE=true for plaintext, development only)")
+
+// serverCredentials are the credentials of this process's gRPC server.
+func (b *Base) serverCredentials() (credentials.TransportCredentials, error) {
+	switch {
+	case b.TLS != nil:
+		return b.TLS.Server(), nil
+	case b.Config.GRPCInsecure:
+		return insecure.NewCredentials(), nil
+	}
+	return nil, errNoTLS
+}
+
+// clientCredentials are the credentials of a connection to audience.
+func (b *Base) clientCredentials(audience string) (credentials.TransportCredentials, error) {
+	switch {
+	case b.TLS != nil:
+		return b.TLS.Client(audience), nil
+	case b.Config.GRPCInsecure:
+		return insecure.NewCredentials(), nil
+	}
+	return nil, errNoTLS
+}
+
 // Dial connects to another Spona process (audience) at addr, closed when
 // this process stops: its calls carry principals issued by this process for
 // that audience, and each unary call is bounded by CALL_TIMEOUT. It connects lazily, so the other process need not be up
@@ -146,7 +213,11 @@ func (b *Base) Dial(audience, addr string, opts ...grpc.DialOption) (*grpc.Clien
 		return nil, fmt.Errorf("PRINCIPAL_KEY_FILE is required to call %s", audience)
 	}
 	opts = append([]grpc.DialOption{grpcx.WithCallTimeout(b.Config.CallTimeout)}, opts...)
-	conn, err := grpcx.NewClient(addr, grpcx.Peer{Audience: audience, Issuer: b.Issuer}, opts...)
+	creds, err := b.clientCredentials(audience)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := grpcx.NewClient(addr, grpcx.Peer{Audience: audience, Issuer: b.Issuer, Credentials: creds}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%s at %q: %w", audience, addr, err)
 	}
@@ -392,7 +463,11 @@ func RunService(ctx context.Context, s Service) error {
 			base.Log.Error("shutdown", slog.String("error", err.Error()))
 		}
 	}()
-	srv := grpcx.NewServer(grpcx.ServerOptions{Log: base.Log, Verifier: base.Verifier, MaxRecvMsgBytes: s.MaxRecvMsgBytes, MaxCallTime: s.MaxCallTime})
+	creds, err := base.serverCredentials()
+	if err != nil {
+		return err
+	}
+	srv := grpcx.NewServer(grpcx.ServerOptions{Log: base.Log, Verifier: base.Verifier, Credentials: creds, MaxRecvMsgBytes: s.MaxRecvMsgBytes, MaxCallTime: s.MaxCallTime})
 	if err := s.Register(ctx, base, srv.Server); err != nil {
 		return err
 	}

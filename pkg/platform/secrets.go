@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/tlsconfig"
 )
 
 // Processes are Spona's processes.
@@ -20,11 +21,16 @@ var Processes = []string{"beneficiaries", "referrals", "trainings", "reporting",
 //
 //	dir/principal/<process>.key          each process's principal key (PRINCIPAL_KEY_FILE)
 //	dir/principal/public/<process>.pem   the public keys (PRINCIPAL_PUBLIC_KEYS_DIR)
+//	dir/tls/ca.pem                       a private CA for mTLS (TLS_CA_FILE)
+//	dir/tls/<process>.pem, .key          each process's certificate (TLS_CERT_FILE, TLS_KEY_FILE)
 //
 // `make run`, the tests and the Compose file use it; a Kubernetes
-// installation can make its Secrets from the files. When every private key
-// is there, nothing is changed.
+// installation uses cert-manager for the certificates and can make its
+// Secrets for the principal keys from the files. What is complete is kept.
 func InitSecrets(dir string) error {
+	if err := tlsconfig.WriteDevPKI(filepath.Join(dir, "tls"), Processes...); err != nil {
+		return err
+	}
 	keys := filepath.Join(dir, "principal")
 	complete := true
 	for _, p := range Processes {
@@ -55,9 +61,10 @@ func chownSecrets(dir string, uid, gid int) error {
 		return err
 	}
 	defer func() { _ = root.Close() }()
-	paths := []string{".", "principal", filepath.Join("principal", "public")}
+	paths := []string{".", "principal", filepath.Join("principal", "public"), "tls", filepath.Join("tls", "ca.pem")}
 	for _, p := range Processes {
-		paths = append(paths, filepath.Join("principal", p+".key"), filepath.Join("principal", "public", p+".pem"))
+		paths = append(paths, filepath.Join("principal", p+".key"), filepath.Join("principal", "public", p+".pem"),
+			filepath.Join("tls", p+".pem"), filepath.Join("tls", p+".key"))
 	}
 	for _, p := range paths {
 		if err := root.Lchown(p, uid, gid); err != nil {

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/logging"
+	"github.com/spona/spona/pkg/tlsconfig"
 )
 
 // TestInitSecrets: init-secrets makes a key pair per process that the
@@ -76,5 +79,51 @@ func TestInitSecrets(t *testing.T) {
 	}
 	if err := initSecrets([]string{"-owner", "x", dir}, &out); err == nil {
 		t.Fatal("-owner x accepted")
+	}
+}
+
+// TestTLSSettings: mTLS needs the three files; plaintext only with an
+// explicit GRPC_INSECURE, never mixed with them; without either, a process
+// refuses to serve or call gRPC, naming the settings.
+func TestTLSSettings(t *testing.T) {
+	dir := t.TempDir()
+	if err := InitSecrets(dir); err != nil {
+		t.Fatal(err)
+	}
+	f := tlsconfig.DevFiles(filepath.Join(dir, "tls"), "referrals")
+	base := func(c Config) (*Base, error) {
+		b := &Base{Name: "referrals", Config: c, Log: logging.New("referrals", "error")}
+		return b, b.loadTLS()
+	}
+	if _, err := base(Config{TLSCertFile: f.Cert, TLSKeyFile: f.Key}); err == nil || !strings.Contains(err.Error(), "TLS_CA_FILE") {
+		t.Errorf("without the CA: %v", err)
+	}
+	if _, err := base(Config{TLSCertFile: f.Cert, TLSKeyFile: f.Key, TLSCAFile: f.CA, GRPCInsecure: true}); err == nil {
+		t.Error("GRPC_INSECURE with the TLS files accepted")
+	}
+	if _, err := base(Config{TLSCertFile: f.Cert, TLSKeyFile: f.CA, TLSCAFile: f.CA}); err == nil {
+		t.Error("a certificate as its own key accepted")
+	}
+	b, err := base(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.serverCredentials(); err == nil || !strings.Contains(err.Error(), "GRPC_INSECURE") {
+		t.Errorf("serving without TLS or GRPC_INSECURE: %v", err)
+	}
+	if _, err := b.clientCredentials("beneficiaries"); err == nil {
+		t.Error("calling without TLS or GRPC_INSECURE")
+	}
+	if b, err = base(Config{GRPCInsecure: true}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := b.serverCredentials(); err != nil || c.Info().SecurityProtocol != "insecure" {
+		t.Errorf("GRPC_INSECURE: %v %v", c, err)
+	}
+	if b, err = base(Config{TLSCertFile: f.Cert, TLSKeyFile: f.Key, TLSCAFile: f.CA}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := b.clientCredentials("beneficiaries"); err != nil || c.Info().SecurityProtocol != "tls" {
+		t.Errorf("mTLS: %v %v", c, err)
 	}
 }

@@ -55,7 +55,13 @@ func TestNarrowPrincipals(t *testing.T) {
 		enc := base64.RawURLEncoding.EncodeToString(payload)
 		return enc + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(k, []byte(enc)))
 	}
-	conn, err := grpc.NewClient(s.stack.GRPCAddr("beneficiaries"), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	// The edge's own connection: its mTLS certificate, no principal added
+	// (each call brings the one under test).
+	creds, err := s.stack.Credentials(auth.Edge, "beneficiaries")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := grpc.NewClient(s.stack.GRPCAddr("beneficiaries"), grpc.WithTransportCredentials(creds))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,6 +81,25 @@ func TestNarrowPrincipals(t *testing.T) {
 		t.Fatalf("a principal the edge issued for beneficiaries: %v", err)
 	}
 	with := func(f func(*claims)) claims { c := good; f(&c); return c }
+	// A principal the referrals process may issue (its delegation allows
+	// GetBeneficiary) is refused over the edge's connection: a token taken
+	// from one process is no use from another.
+	const get = "/spona.beneficiaries.v1.BeneficiaryService/GetBeneficiary"
+	referralsTok := sign(key("referrals"), with(func(c *claims) { c.Iss, c.Method = "referrals", get }))
+	ctx := metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, referralsTok)
+	if _, err := c.GetBeneficiary(ctx, &benv1.GetBeneficiaryRequest{Id: ids.New()}); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("referrals' principal over the edge's connection: %v", err)
+	}
+	// Plaintext is refused outright.
+	plain, err := grpc.NewClient(s.stack.GRPCAddr("beneficiaries"), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	pctx := metadata.AppendToOutgoingContext(context.Background(), auth.MetadataKey, sign(key(auth.Edge), good))
+	if _, err := benv1.NewBeneficiaryServiceClient(plain).ListBeneficiaries(pctx, &benv1.ListBeneficiariesRequest{}); status.Code(err) != codes.Unavailable {
+		t.Errorf("plaintext call to an mTLS service: %v", err)
+	}
 	for name, c := range map[string]struct {
 		tok  string
 		code codes.Code

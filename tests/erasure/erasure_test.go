@@ -22,7 +22,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	eventsv1 "github.com/spona/spona/gen/go/spona/events/v1"
 	"github.com/spona/spona/pkg/auth"
-	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/testkit/devstack"
 	"github.com/spona/spona/pkg/testkit/devstack/devstacktest"
 	"github.com/spona/spona/pkg/testkit/pgcluster"
@@ -272,11 +271,7 @@ func report(t *testing.T, s *system, project string) string {
 // beneficiaries feed.
 func beneficiariesFeedHead(t *testing.T, s *system) string {
 	t.Helper()
-	edge, err := s.stack.Issuer(auth.Edge)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := grpcx.NewClient(s.stack.GRPCAddr("beneficiaries"), grpcx.Peer{Audience: "beneficiaries", Issuer: edge})
+	conn, err := s.stack.Dial(auth.Edge, "beneficiaries")
 	if err != nil {
 		t.Fatal(err)
 	}

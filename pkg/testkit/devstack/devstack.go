@@ -26,7 +26,12 @@ import (
 
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/platform"
+	"github.com/spona/spona/pkg/tlsconfig"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
 )
 
 // Services in start order: each only calls services started before it.
@@ -139,8 +144,12 @@ type Options struct {
 	BinDir      string
 	DatabaseURL string
 	// KeysDir holds the processes' internal secrets (platform.InitSecrets:
-	// principal keys); Start makes what is missing.
+	// principal keys, a CA and mTLS certificates); Start makes what is
+	// missing.
 	KeysDir string
+	// Insecure runs gRPC between the processes in plaintext
+	// (GRPC_INSECURE) instead of mTLS: for measuring what mTLS costs.
+	Insecure bool
 	// WebhookSecretsKey encrypts the webhooks' signing secrets at rest;
 	// random when empty.
 	WebhookSecretsKey string
@@ -226,6 +235,35 @@ func (s *Stack) Issuer(process string) (*auth.Issuer, error) {
 	return k.Issuer(process, auth.MaxTTL)
 }
 
+// Credentials are the gRPC credentials of process calling audience: mTLS
+// with process's certificate from KeysDir (plaintext with Insecure).
+func (s *Stack) Credentials(process, audience string) (credentials.TransportCredentials, error) {
+	if s.opts.Insecure {
+		return insecure.NewCredentials(), nil
+	}
+	src, err := tlsconfig.Load(tlsconfig.DevFiles(filepath.Join(s.opts.KeysDir, "tls"), process), nil)
+	if err != nil {
+		return nil, err
+	}
+	return src.Client(audience), nil
+}
+
+// Dial connects to the service audience as process would (the edge, for
+// tests and tools calling the services' gRPC ports directly): its mTLS
+// certificate, and a principal it issues for each call made with a context
+// acting as someone (auth.WithPrincipal).
+func (s *Stack) Dial(process, audience string) (*grpc.ClientConn, error) {
+	iss, err := s.Issuer(process)
+	if err != nil {
+		return nil, err
+	}
+	creds, err := s.Credentials(process, audience)
+	if err != nil {
+		return nil, err
+	}
+	return grpcx.NewClient(s.GRPCAddr(audience), grpcx.Peer{Audience: audience, Issuer: iss, Credentials: creds})
+}
+
 // Env is the environment of a process of the stack.
 func (s *Stack) Env(name string) []string {
 	o := s.opts
@@ -240,6 +278,12 @@ func (s *Stack) Env(name string) []string {
 		// receivers.
 		"WEBHOOK_ALLOW_PRIVATE_TARGETS=true",
 	)
+	if o.Insecure {
+		env = append(env, "GRPC_INSECURE=true")
+	} else {
+		tls := tlsconfig.DevFiles(filepath.Join(o.KeysDir, "tls"), name)
+		env = append(env, "TLS_CERT_FILE="+tls.Cert, "TLS_KEY_FILE="+tls.Key, "TLS_CA_FILE="+tls.CA)
+	}
 	if p, ok := o.Ports.GRPC[name]; ok {
 		env = append(env, "GRPC_ADDR=127.0.0.1:"+strconv.Itoa(p))
 	}

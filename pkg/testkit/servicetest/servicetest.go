@@ -7,6 +7,7 @@ package servicetest
 import (
 	"context"
 	"net"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -16,7 +17,9 @@ import (
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/pkg/testkit/pgtest"
+	"github.com/spona/spona/pkg/tlsconfig"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
@@ -34,22 +37,65 @@ var Keyring = sync.OnceValue(func() *auth.Keyring {
 	return k
 })
 
-// EdgeIssuer issues principals as the edge does, for the test's calls.
-func EdgeIssuer(t testing.TB) *auth.Issuer {
+// PKI is a directory holding a CA and a certificate for each process
+// (tlsconfig.WriteDevPKI), made once per test binary: services started
+// here serve mTLS with their own, the test calls with the edge's.
+var PKI = sync.OnceValue(func() string {
+	dir, err := os.MkdirTemp("", "spona-servicetest-tls-")
+	if err != nil {
+		panic(err)
+	}
+	if err := tlsconfig.WriteDevPKI(dir, Processes...); err != nil {
+		panic(err)
+	}
+	return dir
+})
+
+// WithTLS returns cfg serving and calling with mTLS as process (its
+// certificate in PKI).
+func WithTLS(cfg platform.Config, process string) platform.Config {
+	f := tlsconfig.DevFiles(PKI(), process)
+	cfg.TLSCertFile, cfg.TLSKeyFile, cfg.TLSCAFile = f.Cert, f.Key, f.CA
+	return cfg
+}
+
+// Credentials are process's mTLS credentials for calling audience.
+func Credentials(t testing.TB, process, audience string) credentials.TransportCredentials {
 	t.Helper()
-	i, err := Keyring().For(auth.Edge).Issuer(auth.Edge, auth.MaxTTL)
+	src, err := tlsconfig.Load(tlsconfig.DevFiles(PKI(), process), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src.Client(audience)
+}
+
+// Issuer issues principals as process does.
+func Issuer(t testing.TB, process string) *auth.Issuer {
+	t.Helper()
+	i, err := Keyring().For(process).Issuer(process, auth.MaxTTL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return i
 }
 
-// Dial connects to the service audience at addr as the edge would: calls
-// made with a context from As or Internal carry a principal issued for
-// them.
+// EdgeIssuer issues principals as the edge does, for the test's calls.
+func EdgeIssuer(t testing.TB) *auth.Issuer { return Issuer(t, auth.Edge) }
+
+// Dial connects to the service audience at addr as the edge would (mTLS
+// with the edge's certificate): calls made with a context from As or
+// Internal carry a principal issued for them.
 func Dial(t testing.TB, addr, audience string) *grpc.ClientConn {
 	t.Helper()
-	conn, err := grpcx.NewClient(addr, grpcx.Peer{Audience: audience, Issuer: EdgeIssuer(t)})
+	return DialAs(t, addr, audience, auth.Edge)
+}
+
+// DialAs connects to the service audience at addr as process would: its
+// certificate, principals it issues (only for the methods auth.Delegated
+// allows it, whatever scopes the context's principal holds).
+func DialAs(t testing.TB, addr, audience, process string) *grpc.ClientConn {
+	t.Helper()
+	conn, err := grpcx.NewClient(addr, grpcx.Peer{Audience: audience, Issuer: Issuer(t, process), Credentials: Credentials(t, process, audience)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +134,9 @@ func Start(t testing.TB, svc platform.Service) *grpc.ClientConn {
 		}
 	}
 	svc.Listener = lis
+	if svc.Platform.TLSCertFile == "" && !svc.Platform.GRPCInsecure {
+		svc.Platform = WithTLS(svc.Platform, svc.Name)
+	}
 	if svc.Platform.AdminAddr == "" {
 		svc.Platform.AdminAddr = "127.0.0.1:0"
 	}

@@ -22,6 +22,9 @@ import (
 type clients struct {
 	pb.BeneficiaryServiceClient
 	access pb.BeneficiaryAccessServiceClient
+	// internal calls the access service as the referrals process does
+	// (CheckAccess, RecordAccess: methods the edge may not call).
+	internal pb.BeneficiaryAccessServiceClient
 	*reporting
 	conn *grpc.ClientConn
 }
@@ -49,7 +52,8 @@ func startAll(t *testing.T) clients {
 	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, dbURL), ReportingAddr: rep.svc.Addr,
 		ConsentExpiryInterval: 100 * time.Millisecond, ReferralsAddr: noDirectory}))
 	rep.benURL = conn.Target()
-	return clients{pb.NewBeneficiaryServiceClient(conn), pb.NewBeneficiaryAccessServiceClient(conn), rep, conn}
+	internal := pb.NewBeneficiaryAccessServiceClient(servicetest.DialAs(t, conn.Target(), "beneficiaries", "referrals"))
+	return clients{pb.NewBeneficiaryServiceClient(conn), pb.NewBeneficiaryAccessServiceClient(conn), internal, rep, conn}
 }
 
 func mustCreate(t *testing.T, c pb.BeneficiaryServiceClient, ctx context.Context, b *pb.Beneficiary) *pb.Beneficiary {

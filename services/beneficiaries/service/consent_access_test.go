@@ -47,7 +47,7 @@ func TestWithdrawalEndsGrantsAtOnce(t *testing.T) {
 	if _, err := c.access.GrantAccess(ctxA, &pb.GrantAccessRequest{BeneficiaryId: b.GetId(), GranteeOrganisationId: orgC, SourceId: "ref-3"}); err != nil {
 		t.Fatal(err)
 	}
-	if r, err := c.access.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId(), SourceId: "ref-1"}); err != nil ||
+	if r, err := c.internal.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId(), SourceId: "ref-1"}); err != nil ||
 		r.GetAccess() != pb.AccessLevel_ACCESS_LEVEL_GRANTED || r.GetConsentId() != first.GetConsent().GetId() {
 		t.Fatalf("B's grant before withdrawal: %v %v", r, err)
 	}
@@ -66,12 +66,12 @@ func TestWithdrawalEndsGrantsAtOnce(t *testing.T) {
 		t.Fatalf("C's grant under the other consent ended too: %v", err)
 	}
 	for _, src := range []string{"ref-1", "ref-2"} {
-		r, err := c.access.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId(), SourceId: src})
+		r, err := c.internal.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId(), SourceId: src})
 		if err != nil || r.GetAccess() != pb.AccessLevel_ACCESS_LEVEL_UNSPECIFIED || r.GetEndedReason() != "CONSENT_WITHDRAWN" {
 			t.Fatalf("B's grant %s after withdrawal: %v %v", src, r, err)
 		}
 	}
-	if _, err := c.access.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId()}); statustest.Code(err) != codes.NotFound {
+	if _, err := c.internal.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("B's access without source after withdrawal: %v", err)
 	}
 	// The owner's log records the withdrawal and the grants it ended.
@@ -87,7 +87,7 @@ func TestWithdrawalEndsGrantsAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, err := c.access.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId(), SourceId: "ref-1"}); err != nil ||
+	if r, err := c.internal.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId(), SourceId: "ref-1"}); err != nil ||
 		r.GetAccess() != pb.AccessLevel_ACCESS_LEVEL_GRANTED || r.GetConsentId() != second.GetConsent().GetId() || g.GetGrant().GetRevokeTime() != nil {
 		t.Fatalf("re-granted under the second consent: %v %v", r, err)
 	}
@@ -117,7 +117,7 @@ func TestConsentExpiryEndsAccess(t *testing.T) {
 	if _, err := c.GetBeneficiary(ctxB, &pb.GetBeneficiaryRequest{Id: b.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("B reads after the consent expired: %v", err)
 	}
-	r, err := c.access.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId(), SourceId: "ref-1"})
+	r, err := c.internal.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId(), SourceId: "ref-1"})
 	if err != nil || r.GetEndedReason() != "CONSENT_EXPIRED" {
 		t.Fatalf("B's grant after expiry: %v %v", r, err)
 	}
@@ -166,16 +166,16 @@ func TestCheckAccess(t *testing.T) {
 	ctxA := servicetest.As(t, orgA)
 	checkA, checkB := servicetest.As(t, orgA, auth.ScopeAccessCheck), servicetest.As(t, orgB, auth.ScopeAccessCheck)
 	b := mustCreate(t, c, ctxA, amina())
-	if r, err := c.access.CheckAccess(checkA, &pb.CheckAccessRequest{BeneficiaryId: b.GetId(), SourceId: "anything"}); err != nil || r.GetAccess() != pb.AccessLevel_ACCESS_LEVEL_OWNER {
+	if r, err := c.internal.CheckAccess(checkA, &pb.CheckAccessRequest{BeneficiaryId: b.GetId(), SourceId: "anything"}); err != nil || r.GetAccess() != pb.AccessLevel_ACCESS_LEVEL_OWNER {
 		t.Fatalf("owner: %v %v", r, err)
 	}
-	if _, err := c.access.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId()}); statustest.Code(err) != codes.NotFound {
+	if _, err := c.internal.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("stranger: %v", err)
 	}
-	if _, err := c.access.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId(), SourceId: "never"}); statustest.Code(err) != codes.NotFound {
+	if _, err := c.internal.CheckAccess(checkB, &pb.CheckAccessRequest{BeneficiaryId: b.GetId(), SourceId: "never"}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("stranger with a source: %v", err)
 	}
-	// Partner keys never hold access.check: with every partner scope the call is refused.
+	// Partners never reach it: through the edge, with every partner scope, the call is refused.
 	if _, err := c.access.CheckAccess(servicetest.As(t, orgA), &pb.CheckAccessRequest{BeneficiaryId: b.GetId()}); statustest.Code(err) != codes.PermissionDenied {
 		t.Fatalf("without the internal scope: %v", err)
 	}
@@ -184,7 +184,7 @@ func TestCheckAccess(t *testing.T) {
 		"bad id":      {BeneficiaryId: "x"},
 		"long source": {BeneficiaryId: b.GetId(), SourceId: string(make([]byte, 101))},
 	} {
-		if _, err := c.access.CheckAccess(checkA, req); statustest.Code(err) != codes.InvalidArgument {
+		if _, err := c.internal.CheckAccess(checkA, req); statustest.Code(err) != codes.InvalidArgument {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -208,7 +208,7 @@ func TestRecordAccess(t *testing.T) {
 			{BeneficiaryId: ids.New(), Resource: "referrals/r3"},
 		},
 	}
-	r, err := c.access.RecordAccess(rec, req)
+	r, err := c.internal.RecordAccess(rec, req)
 	if err != nil || r.GetRecorded() != 2 {
 		t.Fatalf("record: %v %v", r, err)
 	}
@@ -229,7 +229,7 @@ func TestRecordAccess(t *testing.T) {
 	if !found {
 		t.Fatalf("the referral read is not in the owner's log as recorded: %v", log.GetAuditEvents())
 	}
-	// Only the internal scope may write; partners with every scope may not.
+	// Only the services may write; partners (through the edge) with every scope may not.
 	if _, err := c.access.RecordAccess(servicetest.As(t, orgB), req); statustest.Code(err) != codes.PermissionDenied {
 		t.Fatalf("partner principal wrote audit records: %v", err)
 	}
@@ -242,13 +242,13 @@ func TestRecordAccess(t *testing.T) {
 		"bad field":    {Action: "referral.read", Fields: []string{"DROP TABLE"}, Resources: req.Resources},
 		"long purpose": {Action: "referral.read", Purpose: string(make([]rune, 201)), Resources: req.Resources},
 	} {
-		if _, err := c.access.RecordAccess(rec, bad); statustest.Code(err) != codes.InvalidArgument {
+		if _, err := c.internal.RecordAccess(rec, bad); statustest.Code(err) != codes.InvalidArgument {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
 	// A purpose in metadata is not what counts: the request's field is.
 	md := metadata.AppendToOutgoingContext(rec, "x-spona-purpose", "ignored")
-	if _, err := c.access.RecordAccess(md, &pb.RecordAccessRequest{Action: "referral.list", Resources: req.Resources[:1]}); err != nil {
+	if _, err := c.internal.RecordAccess(md, &pb.RecordAccessRequest{Action: "referral.list", Resources: req.Resources[:1]}); err != nil {
 		t.Fatal(err)
 	}
 	log, _ = c.ListAuditEvents(ctxA, &pb.ListAuditEventsRequest{BeneficiaryId: b.GetId(), PageSize: 1})

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/config"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/platform"
@@ -119,7 +120,7 @@ func Start(t testing.TB, configure func(*service.Config)) *Stack {
 	})
 
 	cfg := load[service.Config](t, env)
-	cfg.Config = plat
+	cfg.Config = servicetest.WithTLS(plat, auth.Edge)
 	cfg.RateLimitRPS = 0
 	cfg.AuthFailureRate = 0
 	if configure != nil {
@@ -184,10 +185,13 @@ func (s *Stack) run(t testing.TB, name, addr string) {
 	p.addr = lis.Addr().String()
 	svc := p.svc
 	svc.Listener = lis
+	if svc.Platform.TLSCertFile == "" && !svc.Platform.GRPCInsecure {
+		svc.Platform = servicetest.WithTLS(svc.Platform, name)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel, p.done = cancel, make(chan error, 1)
 	go func() { p.done <- platform.RunService(ctx, svc) }()
-	conn, err := grpcx.NewClient(p.addr, grpcx.Peer{Audience: name, Issuer: servicetest.EdgeIssuer(t)})
+	conn, err := grpcx.NewClient(p.addr, grpcx.Peer{Audience: name, Issuer: servicetest.EdgeIssuer(t), Credentials: servicetest.Credentials(t, auth.Edge, name)})
 	if err != nil {
 		t.Fatal(err)
 	}
