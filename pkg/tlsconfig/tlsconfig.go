@@ -157,6 +157,11 @@ type creds struct {
 }
 
 func (c *creds) ClientHandshake(ctx context.Context, authority string, raw net.Conn) (net.Conn, credentials.AuthInfo, error) {
+	// gRPC's TLS takes the name to verify from the authority it is
+	// given: the called process, not the address it was reached at.
+	if c.serverName != "" {
+		authority = c.serverName
+	}
 	return credentials.NewTLS(c.src.clientConfig(c.serverName)).ClientHandshake(ctx, authority, raw)
 }
 
