@@ -84,18 +84,12 @@ type Principal struct {
 	// Via lists the processes the request went through, the one that
 	// authenticated it first ("edge", "referrals"): for logs and audits.
 	Via []string
+	// IssuedBy is the process that signed the token it arrived with ("" when
+	// it did not arrive with one).
+	IssuedBy string
 	// Expires is when the token it arrived with expires (zero when it
 	// did not arrive with one).
 	Expires time.Time
-}
-
-// Issuer is the process that issued the token the principal arrived with
-// (the last of Via), "" when it did not arrive with one.
-func (p Principal) Issuer() string {
-	if len(p.Via) == 0 {
-		return ""
-	}
-	return p.Via[len(p.Via)-1]
 }
 
 // Has reports whether the principal was granted scope.

@@ -78,7 +78,7 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 		t.Errorf("expiry %v", got.Expires)
 	}
 	got.Expires = time.Time{}
-	want := Principal{OrganisationID: "org-1", ClientID: "key-1", Scopes: []string{ScopeBeneficiariesRead}, Via: []string{Edge}}
+	want := Principal{OrganisationID: "org-1", ClientID: "key-1", Scopes: []string{ScopeBeneficiariesRead}, Via: []string{Edge}, IssuedBy: Edge}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("narrow principal (-want +got):\n%s", diff)
 	}

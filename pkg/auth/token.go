@@ -332,5 +332,5 @@ func (v *Verifier) verify(token, method string) (Principal, error) {
 	if !accepts(c.Iss, method, c.Scopes) {
 		return Principal{}, fmt.Errorf("%w (%s, %s, %q)", ErrDelegation, c.Iss, method, c.Scopes)
 	}
-	return Principal{OrganisationID: c.Org, ClientID: c.Client, Scopes: c.Scopes, Via: c.Via, Expires: exp}, nil
+	return Principal{OrganisationID: c.Org, ClientID: c.Client, Scopes: c.Scopes, Via: c.Via, IssuedBy: c.Iss, Expires: exp}, nil
 }

@@ -145,8 +145,8 @@ func authorize(ctx context.Context, verifier *auth.Verifier, method string) (con
 	}
 	// Over mTLS, the principal must come from the process that issued it:
 	// a token taken from one process's calls is no use from another.
-	if names, ok := tlsconfig.Identity(ctx); ok && !slices.Contains(names, p.Issuer()) {
-		return nil, status.Errorf(codes.Unauthenticated, "a principal issued by %s arrived over another process's connection", p.Issuer())
+	if names, ok := tlsconfig.Identity(ctx); ok && !slices.Contains(names, p.IssuedBy) {
+		return nil, status.Errorf(codes.Unauthenticated, "a principal issued by %s arrived over another process's connection", p.IssuedBy)
 	}
 	if !p.Has(scope) {
 		return nil, status.Errorf(codes.PermissionDenied, "scope %q required", scope)
