@@ -63,9 +63,10 @@ var feeds = []string{feed + "ListEvents", feed + "WatchEvents"}
 var Delegated = map[string][]string{
 	// The beneficiary's view of a referral, consent, the access a
 	// referral grants and ends, whether a grant is live, reads of
-	// referrals recorded in the owner's audit log; project tags; the
-	// beneficiaries feed (erasure, merge, consent withdrawal).
-	"referrals": append([]string{beneficiaries + "GetBeneficiary",
+	// referrals recorded in the owner's audit log, the assistance a
+	// completed referral records; project tags; the beneficiaries feed
+	// (erasure, merge, consent withdrawal).
+	"referrals": append([]string{beneficiaries + "GetBeneficiary", beneficiaries + "CreateAssistance",
 		access + "CheckConsent", access + "GrantAccess", access + "RevokeAccess", access + "CheckAccess", access + "RecordAccess",
 		projects + "CheckProjectParticipation"}, feeds...),
 	// Organisation kinds from the directory, whether the organiser sees a
@@ -73,9 +74,9 @@ var Delegated = map[string][]string{
 	"trainings": append([]string{directory + "GetOrganisation", access + "CheckAccess",
 		projects + "CheckProjectParticipation"}, feeds...),
 	// The aggregates of a report, the implementing organisation of an IATI
-	// export; the feeds.
+	// export, the directory services a report dimension names; the feeds.
 	"reporting": append([]string{beneficiaries + "CountAssistedBeneficiaries", trainings + "CountParticipants",
-		trainings + "CountTrainingEvents", referrals + "CountReferrals", directory + "GetOrganisation"}, feeds...),
+		trainings + "CountTrainingEvents", referrals + "CountReferrals", directory + "GetOrganisation", directory + "GetService"}, feeds...),
 	// Project tags; the directory services assistance records name; the
 	// feeds.
 	"beneficiaries": append([]string{projects + "CheckProjectParticipation", directory + "GetService"}, feeds...),
