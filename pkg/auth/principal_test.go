@@ -277,25 +277,29 @@ func TestVerifyRemembers(t *testing.T) {
 	now := time.Now()
 	v.now = func() time.Time { return now }
 	tok, err := issuer(t, k, Edge).Issue(Principal{OrganisationID: "o", ClientID: "c", Scopes: []string{ScopeBeneficiariesRead}},
-		"beneficiaries", ScopeBeneficiariesRead)
+		"beneficiaries", getBeneficiary)
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, err := v.Verify(tok)
+	first, err := v.Verify(tok, getBeneficiary)
 	if err != nil {
 		t.Fatal(err)
 	}
 	first.Scopes[0] = "changed by the caller"
-	again, err := v.Verify(tok)
+	again, err := v.Verify(tok, getBeneficiary)
 	if err != nil || again.OrganisationID != "o" || !slices.Equal(again.Scopes, []string{ScopeBeneficiariesRead}) {
 		t.Fatalf("second Verify = %+v, %v", again, err)
 	}
 	if len(v.seen) != 1 {
 		t.Fatalf("%d remembered verifications, want 1", len(v.seen))
 	}
+	// A remembered token presented for another method is refused.
+	if _, err := v.Verify(tok, listBeneficiaries); !errors.Is(err, ErrMethod) {
+		t.Fatalf("remembered token for another method: %v", err)
+	}
 	// Past its expiry (and the leeway) the remembered token is refused.
 	v.now = func() time.Time { return now.Add(MaxTTL + Leeway + time.Second) }
-	if _, err := v.Verify(tok); !errors.Is(err, ErrExpired) {
+	if _, err := v.Verify(tok, getBeneficiary); !errors.Is(err, ErrExpired) {
 		t.Fatalf("expired remembered token: %v", err)
 	}
 	// Once the edge's public key is gone, so is what was verified with it.
@@ -306,7 +310,7 @@ func TestVerifyRemembers(t *testing.T) {
 	if err := loaded.Load("beneficiaries", "", pubDir); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Verify(tok); !errors.Is(err, ErrSignature) {
+	if _, err := v.Verify(tok, getBeneficiary); !errors.Is(err, ErrSignature) {
 		t.Fatalf("token of a removed key: %v", err)
 	}
 }
@@ -324,21 +328,21 @@ func BenchmarkVerify(b *testing.B) {
 		b.Fatal(err)
 	}
 	p := Principal{OrganisationID: "0190a000-0000-7000-8000-000000000001", ClientID: "load", Scopes: []string{ScopeBeneficiariesRead}}
-	tok, err := i.Issue(p, "beneficiaries", ScopeBeneficiariesRead)
+	tok, err := i.Issue(p, "beneficiaries", getBeneficiary)
 	if err != nil {
 		b.Fatal(err)
 	}
 	v := k.Verifier("beneficiaries", 30*time.Second)
 	b.Run("verify/first", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := v.verify(tok); err != nil {
+			if _, err := v.verify(tok, getBeneficiary); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("verify/remembered", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := v.Verify(tok); err != nil {
+			if _, err := v.Verify(tok, getBeneficiary); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -346,14 +350,14 @@ func BenchmarkVerify(b *testing.B) {
 	b.Run("issue/first", func(b *testing.B) {
 		for b.Loop() {
 			i.made = nil
-			if _, err := i.Issue(p, "beneficiaries", ScopeBeneficiariesRead); err != nil {
+			if _, err := i.Issue(p, "beneficiaries", getBeneficiary); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("issue/remembered", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := i.Issue(p, "beneficiaries", ScopeBeneficiariesRead); err != nil {
+			if _, err := i.Issue(p, "beneficiaries", getBeneficiary); err != nil {
 				b.Fatal(err)
 			}
 		}
