@@ -199,12 +199,7 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 		return srv.Serve(gctx, lis, cfg.ShutdownTimeout)
 	})
 	g.Go(func() error { return base.ServeHTTP(gctx, cfg.AdminAddr, platform.AdminHandler(ready, cfg.AdminPprof)) })
-	g.Go(func() error {
-		idem.RunCleanup(gctx, 10*time.Minute, func(err error) {
-			base.Log.Warn("idempotency cleanup", slog.String("error", err.Error()))
-		})
-		return nil
-	})
+	base.Every(gctx, 10*time.Minute, "idempotency cleanup", idem.CleanExpired)
 	err = g.Wait()
 	base.Log.Info("stopped")
 	return err

@@ -202,27 +202,13 @@ func (p *Postgres) Cleanup(ctx context.Context, batch int) (int64, error) {
 	return tag.RowsAffected(), nil
 }
 
-// RunCleanup deletes expired records every interval until ctx ends.
-func (p *Postgres) RunCleanup(ctx context.Context, interval time.Duration, onError func(error)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
+// CleanExpired deletes every expired record, a batch at a time (the edge
+// runs it periodically with platform.Base.Every).
+func (p *Postgres) CleanExpired(ctx context.Context) error {
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		for {
-			n, err := p.Cleanup(ctx, 1000)
-			if err != nil {
-				if ctx.Err() == nil {
-					onError(err)
-				}
-				break
-			}
-			if n < 1000 {
-				break
-			}
+		n, err := p.Cleanup(ctx, 1000)
+		if err != nil || n < 1000 {
+			return err
 		}
 	}
 }
