@@ -272,7 +272,7 @@ func grantEvent(typ, owner string, g *domain.Grant) events.Event {
 		OrganisationIDs: []string{owner, g.GranteeOrganisationID}, Data: data}
 }
 
-func emitRevoked(ctx context.Context, r Repository, owner string, grants []*domain.Grant) error {
+func emitRevoked(ctx context.Context, r Outbox, owner string, grants []*domain.Grant) error {
 	evs := make([]events.Event, len(grants))
 	for i, g := range grants {
 		evs[i] = grantEvent(events.AccessRevoked, owner, g)

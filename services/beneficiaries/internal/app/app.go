@@ -24,92 +24,6 @@ import (
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
 )
 
-// Repository stores beneficiaries. Every read of a beneficiary takes the
-// viewing organisation and returns only what it may see; a record it may not
-// see is reported as not found.
-type Repository interface {
-	// InTx runs fn with a repository whose statements share one transaction.
-	InTx(ctx context.Context, fn func(Repository) error) error
-	// Emit records domain events, written to the outbox with the
-	// transaction's changes (inside InTx only).
-	Emit(ctx context.Context, evs ...events.Event) error
-
-	// CreateBeneficiary inserts b (with its id and organisation set). The
-	// insert may be queued: out is complete once the transaction has
-	// committed. A request id the organisation used before fails the
-	// transaction (KindAlreadyExists, as another unique key may be
-	// reported first).
-	CreateBeneficiary(ctx context.Context, b *domain.Beneficiary, requestID string) (out *domain.Beneficiary, err error)
-	// BeneficiaryByRequest returns what org created with requestID.
-	BeneficiaryByRequest(ctx context.Context, org, requestID string) (*domain.Beneficiary, error)
-	GetBeneficiary(ctx context.Context, viewer, id string) (*domain.Beneficiary, error)
-	// ReadAudited returns beneficiary id as viewer sees it, with its details
-	// when viewer registered it (merged and erased records included), and
-	// records the read as rec says in the same statement, unless the record
-	// was merged into another.
-	ReadAudited(ctx context.Context, viewer, id string, rec ReadAudit) (*domain.Beneficiary, error)
-	// LoadDetails fills the legal status history, documents and household of b.
-	LoadDetails(ctx context.Context, b *domain.Beneficiary) error
-	ListBeneficiaries(ctx context.Context, viewer string, f domain.ListFilter, p pagination.Page) ([]*domain.Beneficiary, error)
-	// UpdateBeneficiary stores b if its stored version is still version.
-	UpdateBeneficiary(ctx context.Context, b *domain.Beneficiary, version int64) (*domain.Beneficiary, error)
-	AddLegalStatus(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error
-	Search(ctx context.Context, viewer, key string, after *domain.ScoreKey, limit int) ([]domain.Scored, error)
-	Duplicates(ctx context.Context, b *domain.Beneficiary, limit int) ([]domain.Candidate, error)
-	// Merge moves everything of dup to primary and marks dup merged.
-	Merge(ctx context.Context, primary, dup *domain.Beneficiary) error
-	// Erase stores the anonymised b, anonymises the records merged into it
-	// and deletes or wipes what refers to any of them.
-	Erase(ctx context.Context, b *domain.Beneficiary, merged []string) error
-	// MergedFrom returns the ids of the records merged into id.
-	MergedFrom(ctx context.Context, id string) ([]string, error)
-	// GrantHolders returns the organisations that hold or held a grant to
-	// any of the beneficiaries.
-	GrantHolders(ctx context.Context, beneficiaryIDs []string) ([]string, error)
-
-	CreateDocument(ctx context.Context, d *domain.Document) (*domain.Document, error)
-	ListDocuments(ctx context.Context, beneficiaryID string) ([]*domain.Document, error)
-	ListDocumentsPage(ctx context.Context, beneficiaryID string, p pagination.Page) ([]*domain.Document, error)
-	DeleteDocument(ctx context.Context, beneficiaryID, id string) error
-
-	CreateHousehold(ctx context.Context, h *domain.Household, requestID string) (out *domain.Household, created bool, err error)
-	GetHousehold(ctx context.Context, org, id string) (*domain.Household, error)
-	AddHouseholdMember(ctx context.Context, householdID string, m domain.HouseholdMember) error
-	RemoveHouseholdMember(ctx context.Context, householdID, beneficiaryID string) error
-
-	AppendAudit(ctx context.Context, recs []auditlog.Record) error
-	ListAudit(ctx context.Context, owner, beneficiaryID, actor string, p pagination.Page) ([]auditlog.Record, error)
-
-	CreateAssistance(ctx context.Context, a *domain.Assistance, requestID string) (*domain.Assistance, error)
-	ListAssistances(ctx context.Context, onlyOrg, beneficiaryID string, p pagination.Page) ([]*domain.Assistance, error)
-	CountAssisted(ctx context.Context, q aggregate.Query, organisations []string) (aggregate.Aggregate, error)
-
-	CreateConsent(ctx context.Context, c *domain.Consent, requestID string) (*domain.Consent, error)
-	GetConsent(ctx context.Context, beneficiaryID, id string) (*domain.Consent, error)
-	ListConsents(ctx context.Context, beneficiaryID string, p pagination.Page) ([]*domain.Consent, error)
-	WithdrawConsent(ctx context.Context, beneficiaryID, id, reason string) (*domain.Consent, error)
-	// LiveConsent returns nil when no consent for the purpose is live.
-	LiveConsent(ctx context.Context, beneficiaryID, purpose string) (*domain.Consent, error)
-	// UpsertGrant makes a grant live; changed is false when it already was.
-	UpsertGrant(ctx context.Context, g *domain.Grant) (out *domain.Grant, changed bool, err error)
-	// RevokeGrants ends live grants and returns them, with how many grants
-	// matched at all.
-	RevokeGrants(ctx context.Context, beneficiaryID, sourceID, grantee string) (revoked []*domain.Grant, matched int, err error)
-
-	ImportRepository
-	// ClaimExpiredConsents marks up to limit consents past their expiry as
-	// applied and returns them; rows locked elsewhere are skipped.
-	ClaimExpiredConsents(ctx context.Context, limit int) ([]*domain.Consent, error)
-	// RevokeConsentGrants ends the live grants made under a consent and
-	// returns them.
-	RevokeConsentGrants(ctx context.Context, consentID string) ([]*domain.Grant, error)
-	// SourceGrant returns grantee's grant made for source, live or not, and
-	// its consent; KindNotFound when there is none.
-	SourceGrant(ctx context.Context, beneficiaryID, grantee, sourceID string) (*domain.Grant, *domain.Consent, error)
-	// Owners maps the ids that exist to their registering organisation.
-	Owners(ctx context.Context, ids []string) (map[string]string, error)
-}
-
 // ReadAudit is the audit record of one read: who, the action, and the
 // fields read by the registering organisation or by a grantee.
 type ReadAudit struct {
@@ -161,7 +75,7 @@ func (a *App) Now() time.Time { return a.now() }
 
 // audit appends one record per beneficiary, in the caller's transaction, so
 // personal data is never returned or changed without its record.
-func audit(ctx context.Context, r Repository, act Actor, action string, fields []string, bs ...*domain.Beneficiary) error {
+func audit(ctx context.Context, r AuditStore, act Actor, action string, fields []string, bs ...*domain.Beneficiary) error {
 	if len(bs) == 0 {
 		return nil
 	}
@@ -230,7 +144,7 @@ func (a *App) createdBy(ctx context.Context, act Actor, requestID string) (*doma
 // (the API's create and each row of an import go through it). The returned
 // record, with its details, is complete once the transaction has committed;
 // until then only b's id and organisation are known.
-func createIn(ctx context.Context, r Repository, act Actor, b *domain.Beneficiary, requestID string, today date.Date) (*domain.Beneficiary, error) {
+func createIn(ctx context.Context, r creator, act Actor, b *domain.Beneficiary, requestID string, today date.Date) (*domain.Beneficiary, error) {
 	out, err := r.CreateBeneficiary(ctx, b, requestID)
 	if err != nil {
 		return nil, err
@@ -264,9 +178,17 @@ func createIn(ctx context.Context, r Repository, act Actor, b *domain.Beneficiar
 	return out, r.Emit(ctx, beneficiaryEvent(events.BeneficiaryCreated, b.ID, []string{b.OrganisationID}, nil))
 }
 
+// creator is what a create writes to.
+type creator interface {
+	PersonStore
+	DocumentStore
+	AuditStore
+	Outbox
+}
+
 // readable returns a beneficiary the caller may see: NotFound otherwise, and
 // FailedPrecondition naming the survivor for a merged record.
-func readable(ctx context.Context, r Repository, act Actor, field, id string) (*domain.Beneficiary, error) {
+func readable(ctx context.Context, r PersonStore, act Actor, field, id string) (*domain.Beneficiary, error) {
 	if err := ids.Check(field, id); err != nil {
 		return nil, err
 	}
@@ -282,7 +204,7 @@ func readable(ctx context.Context, r Repository, act Actor, field, id string) (*
 
 // owned is readable restricted to the registering organisation: one that
 // sees the record only through an access grant gets PermissionDenied.
-func owned(ctx context.Context, r Repository, act Actor, field, id string) (*domain.Beneficiary, error) {
+func owned(ctx context.Context, r PersonStore, act Actor, field, id string) (*domain.Beneficiary, error) {
 	b, err := readable(ctx, r, act, field, id)
 	if err != nil {
 		return nil, err
@@ -294,7 +216,7 @@ func owned(ctx context.Context, r Repository, act Actor, field, id string) (*dom
 }
 
 // live is owned, refusing an erased record.
-func live(ctx context.Context, r Repository, act Actor, field, id string) (*domain.Beneficiary, error) {
+func live(ctx context.Context, r PersonStore, act Actor, field, id string) (*domain.Beneficiary, error) {
 	b, err := owned(ctx, r, act, field, id)
 	if err == nil && !b.EraseTime.IsZero() {
 		return nil, errs.FailedPrecondition("BENEFICIARY_ERASED", "beneficiary %s was erased", b.ID)
@@ -346,7 +268,7 @@ func (a *App) ListBeneficiaries(ctx context.Context, act Actor, f domain.ListFil
 }
 
 // auditViews reduces grantee views and records one event per row.
-func auditViews(ctx context.Context, r Repository, act Actor, action string, rows []*domain.Beneficiary) error {
+func auditViews(ctx context.Context, r AuditStore, act Actor, action string, rows []*domain.Beneficiary) error {
 	var owner, granted []*domain.Beneficiary
 	for _, b := range rows {
 		if b.Access == domain.AccessOwner {

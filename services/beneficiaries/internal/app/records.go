@@ -108,7 +108,14 @@ func (a *App) CreateHousehold(ctx context.Context, act Actor, h *domain.Househol
 	return out, err
 }
 
-func (a *App) addMember(ctx context.Context, r Repository, act Actor, householdID string, m domain.HouseholdMember, field string) error {
+// householdMembers is what adding a member reads and writes.
+type householdMembers interface {
+	PersonStore
+	HouseholdStore
+	AuditStore
+}
+
+func (a *App) addMember(ctx context.Context, r householdMembers, act Actor, householdID string, m domain.HouseholdMember, field string) error {
 	b, err := live(ctx, r, act, field, m.BeneficiaryID)
 	if err != nil {
 		return err

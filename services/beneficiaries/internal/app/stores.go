@@ -1,0 +1,149 @@
+package app
+
+import (
+	"context"
+
+	"github.com/spona/spona/pkg/aggregate"
+	auditlog "github.com/spona/spona/pkg/audit"
+	"github.com/spona/spona/pkg/events"
+	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/services/beneficiaries/internal/domain"
+)
+
+// Repository stores beneficiaries: the ports of the use cases together,
+// which one adapter implements (adapters.Postgres). Each use case needs
+// only its part, so a test fakes only that. Every read of a beneficiary
+// takes the viewing organisation and returns only what it may see; a
+// record it may not see is reported as not found.
+type Repository interface {
+	Transactions
+	PersonStore
+	Finder
+	Lifecycle
+	DocumentStore
+	HouseholdStore
+	AuditStore
+	AssistanceStore
+	ConsentStore
+	GrantStore
+	ImportRepository
+}
+
+// Transactions runs use cases in one transaction and writes their events
+// to the outbox with their changes.
+type Transactions interface {
+	// InTx runs fn with a repository whose statements share one transaction.
+	InTx(ctx context.Context, fn func(Repository) error) error
+	Outbox
+}
+
+// Outbox records domain events, written to the outbox with the
+// transaction's changes (inside InTx only).
+type Outbox interface {
+	Emit(ctx context.Context, evs ...events.Event) error
+}
+
+// PersonStore stores the records of persons: create, read, list, update,
+// the legal status history, and who registered whom.
+type PersonStore interface {
+	// CreateBeneficiary inserts b (with its id and organisation set). The
+	// insert may be queued: out is complete once the transaction has
+	// committed. A request id the organisation used before fails the
+	// transaction (KindAlreadyExists, as another unique key may be
+	// reported first).
+	CreateBeneficiary(ctx context.Context, b *domain.Beneficiary, requestID string) (out *domain.Beneficiary, err error)
+	// BeneficiaryByRequest returns what org created with requestID.
+	BeneficiaryByRequest(ctx context.Context, org, requestID string) (*domain.Beneficiary, error)
+	GetBeneficiary(ctx context.Context, viewer, id string) (*domain.Beneficiary, error)
+	// ReadAudited returns beneficiary id as viewer sees it, with its details
+	// when viewer registered it (merged and erased records included), and
+	// records the read as rec says in the same statement, unless the record
+	// was merged into another.
+	ReadAudited(ctx context.Context, viewer, id string, rec ReadAudit) (*domain.Beneficiary, error)
+	// LoadDetails fills the legal status history, documents and household of b.
+	LoadDetails(ctx context.Context, b *domain.Beneficiary) error
+	ListBeneficiaries(ctx context.Context, viewer string, f domain.ListFilter, p pagination.Page) ([]*domain.Beneficiary, error)
+	// UpdateBeneficiary stores b if its stored version is still version.
+	UpdateBeneficiary(ctx context.Context, b *domain.Beneficiary, version int64) (*domain.Beneficiary, error)
+	AddLegalStatus(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error
+	// Owners maps the ids that exist to their registering organisation.
+	Owners(ctx context.Context, ids []string) (map[string]string, error)
+}
+
+// Finder finds persons by name, and the probable duplicates of one.
+type Finder interface {
+	Search(ctx context.Context, viewer, key string, after *domain.ScoreKey, limit int) ([]domain.Scored, error)
+	Duplicates(ctx context.Context, b *domain.Beneficiary, limit int) ([]domain.Candidate, error)
+}
+
+// Lifecycle merges duplicates and erases persons.
+type Lifecycle interface {
+	// Merge moves everything of dup to primary and marks dup merged.
+	Merge(ctx context.Context, primary, dup *domain.Beneficiary) error
+	// Erase stores the anonymised b, anonymises the records merged into it
+	// and deletes or wipes what refers to any of them.
+	Erase(ctx context.Context, b *domain.Beneficiary, merged []string) error
+	// MergedFrom returns the ids of the records merged into id.
+	MergedFrom(ctx context.Context, id string) ([]string, error)
+	// GrantHolders returns the organisations that hold or held a grant to
+	// any of the beneficiaries.
+	GrantHolders(ctx context.Context, beneficiaryIDs []string) ([]string, error)
+}
+
+// DocumentStore stores the identity documents of persons.
+type DocumentStore interface {
+	CreateDocument(ctx context.Context, d *domain.Document) (*domain.Document, error)
+	ListDocuments(ctx context.Context, beneficiaryID string) ([]*domain.Document, error)
+	ListDocumentsPage(ctx context.Context, beneficiaryID string, p pagination.Page) ([]*domain.Document, error)
+	DeleteDocument(ctx context.Context, beneficiaryID, id string) error
+}
+
+// HouseholdStore stores households and their members.
+type HouseholdStore interface {
+	CreateHousehold(ctx context.Context, h *domain.Household, requestID string) (out *domain.Household, created bool, err error)
+	GetHousehold(ctx context.Context, org, id string) (*domain.Household, error)
+	AddHouseholdMember(ctx context.Context, householdID string, m domain.HouseholdMember) error
+	RemoveHouseholdMember(ctx context.Context, householdID, beneficiaryID string) error
+}
+
+// AuditStore appends to and reads the audit log of personal data.
+type AuditStore interface {
+	AppendAudit(ctx context.Context, recs []auditlog.Record) error
+	ListAudit(ctx context.Context, owner, beneficiaryID, actor string, p pagination.Page) ([]auditlog.Record, error)
+}
+
+// AssistanceStore stores the assistance delivered to persons and counts it.
+type AssistanceStore interface {
+	CreateAssistance(ctx context.Context, a *domain.Assistance, requestID string) (*domain.Assistance, error)
+	ListAssistances(ctx context.Context, onlyOrg, beneficiaryID string, p pagination.Page) ([]*domain.Assistance, error)
+	CountAssisted(ctx context.Context, q aggregate.Query, organisations []string) (aggregate.Aggregate, error)
+}
+
+// ConsentStore stores consents, their withdrawal and their expiry.
+type ConsentStore interface {
+	CreateConsent(ctx context.Context, c *domain.Consent, requestID string) (*domain.Consent, error)
+	GetConsent(ctx context.Context, beneficiaryID, id string) (*domain.Consent, error)
+	ListConsents(ctx context.Context, beneficiaryID string, p pagination.Page) ([]*domain.Consent, error)
+	WithdrawConsent(ctx context.Context, beneficiaryID, id, reason string) (*domain.Consent, error)
+	// LiveConsent returns nil when no consent for the purpose is live.
+	LiveConsent(ctx context.Context, beneficiaryID, purpose string) (*domain.Consent, error)
+	// ClaimExpiredConsents marks up to limit consents past their expiry as
+	// applied and returns them; rows locked elsewhere are skipped.
+	ClaimExpiredConsents(ctx context.Context, limit int) ([]*domain.Consent, error)
+}
+
+// GrantStore stores the access grants other organisations see persons
+// through.
+type GrantStore interface {
+	// UpsertGrant makes a grant live; changed is false when it already was.
+	UpsertGrant(ctx context.Context, g *domain.Grant) (out *domain.Grant, changed bool, err error)
+	// RevokeGrants ends live grants and returns them, with how many grants
+	// matched at all.
+	RevokeGrants(ctx context.Context, beneficiaryID, sourceID, grantee string) (revoked []*domain.Grant, matched int, err error)
+	// RevokeConsentGrants ends the live grants made under a consent and
+	// returns them.
+	RevokeConsentGrants(ctx context.Context, consentID string) ([]*domain.Grant, error)
+	// SourceGrant returns grantee's grant made for source, live or not, and
+	// its consent; KindNotFound when there is none.
+	SourceGrant(ctx context.Context, beneficiaryID, grantee, sourceID string) (*domain.Grant, *domain.Consent, error)
+}
