@@ -4,25 +4,29 @@ GO    ?= go
 # `go test ./...` does not cross go.work modules; list them.
 PKGS   = $(shell $(GO) list -f '{{.Dir}}/...' -m)
 
-.PHONY: run test test-short generate check-generated lint lint-openapi lint-aip build bench fuzz clean jaeger test-jaeger faults load load-webhooks load-imports openapi-tools vendor-docs
+.PHONY: setup images run test test-short generate check-generated lint lint-openapi lint-aip build bench fuzz clean jaeger test-jaeger faults load load-webhooks load-imports openapi-tools vendor-docs
 
 # Pinned npm tools for the OpenAPI documents (linters, 3.1 upgrader, client
 # generator, docs renderer): tools/openapi/package-lock.json.
 OPENAPI_TOOLS = tools/openapi/node_modules/.installed
 NPX_BIN       = tools/openapi/node_modules/.bin
-$(OPENAPI_TOOLS): tools/openapi/package.json tools/openapi/package-lock.json
+$(OPENAPI_TOOLS): tools/openapi/package.json tools/openapi/package-lock.json | setup
 	npm ci --prefix tools/openapi --no-audit --no-fund --loglevel=error
 	@touch $@
 openapi-tools: $(OPENAPI_TOOLS)
 
+## setup: install what run and test need besides Go and make, when missing, saying so (tools/setup.sh: PostgreSQL with contrib, Chromium, xmllint, node/npm, skopeo; apt-get or Homebrew)
+setup:
+	@tools/setup.sh
+
 ## run: start PostgreSQL (in .data/), the five services and the edge; print the REST URL and a dev API key
-run:
+run: setup
 	@mkdir -p .data/bin
 	$(GO) build -o .data/bin/spona-dev ./deploy/dev
 	@exec .data/bin/spona-dev
 
-## test: unit, integration (real PostgreSQL) and end-to-end tests
-test: $(OPENAPI_TOOLS)
+## test: unit, integration (real PostgreSQL) and end-to-end tests; installs what they need first (setup, the npm tools, the trimmed Jaeger)
+test: setup $(OPENAPI_TOOLS) jaeger
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 
 ## jaeger: build a trimmed Jaeger v2 (OTLP receiver, memory store, query API/UI) once and cache it in ~/.cache/spona (deploy/jaeger/build.sh)
@@ -31,7 +35,7 @@ jaeger:
 
 ## test-jaeger: one REST call as one trace in a real Jaeger (builds Jaeger first)
 test-jaeger: jaeger
-	SPONA_REQUIRE_JAEGER=1 $(GO) test -count=1 -v -run . ./tests/jaeger/
+	$(GO) test -count=1 -v -run . ./tests/jaeger/
 
 ## faults: kill a service and crash PostgreSQL under write load; no acknowledged write lost or doubled
 faults:
