@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -25,6 +26,24 @@ import (
 )
 
 func main() {
+	flag.Usage = func() {
+		fmt.Fprint(flag.CommandLine.Output(), `dev: run the whole Spona system on this machine (make run): a private
+PostgreSQL cluster in .data/pg (port 55432), the six processes on their
+development ports (REST 8080, gRPC 91xx, admin 92xx), mTLS with
+a development CA in .data/secrets, and development API keys. Run it from the
+repository's root; Ctrl-C stops everything, data survives restarts.
+
+Usage: dev
+
+Environment:
+  DATABASE_URL  use this PostgreSQL server instead of the private cluster
+`)
+	}
+	flag.Parse()
+	if flag.NArg() > 0 {
+		flag.Usage()
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx)
 	stop()

@@ -34,7 +34,9 @@ import (
 	"github.com/spona/spona/pkg/testkit/register"
 )
 
-func main() { loadrig.Main("importload", run) }
+func main() {
+	loadrig.Main("importload", "measure spreadsheet imports over REST against one create per call, and the memory of a large upload (make load-imports)", run)
+}
 
 func run(ctx context.Context) error {
 	rows := flag.Int("rows", 50_000, "rows of the register imported (at most IMPORT_MAX_ROWS)")

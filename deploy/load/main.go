@@ -53,7 +53,9 @@ import (
 	"google.golang.org/grpc"
 )
 
-func main() { loadrig.Main("load", run) }
+func main() {
+	loadrig.Main("load", "measure REST vs gRPC vs raw pgx on a private PostgreSQL and the whole system (make load)", run)
+}
 
 func run(ctx context.Context) error {
 	duration := flag.Duration("duration", 5*time.Second, "measuring time per scenario and client count")

@@ -45,7 +45,9 @@ import (
 	"google.golang.org/grpc"
 )
 
-func main() { loadrig.Main("webhookload", run) }
+func main() {
+	loadrig.Main("webhookload", "measure webhook delivery latency and throughput on a private PostgreSQL and the whole system (make load-webhooks)", run)
+}
 
 type options struct {
 	rate     int

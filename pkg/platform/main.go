@@ -61,6 +61,10 @@ func Exec(name, summary string, args []string, stdout, stderr io.Writer, cmds ..
 		return 0
 	}
 	if len(args) > 0 && args[0] == "init-secrets" {
+		if len(args) > 1 && isHelp(args[1]) {
+			fmt.Fprintf(stdout, "%s init-secrets [-owner UID:GID] DIR: %s\n", name, initSecretsSummary)
+			return 0
+		}
 		if err := initSecrets(args[1:], stdout); err != nil {
 			fmt.Fprintf(stderr, "%s init-secrets: %v\n", name, err)
 			return 1
@@ -68,6 +72,10 @@ func Exec(name, summary string, args []string, stdout, stderr io.Writer, cmds ..
 		return 0
 	}
 	if len(args) > 0 && args[0] == "healthcheck" {
+		if len(args) > 1 && isHelp(args[1]) {
+			fmt.Fprintf(stdout, "%s healthcheck: %s\n\nEnvironment:\n  ADMIN_ADDR  the admin address of the running process (as it was started with)\n", name, healthcheckSummary)
+			return 0
+		}
 		if err := healthcheck(os.Getenv("ADMIN_ADDR")); err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			return 1
@@ -76,6 +84,16 @@ func Exec(name, summary string, args []string, stdout, stderr io.Writer, cmds ..
 	}
 	cmd, rest := match(cmds, args)
 	if cmd == nil {
+		if group := groupOf(cmds, args); group != nil {
+			// The first word of several commands ("keys"): list them.
+			if len(args) > 1 && isHelp(args[1]) {
+				groupUsage(stdout, name, args[0], group)
+				return 0
+			}
+			fmt.Fprintf(stderr, "%s %s: which one?\n\n", name, args[0])
+			groupUsage(stderr, name, args[0], group)
+			return 2
+		}
 		fmt.Fprintf(stderr, "%s: unknown command %q\n\n", name, strings.Join(args, " "))
 		usage(stderr, name, summary, cmds)
 		return 2
@@ -138,6 +156,34 @@ func match(cmds []Command, args []string) (*Command, []string) {
 	return &cmds[best], args[n:]
 }
 
+// groupOf returns the commands whose name starts with args[0] followed by
+// more words ("keys" of "keys list"), when args selects none of them.
+func groupOf(cmds []Command, args []string) []Command {
+	if len(args) == 0 {
+		return nil
+	}
+	var group []Command
+	for _, c := range cmds {
+		if words := strings.Fields(c.Name); len(words) > 1 && words[0] == args[0] {
+			group = append(group, c)
+		}
+	}
+	return group
+}
+
+func groupUsage(w io.Writer, name, word string, group []Command) {
+	fmt.Fprintf(w, "Usage of %s %s:\n", name, word)
+	for _, c := range group {
+		fmt.Fprintf(w, "  %s %-16s %s\n", name, c.Name, c.Summary)
+	}
+	fmt.Fprintf(w, "  %s %-16s %s\n", name, word+" COMMAND -h", "flags and variables of one command")
+}
+
+const (
+	healthcheckSummary = "exit 0 when the running process (ADMIN_ADDR) is ready"
+	initSecretsSummary = "make what is missing of the processes' internal secrets in DIR (principal keys, a development CA and mTLS certificates)"
+)
+
 func usage(w io.Writer, name, summary string, cmds []Command) {
 	fmt.Fprintf(w, "%s: %s\n\nUsage:\n", name, summary)
 	for _, c := range cmds {
@@ -147,8 +193,8 @@ func usage(w io.Writer, name, summary string, cmds []Command) {
 		}
 		fmt.Fprintf(w, "  %s %-16s %s\n", name, n, c.Summary)
 	}
-	fmt.Fprintf(w, "  %s %-16s %s\n", name, "healthcheck", "exit 0 when the running process (ADMIN_ADDR) is ready")
-	fmt.Fprintf(w, "  %s %-16s %s\n", name, "init-secrets DIR", "make what is missing of the processes' internal secrets in DIR (principal keys, a development CA and mTLS certificates)")
+	fmt.Fprintf(w, "  %s %-16s %s\n", name, "healthcheck", healthcheckSummary)
+	fmt.Fprintf(w, "  %s %-16s %s\n", name, "init-secrets DIR", initSecretsSummary)
 	if len(cmds) > 1 {
 		fmt.Fprintf(w, "  %s %-16s %s\n", name, "COMMAND -h", "flags and variables of one command")
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"os"
 	"strings"
 	"testing"
 )
@@ -62,6 +63,29 @@ func TestExecHelpAndRequiredVariables(t *testing.T) {
 	}
 	if code, out, _ := exec("do", "it", "-h"); code != 0 || ran != "" || !strings.Contains(out, "-n") {
 		t.Errorf("do it -h: exit %d ran %q out %s", code, ran, out)
+	}
+	// The first word of several commands lists them; alone, it is an error.
+	for _, h := range []string{"-h", "--help"} {
+		if code, out, _ := exec("do", h); code != 0 || ran != "" || !strings.Contains(out, "svc do it") {
+			t.Errorf("do %s: exit %d ran %q out %s", h, code, ran, out)
+		}
+	}
+	if code, _, stderr := exec("do"); code != 2 || ran != "" || !strings.Contains(stderr, "svc do it") {
+		t.Errorf("do: exit %d ran %q stderr %s", code, ran, stderr)
+	}
+	// The built-in commands answer -h without doing anything (init-secrets
+	// -h made a directory named -h).
+	t.Chdir(t.TempDir())
+	for _, c := range []string{"init-secrets", "healthcheck"} {
+		for _, h := range []string{"-h", "--help"} {
+			code, out, stderr := exec(c, h)
+			if code != 0 || !strings.HasPrefix(out, "svc "+c) {
+				t.Errorf("%s %s: exit %d out %q stderr %q", c, h, code, out, stderr)
+			}
+			if _, err := os.Stat(h); err == nil {
+				t.Errorf("%s %s made %s", c, h, h)
+			}
+		}
 	}
 	if code, _, stderr := exec("frobnicate"); code != 2 || !strings.Contains(stderr, `unknown command "frobnicate"`) {
 		t.Errorf("unknown command: exit %d, %s", code, stderr)

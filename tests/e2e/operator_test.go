@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -54,8 +55,63 @@ func TestBinariesHelpAndRequiredVariables(t *testing.T) {
 			}
 		})
 	}
-	out, err := exec.Command(filepath.Join(bin, "edge"), "create-key", "-h").CombinedOutput()
-	if err != nil || !bytes.Contains(out, []byte("-org-id")) || !bytes.Contains(out, []byte("DATABASE_URL")) {
-		t.Errorf("edge create-key -h: %v\n%s", err, out)
+	// Every command and subcommand of the edge, and the commands every
+	// binary has, answer -h and --help with exit 0 and their usage, and do
+	// nothing else (init-secrets -h once made a directory named -h).
+	t.Chdir(t.TempDir())
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"edge", "create-key"}, "-org-id"},
+		{[]string{"edge", "keys"}, "edge keys rotate"},
+		{[]string{"edge", "keys", "create"}, "-org-id"},
+		{[]string{"edge", "keys", "list"}, "DATABASE_URL"},
+		{[]string{"edge", "keys", "revoke"}, "-reason"},
+		{[]string{"edge", "keys", "rotate"}, "-overlap"},
+		{[]string{"edge", "serve"}, "HTTP_ADDR"},
+		{[]string{"edge", "init-secrets"}, "DIR"},
+		{[]string{"referrals", "init-secrets"}, "DIR"},
+		{[]string{"reporting", "healthcheck"}, "ADMIN_ADDR"},
+	} {
+		for _, flag := range []string{"-h", "--help"} {
+			out, err := exec.Command(filepath.Join(bin, c.args[0]), append(c.args[1:], flag)...).CombinedOutput()
+			if err != nil || !bytes.Contains(out, []byte(c.want)) {
+				t.Errorf("%s %s: %v\n%s", strings.Join(c.args, " "), flag, err, out)
+			}
+		}
+	}
+	if entries, _ := os.ReadDir("."); len(entries) > 0 {
+		t.Errorf("-h made %v", entries)
+	}
+}
+
+// TestToolsHelp: the development and measurement tools (make run's dev,
+// make load's load, importload, webhookload) answer -h and --help with exit
+// 0 and what they do, without starting anything (dev -h used to start
+// PostgreSQL).
+func TestToolsHelp(t *testing.T) {
+	bin := devstacktest.Binaries(t)
+	tools := map[string]string{"dev": "make run", "load": "make load", "importload": "make load-imports", "webhookload": "make load-webhooks"}
+	args := []string{"build", "-o", bin + string(os.PathSeparator)}
+	for name := range tools {
+		args = append(args, "./deploy/"+name)
+	}
+	build := exec.Command("go", args...)
+	build.Dir = devstacktest.Root()
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	t.Chdir(t.TempDir())
+	for name, want := range tools {
+		for _, flag := range []string{"-h", "--help"} {
+			out, err := exec.Command(filepath.Join(bin, name), flag).CombinedOutput()
+			if err != nil || !bytes.Contains(out, []byte(want)) || !bytes.Contains(out, []byte("Usage: "+name)) {
+				t.Errorf("%s %s: %v\n%s", name, flag, err, out)
+			}
+		}
+	}
+	if entries, _ := os.ReadDir("."); len(entries) > 0 {
+		t.Errorf("-h made %v", entries)
 	}
 }

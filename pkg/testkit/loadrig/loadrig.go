@@ -8,6 +8,7 @@ package loadrig
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -21,8 +22,14 @@ import (
 )
 
 // Main runs a tool until it returns or is interrupted; an error is printed
-// with the tool's name and ends the process with status 1.
-func Main(name string, run func(context.Context) error) {
+// with the tool's name and ends the process with status 1. -h and --help
+// (parsed by run's flag.Parse) print summary and the flags, and exit 0.
+func Main(name, summary string, run func(context.Context) error) {
+	flag.Usage = func() {
+		w := flag.CommandLine.Output()
+		fmt.Fprintf(w, "%s: %s\n\nUsage: %s [flags]\n\nFlags:\n", name, summary, name)
+		flag.PrintDefaults()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx)
 	stop()

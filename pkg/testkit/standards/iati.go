@@ -13,14 +13,14 @@ import (
 // ValidateIATI validates every document (by name) against the official IATI
 // 2.03 activity schema, in one xmllint run, and returns how many it
 // validated. Each invalid document fails t with xmllint's messages and the
-// document. xmllint missing fails t too (Debian: libxml2-utils; .ci/run
-// installs it).
+// document. xmllint missing fails t too (Debian: libxml2-utils; tools/setup.sh,
+// run by make test, installs it).
 func ValidateIATI(t testing.TB, docs map[string][]byte) int {
 	t.Helper()
 	xsd := filepath.Join(Dir(t), "iati-2.03", "iati-activities-schema.xsd")
 	xmllint, err := exec.LookPath("xmllint")
 	if err != nil {
-		t.Fatal("xmllint is not installed (Debian package libxml2-utils); it validates the IATI exports")
+		t.Fatal("xmllint is not installed (tools/setup.sh, run by make test, installs it; Debian package libxml2-utils); it validates the IATI exports")
 	}
 	if len(docs) == 0 {
 		t.Fatal("ValidateIATI: no documents")

@@ -211,7 +211,7 @@ rl.on("line", (line) => {
 func nodeDir(t testing.TB) string {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatalf("node is needed to verify webhook signatures independently (.ci/run installs it): %v", err)
+		t.Fatalf("node is needed to verify webhook signatures independently (tools/setup.sh, run by make test, installs it): %v", err)
 	}
 	cache, err := os.UserCacheDir()
 	if err != nil {
