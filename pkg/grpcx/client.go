@@ -16,24 +16,6 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// retryPolicy retries calls that failed with UNAVAILABLE. Only the outermost
-// caller (the edge) retries: if every hop retried, an outage deep in the
-// chain would multiply into attempts^hops calls. Calls through the edge are
-// reads or carry request ids, so a retry is safe.
-const retryPolicy = `{
-  "loadBalancingConfig": [{"round_robin": {}}],
-  "methodConfig": [{
-    "name": [{}],
-    "retryPolicy": {
-      "maxAttempts": 4,
-      "initialBackoff": "0.1s",
-      "maxBackoff": "1s",
-      "backoffMultiplier": 2,
-      "retryableStatusCodes": ["UNAVAILABLE"]
-    }
-  }]
-}`
-
 // roundRobin spreads calls over every address the target resolves to (a
 // headless Kubernetes Service lists one per replica) instead of pinning one.
 const roundRobin = `{"loadBalancingConfig": [{"round_robin": {}}]}`
@@ -122,9 +104,6 @@ func issueStream(peer Peer) grpc.StreamClientInterceptor {
 		return streamer(ctx, desc, cc, method, opts...)
 	}
 }
-
-// WithRetries makes a client retry UNAVAILABLE with backoff; for the edge.
-func WithRetries() grpc.DialOption { return grpc.WithDefaultServiceConfig(retryPolicy) }
 
 // IdempotencyKeyMetadata is the metadata key the edge fills from the
 // Idempotency-Key HTTP header.

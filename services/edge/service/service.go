@@ -78,6 +78,7 @@ type backends struct {
 }
 
 // dial connects to the five services (closed when the edge stops); calls
+// that may arrive twice (reads, deduplicated creates: grpcx.Retryable)
 // retry UNAVAILABLE, the edge being the outermost caller.
 func dial(base *platform.Base, cfg Config) (*backends, error) {
 	b := &backends{conns: map[string]*grpc.ClientConn{}}
