@@ -52,6 +52,7 @@ type Runner struct {
 	active map[string]chan struct{} // closed when the import stops running here
 	base   context.Context
 	wg     sync.WaitGroup
+	purged time.Time // when finished imports were last purged
 }
 
 // NewRunner returns a runner over store.
@@ -90,43 +91,38 @@ func (r *Runner) RegisterProcessor(kind string, p imports.Processor) { r.procs[k
 // Store returns the runner's store.
 func (r *Runner) Store() *Store { return r.store }
 
-// Run resumes imports whose process died and purges old ones, until ctx
-// ends; imports running here are then stopped and released so another
-// process takes them up at once.
-func (r *Runner) Run(ctx context.Context) {
-	r.mu.Lock()
-	r.base = ctx
-	r.mu.Unlock()
-	t := time.NewTicker(r.cfg.Poll)
-	defer t.Stop()
-	purged := time.Time{}
+// Resume takes over imports whose process died (their lease expired) and
+// runs them here, and once an hour purges finished imports older than
+// Retention. Serve runs it every Poll.
+func (r *Runner) Resume(ctx context.Context) error {
 	for {
-		for {
-			imp, err := r.store.Claim(ctx, r.owner, r.cfg.Lease)
-			if err != nil || imp == nil {
-				if err != nil && ctx.Err() == nil {
-					r.log.Warn("imports: claim", slog.String("error", err.Error()))
-				}
-				break
-			}
-			r.log.Info("imports: resuming", slog.String("import", imp.ID), slog.Int("attempt", imp.Attempts))
-			r.start(imp)
+		imp, err := r.store.Claim(ctx, r.owner, r.cfg.Lease)
+		if err != nil {
+			return fmt.Errorf("claim: %w", err)
 		}
-		if time.Since(purged) > time.Hour {
-			if n, err := r.store.Purge(ctx, time.Now().Add(-r.cfg.Retention)); err == nil {
-				purged = time.Now()
-				if n > 0 {
-					r.log.Info("imports: purged", slog.Int64("imports", n))
-				}
-			}
+		if imp == nil {
+			break
 		}
-		select {
-		case <-ctx.Done():
-			r.wg.Wait()
-			return
-		case <-t.C:
-		}
+		r.log.Info("imports: resuming", slog.String("import", imp.ID), slog.Int("attempt", imp.Attempts))
+		r.start(imp)
 	}
+	r.mu.Lock()
+	due := time.Since(r.purged) > time.Hour
+	r.mu.Unlock()
+	if !due {
+		return nil
+	}
+	n, err := r.store.Purge(ctx, time.Now().Add(-r.cfg.Retention))
+	if err != nil {
+		return fmt.Errorf("purge: %w", err)
+	}
+	r.mu.Lock()
+	r.purged = time.Now()
+	r.mu.Unlock()
+	if n > 0 {
+		r.log.Info("imports: purged", slog.Int64("imports", n))
+	}
+	return nil
 }
 
 // Upload reads an uploaded file, stages its rows and starts its import; it
@@ -361,16 +357,28 @@ func (e Env) CheckSize(n int) error {
 	return nil
 }
 
-// Serve runs r until ctx ends and registers with onClose a wait for its
-// imports to stop (before the pool closes).
-func (r *Runner) Serve(ctx context.Context, onClose func(func(context.Context) error)) {
-	stopped := make(chan struct{})
-	go func() { defer close(stopped); r.Run(ctx) }()
-	onClose(func(c context.Context) error {
+// Host runs a Runner's periodic work and its stop: platform.Base.
+type Host interface {
+	Every(ctx context.Context, interval time.Duration, what string, fn func(context.Context) error)
+	OnClose(fn func(context.Context) error)
+}
+
+// Serve runs imports here until ctx ends: those uploaded here, and through
+// h, every Poll, those Resume takes over. When ctx ends, the imports
+// running here stop and are released so another process takes them up at
+// once; h's stop waits for them (before the pool closes).
+func (r *Runner) Serve(ctx context.Context, h Host) {
+	r.mu.Lock()
+	r.base = ctx
+	r.mu.Unlock()
+	h.OnClose(func(c context.Context) error {
+		stopped := make(chan struct{})
+		go func() { defer close(stopped); r.wg.Wait() }()
 		select {
 		case <-stopped:
 		case <-c.Done():
 		}
 		return nil
 	})
+	h.Every(ctx, r.cfg.Poll, "imports: resuming", r.Resume)
 }

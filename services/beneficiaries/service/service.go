@@ -70,7 +70,7 @@ func New(cfg Config) platform.Service {
 			store := importsjob.NewStore(base.Pool)
 			runner := importsjob.NewRunner(store, cfg.Imports.Config(), base.Log)
 			runner.Register(imports.KindBeneficiaries, application.ImportSpec(), application)
-			runner.Serve(ctx, base.OnClose)
+			runner.Serve(ctx, base)
 			pb.RegisterBeneficiaryServiceServer(srv, ports.NewGRPC(application))
 			pb.RegisterBeneficiaryAccessServiceServer(srv, ports.NewAccess(application))
 			pb.RegisterBeneficiaryImportServiceServer(srv, ports.NewImport(runner, cfg.Imports, base.Log))

@@ -73,7 +73,7 @@ func New(cfg Config) platform.Service {
 			store := importsjob.NewStore(base.Pool)
 			runner := importsjob.NewRunner(store, cfg.Imports.Config(), base.Log)
 			runner.RegisterProcessor(imports.KindParticipants, application)
-			runner.Serve(ctx, base.OnClose)
+			runner.Serve(ctx, base)
 			pb.RegisterParticipantImportServiceServer(srv, ports.NewImport(application, runner, cfg.Imports, base.Log))
 			importsv1.RegisterImportServiceServer(srv, importsgrpc.New(store, base.Log))
 			return nil
