@@ -90,6 +90,11 @@ lint: lint-openapi lint-aip
 	test -z "$$(gofmt -l pkg services deploy gen tests)"
 	"$$(cd tools/lint && GOWORK=off $(GO) tool -n golangci-lint)" run $(PKGS)
 
+## images: build the six container images without a Docker engine (deploy/image, go-containerregistry): an OCI layout in .data/images/oci and docker-archive tarballs .data/images/<process>.tar, named spona/<process>:$(IMAGE_TAG) (IMAGE_FLAGS=-arch arm64)
+IMAGE_TAG ?= dev
+images:
+	$(GO) run ./deploy/image -out .data/images -tag $(IMAGE_TAG) $(IMAGE_FLAGS)
+
 ## build: build the six binaries into bin/
 build:
 	$(GO) build -o bin/ ./services/beneficiaries ./services/referrals ./services/trainings ./services/reporting ./services/webhooks ./services/edge
