@@ -36,6 +36,7 @@ type registry struct {
 	sees       map[string][]string // person → organisations holding a grant
 	households map[string]domain.Household
 	requests   map[string]string // request id → household
+	assistance []domain.Assistance
 	audit      []auditlog.Record
 	emitted    []events.Event
 }
@@ -44,7 +45,7 @@ type registry struct {
 func (r *registry) InTx(_ context.Context, fn func(Repository) error) error {
 	before := *r
 	before.persons, before.households, before.requests = maps.Clone(r.persons), maps.Clone(r.households), maps.Clone(r.requests)
-	before.audit, before.emitted = slices.Clone(r.audit), slices.Clone(r.emitted)
+	before.assistance, before.audit, before.emitted = slices.Clone(r.assistance), slices.Clone(r.audit), slices.Clone(r.emitted)
 	if err := fn(r); err != nil {
 		*r = before
 		return err
