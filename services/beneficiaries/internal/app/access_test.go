@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	auditlog "github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/events"
@@ -32,13 +31,11 @@ var clock = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 // sharing fakes what the sharing use cases use; anything else panics on
 // the nil embedded interface. One person, registered by owner.
 type sharing struct {
-	Repository
+	journal
 	person   domain.Beneficiary
 	consents []domain.Consent
 	grants   []domain.Grant
 	applied  []string // consents whose expiry was applied
-	audit    []auditlog.Record
-	emitted  []events.Event
 }
 
 // InTx is one transaction: on error, nothing it wrote stays.
@@ -171,26 +168,21 @@ func (s *sharing) ClaimExpiredConsents(_ context.Context, limit int) ([]*domain.
 	return out, nil
 }
 
-func (s *sharing) AppendAudit(_ context.Context, recs []auditlog.Record) error {
-	s.audit = append(s.audit, recs...)
-	return nil
-}
-
-func (s *sharing) Emit(_ context.Context, evs ...events.Event) error {
-	s.emitted = append(s.emitted, evs...)
-	return nil
-}
-
 // world is a person registered by owner with a live referral_sharing
-// consent expiring in 30 days, shared with grantee for source under it.
-func world() *sharing {
-	return &sharing{
+// consent expiring in 30 days, shared with grantee for source under it,
+// then changed by setup (when not nil).
+func world(setup func(*sharing)) *sharing {
+	s := &sharing{
 		person: domain.Beneficiary{ID: personID, OrganisationID: owner, GivenName: "Amina", Version: 1},
 		consents: []domain.Consent{{ID: consentID, BeneficiaryID: personID, OrganisationID: owner, Purpose: domain.PurposeReferralSharing,
 			GivenBy: "self", GivenTime: clock.AddDate(0, -1, 0), ExpireTime: clock.AddDate(0, 0, 30)}},
 		grants: []domain.Grant{{ID: "g1", BeneficiaryID: personID, GranteeOrganisationID: grantee, GrantedBy: owner, SourceID: source,
 			ConsentID: consentID, CreateTime: clock.AddDate(0, 0, -7)}},
 	}
+	if setup != nil {
+		setup(s)
+	}
+	return s
 }
 
 func sharingApp(s *sharing) *App {
@@ -201,24 +193,6 @@ func sharingApp(s *sharing) *App {
 
 func actor(org string) Actor {
 	return Actor{Principal: auth.Principal{OrganisationID: org, ClientID: "client"}}
-}
-
-// actions lists the audit actions recorded, in order.
-func actions(recs []auditlog.Record) []string {
-	var out []string
-	for _, r := range recs {
-		out = append(out, r.Action)
-	}
-	return out
-}
-
-// types lists the event types emitted, in order.
-func types(evs []events.Event) []string {
-	var out []string
-	for _, e := range evs {
-		out = append(out, e.Type)
-	}
-	return out
 }
 
 func TestGrantAccessUseCase(t *testing.T) {
@@ -257,19 +231,12 @@ func TestGrantAccessUseCase(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := world()
-			if tt.setup != nil {
-				tt.setup(s)
-			}
+			s := world(tt.setup)
 			grantsBefore := len(s.grants)
 			g, err := sharingApp(s).GrantAccess(context.Background(), actor(tt.by), &domain.Grant{BeneficiaryID: personID,
 				GranteeOrganisationID: tt.to, SourceID: source, ExpireTime: tt.expire})
 			if tt.kind != 0 {
-				var violations []string
-				if tt.field != "" {
-					violations = []string{tt.field}
-				}
-				statustest.WantError(t, err, tt.kind, tt.reason, violations)
+				statustest.WantError(t, err, tt.kind, tt.reason, violationsOf(tt.field))
 				if len(s.grants) != grantsBefore || len(s.audit) != 0 || len(s.emitted) != 0 {
 					t.Errorf("a refused grant left traces: grants %v, audit %v, events %v", s.grants, s.audit, s.emitted)
 				}
@@ -318,7 +285,7 @@ func TestRevokeAccessUseCase(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := world()
+			s := world(nil)
 			s.grants = append(s.grants, domain.Grant{ID: "g2", BeneficiaryID: personID, GranteeOrganisationID: other, GrantedBy: owner,
 				SourceID: source, ConsentID: consentID})
 			if tt.setup != nil {
@@ -378,7 +345,7 @@ func TestWithdrawConsentUseCase(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := world()
+			s := world(nil)
 			s.grants = append(s.grants, domain.Grant{ID: "g2", BeneficiaryID: personID, GranteeOrganisationID: other, GrantedBy: owner,
 				SourceID: "referrals/2", ConsentID: consentID})
 			if tt.setup != nil {
@@ -453,10 +420,7 @@ func TestCheckAccessUseCase(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := world()
-			if tt.setup != nil {
-				tt.setup(s)
-			}
+			s := world(tt.setup)
 			got, err := sharingApp(s).CheckAccess(context.Background(), actor(tt.by), personID, tt.source)
 			if tt.kind != 0 {
 				statustest.WantError(t, err, tt.kind, tt.reason, nil)
@@ -480,7 +444,7 @@ func TestCheckAccessUseCase(t *testing.T) {
 // the owner's audit log as the service's own doing.
 func TestApplyExpiriesUseCase(t *testing.T) {
 	t.Parallel()
-	s := world()
+	s := world(nil)
 	s.consents[0].ExpireTime = clock.Add(-time.Minute)
 	s.consents = append(s.consents, domain.Consent{ID: "c2", BeneficiaryID: personID, OrganisationID: owner, Purpose: "photo",
 		GivenBy: "self", GivenTime: clock.AddDate(0, -1, 0), ExpireTime: clock.AddDate(0, 0, 1)})

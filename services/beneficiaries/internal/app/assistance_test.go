@@ -69,12 +69,6 @@ func (r *registry) ListAssistances(_ context.Context, onlyOrg, beneficiaryID str
 	return out, nil
 }
 
-func assistanceApp(r *registry, d directory) *App {
-	a := New(r, projects{}, d)
-	a.today = func() date.Date { return date.Of(clock) }
-	return a
-}
-
 func TestCreateAssistanceUseCase(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -106,25 +100,18 @@ func TestCreateAssistanceUseCase(t *testing.T) {
 			kind: errs.KindPermissionDenied},
 		{name: "a stranger sees no such person", by: stranger, person: personID, in: domain.Assistance{}, kind: errs.KindNotFound},
 		{name: "an erased person", by: owner, person: personID, in: domain.Assistance{},
-			setup: func(r *registry) { b := r.persons[personID]; b.EraseTime = clock; r.persons[personID] = b },
+			setup: func(r *registry) { r.edit(personID, func(b *domain.Beneficiary) { b.EraseTime = clock }) },
 			kind:  errs.KindFailedPrecondition},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := people2()
-			if tt.setup != nil {
-				tt.setup(r)
-			}
+			r := people2(tt.setup)
 			in := tt.in
 			in.Type, in.Date = "legal_counselling", date.Of(clock)
-			out, err := assistanceApp(r, directory{down: tt.down}).CreateAssistance(context.Background(), actor(tt.by), tt.person, &in, "")
+			out, err := registryApp(r, directory{down: tt.down}).CreateAssistance(context.Background(), actor(tt.by), tt.person, &in, "")
 			if tt.kind != 0 {
-				var violations []string
-				if tt.field != "" {
-					violations = []string{tt.field}
-				}
-				statustest.WantError(t, err, tt.kind, "", violations)
+				statustest.WantError(t, err, tt.kind, "", violationsOf(tt.field))
 				if len(r.assistance) != 0 || len(r.audit) != 0 {
 					t.Errorf("a refusal left traces: assistance %v, audit %v", r.assistance, r.audit)
 				}
@@ -147,10 +134,10 @@ func TestCreateAssistanceUseCase(t *testing.T) {
 // grantee only what it recorded itself.
 func TestListAssistancesUseCase(t *testing.T) {
 	t.Parallel()
-	r := people2()
+	r := people2(nil)
 	r.assistance = []domain.Assistance{{ID: "a1", BeneficiaryID: personID, OrganisationID: owner},
 		{ID: "a2", BeneficiaryID: personID, OrganisationID: grantee}}
-	a := assistanceApp(r, directory{})
+	a := registryApp(r, directory{})
 	for _, c := range []struct {
 		by   string
 		want []string

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	auditlog "github.com/spona/spona/pkg/audit"
+	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/testkit/statustest"
@@ -31,14 +31,12 @@ const (
 // registry fakes what these use cases use; anything else panics on the nil
 // embedded interface.
 type registry struct {
-	Repository
+	journal
 	persons    map[string]domain.Beneficiary
 	sees       map[string][]string // person → organisations holding a grant
 	households map[string]domain.Household
 	requests   map[string]string // request id → household
 	assistance []domain.Assistance
-	audit      []auditlog.Record
-	emitted    []events.Event
 }
 
 // InTx is one transaction: on error, nothing it wrote stays.
@@ -142,21 +140,11 @@ func (r *registry) RemoveHouseholdMember(_ context.Context, householdID, benefic
 	return nil
 }
 
-func (r *registry) AppendAudit(_ context.Context, recs []auditlog.Record) error {
-	r.audit = append(r.audit, recs...)
-	return nil
-}
-
-func (r *registry) Emit(_ context.Context, evs ...events.Event) error {
-	r.emitted = append(r.emitted, evs...)
-	return nil
-}
-
 // people2 is owner's two records of one person (personID shared with
 // grantee), grantee's own personC (shared with owner), and owner's empty
-// household.
-func people2() *registry {
-	return &registry{
+// household, then changed by setup (when not nil).
+func people2(setup func(*registry)) *registry {
+	r := &registry{
 		persons: map[string]domain.Beneficiary{
 			personID: {ID: personID, OrganisationID: owner, GivenName: "Amina"},
 			personB:  {ID: personB, OrganisationID: owner, GivenName: "Амина"},
@@ -166,6 +154,17 @@ func people2() *registry {
 		households: map[string]domain.Household{hhID: {ID: hhID, OrganisationID: owner}},
 		requests:   map[string]string{},
 	}
+	if setup != nil {
+		setup(r)
+	}
+	return r
+}
+
+// edit changes person id.
+func (r *registry) edit(id string, change func(*domain.Beneficiary)) {
+	b := r.persons[id]
+	change(&b)
+	r.persons[id] = b
 }
 
 // state is what the use cases may change of each person.
@@ -177,9 +176,12 @@ func (r *registry) state() map[string]string {
 	return out
 }
 
-func registryApp(r *registry) *App {
-	a := New(r, nil, nil)
+// registryApp is the application over r, the directory d and a project
+// check refusing refusedProject, at clock.
+func registryApp(r *registry, d directory) *App {
+	a := New(r, projects{}, d)
 	a.now = func() time.Time { return clock }
+	a.today = func() date.Date { return date.Of(clock) }
 	return a
 }
 
@@ -204,21 +206,18 @@ func TestMergeBeneficiariesUseCase(t *testing.T) {
 			kind: errs.KindPermissionDenied},
 		{name: "a grantee merges nothing", by: grantee, primary: personC, dup: personID, kind: errs.KindPermissionDenied},
 		{name: "a merged record is merged already", by: owner, primary: personID, dup: personB,
-			setup: func(r *registry) { b := r.persons[personB]; b.MergedInto = personC; r.persons[personB] = b },
+			setup: func(r *registry) { r.edit(personB, func(b *domain.Beneficiary) { b.MergedInto = personC }) },
 			kind:  errs.KindFailedPrecondition, reason: "BENEFICIARY_MERGED"},
 		{name: "an erased record is not merged", by: owner, primary: personID, dup: personB,
-			setup: func(r *registry) { b := r.persons[personID]; b.EraseTime = clock; r.persons[personID] = b },
+			setup: func(r *registry) { r.edit(personID, func(b *domain.Beneficiary) { b.EraseTime = clock }) },
 			kind:  errs.KindFailedPrecondition, reason: "BENEFICIARY_ERASED"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := people2()
-			if tt.setup != nil {
-				tt.setup(r)
-			}
+			r := people2(tt.setup)
 			before := r.state()
-			out, err := registryApp(r).MergeBeneficiaries(context.Background(), actor(tt.by), tt.primary, tt.dup)
+			out, err := registryApp(r, directory{}).MergeBeneficiaries(context.Background(), actor(tt.by), tt.primary, tt.dup)
 			if tt.kind != 0 {
 				statustest.WantError(t, err, tt.kind, tt.reason, nil)
 				if tt.violations != nil { // in any order
@@ -260,7 +259,7 @@ func TestMergeBeneficiariesUseCase(t *testing.T) {
 
 func TestEraseBeneficiaryUseCase(t *testing.T) {
 	t.Parallel()
-	merged := func(r *registry) { b := r.persons[personB]; b.MergedInto = personID; r.persons[personB] = b }
+	merged := func(r *registry) { r.edit(personB, func(b *domain.Beneficiary) { b.MergedInto = personID }) }
 	tests := []struct {
 		name   string
 		by     string
@@ -277,7 +276,7 @@ func TestEraseBeneficiaryUseCase(t *testing.T) {
 		{name: "erasing the survivor erases what was merged into it", by: owner, id: personID, setup: merged,
 			erased: []string{personID, personB}, merged: []string{personB}},
 		{name: "erasing twice changes nothing", by: owner, id: personID,
-			setup:  func(r *registry) { b := r.persons[personID]; b.Erase(clock.Add(-time.Hour)); r.persons[personID] = b },
+			setup:  func(r *registry) { r.edit(personID, func(b *domain.Beneficiary) { b.Erase(clock.Add(-time.Hour)) }) },
 			erased: []string{personID}, quiet: true},
 		{name: "a grantee erases nothing", by: grantee, id: personID, kind: errs.KindPermissionDenied},
 		{name: "a stranger sees no such person", by: stranger, id: personID, kind: errs.KindNotFound},
@@ -285,12 +284,9 @@ func TestEraseBeneficiaryUseCase(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := people2()
-			if tt.setup != nil {
-				tt.setup(r)
-			}
+			r := people2(tt.setup)
 			before := r.state()
-			out, err := registryApp(r).EraseBeneficiary(context.Background(), actor(tt.by), tt.id, "the person asked")
+			out, err := registryApp(r, directory{}).EraseBeneficiary(context.Background(), actor(tt.by), tt.id, "the person asked")
 			if tt.kind != 0 {
 				statustest.WantError(t, err, tt.kind, "", nil)
 				if !maps.Equal(r.state(), before) || len(r.audit) != 0 || len(r.emitted) != 0 {
@@ -371,7 +367,7 @@ func TestHouseholdUseCases(t *testing.T) {
 				return a.AddHouseholdMember(ctx, act, hhID, domain.HouseholdMember{BeneficiaryID: personB, Relationship: "cousin"})
 			}, kind: errs.KindInvalidArgument, field: "member.relationship"},
 		{name: "an erased person joins no household", by: owner,
-			setup: func(r *registry) { b := r.persons[personB]; b.EraseTime = clock; r.persons[personB] = b },
+			setup: func(r *registry) { r.edit(personB, func(b *domain.Beneficiary) { b.EraseTime = clock }) },
 			do: func(ctx context.Context, a *App, act Actor) (*domain.Household, error) {
 				return a.AddHouseholdMember(ctx, act, hhID, member(personB))
 			}, kind: errs.KindFailedPrecondition},
@@ -379,18 +375,11 @@ func TestHouseholdUseCases(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := people2()
-			if tt.setup != nil {
-				tt.setup(r)
-			}
+			r := people2(tt.setup)
 			households := len(r.households)
-			h, err := tt.do(context.Background(), registryApp(r), actor(tt.by))
+			h, err := tt.do(context.Background(), registryApp(r, directory{}), actor(tt.by))
 			if tt.kind != 0 {
-				var violations []string
-				if tt.field != "" {
-					violations = []string{tt.field}
-				}
-				statustest.WantError(t, err, tt.kind, "", violations)
+				statustest.WantError(t, err, tt.kind, "", violationsOf(tt.field))
 				if len(r.households) != households || len(r.households[hhID].Members) != 0 || len(r.audit) != 0 {
 					t.Errorf("a refusal left traces: households %v, audit %v", r.households, r.audit)
 				}
@@ -423,8 +412,8 @@ func TestHouseholdUseCases(t *testing.T) {
 // no member twice; removing a member takes only the caller's own.
 func TestHouseholdRetryAndRemove(t *testing.T) {
 	t.Parallel()
-	r := people2()
-	a := registryApp(r)
+	r := people2(nil)
+	a := registryApp(r, directory{})
 	ctx := context.Background()
 	in := func() *domain.Household {
 		return &domain.Household{Members: []domain.HouseholdMember{{BeneficiaryID: personB, Relationship: "head"}}}

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	auditlog "github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
@@ -32,13 +31,11 @@ const (
 // panics on the nil embedded interface. The transaction is the fake itself:
 // what a refused update wrote is discarded by the test's checks on saved.
 type people struct {
-	Repository
+	journal
 	row     domain.Beneficiary
 	erased  bool
 	saved   int
 	history []domain.LegalStatusChange
-	audit   []auditlog.Record
-	emitted []events.Event
 }
 
 func (p *people) InTx(_ context.Context, fn func(Repository) error) error {
@@ -80,16 +77,6 @@ func (p *people) UpdateBeneficiary(_ context.Context, b *domain.Beneficiary, ver
 
 func (p *people) AddLegalStatus(_ context.Context, _ string, c domain.LegalStatusChange) error {
 	p.history = append(p.history, c)
-	return nil
-}
-
-func (p *people) AppendAudit(_ context.Context, recs []auditlog.Record) error {
-	p.audit = append(p.audit, recs...)
-	return nil
-}
-
-func (p *people) Emit(_ context.Context, evs ...events.Event) error {
-	p.emitted = append(p.emitted, evs...)
 	return nil
 }
 
