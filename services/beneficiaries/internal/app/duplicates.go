@@ -99,7 +99,7 @@ func (f *duplicateFinder) find(ctx context.Context, chunk []*imports.StagedRow) 
 	for i, r := range keyed {
 		k := domain.PersonKey{Trigrams: trgms[i], BirthDate: r.BirthDate, BirthYear: r.BirthYear, Nationality: r.Nationality}
 		// Ties as the SQL breaks them: higher id first.
-		hits := trigram.Best(f.persons.Similar(k.Trigrams, similarityThreshold), nearest,
+		hits := f.persons.Nearest(k.Trigrams, similarityThreshold, nearest,
 			func(a, b int32) int { return strings.Compare(f.keys[b].ID, f.keys[a].ID) })
 		for _, h := range hits {
 			c := k.Score(f.keys[h.Entry], h.Similarity)
@@ -107,7 +107,7 @@ func (f *duplicateFinder) find(ctx context.Context, chunk []*imports.StagedRow) 
 			existing[r.Row] = append(existing[r.Row], c)
 		}
 		// Earlier rows (ties: the earlier row first), listed in sheet order.
-		near := trigram.Best(f.rows.Similar(k.Trigrams, similarityThreshold), nearest, cmp.Compare[int32])
+		near := f.rows.Nearest(k.Trigrams, similarityThreshold, nearest, cmp.Compare[int32])
 		slices.SortFunc(near, func(a, b trigram.Hit) int { return cmp.Compare(a.Entry, b.Entry) })
 		for _, h := range near {
 			within[r.Row] = append(within[r.Row], RowCandidate{Row: f.rowNos[h.Entry], Candidate: k.Score(f.rowKeys[h.Entry], h.Similarity)})
