@@ -214,6 +214,64 @@ func TestWriteAndList(t *testing.T) {
 	}
 }
 
+// TestWriteEach: events made from a query's ids, in its order, after
+// events written one by one, with the template's organisations and data;
+// a query without rows writes nothing; a template with an undeclared type
+// or key is refused.
+func TestWriteEach(t *testing.T) {
+	e := newEnv(t, outbox.FeedOptions{})
+	ctx := context.Background()
+	a, b, c := ids.New(), ids.New(), ids.New()
+	org := ids.New()
+	tmpl := events.Event{Type: events.BeneficiaryCreated, AggregateType: events.AggregateBeneficiary,
+		OrganisationIDs: []string{strings.ToUpper(org)}, Data: map[string]any{"beneficiary_id": ""}}
+	err := db.InTx(ctx, e.pool, func(tx pgx.Tx) error {
+		if err := outbox.Write(ctx, tx, referralEvent(a)); err != nil {
+			return err
+		}
+		return outbox.WriteEach(ctx, tx, tmpl, "beneficiary_id",
+			`SELECT id FROM unnest($1::text[]) WITH ORDINALITY AS u(id, i) ORDER BY i DESC`, []string{b, c})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.InTx(ctx, e.pool, func(tx pgx.Tx) error {
+		return outbox.WriteEach(ctx, tx, tmpl, "beneficiary_id", `SELECT ''::text WHERE false`)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := e.all(t, "")
+	if !slices.Equal(aggregateIDs(got), []string{a, c, b}) {
+		t.Fatalf("feed = %v, want %v", aggregateIDs(got), []string{a, c, b})
+	}
+	for _, ev := range got[1:] {
+		if ev.GetType() != events.BeneficiaryCreated || !slices.Equal(ev.GetOrganisationIds(), []string{org}) ||
+			ev.GetData().GetFields()["beneficiary_id"].GetStringValue() != ev.GetAggregateId() || len(ev.GetData().GetFields()) != 1 ||
+			!ids.Valid(ev.GetId()) || got[1].GetId() == got[2].GetId() {
+			t.Errorf("event = %v", ev)
+		}
+	}
+	for _, bad := range []events.Event{
+		{Type: "beneficiary.renamed", AggregateType: "beneficiary"},
+		{Type: events.BeneficiaryCreated, AggregateType: "beneficiary", Data: map[string]any{"given_name": "Amina"}},
+	} {
+		err := db.InTx(ctx, e.pool, func(tx pgx.Tx) error {
+			return outbox.WriteEach(ctx, tx, bad, "beneficiary_id", `SELECT $1::text`, ids.New())
+		})
+		if err == nil {
+			t.Errorf("WriteEach(%v) succeeded", bad)
+		}
+	}
+	if err := db.InTx(ctx, e.pool, func(tx pgx.Tx) error {
+		return outbox.WriteEach(ctx, tx, tmpl, "given_name", `SELECT $1::text`, ids.New())
+	}); err == nil {
+		t.Error("WriteEach with an undeclared id field succeeded")
+	}
+	if after, _ := e.all(t, ""); len(after) != 3 {
+		t.Fatalf("refused events were written: %v", aggregateIDs(after))
+	}
+}
+
 func TestWriteRefusesUndeclaredData(t *testing.T) {
 	e := newEnv(t, outbox.FeedOptions{})
 	ctx := context.Background()

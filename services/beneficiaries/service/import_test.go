@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	importsv1 "github.com/spona/spona/gen/go/spona/imports/v1"
+	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/sheet"
 	"github.com/spona/spona/pkg/testkit/servicetest"
@@ -79,7 +81,8 @@ Jovana;Jovanović;ženski;31.02.2001;povratnik;Šabac;RS;trudnica, marsovac
 `
 
 func TestImportBeneficiaries(t *testing.T) {
-	c := startImports(t)
+	s := startAll(t)
+	c := clientsOf(s.conn)
 	org := ids.New()
 	ctx := servicetest.As(t, org)
 
@@ -149,6 +152,26 @@ func TestImportBeneficiaries(t *testing.T) {
 	}
 	if creates != 2 {
 		t.Fatalf("%d create audit events, want 2", creates)
+	}
+	// One beneficiary.created per record written, and no other event (nothing from the dry run or the failed import).
+	var created []string
+	evs, _ := servicetest.Events(t, s.conn, "")
+	for _, e := range evs {
+		if !slices.Contains(e.GetOrganisationIds(), org) {
+			continue
+		}
+		if e.GetType() != events.BeneficiaryCreated || str(e, "beneficiary_id") != e.GetAggregateId() {
+			t.Fatalf("event %v", e)
+		}
+		created = append(created, e.GetAggregateId())
+	}
+	if len(created) != 2 {
+		t.Fatalf("beneficiary.created for %v, want the 2 rows written", created)
+	}
+	for _, b := range l.GetBeneficiaries() {
+		if !slices.Contains(created, b.GetId()) {
+			t.Fatalf("no beneficiary.created for %s (events for %v)", b.GetId(), created)
+		}
 	}
 
 	// The same request id, or the same file again: nothing imported twice.

@@ -9,10 +9,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/imports"
 	"github.com/spona/spona/pkg/imports/importsjob"
 	"github.com/spona/spona/pkg/intconv"
+	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/services/beneficiaries/internal/app"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
 )
@@ -104,6 +106,19 @@ func (p *Postgres) SetImportDuplicates(ctx context.Context, importID string, row
 // SetImportOutcomes records what the import did with rows.
 func (p *Postgres) SetImportOutcomes(ctx context.Context, importID string, outs []imports.Outcome) error {
 	return importsjob.SetOutcomes(ctx, p.q, importID, outs)
+}
+
+// EmitForCreated records tmpl for every record the import created, made
+// from its rows with the commit (outbox.WriteEach).
+func (p *Postgres) EmitForCreated(ctx context.Context, importID string, tmpl events.Event) error {
+	if p.tx == nil {
+		return errors.New("beneficiaries: events emitted outside a transaction")
+	}
+	p.pendingEach = append(p.pendingEach, func(tx pgx.Tx) error {
+		return outbox.WriteEach(ctx, tx, tmpl, "beneficiary_id", `SELECT resource_id::text FROM import_rows
+			WHERE import_id = $1 AND outcome = 'created' ORDER BY row_no`, importID)
+	})
+	return nil
 }
 
 // FinishImport ends the import as succeeded (in the transaction of its

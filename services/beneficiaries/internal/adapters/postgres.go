@@ -31,6 +31,9 @@ type Postgres struct {
 	tx   pgx.Tx
 	// pending events, written to the outbox when the transaction commits.
 	pending []events.Event
+	// pendingEach write events made from query rows (outbox.WriteEach),
+	// after pending.
+	pendingEach []func(tx pgx.Tx) error
 }
 
 // NewPostgres returns the repository on pool.
@@ -53,7 +56,15 @@ func (p *Postgres) InTx(ctx context.Context, fn func(app.Repository) error) erro
 		if err := fn(r); err != nil {
 			return err
 		}
-		return outbox.Write(ctx, tx, r.pending...)
+		if err := outbox.Write(ctx, tx, r.pending...); err != nil {
+			return err
+		}
+		for _, w := range r.pendingEach {
+			if err := w(tx); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

@@ -26,6 +26,11 @@ type ImportRepository interface {
 	// with their first legal status (statuses[i] is bs[i]'s; none when its
 	// LegalStatus is empty).
 	CreateImported(ctx context.Context, bs []*domain.Beneficiary, statuses []domain.LegalStatusChange) error
+	// EmitForCreated records tmpl for every record the import created (its
+	// id as the aggregate id and as tmpl's beneficiary_id), in sheet order,
+	// written to the outbox with the transaction's changes (inside InTx
+	// only) without holding the events in memory.
+	EmitForCreated(ctx context.Context, importID string, tmpl events.Event) error
 	// FinishImport ends the import as succeeded.
 	FinishImport(ctx context.Context, importID string, c imports.Counts) error
 }
@@ -163,19 +168,24 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 			done += len(outs)
 			report(imports.PhaseWrite, c, checkShare+done*(100-checkShare)/max(c.Valid, 1))
 		}
+		if c.Created > 0 {
+			if err := r.EmitForCreated(ctx, imp.ID, beneficiaryEvent(events.BeneficiaryCreated, "", []string{imp.OrganisationID}, nil)); err != nil {
+				return err
+			}
+		}
 		return r.FinishImport(ctx, imp.ID, c)
 	})
 }
 
 // createAll stores validated imported records (ids and organisation set)
-// with their legal status, audits their creation and emits their events in
-// r's transaction, as createIn does for one, in a few statements for all.
+// with their legal status and audits their creation in r's transaction, as
+// createIn does for one, in a few statements for all. Their creation
+// events are emitted once for the whole import (EmitForCreated).
 func createAll(ctx context.Context, r Repository, act Actor, bs []*domain.Beneficiary, today date.Date) error {
 	if len(bs) == 0 {
 		return nil
 	}
 	statuses := make([]domain.LegalStatusChange, len(bs))
-	evs := make([]events.Event, len(bs))
 	for i, b := range bs {
 		if b.LegalStatus != "" {
 			since := b.LegalStatusSince
@@ -184,13 +194,9 @@ func createAll(ctx context.Context, r Repository, act Actor, bs []*domain.Benefi
 			}
 			statuses[i] = domain.LegalStatusChange{LegalStatus: b.LegalStatus, Since: since, OrganisationID: act.OrganisationID}
 		}
-		evs[i] = beneficiaryEvent(events.BeneficiaryCreated, b.ID, []string{b.OrganisationID}, nil)
 	}
 	if err := r.CreateImported(ctx, bs, statuses); err != nil {
 		return err
 	}
-	if err := audit(ctx, r, act, domain.ActionCreate, domain.ViewFields(domain.AccessOwner), bs...); err != nil {
-		return err
-	}
-	return r.Emit(ctx, evs...)
+	return audit(ctx, r, act, domain.ActionCreate, domain.ViewFields(domain.AccessOwner), bs...)
 }
