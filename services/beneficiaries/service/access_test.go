@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"maps"
 	"testing"
 	"time"
 
@@ -151,6 +152,68 @@ func TestConsentLifecycle(t *testing.T) {
 		if _, err := c.CreateConsent(ctx, &pb.CreateConsentRequest{BeneficiaryId: b.GetId(), Consent: in}); statustest.Code(err) != codes.InvalidArgument {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// TestSearchFindsGranted: a grantee's search finds the persons it holds live
+// grants for (once however many grants, in the reduced view), beside its
+// own, until the grants end; their owner's search is unchanged.
+func TestSearchFindsGranted(t *testing.T) {
+	c := startAll(t)
+	orgA, orgB := ids.New(), ids.New()
+	ctxA, ctxB := servicetest.As(t, orgA), servicetest.As(t, orgB)
+	theirs := mustCreate(t, c, ctxA, amina())
+	mustCreate(t, c, ctxA, &pb.Beneficiary{GivenName: "Amina", FamilyName: "Hadžić"})
+	own := mustCreate(t, c, ctxB, &pb.Beneficiary{GivenName: "Amina", FamilyName: "Haddad"})
+	if _, err := c.CreateConsent(ctxA, &pb.CreateConsentRequest{BeneficiaryId: theirs.GetId(), Consent: consent(pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING)}); err != nil {
+		t.Fatal(err)
+	}
+	search := func(ctx context.Context) map[string]pb.AccessLevel {
+		t.Helper()
+		r, err := c.SearchBeneficiaries(ctx, &pb.SearchBeneficiariesRequest{Query: "Haddad"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]pb.AccessLevel{}
+		for _, x := range r.GetResults() {
+			if _, twice := got[x.GetBeneficiary().GetId()]; twice {
+				t.Fatalf("%s found twice", x.GetBeneficiary().GetId())
+			}
+			if x.GetBeneficiary().GetAccess() == pb.AccessLevel_ACCESS_LEVEL_GRANTED && x.GetBeneficiary().GetBirthDate() != "" {
+				t.Fatalf("granted result not reduced: %v", x.GetBeneficiary())
+			}
+			got[x.GetBeneficiary().GetId()] = x.GetBeneficiary().GetAccess()
+		}
+		return got
+	}
+	ownOnly := map[string]pb.AccessLevel{own.GetId(): pb.AccessLevel_ACCESS_LEVEL_OWNER}
+	if got := search(ctxB); !maps.Equal(got, ownOnly) {
+		t.Fatalf("before the grants B finds %v", got)
+	}
+	for _, source := range []string{"referral-1", "referral-2"} {
+		if _, err := c.access.GrantAccess(ctxA, &pb.GrantAccessRequest{BeneficiaryId: theirs.GetId(), GranteeOrganisationId: orgB, SourceId: source}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	both := map[string]pb.AccessLevel{own.GetId(): pb.AccessLevel_ACCESS_LEVEL_OWNER, theirs.GetId(): pb.AccessLevel_ACCESS_LEVEL_GRANTED}
+	if got := search(ctxB); !maps.Equal(got, both) {
+		t.Fatalf("with two grants B finds %v, want %v", got, both)
+	}
+	if got := search(ctxA); !maps.Equal(got, map[string]pb.AccessLevel{theirs.GetId(): pb.AccessLevel_ACCESS_LEVEL_OWNER}) {
+		t.Fatalf("A finds %v", got)
+	}
+	for _, source := range []string{"referral-1", "referral-2"} {
+		if _, err := c.access.RevokeAccess(ctxA, &pb.RevokeAccessRequest{BeneficiaryId: theirs.GetId(), SourceId: source}); err != nil {
+			t.Fatal(err)
+		}
+		if source == "referral-1" {
+			if got := search(ctxB); !maps.Equal(got, both) {
+				t.Fatalf("with one grant left B finds %v, want %v", got, both)
+			}
+		}
+	}
+	if got := search(ctxB); !maps.Equal(got, ownOnly) {
+		t.Fatalf("after the grants B finds %v", got)
 	}
 }
 

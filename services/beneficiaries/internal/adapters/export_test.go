@@ -65,3 +65,10 @@ var (
 		WHERE r.import_id = $1 AND r.row_no > $2 AND r.row_no <= $3 AND r.name_key <> ''
 		ORDER BY 1, 2`
 )
+
+// The parts of the search's SQL, for BenchmarkSearch's baseline.
+const (
+	BeneficiaryCols = beneficiaryCols
+	Visible         = visible
+	Current         = current
+)

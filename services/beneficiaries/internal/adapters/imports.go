@@ -68,7 +68,7 @@ func (p *Postgres) ImportDuplicates(ctx context.Context, org, importID string, c
 		FROM r CROSS JOIN LATERAL (
 			SELECT b.id, `+scoreSQL("b", "r.name_key", "r.birth_date", "r.birth_year", "r.nationality")+`
 			FROM beneficiaries b
-			WHERE b.name_key % r.name_key AND b.organisation_id = $1 AND `+current+`
+			WHERE b.organisation_id = $1 AND b.name_key IN `+similarKeys("r.name_key")+` AND `+current+`
 			ORDER BY 2 DESC, b.id DESC LIMIT 10) AS c(id, name_score, birth_score, nationality_score)
 		UNION ALL
 		SELECT r.row_no, '', o.row_no, o.name_score, o.birth_score, o.nationality_score

@@ -330,11 +330,7 @@ func (p *Postgres) Search(ctx context.Context, viewer, key string, after *domain
 		score := float32(after.Score)
 		afterScore, afterID = &score, &after.ID
 	}
-	rows, err := p.q.Query(ctx, `SELECT `+beneficiaryCols+`, word_similarity($2, b.name_key) AS score
-		FROM beneficiaries b
-		WHERE $2 <% b.name_key AND `+visible+` AND `+current+`
-			AND ($4::real IS NULL OR (word_similarity($2, b.name_key), b.id) < ($4::real, $5::uuid))
-		ORDER BY score DESC, b.id DESC LIMIT $3`, viewer, key, limit, afterScore, afterID)
+	rows, err := p.q.Query(ctx, SearchSQL, viewer, key, limit, afterScore, afterID)
 	if err != nil {
 		return nil, db.Error(err)
 	}
@@ -347,10 +343,33 @@ func (p *Postgres) Search(ctx context.Context, viewer, key string, after *domain
 	return out, db.Error(err)
 }
 
-// SearchSQL is the search query without visibility and paging, for the
-// benchmark's comparisons.
-const SearchSQL = `SELECT b.id, word_similarity($1, b.name_key) AS score FROM beneficiaries b
-	WHERE $1 <% b.name_key ORDER BY score DESC, b.id DESC LIMIT 20`
+// SearchSQL finds the page of search results of viewer $1 for key $2: at
+// most $3 rows after the (score $4, id $5) of the previous page's last row.
+// The distinct name keys word-similar to $2 (pg_trgm's <%, as a trigram
+// index over the persons would find them) come first; then the viewer's own
+// current beneficiaries with those keys (by organisation and key) and the
+// current ones it holds a live grant for; only the page's rows are read in
+// full. Scores are word_similarity of the same keys, so results and their
+// order are those of a search over the persons themselves.
+const SearchSQL = `WITH k AS MATERIALIZED (
+		SELECT k.key, word_similarity($2, k.key) AS score FROM name_keys k WHERE $2 <% k.key),
+	hit AS (
+		SELECT b.id, k.score FROM k JOIN beneficiaries b ON b.organisation_id = $1 AND b.name_key = k.key AND ` + current + `
+		UNION ALL
+		SELECT b.id, k.score FROM beneficiaries b JOIN k ON k.key = b.name_key
+		WHERE b.organisation_id <> $1 AND ` + current + `
+			AND b.id IN (SELECT g.beneficiary_id FROM access_grants g ` + liveGrant + ` WHERE g.organisation_id = $1)),
+	page AS (
+		SELECT hit.id, hit.score FROM hit WHERE $4::real IS NULL OR (hit.score, hit.id) < ($4::real, $5::uuid)
+		ORDER BY hit.score DESC, hit.id DESC LIMIT $3)
+	SELECT ` + beneficiaryCols + `, page.score FROM page JOIN beneficiaries b ON b.id = page.id
+	ORDER BY page.score DESC, b.id DESC`
+
+// similarKeys is the set of name keys similar (pg_trgm's %) to the key
+// expression %s, for persons' b.name_key IN (...).
+func similarKeys(key string) string {
+	return `(SELECT nk.key FROM name_keys nk WHERE nk.key % ` + key + `)`
+}
 
 // Duplicates scores the organisation's other current beneficiaries that
 // resemble b by name or share a document with it.
@@ -362,9 +381,12 @@ func (p *Postgres) Duplicates(ctx context.Context, b *domain.Beneficiary, limit 
 				WHERE dx.beneficiary_id = $2 AND dy.beneficiary_id = b.id) THEN 1.0 ELSE 0 END AS doc
 		FROM beneficiaries b
 		WHERE b.organisation_id = $1 AND b.id <> $2 AND `+current+`
-			AND (b.name_key % $3 OR b.id IN (SELECT dy.beneficiary_id FROM identity_documents dx JOIN identity_documents dy
+			AND b.id IN (SELECT b.id FROM beneficiaries b WHERE b.organisation_id = $1 AND `+current+`
+					AND b.name_key IN `+similarKeys("$3")+`
+				UNION ALL
+				SELECT dy.beneficiary_id FROM identity_documents dx JOIN identity_documents dy
 				ON dx.type = dy.type AND dx.number = dy.number AND dx.issuing_country = dy.issuing_country
-				WHERE dx.beneficiary_id = $2 AND dy.organisation_id = $1))
+				WHERE dx.beneficiary_id = $2 AND dy.organisation_id = $1)
 		ORDER BY doc DESC, similarity(b.name_key, $3) DESC, b.id DESC LIMIT 200`,
 		b.OrganisationID, b.ID, b.NameKey(), b.BirthDate.Ptr(), db.NullInt(b.BirthYear), b.Nationality)
 	if err != nil {
