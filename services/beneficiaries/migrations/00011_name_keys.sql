@@ -14,6 +14,22 @@ INSERT INTO name_keys (key, persons)
 SELECT name_key, count(*) FROM beneficiaries WHERE name_key <> '' GROUP BY name_key;
 CREATE INDEX name_keys_trgm_idx ON name_keys USING gin (key gin_trgm_ops);
 
+-- The keys similar to q (pg_trgm's %), and the keys containing a word
+-- similar to q (<%) with their word_similarity, always found by the trigram
+-- index: pg_trgm's functions are costed as cheap as an addition, so while
+-- name_keys is small the planner would rather compute the similarity of
+-- every key (milliseconds) than probe the index (tens of microseconds).
+-- +goose StatementBegin
+CREATE FUNCTION similar_name_keys(q text) RETURNS SETOF text
+    LANGUAGE sql STABLE ROWS 100 SET enable_seqscan = off SET search_path FROM CURRENT
+    AS $$ SELECT key FROM name_keys WHERE key % q $$;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE FUNCTION word_similar_name_keys(q text) RETURNS TABLE (key text, score real)
+    LANGUAGE sql STABLE ROWS 100 SET enable_seqscan = off SET search_path FROM CURRENT
+    AS $$ SELECT k.key, word_similarity(q, k.key) FROM name_keys k WHERE q <% k.key $$;
+-- +goose StatementEnd
+
 -- The persons of an organisation with a key, current ones only (searches
 -- and duplicates exclude merged and erased records).
 CREATE INDEX beneficiaries_org_name_key_idx ON beneficiaries (organisation_id, name_key, id)
@@ -69,6 +85,8 @@ DROP TRIGGER beneficiaries_name_keys_update ON beneficiaries;
 DROP TRIGGER beneficiaries_name_keys_insert ON beneficiaries;
 DROP FUNCTION name_keys_changed();
 DROP FUNCTION name_keys_inserted();
+DROP FUNCTION word_similar_name_keys(text);
+DROP FUNCTION similar_name_keys(text);
 CREATE INDEX beneficiaries_name_key_trgm_idx ON beneficiaries USING gin (name_key gin_trgm_ops);
 DROP INDEX beneficiaries_org_name_key_idx;
 DROP TABLE name_keys;

@@ -53,7 +53,7 @@ var (
 		FROM import_rows r CROSS JOIN LATERAL (
 			SELECT b.id, ` + scoreSQL("b", "r.name_key", "r.birth_date", "r.birth_year", "r.nationality") + `
 			FROM beneficiaries b
-			WHERE b.organisation_id = $1 AND ` + current + ` AND b.name_key % r.name_key
+			WHERE b.organisation_id = $1 AND ` + current + ` AND b.name_key IN ` + similarKeys("r.name_key") + `
 			ORDER BY 2 DESC, b.id DESC LIMIT 10) AS c(id, name_score, birth_score, nationality_score)
 		WHERE r.import_id = $2 AND r.row_no > $3 AND r.row_no <= $4 AND r.name_key <> ''`
 	LateralWithinSQL = `SELECT r.row_no, o.row_no, o.name_score, o.birth_score, o.nationality_score

@@ -345,14 +345,13 @@ func (p *Postgres) Search(ctx context.Context, viewer, key string, after *domain
 
 // SearchSQL finds the page of search results of viewer $1 for key $2: at
 // most $3 rows after the (score $4, id $5) of the previous page's last row.
-// The distinct name keys word-similar to $2 (pg_trgm's <%, as a trigram
-// index over the persons would find them) come first; then the viewer's own
+// The distinct name keys word-similar to $2 (pg_trgm's <%, by the trigram
+// index of name_keys) come first; then the viewer's own
 // current beneficiaries with those keys (by organisation and key) and the
 // current ones it holds a live grant for; only the page's rows are read in
 // full. Scores are word_similarity of the same keys, so results and their
 // order are those of a search over the persons themselves.
-const SearchSQL = `WITH k AS MATERIALIZED (
-		SELECT k.key, word_similarity($2, k.key) AS score FROM name_keys k WHERE $2 <% k.key),
+const SearchSQL = `WITH k AS MATERIALIZED (SELECT k.key, k.score FROM word_similar_name_keys($2) k),
 	hit AS (
 		SELECT b.id, k.score FROM k JOIN beneficiaries b ON b.organisation_id = $1 AND b.name_key = k.key AND ` + current + `
 		UNION ALL
@@ -365,10 +364,10 @@ const SearchSQL = `WITH k AS MATERIALIZED (
 	SELECT ` + beneficiaryCols + `, page.score FROM page JOIN beneficiaries b ON b.id = page.id
 	ORDER BY page.score DESC, b.id DESC`
 
-// similarKeys is the set of name keys similar (pg_trgm's %) to the key
-// expression %s, for persons' b.name_key IN (...).
+// similarKeys is the set of name keys similar (pg_trgm's %) to the SQL
+// expression key, for persons' b.name_key IN (...).
 func similarKeys(key string) string {
-	return `(SELECT nk.key FROM name_keys nk WHERE nk.key % ` + key + `)`
+	return `(SELECT nk FROM similar_name_keys(` + key + `) nk)`
 }
 
 // Duplicates scores the organisation's other current beneficiaries that
