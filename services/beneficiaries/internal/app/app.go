@@ -357,20 +357,19 @@ func (a *App) SearchBeneficiaries(ctx context.Context, act Actor, query string, 
 	if err != nil {
 		return nil, "", err
 	}
-	var out []domain.Scored
-	var next string
-	err = a.repo.InTx(ctx, func(r Repository) error {
-		if out, err = r.Search(ctx, act.OrganisationID, key, after, page.Limit()); err != nil {
-			return err
+	// One statement finds the page and audits the rows shown.
+	out, err := a.repo.Search(ctx, act.OrganisationID, key, after, page.Limit(), page.Size, ReadAudit{Actor: act,
+		Action: domain.ActionSearch, OwnerFields: listFields(domain.AccessOwner), GrantedFields: listFields(domain.AccessGranted)})
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := pagination.Next(page, out, func(s domain.Scored) string { return s.Key().String() })
+	for _, s := range out {
+		if s.Beneficiary.Access != domain.AccessOwner {
+			s.Beneficiary.Reduce()
 		}
-		out, next = pagination.Next(page, out, func(s domain.Scored) string { return s.Key().String() })
-		rows := make([]*domain.Beneficiary, len(out))
-		for i := range out {
-			rows[i] = out[i].Beneficiary
-		}
-		return auditViews(ctx, r, act, domain.ActionSearch, rows)
-	})
-	return out, next, err
+	}
+	return out, next, nil
 }
 
 // scorePage parses the page of a ranked list.

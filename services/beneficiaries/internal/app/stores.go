@@ -72,7 +72,11 @@ type PersonStore interface {
 
 // Finder finds persons by name, and the probable duplicates of one.
 type Finder interface {
-	Search(ctx context.Context, viewer, key string, after *domain.ScoreKey, limit int) ([]domain.Scored, error)
+	// Search returns the visible current persons whose names contain a word
+	// similar to key, best first: at most limit after the row at after
+	// (nil: from the first), and records the reading of the first shown of
+	// them as rec says, with the search.
+	Search(ctx context.Context, viewer, key string, after *domain.ScoreKey, limit, shown int, rec ReadAudit) ([]domain.Scored, error)
 	Duplicates(ctx context.Context, b *domain.Beneficiary, limit int) ([]domain.Candidate, error)
 }
 
