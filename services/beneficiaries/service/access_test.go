@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -201,6 +202,39 @@ func TestSearchFindsGranted(t *testing.T) {
 	}
 	if got := search(ctxA); !maps.Equal(got, map[string]pb.AccessLevel{theirs.GetId(): pb.AccessLevel_ACCESS_LEVEL_OWNER}) {
 		t.Fatalf("A finds %v", got)
+	}
+	// Each result shown is audited for its owner, as B's view or A's own;
+	// a row only looked ahead at (page_size 1: A's is second) is not.
+	searches := func(ctx context.Context, id string) (byB, byA [][]string) {
+		t.Helper()
+		r, err := c.ListAuditEvents(ctx, &pb.ListAuditEventsRequest{BeneficiaryId: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range r.GetAuditEvents() {
+			if e.GetAction() != "search" {
+				continue
+			}
+			if e.GetActorOrganisationId() == orgB {
+				byB = append(byB, e.GetFields())
+			} else {
+				byA = append(byA, e.GetFields())
+			}
+		}
+		return byB, byA
+	}
+	if byB, byA := searches(ctxA, theirs.GetId()); len(byB) != 1 || len(byA) != 1 || slices.Contains(byB[0], "birth_date") || !slices.Contains(byA[0], "birth_date") {
+		t.Fatalf("A's person: searches audited by B %v, by A %v", byB, byA)
+	}
+	r, err := c.SearchBeneficiaries(ctxB, &pb.SearchBeneficiariesRequest{Query: "Haddad", PageSize: 1})
+	if err != nil || len(r.GetResults()) != 1 || r.GetResults()[0].GetBeneficiary().GetId() != own.GetId() || r.GetNextPageToken() == "" {
+		t.Fatalf("B's first page of 1: %v %v", r, err)
+	}
+	if byB, _ := searches(ctxA, theirs.GetId()); len(byB) != 1 {
+		t.Fatalf("a row not shown was audited: %v", byB)
+	}
+	if byB, _ := searches(ctxB, own.GetId()); len(byB) != 3 || !slices.Contains(byB[0], "birth_date") {
+		t.Fatalf("B's person: searches audited %v", byB)
 	}
 	for _, source := range []string{"referral-1", "referral-2"} {
 		if _, err := c.access.RevokeAccess(ctxA, &pb.RevokeAccessRequest{BeneficiaryId: theirs.GetId(), SourceId: source}); err != nil {
