@@ -16,8 +16,11 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
+	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
-	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"golang.org/x/sync/errgroup"
 )
@@ -25,17 +28,32 @@ import (
 // benchDimensions are the disaggregations of the benchmarked indicator.
 var benchDimensions = []string{"sex", "legal_status", "municipality"}
 
+// deliveryDimensions are the breakdowns by the directory service that
+// delivered the assistance (issue 14 §2), added to benchDimensions for the
+// with_service path.
+var deliveryDimensions = []string{"service", "service_category", "location"}
+
+// benchTeams and benchPlaces: the assistance records are given by five
+// psychosocial teams of the organisation, each at five locations.
+const benchTeams, benchPlaces = 5, 5
+
 // BenchmarkReport measures GetProjectReport for a project with a
 // beneficiaries-assisted indicator broken down by sex, legal status and
 // municipality, over SPONA_BENCH_ASSISTANCES assistance records (default
 // 20,000; the issue's figure is 1,000,000) of a quarter as many
-// beneficiaries, bulk-loaded with COPY into the beneficiaries schema. In
-// the same run it times three things, interleaved (one round of the three
-// per iteration; -benchtime 5x for five) so that outside load hits them
-// alike, and reports their medians and ratios:
+// beneficiaries, bulk-loaded with COPY into the beneficiaries schema, each
+// record given by one of five directory services (teams) at one of its
+// five locations. In the same run it times four things, interleaved (one
+// round of the four per iteration; -benchtime 5x for five) so that outside
+// load hits them alike, and reports their medians and ratios:
 //
 //   - service: the whole path (gRPC to reporting, which asks the
 //     beneficiaries service over gRPC, then suppresses);
+//   - with_service: the same report of a second project holding a copy of
+//     the same records, whose indicator is also broken down by service,
+//     service category and location (issue 14 §2): the distinct (person,
+//     service) pairs and so on, and the directory calls that name the
+//     cells (one count of locations by service, one GetService per team);
 //   - today_sql: the query the service ran before (issue 13 §3), per
 //     dimension a count(DISTINCT) over the join of every record with its
 //     person, with GROUPING SETS, the dimensions at once as the service
@@ -54,17 +72,25 @@ func BenchmarkReport(b *testing.B) {
 	}
 	e := start(b)
 	c := e.c
-	org := ids.New()
+	org := e.organisation(b, "Bench NGO", "")
 	ctx := servicetest.As(b, org)
-	p, err := c.CreateProject(ctx, &pb.CreateProjectRequest{Project: minimal("BENCH")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	project := p.GetProject().GetId()
-	if _, err := c.CreateIndicator(ctx, &pb.CreateIndicatorRequest{ProjectId: project, Indicator: &pb.Indicator{
-		Code: "OP1", Titles: en("Persons assisted"), Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT,
-		Metric: pb.Metric_METRIC_BENEFICIARIES_ASSISTED, Disaggregations: benchDimensions}}); err != nil {
-		b.Fatal(err)
+	teams := e.teams(b, ctx, org)
+	project, withService := "", ""
+	for i, dims := range [][]string{benchDimensions, append(slices.Clone(benchDimensions), deliveryDimensions...)} {
+		p, err := c.CreateProject(ctx, &pb.CreateProjectRequest{Project: minimal("BENCH-" + strconv.Itoa(i))})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.CreateIndicator(ctx, &pb.CreateIndicatorRequest{ProjectId: p.GetProject().GetId(), Indicator: &pb.Indicator{
+			Code: "OP1", Titles: en("Persons assisted"), Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT,
+			Metric: pb.Metric_METRIC_BENEFICIARIES_ASSISTED, Disaggregations: dims}}); err != nil {
+			b.Fatal(err)
+		}
+		if i == 0 {
+			project = p.GetProject().GetId()
+		} else {
+			withService = p.GetProject().GetId()
+		}
 	}
 	pool, err := pgxpool.New(context.Background(), e.dbURL)
 	if err != nil {
@@ -72,13 +98,25 @@ func BenchmarkReport(b *testing.B) {
 	}
 	defer pool.Close()
 	start := time.Now()
-	if err := load(context.Background(), pool, org, project, n); err != nil {
+	if err := load(context.Background(), pool, org, project, n, teams); err != nil {
 		b.Fatal(err)
 	}
-	fmt.Printf("BenchmarkReport: loaded %d assistance records of %d beneficiaries in %s\n", n, max(n/4, 1), time.Since(start).Round(time.Millisecond))
+	// The second project holds a copy of the same records.
+	if _, err := pool.Exec(context.Background(), `INSERT INTO beneficiaries.assistances
+		(id, beneficiary_id, organisation_id, project_id, type, date, service_id, location_id, service_category)
+		SELECT gen_random_uuid(), beneficiary_id, organisation_id, $2, type, date, service_id, location_id, service_category
+		FROM beneficiaries.assistances WHERE project_id = $1`, project, withService); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := pool.Exec(context.Background(), `ANALYZE beneficiaries.assistances`); err != nil {
+		b.Fatal(err)
+	}
+	fmt.Printf("BenchmarkReport: loaded %d assistance records of %d beneficiaries (twice, one copy per project) in %s\n", n, max(n/4, 1), time.Since(start).Round(time.Millisecond))
 
-	// All three must agree before any is timed.
-	service := func() (map[string]int64, error) {
+	// report runs a project's report through the service: its total and
+	// cells by dimension=label (and, for the directory dimensions, which
+	// cells the directory named).
+	report := func(project string) (map[string]int64, error) {
 		// Principals live a minute; loading and rounds may take longer.
 		rep, err := c.GetProjectReport(servicetest.As(b, org), &pb.GetProjectReportRequest{ProjectId: project})
 		if err != nil {
@@ -89,6 +127,9 @@ func BenchmarkReport(b *testing.B) {
 		for _, bd := range res.GetDisaggregations() {
 			for _, cell := range bd.GetCells() {
 				got[bd.GetDimension()+"="+cell.GetLabel()] = mustInt(b, cell.GetValue())
+				if cell.GetName() != "" {
+					got["named "+bd.GetDimension()]++
+				}
 			}
 		}
 		return got, nil
@@ -97,7 +138,14 @@ func BenchmarkReport(b *testing.B) {
 		name string
 		run  func() (map[string]int64, error)
 	}{
-		{"service", service},
+		{"service", func() (map[string]int64, error) { return report(project) }},
+		{"with_service", func() (map[string]int64, error) { return report(withService) }},
+		{"with_service_counts", func() (map[string]int64, error) {
+			return assisted(servicetest.As(b, org, auth.ScopeAggregates), e.ben, withService, true, append(slices.Clone(benchDimensions), deliveryDimensions...)...)
+		}},
+		{"locations_of_services", func() (map[string]int64, error) {
+			return assisted(servicetest.As(b, org, auth.ScopeAggregates), e.ben, withService, false, "service", "location")
+		}},
 		{"today_sql", func() (map[string]int64, error) { return todayReport(context.Background(), pool, project) }},
 		{"best_sql", func() (map[string]int64, error) { return bestReport(context.Background(), pool, project) }},
 	}
@@ -109,6 +157,17 @@ func BenchmarkReport(b *testing.B) {
 		}
 		if want == nil {
 			want = got
+			continue
+		}
+		if path.name == "locations_of_services" {
+			// The total and one group per (team, location).
+			if len(got) != 1+len(teams)*benchPlaces || got[""] != want[""] {
+				b.Fatalf("%s: %v", path.name, got)
+			}
+			continue
+		}
+		if strings.HasPrefix(path.name, "with_service") {
+			checkDelivery(b, got, want, teams, path.name == "with_service")
 			continue
 		}
 		// The service suppresses small cells; with this many records
@@ -134,19 +193,106 @@ func BenchmarkReport(b *testing.B) {
 			}
 			round++
 		}
-		med := make([]time.Duration, len(paths))
+		med := map[string]time.Duration{}
 		for i := range paths {
 			slices.Sort(times[i])
-			med[i] = times[i][len(times[i])/2]
-			b.ReportMetric(float64(med[i])/1e6, paths[i].name+"-ms")
+			med[paths[i].name] = times[i][len(times[i])/2]
+			b.ReportMetric(float64(med[paths[i].name])/1e6, paths[i].name+"-ms")
 		}
-		b.ReportMetric(float64(med[1])/float64(med[0]), "today/service")
-		b.ReportMetric(float64(med[0])/float64(med[2]), "service/best")
+		ratio := func(x, y string) float64 { return float64(med[x]) / float64(med[y]) }
+		b.ReportMetric(ratio("with_service", "service"), "with_service/service")
+		b.ReportMetric(ratio("today_sql", "service"), "today/service")
+		b.ReportMetric(ratio("service", "best_sql"), "service/best")
+		ms := func(name string) time.Duration { return med[name].Round(100 * time.Microsecond) }
 		// Printed rather than logged: a benchmark's log is shown only on failure.
-		fmt.Printf("BenchmarkReport: %d assistance records, medians of %d interleaved rounds: report %s, today's SQL %s (%.2fx the report), best SQL %s (the report %.2fx it)\n",
-			n, round, med[0].Round(time.Millisecond), med[1].Round(time.Millisecond), float64(med[1])/float64(med[0]),
-			med[2].Round(time.Millisecond), float64(med[0])/float64(med[2]))
+		fmt.Printf("BenchmarkReport: %d assistance records, medians of %d interleaved rounds: report %s; "+
+			"with service, category and location breakdowns %s (%.2fx), of which its counts %s and the count of locations by service that names them %s; "+
+			"today's SQL %s (%.2fx the report), best SQL %s (the report %.2fx it)\n",
+			n, round, ms("service"), ms("with_service"), ratio("with_service", "service"),
+			ms("with_service_counts"), ms("locations_of_services"),
+			ms("today_sql"), ratio("today_sql", "service"), ms("best_sql"), ratio("service", "best_sql"))
 	})
+}
+
+// benchTeam is a directory service of the benchmark and its locations.
+type benchTeam struct {
+	id, category string
+	locations    []string
+}
+
+// teams publishes benchTeams psychosocial teams of org in the directory,
+// each at benchPlaces locations.
+func (e *env) teams(b *testing.B, ctx context.Context, org string) []benchTeam {
+	b.Helper()
+	out := make([]benchTeam, benchTeams)
+	for i := range out {
+		svc := &refv1.Service{Name: fmt.Sprintf("Team %d", i+1), Category: refv1.ReferralCategory_REFERRAL_CATEGORY_PSYCHOSOCIAL}
+		for j := range benchPlaces {
+			svc.Locations = append(svc.Locations, &refv1.Location{Name: fmt.Sprintf("Team %d, place %d", i+1, j+1),
+				Municipality: fmt.Sprintf("Municipality %02d", j), Country: "RS"})
+		}
+		r, err := e.dir.CreateService(ctx, &refv1.CreateServiceRequest{OrganisationId: org, Service: svc})
+		if err != nil {
+			b.Fatal(err)
+		}
+		out[i] = benchTeam{id: r.GetService().GetId(), category: "psychosocial"}
+		for _, l := range r.GetService().GetLocations() {
+			out[i].locations = append(out[i].locations, l.GetId())
+		}
+	}
+	return out
+}
+
+// checkDelivery checks the with_service report against the service's: the
+// same total and person breakdowns, a cell per team, location and the one
+// category, every team and location named from the directory.
+func checkDelivery(b *testing.B, got, want map[string]int64, teams []benchTeam, named bool) {
+	b.Helper()
+	counts := map[string]int{}
+	for k, v := range got {
+		dim, _, found := strings.Cut(k, "=")
+		if !found {
+			continue
+		}
+		if slices.Contains(deliveryDimensions, dim) {
+			counts[dim]++
+			if v < 1 || v > want[""] {
+				b.Fatalf("with_service: %s = %d (total %d)", k, v, want[""])
+			}
+			delete(got, k)
+		}
+	}
+	names := map[string]int64{"service": got["named service"], "location": got["named location"]}
+	delete(got, "named service")
+	delete(got, "named location")
+	wantCounts := map[string]int{"service": len(teams), "service_category": 1, "location": len(teams) * benchPlaces}
+	wantNames := map[string]int64{"service": 0, "location": 0}
+	if named {
+		wantNames = map[string]int64{"service": int64(len(teams)), "location": int64(len(teams) * benchPlaces)}
+	}
+	if !maps.Equal(counts, wantCounts) || !maps.Equal(names, wantNames) || !maps.Equal(got, want) {
+		b.Fatalf("with_service: cells %v (want %v), named %v (want %v), other counts %v (service %v)", counts, wantCounts, names, wantNames, got, want)
+	}
+}
+
+// assisted asks the beneficiaries service for the count a report asks
+// (each: every dimension on its own), as dimension=label.
+func assisted(ctx context.Context, c benv1.BeneficiaryServiceClient, project string, each bool, dims ...string) (map[string]int64, error) {
+	r, err := c.CountAssistedBeneficiaries(ctx, &benv1.CountAssistedBeneficiariesRequest{ProjectId: project, GroupBy: dims, EachDimension: each,
+		Period: &commonv1.DateRange{StartDate: "2024-01-01", EndDate: "2024-12-31"}})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{"": r.GetAggregate().GetTotal()}
+	for _, g := range r.GetAggregate().GetGroups() {
+		var key []string
+		for dim, label := range g.GetLabels() {
+			key = append(key, dim+"="+label)
+		}
+		slices.Sort(key)
+		out[strings.Join(key, "&")] = g.GetCount()
+	}
+	return out, nil
 }
 
 func mustInt(b *testing.B, s string) int64 {
@@ -158,8 +304,9 @@ func mustInt(b *testing.B, s string) int64 {
 }
 
 // load bulk-loads n assistance records under the project, of n/4
-// beneficiaries of org, with COPY.
-func load(ctx context.Context, pool *pgxpool.Pool, org, project string, n int) error {
+// beneficiaries of org, with COPY, each given by one of the teams at one
+// of its locations.
+func load(ctx context.Context, pool *pgxpool.Pool, org, project string, n int, teams []benchTeam) error {
 	r := rand.New(rand.NewPCG(7, 11))
 	people := max(n/4, 1)
 	sexes := []string{"female", "male", "other", "unknown"}
@@ -189,14 +336,15 @@ func load(ctx context.Context, pool *pgxpool.Pool, org, project string, n int) e
 	first := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	j := 0
 	_, err = pool.CopyFrom(ctx, pgx.Identifier{"beneficiaries", "assistances"},
-		[]string{"id", "beneficiary_id", "organisation_id", "project_id", "type", "date"},
+		[]string{"id", "beneficiary_id", "organisation_id", "project_id", "type", "date", "service_id", "location_id", "service_category"},
 		pgx.CopyFromFunc(func() ([]any, error) {
 			if j == n {
 				return nil, nil
 			}
 			j++
+			team := teams[r.IntN(len(teams))]
 			return []any{uuid.New(), benIDs[r.IntN(people)], org, project, types[r.IntN(len(types))],
-				first.AddDate(0, 0, r.IntN(366))}, nil
+				first.AddDate(0, 0, r.IntN(366)), team.id, team.locations[r.IntN(len(team.locations))], team.category}, nil
 		}))
 	if err != nil {
 		return fmt.Errorf("copy assistances: %w", err)
