@@ -17,6 +17,10 @@ const (
 	// ScopeProjectsCheck allows asking the reporting service whether the
 	// calling organisation may tag records with a project.
 	ScopeProjectsCheck = "projects.check"
+	// ScopeBeneficiariesCount allows asking the beneficiaries service to
+	// count persons the caller knows by id (beneficiary participants of
+	// training events) by their own data: counts only.
+	ScopeBeneficiariesCount = "beneficiaries.count"
 )
 
 // Delegate returns ctx whose calls to other Spona services act for

@@ -70,8 +70,9 @@ var Delegated = map[string][]string{
 		access + "CheckConsent", access + "GrantAccess", access + "RevokeAccess", access + "CheckAccess", access + "RecordAccess",
 		projects + "CheckProjectParticipation"}, feeds...),
 	// Organisation kinds from the directory, whether the organiser sees a
-	// participant, project tags; the beneficiaries feed.
-	"trainings": append([]string{directory + "GetOrganisation", access + "CheckAccess",
+	// participant, the beneficiary participants counted by sex, project
+	// tags; the beneficiaries feed.
+	"trainings": append([]string{directory + "GetOrganisation", access + "CheckAccess", access + "CountBeneficiaries",
 		projects + "CheckProjectParticipation"}, feeds...),
 	// The aggregates of a report, the implementing organisation of an IATI
 	// export, the directory services a report dimension names; the feeds.

@@ -16,6 +16,7 @@ import (
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
 )
@@ -298,6 +299,90 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 			GROUP BY `+cols, args...).Query(func(rows pgx.Rows) error { return aggregate.CollectSets(rows, set, &agg) })
 	}
 	if err := p.sendBatch(ctx, batch); err != nil {
+		return aggregate.Aggregate{}, db.Error(err)
+	}
+	agg.Sort()
+	return agg, nil
+}
+
+// cohortDims are the dimensions of CountCohorts: the person's data, only
+// when s.seen (an organisation named with them registered them or held a
+// grant to them), else unknown.
+var cohortDims = aggregate.Dimensions{
+	"sex": "CASE WHEN s.seen THEN b.sex::text END",
+}
+
+// CountCohorts counts the persons of each cohort once, by groupBy, in one
+// statement: the persons and the organisations named with them go as
+// three arrays (cohort number, person, organisation), whether one of the
+// organisations registered the person or held a grant to them (live or
+// not: erasure, withdrawal and a closed referral end grants, not the
+// count) is decided per person, then the persons are counted by their
+// data.
+func (p *Postgres) CountCohorts(ctx context.Context, cohorts []domain.Cohort, groupBy []string) (aggregate.Aggregate, error) {
+	if err := cohortDims.Check("group_by", groupBy); err != nil {
+		return aggregate.Aggregate{}, err
+	}
+	var nos []int32
+	var persons, orgs []string
+	for i, c := range cohorts {
+		for _, m := range c.Members {
+			named := m.OrganisationIDs
+			if len(named) == 0 {
+				named = []string{""} // counted, as unknown
+			}
+			for _, o := range named {
+				nos, persons, orgs = append(nos, intconv.Int32(i)), append(persons, m.BeneficiaryID), append(orgs, o)
+			}
+		}
+	}
+	cols := []string{"s.cohort"}
+	for _, g := range groupBy {
+		cols = append(cols, cohortDims[g])
+	}
+	all := strings.Join(cols, ", ")
+	rows, err := p.q.Query(ctx, `WITH p AS (SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[]) AS p (cohort, id, org)),
+		s AS (SELECT p.cohort, p.id, bool_or(b.organisation_id = NULLIF(p.org, '')::uuid OR EXISTS (
+				SELECT 1 FROM access_grants g WHERE g.beneficiary_id = p.id AND g.organisation_id = NULLIF(p.org, '')::uuid)) AS seen
+			FROM p LEFT JOIN beneficiaries b ON b.id = p.id
+			GROUP BY p.cohort, p.id)
+		SELECT `+all+`, GROUPING(`+all+`) <> 0, count(DISTINCT s.id)
+		FROM s LEFT JOIN beneficiaries b ON b.id = s.id
+		GROUP BY GROUPING SETS ((`+all+`), ())`, nos, persons, orgs)
+	if err != nil {
+		return aggregate.Aggregate{}, db.Error(err)
+	}
+	defer rows.Close()
+	var agg aggregate.Aggregate
+	for rows.Next() {
+		var no *int32
+		vals := make([]*string, len(groupBy))
+		dest := []any{&no}
+		for i := range vals {
+			dest = append(dest, &vals[i])
+		}
+		var total bool
+		var n int64
+		if err := rows.Scan(append(dest, &total, &n)...); err != nil {
+			return aggregate.Aggregate{}, db.Error(err)
+		}
+		if total || no == nil {
+			agg.Total = n
+			continue
+		}
+		labels := maps.Clone(cohorts[*no].Labels)
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		for i, g := range groupBy {
+			labels[g] = "unknown"
+			if vals[i] != nil && *vals[i] != "" {
+				labels[g] = *vals[i]
+			}
+		}
+		agg.Groups = append(agg.Groups, aggregate.Group{Labels: labels, Count: n})
+	}
+	if err := rows.Err(); err != nil {
 		return aggregate.Aggregate{}, db.Error(err)
 	}
 	agg.Sort()

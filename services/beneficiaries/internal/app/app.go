@@ -680,6 +680,18 @@ func (a *App) ListAssistances(ctx context.Context, act Actor, beneficiaryID stri
 	return rows, next, nil
 }
 
+// CountCohorts counts persons another service knows by id (the beneficiary
+// participants of training events) by their own data (see domain.Cohort):
+// counts only, never a person's values. It is asked for by services, not
+// partners (its scope is internal), and reads no personal data out, so it
+// writes no audit record, as CountAssisted.
+func (a *App) CountCohorts(ctx context.Context, cohorts []domain.Cohort, groupBy []string) (aggregate.Aggregate, error) {
+	if err := domain.ValidateCohorts(cohorts, groupBy); err != nil {
+		return aggregate.Aggregate{}, err
+	}
+	return a.repo.CountCohorts(ctx, cohorts, groupBy)
+}
+
 // CountAssisted counts unique beneficiaries assisted under a project,
 // optionally only by some organisations. It returns counts only, never
 // personal data.

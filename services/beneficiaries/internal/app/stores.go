@@ -24,6 +24,7 @@ type Repository interface {
 	HouseholdStore
 	AuditStore
 	AssistanceStore
+	CohortCounts
 	ConsentStore
 	GrantStore
 	ImportRepository
@@ -121,6 +122,14 @@ type AssistanceStore interface {
 	CreateAssistance(ctx context.Context, a *domain.Assistance, requestID string) (*domain.Assistance, error)
 	ListAssistances(ctx context.Context, onlyOrg, beneficiaryID string, p pagination.Page) ([]*domain.Assistance, error)
 	CountAssisted(ctx context.Context, q aggregate.Query, organisations []string) (aggregate.Aggregate, error)
+}
+
+// CohortCounts counts persons other services know by id (the beneficiary
+// participants of training events) by their own data.
+type CohortCounts interface {
+	// CountCohorts counts the persons of each cohort (valid) once, by
+	// groupBy (domain.CohortDimensions, checked here).
+	CountCohorts(ctx context.Context, cohorts []domain.Cohort, groupBy []string) (aggregate.Aggregate, error)
 }
 
 // ConsentStore stores consents, their withdrawal and their expiry.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/pkg/protoenum"
@@ -71,6 +72,24 @@ func (s *Access) RevokeAccess(ctx context.Context, req *pb.RevokeAccessRequest) 
 		return nil, err
 	}
 	return &pb.RevokeAccessResponse{Revoked: intconv.Int32(n)}, nil
+}
+
+// CountBeneficiaries counts persons the caller knows by id by their own
+// data (the trainings service's beneficiary participants by sex).
+func (s *Access) CountBeneficiaries(ctx context.Context, req *pb.CountBeneficiariesRequest) (*pb.CountBeneficiariesResponse, error) {
+	cohorts := make([]domain.Cohort, len(req.GetCohorts()))
+	for i, c := range req.GetCohorts() {
+		cohorts[i].Labels = c.GetLabels()
+		cohorts[i].Members = make([]domain.CohortMember, len(c.GetBeneficiaries()))
+		for j, m := range c.GetBeneficiaries() {
+			cohorts[i].Members[j] = domain.CohortMember{BeneficiaryID: m.GetBeneficiaryId(), OrganisationIDs: m.GetOrganisationIds()}
+		}
+	}
+	agg, err := s.app.CountCohorts(ctx, cohorts, req.GetGroupBy())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CountBeneficiariesResponse{Aggregate: aggregate.ToProto(agg)}, nil
 }
 
 func (s *Access) CheckAccess(ctx context.Context, req *pb.CheckAccessRequest) (*pb.CheckAccessResponse, error) {

@@ -56,10 +56,13 @@ var ParticipationMetrics = map[string]Participation{
 }
 
 // Dimensions of the training metrics: the three stages of one kind of
-// participant share them.
+// participant share them. A professional's organisation is the one they
+// work for; a beneficiary participant's is the organisation that
+// registered them at the event (the organiser), with its directory kind.
+// Beneficiaries have no sector.
 var (
 	professionalDims = []string{"sector", "sex", "organisation_kind", "organisation", "event_type"}
-	participantDims  = []string{"event_type", "municipality", "organisation"}
+	participantDims  = []string{"sex", "organisation_kind", "organisation", "event_type", "municipality"}
 )
 
 // MetricDimensions lists, per metric, the dimensions a report may break it

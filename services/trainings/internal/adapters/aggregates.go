@@ -2,7 +2,10 @@ package adapters
 
 import (
 	"context"
+	"slices"
+	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/services/trainings/internal/domain"
@@ -33,14 +36,33 @@ var participantCounts = map[string]struct {
 		"organisation":      "COALESCE(pa.organisation_id::text, NULLIF(pa.organisation_name, ''))",
 		"event_type":        "e.type",
 	}},
+	// The person's own data (sex) is not here: see BeneficiaryCohorts.
 	domain.KindBeneficiary: {"pa.beneficiary_id", `
 		FROM participants pa
 		JOIN training_events e ON e.id = pa.event_id`, aggregate.Dimensions{
 		"event_type":   "e.type",
 		"municipality": "NULLIF(e.municipality, '')",
-		// The organisation that brought the person: the organiser.
-		"organisation": "e.organiser_organisation_id::text",
+		// The organisation that registered the person at the event: the
+		// organiser. Its kind is the directory's, looked up by the
+		// application and given as the organisers ($4) and their kinds
+		// ($5): see organiserKinds.
+		"organisation":             "e.organiser_organisation_id::text",
+		domain.DimOrganisationKind: "(SELECT k.kind FROM unnest($4::uuid[], $5::text[]) AS k (org, kind) WHERE k.org = e.organiser_organisation_id)",
 	}},
+}
+
+// organiserKinds are the arguments $4 and $5 of a count of beneficiary
+// participants by organisation kind (kinds maps organisers to their
+// kinds), none otherwise.
+func organiserKinds(kind string, groupBy []string, kinds map[string]string) []any {
+	if kind != domain.KindBeneficiary || !slices.Contains(groupBy, domain.DimOrganisationKind) {
+		return nil
+	}
+	orgs, codes := make([]string, 0, len(kinds)), make([]string, 0, len(kinds))
+	for org, code := range kinds {
+		orgs, codes = append(orgs, org), append(codes, code)
+	}
+	return []any{orgs, codes}
 }
 
 // stageFilters keep the participants that reached a stage.
@@ -51,14 +73,85 @@ var stageFilters = map[string]string{
 }
 
 // CountParticipants counts unique participants of a kind (domain.Kind*)
-// who reached a stage (domain.Stage*) at events of the project.
-func (p *Postgres) CountParticipants(ctx context.Context, q aggregate.Query, kind, stage string) (aggregate.Aggregate, error) {
+// who reached a stage (domain.Stage*) at events of the project; kinds maps
+// the organisers to their directory kinds (for beneficiary participants by
+// organisation kind).
+func (p *Postgres) CountParticipants(ctx context.Context, q aggregate.Query, kind, stage string, kinds map[string]string) (aggregate.Aggregate, error) {
 	c, ok := participantCounts[kind]
 	filter, known := stageFilters[stage]
 	if !ok || !known {
 		return aggregate.Aggregate{}, domain.ValidateCount(kind, stage)
 	}
-	return p.count(ctx, q, c.dims, c.unit, c.from, filter)
+	return p.count(ctx, q, c.dims, c.unit, c.from, filter, organiserKinds(kind, q.GroupBy, kinds)...)
+}
+
+// BeneficiaryCohorts returns the beneficiary participants who reached stage
+// at the project's events in the period, grouped by q.GroupBy (dimensions
+// of the trainings service), each with the organisers of the events they
+// took part in; kinds as for CountParticipants.
+func (p *Postgres) BeneficiaryCohorts(ctx context.Context, q aggregate.Query, stage string, kinds map[string]string) ([]domain.Cohort, error) {
+	c := participantCounts[domain.KindBeneficiary]
+	filter, known := stageFilters[stage]
+	if !known {
+		return nil, domain.ValidateCount(domain.KindBeneficiary, stage)
+	}
+	if err := c.dims.Check("group_by", q.GroupBy); err != nil {
+		return nil, err
+	}
+	var cols []string
+	for _, g := range q.GroupBy {
+		cols = append(cols, c.dims[g]+", ")
+	}
+	sel := strings.Join(cols, "")
+	args := append([]any{q.ProjectID, q.From.Ptr(), q.To.Ptr()}, organiserKinds(domain.KindBeneficiary, q.GroupBy, kinds)...)
+	rows, err := p.pool.Query(ctx, `SELECT `+sel+`pa.beneficiary_id::text, array_agg(DISTINCT e.organiser_organisation_id::text)`+
+		c.from+countWhere(c.unit, filter)+` GROUP BY `+sel+`pa.beneficiary_id`, args...)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	defer rows.Close()
+	var out []domain.Cohort
+	index := map[string]int{}
+	for rows.Next() {
+		vals := make([]*string, len(q.GroupBy))
+		dest := make([]any, 0, len(vals)+2)
+		for i := range vals {
+			dest = append(dest, &vals[i])
+		}
+		var m domain.CohortMember
+		if err := rows.Scan(append(dest, &m.BeneficiaryID, &m.Organisers)...); err != nil {
+			return nil, db.Error(err)
+		}
+		labels := make(map[string]string, len(vals))
+		var key strings.Builder
+		for i, v := range vals {
+			labels[q.GroupBy[i]] = "unknown"
+			if v != nil && *v != "" {
+				labels[q.GroupBy[i]] = *v
+			}
+			key.WriteString(labels[q.GroupBy[i]] + "\x00")
+		}
+		i, ok := index[key.String()]
+		if !ok {
+			i = len(out)
+			index[key.String()] = i
+			out = append(out, domain.Cohort{Labels: labels})
+		}
+		out[i].Members = append(out[i].Members, m)
+	}
+	return out, db.Error(rows.Err())
+}
+
+// ProjectOrganisers returns the organisers of the project's events in the
+// period.
+func (p *Postgres) ProjectOrganisers(ctx context.Context, q aggregate.Query) ([]string, error) {
+	rows, err := p.pool.Query(ctx, `SELECT DISTINCT e.organiser_organisation_id::text FROM training_events e`+
+		countWhere("e.id", ""), q.ProjectID, q.From.Ptr(), q.To.Ptr())
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return out, db.Error(err)
 }
 
 var eventDims = aggregate.Dimensions{
@@ -72,20 +165,27 @@ func (p *Postgres) CountTrainingEvents(ctx context.Context, q aggregate.Query) (
 	return p.count(ctx, q, eventDims, "e.id", ` FROM training_events e`, "")
 }
 
+// countWhere keeps the rows of unit (not null) at the events (e) of the
+// project ($1) starting in the period ($2, $3), with the extra condition
+// filter ("" or " AND ...").
+func countWhere(unit, filter string) string {
+	return ` WHERE e.project_id = $1
+			AND ($2::date IS NULL OR e.start_date >= $2)
+			AND ($3::date IS NULL OR e.start_date <= $3)
+			AND ` + unit + ` IS NOT NULL` + filter
+}
+
 // count runs count(DISTINCT unit) over from (which binds e to the events)
 // for the project and period of q, with the extra condition filter ("" or
-// " AND ..."), grouped as asked.
-func (p *Postgres) count(ctx context.Context, q aggregate.Query, dims aggregate.Dimensions, unit, from, filter string) (aggregate.Aggregate, error) {
+// " AND ..."), grouped as asked; extra are the arguments after $3 the
+// dimensions asked for take.
+func (p *Postgres) count(ctx context.Context, q aggregate.Query, dims aggregate.Dimensions, unit, from, filter string, extra ...any) (aggregate.Aggregate, error) {
 	if err := dims.Check("group_by", q.GroupBy); err != nil {
 		return aggregate.Aggregate{}, err
 	}
 	sel, group := dims.Select(q.GroupBy)
-	where := ` WHERE e.project_id = $1
-			AND ($2::date IS NULL OR e.start_date >= $2)
-			AND ($3::date IS NULL OR e.start_date <= $3)
-			AND ` + unit + ` IS NOT NULL` + filter
-	rows, err := p.pool.Query(ctx, `SELECT `+sel+`count(DISTINCT `+unit+`)`+from+where+group,
-		q.ProjectID, q.From.Ptr(), q.To.Ptr())
+	rows, err := p.pool.Query(ctx, `SELECT `+sel+`count(DISTINCT `+unit+`)`+from+countWhere(unit, filter)+group,
+		append([]any{q.ProjectID, q.From.Ptr(), q.To.Ptr()}, extra...)...)
 	if err != nil {
 		return aggregate.Aggregate{}, db.Error(err)
 	}

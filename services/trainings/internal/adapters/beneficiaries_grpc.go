@@ -2,21 +2,27 @@ package adapters
 
 import (
 	"context"
+	"maps"
+	"slices"
+	"strings"
 
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/services/trainings/internal/app"
+	"github.com/spona/spona/services/trainings/internal/domain"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
 // BeneficiariesGRPC asks the beneficiaries service whether the organiser
-// sees a person (CheckAccess), for the calling organisation, under a
-// principal of its own with the internal scope access.check only: no
-// personal data is read.
+// sees a person (CheckAccess) and to count beneficiary participants by sex
+// (CountBeneficiaries), for the calling organisation, under a principal of
+// its own with the internal scope access.check or beneficiaries.count
+// only: no personal data is read.
 type BeneficiariesGRPC struct {
 	c benv1.BeneficiaryAccessServiceClient
 }
@@ -37,4 +43,79 @@ func (b *BeneficiariesGRPC) CheckVisible(ctx context.Context, beneficiaryID stri
 		return errs.FailedPrecondition(grpcx.Reason(err), "%s", status.Convert(err).Message())
 	}
 	return grpcx.FromDownstream(err, "beneficiary", beneficiaryID)
+}
+
+// cohortChunk bounds the persons of one CountBeneficiaries call (the
+// beneficiaries service takes at most 20,000, about 1 MB).
+const cohortChunk = 20000
+
+// CountCohorts implements app.Beneficiaries: the cohorts go in calls of at
+// most cohortChunk persons (a cohort may be split over calls: each person
+// is in one of them, so its counts add up), under a principal of this
+// service with the internal scope beneficiaries.count only.
+func (b *BeneficiariesGRPC) CountCohorts(ctx context.Context, cohorts []domain.Cohort, groupBy []string) (aggregate.Aggregate, error) {
+	caller := auth.Caller(ctx)
+	cctx := auth.Delegate(ctx, caller.OrganisationID, caller.ClientID)
+	counts := map[string]*aggregate.Group{}
+	var order []string
+	send := func(req *benv1.CountBeneficiariesRequest) error {
+		resp, err := b.c.CountBeneficiaries(cctx, req)
+		if err != nil {
+			return grpcx.FromDownstream(err, "beneficiaries", "")
+		}
+		for _, g := range aggregate.FromProto(resp.GetAggregate()).Groups {
+			k := labelKey(g.Labels)
+			if c, ok := counts[k]; ok {
+				c.Count += g.Count
+				continue
+			}
+			counts[k] = &g
+			order = append(order, k)
+		}
+		return nil
+	}
+	req := &benv1.CountBeneficiariesRequest{GroupBy: groupBy}
+	n := 0
+	for _, c := range cohorts {
+		for start := 0; start < len(c.Members); {
+			end := min(len(c.Members), start+cohortChunk-n)
+			pc := &benv1.BeneficiaryCohort{Labels: c.Labels}
+			for _, m := range c.Members[start:end] {
+				pc.Beneficiaries = append(pc.Beneficiaries, &benv1.CountedBeneficiary{BeneficiaryId: m.BeneficiaryID, OrganisationIds: m.Organisers})
+			}
+			req.Cohorts = append(req.Cohorts, pc)
+			n += end - start
+			start = end
+			if n == cohortChunk || len(req.Cohorts) == maxCohorts {
+				if err := send(req); err != nil {
+					return aggregate.Aggregate{}, err
+				}
+				req, n = &benv1.CountBeneficiariesRequest{GroupBy: groupBy}, 0
+			}
+		}
+	}
+	if len(req.Cohorts) > 0 {
+		if err := send(req); err != nil {
+			return aggregate.Aggregate{}, err
+		}
+	}
+	var agg aggregate.Aggregate
+	for _, k := range order {
+		agg.Groups = append(agg.Groups, *counts[k])
+	}
+	agg.Sort()
+	return agg, nil
+}
+
+// maxCohorts bounds the cohorts of one CountBeneficiaries call.
+const maxCohorts = 1000
+
+// labelKey identifies a group by its labels.
+func labelKey(labels map[string]string) string {
+	keys := slices.Sorted(maps.Keys(labels))
+	var sb strings.Builder
+	for _, k := range keys {
+		sb.WriteString(k + "=" + labels[k] + "\x00")
+	}
+	return sb.String()
 }

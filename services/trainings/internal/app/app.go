@@ -110,8 +110,17 @@ type Maintenance interface {
 // Counts answers the aggregate RPCs reporting asks.
 type Counts interface {
 	// CountParticipants counts unique participants of a kind who reached a
-	// stage (domain.Kind*, domain.Stage*, both valid).
-	CountParticipants(ctx context.Context, q aggregate.Query, kind, stage string) (aggregate.Aggregate, error)
+	// stage (domain.Kind*, domain.Stage*, both valid); kinds maps the
+	// organisers to their directory kinds, for a count of beneficiary
+	// participants by organisation kind.
+	CountParticipants(ctx context.Context, q aggregate.Query, kind, stage string, kinds map[string]string) (aggregate.Aggregate, error)
+	// BeneficiaryCohorts returns the beneficiary participants who reached
+	// stage, grouped by q.GroupBy (none of domain.PersonDimensions), each
+	// with the organisers of the events they took part in.
+	BeneficiaryCohorts(ctx context.Context, q aggregate.Query, stage string, kinds map[string]string) ([]domain.Cohort, error)
+	// ProjectOrganisers returns the organisers of the project's events in
+	// the period of q.
+	ProjectOrganisers(ctx context.Context, q aggregate.Query) ([]string, error)
 	CountTrainingEvents(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error)
 }
 
@@ -137,6 +146,12 @@ type Beneficiaries interface {
 	// sees no such person; errs.KindFailedPrecondition for a merged or
 	// erased record; errs.KindUnavailable when the answer cannot be had.
 	CheckVisible(ctx context.Context, beneficiaryID string) error
+	// CountCohorts counts the persons of each cohort once by groupBy
+	// (domain.PersonDimensions): groups labelled with the cohort's labels
+	// and the person's values; a person counts by their data only when one
+	// of the organisers named with them registered them or held a grant to
+	// them, else as unknown. The total is not set.
+	CountCohorts(ctx context.Context, cohorts []domain.Cohort, groupBy []string) (aggregate.Aggregate, error)
 }
 
 // App is the trainings application.
@@ -484,11 +499,85 @@ func (a *App) MoveBeneficiary(ctx context.Context, from, to string) error {
 // (professionals, beneficiaries) who reached a stage (registered, trained,
 // certified) at the events of a project, across all organisers. It returns
 // counts only, never personal data.
+//
+// Beneficiary participants by sex are counted by the beneficiaries
+// service, which holds the persons: this service sends it the
+// participants' ids in cohorts (one per combination of the other
+// dimensions asked for), each with the organisers who registered them at
+// events, and gets counts back. No personal data is copied here.
 func (a *App) CountParticipants(ctx context.Context, q aggregate.Query, kind, stage string) (aggregate.Aggregate, error) {
 	if err := domain.ValidateCount(kind, stage); err != nil {
 		return aggregate.Aggregate{}, err
 	}
-	return a.repo.CountParticipants(ctx, q, kind, stage)
+	if kind != domain.KindBeneficiary {
+		return a.repo.CountParticipants(ctx, q, kind, stage, nil)
+	}
+	if err := beneficiaryDimensions.Check("group_by", q.GroupBy); err != nil {
+		return aggregate.Aggregate{}, err
+	}
+	kinds, err := a.organiserKinds(ctx, q)
+	if err != nil {
+		return aggregate.Aggregate{}, err
+	}
+	var own, person []string
+	for _, g := range q.GroupBy {
+		if slices.Contains(domain.PersonDimensions, g) {
+			person = append(person, g)
+		} else {
+			own = append(own, g)
+		}
+	}
+	if len(person) == 0 {
+		return a.repo.CountParticipants(ctx, q, kind, stage, kinds)
+	}
+	oq := q
+	oq.GroupBy = own
+	cohorts, err := a.repo.BeneficiaryCohorts(ctx, oq, stage, kinds)
+	if err != nil || len(cohorts) == 0 {
+		return aggregate.Aggregate{}, err
+	}
+	agg, err := a.beneficiaries.CountCohorts(ctx, cohorts, person)
+	if err != nil {
+		return aggregate.Aggregate{}, err
+	}
+	agg.Total = domain.CountMembers(cohorts)
+	return agg, nil
+}
+
+// beneficiaryDimensions checks the dimensions of a count of beneficiary
+// participants (only the names matter).
+var beneficiaryDimensions = func() aggregate.Dimensions {
+	d := aggregate.Dimensions{}
+	for _, g := range domain.BeneficiaryDimensions {
+		d[g] = g
+	}
+	return d
+}()
+
+// organiserKinds maps the organisers of the project's events in the
+// period to their kinds in the directory, when q asks for beneficiary
+// participants by organisation kind (nil otherwise). An organiser the
+// directory does not list has no kind (counted as unknown).
+func (a *App) organiserKinds(ctx context.Context, q aggregate.Query) (map[string]string, error) {
+	if !slices.Contains(q.GroupBy, domain.DimOrganisationKind) {
+		return nil, nil
+	}
+	orgs, err := a.repo.ProjectOrganisers(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	kinds := make(map[string]string, len(orgs))
+	for _, org := range orgs {
+		kind, err := a.dir.OrganisationKind(ctx, org)
+		if errors.Is(err, errs.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		kinds[org] = kind
+	}
+	return kinds, nil
 }
 
 // CountTrainingEvents counts the events held under a project.

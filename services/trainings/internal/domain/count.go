@@ -32,3 +32,45 @@ func ValidateCount(kind, stage string) error {
 	validate.OneOf(&v, "stage", stage, stages, true)
 	return v.Err()
 }
+
+// The dimensions a count of beneficiary participants may be broken down
+// by. The trainings service holds the events and registrations: the event
+// type and municipality, the organisation that registered the participant
+// at the event (the organiser) and its kind in the directory. It does not
+// hold the person: their sex (PersonDimensions) is counted by the
+// beneficiaries service, over the participants' ids (see Cohort).
+var (
+	BeneficiaryDimensions = []string{"event_type", "municipality", "organisation", "organisation_kind", "sex"}
+	PersonDimensions      = []string{"sex"}
+)
+
+// DimOrganisationKind is the dimension of the organisation's directory
+// kind.
+const DimOrganisationKind = "organisation_kind"
+
+// A Cohort is a group of beneficiary participants sharing the values of
+// the dimensions the trainings service counts by (Labels), for the
+// beneficiaries service to count by the persons' own data.
+type Cohort struct {
+	Labels  map[string]string
+	Members []CohortMember
+}
+
+// CohortMember is a beneficiary participant of a cohort and the
+// organisers of the events they took part in (who registered them there,
+// and so could see them).
+type CohortMember struct {
+	BeneficiaryID string
+	Organisers    []string
+}
+
+// CountMembers returns how many distinct persons the cohorts hold.
+func CountMembers(cohorts []Cohort) int64 {
+	seen := map[string]bool{}
+	for _, c := range cohorts {
+		for _, m := range c.Members {
+			seen[m.BeneficiaryID] = true
+		}
+	}
+	return int64(len(seen))
+}

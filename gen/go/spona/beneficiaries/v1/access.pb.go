@@ -8,6 +8,7 @@ package beneficiariesv1
 
 import (
 	_ "github.com/spona/spona/gen/go/spona/auth/v1"
+	v1 "github.com/spona/spona/gen/go/spona/common/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -24,6 +25,217 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type CountBeneficiariesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Groups of persons, each counted on its own: at most 1,000 cohorts and
+	// 20,000 persons in all per call.
+	Cohorts []*BeneficiaryCohort `protobuf:"bytes,1,rep,name=cohorts,proto3" json:"cohorts,omitempty"`
+	// Dimensions of the person to count by: "sex".
+	GroupBy       []string `protobuf:"bytes,2,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountBeneficiariesRequest) Reset() {
+	*x = CountBeneficiariesRequest{}
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountBeneficiariesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountBeneficiariesRequest) ProtoMessage() {}
+
+func (x *CountBeneficiariesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountBeneficiariesRequest.ProtoReflect.Descriptor instead.
+func (*CountBeneficiariesRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *CountBeneficiariesRequest) GetCohorts() []*BeneficiaryCohort {
+	if x != nil {
+		return x.Cohorts
+	}
+	return nil
+}
+
+func (x *CountBeneficiariesRequest) GetGroupBy() []string {
+	if x != nil {
+		return x.GroupBy
+	}
+	return nil
+}
+
+// A group of persons to count, labelled by the caller.
+type BeneficiaryCohort struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Labels every count of the cohort carries: the caller's own dimensions
+	// (e.g. "event_type"), never one of group_by.
+	Labels        map[string]string     `protobuf:"bytes,1,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Beneficiaries []*CountedBeneficiary `protobuf:"bytes,2,rep,name=beneficiaries,proto3" json:"beneficiaries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BeneficiaryCohort) Reset() {
+	*x = BeneficiaryCohort{}
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BeneficiaryCohort) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BeneficiaryCohort) ProtoMessage() {}
+
+func (x *BeneficiaryCohort) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BeneficiaryCohort.ProtoReflect.Descriptor instead.
+func (*BeneficiaryCohort) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *BeneficiaryCohort) GetLabels() map[string]string {
+	if x != nil {
+		return x.Labels
+	}
+	return nil
+}
+
+func (x *BeneficiaryCohort) GetBeneficiaries() []*CountedBeneficiary {
+	if x != nil {
+		return x.Beneficiaries
+	}
+	return nil
+}
+
+// A person to count and the organisations through which the caller knows
+// them (the organisers who registered them at events).
+type CountedBeneficiary struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
+	// At most 100.
+	OrganisationIds []string `protobuf:"bytes,2,rep,name=organisation_ids,json=organisationIds,proto3" json:"organisation_ids,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *CountedBeneficiary) Reset() {
+	*x = CountedBeneficiary{}
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountedBeneficiary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountedBeneficiary) ProtoMessage() {}
+
+func (x *CountedBeneficiary) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountedBeneficiary.ProtoReflect.Descriptor instead.
+func (*CountedBeneficiary) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *CountedBeneficiary) GetBeneficiaryId() string {
+	if x != nil {
+		return x.BeneficiaryId
+	}
+	return ""
+}
+
+func (x *CountedBeneficiary) GetOrganisationIds() []string {
+	if x != nil {
+		return x.OrganisationIds
+	}
+	return nil
+}
+
+type CountBeneficiariesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One group per cohort and value of group_by, labelled with both; the
+	// total counts the distinct persons of all cohorts.
+	Aggregate     *v1.Aggregate `protobuf:"bytes,1,opt,name=aggregate,proto3" json:"aggregate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountBeneficiariesResponse) Reset() {
+	*x = CountBeneficiariesResponse{}
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountBeneficiariesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountBeneficiariesResponse) ProtoMessage() {}
+
+func (x *CountBeneficiariesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountBeneficiariesResponse.ProtoReflect.Descriptor instead.
+func (*CountBeneficiariesResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *CountBeneficiariesResponse) GetAggregate() *v1.Aggregate {
+	if x != nil {
+		return x.Aggregate
+	}
+	return nil
+}
+
 type CheckAccessRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
@@ -35,7 +247,7 @@ type CheckAccessRequest struct {
 
 func (x *CheckAccessRequest) Reset() {
 	*x = CheckAccessRequest{}
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[0]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -47,7 +259,7 @@ func (x *CheckAccessRequest) String() string {
 func (*CheckAccessRequest) ProtoMessage() {}
 
 func (x *CheckAccessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[0]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -60,7 +272,7 @@ func (x *CheckAccessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckAccessRequest.ProtoReflect.Descriptor instead.
 func (*CheckAccessRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{0}
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CheckAccessRequest) GetBeneficiaryId() string {
@@ -92,7 +304,7 @@ type CheckAccessResponse struct {
 
 func (x *CheckAccessResponse) Reset() {
 	*x = CheckAccessResponse{}
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[1]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -104,7 +316,7 @@ func (x *CheckAccessResponse) String() string {
 func (*CheckAccessResponse) ProtoMessage() {}
 
 func (x *CheckAccessResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[1]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -117,7 +329,7 @@ func (x *CheckAccessResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckAccessResponse.ProtoReflect.Descriptor instead.
 func (*CheckAccessResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{1}
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *CheckAccessResponse) GetAccess() AccessLevel {
@@ -157,7 +369,7 @@ type RecordAccessRequest struct {
 
 func (x *RecordAccessRequest) Reset() {
 	*x = RecordAccessRequest{}
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[2]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -169,7 +381,7 @@ func (x *RecordAccessRequest) String() string {
 func (*RecordAccessRequest) ProtoMessage() {}
 
 func (x *RecordAccessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[2]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -182,7 +394,7 @@ func (x *RecordAccessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAccessRequest.ProtoReflect.Descriptor instead.
 func (*RecordAccessRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{2}
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RecordAccessRequest) GetAction() string {
@@ -226,7 +438,7 @@ type AccessedResource struct {
 
 func (x *AccessedResource) Reset() {
 	*x = AccessedResource{}
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[3]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -238,7 +450,7 @@ func (x *AccessedResource) String() string {
 func (*AccessedResource) ProtoMessage() {}
 
 func (x *AccessedResource) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[3]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -251,7 +463,7 @@ func (x *AccessedResource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccessedResource.ProtoReflect.Descriptor instead.
 func (*AccessedResource) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{3}
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *AccessedResource) GetBeneficiaryId() string {
@@ -278,7 +490,7 @@ type RecordAccessResponse struct {
 
 func (x *RecordAccessResponse) Reset() {
 	*x = RecordAccessResponse{}
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[4]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -290,7 +502,7 @@ func (x *RecordAccessResponse) String() string {
 func (*RecordAccessResponse) ProtoMessage() {}
 
 func (x *RecordAccessResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[4]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -303,7 +515,7 @@ func (x *RecordAccessResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAccessResponse.ProtoReflect.Descriptor instead.
 func (*RecordAccessResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{4}
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *RecordAccessResponse) GetRecorded() int32 {
@@ -323,7 +535,7 @@ type CheckConsentRequest struct {
 
 func (x *CheckConsentRequest) Reset() {
 	*x = CheckConsentRequest{}
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[5]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -335,7 +547,7 @@ func (x *CheckConsentRequest) String() string {
 func (*CheckConsentRequest) ProtoMessage() {}
 
 func (x *CheckConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[5]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -348,7 +560,7 @@ func (x *CheckConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckConsentRequest.ProtoReflect.Descriptor instead.
 func (*CheckConsentRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{5}
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CheckConsentRequest) GetBeneficiaryId() string {
@@ -379,7 +591,7 @@ type CheckConsentResponse struct {
 
 func (x *CheckConsentResponse) Reset() {
 	*x = CheckConsentResponse{}
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[6]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -391,7 +603,7 @@ func (x *CheckConsentResponse) String() string {
 func (*CheckConsentResponse) ProtoMessage() {}
 
 func (x *CheckConsentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[6]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -404,7 +616,7 @@ func (x *CheckConsentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckConsentResponse.ProtoReflect.Descriptor instead.
 func (*CheckConsentResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{6}
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CheckConsentResponse) GetLive() bool {
@@ -447,7 +659,7 @@ type AccessGrant struct {
 
 func (x *AccessGrant) Reset() {
 	*x = AccessGrant{}
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[7]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -459,7 +671,7 @@ func (x *AccessGrant) String() string {
 func (*AccessGrant) ProtoMessage() {}
 
 func (x *AccessGrant) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[7]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -472,7 +684,7 @@ func (x *AccessGrant) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccessGrant.ProtoReflect.Descriptor instead.
 func (*AccessGrant) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{7}
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *AccessGrant) GetId() string {
@@ -553,7 +765,7 @@ type GrantAccessRequest struct {
 
 func (x *GrantAccessRequest) Reset() {
 	*x = GrantAccessRequest{}
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[8]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -565,7 +777,7 @@ func (x *GrantAccessRequest) String() string {
 func (*GrantAccessRequest) ProtoMessage() {}
 
 func (x *GrantAccessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[8]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -578,7 +790,7 @@ func (x *GrantAccessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GrantAccessRequest.ProtoReflect.Descriptor instead.
 func (*GrantAccessRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{8}
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GrantAccessRequest) GetBeneficiaryId() string {
@@ -625,7 +837,7 @@ type GrantAccessResponse struct {
 
 func (x *GrantAccessResponse) Reset() {
 	*x = GrantAccessResponse{}
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[9]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -637,7 +849,7 @@ func (x *GrantAccessResponse) String() string {
 func (*GrantAccessResponse) ProtoMessage() {}
 
 func (x *GrantAccessResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[9]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -650,7 +862,7 @@ func (x *GrantAccessResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GrantAccessResponse.ProtoReflect.Descriptor instead.
 func (*GrantAccessResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{9}
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GrantAccessResponse) GetGrant() *AccessGrant {
@@ -670,7 +882,7 @@ type RevokeAccessRequest struct {
 
 func (x *RevokeAccessRequest) Reset() {
 	*x = RevokeAccessRequest{}
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[10]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -682,7 +894,7 @@ func (x *RevokeAccessRequest) String() string {
 func (*RevokeAccessRequest) ProtoMessage() {}
 
 func (x *RevokeAccessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[10]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -695,7 +907,7 @@ func (x *RevokeAccessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeAccessRequest.ProtoReflect.Descriptor instead.
 func (*RevokeAccessRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{10}
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RevokeAccessRequest) GetBeneficiaryId() string {
@@ -722,7 +934,7 @@ type RevokeAccessResponse struct {
 
 func (x *RevokeAccessResponse) Reset() {
 	*x = RevokeAccessResponse{}
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[11]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -734,7 +946,7 @@ func (x *RevokeAccessResponse) String() string {
 func (*RevokeAccessResponse) ProtoMessage() {}
 
 func (x *RevokeAccessResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[11]
+	mi := &file_spona_beneficiaries_v1_access_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -747,7 +959,7 @@ func (x *RevokeAccessResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeAccessResponse.ProtoReflect.Descriptor instead.
 func (*RevokeAccessResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{11}
+	return file_spona_beneficiaries_v1_access_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RevokeAccessResponse) GetRevoked() int32 {
@@ -761,7 +973,21 @@ var File_spona_beneficiaries_v1_access_proto protoreflect.FileDescriptor
 
 const file_spona_beneficiaries_v1_access_proto_rawDesc = "" +
 	"\n" +
-	"#spona/beneficiaries/v1/access.proto\x12\x16spona.beneficiaries.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a*spona/beneficiaries/v1/beneficiaries.proto\x1a\x1fspona/auth/v1/annotations.proto\"]\n" +
+	"#spona/beneficiaries/v1/access.proto\x12\x16spona.beneficiaries.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a*spona/beneficiaries/v1/beneficiaries.proto\x1a\x1cspona/common/v1/common.proto\"\x80\x01\n" +
+	"\x19CountBeneficiariesRequest\x12H\n" +
+	"\acohorts\x18\x01 \x03(\v2).spona.beneficiaries.v1.BeneficiaryCohortB\x03\xe0A\x02R\acohorts\x12\x19\n" +
+	"\bgroup_by\x18\x02 \x03(\tR\agroupBy\"\xef\x01\n" +
+	"\x11BeneficiaryCohort\x12M\n" +
+	"\x06labels\x18\x01 \x03(\v25.spona.beneficiaries.v1.BeneficiaryCohort.LabelsEntryR\x06labels\x12P\n" +
+	"\rbeneficiaries\x18\x02 \x03(\v2*.spona.beneficiaries.v1.CountedBeneficiaryR\rbeneficiaries\x1a9\n" +
+	"\vLabelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"k\n" +
+	"\x12CountedBeneficiary\x12*\n" +
+	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12)\n" +
+	"\x10organisation_ids\x18\x02 \x03(\tR\x0forganisationIds\"V\n" +
+	"\x1aCountBeneficiariesResponse\x128\n" +
+	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate\"]\n" +
 	"\x12CheckAccessRequest\x12*\n" +
 	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12\x1b\n" +
 	"\tsource_id\x18\x02 \x01(\tR\bsourceId\"\x94\x01\n" +
@@ -815,13 +1041,14 @@ const file_spona_beneficiaries_v1_access_proto_rawDesc = "" +
 	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12 \n" +
 	"\tsource_id\x18\x02 \x01(\tB\x03\xe0A\x02R\bsourceId\"0\n" +
 	"\x14RevokeAccessResponse\x12\x18\n" +
-	"\arevoked\x18\x01 \x01(\x05R\arevoked2\x9a\x05\n" +
+	"\arevoked\x18\x01 \x01(\x05R\arevoked2\xb1\x06\n" +
 	"\x18BeneficiaryAccessService\x12\x81\x01\n" +
 	"\fCheckConsent\x12+.spona.beneficiaries.v1.CheckConsentRequest\x1a,.spona.beneficiaries.v1.CheckConsentResponse\"\x16\xca\xf3\x18\x12beneficiaries.read\x12\x7f\n" +
 	"\vGrantAccess\x12*.spona.beneficiaries.v1.GrantAccessRequest\x1a+.spona.beneficiaries.v1.GrantAccessResponse\"\x17\xca\xf3\x18\x13beneficiaries.write\x12\x82\x01\n" +
 	"\fRevokeAccess\x12+.spona.beneficiaries.v1.RevokeAccessRequest\x1a,.spona.beneficiaries.v1.RevokeAccessResponse\"\x17\xca\xf3\x18\x13beneficiaries.write\x12x\n" +
 	"\vCheckAccess\x12*.spona.beneficiaries.v1.CheckAccessRequest\x1a+.spona.beneficiaries.v1.CheckAccessResponse\"\x10\xca\xf3\x18\faccess.check\x12z\n" +
-	"\fRecordAccess\x12+.spona.beneficiaries.v1.RecordAccessRequest\x1a,.spona.beneficiaries.v1.RecordAccessResponse\"\x0f\xca\xf3\x18\vaudit.writeB\xe9\x01\n" +
+	"\fRecordAccess\x12+.spona.beneficiaries.v1.RecordAccessRequest\x1a,.spona.beneficiaries.v1.RecordAccessResponse\"\x0f\xca\xf3\x18\vaudit.write\x12\x94\x01\n" +
+	"\x12CountBeneficiaries\x121.spona.beneficiaries.v1.CountBeneficiariesRequest\x1a2.spona.beneficiaries.v1.CountBeneficiariesResponse\"\x17\xca\xf3\x18\x13beneficiaries.countB\xe9\x01\n" +
 	"\x1acom.spona.beneficiaries.v1B\vAccessProtoP\x01ZDgithub.com/spona/spona/gen/go/spona/beneficiaries/v1;beneficiariesv1\xa2\x02\x03SBX\xaa\x02\x16Spona.Beneficiaries.V1\xca\x02\x16Spona\\Beneficiaries\\V1\xe2\x02\"Spona\\Beneficiaries\\V1\\GPBMetadata\xea\x02\x18Spona::Beneficiaries::V1b\x06proto3"
 
 var (
@@ -836,49 +1063,61 @@ func file_spona_beneficiaries_v1_access_proto_rawDescGZIP() []byte {
 	return file_spona_beneficiaries_v1_access_proto_rawDescData
 }
 
-var file_spona_beneficiaries_v1_access_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_spona_beneficiaries_v1_access_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_spona_beneficiaries_v1_access_proto_goTypes = []any{
-	(*CheckAccessRequest)(nil),    // 0: spona.beneficiaries.v1.CheckAccessRequest
-	(*CheckAccessResponse)(nil),   // 1: spona.beneficiaries.v1.CheckAccessResponse
-	(*RecordAccessRequest)(nil),   // 2: spona.beneficiaries.v1.RecordAccessRequest
-	(*AccessedResource)(nil),      // 3: spona.beneficiaries.v1.AccessedResource
-	(*RecordAccessResponse)(nil),  // 4: spona.beneficiaries.v1.RecordAccessResponse
-	(*CheckConsentRequest)(nil),   // 5: spona.beneficiaries.v1.CheckConsentRequest
-	(*CheckConsentResponse)(nil),  // 6: spona.beneficiaries.v1.CheckConsentResponse
-	(*AccessGrant)(nil),           // 7: spona.beneficiaries.v1.AccessGrant
-	(*GrantAccessRequest)(nil),    // 8: spona.beneficiaries.v1.GrantAccessRequest
-	(*GrantAccessResponse)(nil),   // 9: spona.beneficiaries.v1.GrantAccessResponse
-	(*RevokeAccessRequest)(nil),   // 10: spona.beneficiaries.v1.RevokeAccessRequest
-	(*RevokeAccessResponse)(nil),  // 11: spona.beneficiaries.v1.RevokeAccessResponse
-	(AccessLevel)(0),              // 12: spona.beneficiaries.v1.AccessLevel
-	(ConsentPurpose)(0),           // 13: spona.beneficiaries.v1.ConsentPurpose
-	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
+	(*CountBeneficiariesRequest)(nil),  // 0: spona.beneficiaries.v1.CountBeneficiariesRequest
+	(*BeneficiaryCohort)(nil),          // 1: spona.beneficiaries.v1.BeneficiaryCohort
+	(*CountedBeneficiary)(nil),         // 2: spona.beneficiaries.v1.CountedBeneficiary
+	(*CountBeneficiariesResponse)(nil), // 3: spona.beneficiaries.v1.CountBeneficiariesResponse
+	(*CheckAccessRequest)(nil),         // 4: spona.beneficiaries.v1.CheckAccessRequest
+	(*CheckAccessResponse)(nil),        // 5: spona.beneficiaries.v1.CheckAccessResponse
+	(*RecordAccessRequest)(nil),        // 6: spona.beneficiaries.v1.RecordAccessRequest
+	(*AccessedResource)(nil),           // 7: spona.beneficiaries.v1.AccessedResource
+	(*RecordAccessResponse)(nil),       // 8: spona.beneficiaries.v1.RecordAccessResponse
+	(*CheckConsentRequest)(nil),        // 9: spona.beneficiaries.v1.CheckConsentRequest
+	(*CheckConsentResponse)(nil),       // 10: spona.beneficiaries.v1.CheckConsentResponse
+	(*AccessGrant)(nil),                // 11: spona.beneficiaries.v1.AccessGrant
+	(*GrantAccessRequest)(nil),         // 12: spona.beneficiaries.v1.GrantAccessRequest
+	(*GrantAccessResponse)(nil),        // 13: spona.beneficiaries.v1.GrantAccessResponse
+	(*RevokeAccessRequest)(nil),        // 14: spona.beneficiaries.v1.RevokeAccessRequest
+	(*RevokeAccessResponse)(nil),       // 15: spona.beneficiaries.v1.RevokeAccessResponse
+	nil,                                // 16: spona.beneficiaries.v1.BeneficiaryCohort.LabelsEntry
+	(*v1.Aggregate)(nil),               // 17: spona.common.v1.Aggregate
+	(AccessLevel)(0),                   // 18: spona.beneficiaries.v1.AccessLevel
+	(ConsentPurpose)(0),                // 19: spona.beneficiaries.v1.ConsentPurpose
+	(*timestamppb.Timestamp)(nil),      // 20: google.protobuf.Timestamp
 }
 var file_spona_beneficiaries_v1_access_proto_depIdxs = []int32{
-	12, // 0: spona.beneficiaries.v1.CheckAccessResponse.access:type_name -> spona.beneficiaries.v1.AccessLevel
-	3,  // 1: spona.beneficiaries.v1.RecordAccessRequest.resources:type_name -> spona.beneficiaries.v1.AccessedResource
-	13, // 2: spona.beneficiaries.v1.CheckConsentRequest.purpose:type_name -> spona.beneficiaries.v1.ConsentPurpose
-	14, // 3: spona.beneficiaries.v1.CheckConsentResponse.expire_time:type_name -> google.protobuf.Timestamp
-	14, // 4: spona.beneficiaries.v1.AccessGrant.create_time:type_name -> google.protobuf.Timestamp
-	14, // 5: spona.beneficiaries.v1.AccessGrant.expire_time:type_name -> google.protobuf.Timestamp
-	14, // 6: spona.beneficiaries.v1.AccessGrant.revoke_time:type_name -> google.protobuf.Timestamp
-	14, // 7: spona.beneficiaries.v1.GrantAccessRequest.expire_time:type_name -> google.protobuf.Timestamp
-	7,  // 8: spona.beneficiaries.v1.GrantAccessResponse.grant:type_name -> spona.beneficiaries.v1.AccessGrant
-	5,  // 9: spona.beneficiaries.v1.BeneficiaryAccessService.CheckConsent:input_type -> spona.beneficiaries.v1.CheckConsentRequest
-	8,  // 10: spona.beneficiaries.v1.BeneficiaryAccessService.GrantAccess:input_type -> spona.beneficiaries.v1.GrantAccessRequest
-	10, // 11: spona.beneficiaries.v1.BeneficiaryAccessService.RevokeAccess:input_type -> spona.beneficiaries.v1.RevokeAccessRequest
-	0,  // 12: spona.beneficiaries.v1.BeneficiaryAccessService.CheckAccess:input_type -> spona.beneficiaries.v1.CheckAccessRequest
-	2,  // 13: spona.beneficiaries.v1.BeneficiaryAccessService.RecordAccess:input_type -> spona.beneficiaries.v1.RecordAccessRequest
-	6,  // 14: spona.beneficiaries.v1.BeneficiaryAccessService.CheckConsent:output_type -> spona.beneficiaries.v1.CheckConsentResponse
-	9,  // 15: spona.beneficiaries.v1.BeneficiaryAccessService.GrantAccess:output_type -> spona.beneficiaries.v1.GrantAccessResponse
-	11, // 16: spona.beneficiaries.v1.BeneficiaryAccessService.RevokeAccess:output_type -> spona.beneficiaries.v1.RevokeAccessResponse
-	1,  // 17: spona.beneficiaries.v1.BeneficiaryAccessService.CheckAccess:output_type -> spona.beneficiaries.v1.CheckAccessResponse
-	4,  // 18: spona.beneficiaries.v1.BeneficiaryAccessService.RecordAccess:output_type -> spona.beneficiaries.v1.RecordAccessResponse
-	14, // [14:19] is the sub-list for method output_type
-	9,  // [9:14] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	1,  // 0: spona.beneficiaries.v1.CountBeneficiariesRequest.cohorts:type_name -> spona.beneficiaries.v1.BeneficiaryCohort
+	16, // 1: spona.beneficiaries.v1.BeneficiaryCohort.labels:type_name -> spona.beneficiaries.v1.BeneficiaryCohort.LabelsEntry
+	2,  // 2: spona.beneficiaries.v1.BeneficiaryCohort.beneficiaries:type_name -> spona.beneficiaries.v1.CountedBeneficiary
+	17, // 3: spona.beneficiaries.v1.CountBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	18, // 4: spona.beneficiaries.v1.CheckAccessResponse.access:type_name -> spona.beneficiaries.v1.AccessLevel
+	7,  // 5: spona.beneficiaries.v1.RecordAccessRequest.resources:type_name -> spona.beneficiaries.v1.AccessedResource
+	19, // 6: spona.beneficiaries.v1.CheckConsentRequest.purpose:type_name -> spona.beneficiaries.v1.ConsentPurpose
+	20, // 7: spona.beneficiaries.v1.CheckConsentResponse.expire_time:type_name -> google.protobuf.Timestamp
+	20, // 8: spona.beneficiaries.v1.AccessGrant.create_time:type_name -> google.protobuf.Timestamp
+	20, // 9: spona.beneficiaries.v1.AccessGrant.expire_time:type_name -> google.protobuf.Timestamp
+	20, // 10: spona.beneficiaries.v1.AccessGrant.revoke_time:type_name -> google.protobuf.Timestamp
+	20, // 11: spona.beneficiaries.v1.GrantAccessRequest.expire_time:type_name -> google.protobuf.Timestamp
+	11, // 12: spona.beneficiaries.v1.GrantAccessResponse.grant:type_name -> spona.beneficiaries.v1.AccessGrant
+	9,  // 13: spona.beneficiaries.v1.BeneficiaryAccessService.CheckConsent:input_type -> spona.beneficiaries.v1.CheckConsentRequest
+	12, // 14: spona.beneficiaries.v1.BeneficiaryAccessService.GrantAccess:input_type -> spona.beneficiaries.v1.GrantAccessRequest
+	14, // 15: spona.beneficiaries.v1.BeneficiaryAccessService.RevokeAccess:input_type -> spona.beneficiaries.v1.RevokeAccessRequest
+	4,  // 16: spona.beneficiaries.v1.BeneficiaryAccessService.CheckAccess:input_type -> spona.beneficiaries.v1.CheckAccessRequest
+	6,  // 17: spona.beneficiaries.v1.BeneficiaryAccessService.RecordAccess:input_type -> spona.beneficiaries.v1.RecordAccessRequest
+	0,  // 18: spona.beneficiaries.v1.BeneficiaryAccessService.CountBeneficiaries:input_type -> spona.beneficiaries.v1.CountBeneficiariesRequest
+	10, // 19: spona.beneficiaries.v1.BeneficiaryAccessService.CheckConsent:output_type -> spona.beneficiaries.v1.CheckConsentResponse
+	13, // 20: spona.beneficiaries.v1.BeneficiaryAccessService.GrantAccess:output_type -> spona.beneficiaries.v1.GrantAccessResponse
+	15, // 21: spona.beneficiaries.v1.BeneficiaryAccessService.RevokeAccess:output_type -> spona.beneficiaries.v1.RevokeAccessResponse
+	5,  // 22: spona.beneficiaries.v1.BeneficiaryAccessService.CheckAccess:output_type -> spona.beneficiaries.v1.CheckAccessResponse
+	8,  // 23: spona.beneficiaries.v1.BeneficiaryAccessService.RecordAccess:output_type -> spona.beneficiaries.v1.RecordAccessResponse
+	3,  // 24: spona.beneficiaries.v1.BeneficiaryAccessService.CountBeneficiaries:output_type -> spona.beneficiaries.v1.CountBeneficiariesResponse
+	19, // [19:25] is the sub-list for method output_type
+	13, // [13:19] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_spona_beneficiaries_v1_access_proto_init() }
@@ -893,7 +1132,7 @@ func file_spona_beneficiaries_v1_access_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_beneficiaries_v1_access_proto_rawDesc), len(file_spona_beneficiaries_v1_access_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

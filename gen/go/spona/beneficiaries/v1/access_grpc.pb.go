@@ -19,11 +19,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	BeneficiaryAccessService_CheckConsent_FullMethodName = "/spona.beneficiaries.v1.BeneficiaryAccessService/CheckConsent"
-	BeneficiaryAccessService_GrantAccess_FullMethodName  = "/spona.beneficiaries.v1.BeneficiaryAccessService/GrantAccess"
-	BeneficiaryAccessService_RevokeAccess_FullMethodName = "/spona.beneficiaries.v1.BeneficiaryAccessService/RevokeAccess"
-	BeneficiaryAccessService_CheckAccess_FullMethodName  = "/spona.beneficiaries.v1.BeneficiaryAccessService/CheckAccess"
-	BeneficiaryAccessService_RecordAccess_FullMethodName = "/spona.beneficiaries.v1.BeneficiaryAccessService/RecordAccess"
+	BeneficiaryAccessService_CheckConsent_FullMethodName       = "/spona.beneficiaries.v1.BeneficiaryAccessService/CheckConsent"
+	BeneficiaryAccessService_GrantAccess_FullMethodName        = "/spona.beneficiaries.v1.BeneficiaryAccessService/GrantAccess"
+	BeneficiaryAccessService_RevokeAccess_FullMethodName       = "/spona.beneficiaries.v1.BeneficiaryAccessService/RevokeAccess"
+	BeneficiaryAccessService_CheckAccess_FullMethodName        = "/spona.beneficiaries.v1.BeneficiaryAccessService/CheckAccess"
+	BeneficiaryAccessService_RecordAccess_FullMethodName       = "/spona.beneficiaries.v1.BeneficiaryAccessService/RecordAccess"
+	BeneficiaryAccessService_CountBeneficiaries_FullMethodName = "/spona.beneficiaries.v1.BeneficiaryAccessService/CountBeneficiaries"
 )
 
 // BeneficiaryAccessServiceClient is the client API for BeneficiaryAccessService service.
@@ -69,6 +70,17 @@ type BeneficiaryAccessServiceClient interface {
 	// with the internal scope audit.write. The owner of each beneficiary is
 	// looked up here, never taken from the caller.
 	RecordAccess(ctx context.Context, in *RecordAccessRequest, opts ...grpc.CallOption) (*RecordAccessResponse, error)
+	// Counts persons another service knows only by id (the trainings
+	// service: the beneficiary participants of a project's events) by their
+	// own data, which stays here: the caller gets counts, never a person's
+	// values. Each cohort counts each person once. A person counts by their
+	// data only when one of the organisations named with them registered
+	// them or held a grant to them, at any time (the organiser who
+	// registered them at an event could see them then); otherwise, and for
+	// an id unknown here, as "unknown". Erased persons count by what erasure
+	// keeps (sex). Called by the trainings service under a principal it
+	// signs with the internal scope beneficiaries.count.
+	CountBeneficiaries(ctx context.Context, in *CountBeneficiariesRequest, opts ...grpc.CallOption) (*CountBeneficiariesResponse, error)
 }
 
 type beneficiaryAccessServiceClient struct {
@@ -129,6 +141,16 @@ func (c *beneficiaryAccessServiceClient) RecordAccess(ctx context.Context, in *R
 	return out, nil
 }
 
+func (c *beneficiaryAccessServiceClient) CountBeneficiaries(ctx context.Context, in *CountBeneficiariesRequest, opts ...grpc.CallOption) (*CountBeneficiariesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CountBeneficiariesResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryAccessService_CountBeneficiaries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // BeneficiaryAccessServiceServer is the server API for BeneficiaryAccessService service.
 // All implementations must embed UnimplementedBeneficiaryAccessServiceServer
 // for forward compatibility.
@@ -172,6 +194,17 @@ type BeneficiaryAccessServiceServer interface {
 	// with the internal scope audit.write. The owner of each beneficiary is
 	// looked up here, never taken from the caller.
 	RecordAccess(context.Context, *RecordAccessRequest) (*RecordAccessResponse, error)
+	// Counts persons another service knows only by id (the trainings
+	// service: the beneficiary participants of a project's events) by their
+	// own data, which stays here: the caller gets counts, never a person's
+	// values. Each cohort counts each person once. A person counts by their
+	// data only when one of the organisations named with them registered
+	// them or held a grant to them, at any time (the organiser who
+	// registered them at an event could see them then); otherwise, and for
+	// an id unknown here, as "unknown". Erased persons count by what erasure
+	// keeps (sex). Called by the trainings service under a principal it
+	// signs with the internal scope beneficiaries.count.
+	CountBeneficiaries(context.Context, *CountBeneficiariesRequest) (*CountBeneficiariesResponse, error)
 	mustEmbedUnimplementedBeneficiaryAccessServiceServer()
 }
 
@@ -196,6 +229,9 @@ func (UnimplementedBeneficiaryAccessServiceServer) CheckAccess(context.Context, 
 }
 func (UnimplementedBeneficiaryAccessServiceServer) RecordAccess(context.Context, *RecordAccessRequest) (*RecordAccessResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RecordAccess not implemented")
+}
+func (UnimplementedBeneficiaryAccessServiceServer) CountBeneficiaries(context.Context, *CountBeneficiariesRequest) (*CountBeneficiariesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CountBeneficiaries not implemented")
 }
 func (UnimplementedBeneficiaryAccessServiceServer) mustEmbedUnimplementedBeneficiaryAccessServiceServer() {
 }
@@ -309,6 +345,24 @@ func _BeneficiaryAccessService_RecordAccess_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _BeneficiaryAccessService_CountBeneficiaries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CountBeneficiariesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryAccessServiceServer).CountBeneficiaries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryAccessService_CountBeneficiaries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryAccessServiceServer).CountBeneficiaries(ctx, req.(*CountBeneficiariesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // BeneficiaryAccessService_ServiceDesc is the grpc.ServiceDesc for BeneficiaryAccessService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -335,6 +389,10 @@ var BeneficiaryAccessService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RecordAccess",
 			Handler:    _BeneficiaryAccessService_RecordAccess_Handler,
+		},
+		{
+			MethodName: "CountBeneficiaries",
+			Handler:    _BeneficiaryAccessService_CountBeneficiaries_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -2709,7 +2709,10 @@ type CountParticipantsRequest struct {
 	// Dimensions to group by. Professionals: "sector", "sex",
 	// "organisation_kind", "organisation" (their organisation, as registered),
 	// "event_type". Beneficiaries: "event_type", "municipality" (of the
-	// event), "organisation" (the organiser).
+	// event), "organisation" (the organiser, who registered them at the
+	// event), "organisation_kind" (the organiser's kind in the directory
+	// now), "sex" (counted by the beneficiaries service over the
+	// participants' ids: BeneficiaryAccessService.CountBeneficiaries).
 	GroupBy       []string `protobuf:"bytes,5,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

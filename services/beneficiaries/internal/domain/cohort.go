@@ -1,0 +1,80 @@
+package domain
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/ids"
+)
+
+// A Cohort is a group of persons another service knows by id (the
+// beneficiary participants of some training events), to be counted by
+// their own data, which stays here. Labels are the caller's own
+// dimensions, carried by each count of the cohort.
+type Cohort struct {
+	Labels  map[string]string
+	Members []CohortMember
+}
+
+// CohortMember is one person of a cohort and the organisations through
+// which the caller knows them: a person counts by their data only when
+// one of these registered them or held a grant to them.
+type CohortMember struct {
+	BeneficiaryID   string
+	OrganisationIDs []string
+}
+
+// CohortDimensions are the dimensions of the person cohorts are counted
+// by: data erasure keeps, so that erasing a person changes no count.
+var CohortDimensions = []string{"sex"}
+
+// Bounds of one cohort count.
+const (
+	MaxCohorts             = 1000
+	MaxCohortMembers       = 20000
+	MaxMemberOrganisations = 100
+)
+
+// ValidateCohorts checks cohorts and the dimensions they are counted by,
+// and normalises their ids.
+func ValidateCohorts(cohorts []Cohort, groupBy []string) error {
+	var v errs.Violations
+	if len(cohorts) == 0 {
+		v.Add("cohorts", "is required")
+	}
+	if len(cohorts) > MaxCohorts {
+		v.Add("cohorts", "must have at most %d entries", MaxCohorts)
+	}
+	members := 0
+	for i, c := range cohorts {
+		f := fmt.Sprintf("cohorts[%d]", i)
+		for k := range c.Labels {
+			if slices.Contains(groupBy, k) {
+				v.Add(f+".labels", "label %q is a dimension counted here", k)
+			}
+		}
+		members += len(c.Members)
+		for j := range c.Members {
+			m := &c.Members[j]
+			mf := fmt.Sprintf("%s.beneficiaries[%d]", f, j)
+			m.BeneficiaryID = ids.Normalize(m.BeneficiaryID)
+			if !ids.Valid(m.BeneficiaryID) {
+				v.Add(mf+".beneficiary_id", "must be a UUID")
+			}
+			if len(m.OrganisationIDs) > MaxMemberOrganisations {
+				v.Add(mf+".organisation_ids", "must have at most %d entries", MaxMemberOrganisations)
+			}
+			for k, o := range m.OrganisationIDs {
+				m.OrganisationIDs[k] = ids.Normalize(o)
+				if !ids.Valid(m.OrganisationIDs[k]) {
+					v.Add(fmt.Sprintf("%s.organisation_ids[%d]", mf, k), "must be a UUID")
+				}
+			}
+		}
+	}
+	if members > MaxCohortMembers {
+		v.Add("cohorts", "must hold at most %d persons in all, not %d; split them over several calls", MaxCohortMembers, members)
+	}
+	return v.Err()
+}
