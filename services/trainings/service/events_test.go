@@ -147,7 +147,7 @@ func TestOrganisationKindAggregates(t *testing.T) {
 	for name, err := range map[string]error{
 		"events bad dimension": second(c.CountTrainingEvents(orgA, &pb.CountTrainingEventsRequest{ProjectId: project, GroupBy: []string{"sector"}})),
 		"events no project":    second(c.CountTrainingEvents(orgA, &pb.CountTrainingEventsRequest{})),
-		"ben bad dimension":    second(c.CountCommunityBeneficiaries(orgA, &pb.CountCommunityBeneficiariesRequest{ProjectId: project, GroupBy: []string{"sex"}})),
+		"ben bad dimension":    second(c.CountCommunityBeneficiaries(orgA, &pb.CountCommunityBeneficiariesRequest{ProjectId: project, GroupBy: []string{"sector"}})),
 		"ben bad period":       second(c.CountCommunityBeneficiaries(orgA, &pb.CountCommunityBeneficiariesRequest{ProjectId: project, Period: &commonv1.DateRange{EndDate: "x"}})),
 	} {
 		if statustest.Code(err) != codes.InvalidArgument || len(statustest.Violations(err)) == 0 {
