@@ -188,7 +188,11 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 	}
 	ready := func(ctx context.Context) error { return errors.Join(base.Ready(ctx), b.ready(ctx)) }
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { verifier.Run(gctx, cfg.KeyUseFlush, base.Log); return nil })
+	g.Go(func() error { verifier.Run(gctx, base.Log); return nil })
+	// Last-use times: periodically, and what is left at the stop (before
+	// the pool closes).
+	base.OnClose(verifier.Flush)
+	base.Every(gctx, cfg.KeyUseFlush, "recording key use", verifier.Flush)
 	select { // serve once key changes are heard (keys are not cached before)
 	case <-verifier.Started():
 	case <-time.After(10 * time.Second):

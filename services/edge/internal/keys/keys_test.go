@@ -86,7 +86,7 @@ func listening(t *testing.T, v *Verifier) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { v.Run(ctx, time.Hour, slog.New(slog.DiscardHandler)); close(done) }()
+	go func() { v.Run(ctx, slog.New(slog.DiscardHandler)); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 	for !v.Listening() {
 		time.Sleep(time.Millisecond)
@@ -165,7 +165,9 @@ func TestLastUseIsRecorded(t *testing.T) {
 	if _, err := v.Verify(context.Background(), key); err != nil {
 		t.Fatal(err)
 	}
-	v.flush(context.Background(), slog.New(slog.DiscardHandler))
+	if err := v.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	store.mu.Lock()
 	defer store.mu.Unlock()
 	if _, ok := store.used["k1"]; !ok {

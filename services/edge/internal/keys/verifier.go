@@ -71,22 +71,10 @@ func NewVerifier(store Store, ttl, unknownTTL time.Duration) *Verifier {
 		known: map[string]cached{}, unknown: map[string]time.Time{}, used: map[string]time.Time{}}
 }
 
-// Run listens for key changes and writes last-use times every flushEvery,
-// until ctx ends.
-func (v *Verifier) Run(ctx context.Context, flushEvery time.Duration, log *slog.Logger) {
-	go func() {
-		t := time.NewTicker(flushEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				v.flush(context.WithoutCancel(ctx), log)
-				return
-			case <-t.C:
-				v.flush(ctx, log)
-			}
-		}
-	}()
+// Run listens for key changes until ctx ends. The last-use times of keys
+// are written by Flush, which the process runs periodically and at its
+// stop.
+func (v *Verifier) Run(ctx context.Context, log *slog.Logger) {
 	delay := 100 * time.Millisecond
 	for {
 		err := v.store.Listen(ctx, func() {
@@ -141,19 +129,20 @@ func (v *Verifier) Listening() bool {
 	return v.listening
 }
 
-func (v *Verifier) flush(ctx context.Context, log *slog.Logger) {
+// Flush writes the last-use times of the keys used since the last flush
+// (within 10 s). Times it fails to write are dropped: the next use of the
+// key records one again.
+func (v *Verifier) Flush(ctx context.Context) error {
 	v.mu.Lock()
 	used := v.used
 	v.used = map[string]time.Time{}
 	v.mu.Unlock()
 	if len(used) == 0 {
-		return
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := v.store.RecordUse(ctx, used); err != nil {
-		log.Warn("record key use", slog.String("error", err.Error()))
-	}
+	return v.store.RecordUse(ctx, used)
 }
 
 // lookup returns the key of lookupID (nil when none exists), from the
