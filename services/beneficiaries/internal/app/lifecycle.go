@@ -1,0 +1,122 @@
+package app
+
+import (
+	"context"
+
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/events"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/services/beneficiaries/internal/domain"
+)
+
+// MergeBeneficiaries merges dupID into id; both must be the caller's.
+func (a *App) MergeBeneficiaries(ctx context.Context, act Actor, id, dupID string) (*domain.Beneficiary, error) {
+	var v errs.Violations
+	for field, x := range map[string]string{"id": id, "duplicate_id": dupID} {
+		if x == "" {
+			v.Add(field, "is required")
+		} else if !ids.Valid(x) {
+			v.Add(field, "must be a UUID")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if ids.Normalize(id) == ids.Normalize(dupID) {
+		return nil, errs.Required("duplicate_id: must differ from id")
+	}
+	var out *domain.Beneficiary
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		primary, err := live(ctx, r, act, "id", id)
+		if err != nil {
+			return err
+		}
+		dup, err := live(ctx, r, act, "duplicate_id", dupID)
+		if err != nil {
+			return err
+		}
+		holders, err := r.GrantHolders(ctx, []string{primary.ID, dup.ID})
+		if err != nil {
+			return err
+		}
+		if err := r.Merge(ctx, primary, dup); err != nil {
+			return err
+		}
+		if err := r.Emit(ctx, beneficiaryEvent(events.BeneficiaryMerged, dup.ID, append([]string{dup.OrganisationID}, holders...),
+			map[string]any{"survivor_id": primary.ID})); err != nil {
+			return err
+		}
+		if err := audit(ctx, r, act, domain.ActionMerge, []string{"merged_from:" + dup.ID}, primary); err != nil {
+			return err
+		}
+		if err := audit(ctx, r, act, domain.ActionMergedAway, []string{"merged_into:" + primary.ID}, dup); err != nil {
+			return err
+		}
+		out, err = r.GetBeneficiary(ctx, act.OrganisationID, primary.ID)
+		if err != nil {
+			return err
+		}
+		return r.LoadDetails(ctx, out)
+	})
+	return out, err
+}
+
+// EraseBeneficiary anonymises a beneficiary the caller registered, with the
+// records merged into it, and emits beneficiary.erased so that every other
+// service drops its copies. Erasing a merged record erases the person: the
+// survivor it points to, with every record merged into it (the link stays,
+// ids only). Erasing an erased record changes nothing and returns it.
+func (a *App) EraseBeneficiary(ctx context.Context, act Actor, id, reason string) (*domain.Beneficiary, error) {
+	if err := domain.ValidateWithdrawReason(reason); err != nil {
+		return nil, err
+	}
+	if err := ids.Check("id", id); err != nil {
+		return nil, err
+	}
+	var out *domain.Beneficiary
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		asked, err := r.GetBeneficiary(ctx, act.OrganisationID, ids.Normalize(id))
+		if err != nil {
+			return err
+		}
+		if asked.Access != domain.AccessOwner {
+			return errs.PermissionDenied("only the registering organisation may do this")
+		}
+		person := asked
+		if asked.MergedInto != "" {
+			if person, err = r.GetBeneficiary(ctx, act.OrganisationID, asked.MergedInto); err != nil {
+				return err
+			}
+		}
+		merged, err := r.MergedFrom(ctx, person.ID)
+		if err != nil {
+			return err
+		}
+		if person.EraseTime.IsZero() {
+			holders, err := r.GrantHolders(ctx, append([]string{person.ID}, merged...))
+			if err != nil {
+				return err
+			}
+			// Audited first: the erasure then blanks the purpose of this
+			// record too, which may name the person like any other.
+			if err := audit(ctx, r, act, domain.ActionErase, domain.ViewFields(domain.AccessOwner), person); err != nil {
+				return err
+			}
+			person.Erase(a.now())
+			if err := r.Erase(ctx, person, merged); err != nil {
+				return err
+			}
+			data := map[string]any{}
+			if len(merged) > 0 {
+				data["merged_ids"] = merged
+			}
+			if err := r.Emit(ctx, beneficiaryEvent(events.BeneficiaryErased, person.ID,
+				append([]string{person.OrganisationID}, holders...), data)); err != nil {
+				return err
+			}
+		}
+		out, err = r.GetBeneficiary(ctx, act.OrganisationID, asked.ID)
+		return err
+	})
+	return out, err
+}
