@@ -17,7 +17,7 @@ openapi-tools: $(OPENAPI_TOOLS)
 
 ## setup: install what run and test need besides Go and make, when missing, saying so (tools/setup.sh: PostgreSQL with contrib, Chromium, xmllint, node/npm, skopeo; apt-get or Homebrew)
 setup:
-	@tools/setup.sh
+	@tools/setup.sh -q
 
 ## run: start PostgreSQL (in .data/), the five services and the edge; print the REST URL and a dev API key
 run: setup

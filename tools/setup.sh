@@ -4,8 +4,9 @@
 # summary line) when everything is there. Run by `make run`, `make test` and
 # .ci/run; safe to run again.
 #
-#   PostgreSQL server binaries (initdb, pg_ctl) with contrib (pg_trgm,
-#              unaccent): every test database and `make run`'s cluster
+#   PostgreSQL server binaries (initdb, pg_ctl, postgres; pg_dump) with
+#              contrib (pg_trgm, unaccent): every test database and
+#              `make run`'s cluster
 #   Chromium   the API docs page test (headless)
 #   xmllint    validates the IATI exports against the IATI 2.03 schema
 #   node, npm  the pinned OpenAPI tools (tools/openapi) and the webhook
@@ -13,11 +14,15 @@
 #   skopeo     inspects the container images (deploy/image) independently
 #
 # Debian/Ubuntu: apt-get, as root or through sudo. macOS: Homebrew.
+# With -q it prints nothing when nothing is missing.
 # SPONA_SETUP=skip leaves the machine alone (the tests then fail, naming
 # what is missing, rather than skip).
 set -euo pipefail
 
 [ "${SPONA_SETUP:-}" = skip ] && exit 0
+# -q: say nothing when nothing is missing (make run and make test).
+quiet=
+[ "${1:-}" = -q ] && quiet=1
 
 say() { echo "setup: $*" >&2; }
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -30,7 +35,7 @@ pg_bin() {
   if have initdb; then dirname "$(readlink -f "$(command -v initdb)")"; return; fi
   local d
   for d in $(ls -d /usr/lib/postgresql/*/bin /opt/homebrew/opt/postgresql@*/bin /usr/local/opt/postgresql@*/bin 2>/dev/null | sort -V); do
-    [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && echo "$d"
+    [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/pg_dump" ] && echo "$d"
   done | tail -1
 }
 
@@ -149,5 +154,6 @@ if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
   fi
 fi
 
+[ -n "$quiet" ] && [ ${#missing[@]} -eq 0 ] && exit 0
 pg="$(pg_bin)"
 say "ready: $("$pg/initdb" --version) ($pg), $("$(chromium_bin)" --version 2>/dev/null | head -1 || echo chromium), $(xmllint --version 2>&1 | head -1), node $(node --version), npm $(npm --version), skopeo $(skopeo --version | awk '{print $3}')"
