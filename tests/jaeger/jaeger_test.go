@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spona/spona/pkg/testkit/devstack"
 	"github.com/spona/spona/pkg/testkit/devstack/devstacktest"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 )
@@ -70,7 +71,7 @@ func startJaeger(t *testing.T) *jaeger {
 		"JAEGER_OTLP_GRPC_ADDR="+j.otlpGRPC, "JAEGER_OTLP_HTTP_ADDR="+freeAddr(t),
 		"JAEGER_QUERY_HTTP_ADDR="+j.query, "JAEGER_QUERY_GRPC_ADDR="+freeAddr(t),
 		"JAEGER_HEALTH_ADDR="+freeAddr(t), "JAEGER_LOG_LEVEL=warn")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = devstack.ChildProcAttr(syscall.SIGKILL)
 	logs := &devstacktest.Logs{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {

@@ -331,7 +331,7 @@ func (s *Stack) StartService(ctx context.Context, name string) error {
 func (s *Stack) start(ctx context.Context, name, binary string, env []string, adminPort int) error {
 	cmd := exec.Command(filepath.Join(s.opts.BinDir, binary))
 	cmd.Env = env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	cmd.SysProcAttr = ChildProcAttr(syscall.SIGTERM)
 	var closer io.Closer
 	if s.opts.LogDir != "" {
 		f, err := os.OpenFile(filepath.Join(s.opts.LogDir, name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
