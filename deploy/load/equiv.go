@@ -15,8 +15,7 @@ import (
 
 // The statements the beneficiaries service sends for CreateBeneficiary and
 // GetBeneficiary (services/beneficiaries/internal/adapters: the insert,
-// its legal status history row, the audit row, the outbox's lock and
-// insert; the read that audits, then the details), written out again here:
+// its legal status history row, the audit row, the outbox insert; the read that audits, then the details), written out again here:
 // the service's are internal to it. Keep them in step.
 const (
 	serviceCols = `b.id, b.organisation_id, COALESCE(b.external_id, ''), b.given_name, b.family_name, b.original_script_name,

@@ -266,7 +266,7 @@ func (r *row) dest() []any {
 // pgxIteration inserts and reads back as the service's SQL does; with
 // withOutbox the insert's transaction also writes the domain event to the
 // outbox, as the service does: the difference between the two is what the
-// outbox (its commit-order lock, the insert and the notification) costs.
+// outbox (the insert of the event, positioned later by the feed) costs.
 func pgxIteration(pool *pgxpool.Pool, org string, withOutbox bool) iteration {
 	return func(ctx context.Context, n int64) error {
 		var r row

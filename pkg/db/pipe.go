@@ -73,6 +73,7 @@ type Pipe struct {
 	opts  pgx.TxOptions
 	tx    pgx.Tx // the transaction, once BEGIN has gone out
 	queue []queued
+	after []func()
 	ended bool
 }
 
@@ -109,6 +110,11 @@ func (p *Pipe) QueueRow(sql string, args []any, scan func(pgx.Row) error) {
 func (p *Pipe) QueueRows(sql string, args []any, read func(pgx.Rows) error) {
 	p.queue = append(p.queue, queued{sql: sql, args: args, read: read})
 }
+
+// AfterCommit runs fn once the transaction has committed (never after a
+// rollback or a failed commit): for work that must see the commit, such as
+// waking whatever reads what the transaction wrote.
+func (p *Pipe) AfterCommit(fn func()) { p.after = append(p.after, fn) }
 
 // direct reports whether a statement can go straight to the transaction:
 // BEGIN is out and nothing waits.
@@ -281,7 +287,11 @@ func (p *Pipe) Commit(ctx context.Context) error {
 		return pgx.ErrTxClosed
 	}
 	if p.tx == nil && len(p.queue) == 0 {
+		after := p.after
 		p.end()
+		for _, fn := range after {
+			fn()
+		}
 		return nil
 	}
 	br, err := p.send(ctx, statement("commit", nil))
@@ -297,9 +307,13 @@ func (p *Pipe) Commit(ctx context.Context) error {
 		_ = p.Rollback(ctx)
 		return err
 	}
+	after := p.after
 	p.end()
 	if tag.String() == "ROLLBACK" {
 		return pgx.ErrTxCommitRollback
+	}
+	for _, fn := range after {
+		fn()
 	}
 	return nil
 }
@@ -323,7 +337,7 @@ func (p *Pipe) Rollback(ctx context.Context) error {
 // still inside a transaction.
 func (p *Pipe) end() {
 	p.ended = true
-	p.queue = nil
+	p.queue, p.after = nil, nil
 	p.conn.Release()
 }
 

@@ -313,3 +313,34 @@ func TestPipeJoinsCarriedTransaction(t *testing.T) {
 		t.Errorf("rows %q", got)
 	}
 }
+
+// AfterCommit runs after a commit, never after a rollback or a failed commit.
+func TestPipeAfterCommit(t *testing.T) {
+	pool, _ := newPool(t)
+	ctx := context.Background()
+	ran := 0
+	hook := func(tx pgx.Tx) {
+		tx.(interface{ AfterCommit(func()) }).AfterCommit(func() {
+			if got := rowsOf(t, pool); len(got) == 0 {
+				t.Error("AfterCommit ran before the commit was visible")
+			}
+			ran++
+		})
+	}
+	if err := db.InTx(ctx, pool, func(tx pgx.Tx) error {
+		hook(tx)
+		return db.Defer(ctx, tx, `INSERT INTO t VALUES (1, 'a')`)
+	}); err != nil || ran != 1 {
+		t.Fatalf("committed: ran %d, %v", ran, err)
+	}
+	_ = db.InTx(ctx, pool, func(tx pgx.Tx) error {
+		hook(tx)
+		return errors.New("roll back")
+	})
+	if err := db.InTx(ctx, pool, func(tx pgx.Tx) error {
+		hook(tx)
+		return db.Defer(ctx, tx, `INSERT INTO t VALUES (1, 'again')`)
+	}); err == nil || ran != 1 {
+		t.Fatalf("after a rollback and a failed commit: ran %d, %v", ran, err)
+	}
+}

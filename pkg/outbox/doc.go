@@ -4,13 +4,15 @@
 // spona.events.v1.EventFeedService (Feed); and consumes other services'
 // feeds with a cursor kept in its own schema (Consumer).
 //
-// # Tables (each service's migration creates them)
+// # Tables (each service's migrations create them)
 //
-//	outbox          id bigint identity, event_id, type, aggregate_type,
-//	                aggregate_id, organisation_ids, data jsonb, traceparent,
-//	                create_time
-//	outbox_feed     one row: feed_id (random, in every cursor) and
-//	                pruned_through (positions up to it were deleted)
+//	outbox          id bigint identity (insertion order), pos (feed
+//	                position, NULL until stamped), event_id, type,
+//	                aggregate_type, aggregate_id, organisation_ids, data
+//	                jsonb, traceparent, create_time
+//	outbox_feed     one row: feed_id (random, in every cursor),
+//	                pruned_through (positions up to it were deleted) and
+//	                sequenced_through (the last position handed out)
 //	outbox_cursors  consumer name -> cursor of the feed it consumes
 //
 // # Order is commit order
@@ -18,24 +20,40 @@
 // An identity value is taken when a row is inserted, not when its
 // transaction commits: with two writers A (id 10) and B (id 11), B can commit
 // first, and a reader that then serves 11 and moves its cursor past it skips
-// 10 for ever when A commits. Write therefore takes a transaction-level
-// advisory lock (one per schema) before it inserts, as the last step of the
-// transaction. The lock is released only after the commit is visible
-// (PostgreSQL makes a transaction visible before it releases its locks), so
-// a writer gets its ids only once every earlier writer's events are visible
-// or rolled back. Hence:
+// 10 for ever when A commits. The feed therefore does not page by id but by
+// a position handed out after the commit. Writers insert their events
+// without one and wait for nobody (no lock, no notification: both would be
+// held through the commit and serialise every writer of the service, or,
+// for NOTIFY, of the whole PostgreSQL cluster). The feed then stamps
+// committed events, in id order, with the positions after
+// outbox_feed.sequenced_through, in a transaction that locks that row, so
+// stamping transactions commit one after the other. Hence:
 //
-//   - positions are handed out in commit order;
-//   - when a reader's snapshot sees position p, every lower position is
-//     either visible in it or will never exist, so the highest visible
-//     position is a safe high-water mark, and a cursor never skips an event.
+//   - a position is given only to a committed event, so nothing can appear
+//     behind a position already served;
+//   - when a reader's snapshot sees position p it sees every lower position,
+//     so sequenced_through is a safe high-water mark, and a cursor never
+//     skips an event;
+//   - per aggregate, positions follow commit order: two transactions that
+//     change one aggregate are ordered by its row lock and insert their
+//     events after taking it (Write's contract), so the later one's events
+//     have the higher ids, and any snapshot that sees the later commit sees
+//     the earlier one.
 //
-// The price is that event-writing transactions of one service serialise for
-// the time between their outbox insert and their commit (one statement and
-// the commit). The alternative of filtering rows by xid below the snapshot's
-// xmin orders by transaction start rather than commit and lets one long
-// transaction anywhere in the database hold every feed back; the lock keeps
-// both cursor and per-aggregate order simple.
+// Transaction ids would not do: ordering by the writing transaction's id
+// below the snapshot's xmin orders by when a transaction first wrote, not
+// by when it committed (a transaction that wrote something else, then
+// waited for an aggregate's lock, would put its event before the one it
+// waited for), and one long transaction anywhere in the database would hold
+// every feed back.
+//
+// Who stamps: Feed.Run, as soon as a pipelined transaction of its own
+// process that wrote events commits (db.Pipe.AfterCommit), and every
+// PollEvery for other writers; ListEvents, and WatchEvents when it starts
+// or polls, when they find committed events without a position. Stamping
+// notifies channel spona_outbox_<schema> (delivered at its commit).
+// Positions given before the positions migration are the events' ids, so
+// cursors stored then keep their meaning.
 //
 // # Cursors and retention
 //
@@ -48,8 +66,8 @@
 //
 // # Waking watchers
 //
-// Write notifies channel spona_outbox_<schema> (delivered at commit). Each
-// Feed holds one LISTEN connection and wakes all its WatchEvents streams;
-// without notifications (listener reconnecting) streams poll every
-// PollEvery.
+// Stamping notifies channel spona_outbox_<schema> (delivered at commit),
+// once per batch of events. Each Feed holds one LISTEN connection and wakes
+// all its WatchEvents streams; without notifications (listener
+// reconnecting) streams poll every PollEvery.
 package outbox

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -78,11 +79,14 @@ func NewFeed(pool *pgxpool.Pool, o FeedOptions) *Feed {
 // Register serves the feed on srv.
 func (f *Feed) Register(srv *grpc.Server) { eventsv1.RegisterEventFeedServiceServer(srv, f) }
 
-// Run listens for new events (to wake WatchEvents) and prunes events older
-// than the retention, until ctx ends.
+// Run gives newly committed events their positions (at once for this
+// process's writes, every PollEvery for other writers'), listens for new
+// positions (to wake WatchEvents) and prunes events older than the
+// retention, until ctx ends.
 func (f *Feed) Run(ctx context.Context) {
-	done := make(chan struct{})
-	go func() { defer close(done); f.listen(ctx) }()
+	var wg sync.WaitGroup
+	wg.Go(func() { f.listen(ctx) })
+	wg.Go(func() { f.sequencer(ctx) })
 	t := time.NewTicker(f.o.PruneEvery)
 	defer t.Stop()
 	for {
@@ -91,7 +95,7 @@ func (f *Feed) Run(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
-			<-done
+			wg.Wait()
 			return
 		case <-t.C:
 		}
@@ -139,12 +143,19 @@ func (f *Feed) listen(ctx context.Context) {
 // they reached: cursors before it are then OUT_OF_RANGE. It returns how
 // many events it deleted.
 //
-// Positions follow commit order and creation times are taken under the
-// outbox lock, so the events before cutoff are a prefix of the feed.
+// Only a prefix of the feed can go: positions follow commit order, not
+// creation times, so the prefix ends at the newest event created before
+// cutoff, or before the first event in it created after cutoff (an event
+// that committed while an older one was still open).
 func (f *Feed) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
+	if _, err := f.sequence(ctx); err != nil { // events that nobody read yet
+		return 0, err
+	}
 	var through *int64
-	err := f.pool.QueryRow(ctx, `SELECT max(id) FROM (SELECT id FROM outbox WHERE create_time < $1
-		ORDER BY create_time DESC LIMIT 1) x`, cutoff).Scan(&through)
+	err := f.pool.QueryRow(ctx, `WITH newest AS (
+			SELECT pos FROM outbox WHERE create_time < $1 AND pos IS NOT NULL ORDER BY create_time DESC LIMIT 1)
+		SELECT LEAST((SELECT pos FROM newest),
+			(SELECT min(pos) - 1 FROM outbox WHERE pos <= (SELECT pos FROM newest) AND create_time >= $1))`, cutoff).Scan(&through)
 	if err != nil || through == nil {
 		return 0, db.Error(err)
 	}
@@ -155,7 +166,7 @@ func (f *Feed) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	}
 	var total int64
 	for {
-		tag, err := f.pool.Exec(ctx, `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE id <= $1 ORDER BY id LIMIT 5000)`, *through)
+		tag, err := f.pool.Exec(ctx, `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE pos <= $1 ORDER BY pos LIMIT 5000)`, *through)
 		if err != nil {
 			return total, db.Error(err)
 		}
@@ -168,20 +179,19 @@ func (f *Feed) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 
 // state is what a read needs to know about the feed, in its snapshot.
 type state struct {
-	feed     uuid.UUID
-	pruned   int64 // positions up to here are gone
-	assigned int64 // highest position ever handed to a writer
-	high     int64 // highest committed position visible
+	feed    uuid.UUID
+	pruned  int64 // positions up to here are gone
+	high    int64 // highest position handed out: all up to it are visible
+	pending bool  // committed events are waiting for their positions
 }
 
 // stateSQL reads the feed's state (see state).
-const stateSQL = `SELECT f.feed_id, f.pruned_through,
-		COALESCE(pg_sequence_last_value(pg_get_serial_sequence('outbox', 'id')::regclass), 0),
-		GREATEST(f.pruned_through, COALESCE((SELECT max(id) FROM outbox), 0))
+const stateSQL = `SELECT f.feed_id, f.pruned_through, GREATEST(f.pruned_through, f.sequenced_through),
+		EXISTS (SELECT 1 FROM outbox WHERE pos IS NULL)
 	FROM outbox_feed f`
 
 func (s *state) scan(row pgx.Row) error {
-	return row.Scan(&s.feed, &s.pruned, &s.assigned, &s.high)
+	return row.Scan(&s.feed, &s.pruned, &s.high, &s.pending)
 }
 
 func (f *Feed) badRequest(field, msg string) error {
@@ -206,7 +216,7 @@ func (f *Feed) resolve(s state, after string) (int64, error) {
 	if err != nil {
 		return 0, f.badRequest("after", err.Error())
 	}
-	if c.pos > s.assigned {
+	if c.pos > s.high {
 		return 0, f.badRequest("after", errFromFuture.Error())
 	}
 	if c.pos < s.pruned {
@@ -231,56 +241,16 @@ func (f *Feed) checkTypes(types []string) error {
 	return nil
 }
 
-// page reads up to size events after the cursor, in one snapshot and one
-// round trip: the events after the cursor's position are read with the
-// feed's state, and the cursor is checked against that state afterwards
-// (the events are dropped if it does not hold).
-func (f *Feed) page(ctx context.Context, after string, size int, types []string) (*eventsv1.ListEventsResponse, error) {
-	var hint int64 // the cursor's position, checked below
-	if c, err := decodeCursor(after); err == nil {
-		hint = c.pos
-	}
-	var s state
-	var rows []*eventsv1.Event
-	var ids []int64
-	err := func() error {
-		tx, err := db.BeginPipe(ctx, f.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-		if err != nil {
-			return err
+// page reads up to size events after the cursor. With stamp, a page that
+// would end before committed events that have no position yet stamps them
+// first (so a commit is in the next read, without waiting for Run).
+func (f *Feed) page(ctx context.Context, after string, size int, types []string, stamp bool) (*eventsv1.ListEventsResponse, error) {
+	s, rows, poss, err := f.read(ctx, after, size, types)
+	if err == nil && stamp && s.pending && len(rows) < size {
+		if _, err = f.sequence(ctx); err == nil {
+			s, rows, poss, err = f.read(ctx, after, size, types)
 		}
-		defer func() { _ = tx.Rollback(ctx) }() // after Commit: nothing
-		tx.QueueRow(stateSQL, nil, s.scan)
-		tx.QueueRows(`SELECT id, event_id, type, aggregate_type, aggregate_id, organisation_ids, data,
-				traceparent, create_time
-			FROM outbox WHERE id > GREATEST($1, (SELECT pruned_through FROM outbox_feed))
-				AND (cardinality($2::text[]) = 0 OR type = ANY ($2::text[]))
-			ORDER BY id LIMIT $3`, []any{hint, db.Strings(types), size}, func(r pgx.Rows) error {
-			for r.Next() {
-				var (
-					id      int64
-					ev      eventsv1.Event
-					data    []byte
-					created time.Time
-				)
-				if err := r.Scan(&id, &ev.Id, &ev.Type, &ev.AggregateType, &ev.AggregateId, &ev.OrganisationIds,
-					&data, &ev.Traceparent, &created); err != nil {
-					return err
-				}
-				var m map[string]any
-				if err := json.Unmarshal(data, &m); err != nil {
-					return err
-				}
-				st, err := structpb.NewStruct(m)
-				if err != nil {
-					return err
-				}
-				ev.Data, ev.CreateTime = st, timestamppb.New(created)
-				rows, ids = append(rows, &ev), append(ids, id)
-			}
-			return r.Err()
-		})
-		return tx.Commit(ctx)
-	}()
+	}
 	if err != nil {
 		return nil, grpcx.ToStatus(ctx, f.o.Log, db.Error(err))
 	}
@@ -291,16 +261,64 @@ func (f *Feed) page(ctx context.Context, after string, size int, types []string)
 	resp := &eventsv1.ListEventsResponse{Events: rows}
 	last := pos
 	for i, ev := range rows {
-		ev.Cursor = cursor{s.feed, ids[i]}.String()
-		last = ids[i]
+		ev.Cursor = cursor{s.feed, poss[i]}.String()
+		last = poss[i]
 	}
-	// A short page is everything committed up to the high-water mark: no
-	// position below it can still commit (see the package doc).
+	// A short page is everything up to the high-water mark: no position
+	// below it can still appear (see sequence).
 	if len(rows) < size {
 		last = max(last, s.high)
 	}
 	resp.NextCursor = cursor{s.feed, last}.String()
 	return resp, nil
+}
+
+// read reads up to size positioned events after the cursor, in one
+// snapshot and one round trip: the events after the cursor's position are
+// read with the feed's state, and the caller checks the cursor against that
+// state afterwards (dropping the events if it does not hold).
+func (f *Feed) read(ctx context.Context, after string, size int, types []string) (s state, rows []*eventsv1.Event, poss []int64, err error) {
+	var hint int64 // the cursor's position, checked by the caller
+	if c, err := decodeCursor(after); err == nil {
+		hint = c.pos
+	}
+	tx, err := db.BeginPipe(ctx, f.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return s, nil, nil, err
+	}
+	defer func() { _ = tx.Rollback(ctx) }() // after Commit: nothing
+	tx.QueueRow(stateSQL, nil, s.scan)
+	tx.QueueRows(`SELECT pos, event_id, type, aggregate_type, aggregate_id, organisation_ids, data,
+			traceparent, create_time
+		FROM outbox WHERE pos > GREATEST($1, (SELECT pruned_through FROM outbox_feed))
+			AND (cardinality($2::text[]) = 0 OR type = ANY ($2::text[]))
+		ORDER BY pos LIMIT $3`, []any{hint, db.Strings(types), size}, func(r pgx.Rows) error {
+		for r.Next() {
+			var (
+				pos     int64
+				ev      eventsv1.Event
+				data    []byte
+				created time.Time
+			)
+			if err := r.Scan(&pos, &ev.Id, &ev.Type, &ev.AggregateType, &ev.AggregateId, &ev.OrganisationIds,
+				&data, &ev.Traceparent, &created); err != nil {
+				return err
+			}
+			var m map[string]any
+			if err := json.Unmarshal(data, &m); err != nil {
+				return err
+			}
+			st, err := structpb.NewStruct(m)
+			if err != nil {
+				return err
+			}
+			ev.Data, ev.CreateTime = st, timestamppb.New(created)
+			rows, poss = append(rows, &ev), append(poss, pos)
+		}
+		return r.Err()
+	})
+	err = tx.Commit(ctx)
+	return s, rows, poss, err
 }
 
 // ListEvents implements EventFeedService.
@@ -317,7 +335,7 @@ func (f *Feed) ListEvents(ctx context.Context, req *eventsv1.ListEventsRequest) 
 	if err := f.checkTypes(req.GetTypes()); err != nil {
 		return nil, err
 	}
-	return f.page(ctx, req.GetAfter(), size, req.GetTypes())
+	return f.page(ctx, req.GetAfter(), size, req.GetTypes(), true)
 }
 
 // WatchEvents implements EventFeedService: it sends the events after the
@@ -329,9 +347,13 @@ func (f *Feed) WatchEvents(req *eventsv1.WatchEventsRequest, stream grpc.ServerS
 	}
 	after, sent := req.GetAfter(), req.GetAfter()
 	var lastCheckpoint time.Time
+	// Woken by a notification, the feed's sequencers are at work: the
+	// stream reads what they stamped and leaves the rest to them. At the
+	// start and after a quiet PollEvery it stamps what it finds.
+	stamp := true
 	for {
 		woken := f.wake.wait() // before reading, so no commit is missed
-		resp, err := f.page(ctx, after, MaxPageSize, req.GetTypes())
+		resp, err := f.page(ctx, after, MaxPageSize, req.GetTypes(), stamp)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -358,7 +380,9 @@ func (f *Feed) WatchEvents(req *eventsv1.WatchEventsRequest, stream grpc.ServerS
 		case <-ctx.Done():
 			return nil
 		case <-woken:
+			stamp = false
 		case <-time.After(f.o.PollEvery):
+			stamp = true
 		}
 	}
 }

@@ -39,31 +39,42 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 var quiet = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 
-// schemaFS is the outbox migration every service carries.
+// migrations are the outbox migrations every producing service carries
+// (testdata/<version>_<name>.sql), in order.
+var migrations = []string{"00001_outbox.sql", "00002_outbox_positions.sql"}
+
+// schemaFS is the outbox migrations every service carries.
 func schemaFS(t testing.TB) fs.FS {
-	raw, err := os.ReadFile("testdata/00001_outbox.sql")
-	if err != nil {
-		t.Fatal(err)
+	m := fstest.MapFS{}
+	for _, name := range migrations {
+		raw, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[name] = &fstest.MapFile{Data: raw}
 	}
-	return fstest.MapFS{"00001_outbox.sql": {Data: raw}}
+	return m
 }
 
-// TestServicesCarryTheOutboxMigration: every producing service's migration
-// is the schema this package is tested against.
+// TestServicesCarryTheOutboxMigration: every producing service's migrations
+// are the schema this package is tested against.
 func TestServicesCarryTheOutboxMigration(t *testing.T) {
-	want, err := os.ReadFile("testdata/00001_outbox.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, svc := range []string{"beneficiaries", "referrals", "trainings", "reporting"} {
-		files, _ := filepath.Glob(filepath.Join("..", "..", "services", svc, "migrations", "*_outbox.sql"))
-		if len(files) != 1 {
-			t.Errorf("%s: want one *_outbox.sql migration, found %v", svc, files)
-			continue
+	for _, name := range migrations {
+		want, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
 		}
-		got, _ := os.ReadFile(files[0])
-		if string(got) != string(want) {
-			t.Errorf("%s differs from pkg/outbox/testdata/00001_outbox.sql", files[0])
+		_, suffix, _ := strings.Cut(name, "_")
+		for _, svc := range []string{"beneficiaries", "referrals", "trainings", "reporting"} {
+			files, _ := filepath.Glob(filepath.Join("..", "..", "services", svc, "migrations", "*_"+suffix))
+			if len(files) != 1 {
+				t.Errorf("%s: want one *_%s migration, found %v", svc, suffix, files)
+				continue
+			}
+			got, _ := os.ReadFile(files[0])
+			if string(got) != string(want) {
+				t.Errorf("%s differs from pkg/outbox/testdata/%s", files[0], name)
+			}
 		}
 	}
 	// Parallel workstreams add migrations: two with one version number
@@ -291,28 +302,11 @@ func TestWriteRefusesUndeclaredData(t *testing.T) {
 	}
 }
 
-// waitingOnLock waits until the backend pid waits for a lock.
-func waitingOnLock(t *testing.T, pool *pgxpool.Pool, pid uint32) {
-	t.Helper()
-	for i := 0; ; i++ {
-		var waiting bool
-		if err := pool.QueryRow(context.Background(), `SELECT COALESCE(wait_event_type = 'Lock', false) FROM pg_stat_activity WHERE pid = $1`, pid).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting {
-			return
-		}
-		if i > 1000 {
-			t.Fatalf("backend %d never waited for the outbox lock", pid)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// TestNaiveIdentityCursorSkips is the control: without the outbox lock, a
+// TestNaiveIdentityCursorSkips is the control: without feed positions, a
 // reader following "id > cursor" loses the event of a transaction that took
-// its id first and committed last. It shows the hazard TestCommitOrder
-// guards against is real on this server.
+// its id first and committed last. It shows the hazard TestCommitOrder and
+// TestAggregateOrderUnderConcurrentWriters guard against is real on this
+// server.
 func TestNaiveIdentityCursorSkips(t *testing.T) {
 	e := newEnv(t, outbox.FeedOptions{})
 	ctx := context.Background()
@@ -346,55 +340,175 @@ func TestNaiveIdentityCursorSkips(t *testing.T) {
 }
 
 // TestCommitOrder: two transactions write events; the one that wrote first
-// commits last. The second waits for the first (it cannot take a position
-// before the first's commit), so the feed never serves a later position
-// while an earlier one can still appear, and nothing is skipped.
+// commits last. The second neither waits for the first nor is held back by
+// it: its event is served at once, and the first's comes after it, where a
+// cursor taken in between finds it.
 func TestCommitOrder(t *testing.T) {
 	e := newEnv(t, outbox.FeedOptions{})
 	ctx := context.Background()
+	first, second := "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"
+	_, start := e.all(t, "")
 	t1, err := e.pool.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer t1.Rollback(ctx)
-	if err := outbox.Write(ctx, t1, referralEvent("00000000-0000-4000-8000-000000000001")); err != nil {
+	if err := outbox.Write(ctx, t1, referralEvent(first)); err != nil { // sent now: it takes the lower id
 		t.Fatal(err)
 	}
-	conn2, err := e.pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn2.Release()
-	t2, err := conn2.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer t2.Rollback(ctx)
-	wrote := make(chan error, 1)
-	go func() { wrote <- outbox.Write(ctx, t2, referralEvent("00000000-0000-4000-8000-000000000002")) }()
-	waitingOnLock(t, e.pool, conn2.Conn().PgConn().PID())
-
-	// Nothing is served while the first writer is open; the cursor stays.
-	_, start := e.all(t, "")
-	if got, _ := e.all(t, start); len(got) != 0 {
-		t.Fatalf("served uncommitted events: %v", aggregateIDs(got))
+	e.emit(t, referralEvent(second))
+	got, mid := e.all(t, start)
+	if !slices.Equal(aggregateIDs(got), []string{second}) {
+		t.Fatalf("while the first writer is open: %v", aggregateIDs(got))
 	}
 	if err := t1.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-wrote; err != nil {
-		t.Fatal(err)
-	}
-	got, mid := e.all(t, start)
-	if !slices.Equal(aggregateIDs(got), []string{"00000000-0000-4000-8000-000000000001"}) {
+	got, _ = e.all(t, mid)
+	if !slices.Equal(aggregateIDs(got), []string{first}) {
 		t.Fatalf("after the first commit: %v", aggregateIDs(got))
 	}
-	if err := t2.Commit(ctx); err != nil {
+	if got, _ := e.all(t, start); !slices.Equal(aggregateIDs(got), []string{second, first}) {
+		t.Fatalf("feed = %v, want commit order", aggregateIDs(got))
+	}
+}
+
+// TestAggregateOrderUnderConcurrentWriters: writers change a few aggregates
+// (each change locks the aggregate's row and bumps its version, one event
+// per change), some in pipelined transactions, some sending their event and
+// then pausing before the commit, so commits finish out of id order; each
+// takes its transaction id early (an unrelated insert first), so neither id
+// nor transaction id order is commit order. A reader pages through the
+// feed meanwhile. It must see every committed version of every aggregate
+// exactly once, in version order, and nothing rolled back. Ordering by
+// transaction id reorders an aggregate; paging a lock-free writer's ids
+// skips events.
+func TestAggregateOrderUnderConcurrentWriters(t *testing.T) {
+	e := newEnv(t, outbox.FeedOptions{PollEvery: 20 * time.Millisecond})
+	ctx := context.Background()
+	if _, err := e.pool.Exec(ctx, `CREATE TABLE aggs (id text PRIMARY KEY, version int NOT NULL DEFAULT 0);
+		CREATE TABLE scratch (x int)`); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = e.all(t, mid)
-	if !slices.Equal(aggregateIDs(got), []string{"00000000-0000-4000-8000-000000000002"}) {
-		t.Fatalf("after the second commit: %v", aggregateIDs(got))
+	aggs := make([]string, 4)
+	for i := range aggs {
+		aggs[i] = ids.New()
+		if _, err := e.pool.Exec(ctx, `INSERT INTO aggs (id) VALUES ($1)`, aggs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	change := func(tx pgx.Tx, agg string, pause bool) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO scratch VALUES (1)`); err != nil {
+			return err
+		}
+		time.Sleep(time.Duration(rand.IntN(1500)) * time.Microsecond)
+		var v int
+		if err := tx.QueryRow(ctx, `UPDATE aggs SET version = version + 1 WHERE id = $1 RETURNING version`, agg).Scan(&v); err != nil {
+			return err
+		}
+		ev := referralEvent(agg)
+		ev.Data["status"] = fmt.Sprintf("v%05d", v)
+		if err := outbox.Write(ctx, tx, ev); err != nil {
+			return err
+		}
+		if pause {
+			time.Sleep(time.Duration(rand.IntN(2000)) * time.Microsecond)
+		}
+		return nil
+	}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for range 30 {
+				agg := aggs[rand.IntN(len(aggs))]
+				rollback := rand.IntN(6) == 0
+				var err error
+				if w%2 == 0 { // pipelined: the event goes with the COMMIT
+					err = db.InTx(ctx, e.pool, func(tx pgx.Tx) error {
+						if err := change(tx, agg, false); err != nil {
+							return err
+						}
+						if rollback {
+							return errors.New("roll back")
+						}
+						return nil
+					})
+				} else { // the event is sent, then the commit waits
+					err = func() error {
+						tx, err := e.pool.Begin(ctx)
+						if err != nil {
+							return err
+						}
+						defer tx.Rollback(ctx)
+						if err := change(tx, agg, true); err != nil || rollback {
+							return err
+						}
+						return tx.Commit(ctx)
+					}()
+				}
+				if err != nil && !rollback {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	writersDone := make(chan struct{})
+	go func() { wg.Wait(); close(writersDone) }()
+	var seen []*eventsv1.Event
+	after := ""
+	for done := false; ; {
+		select {
+		case <-writersDone:
+			done = true
+		default:
+		}
+		resp, err := e.client.ListEvents(e.internal(t), &eventsv1.ListEventsRequest{After: after, PageSize: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, resp.GetEvents()...)
+		after = resp.GetNextCursor()
+		if done && len(resp.GetEvents()) == 0 {
+			break
+		}
+	}
+	final := map[string]int{}
+	rows, err := e.pool.Query(ctx, `SELECT id, version FROM aggs`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		var v int
+		if err := rows.Scan(&id, &v); err != nil {
+			t.Fatal(err)
+		}
+		final[id] = v
+	}
+	if rows.Err() != nil {
+		t.Fatal(rows.Err())
+	}
+	versions := map[string][]string{}
+	for _, ev := range seen {
+		versions[ev.GetAggregateId()] = append(versions[ev.GetAggregateId()], ev.GetData().GetFields()["status"].GetStringValue())
+	}
+	total := 0
+	for _, agg := range aggs {
+		var want []string
+		for v := 1; v <= final[agg]; v++ {
+			want = append(want, fmt.Sprintf("v%05d", v))
+		}
+		total += len(want)
+		if !slices.Equal(versions[agg], want) {
+			t.Errorf("aggregate %s: the reader saw versions %v, want %v", agg, versions[agg], want)
+		}
+	}
+	if total < 100 || len(seen) != total {
+		t.Errorf("%d changes committed, %d events seen", total, len(seen))
+	}
+	all, _ := e.all(t, "")
+	if !slices.Equal(aggregateIDs(all), aggregateIDs(seen)) {
+		t.Errorf("the tailing reader's order differs from the feed's")
 	}
 }
 

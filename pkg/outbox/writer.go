@@ -12,35 +12,29 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 )
 
-// lockClass is the first key of the transaction-level advisory lock that
-// orders a schema's outbox writes (the second is hashtext of the schema),
-// so commit order and id order agree; see the package documentation.
-const lockClass = 0x5350_4f42 // "SPOB"
-
-// lockSQL takes the outbox lock of the schema the connection writes to.
-const lockSQL = `SELECT pg_advisory_xact_lock($1::int, hashtext(current_schema()))`
-
 // insertSQL appends the events (organisation lists as JSON text: unnest of
-// a two-dimensional array would flatten them) and notifies the feed's
-// listeners, which hear it at commit.
-const insertSQL = `WITH ins AS (
-	INSERT INTO outbox (event_id, type, aggregate_type, aggregate_id, organisation_ids, data, traceparent)
+// a two-dimensional array would flatten them), without a feed position: the
+// feed stamps positions once they have committed (see sequence.go).
+const insertSQL = `INSERT INTO outbox (event_id, type, aggregate_type, aggregate_id, organisation_ids, data, traceparent)
 	SELECT e, t, at, ai, ARRAY(SELECT jsonb_array_elements_text(o)), d, tp
-	FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[]) AS x(e, t, at, ai, o, d, tp)
-	RETURNING id)
-SELECT pg_notify('spona_outbox_' || current_schema(), max(id)::text) FROM ins`
+	FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[]) AS x(e, t, at, ai, o, d, tp)`
 
 // Write appends evs to the outbox of the schema tx writes to (its
-// search_path), in tx: the events commit with the change or not at all.
+// search_path), in tx: the events commit with the change or not at all. It
+// takes no lock and sends no notification, so event-writing transactions
+// do not wait for each other: the feed gives the events their positions in
+// commit order after they committed.
 //
-// On a pipelined transaction (db.InTx's) both statements are queued, so
-// they go with the COMMIT in one round trip; their errors are the commit's.
+// On a pipelined transaction (db.InTx's) the insert is queued, so it goes
+// with the COMMIT in one round trip; its error is the commit's. After that
+// commit the feeds of this process are woken to stamp the events (Feed.Run;
+// other writers are found by polling).
 //
-// Call it last in the transaction, right before Commit: it takes the
-// schema's outbox lock, held until the transaction ends, so that events get
-// their positions in commit order. Anything the transaction did after Write
-// would lengthen the time other writers wait, and a row lock taken after it
-// could deadlock with a writer holding that row and waiting for the outbox.
+// Call it after the transaction has locked the aggregates its events are
+// about (in practice: last, right before Commit). Two transactions changing
+// one aggregate are ordered by that lock, and the feed orders their events
+// as they were inserted; an insert made before the lock could put the event
+// of the later change first.
 func Write(ctx context.Context, tx pgx.Tx, evs ...events.Event) error {
 	if len(evs) == 0 {
 		return nil
@@ -68,26 +62,10 @@ func Write(ctx context.Context, tx pgx.Tx, evs ...events.Event) error {
 		eventIDs[i], types[i], aggTypes[i], aggIDs[i] = ids.New(), e.Type, e.AggregateType, e.AggregateID
 		orgs[i], datas[i], traces[i] = string(o), string(raw), tp
 	}
-	if q, ok := tx.(db.Queuer); ok {
-		// A pipelined transaction sends both with its COMMIT: the lock is
-		// then held for no round trip at all.
-		q.Queue(lockSQL, lockClass)
-		q.Queue(insertSQL, eventIDs, types, aggTypes, aggIDs, orgs, datas, traces)
-		return nil
+	if h, ok := tx.(interface{ AfterCommit(func()) }); ok {
+		h.AfterCommit(written.fire)
 	}
-	b := &pgx.Batch{}
-	b.Queue(lockSQL, lockClass)
-	b.Queue(insertSQL, eventIDs, types, aggTypes, aggIDs, orgs, datas, traces)
-	res := tx.SendBatch(ctx, b)
-	if _, err := res.Exec(); err != nil {
-		_ = res.Close()
-		return db.Error(err)
-	}
-	if _, err := res.Exec(); err != nil {
-		_ = res.Close()
-		return db.Error(err)
-	}
-	return db.Error(res.Close())
+	return db.Defer(ctx, tx, insertSQL, eventIDs, types, aggTypes, aggIDs, orgs, datas, traces)
 }
 
 // orgList returns the distinct non-empty organisation ids, in order.
