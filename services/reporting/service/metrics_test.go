@@ -2,6 +2,10 @@ package service_test
 
 import (
 	"context"
+	"io/fs"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -9,6 +13,7 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/services/reporting/migrations"
 )
 
 // TestTrainingMetricsMigration: indicators stored while
@@ -34,16 +39,35 @@ func TestTrainingMetricsMigration(t *testing.T) {
 	}
 
 	// The database as it was before the migration: the old metric names,
-	// migration 5 not yet applied. Then the service starts again.
+	// migration 5 not yet applied (and the later ones undone by their Down
+	// sections). Then the service starts again.
 	db, err := pgx.Connect(context.Background(), e.dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close(context.Background())
-	for _, stmt := range []string{
-		`UPDATE reporting.indicators SET metric = 'community_beneficiaries' WHERE id = '` + community.GetId() + `'`,
+	stmts := []string{`SET search_path = reporting`}
+	files, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Reverse(files)
+	for _, f := range files {
+		version, _, _ := strings.Cut(f, "_")
+		if v, _ := strconv.Atoi(version); v <= 5 {
+			continue
+		}
+		raw, err := fs.ReadFile(migrations.FS, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, down, _ := strings.Cut(string(raw), "-- +goose Down")
+		stmts = append(stmts, down, `DELETE FROM goose_db_version WHERE version_id = `+version)
+	}
+	for _, stmt := range append(stmts,
+		`UPDATE reporting.indicators SET metric = 'community_beneficiaries' WHERE id = '`+community.GetId()+`'`,
 		`DELETE FROM reporting.goose_db_version WHERE version_id = 5`,
-	} {
+	) {
 		if _, err := db.Exec(context.Background(), stmt); err != nil {
 			t.Fatal(err)
 		}
