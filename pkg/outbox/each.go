@@ -17,8 +17,9 @@ import (
 // so a change of many records (an import of 50,000 rows) emits them
 // without holding them in memory. Their event ids are random (version 4).
 //
-// As Write, it takes the schema's outbox lock and belongs last in the
-// transaction; on a pipelined transaction it is queued for the COMMIT.
+// As Write, it waits for nobody, belongs after the locks on the aggregates
+// it names (in practice: last in the transaction), and on a pipelined
+// transaction is queued for the COMMIT.
 func WriteEach(ctx context.Context, tx pgx.Tx, tmpl events.Event, idField, query string, args ...any) error {
 	data := map[string]any{}
 	for k, v := range tmpl.Data {
@@ -39,22 +40,11 @@ func WriteEach(ctx context.Context, tx pgx.Tx, tmpl events.Event, idField, query
 		return fmt.Errorf("outbox: encode %s: %w", tmpl.Type, err)
 	}
 	n := len(args)
-	sql := fmt.Sprintf(`WITH ins AS (
-	INSERT INTO outbox (event_id, type, aggregate_type, aggregate_id, organisation_ids, data, traceparent)
+	sql := fmt.Sprintf(`INSERT INTO outbox (event_id, type, aggregate_type, aggregate_id, organisation_ids, data, traceparent)
 	SELECT gen_random_uuid(), $%[1]d, $%[2]d, x.id, $%[3]d::text[], $%[4]d::jsonb || jsonb_build_object($%[5]d::text, x.id), $%[6]d
-	FROM (%[7]s) AS x(id)
-	RETURNING id)
-SELECT pg_notify('spona_outbox_' || current_schema(), max(id)::text) FROM ins HAVING count(*) > 0`,
+	FROM (%[7]s) AS x(id)`,
 		n+1, n+2, n+3, n+4, n+5, n+6, query)
 	args = append(args[:n:n], tmpl.Type, tmpl.AggregateType, orgList(tmpl.OrganisationIDs), string(raw), idField, traceparent(ctx))
-	if q, ok := tx.(db.Queuer); ok {
-		q.Queue(lockSQL, lockClass)
-		q.Queue(sql, args...)
-		return nil
-	}
-	if _, err := tx.Exec(ctx, lockSQL, lockClass); err != nil {
-		return db.Error(err)
-	}
-	_, err = tx.Exec(ctx, sql, args...)
-	return db.Error(err)
+	afterCommit(tx)
+	return db.Defer(ctx, tx, sql, args...)
 }

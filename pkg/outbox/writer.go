@@ -62,10 +62,16 @@ func Write(ctx context.Context, tx pgx.Tx, evs ...events.Event) error {
 		eventIDs[i], types[i], aggTypes[i], aggIDs[i] = ids.New(), e.Type, e.AggregateType, e.AggregateID
 		orgs[i], datas[i], traces[i] = string(o), string(raw), tp
 	}
+	afterCommit(tx)
+	return db.Defer(ctx, tx, insertSQL, eventIDs, types, aggTypes, aggIDs, orgs, datas, traces)
+}
+
+// afterCommit has the process's feeds woken once tx, which wrote events,
+// commits (when tx can say so: db.Pipe).
+func afterCommit(tx pgx.Tx) {
 	if h, ok := tx.(interface{ AfterCommit(func()) }); ok {
 		h.AfterCommit(written.fire)
 	}
-	return db.Defer(ctx, tx, insertSQL, eventIDs, types, aggTypes, aggIDs, orgs, datas, traces)
 }
 
 // orgList returns the distinct non-empty organisation ids, in order.
