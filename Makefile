@@ -88,7 +88,7 @@ lint-aip:
 lint: lint-openapi lint-aip
 	$(GO) tool buf lint
 	test -z "$$(gofmt -l pkg services deploy gen tests)"
-	"$$(cd tools/lint && GOWORK=off $(GO) tool -n golangci-lint)" run $(PKGS)
+	"$$(cd tools/lint && GOWORK=off $(GO) tool -n golangci-lint)" run --allow-parallel-runners $(PKGS)
 
 ## images: build the six container images without a Docker engine (deploy/image, go-containerregistry): an OCI layout in .data/images/oci and docker-archive tarballs .data/images/<process>.tar, named spona/<process>:$(IMAGE_TAG) (IMAGE_FLAGS=-arch arm64)
 IMAGE_TAG ?= dev
