@@ -1,7 +1,7 @@
 // Command dev runs the whole Spona system on a developer's machine
 // (`make run`): a private PostgreSQL cluster kept in .data/ (unless
-// DATABASE_URL names a server), the six processes, and a development API
-// key. Ctrl-C stops everything cleanly; data survives restarts.
+// DATABASE_URL names a server), the six processes (each connecting as its
+// own PostgreSQL roles), and a development API key. Ctrl-C stops everything cleanly; data survives restarts.
 package main
 
 import (
@@ -65,7 +65,11 @@ func run(ctx context.Context) error {
 		}
 	}
 
+	// The private cluster: each process connects as its own roles (made
+	// by devstack). A server named by DATABASE_URL: every process connects
+	// with it (its roles are the developer's to manage).
 	dbURL := os.Getenv("DATABASE_URL")
+	sharedRole := dbURL != ""
 	if dbURL == "" {
 		say("starting PostgreSQL in .data/pg (port 55432)")
 		// Room for every process's pool, and for psql sessions and commands.
@@ -97,7 +101,7 @@ func run(ctx context.Context) error {
 	}
 	say("starting beneficiaries, referrals, trainings, reporting, webhooks and edge (logs in .data/logs/)")
 	stack, err := devstack.Start(ctx, devstack.Options{
-		BinDir: bin, DatabaseURL: dbURL, KeysDir: filepath.Join(data, "secrets"), WebhookSecretsKey: webhookKey,
+		BinDir: bin, DatabaseURL: dbURL, SharedRole: sharedRole, KeysDir: filepath.Join(data, "secrets"), WebhookSecretsKey: webhookKey,
 		Ports: devstack.DefaultPorts(), LogDir: filepath.Join(data, "logs"),
 	})
 	if err != nil {

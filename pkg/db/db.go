@@ -61,22 +61,31 @@ func Open(ctx context.Context, url, schema string, maxConns int32) (*pgxpool.Poo
 
 // Migrate creates schema if needed and applies the goose migrations in
 // migrations (SQL files at its root) under a session lock, so several
-// replicas starting at once migrate exactly once.
+// replicas starting at once migrate exactly once. The schema is created
+// only when missing: a role that may not create schemas (the schema's
+// owner, with split roles) migrates a schema an administrator made.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string, migrations fs.FS, log *slog.Logger) error {
 	if !schemaName.MatchString(schema) {
 		return fmt.Errorf("db: bad schema name %q", schema)
 	}
-	if _, err := pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
-		// Several services creating their schemas at once can race on the
-		// catalog; the schema existing afterwards is all that matters.
-		var pgErr *pgconn.PgError
-		if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
-			return fmt.Errorf("db: create schema %s: %w", schema, err)
+	if m, ok := migrations.(Migrations); ok {
+		migrations = m.FS
+	}
+	var exists bool
+	if err := pool.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1)", schema).Scan(&exists); err != nil {
+		return fmt.Errorf("db: look for schema %s: %w", schema, err)
+	}
+	if !exists {
+		if _, err := pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+			// Several services creating their schemas at once can race on the
+			// catalog; the schema existing afterwards is all that matters.
+			var pgErr *pgconn.PgError
+			if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
+				return fmt.Errorf("db: create schema %s: %w", schema, err)
+			}
 		}
 	}
-	h := fnv.New64a()
-	h.Write([]byte("spona-migrate-" + schema))
-	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64() >> 1)))
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockID(schema)))
 	if err != nil {
 		return err
 	}
@@ -99,6 +108,13 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string, migrations 
 			slog.Int64("version", r.Source.Version), slog.Duration("took", r.Duration))
 	}
 	return nil
+}
+
+// migrationLockID is the advisory lock taken while schema is migrated.
+func migrationLockID(schema string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("spona-migrate-" + schema))
+	return int64(h.Sum64() >> 1)
 }
 
 // Error translates a PostgreSQL or connection error into a classified error;

@@ -32,6 +32,13 @@ func Permanent(err error) bool {
 	return false
 }
 
+// Privilege reports whether err is PostgreSQL refusing for want of a
+// privilege (insufficient_privilege, or "must be owner").
+func Privilege(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "42501"
+}
+
 // MissingDatabase reports whether err says the database does not exist.
 func MissingDatabase(err error) bool {
 	var pgErr *pgconn.PgError

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/spona/spona/pkg/config"
+	"github.com/spona/spona/pkg/db"
 )
 
 // Command is one thing a binary does.
@@ -68,6 +69,18 @@ func Exec(name, summary string, args []string, stdout, stderr io.Writer, cmds ..
 		if err := initSecrets(args[1:], stdout); err != nil {
 			fmt.Fprintf(stderr, "%s init-secrets: %v\n", name, err)
 			return 1
+		}
+		return 0
+	}
+	if len(args) > 0 && args[0] == "setup-sql" {
+		if len(args) > 1 && isHelp(args[1]) {
+			fmt.Fprintf(stdout, "%s setup-sql: %s\n", name, setupSQLSummary)
+			return 0
+		}
+		// What an administrator runs once before the first start.
+		fmt.Fprintf(stdout, "-- PostgreSQL roles, schema and extensions of %s (docs/operations.md); run as an administrator in its database\n", name)
+		for _, stmt := range db.RolesFor(name).SetupSQL() {
+			fmt.Fprintf(stdout, "%s;\n", stmt)
 		}
 		return 0
 	}
@@ -182,6 +195,7 @@ func groupUsage(w io.Writer, name, word string, group []Command) {
 const (
 	healthcheckSummary = "exit 0 when the running process (ADMIN_ADDR) is ready"
 	initSecretsSummary = "make what is missing of the processes' internal secrets in DIR (principal keys, a development CA and mTLS certificates)"
+	setupSQLSummary    = "print the SQL an administrator runs once in the database: this process's roles (owner, runtime, audit), its schema, the extensions"
 )
 
 func usage(w io.Writer, name, summary string, cmds []Command) {
@@ -194,6 +208,7 @@ func usage(w io.Writer, name, summary string, cmds []Command) {
 		fmt.Fprintf(w, "  %s %-16s %s\n", name, n, c.Summary)
 	}
 	fmt.Fprintf(w, "  %s %-16s %s\n", name, "healthcheck", healthcheckSummary)
+	fmt.Fprintf(w, "  %s %-16s %s\n", name, "setup-sql", setupSQLSummary)
 	fmt.Fprintf(w, "  %s %-16s %s\n", name, "init-secrets DIR", initSecretsSummary)
 	if len(cmds) > 1 {
 		fmt.Fprintf(w, "  %s %-16s %s\n", name, "COMMAND -h", "flags and variables of one command")

@@ -49,12 +49,15 @@ var Version = "dev"
 // There are no default addresses: a process missing one refuses to start
 // and names it (`make run` and the tests give every address).
 type Config struct {
-	AdminAddr        string        `env:"ADMIN_ADDR" required:"true" help:"listen address of the admin HTTP port (/healthz, /readyz, /metrics), e.g. 0.0.0.0:9091"`
-	DatabaseURL      string        `env:"DATABASE_URL" secret:"true" required:"true" help:"PostgreSQL URL (postgres://user:password@host:5432/spona); the process keeps its data in the schema named after it"`
-	DBMaxConns       int32         `env:"DB_MAX_CONNS" default:"0" help:"PostgreSQL pool size; 0 is 4 × GOMAXPROCS (the cores the process may use). PostgreSQL's max_connections must hold every pool of every replica"`
-	PrincipalKeyFile string        `env:"PRINCIPAL_KEY_FILE" required:"true" help:"this process's own Ed25519 private key (PEM, PKCS #8), signing the principal of each call it makes to another service (make run and the tests generate them; <binary> init-secrets DIR makes them)"`
-	PrincipalKeysDir string        `env:"PRINCIPAL_PUBLIC_KEYS_DIR" required:"true" help:"directory of the public keys of the processes whose principals this one accepts: <process>.pem (PEM PUBLIC KEY or CERTIFICATE; <process>.<n>.pem for a second key during a rotation)"`
-	PrincipalTTL     time.Duration `env:"PRINCIPAL_TTL" default:"30s" help:"lifetime of the principals this process issues (at most 30s); principals expiring later than this plus 5s are refused"`
+	AdminAddr   string `env:"ADMIN_ADDR" required:"true" help:"listen address of the admin HTTP port (/healthz, /readyz, /metrics), e.g. 0.0.0.0:9091"`
+	DatabaseURL string `env:"DATABASE_URL" secret:"true" required:"true" help:"PostgreSQL URL the process serves with (postgres://spona_<process>:password@host:5432/spona): its runtime role, which may read and write the tables of the schema named after the process but owns nothing"`
+	// MigrateDatabaseURL connects as the schema's owner to migrate it.
+	MigrateDatabaseURL string        `env:"MIGRATE_DATABASE_URL" secret:"true" help:"PostgreSQL URL of the schema's owner role (spona_<process>_owner): the migrations run with it at start, then it grants DATABASE_URL's role what it needs. Empty: migrations run with DATABASE_URL (one role owning everything; fine for a laptop, not for production)"`
+	DatabaseAuditRole  string        `env:"DATABASE_AUDIT_ROLE" help:"role owning the schema's append-only audit tables (default spona_<process>_audit); with MIGRATE_DATABASE_URL, its role must be a member of it"`
+	DBMaxConns         int32         `env:"DB_MAX_CONNS" default:"0" help:"PostgreSQL pool size; 0 is 4 × GOMAXPROCS (the cores the process may use). PostgreSQL's max_connections must hold every pool of every replica"`
+	PrincipalKeyFile   string        `env:"PRINCIPAL_KEY_FILE" required:"true" help:"this process's own Ed25519 private key (PEM, PKCS #8), signing the principal of each call it makes to another service (make run and the tests generate them; <binary> init-secrets DIR makes them)"`
+	PrincipalKeysDir   string        `env:"PRINCIPAL_PUBLIC_KEYS_DIR" required:"true" help:"directory of the public keys of the processes whose principals this one accepts: <process>.pem (PEM PUBLIC KEY or CERTIFICATE; <process>.<n>.pem for a second key during a rotation)"`
+	PrincipalTTL       time.Duration `env:"PRINCIPAL_TTL" default:"30s" help:"lifetime of the principals this process issues (at most 30s); principals expiring later than this plus 5s are refused"`
 	// Keyring, when set (tests), holds the keys instead of the files.
 	Keyring         *auth.Keyring
 	TLSCertFile     string        `env:"TLS_CERT_FILE" help:"this process's certificate (PEM) for mutual TLS between the processes; its DNS names include the process name (beneficiaries, referrals, ...). Read again when it changes"`
@@ -234,13 +237,13 @@ func (b *Base) migrate(ctx context.Context, migrations fs.FS) error {
 	delay := 200 * time.Millisecond
 	created := false
 	for {
-		err := db.Migrate(ctx, b.Pool, b.Name, migrations, b.Log)
+		err := b.migrateOnce(ctx, migrations)
 		if err == nil {
 			return nil
 		}
 		if db.MissingDatabase(err) && !created {
 			b.Log.Warn("database does not exist; creating it")
-			if err := db.CreateDatabase(ctx, b.Config.DatabaseURL); err != nil {
+			if err := db.CreateDatabase(ctx, cmp.Or(b.Config.MigrateDatabaseURL, b.Config.DatabaseURL)); err != nil {
 				return err
 			}
 			created = true
@@ -257,6 +260,44 @@ func (b *Base) migrate(ctx context.Context, migrations fs.FS) error {
 		}
 		delay = min(delay*2, 5*time.Second)
 	}
+}
+
+// migrateOnce migrates the schema: as its owner (MIGRATE_DATABASE_URL),
+// which then grants the runtime role (DATABASE_URL's) what it needs, or
+// with the runtime pool itself when no owner is configured.
+func (b *Base) migrateOnce(ctx context.Context, migrations fs.FS) error {
+	runtime, err := db.RuntimeRole(b.Config.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if b.Config.MigrateDatabaseURL == "" {
+		err := db.Migrate(ctx, b.Pool, b.Name, migrations, b.Log)
+		if db.Privilege(err) {
+			return fmt.Errorf("role %q may not migrate schema %s; set MIGRATE_DATABASE_URL to the URL of the schema's owner (spona_%s_owner, docs/operations.md): %w",
+				runtime, b.Name, b.Name, err)
+		}
+		return err
+	}
+	pool, err := db.Open(ctx, b.Config.MigrateDatabaseURL, b.Name, 2)
+	if err != nil {
+		return fmt.Errorf("MIGRATE_DATABASE_URL: %w", err)
+	}
+	defer pool.Close()
+	if err := db.Migrate(ctx, pool, b.Name, migrations, b.Log); err != nil {
+		return err
+	}
+	roles := db.RolesFor(b.Name)
+	roles.Runtime = runtime
+	roles.Owner = pool.Config().ConnConfig.User
+	roles.Audit = cmp.Or(b.Config.DatabaseAuditRole, roles.Audit)
+	if roles.Owner == roles.Runtime {
+		b.Log.Warn("DATABASE_URL and MIGRATE_DATABASE_URL connect as the same role: the process owns its schema")
+		return nil
+	}
+	if err := db.GrantRuntime(ctx, pool, roles, db.AuditObjects(migrations)); err != nil {
+		return fmt.Errorf("%w (an administrator sets up the roles once: `%s setup-sql`, docs/operations.md)", err, b.Name)
+	}
+	return nil
 }
 
 // Close releases everything Start set up, in reverse order.

@@ -28,6 +28,7 @@ import (
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/platform"
+	"github.com/spona/spona/pkg/testkit/pgcluster"
 	"github.com/spona/spona/pkg/tlsconfig"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
@@ -141,8 +142,15 @@ func freePort() (int, error) {
 
 // Options configures Start.
 type Options struct {
-	BinDir      string
+	BinDir string
+	// DatabaseURL connects as an administrator: Start sets up each process's
+	// own roles in its database (pgcluster.ServiceRoles) and the processes
+	// connect as those, as in production.
 	DatabaseURL string
+	// SharedRole has every process connect with DatabaseURL itself (one
+	// role owning every schema): for a server whose roles the developer
+	// manages (make run with DATABASE_URL).
+	SharedRole bool
 	// KeysDir holds the processes' internal secrets (platform.InitSecrets:
 	// principal keys, a CA and mTLS certificates); Start makes what is
 	// missing.
@@ -166,6 +174,8 @@ type Stack struct {
 	opts  Options
 	mu    sync.Mutex
 	procs map[string]*proc
+	// urls are the PostgreSQL URLs of each process: runtime and owner.
+	urls map[string][2]string
 	// replicas are further processes of a service (StartReplica), by name
 	// "<service>#<n>", with their own listen ports.
 	replicas map[string]Ports
@@ -190,7 +200,18 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		_, _ = cryptorand.Read(b)
 		o.WebhookSecretsKey = hex.EncodeToString(b)
 	}
-	s := &Stack{opts: o, procs: map[string]*proc{}, replicas: map[string]Ports{}}
+	s := &Stack{opts: o, procs: map[string]*proc{}, replicas: map[string]Ports{}, urls: map[string][2]string{}}
+	for _, name := range Services {
+		if o.SharedRole {
+			s.urls[name] = [2]string{o.DatabaseURL, ""}
+			continue
+		}
+		runtime, migrate, err := pgcluster.ServiceRoles(ctx, o.DatabaseURL, name)
+		if err != nil {
+			return nil, err
+		}
+		s.urls[name] = [2]string{runtime, migrate}
+	}
 	for _, name := range Services {
 		if err := s.StartService(ctx, name); err != nil {
 			return nil, errors.Join(err, s.Stop())
@@ -221,6 +242,14 @@ func (s *Stack) PID(name string) int {
 func (s *Stack) GRPCAddr(name string) string {
 	return "127.0.0.1:" + strconv.Itoa(s.opts.Ports.GRPC[name])
 }
+
+// DatabaseURL is the PostgreSQL URL process serves with (its runtime
+// role's; DATABASE_URL).
+func (s *Stack) DatabaseURL(process string) string { return s.urls[process][0] }
+
+// MigrateDatabaseURL is the PostgreSQL URL process migrates with (its
+// schema owner's; MIGRATE_DATABASE_URL), "" with SharedRole.
+func (s *Stack) MigrateDatabaseURL(process string) string { return s.urls[process][1] }
 
 // KeysDir is where the processes' internal secrets are (principal/...).
 func (s *Stack) KeysDir() string { return s.opts.KeysDir }
@@ -268,7 +297,8 @@ func (s *Stack) Dial(process, audience string) (*grpc.ClientConn, error) {
 func (s *Stack) Env(name string) []string {
 	o := s.opts
 	env := append(os.Environ(),
-		"DATABASE_URL="+o.DatabaseURL,
+		"DATABASE_URL="+s.urls[name][0],
+		"MIGRATE_DATABASE_URL="+s.urls[name][1],
 		"PRINCIPAL_KEY_FILE="+filepath.Join(o.KeysDir, "principal", name+".key"),
 		"PRINCIPAL_PUBLIC_KEYS_DIR="+filepath.Join(o.KeysDir, "principal", "public"),
 		"ADMIN_ADDR=127.0.0.1:"+strconv.Itoa(o.Ports.Admin[name]),

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -23,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/db"
 )
 
@@ -254,4 +256,34 @@ func freePort() (int, error) {
 		return 0, fmt.Errorf("listener address %v is not TCP", l.Addr())
 	}
 	return addr.Port, nil
+}
+
+// ServiceRoles sets up process's PostgreSQL roles in the database adminURL
+// names (db.Setup, as the administrator adminURL connects as) and returns
+// the URLs the process connects with: as its runtime role (DATABASE_URL)
+// and as its schema's owner (MIGRATE_DATABASE_URL). The roles have no
+// password: the clusters Start makes trust loopback connections.
+func ServiceRoles(ctx context.Context, adminURL, process string) (runtimeURL, migrateURL string, err error) {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return "", "", fmt.Errorf("pgcluster: roles of %s: %w", process, err)
+	}
+	defer conn.Close(ctx)
+	roles := db.RolesFor(process)
+	if err := db.Setup(ctx, conn, roles); err != nil {
+		return "", "", err
+	}
+	as := func(role string) (string, error) {
+		u, err := url.Parse(adminURL)
+		if err != nil {
+			return "", fmt.Errorf("pgcluster: %w", err)
+		}
+		u.User = url.User(role)
+		return u.String(), nil
+	}
+	if runtimeURL, err = as(roles.Runtime); err != nil {
+		return "", "", err
+	}
+	migrateURL, err = as(roles.Owner)
+	return runtimeURL, migrateURL, err
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/platform"
+	"github.com/spona/spona/pkg/testkit/pgcluster"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/tlsconfig"
 	"google.golang.org/grpc"
@@ -121,7 +122,29 @@ func Platform(t testing.TB, databaseURL string) platform.Config {
 	}
 }
 
-// Start runs svc until the test ends and returns a client connection to it.
+// WithRoles returns cfg connecting as process's own PostgreSQL roles, set
+// up in cfg's database (pgcluster.ServiceRoles), as in production: the
+// runtime role for DATABASE_URL, the schema's owner for
+// MIGRATE_DATABASE_URL. cfg.DatabaseURL must connect as an administrator
+// (pgtest.NewDatabase's URLs do). A cfg with MIGRATE_DATABASE_URL is
+// returned as it is.
+func WithRoles(t testing.TB, cfg platform.Config, process string) platform.Config {
+	t.Helper()
+	if cfg.MigrateDatabaseURL != "" {
+		return cfg
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var err error
+	cfg.DatabaseURL, cfg.MigrateDatabaseURL, err = pgcluster.ServiceRoles(ctx, cfg.DatabaseURL, process)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// Start runs svc until the test ends and returns a client connection to it,
+// connecting to PostgreSQL as the service's own roles (WithRoles).
 // It listens on svc.Listener when set (a test that must know the address
 // before the service starts reserves it), otherwise on a free port.
 func Start(t testing.TB, svc platform.Service) *grpc.ClientConn {
@@ -137,6 +160,7 @@ func Start(t testing.TB, svc platform.Service) *grpc.ClientConn {
 	if svc.Platform.TLSCertFile == "" && !svc.Platform.GRPCInsecure {
 		svc.Platform = WithTLS(svc.Platform, svc.Name)
 	}
+	svc.Platform = WithRoles(t, svc.Platform, svc.Name)
 	if svc.Platform.AdminAddr == "" {
 		svc.Platform.AdminAddr = "127.0.0.1:0"
 	}

@@ -120,7 +120,7 @@ func Start(t testing.TB, configure func(*service.Config)) *Stack {
 	})
 
 	cfg := load[service.Config](t, env)
-	cfg.Config = servicetest.WithTLS(plat, auth.Edge)
+	cfg.Config = servicetest.WithRoles(t, servicetest.WithTLS(plat, auth.Edge), auth.Edge)
 	cfg.RateLimitRPS = 0
 	cfg.AuthFailureRate = 0
 	if configure != nil {
@@ -188,6 +188,7 @@ func (s *Stack) run(t testing.TB, name, addr string) {
 	if svc.Platform.TLSCertFile == "" && !svc.Platform.GRPCInsecure {
 		svc.Platform = servicetest.WithTLS(svc.Platform, name)
 	}
+	svc.Platform = servicetest.WithRoles(t, svc.Platform, name)
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel, p.done = cancel, make(chan error, 1)
 	go func() { p.done <- platform.RunService(ctx, svc) }()

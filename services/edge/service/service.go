@@ -229,27 +229,29 @@ func (c *credentials) Verify(ctx context.Context, cred string) (auth.Principal, 
 
 // KeysConfig is what the key commands need.
 type KeysConfig struct {
-	DatabaseURL      string `env:"DATABASE_URL" secret:"true" required:"true" help:"PostgreSQL URL of the edge's database"`
-	PrincipalKeyFile string `env:"PRINCIPAL_KEY_FILE" help:"the edge's principal key (to call the directory: needed with REFERRALS_ADDR)"`
-	ReferralsAddr    string `env:"REFERRALS_ADDR" help:"gRPC address of the referrals service (the directory: to check or register the key's organisation)"`
-	LogLevel         string `env:"LOG_LEVEL" default:"warn" help:"debug, info, warn or error"`
-	TLSCertFile      string `env:"TLS_CERT_FILE" help:"the edge's mTLS certificate (PEM), to call the directory (with REFERRALS_ADDR)"`
-	TLSKeyFile       string `env:"TLS_KEY_FILE" help:"the private key of TLS_CERT_FILE"`
-	TLSCAFile        string `env:"TLS_CA_FILE" help:"the CA the referrals service's certificate chains to"`
-	GRPCInsecure     bool   `env:"GRPC_INSECURE" default:"false" help:"call the directory in plaintext instead (development only)"`
+	DatabaseURL        string `env:"DATABASE_URL" secret:"true" required:"true" help:"PostgreSQL URL of the edge's database (its runtime role)"`
+	MigrateDatabaseURL string `env:"MIGRATE_DATABASE_URL" secret:"true" help:"PostgreSQL URL of the edge schema's owner role, to migrate it first (as the edge process does)"`
+	DatabaseAuditRole  string `env:"DATABASE_AUDIT_ROLE" help:"role owning the edge's key audit log (default spona_edge_audit)"`
+	PrincipalKeyFile   string `env:"PRINCIPAL_KEY_FILE" help:"the edge's principal key (to call the directory: needed with REFERRALS_ADDR)"`
+	ReferralsAddr      string `env:"REFERRALS_ADDR" help:"gRPC address of the referrals service (the directory: to check or register the key's organisation)"`
+	LogLevel           string `env:"LOG_LEVEL" default:"warn" help:"debug, info, warn or error"`
+	TLSCertFile        string `env:"TLS_CERT_FILE" help:"the edge's mTLS certificate (PEM), to call the directory (with REFERRALS_ADDR)"`
+	TLSKeyFile         string `env:"TLS_KEY_FILE" help:"the private key of TLS_CERT_FILE"`
+	TLSCAFile          string `env:"TLS_CA_FILE" help:"the CA the referrals service's certificate chains to"`
+	GRPCInsecure       bool   `env:"GRPC_INSECURE" default:"false" help:"call the directory in plaintext instead (development only)"`
 	// Keyring, when set (tests), holds the edge's key instead of the file.
 	Keyring *auth.Keyring
 }
 
 // Keys returns the part of the edge's configuration the key commands use.
 func (c Config) Keys() KeysConfig {
-	return KeysConfig{DatabaseURL: c.DatabaseURL, PrincipalKeyFile: c.PrincipalKeyFile, ReferralsAddr: c.ReferralsAddr,
+	return KeysConfig{DatabaseURL: c.DatabaseURL, MigrateDatabaseURL: c.MigrateDatabaseURL, DatabaseAuditRole: c.DatabaseAuditRole, PrincipalKeyFile: c.PrincipalKeyFile, ReferralsAddr: c.ReferralsAddr,
 		LogLevel: c.LogLevel, Keyring: c.Keyring, TLSCertFile: c.TLSCertFile, TLSKeyFile: c.TLSKeyFile, TLSCAFile: c.TLSCAFile,
 		GRPCInsecure: c.GRPCInsecure}
 }
 
 func (c KeysConfig) platform() platform.Config {
-	return platform.Config{DatabaseURL: c.DatabaseURL, PrincipalKeyFile: c.PrincipalKeyFile, Keyring: c.Keyring, PrincipalTTL: auth.MaxTTL,
+	return platform.Config{DatabaseURL: c.DatabaseURL, MigrateDatabaseURL: c.MigrateDatabaseURL, DatabaseAuditRole: c.DatabaseAuditRole, PrincipalKeyFile: c.PrincipalKeyFile, Keyring: c.Keyring, PrincipalTTL: auth.MaxTTL,
 		TLSCertFile: c.TLSCertFile, TLSKeyFile: c.TLSKeyFile, TLSCAFile: c.TLSCAFile, GRPCInsecure: c.GRPCInsecure,
 		LogLevel: c.LogLevel, DBMaxConns: 2, ShutdownTimeout: 5 * time.Second, StartupTimeout: 30 * time.Second}
 }

@@ -508,12 +508,12 @@ var eraseParts = []string{
 	`UPDATE assistances SET notes = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
 	`UPDATE consents SET scope = '', guardian_name = '', withdraw_reason = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
 	`UPDATE access_grants SET revoke_time = COALESCE(revoke_time, $2), reason = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
-	`UPDATE audit_events SET purpose = '' WHERE beneficiary_id = ANY ($1::uuid[]) AND purpose <> ''`,
 	importsjob.ForgetResourcesSQL,
 }
 
 // eraseSQL is the erasure as one statement: eraseParts as data-modifying
-// WITH queries.
+// WITH queries, and the purposes declared in the audit log blanked by the
+// function that may (the service's role may not update the log).
 var eraseSQL = func() string {
 	var b strings.Builder
 	for i, part := range eraseParts {
@@ -524,6 +524,6 @@ var eraseSQL = func() string {
 		}
 		fmt.Fprintf(&b, "e%d AS (%s)", i, part)
 	}
-	b.WriteString("\nSELECT")
+	b.WriteString("\nSELECT audit_events_forget_purposes($1::uuid[])")
 	return b.String()
 }()
