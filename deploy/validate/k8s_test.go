@@ -61,11 +61,28 @@ type cnpgCluster struct {
 		} `json:"postgresql"`
 		Bootstrap struct {
 			InitDB struct {
-				Database               string   `json:"database"`
-				Owner                  string   `json:"owner"`
-				PostInitApplicationSQL []string `json:"postInitApplicationSQL"`
+				Database                   string   `json:"database"`
+				Owner                      string   `json:"owner"`
+				PostInitApplicationSQL     []string `json:"postInitApplicationSQL,omitempty"`
+				PostInitApplicationSQLRefs struct {
+					ConfigMapRefs []struct {
+						Name string `json:"name"`
+						Key  string `json:"key"`
+					} `json:"configMapRefs"`
+				} `json:"postInitApplicationSQLRefs"`
 			} `json:"initdb"`
 		} `json:"bootstrap"`
+		Managed struct {
+			Roles []struct {
+				Name           string   `json:"name"`
+				Ensure         string   `json:"ensure"`
+				Login          bool     `json:"login"`
+				InRoles        []string `json:"inRoles,omitempty"`
+				PasswordSecret struct {
+					Name string `json:"name"`
+				} `json:"passwordSecret"`
+			} `json:"roles"`
+		} `json:"managed"`
 		Storage struct {
 			Size resource.Quantity `json:"size"`
 		} `json:"storage"`
@@ -301,9 +318,18 @@ func checkWorkloads(t *testing.T, m manifests, minReplicas int32, imagePrefix st
 		for _, e := range c.Env {
 			env[e.Name] = e
 		}
-		if r := env["DATABASE_URL"].ValueFrom; r == nil || r.SecretKeyRef == nil || r.SecretKeyRef.Name != "spona-db-app" || r.SecretKeyRef.Key != "uri" {
-			t.Errorf("%s: DATABASE_URL should come from CloudNativePG's spona-db-app secret", name)
+		// Its runtime role serves; the owner's password stays in the
+		// init container that migrates.
+		if r := env["DB_PASSWORD"].ValueFrom; r == nil || r.SecretKeyRef == nil || r.SecretKeyRef.Name != "spona-db-"+name || r.SecretKeyRef.Key != "password" {
+			t.Errorf("%s: DB_PASSWORD should come from the secret spona-db-%s", name, name)
 		}
+		if got, want := env["DATABASE_URL"].Value, "postgres://spona_"+name+":$(DB_PASSWORD)@spona-db-rw:5432/spona?sslmode=require"; got != want {
+			t.Errorf("%s: DATABASE_URL %q, want %q", name, got, want)
+		}
+		if _, ok := env["MIGRATE_DATABASE_URL"]; ok {
+			t.Errorf("%s: the serving container has MIGRATE_DATABASE_URL: the owner's password belongs to the init container", name)
+		}
+		checkMigrate(t, d, name)
 		// Its own principal key (a Secret of its own) and the public keys
 		// of all (one ConfigMap), mounted where the variables say.
 		mounts := map[string]string{}
@@ -390,17 +416,56 @@ func checkWorkloads(t *testing.T, m manifests, minReplicas int32, imagePrefix st
 	}
 }
 
+// checkMigrate: the Deployment's one init container runs `migrate` with the
+// process's own image, as the schema's owner, locked down like the serving
+// container (the namespace enforces the restricted pod security standard).
+func checkMigrate(t *testing.T, d appsv1.Deployment, name string) {
+	inits := d.Spec.Template.Spec.InitContainers
+	if len(inits) != 1 || inits[0].Name != "migrate" {
+		t.Errorf("%s: want one init container, migrate", name)
+		return
+	}
+	c := inits[0]
+	if c.Image != container(d).Image || !slices.Equal(c.Args, []string{"migrate"}) {
+		t.Errorf("%s: init container runs %s %v, want the process's image with [migrate]", name, c.Image, c.Args)
+	}
+	env := map[string]corev1.EnvVar{}
+	for _, e := range c.Env {
+		env[e.Name] = e
+	}
+	if r := env["DB_OWNER_PASSWORD"].ValueFrom; r == nil || r.SecretKeyRef == nil || r.SecretKeyRef.Name != "spona-db-"+name+"-owner" || r.SecretKeyRef.Key != "password" {
+		t.Errorf("%s: DB_OWNER_PASSWORD should come from the secret spona-db-%s-owner", name, name)
+	}
+	if got, want := env["MIGRATE_DATABASE_URL"].Value, "postgres://spona_"+name+"_owner:$(DB_OWNER_PASSWORD)@spona-db-rw:5432/spona?sslmode=require"; got != want {
+		t.Errorf("%s: MIGRATE_DATABASE_URL %q, want %q", name, got, want)
+	}
+	if u := env["DATABASE_URL"].Value; !strings.HasPrefix(u, "postgres://spona_"+name+"@") {
+		t.Errorf("%s: the init container's DATABASE_URL %q should name the runtime role (and no password)", name, u)
+	}
+	cs := c.SecurityContext
+	if cs == nil || cs.ReadOnlyRootFilesystem == nil || !*cs.ReadOnlyRootFilesystem ||
+		cs.AllowPrivilegeEscalation == nil || *cs.AllowPrivilegeEscalation ||
+		cs.Capabilities == nil || !slices.Contains(cs.Capabilities.Drop, "ALL") {
+		t.Errorf("%s: init container security context %+v, want read-only root, no escalation, all capabilities dropped", name, cs)
+	}
+	if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() || c.Resources.Limits.Memory().IsZero() {
+		t.Errorf("%s: init container resources %+v, want cpu and memory requests and a memory limit", name, c.Resources)
+	}
+}
+
 // checkReferences: every ConfigMap and Secret a pod uses exists, except the
-// ones written by CloudNativePG (and, in prod, created out of band).
+// ones written by cert-manager (and, in prod, created out of band).
 func checkReferences(t *testing.T, m manifests, principalExternal bool) {
-	external := map[string]bool{"spona-db-app": true, "spona-webhooks": principalExternal}
+	external := map[string]bool{"spona-webhooks": principalExternal}
 	for _, p := range processes {
 		external["spona-principal-"+p] = principalExternal
+		external["spona-db-"+p] = principalExternal
+		external["spona-db-"+p+"-owner"] = principalExternal
 		external["spona-tls-"+p] = true // written by cert-manager
 	}
 	for name, d := range m.deployments {
 		spec := d.Spec.Template.Spec
-		for _, c := range spec.Containers {
+		for _, c := range append(slices.Clone(spec.InitContainers), spec.Containers...) {
 			for _, e := range c.EnvFrom {
 				if e.ConfigMapRef != nil {
 					if _, ok := m.configMaps[e.ConfigMapRef.Name]; !ok {
@@ -579,9 +644,53 @@ func checkPostgres(t *testing.T, m manifests, instances int) {
 	if s.Bootstrap.InitDB.Database != "spona" || s.Bootstrap.InitDB.Owner == "" {
 		t.Errorf("bootstrap %+v, want database spona with an owner", s.Bootstrap.InitDB)
 	}
+	// Each process's roles, schema and the extensions are made at
+	// bootstrap (roles.sql, the processes' setup-sql, checked by
+	// tests/docs); the login roles are managed, with their passwords from
+	// the Secrets the Deployments read too.
+	var bootstrap strings.Builder
+	for _, q := range s.Bootstrap.InitDB.PostInitApplicationSQL {
+		bootstrap.WriteString(q + "\n")
+	}
+	for _, ref := range s.Bootstrap.InitDB.PostInitApplicationSQLRefs.ConfigMapRefs {
+		cm, ok := m.configMaps[ref.Name]
+		if !ok {
+			t.Errorf("bootstrap SQL: ConfigMap %q is not in the build (its name must not be hashed)", ref.Name)
+			continue
+		}
+		bootstrap.WriteString(cm.Data[ref.Key])
+	}
 	for _, ext := range []string{"pg_trgm", "unaccent"} {
-		if !slices.ContainsFunc(s.Bootstrap.InitDB.PostInitApplicationSQL, func(q string) bool { return strings.Contains(q, ext) }) {
-			t.Errorf("extension %s is not created at bootstrap (the application user cannot)", ext)
+		if !strings.Contains(bootstrap.String(), "CREATE EXTENSION IF NOT EXISTS \""+ext+"\"") {
+			t.Errorf("extension %s is not created at bootstrap (no process's role may)", ext)
+		}
+	}
+	roles := map[string]int{}
+	for i, r := range s.Managed.Roles {
+		roles[r.Name] = i
+	}
+	for _, p := range processes {
+		if !strings.Contains(bootstrap.String(), `CREATE SCHEMA IF NOT EXISTS "`+p+`" AUTHORIZATION "spona_`+p+`_owner"`) {
+			t.Errorf("bootstrap does not make schema %s owned by spona_%s_owner", p, p)
+		}
+		for _, role := range []string{"spona_" + p, "spona_" + p + "_owner"} {
+			i, ok := roles[role]
+			if !ok {
+				t.Errorf("managed roles: no %s", role)
+				continue
+			}
+			r := s.Managed.Roles[i]
+			secret := "spona-db-" + strings.ReplaceAll(strings.TrimPrefix(role, "spona_"), "_", "-")
+			if r.Ensure != "present" || !r.Login || r.PasswordSecret.Name != secret {
+				t.Errorf("managed role %s: %+v, want present, login, password from %s", role, r, secret)
+			}
+			wantIn := []string(nil)
+			if strings.HasSuffix(role, "_owner") {
+				wantIn = []string{"spona_" + p + "_audit"}
+			}
+			if !slices.Equal(r.InRoles, wantIn) {
+				t.Errorf("managed role %s: in roles %v, want %v", role, r.InRoles, wantIn)
+			}
 		}
 	}
 	if s.Storage.Size.IsZero() {

@@ -46,9 +46,10 @@ func Main(name, summary string, cmds ...Command) {
 // configuration into the Service to run.
 func ServiceMain[C any](name, summary string, build func(C) Service) {
 	var cfg C
+	var zero C // describing the service reads no configuration yet
 	Main(name, summary, Command{Summary: "serve gRPC (the default)", Config: &cfg, Run: func(ctx context.Context, _ []string) error {
 		return RunService(ctx, build(cfg))
-	}})
+	}}, MigrateCommand(name, build(zero).Migrations))
 }
 
 func isHelp(arg string) bool {

@@ -6,6 +6,7 @@
 //	edge keys list [flags]    list keys (never their secrets)
 //	edge keys revoke [flags]  revoke a key at once, on every replica
 //	edge keys rotate [flags]  give a key's client a new key; the old one works on for an overlap
+//	edge migrate              migrate the edge's schema as its owner and exit
 package main
 
 import (
@@ -23,6 +24,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/services/edge/internal/keys"
+	"github.com/spona/spona/services/edge/migrations"
 	"github.com/spona/spona/services/edge/service"
 )
 
@@ -37,6 +39,7 @@ func main() {
 			return service.Run(ctx, cfg)
 		}},
 		create, alias, listCommand(&kc), revokeCommand(&kc), rotateCommand(&kc),
+		platform.MigrateCommand("edge", migrations.FS),
 	)
 }
 

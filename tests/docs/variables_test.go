@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/spona/spona/pkg/config"
+	"github.com/spona/spona/pkg/platform"
 	benefsvc "github.com/spona/spona/services/beneficiaries/service"
 	edgesvc "github.com/spona/spona/services/edge/service"
 	refsvc "github.com/spona/spona/services/referrals/service"
@@ -32,6 +33,7 @@ var processes = []struct {
 	{"webhooks", []any{whsvc.Config{}}},
 	{"edge", []any{edgesvc.Config{}}},
 	{"edge create-key", []any{edgesvc.KeysConfig{}}},
+	{"<process> migrate", []any{platform.MigrateConfig{}}},
 }
 
 const (
