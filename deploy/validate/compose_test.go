@@ -132,9 +132,15 @@ func TestCompose(t *testing.T) {
 				t.Errorf("%s: %s_ADDR = %q, want %s:9090", name, strings.ToUpper(callee), env[strings.ToUpper(callee)+"_ADDR"], callee)
 			}
 		}
-		u, err := url.Parse(env["DATABASE_URL"])
-		if err != nil || u.Hostname() != "postgres" || u.Path != "/"+c.Services["postgres"].Environment["POSTGRES_DB"] {
-			t.Errorf("%s: DATABASE_URL %q does not name the postgres service's database", name, env["DATABASE_URL"])
+		// Its own roles: it serves as spona_<name>, migrates as its owner.
+		for v, role := range map[string]string{"DATABASE_URL": "spona_" + name, "MIGRATE_DATABASE_URL": "spona_" + name + "_owner"} {
+			u, err := url.Parse(env[v])
+			if err != nil || u.Hostname() != "postgres" || u.Path != "/"+c.Services["postgres"].Environment["POSTGRES_DB"] || u.User.Username() != role {
+				t.Errorf("%s: %s %q should name the postgres service's database as %s", name, v, env[v], role)
+			}
+		}
+		if _, ok := c.XEnv["DATABASE_URL"]; ok {
+			t.Error("x-env: DATABASE_URL is per process (its own role)")
 		}
 		if u, err := url.Parse(env["OTEL_EXPORTER_OTLP_ENDPOINT"]); err != nil || u.Hostname() != "jaeger" || u.Port() != "4317" {
 			t.Errorf("%s: traces go to %q, want jaeger:4317", name, env["OTEL_EXPORTER_OTLP_ENDPOINT"])
@@ -170,6 +176,13 @@ func TestCompose(t *testing.T) {
 				t.Errorf("%s should wait for %s to be healthy", name, d)
 			}
 		}
+	}
+	// The roles are made when PostgreSQL's volume is new.
+	if !slices.Contains(c.Services["postgres"].Volumes, "./roles.sql:/docker-entrypoint-initdb.d/10-spona-roles.sql:ro") {
+		t.Errorf("postgres: should mount roles.sql among its initdb scripts: %v", c.Services["postgres"].Volumes)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "roles.sql")); err != nil {
+		t.Error(err)
 	}
 	if sec := c.Services["secrets"]; strings.Join(sec.Command, " ") != "init-secrets -owner 65532:65532 /secrets" || !slices.Contains(sec.Volumes, "secrets:/secrets") {
 		t.Errorf("secrets: %v %v", sec.Command, sec.Volumes)
