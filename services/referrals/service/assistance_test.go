@@ -189,7 +189,7 @@ func TestCompleteReferralRecordsAssistance(t *testing.T) {
 	// commit is refused once, as under a serialization failure); the retry
 	// finds the same record.
 	s.sql(t, `CREATE SEQUENCE referrals.fail_completion_seq`)
-	s.sql(t, `CREATE FUNCTION referrals.fail_completion_once() RETURNS trigger LANGUAGE plpgsql AS $$
+	s.sql(t, `CREATE FUNCTION referrals.fail_completion_once() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
 		BEGIN
 			IF NEW.status = 'completed' AND nextval('referrals.fail_completion_seq') = 1 THEN
 				RAISE EXCEPTION 'injected failure' USING ERRCODE = '40001';
