@@ -276,15 +276,7 @@ func checkWorkloads(t *testing.T, m manifests, minReplicas int32, imagePrefix st
 			ps.SeccompProfile == nil || ps.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 			t.Errorf("%s: pod security context %+v, want non-root 65532 with RuntimeDefault seccomp", name, ps)
 		}
-		cs := c.SecurityContext
-		if cs == nil || cs.ReadOnlyRootFilesystem == nil || !*cs.ReadOnlyRootFilesystem ||
-			cs.AllowPrivilegeEscalation == nil || *cs.AllowPrivilegeEscalation ||
-			cs.Capabilities == nil || !slices.Contains(cs.Capabilities.Drop, "ALL") {
-			t.Errorf("%s: container security context %+v, want read-only root, no escalation, all capabilities dropped", name, cs)
-		}
-		if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() || c.Resources.Limits.Memory().IsZero() {
-			t.Errorf("%s: resources %+v, want cpu and memory requests and a memory limit", name, c.Resources)
-		}
+		checkContainer(t, name+": container", c)
 		ports := map[string]int32{}
 		for _, p := range c.Ports {
 			ports[p.Name] = p.ContainerPort
@@ -442,14 +434,20 @@ func checkMigrate(t *testing.T, d appsv1.Deployment, name string) {
 	if u := env["DATABASE_URL"].Value; !strings.HasPrefix(u, "postgres://spona_"+name+"@") {
 		t.Errorf("%s: the init container's DATABASE_URL %q should name the runtime role (and no password)", name, u)
 	}
+	checkContainer(t, name+": init container", c)
+}
+
+// checkContainer: read-only root, no privilege escalation, all capabilities
+// dropped, cpu and memory requests and a memory limit.
+func checkContainer(t *testing.T, what string, c corev1.Container) {
 	cs := c.SecurityContext
 	if cs == nil || cs.ReadOnlyRootFilesystem == nil || !*cs.ReadOnlyRootFilesystem ||
 		cs.AllowPrivilegeEscalation == nil || *cs.AllowPrivilegeEscalation ||
 		cs.Capabilities == nil || !slices.Contains(cs.Capabilities.Drop, "ALL") {
-		t.Errorf("%s: init container security context %+v, want read-only root, no escalation, all capabilities dropped", name, cs)
+		t.Errorf("%s security context %+v, want read-only root, no escalation, all capabilities dropped", what, cs)
 	}
 	if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() || c.Resources.Limits.Memory().IsZero() {
-		t.Errorf("%s: init container resources %+v, want cpu and memory requests and a memory limit", name, c.Resources)
+		t.Errorf("%s resources %+v, want cpu and memory requests and a memory limit", what, c.Resources)
 	}
 }
 
