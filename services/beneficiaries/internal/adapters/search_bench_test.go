@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -50,19 +51,22 @@ var searchFixture struct {
 // common one (a page of 20 among about 2,000 of its own).
 var searchQueries = []struct{ name, query string }{{"rare", "Djordjevic"}, {"common", "Petrović"}}
 
-// buildSearchFixture creates database bench_search_<n> (dropped first if an
+// buildSearchFixture creates database bench_search_<n>[_parents] (dropped first if an
 // earlier run left it on a DATABASE_URL server; a throwaway cluster goes
 // with its run), loads n beneficiaries with COPY (fill), grants
 // organisation 0 access to 200 persons of other organisations (two of them
 // Đorđevićs), and copies the persons to baseline.beneficiaries with the
 // trigram GIN index the search used before.
-func buildSearchFixture(b *testing.B, n int) {
+func buildSearchFixture(b *testing.B, n int, parents bool) {
 	ctx := context.Background()
 	u, err := url.Parse(pgtest.ServerURL(b))
 	if err != nil {
 		b.Fatal(err)
 	}
 	name := fmt.Sprintf("bench_search_%d", n)
+	if parents {
+		name += "_parents"
+	}
 	admin, err := pgx.Connect(ctx, u.String())
 	if err != nil {
 		b.Fatal(err)
@@ -83,7 +87,7 @@ func buildSearchFixture(b *testing.B, n int) {
 	if err := db.Migrate(ctx, pool, "beneficiaries", migrations.FS, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		b.Fatal(err)
 	}
-	orgs := fill(b, pool, n)
+	orgs := fill(b, pool, n, parents)
 	start := time.Now()
 	planted := []string{"Djordjević", "Đorđević"}
 	keys := []string{translit.Fold("Milan " + planted[0]), translit.Fold("Milan " + planted[1])}
@@ -117,8 +121,9 @@ func buildSearchFixture(b *testing.B, n int) {
 }
 
 // BenchmarkSearch measures name search over SPONA_BENCH_ROWS beneficiaries
-// (default 100,000; the fixture is built once per run), as organisation 0
-// of 10, for a rare and a common name:
+// (default 100,000; the fixture is built once per run; names repeat as fill
+// makes them, or less with SPONA_BENCH_NAMES=parents), as organisation 0 of
+// 10, for a rare and a common name:
 //
 //   - sql_word_similarity_gin: the search before name_keys (baseline);
 //   - sql_name_keys: the search's SQL now (adapters.SearchSQL);
@@ -132,7 +137,8 @@ func buildSearchFixture(b *testing.B, n int) {
 // in the same order with the same scores, over three pages.
 func BenchmarkSearch(b *testing.B) {
 	n := benchRows(b)
-	searchFixture.once.Do(func() { buildSearchFixture(b, n) })
+	parents := os.Getenv("SPONA_BENCH_NAMES") == "parents"
+	searchFixture.once.Do(func() { buildSearchFixture(b, n, parents) })
 	if searchFixture.url == "" {
 		b.Fatal("the fixture failed to build")
 	}
