@@ -352,7 +352,8 @@ func (p *Postgres) Search(ctx context.Context, viewer, key string, after *domain
 // page's last row. The distinct name keys word-similar to $2 (pg_trgm's <%,
 // by the trigram index of name_keys) come first; then the viewer's own
 // current beneficiaries with those keys (by organisation and key) and the
-// current ones it holds a live grant for. Scores are word_similarity of the
+// current ones it holds a live grant for; the page is computed once (also
+// when only the rows read it). Scores are word_similarity of the
 // same keys, so results and their order are those of a search over the
 // persons themselves.
 const searchPage = `WITH k AS MATERIALIZED (SELECT k.key, k.score FROM word_similar_name_keys($2) k),
@@ -362,7 +363,7 @@ const searchPage = `WITH k AS MATERIALIZED (SELECT k.key, k.score FROM word_simi
 		SELECT b.id, k.score FROM beneficiaries b JOIN k ON k.key = b.name_key
 		WHERE b.organisation_id <> $1 AND ` + current + `
 			AND b.id IN (SELECT g.beneficiary_id FROM access_grants g ` + liveGrant + ` WHERE g.organisation_id = $1)),
-	page AS (
+	page AS MATERIALIZED (
 		SELECT hit.id, hit.score FROM hit WHERE $4::real IS NULL OR (hit.score, hit.id) < ($4::real, $5::uuid)
 		ORDER BY hit.score DESC, hit.id DESC LIMIT $3)`
 
