@@ -37,13 +37,15 @@ type registry struct {
 	households map[string]domain.Household
 	requests   map[string]string // request id → household
 	assistance []domain.Assistance
+	documents  []domain.Document
 }
 
 // InTx is one transaction: on error, nothing it wrote stays.
 func (r *registry) InTx(_ context.Context, fn func(Repository) error) error {
 	before := *r
 	before.persons, before.households, before.requests = maps.Clone(r.persons), maps.Clone(r.households), maps.Clone(r.requests)
-	before.assistance, before.audit, before.emitted = slices.Clone(r.assistance), slices.Clone(r.audit), slices.Clone(r.emitted)
+	before.assistance, before.documents = slices.Clone(r.assistance), slices.Clone(r.documents)
+	before.audit, before.emitted = slices.Clone(r.audit), slices.Clone(r.emitted)
 	if err := fn(r); err != nil {
 		*r = before
 		return err
