@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -371,4 +372,49 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// TestDeployUsesTheImages: every process under services/ gets an image, and
+// deploy/k8s (base and prod overlay) and deploy/compose name the images
+// `make images` writes: spona/<process>:<tag>, with /app as entrypoint
+// wherever they give a command.
+func TestDeployUsesTheImages(t *testing.T) {
+	root := devstacktest.Root()
+	mains, err := filepath.Glob(filepath.Join(root, "services", "*", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var services []string
+	for _, m := range mains {
+		services = append(services, filepath.Base(filepath.Dir(m)))
+	}
+	if diff := cmp.Diff(slices.Sorted(slices.Values(processes)), slices.Sorted(slices.Values(services))); diff != "" {
+		t.Errorf("processes with an image (-images +services/):\n%s", diff)
+	}
+	read := func(parts ...string) string {
+		b, err := os.ReadFile(filepath.Join(append([]string{root}, parts...)...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	compose := read("deploy", "compose", "compose.yaml")
+	prod := read("deploy", "k8s", "overlays", "prod", "kustomization.yaml")
+	for _, n := range processes {
+		base := read("deploy", "k8s", "base", n+".yaml")
+		if !strings.Contains(base, "image: spona/"+n+":dev\n") {
+			t.Errorf("deploy/k8s/base/%s.yaml does not run spona/%s:dev", n, n)
+		}
+		if !strings.Contains(prod, "- name: spona/"+n+"\n") {
+			t.Errorf("the prod overlay does not retag spona/%s", n)
+		}
+		if !strings.Contains(compose, "image: spona/"+n+":${SPONA_VERSION:-dev}\n") {
+			t.Errorf("deploy/compose does not run spona/%s", n)
+		}
+	}
+	for _, m := range regexp.MustCompile(`command: \[\s*"(/[^"]+)"`).FindAllStringSubmatch(strings.Join([]string{compose, read("deploy", "k8s", "base", "edge.yaml")}, "\n"), -1) {
+		if m[1] != entry {
+			t.Errorf("a command runs %s, not the images' %s", m[1], entry)
+		}
+	}
 }
