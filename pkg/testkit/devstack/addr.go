@@ -1,0 +1,16 @@
+package devstack
+
+import (
+	"net"
+	"strconv"
+)
+
+// FreeAddr is a loopback address (host:port) whose port is free now, for a
+// process a test starts outside a Stack (see freePort for how it is chosen).
+func FreeAddr() (string, error) {
+	p, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(p)), nil
+}
