@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
+# Usage: tools/setup.sh [-q]
+#
 # Installs what `make run` and `make test` need besides Go and make, when it
-# is missing, and says what it does; does nothing (and says nothing but one
-# summary line) when everything is there. Run by `make run`, `make test` and
-# .ci/run; safe to run again.
+# is missing, and says what it does; when everything is there it only prints
+# one summary line (nothing with -q). Run by `make run`, `make test` (both
+# with -q) and .ci/run; safe to run again.
 #
 #   PostgreSQL server binaries (initdb, pg_ctl, postgres; pg_dump) with
 #              contrib (pg_trgm, unaccent): every test database and
@@ -14,11 +16,17 @@
 #   skopeo     inspects the container images (deploy/image) independently
 #
 # Debian/Ubuntu: apt-get, as root or through sudo. macOS: Homebrew.
-# With -q it prints nothing when nothing is missing.
 # SPONA_SETUP=skip leaves the machine alone (the tests then fail, naming
 # what is missing, rather than skip).
 set -euo pipefail
 
+case "${1:-}" in
+-h | --help)
+  # The comment above is the usage.
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+  exit 0
+  ;;
+esac
 [ "${SPONA_SETUP:-}" = skip ] && exit 0
 # -q: say nothing when nothing is missing (make run and make test).
 quiet=

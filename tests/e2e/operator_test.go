@@ -87,12 +87,15 @@ func TestBinariesHelpAndRequiredVariables(t *testing.T) {
 }
 
 // TestToolsHelp: the development and measurement tools (make run's dev,
-// make load's load, importload, webhookload) answer -h and --help with exit
+// make load's load, importload, webhookload, make images' image) answer -h and --help with exit
 // 0 and what they do, without starting anything (dev -h used to start
 // PostgreSQL).
 func TestToolsHelp(t *testing.T) {
-	bin := devstacktest.Binaries(t)
-	tools := map[string]string{"dev": "make run", "load": "make load", "importload": "make load-imports", "webhookload": "make load-webhooks"}
+	if testing.Short() {
+		t.Skip("builds the tools")
+	}
+	bin := t.TempDir()
+	tools := map[string]string{"dev": "make run", "load": "make load", "importload": "make load-imports", "webhookload": "make load-webhooks", "image": "make images"}
 	args := []string{"build", "-o", bin + string(os.PathSeparator)}
 	for name := range tools {
 		args = append(args, "./deploy/"+name)
@@ -109,6 +112,12 @@ func TestToolsHelp(t *testing.T) {
 			if err != nil || !bytes.Contains(out, []byte(want)) || !bytes.Contains(out, []byte("Usage: "+name)) {
 				t.Errorf("%s %s: %v\n%s", name, flag, err, out)
 			}
+		}
+	}
+	for _, flag := range []string{"-h", "--help"} {
+		out, err := exec.Command(filepath.Join(devstacktest.Root(), "tools", "setup.sh"), flag).CombinedOutput()
+		if err != nil || !bytes.Contains(out, []byte("make test")) || bytes.Contains(out, []byte("setup: ")) {
+			t.Errorf("tools/setup.sh %s: %v\n%s", flag, err, out)
 		}
 	}
 	if entries, _ := os.ReadDir("."); len(entries) > 0 {
