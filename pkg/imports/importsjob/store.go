@@ -333,9 +333,14 @@ func (s *Store) Fail(ctx context.Context, id string, c imports.Counts, e *errs.E
 }
 
 // Finish ends a running import as succeeded, in the caller's transaction
-// (with the rows it wrote), dropping the staged cells.
+// (with the rows it wrote), recording the outcomes SetOutcomes staged in
+// it and dropping the staged cells, in one pass over the import's rows.
 func Finish(ctx context.Context, q db.Querier, id string, c imports.Counts) error {
 	counts, _ := json.Marshal(c)
+	var staged bool
+	if err := q.QueryRow(ctx, `SELECT to_regclass('pg_temp.import_outcomes') IS NOT NULL`).Scan(&staged); err != nil {
+		return db.Error(err)
+	}
 	tag, err := q.Exec(ctx, `UPDATE imports SET state = 'succeeded', counts = $2, progress = 100, update_time = now(),
 			complete_time = now(), lease_owner = '' WHERE id = $1 AND state = 'running'`, id, counts)
 	if err != nil {
@@ -344,7 +349,16 @@ func Finish(ctx context.Context, q db.Querier, id string, c imports.Counts) erro
 	if tag.RowsAffected() != 1 {
 		return errs.New(errs.KindAborted, "import %s is no longer running", id)
 	}
-	_, err = q.Exec(ctx, dropStaged, id)
+	if !staged {
+		_, err = q.Exec(ctx, dropStaged, id)
+		return db.Error(err)
+	}
+	_, err = q.Exec(ctx, `UPDATE import_rows r SET cells = NULL, name_key = '', birth_date = NULL, birth_year = NULL,
+			nationality = '', match_key = '', outcome = COALESCE(x.outcome, r.outcome), resource_id = COALESCE(x.resource_id, r.resource_id)
+		FROM (SELECT s.row_no, o.outcome, o.resource_id FROM import_rows s
+			LEFT JOIN pg_temp.import_outcomes o ON o.import_id = s.import_id AND o.row_no = s.row_no
+			WHERE s.import_id = $1) x
+		WHERE r.import_id = $1 AND r.row_no = x.row_no`, id)
 	return db.Error(err)
 }
 
@@ -433,7 +447,12 @@ func SetDuplicates(ctx context.Context, q db.Querier, id string, rows []*imports
 
 func ptr(s string) *string { return &s }
 
-// SetOutcomes records what a real import did with rows.
+// SetOutcomes records what a real import did with rows, for Finish in the
+// same transaction to write into the import's rows: staged in a temporary
+// table (dropped at the commit), so each row is rewritten once, when the
+// import ends, and not once for its outcome and again for its dropped
+// cells. In a transaction only; the insert is queued on a pipelined one
+// (sent with its next statement).
 func SetOutcomes(ctx context.Context, q db.Querier, id string, outs []imports.Outcome) error {
 	if len(outs) == 0 {
 		return nil
@@ -447,10 +466,15 @@ func SetOutcomes(ctx context.Context, q db.Querier, id string, outs []imports.Ou
 			resources[i] = &outs[i].ResourceID
 		}
 	}
-	_, err := q.Exec(ctx, `UPDATE import_rows r SET outcome = u.outcome, resource_id = u.resource_id::uuid
-		FROM unnest($2::int[], $3::text[], $4::text[]) AS u(row_no, outcome, resource_id)
-		WHERE r.import_id = $1 AND r.row_no = u.row_no`, id, rowNos, outcomes, resources)
-	return db.Error(err)
+	// Created before the insert is sent: statements sent together are
+	// prepared together.
+	if _, err := q.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS import_outcomes (import_id uuid NOT NULL, row_no int NOT NULL,
+		outcome text NOT NULL, resource_id uuid, PRIMARY KEY (import_id, row_no)) ON COMMIT DROP`); err != nil {
+		return db.Error(err)
+	}
+	return db.Defer(ctx, q, `INSERT INTO pg_temp.import_outcomes (import_id, row_no, outcome, resource_id)
+		SELECT $1, u.row_no, u.outcome, u.resource_id::uuid FROM unnest($2::int[], $3::text[], $4::text[]) AS u(row_no, outcome, resource_id)`,
+		id, rowNos, outcomes, resources)
 }
 
 // Purge deletes imports that ended before cutoff (their problems keep cell

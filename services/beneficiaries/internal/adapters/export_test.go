@@ -60,7 +60,7 @@ var (
 		FROM import_rows r CROSS JOIN LATERAL (
 			SELECT o.row_no, ` + scoreSQL("o", "r.name_key", "r.birth_date", "r.birth_year", "r.nationality") + `
 			FROM import_rows o
-			WHERE o.import_id = r.import_id AND o.row_no < r.row_no AND o.name_key % r.name_key
+			WHERE o.import_id = r.import_id AND o.row_no < r.row_no AND o.name_key % r.name_key AND o.name_key <> ''
 			ORDER BY o.name_key <-> r.name_key LIMIT 10) AS o(row_no, name_score, birth_score, nationality_score)
 		WHERE r.import_id = $1 AND r.row_no > $2 AND r.row_no <= $3 AND r.name_key <> ''
 		ORDER BY 1, 2`

@@ -75,7 +75,7 @@ func (p *Postgres) ImportDuplicates(ctx context.Context, org, importID string, c
 		FROM r CROSS JOIN LATERAL (
 			SELECT o.row_no, `+scoreSQL("o", "r.name_key", "r.birth_date", "r.birth_year", "r.nationality")+`
 			FROM import_rows o
-			WHERE o.name_key % r.name_key AND o.import_id = $2 AND o.row_no < r.row_no
+			WHERE o.name_key % r.name_key AND o.name_key <> '' AND o.import_id = $2 AND o.row_no < r.row_no
 			ORDER BY o.name_key <-> r.name_key, o.row_no LIMIT 10) AS o(row_no, name_score, birth_score, nationality_score)
 		ORDER BY 1, 3`, org, importID, rowNos, keys, dates, births, nats)
 	if err != nil {
