@@ -224,13 +224,14 @@ var (
 		"legal_status": "NULLIF(b.legal_status, '')",
 		"municipality": "NULLIF(b.municipality, '')",
 	}
+	// Values as stored (made text when counted: see CountAssisted).
 	assistanceDims = aggregate.Dimensions{
-		"assistance_type": "a.type::text",
+		"assistance_type": "a.type",
 		// The directory service that delivered it, its category and
 		// location.
-		"service":          "a.service_id::text",
+		"service":          "a.service_id",
 		"service_category": "NULLIF(a.service_category, '')",
-		"location":         "a.location_id::text",
+		"location":         "a.location_id",
 	}
 	assistedDims = func() aggregate.Dimensions {
 		all := aggregate.Dimensions{}
@@ -281,22 +282,26 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 	batch.Queue(persons, args...).Query(func(rows pgx.Rows) error { return aggregate.CollectSets(rows, dims, &agg) })
 	for _, set := range recordSets {
 		// The distinct (person, values of the assistance) pairs, then
-		// grouped with the person's dimensions.
-		var inner, outer []string
+		// grouped with the person's dimensions if the set has any. The
+		// values stay as stored (uuids) until the last step: made text
+		// first, the pairs took about twice as long to find.
+		var inner, outer, cols []string
+		join := ""
 		for i, g := range set {
 			if e, ok := assistanceDims[g]; ok {
-				col := "d" + strconv.Itoa(i)
-				inner = append(inner, ", "+e+" AS "+col)
-				outer = append(outer, "u."+col)
+				col := "u.d" + strconv.Itoa(i)
+				inner = append(inner, ", "+e+" AS d"+strconv.Itoa(i))
+				outer = append(outer, col+"::text")
+				cols = append(cols, col)
 			} else {
 				outer = append(outer, personDims[g])
+				cols = append(cols, personDims[g])
+				join = ` JOIN beneficiaries b ON b.id = u.beneficiary_id`
 			}
 		}
-		cols := strings.Join(outer, ", ")
-		batch.Queue(`SELECT `+cols+`, 0, count(*)
-			FROM (SELECT DISTINCT a.beneficiary_id`+strings.Join(inner, "")+` FROM assistances a WHERE`+assistedWhere+`) u
-			JOIN beneficiaries b ON b.id = u.beneficiary_id
-			GROUP BY `+cols, args...).Query(func(rows pgx.Rows) error { return aggregate.CollectSets(rows, set, &agg) })
+		batch.Queue(`SELECT `+strings.Join(outer, ", ")+`, 0, count(*)
+			FROM (SELECT DISTINCT a.beneficiary_id`+strings.Join(inner, "")+` FROM assistances a WHERE`+assistedWhere+`) u`+join+`
+			GROUP BY `+strings.Join(cols, ", "), args...).Query(func(rows pgx.Rows) error { return aggregate.CollectSets(rows, set, &agg) })
 	}
 	if err := p.sendBatch(ctx, batch); err != nil {
 		return aggregate.Aggregate{}, db.Error(err)

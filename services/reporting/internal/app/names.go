@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/spona/spona/pkg/ids"
@@ -24,13 +25,17 @@ const (
 func (a *App) nameCells(ctx context.Context, r *domain.Report) {
 	services, orgs := map[string]bool{}, map[string]bool{}
 	// A location is named through its service: ask which service each
-	// location of a result belongs to.
+	// location of a result belongs to, unless the result says.
 	var mu sync.Mutex
 	serviceOf := map[string]string{}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(maxParallelCalls)
 	for i := range r.Results {
 		res := &r.Results[i]
+		// A result broken down by service too names every service its
+		// locations belong to (the same records gave both breakdowns):
+		// then its locations are named through those, with no count.
+		byService := slices.ContainsFunc(res.Actual.Breakdowns, func(b domain.Breakdown) bool { return b.Dimension == dimService })
 		for _, b := range res.Actual.Breakdowns {
 			switch b.Dimension {
 			case dimService:
@@ -42,6 +47,9 @@ func (a *App) nameCells(ctx context.Context, r *domain.Report) {
 					orgs[c.Label] = true
 				}
 			case dimLocation:
+				if byService {
+					continue
+				}
 				q := Query{ProjectID: r.Project.ID, From: r.From, To: r.To, GroupBy: []string{dimService, dimLocation}}
 				metric := res.Indicator.Metric
 				g.Go(func() error {
