@@ -76,7 +76,7 @@ func TestExecHelpAndRequiredVariables(t *testing.T) {
 	// The built-in commands answer -h without doing anything (init-secrets
 	// -h made a directory named -h).
 	t.Chdir(t.TempDir())
-	for _, c := range []string{"init-secrets", "healthcheck"} {
+	for _, c := range []string{"init-secrets", "healthcheck", "setup-sql"} {
 		for _, h := range []string{"-h", "--help"} {
 			code, out, stderr := exec(c, h)
 			if code != 0 || !strings.HasPrefix(out, "svc "+c) {
@@ -86,6 +86,11 @@ func TestExecHelpAndRequiredVariables(t *testing.T) {
 				t.Errorf("%s %s made %s", c, h, h)
 			}
 		}
+	}
+	// setup-sql prints the administrator's statements for this process.
+	if code, out, _ := exec("setup-sql"); code != 0 || !strings.Contains(out, `CREATE SCHEMA IF NOT EXISTS "svc" AUTHORIZATION "spona_svc_owner";`) ||
+		!strings.Contains(out, `CREATE ROLE "spona_svc_audit" NOLOGIN`) {
+		t.Errorf("setup-sql: exit %d\n%s", code, out)
 	}
 	if code, _, stderr := exec("frobnicate"); code != 2 || !strings.Contains(stderr, `unknown command "frobnicate"`) {
 		t.Errorf("unknown command: exit %d, %s", code, stderr)

@@ -73,6 +73,9 @@ func TestBinariesHelpAndRequiredVariables(t *testing.T) {
 		{[]string{"edge", "init-secrets"}, "DIR"},
 		{[]string{"referrals", "init-secrets"}, "DIR"},
 		{[]string{"reporting", "healthcheck"}, "ADMIN_ADDR"},
+		{[]string{"edge", "migrate"}, "MIGRATE_DATABASE_URL"},
+		{[]string{"beneficiaries", "migrate"}, "MIGRATE_DATABASE_URL"},
+		{[]string{"trainings", "setup-sql"}, "setup-sql"},
 	} {
 		for _, flag := range []string{"-h", "--help"} {
 			out, err := exec.Command(filepath.Join(bin, c.args[0]), append(c.args[1:], flag)...).CombinedOutput()
