@@ -42,7 +42,7 @@ type DuplicateKeys interface {
 
 // duplicateFinder scores an import's rows, chunk by chunk in sheet order.
 type duplicateFinder struct {
-	repo     Repository
+	repo     ImportRepository
 	org, imp string
 	// nil when the organisation is scored in the database.
 	persons *trigram.Index

@@ -177,11 +177,18 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 	})
 }
 
+// importWriter is what writing an import's rows changes.
+type importWriter interface {
+	ImportRepository
+	AuditStore
+	Outbox
+}
+
 // createAll stores validated imported records (ids and organisation set)
 // with their legal status and audits their creation in r's transaction, as
 // createIn does for one, in a few statements for all. Their creation
 // events are emitted once for the whole import (EmitForCreated).
-func createAll(ctx context.Context, r Repository, act Actor, bs []*domain.Beneficiary, today date.Date) error {
+func createAll(ctx context.Context, r importWriter, act Actor, bs []*domain.Beneficiary, today date.Date) error {
 	if len(bs) == 0 {
 		return nil
 	}
