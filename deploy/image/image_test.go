@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/testkit/devstack"
 	"github.com/spona/spona/pkg/testkit/devstack/devstacktest"
 	"github.com/spona/spona/pkg/testkit/pgtest"
@@ -254,9 +256,46 @@ func TestImage(t *testing.T) {
 	runService(t, exe, n)
 }
 
-// runService starts the image's binary against a fresh test database, as
-// the image's user when the test runs as root, and waits for it to answer
-// gRPC health over mTLS as SERVING; then stops it with SIGTERM.
+// databaseRoles prepares a fresh test database as deploy/k8s does, with
+// the image's binary: an administrator runs `<binary> setup-sql` (the
+// process's owner, runtime and audit roles, its schema, the extensions),
+// then `<binary> migrate` migrates as the owner and grants the runtime
+// role. It returns the runtime role's URL, the only one the service gets.
+func databaseRoles(t *testing.T, exe, n string) string {
+	admin := pgtest.NewDatabase(t)
+	as := func(role string) string {
+		u, err := url.Parse(admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.User = url.User(role)
+		return u.String()
+	}
+	setupSQL, err := exec.Command(exe, "setup-sql").Output()
+	if err != nil {
+		t.Fatalf("%s setup-sql: %v", n, err)
+	}
+	conn, err := pgx.Connect(t.Context(), admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(t.Context(), string(setupSQL)); err != nil {
+		t.Fatalf("%s setup-sql: %v\n%s", n, err, setupSQL)
+	}
+	runtimeURL := as("spona_" + n)
+	migrate := exec.Command(exe, "migrate")
+	migrate.Env = []string{"DATABASE_URL=" + runtimeURL, "MIGRATE_DATABASE_URL=" + as("spona_"+n+"_owner"), "LOG_LEVEL=warn"}
+	if out, err := migrate.CombinedOutput(); err != nil {
+		t.Fatalf("%s migrate: %v\n%s", n, err, out)
+	}
+	return runtimeURL
+}
+
+// runService starts the image's binary against a fresh test database set
+// up as in deploy/k8s (databaseRoles), as the image's user when the test
+// runs as root, and waits for it to answer gRPC health over mTLS as
+// SERVING; then stops it with SIGTERM.
 func runService(t *testing.T, exe, n string) {
 	dir := t.TempDir()
 	asUser := os.Geteuid() == 0
@@ -285,7 +324,7 @@ func runService(t *testing.T, exe, n string) {
 	grpcAddr, adminAddr := freeAddr(t), freeAddr(t)
 	cmd := exec.Command(exe)
 	cmd.Env = []string{
-		"DATABASE_URL=" + pgtest.NewDatabase(t),
+		"DATABASE_URL=" + databaseRoles(t, exe, n),
 		"GRPC_ADDR=" + grpcAddr,
 		"ADMIN_ADDR=" + adminAddr,
 		"PRINCIPAL_KEY_FILE=" + filepath.Join(keys, "principal", n+".key"),
