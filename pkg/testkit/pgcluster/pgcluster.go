@@ -60,7 +60,8 @@ func (c *Cluster) URL(database string) string {
 }
 
 // BinDir finds the directory holding initdb and pg_ctl: $PG_BIN, PATH, or the
-// newest /usr/lib/postgresql/*/bin.
+// newest /usr/lib/postgresql/*/bin or Homebrew postgresql@*/bin (the places
+// tools/setup.sh installs them to).
 func BinDir() (string, error) {
 	if d := os.Getenv("PG_BIN"); d != "" {
 		return d, nil
@@ -71,7 +72,12 @@ func BinDir() (string, error) {
 		}
 		return filepath.Dir(p), nil
 	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	var dirs []string
+	// Debian and Ubuntu; Homebrew's postgresql@N (keg-only: not on PATH).
+	for _, pattern := range []string{"/usr/lib/postgresql/*/bin", "/opt/homebrew/opt/postgresql@*/bin", "/usr/local/opt/postgresql@*/bin"} {
+		found, _ := filepath.Glob(pattern)
+		dirs = append(dirs, found...)
+	}
 	sort.Slice(dirs, func(i, j int) bool { return version(dirs[i]) > version(dirs[j]) })
 	for _, d := range dirs {
 		if _, err := os.Stat(filepath.Join(d, "initdb")); err == nil {
@@ -82,7 +88,7 @@ func BinDir() (string, error) {
 }
 
 func version(dir string) int {
-	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(dir)))
+	n, _ := strconv.Atoi(strings.TrimPrefix(filepath.Base(filepath.Dir(dir)), "postgresql@"))
 	return n
 }
 

@@ -50,3 +50,18 @@ func TestStartQueryStopRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestVersion: BinDir prefers the newest of the directories it finds, on
+// Debian and Homebrew alike.
+func TestVersion(t *testing.T) {
+	for dir, want := range map[string]int{
+		"/usr/lib/postgresql/15/bin":           15,
+		"/opt/homebrew/opt/postgresql@17/bin":  17,
+		"/usr/local/opt/postgresql@16/bin":     16,
+		"/usr/lib/postgresql/not-a-number/bin": 0,
+	} {
+		if got := version(dir); got != want {
+			t.Errorf("version(%s) = %d, want %d", dir, got, want)
+		}
+	}
+}
