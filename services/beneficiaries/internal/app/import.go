@@ -14,13 +14,13 @@ import (
 // ImportRepository keeps the staged rows of beneficiaries imports.
 type ImportRepository interface {
 	DuplicateKeys
-	// ImportRows returns up to limit staged rows after row after.
-	ImportRows(ctx context.Context, importID string, after, limit int) ([]*imports.StagedRow, error)
+	// ImportRows, SetImportDuplicates, FinishImport (FinishImport inside
+	// InTx for a real import, with its writes).
+	imports.Staged
 	// ImportDuplicates scores a chunk of staged rows against the
 	// organisation's current beneficiaries and against earlier rows of the
 	// import, with the parts of Duplicates' score.
 	ImportDuplicates(ctx context.Context, org, importID string, chunk []*imports.StagedRow) (existing map[int][]domain.Candidate, within map[int][]RowCandidate, err error)
-	SetImportDuplicates(ctx context.Context, importID string, rows []*imports.StagedRow) error
 	SetImportOutcomes(ctx context.Context, importID string, outs []imports.Outcome) error
 	// CreateImported inserts imported records (ids and organisation set)
 	// with their first legal status (statuses[i] is bs[i]'s; none when its
@@ -31,8 +31,6 @@ type ImportRepository interface {
 	// written to the outbox with the transaction's changes (inside InTx
 	// only) without holding the events in memory.
 	EmitForCreated(ctx context.Context, importID string, tmpl events.Event) error
-	// FinishImport ends the import as succeeded.
-	FinishImport(ctx context.Context, importID string, c imports.Counts) error
 }
 
 // RowCandidate is an earlier row of the same file scored as a duplicate.
@@ -59,33 +57,16 @@ const maxMatches = 5
 // creates (legal status history, audit event), and finishes the import in
 // the same transaction.
 func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phase string, c imports.Counts, percent int)) error {
-	c := imp.Counts
-	c.Processed, c.Duplicates, c.Created, c.Skipped, c.Linked = 0, 0, 0, 0, 0
-	checkShare := 100
-	if !imp.ValidateOnly {
-		checkShare = 40
-	}
-	const chunk = 1000
 	dups, err := a.newDuplicateFinder(ctx, imp.OrganisationID, imp.ID)
 	if err != nil {
 		return err
 	}
-	for after := 0; ; {
-		rows, err := a.repo.ImportRows(ctx, imp.ID, after, chunk)
-		if err != nil {
-			return err
-		}
-		if len(rows) == 0 {
-			break
-		}
-		upTo := rows[len(rows)-1].Row
+	c, err := imports.Check(ctx, imp, a.repo, func(ctx context.Context, _ int, rows []*imports.StagedRow) error {
 		existing, within, err := dups.find(ctx, rows)
 		if err != nil {
 			return err
 		}
 		for _, r := range rows {
-			// A resumed import scores its rows again.
-			r.Matches, r.SameAs = nil, nil
 			for _, x := range domain.RankCandidates(existing[r.Row], maxMatches) {
 				r.Matches = append(r.Matches, imports.Match{ID: x.Beneficiary.ID, Score: x.Score, NameScore: x.NameScore, BirthScore: x.BirthScore})
 			}
@@ -94,22 +75,11 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 					r.SameAs = append(r.SameAs, x.Row)
 				}
 			}
-			if len(r.Matches) > 0 || len(r.SameAs) > 0 {
-				c.Duplicates++
-			}
 		}
-		if err := a.repo.SetImportDuplicates(ctx, imp.ID, rows); err != nil {
-			return err
-		}
-		c.Processed += len(rows)
-		report(imports.PhaseCheck, c, c.Processed*checkShare/max(c.Rows, 1))
-		after = upTo
-	}
-	if imp.ValidateOnly {
-		return a.repo.FinishImport(ctx, imp.ID, c)
-	}
-	if imp.OnError == imports.OnErrorAbort && c.Invalid > 0 {
-		return imports.RowsInvalid(c)
+		return nil
+	}, report)
+	if err != nil || imp.ValidateOnly {
+		return err
 	}
 	act := Actor{Principal: auth.Principal{OrganisationID: imp.OrganisationID, ClientID: imp.ClientID}, Purpose: imp.Purpose}
 	m := imports.MappingOf(imp.Columns)
@@ -135,13 +105,7 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 					continue
 				}
 				o := imports.Outcome{Row: row.Row}
-				dup := len(row.Matches) > 0 || len(row.SameAs) > 0
-				link := ""
-				if len(row.Matches) > 0 {
-					link = row.Matches[0].ID
-				} else if len(row.SameAs) > 0 {
-					link = given[row.SameAs[0]]
-				}
+				dup, link := row.Duplicate(), row.Link(given)
 				switch {
 				case dup && imp.OnDuplicate == imports.OnDuplicateSkip:
 					o.Outcome = imports.OutcomeSkipped
@@ -166,7 +130,7 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 				return err
 			}
 			done += len(outs)
-			report(imports.PhaseWrite, c, checkShare+done*(100-checkShare)/max(c.Valid, 1))
+			report(imports.PhaseWrite, c, imports.WriteProgress(imp, c, done))
 		}
 		if c.Created > 0 {
 			if err := r.EmitForCreated(ctx, imp.ID, beneficiaryEvent(events.BeneficiaryCreated, "", []string{imp.OrganisationID}, nil)); err != nil {

@@ -16,13 +16,12 @@ import (
 
 // ImportRepository keeps the staged rows of participant imports.
 type ImportRepository interface {
-	ImportRows(ctx context.Context, importID string, after, limit int) ([]*imports.StagedRow, error)
+	// ImportRows, SetImportDuplicates, FinishImport (of a dry run).
+	imports.Staged
 	// ImportDuplicates returns, for the staged rows in (after, upTo], the
 	// participant of the event already registered for the row's person,
 	// and the earlier rows of the import with the same person.
 	ImportDuplicates(ctx context.Context, organiser, eventID, importID string, after, upTo int) (existing map[int]string, within map[int][]int, err error)
-	SetImportDuplicates(ctx context.Context, importID string, rows []*imports.StagedRow) error
-	FinishImport(ctx context.Context, importID string, c imports.Counts) error
 	// InImportTx runs fn with a writer whose statements share one
 	// transaction, committed when fn returns nil.
 	InImportTx(ctx context.Context, fn func(ImportWriter) error) error
@@ -144,22 +143,8 @@ func (a *App) allSessions(ctx context.Context, eventID string) ([]*domain.Sessio
 // and its attendance marks are recorded for it.
 func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phase string, c imports.Counts, percent int)) error {
 	eventID := strings.TrimPrefix(imp.Parent, "trainingEvents/")
-	c := imp.Counts
-	c.Processed, c.Duplicates, c.Created, c.Skipped, c.Linked = 0, 0, 0, 0, 0
-	checkShare := 100
-	if !imp.ValidateOnly {
-		checkShare = 40
-	}
-	for after := 0; ; {
-		rows, err := a.repo.ImportRows(ctx, imp.ID, after, 1000)
-		if err != nil {
-			return err
-		}
-		if len(rows) == 0 {
-			break
-		}
-		upTo := rows[len(rows)-1].Row
-		existing, within, err := a.repo.ImportDuplicates(ctx, imp.OrganisationID, eventID, imp.ID, after, upTo)
+	c, err := imports.Check(ctx, imp, a.repo, func(ctx context.Context, after int, rows []*imports.StagedRow) error {
+		existing, within, err := a.repo.ImportDuplicates(ctx, imp.OrganisationID, eventID, imp.ID, after, rows[len(rows)-1].Row)
 		if err != nil {
 			return err
 		}
@@ -168,22 +153,11 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 				r.Matches = []imports.Match{{ID: id, Score: 1, NameScore: 1}}
 			}
 			r.SameAs = within[r.Row]
-			if len(r.Matches) > 0 || len(r.SameAs) > 0 {
-				c.Duplicates++
-			}
 		}
-		if err := a.repo.SetImportDuplicates(ctx, imp.ID, rows); err != nil {
-			return err
-		}
-		c.Processed += len(rows)
-		report(imports.PhaseCheck, c, c.Processed*checkShare/max(c.Rows, 1))
-		after = upTo
-	}
-	if imp.ValidateOnly {
-		return a.repo.FinishImport(ctx, imp.ID, c)
-	}
-	if imp.OnError == imports.OnErrorAbort && c.Invalid > 0 {
-		return imports.RowsInvalid(c)
+		return nil
+	}, report)
+	if err != nil || imp.ValidateOnly {
+		return err
 	}
 	m := imports.MappingOf(imp.Columns)
 	kinds := &kindCache{dir: a.dir, kinds: map[string]string{}}
@@ -206,14 +180,9 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 				}
 				sr, _ := domain.ParticipantFromRow(m, row.Row, row.Cells)
 				o := imports.Outcome{Row: row.Row}
-				link := ""
-				if len(row.Matches) > 0 {
-					link = row.Matches[0].ID
-				} else if len(row.SameAs) > 0 {
-					link = given[row.SameAs[0]]
-				}
+				link := row.Link(given)
 				switch {
-				case (len(row.Matches) > 0 || len(row.SameAs) > 0) && imp.OnDuplicate == imports.OnDuplicateSkip:
+				case row.Duplicate() && imp.OnDuplicate == imports.OnDuplicateSkip:
 					o.Outcome = imports.OutcomeSkipped
 					c.Skipped++
 				case link != "":
@@ -246,7 +215,7 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 				return err
 			}
 			done += len(outs)
-			report(imports.PhaseWrite, c, checkShare+done*(100-checkShare)/max(c.Valid, 1))
+			report(imports.PhaseWrite, c, imports.WriteProgress(imp, c, done))
 		}
 		return w.FinishImport(ctx, imp.ID, c)
 	})

@@ -1,0 +1,99 @@
+package imports
+
+import "context"
+
+// CheckChunk is how many staged rows the check phase reads at a time.
+const CheckChunk = 1000
+
+// Staged keeps the staged rows of a service's imports.
+type Staged interface {
+	// ImportRows returns up to limit staged rows after row after, in
+	// sheet order.
+	ImportRows(ctx context.Context, importID string, after, limit int) ([]*StagedRow, error)
+	// SetImportDuplicates records the rows' duplicates (none clears what
+	// an earlier attempt found).
+	SetImportDuplicates(ctx context.Context, importID string, rows []*StagedRow) error
+	// FinishImport ends the import as succeeded.
+	FinishImport(ctx context.Context, importID string, c Counts) error
+}
+
+// FindFunc fills the Matches and SameAs of a chunk of rows (the rows after
+// row after), scored against the existing records and the file's earlier
+// rows; they come empty (a resumed import scores again).
+type FindFunc func(ctx context.Context, after int, rows []*StagedRow) error
+
+// Check runs the check phase of a running import, chunk by chunk, and
+// reports its progress: each row's probable duplicates are found and
+// recorded, and counted. A dry run then ends (FinishImport); an all-or-nothing
+// import with bad rows fails (RowsInvalid). Otherwise the counts are
+// returned for the write phase, which reports with WriteProgress.
+func Check(ctx context.Context, imp *Import, store Staged, find FindFunc, report func(phase string, c Counts, percent int)) (Counts, error) {
+	c := imp.Counts
+	c.Processed, c.Duplicates, c.Created, c.Skipped, c.Linked = 0, 0, 0, 0, 0
+	share := checkShare(imp)
+	for after := 0; ; {
+		rows, err := store.ImportRows(ctx, imp.ID, after, CheckChunk)
+		if err != nil {
+			return c, err
+		}
+		if len(rows) == 0 {
+			break
+		}
+		for _, r := range rows {
+			r.Matches, r.SameAs = nil, nil
+		}
+		if err := find(ctx, after, rows); err != nil {
+			return c, err
+		}
+		for _, r := range rows {
+			if r.Duplicate() {
+				c.Duplicates++
+			}
+		}
+		if err := store.SetImportDuplicates(ctx, imp.ID, rows); err != nil {
+			return c, err
+		}
+		c.Processed += len(rows)
+		report(PhaseCheck, c, c.Processed*share/max(c.Rows, 1))
+		after = rows[len(rows)-1].Row
+	}
+	if imp.ValidateOnly {
+		return c, store.FinishImport(ctx, imp.ID, c)
+	}
+	if imp.OnError == OnErrorAbort && c.Invalid > 0 {
+		return c, RowsInvalid(c)
+	}
+	return c, nil
+}
+
+// checkShare is the part of an import's progress the check phase makes.
+func checkShare(imp *Import) int {
+	if imp.ValidateOnly {
+		return 100
+	}
+	return 40
+}
+
+// WriteProgress is the progress percent of a real import once done of its
+// valid rows are written.
+func WriteProgress(imp *Import, c Counts, done int) int {
+	share := checkShare(imp)
+	return share + done*(100-share)/max(c.Valid, 1)
+}
+
+// Duplicate reports whether the row probably repeats an existing record or
+// an earlier row of the file.
+func (r *StagedRow) Duplicate() bool { return len(r.Matches) > 0 || len(r.SameAs) > 0 }
+
+// Link is the record a duplicate row stands for: its best existing match,
+// else the record given to the earlier row it repeats (given: row → the
+// record created for it or linked to it); "" when there is none.
+func (r *StagedRow) Link(given map[int]string) string {
+	if len(r.Matches) > 0 {
+		return r.Matches[0].ID
+	}
+	if len(r.SameAs) > 0 {
+		return given[r.SameAs[0]]
+	}
+	return ""
+}
