@@ -190,29 +190,56 @@ func GrantRuntime(ctx context.Context, pool *pgxpool.Pool, roles Roles, audit []
 		// MIGRATE_DATABASE_URL can tell whether its schema is current.
 		fmt.Sprintf("REVOKE INSERT, UPDATE, DELETE ON %s.goose_db_version FROM %s", schema, runtime),
 	}
+	// An audit object changes owner only when it is not the audit role's
+	// yet (just made by a migration): ALTER … OWNER locks the table even
+	// when nothing changes, and would wait for every open transaction
+	// that writes the audit log (an import) while every audited read
+	// queues behind it. GRANT and REVOKE take no lock on the table.
+	type step struct {
+		sql   string
+		owned string // an object whose owner must be checked first
+		fn    bool
+	}
+	steps := make([]step, 0, len(stmts)+3*len(audit))
+	for _, stmt := range stmts {
+		steps = append(steps, step{sql: stmt})
+	}
 	for _, obj := range audit {
 		if name, args, ok := strings.Cut(obj, "("); ok {
 			fn := schema + "." + q(name) + "(" + args
-			stmts = append(stmts,
-				fmt.Sprintf("ALTER FUNCTION %s OWNER TO %s", fn, q(roles.Audit)),
-				fmt.Sprintf("REVOKE ALL ON FUNCTION %s FROM PUBLIC", fn),
-				fmt.Sprintf("GRANT EXECUTE ON FUNCTION %s TO %s", fn, runtime))
+			steps = append(steps,
+				step{sql: fmt.Sprintf("ALTER FUNCTION %s OWNER TO %s", fn, q(roles.Audit)), owned: fn, fn: true},
+				step{sql: fmt.Sprintf("REVOKE ALL ON FUNCTION %s FROM PUBLIC", fn)},
+				step{sql: fmt.Sprintf("GRANT EXECUTE ON FUNCTION %s TO %s", fn, runtime)})
 			continue
 		}
 		t := schema + "." + q(obj)
-		stmts = append(stmts,
-			fmt.Sprintf("ALTER TABLE %s OWNER TO %s", t, q(roles.Audit)),
-			fmt.Sprintf("REVOKE ALL ON %s FROM %s", t, runtime),
-			fmt.Sprintf("GRANT SELECT, INSERT ON %s TO %s", t, runtime))
+		steps = append(steps,
+			step{sql: fmt.Sprintf("ALTER TABLE %s OWNER TO %s", t, q(roles.Audit)), owned: t},
+			step{sql: fmt.Sprintf("REVOKE ALL ON %s FROM %s", t, runtime)},
+			step{sql: fmt.Sprintf("GRANT SELECT, INSERT ON %s TO %s", t, runtime)})
 	}
 	return InTx(ctx, pool, func(tx pgx.Tx) error {
-		for i, stmt := range stmts {
+		for i, st := range steps {
+			if st.owned != "" {
+				check := "SELECT relowner = $2::regrole FROM pg_class WHERE oid = $1::regclass"
+				if st.fn {
+					check = "SELECT proowner = $2::regrole FROM pg_proc WHERE oid = $1::regprocedure"
+				}
+				var already bool
+				if err := tx.QueryRow(ctx, check, st.owned, pgx.Identifier{roles.Audit}.Sanitize()).Scan(&already); err != nil {
+					return fmt.Errorf("db: audit object %s, role %s: %w", st.owned, roles.Audit, err)
+				}
+				if already {
+					continue
+				}
+			}
 			var args []any
 			if i == 0 {
 				args = []any{migrationLockID(roles.Schema)}
 			}
-			if _, err := tx.Exec(ctx, stmt, args...); err != nil {
-				return fmt.Errorf("db: grant %s to %s: %s: %w", roles.Schema, roles.Runtime, stmt, err)
+			if _, err := tx.Exec(ctx, st.sql, args...); err != nil {
+				return fmt.Errorf("db: grant %s to %s: %s: %w", roles.Schema, roles.Runtime, st.sql, err)
 			}
 		}
 		return nil

@@ -65,6 +65,27 @@ DROP TABLE t;
 		}
 	}
 
+	// A replica starting while another writes its audit log in a long
+	// transaction (an import) does not wait for it: giving the audit table
+	// to the audit role again would lock the table until that commits,
+	// and every audited read behind it.
+	tx, err := b.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO log (what) VALUES ('a long import')"); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	err = Migrate(wctx, "probe", mcfg, audited)
+	cancel()
+	if rerr := tx.Rollback(ctx); rerr != nil {
+		t.Fatal(rerr)
+	}
+	if err != nil {
+		t.Fatalf("migrate beside an open transaction on the audit table: %v", err)
+	}
+
 	pending := fstest.MapFS{"00002_u.sql": {Data: []byte("-- +goose Up\nCREATE TABLE u (id int);\n-- +goose Down\nDROP TABLE u;\n")}}
 	pending["00001_t.sql"] = files["00001_t.sql"]
 	_, err = start(db.Migrations{FS: pending, Audit: audited.Audit}, Config{})
