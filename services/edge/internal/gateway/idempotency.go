@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -160,12 +161,16 @@ func (i *idempotency) middleware(next http.Handler) http.Handler {
 
 // readBody reads a request body into one buffer, sized by Content-Length
 // when it is given (a 20 MiB upload is not grown by doubling).
-func readBody(r *http.Request) ([]byte, error) {
+func readBody(r *http.Request) ([]byte, error) { return readSized(r.Body, r.ContentLength) }
+
+// readSized reads r to its end into one buffer of size bytes (and room to
+// see the end) when size is known, growing it only if r is longer.
+func readSized(r io.Reader, size int64) ([]byte, error) {
 	var buf bytes.Buffer
-	if r.ContentLength > 0 && r.ContentLength < 1<<30 {
-		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	if size > 0 && size < 1<<30 {
+		buf.Grow(int(size) + bytes.MinRead)
 	}
-	_, err := buf.ReadFrom(r.Body)
+	_, err := buf.ReadFrom(r)
 	return buf.Bytes(), err
 }
 

@@ -24,10 +24,13 @@ import (
 // the decoder.
 const uploadMIME = "application/x-spona-upload"
 
-// uploadBody is an upload's body with the Content-Type it came with.
+// uploadBody is an upload's body with the Content-Type and length it came
+// with.
 type uploadBody struct {
 	io.ReadCloser
 	contentType string
+	// size is the Content-Length (-1 unknown).
+	size int64
 }
 
 // bufferedBody is a body already read into memory.
@@ -56,7 +59,7 @@ func (rt *Routes) limits(maxBody, maxUpload int64) Middleware {
 				r.Body = http.MaxBytesReader(w, r.Body, limit)
 			}
 			if upload {
-				r.Body = &uploadBody{ReadCloser: r.Body, contentType: r.Header.Get("Content-Type")}
+				r.Body = &uploadBody{ReadCloser: r.Body, contentType: r.Header.Get("Content-Type"), size: r.ContentLength}
 				r.Header.Set("Content-Type", uploadMIME)
 			}
 			next.ServeHTTP(w, r)
@@ -90,15 +93,18 @@ func (m uploadMarshaler) NewDecoder(r io.Reader) runtime.Decoder {
 		default:
 			return status.Error(codes.InvalidArgument, "this route takes a JSON body")
 		}
+		size := int64(-1)
 		if u, ok := r.(*uploadBody); ok {
-			hb.ContentType = u.contentType
+			hb.ContentType, size = u.contentType, u.size
 			r = u.ReadCloser
 		}
 		if b, ok := unwrapBuffered(r); ok {
 			hb.Data = b
 			return nil
 		}
-		data, err := io.ReadAll(r)
+		// Read into one buffer of the announced size (io.ReadAll would
+		// grow it step by step, copying the file each time).
+		data, err := readSized(r, size)
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
