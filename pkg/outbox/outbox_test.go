@@ -339,6 +339,33 @@ func TestNaiveIdentityCursorSkips(t *testing.T) {
 	}
 }
 
+// follow pages through the feed from its start, five events a page, while
+// the writers of wg work, and returns what it read once they are done and
+// it has caught up.
+func (e *env) follow(t *testing.T, wg *sync.WaitGroup) []*eventsv1.Event {
+	t.Helper()
+	writersDone := make(chan struct{})
+	go func() { wg.Wait(); close(writersDone) }()
+	var seen []*eventsv1.Event
+	after := ""
+	for done := false; ; {
+		select {
+		case <-writersDone:
+			done = true
+		default:
+		}
+		resp, err := e.client.ListEvents(e.internal(t), &eventsv1.ListEventsRequest{After: after, PageSize: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, resp.GetEvents()...)
+		after = resp.GetNextCursor()
+		if done && len(resp.GetEvents()) == 0 {
+			return seen
+		}
+	}
+}
+
 // TestCommitOrder: two transactions write events; the one that wrote first
 // commits last. The second neither waits for the first nor is held back by
 // it: its event is served at once, and the first's comes after it, where a
@@ -452,26 +479,7 @@ func TestAggregateOrderUnderConcurrentWriters(t *testing.T) {
 			}
 		})
 	}
-	writersDone := make(chan struct{})
-	go func() { wg.Wait(); close(writersDone) }()
-	var seen []*eventsv1.Event
-	after := ""
-	for done := false; ; {
-		select {
-		case <-writersDone:
-			done = true
-		default:
-		}
-		resp, err := e.client.ListEvents(e.internal(t), &eventsv1.ListEventsRequest{After: after, PageSize: 5})
-		if err != nil {
-			t.Fatal(err)
-		}
-		seen = append(seen, resp.GetEvents()...)
-		after = resp.GetNextCursor()
-		if done && len(resp.GetEvents()) == 0 {
-			break
-		}
-	}
+	seen := e.follow(t, &wg)
 	final := map[string]int{}
 	rows, err := e.pool.Query(ctx, `SELECT id, version FROM aggs`)
 	if err != nil {
@@ -549,26 +557,7 @@ func TestConcurrentWritersNeverSkipped(t *testing.T) {
 			}
 		})
 	}
-	writersDone := make(chan struct{})
-	go func() { wg.Wait(); close(writersDone) }()
-	var seen []*eventsv1.Event
-	after := ""
-	for done := false; ; {
-		select {
-		case <-writersDone:
-			done = true
-		default:
-		}
-		resp, err := e.client.ListEvents(e.internal(t), &eventsv1.ListEventsRequest{After: after, PageSize: 5})
-		if err != nil {
-			t.Fatal(err)
-		}
-		seen = append(seen, resp.GetEvents()...)
-		after = resp.GetNextCursor()
-		if done && len(resp.GetEvents()) == 0 {
-			break
-		}
-	}
+	seen := e.follow(t, &wg)
 	got := map[string]bool{}
 	for _, ev := range seen {
 		if got[ev.GetAggregateId()] {
