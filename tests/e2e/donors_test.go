@@ -146,31 +146,6 @@ func TestAssistanceByTeamAndLocation(t *testing.T) {
 		"targets":         []any{map[string]any{"period": map[string]any{"start_date": "2019-01-01", "end_date": "2019-12-31"}, "value": "25"}},
 	}).must(t, 200)
 
-	// breakdown renders a report's cells of one dimension as name=value,
-	// "*" for a suppressed value.
-	breakdown := func(t *testing.T, result map[string]any, dim string) map[string]string {
-		t.Helper()
-		out := map[string]string{}
-		for _, d := range result["disaggregations"].([]any) {
-			d := d.(map[string]any)
-			if d["dimension"] != dim {
-				continue
-			}
-			for _, c := range d["cells"].([]any) {
-				c := c.(map[string]any)
-				v, _ := c["value"].(string)
-				if c["suppressed"] == true {
-					v = "*"
-				}
-				name, _ := c["name"].(string)
-				if name == "" {
-					name = c["label"].(string)
-				}
-				out[name] = v
-			}
-		}
-		return out
-	}
 	report := func(t *testing.T, key, project string) map[string]any {
 		t.Helper()
 		r := s.call(t, "GET", "/v1/projects/"+project+"/report?start_date=2019-01-01&end_date=2019-12-31", key, nil).must(t, 200)
@@ -191,17 +166,17 @@ func TestAssistanceByTeamAndLocation(t *testing.T) {
 				"Asylum centre Obrenovac": "12", "Asylum centre Šid": "8", "Asylum centre Sombor": "6",
 				"Asylum centre Subotica": "*", "Asylum centre Preševo": "*",
 			}
-			if diff := cmp.Diff(wantLocations, breakdown(t, op1, "location")); diff != "" {
+			if diff := cmp.Diff(wantLocations, cells(op1, "location")); diff != "" {
 				t.Fatalf("by location (-want +got):\n%s", diff)
 			}
 			wantTeams := map[string]string{}
 			for place, v := range wantLocations {
 				wantTeams["Psychosocial protection team "+strings.TrimPrefix(place, "Asylum centre ")] = v
 			}
-			if diff := cmp.Diff(wantTeams, breakdown(t, op1, "service")); diff != "" {
+			if diff := cmp.Diff(wantTeams, cells(op1, "service")); diff != "" {
 				t.Fatalf("by team (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(map[string]string{"psychosocial": "30"}, breakdown(t, op1, "service_category")); diff != "" {
+			if diff := cmp.Diff(map[string]string{"psychosocial": "30"}, cells(op1, "service_category")); diff != "" {
 				t.Fatalf("by category (-want +got):\n%s", diff)
 			}
 		}
@@ -253,7 +228,7 @@ func TestAssistanceByTeamAndLocation(t *testing.T) {
 		if v := op1["actual"].(map[string]any)["value"]; v != "7" {
 			t.Fatalf("children: %v", op1)
 		}
-		if diff := cmp.Diff(map[string]string{"Club Zvezdara": "*", "Club Palilula": "*"}, breakdown(t, op1, "location")); diff != "" {
+		if diff := cmp.Diff(map[string]string{"Club Zvezdara": "*", "Club Palilula": "*"}, cells(op1, "location")); diff != "" {
 			t.Fatalf("clubs by location (-want +got):\n%s", diff)
 		}
 	})
@@ -306,8 +281,8 @@ func TestAssistanceByTeamAndLocation(t *testing.T) {
 		if v := op1["actual"].(map[string]any)["value"]; v != "31" {
 			t.Fatalf("persons assisted after the info point: %v", op1)
 		}
-		if got := breakdown(t, op1, "service")["Info point for returnees"]; got != "*" {
-			t.Fatalf("info point cell %q, want suppressed: %v", got, breakdown(t, op1, "service"))
+		if got := cells(op1, "service")["Info point for returnees"]; got != "*" {
+			t.Fatalf("info point cell %q, want suppressed: %v", got, cells(op1, "service"))
 		}
 	})
 }
@@ -452,27 +427,6 @@ func TestBeneficiaryParticipantsBySexAndOrganisation(t *testing.T) {
 			map[string]string{"ngo": "10"},
 			map[string]string{"Organisation A": "10"}},
 	}
-	cells := func(t *testing.T, result map[string]any, dim string) map[string]string {
-		t.Helper()
-		out := map[string]string{}
-		for _, d := range result["disaggregations"].([]any) {
-			if d := d.(map[string]any); d["dimension"] == dim {
-				for _, c := range d["cells"].([]any) {
-					c := c.(map[string]any)
-					v, _ := c["value"].(string)
-					if c["suppressed"] == true {
-						v = "*"
-					}
-					name, _ := c["name"].(string)
-					if name == "" {
-						name = c["label"].(string)
-					}
-					out[name] = v
-				}
-			}
-		}
-		return out
-	}
 	check := func(t *testing.T, key string) {
 		t.Helper()
 		rep := s.call(t, "GET", "/v1/projects/"+project+"/report", key, nil).must(t, 200)
@@ -483,7 +437,7 @@ func TestBeneficiaryParticipantsBySexAndOrganisation(t *testing.T) {
 		for _, res := range results {
 			res := res.(map[string]any)
 			w := want[res["code"].(string)]
-			got := figures{res["actual"].(map[string]any)["value"].(string), cells(t, res, "sex"), cells(t, res, "organisation_kind"), cells(t, res, "organisation")}
+			got := figures{res["actual"].(map[string]any)["value"].(string), cells(res, "sex"), cells(res, "organisation_kind"), cells(res, "organisation")}
 			if diff := cmp.Diff(w, got, cmp.AllowUnexported(figures{})); diff != "" {
 				t.Fatalf("%s (-want +got):\n%s", res["code"], diff)
 			}
@@ -496,4 +450,28 @@ func TestBeneficiaryParticipantsBySexAndOrganisation(t *testing.T) {
 	// Erasure keeps the sex: a participant's erasure changes no figure.
 	s.call(t, "POST", "/v1/beneficiaries/"+women[0]+":erase", s.keyA, map[string]any{"reason": "request of the person"}).must(t, 200)
 	t.Run("after an erasure", func(t *testing.T) { check(t, s.keyA) })
+}
+
+// cells renders a report result's cells of one dimension (a JSON object
+// of the REST API) as name=value: the directory's name when the cell has
+// one, else its label; "*" for a suppressed value.
+func cells(result map[string]any, dim string) map[string]string {
+	out := map[string]string{}
+	for _, d := range result["disaggregations"].([]any) {
+		if d := d.(map[string]any); d["dimension"] == dim {
+			for _, c := range d["cells"].([]any) {
+				c := c.(map[string]any)
+				v, _ := c["value"].(string)
+				if c["suppressed"] == true {
+					v = "*"
+				}
+				name, _ := c["name"].(string)
+				if name == "" {
+					name = c["label"].(string)
+				}
+				out[name] = v
+			}
+		}
+	}
+	return out
 }
