@@ -72,3 +72,6 @@ const (
 	Visible         = visible
 	Current         = current
 )
+
+// SearchAuditedSQL is the statement SearchBeneficiaries sends.
+const SearchAuditedSQL = searchAuditedSQL

@@ -127,6 +127,8 @@ func buildSearchFixture(b *testing.B, n int, parents bool) {
 //
 //   - sql_word_similarity_gin: the search before name_keys (baseline);
 //   - sql_name_keys: the search's SQL now (adapters.SearchSQL);
+//   - sql_name_keys_audited: the statement the use case sends (the same
+//     search that also writes the audit records of the rows shown);
 //   - app: the use case (transaction, search, audit of the page);
 //   - rpc: SearchBeneficiaries over gRPC (mTLS on loopback);
 //
@@ -187,6 +189,24 @@ func BenchmarkSearch(b *testing.B) {
 		}
 		b.Run("sql_word_similarity_gin/q="+q.name, func(b *testing.B) { sql(b, baseline.Conn(), wordSimilaritySQL) })
 		b.Run("sql_name_keys/q="+q.name, func(b *testing.B) { sql(b, current.Conn(), adapters.SearchSQL) })
+		// The statement the use case sends (the search and its audit).
+		b.Run("sql_name_keys_audited/q="+q.name, func(b *testing.B) {
+			fields := []string{"given_name", "family_name"}
+			for b.Loop() {
+				rows, err := current.Query(ctx, adapters.SearchAuditedSQL, orgs[0], key, 21, nil, nil,
+					orgs[0], "bench", "search", fields, fields, "benchmark", 20)
+				if err != nil {
+					b.Fatal(err)
+				}
+				got := 0
+				for rows.Next() {
+					got++
+				}
+				if rows.Err() != nil || got < 9 {
+					b.Fatalf("%d results, %v", got, rows.Err())
+				}
+			}
+		})
 		b.Run("app/q="+q.name, func(b *testing.B) {
 			for b.Loop() {
 				res, _, err := a.SearchBeneficiaries(ctx, act, q.query, 20, "")
