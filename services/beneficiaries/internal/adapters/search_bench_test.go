@@ -172,29 +172,23 @@ func BenchmarkSearch(b *testing.B) {
 			b.Error(err)
 		}
 	}()
-	current, err := pool.Acquire(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer current.Release()
-
 	for _, q := range searchQueries {
-		sameResults(b, baseline, current.Conn(), orgs[0], translit.Fold(q.query))
+		sameResults(b, baseline, pool, orgs[0], translit.Fold(q.query))
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	for range benchRounds(b) {
-		searchRound(b, a, act, cl, rpcCtx, baseline.Conn(), current.Conn(), orgs)
+		searchRound(b, a, act, cl, rpcCtx, baseline.Conn(), pool, orgs)
 		createRound(b, pool, a, r, orgs)
 	}
 }
 
 // searchRound measures each way to search for each of searchQueries.
 func searchRound(b *testing.B, a *app.App, act app.Actor, cl pb.BeneficiaryServiceClient, rpcCtx context.Context,
-	baseline, current *pgx.Conn, orgs []string) {
+	baseline querier, current *pgxpool.Pool, orgs []string) {
 	ctx := context.Background()
 	for _, q := range searchQueries {
 		key := translit.Fold(q.query)
-		sql := func(b *testing.B, c *pgx.Conn, sql string) {
+		sql := func(b *testing.B, c querier, sql string) {
 			for b.Loop() {
 				if got := len(scored(b, c, sql, orgs[0], key, nil)); got < 9 {
 					b.Fatalf("%d results", got)
@@ -272,10 +266,17 @@ func createRound(b *testing.B, pool *pgxpool.Pool, a *app.App, r *rand.Rand, org
 	})
 }
 
+// querier runs a statement: the baseline's connection (its search path set
+// to the copy) or the pool (the raw statements run on the pool's
+// connections as the use case's do).
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
 // scored runs a search statement (arguments as adapters.SearchSQL takes
 // them: viewer, key, limit 20, the previous page's last row) and returns
 // its (id, score) rows.
-func scored(b *testing.B, c *pgx.Conn, sql, viewer, key string, after *domain.ScoreKey) []domain.ScoreKey {
+func scored(b *testing.B, c querier, sql, viewer, key string, after *domain.ScoreKey) []domain.ScoreKey {
 	var score *float32
 	var id *string
 	if after != nil {
@@ -304,7 +305,7 @@ func scored(b *testing.B, c *pgx.Conn, sql, viewer, key string, after *domain.Sc
 
 // sameResults checks that the search and the baseline give the same
 // results (ids, scores, order) over three pages.
-func sameResults(b *testing.B, baseline *pgxpool.Conn, current *pgx.Conn, viewer, key string) {
+func sameResults(b *testing.B, baseline *pgxpool.Conn, current querier, viewer, key string) {
 	var after *domain.ScoreKey
 	for page := range 3 {
 		want := scored(b, baseline.Conn(), wordSimilaritySQL, viewer, key, after)
