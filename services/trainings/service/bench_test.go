@@ -2,7 +2,10 @@ package service_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
@@ -10,6 +13,7 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	benservice "github.com/spona/spona/services/beneficiaries/service"
 	"github.com/spona/spona/services/trainings/service"
 )
 
@@ -90,5 +94,108 @@ func BenchmarkCountTrainedProfessionals(b *testing.B) {
 				b.Fatalf("raw SQL returned %d rows, want %d", n, len(want.GetAggregate().GetGroups())+1)
 			}
 		}
+	})
+}
+
+// BenchmarkCountBeneficiaryParticipants measures what counting beneficiary
+// participants by sex costs: the trainings service finds the participants
+// (20,000 persons, 50,000 registrations at 400 events of two organisers)
+// and sends their ids to the real beneficiaries service, which counts them
+// by sex. In the same interleaved rounds (one round of the three per
+// iteration, each in turn first) it times the count by event type, which
+// the trainings service answers alone, and by sex and event type together
+// (a cohort per event type), and prints their medians and ratios.
+func BenchmarkCountBeneficiaryParticipants(b *testing.B) {
+	url := pgtest.NewDatabase(b)
+	ben := servicetest.Start(b, benservice.New(benservice.Config{Config: servicetest.Platform(b, url),
+		ReportingAddr: "127.0.0.1:1", ReferralsAddr: "127.0.0.1:1"}))
+	conn := servicetest.Start(b, service.New(service.Config{Config: servicetest.Platform(b, url), ReferralsAddr: "127.0.0.1:1",
+		BeneficiariesAddr: ben.Target(), ReportingAddr: "127.0.0.1:1"}))
+	c := pb.NewTrainingServiceClient(conn)
+	ctx := context.Background()
+	db, err := pgx.Connect(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close(ctx)
+	project, orgA, orgB := ids.New(), ids.New(), ids.New()
+	for _, st := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO beneficiaries.beneficiaries (id, organisation_id, given_name, sex)
+			SELECT gen_random_uuid(), CASE WHEN i % 4 = 0 THEN $2::uuid ELSE $1::uuid END, 'P' || i, (ARRAY['female','male','other','unknown'])[1 + i % 4]
+			FROM generate_series(1, 20000) i`, []any{orgA, orgB}},
+		{`INSERT INTO trainings.training_events (id, organiser_organisation_id, project_id, type, title, start_date)
+			SELECT gen_random_uuid(), CASE WHEN i % 4 = 0 THEN $2::uuid ELSE $1::uuid END, $3,
+				(ARRAY['community_event','info_session','workshop'])[1 + i % 3], 'E' || i, DATE '2017-01-01' + (i % 365)
+			FROM generate_series(1, 400) i`, []any{orgA, orgB, project}},
+		// Each person at events of the organisation that registered them.
+		{`INSERT INTO trainings.participants (id, event_id, beneficiary_id)
+			SELECT gen_random_uuid(), e.id, p.id
+			FROM (SELECT id, organiser_organisation_id org, row_number() OVER (ORDER BY id) n FROM trainings.training_events) e
+			JOIN (SELECT id, organisation_id org, row_number() OVER (ORDER BY id) n FROM beneficiaries.beneficiaries) p
+				ON p.org = e.org AND p.n % 80 = e.n % 80
+			LIMIT 50000`, nil},
+		{`VACUUM ANALYZE trainings.participants`, nil},
+		{`VACUUM ANALYZE trainings.training_events`, nil},
+		{`VACUUM ANALYZE beneficiaries.beneficiaries`, nil},
+	} {
+		if _, err := db.Exec(ctx, st.sql, st.args...); err != nil {
+			b.Fatalf("%s: %v", st.sql, err)
+		}
+	}
+	var regs, persons int
+	if err := db.QueryRow(ctx, `SELECT count(*), count(DISTINCT beneficiary_id) FROM trainings.participants`).Scan(&regs, &persons); err != nil || regs != 50000 {
+		b.Fatalf("seeded %d registrations (%v)", regs, err)
+	}
+	count := func(groupBy ...string) (*commonv1.Aggregate, error) {
+		r, err := c.CountParticipants(servicetest.As(b, ids.New()), &pb.CountParticipantsRequest{ProjectId: project, GroupBy: groupBy,
+			Kind: pb.ParticipantKind_PARTICIPANT_KIND_BENEFICIARY, Stage: pb.ParticipationStage_PARTICIPATION_STAGE_REGISTERED,
+			Period: &commonv1.DateRange{StartDate: "2017-01-01", EndDate: "2017-12-31"}})
+		return r.GetAggregate(), err
+	}
+	paths := []struct {
+		name    string
+		groupBy []string
+	}{{"event_type", []string{"event_type"}}, {"sex", []string{"sex"}}, {"sex_and_event_type", []string{"sex", "event_type"}}}
+	for _, p := range paths {
+		agg, err := count(p.groupBy...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sum := int64(0)
+		for _, g := range agg.GetGroups() {
+			sum += g.GetCount()
+		}
+		if agg.GetTotal() != int64(persons) || (p.name == "sex" && sum != int64(persons)) {
+			b.Fatalf("%s: total %d (groups %d), want %d: %v", p.name, agg.GetTotal(), sum, persons, agg)
+		}
+	}
+	b.Run("rounds", func(b *testing.B) {
+		times := make([][]time.Duration, len(paths))
+		round := 0
+		for b.Loop() {
+			for i := range paths {
+				j := (i + round) % len(paths)
+				t0 := time.Now()
+				if _, err := count(paths[j].groupBy...); err != nil {
+					b.Fatal(err)
+				}
+				times[j] = append(times[j], time.Since(t0))
+			}
+			round++
+		}
+		med := make([]time.Duration, len(paths))
+		for i := range paths {
+			slices.Sort(times[i])
+			med[i] = times[i][len(times[i])/2]
+			b.ReportMetric(float64(med[i])/1e6, paths[i].name+"-ms")
+		}
+		b.ReportMetric(float64(med[1])/float64(med[0]), "sex/event_type")
+		// Printed rather than logged: a benchmark's log is shown only on failure.
+		fmt.Printf("BenchmarkCountBeneficiaryParticipants: %d persons, %d registrations, medians of %d interleaved rounds: by event type %s, by sex %s (%.2fx), by sex and event type %s (%.2fx)\n",
+			persons, regs, round, med[0].Round(100*time.Microsecond), med[1].Round(100*time.Microsecond), float64(med[1])/float64(med[0]),
+			med[2].Round(100*time.Microsecond), float64(med[2])/float64(med[0]))
 	})
 }
