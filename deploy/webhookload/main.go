@@ -137,11 +137,12 @@ func run(ctx context.Context) error {
 		}
 	}
 	fmt.Println()
-	fmt.Printf("%-10s %9s %9s %11s %9s %9s %9s\n", "scenario", "sent", "sent/s", "delivered", "p50", "p99", "max")
+	fmt.Printf("%-10s %9s %9s %11s %9s %9s %9s %7s %9s\n", "scenario", "sent", "sent/s", "delivered", "p50", "p99", "max", "stalls", "longest")
 	for _, r := range results {
-		fmt.Printf("%-10s %9d %9.1f %11d %9s %9s %9s\n", r.name, r.sent, r.sentPerSec, len(r.latencies),
-			pct(r.latencies, 50), pct(r.latencies, 99), pct(r.latencies, 100))
+		fmt.Printf("%-10s %9d %9.1f %11d %9s %9s %9s %7d %9s\n", r.name, r.sent, r.sentPerSec, len(r.latencies),
+			pct(r.latencies, 50), pct(r.latencies, 99), pct(r.latencies, 100), r.stalls.count, r.stalls.longest.Round(time.Millisecond))
 	}
+	fmt.Printf("(a stall: %s or more without a delivery at the measured receiver while a referral sent to it waited)\n", stallGap)
 	if tp.deliveries > 0 {
 		fmt.Printf("\nthroughput: %d deliveries in %s = %.0f deliveries/s (from the restart of the webhooks process, including catching up with the feed)\n",
 			tp.deliveries, tp.elapsed.Round(time.Millisecond), float64(tp.deliveries)/tp.elapsed.Seconds())
@@ -154,6 +155,45 @@ type result struct {
 	sent       int
 	sentPerSec float64
 	latencies  []time.Duration
+	stalls     stalls
+}
+
+// stallGap is the shortest quiet time at a receiver, with a referral sent
+// and not yet delivered, that counts as a stall.
+const stallGap = time.Second
+
+// stalls are the times the measured receiver got nothing for stallGap or
+// longer while a referral sent to it was waiting for its delivery.
+type stalls struct {
+	count   int
+	longest time.Duration
+}
+
+// findStalls finds the stalls from the times each referral's send
+// returned and its delivery arrived.
+func findStalls(sent, arrived map[string]time.Time) stalls {
+	var at []time.Time
+	for _, t := range arrived {
+		at = append(at, t)
+	}
+	slices.SortFunc(at, func(a, b time.Time) int { return a.Compare(b) })
+	var s stalls
+	for i := 1; i < len(at); i++ {
+		from, to := at[i-1], at[i]
+		if to.Sub(from) < stallGap {
+			continue
+		}
+		// Some referral was sent before the quiet time began and arrived
+		// only after it.
+		for id, st := range sent {
+			if a, ok := arrived[id]; ok && !st.After(from) && !a.Before(to) {
+				s.count++
+				s.longest = max(s.longest, to.Sub(from))
+				break
+			}
+		}
+	}
+	return s
 }
 
 type throughput struct {
@@ -236,11 +276,12 @@ type receiver struct {
 	delay     time.Duration
 	mu        sync.Mutex
 	latencies map[string]time.Duration // referral id -> event-to-arrival
+	arrived   map[string]time.Time     // referral id -> first arrival
 	count     atomic.Int64
 }
 
 func newReceiver(delay time.Duration) *receiver {
-	r := &receiver{delay: delay, latencies: map[string]time.Duration{}}
+	r := &receiver{delay: delay, latencies: map[string]time.Duration{}, arrived: map[string]time.Time{}}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		at := time.Now()
 		var body struct {
@@ -253,6 +294,7 @@ func newReceiver(delay time.Duration) *receiver {
 			r.mu.Lock()
 			if _, seen := r.latencies[ref]; !seen {
 				r.latencies[ref] = at.Sub(body.Timestamp)
+				r.arrived[ref] = at
 			}
 			r.mu.Unlock()
 		}
@@ -263,6 +305,13 @@ func newReceiver(delay time.Duration) *receiver {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	return r
+}
+
+// stalls finds the stalls of the deliveries of the referrals sent.
+func (r *receiver) stalls(sent map[string]time.Time) stalls {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return findStalls(sent, r.arrived)
 }
 
 func (r *receiver) latency(ref string) (time.Duration, bool) {
@@ -325,11 +374,13 @@ func (l *loader) scenarioIdle(n int) (result, error) {
 		return result{}, err
 	}
 	res := result{name: "idle"}
+	sent := map[string]time.Time{}
 	start := time.Now()
 	for _, id := range ids {
 		if err := l.send(id); err != nil {
 			return res, err
 		}
+		sent[id] = time.Now()
 		res.sent++
 		deadline := time.Now().Add(30 * time.Second)
 		for {
@@ -345,6 +396,7 @@ func (l *loader) scenarioIdle(n int) (result, error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	res.sentPerSec = float64(res.sent) / time.Since(start).Seconds()
+	res.stalls = rcv.stalls(sent)
 	// Later scenarios subscribe their own receiver.
 	return res, l.unsubscribeAll("Receiver")
 }
@@ -397,10 +449,13 @@ func (l *loader) scenarioRate(name string, rate int, d time.Duration, second *ti
 	res := result{name: name}
 	var sendErr atomic.Value
 	var wg sync.WaitGroup
+	var sentMu sync.Mutex
+	sent := map[string]time.Time{}
 	start := time.Now()
 	tick := time.NewTicker(time.Second / time.Duration(rate))
 	for i := range n {
 		<-tick.C
+		measured := ids[i]
 		ids := []string{ids[i]}
 		if second != nil {
 			ids = append(ids, slowIDs[i])
@@ -411,6 +466,10 @@ func (l *loader) scenarioRate(name string, rate int, d time.Duration, second *ti
 				defer wg.Done()
 				if err := l.send(id); err != nil {
 					sendErr.CompareAndSwap(nil, err)
+				} else if id == measured {
+					sentMu.Lock()
+					sent[id] = time.Now()
+					sentMu.Unlock()
 				}
 			}()
 		}
@@ -435,6 +494,7 @@ func (l *loader) scenarioRate(name string, rate int, d time.Duration, second *ti
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
+	res.stalls = rcv.stalls(sent)
 	if slowRcv != nil {
 		say(fmt.Sprintf("the second receiver got %d of %d while the measured one got all", slowRcv.count.Load(), n))
 	}

@@ -104,7 +104,7 @@ func BenchmarkApply(b *testing.B) {
 
 // benchRepo is the repository on a fresh, migrated database (closed when
 // the benchmark ends).
-func benchRepo(b *testing.B) (*pgxpool.Pool, *Postgres) {
+func benchRepo(b testing.TB) (*pgxpool.Pool, *Postgres) {
 	ctx := context.Background()
 	pool, err := db.Open(ctx, pgtest.NewDatabase(b), "webhooks", 4)
 	if err != nil {

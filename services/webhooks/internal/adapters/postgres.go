@@ -214,6 +214,18 @@ func (p *Postgres) Requeue(ctx context.Context, d *domain.Delivery) error {
 // (skipping targets already at the cap, and rows another dispatcher holds:
 // SKIP LOCKED), so the backlog of one slow receiver is never scanned for the
 // others; the cap is then applied oldest first.
+//
+// The check for an earlier pending delivery of the same ordering key ends
+// in OFFSET 0, which keeps it a subquery run for each candidate (an index
+// probe of deliveries_order_idx by subscription, ordering key and seq).
+// Without it the planner made an anti-join of it, whose shape followed the
+// table's statistics: with none yet or stale ones (a new or busy table) it
+// probed by subscription alone and read every pending delivery of the
+// subscription for each candidate; then claims slowed as the backlog grew,
+// and the backlog grew as claims slowed (make load-webhooks: deliveries
+// stalled for tens of seconds). A minimum-seq subquery instead went wrong
+// the other way: with statistics it read the whole backlog and sorted it.
+// TestClaimCostDoesNotGrowWithTheBacklog checks both cases.
 const claimSQL = `WITH cand AS (
 	SELECT c.id, s.target, c.next_attempt_time, c.seq
 	FROM subscriptions s CROSS JOIN LATERAL (
@@ -222,7 +234,8 @@ const claimSQL = `WITH cand AS (
 			AND (d.lease_until IS NULL OR d.lease_until < $1)
 			AND NOT EXISTS (SELECT 1 FROM deliveries e
 				WHERE e.subscription_id = d.subscription_id AND e.ordering_key = d.ordering_key
-					AND e.status = 'pending' AND e.seq < d.seq)
+					AND e.status = 'pending' AND e.seq < d.seq
+				OFFSET 0)
 		ORDER BY d.next_attempt_time, d.seq
 		LIMIT $6
 		FOR UPDATE OF d SKIP LOCKED) c
