@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/services/webhooks/internal/app"
 	"github.com/spona/spona/services/webhooks/internal/domain"
@@ -42,23 +40,7 @@ func TestClaimCostDoesNotGrowWithTheBacklog(t *testing.T) {
 		t.Fatal(err)
 	}
 	// queue adds n pending deliveries, one referral each (as the load sends).
-	queue := func(n int) {
-		for i := 0; i < n; i += 100 {
-			err := db.InTx(ctx, pool, func(tx pgx.Tx) error {
-				for j := 0; j < 100 && i+j < n; j++ {
-					e := domain.Event{ID: ids.New(), Type: "referral.sent", AggregateType: "referral", AggregateID: ids.New(),
-						Time: time.Now(), Data: map[string]any{"from_organisation_id": ids.New(), "to_organisation_id": org}}
-					if err := a.Apply(ctx, NewInbox(tx), e); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	queue := func(n int) { queueReferrals(t, pool, a, org, n) }
 	// blocks claims up to 16 (nothing in flight) and returns the blocks the
 	// statement read; the claim is rolled back.
 	blocks := func() int {
