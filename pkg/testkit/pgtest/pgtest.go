@@ -4,6 +4,11 @@
 // use that server; otherwise Main starts a private throwaway cluster (see
 // pgcluster) for the test binary and removes it afterwards. Each test then
 // gets a fresh database from NewDatabase.
+//
+// Services started in a test (servicetest, edgetest, devstack) connect to
+// that database as their own PostgreSQL roles, made without a password
+// (pgcluster.ServiceRoles): a server named by DATABASE_URL must let them in
+// (trust on loopback, as pgcluster's clusters do).
 package pgtest
 
 import (
