@@ -14,7 +14,10 @@ import (
 // programRun matches a program the Go code runs or looks up by name:
 // exec.Command("x", exec.CommandContext(ctx, "x", exec.LookPath("x") and
 // filepath.Join(dir, "x") handed to exec.Command.
-var programRun = regexp.MustCompile(`exec\.(?:LookPath|Command|CommandContext)\((?:[\w.]+, )?(?:filepath\.Join\([\w.]+, )?"([a-z][\w.-]*)"`)
+// The first argument of CommandContext is its context; a Command whose
+// first argument is a variable runs that (a built binary: exec.Command(exe,
+// "migrate") runs exe, not a program named migrate).
+var programRun = regexp.MustCompile(`exec\.(?:LookPath\(|Command\(|CommandContext\([\w.]+, )(?:filepath\.Join\([\w.]+, )?"([a-z][\w.-]*)"`)
 
 // prerequisites are what a machine has before tools/setup.sh runs: Go, and
 // runuser (util-linux, part of every Debian/Ubuntu base system; used only
