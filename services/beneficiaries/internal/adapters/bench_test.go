@@ -5,8 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -22,16 +20,13 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // benchRows is the number of beneficiaries loaded: SPONA_BENCH_ROWS, default
-// 100000 (set 1000000 for the large run).
+// 100000 (set 1000000 for the large run), at least 1000.
 func benchRows(b *testing.B) int {
-	if s := os.Getenv("SPONA_BENCH_ROWS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1000 {
-			b.Fatalf("SPONA_BENCH_ROWS=%q: want a number ≥ 1000", s)
-		}
-		return n
+	n := envInt(b, "SPONA_BENCH_ROWS", 100_000)
+	if n < 1000 {
+		b.Fatalf("SPONA_BENCH_ROWS=%d: want at least 1000", n)
 	}
-	return 100_000
+	return n
 }
 
 var (
