@@ -429,13 +429,7 @@ func TestBeneficiaryParticipantsBySexAndOrganisation(t *testing.T) {
 	}
 	check := func(t *testing.T, key string) {
 		t.Helper()
-		rep := s.call(t, "GET", "/v1/projects/"+project+"/report", key, nil).must(t, 200)
-		results, _ := rep.Body["results"].([]any)
-		if len(results) != len(want) {
-			t.Fatalf("report: %s", rep.Raw)
-		}
-		for _, res := range results {
-			res := res.(map[string]any)
+		for _, res := range s.reportResults(t, project, key, len(want)) {
 			w := want[res["code"].(string)]
 			got := figures{res["actual"].(map[string]any)["value"].(string), cells(res, "sex"), cells(res, "organisation_kind"), cells(res, "organisation")}
 			if diff := cmp.Diff(w, got, cmp.AllowUnexported(figures{})); diff != "" {
@@ -472,6 +466,22 @@ func cells(result map[string]any, dim string) map[string]string {
 				out[name] = v
 			}
 		}
+	}
+	return out
+}
+
+// reportResults returns the results of a project's report as key reads it
+// (JSON objects of the REST API), failing unless there are n.
+func (s *system) reportResults(t *testing.T, project, key string, n int) []map[string]any {
+	t.Helper()
+	rep := s.call(t, "GET", "/v1/projects/"+project+"/report", key, nil).must(t, 200)
+	results, _ := rep.Body["results"].([]any)
+	if len(results) != n {
+		t.Fatalf("report with %d results, want %d: %s", len(results), n, rep.Raw)
+	}
+	out := make([]map[string]any, n)
+	for i, r := range results {
+		out[i] = r.(map[string]any)
 	}
 	return out
 }

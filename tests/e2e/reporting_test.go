@@ -195,16 +195,11 @@ func TestReportingWorkedExample(t *testing.T) {
 	}
 	check := func(t *testing.T, key string) {
 		t.Helper()
-		rep := s.call(t, "GET", "/v1/projects/"+project+"/report", key, nil).must(t, 200)
-		results, _ := rep.Body["results"].([]any)
-		if len(results) != len(want) {
-			t.Fatalf("report: %s", rep.Raw)
-		}
+		results := s.reportResults(t, project, key, len(want))
 		for _, r := range results {
-			r := r.(map[string]any)
 			w := want[r["code"].(string)]
 			if v := r["actual"].(map[string]any)["value"]; v != w.total {
-				t.Fatalf("%s: %v, want %s: %s", r["code"], v, w.total, rep.Raw)
+				t.Fatalf("%s: %v, want %s: %v", r["code"], v, w.total, r)
 			}
 			if r["code"] == "OP2" {
 				continue
@@ -213,7 +208,7 @@ func TestReportingWorkedExample(t *testing.T) {
 				t.Fatalf("%s by sector (-want +got):\n%s", r["code"], diff)
 			}
 		}
-		if trained := results[0].(map[string]any); trained["code"] != "OP1" || trained["target"] != "40" {
+		if trained := results[0]; trained["code"] != "OP1" || trained["target"] != "40" {
 			t.Fatalf("professionals trained against the target of 40: %v", trained)
 		}
 	}
