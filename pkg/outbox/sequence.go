@@ -89,7 +89,17 @@ func (f *Feed) sequencer(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-woken:
+			// Let the commits of the next moment join this one's stamp.
+			select {
+			case <-ctx.Done():
+			case <-time.After(stampGather):
+			}
 		case <-time.After(f.o.PollEvery):
 		}
 	}
 }
+
+// stampGather is how long the sequencer waits after a commit wakes it, so
+// that one stamping transaction covers the commits of that moment instead of
+// one transaction per commit.
+const stampGather = 3 * time.Millisecond
