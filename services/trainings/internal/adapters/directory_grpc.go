@@ -32,8 +32,7 @@ var _ app.Directory = (*DirectoryGRPC)(nil)
 
 // OrganisationKind implements app.Directory.
 func (d *DirectoryGRPC) OrganisationKind(ctx context.Context, id string) (string, error) {
-	cctx := ctx
-	resp, err := d.c.GetOrganisation(cctx, &refv1.GetOrganisationRequest{Id: id})
+	resp, err := d.c.GetOrganisation(ctx, &refv1.GetOrganisationRequest{Id: id})
 	if err != nil {
 		return "", grpcx.FromDownstream(err, "organisation", id)
 	}
