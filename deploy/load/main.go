@@ -12,7 +12,9 @@
 //
 // at several numbers of concurrent clients, and prints throughput, p50 and
 // p99 per iteration, and the overhead of each layer as a ratio to pgx (and
-// pgx+outbox: the same insert with its event written to the outbox).
+// pgx+outbox: the same insert with its event written to the outbox), then
+// the CPU each process (the system's, this harness, PostgreSQL) spent per
+// iteration of each path: the steadier figure on a shared machine.
 //
 // Then it measures the event backbone: people with a referral each are
 // erased one at a time, idle and under REST load, and it prints the lag
@@ -150,6 +152,7 @@ func run(ctx context.Context) error {
 		}
 	}
 	mem := newRSS(stack)
+	cpu := newCPUMeter(stack, pg.Dir)
 	var results []result
 	for _, c := range clients {
 		say(fmt.Sprintf("%d clients", c))
@@ -168,7 +171,9 @@ func run(ctx context.Context) error {
 				if *profileDir != "" && round == 0 {
 					wait = profile(ctx, stack, *profileDir, s.name, c, d)
 				}
+				done := cpu.round(ctx, s.name, c)
 				r := measure(ctx, s, c, d)
+				done(len(r.latencies))
 				wait()
 				if r.err != nil {
 					stopWatch()
@@ -189,6 +194,11 @@ func run(ctx context.Context) error {
 		}
 	}
 	fmt.Print(table(results))
+	var names []string
+	for _, s := range scenarios {
+		names = append(names, s.name)
+	}
+	fmt.Print(cpu.table(names, clients))
 	fmt.Print(mem.table(clients, 64))
 	if *lagSamples > 0 {
 		say("event lag and erasure propagation")
@@ -452,11 +462,18 @@ func table(results []result) string {
 	fmt.Fprintln(&w, "pgx: a plain insert and select; pgx-equiv: the service's statements, one round trip per RPC")
 	fmt.Fprintf(&w, "%-11s %7s %9s %9s %10s %10s %12s %12s %12s\n", "path", "clients", "iters", "it/s", "p50", "p99",
 		"pgx/it/s", "p50/pgx p50", "equiv/it/s")
+	// ratio prints a/b, or "-" when the baseline was not measured.
+	ratio := func(a, b float64) string {
+		if b == 0 || a == 0 {
+			return "-"
+		}
+		return strconv.FormatFloat(a/b, 'f', 2, 64) + "x"
+	}
 	for _, r := range results {
 		b, e := base[r.clients], equiv[r.clients]
-		fmt.Fprintf(&w, "%-11s %7d %9d %9.0f %10s %10s %11.2fx %11.2fx %11.2fx\n", r.name, r.clients, r.n, r.perSecond,
+		fmt.Fprintf(&w, "%-11s %7d %9d %9.0f %10s %10s %12s %12s %12s\n", r.name, r.clients, r.n, r.perSecond,
 			r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond),
-			b.perSecond/r.perSecond, float64(r.p50)/float64(b.p50), e.perSecond/r.perSecond)
+			ratio(b.perSecond, r.perSecond), ratio(float64(r.p50), float64(b.p50)), ratio(e.perSecond, r.perSecond))
 	}
 	return w.String()
 }

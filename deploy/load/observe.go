@@ -35,7 +35,7 @@ func (r *rss) watch(ctx context.Context, clients int, interval time.Duration) {
 	defer t.Stop()
 	for {
 		for _, name := range devstack.Services {
-			v, err := residentBytes(ctx, r.stack.AdminURL(name)+"/metrics")
+			v, err := scrapeMetric(ctx, r.stack.AdminURL(name)+"/metrics", "process_resident_memory_bytes")
 			if err != nil {
 				continue // the next sample will do
 			}
@@ -54,7 +54,9 @@ func (r *rss) watch(ctx context.Context, clients int, interval time.Duration) {
 	}
 }
 
-func residentBytes(ctx context.Context, url string) (float64, error) {
+// scrapeMetric reads the value of an unlabelled metric from a Prometheus
+// text exposition at url.
+func scrapeMetric(ctx context.Context, url, metric string) (float64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return 0, err
@@ -67,14 +69,14 @@ func residentBytes(ctx context.Context, url string) (float64, error) {
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "process_resident_memory_bytes "); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), metric+" "); ok {
 			return strconv.ParseFloat(strings.TrimSpace(v), 64)
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return 0, err
 	}
-	return 0, fmt.Errorf("%s: no process_resident_memory_bytes", url)
+	return 0, fmt.Errorf("%s: no %s", url, metric)
 }
 
 // table prints the highest RSS of each process per number of clients.
