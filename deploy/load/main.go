@@ -113,6 +113,12 @@ func run(ctx context.Context) error {
 	}
 	cfg.MaxConns = poolSize
 	cfg.ConnConfig.RuntimeParams["search_path"] = "beneficiaries,public"
+	// The services' type registrations (ids as strings in uuid[]), so the
+	// baselines encode what the service sends as the service does.
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		db.RegisterTypes(c.TypeMap())
+		return nil
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return err

@@ -48,6 +48,10 @@ func Open(ctx context.Context, url, schema string, maxConns int32) (*pgxpool.Poo
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema + ",public"
 	cfg.ConnConfig.RuntimeParams["application_name"] = "spona-" + schema
 	cfg.ConnConfig.Tracer = NewTracer(cfg.ConnConfig.Database)
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		RegisterTypes(c.TypeMap())
+		return nil
+	}
 	if maxConns <= 0 {
 		maxConns = DefaultPoolSize()
 	}

@@ -1,0 +1,77 @@
+package db
+
+import (
+	"errors"
+
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// RegisterTypes teaches a connection's type map how Spona passes its
+// values. Ids are Go strings: pgx sends a string to a uuid parameter as
+// text, but it cannot encode a []string for a uuid[] parameter (the audit
+// rows, the outbox's organisations, batch lookups) in the binary format.
+// It would try on every call — a plan search that is not memoised when it
+// fails, and an error formatted with fmt — before falling back to text.
+// The uuid codec registered here encodes a string element as the 16 bytes
+// of the binary format directly; a string that is not a canonical uuid
+// still goes out as text, for PostgreSQL to accept or refuse as before.
+//
+// Open registers them on every connection of a service's pool; a pool made
+// elsewhere (benchmarks, deploy/load) calls it from its AfterConnect.
+func RegisterTypes(m *pgtype.Map) {
+	uuid := &pgtype.Type{Name: "uuid", OID: pgtype.UUIDOID, Codec: uuidCodec{}}
+	m.RegisterType(uuid)
+	m.RegisterType(&pgtype.Type{Name: "_uuid", OID: pgtype.UUIDArrayOID, Codec: &pgtype.ArrayCodec{ElementType: uuid}})
+}
+
+// uuidCodec is pgx's uuid codec that also encodes Go strings in the binary
+// format.
+type uuidCodec struct{ pgtype.UUIDCodec }
+
+func (c uuidCodec) PlanEncode(m *pgtype.Map, oid uint32, format int16, value any) pgtype.EncodePlan {
+	if _, ok := value.(string); ok && format == pgtype.BinaryFormatCode {
+		return uuidStringPlan{}
+	}
+	return c.UUIDCodec.PlanEncode(m, oid, format, value)
+}
+
+type uuidStringPlan struct{}
+
+var errNotCanonicalUUID = errors.New("not a canonical uuid")
+
+// Encode appends the 16 bytes of s (8-4-4-4-12 hexadecimal digits); any
+// other spelling fails, and pgx then sends the value as text.
+func (uuidStringPlan) Encode(value any, buf []byte) ([]byte, error) {
+	s := value.(string)
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return nil, errNotCanonicalUUID
+	}
+	var out [16]byte
+	n := 0
+	for i := 0; i < 36; i += 2 {
+		if s[i] == '-' {
+			i--
+			continue
+		}
+		hi, ok1 := hexValue(s[i])
+		lo, ok2 := hexValue(s[i+1])
+		if !ok1 || !ok2 {
+			return nil, errNotCanonicalUUID
+		}
+		out[n] = hi<<4 | lo
+		n++
+	}
+	return append(buf, out[:]...), nil
+}
+
+func hexValue(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
