@@ -42,8 +42,8 @@ var errNotCanonicalUUID = errors.New("not a canonical uuid")
 // Encode appends the 16 bytes of s (8-4-4-4-12 hexadecimal digits); any
 // other spelling fails, and pgx then sends the value as text.
 func (uuidStringPlan) Encode(value any, buf []byte) ([]byte, error) {
-	s := value.(string)
-	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+	s, ok := value.(string)
+	if !ok || len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return nil, errNotCanonicalUUID
 	}
 	var out [16]byte
