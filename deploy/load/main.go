@@ -70,6 +70,7 @@ func run(ctx context.Context) error {
 	lagClients := flag.Int("lag-load-clients", 8, "REST clients loading the system while lag is measured under load")
 	profileDir := flag.String("profile", "", "write CPU profiles of the processes behind grpc and rest (first round at each number of clients) into this directory")
 	paths := flag.String("paths", "", "comma-separated paths to measure (default all: pgx,pgx+outbox,pgx-equiv,grpc,rest,rest+idem)")
+	topStatements := flag.Int("statements", 0, "load pg_stat_statements and print each path's N most costly statements per iteration (0: off; costs PostgreSQL CPU)")
 	flag.Parse()
 	var clients []int
 	for _, s := range strings.Split(*clientList, ",") {
@@ -86,8 +87,12 @@ func run(ctx context.Context) error {
 	// for a connection, and PostgreSQL has room for every pool.
 	poolSize := db.DefaultPoolSize()
 	say(fmt.Sprintf("pools of %d connections", poolSize))
+	var pgSettings []string
+	if *topStatements > 0 {
+		pgSettings = statementSettings
+	}
 	rig, err := loadrig.Start(ctx, "load", loadrig.Options{
-		PG: pgcluster.Options{Durable: *durable, MaxConnections: devstack.Connections() + int(poolSize) + 50},
+		PG: pgcluster.Options{Durable: *durable, MaxConnections: devstack.Connections() + int(poolSize) + 50, Settings: pgSettings},
 		// One client address opens every connection: no per-address limits.
 		Env: []string{"LOG_LEVEL=warn", "ADMIN_PPROF=" + strconv.FormatBool(*profileDir != ""),
 			"RATE_LIMIT_RPS=1000000", "RATE_LIMIT_BURST=1000000", "MAX_CONNS_PER_IP=0"},
@@ -159,6 +164,12 @@ func run(ctx context.Context) error {
 	}
 	mem := newRSS(stack)
 	cpu := newCPUMeter(stack, pg.Dir)
+	var stmts *statements
+	if *topStatements > 0 {
+		if stmts, err = newStatements(ctx, pg.URL("spona")); err != nil {
+			return err
+		}
+	}
 	var results []result
 	for _, c := range clients {
 		say(fmt.Sprintf("%d clients", c))
@@ -177,9 +188,20 @@ func run(ctx context.Context) error {
 				if *profileDir != "" && round == 0 {
 					wait = profile(ctx, stack, *profileDir, s.name, c, d)
 				}
+				stmtsDone := func(int) error { return nil }
+				if stmts != nil {
+					if stmtsDone, err = stmts.round(ctx, s.name, c); err != nil {
+						stopWatch()
+						return err
+					}
+				}
 				done := cpu.round(ctx, s.name, c)
 				r := measure(ctx, s, c, d)
 				done(len(r.latencies))
+				if err := stmtsDone(len(r.latencies)); err != nil {
+					stopWatch()
+					return err
+				}
 				wait()
 				if r.err != nil {
 					stopWatch()
@@ -205,6 +227,9 @@ func run(ctx context.Context) error {
 		names = append(names, s.name)
 	}
 	fmt.Print(cpu.table(names, clients))
+	if stmts != nil {
+		fmt.Print(stmts.table(names, clients, *topStatements))
+	}
 	fmt.Print(mem.table(clients, 64))
 	if *lagSamples > 0 {
 		say("event lag and erasure propagation")
