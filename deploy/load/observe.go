@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -113,11 +114,18 @@ var profiled = map[string][]string{
 }
 
 // profile takes CPU profiles of the processes path goes through for d
-// (the processes serve /debug/pprof/ with ADMIN_PPROF=true) into dir, in
-// the background; wait returns once they are written.
+// (the processes serve /debug/pprof/ with ADMIN_PPROF=true), and of this
+// harness (its clients), into dir, in the background; wait returns once
+// they are written.
 func profile(ctx context.Context, stack *devstack.Stack, dir, path string, clients int, d time.Duration) (wait func()) {
 	var wg sync.WaitGroup
 	secs := max(1, int(d.Round(time.Second)/time.Second))
+	self := filepath.Join(dir, fmt.Sprintf("%s-%d-harness.pprof", strings.ReplaceAll(path, "+", "-"), clients))
+	stopSelf, err := profileSelf(self)
+	if err != nil {
+		say("profile " + self + ": " + err.Error())
+		stopSelf = func() {}
+	}
 	for _, name := range profiled[path] {
 		wg.Add(1)
 		go func() {
@@ -128,7 +136,28 @@ func profile(ctx context.Context, stack *devstack.Stack, dir, path string, clien
 			}
 		}()
 	}
-	return wg.Wait
+	return func() {
+		stopSelf()
+		wg.Wait()
+	}
+}
+
+// profileSelf writes this process's CPU profile into file until stop.
+func profileSelf(file string) (stop func(), err error) {
+	f, err := os.Create(file) //nolint:gosec // a path the operator chose
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			say("profile " + file + ": " + err.Error())
+		}
+	}, nil
 }
 
 func fetchTo(ctx context.Context, url, file string) error {

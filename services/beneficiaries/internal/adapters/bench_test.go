@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/benchenv"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/translit"
 	"github.com/spona/spona/services/beneficiaries/migrations"
@@ -22,7 +23,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // benchRows is the number of beneficiaries loaded: SPONA_BENCH_ROWS, default
 // 100000 (set 1000000 for the large run), at least 1000.
 func benchRows(b *testing.B) int {
-	n := envInt(b, "SPONA_BENCH_ROWS", 100_000)
+	n := benchenv.Int(b, "SPONA_BENCH_ROWS", 100_000)
 	if n < 1000 {
 		b.Fatalf("SPONA_BENCH_ROWS=%d: want at least 1000", n)
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,22 +17,12 @@ import (
 	"github.com/spona/spona/pkg/imports"
 	"github.com/spona/spona/pkg/imports/importsjob"
 	"github.com/spona/spona/pkg/sheet"
+	"github.com/spona/spona/pkg/testkit/benchenv"
 	"github.com/spona/spona/pkg/testkit/register"
 	"github.com/spona/spona/services/beneficiaries/internal/adapters"
 	"github.com/spona/spona/services/beneficiaries/internal/app"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
 )
-
-func envInt(b *testing.B, name string, def int) int {
-	if s := os.Getenv(name); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			b.Fatalf("%s=%q: want a positive number", name, s)
-		}
-		return n
-	}
-	return def
-}
 
 // BenchmarkImportDuplicates finds the probable duplicates of a staged import
 // (SPONA_IMPORT_ROWS rows of a register, default 2,000) among an
@@ -45,8 +34,8 @@ func envInt(b *testing.B, name string, def int) int {
 // chunk with the rows' keys as arrays, and the in-memory trigram index, in
 // the same run. µs/row is per row of the file.
 func BenchmarkImportDuplicates(b *testing.B) {
-	existing := envInt(b, "SPONA_BENCH_ROWS", 20_000)
-	m := envInt(b, "SPONA_IMPORT_ROWS", 2_000)
+	existing := benchenv.Int(b, "SPONA_BENCH_ROWS", 20_000)
+	m := benchenv.Int(b, "SPONA_IMPORT_ROWS", 2_000)
 	ctx := context.Background()
 	pool, org := loadRegister(b, existing)
 	if os.Getenv("SPONA_EXPLAIN") != "" {

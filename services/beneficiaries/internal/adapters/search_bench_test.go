@@ -17,6 +17,7 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/testkit/benchenv"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/translit"
@@ -179,7 +180,7 @@ func BenchmarkSearch(b *testing.B) {
 		sameResults(b, baseline, pool, orgs[0], translit.Fold(q.query))
 	}
 	r := rand.New(rand.NewPCG(3, 4))
-	for round := range benchRounds(b) {
+	for round := range benchenv.Rounds(b) {
 		searchRound(b, a, act, cl, rpcCtx, baseline.Conn(), pool, orgs)
 		createRound(b, pool, a, r, orgs, round%2 == 1)
 	}
@@ -329,10 +330,3 @@ func sameResults(b *testing.B, baseline *pgxpool.Conn, current querier, viewer, 
 		after = &got[len(got)-1]
 	}
 }
-
-// benchRounds is how many times BenchmarkSearch measures everything, one
-// round after the other so that outside load hits every way alike:
-// SPONA_BENCH_ROUNDS, default 1. Sub-benchmarks of later rounds are named
-// with #01, #02, ...; strip that for benchstat
-// (sed 's/#[0-9]*//' | benchstat -).
-func benchRounds(b *testing.B) int { return envInt(b, "SPONA_BENCH_ROUNDS", 1) }
