@@ -67,7 +67,12 @@
 // # Waking watchers
 //
 // Stamping notifies channel spona_outbox_<schema> (delivered at commit),
-// once per batch of events. Each Feed holds one LISTEN connection and wakes
-// all its WatchEvents streams; without notifications (listener
-// reconnecting) streams poll every PollEvery.
+// once per batch of events, naming the types it stamped. Each Feed holds
+// one LISTEN connection and wakes its WatchEvents streams: a stream that
+// filters by type reads only when a wake named one of its types (or named
+// none: a listener that reconnected), and otherwise at its next poll, when
+// it moves past what it filtered out. Most events interest no consumer (a
+// beneficiary created, say), so the consumers of a busy feed do not read it
+// once per stamping. Without notifications (listener reconnecting) streams
+// poll every PollEvery.
 package outbox

@@ -53,7 +53,7 @@ type Feed struct {
 	eventsv1.UnimplementedEventFeedServiceServer
 	pool *pgxpool.Pool
 	o    FeedOptions
-	wake *signal
+	wake *news
 }
 
 // NewFeed returns the feed of the outbox in pool's schema.
@@ -73,7 +73,7 @@ func NewFeed(pool *pgxpool.Pool, o FeedOptions) *Feed {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Feed{pool: pool, o: o, wake: newSignal()}
+	return &Feed{pool: pool, o: o, wake: newNews()}
 }
 
 // Register serves the feed on srv.
@@ -117,13 +117,14 @@ func (f *Feed) listen(ctx context.Context) {
 			if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 				return err
 			}
-			f.wake.fire() // anything committed while not listening
+			f.wake.fire(nil) // anything committed while not listening
 			delay = 100 * time.Millisecond
 			for {
-				if _, err := conn.WaitForNotification(ctx); err != nil {
+				n, err := conn.WaitForNotification(ctx)
+				if err != nil {
 					return err
 				}
-				f.wake.fire()
+				f.wake.fire(notifiedTypes(n.Payload))
 			}
 		}()
 		if ctx.Err() != nil {
@@ -352,7 +353,7 @@ func (f *Feed) WatchEvents(req *eventsv1.WatchEventsRequest, stream grpc.ServerS
 	// start and after a quiet PollEvery it stamps what it finds.
 	stamp := true
 	for {
-		woken := f.wake.wait() // before reading, so no commit is missed
+		woken, gen := f.wake.wait() // before reading, so no commit is missed
 		resp, err := f.page(ctx, after, MaxPageSize, req.GetTypes(), stamp)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -376,13 +377,26 @@ func (f *Feed) WatchEvents(req *eventsv1.WatchEventsRequest, stream grpc.ServerS
 			}
 			sent, lastCheckpoint = after, time.Now()
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-woken:
-			stamp = false
-		case <-time.After(f.o.PollEvery):
-			stamp = true
+		// Wakes about types this stream filters out are let pass: it reads
+		// them, and moves its cursor past them, at the next PollEvery.
+		poll := time.NewTimer(f.o.PollEvery)
+		stamp = true
+	wait:
+		for {
+			select {
+			case <-ctx.Done():
+				poll.Stop()
+				return nil
+			case <-woken:
+				if f.wake.since(gen, req.GetTypes()) {
+					stamp = false
+					break wait
+				}
+				woken, _ = f.wake.wait()
+			case <-poll.C:
+				break wait
+			}
 		}
+		poll.Stop()
 	}
 }

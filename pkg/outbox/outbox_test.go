@@ -721,7 +721,7 @@ func TestWatchFollowsCommits(t *testing.T) {
 }
 
 func TestWatchCheckpointsPastFilteredEvents(t *testing.T) {
-	e := newEnv(t, outbox.FeedOptions{CheckpointEvery: time.Millisecond})
+	e := newEnv(t, outbox.FeedOptions{CheckpointEvery: time.Millisecond, PollEvery: 50 * time.Millisecond})
 	ctx, cancel := context.WithCancel(e.internal(t))
 	defer cancel()
 	stream, err := e.client.WatchEvents(ctx, &eventsv1.WatchEventsRequest{Types: []string{events.BeneficiaryErased}})
@@ -742,6 +742,63 @@ func TestWatchCheckpointsPastFilteredEvents(t *testing.T) {
 			return
 		}
 	}
+}
+
+// A stream filtering by type is not woken by events it filters out: with
+// no polling, the referral events' wakes pass it by (no read, so no
+// checkpoint), and the erasure's wake brings the erasure at once.
+func TestWatchSleepsThroughOtherTypes(t *testing.T) {
+	e := newEnv(t, outbox.FeedOptions{PollEvery: time.Hour, CheckpointEvery: time.Nanosecond})
+	ctx, cancel := context.WithCancel(e.internal(t))
+	defer cancel()
+	// The feed's listener, once it listens, wakes every stream once (for
+	// what committed before): let that pass before the stream starts.
+	for listening := false; !listening; time.Sleep(10 * time.Millisecond) {
+		if err := e.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+			WHERE datname = current_database() AND query LIKE 'LISTEN %')`).Scan(&listening); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stream, err := e.client.WatchEvents(ctx, &eventsv1.WatchEventsRequest{Types: []string{events.BeneficiaryErased}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan *eventsv1.WatchEventsResponse, 100)
+	go func() {
+		defer close(got)
+		for {
+			m, err := stream.Recv()
+			if err != nil {
+				return
+			}
+			got <- m
+		}
+	}()
+	// The stream's first read ends in a checkpoint: it is reading.
+	if m := <-got; m.GetEvent() != nil || m.GetCursor() == "" {
+		t.Fatalf("first message %v, want a checkpoint", m)
+	}
+	for range 5 {
+		e.emit(t, referralEvent(ids.New()))
+	}
+	erased := ids.New()
+	// The referral events are stamped (and their wakes fired) before the
+	// erasure is written.
+	if evs, _ := e.all(t, ""); len(evs) != 5 {
+		t.Fatalf("feed holds %d events, want 5", len(evs))
+	}
+	e.emit(t, events.Event{Type: events.BeneficiaryErased, AggregateType: events.AggregateBeneficiary, AggregateID: erased,
+		OrganisationIDs: []string{ids.New()}, Data: map[string]any{"beneficiary_id": erased}})
+	for m := range got {
+		if m.GetEvent() == nil {
+			t.Fatalf("a wake about other types made the stream read: it sent checkpoint %s", m.GetCursor())
+		}
+		if m.GetEvent().GetAggregateId() != erased {
+			t.Fatalf("got %v, want the erasure of %s", m, erased)
+		}
+		return
+	}
+	t.Fatal("stream ended")
 }
 
 // consumerOf returns a consumer replica recording what it applies in
@@ -852,7 +909,7 @@ func TestConsumersOfTwoServicesShareAName(t *testing.T) {
 // type stores checkpoints, so its cursor does not stay behind (and age out)
 // while other events flow.
 func TestConsumerCursorMovesPastFilteredEvents(t *testing.T) {
-	e := newEnv(t, outbox.FeedOptions{CheckpointEvery: time.Millisecond})
+	e := newEnv(t, outbox.FeedOptions{CheckpointEvery: time.Millisecond, PollEvery: 50 * time.Millisecond})
 	c := e.consumerOf(t, "filtered", events.BeneficiaryErased)
 	stop := run(c)
 	defer stop()

@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,19 +24,22 @@ const lockFeedSQL = `SELECT 1 FROM outbox_feed FOR UPDATE`
 
 // stampSQL gives the oldest committed events without a position (in id
 // order) the positions after sequenced_through, moves sequenced_through
-// past them and notifies the feed's listeners (heard at commit). Run
+// past them and notifies the feed's listeners (heard at commit) with the
+// new sequenced_through and the types stamped: "<position> <type>,<type>". Run
 // after lockFeedSQL, in its own statement, so its snapshot holds every
 // earlier stamping.
 const stampSQL = `WITH todo AS (
 		SELECT id, row_number() OVER (ORDER BY id) AS n FROM outbox WHERE pos IS NULL ORDER BY id LIMIT $1),
 	stamped AS (
 		UPDATE outbox o SET pos = f.sequenced_through + todo.n FROM todo, outbox_feed f
-		WHERE o.id = todo.id RETURNING o.pos),
+		WHERE o.id = todo.id RETURNING o.pos, o.type),
+	types AS (SELECT COALESCE(array_agg(DISTINCT type ORDER BY type), '{}') AS list FROM stamped),
 	moved AS (
 		UPDATE outbox_feed SET sequenced_through = sequenced_through + (SELECT count(*) FROM stamped)
 		WHERE EXISTS (SELECT 1 FROM stamped) RETURNING sequenced_through)
-	SELECT (SELECT count(*) FROM stamped),
-		(SELECT pg_notify('spona_outbox_' || current_schema(), sequenced_through::text) FROM moved) IS NOT NULL`
+	SELECT (SELECT count(*) FROM stamped), (SELECT list FROM types),
+		(SELECT pg_notify('spona_outbox_' || current_schema(),
+			sequenced_through::text || ' ' || array_to_string((SELECT list FROM types), ',')) FROM moved) IS NOT NULL`
 
 // sequence gives committed events without a position theirs, in one round
 // trip: at most sequenceBatch of them; it returns how many.
@@ -60,14 +64,15 @@ func (f *Feed) sequence(ctx context.Context) (int64, error) {
 	}
 	defer func() { _ = tx.Rollback(ctx) }() // after Commit: nothing
 	var n int64
+	var types []string
 	var notified bool
 	tx.Queue(lockFeedSQL)
-	tx.QueueRow(stampSQL, []any{sequenceBatch}, func(r pgx.Row) error { return r.Scan(&n, &notified) })
+	tx.QueueRow(stampSQL, []any{sequenceBatch}, func(r pgx.Row) error { return r.Scan(&n, &types, &notified) })
 	if err := tx.Commit(ctx); err != nil {
 		return 0, db.Error(err)
 	}
 	if n > 0 {
-		f.wake.fire() // this process's watchers need not wait for the notification
+		f.wake.fire(types) // this process's watchers need not wait for the notification
 	}
 	return n, nil
 }
@@ -103,3 +108,13 @@ func (f *Feed) sequencer(ctx context.Context) {
 // that one stamping transaction covers the commits of that moment instead of
 // one transaction per commit.
 const stampGather = 3 * time.Millisecond
+
+// notifiedTypes returns the event types a stamping notification names
+// (stampSQL's payload), nil (any type) for a payload without them.
+func notifiedTypes(payload string) []string {
+	_, list, ok := strings.Cut(payload, " ")
+	if !ok || list == "" {
+		return nil
+	}
+	return strings.Split(list, ",")
+}
