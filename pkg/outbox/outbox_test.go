@@ -789,16 +789,15 @@ func TestWatchSleepsThroughOtherTypes(t *testing.T) {
 	}
 	e.emit(t, events.Event{Type: events.BeneficiaryErased, AggregateType: events.AggregateBeneficiary, AggregateID: erased,
 		OrganisationIDs: []string{ids.New()}, Data: map[string]any{"beneficiary_id": erased}})
-	for m := range got {
-		if m.GetEvent() == nil {
-			t.Fatalf("a wake about other types made the stream read: it sent checkpoint %s", m.GetCursor())
-		}
-		if m.GetEvent().GetAggregateId() != erased {
-			t.Fatalf("got %v, want the erasure of %s", m, erased)
-		}
-		return
+	m, ok := <-got
+	switch {
+	case !ok:
+		t.Fatal("stream ended")
+	case m.GetEvent() == nil:
+		t.Fatalf("a wake about other types made the stream read: it sent checkpoint %s", m.GetCursor())
+	case m.GetEvent().GetAggregateId() != erased:
+		t.Fatalf("got %v, want the erasure of %s", m, erased)
 	}
-	t.Fatal("stream ended")
 }
 
 // consumerOf returns a consumer replica recording what it applies in
