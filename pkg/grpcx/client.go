@@ -3,6 +3,7 @@ package grpcx
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spona/spona/pkg/auth"
@@ -47,6 +48,10 @@ type Peer struct {
 // scope, a short expiry. Calls are traced; gRPC still retries
 // transparently when a request never reached the server.
 func NewClient(target string, peer Peer, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
+	return newClient(target, peer, defaultTuning, opts...)
+}
+
+func newClient(target string, peer Peer, t tuning, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
 	if peer.Audience == "" || peer.Issuer == nil {
 		return nil, fmt.Errorf("grpcx: a connection to %s needs its audience and this process's issuer", target)
 	}
@@ -62,7 +67,7 @@ func NewClient(target string, peer Peer, opts ...grpc.DialOption) (*grpc.ClientC
 		grpc.WithConnectParams(reconnect),
 		grpc.WithDefaultServiceConfig(roundRobin),
 	}
-	return grpc.NewClient(target, append(base, opts...)...)
+	return grpc.NewClient(target, slices.Concat(base, t.client, opts)...)
 }
 
 // withPrincipal adds the principal of the call to ctx's metadata, unless
