@@ -62,7 +62,7 @@
 // ever assigned (INVALID_ARGUMENT), and one older than the retention
 // (OUT_OF_RANGE, naming the oldest cursor available in the message and in
 // ErrorInfo metadata "oldest_cursor"). Events older than the retention are
-// pruned by Feed.Run.
+// pruned by Feed.PruneExpired, which each service runs every minute.
 //
 // # Waking watchers
 //

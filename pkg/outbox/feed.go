@@ -36,8 +36,6 @@ type FeedOptions struct {
 	// Retention is how long events are kept (EVENT_RETENTION); 0 keeps
 	// them for 7 days.
 	Retention time.Duration
-	// PruneEvery is how often old events are deleted; 0 is a minute.
-	PruneEvery time.Duration
 	// PollEvery is how often a caught-up WatchEvents looks for new events
 	// when no notification came (the listener connection is down, say); 0 is
 	// two seconds.
@@ -61,9 +59,6 @@ func NewFeed(pool *pgxpool.Pool, o FeedOptions) *Feed {
 	if o.Retention <= 0 {
 		o.Retention = 7 * 24 * time.Hour
 	}
-	if o.PruneEvery <= 0 {
-		o.PruneEvery = time.Minute
-	}
 	if o.PollEvery <= 0 {
 		o.PollEvery = 2 * time.Second
 	}
@@ -80,26 +75,22 @@ func NewFeed(pool *pgxpool.Pool, o FeedOptions) *Feed {
 func (f *Feed) Register(srv *grpc.Server) { eventsv1.RegisterEventFeedServiceServer(srv, f) }
 
 // Run gives newly committed events their positions (at once for this
-// process's writes, every PollEvery for other writers'), listens for new
-// positions (to wake WatchEvents) and prunes events older than the
-// retention, until ctx ends.
+// process's writes, every PollEvery for other writers') and listens for new
+// positions (to wake WatchEvents), until ctx ends. Pruning is the caller's
+// to schedule (Prune with the retention's cutoff: platform.Base.ServeEvents
+// runs it every minute).
 func (f *Feed) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { f.listen(ctx) })
 	wg.Go(func() { f.sequencer(ctx) })
-	t := time.NewTicker(f.o.PruneEvery)
-	defer t.Stop()
-	for {
-		if _, err := f.Prune(ctx, time.Now().Add(-f.o.Retention)); err != nil && ctx.Err() == nil {
-			f.o.Log.WarnContext(ctx, "pruning the outbox", slog.String("error", err.Error()))
-		}
-		select {
-		case <-ctx.Done():
-			wg.Wait()
-			return
-		case <-t.C:
-		}
-	}
+	wg.Wait()
+}
+
+// PruneExpired prunes the events older than the feed's retention (see
+// Prune).
+func (f *Feed) PruneExpired(ctx context.Context) error {
+	_, err := f.Prune(ctx, time.Now().Add(-f.o.Retention))
+	return err
 }
 
 // listen holds a connection LISTENing on the feed's channel and wakes the

@@ -348,6 +348,7 @@ func (b *Base) ServeEvents(ctx context.Context, srv *grpc.Server, retention time
 	feed := outbox.NewFeed(b.Pool, outbox.FeedOptions{Name: b.Name, Retention: retention, Log: b.Log})
 	feed.Register(srv)
 	b.Background(ctx, feed.Run)
+	b.Every(ctx, time.Minute, "pruning the outbox", feed.PruneExpired)
 	return feed
 }
 
