@@ -99,6 +99,11 @@ func (p *Postgres) get(ctx context.Context, clientID, key string) (*gateway.Idem
 // this a shared one per named id, so the two serialise: either the erasure
 // comes after and deletes the stored response, or it came before and this
 // sees it in erased_subjects.
+//
+// Both statements are queued and go with BEGIN and COMMIT in one round
+// trip; PostgreSQL still runs them one after the other, and the update's
+// snapshot (READ COMMITTED: one per statement) is taken once the locks are
+// held, so an erasure that committed while this waited for them is seen.
 func (p *Postgres) Complete(ctx context.Context, rec *gateway.IdempotencyRecord) error {
 	header, err := json.Marshal(http.Header(rec.Header))
 	if err != nil {
@@ -110,16 +115,15 @@ func (p *Postgres) Complete(ctx context.Context, rec *gateway.IdempotencyRecord)
 	}
 	subjects := Subjects(rec.Path, string(body))
 	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1::int, hashtext(s)) FROM unnest($2::text[]) AS s ORDER BY s`,
+		if err := db.Defer(ctx, tx, `SELECT pg_advisory_xact_lock_shared($1::int, hashtext(s)) FROM unnest($2::text[]) AS s ORDER BY s`,
 			subjectLock, subjects); err != nil {
-			return db.Error(err)
+			return err
 		}
-		_, err := tx.Exec(ctx, `WITH erased AS (SELECT EXISTS (SELECT 1 FROM erased_subjects WHERE id = ANY ($6::uuid[])) AS yes),
+		return db.Defer(ctx, tx, `WITH erased AS (SELECT EXISTS (SELECT 1 FROM erased_subjects WHERE id = ANY ($6::uuid[])) AS yes),
 			del AS (DELETE FROM idempotency_records WHERE client_id = $1 AND key = $2 AND status IS NULL AND (SELECT yes FROM erased))
 			UPDATE idempotency_records SET status = $3, header = $4, body = $5, subject_ids = $6
 			WHERE client_id = $1 AND key = $2 AND status IS NULL AND NOT (SELECT yes FROM erased)`,
 			rec.ClientID, rec.Key, rec.Status, header, body, subjects)
-		return db.Error(err)
 	})
 }
 
