@@ -306,6 +306,9 @@ func authenticate(o Options, fails *failures) Middleware {
 				writeStatus(w, r, status.New(codes.Unavailable, "authentication temporarily unavailable; retry"))
 				return
 			}
+			// The credential stays here: the gateway would otherwise pass it
+			// on to the services as "authorization" metadata.
+			r.Header.Del("Authorization")
 			next.ServeHTTP(w, actingAs(r, p))
 		})
 	}
