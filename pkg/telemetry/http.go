@@ -2,35 +2,51 @@ package telemetry
 
 import (
 	"context"
+	"net"
 	"net/http"
+	"strconv"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
 )
+
+const instrumentation = "github.com/spona/spona/pkg/telemetry"
 
 type routeKey struct{}
 
 type routeHolder struct{ route string }
 
 // SetRoute names the route template ("GET /v1/beneficiaries/{id}") of the
-// request ctx belongs to, for the metrics HTTPMetrics records. A router calls
-// it once it has matched the request; outside HTTPMetrics it does nothing.
+// request ctx belongs to, for the metrics and the span HTTPServer records. A
+// router calls it once it has matched the request; outside HTTPServer it
+// does nothing.
 func SetRoute(ctx context.Context, route string) {
 	if h, ok := ctx.Value(routeKey{}).(*routeHolder); ok {
 		h.route = route
 	}
 }
 
-// HTTPMetrics records RED metrics of the requests next serves:
-// http.server.request.duration (seconds; its count is the request rate)
-// labelled with the method, the route template and the status code. The
-// route is what the router reported with SetRoute, else the pattern of the
-// net/http ServeMux next is (when next is one), else "unmatched": never the
-// raw path, whose ids would make every request a new series.
-func HTTPMetrics(next http.Handler) http.Handler {
-	duration, err := otel.Meter("github.com/spona/spona/pkg/telemetry").Float64Histogram(
+// HTTPServer traces and measures the requests next serves.
+//
+// Tracing: the caller's W3C trace context (traceparent, baggage) is
+// continued by a server span named after the method and path. A span
+// sampled out records nothing and costs no attributes; its trace id still
+// reaches the logs and the calls made downstream.
+//
+// Metrics: http.server.request.duration (seconds; its count is the request
+// rate) labelled with the method, the route template and the status code.
+// The route is what the router reported with SetRoute, else the pattern of
+// the net/http ServeMux next is (when next is one), else "unmatched": never
+// the raw path, whose ids would make every request a new series.
+func HTTPServer(next http.Handler) http.Handler {
+	duration, err := otel.Meter(instrumentation).Float64Histogram(
 		"http.server.request.duration",
 		metric.WithUnit("s"),
 		metric.WithDescription("Duration of HTTP server requests by route and status."),
@@ -38,13 +54,23 @@ func HTTPMetrics(next http.Handler) http.Handler {
 	)
 	if err != nil {
 		otel.Handle(err)
-		return next
+		duration = nil
 	}
+	tracer := otel.Tracer(instrumentation)
+	labels := &labelSets{}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		ctx := otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		ctx, span := tracer.Start(ctx, "edge", trace.WithSpanKind(trace.SpanKindServer), trace.WithTimestamp(start))
+		recording := span.IsRecording()
+		if recording {
+			span.SetName(r.Method + " " + r.URL.Path)
+			span.SetAttributes(requestAttributes(r)...)
+		}
 		holder := &routeHolder{}
-		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, holder))
+		r = r.WithContext(context.WithValue(ctx, routeKey{}, holder))
 		sw := &statusWriter{ResponseWriter: w}
+		defer span.End() // after a panic too (net/http recovers it)
 		next.ServeHTTP(sw, r)
 		route := holder.route
 		if route == "" {
@@ -56,12 +82,76 @@ func HTTPMetrics(next http.Handler) http.Handler {
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
-		duration.Record(r.Context(), time.Since(start).Seconds(), metric.WithAttributes(
-			attribute.String("http.request.method", r.Method),
-			attribute.String("http.route", route),
-			attribute.Int("http.response.status_code", sw.status),
-		))
+		if recording {
+			span.SetAttributes(semconv.HTTPRoute(route), semconv.HTTPResponseStatusCode(sw.status))
+			if sw.status >= 500 {
+				span.SetStatus(codes.Error, "")
+			}
+		}
+		if duration != nil {
+			duration.Record(r.Context(), time.Since(start).Seconds(), labels.get(r.Method, route, sw.status))
+		}
 	})
+}
+
+// requestAttributes describe a request on its span (only when recorded).
+func requestAttributes(r *http.Request) []attribute.KeyValue {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	attrs := []attribute.KeyValue{
+		attribute.String("http.request.method", r.Method),
+		semconv.URLScheme(scheme),
+		semconv.URLPath(r.URL.Path),
+		semconv.ServerAddress(r.Host),
+		semconv.NetworkProtocolVersion(strconv.Itoa(r.ProtoMajor) + "." + strconv.Itoa(r.ProtoMinor)),
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		attrs = append(attrs, semconv.NetworkPeerAddress(host), semconv.ClientAddress(host))
+	}
+	if ua := r.UserAgent(); ua != "" {
+		attrs = append(attrs, semconv.UserAgentOriginal(ua))
+	}
+	return attrs
+}
+
+// labelSets keeps the attribute set of each method, route and status seen
+// (a bounded number of them), so a measurement does not build its set anew.
+type labelSets struct {
+	m    sync.Map // label → metric.MeasurementOption
+	n    sync.Mutex
+	size int
+}
+
+type label struct {
+	method, route string
+	status        int
+}
+
+// maxLabelSets bounds the sets kept; beyond, sets are built per request.
+const maxLabelSets = 4096
+
+func (l *labelSets) get(method, route string, status int) metric.MeasurementOption {
+	k := label{method, route, status}
+	if v, ok := l.m.Load(k); ok {
+		if o, ok := v.(metric.MeasurementOption); ok {
+			return o
+		}
+	}
+	o := metric.WithAttributeSet(attribute.NewSet(
+		attribute.String("http.request.method", method),
+		attribute.String("http.route", route),
+		attribute.Int("http.response.status_code", status),
+	))
+	l.n.Lock()
+	if l.size < maxLabelSets {
+		if _, loaded := l.m.LoadOrStore(k, o); !loaded {
+			l.size++
+		}
+	}
+	l.n.Unlock()
+	return o
 }
 
 type statusWriter struct {

@@ -26,8 +26,6 @@ import (
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/telemetry"
 	"github.com/spona/spona/services/edge/internal/docs"
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-	noopmetric "go.opentelemetry.io/otel/metric/noop"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -136,9 +134,9 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 			}
 			return md
 		}),
-		// After routing: the matched route's scope, then replay.
-		runtime.WithMiddlewares(routeMetrics, muxMiddleware(routes.require),
-			muxMiddleware(routes.limits(o.MaxBodyBytes, o.UploadMaxBytes)), muxMiddleware(idem.middleware)),
+		// After routing: the route's metrics label, its scope, its body
+		// limit, then replay (routed: one lookup of the route for all).
+		runtime.WithMiddlewares(routes.routed(o.MaxBodyBytes, o.UploadMaxBytes, idem)),
 	)
 	if err := Register(ctx, mux, o.Backends); err != nil {
 		return nil, err
@@ -170,30 +168,23 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		writeStatus(w, r, status.New(codes.NotFound, "no such resource: "+r.URL.Path))
 	})
 
-	// Metrics see every answer (413, 429, CORS refusals too); they read
-	// the route from the gateway (routeMetrics) or from root's pattern.
-	outer := append([]Middleware{telemetry.HTTPMetrics}, o.Middleware...)
-	// The route's own limit is applied once it is known (limits).
+	// Traces and metrics see every answer (413, 429, CORS refusals too);
+	// metrics read the route from the gateway (routed) or from root's
+	// pattern.
+	outer := append([]Middleware{telemetry.HTTPServer}, o.Middleware...)
+	// The route's own limit is applied once it is known (limit).
 	outer = append(outer, securityHeaders(o.HSTSMaxAge), cors(o.CORS), limitBody(max(o.MaxBodyBytes, o.UploadMaxBytes)))
-	h := chain(root, outer...)
-	h = otelhttp.NewHandler(h, "edge", otelhttp.WithMeterProvider(noopmetric.NewMeterProvider()), otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
-		return r.Method + " " + r.URL.Path
-	}))
-	return h, nil
+	return chain(root, outer...), nil
 }
 
 // wildcard matches a single-segment variable as the gateway prints it ({id=*}).
 var wildcard = regexp.MustCompile(`\{([A-Za-z0-9_.]+)=\*\}`)
 
-// routeMetrics labels the request's metrics with its route template
-// (telemetry.HTTPMetrics records them; otelhttp's own would only see "/v1/").
-func routeMetrics(next runtime.HandlerFunc) runtime.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
-		if p, ok := runtime.HTTPPattern(r.Context()); ok {
-			telemetry.SetRoute(r.Context(), r.Method+" "+wildcard.ReplaceAllString(p.String(), "{$1}"))
-		}
-		next(w, r, params)
-	}
+// metricsRoute is the route template the request metrics are labelled with
+// (telemetry.HTTPServer records them):
+// the matched pattern with single-segment variables as {id}.
+func metricsRoute(method, pattern string) string {
+	return method + " " + wildcard.ReplaceAllString(pattern, "{$1}")
 }
 
 // Register registers the REST handlers of the five services and the edge's
@@ -229,18 +220,6 @@ func chain(h http.Handler, mws ...Middleware) http.Handler {
 		}
 	}
 	return h
-}
-
-// muxMiddleware runs an HTTP middleware inside the gateway mux, after a
-// route matched (so runtime.HTTPPattern is known).
-func muxMiddleware(mw Middleware) runtime.Middleware {
-	return func(next runtime.HandlerFunc) runtime.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
-			mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				next(w, r, params)
-			})).ServeHTTP(w, r)
-		}
-	}
 }
 
 // incomingHeaders forwards only what services need; the Authorization header

@@ -82,81 +82,77 @@ func ValidIdempotencyKey(key string) bool {
 	return true
 }
 
-func (i *idempotency) middleware(next http.Handler) http.Handler {
-	if i == nil {
-		return next
-	}
-	if i.lock <= 0 {
-		i.lock = 30 * time.Second
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key := r.Header.Get(IdempotencyKeyHeader)
-		if key == "" || r.Method == http.MethodGet || r.Method == http.MethodHead {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if !ValidIdempotencyKey(key) {
-			writeStatus(w, r, status.New(codes.InvalidArgument, "Idempotency-Key must be 1 to 255 printable ASCII characters"))
-			return
-		}
-		body, err := readBody(r)
-		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				writeStatusCode(w, r, http.StatusRequestEntityTooLarge, status.Newf(codes.InvalidArgument, "request body larger than %d bytes", mbe.Limit))
-				return
-			}
-			writeStatus(w, r, status.New(codes.InvalidArgument, "could not read the request body"))
-			return
-		}
-		// Handed on as read (an upload's decoder takes the bytes as they are).
-		buffered := &bufferedBody{Reader: bytes.NewReader(body), data: body}
-		if u, ok := r.Body.(*uploadBody); ok {
-			r.Body = &uploadBody{ReadCloser: buffered, contentType: u.contentType}
-		} else {
-			r.Body = buffered
-		}
-		p, _ := principalFrom(r)
-		sum := sha256.Sum256(body)
-		rec := &IdempotencyRecord{ClientID: p.ClientID, Key: key, Method: r.Method, Path: r.URL.RequestURI(), BodyHash: sum[:]}
+// applies reports whether r is a write with an Idempotency-Key that i
+// answers (a nil i answers none).
+func (i *idempotency) applies(r *http.Request) bool {
+	return i != nil && r.Method != http.MethodGet && r.Method != http.MethodHead && r.Header.Get(IdempotencyKeyHeader) != ""
+}
 
-		existing, acquired, err := i.acquire(r.Context(), rec)
-		if err != nil {
-			i.log.WarnContext(r.Context(), "idempotency store", slog.String("error", err.Error()))
-			writeStatus(w, r, status.New(codes.Unavailable, "idempotency store unavailable; retry with the same key"))
+// serve runs next for a write with an Idempotency-Key (applies), or answers
+// it from the first attempt's record.
+func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, next http.HandlerFunc) {
+	key := r.Header.Get(IdempotencyKeyHeader)
+	if !ValidIdempotencyKey(key) {
+		writeStatus(w, r, status.New(codes.InvalidArgument, "Idempotency-Key must be 1 to 255 printable ASCII characters"))
+		return
+	}
+	body, err := readBody(r)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeStatusCode(w, r, http.StatusRequestEntityTooLarge, status.Newf(codes.InvalidArgument, "request body larger than %d bytes", mbe.Limit))
 			return
 		}
-		if !acquired {
-			i.answerExisting(w, r, rec, existing)
-			return
+		writeStatus(w, r, status.New(codes.InvalidArgument, "could not read the request body"))
+		return
+	}
+	// Handed on as read (an upload's decoder takes the bytes as they are).
+	buffered := &bufferedBody{Reader: bytes.NewReader(body), data: body}
+	if u, ok := r.Body.(*uploadBody); ok {
+		r.Body = &uploadBody{ReadCloser: buffered, contentType: u.contentType}
+	} else {
+		r.Body = buffered
+	}
+	p, _ := principalFrom(r)
+	sum := sha256.Sum256(body)
+	rec := &IdempotencyRecord{ClientID: p.ClientID, Key: key, Method: r.Method, Path: r.URL.RequestURI(), BodyHash: sum[:]}
+
+	existing, acquired, err := i.acquire(r.Context(), rec)
+	if err != nil {
+		i.log.WarnContext(r.Context(), "idempotency store", slog.String("error", err.Error()))
+		writeStatus(w, r, status.New(codes.Unavailable, "idempotency store unavailable; retry with the same key"))
+		return
+	}
+	if !acquired {
+		i.answerExisting(w, r, rec, existing)
+		return
+	}
+	rw := &recorder{ResponseWriter: w, status: http.StatusOK}
+	completed := false
+	defer func() {
+		if !completed {
+			i.release(r.Context(), rec)
 		}
-		rw := &recorder{ResponseWriter: w, status: http.StatusOK}
-		completed := false
-		defer func() {
-			if !completed {
-				i.release(r.Context(), rec)
-			}
-		}()
-		next.ServeHTTP(rw, r)
-		final := (rw.status >= 200 && rw.status < 300) || (rw.status >= 400 && rw.status < 500)
-		if !final || rw.overflow {
-			return
+	}()
+	next.ServeHTTP(rw, r)
+	final := (rw.status >= 200 && rw.status < 300) || (rw.status >= 400 && rw.status < 500)
+	if !final || rw.overflow {
+		return
+	}
+	rec.Done, rec.Status, rec.Body = true, rw.status, rw.buf.Bytes()
+	rec.Header = http.Header{}
+	for _, h := range replayHeaders {
+		if v := w.Header().Values(h); len(v) > 0 {
+			rec.Header[h] = v
 		}
-		rec.Done, rec.Status, rec.Body = true, rw.status, rw.buf.Bytes()
-		rec.Header = http.Header{}
-		for _, h := range replayHeaders {
-			if v := w.Header().Values(h); len(v) > 0 {
-				rec.Header[h] = v
-			}
-		}
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
-		defer cancel()
-		if err := i.store.Complete(ctx, rec); err != nil {
-			i.log.WarnContext(r.Context(), "idempotency store: response not kept", slog.String("error", err.Error()))
-			return // released by the deferred call
-		}
-		completed = true
-	})
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+	defer cancel()
+	if err := i.store.Complete(ctx, rec); err != nil {
+		i.log.WarnContext(r.Context(), "idempotency store: response not kept", slog.String("error", err.Error()))
+		return // released by the deferred call
+	}
+	completed = true
 }
 
 // readBody reads a request body into one buffer, sized by Content-Length

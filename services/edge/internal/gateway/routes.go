@@ -6,8 +6,10 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/spona/spona/pkg/telemetry"
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -32,8 +34,14 @@ type Route struct {
 // and the (spona.auth.v1.scope) option of the RPC, so a route's scope has one
 // source of truth, the proto the service is built from.
 type Routes struct {
-	byPattern map[string]Route // key: method + " " + canonical pattern
+	byPattern map[string]matched // key: method + " " + canonical pattern
 	list      []Route
+}
+
+// matched is a route with what serving it needs, computed once.
+type matched struct {
+	Route
+	label string // metricsRoute
 }
 
 // AnnotatedRoutes lists the REST bindings of every Spona RPC in the proto
@@ -112,7 +120,7 @@ func canonical(template string) string {
 // NewRoutes builds the route table with scopeOf (auth.ScopeFor in the edge);
 // every annotated RPC must have a scope.
 func NewRoutes(scopeOf func(fullMethod string) (string, bool)) (*Routes, error) {
-	rt := &Routes{byPattern: map[string]Route{}}
+	rt := &Routes{byPattern: map[string]matched{}}
 	var missing []string
 	for _, r := range AnnotatedRoutes() {
 		scope, ok := scopeOf(r.RPC)
@@ -121,7 +129,7 @@ func NewRoutes(scopeOf func(fullMethod string) (string, bool)) (*Routes, error) 
 			continue
 		}
 		r.Scope = scope
-		rt.byPattern[r.Method+" "+canonical(r.Template)] = r
+		rt.byPattern[r.Method+" "+canonical(r.Template)] = matched{Route: r, label: metricsRoute(r.Method, canonical(r.Template))}
 		rt.list = append(rt.list, r)
 	}
 	if len(missing) > 0 {
@@ -135,29 +143,52 @@ func (rt *Routes) List() []Route { return append([]Route(nil), rt.list...) }
 
 // Lookup returns the route the gateway matched for a request.
 func (rt *Routes) Lookup(method string, p runtime.Pattern) (Route, bool) {
-	r, ok := rt.byPattern[method+" "+p.String()]
-	return r, ok
+	m, ok := rt.byPattern[method+" "+p.String()]
+	return m.Route, ok
 }
 
-// require refuses, before anything is forwarded, a caller without the
-// matched route's scope. A route missing from the table is refused too:
-// access is opt-in, as in the services.
-func (rt *Routes) require(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		pat, ok := runtime.HTTPPattern(r.Context())
-		var route Route
-		if ok {
-			route, ok = rt.Lookup(r.Method, pat)
+// routed runs inside the gateway mux once a route matched (so
+// runtime.HTTPPattern is known), looking the route up once for all it does:
+//
+//   - it labels the request's metrics with the route template;
+//   - it refuses, before anything is forwarded, a caller without the
+//     route's scope, and a route missing from the table (access is opt-in,
+//     as in the services);
+//   - it applies the route's body limit and tags uploads (limits);
+//   - it replays or records Idempotency-Key writes (idem, may be nil).
+func (rt *Routes) routed(maxBody, maxUpload int64, idem *idempotency) runtime.Middleware {
+	if idem != nil && idem.lock <= 0 {
+		idem.lock = 30 * time.Second
+	}
+	return func(next runtime.HandlerFunc) runtime.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
+			pat, ok := runtime.HTTPPattern(r.Context())
+			var m matched
+			if ok {
+				key := pat.String()
+				m, ok = rt.byPattern[r.Method+" "+key]
+				if !ok {
+					m.label = metricsRoute(r.Method, key)
+				}
+				telemetry.SetRoute(r.Context(), m.label)
+			}
+			if !ok {
+				writeStatus(w, r, status.New(codes.PermissionDenied, "route is not open to callers"))
+				return
+			}
+			p, _ := principalFrom(r)
+			if !p.Has(m.Scope) {
+				writeStatus(w, r, status.Newf(codes.PermissionDenied, "scope %q required for %s %s", m.Scope, m.Method, m.Template))
+				return
+			}
+			if !limit(w, r, m.Upload, maxBody, maxUpload) {
+				return
+			}
+			if idem.applies(r) {
+				idem.serve(w, r, func(w http.ResponseWriter, r *http.Request) { next(w, r, params) })
+				return
+			}
+			next(w, r, params)
 		}
-		if !ok {
-			writeStatus(w, r, status.New(codes.PermissionDenied, "route is not open to callers"))
-			return
-		}
-		p, _ := principalFrom(r)
-		if !p.Has(route.Scope) {
-			writeStatus(w, r, status.Newf(codes.PermissionDenied, "scope %q required for %s %s", route.Scope, route.Method, route.Template))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	}
 }

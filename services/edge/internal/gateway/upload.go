@@ -41,38 +41,25 @@ type bufferedBody struct {
 
 func (b *bufferedBody) Close() error { return nil }
 
-// limits enforces the matched route's body limit and tags uploads.
-func (rt *Routes) limits(maxBody, maxUpload int64) Middleware {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			limit := maxBody
-			route, upload := rt.route(r)
-			upload = upload && route.Upload
-			if upload {
-				limit = maxUpload
-			}
-			if limit > 0 && r.ContentLength > limit {
-				writeStatusCode(w, r, http.StatusRequestEntityTooLarge, status.Newf(codes.InvalidArgument, "request body larger than %d bytes", limit))
-				return
-			}
-			if limit > 0 && r.Body != nil {
-				r.Body = http.MaxBytesReader(w, r.Body, limit)
-			}
-			if upload {
-				r.Body = &uploadBody{ReadCloser: r.Body, contentType: r.Header.Get("Content-Type"), size: r.ContentLength}
-				r.Header.Set("Content-Type", uploadMIME)
-			}
-			next.ServeHTTP(w, r)
-		})
+// limit enforces the matched route's body limit and tags uploads; it
+// reports whether the request may go on (false: it answered 413).
+func limit(w http.ResponseWriter, r *http.Request, upload bool, maxBody, maxUpload int64) bool {
+	limit := maxBody
+	if upload {
+		limit = maxUpload
 	}
-}
-
-func (rt *Routes) route(r *http.Request) (Route, bool) {
-	pat, ok := runtime.HTTPPattern(r.Context())
-	if !ok {
-		return Route{}, false
+	if limit > 0 && r.ContentLength > limit {
+		writeStatusCode(w, r, http.StatusRequestEntityTooLarge, status.Newf(codes.InvalidArgument, "request body larger than %d bytes", limit))
+		return false
 	}
-	return rt.Lookup(r.Method, pat)
+	if limit > 0 && r.Body != nil {
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+	}
+	if upload {
+		r.Body = &uploadBody{ReadCloser: r.Body, contentType: r.Header.Get("Content-Type"), size: r.ContentLength}
+		r.Header.Set("Content-Type", uploadMIME)
+	}
+	return true
 }
 
 // uploadMarshaler decodes a tagged upload into a google.api.HttpBody and
