@@ -2,14 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 
+	"github.com/spona/spona/pkg/testkit/cputime"
 	"github.com/spona/spona/pkg/testkit/devstack"
 )
 
@@ -77,10 +76,10 @@ func (m *cpuMeter) read(ctx context.Context) cpuTimes {
 		v, err := scrapeMetric(ctx, m.stack.AdminURL(name)+"/metrics", "process_cpu_seconds_total")
 		note(name, v, err)
 	}
-	v, err := selfCPU()
-	note(harnessCol, v, err)
-	v, err = postgresCPU(m.pgDir)
-	note(postgresCol, v, err)
+	self, err := cputime.Self()
+	note(harnessCol, self.Seconds(), err)
+	pg, err := postgresCPU(m.pgDir)
+	note(postgresCol, pg, err)
 	return t
 }
 
@@ -162,23 +161,8 @@ func abbreviate(col string) string {
 	return col
 }
 
-// selfCPU is the CPU seconds (user and system) this process has spent.
-func selfCPU() (float64, error) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, err
-	}
-	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
-	return tv(ru.Utime) + tv(ru.Stime), nil
-}
-
-// clockTicks is USER_HZ, the unit of /proc/<pid>/stat's times: 100 on
-// every Linux architecture Go runs on.
-const clockTicks = 100
-
-// postgresCPU is the CPU seconds of the cluster in dir: the postmaster's own
-// and its reaped children's (utime, stime, cutime, cstime of its stat) and
-// those of the children still running (their backends and workers).
+// postgresCPU is the CPU seconds of the cluster in dir: its postmaster,
+// the backends and workers running now and those that have ended.
 func postgresCPU(dir string) (float64, error) {
 	raw, err := os.ReadFile(filepath.Join(dir, "postmaster.pid"))
 	if err != nil {
@@ -189,58 +173,8 @@ func postgresCPU(dir string) (float64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("postmaster.pid: %w", err)
 	}
-	own, err := procStat(postmaster)
-	if err != nil {
-		return 0, err
-	}
-	ticks := own.utime + own.stime + own.cutime + own.cstime
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0, err
-	}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == postmaster {
-			continue
-		}
-		s, err := procStat(pid)
-		if err != nil || s.ppid != int64(postmaster) {
-			continue // gone meanwhile, or not the cluster's
-		}
-		ticks += s.utime + s.stime
-	}
-	return float64(ticks) / clockTicks, nil
-}
-
-type stat struct{ ppid, utime, stime, cutime, cstime int64 }
-
-// procStat reads the fields of /proc/<pid>/stat that postgresCPU needs.
-func procStat(pid int) (stat, error) {
-	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return stat{}, err
-	}
-	// The command name (field 2) is in parentheses and may hold spaces;
-	// fields 3 onwards follow the last ')'.
-	i := strings.LastIndexByte(string(raw), ')')
-	if i < 0 {
-		return stat{}, errors.New("unreadable /proc stat")
-	}
-	f := strings.Fields(string(raw[i+1:]))
-	// f[0] is field 3 (state): ppid is field 4, utime..cstime 14..17.
-	if len(f) < 15 {
-		return stat{}, errors.New("short /proc stat")
-	}
-	var s stat
-	for _, p := range []struct {
-		dst   *int64
-		field int
-	}{{&s.ppid, 4}, {&s.utime, 14}, {&s.stime, 15}, {&s.cutime, 16}, {&s.cstime, 17}} {
-		if *p.dst, err = strconv.ParseInt(f[p.field-3], 10, 64); err != nil {
-			return stat{}, err
-		}
-	}
-	return s, nil
+	t, err := cputime.Tree(postmaster)
+	return t.Seconds(), err
 }
 
 // round reads the meter before a measurement of path at clients; done

@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime"
-	"syscall"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +14,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/telemetry"
 	"github.com/spona/spona/pkg/testkit/benchenv"
+	"github.com/spona/spona/pkg/testkit/cputime"
 	"github.com/spona/spona/pkg/tlsconfig"
 )
 
@@ -22,11 +23,13 @@ import (
 // calls overlap as they do under load.
 type served struct {
 	benv1.UnimplementedBeneficiaryServiceServer
-	pause time.Duration
+	pause *atomic.Int64 // nanoseconds
 }
 
 func (s served) GetBeneficiary(_ context.Context, r *benv1.GetBeneficiaryRequest) (*benv1.GetBeneficiaryResponse, error) {
-	time.Sleep(s.pause)
+	if p := s.pause.Load(); p > 0 {
+		time.Sleep(time.Duration(p))
+	}
 	return &benv1.GetBeneficiaryResponse{Beneficiary: &benv1.Beneficiary{
 		Id: r.GetId(), OrganisationId: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", GivenName: "Load 1234",
 		LegalStatus: benv1.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER, Languages: []string{}, Etag: "W/\"1\"",
@@ -36,10 +39,12 @@ func (s served) GetBeneficiary(_ context.Context, r *benv1.GetBeneficiaryRequest
 // BenchmarkCall is one unary call between two processes as Spona makes
 // it: mTLS on loopback, a principal issued by the caller and verified by
 // the server, OpenTelemetry stats handlers with the processes' providers
-// (spans sampled out, metrics on), the server's interceptors; 32 callers
-// at once. It compares the tunings of the server and client (tuning:
-// baseline is gRPC's defaults) in the same run, and reports the CPU the
-// process (client and server) spent per call beside the time.
+// (spans sampled out, metrics on), the server's interceptors. One caller
+// (callers=1: the fixed cost of a call, the server answering at once) and
+// 32 at once (callers=32, each answer after a 0.2 ms pause standing for
+// SQL). It compares the tunings of the server and client (tuning=baseline
+// is gRPC's defaults) in the same rounds, and reports per call the CPU the
+// process (client and server) spent and its read and write system calls.
 func BenchmarkCall(b *testing.B) {
 	shutdown, err := telemetry.Setup(b.Context(), "bench", "0")
 	if err != nil {
@@ -71,6 +76,7 @@ func BenchmarkCall(b *testing.B) {
 		c    benv1.BeneficiaryServiceClient
 	}
 	var setups []setup
+	var pause atomic.Int64
 	for _, tn := range []struct {
 		name string
 		t    tuning
@@ -79,7 +85,7 @@ func BenchmarkCall(b *testing.B) {
 			Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Verifier: keys.Verifier("beneficiaries", auth.MaxTTL),
 			Credentials: srvTLS.Server(), MaxCallTime: time.Minute,
 		}, tn.t)
-		benv1.RegisterBeneficiaryServiceServer(srv, served{pause: 200 * time.Microsecond})
+		benv1.RegisterBeneficiaryServiceServer(srv, served{pause: &pause})
 		lis, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			b.Fatal(err)
@@ -102,9 +108,18 @@ func BenchmarkCall(b *testing.B) {
 				}
 			}
 			call()
-			b.Run("tuning="+s.name, func(b *testing.B) {
-				b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0))) // 32 callers
-				before := cpuTime(b)
+			b.Run("callers=1/tuning="+s.name, func(b *testing.B) {
+				pause.Store(0)
+				cpu := cputime.Start(b, nil)
+				for b.Loop() {
+					call()
+				}
+				cpu.Report()
+			})
+			b.Run("callers=32/tuning="+s.name, func(b *testing.B) {
+				pause.Store(int64(200 * time.Microsecond))
+				b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0)))
+				cpu := cputime.Start(b, nil)
 				b.ResetTimer()
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
@@ -112,17 +127,8 @@ func BenchmarkCall(b *testing.B) {
 					}
 				})
 				b.StopTimer()
-				b.ReportMetric(float64((cpuTime(b)-before).Microseconds())/float64(b.N), "cpu-µs/op")
+				cpu.Report()
 			})
 		}
 	}
-}
-
-// cpuTime is the CPU (user and system) this process has spent.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
