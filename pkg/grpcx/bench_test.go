@@ -2,6 +2,7 @@ package grpcx
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -39,10 +40,10 @@ func (s served) GetBeneficiary(_ context.Context, r *benv1.GetBeneficiaryRequest
 // BenchmarkCall is one unary call between two processes as Spona makes
 // it: mTLS on loopback, a principal issued by the caller and verified by
 // the server, OpenTelemetry stats handlers with the processes' providers
-// (spans sampled out, metrics on), the server's interceptors. One caller
-// (callers=1: the fixed cost of a call, the server answering at once) and
-// 32 at once (callers=32, each answer after a 0.2 ms pause standing for
-// SQL). It compares the tunings of the server and client (tuning=baseline
+// (spans sampled out, metrics on), the server's interceptors. One caller,
+// the server answering at once (the fixed cost of a call) or after 0.5 ms
+// (standing for a search's SQL), and 32 callers at once, each answer after
+// 0.2 ms. It compares the tunings of the server and client (tuning=baseline
 // is gRPC's defaults) in the same rounds, and reports per call the CPU the
 // process (client and server) spent and its read and write system calls.
 func BenchmarkCall(b *testing.B) {
@@ -108,15 +109,17 @@ func BenchmarkCall(b *testing.B) {
 				}
 			}
 			call()
-			b.Run("callers=1/tuning="+s.name, func(b *testing.B) {
-				pause.Store(0)
-				cpu := cputime.Start(b, nil)
-				for b.Loop() {
-					call()
-				}
-				cpu.Report()
-			})
-			b.Run("callers=32/tuning="+s.name, func(b *testing.B) {
+			for _, p := range []time.Duration{0, 500 * time.Microsecond} {
+				b.Run(fmt.Sprintf("callers=1/answer=%v/tuning=%s", p, s.name), func(b *testing.B) {
+					pause.Store(int64(p))
+					cpu := cputime.Start(b, nil)
+					for b.Loop() {
+						call()
+					}
+					cpu.Report()
+				})
+			}
+			b.Run("callers=32/answer=200µs/tuning="+s.name, func(b *testing.B) {
 				pause.Store(int64(200 * time.Microsecond))
 				b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0)))
 				cpu := cputime.Start(b, nil)
