@@ -100,10 +100,10 @@ func (p *Postgres) get(ctx context.Context, clientID, key string) (*gateway.Idem
 // comes after and deletes the stored response, or it came before and this
 // sees it in erased_subjects.
 //
-// Both statements are queued and go with BEGIN and COMMIT in one round
-// trip; PostgreSQL still runs them one after the other, and the update's
-// snapshot (READ COMMITTED: one per statement) is taken once the locks are
-// held, so an erasure that committed while this waited for them is seen.
+// Both statements go in one batch, which PostgreSQL runs as one implicit
+// transaction, one statement after the other: the update's snapshot (READ
+// COMMITTED: one per statement) is taken once the locks are held, so an
+// erasure that committed while this waited for them is seen.
 func (p *Postgres) Complete(ctx context.Context, rec *gateway.IdempotencyRecord) error {
 	header, err := json.Marshal(http.Header(rec.Header))
 	if err != nil {
@@ -114,17 +114,25 @@ func (p *Postgres) Complete(ctx context.Context, rec *gateway.IdempotencyRecord)
 		body = []byte{}
 	}
 	subjects := Subjects(rec.Path, string(body))
-	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
-		if err := db.Defer(ctx, tx, `SELECT pg_advisory_xact_lock_shared($1::int, hashtext(s)) FROM unnest($2::text[]) AS s ORDER BY s`,
-			subjectLock, subjects); err != nil {
-			return err
-		}
-		return db.Defer(ctx, tx, `WITH erased AS (SELECT EXISTS (SELECT 1 FROM erased_subjects WHERE id = ANY ($6::uuid[])) AS yes),
+	// One round trip, one (implicit) transaction: the batch's statements
+	// run one after the other until its single Sync, the shared locks
+	// held until then.
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock_shared($1::int, hashtext(s)) FROM unnest($2::text[]) AS s ORDER BY s`,
+		subjectLock, subjects)
+	b.Queue(`WITH erased AS (SELECT EXISTS (SELECT 1 FROM erased_subjects WHERE id = ANY ($6::uuid[])) AS yes),
 			del AS (DELETE FROM idempotency_records WHERE client_id = $1 AND key = $2 AND status IS NULL AND (SELECT yes FROM erased))
 			UPDATE idempotency_records SET status = $3, header = $4, body = $5, subject_ids = $6
 			WHERE client_id = $1 AND key = $2 AND status IS NULL AND NOT (SELECT yes FROM erased)`,
-			rec.ClientID, rec.Key, rec.Status, header, body, subjects)
-	})
+		rec.ClientID, rec.Key, rec.Status, header, body, subjects)
+	br := p.pool.SendBatch(ctx, b)
+	for range b.Len() {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return db.Error(err)
+		}
+	}
+	return db.Error(br.Close())
 }
 
 // subjectLock is the first key of the advisory locks that order storing a
