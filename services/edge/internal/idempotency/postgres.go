@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -139,8 +138,6 @@ func (p *Postgres) Complete(ctx context.Context, rec *gateway.IdempotencyRecord)
 // response and erasing a person it names.
 const subjectLock = 0x5350_4944 // "SPID"
 
-var uuidPattern = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
-
 // maxSubjects bounds the ids recorded per response.
 const maxSubjects = 1000
 
@@ -152,12 +149,17 @@ func Subjects(texts ...string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, t := range texts {
-		for _, m := range uuidPattern.FindAllString(t, -1) {
-			m = strings.ToLower(m)
+		for i := 0; i+36 <= len(t); {
+			if !isUUID(t[i : i+36]) {
+				i++
+				continue
+			}
+			m := strings.ToLower(t[i : i+36])
 			if !seen[m] && len(out) < maxSubjects {
 				seen[m] = true
 				out = append(out, m)
 			}
+			i += 36 // matches do not overlap
 		}
 	}
 	sort.Strings(out)
@@ -165,6 +167,23 @@ func Subjects(texts ...string) []string {
 		out = []string{}
 	}
 	return out
+}
+
+// isUUID reports whether s (36 bytes) is a UUID in its text form: hex
+// digits, either case, in groups of 8-4-4-4-12.
+func isUUID(s string) bool {
+	for i := range 36 {
+		switch c := s[i]; {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // ForgetBeneficiary deletes every stored response naming the erased
