@@ -77,8 +77,15 @@ func Generate() (key, lookupID string, hash []byte) {
 
 // Hash is the stored form of a key's secret part.
 func Hash(secret string) []byte {
-	h := sha256.Sum256([]byte(secret))
+	h := digest(secret)
 	return h[:]
+}
+
+// digest is Hash without allocating: a secret (52 characters) is copied
+// into a buffer on the stack.
+func digest(secret string) [sha256.Size]byte {
+	var buf [64]byte
+	return sha256.Sum256(append(buf[:0], secret...))
 }
 
 // ErrInvalid is returned for any key that does not authenticate; the reason
@@ -87,9 +94,10 @@ var ErrInvalid = auth.ErrInvalidCredential
 
 // Parse splits a key into lookup id and secret.
 func Parse(key string) (lookupID, secret string, err error) {
-	parts := strings.Split(key, "_")
-	if len(parts) != 3 || parts[0] != Prefix || len(parts[1]) != 8 || len(parts[2]) != 52 {
+	prefix, rest, _ := strings.Cut(key, "_")
+	lookupID, secret, _ = strings.Cut(rest, "_")
+	if prefix != Prefix || len(lookupID) != 8 || len(secret) != 52 || strings.Contains(secret, "_") {
 		return "", "", ErrInvalid
 	}
-	return parts[1], parts[2], nil
+	return lookupID, secret, nil
 }

@@ -174,3 +174,41 @@ func TestLastUseIsRecorded(t *testing.T) {
 		t.Fatalf("last use not written: %v", store.used)
 	}
 }
+
+// BenchmarkVerify is a busy partner's request: its key found in the cache
+// (while change notifications are heard), its secret, expiry and revocation
+// checked.
+func BenchmarkVerify(b *testing.B) {
+	store := newMemStore()
+	key, lookup, hash := Generate()
+	store.keys[lookup] = &Key{ID: "k1", ClientID: "c1", OrganisationID: "org", LookupID: lookup, SecretHash: hash,
+		Scopes: []string{auth.ScopeBeneficiariesRead, auth.ScopeBeneficiariesWrite, auth.ScopeReferralsRead, auth.ScopeReferralsWrite,
+			auth.ScopeDirectoryRead, auth.ScopeTrainingsRead, auth.ScopeTrainingsWrite, auth.ScopeReportingRead}}
+	v := NewVerifier(store, time.Hour, time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go v.Run(ctx, slog.New(slog.DiscardHandler))
+	for !v.Listening() {
+		time.Sleep(time.Millisecond)
+	}
+	for b.Loop() {
+		if _, err := v.Verify(ctx, key); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestParse(t *testing.T) {
+	key, lookup, _ := Generate()
+	secret := key[len(key)-52:]
+	if l, s, err := Parse(key); err != nil || l != lookup || s != secret {
+		t.Fatalf("Parse(%q) = %q, %q, %v", key, l, s, err)
+	}
+	for _, bad := range []string{"", "spona", "spona_" + lookup, "spona_" + lookup + "_", "x_" + lookup + "_" + secret,
+		"spona_" + lookup + "_" + secret + "_", "spona_" + lookup + "_" + secret[:51] + "_", "spona__" + lookup + "_" + secret,
+		"spona_" + lookup + "x_" + secret, "spona_" + lookup + "_" + secret + "x"} {
+		if _, _, err := Parse(bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Parse(%q) accepted", bad)
+		}
+	}
+}

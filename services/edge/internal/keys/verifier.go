@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -56,9 +57,21 @@ type Verifier struct {
 	used      map[string]time.Time
 }
 
+// cached is a key looked up (k nil: none has the lookup id) with its
+// principal, made once (Key.Principal).
 type cached struct {
 	k       *Key
+	p       auth.Principal
 	expires time.Time
+}
+
+func entry(k *Key) cached {
+	if k == nil {
+		return cached{}
+	}
+	p := k.Principal()
+	p.Scopes = slices.Clip(p.Scopes) // shared by the requests: an append copies
+	return cached{k: k, p: p}
 }
 
 // maxCached bounds each cache; a full cache is emptied and refilled.
@@ -145,9 +158,9 @@ func (v *Verifier) Flush(ctx context.Context) error {
 	return v.store.RecordUse(ctx, used)
 }
 
-// lookup returns the key of lookupID (nil when none exists), from the
-// caches or the store.
-func (v *Verifier) lookup(ctx context.Context, lookupID string) (*Key, error) {
+// lookup returns the key of lookupID (nil when none exists) with its
+// principal, from the caches or the store.
+func (v *Verifier) lookup(ctx context.Context, lookupID string) (cached, error) {
 	now := v.now()
 	v.mu.Lock()
 	listening, gen := v.listening, v.gen
@@ -156,37 +169,39 @@ func (v *Verifier) lookup(ctx context.Context, lookupID string) (*Key, error) {
 	v.mu.Unlock()
 	switch {
 	case listening && hit && now.Before(e.expires):
-		return e.k, nil
+		return e, nil
 	case listening && miss && now.Before(until):
-		return nil, nil
+		return cached{}, nil
 	}
 	res, err, _ := v.group.Do(lookupID, func() (any, error) {
 		return v.store.KeyByLookupID(ctx, lookupID)
 	})
 	if err != nil {
-		return nil, err
+		return cached{}, err
 	}
 	k, ok := res.(*Key) // the store's answer, nil when no key has lookupID
 	if !ok {
-		return nil, fmt.Errorf("keys: lookup of %s answered %T", lookupID, res)
+		return cached{}, fmt.Errorf("keys: lookup of %s answered %T", lookupID, res)
 	}
+	e = entry(k)
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if !v.listening || v.gen != gen {
-		return k, nil // something changed meanwhile: do not cache what was read before
+		return e, nil // something changed meanwhile: do not cache what was read before
 	}
 	if k == nil {
 		if len(v.unknown) >= maxCached {
 			clear(v.unknown)
 		}
 		v.unknown[lookupID] = now.Add(v.unknownTTL)
-		return nil, nil
+		return e, nil
 	}
 	if len(v.known) >= maxCached {
 		clear(v.known)
 	}
-	v.known[lookupID] = cached{k: k, expires: now.Add(v.ttl)}
-	return k, nil
+	e.expires = now.Add(v.ttl)
+	v.known[lookupID] = e
+	return e, nil
 }
 
 // Verify returns the principal of key, or ErrInvalid.
@@ -195,18 +210,21 @@ func (v *Verifier) Verify(ctx context.Context, key string) (auth.Principal, erro
 	if err != nil {
 		return auth.Principal{}, err
 	}
-	k, err := v.lookup(ctx, lookupID)
+	e, err := v.lookup(ctx, lookupID)
 	if err != nil {
 		return auth.Principal{}, err
 	}
+	// The secret, expiry and revocation are checked on every use, cached
+	// or not.
 	now := v.now()
-	if k == nil || subtle.ConstantTimeCompare(k.SecretHash, Hash(secret)) != 1 || !k.Active(now) {
+	sum := digest(secret)
+	if e.k == nil || subtle.ConstantTimeCompare(e.k.SecretHash, sum[:]) != 1 || !e.k.Active(now) {
 		return auth.Principal{}, ErrInvalid
 	}
 	v.mu.Lock()
 	if len(v.used) < maxCached {
-		v.used[k.ID] = now
+		v.used[e.k.ID] = now
 	}
 	v.mu.Unlock()
-	return k.Principal(), nil
+	return e.p, nil
 }
