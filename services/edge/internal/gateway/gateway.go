@@ -194,21 +194,26 @@ func Register(ctx context.Context, mux *runtime.ServeMux, b Backends) error {
 	if b.APIKeys != nil {
 		apiKeys = b.APIKeys
 	}
+	// The gateway tries a method's patterns in the reverse order of their
+	// registration, one by one: the services most called come last (the
+	// people, their referrals), so their requests are matched first.
+	// TestEveryRouteHasTheScopeOfItsRPC checks that every route still
+	// reaches its own RPC.
 	return errors.Join(
 		adminv1.RegisterApiKeyServiceHandlerServer(ctx, mux, apiKeys),
-		benv1.RegisterBeneficiaryServiceHandlerClient(ctx, mux, benv1.NewBeneficiaryServiceClient(b.Beneficiaries)),
-		refv1.RegisterDirectoryServiceHandlerClient(ctx, mux, refv1.NewDirectoryServiceClient(b.Referrals)),
-		refv1.RegisterReferralServiceHandlerClient(ctx, mux, refv1.NewReferralServiceClient(b.Referrals)),
-		refv1.RegisterOpenReferralServiceHandlerClient(ctx, mux, refv1.NewOpenReferralServiceClient(b.Referrals)),
-		trnv1.RegisterTrainingServiceHandlerClient(ctx, mux, trnv1.NewTrainingServiceClient(b.Trainings)),
-		benv1.RegisterBeneficiaryImportServiceHandlerClient(ctx, mux, benv1.NewBeneficiaryImportServiceClient(b.Beneficiaries)),
-		trnv1.RegisterParticipantImportServiceHandlerClient(ctx, mux, trnv1.NewParticipantImportServiceClient(b.Trainings)),
+		whv1.RegisterChangeFeedServiceHandlerClient(ctx, mux, whv1.NewChangeFeedServiceClient(b.Webhooks)),
+		whv1.RegisterWebhookServiceHandlerClient(ctx, mux, whv1.NewWebhookServiceClient(b.Webhooks)),
 		// Imports live in the service that imported; ask each in turn.
 		impv1.RegisterImportServiceHandlerClient(ctx, mux, importsFanout{
 			impv1.NewImportServiceClient(b.Beneficiaries), impv1.NewImportServiceClient(b.Trainings)}),
+		trnv1.RegisterParticipantImportServiceHandlerClient(ctx, mux, trnv1.NewParticipantImportServiceClient(b.Trainings)),
+		benv1.RegisterBeneficiaryImportServiceHandlerClient(ctx, mux, benv1.NewBeneficiaryImportServiceClient(b.Beneficiaries)),
 		repv1.RegisterReportingServiceHandlerClient(ctx, mux, repv1.NewReportingServiceClient(b.Reporting)),
-		whv1.RegisterWebhookServiceHandlerClient(ctx, mux, whv1.NewWebhookServiceClient(b.Webhooks)),
-		whv1.RegisterChangeFeedServiceHandlerClient(ctx, mux, whv1.NewChangeFeedServiceClient(b.Webhooks)),
+		refv1.RegisterOpenReferralServiceHandlerClient(ctx, mux, refv1.NewOpenReferralServiceClient(b.Referrals)),
+		trnv1.RegisterTrainingServiceHandlerClient(ctx, mux, trnv1.NewTrainingServiceClient(b.Trainings)),
+		refv1.RegisterDirectoryServiceHandlerClient(ctx, mux, refv1.NewDirectoryServiceClient(b.Referrals)),
+		refv1.RegisterReferralServiceHandlerClient(ctx, mux, refv1.NewReferralServiceClient(b.Referrals)),
+		benv1.RegisterBeneficiaryServiceHandlerClient(ctx, mux, benv1.NewBeneficiaryServiceClient(b.Beneficiaries)),
 	)
 }
 
