@@ -113,8 +113,9 @@ var profiled = map[string][]string{
 	"rest+idem": {"edge", "beneficiaries"},
 }
 
-// profile takes CPU profiles of the processes path goes through for d
-// (the processes serve /debug/pprof/ with ADMIN_PPROF=true), and of this
+// profile takes CPU and allocation profiles of the processes path goes
+// through for d (the processes serve /debug/pprof/ with ADMIN_PPROF=true),
+// and a CPU profile of this
 // harness (its clients), into dir, in the background; wait returns once
 // they are written.
 func profile(ctx context.Context, stack *devstack.Stack, dir, path string, clients int, d time.Duration) (wait func()) {
@@ -127,14 +128,17 @@ func profile(ctx context.Context, stack *devstack.Stack, dir, path string, clien
 		stopSelf = func() {}
 	}
 	for _, name := range profiled[path] {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			file := filepath.Join(dir, fmt.Sprintf("%s-%d-%s.pprof", strings.ReplaceAll(path, "+", "-"), clients, name))
-			if err := fetchTo(ctx, stack.AdminURL(name)+"/debug/pprof/profile?seconds="+strconv.Itoa(secs), file); err != nil {
-				say("profile " + file + ": " + err.Error())
-			}
-		}()
+		// CPU, and the allocations made meanwhile (a delta profile).
+		for kind, suffix := range map[string]string{"profile": "", "allocs": "-allocs"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				file := filepath.Join(dir, fmt.Sprintf("%s-%d-%s%s.pprof", strings.ReplaceAll(path, "+", "-"), clients, name, suffix))
+				if err := fetchTo(ctx, stack.AdminURL(name)+"/debug/pprof/"+kind+"?seconds="+strconv.Itoa(secs), file); err != nil {
+					say("profile " + file + ": " + err.Error())
+				}
+			}()
+		}
 	}
 	return func() {
 		stopSelf()

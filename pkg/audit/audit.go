@@ -88,8 +88,7 @@ func CheckPurpose(purpose string) error {
 // and the purpose declared in its metadata (checked).
 func FromIncoming(ctx context.Context) (Actor, error) {
 	act := Actor{Principal: auth.Caller(ctx)}
-	md, _ := metadata.FromIncomingContext(ctx)
-	if v := md.Get(PurposeMetadata); len(v) > 0 {
+	if v := metadata.ValueFromIncomingContext(ctx, PurposeMetadata); len(v) > 0 {
 		act.Purpose = v[0]
 		if err := CheckPurpose(act.Purpose); err != nil {
 			return act, err

@@ -112,6 +112,7 @@ func BenchmarkCall(b *testing.B) {
 			for _, p := range []time.Duration{0, 500 * time.Microsecond} {
 				b.Run(fmt.Sprintf("callers=1/answer=%v/tuning=%s", p, s.name), func(b *testing.B) {
 					pause.Store(int64(p))
+					b.ReportAllocs()
 					cpu := cputime.Start(b, nil)
 					for b.Loop() {
 						call()
@@ -122,6 +123,7 @@ func BenchmarkCall(b *testing.B) {
 			b.Run("callers=32/answer=200µs/tuning="+s.name, func(b *testing.B) {
 				pause.Store(int64(200 * time.Microsecond))
 				b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0)))
+				b.ReportAllocs()
 				cpu := cputime.Start(b, nil)
 				b.ResetTimer()
 				b.RunParallel(func(pb *testing.PB) {

@@ -120,8 +120,7 @@ func RequestID(ctx context.Context, field string) string {
 	if field != "" {
 		return field
 	}
-	md, _ := metadata.FromIncomingContext(ctx)
-	if v := md.Get(IdempotencyKeyMetadata); len(v) > 0 {
+	if v := metadata.ValueFromIncomingContext(ctx, IdempotencyKeyMetadata); len(v) > 0 {
 		return v[0]
 	}
 	return ""

@@ -157,8 +157,8 @@ func authorize(ctx context.Context, verifier *auth.Verifier, method string) (con
 	if exempt(method) {
 		return ctx, nil
 	}
-	md, _ := metadata.FromIncomingContext(ctx)
-	vals := md.Get(auth.MetadataKey)
+	// Only the principal's values, not a copy of all the call's metadata.
+	vals := metadata.ValueFromIncomingContext(ctx, auth.MetadataKey)
 	if len(vals) != 1 {
 		return nil, status.Error(codes.Unauthenticated, "missing principal")
 	}
@@ -235,8 +235,10 @@ func logUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 		default:
 			level = slog.LevelWarn
 		}
-		log.Log(ctx, level, "rpc", slog.String("method", info.FullMethod), slog.String("code", code.String()),
-			slog.Duration("elapsed", time.Since(start)))
+		if log.Enabled(ctx, level) { // the attributes are built only for a record kept
+			log.Log(ctx, level, "rpc", slog.String("method", info.FullMethod), slog.String("code", code.String()),
+				slog.Duration("elapsed", time.Since(start)))
+		}
 		return resp, err
 	}
 }
