@@ -126,13 +126,12 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 			if !ok {
 				return nil
 			}
-			md := metadata.MD{}
 			if key := r.Header.Get(IdempotencyKeyHeader); key != "" && ValidIdempotencyKey(key) {
 				// Keys are the client's own namespace: two partners may
 				// both send "1".
-				md.Set(grpcx.IdempotencyKeyMetadata, p.ClientID+"/"+key)
+				return metadata.Pairs(grpcx.IdempotencyKeyMetadata, p.ClientID+"/"+key)
 			}
-			return md
+			return nil
 		}),
 		// After routing: the route's metrics label, its scope, its body
 		// limit, then replay (routed: one lookup of the route for all).
@@ -231,17 +230,22 @@ func chain(h http.Handler, mws ...Middleware) http.Handler {
 // stays at the edge, and the Idempotency-Key is forwarded with the client's
 // id by the metadata annotator.
 func incomingHeaders(key string) (string, bool) {
-	switch strings.ToLower(key) {
-	case "x-request-id":
-		return "x-request-id", true
-	case "x-spona-purpose":
-		// Why the caller reads or changes personal data (audit log).
-		return "x-spona-purpose", true
-	case "accept-language":
-		// The language of the HSDS API's names and descriptions.
-		return "accept-language", true
+	for _, h := range forwardedHeaders {
+		if strings.EqualFold(key, h) {
+			return h, true
+		}
 	}
 	return "", false
+}
+
+// forwardedHeaders are the request headers passed on to the services, as
+// metadata keys.
+var forwardedHeaders = []string{
+	"x-request-id",
+	// Why the caller reads or changes personal data (audit log).
+	"x-spona-purpose",
+	// The language of the HSDS API's names and descriptions.
+	"accept-language",
 }
 
 // ParseBearer returns the credential of an Authorization header value.
@@ -258,10 +262,10 @@ func ParseBearer(h string) (string, bool) {
 // a file download and the Content-Language of a localized answer; other
 // response metadata stays inside.
 func outgoingHeaders(key string) (string, bool) {
-	switch strings.ToLower(key) {
-	case "content-disposition":
+	switch {
+	case strings.EqualFold(key, "content-disposition"):
 		return "Content-Disposition", true
-	case "content-language":
+	case strings.EqualFold(key, "content-language"):
 		return "Content-Language", true
 	}
 	return "", false

@@ -21,26 +21,39 @@ func securityHeaders(hstsMaxAge time.Duration) Middleware {
 	if hstsMaxAge > 0 {
 		hsts = "max-age=" + strconv.FormatInt(int64(hstsMaxAge/time.Second), 10) + "; includeSubDomains"
 	}
+	always := http.Header{}
+	always.Set("X-Content-Type-Options", "nosniff")
+	always.Set("X-Frame-Options", "DENY")
+	always.Set("Referrer-Policy", "no-referrer")
+	always.Set("Content-Security-Policy", apiCSP)
+	always.Set("Cross-Origin-Resource-Policy", "same-site")
+	if hsts != "" {
+		always.Set("Strict-Transport-Security", hsts)
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			h := w.Header()
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("X-Frame-Options", "DENY")
-			h.Set("Referrer-Policy", "no-referrer")
-			h.Set("Content-Security-Policy", apiCSP)
-			h.Set("Cross-Origin-Resource-Policy", "same-site")
-			if hsts != "" {
-				h.Set("Strict-Transport-Security", hsts)
-			}
+			setShared(w.Header(), always)
 			next.ServeHTTP(w, r)
 		})
 	}
 }
 
+// setShared sets the headers of values (canonical keys) on h, sharing their
+// value slices instead of allocating them per response: net/http only reads
+// them, Set replaces a slice and Add copies one that is full (they are kept
+// at their length).
+func setShared(h, values http.Header) {
+	for k, v := range values {
+		h[k] = v
+	}
+}
+
+var cacheNoStore = http.Header{"Cache-Control": {"no-store"}}
+
 // noStore keeps API responses (personal data) out of caches.
 func noStore(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
+		setShared(w.Header(), cacheNoStore)
 		next.ServeHTTP(w, r)
 	})
 }
