@@ -64,14 +64,7 @@ func BenchmarkCall(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	keys, err := auth.GenerateKeyring(auth.Edge, "beneficiaries")
-	if err != nil {
-		b.Fatal(err)
-	}
-	iss, err := keys.Issuer(auth.Edge, auth.MaxTTL)
-	if err != nil {
-		b.Fatal(err)
-	}
+	keys, iss := edgeKeys(b)
 	type setup struct {
 		name string
 		c    benv1.BeneficiaryServiceClient
@@ -136,4 +129,19 @@ func BenchmarkCall(b *testing.B) {
 			})
 		}
 	}
+}
+
+// edgeKeys are the keys of the edge and the beneficiaries service, and the
+// edge's issuer of principals.
+func edgeKeys(tb testing.TB) (*auth.Keyring, *auth.Issuer) {
+	tb.Helper()
+	keys, err := auth.GenerateKeyring(auth.Edge, "beneficiaries")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	iss, err := keys.Issuer(auth.Edge, auth.MaxTTL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return keys, iss
 }

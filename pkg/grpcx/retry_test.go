@@ -9,7 +9,6 @@ import (
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	whv1 "github.com/spona/spona/gen/go/spona/webhooks/v1"
-	"github.com/spona/spona/pkg/auth"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -89,14 +88,7 @@ func serveFlaky(t *testing.T, f *flaky) benv1.BeneficiaryServiceClient {
 	benv1.RegisterBeneficiaryServiceServer(srv, f)
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
-	keys, err := auth.GenerateKeyring(auth.Edge, "beneficiaries")
-	if err != nil {
-		t.Fatal(err)
-	}
-	iss, err := keys.Issuer(auth.Edge, auth.MaxTTL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, iss := edgeKeys(t)
 	conn, err := NewClient(lis.Addr().String(), Peer{Audience: "beneficiaries", Issuer: iss}, WithRetries())
 	if err != nil {
 		t.Fatal(err)
