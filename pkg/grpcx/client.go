@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/auth"
-	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
@@ -61,7 +60,7 @@ func newClient(target string, peer Peer, t tuning, opts ...grpc.DialOption) (*gr
 	}
 	base := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
-		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
+		grpc.WithStatsHandler(t.statsHandler(true)),
 		grpc.WithChainUnaryInterceptor(issueUnary(peer)),
 		grpc.WithChainStreamInterceptor(issueStream(peer)),
 		grpc.WithConnectParams(reconnect),

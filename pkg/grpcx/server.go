@@ -18,6 +18,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/tlsconfig"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/otel"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -25,6 +26,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 )
 
@@ -56,6 +58,22 @@ type Server struct {
 type tuning struct {
 	server []grpc.ServerOption
 	client []grpc.DialOption
+	// metered: the calls' duration metrics from attribute sets made once
+	// (metrics.go) instead of otelgrpc's, made for every call.
+	metered bool
+}
+
+// statsHandler is the OpenTelemetry handler of a server's or a client's
+// calls.
+func (t tuning) statsHandler(client bool) stats.Handler {
+	switch {
+	case t.metered:
+		return newMeteredHandler(client, otel.GetMeterProvider())
+	case client:
+		return otelgrpc.NewClientHandler()
+	default:
+		return otelgrpc.NewServerHandler()
+	}
 }
 
 // defaultTuning:
@@ -70,10 +88,12 @@ type tuning struct {
 //     PING (and its answer) on received data, extra writes and reads for a
 //     small call. 1 MiB per round trip still moves gigabytes a second
 //     between processes of one network, and a window is credit, not memory
-//     set aside.
+//     set aside;
+//   - the duration metrics recorded with attribute sets made once.
 var defaultTuning = tuning{
-	server: []grpc.ServerOption{grpc.NumStreamWorkers(64), grpc.InitialWindowSize(window), grpc.InitialConnWindowSize(window)},
-	client: []grpc.DialOption{grpc.WithInitialWindowSize(window), grpc.WithInitialConnWindowSize(window)},
+	metered: true,
+	server:  []grpc.ServerOption{grpc.NumStreamWorkers(64), grpc.InitialWindowSize(window), grpc.InitialConnWindowSize(window)},
+	client:  []grpc.DialOption{grpc.WithInitialWindowSize(window), grpc.WithInitialConnWindowSize(window)},
 }
 
 const window = 1 << 20
@@ -91,7 +111,7 @@ func newServer(o ServerOptions, t tuning) *Server {
 		opts = append(opts, grpc.Creds(o.Credentials))
 	}
 	s := grpc.NewServer(append(opts,
-		grpc.StatsHandler(otelgrpc.NewServerHandler()),
+		grpc.StatsHandler(t.statsHandler(false)),
 		grpc.ChainUnaryInterceptor(
 			recoverUnary(o.Log),
 			deadlineUnary(o.MaxCallTime),

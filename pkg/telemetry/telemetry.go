@@ -2,8 +2,8 @@
 //
 // Metrics go to a process-wide Prometheus registry served by MetricsHandler
 // (every admin port mounts it at /metrics): gRPC RED metrics come from the
-// otelgrpc stats handlers, REST ones from HTTPMetrics, pool gauges from
-// package db.
+// stats handlers of pkg/grpcx (otelgrpc's metrics), REST ones from
+// HTTPMetrics, pool gauges from package db.
 //
 // With OTEL_EXPORTER_OTLP_ENDPOINT unset the tracer provider records only
 // the traces a caller sampled and exports nothing, but it still propagates
