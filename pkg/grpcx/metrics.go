@@ -101,11 +101,12 @@ func (h *meteredHandler) HandleRPC(ctx context.Context, rs stats.RPCStats) {
 		}
 	case *stats.End:
 		k := setKey{method: c.method, code: status.Code(rs.Error), peer: c.peer}
-		set, ok := h.sets.Load(k)
+		v, ok := h.sets.Load(k)
 		if !ok {
-			set, _ = h.sets.LoadOrStore(k, h.attributes(k))
+			v, _ = h.sets.LoadOrStore(k, h.attributes(k))
 		}
-		h.record(ctx, rs.EndTime.Sub(rs.BeginTime).Seconds(), set.(attribute.Set))
+		set, _ := v.(attribute.Set) // only sets are stored
+		h.record(ctx, rs.EndTime.Sub(rs.BeginTime).Seconds(), set)
 	}
 }
 

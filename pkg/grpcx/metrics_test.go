@@ -68,7 +68,7 @@ func record(t *testing.T, handlers func(*sdkmetric.MeterProvider) (server, clien
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	sh, ch := handlers(mp)
-	srv := grpc.NewServer(grpc.StatsHandler(sh))
+	srv := grpc.NewServer(grpc.StatsHandler(sh), grpc.WaitForHandlers(true))
 	benv1.RegisterBeneficiaryServiceServer(srv, answering{})
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -80,7 +80,6 @@ func record(t *testing.T, handlers func(*sdkmetric.MeterProvider) (server, clien
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
 	c := benv1.NewBeneficiaryServiceClient(conn)
 	ctx := t.Context()
 	for code := range codes.Code(17) {
@@ -96,6 +95,10 @@ func record(t *testing.T, handlers func(*sdkmetric.MeterProvider) (server, clien
 	if _, err := c.EraseBeneficiary(ctx, &benv1.EraseBeneficiaryRequest{}); status.Code(err) != codes.Unimplemented {
 		t.Fatalf("an unimplemented method answered %v", err)
 	}
+	// A server records a call after its answer has left: collect once
+	// every handler has returned.
+	_ = conn.Close()
+	srv.GracefulStop()
 	var rm metricdata.ResourceMetrics
 	if err := reader.Collect(ctx, &rm); err != nil {
 		t.Fatal(err)
@@ -112,7 +115,7 @@ func record(t *testing.T, handlers func(*sdkmetric.MeterProvider) (server, clien
 			for _, dp := range h.DataPoints {
 				var attrs []string
 				for _, kv := range dp.Attributes.ToSlice() {
-					v := kv.Value.Emit()
+					v := kv.Value.String()
 					if kv.Key == "server.port" && v == port {
 						v = "PORT"
 					}
