@@ -180,8 +180,8 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 var wildcard = regexp.MustCompile(`\{([A-Za-z0-9_.]+)=\*\}`)
 
 // metricsRoute is the route template the request metrics are labelled with
-// (telemetry.HTTPServer records them):
-// the matched pattern with single-segment variables as {id}.
+// (telemetry.HTTPServer records them): the matched pattern, with its
+// single-segment variables written {id}.
 func metricsRoute(method, pattern string) string {
 	return method + " " + wildcard.ReplaceAllString(pattern, "{$1}")
 }
