@@ -35,8 +35,8 @@ var durationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5,
 type meteredHandler struct {
 	stats.Handler // otelgrpc's, with metrics off
 	client        bool
-	record        func(ctx context.Context, seconds float64, set attribute.Set)
-	sets          sync.Map // setKey → attribute.Set
+	duration      metric.Float64Histogram // seconds
+	sets          sync.Map                // setKey → attribute.Set
 }
 
 type setKey struct {
@@ -61,24 +61,20 @@ func newMeteredHandler(client bool, mp metric.MeterProvider) stats.Handler {
 	bounds := metric.WithExplicitBucketBoundaries(durationBuckets...)
 	traces := otelgrpc.WithMeterProvider(noop.NewMeterProvider())
 	h := &meteredHandler{client: client}
+	var err error
 	if client {
 		h.Handler = otelgrpc.NewClientHandler(traces)
-		d, err := rpcconv.NewClientCallDuration(meter, bounds)
-		if err != nil {
-			otel.Handle(err)
-		}
-		h.record = func(ctx context.Context, s float64, set attribute.Set) {
-			d.Inst().Record(ctx, s, metric.WithAttributeSet(set))
-		}
+		var d rpcconv.ClientCallDuration
+		d, err = rpcconv.NewClientCallDuration(meter, bounds)
+		h.duration = d.Inst()
 	} else {
 		h.Handler = otelgrpc.NewServerHandler(traces)
-		d, err := rpcconv.NewServerCallDuration(meter, bounds)
-		if err != nil {
-			otel.Handle(err)
-		}
-		h.record = func(ctx context.Context, s float64, set attribute.Set) {
-			d.Inst().Record(ctx, s, metric.WithAttributeSet(set))
-		}
+		var d rpcconv.ServerCallDuration
+		d, err = rpcconv.NewServerCallDuration(meter, bounds)
+		h.duration = d.Inst()
+	}
+	if err != nil {
+		otel.Handle(err) // the instrument records nothing
 	}
 	return h
 }
@@ -106,7 +102,7 @@ func (h *meteredHandler) HandleRPC(ctx context.Context, rs stats.RPCStats) {
 			v, _ = h.sets.LoadOrStore(k, h.attributes(k))
 		}
 		set, _ := v.(attribute.Set) // only sets are stored
-		h.record(ctx, rs.EndTime.Sub(rs.BeginTime).Seconds(), set)
+		h.duration.Record(ctx, rs.EndTime.Sub(rs.BeginTime).Seconds(), metric.WithAttributeSet(set))
 	}
 }
 

@@ -19,18 +19,7 @@ func spin(d time.Duration) {
 // Self, and Of and Tree of this process, grow with the CPU it spends; the
 // read and write system calls it makes are counted.
 func TestCounters(t *testing.T) {
-	self, err := Self()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tree, err := Tree(os.Getpid())
-	if err != nil {
-		t.Fatal(err)
-	}
-	reads, writes, err := Syscalls()
-	if err != nil {
-		t.Fatal(err)
-	}
+	self, tree, reads, writes := counters(t)
 	spin(300 * time.Millisecond)
 	f := filepath.Join(t.TempDir(), "f")
 	for range 50 {
@@ -41,18 +30,7 @@ func TestCounters(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	self2, err := Self()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tree2, err := Tree(os.Getpid())
-	if err != nil {
-		t.Fatal(err)
-	}
-	reads2, writes2, err := Syscalls()
-	if err != nil {
-		t.Fatal(err)
-	}
+	self2, tree2, reads2, writes2 := counters(t)
 	// Some of the spin may wait for a core on a busy machine: ask for a
 	// third of it.
 	if d := self2 - self; d < 100*time.Millisecond {
@@ -74,4 +52,20 @@ func TestCounters(t *testing.T) {
 	if s.PPID != os.Getppid() || s.Name == "" {
 		t.Errorf("Of(self) = %+v, want parent %d and a name", s, os.Getppid())
 	}
+}
+
+// counters reads Self, Tree of this process and Syscalls.
+func counters(t *testing.T) (self, tree time.Duration, reads, writes int64) {
+	t.Helper()
+	self, err := Self()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tree, err = Tree(os.Getpid()); err != nil {
+		t.Fatal(err)
+	}
+	if reads, writes, err = Syscalls(); err != nil {
+		t.Fatal(err)
+	}
+	return self, tree, reads, writes
 }
