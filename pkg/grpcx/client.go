@@ -72,7 +72,7 @@ func newClient(target string, peer Peer, t tuning, opts ...grpc.DialOption) (*gr
 // withPrincipal adds the principal of the call to ctx's metadata, unless
 // the caller put one there itself (tests) or ctx acts as nobody (health).
 func withPrincipal(ctx context.Context, peer Peer, method string) (context.Context, error) {
-	if md, _ := metadata.FromOutgoingContext(ctx); len(md.Get(auth.MetadataKey)) > 0 {
+	if len(metadata.ValueFromOutgoingContext(ctx, auth.MetadataKey)) > 0 {
 		return ctx, nil
 	}
 	p, ok := auth.FromContext(ctx)

@@ -83,8 +83,7 @@ func Retryable(ctx context.Context, method string, req any) bool {
 				return true
 			}
 		}
-		md, _ := metadata.FromOutgoingContext(ctx)
-		return len(md.Get(IdempotencyKeyMetadata)) > 0
+		return len(metadata.ValueFromOutgoingContext(ctx, IdempotencyKeyMetadata)) > 0
 	}
 	return false
 }
