@@ -77,8 +77,7 @@ func (f *Feed) Register(srv *grpc.Server) { eventsv1.RegisterEventFeedServiceSer
 // Run gives newly committed events their positions (at once for this
 // process's writes, every PollEvery for other writers') and listens for new
 // positions (to wake WatchEvents), until ctx ends. Pruning is the caller's
-// to schedule (Prune with the retention's cutoff: platform.Base.ServeEvents
-// runs it every minute).
+// to schedule: platform.Base.ServeEvents runs PruneExpired every minute.
 func (f *Feed) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { f.listen(ctx) })
