@@ -3,6 +3,7 @@ package db
 import (
 	"errors"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -43,35 +44,12 @@ var errNotCanonicalUUID = errors.New("not a canonical uuid")
 // other spelling fails, and pgx then sends the value as text.
 func (uuidStringPlan) Encode(value any, buf []byte) ([]byte, error) {
 	s, ok := value.(string)
-	if !ok || len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+	if !ok || len(s) != 36 {
 		return nil, errNotCanonicalUUID
 	}
-	var out [16]byte
-	n := 0
-	for i := 0; i < 36; i += 2 {
-		if s[i] == '-' {
-			i--
-			continue
-		}
-		hi, ok1 := hexValue(s[i])
-		lo, ok2 := hexValue(s[i+1])
-		if !ok1 || !ok2 {
-			return nil, errNotCanonicalUUID
-		}
-		out[n] = hi<<4 | lo
-		n++
+	u, err := uuid.Parse(s)
+	if err != nil {
+		return nil, errNotCanonicalUUID
 	}
-	return append(buf, out[:]...), nil
-}
-
-func hexValue(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
+	return append(buf, u[:]...), nil
 }
