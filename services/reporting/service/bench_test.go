@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/testkit/benchenv"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"golang.org/x/sync/errgroup"
 )
@@ -69,14 +69,7 @@ const benchTeams, benchPlaces = 5, 5
 //     persons assisted found once by a semi-join on the records, every
 //     breakdown a grouping set of that one pass.
 func BenchmarkReport(b *testing.B) {
-	n := 20000
-	if s := os.Getenv("SPONA_BENCH_ASSISTANCES"); s != "" {
-		v, err := strconv.Atoi(s)
-		if err != nil || v < 1 {
-			b.Fatalf("SPONA_BENCH_ASSISTANCES=%q is not a positive number", s)
-		}
-		n = v
-	}
+	n := benchenv.Int(b, "SPONA_BENCH_ASSISTANCES", 20000)
 	e := start(b)
 	c := e.c
 	org := e.organisation(b, "Bench NGO", "")
@@ -232,25 +225,11 @@ func BenchmarkReport(b *testing.B) {
 	// One iteration is one round of the three, in turn first; -benchtime
 	// 5x runs five rounds.
 	b.Run("rounds", func(b *testing.B) {
-		times := make([][]time.Duration, len(paths))
-		round := 0
-		for b.Loop() {
-			for i := range paths {
-				j := (i + round) % len(paths)
-				t0 := time.Now()
-				if _, err := paths[j].run(); err != nil {
-					b.Fatal(err)
-				}
-				times[j] = append(times[j], time.Since(t0))
-			}
-			round++
+		ways := make([]benchenv.Way, len(paths))
+		for i, p := range paths {
+			ways[i] = benchenv.Way{Name: p.name, Run: func() error { _, err := p.run(); return err }}
 		}
-		med := map[string]time.Duration{}
-		for i := range paths {
-			slices.Sort(times[i])
-			med[paths[i].name] = times[i][len(times[i])/2]
-			b.ReportMetric(float64(med[paths[i].name])/1e6, paths[i].name+"-ms")
-		}
+		med, round := benchenv.Interleaved(b, ways)
 		ratio := func(x, y string) float64 { return float64(med[x]) / float64(med[y]) }
 		b.ReportMetric(ratio("with_service", "service"), "with_service/service")
 		b.ReportMetric(ratio("with_location", "service"), "with_location/service")

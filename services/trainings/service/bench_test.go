@@ -3,7 +3,6 @@ package service_test
 import (
 	"context"
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/benchenv"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	benservice "github.com/spona/spona/services/beneficiaries/service"
@@ -173,24 +173,14 @@ func BenchmarkCountBeneficiaryParticipants(b *testing.B) {
 		}
 	}
 	b.Run("rounds", func(b *testing.B) {
-		times := make([][]time.Duration, len(paths))
-		round := 0
-		for b.Loop() {
-			for i := range paths {
-				j := (i + round) % len(paths)
-				t0 := time.Now()
-				if _, err := count(paths[j].groupBy...); err != nil {
-					b.Fatal(err)
-				}
-				times[j] = append(times[j], time.Since(t0))
-			}
-			round++
+		ways := make([]benchenv.Way, len(paths))
+		for i, p := range paths {
+			ways[i] = benchenv.Way{Name: p.name, Run: func() error { _, err := count(p.groupBy...); return err }}
 		}
+		byName, round := benchenv.Interleaved(b, ways)
 		med := make([]time.Duration, len(paths))
-		for i := range paths {
-			slices.Sort(times[i])
-			med[i] = times[i][len(times[i])/2]
-			b.ReportMetric(float64(med[i])/1e6, paths[i].name+"-ms")
+		for i, p := range paths {
+			med[i] = byName[p.name]
 		}
 		b.ReportMetric(float64(med[1])/float64(med[0]), "sex/event_type")
 		// Printed rather than logged: a benchmark's log is shown only on failure.
