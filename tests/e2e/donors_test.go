@@ -295,9 +295,12 @@ func TestAssistanceByTeamAndLocation(t *testing.T) {
 // and a ministry funds it. Reports break the participants registered,
 // trained and certified down by sex (which only the beneficiaries service
 // holds: it counts them over their ids), by the organisation that
-// registered them at the event and by its kind, with small cells hidden,
-// each person counted once however many events they attended. Erasing a
-// participant changes no figure: erasure keeps the sex.
+// registered them at the event and by its kind, by age band (children
+// and adults: the age reached in the year of the first event the person
+// took part in) and by legal status (refugees, asylum seekers, ...), with
+// small cells hidden, each person counted once however many events they
+// attended. Erasing a participant changes no figure: erasure keeps the
+// sex, the birth year and the legal status.
 func TestBeneficiaryParticipantsBySexAndOrganisation(t *testing.T) {
 	s := startSystem(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -318,11 +321,29 @@ func TestBeneficiaryParticipantsBySexAndOrganisation(t *testing.T) {
 		},
 	}).must(t, 200).str("id")
 
-	person := func(key, name, sex string) string {
+	// Birth years and legal statuses by person (see the figures below):
+	// the workshop's women and men, and the municipality's residents, in
+	// order. The events are in 2020: those born in 2005-2006 were 12-17
+	// then, although adults now, and those born in 2012 were 5-11.
+	const as, ref, ret = "LEGAL_STATUS_ASYLUM_SEEKER", "LEGAL_STATUS_REFUGEE", "LEGAL_STATUS_RETURNEE"
+	type born struct {
+		year   int
+		status string
+	}
+	womenBorn := []born{{1995, as}, {1995, as}, {1995, ref}, {2005, ref}, {2005, ref}, {2005, as}, {2012, as}}
+	menBorn := []born{{1995, as}, {1995, ref}, {2006, as}, {2006, as}, {1950, "LEGAL_STATUS_SUBSIDIARY_PROTECTION"}}
+	localBorn := []born{{1990, ref}, {1990, ref}, {2012, ret}, {2012, ret}, {2012, ret}, {1985, "LEGAL_STATUS_MIGRANT"}}
+	person := func(key, name, sex string, b born) string {
 		t.Helper()
-		body := map[string]any{"given_name": name, "birth_year": 1995, "legal_status": "LEGAL_STATUS_ASYLUM_SEEKER"}
+		body := map[string]any{"given_name": name}
 		if sex != "" {
 			body["sex"] = sex
+		}
+		if b.year != 0 {
+			body["birth_year"] = b.year
+		}
+		if b.status != "" {
+			body["legal_status"] = b.status
 		}
 		return s.call(t, "POST", "/v1/beneficiaries", key, body).must(t, 200).str("id")
 	}
@@ -353,10 +374,10 @@ func TestBeneficiaryParticipantsBySexAndOrganisation(t *testing.T) {
 	// miss both sessions. The ten others complete it and are certified.
 	var women, men []string
 	for i := range 7 {
-		women = append(women, person(s.keyA, fmt.Sprintf("Woman %d", i), "SEX_FEMALE"))
+		women = append(women, person(s.keyA, fmt.Sprintf("Woman %d", i), "SEX_FEMALE", womenBorn[i]))
 	}
 	for i := range 5 {
-		men = append(men, person(s.keyA, fmt.Sprintf("Man %d", i), "SEX_MALE"))
+		men = append(men, person(s.keyA, fmt.Sprintf("Man %d", i), "SEX_MALE", menBorn[i]))
 	}
 	workshop := slices.Concat(women, men)
 	attended := make([][]int, len(workshop))
@@ -370,14 +391,15 @@ func TestBeneficiaryParticipantsBySexAndOrganisation(t *testing.T) {
 		t.Fatalf("certificates: %s", c.Raw)
 	}
 	// A's intercultural day: three of them again (the woman who missed the
-	// workshop among them) and a person whose sex was not recorded.
-	unknown := person(s.keyA, "Guest", "")
+	// workshop among them) and a person whose sex, age and legal status
+	// were not recorded.
+	unknown := person(s.keyA, "Guest", "", born{})
 	event(s.keyA, "EVENT_TYPE_INTERCULTURAL_DAY", "Intercultural day", "Zvezdara", 1,
 		[]string{women[0], women[6], men[0], unknown}, [][]int{{0}, {0}, {0}, {0}})
 	// The municipality's info session: 4 women and 2 men it registered.
 	var local []string
 	for i := range 6 {
-		local = append(local, person(muni, fmt.Sprintf("Resident %d", i), []string{"SEX_FEMALE", "SEX_FEMALE", "SEX_FEMALE", "SEX_FEMALE", "SEX_MALE", "SEX_MALE"}[i]))
+		local = append(local, person(muni, fmt.Sprintf("Resident %d", i), []string{"SEX_FEMALE", "SEX_FEMALE", "SEX_FEMALE", "SEX_FEMALE", "SEX_MALE", "SEX_MALE"}[i], localBorn[i]))
 	}
 	event(muni, "EVENT_TYPE_INFO_CAMPAIGN", "Info session on local services", "Palilula", 1, local, [][]int{{0}, {0}, {0}, {0}, {0}, {0}})
 	// The municipality cannot count A's persons by registering them: it
@@ -395,7 +417,7 @@ func TestBeneficiaryParticipantsBySexAndOrganisation(t *testing.T) {
 	} {
 		s.call(t, "POST", "/v1/projects/"+project+"/indicators", s.keyA, map[string]any{
 			"code": in.code, "titles": []any{map[string]any{"text": in.metric}}, "unit": "persons", "level": "INDICATOR_LEVEL_OUTPUT",
-			"metric": in.metric, "disaggregations": []string{"sex", "organisation_kind", "organisation"},
+			"metric": in.metric, "disaggregations": []string{"sex", "organisation_kind", "organisation", "age_band", "legal_status"},
 		}).must(t, 200)
 	}
 	// Beneficiaries have no sector: refused, naming the dimensions there are.
@@ -406,32 +428,59 @@ func TestBeneficiaryParticipantsBySexAndOrganisation(t *testing.T) {
 	if !strings.Contains(r.Raw, `"field":"indicator.disaggregations[0]"`) || !strings.Contains(r.Raw, "sex, organisation_kind, organisation") {
 		t.Fatalf("sector for beneficiaries: %s", r.Raw)
 	}
+	// Nor any other dimension of the person: the ones there are still end
+	// the list.
+	r = s.call(t, "POST", "/v1/projects/"+project+"/indicators", s.keyA, map[string]any{
+		"code": "BP-N", "titles": []any{map[string]any{"text": "x"}}, "level": "INDICATOR_LEVEL_OUTPUT",
+		"metric": "METRIC_BENEFICIARY_PARTICIPANTS_TRAINED", "disaggregations": []string{"age_band", "nationality"},
+	}).must(t, 400)
+	if !strings.Contains(r.Raw, `"field":"indicator.disaggregations[1]"`) || !strings.Contains(r.Raw, "age_band, legal_status") {
+		t.Fatalf("nationality for beneficiaries: %s", r.Raw)
+	}
 
 	// Registered: 19 persons (12 at the workshop, the guest, 6 at the
 	// info session; three came twice). Trained: all but the man who missed
 	// the workshop, 18 (the woman who missed it completed the
 	// intercultural day). Certified: the workshop's 10. Cells under 5 are
 	// hidden, and the next smallest with them ("*").
+	// By age band, registered: 8 adults (3 women, 2 men, 3 residents), 5
+	// of 12-17 (3 women, 2 men), 4 of 5-11 (the seventh woman, 3
+	// residents), a man of 60+ and the guest, unknown: the last three
+	// hidden, together enough to leave the others shown. Trained: the same
+	// without the man of 60+ (who missed the workshop). Certified: 5 adults
+	// and 5 of 12-17. By legal status, registered: 7 asylum seekers, 6
+	// refugees, 3 returnees, one with subsidiary protection, a migrant and
+	// the guest, unknown; trained: the same without the one with
+	// subsidiary protection; certified: 6 asylum seekers and 4 refugees,
+	// both hidden.
 	type figures struct {
 		total                   string
 		bySex, byKind, byOrgans map[string]string
+		byAge, byStatus         map[string]string
 	}
 	want := map[string]figures{
 		"BP-R": {"19", map[string]string{"female": "11", "male": "*", "unknown": "*"},
 			map[string]string{"ngo": "13", "local_government": "6"},
-			map[string]string{"Organisation A": "13", "Municipality of Zvezdara": "6"}},
+			map[string]string{"Organisation A": "13", "Municipality of Zvezdara": "6"},
+			map[string]string{"18-59": "8", "12-17": "5", "5-11": "*", "60+": "*", "unknown": "*"},
+			map[string]string{"asylum_seeker": "7", "refugee": "6", "returnee": "*", "subsidiary_protection": "*", "migrant": "*", "unknown": "*"}},
 		"BP-T": {"18", map[string]string{"female": "11", "male": "*", "unknown": "*"},
 			map[string]string{"ngo": "12", "local_government": "6"},
-			map[string]string{"Organisation A": "12", "Municipality of Zvezdara": "6"}},
+			map[string]string{"Organisation A": "12", "Municipality of Zvezdara": "6"},
+			map[string]string{"18-59": "8", "12-17": "5", "5-11": "*", "unknown": "*"},
+			map[string]string{"asylum_seeker": "7", "refugee": "6", "returnee": "*", "migrant": "*", "unknown": "*"}},
 		"BP-C": {"10", map[string]string{"female": "*", "male": "*"},
 			map[string]string{"ngo": "10"},
-			map[string]string{"Organisation A": "10"}},
+			map[string]string{"Organisation A": "10"},
+			map[string]string{"18-59": "5", "12-17": "5"},
+			map[string]string{"asylum_seeker": "*", "refugee": "*"}},
 	}
 	check := func(t *testing.T, key string) {
 		t.Helper()
 		for _, res := range s.reportResults(t, project, key, len(want)) {
 			w := want[res["code"].(string)]
-			got := figures{res["actual"].(map[string]any)["value"].(string), cells(res, "sex"), cells(res, "organisation_kind"), cells(res, "organisation")}
+			got := figures{res["actual"].(map[string]any)["value"].(string), cells(res, "sex"), cells(res, "organisation_kind"), cells(res, "organisation"),
+				cells(res, "age_band"), cells(res, "legal_status")}
 			if diff := cmp.Diff(w, got, cmp.AllowUnexported(figures{})); diff != "" {
 				t.Fatalf("%s (-want +got):\n%s", res["code"], diff)
 			}
@@ -441,7 +490,8 @@ func TestBeneficiaryParticipantsBySexAndOrganisation(t *testing.T) {
 		t.Run("report for the "+name, func(t *testing.T) { check(t, key) })
 	}
 
-	// Erasure keeps the sex: a participant's erasure changes no figure.
+	// Erasure keeps the sex, birth year and legal status: a participant's
+	// erasure changes no figure.
 	s.call(t, "POST", "/v1/beneficiaries/"+women[0]+":erase", s.keyA, map[string]any{"reason": "request of the person"}).must(t, 200)
 	t.Run("after an erasure", func(t *testing.T) { check(t, s.keyA) })
 }

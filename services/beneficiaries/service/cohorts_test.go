@@ -16,23 +16,28 @@ import (
 )
 
 // TestCountBeneficiaries: the trainings service counts beneficiary
-// participants by sex over their ids. A person counts by their sex when an
+// participants by sex, age band and legal status over their ids. A person
+// counts by their data when an
 // organisation named with them registered them or held a grant to them,
-// even one that has ended; an erased person by the sex erasure keeps; a
+// even one that has ended; an erased person by the data erasure keeps; a
 // person named only with an organisation that never saw them, and an id
 // unknown here, as unknown. Each cohort counts a person once; the total
-// counts the distinct persons. Bad input is refused with field
-// violations, and only the trainings process may ask.
+// counts the distinct persons. The age band is the age reached, from the
+// birth year, in the year of the person's age date (the earliest sent for
+// them in a cohort). Bad input is refused with field violations, and only
+// the trainings process may ask.
 func TestCountBeneficiaries(t *testing.T) {
 	c := startAll(t)
 	orgA, orgB, orgC := ids.New(), ids.New(), ids.New()
 	ctxA := servicetest.As(t, orgA)
-	person := func(name string, sex commonv1.Sex) string {
+	person := func(name string, sex commonv1.Sex, born int32, status pb.LegalStatus) string {
 		t.Helper()
-		return mustCreate(t, c, ctxA, &pb.Beneficiary{GivenName: name, Sex: sex}).GetId()
+		return mustCreate(t, c, ctxA, &pb.Beneficiary{GivenName: name, Sex: sex, BirthYear: born, LegalStatus: status}).GetId()
 	}
-	f1, erased, m1, shared := person("F1", commonv1.Sex_SEX_FEMALE), person("F2", commonv1.Sex_SEX_FEMALE),
-		person("M1", commonv1.Sex_SEX_MALE), person("Shared", commonv1.Sex_SEX_FEMALE)
+	f1, erased := person("F1", commonv1.Sex_SEX_FEMALE, 2010, pb.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER),
+		person("F2", commonv1.Sex_SEX_FEMALE, 1990, pb.LegalStatus_LEGAL_STATUS_REFUGEE)
+	m1, shared := person("M1", commonv1.Sex_SEX_MALE, 0, pb.LegalStatus_LEGAL_STATUS_UNSPECIFIED),
+		person("Shared", commonv1.Sex_SEX_FEMALE, 2015, pb.LegalStatus_LEGAL_STATUS_REFUGEE)
 	// B held a grant to the shared person (a referral), ended since.
 	if _, err := c.CreateConsent(ctxA, &pb.CreateConsentRequest{BeneficiaryId: shared, Consent: consent(pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING)}); err != nil {
 		t.Fatal(err)
@@ -76,13 +81,54 @@ func TestCountBeneficiaries(t *testing.T) {
 		t.Fatalf("counts (-want +got):\n%s", diff)
 	}
 
+	t.Run("by age band and legal status", func(t *testing.T) {
+		// The same persons, each with the day of their first event.
+		aged := func(id, day string, orgs ...string) *pb.CountedBeneficiary {
+			m := member(id, orgs...)
+			m.AgeDate = day
+			return m
+		}
+		req := &pb.CountBeneficiariesRequest{GroupBy: []string{"age_band", "legal_status"}, Cohorts: []*pb.BeneficiaryCohort{
+			// F1 (born 2010) is 17 in 2027 (her earlier day counts), 18 in 2028.
+			{Labels: map[string]string{"event_type": "workshop"}, Beneficiaries: []*pb.CountedBeneficiary{
+				aged(f1, "2028-01-10", orgA), aged(f1, "2027-12-31", orgA), aged(m1, "2027-01-01", orgA),
+				aged(shared, "2027-05-01", orgB), aged(erased, "2027-05-01", orgA), aged(unknownID, "2027-05-01", orgA)}},
+			{Labels: map[string]string{"event_type": "club"}, Beneficiaries: []*pb.CountedBeneficiary{
+				aged(f1, "2028-02-01", orgA), aged(shared, "2020-02-01", orgC, orgB), aged(m1, "2020-02-01", orgC)}},
+		}}
+		r, err := trainings.CountBeneficiaries(reader, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := aggregate.FromProto(r.GetAggregate())
+		group := func(n int64, event, band, status string) aggregate.Group {
+			return aggregate.Group{Labels: map[string]string{"event_type": event, "age_band": band, "legal_status": status}, Count: n}
+		}
+		want := aggregate.Aggregate{Total: 5, Groups: []aggregate.Group{
+			group(1, "club", "18-59", "asylum_seeker"), group(1, "club", "5-11", "refugee"), group(1, "club", "unknown", "unknown"),
+			group(1, "workshop", "12-17", "asylum_seeker"), group(1, "workshop", "12-17", "refugee"), group(1, "workshop", "18-59", "refugee"),
+			group(2, "workshop", "unknown", "unknown"),
+		}}
+		got.Sort()
+		want.Sort()
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("counts (-want +got):\n%s", diff)
+		}
+	})
+
 	t.Run("bad input", func(t *testing.T) {
 		for name, tc := range map[string]struct {
 			req  *pb.CountBeneficiariesRequest
 			want []string
 		}{
 			"no cohorts":     {&pb.CountBeneficiariesRequest{GroupBy: []string{"sex"}}, []string{"cohorts"}},
-			"not a person's": {&pb.CountBeneficiariesRequest{GroupBy: []string{"age_band"}, Cohorts: req.GetCohorts()}, []string{"group_by[0]"}},
+			"not a person's": {&pb.CountBeneficiariesRequest{GroupBy: []string{"municipality"}, Cohorts: req.GetCohorts()}, []string{"group_by[0]"}},
+			"age band without a day": {&pb.CountBeneficiariesRequest{GroupBy: []string{"sex", "age_band"}, Cohorts: []*pb.BeneficiaryCohort{
+				{Beneficiaries: []*pb.CountedBeneficiary{{BeneficiaryId: f1, OrganisationIds: []string{orgA}, AgeDate: "2027-01-01"}, member(m1, orgA)}}}},
+				[]string{"cohorts[0].beneficiaries[1].age_date"}},
+			"not a day": {&pb.CountBeneficiariesRequest{GroupBy: []string{"age_band"}, Cohorts: []*pb.BeneficiaryCohort{
+				{Beneficiaries: []*pb.CountedBeneficiary{{BeneficiaryId: f1, AgeDate: "2027-02-30"}}}}},
+				[]string{"cohorts[0].beneficiaries[0].age_date"}},
 			"a label counted here": {&pb.CountBeneficiariesRequest{GroupBy: []string{"sex"}, Cohorts: []*pb.BeneficiaryCohort{
 				{Labels: map[string]string{"sex": "female"}, Beneficiaries: []*pb.CountedBeneficiary{member(f1, orgA)}}}}, []string{"cohorts[0].labels"}},
 			"ids": {&pb.CountBeneficiariesRequest{GroupBy: []string{"sex"}, Cohorts: []*pb.BeneficiaryCohort{

@@ -464,6 +464,19 @@ func TestSessionsAttendanceCertificates(t *testing.T) {
 		byOrganiser.GetGroups(), protocmp.Transform()); diff != "" {
 		t.Fatalf("certified beneficiaries by organiser (-want +got):\n%s", diff)
 	}
+	// The person's age band and legal status, counted by the beneficiaries
+	// service, combine with this service's dimensions as sex does: both
+	// were born in 1990, 27 in the event's year; no legal status recorded.
+	byAge := stage(ben, pb.ParticipationStage_PARTICIPATION_STAGE_REGISTERED, "age_band", "event_type")
+	if diff := cmp.Diff(&commonv1.Aggregate{Total: 2, Groups: []*commonv1.Group{group(2, "age_band", "18-59", "event_type", "training")}},
+		byAge, protocmp.Transform()); diff != "" {
+		t.Fatalf("registered beneficiaries by age band and event type (-want +got):\n%s", diff)
+	}
+	byStatus := stage(ben, pb.ParticipationStage_PARTICIPATION_STAGE_CERTIFIED, "legal_status", "organisation", "sex")
+	if diff := cmp.Diff(&commonv1.Aggregate{Total: 1, Groups: []*commonv1.Group{
+		group(1, "legal_status", "unknown", "organisation", org, "sex", "unknown")}}, byStatus, protocmp.Transform()); diff != "" {
+		t.Fatalf("certified beneficiaries by legal status, organiser and sex (-want +got):\n%s", diff)
+	}
 	// Bad input names the field.
 	for name, tc := range map[string]struct {
 		req   *pb.CountParticipantsRequest

@@ -312,14 +312,26 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 
 // cohortDims are the dimensions of CountCohorts: the person's data, only
 // when s.seen (an organisation named with them registered them or held a
-// grant to them), else unknown.
-var cohortDims = aggregate.Dimensions{
-	"sex": "CASE WHEN s.seen THEN b.sex::text END",
-}
+// grant to them), else unknown. Age band and legal status are CountAssisted's
+// (personDims), the age taken at the member's s.age_date. A missing value
+// is 'unknown' in the statement itself, so that an unseen person and one
+// whose value is not recorded fall in one group.
+var cohortDims = func() aggregate.Dimensions {
+	dims := aggregate.Dimensions{}
+	for g, e := range map[string]string{
+		"sex":          personDims["sex"],
+		"age_band":     aggregate.AgeBandSQL("NULL::date", "b.birth_year", "s.age_date"),
+		"legal_status": personDims["legal_status"],
+	} {
+		dims[g] = "CASE WHEN s.seen THEN COALESCE(NULLIF(" + e + ", ''), 'unknown') ELSE 'unknown' END"
+	}
+	return dims
+}()
 
 // CountCohorts counts the persons of each cohort once, by groupBy, in one
 // statement: the persons and the organisations named with them go as
-// three arrays (cohort number, person, organisation), whether one of the
+// arrays (cohort number, person, organisation, and the day the person's
+// age is taken at when counted by age band), whether one of the
 // organisations registered the person or held a grant to them (live or
 // not: erasure, withdrawal and a closed referral end grants, not the
 // count) is decided per person, then the persons are counted by their
@@ -328,8 +340,10 @@ func (p *Postgres) CountCohorts(ctx context.Context, cohorts []domain.Cohort, gr
 	if err := cohortDims.Check("group_by", groupBy); err != nil {
 		return aggregate.Aggregate{}, err
 	}
+	byAge := slices.Contains(groupBy, domain.DimAgeBand)
 	var nos []int32
 	var persons, orgs []string
+	var ages []*time.Time
 	for i, c := range cohorts {
 		for _, m := range c.Members {
 			named := m.OrganisationIDs
@@ -338,6 +352,9 @@ func (p *Postgres) CountCohorts(ctx context.Context, cohorts []domain.Cohort, gr
 			}
 			for _, o := range named {
 				nos, persons, orgs = append(nos, intconv.Int32(i)), append(persons, m.BeneficiaryID), append(orgs, o)
+				if byAge {
+					ages = append(ages, m.AgeDate.Ptr())
+				}
 			}
 		}
 	}
@@ -346,14 +363,16 @@ func (p *Postgres) CountCohorts(ctx context.Context, cohorts []domain.Cohort, gr
 		cols = append(cols, cohortDims[g])
 	}
 	all := strings.Join(cols, ", ")
-	rows, err := p.q.Query(ctx, `WITH p AS (SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[]) AS p (cohort, id, org)),
+	// Without age band, $4 is empty and unnest pads it with NULLs.
+	rows, err := p.q.Query(ctx, `WITH p AS (SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::date[]) AS p (cohort, id, org, age_date)),
 		s AS (SELECT p.cohort, p.id, bool_or(b.organisation_id = NULLIF(p.org, '')::uuid OR EXISTS (
-				SELECT 1 FROM access_grants g WHERE g.beneficiary_id = p.id AND g.organisation_id = NULLIF(p.org, '')::uuid)) AS seen
+				SELECT 1 FROM access_grants g WHERE g.beneficiary_id = p.id AND g.organisation_id = NULLIF(p.org, '')::uuid)) AS seen,
+				min(p.age_date) AS age_date
 			FROM p LEFT JOIN beneficiaries b ON b.id = p.id
 			GROUP BY p.cohort, p.id)
 		SELECT `+all+`, GROUPING(`+all+`) <> 0, count(DISTINCT s.id)
 		FROM s LEFT JOIN beneficiaries b ON b.id = s.id
-		GROUP BY GROUPING SETS ((`+all+`), ())`, nos, persons, orgs)
+		GROUP BY GROUPING SETS ((`+all+`), ())`, nos, persons, orgs, ages)
 	if err != nil {
 		return aggregate.Aggregate{}, db.Error(err)
 	}

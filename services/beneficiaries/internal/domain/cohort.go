@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
 )
@@ -19,15 +20,21 @@ type Cohort struct {
 
 // CohortMember is one person of a cohort and the organisations through
 // which the caller knows them: a person counts by their data only when
-// one of these registered them or held a grant to them.
+// one of these registered them or held a grant to them. AgeDate is the
+// day their age is taken at (by age band: the age reached in its year,
+// from the birth year, as CountAssisted takes it).
 type CohortMember struct {
 	BeneficiaryID   string
 	OrganisationIDs []string
+	AgeDate         date.Date
 }
 
 // CohortDimensions are the dimensions of the person cohorts are counted
 // by: data erasure keeps, so that erasing a person changes no count.
-var CohortDimensions = []string{"sex"}
+var CohortDimensions = []string{"sex", "age_band", "legal_status"}
+
+// DimAgeBand is the dimension whose count needs each person's AgeDate.
+const DimAgeBand = "age_band"
 
 // Bounds of one cohort count.
 const (
@@ -36,10 +43,12 @@ const (
 	MaxMemberOrganisations = 100
 )
 
-// ValidateCohorts checks cohorts and the dimensions they are counted by,
-// and normalises their ids.
+// ValidateCohorts checks cohorts and the dimensions they are counted by
+// (a member's AgeDate is required to count by DimAgeBand), and normalises
+// their ids.
 func ValidateCohorts(cohorts []Cohort, groupBy []string) error {
 	var v errs.Violations
+	byAge := slices.Contains(groupBy, DimAgeBand)
 	if len(cohorts) == 0 {
 		v.Add("cohorts", "is required")
 	}
@@ -61,6 +70,9 @@ func ValidateCohorts(cohorts []Cohort, groupBy []string) error {
 			m.BeneficiaryID = ids.Normalize(m.BeneficiaryID)
 			if !ids.Valid(m.BeneficiaryID) {
 				v.Add(mf+".beneficiary_id", "must be a UUID")
+			}
+			if byAge && m.AgeDate.IsZero() {
+				v.Add(mf+".age_date", "is required to count by %s", DimAgeBand)
 			}
 			if len(m.OrganisationIDs) > MaxMemberOrganisations {
 				v.Add(mf+".organisation_ids", "must have at most %d entries", MaxMemberOrganisations)

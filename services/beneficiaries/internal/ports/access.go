@@ -2,10 +2,12 @@ package ports
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/pkg/protoenum"
@@ -75,15 +77,21 @@ func (s *Access) RevokeAccess(ctx context.Context, req *pb.RevokeAccessRequest) 
 }
 
 // CountBeneficiaries counts persons the caller knows by id by their own
-// data (the trainings service's beneficiary participants by sex).
+// data (the trainings service's beneficiary participants by sex, age
+// band, legal status).
 func (s *Access) CountBeneficiaries(ctx context.Context, req *pb.CountBeneficiariesRequest) (*pb.CountBeneficiariesResponse, error) {
+	var v errs.Violations
 	cohorts := make([]domain.Cohort, len(req.GetCohorts()))
 	for i, c := range req.GetCohorts() {
 		cohorts[i].Labels = c.GetLabels()
 		cohorts[i].Members = make([]domain.CohortMember, len(c.GetBeneficiaries()))
 		for j, m := range c.GetBeneficiaries() {
-			cohorts[i].Members[j] = domain.CohortMember{BeneficiaryID: m.GetBeneficiaryId(), OrganisationIDs: m.GetOrganisationIds()}
+			cohorts[i].Members[j] = domain.CohortMember{BeneficiaryID: m.GetBeneficiaryId(), OrganisationIDs: m.GetOrganisationIds(),
+				AgeDate: date.ParseField(&v, fmt.Sprintf("cohorts[%d].beneficiaries[%d].age_date", i, j), m.GetAgeDate())}
 		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
 	}
 	agg, err := s.app.CountCohorts(ctx, cohorts, req.GetGroupBy())
 	if err != nil {

@@ -62,7 +62,7 @@ var ParticipationMetrics = map[string]Participation{
 // Beneficiaries have no sector.
 var (
 	professionalDims = []string{"sector", "sex", "organisation_kind", "organisation", "event_type"}
-	participantDims  = []string{"sex", "organisation_kind", "organisation", "event_type", "municipality"}
+	participantDims  = []string{"sex", "organisation_kind", "organisation", "event_type", "municipality", "age_band", "legal_status"}
 )
 
 // MetricDimensions lists, per metric, the dimensions a report may break it

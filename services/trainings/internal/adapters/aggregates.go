@@ -4,9 +4,11 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/services/trainings/internal/domain"
 )
@@ -36,7 +38,8 @@ var participantCounts = map[string]struct {
 		"organisation":      "COALESCE(pa.organisation_id::text, NULLIF(pa.organisation_name, ''))",
 		"event_type":        "e.type",
 	}},
-	// The person's own data (sex) is not here: see BeneficiaryCohorts.
+	// The person's own data (sex, age band, legal status) is not here:
+	// see BeneficiaryCohorts.
 	domain.KindBeneficiary: {"pa.beneficiary_id", `
 		FROM participants pa
 		JOIN training_events e ON e.id = pa.event_id`, aggregate.Dimensions{
@@ -88,7 +91,8 @@ func (p *Postgres) CountParticipants(ctx context.Context, q aggregate.Query, kin
 // BeneficiaryCohorts returns the beneficiary participants who reached stage
 // at the project's events in the period, grouped by q.GroupBy (dimensions
 // of the trainings service), each with the organisers of the events they
-// took part in; kinds as for CountParticipants.
+// took part in and the start of the first of them; kinds as for
+// CountParticipants.
 func (p *Postgres) BeneficiaryCohorts(ctx context.Context, q aggregate.Query, stage string, kinds map[string]string) ([]domain.Cohort, error) {
 	c := participantCounts[domain.KindBeneficiary]
 	filter, known := stageFilters[stage]
@@ -104,7 +108,7 @@ func (p *Postgres) BeneficiaryCohorts(ctx context.Context, q aggregate.Query, st
 	}
 	sel := strings.Join(cols, "")
 	args := append([]any{q.ProjectID, q.From.Ptr(), q.To.Ptr()}, organiserKinds(domain.KindBeneficiary, q.GroupBy, kinds)...)
-	rows, err := p.pool.Query(ctx, `SELECT `+sel+`pa.beneficiary_id::text, array_agg(DISTINCT e.organiser_organisation_id::text)`+
+	rows, err := p.pool.Query(ctx, `SELECT `+sel+`pa.beneficiary_id::text, array_agg(DISTINCT e.organiser_organisation_id::text), min(e.start_date)`+
 		c.from+countWhere(c.unit, filter)+` GROUP BY `+sel+`pa.beneficiary_id`, args...)
 	if err != nil {
 		return nil, db.Error(err)
@@ -119,9 +123,11 @@ func (p *Postgres) BeneficiaryCohorts(ctx context.Context, q aggregate.Query, st
 			dest = append(dest, &vals[i])
 		}
 		var m domain.CohortMember
-		if err := rows.Scan(append(dest, &m.BeneficiaryID, &m.Organisers)...); err != nil {
+		var first time.Time
+		if err := rows.Scan(append(dest, &m.BeneficiaryID, &m.Organisers, &first)...); err != nil {
 			return nil, db.Error(err)
 		}
+		m.AgeDate = date.Of(first)
 		labels := make(map[string]string, len(vals))
 		var key strings.Builder
 		for i, v := range vals {

@@ -52,7 +52,8 @@ const cohortChunk = 20000
 // CountCohorts implements app.Beneficiaries: the cohorts go in calls of at
 // most cohortChunk persons (a cohort may be split over calls: each person
 // is in one of them, so its counts add up), under a principal of this
-// service with the internal scope beneficiaries.count only.
+// service with the internal scope beneficiaries.count only. A member's age
+// date goes only when counted by age band.
 func (b *BeneficiariesGRPC) CountCohorts(ctx context.Context, cohorts []domain.Cohort, groupBy []string) (aggregate.Aggregate, error) {
 	caller := auth.Caller(ctx)
 	cctx := auth.Delegate(ctx, caller.OrganisationID, caller.ClientID)
@@ -75,13 +76,18 @@ func (b *BeneficiariesGRPC) CountCohorts(ctx context.Context, cohorts []domain.C
 		return nil
 	}
 	req := &benv1.CountBeneficiariesRequest{GroupBy: groupBy}
+	byAge := slices.Contains(groupBy, domain.DimAgeBand)
 	n := 0
 	for _, c := range cohorts {
 		for start := 0; start < len(c.Members); {
 			end := min(len(c.Members), start+cohortChunk-n)
 			pc := &benv1.BeneficiaryCohort{Labels: c.Labels}
 			for _, m := range c.Members[start:end] {
-				pc.Beneficiaries = append(pc.Beneficiaries, &benv1.CountedBeneficiary{BeneficiaryId: m.BeneficiaryID, OrganisationIds: m.Organisers})
+				cb := &benv1.CountedBeneficiary{BeneficiaryId: m.BeneficiaryID, OrganisationIds: m.Organisers}
+				if byAge {
+					cb.AgeDate = m.AgeDate.String()
+				}
+				pc.Beneficiaries = append(pc.Beneficiaries, cb)
 			}
 			req.Cohorts = append(req.Cohorts, pc)
 			n += end - start

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/validate"
 )
@@ -37,16 +38,20 @@ func ValidateCount(kind, stage string) error {
 // by. The trainings service holds the events and registrations: the event
 // type and municipality, the organisation that registered the participant
 // at the event (the organiser) and its kind in the directory. It does not
-// hold the person: their sex (PersonDimensions) is counted by the
-// beneficiaries service, over the participants' ids (see Cohort).
+// hold the person: their sex, age band and legal status (PersonDimensions)
+// are counted by the beneficiaries service, over the participants' ids
+// (see Cohort).
 var (
-	BeneficiaryDimensions = []string{"event_type", "municipality", "organisation", "organisation_kind", "sex"}
-	PersonDimensions      = []string{"sex"}
+	BeneficiaryDimensions = []string{"event_type", "municipality", "organisation", "organisation_kind", "sex", "age_band", "legal_status"}
+	PersonDimensions      = []string{"sex", "age_band", "legal_status"}
 )
 
 // DimOrganisationKind is the dimension of the organisation's directory
-// kind.
-const DimOrganisationKind = "organisation_kind"
+// kind; DimAgeBand the one counted at each member's AgeDate.
+const (
+	DimOrganisationKind = "organisation_kind"
+	DimAgeBand          = "age_band"
+)
 
 // A Cohort is a group of beneficiary participants sharing the values of
 // the dimensions the trainings service counts by (Labels), for the
@@ -56,12 +61,14 @@ type Cohort struct {
 	Members []CohortMember
 }
 
-// CohortMember is a beneficiary participant of a cohort and the
-// organisers of the events they took part in (who registered them there,
-// and so could see them).
+// CohortMember is a beneficiary participant of a cohort, the organisers
+// of the events they took part in (who registered them there, and so
+// could see them) and the start of the first of those events, the day
+// their age band is taken at.
 type CohortMember struct {
 	BeneficiaryID string
 	Organisers    []string
+	AgeDate       date.Date
 }
 
 // CountMembers returns how many distinct persons the cohorts hold.

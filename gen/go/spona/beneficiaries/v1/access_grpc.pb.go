@@ -78,8 +78,9 @@ type BeneficiaryAccessServiceClient interface {
 	// them or held a grant to them, at any time (the organiser who
 	// registered them at an event could see them then); otherwise, and for
 	// an id unknown here, as "unknown". Erased persons count by what erasure
-	// keeps (sex). Called by the trainings service under a principal it
-	// signs with the internal scope beneficiaries.count.
+	// keeps (sex, birth year, legal status). Called by the trainings service
+	// under a principal it signs with the internal scope
+	// beneficiaries.count.
 	CountBeneficiaries(ctx context.Context, in *CountBeneficiariesRequest, opts ...grpc.CallOption) (*CountBeneficiariesResponse, error)
 }
 
@@ -202,8 +203,9 @@ type BeneficiaryAccessServiceServer interface {
 	// them or held a grant to them, at any time (the organiser who
 	// registered them at an event could see them then); otherwise, and for
 	// an id unknown here, as "unknown". Erased persons count by what erasure
-	// keeps (sex). Called by the trainings service under a principal it
-	// signs with the internal scope beneficiaries.count.
+	// keeps (sex, birth year, legal status). Called by the trainings service
+	// under a principal it signs with the internal scope
+	// beneficiaries.count.
 	CountBeneficiaries(context.Context, *CountBeneficiariesRequest) (*CountBeneficiariesResponse, error)
 	mustEmbedUnimplementedBeneficiaryAccessServiceServer()
 }

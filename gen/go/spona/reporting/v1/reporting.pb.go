@@ -242,11 +242,13 @@ const (
 	// Dimensions as METRIC_PROFESSIONALS_TRAINED.
 	Metric_METRIC_PROFESSIONALS_CERTIFIED Metric = 10
 	// Unique beneficiaries registered at an event of the project (community
-	// events, info sessions, neighbourhood clubs, ...). Dimensions: sex (of
-	// the person, counted by the beneficiaries service), organisation (the
-	// organisation that registered the person at the event: the organiser),
-	// organisation_kind (its kind in the directory), event_type,
-	// municipality (of the event).
+	// events, info sessions, neighbourhood clubs, ...). Dimensions: sex,
+	// age_band and legal_status (of the person, counted by the beneficiaries
+	// service; the bands and codes of METRIC_BENEFICIARIES_ASSISTED, the age
+	// reached in the year of the first event the person took part in),
+	// organisation (the organisation that registered the person at the
+	// event: the organiser), organisation_kind (its kind in the directory),
+	// event_type, municipality (of the event).
 	Metric_METRIC_BENEFICIARY_PARTICIPANTS_REGISTERED Metric = 11
 	// Unique beneficiaries who completed an event of the project (attendance
 	// at or above its completion threshold). Dimensions as

@@ -2711,8 +2711,10 @@ type CountParticipantsRequest struct {
 	// "event_type". Beneficiaries: "event_type", "municipality" (of the
 	// event), "organisation" (the organiser, who registered them at the
 	// event), "organisation_kind" (the organiser's kind in the directory
-	// now), "sex" (counted by the beneficiaries service over the
-	// participants' ids: BeneficiaryAccessService.CountBeneficiaries).
+	// now), and of the person "sex", "age_band" (at the start of the first
+	// event of the group they took part in) and "legal_status", counted by
+	// the beneficiaries service over the participants' ids
+	// (BeneficiaryAccessService.CountBeneficiaries).
 	GroupBy       []string `protobuf:"bytes,5,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
