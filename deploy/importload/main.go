@@ -95,7 +95,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	if *bigMiB > 0 {
-		big, n := bigFile(*bigMiB)
+		big, n := register.NotesCSV(*bigMiB)
 		k, err := stack.CreateKey(ctx, "big", "Big File NGO")
 		if err != nil {
 			return err
@@ -108,24 +108,6 @@ func run(ctx context.Context) error {
 	}
 	fmt.Println(strings.Join(out, "\n"))
 	return nil
-}
-
-// bigFile is a register of about mib MiB with a long notes column.
-func bigFile(mib float64) ([]byte, int) {
-	size := int(mib * (1 << 20))
-	var b bytes.Buffer
-	b.WriteString("given_name,family_name,sex,birth_date,legal_status,municipality,nationality,notes\n")
-	note := strings.Repeat("Razgovor o smeštaju, dokumentima i školi za decu; sledeći sastanak za dve nedelje. ", 5)
-	n := 0
-	for {
-		p := register.Row(2, n)
-		line := fmt.Sprintf("%s,%s,%s,%s,%s,%s,%s,%s\n", p.Given, p.Family, p.Sex, p.BirthDate(), p.LegalStatus, p.Municipality, p.Nationality, note)
-		if b.Len()+len(line) > size || n == 50_000 {
-			return b.Bytes(), n
-		}
-		b.WriteString(line)
-		n++
-	}
 }
 
 type loader struct {

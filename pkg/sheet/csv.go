@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/transform"
 )
 
 // Encodings a CSV file may come in.
@@ -22,7 +23,8 @@ const (
 
 var bom = []byte{0xEF, 0xBB, 0xBF}
 
-// decodeText returns data as UTF-8 and the encoding it was in. A declared
+// decodeText returns the text of data (without a byte order mark) and the
+// encoding it is in (openCSV converts Windows-1250 as it reads). A declared
 // charset is honoured when it is UTF-8 or Windows-1250 and refused
 // otherwise; without one, text that is not valid UTF-8 is read as
 // Windows-1250 if it looks like Serbian, Bosnian or Croatian written in it.
@@ -58,11 +60,7 @@ func decodeText(data []byte, charset string) ([]byte, string, error) {
 	default:
 		return nil, "", fail(ReasonEncoding, "charset %q is not accepted: send CSV files in UTF-8 (with or without a byte order mark) or Windows-1250", charset)
 	}
-	out, err := charmap.Windows1250.NewDecoder().Bytes(data)
-	if err != nil {
-		return nil, "", fail(ReasonEncoding, "the file could not be read as Windows-1250: %v", err)
-	}
-	return out, Encoding1250, nil
+	return data, Encoding1250, nil
 }
 
 func notUTF8(data []byte, why string) error {
@@ -149,12 +147,12 @@ func quoteRunes(rs []rune) string {
 	return strings.Join(q, ", ")
 }
 
-// sniffDelimiter picks the separator used most in the first line outside
-// quotes: Excel in Serbian, Bosnian and Croatian locales writes semicolons.
+// sniffDelimiter picks the separator used most in the first line of text
+// (the file's head) outside quotes: Excel in Serbian, Bosnian and Croatian locales writes semicolons.
 func sniffDelimiter(text []byte) rune {
 	counts := map[rune]int{}
 	quoted := false
-	for _, r := range string(text[:min(len(text), 64<<10)]) {
+	for _, r := range string(text) {
 		switch {
 		case r == '"':
 			quoted = !quoted
@@ -188,8 +186,16 @@ func openCSV(data []byte, charset string, lim Limits) (Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := sniffDelimiter(text)
-	r := csv.NewReader(bytes.NewReader(text))
+	head := text[:min(len(text), 64<<10)]
+	var src io.Reader = bytes.NewReader(text)
+	if enc == Encoding1250 {
+		// Converted as it is read, not into a second copy of the file
+		// (every byte is a character: the head converts on its own).
+		head, _ = charmap.Windows1250.NewDecoder().Bytes(head)
+		src = transform.NewReader(src, charmap.Windows1250.NewDecoder())
+	}
+	d := sniffDelimiter(head)
+	r := csv.NewReader(src)
 	r.Comma = d
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true

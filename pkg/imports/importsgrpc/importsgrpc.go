@@ -236,3 +236,19 @@ func localWords(w imports.Words) []string {
 	}
 	return out
 }
+
+// TakeFile checks an upload's file (given, at most env's MaxBytes) and
+// takes it out of the request (*file is nil after), so that the import is
+// the only holder of the file and lets go of it once its rows are staged
+// (the call goes on for a while after: it waits for the import).
+func TakeFile(file **httpbody.HttpBody, env importsjob.Env) (contentType string, data []byte, err error) {
+	f := *file
+	if len(f.GetData()) == 0 {
+		return "", nil, errs.Required("file")
+	}
+	if err := env.CheckSize(len(f.GetData())); err != nil {
+		return "", nil, err
+	}
+	*file = nil
+	return f.GetContentType(), f.GetData(), nil
+}

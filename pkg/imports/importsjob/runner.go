@@ -130,50 +130,69 @@ func (r *Runner) Resume(ctx context.Context) error {
 // cannot be read, or whose header does not match, is refused
 // (InvalidArgument) and nothing is stored. A repeated upload (same request
 // id, or the same file within 24 hours) returns the first import.
+//
+// Upload lets go of u.Data once the rows are staged, before it waits.
 func (r *Runner) Upload(ctx context.Context, u *imports.Upload) (*imports.Import, error) {
+	imp, started, err := r.stage(ctx, u)
+	u.Data = nil
+	if err != nil || !started {
+		return imp, err
+	}
+	done := r.start(imp)
+	select {
+	case <-done:
+	case <-time.After(r.cfg.FirstWait):
+	case <-ctx.Done():
+	}
+	return r.store.Get(context.WithoutCancel(ctx), imp.OrganisationID, imp.ID)
+}
+
+// stage reads an upload and stores its import and staged rows; started is
+// false when it returns the import the upload repeats.
+func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Import, started bool, err error) {
 	spec := r.specs[u.Kind]
 	if u.Spec != nil {
 		spec = *u.Spec
 	}
 	if _, known := r.procs[u.Kind]; !known {
-		return nil, fmt.Errorf("imports: kind %q is not registered", u.Kind)
+		return nil, false, fmt.Errorf("imports: kind %q is not registered", u.Kind)
 	}
 	if err := u.Options.Normalize(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	sum := sha256.Sum256(u.Data)
 	sha := hex.EncodeToString(sum[:])
 	if imp, err := r.store.FindExisting(ctx, u, sha); err != nil || imp != nil {
 		if imp != nil {
 			if err := r.store.details(ctx, imp); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
-		return imp, err
+		return imp, false, err
 	}
 	rd, err := sheet.Open(u.Data, u.ContentType, r.cfg.Limits)
 	if err != nil {
-		return nil, fileError(err)
+		return nil, false, fileError(err)
 	}
 	defer rd.Close()
 	headerRow, header, err := rd.Next()
 	if errors.Is(err, io.EOF) {
-		return nil, &errs.Error{Kind: errs.KindInvalidArgument, Reason: sheet.ReasonEmpty, Message: "the sheet is empty: row 1 must name the columns"}
+		return nil, false, &errs.Error{Kind: errs.KindInvalidArgument, Reason: sheet.ReasonEmpty, Message: "the sheet is empty: row 1 must name the columns"}
 	}
 	if err != nil {
-		return nil, fileError(err)
+		return nil, false, fileError(err)
 	}
 	if headerRow != 1 {
-		return nil, &errs.Error{Kind: errs.KindInvalidArgument, Reason: "BAD_HEADER",
+		return nil, false, &errs.Error{Kind: errs.KindInvalidArgument, Reason: "BAD_HEADER",
 			Message: fmt.Sprintf("row 1 must name the columns, but it is blank (the first row with text is row %d)", headerRow)}
 	}
 	header = append([]string(nil), header...)
 	m, err := imports.MatchHeader(header, spec.Columns, spec.Dynamic)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	info := rd.Info()
-	imp := &imports.Import{ID: ids.New(), Kind: u.Kind, Parent: u.Parent, OrganisationID: u.OrganisationID, ClientID: u.ClientID,
+	imp = &imports.Import{ID: ids.New(), Kind: u.Kind, Parent: u.Parent, OrganisationID: u.OrganisationID, ClientID: u.ClientID,
 		Purpose: u.Purpose, Options: u.Options, Format: info.Format, Encoding: info.Encoding, FileSHA256: sha, State: imports.StateRunning, Phase: imports.PhaseCheck}
 	for i, f := range m.Fields {
 		if f != "" {
@@ -206,15 +225,9 @@ func (r *Runner) Upload(ctx context.Context, u *imports.Upload) (*imports.Import
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	done := r.start(imp)
-	select {
-	case <-done:
-	case <-time.After(r.cfg.FirstWait):
-	case <-ctx.Done():
-	}
-	return r.store.Get(context.WithoutCancel(ctx), imp.OrganisationID, imp.ID)
+	return imp, true, nil
 }
 
 func fileError(err error) error {

@@ -266,3 +266,22 @@ func CSV(seed uint64, from, n int) []byte {
 	}
 	return []byte(b.String())
 }
+
+// NotesCSV returns a register file (seed 2) of about mib MiB, at most
+// 50,000 rows (the default IMPORT_MAX_ROWS), with a long notes column: the
+// largest file an import accepts by default at mib 20. It returns the rows
+// it holds.
+func NotesCSV(mib float64) ([]byte, int) {
+	size := int(mib * (1 << 20))
+	var b strings.Builder
+	b.WriteString("given_name,family_name,sex,birth_date,legal_status,municipality,nationality,notes\n")
+	note := strings.Repeat("Razgovor o smeštaju, dokumentima i školi za decu; sledeći sastanak za dve nedelje. ", 5)
+	for n := 0; ; n++ {
+		p := Row(2, n)
+		line := fmt.Sprintf("%s,%s,%s,%s,%s,%s,%s,%s\n", p.Given, p.Family, p.Sex, p.BirthDate(), p.LegalStatus, p.Municipality, p.Nationality, note)
+		if b.Len()+len(line) > size || n == 50_000 {
+			return []byte(b.String()), n
+		}
+		b.WriteString(line)
+	}
+}

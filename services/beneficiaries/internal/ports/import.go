@@ -6,7 +6,6 @@ import (
 
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
-	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/imports"
 	"github.com/spona/spona/pkg/imports/importsgrpc"
@@ -36,17 +35,15 @@ func (s *Import) ImportBeneficiaries(ctx context.Context, req *pb.ImportBenefici
 	if err != nil {
 		return nil, err
 	}
-	if len(req.GetFile().GetData()) == 0 {
-		return nil, errs.Required("file")
-	}
-	if err := s.env.CheckSize(len(req.GetFile().GetData())); err != nil {
+	contentType, data, err := importsgrpc.TakeFile(&req.File, s.env)
+	if err != nil {
 		return nil, err
 	}
 	imp, err := s.runner.Upload(ctx, &imports.Upload{
 		Kind: imports.KindBeneficiaries, OrganisationID: act.OrganisationID, ClientID: act.ClientID, Purpose: act.Purpose,
 		Options: imports.Options{ValidateOnly: req.GetValidateOnly(), OnError: req.GetOnError(), OnDuplicate: req.GetOnDuplicate(),
 			RequestID: grpcx.RequestID(ctx, req.GetRequestId())},
-		ContentType: req.GetFile().GetContentType(), Data: req.GetFile().GetData(),
+		ContentType: contentType, Data: data,
 	})
 	if err != nil {
 		return nil, err

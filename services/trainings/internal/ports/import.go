@@ -7,7 +7,6 @@ import (
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/auth"
-	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/imports"
 	"github.com/spona/spona/pkg/imports/importsgrpc"
@@ -36,10 +35,8 @@ func NewImport(a *app.App, runner *importsjob.Runner, env importsjob.Env, log *s
 // ImportParticipants starts an import of an event's sign-in sheet.
 func (s *Import) ImportParticipants(ctx context.Context, req *pb.ImportParticipantsRequest) (*longrunningpb.Operation, error) {
 	p := auth.Caller(ctx)
-	if len(req.GetFile().GetData()) == 0 {
-		return nil, errs.Required("file")
-	}
-	if err := s.env.CheckSize(len(req.GetFile().GetData())); err != nil {
+	contentType, data, err := importsgrpc.TakeFile(&req.File, s.env)
+	if err != nil {
 		return nil, err
 	}
 	spec, parent, err := s.app.ParticipantImportSpec(ctx, p, req.GetEventId())
@@ -50,7 +47,7 @@ func (s *Import) ImportParticipants(ctx context.Context, req *pb.ImportParticipa
 		Kind: imports.KindParticipants, Parent: parent, OrganisationID: p.OrganisationID, ClientID: p.ClientID,
 		Options: imports.Options{ValidateOnly: req.GetValidateOnly(), OnError: req.GetOnError(), OnDuplicate: req.GetOnDuplicate(),
 			RequestID: grpcx.RequestID(ctx, req.GetRequestId())},
-		ContentType: req.GetFile().GetContentType(), Data: req.GetFile().GetData(), Spec: spec,
+		ContentType: contentType, Data: data, Spec: spec,
 	})
 	if err != nil {
 		return nil, err
