@@ -5,6 +5,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/spona/spona/pkg/intconv"
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
@@ -133,17 +134,17 @@ func (c bodyCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	if m == nil || data.Len() < bodyMin {
 		return c.proto.Unmarshal(data, v)
 	}
-	_, isBody := m.(*httpbody.HttpBody)
+	body, isBody := m.(*httpbody.HttpBody)
 	fd := bodyField(m.ProtoReflect().Descriptor())
 	if !isBody && fd == nil {
 		return c.proto.Unmarshal(data, v)
 	}
 	r := data.Reader()
-	defer r.Close()
+	defer r.Close() //nolint:errcheck // never fails
 	var ok bool
 	if isBody {
 		proto.Reset(m)
-		ok = readBody(r, uint64(r.Remaining()), m.(*httpbody.HttpBody))
+		ok = readBody(r, r.Remaining(), body)
 	} else {
 		ok = readWithBody(r, m, fd)
 	}
@@ -173,8 +174,8 @@ func readWithBody(r *mem.Reader, m proto.Message, fd protoreflect.FieldDescripto
 		}
 		// fd: its length, then its fields. A field seen again is merged
 		// into what came before, as proto does.
-		n, err := binary.ReadUvarint(r)
-		if err != nil || n > uint64(r.Remaining()) {
+		n, ok := readLen(r, r.Remaining())
+		if !ok {
 			return false
 		}
 		if hb == nil {
@@ -195,8 +196,8 @@ func readWithBody(r *mem.Reader, m proto.Message, fd protoreflect.FieldDescripto
 
 // readBody merges the n bytes r holds of a google.api.HttpBody into hb, its
 // data read into a slice of their size.
-func readBody(r *mem.Reader, n uint64, hb *httpbody.HttpBody) bool {
-	end := r.Remaining() - int(n)
+func readBody(r *mem.Reader, n int, hb *httpbody.HttpBody) bool {
+	end := r.Remaining() - n
 	var rest []byte
 	for r.Remaining() > end {
 		raw, ok := readField(r, func(num protowire.Number, typ protowire.Type) bool {
@@ -209,8 +210,8 @@ func readBody(r *mem.Reader, n uint64, hb *httpbody.HttpBody) bool {
 			rest = append(rest, raw...)
 			continue
 		}
-		size, err := binary.ReadUvarint(r)
-		if err != nil || size > uint64(r.Remaining()-end) {
+		size, ok := readLen(r, r.Remaining()-end)
+		if !ok {
 			return false
 		}
 		data := make([]byte, size)
@@ -256,16 +257,16 @@ func readField(r *mem.Reader, want func(protowire.Number, protowire.Type) bool) 
 		if typ == protowire.Fixed64Type {
 			size = 8
 		}
-		raw, ok = readN(r, raw, uint64(size))
+		raw, ok = readN(r, raw, size)
 		if !ok {
 			return nil, false
 		}
 	case protowire.BytesType:
-		n, err := binary.ReadUvarint(r)
-		if err != nil {
+		n, ok := readLen(r, r.Remaining())
+		if !ok {
 			return nil, false
 		}
-		raw = protowire.AppendVarint(raw, n)
+		raw = protowire.AppendVarint(raw, intconv.Uint64(int64(n)))
 		if raw, ok = readN(r, raw, n); !ok {
 			return nil, false
 		}
@@ -275,11 +276,20 @@ func readField(r *mem.Reader, want func(protowire.Number, protowire.Type) bool) 
 	return raw, true
 }
 
-func readN(r *mem.Reader, dst []byte, n uint64) ([]byte, bool) {
-	if n > uint64(r.Remaining()) {
+func readN(r *mem.Reader, dst []byte, n int) ([]byte, bool) {
+	if n > r.Remaining() {
 		return nil, false
 	}
 	dst = append(dst, make([]byte, n)...)
-	_, err := io.ReadFull(r, dst[len(dst)-int(n):])
+	_, err := io.ReadFull(r, dst[len(dst)-n:])
 	return dst, err == nil
+}
+
+// readLen reads a length of at most limit bytes.
+func readLen(r *mem.Reader, limit int) (int, bool) {
+	n, err := binary.ReadUvarint(r)
+	if err != nil || n > intconv.Uint64(int64(limit)) {
+		return 0, false
+	}
+	return int(n), true //nolint:gosec // at most limit
 }
