@@ -243,7 +243,14 @@ func FromProto(p *commonv1.Aggregate) Aggregate {
 // 12-17, 18-59, 60+) at asOf (a SQL date expression) of a person with birth
 // date column birthDate or, failing that, birth year column birthYear.
 func AgeBandSQL(birthDate, birthYear, asOf string) string {
-	age := fmt.Sprintf("COALESCE(date_part('year', age(%[3]s, %[1]s))::int, date_part('year', %[3]s)::int - %[2]s)", birthDate, birthYear, asOf)
+	return AgeBandOfSQL(fmt.Sprintf("COALESCE(date_part('year', age(%[3]s, %[1]s))::int, date_part('year', %[3]s)::int - %[2]s)", birthDate, birthYear, asOf))
+}
+
+// AgeBandOfSQL returns a SQL expression giving the UNHCR age band of age
+// (a SQL integer expression, in years; 'unknown' when NULL). The
+// expression appears once per band: keep it cheap (a column, a
+// difference of columns).
+func AgeBandOfSQL(age string) string {
 	return fmt.Sprintf(`CASE WHEN %[1]s IS NULL THEN 'unknown' WHEN %[1]s < 5 THEN '0-4' WHEN %[1]s < 12 THEN '5-11' WHEN %[1]s < 18 THEN '12-17' WHEN %[1]s < 60 THEN '18-59' ELSE '60+' END`, age)
 }
 
