@@ -86,8 +86,16 @@ func (s *Access) CountBeneficiaries(ctx context.Context, req *pb.CountBeneficiar
 		cohorts[i].Labels = c.GetLabels()
 		cohorts[i].Members = make([]domain.CohortMember, len(c.GetBeneficiaries()))
 		for j, m := range c.GetBeneficiaries() {
-			cohorts[i].Members[j] = domain.CohortMember{BeneficiaryID: m.GetBeneficiaryId(), OrganisationIDs: m.GetOrganisationIds(),
-				AgeDate: date.ParseField(&v, fmt.Sprintf("cohorts[%d].beneficiaries[%d].age_date", i, j), m.GetAgeDate())}
+			cohorts[i].Members[j] = domain.CohortMember{BeneficiaryID: m.GetBeneficiaryId(), OrganisationIDs: m.GetOrganisationIds()}
+			if s := m.GetAgeDate(); s != "" {
+				// The field is named only when it is wrong: a call holds up
+				// to 20,000 members.
+				d, err := date.Parse(s)
+				if err != nil {
+					v.Add(fmt.Sprintf("cohorts[%d].beneficiaries[%d].age_date", i, j), "must be a date in YYYY-MM-DD form")
+				}
+				cohorts[i].Members[j].AgeDate = d
+			}
 		}
 	}
 	if err := v.Err(); err != nil {
