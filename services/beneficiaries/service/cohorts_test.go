@@ -23,8 +23,8 @@ import (
 // person named only with an organisation that never saw them, and an id
 // unknown here, as unknown. Each cohort counts a person once; the total
 // counts the distinct persons. The age band is the age reached, from the
-// birth year, in the year of the person's age date (the earliest sent for
-// them in a cohort). Bad input is refused with field violations, and only
+// birth year, in the person's age year (the earliest sent for them in a
+// cohort). Bad input is refused with field violations, and only
 // the trainings process may ask.
 func TestCountBeneficiaries(t *testing.T) {
 	c := startAll(t)
@@ -82,19 +82,19 @@ func TestCountBeneficiaries(t *testing.T) {
 	}
 
 	t.Run("by age band and legal status", func(t *testing.T) {
-		// The same persons, each with the day of their first event.
-		aged := func(id, day string, orgs ...string) *pb.CountedBeneficiary {
+		// The same persons, each with the year of their first event.
+		aged := func(id string, year int32, orgs ...string) *pb.CountedBeneficiary {
 			m := member(id, orgs...)
-			m.AgeDate = day
+			m.AgeYear = year
 			return m
 		}
 		req := &pb.CountBeneficiariesRequest{GroupBy: []string{"age_band", "legal_status"}, Cohorts: []*pb.BeneficiaryCohort{
-			// F1 (born 2010) is 17 in 2027 (her earlier day counts), 18 in 2028.
+			// F1 (born 2010) is 17 in 2027 (her earlier year counts), 18 in 2028.
 			{Labels: map[string]string{"event_type": "workshop"}, Beneficiaries: []*pb.CountedBeneficiary{
-				aged(f1, "2028-01-10", orgA), aged(f1, "2027-12-31", orgA), aged(m1, "2027-01-01", orgA),
-				aged(shared, "2027-05-01", orgB), aged(erased, "2027-05-01", orgA), aged(unknownID, "2027-05-01", orgA)}},
+				aged(f1, 2028, orgA), aged(f1, 2027, orgA), aged(m1, 2027, orgA),
+				aged(shared, 2027, orgB), aged(erased, 2027, orgA), aged(unknownID, 2027, orgA)}},
 			{Labels: map[string]string{"event_type": "club"}, Beneficiaries: []*pb.CountedBeneficiary{
-				aged(f1, "2028-02-01", orgA), aged(shared, "2020-02-01", orgC, orgB), aged(m1, "2020-02-01", orgC)}},
+				aged(f1, 2028, orgA), aged(shared, 2020, orgC, orgB), aged(m1, 2020, orgC)}},
 		}}
 		r, err := trainings.CountBeneficiaries(reader, req)
 		if err != nil {
@@ -123,12 +123,12 @@ func TestCountBeneficiaries(t *testing.T) {
 		}{
 			"no cohorts":     {&pb.CountBeneficiariesRequest{GroupBy: []string{"sex"}}, []string{"cohorts"}},
 			"not a person's": {&pb.CountBeneficiariesRequest{GroupBy: []string{"municipality"}, Cohorts: req.GetCohorts()}, []string{"group_by[0]"}},
-			"age band without a day": {&pb.CountBeneficiariesRequest{GroupBy: []string{"sex", "age_band"}, Cohorts: []*pb.BeneficiaryCohort{
-				{Beneficiaries: []*pb.CountedBeneficiary{{BeneficiaryId: f1, OrganisationIds: []string{orgA}, AgeDate: "2027-01-01"}, member(m1, orgA)}}}},
-				[]string{"cohorts[0].beneficiaries[1].age_date"}},
-			"not a day": {&pb.CountBeneficiariesRequest{GroupBy: []string{"age_band"}, Cohorts: []*pb.BeneficiaryCohort{
-				{Beneficiaries: []*pb.CountedBeneficiary{{BeneficiaryId: f1, AgeDate: "2027-02-30"}}}}},
-				[]string{"cohorts[0].beneficiaries[0].age_date"}},
+			"age band without a year": {&pb.CountBeneficiariesRequest{GroupBy: []string{"sex", "age_band"}, Cohorts: []*pb.BeneficiaryCohort{
+				{Beneficiaries: []*pb.CountedBeneficiary{{BeneficiaryId: f1, OrganisationIds: []string{orgA}, AgeYear: 2027}, member(m1, orgA)}}}},
+				[]string{"cohorts[0].beneficiaries[1].age_year"}},
+			"not a year": {&pb.CountBeneficiariesRequest{GroupBy: []string{"age_band"}, Cohorts: []*pb.BeneficiaryCohort{
+				{Beneficiaries: []*pb.CountedBeneficiary{{BeneficiaryId: f1, AgeYear: 20270}}}}},
+				[]string{"cohorts[0].beneficiaries[0].age_year"}},
 			"a label counted here": {&pb.CountBeneficiariesRequest{GroupBy: []string{"sex"}, Cohorts: []*pb.BeneficiaryCohort{
 				{Labels: map[string]string{"sex": "female"}, Beneficiaries: []*pb.CountedBeneficiary{member(f1, orgA)}}}}, []string{"cohorts[0].labels"}},
 			"ids": {&pb.CountBeneficiariesRequest{GroupBy: []string{"sex"}, Cohorts: []*pb.BeneficiaryCohort{

@@ -313,11 +313,11 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 // cohortDims are the dimensions of CountCohorts: the person's data, only
 // when s.seen (an organisation named with them registered them or held a
 // grant to them), else unknown. Age bands are CountAssisted's, from the
-// birth year, the age reached in the year of the member's age date
-// (s.age_year: the age as a difference of two columns, which the band's
-// CASE repeats; from the date itself, counting by age band took 1.23x the
-// count by sex in BenchmarkCountBeneficiaryParticipants, now 1.01x), legal
-// status is CountAssisted's (personDims). A missing value
+// birth year, the age reached in the member's age year (s.age_year: the
+// age as a difference of two columns, which the band's CASE repeats;
+// computed from a date instead, counting by age band took 1.23x the count
+// by sex in BenchmarkCountBeneficiaryParticipants), legal status is
+// CountAssisted's (personDims). A missing value
 // is 'unknown' in the statement itself, so that an unseen person and one
 // whose value is not recorded fall in one group.
 var cohortDims = func() aggregate.Dimensions {
@@ -334,8 +334,8 @@ var cohortDims = func() aggregate.Dimensions {
 
 // CountCohorts counts the persons of each cohort once, by groupBy, in one
 // statement: the persons and the organisations named with them go as
-// arrays (cohort number, person, organisation, and the day the person's
-// age is taken at when counted by age band), whether one of the
+// arrays (cohort number, person, organisation, and the year the person's
+// age is taken in when counted by age band), whether one of the
 // organisations registered the person or held a grant to them (live or
 // not: erasure, withdrawal and a closed referral end grants, not the
 // count) is decided per person, then the persons are counted by their
@@ -347,7 +347,7 @@ func (p *Postgres) CountCohorts(ctx context.Context, cohorts []domain.Cohort, gr
 	byAge := slices.Contains(groupBy, domain.DimAgeBand)
 	var nos []int32
 	var persons, orgs []string
-	var ages []*time.Time
+	var ages []int32
 	for i, c := range cohorts {
 		for _, m := range c.Members {
 			named := m.OrganisationIDs
@@ -357,7 +357,7 @@ func (p *Postgres) CountCohorts(ctx context.Context, cohorts []domain.Cohort, gr
 			for _, o := range named {
 				nos, persons, orgs = append(nos, intconv.Int32(i)), append(persons, m.BeneficiaryID), append(orgs, o)
 				if byAge {
-					ages = append(ages, m.AgeDate.Ptr())
+					ages = append(ages, intconv.Int32(m.AgeYear))
 				}
 			}
 		}
@@ -368,10 +368,10 @@ func (p *Postgres) CountCohorts(ctx context.Context, cohorts []domain.Cohort, gr
 	}
 	all := strings.Join(cols, ", ")
 	// Without age band, $4 is empty and unnest pads it with NULLs.
-	rows, err := p.q.Query(ctx, `WITH p AS (SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::date[]) AS p (cohort, id, org, age_date)),
+	rows, err := p.q.Query(ctx, `WITH p AS (SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::int[]) AS p (cohort, id, org, age_year)),
 		s AS (SELECT p.cohort, p.id, bool_or(b.organisation_id = NULLIF(p.org, '')::uuid OR EXISTS (
 				SELECT 1 FROM access_grants g WHERE g.beneficiary_id = p.id AND g.organisation_id = NULLIF(p.org, '')::uuid)) AS seen,
-				date_part('year', min(p.age_date))::int AS age_year
+				min(p.age_year) AS age_year
 			FROM p LEFT JOIN beneficiaries b ON b.id = p.id
 			GROUP BY p.cohort, p.id)
 		SELECT `+all+`, GROUPING(`+all+`) <> 0, count(DISTINCT s.id)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
 )
@@ -20,20 +19,20 @@ type Cohort struct {
 
 // CohortMember is one person of a cohort and the organisations through
 // which the caller knows them: a person counts by their data only when
-// one of these registered them or held a grant to them. AgeDate is the
-// day their age is taken at (by age band: the age reached in its year,
+// one of these registered them or held a grant to them. AgeYear is the
+// year their age is taken in (by age band: the age reached that year,
 // from the birth year, as CountAssisted takes it).
 type CohortMember struct {
 	BeneficiaryID   string
 	OrganisationIDs []string
-	AgeDate         date.Date
+	AgeYear         int
 }
 
 // CohortDimensions are the dimensions of the person cohorts are counted
 // by: data erasure keeps, so that erasing a person changes no count.
 var CohortDimensions = []string{"sex", "age_band", "legal_status"}
 
-// DimAgeBand is the dimension whose count needs each person's AgeDate.
+// DimAgeBand is the dimension whose count needs each person's AgeYear.
 const DimAgeBand = "age_band"
 
 // Bounds of one cohort count.
@@ -41,10 +40,11 @@ const (
 	MaxCohorts             = 1000
 	MaxCohortMembers       = 20000
 	MaxMemberOrganisations = 100
+	minAgeYear, maxAgeYear = 1900, 9999
 )
 
 // ValidateCohorts checks cohorts and the dimensions they are counted by
-// (a member's AgeDate is required to count by DimAgeBand), and normalises
+// (a member's AgeYear is required to count by DimAgeBand), and normalises
 // their ids.
 func ValidateCohorts(cohorts []Cohort, groupBy []string) error {
 	var v errs.Violations
@@ -71,8 +71,11 @@ func ValidateCohorts(cohorts []Cohort, groupBy []string) error {
 			if !ids.Valid(m.BeneficiaryID) {
 				v.Add(mf+".beneficiary_id", "must be a UUID")
 			}
-			if byAge && m.AgeDate.IsZero() {
-				v.Add(mf+".age_date", "is required to count by %s", DimAgeBand)
+			switch {
+			case m.AgeYear == 0 && byAge:
+				v.Add(mf+".age_year", "is required to count by %s", DimAgeBand)
+			case m.AgeYear != 0 && (m.AgeYear < minAgeYear || m.AgeYear > maxAgeYear):
+				v.Add(mf+".age_year", "must be a year from %d to %d", minAgeYear, maxAgeYear)
 			}
 			if len(m.OrganisationIDs) > MaxMemberOrganisations {
 				v.Add(mf+".organisation_ids", "must have at most %d entries", MaxMemberOrganisations)

@@ -11,6 +11,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/services/trainings/internal/app"
 	"github.com/spona/spona/services/trainings/internal/domain"
 	"google.golang.org/grpc"
@@ -53,7 +54,7 @@ const cohortChunk = 20000
 // most cohortChunk persons (a cohort may be split over calls: each person
 // is in one of them, so its counts add up), under a principal of this
 // service with the internal scope beneficiaries.count only. A member's age
-// date goes only when counted by age band.
+// year goes only when counted by age band.
 func (b *BeneficiariesGRPC) CountCohorts(ctx context.Context, cohorts []domain.Cohort, groupBy []string) (aggregate.Aggregate, error) {
 	caller := auth.Caller(ctx)
 	cctx := auth.Delegate(ctx, caller.OrganisationID, caller.ClientID)
@@ -85,7 +86,7 @@ func (b *BeneficiariesGRPC) CountCohorts(ctx context.Context, cohorts []domain.C
 			for _, m := range c.Members[start:end] {
 				cb := &benv1.CountedBeneficiary{BeneficiaryId: m.BeneficiaryID, OrganisationIds: m.Organisers}
 				if byAge {
-					cb.AgeDate = m.AgeDate.String()
+					cb.AgeYear = intconv.Int32(m.AgeYear)
 				}
 				pc.Beneficiaries = append(pc.Beneficiaries, cb)
 			}

@@ -504,8 +504,8 @@ func (a *App) MoveBeneficiary(ctx context.Context, from, to string) error {
 // by the beneficiaries service, which holds the persons: this service
 // sends it the participants' ids in cohorts (one per combination of the
 // other dimensions asked for), each with the organisers who registered
-// them at events and the start of the first of those events (the day
-// their age is taken at), and gets counts back. No personal data is
+// them at events and the year the first of those events started (the
+// year their age is taken in), and gets counts back. No personal data is
 // copied here.
 func (a *App) CountParticipants(ctx context.Context, q aggregate.Query, kind, stage string) (aggregate.Aggregate, error) {
 	if err := domain.ValidateCount(kind, stage); err != nil {

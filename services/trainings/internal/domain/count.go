@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/validate"
 )
@@ -47,7 +46,7 @@ var (
 )
 
 // DimOrganisationKind is the dimension of the organisation's directory
-// kind; DimAgeBand the one counted at each member's AgeDate.
+// kind; DimAgeBand the one counted in each member's AgeYear.
 const (
 	DimOrganisationKind = "organisation_kind"
 	DimAgeBand          = "age_band"
@@ -63,12 +62,12 @@ type Cohort struct {
 
 // CohortMember is a beneficiary participant of a cohort, the organisers
 // of the events they took part in (who registered them there, and so
-// could see them) and the start of the first of those events, the day
-// their age band is taken at.
+// could see them) and the year the first of those events started, the
+// year their age band is taken in.
 type CohortMember struct {
 	BeneficiaryID string
 	Organisers    []string
-	AgeDate       date.Date
+	AgeYear       int
 }
 
 // CountMembers returns how many distinct persons the cohorts hold.

@@ -32,7 +32,7 @@ type CountBeneficiariesRequest struct {
 	Cohorts []*BeneficiaryCohort `protobuf:"bytes,1,rep,name=cohorts,proto3" json:"cohorts,omitempty"`
 	// Dimensions of the person to count by: "sex", "age_band" (UNHCR bands
 	// 0-4, 5-11, 12-17, 18-59, 60+, as in CountAssistedBeneficiaries: the age
-	// reached, from the birth year, in the year of each person's age_date),
+	// reached, from the birth year, in each person's age_year),
 	// "legal_status" (the person's legal status now, coded as in
 	// CountAssistedBeneficiaries, e.g. "asylum_seeker").
 	GroupBy       []string `protobuf:"bytes,2,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
@@ -146,10 +146,11 @@ type CountedBeneficiary struct {
 	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
 	// At most 100.
 	OrganisationIds []string `protobuf:"bytes,2,rep,name=organisation_ids,json=organisationIds,proto3" json:"organisation_ids,omitempty"`
-	// The date the person's age is taken at (YYYY-MM-DD), e.g. the start of
-	// the first event of the cohort they took part in. Required when
-	// group_by has "age_band"; only its year counts.
-	AgeDate       string `protobuf:"bytes,3,opt,name=age_date,json=ageDate,proto3" json:"age_date,omitempty"`
+	// The year the person's age is taken in: the age they reach that year,
+	// from their birth year (e.g. the year of the first event of the cohort
+	// they took part in). Required when group_by has "age_band"; 1900 to
+	// 9999.
+	AgeYear       int32 `protobuf:"varint,4,opt,name=age_year,json=ageYear,proto3" json:"age_year,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -198,11 +199,11 @@ func (x *CountedBeneficiary) GetOrganisationIds() []string {
 	return nil
 }
 
-func (x *CountedBeneficiary) GetAgeDate() string {
+func (x *CountedBeneficiary) GetAgeYear() int32 {
 	if x != nil {
-		return x.AgeDate
+		return x.AgeYear
 	}
-	return ""
+	return 0
 }
 
 type CountBeneficiariesResponse struct {
@@ -997,11 +998,11 @@ const file_spona_beneficiaries_v1_access_proto_rawDesc = "" +
 	"\rbeneficiaries\x18\x02 \x03(\v2*.spona.beneficiaries.v1.CountedBeneficiaryR\rbeneficiaries\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x86\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x96\x01\n" +
 	"\x12CountedBeneficiary\x12*\n" +
 	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12)\n" +
 	"\x10organisation_ids\x18\x02 \x03(\tR\x0forganisationIds\x12\x19\n" +
-	"\bage_date\x18\x03 \x01(\tR\aageDate\"V\n" +
+	"\bage_year\x18\x04 \x01(\x05R\aageYearJ\x04\b\x03\x10\x04R\bage_date\"V\n" +
 	"\x1aCountBeneficiariesResponse\x128\n" +
 	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate\"]\n" +
 	"\x12CheckAccessRequest\x12*\n" +
