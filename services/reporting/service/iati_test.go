@@ -307,9 +307,9 @@ var computedMetrics = map[pb.Metric][]string{
 	pb.Metric_METRIC_TRAINING_EVENTS:                     {"event_type", "municipality", "country"},
 	pb.Metric_METRIC_BENEFICIARIES_ASSISTED:              {"sex", "age_band", "legal_status", "municipality", "assistance_type"},
 	pb.Metric_METRIC_REFERRALS_MADE:                      {"category", "urgency", "status"},
-	pb.Metric_METRIC_BENEFICIARY_PARTICIPANTS_REGISTERED: {"sex", "organisation_kind", "organisation", "event_type", "municipality"},
-	pb.Metric_METRIC_BENEFICIARY_PARTICIPANTS_TRAINED:    {"sex", "organisation_kind", "organisation", "event_type", "municipality"},
-	pb.Metric_METRIC_BENEFICIARY_PARTICIPANTS_CERTIFIED:  {"sex", "organisation_kind", "organisation", "event_type", "municipality"},
+	pb.Metric_METRIC_BENEFICIARY_PARTICIPANTS_REGISTERED: {"sex", "organisation_kind", "organisation", "event_type", "municipality", "age_band", "legal_status"},
+	pb.Metric_METRIC_BENEFICIARY_PARTICIPANTS_TRAINED:    {"sex", "organisation_kind", "organisation", "event_type", "municipality", "age_band", "legal_status"},
+	pb.Metric_METRIC_BENEFICIARY_PARTICIPANTS_CERTIFIED:  {"sex", "organisation_kind", "organisation", "event_type", "municipality", "age_band", "legal_status"},
 }
 
 func randomIndicator(rng *rand.Rand, j int, p *pb.Project) *pb.Indicator {
