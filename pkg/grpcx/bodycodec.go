@@ -38,11 +38,12 @@ func (bodyCodec) Name() string { return "proto" }
 // httpBodyName is google.api.HttpBody's full name.
 var httpBodyName = (&httpbody.HttpBody{}).ProtoReflect().Descriptor().FullName()
 
-// bodyFields caches, per message descriptor, its first singular field
-// of type google.api.HttpBody (nil: none).
+// bodyFields caches FileField's answers.
 var bodyFields sync.Map
 
-func bodyField(md protoreflect.MessageDescriptor) protoreflect.FieldDescriptor {
+// FileField is the first singular google.api.HttpBody field of messages
+// of md (a file, as uploads carry it), nil when they have none.
+func FileField(md protoreflect.MessageDescriptor) protoreflect.FieldDescriptor {
 	if f, ok := bodyFields.Load(md); ok {
 		fd, _ := f.(protoreflect.FieldDescriptor)
 		return fd
@@ -75,7 +76,7 @@ func fileOf(m proto.Message) (*httpbody.HttpBody, protoreflect.FieldDescriptor) 
 	if hb, ok := m.(*httpbody.HttpBody); ok {
 		return hb, nil
 	}
-	fd := bodyField(m.ProtoReflect().Descriptor())
+	fd := FileField(m.ProtoReflect().Descriptor())
 	if fd == nil || !m.ProtoReflect().Has(fd) {
 		return nil, fd
 	}
@@ -135,7 +136,7 @@ func (c bodyCodec) Unmarshal(data mem.BufferSlice, v any) error {
 		return c.proto.Unmarshal(data, v)
 	}
 	body, isBody := m.(*httpbody.HttpBody)
-	fd := bodyField(m.ProtoReflect().Descriptor())
+	fd := FileField(m.ProtoReflect().Descriptor())
 	if !isBody && fd == nil {
 		return c.proto.Unmarshal(data, v)
 	}

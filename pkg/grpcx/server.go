@@ -127,6 +127,7 @@ func newServer(o ServerOptions, t tuning) *Server {
 		),
 		grpc.ChainStreamInterceptor(
 			recoverStream(o.Log),
+			errorsStream(o.Log),
 			authStream(o.Verifier),
 		),
 	)...)
@@ -245,6 +246,15 @@ func errorsUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 			return nil, ToStatus(ctx, log, err)
 		}
 		return resp, nil
+	}
+}
+
+func errorsStream(log *slog.Logger) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		if err := handler(srv, ss); err != nil {
+			return ToStatus(ss.Context(), log, err)
+		}
+		return nil
 	}
 }
 

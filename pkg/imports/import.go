@@ -8,6 +8,7 @@ import (
 
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/sheet"
 )
 
 // Kinds of import.
@@ -186,7 +187,8 @@ type Upload struct {
 	Purpose        string
 	Options        Options
 	ContentType    string
-	Data           []byte
+	// Data is the file, in the pieces it came in.
+	Data sheet.Pieces
 	// Spec, when set, replaces the kind's registered spec (its columns
 	// depend on the target, e.g. an event's sessions).
 	Spec *Spec

@@ -8,7 +8,6 @@ import (
 	"io"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/transform"
@@ -23,72 +22,75 @@ const (
 
 var bom = []byte{0xEF, 0xBB, 0xBF}
 
-// decodeText returns the text of data (without a byte order mark) and the
+// decodeText returns the text of p (p without a byte order mark) and the
 // encoding it is in (openCSV converts Windows-1250 as it reads). A declared
 // charset is honoured when it is UTF-8 or Windows-1250 and refused
 // otherwise; without one, text that is not valid UTF-8 is read as
 // Windows-1250 if it looks like Serbian, Bosnian or Croatian written in it.
-func decodeText(data []byte, charset string) ([]byte, string, error) {
+func decodeText(p Pieces, charset string) (Pieces, string, error) {
+	head := p.prefix(len(bom))
 	switch {
-	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 		return nil, "", fail(ReasonEncoding, "the file is in UTF-16 (Excel's \"Unicode Text\"); save it as \"CSV UTF-8 (Comma delimited)\" and send that")
-	case bytes.IndexByte(data, 0) >= 0:
+	case p.indexByte(0) >= 0:
 		return nil, "", fail(ReasonEncoding, "the file contains NUL bytes: it is binary or UTF-16/UTF-32 text, not a CSV file in UTF-8 or Windows-1250")
 	}
 	switch cs := strings.ToLower(strings.TrimSpace(charset)); cs {
 	case "", "utf-8", "utf8":
-		if bytes.HasPrefix(data, bom) {
-			data = data[len(bom):]
-			if !utf8.Valid(data) {
-				return nil, "", notUTF8(data, "the file starts with a UTF-8 byte order mark")
+		if bytes.Equal(head, bom) {
+			p = p.from(len(bom))
+			if bad := p.invalidUTF8(); bad >= 0 {
+				return nil, "", notUTF8(p, bad, "the file starts with a UTF-8 byte order mark")
 			}
-			return data, EncodingUTF8BOM, nil
+			return p, EncodingUTF8BOM, nil
 		}
-		if utf8.Valid(data) {
-			return data, EncodingUTF8, nil
+		bad := p.invalidUTF8()
+		if bad < 0 {
+			return p, EncodingUTF8, nil
 		}
 		if cs != "" {
-			return nil, "", notUTF8(data, "the file was declared UTF-8")
+			return nil, "", notUTF8(p, bad, "the file was declared UTF-8")
 		}
-		if err := looks1250(data); err != nil {
+		if err := looks1250(p); err != nil {
 			return nil, "", err
 		}
 	case "windows-1250", "cp1250", "x-cp1250":
-		if err := undefined1250(data); err != nil {
+		if err := undefined1250(p); err != nil {
 			return nil, "", err
 		}
 	default:
 		return nil, "", fail(ReasonEncoding, "charset %q is not accepted: send CSV files in UTF-8 (with or without a byte order mark) or Windows-1250", charset)
 	}
-	return data, Encoding1250, nil
+	return p, Encoding1250, nil
 }
 
-func notUTF8(data []byte, why string) error {
-	line, off := 1, 0
-	for len(data) > 0 {
-		r, n := utf8.DecodeRune(data)
-		if r == utf8.RuneError && n <= 1 {
-			return fail(ReasonEncoding, "%s, but line %d has a byte (0x%02X at byte %d of the line) that is not UTF-8; save it as \"CSV UTF-8\"", why, line, data[0], off+1)
-		}
-		if r == '\n' {
-			line, off = line+1, 0
-		} else {
-			off += n
-		}
-		data = data[n:]
-	}
-	return fail(ReasonEncoding, "%s, but it is not valid UTF-8", why)
+// notUTF8 refuses text whose byte at bad is not UTF-8.
+func notUTF8(p Pieces, bad int, why string) error {
+	line, col := p.lineOf(bad)
+	return fail(ReasonEncoding, "%s, but line %d has a byte (0x%02X at byte %d of the line) that is not UTF-8; save it as \"CSV UTF-8\"", why, line, p.prefix(bad + 1)[bad], col)
 }
 
 // undefined1250 refuses bytes Windows-1250 does not define.
-func undefined1250(data []byte) error {
-	for i, b := range data {
-		switch b {
-		case 0x81, 0x83, 0x88, 0x90, 0x98:
-			return fail(ReasonEncoding, "byte 0x%02X at offset %d is not a Windows-1250 character: the file is in another encoding; save it as \"CSV UTF-8\"", b, i)
-		}
+func undefined1250(p Pieces) error {
+	if at, b := undefinedIn1250(p); at >= 0 {
+		return fail(ReasonEncoding, "byte 0x%02X at offset %d is not a Windows-1250 character: the file is in another encoding; save it as \"CSV UTF-8\"", b, at)
 	}
 	return nil
+}
+
+// undefinedIn1250 is the first byte Windows-1250 does not define and its
+// offset (-1: none).
+func undefinedIn1250(p Pieces) (at int, b byte) {
+	at = -1
+	p.each(func(i int, c byte) bool {
+		switch c {
+		case 0x81, 0x83, 0x88, 0x90, 0x98:
+			at, b = i, c
+			return false
+		}
+		return true
+	})
+	return at, b
 }
 
 // bcs are the letters Serbian, Bosnian and Croatian Latin add to ASCII,
@@ -99,18 +101,15 @@ const bcs = "čćđšžČĆĐŠŽäëöüéáíóúÄÖÜÉ"
 // non-ASCII letters are mostly those of the local Latin alphabets; text in
 // Windows-1251 (Cyrillic), ISO-8859-2 or other code pages reads as a jumble
 // of other letters and is refused with an example.
-func looks1250(data []byte) error {
-	for i, b := range data {
-		switch b {
-		case 0x81, 0x83, 0x88, 0x90, 0x98:
-			return fail(ReasonEncoding, "the file is neither UTF-8 nor Windows-1250 (byte 0x%02X at offset %d is in neither): it is probably in Windows-1251 (Cyrillic) or another code page; save it as \"CSV UTF-8\" and send that", b, i)
-		}
+func looks1250(p Pieces) error {
+	if at, b := undefinedIn1250(p); at >= 0 {
+		return fail(ReasonEncoding, "the file is neither UTF-8 nor Windows-1250 (byte 0x%02X at offset %d is in neither): it is probably in Windows-1251 (Cyrillic) or another code page; save it as \"CSV UTF-8\" and send that", b, at)
 	}
 	var local, other int
 	var odd []rune
-	for _, b := range data {
+	p.each(func(_ int, b byte) bool {
 		if b < 0x80 {
-			continue
+			return true
 		}
 		r := charmap.Windows1250.DecodeByte(b)
 		switch {
@@ -122,7 +121,8 @@ func looks1250(data []byte) error {
 				odd = append(odd, r)
 			}
 		}
-	}
+		return true
+	})
 	if other > 0 && other*5 > local {
 		return fail(ReasonEncoding, "the file is not valid UTF-8, and read as Windows-1250 it has letters no local name uses (%s): it is probably in Windows-1251 (Cyrillic), ISO-8859-2 or another code page; save it as \"CSV UTF-8\" and send that",
 			quoteRunes(odd))
@@ -181,13 +181,13 @@ type csvReader struct {
 	endLine int // line on which the last record ended
 }
 
-func openCSV(data []byte, charset string, lim Limits) (Reader, error) {
-	text, enc, err := decodeText(data, charset)
+func openCSV(p Pieces, charset string, lim Limits) (Reader, error) {
+	text, enc, err := decodeText(p, charset)
 	if err != nil {
 		return nil, err
 	}
-	head := text[:min(len(text), 64<<10)]
-	var src io.Reader = bytes.NewReader(text)
+	head := text.prefix(64 << 10)
+	src := text.reader()
 	if enc == Encoding1250 {
 		// Converted as it is read, not into a second copy of the file
 		// (every byte is a character: the head converts on its own).

@@ -102,6 +102,15 @@ type Reader interface {
 // Open returns a reader of data, declared by the uploader as contentType
 // (which may carry a charset parameter, or be empty).
 func Open(data []byte, contentType string, lim Limits) (Reader, error) {
+	return OpenPieces(Pieces{data}, contentType, lim)
+}
+
+// OpenPieces returns a reader of a file received in pieces, read where
+// they are.
+func OpenPieces(p Pieces, contentType string, lim Limits) (Reader, error) {
+	// What the checks of the file's type look at (http.DetectContentType
+	// reads 512 bytes).
+	data := p.prefix(512)
 	if len(data) == 0 {
 		return nil, fail(ReasonEmpty, "the file is empty")
 	}
@@ -112,7 +121,7 @@ func Open(data []byte, contentType string, lim Limits) (Reader, error) {
 		if declared == MediaCSV {
 			return nil, fail(ReasonNotSpreadsheet, "the file was sent as text/csv but is a zip archive; send XLSX files as %s", MediaXLSX)
 		}
-		return openXLSX(data, lim)
+		return openXLSX(p, lim)
 	case bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0}):
 		return nil, fail(ReasonNotSpreadsheet, "the file is an Excel 97-2003 workbook (.xls) or a password-protected one; save it as .xlsx (Excel Workbook) or CSV and send that")
 	}
@@ -127,7 +136,7 @@ func Open(data []byte, contentType string, lim Limits) (Reader, error) {
 	if sniffed := http.DetectContentType(data); isBinary(sniffed) {
 		return nil, fail(ReasonNotSpreadsheet, "the file is %s, not CSV or XLSX", sniffed)
 	}
-	return openCSV(data, params["charset"], lim)
+	return openCSV(p, params["charset"], lim)
 }
 
 func isBinary(sniffed string) bool {

@@ -20,9 +20,24 @@ type row struct {
 	Cells []string
 }
 
+// readAll reads data whole, and checks that the same file received in
+// pieces of 1 to 5 bytes (characters and rows cut anywhere) reads the same.
 func readAll(t *testing.T, data []byte, ct string, lim Limits) ([]row, Info, error) {
 	t.Helper()
-	r, err := Open(data, ct, lim)
+	rows, info, err := read(Open(data, ct, lim))
+	var pieces Pieces
+	for rest, n := data, 1; len(rest) > 0; n = n%5 + 1 {
+		pieces = append(pieces, rest[:min(n, len(rest))])
+		rest = rest[min(n, len(rest)):]
+	}
+	prows, pinfo, perr := read(OpenPieces(pieces, ct, lim))
+	if fmt.Sprint(perr) != fmt.Sprint(err) || !cmp.Equal(prows, rows) || pinfo != info {
+		t.Errorf("in pieces: %v %v %v\nwhole: %v %v %v", prows, pinfo, perr, rows, info, err)
+	}
+	return rows, info, err
+}
+
+func read(r Reader, err error) ([]row, Info, error) {
 	if err != nil {
 		return nil, Info{}, err
 	}

@@ -30,8 +30,8 @@ type xlsxReader struct {
 	close func()
 }
 
-func openXLSX(data []byte, lim Limits) (Reader, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+func openXLSX(p Pieces, lim Limits) (Reader, error) {
+	zr, err := zip.NewReader(p, int64(p.Len()))
 	if err != nil {
 		return nil, fail(ReasonCorrupt, "the file is not a valid XLSX (zip) file: %v", err)
 	}

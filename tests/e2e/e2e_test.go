@@ -105,6 +105,9 @@ func (s *system) try(method, path, key string, body any, headers ...string) (res
 		rd = strings.NewReader(b)
 	case rawBody:
 		rd, contentType = bytes.NewReader(b.data), b.contentType
+		if b.chunked {
+			rd = io.MultiReader(rd) // no length known: sent chunked
+		}
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {

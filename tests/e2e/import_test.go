@@ -17,7 +17,7 @@ import (
 // upload sends a file as the raw body of an import route.
 func (s *system) upload(t *testing.T, path, key, contentType string, data []byte, headers ...string) response {
 	t.Helper()
-	return s.call(t, "POST", path, key, rawBody{contentType, data}, headers...)
+	return s.call(t, "POST", path, key, rawBody{contentType, data, false}, headers...)
 }
 
 // operation waits for an import's operation to be done, then returns the
@@ -277,6 +277,20 @@ func TestImportPlantedErrors(t *testing.T) {
 	if c := imp.Body["counts"].(map[string]any); c["rows"] != 10000.0 || c["invalid"] != 12.0 {
 		t.Fatalf("counts %v", c)
 	}
+	// The same file without a Content-Length (chunked): it reaches the
+	// service byte for byte, so it is the same file, whose import is
+	// returned again.
+	importID := func(op response) any { m, _ := op.Body["metadata"].(map[string]any); return m["import_id"] }
+	again := s.call(t, "POST", "/v1/beneficiaries:import?validate_only=true", s.keyA, rawBody{"text/csv", []byte(b.String()), true}).must(t, 200)
+	if importID(again) != importID(op) || importID(op) == nil {
+		t.Fatalf("the file sent chunked is import %v, sent with its length %v", importID(again), importID(op))
+	}
+	// And with an Idempotency-Key (the edge reads the body for its hash,
+	// then sends it on in pieces).
+	keyed := s.upload(t, "/v1/beneficiaries:import?validate_only=true", s.keyA, "text/csv", []byte(b.String()), "Idempotency-Key", "planted-1").must(t, 200)
+	if importID(keyed) != importID(op) {
+		t.Fatalf("the file sent with an Idempotency-Key is import %v, without %v", importID(keyed), importID(op))
+	}
 
 	// A person registered in Latin, then a sheet with her name in Cyrillic.
 	existing := s.call(t, "POST", "/v1/beneficiaries", s.keyB, map[string]any{
@@ -306,12 +320,17 @@ func TestImportPlantedErrors(t *testing.T) {
 	if r := s.upload(t, "/v1/beneficiaries:import", s.keyB, "text/csv", big); r.Status != http.StatusRequestEntityTooLarge {
 		t.Errorf("24 MiB upload: HTTP %d %.300s", r.Status, r.Raw)
 	}
+	if r := s.call(t, "POST", "/v1/beneficiaries:import", s.keyB, rawBody{"text/csv", big, true}); r.Status != http.StatusRequestEntityTooLarge {
+		t.Errorf("24 MiB upload, chunked: HTTP %d %.300s", r.Status, r.Raw)
+	}
 }
 
 // rawBody is a request body sent as it is.
 type rawBody struct {
 	contentType string
 	data        []byte
+	// chunked: sent without a Content-Length.
+	chunked bool
 }
 
 var _ io.Reader = (*bytes.Reader)(nil)

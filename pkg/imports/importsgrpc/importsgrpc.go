@@ -6,6 +6,8 @@ package importsgrpc
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"sort"
 	"strings"
@@ -23,6 +25,8 @@ import (
 	"github.com/spona/spona/pkg/sheet"
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -251,4 +255,87 @@ func TakeFile(file **httpbody.HttpBody, env importsjob.Env) (contentType string,
 	}
 	*file = nil
 	return f.GetContentType(), f.GetData(), nil
+}
+
+// Piece is a message of an upload sent in pieces (a client-streaming RPC):
+// its file carries the next bytes.
+type Piece interface {
+	proto.Message
+	GetFile() *httpbody.HttpBody
+}
+
+// ReceiveFile receives an upload sent in pieces: the first message (which
+// it returns, with the options) brings the file's content type and first
+// bytes, each following one only the next bytes. It refuses a file over
+// env's MaxBytes as soon as it passes it, and options or a content type
+// after the first message. The pieces are kept as they came (never joined
+// into a second copy of the file).
+func ReceiveFile[M Piece](recv func() (M, error), env importsjob.Env) (first M, contentType string, data sheet.Pieces, err error) {
+	first, err = recv()
+	if errors.Is(err, io.EOF) {
+		return first, "", nil, errs.Required("file")
+	}
+	if err != nil {
+		return first, "", nil, err
+	}
+	contentType = first.GetFile().GetContentType()
+	// Small pieces are gathered into buffers of gatherBytes (a file sent a
+	// byte at a time is not held as millions of slices).
+	var gathering bool
+	add := func(b []byte) {
+		switch n := len(data); {
+		case len(b) >= gatherBytes:
+			data, gathering = append(data, b), false
+		case gathering && len(data[n-1])+len(b) <= gatherBytes:
+			data[n-1] = append(data[n-1], b...)
+		default:
+			data, gathering = append(data, append(make([]byte, 0, gatherBytes), b...)), true
+		}
+	}
+	add(first.GetFile().GetData())
+	size := len(first.GetFile().GetData())
+	if f := first.GetFile(); f != nil {
+		f.Data = nil // the caller keeps the first message for its options
+	}
+	for {
+		m, err := recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return first, "", nil, err
+		}
+		if !onlyData(m) {
+			var v errs.Violations
+			v.Add("file", "only the first message of an upload carries options and the file's content type; the others carry file.data alone")
+			return first, "", nil, v.Err()
+		}
+		add(m.GetFile().GetData())
+		size += len(m.GetFile().GetData())
+		if err := env.CheckSize(size); err != nil {
+			return first, "", nil, err
+		}
+	}
+	if size == 0 {
+		return first, "", nil, errs.Required("file")
+	}
+	if err := env.CheckSize(size); err != nil {
+		return first, "", nil, err
+	}
+	return first, contentType, data, nil
+}
+
+// gatherBytes is the size of the buffers small pieces are gathered into.
+const gatherBytes = 64 << 10
+
+// onlyData reports whether m carries nothing but its file's data.
+func onlyData[M Piece](m M) bool {
+	file := grpcx.FileField(m.ProtoReflect().Descriptor())
+	only := true
+	m.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+		only = fd == file
+		return only
+	})
+	f := m.GetFile()
+	return only && f.GetContentType() == "" && len(f.GetExtensions()) == 0
 }

@@ -160,8 +160,11 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 	if err := u.Options.Normalize(); err != nil {
 		return nil, false, err
 	}
-	sum := sha256.Sum256(u.Data)
-	sha := hex.EncodeToString(sum[:])
+	h := sha256.New()
+	for _, b := range u.Data {
+		h.Write(b)
+	}
+	sha := hex.EncodeToString(h.Sum(nil))
 	if imp, err := r.store.FindExisting(ctx, u, sha); err != nil || imp != nil {
 		if imp != nil {
 			if err := r.store.details(ctx, imp); err != nil {
@@ -170,7 +173,7 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 		}
 		return imp, false, err
 	}
-	rd, err := sheet.Open(u.Data, u.ContentType, r.cfg.Limits)
+	rd, err := sheet.OpenPieces(u.Data, u.ContentType, r.cfg.Limits)
 	if err != nil {
 		return nil, false, fileError(err)
 	}

@@ -25,7 +25,7 @@ func TestErasureReachesImportRows(t *testing.T) {
 	ctx := servicetest.As(t, ids.New())
 	run := func(file string, validateOnly bool) *importsv1.Import {
 		t.Helper()
-		op, err := imp.imp.ImportBeneficiaries(ctx, &pb.ImportBeneficiariesRequest{File: csvFile(file), OnError: "skip", ValidateOnly: validateOnly})
+		op, err := upload(ctx, imp.imp, &pb.ImportBeneficiariesRequest{File: csvFile(file), OnError: "skip", ValidateOnly: validateOnly})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -47,7 +47,7 @@ func BenchmarkImport50k(b *testing.B) {
 		org := ids.New()
 		ctx := servicetest.As(b, org)
 		start := time.Now()
-		op, err := cl.imp.ImportBeneficiaries(ctx, &pb.ImportBeneficiariesRequest{File: csvFile(string(data)), ValidateOnly: dry})
+		op, err := uploadIn(ctx, cl.imp, &pb.ImportBeneficiariesRequest{File: csvFile(string(data)), ValidateOnly: dry}, 512<<10)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -33,7 +33,7 @@ func BenchmarkImportNotesFile(b *testing.B) {
 		ctx := servicetest.As(b, org)
 		peak, stop := heapPeaks()
 		start := time.Now()
-		op, err := cl.imp.ImportBeneficiaries(ctx, &pb.ImportBeneficiariesRequest{File: &httpbody.HttpBody{ContentType: "text/csv", Data: data}, ValidateOnly: true})
+		op, err := uploadIn(ctx, cl.imp, &pb.ImportBeneficiariesRequest{File: &httpbody.HttpBody{ContentType: "text/csv", Data: data}, ValidateOnly: true}, 512<<10)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -34,6 +35,37 @@ func startImports(t *testing.T) importClients {
 
 func clientsOf(conn grpc.ClientConnInterface) importClients {
 	return importClients{pb.NewBeneficiaryServiceClient(conn), pb.NewBeneficiaryImportServiceClient(conn), importsv1.NewImportServiceClient(conn)}
+}
+
+// upload sends req over the streaming RPC, its file in pieces of 97
+// bytes (rows and characters cut anywhere).
+func upload(ctx context.Context, c pb.BeneficiaryImportServiceClient, req *pb.ImportBeneficiariesRequest) (*longrunningpb.Operation, error) {
+	return uploadIn(ctx, c, req, 97)
+}
+
+// uploadIn sends req with its file in pieces of piece bytes: the first
+// message with the options and the content type.
+func uploadIn(ctx context.Context, c pb.BeneficiaryImportServiceClient, req *pb.ImportBeneficiariesRequest, piece int) (*longrunningpb.Operation, error) {
+	stream, err := c.ImportBeneficiaries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	data := req.GetFile().GetData()
+	first := &pb.ImportBeneficiariesRequest{ValidateOnly: req.GetValidateOnly(), OnError: req.GetOnError(),
+		OnDuplicate: req.GetOnDuplicate(), RequestId: req.GetRequestId()}
+	if req.File != nil {
+		first.File = &httpbody.HttpBody{ContentType: req.GetFile().GetContentType(), Data: data[:min(len(data), piece)]}
+	}
+	for m := first; m != nil; {
+		if err := stream.Send(m); err != nil {
+			break // the answer says why
+		}
+		m = nil
+		if data = data[min(len(data), piece):]; len(data) > 0 {
+			m = &pb.ImportBeneficiariesRequest{File: &httpbody.HttpBody{Data: data[:min(len(data), piece)]}}
+		}
+	}
+	return stream.CloseAndRecv()
 }
 
 func csvFile(s string) *httpbody.HttpBody {
@@ -87,7 +119,7 @@ func TestImportBeneficiaries(t *testing.T) {
 	ctx := servicetest.As(t, org)
 
 	// Dry run: every problem with its row and column; nothing written.
-	op, err := c.imp.ImportBeneficiaries(ctx, &pb.ImportBeneficiariesRequest{File: csvFile(register), ValidateOnly: true})
+	op, err := upload(ctx, c.imp, &pb.ImportBeneficiariesRequest{File: csvFile(register), ValidateOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +140,7 @@ func TestImportBeneficiaries(t *testing.T) {
 	}
 
 	// All or nothing: the bad rows fail the import, nothing is written.
-	op, err = c.imp.ImportBeneficiaries(ctx, &pb.ImportBeneficiariesRequest{File: csvFile(register)})
+	op, err = upload(ctx, c.imp, &pb.ImportBeneficiariesRequest{File: csvFile(register)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +153,7 @@ func TestImportBeneficiaries(t *testing.T) {
 	}
 
 	// on_error=skip: the good rows are written, each audited as a create.
-	op, err = c.imp.ImportBeneficiaries(ctx, &pb.ImportBeneficiariesRequest{File: csvFile(register), OnError: "skip", RequestId: "reg-1"})
+	op, err = upload(ctx, c.imp, &pb.ImportBeneficiariesRequest{File: csvFile(register), OnError: "skip", RequestId: "reg-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,15 +207,15 @@ func TestImportBeneficiaries(t *testing.T) {
 	}
 
 	// The same request id, or the same file again: nothing imported twice.
-	again, err := c.imp.ImportBeneficiaries(ctx, &pb.ImportBeneficiariesRequest{File: csvFile(register), OnError: "skip", RequestId: "reg-1"})
+	again, err := upload(ctx, c.imp, &pb.ImportBeneficiariesRequest{File: csvFile(register), OnError: "skip", RequestId: "reg-1"})
 	if err != nil || again.GetName() != op.GetName() {
 		t.Fatalf("retry by request id: %v %v (first %s)", again.GetName(), err, op.GetName())
 	}
-	again, err = c.imp.ImportBeneficiaries(ctx, &pb.ImportBeneficiariesRequest{File: csvFile(register), OnError: "skip"})
+	again, err = upload(ctx, c.imp, &pb.ImportBeneficiariesRequest{File: csvFile(register), OnError: "skip"})
 	if err != nil || again.GetName() != op.GetName() {
 		t.Fatalf("retry by file hash: %v %v (first %s)", again.GetName(), err, op.GetName())
 	}
-	if _, err := c.imp.ImportBeneficiaries(ctx, &pb.ImportBeneficiariesRequest{File: csvFile(register + "Ana;B;;;;;;\n"), RequestId: "reg-1"}); statustest.Code(err) != codes.InvalidArgument {
+	if _, err := upload(ctx, c.imp, &pb.ImportBeneficiariesRequest{File: csvFile(register + "Ana;B;;;;;;\n"), RequestId: "reg-1"}); statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("request id reused for another file: %v", err)
 	}
 
@@ -214,7 +246,7 @@ func TestImportDuplicatesAcrossScripts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		op, err := c.imp.ImportBeneficiaries(ctx, &pb.ImportBeneficiariesRequest{File: csvFile(file), ValidateOnly: policy == "", OnDuplicate: policy})
+		op, err := upload(ctx, c.imp, &pb.ImportBeneficiariesRequest{File: csvFile(file), ValidateOnly: policy == "", OnDuplicate: policy})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -255,9 +287,51 @@ func TestImportBadFiles(t *testing.T) {
 		{"utf-16", "text/csv", "\xff\xfei\x00m\x00e\x00", "UTF-16"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := c.imp.ImportBeneficiaries(ctx, &pb.ImportBeneficiariesRequest{File: &httpbody.HttpBody{ContentType: tc.ct, Data: []byte(tc.data)}})
+			_, err := upload(ctx, c.imp, &pb.ImportBeneficiariesRequest{File: &httpbody.HttpBody{ContentType: tc.ct, Data: []byte(tc.data)}})
 			if statustest.Code(err) != codes.InvalidArgument || !strings.Contains(fmt.Sprint(err)+violationTexts(err), tc.mention) {
 				t.Fatalf("got %v, want InvalidArgument mentioning %q", err, tc.mention)
+			}
+		})
+	}
+	// The upload itself: no file, an empty one, options after the first
+	// message, more than IMPORT_MAX_BYTES (refused as it passes them).
+	uploads := map[string]func() (*pb.ImportBeneficiariesRequest, []*pb.ImportBeneficiariesRequest){
+		"no message": func() (*pb.ImportBeneficiariesRequest, []*pb.ImportBeneficiariesRequest) { return nil, nil },
+		"empty file": func() (*pb.ImportBeneficiariesRequest, []*pb.ImportBeneficiariesRequest) {
+			return &pb.ImportBeneficiariesRequest{File: &httpbody.HttpBody{ContentType: "text/csv"}, ValidateOnly: true}, nil
+		},
+		"options later": func() (*pb.ImportBeneficiariesRequest, []*pb.ImportBeneficiariesRequest) {
+			return &pb.ImportBeneficiariesRequest{File: csvFile("ime,prezime\n")},
+				[]*pb.ImportBeneficiariesRequest{{File: &httpbody.HttpBody{Data: []byte("A,B\n")}, ValidateOnly: true}}
+		},
+		"content type later": func() (*pb.ImportBeneficiariesRequest, []*pb.ImportBeneficiariesRequest) {
+			return &pb.ImportBeneficiariesRequest{File: csvFile("ime,prezime\n")},
+				[]*pb.ImportBeneficiariesRequest{{File: &httpbody.HttpBody{ContentType: "text/csv", Data: []byte("A,B\n")}}}
+		},
+		"too large": func() (*pb.ImportBeneficiariesRequest, []*pb.ImportBeneficiariesRequest) {
+			var rest []*pb.ImportBeneficiariesRequest
+			for range 21 {
+				rest = append(rest, &pb.ImportBeneficiariesRequest{File: &httpbody.HttpBody{Data: bytes.Repeat([]byte("A,B\n"), 1<<18)}})
+			}
+			return &pb.ImportBeneficiariesRequest{File: csvFile("ime,prezime\n")}, rest
+		},
+	}
+	for name, mention := range map[string]string{"no message": "file: is required", "empty file": "file: is required",
+		"options later": "only the first message", "content type later": "only the first message", "too large": "IMPORT_MAX_BYTES"} {
+		t.Run(name, func(t *testing.T) {
+			first, rest := uploads[name]()
+			stream, err := c.imp.ImportBeneficiaries(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range append([]*pb.ImportBeneficiariesRequest{first}, rest...) {
+				if m != nil && stream.Send(m) != nil {
+					break
+				}
+			}
+			_, err = stream.CloseAndRecv()
+			if statustest.Code(err) != codes.InvalidArgument || !strings.Contains(fmt.Sprint(err)+violationTexts(err), mention) {
+				t.Fatalf("got %v, want InvalidArgument mentioning %q", err, mention)
 			}
 		})
 	}

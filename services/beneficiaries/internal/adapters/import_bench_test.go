@@ -158,7 +158,7 @@ func stage(b testing.TB, pool *pgxpool.Pool, org string, from, n int) string {
 	runner := importsjob.NewRunner(importsjob.NewStore(pool), importsjob.Config{Limits: sheet.DefaultLimits(100_000)}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	runner.Register(imports.KindBeneficiaries, app.New(adapters.NewPostgres(pool), nil, nil).ImportSpec(), noProcessing{})
 	imp, err := runner.Upload(context.Background(), &imports.Upload{Kind: imports.KindBeneficiaries, OrganisationID: org,
-		Options: imports.Options{ValidateOnly: true}, ContentType: "text/csv", Data: register.CSV(1, from, n)})
+		Options: imports.Options{ValidateOnly: true}, ContentType: "text/csv", Data: sheet.Pieces{register.CSV(1, from, n)}})
 	if err != nil {
 		b.Fatal(err)
 	}

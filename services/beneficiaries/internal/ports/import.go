@@ -29,15 +29,16 @@ func NewImport(runner *importsjob.Runner, env importsjob.Env, log *slog.Logger) 
 	return &Import{runner: runner, env: env, log: log}
 }
 
-// ImportBeneficiaries starts an import of the uploaded file.
-func (s *Import) ImportBeneficiaries(ctx context.Context, req *pb.ImportBeneficiariesRequest) (*longrunningpb.Operation, error) {
+// ImportBeneficiaries receives an uploaded file and starts its import.
+func (s *Import) ImportBeneficiaries(stream grpc.ClientStreamingServer[pb.ImportBeneficiariesRequest, longrunningpb.Operation]) error {
+	ctx := stream.Context()
 	act, err := actor(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	contentType, data, err := importsgrpc.TakeFile(&req.File, s.env)
+	req, contentType, data, err := importsgrpc.ReceiveFile(stream.Recv, s.env)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	imp, err := s.runner.Upload(ctx, &imports.Upload{
 		Kind: imports.KindBeneficiaries, OrganisationID: act.OrganisationID, ClientID: act.ClientID, Purpose: act.Purpose,
@@ -46,9 +47,13 @@ func (s *Import) ImportBeneficiaries(ctx context.Context, req *pb.ImportBenefici
 		ContentType: contentType, Data: data,
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return importsgrpc.Operation(ctx, s.log, imp)
+	op, err := importsgrpc.Operation(ctx, s.log, imp)
+	if err != nil {
+		return err
+	}
+	return stream.SendAndClose(op)
 }
 
 // GetBeneficiaryImportTemplate returns an empty register to fill in.

@@ -305,7 +305,10 @@ func authenticate(o Options, fails *failures) Middleware {
 func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 	return func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		if u, ok := r.Body.(*uploadBody); ok && u.tooLarge != nil {
+			mbe = u.tooLarge
+		}
+		if mbe != nil || errors.As(err, &mbe) {
 			writeStatusCode(w, r, http.StatusRequestEntityTooLarge, status.Newf(codes.InvalidArgument, "request body larger than %d bytes", mbe.Limit))
 			return
 		}

@@ -109,7 +109,7 @@ func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, next http.Ha
 	// Handed on as read (an upload's decoder takes the bytes as they are).
 	buffered := &bufferedBody{Reader: bytes.NewReader(body), data: body}
 	if u, ok := r.Body.(*uploadBody); ok {
-		r.Body = &uploadBody{ReadCloser: buffered, contentType: u.contentType}
+		r.Body = &uploadBody{ReadCloser: buffered, contentType: u.contentType, size: int64(len(body)), query: u.query}
 	} else {
 		r.Body = buffered
 	}

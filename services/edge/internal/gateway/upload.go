@@ -5,33 +5,56 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
+	"github.com/spona/spona/pkg/grpcx"
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // Uploads (spreadsheet imports) send a file as the raw request body. After
 // routing, limits applies the route's body limit (uploads get their own,
-// larger one), and an upload's body is tagged with its Content-Type and
-// decoded by uploadMarshaler into the RPC's google.api.HttpBody as it is,
-// whatever the file's type: the service judges the file and says what is
-// wrong with it. Read once, and held once: a body the idempotency
-// middleware already read for its hash is handed over without a copy.
+// larger one), and an upload's body is tagged with its Content-Type, length
+// and query, and decoded by uploadMarshaler whatever the file's type: the
+// service judges the file and says what is wrong with it.
+//
+//   - A unary RPC (the file is its google.api.HttpBody field) gets the body
+//     in that field, read once into one buffer.
+//   - A client-streaming RPC gets the body in pieces of uploadPiece bytes,
+//     each in a message of its own (the file's data), the first with the
+//     query's options and the file's content type, sent as they are read:
+//     the edge holds a piece or a few at a time, not the file.
+//
+// A body the idempotency middleware already read for its hash is handed
+// over without a copy (the pieces are parts of it).
 
 // uploadMIME stands in for an upload's Content-Type while the gateway picks
 // the decoder.
 const uploadMIME = "application/x-spona-upload"
 
-// uploadBody is an upload's body with the Content-Type and length it came
-// with.
+// uploadBody is an upload's body with the Content-Type, length and query
+// it came with.
 type uploadBody struct {
 	io.ReadCloser
 	contentType string
 	// size is the Content-Length (-1 unknown).
-	size int64
+	size  int64
+	query url.Values
+	// tooLarge is set when reading went past the body limit (the gateway
+	// reports a streaming RPC's decoding errors as InvalidArgument: the
+	// error handler answers 413 from this).
+	tooLarge *http.MaxBytesError
 }
+
+// uploadPiece is how many bytes of an upload each message of a streaming
+// RPC carries (at least grpcx's 64 KiB, so that they are sent without a
+// copy).
+const uploadPiece = 512 << 10
 
 // bufferedBody is a body already read into memory.
 type bufferedBody struct {
@@ -56,7 +79,7 @@ func limit(w http.ResponseWriter, r *http.Request, upload bool, maxBody, maxUplo
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 	}
 	if upload {
-		r.Body = &uploadBody{ReadCloser: r.Body, contentType: r.Header.Get("Content-Type"), size: r.ContentLength}
+		r.Body = &uploadBody{ReadCloser: r.Body, contentType: r.Header.Get("Content-Type"), size: r.ContentLength, query: r.URL.Query()}
 		r.Header.Set("Content-Type", uploadMIME)
 	}
 	return true
@@ -67,41 +90,107 @@ func limit(w http.ResponseWriter, r *http.Request, upload bool, maxBody, maxUplo
 type uploadMarshaler struct{ runtime.Marshaler }
 
 func (m uploadMarshaler) NewDecoder(r io.Reader) runtime.Decoder {
+	u, _ := r.(*uploadBody)
+	if u == nil {
+		u = &uploadBody{ReadCloser: io.NopCloser(r), size: -1}
+	}
+	var pieces *pieceReader
 	return runtime.DecoderFunc(func(v any) error {
-		var hb *httpbody.HttpBody
 		switch x := v.(type) {
 		case *httpbody.HttpBody:
-			hb = x
+			return u.readWhole(x)
 		case **httpbody.HttpBody:
 			if *x == nil {
 				*x = &httpbody.HttpBody{}
 			}
-			hb = *x
-		default:
-			return status.Error(codes.InvalidArgument, "this route takes a JSON body")
-		}
-		size := int64(-1)
-		if u, ok := r.(*uploadBody); ok {
-			hb.ContentType, size = u.contentType, u.size
-			r = u.ReadCloser
-		}
-		if b, ok := unwrapBuffered(r); ok {
-			hb.Data = b
-			return nil
-		}
-		// Read into one buffer of the announced size (io.ReadAll would
-		// grow it step by step, copying the file each time).
-		data, err := readSized(r, size)
-		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return err
+			return u.readWhole(*x)
+		case proto.Message:
+			if fd := grpcx.FileField(x.ProtoReflect().Descriptor()); fd != nil {
+				if pieces == nil {
+					pieces = &pieceReader{u: u}
+				}
+				return pieces.next(x, fd)
 			}
+		}
+		return status.Error(codes.InvalidArgument, "this route takes a JSON body")
+	})
+}
+
+// readWhole reads the whole body into hb.
+func (u *uploadBody) readWhole(hb *httpbody.HttpBody) error {
+	hb.ContentType = u.contentType
+	if b, ok := unwrapBuffered(u.ReadCloser); ok {
+		hb.Data = b
+		return nil
+	}
+	// Read into one buffer of the announced size (io.ReadAll would
+	// grow it step by step, copying the file each time).
+	data, err := readSized(u.ReadCloser, u.size)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return status.Error(codes.InvalidArgument, "could not read the request body")
+	}
+	hb.Data = data
+	return nil
+}
+
+// pieceReader cuts an upload into the messages of a streaming RPC.
+type pieceReader struct {
+	u    *uploadBody
+	sent int // messages made
+	read int64
+	done bool
+}
+
+// next fills msg with the next piece of the body; io.EOF after the last
+// (the first message is made even for an empty body).
+func (p *pieceReader) next(msg proto.Message, fd protoreflect.FieldDescriptor) error {
+	if p.done {
+		return io.EOF
+	}
+	hb := &httpbody.HttpBody{}
+	if p.sent == 0 {
+		hb.ContentType = p.u.contentType
+		if err := runtime.PopulateQueryParameters(msg, p.u.query, utilities.NewDoubleArray([][]string{{string(fd.Name())}})); err != nil {
+			return err
+		}
+	}
+	if b, ok := unwrapBuffered(p.u.ReadCloser); ok {
+		// Read before: the pieces are parts of it.
+		rest := b[p.read:]
+		hb.Data = rest[:min(len(rest), uploadPiece)]
+		p.done = len(rest) <= uploadPiece
+	} else {
+		n := int64(uploadPiece)
+		if p.u.size >= 0 {
+			n = max(min(n, p.u.size-p.read), 0)
+		}
+		// A new buffer each time: gRPC may still be sending the last one.
+		buf := make([]byte, n)
+		got, err := io.ReadFull(p.u.ReadCloser, buf)
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			p.u.tooLarge = mbe
+			return err
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			p.done = true
+		case err != nil:
 			return status.Error(codes.InvalidArgument, "could not read the request body")
 		}
-		hb.Data = data
-		return nil
-	})
+		hb.Data = buf[:got]
+		p.done = p.done || (p.u.size >= 0 && p.read+int64(got) >= p.u.size)
+	}
+	if len(hb.Data) == 0 && p.sent > 0 {
+		return io.EOF
+	}
+	p.read += int64(len(hb.Data))
+	p.sent++
+	msg.ProtoReflect().Set(fd, protoreflect.ValueOfMessage(hb.ProtoReflect()))
+	return nil
 }
 
 // unwrapBuffered returns the bytes of a body read before (by the

@@ -11,6 +11,7 @@ import (
 	"github.com/spona/spona/pkg/imports"
 	"github.com/spona/spona/pkg/imports/importsgrpc"
 	"github.com/spona/spona/pkg/imports/importsjob"
+	"github.com/spona/spona/pkg/sheet"
 	"github.com/spona/spona/services/trainings/internal/app"
 	"github.com/spona/spona/services/trainings/internal/domain"
 	"google.golang.org/genproto/googleapis/api/httpbody"
@@ -47,7 +48,7 @@ func (s *Import) ImportParticipants(ctx context.Context, req *pb.ImportParticipa
 		Kind: imports.KindParticipants, Parent: parent, OrganisationID: p.OrganisationID, ClientID: p.ClientID,
 		Options: imports.Options{ValidateOnly: req.GetValidateOnly(), OnError: req.GetOnError(), OnDuplicate: req.GetOnDuplicate(),
 			RequestID: grpcx.RequestID(ctx, req.GetRequestId())},
-		ContentType: contentType, Data: data, Spec: spec,
+		ContentType: contentType, Data: sheet.Pieces{data}, Spec: spec,
 	})
 	if err != nil {
 		return nil, err

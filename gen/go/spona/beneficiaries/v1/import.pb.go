@@ -28,7 +28,8 @@ const (
 type ImportBeneficiariesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The file: content_type text/csv or
-	// application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.
+	// application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (in
+	// the first message; each message carries the next bytes of data).
 	File *httpbody.HttpBody `protobuf:"bytes,1,opt,name=file,proto3" json:"file,omitempty"`
 	// Check every row and report problems and duplicates; write nothing.
 	ValidateOnly bool `protobuf:"varint,2,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
@@ -170,10 +171,10 @@ const file_spona_beneficiaries_v1_import_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x05 \x01(\tR\trequestId\"=\n" +
 	"#GetBeneficiaryImportTemplateRequest\x12\x16\n" +
-	"\x06format\x18\x01 \x01(\tR\x06format2\xb5\x03\n" +
-	"\x18BeneficiaryImportService\x12\xe4\x01\n" +
+	"\x06format\x18\x01 \x01(\tR\x06format2\xb7\x03\n" +
+	"\x18BeneficiaryImportService\x12\xe6\x01\n" +
 	"\x13ImportBeneficiaries\x122.spona.beneficiaries.v1.ImportBeneficiariesRequest\x1a\x1d.google.longrunning.Operation\"z\xcaA:\n" +
-	"\x17spona.imports.v1.Import\x12\x1fspona.imports.v1.ImportMetadata\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02 :\x04file\"\x18/v1/beneficiaries:import\x12\xb1\x01\n" +
+	"\x17spona.imports.v1.Import\x12\x1fspona.imports.v1.ImportMetadata\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02 :\x04file\"\x18/v1/beneficiaries:import(\x01\x12\xb1\x01\n" +
 	"\x1cGetBeneficiaryImportTemplate\x12;.spona.beneficiaries.v1.GetBeneficiaryImportTemplateRequest\x1a\x14.google.api.HttpBody\">\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x02\"\x12 /v1/beneficiaries:importTemplateB\xe9\x01\n" +
 	"\x1acom.spona.beneficiaries.v1B\vImportProtoP\x01ZDgithub.com/spona/spona/gen/go/spona/beneficiaries/v1;beneficiariesv1\xa2\x02\x03SBX\xaa\x02\x16Spona.Beneficiaries.V1\xca\x02\x16Spona\\Beneficiaries\\V1\xe2\x02\"Spona\\Beneficiaries\\V1\\GPBMetadata\xea\x02\x18Spona::Beneficiaries::V1b\x06proto3"
 

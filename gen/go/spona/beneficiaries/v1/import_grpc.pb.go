@@ -40,10 +40,13 @@ type BeneficiaryImportServiceClient interface {
 	// pol/spol, datum rođenja, opština/općina, …). Returns a long-running
 	// operation whose metadata is spona.imports.v1.ImportMetadata and whose
 	// response is the spona.imports.v1.Import; small files complete in the
-	// first response.
+	// first response. Over gRPC the file comes in pieces, so that no process
+	// holds it whole on the way: the first message carries the options, the
+	// file's content type and its first bytes, each following one only the
+	// next bytes (file.data, up to 4 MiB a message).
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-	ImportBeneficiaries(ctx context.Context, in *ImportBeneficiariesRequest, opts ...grpc.CallOption) (*longrunningpb.Operation, error)
+	ImportBeneficiaries(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportBeneficiariesRequest, longrunningpb.Operation], error)
 	// An empty sheet with the accepted headers, and (XLSX) a second sheet
 	// listing the accepted values of each coded column.
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
@@ -59,15 +62,18 @@ func NewBeneficiaryImportServiceClient(cc grpc.ClientConnInterface) BeneficiaryI
 	return &beneficiaryImportServiceClient{cc}
 }
 
-func (c *beneficiaryImportServiceClient) ImportBeneficiaries(ctx context.Context, in *ImportBeneficiariesRequest, opts ...grpc.CallOption) (*longrunningpb.Operation, error) {
+func (c *beneficiaryImportServiceClient) ImportBeneficiaries(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportBeneficiariesRequest, longrunningpb.Operation], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(longrunningpb.Operation)
-	err := c.cc.Invoke(ctx, BeneficiaryImportService_ImportBeneficiaries_FullMethodName, in, out, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &BeneficiaryImportService_ServiceDesc.Streams[0], BeneficiaryImportService_ImportBeneficiaries_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	x := &grpc.GenericClientStream[ImportBeneficiariesRequest, longrunningpb.Operation]{ClientStream: stream}
+	return x, nil
 }
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type BeneficiaryImportService_ImportBeneficiariesClient = grpc.ClientStreamingClient[ImportBeneficiariesRequest, longrunningpb.Operation]
 
 func (c *beneficiaryImportServiceClient) GetBeneficiaryImportTemplate(ctx context.Context, in *GetBeneficiaryImportTemplateRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
@@ -94,10 +100,13 @@ type BeneficiaryImportServiceServer interface {
 	// pol/spol, datum rođenja, opština/općina, …). Returns a long-running
 	// operation whose metadata is spona.imports.v1.ImportMetadata and whose
 	// response is the spona.imports.v1.Import; small files complete in the
-	// first response.
+	// first response. Over gRPC the file comes in pieces, so that no process
+	// holds it whole on the way: the first message carries the options, the
+	// file's content type and its first bytes, each following one only the
+	// next bytes (file.data, up to 4 MiB a message).
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
 	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
-	ImportBeneficiaries(context.Context, *ImportBeneficiariesRequest) (*longrunningpb.Operation, error)
+	ImportBeneficiaries(grpc.ClientStreamingServer[ImportBeneficiariesRequest, longrunningpb.Operation]) error
 	// An empty sheet with the accepted headers, and (XLSX) a second sheet
 	// listing the accepted values of each coded column.
 	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
@@ -113,8 +122,8 @@ type BeneficiaryImportServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedBeneficiaryImportServiceServer struct{}
 
-func (UnimplementedBeneficiaryImportServiceServer) ImportBeneficiaries(context.Context, *ImportBeneficiariesRequest) (*longrunningpb.Operation, error) {
-	return nil, status.Error(codes.Unimplemented, "method ImportBeneficiaries not implemented")
+func (UnimplementedBeneficiaryImportServiceServer) ImportBeneficiaries(grpc.ClientStreamingServer[ImportBeneficiariesRequest, longrunningpb.Operation]) error {
+	return status.Error(codes.Unimplemented, "method ImportBeneficiaries not implemented")
 }
 func (UnimplementedBeneficiaryImportServiceServer) GetBeneficiaryImportTemplate(context.Context, *GetBeneficiaryImportTemplateRequest) (*httpbody.HttpBody, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetBeneficiaryImportTemplate not implemented")
@@ -141,23 +150,12 @@ func RegisterBeneficiaryImportServiceServer(s grpc.ServiceRegistrar, srv Benefic
 	s.RegisterService(&BeneficiaryImportService_ServiceDesc, srv)
 }
 
-func _BeneficiaryImportService_ImportBeneficiaries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(ImportBeneficiariesRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(BeneficiaryImportServiceServer).ImportBeneficiaries(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: BeneficiaryImportService_ImportBeneficiaries_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(BeneficiaryImportServiceServer).ImportBeneficiaries(ctx, req.(*ImportBeneficiariesRequest))
-	}
-	return interceptor(ctx, in, info, handler)
+func _BeneficiaryImportService_ImportBeneficiaries_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(BeneficiaryImportServiceServer).ImportBeneficiaries(&grpc.GenericServerStream[ImportBeneficiariesRequest, longrunningpb.Operation]{ServerStream: stream})
 }
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type BeneficiaryImportService_ImportBeneficiariesServer = grpc.ClientStreamingServer[ImportBeneficiariesRequest, longrunningpb.Operation]
 
 func _BeneficiaryImportService_GetBeneficiaryImportTemplate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetBeneficiaryImportTemplateRequest)
@@ -185,14 +183,16 @@ var BeneficiaryImportService_ServiceDesc = grpc.ServiceDesc{
 	HandlerType: (*BeneficiaryImportServiceServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
-			MethodName: "ImportBeneficiaries",
-			Handler:    _BeneficiaryImportService_ImportBeneficiaries_Handler,
-		},
-		{
 			MethodName: "GetBeneficiaryImportTemplate",
 			Handler:    _BeneficiaryImportService_GetBeneficiaryImportTemplate_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "ImportBeneficiaries",
+			Handler:       _BeneficiaryImportService_ImportBeneficiaries_Handler,
+			ClientStreams: true,
+		},
+	},
 	Metadata: "spona/beneficiaries/v1/import.proto",
 }
