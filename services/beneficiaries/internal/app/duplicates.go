@@ -110,7 +110,10 @@ func (f *duplicateFinder) find(ctx context.Context, chunk []*imports.StagedRow) 
 		near := f.rows.Nearest(k.Trigrams, similarityThreshold, nearest, cmp.Compare[int32])
 		slices.SortFunc(near, func(a, b trigram.Hit) int { return cmp.Compare(a.Entry, b.Entry) })
 		for _, h := range near {
-			within[r.Row] = append(within[r.Row], RowCandidate{Row: f.rowNos[h.Entry], Candidate: k.Score(f.rowKeys[h.Entry], h.Similarity)})
+			// Only what Process keeps (most near names score less).
+			if c := k.Score(f.rowKeys[h.Entry], h.Similarity); c.Score >= domain.MinDuplicateScore {
+				within[r.Row] = append(within[r.Row], RowCandidate{Row: f.rowNos[h.Entry], Candidate: c})
+			}
 		}
 		f.rows.Add(k.Trigrams)
 		k.Trigrams = nil
