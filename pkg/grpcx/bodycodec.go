@@ -234,7 +234,11 @@ func readBody(r *mem.Reader, n int, hb *httpbody.HttpBody) bool {
 // with only the tag read (raw nil); otherwise it reads the whole field and
 // returns it encoded. ok is false for groups and malformed input.
 func readField(r *mem.Reader, want func(protowire.Number, protowire.Type) bool) (raw []byte, ok bool) {
-	tag, err := binary.ReadUvarint(r)
+	// The field is kept byte for byte as it came: an unknown field's bytes
+	// are kept by proto as they are (a varint written in more bytes than
+	// needed included), and so compare equal only if not re-encoded.
+	rec := &recorder{r: r, buf: make([]byte, 0, 16)}
+	tag, err := binary.ReadUvarint(rec)
 	if err != nil {
 		return nil, false
 	}
@@ -245,36 +249,38 @@ func readField(r *mem.Reader, want func(protowire.Number, protowire.Type) bool) 
 	if want(num, typ) {
 		return nil, true
 	}
-	raw = protowire.AppendTag(make([]byte, 0, 16), num, typ)
 	switch typ {
 	case protowire.VarintType:
-		x, err := binary.ReadUvarint(r)
-		if err != nil {
+		if _, err := binary.ReadUvarint(rec); err != nil {
 			return nil, false
 		}
-		raw = protowire.AppendVarint(raw, x)
-	case protowire.Fixed32Type, protowire.Fixed64Type:
-		size := 4
-		if typ == protowire.Fixed64Type {
-			size = 8
-		}
-		raw, ok = readN(r, raw, size)
-		if !ok {
-			return nil, false
-		}
+		return rec.buf, true
+	case protowire.Fixed32Type:
+		return readN(r, rec.buf, 4)
+	case protowire.Fixed64Type:
+		return readN(r, rec.buf, 8)
 	case protowire.BytesType:
-		n, ok := readLen(r, r.Remaining())
-		if !ok {
+		n, err := binary.ReadUvarint(rec)
+		if err != nil || n > intconv.Uint64(int64(r.Remaining())) {
 			return nil, false
 		}
-		raw = protowire.AppendVarint(raw, intconv.Uint64(int64(n)))
-		if raw, ok = readN(r, raw, n); !ok {
-			return nil, false
-		}
-	default:
-		return nil, false
+		return readN(r, rec.buf, int(n)) //nolint:gosec // at most r.Remaining()
 	}
-	return raw, true
+	return nil, false
+}
+
+// recorder reads bytes from r one at a time and keeps them.
+type recorder struct {
+	r   *mem.Reader
+	buf []byte
+}
+
+func (c *recorder) ReadByte() (byte, error) {
+	b, err := c.r.ReadByte()
+	if err == nil {
+		c.buf = append(c.buf, b)
+	}
+	return b, err
 }
 
 func readN(r *mem.Reader, dst []byte, n int) ([]byte, bool) {
