@@ -239,6 +239,29 @@ func FromProto(p *commonv1.Aggregate) Aggregate {
 	return a
 }
 
+// ageBands are the UNHCR age bands in order: a band holds the ages below
+// its bound not held by the band before it; the last has no bound.
+var ageBands = []struct {
+	below int
+	label string
+}{{5, "0-4"}, {12, "5-11"}, {18, "12-17"}, {60, "18-59"}, {0, "60+"}}
+
+// AgeBandOf returns the UNHCR age band (0-4, 5-11, 12-17, 18-59, 60+) of
+// an age in years; "" for a negative age (a birth after the day asked
+// about), which counts as unknown. AgeBandOfSQL is the same in SQL.
+func AgeBandOf(age int) string {
+	if age < 0 {
+		return ""
+	}
+	last := len(ageBands) - 1
+	for _, b := range ageBands[:last] {
+		if age < b.below {
+			return b.label
+		}
+	}
+	return ageBands[last].label
+}
+
 // AgeBandSQL returns a SQL expression giving the UNHCR age band (0-4, 5-11,
 // 12-17, 18-59, 60+) at asOf (a SQL date expression) of a person with birth
 // date column birthDate or, failing that, birth year column birthYear.
@@ -246,12 +269,19 @@ func AgeBandSQL(birthDate, birthYear, asOf string) string {
 	return AgeBandOfSQL(fmt.Sprintf("COALESCE(date_part('year', age(%[3]s, %[1]s))::int, date_part('year', %[3]s)::int - %[2]s)", birthDate, birthYear, asOf))
 }
 
-// AgeBandOfSQL returns a SQL expression giving the UNHCR age band of age
-// (a SQL integer expression, in years; 'unknown' when NULL). The
-// expression appears once per band: keep it cheap (a column, a
-// difference of columns).
+// AgeBandOfSQL returns a SQL expression giving the age band of age (a SQL
+// integer expression, in years) as AgeBandOf does, 'unknown' when NULL or
+// negative. The expression appears once per band: keep it cheap (a
+// column, a difference of columns).
 func AgeBandOfSQL(age string) string {
-	return fmt.Sprintf(`CASE WHEN %[1]s IS NULL THEN 'unknown' WHEN %[1]s < 5 THEN '0-4' WHEN %[1]s < 12 THEN '5-11' WHEN %[1]s < 18 THEN '12-17' WHEN %[1]s < 60 THEN '18-59' ELSE '60+' END`, age)
+	var b strings.Builder
+	fmt.Fprintf(&b, "CASE WHEN %[1]s IS NULL OR %[1]s < 0 THEN 'unknown'", age)
+	last := len(ageBands) - 1
+	for _, band := range ageBands[:last] {
+		fmt.Fprintf(&b, " WHEN %s < %d THEN '%s'", age, band.below, band.label)
+	}
+	fmt.Fprintf(&b, " ELSE '%s' END", ageBands[last].label)
+	return b.String()
 }
 
 // Query asks for a count over a project's records in a period (both ends

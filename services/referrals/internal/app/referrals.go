@@ -268,9 +268,13 @@ func (a *App) share(ctx context.Context, r *domain.Referral, now time.Time) erro
 			"the beneficiary has no live referral_sharing consent; record one before sending")
 	}
 	r.ConsentID = consent.ID
+	ageBand := ""
+	if age, known := domain.AgeAt(view.BirthDate, view.BirthYear, now); known {
+		ageBand = aggregate.AgeBandOf(age)
+	}
 	r.Snapshot = domain.Snapshot{
 		Sex:          view.Sex,
-		AgeBand:      domain.AgeBand(view.BirthDate, view.BirthYear, now),
+		AgeBand:      ageBand,
 		LegalStatus:  view.LegalStatus,
 		Municipality: view.Municipality,
 	}

@@ -73,35 +73,21 @@ type Snapshot struct {
 	Municipality string
 }
 
-// AgeBand returns the UNHCR age band (0-4, 5-11, 12-17, 18-59, 60+) of a
-// person at asOf, from a birth date or, when that is zero, a birth year;
-// "" when neither is known.
-func AgeBand(birthDate time.Time, birthYear int, asOf time.Time) string {
-	var age int
+// AgeAt returns the age in whole years at asOf of a person with a birth
+// date or, when that is zero, a birth year; false when neither is known.
+// (pkg/aggregate.AgeBandOf gives its band.)
+func AgeAt(birthDate time.Time, birthYear int, asOf time.Time) (int, bool) {
 	switch {
 	case !birthDate.IsZero():
-		age = asOf.Year() - birthDate.Year()
+		age := asOf.Year() - birthDate.Year()
 		if asOf.Month() < birthDate.Month() || (asOf.Month() == birthDate.Month() && asOf.Day() < birthDate.Day()) {
 			age--
 		}
+		return age, true
 	case birthYear > 0:
-		age = asOf.Year() - birthYear
-	default:
-		return ""
+		return asOf.Year() - birthYear, true
 	}
-	switch {
-	case age < 0:
-		return ""
-	case age < 5:
-		return "0-4"
-	case age < 12:
-		return "5-11"
-	case age < 18:
-		return "12-17"
-	case age < 60:
-		return "18-59"
-	}
-	return "60+"
+	return 0, false
 }
 
 // Etag identifies the stored version, for optimistic concurrency.

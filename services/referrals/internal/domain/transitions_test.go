@@ -111,24 +111,25 @@ func TestCommandValidate(t *testing.T) {
 	}
 }
 
-func TestAgeBand(t *testing.T) {
+func TestAgeAt(t *testing.T) {
 	asOf := time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC)
 	cases := []struct {
 		birth time.Time
 		year  int
-		want  string
+		age   int
+		known bool
 	}{
-		{time.Date(2022, 6, 16, 0, 0, 0, 0, time.UTC), 0, "0-4"},
-		{time.Date(2021, 6, 15, 0, 0, 0, 0, time.UTC), 0, "5-11"},
-		{time.Date(2008, 6, 16, 0, 0, 0, 0, time.UTC), 0, "12-17"},
-		{time.Date(2008, 6, 15, 0, 0, 0, 0, time.UTC), 0, "18-59"},
-		{time.Time{}, 1960, "60+"},
-		{time.Time{}, 0, ""},
-		{time.Time{}, 2030, ""},
+		{time.Date(2022, 6, 16, 0, 0, 0, 0, time.UTC), 0, 3, true},
+		{time.Date(2021, 6, 15, 0, 0, 0, 0, time.UTC), 0, 5, true},
+		{time.Date(2008, 6, 16, 0, 0, 0, 0, time.UTC), 1990, 17, true},
+		{time.Date(2008, 6, 15, 0, 0, 0, 0, time.UTC), 0, 18, true},
+		{time.Time{}, 1960, 66, true},
+		{time.Time{}, 0, 0, false},
+		{time.Time{}, 2030, -4, true},
 	}
 	for _, c := range cases {
-		if got := AgeBand(c.birth, c.year, asOf); got != c.want {
-			t.Errorf("AgeBand(%v, %d) = %q, want %q", c.birth, c.year, got, c.want)
+		if age, known := AgeAt(c.birth, c.year, asOf); age != c.age || known != c.known {
+			t.Errorf("AgeAt(%v, %d) = %d, %v; want %d, %v", c.birth, c.year, age, known, c.age, c.known)
 		}
 	}
 }
