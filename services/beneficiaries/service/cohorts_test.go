@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -82,10 +83,13 @@ func TestCountBeneficiaries(t *testing.T) {
 	}
 
 	t.Run("by age band and legal status", func(t *testing.T) {
-		// The same persons, each with the year of their first event.
+		// The same persons, each with the year of their first event and
+		// a day of it their legal status is taken on (every status here
+		// was recorded once, so the day changes none).
 		aged := func(id string, year int32, orgs ...string) *pb.CountedBeneficiary {
 			m := member(id, orgs...)
 			m.AgeYear = year
+			m.LegalStatusDate = fmt.Sprintf("%d-03-01", year)
 			return m
 		}
 		req := &pb.CountBeneficiariesRequest{GroupBy: []string{"age_band", "legal_status"}, Cohorts: []*pb.BeneficiaryCohort{
@@ -129,6 +133,12 @@ func TestCountBeneficiaries(t *testing.T) {
 			"not a year": {&pb.CountBeneficiariesRequest{GroupBy: []string{"age_band"}, Cohorts: []*pb.BeneficiaryCohort{
 				{Beneficiaries: []*pb.CountedBeneficiary{{BeneficiaryId: f1, AgeYear: 20270}}}}},
 				[]string{"cohorts[0].beneficiaries[0].age_year"}},
+			"legal status without a day": {&pb.CountBeneficiariesRequest{GroupBy: []string{"legal_status"}, Cohorts: []*pb.BeneficiaryCohort{
+				{Beneficiaries: []*pb.CountedBeneficiary{{BeneficiaryId: f1, LegalStatusDate: "2024-01-01"}, member(m1, orgA)}}}},
+				[]string{"cohorts[0].beneficiaries[1].legal_status_date"}},
+			"not a day": {&pb.CountBeneficiariesRequest{GroupBy: []string{"legal_status"}, Cohorts: []*pb.BeneficiaryCohort{
+				{Beneficiaries: []*pb.CountedBeneficiary{{BeneficiaryId: f1, LegalStatusDate: "2024-02-30"}}}}},
+				[]string{"cohorts[0].beneficiaries[0].legal_status_date"}},
 			"a label counted here": {&pb.CountBeneficiariesRequest{GroupBy: []string{"sex"}, Cohorts: []*pb.BeneficiaryCohort{
 				{Labels: map[string]string{"sex": "female"}, Beneficiaries: []*pb.CountedBeneficiary{member(f1, orgA)}}}}, []string{"cohorts[0].labels"}},
 			"ids": {&pb.CountBeneficiariesRequest{GroupBy: []string{"sex"}, Cohorts: []*pb.BeneficiaryCohort{

@@ -212,17 +212,40 @@ func (p *Postgres) ListAssistances(ctx context.Context, onlyOrg, beneficiaryID s
 	return out, db.Error(err)
 }
 
+// legalStatusOn is the SQL of the legal status the person b (a row of
+// beneficiaries) had on day (a date expression), the one definition every
+// count by legal status uses: of b's legal status history, the entry with
+// the latest since on or before day (of entries with the same since, the
+// one recorded last); when day is before every entry, the first entry
+// (the status the person was first recorded with is the best known for
+// the time before it: a record made without a since date starts on the
+// day it was made, often after the assistance it is recorded for); with no
+// history (rows loaded before there was one), the current status. So a
+// report of a past period keeps its figures when a status changes later;
+// erasure and merges keep the history (a merge joins the two histories).
+func legalStatusOn(day string) string {
+	on := "h.since <= " + day
+	return `COALESCE((SELECT h.legal_status FROM legal_status_history h WHERE h.beneficiary_id = b.id
+		ORDER BY ` + on + ` DESC, CASE WHEN ` + on + ` THEN h.since END DESC, h.since, h.create_time DESC, h.id DESC
+		LIMIT 1), NULLIF(b.legal_status, ''))`
+}
+
 // The dimensions of CountAssisted: of the person (one value per person)
 // and of the assistance (a person may have several). The age band is
 // computed from the birth year alone (age reached in the year the period
 // ends), so that erasing a person, which keeps only the birth year, changes
-// no count.
+// no count. The legal status is the one the person had on the day of
+// their last counted assistance (u.day): one status per person, the one
+// they had when the period's assistance ended for them, never one they got
+// after it (as of the period's end, a person assisted in March as an
+// asylum seeker and recognised as a refugee in December would count as a
+// refugee assisted).
 var (
 	personDims = aggregate.Dimensions{
-		"sex":          "b.sex::text",
-		"age_band":     aggregate.AgeBandSQL("NULL::date", "b.birth_year", "LEAST(COALESCE($3::date, current_date), current_date)"),
-		"legal_status": "NULLIF(b.legal_status, '')",
-		"municipality": "NULLIF(b.municipality, '')",
+		"sex":                 "b.sex::text",
+		"age_band":            aggregate.AgeBandSQL("NULL::date", "b.birth_year", "LEAST(COALESCE($3::date, current_date), current_date)"),
+		domain.DimLegalStatus: legalStatusOn("u.day"),
+		"municipality":        "NULLIF(b.municipality, '')",
 	}
 	// Values as stored (made text when counted: see CountAssisted).
 	assistanceDims = aggregate.Dimensions{
@@ -275,6 +298,11 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 	dims, sel, group := personDims.GroupingSets(personSets)
 	persons := `SELECT ` + sel + `count(*) FROM beneficiaries b
 		WHERE b.id IN (SELECT a.beneficiary_id FROM assistances a WHERE` + assistedWhere + `)` + group
+	if slices.Contains(dims, domain.DimLegalStatus) {
+		// Each person once, with the day of their last record (u.day).
+		persons = `SELECT ` + sel + `count(*) FROM (SELECT a.beneficiary_id, max(a.date) AS day FROM assistances a WHERE` + assistedWhere + `
+			GROUP BY a.beneficiary_id) u JOIN beneficiaries b ON b.id = u.beneficiary_id` + group
+	}
 	if len(personSets) == 0 {
 		// The total alone needs no person (0: the mask CollectSets reads).
 		persons = `SELECT 0, count(*) FROM (SELECT DISTINCT a.beneficiary_id FROM assistances a WHERE` + assistedWhere + `) u`
@@ -284,13 +312,17 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 		// The distinct (person, values of the assistance) pairs, then
 		// grouped with the person's dimensions if the set has any. The
 		// values stay as stored (uuids) until the last step: made text
-		// first, the pairs took about twice as long to find.
-		var inner, outer, cols []string
+		// first, the pairs took about twice as long to find. By legal
+		// status, each pair comes with the day of its last record (u.day):
+		// the status the person had when that service, place or type of
+		// assistance last reached them.
+		var inner, outer, cols, pair []string
 		join := ""
 		for i, g := range set {
 			if e, ok := assistanceDims[g]; ok {
 				col := "u.d" + strconv.Itoa(i)
 				inner = append(inner, ", "+e+" AS d"+strconv.Itoa(i))
+				pair = append(pair, e)
 				outer = append(outer, col+"::text")
 				cols = append(cols, col)
 			} else {
@@ -299,8 +331,13 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 				join = ` JOIN beneficiaries b ON b.id = u.beneficiary_id`
 			}
 		}
+		pairs := `SELECT DISTINCT a.beneficiary_id` + strings.Join(inner, "") + ` FROM assistances a WHERE` + assistedWhere
+		if slices.Contains(set, domain.DimLegalStatus) {
+			pairs = `SELECT a.beneficiary_id` + strings.Join(inner, "") + `, max(a.date) AS day FROM assistances a WHERE` + assistedWhere +
+				` GROUP BY a.beneficiary_id, ` + strings.Join(pair, ", ")
+		}
 		batch.Queue(`SELECT `+strings.Join(outer, ", ")+`, 0, count(*)
-			FROM (SELECT DISTINCT a.beneficiary_id`+strings.Join(inner, "")+` FROM assistances a WHERE`+assistedWhere+`) u`+join+`
+			FROM (`+pairs+`) u`+join+`
 			GROUP BY `+strings.Join(cols, ", "), args...).Query(func(rows pgx.Rows) error { return aggregate.CollectSets(rows, set, &agg) })
 	}
 	if err := p.sendBatch(ctx, batch); err != nil {
@@ -316,16 +353,17 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 // birth year, the age reached in the member's age year (s.age_year: the
 // age as a difference of two columns, which the band's CASE repeats;
 // computed from a date instead, counting by age band took 1.23x the count
-// by sex in BenchmarkCountBeneficiaryParticipants), legal status is
-// CountAssisted's (personDims). A missing value
+// by sex in BenchmarkCountBeneficiaryParticipants), legal status the one
+// the person had on the member's status date (s.status_date: the latest
+// given for the person in the cohort) by legalStatusOn. A missing value
 // is 'unknown' in the statement itself, so that an unseen person and one
 // whose value is not recorded fall in one group.
 var cohortDims = func() aggregate.Dimensions {
 	dims := aggregate.Dimensions{}
 	for g, e := range map[string]string{
-		"sex":          personDims["sex"],
-		"age_band":     aggregate.AgeBandOfSQL("(s.age_year - b.birth_year)"),
-		"legal_status": personDims["legal_status"],
+		"sex":                 personDims["sex"],
+		"age_band":            aggregate.AgeBandOfSQL("(s.age_year - b.birth_year)"),
+		domain.DimLegalStatus: legalStatusOn("s.status_date"),
 	} {
 		dims[g] = "CASE WHEN s.seen THEN COALESCE(NULLIF(" + e + ", ''), 'unknown') ELSE 'unknown' END"
 	}
@@ -334,8 +372,9 @@ var cohortDims = func() aggregate.Dimensions {
 
 // CountCohorts counts the persons of each cohort once, by groupBy, in one
 // statement: the persons and the organisations named with them go as
-// arrays (cohort number, person, organisation, and the year the person's
-// age is taken in when counted by age band), whether one of the
+// arrays (cohort number, person, organisation, the year the person's
+// age is taken in when counted by age band and the day their legal status
+// is taken on when counted by legal status), whether one of the
 // organisations registered the person or held a grant to them (live or
 // not: erasure, withdrawal and a closed referral end grants, not the
 // count) is decided per person, then the persons are counted by their
@@ -345,9 +384,11 @@ func (p *Postgres) CountCohorts(ctx context.Context, cohorts []domain.Cohort, gr
 		return aggregate.Aggregate{}, err
 	}
 	byAge := slices.Contains(groupBy, domain.DimAgeBand)
+	byStatus := slices.Contains(groupBy, domain.DimLegalStatus)
 	var nos []int32
 	var persons, orgs []string
 	var ages []int32
+	var days []time.Time
 	for i, c := range cohorts {
 		for _, m := range c.Members {
 			named := m.OrganisationIDs
@@ -359,6 +400,9 @@ func (p *Postgres) CountCohorts(ctx context.Context, cohorts []domain.Cohort, gr
 				if byAge {
 					ages = append(ages, intconv.Int32(m.AgeYear))
 				}
+				if byStatus {
+					days = append(days, m.StatusDate.Time())
+				}
 			}
 		}
 	}
@@ -367,16 +411,18 @@ func (p *Postgres) CountCohorts(ctx context.Context, cohorts []domain.Cohort, gr
 		cols = append(cols, cohortDims[g])
 	}
 	all := strings.Join(cols, ", ")
-	// Without age band, $4 is empty and unnest pads it with NULLs.
-	rows, err := p.q.Query(ctx, `WITH p AS (SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::int[]) AS p (cohort, id, org, age_year)),
+	// Without age band, $4 is empty and unnest pads it with NULLs; so is $5
+	// without legal status.
+	rows, err := p.q.Query(ctx, `WITH p AS (SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::int[], $5::date[])
+				AS p (cohort, id, org, age_year, status_date)),
 		s AS (SELECT p.cohort, p.id, bool_or(b.organisation_id = NULLIF(p.org, '')::uuid OR EXISTS (
 				SELECT 1 FROM access_grants g WHERE g.beneficiary_id = p.id AND g.organisation_id = NULLIF(p.org, '')::uuid)) AS seen,
-				min(p.age_year) AS age_year
+				min(p.age_year) AS age_year, max(p.status_date) AS status_date
 			FROM p LEFT JOIN beneficiaries b ON b.id = p.id
 			GROUP BY p.cohort, p.id)
 		SELECT `+all+`, GROUPING(`+all+`) <> 0, count(DISTINCT s.id)
 		FROM s LEFT JOIN beneficiaries b ON b.id = s.id
-		GROUP BY GROUPING SETS ((`+all+`), ())`, nos, persons, orgs, ages)
+		GROUP BY GROUPING SETS ((`+all+`), ())`, nos, persons, orgs, ages, days)
 	if err != nil {
 		return aggregate.Aggregate{}, db.Error(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
 )
@@ -21,19 +22,26 @@ type Cohort struct {
 // which the caller knows them: a person counts by their data only when
 // one of these registered them or held a grant to them. AgeYear is the
 // year their age is taken in (by age band: the age reached that year,
-// from the birth year, as CountAssisted takes it).
+// from the birth year, as CountAssisted takes it); StatusDate the day
+// their legal status is taken on (by legal status: the one they had that
+// day, as CountAssisted takes it on the day of their last assistance).
 type CohortMember struct {
 	BeneficiaryID   string
 	OrganisationIDs []string
 	AgeYear         int
+	StatusDate      date.Date
 }
 
 // CohortDimensions are the dimensions of the person cohorts are counted
 // by: data erasure keeps, so that erasing a person changes no count.
 var CohortDimensions = []string{"sex", "age_band", "legal_status"}
 
-// DimAgeBand is the dimension whose count needs each person's AgeYear.
-const DimAgeBand = "age_band"
+// DimAgeBand is the dimension whose count needs each person's AgeYear,
+// DimLegalStatus the one that needs their StatusDate.
+const (
+	DimAgeBand     = "age_band"
+	DimLegalStatus = "legal_status"
+)
 
 // Bounds of one cohort count.
 const (
@@ -44,11 +52,12 @@ const (
 )
 
 // ValidateCohorts checks cohorts and the dimensions they are counted by
-// (a member's AgeYear is required to count by DimAgeBand), and normalises
-// their ids.
+// (a member's AgeYear is required to count by DimAgeBand, their StatusDate
+// by DimLegalStatus), and normalises their ids.
 func ValidateCohorts(cohorts []Cohort, groupBy []string) error {
 	var v errs.Violations
 	byAge := slices.Contains(groupBy, DimAgeBand)
+	byStatus := slices.Contains(groupBy, DimLegalStatus)
 	if len(cohorts) == 0 {
 		v.Add("cohorts", "is required")
 	}
@@ -76,6 +85,9 @@ func ValidateCohorts(cohorts []Cohort, groupBy []string) error {
 				v.Add(mf+".age_year", "is required to count by %s", DimAgeBand)
 			case m.AgeYear != 0 && (m.AgeYear < minAgeYear || m.AgeYear > maxAgeYear):
 				v.Add(mf+".age_year", "must be a year from %d to %d", minAgeYear, maxAgeYear)
+			}
+			if m.StatusDate.IsZero() && byStatus {
+				v.Add(mf+".legal_status_date", "is required to count by %s", DimLegalStatus)
 			}
 			if len(m.OrganisationIDs) > MaxMemberOrganisations {
 				v.Add(mf+".organisation_ids", "must have at most %d entries", MaxMemberOrganisations)

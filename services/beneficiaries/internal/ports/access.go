@@ -2,10 +2,12 @@ package ports
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/pkg/protoenum"
@@ -78,6 +80,7 @@ func (s *Access) RevokeAccess(ctx context.Context, req *pb.RevokeAccessRequest) 
 // data (the trainings service's beneficiary participants by sex, age
 // band, legal status).
 func (s *Access) CountBeneficiaries(ctx context.Context, req *pb.CountBeneficiariesRequest) (*pb.CountBeneficiariesResponse, error) {
+	var v errs.Violations
 	cohorts := make([]domain.Cohort, len(req.GetCohorts()))
 	for i, c := range req.GetCohorts() {
 		cohorts[i].Labels = c.GetLabels()
@@ -85,7 +88,19 @@ func (s *Access) CountBeneficiaries(ctx context.Context, req *pb.CountBeneficiar
 		for j, m := range c.GetBeneficiaries() {
 			cohorts[i].Members[j] = domain.CohortMember{BeneficiaryID: m.GetBeneficiaryId(), OrganisationIDs: m.GetOrganisationIds(),
 				AgeYear: int(m.GetAgeYear())}
+			if s := m.GetLegalStatusDate(); s != "" {
+				// The field is named only when it is wrong: a call holds up
+				// to 20,000 members.
+				d, err := date.Parse(s)
+				if err != nil {
+					v.Add(fmt.Sprintf("cohorts[%d].beneficiaries[%d].legal_status_date", i, j), "must be a date in YYYY-MM-DD form")
+				}
+				cohorts[i].Members[j].StatusDate = d
+			}
 		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
 	}
 	agg, err := s.app.CountCohorts(ctx, cohorts, req.GetGroupBy())
 	if err != nil {

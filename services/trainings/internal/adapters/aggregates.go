@@ -4,9 +4,11 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/services/trainings/internal/domain"
 )
@@ -89,7 +91,8 @@ func (p *Postgres) CountParticipants(ctx context.Context, q aggregate.Query, kin
 // BeneficiaryCohorts returns the beneficiary participants who reached stage
 // at the project's events in the period, grouped by q.GroupBy (dimensions
 // of the trainings service), each with the organisers of the events they
-// took part in and the year the first of them started; kinds as for
+// took part in, the year the first of them started and the day the last
+// of them started; kinds as for
 // CountParticipants.
 func (p *Postgres) BeneficiaryCohorts(ctx context.Context, q aggregate.Query, stage string, kinds map[string]string) ([]domain.Cohort, error) {
 	c := participantCounts[domain.KindBeneficiary]
@@ -106,7 +109,7 @@ func (p *Postgres) BeneficiaryCohorts(ctx context.Context, q aggregate.Query, st
 	}
 	sel := strings.Join(cols, "")
 	args := append([]any{q.ProjectID, q.From.Ptr(), q.To.Ptr()}, organiserKinds(domain.KindBeneficiary, q.GroupBy, kinds)...)
-	rows, err := p.pool.Query(ctx, `SELECT `+sel+`pa.beneficiary_id::text, array_agg(DISTINCT e.organiser_organisation_id::text), date_part('year', min(e.start_date))::int`+
+	rows, err := p.pool.Query(ctx, `SELECT `+sel+`pa.beneficiary_id::text, array_agg(DISTINCT e.organiser_organisation_id::text), date_part('year', min(e.start_date))::int, max(e.start_date)`+
 		c.from+countWhere(c.unit, filter)+` GROUP BY `+sel+`pa.beneficiary_id`, args...)
 	if err != nil {
 		return nil, db.Error(err)
@@ -121,9 +124,11 @@ func (p *Postgres) BeneficiaryCohorts(ctx context.Context, q aggregate.Query, st
 			dest = append(dest, &vals[i])
 		}
 		var m domain.CohortMember
-		if err := rows.Scan(append(dest, &m.BeneficiaryID, &m.Organisers, &m.AgeYear)...); err != nil {
+		var last time.Time
+		if err := rows.Scan(append(dest, &m.BeneficiaryID, &m.Organisers, &m.AgeYear, &last)...); err != nil {
 			return nil, db.Error(err)
 		}
+		m.StatusDate = date.Of(last)
 		labels := make(map[string]string, len(vals))
 		var key strings.Builder
 		for i, v := range vals {

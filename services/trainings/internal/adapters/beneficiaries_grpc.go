@@ -78,6 +78,7 @@ func (b *BeneficiariesGRPC) CountCohorts(ctx context.Context, cohorts []domain.C
 	}
 	req := &benv1.CountBeneficiariesRequest{GroupBy: groupBy}
 	byAge := slices.Contains(groupBy, domain.DimAgeBand)
+	byStatus := slices.Contains(groupBy, domain.DimLegalStatus)
 	n := 0
 	for _, c := range cohorts {
 		for start := 0; start < len(c.Members); {
@@ -87,6 +88,9 @@ func (b *BeneficiariesGRPC) CountCohorts(ctx context.Context, cohorts []domain.C
 				cb := &benv1.CountedBeneficiary{BeneficiaryId: m.BeneficiaryID, OrganisationIds: m.Organisers}
 				if byAge {
 					cb.AgeYear = intconv.Int32(m.AgeYear)
+				}
+				if byStatus {
+					cb.LegalStatusDate = m.StatusDate.String()
 				}
 				pc.Beneficiaries = append(pc.Beneficiaries, cb)
 			}

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/validate"
 )
@@ -46,10 +47,12 @@ var (
 )
 
 // DimOrganisationKind is the dimension of the organisation's directory
-// kind; DimAgeBand the one counted in each member's AgeYear.
+// kind; DimAgeBand the one counted in each member's AgeYear,
+// DimLegalStatus the one counted on each member's StatusDate.
 const (
 	DimOrganisationKind = "organisation_kind"
 	DimAgeBand          = "age_band"
+	DimLegalStatus      = "legal_status"
 )
 
 // A Cohort is a group of beneficiary participants sharing the values of
@@ -62,12 +65,15 @@ type Cohort struct {
 
 // CohortMember is a beneficiary participant of a cohort, the organisers
 // of the events they took part in (who registered them there, and so
-// could see them) and the year the first of those events started, the
-// year their age band is taken in.
+// could see them), the year the first of those events started, the year
+// their age band is taken in, and the day the last of them started, the
+// day their legal status is taken on (the status they had when they last
+// took part).
 type CohortMember struct {
 	BeneficiaryID string
 	Organisers    []string
 	AgeYear       int
+	StatusDate    date.Date
 }
 
 // CountMembers returns how many distinct persons the cohorts hold.

@@ -33,8 +33,9 @@ type CountBeneficiariesRequest struct {
 	// Dimensions of the person to count by: "sex", "age_band" (UNHCR bands
 	// 0-4, 5-11, 12-17, 18-59, 60+, as in CountAssistedBeneficiaries: the age
 	// reached, from the birth year, in each person's age_year),
-	// "legal_status" (the person's legal status now, coded as in
-	// CountAssistedBeneficiaries, e.g. "asylum_seeker").
+	// "legal_status" (the legal status the person had on their
+	// legal_status_date, from the legal status history, coded and chosen as
+	// in CountAssistedBeneficiaries, e.g. "asylum_seeker").
 	GroupBy       []string `protobuf:"bytes,2,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -150,9 +151,14 @@ type CountedBeneficiary struct {
 	// from their birth year (e.g. the year of the first event of the cohort
 	// they took part in). Required when group_by has "age_band"; 1900 to
 	// 9999.
-	AgeYear       int32 `protobuf:"varint,4,opt,name=age_year,json=ageYear,proto3" json:"age_year,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	AgeYear int32 `protobuf:"varint,4,opt,name=age_year,json=ageYear,proto3" json:"age_year,omitempty"`
+	// The day the person's legal status is taken on (YYYY-MM-DD): the status
+	// of the history's latest entry since that day or before (e.g. the start
+	// of the last event of the cohort they took part in). Required when
+	// group_by has "legal_status".
+	LegalStatusDate string `protobuf:"bytes,5,opt,name=legal_status_date,json=legalStatusDate,proto3" json:"legal_status_date,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *CountedBeneficiary) Reset() {
@@ -204,6 +210,13 @@ func (x *CountedBeneficiary) GetAgeYear() int32 {
 		return x.AgeYear
 	}
 	return 0
+}
+
+func (x *CountedBeneficiary) GetLegalStatusDate() string {
+	if x != nil {
+		return x.LegalStatusDate
+	}
+	return ""
 }
 
 type CountBeneficiariesResponse struct {
@@ -998,11 +1011,12 @@ const file_spona_beneficiaries_v1_access_proto_rawDesc = "" +
 	"\rbeneficiaries\x18\x02 \x03(\v2*.spona.beneficiaries.v1.CountedBeneficiaryR\rbeneficiaries\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x96\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc2\x01\n" +
 	"\x12CountedBeneficiary\x12*\n" +
 	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12)\n" +
 	"\x10organisation_ids\x18\x02 \x03(\tR\x0forganisationIds\x12\x19\n" +
-	"\bage_year\x18\x04 \x01(\x05R\aageYearJ\x04\b\x03\x10\x04R\bage_date\"V\n" +
+	"\bage_year\x18\x04 \x01(\x05R\aageYear\x12*\n" +
+	"\x11legal_status_date\x18\x05 \x01(\tR\x0flegalStatusDateJ\x04\b\x03\x10\x04R\bage_date\"V\n" +
 	"\x1aCountBeneficiariesResponse\x128\n" +
 	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate\"]\n" +
 	"\x12CheckAccessRequest\x12*\n" +

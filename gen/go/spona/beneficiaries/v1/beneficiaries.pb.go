@@ -3961,7 +3961,14 @@ type CountAssistedBeneficiariesRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
 	Period    *v1.DateRange          `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
-	// Dimensions to group by: "sex", "age_band", "legal_status", "municipality", "assistance_type".
+	// Dimensions to group by: "sex", "age_band" (the age reached, from the
+	// birth year, in the year the period ends), "legal_status" (the status
+	// the person had on the day of their last counted assistance in the
+	// period, from the legal status history: the entry with the latest
+	// "since" on or before that day, of entries with the same "since" the
+	// one recorded last; when the day is before the person's first entry,
+	// that first entry; with no history, the current status), "municipality",
+	// "assistance_type", "service", "service_category", "location".
 	GroupBy []string `protobuf:"bytes,3,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
 	// Only assistance delivered by these organisations (e.g. a project's
 	// contributing partners); all when empty.

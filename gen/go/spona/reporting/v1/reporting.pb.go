@@ -222,12 +222,17 @@ const (
 	// Replaced by METRIC_BENEFICIARY_PARTICIPANTS_REGISTERED, which counts the
 	// same; accepted on input and stored as that metric.
 	Metric_METRIC_COMMUNITY_BENEFICIARIES Metric = 4
-	// Unique beneficiaries assisted. Dimensions: sex, age_band, legal_status,
-	// municipality, assistance_type, service (the directory service that gave
-	// it), service_category, location (the service's location).
+	// Unique beneficiaries assisted. Dimensions: sex, age_band (the age
+	// reached in the year the period ends), legal_status (the status the
+	// person had when last assisted in the period, from the legal status
+	// history, so that a report of a past period keeps its figures when a
+	// status changes later), municipality, assistance_type, service (the
+	// directory service that gave it), service_category, location (the
+	// service's location).
 	Metric_METRIC_BENEFICIARIES_ASSISTED Metric = 5
 	// Referrals sent (not drafts). Dimensions: category, urgency, status,
-	// sex, age_band, legal_status, municipality.
+	// sex, age_band, legal_status, municipality (the person's, as they were
+	// when the referral was sent).
 	Metric_METRIC_REFERRALS_MADE Metric = 6
 	// Referrals accepted (now accepted, in progress or completed).
 	// Dimensions: category, urgency, sex, age_band, legal_status, municipality.
@@ -245,7 +250,8 @@ const (
 	// events, info sessions, neighbourhood clubs, ...). Dimensions: sex,
 	// age_band and legal_status (of the person, counted by the beneficiaries
 	// service; the bands and codes of METRIC_BENEFICIARIES_ASSISTED, the age
-	// reached in the year of the first event the person took part in),
+	// reached in the year of the first event the person took part in, the
+	// legal status they had when the last of those events started),
 	// organisation (the organisation that registered the person at the
 	// event: the organiser), organisation_kind (its kind in the directory),
 	// event_type, municipality (of the event).

@@ -1,0 +1,186 @@
+package service_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
+	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/servicetest"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+)
+
+// TestLegalStatusOnTheDay: counts by legal status take the status the
+// person had then, from the legal status history, not the one they have
+// now. Amina, an asylum seeker since 2023 assisted in 2024, recognised as
+// a refugee in February 2025 and assisted again in 2025, counts as an
+// asylum seeker in 2024 and as a refugee in 2025; each person lands in one
+// cell, the status on the day of their last assistance in the period
+// (Boris: subsidiary protection from June 2024, assisted before and after
+// it); by assistance type, the status on the day of the last assistance
+// of that type; a status recorded later with the same since date replaces
+// the earlier one (Dana); a day before the first entry takes the first
+// entry (Eldin, whose status was recorded after his assistance). Erasure
+// keeps the history and every figure. The cohorts the trainings service
+// counts take the status on the member's legal_status_date alike.
+func TestLegalStatusOnTheDay(t *testing.T) {
+	c := startAll(t)
+	org := ids.New()
+	ctx := servicetest.As(t, org)
+	project := c.project(t, ctx)
+	person := func(name string, status pb.LegalStatus, since string) string {
+		t.Helper()
+		return mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: name, Sex: commonv1.Sex_SEX_FEMALE, BirthYear: 1990,
+			LegalStatus: status, LegalStatusSince: since}).GetId()
+	}
+	change := func(id string, status pb.LegalStatus, since string) {
+		t.Helper()
+		b, err := c.GetBeneficiary(ctx, &pb.GetBeneficiaryRequest{Id: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.UpdateBeneficiary(ctx, &pb.UpdateBeneficiaryRequest{
+			Beneficiary: &pb.Beneficiary{Id: id, Etag: b.GetBeneficiary().GetEtag(), LegalStatus: status, LegalStatusSince: since},
+			UpdateMask:  &fieldmaskpb.FieldMask{Paths: []string{"legal_status", "legal_status_since"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	assist := func(id, day string, typ pb.AssistanceType) {
+		t.Helper()
+		if _, err := c.CreateAssistance(ctx, &pb.CreateAssistanceRequest{BeneficiaryId: id, Assistance: &pb.Assistance{
+			ProjectId: project, Type: typ, Date: day}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const info, legal = pb.AssistanceType_ASSISTANCE_TYPE_INFORMATION, pb.AssistanceType_ASSISTANCE_TYPE_LEGAL_COUNSELLING
+	amina := person("Amina", pb.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER, "2023-05-01")
+	assist(amina, "2024-03-10", info)
+	assist(amina, "2025-06-01", info)
+	change(amina, pb.LegalStatus_LEGAL_STATUS_REFUGEE, "2025-02-01")
+	boris := person("Boris", pb.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER, "2023-01-01")
+	change(boris, pb.LegalStatus_LEGAL_STATUS_SUBSIDIARY_PROTECTION, "2024-06-01")
+	assist(boris, "2024-02-01", info)
+	assist(boris, "2024-09-01", legal)
+	dana := person("Dana", pb.LegalStatus_LEGAL_STATUS_MIGRANT, "2024-01-01")
+	change(dana, pb.LegalStatus_LEGAL_STATUS_STATELESS, "2024-01-01") // a correction of the same day
+	assist(dana, "2024-05-01", info)
+	eldin := person("Eldin", pb.LegalStatus_LEGAL_STATUS_RETURNEE, "2024-08-01")
+	change(eldin, pb.LegalStatus_LEGAL_STATUS_MIGRANT, "2025-01-01")
+	assist(eldin, "2024-04-01", info)
+
+	count := func(year string, groupBy ...string) aggregate.Aggregate {
+		t.Helper()
+		r, err := c.CountAssistedBeneficiaries(ctx, &pb.CountAssistedBeneficiariesRequest{ProjectId: project, GroupBy: groupBy,
+			Period: &commonv1.DateRange{StartDate: year + "-01-01", EndDate: year + "-12-31"}, EachDimension: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		agg := aggregate.FromProto(r.GetAggregate())
+		agg.Sort()
+		return agg
+	}
+	group := func(n int64, labels ...string) aggregate.Group {
+		g := aggregate.Group{Labels: map[string]string{}, Count: n}
+		for i := 0; i < len(labels); i += 2 {
+			g.Labels[labels[i]] = labels[i+1]
+		}
+		return g
+	}
+	sorted := func(a aggregate.Aggregate) aggregate.Aggregate { a.Sort(); return a }
+	want2024 := sorted(aggregate.Aggregate{Total: 4, Groups: []aggregate.Group{
+		group(1, "legal_status", "asylum_seeker"), group(1, "legal_status", "subsidiary_protection"),
+		group(1, "legal_status", "stateless"), group(1, "legal_status", "returnee"),
+		group(4, "sex", "female"),
+	}})
+	want2025 := sorted(aggregate.Aggregate{Total: 1, Groups: []aggregate.Group{
+		group(1, "legal_status", "refugee"), group(1, "sex", "female"),
+	}})
+	// With an assistance dimension: Boris is an asylum seeker for the
+	// information he got in February, like Amina.
+	wantByType := sorted(aggregate.Aggregate{Total: 4, Groups: []aggregate.Group{
+		group(2, "assistance_type", "information", "legal_status", "asylum_seeker"),
+		group(1, "assistance_type", "information", "legal_status", "stateless"),
+		group(1, "assistance_type", "information", "legal_status", "returnee"),
+		group(1, "assistance_type", "legal_counselling", "legal_status", "subsidiary_protection"),
+	}})
+	byType := func() aggregate.Aggregate {
+		t.Helper()
+		r, err := c.CountAssistedBeneficiaries(ctx, &pb.CountAssistedBeneficiariesRequest{ProjectId: project,
+			GroupBy: []string{"assistance_type", "legal_status"},
+			Period:  &commonv1.DateRange{StartDate: "2024-01-01", EndDate: "2024-12-31"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		agg := aggregate.FromProto(r.GetAggregate())
+		agg.Sort()
+		return agg
+	}
+
+	// The trainings service's cohorts: Amina on a day of 2024, of 2025,
+	// and with both in one cohort (the latest counts); Eldin before his
+	// first entry.
+	trainings := pb.NewBeneficiaryAccessServiceClient(servicetest.DialAs(t, c.conn.Target(), "beneficiaries", "trainings"))
+	reader := servicetest.As(t, org, auth.ScopeBeneficiariesCount)
+	on := func(id, day string) *pb.CountedBeneficiary {
+		return &pb.CountedBeneficiary{BeneficiaryId: id, OrganisationIds: []string{org}, LegalStatusDate: day}
+	}
+	cohorts := func() aggregate.Aggregate {
+		t.Helper()
+		r, err := trainings.CountBeneficiaries(reader, &pb.CountBeneficiariesRequest{GroupBy: []string{"legal_status"}, Cohorts: []*pb.BeneficiaryCohort{
+			{Labels: map[string]string{"event_type": "workshop"}, Beneficiaries: []*pb.CountedBeneficiary{on(amina, "2024-10-01"), on(eldin, "2024-03-01")}},
+			{Labels: map[string]string{"event_type": "club"}, Beneficiaries: []*pb.CountedBeneficiary{on(amina, "2025-02-01")}},
+			{Labels: map[string]string{"event_type": "seminar"}, Beneficiaries: []*pb.CountedBeneficiary{on(amina, "2025-03-01"), on(amina, "2024-03-01")}},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		agg := aggregate.FromProto(r.GetAggregate())
+		agg.Sort()
+		return agg
+	}
+	wantCohorts := sorted(aggregate.Aggregate{Total: 2, Groups: []aggregate.Group{
+		group(1, "event_type", "workshop", "legal_status", "asylum_seeker"), group(1, "event_type", "workshop", "legal_status", "returnee"),
+		group(1, "event_type", "club", "legal_status", "refugee"), group(1, "event_type", "seminar", "legal_status", "refugee"),
+	}})
+
+	check := func(when string) {
+		t.Helper()
+		for name, tc := range map[string]struct{ got, want aggregate.Aggregate }{
+			"2024":             {count("2024", "sex", "legal_status"), want2024},
+			"2025":             {count("2025", "sex", "legal_status"), want2025},
+			"2024 by type":     {byType(), wantByType},
+			"trainings cohort": {cohorts(), wantCohorts},
+		} {
+			if diff := cmp.Diff(tc.want, tc.got); diff != "" {
+				t.Errorf("%s, %s (-want +got):\n%s", when, name, diff)
+			}
+		}
+	}
+	check("before erasure")
+	for _, id := range []string{amina, boris} {
+		if _, err := c.EraseBeneficiary(ctx, &pb.EraseBeneficiaryRequest{Id: id, Reason: "request"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("after erasure")
+	if t.Failed() {
+		return
+	}
+	// Erasure kept the history (legal status and dates are no personal
+	// data to erase: DESIGN, personal data lifecycle).
+	var rows int
+	conn, err := pgx.Connect(context.Background(), c.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM beneficiaries.legal_status_history WHERE beneficiary_id = ANY ($1::uuid[])`,
+		[]string{amina, boris}).Scan(&rows); err != nil || rows != 4 {
+		t.Fatalf("history rows of the erased: %d (%v)", rows, err)
+	}
+}
