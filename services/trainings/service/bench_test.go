@@ -101,8 +101,11 @@ func BenchmarkCountTrainedProfessionals(b *testing.B) {
 // participants by the person's data costs: the trainings service finds
 // the participants (20,000 persons, 50,000 registrations at 400 events of
 // two organisers) and sends their ids to the real beneficiaries service,
-// which counts them by sex, age band (each person's age date sent too) or
-// legal status. In the same interleaved rounds (one round of all the ways
+// which counts them by sex, age band (each person's age year sent too) or
+// legal status (each person's status day sent too, the status of that day
+// looked up in their history: two entries each, one change in the middle
+// of the events' year; by sex, the count reads only the person's row, as
+// by legal status did when it counted the current status). In the same interleaved rounds (one round of all the ways
 // per iteration, each in turn first) it times the count by event type,
 // which the trainings service answers alone, and the person's dimensions
 // alone and with event type (a cohort per event type), and prints their
@@ -129,6 +132,14 @@ func BenchmarkCountBeneficiaryParticipants(b *testing.B) {
 			SELECT gen_random_uuid(), CASE WHEN i % 4 = 0 THEN $2::uuid ELSE $1::uuid END, 'P' || i, (ARRAY['female','male','other','unknown'])[1 + i % 4],
 				CASE WHEN i % 10 <> 0 THEN 1940 + i % 80 END, (ARRAY['asylum_seeker','refugee','migrant','returnee','subsidiary_protection',''])[1 + i % 6]
 			FROM generate_series(1, 20000) i`, []any{orgA, orgB}},
+		// Each person's legal status history: another status from 2015,
+		// the current one from mid-2017 (the events run through 2017:
+		// some members' status of then is the earlier one).
+		{`INSERT INTO beneficiaries.legal_status_history (id, beneficiary_id, legal_status, since, organisation_id)
+			SELECT gen_random_uuid(), id, CASE WHEN legal_status = 'asylum_seeker' THEN 'migrant' ELSE 'asylum_seeker' END, DATE '2015-01-01', organisation_id
+			FROM beneficiaries.beneficiaries WHERE legal_status <> ''
+			UNION ALL
+			SELECT gen_random_uuid(), id, legal_status, DATE '2017-07-01', organisation_id FROM beneficiaries.beneficiaries WHERE legal_status <> ''`, nil},
 		{`INSERT INTO trainings.training_events (id, organiser_organisation_id, project_id, type, title, start_date)
 			SELECT gen_random_uuid(), CASE WHEN i % 4 = 0 THEN $2::uuid ELSE $1::uuid END, $3,
 				(ARRAY['community_event','info_session','workshop'])[1 + i % 3], 'E' || i, DATE '2017-01-01' + (i % 365)
@@ -143,6 +154,7 @@ func BenchmarkCountBeneficiaryParticipants(b *testing.B) {
 		{`VACUUM ANALYZE trainings.participants`, nil},
 		{`VACUUM ANALYZE trainings.training_events`, nil},
 		{`VACUUM ANALYZE beneficiaries.beneficiaries`, nil},
+		{`VACUUM ANALYZE beneficiaries.legal_status_history`, nil},
 	} {
 		if _, err := db.Exec(ctx, st.sql, st.args...); err != nil {
 			b.Fatalf("%s: %v", st.sql, err)
