@@ -470,16 +470,17 @@ func bestReport(ctx context.Context, pool *pgxpool.Pool, project string) (map[st
 
 // thenReport runs the same counts as the service does since the legal
 // status is the one of then: each person once with the day of their last
-// record, the legal status the history gives for that day (the
-// expression of the beneficiaries adapters' legalStatusOn, copied: a
+// record, the history joined and the entry of that day picked per person
+// (the SQL of the beneficiaries adapters' withStatusThen, copied: a
 // service's internals are not importable here).
 func thenReport(ctx context.Context, pool *pgxpool.Pool, project string) (map[string]int64, error) {
 	cols := maps.Clone(benchColumns)
-	cols["legal_status"] = `COALESCE((SELECT h.legal_status FROM beneficiaries.legal_status_history h WHERE h.beneficiary_id = b.id
-		ORDER BY h.since <= u.day DESC, CASE WHEN h.since <= u.day THEN h.since END DESC, h.since, h.create_time DESC, h.id DESC
-		LIMIT 1), NULLIF(b.legal_status, ''))`
-	return groupedReport(ctx, pool, project, cols, `(SELECT a.beneficiary_id, max(a.date) AS day FROM beneficiaries.assistances a
-		WHERE `+benchPeriod+` GROUP BY a.beneficiary_id) u JOIN beneficiaries.beneficiaries b ON b.id = u.beneficiary_id`)
+	cols["legal_status"] = `COALESCE(u.status_then, NULLIF(b.legal_status, ''))`
+	return groupedReport(ctx, pool, project, cols, `(SELECT DISTINCT ON (r.beneficiary_id) r.*, h.legal_status AS status_then
+		FROM (SELECT a.beneficiary_id, max(a.date) AS day FROM beneficiaries.assistances a WHERE `+benchPeriod+` GROUP BY a.beneficiary_id) r
+		LEFT JOIN beneficiaries.legal_status_history h ON h.beneficiary_id = r.beneficiary_id
+		ORDER BY r.beneficiary_id, h.since <= r.day DESC, CASE WHEN h.since <= r.day THEN h.since END DESC, h.since, h.create_time DESC, h.id DESC) u
+		JOIN beneficiaries.beneficiaries b ON b.id = u.beneficiary_id`)
 }
 
 // groupedReport counts the persons of from (binding b to them) by each of

@@ -212,22 +212,38 @@ func (p *Postgres) ListAssistances(ctx context.Context, onlyOrg, beneficiaryID s
 	return out, db.Error(err)
 }
 
-// legalStatusOn is the SQL of the legal status the person b (a row of
-// beneficiaries) had on day (a date expression), the one definition every
-// count by legal status uses: of b's legal status history, the entry with
-// the latest since on or before day (of entries with the same since, the
-// one recorded last); when day is before every entry, the first entry
-// (the status the person was first recorded with is the best known for
-// the time before it: a record made without a since date starts on the
-// day it was made, often after the assistance it is recorded for); with no
-// history (rows loaded before there was one), the current status. So a
-// report of a past period keeps its figures when a status changes later;
-// erasure and merges keep the history (a merge joins the two histories).
-func legalStatusOn(day string) string {
-	on := "h.since <= " + day
-	return `COALESCE((SELECT h.legal_status FROM legal_status_history h WHERE h.beneficiary_id = b.id
-		ORDER BY ` + on + ` DESC, CASE WHEN ` + on + ` THEN h.since END DESC, h.since, h.create_time DESC, h.id DESC
-		LIMIT 1), NULLIF(b.legal_status, ''))`
+// withStatusThen is the one definition of "the legal status a person had
+// on a day" every count by legal status uses: rel (SQL of a query) gives
+// rows of a person (column person) and a day (column day), one row per
+// value of key (its columns, as r.column); the result has rel's rows and
+// columns and status_then, the status of the person on that row's day.
+// Of the person's legal status history, that is the entry with the latest
+// since on or before the day (of entries with the same since, the one
+// recorded last); when the day is before every entry, the first entry (the
+// status the person was first recorded with is the best known for the
+// time before it: a status recorded without a since date starts on the day
+// it was recorded, often after the assistance recorded with it); with no
+// history, NULL, for statusThen's current status. So a report of a past
+// period keeps its figures when a status changes later; erasure and merges
+// keep the history (a merge joins the two histories).
+//
+// The history is joined to rel and the entry picked per row by DISTINCT ON
+// (one hash join and one sort), not looked up per row by a correlated
+// subquery: the lookup was as fast per row, but its estimated cost made
+// PostgreSQL compile the statement (JIT, about 10 ms) at a few thousand
+// persons already.
+func withStatusThen(rel, key, person, day string) string {
+	on := "h.since <= r." + day
+	return `(SELECT DISTINCT ON (` + key + `) r.*, h.legal_status AS status_then FROM (` + rel + `) r
+		LEFT JOIN legal_status_history h ON h.beneficiary_id = r.` + person + `
+		ORDER BY ` + key + `, ` + on + ` DESC, CASE WHEN ` + on + ` THEN h.since END DESC, h.since, h.create_time DESC, h.id DESC)`
+}
+
+// statusThen is the SQL of the legal status of then of the person b, from
+// the row alias of withStatusThen's result: its status_then, else b's
+// current status.
+func statusThen(alias string) string {
+	return "COALESCE(" + alias + ".status_then, NULLIF(b.legal_status, ''))"
 }
 
 // The dimensions of CountAssisted: of the person (one value per person)
@@ -235,7 +251,8 @@ func legalStatusOn(day string) string {
 // computed from the birth year alone (age reached in the year the period
 // ends), so that erasing a person, which keeps only the birth year, changes
 // no count. The legal status is the one the person had on the day of
-// their last counted assistance (u.day): one status per person, the one
+// their last counted assistance (withStatusThen over the persons and the
+// days of their last records, as u): one status per person, the one
 // they had when the period's assistance ended for them, never one they got
 // after it (as of the period's end, a person assisted in March as an
 // asylum seeker and recognised as a refugee in December would count as a
@@ -244,7 +261,7 @@ var (
 	personDims = aggregate.Dimensions{
 		"sex":                 "b.sex::text",
 		"age_band":            aggregate.AgeBandSQL("NULL::date", "b.birth_year", "LEAST(COALESCE($3::date, current_date), current_date)"),
-		domain.DimLegalStatus: legalStatusOn("u.day"),
+		domain.DimLegalStatus: statusThen("u"),
 		"municipality":        "NULLIF(b.municipality, '')",
 	}
 	// Values as stored (made text when counted: see CountAssisted).
@@ -299,9 +316,10 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 	persons := `SELECT ` + sel + `count(*) FROM beneficiaries b
 		WHERE b.id IN (SELECT a.beneficiary_id FROM assistances a WHERE` + assistedWhere + `)` + group
 	if slices.Contains(dims, domain.DimLegalStatus) {
-		// Each person once, with the day of their last record (u.day).
-		persons = `SELECT ` + sel + `count(*) FROM (SELECT a.beneficiary_id, max(a.date) AS day FROM assistances a WHERE` + assistedWhere + `
-			GROUP BY a.beneficiary_id) u JOIN beneficiaries b ON b.id = u.beneficiary_id` + group
+		// Each person once, with the status of the day of their last record.
+		persons = `SELECT ` + sel + `count(*) FROM ` + withStatusThen(`SELECT a.beneficiary_id, max(a.date) AS day FROM assistances a WHERE`+
+			assistedWhere+` GROUP BY a.beneficiary_id`, "r.beneficiary_id", "beneficiary_id", "day") + ` u
+			JOIN beneficiaries b ON b.id = u.beneficiary_id` + group
 	}
 	if len(personSets) == 0 {
 		// The total alone needs no person (0: the mask CollectSets reads).
@@ -313,9 +331,9 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 		// grouped with the person's dimensions if the set has any. The
 		// values stay as stored (uuids) until the last step: made text
 		// first, the pairs took about twice as long to find. By legal
-		// status, each pair comes with the day of its last record (u.day):
-		// the status the person had when that service, place or type of
-		// assistance last reached them.
+		// status, each pair comes with the status of the day of its last
+		// record: the one the person had when that service, place or type
+		// of assistance last reached them.
 		var inner, outer, cols, pair []string
 		join := ""
 		for i, g := range set {
@@ -331,13 +349,19 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 				join = ` JOIN beneficiaries b ON b.id = u.beneficiary_id`
 			}
 		}
-		pairs := `SELECT DISTINCT a.beneficiary_id` + strings.Join(inner, "") + ` FROM assistances a WHERE` + assistedWhere
+		pairs := `(SELECT DISTINCT a.beneficiary_id` + strings.Join(inner, "") + ` FROM assistances a WHERE` + assistedWhere + `)`
 		if slices.Contains(set, domain.DimLegalStatus) {
-			pairs = `SELECT a.beneficiary_id` + strings.Join(inner, "") + `, max(a.date) AS day FROM assistances a WHERE` + assistedWhere +
-				` GROUP BY a.beneficiary_id, ` + strings.Join(pair, ", ")
+			key := "r.beneficiary_id"
+			for _, c := range cols {
+				if after, ok := strings.CutPrefix(c, "u."); ok {
+					key += ", r." + after
+				}
+			}
+			pairs = withStatusThen(`SELECT a.beneficiary_id`+strings.Join(inner, "")+`, max(a.date) AS day FROM assistances a WHERE`+assistedWhere+
+				` GROUP BY a.beneficiary_id, `+strings.Join(pair, ", "), key, "beneficiary_id", "day")
 		}
 		batch.Queue(`SELECT `+strings.Join(outer, ", ")+`, 0, count(*)
-			FROM (`+pairs+`) u`+join+`
+			FROM `+pairs+` u`+join+`
 			GROUP BY `+strings.Join(cols, ", "), args...).Query(func(rows pgx.Rows) error { return aggregate.CollectSets(rows, set, &agg) })
 	}
 	if err := p.sendBatch(ctx, batch); err != nil {
@@ -354,8 +378,8 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 // age as a difference of two columns, which the band's CASE repeats;
 // computed from a date instead, counting by age band took 1.23x the count
 // by sex in BenchmarkCountBeneficiaryParticipants), legal status the one
-// the person had on the member's status date (s.status_date: the latest
-// given for the person in the cohort) by legalStatusOn. A missing value
+// the person had on the member's status date (the latest given for the
+// person in the cohort) by withStatusThen. A missing value
 // is 'unknown' in the statement itself, so that an unseen person and one
 // whose value is not recorded fall in one group.
 var cohortDims = func() aggregate.Dimensions {
@@ -363,7 +387,7 @@ var cohortDims = func() aggregate.Dimensions {
 	for g, e := range map[string]string{
 		"sex":                 personDims["sex"],
 		"age_band":            aggregate.AgeBandOfSQL("(s.age_year - b.birth_year)"),
-		domain.DimLegalStatus: legalStatusOn("s.status_date"),
+		domain.DimLegalStatus: statusThen("s"),
 	} {
 		dims[g] = "CASE WHEN s.seen THEN COALESCE(NULLIF(" + e + ", ''), 'unknown') ELSE 'unknown' END"
 	}
@@ -411,6 +435,10 @@ func (p *Postgres) CountCohorts(ctx context.Context, cohorts []domain.Cohort, gr
 		cols = append(cols, cohortDims[g])
 	}
 	all := strings.Join(cols, ", ")
+	counted := "s"
+	if byStatus {
+		counted = withStatusThen("SELECT * FROM s", "r.cohort, r.id", "id", "status_date") + " s"
+	}
 	// Without age band, $4 is empty and unnest pads it with NULLs; so is $5
 	// without legal status.
 	rows, err := p.q.Query(ctx, `WITH p AS (SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::int[], $5::date[])
@@ -421,7 +449,7 @@ func (p *Postgres) CountCohorts(ctx context.Context, cohorts []domain.Cohort, gr
 			FROM p LEFT JOIN beneficiaries b ON b.id = p.id
 			GROUP BY p.cohort, p.id)
 		SELECT `+all+`, GROUPING(`+all+`) <> 0, count(DISTINCT s.id)
-		FROM s LEFT JOIN beneficiaries b ON b.id = s.id
+		FROM `+counted+` LEFT JOIN beneficiaries b ON b.id = s.id
 		GROUP BY GROUPING SETS ((`+all+`), ())`, nos, persons, orgs, ages, days)
 	if err != nil {
 		return aggregate.Aggregate{}, db.Error(err)
