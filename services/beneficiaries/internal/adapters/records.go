@@ -442,8 +442,12 @@ func (p *Postgres) CountCohorts(ctx context.Context, cohorts []domain.Cohort, gr
 		counted = withStatusThen("SELECT * FROM s", "r.cohort, r.id", "id", "status_date") + " s"
 	}
 	// Without age band, $4 is empty and unnest pads it with NULLs; so is $5
-	// without legal status.
-	rows, err := p.q.Query(ctx, `WITH p AS (SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::int[], $5::date[])
+	// without legal status. Planned for the arrays given (db.CustomPlans):
+	// a generic plan knows neither how many persons come nor in how many
+	// cohorts.
+	var agg aggregate.Aggregate
+	batch := db.CustomPlans()
+	batch.Queue(`WITH p AS (SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::int[], $5::date[])
 				AS p (cohort, id, org, age_year, status_date)),
 		s AS (SELECT p.cohort, p.id, bool_or(b.organisation_id = NULLIF(p.org, '')::uuid OR EXISTS (
 				SELECT 1 FROM access_grants g WHERE g.beneficiary_id = p.id AND g.organisation_id = NULLIF(p.org, '')::uuid)) AS seen,
@@ -452,41 +456,38 @@ func (p *Postgres) CountCohorts(ctx context.Context, cohorts []domain.Cohort, gr
 			GROUP BY p.cohort, p.id)
 		SELECT `+all+`, GROUPING(`+all+`) <> 0, count(DISTINCT s.id)
 		FROM `+counted+` LEFT JOIN beneficiaries b ON b.id = s.id
-		GROUP BY GROUPING SETS ((`+all+`), ())`, nos, persons, orgs, ages, days)
-	if err != nil {
-		return aggregate.Aggregate{}, db.Error(err)
-	}
-	defer rows.Close()
-	var agg aggregate.Aggregate
-	for rows.Next() {
-		var no *int32
-		vals := make([]*string, len(groupBy))
-		dest := []any{&no}
-		for i := range vals {
-			dest = append(dest, &vals[i])
-		}
-		var total bool
-		var n int64
-		if err := rows.Scan(append(dest, &total, &n)...); err != nil {
-			return aggregate.Aggregate{}, db.Error(err)
-		}
-		if total || no == nil {
-			agg.Total = n
-			continue
-		}
-		labels := maps.Clone(cohorts[*no].Labels)
-		if labels == nil {
-			labels = map[string]string{}
-		}
-		for i, g := range groupBy {
-			labels[g] = "unknown"
-			if vals[i] != nil && *vals[i] != "" {
-				labels[g] = *vals[i]
+		GROUP BY GROUPING SETS ((`+all+`), ())`, nos, persons, orgs, ages, days).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var no *int32
+			vals := make([]*string, len(groupBy))
+			dest := []any{&no}
+			for i := range vals {
+				dest = append(dest, &vals[i])
 			}
+			var total bool
+			var n int64
+			if err := rows.Scan(append(dest, &total, &n)...); err != nil {
+				return err
+			}
+			if total || no == nil {
+				agg.Total = n
+				continue
+			}
+			labels := maps.Clone(cohorts[*no].Labels)
+			if labels == nil {
+				labels = map[string]string{}
+			}
+			for i, g := range groupBy {
+				labels[g] = "unknown"
+				if vals[i] != nil && *vals[i] != "" {
+					labels[g] = *vals[i]
+				}
+			}
+			agg.Groups = append(agg.Groups, aggregate.Group{Labels: labels, Count: n})
 		}
-		agg.Groups = append(agg.Groups, aggregate.Group{Labels: labels, Count: n})
-	}
-	if err := rows.Err(); err != nil {
+		return rows.Err()
+	})
+	if err := p.sendBatch(ctx, batch); err != nil {
 		return aggregate.Aggregate{}, db.Error(err)
 	}
 	agg.Sort()
