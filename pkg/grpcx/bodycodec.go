@@ -260,11 +260,11 @@ func readField(r *mem.Reader, want func(protowire.Number, protowire.Type) bool) 
 	case protowire.Fixed64Type:
 		return readN(r, rec.buf, 8)
 	case protowire.BytesType:
-		n, err := binary.ReadUvarint(rec)
-		if err != nil || n > intconv.Uint64(int64(r.Remaining())) {
+		n, ok := readLen(rec, r.Remaining())
+		if !ok {
 			return nil, false
 		}
-		return readN(r, rec.buf, int(n)) //nolint:gosec // at most r.Remaining()
+		return readN(r, rec.buf, n)
 	}
 	return nil, false
 }
@@ -293,7 +293,7 @@ func readN(r *mem.Reader, dst []byte, n int) ([]byte, bool) {
 }
 
 // readLen reads a length of at most limit bytes.
-func readLen(r *mem.Reader, limit int) (int, bool) {
+func readLen(r io.ByteReader, limit int) (int, bool) {
 	n, err := binary.ReadUvarint(r)
 	if err != nil || n > intconv.Uint64(int64(limit)) {
 		return 0, false
