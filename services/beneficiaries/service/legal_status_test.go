@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -25,8 +26,11 @@ import (
 // it); by assistance type, the status on the day of the last assistance
 // of that type; a status recorded later with the same since date replaces
 // the earlier one (Dana); a day before the first entry takes the first
-// entry (Eldin, whose status was recorded after his assistance). Erasure
-// keeps the history and every figure. The cohorts the trainings service
+// entry (Eldin, whose status was recorded after his assistance); merging
+// a duplicate joins the two histories (Goran, registered again as a
+// refugee from July 2024); a status cleared later leaves the history as
+// it was (Filip); a report without a period takes each person's last
+// assistance ever. Erasure keeps the history and every figure. The cohorts the trainings service
 // counts take the status on the member's legal_status_date alike.
 func TestLegalStatusOnTheDay(t *testing.T) {
 	c := startAll(t)
@@ -72,11 +76,25 @@ func TestLegalStatusOnTheDay(t *testing.T) {
 	eldin := person("Eldin", pb.LegalStatus_LEGAL_STATUS_RETURNEE, "2024-08-01")
 	change(eldin, pb.LegalStatus_LEGAL_STATUS_MIGRANT, "2025-01-01")
 	assist(eldin, "2024-04-01", info)
+	goran := person("Goran", pb.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER, "2022-01-01")
+	assist(goran, "2024-03-01", info)
+	again := person("Goran", pb.LegalStatus_LEGAL_STATUS_REFUGEE, "2024-07-01")
+	assist(again, "2024-09-01", legal)
+	if _, err := c.MergeBeneficiaries(ctx, &pb.MergeBeneficiariesRequest{Id: goran, DuplicateId: again}); err != nil {
+		t.Fatal(err)
+	}
+	filip := person("Filip", pb.LegalStatus_LEGAL_STATUS_REFUGEE, "2023-01-01")
+	assist(filip, "2024-05-01", info)
+	change(filip, pb.LegalStatus_LEGAL_STATUS_UNSPECIFIED, "")
 
 	count := func(year string, groupBy ...string) aggregate.Aggregate {
 		t.Helper()
+		var period *commonv1.DateRange // none: every record
+		if year != "" {
+			period = &commonv1.DateRange{StartDate: year + "-01-01", EndDate: year + "-12-31"}
+		}
 		r, err := c.CountAssistedBeneficiaries(ctx, &pb.CountAssistedBeneficiariesRequest{ProjectId: project, GroupBy: groupBy,
-			Period: &commonv1.DateRange{StartDate: year + "-01-01", EndDate: year + "-12-31"}, EachDimension: true})
+			Period: period, EachDimension: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,21 +110,30 @@ func TestLegalStatusOnTheDay(t *testing.T) {
 		return g
 	}
 	sorted := func(a aggregate.Aggregate) aggregate.Aggregate { a.Sort(); return a }
-	want2024 := sorted(aggregate.Aggregate{Total: 4, Groups: []aggregate.Group{
+	want2024 := sorted(aggregate.Aggregate{Total: 6, Groups: []aggregate.Group{
 		group(1, "legal_status", "asylum_seeker"), group(1, "legal_status", "subsidiary_protection"),
-		group(1, "legal_status", "stateless"), group(1, "legal_status", "returnee"),
-		group(4, "sex", "female"),
+		group(1, "legal_status", "stateless"), group(1, "legal_status", "returnee"), group(2, "legal_status", "refugee"),
+		group(6, "sex", "female"),
 	}})
 	want2025 := sorted(aggregate.Aggregate{Total: 1, Groups: []aggregate.Group{
 		group(1, "legal_status", "refugee"), group(1, "sex", "female"),
 	}})
+	// Over every record: Eldin was last assisted before he became a
+	// migrant.
+	wantEver := sorted(aggregate.Aggregate{Total: 6, Groups: []aggregate.Group{
+		group(3, "legal_status", "refugee"), group(1, "legal_status", "subsidiary_protection"),
+		group(1, "legal_status", "stateless"), group(1, "legal_status", "returnee"),
+		group(6, "sex", "female"),
+	}})
 	// With an assistance dimension: Boris is an asylum seeker for the
-	// information he got in February, like Amina.
-	wantByType := sorted(aggregate.Aggregate{Total: 4, Groups: []aggregate.Group{
-		group(2, "assistance_type", "information", "legal_status", "asylum_seeker"),
+	// information he got in February, like Amina and Goran.
+	wantByType := sorted(aggregate.Aggregate{Total: 6, Groups: []aggregate.Group{
+		group(3, "assistance_type", "information", "legal_status", "asylum_seeker"),
 		group(1, "assistance_type", "information", "legal_status", "stateless"),
 		group(1, "assistance_type", "information", "legal_status", "returnee"),
+		group(1, "assistance_type", "information", "legal_status", "refugee"),
 		group(1, "assistance_type", "legal_counselling", "legal_status", "subsidiary_protection"),
+		group(1, "assistance_type", "legal_counselling", "legal_status", "refugee"),
 	}})
 	byType := func() aggregate.Aggregate {
 		t.Helper()
@@ -153,6 +180,7 @@ func TestLegalStatusOnTheDay(t *testing.T) {
 		for name, tc := range map[string]struct{ got, want aggregate.Aggregate }{
 			"2024":             {count("2024", "sex", "legal_status"), want2024},
 			"2025":             {count("2025", "sex", "legal_status"), want2025},
+			"no period":        {count("", "sex", "legal_status"), wantEver},
 			"2024 by type":     {byType(), wantByType},
 			"trainings cohort": {cohorts(), wantCohorts},
 		} {
@@ -182,5 +210,33 @@ func TestLegalStatusOnTheDay(t *testing.T) {
 	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM beneficiaries.legal_status_history WHERE beneficiary_id = ANY ($1::uuid[])`,
 		[]string{amina, boris}).Scan(&rows); err != nil || rows != 4 {
 		t.Fatalf("history rows of the erased: %d (%v)", rows, err)
+	}
+	// The days each entry is stored as valid on (migration 00015) give, for
+	// every person and day, the entry the rule picks (written out here as
+	// a lookup per day): exactly one, the same.
+	var mismatches []string
+	bad, err := conn.Query(context.Background(), `SELECT p.id::text, d.day::date::text, rule, COALESCE(stored, 'no entry')
+		FROM unnest($1::uuid[]) p (id), generate_series(DATE '2021-12-01', DATE '2025-12-31', '1 day') d (day),
+		LATERAL (SELECT h.legal_status FROM beneficiaries.legal_status_history h WHERE h.beneficiary_id = p.id
+			ORDER BY h.since <= d.day DESC, CASE WHEN h.since <= d.day THEN h.since END DESC, h.since, h.create_time DESC, h.id DESC
+			LIMIT 1) r (rule),
+		LATERAL (SELECT string_agg(h.legal_status, ',') FROM beneficiaries.legal_status_history h
+			WHERE h.beneficiary_id = p.id AND d.day >= h.valid_from AND d.day < h.valid_until) s (stored)
+		WHERE rule IS DISTINCT FROM stored`, []string{amina, boris, dana, eldin, goran, filip})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for bad.Next() {
+		var id, day, rule, stored string
+		if err := bad.Scan(&id, &day, &rule, &stored); err != nil {
+			t.Fatal(err)
+		}
+		mismatches = append(mismatches, fmt.Sprintf("%s on %s: %s, stored %s", id, day, rule, stored))
+	}
+	if err := bad.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(mismatches) > 0 {
+		t.Errorf("%d person-days whose stored legal status is not the rule's, e.g. %s", len(mismatches), mismatches[0])
 	}
 }

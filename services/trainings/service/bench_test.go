@@ -140,6 +140,9 @@ func BenchmarkCountBeneficiaryParticipants(b *testing.B) {
 			FROM beneficiaries.beneficiaries WHERE legal_status <> ''
 			UNION ALL
 			SELECT gen_random_uuid(), id, legal_status, DATE '2017-07-01', organisation_id FROM beneficiaries.beneficiaries WHERE legal_status <> ''`, nil},
+		// The days each entry is valid on, as the service sets them when it
+		// writes a second entry.
+		{`SELECT beneficiaries.legal_status_validity(ARRAY(SELECT id FROM beneficiaries.beneficiaries WHERE legal_status <> ''))`, nil},
 		{`INSERT INTO trainings.training_events (id, organiser_organisation_id, project_id, type, title, start_date)
 			SELECT gen_random_uuid(), CASE WHEN i % 4 = 0 THEN $2::uuid ELSE $1::uuid END, $3,
 				(ARRAY['community_event','info_session','workshop'])[1 + i % 3], 'E' || i, DATE '2017-01-01' + (i % 365)

@@ -313,12 +313,29 @@ func (p *Postgres) UpdateBeneficiary(ctx context.Context, b *domain.Beneficiary,
 	return out, db.Error(err)
 }
 
-// AddLegalStatus appends to the legal status history.
-// (queued in a transaction: its error is the next statement's).
+// AddLegalStatus starts the legal status history of a person just created:
+// its one entry is valid on every day (the column defaults: see migration
+// 00015). Queued in a transaction: its error is the next statement's.
 func (p *Postgres) AddLegalStatus(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error {
-	return db.Defer(ctx, p.q, `INSERT INTO legal_status_history (id, beneficiary_id, legal_status, since, organisation_id)
-		VALUES ($1, $2, $3, $4, $5)`, ids.New(), beneficiaryID, c.LegalStatus, c.Since.Time(), c.OrganisationID)
+	return db.Defer(ctx, p.q, insertLegalStatus, ids.New(), beneficiaryID, c.LegalStatus, c.Since.Time(), c.OrganisationID)
 }
+
+// ChangeLegalStatus appends to a person's legal status history and sets
+// the days each entry is valid on anew (queued alike).
+func (p *Postgres) ChangeLegalStatus(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error {
+	if err := db.Defer(ctx, p.q, insertLegalStatus, ids.New(), beneficiaryID, c.LegalStatus, c.Since.Time(), c.OrganisationID); err != nil {
+		return err
+	}
+	return db.Defer(ctx, p.q, legalStatusValidity, []string{beneficiaryID})
+}
+
+const (
+	insertLegalStatus = `INSERT INTO legal_status_history (id, beneficiary_id, legal_status, since, organisation_id)
+		VALUES ($1, $2, $3, $4, $5)`
+	// legalStatusValidity sets the valid days of the entries of the
+	// persons $1 (migration 00015).
+	legalStatusValidity = `SELECT legal_status_validity($1::uuid[])`
+)
 
 // Search returns visible current beneficiaries whose folded names contain a
 // word similar to key, best first, at most limit after the (score, id) of
@@ -433,6 +450,8 @@ func (p *Postgres) Merge(ctx context.Context, primary, dup *domain.Beneficiary) 
 		`UPDATE assistances SET beneficiary_id = $1 WHERE beneficiary_id = $2`,
 		`UPDATE consents SET beneficiary_id = $1 WHERE beneficiary_id = $2`,
 		`UPDATE legal_status_history SET beneficiary_id = $1 WHERE beneficiary_id = $2`,
+		// One history of the two: each entry's valid days anew.
+		`SELECT legal_status_validity(ARRAY[$1::uuid, $2::uuid])`,
 		`DELETE FROM identity_documents d WHERE d.beneficiary_id = $2 AND EXISTS (SELECT 1 FROM identity_documents p
 			WHERE p.beneficiary_id = $1 AND p.type = d.type AND p.number = d.number AND p.issuing_country = d.issuing_country)`,
 		`UPDATE identity_documents SET beneficiary_id = $1 WHERE beneficiary_id = $2`,

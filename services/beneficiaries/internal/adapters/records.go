@@ -214,29 +214,29 @@ func (p *Postgres) ListAssistances(ctx context.Context, onlyOrg, beneficiaryID s
 
 // withStatusThen is the one definition of "the legal status a person had
 // on a day" every count by legal status uses: rel (SQL of a query) gives
-// rows of a person (column person) and a day (column day), one row per
-// value of key (its columns, as r.column); the result has rel's rows and
-// columns and status_then, the status of the person on that row's day.
-// Of the person's legal status history, that is the entry with the latest
-// since on or before the day (of entries with the same since, the one
-// recorded last); when the day is before every entry, the first entry (the
-// status the person was first recorded with is the best known for the
-// time before it: a status recorded without a since date starts on the day
-// it was recorded, often after the assistance recorded with it); with no
-// history, NULL, for statusThen's current status. So a report of a past
-// period keeps its figures when a status changes later; erasure and merges
-// keep the history (a merge joins the two histories).
+// rows of a person (column person) and a day (column day); the result has
+// rel's rows and columns and status_then, the status of the person on that
+// row's day. Of the person's legal status history, that is the entry with
+// the latest since on or before the day (of entries with the same since,
+// the one recorded last); when the day is before every entry, the first
+// entry (the status the person was first recorded with is the best known
+// for the time before it: a status recorded without a since date starts on
+// the day it was recorded, often after the assistance recorded with it);
+// with no history, NULL, for statusThen's current status. So a report of a
+// past period keeps its figures when a status changes later; erasure and
+// merges keep the history (a merge joins the two histories).
 //
-// The history is joined to rel and the entry picked per row by DISTINCT ON
-// (one hash join and one sort), not looked up per row by a correlated
-// subquery: the lookup was as fast per row, but its estimated cost made
-// PostgreSQL compile the statement (JIT, about 10 ms) at a few thousand
-// persons already.
-func withStatusThen(rel, key, person, day string) string {
-	on := "h.since <= r." + day
-	return `(SELECT DISTINCT ON (` + key + `) r.*, h.legal_status AS status_then FROM (` + rel + `) r
+// Each entry stores the days it is valid on (migration 00015: the ranges
+// of a person's entries cover every day once, by the rule above), so the
+// entry of a day is found by a join on the person and the range (one hash
+// join), with no sort to pick it. Picking it at count time instead (the
+// history joined, then DISTINCT ON the row, latest since first) took 1.5x
+// as long over 1,000,000 assistance records (BenchmarkReport's
+// then_picked_sql against then_sql).
+func withStatusThen(rel, person, day string) string {
+	return `(SELECT r.*, h.legal_status AS status_then FROM (` + rel + `) r
 		LEFT JOIN legal_status_history h ON h.beneficiary_id = r.` + person + `
-		ORDER BY ` + key + `, ` + on + ` DESC, CASE WHEN ` + on + ` THEN h.since END DESC, h.since, h.create_time DESC, h.id DESC)`
+			AND r.` + day + ` >= h.valid_from AND r.` + day + ` < h.valid_until)`
 }
 
 // statusThen is the SQL of the legal status of then of the person b, from
@@ -246,22 +246,39 @@ func statusThen(alias string) string {
 	return "COALESCE(" + alias + ".status_then, NULLIF(b.legal_status, ''))"
 }
 
+// assistedStatus joins to the persons b counted by CountAssisted their
+// legal status on the day of their last assistance counted (in the period
+// $2 to $3, as assistedWhere selects), as personDims' legal status reads
+// it, without finding that day for every person: a person whose status
+// did not change in the period has an entry valid on every day of it (w);
+// only those with an entry starting within the period are looked up by
+// the day of their last record there (c, by withStatusThen); a person
+// without history has neither (the current status). Finding the last day
+// of every person first took 1.6-2.7x as long (docs/operations.md,
+// Reports).
+var assistedStatus = `
+	LEFT JOIN legal_status_history w ON w.beneficiary_id = b.id
+		AND w.valid_from <= COALESCE($2::date, '-infinity') AND w.valid_until >= COALESCE($3::date + 1, 'infinity')
+	LEFT JOIN ` + withStatusThen(`SELECT a.beneficiary_id, max(a.date) AS day FROM assistances a WHERE`+assistedWhere+`
+		AND a.beneficiary_id IN (SELECT x.beneficiary_id FROM legal_status_history x
+			WHERE x.valid_from > COALESCE($2::date, '-infinity') AND x.valid_from <= COALESCE($3::date, 'infinity') AND x.valid_from < x.valid_until)
+		GROUP BY a.beneficiary_id`, "beneficiary_id", "day") + ` c ON c.beneficiary_id = b.id`
+
 // The dimensions of CountAssisted: of the person (one value per person)
 // and of the assistance (a person may have several). The age band is
 // computed from the birth year alone (age reached in the year the period
 // ends), so that erasing a person, which keeps only the birth year, changes
 // no count. The legal status is the one the person had on the day of
-// their last counted assistance (withStatusThen over the persons and the
-// days of their last records, as u): one status per person, the one
-// they had when the period's assistance ended for them, never one they got
-// after it (as of the period's end, a person assisted in March as an
-// asylum seeker and recognised as a refugee in December would count as a
-// refugee assisted).
+// their last counted assistance (assistedStatus): one status per person,
+// the one they had when the period's assistance ended for them, never one
+// they got after it (as of the period's end, a person assisted in March as
+// an asylum seeker and recognised as a refugee in December would count as
+// a refugee assisted).
 var (
 	personDims = aggregate.Dimensions{
 		"sex":                 "b.sex::text",
 		"age_band":            aggregate.AgeBandSQL("NULL::date", "b.birth_year", "LEAST(COALESCE($3::date, current_date), current_date)"),
-		domain.DimLegalStatus: statusThen("u"),
+		domain.DimLegalStatus: "COALESCE(w.legal_status, c.status_then, NULLIF(b.legal_status, ''))",
 		"municipality":        "NULLIF(b.municipality, '')",
 	}
 	// Values as stored (made text when counted: see CountAssisted).
@@ -315,14 +332,12 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 	}
 	batch := db.CustomPlans()
 	dims, sel, group := personDims.GroupingSets(personSets)
-	persons := `SELECT ` + sel + `count(*) FROM beneficiaries b
-		WHERE b.id IN (SELECT a.beneficiary_id FROM assistances a WHERE` + assistedWhere + `)` + group
+	status := ""
 	if slices.Contains(dims, domain.DimLegalStatus) {
-		// Each person once, with the status of the day of their last record.
-		persons = `SELECT ` + sel + `count(*) FROM ` + withStatusThen(`SELECT a.beneficiary_id, max(a.date) AS day FROM assistances a WHERE`+
-			assistedWhere+` GROUP BY a.beneficiary_id`, "r.beneficiary_id", "beneficiary_id", "day") + ` u
-			JOIN beneficiaries b ON b.id = u.beneficiary_id` + group
+		status = assistedStatus
 	}
+	persons := `SELECT ` + sel + `count(*) FROM beneficiaries b` + status + `
+		WHERE b.id IN (SELECT a.beneficiary_id FROM assistances a WHERE` + assistedWhere + `)` + group
 	if len(personSets) == 0 {
 		// The total alone needs no person (0: the mask CollectSets reads).
 		persons = `SELECT 0, count(*) FROM (SELECT DISTINCT a.beneficiary_id FROM assistances a WHERE` + assistedWhere + `) u`
@@ -346,21 +361,19 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 				outer = append(outer, col+"::text")
 				cols = append(cols, col)
 			} else {
-				outer = append(outer, personDims[g])
-				cols = append(cols, personDims[g])
+				e := personDims[g]
+				if g == domain.DimLegalStatus {
+					e = statusThen("u") // the status of the pair's day
+				}
+				outer = append(outer, e)
+				cols = append(cols, e)
 				join = ` JOIN beneficiaries b ON b.id = u.beneficiary_id`
 			}
 		}
 		pairs := `(SELECT DISTINCT a.beneficiary_id` + strings.Join(inner, "") + ` FROM assistances a WHERE` + assistedWhere + `)`
 		if slices.Contains(set, domain.DimLegalStatus) {
-			key := "r.beneficiary_id"
-			for _, c := range cols {
-				if after, ok := strings.CutPrefix(c, "u."); ok {
-					key += ", r." + after
-				}
-			}
 			pairs = withStatusThen(`SELECT a.beneficiary_id`+strings.Join(inner, "")+`, max(a.date) AS day FROM assistances a WHERE`+assistedWhere+
-				` GROUP BY a.beneficiary_id, `+strings.Join(pair, ", "), key, "beneficiary_id", "day")
+				` GROUP BY a.beneficiary_id, `+strings.Join(pair, ", "), "beneficiary_id", "day")
 		}
 		batch.Queue(`SELECT `+strings.Join(outer, ", ")+`, 0, count(*)
 			FROM `+pairs+` u`+join+`
@@ -439,7 +452,7 @@ func (p *Postgres) CountCohorts(ctx context.Context, cohorts []domain.Cohort, gr
 	all := strings.Join(cols, ", ")
 	counted := "s"
 	if byStatus {
-		counted = withStatusThen("SELECT * FROM s", "r.cohort, r.id", "id", "status_date") + " s"
+		counted = withStatusThen("SELECT * FROM s", "id", "status_date") + " s"
 	}
 	// Without age band, $4 is empty and unnest pads it with NULLs; so is $5
 	// without legal status. Planned for the arrays given (db.CustomPlans):

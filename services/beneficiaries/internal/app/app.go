@@ -329,7 +329,7 @@ func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, tag string, 
 			if since.IsZero() {
 				since = today
 			}
-			if err := r.AddLegalStatus(ctx, out.ID, domain.LegalStatusChange{LegalStatus: b.LegalStatus, Since: since, OrganisationID: act.OrganisationID}); err != nil {
+			if err := r.ChangeLegalStatus(ctx, out.ID, domain.LegalStatusChange{LegalStatus: b.LegalStatus, Since: since, OrganisationID: act.OrganisationID}); err != nil {
 				return err
 			}
 		}

@@ -66,7 +66,10 @@ type PersonStore interface {
 	ListBeneficiaries(ctx context.Context, viewer string, f domain.ListFilter, p pagination.Page) ([]*domain.Beneficiary, error)
 	// UpdateBeneficiary stores b if its stored version is still version.
 	UpdateBeneficiary(ctx context.Context, b *domain.Beneficiary, version int64) (*domain.Beneficiary, error)
+	// AddLegalStatus starts the legal status history of a person created
+	// in this transaction; ChangeLegalStatus appends to a person's history.
 	AddLegalStatus(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error
+	ChangeLegalStatus(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error
 	// Owners maps the ids that exist to their registering organisation.
 	Owners(ctx context.Context, ids []string) (map[string]string, error)
 }

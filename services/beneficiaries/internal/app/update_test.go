@@ -75,7 +75,7 @@ func (p *people) UpdateBeneficiary(_ context.Context, b *domain.Beneficiary, ver
 	return &out, nil
 }
 
-func (p *people) AddLegalStatus(_ context.Context, _ string, c domain.LegalStatusChange) error {
+func (p *people) ChangeLegalStatus(_ context.Context, _ string, c domain.LegalStatusChange) error {
 	p.history = append(p.history, c)
 	return nil
 }
