@@ -231,8 +231,8 @@ func (p *Postgres) ListAssistances(ctx context.Context, onlyOrg, beneficiaryID s
 // entry of a day is found by a join on the person and the range (one hash
 // join), with no sort to pick it. Picking it at count time instead (the
 // history joined, then DISTINCT ON the row, latest since first) took 1.5x
-// as long over 1,000,000 assistance records (BenchmarkReport's
-// then_picked_sql against then_sql).
+// as long for the persons assisted over 1,000,000 records (one run of
+// BenchmarkReport, every person's last day found first in both).
 func withStatusThen(rel, person, day string) string {
 	return `(SELECT r.*, h.legal_status AS status_then FROM (` + rel + `) r
 		LEFT JOIN legal_status_history h ON h.beneficiary_id = r.` + person + `
@@ -254,8 +254,8 @@ func statusThen(alias string) string {
 // only those with an entry starting within the period are looked up by
 // the day of their last record there (c, by withStatusThen); a person
 // without history has neither (the current status). Finding the last day
-// of every person first took 1.6-2.7x as long (docs/operations.md,
-// Reports).
+// of every person first took 1.4-3x as long over 1,000,000 records
+// (docs/operations.md, Reports).
 var assistedStatus = `
 	LEFT JOIN legal_status_history w ON w.beneficiary_id = b.id
 		AND w.valid_from <= COALESCE($2::date, '-infinity') AND w.valid_until >= COALESCE($3::date + 1, 'infinity')
