@@ -29,7 +29,9 @@ import (
 // entry (Eldin, whose status was recorded after his assistance); merging
 // a duplicate joins the two histories (Goran, registered again as a
 // refugee from July 2024); a status cleared later leaves the history as
-// it was (Filip); a report without a period takes each person's last
+// it was (Filip); a status recorded later for an earlier time goes before
+// the entries it precedes (Hana, a refugee from May 2024, then recorded
+// as an asylum seeker from 2023); a report without a period takes each person's last
 // assistance ever. Erasure keeps the history and every figure. The cohorts the trainings service
 // counts take the status on the member's legal_status_date alike.
 func TestLegalStatusOnTheDay(t *testing.T) {
@@ -86,6 +88,9 @@ func TestLegalStatusOnTheDay(t *testing.T) {
 	filip := person("Filip", pb.LegalStatus_LEGAL_STATUS_REFUGEE, "2023-01-01")
 	assist(filip, "2024-05-01", info)
 	change(filip, pb.LegalStatus_LEGAL_STATUS_UNSPECIFIED, "")
+	hana := person("Hana", pb.LegalStatus_LEGAL_STATUS_REFUGEE, "2024-05-01")
+	assist(hana, "2024-06-01", info)
+	change(hana, pb.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER, "2023-01-01")
 
 	count := func(year string, groupBy ...string) aggregate.Aggregate {
 		t.Helper()
@@ -110,28 +115,28 @@ func TestLegalStatusOnTheDay(t *testing.T) {
 		return g
 	}
 	sorted := func(a aggregate.Aggregate) aggregate.Aggregate { a.Sort(); return a }
-	want2024 := sorted(aggregate.Aggregate{Total: 6, Groups: []aggregate.Group{
+	want2024 := sorted(aggregate.Aggregate{Total: 7, Groups: []aggregate.Group{
 		group(1, "legal_status", "asylum_seeker"), group(1, "legal_status", "subsidiary_protection"),
-		group(1, "legal_status", "stateless"), group(1, "legal_status", "returnee"), group(2, "legal_status", "refugee"),
-		group(6, "sex", "female"),
+		group(1, "legal_status", "stateless"), group(1, "legal_status", "returnee"), group(3, "legal_status", "refugee"),
+		group(7, "sex", "female"),
 	}})
 	want2025 := sorted(aggregate.Aggregate{Total: 1, Groups: []aggregate.Group{
 		group(1, "legal_status", "refugee"), group(1, "sex", "female"),
 	}})
 	// Over every record: Eldin was last assisted before he became a
 	// migrant.
-	wantEver := sorted(aggregate.Aggregate{Total: 6, Groups: []aggregate.Group{
-		group(3, "legal_status", "refugee"), group(1, "legal_status", "subsidiary_protection"),
+	wantEver := sorted(aggregate.Aggregate{Total: 7, Groups: []aggregate.Group{
+		group(4, "legal_status", "refugee"), group(1, "legal_status", "subsidiary_protection"),
 		group(1, "legal_status", "stateless"), group(1, "legal_status", "returnee"),
-		group(6, "sex", "female"),
+		group(7, "sex", "female"),
 	}})
 	// With an assistance dimension: Boris is an asylum seeker for the
 	// information he got in February, like Amina and Goran.
-	wantByType := sorted(aggregate.Aggregate{Total: 6, Groups: []aggregate.Group{
+	wantByType := sorted(aggregate.Aggregate{Total: 7, Groups: []aggregate.Group{
 		group(3, "assistance_type", "information", "legal_status", "asylum_seeker"),
 		group(1, "assistance_type", "information", "legal_status", "stateless"),
 		group(1, "assistance_type", "information", "legal_status", "returnee"),
-		group(1, "assistance_type", "information", "legal_status", "refugee"),
+		group(2, "assistance_type", "information", "legal_status", "refugee"),
 		group(1, "assistance_type", "legal_counselling", "legal_status", "subsidiary_protection"),
 		group(1, "assistance_type", "legal_counselling", "legal_status", "refugee"),
 	}})
@@ -222,7 +227,7 @@ func TestLegalStatusOnTheDay(t *testing.T) {
 			LIMIT 1) r (rule),
 		LATERAL (SELECT string_agg(h.legal_status, ',') FROM beneficiaries.legal_status_history h
 			WHERE h.beneficiary_id = p.id AND d.day >= h.valid_from AND d.day < h.valid_until) s (stored)
-		WHERE rule IS DISTINCT FROM stored`, []string{amina, boris, dana, eldin, goran, filip})
+		WHERE rule IS DISTINCT FROM stored`, []string{amina, boris, dana, eldin, goran, filip, hana})
 	if err != nil {
 		t.Fatal(err)
 	}
