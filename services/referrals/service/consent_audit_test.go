@@ -20,7 +20,9 @@ import (
 // the beneficiaries service at action time whether the grant made for the
 // referral still holds; once the consent is withdrawn (or has expired) they
 // are FAILED_PRECONDITION with the reason, at once, while ending the
-// referral (decline, cancel) stays possible.
+// referral (decline, cancel) stays possible. A referral already completed
+// keeps its status, but its receiver no longer reads the texts shared
+// under the consent either.
 func TestActionsCheckConsentLive(t *testing.T) {
 	s := start(t)
 	orgA, orgB := s.org(t, "Sender"), s.org(t, "Receiver")
@@ -33,8 +35,43 @@ func TestActionsCheckConsentLive(t *testing.T) {
 	accepted := s.draft(t, ctxA, benID, orgB, pb.Urgency_URGENCY_HIGH)
 	s.must(t, ctxA, "send", accepted.GetId())
 	s.must(t, ctxB, "accept", accepted.GetId())
+	completed := s.draft(t, ctxA, benID, orgB, pb.Urgency_URGENCY_NORMAL)
+	for _, act := range []struct {
+		ctx    context.Context
+		action string
+	}{{ctxA, "send"}, {ctxB, "accept"}, {ctxB, "start"}, {ctxB, "complete"}} {
+		s.must(t, act.ctx, act.action, completed.GetId())
+	}
 	if _, err := s.ben.WithdrawConsent(ctxA, &benv1.WithdrawConsentRequest{BeneficiaryId: benID, Id: consentID}); err != nil {
 		t.Fatal(err)
+	}
+	servicetest.Eventually(t, "completed referral's texts hidden from the receiver", func() error {
+		r, err := s.ref.GetReferral(ctxB, &pb.GetReferralRequest{Id: completed.GetId()})
+		if err != nil {
+			return err
+		}
+		if g := r.GetReferral(); g.GetReason() != "" || g.GetNotes() != "" || g.GetOutcome().GetNote() != "" {
+			return fmt.Errorf("receiver reads %q / %q / %q: %w", g.GetReason(), g.GetNotes(), g.GetOutcome().GetNote(), errStill)
+		}
+		return nil
+	})
+	if r, err := s.ref.GetReferral(ctxB, &pb.GetReferralRequest{Id: completed.GetId()}); err != nil ||
+		r.GetReferral().GetStatus() != pb.ReferralStatus_REFERRAL_STATUS_COMPLETED ||
+		r.GetReferral().GetOutcome().GetCode() != pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED {
+		t.Fatalf("receiver's view of the completed referral lost its facts: %v (%v)", r.GetReferral(), err)
+	}
+	if a, err := s.ref.GetReferral(ctxA, &pb.GetReferralRequest{Id: completed.GetId()}); err != nil ||
+		a.GetReferral().GetReason() == "" || a.GetReferral().GetOutcome().GetNote() == "" {
+		t.Fatalf("sender's view of the completed referral: %v (%v)", a.GetReferral(), err)
+	}
+	if evs, err := s.ref.ListReferralEvents(ctxB, &pb.ListReferralEventsRequest{ReferralId: completed.GetId()}); err != nil {
+		t.Fatal(err)
+	} else {
+		for _, e := range evs.GetEvents() {
+			if e.GetNote() != "" {
+				t.Fatalf("receiver still reads an event note of the completed referral: %v", e)
+			}
+		}
 	}
 	_, err := s.ben.GetBeneficiary(ctxB, &benv1.GetBeneficiaryRequest{Id: benID})
 	statustest.Want(t, err, codes.NotFound, "receiver reads the person after withdrawal")

@@ -19,7 +19,7 @@ import (
 const referralCols = `id, beneficiary_id, from_organisation_id, to_organisation_id, COALESCE(to_service_id::text, ''),
 	category, reason, urgency, status, due_time, COALESCE(consent_id::text, ''), COALESCE(project_id::text, ''),
 	notes, send_time, close_time, close_reason, outcome_code, outcome_note, COALESCE(outcome_assistance_id::text, ''),
-	ben_sex, ben_age_band, ben_legal_status, ben_municipality, create_time, update_time, version`
+	ben_sex, ben_age_band, ben_legal_status, ben_municipality, create_time, update_time, version, consent_end_reason`
 
 // visible: the viewer $1 sent the referral, or received it once it was sent.
 const visible = `(from_organisation_id = $1 OR (to_organisation_id = $1 AND status <> 'draft'))`
@@ -31,7 +31,7 @@ func scanReferral(row pgx.Row) (*domain.Referral, error) {
 		&r.Category, &r.Reason, &r.Urgency, &r.Status, &r.DueTime, &r.ConsentID, &r.ProjectID,
 		&r.Notes, &sent, &closed, &r.CloseReason, &r.OutcomeCode, &r.OutcomeNote, &r.AssistanceID,
 		&r.Snapshot.Sex, &r.Snapshot.AgeBand, &r.Snapshot.LegalStatus, &r.Snapshot.Municipality,
-		&r.CreateTime, &r.UpdateTime, &r.Version)
+		&r.CreateTime, &r.UpdateTime, &r.Version, &r.ConsentEndReason)
 	if err != nil {
 		return nil, err
 	}
@@ -139,9 +139,6 @@ func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version i
 	return out, err
 }
 
-// textCode keeps machine reasons (CONSENT_WITHDRAWN) through redaction.
-const textCode = `'^[A-Z][A-Z0-9_]*$'`
-
 // RedactBeneficiary wipes the free texts of the beneficiaries' referrals and
 // of their transitions, in the transaction ctx carries, and returns the
 // referrals it changed.
@@ -153,15 +150,15 @@ func (p *Postgres) RedactBeneficiary(ctx context.Context, beneficiaryIDs []strin
 	rows, err := tx.Query(ctx, `
 		WITH mine AS (SELECT id FROM referrals WHERE beneficiary_id = ANY ($1::uuid[])),
 		ev AS (UPDATE referral_events SET note = '' WHERE referral_id IN (SELECT id FROM mine)
-				AND note <> '' AND note !~ `+textCode+` RETURNING referral_id),
+				AND note <> '' AND note <> ALL ($2::text[]) RETURNING referral_id),
 		rf AS (UPDATE referrals SET reason = '', notes = '', outcome_note = '',
-				close_reason = CASE WHEN close_reason ~ `+textCode+` THEN close_reason ELSE '' END,
+				close_reason = CASE WHEN close_reason = ANY ($2::text[]) THEN close_reason ELSE '' END,
 				version = version + 1, update_time = now()
 			WHERE id IN (SELECT id FROM mine)
-				AND (reason <> '' OR notes <> '' OR outcome_note <> '' OR (close_reason <> '' AND close_reason !~ `+textCode+`)
+				AND (reason <> '' OR notes <> '' OR outcome_note <> '' OR (close_reason <> '' AND close_reason <> ALL ($2::text[]))
 					OR id IN (SELECT referral_id FROM ev))
 			RETURNING *)
-		SELECT `+referralCols+` FROM rf ORDER BY id`, beneficiaryIDs)
+		SELECT `+referralCols+` FROM rf ORDER BY id`, beneficiaryIDs, domain.SystemCloseReasons)
 	return collect(rows, err, scanReferral)
 }
 
@@ -228,6 +225,16 @@ func (p *Postgres) OpenReferralsUnderConsent(ctx context.Context, consentID stri
 		return err
 	})
 	return out, err
+}
+
+// MarkConsentEnded records reason on every referral sent under the consent
+// that has no consent end yet (in ctx's transaction, when it carries one).
+func (p *Postgres) MarkConsentEnded(ctx context.Context, consentID, reason string) error {
+	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE referrals SET consent_end_reason = $2, version = version + 1, update_time = now()
+			WHERE consent_id = $1 AND consent_end_reason = ''`, consentID, reason)
+		return db.Error(err)
+	})
 }
 
 // PendingRevocations returns closed referrals whose grant is not yet revoked.

@@ -77,6 +77,9 @@ type Maintenance interface {
 	// OpenReferralsUnderConsent returns the sent, accepted and in-progress
 	// referrals sent under a consent.
 	OpenReferralsUnderConsent(ctx context.Context, consentID string) ([]*domain.Referral, error)
+	// MarkConsentEnded records reason as why the consent ended on every
+	// referral sent under it that has none yet.
+	MarkConsentEnded(ctx context.Context, consentID, reason string) error
 
 	// The following run in the transaction ctx carries (an event
 	// consumer's), which they need.

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"regexp"
 	"time"
 
 	"github.com/spona/spona/pkg/events"
@@ -20,10 +19,6 @@ var transitionEvents = map[domain.Action]string{
 	domain.Cancel:   events.ReferralCancelled,
 }
 
-// code matches a machine reason (CONSENT_WITHDRAWN), which may travel in
-// events and survives redaction, unlike free text.
-var code = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
-
 // referralEvent is event typ of r, which moved from status from ("" for a
 // new draft). A draft concerns only its sender; a sent referral both parties.
 func referralEvent(typ string, r *domain.Referral, from string) events.Event {
@@ -35,7 +30,7 @@ func referralEvent(typ string, r *domain.Referral, from string) events.Event {
 	}
 	opt := map[string]string{"to_service_id": r.ToServiceID, "project_id": r.ProjectID, "from_status": from,
 		"outcome_code": r.OutcomeCode, "assistance_id": r.AssistanceID}
-	if code.MatchString(r.CloseReason) {
+	if domain.IsSystemCloseReason(r.CloseReason) {
 		opt["close_reason_code"] = r.CloseReason
 	}
 	for k, v := range opt {
@@ -94,12 +89,13 @@ func (a *App) MoveBeneficiary(ctx context.Context, from, to string) error {
 // ConsentEnded cancels every open referral sent under the consent, because
 // it was withdrawn or expired (reason CONSENT_WITHDRAWN or CONSENT_EXPIRED):
 // the reason is the referral's close reason and the note of its
-// transition, so both parties see why, and the receiver no longer sees the
-// personal data shared under it (domain.Referral.ViewFor). The
-// beneficiaries service already ended the receiver's access grant in the
-// consent's own transaction. Runs in the transaction ctx carries (the
-// consumer's); a referral already closed is left alone, so a repeat changes
-// nothing.
+// transition, so both parties see why. It then records the consent's end on
+// every referral sent under it, closed ones included, so that no receiver
+// sees the personal data shared under it any more (domain.Referral.ViewFor).
+// The beneficiaries service already ended the receiver's access grant in
+// the consent's own transaction. Runs in the transaction ctx carries (the
+// consumer's); a referral already closed keeps its status, and a repeat
+// changes nothing.
 func (a *App) ConsentEnded(ctx context.Context, consentID, reason string) error {
 	if consentID = ids.Normalize(consentID); !ids.Valid(consentID) {
 		return nil
@@ -122,5 +118,5 @@ func (a *App) ConsentEnded(ctx context.Context, consentID, reason string) error 
 			return err
 		}
 	}
-	return nil
+	return a.repo.MarkConsentEnded(ctx, consentID, reason)
 }

@@ -181,8 +181,8 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 	}
 	if r.ConsentEnded() {
 		// Say why nothing can be done any more, whichever side asks.
-		return nil, errs.FailedPrecondition(r.CloseReason,
-			"referral %s ended because the consent it was sent under ended (%s)", r.ID, r.CloseReason)
+		return nil, errs.FailedPrecondition(r.ConsentEndReason,
+			"referral %s ended because the consent it was sent under ended (%s)", r.ID, r.ConsentEndReason)
 	}
 	version, now := r.Version, a.now()
 	next := *r

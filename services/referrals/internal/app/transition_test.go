@@ -163,6 +163,7 @@ func TestTransitionUseCase(t *testing.T) {
 		grant   GrantState
 		down    bool
 		closeBy string // CloseReason stored before
+		ended   string // ConsentEndReason stored before
 		want    want
 	}{
 		{name: "send with live consent grants the receiver", status: domain.StatusDraft, by: sender, cmd: domain.Command{Action: domain.Send},
@@ -203,14 +204,21 @@ func TestTransitionUseCase(t *testing.T) {
 			grant: GrantState{Live: true}, want: want{kind: errs.KindAborted, reason: etag.ReasonMismatch, status: domain.StatusSent}},
 		{name: "the current etag is taken", status: domain.StatusSent, by: receiver, cmd: domain.Command{Action: domain.Accept, Etag: etag.Of(4)},
 			grant: GrantState{Live: true}, want: want{status: domain.StatusAccepted, access: AccessNone, event: events.ReferralAccepted}},
-		{name: "ended by consent withdrawal: the reason, whoever asks", status: domain.StatusCancelled, closeBy: domain.ReasonConsentWithdrawn, by: sender,
-			cmd: domain.Command{Action: domain.Cancel}, want: want{kind: errs.KindFailedPrecondition, reason: domain.ReasonConsentWithdrawn, status: domain.StatusCancelled}},
+		{name: "ended by consent withdrawal: the reason, whoever asks", status: domain.StatusCancelled, closeBy: domain.ReasonConsentWithdrawn,
+			ended: domain.ReasonConsentWithdrawn, by: sender, cmd: domain.Command{Action: domain.Cancel},
+			want: want{kind: errs.KindFailedPrecondition, reason: domain.ReasonConsentWithdrawn, status: domain.StatusCancelled}},
+		{name: "a completed referral whose consent expired says so", status: domain.StatusCompleted, ended: domain.ReasonConsentExpired, by: receiver,
+			cmd: domain.Command{Action: domain.Start}, want: want{kind: errs.KindFailedPrecondition, reason: domain.ReasonConsentExpired, status: domain.StatusCompleted}},
+		{name: "a reason typed like a code is the receiver's text, not a closing code", status: domain.StatusSent, by: receiver,
+			cmd:  domain.Command{Action: domain.Decline, Note: domain.ReasonConsentWithdrawn},
+			want: want{status: domain.StatusDeclined, access: AccessRevoked, revoked: true, event: events.ReferralDeclined}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			store := &referralStore{row: domain.Referral{ID: refID, BeneficiaryID: benID, FromOrganisationID: sender, ToOrganisationID: receiver,
-				Category: "legal", Urgency: "normal", Status: tt.status, CloseReason: tt.closeBy, Version: 4}}
+				Category: "legal", Urgency: "normal", Status: tt.status, CloseReason: tt.closeBy,
+				ConsentEndReason: tt.ended, Version: 4}}
 			ben := &beneficiaries{consent: tt.consent, grant: tt.grant, down: tt.down}
 			log := &auditLog{}
 			a := New(store, ben, log, nil, actor{}, slog.New(slog.DiscardHandler))
@@ -320,6 +328,26 @@ func TestCompleteRecordsTheAssistanceOnce(t *testing.T) {
 		}
 		if len(ben.recorded) != 0 || store.row.Status != domain.StatusInProgress {
 			t.Errorf("%s: recorded %v, stored %s", name, ben.recorded, store.row.Status)
+		}
+	}
+}
+
+// TestEventsCarryOnlySystemCodes: a decline or cancel reason is the
+// party's free text, even when it looks like a code (a document number in
+// capitals): the event carries close_reason_code only for the reasons the
+// system sets.
+func TestEventsCarryOnlySystemCodes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		reason string
+		code   bool
+	}{{"PX7Q4K9M2", false}, {"HASIC_AMINA", false}, {"no capacity", false},
+		{domain.ReasonConsentWithdrawn, true}, {domain.ReasonConsentExpired, true}} {
+		r := &domain.Referral{ID: refID, BeneficiaryID: benID, FromOrganisationID: sender, ToOrganisationID: receiver,
+			Status: domain.StatusDeclined, CloseReason: tc.reason}
+		got, has := referralEvent(events.ReferralDeclined, r, domain.StatusSent).Data["close_reason_code"]
+		if has != tc.code || (has && got != tc.reason) {
+			t.Errorf("close reason %q: close_reason_code %v (present %v), want present %v", tc.reason, got, has, tc.code)
 		}
 	}
 }

@@ -52,8 +52,12 @@ type Referral struct {
 	SendTime           time.Time // zero while a draft
 	CloseTime          time.Time // zero until declined, completed or cancelled
 	CloseReason        string
-	OutcomeCode        string
-	OutcomeNote        string
+	// ConsentEndReason is why the consent the referral was sent under
+	// ended (ReasonConsentWithdrawn, ReasonConsentExpired), whatever the
+	// referral's status then; "" while it holds.
+	ConsentEndReason string
+	OutcomeCode      string
+	OutcomeNote      string
 	// AssistanceID is the assistance record (beneficiaries service) the
 	// completion created, if any.
 	AssistanceID string

@@ -113,32 +113,43 @@ const (
 	ReasonConsentExpired   = "CONSENT_EXPIRED"
 )
 
+// SystemCloseReasons are the close reasons only the system sets: codes,
+// which travel in events and survive erasure. Any other close reason is a
+// person's free text, however much it looks like a code (a document
+// number, a name in capitals).
+var SystemCloseReasons = []string{ReasonConsentWithdrawn, ReasonConsentExpired}
+
+// IsSystemCloseReason reports whether reason is one of SystemCloseReasons.
+func IsSystemCloseReason(reason string) bool { return slices.Contains(SystemCloseReasons, reason) }
+
 // SystemClientID names Spona itself as the client of a transition no
 // organisation asked for (a referral ended because its consent did).
 const SystemClientID = "spona-referrals"
 
 // EndForConsent cancels r, at now, because the consent it was sent under
 // ended for reason (ReasonConsentWithdrawn or ReasonConsentExpired). Only an
-// open referral ends; ok is false for a draft or a closed one, which are
-// left as they are. It returns the previous status.
+// open referral ends; ok is false for a draft or a closed one, whose status
+// is left as it is (the consent's end is recorded on every referral sent
+// under it all the same: ConsentEndReason). It returns the previous status.
 func (r *Referral) EndForConsent(reason string, now time.Time) (from string, ok bool) {
-	if !Open(r.Status) || (reason != ReasonConsentWithdrawn && reason != ReasonConsentExpired) {
+	if !Open(r.Status) || !IsSystemCloseReason(reason) {
 		return "", false
 	}
 	from = r.Status
 	r.Status, r.CloseReason, r.CloseTime = StatusCancelled, reason, now.UTC()
+	r.ConsentEndReason = reason
 	return from, true
 }
 
-// ConsentEnded reports whether r was closed because its consent ended.
-func (r *Referral) ConsentEnded() bool {
-	return r.Status == StatusCancelled && (r.CloseReason == ReasonConsentWithdrawn || r.CloseReason == ReasonConsentExpired)
-}
+// ConsentEnded reports whether the consent r was sent under has ended
+// (withdrawn or expired), whether r was open then or not.
+func (r *Referral) ConsentEnded() bool { return r.ConsentEndReason != "" }
 
 // ViewFor reduces r to what org may see. Once the consent it was sent under
 // has ended, the receiver keeps the referral's facts (status, dates,
-// category, urgency, the close reason) but no longer sees the personal data
-// shared under that consent: reason, notes and outcome note.
+// category, urgency, the close reason and outcome code) but no longer sees
+// the personal data shared under that consent: reason, notes and outcome
+// note; so too for a referral already closed when the consent ended.
 func (r *Referral) ViewFor(org string) {
 	if org == r.ToOrganisationID && org != r.FromOrganisationID && r.ConsentEnded() {
 		r.Reason, r.Notes, r.OutcomeNote = "", "", ""
@@ -154,7 +165,7 @@ func (r *Referral) WithoutPersonalData() {
 // EventViewFor reduces an event of r the same way: its note, unless it is
 // the code the system recorded.
 func (r *Referral) EventViewFor(org string, e *Event) {
-	if org == r.ToOrganisationID && org != r.FromOrganisationID && r.ConsentEnded() && e.Note != r.CloseReason {
+	if org == r.ToOrganisationID && org != r.FromOrganisationID && r.ConsentEnded() && e.Note != r.ConsentEndReason {
 		e.Note = ""
 	}
 }
