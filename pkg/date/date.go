@@ -96,3 +96,17 @@ func ParseField(v *errs.Violations, field, s string) Date {
 	}
 	return d
 }
+
+// MinYear is the earliest year of a day Spona records (a birth, a legal
+// status, an assistance, a training event): earlier is a typing mistake
+// (0201 for 2021), and counts by age take the years of these days as ages'
+// reference years, which start at 1900.
+const MinYear = 1900
+
+// CheckMinYear records a violation of field when d is set and before
+// MinYear.
+func CheckMinYear(v *errs.Violations, field string, d Date) {
+	if !d.IsZero() && d.Year < MinYear {
+		v.Add(field, "must be in %d or later", MinYear)
+	}
+}

@@ -1,6 +1,10 @@
 package date
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/spona/spona/pkg/errs"
+)
 
 func TestAddYears(t *testing.T) {
 	for _, c := range []struct {
@@ -20,6 +24,19 @@ func TestAddYears(t *testing.T) {
 		}
 		if got := d.AddYears(c.n).String(); got != c.want {
 			t.Errorf("%s + %d years = %s, want %s", c.in, c.n, got, c.want)
+		}
+	}
+}
+
+func TestCheckMinYear(t *testing.T) {
+	for _, tc := range []struct {
+		d    Date
+		want bool // a violation
+	}{{Date{}, false}, {Date{1900, 1, 1}, false}, {Date{2024, 5, 1}, false}, {Date{1899, 12, 31}, true}, {Date{0, 6, 15}, true}} {
+		var v errs.Violations
+		CheckMinYear(&v, "day", tc.d)
+		if got := v.Err() != nil; got != tc.want {
+			t.Errorf("%v: violation %v, want %v", tc.d, got, tc.want)
 		}
 	}
 }

@@ -161,6 +161,7 @@ func TestValidation(t *testing.T) {
 		"no given name":     {func(b *pb.Beneficiary) { b.GivenName = "  " }, "beneficiary.given_name"},
 		"bad date":          {func(b *pb.Beneficiary) { b.BirthDate = "1990-02-30" }, "beneficiary.birth_date"},
 		"future birth":      {func(b *pb.Beneficiary) { b.BirthDate = "2999-01-01" }, "beneficiary.birth_date"},
+		"birth in 1899":     {func(b *pb.Beneficiary) { b.BirthDate = "1899-12-31" }, "beneficiary.birth_date"},
 		"unknown enum":      {func(b *pb.Beneficiary) { b.LegalStatus = 42 }, "beneficiary.legal_status"},
 		"bad country":       {func(b *pb.Beneficiary) { b.Country = "Croatia" }, "beneficiary.country"},
 		"bad language":      {func(b *pb.Beneficiary) { b.Languages = []string{"Arabic!"} }, "beneficiary.languages[0]"},

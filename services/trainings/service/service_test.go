@@ -246,6 +246,8 @@ func TestValidation(t *testing.T) {
 		"long title":     {func(e *pb.TrainingEvent) { e.Title = strings.Repeat("ž", 201) }, "training_event.title"},
 		"no start":       {func(e *pb.TrainingEvent) { e.StartDate = "" }, "training_event.start_date"},
 		"bad start":      {func(e *pb.TrainingEvent) { e.StartDate = "2017-02-30" }, "training_event.start_date"},
+		"start in 1899":  {func(e *pb.TrainingEvent) { e.StartDate = "1899-06-01" }, "training_event.start_date"},
+		"start in 0000":  {func(e *pb.TrainingEvent) { e.StartDate = "0000-06-15" }, "training_event.start_date"},
 		"bad end":        {func(e *pb.TrainingEvent) { e.EndDate = "02.03.2017" }, "training_event.end_date"},
 		"end before":     {func(e *pb.TrainingEvent) { e.EndDate = "2017-02-28" }, "training_event.end_date"},
 		"bad project id": {func(e *pb.TrainingEvent) { e.ProjectId = "P-1" }, "training_event.project_id"},

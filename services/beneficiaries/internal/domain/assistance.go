@@ -65,6 +65,8 @@ func (a *Assistance) Validate(today date.Date) error {
 		v.Add("assistance.date", "is required")
 	case a.Date.After(today.AddDays(1)):
 		v.Add("assistance.date", "must not be in the future")
+	default:
+		date.CheckMinYear(&v, "assistance.date", a.Date)
 	}
 	validate.Text(&v, "assistance.notes", a.Notes, 4000, false)
 	return v.Err()

@@ -146,15 +146,13 @@ func (b *Beneficiary) Validate(prefix string, today date.Date) error {
 		if b.BirthDate.After(today) {
 			v.Add(f("birth_date"), "must not be in the future")
 		}
-		if b.BirthDate.Year < 1900 {
-			v.Add(f("birth_date"), "must be after 1900")
-		}
+		date.CheckMinYear(&v, f("birth_date"), b.BirthDate)
 		if b.BirthYear != b.BirthDate.Year {
 			v.Add(f("birth_year"), "contradicts birth_date")
 		}
 	}
-	if b.BirthYear != 0 && (b.BirthYear < 1900 || b.BirthYear > today.Year) {
-		v.Add(f("birth_year"), "must be between 1900 and %d", today.Year)
+	if b.BirthYear != 0 && (b.BirthYear < date.MinYear || b.BirthYear > today.Year) {
+		v.Add(f("birth_year"), "must be between %d and %d", date.MinYear, today.Year)
 	}
 	validate.Text(&v, f("phone"), b.Phone, 40, false)
 	if b.Phone != "" && !phone.MatchString(b.Phone) {
@@ -171,8 +169,8 @@ func (b *Beneficiary) Validate(prefix string, today date.Date) error {
 			v.Add(f("legal_status_since"), "needs legal_status")
 		case b.LegalStatusSince.After(today):
 			v.Add(f("legal_status_since"), "must not be in the future")
-		case b.LegalStatusSince.Year < 1900:
-			v.Add(f("legal_status_since"), "must be after 1900")
+		default:
+			date.CheckMinYear(&v, f("legal_status_since"), b.LegalStatusSince)
 		}
 	}
 	ValidateDocuments(&v, prefix, b.Documents, b.BirthDate)

@@ -48,7 +48,7 @@ const (
 	MaxCohorts             = 1000
 	MaxCohortMembers       = 20000
 	MaxMemberOrganisations = 100
-	minAgeYear, maxAgeYear = 1900, 9999
+	minAgeYear, maxAgeYear = date.MinYear, 9999
 )
 
 // ValidateCohorts checks cohorts and the dimensions they are counted by

@@ -111,6 +111,8 @@ func (e *TrainingEvent) Validate() error {
 	if e.StartDate.IsZero() {
 		v.Add(p+"start_date", "is required")
 	}
+	date.CheckMinYear(&v, p+"start_date", e.StartDate)
+	date.CheckMinYear(&v, p+"end_date", e.EndDate)
 	if !e.StartDate.IsZero() && !e.EndDate.IsZero() && e.EndDate.Before(e.StartDate) {
 		v.Add(p+"end_date", "must not be before start_date")
 	}

@@ -1,0 +1,33 @@
+package domain
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/spona/spona/pkg/date"
+	"github.com/spona/spona/pkg/errs"
+)
+
+// TestAssistanceDate: an assistance's day is required, not after
+// tomorrow (time zones) and not before date.MinYear (a typing mistake that
+// would also leave counts by age without a reference year).
+func TestAssistanceDate(t *testing.T) {
+	t.Parallel()
+	today := date.Date{Year: 2026, Month: 12, Day: 5}
+	for _, tc := range []struct {
+		day  date.Date
+		fail bool
+	}{
+		{today, false}, {today.AddDays(1), false}, {date.Date{Year: 1900, Month: 1, Day: 1}, false},
+		{date.Date{}, true}, {today.AddDays(2), true}, {date.Date{Year: 1899, Month: 12, Day: 31}, true}, {date.Date{Year: 0, Month: 1, Day: 1}, true},
+	} {
+		a := Assistance{Type: AssistanceTypes[0], Date: tc.day}
+		err := a.Validate(today)
+		var e *errs.Error
+		got := errors.As(err, &e) && slices.ContainsFunc(e.Violations, func(v errs.FieldViolation) bool { return v.Field == "assistance.date" })
+		if got != tc.fail {
+			t.Errorf("%v: violation of assistance.date %v, want %v (%v)", tc.day, got, tc.fail, err)
+		}
+	}
+}
