@@ -199,6 +199,7 @@ var nastyQueries = []string{
 	"", "page_size=-1", "page_size=99999999999", "page_token=%00", "page_token=eyJhIjoieCIsInEiOiIifQ",
 	"filter=%27%3B%20DROP%20TABLE", "update_mask=given_name,nope", "start_date=2025-02-30&end_date=2024-01-01",
 	"legal_status=LEGAL_STATUS_MARTIAN", "type=1", "project_id=not-a-uuid", "request_id=" + strings.Repeat("r", 300),
+	"query=ab%FFcd&page_token=%C3",
 }
 
 // FuzzREST sends fuzzed bodies, path ids and query strings to every

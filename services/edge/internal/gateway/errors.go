@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/spona/spona/pkg/i18n"
@@ -19,6 +21,13 @@ func writeStatus(w http.ResponseWriter, r *http.Request, st *status.Status) {
 // with a google.rpc.LocalizedMessage in the language of the request's
 // Accept-Language (the English message stays as it is).
 func writeStatusCode(w http.ResponseWriter, r *http.Request, code int, st *status.Status) {
+	if msg := st.Message(); !utf8.ValidString(msg) {
+		// A message that echoes the request (its path, its Origin) must
+		// still encode as JSON.
+		p := st.Proto()
+		p.Message = strings.ToValidUTF8(msg, "\uFFFD")
+		st = status.FromProto(p)
+	}
 	st = i18n.Localize(st, i18n.Negotiate(r.Header.Get("Accept-Language")))
 	w.Header().Add("Vary", "Accept-Language")
 	if st.Code() == codes.Unauthenticated {

@@ -133,9 +133,10 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 			}
 			return nil
 		}),
-		// After routing: the route's metrics label, its scope, its body
-		// limit, then replay (routed: one lookup of the route for all).
-		runtime.WithMiddlewares(routes.routed(o.MaxBodyBytes, o.UploadMaxBytes, idem)),
+		// After routing: the route's metrics label, its scope, UTF-8 in its
+		// parameters, its body limit, then replay (routed: one lookup of the
+		// route for all).
+		runtime.WithMiddlewares(routes.routed(o.Log, o.MaxBodyBytes, o.UploadMaxBytes, idem)),
 	)
 	if err := Register(ctx, mux, o.Backends); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"sort"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/telemetry"
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/grpc/codes"
@@ -154,9 +156,11 @@ func (rt *Routes) Lookup(method string, p runtime.Pattern) (Route, bool) {
 //   - it refuses, before anything is forwarded, a caller without the
 //     route's scope, and a route missing from the table (access is opt-in,
 //     as in the services);
+//   - it refuses path variables and query values that are not UTF-8
+//     (invalidUTF8) with 400 rather than fail to encode them (500);
 //   - it applies the route's body limit and tags uploads (limits);
 //   - it replays or records Idempotency-Key writes (idem, may be nil).
-func (rt *Routes) routed(maxBody, maxUpload int64, idem *idempotency) runtime.Middleware {
+func (rt *Routes) routed(log *slog.Logger, maxBody, maxUpload int64, idem *idempotency) runtime.Middleware {
 	if idem != nil && idem.lock <= 0 {
 		idem.lock = 30 * time.Second
 	}
@@ -179,6 +183,10 @@ func (rt *Routes) routed(maxBody, maxUpload int64, idem *idempotency) runtime.Mi
 			p, _ := principalFrom(r)
 			if !p.Has(m.Scope) {
 				writeStatus(w, r, status.Newf(codes.PermissionDenied, "scope %q required for %s %s", m.Scope, m.Method, m.Template))
+				return
+			}
+			if err := invalidUTF8(r, params); err != nil {
+				writeStatus(w, r, status.Convert(grpcx.ToStatus(r.Context(), log, err)))
 				return
 			}
 			if !limit(w, r, m.Upload, maxBody, maxUpload) {
