@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,6 +22,17 @@ import (
 // part that expands past its declared size, so declared sizes can be
 // trusted), and the worksheet is scanned once for well-formed XML and the
 // row limit: the library would stop silently at an XML error.
+//
+// The scans also refuse what would make the library panic, in its own
+// goroutine where nothing can recover and the process dies (v1.2.8): a
+// shared strings part whose count attribute is negative (make with a
+// negative capacity) or absurdly large (an allocation that big exits the
+// process), and a shared-string cell whose index is negative (it checks
+// only the upper bound before indexing). Nothing else it reads from the
+// file can panic: style indexes only look up a map, malformed numbers
+// are errors it returns, and dates from huge or odd numbers (1e308, NaN)
+// come out wrong (int conversion of such floats is defined, if
+// meaningless) but do not panic.
 
 type xlsxReader struct {
 	info  Info
@@ -38,6 +50,10 @@ func openXLSX(p Pieces, lim Limits) (Reader, error) {
 	if err := checkZip(zr, lim); err != nil {
 		return nil, err
 	}
+	strs, err := scanSharedStrings(zr)
+	if err != nil {
+		return nil, err
+	}
 	xf, err := xlsxreader.NewReaderZip(zr)
 	if err != nil {
 		return nil, fail(ReasonCorrupt, "the file is not a readable XLSX workbook (%v); open it in a spreadsheet program and save it again as .xlsx", err)
@@ -46,7 +62,7 @@ func openXLSX(p Pieces, lim Limits) (Reader, error) {
 		return nil, fail(ReasonEmpty, "the workbook has no worksheet")
 	}
 	name := xf.Sheets[0]
-	if err := scanSheet(zr, sheetPart(zr, name), lim); err != nil {
+	if err := scanSheet(sheetPart(zr, name), strs, lim); err != nil {
 		return nil, err
 	}
 	rows := xf.ReadRows(name)
@@ -182,9 +198,89 @@ func readXML(zr *zip.Reader, name string, v any) error {
 	return xml.NewDecoder(f).Decode(v)
 }
 
-// scanSheet reads the worksheet once: it must be well-formed XML, and no
-// row with a value may lie beyond the row limit.
-func scanSheet(zr *zip.Reader, f *zip.File, lim Limits) error {
+// scanSharedStrings counts the shared strings the library will hold: as
+// it does, the first part named xl/sharedStrings.xml or
+// xl/SharedStrings.xml, each element under the root one string. The
+// part is streamed, not held.
+func scanSharedStrings(zr *zip.Reader) (int, error) {
+	var part *zip.File
+	for _, f := range zr.File {
+		if f.Name == "xl/sharedStrings.xml" || f.Name == "xl/SharedStrings.xml" {
+			part = f
+			break
+		}
+	}
+	if part == nil {
+		return 0, nil // a workbook may have no shared strings
+	}
+	// The library allocates room for the root's count attribute up front
+	// (16 bytes a string). count is the number of references to shared
+	// strings in the workbook, each at least 20 bytes of worksheet XML
+	// (<c t="s"><v>0</v></c>), so more than one per 16 bytes of the
+	// expanded archive is a lie, and this bounds the allocation by the
+	// size checkZip accepted.
+	var expanded uint64
+	for _, f := range zr.File {
+		expanded += f.UncompressedSize64
+	}
+	rc, err := part.Open()
+	if err != nil {
+		return 0, fail(ReasonCorrupt, "the workbook's shared strings cannot be opened: %v", err)
+	}
+	defer rc.Close()
+	dec := xml.NewDecoder(rc)
+	n, root := 0, false
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return 0, fail(ReasonCorrupt, "the workbook's shared strings are damaged (%v); open the file in a spreadsheet program and save it again", err)
+		}
+		se, ok := tok.(xml.StartElement)
+		switch {
+		case !ok:
+		case !root:
+			root = true
+			if err := checkCount(se, expanded); err != nil {
+				return 0, err
+			}
+		default:
+			n++
+			if err := dec.Skip(); err != nil {
+				return 0, fail(ReasonCorrupt, "the workbook's shared strings are damaged (%v); open the file in a spreadsheet program and save it again", err)
+			}
+		}
+	}
+}
+
+// checkCount refuses the root's count attribute when the library would
+// allocate for a negative or impossible number of strings. It reads the
+// attribute as the library does: the last count wins, and a value that is
+// not an integer makes it allocate nothing.
+func checkCount(root xml.StartElement, expanded uint64) error {
+	count := 0
+	for _, a := range root.Attr {
+		if a.Name.Local != "count" {
+			continue
+		}
+		n, err := strconv.Atoi(a.Value)
+		if err != nil {
+			return nil
+		}
+		count = n
+	}
+	if count < 0 || intconv.Uint64(int64(count)) > expanded/16 {
+		return fail(ReasonCorrupt, "the workbook's shared strings claim %d references, impossible in a file of this size; open the file in a spreadsheet program and save it again", count)
+	}
+	return nil
+}
+
+// scanSheet reads the worksheet once: it must be well-formed XML, no row
+// with a value may lie beyond the row limit, and every shared-string cell
+// must refer to one of the strs shared strings.
+func scanSheet(f *zip.File, strs int, lim Limits) error {
 	if f == nil {
 		return fail(ReasonCorrupt, "the workbook's first worksheet is missing from the file")
 	}
@@ -196,6 +292,12 @@ func scanSheet(zr *zip.Reader, f *zip.File, lim Limits) error {
 	dec := xml.NewDecoder(rc)
 	row, last := 0, 0
 	inValue := false
+	// The library takes a cell's type from its t attribute and its value
+	// from the first token after any <v> inside it, however deep, so a
+	// <v> within any open t="s" cell is checked against that token.
+	var cells []string // t of the open <c> elements
+	ref := ""          // r of the innermost shared-string cell
+	index := false     // the next token is a shared-string index
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
@@ -203,6 +305,13 @@ func scanSheet(zr *zip.Reader, f *zip.File, lim Limits) error {
 		}
 		if err != nil {
 			return fail(ReasonCorrupt, "the worksheet is damaged (%v); open the file in a spreadsheet program and save it again", err)
+		}
+		if index {
+			index = false
+			v, _ := tok.(xml.CharData) // the library reads anything else as ""
+			if n, err := strconv.Atoi(string(v)); err != nil || n < 0 || n >= strs {
+				return fail(ReasonCorrupt, "cell %.12q (row %d) refers to shared string %.20q, but the workbook has %d shared strings (numbered from 0); open the file in a spreadsheet program and save it again", ref, row, v, strs)
+			}
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -217,7 +326,24 @@ func scanSheet(zr *zip.Reader, f *zip.File, lim Limits) error {
 					}
 				}
 				last = row
-			case "v", "t":
+			case "c":
+				typ, r := "", ""
+				for _, a := range t.Attr {
+					switch a.Name.Local {
+					case "t":
+						typ = a.Value
+					case "r":
+						r = a.Value
+					}
+				}
+				if typ == "s" {
+					ref = r
+				}
+				cells = append(cells, typ)
+			case "v":
+				index = slices.Contains(cells, "s")
+				inValue = true
+			case "t":
 				inValue = true
 			}
 		case xml.CharData:
@@ -225,8 +351,11 @@ func scanSheet(zr *zip.Reader, f *zip.File, lim Limits) error {
 				return tooManyRows(row, lim)
 			}
 		case xml.EndElement:
-			if t.Name.Local == "v" || t.Name.Local == "t" {
+			switch t.Name.Local {
+			case "v", "t":
 				inValue = false
+			case "c":
+				cells = cells[:max(len(cells)-1, 0)]
 			}
 		}
 	}
