@@ -1,9 +1,11 @@
 package service_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +20,7 @@ import (
 	"github.com/spona/spona/pkg/sheet"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/statustest"
+	"github.com/xuri/excelize/v2"
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -348,4 +351,80 @@ func violationTexts(err error) string {
 		out = append(out, v.GetField()+": "+v.GetDescription())
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestImportXLSXBadSharedString uploads a workbook whose cell refers to
+// shared string -1, which made the XLSX library panic in a goroutine of
+// its own and end the process (the service runs in this test's process,
+// so the test binary would die): it is refused, and the service goes on
+// answering.
+func TestImportXLSXBadSharedString(t *testing.T) {
+	c := startImports(t)
+	ctx := servicetest.As(t, ids.New())
+	f := excelize.NewFile()
+	defer f.Close()
+	for cell, v := range map[string]string{"A1": "ime", "B1": "prezime", "A2": "Amina", "B2": "Haddad"} {
+		if err := f.SetCellStr("Sheet1", cell, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var good bytes.Buffer
+	if err := f.Write(&good); err != nil {
+		t.Fatal(err)
+	}
+	bad := rewriteZip(t, good.Bytes(), "xl/worksheets/sheet1.xml", `<c r="A2" t="s"><v>2</v></c>`, `<c r="A2" t="s"><v>-1</v></c>`)
+
+	xlsx := func(data []byte) *pb.ImportBeneficiariesRequest {
+		return &pb.ImportBeneficiariesRequest{ValidateOnly: true, File: &httpbody.HttpBody{ContentType: sheet.MediaXLSX, Data: data}}
+	}
+	_, err := upload(ctx, c.imp, xlsx(bad))
+	if statustest.Code(err) != codes.InvalidArgument || !strings.Contains(fmt.Sprint(err), `cell "A2" (row 2) refers to shared string "-1"`) {
+		t.Fatalf("got %v, want InvalidArgument naming cell A2", err)
+	}
+	op, err := upload(ctx, c.imp, xlsx(good.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if imp := finished(t, ctx, c, op); imp.GetState() != importsv1.ImportState_IMPORT_STATE_SUCCEEDED || imp.GetCounts().GetRows() != 1 || imp.GetFormat() != "xlsx" {
+		t.Fatalf("the same workbook with a valid index: %v", imp)
+	}
+}
+
+// rewriteZip returns the archive data with from replaced by to, once, in
+// the named part.
+func rewriteZip(t *testing.T, data []byte, name, from, to string) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, zf := range zr.File {
+		body, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if zf.Name == name {
+			if bytes.Count(b, []byte(from)) != 1 {
+				t.Fatalf("%s does not hold %s once:\n%s", name, from, b)
+			}
+			b = bytes.Replace(b, []byte(from), []byte(to), 1)
+		}
+		w, err := zw.Create(zf.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }
