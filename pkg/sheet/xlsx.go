@@ -23,16 +23,15 @@ import (
 // trusted), and the worksheet is scanned once for well-formed XML and the
 // row limit: the library would stop silently at an XML error.
 //
-// The scans also refuse what would make the library panic, in its own
-// goroutine where nothing can recover and the process dies (v1.2.8): a
-// shared strings part whose count attribute is negative (make with a
-// negative capacity) or absurdly large (an allocation that big exits the
-// process), and a shared-string cell whose index is negative (it checks
-// only the upper bound before indexing). Nothing else it reads from the
-// file can panic: style indexes only look up a map, malformed numbers
-// are errors it returns, and dates from huge or odd numbers (1e308, NaN)
-// come out wrong (int conversion of such floats is defined, if
-// meaningless) but do not panic.
+// The scans also refuse what would make the library end the process
+// (v1.2.8): a shared-string cell whose index is negative (it checks only
+// the upper bound, and panics in its own goroutine, where nothing can
+// recover), and a shared strings count attribute that is negative (a
+// makeslice panic) or absurdly large (a fatal out-of-memory). Nothing
+// else it reads from the file can panic: style indexes only look up a
+// map, malformed numbers are errors it returns, and dates from huge or
+// odd numbers (1e308, NaN) come out wrong (converting such floats to int
+// is defined, if meaningless) but do not panic.
 
 type xlsxReader struct {
 	info  Info
