@@ -309,7 +309,7 @@ func scanSheet(f *zip.File, strs int, lim Limits) error {
 			index = false
 			v, _ := tok.(xml.CharData) // the library reads anything else as ""
 			if n, err := strconv.Atoi(string(v)); err != nil || n < 0 || n >= strs {
-				return fail(ReasonCorrupt, "cell %.12q (row %d) refers to shared string %.20q, but the workbook has %d shared strings (numbered from 0); open the file in a spreadsheet program and save it again", ref, row, v, strs)
+				return fail(ReasonCorrupt, "cell %.12q (row %d) refers to shared string %.20q, which the workbook does not have (it has %d, numbered from 0); open the file in a spreadsheet program and save it again", ref, row, v, strs)
 			}
 		}
 		switch t := tok.(type) {
