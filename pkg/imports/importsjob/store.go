@@ -376,21 +376,66 @@ func Finish(ctx context.Context, q db.Querier, id string, c imports.Counts) erro
 const dropStaged = `UPDATE import_rows SET cells = NULL, name_key = '', birth_date = NULL, birth_year = NULL,
 	nationality = '', match_key = '' WHERE import_id = $1`
 
-// ForgetResourcesSQL clears the rows of ended imports that are, or
-// probably are, one of the records $1 (uuid[]): the row created or linked
-// it, or was scored as its duplicate. Their problems, the only cell text an
-// ended import keeps, go with whatever is left of their staged data; ids,
-// outcomes and scores stay, so the import's report still counts the row.
-// Rows of a running import are left to it (it drops them when it ends). A
-// service runs it in its erasure's transaction, as a statement of its own
-// or a part of one (a data-modifying WITH).
-const ForgetResourcesSQL = `UPDATE import_rows r SET cells = NULL, problems = NULL, name_key = '', birth_date = NULL,
-		birth_year = NULL, nationality = '', match_key = ''
-	FROM (SELECT import_id, row_no FROM import_rows WHERE resource_id = ANY ($1::uuid[])
-		UNION SELECT o.import_id, o.row_no FROM unnest($1::uuid[]) x
-			JOIN import_rows o ON o.matches @> jsonb_build_array(jsonb_build_object('id', x::text))) f,
+// forgottenRows are the staged rows that were one of the records $1
+// (uuid[]), each with the earlier rows of its file it was scored a
+// duplicate of (same_as): the row created or linked the record (ended
+// imports only: outcomes are written when an import ends), or was scored
+// as its duplicate (running ones too).
+const forgottenRows = `SELECT import_id, row_no, same_as FROM import_rows WHERE resource_id = ANY ($1::uuid[])
+	UNION SELECT o.import_id, o.row_no, o.same_as FROM unnest($1::uuid[]) x
+		JOIN import_rows o ON o.matches @> jsonb_build_array(jsonb_build_object('id', x::text))`
+
+// ForgetResourcesSQL clears the staged rows that are, or probably are, one
+// of the records $1 (uuid[]): the rows forgottenRows finds and the rows of
+// the same file linked to them as in-file duplicates, either way (a row
+// scored a duplicate of one of them, and the earlier rows one of them was
+// scored a duplicate of: a row repeating the person with a bad cell, whose
+// problem quotes it, was scored against the row that created the record
+// before the record existed). One link only: a chain of duplicates drifts
+// to other people.
+//
+// Their problems keep their row, column and field, so the report still
+// counts them and the row stays invalid, but lose the cell's text (value)
+// and the message quoting it. In an ended import the rest of their staged
+// data goes too (it keeps none once it ends anyway). A running import
+// still needs its staged data to end as it would have: the keys its later
+// rows are scored against, and the cells of the valid rows it writes (it
+// drops both when it ends), so only the cells of its invalid rows, which
+// no processor reads (a processor writes valid rows only), are dropped.
+// Ids, outcomes and scores stay. A service runs it in its erasure's
+// transaction, as a statement of its own or a part of one (a
+// data-modifying WITH), with ForgetPurposesSQL.
+const ForgetResourcesSQL = `UPDATE import_rows r SET
+		problems = (SELECT jsonb_agg(p - 'value' || jsonb_build_object('message', '` + erasedProblem + `') ORDER BY n)
+			FROM jsonb_array_elements(r.problems) WITH ORDINALITY AS e(p, n)),
+		cells = CASE WHEN i.state = 'running' AND r.valid THEN r.cells END,
+		name_key = CASE WHEN i.state = 'running' THEN r.name_key ELSE '' END,
+		birth_date = CASE WHEN i.state = 'running' THEN r.birth_date END,
+		birth_year = CASE WHEN i.state = 'running' THEN r.birth_year END,
+		nationality = CASE WHEN i.state = 'running' THEN r.nationality ELSE '' END,
+		match_key = CASE WHEN i.state = 'running' THEN r.match_key ELSE '' END
+	FROM (WITH f AS (` + forgottenRows + `)
+		SELECT import_id, row_no FROM f
+		UNION SELECT f.import_id, s.row_no FROM f, unnest(f.same_as) s(row_no)
+		UNION SELECT d.import_id, d.row_no
+			FROM (SELECT import_id, array_agg(row_no) AS nos FROM f GROUP BY import_id) g
+			JOIN import_rows d ON d.import_id = g.import_id AND d.same_as && g.nos) t,
 		imports i
-	WHERE r.import_id = f.import_id AND r.row_no = f.row_no AND i.id = r.import_id AND i.state <> 'running'`
+	WHERE r.import_id = t.import_id AND r.row_no = t.row_no AND i.id = r.import_id`
+
+// erasedProblem is the message of a problem whose cell text erasure
+// removed.
+const erasedProblem = "the text of this cell was removed when the person the row may name was erased"
+
+// ForgetPurposesSQL blanks the purpose declared for the imports that
+// created, linked or were scored against one of the records $1 (uuid[]):
+// free text that may name them, as the purposes of their audit records
+// (which the import's purpose was copied to) are blanked. A running import
+// keeps the purpose it read when it started for the audit records of the
+// rows it writes; it records none once resumed elsewhere. Run with
+// ForgetResourcesSQL.
+const ForgetPurposesSQL = `UPDATE imports SET purpose = ''
+	WHERE purpose <> '' AND id IN (SELECT import_id FROM (` + forgottenRows + `) f)`
 
 // Rows returns up to limit staged rows of an import after row after, in
 // sheet order.

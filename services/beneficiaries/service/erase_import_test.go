@@ -2,15 +2,20 @@ package service_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	importsv1 "github.com/spona/spona/gen/go/spona/imports/v1"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/translit"
+	"google.golang.org/protobuf/proto"
 )
 
 // TestErasureReachesImportRows: a spreadsheet import keeps no staged
@@ -107,5 +112,219 @@ func TestErasureReachesImportRows(t *testing.T) {
 	got, err = imp.ops.GetImport(ctx, &importsv1.GetImportRequest{Id: first.GetId()})
 	if err != nil || got.GetImport().GetCounts().GetCreated() != 1 {
 		t.Fatalf("first import after erasure: %v %v", got, err)
+	}
+}
+
+// importPurposes returns the purpose stored with each import.
+func importPurposes(t *testing.T, conn *pgx.Conn) map[string]string {
+	t.Helper()
+	rs, err := conn.Query(context.Background(), `SELECT id::text, purpose FROM beneficiaries.imports`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	var id, purpose string
+	if _, err := pgx.ForEachRow(rs, []any{&id, &purpose}, func() error { out[id] = purpose; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// quoting returns the problems of an import that quote s.
+func quoting(imp *importsv1.Import, s string) []string {
+	var out []string
+	for _, p := range imp.GetProblems() {
+		if strings.Contains(p.GetMessage(), s) || strings.Contains(p.GetValue(), s) {
+			out = append(out, fmt.Sprintf("%d%s: %q %s", p.GetRow(), p.GetColumn(), p.GetValue(), p.GetMessage()))
+		}
+	}
+	return out
+}
+
+// TestErasureReachesInFileDuplicates: the row that repeats a person in the
+// same file with a bad birth date was scored against the row that created
+// her (she did not exist yet), so it has no match on her record, only a
+// link to that row; erasing her clears its problem's text all the same.
+// The purpose declared for the import (copied to her audit records, and
+// naming her) is blanked too; another import's is not.
+func TestErasureReachesInFileDuplicates(t *testing.T) {
+	c := startAll(t)
+	imp := clientsOf(c.conn)
+	org := ids.New()
+	ctx := withPurpose(servicetest.As(t, org), "upis Amine Hasic i porodice")
+	op, err := upload(ctx, imp.imp, &pb.ImportBeneficiariesRequest{OnError: "skip", File: csvFile("ime;prezime;datum rođenja\n" +
+		"Amina;Hasić;2011-03-02\nAmina;Hasić;31.02.2011\nOmar;Khalil;1985-01-31\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := finished(t, ctx, imp, op)
+	if c := first.GetCounts(); c.GetCreated() != 2 || c.GetInvalid() != 1 {
+		t.Fatalf("import counts: %v", c)
+	}
+	if d := first.GetDuplicates(); len(d) != 1 || d[0].GetRow() != 3 || !slices.Equal(d[0].GetSameAsRows(), []int32{2}) || len(d[0].GetMatches()) != 0 {
+		t.Fatalf("duplicates: %v", d)
+	}
+	if q := quoting(first, "31.02.2011"); len(q) != 1 {
+		t.Fatalf("the problem quotes no cell: %v", problems(first))
+	}
+	op, err = upload(withPurpose(servicetest.As(t, org), "upis porodice Babic"), imp.imp,
+		&pb.ImportBeneficiariesRequest{ValidateOnly: true, File: csvFile("ime;prezime;datum rođenja\nAna;Babić;1980-01-01\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := finished(t, ctx, imp, op)
+	list, err := c.ListBeneficiaries(ctx, &pb.ListBeneficiariesRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var her string
+	for _, b := range list.GetBeneficiaries() {
+		if b.GetGivenName() == "Amina" {
+			her = b.GetId()
+		}
+	}
+	conn, err := pgx.Connect(context.Background(), c.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if p := importPurposes(t, conn); p[first.GetId()] == "" || p[other.GetId()] == "" {
+		t.Fatalf("purposes before erasure: %v", p)
+	}
+
+	if _, err := c.EraseBeneficiary(ctx, &pb.EraseBeneficiaryRequest{Id: her}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := imp.ops.GetImport(ctx, &importsv1.GetImportRequest{Id: first.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := got.GetImport()
+	if q := quoting(after, "31.02.2011"); len(q) > 0 {
+		t.Errorf("after erasure the import still quotes her row: %v", q)
+	}
+	// The report still counts the bad cell, where it was.
+	if p := after.GetProblems(); len(p) != 1 || p[0].GetRow() != 3 || p[0].GetColumn() != "C" || after.GetProblemCount() != 1 ||
+		!proto.Equal(after.GetCounts(), first.GetCounts()) {
+		t.Errorf("the report after erasure: %v", after)
+	}
+	if p := importPurposes(t, conn); p[first.GetId()] != "" || p[other.GetId()] != "upis porodice Babic" {
+		t.Fatalf("purposes after erasure: %v", p)
+	}
+}
+
+// TestErasureReachesRunningImport: a person is erased while an import
+// whose bad row was scored as her duplicate is still writing its rows. The
+// bad row's problem loses the cell's text at once, and the import still
+// ends as it would have: the row stays invalid (not written), the valid
+// row is written with its cells.
+func TestErasureReachesRunningImport(t *testing.T) {
+	c := startAll(t)
+	imp := clientsOf(c.conn)
+	ctx := withPurpose(servicetest.As(t, ids.New()), "Amina Hasic, nastavak")
+	her := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Amina", FamilyName: "Hasić", BirthDate: "2011-03-02",
+		Sex: commonv1.Sex_SEX_FEMALE}).GetId()
+	conn, err := pgx.Connect(context.Background(), c.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	// The import's write phase waits on this lock (its first legal status)
+	// until the test lets it go.
+	tx, err := conn.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(context.Background()) }()
+	if _, err := tx.Exec(context.Background(), `LOCK TABLE beneficiaries.legal_status_history IN SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	op, err := upload(ctx, imp.imp, &pb.ImportBeneficiariesRequest{OnError: "skip", File: csvFile("ime;prezime;datum rođenja;pravni status\n" +
+		"Amina;Hasić;31.02.2011;\nOmar;Khalil;1985-01-31;tražilac azila\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitForLock(t, c.dbURL, "beneficiaries.legal_status_history")
+	var meta importsv1.ImportMetadata
+	if err := op.GetMetadata().UnmarshalTo(&meta); err != nil {
+		t.Fatal(err)
+	}
+	get := func() *importsv1.Import {
+		t.Helper()
+		got, err := imp.ops.GetImport(ctx, &importsv1.GetImportRequest{Id: meta.GetImportId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.GetImport()
+	}
+	running := get()
+	if running.GetState() != importsv1.ImportState_IMPORT_STATE_RUNNING || len(quoting(running, "31.02.2011")) != 1 ||
+		len(running.GetDuplicates()) != 1 || running.GetDuplicates()[0].GetMatches()[0].GetId() != her {
+		t.Fatalf("the running import: %v", running)
+	}
+
+	if _, err := c.EraseBeneficiary(ctx, &pb.EraseBeneficiaryRequest{Id: her}); err != nil {
+		t.Fatal(err)
+	}
+	running = get()
+	if q := quoting(running, "31.02.2011"); running.GetState() != importsv1.ImportState_IMPORT_STATE_RUNNING || len(q) > 0 ||
+		len(running.GetProblems()) != 1 || running.GetProblems()[0].GetRow() != 2 {
+		t.Fatalf("the running import after erasure: %v", running)
+	}
+	var herCells, hisCells int
+	if err := conn.QueryRow(context.Background(), `SELECT
+			count(*) FILTER (WHERE row_no = 2 AND cells IS NOT NULL), count(*) FILTER (WHERE row_no = 3 AND cells IS NOT NULL)
+		FROM beneficiaries.import_rows WHERE import_id = $1`, meta.GetImportId()).Scan(&herCells, &hisCells); err != nil {
+		t.Fatal(err)
+	}
+	if herCells != 0 || hisCells != 1 {
+		t.Fatalf("staged cells while running: her row %d, his row %d", herCells, hisCells)
+	}
+	if p := importPurposes(t, conn)[meta.GetImportId()]; p != "" {
+		t.Fatalf("the running import's purpose after erasure: %q", p)
+	}
+
+	if err := tx.Rollback(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	done := finished(t, ctx, imp, op)
+	if c := done.GetCounts(); done.GetState() != importsv1.ImportState_IMPORT_STATE_SUCCEEDED || c.GetCreated() != 1 || c.GetInvalid() != 1 ||
+		len(quoting(done, "31.02.2011")) > 0 || len(done.GetProblems()) != 1 {
+		t.Fatalf("the import after it ended: %v", done)
+	}
+	list, err := c.ListBeneficiaries(ctx, &pb.ListBeneficiariesRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, b := range list.GetBeneficiaries() {
+		names = append(names, b.GetGivenName()+" "+b.GetFamilyName()+" "+b.GetBirthDate())
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, []string{"Omar Khalil 1985-01-31"}) {
+		t.Fatalf("persons after the import: %q", names)
+	}
+}
+
+// waitForLock waits until a session waits for a lock on table.
+func waitForLock(t *testing.T, dbURL, table string) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		var n int
+		if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = $1::regclass`,
+			table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing waits for a lock on %s", table)
+		}
 	}
 }

@@ -502,8 +502,9 @@ func (p *Postgres) GrantHolders(ctx context.Context, beneficiaryIDs []string) ([
 // (merged, the same person) and deletes or wipes what refers to any of
 // them: documents, household links (and the household's free-text
 // reference), assistance notes, consent texts, grant reasons, the purposes
-// declared in the audit log and the rows of spreadsheet imports that were
-// them. What reports count stays: sex, birth year, legal status,
+// declared in the audit log, and of the spreadsheet imports that were them
+// the rows (the cell texts their problems quote) and the declared purpose.
+// What reports count stays: sex, birth year, legal status,
 // municipality, country, dates and codes. One statement (eraseSQL), one
 // round trip.
 func (p *Postgres) Erase(ctx context.Context, b *domain.Beneficiary, merged []string) error {
@@ -529,6 +530,7 @@ var eraseParts = []string{
 	`UPDATE consents SET scope = '', guardian_name = '', withdraw_reason = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
 	`UPDATE access_grants SET revoke_time = COALESCE(revoke_time, $2), reason = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
 	importsjob.ForgetResourcesSQL,
+	importsjob.ForgetPurposesSQL,
 }
 
 // eraseSQL is the erasure as one statement: eraseParts as data-modifying
