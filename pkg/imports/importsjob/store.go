@@ -437,6 +437,14 @@ const erasedProblem = "the text of this cell was removed when the person the row
 const ForgetPurposesSQL = `UPDATE imports SET purpose = ''
 	WHERE purpose <> '' AND id IN (SELECT import_id FROM (` + forgottenRows + `) f)`
 
+// Forget runs ForgetResourcesSQL and ForgetPurposesSQL for the records
+// ids, as one statement, outside an erasure: for a running import that
+// scored its rows against records erased since it read them.
+func Forget(ctx context.Context, q db.Querier, ids []string) error {
+	_, err := q.Exec(ctx, `WITH r AS (`+ForgetResourcesSQL+`), p AS (`+ForgetPurposesSQL+`) SELECT`, ids)
+	return db.Error(err)
+}
+
 // Rows returns up to limit staged rows of an import after row after, in
 // sheet order.
 func Rows(ctx context.Context, q db.Querier, id string, after, limit int) ([]*imports.StagedRow, error) {

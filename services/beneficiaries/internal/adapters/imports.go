@@ -98,9 +98,34 @@ func (p *Postgres) ImportDuplicates(ctx context.Context, org, importID string, c
 	return existing, within, db.Error(err)
 }
 
-// SetImportDuplicates records the probable duplicates of staged rows.
+// SetImportDuplicates records the probable duplicates of staged rows. An
+// import scores its rows against the persons it read when it started, so
+// a row may be scored against a person erased since: their erasure could
+// not reach it, so what erasure clears of a row scored against them is
+// cleared now (importsjob.Forget), after the scores are stored (an erasure
+// from now on finds the row by them).
 func (p *Postgres) SetImportDuplicates(ctx context.Context, importID string, rows []*imports.StagedRow) error {
-	return importsjob.SetDuplicates(ctx, p.q, importID, rows)
+	if err := importsjob.SetDuplicates(ctx, p.q, importID, rows); err != nil {
+		return err
+	}
+	var matched []string
+	for _, r := range rows {
+		for _, m := range r.Matches {
+			matched = append(matched, m.ID)
+		}
+	}
+	if len(matched) == 0 {
+		return nil
+	}
+	rs, err := p.q.Query(ctx, `SELECT id::text FROM beneficiaries WHERE id = ANY ($1::uuid[]) AND erase_time IS NOT NULL`, matched)
+	if err != nil {
+		return db.Error(err)
+	}
+	erased, err := pgx.CollectRows(rs, pgx.RowTo[string])
+	if err != nil || len(erased) == 0 {
+		return db.Error(err)
+	}
+	return importsjob.Forget(ctx, p.q, erased)
 }
 
 // SetImportOutcomes records what the import did with rows.
