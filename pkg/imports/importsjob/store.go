@@ -387,12 +387,16 @@ const forgottenRows = `SELECT import_id, row_no, same_as FROM import_rows WHERE 
 
 // ForgetResourcesSQL clears the staged rows that are, or probably are, one
 // of the records $1 (uuid[]): the rows forgottenRows finds and the rows of
-// the same file linked to them as in-file duplicates, either way (a row
-// scored a duplicate of one of them, and the earlier rows one of them was
-// scored a duplicate of: a row repeating the person with a bad cell, whose
-// problem quotes it, was scored against the row that created the record
-// before the record existed). One link only: a chain of duplicates drifts
-// to other people.
+// the same file linked to them as in-file duplicates, either way (the
+// earlier rows one of them was scored a duplicate of, and the bad rows
+// scored a duplicate of one of them: a row repeating the person with a bad
+// cell, whose problem quotes it, was scored against the row that created
+// the record before the record existed; a valid row keeps nothing an
+// erasure clears, and the service's index of bad duplicate rows finds
+// them without reading the whole import). One link only: a chain of
+// duplicates drifts to other people. The rows are gathered per import and
+// looked up by key (a join of the rows found, whose number the planner
+// overestimates, was planned as a scan of every staged row).
 //
 // Their problems keep their row, column and field, so the report still
 // counts them and the row stays invalid, but lose the cell's text (value)
@@ -414,14 +418,14 @@ const ForgetResourcesSQL = `UPDATE import_rows r SET
 		birth_year = CASE WHEN i.state = 'running' THEN r.birth_year END,
 		nationality = CASE WHEN i.state = 'running' THEN r.nationality ELSE '' END,
 		match_key = CASE WHEN i.state = 'running' THEN r.match_key ELSE '' END
-	FROM (WITH f AS (` + forgottenRows + `)
-		SELECT import_id, row_no FROM f
-		UNION SELECT f.import_id, s.row_no FROM f, unnest(f.same_as) s(row_no)
-		UNION SELECT d.import_id, d.row_no
-			FROM (SELECT import_id, array_agg(row_no) AS nos FROM f GROUP BY import_id) g
-			JOIN import_rows d ON d.import_id = g.import_id AND d.same_as && g.nos) t,
+	FROM (WITH f AS (` + forgottenRows + `),
+			g AS (SELECT import_id, array_agg(row_no) AS own, array_agg(s) FILTER (WHERE s IS NOT NULL) AS earlier
+				FROM f LEFT JOIN unnest(f.same_as) s ON true GROUP BY import_id)
+		SELECT g.import_id, g.own || g.earlier || ARRAY(SELECT d.row_no FROM import_rows d
+			WHERE d.import_id = g.import_id AND NOT d.valid AND d.same_as IS NOT NULL AND d.same_as && g.own) AS nos
+		FROM g) t,
 		imports i
-	WHERE r.import_id = t.import_id AND r.row_no = t.row_no AND i.id = r.import_id`
+	WHERE r.import_id = t.import_id AND r.row_no = ANY (t.nos) AND i.id = r.import_id`
 
 // erasedProblem is the message of a problem whose cell text erasure
 // removed.
