@@ -24,9 +24,15 @@ import (
 )
 
 // PurposeMetadata is the gRPC metadata key in which a caller declares why it
-// reads or changes personal data; the edge fills it from the X-Spona-Purpose
-// HTTP header.
-const PurposeMetadata = "x-spona-purpose"
+// reads or changes personal data. Plain metadata carries printable ASCII
+// only, so the purpose may also come, as UTF-8, in the binary key
+// PurposeBinMetadata, which the edge fills from the X-Spona-Purpose HTTP
+// header (a purpose in Serbian, Bosnian or Croatian has letters like č and
+// đ, which gRPC would drop from the plain key); that one wins.
+const (
+	PurposeMetadata    = "x-spona-purpose"
+	PurposeBinMetadata = "x-spona-purpose-bin"
+)
 
 // MaxPurpose is the longest purpose a caller may declare, in characters.
 const MaxPurpose = 200
@@ -88,7 +94,11 @@ func CheckPurpose(purpose string) error {
 // and the purpose declared in its metadata (checked).
 func FromIncoming(ctx context.Context) (Actor, error) {
 	act := Actor{Principal: auth.Caller(ctx)}
-	if v := metadata.ValueFromIncomingContext(ctx, PurposeMetadata); len(v) > 0 {
+	v := metadata.ValueFromIncomingContext(ctx, PurposeBinMetadata)
+	if len(v) == 0 {
+		v = metadata.ValueFromIncomingContext(ctx, PurposeMetadata)
+	}
+	if len(v) > 0 {
 		act.Purpose = v[0]
 		if err := CheckPurpose(act.Purpose); err != nil {
 			return act, err

@@ -141,7 +141,8 @@ func TestReferralReadsAuditedREST(t *testing.T) {
 		"reason": "diabetes follow-up", "notes": "prefers a female doctor"}).must(t, 200).str("id")
 	s.call(t, "POST", "/v1/referrals/"+ref+":send", s.keyA, map[string]any{}).must(t, 200)
 
-	const purpose = "health intake"
+	// In the partner's language: letters outside ASCII reach the log too.
+	const purpose = "zdravstveni prijem – slučaj 7 (Đurđevac)"
 	if r := s.call(t, "GET", "/v1/referrals/"+ref, s.keyB, nil, "X-Spona-Purpose", purpose).must(t, 200); r.str("notes") == "" {
 		t.Fatalf("receiver read: %s", r.Raw)
 	}

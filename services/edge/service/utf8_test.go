@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/spona/spona/pkg/testkit/resttest"
@@ -60,10 +61,15 @@ func TestInvalidUTF8InURL(t *testing.T) {
 	c.Do(t, "GET", "/v1/beneficiaries?%FF=1", nil).Must(t, 200)
 
 	// Invalid UTF-8 in the headers the gateway forwards, or in one the
-	// edge reads, harms nothing.
-	for _, h := range []string{"X-Spona-Purpose", "X-Request-Id", "Accept-Language"} {
+	// edge reads, harms nothing; the declared purpose, which goes to the
+	// audit log as the client wrote it, is refused like a bad field.
+	for _, h := range []string{"X-Request-Id", "Accept-Language"} {
 		c.Do(t, "GET", "/v1/beneficiaries", nil, h, "ab\xffcd").Must(t, 200)
 	}
+	if r := c.Do(t, "GET", "/v1/beneficiaries", nil, "X-Spona-Purpose", "ab\xffcd"); r.Status != 400 || !strings.Contains(string(r.Raw), `"field":"x-spona-purpose"`) {
+		t.Errorf("invalid UTF-8 in X-Spona-Purpose: HTTP %d %s, want 400 naming x-spona-purpose", r.Status, r.Raw)
+	}
+	c.Do(t, "GET", "/v1/beneficiaries", nil, "X-Spona-Purpose", "pregled slučaja – Đurđevac").Must(t, 200)
 	r := c.Do(t, "OPTIONS", "/v1/beneficiaries", nil, "Origin", "https://\xff.example", "Access-Control-Request-Method", "GET")
 	if r.Status != 403 || !r.IsStatus() {
 		t.Errorf("preflight from an invalid origin: HTTP %d %s, want 403", r.Status, r.Raw)

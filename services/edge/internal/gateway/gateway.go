@@ -22,6 +22,7 @@ import (
 	trnv1 "github.com/spona/spona/gen/go/spona/trainings/v1"
 	whv1 "github.com/spona/spona/gen/go/spona/webhooks/v1"
 	"github.com/spona/spona/gen/openapi"
+	"github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/telemetry"
@@ -126,12 +127,20 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 			if !ok {
 				return nil
 			}
+			var md metadata.MD
 			if key := r.Header.Get(IdempotencyKeyHeader); key != "" && ValidIdempotencyKey(key) {
 				// Keys are the client's own namespace: two partners may
 				// both send "1".
-				return metadata.Pairs(grpcx.IdempotencyKeyMetadata, p.ClientID+"/"+key)
+				md = metadata.Pairs(grpcx.IdempotencyKeyMetadata, p.ClientID+"/"+key)
 			}
-			return nil
+			if purpose := r.Header.Get(PurposeHeader); purpose != "" {
+				// Why the caller reads or changes personal data (audit
+				// log), as the UTF-8 the client sent: in binary metadata,
+				// which gRPC carries whatever the letters (the services
+				// check it).
+				md = metadata.Join(md, metadata.Pairs(audit.PurposeBinMetadata, purpose))
+			}
+			return md
 		}),
 		// After routing: the route's metrics label, its scope, UTF-8 in its
 		// parameters, its body limit, then replay (routed: one lookup of the
@@ -239,12 +248,14 @@ func incomingHeaders(key string) (string, bool) {
 	return "", false
 }
 
+// PurposeHeader declares why the caller reads or changes personal data; it
+// goes to the services as audit.PurposeBinMetadata.
+const PurposeHeader = "X-Spona-Purpose"
+
 // forwardedHeaders are the request headers passed on to the services, as
-// metadata keys.
+// metadata keys (PurposeHeader goes by the metadata annotator).
 var forwardedHeaders = []string{
 	"x-request-id",
-	// Why the caller reads or changes personal data (audit log).
-	"x-spona-purpose",
 	// The language of the HSDS API's names and descriptions.
 	"accept-language",
 }
