@@ -115,6 +115,7 @@ func (p *Postgres) ListReferrals(ctx context.Context, viewer string, f domain.Re
 }
 
 // Transition stores the moved referral and its event in one transaction.
+// A consent's end it records stays (a transition never clears one).
 func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version int64, ev domain.Event, access app.Access, evs ...events.Event) (*domain.Referral, error) {
 	var out *domain.Referral
 	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
@@ -122,12 +123,14 @@ func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version i
 			UPDATE referrals SET status = $3, due_time = $4, consent_id = $5, send_time = $6, close_time = $7,
 				close_reason = $8, outcome_code = $9, outcome_note = $10, access = CASE WHEN $11 = 'none' THEN access ELSE $11 END,
 				ben_sex = $12, ben_age_band = $13, ben_legal_status = $14, ben_municipality = $15,
-				outcome_assistance_id = $16, version = version + 1, update_time = now()
+				outcome_assistance_id = $16, consent_end_reason = COALESCE(NULLIF($17, ''), consent_end_reason),
+				version = version + 1, update_time = now()
 			WHERE id = $1 AND version = $2
 			RETURNING `+referralCols,
 			r.ID, version, r.Status, r.DueTime, db.Null(r.ConsentID), nullTime(r.SendTime), nullTime(r.CloseTime),
 			r.CloseReason, r.OutcomeCode, r.OutcomeNote, string(access),
-			r.Snapshot.Sex, r.Snapshot.AgeBand, r.Snapshot.LegalStatus, r.Snapshot.Municipality, db.Null(r.AssistanceID)))
+			r.Snapshot.Sex, r.Snapshot.AgeBand, r.Snapshot.LegalStatus, r.Snapshot.Municipality, db.Null(r.AssistanceID),
+			r.ConsentEndReason))
 		if out, err = staleOr(row, err); err != nil {
 			return err
 		}

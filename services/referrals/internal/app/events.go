@@ -89,8 +89,9 @@ func (a *App) MoveBeneficiary(ctx context.Context, from, to string) error {
 // ConsentEnded cancels every open referral sent under the consent, because
 // it was withdrawn or expired (reason CONSENT_WITHDRAWN or CONSENT_EXPIRED):
 // the reason is the referral's close reason and the note of its
-// transition, so both parties see why. It then records the consent's end on
-// every referral sent under it, closed ones included, so that no receiver
+// transition, so both parties see why, and records the consent's end on it
+// (EndForConsent). It then records the consent's end on the other
+// referrals sent under it, closed ones included, so that no receiver
 // sees the personal data shared under it any more (domain.Referral.ViewFor).
 // The beneficiaries service already ended the receiver's access grant in
 // the consent's own transaction. Runs in the transaction ctx carries (the
