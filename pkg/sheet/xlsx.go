@@ -46,10 +46,11 @@ func openXLSX(p Pieces, lim Limits) (Reader, error) {
 	if err != nil {
 		return nil, fail(ReasonCorrupt, "the file is not a valid XLSX (zip) file: %v", err)
 	}
-	if err := checkZip(zr, lim); err != nil {
+	expanded, err := checkZip(zr, lim)
+	if err != nil {
 		return nil, err
 	}
-	strs, err := scanSharedStrings(zr)
+	strs, err := scanSharedStrings(zr, expanded)
 	if err != nil {
 		return nil, err
 	}
@@ -129,23 +130,24 @@ func (x *xlsxReader) Next() (int, []string, error) {
 	}
 }
 
-// checkZip refuses archives whose parts would expand past the limits.
-func checkZip(zr *zip.Reader, lim Limits) error {
+// checkZip refuses archives whose parts would expand past the limits, and
+// returns the size they expand to.
+func checkZip(zr *zip.Reader, lim Limits) (uint64, error) {
 	if len(zr.File) > 10000 {
-		return fail(ReasonZipBomb, "the XLSX file has %d parts; a workbook has a few dozen", len(zr.File))
+		return 0, fail(ReasonZipBomb, "the XLSX file has %d parts; a workbook has a few dozen", len(zr.File))
 	}
 	var total uint64
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
 		if total > intconv.Uint64(lim.MaxUnzippedBytes) {
-			return fail(ReasonZipBomb, "the XLSX file would expand to more than %d MiB; it is refused as a possible zip bomb (split the data into smaller files)", lim.MaxUnzippedBytes>>20)
+			return 0, fail(ReasonZipBomb, "the XLSX file would expand to more than %d MiB; it is refused as a possible zip bomb (split the data into smaller files)", lim.MaxUnzippedBytes>>20)
 		}
 		if f.UncompressedSize64 > 1<<20 && f.UncompressedSize64 > intconv.Uint64(lim.MaxZipRatio)*max(f.CompressedSize64, 1) {
-			return fail(ReasonZipBomb, "the XLSX part %s expands %d times (%d bytes to %d), more than %d times; it is refused as a possible zip bomb",
+			return 0, fail(ReasonZipBomb, "the XLSX part %s expands %d times (%d bytes to %d), more than %d times; it is refused as a possible zip bomb",
 				f.Name, f.UncompressedSize64/max(f.CompressedSize64, 1), f.CompressedSize64, f.UncompressedSize64, lim.MaxZipRatio)
 		}
 	}
-	return nil
+	return total, nil
 }
 
 // sheetPart finds the zip entry of the named worksheet by reading the
@@ -200,8 +202,9 @@ func readXML(zr *zip.Reader, name string, v any) error {
 // scanSharedStrings counts the shared strings the library will hold: as
 // it does, the first part named xl/sharedStrings.xml or
 // xl/SharedStrings.xml, each element under the root one string. The
-// part is streamed, not held.
-func scanSharedStrings(zr *zip.Reader) (int, error) {
+// part is streamed, not held. expanded is the size the archive expands to
+// (checkZip's).
+func scanSharedStrings(zr *zip.Reader, expanded uint64) (int, error) {
 	var part *zip.File
 	for _, f := range zr.File {
 		if f.Name == "xl/sharedStrings.xml" || f.Name == "xl/SharedStrings.xml" {
@@ -218,10 +221,6 @@ func scanSharedStrings(zr *zip.Reader) (int, error) {
 	// (<c t="s"><v>0</v></c>), so more than one per 16 bytes of the
 	// expanded archive is a lie, and this bounds the allocation by the
 	// size checkZip accepted.
-	var expanded uint64
-	for _, f := range zr.File {
-		expanded += f.UncompressedSize64
-	}
 	rc, err := part.Open()
 	if err != nil {
 		return 0, fail(ReasonCorrupt, "the workbook's shared strings cannot be opened: %v", err)
