@@ -92,8 +92,7 @@ func (p *Postgres) CountParticipants(ctx context.Context, q aggregate.Query, kin
 // at the project's events in the period, grouped by q.GroupBy (dimensions
 // of the trainings service), each with the organisers of the events they
 // took part in, the year the first of them started and the day the last
-// of them started; kinds as for
-// CountParticipants.
+// of them started; kinds as for CountParticipants.
 func (p *Postgres) BeneficiaryCohorts(ctx context.Context, q aggregate.Query, stage string, kinds map[string]string) ([]domain.Cohort, error) {
 	c := participantCounts[domain.KindBeneficiary]
 	filter, known := stageFilters[stage]

@@ -54,7 +54,8 @@ const cohortChunk = 20000
 // most cohortChunk persons (a cohort may be split over calls: each person
 // is in one of them, so its counts add up), under a principal of this
 // service with the internal scope beneficiaries.count only. A member's age
-// year goes only when counted by age band.
+// year goes only when counted by age band, their legal status date only
+// when counted by legal status.
 func (b *BeneficiariesGRPC) CountCohorts(ctx context.Context, cohorts []domain.Cohort, groupBy []string) (aggregate.Aggregate, error) {
 	caller := auth.Caller(ctx)
 	cctx := auth.Delegate(ctx, caller.OrganisationID, caller.ClientID)
