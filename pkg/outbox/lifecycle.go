@@ -23,6 +23,16 @@ type PersonCopies interface {
 	MoveBeneficiary(ctx context.Context, from, to string) error
 }
 
+// HouseholdCopies is implemented by a PersonCopies that also keeps copies
+// of households (the edge's stored responses): erasing a person blanks the
+// free-text reference of every household they are or were a member of
+// (beneficiary.erased names them in household_ids), and the copies go too.
+type HouseholdCopies interface {
+	// ForgetHouseholds removes the copies of the households, in the
+	// consumer's transaction; it must be idempotent.
+	ForgetHouseholds(ctx context.Context, householdIDs []string) error
+}
+
 // PersonEventTypes are the beneficiaries feed's events PersonEvents applies.
 var PersonEventTypes = []string{events.BeneficiaryErased, events.BeneficiaryMerged}
 
@@ -32,7 +42,13 @@ func PersonEvents(c PersonCopies) Handler {
 	return func(ctx context.Context, _ pgx.Tx, ev *eventsv1.Event) error {
 		switch ev.GetType() {
 		case events.BeneficiaryErased:
-			return c.ForgetBeneficiary(ctx, append([]string{ev.GetAggregateId()}, Strs(ev, "merged_ids")...))
+			if err := c.ForgetBeneficiary(ctx, append([]string{ev.GetAggregateId()}, Strs(ev, "merged_ids")...)); err != nil {
+				return err
+			}
+			if h, ok := c.(HouseholdCopies); ok && len(Strs(ev, "household_ids")) > 0 {
+				return h.ForgetHouseholds(ctx, Strs(ev, "household_ids"))
+			}
+			return nil
 		case events.BeneficiaryMerged:
 			return c.MoveBeneficiary(ctx, ev.GetAggregateId(), Str(ev, "survivor_id"))
 		}

@@ -8,6 +8,7 @@ package erasure
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -51,7 +52,16 @@ func needles() []string {
 
 // leaks returns the needles found in text, with some context.
 func leaks(text string) []string {
-	// JSON escapes (\u0110) are decoded first, then everything is folded.
+	// bytea values as pg_dump writes them (\\x4b6f...: the edge's stored
+	// responses) and JSON escapes (\u0110) are decoded first, then
+	// everything is folded.
+	text = regexp.MustCompile(`\\\\x([0-9a-f]{2})+`).ReplaceAllStringFunc(text, func(s string) string {
+		b, err := hex.DecodeString(s[3:])
+		if err != nil {
+			return s
+		}
+		return string(b)
+	})
 	text = regexp.MustCompile(`\\u[0-9a-fA-F]{4}`).ReplaceAllStringFunc(text, func(s string) string {
 		r, err := strconv.Unquote(`"` + s + `"`)
 		if err != nil {
@@ -129,7 +139,8 @@ func str(r resttest.Response, key string) string { v, _ := r.Body[key].(string);
 type world struct {
 	person, duplicate, child, project string
 	referral, declined, event         string
-	household                         string
+	household, formerHousehold        string
+	duplicateHousehold                string
 	createBody                        map[string]any
 }
 
@@ -192,7 +203,14 @@ func populate(t *testing.T, s *system) world {
 	}
 	must(t, a.Do(t, "POST", "/v1/beneficiaries/"+w.duplicate+"/assistances", map[string]any{
 		"project_id": w.project, "type": "ASSISTANCE_TYPE_INFORMATION", "date": "2024-02-01", "notes": "Kovačević asked about papers"}), 200)
-	must(t, a.Do(t, "POST", "/v1/beneficiaries/"+w.person+":merge", map[string]any{"duplicate_id": w.duplicate}), 200)
+
+	// A household she has left: registered before its members, with a
+	// reference naming the family (the edge keeps that response too).
+	w.formerHousehold = str(must(t, a.Do(t, "POST", "/v1/households", map[string]any{"reference": family + ", stari stan"},
+		"Idempotency-Key", "household-0"), 200), "id")
+	must(t, a.Do(t, "POST", "/v1/households/"+w.formerHousehold+"/members", map[string]any{
+		"beneficiary_id": w.person, "relationship": "RELATIONSHIP_HEAD"}, "Idempotency-Key", "household-0-member"), 200)
+	must(t, a.Do(t, "DELETE", "/v1/households/"+w.formerHousehold+"/members/"+w.person, nil), 200)
 
 	// Her child and a household named after the family.
 	w.child = str(must(t, a.Do(t, "POST", "/v1/beneficiaries", map[string]any{
@@ -200,6 +218,11 @@ func populate(t *testing.T, s *system) world {
 	w.household = str(must(t, a.Do(t, "POST", "/v1/households", map[string]any{"reference": "Domaćinstvo Kovačević-Zlatanović",
 		"members": []any{map[string]any{"beneficiary_id": w.person, "relationship": "RELATIONSHIP_HEAD"},
 			map[string]any{"beneficiary_id": w.child, "relationship": "RELATIONSHIP_CHILD"}}}, "Idempotency-Key", "household-1"), 200), "id")
+	// The duplicate record was in a household of its own; the merge keeps
+	// the person's and drops that membership.
+	w.duplicateHousehold = str(must(t, a.Do(t, "POST", "/v1/households", map[string]any{"reference": "Ђурђија, privremeni smeštaj",
+		"members": []any{map[string]any{"beneficiary_id": w.duplicate, "relationship": "RELATIONSHIP_HEAD"}}}), 200), "id")
+	must(t, a.Do(t, "POST", "/v1/beneficiaries/"+w.person+":merge", map[string]any{"duplicate_id": w.duplicate}), 200)
 
 	// Others assisted under the project, so report cells are not all tiny.
 	for i := range 5 {
@@ -399,6 +422,12 @@ func scenario(t *testing.T, crash bool) {
 	if members, _ := h.Body["members"].([]any); len(members) != 1 || str(h, "reference") != "" ||
 		members[0].(map[string]any)["beneficiary_id"] != w.child {
 		t.Fatalf("household after erasure: %s", h.Raw)
+	}
+	// So do the one she had left and the one of her merged duplicate.
+	for _, id := range []string{w.formerHousehold, w.duplicateHousehold} {
+		if h := must(t, s.a.Do(t, "GET", "/v1/households/"+id, nil), 200); str(h, "reference") != "" || h.Body["members"] != nil {
+			t.Fatalf("a household she had left, after erasure: %s", h.Raw)
+		}
 	}
 	// A replayed create returns the erased record, not the stored response.
 	replay := must(t, s.a.Do(t, "POST", "/v1/beneficiaries", w.createBody, "Idempotency-Key", "create-person-1"), 200)

@@ -455,6 +455,10 @@ func (p *Postgres) Merge(ctx context.Context, primary, dup *domain.Beneficiary) 
 		`DELETE FROM identity_documents d WHERE d.beneficiary_id = $2 AND EXISTS (SELECT 1 FROM identity_documents p
 			WHERE p.beneficiary_id = $1 AND p.type = d.type AND p.number = d.number AND p.issuing_country = d.issuing_country)`,
 		`UPDATE identity_documents SET beneficiary_id = $1 WHERE beneficiary_id = $2`,
+		// When both were in a household, the duplicate leaves its own (a
+		// departure: erasing the person blanks its reference too).
+		`INSERT INTO household_departures (household_id, beneficiary_id) SELECT household_id, beneficiary_id FROM household_members
+			WHERE beneficiary_id = $2 AND EXISTS (SELECT 1 FROM household_members WHERE beneficiary_id = $1) ON CONFLICT DO NOTHING`,
 		`DELETE FROM household_members WHERE beneficiary_id = $2 AND EXISTS (SELECT 1 FROM household_members WHERE beneficiary_id = $1)`,
 		`UPDATE household_members SET beneficiary_id = $1 WHERE beneficiary_id = $2`,
 		`UPDATE access_grants g SET revoke_time = COALESCE(g.revoke_time, now()) WHERE g.beneficiary_id = $2 AND EXISTS
@@ -500,17 +504,22 @@ func (p *Postgres) GrantHolders(ctx context.Context, beneficiaryIDs []string) ([
 
 // Erase stores the anonymised b, anonymises the records merged into it
 // (merged, the same person) and deletes or wipes what refers to any of
-// them: documents, household links (and the household's free-text
-// reference), assistance notes, consent texts, grant reasons, the purposes
+// them: documents, household links (and the free-text reference of the
+// households they are or were members of), assistance notes, consent texts, grant reasons, the purposes
 // declared in the audit log, and of the spreadsheet imports that were them
 // the rows (the cell texts their problems quote) and the declared purpose.
 // What reports count stays: sex, birth year, legal status,
 // municipality, country, dates and codes. One statement (eraseSQL), one
-// round trip.
-func (p *Postgres) Erase(ctx context.Context, b *domain.Beneficiary, merged []string) error {
-	_, err := p.q.Exec(ctx, eraseSQL, append([]string{b.ID}, merged...), b.EraseTime)
-	return db.Error(err)
+// round trip; it returns the households whose reference it blanked.
+func (p *Postgres) Erase(ctx context.Context, b *domain.Beneficiary, merged []string) (households []string, err error) {
+	err = p.q.QueryRow(ctx, eraseSQL, append([]string{b.ID}, merged...), b.EraseTime).Scan(nil, &households)
+	return households, db.Error(err)
 }
+
+// householdsOf selects the households the persons $1 (uuid[]) are or were
+// members of.
+const householdsOf = `SELECT household_id FROM household_members WHERE beneficiary_id = ANY ($1::uuid[])
+	UNION SELECT household_id FROM household_departures WHERE beneficiary_id = ANY ($1::uuid[])`
 
 // eraseParts are the statements of an erasure ($1: the ids, $2: the erase
 // time), run as the parts of one statement (eraseSQL): every part sees the
@@ -524,8 +533,9 @@ var eraseParts = []string{
 		erase_time = COALESCE(erase_time, $2), version = version + 1, update_time = $2
 		WHERE id = ANY ($1::uuid[])`,
 	`DELETE FROM identity_documents WHERE beneficiary_id = ANY ($1::uuid[])`,
-	`UPDATE households SET reference = '' WHERE id IN (SELECT household_id FROM household_members WHERE beneficiary_id = ANY ($1::uuid[]))`,
+	`UPDATE households SET reference = '' WHERE id IN (` + householdsOf + `)`,
 	`DELETE FROM household_members WHERE beneficiary_id = ANY ($1::uuid[])`,
+	`DELETE FROM household_departures WHERE beneficiary_id = ANY ($1::uuid[])`,
 	`UPDATE assistances SET notes = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
 	`UPDATE consents SET scope = '', guardian_name = '', withdraw_reason = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
 	`UPDATE access_grants SET revoke_time = COALESCE(revoke_time, $2), reason = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
@@ -546,6 +556,7 @@ var eraseSQL = func() string {
 		}
 		fmt.Fprintf(&b, "e%d AS (%s)", i, part)
 	}
-	b.WriteString("\nSELECT audit_events_forget_purposes($1::uuid[])")
+	// The households whose reference was blanked, as the rows were before.
+	b.WriteString("\nSELECT audit_events_forget_purposes($1::uuid[]), ARRAY(" + householdsOf + ")::text[]")
 	return b.String()
 }()

@@ -148,13 +148,19 @@ func (p *Postgres) AddHouseholdMember(ctx context.Context, householdID string, m
 	return db.Error(err)
 }
 
-// RemoveHouseholdMember removes a member.
+// RemoveHouseholdMember removes a member and records the departure (the
+// household's reference may name them: erasing them blanks it).
 func (p *Postgres) RemoveHouseholdMember(ctx context.Context, householdID, beneficiaryID string) error {
-	tag, err := p.q.Exec(ctx, `DELETE FROM household_members WHERE household_id = $1 AND beneficiary_id = $2`, householdID, beneficiaryID)
+	var removed int
+	err := p.q.QueryRow(ctx, `WITH gone AS (DELETE FROM household_members WHERE household_id = $1 AND beneficiary_id = $2
+			RETURNING household_id, beneficiary_id),
+		left_ AS (INSERT INTO household_departures (household_id, beneficiary_id) SELECT household_id, beneficiary_id FROM gone
+			ON CONFLICT DO NOTHING)
+		SELECT count(*) FROM gone`, householdID, beneficiaryID).Scan(&removed)
 	if err != nil {
 		return db.Error(err)
 	}
-	if tag.RowsAffected() == 0 {
+	if removed == 0 {
 		return errs.NotFound("household member", beneficiaryID)
 	}
 	return nil

@@ -103,12 +103,18 @@ func (a *App) EraseBeneficiary(ctx context.Context, act Actor, id, reason string
 				return err
 			}
 			person.Erase(a.now())
-			if err := r.Erase(ctx, person, merged); err != nil {
+			households, err := r.Erase(ctx, person, merged)
+			if err != nil {
 				return err
 			}
 			data := map[string]any{}
 			if len(merged) > 0 {
 				data["merged_ids"] = merged
+			}
+			// Copies of a household's reference (the edge's stored
+			// responses) go with the person too.
+			if len(households) > 0 {
+				data["household_ids"] = households
 			}
 			if err := r.Emit(ctx, beneficiaryEvent(events.BeneficiaryErased, person.ID,
 				append([]string{person.OrganisationID}, holders...), data)); err != nil {

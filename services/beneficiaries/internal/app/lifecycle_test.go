@@ -95,14 +95,22 @@ func (r *registry) MergedFrom(_ context.Context, id string) ([]string, error) {
 	return out, nil
 }
 
-func (r *registry) Erase(_ context.Context, b *domain.Beneficiary, merged []string) error {
+func (r *registry) Erase(_ context.Context, b *domain.Beneficiary, merged []string) ([]string, error) {
 	r.persons[b.ID] = *b
 	for _, id := range merged {
 		m := r.persons[id]
 		m.GivenName, m.EraseTime = "", b.EraseTime
 		r.persons[id] = m
 	}
-	return nil
+	var households []string
+	for id, h := range r.households {
+		if slices.ContainsFunc(h.Members, func(m domain.HouseholdMember) bool {
+			return m.BeneficiaryID == b.ID || slices.Contains(merged, m.BeneficiaryID)
+		}) {
+			households = append(households, id)
+		}
+	}
+	return households, nil
 }
 
 func (r *registry) CreateHousehold(_ context.Context, h *domain.Household, requestID string) (*domain.Household, bool, error) {
@@ -270,6 +278,7 @@ func TestEraseBeneficiaryUseCase(t *testing.T) {
 		kind   errs.Kind
 		erased []string // records anonymised
 		merged []string // merged_ids of the event
+		homes  []string // household_ids of the event
 		quiet  bool     // erased before: nothing recorded
 	}{
 		{name: "the owner erases a person", by: owner, id: personID, erased: []string{personID}},
@@ -277,6 +286,12 @@ func TestEraseBeneficiaryUseCase(t *testing.T) {
 			erased: []string{personID, personB}, merged: []string{personB}},
 		{name: "erasing the survivor erases what was merged into it", by: owner, id: personID, setup: merged,
 			erased: []string{personID, personB}, merged: []string{personB}},
+		{name: "the event names the person's household", by: owner, id: personID,
+			setup: func(r *registry) {
+				r.households[hhID] = domain.Household{ID: hhID, OrganisationID: owner,
+					Members: []domain.HouseholdMember{{BeneficiaryID: personID, Relationship: "head"}}}
+			},
+			erased: []string{personID}, homes: []string{hhID}},
 		{name: "erasing twice changes nothing", by: owner, id: personID,
 			setup:  func(r *registry) { r.edit(personID, func(b *domain.Beneficiary) { b.Erase(clock.Add(-time.Hour)) }) },
 			erased: []string{personID}, quiet: true},
@@ -325,9 +340,11 @@ func TestEraseBeneficiaryUseCase(t *testing.T) {
 				t.Errorf("audit %+v, want one %s of the person", r.audit, domain.ActionErase)
 			}
 			ids, _ := r.emitted[0].Data["merged_ids"].([]string)
+			homes, _ := r.emitted[0].Data["household_ids"].([]string)
 			if len(r.emitted) != 1 || r.emitted[0].Type != events.BeneficiaryErased || r.emitted[0].AggregateID != personID ||
-				!slices.Equal(r.emitted[0].OrganisationIDs, []string{owner, grantee}) || !slices.Equal(ids, tt.merged) {
-				t.Errorf("events %+v, want one %s of the person to the owner and the grant holder, merged %v", r.emitted, events.BeneficiaryErased, tt.merged)
+				!slices.Equal(r.emitted[0].OrganisationIDs, []string{owner, grantee}) || !slices.Equal(ids, tt.merged) || !slices.Equal(homes, tt.homes) {
+				t.Errorf("events %+v, want one %s of the person to the owner and the grant holder, merged %v, households %v",
+					r.emitted, events.BeneficiaryErased, tt.merged, tt.homes)
 			}
 		})
 	}

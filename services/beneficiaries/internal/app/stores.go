@@ -89,8 +89,9 @@ type Lifecycle interface {
 	// Merge moves everything of dup to primary and marks dup merged.
 	Merge(ctx context.Context, primary, dup *domain.Beneficiary) error
 	// Erase stores the anonymised b, anonymises the records merged into it
-	// and deletes or wipes what refers to any of them.
-	Erase(ctx context.Context, b *domain.Beneficiary, merged []string) error
+	// and deletes or wipes what refers to any of them; it returns the
+	// households they are or were members of (their reference blanked).
+	Erase(ctx context.Context, b *domain.Beneficiary, merged []string) (households []string, err error)
 	// MergedFrom returns the ids of the records merged into id.
 	MergedFrom(ctx context.Context, id string) ([]string, error)
 	// GrantHolders returns the organisations that hold or held a grant to

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/services/edge/internal/gateway"
 )
 
@@ -22,6 +23,10 @@ type Postgres struct {
 	pool *pgxpool.Pool
 	ttl  time.Duration
 }
+
+// An erased person's stored responses go with them, and those of their
+// households (outbox.PersonEvents).
+var _ outbox.HouseholdCopies = (*Postgres)(nil)
 
 // NewPostgres returns the store on pool; records live for ttl.
 func NewPostgres(pool *pgxpool.Pool, ttl time.Duration) *Postgres {
@@ -190,7 +195,20 @@ func isUUID(s string) bool {
 // beneficiaries and remembers them as erased (for responses completing
 // now), in the consumer's transaction ctx carries.
 func (p *Postgres) ForgetBeneficiary(ctx context.Context, beneficiaryIDs []string) error {
-	ids := Subjects(strings.Join(beneficiaryIDs, " "))
+	return p.forget(ctx, beneficiaryIDs)
+}
+
+// ForgetHouseholds deletes every stored response naming the households of
+// an erased person (their reference may name them), as ForgetBeneficiary
+// does for the person.
+func (p *Postgres) ForgetHouseholds(ctx context.Context, householdIDs []string) error {
+	return p.forget(ctx, householdIDs)
+}
+
+// forget deletes every stored response naming one of the ids and
+// remembers them as erased.
+func (p *Postgres) forget(ctx context.Context, subjects []string) error {
+	ids := Subjects(strings.Join(subjects, " "))
 	if len(ids) == 0 {
 		return nil
 	}
