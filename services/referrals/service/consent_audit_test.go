@@ -42,6 +42,14 @@ func TestActionsCheckConsentLive(t *testing.T) {
 	}{{ctxA, "send"}, {ctxB, "accept"}, {ctxB, "start"}, {ctxB, "complete"}} {
 		s.must(t, act.ctx, act.action, completed.GetId())
 	}
+	// Closed with free-text reasons before the withdrawal: cancelled by the
+	// sender, declined by the receiver.
+	cancelled := s.draft(t, ctxA, benID, orgB, pb.Urgency_URGENCY_NORMAL)
+	s.must(t, ctxA, "send", cancelled.GetId())
+	s.must(t, ctxA, "cancel", cancelled.GetId())
+	declined := s.draft(t, ctxA, benID, orgB, pb.Urgency_URGENCY_NORMAL)
+	s.must(t, ctxA, "send", declined.GetId())
+	s.must(t, ctxB, "decline", declined.GetId())
 	if _, err := s.ben.WithdrawConsent(ctxA, &benv1.WithdrawConsentRequest{BeneficiaryId: benID, Id: consentID}); err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +63,32 @@ func TestActionsCheckConsentLive(t *testing.T) {
 		}
 		return nil
 	})
+	// A close reason is free text too: the receiver no longer reads it
+	// (the sender still does).
+	for _, id := range []string{cancelled.GetId(), declined.GetId()} {
+		servicetest.Eventually(t, "close reason hidden from the receiver", func() error {
+			r, err := s.ref.GetReferral(ctxB, &pb.GetReferralRequest{Id: id})
+			if err != nil {
+				return err
+			}
+			if g := r.GetReferral(); g.GetCloseReason() != "" || g.GetCloseTime() == nil {
+				return fmt.Errorf("receiver reads close reason %q, close time %v: %w", g.GetCloseReason(), g.GetCloseTime(), errStill)
+			}
+			return nil
+		})
+		if a, err := s.ref.GetReferral(ctxA, &pb.GetReferralRequest{Id: id}); err != nil || a.GetReferral().GetCloseReason() == "" {
+			t.Fatalf("sender's view of a closed referral: %v (%v)", a.GetReferral(), err)
+		}
+	}
+	if l, err := s.ref.ListReferrals(ctxB, &pb.ListReferralsRequest{}); err != nil {
+		t.Fatal(err)
+	} else {
+		for _, r := range l.GetReferrals() {
+			if r.GetCloseReason() != "" && r.GetCloseReason() != "CONSENT_WITHDRAWN" {
+				t.Fatalf("receiver's list shows close reason %q of %s", r.GetCloseReason(), r.GetId())
+			}
+		}
+	}
 	if r, err := s.ref.GetReferral(ctxB, &pb.GetReferralRequest{Id: completed.GetId()}); err != nil ||
 		r.GetReferral().GetStatus() != pb.ReferralStatus_REFERRAL_STATUS_COMPLETED ||
 		r.GetReferral().GetOutcome().GetCode() != pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED {
@@ -139,14 +173,14 @@ func TestActionsCheckConsentLive(t *testing.T) {
 		}
 	}
 	evs, _ := servicetest.Events(t, s.conn, "")
-	cancelled := 0
+	ended := 0
 	for _, e := range evs {
 		if e.GetType() == "referral.cancelled" && e.GetData().GetFields()["close_reason_code"].GetStringValue() == "CONSENT_WITHDRAWN" {
-			cancelled++
+			ended++
 		}
 	}
-	if cancelled != 2 {
-		t.Fatalf("%d referral.cancelled events with CONSENT_WITHDRAWN, want 2", cancelled)
+	if ended != 2 {
+		t.Fatalf("%d referral.cancelled events with CONSENT_WITHDRAWN, want 2", ended)
 	}
 
 	// Expiry: the same at the consent's expiry time.

@@ -147,12 +147,17 @@ func (r *Referral) ConsentEnded() bool { return r.ConsentEndReason != "" }
 
 // ViewFor reduces r to what org may see. Once the consent it was sent under
 // has ended, the receiver keeps the referral's facts (status, dates,
-// category, urgency, the close reason and outcome code) but no longer sees
-// the personal data shared under that consent: reason, notes and outcome
-// note; so too for a referral already closed when the consent ended.
+// category, urgency, outcome code, and the close reason when it is a code
+// the system recorded) but no longer sees the free texts that may hold
+// personal data shared under that consent: reason, notes, outcome note and
+// a close reason someone wrote (a cancel or decline reason); so too for a
+// referral already closed when the consent ended.
 func (r *Referral) ViewFor(org string) {
 	if org == r.ToOrganisationID && org != r.FromOrganisationID && r.ConsentEnded() {
 		r.Reason, r.Notes, r.OutcomeNote = "", "", ""
+		if !IsSystemCloseReason(r.CloseReason) {
+			r.CloseReason = ""
+		}
 	}
 }
 
