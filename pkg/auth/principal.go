@@ -76,6 +76,40 @@ var AllScopes = append(slices.Clone(PartnerScopes), AdminScopes...)
 // IsPartnerScope reports whether a partner's key or token may hold scope.
 func IsPartnerScope(scope string) bool { return slices.Contains(PartnerScopes, scope) }
 
+// PlatformScopes are what a credential of the platform organisation may
+// hold: the administrator's scopes and reading the directory.
+var PlatformScopes = append(slices.Clone(AdminScopes), ScopeDirectoryRead)
+
+// CredentialScopes is the rule for which scopes a credential (an API key,
+// an OIDC access token) of organisation org may carry: PlatformScopes for
+// the platform organisation, PartnerScopes for any other, none for
+// InternalOrganisation (no credential acts as Spona's own processes).
+// Internal scopes are never among them.
+func CredentialScopes(org string) []string {
+	switch org {
+	case PlatformOrganisationID:
+		return PlatformScopes
+	case InternalOrganisation:
+		return nil
+	}
+	return PartnerScopes
+}
+
+// ScopesFor returns the scopes of asked that a credential of org carries
+// (see CredentialScopes), each once and in the order asked; the others
+// (administrator scopes on a partner's credential, internal or unknown
+// scopes) are dropped, whatever the key store or the token says.
+func ScopesFor(org string, asked []string) []string {
+	may := CredentialScopes(org)
+	out := make([]string, 0, len(asked))
+	for _, s := range asked {
+		if slices.Contains(may, s) && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Principal is who a request runs as.
 type Principal struct {
 	OrganisationID string

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	_ "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	_ "github.com/spona/spona/gen/go/spona/events/v1"
 	_ "github.com/spona/spona/gen/go/spona/referrals/v1"
@@ -54,6 +56,29 @@ func TestScopeForUnknownMethods(t *testing.T) {
 	} {
 		if s, ok := auth.ScopeFor(m); ok {
 			t.Errorf("ScopeFor(%q) = %q, want none", m, s)
+		}
+	}
+}
+
+// TestScopesFor: one rule for every credential (API key, OIDC token): a
+// partner organisation's carries partner scopes only, the platform
+// organisation's the administrator's, no credential an internal scope
+// nor acts as Spona's own processes.
+func TestScopesFor(t *testing.T) {
+	partner := "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+	asked := []string{auth.ScopeBeneficiariesRead, auth.ScopePlatformAdmin, auth.ScopeDirectoryAdmin, auth.ScopeDirectoryRead,
+		auth.ScopeEvents, auth.ScopeAccessCheck, auth.ScopeAuditWrite, auth.ScopeProjectsCheck, auth.ScopeBeneficiariesCount,
+		"unknown.scope", auth.ScopeBeneficiariesRead}
+	for _, c := range []struct {
+		org  string
+		want []string
+	}{
+		{partner, []string{auth.ScopeBeneficiariesRead, auth.ScopeDirectoryRead}},
+		{auth.PlatformOrganisationID, []string{auth.ScopePlatformAdmin, auth.ScopeDirectoryAdmin, auth.ScopeDirectoryRead}},
+		{auth.InternalOrganisation, []string{}},
+	} {
+		if diff := cmp.Diff(c.want, auth.ScopesFor(c.org, asked)); diff != "" {
+			t.Errorf("ScopesFor(%s) (-want +got):\n%s", c.org, diff)
 		}
 	}
 }

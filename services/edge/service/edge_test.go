@@ -289,6 +289,29 @@ func TestOIDCAccessTokens(t *testing.T) {
 	otherOrg := "0190a1b2-0000-7000-8000-0000000000bb"
 	o := resttest.New(s.URL, iss.Token(t, "", oidctest.Claims{Organisation: otherOrg, Scope: "beneficiaries.read"}))
 	o.Do(t, "GET", "/v1/beneficiaries/"+created.Str("id"), nil).Must(t, 404)
+	// A partner's token carries partner scopes only, as its keys do: the
+	// administrator's scopes (and internal ones) in it are dropped, so it
+	// cannot mint a key for another organisation, verify one or edit
+	// another's directory entry.
+	victim := s.CreateKey(t, "victim", "OIDC Victim NGO")
+	greedy := c.As(iss.Token(t, "", oidctest.Claims{Organisation: k.Organisation,
+		Scope: "beneficiaries.read platform.admin directory.admin access.check audit.write events.read"}))
+	greedy.Do(t, "GET", "/v1/beneficiaries/"+created.Str("id"), nil).Must(t, 200)
+	for _, r := range []resttest.Response{
+		greedy.Do(t, "GET", "/v1/apiKeys", nil),
+		greedy.Do(t, "POST", "/v1/apiKeys", map[string]any{"reason": "x", "api_key": map[string]any{"display_name": "mine", "organisation_id": victim.Organisation}}),
+		greedy.Do(t, "POST", "/v1/organisations/"+victim.Organisation+":verify", map[string]any{"name": "X", "kind": "ORGANISATION_KIND_POLICE", "country": "RS", "reason": "me"}),
+		greedy.Do(t, "PATCH", "/v1/organisations/"+victim.Organisation, map[string]any{"name": "Renamed"}),
+	} {
+		if r.Status != 403 || !r.IsStatus() {
+			t.Errorf("partner token with administrator scopes: %s %s: HTTP %d %s", r.Method, r.Path, r.Status, r.Raw)
+		}
+	}
+	// The platform organisation's token keeps them (and gets no partner
+	// scope).
+	platform := c.As(iss.Token(t, "", oidctest.Claims{Organisation: auth.PlatformOrganisationID, Scope: "platform.admin beneficiaries.read"}))
+	platform.Do(t, "GET", "/v1/apiKeys?organisation_id="+victim.Organisation, nil).Must(t, 200)
+	platform.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 403)
 	// Bad tokens are 401 Status JSON.
 	for name, bad := range map[string]string{
 		"expired":        iss.Token(t, "", oidctest.Claims{Organisation: k.Organisation, Expiry: time.Now().Add(-time.Hour)}),

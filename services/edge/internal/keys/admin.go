@@ -87,10 +87,6 @@ const (
 	MaxOverlap     = 30 * 24 * time.Hour
 )
 
-// AdminKeyScopes are what an administrator key may hold: the
-// administrator's scopes and reading the directory.
-var AdminKeyScopes = append(slices.Clone(auth.AdminScopes), auth.ScopeDirectoryRead)
-
 // NewKey describes a key to create.
 type NewKey struct {
 	Name           string
@@ -108,29 +104,31 @@ type NewKey struct {
 }
 
 func (a *Admin) checkScopes(v *errs.Violations, k *NewKey) {
+	org := "" // any partner organisation: all may hold the same scopes
 	if k.Admin {
-		if len(k.Scopes) == 0 {
-			k.Scopes = AdminKeyScopes
-		}
-		for i, s := range k.Scopes {
-			if !slices.Contains(AdminKeyScopes, s) {
-				v.Add(fmt.Sprintf("api_key.scopes[%d]", i), "an administrator key holds %s only", strings.Join(AdminKeyScopes, ", "))
-			}
-		}
-		return
+		org = auth.PlatformOrganisationID
 	}
+	may := auth.CredentialScopes(org)
 	if len(k.Scopes) == 0 {
 		k.Scopes = auth.DefaultPartnerScopes
+		if k.Admin {
+			k.Scopes = may
+		}
 	}
 	for i, s := range k.Scopes {
 		switch {
+		case slices.Contains(may, s):
+		case k.Admin:
+			v.Add(fmt.Sprintf("api_key.scopes[%d]", i), "an administrator key holds %s only", strings.Join(may, ", "))
 		case slices.Contains(auth.AdminScopes, s):
 			v.Add(fmt.Sprintf("api_key.scopes[%d]", i), "%s is the platform administrator's and is never granted to a partner's key", s)
-		case !auth.IsPartnerScope(s):
-			v.Add(fmt.Sprintf("api_key.scopes[%d]", i), "unknown scope %q; one of %s", s, strings.Join(auth.PartnerScopes, ", "))
+		default:
+			v.Add(fmt.Sprintf("api_key.scopes[%d]", i), "unknown scope %q; one of %s", s, strings.Join(may, ", "))
 		}
 	}
-	k.Scopes = slices.Compact(slices.Sorted(slices.Values(k.Scopes)))
+	if !k.Admin {
+		k.Scopes = slices.Compact(slices.Sorted(slices.Values(k.Scopes)))
+	}
 }
 
 // Create makes a key and returns it with its secret (shown only now).

@@ -13,7 +13,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
-	"slices"
 	"strings"
 	"time"
 
@@ -53,15 +52,12 @@ func (k *Key) Admin() bool { return k.OrganisationID == auth.PlatformOrganisatio
 // Prefix is the public part of the key ("spona_abcd2345").
 func (k *Key) Prefix() string { return Prefix + "_" + k.LookupID }
 
-// Principal is who requests made with the key run as. A partner's key
-// carries partner scopes only, whatever is stored: the administrator's
-// scopes belong to keys of the platform organisation alone.
+// Principal is who requests made with the key run as. It carries only the
+// stored scopes a credential of the key's organisation may hold
+// (auth.ScopesFor, as OIDC tokens): a partner's key partner scopes only,
+// the administrator's scopes belong to keys of the platform organisation.
 func (k *Key) Principal() auth.Principal {
-	scopes := k.Scopes
-	if !k.Admin() {
-		scopes = slices.DeleteFunc(slices.Clone(scopes), func(s string) bool { return !auth.IsPartnerScope(s) })
-	}
-	return auth.Principal{OrganisationID: k.OrganisationID, ClientID: k.ClientID, Scopes: scopes}
+	return auth.Principal{OrganisationID: k.OrganisationID, ClientID: k.ClientID, Scopes: auth.ScopesFor(k.OrganisationID, k.Scopes)}
 }
 
 // Generate returns a new key and the lookup id and hash to store for it.

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -144,7 +143,8 @@ func (v *Verifier) Verify(ctx context.Context, token string) (auth.Principal, er
 	if client == "" {
 		return auth.Principal{}, invalid("token names no client")
 	}
-	return auth.Principal{OrganisationID: ids.Normalize(org), ClientID: "oidc:" + client, Scopes: scopes(extra)}, nil
+	org = ids.Normalize(org)
+	return auth.Principal{OrganisationID: org, ClientID: "oidc:" + client, Scopes: auth.ScopesFor(org, scopes(extra))}, nil
 }
 
 func firstNonEmpty(s ...string) string {
@@ -157,7 +157,8 @@ func firstNonEmpty(s ...string) string {
 }
 
 // scopes reads "scope" (space-separated, RFC 8693/9068) or "scp" (a list
-// or a string, as some providers send), keeping only scopes Spona knows.
+// or a string, as some providers send): the scopes the token asks for,
+// which auth.ScopesFor narrows to those its organisation may hold.
 func scopes(c claims) []string {
 	raw := strings.Fields(c.Scope)
 	if len(c.Scp) > 0 {
@@ -169,13 +170,7 @@ func scopes(c claims) []string {
 			raw = append(raw, strings.Fields(one)...)
 		}
 	}
-	out := []string{}
-	for _, s := range raw {
-		if slices.Contains(auth.AllScopes, s) && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
+	return raw
 }
 
 // keysFor returns the cached keys that may have signed a token with kid,
