@@ -354,3 +354,79 @@ func TestGrantAndRevokeAccess(t *testing.T) {
 		t.Fatalf("grant with read scope: %v", err)
 	}
 }
+
+// TestGranteeFiltersOnlyWhatItSees: a list filter on a field the grantee's
+// view leaves out (nationality) matches only the grantee's own records,
+// so filtering cannot reveal the field of a record it was shared; a
+// filter on a field it sees matches the granted record as before. Every
+// filter of ListBeneficiariesRequest is tried with the shared record's
+// own value, and the expectation comes from the view the grantee is
+// served.
+func TestGranteeFiltersOnlyWhatItSees(t *testing.T) {
+	c := startAll(t)
+	orgA, orgB := ids.New(), ids.New()
+	ctxA, ctxB := servicetest.As(t, orgA), servicetest.As(t, orgB)
+	shared := mustCreate(t, c, ctxA, amina())
+	own := mustCreate(t, c, ctxB, amina())
+	if _, err := c.CreateConsent(ctxA, &pb.CreateConsentRequest{BeneficiaryId: shared.GetId(), Consent: consent(pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.access.GrantAccess(ctxA, &pb.GrantAccessRequest{BeneficiaryId: shared.GetId(), GranteeOrganisationId: orgB, SourceId: "referral-1"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetBeneficiary(ctxB, &pb.GetBeneficiaryRequest{Id: shared.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	view := got.GetBeneficiary().ProtoReflect()
+	record := shared.ProtoReflect()
+	listed := func(ctx context.Context, req *pb.ListBeneficiariesRequest) map[string]bool {
+		t.Helper()
+		r, err := c.ListBeneficiaries(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, b := range r.GetBeneficiaries() {
+			out[b.GetId()] = true
+		}
+		return out
+	}
+	hidden := []string{}
+	fields := (&pb.ListBeneficiariesRequest{}).ProtoReflect().Descriptor().Fields()
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		if fd.Name() == "page_size" || fd.Name() == "page_token" {
+			continue
+		}
+		// The filter's field of the record: the same name, or the list it
+		// matches one of.
+		name := fd.Name()
+		if name == "vulnerability" {
+			name = "vulnerabilities"
+		}
+		bf := record.Descriptor().Fields().ByName(name)
+		if bf == nil {
+			t.Fatalf("filter %s names no field of Beneficiary", fd.Name())
+		}
+		v := record.Get(bf)
+		if bf.IsList() {
+			v = v.List().Get(0)
+		}
+		req := &pb.ListBeneficiariesRequest{}
+		req.ProtoReflect().Set(fd, v)
+		sees := view.Has(bf)
+		if !sees {
+			hidden = append(hidden, string(fd.Name()))
+		}
+		if l := listed(ctxB, req); l[shared.GetId()] != sees || !l[own.GetId()] {
+			t.Errorf("grantee filters on %s (sees it: %v): shared record listed %v, own listed %v", fd.Name(), sees, l[shared.GetId()], l[own.GetId()])
+		}
+		if l := listed(ctxA, req); !l[shared.GetId()] {
+			t.Errorf("owner filters on %s: its record not listed", fd.Name())
+		}
+	}
+	if !slices.Contains(hidden, "nationality") {
+		t.Fatalf("the grantee's view shows nationality (hidden filters: %v): the test proves nothing", hidden)
+	}
+}

@@ -270,24 +270,23 @@ func (p *Postgres) ListBeneficiaries(ctx context.Context, viewer string, f domai
 	if page.After != "" {
 		add("b.id < ?::uuid", page.After)
 	}
-	if f.LegalStatus != "" {
-		add("b.legal_status = ?", f.LegalStatus)
+	// A filter on a field the caller does not see of a granted record
+	// (nationality) keeps the caller's own records only.
+	filter := func(field, cond, v string) {
+		if v == "" {
+			return
+		}
+		if !domain.Sees(domain.AccessGranted, field) {
+			cond = "(b.organisation_id = $1 AND " + cond + ")"
+		}
+		add(cond, v)
 	}
-	if f.Municipality != "" {
-		add("b.municipality = ?", f.Municipality)
-	}
-	if f.Sex != "" {
-		add("b.sex = ?", f.Sex)
-	}
-	if f.Nationality != "" {
-		add("b.nationality = ?", f.Nationality)
-	}
-	if f.Country != "" {
-		add("b.country = ?", f.Country)
-	}
-	if f.Vulnerability != "" {
-		add("? = ANY (b.vulnerabilities)", f.Vulnerability)
-	}
+	filter("legal_status", "b.legal_status = ?", f.LegalStatus)
+	filter("municipality", "b.municipality = ?", f.Municipality)
+	filter("sex", "b.sex = ?", f.Sex)
+	filter("nationality", "b.nationality = ?", f.Nationality)
+	filter("country", "b.country = ?", f.Country)
+	filter("vulnerabilities", "? = ANY (b.vulnerabilities)", f.Vulnerability)
 	args = append(args, page.Limit())
 	return collect(p.q.Query(ctx, `SELECT `+beneficiaryCols+` FROM beneficiaries b WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY b.id DESC LIMIT $`+strconv.Itoa(len(args)), args...))

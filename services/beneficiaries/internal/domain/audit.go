@@ -1,5 +1,7 @@
 package domain
 
+import "slices"
+
 // Audit actions.
 const (
 	ActionCreate          = "create"
@@ -35,6 +37,12 @@ func ViewFields(access string) []string {
 	}
 	return grantedFields
 }
+
+// Sees reports whether a caller with the given access reads field (one of
+// ViewFields(access)). A list filter on a field a caller does not see of a
+// granted record applies to the caller's own records only, so that
+// filtering cannot tell it the field's value.
+func Sees(access, field string) bool { return slices.Contains(ViewFields(access), field) }
 
 var (
 	grantedFields = []string{"given_name", "family_name", "original_script_name", "sex", "birth_year", "languages",
