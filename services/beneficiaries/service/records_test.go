@@ -558,8 +558,32 @@ func TestHouseholds(t *testing.T) {
 	if err != nil || len(rm.GetHousehold().GetMembers()) != 2 {
 		t.Fatalf("remove: %v %v", rm, err)
 	}
+	// A read of the household (reference, members, relationships) is in
+	// each member's audit log; B's refused read in none.
 	if _, err := c.GetHousehold(ctxB, &pb.GetHouseholdRequest{Id: hh.GetId()}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("B read A's household: %v", err)
+	}
+	if r, err := c.GetHousehold(ctxA, &pb.GetHouseholdRequest{Id: hh.GetId()}); err != nil || len(r.GetHousehold().GetMembers()) != 2 {
+		t.Fatalf("read household: %v %v", r, err)
+	}
+	for _, m := range []*pb.Beneficiary{mother, child, uncle} {
+		ev, err := c.ListAuditEvents(ctxA, &pb.ListAuditEventsRequest{BeneficiaryId: m.GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reads []*pb.AuditEvent
+		for _, e := range ev.GetAuditEvents() {
+			if e.GetAction() == "household.read" {
+				reads = append(reads, e)
+			}
+		}
+		want := 1
+		if m == uncle { // no longer a member
+			want = 0
+		}
+		if len(reads) != want || want == 1 && (!slices.Equal(reads[0].GetFields(), []string{"household"}) || reads[0].GetActorOrganisationId() == "") {
+			t.Errorf("%s's household reads in its audit log: %v, want %d", m.GetGivenName(), reads, want)
+		}
 	}
 	if _, err := c.CreateHousehold(ctxB, &pb.CreateHouseholdRequest{Household: &pb.Household{Members: []*pb.HouseholdMember{
 		{BeneficiaryId: mother.GetId(), Relationship: pb.Relationship_RELATIONSHIP_HEAD}}}}); statustest.Code(err) != codes.NotFound {

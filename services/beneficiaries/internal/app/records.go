@@ -126,12 +126,25 @@ func (a *App) addMember(ctx context.Context, r householdMembers, act Actor, hous
 	return audit(ctx, r, act, domain.ActionHousehold, []string{"household"}, b)
 }
 
-// GetHousehold returns a household of the caller's organisation.
+// GetHousehold returns a household of the caller's organisation; the read
+// (its reference, who is in it and how related) is audited for each member.
 func (a *App) GetHousehold(ctx context.Context, act Actor, id string) (*domain.Household, error) {
 	if err := ids.Check("id", id); err != nil {
 		return nil, err
 	}
-	return a.repo.GetHousehold(ctx, act.OrganisationID, ids.Normalize(id))
+	var out *domain.Household
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		var err error
+		if out, err = r.GetHousehold(ctx, act.OrganisationID, ids.Normalize(id)); err != nil {
+			return err
+		}
+		members := make([]*domain.Beneficiary, len(out.Members))
+		for i, m := range out.Members {
+			members[i] = &domain.Beneficiary{ID: m.BeneficiaryID, OrganisationID: out.OrganisationID}
+		}
+		return audit(ctx, r, act, domain.ActionHouseholdRead, []string{"household"}, members...)
+	})
+	return out, err
 }
 
 // AddHouseholdMember adds one of the caller's beneficiaries to its household.

@@ -22,6 +22,7 @@ const (
 	ActionDocumentList    = "document.list"
 	ActionDocumentDelete  = "document.delete"
 	ActionHousehold       = "household"
+	ActionHouseholdRead   = "household.read"
 	ActionAccessGrant     = "access.grant"
 	ActionAccessRevoke    = "access.revoke"
 	ActionAccessCheck     = "access.check"
