@@ -46,9 +46,6 @@ func (k *Key) Active(now time.Time) bool {
 	return k.RevokeTime == nil && (k.ExpireTime == nil || now.Before(*k.ExpireTime))
 }
 
-// Admin reports whether the key is the platform administrator's.
-func (k *Key) Admin() bool { return k.OrganisationID == auth.PlatformOrganisationID }
-
 // Prefix is the public part of the key ("spona_abcd2345").
 func (k *Key) Prefix() string { return Prefix + "_" + k.LookupID }
 
