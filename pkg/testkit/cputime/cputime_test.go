@@ -8,19 +8,39 @@ import (
 	"time"
 )
 
-// spin keeps the CPU busy for about d of wall-clock time.
-func spin(d time.Duration) {
+// spinCPU keeps the CPU busy until Self has grown by d, or fails the test
+// after a minute (on a busy machine the spin gets a share of a core, so it
+// is measured in CPU time, not wall-clock time).
+func spinCPU(t *testing.T, d time.Duration) {
+	t.Helper()
+	start, err := Self()
+	if err != nil {
+		t.Fatal(err)
+	}
 	sum := sha256.Sum256(nil)
-	for end := time.Now().Add(d); time.Now().Before(end); {
-		sum = sha256.Sum256(sum[:])
+	for deadline := time.Now().Add(time.Minute); ; {
+		for range 10000 {
+			sum = sha256.Sum256(sum[:])
+		}
+		now, err := Self()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if now-start >= d {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Self grew by %v in a minute of spinning, want %v", now-start, d)
+		}
 	}
 }
 
-// Self, and Of and Tree of this process, grow with the CPU it spends; the
-// read and write system calls it makes are counted.
+// Self (getrusage) and Tree of this process (/proc) agree on the CPU it
+// spends; Of finds this process; the read and write system calls it makes
+// are counted.
 func TestCounters(t *testing.T) {
 	self, tree, reads, writes := counters(t)
-	spin(300 * time.Millisecond)
+	spinCPU(t, 300*time.Millisecond)
 	f := filepath.Join(t.TempDir(), "f")
 	for range 50 {
 		if err := os.WriteFile(f, []byte("x"), 0o600); err != nil {
@@ -31,13 +51,12 @@ func TestCounters(t *testing.T) {
 		}
 	}
 	self2, tree2, reads2, writes2 := counters(t)
-	// Some of the spin may wait for a core on a busy machine: ask for a
-	// third of it.
-	if d := self2 - self; d < 100*time.Millisecond {
-		t.Errorf("Self grew by %v over a 300 ms spin", d)
+	if d := self2 - self; d < 300*time.Millisecond {
+		t.Errorf("Self grew by %v over a spin of 300 ms of CPU", d)
 	}
-	if d := tree2 - tree; d < 100*time.Millisecond {
-		t.Errorf("Tree grew by %v over a 300 ms spin", d)
+	// /proc counts in ticks of 10 ms, sampled: within a few ticks.
+	if d := tree2 - tree; d < 250*time.Millisecond || d > self2-self+100*time.Millisecond {
+		t.Errorf("Tree grew by %v while Self grew by %v", d, self2-self)
 	}
 	if d := writes2 - writes; d < 50 {
 		t.Errorf("%d writes counted for 50", d)
