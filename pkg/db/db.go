@@ -64,16 +64,18 @@ func Open(ctx context.Context, url, schema string, maxConns int32) (*pgxpool.Poo
 }
 
 // Migrate creates schema if needed and applies the goose migrations in
-// migrations (SQL files at its root) under a session lock, so several
-// replicas starting at once migrate exactly once. The schema is created
+// migrations (SQL files at its root, and the Go ones of a Migrations) under
+// a session lock, so several replicas starting at once migrate exactly once. The schema is created
 // only when missing: a role that may not create schemas (the schema's
 // owner, with split roles) migrates a schema an administrator made.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string, migrations fs.FS, log *slog.Logger) error {
 	if !schemaName.MatchString(schema) {
 		return fmt.Errorf("db: bad schema name %q", schema)
 	}
+	opts := []goose.ProviderOption{goose.WithTableName(schema + ".goose_db_version")}
 	if m, ok := migrations.(Migrations); ok {
 		migrations = m.FS
+		opts = append(opts, goose.WithGoMigrations(m.Go...))
 	}
 	var exists bool
 	if err := pool.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1)", schema).Scan(&exists); err != nil {
@@ -96,10 +98,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string, migrations 
 	sqlDB := stdlib.OpenDBFromPool(pool)
 	// Closing the database/sql view releases nothing of the pool's.
 	defer func() { _ = sqlDB.Close() }()
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations,
-		goose.WithSessionLocker(locker),
-		goose.WithTableName(schema+".goose_db_version"),
-	)
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations, append(opts, goose.WithSessionLocker(locker))...)
 	if err != nil {
 		return fmt.Errorf("db: migrations: %w: %w", ErrBadMigrations, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/pressly/goose/v3"
 )
 
 // Roles are the PostgreSQL roles of one process, whose data is the schema
@@ -152,9 +153,12 @@ func retryable(err error) bool {
 }
 
 // Migrations are a schema's goose migrations (SQL files at the root of
-// the FS) and the audit objects they create.
+// the FS, and migrations written in Go where SQL alone would restate a
+// domain rule) and the audit objects they create.
 type Migrations struct {
 	fs.FS
+	// Go are migrations run as Go functions, numbered among the files.
+	Go []*goose.Migration
 	// Audit names the schema's append-only audit tables and the functions
 	// allowed to change them ("name(argument types)"): with split roles
 	// they belong to the audit role, and the runtime role may only INSERT

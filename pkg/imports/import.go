@@ -155,13 +155,13 @@ type StagedRow struct {
 	Row      int
 	Cells    []string
 	Problems []Problem
-	// Person keys (beneficiaries): folded names, birth, nationality.
+	// Person keys: folded names, birth, nationality (beneficiaries); the
+	// encoded names and organisation (NameKey, participants).
 	NameKey     string
 	BirthDate   date.Date
 	BirthYear   int
 	Nationality string
-	// MatchKey is an exact key (participants: e-mail or names and
-	// organisation).
+	// MatchKey is an exact key (participants: the e-mail, "" when none).
 	MatchKey string
 	// Filled by the check phase.
 	Matches []Match

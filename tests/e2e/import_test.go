@@ -349,3 +349,40 @@ func personName(i int) (string, string) {
 	f := []rune(family)
 	return given[next(len(given))] + syll[next(len(syll))], strings.ToUpper(string(f[:1])) + string(f[1:]) + []string{"ić", "ović", "ski", "i", "ani"}[next(5)]
 }
+
+// TestImportProfessionalOnce: a sign-in sheet follows the registration's
+// rule for who is the same professional. A row with the e-mail of a person
+// registered at the event without one, and a row repeating an earlier one
+// with an e-mail added, are the registrations there are, not new persons.
+func TestImportProfessionalOnce(t *testing.T) {
+	s := startSystem(t)
+	project, event, _ := s.setUpEvent(t, s.keyA, "ONCE-1")
+	s.call(t, "POST", "/v1/projects/"+project+"/indicators", s.keyA, map[string]any{
+		"code": "REG", "titles": []any{map[string]any{"text": "Professionals registered"}}, "unit": "persons",
+		"level": "INDICATOR_LEVEL_OUTPUT", "metric": "METRIC_PROFESSIONALS_REGISTERED",
+	}).must(t, 200)
+	s.call(t, "POST", "/v1/trainingEvents/"+event+"/participants", s.keyA, map[string]any{"professional": map[string]any{
+		"given_name": "Marko", "family_name": "Marković", "organisation_name": "PU Kikinda", "sector": "SECTOR_POLICE"}}).must(t, 200)
+	var b strings.Builder
+	b.WriteString("given_name,family_name,organisation,sector,email\n")
+	b.WriteString("Marko,Marković,PU Kikinda,police,marko@example.org\n")
+	b.WriteString("Ana,Anić,CSR Kikinda,social_welfare,\n")
+	b.WriteString("Ana,Anić,CSR Kikinda,social_welfare,ana@example.org\n")
+	for i := range 3 {
+		fmt.Fprintf(&b, "Other%d,Person,CSR Kikinda,social_welfare,o%d@example.org\n", i, i)
+	}
+	imp := s.operation(t, s.keyA, s.upload(t, "/v1/trainingEvents/"+event+"/participants:import?on_duplicate=link", s.keyA, "text/csv", []byte(b.String())).must(t, 200))
+	counts := imp.Body["counts"].(map[string]any)
+	if counts["created"] != 4.0 || counts["linked"] != 2.0 {
+		t.Errorf("import counts %v, want 4 created (Ana, three others) and 2 linked (Marko, Ana again)", counts)
+	}
+	rep := s.call(t, "GET", "/v1/projects/"+project+"/report?start_date=2016-11-01&end_date=2017-10-31", s.keyA, nil).must(t, 200)
+	for _, x := range rep.Body["results"].([]any) {
+		res := x.(map[string]any)
+		if res["code"] == "REG" {
+			if v := res["actual"].(map[string]any)["value"]; v != "5" {
+				t.Errorf("professionals registered = %v, want 5 (Marko, Ana, three others)", v)
+			}
+		}
+	}
+}

@@ -1,9 +1,17 @@
 // Package migrations embeds the trainings schema migrations (goose).
 package migrations
 
-import "embed"
+import (
+	"embed"
 
-// FS holds the SQL migrations.
-//
+	"github.com/pressly/goose/v3"
+	"github.com/spona/spona/pkg/db"
+)
+
 //go:embed *.sql
-var FS embed.FS
+var files embed.FS
+
+// FS holds the SQL migrations and the Go ones.
+var FS = db.Migrations{FS: files, Go: []*goose.Migration{
+	goose.NewGoMigration(8, &goose.GoFunc{RunTx: PersonKeys}, &goose.GoFunc{}),
+}}

@@ -16,33 +16,56 @@ func (p *Postgres) ImportRows(ctx context.Context, importID string, after, limit
 	return importsjob.Rows(ctx, p.pool, importID, after, limit)
 }
 
-// ImportDuplicates matches staged rows by person key (professionals'
-// person_key: e-mail, else names and organisation) to the event's
-// registrations and to earlier rows of the import.
-func (p *Postgres) ImportDuplicates(ctx context.Context, organiser, eventID, importID string, after, upTo int) (map[int]string, map[int][]int, error) {
-	rows, err := p.pool.Query(ctx, `SELECT r.row_no, pa.id::text FROM import_rows r
-		JOIN professionals pr ON pr.organiser_organisation_id = $1 AND pr.person_key = r.match_key
-		JOIN participants pa ON pa.professional_id = pr.id AND pa.event_id = $2
-		WHERE r.import_id = $3 AND r.row_no > $4 AND r.row_no <= $5 AND r.match_key <> ''`, organiser, eventID, importID, after, upTo)
+// ProfessionalsSharing returns organiser's professionals sharing an e-mail
+// or names and organisation with one of who, with their registration at
+// the event.
+func (p *Postgres) ProfessionalsSharing(ctx context.Context, organiser, eventID string, who []domain.Identity) ([]app.RegisteredRecord, error) {
+	var emails, given, family, org []string
+	for _, w := range who {
+		if w.Email != "" {
+			emails = append(emails, w.Email)
+		}
+		given, family, org = append(given, w.Name.Given), append(family, w.Name.Family), append(org, w.Name.Organisation)
+	}
+	rows, err := p.pool.Query(ctx, `WITH pr AS (
+			SELECT * FROM professionals WHERE organiser_organisation_id = $1 AND email = ANY ($3::text[])
+			UNION
+			SELECT * FROM professionals WHERE organiser_organisation_id = $1 AND (family_key, given_key, organisation_key) IN
+				(SELECT * FROM unnest($4::text[], $5::text[], $6::text[])))
+		SELECT `+professionalCols+`, COALESCE(pa.id::text, '') FROM pr
+		LEFT JOIN participants pa ON pa.professional_id = pr.id AND pa.event_id = $2`,
+		organiser, eventID, emails, family, given, org)
 	if err != nil {
-		return nil, nil, db.Error(err)
+		return nil, db.Error(err)
 	}
-	existing := map[int]string{}
-	var row int
-	var id string
-	if _, err := pgx.ForEachRow(rows, []any{&row, &id}, func() error { existing[row] = id; return nil }); err != nil {
-		return nil, nil, db.Error(err)
-	}
-	rows, err = p.pool.Query(ctx, `SELECT r.row_no, o.row_no FROM import_rows r
-		JOIN import_rows o ON o.import_id = r.import_id AND o.match_key = r.match_key AND o.row_no < r.row_no
-		WHERE r.import_id = $1 AND r.row_no > $2 AND r.row_no <= $3 AND r.match_key <> '' ORDER BY 1, 2`, importID, after, upTo)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.RegisteredRecord, error) {
+		var x app.RegisteredRecord
+		err := r.Scan(&x.ID, &x.Email, &x.Name.Given, &x.Name.Family, &x.Name.Organisation, &x.PersonKey, &x.ParticipantID)
+		return x, err
+	})
+	return out, db.Error(err)
+}
+
+// EarlierRowsSharing pairs the staged rows in (after, upTo] with the earlier
+// rows of the import that share their e-mail (match_key) or names and
+// organisation (name_key).
+func (p *Postgres) EarlierRowsSharing(ctx context.Context, importID string, after, upTo int) ([]app.StagedPair, error) {
+	rows, err := p.pool.Query(ctx, `SELECT r.row_no, o.row_no, o.match_key, o.name_key FROM import_rows r
+			JOIN import_rows o ON o.import_id = r.import_id AND o.match_key = r.match_key AND o.row_no < r.row_no
+			WHERE r.import_id = $1 AND r.row_no > $2 AND r.row_no <= $3 AND r.match_key <> ''
+		UNION
+		SELECT r.row_no, o.row_no, o.match_key, o.name_key FROM import_rows r
+			JOIN import_rows o ON o.import_id = r.import_id AND o.name_key = r.name_key AND o.row_no < r.row_no
+			WHERE r.import_id = $1 AND r.row_no > $2 AND r.row_no <= $3 AND r.name_key <> ''`, importID, after, upTo)
 	if err != nil {
-		return nil, nil, db.Error(err)
+		return nil, db.Error(err)
 	}
-	within := map[int][]int{}
-	var other int
-	_, err = pgx.ForEachRow(rows, []any{&row, &other}, func() error { within[row] = append(within[row], other); return nil })
-	return existing, within, db.Error(err)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.StagedPair, error) {
+		var x app.StagedPair
+		err := r.Scan(&x.Row, &x.Earlier, &x.EarlierEmail, &x.EarlierNames)
+		return x, err
+	})
+	return out, db.Error(err)
 }
 
 // SetImportDuplicates records the probable duplicates of staged rows.
@@ -67,7 +90,7 @@ func (w importTx) ImportRows(ctx context.Context, importID string, after, limit 
 }
 
 func (w importTx) CreateParticipant(ctx context.Context, organiser string, x *domain.Participant) (*domain.Participant, error) {
-	return createParticipantIn(ctx, w.tx, organiser, x, "")
+	return createParticipantIn(ctx, w.tx, organiser, x, "", false)
 }
 
 func (w importTx) RecordMarks(ctx context.Context, participantID string, marks map[string]bool) error {

@@ -316,15 +316,15 @@ func (p *Postgres) CreateParticipant(ctx context.Context, organiser string, x *d
 	var out *domain.Participant
 	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
 		var err error
-		out, err = createParticipantIn(ctx, tx, organiser, x, requestID)
+		out, err = createParticipantIn(ctx, tx, organiser, x, requestID, true)
 		return err
 	})
 	return out, err
 }
 
 // createParticipantIn registers x in tx (the API's create and each row of
-// an import).
-func createParticipantIn(ctx context.Context, tx pgx.Tx, organiser string, x *domain.Participant, requestID string) (*domain.Participant, error) {
+// an import); lock as for findOrCreateProfessional.
+func createParticipantIn(ctx context.Context, tx pgx.Tx, organiser string, x *domain.Participant, requestID string, lock bool) (*domain.Participant, error) {
 	if requestID != "" {
 		first, err := scanParticipant(tx.QueryRow(ctx, participantByRequest, x.EventID, requestID))
 		if err == nil {
@@ -337,7 +337,7 @@ func createParticipantIn(ctx context.Context, tx pgx.Tx, organiser string, x *do
 	var professionalID, orgID *string
 	var orgName, sector string
 	if pr := x.Professional; pr != nil {
-		id, err := findOrCreateProfessional(ctx, tx, organiser, pr)
+		id, err := findOrCreateProfessional(ctx, tx, organiser, pr, lock)
 		if err != nil {
 			return nil, err
 		}
@@ -375,12 +375,11 @@ func alreadyRegistered(err error, eventID string) error {
 // upsertProfessional inserts a professional or, on a conflict with the given
 // arbiter, updates the existing one to the latest registration (keeping a
 // known e-mail, sex and position when the new registration lacks them) and
-// returns its id. The unique indexes behind the arbiters make concurrent
-// registrations of one person end on one row.
+// returns its id. The person key is set afterwards (setPersonKeys).
 func upsertProfessional(conflict string) string {
 	return `INSERT INTO professionals AS p (id, organiser_organisation_id, given_name, family_name, email,
-			organisation_id, organisation_name, sector, sex, given_key, family_key, organisation_key, position)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			organisation_id, organisation_name, sector, sex, given_key, family_key, organisation_key, position, person_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT ` + conflict + ` DO UPDATE SET
 			given_name = excluded.given_name,
 			family_name = excluded.family_name,
@@ -403,30 +402,106 @@ var (
 	upsertByID    = upsertProfessional(`(id)`)
 )
 
+// professionalLock is the first key of the advisory locks registrations
+// of one professional take ('SPPR').
+const professionalLock = 1397772370
+
 // findOrCreateProfessional returns the id of the professional of organiser
-// that pr is: the one with the same e-mail when pr has one; otherwise one
-// with the same normalised names and organisation (preferring one recorded
-// without e-mail, then the oldest). Failing that, pr becomes a new one.
-func findOrCreateProfessional(ctx context.Context, tx pgx.Tx, organiser string, pr *domain.Professional) (string, error) {
-	key := pr.MatchKey()
-	id := ids.New()
-	upsert := upsertByEmail
-	if pr.Email == "" {
-		upsert = upsertByName
-		err := tx.QueryRow(ctx, `SELECT id FROM professionals
-			WHERE organiser_organisation_id = $1 AND family_key = $2 AND given_key = $3 AND organisation_key = $4
-			ORDER BY email IS NULL DESC, id LIMIT 1`, organiser, key.Family, key.Given, key.Organisation).Scan(&id)
-		switch {
-		case err == nil:
-			upsert = upsertByID
-		case !errors.Is(err, pgx.ErrNoRows):
+// that pr is, the record domain.Identity.RecordFor chooses among the
+// organiser's records sharing pr's e-mail or names and organisation
+// (updated to pr), or a new one; then it sets the person keys of every
+// record with the names and organisation involved.
+//
+// With lock, registrations sharing the names and organisation or the
+// e-mail wait for each other (advisory locks, two at most, taken in
+// order), so concurrent ones see each other's records. An import does
+// without: it registers all its rows in one transaction and would hold a
+// lock per row. Without the lock, the unique indexes still end concurrent
+// registrations with the same e-mail (or the same names, both without one)
+// on one record; a registration with an e-mail and one without, committed
+// at the same moment, may each miss the other, and are counted as two
+// until the next registration of those names sets the keys again.
+func findOrCreateProfessional(ctx context.Context, tx pgx.Tx, organiser string, pr *domain.Professional, lock bool) (string, error) {
+	who := pr.Identity()
+	if lock {
+		keys := []string{"n:" + who.Name.String()}
+		if who.Email != "" {
+			keys = append(keys, "e:"+who.Email)
+		}
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1::int, hashtext(k)) FROM unnest($2::text[]) AS k ORDER BY k`,
+			professionalLock, keys); err != nil {
 			return "", db.Error(err)
 		}
 	}
-	err := tx.QueryRow(ctx, upsert, id, organiser, pr.GivenName, pr.FamilyName, db.Null(pr.Email),
+	records, err := professionalRecords(ctx, tx, `organiser_organisation_id = $1
+		AND (email = $2 OR (family_key, given_key, organisation_key) = ($3, $4, $5))`,
+		organiser, who.Email, who.Name.Family, who.Name.Given, who.Name.Organisation)
+	if err != nil {
+		return "", err
+	}
+	id, upsert := ids.New(), upsertByEmail
+	names := []domain.MatchKey{who.Name}
+	switch rec, ok := who.RecordFor(records); {
+	case ok:
+		id, upsert = rec.ID, upsertByID
+		if rec.Name != who.Name {
+			names = append(names, rec.Name)
+		}
+	case who.Email == "":
+		upsert = upsertByName
+	}
+	err = tx.QueryRow(ctx, upsert, id, organiser, pr.GivenName, pr.FamilyName, db.Null(pr.Email),
 		db.Null(pr.OrganisationID), pr.OrganisationName, pr.Sector, pr.Sex,
-		key.Given, key.Family, key.Organisation, pr.Position).Scan(&id)
-	return id, db.Error(err)
+		who.Name.Given, who.Name.Family, who.Name.Organisation, pr.Position, who.OwnKey()).Scan(&id)
+	if err != nil {
+		return "", db.Error(err)
+	}
+	return id, setPersonKeys(ctx, tx, names)
+}
+
+// professionalCols are what professionalRecords reads from pr.
+const professionalCols = `pr.id::text, COALESCE(pr.email, ''), pr.given_key, pr.family_key, pr.organisation_key, pr.person_key`
+
+// professionalRecords returns the professionals matching where (over the
+// professionals table, with args).
+func professionalRecords(ctx context.Context, q db.Querier, where string, args ...any) ([]domain.Record, error) {
+	rows, err := q.Query(ctx, `SELECT `+professionalCols+` FROM professionals pr WHERE `+where, args...)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Record, error) {
+		var x domain.Record
+		err := r.Scan(&x.ID, &x.Email, &x.Name.Given, &x.Name.Family, &x.Name.Organisation, &x.PersonKey)
+		return x, err
+	})
+	return out, db.Error(err)
+}
+
+// setPersonKeys gives every professional (of any organiser) with one of
+// names the person key domain.PersonKeys gives it.
+func setPersonKeys(ctx context.Context, tx pgx.Tx, names []domain.MatchKey) error {
+	var given, family, org []string
+	for _, n := range names {
+		given, family, org = append(given, n.Given), append(family, n.Family), append(org, n.Organisation)
+	}
+	records, err := professionalRecords(ctx, tx, `(family_key, given_key, organisation_key) IN
+		(SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`, family, given, org)
+	if err != nil {
+		return err
+	}
+	keys := domain.PersonKeys(records)
+	var changed, to []string
+	for _, r := range records {
+		if k := keys[r.ID]; k != r.PersonKey {
+			changed, to = append(changed, r.ID), append(to, k)
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	_, err = tx.Exec(ctx, `UPDATE professionals p SET person_key = x.key
+		FROM unnest($1::uuid[], $2::text[]) AS x (id, key) WHERE p.id = x.id`, changed, to)
+	return db.Error(err)
 }
 
 // GetParticipant returns a participant of the event.

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,13 +19,39 @@ import (
 type ImportRepository interface {
 	// ImportRows, SetImportDuplicates, FinishImport (of a dry run).
 	imports.Staged
-	// ImportDuplicates returns, for the staged rows in (after, upTo], the
-	// participant of the event already registered for the row's person,
-	// and the earlier rows of the import with the same person.
-	ImportDuplicates(ctx context.Context, organiser, eventID, importID string, after, upTo int) (existing map[int]string, within map[int][]int, err error)
+	// ProfessionalsSharing returns organiser's professional records that
+	// share an e-mail or names and organisation with one of who, each with
+	// its registration at the event ("" when it has none).
+	ProfessionalsSharing(ctx context.Context, organiser, eventID string, who []domain.Identity) ([]RegisteredRecord, error)
+	// EarlierRowsSharing returns, for the staged rows in (after, upTo],
+	// the earlier rows of the import that share the row's e-mail or names
+	// and organisation (the staged keys: see stagedIdentity).
+	EarlierRowsSharing(ctx context.Context, importID string, after, upTo int) ([]StagedPair, error)
 	// InImportTx runs fn with a writer whose statements share one
 	// transaction, committed when fn returns nil.
 	InImportTx(ctx context.Context, fn func(ImportWriter) error) error
+}
+
+// RegisteredRecord is a professional record and its registration at an
+// event ("" when it has none).
+type RegisteredRecord struct {
+	domain.Record
+	ParticipantID string
+}
+
+// StagedPair is a staged row and an earlier row of its import that shares
+// a key with it, with that row's staged keys.
+type StagedPair struct {
+	Row, Earlier               int
+	EarlierEmail, EarlierNames string
+}
+
+// stagedIdentity is the identity of a staged row's professional, from its
+// keys: the e-mail (MatchKey) and the encoded names and organisation
+// (NameKey).
+func stagedIdentity(email, names string) domain.Identity {
+	k, _ := domain.ParseMatchKey(names)
+	return domain.Identity{Email: email, Name: k}
 }
 
 // ImportWriter writes an import's rows inside one transaction.
@@ -87,7 +114,8 @@ func (a *App) ParticipantImportSpec(ctx context.Context, p auth.Principal, event
 					probs.Add(cells, "organisation", "could not be checked in the directory (%v); send the file again", errs.KindOf(err))
 				}
 			}
-			return &imports.StagedRow{Cells: cells, Problems: probs.List, MatchKey: pr.PersonKey()}
+			who := pr.Identity()
+			return &imports.StagedRow{Cells: cells, Problems: probs.List, MatchKey: who.Email, NameKey: who.Name.String()}
 		},
 	}, "trainingEvents/" + e.ID, nil
 }
@@ -134,6 +162,58 @@ func (a *App) allSessions(ctx context.Context, eventID string) ([]*domain.Sessio
 	}
 }
 
+// findImportDuplicates marks the rows (after row after) whose professional
+// is registered at the event already, by the record a registration of the
+// row would update (domain.Identity.RecordFor), and the earlier rows of the
+// file that are the same professional (domain.Identity.Same).
+func (a *App) findImportDuplicates(ctx context.Context, imp *imports.Import, eventID string, after int, rows []*imports.StagedRow) error {
+	who := make([]domain.Identity, len(rows))
+	byRow := make(map[int]domain.Identity, len(rows))
+	for i, r := range rows {
+		who[i] = stagedIdentity(r.MatchKey, r.NameKey)
+		byRow[r.Row] = who[i]
+	}
+	records, err := a.repo.ProfessionalsSharing(ctx, imp.OrganisationID, eventID, who)
+	if err != nil {
+		return err
+	}
+	byEmail, byName := map[string][]domain.Record{}, map[domain.MatchKey][]domain.Record{}
+	registered := map[string]string{}
+	for _, r := range records {
+		if r.Email != "" {
+			byEmail[r.Email] = append(byEmail[r.Email], r.Record)
+		}
+		byName[r.Name] = append(byName[r.Name], r.Record)
+		registered[r.ID] = r.ParticipantID
+	}
+	for i, r := range rows {
+		candidates := byName[who[i].Name]
+		if who[i].Email != "" {
+			candidates = append(slices.Clone(candidates), byEmail[who[i].Email]...)
+		}
+		if rec, ok := who[i].RecordFor(candidates); ok && registered[rec.ID] != "" {
+			r.Matches = []imports.Match{{ID: registered[rec.ID], Score: 1, NameScore: 1}}
+		}
+	}
+	pairs, err := a.repo.EarlierRowsSharing(ctx, imp.ID, after, rows[len(rows)-1].Row)
+	if err != nil {
+		return err
+	}
+	same := map[int][]int{}
+	for _, p := range pairs {
+		if byRow[p.Row].Same(stagedIdentity(p.EarlierEmail, p.EarlierNames)) {
+			same[p.Row] = append(same[p.Row], p.Earlier)
+		}
+	}
+	for _, r := range rows {
+		if s := same[r.Row]; len(s) > 0 {
+			slices.Sort(s)
+			r.SameAs = slices.Compact(s)
+		}
+	}
+	return nil
+}
+
 // Process carries a participant import to its end (imports.Processor): it
 // finds rows whose professional is already registered at the event (or
 // appears earlier in the sheet), then (unless it is a dry run) registers
@@ -144,17 +224,7 @@ func (a *App) allSessions(ctx context.Context, eventID string) ([]*domain.Sessio
 func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phase string, c imports.Counts, percent int)) error {
 	eventID := strings.TrimPrefix(imp.Parent, "trainingEvents/")
 	c, err := imports.Check(ctx, imp, a.repo, func(ctx context.Context, after int, rows []*imports.StagedRow) error {
-		existing, within, err := a.repo.ImportDuplicates(ctx, imp.OrganisationID, eventID, imp.ID, after, rows[len(rows)-1].Row)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			if id, ok := existing[r.Row]; ok {
-				r.Matches = []imports.Match{{ID: id, Score: 1, NameScore: 1}}
-			}
-			r.SameAs = within[r.Row]
-		}
-		return nil
+		return a.findImportDuplicates(ctx, imp, eventID, after, rows)
 	}, report)
 	if err != nil || imp.ValidateOnly {
 		return err

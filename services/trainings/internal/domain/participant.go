@@ -136,17 +136,15 @@ func (p *Participant) Validate() error {
 	return v.Err()
 }
 
-// MatchKey is what identifies a professional among the earlier registrations
-// of one organiser when no e-mail is given: the normalised given and family
-// names and organisation.
+// MatchKey is the normalised given and family names and organisation of a
+// professional: with the e-mail, what tells professionals apart (Identity).
 type MatchKey struct {
 	Given, Family, Organisation string
 }
 
 // MatchKey returns the key of pr: names lower-cased, trimmed and with runs of
 // white space collapsed; the organisation is its directory id when given,
-// otherwise its name normalised the same way. (With an e-mail, the
-// lower-cased e-mail alone identifies the professional.)
+// otherwise its name normalised the same way.
 func (pr *Professional) MatchKey() MatchKey {
 	org := "name:" + fold(pr.OrganisationName)
 	if pr.OrganisationID != "" {

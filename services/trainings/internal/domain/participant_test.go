@@ -39,3 +39,78 @@ func TestParticipantNormalize(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestIdentitySame(t *testing.T) {
+	marko := MatchKey{Given: "marko", Family: "marković", Organisation: "name:pu kikinda"}
+	other := MatchKey{Given: "marko", Family: "marković", Organisation: "name:csr kikinda"}
+	for _, tc := range []struct {
+		name string
+		a, b Identity
+		want bool
+	}{
+		{"same e-mail, other names", Identity{"m@x.org", marko}, Identity{"m@x.org", other}, true},
+		{"names, no e-mail", Identity{"", marko}, Identity{"", marko}, true},
+		{"names, one e-mail", Identity{"m@x.org", marko}, Identity{"", marko}, true},
+		{"names, the other e-mail", Identity{"", marko}, Identity{"m@x.org", marko}, true},
+		{"names, two e-mails", Identity{"m@x.org", marko}, Identity{"marko@y.org", marko}, false},
+		{"other organisation", Identity{"", marko}, Identity{"", other}, false},
+	} {
+		if got := tc.a.Same(tc.b); got != tc.want {
+			t.Errorf("%s: Same = %v", tc.name, got)
+		}
+	}
+}
+
+func TestRecordFor(t *testing.T) {
+	marko := MatchKey{Given: "marko", Family: "marković", Organisation: "name:pu kikinda"}
+	// ids in creation order
+	plain := Record{ID: "01", Identity: Identity{"", marko}}
+	mail := Record{ID: "02", Identity: Identity{"m@x.org", marko}}
+	otherMail := Record{ID: "03", Identity: Identity{"marko@y.org", marko}}
+	for _, tc := range []struct {
+		name    string
+		who     Identity
+		records []Record
+		want    string
+	}{
+		{"none", Identity{"m@x.org", marko}, nil, ""},
+		{"e-mail takes over the record without one", Identity{"m@x.org", marko}, []Record{plain}, "01"},
+		{"e-mail record first", Identity{"m@x.org", marko}, []Record{plain, otherMail, mail}, "02"},
+		{"a new e-mail takes over the plain record", Identity{"new@x.org", marko}, []Record{otherMail, plain}, "01"},
+		{"another e-mail is another person", Identity{"new@x.org", marko}, []Record{mail}, ""},
+		{"no e-mail: the plain record first", Identity{"", marko}, []Record{mail, plain}, "01"},
+		{"no e-mail: else the oldest", Identity{"", marko}, []Record{otherMail, mail}, "02"},
+	} {
+		got, ok := tc.who.RecordFor(tc.records)
+		if ok != (tc.want != "") || got.ID != tc.want {
+			t.Errorf("%s: RecordFor = %q, %v; want %q", tc.name, got.ID, ok, tc.want)
+		}
+	}
+}
+
+func TestPersonKeys(t *testing.T) {
+	marko := MatchKey{Given: "marko", Family: "marković", Organisation: "name:pu kikinda"}
+	ana := MatchKey{Given: "ana", Family: "anić", Organisation: "name:pu kikinda"}
+	got := PersonKeys([]Record{
+		// Marko: without an e-mail at one organiser, with two at others
+		// (two persons): the records without one go with the oldest.
+		{ID: "04", Identity: Identity{"marko@y.org", marko}},
+		{ID: "01", Identity: Identity{"", marko}},
+		{ID: "02", Identity: Identity{"m@x.org", marko}},
+		{ID: "05", Identity: Identity{"", marko}},
+		// Ana: never with an e-mail.
+		{ID: "03", Identity: Identity{"", ana}},
+	})
+	want := map[string]string{"01": "e:m@x.org", "02": "e:m@x.org", "04": "e:marko@y.org", "05": "e:m@x.org",
+		"03": "n:anić\tana\tname:pu kikinda"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("PersonKeys (-want +got):\n%s", diff)
+	}
+	k, ok := ParseMatchKey(marko.String())
+	if !ok || k != marko {
+		t.Fatalf("ParseMatchKey(%q) = %v, %v", marko.String(), k, ok)
+	}
+	if _, ok := ParseMatchKey("e:m@x.org"); ok {
+		t.Fatal("ParseMatchKey took an e-mail key")
+	}
+}

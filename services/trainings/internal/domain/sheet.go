@@ -2,7 +2,6 @@ package domain
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -150,15 +149,4 @@ func ParticipantFromRow(m imports.Mapping, row int, cells []string) (*SheetRow, 
 		}
 	}
 	return out, p
-}
-
-// PersonKey is the key that identifies the professional across the
-// organiser's registrations: the e-mail when given, else the normalised
-// names and organisation (the stored professionals' person_key).
-func (pr *Professional) PersonKey() string {
-	if pr.Email != "" {
-		return "e:" + pr.Email
-	}
-	k := pr.MatchKey()
-	return fmt.Sprintf("n:%s|%s|%s", k.Family, k.Given, k.Organisation)
 }
