@@ -17,7 +17,7 @@ func PersonKeys(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	var records []domain.Record
 	for rows.Next() {
 		var r domain.Record
