@@ -11,6 +11,11 @@
 // service that returns a person's data (referrals: reason, notes, snapshot)
 // sends its records to the beneficiaries service before it returns the data
 // and fails the request if it cannot.
+//
+// A purpose is free text and may name a person, and one call may read many
+// persons (a search, a list, an import). So a purpose is stored once per
+// call (Actor.Call), and every record of the call refers to it: erasing any
+// person the call read blanks it for all of the call's records.
 package audit
 
 import (
@@ -19,6 +24,7 @@ import (
 
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/validate"
 	"google.golang.org/grpc/metadata"
 )
@@ -51,6 +57,9 @@ type Record struct {
 	Fields []string
 	// Purpose is what the caller declared.
 	Purpose string
+	// Call identifies the call that declared Purpose, stored once for all
+	// its records ("" when Purpose is "").
+	Call string
 	// Resource names what was read when it is not the beneficiary record
 	// itself, e.g. "referrals/0190…"; "" for the beneficiary's own data.
 	Resource string
@@ -61,6 +70,21 @@ type Record struct {
 type Actor struct {
 	auth.Principal
 	Purpose string
+	// Call is the id of the call (a UUID) that declared Purpose, shared by
+	// all the records it makes; it is set with the purpose (WithPurpose,
+	// FromIncoming). A job acting later for a call (an import) may use an
+	// id of its own, the same every time it records.
+	Call string
+}
+
+// WithPurpose returns act declaring purpose, in a call of its own when it
+// has none yet.
+func (act Actor) WithPurpose(purpose string) Actor {
+	act.Purpose = purpose
+	if act.Call == "" && purpose != "" {
+		act.Call = ids.New()
+	}
+	return act
 }
 
 // Records returns one record per subject for act doing action on fields.
@@ -70,10 +94,19 @@ func (act Actor) Records(action string, fields []string, resource string, subjec
 		out = append(out, Record{
 			ActorOrganisationID: act.OrganisationID, ActorClientID: act.ClientID,
 			OwnerOrganisationID: s.OwnerOrganisationID, BeneficiaryID: s.BeneficiaryID,
-			Action: action, Fields: fields, Purpose: act.Purpose, Resource: resource,
+			Action: action, Fields: fields, Purpose: act.Purpose, Call: act.PurposeCall(), Resource: resource,
 		})
 	}
 	return out
+}
+
+// PurposeCall returns the id under which the call's purpose is stored: ""
+// when it declared none.
+func (act Actor) PurposeCall() string {
+	if act.Purpose == "" {
+		return ""
+	}
+	return act.Call
 }
 
 // Subject is a beneficiary whose data is read, with its owner.
@@ -99,10 +132,10 @@ func FromIncoming(ctx context.Context) (Actor, error) {
 		v = metadata.ValueFromIncomingContext(ctx, PurposeMetadata)
 	}
 	if len(v) > 0 {
-		act.Purpose = v[0]
-		if err := CheckPurpose(act.Purpose); err != nil {
+		if err := CheckPurpose(v[0]); err != nil {
 			return act, err
 		}
+		act = act.WithPurpose(v[0])
 	}
 	return act, nil
 }

@@ -1,10 +1,14 @@
 // Package auditpg stores audit records in the audit_events table of the
-// schema on the connection's search path (the beneficiaries schema): an
-// append-only table (its triggers refuse UPDATE, DELETE and TRUNCATE).
+// schema on the connection's search path (the beneficiaries schema), and
+// the purposes their calls declared in audit_purposes, once per call:
+// append-only tables (their triggers refuse UPDATE, DELETE and TRUNCATE;
+// erasure blanks purposes through a function of the table's owner).
 //
 //	audit_events (id bigint identity, time timestamptz, actor_organisation_id uuid,
 //	    actor_client_id text, owner_organisation_id uuid, beneficiary_id uuid,
-//	    action text, fields text[], purpose text, resource text)
+//	    action text, fields text[], purpose text (records from before
+//	    audit_purposes only), resource text, purpose_id uuid)
+//	audit_purposes (id uuid: the call's id, purpose text)
 package auditpg
 
 import (
@@ -14,13 +18,46 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
 )
+
+// Insert returns two data-modifying WITH queries, name and name_purpose,
+// that append the audit records of one call that the query sel selects
+// (actor_organisation_id, actor_client_id, owner_organisation_id,
+// beneficiary_id, action, fields, resource) and, when the call declared a
+// purpose and sel selected a record, the purpose: purpose and call are SQL
+// expressions of the purpose (text) and the call's id (uuid, NULL when it
+// declared none: CallArg). A call's later records find its purpose stored
+// and leave it as it is (blanked, if an erasure did).
+func Insert(name, sel, purpose, call string) string {
+	return name + ` AS (INSERT INTO audit_events (actor_organisation_id, actor_client_id, owner_organisation_id,
+			beneficiary_id, action, fields, resource, purpose_id)
+		SELECT s.*, ` + call + `::uuid FROM (` + sel + `) s RETURNING 1),
+	` + name + `_purpose AS (INSERT INTO audit_purposes (id, purpose) SELECT ` + call + `::uuid, ` + purpose + `
+		WHERE ` + call + `::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM ` + name + `) ON CONFLICT (id) DO NOTHING)`
+}
+
+// CallArg is the argument for Insert's call: the id (Actor.PurposeCall),
+// or NULL for "" (no purpose declared).
+func CallArg(call string) any {
+	if call == "" {
+		return nil
+	}
+	return call
+}
+
+// appendSQL appends the records of one call, with their owners $3 and
+// beneficiaries $4 (uuid[]).
+var appendSQL = `WITH ` + Insert("a", `SELECT $1::uuid, $2::text, o, b, $5::text, $6::text[], $8::text
+	FROM unnest($3::uuid[], $4::uuid[]) AS t(o, b)`, "$7::text", "$9") + ` SELECT`
 
 // Append inserts records, in the transaction q belongs to when it is one
 // (queued in a pipelined one: they go with its next statement or its
 // commit, which fails if they do). Records that share everything but the
-// beneficiary and owner (one call's rows) go in one statement.
+// beneficiary and owner (one call's rows) go in one statement. A record
+// with a purpose but no call (an Actor built by hand) is given one, shared
+// by the records of this statement.
 func Append(ctx context.Context, q db.Querier, recs []audit.Record) error {
 	for len(recs) > 0 {
 		head := recs[0]
@@ -32,11 +69,15 @@ func Append(ctx context.Context, q db.Querier, recs []audit.Record) error {
 		for i, r := range recs[:n] {
 			owners[i], bens[i] = r.OwnerOrganisationID, r.BeneficiaryID
 		}
-		if err := db.Defer(ctx, q, `INSERT INTO audit_events
-			(actor_organisation_id, actor_client_id, owner_organisation_id, beneficiary_id, action, fields, purpose, resource)
-			SELECT $1, $2, o, b, $5, $6, $7, $8 FROM unnest($3::uuid[], $4::uuid[]) AS t(o, b)`,
+		switch {
+		case head.Purpose == "":
+			head.Call = ""
+		case head.Call == "":
+			head.Call = ids.New()
+		}
+		if err := db.Defer(ctx, q, appendSQL,
 			head.ActorOrganisationID, head.ActorClientID, owners, bens, head.Action, db.Strings(head.Fields),
-			head.Purpose, head.Resource); err != nil {
+			head.Purpose, head.Resource, CallArg(head.Call)); err != nil {
 			return err
 		}
 		recs = recs[n:]
@@ -46,18 +87,19 @@ func Append(ctx context.Context, q db.Querier, recs []audit.Record) error {
 
 func sameHead(a, b audit.Record) bool {
 	return a.ActorOrganisationID == b.ActorOrganisationID && a.ActorClientID == b.ActorClientID &&
-		a.Action == b.Action && a.Purpose == b.Purpose && a.Resource == b.Resource && slices.Equal(a.Fields, b.Fields)
+		a.Action == b.Action && a.Purpose == b.Purpose && a.Call == b.Call && a.Resource == b.Resource &&
+		slices.Equal(a.Fields, b.Fields)
 }
 
 // List returns the records of owner's beneficiaries (one, or all for ""),
 // newest first, optionally only those by actor, after page.After (an id).
 func List(ctx context.Context, q db.Querier, owner, beneficiaryID, actor string, page pagination.Page) ([]audit.Record, error) {
-	rows, err := q.Query(ctx, `SELECT id, time, actor_organisation_id, actor_client_id, owner_organisation_id,
-			beneficiary_id, action, fields, purpose, resource
-		FROM audit_events
-		WHERE owner_organisation_id = $1 AND ($2 = '' OR beneficiary_id = $2::uuid) AND ($3 = '' OR actor_organisation_id = $3::uuid)
-			AND ($4 = '' OR id < $4::bigint)
-		ORDER BY id DESC LIMIT $5`, owner, beneficiaryID, actor, page.After, page.Limit())
+	rows, err := q.Query(ctx, `SELECT e.id, e.time, e.actor_organisation_id, e.actor_client_id, e.owner_organisation_id,
+			e.beneficiary_id, e.action, e.fields, COALESCE(p.purpose, e.purpose), e.resource
+		FROM audit_events e LEFT JOIN audit_purposes p ON p.id = e.purpose_id
+		WHERE e.owner_organisation_id = $1 AND ($2 = '' OR e.beneficiary_id = $2::uuid) AND ($3 = '' OR e.actor_organisation_id = $3::uuid)
+			AND ($4 = '' OR e.id < $4::bigint)
+		ORDER BY e.id DESC LIMIT $5`, owner, beneficiaryID, actor, page.After, page.Limit())
 	if err != nil {
 		return nil, db.Error(err)
 	}

@@ -433,19 +433,23 @@ const erasedProblem = "the text of this cell was removed when the person the row
 
 // ForgetPurposesSQL blanks the purpose declared for the imports that
 // created, linked or were scored against one of the records $1 (uuid[]):
-// free text that may name them, as the purposes of their audit records
-// (which the import's purpose was copied to) are blanked. A running import
-// keeps the purpose it read when it started for the audit records of the
-// rows it writes; it records none once resumed elsewhere. Run with
+// free text that may name them. It returns their ids: the import's id is
+// the call id its audit records store its purpose under (a service with an
+// audit log blanks that too). A running import keeps the purpose it read
+// when it started for the audit records of the rows it writes (blanked
+// there too when the service blanks the call's purpose before it is
+// stored); it records none once resumed elsewhere. Run with
 // ForgetResourcesSQL.
 const ForgetPurposesSQL = `UPDATE imports SET purpose = ''
-	WHERE purpose <> '' AND id IN (SELECT import_id FROM (` + forgottenRows + `) f)`
+	WHERE purpose <> '' AND id IN (SELECT import_id FROM (` + forgottenRows + `) f) RETURNING id`
 
 // Forget runs ForgetResourcesSQL and ForgetPurposesSQL for the records
 // ids, as one statement, outside an erasure: for a running import that
-// scored its rows against records erased since it read them.
-func Forget(ctx context.Context, q db.Querier, ids []string) error {
-	_, err := q.Exec(ctx, `WITH r AS (`+ForgetResourcesSQL+`), p AS (`+ForgetPurposesSQL+`) SELECT`, ids)
+// scored its rows against records erased since it read them. then is the
+// statement's last part: "SELECT" alone, or a SELECT given the ids of the
+// imports whose purpose was blanked as the WITH query p (id).
+func Forget(ctx context.Context, q db.Querier, ids []string, then string) error {
+	_, err := q.Exec(ctx, `WITH r AS (`+ForgetResourcesSQL+`), p AS (`+ForgetPurposesSQL+`) `+then, ids)
 	return db.Error(err)
 }
 

@@ -74,4 +74,4 @@ const (
 )
 
 // SearchAuditedSQL is the statement SearchBeneficiaries sends.
-const SearchAuditedSQL = searchAuditedSQL
+var SearchAuditedSQL = searchAuditedSQL

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/spona/spona/pkg/audit/auditpg"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/errs"
@@ -233,13 +234,8 @@ func (p *Postgres) ReadAudited(ctx context.Context, viewer, id string, rec app.R
 	var b domain.Beneficiary
 	found := false
 	batch := &pgx.Batch{}
-	batch.Queue(`WITH r AS (SELECT `+beneficiaryCols+` FROM beneficiaries b WHERE b.id = $2 AND `+visible+`),
-		a AS (`+auditInsert+`
-			SELECT $3, $4, m.organisation_id, m.id, $5, CASE WHEN m.organisation_id = $1 THEN $6::text[] ELSE $7::text[] END, $8
-			FROM beneficiaries m WHERE m.id = $2 AND m.merged_into IS NULL AND EXISTS (SELECT 1 FROM r))
-		SELECT * FROM r`,
-		viewer, id, rec.Actor.OrganisationID, rec.Actor.ClientID, rec.Action,
-		db.Strings(rec.OwnerFields), db.Strings(rec.GrantedFields), rec.Actor.Purpose).
+	batch.Queue(readAuditedSQL, viewer, id, rec.Actor.OrganisationID, rec.Actor.ClientID, rec.Action,
+		db.Strings(rec.OwnerFields), db.Strings(rec.GrantedFields), rec.Actor.Purpose, auditpg.CallArg(rec.Actor.PurposeCall())).
 		QueryRow(func(row pgx.Row) error {
 			err := scanInto(row, &b)
 			if errors.Is(err, pgx.ErrNoRows) {
@@ -257,6 +253,15 @@ func (p *Postgres) ReadAudited(ctx context.Context, viewer, id string, rec app.R
 	}
 	return &b, nil
 }
+
+// readAuditedSQL reads beneficiary $2 as viewer $1 sees it and records
+// that actor $3 (client $4, purpose $8, call $9) did $5 on the fields $6 of
+// its own persons or $7 of those it was granted.
+var readAuditedSQL = `WITH r AS (SELECT ` + beneficiaryCols + ` FROM beneficiaries b WHERE b.id = $2 AND ` + visible + `),
+	` + auditpg.Insert("a", `SELECT $3::uuid, $4::text, m.organisation_id, m.id, $5::text,
+			CASE WHEN m.organisation_id = $1 THEN $6::text[] ELSE $7::text[] END, ''::text
+		FROM beneficiaries m WHERE m.id = $2 AND m.merged_into IS NULL AND EXISTS (SELECT 1 FROM r)`, "$8::text", "$9") + `
+	SELECT * FROM r`
 
 // ListBeneficiaries returns up to p.Limit() visible current rows after
 // p.After, newest first.
@@ -350,7 +355,7 @@ func (p *Postgres) Search(ctx context.Context, viewer, key string, after *domain
 	}
 	rows, err := p.q.Query(ctx, searchAuditedSQL, viewer, key, limit, afterScore, afterID,
 		rec.Actor.OrganisationID, rec.Actor.ClientID, rec.Action, db.Strings(rec.OwnerFields), db.Strings(rec.GrantedFields),
-		rec.Actor.Purpose, shown)
+		rec.Actor.Purpose, shown, auditpg.CallArg(rec.Actor.PurposeCall()))
 	if err != nil {
 		return nil, db.Error(err)
 	}
@@ -392,16 +397,14 @@ const searchRows = ` SELECT ` + beneficiaryCols + `, page.score FROM page JOIN b
 const SearchSQL = searchPage + searchRows
 
 // searchAuditedSQL is the search that also records, for the first $12 rows
-// of the page (those shown), that actor $6 (client $7, purpose $11) did
-// $8 on the fields $9 of its own persons or $10 of those it was granted.
-const searchAuditedSQL = searchPage + `,
-	audited AS (` + auditInsert + `
-		SELECT $6, $7, b.organisation_id, b.id, $8, CASE WHEN b.organisation_id = $1 THEN $9::text[] ELSE $10::text[] END, $11
-		FROM (SELECT page.id FROM page ORDER BY page.score DESC, page.id DESC LIMIT $12) s JOIN beneficiaries b ON b.id = s.id)` + searchRows
-
-// auditInsert starts the insert of audit records (pkg/audit/auditpg's
-// table) from a query of their columns.
-const auditInsert = `INSERT INTO audit_events (actor_organisation_id, actor_client_id, owner_organisation_id, beneficiary_id, action, fields, purpose)`
+// of the page (those shown), that actor $6 (client $7, purpose $11, call
+// $13) did $8 on the fields $9 of its own persons or $10 of those it was
+// granted.
+var searchAuditedSQL = searchPage + `,
+	` + auditpg.Insert("audited", `SELECT $6::uuid, $7::text, b.organisation_id, b.id, $8::text,
+			CASE WHEN b.organisation_id = $1 THEN $9::text[] ELSE $10::text[] END, ''::text
+		FROM (SELECT page.id FROM page ORDER BY page.score DESC, page.id DESC LIMIT $12) s JOIN beneficiaries b ON b.id = s.id`,
+	"$11::text", "$13") + searchRows
 
 // similarKeys is the set of name keys similar (pg_trgm's %) to the SQL
 // expression key, for persons' b.name_key IN (...).
@@ -539,12 +542,15 @@ var eraseParts = []string{
 	`UPDATE consents SET scope = '', guardian_name = '', withdraw_reason = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
 	`UPDATE access_grants SET revoke_time = COALESCE(revoke_time, $2), reason = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
 	importsjob.ForgetResourcesSQL,
+	// Last: eraseSQL passes the imports it returns to the audit log.
 	importsjob.ForgetPurposesSQL,
 }
 
 // eraseSQL is the erasure as one statement: eraseParts as data-modifying
 // WITH queries, and the purposes declared in the audit log blanked by the
-// function that may (the service's role may not update the log).
+// function that may (the service's role may not update the log): those of
+// every call that read or changed one of the persons, and of the imports
+// whose purpose the last part blanked.
 var eraseSQL = func() string {
 	var b strings.Builder
 	for i, part := range eraseParts {
@@ -556,6 +562,7 @@ var eraseSQL = func() string {
 		fmt.Fprintf(&b, "e%d AS (%s)", i, part)
 	}
 	// The households whose reference was blanked, as the rows were before.
-	b.WriteString("\nSELECT audit_events_forget_purposes($1::uuid[]), ARRAY(" + householdsOf + ")::text[]")
+	fmt.Fprintf(&b, "\nSELECT audit_events_forget_purposes($1::uuid[], ARRAY(SELECT id FROM e%d)), ARRAY(%s)::text[]",
+		len(eraseParts)-1, householdsOf)
 	return b.String()
 }()

@@ -81,7 +81,8 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 	if err != nil || imp.ValidateOnly {
 		return err
 	}
-	act := Actor{Principal: auth.Principal{OrganisationID: imp.OrganisationID, ClientID: imp.ClientID}, Purpose: imp.Purpose}
+	// One call: its records store the purpose once, under the import's id.
+	act := Actor{Principal: auth.Principal{OrganisationID: imp.OrganisationID, ClientID: imp.ClientID}, Purpose: imp.Purpose, Call: imp.ID}
 	m := imports.MappingOf(imp.Columns)
 	today := a.today()
 	return a.repo.InTx(ctx, func(r Repository) error {

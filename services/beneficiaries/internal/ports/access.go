@@ -130,7 +130,7 @@ func (s *Access) RecordAccess(ctx context.Context, req *pb.RecordAccessRequest) 
 	if err != nil {
 		return nil, err
 	}
-	act.Purpose = req.GetPurpose()
+	act = act.WithPurpose(req.GetPurpose())
 	reads := make([]domain.Read, len(req.GetResources()))
 	for i, r := range req.GetResources() {
 		reads[i] = domain.Read{BeneficiaryID: r.GetBeneficiaryId(), Resource: r.GetResource()}
