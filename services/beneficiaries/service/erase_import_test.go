@@ -304,6 +304,21 @@ func TestErasureReachesRunningImport(t *testing.T) {
 	if !slices.Equal(names, []string{"Omar Khalil 1985-01-31"}) {
 		t.Fatalf("persons after the import: %q", names)
 	}
+	// The import's purpose named her: its record of the person it created
+	// after her erasure does not keep it.
+	log, err := c.ListAuditEvents(ctx, &pb.ListAuditEventsRequest{BeneficiaryId: list.GetBeneficiaries()[0].GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created []string
+	for _, e := range log.GetAuditEvents() {
+		if e.GetAction() == "create" {
+			created = append(created, e.GetPurpose())
+		}
+	}
+	if !slices.Equal(created, []string{""}) {
+		t.Fatalf("purposes of the import's create record of Omar: %q, want it blanked", created)
+	}
 }
 
 // waitForLock waits until a session waits for a lock on table.
