@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -232,6 +233,11 @@ func populate(t *testing.T, s *system) world {
 			"project_id": w.project, "type": "ASSISTANCE_TYPE_INFORMATION", "date": "2024-03-05"}), 200)
 	}
 
+	// Calls reading her and others, with a purpose naming her (stored once
+	// per call: erasing her blanks it for the others' records too).
+	must(t, a.Do(t, "GET", "/v1/beneficiaries?page_size=50", nil, "X-Spona-Purpose", "looking for "+fullLatin+", "+passport), 200)
+	must(t, a.Do(t, "GET", "/v1/beneficiaries:search?query="+url.QueryEscape(given), nil, "X-Spona-Purpose", "is "+cyrillic+" registered?"), 200)
+
 	// Referrals naming her, through every transition, read by the receiver.
 	refer := func(key string) string {
 		r := must(t, a.Do(t, "POST", "/v1/referrals", map[string]any{
@@ -248,6 +254,7 @@ func populate(t *testing.T, s *system) world {
 	must(t, b.Do(t, "POST", "/v1/referrals/"+w.referral+":start", map[string]any{}), 200)
 	must(t, b.Do(t, "POST", "/v1/referrals/"+w.referral+":complete", map[string]any{
 		"outcome": map[string]any{"code": "OUTCOME_CODE_SERVICE_PROVIDED", "note": "Kovačević-Zlatanović examined, passport " + passport}}), 200)
+	must(t, b.Do(t, "GET", "/v1/referrals?direction=DIRECTION_INCOMING", nil, "X-Spona-Purpose", "referrals of "+fullLatin), 200)
 	w.declined = refer("referral-2")
 	must(t, b.Do(t, "POST", "/v1/referrals/"+w.declined+":decline", map[string]any{"reason": "Zlatanović lives outside our area"}), 200)
 

@@ -110,7 +110,8 @@ func TestEventsOfBeneficiaries(t *testing.T) {
 	var named, purposes int
 	if err := pg.QueryRow(context.Background(), `SELECT
 			(SELECT count(*) FROM beneficiaries.beneficiaries WHERE given_name <> '' OR family_name <> '' OR original_script_name <> ''),
-			(SELECT count(*) FROM beneficiaries.audit_events WHERE purpose LIKE '%Amina%')`).Scan(&named, &purposes); err != nil {
+			(SELECT count(*) FROM beneficiaries.audit_events WHERE purpose LIKE '%Amina%')
+			+ (SELECT count(*) FROM beneficiaries.audit_purposes WHERE purpose LIKE '%Amina%')`).Scan(&named, &purposes); err != nil {
 		t.Fatal(err)
 	}
 	if named != 0 || purposes != 0 {
@@ -121,6 +122,9 @@ func TestEventsOfBeneficiaries(t *testing.T) {
 	}
 	if _, err := pg.Exec(context.Background(), `UPDATE beneficiaries.audit_events SET purpose = '', actor_client_id = 'x'`); err == nil {
 		t.Fatal("the audit log accepted an update riding on a purpose redaction")
+	}
+	if _, err := pg.Exec(context.Background(), `UPDATE beneficiaries.audit_purposes SET purpose = '', id = gen_random_uuid()`); err == nil {
+		t.Fatal("the audit log's purposes accepted an update riding on a purpose redaction")
 	}
 
 	// Erasing again, by either id, changes nothing and emits nothing.

@@ -504,6 +504,9 @@ func TestAuditLog(t *testing.T) {
 		`UPDATE beneficiaries.audit_events SET purpose = 'tampered'`,
 		`DELETE FROM beneficiaries.audit_events`,
 		`TRUNCATE beneficiaries.audit_events`,
+		`UPDATE beneficiaries.audit_purposes SET purpose = 'tampered'`,
+		`DELETE FROM beneficiaries.audit_purposes`,
+		`TRUNCATE beneficiaries.audit_purposes`,
 	} {
 		if _, err := conn.Exec(context.Background(), stmt); err == nil {
 			t.Errorf("%s succeeded on the audit log", stmt)
