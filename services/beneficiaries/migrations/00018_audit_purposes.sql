@@ -66,18 +66,21 @@ END;
 $$;
 -- +goose StatementEnd
 
--- Erasure of the persons ids blanks the purpose of every call that wrote a
--- record of one of them, and of the calls named in calls (the imports
--- whose own purpose it blanked): a call with no purpose stored yet (an
--- import still running) gets a blank one, which its later records keep. It runs as the
--- audit role that owns both tables: the service's role may only INSERT
--- into and SELECT from them.
+-- Erasure of the persons ids, of the organisations owners, blanks the
+-- purpose of every call that wrote a record of one of them, and of the
+-- calls named in calls (the imports whose own purpose it blanked): a call
+-- with no purpose stored yet (an import still running) gets a blank one,
+-- which its later records keep. The owners let the records be found by
+-- their index (a record's owner is its person's organisation) instead of
+-- reading the whole log. It runs as the audit role that owns both tables:
+-- the service's role may only INSERT into and SELECT from them.
 DROP FUNCTION audit_events_forget_purposes(uuid[]);
 -- +goose StatementBegin
-CREATE FUNCTION audit_events_forget_purposes(ids uuid[], calls uuid[]) RETURNS bigint
+CREATE FUNCTION audit_events_forget_purposes(owners uuid[], ids uuid[], calls uuid[]) RETURNS bigint
 LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
     WITH own AS (
-        SELECT id, purpose, purpose_id FROM audit_events WHERE beneficiary_id = ANY (ids)
+        SELECT id, purpose, purpose_id FROM audit_events
+        WHERE owner_organisation_id = ANY (owners) AND beneficiary_id = ANY (ids)
     ),
     legacy AS (
         UPDATE audit_events SET purpose = '' WHERE id IN (SELECT id FROM own WHERE purpose <> '') RETURNING 1
@@ -92,7 +95,7 @@ $$;
 -- +goose StatementEnd
 
 -- +goose Down
-DROP FUNCTION audit_events_forget_purposes(uuid[], uuid[]);
+DROP FUNCTION audit_events_forget_purposes(uuid[], uuid[], uuid[]);
 -- +goose StatementBegin
 CREATE FUNCTION audit_events_forget_purposes(ids uuid[]) RETURNS bigint
 LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$

@@ -2,6 +2,7 @@ package adapters_test
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -20,8 +21,12 @@ import (
 // time (a round trip each), each in its transaction, over a table of 20,000
 // beneficiaries and 50,000 staged import rows. The person erased has a
 // document, a consent, an assistance, a grant, audit events and import
-// rows (one created them, one was scored its in-file duplicate); erasing
-// again repeats the same work (the statements are idempotent).
+// rows (one created them, one was scored its in-file duplicate), in an
+// audit log of 200,000 records of 10,000 calls with a purpose (20 of them
+// read the person); erasing again repeats the same work (the statements
+// are idempotent). erase_before is the one statement with the audit
+// erasure from before purposes were stored once per call (it blanked the
+// person's own records only).
 func BenchmarkErase(b *testing.B) {
 	pool, orgs := load(b, 20_000)
 	ctx := context.Background()
@@ -56,22 +61,47 @@ func BenchmarkErase(b *testing.B) {
 				'created', CASE WHEN i = 1 THEN '` + p.ID + `'::uuid ELSE gen_random_uuid() END
 			FROM generate_series(1, 50000) i`,
 		`ANALYZE import_rows`,
+		// An audit log of 200,000 records: 10,000 calls with a purpose,
+		// each reading 20 persons, and 20 of them the person too.
+		`WITH n AS (SELECT count(*) AS total FROM beneficiaries),
+			persons AS (SELECT row_number() OVER (ORDER BY id) AS k, id, organisation_id FROM beneficiaries),
+			c AS (SELECT i, gen_random_uuid() AS id FROM generate_series(1, 10000) i),
+			p AS (INSERT INTO audit_purposes (id, purpose) SELECT id, 'purpose of call ' || i FROM c),
+			others AS (INSERT INTO audit_events (actor_organisation_id, actor_client_id, owner_organisation_id, beneficiary_id, action, fields, purpose_id)
+				SELECT '` + orgs[0] + `', 'bench', persons.organisation_id, persons.id, 'list', '{given_name}', c.id
+				FROM c CROSS JOIN generate_series(0, 19) j CROSS JOIN n JOIN persons ON persons.k = (c.i * 20 + j) % n.total + 1)
+		INSERT INTO audit_events (actor_organisation_id, actor_client_id, owner_organisation_id, beneficiary_id, action, fields, purpose_id)
+		SELECT '` + orgs[0] + `', 'bench', '` + orgs[0] + `', '` + p.ID + `', 'list', '{given_name}', c.id FROM c WHERE c.i % 500 = 0`,
+		`ANALYZE audit_events, audit_purposes`,
+		// The erasure of the audit log before purposes were stored once
+		// per call (migration 00013's function), for erase_before.
+		`CREATE FUNCTION audit_events_forget_purposes(ids uuid[]) RETURNS bigint LANGUAGE sql AS $$
+			WITH blanked AS (UPDATE audit_events SET purpose = '' WHERE beneficiary_id = ANY (ids) AND purpose <> '' RETURNING 1)
+			SELECT count(*) FROM blanked $$`,
 	} {
 		if _, err := pool.Exec(ctx, s); err != nil {
 			b.Fatal(err)
 		}
 	}
+	before := regexp.MustCompile(`audit_events_forget_purposes\(.*?, \$1::uuid\[\], ARRAY\(SELECT id FROM e\d+\)\)`).
+		ReplaceAllLiteralString(adapters.EraseSQL, "audit_events_forget_purposes($1::uuid[])")
+	if before == adapters.EraseSQL {
+		b.Fatal("no audit erasure in EraseSQL")
+	}
 	args := []any{[]string{p.ID}, time.Now()}
-	oneStatement := func(b *testing.B) {
-		for b.Loop() {
-			if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-				_, err := tx.Exec(ctx, adapters.EraseSQL, args...)
-				return err
-			}); err != nil {
-				b.Fatal(err)
+	statement := func(sql string) func(b *testing.B) {
+		return func(b *testing.B) {
+			for b.Loop() {
+				if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+					_, err := tx.Exec(ctx, sql, args...)
+					return err
+				}); err != nil {
+					b.Fatal(err)
+				}
 			}
 		}
 	}
+	oneStatement, eraseBefore := statement(adapters.EraseSQL), statement(before)
 	statementEach := func(b *testing.B) {
 		for b.Loop() {
 			if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
@@ -95,9 +125,11 @@ func BenchmarkErase(b *testing.B) {
 	for round := range 6 {
 		if round%2 == 0 {
 			b.Run("one_statement", oneStatement)
+			b.Run("erase_before", eraseBefore)
 			b.Run("statement_each", statementEach)
 		} else {
 			b.Run("statement_each", statementEach)
+			b.Run("erase_before", eraseBefore)
 			b.Run("one_statement", oneStatement)
 		}
 	}

@@ -75,3 +75,11 @@ const (
 
 // SearchAuditedSQL is the statement SearchBeneficiaries sends.
 var SearchAuditedSQL = searchAuditedSQL
+
+// SearchAuditedBeforeSQL is that statement as it was before purposes were
+// stored once per call (migration 00018): the purpose $11 copied into
+// every record.
+const SearchAuditedBeforeSQL = searchPage + `,
+	audited AS (INSERT INTO audit_events (actor_organisation_id, actor_client_id, owner_organisation_id, beneficiary_id, action, fields, purpose)
+		SELECT $6, $7, b.organisation_id, b.id, $8, CASE WHEN b.organisation_id = $1 THEN $9::text[] ELSE $10::text[] END, $11
+		FROM (SELECT page.id FROM page ORDER BY page.score DESC, page.id DESC LIMIT $12) s JOIN beneficiaries b ON b.id = s.id)` + searchRows

@@ -128,7 +128,7 @@ func (p *Postgres) SetImportDuplicates(ctx context.Context, importID string, row
 	// The import's purpose goes from the audit log too (its id is its
 	// audit records' call): blanked there before the rows it writes store
 	// it.
-	return importsjob.Forget(ctx, p.q, erased, `SELECT audit_events_forget_purposes('{}', ARRAY(SELECT id FROM p))`)
+	return importsjob.Forget(ctx, p.q, erased, `SELECT audit_events_forget_purposes('{}', '{}', ARRAY(SELECT id FROM p))`)
 }
 
 // SetImportOutcomes records what the import did with rows.

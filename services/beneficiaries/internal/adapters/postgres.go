@@ -562,7 +562,7 @@ var eraseSQL = func() string {
 		fmt.Fprintf(&b, "e%d AS (%s)", i, part)
 	}
 	// The households whose reference was blanked, as the rows were before.
-	fmt.Fprintf(&b, "\nSELECT audit_events_forget_purposes($1::uuid[], ARRAY(SELECT id FROM e%d)), ARRAY(%s)::text[]",
-		len(eraseParts)-1, householdsOf)
+	fmt.Fprintf(&b, "\nSELECT audit_events_forget_purposes(ARRAY(SELECT organisation_id FROM beneficiaries WHERE id = ANY ($1::uuid[])),"+
+		" $1::uuid[], ARRAY(SELECT id FROM e%d)), ARRAY(%s)::text[]", len(eraseParts)-1, householdsOf)
 	return b.String()
 }()

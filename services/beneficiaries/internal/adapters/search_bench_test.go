@@ -17,6 +17,7 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/benchenv"
 	"github.com/spona/spona/pkg/testkit/cputime"
 	"github.com/spona/spona/pkg/testkit/pgtest"
@@ -213,21 +214,29 @@ func searchRound(b *testing.B, a *app.App, act app.Actor, cl pb.BeneficiaryServi
 		metered("sql_name_keys/q="+q.name, sql(current, adapters.SearchSQL), q.least)
 		// The statement the use case sends (the search and its audit).
 		fields := []string{"given_name", "family_name"}
-		metered("sql_name_keys_audited/q="+q.name, func(b *testing.B) int {
-			rows, err := current.Query(ctx, adapters.SearchAuditedSQL, orgs[0], key, 21, nil, nil,
-				orgs[0], "bench", "search", fields, fields, "benchmark", 20)
-			if err != nil {
-				b.Fatal(err)
+		audited := func(sql string, withCall bool) func(b *testing.B) int {
+			return func(b *testing.B) int {
+				args := []any{orgs[0], key, 21, nil, nil, orgs[0], "bench", "search", fields, fields, "benchmark", 20}
+				if withCall {
+					args = append(args, ids.New()) // each search a call of its own
+				}
+				rows, err := current.Query(ctx, sql, args...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				got := 0
+				for rows.Next() {
+					got++
+				}
+				if rows.Err() != nil {
+					b.Fatal(rows.Err())
+				}
+				return got
 			}
-			got := 0
-			for rows.Next() {
-				got++
-			}
-			if rows.Err() != nil {
-				b.Fatal(rows.Err())
-			}
-			return got
-		}, q.least)
+		}
+		metered("sql_name_keys_audited/q="+q.name, audited(adapters.SearchAuditedSQL, true), q.least)
+		// The same before purposes were stored once per call.
+		metered("sql_name_keys_audited_before/q="+q.name, audited(adapters.SearchAuditedBeforeSQL, false), q.least)
 		metered("app/q="+q.name, func(b *testing.B) int {
 			res, _, err := a.SearchBeneficiaries(ctx, act, q.query, 20, "")
 			if err != nil {
