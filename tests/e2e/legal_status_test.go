@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -112,7 +113,29 @@ func TestReportsCountTheLegalStatusOfThen(t *testing.T) {
 		}
 	}
 	t.Run("report for the implementing organisation", func(t *testing.T) { check(t, s.keyA) })
-	t.Run("report for the funder", func(t *testing.T) { check(t, s.keyB) })
+	t.Run("report for the funder", func(t *testing.T) {
+		// A funder reads the planned span only (two periods could be
+		// subtracted): 16 persons, the 6 recognised as refugees by their
+		// last assistance (May 2025), the 3 migrants and 2 returnees hidden.
+		for year := range want {
+			r := s.call(t, "GET", "/v1/projects/"+project+"/report?start_date="+year+"-01-01&end_date="+year+"-12-31", s.keyB, nil).must(t, 400)
+			if !strings.Contains(r.Raw, "planned start (2024-01-01)") {
+				t.Fatalf("%s: %s", year, r.Raw)
+			}
+		}
+		rep := s.call(t, "GET", "/v1/projects/"+project+"/report", s.keyB, nil).must(t, 200)
+		span := map[string]figures{
+			"OP1": {"16", map[string]string{"refugee": "11", "migrant": "*", "returnee": "*"}},
+			"OP2": {"11", map[string]string{"refugee": "11"}},
+		}
+		for _, r := range rep.Body["results"].([]any) {
+			res := r.(map[string]any)
+			got := figures{res["actual"].(map[string]any)["value"].(string), cells(res, "legal_status")}
+			if diff := cmp.Diff(span[res["code"].(string)], got, cmp.AllowUnexported(figures{})); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", res["code"], diff)
+			}
+		}
+	})
 	for _, p := range recognised[:2] {
 		s.call(t, "POST", "/v1/beneficiaries/"+p+":erase", s.keyA, map[string]any{"reason": "request of the person"}).must(t, 200)
 	}

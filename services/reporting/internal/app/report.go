@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
@@ -18,7 +19,8 @@ const maxParallelCalls = 8
 // GetProjectReport computes a project's results for a period, live, from
 // the other services, and applies small-cell suppression. A zero from or to
 // defaults to the project's planned start or end. The implementing
-// organisation and the project's partners and donors may ask for it.
+// organisation may ask for any period, the project's partners and donors
+// for the planned span only (domain.Project.ReportPeriod).
 func (a *App) GetProjectReport(ctx context.Context, p auth.Principal, projectID string, from, to date.Date) (*domain.Report, error) {
 	pr, from, to, err := a.reportScope(ctx, p, projectID, from, to)
 	if err != nil {
@@ -60,7 +62,8 @@ func (a *App) GetIATIReport(ctx context.Context, p auth.Principal, projectID str
 }
 
 // reportScope returns the project a report is asked of, if the caller may
-// see it, and the report period with its defaults.
+// see it, and the report period the caller may have
+// (domain.Project.ReportPeriod).
 func (a *App) reportScope(ctx context.Context, p auth.Principal, projectID string, from, to date.Date) (*domain.Project, date.Date, date.Date, error) {
 	// The aggregates are asked for the caller's organisation, with the
 	// aggregates.read the reporting service issues itself (auth.Delegated).
@@ -68,16 +71,9 @@ func (a *App) reportScope(ctx context.Context, p auth.Principal, projectID strin
 	if err != nil {
 		return nil, from, to, err
 	}
-	if from.IsZero() {
-		from = pr.PlannedStart
-	}
-	if to.IsZero() {
-		to = pr.PlannedEnd
-	}
-	if to.Before(from) {
-		var v errs.Violations
-		v.Add("end_date", "must not be before start_date (%s); unset dates default to the project's planned dates", from)
-		return nil, from, to, v.Err()
+	from, to, err = pr.ReportPeriod(p.OrganisationID, from, to)
+	if err != nil {
+		return nil, from, to, err
 	}
 	return pr, from, to, nil
 }
@@ -140,8 +136,46 @@ func (a *App) computeReport(ctx context.Context, pr *domain.Project, reader stri
 			})
 		}
 	}
+	// Breakdowns nested under another of the same indicator: which parent
+	// each of their labels belongs to, counted by the two together.
+	parents := make([][]map[string][]string, len(inds))
+	for i, ind := range inds {
+		if ind.Metric == domain.MetricManual {
+			continue
+		}
+		parents[i] = make([]map[string][]string, len(ind.Disaggregations))
+		for j, dim := range ind.Disaggregations {
+			up := domain.ParentDimension(dim, ind.Disaggregations)
+			if up == "" {
+				continue
+			}
+			q := Query{ProjectID: pr.ID, From: from, To: to, GroupBy: []string{dim, up}}
+			g.Go(func() error {
+				agg, err := a.count(gctx, ind.Metric, q)
+				if err != nil {
+					return err
+				}
+				of := map[string][]string{}
+				for _, grp := range agg.Groups {
+					child, parent := grp.Labels[dim], grp.Labels[up]
+					if !slices.Contains(of[child], parent) {
+						of[child] = append(of[child], parent)
+					}
+				}
+				parents[i][j] = of
+				return nil
+			})
+		}
+	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	for i := range r.Results {
+		for j, of := range parents[i] {
+			if of != nil {
+				nest(&r.Results[i].Actual.Breakdowns[j], domain.ParentDimension(r.Results[i].Actual.Breakdowns[j].Dimension, inds[i].Disaggregations), of)
+			}
+		}
 	}
 	for i := range r.Results {
 		if r.Results[i].Indicator.Metric != domain.MetricManual {
@@ -164,6 +198,23 @@ func breakdown(agg aggregate.Aggregate, dim string) domain.Breakdown {
 	}
 	domain.SortCells(b.Cells)
 	return b
+}
+
+// nest declares b nested under the breakdown by parent, of gives each of
+// its labels' parent labels. A label under no parent or under several (a
+// service whose category changed between two records) cannot be protected
+// as a part of one parent cell: then the breakdown is left out, as
+// suppression leaves out cells under no shown parent.
+func nest(b *domain.Breakdown, parent string, of map[string][]string) {
+	b.Parent = parent
+	for k := range b.Cells {
+		up := of[b.Cells[k].Label]
+		if len(up) != 1 {
+			b.Cells = nil
+			return
+		}
+		b.Cells[k].Parent = up[0]
+	}
 }
 
 // referralStages are the stages the referral metrics count.

@@ -144,6 +144,40 @@ func (p *Project) ThresholdFor(org string) int {
 	return max(t, MinThreshold)
 }
 
+// ReportPeriod is the period of a report org asks for with the dates
+// from and to (zero: the project's planned start or end). The implementing
+// organisation may ask for any period. Every other reader (partners and
+// funders) gets the planned span only: two reports of different periods
+// (a year and the same year less its last months) could be subtracted,
+// cell by cell, to give back counts suppression hides in both, so those
+// readers get one published period, and nothing to subtract it from. The
+// planned span rather than the indicators' target periods too: a period
+// inside another can be subtracted from it just the same.
+func (p *Project) ReportPeriod(org string, from, to date.Date) (date.Date, date.Date, error) {
+	if from.IsZero() {
+		from = p.PlannedStart
+	}
+	if to.IsZero() {
+		to = p.PlannedEnd
+	}
+	var v errs.Violations
+	if to.Before(from) {
+		v.Add("end_date", "must not be before start_date (%s); unset dates default to the project's planned dates", from)
+		return from, to, v.Err()
+	}
+	if org == p.ImplementingOrganisationID {
+		return from, to, nil
+	}
+	const why = "only the implementing organisation may ask for other periods: reports of two periods could be subtracted to give back suppressed counts"
+	if from != p.PlannedStart {
+		v.Add("start_date", "must be the project's planned start (%s) or unset; %s", p.PlannedStart, why)
+	}
+	if to != p.PlannedEnd {
+		v.Add("end_date", "must be the project's planned end (%s) or unset; %s", p.PlannedEnd, why)
+	}
+	return from, to, v.Err()
+}
+
 // Reasons an organisation may not tag records with a project
 // (google.rpc.ErrorInfo reasons).
 const (

@@ -11,34 +11,88 @@ import (
 // ("the one police officer from Kikinda"). Every computed table of a report
 // and of its exports goes through Suppress before it leaves the service.
 //
-// The table is a total and, per dimension, a breakdown whose cells add up to
-// the total (one cell per value of the dimension; a unit has one value).
+// The table is a total and, per dimension, a breakdown: one cell per value
+// of the dimension, and no cell for a value nobody has (the aggregate
+// services return non-empty groups only). A breakdown may nest under
+// another of the same table (a service under its category): each of its
+// cells then belongs to one cell of that parent breakdown.
 //
-// Primary suppression: a count from 1 to threshold-1 is suppressed. A zero is
-// shown: it reveals that nobody with that value was counted, which is not
-// information about a person, and the aggregate services only return
-// non-empty cells anyway.
+// The reader is assumed to know this algorithm, the threshold t, which
+// labels are listed and, for a nested breakdown, which parent cell each
+// belongs to (the directory says which category a service has). The rule
+// that follows is built so that every decision beyond primary suppression
+// depends only on what the reader sees: a reader who knows the algorithm
+// then learns nothing from which cells were hidden that the published
+// figures do not already say.
 //
-// Secondary suppression: when the total is shown, a suppressed cell must not
-// be recoverable as the total minus the shown cells. Within each breakdown
-// the suppressed cells must therefore (a) be at least two, and (b) hold
-// together at least max(threshold, n+1) units, n being their number: with
-// fewer, each of them would be pinned to a single value (two suppressed
-// cells summing to 2 are both 1) or their sum would itself be a small count.
-// While that does not hold, the smallest shown non-zero cell of the
-// breakdown (ties broken by label) is suppressed too. This is the rule "if
-// exactly one cell is suppressed, suppress the next-smallest too",
-// strengthened for the case where the suppressed cells' sum gives them away.
+// Primary suppression: a count from 1 to t-1 is hidden. Zeros are shown.
 //
-// When a breakdown cannot be protected that way (four cells of 1 under a
-// total of 4: whatever is hidden, each is pinned to 1), the table is too
-// small to publish in detail: the total and every non-zero cell are
-// suppressed. A small total is handled the same way: with the total hidden,
-// no breakdown may give it back, so all their non-zero cells are hidden
-// (they are below the threshold anyway when the breakdown partitions it). Cells of overlapping dimensions (a
-// person assisted in two ways counts in two cells) follow the same rules.
-// Relations between different indicators (for example referrals made and
-// referrals completed) are not considered.
+// Secondary suppression, per group of cells under a shown total (a root
+// breakdown under the table's total; the cells of a nested breakdown under
+// each shown parent cell): with k the hidden cells of the group and L the
+// total minus the shown cells (the hidden cells' sum when each unit has one
+// value; a lower bound of it when a unit may have several, as a person
+// helped by two teams), the group is published when
+//
+//   - k = 0; or
+//   - k >= 2 and k+1 <= L <= k(t-1)-1: k cells of 1..t-1 summing to L can
+//     each take at least two values; or
+//   - L < k: units have several values (no partition sums to less than k),
+//     so the hidden cells are bounded by nothing but 1..t-1; or
+//   - k = 2, the second hidden cell is the next listed cell after the first
+//     (in label order, wrapping round) and L >= t+2: a cell of 1..t-1 and
+//     one of at least t summing to L can each take at least two values.
+//
+// Each condition uses k, L, t and the labels only. Otherwise, with one
+// hidden cell, the next listed cell is hidden too (the last case), and
+// failing that every non-zero cell of the group is hidden: the reader sees
+// the group's total only. When that total equals the number of cells
+// (every cell is 1) or there is one cell (it is the total), even that pins
+// them: the total is hidden too, and the groups above it are protected
+// again with it hidden.
+//
+// A hidden total withholds its cells: a root breakdown under a hidden
+// table total, and the cells nested under a hidden parent cell, are left
+// out of the table (not listed), since the number of listed labels would
+// otherwise bound the hidden total (two labels under a hidden total of at
+// most 2 are 1 each). A nested breakdown is not checked against the
+// table's total separately: its sums to the total follow from those to its
+// parent cells.
+//
+// What is not protected: relations between different indicators of a
+// report (referrals made and referrals completed, persons assisted by sex
+// and by age band in two indicators), cells of one indicator broken down
+// by dimensions that are related without being declared nested (the
+// report declares service under service_category, location under service
+// and organisation under organisation_kind), and differences between the
+// reports of different periods (see GetProjectReport for the periods
+// readers other than the implementing organisation may ask for). A listed
+// label says that its count is at least 1.
+
+// NestedUnder lists, for a dimension whose every value belongs to one value
+// of another, those dimensions, nearest first: a location is a place of one
+// directory service, a service has one category, an organisation one kind,
+// a municipality lies in one country. A report that breaks one indicator
+// down by a dimension and one it nests under declares the nesting
+// (ParentDimension), or the parent's cells would be totals of the child's
+// that the reader could subtract from.
+var NestedUnder = map[string][]string{
+	"location":     {"service", "service_category"},
+	"service":      {"service_category"},
+	"organisation": {"organisation_kind"},
+	"municipality": {"country"},
+}
+
+// ParentDimension is the dimension of dims that dim nests under, nearest
+// first; "" when none.
+func ParentDimension(dim string, dims []string) string {
+	for _, p := range NestedUnder[dim] {
+		if slices.Contains(dims, p) {
+			return p
+		}
+	}
+	return ""
+}
 
 // Cell is one count of a table.
 type Cell struct {
@@ -48,6 +102,9 @@ type Cell struct {
 	// Name is a readable name for a label that is an id (a directory
 	// service, location or organisation); "" when the label says it.
 	Name string
+	// Parent is, in a nested breakdown, the label of the parent cell this
+	// one belongs to.
+	Parent string
 }
 
 // Shown is the cell's name, or its label when it has none.
@@ -62,6 +119,9 @@ func (c Cell) Shown() string {
 type Breakdown struct {
 	Dimension string
 	Cells     []Cell
+	// Parent is the dimension of the breakdown of the same table this one
+	// nests under ("" for none); its cells' Parent labels are cells of it.
+	Parent string
 }
 
 // Table is a total with its breakdowns.
@@ -73,69 +133,191 @@ type Table struct {
 // small reports whether n must be suppressed under threshold t.
 func small(n int64, t int) bool { return n >= 1 && n < int64(t) }
 
-// Suppress applies primary and secondary suppression to t in place. A
+// Suppress applies primary and secondary suppression to tab in place (see
+// the rules above) and leaves out the cells a hidden total withholds. A
 // threshold of 1 or less suppresses nothing.
-func Suppress(t *Table, threshold int) {
+func Suppress(tab *Table, threshold int) {
 	if threshold <= 1 {
 		return
 	}
-	t.Total.Suppressed = t.Total.Suppressed || small(t.Total.Count, threshold)
-	for i := range t.Breakdowns {
-		cells := t.Breakdowns[i].Cells
+	tab.Total.Suppressed = tab.Total.Suppressed || small(tab.Total.Count, threshold)
+	for i := range tab.Breakdowns {
+		cells := tab.Breakdowns[i].Cells
 		for j := range cells {
 			cells[j].Suppressed = cells[j].Suppressed || small(cells[j].Count, threshold)
 		}
-		if !t.Total.Suppressed && !secondary(cells, threshold) {
-			// Nothing left to hide in this breakdown (four cells of 1 under
-			// a total of 4): the table is too small to publish in detail.
-			t.Total.Suppressed = true
-		}
 	}
-	if t.Total.Suppressed {
-		// Without the total, the breakdowns must not give it back either.
-		for i := range t.Breakdowns {
-			for j, c := range t.Breakdowns[i].Cells {
-				if c.Count > 0 {
-					t.Breakdowns[i].Cells[j].Suppressed = true
+	order, parent := nesting(tab)
+	// Hiding a cell can make a group above it unprotected: repeat until
+	// nothing changes (cells are only ever hidden, so this ends).
+	for changed := true; changed && !tab.Total.Suppressed; {
+		changed = false
+		for _, i := range order {
+			b := &tab.Breakdowns[i]
+			p := parent[i]
+			if p < 0 {
+				if !protect(cellRefs(b.Cells, nil), tab.Total.Count, threshold) {
+					tab.Total.Suppressed = true
+					break
+				}
+				continue
+			}
+			for j := range tab.Breakdowns[p].Cells {
+				pc := &tab.Breakdowns[p].Cells[j]
+				if pc.Suppressed {
+					continue
+				}
+				if !protect(cellRefs(b.Cells, &pc.Label), pc.Count, threshold) {
+					pc.Suppressed, changed = true, true
 				}
 			}
 		}
 	}
+	withhold(tab, order, parent)
 }
 
-// secondary suppresses further cells until the suppressed ones are
-// protected (see the package comment); it reports false when nothing is
-// left to suppress and they still are not.
-func secondary(cells []Cell, threshold int) bool {
-	for !protected(cells, threshold) {
-		next := -1
-		for j, c := range cells {
-			if c.Suppressed || c.Count == 0 {
-				continue
-			}
-			if next < 0 || cmp.Or(cmp.Compare(c.Count, cells[next].Count), cmp.Compare(c.Label, cells[next].Label)) < 0 {
-				next = j
-			}
-		}
-		if next < 0 {
-			return false
-		}
-		cells[next].Suppressed = true
+// nesting returns the breakdowns' indexes with every parent before its
+// children, and each one's parent index (-1: none, or a parent dimension
+// the table does not have).
+func nesting(tab *Table) (order, parent []int) {
+	parent = make([]int, len(tab.Breakdowns))
+	for i, b := range tab.Breakdowns {
+		parent[i] = slices.IndexFunc(tab.Breakdowns, func(o Breakdown) bool { return b.Parent != "" && o.Dimension == b.Parent })
 	}
-	return true
+	depth := func(i int) int {
+		d := 0
+		for p := parent[i]; p >= 0 && d <= len(parent); p = parent[p] {
+			d++
+		}
+		return d
+	}
+	for i := range tab.Breakdowns {
+		if depth(i) > len(parent) {
+			parent[i] = -1 // a cycle: treat as a root
+		}
+		order = append(order, i)
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(depth(a), depth(b)) })
+	return order, parent
 }
 
-// protected reports whether the suppressed cells of a breakdown cannot be
-// recovered: none, or at least two holding at least max(threshold, n+1).
-func protected(cells []Cell, threshold int) bool {
-	var n, sum int64
+// cellRefs are the cells of a group: all of them, or those whose parent is
+// *under.
+func cellRefs(cells []Cell, under *string) []*Cell {
+	var out []*Cell
+	for j := range cells {
+		if under == nil || cells[j].Parent == *under {
+			out = append(out, &cells[j])
+		}
+	}
+	return out
+}
+
+// withhold leaves out the cells under a hidden total: every cell when the
+// table's total is hidden, else the cells of a nested breakdown whose
+// parent cell is hidden (or missing).
+func withhold(tab *Table, order, parent []int) {
+	if tab.Total.Suppressed {
+		for i := range tab.Breakdowns {
+			tab.Breakdowns[i].Cells = nil
+		}
+		return
+	}
+	for _, i := range order {
+		p := parent[i]
+		if p < 0 {
+			continue
+		}
+		shown := map[string]bool{}
+		for _, c := range tab.Breakdowns[p].Cells {
+			shown[c.Label] = !c.Suppressed
+		}
+		tab.Breakdowns[i].Cells = slices.DeleteFunc(tab.Breakdowns[i].Cells, func(c Cell) bool { return !shown[c.Parent] })
+	}
+}
+
+// protect hides further cells of a group under a shown total until the
+// group is published by the rule above; it reports false when every
+// non-zero cell is hidden and the group still pins them (its total hides
+// then).
+func protect(cells []*Cell, total int64, threshold int) bool {
+	if published(cells, total, threshold) {
+		return true
+	}
+	if h := hiddenIndexes(cells); len(h) == 1 {
+		if next := nextListed(cells, h[0]); next >= 0 {
+			cells[next].Suppressed = true
+			if published(cells, total, threshold) {
+				return true
+			}
+		}
+	}
 	for _, c := range cells {
-		if c.Suppressed {
-			n++
-			sum += c.Count
+		if c.Count > 0 {
+			c.Suppressed = true
 		}
 	}
-	return n == 0 || (n >= 2 && sum >= max(int64(threshold), n+1))
+	return published(cells, total, threshold) || !pins(cells, total)
+}
+
+// published reports whether a group's hidden cells are protected by the
+// rule above, from what the reader sees: the number of hidden cells k, the
+// group's total less its shown cells L, the threshold and the labels.
+func published(cells []*Cell, total int64, threshold int) bool {
+	h := hiddenIndexes(cells)
+	k := int64(len(h))
+	l := total
+	for _, c := range cells {
+		if !c.Suppressed {
+			l -= c.Count
+		}
+	}
+	t := int64(threshold)
+	switch {
+	case k == 0, l < k:
+		return true
+	case k >= 2 && k+1 <= l && l <= k*(t-1)-1:
+		return true
+	case k == 2 && l >= t+2 && (nextListed(cells, h[0]) == h[1] || nextListed(cells, h[1]) == h[0]):
+		return true
+	}
+	return false
+}
+
+// pins reports whether the total of a group whose non-zero cells are all
+// hidden gives them away: it is their number (every cell is 1), or there
+// is one (it is the total).
+func pins(cells []*Cell, total int64) bool {
+	var n int64
+	for _, c := range cells {
+		if c.Count > 0 {
+			n++
+		}
+	}
+	return n == 1 || total == n
+}
+
+// hiddenIndexes are the indexes of a group's hidden non-zero cells.
+func hiddenIndexes(cells []*Cell) []int {
+	var h []int
+	for j, c := range cells {
+		if c.Suppressed && c.Count > 0 {
+			h = append(h, j)
+		}
+	}
+	return h
+}
+
+// nextListed is the index of the next non-zero cell after j in the
+// group's order, wrapping round; -1 when j is the only one.
+func nextListed(cells []*Cell, j int) int {
+	for d := 1; d < len(cells); d++ {
+		n := (j + d) % len(cells)
+		if cells[n].Count > 0 {
+			return n
+		}
+	}
+	return -1
 }
 
 // SortCells orders a breakdown's cells by label, for stable output.

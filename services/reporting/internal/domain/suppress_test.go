@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -38,7 +39,20 @@ func cs(pairs ...any) []Cell {
 	return out
 }
 
+// nest makes cells of a nested breakdown: label, parent label, count.
+func nest(triples ...any) []Cell {
+	var out []Cell
+	for i := 0; i+2 < len(triples); i += 3 {
+		out = append(out, Cell{Label: triples[i].(string), Parent: triples[i+1].(string), Count: int64(triples[i+2].(int))})
+	}
+	return out
+}
+
 func TestSuppressExamples(t *testing.T) {
+	nested := func(total int64, parents, children []Cell) *Table {
+		return &Table{Total: Cell{Count: total}, Breakdowns: []Breakdown{
+			{Dimension: "category", Cells: parents}, {Dimension: "service", Parent: "category", Cells: children}}}
+	}
 	for _, tc := range []struct {
 		name      string
 		threshold int
@@ -48,23 +62,50 @@ func TestSuppressExamples(t *testing.T) {
 	}{
 		{"nothing small", 5, table(41, cs("a", 6, "b", 35)), false, []string{"a=6 b=35"}},
 		{"zero is shown", 5, table(10, cs("a", 0, "b", 10)), false, []string{"a=0 b=10"}},
-		{"one small cell takes the next smallest with it", 5,
-			table(20, cs("a", 3, "b", 9, "c", 8)), false, []string{"a=* b=9 c=*"}},
-		{"ties broken by label", 5, table(17, cs("a", 3, "c", 7, "b", 7)), false, []string{"a=* c=7 b=*"}},
-		{"two small cells that pin each other (1+1)", 5,
+		{"one small cell takes the next listed with it", 5,
+			table(20, cs("a", 3, "b", 9, "c", 8)), false, []string{"a=* b=* c=8"}},
+		{"the next listed wraps round", 5, table(20, cs("a", 9, "b", 8, "c", 3)), false, []string{"a=* b=8 c=*"}},
+		{"two small cells that leave each two values", 5, table(20, cs("a", 3, "b", 4, "c", 13)), false, []string{"a=* b=* c=13"}},
+		// Two small cells of at most 4 summing to 18-10 = 8 would both be
+		// 4.
+		{"two small cells that would be pinned hide the breakdown", 5,
+			table(18, cs("a", 4, "b", 5, "c", 4, "d", 5)), false, []string{"a=* b=* c=* d=*"}},
+		// Next to each other, they stay hidden: to a reader, b may be 1..3
+		// and c its next listed cell (5..7), hidden with it.
+		{"two small cells next to each other", 5,
+			table(13, cs("a", 5, "b", 4, "c", 4)), false, []string{"a=5 b=* c=*"}},
+		{"two cells of 1 hide the breakdown", 5,
 			table(12, cs("a", 1, "b", 1, "c", 10)), false, []string{"a=* b=* c=*"}},
-		{"two small cells whose sum is small", 5,
-			table(23, cs("a", 2, "b", 2, "c", 9, "d", 10)), false, []string{"a=* b=* c=* d=10"}},
-		{"two small cells already safe", 5, table(20, cs("a", 3, "b", 4, "c", 13)), false, []string{"a=* b=* c=13"}},
+		// 1 and the next cell (5) sum to 6 < 5+2: a cell of 1..4 and one of
+		// 5 or more summing to 6 would be 1 and 5; but two small cells
+		// summing to 6 (2+4, 3+3, 4+2) publish the same.
+		{"one small cell and the next listed, as two small ones", 5,
+			table(26, cs("a", 1, "b", 5, "c", 20)), false, []string{"a=* b=* c=20"}},
+		{"one small cell whose pair would be pinned hides the breakdown", 3,
+			table(24, cs("a", 1, "b", 3, "c", 20)), false, []string{"a=* b=* c=*"}},
 		{"secondary skips zero cells", 5, table(9, cs("a", 4, "z", 0, "b", 5)), false, []string{"a=* z=0 b=*"}},
-		{"small total hides everything", 5, table(4, cs("a", 1, "b", 3), cs("x", 4)), true,
-			[]string{"a=* b=*", "x=*"}},
+		{"small total withholds every breakdown", 5, table(4, cs("a", 1, "b", 3), cs("x", 4)), true,
+			[]string{"", ""}},
+		{"a breakdown of cells of 1 hides the total and withholds the table", 3,
+			table(4, cs("a", 1, "b", 1, "c", 1, "d", 1), cs("x", 2, "y", 2)), true, []string{"", ""}},
 		{"each dimension on its own", 5, table(13, cs("f", 6, "m", 7), cs("ip", 12, "as", 1)), false,
 			[]string{"f=6 m=7", "ip=* as=*"}},
-		{"a breakdown that cannot be protected hides the table", 3,
-			table(4, cs("a", 1, "b", 1, "c", 1, "d", 1), cs("x", 2, "y", 2)), true, []string{"a=* b=* c=* d=*", "x=* y=*"}},
+		// A person in several cells: the shown cells exceed the total, so
+		// the hidden one is bounded by 1..4 only.
+		{"overlapping cells", 5, table(10, cs("a", 9, "b", 8, "c", 2)), false, []string{"a=9 b=8 c=*"}},
 		{"threshold 1 suppresses nothing", 1, table(3, cs("a", 1, "b", 2)), false, []string{"a=1 b=2"}},
 		{"threshold 10", 10, table(30, cs("a", 9, "b", 10, "c", 11)), false, []string{"a=* b=* c=11"}},
+		{"nested cells protected under their parent cell", 5,
+			nested(18, cs("p", 10, "q", 8), nest("s1", "p", 7, "s2", "p", 3, "s3", "q", 8)), false,
+			[]string{"p=10 q=8", "s1=* s2=* s3=8"}},
+		{"a hidden parent cell withholds its nested cells", 5,
+			nested(18, cs("p", 3, "q", 15), nest("s1", "p", 2, "s2", "p", 1, "s3", "q", 15)), false,
+			[]string{"p=* q=*", ""}},
+		// Three services of 1 under a category of 3 would be pinned: the
+		// category is hidden, and with it the next listed.
+		{"nested cells of 1 hide their parent cell", 3,
+			nested(13, cs("p", 3, "q", 10), nest("s1", "p", 1, "s2", "p", 1, "s3", "p", 1, "s4", "q", 10)), false,
+			[]string{"p=* q=*", ""}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			Suppress(tc.in, tc.threshold)
@@ -105,12 +146,13 @@ func randomTable(r *rand.Rand) *Table {
 func clone(t *Table) *Table {
 	c := &Table{Total: t.Total}
 	for _, b := range t.Breakdowns {
-		c.Breakdowns = append(c.Breakdowns, Breakdown{Dimension: b.Dimension, Cells: append([]Cell(nil), b.Cells...)})
+		c.Breakdowns = append(c.Breakdowns, Breakdown{Dimension: b.Dimension, Parent: b.Parent, Cells: append([]Cell(nil), b.Cells...)})
 	}
 	return c
 }
 
-// TestSuppressProperties checks the rules on many random tables.
+// TestSuppressProperties checks the rules on many random tables, larger
+// than the exhaustive tests reach.
 func TestSuppressProperties(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := range 20000 {
@@ -131,7 +173,14 @@ func TestSuppressProperties(t *testing.T) {
 			fail("small total shown")
 		}
 		for bi, b := range tab.Breakdowns {
-			var n, sum, shownSum int64
+			if tab.Total.Suppressed {
+				// Nothing may give the hidden total back, nor bound it.
+				if len(b.Cells) > 0 {
+					fail("total hidden but %s lists %d cells", b.Dimension, len(b.Cells))
+				}
+				continue
+			}
+			var refs []*Cell
 			for ci, c := range b.Cells {
 				if c.Count != orig.Breakdowns[bi].Cells[ci].Count {
 					fail("cell count changed")
@@ -142,27 +191,14 @@ func TestSuppressProperties(t *testing.T) {
 				if c.Suppressed && c.Count == 0 {
 					fail("zero cell suppressed")
 				}
-				if c.Suppressed {
-					n++
-					sum += c.Count
-				} else {
-					shownSum += c.Count
-				}
+				refs = append(refs, &b.Cells[ci])
 			}
-			if tab.Total.Suppressed {
-				// Nothing may give the hidden total back.
-				if shownSum > 0 {
-					fail("total hidden but %s shows %d", b.Dimension, shownSum)
-				}
-				continue
-			}
-			// Secondary: with the total shown, the suppressed cells are none,
-			// or at least two whose sum is neither small nor pinning them.
-			if n == 1 {
-				fail("single suppressed cell in %s recoverable as total - shown = %d", b.Dimension, tab.Total.Count-shownSum)
-			}
-			if n >= 2 && (sum < int64(threshold) || sum < n+1) {
-				fail("suppressed cells of %s sum to %d", b.Dimension, sum)
+			// Secondary: the hidden cells are published by the rule, or
+			// every non-zero cell is hidden under a total that does not
+			// pin them.
+			allHidden := !slices.ContainsFunc(b.Cells, func(c Cell) bool { return c.Count > 0 && !c.Suppressed })
+			if !published(refs, tab.Total.Count, threshold) && (!allHidden || pins(refs, tab.Total.Count)) {
+				fail("%s not protected: %s", b.Dimension, show(b.Cells))
 			}
 		}
 		// Idempotent.
@@ -175,17 +211,21 @@ func TestSuppressProperties(t *testing.T) {
 }
 
 // TestSuppressIsMinimalForOneSmallCell checks that secondary suppression
-// hides exactly one more cell when one is enough.
+// hides exactly one more cell when one is enough: a small cell and the
+// next listed summing to at least threshold+2.
 func TestSuppressIsMinimalForOneSmallCell(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for range 2000 {
-		threshold := 2 + r.IntN(9)
+		threshold := 3 + r.IntN(8)
 		small := int64(1 + r.IntN(threshold-1))
 		cells := []Cell{{Label: "s", Count: small}}
 		total := small
 		for i := range 2 + r.IntN(4) {
 			c := int64(threshold + r.IntN(50))
-			cells = append(cells, Cell{Label: fmt.Sprint("c", i), Count: c})
+			if i == 0 {
+				c = max(c, int64(threshold)+2-small)
+			}
+			cells = append(cells, Cell{Label: fmt.Sprint("s", i), Count: c})
 			total += c
 		}
 		tab := &Table{Total: Cell{Count: total}, Breakdowns: []Breakdown{{Dimension: "d", Cells: cells}}}
@@ -196,8 +236,8 @@ func TestSuppressIsMinimalForOneSmallCell(t *testing.T) {
 				hidden++
 			}
 		}
-		if hidden != 2 {
-			t.Fatalf("threshold %d: %s: %d cells hidden, want 2", threshold, show(tab.Breakdowns[0].Cells), hidden)
+		if hidden != 2 || !tab.Breakdowns[0].Cells[1].Suppressed {
+			t.Fatalf("threshold %d: %s: %d cells hidden, want s and the next listed", threshold, show(tab.Breakdowns[0].Cells), hidden)
 		}
 	}
 }

@@ -89,8 +89,8 @@ func TestCSV(t *testing.T) {
 		"OP1|40||total|41|false",
 		// 3 is small; 8, the next smallest, goes with it.
 		"OP1|40|sector|health||true",
-		"OP1|40|sector|police|30|false",
-		"OP1|40|sector|social_welfare||true",
+		"OP1|40|sector|police||true",
+		"OP1|40|sector|social_welfare|8|false",
 		"OP2|||total|8|false",
 		"OP2||sex|female|8|false",
 	}
@@ -338,7 +338,7 @@ func TestIATIStructure(t *testing.T) {
 	}
 	want := []string{
 		"3: total=52.5",
-		"1: target=40 total=41 sector/police=30 withheld: Withheld to protect the people counted (counts below 5, and counts from which they could be worked out): sector health; sector social_welfare.",
+		"1: target=40 total=41 sector/social_welfare=8 withheld: Withheld to protect the people counted (counts below 5, and counts from which they could be worked out): sector health; sector police.",
 		"2: total=8 sex/female=8",
 	}
 	if diff := cmp.Diff(want, summary); diff != "" {

@@ -2336,7 +2336,10 @@ func (x *RecordIndicatorValueResponse) GetIndicator() *Indicator {
 type GetProjectReportRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
-	// Defaults to the project's planned dates.
+	// Defaults to the project's planned dates. Only the implementing
+	// organisation may give other dates: for partners and funders any other
+	// period is INVALID_ARGUMENT (two periods' reports could be subtracted
+	// to give back suppressed counts).
 	StartDate     string `protobuf:"bytes,2,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
 	EndDate       string `protobuf:"bytes,3,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -2472,9 +2475,14 @@ func (x *Cell) GetName() string {
 
 // The actual value broken down by one dimension.
 type Disaggregation struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Dimension     string                 `protobuf:"bytes,1,opt,name=dimension,proto3" json:"dimension,omitempty"`
-	Cells         []*Cell                `protobuf:"bytes,2,rep,name=cells,proto3" json:"cells,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Dimension string                 `protobuf:"bytes,1,opt,name=dimension,proto3" json:"dimension,omitempty"`
+	// One per value with a non-zero count. None when the actual value is
+	// suppressed; in a breakdown nested under another of the same indicator
+	// (location under service, service under service_category, organisation
+	// under organisation_kind, municipality under country), none for the
+	// values under a suppressed parent cell.
+	Cells         []*Cell `protobuf:"bytes,2,rep,name=cells,proto3" json:"cells,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2789,8 +2797,9 @@ func (x *GetProjectReportResponse) GetReport() *ProjectReport {
 type ExportProjectReportRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
-	StartDate string                 `protobuf:"bytes,2,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
-	EndDate   string                 `protobuf:"bytes,3,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	// As in GetProjectReportRequest.
+	StartDate string `protobuf:"bytes,2,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	EndDate   string `protobuf:"bytes,3,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
 	// json (default), csv, xlsx or iati; the enum names are accepted too.
 	Format        string `protobuf:"bytes,4,opt,name=format,proto3" json:"format,omitempty"`
 	unknownFields protoimpl.UnknownFields
