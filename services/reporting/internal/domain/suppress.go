@@ -62,12 +62,13 @@ import (
 // What is not protected: relations between different indicators of a
 // report (referrals made and referrals completed, persons assisted by sex
 // and by age band in two indicators), cells of one indicator broken down
-// by dimensions that are related without being declared nested (the
-// report declares service under service_category, location under service
-// and organisation under organisation_kind), and differences between the
-// reports of different periods (see GetProjectReport for the periods
-// readers other than the implementing organisation may ask for). A listed
-// label says that its count is at least 1.
+// by dimensions that are related without being declared nested (see
+// NestedUnder), differences between the reports of different periods (see
+// Project.ReportPeriod for the periods readers other than the implementing
+// organisation may ask for) and between successive reads of one period
+// while records are added. A listed label says that its count is at least
+// 1. At a threshold of 2 (kept only by the implementing organisation of a
+// project saved before the floor of 3) every hidden small cell is 1.
 
 // NestedUnder lists, for a dimension whose every value belongs to one value
 // of another, those dimensions, nearest first: a location is a place of one

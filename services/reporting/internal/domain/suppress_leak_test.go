@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -103,9 +104,8 @@ func (in leakInput) value(k cellKey) int64 {
 	if k == "T" {
 		return in.total
 	}
-	var i int
-	var label string
-	fmt.Sscanf(string(k), "d%d.%s", &i, &label)
+	dim, label, _ := strings.Cut(strings.TrimPrefix(string(k), "d"), ".")
+	i, _ := strconv.Atoi(dim)
 	return in.counts[i][label[0]-'a']
 }
 
