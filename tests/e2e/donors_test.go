@@ -160,18 +160,20 @@ func TestAssistanceByTeamAndLocation(t *testing.T) {
 			if v := op1["actual"].(map[string]any)["value"]; v != "30" || op1["target"] != "25" {
 				t.Fatalf("persons assisted: %v (target %v), want 30 (25): %v", v, op1["target"], op1)
 			}
-			// Subotica (3) and Preševo (2) are small and hidden; together
-			// (5) they cannot be told apart from the total.
-			wantLocations := map[string]string{
-				"Asylum centre Obrenovac": "12", "Asylum centre Šid": "8", "Asylum centre Sombor": "6",
-				"Asylum centre Subotica": "*", "Asylum centre Preševo": "*",
+			// The teams of Subotica (3) and Preševo (2) are small and
+			// hidden; together (5) they cannot be told apart from the
+			// category's total. Each team works in one place, so their
+			// locations (nested under the teams) are left out.
+			byPlace := map[string]string{"Obrenovac": "12", "Šid": "8", "Sombor": "6", "Subotica": "*", "Preševo": "*"}
+			wantTeams, wantLocations := map[string]string{}, map[string]string{}
+			for place, v := range byPlace {
+				wantTeams["Psychosocial protection team "+place] = v
+				if v != "*" {
+					wantLocations["Asylum centre "+place] = v
+				}
 			}
 			if diff := cmp.Diff(wantLocations, cells(op1, "location")); diff != "" {
 				t.Fatalf("by location (-want +got):\n%s", diff)
-			}
-			wantTeams := map[string]string{}
-			for place, v := range wantLocations {
-				wantTeams["Psychosocial protection team "+strings.TrimPrefix(place, "Asylum centre ")] = v
 			}
 			if diff := cmp.Diff(wantTeams, cells(op1, "service")); diff != "" {
 				t.Fatalf("by team (-want +got):\n%s", diff)
@@ -281,8 +283,14 @@ func TestAssistanceByTeamAndLocation(t *testing.T) {
 		if v := op1["actual"].(map[string]any)["value"]; v != "31" {
 			t.Fatalf("persons assisted after the info point: %v", op1)
 		}
-		if got := cells(op1, "service")["Info point for returnees"]; got != "*" {
-			t.Fatalf("info point cell %q, want suppressed: %v", got, cells(op1, "service"))
+		// Its category (information, 1) is small and hides the other
+		// (psychosocial, 30) with it; the teams and places under hidden
+		// categories are left out, or they would add up to them.
+		if got := cells(op1, "service_category"); !cmp.Equal(got, map[string]string{"information": "*", "psychosocial": "*"}) {
+			t.Fatalf("categories with the info point: %v", got)
+		}
+		if got, loc := cells(op1, "service"), cells(op1, "location"); len(got) != 0 || len(loc) != 0 {
+			t.Fatalf("services %v and locations %v under hidden categories, want none", got, loc)
 		}
 	})
 }
