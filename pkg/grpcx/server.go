@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/tlsconfig"
+	"github.com/spona/spona/pkg/validate"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel"
 	"google.golang.org/grpc"
@@ -28,6 +30,8 @@ import (
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // ServerOptions configures NewServer.
@@ -124,6 +128,7 @@ func newServer(o ServerOptions, t tuning) *Server {
 			logUnary(o.Log),
 			errorsUnary(o.Log),
 			authUnary(o.Verifier),
+			requestIDUnary,
 		),
 		grpc.ChainStreamInterceptor(
 			recoverStream(o.Log),
@@ -238,6 +243,26 @@ type ctxStream struct {
 }
 
 func (s *ctxStream) Context() context.Context { return s.ctx }
+
+// requestIDUnary refuses a call whose request_id field (any request that
+// has one: the creates) is not a request id (validate.IsRequestID) before
+// its handler stores it: a NUL or a very long id would otherwise fail in
+// PostgreSQL (INTERNAL) instead of being the client's mistake. The
+// Idempotency-Key the edge forwards was checked there (and is prefixed
+// with the client's id).
+func requestIDUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	var v errs.Violations
+	if m, ok := req.(proto.Message); ok {
+		r := m.ProtoReflect()
+		if f := r.Descriptor().Fields().ByName("request_id"); f != nil && f.Kind() == protoreflect.StringKind && !f.IsList() {
+			validate.RequestID(&v, "request_id", r.Get(f).String())
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return handler(ctx, req)
+}
 
 func errorsUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {

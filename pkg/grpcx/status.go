@@ -51,8 +51,15 @@ func ToStatus(ctx context.Context, log *slog.Logger, err error) error {
 			}
 			details = append(details, br)
 		}
-		if e.Reason != "" {
-			details = append(details, &errdetails.ErrorInfo{Reason: e.Reason, Domain: ErrorDomain, Metadata: e.Metadata})
+		reason := e.Reason
+		if reason == "" && code == codes.Unavailable {
+			// An outage a Spona service reports carries a reason, so that
+			// a relay can tell it from its own transport's failure
+			// (RelayTransportErrors).
+			reason = ReasonUnavailable
+		}
+		if reason != "" {
+			details = append(details, &errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain, Metadata: e.Metadata})
 		}
 		if withD, derr := st.WithDetails(details...); derr == nil {
 			st = withD

@@ -256,6 +256,11 @@ var violations = []violationText{
 		"en": "Must not contain the NUL character.", "sr-Latn": "Ne sme sadržati znak NUL.", "sr-Cyrl": "Не сме садржати знак NUL.",
 		"bs": "Ne smije sadržavati znak NUL.", "hr": "Ne smije sadržavati znak NUL.",
 	}},
+	{regexp.MustCompile(`^must be 1 to 255 printable ASCII characters`), text{
+		"en": "Must be 1 to 255 printable ASCII characters.", "sr-Latn": "Mora imati od 1 do 255 ASCII znakova koji se mogu ispisati.",
+		"sr-Cyrl": "Мора имати од 1 до 255 ASCII знакова који се могу исписати.",
+		"bs":      "Mora imati od 1 do 255 ASCII znakova koji se mogu ispisati.", "hr": "Mora imati od 1 do 255 ASCII znakova koji se mogu ispisati.",
+	}},
 	{regexp.MustCompile(`^must be valid UTF-8`), text{
 		"en": "Must be valid UTF-8.", "sr-Latn": "Mora biti ispravan UTF-8.", "sr-Cyrl": "Мора бити исправан UTF-8.",
 		"bs": "Mora biti ispravan UTF-8.", "hr": "Mora biti ispravan UTF-8.",

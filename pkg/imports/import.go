@@ -9,6 +9,7 @@ import (
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/sheet"
+	"github.com/spona/spona/pkg/validate"
 )
 
 // Kinds of import.
@@ -73,9 +74,7 @@ func (o *Options) Normalize() error {
 	default:
 		v.Add("on_duplicate", "must be create, skip or link")
 	}
-	if len(o.RequestID) > 300 {
-		v.Add("request_id", "at most 300 characters")
-	}
+	validate.RequestID(&v, "request_id", o.RequestID)
 	return v.Err()
 }
 

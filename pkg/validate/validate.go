@@ -31,6 +31,28 @@ func Text(v *errs.Violations, field, s string, max int, required bool) {
 	}
 }
 
+// IsRequestID reports whether s may be a request id: an Idempotency-Key
+// header or a create's request_id field, 1 to 255 printable ASCII
+// characters.
+func IsRequestID(s string) bool {
+	if len(s) == 0 || len(s) > 255 {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// RequestID checks an optional request id field (IsRequestID when set).
+func RequestID(v *errs.Violations, field, s string) {
+	if s != "" && !IsRequestID(s) {
+		v.Add(field, "must be 1 to 255 printable ASCII characters")
+	}
+}
+
 // OneOf checks a code field against its set of allowed codes.
 func OneOf(v *errs.Violations, field, s string, allowed []string, required bool) {
 	if s == "" {

@@ -332,3 +332,25 @@ func TestOIDCAccessTokens(t *testing.T) {
 	})
 	resttest.New(s2.URL, iss2.Token(t, "", oidctest.Claims{Organisation: otherOrg})).Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 503)
 }
+
+// TestOutageNamesNoAddress: with a service down, the edge's 503 names the
+// service, not the internal address its connection failed on; an outage a
+// service itself reports (its own dependency down) passes as it said it.
+func TestOutageNamesNoAddress(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	c := resttest.New(s.URL, s.CreateKey(t, "partner", "Outage NGO").Key)
+	project := c.Do(t, "POST", "/v1/projects", map[string]any{"code": "OUT-1", "titles": []any{map[string]any{"text": "T"}},
+		"planned_start_date": "2024-01-01", "planned_end_date": "2024-12-31", "sectors": []string{"15160"}}).Must(t, 200).Str("id")
+	ben := c.Do(t, "POST", "/v1/beneficiaries", map[string]any{"given_name": "Ajša"}).Must(t, 200).Str("id")
+	s.StopService(t, "trainings")
+	r := c.Do(t, "GET", "/v1/trainingEvents", nil).Must(t, 503)
+	if msg := r.Str("message"); msg != "trainings service unavailable; retry later" || strings.Contains(string(r.Raw), "127.0.0.1") {
+		t.Errorf("trainings down: %s", r.Raw)
+	}
+	s.StopService(t, "reporting")
+	r = c.Do(t, "POST", "/v1/beneficiaries/"+ben+"/assistances", map[string]any{
+		"project_id": project, "type": "ASSISTANCE_TYPE_INFORMATION", "date": "2024-03-04"}).Must(t, 503)
+	if msg := r.Str("message"); !strings.Contains(msg, "project") || strings.HasPrefix(msg, "beneficiaries") || strings.Contains(string(r.Raw), "127.0.0.1") {
+		t.Errorf("reporting down, as the beneficiaries service reports it: %s", r.Raw)
+	}
+}

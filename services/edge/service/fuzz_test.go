@@ -13,6 +13,7 @@ import (
 
 	"github.com/spona/spona/gen/openapi"
 	"github.com/spona/spona/pkg/testkit/resttest"
+	"github.com/spona/spona/pkg/validate"
 	"github.com/spona/spona/services/edge/edgetest"
 	"github.com/spona/spona/services/edge/internal/gateway"
 	"golang.org/x/net/http/httpguts"
@@ -341,7 +342,7 @@ func FuzzIdempotencyKey(f *testing.F) {
 		first, err := e.c.Try("POST", "/v1/beneficiaries", body, "Idempotency-Key", key)
 		check(t, first, err, "first attempt with key "+key)
 		sent := strings.Trim(key, " \t") // what the server sees
-		if sent == "" || !gateway.ValidIdempotencyKey(sent) {
+		if sent == "" || !validate.IsRequestID(sent) {
 			return
 		}
 		second, err := e.c.Try("POST", "/v1/beneficiaries", body, "Idempotency-Key", key)

@@ -79,14 +79,15 @@ type backends struct {
 
 // dial connects to the five services (closed when the edge stops); calls
 // that may arrive twice (reads, deduplicated creates: grpcx.Retryable)
-// retry UNAVAILABLE, the edge being the outermost caller.
+// retry UNAVAILABLE, the edge being the outermost caller, and a failed
+// connection reaches the client without its internal address.
 func dial(base *platform.Base, cfg Config) (*backends, error) {
 	b := &backends{conns: map[string]*grpc.ClientConn{}}
 	for name, addr := range map[string]string{
 		"beneficiaries": cfg.BeneficiariesAddr, "referrals": cfg.ReferralsAddr,
 		"trainings": cfg.TrainingsAddr, "reporting": cfg.ReportingAddr, "webhooks": cfg.WebhooksAddr,
 	} {
-		conn, err := base.Dial(name, addr, grpcx.WithRetries())
+		conn, err := base.Dial(name, addr, append(grpcx.RelayTransportErrors(name, base.Log), grpcx.WithRetries())...)
 		if err != nil {
 			return nil, err
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/telemetry"
+	"github.com/spona/spona/pkg/validate"
 	"github.com/spona/spona/services/edge/internal/docs"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -128,7 +129,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 				return nil
 			}
 			var md metadata.MD
-			if key := r.Header.Get(IdempotencyKeyHeader); key != "" && ValidIdempotencyKey(key) {
+			if key := r.Header.Get(IdempotencyKeyHeader); key != "" && validate.IsRequestID(key) {
 				// Keys are the client's own namespace: two partners may
 				// both send "1".
 				md = metadata.Pairs(grpcx.IdempotencyKeyMetadata, p.ClientID+"/"+key)

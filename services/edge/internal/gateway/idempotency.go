@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spona/spona/pkg/validate"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -68,20 +69,6 @@ type idempotency struct {
 	unreleased map[[2]string]bool
 }
 
-// ValidIdempotencyKey reports whether key is acceptable: 1 to 255
-// printable ASCII characters.
-func ValidIdempotencyKey(key string) bool {
-	if len(key) == 0 || len(key) > 255 {
-		return false
-	}
-	for i := range len(key) {
-		if key[i] < 0x20 || key[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
 // applies reports whether r is a write with an Idempotency-Key that i
 // answers (a nil i answers none).
 func (i *idempotency) applies(r *http.Request) bool {
@@ -92,7 +79,7 @@ func (i *idempotency) applies(r *http.Request) bool {
 // it from the first attempt's record.
 func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, next http.HandlerFunc) {
 	key := r.Header.Get(IdempotencyKeyHeader)
-	if !ValidIdempotencyKey(key) {
+	if !validate.IsRequestID(key) {
 		writeStatus(w, r, status.New(codes.InvalidArgument, "Idempotency-Key must be 1 to 255 printable ASCII characters"))
 		return
 	}
