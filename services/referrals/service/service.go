@@ -10,6 +10,7 @@ import (
 	"time"
 
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
+	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/pkg/projecttag"
@@ -38,6 +39,9 @@ type Config struct {
 	OverdueScanInterval time.Duration `env:"OVERDUE_SCAN_INTERVAL" default:"15s" help:"how often open referrals past their due time are looked for, to emit referral.overdue (once each)"`
 	// Registration agency codes an organisation identifier may start with;
 	// empty: the built-in list (domain.DefaultRegistrationAgencies).
+	// ReportTimeZone is the zone whose calendar days counts of referrals
+	// (sent, accepted, completed in a period) use.
+	ReportTimeZone       string   `env:"REPORT_TIME_ZONE" default:"Europe/Belgrade" help:"IANA time zone whose calendar days the counts of referrals sent, accepted and completed in a report's period use (a referral sent at 00:30 on 1 January there counts in January)"`
 	RegistrationAgencies []string `env:"REGISTRATION_AGENCIES" help:"registration agency codes (org-id.guide) an organisation identifier may start with, comma-separated, e.g. RS-APR,HR-OIB,BA-JIB; empty: the region's registers and the usual donors'"`
 }
 
@@ -59,9 +63,13 @@ func New(cfg Config) platform.Service {
 			if err != nil {
 				return err
 			}
+			zone, err := aggregate.LoadZone(cfg.ReportTimeZone)
+			if err != nil {
+				return err
+			}
 			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewBeneficiariesGRPC(conn),
 				adapters.NewAuditGRPC(conn), projecttag.New(reporting, cfg.ProjectCheckTTL),
-				adapters.Actor{}, base.Log, app.WithRegistrationAgencies(cfg.RegistrationAgencies))
+				adapters.Actor{}, base.Log, app.WithRegistrationAgencies(cfg.RegistrationAgencies), app.WithReportZone(zone))
 			// Rows from before directory search get their search keys.
 			if n, err := application.FillSearchKeys(ctx); err != nil {
 				return fmt.Errorf("directory search keys: %w", err)

@@ -3,6 +3,7 @@ package adapters
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -19,27 +20,30 @@ import (
 const referralCols = `id, beneficiary_id, from_organisation_id, to_organisation_id, COALESCE(to_service_id::text, ''),
 	category, reason, urgency, status, due_time, COALESCE(consent_id::text, ''), COALESCE(project_id::text, ''),
 	notes, send_time, close_time, close_reason, outcome_code, outcome_note, COALESCE(outcome_assistance_id::text, ''),
-	ben_sex, ben_age_band, ben_legal_status, ben_municipality, create_time, update_time, version, consent_end_reason`
+	ben_sex, ben_age_band, ben_legal_status, ben_municipality, create_time, update_time, version, consent_end_reason,
+	accept_time, complete_time`
 
 // visible: the viewer $1 sent the referral, or received it once it was sent.
 const visible = `(from_organisation_id = $1 OR (to_organisation_id = $1 AND status <> 'draft'))`
 
 func scanReferral(row pgx.Row) (*domain.Referral, error) {
 	var r domain.Referral
-	var sent, closed *time.Time
+	var sent, closed, accepted, completed *time.Time
 	err := row.Scan(&r.ID, &r.BeneficiaryID, &r.FromOrganisationID, &r.ToOrganisationID, &r.ToServiceID,
 		&r.Category, &r.Reason, &r.Urgency, &r.Status, &r.DueTime, &r.ConsentID, &r.ProjectID,
 		&r.Notes, &sent, &closed, &r.CloseReason, &r.OutcomeCode, &r.OutcomeNote, &r.AssistanceID,
 		&r.Snapshot.Sex, &r.Snapshot.AgeBand, &r.Snapshot.LegalStatus, &r.Snapshot.Municipality,
-		&r.CreateTime, &r.UpdateTime, &r.Version, &r.ConsentEndReason)
+		&r.CreateTime, &r.UpdateTime, &r.Version, &r.ConsentEndReason, &accepted, &completed)
 	if err != nil {
 		return nil, err
 	}
-	if sent != nil {
-		r.SendTime = *sent
-	}
-	if closed != nil {
-		r.CloseTime = *closed
+	for _, t := range []struct {
+		from *time.Time
+		to   *time.Time
+	}{{sent, &r.SendTime}, {closed, &r.CloseTime}, {accepted, &r.AcceptTime}, {completed, &r.CompleteTime}} {
+		if t.from != nil {
+			*t.to = *t.from
+		}
 	}
 	return &r, nil
 }
@@ -124,13 +128,13 @@ func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version i
 				close_reason = $8, outcome_code = $9, outcome_note = $10, access = CASE WHEN $11 = 'none' THEN access ELSE $11 END,
 				ben_sex = $12, ben_age_band = $13, ben_legal_status = $14, ben_municipality = $15,
 				outcome_assistance_id = $16, consent_end_reason = COALESCE(NULLIF($17, ''), consent_end_reason),
-				version = version + 1, update_time = now()
+				accept_time = $18, complete_time = $19, version = version + 1, update_time = now()
 			WHERE id = $1 AND version = $2
 			RETURNING `+referralCols,
 			r.ID, version, r.Status, r.DueTime, db.Null(r.ConsentID), nullTime(r.SendTime), nullTime(r.CloseTime),
 			r.CloseReason, r.OutcomeCode, r.OutcomeNote, string(access),
 			r.Snapshot.Sex, r.Snapshot.AgeBand, r.Snapshot.LegalStatus, r.Snapshot.Municipality, db.Null(r.AssistanceID),
-			r.ConsentEndReason))
+			r.ConsentEndReason, nullTime(r.AcceptTime), nullTime(r.CompleteTime)))
 		if out, err = staleOr(row, err); err != nil {
 			return err
 		}
@@ -279,20 +283,33 @@ var referralDims = aggregate.Dimensions{
 	"municipality": "NULLIF(ben_municipality, '')",
 }
 
-// CountReferrals counts referrals (not drafts) made under the project,
-// sent in the period and now in one of statuses, grouped as asked.
-func (p *Postgres) CountReferrals(ctx context.Context, q aggregate.Query, organisationIDs, statuses []string) (aggregate.Aggregate, error) {
+// stageTimes are the columns holding when a referral reached each stage
+// (domain.Stage.ReachedAt).
+var stageTimes = map[domain.Stage]string{
+	domain.StageSent:      "send_time",
+	domain.StageAccepted:  "accept_time",
+	domain.StageCompleted: "complete_time",
+}
+
+// CountReferrals counts the referrals made under the project that reached
+// stage within the days of the period in zone (aggregate.Query.Instants),
+// grouped as asked.
+func (p *Postgres) CountReferrals(ctx context.Context, q aggregate.Query, zone *time.Location, organisationIDs []string, stage domain.Stage) (aggregate.Aggregate, error) {
 	if err := referralDims.Check("group_by", q.GroupBy); err != nil {
 		return aggregate.Aggregate{}, err
 	}
+	at, ok := stageTimes[stage]
+	if !ok {
+		return aggregate.Aggregate{}, fmt.Errorf("referrals: no time for stage %q", stage)
+	}
+	from, until := q.Instants(zone)
 	sel, group := referralDims.Select(q.GroupBy)
 	rows, err := p.pool.Query(ctx, `SELECT `+sel+`count(*) FROM referrals
-		WHERE project_id = $1 AND status <> 'draft'
-			AND ($2::date IS NULL OR send_time >= $2::date)
-			AND ($3::date IS NULL OR send_time < $3::date + 1)
-			AND (cardinality($4::uuid[]) = 0 OR from_organisation_id = ANY($4::uuid[]) OR to_organisation_id = ANY($4::uuid[]))
-			AND status = ANY($5::text[])`+group,
-		q.ProjectID, q.From.Ptr(), q.To.Ptr(), db.Strings(organisationIDs), statuses)
+		WHERE project_id = $1 AND `+at+` IS NOT NULL
+			AND ($2::timestamptz IS NULL OR `+at+` >= $2)
+			AND ($3::timestamptz IS NULL OR `+at+` < $3)
+			AND (cardinality($4::uuid[]) = 0 OR from_organisation_id = ANY($4::uuid[]) OR to_organisation_id = ANY($4::uuid[]))`+group,
+		q.ProjectID, from, until, db.Strings(organisationIDs))
 	if err != nil {
 		return aggregate.Aggregate{}, db.Error(err)
 	}

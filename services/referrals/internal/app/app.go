@@ -65,7 +65,9 @@ type ReferralStore interface {
 	// SetAccess records the state of the receiver's access grant.
 	SetAccess(ctx context.Context, referralID string, access Access) error
 	ListEvents(ctx context.Context, referralID string, p pagination.Page) ([]domain.Event, error)
-	CountReferrals(ctx context.Context, q aggregate.Query, organisationIDs, statuses []string) (aggregate.Aggregate, error)
+	// CountReferrals counts the referrals under q's project that reached
+	// stage within the days of q's period in zone.
+	CountReferrals(ctx context.Context, q aggregate.Query, zone *time.Location, organisationIDs []string, stage domain.Stage) (aggregate.Aggregate, error)
 }
 
 // Maintenance is what work outside a partner's request changes: pending
@@ -213,6 +215,8 @@ type App struct {
 	log           *slog.Logger
 	now           func() time.Time
 	registry      domain.Registry
+	// zone is the time zone whose days counts use (REPORT_TIME_ZONE).
+	zone *time.Location
 }
 
 // Option configures the application.
@@ -224,11 +228,20 @@ func WithRegistrationAgencies(codes []string) Option {
 	return func(a *App) { a.registry = domain.NewRegistry(codes) }
 }
 
+// WithReportZone sets the time zone whose calendar days counts put time
+// stamps in (aggregate.DefaultReportZone when not set).
+func WithReportZone(zone *time.Location) Option {
+	return func(a *App) { a.zone = zone }
+}
+
 // New returns the application.
 func New(repo Repository, b Beneficiaries, auditLog AuditLog, projects Projects, actor Actor, log *slog.Logger, opts ...Option) *App {
 	a := &App{repo: repo, beneficiaries: b, audit: auditLog, projects: projects, actor: actor, log: log, now: time.Now, registry: domain.NewRegistry(nil)}
 	for _, o := range opts {
 		o(a)
+	}
+	if a.zone == nil {
+		a.zone, _ = aggregate.LoadZone("") // built in (time/tzdata)
 	}
 	return a
 }

@@ -332,9 +332,10 @@ func (a *App) RevokePending(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// CountReferrals counts referrals under a project that reached stage;
-// counts only, no personal data. organisationIDs, when given, keeps
-// referrals sent by or to them.
+// CountReferrals counts referrals under a project that reached stage in
+// the period (domain.Stage: when they reached it, in the days of the
+// report time zone); counts only, no personal data. organisationIDs, when
+// given, keeps referrals sent by or to them.
 func (a *App) CountReferrals(ctx context.Context, q aggregate.Query, organisationIDs []string, stage domain.Stage) (aggregate.Aggregate, error) {
 	var v errs.Violations
 	norm := make([]string, 0, len(organisationIDs))
@@ -347,7 +348,7 @@ func (a *App) CountReferrals(ctx context.Context, q aggregate.Query, organisatio
 	if err := v.Err(); err != nil {
 		return aggregate.Aggregate{}, err
 	}
-	return a.repo.CountReferrals(ctx, q, norm, stage.Statuses())
+	return a.repo.CountReferrals(ctx, q, a.zone, norm, stage)
 }
 
 // Overdue reports whether r is past due and not closed, now.

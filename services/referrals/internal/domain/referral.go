@@ -51,7 +51,10 @@ type Referral struct {
 	Notes              string
 	SendTime           time.Time // zero while a draft
 	CloseTime          time.Time // zero until declined, completed or cancelled
-	CloseReason        string
+	// AcceptTime and CompleteTime are when the referral was accepted and
+	// completed (zero until then); they stay when it is cancelled later.
+	AcceptTime, CompleteTime time.Time
+	CloseReason              string
 	// ConsentEndReason is why the consent the referral was sent under
 	// ended (ReasonConsentWithdrawn, ReasonConsentExpired), whatever the
 	// referral's status then; "" while it holds.

@@ -78,25 +78,33 @@ func Open(status string) bool {
 	return status == StatusSent || status == StatusAccepted || status == StatusInProgress
 }
 
-// Stage is how far referrals got, for counting them (CountReferrals).
+// Stage is how far referrals got, for counting them (CountReferrals). A
+// referral counts at a stage once it has reached it, in the period holding
+// the time it did (ReachedAt), whatever happened to it after: a referral
+// accepted in March and cancelled in May, or ended by a consent withdrawn
+// in May, stays among March's accepted referrals. So a closed period's
+// figures do not change after the fact.
 type Stage string
 
 // Stages.
 const (
-	StageSent      Stage = ""          // left draft, whatever happened next
-	StageAccepted  Stage = "accepted"  // accepted and not cancelled since
-	StageCompleted Stage = "completed" // completed with an outcome
+	StageSent      Stage = ""          // sent (left draft), at its send time
+	StageAccepted  Stage = "accepted"  // accepted, at its accept time
+	StageCompleted Stage = "completed" // completed with an outcome, at its completion
 )
 
-// Statuses lists the statuses of the referrals that reached stage s.
-func (s Stage) Statuses() []string {
+// Stages lists every stage.
+var Stages = []Stage{StageSent, StageAccepted, StageCompleted}
+
+// ReachedAt returns when r reached stage s; zero when it has not.
+func (s Stage) ReachedAt(r *Referral) time.Time {
 	switch s {
 	case StageAccepted:
-		return []string{StatusAccepted, StatusInProgress, StatusCompleted}
+		return r.AcceptTime
 	case StageCompleted:
-		return []string{StatusCompleted}
+		return r.CompleteTime
 	}
-	return []string{StatusSent, StatusAccepted, StatusDeclined, StatusInProgress, StatusCompleted, StatusCancelled}
+	return r.SendTime
 }
 
 // Error reasons (google.rpc.ErrorInfo.reason) of refused transitions.
@@ -313,11 +321,14 @@ func (r *Referral) Apply(c Command, p Party, now time.Time) (from string, err er
 	case Send:
 		r.SendTime = now
 		r.DueTime = now.Add(ResponseTime[r.Urgency]).Truncate(time.Second)
+	case Accept:
+		r.AcceptTime = now
 	case Decline, Cancel:
 		r.CloseReason = c.Note
 	case Complete:
 		r.OutcomeCode = c.OutcomeCode
 		r.OutcomeNote = c.Note
+		r.CompleteTime = now
 	}
 	if Closed(to) {
 		r.CloseTime = now

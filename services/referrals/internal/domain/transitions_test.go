@@ -2,8 +2,6 @@ package domain
 
 import (
 	"errors"
-	"maps"
-	"slices"
 	"testing"
 	"time"
 
@@ -134,34 +132,44 @@ func TestAgeAt(t *testing.T) {
 	}
 }
 
-// TestStagesFollowTheMachine: a stage holds the statuses reachable from
-// the status that enters it, without a cancellation or a decline (those
-// leave every stage but "sent"), so a new state cannot be forgotten here.
-func TestStagesFollowTheMachine(t *testing.T) {
+// TestStageReached: a referral reaches each stage by the transition into
+// it and stays there, whatever happens after (a cancellation, a consent's
+// end); a declined one reaches no stage after sent.
+func TestStageReached(t *testing.T) {
 	t.Parallel()
-	reach := func(from string, leaving ...Action) map[string]bool {
-		seen := map[string]bool{from: true}
-		for todo := []string{from}; len(todo) > 0; todo = todo[1:] {
-			for a, e := range want[todo[0]] {
-				if !slices.Contains(leaving, a) && !seen[e.to] {
-					seen[e.to] = true
-					todo = append(todo, e.to)
-				}
+	day := func(d int) time.Time { return time.Date(2026, 3, d, 10, 0, 0, 0, time.UTC) }
+	run := func(actions ...Action) *Referral {
+		r := &Referral{Status: StatusDraft, Urgency: "normal"}
+		for i, a := range actions {
+			p := Sender
+			if a == Accept || a == Decline || a == Start || a == Complete {
+				p = Receiver
+			}
+			if _, err := r.Apply(Command{Action: a}, p, day(i+1)); err != nil {
+				t.Fatalf("%v: %v", actions, err)
 			}
 		}
-		return seen
+		return r
 	}
-	for stage, want := range map[Stage]map[string]bool{
-		StageSent:      reach(StatusSent),
-		StageAccepted:  reach(StatusAccepted, Cancel, Decline),
-		StageCompleted: reach(StatusCompleted),
+	ended := run(Send, Accept, Start)
+	if _, ok := ended.EndForConsent(ReasonConsentWithdrawn, day(9)); !ok {
+		t.Fatal("consent end did not end an open referral")
+	}
+	for _, tc := range []struct {
+		name string
+		r    *Referral
+		want map[Stage]time.Time
+	}{
+		{"sent", run(Send), map[Stage]time.Time{StageSent: day(1)}},
+		{"declined", run(Send, Decline), map[Stage]time.Time{StageSent: day(1)}},
+		{"accepted, then cancelled", run(Send, Accept, Start, Cancel), map[Stage]time.Time{StageSent: day(1), StageAccepted: day(2)}},
+		{"accepted, then consent withdrawn", ended, map[Stage]time.Time{StageSent: day(1), StageAccepted: day(2)}},
+		{"completed", run(Send, Accept, Start, Complete), map[Stage]time.Time{StageSent: day(1), StageAccepted: day(2), StageCompleted: day(4)}},
 	} {
-		got := map[string]bool{}
-		for _, s := range stage.Statuses() {
-			got[s] = true
-		}
-		if !maps.Equal(got, want) {
-			t.Errorf("stage %q: statuses %v, want %v", stage, got, want)
+		for _, s := range Stages {
+			if got := s.ReachedAt(tc.r); !got.Equal(tc.want[s]) {
+				t.Errorf("%s: stage %q reached at %v, want %v", tc.name, s, got, tc.want[s])
+			}
 		}
 	}
 }

@@ -1,0 +1,123 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
+	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
+	"github.com/spona/spona/pkg/testkit/servicetest"
+)
+
+// projectReferral creates a legal referral of a new person (with a
+// referral_sharing consent) from ctx's organisation to to under project,
+// and sends it; it returns the referral, the person and the consent.
+func (s *stack) projectReferral(t *testing.T, ctx context.Context, project, to string) (id, ben, consent string) {
+	t.Helper()
+	ben = s.beneficiary(t, ctx)
+	consent = s.consent(t, ctx, ben, zeroTime)
+	r, err := s.ref.CreateReferral(ctx, &pb.CreateReferralRequest{Referral: &pb.Referral{BeneficiaryId: ben, ToOrganisationId: to,
+		ProjectId: project, Category: pb.ReferralCategory_REFERRAL_CATEGORY_LEGAL, Reason: "legal aid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.must(t, ctx, "send", r.GetReferral().GetId())
+	return r.GetReferral().GetId(), ben, consent
+}
+
+// stages counts the project's referrals in the period at each stage:
+// "sent/accepted/completed".
+func (s *stack) stages(t *testing.T, ctx context.Context, project string, period *commonv1.DateRange) string {
+	t.Helper()
+	var out []int64
+	for _, st := range []pb.ReferralStage{pb.ReferralStage_REFERRAL_STAGE_UNSPECIFIED, pb.ReferralStage_REFERRAL_STAGE_ACCEPTED, pb.ReferralStage_REFERRAL_STAGE_COMPLETED} {
+		r, err := s.ref.CountReferrals(ctx, &pb.CountReferralsRequest{ProjectId: project, Period: period, Stage: st})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r.GetAggregate().GetTotal())
+	}
+	return fmt.Sprintf("%d/%d/%d", out[0], out[1], out[2])
+}
+
+// TestAcceptedReferralsStay: referrals accepted in a period stay counted as
+// accepted when the sender cancels one later, or the person withdraws the
+// consent another was sent under (audit finding: the figure of a closed
+// period dropped).
+func TestAcceptedReferralsStay(t *testing.T) {
+	s := start(t)
+	a, b := s.org(t, "Sender"), s.org(t, "Receiver")
+	ctxA, ctxB := partner(t, a), partner(t, b)
+	project := s.project(t, ctxA, nil, nil)
+	var refs, bens, consents []string
+	for range 4 {
+		id, ben, consent := s.projectReferral(t, ctxA, project, b)
+		s.must(t, ctxB, "accept", id)
+		s.must(t, ctxB, "start", id)
+		refs, bens, consents = append(refs, id), append(bens, ben), append(consents, consent)
+	}
+	s.must(t, ctxB, "complete", refs[3])
+	declined, _, _ := s.projectReferral(t, ctxA, project, b)
+	s.must(t, ctxB, "decline", declined)
+	if got := s.stages(t, ctxA, project, nil); got != "5/4/1" {
+		t.Fatalf("before: sent/accepted/completed %s, want 5/4/1", got)
+	}
+	s.must(t, ctxA, "cancel", refs[0])
+	if _, err := s.ben.WithdrawConsent(ctxA, &benv1.WithdrawConsentRequest{BeneficiaryId: bens[1], Id: consents[1], Reason: "asked to"}); err != nil {
+		t.Fatal(err)
+	}
+	servicetest.Eventually(t, "referral ended by the withdrawn consent", func() error {
+		r, err := s.ref.GetReferral(ctxA, &pb.GetReferralRequest{Id: refs[1]})
+		if err != nil {
+			return err
+		}
+		if r.GetReferral().GetStatus() != pb.ReferralStatus_REFERRAL_STATUS_CANCELLED {
+			return fmt.Errorf("status %v: %w", r.GetReferral().GetStatus(), errStill)
+		}
+		return nil
+	})
+	if got := s.stages(t, ctxA, project, nil); got != "5/4/1" {
+		t.Errorf("after a cancellation and a withdrawn consent: sent/accepted/completed %s, want 5/4/1", got)
+	}
+}
+
+// TestReferralDayInReportZone: a referral's day is the report time zone's
+// (Europe/Belgrade by default), not the database's: sent at 00:30 on New
+// Year's Day in Belgrade, it is a referral of the new year; each stage is
+// dated by when the referral reached it (audit finding: counted in the old
+// year, the database server's UTC day).
+func TestReferralDayInReportZone(t *testing.T) {
+	s := start(t)
+	a, b := s.org(t, "Sender"), s.org(t, "Receiver")
+	ctxA, ctxB := partner(t, a), partner(t, b)
+	project := s.project(t, ctxA, nil, nil)
+	var refs []string
+	for range 3 {
+		id, _, _ := s.projectReferral(t, ctxA, project, b)
+		s.must(t, ctxB, "accept", id)
+		refs = append(refs, id)
+	}
+	// The clock cannot be set through the API: the times are moved in the
+	// table. Sent and accepted late on New Year's Eve (UTC and Belgrade
+	// alike) but one accepted at 00:30 on New Year's Day in Belgrade (23:30
+	// UTC on New Year's Eve); one sent then too.
+	s.sql(t, `UPDATE referrals.referrals SET send_time = '2025-12-31 20:00:00 Europe/Belgrade', accept_time = '2025-12-31 21:00:00 Europe/Belgrade' WHERE id = $1`, refs[0])
+	s.sql(t, `UPDATE referrals.referrals SET send_time = '2025-12-31 20:00:00 Europe/Belgrade', accept_time = '2026-01-01 00:30:00 Europe/Belgrade' WHERE id = $1`, refs[1])
+	s.sql(t, `UPDATE referrals.referrals SET send_time = '2026-01-01 00:30:00 Europe/Belgrade', accept_time = '2026-01-01 00:45:00 Europe/Belgrade' WHERE id = $1`, refs[2])
+	for _, tc := range []struct {
+		period *commonv1.DateRange
+		want   string
+	}{
+		{&commonv1.DateRange{StartDate: "2025-01-01", EndDate: "2025-12-31"}, "2/1/0"},
+		{&commonv1.DateRange{StartDate: "2026-01-01", EndDate: "2026-12-31"}, "1/2/0"},
+		{&commonv1.DateRange{EndDate: "2025-12-31"}, "2/1/0"},
+		{&commonv1.DateRange{StartDate: "2026-01-01"}, "1/2/0"},
+		{&commonv1.DateRange{StartDate: "2026-01-01", EndDate: "2026-01-01"}, "1/2/0"},
+	} {
+		if got := s.stages(t, ctxA, project, tc.period); got != tc.want {
+			t.Errorf("%s..%s: sent/accepted/completed %s, want %s", tc.period.GetStartDate(), tc.period.GetEndDate(), got, tc.want)
+		}
+	}
+}
