@@ -343,16 +343,20 @@ func (Direction) EnumDescriptor() ([]byte, []int) {
 	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{4}
 }
 
-// How far referrals got, for counting.
+// How far referrals got, for counting. A referral counts at a stage in the
+// period it reached the stage in, whatever happened to it after, so the
+// figures of a closed period do not change.
 type ReferralStage int32
 
 const (
-	// Sent: every referral that left draft, whatever happened next.
+	// Sent: every referral that left draft, by its send time, whatever
+	// happened next.
 	ReferralStage_REFERRAL_STAGE_UNSPECIFIED ReferralStage = 0
-	// Accepted by the receiver, and now accepted, in progress or completed
-	// (not those accepted and then cancelled).
+	// Accepted by the receiver, by the time it was accepted: those cancelled
+	// afterwards by the sender, or ended because the consent they were sent
+	// under was withdrawn or expired, included.
 	ReferralStage_REFERRAL_STAGE_ACCEPTED ReferralStage = 1
-	// Completed with an outcome.
+	// Completed with an outcome, by the time it was completed.
 	ReferralStage_REFERRAL_STAGE_COMPLETED ReferralStage = 2
 )
 
@@ -1000,15 +1004,18 @@ func (x *ListReferralsResponse) GetNextPageToken() string {
 type CountReferralsRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
-	Period    *v1.DateRange          `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
+	// The days in which referrals reached the stage (sent, accepted,
+	// completed), as calendar days of the service's report time zone
+	// (REPORT_TIME_ZONE, Europe/Belgrade by default).
+	Period *v1.DateRange `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
 	// Dimensions to group by: "status", "category", "urgency", and the
 	// beneficiary's "sex", "age_band", "legal_status", "municipality" as they
 	// were when the referral was sent.
 	GroupBy []string `protobuf:"bytes,3,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
 	// When given, only referrals sent by or to these organisations.
 	OrganisationIds []string `protobuf:"bytes,4,rep,name=organisation_ids,json=organisationIds,proto3" json:"organisation_ids,omitempty"`
-	// Only the referrals that reached this stage; every referral sent when
-	// unspecified. Which statuses make a stage is the referrals service's
+	// Only the referrals that reached this stage in the period; those sent
+	// in it when unspecified. What makes a stage is the referrals service's
 	// knowledge, so callers never interpret statuses.
 	Stage         ReferralStage `protobuf:"varint,5,opt,name=stage,proto3,enum=spona.referrals.v1.ReferralStage" json:"stage,omitempty"`
 	unknownFields protoimpl.UnknownFields

@@ -230,15 +230,16 @@ const (
 	// directory service that gave it), service_category, location (the
 	// service's location).
 	Metric_METRIC_BENEFICIARIES_ASSISTED Metric = 5
-	// Referrals sent (not drafts). Dimensions: category, urgency, status,
+	// Referrals sent (not drafts), by the day they were sent. Dimensions: category, urgency, status,
 	// sex, age_band, legal_status, municipality (the person's, as they were
 	// when the referral was sent).
 	Metric_METRIC_REFERRALS_MADE Metric = 6
-	// Referrals accepted (now accepted, in progress or completed).
+	// Referrals accepted, by the day they were accepted, also those cancelled
+	// or ended by a consent's end afterwards (a closed period's figure stays).
 	// Dimensions: category, urgency, sex, age_band, legal_status, municipality.
 	Metric_METRIC_REFERRALS_ACCEPTED Metric = 7
-	// Referrals completed. Dimensions: category, urgency, sex, age_band,
-	// legal_status, municipality.
+	// Referrals completed, by the day they were completed. Dimensions:
+	// category, urgency, sex, age_band, legal_status, municipality.
 	Metric_METRIC_REFERRALS_COMPLETED Metric = 8
 	// Unique professionals registered at an event of the project, whatever
 	// their attendance. Dimensions as METRIC_PROFESSIONALS_TRAINED.
