@@ -31,9 +31,6 @@ func Of(t time.Time) Date {
 	return Date{y, m, d}
 }
 
-// Today returns the current UTC date.
-func Today() Date { return Of(time.Now().UTC()) }
-
 // IsZero reports whether d is the zero value.
 func (d Date) IsZero() bool { return d == Date{} }
 

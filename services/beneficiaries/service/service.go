@@ -7,6 +7,7 @@ import (
 
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	importsv1 "github.com/spona/spona/gen/go/spona/imports/v1"
+	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/imports"
 	"github.com/spona/spona/pkg/imports/importsgrpc"
 	"github.com/spona/spona/pkg/imports/importsjob"
@@ -35,6 +36,8 @@ type Config struct {
 	// ReferralsAddr is the referrals service, whose directory lists the
 	// services assistance records name.
 	ReferralsAddr string `env:"REFERRALS_ADDR" required:"true" help:"gRPC address (host:port) of the referrals service, whose directory lists the services assistance records name"`
+	// ReportTimeZone is the zone whose calendar day is "today".
+	ReportTimeZone string `env:"REPORT_TIME_ZONE" default:"Europe/Belgrade" help:"IANA time zone whose calendar day is today: the day a legal status recorded without legal_status_since starts on (and counts by the status of then read), the latest birth date"`
 }
 
 // New describes the beneficiaries service for platform.RunService.
@@ -58,8 +61,13 @@ func New(cfg Config) platform.Service {
 			if err != nil {
 				return err
 			}
+			zone, err := aggregate.LoadZone(cfg.ReportTimeZone)
+			if err != nil {
+				return err
+			}
 			application := app.New(adapters.NewPostgres(base.Pool), projecttag.New(reporting, cfg.ProjectCheckTTL),
 				adapters.NewDirectoryGRPC(referrals))
+			application.SetReportZone(zone)
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
 			if cfg.ConsentExpiryInterval > 0 {
 				base.Every(ctx, cfg.ConsentExpiryInterval, "applying consent expiries", func(ctx context.Context) error {

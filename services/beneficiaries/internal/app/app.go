@@ -66,8 +66,19 @@ type App struct {
 // records with a project and checking the services assistance records name
 // against directory.
 func New(repo Repository, projects Projects, directory Directory) *App {
-	return &App{repo: repo, projects: projects, directory: directory, today: date.Today, now: func() time.Time { return time.Now().UTC() },
+	a := &App{repo: repo, projects: projects, directory: directory, now: func() time.Time { return time.Now().UTC() },
 		maxIndexed: maxIndexedPersons}
+	zone, _ := aggregate.LoadZone("") // built in (time/tzdata)
+	a.SetReportZone(zone)
+	return a
+}
+
+// SetReportZone sets the time zone whose calendar day "today" is (the day
+// a legal status recorded without legal_status_since starts on, and the
+// bound of birth dates): by default the report time zone
+// aggregate.DefaultReportZone, in which counts put days.
+func (a *App) SetReportZone(zone *time.Location) {
+	a.today = func() date.Date { return aggregate.Today(zone, time.Now()) }
 }
 
 // Now is the application's clock.

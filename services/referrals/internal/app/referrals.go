@@ -269,7 +269,8 @@ func (a *App) share(ctx context.Context, r *domain.Referral, now time.Time) erro
 	}
 	r.ConsentID = consent.ID
 	ageBand := ""
-	if age, known := domain.AgeAt(view.BirthDate, view.BirthYear, now); known {
+	// The age on the day it is sent, in the report time zone.
+	if age, known := domain.AgeAt(view.BirthDate, view.BirthYear, aggregate.Today(a.zone, now).Time()); known {
 		ageBand = aggregate.AgeBandOf(age)
 	}
 	r.Snapshot = domain.Snapshot{
