@@ -41,10 +41,12 @@ func BenchmarkCountTrainedProfessionals(b *testing.B) {
 		{`INSERT INTO training_events (id, organiser_organisation_id, project_id, type, title, start_date)
 			SELECT gen_random_uuid(), $1, $2, (ARRAY['seminar','workshop','training'])[1 + i % 3], 'E' || i, DATE '2017-01-01' + (i % 365)
 			FROM generate_series(1, 400) i`, []any{organiser, project}},
-		{`INSERT INTO professionals (id, organiser_organisation_id, given_name, family_name, email, sector, sex, given_key, family_key, organisation_key)
+		// Person keys as domain.PersonKeys gives them (each person alone).
+		{`INSERT INTO professionals (id, organiser_organisation_id, given_name, family_name, email, sector, sex, given_key, family_key, organisation_key, person_key)
 			SELECT gen_random_uuid(), $1, 'G' || i, 'F' || i, CASE WHEN i % 2 = 0 THEN 'p' || i || '@example.org' END,
 				(ARRAY['justice','police','social_welfare','education','health','labour','ngo'])[1 + i % 7],
-				(ARRAY['female','male'])[1 + i % 2], 'g' || i, 'f' || i, 'name:'
+				(ARRAY['female','male'])[1 + i % 2], 'g' || i, 'f' || i, 'name:',
+				CASE WHEN i % 2 = 0 THEN 'e:p' || i || '@example.org' ELSE 'n:f' || i || E'\tg' || i || E'\tname:' END
 			FROM generate_series(1, 20000) i`, []any{organiser}},
 		{`INSERT INTO participants (id, event_id, professional_id, sector, organisation_kind)
 			SELECT gen_random_uuid(), e.id, p.id, p.sector, (ARRAY['ngo','police','health'])[1 + (e.n + p.n) % 3]
@@ -220,4 +222,46 @@ func BenchmarkCountBeneficiaryParticipants(b *testing.B) {
 			fmt.Println()
 		}
 	})
+}
+
+// BenchmarkCreateParticipant registers professionals through the RPC, one
+// new person per call (every other one with an e-mail) at one of 20 events
+// of one organiser, after 2,000 others: what finding, updating and keying
+// the professional costs a registration.
+func BenchmarkCreateParticipant(b *testing.B) {
+	url := pgtest.NewDatabase(b)
+	c := pb.NewTrainingServiceClient(servicetest.Start(b, service.New(service.Config{Config: servicetest.Platform(b, url),
+		ReferralsAddr: "127.0.0.1:1", BeneficiariesAddr: "127.0.0.1:1", ReportingAddr: "127.0.0.1:1"})))
+	ctx := servicetest.As(b, ids.New())
+	var events []string
+	for i := range 20 {
+		r, err := c.CreateTrainingEvent(ctx, &pb.CreateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{
+			Type: pb.EventType_EVENT_TYPE_SEMINAR, Title: "S", StartDate: fmt.Sprintf("2019-03-%02d", i+1)}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		events = append(events, r.GetTrainingEvent().GetId())
+	}
+	n := 0
+	next := func() error {
+		n++
+		email := ""
+		if n%2 == 0 {
+			email = fmt.Sprintf("p%d@example.org", n)
+		}
+		_, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{EventId: events[n%len(events)],
+			Participant: professional(fmt.Sprintf("G%d", n), "Petrović", email, "CSR Subotica", pb.Sector_SECTOR_SOCIAL_WELFARE, 0)})
+		return err
+	}
+	for range 2000 {
+		if err := next(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := next(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
