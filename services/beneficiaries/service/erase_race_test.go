@@ -1,0 +1,196 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
+	"google.golang.org/grpc/codes"
+)
+
+// TestWritesRacingErasure: a write to a person's records that runs while
+// the person is erased either commits first and is then wiped by the
+// erasure, or comes second and is refused (BENEFICIARY_ERASED); either
+// way nothing of it is left (audit finding: assistance notes and document
+// numbers written during an erasure outlived it, in a fifth of the rounds
+// of concurrent requests).
+//
+// Each interleaving is made to happen, not hoped for: a trigger (a probe
+// this test adds) holds the first party's transaction at one statement on
+// an advisory lock the test holds, the second party runs until it returns
+// or waits for a lock of the first, and then the test lets the first go.
+// "write first" holds the write at its insert, after it read the person;
+// "erase first" holds the erasure at its update of the person, after
+// everything it read before.
+func TestWritesRacingErasure(t *testing.T) {
+	c := startAll(t)
+	ctx := servicetest.As(t, ids.New())
+	bg := context.Background()
+	conn, err := pgx.Connect(bg, c.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(bg)
+	const key = 7019
+	if _, err := conn.Exec(bg, fmt.Sprintf(`CREATE FUNCTION beneficiaries.test_hold() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN PERFORM pg_advisory_xact_lock_shared(%d); RETURN NEW; END $$`, key)); err != nil {
+		t.Fatal(err)
+	}
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := conn.Exec(bg, sql, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// waiting is true once a session waits for a lock: an advisory one
+	// (held by the probe) or any other (a row of the other party).
+	waiting := func(advisory bool) bool {
+		t.Helper()
+		var n int
+		if err := conn.QueryRow(bg, `SELECT count(*) FROM pg_locks WHERE NOT granted AND (locktype = 'advisory') = $1`,
+			advisory).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n > 0
+	}
+	// run starts call and returns its error once it has returned.
+	run := func(call func() error) <-chan error {
+		done := make(chan error, 1)
+		go func() { done <- call() }()
+		return done
+	}
+	// leftovers counts what the erased person (and anyone merged into
+	// them) still has that erasure removes.
+	leftovers := func(id string) int {
+		t.Helper()
+		var n int
+		if err := conn.QueryRow(bg, `WITH p AS (SELECT id FROM beneficiaries.beneficiaries WHERE id = $1 OR merged_into = $1)
+			SELECT (SELECT count(*) FROM beneficiaries.beneficiaries WHERE id IN (SELECT id FROM p) AND given_name <> '')
+				+ (SELECT count(*) FROM beneficiaries.assistances WHERE beneficiary_id IN (SELECT id FROM p) AND notes <> '')
+				+ (SELECT count(*) FROM beneficiaries.identity_documents WHERE beneficiary_id IN (SELECT id FROM p))
+				+ (SELECT count(*) FROM beneficiaries.consents WHERE beneficiary_id IN (SELECT id FROM p) AND scope <> '')
+				+ (SELECT count(*) FROM beneficiaries.household_members WHERE beneficiary_id IN (SELECT id FROM p))
+				+ (SELECT count(*) FROM beneficiaries.households h JOIN beneficiaries.household_departures d ON d.household_id = h.id
+					WHERE d.beneficiary_id IN (SELECT id FROM p) AND h.reference <> '')`, id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	secret := "Amina Hasić, HIV+, Ulica 5"
+	writes := []struct {
+		name string
+		// hold is the event and table the write is held at when it
+		// goes first.
+		hold string
+		// write prepares the write to person id and returns it.
+		write func(id string) func() error
+	}{
+		{"assistance", "INSERT ON beneficiaries.assistances", func(id string) func() error {
+			return func() error {
+				_, err := c.CreateAssistance(ctx, &pb.CreateAssistanceRequest{BeneficiaryId: id, Assistance: &pb.Assistance{
+					Type: pb.AssistanceType_ASSISTANCE_TYPE_INFORMATION, Date: "2024-01-02", Notes: secret}})
+				return err
+			}
+		}},
+		{"document", "INSERT ON beneficiaries.identity_documents", func(id string) func() error {
+			return func() error {
+				_, err := c.CreateDocument(ctx, &pb.CreateDocumentRequest{BeneficiaryId: id, Document: &pb.IdentityDocument{
+					Type: pb.DocumentType_DOCUMENT_TYPE_PASSPORT, Number: "SY7019"}})
+				return err
+			}
+		}},
+		{"consent", "INSERT ON beneficiaries.consents", func(id string) func() error {
+			return func() error {
+				in := consent(pb.ConsentPurpose_CONSENT_PURPOSE_PHOTO)
+				in.Scope = secret
+				_, err := c.CreateConsent(ctx, &pb.CreateConsentRequest{BeneficiaryId: id, Consent: in})
+				return err
+			}
+		}},
+		{"household member", "INSERT ON beneficiaries.household_members", func(id string) func() error {
+			return func() error {
+				_, err := c.CreateHousehold(ctx, &pb.CreateHouseholdRequest{Household: &pb.Household{Reference: secret,
+					Members: []*pb.HouseholdMember{{BeneficiaryId: id, Relationship: pb.Relationship_RELATIONSHIP_HEAD}}}})
+				return err
+			}
+		}},
+		{"merge of a duplicate", "UPDATE ON beneficiaries.identity_documents", func(id string) func() error {
+			dup := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Amina", FamilyName: "Hasić"}).GetId()
+			if _, err := c.CreateDocument(ctx, &pb.CreateDocumentRequest{BeneficiaryId: dup, Document: &pb.IdentityDocument{
+				Type: pb.DocumentType_DOCUMENT_TYPE_PASSPORT, Number: "SY7020"}}); err != nil {
+				t.Fatal(err)
+			}
+			return func() error {
+				_, err := c.MergeBeneficiaries(ctx, &pb.MergeBeneficiariesRequest{Id: id, DuplicateId: dup})
+				return err
+			}
+		}},
+	}
+	for _, w := range writes {
+		for _, writeFirst := range []bool{true, false} {
+			order := map[bool]string{true: "write first", false: "erase first"}[writeFirst]
+			t.Run(w.name+", "+order, func(t *testing.T) {
+				id := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Amina", FamilyName: "Hasić", BirthDate: "1994-03-02"}).GetId()
+				erase := func() error {
+					_, err := c.EraseBeneficiary(ctx, &pb.EraseBeneficiaryRequest{Id: id})
+					return err
+				}
+				write := w.write(id)
+				first, second, hold := write, erase, w.hold
+				if !writeFirst {
+					first, second, hold = erase, write, "UPDATE ON beneficiaries.beneficiaries"
+				}
+				exec(`CREATE TRIGGER test_hold BEFORE ` + hold + ` FOR EACH ROW EXECUTE FUNCTION beneficiaries.test_hold()`)
+				exec(`SELECT pg_advisory_lock($1)`, key)
+				firstDone := run(first)
+				for !waiting(true) {
+					time.Sleep(5 * time.Millisecond)
+				}
+				secondDone := run(second)
+				var secondErr error
+				returned := false
+			wait:
+				for {
+					select {
+					case secondErr = <-secondDone:
+						returned = true
+						break wait
+					case <-time.After(5 * time.Millisecond):
+						if waiting(false) {
+							break wait
+						}
+					}
+				}
+				exec(`SELECT pg_advisory_unlock($1)`, key)
+				firstErr := <-firstDone
+				if !returned {
+					secondErr = <-secondDone
+				}
+				exec(`DROP TRIGGER test_hold ON ` + strings.SplitN(hold, " ON ", 2)[1])
+				writeErr, eraseErr := firstErr, secondErr
+				if !writeFirst {
+					writeErr, eraseErr = secondErr, firstErr
+				}
+				if eraseErr != nil {
+					t.Fatalf("erase: %v", eraseErr)
+				}
+				if writeFirst && writeErr != nil {
+					t.Errorf("the write that went first: %v", writeErr)
+				}
+				if !writeFirst && (statustest.Code(writeErr) != codes.FailedPrecondition || statustest.Reason(writeErr) != "BENEFICIARY_ERASED") {
+					t.Errorf("the write after the erasure: %v, want FAILED_PRECONDITION BENEFICIARY_ERASED", writeErr)
+				}
+				if n := leftovers(id); n > 0 {
+					t.Errorf("%d records of the erased person keep personal data (the second party returned before the first ended: %v)", n, returned)
+				}
+			})
+		}
+	}
+}
