@@ -176,6 +176,27 @@ func (p *Postgres) GetBeneficiary(ctx context.Context, viewer, id string) (*doma
 	return b, db.Error(err)
 }
 
+// LockBeneficiary is GetBeneficiary with the row locked until the
+// transaction ends: FOR SHARE for app.LockRecords (it conflicts with the
+// erasure's and an update's locks, where the FOR KEY SHARE an insert's
+// foreign key takes conflicts with neither), FOR UPDATE for
+// app.LockPerson. A row locked by another transaction is read once that
+// one has ended, as it left it.
+func (p *Postgres) LockBeneficiary(ctx context.Context, viewer, id string, lock app.Lock) (*domain.Beneficiary, error) {
+	if p.tx == nil {
+		return nil, errors.New("beneficiaries: a row lock outside a transaction")
+	}
+	clause := ` FOR SHARE OF b`
+	if lock == app.LockPerson {
+		clause = ` FOR UPDATE OF b`
+	}
+	b, err := scanBeneficiary(p.q.QueryRow(ctx, `SELECT `+beneficiaryCols+` FROM beneficiaries b WHERE b.id = $2 AND `+visible+clause, viewer, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFound("beneficiary", id)
+	}
+	return b, db.Error(err)
+}
+
 // LoadDetails fills the legal status history, documents and household,
 // in one round trip.
 func (p *Postgres) LoadDetails(ctx context.Context, b *domain.Beneficiary) error {

@@ -24,7 +24,7 @@ func (a *App) CreateConsent(ctx context.Context, act Actor, beneficiaryID string
 	}
 	var out *domain.Consent
 	err := a.repo.InTx(ctx, func(r Repository) error {
-		b, err := live(ctx, r, act, "beneficiary_id", beneficiaryID)
+		b, err := writable(ctx, r, act, "beneficiary_id", beneficiaryID, LockRecords)
 		if err != nil {
 			return err
 		}
@@ -77,7 +77,7 @@ func (a *App) WithdrawConsent(ctx context.Context, act Actor, beneficiaryID, id,
 	}
 	var out *domain.Consent
 	err := a.repo.InTx(ctx, func(r Repository) error {
-		b, err := live(ctx, r, act, "beneficiary_id", beneficiaryID)
+		b, err := writable(ctx, r, act, "beneficiary_id", beneficiaryID, LockRecords)
 		if err != nil {
 			return err
 		}
@@ -160,7 +160,7 @@ func (a *App) GrantAccess(ctx context.Context, act Actor, g *domain.Grant) (*dom
 	}
 	var out *domain.Grant
 	err := a.repo.InTx(ctx, func(r Repository) error {
-		b, err := live(ctx, r, act, "beneficiary_id", g.BeneficiaryID)
+		b, err := writable(ctx, r, act, "beneficiary_id", g.BeneficiaryID, LockRecords)
 		if err != nil {
 			return err
 		}

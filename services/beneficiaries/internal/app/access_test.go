@@ -64,6 +64,11 @@ func (s *sharing) live(g domain.Grant) bool {
 	return g.RevokeTime.IsZero() && (g.ExpireTime.IsZero() || g.ExpireTime.After(clock)) && c != nil && c.LiveAt(clock)
 }
 
+func (s *sharing) LockBeneficiary(ctx context.Context, viewer, id string, lock Lock) (*domain.Beneficiary, error) {
+	s.lock(id, lock)
+	return s.GetBeneficiary(ctx, viewer, id)
+}
+
 func (s *sharing) GetBeneficiary(_ context.Context, viewer, id string) (*domain.Beneficiary, error) {
 	b := s.person
 	if id != b.ID {

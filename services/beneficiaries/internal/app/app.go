@@ -200,10 +200,21 @@ type creator interface {
 // readable returns a beneficiary the caller may see: NotFound otherwise, and
 // FailedPrecondition naming the survivor for a merged record.
 func readable(ctx context.Context, r PersonStore, act Actor, field, id string) (*domain.Beneficiary, error) {
+	return find(ctx, r, act, field, id, 0)
+}
+
+// find is readable with the row locked as lock says (0: not locked).
+func find(ctx context.Context, r PersonStore, act Actor, field, id string, lock Lock) (*domain.Beneficiary, error) {
 	if err := ids.Check(field, id); err != nil {
 		return nil, err
 	}
-	b, err := r.GetBeneficiary(ctx, act.OrganisationID, ids.Normalize(id))
+	var b *domain.Beneficiary
+	var err error
+	if lock == 0 {
+		b, err = r.GetBeneficiary(ctx, act.OrganisationID, ids.Normalize(id))
+	} else {
+		b, err = r.LockBeneficiary(ctx, act.OrganisationID, ids.Normalize(id), lock)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -216,23 +227,33 @@ func readable(ctx context.Context, r PersonStore, act Actor, field, id string) (
 // owned is readable restricted to the registering organisation: one that
 // sees the record only through an access grant gets PermissionDenied.
 func owned(ctx context.Context, r PersonStore, act Actor, field, id string) (*domain.Beneficiary, error) {
-	b, err := readable(ctx, r, act, field, id)
-	if err != nil {
-		return nil, err
-	}
-	if b.Access != domain.AccessOwner {
+	return ownerOnly(readable(ctx, r, act, field, id))
+}
+
+func ownerOnly(b *domain.Beneficiary, err error) (*domain.Beneficiary, error) {
+	if err == nil && b.Access != domain.AccessOwner {
 		return nil, errs.PermissionDenied("only the registering organisation may do this")
 	}
-	return b, nil
+	return b, err
 }
 
 // live is owned, refusing an erased record.
 func live(ctx context.Context, r PersonStore, act Actor, field, id string) (*domain.Beneficiary, error) {
-	b, err := owned(ctx, r, act, field, id)
+	return unerased(owned(ctx, r, act, field, id))
+}
+
+func unerased(b *domain.Beneficiary, err error) (*domain.Beneficiary, error) {
 	if err == nil && !b.EraseTime.IsZero() {
 		return nil, errs.FailedPrecondition("BENEFICIARY_ERASED", "beneficiary %s was erased", b.ID)
 	}
 	return b, err
+}
+
+// writable is live for a write about the person: the row stays locked as
+// lock says until the transaction ends, so that the person is not erased
+// (or merged away) between this check and the commit (see Lock).
+func writable(ctx context.Context, r PersonStore, act Actor, field, id string, lock Lock) (*domain.Beneficiary, error) {
+	return unerased(ownerOnly(find(ctx, r, act, field, id, lock)))
 }
 
 // GetBeneficiary returns a beneficiary visible to the caller; the read is
@@ -316,7 +337,7 @@ func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, tag string, 
 	}
 	var out *domain.Beneficiary
 	err := a.repo.InTx(ctx, func(r Repository) error {
-		b, err := live(ctx, r, act, "beneficiary.id", id)
+		b, err := writable(ctx, r, act, "beneficiary.id", id, LockPerson)
 		if err != nil {
 			return err
 		}
@@ -523,12 +544,10 @@ func (a *App) CreateAssistance(ctx context.Context, act Actor, beneficiaryID str
 	}
 	var out *domain.Assistance
 	err := a.repo.InTx(ctx, func(r Repository) error {
-		b, err := readable(ctx, r, act, "beneficiary_id", beneficiaryID)
+		// A grantee records assistance too.
+		b, err := unerased(find(ctx, r, act, "beneficiary_id", beneficiaryID, LockRecords))
 		if err != nil {
 			return err
-		}
-		if !b.EraseTime.IsZero() {
-			return errs.FailedPrecondition("BENEFICIARY_ERASED", "beneficiary %s was erased", b.ID)
 		}
 		if svc != nil && svc.OrganisationID != act.OrganisationID {
 			// Another organisation's service: only one that may see the

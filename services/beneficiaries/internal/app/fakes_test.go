@@ -15,6 +15,13 @@ type journal struct {
 	Repository
 	audit   []auditlog.Record
 	emitted []events.Event
+	// locks lists the persons read through LockBeneficiary, as
+	// "<id> <lock>".
+	locks []string
+}
+
+func (j *journal) lock(id string, lock Lock) {
+	j.locks = append(j.locks, id+" "+map[Lock]string{LockRecords: "records", LockPerson: "person"}[lock])
 }
 
 func (j *journal) AppendAudit(_ context.Context, recs []auditlog.Record) error {

@@ -27,14 +27,21 @@ func (a *App) MergeBeneficiaries(ctx context.Context, act Actor, id, dupID strin
 	}
 	var out *domain.Beneficiary
 	err := a.repo.InTx(ctx, func(r Repository) error {
-		primary, err := live(ctx, r, act, "id", id)
-		if err != nil {
-			return err
+		// Both rows locked, in the order of their ids (so that two merges
+		// of the pair wait for each other instead of deadlocking).
+		locked := map[string]*domain.Beneficiary{}
+		pair := [][2]string{{"id", ids.Normalize(id)}, {"duplicate_id", ids.Normalize(dupID)}}
+		if pair[1][1] < pair[0][1] {
+			pair[0], pair[1] = pair[1], pair[0]
 		}
-		dup, err := live(ctx, r, act, "duplicate_id", dupID)
-		if err != nil {
-			return err
+		for _, p := range pair {
+			b, err := writable(ctx, r, act, p[0], p[1], LockPerson)
+			if err != nil {
+				return err
+			}
+			locked[p[0]] = b
 		}
+		primary, dup := locked["id"], locked["duplicate_id"]
 		holders, err := r.GrantHolders(ctx, []string{primary.ID, dup.ID})
 		if err != nil {
 			return err
@@ -75,16 +82,16 @@ func (a *App) EraseBeneficiary(ctx context.Context, act Actor, id, reason string
 	}
 	var out *domain.Beneficiary
 	err := a.repo.InTx(ctx, func(r Repository) error {
-		asked, err := r.GetBeneficiary(ctx, act.OrganisationID, ids.Normalize(id))
+		// The person's row is locked first: a write about the person that
+		// got in before is committed by now and wiped below; one that
+		// comes later waits and then reads that the person was erased.
+		asked, err := ownerOnly(r.LockBeneficiary(ctx, act.OrganisationID, ids.Normalize(id), LockPerson))
 		if err != nil {
 			return err
 		}
-		if asked.Access != domain.AccessOwner {
-			return errs.PermissionDenied("only the registering organisation may do this")
-		}
 		person := asked
 		if asked.MergedInto != "" {
-			if person, err = r.GetBeneficiary(ctx, act.OrganisationID, asked.MergedInto); err != nil {
+			if person, err = r.LockBeneficiary(ctx, act.OrganisationID, asked.MergedInto, LockPerson); err != nil {
 				return err
 			}
 		}

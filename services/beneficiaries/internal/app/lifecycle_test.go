@@ -53,6 +53,11 @@ func (r *registry) InTx(_ context.Context, fn func(Repository) error) error {
 	return nil
 }
 
+func (r *registry) LockBeneficiary(ctx context.Context, viewer, id string, lock Lock) (*domain.Beneficiary, error) {
+	r.lock(id, lock)
+	return r.GetBeneficiary(ctx, viewer, id)
+}
+
 func (r *registry) GetBeneficiary(_ context.Context, viewer, id string) (*domain.Beneficiary, error) {
 	b, ok := r.persons[id]
 	switch {

@@ -21,7 +21,7 @@ func (a *App) CreateDocument(ctx context.Context, act Actor, beneficiaryID strin
 	}
 	var out *domain.Document
 	err := a.repo.InTx(ctx, func(r Repository) error {
-		b, err := live(ctx, r, act, "beneficiary_id", beneficiaryID)
+		b, err := writable(ctx, r, act, "beneficiary_id", beneficiaryID, LockRecords)
 		if err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ type householdMembers interface {
 }
 
 func (a *App) addMember(ctx context.Context, r householdMembers, act Actor, householdID string, m domain.HouseholdMember, field string) error {
-	b, err := live(ctx, r, act, field, m.BeneficiaryID)
+	b, err := writable(ctx, r, act, field, m.BeneficiaryID, LockRecords)
 	if err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func (a *App) RemoveHouseholdMember(ctx context.Context, act Actor, householdID,
 		if err != nil {
 			return err
 		}
-		b, err := owned(ctx, r, act, "beneficiary_id", beneficiaryID)
+		b, err := ownerOnly(find(ctx, r, act, "beneficiary_id", beneficiaryID, LockRecords))
 		if err != nil {
 			return err
 		}

@@ -56,6 +56,12 @@ type PersonStore interface {
 	// BeneficiaryByRequest returns what org created with requestID.
 	BeneficiaryByRequest(ctx context.Context, org, requestID string) (*domain.Beneficiary, error)
 	GetBeneficiary(ctx context.Context, viewer, id string) (*domain.Beneficiary, error)
+	// LockBeneficiary is GetBeneficiary for a use case that writes about
+	// the person, inside InTx: the row stays locked as lock says until
+	// the transaction ends, and a row another transaction changed is read
+	// as that one committed it (after waiting for it). Every write to a
+	// person's records reads the person through it.
+	LockBeneficiary(ctx context.Context, viewer, id string, lock Lock) (*domain.Beneficiary, error)
 	// ReadAudited returns beneficiary id as viewer sees it, with its details
 	// when viewer registered it (merged and erased records included), and
 	// records the read as rec says in the same statement, unless the record
@@ -73,6 +79,23 @@ type PersonStore interface {
 	// Owners maps the ids that exist to their registering organisation.
 	Owners(ctx context.Context, ids []string) (map[string]string, error)
 }
+
+// Lock is how a write holds the row of the person it writes about until
+// its transaction ends, so that it and an erasure (or a merge) of the
+// person happen one after the other: a write that got in first is
+// committed before the erasure reads what to wipe, and one that comes
+// second waits for the erasure and reads that the person was erased.
+type Lock int
+
+const (
+	// LockRecords is taken by writes to a person's records (documents,
+	// assistance, consents, grants, household membership): they go on
+	// together, and wait for (or are waited for by) LockPerson.
+	LockRecords Lock = iota + 1
+	// LockPerson is taken by what changes or ends the person's own row
+	// (an update, a merge, an erasure): one at a time, alone.
+	LockPerson
+)
 
 // Finder finds persons by name, and the probable duplicates of one.
 type Finder interface {

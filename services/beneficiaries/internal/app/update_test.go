@@ -48,6 +48,11 @@ func (p *people) InTx(_ context.Context, fn func(Repository) error) error {
 	return nil
 }
 
+func (p *people) LockBeneficiary(ctx context.Context, viewer, id string, lock Lock) (*domain.Beneficiary, error) {
+	p.lock(id, lock)
+	return p.GetBeneficiary(ctx, viewer, id)
+}
+
 func (p *people) GetBeneficiary(_ context.Context, viewer, id string) (*domain.Beneficiary, error) {
 	b := p.row
 	switch {
