@@ -343,3 +343,78 @@ func waitForLock(t *testing.T, dbURL, table string) {
 		}
 	}
 }
+
+// TestErasureDuringImportWrite: a person is erased while an import that
+// scored a row as her is writing its rows, their audit records (and the
+// import's purpose with them) written but not committed. The erasure
+// waits for the import's transaction (which changed the import's row) and
+// then blanks the purpose the import stored for all its records.
+func TestErasureDuringImportWrite(t *testing.T) {
+	c := startAll(t)
+	imp := clientsOf(c.conn)
+	ctx := withPurpose(servicetest.As(t, ids.New()), "Amina Hasic i porodica")
+	her := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Amina", FamilyName: "Hasić", BirthDate: "2011-03-02",
+		Sex: commonv1.Sex_SEX_FEMALE}).GetId()
+	conn, err := pgx.Connect(context.Background(), c.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	// The import waits on this lock when it emits its events, its rows and
+	// their audit records written.
+	tx, err := conn.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(context.Background()) }()
+	if _, err := tx.Exec(context.Background(), `LOCK TABLE beneficiaries.outbox IN SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	op, err := upload(ctx, imp.imp, &pb.ImportBeneficiariesRequest{OnError: "skip", File: csvFile("ime;prezime;datum rođenja;pravni status\n" +
+		"Amina;Hasić;31.02.2011;\nOmar;Khalil;1985-01-31;tražilac azila\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitForLock(t, c.dbURL, "beneficiaries.outbox")
+	erased := make(chan error, 1)
+	go func() {
+		_, err := c.EraseBeneficiary(ctx, &pb.EraseBeneficiaryRequest{Id: her})
+		erased <- err
+	}()
+	// The erasure waits too (on the import, or on the lock when it emits
+	// its event). Waiting besides: the outbox's relay, and the import's
+	// lease renewal.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		var waiting int
+		if err := conn.QueryRow(context.Background(), `SELECT count(DISTINCT a.pid)
+			FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+			WHERE NOT l.granted AND a.query NOT LIKE 'WITH todo AS%' AND a.query NOT LIKE '-- ping%'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the erasure never waited")
+		}
+	}
+	if err := tx.Rollback(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-erased; err != nil {
+		t.Fatalf("erasure during the import: %v", err)
+	}
+	done := finished(t, ctx, imp, op)
+	if done.GetState() != importsv1.ImportState_IMPORT_STATE_SUCCEEDED || done.GetCounts().GetCreated() != 1 {
+		t.Fatalf("the import after the erasure: %v", done)
+	}
+	rs, err := conn.Query(context.Background(), `SELECT COALESCE(p.purpose, e.purpose)
+		FROM beneficiaries.audit_events e LEFT JOIN beneficiaries.audit_purposes p ON p.id = e.purpose_id
+		WHERE e.action = 'create' AND e.beneficiary_id <> $1`, her)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if purposes, err := pgx.CollectRows(rs, pgx.RowTo[string]); err != nil || !slices.Equal(purposes, []string{""}) {
+		t.Fatalf("purposes of the import's create records: %q %v, want one, blanked", purposes, err)
+	}
+}
