@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	"github.com/jackc/pgx/v5"
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
@@ -219,32 +220,9 @@ func TestErasureReachesInFileDuplicates(t *testing.T) {
 // ends as it would have: the row stays invalid (not written), the valid
 // row is written with its cells.
 func TestErasureReachesRunningImport(t *testing.T) {
-	c := startAll(t)
-	imp := clientsOf(c.conn)
-	ctx := withPurpose(servicetest.As(t, ids.New()), "Amina Hasic, nastavak")
-	her := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Amina", FamilyName: "Hasić", BirthDate: "2011-03-02",
-		Sex: commonv1.Sex_SEX_FEMALE}).GetId()
-	conn, err := pgx.Connect(context.Background(), c.dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	// The import's write phase waits on this lock (its first legal status)
-	// until the test lets it go.
-	tx, err := conn.Begin(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = tx.Rollback(context.Background()) }()
-	if _, err := tx.Exec(context.Background(), `LOCK TABLE beneficiaries.legal_status_history IN SHARE MODE`); err != nil {
-		t.Fatal(err)
-	}
-	op, err := upload(ctx, imp.imp, &pb.ImportBeneficiariesRequest{OnError: "skip", File: csvFile("ime;prezime;datum rođenja;pravni status\n" +
-		"Amina;Hasić;31.02.2011;\nOmar;Khalil;1985-01-31;tražilac azila\n")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitForLock(t, c.dbURL, "beneficiaries.legal_status_history")
+	// The import's write phase waits at its first legal status.
+	p := startPausedImport(t, "Amina Hasic, nastavak", "beneficiaries.legal_status_history")
+	c, imp, ctx, her, conn, op := p.c, p.imp, p.ctx, p.her, p.conn, p.op
 	var meta importsv1.ImportMetadata
 	if err := op.GetMetadata().UnmarshalTo(&meta); err != nil {
 		t.Fatal(err)
@@ -284,9 +262,7 @@ func TestErasureReachesRunningImport(t *testing.T) {
 		t.Fatalf("the running import's purpose after erasure: %q", p)
 	}
 
-	if err := tx.Rollback(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	p.resume()
 	done := finished(t, ctx, imp, op)
 	if c := done.GetCounts(); done.GetState() != importsv1.ImportState_IMPORT_STATE_SUCCEEDED || c.GetCreated() != 1 || c.GetInvalid() != 1 ||
 		len(quoting(done, "31.02.2011")) > 0 || len(done.GetProblems()) != 1 {
@@ -321,6 +297,58 @@ func TestErasureReachesRunningImport(t *testing.T) {
 	}
 }
 
+// pausedImport is an import by an organisation that registered Amina
+// Hasić: a bad row of hers (scored as her duplicate) and a valid row of
+// Omar Khalil's, uploaded with a purpose. Its write phase waits on a SHARE
+// lock of a table, held by conn (which the test may also query) until
+// resume.
+type pausedImport struct {
+	c      clients
+	imp    importClients
+	ctx    context.Context
+	her    string
+	conn   *pgx.Conn
+	op     *longrunningpb.Operation
+	resume func()
+}
+
+// startPausedImport starts a pausedImport whose write phase waits at
+// table, and returns once it waits there.
+func startPausedImport(t *testing.T, purpose, table string) pausedImport {
+	t.Helper()
+	c := startAll(t)
+	p := pausedImport{c: c, imp: clientsOf(c.conn), ctx: withPurpose(servicetest.As(t, ids.New()), purpose)}
+	p.her = mustCreate(t, c, p.ctx, &pb.Beneficiary{GivenName: "Amina", FamilyName: "Hasić", BirthDate: "2011-03-02",
+		Sex: commonv1.Sex_SEX_FEMALE}).GetId()
+	conn, err := pgx.Connect(context.Background(), c.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	tx, err := conn.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tx.Rollback(context.Background()) })
+	if _, err := tx.Exec(context.Background(), `LOCK TABLE `+table+` IN SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	p.conn = conn
+	p.resume = func() {
+		t.Helper()
+		if err := tx.Rollback(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.op, err = upload(p.ctx, p.imp.imp, &pb.ImportBeneficiariesRequest{OnError: "skip", File: csvFile("ime;prezime;datum rođenja;pravni status\n" +
+		"Amina;Hasić;31.02.2011;\nOmar;Khalil;1985-01-31;tražilac azila\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitForLock(t, c.dbURL, table)
+	return p
+}
+
 // waitForLock waits until a session waits for a lock on table.
 func waitForLock(t *testing.T, dbURL, table string) {
 	t.Helper()
@@ -350,32 +378,10 @@ func waitForLock(t *testing.T, dbURL, table string) {
 // waits for the import's transaction (which changed the import's row) and
 // then blanks the purpose the import stored for all its records.
 func TestErasureDuringImportWrite(t *testing.T) {
-	c := startAll(t)
-	imp := clientsOf(c.conn)
-	ctx := withPurpose(servicetest.As(t, ids.New()), "Amina Hasic i porodica")
-	her := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Amina", FamilyName: "Hasić", BirthDate: "2011-03-02",
-		Sex: commonv1.Sex_SEX_FEMALE}).GetId()
-	conn, err := pgx.Connect(context.Background(), c.dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	// The import waits on this lock when it emits its events, its rows and
-	// their audit records written.
-	tx, err := conn.Begin(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = tx.Rollback(context.Background()) }()
-	if _, err := tx.Exec(context.Background(), `LOCK TABLE beneficiaries.outbox IN SHARE MODE`); err != nil {
-		t.Fatal(err)
-	}
-	op, err := upload(ctx, imp.imp, &pb.ImportBeneficiariesRequest{OnError: "skip", File: csvFile("ime;prezime;datum rođenja;pravni status\n" +
-		"Amina;Hasić;31.02.2011;\nOmar;Khalil;1985-01-31;tražilac azila\n")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitForLock(t, c.dbURL, "beneficiaries.outbox")
+	// The import waits when it emits its events, its rows and their audit
+	// records written.
+	p := startPausedImport(t, "Amina Hasic i porodica", "beneficiaries.outbox")
+	c, imp, ctx, her, conn, op := p.c, p.imp, p.ctx, p.her, p.conn, p.op
 	erased := make(chan error, 1)
 	go func() {
 		_, err := c.EraseBeneficiary(ctx, &pb.EraseBeneficiaryRequest{Id: her})
@@ -398,9 +404,7 @@ func TestErasureDuringImportWrite(t *testing.T) {
 			t.Fatal("the erasure never waited")
 		}
 	}
-	if err := tx.Rollback(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	p.resume()
 	if err := <-erased; err != nil {
 		t.Fatalf("erasure during the import: %v", err)
 	}
