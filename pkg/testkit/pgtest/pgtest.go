@@ -17,9 +17,13 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,4 +115,41 @@ func NewDatabase(t testing.TB) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// Undo takes schema back to before migration version from: the Down
+// sections of migrations (goose SQL files at the root, NNNNN_name.sql) from
+// that version on, newest first, each with its row of goose_db_version, in
+// the connection's session. A service started on the database afterwards
+// applies them again, so a test can prove what a migration does to the
+// data that was there before it.
+func Undo(t testing.TB, conn *pgx.Conn, schema string, migrations fs.FS, from int) {
+	t.Helper()
+	files, err := fs.Glob(migrations, "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Reverse(files)
+	stmts := []string{"SET search_path = " + pgx.Identifier{schema}.Sanitize()}
+	for _, f := range files {
+		version, _, _ := strings.Cut(f, "_")
+		if v, err := strconv.Atoi(version); err != nil || v < from {
+			continue
+		}
+		raw, err := fs.ReadFile(migrations, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, down, ok := strings.Cut(string(raw), "-- +goose Down")
+		if !ok {
+			t.Fatalf("pgtest: migration %s has no Down section", f)
+		}
+		stmts = append(stmts, down, "DELETE FROM goose_db_version WHERE version_id = "+version)
+	}
+	stmts = append(stmts, "RESET search_path")
+	for _, s := range stmts {
+		if _, err := conn.Exec(context.Background(), s); err != nil {
+			t.Fatalf("pgtest: undoing migrations of %s: %v\n%s", schema, err, s)
+		}
+	}
 }

@@ -2,16 +2,14 @@ package service_test
 
 import (
 	"context"
-	"io/fs"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/services/beneficiaries/migrations"
 	"github.com/spona/spona/services/beneficiaries/service"
@@ -43,29 +41,7 @@ func TestAuditPurposesMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close(context.Background())
-	stmts := []string{`SET search_path = beneficiaries`}
-	files, err := fs.Glob(migrations.FS, "*.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	slices.Reverse(files)
-	for _, f := range files {
-		version, _, _ := strings.Cut(f, "_")
-		if v, _ := strconv.Atoi(version); v < 18 {
-			continue
-		}
-		raw, err := fs.ReadFile(migrations.FS, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, down, _ := strings.Cut(string(raw), "-- +goose Down")
-		stmts = append(stmts, down, `DELETE FROM goose_db_version WHERE version_id = `+version)
-	}
-	for _, s := range stmts {
-		if _, err := db.Exec(context.Background(), s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
+	pgtest.Undo(t, db, "beneficiaries", migrations.FS, 18)
 	// Records written then, a call per transaction: a search that read
 	// both, and a read of the other alone with the same text.
 	legacy := func(bens ...string) {

@@ -2,16 +2,13 @@ package service_test
 
 import (
 	"context"
-	"io/fs"
-	"slices"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
 	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/services/reporting/migrations"
 )
@@ -46,28 +43,11 @@ func TestTrainingMetricsMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close(context.Background())
-	stmts := []string{`SET search_path = reporting`}
-	files, err := fs.Glob(migrations.FS, "*.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	slices.Reverse(files)
-	for _, f := range files {
-		version, _, _ := strings.Cut(f, "_")
-		if v, _ := strconv.Atoi(version); v <= 5 {
-			continue
-		}
-		raw, err := fs.ReadFile(migrations.FS, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, down, _ := strings.Cut(string(raw), "-- +goose Down")
-		stmts = append(stmts, down, `DELETE FROM goose_db_version WHERE version_id = `+version)
-	}
-	for _, stmt := range append(stmts,
-		`UPDATE reporting.indicators SET metric = 'community_beneficiaries' WHERE id = '`+community.GetId()+`'`,
+	pgtest.Undo(t, db, "reporting", migrations.FS, 6)
+	for _, stmt := range []string{
+		`UPDATE reporting.indicators SET metric = 'community_beneficiaries' WHERE id = '` + community.GetId() + `'`,
 		`DELETE FROM reporting.goose_db_version WHERE version_id = 5`,
-	) {
+	} {
 		if _, err := db.Exec(context.Background(), stmt); err != nil {
 			t.Fatal(err)
 		}
