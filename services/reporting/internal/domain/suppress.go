@@ -239,6 +239,9 @@ func withhold(tab *Table, order, parent []int) {
 			shown[c.Label] = !c.Suppressed
 		}
 		tab.Breakdowns[i].Cells = slices.DeleteFunc(tab.Breakdowns[i].Cells, func(c Cell) bool { return !shown[c.Parent] })
+		if len(tab.Breakdowns[i].Cells) == 0 {
+			tab.Breakdowns[i].Cells = nil
+		}
 	}
 }
 

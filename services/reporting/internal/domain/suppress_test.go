@@ -241,3 +241,101 @@ func TestSuppressIsMinimalForOneSmallCell(t *testing.T) {
 		}
 	}
 }
+
+// TestSuppressNestedProperties checks nested tables larger than the
+// exhaustive tests reach: categories of services at places, all three
+// shown.
+func TestSuppressNestedProperties(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range 5000 {
+		threshold := 3 + r.IntN(6)
+		nCat, nSvc, nLoc := 1+r.IntN(3), 1+r.IntN(6), 1+r.IntN(10)
+		catOf, svcOf := make([]int, nSvc), make([]int, nLoc)
+		for j := range catOf {
+			catOf[j] = r.IntN(nCat)
+		}
+		for j := range svcOf {
+			svcOf[j] = r.IntN(nSvc)
+		}
+		total := int64(r.IntN(80))
+		loc, svc, cat := make([]int64, nLoc), make([]int64, nSvc), make([]int64, nCat)
+		for range total {
+			l := r.IntN(nLoc)
+			loc[l]++
+			svc[svcOf[l]]++
+			cat[catOf[svcOf[l]]]++
+		}
+		tab := &Table{Total: Cell{Count: total}}
+		add := func(dim, parent string, counts []int64, up func(int) string) {
+			b := Breakdown{Dimension: dim, Parent: parent}
+			for j, n := range counts {
+				if n > 0 {
+					b.Cells = append(b.Cells, Cell{Label: fmt.Sprint(dim, j), Count: n, Parent: up(j)})
+				}
+			}
+			tab.Breakdowns = append(tab.Breakdowns, b)
+		}
+		add("category", "", cat, func(int) string { return "" })
+		add("service", "category", svc, func(j int) string { return fmt.Sprint("category", catOf[j]) })
+		add("location", "service", loc, func(j int) string { return fmt.Sprint("service", svcOf[j]) })
+		orig := clone(tab)
+		Suppress(tab, threshold)
+		fail := func(format string, args ...any) {
+			t.Helper()
+			t.Fatalf("case %d (threshold %d) %v -> %v: %s", i, threshold, orig, tab, fmt.Sprintf(format, args...))
+		}
+		if tab.Total.Suppressed {
+			for _, b := range tab.Breakdowns {
+				if len(b.Cells) > 0 {
+					fail("total hidden but %s lists cells", b.Dimension)
+				}
+			}
+			continue
+		}
+		groups := []struct {
+			cells []Cell
+			total int64
+		}{{tab.Breakdowns[0].Cells, total}}
+		for level := 1; level < 3; level++ {
+			parents := tab.Breakdowns[level-1].Cells
+			for _, c := range tab.Breakdowns[level].Cells {
+				k := slices.IndexFunc(parents, func(p Cell) bool { return p.Label == c.Parent })
+				if k < 0 || parents[k].Suppressed {
+					fail("%s listed under a hidden or missing parent %s", c.Label, c.Parent)
+				}
+			}
+			for _, p := range parents {
+				var kids []Cell
+				for _, c := range tab.Breakdowns[level].Cells {
+					if c.Parent == p.Label {
+						kids = append(kids, c)
+					}
+				}
+				if !p.Suppressed {
+					groups = append(groups, struct {
+						cells []Cell
+						total int64
+					}{kids, p.Count})
+				}
+			}
+		}
+		for _, g := range groups {
+			var refs []*Cell
+			for j := range g.cells {
+				if !g.cells[j].Suppressed && small(g.cells[j].Count, threshold) {
+					fail("small cell %s shown", g.cells[j].Label)
+				}
+				refs = append(refs, &g.cells[j])
+			}
+			allHidden := !slices.ContainsFunc(g.cells, func(c Cell) bool { return c.Count > 0 && !c.Suppressed })
+			if !published(refs, g.total, threshold) && (!allHidden || pins(refs, g.total)) {
+				fail("group under %d not protected: %s", g.total, show(g.cells))
+			}
+		}
+		again := clone(tab)
+		Suppress(again, threshold)
+		if diff := cmp.Diff(tab, again); diff != "" {
+			fail("second pass changed the table: %s", diff)
+		}
+	}
+}
