@@ -40,7 +40,7 @@ func (p *Postgres) ProfessionalsSharing(ctx context.Context, organiser, eventID 
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.RegisteredRecord, error) {
 		var x app.RegisteredRecord
-		err := r.Scan(&x.ID, &x.Email, &x.Name.Given, &x.Name.Family, &x.Name.Organisation, &x.PersonKey, &x.ParticipantID)
+		err := r.Scan(&x.ID, &x.Organiser, &x.Email, &x.Name.Given, &x.Name.Family, &x.Name.Organisation, &x.PersonKey, &x.ParticipantID)
 		return x, err
 	})
 	return out, db.Error(err)

@@ -375,7 +375,7 @@ func alreadyRegistered(err error, eventID string) error {
 // upsertProfessional inserts a professional or, on a conflict with the given
 // arbiter, updates the existing one to the latest registration (keeping a
 // known e-mail, sex and position when the new registration lacks them) and
-// returns its id. The person key is set afterwards (setPersonKeys).
+// returns its id, with the person key findOrCreateProfessional worked out.
 func upsertProfessional(conflict string) string {
 	return `INSERT INTO professionals AS p (id, organiser_organisation_id, given_name, family_name, email,
 			organisation_id, organisation_name, sector, sex, given_key, family_key, organisation_key, position, person_key)
@@ -392,6 +392,7 @@ func upsertProfessional(conflict string) string {
 			given_key = excluded.given_key,
 			family_key = excluded.family_key,
 			organisation_key = excluded.organisation_key,
+			person_key = excluded.person_key,
 			update_time = now()
 		RETURNING p.id`
 }
@@ -423,73 +424,106 @@ const professionalLock = 1397772370
 // until the next registration of those names sets the keys again.
 func findOrCreateProfessional(ctx context.Context, tx pgx.Tx, organiser string, pr *domain.Professional, lock bool) (string, error) {
 	who := pr.Identity()
+	// One round trip: the locks, then every organiser's records with pr's
+	// names and organisation (which decide the person keys) and
+	// organiser's record with pr's e-mail.
+	batch := &pgx.Batch{}
 	if lock {
 		keys := []string{"n:" + who.Name.String()}
 		if who.Email != "" {
 			keys = append(keys, "e:"+who.Email)
 		}
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1::int, hashtext(k)) FROM unnest($2::text[]) AS k ORDER BY k`,
-			professionalLock, keys); err != nil {
-			return "", db.Error(err)
+		batch.Queue(`SELECT pg_advisory_xact_lock($1::int, hashtext(k)) FROM unnest($2::text[]) AS k ORDER BY k`, professionalLock, keys)
+	}
+	var records []domain.Record
+	batch.Queue(`SELECT `+professionalCols+` FROM professionals pr
+		WHERE (family_key, given_key, organisation_key) = ($1, $2, $3) OR (organiser_organisation_id = $4 AND email = $5)`,
+		who.Name.Family, who.Name.Given, who.Name.Organisation, organiser, who.Email).Query(func(rows pgx.Rows) error {
+		var err error
+		records, err = collectRecords(rows)
+		return err
+	})
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return "", db.Error(err)
+	}
+	var own []domain.Record
+	for _, r := range records {
+		if r.Organiser == organiser {
+			own = append(own, r)
 		}
 	}
-	records, err := professionalRecords(ctx, tx, `organiser_organisation_id = $1
-		AND (email = $2 OR (family_key, given_key, organisation_key) = ($3, $4, $5))`,
-		organiser, who.Email, who.Name.Family, who.Name.Given, who.Name.Organisation)
-	if err != nil {
-		return "", err
-	}
-	id, upsert := ids.New(), upsertByEmail
-	names := []domain.MatchKey{who.Name}
-	switch rec, ok := who.RecordFor(records); {
-	case ok:
-		id, upsert = rec.ID, upsertByID
-		if rec.Name != who.Name {
-			names = append(names, rec.Name)
+	// The record as it will be, and the person keys of its names then.
+	after := domain.Record{ID: ids.New(), Organiser: organiser, Identity: who}
+	upsert := upsertByEmail
+	rec, found := who.RecordFor(own)
+	switch {
+	case found:
+		after.ID, upsert = rec.ID, upsertByID
+		if after.Email == "" {
+			after.Email = rec.Email
 		}
 	case who.Email == "":
 		upsert = upsertByName
 	}
-	err = tx.QueryRow(ctx, upsert, id, organiser, pr.GivenName, pr.FamilyName, db.Null(pr.Email),
+	hood := []domain.Record{after}
+	for _, r := range records {
+		if r.ID != after.ID && r.Name == who.Name {
+			hood = append(hood, r)
+		}
+	}
+	keys := domain.PersonKeys(hood)
+	var id string
+	err := tx.QueryRow(ctx, upsert, after.ID, organiser, pr.GivenName, pr.FamilyName, db.Null(pr.Email),
 		db.Null(pr.OrganisationID), pr.OrganisationName, pr.Sector, pr.Sex,
-		who.Name.Given, who.Name.Family, who.Name.Organisation, pr.Position, who.OwnKey()).Scan(&id)
+		who.Name.Given, who.Name.Family, who.Name.Organisation, pr.Position, keys[after.ID]).Scan(&id)
 	if err != nil {
 		return "", db.Error(err)
 	}
-	return id, setPersonKeys(ctx, tx, names)
+	if id != after.ID {
+		// A concurrent registration made the record first: key its names
+		// afresh.
+		return id, setPersonKeys(ctx, tx, who.Name)
+	}
+	if err := storePersonKeys(ctx, tx, hood[1:], keys); err != nil {
+		return "", err
+	}
+	if found && rec.Name != who.Name {
+		// The record's former names lost it.
+		return id, setPersonKeys(ctx, tx, rec.Name)
+	}
+	return id, nil
 }
 
-// professionalCols are what professionalRecords reads from pr.
-const professionalCols = `pr.id::text, COALESCE(pr.email, ''), pr.given_key, pr.family_key, pr.organisation_key, pr.person_key`
+// professionalCols are what collectRecords reads from pr.
+const professionalCols = `pr.id::text, pr.organiser_organisation_id::text, COALESCE(pr.email, ''),
+	pr.given_key, pr.family_key, pr.organisation_key, pr.person_key`
 
-// professionalRecords returns the professionals matching where (over the
-// professionals table, with args).
-func professionalRecords(ctx context.Context, q db.Querier, where string, args ...any) ([]domain.Record, error) {
-	rows, err := q.Query(ctx, `SELECT `+professionalCols+` FROM professionals pr WHERE `+where, args...)
-	if err != nil {
-		return nil, db.Error(err)
-	}
+func collectRecords(rows pgx.Rows) ([]domain.Record, error) {
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Record, error) {
 		var x domain.Record
-		err := r.Scan(&x.ID, &x.Email, &x.Name.Given, &x.Name.Family, &x.Name.Organisation, &x.PersonKey)
+		err := r.Scan(&x.ID, &x.Organiser, &x.Email, &x.Name.Given, &x.Name.Family, &x.Name.Organisation, &x.PersonKey)
 		return x, err
 	})
 	return out, db.Error(err)
 }
 
-// setPersonKeys gives every professional (of any organiser) with one of
-// names the person key domain.PersonKeys gives it.
-func setPersonKeys(ctx context.Context, tx pgx.Tx, names []domain.MatchKey) error {
-	var given, family, org []string
-	for _, n := range names {
-		given, family, org = append(given, n.Given), append(family, n.Family), append(org, n.Organisation)
+// setPersonKeys gives every professional (of any organiser) with the
+// names and organisation name the person key domain.PersonKeys gives it.
+func setPersonKeys(ctx context.Context, tx pgx.Tx, name domain.MatchKey) error {
+	rows, err := tx.Query(ctx, `SELECT `+professionalCols+` FROM professionals pr
+		WHERE (family_key, given_key, organisation_key) = ($1, $2, $3)`, name.Family, name.Given, name.Organisation)
+	if err != nil {
+		return db.Error(err)
 	}
-	records, err := professionalRecords(ctx, tx, `(family_key, given_key, organisation_key) IN
-		(SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`, family, given, org)
+	records, err := collectRecords(rows)
 	if err != nil {
 		return err
 	}
-	keys := domain.PersonKeys(records)
+	return storePersonKeys(ctx, tx, records, domain.PersonKeys(records))
+}
+
+// storePersonKeys stores the keys of the records whose key changed.
+func storePersonKeys(ctx context.Context, tx pgx.Tx, records []domain.Record, keys map[string]string) error {
 	var changed, to []string
 	for _, r := range records {
 		if k := keys[r.ID]; k != r.PersonKey {
@@ -499,7 +533,7 @@ func setPersonKeys(ctx context.Context, tx pgx.Tx, names []domain.MatchKey) erro
 	if len(changed) == 0 {
 		return nil
 	}
-	_, err = tx.Exec(ctx, `UPDATE professionals p SET person_key = x.key
+	_, err := tx.Exec(ctx, `UPDATE professionals p SET person_key = x.key
 		FROM unnest($1::uuid[], $2::text[]) AS x (id, key) WHERE p.id = x.id`, changed, to)
 	return db.Error(err)
 }

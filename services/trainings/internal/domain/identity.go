@@ -35,6 +35,8 @@ func (a Identity) Same(b Identity) bool {
 type Record struct {
 	// ID is a UUIDv7, so ids order records by creation.
 	ID string
+	// Organiser is the organisation whose record it is.
+	Organiser string
 	Identity
 	// PersonKey is the key the record is counted by (see PersonKeys).
 	PersonKey string
