@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
+	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/services/referrals/migrations"
+	"github.com/spona/spona/services/referrals/service"
 )
 
 // projectReferral creates a legal referral of a new person (with a
@@ -119,5 +123,46 @@ func TestReferralDayInReportZone(t *testing.T) {
 		if got := s.stages(t, ctxA, project, tc.period); got != tc.want {
 			t.Errorf("%s..%s: sent/accepted/completed %s, want %s", tc.period.GetStartDate(), tc.period.GetEndDate(), got, tc.want)
 		}
+	}
+}
+
+// TestStageTimesMigration: referrals stored before migration 00013 get
+// their accept and completion times from their status history, so the
+// accepted ones cancelled since count as accepted when the service has
+// migrated them.
+func TestStageTimesMigration(t *testing.T) {
+	s := start(t)
+	a, b := s.org(t, "Sender"), s.org(t, "Receiver")
+	ctxA, ctxB := partner(t, a), partner(t, b)
+	project := s.project(t, ctxA, nil, nil)
+	var refs []string
+	for range 3 {
+		id, _, _ := s.projectReferral(t, ctxA, project, b)
+		s.must(t, ctxB, "accept", id)
+		s.must(t, ctxB, "start", id)
+		refs = append(refs, id)
+	}
+	s.must(t, ctxB, "complete", refs[0])
+	s.must(t, ctxA, "cancel", refs[1])
+	s.projectReferral(t, ctxA, project, b) // sent only
+	before := s.stages(t, ctxA, project, nil)
+	if before != "4/3/1" {
+		t.Fatalf("before: sent/accepted/completed %s, want 4/3/1", before)
+	}
+	db, err := pgx.Connect(t.Context(), s.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(context.Background())
+	pgtest.Undo(t, db, "referrals", migrations.FS, 13)
+	again := &stack{ref: pb.NewReferralServiceClient(servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, s.url),
+		BeneficiariesAddr: s.proxy.addr, ReportingAddr: s.reporting.Addr})))}
+	if got := again.stages(t, ctxA, project, nil); got != before {
+		t.Errorf("after the migration: sent/accepted/completed %s, want %s", got, before)
+	}
+	var mismatched int
+	if err := db.QueryRow(t.Context(), `SELECT count(*) FROM referrals.referrals r WHERE accept_time IS DISTINCT FROM
+		(SELECT min(create_time) FROM referrals.referral_events e WHERE e.referral_id = r.id AND e.to_status = 'accepted')`).Scan(&mismatched); err != nil || mismatched != 0 {
+		t.Errorf("%d referrals with an accept time other than their history's (%v)", mismatched, err)
 	}
 }

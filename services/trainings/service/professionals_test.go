@@ -2,16 +2,16 @@ package service_test
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/services/trainings/migrations"
-
-	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/spona/spona/services/trainings/service"
 )
 
 // registered counts the professionals registered at the project's events.
@@ -80,9 +80,9 @@ func TestProfessionalCountedOnce(t *testing.T) {
 	}
 }
 
-// TestPersonKeysMigration: the professionals stored before migration 00008,
-// counted by the e-mail or else the names (the old generated key), are
-// counted by the domain's rule once it runs.
+// TestPersonKeysMigration: the professionals stored before migrations
+// 00007 and 00008, counted by the old generated key (the e-mail, else the
+// names), are counted by the domain's rule once the service migrates them.
 func TestPersonKeysMigration(t *testing.T) {
 	c := start(t)
 	a, b := ids.New(), ids.New()
@@ -96,35 +96,25 @@ func TestPersonKeysMigration(t *testing.T) {
 	if n := c.registered(t, orgA, project); n != 2 {
 		t.Fatalf("%d registered, want 2", n)
 	}
-	conn, err := sql.Open("pgx", c.dbURL)
+	// The schema as before migration 00007 (its Down section brings the
+	// generated key back), with the Go migration 00008 not applied either.
+	db, err := pgx.Connect(t.Context(), c.dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	ctx := t.Context()
-	// The keys as the old generated column made them.
-	if _, err := conn.ExecContext(ctx, `UPDATE trainings.professionals SET person_key = CASE WHEN email IS NOT NULL THEN 'e:' || email
-		ELSE 'n:' || family_key || '|' || given_key || '|' || organisation_key END`); err != nil {
+	defer db.Close(context.Background())
+	pgtest.Undo(t, db, "trainings", migrations.FS, 7)
+	if _, err := db.Exec(t.Context(), `DELETE FROM trainings.goose_db_version WHERE version_id = 8`); err != nil {
 		t.Fatal(err)
 	}
 	if n := c.registered(t, orgA, project); n != 3 {
 		t.Fatalf("%d registered with the old keys, want 3 (Ana twice)", n)
 	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SET LOCAL search_path = trainings`); err != nil {
-		t.Fatal(err)
-	}
-	if err := migrations.PersonKeys(ctx, tx); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	if n := c.registered(t, orgA, project); n != 2 {
-		t.Fatalf("%d registered after the migration, want 2", n)
+	again := pb.NewTrainingServiceClient(servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, c.dbURL),
+		ReferralsAddr: c.referralsAddr, BeneficiariesAddr: c.beneficiaries.Addr, ReportingAddr: c.reporting.Addr})))
+	r, err := again.CountParticipants(orgA, &pb.CountParticipantsRequest{ProjectId: project,
+		Kind: pb.ParticipantKind_PARTICIPANT_KIND_PROFESSIONAL, Stage: pb.ParticipationStage_PARTICIPATION_STAGE_REGISTERED})
+	if err != nil || r.GetAggregate().GetTotal() != 2 {
+		t.Fatalf("after the migrations: %v (%v), want 2", r.GetAggregate(), err)
 	}
 }
