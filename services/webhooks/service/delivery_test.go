@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -366,4 +367,89 @@ func TestReceiverKilledMissesNothing(t *testing.T) {
 	}
 	t.Logf("%d requests for %d events", len(reqs), n)
 	webhooktest.Verify(t, []string{w.GetSecret()}, reqs)
+}
+
+// TestWaitingDeliveryFollowsItsWebhook: a delivery claimed while its
+// target is busy waits; meanwhile its webhook may be pointed elsewhere (it
+// then goes to the new URL) or deleted (it is then not sent at all).
+func TestWaitingDeliveryFollowsItsWebhook(t *testing.T) {
+	s := start(t, func(c *service.Config) { c.TargetConcurrency = 1 })
+	sender, org, other := ids.New(), ids.New(), ids.New()
+	leased := func(n int) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			var got int
+			if err := s.pool.QueryRow(context.Background(), `SELECT count(*) FROM deliveries WHERE lease_id IS NOT NULL`).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got == n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d deliveries claimed, want %d", got, n)
+			}
+		}
+	}
+	// busy answers its first request only when the gate opens.
+	busy := func() (*webhooktest.Receiver, chan struct{}, chan struct{}) {
+		arrived, gate := make(chan struct{}), make(chan struct{})
+		r := webhooktest.Start(t, func(n int, _ webhooktest.Request) int {
+			if n == 1 {
+				close(arrived)
+				<-gate
+			}
+			return http.StatusOK
+		})
+		return r, arrived, gate
+	}
+	referralOf := func(r webhooktest.Request) string { v, _ := r.Decode(t).Data["referral_id"].(string); return v }
+
+	// Pointed elsewhere while waiting.
+	old, arrived, gate := busy()
+	moved := webhooktest.Start(t, nil)
+	w := s.subscribe(t, org, old.URL(), "referral.received")
+	s.inject(t, referralEvent("referral.sent", ids.New(), sender, org, "sent"))
+	<-arrived
+	second := ids.New()
+	s.inject(t, referralEvent("referral.sent", second, sender, org, "sent"))
+	leased(2)
+	if _, err := s.wh.UpdateWebhook(as(t, org), &pb.UpdateWebhookRequest{
+		Webhook: &pb.Webhook{Id: w.GetId(), Etag: w.GetEtag(), Url: moved.URL()}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"url"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	close(gate)
+	got := moved.WaitFor(t, 30*time.Second, "the waiting delivery at the new URL", func(r []webhooktest.Request) bool { return len(r) == 1 })
+	if referralOf(got[0]) != second || len(old.Requests()) != 1 {
+		t.Fatalf("new URL got %s (want %s); old URL got %d requests, want 1", referralOf(got[0]), second, len(old.Requests()))
+	}
+
+	// Deleted while waiting: not sent. A later delivery to the same target
+	// (another organisation's webhook) starts only after the waiting one
+	// was dealt with, so it fences the check.
+	old, arrived, gate = busy()
+	w = s.subscribe(t, other, old.URL(), "referral.received")
+	fenceOrg := ids.New()
+	s.subscribe(t, fenceOrg, old.URL(), "referral.received")
+	first := ids.New()
+	s.inject(t, referralEvent("referral.sent", first, sender, other, "sent"))
+	<-arrived
+	s.inject(t, referralEvent("referral.sent", ids.New(), sender, other, "sent"))
+	leased(2)
+	if _, err := s.wh.DeleteWebhook(as(t, other), &pb.DeleteWebhookRequest{Id: w.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	close(gate)
+	fence := ids.New()
+	s.inject(t, referralEvent("referral.sent", fence, sender, fenceOrg, "sent"))
+	got = old.WaitFor(t, 30*time.Second, "the fence delivery", func(r []webhooktest.Request) bool {
+		return slices.ContainsFunc(r, func(q webhooktest.Request) bool { return referralOf(q) == fence })
+	})
+	if len(got) != 2 || referralOf(got[0]) != first {
+		var seen []string
+		for _, r := range got {
+			seen = append(seen, referralOf(r))
+		}
+		t.Fatalf("the target got %v, want the first %s and the fence %s only", seen, first, fence)
+	}
 }

@@ -266,25 +266,61 @@ func (p *Postgres) Claim(ctx context.Context, c app.ClaimRequest) ([]app.Claimed
 	}
 	rows, err := p.pool.Query(ctx, claimSQL, c.Now, c.Limit, full, leaseID, c.Now.Add(c.Lease), c.PerTarget, targets, used)
 	return collect(rows, err, func(r pgx.Row) (app.Claimed, error) {
-		var s domain.Subscription
-		var secret, prev []byte
-		var prevExp, failing *time.Time
-		d, err := scanDelivery(r, &s.URL, &secret, &prev, &prevExp, &failing)
+		var cs claimedSubscription
+		d, err := scanDelivery(r, cs.dest()...)
 		if err != nil {
 			return app.Claimed{}, err
 		}
-		s.ID, s.State = d.SubscriptionID, domain.StateActive
-		if s.Secret, err = p.sealer.Open(secret, s.ID); err != nil {
+		s, err := cs.open(p.sealer, d.SubscriptionID)
+		if err != nil {
 			return app.Claimed{}, err
 		}
-		if prev != nil {
-			if s.PreviousSecret, err = p.sealer.Open(prev, s.ID); err != nil {
-				return app.Claimed{}, err
-			}
-		}
-		s.PreviousSecretExpires, s.FailingSince = timeOf(prevExp), timeOf(failing)
-		return app.Claimed{Delivery: d, Subscription: &s, Lease: leaseID}, nil
+		return app.Claimed{Delivery: d, Subscription: s, Lease: leaseID}, nil
 	})
+}
+
+// claimedSubscription is what a claim reads of an active subscription:
+// where to deliver and how to sign.
+type claimedSubscription struct {
+	url              string
+	secret, prev     []byte
+	prevExp, failing *time.Time
+}
+
+func (cs *claimedSubscription) dest() []any {
+	return []any{&cs.url, &cs.secret, &cs.prev, &cs.prevExp, &cs.failing}
+}
+
+func (cs *claimedSubscription) open(sealer *Sealer, id string) (*domain.Subscription, error) {
+	s := &domain.Subscription{ID: id, State: domain.StateActive, URL: cs.url}
+	var err error
+	if s.Secret, err = sealer.Open(cs.secret, id); err != nil {
+		return nil, err
+	}
+	if cs.prev != nil {
+		if s.PreviousSecret, err = sealer.Open(cs.prev, id); err != nil {
+			return nil, err
+		}
+	}
+	s.PreviousSecretExpires, s.FailingSince = timeOf(cs.prevExp), timeOf(cs.failing)
+	return s, nil
+}
+
+// Current implements app.Dispatch.
+func (p *Postgres) Current(ctx context.Context, c app.Claimed) (*domain.Subscription, bool, error) {
+	var cs claimedSubscription
+	err := p.pool.QueryRow(ctx, `SELECT s.url, s.secret, s.previous_secret, s.previous_secret_expire_time, s.failing_since
+		FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
+		WHERE d.id = $1 AND d.lease_id = $2 AND d.status = 'pending' AND s.state = 'active'`,
+		c.Delivery.ID, c.Lease).Scan(cs.dest()...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, db.Error(err)
+	}
+	s, err := cs.open(p.sealer, c.Delivery.SubscriptionID)
+	return s, err == nil, err
 }
 
 // Release clears the leases of claimed deliveries.

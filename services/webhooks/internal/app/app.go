@@ -54,6 +54,11 @@ type Dispatch interface {
 	Claim(ctx context.Context, c ClaimRequest) ([]Claimed, error)
 	// Release gives claimed deliveries back without an attempt.
 	Release(ctx context.Context, claims []Claimed) error
+	// Current returns the subscription of a claimed delivery as it is now
+	// (its URL and secrets), and false when the delivery is no longer
+	// pending under the claim's lease or its subscription is no longer
+	// active (deleted, disabled).
+	Current(ctx context.Context, c Claimed) (*domain.Subscription, bool, error)
 	// Record stores the outcome of an attempt of a claimed delivery: d as
 	// it now is, and the subscription's failing state (disabled when
 	// disable is set, which dead-letters its pending deliveries).

@@ -108,7 +108,7 @@ func (d *dispatcher) claim(ctx context.Context) bool {
 			continue
 		case t.inflight < a.opts.TargetConcurrency:
 			t.inflight++
-			d.start(c, name)
+			d.start(c, name, false)
 		default:
 			t.waiting = append(t.waiting, c)
 		}
@@ -123,19 +123,45 @@ func (d *dispatcher) claim(ctx context.Context) bool {
 	return len(claims) == limit && len(over) == 0
 }
 
-// start attempts c (d.mu held).
-func (d *dispatcher) start(c Claimed, name string) {
+// start attempts c (d.mu held). A claim that waited for its target is
+// read again first: while it waited, its subscription may have been
+// deleted, disabled or pointed elsewhere.
+func (d *dispatcher) start(c Claimed, name string, waited bool) {
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
 		var once sync.Once
-		d.app.deliver(d.attemptCtx, c, func() { once.Do(func() { d.answered(name) }) })
+		if c, ok := d.current(c, waited); ok {
+			d.app.deliver(d.attemptCtx, c, func() { once.Do(func() { d.answered(name) }) })
+		}
 		once.Do(func() { d.answered(name) })
 		d.mu.Lock()
 		d.held--
 		d.mu.Unlock()
 		d.wake()
 	}()
+}
+
+// current returns c with its subscription as it is now when c waited, and
+// false when it is not to be attempted: its subscription is gone or
+// inactive, or it cannot be read now (the lease runs out and a later claim
+// tries again).
+func (d *dispatcher) current(c Claimed, waited bool) (Claimed, bool) {
+	if !waited {
+		return c, true
+	}
+	s, ok, err := d.app.repo.Current(d.attemptCtx, c)
+	if err != nil {
+		if d.attemptCtx.Err() == nil {
+			d.app.log.WarnContext(d.attemptCtx, "reading a waiting delivery's webhook", slog.String("delivery_id", c.Delivery.ID), slog.String("error", err.Error()))
+		}
+		return c, false
+	}
+	if !ok {
+		return c, false
+	}
+	c.Subscription = s
+	return c, true
 }
 
 // answered frees the target's slot the attempt held, for the next waiting
@@ -146,7 +172,7 @@ func (d *dispatcher) answered(name string) {
 	if len(t.waiting) > 0 {
 		next := t.waiting[0]
 		t.waiting = t.waiting[1:]
-		d.start(next, name)
+		d.start(next, name, true)
 	} else if t.inflight--; t.inflight == 0 {
 		delete(d.targets, name)
 	}

@@ -75,7 +75,7 @@ func TestForbiddenAddr(t *testing.T) {
 
 func TestValidateURL(t *testing.T) {
 	ok := func(u string, allowHTTP bool) error {
-		s := &Subscription{URL: u, EventTypes: []string{TypeReferralReceived}}
+		s := &Subscription{URL: u, EventTypes: []string{TypeReferralReceived}, State: StateActive}
 		s.Normalize()
 		return s.Validate(allowHTTP)
 	}

@@ -83,7 +83,9 @@ func (s *Subscription) Secrets(now time.Time) []string {
 	return out
 }
 
-// Normalize trims free input and orders the event types.
+// Normalize trims free input and orders the event types. The state is
+// not defaulted: a new subscription is active (CreateSubscription), and an
+// update naming the state must give one.
 func (s *Subscription) Normalize() {
 	s.URL = strings.TrimSpace(s.URL)
 	s.Description = strings.TrimSpace(s.Description)
@@ -95,9 +97,6 @@ func (s *Subscription) Normalize() {
 	}
 	slices.Sort(types)
 	s.EventTypes = types
-	if s.State == "" {
-		s.State = StateActive
-	}
 }
 
 // Validate checks a subscription's own fields; whether its host may be
