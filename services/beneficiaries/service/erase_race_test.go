@@ -2,14 +2,12 @@ package service_test
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
@@ -22,10 +20,10 @@ import (
 // numbers written during an erasure outlived it, in a fifth of the rounds
 // of concurrent requests).
 //
-// Each interleaving is made to happen, not hoped for: a trigger (a probe
-// this test adds) holds the first party's transaction at one statement on
-// an advisory lock the test holds, the second party runs until it returns
-// or waits for a lock of the first, and then the test lets the first go.
+// Each interleaving is made to happen, not hoped for (pgtest.Hold): the
+// first party's transaction is held at one statement, the second party
+// runs until it returns or waits for a lock of the first, and then the
+// test lets the first go.
 // "write first" holds the write at its insert, after it read the person;
 // "erase first" holds the erasure at its update of the person, after
 // everything it read before.
@@ -38,34 +36,6 @@ func TestWritesRacingErasure(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(bg)
-	const key = 7019
-	if _, err := conn.Exec(bg, fmt.Sprintf(`CREATE FUNCTION beneficiaries.test_hold() RETURNS trigger LANGUAGE plpgsql AS $$
-		BEGIN PERFORM pg_advisory_xact_lock_shared(%d); RETURN NEW; END $$`, key)); err != nil {
-		t.Fatal(err)
-	}
-	exec := func(sql string, args ...any) {
-		t.Helper()
-		if _, err := conn.Exec(bg, sql, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// waiting is true once a session waits for a lock: an advisory one
-	// (held by the probe) or any other (a row of the other party).
-	waiting := func(advisory bool) bool {
-		t.Helper()
-		var n int
-		if err := conn.QueryRow(bg, `SELECT count(*) FROM pg_locks WHERE NOT granted AND (locktype = 'advisory') = $1`,
-			advisory).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n > 0
-	}
-	// run starts call and returns its error once it has returned.
-	run := func(call func() error) <-chan error {
-		done := make(chan error, 1)
-		go func() { done <- call() }()
-		return done
-	}
 	// leftovers counts what the erased person (and anyone merged into
 	// them) still has that erasure removes.
 	leftovers := func(id string) int {
@@ -147,33 +117,16 @@ func TestWritesRacingErasure(t *testing.T) {
 				if !writeFirst {
 					first, second, hold = erase, write, "UPDATE ON beneficiaries.beneficiaries"
 				}
-				exec(`CREATE TRIGGER test_hold BEFORE ` + hold + ` FOR EACH ROW EXECUTE FUNCTION beneficiaries.test_hold()`)
-				exec(`SELECT pg_advisory_lock($1)`, key)
-				firstDone := run(first)
-				for !waiting(true) {
-					time.Sleep(5 * time.Millisecond)
-				}
-				secondDone := run(second)
-				var secondErr error
-				returned := false
-			wait:
-				for {
-					select {
-					case secondErr = <-secondDone:
-						returned = true
-						break wait
-					case <-time.After(5 * time.Millisecond):
-						if waiting(false) {
-							break wait
-						}
-					}
-				}
-				exec(`SELECT pg_advisory_unlock($1)`, key)
-				firstErr := <-firstDone
+				h := pgtest.NewHold(t, conn, hold)
+				firstDone := pgtest.Go(first)
+				h.Held()
+				secondDone := pgtest.Go(second)
+				secondErr, returned := secondDone.ReturnsOrWaits(t, conn)
+				h.Release()
+				firstErr := firstDone.Wait()
 				if !returned {
-					secondErr = <-secondDone
+					secondErr = secondDone.Wait()
 				}
-				exec(`DROP TRIGGER test_hold ON ` + strings.SplitN(hold, " ON ", 2)[1])
 				writeErr, eraseErr := firstErr, secondErr
 				if !writeFirst {
 					writeErr, eraseErr = secondErr, firstErr
