@@ -3,6 +3,7 @@ package pgtest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -46,7 +47,11 @@ func NewHold(t testing.TB, conn *pgx.Conn, event string) *Hold {
 	h.exec(`SELECT pg_advisory_lock($1)`, h.key)
 	h.exec(fmt.Sprintf(`CREATE FUNCTION public.%s() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN PERFORM pg_advisory_xact_lock_shared(%d); RETURN NEW; END $$`, h.name, h.key))
-	h.exec(fmt.Sprintf(`CREATE TRIGGER %s BEFORE %s FOR EACH ROW EXECUTE FUNCTION public.%s()`, h.name, event, h.name))
+	on, when, _ := strings.Cut(event, " WHEN ")
+	if when != "" {
+		when = "WHEN " + when
+	}
+	h.exec(fmt.Sprintf(`CREATE TRIGGER %s BEFORE %s FOR EACH ROW %s EXECUTE FUNCTION public.%s()`, h.name, on, when, h.name))
 	h.release = true
 	t.Cleanup(h.Release)
 	return h

@@ -22,23 +22,31 @@ func (s *stack) feedEvents(t *testing.T, after string) ([]*eventsv1.Event, strin
 	return servicetest.Events(t, s.conn, after)
 }
 
-// count counts the project's referrals by status, category, urgency and
-// the beneficiary dimensions.
+// count counts the project's referrals that reached each stage (sent:
+// unspecified, accepted, completed) by category, urgency and the
+// beneficiary dimensions.
 func (s *stack) count(t *testing.T, ctx context.Context, project string) string {
 	t.Helper()
-	r, err := s.ref.CountReferrals(ctx, &pb.CountReferralsRequest{ProjectId: project,
-		GroupBy: []string{"status", "category", "urgency", "sex", "age_band", "legal_status", "municipality"}})
-	if err != nil {
-		t.Fatal(err)
+	var out []string
+	for _, stage := range []pb.ReferralStage{pb.ReferralStage_REFERRAL_STAGE_UNSPECIFIED, pb.ReferralStage_REFERRAL_STAGE_ACCEPTED,
+		pb.ReferralStage_REFERRAL_STAGE_COMPLETED} {
+		r, err := s.ref.CountReferrals(ctx, &pb.CountReferralsRequest{ProjectId: project, Stage: stage,
+			GroupBy: []string{"category", "urgency", "sex", "age_band", "legal_status", "municipality"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, stage.String()+": "+protojson.Format(r.GetAggregate()))
 	}
-	return protojson.Format(r.GetAggregate())
+	return strings.Join(out, "\n")
 }
 
 // TestErasureAndMergeReachReferrals: a merge moves the duplicate's
 // referrals to the survivor; an erasure, applied from the beneficiaries
 // feed even when it happens while referrals cannot reach beneficiaries,
-// wipes every free text naming the person; counts, status, dates and codes
-// stay; every transition and the redaction are events with ids and codes.
+// wipes every free text naming the person and cancels the open referral
+// (BENEFICIARY_ERASED); the counts of each stage, the closed referrals'
+// status, dates and codes stay; every transition and the redaction are
+// events with ids and codes.
 func TestErasureAndMergeReachReferrals(t *testing.T) {
 	s := start(t)
 	a, b := s.org(t, "Sender"), s.org(t, "Receiver")
@@ -106,7 +114,9 @@ func TestErasureAndMergeReachReferrals(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if x := r.GetReferral(); x.GetReason() != "" || x.GetNotes() != "" || x.GetOutcome().GetNote() != "" || x.GetCloseReason() != "" {
+			x := r.GetReferral()
+			if x.GetReason() != "" || x.GetNotes() != "" || x.GetOutcome().GetNote() != "" ||
+				x.GetCloseReason() != map[bool]string{true: "BENEFICIARY_ERASED"}[id == open.GetId()] {
 				return fmt.Errorf("%v: %w", x, errStill)
 			}
 			return nil

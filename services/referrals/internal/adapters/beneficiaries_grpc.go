@@ -85,6 +85,7 @@ func (b *BeneficiariesGRPC) View(ctx context.Context, id string) (app.Beneficiar
 	p := resp.GetBeneficiary()
 	v := app.BeneficiaryView{
 		Owned:        p.GetAccess() == benv1.AccessLevel_ACCESS_LEVEL_OWNER,
+		Erased:       p.GetEraseTime() != nil,
 		Sex:          protoenum.Code(p.GetSex()),
 		BirthYear:    int(p.GetBirthYear()),
 		LegalStatus:  protoenum.Code(p.GetLegalStatus()),

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/pagination"
@@ -33,7 +35,7 @@ func scanReferral(row pgx.Row) (*domain.Referral, error) {
 		&r.Category, &r.Reason, &r.Urgency, &r.Status, &r.DueTime, &r.ConsentID, &r.ProjectID,
 		&r.Notes, &sent, &closed, &r.CloseReason, &r.OutcomeCode, &r.OutcomeNote, &r.AssistanceID,
 		&r.Snapshot.Sex, &r.Snapshot.AgeBand, &r.Snapshot.LegalStatus, &r.Snapshot.Municipality,
-		&r.CreateTime, &r.UpdateTime, &r.Version, &r.ConsentEndReason, &accepted, &completed)
+		&r.CreateTime, &r.UpdateTime, &r.Version, &r.EndReason, &accepted, &completed)
 	if err != nil {
 		return nil, err
 	}
@@ -58,21 +60,39 @@ func nullTime(t time.Time) *time.Time {
 const insertEvent = `INSERT INTO referral_events (referral_id, from_status, to_status, organisation_id, client_id, note)
 	VALUES ($1, $2, $3, $4, $5, $6)`
 
-// CreateReferral inserts a draft referral and its first event.
+// createLock is the lock of creating referrals about beneficiary $1:
+// CreateReferral holds it shared (creates go on together), and
+// ForgetBeneficiaries alone, so one waits for the other and then reads
+// what it committed.
+const createLock = `7301, hashtext($1::uuid::text)`
+
+// CreateReferral inserts a draft referral and its first event, unless its
+// beneficiary was forgotten: with the create lock taken in a statement of
+// its own first (queued with the insert, one round trip), the insert sees
+// a ForgetBeneficiaries that committed while it waited.
 func (p *Postgres) CreateReferral(ctx context.Context, r *domain.Referral, actorClient, requestID string, evs ...events.Event) (*domain.Referral, error) {
 	var out *domain.Referral
 	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		if err := db.Defer(ctx, tx, `SELECT pg_advisory_xact_lock_shared(`+createLock+`)`, r.BeneficiaryID); err != nil {
+			return err
+		}
 		var err error
 		out, err = db.CreateOnce(ctx, tx, scanReferral, `
 			INSERT INTO referrals (id, beneficiary_id, from_organisation_id, to_organisation_id, to_service_id,
 				category, reason, urgency, status, due_time, consent_id, project_id, notes, request_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			SELECT $1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::uuid, $6::text, $7::text, $8::text, $9::text, $10::timestamptz,
+				$11::uuid, $12::uuid, $13::text, $14::text
+			WHERE NOT EXISTS (SELECT 1 FROM forgotten_beneficiaries WHERE beneficiary_id = $2::uuid)
 			ON CONFLICT (from_organisation_id, request_id) DO NOTHING
 			RETURNING `+referralCols,
 			[]any{r.ID, r.BeneficiaryID, r.FromOrganisationID, r.ToOrganisationID, db.Null(r.ToServiceID),
 				r.Category, r.Reason, r.Urgency, r.Status, r.DueTime, db.Null(r.ConsentID), db.Null(r.ProjectID), r.Notes, db.Null(requestID)},
 			`SELECT `+referralCols+` FROM referrals WHERE from_organisation_id = $1 AND request_id = $2`,
 			r.FromOrganisationID, requestID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// Nothing inserted, and no referral made with the request id.
+			return errs.FailedPrecondition(domain.ReasonBeneficiaryErased, "beneficiary %s was erased", r.BeneficiaryID)
+		}
 		if err != nil || out.ID != r.ID {
 			return err
 		}
@@ -134,7 +154,7 @@ func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version i
 			r.ID, version, r.Status, r.DueTime, db.Null(r.ConsentID), nullTime(r.SendTime), nullTime(r.CloseTime),
 			r.CloseReason, r.OutcomeCode, r.OutcomeNote, string(access),
 			r.Snapshot.Sex, r.Snapshot.AgeBand, r.Snapshot.LegalStatus, r.Snapshot.Municipality, db.Null(r.AssistanceID),
-			r.ConsentEndReason, nullTime(r.AcceptTime), nullTime(r.CompleteTime)))
+			r.EndReason, nullTime(r.AcceptTime), nullTime(r.CompleteTime)))
 		if out, err = staleOr(row, err); err != nil {
 			return err
 		}
@@ -144,6 +164,44 @@ func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version i
 		return outbox.Write(ctx, tx, evs...)
 	})
 	return out, err
+}
+
+// ForgetBeneficiaries records the beneficiaries as erased and returns
+// their open referrals, in the transaction ctx carries, in one round trip
+// of three statements, each seeing what committed before it started: the
+// create lock of each (alone, in a fixed order), so the creates under way
+// commit first and later ones wait; the record (forgotten_beneficiaries,
+// which those creates check); and every referral of theirs locked, so the
+// transitions under way commit first and later ones find them changed.
+func (p *Postgres) ForgetBeneficiaries(ctx context.Context, beneficiaryIDs []string) ([]*domain.Referral, error) {
+	tx, ok := db.TxFrom(ctx)
+	if !ok {
+		return nil, errors.New("referrals: ForgetBeneficiaries needs the caller's transaction")
+	}
+	var all []*domain.Referral
+	batch := &pgx.Batch{}
+	batch.Queue(`SELECT pg_advisory_xact_lock(`+strings.ReplaceAll(createLock, "$1", "x")+`)
+		FROM (SELECT DISTINCT x FROM unnest($1::uuid[]) x ORDER BY 1) s`, beneficiaryIDs)
+	batch.Queue(`INSERT INTO forgotten_beneficiaries (beneficiary_id) SELECT DISTINCT unnest($1::uuid[]) ON CONFLICT DO NOTHING`, beneficiaryIDs)
+	batch.Queue(`SELECT `+referralCols+` FROM referrals WHERE beneficiary_id = ANY ($1::uuid[]) ORDER BY id FOR UPDATE`, beneficiaryIDs).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			all, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Referral, error) { return scanReferral(r) })
+			return err
+		})
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return nil, db.Error(err)
+	}
+	open := slices.DeleteFunc(all, func(r *domain.Referral) bool { return !domain.Open(r.Status) })
+	return open, nil
+}
+
+// MarkErased records domain.ReasonBeneficiaryErased as the end of every
+// referral of the beneficiaries that has none yet (in ctx's transaction).
+func (p *Postgres) MarkErased(ctx context.Context, beneficiaryIDs []string) error {
+	_, err := db.Conn(ctx, p.pool).Exec(ctx, `UPDATE referrals SET consent_end_reason = $2, version = version + 1, update_time = now()
+		WHERE beneficiary_id = ANY ($1::uuid[]) AND consent_end_reason = ''`, beneficiaryIDs, domain.ReasonBeneficiaryErased)
+	return db.Error(err)
 }
 
 // RedactBeneficiary wipes the free texts of the beneficiaries' referrals and

@@ -54,7 +54,9 @@ type DirectoryStore interface {
 // were sent to it (not drafts).
 type ReferralStore interface {
 	// CreateReferral inserts a draft and, unless requestID was seen before
-	// (the first result is returned), its first transition and evs.
+	// (the first result is returned), its first transition and evs. A
+	// beneficiary erased before (ForgetBeneficiaries) is refused
+	// (FAILED_PRECONDITION, ReasonBeneficiaryErased).
 	CreateReferral(ctx context.Context, r *domain.Referral, actorClient, requestID string, evs ...events.Event) (*domain.Referral, error)
 	GetReferral(ctx context.Context, viewer, id string) (*domain.Referral, error)
 	ListReferrals(ctx context.Context, viewer string, f domain.ReferralFilter, now time.Time, p pagination.Page) ([]*domain.Referral, error)
@@ -86,6 +88,15 @@ type Maintenance interface {
 	// The following run in the transaction ctx carries (an event
 	// consumer's), which they need.
 
+	// ForgetBeneficiaries records the beneficiaries as erased, so that a
+	// referral about them is no longer created (CreateReferral refuses it,
+	// also one whose create is under way now), waits for the transitions
+	// of their referrals under way now, and returns their open referrals,
+	// locked until the transaction ends.
+	ForgetBeneficiaries(ctx context.Context, beneficiaryIDs []string) ([]*domain.Referral, error)
+	// MarkErased records ReasonBeneficiaryErased as the end of every
+	// referral of the beneficiaries that has none yet.
+	MarkErased(ctx context.Context, beneficiaryIDs []string) error
 	// RedactBeneficiary wipes the free texts of the referrals of the
 	// beneficiaries and of their transitions (codes stay) and returns the
 	// referrals it changed.
@@ -121,7 +132,9 @@ const (
 type BeneficiaryView struct {
 	// Owned: the calling organisation registered the beneficiary (rather
 	// than seeing it through an access grant).
-	Owned        bool
+	Owned bool
+	// Erased: the person was erased (nothing personal is left of them).
+	Erased       bool
 	Sex          string
 	BirthDate    time.Time
 	BirthYear    int

@@ -46,11 +46,20 @@ func referralEvent(typ string, r *domain.Referral, from string) events.Event {
 }
 
 // ForgetBeneficiary removes the personal data of erased beneficiaries from
-// their referrals: reasons, notes, outcome notes, free-text close reasons
-// and transition notes (a beneficiary.erased event). Status, dates,
-// category, urgency, organisations and the aggregate dimensions stay, so
-// report counts do not change. Each changed referral emits
-// referral.redacted. It runs in the transaction ctx carries.
+// their referrals (a beneficiary.erased event) and ends them: the
+// beneficiaries are recorded as erased first, so a referral about them is
+// no longer created (also one whose create is under way: it waits for
+// this and is refused), and once the transitions of their referrals under
+// way have committed, their open referrals are cancelled with
+// ReasonBeneficiaryErased as ConsentEnded cancels them (close reason and
+// event note, referral.cancelled), every referral of theirs records that
+// reason as its end, so no party can act on it (and write text about the
+// person) any more, and reasons, notes, outcome notes, free-text close
+// reasons and transition notes are wiped. Status, dates, category,
+// urgency, organisations and the aggregate dimensions stay, so report
+// counts by stage do not change. Each referral whose text was wiped emits
+// referral.redacted. It runs in the transaction ctx carries; a repeat
+// changes nothing.
 func (a *App) ForgetBeneficiary(ctx context.Context, beneficiaryIDs []string) error {
 	var valid []string
 	for _, id := range beneficiaryIDs {
@@ -60,6 +69,16 @@ func (a *App) ForgetBeneficiary(ctx context.Context, beneficiaryIDs []string) er
 	}
 	if len(valid) == 0 {
 		return nil
+	}
+	open, err := a.repo.ForgetBeneficiaries(ctx, valid)
+	if err != nil {
+		return err
+	}
+	if err := a.endAll(ctx, open, domain.ReasonBeneficiaryErased); err != nil {
+		return err
+	}
+	if err := a.repo.MarkErased(ctx, valid); err != nil {
+		return err
 	}
 	changed, err := a.repo.RedactBeneficiary(ctx, valid)
 	if err != nil {
@@ -72,6 +91,28 @@ func (a *App) ForgetBeneficiary(ctx context.Context, beneficiaryIDs []string) er
 			Data:            map[string]any{"referral_id": r.ID, "beneficiary_id": r.BeneficiaryID}}
 	}
 	return a.repo.Emit(ctx, evs...)
+}
+
+// endAll cancels the open referrals rows for reason (domain.Referral.End),
+// as the system: the reason is their close reason and the note of their
+// transition, so both parties see why, and the receiver's access is
+// recorded as revoked (the beneficiaries service ended it).
+func (a *App) endAll(ctx context.Context, rows []*domain.Referral, reason string) error {
+	now := a.now()
+	for _, r := range rows {
+		next := *r
+		from, ok := next.End(reason, now)
+		if !ok {
+			continue
+		}
+		ev := domain.Event{ReferralID: r.ID, FromStatus: from, ToStatus: next.Status,
+			ActorOrganisationID: r.FromOrganisationID, ActorClientID: domain.SystemClientID, Note: reason}
+		if _, err := a.repo.Transition(ctx, &next, r.Version, ev, AccessRevoked,
+			referralEvent(events.ReferralCancelled, &next, from)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // MoveBeneficiary points the referrals of a merged beneficiary at the
@@ -90,7 +131,7 @@ func (a *App) MoveBeneficiary(ctx context.Context, from, to string) error {
 // it was withdrawn or expired (reason CONSENT_WITHDRAWN or CONSENT_EXPIRED):
 // the reason is the referral's close reason and the note of its
 // transition, so both parties see why, and records the consent's end on it
-// (EndForConsent). It then records the consent's end on the other
+// (End). It then records the consent's end on the other
 // referrals sent under it, closed ones included, so that no receiver
 // sees the personal data shared under it any more (domain.Referral.ViewFor).
 // The beneficiaries service already ended the receiver's access grant in
@@ -105,19 +146,8 @@ func (a *App) ConsentEnded(ctx context.Context, consentID, reason string) error 
 	if err != nil {
 		return err
 	}
-	now := a.now()
-	for _, r := range rows {
-		next := *r
-		from, ok := next.EndForConsent(reason, now)
-		if !ok {
-			continue
-		}
-		ev := domain.Event{ReferralID: r.ID, FromStatus: from, ToStatus: next.Status,
-			ActorOrganisationID: r.FromOrganisationID, ActorClientID: domain.SystemClientID, Note: reason}
-		if _, err := a.repo.Transition(ctx, &next, r.Version, ev, AccessRevoked,
-			referralEvent(events.ReferralCancelled, &next, from)); err != nil {
-			return err
-		}
+	if err := a.endAll(ctx, rows, reason); err != nil {
+		return err
 	}
 	return a.repo.MarkConsentEnded(ctx, consentID, reason)
 }

@@ -53,6 +53,9 @@ func (a *App) CreateReferral(ctx context.Context, p audit.Actor, r *domain.Refer
 	if !view.Owned {
 		return nil, errs.PermissionDenied("only the organisation that registered a beneficiary may refer them")
 	}
+	if view.Erased {
+		return nil, erased(r.BeneficiaryID)
+	}
 	out, err := a.repo.CreateReferral(ctx, r, p.ClientID, requestID, referralEvent(events.ReferralCreated, r, ""))
 	if err != nil {
 		return nil, err
@@ -179,10 +182,8 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 	if err != nil {
 		return nil, err
 	}
-	if r.ConsentEnded() {
-		// Say why nothing can be done any more, whichever side asks.
-		return nil, errs.FailedPrecondition(r.ConsentEndReason,
-			"referral %s ended because the consent it was sent under ended (%s)", r.ID, r.ConsentEndReason)
+	if r.Ended() {
+		return nil, ended(r)
 	}
 	version, now := r.Version, a.now()
 	next := *r
@@ -226,6 +227,13 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 		if c.Action == domain.Send {
 			a.undoGrant(ctx, p, r)
 		}
+		if errs.KindOf(err) == errs.KindAborted {
+			// Changed meanwhile: if it ended for good (the person was
+			// erased, the consent ended), that is why.
+			if cur, gerr := a.repo.GetReferral(ctx, p.OrganisationID, r.ID); gerr == nil && cur.Ended() {
+				return nil, ended(cur)
+			}
+		}
 		return nil, err
 	}
 	if access == AccessRevokePending {
@@ -235,6 +243,20 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 		}
 	}
 	return a.shown(ctx, p, "referral."+string(c.Action), out), nil
+}
+
+// ended says why nothing can be done any more with r, whichever side asks.
+func ended(r *domain.Referral) error {
+	if r.EndReason == domain.ReasonBeneficiaryErased {
+		return errs.FailedPrecondition(r.EndReason, "referral %s ended because the person it is about was erased", r.ID)
+	}
+	return errs.FailedPrecondition(r.EndReason,
+		"referral %s ended because the consent it was sent under ended (%s)", r.ID, r.EndReason)
+}
+
+// erased refuses to refer beneficiary id, who was erased.
+func erased(id string) error {
+	return errs.FailedPrecondition(domain.ReasonBeneficiaryErased, "beneficiary %s was erased", id)
 }
 
 // receiverMayAct checks, with the beneficiaries service, that the caller's
@@ -258,6 +280,9 @@ func (a *App) share(ctx context.Context, r *domain.Referral, now time.Time) erro
 	view, err := a.beneficiaries.View(ctx, r.BeneficiaryID)
 	if err != nil {
 		return err
+	}
+	if view.Erased {
+		return erased(r.BeneficiaryID)
 	}
 	consent, err := a.beneficiaries.ReferralConsent(ctx, r.BeneficiaryID)
 	if err != nil {

@@ -38,6 +38,10 @@ type referralStore struct {
 	events   []domain.Event
 	outbox   []events.Event
 	failSave error
+	// endedMeanwhile, when set, ends the referral for that reason just
+	// before a transition is stored (a concurrent erasure, say), which
+	// then finds it changed.
+	endedMeanwhile string
 }
 
 func (s *referralStore) GetReferral(_ context.Context, viewer, id string) (*domain.Referral, error) {
@@ -52,6 +56,10 @@ func (s *referralStore) GetReferral(_ context.Context, viewer, id string) (*doma
 func (s *referralStore) Transition(_ context.Context, r *domain.Referral, version int64, ev domain.Event, access Access, evs ...events.Event) (*domain.Referral, error) {
 	if s.failSave != nil {
 		return nil, s.failSave
+	}
+	if s.endedMeanwhile != "" {
+		s.row.EndReason, s.endedMeanwhile = s.endedMeanwhile, ""
+		s.row.Version++
 	}
 	if version != s.row.Version {
 		return nil, etag.Mismatch()
@@ -72,6 +80,7 @@ func (s *referralStore) SetAccess(_ context.Context, _ string, access Access) er
 
 // beneficiaries fakes the beneficiaries service.
 type beneficiaries struct {
+	erased  bool // View says so
 	consent Consent
 	grant   GrantState
 	down    bool // every call UNAVAILABLE
@@ -90,7 +99,7 @@ func (b *beneficiaries) unavailable() error {
 }
 
 func (b *beneficiaries) View(context.Context, string) (BeneficiaryView, error) {
-	return BeneficiaryView{Owned: true, Sex: "female", BirthYear: 1990, LegalStatus: "asylum_seeker", Municipality: "Beograd"}, b.unavailable()
+	return BeneficiaryView{Owned: true, Erased: b.erased, Sex: "female", BirthYear: 1990, LegalStatus: "asylum_seeker", Municipality: "Beograd"}, b.unavailable()
 }
 
 func (b *beneficiaries) ReferralConsent(context.Context, string) (Consent, error) {
@@ -163,8 +172,12 @@ func TestTransitionUseCase(t *testing.T) {
 		grant   GrantState
 		down    bool
 		closeBy string // CloseReason stored before
-		ended   string // ConsentEndReason stored before
-		want    want
+		ended   string // EndReason stored before
+		erased  bool   // the beneficiaries service says the person was erased
+		// meanwhile: the referral ends for this reason just before the
+		// transition is stored.
+		meanwhile string
+		want      want
 	}{
 		{name: "send with live consent grants the receiver", status: domain.StatusDraft, by: sender, cmd: domain.Command{Action: domain.Send},
 			consent: live, want: want{status: domain.StatusSent, access: AccessGranted, granted: true, event: events.ReferralSent}},
@@ -209,6 +222,17 @@ func TestTransitionUseCase(t *testing.T) {
 			want: want{kind: errs.KindFailedPrecondition, reason: domain.ReasonConsentWithdrawn, status: domain.StatusCancelled}},
 		{name: "a completed referral whose consent expired says so", status: domain.StatusCompleted, ended: domain.ReasonConsentExpired, by: receiver,
 			cmd: domain.Command{Action: domain.Start}, want: want{kind: errs.KindFailedPrecondition, reason: domain.ReasonConsentExpired, status: domain.StatusCompleted}},
+		{name: "an erased person's draft is not sent", status: domain.StatusDraft, by: sender, cmd: domain.Command{Action: domain.Send},
+			consent: live, erased: true, want: want{kind: errs.KindFailedPrecondition, reason: domain.ReasonBeneficiaryErased, status: domain.StatusDraft}},
+		{name: "ended by the person's erasure: no text taken", status: domain.StatusCancelled, closeBy: domain.ReasonBeneficiaryErased,
+			ended: domain.ReasonBeneficiaryErased, by: sender, cmd: domain.Command{Action: domain.Cancel, Note: "Amir lives at Ulica 5"},
+			want: want{kind: errs.KindFailedPrecondition, reason: domain.ReasonBeneficiaryErased, status: domain.StatusCancelled}},
+		{name: "an erased person's draft refuses anything", status: domain.StatusDraft, ended: domain.ReasonBeneficiaryErased, by: sender,
+			cmd: domain.Command{Action: domain.Send}, consent: live,
+			want: want{kind: errs.KindFailedPrecondition, reason: domain.ReasonBeneficiaryErased, status: domain.StatusDraft}},
+		{name: "a decline overtaken by the erasure says so", status: domain.StatusSent, by: receiver, meanwhile: domain.ReasonBeneficiaryErased,
+			cmd:  domain.Command{Action: domain.Decline, Note: "Amir lives at Ulica 5"},
+			want: want{kind: errs.KindFailedPrecondition, reason: domain.ReasonBeneficiaryErased, status: domain.StatusSent}},
 		{name: "a reason typed like a code is the receiver's text, not a closing code", status: domain.StatusSent, by: receiver,
 			cmd:  domain.Command{Action: domain.Decline, Note: domain.ReasonConsentWithdrawn},
 			want: want{status: domain.StatusDeclined, access: AccessRevoked, revoked: true, event: events.ReferralDeclined}},
@@ -218,8 +242,8 @@ func TestTransitionUseCase(t *testing.T) {
 			t.Parallel()
 			store := &referralStore{row: domain.Referral{ID: refID, BeneficiaryID: benID, FromOrganisationID: sender, ToOrganisationID: receiver,
 				Category: "legal", Urgency: "normal", Status: tt.status, CloseReason: tt.closeBy,
-				ConsentEndReason: tt.ended, Version: 4}}
-			ben := &beneficiaries{consent: tt.consent, grant: tt.grant, down: tt.down}
+				EndReason: tt.ended, Version: 4}, endedMeanwhile: tt.meanwhile}
+			ben := &beneficiaries{erased: tt.erased, consent: tt.consent, grant: tt.grant, down: tt.down}
 			log := &auditLog{}
 			a := New(store, ben, log, nil, actor{}, slog.New(slog.DiscardHandler))
 			a.now = func() time.Time { return now }

@@ -55,12 +55,14 @@ type Referral struct {
 	// completed (zero until then); they stay when it is cancelled later.
 	AcceptTime, CompleteTime time.Time
 	CloseReason              string
-	// ConsentEndReason is why the consent the referral was sent under
-	// ended (ReasonConsentWithdrawn, ReasonConsentExpired), whatever the
-	// referral's status then; "" while it holds.
-	ConsentEndReason string
-	OutcomeCode      string
-	OutcomeNote      string
+	// EndReason is why the referral ended for good outside its parties'
+	// hands, whatever its status then: the consent it was sent under ended
+	// (ReasonConsentWithdrawn, ReasonConsentExpired) or the person was
+	// erased (ReasonBeneficiaryErased); "" while neither happened. Stored
+	// as consent_end_reason.
+	EndReason   string
+	OutcomeCode string
+	OutcomeNote string
 	// AssistanceID is the assistance record (beneficiaries service) the
 	// completion created, if any.
 	AssistanceID string

@@ -113,55 +113,59 @@ const (
 	ReasonConsentRequired   = "CONSENT_REQUIRED"
 )
 
-// Close reasons the system sets when the consent a referral was sent under
-// ends: the referral is cancelled with this reason, as its close_reason and
-// the note of its event.
+// Close reasons the system sets when a referral ends for good outside its
+// parties' hands: the consent it was sent under ended, or the person it is
+// about was erased. An open referral is cancelled with this reason, as its
+// close_reason and the note of its event.
 const (
-	ReasonConsentWithdrawn = "CONSENT_WITHDRAWN"
-	ReasonConsentExpired   = "CONSENT_EXPIRED"
+	ReasonConsentWithdrawn  = "CONSENT_WITHDRAWN"
+	ReasonConsentExpired    = "CONSENT_EXPIRED"
+	ReasonBeneficiaryErased = "BENEFICIARY_ERASED"
 )
 
 // SystemCloseReasons are the close reasons only the system sets: codes,
 // which travel in events and survive erasure. Any other close reason is a
 // person's free text, however much it looks like a code (a document
 // number, a name in capitals).
-var SystemCloseReasons = []string{ReasonConsentWithdrawn, ReasonConsentExpired}
+var SystemCloseReasons = []string{ReasonConsentWithdrawn, ReasonConsentExpired, ReasonBeneficiaryErased}
 
 // IsSystemCloseReason reports whether reason is one of SystemCloseReasons.
 func IsSystemCloseReason(reason string) bool { return slices.Contains(SystemCloseReasons, reason) }
 
 // SystemClientID names Spona itself as the client of a transition no
-// organisation asked for (a referral ended because its consent did).
+// organisation asked for (a referral ended because its consent did, or
+// because the person was erased).
 const SystemClientID = "spona-referrals"
 
-// EndForConsent cancels r, at now, because the consent it was sent under
-// ended for reason (ReasonConsentWithdrawn or ReasonConsentExpired). Only an
-// open referral ends; ok is false for a draft or a closed one, whose status
-// is left as it is (the consent's end is recorded on every referral sent
-// under it all the same: ConsentEndReason). It returns the previous status.
-func (r *Referral) EndForConsent(reason string, now time.Time) (from string, ok bool) {
+// End cancels r, at now, for reason (one of SystemCloseReasons): the
+// consent it was sent under ended, or the person was erased. Only an open
+// referral ends; ok is false for a draft or a closed one, whose status is
+// left as it is (the end is recorded on every referral it reaches all the
+// same: EndReason). It returns the previous status.
+func (r *Referral) End(reason string, now time.Time) (from string, ok bool) {
 	if !Open(r.Status) || !IsSystemCloseReason(reason) {
 		return "", false
 	}
 	from = r.Status
 	r.Status, r.CloseReason, r.CloseTime = StatusCancelled, reason, now.UTC()
-	r.ConsentEndReason = reason
+	r.EndReason = reason
 	return from, true
 }
 
-// ConsentEnded reports whether the consent r was sent under has ended
-// (withdrawn or expired), whether r was open then or not.
-func (r *Referral) ConsentEnded() bool { return r.ConsentEndReason != "" }
+// Ended reports whether r ended for good for a system reason (its consent
+// ended or its person was erased), whether r was open then or not: no
+// party may act on it any more.
+func (r *Referral) Ended() bool { return r.EndReason != "" }
 
-// ViewFor reduces r to what org may see. Once the consent it was sent under
-// has ended, the receiver keeps the referral's facts (status, dates,
+// ViewFor reduces r to what org may see. Once r has ended for good (the
+// consent it was sent under has ended, or the person was erased), the receiver keeps the referral's facts (status, dates,
 // category, urgency, outcome code, and the close reason when it is a code
 // the system recorded) but no longer sees the free texts that may hold
 // personal data shared under that consent: reason, notes, outcome note and
 // a close reason someone wrote (a cancel or decline reason); so too for a
 // referral already closed when the consent ended.
 func (r *Referral) ViewFor(org string) {
-	if org == r.ToOrganisationID && org != r.FromOrganisationID && r.ConsentEnded() {
+	if org == r.ToOrganisationID && org != r.FromOrganisationID && r.Ended() {
 		r.Reason, r.Notes, r.OutcomeNote = "", "", ""
 		if !IsSystemCloseReason(r.CloseReason) {
 			r.CloseReason = ""
@@ -178,7 +182,7 @@ func (r *Referral) WithoutPersonalData() {
 // EventViewFor reduces an event of r the same way: its note, unless it is
 // the code the system recorded.
 func (r *Referral) EventViewFor(org string, e *Event) {
-	if org == r.ToOrganisationID && org != r.FromOrganisationID && r.ConsentEnded() && e.Note != r.ConsentEndReason {
+	if org == r.ToOrganisationID && org != r.FromOrganisationID && r.Ended() && e.Note != r.EndReason {
 		e.Note = ""
 	}
 }

@@ -152,7 +152,7 @@ func TestStageReached(t *testing.T) {
 		return r
 	}
 	ended := run(Send, Accept, Start)
-	if _, ok := ended.EndForConsent(ReasonConsentWithdrawn, day(9)); !ok {
+	if _, ok := ended.End(ReasonConsentWithdrawn, day(9)); !ok {
 		t.Fatal("consent end did not end an open referral")
 	}
 	for _, tc := range []struct {
