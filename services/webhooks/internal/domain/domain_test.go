@@ -136,6 +136,7 @@ func TestRoute(t *testing.T) {
 		{ref("referral.cancelled"), []n{{to, TypeReferralCancelled}}},
 		{endedBy("CONSENT_WITHDRAWN"), []n{{to, TypeReferralCancelled}, {from, TypeReferralCancelled}}},
 		{endedBy("CONSENT_EXPIRED"), []n{{to, TypeReferralCancelled}, {from, TypeReferralCancelled}}},
+		{endedBy("BENEFICIARY_ERASED"), []n{{to, TypeReferralCancelled}, {from, TypeReferralCancelled}}},
 		{ref("referral.overdue"), []n{{to, TypeReferralOverdue}, {from, TypeReferralOverdue}}},
 		{Event{Type: "consent.withdrawn", AggregateType: "consent", AggregateID: "c", OrganisationIDs: []string{to, other, to}},
 			[]n{{to, TypeConsentWithdrawn}, {other, TypeConsentWithdrawn}}},

@@ -111,9 +111,9 @@ func Route(e Event) []Notice {
 		if t.to&toReceiver != 0 {
 			add(to, t.webhook)
 		}
-		// A referral ended because its consent did: no party cancelled it,
-		// so both are told.
-		if t.to&toSender != 0 || endedByConsent(data) {
+		// A referral ended because its consent did, or because its person
+		// was erased: no party cancelled it, so both are told.
+		if t.to&toSender != 0 || endedBySystem(data) {
 			add(from, t.webhook)
 		}
 		return out
@@ -127,11 +127,12 @@ func Route(e Event) []Notice {
 	return out
 }
 
-// endedByConsent reports whether a referral event's data says it was
-// cancelled because the consent it was sent under was withdrawn or expired.
-func endedByConsent(data map[string]any) bool {
+// endedBySystem reports whether a referral event's data says it was
+// cancelled because the consent it was sent under was withdrawn or
+// expired, or because its person was erased.
+func endedBySystem(data map[string]any) bool {
 	code, _ := data["close_reason_code"].(string)
-	return code == "CONSENT_WITHDRAWN" || code == "CONSENT_EXPIRED"
+	return code == "CONSENT_WITHDRAWN" || code == "CONSENT_EXPIRED" || code == "BENEFICIARY_ERASED"
 }
 
 // thin keeps the allowed fields of e's data and names the aggregate.
