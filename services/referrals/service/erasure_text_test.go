@@ -188,3 +188,46 @@ func TestCreateRacingErasure(t *testing.T) {
 		wantErased(t, err, "sending it")
 	})
 }
+
+// TestTransitionRacingErasure: a cancel with a reason that is being
+// stored when the erasure reaches referrals commits first, and then its
+// reason (close reason and event note) is wiped with the rest; the
+// referral keeps the sender's cancellation.
+func TestTransitionRacingErasure(t *testing.T) {
+	s := start(t)
+	a, b := s.org(t, "Sender"), s.org(t, "Receiver")
+	ctxA := partner(t, a)
+	conn, err := pgx.Connect(context.Background(), s.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	ben := s.beneficiary(t, ctxA)
+	s.consent(t, ctxA, ben, zeroTime)
+	id := s.must(t, ctxA, "send", s.draft(t, ctxA, ben, b, pb.Urgency_URGENCY_HIGH).GetId()).GetId()
+
+	h := pgtest.NewHold(t, conn, "UPDATE ON referrals.referrals WHEN (NEW.status = 'cancelled')")
+	cancelled := pgtest.Go(func() error {
+		_, err := s.ref.CancelReferral(ctxA, &pb.CancelReferralRequest{Id: id, Reason: secret})
+		return err
+	})
+	h.Held()
+	if _, err := s.ben.EraseBeneficiary(ctxA, &benv1.EraseBeneficiaryRequest{Id: ben}); err != nil {
+		t.Fatal(err)
+	}
+	// Applying the erasure waits for the cancel under way.
+	pgtest.Until(t, conn, "the erasure to wait for the cancel", pgtest.LockWaits)
+	h.Release()
+	if err := cancelled.Wait(); err != nil {
+		t.Fatalf("the cancel that went first: %v", err)
+	}
+	pgtest.Until(t, conn, "referrals to apply the erasure",
+		`SELECT EXISTS (SELECT 1 FROM referrals.forgotten_beneficiaries WHERE beneficiary_id = $1)`, ben)
+	if n := texts(t, conn, ben); n > 0 {
+		t.Errorf("%d referrals or events of the erased person hold text", n)
+	}
+	r, err := s.ref.GetReferral(ctxA, &pb.GetReferralRequest{Id: id})
+	if err != nil || r.GetReferral().GetStatus() != pb.ReferralStatus_REFERRAL_STATUS_CANCELLED || r.GetReferral().GetCloseReason() != "" {
+		t.Errorf("the cancelled referral after the erasure: %v %v", r, err)
+	}
+}
