@@ -115,20 +115,33 @@ func TestNoTextAboutErasedPerson(t *testing.T) {
 	}
 }
 
+// racing starts the services with a sender (ctxA calls as it) and a
+// receiver b, and connects to the database (for holds and checks).
+func racing(t *testing.T) (s *stack, ctxA context.Context, b string, conn *pgx.Conn) {
+	s = start(t)
+	a, b := s.org(t, "Sender"), s.org(t, "Receiver")
+	conn, err := pgx.Connect(context.Background(), s.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return s, partner(t, a), b, conn
+}
+
+// applied waits until referrals applied the erasure of ben.
+func applied(t *testing.T, conn *pgx.Conn, ben string) {
+	t.Helper()
+	pgtest.Until(t, conn, "referrals to apply the erasure",
+		`SELECT EXISTS (SELECT 1 FROM referrals.forgotten_beneficiaries WHERE beneficiary_id = $1)`, ben)
+}
+
 // TestCreateRacingErasure: a referral created while its person is erased
 // either is made before the erasure reaches referrals, and is then ended
 // and wiped, or is refused (BENEFICIARY_ERASED) even when it read the
 // person before the erasure. Each interleaving is made to happen
 // (pgtest.Hold).
 func TestCreateRacingErasure(t *testing.T) {
-	s := start(t)
-	a, b := s.org(t, "Sender"), s.org(t, "Receiver")
-	ctxA := partner(t, a)
-	conn, err := pgx.Connect(context.Background(), s.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	s, ctxA, b, conn := racing(t)
 	create := func(ben string) func() error {
 		return func() error {
 			_, err := s.ref.CreateReferral(ctxA, &pb.CreateReferralRequest{Referral: &pb.Referral{BeneficiaryId: ben, ToOrganisationId: b,
@@ -142,7 +155,6 @@ func TestCreateRacingErasure(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	forgotten := `SELECT EXISTS (SELECT 1 FROM referrals.forgotten_beneficiaries WHERE beneficiary_id = $1)`
 
 	t.Run("the create read the person before the erasure", func(t *testing.T) {
 		ben := s.beneficiary(t, ctxA)
@@ -152,7 +164,7 @@ func TestCreateRacingErasure(t *testing.T) {
 		created := pgtest.Go(create(ben))
 		h.Held()
 		erase(ben)
-		pgtest.Until(t, conn, "referrals to apply the erasure", forgotten, ben)
+		applied(t, conn, ben)
 		h.Release()
 		wantErased(t, created.Wait(), "the create")
 		var n int
@@ -176,7 +188,7 @@ func TestCreateRacingErasure(t *testing.T) {
 		if err := created.Wait(); err != nil {
 			t.Fatalf("the create that went first: %v", err)
 		}
-		pgtest.Until(t, conn, "referrals to apply the erasure", forgotten, ben)
+		applied(t, conn, ben)
 		if n := texts(t, conn, ben); n > 0 {
 			t.Errorf("%d referrals of the erased person hold text", n)
 		}
@@ -194,14 +206,7 @@ func TestCreateRacingErasure(t *testing.T) {
 // reason (close reason and event note) is wiped with the rest; the
 // referral keeps the sender's cancellation.
 func TestTransitionRacingErasure(t *testing.T) {
-	s := start(t)
-	a, b := s.org(t, "Sender"), s.org(t, "Receiver")
-	ctxA := partner(t, a)
-	conn, err := pgx.Connect(context.Background(), s.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	s, ctxA, b, conn := racing(t)
 	ben := s.beneficiary(t, ctxA)
 	s.consent(t, ctxA, ben, zeroTime)
 	id := s.must(t, ctxA, "send", s.draft(t, ctxA, ben, b, pb.Urgency_URGENCY_HIGH).GetId()).GetId()
@@ -221,8 +226,7 @@ func TestTransitionRacingErasure(t *testing.T) {
 	if err := cancelled.Wait(); err != nil {
 		t.Fatalf("the cancel that went first: %v", err)
 	}
-	pgtest.Until(t, conn, "referrals to apply the erasure",
-		`SELECT EXISTS (SELECT 1 FROM referrals.forgotten_beneficiaries WHERE beneficiary_id = $1)`, ben)
+	applied(t, conn, ben)
 	if n := texts(t, conn, ben); n > 0 {
 		t.Errorf("%d referrals or events of the erased person hold text", n)
 	}
