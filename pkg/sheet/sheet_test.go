@@ -274,30 +274,47 @@ func TestXLSXLimits(t *testing.T) {
 // zipOf builds a minimal workbook around the given parts (deflated).
 func zipOf(t *testing.T, parts map[string]string) []byte {
 	t.Helper()
-	all := map[string]string{
-		"[Content_Types].xml": `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`,
-		"xl/workbook.xml": `<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">` +
-			`<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>`,
-		"xl/_rels/workbook.xml.rels": `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
-			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
-		"xl/styles.xml": `<?xml version="1.0"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>`,
+	all := map[string]string{}
+	for _, p := range minimalWorkbook {
+		all[p[0]] = p[1]
 	}
 	for k, v := range parts {
 		all[k] = v
 	}
+	var list [][2]string
+	for name, body := range all {
+		list = append(list, [2]string{name, body})
+	}
+	return zipParts(list...)
+}
+
+// minimalWorkbook is the parts of a workbook of one worksheet but the
+// worksheet itself (xl/worksheets/sheet1.xml).
+var minimalWorkbook = [][2]string{
+	{"[Content_Types].xml", `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`},
+	{"xl/workbook.xml", `<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">` +
+		`<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>`},
+	{"xl/_rels/workbook.xml.rels", `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+		`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`},
+	{"xl/styles.xml", `<?xml version="1.0"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>`},
+}
+
+// zipParts is a zip archive of the parts in this order (deflated); one
+// name may come twice.
+func zipParts(parts ...[2]string) []byte {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	for name, body := range all {
-		w, err := zw.Create(name)
+	for _, p := range parts {
+		w, err := zw.Create(p[0])
 		if err != nil {
-			t.Fatal(err)
+			panic(err) // writing to memory
 		}
-		if _, err := io.WriteString(w, body); err != nil {
-			t.Fatal(err)
+		if _, err := io.WriteString(w, p[1]); err != nil {
+			panic(err)
 		}
 	}
 	if err := zw.Close(); err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	return buf.Bytes()
 }

@@ -2,14 +2,10 @@ package sheet
 
 import (
 	"archive/zip"
-	"bytes"
 	"encoding/xml"
 	"errors"
 	"io"
-	"path"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/spona/spona/pkg/intconv"
 	"github.com/thedatashed/xlsxreader"
@@ -27,11 +23,22 @@ import (
 // (v1.2.8): a shared-string cell whose index is negative (it checks only
 // the upper bound, and panics in its own goroutine, where nothing can
 // recover), and a shared strings count attribute that is negative (a
-// makeslice panic) or absurdly large (a fatal out-of-memory). Nothing
-// else it reads from the file can panic: style indexes only look up a
-// map, malformed numbers are errors it returns, and dates from huge or
-// odd numbers (1e308, NaN) come out wrong (converting such floats to int
-// is defined, if meaningless) but do not panic.
+// makeslice panic) or absurdly large (a fatal out-of-memory). The
+// worksheet scanned is the part the library reads, found as it finds it
+// (workbook.go), and every other part of the archive is scanned for
+// negative indexes too, so a mistake in finding it cannot end the
+// process either. Nothing else it reads from the file can panic: style
+// indexes only look up a map, malformed numbers are errors it returns,
+// column letters are only mapped (ColumnIndex bounds them here), and
+// dates from huge or odd numbers (1e308, NaN) come out wrong (converting
+// such floats to int is defined, if meaningless) but do not panic.
+//
+// What the library reads wrongly without failing is mended or refused
+// here: it converts date serials from the 1900 date system only, so in a
+// workbook in the 1904 system its dates are moved on by the 1462 days
+// between the two (workbook.go); and it keeps only the first run of an
+// inline string written in several runs (rich text), so such a cell is
+// refused.
 
 type xlsxReader struct {
 	info  Info
@@ -39,6 +46,10 @@ type xlsxReader struct {
 	rows  chan xlsxreader.Row
 	last  int // row number of the last row returned
 	close func()
+	// date1904: dates the library made of serials are moved to the 1904
+	// date system, except in the cells of notSerial.
+	date1904  bool
+	notSerial notSerial
 }
 
 func openXLSX(p Pieces, lim Limits) (Reader, error) {
@@ -58,15 +69,42 @@ func openXLSX(p Pieces, lim Limits) (Reader, error) {
 	if err != nil {
 		return nil, fail(ReasonCorrupt, "the file is not a readable XLSX workbook (%v); open it in a spreadsheet program and save it again as .xlsx", err)
 	}
-	if len(xf.Sheets) == 0 {
-		return nil, fail(ReasonEmpty, "the workbook has no worksheet")
-	}
-	name := xf.Sheets[0]
-	if err := scanSheet(sheetPart(zr, name), strs, lim); err != nil {
+	wb, err := readWorkbook(zr)
+	if err != nil {
 		return nil, err
 	}
+	if len(xf.Sheets) == 0 || len(wb.sheets) == 0 {
+		return nil, fail(ReasonEmpty, "the workbook has no worksheet")
+	}
+	first := wb.sheets[0]
+	if xf.Sheets[0] != first.name { // cannot be: both read the same list
+		return nil, fail(ReasonCorrupt, "the workbook's first worksheet cannot be told apart; open the file in a spreadsheet program and save it again")
+	}
+	sc := scan{strs: strs, lim: lim, main: true, date1904: wb.date1904}
+	if wb.date1904 {
+		if sc.dateStyle, err = dateStyles(zr); err != nil {
+			return nil, err
+		}
+	}
+	if err := sc.part(first.part); err != nil {
+		return nil, err
+	}
+	if sc.irregular && len(sc.notSerial) > 0 {
+		return nil, fail(ReasonCorrupt, "the workbook uses the 1904 date system and has text or ISO dates in date-formatted cells, but its rows are not numbered in order, so its dates cannot be told apart; open the file in a spreadsheet program and save it again")
+	}
+	// A second guard against the library's panic, should the part it
+	// reads ever be another: no part holds a negative shared-string index.
+	for _, f := range zr.File {
+		if f == first.part {
+			continue
+		}
+		if err := (&scan{strs: strs, lim: lim}).part(f); err != nil {
+			return nil, err
+		}
+	}
+	name := first.name
 	rows := xf.ReadRows(name)
-	r := &xlsxReader{info: Info{Format: FormatXLSX, Sheet: name}, lim: lim, rows: rows}
+	r := &xlsxReader{info: Info{Format: FormatXLSX, Sheet: name}, lim: lim, rows: rows, date1904: wb.date1904, notSerial: sc.notSerial}
 	r.close = func() {
 		// The library's goroutine ends once its channel is drained; the
 		// scan above bounded what is left.
@@ -115,7 +153,11 @@ func (x *xlsxReader) Next() (int, []string, error) {
 		}
 		cells := make([]string, width)
 		for _, c := range row.Cells {
-			cells[ColumnIndex(c.Column)] = c.Value
+			i := ColumnIndex(c.Column)
+			cells[i] = c.Value
+			if x.date1904 && c.Type == xlsxreader.TypeDateTime && !x.notSerial.has(num, i) {
+				cells[i] = from1904(c.Value)
+			}
 		}
 		if blank(cells) {
 			continue
@@ -148,55 +190,6 @@ func checkZip(zr *zip.Reader, lim Limits) (uint64, error) {
 		}
 	}
 	return total, nil
-}
-
-// sheetPart finds the zip entry of the named worksheet by reading the
-// workbook and its relationships (as the library does).
-func sheetPart(zr *zip.Reader, name string) *zip.File {
-	var wb struct {
-		Sheets []struct {
-			Name string `xml:"name,attr"`
-			RID  string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
-		} `xml:"sheets>sheet"`
-	}
-	var rels struct {
-		Rels []struct {
-			ID     string `xml:"Id,attr"`
-			Target string `xml:"Target,attr"`
-		} `xml:"Relationship"`
-	}
-	if readXML(zr, "xl/workbook.xml", &wb) != nil || readXML(zr, "xl/_rels/workbook.xml.rels", &rels) != nil {
-		return nil
-	}
-	for _, s := range wb.Sheets {
-		if s.Name != name {
-			continue
-		}
-		for _, r := range rels.Rels {
-			if r.ID != s.RID {
-				continue
-			}
-			target := strings.TrimPrefix(r.Target, "/")
-			if !strings.HasPrefix(r.Target, "/") {
-				target = path.Join("xl", r.Target)
-			}
-			for _, f := range zr.File {
-				if f.Name == target {
-					return f
-				}
-			}
-		}
-	}
-	return nil
-}
-
-func readXML(zr *zip.Reader, name string, v any) error {
-	f, err := zr.Open(name)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = f.Close() }() // read-only: nothing to lose on close
-	return xml.NewDecoder(f).Decode(v)
 }
 
 // scanSharedStrings counts the shared strings the library will hold: as
@@ -273,88 +266,4 @@ func checkCount(root xml.StartElement, expanded uint64) error {
 		return fail(ReasonCorrupt, "the workbook's shared strings claim %d references, impossible in a file of this size; open the file in a spreadsheet program and save it again", count)
 	}
 	return nil
-}
-
-// scanSheet reads the worksheet once: it must be well-formed XML, no row
-// with a value may lie beyond the row limit, and every shared-string cell
-// must refer to one of the strs shared strings.
-func scanSheet(f *zip.File, strs int, lim Limits) error {
-	if f == nil {
-		return fail(ReasonCorrupt, "the workbook's first worksheet is missing from the file")
-	}
-	rc, err := f.Open()
-	if err != nil {
-		return fail(ReasonCorrupt, "the worksheet cannot be opened: %v", err)
-	}
-	defer rc.Close()
-	dec := xml.NewDecoder(rc)
-	row, last := 0, 0
-	inValue := false
-	// The library takes a cell's type from its t attribute and its value
-	// from the first token after any <v> inside it, however deep, so a
-	// <v> within any open t="s" cell is checked against that token.
-	var cells []string // t of the open <c> elements
-	ref := ""          // r of the innermost shared-string cell
-	index := false     // the next token is a shared-string index
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fail(ReasonCorrupt, "the worksheet is damaged (%v); open the file in a spreadsheet program and save it again", err)
-		}
-		if index {
-			index = false
-			v, _ := tok.(xml.CharData) // the library reads anything else as ""
-			if n, err := strconv.Atoi(string(v)); err != nil || n < 0 || n >= strs {
-				return fail(ReasonCorrupt, "cell %.12q (row %d) refers to shared string %.20q, which the workbook does not have (it has %d, numbered from 0); open the file in a spreadsheet program and save it again", ref, row, v, strs)
-			}
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
-			case "row":
-				row = last + 1
-				for _, a := range t.Attr {
-					if a.Name.Local == "r" {
-						if n, err := strconv.Atoi(a.Value); err == nil && n > 0 {
-							row = n
-						}
-					}
-				}
-				last = row
-			case "c":
-				typ, r := "", ""
-				for _, a := range t.Attr {
-					switch a.Name.Local {
-					case "t":
-						typ = a.Value
-					case "r":
-						r = a.Value
-					}
-				}
-				if typ == "s" {
-					ref = r
-				}
-				cells = append(cells, typ)
-			case "v":
-				index = slices.Contains(cells, "s")
-				inValue = true
-			case "t":
-				inValue = true
-			}
-		case xml.CharData:
-			if inValue && row > lim.MaxRows+1 && len(bytes.TrimSpace(t)) > 0 {
-				return tooManyRows(row, lim)
-			}
-		case xml.EndElement:
-			switch t.Name.Local {
-			case "v", "t":
-				inValue = false
-			case "c":
-				cells = cells[:max(len(cells)-1, 0)]
-			}
-		}
-	}
 }

@@ -1,10 +1,13 @@
 package sheet
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
 )
 
 // TestXLSXLibraryPanics feeds crafted workbooks that made the XLSX library
@@ -81,6 +84,214 @@ func TestXLSXLibraryPanics(t *testing.T) {
 			want := []row{{1, []string{"ime"}}, {2, tc.want}}
 			if diff := cmp.Diff(want, rows); diff != "" {
 				t.Fatalf("rows (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// Parts of crafted workbooks.
+const (
+	mainNS   = `xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"`
+	relsHead = `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">`
+	sst1     = `<sst ` + mainNS + ` count="1" uniqueCount="1"><si><t>ime</t></si></sst>`
+	goodWS   = `<worksheet ` + mainNS + `><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>`
+	// badWS would make the library panic (a negative shared-string index).
+	badWS = `<worksheet ` + mainNS + `><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>-1</v></c></row></sheetData></worksheet>`
+)
+
+func workbookXML(sheets ...string) string { // name, relationship id, ...
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0"?><workbook ` + mainNS + ` xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>`)
+	for i := 0; i+1 < len(sheets); i += 2 {
+		fmt.Fprintf(&b, `<sheet name="%s" sheetId="%d" r:id="%s"/>`, sheets[i], i/2+1, sheets[i+1])
+	}
+	b.WriteString(`</sheets></workbook>`)
+	return b.String()
+}
+
+func relsXML(rels ...string) string { // id, target, ...
+	var b strings.Builder
+	b.WriteString(relsHead)
+	for i := 0; i+1 < len(rels); i += 2 {
+		fmt.Fprintf(&b, `<Relationship Id="%s" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="%s"/>`, rels[i], rels[i+1])
+	}
+	b.WriteString(`</Relationships>`)
+	return b.String()
+}
+
+// crafted is a workbook of the given parts in this order, after
+// [Content_Types].xml, styles and shared strings (one: "ime").
+func crafted(parts ...[2]string) []byte {
+	return zipParts(append([][2]string{minimalWorkbook[0], minimalWorkbook[3], {"xl/sharedStrings.xml", sst1}}, parts...)...)
+}
+
+// TestXLSXWorksheetPart: the worksheet scanned before the library reads
+// it is the part the library reads (audit finding: with a sheet name
+// listed twice, or a target written "./worksheets/sheet1.xml", the scan
+// checked one part and the library read another, whose negative
+// shared-string index panicked in the library's goroutine and ended the
+// process; here, the test binary). Whatever would make the library read
+// a part a person would not expect is refused, and no part of the file
+// may hold a negative index.
+func TestXLSXWorksheetPart(t *testing.T) {
+	wb, rels := func(s ...string) [2]string { return [2]string{"xl/workbook.xml", workbookXML(s...)} },
+		func(r ...string) [2]string { return [2]string{"xl/_rels/workbook.xml.rels", relsXML(r...)} }
+	ws := func(name, body string) [2]string { return [2]string{name, body} }
+	for _, tc := range []struct {
+		name    string
+		data    []byte
+		mention string // or "" to be read as the good worksheet
+	}{
+		{"one name twice (the library keeps the last)", crafted(wb("S", "rId1", "S", "rId2"), rels("rId1", "worksheets/sheet1.xml", "rId2", "worksheets/sheet2.xml"),
+			ws("xl/worksheets/sheet1.xml", goodWS), ws("xl/worksheets/sheet2.xml", badWS)), `the workbook lists two worksheets named "S"`},
+		{"one name twice, the first bad", crafted(wb("S", "rId1", "S", "rId2"), rels("rId1", "worksheets/sheet2.xml", "rId2", "worksheets/sheet1.xml"),
+			ws("xl/worksheets/sheet1.xml", goodWS), ws("xl/worksheets/sheet2.xml", badWS)), `the workbook lists two worksheets named "S"`},
+		{"target with ./ (the library does not clean it)", crafted(wb("S", "rId1"), rels("rId1", "./worksheets/sheet1.xml"),
+			ws("xl/worksheets/sheet1.xml", goodWS), ws("xl/./worksheets/sheet1.xml", badWS)), `stored at "xl/./worksheets/sheet1.xml", a path a spreadsheet program never writes`},
+		{"target with ..", crafted(wb("S", "rId1"), rels("rId1", "media/../worksheets/sheet1.xml"),
+			ws("xl/worksheets/sheet1.xml", goodWS), ws("xl/media/../worksheets/sheet1.xml", badWS)), `a path a spreadsheet program never writes`},
+		{"target with //", crafted(wb("S", "rId1"), rels("rId1", "worksheets//sheet1.xml"),
+			ws("xl/worksheets/sheet1.xml", goodWS), ws("xl/worksheets//sheet1.xml", badWS)), `a path a spreadsheet program never writes`},
+		{"absolute target", crafted(wb("S", "rId1"), rels("rId1", "/xl/worksheets/sheet1.xml"), ws("xl/worksheets/sheet1.xml", goodWS)), ""},
+		{"relationship id twice (the library takes the first)", crafted(wb("S", "rId1"), rels("rId1", "worksheets/sheet1.xml", "rId1", "worksheets/sheet2.xml"),
+			ws("xl/worksheets/sheet1.xml", goodWS), ws("xl/worksheets/sheet2.xml", `<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>x</v></c></row></sheetData></worksheet>`)), ""},
+		{"one zip entry name twice, the second bad", crafted(wb("S", "rId1"), rels("rId1", "worksheets/sheet1.xml"),
+			ws("xl/worksheets/sheet1.xml", goodWS), ws("xl/worksheets/sheet1.xml", badWS)), `the XLSX part xl/worksheets/sheet1.xml has a cell ("A2") referring to shared string -1`},
+		{"one zip entry name twice, the first bad", crafted(wb("S", "rId1"), rels("rId1", "worksheets/sheet1.xml"),
+			ws("xl/worksheets/sheet1.xml", badWS), ws("xl/worksheets/sheet1.xml", goodWS)), `cell "A2" (row 2) refers to shared string "-1"`},
+		{"the second sheet bad", crafted(wb("S", "rId1", "T", "rId2"), rels("rId1", "worksheets/sheet1.xml", "rId2", "worksheets/sheet2.xml"),
+			ws("xl/worksheets/sheet1.xml", goodWS), ws("xl/worksheets/sheet2.xml", badWS)), `the XLSX part xl/worksheets/sheet2.xml has a cell ("A2") referring to shared string -1`},
+		{"a part no sheet names bad", crafted(wb("S", "rId1"), rels("rId1", "worksheets/sheet1.xml"),
+			ws("xl/worksheets/sheet1.xml", goodWS), ws("xl/media/image1.png", badWS)), `the XLSX part xl/media/image1.png has a cell`},
+		{"a second sheet damaged, an image", crafted(wb("S", "rId1", "T", "rId2"), rels("rId1", "worksheets/sheet1.xml", "rId2", "worksheets/sheet2.xml"),
+			ws("xl/worksheets/sheet1.xml", goodWS), ws("xl/worksheets/sheet2.xml", `<worksheet><sheetData><row>`), ws("xl/media/image1.png", "\x89PNG\r\n\x1a\n\x00\x00<c t=\"s\"><v>-1</v></c>")), ""},
+		{"a sheet without its relationship", crafted(wb("S", "rId1", "T", "rId9"), rels("rId1", "worksheets/sheet1.xml"), ws("xl/worksheets/sheet1.xml", goodWS)), "is not a readable XLSX workbook"},
+		{"date system neither true nor false", zipParts(minimalWorkbook[0], minimalWorkbook[2], minimalWorkbook[3], ws("xl/worksheets/sheet1.xml", goodWS), ws("xl/sharedStrings.xml", sst1),
+			ws("xl/workbook.xml", strings.Replace(workbookXML("S", "rId1"), "<sheets>", `<workbookPr date1904="yes"/><sheets>`, 1))), `date system (date1904="yes") is neither true nor false`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows, _, err := readAll(t, tc.data, MediaXLSX, DefaultLimits(100))
+			if tc.mention == "" {
+				if err != nil || !cmp.Equal(rows, []row{{1, []string{"ime"}}}) {
+					t.Fatalf("rows %v, error %v; want the good worksheet", rows, err)
+				}
+				return
+			}
+			if reason(err) != ReasonCorrupt || !strings.Contains(err.Error(), tc.mention) {
+				t.Fatalf("rows %v, error %v; want %s mentioning %q", rows, err, ReasonCorrupt, tc.mention)
+			}
+		})
+	}
+}
+
+// TestXLSXDate1904: a workbook in the 1904 date system (older Excel for
+// Mac, or "Use 1904 date system") stores 2012-05-20 as serial 39587, not
+// 41049; its dates read as the sheet shows them (audit finding: 4 years
+// and a day early, a child of 14 stored as 18). Text and ISO dates in
+// date-formatted cells are not serials and stay as they are.
+func TestXLSXDate1904(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		t.Run(fmt.Sprint("date1904=", on), func(t *testing.T) {
+			data := xlsxFile(t, func(f *excelize.File, s string) {
+				must(t, f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &on}))
+				must(t, f.SetSheetRow(s, "A1", &[]any{"given_name", "birth_date", "since", "text", "number"}))
+				must(t, f.SetSheetRow(s, "A2", &[]any{"Amina", time.Date(2012, 5, 20, 0, 0, 0, 0, time.UTC),
+					time.Date(2016, 2, 29, 6, 30, 0, 0, time.UTC), "2012-05-20", 41049}))
+				must(t, f.SetSheetRow(s, "A3", &[]any{"Omar", time.Date(1904, 1, 2, 0, 0, 0, 0, time.UTC), nil, "20.5.2012.", nil}))
+				date, err := f.NewStyle(&excelize.Style{NumFmt: 14})
+				must(t, err)
+				dateTime, err := f.NewStyle(&excelize.Style{NumFmt: 22})
+				must(t, err)
+				must(t, f.SetCellStyle(s, "B2", "B3", date))
+				must(t, f.SetCellStyle(s, "C2", "C2", dateTime))
+				must(t, f.SetCellStyle(s, "D2", "D3", date)) // text in a date format
+				if shown, _ := f.GetCellValue(s, "B2"); shown != "05-20-12" {
+					t.Fatalf("excelize shows %q", shown)
+				}
+			})
+			rows, _, err := readAll(t, data, MediaXLSX, DefaultLimits(100))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []row{
+				{1, []string{"given_name", "birth_date", "since", "text", "number"}},
+				{2, []string{"Amina", "2012-05-20", "2016-02-29T06:30:00Z", "2012-05-20", "41049"}},
+				{3, []string{"Omar", "1904-01-02", "", "20.5.2012."}},
+			}
+			if diff := cmp.Diff(want, rows); diff != "" {
+				t.Fatalf("rows (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	// Written by hand: date1904="true", an ISO date (t="d"), text in a
+	// date format inline and shared, a style index the styles lack.
+	const styles = `<styleSheet ` + mainNS + `><numFmts><numFmt numFmtId="164" formatCode="dd.mm.yyyy."/></numFmts>` +
+		`<cellXfs><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/></cellXfs></styleSheet>`
+	book := func(date1904 string, rows string) []byte {
+		return zipParts(minimalWorkbook[0], minimalWorkbook[2], [2]string{"xl/styles.xml", styles},
+			[2]string{"xl/sharedStrings.xml", `<sst ` + mainNS + `><si><t>birth_date</t></si><si><t>2012-05-20</t></si></sst>`},
+			[2]string{"xl/workbook.xml", strings.Replace(workbookXML("S", "rId1"), "<sheets>", `<workbookPr date1904="`+date1904+`"/><sheets>`, 1)},
+			[2]string{"xl/worksheets/sheet1.xml", `<worksheet ` + mainNS + `><sheetData>` + rows + `</sheetData></worksheet>`})
+	}
+	const cells = `<row r="1"><c r="A1" t="s"><v>0</v></c></row>` +
+		`<row r="2"><c r="A2" s="1"><v>39587</v></c><c r="B2" s="2"><v>39587.25</v></c><c r="C2" t="d" s="1"><v>2012-05-20</v></c>` +
+		`<c r="D2" t="s" s="2"><v>1</v></c><c r="E2" t="inlineStr" s="1"><is><t>2012-05-20</t></is></c><c r="F2" s="7"><v>39587</v></c></row>`
+	for _, tc := range []struct {
+		name, date1904, rows string
+		want               []string // row 2
+		mention            string
+	}{
+		{"true", "true", cells, []string{"2012-05-20", "2012-05-20T06:00:00Z", "2012-05-20", "2012-05-20", "2012-05-20", "39587"}, ""},
+		{"0", " 0 ", cells, []string{"2008-05-19", "2008-05-19T06:00:00Z", "2012-05-20", "2012-05-20", "2012-05-20", "39587"}, ""},
+		{"rows not in order", "1", strings.Replace(cells, `<row r="2">`, `<row>`, 1), nil, "rows are not numbered in order"},
+		{"rows not in order, every date a serial", "1", `<row r="1"><c r="A1" t="s"><v>0</v></c></row><row><c r="A2" s="1"><v>39587</v></c></row>`, []string{"2012-05-20"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows, _, err := readAll(t, book(tc.date1904, tc.rows), MediaXLSX, DefaultLimits(100))
+			if tc.mention != "" {
+				if reason(err) != ReasonCorrupt || !strings.Contains(err.Error(), tc.mention) {
+					t.Fatalf("rows %v, error %v; want %s mentioning %q", rows, err, ReasonCorrupt, tc.mention)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]row{{1, []string{"birth_date"}}, {2, tc.want}}, rows); diff != "" {
+				t.Fatalf("rows (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestXLSXInlineRichText: the library keeps only the first run of an
+// inline string written in runs (audit: "Jo" of Jo+vana, silently), so
+// such a cell is refused; an inline string of one run reads whole, and
+// shared strings in runs are joined by the library.
+func TestXLSXInlineRichText(t *testing.T) {
+	sheet := func(cell string) []byte {
+		return zipOf(t, map[string]string{"xl/worksheets/sheet1.xml": `<worksheet ` + mainNS + `><sheetData>` +
+			`<row r="1"><c r="A1" t="inlineStr"><is><t>given_name</t></is></c></row><row r="2">` + cell + `</row></sheetData></worksheet>`})
+	}
+	for _, tc := range []struct {
+		name, cell, want, mention string
+	}{
+		{"runs", `<c r="A2" t="inlineStr"><is><r><t>Jo</t></r><r><rPr><b/></rPr><t>vana</t></r></is></c>`, "", `cell "A2" (row 2) holds text written in several formatted parts`},
+		{"text and a run", `<c r="A2" t="inlineStr"><is><t>Jo</t><r><t>vana</t></r></is></c>`, "", `several formatted parts`},
+		{"one run", `<c r="A2" t="inlineStr"><is><r><rPr><b/></rPr><t>Jovana</t></r></is></c>`, "Jovana", ""},
+		{"not an inline string", `<c r="A2"><is><t>Jo</t><t>vana</t></is><v>7</v></c>`, "7", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows, _, err := readAll(t, sheet(tc.cell), MediaXLSX, DefaultLimits(100))
+			if tc.mention != "" {
+				if reason(err) != ReasonCorrupt || !strings.Contains(err.Error(), tc.mention) {
+					t.Fatalf("rows %v, error %v; want %s mentioning %q", rows, err, ReasonCorrupt, tc.mention)
+				}
+				return
+			}
+			if err != nil || !cmp.Equal(rows, []row{{1, []string{"given_name"}}, {2, []string{tc.want}}}) {
+				t.Fatalf("rows %v, error %v; want %q", rows, err, tc.want)
 			}
 		})
 	}

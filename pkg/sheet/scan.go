@@ -1,0 +1,204 @@
+package sheet
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// scan reads one part of an XLSX archive as the library would read it as
+// a worksheet, token by token with encoding/xml as it does.
+//
+// The worksheet that is read (main) must be well-formed XML, no row with
+// a value may lie beyond the row limit, every shared-string cell must
+// refer to one of the strs shared strings, and no inline string may be
+// written in several runs. In a workbook of the 1904 date system it also
+// notes the cells the library reports as dates without having converted
+// a serial (t="d" holds an ISO date; text in a date format is text).
+//
+// Any other part only must not hold a shared-string cell with a negative
+// index; it is read up to its first XML error, where the library would
+// stop too.
+type scan struct {
+	strs int
+	lim  Limits
+	main bool
+	// date1904 and dateStyle (whether a cell style index may be a date
+	// format): note the cells that are dates but not serials.
+	date1904  bool
+	dateStyle []bool
+
+	// Results.
+	notSerial notSerial
+	// irregular: a row without a number greater than the one before, so
+	// the row numbers here may not be those Next gives.
+	irregular bool
+}
+
+// notSerial holds, by row number, a bit per column (below MaxColumns).
+type notSerial map[int][]uint64
+
+func (n notSerial) set(row, col, width int) {
+	b := n[row]
+	if b == nil {
+		b = make([]uint64, (width+63)/64)
+		n[row] = b
+	}
+	b[col/64] |= 1 << (col % 64)
+}
+
+func (n notSerial) has(row, col int) bool {
+	b := n[row]
+	return col/64 < len(b) && b[col/64]&(1<<(col%64)) != 0
+}
+
+func (s *scan) part(f *zip.File) error {
+	rc, err := f.Open()
+	if err != nil {
+		if !s.main {
+			return nil // the library cannot read it either
+		}
+		return fail(ReasonCorrupt, "the worksheet cannot be opened: %v", err)
+	}
+	defer rc.Close()
+	dec := xml.NewDecoder(rc)
+	row, last := 0, 0
+	inValue := false
+	// The library takes a cell's type from its t attribute and its value
+	// from the first token after any <v> inside it, however deep, so a
+	// <v> within any open t="s" cell is checked against that token.
+	var cells []string // t of the open <c> elements
+	ref := ""          // r of the innermost cell
+	index := false     // the next token is a shared-string index
+	inline, runs := 0, 0
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			if !s.main {
+				return nil
+			}
+			return fail(ReasonCorrupt, "the worksheet is damaged (%v); open the file in a spreadsheet program and save it again", err)
+		}
+		if index {
+			index = false
+			v, _ := tok.(xml.CharData) // the library reads anything else as ""
+			n, err := strconv.Atoi(string(v))
+			switch {
+			case s.main && (err != nil || n < 0 || n >= s.strs):
+				return fail(ReasonCorrupt, "cell %.12q (row %d) refers to shared string %.20q, which the workbook does not have (it has %d, numbered from 0); open the file in a spreadsheet program and save it again", ref, row, v, s.strs)
+			case err == nil && n < 0:
+				return fail(ReasonCorrupt, "the XLSX part %.60s has a cell (%.12q) referring to shared string %d, which no workbook has; open the file in a spreadsheet program and save it again", f.Name, ref, n)
+			}
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "row":
+				n := 0
+				for _, a := range t.Attr {
+					if a.Name.Local == "r" {
+						n, _ = strconv.Atoi(a.Value)
+					}
+				}
+				row = last + 1
+				if n > 0 {
+					row = n
+				}
+				if n <= last {
+					s.irregular = true
+				}
+				last = row
+			case "c":
+				typ, style := "", 0
+				ref = ""
+				for _, a := range t.Attr {
+					switch a.Name.Local {
+					case "t":
+						typ = a.Value
+					case "r":
+						ref = a.Value
+					case "s":
+						var err error
+						if style, err = strconv.Atoi(a.Value); err != nil {
+							style = -1 // the library fails the row
+						}
+					}
+				}
+				cells = append(cells, typ)
+				if s.main && s.date1904 {
+					s.noteDate(row, ref, typ, style)
+				}
+			case "v":
+				index = slices.Contains(cells, "s")
+				inValue = true
+			case "is":
+				if inline == 0 {
+					runs = 0
+				}
+				inline++
+			case "t":
+				inValue = true
+				if inline > 0 && slices.Contains(cells, "inlineStr") {
+					if runs++; runs > 1 && s.main {
+						return fail(ReasonCorrupt, "cell %.12q (row %d) holds text written in several formatted parts (inline rich text), which cannot be read whole; open the file in a spreadsheet program and save it again", ref, row)
+					}
+				}
+			}
+		case xml.CharData:
+			if s.main && inValue && row > s.lim.MaxRows+1 && len(bytes.TrimSpace(t)) > 0 {
+				return tooManyRows(row, s.lim)
+			}
+		case xml.EndElement:
+			switch t.Name.Local {
+			case "v", "t":
+				inValue = false
+			case "is":
+				inline = max(inline-1, 0)
+			case "c":
+				cells = cells[:max(len(cells)-1, 0)]
+			}
+		}
+	}
+}
+
+// noteDate notes a cell the library reports as a date (if its style is a
+// date format) whose value is not a converted serial: t="d" (always a
+// date, an ISO string), or text (shared or inline) in a date format.
+// Rows past the limit are refused or skipped by Next, and columns past it
+// refused, so neither is noted.
+func (s *scan) noteDate(row int, ref, typ string, style int) {
+	switch typ {
+	case "d":
+	case "s", "inlineStr":
+		if style >= 0 && (style >= len(s.dateStyle) || !s.dateStyle[style]) {
+			return
+		}
+	default:
+		return
+	}
+	col := ColumnIndex(strings.Map(letter, ref))
+	if col < 0 || col >= s.lim.MaxColumns || row > s.lim.MaxRows+1 {
+		return
+	}
+	if s.notSerial == nil {
+		s.notSerial = notSerial{}
+	}
+	s.notSerial.set(row, col, s.lim.MaxColumns)
+}
+
+// letter keeps the ASCII letters of a cell reference, as the library
+// takes its column.
+func letter(r rune) rune {
+	if 'A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' {
+		return r
+	}
+	return -1
+}
