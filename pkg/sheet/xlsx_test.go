@@ -239,8 +239,8 @@ func TestXLSXDate1904(t *testing.T) {
 		`<c r="D2" t="s" s="2"><v>1</v></c><c r="E2" t="inlineStr" s="1"><is><t>2012-05-20</t></is></c><c r="F2" s="7"><v>39587</v></c></row>`
 	for _, tc := range []struct {
 		name, date1904, rows string
-		want               []string // row 2
-		mention            string
+		want                 []string // row 2
+		mention              string
 	}{
 		{"true", "true", cells, []string{"2012-05-20", "2012-05-20T06:00:00Z", "2012-05-20", "2012-05-20", "2012-05-20", "39587"}, ""},
 		{"0", " 0 ", cells, []string{"2008-05-19", "2008-05-19T06:00:00Z", "2012-05-20", "2012-05-20", "2012-05-20", "39587"}, ""},
