@@ -75,7 +75,7 @@ func (s *scan) part(f *zip.File) error {
 	var cells []string // t of the open <c> elements
 	ref := ""          // r of the innermost cell
 	index := false     // the next token is a shared-string index
-	inline, runs := 0, 0
+	inline, texts := 0, 0 // open <is> elements; <t> in those of the cell
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
@@ -118,7 +118,7 @@ func (s *scan) part(f *zip.File) error {
 				last = row
 			case "c":
 				typ, style := "", 0
-				ref = ""
+				ref, texts = "", 0
 				for _, a := range t.Attr {
 					switch a.Name.Local {
 					case "t":
@@ -140,14 +140,14 @@ func (s *scan) part(f *zip.File) error {
 				index = slices.Contains(cells, "s")
 				inValue = true
 			case "is":
-				if inline == 0 {
-					runs = 0
-				}
 				inline++
 			case "t":
 				inValue = true
+				// The library keeps one <t> of a cell's inline strings
+				// (the first of the last <is>), so a cell of more is
+				// refused.
 				if inline > 0 && slices.Contains(cells, "inlineStr") {
-					if runs++; runs > 1 && s.main {
+					if texts++; texts > 1 && s.main {
 						return fail(ReasonCorrupt, "cell %.12q (row %d) holds text written in several formatted parts (inline rich text), which cannot be read whole; open the file in a spreadsheet program and save it again", ref, row)
 					}
 				}

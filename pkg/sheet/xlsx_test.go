@@ -279,6 +279,7 @@ func TestXLSXInlineRichText(t *testing.T) {
 	}{
 		{"runs", `<c r="A2" t="inlineStr"><is><r><t>Jo</t></r><r><rPr><b/></rPr><t>vana</t></r></is></c>`, "", `cell "A2" (row 2) holds text written in several formatted parts`},
 		{"text and a run", `<c r="A2" t="inlineStr"><is><t>Jo</t><r><t>vana</t></r></is></c>`, "", `several formatted parts`},
+		{"two inline strings", `<c r="A2" t="inlineStr"><is><t>Jo</t></is><is><t>vana</t></is></c>`, "", `several formatted parts`},
 		{"one run", `<c r="A2" t="inlineStr"><is><r><rPr><b/></rPr><t>Jovana</t></r></is></c>`, "Jovana", ""},
 		{"not an inline string", `<c r="A2"><is><t>Jo</t><t>vana</t></is><v>7</v></c>`, "7", ""},
 	} {

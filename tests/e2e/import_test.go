@@ -1,12 +1,14 @@
 package e2e
 
 import (
+	"archive/zip"
 	"bytes"
 	"fmt"
 	"io"
 	"net/http"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -316,6 +318,59 @@ func TestImportPlantedErrors(t *testing.T) {
 			t.Errorf("%s: HTTP %d %s", tc.name, r.Status, r.Raw)
 		}
 	}
+	// Crafted workbooks that made the XLSX library read a worksheet the
+	// checks before it had not read, whose negative shared-string index
+	// panicked in the library's own goroutine and ended the process
+	// (audit finding): 400 naming the problem, and the process answers on.
+	pid := s.stack.PID("beneficiaries")
+	for _, tc := range []struct{ name, sheets, targets, mention string }{
+		{"one sheet name twice", `<sheet name="S" sheetId="1" r:id="rId1"/><sheet name="S" sheetId="2" r:id="rId2"/>`,
+			relationship("rId1", "worksheets/sheet1.xml") + relationship("rId2", "worksheets/sheet2.xml"), "two worksheets named"},
+		{"a target not clean", `<sheet name="S" sheetId="1" r:id="rId1"/>`, relationship("rId1", "./worksheets/sheet1.xml"), "a path a spreadsheet program never writes"},
+	} {
+		r := s.upload(t, "/v1/beneficiaries:import?validate_only=true", s.keyB, xlsxMedia, craftedXLSX(t, tc.sheets, tc.targets))
+		if r.Status != 400 || !strings.Contains(r.Raw, "CORRUPT_FILE") || !strings.Contains(r.Raw, tc.mention) {
+			t.Errorf("%s: HTTP %d %s", tc.name, r.Status, r.Raw)
+		}
+	}
+	if l := s.call(t, "GET", "/v1/beneficiaries", s.keyB, nil); l.Status != 200 || syscall.Kill(pid, 0) != nil {
+		t.Fatalf("after the crafted workbooks: GET /v1/beneficiaries HTTP %d %.300s; process %d alive: %v", l.Status, l.Raw, pid, syscall.Kill(pid, 0) == nil)
+	}
+
+	// A workbook in the 1904 date system: the birth date the sheet shows
+	// is the one stored (it was 4 years and a day earlier: audit finding).
+	f := excelize.NewFile()
+	date1904 := true
+	if err := f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &date1904}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetSheetRow("Sheet1", "A1", &[]any{"ime", "prezime", "datum rođenja"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetSheetRow("Sheet1", "A2", &[]any{"Amina", "Hadžić", time.Date(2012, 5, 20, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	date, err := f.NewStyle(&excelize.Style{NumFmt: 14})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetCellStyle("Sheet1", "C2", "C2", date); err != nil {
+		t.Fatal(err)
+	}
+	var book bytes.Buffer
+	if err := f.Write(&book); err != nil {
+		t.Fatal(err)
+	}
+	mac := s.operation(t, s.keyA, s.upload(t, "/v1/beneficiaries:import", s.keyA, xlsxMedia, book.Bytes()).must(t, 200))
+	if c := mac.Body["counts"].(map[string]any); c["created"] != 1.0 {
+		t.Fatalf("1904 workbook: %s", mac.Raw)
+	}
+	for _, b := range s.call(t, "GET", "/v1/beneficiaries?page_size=100", s.keyA, nil).must(t, 200).Body["beneficiaries"].([]any) {
+		if b := b.(map[string]any); b["family_name"] == "Hadžić" && b["birth_date"] != "2012-05-20" {
+			t.Errorf("the 1904 workbook's 2012-05-20 is stored as %v", b["birth_date"])
+		}
+	}
+
 	big := bytes.Repeat([]byte("a,b\n"), 6<<20)
 	if r := s.upload(t, "/v1/beneficiaries:import", s.keyB, "text/csv", big); r.Status != http.StatusRequestEntityTooLarge {
 		t.Errorf("24 MiB upload: HTTP %d %.300s", r.Status, r.Raw)
@@ -385,4 +440,44 @@ func TestImportProfessionalOnce(t *testing.T) {
 			}
 		}
 	}
+}
+
+const xlsxMedia = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+func relationship(id, target string) string {
+	return `<Relationship Id="` + id + `" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="` + target + `"/>`
+}
+
+// craftedXLSX is a workbook listing sheets (<sheet> elements) with the
+// relationships targets, of three parts: xl/worksheets/sheet1.xml, a
+// header, and xl/worksheets/sheet2.xml and xl/./worksheets/sheet1.xml, whose
+// second row refers to shared string -1.
+func craftedXLSX(t *testing.T, sheets, targets string) []byte {
+	t.Helper()
+	const ns = `xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"`
+	header := `<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>`
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, p := range [][2]string{
+		{"[Content_Types].xml", `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`},
+		{"xl/workbook.xml", `<?xml version="1.0"?><workbook ` + ns + ` xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>` + sheets + `</sheets></workbook>`},
+		{"xl/_rels/workbook.xml.rels", `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` + targets + `</Relationships>`},
+		{"xl/styles.xml", `<?xml version="1.0"?><styleSheet ` + ns + `/>`},
+		{"xl/sharedStrings.xml", `<sst ` + ns + ` count="2" uniqueCount="2"><si><t>given_name</t></si><si><t>family_name</t></si></sst>`},
+		{"xl/worksheets/sheet1.xml", `<worksheet ` + ns + `><sheetData>` + header + `</sheetData></worksheet>`},
+		{"xl/worksheets/sheet2.xml", `<worksheet ` + ns + `><sheetData>` + header + `<row r="2"><c r="A2" t="s"><v>-1</v></c></row></sheetData></worksheet>`},
+		{"xl/./worksheets/sheet1.xml", `<worksheet ` + ns + `><sheetData>` + header + `<row r="2"><c r="A2" t="s"><v>-1</v></c></row></sheetData></worksheet>`},
+	} {
+		w, err := zw.Create(p[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(w, p[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
