@@ -72,9 +72,9 @@ func (s *scan) part(f *zip.File) error {
 	// The library takes a cell's type from its t attribute and its value
 	// from the first token after any <v> inside it, however deep, so a
 	// <v> within any open t="s" cell is checked against that token.
-	var cells []string // t of the open <c> elements
-	ref := ""          // r of the innermost cell
-	index := false     // the next token is a shared-string index
+	var cells []string    // t of the open <c> elements
+	ref := ""             // r of the innermost cell
+	index := false        // the next token is a shared-string index
 	inline, texts := 0, 0 // open <is> elements; <t> in those of the cell
 	for {
 		tok, err := dec.Token()
