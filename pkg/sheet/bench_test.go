@@ -1,8 +1,6 @@
 package sheet
 
 import (
-	"archive/zip"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -34,32 +32,14 @@ func BenchmarkReadXLSX(b *testing.B) {
 	}
 	strs.WriteString(`</sst>`)
 	sheet.WriteString(`</sheetData></worksheet>`)
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, p := range [][2]string{
-		{"[Content_Types].xml", `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`},
-		{"xl/workbook.xml", `<?xml version="1.0"?><workbook ` + ns + ` xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">` +
-			`<sheets><sheet name="S" sheetId="1" r:id="rId1"/><sheet name="T" sheetId="2" r:id="rId2"/></sheets></workbook>`},
-		{"xl/_rels/workbook.xml.rels", `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
-			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>` +
-			`<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/></Relationships>`},
-		{"xl/styles.xml", `<styleSheet ` + ns + `><cellXfs><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>`},
-		{"xl/sharedStrings.xml", strs.String()},
-		{"xl/worksheets/sheet1.xml", sheet.String()},
-		{"xl/worksheets/sheet2.xml", `<worksheet ` + ns + `><sheetData><row r="1"><c r="A1" t="s"><v>2</v></c></row></sheetData></worksheet>`},
-	} {
-		w, err := zw.Create(p[0])
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := io.WriteString(w, p[1]); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		b.Fatal(err)
-	}
-	data := buf.Bytes()
+	data := zipParts(minimalWorkbook[0],
+		[2]string{"xl/workbook.xml", workbookXML("S", "rId1", "T", "rId2")},
+		[2]string{"xl/_rels/workbook.xml.rels", relsXML("rId1", "worksheets/sheet1.xml", "rId2", "worksheets/sheet2.xml")},
+		[2]string{"xl/styles.xml", `<styleSheet ` + ns + `><cellXfs><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>`},
+		[2]string{"xl/sharedStrings.xml", strs.String()},
+		[2]string{"xl/worksheets/sheet1.xml", sheet.String()},
+		[2]string{"xl/worksheets/sheet2.xml", `<worksheet ` + ns + `><sheetData><row r="1"><c r="A1" t="s"><v>2</v></c></row></sheetData></worksheet>`},
+	)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		r, err := Open(data, MediaXLSX, DefaultLimits(rows))
