@@ -129,7 +129,9 @@ func (r *Runner) Resume(ctx context.Context) error {
 // returns the import once it finished or FirstWait passed. A file that
 // cannot be read, or whose header does not match, is refused
 // (InvalidArgument) and nothing is stored. A repeated upload (same request
-// id, or the same file within 24 hours) returns the first import.
+// id, or the same file with the same options within 24 hours) returns the
+// first import, or is refused (Aborted) while the first one's rows are
+// still being staged (Store.Create).
 //
 // Upload lets go of u.Data once the rows are staged, before it waits.
 func (r *Runner) Upload(ctx context.Context, u *imports.Upload) (*imports.Import, error) {
@@ -202,7 +204,7 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 			imp.Columns = append(imp.Columns, imports.ColumnInfo{Letter: sheet.ColumnLetter(i), Header: m.Headers[i], Field: f})
 		}
 	}
-	err = r.store.Create(ctx, imp, r.owner, r.cfg.Lease, func(yield func(*imports.StagedRow) error) error {
+	existing, err := r.store.Create(ctx, imp, r.owner, r.cfg.Lease, func(yield func(*imports.StagedRow) error) error {
 		n := 0
 		for {
 			row, cells, err := rd.Next()
@@ -229,6 +231,10 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 	})
 	if err != nil {
 		return nil, false, err
+	}
+	if existing != nil {
+		// An identical upload committed its import after the lookup above.
+		return existing, false, r.store.details(ctx, existing)
 	}
 	return imp, true, nil
 }

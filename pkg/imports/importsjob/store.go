@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spona/spona/pkg/imports"
@@ -66,66 +67,158 @@ func scanImport(row pgx.Row) (*imports.Import, error) {
 
 // FindExisting returns the import an upload repeats: the one with its
 // request id, or else one of the same file, target and options started
-// within the last 24 hours that did not fail. nil when there is none.
+// within the last 24 hours that did not fail. nil when there is none. A
+// request id already used for another file, target or options is
+// InvalidArgument REQUEST_ID_REUSED. Create looks again, under a lock.
 func (s *Store) FindExisting(ctx context.Context, u *imports.Upload, sha string) (*imports.Import, error) {
-	if u.Options.RequestID != "" {
-		i, err := scanImport(s.pool.QueryRow(ctx, `SELECT `+importCols+` FROM imports WHERE organisation_id = $1 AND request_id = $2`,
-			u.OrganisationID, u.Options.RequestID))
+	return findExisting(ctx, s.pool, u.OrganisationID, u.Kind, u.Parent, sha, u.Options)
+}
+
+// ReasonRequestIDReused is the reason of the error for a request id
+// reused for another file, target or options (the edge answers it 422, as
+// for an Idempotency-Key reused for another request).
+const ReasonRequestIDReused = "REQUEST_ID_REUSED"
+
+// ReasonUploadInProgress is the reason of the error (Aborted: 409) for an
+// upload repeating one whose rows are still being staged.
+const ReasonUploadInProgress = "UPLOAD_IN_PROGRESS"
+
+func findExisting(ctx context.Context, q db.Querier, org, kind, parent, sha string, o imports.Options) (*imports.Import, error) {
+	if o.RequestID != "" {
+		i, err := scanImport(q.QueryRow(ctx, `SELECT `+importCols+` FROM imports WHERE organisation_id = $1 AND request_id = $2`,
+			org, o.RequestID))
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 		case err != nil:
 			return nil, db.Error(err)
-		case i.FileSHA256 != sha || i.Kind != u.Kind || i.Parent != u.Parent:
-			return nil, &errs.Error{Kind: errs.KindInvalidArgument, Reason: "REQUEST_ID_REUSED",
-				Message: fmt.Sprintf("request id (Idempotency-Key) %q was used for another import (%s); use a new key for a new file", u.Options.RequestID, i.ID)}
 		default:
+			if diff := differences(i, kind, parent, sha, o); len(diff) > 0 {
+				return nil, &errs.Error{Kind: errs.KindInvalidArgument, Reason: ReasonRequestIDReused,
+					Message: fmt.Sprintf("request id (Idempotency-Key) %q was used for another import (%s) with %s; use a new request id for another file or other options",
+						o.RequestID, i.ID, strings.Join(diff, ", "))}
+			}
 			return i, nil
 		}
 	}
-	i, err := scanImport(s.pool.QueryRow(ctx, `SELECT `+importCols+` FROM imports
+	i, err := scanImport(q.QueryRow(ctx, `SELECT `+importCols+` FROM imports
 		WHERE organisation_id = $1 AND kind = $2 AND parent = $3 AND file_sha256 = $4 AND validate_only = $5
 			AND on_error = $6 AND on_duplicate = $7 AND state <> 'failed' AND create_time > now() - interval '24 hours'
 		ORDER BY create_time DESC LIMIT 1`,
-		u.OrganisationID, u.Kind, u.Parent, sha, u.Options.ValidateOnly, u.Options.OnError, u.Options.OnDuplicate))
+		org, kind, parent, sha, o.ValidateOnly, o.OnError, o.OnDuplicate))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
 	return i, db.Error(err)
 }
 
+// differences names what an import i does otherwise than an upload of the
+// file sha to kind and parent with options o would: each of them changes
+// what the import does.
+func differences(i *imports.Import, kind, parent, sha string, o imports.Options) []string {
+	var d []string
+	if i.Kind != kind || i.Parent != parent {
+		d = append(d, "another target")
+	}
+	if i.FileSHA256 != sha {
+		d = append(d, "another file")
+	}
+	if i.ValidateOnly != o.ValidateOnly {
+		d = append(d, fmt.Sprintf("validate_only=%t", i.ValidateOnly))
+	}
+	if i.OnError != o.OnError {
+		d = append(d, "on_error="+i.OnError)
+	}
+	if i.OnDuplicate != o.OnDuplicate {
+		d = append(d, "on_duplicate="+i.OnDuplicate)
+	}
+	return d
+}
+
 // Create stores a new running import, leased to owner, with the rows rows
 // yields (streamed into the table as they are read), in one transaction:
 // if rows fails, nothing is stored.
-func (s *Store) Create(ctx context.Context, imp *imports.Import, owner string, lease time.Duration, rows func(yield func(*imports.StagedRow) error) error) error {
-	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		cols, _ := json.Marshal(imp.Columns)
-		if _, err := tx.Exec(ctx, `INSERT INTO imports (id, kind, parent, organisation_id, client_id, purpose, validate_only,
-				on_error, on_duplicate, request_id, format, encoding, file_sha256, columns, state, phase, lease_owner, lease_until)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'running', 'check', $15, now() + $16::interval)`,
-			imp.ID, imp.Kind, imp.Parent, imp.OrganisationID, imp.ClientID, imp.Purpose, imp.ValidateOnly, imp.OnError,
-			imp.OnDuplicate, db.Null(imp.RequestID), imp.Format, imp.Encoding, imp.FileSHA256, cols, owner, lease.String()); err != nil {
+//
+// Unless the upload repeats an import: Create takes, for its transaction,
+// a lock on the upload's request id (if any) and one on its file, target
+// and options, and looks for the import it repeats (FindExisting) again.
+// It returns that import (existing) and stores nothing when there is one,
+// and refuses the upload (Aborted UPLOAD_IN_PROGRESS, 409) while another
+// transaction holds either lock: an identical upload, or one with the same
+// request id, whose rows are still being staged (the retry gets its
+// import). The locks are not waited for, so a repeated upload holds no
+// connection while the first stages, and uploads of other files, targets
+// or options take other locks.
+func (s *Store) Create(ctx context.Context, imp *imports.Import, owner string, lease time.Duration, rows func(yield func(*imports.StagedRow) error) error) (existing *imports.Import, err error) {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var free bool
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended(current_schema() || $1, 0))
+				AND ($2 = '' OR pg_try_advisory_xact_lock(hashtextextended(current_schema() || $2, 0)))`,
+			fileLockKey(imp), requestLockKey(imp)).Scan(&free); err != nil {
 			return db.Error(err)
 		}
-		var c imports.Counts
-		src := &rowSource{id: imp.ID, counts: &c}
-		src.start(rows)
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"},
-			[]string{"import_id", "row_no", "cells", "problems", "valid", "name_key", "birth_date", "birth_year", "nationality", "match_key"},
-			src); err != nil {
-			src.stop()
-			if src.err != nil {
-				return src.err
+		if !free {
+			msg := "the same file was sent with the same options a moment ago, and its rows are still being read; retry in a few seconds to get its import"
+			if imp.RequestID != "" {
+				msg = fmt.Sprintf("an upload with request id %q (or of the same file with the same options) is in progress, its rows still being read; retry in a few seconds to get its import", imp.RequestID)
 			}
-			return db.Error(err)
+			return &errs.Error{Kind: errs.KindAborted, Reason: ReasonUploadInProgress, Message: msg}
 		}
+		found, err := findExisting(ctx, tx, imp.OrganisationID, imp.Kind, imp.Parent, imp.FileSHA256, imp.Options)
+		if err != nil || found != nil {
+			existing = found
+			return err
+		}
+		return stage(ctx, tx, imp, owner, lease, rows)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return existing, nil
+}
+
+// fileLockKey and requestLockKey name the imports an upload may repeat
+// (see findExisting) for Create's locks; "" is no lock.
+func fileLockKey(imp *imports.Import) string {
+	return fmt.Sprintf("/imports/file/%s/%s/%s/%s/%t/%s/%s", imp.OrganisationID, imp.Kind, imp.Parent, imp.FileSHA256,
+		imp.ValidateOnly, imp.OnError, imp.OnDuplicate)
+}
+
+func requestLockKey(imp *imports.Import) string {
+	if imp.RequestID == "" {
+		return ""
+	}
+	return fmt.Sprintf("/imports/request/%s/%s", imp.OrganisationID, imp.RequestID)
+}
+
+// stage inserts a new import and its rows in tx.
+func stage(ctx context.Context, tx pgx.Tx, imp *imports.Import, owner string, lease time.Duration, rows func(yield func(*imports.StagedRow) error) error) error {
+	cols, _ := json.Marshal(imp.Columns)
+	if _, err := tx.Exec(ctx, `INSERT INTO imports (id, kind, parent, organisation_id, client_id, purpose, validate_only,
+			on_error, on_duplicate, request_id, format, encoding, file_sha256, columns, state, phase, lease_owner, lease_until)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'running', 'check', $15, now() + $16::interval)`,
+		imp.ID, imp.Kind, imp.Parent, imp.OrganisationID, imp.ClientID, imp.Purpose, imp.ValidateOnly, imp.OnError,
+		imp.OnDuplicate, db.Null(imp.RequestID), imp.Format, imp.Encoding, imp.FileSHA256, cols, owner, lease.String()); err != nil {
+		return db.Error(err)
+	}
+	var c imports.Counts
+	src := &rowSource{id: imp.ID, counts: &c}
+	src.start(rows)
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"},
+		[]string{"import_id", "row_no", "cells", "problems", "valid", "name_key", "birth_date", "birth_year", "nationality", "match_key"},
+		src); err != nil {
+		src.stop()
 		if src.err != nil {
 			return src.err
 		}
-		imp.Counts = c
-		counts, _ := json.Marshal(c)
-		_, err := tx.Exec(ctx, `UPDATE imports SET counts = $2 WHERE id = $1`, imp.ID, counts)
 		return db.Error(err)
-	})
+	}
+	if src.err != nil {
+		return src.err
+	}
+	imp.Counts = c
+	counts, _ := json.Marshal(c)
+	_, err := tx.Exec(ctx, `UPDATE imports SET counts = $2 WHERE id = $1`, imp.ID, counts)
+	return db.Error(err)
 }
 
 // rowSource adapts a push iterator to pgx's CopyFromSource with a goroutine

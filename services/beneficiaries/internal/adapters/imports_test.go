@@ -36,7 +36,7 @@ func TestImportScoredAgainstErasedPerson(t *testing.T) {
 		Options: imports.Options{OnError: imports.OnErrorSkip, OnDuplicate: imports.OnDuplicateCreate}, Format: "csv"}
 	bad := &imports.StagedRow{Row: 2, Cells: []string{"Amina", "Hasić", "31.02.2011"}, NameKey: "amina hasic",
 		Problems: []imports.Problem{{Row: 2, Column: "C", Field: "birth_date", Value: "31.02.2011", Message: `"31.02.2011" is not a day of the calendar`}}}
-	if err := store.Create(ctx, imp, "test", time.Minute, func(yield func(*imports.StagedRow) error) error { return yield(bad) }); err != nil {
+	if _, err := store.Create(ctx, imp, "test", time.Minute, func(yield func(*imports.StagedRow) error) error { return yield(bad) }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.EraseBeneficiary(ctx, act, her.ID, ""); err != nil {
