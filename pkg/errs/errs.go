@@ -58,6 +58,12 @@ type FieldViolation struct {
 	Description string
 }
 
+// ReasonRequestIDReused is the reason of the InvalidArgument error for a
+// request id (Idempotency-Key) sent again with a different request (a
+// spreadsheet import's other file or options); the edge answers it 422,
+// as it does an Idempotency-Key reused for a different request.
+const ReasonRequestIDReused = "REQUEST_ID_REUSED"
+
 // Error is a classified error with a message safe to show to the caller.
 type Error struct {
 	Kind       Kind

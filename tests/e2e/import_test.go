@@ -426,7 +426,18 @@ func TestImportProfessionalOnce(t *testing.T) {
 	for i := range 3 {
 		fmt.Fprintf(&b, "Other%d,Person,CSR Kikinda,social_welfare,o%d@example.org\n", i, i)
 	}
-	imp := s.operation(t, s.keyA, s.upload(t, "/v1/trainingEvents/"+event+"/participants:import?on_duplicate=link", s.keyA, "text/csv", []byte(b.String())).must(t, 200))
+	// A dry run first, with a request id; the real import with the same
+	// request id is 422 (it is another request), and without one it runs.
+	path := "/v1/trainingEvents/" + event + "/participants:import?on_duplicate=link"
+	dry := s.operation(t, s.keyA, s.upload(t, path+"&validate_only=true&request_id=once-sheet", s.keyA, "text/csv", []byte(b.String())).must(t, 200))
+	if c := dry.Body["counts"].(map[string]any); dry.Body["validate_only"] != true || c["valid"] != 6.0 {
+		t.Fatalf("dry run: %s", dry.Raw)
+	}
+	if r := s.upload(t, path+"&request_id=once-sheet", s.keyA, "text/csv", []byte(b.String())); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Raw, "REQUEST_ID_REUSED") || !strings.Contains(r.Raw, "validate_only=true") {
+		t.Fatalf("the real import with the dry run's request id: HTTP %d %s", r.Status, r.Raw)
+	}
+	imp := s.operation(t, s.keyA, s.upload(t, path, s.keyA, "text/csv", []byte(b.String())).must(t, 200))
 	counts := imp.Body["counts"].(map[string]any)
 	if counts["created"] != 4.0 || counts["linked"] != 2.0 {
 		t.Errorf("import counts %v, want 4 created (Ana, three others) and 2 linked (Marko, Ana again)", counts)

@@ -69,15 +69,10 @@ func scanImport(row pgx.Row) (*imports.Import, error) {
 // request id, or else one of the same file, target and options started
 // within the last 24 hours that did not fail. nil when there is none. A
 // request id already used for another file, target or options is
-// InvalidArgument REQUEST_ID_REUSED. Create looks again, under a lock.
+// InvalidArgument errs.ReasonRequestIDReused. Create looks again, under a lock.
 func (s *Store) FindExisting(ctx context.Context, u *imports.Upload, sha string) (*imports.Import, error) {
 	return findExisting(ctx, s.pool, u.OrganisationID, u.Kind, u.Parent, sha, u.Options)
 }
-
-// ReasonRequestIDReused is the reason of the error for a request id
-// reused for another file, target or options (the edge answers it 422, as
-// for an Idempotency-Key reused for another request).
-const ReasonRequestIDReused = "REQUEST_ID_REUSED"
 
 // ReasonUploadInProgress is the reason of the error (Aborted: 409) for an
 // upload repeating one whose rows are still being staged.
@@ -93,7 +88,7 @@ func findExisting(ctx context.Context, q db.Querier, org, kind, parent, sha stri
 			return nil, db.Error(err)
 		default:
 			if diff := differences(i, kind, parent, sha, o); len(diff) > 0 {
-				return nil, &errs.Error{Kind: errs.KindInvalidArgument, Reason: ReasonRequestIDReused,
+				return nil, &errs.Error{Kind: errs.KindInvalidArgument, Reason: errs.ReasonRequestIDReused,
 					Message: fmt.Sprintf("request id (Idempotency-Key) %q was used for another import (%s) with %s; use a new request id for another file or other options",
 						o.RequestID, i.ID, strings.Join(diff, ", "))}
 			}

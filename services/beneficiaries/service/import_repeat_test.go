@@ -8,6 +8,7 @@ import (
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	importsv1 "github.com/spona/spona/gen/go/spona/imports/v1"
+	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/imports/importsjob"
 	"github.com/spona/spona/pkg/testkit/pgtest"
@@ -105,7 +106,7 @@ func TestImportRequestIDOfDryRun(t *testing.T) {
 		{&pb.ImportBeneficiariesRequest{File: file, ValidateOnly: true, OnDuplicate: "link", RequestId: "sheet-42"}, "on_duplicate=create"},
 	} {
 		op, err := upload(ctx, c.imp, tc.req)
-		statustest.WantReason(t, err, codes.InvalidArgument, importsjob.ReasonRequestIDReused, "the dry run's request id with "+tc.mention+" reversed: "+op.GetName())
+		statustest.WantReason(t, err, codes.InvalidArgument, errs.ReasonRequestIDReused, "the dry run's request id with "+tc.mention+" reversed: "+op.GetName())
 		if !strings.Contains(err.Error(), tc.mention) || !strings.Contains(err.Error(), "sheet-42") {
 			t.Fatalf("the error does not say what differs (%s): %v", tc.mention, err)
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/spona/spona/gen/openapi"
 	"github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/telemetry"
 	"github.com/spona/spona/pkg/validate"
@@ -331,6 +332,12 @@ func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 			// the client's input, never a server fault.
 			log.WarnContext(ctx, "gateway error", slog.String("error", err.Error()))
 			st = status.New(codes.InvalidArgument, st.Message())
+		}
+		if st.Code() == codes.InvalidArgument && grpcx.Reason(err) == errs.ReasonRequestIDReused {
+			// A request id reused for a different request: 422, as for an
+			// Idempotency-Key.
+			writeStatusCode(w, r, http.StatusUnprocessableEntity, st)
+			return
 		}
 		writeStatus(w, r, st)
 	}

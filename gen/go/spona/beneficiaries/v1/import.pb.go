@@ -40,9 +40,14 @@ type ImportBeneficiariesRequest struct {
 	// "create" (default) a new one anyway, "skip" it, or "link" it (record
 	// the existing record's id for the row).
 	OnDuplicate string `protobuf:"bytes,4,opt,name=on_duplicate,json=onDuplicate,proto3" json:"on_duplicate,omitempty"`
-	// Makes the upload idempotent (the edge sets it from Idempotency-Key).
-	// Without it, the same file (same SHA-256, same options) sent again
-	// within 24 hours returns the first import.
+	// Makes the upload idempotent (the edge sets it from Idempotency-Key):
+	// sent again, it returns the first import; sent with another file or
+	// other options (validate_only, on_error, on_duplicate), it is refused
+	// (reason REQUEST_ID_REUSED; 422 over REST). Without it, the same file
+	// (same SHA-256, same options) sent again within 24 hours returns the
+	// first import. Either repeat sent while the first upload's rows are
+	// still being read is 409 (ABORTED, reason UPLOAD_IN_PROGRESS): retry
+	// in a few seconds.
 	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
