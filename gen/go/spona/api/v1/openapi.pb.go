@@ -25,7 +25,7 @@ var File_spona_api_v1_openapi_proto protoreflect.FileDescriptor
 
 const file_spona_api_v1_openapi_proto_rawDesc = "" +
 	"\n" +
-	"\x1aspona/api/v1/openapi.proto\x12\fspona.api.v1\x1a.protoc-gen-openapiv2/options/annotations.protoB\xb9\x0e\x92A\x91\r\x12\xec\x05\n" +
+	"\x1aspona/api/v1/openapi.proto\x12\fspona.api.v1\x1a.protoc-gen-openapiv2/options/annotations.protoB\xe3\x10\x92A\xbb\x0f\x12\xec\x05\n" +
 	"\tSpona API\x12\xc2\x05REST API of Spona, the case-management backend of organisations supporting migrants, refugees, returnees and children at risk in Serbia, Bosnia and Herzegovina and Croatia: beneficiaries with consent and access grants, referrals between organisations, the service directory, trainings, and donor reporting.\n" +
 	"\n" +
 	"Every request under /v1 needs `Authorization: Bearer <API key or access token>`. Errors are google.rpc.Status JSON objects; send `Accept-Language` (en, sr-Latn, sr-Cyrl, bs, hr) to get a google.rpc.LocalizedMessage in that language in `details`. Lists page with `page_size` and `page_token`; updates are PATCH with `update_mask` and the `etag` last read; creates accept an `Idempotency-Key` header.\"\x13\n" +
@@ -41,9 +41,12 @@ const file_spona_api_v1_openapi_proto_rawDesc = "" +
 	"\x14\x1a\x12.google.rpc.StatusRc\n" +
 	"\x03404\x12\\\n" +
 	"BNo such resource visible to the caller's organisation (NOT_FOUND).\x12\x16\n" +
-	"\x14\x1a\x12.google.rpc.StatusRx\n" +
-	"\x03409\x12q\n" +
-	"WA conflict: the etag is stale or the resource already exists (ABORTED, ALREADY_EXISTS).\x12\x16\n" +
+	"\x14\x1a\x12.google.rpc.StatusR\xf8\x01\n" +
+	"\x03409\x12\xf0\x01\n" +
+	"\xd5\x01A conflict: the etag is stale, the resource already exists, or the same request (Idempotency-Key, an import's request_id or file) is still in progress (ABORTED, ALREADY_EXISTS); retry an in-progress request later.\x12\x16\n" +
+	"\x14\x1a\x12.google.rpc.StatusR\xa6\x01\n" +
+	"\x03422\x12\x9e\x01\n" +
+	"\x83\x01The Idempotency-Key, or an import's request_id (reason REQUEST_ID_REUSED), was already used for a different request; use a new one.\x12\x16\n" +
 	"\x14\x1a\x12.google.rpc.StatusRm\n" +
 	"\x03429\x12f\n" +
 	"LToo many requests or a quota is exhausted (RESOURCE_EXHAUSTED); retry later.\x12\x16\n" +
