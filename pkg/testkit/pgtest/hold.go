@@ -123,18 +123,42 @@ func (s *Started) Wait() error { return <-s.done }
 // session waits for a lock (LockWaits; false: Wait has its error later).
 func (s *Started) ReturnsOrWaits(t testing.TB, conn *pgx.Conn) (error, bool) {
 	t.Helper()
+	return s.returnsOr(t, conn, LockWaits)
+}
+
+func (s *Started) returnsOr(t testing.TB, conn *pgx.Conn, waits string, args ...any) (error, bool) {
+	t.Helper()
 	for {
 		select {
 		case err := <-s.done:
 			return err, true
 		case <-time.After(5 * time.Millisecond):
-			var waits bool
-			if err := conn.QueryRow(context.Background(), LockWaits).Scan(&waits); err != nil {
+			var waiting bool
+			if err := conn.QueryRow(context.Background(), waits, args...).Scan(&waiting); err != nil {
 				t.Fatal(err)
 			}
-			if waits {
+			if waiting {
 				return nil, false
 			}
 		}
 	}
+}
+
+// Race makes second start while first is half done: it runs first until
+// it waits at the hold, then second until it returns or waits too (at the
+// hold, behind first, or for another lock), then releases the hold and
+// waits for both. It reports whether second returned while first was held.
+func (h *Hold) Race(first, second func()) (returned bool) {
+	h.t.Helper()
+	a := Go(func() error { first(); return nil })
+	h.Held()
+	b := Go(func() error { second(); return nil })
+	_, returned = b.returnsOr(h.t, h.conn, `SELECT (`+LockWaits+`) OR (SELECT count(*) > 1 FROM pg_locks
+		WHERE locktype = 'advisory' AND objsubid = 1 AND classid = 0 AND objid::bigint = $1 AND NOT granted)`, h.key)
+	h.Release()
+	if !returned {
+		_ = b.Wait()
+	}
+	_ = a.Wait()
+	return returned
 }

@@ -153,3 +153,14 @@ func Undo(t testing.TB, conn *pgx.Conn, schema string, migrations fs.FS, from in
 		}
 	}
 }
+
+// Connect opens a connection to dbURL, closed when the test ends.
+func Connect(t testing.TB, dbURL string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		t.Fatalf("pgtest: connect: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	return conn
+}

@@ -29,7 +29,7 @@ type uploaded struct {
 // twice: the repeat gets 409 ABORTED UPLOAD_IN_PROGRESS (or the first
 // import), its retry gets the first import, and each row is one person.
 // The first upload is paused in the middle of staging its rows
-// (pgtest.WhileWriting), so the two always overlap.
+// (pgtest.Hold), so the two always overlap.
 func TestImportRepeatedWhileStaging(t *testing.T) {
 	c := startAll(t)
 	imp := clientsOf(c.conn)
@@ -43,7 +43,8 @@ func TestImportRepeatedWhileStaging(t *testing.T) {
 			}
 			req := &pb.ImportBeneficiariesRequest{File: csvFile(file.String()), RequestId: requestID}
 			send := func() uploaded { op, err := upload(ctx, imp.imp, req); return uploaded{op, err} }
-			first, second, during := pgtest.WhileWriting(t, c.dbURL, "beneficiaries.import_rows", "%import%", send, send)
+			var first, second uploaded
+			during := pgtest.NewHold(t, pgtest.Connect(t, c.dbURL), "INSERT ON beneficiaries.import_rows").Race(func() { first = send() }, func() { second = send() })
 			if first.err != nil {
 				t.Fatalf("first upload: %v", first.err)
 			}

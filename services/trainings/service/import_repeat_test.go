@@ -81,7 +81,7 @@ func participantCount(t *testing.T, c *client, ctx context.Context, event string
 // the same one, is not imported twice: the repeat gets 409 ABORTED
 // UPLOAD_IN_PROGRESS (or the first import), its retry the first import,
 // and each row is one participant. The first upload is paused in the
-// middle of staging its rows (pgtest.WhileWriting).
+// middle of staging its rows (pgtest.Hold).
 func TestImportRepeatedWhileStaging(t *testing.T) {
 	c := start(t)
 	ic := importsOf(t, c)
@@ -95,7 +95,8 @@ func TestImportRepeatedWhileStaging(t *testing.T) {
 			}
 			req := &pb.ImportParticipantsRequest{EventId: e, File: signInSheet(4), RequestId: requestID}
 			send := func() uploaded { op, err := ic.imp.ImportParticipants(ctx, req); return uploaded{op, err} }
-			first, second, during := pgtest.WhileWriting(t, c.dbURL, "trainings.import_rows", "%import%", send, send)
+			var first, second uploaded
+			during := pgtest.NewHold(t, pgtest.Connect(t, c.dbURL), "INSERT ON trainings.import_rows").Race(func() { first = send() }, func() { second = send() })
 			if first.err != nil {
 				t.Fatalf("first upload: %v", first.err)
 			}
