@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
@@ -18,6 +17,7 @@ import (
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/sheet"
+	"github.com/spona/spona/pkg/testkit/importtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/statustest"
 	"github.com/xuri/excelize/v2"
@@ -78,26 +78,7 @@ func csvFile(s string) *httpbody.HttpBody {
 // finished waits for an import's operation to be done and returns the import.
 func finished(t testing.TB, ctx context.Context, c importClients, op *longrunningpb.Operation) *importsv1.Import {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for !op.GetDone() {
-		if time.Now().After(deadline) {
-			t.Fatalf("operation %s not done", op.GetName())
-		}
-		time.Sleep(50 * time.Millisecond)
-		var err error
-		if op, err = c.ops.GetOperation(ctx, &importsv1.GetOperationRequest{Id: op.GetName()}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var meta importsv1.ImportMetadata
-	if err := op.GetMetadata().UnmarshalTo(&meta); err != nil {
-		t.Fatal(err)
-	}
-	got, err := c.ops.GetImport(ctx, &importsv1.GetImportRequest{Id: meta.GetImportId()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return got.GetImport()
+	return importtest.Done(t, ctx, c.ops, op)
 }
 
 func problems(imp *importsv1.Import) []string {
