@@ -5,6 +5,7 @@ import (
 	"context"
 
 	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
+	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/services/reporting/internal/adapters"
 	"github.com/spona/spona/services/reporting/internal/app"
@@ -20,6 +21,7 @@ type Config struct {
 	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" required:"true" help:"gRPC address (host:port) of the beneficiaries service"`
 	ReferralsAddr     string `env:"REFERRALS_ADDR" required:"true" help:"gRPC address (host:port) of the referrals service"`
 	TrainingsAddr     string `env:"TRAININGS_ADDR" required:"true" help:"gRPC address (host:port) of the trainings service"`
+	ReportTimeZone    string `env:"REPORT_TIME_ZONE" default:"Europe/Belgrade" help:"IANA time zone whose calendar day is today: the day a project's dates and an IATI export's actual dates are checked against"`
 }
 
 // New describes the reporting service for platform.RunService.
@@ -44,11 +46,16 @@ func New(cfg Config) platform.Service {
 			if err != nil {
 				return err
 			}
+			zone, err := aggregate.LoadZone(cfg.ReportTimeZone)
+			if err != nil {
+				return err
+			}
 			application := app.New(
 				adapters.NewPostgres(base.Pool),
 				adapters.NewSourcesGRPC(beneficiaries, trainings, referrals),
 				adapters.NewDirectoryGRPC(referrals),
 			)
+			application.SetReportZone(zone)
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
 			pb.RegisterReportingServiceServer(srv, ports.NewGRPC(application))
 			pb.RegisterProjectParticipationServiceServer(srv, ports.NewParticipation(application))

@@ -106,15 +106,22 @@ type App struct {
 	sources   Sources
 	directory Directory
 	now       func() time.Time
+	zone      *time.Location
 }
 
 // New returns the application.
 func New(repo Repository, sources Sources, directory Directory) *App {
-	return &App{repo: repo, sources: sources, directory: directory, now: time.Now}
+	zone, _ := aggregate.LoadZone("") // built in (time/tzdata)
+	return &App{repo: repo, sources: sources, directory: directory, now: time.Now, zone: zone}
 }
 
-// today is the current UTC date.
-func (a *App) today() date.Date { return date.Of(a.now().UTC()) }
+// SetReportZone sets the time zone whose calendar day "today" is (what a
+// project's dates and an IATI export's actual dates are checked against):
+// by default aggregate.DefaultReportZone, in which counts put days.
+func (a *App) SetReportZone(zone *time.Location) { a.zone = zone }
+
+// today is the current date in the report time zone.
+func (a *App) today() date.Date { return aggregate.Today(a.zone, a.now()) }
 
 // CreateProject records a project implemented by the caller's organisation.
 func (a *App) CreateProject(ctx context.Context, p auth.Principal, pr *domain.Project, requestID string) (*domain.Project, error) {
