@@ -64,6 +64,12 @@ type FieldViolation struct {
 // as it does an Idempotency-Key reused for a different request.
 const ReasonRequestIDReused = "REQUEST_ID_REUSED"
 
+// ReasonUploadInProgress is the reason of the Aborted error (409) for an
+// upload repeating one (the same request id, or the same file and
+// options) whose rows are still being read; the edge adds Retry-After, as
+// for an Idempotency-Key whose first request is in progress.
+const ReasonUploadInProgress = "UPLOAD_IN_PROGRESS"
+
 // Error is a classified error with a message safe to show to the caller.
 type Error struct {
 	Kind       Kind

@@ -74,10 +74,6 @@ func (s *Store) FindExisting(ctx context.Context, u *imports.Upload, sha string)
 	return findExisting(ctx, s.pool, u.OrganisationID, u.Kind, u.Parent, sha, u.Options)
 }
 
-// ReasonUploadInProgress is the reason of the error (Aborted: 409) for an
-// upload repeating one whose rows are still being staged.
-const ReasonUploadInProgress = "UPLOAD_IN_PROGRESS"
-
 func findExisting(ctx context.Context, q db.Querier, org, kind, parent, sha string, o imports.Options) (*imports.Import, error) {
 	if o.RequestID != "" {
 		i, err := scanImport(q.QueryRow(ctx, `SELECT `+importCols+` FROM imports WHERE organisation_id = $1 AND request_id = $2`,
@@ -156,7 +152,7 @@ func (s *Store) Create(ctx context.Context, imp *imports.Import, owner string, l
 			if imp.RequestID != "" {
 				msg = fmt.Sprintf("an upload with request id %q (or of the same file with the same options) is in progress, its rows still being read; retry in a few seconds to get its import", imp.RequestID)
 			}
-			return &errs.Error{Kind: errs.KindAborted, Reason: ReasonUploadInProgress, Message: msg}
+			return &errs.Error{Kind: errs.KindAborted, Reason: errs.ReasonUploadInProgress, Message: msg}
 		}
 		found, err := findExisting(ctx, tx, imp.OrganisationID, imp.Kind, imp.Parent, imp.FileSHA256, imp.Options)
 		if err != nil || found != nil {

@@ -13,7 +13,6 @@ import (
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	importsv1 "github.com/spona/spona/gen/go/spona/imports/v1"
 	"github.com/spona/spona/pkg/errs"
-	"github.com/spona/spona/pkg/imports/importsjob"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
@@ -78,10 +77,10 @@ func RepeatedWhileStaging(t *testing.T, ctx context.Context, ops importsv1.Impor
 	t.Logf("the repeat answered %s (while the first was staging: %t): %v", second.op.GetName(), during, second.err)
 	switch err := second.err; {
 	case err == nil && second.op.GetName() == first.op.GetName():
-	case statustest.Code(err) == codes.Aborted && statustest.Reason(err) == importsjob.ReasonUploadInProgress:
+	case statustest.Code(err) == codes.Aborted && statustest.Reason(err) == errs.ReasonUploadInProgress:
 	default:
 		t.Fatalf("the upload repeated while the first was staging got %s (%v), not 409 %s or the first import %s",
-			second.op.GetName(), err, importsjob.ReasonUploadInProgress, first.op.GetName())
+			second.op.GetName(), err, errs.ReasonUploadInProgress, first.op.GetName())
 	}
 	again, err := send(o)
 	if err != nil || again.GetName() != first.op.GetName() {

@@ -333,11 +333,15 @@ func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 			log.WarnContext(ctx, "gateway error", slog.String("error", err.Error()))
 			st = status.New(codes.InvalidArgument, st.Message())
 		}
-		if st.Code() == codes.InvalidArgument && grpcx.Reason(err) == errs.ReasonRequestIDReused {
-			// A request id reused for a different request: 422, as for an
-			// Idempotency-Key.
+		// As for an Idempotency-Key: a request id reused for a different
+		// request is 422, and a repeat of a request in progress is 409 with
+		// Retry-After.
+		switch reason := grpcx.Reason(err); {
+		case st.Code() == codes.InvalidArgument && reason == errs.ReasonRequestIDReused:
 			writeStatusCode(w, r, http.StatusUnprocessableEntity, st)
 			return
+		case st.Code() == codes.Aborted && reason == errs.ReasonUploadInProgress:
+			w.Header().Set("Retry-After", "1")
 		}
 		writeStatus(w, r, st)
 	}

@@ -93,6 +93,7 @@ func startGateway(tb testing.TB) (url string, svc *beneficiaries) {
 	svc = &beneficiaries{byID: map[string]*benv1.Beneficiary{}}
 	srv := grpc.NewServer()
 	benv1.RegisterBeneficiaryServiceServer(srv, svc)
+	benv1.RegisterBeneficiaryImportServiceServer(srv, importRefusals{})
 	go func() { _ = srv.Serve(lis) }()
 	tb.Cleanup(srv.Stop)
 	ring, err := auth.GenerateKeyring(auth.Edge, "beneficiaries")
