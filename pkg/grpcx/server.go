@@ -134,6 +134,7 @@ func newServer(o ServerOptions, t tuning) *Server {
 			recoverStream(o.Log),
 			errorsStream(o.Log),
 			authStream(o.Verifier),
+			requestIDStream,
 		),
 	)...)
 	h := health.NewServer()
@@ -251,17 +252,49 @@ func (s *ctxStream) Context() context.Context { return s.ctx }
 // Idempotency-Key the edge forwards was checked there (and is prefixed
 // with the client's id).
 func requestIDUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	var v errs.Violations
-	if m, ok := req.(proto.Message); ok {
-		r := m.ProtoReflect()
-		if f := r.Descriptor().Fields().ByName("request_id"); f != nil && f.Kind() == protoreflect.StringKind && !f.IsList() {
-			validate.RequestID(&v, "request_id", r.Get(f).String())
-		}
-	}
-	if err := v.Err(); err != nil {
+	if err := checkRequestID(req); err != nil {
 		return nil, err
 	}
 	return handler(ctx, req)
+}
+
+// requestIDStream checks the request_id of a client stream's first message
+// (an import's), as requestIDUnary does a unary request's.
+func requestIDStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	if !info.IsClientStream {
+		return handler(srv, ss)
+	}
+	return handler(srv, &firstChecked{ServerStream: ss})
+}
+
+// firstChecked checks the request_id of the first message received.
+type firstChecked struct {
+	grpc.ServerStream
+	done bool
+}
+
+func (s *firstChecked) RecvMsg(m any) error {
+	if err := s.ServerStream.RecvMsg(m); err != nil || s.done {
+		return err
+	}
+	s.done = true
+	return checkRequestID(m)
+}
+
+// checkRequestID checks the request_id field of req, when it has one.
+func checkRequestID(req any) error {
+	m, ok := req.(proto.Message)
+	if !ok {
+		return nil
+	}
+	r := m.ProtoReflect()
+	f := r.Descriptor().Fields().ByName("request_id")
+	if f == nil || f.Kind() != protoreflect.StringKind || f.IsList() {
+		return nil
+	}
+	var v errs.Violations
+	validate.RequestID(&v, "request_id", r.Get(f).String())
+	return v.Err()
 }
 
 func errorsUnary(log *slog.Logger) grpc.UnaryServerInterceptor {

@@ -74,7 +74,9 @@ func (o *Options) Normalize() error {
 	default:
 		v.Add("on_duplicate", "must be create, skip or link")
 	}
-	validate.RequestID(&v, "request_id", o.RequestID)
+	// The client's own request_id was checked as such (grpcx); the one the
+	// edge makes of an Idempotency-Key is prefixed with the client's id.
+	validate.Text(&v, "request_id", o.RequestID, 300, false)
 	return v.Err()
 }
 

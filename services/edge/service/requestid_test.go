@@ -48,3 +48,20 @@ func TestRequestIDChecked(t *testing.T) {
 		t.Fatalf("retry with request_id: %s, first %s", again, first)
 	}
 }
+
+// An import's request_id (in its first message, a client stream) is
+// checked the same way; an import without one takes the Idempotency-Key
+// (prefixed with the client's id), which may be 255 characters.
+func TestImportRequestIDChecked(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	c := resttest.New(s.URL, s.CreateKey(t, "p", "Request id NGO").Key)
+	sheet := []byte("given_name,family_name\nAna,Petrović\n")
+	for _, rid := range []string{"%00", "ab%C3%A9", strings.Repeat("r", 3000)} {
+		r := c.Do(t, "POST", "/v1/beneficiaries:import?validate_only=true&request_id="+rid, sheet, "Content-Type", "text/csv").Must(t, 400)
+		if _, _, fields := localized(t, r); fields["request_id"][1] != "Must be 1 to 255 printable ASCII characters." {
+			t.Errorf("import request_id=%.12s: field violations %v: %s", rid, fields, r.Raw)
+		}
+	}
+	c.Do(t, "POST", "/v1/beneficiaries:import?validate_only=true", sheet, "Content-Type", "text/csv",
+		"Idempotency-Key", strings.Repeat("u", 255)).Must(t, 200)
+}

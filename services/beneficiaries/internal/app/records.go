@@ -1,8 +1,10 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
@@ -96,8 +98,17 @@ func (a *App) CreateHousehold(ctx context.Context, act Actor, h *domain.Househol
 			return err
 		}
 		if created {
-			for i, m := range members {
-				if err := a.addMember(ctx, r, act, out.ID, m, fmt.Sprintf("household.members[%d].beneficiary_id", i)); err != nil {
+			// Members are locked (and added) in id order, as a merge locks
+			// its two records, so the two cannot deadlock.
+			order := make([]int, len(members))
+			for i := range order {
+				order[i] = i
+			}
+			slices.SortStableFunc(order, func(x, y int) int {
+				return cmp.Compare(ids.Normalize(members[x].BeneficiaryID), ids.Normalize(members[y].BeneficiaryID))
+			})
+			for _, i := range order {
+				if err := a.addMember(ctx, r, act, out.ID, members[i], fmt.Sprintf("household.members[%d].beneficiary_id", i)); err != nil {
 					return err
 				}
 			}
