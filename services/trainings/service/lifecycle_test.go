@@ -124,9 +124,17 @@ func TestMergeAndErasureReachParticipations(t *testing.T) {
 	if n := community(); n != 1 {
 		t.Fatalf("after the erasure: %d community beneficiaries, want 1", n)
 	}
-	// Issuing again does not certify the erased person anew.
+	// Issuing again does not certify the erased person anew; a certificate
+	// issued since (they completed the other event too) links to nothing
+	// either.
 	if r, err := c.IssueCertificates(ctx, &pb.IssueCertificatesRequest{EventId: both}); err != nil || r.GetIssuedCount() != 0 {
 		t.Fatalf("issuing again: %v %v", r, err)
+	}
+	if r, err := c.IssueCertificates(ctx, &pb.IssueCertificatesRequest{EventId: other}); err != nil || r.GetIssuedCount() != 1 {
+		t.Fatalf("issuing the other event's certificates after the erasure: %v %v", r, err)
+	}
+	if p := parts(other); !strings.HasPrefix(p[0].GetCertificateNumber(), "ERASED-") {
+		t.Fatalf("certificate issued after the erasure: %q", p[0].GetCertificateNumber())
 	}
 
 	evs, _ := servicetest.Events(t, conn, "")
@@ -137,7 +145,7 @@ func TestMergeAndErasureReachParticipations(t *testing.T) {
 			t.Fatalf("participant event: %v", ev)
 		}
 	}
-	want := []string{"participant.registered", "participant.registered", "participant.certified", "participant.registered"}
+	want := []string{"participant.registered", "participant.registered", "participant.certified", "participant.registered", "participant.certified"}
 	if !slices.Equal(types, want) {
 		t.Fatalf("events %v, want %v", types, want)
 	}

@@ -50,10 +50,12 @@ func (p *Postgres) Emit(ctx context.Context, evs ...events.Event) error {
 // RedactBeneficiary replaces the certificate numbers of erased
 // beneficiaries' participations, which a paper certificate links to the
 // person, by a number that links to nothing ("ERASED-<participant id>"; a
-// certificate stays issued, so it is not issued again).
+// certificate stays issued, so it is not issued again), and marks their
+// participations so that a certificate issued later gets such a number too.
 func (p *Postgres) RedactBeneficiary(ctx context.Context, beneficiaryIDs []string) error {
-	_, err := db.Conn(ctx, p.pool).Exec(ctx, `UPDATE participants SET certificate_number = 'ERASED-' || id::text
-		WHERE beneficiary_id = ANY ($1::uuid[]) AND certificate_number IS NOT NULL AND certificate_number NOT LIKE 'ERASED-%'`,
+	_, err := db.Conn(ctx, p.pool).Exec(ctx, `UPDATE participants SET beneficiary_erased = true,
+			certificate_number = CASE WHEN certificate_number IS NULL THEN NULL ELSE 'ERASED-' || id::text END
+		WHERE beneficiary_id = ANY ($1::uuid[]) AND NOT beneficiary_erased`,
 		beneficiaryIDs)
 	return db.Error(err)
 }
@@ -667,7 +669,8 @@ const completedSQL = `(SELECT count(*) FILTER (WHERE a.present) * 100 >= e.compl
 
 // IssueCertificates numbers a certificate for every participant of the
 // event who completed it and has none. Numbers come from a sequence
-// ("TR-<year>-<000001>"), so they are unique across events; the event row is
+// ("TR-<year>-<000001>"), so they are unique across events; an erased
+// beneficiary's is "ERASED-<participant id>", which links to nothing; the event row is
 // locked so concurrent calls do not both certify one participant.
 func (p *Postgres) IssueCertificates(ctx context.Context, eventID string) ([]*domain.Participant, []string, error) {
 	var out []*domain.Participant
@@ -677,7 +680,8 @@ func (p *Postgres) IssueCertificates(ctx context.Context, eventID string) ([]*do
 			return db.Error(err)
 		}
 		rows, err := tx.Query(ctx, `UPDATE participants pa
-			SET certificate_number = 'TR-' || to_char(e.start_date, 'YYYY') || '-' || lpad(nextval('certificate_number_seq')::text, 6, '0'),
+			SET certificate_number = CASE WHEN pa.beneficiary_erased THEN 'ERASED-' || pa.id::text
+					ELSE 'TR-' || to_char(e.start_date, 'YYYY') || '-' || lpad(nextval('certificate_number_seq')::text, 6, '0') END,
 				certificate_issue_time = now()
 			FROM training_events e
 			WHERE e.id = pa.event_id AND pa.event_id = $1 AND pa.certificate_number IS NULL AND `+completedSQL+`
