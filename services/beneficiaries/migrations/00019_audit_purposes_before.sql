@@ -67,16 +67,19 @@ UPDATE audit_purposes p SET purpose = '' FROM imports i WHERE p.id = i.id AND i.
 -- written together, by one statement or transaction, within moments of
 -- each other). A group is blanked when the erased person's record has its
 -- actor and action and was written within a second of the group's own
--- records. Create records are left out: a create writes one person's
+-- records (a merge's two records, merge and merged_into, count as one
+-- action). Create records are left out: a create writes one person's
 -- record (an import's creates are reached above, through the import).
 -- Another call of the same client and action within that second may be
 -- blanked too: the rule may blank more, never less.
 WITH erased AS (
-    SELECT e.purpose_id, e.purpose, e.actor_organisation_id, e.actor_client_id, e.action, e.time
+    SELECT e.purpose_id, e.purpose, e.actor_organisation_id, e.actor_client_id, e.time,
+        CASE e.action WHEN 'merged_into' THEN 'merge' ELSE e.action END AS action
     FROM audit_events e JOIN beneficiaries b ON b.id = e.beneficiary_id
     WHERE b.erase_time IS NOT NULL),
 groups AS (
-    SELECT purpose_id AS id, actor_organisation_id AS o, actor_client_id AS c, action AS a, min(time) AS t0, max(time) AS t1
+    SELECT purpose_id AS id, actor_organisation_id AS o, actor_client_id AS c,
+        CASE action WHEN 'merged_into' THEN 'merge' ELSE action END AS a, min(time) AS t0, max(time) AS t1
     FROM audit_events WHERE purpose_id IS NOT NULL GROUP BY 1, 2, 3, 4),
 hit AS (
     SELECT purpose_id AS id FROM erased WHERE purpose_id IS NOT NULL

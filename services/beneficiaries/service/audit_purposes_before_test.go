@@ -148,7 +148,7 @@ func TestAuditPurposesOfImportsBeforeUpgrade(t *testing.T) {
 // the text on Hadžić's record too (migration 00019). Nothing else loses
 // its purpose: the same text in an earlier call that read Hadžić alone, a
 // call of another client in the same moment, and the records of people
-// never erased.
+// never erased. A merge into her blanks its record on the duplicate too.
 func TestAuditPurposesOfPersonsErasedBeforeUpgrade(t *testing.T) {
 	c := startAll(t)
 	org := ids.New()
@@ -156,6 +156,7 @@ func TestAuditPurposesOfPersonsErasedBeforeUpgrade(t *testing.T) {
 	haddad := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Amina", FamilyName: "Haddad"}).GetId()
 	hadzic := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Amina", FamilyName: "Hadžić"}).GetId()
 	other := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Emir", FamilyName: "Begić"}).GetId()
+	dup := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "A.", FamilyName: "Haddad"}).GetId()
 	bg := context.Background()
 	db := pgtest.Connect(t, c.dbURL)
 	pgtest.Undo(t, db, "beneficiaries", migrations.FS, 18)
@@ -172,6 +173,9 @@ func TestAuditPurposesOfPersonsErasedBeforeUpgrade(t *testing.T) {
 	call("old", "search", named, 0, haddad, hadzic)
 	call("other", "search", "routine check", 0, hadzic, other)
 	call("old", "read", "case review of Emir", 0, other)
+	// A merge of a duplicate into her: its two records have two actions.
+	call("merger", "merge", "Amina Haddad's duplicate", 0, haddad)
+	call("merger", "merged_into", "Amina Haddad's duplicate", 0, dup)
 	oldErasure(t, db, haddad, true)
 	c2 := restarted(t, c)
 	check := func(when string) {
@@ -189,6 +193,9 @@ func TestAuditPurposesOfPersonsErasedBeforeUpgrade(t *testing.T) {
 		}
 		if got := purposesOf(t, ctx, c2, other, "read"); len(got) != 1 || got[0] != "case review of Emir" {
 			t.Errorf("%s: a never erased person's read record: %q", when, got)
+		}
+		if got := purposesOf(t, ctx, c2, dup, "merged_into"); len(got) != 1 || got[0] != "" {
+			t.Errorf("%s: the merged duplicate's record keeps the merge's purpose naming her: %q", when, got)
 		}
 	}
 	check("after the upgrade")
