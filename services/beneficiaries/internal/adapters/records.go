@@ -272,8 +272,9 @@ var assistedStatus = `
 
 // The dimensions of CountAssisted: of the person (one value per person)
 // and of the assistance (a person may have several). The age band is
-// computed from the birth year alone (age reached in the year the period
-// ends), so that erasing a person, which keeps only the birth year, changes
+// computed from the birth year alone (age reached in the year of $5: the
+// period's end, or the report time zone's today for a period not ended),
+// so that erasing a person, which keeps only the birth year, changes
 // no count. The legal status is the one the person had on the day of
 // their last counted assistance (assistedStatus): one status per person,
 // the one they had when the period's assistance ended for them, never one
@@ -283,7 +284,7 @@ var assistedStatus = `
 var (
 	personDims = aggregate.Dimensions{
 		"sex":                 "b.sex::text",
-		"age_band":            aggregate.AgeBandSQL("NULL::date", "b.birth_year", "LEAST(COALESCE($3::date, current_date), current_date)"),
+		"age_band":            aggregate.AgeBandSQL("NULL::date", "b.birth_year", "$5::date"),
 		domain.DimLegalStatus: "COALESCE(w.legal_status, c.status_then, NULLIF(b.legal_status, ''))",
 		"municipality":        "NULLIF(b.municipality, '')",
 	}
@@ -322,11 +323,19 @@ const assistedWhere = ` a.project_id = $1
 // in one round trip, planned for their values every time (db.CustomPlans:
 // after five runs on a connection PostgreSQL took a generic plan, 1.18x
 // the time of the same statement planned for the project and period).
-func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organisations []string) (aggregate.Aggregate, error) {
+func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organisations []string, asOf date.Date) (aggregate.Aggregate, error) {
 	if err := assistedDims.Check("group_by", q.GroupBy); err != nil {
 		return aggregate.Aggregate{}, err
 	}
-	args := []any{q.ProjectID, q.From.Ptr(), q.To.Ptr(), db.Strings(organisations)}
+	// $5, the day age bands are as of, only in the statements counting by
+	// age band (a statement takes as many arguments as it names).
+	all := []any{q.ProjectID, q.From.Ptr(), q.To.Ptr(), db.Strings(organisations), asOf}
+	argsOf := func(sql string) []any {
+		if strings.Contains(sql, "$5") {
+			return all
+		}
+		return all[:4]
+	}
 	var agg aggregate.Aggregate
 	var personSets, recordSets [][]string
 	for _, set := range aggregate.Sets(q.GroupBy, q.Each) {
@@ -348,7 +357,7 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 		// The total alone needs no person (0: the mask CollectSets reads).
 		persons = `SELECT 0, count(*) FROM (SELECT DISTINCT a.beneficiary_id FROM assistances a WHERE` + assistedWhere + `) u`
 	}
-	batch.Queue(persons, args...).Query(func(rows pgx.Rows) error { return aggregate.CollectSets(rows, dims, &agg) })
+	batch.Queue(persons, argsOf(persons)...).Query(func(rows pgx.Rows) error { return aggregate.CollectSets(rows, dims, &agg) })
 	for _, set := range recordSets {
 		// The distinct (person, values of the assistance) pairs, then
 		// grouped with the person's dimensions if the set has any. The
@@ -381,9 +390,10 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 			pairs = withStatusThen(`SELECT a.beneficiary_id`+strings.Join(inner, "")+`, max(a.date) AS day FROM assistances a WHERE`+assistedWhere+
 				` GROUP BY a.beneficiary_id, `+strings.Join(pair, ", "), "beneficiary_id", "day")
 		}
-		batch.Queue(`SELECT `+strings.Join(outer, ", ")+`, 0, count(*)
-			FROM `+pairs+` u`+join+`
-			GROUP BY `+strings.Join(cols, ", "), args...).Query(func(rows pgx.Rows) error { return aggregate.CollectSets(rows, set, &agg) })
+		sql := `SELECT ` + strings.Join(outer, ", ") + `, 0, count(*)
+			FROM ` + pairs + ` u` + join + `
+			GROUP BY ` + strings.Join(cols, ", ")
+		batch.Queue(sql, argsOf(sql)...).Query(func(rows pgx.Rows) error { return aggregate.CollectSets(rows, set, &agg) })
 	}
 	if err := p.sendBatch(ctx, batch); err != nil {
 		return aggregate.Aggregate{}, db.Error(err)

@@ -78,7 +78,7 @@ func New(repo Repository, projects Projects, directory Directory) *App {
 // bound of birth dates): by default the report time zone
 // aggregate.DefaultReportZone, in which counts put days.
 func (a *App) SetReportZone(zone *time.Location) {
-	a.today = func() date.Date { return aggregate.Today(zone, time.Now()) }
+	a.today = func() date.Date { return aggregate.Today(zone, a.now()) }
 }
 
 // Now is the application's clock.
@@ -612,7 +612,8 @@ func (a *App) CountCohorts(ctx context.Context, cohorts []domain.Cohort, groupBy
 
 // CountAssisted counts unique beneficiaries assisted under a project,
 // optionally only by some organisations. It returns counts only, never
-// personal data.
+// personal data. Age bands are as of the period's end, or today (in the
+// report time zone) for a period not ended yet or open-ended.
 func (a *App) CountAssisted(ctx context.Context, q aggregate.Query, organisations []string) (aggregate.Aggregate, error) {
 	var v errs.Violations
 	orgs := make([]string, 0, len(organisations))
@@ -626,5 +627,9 @@ func (a *App) CountAssisted(ctx context.Context, q aggregate.Query, organisation
 	if err := v.Err(); err != nil {
 		return aggregate.Aggregate{}, err
 	}
-	return a.repo.CountAssisted(ctx, q, orgs)
+	asOf := a.today()
+	if !q.To.IsZero() && q.To.Before(asOf) {
+		asOf = q.To
+	}
+	return a.repo.CountAssisted(ctx, q, orgs, asOf)
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spona/spona/pkg/aggregate"
 	auditlog "github.com/spona/spona/pkg/audit"
+	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
@@ -148,7 +149,9 @@ type AuditStore interface {
 type AssistanceStore interface {
 	CreateAssistance(ctx context.Context, a *domain.Assistance, requestID string) (*domain.Assistance, error)
 	ListAssistances(ctx context.Context, onlyOrg, beneficiaryID string, p pagination.Page) ([]*domain.Assistance, error)
-	CountAssisted(ctx context.Context, q aggregate.Query, organisations []string) (aggregate.Aggregate, error)
+	// CountAssisted counts by age band as of asOf: the age reached in its
+	// year.
+	CountAssisted(ctx context.Context, q aggregate.Query, organisations []string, asOf date.Date) (aggregate.Aggregate, error)
 }
 
 // CohortCounts counts persons other services know by id (the beneficiary
