@@ -66,27 +66,40 @@ UPDATE audit_purposes p SET purpose = '' FROM imports i WHERE p.id = i.id AND i.
 -- are recognised by their actor, action and time (one call's records are
 -- written together, by one statement or transaction, within moments of
 -- each other). A group is blanked when the erased person's record has its
--- actor and action and was written within a second of the group's own
+-- actor and action and was written within a second of one of the group's
 -- records (a merge's two records, merge and merged_into, count as one
 -- action). Create records are left out: a create writes one person's
 -- record (an import's creates are reached above, through the import).
 -- Another call of the same client and action within that second may be
--- blanked too: the rule may blank more, never less.
+-- blanked too: the rule may blank more than the calls that read the
+-- person, and misses none whose records were written within a second of
+-- each other (every call's, a statement's rows; an import, written over
+-- longer, is reached above).
 WITH erased AS (
-    SELECT e.purpose_id, e.purpose, e.actor_organisation_id, e.actor_client_id, e.time,
-        CASE e.action WHEN 'merged_into' THEN 'merge' ELSE e.action END AS action
+    SELECT e.purpose_id, e.purpose, e.actor_organisation_id AS o, e.actor_client_id AS c, e.time,
+        CASE e.action WHEN 'merged_into' THEN 'merge' ELSE e.action END AS a
     FROM audit_events e JOIN beneficiaries b ON b.id = e.beneficiary_id
     WHERE b.erase_time IS NOT NULL),
-groups AS (
-    SELECT purpose_id AS id, actor_organisation_id AS o, actor_client_id AS c,
-        CASE action WHEN 'merged_into' THEN 'merge' ELSE action END AS a, min(time) AS t0, max(time) AS t1
-    FROM audit_events WHERE purpose_id IS NOT NULL GROUP BY 1, 2, 3, 4),
+sign AS (
+    SELECT o, c, a, time FROM erased WHERE purpose_id IS NULL AND purpose = '' AND a <> 'create'),
+-- The records of those actors and actions with a stored purpose, and the
+-- signs, in one sorted pass: a record is near a sign written within a
+-- second of it.
+near AS (
+    SELECT purpose_id, bool_or(is_sign) OVER (PARTITION BY o, c, a ORDER BY time
+        RANGE BETWEEN interval '1 second' PRECEDING AND interval '1 second' FOLLOWING) AS hit
+    FROM (
+        SELECT e.purpose_id, e.actor_organisation_id AS o, e.actor_client_id AS c,
+            CASE e.action WHEN 'merged_into' THEN 'merge' ELSE e.action END AS a, e.time, false AS is_sign
+        FROM audit_events e
+        WHERE e.purpose_id IS NOT NULL AND (e.actor_organisation_id, e.actor_client_id,
+            CASE e.action WHEN 'merged_into' THEN 'merge' ELSE e.action END) IN (SELECT o, c, a FROM sign)
+        UNION ALL
+        SELECT NULL, o, c, a, time, true FROM sign) x),
 hit AS (
     SELECT purpose_id AS id FROM erased WHERE purpose_id IS NOT NULL
     UNION
-    SELECT g.id FROM erased r JOIN groups g ON g.o = r.actor_organisation_id AND g.c = r.actor_client_id AND g.a = r.action
-    WHERE r.purpose_id IS NULL AND r.purpose = '' AND r.action <> 'create'
-        AND r.time BETWEEN g.t0 - interval '1 second' AND g.t1 + interval '1 second')
+    SELECT purpose_id FROM near WHERE hit AND purpose_id IS NOT NULL)
 UPDATE audit_purposes p SET purpose = '' FROM hit WHERE p.id = hit.id AND p.purpose <> '';
 
 -- +goose Down
