@@ -23,8 +23,9 @@ func restarted(t *testing.T, c clients) pb.BeneficiaryServiceClient {
 		ReportingAddr: c.svc.Addr, ConsentExpiryInterval: time.Hour, ReferralsAddr: noDirectory})))
 }
 
-// purposesOf returns the purposes of id's audit records of action.
-func purposesOf(t *testing.T, ctx context.Context, c pb.BeneficiaryServiceClient, id, action string) []string {
+// auditOf returns what show makes of each of id's audit records of
+// action.
+func auditOf(t *testing.T, ctx context.Context, c pb.BeneficiaryServiceClient, id, action string, show func(*pb.AuditEvent) string) []string {
 	t.Helper()
 	r, err := c.ListAuditEvents(ctx, &pb.ListAuditEventsRequest{BeneficiaryId: id})
 	if err != nil {
@@ -33,10 +34,16 @@ func purposesOf(t *testing.T, ctx context.Context, c pb.BeneficiaryServiceClient
 	var out []string
 	for _, e := range r.GetAuditEvents() {
 		if e.GetAction() == action {
-			out = append(out, e.GetPurpose())
+			out = append(out, show(e))
 		}
 	}
 	return out
+}
+
+// purposesOf returns the purposes of id's audit records of action.
+func purposesOf(t *testing.T, ctx context.Context, c pb.BeneficiaryServiceClient, id, action string) []string {
+	t.Helper()
+	return auditOf(t, ctx, c, id, action, (*pb.AuditEvent).GetPurpose)
 }
 
 // oldErasure erases id as the versions before 00018 did: the person wiped,

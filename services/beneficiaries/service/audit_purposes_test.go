@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
@@ -12,7 +11,6 @@ import (
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/services/beneficiaries/migrations"
-	"github.com/spona/spona/services/beneficiaries/service"
 )
 
 // TestAuditPurposesMigration: the audit records from before purposes were
@@ -68,24 +66,14 @@ func TestAuditPurposesMigration(t *testing.T) {
 	}
 
 	// The service starts again: the migration runs.
-	c2 := pb.NewBeneficiaryServiceClient(servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, c.dbURL),
-		ReportingAddr: c.svc.Addr, ConsentExpiryInterval: time.Hour, ReferralsAddr: noDirectory})))
+	c2 := restarted(t, c)
 	if err := db.QueryRow(context.Background(), `SELECT count(*) FROM beneficiaries.audit_events WHERE purpose <> ''`).
 		Scan(&inColumn); err != nil || inColumn != 0 {
 		t.Fatalf("records keeping their purpose in audit_events after the migration: %d %v", inColumn, err)
 	}
 	purposes := func(id string) []string {
 		t.Helper()
-		r, err := c2.ListAuditEvents(ctx, &pb.ListAuditEventsRequest{BeneficiaryId: id})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, e := range r.GetAuditEvents() {
-			if e.GetAction() == "search" {
-				out = append(out, e.GetActorClientId()+" "+e.GetPurpose())
-			}
-		}
+		out := auditOf(t, ctx, c2, id, "search", func(e *pb.AuditEvent) string { return e.GetActorClientId() + " " + e.GetPurpose() })
 		slices.Sort(out)
 		return out
 	}
