@@ -202,12 +202,18 @@ func (p *Postgres) Owners(ctx context.Context, ids []string) (map[string]string,
 // ClaimExpiredConsents marks up to limit consents whose expiry time has
 // passed and whose expiry was not applied yet as applied, and returns them.
 // Rows another transaction holds are skipped (SKIP LOCKED): replicas
-// sweeping at once never claim the same consent.
+// sweeping at once never claim the same consent. The person's row is
+// locked too (FOR SHARE, as app.LockRecords), with the consent: every
+// write locks in the order person, then consents, then grants (the
+// erasure's single statement changes grants and consents in an order
+// PostgreSQL leaves open, under the person's lock), so the sweep skips a
+// person being erased, merged or updated and applies the expiry on a later
+// pass.
 func (p *Postgres) ClaimExpiredConsents(ctx context.Context, limit int) ([]*domain.Consent, error) {
 	rows, err := p.q.Query(ctx, `UPDATE consents SET expiry_apply_time = now()
-		WHERE id IN (SELECT id FROM consents
-			WHERE expire_time <= now() AND expiry_apply_time IS NULL AND withdraw_time IS NULL
-			ORDER BY expire_time LIMIT $1 FOR UPDATE SKIP LOCKED)
+		WHERE id IN (SELECT c.id FROM consents c JOIN beneficiaries b ON b.id = c.beneficiary_id
+			WHERE c.expire_time <= now() AND c.expiry_apply_time IS NULL AND c.withdraw_time IS NULL
+			ORDER BY c.expire_time LIMIT $1 FOR SHARE OF b SKIP LOCKED FOR UPDATE OF c SKIP LOCKED)
 		RETURNING `+consentCols, limit)
 	if err != nil {
 		return nil, db.Error(err)

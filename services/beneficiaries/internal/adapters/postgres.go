@@ -197,6 +197,22 @@ func (p *Postgres) LockBeneficiary(ctx context.Context, viewer, id string, lock 
 	return b, db.Error(err)
 }
 
+// LockSurvivor locks (FOR UPDATE) and returns the record id was merged
+// into, or id's own when it was not merged; id's row is read, not locked
+// (the record id must be visible to viewer, as the survivor).
+func (p *Postgres) LockSurvivor(ctx context.Context, viewer, id string) (*domain.Beneficiary, error) {
+	if p.tx == nil {
+		return nil, errors.New("beneficiaries: a row lock outside a transaction")
+	}
+	b, err := scanBeneficiary(p.q.QueryRow(ctx, `SELECT `+beneficiaryCols+` FROM beneficiaries b
+		WHERE b.id = (SELECT COALESCE(b.merged_into, b.id) FROM beneficiaries b WHERE b.id = $2 AND `+visible+`)
+		AND `+visible+` FOR UPDATE OF b`, viewer, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFound("beneficiary", id)
+	}
+	return b, db.Error(err)
+}
+
 // LoadDetails fills the legal status history, documents and household,
 // in one round trip.
 func (p *Postgres) LoadDetails(ctx context.Context, b *domain.Beneficiary) error {
@@ -488,8 +504,11 @@ func (p *Postgres) Merge(ctx context.Context, primary, dup *domain.Beneficiary) 
 			(SELECT 1 FROM access_grants p WHERE p.beneficiary_id = $1 AND p.organisation_id = g.organisation_id AND p.source_id = g.source_id)`,
 		`UPDATE access_grants g SET beneficiary_id = $1 WHERE g.beneficiary_id = $2 AND NOT EXISTS
 			(SELECT 1 FROM access_grants p WHERE p.beneficiary_id = $1 AND p.organisation_id = g.organisation_id AND p.source_id = g.source_id)`,
-		// Records merged into dup earlier now point at the survivor.
-		`UPDATE beneficiaries SET merged_into = $1 WHERE merged_into = $2`,
+		// Records merged into dup earlier now point at the survivor:
+		// locked in the order of their ids, after the pair (the
+		// survivors), as the erasure locks them.
+		`UPDATE beneficiaries SET merged_into = $1 WHERE id IN
+			(SELECT id FROM beneficiaries WHERE merged_into = $2 ORDER BY id FOR UPDATE)`,
 		`UPDATE beneficiaries SET version = version + 1, update_time = now(),
 			merged_into = CASE WHEN id = $2 THEN $1 ELSE merged_into END,
 			merge_time = CASE WHEN id = $2 THEN now() ELSE merge_time END
@@ -503,10 +522,11 @@ func (p *Postgres) Merge(ctx context.Context, primary, dup *domain.Beneficiary) 
 	return nil
 }
 
-// MergedFrom returns the records merged into id (merges point every
-// earlier duplicate at the latest survivor).
-func (p *Postgres) MergedFrom(ctx context.Context, id string) ([]string, error) {
-	rows, err := p.q.Query(ctx, `SELECT id::text FROM beneficiaries WHERE merged_into = $1 ORDER BY id`, id)
+// LockMergedFrom locks (FOR UPDATE, in the order of their ids) and
+// returns the records merged into id (merges point every earlier
+// duplicate at the latest survivor).
+func (p *Postgres) LockMergedFrom(ctx context.Context, id string) ([]string, error) {
+	rows, err := p.q.Query(ctx, `SELECT id::text FROM beneficiaries WHERE merged_into = $1 ORDER BY id FOR UPDATE`, id)
 	if err != nil {
 		return nil, db.Error(err)
 	}

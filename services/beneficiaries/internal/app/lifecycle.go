@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"slices"
 
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/events"
@@ -80,24 +82,53 @@ func (a *App) EraseBeneficiary(ctx context.Context, act Actor, id, reason string
 	if err := ids.Check("id", id); err != nil {
 		return nil, err
 	}
+	id = ids.Normalize(id)
+	var out *domain.Beneficiary
+	var err error
+	// A merge that got in between reading which record id was merged into
+	// and locking it moved id to another survivor: the erasure starts
+	// again from there.
+	for range eraseAttempts {
+		out, err = a.eraseOnce(ctx, act, id)
+		if !errors.Is(err, errMovedMeanwhile) {
+			return out, err
+		}
+	}
+	return nil, errs.Wrap(errs.KindAborted, err, "concurrent update; retry")
+}
+
+// eraseAttempts is how often EraseBeneficiary starts again after a merge
+// moved the record it was asked for.
+const eraseAttempts = 3
+
+// errMovedMeanwhile is eraseOnce's error when the record was merged (or
+// its survivor merged away) after it read which record is the person.
+var errMovedMeanwhile = errors.New("beneficiaries: merged while being erased")
+
+func (a *App) eraseOnce(ctx context.Context, act Actor, id string) (*domain.Beneficiary, error) {
 	var out *domain.Beneficiary
 	err := a.repo.InTx(ctx, func(r Repository) error {
 		// The person's row is locked first: a write about the person that
 		// got in before is committed by now and wiped below; one that
 		// comes later waits and then reads that the person was erased.
-		asked, err := ownerOnly(r.LockBeneficiary(ctx, act.OrganisationID, ids.Normalize(id), LockPerson))
+		// Every path that erases or merges locks the same way, the
+		// survivor, then the records merged into it in id order (the
+		// survivor's, not the asked record's, lock comes first: so the
+		// erasure of a merged record and an erasure or a merge of its
+		// survivor wait for each other instead of deadlocking).
+		person, err := ownerOnly(r.LockSurvivor(ctx, act.OrganisationID, id))
 		if err != nil {
 			return err
 		}
-		person := asked
-		if asked.MergedInto != "" {
-			if person, err = r.LockBeneficiary(ctx, act.OrganisationID, asked.MergedInto, LockPerson); err != nil {
-				return err
-			}
+		if person.MergedInto != "" {
+			return errMovedMeanwhile
 		}
-		merged, err := r.MergedFrom(ctx, person.ID)
+		merged, err := r.LockMergedFrom(ctx, person.ID)
 		if err != nil {
 			return err
+		}
+		if person.ID != id && !slices.Contains(merged, id) {
+			return errMovedMeanwhile
 		}
 		if person.EraseTime.IsZero() {
 			holders, err := r.GrantHolders(ctx, append([]string{person.ID}, merged...))
@@ -128,7 +159,7 @@ func (a *App) EraseBeneficiary(ctx context.Context, act Actor, id, reason string
 				return err
 			}
 		}
-		out, err = r.GetBeneficiary(ctx, act.OrganisationID, asked.ID)
+		out, err = r.GetBeneficiary(ctx, act.OrganisationID, id)
 		return err
 	})
 	return out, err

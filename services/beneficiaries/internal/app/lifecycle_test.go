@@ -89,7 +89,18 @@ func (r *registry) Merge(_ context.Context, primary, dup *domain.Beneficiary) er
 	return nil
 }
 
-func (r *registry) MergedFrom(_ context.Context, id string) ([]string, error) {
+func (r *registry) LockSurvivor(ctx context.Context, viewer, id string) (*domain.Beneficiary, error) {
+	b, err := r.GetBeneficiary(ctx, viewer, id)
+	if err != nil || b.MergedInto == "" {
+		if err == nil {
+			r.lock(id, LockPerson)
+		}
+		return b, err
+	}
+	return r.LockBeneficiary(ctx, viewer, b.MergedInto, LockPerson)
+}
+
+func (r *registry) LockMergedFrom(_ context.Context, id string) ([]string, error) {
 	var out []string
 	for _, b := range r.persons {
 		if b.MergedInto == id {
@@ -97,6 +108,9 @@ func (r *registry) MergedFrom(_ context.Context, id string) ([]string, error) {
 		}
 	}
 	slices.Sort(out)
+	for _, m := range out {
+		r.lock(m, LockPerson)
+	}
 	return out, nil
 }
 
@@ -352,6 +366,53 @@ func TestEraseBeneficiaryUseCase(t *testing.T) {
 					r.emitted, events.BeneficiaryErased, tt.merged, tt.homes)
 			}
 		})
+	}
+}
+
+// moving is a registry where the survivor an erasure locks was merged
+// away by a merge that committed while the erasure waited for the lock,
+// in each of the first moves attempts.
+type moving struct {
+	*registry
+	moves int
+}
+
+func (m *moving) InTx(ctx context.Context, fn func(Repository) error) error {
+	return m.registry.InTx(ctx, func(Repository) error { return fn(m) })
+}
+
+func (m *moving) LockSurvivor(ctx context.Context, viewer, id string) (*domain.Beneficiary, error) {
+	b, err := m.registry.LockSurvivor(ctx, viewer, id)
+	if err == nil && m.moves > 0 {
+		m.moves--
+		b.MergedInto = personB
+	}
+	return b, err
+}
+
+// TestEraseBeneficiaryMergedMeanwhile: an erasure whose person was merged
+// away between its read of the survivor and the survivor's lock starts
+// again (a few times, then ABORTED), recording nothing of the attempt.
+func TestEraseBeneficiaryMergedMeanwhile(t *testing.T) {
+	t.Parallel()
+	for moves, kind := range map[int]errs.Kind{1: 0, eraseAttempts - 1: 0, eraseAttempts: errs.KindAborted} {
+		m := &moving{registry: people2(nil), moves: moves}
+		a := registryApp(m.registry, directory{})
+		a.repo = m
+		_, err := a.EraseBeneficiary(context.Background(), actor(owner), personID, "the person asked")
+		if kind != 0 {
+			statustest.WantError(t, err, kind, "", nil)
+			if len(m.audit) != 0 || len(m.emitted) != 0 || !m.persons[personID].EraseTime.IsZero() {
+				t.Errorf("%d moves: a refused erasure left traces: audit %v, events %v", moves, m.audit, m.emitted)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%d moves: %v", moves, err)
+		}
+		if m.persons[personID].EraseTime.IsZero() || len(m.emitted) != 1 {
+			t.Errorf("%d moves: person erased at %v, events %v; want erased once", moves, m.persons[personID].EraseTime, m.emitted)
+		}
 	}
 }
 

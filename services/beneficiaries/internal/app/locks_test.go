@@ -13,7 +13,8 @@ import (
 // TestWritesLockThePerson: every write about a person reads the person
 // through LockBeneficiary, with the lock its kind of write takes (records
 // added or changed: LockRecords; the person's own row changed or ended:
-// LockPerson, both rows of a merge in the order of their ids), so that a
+// LockPerson, both rows of a merge in the order of their ids; an erasure
+// the survivor, then the records merged into it), so that a
 // concurrent erasure either sees the write or refuses it (PostgreSQL
 // scenario: TestWritesRacingErasure in service/). Reads lock nothing.
 func TestWritesLockThePerson(t *testing.T) {
@@ -57,7 +58,7 @@ func TestWritesLockThePerson(t *testing.T) {
 			_, err := a.EraseBeneficiary(ctx, actor(owner), personID, "")
 			return err
 		}},
-		{name: "erasure of a merged record: it, then the survivor", want: []string{personB + " person", personID + " person"},
+		{name: "erasure of a merged record: the survivor, then it", want: []string{personID + " person", personB + " person"},
 			setup: func(r *registry) { r.edit(personB, func(b *domain.Beneficiary) { b.MergedInto = personID }) },
 			call: func(a *App) error {
 				_, err := a.EraseBeneficiary(ctx, actor(owner), personB, "")

@@ -63,6 +63,12 @@ type PersonStore interface {
 	// as that one committed it (after waiting for it). Every write to a
 	// person's records reads the person through it.
 	LockBeneficiary(ctx context.Context, viewer, id string, lock Lock) (*domain.Beneficiary, error)
+	// LockSurvivor is LockBeneficiary with LockPerson of the record id
+	// was merged into (id's own when it was not), without locking id's
+	// row: a merged record's rows are locked after its survivor's, by
+	// what erases or merges the person. The record returned was merged
+	// away since (MergedInto set) when a merge got in before the lock.
+	LockSurvivor(ctx context.Context, viewer, id string) (*domain.Beneficiary, error)
 	// ReadAudited returns beneficiary id as viewer sees it, with its details
 	// when viewer registered it (merged and erased records included), and
 	// records the read as rec says in the same statement, unless the record
@@ -116,8 +122,10 @@ type Lifecycle interface {
 	// and deletes or wipes what refers to any of them; it returns the
 	// households they are or were members of (their reference blanked).
 	Erase(ctx context.Context, b *domain.Beneficiary, merged []string) (households []string, err error)
-	// MergedFrom returns the ids of the records merged into id.
-	MergedFrom(ctx context.Context, id string) ([]string, error)
+	// LockMergedFrom returns the ids of the records merged into id, their
+	// rows locked as LockPerson, in the order of their ids (after the
+	// survivor id's own: see LockSurvivor).
+	LockMergedFrom(ctx context.Context, id string) ([]string, error)
 	// GrantHolders returns the organisations that hold or held a grant to
 	// any of the beneficiaries.
 	GrantHolders(ctx context.Context, beneficiaryIDs []string) ([]string, error)
@@ -171,7 +179,9 @@ type ConsentStore interface {
 	// LiveConsent returns nil when no consent for the purpose is live.
 	LiveConsent(ctx context.Context, beneficiaryID, purpose string) (*domain.Consent, error)
 	// ClaimExpiredConsents marks up to limit consents past their expiry as
-	// applied and returns them; rows locked elsewhere are skipped.
+	// applied and returns them, each with its person's row locked as
+	// LockRecords (the order of every write: person, consents, grants);
+	// consents or persons locked elsewhere are skipped.
 	ClaimExpiredConsents(ctx context.Context, limit int) ([]*domain.Consent, error)
 }
 
