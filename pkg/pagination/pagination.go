@@ -2,7 +2,10 @@
 //
 // A token is opaque to callers: it carries the sort key of the last row
 // returned and a fingerprint of the request's filters, so a token cannot be
-// reused with different filters. Lists never use OFFSET.
+// reused with different filters, and of the organisation it was issued to,
+// so it cannot be used by another. Each list declares the kind of its sort
+// key (Key); Parse refuses a token whose key is not of that kind, so a
+// forged position never reaches a query. Lists never use OFFSET.
 package pagination
 
 import (
@@ -11,10 +14,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/ids"
 )
 
 const (
@@ -27,12 +32,31 @@ type Page struct {
 	Size  int    // rows to return
 	After string // sort key of the last row already returned; "" for the first page
 	query string // fingerprint of the filters
+	org   string // fingerprint of the caller's organisation
 }
 
 type token struct {
 	After string `json:"a"`
 	Query string `json:"q"`
+	Org   string `json:"o"`
 }
+
+// Key is the kind of sort key a list pages by: it reports whether a
+// token's position is one of its rows' keys could be. A custom kind is a
+// func, e.g. Key(func(s string) bool { _, ok := domain.ParseX(s); return ok }).
+type Key func(after string) bool
+
+var (
+	// UUIDKey: the row's id, a UUID.
+	UUIDKey Key = ids.Valid
+	// IntKey: a bigint id, in decimal without sign or leading zeros.
+	IntKey Key = func(s string) bool {
+		n, err := strconv.ParseInt(s, 10, 64)
+		return err == nil && n >= 0 && strconv.FormatInt(n, 10) == s
+	}
+	// TextKey: any text (a code compared as text).
+	TextKey Key = func(string) bool { return true }
+)
 
 // Fingerprint summarises the filters of a request; pass every filter value.
 func Fingerprint(filters ...any) string {
@@ -40,10 +64,13 @@ func Fingerprint(filters ...any) string {
 	return hex.EncodeToString(h[:8])
 }
 
-// Parse validates page_size and page_token against the request's filters.
-func Parse(size int32, pageToken, fingerprint string) (Page, error) {
+// Parse validates page_size and page_token: a token must have been issued
+// by this list (Next) to org, the caller's organisation, for the same
+// filters (fingerprint), and carry a position of the list's kind of key.
+// Anything else is a page_token field violation.
+func Parse(size int32, pageToken string, key Key, org, fingerprint string) (Page, error) {
 	var v errs.Violations
-	p := Page{Size: int(size), query: fingerprint}
+	p := Page{Size: int(size), query: fingerprint, org: Fingerprint("org", org)}
 	switch {
 	case size < 0:
 		v.Add("page_size", "must not be negative")
@@ -59,7 +86,8 @@ func Parse(size int32, pageToken, fingerprint string) (Page, error) {
 			err = json.Unmarshal(raw, &t)
 		}
 		switch {
-		case err != nil || t.After == "" || len(t.After) > 512 || !utf8.ValidString(t.After) || strings.ContainsRune(t.After, 0):
+		case err != nil || t.After == "" || len(t.After) > 512 || !utf8.ValidString(t.After) || strings.ContainsRune(t.After, 0) ||
+			t.Org != p.org || !key(t.After):
 			v.Add("page_token", "is not a token returned by this method")
 		case t.Query != fingerprint:
 			v.Add("page_token", "was issued for different filters")
@@ -81,6 +109,6 @@ func Next[T any](p Page, rows []T, key func(T) string) ([]T, string) {
 		return rows, ""
 	}
 	rows = rows[:p.Size]
-	raw, _ := json.Marshal(token{After: key(rows[len(rows)-1]), Query: p.query})
+	raw, _ := json.Marshal(token{After: key(rows[len(rows)-1]), Query: p.query, Org: p.org})
 	return rows, base64.RawURLEncoding.EncodeToString(raw)
 }

@@ -126,8 +126,9 @@ func listCommand(kc *service.KeysConfig) platform.Command {
 			tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tPREFIX\tNAME\tORGANISATION\tSCOPES\tCREATED\tEXPIRES\tLAST USED\tSTATE")
 			token := ""
+			// The operator's own loop: its tokens belong to no organisation.
 			for {
-				rows, next, err := k.List(ctx, keys.Filter{OrganisationID: *orgID, ShowRevoked: *all}, 500, token)
+				rows, next, err := k.List(ctx, "", keys.Filter{OrganisationID: *orgID, ShowRevoked: *all}, 500, token)
 				if err != nil {
 					return err
 				}

@@ -72,7 +72,7 @@ func (s *Server) ListImports(ctx context.Context, req *pb.ListImportsRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	page, err := pagination.Parse(req.GetPageSize(), req.GetPageToken(), pagination.Fingerprint("imports"))
+	page, err := pagination.Parse(req.GetPageSize(), req.GetPageToken(), pagination.UUIDKey, p.OrganisationID, pagination.Fingerprint("imports"))
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,7 @@ func (a *App) CreateConsent(ctx context.Context, act Actor, beneficiaryID string
 
 // ListConsents lists the consents of a beneficiary the caller registered.
 func (a *App) ListConsents(ctx context.Context, act Actor, beneficiaryID string, size int32, token string) ([]*domain.Consent, string, error) {
-	page, err := pagination.Parse(size, token, pagination.Fingerprint("consents", ids.Normalize(beneficiaryID)))
+	page, err := pagination.Parse(size, token, pagination.UUIDKey, act.OrganisationID, pagination.Fingerprint("consents", ids.Normalize(beneficiaryID)))
 	if err != nil {
 		return nil, "", err
 	}

@@ -282,7 +282,7 @@ func (a *App) ListBeneficiaries(ctx context.Context, act Actor, f domain.ListFil
 	if err := f.Validate(); err != nil {
 		return nil, "", err
 	}
-	page, err := pagination.Parse(size, token, pagination.Fingerprint(f))
+	page, err := pagination.Parse(size, token, pagination.UUIDKey, act.OrganisationID, pagination.Fingerprint(f))
 	if err != nil {
 		return nil, "", err
 	}
@@ -385,7 +385,7 @@ func (a *App) SearchBeneficiaries(ctx context.Context, act Actor, query string, 
 	if err != nil {
 		return nil, "", err
 	}
-	page, after, err := scorePage(limit, token, "search", key)
+	page, after, err := scorePage(act, limit, token, "search", key)
 	if err != nil {
 		return nil, "", err
 	}
@@ -404,14 +404,17 @@ func (a *App) SearchBeneficiaries(ctx context.Context, act Actor, query string, 
 	return out, next, nil
 }
 
+// scoreKey is the kind of key of a ranked list (see pagination.Key).
+var scoreKey = pagination.Key(func(s string) bool { _, ok := domain.ParseScoreKey(s); return ok })
+
 // scorePage parses the page of a ranked list.
-func scorePage(limit int, token string, filters ...any) (pagination.Page, *domain.ScoreKey, error) {
-	page, err := pagination.Parse(intconv.Int32(limit), token, pagination.Fingerprint(filters...))
+func scorePage(act Actor, limit int, token string, filters ...any) (pagination.Page, *domain.ScoreKey, error) {
+	page, err := pagination.Parse(intconv.Int32(limit), token, scoreKey, act.OrganisationID, pagination.Fingerprint(filters...))
 	if err != nil {
 		return page, nil, err
 	}
-	after, err := domain.ParseScoreKey(page.After)
-	return page, after, err
+	after, _ := domain.ParseScoreKey(page.After) // checked by Parse
+	return page, after, nil
 }
 
 // FindDuplicates lists the caller's beneficiaries that may be the same
@@ -426,7 +429,7 @@ func (a *App) FindDuplicates(ctx context.Context, act Actor, id string, size int
 	case size > 50:
 		limit = 50
 	}
-	page, after, err := scorePage(limit, token, "duplicates", ids.Normalize(id))
+	page, after, err := scorePage(act, limit, token, "duplicates", ids.Normalize(id))
 	if err != nil {
 		return nil, "", err
 	}
@@ -475,7 +478,7 @@ func (a *App) ListAuditEvents(ctx context.Context, act Actor, beneficiaryID, act
 		return nil, "", err
 	}
 	actorOrg = ids.Normalize(actorOrg)
-	page, err := pagination.Parse(size, token, pagination.Fingerprint("audit", beneficiaryID, actorOrg))
+	page, err := pagination.Parse(size, token, pagination.IntKey, act.OrganisationID, pagination.Fingerprint("audit", beneficiaryID, actorOrg))
 	if err != nil {
 		return nil, "", err
 	}
@@ -572,7 +575,7 @@ func (a *App) CreateAssistance(ctx context.Context, act Actor, beneficiaryID str
 // ListAssistances lists the assistance of a beneficiary the caller can see;
 // a grantee sees only the assistance it recorded itself.
 func (a *App) ListAssistances(ctx context.Context, act Actor, beneficiaryID string, size int32, token string) ([]*domain.Assistance, string, error) {
-	page, err := pagination.Parse(size, token, pagination.Fingerprint(ids.Normalize(beneficiaryID)))
+	page, err := pagination.Parse(size, token, pagination.UUIDKey, act.OrganisationID, pagination.Fingerprint(ids.Normalize(beneficiaryID)))
 	if err != nil {
 		return nil, "", err
 	}

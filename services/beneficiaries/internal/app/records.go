@@ -44,7 +44,7 @@ func (a *App) CreateDocument(ctx context.Context, act Actor, beneficiaryID strin
 // ListDocuments lists the documents of a beneficiary the caller registered,
 // oldest first, one page at a time.
 func (a *App) ListDocuments(ctx context.Context, act Actor, beneficiaryID string, size int32, token string) ([]*domain.Document, string, error) {
-	page, err := pagination.Parse(size, token, pagination.Fingerprint("documents", ids.Normalize(beneficiaryID)))
+	page, err := pagination.Parse(size, token, pagination.UUIDKey, act.OrganisationID, pagination.Fingerprint("documents", ids.Normalize(beneficiaryID)))
 	if err != nil {
 		return nil, "", err
 	}

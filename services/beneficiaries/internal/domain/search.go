@@ -223,19 +223,18 @@ func (k ScoreKey) String() string {
 	return strconv.FormatFloat(k.Score, 'g', -1, 64) + "|" + k.ID
 }
 
-// ParseScoreKey decodes a page token's key; nil for the first page.
-func ParseScoreKey(after string) (*ScoreKey, error) {
+// ParseScoreKey decodes a page token's key: nil for the first page, ok
+// false for a malformed key.
+func ParseScoreKey(after string) (k *ScoreKey, ok bool) {
 	if after == "" {
-		return nil, nil
+		return nil, true
 	}
 	s, id, ok := strings.Cut(after, "|")
 	score, err := strconv.ParseFloat(s, 64)
 	if !ok || err != nil || math.IsNaN(score) || math.IsInf(score, 0) || !ids.Valid(id) {
-		var v errs.Violations
-		v.Add("page_token", "is not a token returned by this method")
-		return nil, v.Err()
+		return nil, false
 	}
-	return &ScoreKey{Score: score, ID: ids.Normalize(id)}, nil
+	return &ScoreKey{Score: score, ID: ids.Normalize(id)}, true
 }
 
 // Before reports whether a row at k ranks before (is shown earlier than) o.

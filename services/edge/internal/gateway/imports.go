@@ -47,7 +47,8 @@ func (f importsFanout) GetOperation(ctx context.Context, in *impv1.GetOperationR
 func (f importsFanout) ListImports(ctx context.Context, in *impv1.ListImportsRequest, opts ...grpc.CallOption) (*impv1.ListImportsResponse, error) {
 	// The services page with the same keyset tokens; the edge checks the
 	// request the way they do and issues the merged page's token.
-	page, err := pagination.Parse(in.GetPageSize(), in.GetPageToken(), pagination.Fingerprint("imports"))
+	p, _ := Caller(ctx)
+	page, err := pagination.Parse(in.GetPageSize(), in.GetPageToken(), pagination.UUIDKey, p.OrganisationID, pagination.Fingerprint("imports"))
 	if err != nil {
 		return nil, err
 	}

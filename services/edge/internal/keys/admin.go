@@ -230,14 +230,14 @@ func (a *Admin) Get(ctx context.Context, id string) (*Key, error) {
 }
 
 // List lists keys, newest first.
-func (a *Admin) List(ctx context.Context, f Filter, size int32, token string) ([]*Key, string, error) {
+func (a *Admin) List(ctx context.Context, org string, f Filter, size int32, token string) ([]*Key, string, error) {
 	if f.OrganisationID != "" {
 		if err := ids.Check("organisation_id", f.OrganisationID); err != nil {
 			return nil, "", err
 		}
 		f.OrganisationID = ids.Normalize(f.OrganisationID)
 	}
-	page, err := pagination.Parse(size, token, pagination.Fingerprint(f.OrganisationID, f.ShowRevoked))
+	page, err := pagination.Parse(size, token, pagination.UUIDKey, org, pagination.Fingerprint(f.OrganisationID, f.ShowRevoked))
 	if err != nil {
 		return nil, "", err
 	}

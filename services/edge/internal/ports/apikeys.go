@@ -97,10 +97,11 @@ func (s *APIKeys) GetApiKey(ctx context.Context, req *adminv1.GetApiKeyRequest) 
 
 // ListApiKeys implements adminv1.ApiKeyServiceServer.
 func (s *APIKeys) ListApiKeys(ctx context.Context, req *adminv1.ListApiKeysRequest) (*adminv1.ListApiKeysResponse, error) {
-	if _, err := s.who(ctx); err != nil {
+	who, err := s.who(ctx)
+	if err != nil {
 		return nil, err
 	}
-	rows, next, err := s.admin.List(ctx, keys.Filter{OrganisationID: req.GetOrganisationId(), ShowRevoked: req.GetShowRevoked()}, req.GetPageSize(), req.GetPageToken())
+	rows, next, err := s.admin.List(ctx, who.OrganisationID, keys.Filter{OrganisationID: req.GetOrganisationId(), ShowRevoked: req.GetShowRevoked()}, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}

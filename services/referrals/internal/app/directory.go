@@ -33,11 +33,11 @@ func (a *App) GetOrganisation(ctx context.Context, id string) (*domain.Organisat
 }
 
 // ListOrganisations lists the directory in creation order, newest first.
-func (a *App) ListOrganisations(ctx context.Context, f domain.OrganisationFilter, size int32, token string) ([]*domain.Organisation, string, error) {
+func (a *App) ListOrganisations(ctx context.Context, org string, f domain.OrganisationFilter, size int32, token string) ([]*domain.Organisation, string, error) {
 	if err := f.Validate(); err != nil {
 		return nil, "", err
 	}
-	page, err := pagination.Parse(size, token, pagination.Fingerprint(f.Kind, f.Country, f.Municipality, f.Language))
+	page, err := pagination.Parse(size, token, pagination.UUIDKey, org, pagination.Fingerprint(f.Kind, f.Country, f.Municipality, f.Language))
 	if err != nil {
 		return nil, "", err
 	}
@@ -158,12 +158,12 @@ func (a *App) GetService(ctx context.Context, id string) (*domain.Service, error
 }
 
 // ListServices lists services, newest first.
-func (a *App) ListServices(ctx context.Context, f domain.ServiceFilter, size int32, token string) ([]*domain.Service, string, error) {
+func (a *App) ListServices(ctx context.Context, org string, f domain.ServiceFilter, size int32, token string) ([]*domain.Service, string, error) {
 	if err := f.Validate(); err != nil {
 		return nil, "", err
 	}
 	f.OrganisationID = ids.Normalize(f.OrganisationID)
-	page, err := pagination.Parse(size, token, pagination.Fingerprint(f.OrganisationID, f.Category, f.Municipality, f.Language, optionalBool(f.AcceptingReferrals)))
+	page, err := pagination.Parse(size, token, pagination.UUIDKey, org, pagination.Fingerprint(f.OrganisationID, f.Category, f.Municipality, f.Language, optionalBool(f.AcceptingReferrals)))
 	if err != nil {
 		return nil, "", err
 	}

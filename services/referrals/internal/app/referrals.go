@@ -126,7 +126,7 @@ func (a *App) ListReferrals(ctx context.Context, p audit.Actor, f domain.Referra
 	if err := f.Validate(); err != nil {
 		return nil, "", err
 	}
-	page, err := pagination.Parse(size, token, pagination.Fingerprint(f.Direction, f.Status, f.Category, f.Overdue))
+	page, err := pagination.Parse(size, token, pagination.UUIDKey, p.OrganisationID, pagination.Fingerprint(f.Direction, f.Status, f.Category, f.Overdue))
 	if err != nil {
 		return nil, "", err
 	}
@@ -147,7 +147,7 @@ func (a *App) ListEvents(ctx context.Context, p audit.Actor, referralID string, 
 	if err != nil {
 		return nil, "", err
 	}
-	page, err := pagination.Parse(size, token, pagination.Fingerprint(r.ID))
+	page, err := pagination.Parse(size, token, pagination.IntKey, p.OrganisationID, pagination.Fingerprint(r.ID))
 	if err != nil {
 		return nil, "", err
 	}

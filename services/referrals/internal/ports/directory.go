@@ -76,7 +76,7 @@ func (d *Directory) GetOrganisation(ctx context.Context, req *pb.GetOrganisation
 func (d *Directory) ListOrganisations(ctx context.Context, req *pb.ListOrganisationsRequest) (*pb.ListOrganisationsResponse, error) {
 	f := domain.OrganisationFilter{Name: req.GetName(), Kind: protoenum.Code(req.GetKind()), Country: req.GetCountry(),
 		Municipality: req.GetMunicipality(), Language: req.GetLanguage()}
-	rows, next, err := d.app.ListOrganisations(ctx, f, req.GetPageSize(), req.GetPageToken())
+	rows, next, err := d.app.ListOrganisations(ctx, auth.Caller(ctx).OrganisationID, f, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +200,7 @@ func (d *Directory) ListServices(ctx context.Context, req *pb.ListServicesReques
 		v := req.GetAcceptingReferrals()
 		f.AcceptingReferrals = &v
 	}
-	rows, next, err := d.app.ListServices(ctx, f, req.GetPageSize(), req.GetPageToken())
+	rows, next, err := d.app.ListServices(ctx, auth.Caller(ctx).OrganisationID, f, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}

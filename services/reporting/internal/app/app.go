@@ -188,7 +188,7 @@ func (a *App) CheckParticipation(ctx context.Context, p auth.Principal, projectI
 // ListProjects lists the projects the caller implements or participates
 // in, newest first.
 func (a *App) ListProjects(ctx context.Context, p auth.Principal, size int32, token string) ([]*domain.Project, string, error) {
-	page, err := pagination.Parse(size, token, pagination.Fingerprint())
+	page, err := pagination.Parse(size, token, pagination.UUIDKey, p.OrganisationID, pagination.Fingerprint())
 	if err != nil {
 		return nil, "", err
 	}
@@ -277,7 +277,7 @@ func (a *App) ListIndicators(ctx context.Context, p auth.Principal, projectID st
 	if err != nil {
 		return nil, "", err
 	}
-	page, err := pagination.Parse(size, token, pagination.Fingerprint(pr.ID))
+	page, err := pagination.Parse(size, token, pagination.TextKey, p.OrganisationID, pagination.Fingerprint(pr.ID))
 	if err != nil {
 		return nil, "", err
 	}

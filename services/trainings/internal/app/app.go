@@ -201,7 +201,7 @@ func (a *App) ListTrainingEvents(ctx context.Context, p auth.Principal, f domain
 	if err := f.Validate(); err != nil {
 		return nil, "", err
 	}
-	page, err := pagination.Parse(size, token, pagination.Fingerprint(f.ProjectID, f.Type, f.From.String(), f.To.String()))
+	page, err := pagination.Parse(size, token, pagination.UUIDKey, p.OrganisationID, pagination.Fingerprint(f.ProjectID, f.Type, f.From.String(), f.To.String()))
 	if err != nil {
 		return nil, "", err
 	}
@@ -260,7 +260,7 @@ func (a *App) CreateSession(ctx context.Context, p auth.Principal, eventID strin
 // ListSessions lists the sessions of an event the caller organises, in
 // programme order.
 func (a *App) ListSessions(ctx context.Context, p auth.Principal, eventID string, size int32, token string) ([]*domain.Session, string, error) {
-	e, page, err := a.eventPage(ctx, p, eventID, size, token)
+	e, page, err := a.eventPage(ctx, p, eventID, size, token, sessionKey)
 	if err != nil {
 		return nil, "", err
 	}
@@ -284,13 +284,16 @@ func (a *App) DeleteSession(ctx context.Context, p auth.Principal, eventID, id s
 	return a.repo.DeleteSession(ctx, e.ID, ids.Normalize(id))
 }
 
+// sessionKey is the kind of key of an event's sessions (Session.SortKey).
+var sessionKey = pagination.Key(func(s string) bool { _, _, _, ok := domain.ParseSessionKey(s); return ok })
+
 // eventPage checks the event and the page request of a list under an event.
-func (a *App) eventPage(ctx context.Context, p auth.Principal, eventID string, size int32, token string) (*domain.TrainingEvent, pagination.Page, error) {
+func (a *App) eventPage(ctx context.Context, p auth.Principal, eventID string, size int32, token string, key pagination.Key) (*domain.TrainingEvent, pagination.Page, error) {
 	if err := ids.Check("event_id", eventID); err != nil {
 		return nil, pagination.Page{}, err
 	}
 	id := ids.Normalize(eventID)
-	page, err := pagination.Parse(size, token, pagination.Fingerprint(id))
+	page, err := pagination.Parse(size, token, key, p.OrganisationID, pagination.Fingerprint(id))
 	if err != nil {
 		return nil, page, err
 	}
@@ -402,7 +405,7 @@ func (a *App) DeleteParticipant(ctx context.Context, p auth.Principal, eventID, 
 // ListParticipants lists the participants of an event the caller organises,
 // newest first.
 func (a *App) ListParticipants(ctx context.Context, p auth.Principal, eventID string, size int32, token string) ([]*domain.Participant, string, error) {
-	e, page, err := a.eventPage(ctx, p, eventID, size, token)
+	e, page, err := a.eventPage(ctx, p, eventID, size, token, pagination.UUIDKey)
 	if err != nil {
 		return nil, "", err
 	}

@@ -146,7 +146,8 @@ func (a *App) allSessions(ctx context.Context, eventID string) ([]*domain.Sessio
 	var all []*domain.Session
 	token := ""
 	for {
-		page, err := pagination.Parse(pagination.MaxSize, token, pagination.Fingerprint(eventID))
+		// Tokens of this loop never leave the process: no organisation.
+		page, err := pagination.Parse(pagination.MaxSize, token, sessionKey, "", pagination.Fingerprint(eventID))
 		if err != nil {
 			return nil, err
 		}

@@ -95,9 +95,6 @@ func (p *Postgres) ListSubscriptions(ctx context.Context, organisationID string,
 	args := []any{organisationID, page.Limit()}
 	cond := ""
 	if page.After != "" {
-		if !ids.Valid(page.After) {
-			return nil, nil
-		}
 		args = append(args, page.After)
 		cond = " AND id < $3"
 	}
@@ -180,9 +177,6 @@ func (p *Postgres) ListDeliveries(ctx context.Context, subscriptionID, status st
 		cond += " AND d.status = $" + strconv.Itoa(len(args))
 	}
 	if page.After != "" {
-		if !ids.Valid(page.After) {
-			return nil, nil
-		}
 		args = append(args, page.After)
 		cond += " AND d.id < $" + strconv.Itoa(len(args))
 	}

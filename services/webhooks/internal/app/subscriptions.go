@@ -46,7 +46,7 @@ func (a *App) subscription(ctx context.Context, p auth.Principal, field, id stri
 
 // ListSubscriptions lists the caller's subscriptions, newest first.
 func (a *App) ListSubscriptions(ctx context.Context, p auth.Principal, size int32, token string) ([]*domain.Subscription, string, error) {
-	page, err := pagination.Parse(size, token, pagination.Fingerprint("webhooks"))
+	page, err := pagination.Parse(size, token, pagination.UUIDKey, p.OrganisationID, pagination.Fingerprint("webhooks"))
 	if err != nil {
 		return nil, "", err
 	}
@@ -126,7 +126,7 @@ func (a *App) ListDeliveries(ctx context.Context, p auth.Principal, subscription
 	if err != nil {
 		return nil, "", err
 	}
-	page, err := pagination.Parse(size, token, pagination.Fingerprint(s.ID, status))
+	page, err := pagination.Parse(size, token, pagination.UUIDKey, p.OrganisationID, pagination.Fingerprint(s.ID, status))
 	if err != nil {
 		return nil, "", err
 	}
