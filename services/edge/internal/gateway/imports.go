@@ -2,11 +2,13 @@ package gateway
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"strings"
 
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	impv1 "github.com/spona/spona/gen/go/spona/imports/v1"
+	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/pagination"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -50,7 +52,9 @@ func (f importsFanout) ListImports(ctx context.Context, in *impv1.ListImportsReq
 	p, _ := Caller(ctx)
 	page, err := pagination.Parse(in.GetPageSize(), in.GetPageToken(), pagination.UUIDKey, p.OrganisationID, pagination.Fingerprint("imports"))
 	if err != nil {
-		return nil, err
+		// A field violation, as a status the gateway writes with its
+		// details (ToStatus logs only errors it cannot classify).
+		return nil, grpcx.ToStatus(ctx, slog.Default(), err)
 	}
 	var all []*impv1.Import
 	more := false

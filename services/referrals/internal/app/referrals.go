@@ -143,11 +143,13 @@ func (a *App) ListReferrals(ctx context.Context, p audit.Actor, f domain.Referra
 
 // ListEvents lists the transitions of a referral the caller can see.
 func (a *App) ListEvents(ctx context.Context, p audit.Actor, referralID string, size int32, token string) ([]domain.Event, string, error) {
-	r, err := a.referral(ctx, p, referralID)
+	// The token first: another organisation's is refused as such, before
+	// the referral is looked for.
+	page, err := pagination.Parse(size, token, pagination.IntKey, p.OrganisationID, pagination.Fingerprint(ids.Normalize(referralID)))
 	if err != nil {
 		return nil, "", err
 	}
-	page, err := pagination.Parse(size, token, pagination.IntKey, p.OrganisationID, pagination.Fingerprint(r.ID))
+	r, err := a.referral(ctx, p, referralID)
 	if err != nil {
 		return nil, "", err
 	}

@@ -273,11 +273,13 @@ func (a *App) GetIndicator(ctx context.Context, p auth.Principal, projectID, id 
 
 // ListIndicators lists a readable project's indicators by code.
 func (a *App) ListIndicators(ctx context.Context, p auth.Principal, projectID string, size int32, token string) ([]*domain.Indicator, string, error) {
-	pr, err := a.GetProject(ctx, p, projectID)
+	// The token first: another organisation's is refused as such, before
+	// the project is looked for.
+	page, err := pagination.Parse(size, token, pagination.TextKey, p.OrganisationID, pagination.Fingerprint(ids.Normalize(projectID)))
 	if err != nil {
 		return nil, "", err
 	}
-	page, err := pagination.Parse(size, token, pagination.TextKey, p.OrganisationID, pagination.Fingerprint(pr.ID))
+	pr, err := a.GetProject(ctx, p, projectID)
 	if err != nil {
 		return nil, "", err
 	}

@@ -122,11 +122,13 @@ func (a *App) RotateSecret(ctx context.Context, p auth.Principal, id string) (*d
 // ListDeliveries lists the deliveries of one of the caller's subscriptions,
 // newest first.
 func (a *App) ListDeliveries(ctx context.Context, p auth.Principal, subscriptionID, status string, size int32, token string) ([]*domain.Delivery, string, error) {
-	s, err := a.subscription(ctx, p, "webhook_id", subscriptionID)
+	// The token first: another organisation's is refused as such, before
+	// the subscription is looked for.
+	page, err := pagination.Parse(size, token, pagination.UUIDKey, p.OrganisationID, pagination.Fingerprint(ids.Normalize(subscriptionID), status))
 	if err != nil {
 		return nil, "", err
 	}
-	page, err := pagination.Parse(size, token, pagination.UUIDKey, p.OrganisationID, pagination.Fingerprint(s.ID, status))
+	s, err := a.subscription(ctx, p, "webhook_id", subscriptionID)
 	if err != nil {
 		return nil, "", err
 	}
