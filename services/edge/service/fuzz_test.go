@@ -294,9 +294,12 @@ func FuzzPageToken(f *testing.F) {
 		}
 		tok := after
 		if wellFormed {
-			// The fingerprint of the unfiltered list: what a real token
-			// of this route carries.
-			raw, _ := json.Marshal(map[string]string{"a": after, "q": e.fingerprint(t, path)})
+			// The fingerprints of the unfiltered list and of the
+			// caller's organisation: what a real token of this route
+			// carries.
+			fp := e.fingerprint(t, path)
+			fp["a"] = after
+			raw, _ := json.Marshal(fp)
 			tok = base64.RawURLEncoding.EncodeToString(raw)
 		}
 		r, err := e.c.Try("GET", path+"?page_size=1&page_token="+url.QueryEscape(tok), nil)
@@ -304,21 +307,23 @@ func FuzzPageToken(f *testing.F) {
 	})
 }
 
-// fingerprint learns the filter fingerprint of path's unfiltered list from
-// a real next-page token (creating rows when needed is the fixtures' job).
-func (e *fuzzEnv) fingerprint(t *testing.T, path string) string {
+// fingerprint learns the fingerprints (filters, organisation) of path's
+// unfiltered list from a real next-page token (creating rows when needed is
+// the fixtures' job); an empty map when there is none.
+func (e *fuzzEnv) fingerprint(t *testing.T, path string) map[string]string {
 	r := e.c.Do(t, "GET", path+"?page_size=1", nil)
 	next := r.Str("next_page_token")
+	tok := map[string]string{}
 	if next == "" {
-		return ""
+		return tok
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(next)
 	if err != nil {
 		t.Fatalf("next_page_token %q is not base64: %v", next, err)
 	}
-	var tok map[string]string
 	_ = json.Unmarshal(raw, &tok)
-	return tok["q"]
+	delete(tok, "a")
+	return tok
 }
 
 // FuzzIdempotencyKey: any key is either refused with 400 or, replayed with
