@@ -94,15 +94,8 @@ func TestAcceptedReferralsStay(t *testing.T) {
 // year, the database server's UTC day).
 func TestReferralDayInReportZone(t *testing.T) {
 	s := start(t)
-	a, b := s.org(t, "Sender"), s.org(t, "Receiver")
-	ctxA, ctxB := partner(t, a), partner(t, b)
-	project := s.project(t, ctxA, nil, nil)
-	var refs []string
-	for range 3 {
-		id, _, _ := s.projectReferral(t, ctxA, project, b)
-		s.must(t, ctxB, "accept", id)
-		refs = append(refs, id)
-	}
+	st := acceptedReferrals(t, s, 3, "accept")
+	ctxA, project, refs := st.ctxA, st.project, st.refs
 	// The clock cannot be set through the API: the times are moved in the
 	// table. Sent and accepted late on New Year's Eve (UTC and Belgrade
 	// alike) but one accepted at 00:30 on New Year's Day in Belgrade (23:30
@@ -132,16 +125,8 @@ func TestReferralDayInReportZone(t *testing.T) {
 // migrated them.
 func TestStageTimesMigration(t *testing.T) {
 	s := start(t)
-	a, b := s.org(t, "Sender"), s.org(t, "Receiver")
-	ctxA, ctxB := partner(t, a), partner(t, b)
-	project := s.project(t, ctxA, nil, nil)
-	var refs []string
-	for range 3 {
-		id, _, _ := s.projectReferral(t, ctxA, project, b)
-		s.must(t, ctxB, "accept", id)
-		s.must(t, ctxB, "start", id)
-		refs = append(refs, id)
-	}
+	st := acceptedReferrals(t, s, 3, "accept", "start")
+	b, ctxA, ctxB, project, refs := st.b, st.ctxA, st.ctxB, st.project, st.refs
 	s.must(t, ctxB, "complete", refs[0])
 	s.must(t, ctxA, "cancel", refs[1])
 	s.projectReferral(t, ctxA, project, b) // sent only
@@ -165,4 +150,28 @@ func TestStageTimesMigration(t *testing.T) {
 		(SELECT min(create_time) FROM referrals.referral_events e WHERE e.referral_id = r.id AND e.to_status = 'accepted')`).Scan(&mismatched); err != nil || mismatched != 0 {
 		t.Errorf("%d referrals with an accept time other than their history's (%v)", mismatched, err)
 	}
+}
+
+// staged is a project of a sender (A) with n referrals to a receiver (B)
+// taken by B through actions.
+type staged struct {
+	b          string
+	ctxA, ctxB context.Context
+	project    string
+	refs       []string
+}
+
+func acceptedReferrals(t *testing.T, s *stack, n int, actions ...string) staged {
+	t.Helper()
+	a, b := s.org(t, "Sender"), s.org(t, "Receiver")
+	st := staged{b: b, ctxA: partner(t, a), ctxB: partner(t, b)}
+	st.project = s.project(t, st.ctxA, nil, nil)
+	for range n {
+		id, _, _ := s.projectReferral(t, st.ctxA, st.project, b)
+		for _, act := range actions {
+			s.must(t, st.ctxB, act, id)
+		}
+		st.refs = append(st.refs, id)
+	}
+	return st
 }
