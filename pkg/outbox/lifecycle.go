@@ -45,8 +45,10 @@ func PersonEvents(c PersonCopies) Handler {
 			if err := c.ForgetBeneficiary(ctx, append([]string{ev.GetAggregateId()}, Strs(ev, "merged_ids")...)); err != nil {
 				return err
 			}
-			if h, ok := c.(HouseholdCopies); ok && len(Strs(ev, "household_ids")) > 0 {
-				return h.ForgetHouseholds(ctx, Strs(ev, "household_ids"))
+			if h, ok := c.(HouseholdCopies); ok {
+				if households := Strs(ev, "household_ids"); len(households) > 0 {
+					return h.ForgetHouseholds(ctx, households)
+				}
 			}
 			return nil
 		case events.BeneficiaryMerged:
