@@ -46,16 +46,16 @@ func (b *BeneficiariesGRPC) CheckVisible(ctx context.Context, beneficiaryID stri
 	return grpcx.FromDownstream(err, "beneficiary", beneficiaryID)
 }
 
-// cohortChunk bounds the persons of one CountBeneficiaries call (the
+// cohortChunk bounds the entries of one CountBeneficiaries call (the
 // beneficiaries service takes at most 20,000, about 1 MB).
 const cohortChunk = 20000
 
 // CountCohorts implements app.Beneficiaries: the cohorts go in calls of at
-// most cohortChunk persons (a cohort may be split over calls: each person
-// is in one of them, so its counts add up), under a principal of this
-// service with the internal scope beneficiaries.count only. A member's age
-// year goes only when counted by age band, their legal status date only
-// when counted by legal status.
+// most cohortChunk entries (a cohort may be split over calls: each person
+// is in one of them, with all of their entries, so its counts add up),
+// under a principal of this service with the internal scope
+// beneficiaries.count only. A member's age year goes only when counted by
+// age band, their legal status date only when counted by legal status.
 func (b *BeneficiariesGRPC) CountCohorts(ctx context.Context, cohorts []domain.Cohort, groupBy []string) (aggregate.Aggregate, error) {
 	caller := auth.Caller(ctx)
 	cctx := auth.Delegate(ctx, caller.OrganisationID, caller.ClientID)
@@ -82,28 +82,24 @@ func (b *BeneficiariesGRPC) CountCohorts(ctx context.Context, cohorts []domain.C
 	byStatus := slices.Contains(groupBy, domain.DimLegalStatus)
 	n := 0
 	for _, c := range cohorts {
-		for start := 0; start < len(c.Members); {
-			end := min(len(c.Members), start+cohortChunk-n)
-			pc := &benv1.BeneficiaryCohort{Labels: c.Labels}
-			for _, m := range c.Members[start:end] {
-				cb := &benv1.CountedBeneficiary{BeneficiaryId: m.BeneficiaryID, OrganisationIds: m.Organisers}
-				if byAge {
-					cb.AgeYear = intconv.Int32(m.AgeYear)
+		pc := &benv1.BeneficiaryCohort{Labels: c.Labels}
+		for _, m := range c.Members {
+			entries := memberEntries(m, byAge, byStatus)
+			if n > 0 && (n+len(entries) > cohortChunk || len(req.Cohorts) == maxCohorts) {
+				if len(pc.Beneficiaries) > 0 {
+					req.Cohorts = append(req.Cohorts, pc)
 				}
-				if byStatus {
-					cb.LegalStatusDate = m.StatusDate.String()
-				}
-				pc.Beneficiaries = append(pc.Beneficiaries, cb)
-			}
-			req.Cohorts = append(req.Cohorts, pc)
-			n += end - start
-			start = end
-			if n == cohortChunk || len(req.Cohorts) == maxCohorts {
 				if err := send(req); err != nil {
 					return aggregate.Aggregate{}, err
 				}
 				req, n = &benv1.CountBeneficiariesRequest{GroupBy: groupBy}, 0
+				pc = &benv1.BeneficiaryCohort{Labels: c.Labels}
 			}
+			pc.Beneficiaries = append(pc.Beneficiaries, entries...)
+			n += len(entries)
+		}
+		if len(pc.Beneficiaries) > 0 {
+			req.Cohorts = append(req.Cohorts, pc)
 		}
 	}
 	if len(req.Cohorts) > 0 {
@@ -121,6 +117,35 @@ func (b *BeneficiariesGRPC) CountCohorts(ctx context.Context, cohorts []domain.C
 
 // maxCohorts bounds the cohorts of one CountBeneficiaries call.
 const maxCohorts = 1000
+
+// memberOrganisations bounds the organisations named with one entry of a
+// cohort (the beneficiaries service takes at most 100).
+const memberOrganisations = 100
+
+// memberEntries gives a member as the entries of a cohort: one, or one per
+// memberOrganisations of the organisers named with them when there are
+// more. The beneficiaries service counts a person given in several entries
+// of one cohort once, as seen when one of the entries' organisations sees
+// them, so the entries go in the same call (CountCohorts never splits
+// them).
+func memberEntries(m domain.CohortMember, byAge, byStatus bool) []*benv1.CountedBeneficiary {
+	var entries []*benv1.CountedBeneficiary
+	for orgs := range slices.Chunk(m.Organisers, memberOrganisations) {
+		entries = append(entries, &benv1.CountedBeneficiary{BeneficiaryId: m.BeneficiaryID, OrganisationIds: orgs})
+	}
+	if len(entries) == 0 {
+		entries = append(entries, &benv1.CountedBeneficiary{BeneficiaryId: m.BeneficiaryID})
+	}
+	for _, cb := range entries {
+		if byAge {
+			cb.AgeYear = intconv.Int32(m.AgeYear)
+		}
+		if byStatus {
+			cb.LegalStatusDate = m.StatusDate.String()
+		}
+	}
+	return entries
+}
 
 // labelKey identifies a group by its labels.
 func labelKey(labels map[string]string) string {

@@ -28,7 +28,7 @@ const (
 type CountBeneficiariesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Groups of persons, each counted on its own: at most 1,000 cohorts and
-	// 20,000 persons in all per call.
+	// 20,000 entries (beneficiaries) in all per call.
 	Cohorts []*BeneficiaryCohort `protobuf:"bytes,1,rep,name=cohorts,proto3" json:"cohorts,omitempty"`
 	// Dimensions of the person to count by: "sex", "age_band" (UNHCR bands
 	// 0-4, 5-11, 12-17, 18-59, 60+, as in CountAssistedBeneficiaries: the age
@@ -145,7 +145,9 @@ func (x *BeneficiaryCohort) GetBeneficiaries() []*CountedBeneficiary {
 type CountedBeneficiary struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
-	// At most 100.
+	// At most 100. A person known through more organisations is given in
+	// several entries of the cohort, in one call: they are counted once, and
+	// seen when one of the entries' organisations sees them.
 	OrganisationIds []string `protobuf:"bytes,2,rep,name=organisation_ids,json=organisationIds,proto3" json:"organisation_ids,omitempty"`
 	// The year the person's age is taken in: the age they reach that year,
 	// from their birth year (e.g. the year of the first event of the cohort
