@@ -29,7 +29,7 @@ func (a *App) CreateDocument(ctx context.Context, act Actor, beneficiaryID strin
 		}
 		if !born.IsZero() && !b.BirthDate.IsZero() && born != b.BirthDate {
 			var v errs.Violations
-			v.Add("document.number", "encodes birth date %s, but the beneficiary's is %s", born, b.BirthDate)
+			v.Add("document.number", "encodes another birth date than the beneficiary's (a JMBG starts with the birth date, DDMMYYY)")
 			return v.Err()
 		}
 		d.ID, d.BeneficiaryID, d.OrganisationID = ids.New(), b.ID, act.OrganisationID

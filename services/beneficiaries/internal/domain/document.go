@@ -80,7 +80,7 @@ func ValidateDocuments(v *errs.Violations, prefix string, docs []*Document, birt
 		field := fmt.Sprintf("%sdocuments[%d]", prefix, i)
 		born := d.Validate(v, field)
 		if !born.IsZero() && !birth.IsZero() && born != birth {
-			v.Add(field+".number", "encodes birth date %s, but birth_date is %s", born, birth)
+			v.Add(field+".number", "encodes another birth date than birth_date (a JMBG starts with the birth date, DDMMYYY)")
 		}
 		k := d.Type + "/" + d.IssuingCountry + "/" + d.Number
 		if seen[k] {
