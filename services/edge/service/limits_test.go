@@ -67,3 +67,40 @@ func TestFailedAuthenticationsPerAddress(t *testing.T) {
 	// No credential at all is still told what is missing.
 	c.As("").Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 401)
 }
+
+// TestFailedAuthenticationsFromManyAddresses: an attacker failing from
+// more addresses than the limiter keeps (10,000) does not lock anybody
+// else out: an address that never failed is never refused before its key
+// is looked at. IPv6 addresses count by their /64.
+func TestFailedAuthenticationsFromManyAddresses(t *testing.T) {
+	const burst = 20
+	s := edgetest.Start(t, func(c *service.Config) {
+		c.AuthFailureRate = 0.01 // practically no refill during the test
+		c.AuthFailureBurst = burst
+		c.HTTP.TrustedProxies = []string{"127.0.0.1"} // clients told by X-Forwarded-For
+	})
+	good := s.CreateKey(t, "partner", "Many Addresses NGO")
+	c := resttest.New(s.URL, "")
+	from := func(addr, key string) resttest.Response {
+		return c.As(key).Do(t, "GET", "/v1/beneficiaries", nil, "X-Forwarded-For", addr)
+	}
+	// One made-up key (no database query) from each of 10,030 addresses.
+	answers := map[int]int{}
+	for i := range 10030 {
+		answers[from("10."+strconv.Itoa(i>>16)+"."+strconv.Itoa(i>>8&255)+"."+strconv.Itoa(i&255), "garbage").Status]++
+	}
+	if answers[401] != 10030 {
+		t.Errorf("one made-up key from each of 10,030 addresses: %v, want 401 to each", answers)
+	}
+	for _, addr := range []string{"203.0.113.5", "203.0.113.6", "2001:db8:ffff::1"} {
+		if r := from(addr, good.Key); r.Status != 200 {
+			t.Errorf("valid key from %s, which never failed: %d %s", addr, r.Status, r.Raw)
+		}
+	}
+	// Failures from one /64, each from another address, share its bucket.
+	for i := range burst {
+		from("2001:db8:1:2::"+strconv.FormatInt(int64(i+1), 16), "garbage").Must(t, 401)
+	}
+	from("2001:db8:1:2:ffff::1", good.Key).Must(t, 429)
+	from("2001:db8:1:3::1", good.Key).Must(t, 200)
+}

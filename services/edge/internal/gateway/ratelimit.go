@@ -1,8 +1,10 @@
 package gateway
 
 import (
+	"container/list"
 	"math"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -27,20 +29,22 @@ type RateLimit struct {
 }
 
 type bucket struct {
+	key  string
 	lim  *rate.Limiter
 	seen time.Time
 }
 
-// buckets keeps one token bucket per key, in bounded memory: idle buckets
-// are evicted, and when the table is full of active keys the newcomers share
-// one overflow bucket instead of growing it.
+// buckets keeps one token bucket per key, in bounded memory: the table is
+// ordered by last use, buckets idle for IdleTTL are dropped, and when the
+// table is full a newcomer takes the place of the idlest key (which starts
+// again with a full bucket if it comes back). No key ever shares a bucket
+// with another.
 type buckets struct {
-	cfg       RateLimit
-	now       func() time.Time
-	mu        sync.Mutex
-	table     map[string]*bucket
-	overflow  *rate.Limiter
-	lastSweep time.Time
+	cfg   RateLimit
+	now   func() time.Time
+	mu    sync.Mutex
+	table map[string]*list.Element // of *bucket
+	order list.List                // front: the last used
 }
 
 func newBuckets(cfg RateLimit) *buckets {
@@ -56,36 +60,44 @@ func newBuckets(cfg RateLimit) *buckets {
 	if cfg.IdleTTL <= 0 {
 		cfg.IdleTTL = 10 * time.Minute
 	}
-	return &buckets{
-		cfg: cfg, now: time.Now, table: map[string]*bucket{},
-		overflow: rate.NewLimiter(rate.Limit(cfg.RPS), cfg.Burst),
-	}
+	return &buckets{cfg: cfg, now: time.Now, table: map[string]*list.Element{}}
 }
 
-// get returns key's bucket, creating it.
-func (l *buckets) get(key string, now time.Time) *rate.Limiter {
+// get returns key's bucket; a key without one gets one when create is
+// set, else nil.
+func (l *buckets) get(key string, now time.Time, create bool) *rate.Limiter {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b := l.table[key]
-	if b == nil {
-		if now.Sub(l.lastSweep) > l.cfg.IdleTTL/4 || len(l.table) >= l.cfg.MaxClients {
-			l.sweep(now)
+	for e := l.order.Back(); e != nil && now.Sub(e.Value.(*bucket).seen) > l.cfg.IdleTTL; e = l.order.Back() {
+		l.drop(e)
+	}
+	e := l.table[key]
+	if e == nil {
+		if !create {
+			return nil
 		}
 		if len(l.table) >= l.cfg.MaxClients {
-			return l.overflow
+			l.drop(l.order.Back())
 		}
-		b = &bucket{lim: rate.NewLimiter(rate.Limit(l.cfg.RPS), l.cfg.Burst)}
-		l.table[key] = b
+		e = l.order.PushFront(&bucket{key: key, lim: rate.NewLimiter(rate.Limit(l.cfg.RPS), l.cfg.Burst)})
+		l.table[key] = e
+	} else {
+		l.order.MoveToFront(e)
 	}
+	b := e.Value.(*bucket)
 	b.seen = now
 	return b.lim
+}
+
+func (l *buckets) drop(e *list.Element) {
+	delete(l.table, l.order.Remove(e).(*bucket).key)
 }
 
 // reserve takes a token for key; it returns 0 when the request may go
 // ahead, or how long the caller has to wait.
 func (l *buckets) reserve(key string) time.Duration {
 	now := l.now()
-	r := l.get(key, now).ReserveN(now, 1)
+	r := l.get(key, now, true).ReserveN(now, 1)
 	if !r.OK() {
 		return time.Second
 	}
@@ -97,24 +109,19 @@ func (l *buckets) reserve(key string) time.Duration {
 }
 
 // exhausted reports how long key must wait for a token, without taking one
-// (0: a token is there).
+// (0: a token is there). A key without a bucket has a full one: none is
+// made for it.
 func (l *buckets) exhausted(key string) time.Duration {
 	now := l.now()
-	lim := l.get(key, now)
+	lim := l.get(key, now, false)
+	if lim == nil {
+		return 0
+	}
 	missing := 1 - lim.TokensAt(now)
 	if missing <= 0 {
 		return 0
 	}
 	return time.Duration(missing / float64(lim.Limit()) * float64(time.Second))
-}
-
-func (l *buckets) sweep(now time.Time) {
-	l.lastSweep = now
-	for k, b := range l.table {
-		if now.Sub(b.seen) > l.cfg.IdleTTL {
-			delete(l.table, k)
-		}
-	}
 }
 
 // tooMany answers 429 with Retry-After (whole seconds, at least 1).
@@ -143,7 +150,9 @@ func rateLimit(l *buckets) Middleware {
 
 // failures limits failed authentications per client address: each failure
 // takes a token, and an address without tokens is refused (429) before its
-// credential is looked at, so guessing keys costs no database query.
+// credential is looked at, so guessing keys costs no database query. Only
+// failures make buckets: an address that never failed is never refused,
+// however many other addresses fail.
 type failures struct{ b *buckets }
 
 func newFailures(cfg RateLimit) *failures {
@@ -153,11 +162,26 @@ func newFailures(cfg RateLimit) *failures {
 	return nil
 }
 
+// clientAddr is what r's client is counted by: its address, or for IPv6
+// its /64 (the block one host or subscriber is given), so one host cannot
+// pose as 2^64 clients.
 func clientAddr(r *http.Request) string {
-	if ip := httpserver.ClientIP(r); ip != "" {
-		return ip
+	ip := httpserver.ClientIP(r) // set by the server; else the peer's
+	if ip == "" {
+		ip = r.RemoteAddr
+		if ap, err := netip.ParseAddrPort(ip); err == nil {
+			ip = ap.Addr().String()
+		}
 	}
-	return r.RemoteAddr
+	a, err := netip.ParseAddr(ip)
+	switch {
+	case err != nil:
+		return ip
+	case a.Unmap().Is4():
+		return a.Unmap().String()
+	default:
+		return netip.PrefixFrom(a, 64).Masked().String()
+	}
 }
 
 // refused reports how long r's address must wait; 0 when it may try.
