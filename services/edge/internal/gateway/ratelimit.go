@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"container/list"
 	"math"
 	"net/http"
 	"net/netip"
@@ -29,9 +28,10 @@ type RateLimit struct {
 }
 
 type bucket struct {
-	key  string
-	lim  *rate.Limiter
-	seen time.Time
+	key        string
+	lim        *rate.Limiter
+	seen       time.Time
+	prev, next *bucket // in the order of last use
 }
 
 // buckets keeps one token bucket per key, in bounded memory: the table is
@@ -43,8 +43,8 @@ type buckets struct {
 	cfg   RateLimit
 	now   func() time.Time
 	mu    sync.Mutex
-	table map[string]*list.Element // of *bucket
-	order list.List                // front: the last used
+	table map[string]*bucket
+	order bucket // ring of the table's buckets: next the last used, prev the idlest
 }
 
 func newBuckets(cfg RateLimit) *buckets {
@@ -60,7 +60,9 @@ func newBuckets(cfg RateLimit) *buckets {
 	if cfg.IdleTTL <= 0 {
 		cfg.IdleTTL = 10 * time.Minute
 	}
-	return &buckets{cfg: cfg, now: time.Now, table: map[string]*list.Element{}}
+	l := &buckets{cfg: cfg, now: time.Now, table: map[string]*bucket{}}
+	l.order.prev, l.order.next = &l.order, &l.order
+	return l
 }
 
 // get returns key's bucket; a key without one gets one when create is
@@ -68,29 +70,33 @@ func newBuckets(cfg RateLimit) *buckets {
 func (l *buckets) get(key string, now time.Time, create bool) *rate.Limiter {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for e := l.order.Back(); e != nil && now.Sub(e.Value.(*bucket).seen) > l.cfg.IdleTTL; e = l.order.Back() {
-		l.drop(e)
+	for b := l.order.prev; b != &l.order && now.Sub(b.seen) > l.cfg.IdleTTL; b = l.order.prev {
+		l.drop(b)
 	}
-	e := l.table[key]
-	if e == nil {
-		if !create {
-			return nil
-		}
+	b := l.table[key]
+	switch {
+	case b != nil:
+		b.unlink()
+	case !create:
+		return nil
+	default:
 		if len(l.table) >= l.cfg.MaxClients {
-			l.drop(l.order.Back())
+			l.drop(l.order.prev)
 		}
-		e = l.order.PushFront(&bucket{key: key, lim: rate.NewLimiter(rate.Limit(l.cfg.RPS), l.cfg.Burst)})
-		l.table[key] = e
-	} else {
-		l.order.MoveToFront(e)
+		b = &bucket{key: key, lim: rate.NewLimiter(rate.Limit(l.cfg.RPS), l.cfg.Burst)}
+		l.table[key] = b
 	}
-	b := e.Value.(*bucket)
+	b.prev, b.next = &l.order, l.order.next
+	b.next.prev, l.order.next = b, b
 	b.seen = now
 	return b.lim
 }
 
-func (l *buckets) drop(e *list.Element) {
-	delete(l.table, l.order.Remove(e).(*bucket).key)
+func (b *bucket) unlink() { b.prev.next, b.next.prev = b.next, b.prev }
+
+func (l *buckets) drop(b *bucket) {
+	b.unlink()
+	delete(l.table, b.key)
 }
 
 // reserve takes a token for key; it returns 0 when the request may go
