@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -154,6 +156,68 @@ func TestVerify(t *testing.T) {
 	v.now = func() time.Time { return soon.Add(time.Second) }
 	if _, err := v.Verify(context.Background(), key2); !errors.Is(err, auth.ErrInvalidCredential) {
 		t.Fatalf("expired key accepted: %v", err)
+	}
+}
+
+// heldStore answers a look-up with the key as it was when the query
+// began (its snapshot), once release is closed: a query in flight while a
+// revocation commits.
+type heldStore struct {
+	*memStore
+	started chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (s *heldStore) KeyByLookupID(ctx context.Context, id string) (*Key, error) {
+	k, err := s.memStore.KeyByLookupID(ctx, id)
+	s.once.Do(func() { close(s.started) })
+	<-s.release
+	return k, err
+}
+
+// waiting waits until n goroutines are inside singleflight's Do (running
+// the query or waiting for it).
+func waiting(t *testing.T, n int) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	for range 10000 {
+		if strings.Count(string(buf[:runtime.Stack(buf, true)]), "singleflight.(*Group).Do(") >= n {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("%d look-ups never shared a query", n)
+}
+
+// TestJoinedQueryBeforeRevocationIsNotCached: request A's look-up reads
+// the key before its revocation commits; the revocation's notification is
+// handled; request B joins A's query (singleflight) and gets A's answer.
+// Neither may cache it: the next request reads the store again and is
+// refused.
+func TestJoinedQueryBeforeRevocationIsNotCached(t *testing.T) {
+	mem := newMemStore()
+	key, lookup, hash := Generate()
+	mem.keys[lookup] = &Key{ID: "k1", ClientID: "c1", OrganisationID: "org", Scopes: []string{auth.ScopeReferralsRead}, LookupID: lookup, SecretHash: hash}
+	store := &heldStore{memStore: mem, started: make(chan struct{}), release: make(chan struct{})}
+	v := NewVerifier(store, time.Hour, time.Hour)
+	listening(t, v)
+	verify := func(out chan<- error) { _, err := v.Verify(context.Background(), key); out <- err }
+	a, b := make(chan error, 1), make(chan error, 1)
+	go verify(a)
+	<-store.started // A has read the key
+	mem.edit(lookup, func(k *Key) { now := time.Now(); k.RevokeTime = &now })
+	go verify(b)
+	waiting(t, 2) // B has joined A's query
+	close(store.release)
+	if errA, errB := <-a, <-b; errA != nil || errB != nil {
+		t.Fatalf("the query begun before the revocation: A %v, B %v", errA, errB)
+	}
+	if _, err := v.Verify(context.Background(), key); !errors.Is(err, auth.ErrInvalidCredential) {
+		t.Fatalf("revoked key accepted after its notification (cached from a query begun before it): %v", err)
+	}
+	if mem.queries() != 2 {
+		t.Errorf("%d queries, want 2 (A and B's shared one, then the store read again)", mem.queries())
 	}
 }
 

@@ -74,6 +74,13 @@ func entry(k *Key) cached {
 	return cached{k: k, p: p}
 }
 
+// read is a store's answer (k nil: no key has the lookup id) and the
+// verifier's generation when the query started.
+type read struct {
+	k   *Key
+	gen uint64
+}
+
 // maxCached bounds each cache; a full cache is emptied and refilled.
 const maxCached = 10000
 
@@ -163,7 +170,7 @@ func (v *Verifier) Flush(ctx context.Context) error {
 func (v *Verifier) lookup(ctx context.Context, lookupID string) (cached, error) {
 	now := v.now()
 	v.mu.Lock()
-	listening, gen := v.listening, v.gen
+	listening := v.listening
 	e, hit := v.known[lookupID]
 	until, miss := v.unknown[lookupID]
 	v.mu.Unlock()
@@ -173,20 +180,29 @@ func (v *Verifier) lookup(ctx context.Context, lookupID string) (cached, error) 
 	case listening && miss && now.Before(until):
 		return cached{}, nil
 	}
+	// The generation is the one the query starts under, taken inside the
+	// shared function: a caller joining a query begun before a change
+	// (whose notification it has seen) gets that query's generation, not
+	// its own, and so does not cache the older answer.
 	res, err, _ := v.group.Do(lookupID, func() (any, error) {
-		return v.store.KeyByLookupID(ctx, lookupID)
+		v.mu.Lock()
+		gen := v.gen
+		v.mu.Unlock()
+		k, err := v.store.KeyByLookupID(ctx, lookupID)
+		return read{k: k, gen: gen}, err
 	})
 	if err != nil {
 		return cached{}, err
 	}
-	k, ok := res.(*Key) // the store's answer, nil when no key has lookupID
+	r, ok := res.(read)
 	if !ok {
 		return cached{}, fmt.Errorf("keys: lookup of %s answered %T", lookupID, res)
 	}
+	k := r.k
 	e = entry(k)
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if !v.listening || v.gen != gen {
+	if !v.listening || v.gen != r.gen {
 		return e, nil // something changed meanwhile: do not cache what was read before
 	}
 	if k == nil {
