@@ -26,9 +26,7 @@ import (
 func TestAssistanceByTeamAndLocation(t *testing.T) {
 	s := startSystem(t)
 	orgA, orgB := s.orgID(t, "Organisation A"), s.orgID(t, "Organisation B")
-	s.call(t, "PATCH", "/v1/organisations/"+orgA+"?update_mask=organisation_identifier", s.keyA,
-		map[string]any{"organisation_identifier": "RS-APR-17123456",
-			"etag": s.call(t, "GET", "/v1/organisations/"+orgA, s.keyA, nil).must(t, 200).str("etag")}).must(t, 200)
+	s.verifyIdentifier(t, orgA, "RS-APR-17123456")
 	newProject := func(code, title string) string {
 		return s.call(t, "POST", "/v1/projects", s.keyA, map[string]any{
 			"code": code, "titles": []any{map[string]any{"lang": "en", "text": title}},

@@ -79,6 +79,24 @@ func (s *system) createKey(t *testing.T, name, org string) string {
 	return key
 }
 
+// verifyIdentifier has the platform administrator verify organisation org
+// with its registered identifier (what its IATI exports are published
+// under), keeping its verified name, kind and country.
+func (s *system) verifyIdentifier(t *testing.T, org, identifier string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin, err := s.stack.CreateAdminKey(ctx, "verifier")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := s.call(t, "GET", "/v1/organisations/"+org, admin, nil).must(t, 200)
+	s.call(t, "POST", "/v1/organisations/"+org+":verify", admin, map[string]any{
+		"name": o.str("name"), "kind": o.str("kind"), "country": o.str("country"), "etag": o.str("etag"),
+		"organisation_identifier": identifier, "reason": "registration certificate seen",
+	}).must(t, 200)
+}
+
 type response struct {
 	Status int
 	Header http.Header

@@ -79,6 +79,8 @@ func TestOrganisationVerification(t *testing.T) {
 		{&pb.Organisation{Id: orgID, Name: "Policijska uprava"}, "name"},
 		{&pb.Organisation{Id: orgID, Kind: pb.OrganisationKind_ORGANISATION_KIND_POLICE}, "kind"},
 		{&pb.Organisation{Id: orgID, Country: "HR"}, "country"},
+		{&pb.Organisation{Id: orgID, LocalizedNames: map[string]string{"en": "Police Directorate"}}, "localized_names"},
+		{&pb.Organisation{Id: orgID, OrganisationIdentifier: "XM-DAC-41122"}, "organisation_identifier"},
 	} {
 		err := update(c.o, c.path)
 		if status.Code(err) != codes.PermissionDenied || statustest.Reason(err) != "ORGANISATION_VERIFIED" {

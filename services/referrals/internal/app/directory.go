@@ -76,6 +76,7 @@ func (a *App) UpdateOrganisation(ctx context.Context, p auth.Principal, patch *d
 		return nil, err
 	}
 	o.Normalize()
+	o.Identifier, _ = a.registry.Canonical(o.Identifier) // as stored, so the same one sent back is no change
 	if changed := before.ChangedVerified(o); before.Verified() && len(changed) > 0 {
 		return nil, &errs.Error{Kind: errs.KindPermissionDenied, Reason: domain.ReasonOrganisationVerified,
 			Message: fmt.Sprintf("the organisation is verified: its %s are changed only by the platform administrator (POST /v1/organisations/%s:verify)",
@@ -90,9 +91,23 @@ func (a *App) UpdateOrganisation(ctx context.Context, p auth.Principal, patch *d
 	return a.repo.UpdateOrganisation(ctx, o, nil)
 }
 
+// Verification is what the platform administrator vouches for when
+// verifying an organisation.
+type Verification struct {
+	Name, Kind, Country string
+	// LocalizedNames replace the organisation's when not empty.
+	LocalizedNames map[string]string
+	// Identifier replaces the organisation's registered identifier when not
+	// nil ("" clears it).
+	Identifier *string
+	Reason     string
+}
+
 // VerifyOrganisation is the platform administrator confirming (or
-// correcting) an organisation's legal name, kind and country.
-func (a *App) VerifyOrganisation(ctx context.Context, p auth.Principal, id, name, kind, country, reason, tag string) (*domain.Organisation, error) {
+// correcting) an organisation's legal name, localized names, kind, country
+// and registered identifier.
+func (a *App) VerifyOrganisation(ctx context.Context, p auth.Principal, id string, ver Verification, tag string) (*domain.Organisation, error) {
+	name, kind, country, reason := ver.Name, ver.Kind, ver.Country, ver.Reason
 	if !p.Has(auth.ScopePlatformAdmin) {
 		return nil, errs.PermissionDenied("only the platform administrator verifies organisations")
 	}
@@ -118,6 +133,12 @@ func (a *App) VerifyOrganisation(ctx context.Context, p auth.Principal, id, name
 	}
 	before := o.VerifiedDetails()
 	o.Name, o.Kind, o.Country = name, kind, country
+	if len(ver.LocalizedNames) > 0 {
+		o.LocalizedNames = ver.LocalizedNames
+	}
+	if ver.Identifier != nil {
+		o.Identifier = *ver.Identifier
+	}
 	o.Normalize()
 	if err := o.Validate(a.registry); err != nil {
 		return nil, err

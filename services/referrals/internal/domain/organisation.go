@@ -4,6 +4,7 @@ package domain
 
 import (
 	"fmt"
+	"maps"
 	"net/mail"
 	"net/url"
 	"regexp"
@@ -45,7 +46,7 @@ type Organisation struct {
 	// "" when none is known.
 	Identifier string
 	// VerifyTime is when a platform administrator verified the legal name,
-	// kind and country; nil while unverified.
+	// localized names, kind, country and identifier; nil while unverified.
 	VerifyTime *time.Time
 	CreateTime time.Time
 	UpdateTime time.Time
@@ -57,15 +58,23 @@ type Organisation struct {
 func (o *Organisation) Verified() bool { return o.VerifyTime != nil }
 
 // VerifiedFields are what verification vouches for: once an organisation is
-// verified, only the platform administrator changes them.
-var VerifiedFields = []string{"name", "kind", "country"}
+// verified, only the platform administrator changes them. The localized
+// names and the registered identifier are what donors read (IATI
+// reporting-org and iati-identifier, HSDS), so they are vouched for with the
+// legal name.
+var VerifiedFields = []string{"name", "localized_names", "kind", "country", "organisation_identifier"}
 
 // ReasonOrganisationVerified marks a refused change of a verified field.
 const ReasonOrganisationVerified = "ORGANISATION_VERIFIED"
 
 // VerifiedDetails are the verified fields' values, for the audit log.
-func (o *Organisation) VerifiedDetails() map[string]string {
-	return map[string]string{"name": o.Name, "kind": o.Kind, "country": o.Country}
+func (o *Organisation) VerifiedDetails() map[string]any {
+	names := o.LocalizedNames
+	if names == nil {
+		names = map[string]string{}
+	}
+	return map[string]any{"name": o.Name, "localized_names": names, "kind": o.Kind, "country": o.Country,
+		"organisation_identifier": o.Identifier}
 }
 
 // VerifiedChange is a verification (or re-verification with corrected
@@ -74,15 +83,27 @@ func (o *Organisation) VerifiedDetails() map[string]string {
 type VerifiedChange struct {
 	ActorOrganisationID, ActorClientID string
 	Reason                             string
-	Before, After                      map[string]string
+	Before, After                      map[string]any
 }
 
 // ChangedVerified lists the verified fields whose value differs in next.
 func (o *Organisation) ChangedVerified(next *Organisation) []string {
 	var changed []string
-	before, after := o.VerifiedDetails(), next.VerifiedDetails()
 	for _, f := range VerifiedFields {
-		if before[f] != after[f] {
+		var same bool
+		switch f {
+		case "name":
+			same = o.Name == next.Name
+		case "localized_names":
+			same = maps.Equal(o.LocalizedNames, next.LocalizedNames)
+		case "kind":
+			same = o.Kind == next.Kind
+		case "country":
+			same = o.Country == next.Country
+		case "organisation_identifier":
+			same = o.Identifier == next.Identifier
+		}
+		if !same {
 			changed = append(changed, f)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/protoenum"
+	"github.com/spona/spona/services/referrals/internal/app"
 	"github.com/spona/spona/services/referrals/internal/domain"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -100,8 +101,10 @@ func (d *Directory) UpdateOrganisation(ctx context.Context, req *pb.UpdateOrgani
 }
 
 func (d *Directory) VerifyOrganisation(ctx context.Context, req *pb.VerifyOrganisationRequest) (*pb.VerifyOrganisationResponse, error) {
-	o, err := d.app.VerifyOrganisation(ctx, auth.Caller(ctx), req.GetId(), req.GetName(), protoenum.Code(req.GetKind()),
-		req.GetCountry(), req.GetReason(), req.GetEtag())
+	o, err := d.app.VerifyOrganisation(ctx, auth.Caller(ctx), req.GetId(), app.Verification{
+		Name: req.GetName(), Kind: protoenum.Code(req.GetKind()), Country: req.GetCountry(),
+		LocalizedNames: req.GetLocalizedNames(), Identifier: req.OrganisationIdentifier, Reason: req.GetReason(),
+	}, req.GetEtag())
 	if err != nil {
 		return nil, err
 	}

@@ -199,8 +199,9 @@ type Organisation struct {
 	// identifier and refuse to export without it; the HSDS API publishes it.
 	// Unique across the directory.
 	OrganisationIdentifier string `protobuf:"bytes,16,opt,name=organisation_identifier,json=organisationIdentifier,proto3" json:"organisation_identifier,omitempty"`
-	// Whether a platform administrator verified the legal name, kind and
-	// country (reports mark organisations that are not).
+	// Whether a platform administrator verified the legal name, localized
+	// names, kind, country and registered identifier (reports mark
+	// organisations that are not).
 	Verified      bool                   `protobuf:"varint,17,opt,name=verified,proto3" json:"verified,omitempty"`
 	VerifyTime    *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=verify_time,json=verifyTime,proto3" json:"verify_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1276,9 +1277,15 @@ type VerifyOrganisationRequest struct {
 	// What the verification rests on (audited).
 	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
 	// The etag last read; a stale one is refused.
-	Etag          string `protobuf:"bytes,6,opt,name=etag,proto3" json:"etag,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Etag string `protobuf:"bytes,6,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The verified names by language tag ("en", "sr-Latn", "sr-Cyrl", "bs",
+	// "hr"); empty keeps the organisation's localized names as they are.
+	LocalizedNames map[string]string `protobuf:"bytes,7,rep,name=localized_names,json=localizedNames,proto3" json:"localized_names,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The verified registered identifier (e.g. "RS-APR-17123456"); absent
+	// keeps the organisation's current one, "" clears it.
+	OrganisationIdentifier *string `protobuf:"bytes,8,opt,name=organisation_identifier,json=organisationIdentifier,proto3,oneof" json:"organisation_identifier,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *VerifyOrganisationRequest) Reset() {
@@ -1349,6 +1356,20 @@ func (x *VerifyOrganisationRequest) GetReason() string {
 func (x *VerifyOrganisationRequest) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *VerifyOrganisationRequest) GetLocalizedNames() map[string]string {
+	if x != nil {
+		return x.LocalizedNames
+	}
+	return nil
+}
+
+func (x *VerifyOrganisationRequest) GetOrganisationIdentifier() string {
+	if x != nil && x.OrganisationIdentifier != nil {
+		return *x.OrganisationIdentifier
 	}
 	return ""
 }
@@ -1943,14 +1964,20 @@ const file_spona_referrals_v1_directory_proto_rawDesc = "" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x01R\n" +
 	"updateMask\"b\n" +
 	"\x1aUpdateOrganisationResponse\x12D\n" +
-	"\forganisation\x18\x01 \x01(\v2 .spona.referrals.v1.OrganisationR\forganisation\"\xd8\x01\n" +
+	"\forganisation\x18\x01 \x01(\v2 .spona.referrals.v1.OrganisationR\forganisation\"\xe1\x03\n" +
 	"\x19VerifyOrganisationRequest\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12\x17\n" +
 	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12=\n" +
 	"\x04kind\x18\x03 \x01(\x0e2$.spona.referrals.v1.OrganisationKindB\x03\xe0A\x02R\x04kind\x12\x1d\n" +
 	"\acountry\x18\x04 \x01(\tB\x03\xe0A\x02R\acountry\x12\x1b\n" +
 	"\x06reason\x18\x05 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x12\n" +
-	"\x04etag\x18\x06 \x01(\tR\x04etag\"b\n" +
+	"\x04etag\x18\x06 \x01(\tR\x04etag\x12j\n" +
+	"\x0flocalized_names\x18\a \x03(\v2A.spona.referrals.v1.VerifyOrganisationRequest.LocalizedNamesEntryR\x0elocalizedNames\x12<\n" +
+	"\x17organisation_identifier\x18\b \x01(\tH\x00R\x16organisationIdentifier\x88\x01\x01\x1aA\n" +
+	"\x13LocalizedNamesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x1a\n" +
+	"\x18_organisation_identifier\"b\n" +
 	"\x1aVerifyOrganisationResponse\x12D\n" +
 	"\forganisation\x18\x01 \x01(\v2 .spona.referrals.v1.OrganisationR\forganisation\"\x9f\x01\n" +
 	"\x14CreateServiceRequest\x12,\n" +
@@ -2031,7 +2058,7 @@ func file_spona_referrals_v1_directory_proto_rawDescGZIP() []byte {
 }
 
 var file_spona_referrals_v1_directory_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_spona_referrals_v1_directory_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_spona_referrals_v1_directory_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_spona_referrals_v1_directory_proto_goTypes = []any{
 	(OrganisationKind)(0),              // 0: spona.referrals.v1.OrganisationKind
 	(Weekday)(0),                       // 1: spona.referrals.v1.Weekday
@@ -2063,68 +2090,70 @@ var file_spona_referrals_v1_directory_proto_goTypes = []any{
 	nil,                                // 27: spona.referrals.v1.Organisation.LocalizedDescriptionsEntry
 	nil,                                // 28: spona.referrals.v1.Service.LocalizedNamesEntry
 	nil,                                // 29: spona.referrals.v1.Service.LocalizedDescriptionsEntry
-	(*timestamppb.Timestamp)(nil),      // 30: google.protobuf.Timestamp
-	(ReferralCategory)(0),              // 31: spona.referrals.v1.ReferralCategory
-	(*fieldmaskpb.FieldMask)(nil),      // 32: google.protobuf.FieldMask
+	nil,                                // 30: spona.referrals.v1.VerifyOrganisationRequest.LocalizedNamesEntry
+	(*timestamppb.Timestamp)(nil),      // 31: google.protobuf.Timestamp
+	(ReferralCategory)(0),              // 32: spona.referrals.v1.ReferralCategory
+	(*fieldmaskpb.FieldMask)(nil),      // 33: google.protobuf.FieldMask
 }
 var file_spona_referrals_v1_directory_proto_depIdxs = []int32{
 	26, // 0: spona.referrals.v1.Organisation.localized_names:type_name -> spona.referrals.v1.Organisation.LocalizedNamesEntry
 	0,  // 1: spona.referrals.v1.Organisation.kind:type_name -> spona.referrals.v1.OrganisationKind
-	30, // 2: spona.referrals.v1.Organisation.create_time:type_name -> google.protobuf.Timestamp
+	31, // 2: spona.referrals.v1.Organisation.create_time:type_name -> google.protobuf.Timestamp
 	27, // 3: spona.referrals.v1.Organisation.localized_descriptions:type_name -> spona.referrals.v1.Organisation.LocalizedDescriptionsEntry
-	30, // 4: spona.referrals.v1.Organisation.update_time:type_name -> google.protobuf.Timestamp
-	30, // 5: spona.referrals.v1.Organisation.verify_time:type_name -> google.protobuf.Timestamp
+	31, // 4: spona.referrals.v1.Organisation.update_time:type_name -> google.protobuf.Timestamp
+	31, // 5: spona.referrals.v1.Organisation.verify_time:type_name -> google.protobuf.Timestamp
 	1,  // 6: spona.referrals.v1.Schedule.days:type_name -> spona.referrals.v1.Weekday
 	28, // 7: spona.referrals.v1.Service.localized_names:type_name -> spona.referrals.v1.Service.LocalizedNamesEntry
 	29, // 8: spona.referrals.v1.Service.localized_descriptions:type_name -> spona.referrals.v1.Service.LocalizedDescriptionsEntry
-	31, // 9: spona.referrals.v1.Service.category:type_name -> spona.referrals.v1.ReferralCategory
+	32, // 9: spona.referrals.v1.Service.category:type_name -> spona.referrals.v1.ReferralCategory
 	6,  // 10: spona.referrals.v1.Service.eligibility:type_name -> spona.referrals.v1.Eligibility
 	3,  // 11: spona.referrals.v1.Service.locations:type_name -> spona.referrals.v1.Location
 	4,  // 12: spona.referrals.v1.Service.contacts:type_name -> spona.referrals.v1.Contact
 	5,  // 13: spona.referrals.v1.Service.schedules:type_name -> spona.referrals.v1.Schedule
-	30, // 14: spona.referrals.v1.Service.create_time:type_name -> google.protobuf.Timestamp
-	30, // 15: spona.referrals.v1.Service.update_time:type_name -> google.protobuf.Timestamp
+	31, // 14: spona.referrals.v1.Service.create_time:type_name -> google.protobuf.Timestamp
+	31, // 15: spona.referrals.v1.Service.update_time:type_name -> google.protobuf.Timestamp
 	2,  // 16: spona.referrals.v1.CreateOrganisationRequest.organisation:type_name -> spona.referrals.v1.Organisation
 	2,  // 17: spona.referrals.v1.CreateOrganisationResponse.organisation:type_name -> spona.referrals.v1.Organisation
 	2,  // 18: spona.referrals.v1.GetOrganisationResponse.organisation:type_name -> spona.referrals.v1.Organisation
 	0,  // 19: spona.referrals.v1.ListOrganisationsRequest.kind:type_name -> spona.referrals.v1.OrganisationKind
 	2,  // 20: spona.referrals.v1.ListOrganisationsResponse.organisations:type_name -> spona.referrals.v1.Organisation
 	2,  // 21: spona.referrals.v1.UpdateOrganisationRequest.organisation:type_name -> spona.referrals.v1.Organisation
-	32, // 22: spona.referrals.v1.UpdateOrganisationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	33, // 22: spona.referrals.v1.UpdateOrganisationRequest.update_mask:type_name -> google.protobuf.FieldMask
 	2,  // 23: spona.referrals.v1.UpdateOrganisationResponse.organisation:type_name -> spona.referrals.v1.Organisation
 	0,  // 24: spona.referrals.v1.VerifyOrganisationRequest.kind:type_name -> spona.referrals.v1.OrganisationKind
-	2,  // 25: spona.referrals.v1.VerifyOrganisationResponse.organisation:type_name -> spona.referrals.v1.Organisation
-	7,  // 26: spona.referrals.v1.CreateServiceRequest.service:type_name -> spona.referrals.v1.Service
-	7,  // 27: spona.referrals.v1.CreateServiceResponse.service:type_name -> spona.referrals.v1.Service
-	7,  // 28: spona.referrals.v1.GetServiceResponse.service:type_name -> spona.referrals.v1.Service
-	31, // 29: spona.referrals.v1.ListServicesRequest.category:type_name -> spona.referrals.v1.ReferralCategory
-	7,  // 30: spona.referrals.v1.ListServicesResponse.services:type_name -> spona.referrals.v1.Service
-	7,  // 31: spona.referrals.v1.UpdateServiceRequest.service:type_name -> spona.referrals.v1.Service
-	32, // 32: spona.referrals.v1.UpdateServiceRequest.update_mask:type_name -> google.protobuf.FieldMask
-	7,  // 33: spona.referrals.v1.UpdateServiceResponse.service:type_name -> spona.referrals.v1.Service
-	8,  // 34: spona.referrals.v1.DirectoryService.CreateOrganisation:input_type -> spona.referrals.v1.CreateOrganisationRequest
-	10, // 35: spona.referrals.v1.DirectoryService.GetOrganisation:input_type -> spona.referrals.v1.GetOrganisationRequest
-	12, // 36: spona.referrals.v1.DirectoryService.ListOrganisations:input_type -> spona.referrals.v1.ListOrganisationsRequest
-	14, // 37: spona.referrals.v1.DirectoryService.UpdateOrganisation:input_type -> spona.referrals.v1.UpdateOrganisationRequest
-	16, // 38: spona.referrals.v1.DirectoryService.VerifyOrganisation:input_type -> spona.referrals.v1.VerifyOrganisationRequest
-	18, // 39: spona.referrals.v1.DirectoryService.CreateService:input_type -> spona.referrals.v1.CreateServiceRequest
-	20, // 40: spona.referrals.v1.DirectoryService.GetService:input_type -> spona.referrals.v1.GetServiceRequest
-	22, // 41: spona.referrals.v1.DirectoryService.ListServices:input_type -> spona.referrals.v1.ListServicesRequest
-	24, // 42: spona.referrals.v1.DirectoryService.UpdateService:input_type -> spona.referrals.v1.UpdateServiceRequest
-	9,  // 43: spona.referrals.v1.DirectoryService.CreateOrganisation:output_type -> spona.referrals.v1.CreateOrganisationResponse
-	11, // 44: spona.referrals.v1.DirectoryService.GetOrganisation:output_type -> spona.referrals.v1.GetOrganisationResponse
-	13, // 45: spona.referrals.v1.DirectoryService.ListOrganisations:output_type -> spona.referrals.v1.ListOrganisationsResponse
-	15, // 46: spona.referrals.v1.DirectoryService.UpdateOrganisation:output_type -> spona.referrals.v1.UpdateOrganisationResponse
-	17, // 47: spona.referrals.v1.DirectoryService.VerifyOrganisation:output_type -> spona.referrals.v1.VerifyOrganisationResponse
-	19, // 48: spona.referrals.v1.DirectoryService.CreateService:output_type -> spona.referrals.v1.CreateServiceResponse
-	21, // 49: spona.referrals.v1.DirectoryService.GetService:output_type -> spona.referrals.v1.GetServiceResponse
-	23, // 50: spona.referrals.v1.DirectoryService.ListServices:output_type -> spona.referrals.v1.ListServicesResponse
-	25, // 51: spona.referrals.v1.DirectoryService.UpdateService:output_type -> spona.referrals.v1.UpdateServiceResponse
-	43, // [43:52] is the sub-list for method output_type
-	34, // [34:43] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	30, // 25: spona.referrals.v1.VerifyOrganisationRequest.localized_names:type_name -> spona.referrals.v1.VerifyOrganisationRequest.LocalizedNamesEntry
+	2,  // 26: spona.referrals.v1.VerifyOrganisationResponse.organisation:type_name -> spona.referrals.v1.Organisation
+	7,  // 27: spona.referrals.v1.CreateServiceRequest.service:type_name -> spona.referrals.v1.Service
+	7,  // 28: spona.referrals.v1.CreateServiceResponse.service:type_name -> spona.referrals.v1.Service
+	7,  // 29: spona.referrals.v1.GetServiceResponse.service:type_name -> spona.referrals.v1.Service
+	32, // 30: spona.referrals.v1.ListServicesRequest.category:type_name -> spona.referrals.v1.ReferralCategory
+	7,  // 31: spona.referrals.v1.ListServicesResponse.services:type_name -> spona.referrals.v1.Service
+	7,  // 32: spona.referrals.v1.UpdateServiceRequest.service:type_name -> spona.referrals.v1.Service
+	33, // 33: spona.referrals.v1.UpdateServiceRequest.update_mask:type_name -> google.protobuf.FieldMask
+	7,  // 34: spona.referrals.v1.UpdateServiceResponse.service:type_name -> spona.referrals.v1.Service
+	8,  // 35: spona.referrals.v1.DirectoryService.CreateOrganisation:input_type -> spona.referrals.v1.CreateOrganisationRequest
+	10, // 36: spona.referrals.v1.DirectoryService.GetOrganisation:input_type -> spona.referrals.v1.GetOrganisationRequest
+	12, // 37: spona.referrals.v1.DirectoryService.ListOrganisations:input_type -> spona.referrals.v1.ListOrganisationsRequest
+	14, // 38: spona.referrals.v1.DirectoryService.UpdateOrganisation:input_type -> spona.referrals.v1.UpdateOrganisationRequest
+	16, // 39: spona.referrals.v1.DirectoryService.VerifyOrganisation:input_type -> spona.referrals.v1.VerifyOrganisationRequest
+	18, // 40: spona.referrals.v1.DirectoryService.CreateService:input_type -> spona.referrals.v1.CreateServiceRequest
+	20, // 41: spona.referrals.v1.DirectoryService.GetService:input_type -> spona.referrals.v1.GetServiceRequest
+	22, // 42: spona.referrals.v1.DirectoryService.ListServices:input_type -> spona.referrals.v1.ListServicesRequest
+	24, // 43: spona.referrals.v1.DirectoryService.UpdateService:input_type -> spona.referrals.v1.UpdateServiceRequest
+	9,  // 44: spona.referrals.v1.DirectoryService.CreateOrganisation:output_type -> spona.referrals.v1.CreateOrganisationResponse
+	11, // 45: spona.referrals.v1.DirectoryService.GetOrganisation:output_type -> spona.referrals.v1.GetOrganisationResponse
+	13, // 46: spona.referrals.v1.DirectoryService.ListOrganisations:output_type -> spona.referrals.v1.ListOrganisationsResponse
+	15, // 47: spona.referrals.v1.DirectoryService.UpdateOrganisation:output_type -> spona.referrals.v1.UpdateOrganisationResponse
+	17, // 48: spona.referrals.v1.DirectoryService.VerifyOrganisation:output_type -> spona.referrals.v1.VerifyOrganisationResponse
+	19, // 49: spona.referrals.v1.DirectoryService.CreateService:output_type -> spona.referrals.v1.CreateServiceResponse
+	21, // 50: spona.referrals.v1.DirectoryService.GetService:output_type -> spona.referrals.v1.GetServiceResponse
+	23, // 51: spona.referrals.v1.DirectoryService.ListServices:output_type -> spona.referrals.v1.ListServicesResponse
+	25, // 52: spona.referrals.v1.DirectoryService.UpdateService:output_type -> spona.referrals.v1.UpdateServiceResponse
+	44, // [44:53] is the sub-list for method output_type
+	35, // [35:44] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_spona_referrals_v1_directory_proto_init() }
@@ -2133,6 +2162,7 @@ func file_spona_referrals_v1_directory_proto_init() {
 		return
 	}
 	file_spona_referrals_v1_referrals_proto_init()
+	file_spona_referrals_v1_directory_proto_msgTypes[14].OneofWrappers = []any{}
 	file_spona_referrals_v1_directory_proto_msgTypes[20].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2140,7 +2170,7 @@ func file_spona_referrals_v1_directory_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_referrals_v1_directory_proto_rawDesc), len(file_spona_referrals_v1_directory_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   28,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -46,13 +46,14 @@ type DirectoryServiceClient interface {
 	ListOrganisations(ctx context.Context, in *ListOrganisationsRequest, opts ...grpc.CallOption) (*ListOrganisationsResponse, error)
 	// Updates the fields named in update_mask. An organisation updates its own
 	// entry (referrals.write); directory.admin may update any. Once the
-	// organisation is verified, its name, kind and country are the platform
-	// administrator's to change (VerifyOrganisation): the organisation itself
-	// is refused with PERMISSION_DENIED. A stale etag is refused with ABORTED
-	// (HTTP 409).
+	// organisation is verified, its name, localized names, kind, country and
+	// registered identifier are the platform administrator's to change
+	// (VerifyOrganisation): a change is refused with PERMISSION_DENIED
+	// (ORGANISATION_VERIFIED). A stale etag is refused with ABORTED (HTTP 409).
 	UpdateOrganisation(ctx context.Context, in *UpdateOrganisationRequest, opts ...grpc.CallOption) (*UpdateOrganisationResponse, error)
 	// Verifies an organisation: a platform administrator confirms (or
-	// corrects) its legal name, kind and country, which from then on only the
+	// corrects) its legal name, kind and country, its names in other
+	// languages and its registered identifier, which from then on only the
 	// administrator changes; the organisation keeps editing its contact
 	// details, descriptions and services. Requires platform.admin, which no
 	// partner key holds; the reason is audited with the administrator.
@@ -185,13 +186,14 @@ type DirectoryServiceServer interface {
 	ListOrganisations(context.Context, *ListOrganisationsRequest) (*ListOrganisationsResponse, error)
 	// Updates the fields named in update_mask. An organisation updates its own
 	// entry (referrals.write); directory.admin may update any. Once the
-	// organisation is verified, its name, kind and country are the platform
-	// administrator's to change (VerifyOrganisation): the organisation itself
-	// is refused with PERMISSION_DENIED. A stale etag is refused with ABORTED
-	// (HTTP 409).
+	// organisation is verified, its name, localized names, kind, country and
+	// registered identifier are the platform administrator's to change
+	// (VerifyOrganisation): a change is refused with PERMISSION_DENIED
+	// (ORGANISATION_VERIFIED). A stale etag is refused with ABORTED (HTTP 409).
 	UpdateOrganisation(context.Context, *UpdateOrganisationRequest) (*UpdateOrganisationResponse, error)
 	// Verifies an organisation: a platform administrator confirms (or
-	// corrects) its legal name, kind and country, which from then on only the
+	// corrects) its legal name, kind and country, its names in other
+	// languages and its registered identifier, which from then on only the
 	// administrator changes; the organisation keeps editing its contact
 	// details, descriptions and services. Requires platform.admin, which no
 	// partner key holds; the reason is audited with the administrator.
