@@ -82,7 +82,7 @@ func TestVerifiedOrganisationNamesForDonors(t *testing.T) {
 	// Sending the verified values back (as a client that PATCHes what it
 	// read does) is no change; contact details stay the organisation's.
 	patchOrganisation(t, c, k.Organisation, "localized_names,organisation_identifier,email", map[string]any{
-		"localized_names": map[string]string{"en": "Small Steps Association", "sr-Cyrl": "Удружење Мали кораци"},
+		"localized_names":         map[string]string{"en": "Small Steps Association", "sr-Cyrl": "Удружење Мали кораци"},
 		"organisation_identifier": "RS-APR-17123456", "email": "info@malikoraci.rs"}).Must(t, 200)
 	// A :verify without them keeps them; "" clears the identifier.
 	e = c.Do(t, "GET", "/v1/organisations/"+k.Organisation, nil).Must(t, 200)
