@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -68,24 +69,52 @@ func (p *Postgres) RecordUse(ctx context.Context, used map[string]time.Time) err
 	return db.Error(err)
 }
 
+// listenCheck is how long Listen waits for a notification before it checks
+// that its connection still answers, and how long it gives the answer: a
+// connection gone silent (its server lost without a reset, a partition) is
+// found within twice that, and the subscription ends.
+const listenCheck = 500 * time.Millisecond
+
 // Listen subscribes to key changes on a connection of its own (not one of
-// the pool's), until ctx ends or the connection breaks.
+// the pool's), until ctx ends or the connection breaks or stops answering.
 func (p *Postgres) Listen(ctx context.Context, ready func(), changed func(lookupID string)) error {
 	conn, err := pgx.ConnectConfig(ctx, p.pool.Config().ConnConfig.Copy())
 	if err != nil {
 		return err
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), listenCheck)
+		defer cancel()
+		_ = conn.Close(ctx) // a silent server is not waited for
+	}()
 	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
 		return err
 	}
 	ready()
 	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
+		wait, cancel := context.WithTimeout(ctx, listenCheck)
+		n, err := conn.WaitForNotification(wait)
+		cancel()
+		switch {
+		case err == nil:
+			changed(n.Payload)
+			continue
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case !errors.Is(err, context.DeadlineExceeded):
 			return err
 		}
-		changed(n.Payload)
+		// Nothing came: is anybody still there? (Notifications that arrive
+		// meanwhile are kept for the next wait.)
+		ping, cancel := context.WithTimeout(ctx, listenCheck)
+		err = conn.Ping(ping)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("the connection listening to key changes does not answer: %w", err)
+		}
 	}
 }
 
