@@ -432,6 +432,10 @@ func TestIndicators(t *testing.T) {
 		{"no level", &pb.Indicator{Code: "A", Titles: en("a"), Metric: pb.Metric_METRIC_MANUAL}, "indicator.level"},
 		{"bad target", &pb.Indicator{Code: "A", Titles: en("a"), Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_MANUAL,
 			Targets: []*pb.Target{{Period: period("2017-01-01", "2017-12-31"), Value: "1e3"}}}, "indicator.targets[0].value"},
+		{"computed percentage", &pb.Indicator{Code: "A", Titles: en("a"), Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT,
+			Metric: pb.Metric_METRIC_BENEFICIARIES_ASSISTED, Measure: pb.IndicatorMeasure_INDICATOR_MEASURE_PERCENTAGE}, "indicator.measure"},
+		{"unknown measure", &pb.Indicator{Code: "A", Titles: en("a"), Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT,
+			Metric: pb.Metric_METRIC_MANUAL, Measure: 9}, "indicator.measure"},
 		{"duplicate code", &pb.Indicator{Code: "OP1.1", Titles: en("a"), Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_MANUAL}, ""},
 	} {
 		_, err := e.c.CreateIndicator(ctx, &pb.CreateIndicatorRequest{ProjectId: p.GetId(), Indicator: tc.in})
@@ -611,7 +615,9 @@ func TestProjectReport(t *testing.T) {
 		t.Fatalf("report header: %v", r)
 	}
 	want := []row{
-		{Code: "OC1", Actual: "52.5"},
+		// A percentage: the latest period's value (July to October), not
+		// the sum of the two periods' values (40 + 12.5).
+		{Code: "OC1", Actual: "12.5"},
 		// 7 persons: women 4 and men 3 are both small; the 1 asylum seeker is
 		// small and the 6 protected persons are suppressed too, or 7-6 would give it away.
 		{Code: "OP1", Target: "8", Actual: "7", Cells: []string{"sex:female=*", "sex:male=*",

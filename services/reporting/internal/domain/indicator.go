@@ -83,6 +83,37 @@ var MetricDimensions = map[string][]string{
 	MetricReferralsCompleted: {"category", "urgency", "sex", "age_band", "legal_status", "municipality"},
 }
 
+// Measures say what an indicator's figures are, and so whether they add up
+// over periods. A count does (persons reached in the first quarter and in
+// the second make the half year's); a percentage or an average does not
+// (75 % and 85 % are not 160 %). Every computed metric counts.
+const (
+	MeasureCount      = "count"
+	MeasurePercentage = "percentage"
+	MeasureAverage    = "average"
+)
+
+// Measures lists the measures an indicator may have.
+var Measures = []string{MeasureCount, MeasurePercentage, MeasureAverage}
+
+// DefaultMeasure is the measure of an indicator that names none: a manual
+// indicator whose unit says it is a percentage is one; anything else counts.
+func DefaultMeasure(metric, unit string) string {
+	if metric == MetricManual {
+		switch strings.ToLower(strings.TrimSpace(unit)) {
+		case "%", "percent", "percentage":
+			return MeasurePercentage
+		}
+	}
+	return MeasureCount
+}
+
+// Additive reports whether the indicator's targets and values add up over
+// periods, so that a report over several periods may give their sum.
+func (in *Indicator) Additive() bool {
+	return in.Measure != MeasurePercentage && in.Measure != MeasureAverage
+}
+
 var (
 	decimalValue  = regexp.MustCompile(`^[0-9]{1,15}(\.[0-9]{1,4})?$`)
 	indicatorCode = projectCode
@@ -116,6 +147,7 @@ type Indicator struct {
 	Code            string
 	Titles          []Narrative
 	Unit            string
+	Measure         string
 	Level           string
 	Baseline        Baseline
 	Targets         []Target
@@ -140,6 +172,9 @@ func (in *Indicator) Normalize() {
 	if in.Metric == MetricCommunityBeneficiaries {
 		in.Metric = MetricBeneficiaryParticipantsRegistered
 	}
+	if in.Measure == "" {
+		in.Measure = DefaultMeasure(in.Metric, in.Unit)
+	}
 }
 
 // Validate checks an indicator as a caller would submit it.
@@ -152,6 +187,10 @@ func (in *Indicator) Validate() error {
 	narratives(&v, "indicator.titles", in.Titles, maxTitle, true)
 	validate.Text(&v, "indicator.unit", in.Unit, maxUnit, false)
 	validate.OneOf(&v, "indicator.level", in.Level, Levels, true)
+	validate.OneOf(&v, "indicator.measure", in.Measure, Measures, false)
+	if in.Metric != MetricManual && in.Measure != "" && in.Measure != MeasureCount {
+		v.Add("indicator.measure", "metric %s counts; only a manual indicator can be a %s", in.Metric, in.Measure)
+	}
 	if in.Baseline.Value != "" {
 		decimal(&v, "indicator.baseline.value", in.Baseline.Value)
 	} else if !in.Baseline.Date.IsZero() {
@@ -200,7 +239,7 @@ func (in *Indicator) ValidateValue(x Value) error {
 }
 
 // IndicatorPaths are the update_mask paths of an indicator.
-var IndicatorPaths = []string{"code", "titles", "unit", "level", "baseline", "targets", "metric", "disaggregations"}
+var IndicatorPaths = []string{"code", "titles", "unit", "measure", "level", "baseline", "targets", "metric", "disaggregations"}
 
 // Apply copies the fields named by paths (pkg/fieldmask; "project_id"
 // names the parent) from src into in and returns their paths.
@@ -217,6 +256,8 @@ func (in *Indicator) Apply(src *Indicator, paths []string) ([]string, error) {
 			in.Titles = src.Titles
 		case "unit":
 			in.Unit = src.Unit
+		case "measure":
+			in.Measure = src.Measure
 		case "level":
 			in.Level = src.Level
 		case "baseline":

@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -19,18 +21,48 @@ type Report struct {
 }
 
 // Result is one indicator's actual value against its baseline and targets.
+//
+// For an additive indicator (a count) Target and ManualValue are sums over
+// the periods within the report period. For one that does not add up (a
+// percentage, an average) they are the latest period's figures, named by
+// TargetPeriod and ValuePeriod, and Periods lists every period's.
 type Result struct {
 	Indicator *Indicator
 	// Target is the sum of the targets whose period lies within the report
-	// period; "" when none does.
+	// period, or the latest of them for an indicator that does not add up;
+	// "" when none does.
 	Target string
+	// TargetPeriod is the period of Target when it is one period's target
+	// (an indicator that does not add up); zero otherwise.
+	TargetPeriod Period
 	// Targets are the targets whose period overlaps the report period.
 	Targets []Target
 	// Actual holds the computed counts (suppressed) of a computed metric.
 	Actual Table
 	// ManualValue is, for a manual indicator, the sum of the values recorded
-	// for periods within the report period; "" when none was.
+	// for periods within the report period, or the latest of them for an
+	// indicator that does not add up; "" when none was.
 	ManualValue string
+	// ValuePeriod is the period of ManualValue when it is one period's
+	// value; zero otherwise.
+	ValuePeriod Period
+	// Periods are, for an indicator that does not add up, the periods
+	// within the report period that have a target or a recorded value, by
+	// start then end date, each with its own figures.
+	Periods []PeriodFigures
+}
+
+// Period is a span of days, both ends included.
+type Period struct{ Start, End date.Date }
+
+// IsZero reports whether the period is unset.
+func (p Period) IsZero() bool { return p.Start.IsZero() && p.End.IsZero() }
+
+// PeriodFigures are the target and the recorded value of one period ("" for
+// none) of an indicator that does not add up.
+type PeriodFigures struct {
+	Period
+	Target, Value string
 }
 
 // ActualValue is the actual value as published: the manual value, or the
@@ -67,24 +99,70 @@ func overlaps(start, end, from, to date.Date) bool {
 // for a manual indicator, its value. Computed counts are filled in later.
 func NewResult(ind *Indicator, from, to date.Date) Result {
 	r := Result{Indicator: ind}
-	var inside []string
+	var targets, values []PeriodFigures
 	for _, t := range ind.Targets {
 		if overlaps(t.Start, t.End, from, to) {
 			r.Targets = append(r.Targets, t)
 		}
 		if within(t.Start, t.End, from, to) {
-			inside = append(inside, t.Value)
+			targets = append(targets, PeriodFigures{Period: Period{t.Start, t.End}, Target: t.Value})
 		}
 	}
-	r.Target, _ = sumDecimals(inside)
 	if ind.Metric == MetricManual {
-		var vals []string
 		for _, v := range ind.Values {
 			if within(v.Start, v.End, from, to) {
-				vals = append(vals, v.Value)
+				values = append(values, PeriodFigures{Period: Period{v.Start, v.End}, Value: v.Value})
 			}
 		}
-		r.ManualValue, _ = sumDecimals(vals)
 	}
+	if ind.Additive() {
+		r.Target, _ = sumDecimals(figures(targets, func(f PeriodFigures) string { return f.Target }))
+		r.ManualValue, _ = sumDecimals(figures(values, func(f PeriodFigures) string { return f.Value }))
+		return r
+	}
+	// Figures that do not add up: each period's, and the latest's as the
+	// result's (a period ends later, or ends the same day and starts later).
+	if n := len(targets); n > 0 {
+		slices.SortFunc(targets, byEnd)
+		r.Target, r.TargetPeriod = targets[n-1].Target, targets[n-1].Period
+	}
+	if n := len(values); n > 0 {
+		slices.SortFunc(values, byEnd)
+		r.ManualValue, r.ValuePeriod = values[n-1].Value, values[n-1].Period
+	}
+	r.Periods = mergePeriods(targets, values)
 	return r
+}
+
+func figures(fs []PeriodFigures, of func(PeriodFigures) string) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = of(f)
+	}
+	return out
+}
+
+func byEnd(a, b PeriodFigures) int {
+	return cmp.Or(a.End.Time().Compare(b.End.Time()), a.Start.Time().Compare(b.Start.Time()))
+}
+
+func byStart(a, b PeriodFigures) int {
+	return cmp.Or(a.Start.Time().Compare(b.Start.Time()), a.End.Time().Compare(b.End.Time()))
+}
+
+// mergePeriods puts the targets and values of the same period (each period
+// has at most one of each) into one entry, by start then end date.
+func mergePeriods(targets, values []PeriodFigures) []PeriodFigures {
+	all := slices.Concat(targets, values)
+	slices.SortStableFunc(all, byStart)
+	var out []PeriodFigures
+	for _, f := range all {
+		if n := len(out); n > 0 && out[n-1].Period == f.Period {
+			out[n-1].Target += f.Target
+			out[n-1].Value += f.Value
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
 }

@@ -250,11 +250,10 @@ func IATI(r *domain.Report) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// measures maps indicator units to IATI IndicatorMeasure codes: a
-// percentage is measure 2, anything else a count of units (1).
-func measure(unit string) string {
-	switch strings.ToLower(unit) {
-	case "%", "percent", "percentage":
+// iatiMeasure maps an indicator's measure to the IATI IndicatorMeasure
+// codelist: a percentage is 2, a count or an average is measured in units (1).
+func iatiMeasure(m string) string {
+	if m == domain.MeasurePercentage {
 		return "2"
 	}
 	return "1"
@@ -274,13 +273,29 @@ func withheld(threshold int, cells []string) *narratives {
 
 func iatiResult(r *domain.Report, res *domain.Result) result {
 	in := res.Indicator
-	ind := indicator{Measure: measure(in.Unit), Ascending: "1", Title: narratives{iatiNarratives(in.Titles)}}
+	ind := indicator{Measure: iatiMeasure(in.Measure), Ascending: "1", Title: narratives{iatiNarratives(in.Titles)}}
 	if in.Baseline.Value != "" {
 		b := baseline{Value: in.Baseline.Value, Year: strconv.Itoa(r.Project.PlannedStart.Year)}
 		if !in.Baseline.Date.IsZero() {
 			b.Year, b.ISODate = strconv.Itoa(in.Baseline.Date.Year), in.Baseline.Date.String()
 		}
 		ind.Baseline = append(ind.Baseline, b)
+	}
+	typ := resultType[in.Level]
+	if len(res.Periods) > 0 {
+		// Figures that do not add up: one IATI period per target or value
+		// period, each with its own, instead of a sum over the report period.
+		for _, f := range res.Periods {
+			per := period{PeriodStart: isoDate{f.Start.String()}, PeriodEnd: isoDate{f.End.String()}}
+			if f.Target != "" {
+				per.Target = append(per.Target, measured{Value: &f.Target})
+			}
+			if f.Value != "" {
+				per.Actual = append(per.Actual, measured{Value: &f.Value})
+			}
+			ind.Period = append(ind.Period, per)
+		}
+		return result{Type: typ, Title: narratives{iatiNarratives(in.Titles)}, Indicator: []indicator{ind}}
 	}
 	per := period{PeriodStart: isoDate{r.From.String()}, PeriodEnd: isoDate{r.To.String()}}
 	if res.Target != "" {
@@ -305,6 +320,5 @@ func iatiResult(r *domain.Report, res *domain.Result) result {
 	}
 	ind.Description = withheld(r.Threshold, hidden)
 	ind.Period = append(ind.Period, per)
-	typ := resultType[in.Level]
 	return result{Type: typ, Title: narratives{iatiNarratives(in.Titles)}, Indicator: []indicator{ind}}
 }

@@ -11,7 +11,7 @@ import (
 // Header names the columns of the tabular exports.
 var Header = []string{
 	"indicator_code", "indicator_title", "level", "unit", "metric", "period_start", "period_end",
-	"baseline", "baseline_date", "target", "dimension", "category", "value", "suppressed", "category_name",
+	"baseline", "baseline_date", "target", "dimension", "category", "value", "suppressed", "category_name", "measure",
 }
 
 // title picks the English (or default, or first) narrative.
@@ -38,20 +38,31 @@ func yesNo(b bool) string {
 // empty, category "total") and a row per disaggregation cell. A suppressed
 // cell has an empty value and suppressed "true"; category_name names a
 // category that is an id (a service, location or organisation).
+//
+// An indicator whose figures do not add up (measure "percentage" or
+// "average") has no total: it has a row per target or value period within
+// the report period instead (dimension "period", category the period as
+// start/end), with that period's target and value.
 func Rows(r *domain.Report) [][]string {
 	out := [][]string{Header}
 	for i := range r.Results {
 		res := &r.Results[i]
 		in := res.Indicator
 		base := []string{in.Code, title(in.Titles), in.Level, in.Unit, in.Metric, r.From.String(), r.To.String(),
-			in.Baseline.Value, in.Baseline.Date.String(), res.Target}
-		row := func(dim, cat, value string, suppressed bool, name string) {
-			out = append(out, append(append([]string{}, base...), dim, cat, value, yesNo(suppressed), name))
+			in.Baseline.Value, in.Baseline.Date.String()}
+		row := func(target, dim, cat, value string, suppressed bool, name string) {
+			out = append(out, append(append([]string{}, base...), target, dim, cat, value, yesNo(suppressed), name, in.Measure))
 		}
-		row("", "total", res.ActualValue(), res.Actual.Total.Suppressed, "")
+		if len(res.Periods) > 0 {
+			for _, f := range res.Periods {
+				row(f.Target, "period", f.Start.String()+"/"+f.End.String(), f.Value, false, "")
+			}
+			continue
+		}
+		row(res.Target, "", "total", res.ActualValue(), res.Actual.Total.Suppressed, "")
 		for _, b := range res.Actual.Breakdowns {
 			for _, c := range b.Cells {
-				row(b.Dimension, c.Label, domain.CellValue(c), c.Suppressed, c.Name)
+				row(res.Target, b.Dimension, c.Label, domain.CellValue(c), c.Suppressed, c.Name)
 			}
 		}
 	}

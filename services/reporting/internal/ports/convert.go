@@ -123,10 +123,11 @@ func projectToProto(pr *domain.Project) *pb.Project {
 func indicatorFromProto(in *pb.Indicator) (*domain.Indicator, error) {
 	var v errs.Violations
 	out := &domain.Indicator{
-		Code:   in.GetCode(),
-		Titles: narrativesFromProto(in.GetTitles()),
-		Unit:   in.GetUnit(),
-		Level:  protoenum.Code(in.GetLevel()),
+		Code:    in.GetCode(),
+		Titles:  narrativesFromProto(in.GetTitles()),
+		Unit:    in.GetUnit(),
+		Measure: protoenum.Code(in.GetMeasure()),
+		Level:   protoenum.Code(in.GetLevel()),
 		Baseline: domain.Baseline{
 			Value: in.GetBaseline().GetValue(),
 			Date:  date.ParseField(&v, "indicator.baseline.date", in.GetBaseline().GetDate()),
@@ -178,6 +179,7 @@ func indicatorToProto(in *domain.Indicator) *pb.Indicator {
 		Code:            in.Code,
 		Titles:          narrativesToProto(in.Titles),
 		Unit:            in.Unit,
+		Measure:         protoenum.Parse[pb.IndicatorMeasure](in.Measure),
 		Level:           protoenum.Parse[pb.IndicatorLevel](in.Level),
 		Baseline:        baselineToProto(in.Baseline),
 		Targets:         targetsToProto(in.Targets),
@@ -220,6 +222,16 @@ func reportToProto(r *domain.Report) *pb.ProjectReport {
 			Target:      res.Target,
 			Targets:     targetsToProto(res.Targets),
 			Actual:      &pb.Cell{Value: res.ActualValue(), Suppressed: res.Actual.Total.Suppressed},
+			Measure:     protoenum.Parse[pb.IndicatorMeasure](in.Measure),
+		}
+		if !res.TargetPeriod.IsZero() {
+			pr.TargetPeriod = rangeToProto(res.TargetPeriod.Start, res.TargetPeriod.End)
+		}
+		if !res.ValuePeriod.IsZero() {
+			pr.ActualPeriod = rangeToProto(res.ValuePeriod.Start, res.ValuePeriod.End)
+		}
+		for _, f := range res.Periods {
+			pr.Periods = append(pr.Periods, &pb.PeriodResult{Period: rangeToProto(f.Start, f.End), Target: f.Target, Actual: f.Value})
 		}
 		for _, b := range res.Actual.Breakdowns {
 			d := &pb.Disaggregation{Dimension: b.Dimension}

@@ -199,6 +199,75 @@ func (IndicatorLevel) EnumDescriptor() ([]byte, []int) {
 	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{2}
 }
 
+// What an indicator's figures are, which says whether they add up over
+// periods and which IATI IndicatorMeasure the export declares.
+type IndicatorMeasure int32
+
+const (
+	// On create (or when an update names measure and leaves it unset): a
+	// MANUAL indicator whose unit is "%", "percent" or "percentage" is a
+	// PERCENTAGE, any other indicator a COUNT.
+	IndicatorMeasure_INDICATOR_MEASURE_UNSPECIFIED IndicatorMeasure = 0
+	// A number of things (persons, events, cases) that adds up over periods:
+	// a report's target is the sum of the targets of the periods within it,
+	// and a MANUAL indicator's actual value the sum of its values for those
+	// periods. IATI measure 1 (unit). Every computed metric is a COUNT.
+	IndicatorMeasure_INDICATOR_MEASURE_COUNT IndicatorMeasure = 1
+	// A percentage (0 to 100, or more for growth). It does not add up: a
+	// report over several target or value periods gives each period's figure
+	// (IndicatorResult.periods) and, as target and actual, the latest
+	// period's (target_period, actual_period). IATI measure 2, one IATI
+	// period per target or value period. MANUAL indicators only.
+	IndicatorMeasure_INDICATOR_MEASURE_PERCENTAGE IndicatorMeasure = 2
+	// An average, a rate, a ratio or a score in the indicator's unit (days
+	// of waiting, cases per counsellor). It does not add up: reported as a
+	// PERCENTAGE is. IATI measure 1 (unit). MANUAL indicators only.
+	IndicatorMeasure_INDICATOR_MEASURE_AVERAGE IndicatorMeasure = 3
+)
+
+// Enum value maps for IndicatorMeasure.
+var (
+	IndicatorMeasure_name = map[int32]string{
+		0: "INDICATOR_MEASURE_UNSPECIFIED",
+		1: "INDICATOR_MEASURE_COUNT",
+		2: "INDICATOR_MEASURE_PERCENTAGE",
+		3: "INDICATOR_MEASURE_AVERAGE",
+	}
+	IndicatorMeasure_value = map[string]int32{
+		"INDICATOR_MEASURE_UNSPECIFIED": 0,
+		"INDICATOR_MEASURE_COUNT":       1,
+		"INDICATOR_MEASURE_PERCENTAGE":  2,
+		"INDICATOR_MEASURE_AVERAGE":     3,
+	}
+)
+
+func (x IndicatorMeasure) Enum() *IndicatorMeasure {
+	p := new(IndicatorMeasure)
+	*p = x
+	return p
+}
+
+func (x IndicatorMeasure) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (IndicatorMeasure) Descriptor() protoreflect.EnumDescriptor {
+	return file_spona_reporting_v1_reporting_proto_enumTypes[3].Descriptor()
+}
+
+func (IndicatorMeasure) Type() protoreflect.EnumType {
+	return &file_spona_reporting_v1_reporting_proto_enumTypes[3]
+}
+
+func (x IndicatorMeasure) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use IndicatorMeasure.Descriptor instead.
+func (IndicatorMeasure) EnumDescriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{3}
+}
+
 // Where an indicator's actual value comes from. Training metrics are named
 // for what they count: REGISTERED (registered at an event of the project),
 // TRAINED (completed one: attendance at or above the event's
@@ -313,11 +382,11 @@ func (x Metric) String() string {
 }
 
 func (Metric) Descriptor() protoreflect.EnumDescriptor {
-	return file_spona_reporting_v1_reporting_proto_enumTypes[3].Descriptor()
+	return file_spona_reporting_v1_reporting_proto_enumTypes[4].Descriptor()
 }
 
 func (Metric) Type() protoreflect.EnumType {
-	return &file_spona_reporting_v1_reporting_proto_enumTypes[3]
+	return &file_spona_reporting_v1_reporting_proto_enumTypes[4]
 }
 
 func (x Metric) Number() protoreflect.EnumNumber {
@@ -326,7 +395,7 @@ func (x Metric) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Metric.Descriptor instead.
 func (Metric) EnumDescriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{3}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{4}
 }
 
 type CheckProjectParticipationRequest struct {
@@ -1590,10 +1659,14 @@ type Indicator struct {
 	Disaggregations []string `protobuf:"bytes,10,rep,name=disaggregations,proto3" json:"disaggregations,omitempty"`
 	// Values recorded for a MANUAL indicator (output only here; use
 	// RecordIndicatorValue).
-	Values        []*IndicatorValue      `protobuf:"bytes,11,rep,name=values,proto3" json:"values,omitempty"`
-	Etag          string                 `protobuf:"bytes,12,opt,name=etag,proto3" json:"etag,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	Values     []*IndicatorValue      `protobuf:"bytes,11,rep,name=values,proto3" json:"values,omitempty"`
+	Etag       string                 `protobuf:"bytes,12,opt,name=etag,proto3" json:"etag,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Whether the figures add up over periods (COUNT) or not (PERCENTAGE,
+	// AVERAGE). Derived from metric and unit when not given; stored as given
+	// afterwards, so changing the unit alone does not change it.
+	Measure       IndicatorMeasure `protobuf:"varint,15,opt,name=measure,proto3,enum=spona.reporting.v1.IndicatorMeasure" json:"measure,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1724,6 +1797,13 @@ func (x *Indicator) GetUpdateTime() *timestamppb.Timestamp {
 		return x.UpdateTime
 	}
 	return nil
+}
+
+func (x *Indicator) GetMeasure() IndicatorMeasure {
+	if x != nil {
+		return x.Measure
+	}
+	return IndicatorMeasure_INDICATOR_MEASURE_UNSPECIFIED
 }
 
 type CreateIndicatorRequest struct {
@@ -2541,15 +2621,33 @@ type IndicatorResult struct {
 	Unit        string                 `protobuf:"bytes,5,opt,name=unit,proto3" json:"unit,omitempty"`
 	Metric      Metric                 `protobuf:"varint,6,opt,name=metric,proto3,enum=spona.reporting.v1.Metric" json:"metric,omitempty"`
 	Baseline    *Baseline              `protobuf:"bytes,7,opt,name=baseline,proto3" json:"baseline,omitempty"`
-	// Sum of the targets whose period lies within the report period; empty
-	// when none does.
+	// For a COUNT indicator, the sum of the targets whose period lies within
+	// the report period. For a PERCENTAGE or AVERAGE indicator, the target
+	// of the latest of those periods (by end, then start date), named by
+	// target_period. Empty when no target period lies within.
 	Target string `protobuf:"bytes,8,opt,name=target,proto3" json:"target,omitempty"`
 	// The targets whose period overlaps the report period.
-	Targets         []*Target         `protobuf:"bytes,9,rep,name=targets,proto3" json:"targets,omitempty"`
+	Targets []*Target `protobuf:"bytes,9,rep,name=targets,proto3" json:"targets,omitempty"`
+	// The actual value. For a MANUAL COUNT indicator, the sum of the values
+	// recorded for periods within the report period; for a MANUAL
+	// PERCENTAGE or AVERAGE indicator, the value of the latest of those
+	// periods, named by actual_period.
 	Actual          *Cell             `protobuf:"bytes,10,opt,name=actual,proto3" json:"actual,omitempty"`
 	Disaggregations []*Disaggregation `protobuf:"bytes,11,rep,name=disaggregations,proto3" json:"disaggregations,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	Measure         IndicatorMeasure  `protobuf:"varint,12,opt,name=measure,proto3,enum=spona.reporting.v1.IndicatorMeasure" json:"measure,omitempty"`
+	// The period whose target is given as target, for a PERCENTAGE or
+	// AVERAGE indicator; unset for a COUNT indicator (a sum).
+	TargetPeriod *v1.DateRange `protobuf:"bytes,13,opt,name=target_period,json=targetPeriod,proto3" json:"target_period,omitempty"`
+	// The period whose value is given as actual, for a PERCENTAGE or AVERAGE
+	// indicator; unset for a COUNT indicator.
+	ActualPeriod *v1.DateRange `protobuf:"bytes,14,opt,name=actual_period,json=actualPeriod,proto3" json:"actual_period,omitempty"`
+	// For a PERCENTAGE or AVERAGE indicator, every period within the report
+	// period that has a target or a recorded value, in order (by start, then
+	// end date), with its own figures: these do not add up, so the report
+	// lists them. Empty for a COUNT indicator.
+	Periods       []*PeriodResult `protobuf:"bytes,15,rep,name=periods,proto3" json:"periods,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *IndicatorResult) Reset() {
@@ -2659,6 +2757,98 @@ func (x *IndicatorResult) GetDisaggregations() []*Disaggregation {
 	return nil
 }
 
+func (x *IndicatorResult) GetMeasure() IndicatorMeasure {
+	if x != nil {
+		return x.Measure
+	}
+	return IndicatorMeasure_INDICATOR_MEASURE_UNSPECIFIED
+}
+
+func (x *IndicatorResult) GetTargetPeriod() *v1.DateRange {
+	if x != nil {
+		return x.TargetPeriod
+	}
+	return nil
+}
+
+func (x *IndicatorResult) GetActualPeriod() *v1.DateRange {
+	if x != nil {
+		return x.ActualPeriod
+	}
+	return nil
+}
+
+func (x *IndicatorResult) GetPeriods() []*PeriodResult {
+	if x != nil {
+		return x.Periods
+	}
+	return nil
+}
+
+// The figures of one target or value period of an indicator that does not
+// add up over periods.
+type PeriodResult struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Period *v1.DateRange          `protobuf:"bytes,1,opt,name=period,proto3" json:"period,omitempty"`
+	// The target for exactly this period; empty when none was set.
+	Target string `protobuf:"bytes,2,opt,name=target,proto3" json:"target,omitempty"`
+	// The value recorded for exactly this period; empty when none was.
+	Actual        string `protobuf:"bytes,3,opt,name=actual,proto3" json:"actual,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PeriodResult) Reset() {
+	*x = PeriodResult{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PeriodResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PeriodResult) ProtoMessage() {}
+
+func (x *PeriodResult) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PeriodResult.ProtoReflect.Descriptor instead.
+func (*PeriodResult) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *PeriodResult) GetPeriod() *v1.DateRange {
+	if x != nil {
+		return x.Period
+	}
+	return nil
+}
+
+func (x *PeriodResult) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
+func (x *PeriodResult) GetActual() string {
+	if x != nil {
+		return x.Actual
+	}
+	return ""
+}
+
 type ProjectReport struct {
 	state                protoimpl.MessageState `protogen:"open.v1"`
 	ProjectId            string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
@@ -2674,7 +2864,7 @@ type ProjectReport struct {
 
 func (x *ProjectReport) Reset() {
 	*x = ProjectReport{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[37]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2686,7 +2876,7 @@ func (x *ProjectReport) String() string {
 func (*ProjectReport) ProtoMessage() {}
 
 func (x *ProjectReport) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[37]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2699,7 +2889,7 @@ func (x *ProjectReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectReport.ProtoReflect.Descriptor instead.
 func (*ProjectReport) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{37}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ProjectReport) GetProjectId() string {
@@ -2760,7 +2950,7 @@ type GetProjectReportResponse struct {
 
 func (x *GetProjectReportResponse) Reset() {
 	*x = GetProjectReportResponse{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[38]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2772,7 +2962,7 @@ func (x *GetProjectReportResponse) String() string {
 func (*GetProjectReportResponse) ProtoMessage() {}
 
 func (x *GetProjectReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[38]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2785,7 +2975,7 @@ func (x *GetProjectReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectReportResponse.ProtoReflect.Descriptor instead.
 func (*GetProjectReportResponse) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{38}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *GetProjectReportResponse) GetReport() *ProjectReport {
@@ -2809,7 +2999,7 @@ type ExportProjectReportRequest struct {
 
 func (x *ExportProjectReportRequest) Reset() {
 	*x = ExportProjectReportRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[39]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2821,7 +3011,7 @@ func (x *ExportProjectReportRequest) String() string {
 func (*ExportProjectReportRequest) ProtoMessage() {}
 
 func (x *ExportProjectReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[39]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2834,7 +3024,7 @@ func (x *ExportProjectReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportProjectReportRequest.ProtoReflect.Descriptor instead.
 func (*ExportProjectReportRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{39}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ExportProjectReportRequest) GetProjectId() string {
@@ -2957,7 +3147,7 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x0eIndicatorValue\x127\n" +
 	"\x06period\x18\x01 \x01(\v2\x1a.spona.common.v1.DateRangeB\x03\xe0A\x02R\x06period\x12\x19\n" +
 	"\x05value\x18\x02 \x01(\tB\x03\xe0A\x02R\x05value\x12\x18\n" +
-	"\acomment\x18\x03 \x01(\tR\acomment\"\x9f\x05\n" +
+	"\acomment\x18\x03 \x01(\tR\acomment\"\xdf\x05\n" +
 	"\tIndicator\x12\x1e\n" +
 	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x122\n" +
 	"\n" +
@@ -2977,7 +3167,8 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\"\x9d\x01\n" +
+	"updateTime\x12>\n" +
+	"\ameasure\x18\x0f \x01(\x0e2$.spona.reporting.v1.IndicatorMeasureR\ameasure\"\x9d\x01\n" +
 	"\x16CreateIndicatorRequest\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12@\n" +
@@ -3037,7 +3228,7 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x04name\x18\x04 \x01(\tR\x04name\"^\n" +
 	"\x0eDisaggregation\x12\x1c\n" +
 	"\tdimension\x18\x01 \x01(\tR\tdimension\x12.\n" +
-	"\x05cells\x18\x02 \x03(\v2\x18.spona.reporting.v1.CellR\x05cells\"\x89\x04\n" +
+	"\x05cells\x18\x02 \x03(\v2\x18.spona.reporting.v1.CellR\x05cells\"\x87\x06\n" +
 	"\x0fIndicatorResult\x12!\n" +
 	"\findicator_id\x18\x01 \x01(\tR\vindicatorId\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x125\n" +
@@ -3050,7 +3241,15 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\atargets\x18\t \x03(\v2\x1a.spona.reporting.v1.TargetR\atargets\x120\n" +
 	"\x06actual\x18\n" +
 	" \x01(\v2\x18.spona.reporting.v1.CellR\x06actual\x12L\n" +
-	"\x0fdisaggregations\x18\v \x03(\v2\".spona.reporting.v1.DisaggregationR\x0fdisaggregations\"\x80\x03\n" +
+	"\x0fdisaggregations\x18\v \x03(\v2\".spona.reporting.v1.DisaggregationR\x0fdisaggregations\x12>\n" +
+	"\ameasure\x18\f \x01(\x0e2$.spona.reporting.v1.IndicatorMeasureR\ameasure\x12?\n" +
+	"\rtarget_period\x18\r \x01(\v2\x1a.spona.common.v1.DateRangeR\ftargetPeriod\x12?\n" +
+	"\ractual_period\x18\x0e \x01(\v2\x1a.spona.common.v1.DateRangeR\factualPeriod\x12:\n" +
+	"\aperiods\x18\x0f \x03(\v2 .spona.reporting.v1.PeriodResultR\aperiods\"r\n" +
+	"\fPeriodResult\x122\n" +
+	"\x06period\x18\x01 \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\x12\x16\n" +
+	"\x06target\x18\x02 \x01(\tR\x06target\x12\x16\n" +
+	"\x06actual\x18\x03 \x01(\tR\x06actual\"\x80\x03\n" +
 	"\rProjectReport\x12\x1d\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tR\tprojectId\x12!\n" +
@@ -3087,7 +3286,12 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x1bINDICATOR_LEVEL_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16INDICATOR_LEVEL_IMPACT\x10\x01\x12\x1b\n" +
 	"\x17INDICATOR_LEVEL_OUTCOME\x10\x02\x12\x1a\n" +
-	"\x16INDICATOR_LEVEL_OUTPUT\x10\x03*\xe7\x03\n" +
+	"\x16INDICATOR_LEVEL_OUTPUT\x10\x03*\x93\x01\n" +
+	"\x10IndicatorMeasure\x12!\n" +
+	"\x1dINDICATOR_MEASURE_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17INDICATOR_MEASURE_COUNT\x10\x01\x12 \n" +
+	"\x1cINDICATOR_MEASURE_PERCENTAGE\x10\x02\x12\x1d\n" +
+	"\x19INDICATOR_MEASURE_AVERAGE\x10\x03*\xe7\x03\n" +
 	"\x06Metric\x12\x16\n" +
 	"\x12METRIC_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rMETRIC_MANUAL\x10\x01\x12 \n" +
@@ -3138,145 +3342,153 @@ func file_spona_reporting_v1_reporting_proto_rawDescGZIP() []byte {
 	return file_spona_reporting_v1_reporting_proto_rawDescData
 }
 
-var file_spona_reporting_v1_reporting_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_spona_reporting_v1_reporting_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_spona_reporting_v1_reporting_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_spona_reporting_v1_reporting_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_spona_reporting_v1_reporting_proto_goTypes = []any{
 	(OrganisationRole)(0),                     // 0: spona.reporting.v1.OrganisationRole
 	(ActivityStatus)(0),                       // 1: spona.reporting.v1.ActivityStatus
 	(IndicatorLevel)(0),                       // 2: spona.reporting.v1.IndicatorLevel
-	(Metric)(0),                               // 3: spona.reporting.v1.Metric
-	(*CheckProjectParticipationRequest)(nil),  // 4: spona.reporting.v1.CheckProjectParticipationRequest
-	(*CheckProjectParticipationResponse)(nil), // 5: spona.reporting.v1.CheckProjectParticipationResponse
-	(*Narrative)(nil),                         // 6: spona.reporting.v1.Narrative
-	(*Money)(nil),                             // 7: spona.reporting.v1.Money
-	(*ParticipatingOrganisation)(nil),         // 8: spona.reporting.v1.ParticipatingOrganisation
-	(*Budget)(nil),                            // 9: spona.reporting.v1.Budget
-	(*Project)(nil),                           // 10: spona.reporting.v1.Project
-	(*CreateProjectRequest)(nil),              // 11: spona.reporting.v1.CreateProjectRequest
-	(*CreateProjectResponse)(nil),             // 12: spona.reporting.v1.CreateProjectResponse
-	(*GetProjectRequest)(nil),                 // 13: spona.reporting.v1.GetProjectRequest
-	(*GetProjectResponse)(nil),                // 14: spona.reporting.v1.GetProjectResponse
-	(*ListProjectsRequest)(nil),               // 15: spona.reporting.v1.ListProjectsRequest
-	(*ListProjectsResponse)(nil),              // 16: spona.reporting.v1.ListProjectsResponse
-	(*UpdateProjectRequest)(nil),              // 17: spona.reporting.v1.UpdateProjectRequest
-	(*UpdateProjectResponse)(nil),             // 18: spona.reporting.v1.UpdateProjectResponse
-	(*DeleteProjectRequest)(nil),              // 19: spona.reporting.v1.DeleteProjectRequest
-	(*DeleteProjectResponse)(nil),             // 20: spona.reporting.v1.DeleteProjectResponse
-	(*Baseline)(nil),                          // 21: spona.reporting.v1.Baseline
-	(*Target)(nil),                            // 22: spona.reporting.v1.Target
-	(*IndicatorValue)(nil),                    // 23: spona.reporting.v1.IndicatorValue
-	(*Indicator)(nil),                         // 24: spona.reporting.v1.Indicator
-	(*CreateIndicatorRequest)(nil),            // 25: spona.reporting.v1.CreateIndicatorRequest
-	(*CreateIndicatorResponse)(nil),           // 26: spona.reporting.v1.CreateIndicatorResponse
-	(*GetIndicatorRequest)(nil),               // 27: spona.reporting.v1.GetIndicatorRequest
-	(*GetIndicatorResponse)(nil),              // 28: spona.reporting.v1.GetIndicatorResponse
-	(*ListIndicatorsRequest)(nil),             // 29: spona.reporting.v1.ListIndicatorsRequest
-	(*ListIndicatorsResponse)(nil),            // 30: spona.reporting.v1.ListIndicatorsResponse
-	(*UpdateIndicatorRequest)(nil),            // 31: spona.reporting.v1.UpdateIndicatorRequest
-	(*UpdateIndicatorResponse)(nil),           // 32: spona.reporting.v1.UpdateIndicatorResponse
-	(*DeleteIndicatorRequest)(nil),            // 33: spona.reporting.v1.DeleteIndicatorRequest
-	(*DeleteIndicatorResponse)(nil),           // 34: spona.reporting.v1.DeleteIndicatorResponse
-	(*RecordIndicatorValueRequest)(nil),       // 35: spona.reporting.v1.RecordIndicatorValueRequest
-	(*RecordIndicatorValueResponse)(nil),      // 36: spona.reporting.v1.RecordIndicatorValueResponse
-	(*GetProjectReportRequest)(nil),           // 37: spona.reporting.v1.GetProjectReportRequest
-	(*Cell)(nil),                              // 38: spona.reporting.v1.Cell
-	(*Disaggregation)(nil),                    // 39: spona.reporting.v1.Disaggregation
-	(*IndicatorResult)(nil),                   // 40: spona.reporting.v1.IndicatorResult
-	(*ProjectReport)(nil),                     // 41: spona.reporting.v1.ProjectReport
-	(*GetProjectReportResponse)(nil),          // 42: spona.reporting.v1.GetProjectReportResponse
-	(*ExportProjectReportRequest)(nil),        // 43: spona.reporting.v1.ExportProjectReportRequest
-	(*v1.DateRange)(nil),                      // 44: spona.common.v1.DateRange
-	(*timestamppb.Timestamp)(nil),             // 45: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),             // 46: google.protobuf.FieldMask
-	(*httpbody.HttpBody)(nil),                 // 47: google.api.HttpBody
+	(IndicatorMeasure)(0),                     // 3: spona.reporting.v1.IndicatorMeasure
+	(Metric)(0),                               // 4: spona.reporting.v1.Metric
+	(*CheckProjectParticipationRequest)(nil),  // 5: spona.reporting.v1.CheckProjectParticipationRequest
+	(*CheckProjectParticipationResponse)(nil), // 6: spona.reporting.v1.CheckProjectParticipationResponse
+	(*Narrative)(nil),                         // 7: spona.reporting.v1.Narrative
+	(*Money)(nil),                             // 8: spona.reporting.v1.Money
+	(*ParticipatingOrganisation)(nil),         // 9: spona.reporting.v1.ParticipatingOrganisation
+	(*Budget)(nil),                            // 10: spona.reporting.v1.Budget
+	(*Project)(nil),                           // 11: spona.reporting.v1.Project
+	(*CreateProjectRequest)(nil),              // 12: spona.reporting.v1.CreateProjectRequest
+	(*CreateProjectResponse)(nil),             // 13: spona.reporting.v1.CreateProjectResponse
+	(*GetProjectRequest)(nil),                 // 14: spona.reporting.v1.GetProjectRequest
+	(*GetProjectResponse)(nil),                // 15: spona.reporting.v1.GetProjectResponse
+	(*ListProjectsRequest)(nil),               // 16: spona.reporting.v1.ListProjectsRequest
+	(*ListProjectsResponse)(nil),              // 17: spona.reporting.v1.ListProjectsResponse
+	(*UpdateProjectRequest)(nil),              // 18: spona.reporting.v1.UpdateProjectRequest
+	(*UpdateProjectResponse)(nil),             // 19: spona.reporting.v1.UpdateProjectResponse
+	(*DeleteProjectRequest)(nil),              // 20: spona.reporting.v1.DeleteProjectRequest
+	(*DeleteProjectResponse)(nil),             // 21: spona.reporting.v1.DeleteProjectResponse
+	(*Baseline)(nil),                          // 22: spona.reporting.v1.Baseline
+	(*Target)(nil),                            // 23: spona.reporting.v1.Target
+	(*IndicatorValue)(nil),                    // 24: spona.reporting.v1.IndicatorValue
+	(*Indicator)(nil),                         // 25: spona.reporting.v1.Indicator
+	(*CreateIndicatorRequest)(nil),            // 26: spona.reporting.v1.CreateIndicatorRequest
+	(*CreateIndicatorResponse)(nil),           // 27: spona.reporting.v1.CreateIndicatorResponse
+	(*GetIndicatorRequest)(nil),               // 28: spona.reporting.v1.GetIndicatorRequest
+	(*GetIndicatorResponse)(nil),              // 29: spona.reporting.v1.GetIndicatorResponse
+	(*ListIndicatorsRequest)(nil),             // 30: spona.reporting.v1.ListIndicatorsRequest
+	(*ListIndicatorsResponse)(nil),            // 31: spona.reporting.v1.ListIndicatorsResponse
+	(*UpdateIndicatorRequest)(nil),            // 32: spona.reporting.v1.UpdateIndicatorRequest
+	(*UpdateIndicatorResponse)(nil),           // 33: spona.reporting.v1.UpdateIndicatorResponse
+	(*DeleteIndicatorRequest)(nil),            // 34: spona.reporting.v1.DeleteIndicatorRequest
+	(*DeleteIndicatorResponse)(nil),           // 35: spona.reporting.v1.DeleteIndicatorResponse
+	(*RecordIndicatorValueRequest)(nil),       // 36: spona.reporting.v1.RecordIndicatorValueRequest
+	(*RecordIndicatorValueResponse)(nil),      // 37: spona.reporting.v1.RecordIndicatorValueResponse
+	(*GetProjectReportRequest)(nil),           // 38: spona.reporting.v1.GetProjectReportRequest
+	(*Cell)(nil),                              // 39: spona.reporting.v1.Cell
+	(*Disaggregation)(nil),                    // 40: spona.reporting.v1.Disaggregation
+	(*IndicatorResult)(nil),                   // 41: spona.reporting.v1.IndicatorResult
+	(*PeriodResult)(nil),                      // 42: spona.reporting.v1.PeriodResult
+	(*ProjectReport)(nil),                     // 43: spona.reporting.v1.ProjectReport
+	(*GetProjectReportResponse)(nil),          // 44: spona.reporting.v1.GetProjectReportResponse
+	(*ExportProjectReportRequest)(nil),        // 45: spona.reporting.v1.ExportProjectReportRequest
+	(*v1.DateRange)(nil),                      // 46: spona.common.v1.DateRange
+	(*timestamppb.Timestamp)(nil),             // 47: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),             // 48: google.protobuf.FieldMask
+	(*httpbody.HttpBody)(nil),                 // 49: google.api.HttpBody
 }
 var file_spona_reporting_v1_reporting_proto_depIdxs = []int32{
 	0,  // 0: spona.reporting.v1.ParticipatingOrganisation.role:type_name -> spona.reporting.v1.OrganisationRole
-	6,  // 1: spona.reporting.v1.ParticipatingOrganisation.names:type_name -> spona.reporting.v1.Narrative
-	44, // 2: spona.reporting.v1.Budget.period:type_name -> spona.common.v1.DateRange
-	7,  // 3: spona.reporting.v1.Budget.value:type_name -> spona.reporting.v1.Money
-	6,  // 4: spona.reporting.v1.Project.titles:type_name -> spona.reporting.v1.Narrative
-	6,  // 5: spona.reporting.v1.Project.descriptions:type_name -> spona.reporting.v1.Narrative
-	6,  // 6: spona.reporting.v1.Project.general_objectives:type_name -> spona.reporting.v1.Narrative
-	6,  // 7: spona.reporting.v1.Project.specific_objectives:type_name -> spona.reporting.v1.Narrative
-	6,  // 8: spona.reporting.v1.Project.reporting_organisation_names:type_name -> spona.reporting.v1.Narrative
-	8,  // 9: spona.reporting.v1.Project.participating_organisations:type_name -> spona.reporting.v1.ParticipatingOrganisation
-	9,  // 10: spona.reporting.v1.Project.budgets:type_name -> spona.reporting.v1.Budget
+	7,  // 1: spona.reporting.v1.ParticipatingOrganisation.names:type_name -> spona.reporting.v1.Narrative
+	46, // 2: spona.reporting.v1.Budget.period:type_name -> spona.common.v1.DateRange
+	8,  // 3: spona.reporting.v1.Budget.value:type_name -> spona.reporting.v1.Money
+	7,  // 4: spona.reporting.v1.Project.titles:type_name -> spona.reporting.v1.Narrative
+	7,  // 5: spona.reporting.v1.Project.descriptions:type_name -> spona.reporting.v1.Narrative
+	7,  // 6: spona.reporting.v1.Project.general_objectives:type_name -> spona.reporting.v1.Narrative
+	7,  // 7: spona.reporting.v1.Project.specific_objectives:type_name -> spona.reporting.v1.Narrative
+	7,  // 8: spona.reporting.v1.Project.reporting_organisation_names:type_name -> spona.reporting.v1.Narrative
+	9,  // 9: spona.reporting.v1.Project.participating_organisations:type_name -> spona.reporting.v1.ParticipatingOrganisation
+	10, // 10: spona.reporting.v1.Project.budgets:type_name -> spona.reporting.v1.Budget
 	1,  // 11: spona.reporting.v1.Project.activity_status:type_name -> spona.reporting.v1.ActivityStatus
-	45, // 12: spona.reporting.v1.Project.create_time:type_name -> google.protobuf.Timestamp
-	45, // 13: spona.reporting.v1.Project.update_time:type_name -> google.protobuf.Timestamp
-	10, // 14: spona.reporting.v1.CreateProjectRequest.project:type_name -> spona.reporting.v1.Project
-	10, // 15: spona.reporting.v1.CreateProjectResponse.project:type_name -> spona.reporting.v1.Project
-	10, // 16: spona.reporting.v1.GetProjectResponse.project:type_name -> spona.reporting.v1.Project
-	10, // 17: spona.reporting.v1.ListProjectsResponse.projects:type_name -> spona.reporting.v1.Project
-	10, // 18: spona.reporting.v1.UpdateProjectRequest.project:type_name -> spona.reporting.v1.Project
-	46, // 19: spona.reporting.v1.UpdateProjectRequest.update_mask:type_name -> google.protobuf.FieldMask
-	10, // 20: spona.reporting.v1.UpdateProjectResponse.project:type_name -> spona.reporting.v1.Project
-	44, // 21: spona.reporting.v1.Target.period:type_name -> spona.common.v1.DateRange
-	44, // 22: spona.reporting.v1.IndicatorValue.period:type_name -> spona.common.v1.DateRange
-	6,  // 23: spona.reporting.v1.Indicator.titles:type_name -> spona.reporting.v1.Narrative
+	47, // 12: spona.reporting.v1.Project.create_time:type_name -> google.protobuf.Timestamp
+	47, // 13: spona.reporting.v1.Project.update_time:type_name -> google.protobuf.Timestamp
+	11, // 14: spona.reporting.v1.CreateProjectRequest.project:type_name -> spona.reporting.v1.Project
+	11, // 15: spona.reporting.v1.CreateProjectResponse.project:type_name -> spona.reporting.v1.Project
+	11, // 16: spona.reporting.v1.GetProjectResponse.project:type_name -> spona.reporting.v1.Project
+	11, // 17: spona.reporting.v1.ListProjectsResponse.projects:type_name -> spona.reporting.v1.Project
+	11, // 18: spona.reporting.v1.UpdateProjectRequest.project:type_name -> spona.reporting.v1.Project
+	48, // 19: spona.reporting.v1.UpdateProjectRequest.update_mask:type_name -> google.protobuf.FieldMask
+	11, // 20: spona.reporting.v1.UpdateProjectResponse.project:type_name -> spona.reporting.v1.Project
+	46, // 21: spona.reporting.v1.Target.period:type_name -> spona.common.v1.DateRange
+	46, // 22: spona.reporting.v1.IndicatorValue.period:type_name -> spona.common.v1.DateRange
+	7,  // 23: spona.reporting.v1.Indicator.titles:type_name -> spona.reporting.v1.Narrative
 	2,  // 24: spona.reporting.v1.Indicator.level:type_name -> spona.reporting.v1.IndicatorLevel
-	21, // 25: spona.reporting.v1.Indicator.baseline:type_name -> spona.reporting.v1.Baseline
-	22, // 26: spona.reporting.v1.Indicator.targets:type_name -> spona.reporting.v1.Target
-	3,  // 27: spona.reporting.v1.Indicator.metric:type_name -> spona.reporting.v1.Metric
-	23, // 28: spona.reporting.v1.Indicator.values:type_name -> spona.reporting.v1.IndicatorValue
-	45, // 29: spona.reporting.v1.Indicator.create_time:type_name -> google.protobuf.Timestamp
-	45, // 30: spona.reporting.v1.Indicator.update_time:type_name -> google.protobuf.Timestamp
-	24, // 31: spona.reporting.v1.CreateIndicatorRequest.indicator:type_name -> spona.reporting.v1.Indicator
-	24, // 32: spona.reporting.v1.CreateIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
-	24, // 33: spona.reporting.v1.GetIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
-	24, // 34: spona.reporting.v1.ListIndicatorsResponse.indicators:type_name -> spona.reporting.v1.Indicator
-	24, // 35: spona.reporting.v1.UpdateIndicatorRequest.indicator:type_name -> spona.reporting.v1.Indicator
-	46, // 36: spona.reporting.v1.UpdateIndicatorRequest.update_mask:type_name -> google.protobuf.FieldMask
-	24, // 37: spona.reporting.v1.UpdateIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
-	23, // 38: spona.reporting.v1.RecordIndicatorValueRequest.value:type_name -> spona.reporting.v1.IndicatorValue
-	24, // 39: spona.reporting.v1.RecordIndicatorValueResponse.indicator:type_name -> spona.reporting.v1.Indicator
-	38, // 40: spona.reporting.v1.Disaggregation.cells:type_name -> spona.reporting.v1.Cell
-	6,  // 41: spona.reporting.v1.IndicatorResult.titles:type_name -> spona.reporting.v1.Narrative
-	2,  // 42: spona.reporting.v1.IndicatorResult.level:type_name -> spona.reporting.v1.IndicatorLevel
-	3,  // 43: spona.reporting.v1.IndicatorResult.metric:type_name -> spona.reporting.v1.Metric
-	21, // 44: spona.reporting.v1.IndicatorResult.baseline:type_name -> spona.reporting.v1.Baseline
-	22, // 45: spona.reporting.v1.IndicatorResult.targets:type_name -> spona.reporting.v1.Target
-	38, // 46: spona.reporting.v1.IndicatorResult.actual:type_name -> spona.reporting.v1.Cell
-	39, // 47: spona.reporting.v1.IndicatorResult.disaggregations:type_name -> spona.reporting.v1.Disaggregation
-	6,  // 48: spona.reporting.v1.ProjectReport.project_titles:type_name -> spona.reporting.v1.Narrative
-	44, // 49: spona.reporting.v1.ProjectReport.period:type_name -> spona.common.v1.DateRange
-	40, // 50: spona.reporting.v1.ProjectReport.results:type_name -> spona.reporting.v1.IndicatorResult
-	45, // 51: spona.reporting.v1.ProjectReport.generate_time:type_name -> google.protobuf.Timestamp
-	41, // 52: spona.reporting.v1.GetProjectReportResponse.report:type_name -> spona.reporting.v1.ProjectReport
-	11, // 53: spona.reporting.v1.ReportingService.CreateProject:input_type -> spona.reporting.v1.CreateProjectRequest
-	13, // 54: spona.reporting.v1.ReportingService.GetProject:input_type -> spona.reporting.v1.GetProjectRequest
-	15, // 55: spona.reporting.v1.ReportingService.ListProjects:input_type -> spona.reporting.v1.ListProjectsRequest
-	17, // 56: spona.reporting.v1.ReportingService.UpdateProject:input_type -> spona.reporting.v1.UpdateProjectRequest
-	19, // 57: spona.reporting.v1.ReportingService.DeleteProject:input_type -> spona.reporting.v1.DeleteProjectRequest
-	25, // 58: spona.reporting.v1.ReportingService.CreateIndicator:input_type -> spona.reporting.v1.CreateIndicatorRequest
-	27, // 59: spona.reporting.v1.ReportingService.GetIndicator:input_type -> spona.reporting.v1.GetIndicatorRequest
-	29, // 60: spona.reporting.v1.ReportingService.ListIndicators:input_type -> spona.reporting.v1.ListIndicatorsRequest
-	31, // 61: spona.reporting.v1.ReportingService.UpdateIndicator:input_type -> spona.reporting.v1.UpdateIndicatorRequest
-	33, // 62: spona.reporting.v1.ReportingService.DeleteIndicator:input_type -> spona.reporting.v1.DeleteIndicatorRequest
-	35, // 63: spona.reporting.v1.ReportingService.RecordIndicatorValue:input_type -> spona.reporting.v1.RecordIndicatorValueRequest
-	37, // 64: spona.reporting.v1.ReportingService.GetProjectReport:input_type -> spona.reporting.v1.GetProjectReportRequest
-	43, // 65: spona.reporting.v1.ReportingService.ExportProjectReport:input_type -> spona.reporting.v1.ExportProjectReportRequest
-	4,  // 66: spona.reporting.v1.ProjectParticipationService.CheckProjectParticipation:input_type -> spona.reporting.v1.CheckProjectParticipationRequest
-	12, // 67: spona.reporting.v1.ReportingService.CreateProject:output_type -> spona.reporting.v1.CreateProjectResponse
-	14, // 68: spona.reporting.v1.ReportingService.GetProject:output_type -> spona.reporting.v1.GetProjectResponse
-	16, // 69: spona.reporting.v1.ReportingService.ListProjects:output_type -> spona.reporting.v1.ListProjectsResponse
-	18, // 70: spona.reporting.v1.ReportingService.UpdateProject:output_type -> spona.reporting.v1.UpdateProjectResponse
-	20, // 71: spona.reporting.v1.ReportingService.DeleteProject:output_type -> spona.reporting.v1.DeleteProjectResponse
-	26, // 72: spona.reporting.v1.ReportingService.CreateIndicator:output_type -> spona.reporting.v1.CreateIndicatorResponse
-	28, // 73: spona.reporting.v1.ReportingService.GetIndicator:output_type -> spona.reporting.v1.GetIndicatorResponse
-	30, // 74: spona.reporting.v1.ReportingService.ListIndicators:output_type -> spona.reporting.v1.ListIndicatorsResponse
-	32, // 75: spona.reporting.v1.ReportingService.UpdateIndicator:output_type -> spona.reporting.v1.UpdateIndicatorResponse
-	34, // 76: spona.reporting.v1.ReportingService.DeleteIndicator:output_type -> spona.reporting.v1.DeleteIndicatorResponse
-	36, // 77: spona.reporting.v1.ReportingService.RecordIndicatorValue:output_type -> spona.reporting.v1.RecordIndicatorValueResponse
-	42, // 78: spona.reporting.v1.ReportingService.GetProjectReport:output_type -> spona.reporting.v1.GetProjectReportResponse
-	47, // 79: spona.reporting.v1.ReportingService.ExportProjectReport:output_type -> google.api.HttpBody
-	5,  // 80: spona.reporting.v1.ProjectParticipationService.CheckProjectParticipation:output_type -> spona.reporting.v1.CheckProjectParticipationResponse
-	67, // [67:81] is the sub-list for method output_type
-	53, // [53:67] is the sub-list for method input_type
-	53, // [53:53] is the sub-list for extension type_name
-	53, // [53:53] is the sub-list for extension extendee
-	0,  // [0:53] is the sub-list for field type_name
+	22, // 25: spona.reporting.v1.Indicator.baseline:type_name -> spona.reporting.v1.Baseline
+	23, // 26: spona.reporting.v1.Indicator.targets:type_name -> spona.reporting.v1.Target
+	4,  // 27: spona.reporting.v1.Indicator.metric:type_name -> spona.reporting.v1.Metric
+	24, // 28: spona.reporting.v1.Indicator.values:type_name -> spona.reporting.v1.IndicatorValue
+	47, // 29: spona.reporting.v1.Indicator.create_time:type_name -> google.protobuf.Timestamp
+	47, // 30: spona.reporting.v1.Indicator.update_time:type_name -> google.protobuf.Timestamp
+	3,  // 31: spona.reporting.v1.Indicator.measure:type_name -> spona.reporting.v1.IndicatorMeasure
+	25, // 32: spona.reporting.v1.CreateIndicatorRequest.indicator:type_name -> spona.reporting.v1.Indicator
+	25, // 33: spona.reporting.v1.CreateIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
+	25, // 34: spona.reporting.v1.GetIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
+	25, // 35: spona.reporting.v1.ListIndicatorsResponse.indicators:type_name -> spona.reporting.v1.Indicator
+	25, // 36: spona.reporting.v1.UpdateIndicatorRequest.indicator:type_name -> spona.reporting.v1.Indicator
+	48, // 37: spona.reporting.v1.UpdateIndicatorRequest.update_mask:type_name -> google.protobuf.FieldMask
+	25, // 38: spona.reporting.v1.UpdateIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
+	24, // 39: spona.reporting.v1.RecordIndicatorValueRequest.value:type_name -> spona.reporting.v1.IndicatorValue
+	25, // 40: spona.reporting.v1.RecordIndicatorValueResponse.indicator:type_name -> spona.reporting.v1.Indicator
+	39, // 41: spona.reporting.v1.Disaggregation.cells:type_name -> spona.reporting.v1.Cell
+	7,  // 42: spona.reporting.v1.IndicatorResult.titles:type_name -> spona.reporting.v1.Narrative
+	2,  // 43: spona.reporting.v1.IndicatorResult.level:type_name -> spona.reporting.v1.IndicatorLevel
+	4,  // 44: spona.reporting.v1.IndicatorResult.metric:type_name -> spona.reporting.v1.Metric
+	22, // 45: spona.reporting.v1.IndicatorResult.baseline:type_name -> spona.reporting.v1.Baseline
+	23, // 46: spona.reporting.v1.IndicatorResult.targets:type_name -> spona.reporting.v1.Target
+	39, // 47: spona.reporting.v1.IndicatorResult.actual:type_name -> spona.reporting.v1.Cell
+	40, // 48: spona.reporting.v1.IndicatorResult.disaggregations:type_name -> spona.reporting.v1.Disaggregation
+	3,  // 49: spona.reporting.v1.IndicatorResult.measure:type_name -> spona.reporting.v1.IndicatorMeasure
+	46, // 50: spona.reporting.v1.IndicatorResult.target_period:type_name -> spona.common.v1.DateRange
+	46, // 51: spona.reporting.v1.IndicatorResult.actual_period:type_name -> spona.common.v1.DateRange
+	42, // 52: spona.reporting.v1.IndicatorResult.periods:type_name -> spona.reporting.v1.PeriodResult
+	46, // 53: spona.reporting.v1.PeriodResult.period:type_name -> spona.common.v1.DateRange
+	7,  // 54: spona.reporting.v1.ProjectReport.project_titles:type_name -> spona.reporting.v1.Narrative
+	46, // 55: spona.reporting.v1.ProjectReport.period:type_name -> spona.common.v1.DateRange
+	41, // 56: spona.reporting.v1.ProjectReport.results:type_name -> spona.reporting.v1.IndicatorResult
+	47, // 57: spona.reporting.v1.ProjectReport.generate_time:type_name -> google.protobuf.Timestamp
+	43, // 58: spona.reporting.v1.GetProjectReportResponse.report:type_name -> spona.reporting.v1.ProjectReport
+	12, // 59: spona.reporting.v1.ReportingService.CreateProject:input_type -> spona.reporting.v1.CreateProjectRequest
+	14, // 60: spona.reporting.v1.ReportingService.GetProject:input_type -> spona.reporting.v1.GetProjectRequest
+	16, // 61: spona.reporting.v1.ReportingService.ListProjects:input_type -> spona.reporting.v1.ListProjectsRequest
+	18, // 62: spona.reporting.v1.ReportingService.UpdateProject:input_type -> spona.reporting.v1.UpdateProjectRequest
+	20, // 63: spona.reporting.v1.ReportingService.DeleteProject:input_type -> spona.reporting.v1.DeleteProjectRequest
+	26, // 64: spona.reporting.v1.ReportingService.CreateIndicator:input_type -> spona.reporting.v1.CreateIndicatorRequest
+	28, // 65: spona.reporting.v1.ReportingService.GetIndicator:input_type -> spona.reporting.v1.GetIndicatorRequest
+	30, // 66: spona.reporting.v1.ReportingService.ListIndicators:input_type -> spona.reporting.v1.ListIndicatorsRequest
+	32, // 67: spona.reporting.v1.ReportingService.UpdateIndicator:input_type -> spona.reporting.v1.UpdateIndicatorRequest
+	34, // 68: spona.reporting.v1.ReportingService.DeleteIndicator:input_type -> spona.reporting.v1.DeleteIndicatorRequest
+	36, // 69: spona.reporting.v1.ReportingService.RecordIndicatorValue:input_type -> spona.reporting.v1.RecordIndicatorValueRequest
+	38, // 70: spona.reporting.v1.ReportingService.GetProjectReport:input_type -> spona.reporting.v1.GetProjectReportRequest
+	45, // 71: spona.reporting.v1.ReportingService.ExportProjectReport:input_type -> spona.reporting.v1.ExportProjectReportRequest
+	5,  // 72: spona.reporting.v1.ProjectParticipationService.CheckProjectParticipation:input_type -> spona.reporting.v1.CheckProjectParticipationRequest
+	13, // 73: spona.reporting.v1.ReportingService.CreateProject:output_type -> spona.reporting.v1.CreateProjectResponse
+	15, // 74: spona.reporting.v1.ReportingService.GetProject:output_type -> spona.reporting.v1.GetProjectResponse
+	17, // 75: spona.reporting.v1.ReportingService.ListProjects:output_type -> spona.reporting.v1.ListProjectsResponse
+	19, // 76: spona.reporting.v1.ReportingService.UpdateProject:output_type -> spona.reporting.v1.UpdateProjectResponse
+	21, // 77: spona.reporting.v1.ReportingService.DeleteProject:output_type -> spona.reporting.v1.DeleteProjectResponse
+	27, // 78: spona.reporting.v1.ReportingService.CreateIndicator:output_type -> spona.reporting.v1.CreateIndicatorResponse
+	29, // 79: spona.reporting.v1.ReportingService.GetIndicator:output_type -> spona.reporting.v1.GetIndicatorResponse
+	31, // 80: spona.reporting.v1.ReportingService.ListIndicators:output_type -> spona.reporting.v1.ListIndicatorsResponse
+	33, // 81: spona.reporting.v1.ReportingService.UpdateIndicator:output_type -> spona.reporting.v1.UpdateIndicatorResponse
+	35, // 82: spona.reporting.v1.ReportingService.DeleteIndicator:output_type -> spona.reporting.v1.DeleteIndicatorResponse
+	37, // 83: spona.reporting.v1.ReportingService.RecordIndicatorValue:output_type -> spona.reporting.v1.RecordIndicatorValueResponse
+	44, // 84: spona.reporting.v1.ReportingService.GetProjectReport:output_type -> spona.reporting.v1.GetProjectReportResponse
+	49, // 85: spona.reporting.v1.ReportingService.ExportProjectReport:output_type -> google.api.HttpBody
+	6,  // 86: spona.reporting.v1.ProjectParticipationService.CheckProjectParticipation:output_type -> spona.reporting.v1.CheckProjectParticipationResponse
+	73, // [73:87] is the sub-list for method output_type
+	59, // [59:73] is the sub-list for method input_type
+	59, // [59:59] is the sub-list for extension type_name
+	59, // [59:59] is the sub-list for extension extendee
+	0,  // [0:59] is the sub-list for field type_name
 }
 
 func init() { file_spona_reporting_v1_reporting_proto_init() }
@@ -3289,8 +3501,8 @@ func file_spona_reporting_v1_reporting_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_reporting_v1_reporting_proto_rawDesc), len(file_spona_reporting_v1_reporting_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   40,
+			NumEnums:      5,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   2,
 		},
