@@ -331,6 +331,8 @@ func randomIndicator(rng *rand.Rand, j int, p *pb.Project) *pb.Indicator {
 	}
 	if rng.IntN(2) == 0 {
 		in.Metric = pb.Metric_METRIC_MANUAL
+		// Unset (from the unit), or given: a count, a percentage, an average.
+		in.Measure = pb.IndicatorMeasure(rng.IntN(4))
 		return in
 	}
 	metrics := slices.Sorted(maps.Keys(computedMetrics))

@@ -48,7 +48,7 @@ func sample() *domain.Report {
 	assisted := &domain.Indicator{Code: "OP2", Titles: []domain.Narrative{{Text: "=HYPERLINK(\"x\")"}}, Unit: "persons",
 		Level: "outcome", Metric: domain.MetricBeneficiariesAssisted, Disaggregations: []string{"sex"}}
 	manual := &domain.Indicator{Code: "OC1", Titles: []domain.Narrative{{Text: "Protocol applied"}}, Unit: "%",
-		Level: "impact", Metric: domain.MetricManual,
+		Measure: domain.MeasurePercentage, Level: "impact", Metric: domain.MetricManual,
 		Values: []domain.Value{{Start: d("2017-01-01"), End: d("2017-06-30"), Value: "52.5"}}}
 	pub := domain.NewPublisher(p, domain.DirectoryOrganisation{ID: p.ImplementingOrganisationID, Name: "Centar za mirovne studije",
 		Kind: "ngo", Identifier: "HR-OIB-12345678901"})
@@ -85,7 +85,8 @@ func TestCSV(t *testing.T) {
 		got = append(got, strings.Join([]string{r[0], r[9], r[10], r[11], r[12], r[13]}, "|"))
 	}
 	want := []string{
-		"OC1|||total|52.5|false",
+		// A percentage: a row per period, no total.
+		"OC1||period|2017-01-01/2017-06-30|52.5|false",
 		"OP1|40||total|41|false",
 		// 3 is small; 8, the next smallest, goes with it.
 		"OP1|40|sector|health||true",

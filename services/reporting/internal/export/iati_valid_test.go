@@ -106,9 +106,10 @@ func cases() map[string]*domain.Report {
 	full.Sectors = []string{"15160", "16010", "72010"}
 	full.SuppressionThreshold = 3
 	manual := &domain.Indicator{Code: "M1", Titles: []domain.Narrative{{Text: "Share of cases closed"}, {Lang: "sr", Text: "Удео"}},
-		Unit: "%", Level: "impact", Metric: domain.MetricManual, Baseline: domain.Baseline{Value: "12.5", Date: d("2023-01-01")},
+		Unit: "%", Measure: domain.MeasurePercentage, Level: "impact", Metric: domain.MetricManual, Baseline: domain.Baseline{Value: "12.5", Date: d("2023-01-01")},
 		Targets: []domain.Target{{Start: d("2023-01-01"), End: d("2023-12-31"), Value: "50"}, {Start: d("2024-01-01"), End: d("2024-12-31"), Value: "60"}},
-		Values:  []domain.Value{{Start: d("2023-01-01"), End: d("2023-12-31"), Value: "48.25"}}}
+		// A period with a value and no target, one with both, one with a target only.
+		Values: []domain.Value{{Start: d("2023-01-01"), End: d("2023-06-30"), Value: "40"}, {Start: d("2023-01-01"), End: d("2023-12-31"), Value: "48.25"}}}
 	noValue := &domain.Indicator{Code: "M2", Titles: []domain.Narrative{{Text: "Not yet measured"}}, Level: "outcome", Metric: domain.MetricManual}
 	trained := newIndicator("T1", "persons", "output", domain.MetricProfessionalsTrained, "2023-01-01", "2025-01-01")
 	trained.Baseline = domain.Baseline{Value: "0"}
