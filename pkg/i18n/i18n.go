@@ -31,16 +31,39 @@ var matcher = language.NewMatcher([]language.Tag{
 
 // Negotiate picks the supported locale that best fits an Accept-Language
 // header ("sr" alone is Cyrillic, as CLDR has it); "en" when none fits.
+// The edge's error texts and the directory's HSDS answers both negotiate
+// with it (Match).
 func Negotiate(acceptLanguage string) string {
+	if l, ok := Match(acceptLanguage); ok {
+		return l
+	}
+	return Languages[0]
+}
+
+// Match is the supported locale that best fits an Accept-Language header,
+// and false when none does (no header, nothing parseable, or only
+// languages Spona does not speak). A tag the matcher finds no fit for is
+// retried by its base language before the next one is looked at, as
+// RFC 4647 lookup truncates a range: "bs-Cyrl" (Bosnian is official in both
+// scripts) is Bosnian rather than nothing, and so English.
+func Match(acceptLanguage string) (string, bool) {
 	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
 	if err != nil || len(tags) == 0 {
-		return Languages[0]
+		return "", false
+	}
+	for i, t := range tags {
+		if _, _, conf := matcher.Match(t); conf != language.No {
+			continue
+		}
+		if base, conf := t.Base(); conf == language.Exact {
+			tags[i] = language.Make(base.String())
+		}
 	}
 	_, i, conf := matcher.Match(tags...)
 	if conf == language.No {
-		return Languages[0]
+		return "", false
 	}
-	return Languages[i]
+	return Languages[i], true
 }
 
 // text is one message in every supported language.

@@ -14,10 +14,24 @@ func TestNegotiate(t *testing.T) {
 		"": "en", "en": "en", "de-DE,fr;q=0.9": "en", "*": "en", "garbage;;q=x": "en",
 		"sr-Latn": "sr-Latn", "sr-Latn-RS,sr;q=0.9": "sr-Latn", "sr": "sr-Cyrl", "sr-RS": "sr-Cyrl", "sr-Cyrl-BA": "sr-Cyrl",
 		"bs": "bs", "bs-BA": "bs", "hr": "hr", "hr-HR,en;q=0.5": "hr", "en;q=0.1,hr;q=0.9": "hr",
+		// A script the matcher has no fit for: the tag's base language
+		// (RFC 4647 lookup), before later tags and before English.
+		"bs-Cyrl": "bs", "bs-Cyrl-BA": "bs", "bs-Cyrl,hr;q=0.5": "bs", "hr-Cyrl": "hr", "de-Cyrl,hr;q=0.5": "hr",
+		"cnr": "en", "de-Cyrl": "en",
 	} {
 		if got := Negotiate(h); got != want {
 			t.Errorf("Negotiate(%q) = %s, want %s", h, got, want)
 		}
+	}
+	// Match says when nothing fits, so that a caller can choose its own
+	// default (HSDS writes each record's working language without a header).
+	for _, h := range []string{"", "de", "*", "garbage;;q=x", "cnr"} {
+		if l, ok := Match(h); ok {
+			t.Errorf("Match(%q) = %s, want no fit", h, l)
+		}
+	}
+	if l, ok := Match("bs-Cyrl"); !ok || l != "bs" {
+		t.Errorf("Match(bs-Cyrl) = %s %v", l, ok)
 	}
 }
 

@@ -91,6 +91,9 @@ func TestLocalizedErrors(t *testing.T) {
 	languages := []struct{ header, locale string }{
 		{"", "en"}, {"en-GB", "en"}, {"de-DE, fr;q=0.5", "en"}, {"sr-Latn-RS, sr;q=0.8", "sr-Latn"},
 		{"sr", "sr-Cyrl"}, {"sr-Cyrl-BA", "sr-Cyrl"}, {"bs-BA", "bs"}, {"hr-HR, hr;q=0.9, en;q=0.8", "hr"},
+		// Bosnian in Cyrillic: Bosnian, not English (the base language
+		// before any later choice).
+		{"bs-Cyrl", "bs"}, {"bs-Cyrl-BA, hr;q=0.5", "bs"},
 	}
 	for _, f := range failures {
 		t.Run(f.name, func(t *testing.T) {

@@ -64,35 +64,6 @@ func Category(termID string) (string, bool) {
 	return c, ok
 }
 
-// Languages the directory's names and descriptions may be written in.
-var supported = func() []language.Tag {
-	out := make([]language.Tag, len(domain.NameLanguages))
-	for i, l := range domain.NameLanguages {
-		out[i] = language.MustParse(l)
-	}
-	return out
-}()
-
-var matcher = language.NewMatcher(supported)
-
-// Negotiate picks the directory language an Accept-Language header asks
-// for: "" without a header (the working language of each record), English
-// when it asks only for languages the directory does not have.
-func Negotiate(acceptLanguage string) string {
-	if strings.TrimSpace(acceptLanguage) == "" {
-		return ""
-	}
-	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
-	if err != nil || len(tags) == 0 {
-		return "en"
-	}
-	_, i, conf := matcher.Match(tags...)
-	if conf == language.No {
-		return "en"
-	}
-	return domain.NameLanguages[i]
-}
-
 // Info is the profile's "/" answer.
 type Info struct {
 	Version    string `json:"version"`

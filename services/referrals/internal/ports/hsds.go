@@ -7,6 +7,7 @@ import (
 
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/i18n"
 	"github.com/spona/spona/services/referrals/internal/app"
 	"github.com/spona/spona/services/referrals/internal/domain"
 	"github.com/spona/spona/services/referrals/internal/hsds"
@@ -26,10 +27,16 @@ type OpenReferral struct {
 func NewOpenReferral(a *app.App) *OpenReferral { return &OpenReferral{app: a} }
 
 // writer negotiates the answer's language from the caller's
-// Accept-Language (forwarded by the edge) and announces it.
+// Accept-Language (forwarded by the edge) as the edge's error texts do, and
+// announces it: without a header each record is written in its working
+// language, and a header asking only for languages the directory lacks
+// gets English.
 func writer(ctx context.Context) hsds.Writer {
 	md, _ := metadata.FromIncomingContext(ctx)
-	w := hsds.Writer{Lang: hsds.Negotiate(strings.Join(md.Get("accept-language"), ","))}
+	var w hsds.Writer
+	if h := strings.Join(md.Get("accept-language"), ","); strings.TrimSpace(h) != "" {
+		w.Lang = i18n.Negotiate(h)
+	}
 	if w.Lang != "" {
 		_ = grpc.SetHeader(ctx, metadata.Pairs("content-language", w.Lang))
 	}
