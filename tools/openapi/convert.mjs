@@ -1,9 +1,17 @@
-// Converts the generated Swagger 2.0 document (gen/openapi/spona.swagger.json)
-// into OpenAPI 3.1 (gen/openapi/spona.openapi.json) with Scalar's maintained
-// upgrader. `make generate` runs it; the edge serves the result at
+// Completes the generated Swagger 2.0 document (gen/openapi/spona.swagger.json,
+// rewritten in place) and converts it into OpenAPI 3.1
+// (gen/openapi/spona.openapi.json) with Scalar's maintained upgrader.
+// `make generate` runs it; the edge serves the results at /openapi.json and
 // /openapi/v3.json.
 //
-// Two things Swagger 2.0 cannot say are stated after the upgrade:
+// What protoc-gen-openapiv2 cannot say from the protos is stated here, in
+// both documents:
+//   - a route whose proto declares only file media types in `consumes` (the
+//     spreadsheet imports) takes the file itself as its body: the body is
+//     binary, not the google.api.HttpBody message the generator writes;
+//   - every write (POST, PATCH, DELETE) accepts the Idempotency-Key header,
+//     as the edge does (gateway.AcceptsIdempotencyKey) for every route.
+// And after the upgrade:
 //   - the Bearer scheme is an HTTP bearer scheme (2.0 only has apiKey), so
 //     clients and the docs page add the "Bearer " prefix themselves;
 //   - the API is served by the host that serves the document (servers: "/").
@@ -12,10 +20,46 @@ import { upgrade } from '@scalar/openapi-upgrader';
 
 const [src, dst] = process.argv.slice(2);
 if (!src || !dst) {
-  console.error('usage: node convert.mjs <swagger.json> <openapi.json>');
+  console.error('usage: node convert.mjs <swagger.json (rewritten)> <openapi.json>');
   process.exit(2);
 }
-const doc = upgrade(JSON.parse(readFileSync(src, 'utf8')), '3.1');
+const swagger = JSON.parse(readFileSync(src, 'utf8'));
+
+const writes = new Set(['post', 'patch', 'delete']);
+const isJSON = (type) => type === 'application/json' || type.endsWith('+json');
+// Declared once (parameters.IdempotencyKey), referred to by every write.
+const idempotencyKey = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  type: 'string',
+  minLength: 1,
+  maxLength: 255,
+  pattern: '^[ -~]+$',
+  description:
+    'Makes the write safe to retry: a retry with the same key (1 to 255 printable ASCII characters), method, path and body gets the first response again (Idempotent-Replayed: true); the same key with another request is 422, and while the first attempt runs 409.',
+};
+const idempotencyRef = '#/parameters/IdempotencyKey';
+swagger.parameters = { ...swagger.parameters, IdempotencyKey: idempotencyKey };
+for (const [path, ops] of Object.entries(swagger.paths)) {
+  for (const [method, op] of Object.entries(ops)) {
+    if (op.consumes?.length && !op.consumes.some(isJSON)) {
+      const body = op.parameters?.find((p) => p.in === 'body');
+      if (!body) {
+        throw new Error(`${method.toUpperCase()} ${path} consumes ${op.consumes} but has no body`);
+      }
+      body.schema = { type: 'string', format: 'binary' };
+      body.description = `The file itself, as ${op.consumes.join(' or ')} (the Content-Type header says which).`;
+    }
+    if (writes.has(method)) {
+      op.parameters = (op.parameters ?? []).filter((p) => p.$ref !== idempotencyRef);
+      op.parameters.push({ $ref: idempotencyRef });
+    }
+  }
+}
+writeFileSync(src, JSON.stringify(swagger, null, 2) + '\n');
+
+const doc = upgrade(structuredClone(swagger), '3.1');
 
 doc.servers = [{ url: '/', description: 'The Spona edge serving this document' }];
 const bearer = doc.components?.securitySchemes?.Bearer;

@@ -69,10 +69,17 @@ type idempotency struct {
 	unreleased map[[2]string]bool
 }
 
+// AcceptsIdempotencyKey reports whether requests with method may carry an
+// Idempotency-Key: every write, on every route (the OpenAPI documents
+// declare the header on each; tools/openapi/convert.mjs).
+func AcceptsIdempotencyKey(method string) bool {
+	return method != http.MethodGet && method != http.MethodHead
+}
+
 // applies reports whether r is a write with an Idempotency-Key that i
 // answers (a nil i answers none).
 func (i *idempotency) applies(r *http.Request) bool {
-	return i != nil && r.Method != http.MethodGet && r.Method != http.MethodHead && r.Header.Get(IdempotencyKeyHeader) != ""
+	return i != nil && AcceptsIdempotencyKey(r.Method) && r.Header.Get(IdempotencyKeyHeader) != ""
 }
 
 // serve runs next for a write with an Idempotency-Key (applies), or answers

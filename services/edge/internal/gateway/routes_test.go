@@ -6,16 +6,20 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	gocmp "github.com/google/go-cmp/cmp"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/spona/spona/gen/openapi"
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/sheet"
 	"github.com/spona/spona/services/edge/internal/gateway"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 )
 
 var pathVar = regexp.MustCompile(`\{[^}]+\}`)
@@ -102,7 +106,7 @@ func TestRoutesMatchTheOpenAPIDocument(t *testing.T) {
 	inDoc := operations(openapi.Spec)
 	// The OpenAPI 3.1 document has the same operations (so the fuzzers,
 	// which read the Swagger 2.0 one, cover every operation of both).
-	if diff := cmp.Diff(inDoc, operations(openapi.SpecV3)); diff != "" {
+	if diff := gocmp.Diff(inDoc, operations(openapi.SpecV3)); diff != "" {
 		t.Errorf("operations of the Swagger 2.0 and OpenAPI 3.1 documents differ (-2.0 +3.1):\n%s", diff)
 	}
 	routes, err := gateway.NewRoutes(auth.ScopeFor)
@@ -171,5 +175,173 @@ func TestPatchBodiesRequireNothing(t *testing.T) {
 	}
 	if n < 6 {
 		t.Errorf("only %d PATCH operations", n)
+	}
+}
+
+// documented is one operation as a document declares it: the media types
+// and schema of its request body (none without a body) and of its 200
+// answer, and its header parameters.
+type documented struct {
+	request, response             []string
+	binaryRequest, binaryResponse bool
+	headers                       []string
+}
+
+// operationsOf reads the operations of a Swagger 2.0 or OpenAPI 3.1
+// document, keyed like the route table ("POST /v1/beneficiaries:import",
+// path variables as {}).
+func operationsOf(t *testing.T, spec []byte) map[string]documented {
+	t.Helper()
+	type schema map[string]any
+	type param struct {
+		Ref    string `json:"$ref"`
+		Name   string `json:"name"`
+		In     string `json:"in"`
+		Schema schema `json:"schema"`
+	}
+	type media map[string]struct {
+		Schema schema `json:"schema"`
+	}
+	var doc struct {
+		Swagger    string           `json:"swagger"`
+		Consumes   []string         `json:"consumes"`
+		Produces   []string         `json:"produces"`
+		Parameters map[string]param `json:"parameters"`
+		Components struct {
+			Parameters map[string]param `json:"parameters"`
+		} `json:"components"`
+		Paths map[string]map[string]struct {
+			Consumes    []string `json:"consumes"`
+			Produces    []string `json:"produces"`
+			Parameters  []param  `json:"parameters"`
+			RequestBody *struct {
+				Content media `json:"content"`
+			} `json:"requestBody"`
+			Responses map[string]struct {
+				Schema  schema `json:"schema"`
+				Content media  `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(spec, &doc); err != nil {
+		t.Fatal(err)
+	}
+	// A file is a binary string (2.0), or in 3.1 a schema that says nothing
+	// of JSON (no $ref, no type but string).
+	binary := func(s schema) bool {
+		if s["format"] == "binary" {
+			return s["type"] == "string"
+		}
+		return doc.Swagger == "" && s["$ref"] == nil && (s["type"] == nil || s["type"] == "string") && s["properties"] == nil
+	}
+	keys := func(m media) (types []string, bin bool) {
+		bin = len(m) > 0
+		for k, v := range m {
+			types = append(types, k)
+			bin = bin && binary(v.Schema)
+		}
+		slices.Sort(types)
+		return types, bin
+	}
+	// An operation's own media types, else the document's.
+	or := func(own, doc []string) []string {
+		if len(own) > 0 {
+			return slices.Clone(own)
+		}
+		return slices.Clone(doc)
+	}
+	out := map[string]documented{}
+	for p, ops := range doc.Paths {
+		for m, op := range ops {
+			var d documented
+			for _, prm := range op.Parameters {
+				if name, ok := strings.CutPrefix(prm.Ref, "#/parameters/"); ok {
+					prm = doc.Parameters[name]
+				} else if name, ok := strings.CutPrefix(prm.Ref, "#/components/parameters/"); ok {
+					prm = doc.Components.Parameters[name]
+				}
+				switch prm.In {
+				case "header":
+					d.headers = append(d.headers, prm.Name)
+				case "body": // 2.0
+					d.request = or(op.Consumes, doc.Consumes)
+					d.binaryRequest = binary(prm.Schema)
+				}
+			}
+			if op.RequestBody != nil {
+				d.request, d.binaryRequest = keys(op.RequestBody.Content)
+			}
+			ok := op.Responses["200"]
+			if doc.Swagger != "" {
+				d.response, d.binaryResponse = or(op.Produces, doc.Produces), binary(ok.Schema)
+			} else {
+				d.response, d.binaryResponse = keys(ok.Content)
+			}
+			slices.Sort(d.request)
+			slices.Sort(d.response)
+			out[strings.ToUpper(m)+" "+pathVar.ReplaceAllString(p, "{}")] = d
+		}
+	}
+	return out
+}
+
+// TestDocumentedMediaTypesMatchTheRoutes: each operation of both documents
+// declares what the edge does with its route. A route whose body field is a
+// google.api.HttpBody takes the file itself, CSV or XLSX (what pkg/sheet
+// reads), not JSON; an RPC returning google.api.HttpBody answers with a
+// file, not a JSON object; every other body and answer is JSON; and every
+// write declares the Idempotency-Key header the edge accepts on it. (The
+// real edge's answers are checked against the declared types in
+// services/edge/service, TestDocumentedFileRoutes.)
+func TestDocumentedMediaTypesMatchTheRoutes(t *testing.T) {
+	routes, err := gateway.NewRoutes(auth.ScopeFor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []string{sheet.MediaXLSX, sheet.MediaCSV}
+	slices.Sort(files)
+	json := []string{"application/json"}
+	for name, spec := range map[string][]byte{"Swagger 2.0": openapi.Spec, "OpenAPI 3.1": openapi.SpecV3} {
+		ops := operationsOf(t, spec)
+		uploads, downloads := 0, 0
+		for _, r := range routes.List() {
+			if gateway.IsHSDS(r.Template) {
+				continue
+			}
+			k := r.Method + " " + pathVar.ReplaceAllString(r.Template, "{}")
+			d, ok := ops[k]
+			if !ok {
+				t.Errorf("%s: %s is not documented", name, k)
+				continue
+			}
+			switch {
+			case r.Upload:
+				uploads++
+				if !slices.Equal(d.request, files) || !d.binaryRequest {
+					t.Errorf("%s: %s takes a CSV or XLSX file as its body; documented as %v (binary %v)", name, k, d.request, d.binaryRequest)
+				}
+			case d.request != nil && (!slices.Equal(d.request, json) || d.binaryRequest):
+				t.Errorf("%s: %s takes JSON; documented as %v (binary %v)", name, k, d.request, d.binaryRequest)
+			}
+			md, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(strings.ReplaceAll(strings.TrimPrefix(r.RPC, "/"), "/", ".")))
+			if err != nil {
+				t.Fatalf("%s: %v", r.RPC, err)
+			}
+			if md.(protoreflect.MethodDescriptor).Output().FullName() == "google.api.HttpBody" {
+				downloads++
+				if len(d.response) == 0 || !d.binaryResponse {
+					t.Errorf("%s: %s answers with a file; documented as %v (binary %v)", name, k, d.response, d.binaryResponse)
+				}
+			} else if !slices.Equal(d.response, json) || d.binaryResponse {
+				t.Errorf("%s: %s answers JSON; documented as %v (binary %v)", name, k, d.response, d.binaryResponse)
+			}
+			if got, want := slices.Contains(d.headers, gateway.IdempotencyKeyHeader), gateway.AcceptsIdempotencyKey(r.Method); got != want {
+				t.Errorf("%s: %s declares the %s header: %v, the edge accepts it: %v", name, k, gateway.IdempotencyKeyHeader, got, want)
+			}
+		}
+		// The imports and the templates and export.
+		if uploads < 2 || downloads < 3 {
+			t.Errorf("%s: %d upload and %d download routes", name, uploads, downloads)
+		}
 	}
 }

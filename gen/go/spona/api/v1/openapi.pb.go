@@ -25,10 +25,10 @@ var File_spona_api_v1_openapi_proto protoreflect.FileDescriptor
 
 const file_spona_api_v1_openapi_proto_rawDesc = "" +
 	"\n" +
-	"\x1aspona/api/v1/openapi.proto\x12\fspona.api.v1\x1a.protoc-gen-openapiv2/options/annotations.protoB\xe3\x10\x92A\xbb\x0f\x12\xec\x05\n" +
-	"\tSpona API\x12\xc2\x05REST API of Spona, the case-management backend of organisations supporting migrants, refugees, returnees and children at risk in Serbia, Bosnia and Herzegovina and Croatia: beneficiaries with consent and access grants, referrals between organisations, the service directory, trainings, and donor reporting.\n" +
+	"\x1aspona/api/v1/openapi.proto\x12\fspona.api.v1\x1a.protoc-gen-openapiv2/options/annotations.protoB\xac\x12\x92A\x84\x11\x12\xb5\a\n" +
+	"\tSpona API\x12\x8b\aREST API of Spona, the case-management backend of organisations supporting migrants, refugees, returnees and children at risk in Serbia, Bosnia and Herzegovina and Croatia: beneficiaries with consent and access grants, referrals between organisations, the service directory, trainings, and donor reporting.\n" +
 	"\n" +
-	"Every request under /v1 needs `Authorization: Bearer <API key or access token>`. Errors are google.rpc.Status JSON objects; send `Accept-Language` (en, sr-Latn, sr-Cyrl, bs, hr) to get a google.rpc.LocalizedMessage in that language in `details`. Lists page with `page_size` and `page_token`; updates are PATCH with `update_mask` and the `etag` last read; creates accept an `Idempotency-Key` header.\"\x13\n" +
+	"Every request under /v1 needs `Authorization: Bearer <API key or access token>`. Errors are google.rpc.Status JSON objects; send `Accept-Language` (en, sr-Latn, sr-Cyrl, bs, hr) to get a google.rpc.LocalizedMessage in that language in `details`. Lists page with `page_size` and `page_token`; updates are PATCH with `update_mask` and the `etag` last read; every write (POST, PATCH, DELETE) accepts an `Idempotency-Key` header, so that a retry is answered with the first response. Spreadsheet imports take the file itself as the body (text/csv or XLSX), and templates and exports answer with the file.\"\x13\n" +
 	"\x11Spona maintainers2\x051.0.02\x10application/json:\x10application/jsonR\x96\x01\n" +
 	"\x03400\x12\x8e\x01\n" +
 	"tThe request is invalid (INVALID_ARGUMENT, FAILED_PRECONDITION or OUT_OF_RANGE); `details` name the offending fields.\x12\x16\n" +

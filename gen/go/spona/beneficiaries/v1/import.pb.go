@@ -8,6 +8,7 @@ package beneficiariesv1
 
 import (
 	longrunningpb "cloud.google.com/go/longrunning/autogen/longrunningpb"
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "github.com/spona/spona/gen/go/spona/auth/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
@@ -167,7 +168,7 @@ var File_spona_beneficiaries_v1_import_proto protoreflect.FileDescriptor
 
 const file_spona_beneficiaries_v1_import_proto_rawDesc = "" +
 	"\n" +
-	"#spona/beneficiaries/v1/import.proto\x12\x16spona.beneficiaries.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a#google/longrunning/operations.proto\x1a\x1fspona/auth/v1/annotations.proto\"\xcd\x01\n" +
+	"#spona/beneficiaries/v1/import.proto\x12\x16spona.beneficiaries.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a#google/longrunning/operations.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xcd\x01\n" +
 	"\x1aImportBeneficiariesRequest\x12-\n" +
 	"\x04file\x18\x01 \x01(\v2\x14.google.api.HttpBodyB\x03\xe0A\x02R\x04file\x12#\n" +
 	"\rvalidate_only\x18\x02 \x01(\bR\fvalidateOnly\x12\x19\n" +
@@ -176,11 +177,14 @@ const file_spona_beneficiaries_v1_import_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x05 \x01(\tR\trequestId\"=\n" +
 	"#GetBeneficiaryImportTemplateRequest\x12\x16\n" +
-	"\x06format\x18\x01 \x01(\tR\x06format2\xb7\x03\n" +
-	"\x18BeneficiaryImportService\x12\xe6\x01\n" +
-	"\x13ImportBeneficiaries\x122.spona.beneficiaries.v1.ImportBeneficiariesRequest\x1a\x1d.google.longrunning.Operation\"z\xcaA:\n" +
-	"\x17spona.imports.v1.Import\x12\x1fspona.imports.v1.ImportMetadata\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02 :\x04file\"\x18/v1/beneficiaries:import(\x01\x12\xb1\x01\n" +
-	"\x1cGetBeneficiaryImportTemplate\x12;.spona.beneficiaries.v1.GetBeneficiaryImportTemplateRequest\x1a\x14.google.api.HttpBody\">\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x02\"\x12 /v1/beneficiaries:importTemplateB\xe9\x01\n" +
+	"\x06format\x18\x01 \x01(\tR\x06format2\xcc\x05\n" +
+	"\x18BeneficiaryImportService\x12\xb7\x02\n" +
+	"\x13ImportBeneficiaries\x122.spona.beneficiaries.v1.ImportBeneficiariesRequest\x1a\x1d.google.longrunning.Operation\"\xca\x01\x92AM2\btext/csv2Aapplication/vnd.openxmlformats-officedocument.spreadsheetml.sheet\xcaA:\n" +
+	"\x17spona.imports.v1.Import\x12\x1fspona.imports.v1.ImportMetadata\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02 :\x04file\"\x18/v1/beneficiaries:import(\x01\x12\xf5\x02\n" +
+	"\x1cGetBeneficiaryImportTemplate\x12;.spona.beneficiaries.v1.GetBeneficiaryImportTemplateRequest\x1a\x14.google.api.HttpBody\"\x81\x02\x92A\xbf\x01:\btext/csv:Aapplication/vnd.openxmlformats-officedocument.spreadsheetml.sheetJp\n" +
+	"\x03200\x12i\n" +
+	"VThe template, as CSV (format=csv) or XLSX (the default); Content-Disposition names it.\x12\x0f\n" +
+	"\r\x9a\x02\x01\a\xa2\x02\x06binary\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x02\"\x12 /v1/beneficiaries:importTemplateB\xe9\x01\n" +
 	"\x1acom.spona.beneficiaries.v1B\vImportProtoP\x01ZDgithub.com/spona/spona/gen/go/spona/beneficiaries/v1;beneficiariesv1\xa2\x02\x03SBX\xaa\x02\x16Spona.Beneficiaries.V1\xca\x02\x16Spona\\Beneficiaries\\V1\xe2\x02\"Spona\\Beneficiaries\\V1\\GPBMetadata\xea\x02\x18Spona::Beneficiaries::V1b\x06proto3"
 
 var (

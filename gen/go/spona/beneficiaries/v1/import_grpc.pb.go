@@ -44,13 +44,9 @@ type BeneficiaryImportServiceClient interface {
 	// holds it whole on the way: the first message carries the options, the
 	// file's content type and its first bytes, each following one only the
 	// next bytes (file.data, up to 4 MiB a message).
-	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
-	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	ImportBeneficiaries(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportBeneficiariesRequest, longrunningpb.Operation], error)
 	// An empty sheet with the accepted headers, and (XLSX) a second sheet
 	// listing the accepted values of each coded column.
-	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
-	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	GetBeneficiaryImportTemplate(ctx context.Context, in *GetBeneficiaryImportTemplateRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 }
 
@@ -104,13 +100,9 @@ type BeneficiaryImportServiceServer interface {
 	// holds it whole on the way: the first message carries the options, the
 	// file's content type and its first bytes, each following one only the
 	// next bytes (file.data, up to 4 MiB a message).
-	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
-	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	ImportBeneficiaries(grpc.ClientStreamingServer[ImportBeneficiariesRequest, longrunningpb.Operation]) error
 	// An empty sheet with the accepted headers, and (XLSX) a second sheet
 	// listing the accepted values of each coded column.
-	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
-	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	GetBeneficiaryImportTemplate(context.Context, *GetBeneficiaryImportTemplateRequest) (*httpbody.HttpBody, error)
 	mustEmbedUnimplementedBeneficiaryImportServiceServer()
 }

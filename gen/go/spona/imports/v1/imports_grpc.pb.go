@@ -42,8 +42,6 @@ type ImportServiceClient interface {
 	// Returns the long-running operation of an import: done, with the import
 	// as its response or an error; or still running, with progress in its
 	// metadata (ImportMetadata).
-	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
-	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	GetOperation(ctx context.Context, in *GetOperationRequest, opts ...grpc.CallOption) (*longrunningpb.Operation, error)
 }
 
@@ -102,8 +100,6 @@ type ImportServiceServer interface {
 	// Returns the long-running operation of an import: done, with the import
 	// as its response or an error; or still running, with progress in its
 	// metadata (ImportMetadata).
-	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
-	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	GetOperation(context.Context, *GetOperationRequest) (*longrunningpb.Operation, error)
 	mustEmbedUnimplementedImportServiceServer()
 }

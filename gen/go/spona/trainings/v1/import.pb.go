@@ -8,6 +8,7 @@ package trainingsv1
 
 import (
 	longrunningpb "cloud.google.com/go/longrunning/autogen/longrunningpb"
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "github.com/spona/spona/gen/go/spona/auth/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
@@ -181,7 +182,7 @@ var File_spona_trainings_v1_import_proto protoreflect.FileDescriptor
 
 const file_spona_trainings_v1_import_proto_rawDesc = "" +
 	"\n" +
-	"\x1fspona/trainings/v1/import.proto\x12\x12spona.trainings.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a#google/longrunning/operations.proto\x1a\x1fspona/auth/v1/annotations.proto\"\xec\x01\n" +
+	"\x1fspona/trainings/v1/import.proto\x12\x12spona.trainings.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a#google/longrunning/operations.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xec\x01\n" +
 	"\x19ImportParticipantsRequest\x12\x1e\n" +
 	"\bevent_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aeventId\x12-\n" +
 	"\x04file\x18\x02 \x01(\v2\x14.google.api.HttpBodyB\x03\xe0A\x02R\x04file\x12#\n" +
@@ -192,11 +193,14 @@ const file_spona_trainings_v1_import_proto_rawDesc = "" +
 	"request_id\x18\x06 \x01(\tR\trequestId\"]\n" +
 	"#GetParticipantImportTemplateRequest\x12\x1e\n" +
 	"\bevent_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aeventId\x12\x16\n" +
-	"\x06format\x18\x02 \x01(\tR\x06format2\xd6\x03\n" +
-	"\x18ParticipantImportService\x12\xf4\x01\n" +
-	"\x12ImportParticipants\x12-.spona.trainings.v1.ImportParticipantsRequest\x1a\x1d.google.longrunning.Operation\"\x8f\x01\xcaA:\n" +
-	"\x17spona.imports.v1.Import\x12\x1fspona.imports.v1.ImportMetadata\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x029:\x04file\"1/v1/trainingEvents/{event_id}/participants:import\x12\xc2\x01\n" +
-	"\x1cGetParticipantImportTemplate\x127.spona.trainings.v1.GetParticipantImportTemplateRequest\x1a\x14.google.api.HttpBody\"S\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02;\x129/v1/trainingEvents/{event_id}/participants:importTemplateB\xcd\x01\n" +
+	"\x06format\x18\x02 \x01(\tR\x06format2\xf8\x05\n" +
+	"\x18ParticipantImportService\x12\xc4\x02\n" +
+	"\x12ImportParticipants\x12-.spona.trainings.v1.ImportParticipantsRequest\x1a\x1d.google.longrunning.Operation\"\xdf\x01\x92AM2\btext/csv2Aapplication/vnd.openxmlformats-officedocument.spreadsheetml.sheet\xcaA:\n" +
+	"\x17spona.imports.v1.Import\x12\x1fspona.imports.v1.ImportMetadata\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x029:\x04file\"1/v1/trainingEvents/{event_id}/participants:import\x12\x94\x03\n" +
+	"\x1cGetParticipantImportTemplate\x127.spona.trainings.v1.GetParticipantImportTemplateRequest\x1a\x14.google.api.HttpBody\"\xa4\x02\x92A\xcd\x01:\btext/csv:Aapplication/vnd.openxmlformats-officedocument.spreadsheetml.sheetJ~\n" +
+	"\x03200\x12w\n" +
+	"dThe sign-in sheet template, as CSV (format=csv) or XLSX (the default); Content-Disposition names it.\x12\x0f\n" +
+	"\r\x9a\x02\x01\a\xa2\x02\x06binary\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02;\x129/v1/trainingEvents/{event_id}/participants:importTemplateB\xcd\x01\n" +
 	"\x16com.spona.trainings.v1B\vImportProtoP\x01Z<github.com/spona/spona/gen/go/spona/trainings/v1;trainingsv1\xa2\x02\x03STX\xaa\x02\x12Spona.Trainings.V1\xca\x02\x12Spona\\Trainings\\V1\xe2\x02\x1eSpona\\Trainings\\V1\\GPBMetadata\xea\x02\x14Spona::Trainings::V1b\x06proto3"
 
 var (

@@ -43,13 +43,9 @@ type ParticipantImportServiceClient interface {
 	// the file itself; options are query parameters. Returns a long-running
 	// operation (metadata spona.imports.v1.ImportMetadata, response
 	// spona.imports.v1.Import).
-	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
-	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	ImportParticipants(ctx context.Context, in *ImportParticipantsRequest, opts ...grpc.CallOption) (*longrunningpb.Operation, error)
 	// An empty sign-in sheet for the event (its sessions as attendance
 	// columns), and (XLSX) a second sheet listing the accepted values.
-	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
-	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	GetParticipantImportTemplate(ctx context.Context, in *GetParticipantImportTemplateRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 }
 
@@ -99,13 +95,9 @@ type ParticipantImportServiceServer interface {
 	// the file itself; options are query parameters. Returns a long-running
 	// operation (metadata spona.imports.v1.ImportMetadata, response
 	// spona.imports.v1.Import).
-	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
-	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	ImportParticipants(context.Context, *ImportParticipantsRequest) (*longrunningpb.Operation, error)
 	// An empty sign-in sheet for the event (its sessions as attendance
 	// columns), and (XLSX) a second sheet listing the accepted values.
-	// buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
-	// buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
 	GetParticipantImportTemplate(context.Context, *GetParticipantImportTemplateRequest) (*httpbody.HttpBody, error)
 	mustEmbedUnimplementedParticipantImportServiceServer()
 }
