@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,7 +43,8 @@ func run(t *testing.T, ctx context.Context, dir, name string, args ...string) []
 // client written against them (openapi-fetch) with tsc in strict mode (the
 // generated types are a .ts file, so skipLibCheck skips only the libraries),
 // and runs the client against the real edge: create, get, patch (and a stale
-// patch), list.
+// patch), list, and a spreadsheet import from the downloaded template (the
+// template a file, the import's body the file itself).
 func TestGeneratedTypeScriptClient(t *testing.T) {
 	bin := openapiTools(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -80,6 +82,9 @@ func TestGeneratedTypeScriptClient(t *testing.T) {
 		StaleStatus           int
 		StaleCode             int
 		Listed                []string
+		TemplateType          string
+		ImportName            string
+		ImportDone            bool
 	}
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("client output %q: %v", out, err)
@@ -92,5 +97,8 @@ func TestGeneratedTypeScriptClient(t *testing.T) {
 	}
 	if !slices.Contains(got.Listed, got.Created) {
 		t.Errorf("list %v does not hold %s", got.Listed, got.Created)
+	}
+	if !strings.HasPrefix(got.TemplateType, "text/csv") || !strings.HasPrefix(got.ImportName, "operations/") || !got.ImportDone {
+		t.Errorf("template and import: %+v", got)
 	}
 }

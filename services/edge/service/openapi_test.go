@@ -1,0 +1,208 @@
+package service_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/spona/spona/gen/openapi"
+	"github.com/spona/spona/pkg/sheet"
+	"github.com/spona/spona/pkg/testkit/resttest"
+	"github.com/spona/spona/services/edge/edgetest"
+)
+
+// fileOperations are the operations of the OpenAPI 3.1 document that take
+// or answer something other than JSON, with the media types declared for
+// the request body and the 200 answer.
+func fileOperations(t *testing.T) map[string][2][]string {
+	t.Helper()
+	type content map[string]json.RawMessage
+	var doc struct {
+		Paths map[string]map[string]struct {
+			RequestBody *struct {
+				Content content `json:"content"`
+			} `json:"requestBody"`
+			Responses map[string]struct {
+				Content content `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(openapi.SpecV3, &doc); err != nil {
+		t.Fatal(err)
+	}
+	types := func(c content) (out []string, onlyJSON bool) {
+		for k := range c {
+			out = append(out, k)
+		}
+		slices.Sort(out)
+		return out, slices.Equal(out, []string{"application/json"})
+	}
+	ops := map[string][2][]string{}
+	for p, byMethod := range doc.Paths {
+		for m, op := range byMethod {
+			var req []string
+			reqJSON := true
+			if op.RequestBody != nil {
+				req, reqJSON = types(op.RequestBody.Content)
+			}
+			resp, respJSON := types(op.Responses["200"].Content)
+			if !reqJSON || !respJSON {
+				ops[strings.ToUpper(m)+" "+p] = [2][]string{req, resp}
+			}
+		}
+	}
+	return ops
+}
+
+// TestDocumentedFileRoutes: on the real edge, every operation of the
+// OpenAPI 3.1 document that takes or answers a file does what the document
+// says. Templates and exports answer with one of the media types declared
+// for their 200 (each declared one, for the templates); the imports accept
+// a file of each media type declared for their body, and refuse the JSON
+// object a client would send if the body were documented as JSON.
+func TestDocumentedFileRoutes(t *testing.T) {
+	ops := fileOperations(t)
+	s := edgetest.Start(t, nil)
+	c := resttest.New(s.URL, s.CreateKey(t, "files", "Udruženje Files").Key)
+	project := c.Do(t, "POST", "/v1/projects", map[string]any{"code": "F1", "titles": []any{map[string]any{"text": "Files"}},
+		"planned_start_date": "2024-01-01", "planned_end_date": "2024-12-31", "sectors": []string{"15160"}}).Must(t, 200).Str("id")
+	event := c.Do(t, "POST", "/v1/trainingEvents", map[string]any{"project_id": project, "type": "EVENT_TYPE_WORKSHOP", "title": "Radionica",
+		"start_date": "2024-05-01", "end_date": "2024-05-01"}).Must(t, 200).Str("id")
+
+	mediaType := func(t *testing.T, r resttest.Response) string {
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil {
+			t.Fatalf("%s %s: Content-Type %q: %v", r.Method, r.Path, r.Header.Get("Content-Type"), err)
+		}
+		return mt
+	}
+	// download fetches each query and checks the answer's media type is
+	// declared for op (unless op is ""); it returns the answers by media
+	// type.
+	download := func(t *testing.T, op, path string, queries ...string) map[string][]byte {
+		declared := ops[op][1]
+		got := map[string][]byte{}
+		for _, q := range queries {
+			r := c.Do(t, "GET", path+q, nil).Must(t, 200)
+			mt := mediaType(t, r)
+			if op != "" && !slices.Contains(declared, mt) {
+				t.Errorf("GET %s%s answers %s; %s declares %v", path, q, mt, op, declared)
+			}
+			if !strings.HasPrefix(r.Header.Get("Content-Disposition"), "attachment; filename=") {
+				t.Errorf("GET %s%s: Content-Disposition %q", path, q, r.Header.Get("Content-Disposition"))
+			}
+			got[mt] = r.Raw
+		}
+		return got
+	}
+	// upload sends a file of every media type declared for op's body
+	// (validate_only), filled from the template of that type with row
+	// (values by column name), and the documented-as-JSON body.
+	upload := func(t *testing.T, op, path string, templates map[string][]byte, row map[string]string) {
+		declared := ops[op][0]
+		if len(declared) == 0 {
+			t.Errorf("%s declares no request body", op)
+		}
+		for _, mt := range declared {
+			tmpl, ok := templates[mt]
+			if !ok {
+				t.Errorf("%s declares %s, which the template does not come as", op, mt)
+				continue
+			}
+			r := c.Do(t, "POST", path+"?validate_only=true", fileLike(t, mt, tmpl, row), "Content-Type", mt)
+			if r.Status != 200 || r.Str("name") == "" {
+				t.Errorf("POST %s as %s (declared): HTTP %d %s", path, mt, r.Status, r.Raw)
+			}
+		}
+		asJSON := map[string]any{"content_type": sheet.MediaCSV, "data": templates[sheet.MediaCSV]}
+		if r := c.Do(t, "POST", path+"?validate_only=true", asJSON); r.Status != 400 || slices.Contains(declared, "application/json") {
+			t.Errorf("POST %s with a JSON body: HTTP %d %s; the document declares %v", path, r.Status, r.Raw, declared)
+		}
+	}
+
+	cases := map[string]func(t *testing.T, op string){
+		"GET /v1/beneficiaries:importTemplate": func(t *testing.T, op string) {
+			if got := download(t, op, "/v1/beneficiaries:importTemplate", "", "?format=csv", "?format=xlsx"); len(got) != len(ops[op][1]) {
+				t.Errorf("%s: answered as %d of the declared %v", op, len(got), ops[op][1])
+			}
+		},
+		"POST /v1/beneficiaries:import": func(t *testing.T, op string) {
+			upload(t, op, "/v1/beneficiaries:import", download(t, "", "/v1/beneficiaries:importTemplate", "?format=csv", "?format=xlsx"),
+				map[string]string{"given_name": "Amina", "family_name": "Hadžić", "sex": "female", "birth_year": "1994"})
+		},
+		"GET /v1/trainingEvents/{event_id}/participants:importTemplate": func(t *testing.T, op string) {
+			got := download(t, op, "/v1/trainingEvents/"+event+"/participants:importTemplate", "", "?format=csv", "?format=xlsx")
+			if len(got) != len(ops[op][1]) {
+				t.Errorf("%s: answered as %d of the declared %v", op, len(got), ops[op][1])
+			}
+		},
+		"POST /v1/trainingEvents/{event_id}/participants:import": func(t *testing.T, op string) {
+			upload(t, op, "/v1/trainingEvents/"+event+"/participants:import",
+				download(t, "", "/v1/trainingEvents/"+event+"/participants:importTemplate", "?format=csv", "?format=xlsx"),
+				map[string]string{"given_name": "Jelena", "family_name": "Marković", "organisation": "Centar za socijalni rad Čačak",
+					"sector": "social_welfare", "sex": "female"})
+		},
+		// IATI (application/xml) needs a registered identifier in the
+		// directory; the other formats are answered as declared.
+		"GET /v1/projects/{project_id}/report:export": func(t *testing.T, op string) {
+			download(t, op, "/v1/projects/"+project+"/report:export", "?format=json", "?format=csv", "?format=xlsx")
+		},
+	}
+	for op := range ops {
+		run, ok := cases[op]
+		if !ok {
+			t.Errorf("%s takes or answers a file (%v): add a case here", op, ops[op])
+			continue
+		}
+		t.Run(op, func(t *testing.T) { run(t, op) })
+	}
+	for op := range cases {
+		if _, ok := ops[op]; !ok {
+			t.Errorf("%s is documented as JSON only", op)
+		}
+	}
+}
+
+// fileLike writes a file of media type mt with the header of template (the
+// first row of the template of that type) and one row of values.
+func fileLike(t *testing.T, mt string, template []byte, values map[string]string) []byte {
+	t.Helper()
+	r, err := sheet.Open(template, mt, sheet.DefaultLimits(10))
+	if err != nil {
+		t.Fatalf("the %s template: %v", mt, err)
+	}
+	defer r.Close()
+	_, header, err := r.Next()
+	if err != nil {
+		t.Fatalf("the %s template's header: %v", mt, err)
+	}
+	row := make([]string, len(header))
+	used := 0
+	for i, h := range header {
+		if v, ok := values[h]; ok {
+			row[i] = v
+			used++
+		}
+	}
+	if used != len(values) {
+		t.Fatalf("the %s template's header %v lacks some of %v", mt, header, values)
+	}
+	table := sheet.Table{Name: "import", Rows: [][]string{header, row}}
+	var buf bytes.Buffer
+	switch mt {
+	case sheet.MediaCSV:
+		err = sheet.WriteCSV(&buf, table)
+	case sheet.MediaXLSX:
+		err = sheet.WriteXLSX(&buf, table)
+	default:
+		err = fmt.Errorf("no writer for %s", mt)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
