@@ -96,6 +96,17 @@ func (noNetwork) Load(url string) (any, error) {
 	return nil, fmt.Errorf("%s is not among the local HSDS schemas (no network)", url)
 }
 
+// profileSlips are the paths whose 200-response schema in the profile's
+// openapi.json contradicts the profile itself, with the schema the profile
+// means. GET /service_at_locations/{id} refers to compiled/service.json,
+// while its summary, description and operation id
+// (getServiceAtLocationWithNestedDataById), and the API reference (its
+// response is service at location data, its example a service_at_location)
+// all say it returns a fully nested service_at_location.
+var profileSlips = map[string]string{
+	"/service_at_locations/{id}": "compiled/service_at_location.json",
+}
+
 // schema returns the profile's 200-response schema of GET path ("/",
 // "/services", "/services/{id}", …).
 func (h *HSDS) schema(path string) (*jsonschema.Schema, error) {
@@ -106,6 +117,9 @@ func (h *HSDS) schema(path string) (*jsonschema.Schema, error) {
 	}
 	pointer := strings.NewReplacer("~", "~0", "/", "~1").Replace(path)
 	loc := HSDSBase + "openapi.json#/paths/" + pointer + "/get/responses/200/content/application~1json/schema"
+	if rel, ok := profileSlips[path]; ok {
+		loc = HSDSBase + rel
+	}
 	s, err := h.compiler.Compile(loc)
 	if err != nil {
 		return nil, fmt.Errorf("compile the profile's schema of GET %s: %w", path, err)

@@ -60,7 +60,20 @@ func TestHSDSOverREST(t *testing.T) {
 		}
 		check(t, c.Do(t, "GET", "/hsds/services?full=true&search=savetovanje", nil), "/services")
 		check(t, c.Do(t, "GET", "/hsds/organizations?full_service=true", nil), "/organizations")
-		check(t, c.Do(t, "GET", "/hsds/service_at_locations?full=true", nil), "/service_at_locations")
+		sal := check(t, c.Do(t, "GET", "/hsds/service_at_locations?full=true", nil, "Accept-Language", "bs-Cyrl"), "/service_at_locations")
+		if sal.Header.Get("Content-Language") != "bs" {
+			t.Fatalf("Accept-Language bs-Cyrl: Content-Language %q", sal.Header.Get("Content-Language"))
+		}
+		// Each entry of the list by its id (a profile route).
+		entry := sal.Body["contents"].([]any)[0].(map[string]any)
+		at := check(t, c.Do(t, "GET", "/hsds/service_at_locations/"+entry["id"].(string), nil, "Accept-Language", "sr-Cyrl"), "/service_at_locations/{id}")
+		if at.Str("id") != entry["id"] || at.Body["service"].(map[string]any)["name"] != "Саветовање" {
+			t.Fatalf("service_at_location: %s", at.Raw)
+		}
+		minimal := check(t, c.Do(t, "GET", "/hsds/services?minimal=true", nil), "/services")
+		if got := minimal.Body["contents"].([]any)[0].(map[string]any); len(got) != 4 || got["last_modified"] == nil {
+			t.Fatalf("minimal: %s", minimal.Raw)
+		}
 		terms := check(t, c.Do(t, "GET", "/hsds/taxonomy_terms?per_page=20", nil, "Accept-Language", "hr"), "/taxonomy_terms")
 		first := terms.Body["contents"].([]any)[0].(map[string]any)
 		check(t, c.Do(t, "GET", "/hsds/taxonomy_terms/"+first["id"].(string), nil), "/taxonomy_terms/{id}")
@@ -73,19 +86,22 @@ func TestHSDSOverREST(t *testing.T) {
 
 		// Bad input: 4xx with a google.rpc.Status body, never a 500.
 		for path, want := range map[string]int{
-			"/hsds/services?page=abc":                                  400,
-			"/hsds/services?per_page=1e9":                              400,
-			"/hsds/services?modified_after=yesterday":                  400,
-			"/hsds/services?format=ndjson":                             400,
-			"/hsds/services?organization_id=x":                         400,
-			"/hsds/services?full=maybe":                                400,
-			"/hsds/services/not-a-uuid":                                400,
-			"/hsds/services/" + strings.Repeat("a", 5000):              400,
-			"/hsds/services/01900000-0000-7000-8000-000000000000":      404,
-			"/hsds/organizations/01900000-0000-7000-8000-000000000000": 404,
-			"/hsds/taxonomy_terms/legal":                               404,
-			"/hsds/nothing":                                            404,
-			"/hsds/services?search=%00":                                400,
+			"/hsds/services?page=abc":                                         400,
+			"/hsds/services?per_page=1e9":                                     400,
+			"/hsds/services?modified_after=yesterday":                         400,
+			"/hsds/services?format=ndjson":                                    400,
+			"/hsds/services?organization_id=x":                                400,
+			"/hsds/services?full=maybe":                                       400,
+			"/hsds/services/not-a-uuid":                                       400,
+			"/hsds/services/" + strings.Repeat("a", 5000):                     400,
+			"/hsds/services/01900000-0000-7000-8000-000000000000":             404,
+			"/hsds/organizations/01900000-0000-7000-8000-000000000000":        404,
+			"/hsds/taxonomy_terms/legal":                                      404,
+			"/hsds/nothing":                                                   404,
+			"/hsds/services?search=%00":                                       400,
+			"/hsds/services?minimal=true&full=true":                           400,
+			"/hsds/service_at_locations/x":                                    400,
+			"/hsds/service_at_locations/01900000-0000-7000-8000-000000000000": 404,
 		} {
 			r := c.Do(t, "GET", path, nil)
 			if r.Status != want || !r.IsStatus() {

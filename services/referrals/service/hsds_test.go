@@ -116,6 +116,22 @@ func TestHSDSValidAgainstTheProfile(t *testing.T) {
 			return c.GetHsdsService(ctx, &pb.GetHsdsServiceRequest{Id: svc}, o...)
 		}})
 	}
+	calls = append(calls, hsdsCall{"/services", func(ctx context.Context, c pb.OpenReferralServiceClient, o ...grpc.CallOption) (*httpbody.HttpBody, error) {
+		return c.ListHsdsServices(ctx, &pb.ListHsdsServicesRequest{Minimal: true}, o...)
+	}})
+	// Each location of the service with every optional part (two equal
+	// offices, one without a name, one without an address), by the ids the
+	// list gives.
+	for i := range 4 {
+		calls = append(calls, hsdsCall{"/service_at_locations/{id}", func(ctx context.Context, c pb.OpenReferralServiceClient, o ...grpc.CallOption) (*httpbody.HttpBody, error) {
+			var page struct{ Contents []struct{ ID string } }
+			b, err := c.ListHsdsServiceAtLocations(ctx, &pb.ListHsdsServiceAtLocationsRequest{OrganizationId: full}, o...)
+			if err != nil || json.Unmarshal(b.GetData(), &page) != nil || len(page.Contents) != 4 {
+				return nil, fmt.Errorf("service_at_locations: %v %s", err, b.GetData())
+			}
+			return c.GetHsdsServiceAtLocation(ctx, &pb.GetHsdsServiceAtLocationRequest{Id: page.Contents[i].ID}, o...)
+		}})
+	}
 	calls = append(calls,
 		hsdsCall{"/taxonomies", func(ctx context.Context, c pb.OpenReferralServiceClient, o ...grpc.CallOption) (*httpbody.HttpBody, error) {
 			return c.ListHsdsTaxonomies(ctx, &pb.ListHsdsTaxonomiesRequest{}, o...)
@@ -295,6 +311,57 @@ func TestHSDSQueries(t *testing.T) {
 	if err != nil || json.Unmarshal(b.GetData(), &sal) != nil || sal.TotalItems != 4 || sal.Contents[0].ID == sal.Contents[1].ID {
 		t.Fatalf("service_at_locations: %v %s", err, b.GetData())
 	}
+	// Each entry by its id: the location and the service fully nested.
+	var entries struct {
+		Contents []struct {
+			ID         string `json:"id"`
+			ServiceID  string `json:"service_id"`
+			LocationID string `json:"location_id"`
+		} `json:"contents"`
+	}
+	if err := json.Unmarshal(b.GetData(), &entries); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries.Contents {
+		b, err := c.GetHsdsServiceAtLocation(reader, &pb.GetHsdsServiceAtLocationRequest{Id: strings.ToUpper(e.ID)})
+		var one struct {
+			ID         string `json:"id"`
+			ServiceID  string `json:"service_id"`
+			LocationID string `json:"location_id"`
+			Location   struct{ ID string }
+			Service    struct {
+				ID           string
+				Organization struct{ ID string }
+				Contacts     []any
+			}
+		}
+		if err != nil || json.Unmarshal(b.GetData(), &one) != nil {
+			t.Fatalf("service_at_location %s: %v", e.ID, err)
+		}
+		if one.ID != e.ID || one.ServiceID != fullService || one.LocationID != e.LocationID || one.Location.ID != e.LocationID ||
+			one.Service.ID != fullService || one.Service.Organization.ID != full || len(one.Service.Contacts) != 3 {
+			t.Fatalf("service_at_location %s: %s", e.ID, b.GetData())
+		}
+		if e.ID == e.LocationID {
+			t.Fatalf("service_at_location %s has its location's id", e.ID)
+		}
+	}
+	// Minimal: only what identifies each service and when it changed, all
+	// of them in one page unless per_page says otherwise.
+	b, err = c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{Minimal: true})
+	var minimal struct{ Contents []map[string]any }
+	if err != nil || json.Unmarshal(b.GetData(), &minimal) != nil || len(minimal.Contents) != 7 {
+		t.Fatalf("minimal: %v %s", err, b.GetData())
+	}
+	for _, m := range minimal.Contents {
+		if len(m) != 4 || m["id"] == nil || m["name"] == nil || m["status"] != "active" || m["last_modified"] == nil {
+			t.Fatalf("minimal entry %v", m)
+		}
+	}
+	if got := services(&pb.ListHsdsServicesRequest{Minimal: true, PerPage: 2}); got.Size != 2 || got.TotalPages != 4 {
+		t.Fatalf("minimal with per_page: %s", got)
+	}
+
 	// Organisations with their services.
 	b, err = c.ListHsdsOrganizations(reader, &pb.ListHsdsOrganizationsRequest{FullService: true, Search: "asylum"})
 	var orgs hsdsPage
@@ -343,6 +410,14 @@ func TestHSDSQueries(t *testing.T) {
 			_, err := c.ListHsdsTaxonomyTerms(reader, &pb.ListHsdsTaxonomyTermsRequest{Page: -5, Format: "xml"})
 			return err
 		},
+		"minimal with full": func() error {
+			_, err := c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{Minimal: true, Full: true})
+			return err
+		},
+		"service_at_location id": func() error {
+			_, err := c.GetHsdsServiceAtLocation(reader, &pb.GetHsdsServiceAtLocationRequest{Id: "x"})
+			return err
+		},
 	} {
 		if err := call(); grpcstatus.Code(err) != codes.InvalidArgument {
 			t.Errorf("%s: %v, want InvalidArgument", name, err)
@@ -363,6 +438,14 @@ func TestHSDSQueries(t *testing.T) {
 		},
 		"term": func() error {
 			_, err := c.GetHsdsTaxonomyTerm(reader, &pb.GetHsdsTaxonomyTermRequest{Id: "legal"})
+			return err
+		},
+		"service_at_location": func() error {
+			_, err := c.GetHsdsServiceAtLocation(reader, &pb.GetHsdsServiceAtLocationRequest{Id: ids.New()})
+			return err
+		},
+		"a location's id as a service_at_location's": func() error {
+			_, err := c.GetHsdsServiceAtLocation(reader, &pb.GetHsdsServiceAtLocationRequest{Id: entries.Contents[0].LocationID})
 			return err
 		},
 	} {

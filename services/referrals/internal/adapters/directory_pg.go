@@ -142,6 +142,13 @@ func (p *Postgres) GetService(ctx context.Context, id string) (*domain.Service, 
 	return one(s, err, "service", id)
 }
 
+// ServiceWithLocation returns the service one of whose locations has id
+// locationID.
+func (p *Postgres) ServiceWithLocation(ctx context.Context, locationID string) (*domain.Service, error) {
+	s, err := scanService(p.pool.QueryRow(ctx, `SELECT `+serviceCols+` FROM services WHERE locations @> jsonb_build_array(jsonb_build_object('id', $1::text))`, locationID))
+	return one(s, err, "location", locationID)
+}
+
 // UpdateService stores s if its version is unchanged.
 func (p *Postgres) UpdateService(ctx context.Context, s *domain.Service) (*domain.Service, error) {
 	args := append([]any{s.ID, s.Version}, serviceArgs(s)...)

@@ -35,6 +35,9 @@ type DirectoryStore interface {
 
 	CreateService(ctx context.Context, s *domain.Service, createdBy, requestID string) (*domain.Service, error)
 	GetService(ctx context.Context, id string) (*domain.Service, error)
+	// ServiceWithLocation returns the service that has the location (a
+	// location belongs to one service).
+	ServiceWithLocation(ctx context.Context, locationID string) (*domain.Service, error)
 	ListServices(ctx context.Context, f domain.ServiceFilter, p pagination.Page) ([]*domain.Service, error)
 	UpdateService(ctx context.Context, s *domain.Service) (*domain.Service, error)
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/services/referrals/internal/domain"
 )
@@ -36,6 +37,23 @@ func (a *App) SearchServiceLocations(ctx context.Context, q domain.DirectoryQuer
 		return domain.Results[domain.ServiceLocation]{}, err
 	}
 	return a.repo.SearchServiceLocations(ctx, q)
+}
+
+// ServiceLocation returns the service with the location locationID, and
+// where in its locations that is.
+func (a *App) ServiceLocation(ctx context.Context, locationID string) (domain.ServiceLocation, error) {
+	if err := ids.Check("id", locationID); err != nil {
+		return domain.ServiceLocation{}, err
+	}
+	s, err := a.repo.ServiceWithLocation(ctx, ids.Normalize(locationID))
+	if err != nil {
+		return domain.ServiceLocation{}, err
+	}
+	i := slices.IndexFunc(s.Locations, func(l domain.Location) bool { return l.ID == ids.Normalize(locationID) })
+	if i < 0 {
+		return domain.ServiceLocation{}, errs.NotFound("location", locationID)
+	}
+	return domain.ServiceLocation{Service: s, Index: i}, nil
 }
 
 // SearchOrganisations returns a numbered page of the organisations

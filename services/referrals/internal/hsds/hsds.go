@@ -399,7 +399,7 @@ func (w Writer) ServiceAtLocation(sl domain.ServiceLocation, full bool) ServiceA
 		l.Addresses = []Address{{ID: derive(l.ID, "address"), LocationID: l.ID, Address1: loc.Address, City: loc.Municipality,
 			Country: loc.Country, AddressType: "physical"}}
 	}
-	out := ServiceAtLocation{ID: derive(s.ID, "service_at_location", key(loc), n), ServiceID: s.ID, LocationID: l.ID, Location: &l}
+	out := ServiceAtLocation{ID: ServiceAtLocationID(l.ID), ServiceID: s.ID, LocationID: l.ID, Location: &l}
 	svc := w.ServiceRef(s)
 	if full {
 		svc = w.Service(s, nil)

@@ -109,6 +109,17 @@ func (h *OpenReferral) GetHsdsApiInfo(context.Context, *pb.GetHsdsApiInfoRequest
 // ListHsdsServices implements pb.OpenReferralServiceServer.
 func (h *OpenReferral) ListHsdsServices(ctx context.Context, req *pb.ListHsdsServicesRequest) (*httpbody.HttpBody, error) {
 	q, err := serviceQuery(req)
+	if req.GetMinimal() {
+		// The profile: "aim to return all services within one call".
+		if req.GetPerPage() == 0 {
+			q.PerPage = domain.MaxPerPage
+		}
+		if req.GetFull() {
+			var v errs.Violations
+			v.Add("minimal", "cannot be combined with full")
+			err = errorsOf(&v, err)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -116,16 +127,21 @@ func (h *OpenReferral) ListHsdsServices(ctx context.Context, req *pb.ListHsdsSer
 	if err != nil {
 		return nil, err
 	}
-	orgs, err := h.app.OrganisationsOf(ctx, res.Items)
-	if err != nil {
-		return nil, err
+	var orgs map[string]*domain.Organisation
+	if !req.GetMinimal() {
+		if orgs, err = h.app.OrganisationsOf(ctx, res.Items); err != nil {
+			return nil, err
+		}
 	}
 	w := writer(ctx)
 	out := make([]hsds.Service, len(res.Items))
 	for i, s := range res.Items {
-		if req.GetFull() {
+		switch {
+		case req.GetMinimal():
+			out[i] = w.ServiceMinimal(s)
+		case req.GetFull():
 			out[i] = w.Service(s, orgs[s.OrganisationID])
-		} else {
+		default:
 			out[i] = w.ServiceSummary(s, orgs[s.OrganisationID])
 		}
 	}
@@ -218,6 +234,36 @@ func (h *OpenReferral) ListHsdsServiceAtLocations(ctx context.Context, req *pb.L
 	}
 	q.Normalize()
 	return jsonBody(hsds.NewPage(out, res.Total, q.Page, q.PerPage))
+}
+
+// GetHsdsServiceAtLocation implements pb.OpenReferralServiceServer.
+func (h *OpenReferral) GetHsdsServiceAtLocation(ctx context.Context, req *pb.GetHsdsServiceAtLocationRequest) (*httpbody.HttpBody, error) {
+	location, ok := hsds.LocationOf(strings.TrimSpace(req.GetId()))
+	if !ok {
+		var v errs.Violations
+		v.Add("id", "must be a UUID")
+		return nil, v.Err()
+	}
+	sl, err := h.app.ServiceLocation(ctx, location)
+	if errs.KindOf(err) == errs.KindNotFound {
+		return nil, errs.NotFound("service_at_location", req.GetId())
+	}
+	if err != nil {
+		return nil, err
+	}
+	orgs, err := h.app.OrganisationsOf(ctx, []*domain.Service{sl.Service})
+	if err != nil {
+		return nil, err
+	}
+	w := writer(ctx)
+	out := w.ServiceAtLocation(sl, false)
+	// The service fully nested with its organisation; its locations are
+	// the entry's own (the profile's nested service has no
+	// service_at_locations).
+	svc := w.Service(sl.Service, orgs[sl.Service.OrganisationID])
+	svc.ServiceAtLocations = nil
+	out.Service = &svc
+	return jsonBody(out)
 }
 
 // staticPage pages a fixed list, keeping the entries whose texts hold

@@ -81,7 +81,13 @@ type ListHsdsServicesRequest struct {
 	// Only services changed at or after this time (RFC 3339, or a date).
 	ModifiedAfter string `protobuf:"bytes,8,opt,name=modified_after,json=modifiedAfter,proto3" json:"modified_after,omitempty"`
 	// Fully nested services instead of one-to-one fields.
-	Full          bool `protobuf:"varint,9,opt,name=full,proto3" json:"full,omitempty"`
+	Full bool `protobuf:"varint,9,opt,name=full,proto3" json:"full,omitempty"`
+	// Each service with only what identifies it and when it last changed
+	// (id, name, status and last_modified: the profile's schema requires name
+	// and status of every entry), for a client that checks what changed;
+	// per_page then defaults to its maximum, as the profile asks for all
+	// services in one call. Not with full.
+	Minimal       bool `protobuf:"varint,10,opt,name=minimal,proto3" json:"minimal,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -175,6 +181,13 @@ func (x *ListHsdsServicesRequest) GetModifiedAfter() string {
 func (x *ListHsdsServicesRequest) GetFull() bool {
 	if x != nil {
 		return x.Full
+	}
+	return false
+}
+
+func (x *ListHsdsServicesRequest) GetMinimal() bool {
+	if x != nil {
+		return x.Minimal
 	}
 	return false
 }
@@ -473,6 +486,50 @@ func (x *ListHsdsServiceAtLocationsRequest) GetFull() bool {
 	return false
 }
 
+type GetHsdsServiceAtLocationRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetHsdsServiceAtLocationRequest) Reset() {
+	*x = GetHsdsServiceAtLocationRequest{}
+	mi := &file_spona_referrals_v1_hsds_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetHsdsServiceAtLocationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetHsdsServiceAtLocationRequest) ProtoMessage() {}
+
+func (x *GetHsdsServiceAtLocationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_referrals_v1_hsds_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetHsdsServiceAtLocationRequest.ProtoReflect.Descriptor instead.
+func (*GetHsdsServiceAtLocationRequest) Descriptor() ([]byte, []int) {
+	return file_spona_referrals_v1_hsds_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GetHsdsServiceAtLocationRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
 type ListHsdsTaxonomiesRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Search        string                 `protobuf:"bytes,1,opt,name=search,proto3" json:"search,omitempty"`
@@ -485,7 +542,7 @@ type ListHsdsTaxonomiesRequest struct {
 
 func (x *ListHsdsTaxonomiesRequest) Reset() {
 	*x = ListHsdsTaxonomiesRequest{}
-	mi := &file_spona_referrals_v1_hsds_proto_msgTypes[6]
+	mi := &file_spona_referrals_v1_hsds_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -497,7 +554,7 @@ func (x *ListHsdsTaxonomiesRequest) String() string {
 func (*ListHsdsTaxonomiesRequest) ProtoMessage() {}
 
 func (x *ListHsdsTaxonomiesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_hsds_proto_msgTypes[6]
+	mi := &file_spona_referrals_v1_hsds_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -510,7 +567,7 @@ func (x *ListHsdsTaxonomiesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListHsdsTaxonomiesRequest.ProtoReflect.Descriptor instead.
 func (*ListHsdsTaxonomiesRequest) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_hsds_proto_rawDescGZIP(), []int{6}
+	return file_spona_referrals_v1_hsds_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListHsdsTaxonomiesRequest) GetSearch() string {
@@ -550,7 +607,7 @@ type GetHsdsTaxonomyRequest struct {
 
 func (x *GetHsdsTaxonomyRequest) Reset() {
 	*x = GetHsdsTaxonomyRequest{}
-	mi := &file_spona_referrals_v1_hsds_proto_msgTypes[7]
+	mi := &file_spona_referrals_v1_hsds_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -562,7 +619,7 @@ func (x *GetHsdsTaxonomyRequest) String() string {
 func (*GetHsdsTaxonomyRequest) ProtoMessage() {}
 
 func (x *GetHsdsTaxonomyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_hsds_proto_msgTypes[7]
+	mi := &file_spona_referrals_v1_hsds_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -575,7 +632,7 @@ func (x *GetHsdsTaxonomyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHsdsTaxonomyRequest.ProtoReflect.Descriptor instead.
 func (*GetHsdsTaxonomyRequest) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_hsds_proto_rawDescGZIP(), []int{7}
+	return file_spona_referrals_v1_hsds_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetHsdsTaxonomyRequest) GetId() string {
@@ -603,7 +660,7 @@ type ListHsdsTaxonomyTermsRequest struct {
 
 func (x *ListHsdsTaxonomyTermsRequest) Reset() {
 	*x = ListHsdsTaxonomyTermsRequest{}
-	mi := &file_spona_referrals_v1_hsds_proto_msgTypes[8]
+	mi := &file_spona_referrals_v1_hsds_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -615,7 +672,7 @@ func (x *ListHsdsTaxonomyTermsRequest) String() string {
 func (*ListHsdsTaxonomyTermsRequest) ProtoMessage() {}
 
 func (x *ListHsdsTaxonomyTermsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_hsds_proto_msgTypes[8]
+	mi := &file_spona_referrals_v1_hsds_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -628,7 +685,7 @@ func (x *ListHsdsTaxonomyTermsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListHsdsTaxonomyTermsRequest.ProtoReflect.Descriptor instead.
 func (*ListHsdsTaxonomyTermsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_hsds_proto_rawDescGZIP(), []int{8}
+	return file_spona_referrals_v1_hsds_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListHsdsTaxonomyTermsRequest) GetSearch() string {
@@ -689,7 +746,7 @@ type GetHsdsTaxonomyTermRequest struct {
 
 func (x *GetHsdsTaxonomyTermRequest) Reset() {
 	*x = GetHsdsTaxonomyTermRequest{}
-	mi := &file_spona_referrals_v1_hsds_proto_msgTypes[9]
+	mi := &file_spona_referrals_v1_hsds_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -701,7 +758,7 @@ func (x *GetHsdsTaxonomyTermRequest) String() string {
 func (*GetHsdsTaxonomyTermRequest) ProtoMessage() {}
 
 func (x *GetHsdsTaxonomyTermRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_referrals_v1_hsds_proto_msgTypes[9]
+	mi := &file_spona_referrals_v1_hsds_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -714,7 +771,7 @@ func (x *GetHsdsTaxonomyTermRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHsdsTaxonomyTermRequest.ProtoReflect.Descriptor instead.
 func (*GetHsdsTaxonomyTermRequest) Descriptor() ([]byte, []int) {
-	return file_spona_referrals_v1_hsds_proto_rawDescGZIP(), []int{9}
+	return file_spona_referrals_v1_hsds_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetHsdsTaxonomyTermRequest) GetId() string {
@@ -729,7 +786,7 @@ var File_spona_referrals_v1_hsds_proto protoreflect.FileDescriptor
 const file_spona_referrals_v1_hsds_proto_rawDesc = "" +
 	"\n" +
 	"\x1dspona/referrals/v1/hsds.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1fspona/auth/v1/annotations.proto\"\x17\n" +
-	"\x15GetHsdsApiInfoRequest\"\xa7\x02\n" +
+	"\x15GetHsdsApiInfoRequest\"\xc1\x02\n" +
 	"\x17ListHsdsServicesRequest\x12\x16\n" +
 	"\x06search\x18\x01 \x01(\tR\x06search\x12\x12\n" +
 	"\x04page\x18\x02 \x01(\x05R\x04page\x12\x19\n" +
@@ -740,7 +797,9 @@ const file_spona_referrals_v1_hsds_proto_rawDesc = "" +
 	"taxonomyId\x12'\n" +
 	"\x0forganization_id\x18\a \x01(\tR\x0eorganizationId\x12%\n" +
 	"\x0emodified_after\x18\b \x01(\tR\rmodifiedAfter\x12\x12\n" +
-	"\x04full\x18\t \x01(\bR\x04full\"'\n" +
+	"\x04full\x18\t \x01(\bR\x04full\x12\x18\n" +
+	"\aminimal\x18\n" +
+	" \x01(\bR\aminimal\"'\n" +
 	"\x15GetHsdsServiceRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\xb4\x01\n" +
 	"\x1cListHsdsOrganizationsRequest\x12\x16\n" +
@@ -763,7 +822,9 @@ const file_spona_referrals_v1_hsds_proto_rawDesc = "" +
 	"taxonomyId\x12'\n" +
 	"\x0forganization_id\x18\a \x01(\tR\x0eorganizationId\x12%\n" +
 	"\x0emodified_after\x18\b \x01(\tR\rmodifiedAfter\x12\x12\n" +
-	"\x04full\x18\t \x01(\bR\x04full\"z\n" +
+	"\x04full\x18\t \x01(\bR\x04full\"1\n" +
+	"\x1fGetHsdsServiceAtLocationRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"z\n" +
 	"\x19ListHsdsTaxonomiesRequest\x12\x16\n" +
 	"\x06search\x18\x01 \x01(\tR\x06search\x12\x12\n" +
 	"\x04page\x18\x02 \x01(\x05R\x04page\x12\x19\n" +
@@ -781,14 +842,15 @@ const file_spona_referrals_v1_hsds_proto_rawDesc = "" +
 	"\btop_only\x18\x06 \x01(\bR\atopOnly\x12\x1b\n" +
 	"\tparent_id\x18\a \x01(\tR\bparentId\",\n" +
 	"\x1aGetHsdsTaxonomyTermRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id2\x86\v\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id2\xa9\f\n" +
 	"\x13OpenReferralService\x12r\n" +
 	"\x0eGetHsdsApiInfo\x12).spona.referrals.v1.GetHsdsApiInfoRequest\x1a\x14.google.api.HttpBody\"\x1f\xca\xf3\x18\x0edirectory.read\x82\xd3\xe4\x93\x02\a\x12\x05/hsds\x12\x7f\n" +
 	"\x10ListHsdsServices\x12+.spona.referrals.v1.ListHsdsServicesRequest\x1a\x14.google.api.HttpBody\"(\xca\xf3\x18\x0edirectory.read\x82\xd3\xe4\x93\x02\x10\x12\x0e/hsds/services\x12\x80\x01\n" +
 	"\x0eGetHsdsService\x12).spona.referrals.v1.GetHsdsServiceRequest\x1a\x14.google.api.HttpBody\"-\xca\xf3\x18\x0edirectory.read\x82\xd3\xe4\x93\x02\x15\x12\x13/hsds/services/{id}\x12\x8e\x01\n" +
 	"\x15ListHsdsOrganizations\x120.spona.referrals.v1.ListHsdsOrganizationsRequest\x1a\x14.google.api.HttpBody\"-\xca\xf3\x18\x0edirectory.read\x82\xd3\xe4\x93\x02\x15\x12\x13/hsds/organizations\x12\x8f\x01\n" +
 	"\x13GetHsdsOrganization\x12..spona.referrals.v1.GetHsdsOrganizationRequest\x1a\x14.google.api.HttpBody\"2\xca\xf3\x18\x0edirectory.read\x82\xd3\xe4\x93\x02\x1a\x12\x18/hsds/organizations/{id}\x12\x9f\x01\n" +
-	"\x1aListHsdsServiceAtLocations\x125.spona.referrals.v1.ListHsdsServiceAtLocationsRequest\x1a\x14.google.api.HttpBody\"4\xca\xf3\x18\x0edirectory.read\x82\xd3\xe4\x93\x02\x1c\x12\x1a/hsds/service_at_locations\x12\x85\x01\n" +
+	"\x1aListHsdsServiceAtLocations\x125.spona.referrals.v1.ListHsdsServiceAtLocationsRequest\x1a\x14.google.api.HttpBody\"4\xca\xf3\x18\x0edirectory.read\x82\xd3\xe4\x93\x02\x1c\x12\x1a/hsds/service_at_locations\x12\xa0\x01\n" +
+	"\x18GetHsdsServiceAtLocation\x123.spona.referrals.v1.GetHsdsServiceAtLocationRequest\x1a\x14.google.api.HttpBody\"9\xca\xf3\x18\x0edirectory.read\x82\xd3\xe4\x93\x02!\x12\x1f/hsds/service_at_locations/{id}\x12\x85\x01\n" +
 	"\x12ListHsdsTaxonomies\x12-.spona.referrals.v1.ListHsdsTaxonomiesRequest\x1a\x14.google.api.HttpBody\"*\xca\xf3\x18\x0edirectory.read\x82\xd3\xe4\x93\x02\x12\x12\x10/hsds/taxonomies\x12\x84\x01\n" +
 	"\x0fGetHsdsTaxonomy\x12*.spona.referrals.v1.GetHsdsTaxonomyRequest\x1a\x14.google.api.HttpBody\"/\xca\xf3\x18\x0edirectory.read\x82\xd3\xe4\x93\x02\x17\x12\x15/hsds/taxonomies/{id}\x12\x8f\x01\n" +
 	"\x15ListHsdsTaxonomyTerms\x120.spona.referrals.v1.ListHsdsTaxonomyTermsRequest\x1a\x14.google.api.HttpBody\".\xca\xf3\x18\x0edirectory.read\x82\xd3\xe4\x93\x02\x16\x12\x14/hsds/taxonomy_terms\x12\x90\x01\n" +
@@ -807,7 +869,7 @@ func file_spona_referrals_v1_hsds_proto_rawDescGZIP() []byte {
 	return file_spona_referrals_v1_hsds_proto_rawDescData
 }
 
-var file_spona_referrals_v1_hsds_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_spona_referrals_v1_hsds_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_spona_referrals_v1_hsds_proto_goTypes = []any{
 	(*GetHsdsApiInfoRequest)(nil),             // 0: spona.referrals.v1.GetHsdsApiInfoRequest
 	(*ListHsdsServicesRequest)(nil),           // 1: spona.referrals.v1.ListHsdsServicesRequest
@@ -815,11 +877,12 @@ var file_spona_referrals_v1_hsds_proto_goTypes = []any{
 	(*ListHsdsOrganizationsRequest)(nil),      // 3: spona.referrals.v1.ListHsdsOrganizationsRequest
 	(*GetHsdsOrganizationRequest)(nil),        // 4: spona.referrals.v1.GetHsdsOrganizationRequest
 	(*ListHsdsServiceAtLocationsRequest)(nil), // 5: spona.referrals.v1.ListHsdsServiceAtLocationsRequest
-	(*ListHsdsTaxonomiesRequest)(nil),         // 6: spona.referrals.v1.ListHsdsTaxonomiesRequest
-	(*GetHsdsTaxonomyRequest)(nil),            // 7: spona.referrals.v1.GetHsdsTaxonomyRequest
-	(*ListHsdsTaxonomyTermsRequest)(nil),      // 8: spona.referrals.v1.ListHsdsTaxonomyTermsRequest
-	(*GetHsdsTaxonomyTermRequest)(nil),        // 9: spona.referrals.v1.GetHsdsTaxonomyTermRequest
-	(*httpbody.HttpBody)(nil),                 // 10: google.api.HttpBody
+	(*GetHsdsServiceAtLocationRequest)(nil),   // 6: spona.referrals.v1.GetHsdsServiceAtLocationRequest
+	(*ListHsdsTaxonomiesRequest)(nil),         // 7: spona.referrals.v1.ListHsdsTaxonomiesRequest
+	(*GetHsdsTaxonomyRequest)(nil),            // 8: spona.referrals.v1.GetHsdsTaxonomyRequest
+	(*ListHsdsTaxonomyTermsRequest)(nil),      // 9: spona.referrals.v1.ListHsdsTaxonomyTermsRequest
+	(*GetHsdsTaxonomyTermRequest)(nil),        // 10: spona.referrals.v1.GetHsdsTaxonomyTermRequest
+	(*httpbody.HttpBody)(nil),                 // 11: google.api.HttpBody
 }
 var file_spona_referrals_v1_hsds_proto_depIdxs = []int32{
 	0,  // 0: spona.referrals.v1.OpenReferralService.GetHsdsApiInfo:input_type -> spona.referrals.v1.GetHsdsApiInfoRequest
@@ -828,22 +891,24 @@ var file_spona_referrals_v1_hsds_proto_depIdxs = []int32{
 	3,  // 3: spona.referrals.v1.OpenReferralService.ListHsdsOrganizations:input_type -> spona.referrals.v1.ListHsdsOrganizationsRequest
 	4,  // 4: spona.referrals.v1.OpenReferralService.GetHsdsOrganization:input_type -> spona.referrals.v1.GetHsdsOrganizationRequest
 	5,  // 5: spona.referrals.v1.OpenReferralService.ListHsdsServiceAtLocations:input_type -> spona.referrals.v1.ListHsdsServiceAtLocationsRequest
-	6,  // 6: spona.referrals.v1.OpenReferralService.ListHsdsTaxonomies:input_type -> spona.referrals.v1.ListHsdsTaxonomiesRequest
-	7,  // 7: spona.referrals.v1.OpenReferralService.GetHsdsTaxonomy:input_type -> spona.referrals.v1.GetHsdsTaxonomyRequest
-	8,  // 8: spona.referrals.v1.OpenReferralService.ListHsdsTaxonomyTerms:input_type -> spona.referrals.v1.ListHsdsTaxonomyTermsRequest
-	9,  // 9: spona.referrals.v1.OpenReferralService.GetHsdsTaxonomyTerm:input_type -> spona.referrals.v1.GetHsdsTaxonomyTermRequest
-	10, // 10: spona.referrals.v1.OpenReferralService.GetHsdsApiInfo:output_type -> google.api.HttpBody
-	10, // 11: spona.referrals.v1.OpenReferralService.ListHsdsServices:output_type -> google.api.HttpBody
-	10, // 12: spona.referrals.v1.OpenReferralService.GetHsdsService:output_type -> google.api.HttpBody
-	10, // 13: spona.referrals.v1.OpenReferralService.ListHsdsOrganizations:output_type -> google.api.HttpBody
-	10, // 14: spona.referrals.v1.OpenReferralService.GetHsdsOrganization:output_type -> google.api.HttpBody
-	10, // 15: spona.referrals.v1.OpenReferralService.ListHsdsServiceAtLocations:output_type -> google.api.HttpBody
-	10, // 16: spona.referrals.v1.OpenReferralService.ListHsdsTaxonomies:output_type -> google.api.HttpBody
-	10, // 17: spona.referrals.v1.OpenReferralService.GetHsdsTaxonomy:output_type -> google.api.HttpBody
-	10, // 18: spona.referrals.v1.OpenReferralService.ListHsdsTaxonomyTerms:output_type -> google.api.HttpBody
-	10, // 19: spona.referrals.v1.OpenReferralService.GetHsdsTaxonomyTerm:output_type -> google.api.HttpBody
-	10, // [10:20] is the sub-list for method output_type
-	0,  // [0:10] is the sub-list for method input_type
+	6,  // 6: spona.referrals.v1.OpenReferralService.GetHsdsServiceAtLocation:input_type -> spona.referrals.v1.GetHsdsServiceAtLocationRequest
+	7,  // 7: spona.referrals.v1.OpenReferralService.ListHsdsTaxonomies:input_type -> spona.referrals.v1.ListHsdsTaxonomiesRequest
+	8,  // 8: spona.referrals.v1.OpenReferralService.GetHsdsTaxonomy:input_type -> spona.referrals.v1.GetHsdsTaxonomyRequest
+	9,  // 9: spona.referrals.v1.OpenReferralService.ListHsdsTaxonomyTerms:input_type -> spona.referrals.v1.ListHsdsTaxonomyTermsRequest
+	10, // 10: spona.referrals.v1.OpenReferralService.GetHsdsTaxonomyTerm:input_type -> spona.referrals.v1.GetHsdsTaxonomyTermRequest
+	11, // 11: spona.referrals.v1.OpenReferralService.GetHsdsApiInfo:output_type -> google.api.HttpBody
+	11, // 12: spona.referrals.v1.OpenReferralService.ListHsdsServices:output_type -> google.api.HttpBody
+	11, // 13: spona.referrals.v1.OpenReferralService.GetHsdsService:output_type -> google.api.HttpBody
+	11, // 14: spona.referrals.v1.OpenReferralService.ListHsdsOrganizations:output_type -> google.api.HttpBody
+	11, // 15: spona.referrals.v1.OpenReferralService.GetHsdsOrganization:output_type -> google.api.HttpBody
+	11, // 16: spona.referrals.v1.OpenReferralService.ListHsdsServiceAtLocations:output_type -> google.api.HttpBody
+	11, // 17: spona.referrals.v1.OpenReferralService.GetHsdsServiceAtLocation:output_type -> google.api.HttpBody
+	11, // 18: spona.referrals.v1.OpenReferralService.ListHsdsTaxonomies:output_type -> google.api.HttpBody
+	11, // 19: spona.referrals.v1.OpenReferralService.GetHsdsTaxonomy:output_type -> google.api.HttpBody
+	11, // 20: spona.referrals.v1.OpenReferralService.ListHsdsTaxonomyTerms:output_type -> google.api.HttpBody
+	11, // 21: spona.referrals.v1.OpenReferralService.GetHsdsTaxonomyTerm:output_type -> google.api.HttpBody
+	11, // [11:22] is the sub-list for method output_type
+	0,  // [0:11] is the sub-list for method input_type
 	0,  // [0:0] is the sub-list for extension type_name
 	0,  // [0:0] is the sub-list for extension extendee
 	0,  // [0:0] is the sub-list for field type_name
@@ -860,7 +925,7 @@ func file_spona_referrals_v1_hsds_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_referrals_v1_hsds_proto_rawDesc), len(file_spona_referrals_v1_hsds_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

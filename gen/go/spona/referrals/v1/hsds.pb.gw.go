@@ -253,6 +253,45 @@ func local_request_OpenReferralService_ListHsdsServiceAtLocations_0(ctx context.
 	return msg, metadata, err
 }
 
+func request_OpenReferralService_GetHsdsServiceAtLocation_0(ctx context.Context, marshaler runtime.Marshaler, client OpenReferralServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetHsdsServiceAtLocationRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "id")
+	}
+	protoReq.Id, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.GetHsdsServiceAtLocation(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_OpenReferralService_GetHsdsServiceAtLocation_0(ctx context.Context, marshaler runtime.Marshaler, server OpenReferralServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetHsdsServiceAtLocationRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "id")
+	}
+	protoReq.Id, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "id", err)
+	}
+	msg, err := server.GetHsdsServiceAtLocation(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_OpenReferralService_ListHsdsTaxonomies_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
 
 func request_OpenReferralService_ListHsdsTaxonomies_0(ctx context.Context, marshaler runtime.Marshaler, client OpenReferralServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -527,6 +566,26 @@ func RegisterOpenReferralServiceHandlerServer(ctx context.Context, mux *runtime.
 		}
 		forward_OpenReferralService_ListHsdsServiceAtLocations_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_OpenReferralService_GetHsdsServiceAtLocation_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.referrals.v1.OpenReferralService/GetHsdsServiceAtLocation", runtime.WithHTTPPathPattern("/hsds/service_at_locations/{id}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_OpenReferralService_GetHsdsServiceAtLocation_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_OpenReferralService_GetHsdsServiceAtLocation_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_OpenReferralService_ListHsdsTaxonomies_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -749,6 +808,23 @@ func RegisterOpenReferralServiceHandlerClient(ctx context.Context, mux *runtime.
 		}
 		forward_OpenReferralService_ListHsdsServiceAtLocations_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_OpenReferralService_GetHsdsServiceAtLocation_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.referrals.v1.OpenReferralService/GetHsdsServiceAtLocation", runtime.WithHTTPPathPattern("/hsds/service_at_locations/{id}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_OpenReferralService_GetHsdsServiceAtLocation_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_OpenReferralService_GetHsdsServiceAtLocation_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_OpenReferralService_ListHsdsTaxonomies_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -827,6 +903,7 @@ var (
 	pattern_OpenReferralService_ListHsdsOrganizations_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"hsds", "organizations"}, ""))
 	pattern_OpenReferralService_GetHsdsOrganization_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"hsds", "organizations", "id"}, ""))
 	pattern_OpenReferralService_ListHsdsServiceAtLocations_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"hsds", "service_at_locations"}, ""))
+	pattern_OpenReferralService_GetHsdsServiceAtLocation_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"hsds", "service_at_locations", "id"}, ""))
 	pattern_OpenReferralService_ListHsdsTaxonomies_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"hsds", "taxonomies"}, ""))
 	pattern_OpenReferralService_GetHsdsTaxonomy_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"hsds", "taxonomies", "id"}, ""))
 	pattern_OpenReferralService_ListHsdsTaxonomyTerms_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"hsds", "taxonomy_terms"}, ""))
@@ -840,6 +917,7 @@ var (
 	forward_OpenReferralService_ListHsdsOrganizations_0      = runtime.ForwardResponseMessage
 	forward_OpenReferralService_GetHsdsOrganization_0        = runtime.ForwardResponseMessage
 	forward_OpenReferralService_ListHsdsServiceAtLocations_0 = runtime.ForwardResponseMessage
+	forward_OpenReferralService_GetHsdsServiceAtLocation_0   = runtime.ForwardResponseMessage
 	forward_OpenReferralService_ListHsdsTaxonomies_0         = runtime.ForwardResponseMessage
 	forward_OpenReferralService_GetHsdsTaxonomy_0            = runtime.ForwardResponseMessage
 	forward_OpenReferralService_ListHsdsTaxonomyTerms_0      = runtime.ForwardResponseMessage

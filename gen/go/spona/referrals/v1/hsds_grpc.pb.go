@@ -26,6 +26,7 @@ const (
 	OpenReferralService_ListHsdsOrganizations_FullMethodName      = "/spona.referrals.v1.OpenReferralService/ListHsdsOrganizations"
 	OpenReferralService_GetHsdsOrganization_FullMethodName        = "/spona.referrals.v1.OpenReferralService/GetHsdsOrganization"
 	OpenReferralService_ListHsdsServiceAtLocations_FullMethodName = "/spona.referrals.v1.OpenReferralService/ListHsdsServiceAtLocations"
+	OpenReferralService_GetHsdsServiceAtLocation_FullMethodName   = "/spona.referrals.v1.OpenReferralService/GetHsdsServiceAtLocation"
 	OpenReferralService_ListHsdsTaxonomies_FullMethodName         = "/spona.referrals.v1.OpenReferralService/ListHsdsTaxonomies"
 	OpenReferralService_GetHsdsTaxonomy_FullMethodName            = "/spona.referrals.v1.OpenReferralService/GetHsdsTaxonomy"
 	OpenReferralService_ListHsdsTaxonomyTerms_FullMethodName      = "/spona.referrals.v1.OpenReferralService/ListHsdsTaxonomyTerms"
@@ -66,6 +67,12 @@ type OpenReferralServiceClient interface {
 	// Lists where services are delivered: one entry per location of a
 	// service, with the location and the service.
 	ListHsdsServiceAtLocations(ctx context.Context, in *ListHsdsServiceAtLocationsRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
+	// Returns where a service is delivered, fully nested: the entry with its
+	// location and its service (as GET /hsds/services/{id} writes it). The
+	// ids are those the list gives; each stays the same while the location
+	// does (it is derived from the location's own id, as each location
+	// belongs to one service).
+	GetHsdsServiceAtLocation(ctx context.Context, in *GetHsdsServiceAtLocationRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 	// Lists the taxonomies of the directory's terms (the referral categories).
 	ListHsdsTaxonomies(ctx context.Context, in *ListHsdsTaxonomiesRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 	// Returns a taxonomy.
@@ -138,6 +145,16 @@ func (c *openReferralServiceClient) ListHsdsServiceAtLocations(ctx context.Conte
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(httpbody.HttpBody)
 	err := c.cc.Invoke(ctx, OpenReferralService_ListHsdsServiceAtLocations_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *openReferralServiceClient) GetHsdsServiceAtLocation(ctx context.Context, in *GetHsdsServiceAtLocationRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(httpbody.HttpBody)
+	err := c.cc.Invoke(ctx, OpenReferralService_GetHsdsServiceAtLocation_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -218,6 +235,12 @@ type OpenReferralServiceServer interface {
 	// Lists where services are delivered: one entry per location of a
 	// service, with the location and the service.
 	ListHsdsServiceAtLocations(context.Context, *ListHsdsServiceAtLocationsRequest) (*httpbody.HttpBody, error)
+	// Returns where a service is delivered, fully nested: the entry with its
+	// location and its service (as GET /hsds/services/{id} writes it). The
+	// ids are those the list gives; each stays the same while the location
+	// does (it is derived from the location's own id, as each location
+	// belongs to one service).
+	GetHsdsServiceAtLocation(context.Context, *GetHsdsServiceAtLocationRequest) (*httpbody.HttpBody, error)
 	// Lists the taxonomies of the directory's terms (the referral categories).
 	ListHsdsTaxonomies(context.Context, *ListHsdsTaxonomiesRequest) (*httpbody.HttpBody, error)
 	// Returns a taxonomy.
@@ -253,6 +276,9 @@ func (UnimplementedOpenReferralServiceServer) GetHsdsOrganization(context.Contex
 }
 func (UnimplementedOpenReferralServiceServer) ListHsdsServiceAtLocations(context.Context, *ListHsdsServiceAtLocationsRequest) (*httpbody.HttpBody, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListHsdsServiceAtLocations not implemented")
+}
+func (UnimplementedOpenReferralServiceServer) GetHsdsServiceAtLocation(context.Context, *GetHsdsServiceAtLocationRequest) (*httpbody.HttpBody, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetHsdsServiceAtLocation not implemented")
 }
 func (UnimplementedOpenReferralServiceServer) ListHsdsTaxonomies(context.Context, *ListHsdsTaxonomiesRequest) (*httpbody.HttpBody, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListHsdsTaxonomies not implemented")
@@ -395,6 +421,24 @@ func _OpenReferralService_ListHsdsServiceAtLocations_Handler(srv interface{}, ct
 	return interceptor(ctx, in, info, handler)
 }
 
+func _OpenReferralService_GetHsdsServiceAtLocation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetHsdsServiceAtLocationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OpenReferralServiceServer).GetHsdsServiceAtLocation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OpenReferralService_GetHsdsServiceAtLocation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OpenReferralServiceServer).GetHsdsServiceAtLocation(ctx, req.(*GetHsdsServiceAtLocationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _OpenReferralService_ListHsdsTaxonomies_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListHsdsTaxonomiesRequest)
 	if err := dec(in); err != nil {
@@ -497,6 +541,10 @@ var OpenReferralService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListHsdsServiceAtLocations",
 			Handler:    _OpenReferralService_ListHsdsServiceAtLocations_Handler,
+		},
+		{
+			MethodName: "GetHsdsServiceAtLocation",
+			Handler:    _OpenReferralService_GetHsdsServiceAtLocation_Handler,
 		},
 		{
 			MethodName: "ListHsdsTaxonomies",
