@@ -114,3 +114,60 @@ func TestVerifiedOrganisationNamesForDonors(t *testing.T) {
 		t.Errorf("audit: before %q after %q en %q, %v", before, after, enAfter, err)
 	}
 }
+
+// TestIdentifierSquatting (audit-standards finding 2): a registered
+// identifier is unique among verified organisations only. An entry that
+// proposes another organisation's identifier first takes nothing from it:
+// the platform administrator verifies the rightful owner with it, refuses it
+// to a second verified holder (409, naming the holder), and until then
+// neither HSDS nor IATI publishes a proposed identifier.
+func TestIdentifierSquatting(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	admin := resttest.New(s.URL, s.CreateAdminKey(t).Key)
+	ka := s.CreateKey(t, "a", "Udruga A")
+	kb := s.CreateKey(t, "b", "Centar za zaštitu i pomoć tražiocima azila")
+	a, b := resttest.New(s.URL, ka.Key), resttest.New(s.URL, kb.Key)
+	const bID = "RS-APR-17123456" // B's registration number
+
+	// A verified partner cannot claim it (audit-trust finding 2)...
+	patchOrganisation(t, a, ka.Organisation, "organisation_identifier", map[string]any{"organisation_identifier": bID}).Must(t, 403)
+	// ...and an unverified entry that proposes it first takes nothing.
+	squat := admin.Do(t, "POST", "/v1/organisations", map[string]any{"name": "Udruga A Beograd", "kind": "ORGANISATION_KIND_NGO",
+		"country": "RS", "organisation_identifier": bID}).Must(t, 200)
+	if squat.Body["verified"] == true || squat.Str("organisation_identifier") != bID {
+		t.Fatalf("proposed: %s", squat.Raw)
+	}
+	hsdsIDs := func(org string) []any {
+		h := b.Do(t, "GET", "/hsds/organizations/"+org, nil).Must(t, 200)
+		ids, _ := h.Body["organization_identifiers"].([]any)
+		return ids
+	}
+	if ids := hsdsIDs(squat.Str("id")); len(ids) != 0 {
+		t.Errorf("HSDS publishes an unverified organisation's identifier: %v", ids)
+	}
+	verify := func(org, identifier string) resttest.Response {
+		o := admin.Do(t, "GET", "/v1/organisations/"+org, nil).Must(t, 200)
+		return admin.Do(t, "POST", "/v1/organisations/"+org+":verify", map[string]any{"name": o.Str("name"), "kind": o.Str("kind"),
+			"country": o.Str("country"), "reason": "APR extract", "organisation_identifier": identifier, "etag": o.Str("etag")})
+	}
+	if v := verify(kb.Organisation, bID).Must(t, 200); v.Str("organisation_identifier") != bID {
+		t.Fatalf("the owner verified: %s", v.Raw)
+	}
+	r := verify(squat.Str("id"), bID).Must(t, 409)
+	if !strings.Contains(r.Str("message"), bID) || !strings.Contains(r.Str("message"), kb.Organisation) || !strings.Contains(string(r.Raw), `"organisation_identifier"`) {
+		t.Errorf("second verified holder: %s", r.Raw)
+	}
+	if ids := hsdsIDs(kb.Organisation); len(ids) != 1 || ids[0].(map[string]any)["identifier"] != "17123456" {
+		t.Errorf("HSDS of the verified owner: %v", ids)
+	}
+	x := exportIATI(t, b, "P1").Must(t, 200)
+	if !strings.Contains(string(x.Raw), "<iati-identifier>"+bID+"-P1</iati-identifier>") {
+		t.Errorf("owner's IATI export:\n%s", x.Raw)
+	}
+	// A, without an identifier, is refused an IATI export and told who
+	// records one.
+	r = exportIATI(t, a, "P2").Must(t, 400)
+	if !strings.Contains(string(r.Raw), "IATI_EXPORT_REFUSED") || !strings.Contains(string(r.Raw), ka.Organisation+":verify") {
+		t.Errorf("A's IATI export: %s", r.Raw)
+	}
+}

@@ -3,6 +3,7 @@ package service_test
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
@@ -11,6 +12,7 @@ import (
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
@@ -127,11 +129,14 @@ func TestOrganisations(t *testing.T) {
 	}
 }
 
-// TestOrganisationIdentifier: an organisation records its registered
-// identifier (canonical agency code), one organisation per identifier.
+// TestOrganisationIdentifier: an organisation proposes its registered
+// identifier (canonical agency code); it is unique among verified
+// organisations only, so whoever writes another's identifier first takes
+// nothing from it (audit-standards finding 2): the platform administrator
+// verifies the rightful owner, and refuses a second verified holder.
 func TestOrganisationIdentifier(t *testing.T) {
 	s := start(t)
-	a, b := s.org(t, "A"), s.org(t, "B")
+	a, b, c := s.org(t, "A"), s.org(t, "B"), s.org(t, "C")
 	set := func(org, id string) (*pb.Organisation, error) {
 		cur, err := s.dir.GetOrganisation(partner(t, org), &pb.GetOrganisationRequest{Id: org})
 		if err != nil {
@@ -142,27 +147,54 @@ func TestOrganisationIdentifier(t *testing.T) {
 			UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"organisation_identifier"}}})
 		return r.GetOrganisation(), err
 	}
-	o, err := set(a, " hr-oib-12345678901 ")
-	if err != nil || o.GetOrganisationIdentifier() != "HR-OIB-12345678901" {
+	platform := servicetest.As(t, auth.PlatformOrganisationID, auth.AdminScopes...)
+	verify := func(org string, id *string) (*pb.Organisation, error) {
+		cur, err := s.dir.GetOrganisation(partner(t, org), &pb.GetOrganisationRequest{Id: org})
+		if err != nil {
+			return nil, err
+		}
+		o := cur.GetOrganisation()
+		r, err := s.dir.VerifyOrganisation(platform, &pb.VerifyOrganisationRequest{Id: org, Name: o.GetName(), Kind: o.GetKind(),
+			Country: o.GetCountry(), Reason: "register extract", Etag: o.GetEtag(), OrganisationIdentifier: id})
+		return r.GetOrganisation(), err
+	}
+	// A, unverified, writes B's identifier first: it takes nothing.
+	o, err := set(a, " rs-apr-17123456 ")
+	if err != nil || o.GetOrganisationIdentifier() != "RS-APR-17123456" {
 		t.Fatalf("set identifier: %v %v", o, err)
 	}
 	got, err := s.dir.GetOrganisation(partner(t, b), &pb.GetOrganisationRequest{Id: a})
-	if err != nil || got.GetOrganisation().GetOrganisationIdentifier() != "HR-OIB-12345678901" {
+	if err != nil || got.GetOrganisation().GetOrganisationIdentifier() != "RS-APR-17123456" || got.GetOrganisation().GetVerified() {
 		t.Fatalf("read back: %v %v", got, err)
 	}
-	_, err = set(b, "HR-OIB-12345678901")
-	statustest.Want(t, err, codes.AlreadyExists, "another organisation's identifier")
+	if o, err := set(b, "RS-APR-17123456"); err != nil || o.GetOrganisationIdentifier() != "RS-APR-17123456" {
+		t.Fatalf("the owner proposes its own identifier after another organisation: %v %v", o, err)
+	}
 	_, err = set(b, "RS-MB-17123456")
 	statustest.Want(t, err, codes.InvalidArgument, "an agency the deployment does not list")
-	if o, err := set(b, "RS-APR-17123456"); err != nil || o.GetOrganisationIdentifier() != "RS-APR-17123456" {
-		t.Fatalf("second organisation: %v %v", o, err)
+	// The administrator verifies the owner with it...
+	if o, err := verify(b, nil); err != nil || !o.GetVerified() || o.GetOrganisationIdentifier() != "RS-APR-17123456" {
+		t.Fatalf("verify the owner: %v %v", o, err)
+	}
+	// ...and then refuses it to anybody else, naming the holder.
+	_, err = verify(a, nil)
+	statustest.Want(t, err, codes.AlreadyExists, "a second verified holder")
+	if d := statustest.Descriptions(err)["organisation_identifier"]; !strings.Contains(d, "RS-APR-17123456") || !strings.Contains(d, b) {
+		t.Errorf("refusal: %v", err)
+	}
+	if o, err := verify(a, proto.String("HR-OIB-12345678901")); err != nil || !o.GetVerified() || o.GetOrganisationIdentifier() != "HR-OIB-12345678901" {
+		t.Fatalf("verify with its own identifier: %v %v", o, err)
+	}
+	// An unverified organisation may still propose it (nothing published).
+	if _, err := set(c, "HR-OIB-12345678901"); err != nil {
+		t.Fatal(err)
 	}
 	// Cleared, the identifier is free again.
-	if _, err := set(a, ""); err != nil {
+	if _, err := verify(a, proto.String("")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := set(b, "HR-OIB-12345678901"); err != nil {
-		t.Fatal(err)
+	if o, err := verify(c, nil); err != nil || o.GetOrganisationIdentifier() != "HR-OIB-12345678901" {
+		t.Fatalf("verify after the identifier was cleared: %v %v", o, err)
 	}
 }
 

@@ -45,7 +45,14 @@ func hsdsDirectory(t *testing.T, s *stack) (full, bare, fullService, bareService
 		Kind: pb.OrganisationKind_ORGANISATION_KIND_NGO, Municipality: "Beograd", Country: "RS", Email: "info@apc-cza.org",
 		Website: "https://www.apc-cza.org", Phone: "+381 11 123 4567", Languages: []string{"sr-Latn", "en", "ar", "fa"},
 		OrganisationIdentifier: "RS-APR-17123456"})
-	bare = mk(&pb.Organisation{Name: "Udruga", Kind: pb.OrganisationKind_ORGANISATION_KIND_NGO})
+	// Only the full one is verified: the identifier bare proposes (another
+	// organisation's) is not published.
+	platform := servicetest.As(t, auth.PlatformOrganisationID, auth.AdminScopes...)
+	if _, err := s.dir.VerifyOrganisation(platform, &pb.VerifyOrganisationRequest{Id: full, Name: "Centar za zaštitu i pomoć tražiocima azila",
+		Kind: pb.OrganisationKind_ORGANISATION_KIND_NGO, Country: "RS", Reason: "APR extract"}); err != nil {
+		t.Fatal(err)
+	}
+	bare = mk(&pb.Organisation{Name: "Udruga", Kind: pb.OrganisationKind_ORGANISATION_KIND_NGO, OrganisationIdentifier: "RS-APR-17123456"})
 	ctx := partner(t, full)
 	svc := func(org string, sv *pb.Service) string {
 		r, err := s.dir.CreateService(partner(t, org), &pb.CreateServiceRequest{OrganisationId: org, Service: sv})
@@ -194,6 +201,20 @@ func TestHSDSValidAgainstTheProfile(t *testing.T) {
 		}
 	}
 	t.Logf("%d HSDS answers validated against the profile (%d calls × 9 language choices)", validated, len(calls))
+
+	// An identifier is published once verified (audit-standards finding 2).
+	for org, want := range map[string]int{full: 1, bare: 0} {
+		var out struct {
+			OrganizationIdentifiers []struct{ IdentifierScheme, Identifier string } `json:"organization_identifiers"`
+		}
+		b, err := c.GetHsdsOrganization(reader, &pb.GetHsdsOrganizationRequest{Id: org})
+		if err != nil || json.Unmarshal(b.GetData(), &out) != nil {
+			t.Fatal(err)
+		}
+		if len(out.OrganizationIdentifiers) != want || want == 1 && out.OrganizationIdentifiers[0].Identifier != "17123456" {
+			t.Errorf("organisation %s (verified: %v): identifiers %+v", org, org == full, out.OrganizationIdentifiers)
+		}
+	}
 
 	// The names are in the language asked for.
 	get := func(lang string) map[string]any {

@@ -24,7 +24,9 @@ import (
 )
 
 // organisation registers an NGO in the directory with a registered
-// identifier ("" for none) and returns its id.
+// identifier and returns its id. With an identifier, the platform
+// administrator verifies the organisation (IATI exports publish only
+// verified ones); with "" it stays unverified.
 func (e *env) organisation(t testing.TB, name, identifier string) string {
 	t.Helper()
 	admin := servicetest.As(t, ids.New(), auth.ScopeDirectoryAdmin)
@@ -34,7 +36,24 @@ func (e *env) organisation(t testing.TB, name, identifier string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if identifier != "" {
+		e.verify(t, r.GetOrganisation().GetId())
+	}
 	return r.GetOrganisation().GetId()
+}
+
+// verify has the platform administrator verify organisation org as it is.
+func (e *env) verify(t testing.TB, org string) {
+	t.Helper()
+	platform := servicetest.As(t, auth.PlatformOrganisationID, auth.AdminScopes...)
+	o, err := e.dir.GetOrganisation(servicetest.As(t, org), &refv1.GetOrganisationRequest{Id: org})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.dir.VerifyOrganisation(platform, &refv1.VerifyOrganisationRequest{Id: org, Name: o.GetOrganisation().GetName(),
+		Kind: o.GetOrganisation().GetKind(), Country: o.GetOrganisation().GetCountry(), Reason: "register extract", Etag: o.GetOrganisation().GetEtag()}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // exportIATI exports a project's report as IATI XML through the API
@@ -82,7 +101,8 @@ func TestIATIExportRefusals(t *testing.T) {
 	if _, err := e.c.ExportProjectReport(ctx, &pb.ExportProjectReportRequest{ProjectId: p.GetId(), Format: "csv"}); err != nil {
 		t.Fatalf("csv: %v", err)
 	}
-	// Once the directory has it, the export uses it.
+	// The organisation proposes one: not published until verified (it
+	// may be another's).
 	entry, err := e.dir.GetOrganisation(ctx, &refv1.GetOrganisationRequest{Id: org})
 	if err != nil {
 		t.Fatal(err)
@@ -92,6 +112,13 @@ func TestIATIExportRefusals(t *testing.T) {
 		UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"organisation_identifier"}}}); err != nil {
 		t.Fatal(err)
 	}
+	_, err = e.c.ExportProjectReport(ctx, &pb.ExportProjectReportRequest{ProjectId: p.GetId(), Format: "iati"})
+	if v := statustest.Descriptions(err); statustest.Reason(err) != "IATI_EXPORT_REFUSED" || len(v) != 1 ||
+		!strings.Contains(v["implementing_organisation_id"], "POST /v1/organisations/"+org+":verify") {
+		t.Fatalf("export by an unverified organisation: %v", err)
+	}
+	// Once the platform administrator verified it, the export uses it.
+	e.verify(t, org)
 	doc := exportIATI(t, e, ctx, p.GetId())
 	if !strings.Contains(string(doc), "<iati-identifier>HR-OIB-98765432109-NOID</iati-identifier>") ||
 		!strings.Contains(string(doc), "<narrative>Udruga (en)</narrative>") {

@@ -2,8 +2,10 @@ package adapters
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/referrals/internal/domain"
@@ -64,6 +66,12 @@ func (p *Postgres) UpdateOrganisation(ctx context.Context, o *domain.Organisatio
 		o.ID, o.Version, o.Name, emptyMap(o.LocalizedNames), o.Description, emptyMap(o.LocalizedDescriptions), o.Kind,
 		o.Municipality, o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website, o.Identifier,
 		verify != nil, db.Null(v.ActorOrganisationID), v.ActorClientID, v.Reason, v.Before, v.After, o.SearchKey()))
+	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.ConstraintName == "organisations_verified_identifier_key" {
+		var holder string
+		_ = p.pool.QueryRow(ctx, `SELECT id FROM organisations WHERE organisation_identifier = $1 AND verify_time IS NOT NULL AND id <> $2`,
+			o.Identifier, o.ID).Scan(&holder) // named when still there
+		return nil, domain.IdentifierTaken(o.Identifier, holder)
+	}
 	return staleOr(out, err)
 }
 

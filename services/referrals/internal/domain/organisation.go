@@ -77,6 +77,20 @@ func (o *Organisation) VerifiedDetails() map[string]any {
 		"organisation_identifier": o.Identifier}
 }
 
+// IdentifierTaken is the refusal to verify an organisation under the
+// registered identifier that verified organisation holder already holds.
+// An identifier is vouched for once: proposed ones (of unverified
+// organisations) take nothing from anybody.
+func IdentifierTaken(identifier, holder string) error {
+	msg := fmt.Sprintf("the registered identifier %s is held by another verified organisation", identifier)
+	if holder != "" {
+		msg = fmt.Sprintf("the registered identifier %s is held by verified organisation %s", identifier, holder)
+	}
+	msg += "; verify this organisation with its own identifier, or correct the other one's first (POST /v1/organisations/{id}:verify)"
+	return &errs.Error{Kind: errs.KindAlreadyExists, Message: msg,
+		Violations: []errs.FieldViolation{{Field: "organisation_identifier", Description: msg}}}
+}
+
 // VerifiedChange is a verification (or re-verification with corrected
 // details) of an organisation by the platform administrator, for the audit
 // log.

@@ -294,7 +294,8 @@ func (w Writer) Terms() []TaxonomyTerm {
 }
 
 // Organization writes an organisation's one-to-one fields with its
-// identifiers, phone and location; services are added by the caller.
+// identifiers (once verified), phone and location; services are added by
+// the caller.
 func (w Writer) Organization(o *domain.Organisation) Organization {
 	out := Organization{ID: o.ID, Email: o.Email, Website: o.Website}
 	out.Name, out.AlternateName = w.text(o.Name, o.LocalizedNames)
@@ -307,7 +308,9 @@ func (w Writer) Organization(o *domain.Organisation) Organization {
 		l.Addresses = []Address{{ID: derive(l.ID, "address"), LocationID: l.ID, City: o.Municipality, Country: o.Country, AddressType: "physical"}}
 		out.Locations = []Location{l}
 	}
-	if o.Identifier != "" {
+	if o.Identifier != "" && o.Verified() {
+		// Only an identifier the platform administrator vouched for: one an
+		// unverified organisation proposed may be another's.
 		// "HR-OIB-12345678901": the scheme (registration agency, org-id.guide)
 		// is the first two parts, the identifier the rest.
 		parts := strings.SplitN(o.Identifier, "-", 3)

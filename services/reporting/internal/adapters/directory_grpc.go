@@ -67,6 +67,6 @@ func (d *DirectoryGRPC) Organisation(ctx context.Context, id string) (domain.Dir
 	o := resp.GetOrganisation()
 	return domain.DirectoryOrganisation{
 		ID: o.GetId(), Name: o.GetName(), LocalizedNames: o.GetLocalizedNames(),
-		Kind: protoenum.Code(o.GetKind()), Identifier: o.GetOrganisationIdentifier(),
+		Kind: protoenum.Code(o.GetKind()), Identifier: o.GetOrganisationIdentifier(), Verified: o.GetVerified(),
 	}, nil
 }

@@ -35,6 +35,10 @@ type DirectoryOrganisation struct {
 	// Identifier is the registered organisation identifier (agency code
 	// and number, e.g. HR-OIB-12345678901); "" when none is known.
 	Identifier string
+	// Verified: a platform administrator vouched for the names, kind,
+	// country and identifier. Until then the identifier is only proposed
+	// (it may be another organisation's).
+	Verified bool
 }
 
 // Publisher is the reporting organisation of an IATI activity: the
@@ -44,6 +48,9 @@ type Publisher struct {
 	Ref            string // registered organisation identifier
 	Type           string // IATI OrganisationType code
 	Names          []Narrative
+	// Verified: the directory's entry (identifier and names) is vouched
+	// for by the platform administrator; nothing is published until it is.
+	Verified bool
 }
 
 // organisationTypes maps directory kinds to IATI OrganisationType codes.
@@ -74,7 +81,7 @@ var directoryLanguages = []struct{ tag, lang string }{
 // them, else from the directory (its English name, or its name, then its
 // names in the region's languages).
 func NewPublisher(p *Project, o DirectoryOrganisation) Publisher {
-	pub := Publisher{OrganisationID: o.ID, Ref: o.Identifier, Type: p.ReportingOrgType, Names: p.ReportingOrgNames}
+	pub := Publisher{OrganisationID: o.ID, Ref: o.Identifier, Type: p.ReportingOrgType, Names: p.ReportingOrgNames, Verified: o.Verified}
 	if pub.Type == "" {
 		pub.Type = organisationTypes[o.Kind]
 	}
@@ -107,10 +114,20 @@ const ReasonIATIRefused = "IATI_EXPORT_REFUSED"
 // error naming every problem and how to fix it.
 func CheckIATI(p *Project, pub Publisher, today date.Date) error {
 	var v errs.Violations
-	if pub.Ref == "" {
+	org := p.ImplementingOrganisationID
+	switch {
+	case pub.Ref == "" && pub.Verified:
 		v.Add("organisation_identifier", "the implementing organisation %s has no registered organisation identifier in the directory; "+
-			"set organisation_identifier on its entry (PATCH /v1/organisations/%s), e.g. HR-OIB-12345678901, RS-APR-17123456 or BA-JIB-4200000000000",
-			p.ImplementingOrganisationID, p.ImplementingOrganisationID)
+			"the platform administrator records it when verifying the organisation (POST /v1/organisations/%s:verify with organisation_identifier), "+
+			"e.g. HR-OIB-12345678901, RS-APR-17123456 or BA-JIB-4200000000000", org, org)
+	case pub.Ref == "":
+		v.Add("organisation_identifier", "the implementing organisation %s has no registered organisation identifier in the directory; "+
+			"propose it on its entry (PATCH /v1/organisations/%s with organisation_identifier), e.g. HR-OIB-12345678901, RS-APR-17123456 or BA-JIB-4200000000000",
+			org, org)
+	}
+	if !pub.Verified {
+		v.Add("implementing_organisation_id", "the implementing organisation %s is not verified: its registered identifier and names are published "+
+			"only once the platform administrator has verified the organisation (POST /v1/organisations/%s:verify)", org, org)
 	}
 	if pub.Type == "" {
 		v.Add("project.reporting_organisation_type", "the directory does not say which IATI organisation type the implementing organisation is; set it on the project, e.g. 10 (government) or 60 (foundation)")

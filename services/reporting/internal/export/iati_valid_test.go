@@ -267,12 +267,19 @@ func TestCheckIATI(t *testing.T) {
 	for _, v := range e.Violations {
 		got = append(got, v.Field)
 	}
-	want := "organisation_identifier project.reporting_organisation_type project.sectors project.budgets[0].period project.actual_start_date"
+	want := "organisation_identifier implementing_organisation_id project.reporting_organisation_type project.sectors project.budgets[0].period project.actual_start_date"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("CheckIATI: %v\ngot fields %v, want %s", err, got, want)
 	}
 	ok := minimalProject()
-	if err := domain.CheckIATI(ok, domain.NewPublisher(ok, domain.DirectoryOrganisation{Name: "N", Kind: "ngo", Identifier: "HR-OIB-1"}), date.Of(generated)); err != nil {
+	if err := domain.CheckIATI(ok, domain.NewPublisher(ok, domain.DirectoryOrganisation{Name: "N", Kind: "ngo", Identifier: "HR-OIB-1", Verified: true}), date.Of(generated)); err != nil {
 		t.Fatal(err)
+	}
+	// An identifier the organisation proposed, not yet verified, may be
+	// another's: refused until the platform administrator verifies it.
+	err = domain.CheckIATI(ok, domain.NewPublisher(ok, domain.DirectoryOrganisation{Name: "N", Kind: "ngo", Identifier: "HR-OIB-1"}), date.Of(generated))
+	if !errors.As(err, &e) || e.Reason != domain.ReasonIATIRefused || len(e.Violations) != 1 || e.Violations[0].Field != "implementing_organisation_id" ||
+		!strings.Contains(e.Violations[0].Description, "platform administrator") || !strings.Contains(e.Violations[0].Description, ":verify") {
+		t.Fatalf("CheckIATI of an unverified organisation: %v", err)
 	}
 }

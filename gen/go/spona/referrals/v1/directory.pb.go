@@ -195,9 +195,12 @@ type Organisation struct {
 	// (Croatian OIB), "RS-APR-17123456" (Serbian Business Registers Agency),
 	// "BA-JIB-4200000000000" (Bosnian JIB). The accepted agencies are
 	// configured per deployment (REGISTRATION_AGENCIES of the referrals
-	// service). IATI exports use it as the reporting organisation's
-	// identifier and refuse to export without it; the HSDS API publishes it.
-	// Unique across the directory.
+	// service). An organisation proposes it; the platform administrator
+	// vouches for it when verifying the organisation. IATI exports use it as
+	// the reporting organisation's identifier and refuse to export without
+	// it or while the organisation is unverified; the HSDS API publishes it
+	// once verified. Unique among verified organisations: verification
+	// refuses one another verified organisation holds (ALREADY_EXISTS).
 	OrganisationIdentifier string `protobuf:"bytes,16,opt,name=organisation_identifier,json=organisationIdentifier,proto3" json:"organisation_identifier,omitempty"`
 	// Whether a platform administrator verified the legal name, localized
 	// names, kind, country and registered identifier (reports mark
