@@ -4,7 +4,10 @@
 //
 //   - time: a header deadline, a whole-request deadline, a body deadline
 //     counted from the end of the headers, a write deadline and an idle
-//     deadline between keep-alive requests;
+//     deadline between keep-alive requests; an upload (Uploads) may take
+//     longer, as long as it keeps a minimum rate (UploadMinRate), and a
+//     body that came too slowly is told apart (BodyTooSlow), so the
+//     handler can answer 408;
 //   - connections: at most MaxConnsPerIP open connections per client
 //     address; the surplus is answered 429 as soon as its request line and
 //     headers are in, and closed, before anything else runs;
@@ -26,6 +29,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,6 +44,7 @@ type Config struct {
 	ReadTimeout       time.Duration `env:"HTTP_READ_TIMEOUT" default:"30s" help:"time for a whole request (headers and body)"`
 	WriteTimeout      time.Duration `env:"HTTP_WRITE_TIMEOUT" default:"2m" help:"time to write a response (exports included)"`
 	IdleTimeout       time.Duration `env:"HTTP_IDLE_TIMEOUT" default:"60s" help:"how long an idle keep-alive connection is kept"`
+	UploadMinRate     int           `env:"HTTP_UPLOAD_MIN_RATE" default:"65536" help:"slowest an upload (import) may arrive, in bytes per second after the first HTTP_BODY_TIMEOUT: its deadline moves on by a second for each such many bytes received (0 = uploads keep HTTP_BODY_TIMEOUT)"`
 	MaxConnsPerIP     int           `env:"MAX_CONNS_PER_IP" default:"64" help:"open connections per client address; more are answered 429 and closed (0 = no limit)"`
 	TrustedProxies    []string      `env:"TRUSTED_PROXIES" help:"comma-separated CIDRs of load balancers whose X-Forwarded-For is believed; their own connections are not limited"`
 }
@@ -51,13 +56,30 @@ type Server struct {
 	proxies []netip.Prefix
 	log     *slog.Logger
 
+	uploads   func(*http.Request) bool
+	uploadMax int64
+
 	mu    sync.Mutex
 	conns map[netip.Addr]int
 }
 
+// Option adds to a Server what its Config cannot say.
+type Option func(*Server)
+
+// Uploads names the requests whose body is an upload (a file of at most
+// maxBytes): the body deadline starts at BodyTimeout and moves on by a
+// second for every UploadMinRate bytes received, and the write deadline
+// (and the request's context) leaves room for the slowest such body.
+func Uploads(match func(*http.Request) bool, maxBytes int64) Option {
+	return func(s *Server) { s.uploads, s.uploadMax = match, maxBytes }
+}
+
 // New returns a server for h.
-func New(h http.Handler, cfg Config, log *slog.Logger) (*Server, error) {
+func New(h http.Handler, cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	s := &Server{cfg: cfg, conns: map[netip.Addr]int{}, log: log}
+	for _, o := range opts {
+		o(s)
+	}
 	for _, p := range cfg.TrustedProxies {
 		prefix, err := parsePrefix(p)
 		if err != nil {
@@ -246,22 +268,40 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			_ = http.NewResponseController(w).SetReadDeadline(time.Now()) // no body drain
 			return
 		}
+		hasBody := r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0
+		body := &trackedBody{ReadCloser: r.Body, start: time.Now(), grace: s.cfg.BodyTimeout}
+		// slowest is the longest an upload's body may take at its minimum
+		// rate beyond BodyTimeout: the write deadline leaves room for it.
+		var slowest time.Duration
+		if hasBody && s.cfg.BodyTimeout > 0 && s.cfg.UploadMinRate > 0 && s.uploads != nil && s.uploads(r) {
+			body.rate = int64(s.cfg.UploadMinRate)
+			n := r.ContentLength
+			if n < 0 || (s.uploadMax > 0 && n > s.uploadMax) {
+				n = s.uploadMax
+			}
+			slowest = body.allowed(max(n, 0)) - body.grace
+		}
+		rc := http.NewResponseController(w)
 		if s.cfg.WriteTimeout > 0 {
 			// No answer can be written after the write deadline, so the work
 			// for it (waiting for a database connection included) ends then.
-			ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
+			if slowest > 0 {
+				_ = rc.SetWriteDeadline(body.start.Add(s.cfg.WriteTimeout + slowest))
+			}
+			ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout+slowest)
 			defer cancel()
 			r = r.WithContext(ctx)
 		}
-		if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		if !hasBody {
 			next.ServeHTTP(w, r)
 			return
 		}
 		if s.cfg.BodyTimeout > 0 {
-			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout))
+			body.rc = rc
+			_ = rc.SetReadDeadline(body.start.Add(s.cfg.BodyTimeout))
 		}
-		body := &trackedBody{ReadCloser: r.Body}
 		r.Body = body
+		r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, body))
 		next.ServeHTTP(&closingWriter{ResponseWriter: w, body: body}, r)
 		if !body.finished() {
 			// net/http drains up to 256 KiB of an unread body after the
@@ -272,18 +312,43 @@ func (s *Server) guard(next http.Handler) http.Handler {
 	})
 }
 
-// trackedBody notes whether the handler read the body to its end.
+// trackedBody notes whether the handler read the body to its end, and
+// whether it stopped coming in time; an upload's (rate > 0) moves its
+// deadline on as it arrives.
 type trackedBody struct {
 	io.ReadCloser
+	rc    *http.ResponseController // nil: no deadline
+	start time.Time                // the end of the headers
+	grace time.Duration            // BodyTimeout
+	rate  int64                    // bytes per second an upload must keep; 0 for other bodies
+	read  int64
+
 	mu   sync.Mutex
 	done bool
+	slow *SlowBodyError
+}
+
+// allowed is how long after start a body may take to bring n bytes.
+func (b *trackedBody) allowed(n int64) time.Duration {
+	if b.rate <= 0 {
+		return b.grace
+	}
+	return b.grace + time.Duration(float64(n)/float64(b.rate)*float64(time.Second))
 }
 
 func (b *trackedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
+	b.read += int64(n)
+	if n > 0 && b.rate > 0 && b.rc != nil && err == nil {
+		_ = b.rc.SetReadDeadline(b.start.Add(b.allowed(b.read)))
+	}
 	if err != nil {
 		b.mu.Lock()
 		b.done = true // EOF, or an error (deadline): nothing more to wait for
+		if errors.Is(err, os.ErrDeadlineExceeded) && b.rc != nil {
+			b.slow = &SlowBodyError{Timeout: b.grace, MinRate: b.rate, Read: b.read, err: err}
+			err = b.slow
+		}
 		b.mu.Unlock()
 	}
 	return n, err
@@ -293,6 +358,52 @@ func (b *trackedBody) finished() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.done
+}
+
+func (b *trackedBody) tooSlow() *SlowBodyError {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.slow
+}
+
+// SlowBodyError is the error of a body read that ran into its deadline:
+// the client sent too slowly.
+type SlowBodyError struct {
+	Timeout time.Duration // HTTP_BODY_TIMEOUT
+	MinRate int64         // bytes per second an upload had to keep after Timeout; 0 for other bodies
+	Read    int64         // bytes received
+	err     error
+}
+
+func (e *SlowBodyError) Error() string {
+	if e.MinRate > 0 {
+		return fmt.Sprintf("the request body came too slowly: an upload must arrive at %s per second or faster after its first %s (%d bytes received)",
+			bytesText(e.MinRate), e.Timeout, e.Read)
+	}
+	return fmt.Sprintf("the request body did not arrive within %s (%d bytes received)", e.Timeout, e.Read)
+}
+
+func (e *SlowBodyError) Unwrap() error { return e.err }
+
+func bytesText(n int64) string {
+	switch {
+	case n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+type bodyKey struct{}
+
+// BodyTooSlow returns the error of r's body when reading it ran into its
+// deadline (the client sent too slowly; answer 408), else nil.
+func BodyTooSlow(r *http.Request) *SlowBodyError {
+	if b, ok := r.Context().Value(bodyKey{}).(*trackedBody); ok {
+		return b.tooSlow()
+	}
+	return nil
 }
 
 // closingWriter marks the connection to be closed when a response starts
@@ -307,7 +418,7 @@ type closingWriter struct {
 func (w *closingWriter) WriteHeader(code int) {
 	if !w.started {
 		w.started = true
-		if !w.body.finished() {
+		if !w.body.finished() || w.body.tooSlow() != nil {
 			w.ResponseWriter.Header().Set("Connection", "close")
 		}
 	}

@@ -3,6 +3,7 @@ package httpserver
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -13,9 +14,9 @@ import (
 )
 
 // serve runs a Server for h on loopback until the test ends.
-func serve(t *testing.T, h http.Handler, cfg Config) (*Server, string) {
+func serve(t *testing.T, h http.Handler, cfg Config, opts ...Option) (*Server, string) {
 	t.Helper()
-	s, err := New(h, cfg, slog.New(slog.DiscardHandler))
+	s, err := New(h, cfg, slog.New(slog.DiscardHandler), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,5 +175,61 @@ func TestClientIPBehindTrustedProxy(t *testing.T) {
 	}
 	if _, err := New(http.NotFoundHandler(), Config{TrustedProxies: []string{"not-a-cidr"}}, slog.New(slog.DiscardHandler)); err == nil {
 		t.Error("bad TRUSTED_PROXIES accepted")
+	}
+}
+
+// sendPaced writes a POST to path with a body of size bytes in pieces of
+// piece bytes, one every gap, and returns the answer's status and body.
+func sendPaced(t *testing.T, c net.Conn, path string, size, piece int, gap time.Duration) (int, string) {
+	t.Helper()
+	if _, err := fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", path, size); err != nil {
+		t.Fatal(err)
+	}
+	chunk := strings.Repeat("x", piece)
+	for sent := 0; sent < size; sent += piece {
+		time.Sleep(gap)
+		if _, err := io.WriteString(c, chunk[:min(piece, size-sent)]); err != nil {
+			break // the server answered and closed
+		}
+	}
+	r, err := status(t, c, "")
+	if err != nil {
+		t.Fatalf("%s: no answer: %v", path, err)
+	}
+	body, _ := io.ReadAll(r.Body)
+	return r.StatusCode, string(body)
+}
+
+// TestUploadMinimumRate: an upload may take longer than the body deadline
+// while it keeps the minimum rate (the deadline moves on as bytes arrive);
+// slower, or another body as slow, is told it came too slowly.
+func TestUploadMinimumRate(t *testing.T) {
+	const rate = 10 << 10 // bytes per second
+	_, addr := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, err := io.Copy(io.Discard, r.Body)
+		if slow := BodyTooSlow(r); slow != nil {
+			http.Error(w, slow.Error(), http.StatusRequestTimeout)
+			return
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		_, _ = fmt.Fprintf(w, "read %d", n)
+	}), Config{BodyTimeout: time.Second, UploadMinRate: rate, ReadTimeout: time.Minute, WriteTimeout: time.Minute},
+		Uploads(func(r *http.Request) bool { return r.URL.Path == "/upload" }, 1<<20))
+	// 40 KiB at 20 KiB/s: 2 s, twice the body deadline.
+	if code, body := sendPaced(t, dialFrom(t, "127.0.0.6", addr), "/upload", 40<<10, 4<<10, 200*time.Millisecond); code != 200 {
+		t.Errorf("upload at twice the minimum rate: %d %s", code, body)
+	}
+	// At a third of the minimum rate.
+	code, body := sendPaced(t, dialFrom(t, "127.0.0.6", addr), "/upload", 40<<10, 1<<10, 300*time.Millisecond)
+	if code != http.StatusRequestTimeout || !strings.Contains(body, "10 KiB per second") {
+		t.Errorf("upload at a third of the minimum rate: %d %s", code, body)
+	}
+	// Not an upload: the body deadline holds.
+	code, body = sendPaced(t, dialFrom(t, "127.0.0.6", addr), "/other", 40<<10, 4<<10, 200*time.Millisecond)
+	if code != http.StatusRequestTimeout || !strings.Contains(body, "did not arrive within 1s") {
+		t.Errorf("another body at the upload's pace: %d %s", code, body)
 	}
 }

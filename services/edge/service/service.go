@@ -182,7 +182,7 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 		lis.Close()
 		return err
 	}
-	srv, err := httpserver.New(h, cfg.HTTP, base.Log)
+	srv, err := httpserver.New(h, cfg.HTTP, base.Log, httpserver.Uploads(gateway.IsUpload, cfg.ImportMaxBytes))
 	if err != nil {
 		lis.Close()
 		return err

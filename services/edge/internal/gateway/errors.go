@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/spona/spona/pkg/httpserver"
 	"github.com/spona/spona/pkg/i18n"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -42,4 +43,16 @@ func writeStatusCode(w http.ResponseWriter, r *http.Request, code int, st *statu
 	w.Header().Del("Content-Length")
 	w.WriteHeader(code)
 	_, _ = w.Write(body)
+}
+
+// tooSlow answers 408 (DEADLINE_EXCEEDED, saying the rule) when r's body
+// stopped arriving in time, whatever error reading it became on the way;
+// it reports whether it did.
+func tooSlow(w http.ResponseWriter, r *http.Request) bool {
+	slow := httpserver.BodyTooSlow(r)
+	if slow == nil {
+		return false
+	}
+	writeStatusCode(w, r, http.StatusRequestTimeout, status.New(codes.DeadlineExceeded, slow.Error()))
+	return true
 }

@@ -318,6 +318,9 @@ func authenticate(o Options, fails *failures) Middleware {
 
 func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 	return func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+		if tooSlow(w, r) {
+			return
+		}
 		var mbe *http.MaxBytesError
 		if u, ok := r.Body.(*uploadBody); ok && u.tooLarge != nil {
 			mbe = u.tooLarge

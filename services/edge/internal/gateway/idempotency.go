@@ -92,6 +92,9 @@ func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, next http.Ha
 	}
 	body, err := readBody(r)
 	if err != nil {
+		if tooSlow(w, r) {
+			return
+		}
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			writeStatusCode(w, r, http.StatusRequestEntityTooLarge, status.Newf(codes.InvalidArgument, "request body larger than %d bytes", mbe.Limit))

@@ -345,3 +345,21 @@ func TestDocumentedMediaTypesMatchTheRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestIsUploadMatchesTheUploadRoutes: the server's test for upload routes
+// (before routing) finds each upload route, and no other.
+func TestIsUploadMatchesTheUploadRoutes(t *testing.T) {
+	uploads := 0
+	for _, r := range gateway.AnnotatedRoutes() {
+		req := httptest.NewRequest(r.Method, pathVar.ReplaceAllString(r.Template, "0193a1b2-0000-7000-8000-000000000001"), nil)
+		if got := gateway.IsUpload(req); got != r.Upload {
+			t.Errorf("IsUpload(%s %s) = %v, want %v", r.Method, r.Template, got, r.Upload)
+		}
+		if r.Upload {
+			uploads++
+		}
+	}
+	if uploads < 2 {
+		t.Errorf("%d upload routes, want the beneficiaries and trainings imports", uploads)
+	}
+}

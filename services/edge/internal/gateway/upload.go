@@ -6,6 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
+	"sync"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
@@ -32,6 +35,41 @@ import (
 //
 // A body the idempotency middleware already read for its hash is handed
 // over without a copy (the pieces are parts of it).
+
+// uploadTemplates are the path templates of the upload routes, split into
+// segments.
+var uploadTemplates = sync.OnceValue(func() [][]string {
+	var out [][]string
+	for _, r := range AnnotatedRoutes() {
+		if r.Upload && r.Method == http.MethodPost {
+			out = append(out, strings.Split(strings.TrimPrefix(r.Template, "/"), "/"))
+		}
+	}
+	return out
+})
+
+// IsUpload reports, before routing, whether r is for an upload route (the
+// server gives those time to arrive at a minimum rate: pkg/httpserver's
+// Uploads). A variable in a template matches one segment.
+func IsUpload(r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return false
+	}
+	path := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	for _, t := range uploadTemplates() {
+		if len(t) == len(path) && slices.EqualFunc(t, path, segmentMatches) {
+			return true
+		}
+	}
+	return false
+}
+
+func segmentMatches(template, segment string) bool {
+	if strings.HasPrefix(template, "{") && strings.HasSuffix(template, "}") {
+		return segment != ""
+	}
+	return template == segment
+}
 
 // uploadMIME stands in for an upload's Content-Type while the gateway picks
 // the decoder.
