@@ -163,6 +163,19 @@ func populate(t *testing.T, s *system) world {
 			"disaggregations": []string{m[1]}}), 200)
 	}
 
+	// Before she is registered: the check whether she is (it finds someone
+	// else, whose audit records keep its purpose naming her), and a file
+	// with her row, refused for a badly written phone (the import's report
+	// quotes the cell). No id links either to her.
+	must(t, a.Do(t, "POST", "/v1/beneficiaries", map[string]any{"given_name": "Petar", "family_name": "Petrović", "sex": "SEX_MALE"}), 200)
+	must(t, a.Do(t, "GET", "/v1/beneficiaries?page_size=50", nil,
+		"X-Spona-Purpose", "is "+fullLatin+", passport "+passport+", already registered?"), 200)
+	refused := importSheet(t, s, "ime;prezime;pol;datum rođenja;opština;telefon\n"+
+		given+";"+family+";ženski;17.05.1991.;Niš;"+phone+" (sestra Milica)\n")
+	if !strings.Contains(string(refused.Raw), "7771234") && !strings.Contains(string(refused.Raw), "777 1234") {
+		t.Fatalf("the refused import quotes no phone: %s", refused.Raw)
+	}
+
 	// The person, created and changed with Idempotency-Keys (the edge keeps
 	// the responses), with a passport; the same passport again is a unique
 	// violation in PostgreSQL.

@@ -8,7 +8,11 @@
 //	    actor_client_id text, owner_organisation_id uuid, beneficiary_id uuid,
 //	    action text, fields text[], purpose text (records from before
 //	    audit_purposes only), resource text, purpose_id uuid)
-//	audit_purposes (id uuid: the call's id, purpose text)
+//	audit_purposes (id uuid: the call's id, purpose text, organisation_id
+//	    uuid: the organisation whose call declared it)
+//
+// and the schema's translit_fold(text), pkg/translit's Fold in SQL, which
+// Naming matches purposes with.
 package auditpg
 
 import (
@@ -26,17 +30,71 @@ import (
 // that append the audit records of one call that the query sel selects
 // (actor_organisation_id, actor_client_id, owner_organisation_id,
 // beneficiary_id, action, fields, resource) and, when the call declared a
-// purpose and sel selected a record, the purpose: purpose and call are SQL
-// expressions of the purpose (text) and the call's id (uuid, NULL when it
-// declared none: CallArg). A call's later records find its purpose stored
-// and leave it as it is (blanked, if an erasure did).
+// purpose and sel selected a record, the purpose, with the actor's
+// organisation: purpose and call are SQL expressions of the purpose (text)
+// and the call's id (uuid, NULL when it declared none: CallArg). A call's
+// later records find its purpose stored and leave it as it is (blanked, if
+// an erasure did).
 func Insert(name, sel, purpose, call string) string {
 	return name + ` AS (INSERT INTO audit_events (actor_organisation_id, actor_client_id, owner_organisation_id,
 			beneficiary_id, action, fields, resource, purpose_id)
-		SELECT s.*, ` + call + `::uuid FROM (` + sel + `) s RETURNING 1),
-	` + name + `_purpose AS (INSERT INTO audit_purposes (id, purpose) SELECT ` + call + `::uuid, ` + purpose + `
+		SELECT s.*, ` + call + `::uuid FROM (` + sel + `) s RETURNING actor_organisation_id),
+	` + name + `_purpose AS (INSERT INTO audit_purposes (id, purpose, organisation_id)
+		SELECT ` + call + `::uuid, ` + purpose + `, (SELECT actor_organisation_id FROM ` + name + ` LIMIT 1)
 		WHERE ` + call + `::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM ` + name + `) ON CONFLICT (id) DO NOTHING)`
 }
+
+// Naming is a person as a purpose may name her, for an erasure to find
+// the purposes of calls that did not read her (a search before she was
+// registered stores its purpose with the others it found): each field is
+// an SQL text[] expression of values as stored.
+type Naming struct {
+	// Organisations (uuid[]) whose calls' purposes are looked at.
+	Organisations string
+	// Names: each a name as written (given and family name, in either
+	// order; a name in another script), found in the purpose when it
+	// contains them folded (translit_fold), as a word when the name is
+	// one word (Ana, not in "analiza").
+	Names string
+	// Numbers: document numbers, found in upper case without white space,
+	// '.', '-' and '/', in the purpose written alike.
+	Numbers string
+	// Phones: found by their last 8 digits (all when fewer) among the
+	// purpose's digits, so a number written with or without the country
+	// code, or with other separators, is found.
+	Phones string
+	// Emails: found in the purpose whatever their case.
+	Emails string
+}
+
+// SQL selects the ids of the stored purposes, not blank, of the calls of
+// the organisations that name the person. It reads every such purpose of
+// the organisations (by their index) and folds it, once.
+func (n Naming) SQL() string {
+	return `SELECT p.id FROM audit_purposes p, (SELECT
+			ARRAY(SELECT DISTINCT ` + likeAny(`CASE WHEN strpos(f, ' ') = 0 THEN ' ' || f || ' ' ELSE f END`) + `
+				FROM unnest(` + n.Names + `) x, translit_fold(x) f WHERE f <> '') AS names,
+			ARRAY(SELECT DISTINCT ` + likeAny(documentSQL("x")) + ` FROM unnest(` + n.Numbers + `) x WHERE ` + documentSQL("x") + ` <> '') AS numbers,
+			ARRAY(SELECT DISTINCT ` + likeAny(`right(`+digitsSQL("x")+`, 8)`) + ` FROM unnest(` + n.Phones + `) x WHERE ` + digitsSQL("x") + ` <> '') AS phones,
+			ARRAY(SELECT DISTINCT ` + likeAny(`lower(btrim(x))`) + ` FROM unnest(` + n.Emails + `) x WHERE btrim(x) <> '') AS emails) n
+		WHERE p.organisation_id = ANY (` + n.Organisations + `) AND p.purpose <> ''
+			AND (lower(p.purpose) LIKE ANY (n.emails) OR ` + digitsSQL("p.purpose") + ` LIKE ANY (n.phones)
+				OR ` + documentSQL("p.purpose") + ` LIKE ANY (n.numbers) OR ' ' || translit_fold(p.purpose) || ' ' LIKE ANY (n.names))`
+}
+
+// likeAny is a LIKE pattern matching any text containing the text x (SQL).
+func likeAny(x string) string {
+	return `'%' || replace(replace(replace(` + x + `, '\', '\\'), '%', '\%'), '_', '\_') || '%'`
+}
+
+// documentSQL is the text x (SQL) as document numbers are compared: upper
+// case without white space and separators.
+func documentSQL(x string) string {
+	return `regexp_replace(upper(` + x + `), '[[:space:]./-]+', '', 'g')`
+}
+
+// digitsSQL is the digits of the text x (SQL).
+func digitsSQL(x string) string { return `regexp_replace(` + x + `, '[^0-9]+', '', 'g')` }
 
 // CallArg is the argument for Insert's call: the id (Actor.PurposeCall),
 // or NULL for "" (no purpose declared).

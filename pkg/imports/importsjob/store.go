@@ -444,56 +444,107 @@ func Finish(ctx context.Context, q db.Querier, id string, c imports.Counts) erro
 	if _, err := q.Exec(ctx, `ANALYZE pg_temp.import_outcomes`); err != nil {
 		return db.Error(err)
 	}
-	_, err = q.Exec(ctx, `UPDATE import_rows r SET cells = NULL, name_key = '', birth_date = NULL, birth_year = NULL,
-			nationality = '', match_key = '', (outcome, resource_id) = (
+	_, err = q.Exec(ctx, `UPDATE import_rows r SET `+dropStagedSet+`, (outcome, resource_id) = (
 				SELECT COALESCE(o.outcome, r.outcome), COALESCE(o.resource_id, r.resource_id)
 				FROM (VALUES (1)) AS one(x) LEFT JOIN pg_temp.import_outcomes o ON o.import_id = r.import_id AND o.row_no = r.row_no)
-		WHERE r.import_id = $1`, id)
+		FROM imports i WHERE r.import_id = $1 AND i.id = r.import_id`, id)
 	return db.Error(err)
 }
 
 // dropStaged drops what an ended import no longer needs of its rows: the
 // uploaded cells and the keys duplicates were found by (folded names,
-// birth, nationality, e-mail), all personal data. The problems (with the
-// bad cell's text), duplicates and outcomes stay for the report until the
-// import is purged; ForgetResourcesSQL clears a person's rows at erasure.
-const dropStaged = `UPDATE import_rows SET cells = NULL, name_key = '', birth_date = NULL, birth_year = NULL,
-	nationality = '', match_key = '' WHERE import_id = $1`
+// birth, nationality, e-mail), all personal data (dropStagedSet). The
+// problems (with the bad cell's text), duplicates and outcomes stay for
+// the report until the import is purged. A refused row of an import of
+// persons (keptRefused) keeps its name key and birth year: it never
+// became a record, so no id links it to the person it names, and an
+// erasure finds it by them (ForgetSQL's persons).
+const dropStaged = `UPDATE import_rows r SET ` + dropStagedSet + ` FROM imports i WHERE r.import_id = $1 AND i.id = r.import_id`
+
+// dropStagedSet is dropStaged's SET list, for row r of import i.
+const dropStagedSet = `cells = NULL, name_key = CASE WHEN ` + keptRefused + ` THEN r.name_key ELSE '' END,
+	birth_year = CASE WHEN ` + keptRefused + ` THEN COALESCE(r.birth_year, EXTRACT(year FROM r.birth_date)::int) END,
+	birth_date = NULL, nationality = '', match_key = ''`
+
+// keptRefused holds for a row r of import i that keeps its name key and
+// birth year when the import ends: a refused row (its problems quote its
+// cells; a processor writes valid rows only, so it is no record) of an
+// import of beneficiaries (persons an erasure looks for; a training's
+// professionals are erased by nobody, and their rows keep nothing), which
+// has a name key and whose problems an erasure did not clear already (it
+// ran while the import did: nothing left to find the row for).
+const keptRefused = `(NOT r.valid AND r.name_key <> '' AND i.kind = '` + imports.KindBeneficiaries + `'
+	AND r.problems @? '$[*] ? (@.message != "` + erasedProblem + `")')`
 
 // forgottenRows are the staged rows that were one of the records $1
 // (uuid[]), each with the earlier rows of its file it was scored a
 // duplicate of (same_as): the row created or linked the record (ended
 // imports only: outcomes are written when an import ends), or was scored
-// as its duplicate (running ones too).
-const forgottenRows = `SELECT import_id, row_no, same_as FROM import_rows WHERE resource_id = ANY ($1::uuid[])
+// as its duplicate (running ones too), or, given persons (see ForgetSQL),
+// is a refused row that may name one of them.
+func forgottenRows(persons, may string) string {
+	rows := `SELECT import_id, row_no, same_as FROM import_rows WHERE resource_id = ANY ($1::uuid[])
 	UNION SELECT o.import_id, o.row_no, o.same_as FROM unnest($1::uuid[]) x
 		JOIN import_rows o ON o.matches @> jsonb_build_array(jsonb_build_object('id', x::text))`
+	if persons == "" {
+		return rows
+	}
+	return rows + `
+	UNION SELECT r.import_id, r.row_no, r.same_as FROM (` + persons + `) p
+		JOIN import_rows r ON NOT r.valid AND r.name_key <> '' AND (` + may + `)
+		JOIN imports i ON i.id = r.import_id AND i.organisation_id = p.organisation_id`
+}
 
-// ForgetResourcesSQL clears the staged rows that are, or probably are, one
-// of the records $1 (uuid[]): the rows forgottenRows finds and the rows of
-// the same file linked to them as in-file duplicates, either way (the
-// earlier rows one of them was scored a duplicate of, and the bad rows
-// scored a duplicate of one of them: a row repeating the person with a bad
-// cell, whose problem quotes it, was scored against the row that created
-// the record before the record existed; a valid row keeps nothing an
-// erasure clears, and the service's index of bad duplicate rows finds
-// them without reading the whole import). One link only: a chain of
-// duplicates drifts to other people. The rows are gathered per import and
-// looked up by key (a join of the rows found, whose number the planner
-// overestimates, was planned as a scan of every staged row).
+// ForgetSQL returns the statements an erasure of the records $1 (uuid[])
+// runs on the import tables, in its transaction (as statements of their
+// own or parts of one, a data-modifying WITH each): resources, then
+// purposes.
 //
-// Their problems keep their row, column and field, so the report still
-// counts them and the row stays invalid, but lose the cell's text (value)
-// and the message quoting it. In an ended import the rest of their staged
-// data goes too (it keeps none once it ends anyway). A running import
-// still needs its staged data to end as it would have: the keys its later
-// rows are scored against, and the cells of the valid rows it writes (it
-// drops both when it ends), so only the cells of its invalid rows, which
-// no processor reads (a processor writes valid rows only), are dropped.
-// Ids, outcomes and scores stay. A service runs it in its erasure's
-// transaction, as a statement of its own or a part of one (a
-// data-modifying WITH), with ForgetPurposesSQL.
-const ForgetResourcesSQL = `UPDATE import_rows r SET
+// resources clears the staged rows that are, or probably are, one of the
+// records: the rows forgottenRows finds and the rows of the same file
+// linked to them as in-file duplicates, either way (the earlier rows one
+// of them was scored a duplicate of, and the bad rows scored a duplicate
+// of one of them: a row repeating the person with a bad cell, whose
+// problem quotes it, was scored against the row that created the record
+// before the record existed; a valid row keeps nothing an erasure clears,
+// and the service's index of bad duplicate rows finds them without
+// reading the whole import). One link only: a chain of duplicates drifts
+// to other people. The rows are gathered per import and looked up by key
+// (a join of the rows found, whose number the planner overestimates, was
+// planned as a scan of every staged row).
+//
+// A refused row staged before the person had a record (a file refused,
+// then corrected; a bad row skipped, the person registered later) has no
+// link to the record. persons, when not "", is a query of the
+// organisation_id, name_key and birth_year of the persons $1 as they were
+// before the erasure; may is an SQL condition on such a person p and a
+// refused row r (its kept name_key and birth_year: see dropStaged) that
+// holds when the row may name the person (it may use r's trigram index on
+// name_key). The refused rows of the person's organisation's imports for
+// which it holds are cleared too: better a near-namesake's cell texts
+// than hers kept.
+//
+// The rows' problems keep their row, column and field, so the report
+// still counts them and the row stays invalid, but lose the cell's text
+// (value) and the message quoting it. In an ended import the rest of
+// their staged data goes too (it keeps none once it ends anyway, but a
+// refused row's keys). A running import still needs its staged data to
+// end as it would have: the keys its later rows are scored against, and
+// the cells of the valid rows it writes (it drops both when it ends), so
+// only the cells of its invalid rows, which no processor reads (a
+// processor writes valid rows only), are dropped. Ids, outcomes and
+// scores stay.
+//
+// purposes blanks the purpose declared for the imports with a row
+// resources clears: free text that may name the person. It returns their
+// ids: the import's id is the call id its audit records store its purpose
+// under (a service with an audit log blanks that too). A running import
+// keeps the purpose it read when it started for the audit records of the
+// rows it writes (blanked there too when the service blanks the call's
+// purpose before it is stored); it records none once resumed elsewhere.
+func ForgetSQL(persons, may string) (resources, purposes string) {
+	f := forgottenRows(persons, may)
+	resources = `UPDATE import_rows r SET
 		problems = (SELECT jsonb_agg(p - 'value' || jsonb_build_object('message', '` + erasedProblem + `') ORDER BY n)
 			FROM jsonb_array_elements(r.problems) WITH ORDINALITY AS e(p, n)),
 		cells = CASE WHEN i.state = 'running' AND r.valid THEN r.cells END,
@@ -502,7 +553,7 @@ const ForgetResourcesSQL = `UPDATE import_rows r SET
 		birth_year = CASE WHEN i.state = 'running' THEN r.birth_year END,
 		nationality = CASE WHEN i.state = 'running' THEN r.nationality ELSE '' END,
 		match_key = CASE WHEN i.state = 'running' THEN r.match_key ELSE '' END
-	FROM (WITH f AS (` + forgottenRows + `),
+	FROM (WITH f AS (` + f + `),
 			g AS (SELECT import_id, array_agg(row_no) AS own, array_agg(s) FILTER (WHERE s IS NOT NULL) AS earlier
 				FROM f LEFT JOIN unnest(f.same_as) s ON true GROUP BY import_id)
 		SELECT g.import_id, g.own || g.earlier || ARRAY(SELECT d.row_no FROM import_rows d
@@ -510,30 +561,24 @@ const ForgetResourcesSQL = `UPDATE import_rows r SET
 		FROM g) t,
 		imports i
 	WHERE r.import_id = t.import_id AND r.row_no = ANY (t.nos) AND i.id = r.import_id`
+	purposes = `UPDATE imports SET purpose = ''
+	WHERE purpose <> '' AND id IN (SELECT import_id FROM (` + f + `) f) RETURNING id`
+	return resources, purposes
+}
 
 // erasedProblem is the message of a problem whose cell text erasure
 // removed.
 const erasedProblem = "the text of this cell was removed when the person the row may name was erased"
 
-// ForgetPurposesSQL blanks the purpose declared for the imports that
-// created, linked or were scored against one of the records $1 (uuid[]):
-// free text that may name them. It returns their ids: the import's id is
-// the call id its audit records store its purpose under (a service with an
-// audit log blanks that too). A running import keeps the purpose it read
-// when it started for the audit records of the rows it writes (blanked
-// there too when the service blanks the call's purpose before it is
-// stored); it records none once resumed elsewhere. Run with
-// ForgetResourcesSQL.
-const ForgetPurposesSQL = `UPDATE imports SET purpose = ''
-	WHERE purpose <> '' AND id IN (SELECT import_id FROM (` + forgottenRows + `) f) RETURNING id`
-
-// Forget runs ForgetResourcesSQL and ForgetPurposesSQL for the records
-// ids, as one statement, outside an erasure: for a running import that
-// scored its rows against records erased since it read them. then is the
-// statement's last part: "SELECT" alone, or a SELECT given the ids of the
-// imports whose purpose was blanked as the WITH query p (id).
+// Forget runs ForgetSQL's statements for the records ids (no persons: they
+// were erased already), as one statement, outside an erasure: for a
+// running import that scored its rows against records erased since it
+// read them. then is the statement's last part: "SELECT" alone, or a
+// SELECT given the ids of the imports whose purpose was blanked as the
+// WITH query p (id).
 func Forget(ctx context.Context, q db.Querier, ids []string, then string) error {
-	_, err := q.Exec(ctx, `WITH r AS (`+ForgetResourcesSQL+`), p AS (`+ForgetPurposesSQL+`) `+then, ids)
+	resources, purposes := ForgetSQL("", "")
+	_, err := q.Exec(ctx, `WITH r AS (`+resources+`), p AS (`+purposes+`) `+then, ids)
 	return db.Error(err)
 }
 

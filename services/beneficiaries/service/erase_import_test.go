@@ -74,18 +74,16 @@ func TestErasureReachesImportRows(t *testing.T) {
 		}
 		return out
 	}
-	// Ended imports keep neither cells nor keys: only the problems quote
-	// the file.
+	// Ended imports keep no cells and no keys but a refused row's name key
+	// and birth year: only the problems quote the file.
 	before := rows()
 	if len(before) != 3 {
 		t.Fatalf("%d staged rows, want 3", len(before))
 	}
-	for k, v := range before {
-		if strings.Contains(v, "kovacevic") || strings.Contains(v, "babic") || strings.Contains(v, "1991-05-17") {
-			t.Fatalf("ended import row %s keeps staged data: %s", k, v)
-		}
-	}
 	herRow, anasRow := second.GetId()+"/2", second.GetId()+"/3"
+	if k := keptKeys(t, conn); len(k) != 2 || k[herRow] != "durdija kovacevic zlatanovic/1991" || k[anasRow] != "ana babic/1980" {
+		t.Fatalf("keys kept by the ended imports' rows: %v", k)
+	}
 	if !strings.Contains(before[herRow], "durdija bolesna") || !strings.Contains(before[anasRow], "ana bolesna") {
 		t.Fatalf("the problems quote no cell: %v", before)
 	}
@@ -102,6 +100,9 @@ func TestErasureReachesImportRows(t *testing.T) {
 	if after[anasRow] != before[anasRow] {
 		t.Fatalf("someone else's row changed:\nbefore %s\nafter  %s", before[anasRow], after[anasRow])
 	}
+	if k := keptKeys(t, conn); len(k) != 1 || k[anasRow] != "ana babic/1980" {
+		t.Fatalf("keys kept after her erasure: %v", k)
+	}
 	// The reports still count the rows and name the records.
 	got, err := imp.ops.GetImport(ctx, &importsv1.GetImportRequest{Id: second.GetId()})
 	if err != nil {
@@ -114,6 +115,36 @@ func TestErasureReachesImportRows(t *testing.T) {
 	if err != nil || got.GetImport().GetCounts().GetCreated() != 1 {
 		t.Fatalf("first import after erasure: %v %v", got, err)
 	}
+}
+
+// keptKeys returns the name key and birth year ("key/year") each staged
+// row keeps, by "import/row", and fails if a row keeps more (cells, a
+// birth date, a nationality, an e-mail key) or an ended import's valid
+// row keeps anything.
+func keptKeys(t *testing.T, conn *pgx.Conn) map[string]string {
+	t.Helper()
+	rs, err := conn.Query(context.Background(), `SELECT r.import_id::text || '/' || r.row_no, r.name_key, COALESCE(r.birth_year, 0),
+			r.valid, r.cells IS NOT NULL OR r.birth_date IS NOT NULL OR r.nationality <> '' OR r.match_key <> ''
+		FROM beneficiaries.import_rows r JOIN beneficiaries.imports i ON i.id = r.import_id WHERE i.state <> 'running'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	var k, key string
+	var year int
+	var valid, more bool
+	if _, err := pgx.ForEachRow(rs, []any{&k, &key, &year, &valid, &more}, func() error {
+		if more || (valid && (key != "" || year != 0)) {
+			t.Errorf("ended import row %s keeps staged data (valid %t, name key %q, birth year %d)", k, valid, key, year)
+		}
+		if key != "" || year != 0 {
+			out[k] = fmt.Sprintf("%s/%d", key, year)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // importPurposes returns the purpose stored with each import.
@@ -420,5 +451,92 @@ func TestErasureDuringImportWrite(t *testing.T) {
 	}
 	if purposes, err := pgx.CollectRows(rs, pgx.RowTo[string]); err != nil || !slices.Equal(purposes, []string{""}) {
 		t.Fatalf("purposes of the import's create records: %q %v, want one, blanked", purposes, err)
+	}
+}
+
+// TestErasureReachesRefusedRows: a file row about a person refused for a
+// badly written phone and e-mail (its problems quote both cells) was staged
+// before she had a record: no id links it to her. A corrected file then
+// registers her; another import had skipped a bad row of hers. Erasing
+// her clears both rows' cell texts (found by the name key and birth year a
+// refused row keeps): the reports keep where the problems were. Someone
+// else's refused rows (a namesake's of another age) keep their texts.
+func TestErasureReachesRefusedRows(t *testing.T) {
+	c := startAll(t)
+	imp := clientsOf(c.conn)
+	ctx := servicetest.As(t, ids.New())
+	run := func(file, onError string) *importsv1.Import {
+		t.Helper()
+		op, err := upload(ctx, imp.imp, &pb.ImportBeneficiariesRequest{File: csvFile(file), OnError: onError})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return finished(t, ctx, imp, op)
+	}
+	const header = "ime;prezime;pol;datum rođenja;opština;telefon;e-mail\n"
+	refused := run(header+"Đurđija;Kovačević-Zlatanović;ženski;17.05.1991.;Niš;+381 64 777 1234 (sestra Milica);djurdjija.kz@example@org\n", "")
+	skipped := run(header+"Ђурђија;Ковачевић Златановић;ženski;1991;Niš;064/777-1234 posle 17h;dz@example\n"+
+		"Ana;Babić;ženski;1.1.1980.;Niš;zovi Anu;ana@example\n"+
+		"Đurđija;Petrović;ženski;3.3.1950.;Niš;zovi baku;baka@example\n", "skip")
+	if refused.GetState() != importsv1.ImportState_IMPORT_STATE_FAILED || len(quoting(refused, "sestra Milica")) != 1 ||
+		len(quoting(skipped, "posle 17h")) != 1 || len(quoting(skipped, "zovi ")) != 2 {
+		t.Fatalf("refused rows: %v\n%v", problems(refused), problems(skipped))
+	}
+	good := run(header+"Đurđija;Kovačević-Zlatanović;ženski;17.05.1991.;Niš;+381 64 777 1234;djurdjija.kz@example.org\n", "")
+	if good.GetCounts().GetCreated() != 1 {
+		t.Fatalf("corrected file: %v", good)
+	}
+	list, err := c.ListBeneficiaries(ctx, &pb.ListBeneficiariesRequest{})
+	if err != nil || len(list.GetBeneficiaries()) != 1 {
+		t.Fatalf("list: %v %v", list, err)
+	}
+	her := list.GetBeneficiaries()[0].GetId()
+	conn, err := pgx.Connect(context.Background(), c.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	hers, anas, grans := []string{refused.GetId() + "/2", skipped.GetId() + "/2"}, skipped.GetId()+"/3", skipped.GetId()+"/4"
+	// Her skipped row's birth date is a year only: refused, it keeps no
+	// birth year.
+	if k := keptKeys(t, conn); len(k) != 4 || k[hers[0]] != "durdija kovacevic zlatanovic/1991" ||
+		k[hers[1]] != "durdija kovacevic zlatanovic/0" || k[anas] != "ana babic/1980" || k[grans] != "durdija petrovic/1950" {
+		t.Fatalf("keys the refused rows keep: %v", k)
+	}
+
+	if _, err := c.EraseBeneficiary(ctx, &pb.EraseBeneficiaryRequest{Id: her}); err != nil {
+		t.Fatal(err)
+	}
+	// A namesake born 40 years earlier keeps hers.
+	if k := keptKeys(t, conn); len(k) != 2 || k[anas] != "ana babic/1980" || k[grans] != "durdija petrovic/1950" {
+		t.Errorf("keys kept after her erasure: %v", k)
+	}
+	for _, i := range []*importsv1.Import{refused, skipped} {
+		got, err := imp.ops.GetImport(ctx, &importsv1.GetImportRequest{Id: i.GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := got.GetImport()
+		for _, s := range []string{"777", "Milica", "17h", "djurdjija", "dz@"} {
+			if q := quoting(after, s); len(q) > 0 {
+				t.Errorf("import %s still quotes %q after her erasure: %v", i.GetId(), s, q)
+			}
+		}
+		// The report still counts the bad cells, where they were.
+		if len(after.GetProblems()) != len(i.GetProblems()) || after.GetProblemCount() != i.GetProblemCount() {
+			t.Errorf("import %s after erasure: %v, before: %v", i.GetId(), problems(after), problems(i))
+		}
+		for n, p := range after.GetProblems() {
+			if was := i.GetProblems()[n]; p.GetRow() != was.GetRow() || p.GetColumn() != was.GetColumn() || p.GetField() != was.GetField() {
+				t.Errorf("problem %d moved: %v, was %v", n, p, was)
+			}
+		}
+	}
+	after, err := imp.ops.GetImport(ctx, &importsv1.GetImportRequest{Id: skipped.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := quoting(after.GetImport(), "zovi "); len(q) != 2 {
+		t.Errorf("someone else's refused row lost its text: %v", problems(after.GetImport()))
 	}
 }

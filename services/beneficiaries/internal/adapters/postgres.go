@@ -582,16 +582,51 @@ var eraseParts = []string{
 	`UPDATE assistances SET notes = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
 	`UPDATE consents SET scope = '', guardian_name = '', withdraw_reason = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
 	`UPDATE access_grants SET revoke_time = COALESCE(revoke_time, $2), reason = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
-	importsjob.ForgetResourcesSQL,
+	forgetImportRows,
 	// Last: eraseSQL passes the imports it returns to the audit log.
-	importsjob.ForgetPurposesSQL,
+	forgetImportPurposes,
+}
+
+// forgetImportRows and forgetImportPurposes are the erasure's statements
+// on the import tables (importsjob.ForgetSQL): also the refused rows that
+// may name an erased person, found by her name key and birth year as they
+// were (refusedMayBe).
+var forgetImportRows, forgetImportPurposes = importsjob.ForgetSQL(`SELECT organisation_id, name_key,
+		COALESCE(birth_year, EXTRACT(year FROM birth_date)::int) AS birth_year
+	FROM beneficiaries WHERE id = ANY ($1::uuid[]) AND name_key <> ''`, refusedMayBe)
+
+// refusedMayBe holds when the refused import row r (its name key and
+// birth year) may be person p: its name is similar (pg_trgm's %, as the
+// duplicates of a record or a row are looked for) and its duplicate score
+// against her may reach MinDuplicateScore, scored as imports and
+// FindDuplicates score (scoreSQL) but with what the row did not keep
+// (nationality, a birth year when either has none) counted as matching:
+// erasure had better clear a near-namesake's row than miss hers.
+var refusedMayBe = fmt.Sprintf(`r.name_key %% p.name_key AND (SELECT
+		%[1]g * s.name + %[2]g * CASE WHEN r.birth_year IS NULL OR p.birth_year IS NULL THEN 1 ELSE s.birth END + %[3]g
+		FROM (SELECT %[5]s) s(name, birth, nationality)) >= %[4]g`,
+	domain.WeightName, domain.WeightBirth, domain.WeightNationality, domain.MinDuplicateScore,
+	scoreSQL("r", "p.name_key", "NULL::date", "p.birth_year", "''"))
+
+// naming is the persons $1 as a purpose may name them (their names in
+// either order, original-script name, document numbers, phone and
+// e-mail), for the calls of their organisations.
+var naming = auditpg.Naming{
+	Organisations: `ARRAY(SELECT organisation_id FROM beneficiaries WHERE id = ANY ($1::uuid[]))`,
+	Names: `ARRAY(SELECT n FROM beneficiaries b, unnest(ARRAY[b.given_name || ' ' || b.family_name,
+		b.family_name || ' ' || b.given_name, b.original_script_name]) n WHERE b.id = ANY ($1::uuid[]))`,
+	Numbers: `ARRAY(SELECT number FROM identity_documents WHERE beneficiary_id = ANY ($1::uuid[]))`,
+	Phones:  `ARRAY(SELECT phone FROM beneficiaries WHERE id = ANY ($1::uuid[]))`,
+	Emails:  `ARRAY(SELECT email FROM beneficiaries WHERE id = ANY ($1::uuid[]))`,
 }
 
 // eraseSQL is the erasure as one statement: eraseParts as data-modifying
 // WITH queries, and the purposes declared in the audit log blanked by the
 // function that may (the service's role may not update the log): those of
-// every call that read or changed one of the persons, and of the imports
-// whose purpose the last part blanked.
+// every call that read or changed one of the persons, of the imports whose
+// purpose the last part blanked, and of their organisations' calls whose
+// purpose names them (naming: a call before they were registered read
+// others only).
 var eraseSQL = func() string {
 	var b strings.Builder
 	for i, part := range eraseParts {
@@ -604,6 +639,6 @@ var eraseSQL = func() string {
 	}
 	// The households whose reference was blanked, as the rows were before.
 	fmt.Fprintf(&b, "\nSELECT audit_events_forget_purposes(ARRAY(SELECT organisation_id FROM beneficiaries WHERE id = ANY ($1::uuid[])),"+
-		" $1::uuid[], ARRAY(SELECT id FROM e%d)), ARRAY(%s)::text[]", len(eraseParts)-1, householdsOf)
+		" $1::uuid[], ARRAY(SELECT id FROM e%d UNION %s)), ARRAY(%s)::text[]", len(eraseParts)-1, naming.SQL(), householdsOf)
 	return b.String()
 }()
