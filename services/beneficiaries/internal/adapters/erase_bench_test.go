@@ -2,7 +2,9 @@ package adapters_test
 
 import (
 	"context"
+	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,8 +28,17 @@ import (
 // read the person); erasing again repeats the same work (the statements
 // are idempotent). erase_before is the one statement with the audit
 // erasure from before purposes were stored once per call (it blanked the
-// person's own records only).
+// person's own records only). naming and not_naming are the one statement
+// with and without the purposes of her organisation's calls that name her
+// (every purpose of those calls read and folded), each rolled back.
 func BenchmarkErase(b *testing.B) {
+	calls := 10_000
+	if v := os.Getenv("ERASE_BENCH_CALLS"); v != "" {
+		var err error
+		if calls, err = strconv.Atoi(v); err != nil || calls < 10 {
+			b.Fatalf("ERASE_BENCH_CALLS=%q: a number of calls, at least 10", v)
+		}
+	}
 	pool, orgs := load(b, 20_000)
 	ctx := context.Background()
 	a := app.New(adapters.NewPostgres(pool), nil, nil) // its assistance names no project nor service
@@ -61,12 +72,18 @@ func BenchmarkErase(b *testing.B) {
 				'created', CASE WHEN i = 1 THEN '` + p.ID + `'::uuid ELSE gen_random_uuid() END
 			FROM generate_series(1, 50000) i`,
 		`ANALYZE import_rows`,
-		// An audit log of 200,000 records: 10,000 calls with a purpose,
-		// each reading 20 persons, and 20 of them the person too.
+		// An audit log of 200,000 records: 10,000 calls with a purpose
+		// (ERASE_BENCH_CALLS), each reading 20 persons, and 20 of them the
+		// person too; each purpose names the first person its call read
+		// ("follow-up with Marko Jovanović, case 17"), and ten name the
+		// person, which her organisation's calls all are.
 		`WITH n AS (SELECT count(*) AS total FROM beneficiaries),
-			persons AS (SELECT row_number() OVER (ORDER BY id) AS k, id, organisation_id FROM beneficiaries),
-			c AS (SELECT i, gen_random_uuid() AS id FROM generate_series(1, 10000) i),
-			p AS (INSERT INTO audit_purposes (id, purpose) SELECT id, 'purpose of call ' || i FROM c),
+			persons AS (SELECT row_number() OVER (ORDER BY id) AS k, id, organisation_id, given_name, family_name FROM beneficiaries),
+			c AS (SELECT i, gen_random_uuid() AS id FROM generate_series(1, ` + strconv.Itoa(calls) + `) i),
+			p AS (INSERT INTO audit_purposes (id, purpose, organisation_id)
+				SELECT c.id, CASE WHEN c.i % (` + strconv.Itoa(calls) + ` / 10) = 7 THEN 'is Đurđija Kovačević registered? case ' || c.i
+					ELSE 'follow-up with ' || persons.given_name || ' ' || persons.family_name || ', case ' || c.i END, '` + orgs[0] + `'
+				FROM c CROSS JOIN n JOIN persons ON persons.k = (c.i * 20) % n.total + 1),
 			others AS (INSERT INTO audit_events (actor_organisation_id, actor_client_id, owner_organisation_id, beneficiary_id, action, fields, purpose_id)
 				SELECT '` + orgs[0] + `', 'bench', persons.organisation_id, persons.id, 'list', '{given_name}', c.id
 				FROM c CROSS JOIN generate_series(0, 19) j CROSS JOIN n JOIN persons ON persons.k = (c.i * 20 + j) % n.total + 1)
@@ -84,8 +101,8 @@ func BenchmarkErase(b *testing.B) {
 		}
 	}
 	before := regexp.MustCompile(`audit_events_forget_purposes\(.*?, \$1::uuid\[\], ARRAY\(SELECT id FROM e\d+\)\)`).
-		ReplaceAllLiteralString(adapters.EraseSQL, "audit_events_forget_purposes($1::uuid[])")
-	if before == adapters.EraseSQL {
+		ReplaceAllLiteralString(adapters.EraseSQLNotNaming, "audit_events_forget_purposes($1::uuid[])")
+	if before == adapters.EraseSQLNotNaming {
 		b.Fatal("no audit erasure in EraseSQL")
 	}
 	args := []any{[]string{p.ID}, time.Now()}
@@ -102,6 +119,25 @@ func BenchmarkErase(b *testing.B) {
 		}
 	}
 	oneStatement, eraseBefore := statement(adapters.EraseSQL), statement(before)
+	// The erasure with and without the purposes naming the person, rolled
+	// back: each time the person is there to be looked for in every
+	// purpose of her organisation's calls.
+	rolledBack := func(sql string) func(b *testing.B) {
+		return func(b *testing.B) {
+			for b.Loop() {
+				tx, err := pool.Begin(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, err = tx.Exec(ctx, sql, args...)
+				_ = tx.Rollback(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	naming, notNaming := rolledBack(adapters.EraseSQL), rolledBack(adapters.EraseSQLNotNaming)
 	statementEach := func(b *testing.B) {
 		for b.Loop() {
 			if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
@@ -170,6 +206,8 @@ func BenchmarkErase(b *testing.B) {
 	// load on the machine hits both alike.
 	for round := range 6 {
 		if round%2 == 0 {
+			b.Run("naming", naming)
+			b.Run("not_naming", notNaming)
 			b.Run("one_statement", oneStatement)
 			b.Run("erase_before", eraseBefore)
 			b.Run("statement_each", statementEach)
@@ -179,6 +217,8 @@ func BenchmarkErase(b *testing.B) {
 			b.Run("statement_each", statementEach)
 			b.Run("erase_before", eraseBefore)
 			b.Run("one_statement", oneStatement)
+			b.Run("not_naming", notNaming)
+			b.Run("naming", naming)
 		}
 	}
 }

@@ -627,7 +627,11 @@ var naming = auditpg.Naming{
 // purpose the last part blanked, and of their organisations' calls whose
 // purpose names them (naming: a call before they were registered read
 // others only).
-var eraseSQL = func() string {
+var eraseSQL = eraseStatement(naming.SQL())
+
+// eraseStatement is eraseSQL with the purposes named selects (a SELECT of
+// purpose ids, or "" for none) blanked too.
+func eraseStatement(named string) string {
 	var b strings.Builder
 	for i, part := range eraseParts {
 		if i == 0 {
@@ -638,7 +642,10 @@ var eraseSQL = func() string {
 		fmt.Fprintf(&b, "e%d AS (%s)", i, part)
 	}
 	// The households whose reference was blanked, as the rows were before.
+	if named != "" {
+		named = " UNION " + named
+	}
 	fmt.Fprintf(&b, "\nSELECT audit_events_forget_purposes(ARRAY(SELECT organisation_id FROM beneficiaries WHERE id = ANY ($1::uuid[])),"+
-		" $1::uuid[], ARRAY(SELECT id FROM e%d UNION %s)), ARRAY(%s)::text[]", len(eraseParts)-1, naming.SQL(), householdsOf)
+		" $1::uuid[], ARRAY(SELECT id FROM e%d%s)), ARRAY(%s)::text[]", len(eraseParts)-1, named, householdsOf)
 	return b.String()
-}()
+}
