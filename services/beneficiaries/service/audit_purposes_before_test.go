@@ -67,14 +67,14 @@ func oldErasure(t *testing.T, db *pgx.Conn, id string, blankImports bool) {
 }
 
 // TestAuditPurposesOfImportsBeforeUpgrade: an import skipped a row as a
-// duplicate of Amina and created Mirza; its purpose names Amina. Its
+// duplicate of Amina and created Mirza; its purpose names the family. Its
 // records reach erasure as an import's made after the upgrade do
 // (migration 00019): erasing Amina after the upgrade blanks the purpose on
 // Mirza's record; so does the upgrade itself when Amina was erased before
 // it, whether the old erasure blanked the import's own purpose or not.
 // An import that touched nobody erased keeps its purpose.
 func TestAuditPurposesOfImportsBeforeUpgrade(t *testing.T) {
-	const purpose = "family of Amina Haddad (Beograd camp)"
+	const purpose = "Haddad family (Beograd camp)" // not her full name: this is about imports, not texts naming her
 	for _, tc := range []struct {
 		name                  string
 		upgrade, erasedBefore bool

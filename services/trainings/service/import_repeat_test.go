@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
+	"github.com/jackc/pgx/v5"
 	importsv1 "github.com/spona/spona/gen/go/spona/imports/v1"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/ids"
@@ -77,4 +78,33 @@ func TestImportRequestIDOfDryRun(t *testing.T) {
 	ctx := servicetest.As(t, ids.New())
 	s := newSheetImport(t, c, ctx, signInSheet(3))
 	importtest.RequestIDOfDryRun(t, ctx, s.ops, s.send, 3, s.count)
+}
+
+// TestImportRefusedRowsKeepNothing: once a sign-in sheet's import ends, its
+// rows keep no staged data, refused ones included (a beneficiaries
+// import's refused rows keep a name key for erasure to find them by; no
+// erasure looks for a training's professionals).
+func TestImportRefusedRowsKeepNothing(t *testing.T) {
+	c := start(t)
+	ctx := servicetest.As(t, ids.New())
+	s := newSheetImport(t, c, ctx, &httpbody.HttpBody{ContentType: "text/csv", Data: []byte("given_name,family_name,organisation,sector,email\n" +
+		"Jelena,Marić,CSR Kikinda,social_welfare,jelena@example.org\nMilan,Ilić,CSR Kikinda,astronaut,milan@example@org\n")})
+	op, err := s.send(importtest.Options{OnError: "skip"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done := importtest.Done(t, ctx, s.ops, op); done.GetCounts().GetInvalid() != 1 || done.GetCounts().GetCreated() != 1 {
+		t.Fatalf("import: %v", done)
+	}
+	conn, err := pgx.Connect(context.Background(), c.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var rows, keeping int
+	if err := conn.QueryRow(context.Background(), `SELECT count(*), count(*) FILTER (WHERE cells IS NOT NULL OR name_key <> ''
+			OR match_key <> '' OR birth_year IS NOT NULL OR birth_date IS NOT NULL OR nationality <> '') FROM trainings.import_rows`).
+		Scan(&rows, &keeping); err != nil || rows != 2 || keeping != 0 {
+		t.Fatalf("%d staged rows, %d keeping staged data (%v)", rows, keeping, err)
+	}
 }
