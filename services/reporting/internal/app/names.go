@@ -19,7 +19,9 @@ const (
 
 // nameCells gives the cells of service, location and organisation
 // breakdowns the names the directory has for them, so a donor reads "Team
-// Bihać" rather than an id. Names are a courtesy: a cell the directory
+// Bihać" rather than an id, and marks organisations the platform
+// administrator has not verified (their names and kinds are their own
+// claim). Names are a courtesy: a cell the directory
 // cannot name (it is down, the caller may not read it, the entry is gone)
 // keeps its id alone, and the report is still given.
 func (a *App) nameCells(ctx context.Context, r *domain.Report) {
@@ -72,7 +74,8 @@ func (a *App) nameCells(ctx context.Context, r *domain.Report) {
 		services[s] = true
 	}
 
-	names := map[string]string{} // service, location and organisation ids
+	names := map[string]string{}    // service, location and organisation ids
+	unverified := map[string]bool{} // organisation ids
 	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(maxParallelCalls)
 	for id := range services {
@@ -105,6 +108,7 @@ func (a *App) nameCells(ctx context.Context, r *domain.Report) {
 			mu.Lock()
 			defer mu.Unlock()
 			names[id] = o.Name
+			unverified[id] = !o.Verified
 			return nil
 		})
 	}
@@ -117,6 +121,7 @@ func (a *App) nameCells(ctx context.Context, r *domain.Report) {
 			}
 			for j := range b.Cells {
 				b.Cells[j].Name = names[b.Cells[j].Label]
+				b.Cells[j].Unverified = b.Dimension == dimOrganisation && unverified[b.Cells[j].Label]
 			}
 		}
 	}

@@ -108,6 +108,9 @@ type Cell struct {
 	// Name is a readable name for a label that is an id (a directory
 	// service, location or organisation); "" when the label says it.
 	Name string
+	// Unverified marks an organisation cell whose organisation the
+	// directory lists as not verified by the platform administrator.
+	Unverified bool
 	// Parent is, in a nested breakdown, the label of the parent cell this
 	// one belongs to.
 	Parent string

@@ -196,7 +196,7 @@ func indicatorToProto(in *domain.Indicator) *pb.Indicator {
 }
 
 func cellToProto(c domain.Cell) *pb.Cell {
-	return &pb.Cell{Label: c.Label, Value: domain.CellValue(c), Suppressed: c.Suppressed, Name: c.Name}
+	return &pb.Cell{Label: c.Label, Value: domain.CellValue(c), Suppressed: c.Suppressed, Name: c.Name, Unverified: c.Unverified}
 }
 
 func reportToProto(r *domain.Report) *pb.ProjectReport {

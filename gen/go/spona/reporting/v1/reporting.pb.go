@@ -2491,7 +2491,13 @@ type Cell struct {
 	// dimension), one of its locations ("location": name, municipality) or
 	// an organisation ("organisation"), as the directory names it. Empty
 	// when the label says it, or the directory could not be asked.
-	Name          string `protobuf:"bytes,4,opt,name=name,proto3" json:"name,omitempty"`
+	Name string `protobuf:"bytes,4,opt,name=name,proto3" json:"name,omitempty"`
+	// True for an organisation ("organisation" dimension) that the directory
+	// lists but a platform administrator has not verified: its name, kind
+	// and country are its own claim. False for a verified organisation, for
+	// other dimensions, and when the directory could not be asked (name
+	// empty then).
+	Unverified    bool `protobuf:"varint,5,opt,name=unverified,proto3" json:"unverified,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2552,6 +2558,13 @@ func (x *Cell) GetName() string {
 		return x.Name
 	}
 	return ""
+}
+
+func (x *Cell) GetUnverified() bool {
+	if x != nil {
+		return x.Unverified
+	}
+	return false
 }
 
 // The actual value broken down by one dimension.
@@ -3218,14 +3231,17 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x02 \x01(\tR\tstartDate\x12\x19\n" +
-	"\bend_date\x18\x03 \x01(\tR\aendDate\"f\n" +
+	"\bend_date\x18\x03 \x01(\tR\aendDate\"\x86\x01\n" +
 	"\x04Cell\x12\x14\n" +
 	"\x05label\x18\x01 \x01(\tR\x05label\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\x12\x1e\n" +
 	"\n" +
 	"suppressed\x18\x03 \x01(\bR\n" +
 	"suppressed\x12\x12\n" +
-	"\x04name\x18\x04 \x01(\tR\x04name\"^\n" +
+	"\x04name\x18\x04 \x01(\tR\x04name\x12\x1e\n" +
+	"\n" +
+	"unverified\x18\x05 \x01(\bR\n" +
+	"unverified\"^\n" +
 	"\x0eDisaggregation\x12\x1c\n" +
 	"\tdimension\x18\x01 \x01(\tR\tdimension\x12.\n" +
 	"\x05cells\x18\x02 \x03(\v2\x18.spona.reporting.v1.CellR\x05cells\"\x87\x06\n" +

@@ -74,15 +74,21 @@ type ReportingServiceClient interface {
 	// Computes the project's results for a period: each indicator's actual
 	// value (asked live of the other services' aggregate RPCs, or the manual
 	// values recorded) against its baseline and targets, disaggregated, with
-	// small-cell suppression applied.
+	// small-cell suppression applied. Cells of the "organisation" dimension
+	// carry the organisation's directory name and, when a platform
+	// administrator has not verified it, unverified = true.
 	GetProjectReport(ctx context.Context, in *GetProjectReportRequest, opts ...grpc.CallOption) (*GetProjectReportResponse, error)
 	// The same report as a file: JSON, CSV, XLSX or IATI 2.03 activity XML.
 	// It returns google.api.HttpBody so REST clients get the file itself.
+	// JSON is the Report message (an unverified organisation's cells have
+	// "unverified": true); CSV and XLSX have a row per cell, with the column
+	// unverified_organisation "true" for those cells.
 	// An IATI export takes the reporting organisation from the directory
 	// (it needs the directory.read scope) and is refused with
 	// FAILED_PRECONDITION (reason IATI_EXPORT_REFUSED, a field violation per
 	// problem) when IATI would reject the file, e.g. when the implementing
-	// organisation has no organisation_identifier in the directory.
+	// organisation has no organisation_identifier in the directory or is not
+	// verified.
 	ExportProjectReport(ctx context.Context, in *ExportProjectReportRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 }
 
@@ -263,15 +269,21 @@ type ReportingServiceServer interface {
 	// Computes the project's results for a period: each indicator's actual
 	// value (asked live of the other services' aggregate RPCs, or the manual
 	// values recorded) against its baseline and targets, disaggregated, with
-	// small-cell suppression applied.
+	// small-cell suppression applied. Cells of the "organisation" dimension
+	// carry the organisation's directory name and, when a platform
+	// administrator has not verified it, unverified = true.
 	GetProjectReport(context.Context, *GetProjectReportRequest) (*GetProjectReportResponse, error)
 	// The same report as a file: JSON, CSV, XLSX or IATI 2.03 activity XML.
 	// It returns google.api.HttpBody so REST clients get the file itself.
+	// JSON is the Report message (an unverified organisation's cells have
+	// "unverified": true); CSV and XLSX have a row per cell, with the column
+	// unverified_organisation "true" for those cells.
 	// An IATI export takes the reporting organisation from the directory
 	// (it needs the directory.read scope) and is refused with
 	// FAILED_PRECONDITION (reason IATI_EXPORT_REFUSED, a field violation per
 	// problem) when IATI would reject the file, e.g. when the implementing
-	// organisation has no organisation_identifier in the directory.
+	// organisation has no organisation_identifier in the directory or is not
+	// verified.
 	ExportProjectReport(context.Context, *ExportProjectReportRequest) (*httpbody.HttpBody, error)
 	mustEmbedUnimplementedReportingServiceServer()
 }
