@@ -80,10 +80,8 @@ func Localize(st *status.Status, lang string) *status.Status {
 	if _, ok := catalogue[lang]; !ok {
 		lang = Languages[0]
 	}
-	msg := byCode[st.Code()]
-	if msg == nil {
-		msg = byCode[codes.Internal]
-	}
+	var reason text
+	fields := false
 	var details []protoadapt.MessageV1
 	for _, d := range st.Details() {
 		switch d := d.(type) {
@@ -91,15 +89,27 @@ func Localize(st *status.Status, lang string) *status.Status {
 			continue
 		case *errdetails.ErrorInfo:
 			if m, ok := byReason[d.GetReason()]; ok {
-				msg = m
+				reason = m
 			}
 		case *errdetails.BadRequest:
 			for _, fv := range d.GetFieldViolations() {
+				fields = true
 				fv.LocalizedMessage = &errdetails.LocalizedMessage{Locale: lang, Message: violation(fv.GetDescription(), lang)}
 			}
 		}
 		if m, ok := d.(protoadapt.MessageV1); ok {
 			details = append(details, m)
+		}
+	}
+	msg := reason
+	switch {
+	case msg != nil:
+	case st.Code() == codes.InvalidArgument && !fields:
+		msg = invalidNoFields
+	default:
+		msg = byCode[st.Code()]
+		if msg == nil {
+			msg = byCode[codes.Internal]
 		}
 	}
 	details = append(details, &errdetails.LocalizedMessage{Locale: lang, Message: msg[lang]})
@@ -149,5 +159,6 @@ var catalogue = func() map[string][]string {
 		add(v.msg)
 	}
 	add(invalidValue)
+	add(invalidNoFields)
 	return out
 }()

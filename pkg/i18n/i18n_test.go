@@ -88,6 +88,28 @@ func TestLocalize(t *testing.T) {
 			t.Errorf("field %s: %v, want %q", fv.GetField(), fv.GetLocalizedMessage(), want[i])
 		}
 	}
+	// An INVALID_ARGUMENT that names no field does not send the caller to
+	// the fields; with a reason of its own, it says that reason.
+	localized := func(st *status.Status, lang string) string {
+		for _, d := range Localize(st, lang).Details() {
+			if m, ok := d.(*errdetails.LocalizedMessage); ok {
+				return m.GetMessage()
+			}
+		}
+		return ""
+	}
+	bare := status.New(codes.InvalidArgument, "request body larger than 1048576 bytes")
+	if got := localized(bare, "hr"); got != invalidNoFields["hr"] {
+		t.Errorf("no fields: %q", got)
+	}
+	withFields, _ := status.New(codes.InvalidArgument, "bad").WithDetails(&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: "a", Description: "is required"}}})
+	if got := localized(withFields, "hr"); got != byCode[codes.InvalidArgument]["hr"] {
+		t.Errorf("with fields: %q", got)
+	}
+	file, _ := status.New(codes.InvalidArgument, "not CSV").WithDetails(&errdetails.ErrorInfo{Reason: "NOT_A_SPREADSHEET", Domain: "spona.org"})
+	if got := localized(file, "sr-Cyrl"); got != byReason["NOT_A_SPREADSHEET"]["sr-Cyrl"] {
+		t.Errorf("file: %q", got)
+	}
 	if Localize(status.New(codes.OK, ""), "hr").Code() != codes.OK {
 		t.Error("OK changed")
 	}

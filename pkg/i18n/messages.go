@@ -202,6 +202,139 @@ var byReason = map[string]text{
 		"bs":      "Korisnik je spojen s drugim zapisom; koristite taj zapis.",
 		"hr":      "Korisnik je spojen s drugim zapisom; upotrijebite taj zapis.",
 	},
+	"NOT_A_SPREADSHEET": {
+		"en":      "The file is not a spreadsheet Spona reads: send CSV (text/csv) or XLSX, with the matching Content-Type.",
+		"sr-Latn": "Datoteka nije tabela koju Spona čita: pošaljite CSV (text/csv) ili XLSX, sa odgovarajućim Content-Type.",
+		"sr-Cyrl": "Датотека није табела коју Spona чита: пошаљите CSV (text/csv) или XLSX, са одговарајућим Content-Type.",
+		"bs":      "Datoteka nije tabela koju Spona čita: pošaljite CSV (text/csv) ili XLSX, s odgovarajućim Content-Type.",
+		"hr":      "Datoteka nije tablica koju Spona čita: pošaljite CSV (text/csv) ili XLSX, s odgovarajućim Content-Type.",
+	},
+	"UNSUPPORTED_ENCODING": {
+		"en":      "The file's text encoding is not supported: save the CSV as UTF-8 and send it again.",
+		"sr-Latn": "Kodiranje teksta u datoteci nije podržano: sačuvajte CSV kao UTF-8 i pošaljite ga ponovo.",
+		"sr-Cyrl": "Кодирање текста у датотеци није подржано: сачувајте CSV као UTF-8 и пошаљите га поново.",
+		"bs":      "Kodiranje teksta u datoteci nije podržano: sačuvajte CSV kao UTF-8 i pošaljite ga ponovo.",
+		"hr":      "Kodiranje teksta u datoteci nije podržano: spremite CSV kao UTF-8 i pošaljite ga ponovno.",
+	},
+	"CORRUPT_FILE": {
+		"en":      "The file is damaged or not what its type says; save it again from the spreadsheet program and send that.",
+		"sr-Latn": "Datoteka je oštećena ili nije ono što njen tip kaže; ponovo je sačuvajte iz programa za tabele i pošaljite.",
+		"sr-Cyrl": "Датотека је оштећена или није оно што њен тип каже; поново је сачувајте из програма за табеле и пошаљите.",
+		"bs":      "Datoteka je oštećena ili nije ono što njen tip kaže; ponovo je sačuvajte iz programa za tabele i pošaljite.",
+		"hr":      "Datoteka je oštećena ili nije ono što njezina vrsta kaže; ponovno je spremite iz programa za tablice i pošaljite.",
+	},
+	"XLSX_TOO_LARGE_UNZIPPED": {
+		"en":      "The workbook is too large once unpacked; split it into smaller files.",
+		"sr-Latn": "Radna sveska je prevelika kada se raspakuje; podelite je na manje datoteke.",
+		"sr-Cyrl": "Радна свеска је превелика када се распакује; поделите је на мање датотеке.",
+		"bs":      "Radna sveska je prevelika kada se raspakuje; podijelite je na manje datoteke.",
+		"hr":      "Radna knjiga je prevelika kad se raspakira; podijelite je na manje datoteke.",
+	},
+	"TOO_MANY_ROWS": {
+		"en":      "The file has more rows than one import takes; split it into smaller files.",
+		"sr-Latn": "Datoteka ima više redova nego što jedan uvoz prima; podelite je na manje datoteke.",
+		"sr-Cyrl": "Датотека има више редова него што један увоз прима; поделите је на мање датотеке.",
+		"bs":      "Datoteka ima više redova nego što jedan uvoz prima; podijelite je na manje datoteke.",
+		"hr":      "Datoteka ima više redaka nego što jedan uvoz prima; podijelite je na manje datoteke.",
+	},
+	"TOO_MANY_COLUMNS": {
+		"en":      "A row has more columns than an import takes; remove the extra columns.",
+		"sr-Latn": "Neki red ima više kolona nego što uvoz prima; uklonite suvišne kolone.",
+		"sr-Cyrl": "Неки ред има више колона него што увоз прима; уклоните сувишне колоне.",
+		"bs":      "Neki red ima više kolona nego što uvoz prima; uklonite suvišne kolone.",
+		"hr":      "Neki redak ima više stupaca nego što uvoz prima; uklonite suvišne stupce.",
+	},
+	"CELL_TOO_LONG": {
+		"en":      "A cell holds more text than an import takes; shorten it.",
+		"sr-Latn": "Neka ćelija sadrži više teksta nego što uvoz prima; skratite je.",
+		"sr-Cyrl": "Нека ћелија садржи више текста него што увоз прима; скратите је.",
+		"bs":      "Neka ćelija sadrži više teksta nego što uvoz prima; skratite je.",
+		"hr":      "Neka ćelija sadrži više teksta nego što uvoz prima; skratite je.",
+	},
+	"NO_HEADER": {
+		"en":      "The file has no header row: the first row must name the columns (see the import template).",
+		"sr-Latn": "Datoteka nema red zaglavlja: prvi red mora da navede kolone (pogledajte šablon za uvoz).",
+		"sr-Cyrl": "Датотека нема ред заглавља: први ред мора да наведе колоне (погледајте шаблон за увоз).",
+		"bs":      "Datoteka nema red zaglavlja: prvi red mora navesti kolone (pogledajte šablon za uvoz).",
+		"hr":      "Datoteka nema redak zaglavlja: prvi redak mora navesti stupce (pogledajte predložak za uvoz).",
+	},
+	"NO_DATA": {
+		"en":      "The file has a header row but no data rows under it.",
+		"sr-Latn": "Datoteka ima red zaglavlja, ali ispod njega nema redova s podacima.",
+		"sr-Cyrl": "Датотека има ред заглавља, али испод њега нема редова с подацима.",
+		"bs":      "Datoteka ima red zaglavlja, ali ispod njega nema redova s podacima.",
+		"hr":      "Datoteka ima redak zaglavlja, ali ispod njega nema redaka s podacima.",
+	},
+	"BAD_HEADER": {
+		"en":      "The header row does not match the import's columns; compare it with the import template.",
+		"sr-Latn": "Red zaglavlja ne odgovara kolonama uvoza; uporedite ga sa šablonom za uvoz.",
+		"sr-Cyrl": "Ред заглавља не одговара колонама увоза; упоредите га са шаблоном за увоз.",
+		"bs":      "Red zaglavlja ne odgovara kolonama uvoza; uporedite ga sa šablonom za uvoz.",
+		"hr":      "Redak zaglavlja ne odgovara stupcima uvoza; usporedite ga s predloškom za uvoz.",
+	},
+	"ROWS_INVALID": {
+		"en":      "Some rows have problems, so nothing was imported: fix them, or import with on_error=skip.",
+		"sr-Latn": "Neki redovi imaju greške, pa ništa nije uvezeno: ispravite ih ili uvezite sa on_error=skip.",
+		"sr-Cyrl": "Неки редови имају грешке, па ништа није увезено: исправите их или увезите са on_error=skip.",
+		"bs":      "Neki redovi imaju greške, pa ništa nije uvezeno: ispravite ih ili uvezite sa on_error=skip.",
+		"hr":      "Neki retci imaju pogreške pa ništa nije uvezeno: ispravite ih ili uvezite s on_error=skip.",
+	},
+	"REQUEST_ID_REUSED": {
+		"en":      "This request id (Idempotency-Key) was already used for a different request; use a new one.",
+		"sr-Latn": "Ovaj identifikator zahteva (Idempotency-Key) već je upotrebljen za drugačiji zahtev; upotrebite novi.",
+		"sr-Cyrl": "Овај идентификатор захтева (Idempotency-Key) већ је употребљен за другачији захтев; употребите нови.",
+		"bs":      "Ovaj identifikator zahtjeva (Idempotency-Key) već je upotrijebljen za drugačiji zahtjev; upotrijebite novi.",
+		"hr":      "Ovaj identifikator zahtjeva (Idempotency-Key) već je upotrijebljen za drukčiji zahtjev; upotrijebite novi.",
+	},
+	"UPLOAD_IN_PROGRESS": {
+		"en":      "The same upload is still being read; retry in a few seconds.",
+		"sr-Latn": "Isto otpremanje se još čita; pokušajte ponovo za nekoliko sekundi.",
+		"sr-Cyrl": "Исто отпремање се још чита; покушајте поново за неколико секунди.",
+		"bs":      "Isto otpremanje se još čita; pokušajte ponovo za nekoliko sekundi.",
+		"hr":      "Isti se prijenos još čita; pokušajte ponovno za nekoliko sekundi.",
+	},
+	"CURSOR_EXPIRED": {
+		"en":      "The cursor is older than the events kept; read the feed again from the beginning.",
+		"sr-Latn": "Kursor je stariji od sačuvanih događaja; čitajte ponovo od početka.",
+		"sr-Cyrl": "Курсор је старији од сачуваних догађаја; читајте поново од почетка.",
+		"bs":      "Kursor je stariji od sačuvanih događaja; čitajte ponovo od početka.",
+		"hr":      "Kursor je stariji od sačuvanih događaja; čitajte ponovno od početka.",
+	},
+	"SERVICE_NOT_ACCEPTING_REFERRALS": {
+		"en":      "This service does not accept referrals at the moment.",
+		"sr-Latn": "Ova usluga trenutno ne prima upućivanja.",
+		"sr-Cyrl": "Ова услуга тренутно не прима упућивања.",
+		"bs":      "Ova usluga trenutno ne prima upućivanja.",
+		"hr":      "Ova usluga trenutačno ne prima upućivanja.",
+	},
+	"ORGANISATION_VERIFIED": {
+		"en":      "The organisation is verified: its name, kind, country, names in other languages and registered identifier change only through verification.",
+		"sr-Latn": "Organizacija je verifikovana: njen naziv, vrsta, država, nazivi na drugim jezicima i registarski identifikator menjaju se samo kroz verifikaciju.",
+		"sr-Cyrl": "Организација је верификована: њен назив, врста, држава, називи на другим језицима и регистарски идентификатор мењају се само кроз верификацију.",
+		"bs":      "Organizacija je verifikovana: njen naziv, vrsta, država, nazivi na drugim jezicima i registarski identifikator mijenjaju se samo kroz verifikaciju.",
+		"hr":      "Organizacija je provjerena: njezin naziv, vrsta, država, nazivi na drugim jezicima i registarski identifikator mijenjaju se samo provjerom.",
+	},
+	"NOT_MANUAL": {
+		"en":      "This indicator is computed; only manual indicators take recorded values.",
+		"sr-Latn": "Ovaj indikator se izračunava; samo ručni indikatori primaju unete vrednosti.",
+		"sr-Cyrl": "Овај индикатор се израчунава; само ручни индикатори примају унете вредности.",
+		"bs":      "Ovaj indikator se izračunava; samo ručni indikatori primaju unesene vrijednosti.",
+		"hr":      "Ovaj se pokazatelj izračunava; samo ručni pokazatelji primaju unesene vrijednosti.",
+	},
+	"WEBHOOK_DISABLED": {
+		"en":      "The webhook is disabled; enable it (state ACTIVE) first.",
+		"sr-Latn": "Webhook je isključen; najpre ga uključite (stanje ACTIVE).",
+		"sr-Cyrl": "Webhook је искључен; најпре га укључите (стање ACTIVE).",
+		"bs":      "Webhook je isključen; prvo ga uključite (stanje ACTIVE).",
+		"hr":      "Webhook je isključen; najprije ga uključite (stanje ACTIVE).",
+	},
+	"KEY_INACTIVE": {
+		"en":      "The key is revoked or expired; create a new one.",
+		"sr-Latn": "Ključ je opozvan ili je istekao; napravite novi.",
+		"sr-Cyrl": "Кључ је опозван или је истекао; направите нови.",
+		"bs":      "Ključ je opozvan ili je istekao; napravite novi.",
+		"hr":      "Ključ je opozvan ili je istekao; izradite novi.",
+	},
 }
 
 // violations localize field violation descriptions by their pattern; the
@@ -276,4 +409,16 @@ var violations = []violationText{
 var invalidValue = text{
 	"en": "This value is not valid.", "sr-Latn": "Ova vrednost nije ispravna.", "sr-Cyrl": "Ова вредност није исправна.",
 	"bs": "Ova vrijednost nije ispravna.", "hr": "Ova vrijednost nije ispravna.",
+}
+
+// invalidNoFields is the message of an INVALID_ARGUMENT status that names
+// no field and whose reason has no message of its own (a body over the
+// limit, a malformed path, a bad Idempotency-Key): the English message is
+// all there is to point to.
+var invalidNoFields = text{
+	"en":      "The request is not valid; the message (in English) says why.",
+	"sr-Latn": "Zahtev nije ispravan; razlog navodi poruka (na engleskom).",
+	"sr-Cyrl": "Захтев није исправан; разлог наводи порука (на енглеском).",
+	"bs":      "Zahtjev nije ispravan; razlog navodi poruka (na engleskom).",
+	"hr":      "Zahtjev nije ispravan; razlog navodi poruka (na engleskom).",
 }

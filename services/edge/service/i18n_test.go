@@ -85,6 +85,13 @@ func TestLocalizedErrors(t *testing.T) {
 			"The beneficiary has no valid consent for this; record the consent first.", "Korisnik nema valjanu privolu za ovo; najprije evidentirajte privolu.", ""},
 		{"illegal transition", 400, "POST", "/v1/referrals/" + referral + ":accept", map[string]any{},
 			"This change of state is not allowed from the current state.", "Ova promjena stanja nije dopuštena iz trenutačnog stanja.", ""},
+		// Without fields to point to: what the reason says, or that the
+		// message says why.
+		{"not a spreadsheet", 400, "POST", "/v1/beneficiaries:import?validate_only=true", map[string]any{"content_type": "text/csv"},
+			"The file is not a spreadsheet Spona reads: send CSV (text/csv) or XLSX, with the matching Content-Type.",
+			"Datoteka nije tablica koju Spona čita: pošaljite CSV (text/csv) ili XLSX, s odgovarajućim Content-Type.", ""},
+		{"malformed body", 400, "POST", "/v1/beneficiaries", "{",
+			"The request is not valid; the message (in English) says why.", "Zahtjev nije ispravan; razlog navodi poruka (na engleskom).", ""},
 		{"unauthenticated", 401, "GET", "/v1/beneficiaries", nil,
 			"Missing or invalid credentials: send Authorization: Bearer <API key>.", "Nedostaju ili nisu ispravni podaci za pristup: pošaljite Authorization: Bearer <API ključ>.", ""},
 	}
