@@ -101,6 +101,7 @@ func TestHSDSOverREST(t *testing.T) {
 			"/hsds/services?search=%00":                                       400,
 			"/hsds/services?minimal=true&full=true":                           400,
 			"/hsds/service_at_locations/x":                                    400,
+			"/hsds/service_at_locations?postcode=11000":                       400,
 			"/hsds/service_at_locations/01900000-0000-7000-8000-000000000000": 404,
 		} {
 			r := c.Do(t, "GET", path, nil)

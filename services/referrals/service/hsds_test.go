@@ -435,6 +435,10 @@ func TestHSDSQueries(t *testing.T) {
 			_, err := c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{Minimal: true, Full: true})
 			return err
 		},
+		"postcode": func() error {
+			_, err := c.ListHsdsServiceAtLocations(reader, &pb.ListHsdsServiceAtLocationsRequest{Postcode: "11000", Proximity: "500"})
+			return err
+		},
 		"service_at_location id": func() error {
 			_, err := c.GetHsdsServiceAtLocation(reader, &pb.GetHsdsServiceAtLocationRequest{Id: "x"})
 			return err

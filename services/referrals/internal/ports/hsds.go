@@ -220,7 +220,13 @@ func (h *OpenReferral) GetHsdsOrganization(ctx context.Context, req *pb.GetHsdsO
 // ListHsdsServiceAtLocations implements pb.OpenReferralServiceServer.
 func (h *OpenReferral) ListHsdsServiceAtLocations(ctx context.Context, req *pb.ListHsdsServiceAtLocationsRequest) (*httpbody.HttpBody, error) {
 	q, err := serviceQuery(req)
-	if err != nil {
+	var v errs.Violations
+	for _, f := range [][2]string{{"postcode", req.GetPostcode()}, {"proximity", req.GetProximity()}} {
+		if f[1] != "" {
+			v.Add(f[0], "is not served: the directory keeps no postal codes or coordinates of locations")
+		}
+	}
+	if err = errorsOf(&v, err); err != nil {
 		return nil, err
 	}
 	res, err := h.app.SearchServiceLocations(ctx, q)

@@ -388,7 +388,12 @@ type ListHsdsServiceAtLocationsRequest struct {
 	OrganizationId string `protobuf:"bytes,7,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
 	ModifiedAfter  string `protobuf:"bytes,8,opt,name=modified_after,json=modifiedAfter,proto3" json:"modified_after,omitempty"`
 	// Each entry with its service fully nested.
-	Full          bool `protobuf:"varint,9,opt,name=full,proto3" json:"full,omitempty"`
+	Full bool `protobuf:"varint,9,opt,name=full,proto3" json:"full,omitempty"`
+	// The profile's postcode and proximity filters are refused (400): the
+	// directory keeps no postal codes or coordinates of its locations, and
+	// ignoring them would answer every location as if it matched.
+	Postcode      string `protobuf:"bytes,10,opt,name=postcode,proto3" json:"postcode,omitempty"`
+	Proximity     string `protobuf:"bytes,11,opt,name=proximity,proto3" json:"proximity,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -484,6 +489,20 @@ func (x *ListHsdsServiceAtLocationsRequest) GetFull() bool {
 		return x.Full
 	}
 	return false
+}
+
+func (x *ListHsdsServiceAtLocationsRequest) GetPostcode() string {
+	if x != nil {
+		return x.Postcode
+	}
+	return ""
+}
+
+func (x *ListHsdsServiceAtLocationsRequest) GetProximity() string {
+	if x != nil {
+		return x.Proximity
+	}
+	return ""
 }
 
 type GetHsdsServiceAtLocationRequest struct {
@@ -811,7 +830,7 @@ const file_spona_referrals_v1_hsds_proto_rawDesc = "" +
 	"\x04full\x18\x06 \x01(\bR\x04full\"O\n" +
 	"\x1aGetHsdsOrganizationRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
-	"\ffull_service\x18\x02 \x01(\bR\vfullService\"\xb1\x02\n" +
+	"\ffull_service\x18\x02 \x01(\bR\vfullService\"\xeb\x02\n" +
 	"!ListHsdsServiceAtLocationsRequest\x12\x16\n" +
 	"\x06search\x18\x01 \x01(\tR\x06search\x12\x12\n" +
 	"\x04page\x18\x02 \x01(\x05R\x04page\x12\x19\n" +
@@ -822,7 +841,10 @@ const file_spona_referrals_v1_hsds_proto_rawDesc = "" +
 	"taxonomyId\x12'\n" +
 	"\x0forganization_id\x18\a \x01(\tR\x0eorganizationId\x12%\n" +
 	"\x0emodified_after\x18\b \x01(\tR\rmodifiedAfter\x12\x12\n" +
-	"\x04full\x18\t \x01(\bR\x04full\"1\n" +
+	"\x04full\x18\t \x01(\bR\x04full\x12\x1a\n" +
+	"\bpostcode\x18\n" +
+	" \x01(\tR\bpostcode\x12\x1c\n" +
+	"\tproximity\x18\v \x01(\tR\tproximity\"1\n" +
 	"\x1fGetHsdsServiceAtLocationRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"z\n" +
 	"\x19ListHsdsTaxonomiesRequest\x12\x16\n" +
