@@ -268,12 +268,26 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			_ = http.NewResponseController(w).SetReadDeadline(time.Now()) // no body drain
 			return
 		}
-		hasBody := r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0
+		// No answer can be written after the write deadline, so the work for
+		// it (waiting for a database connection included) ends then.
+		if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+			if s.cfg.WriteTimeout > 0 {
+				ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
+				defer cancel()
+				r = r.WithContext(ctx)
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
 		body := &trackedBody{ReadCloser: r.Body, start: time.Now(), grace: s.cfg.BodyTimeout}
+		if s.cfg.BodyTimeout > 0 {
+			body.rc = http.NewResponseController(w)
+			_ = body.rc.SetReadDeadline(body.start.Add(s.cfg.BodyTimeout))
+		}
 		// slowest is the longest an upload's body may take at its minimum
 		// rate beyond BodyTimeout: the write deadline leaves room for it.
 		var slowest time.Duration
-		if hasBody && s.cfg.BodyTimeout > 0 && s.cfg.UploadMinRate > 0 && s.uploads != nil && s.uploads(r) {
+		if body.rc != nil && s.cfg.UploadMinRate > 0 && s.uploads != nil && s.uploads(r) {
 			body.rate = int64(s.cfg.UploadMinRate)
 			n := r.ContentLength
 			if n < 0 || (s.uploadMax > 0 && n > s.uploadMax) {
@@ -281,27 +295,17 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			}
 			slowest = body.allowed(max(n, 0)) - body.grace
 		}
-		rc := http.NewResponseController(w)
+		ctx := context.WithValue(r.Context(), bodyKey{}, body)
 		if s.cfg.WriteTimeout > 0 {
-			// No answer can be written after the write deadline, so the work
-			// for it (waiting for a database connection included) ends then.
 			if slowest > 0 {
-				_ = rc.SetWriteDeadline(body.start.Add(s.cfg.WriteTimeout + slowest))
+				_ = body.rc.SetWriteDeadline(body.start.Add(s.cfg.WriteTimeout + slowest))
 			}
-			ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout+slowest)
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, s.cfg.WriteTimeout+slowest)
 			defer cancel()
-			r = r.WithContext(ctx)
-		}
-		if !hasBody {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if s.cfg.BodyTimeout > 0 {
-			body.rc = rc
-			_ = rc.SetReadDeadline(body.start.Add(s.cfg.BodyTimeout))
 		}
 		r.Body = body
-		r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, body))
+		r = r.WithContext(ctx)
 		next.ServeHTTP(&closingWriter{ResponseWriter: w, body: body}, r)
 		if !body.finished() {
 			// net/http drains up to 256 KiB of an unread body after the

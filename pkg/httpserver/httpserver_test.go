@@ -202,7 +202,8 @@ func sendPaced(t *testing.T, c net.Conn, path string, size, piece int, gap time.
 
 // TestUploadMinimumRate: an upload may take longer than the body deadline
 // while it keeps the minimum rate (the deadline moves on as bytes arrive);
-// slower, or another body as slow, is told it came too slowly.
+// slower, or another body as slow, is told it came too slowly. The answer
+// to an upload may come later than the write deadline after its headers.
 func TestUploadMinimumRate(t *testing.T) {
 	const rate = 10 << 10 // bytes per second
 	_, addr := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -216,9 +217,10 @@ func TestUploadMinimumRate(t *testing.T) {
 			return
 		}
 		_, _ = fmt.Fprintf(w, "read %d", n)
-	}), Config{BodyTimeout: time.Second, UploadMinRate: rate, ReadTimeout: time.Minute, WriteTimeout: time.Minute},
+	}), Config{BodyTimeout: time.Second, UploadMinRate: rate, ReadTimeout: time.Minute, WriteTimeout: 1500 * time.Millisecond},
 		Uploads(func(r *http.Request) bool { return r.URL.Path == "/upload" }, 1<<20))
-	// 40 KiB at 20 KiB/s: 2 s, twice the body deadline.
+	// 40 KiB at 20 KiB/s: 2 s, twice the body deadline and longer than the
+	// write deadline.
 	if code, body := sendPaced(t, dialFrom(t, "127.0.0.6", addr), "/upload", 40<<10, 4<<10, 200*time.Millisecond); code != 200 {
 		t.Errorf("upload at twice the minimum rate: %d %s", code, body)
 	}
