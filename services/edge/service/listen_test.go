@@ -45,32 +45,29 @@ func newSilencer(t *testing.T, target string) *silencer {
 	return s
 }
 
-// silence makes the connections listening now go silent; it returns how
-// many there were.
-func (s *silencer) silence() int {
+// listeners counts the connections listening to key changes that f
+// (called with each) is true of.
+func (s *silencer) listeners(f func(*proxied) bool) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
 	for p := range s.conns {
-		if p.listens.Load() {
-			p.silent.Store(true)
+		if p.listens.Load() && f(p) {
 			n++
 		}
 	}
 	return n
 }
 
+// silence makes the connections listening now go silent; it returns how
+// many there were.
+func (s *silencer) silence() int {
+	return s.listeners(func(p *proxied) bool { p.silent.Store(true); return true })
+}
+
 // listening counts the listening connections that are not silent.
 func (s *silencer) listening() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for p := range s.conns {
-		if p.listens.Load() && !p.silent.Load() {
-			n++
-		}
-	}
-	return n
+	return s.listeners(func(p *proxied) bool { return !p.silent.Load() })
 }
 
 func (s *silencer) serve() {
