@@ -67,9 +67,17 @@ func fileOperations(t *testing.T) map[string][2][]string {
 func TestDocumentedFileRoutes(t *testing.T) {
 	ops := fileOperations(t)
 	s := edgetest.Start(t, nil)
-	c := resttest.New(s.URL, s.CreateKey(t, "files", "Udruženje Files").Key)
-	project := c.Do(t, "POST", "/v1/projects", map[string]any{"code": "F1", "titles": []any{map[string]any{"text": "Files"}},
-		"planned_start_date": "2024-01-01", "planned_end_date": "2024-12-31", "sectors": []string{"15160"}}).Must(t, 200).Str("id")
+	k := s.CreateKey(t, "files", "Udruzenje Files")
+	c := resttest.New(s.URL, k.Key)
+	// A registered identifier (set by verification) lets the project be
+	// exported to IATI too.
+	org := c.Do(t, "GET", "/v1/organisations/"+k.Organisation, nil).Must(t, 200)
+	resttest.New(s.URL, s.CreateAdminKey(t).Key).Do(t, "POST", "/v1/organisations/"+k.Organisation+":verify", map[string]any{
+		"name": "Udruzenje Files", "kind": "ORGANISATION_KIND_NGO", "country": "RS", "reason": "APR extract",
+		"organisation_identifier": "RS-APR-17123456", "etag": org.Str("etag")}).Must(t, 200)
+	project := c.Do(t, "POST", "/v1/projects", map[string]any{"code": "F1", "titles": []any{map[string]any{"lang": "en", "text": "Files"}},
+		"planned_start_date": "2024-01-01", "planned_end_date": "2024-12-31", "sectors": []string{"15160"},
+		"recipient_countries": []string{"RS"}, "activity_status": "ACTIVITY_STATUS_IMPLEMENTATION"}).Must(t, 200).Str("id")
 	event := c.Do(t, "POST", "/v1/trainingEvents", map[string]any{"project_id": project, "type": "EVENT_TYPE_WORKSHOP", "title": "Radionica",
 		"start_date": "2024-05-01", "end_date": "2024-05-01"}).Must(t, 200).Str("id")
 
@@ -146,10 +154,11 @@ func TestDocumentedFileRoutes(t *testing.T) {
 				map[string]string{"given_name": "Jelena", "family_name": "Marković", "organisation": "Centar za socijalni rad Čačak",
 					"sector": "social_welfare", "sex": "female"})
 		},
-		// IATI (application/xml) needs a registered identifier in the
-		// directory; the other formats are answered as declared.
 		"GET /v1/projects/{project_id}/report:export": func(t *testing.T, op string) {
-			download(t, op, "/v1/projects/"+project+"/report:export", "?format=json", "?format=csv", "?format=xlsx")
+			got := download(t, op, "/v1/projects/"+project+"/report:export", "", "?format=csv", "?format=xlsx", "?format=iati")
+			if len(got) != len(ops[op][1]) {
+				t.Errorf("%s: answered as %d of the declared %v", op, len(got), ops[op][1])
+			}
 		},
 	}
 	for op := range ops {
