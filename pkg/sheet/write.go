@@ -6,14 +6,26 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"regexp"
+	"slices"
 	"strings"
 )
 
-// Table is a worksheet to write: a name and rows of text cells.
+// Table is a worksheet to write: a name and rows of text cells, the first
+// row a header.
 type Table struct {
 	Name string
 	Rows [][]string
+	// Numbers are the columns (0-based) whose cells below the header are
+	// written as numbers when they are decimal numbers (number), so a
+	// spreadsheet sums them; all other cells are text.
+	Numbers []int
 }
+
+// number is what a cell of a Numbers column must look like to be written
+// as a number: digits (at most 15, as many as a spreadsheet's double keeps
+// exactly) and at most 4 decimals, optionally negative.
+var number = regexp.MustCompile(`^-?[0-9]{1,15}(\.[0-9]{1,4})?$`)
 
 // WriteCSV writes the rows of t as UTF-8 CSV with a byte order mark (so
 // Excel opens Serbian letters correctly).
@@ -29,7 +41,8 @@ func WriteCSV(w io.Writer, t Table) error {
 }
 
 // WriteXLSX writes a minimal SpreadsheetML workbook (ECMA-376) with one
-// worksheet per table, cells as inline strings, the first row bold.
+// worksheet per table, cells as inline strings (numbers in the Numbers
+// columns), empty cells left out, the first row bold.
 func WriteXLSX(w io.Writer, tables ...Table) error {
 	zw := zip.NewWriter(w)
 	part := func(name, body string) error {
@@ -79,7 +92,13 @@ func WriteXLSX(w io.Writer, tables ...Table) error {
 				style = ` s="1"`
 			}
 			for c, v := range row {
-				fmt.Fprintf(&b, `<c r="%s%d" t="inlineStr"%s><is><t xml:space="preserve">%s</t></is></c>`, ColumnLetter(c), r+1, style, escape(v))
+				switch {
+				case v == "":
+				case r > 0 && slices.Contains(t.Numbers, c) && number.MatchString(v):
+					fmt.Fprintf(&b, `<c r="%s%d"><v>%s</v></c>`, ColumnLetter(c), r+1, v)
+				default:
+					fmt.Fprintf(&b, `<c r="%s%d" t="inlineStr"%s><is><t xml:space="preserve">%s</t></is></c>`, ColumnLetter(c), r+1, style, escape(v))
+				}
 			}
 			b.WriteString(`</row>`)
 		}

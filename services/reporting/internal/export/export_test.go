@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spona/spona/pkg/date"
+	"github.com/spona/spona/pkg/sheet"
 	"github.com/spona/spona/pkg/testkit/standards"
 	"github.com/spona/spona/services/reporting/internal/domain"
 )
@@ -177,6 +178,44 @@ func TestXLSX(t *testing.T) {
 	}
 	if len(sheet.Rows) != 8 {
 		t.Fatalf("%d rows, want 8", len(sheet.Rows))
+	}
+}
+
+// TestXLSXReadsBack reads the XLSX export with Spona's own spreadsheet
+// reader (the imports'), which takes what spreadsheet programs write: a
+// workbook it cannot read is one a partner cannot re-import either. The
+// rows come back as the CSV export's.
+func TestXLSXReadsBack(t *testing.T) {
+	r := sample()
+	out, err := XLSX(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd, err := sheet.Open(out, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", sheet.DefaultLimits(1000))
+	if err != nil {
+		t.Fatalf("the XLSX export cannot be read back: %v", err)
+	}
+	defer rd.Close()
+	var got [][]string
+	for {
+		_, cells, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, cells)
+	}
+	want := Rows(r)
+	for i, row := range want { // the reader leaves out trailing empty cells
+		for len(row) > 0 && row[len(row)-1] == "" {
+			row = row[:len(row)-1]
+		}
+		want[i] = row
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("XLSX read back (-CSV rows +read):\n%s", diff)
 	}
 }
 
