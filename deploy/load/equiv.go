@@ -37,11 +37,11 @@ var (
 	serviceHistorySQL = `INSERT INTO legal_status_history (id, beneficiary_id, legal_status, since, organisation_id)
 		VALUES ($1, $2, $3, $4, $5)`
 	serviceAuditSQL = `WITH ` + auditpg.Insert("a", `SELECT $1::uuid, $2::text, o, b, $5::text, $6::text[], $8::text
-		FROM unnest($3::uuid[], $4::uuid[]) AS t(o, b)`, "$7::text", "$9") + ` SELECT`
+		FROM unnest($3::uuid[], $4::uuid[]) AS t(o, b)`, "$7::text[]", "$9") + ` SELECT`
 	serviceReadSQL = `WITH r AS (SELECT ` + serviceCols + ` FROM beneficiaries b WHERE b.id = $2 AND ` + serviceVisible + `),
 		` + auditpg.Insert("a", `SELECT $3::uuid, $4::text, m.organisation_id, m.id, $5::text,
 				CASE WHEN m.organisation_id = $1 THEN $6::text[] ELSE $7::text[] END, ''::text
-			FROM beneficiaries m WHERE m.id = $2 AND m.merged_into IS NULL AND EXISTS (SELECT 1 FROM r)`, "$8::text", "$9") + `
+			FROM beneficiaries m WHERE m.id = $2 AND m.merged_into IS NULL AND EXISTS (SELECT 1 FROM r)`, "$8::text[]", "$9") + `
 		SELECT * FROM r`
 	serviceOwned      = `EXISTS (SELECT 1 FROM beneficiaries o WHERE o.id = $1 AND o.organisation_id = $2)`
 	serviceDetailsSQL = `SELECT legal_status, since, organisation_id, create_time FROM legal_status_history
@@ -102,7 +102,7 @@ func pgxEquivalentIteration(pool *pgxpool.Pool, org string) iteration {
 			"", "", "", []string{}, nil, "", "", "", nil, "load "+strconv.FormatInt(n, 10)).
 			QueryRow(func(r pgx.Row) error { return r.Scan(created.dest()...) })
 		b.Queue(serviceHistorySQL, ids.New(), id, "asylum_seeker", today, org)
-		b.Queue(serviceAuditSQL, org, "load", []string{org}, []string{id}, "create", ownerFields, "", "", nil)
+		b.Queue(serviceAuditSQL, org, "load", []string{org}, []string{id}, "create", ownerFields, auditpg.PurposeArg(""), "", nil)
 		if err := outbox.Write(ctx, batchTx{b: b}, events.Event{Type: events.BeneficiaryCreated,
 			AggregateType: events.AggregateBeneficiary, AggregateID: id, OrganisationIDs: []string{org},
 			Data: map[string]any{"beneficiary_id": id}}); err != nil {
@@ -115,7 +115,7 @@ func pgxEquivalentIteration(pool *pgxpool.Pool, org string) iteration {
 
 		var read serviceRow
 		b = &pgx.Batch{}
-		b.Queue(serviceReadSQL, org, id, org, "load", "read", ownerFields, grantedFields, "", nil).
+		b.Queue(serviceReadSQL, org, id, org, "load", "read", ownerFields, grantedFields, auditpg.PurposeArg(""), nil).
 			QueryRow(func(r pgx.Row) error { return r.Scan(read.dest()...) })
 		b.Queue(serviceDetailsSQL, id, org).Query(func(rows pgx.Rows) error {
 			_, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {

@@ -9,10 +9,11 @@
 //	    action text, fields text[], purpose text (records from before
 //	    audit_purposes only), resource text, purpose_id uuid)
 //	audit_purposes (id uuid: the call's id, purpose text, organisation_id
-//	    uuid: the organisation whose call declared it)
+//	    uuid: the organisation whose call declared it, folded text: the
+//	    purpose folded by pkg/translit's Fold, which Naming matches)
 //
-// and the schema's translit_fold(text), pkg/translit's Fold in SQL, which
-// Naming matches purposes with.
+// and the schema's translit_fold(text), Fold in SQL, which folds what
+// Naming looks for (and the purposes stored before folded was).
 package auditpg
 
 import (
@@ -24,6 +25,7 @@ import (
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/pkg/translit"
 )
 
 // Insert returns two data-modifying WITH queries, name and name_purpose,
@@ -31,16 +33,16 @@ import (
 // (actor_organisation_id, actor_client_id, owner_organisation_id,
 // beneficiary_id, action, fields, resource) and, when the call declared a
 // purpose and sel selected a record, the purpose, with the actor's
-// organisation: purpose and call are SQL expressions of the purpose (text)
-// and the call's id (uuid, NULL when it declared none: CallArg). A call's
-// later records find its purpose stored and leave it as it is (blanked, if
-// an erasure did).
+// organisation: purpose and call are SQL expressions of the purpose as
+// PurposeArg gives it (text[]) and the call's id (uuid, NULL when it
+// declared none: CallArg). A call's later records find its purpose stored
+// and leave it as it is (blanked, if an erasure did).
 func Insert(name, sel, purpose, call string) string {
 	return name + ` AS (INSERT INTO audit_events (actor_organisation_id, actor_client_id, owner_organisation_id,
 			beneficiary_id, action, fields, resource, purpose_id)
 		SELECT s.*, ` + call + `::uuid FROM (` + sel + `) s RETURNING actor_organisation_id),
-	` + name + `_purpose AS (INSERT INTO audit_purposes (id, purpose, organisation_id)
-		SELECT ` + call + `::uuid, ` + purpose + `, (SELECT actor_organisation_id FROM ` + name + ` LIMIT 1)
+	` + name + `_purpose AS (INSERT INTO audit_purposes (id, purpose, folded, organisation_id)
+		SELECT ` + call + `::uuid, (` + purpose + `)[1], (` + purpose + `)[2], (SELECT actor_organisation_id FROM ` + name + ` LIMIT 1)
 		WHERE ` + call + `::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM ` + name + `) ON CONFLICT (id) DO NOTHING)`
 }
 
@@ -56,30 +58,34 @@ type Naming struct {
 	// contains them folded (translit_fold), as a word when the name is
 	// one word (Ana, not in "analiza").
 	Names string
-	// Numbers: document numbers, found in upper case without white space,
-	// '.', '-' and '/', in the purpose written alike.
+	// Numbers: document numbers, found whatever the case, white space and
+	// punctuation.
 	Numbers string
-	// Phones: found by their last 8 digits (all when fewer) among the
-	// purpose's digits, so a number written with or without the country
-	// code, or with other separators, is found.
+	// Phones: found by their last 8 digits (all when fewer), so a number
+	// written with or without the country code, or with other
+	// separators, is found.
 	Phones string
-	// Emails: found in the purpose whatever their case.
+	// Emails: found whatever their case.
 	Emails string
 }
 
 // SQL selects the ids of the stored purposes, not blank, of the calls of
 // the organisations that name the person. It reads every such purpose of
-// the organisations (by their index) and folds it, once.
+// the organisations (by their index), and matches its folded text: the
+// names as they are, the numbers, phones and e-mails without its spaces
+// (folded too, so that "PX 7Q4-K9M2", "064/777-1234" and an e-mail in
+// capitals are found).
 func (n Naming) SQL() string {
 	return `SELECT p.id FROM audit_purposes p, (SELECT
 			ARRAY(SELECT DISTINCT ` + likeAny(`CASE WHEN strpos(f, ' ') = 0 THEN ' ' || f || ' ' ELSE f END`) + `
 				FROM unnest(` + n.Names + `) x, translit_fold(x) f WHERE f <> '') AS names,
-			ARRAY(SELECT DISTINCT ` + likeAny(documentSQL("x")) + ` FROM unnest(` + n.Numbers + `) x WHERE ` + documentSQL("x") + ` <> '') AS numbers,
-			ARRAY(SELECT DISTINCT ` + likeAny(`right(`+digitsSQL("x")+`, 8)`) + ` FROM unnest(` + n.Phones + `) x WHERE ` + digitsSQL("x") + ` <> '') AS phones,
-			ARRAY(SELECT DISTINCT ` + likeAny(`lower(btrim(x))`) + ` FROM unnest(` + n.Emails + `) x WHERE btrim(x) <> '') AS emails) n
+			ARRAY(SELECT DISTINCT ` + likeAny(`f`) + ` FROM (
+				SELECT ` + unspaced(`translit_fold(x)`) + ` FROM unnest(` + n.Numbers + `) x
+				UNION ALL SELECT right(regexp_replace(x, '[^0-9]+', '', 'g'), 8) FROM unnest(` + n.Phones + `) x
+				UNION ALL SELECT ` + unspaced(`translit_fold(x)`) + ` FROM unnest(` + n.Emails + `) x) t(f) WHERE f <> '') AS unspaced) n,
+		LATERAL (SELECT COALESCE(p.folded, translit_fold(p.purpose)) AS f) f
 		WHERE p.organisation_id = ANY (` + n.Organisations + `) AND p.purpose <> ''
-			AND (lower(p.purpose) LIKE ANY (n.emails) OR ` + digitsSQL("p.purpose") + ` LIKE ANY (n.phones)
-				OR ` + documentSQL("p.purpose") + ` LIKE ANY (n.numbers) OR ' ' || translit_fold(p.purpose) || ' ' LIKE ANY (n.names))`
+			AND (' ' || f.f || ' ' LIKE ANY (n.names) OR ` + unspaced("f.f") + ` LIKE ANY (n.unspaced))`
 }
 
 // likeAny is a LIKE pattern matching any text containing the text x (SQL).
@@ -87,14 +93,12 @@ func likeAny(x string) string {
 	return `'%' || replace(replace(replace(` + x + `, '\', '\\'), '%', '\%'), '_', '\_') || '%'`
 }
 
-// documentSQL is the text x (SQL) as document numbers are compared: upper
-// case without white space and separators.
-func documentSQL(x string) string {
-	return `regexp_replace(upper(` + x + `), '[[:space:]./-]+', '', 'g')`
-}
+// unspaced is the folded text x (SQL) without its spaces.
+func unspaced(x string) string { return `replace(` + x + `, ' ', '')` }
 
-// digitsSQL is the digits of the text x (SQL).
-func digitsSQL(x string) string { return `regexp_replace(` + x + `, '[^0-9]+', '', 'g')` }
+// PurposeArg is the argument for Insert's purpose: the purpose and its
+// folded text.
+func PurposeArg(purpose string) []string { return []string{purpose, translit.Fold(purpose)} }
 
 // CallArg is the argument for Insert's call: the id (Actor.PurposeCall),
 // or NULL for "" (no purpose declared).
@@ -108,7 +112,7 @@ func CallArg(call string) any {
 // appendSQL appends the records of one call, with their owners $3 and
 // beneficiaries $4 (uuid[]).
 var appendSQL = `WITH ` + Insert("a", `SELECT $1::uuid, $2::text, o, b, $5::text, $6::text[], $8::text
-	FROM unnest($3::uuid[], $4::uuid[]) AS t(o, b)`, "$7::text", "$9") + ` SELECT`
+	FROM unnest($3::uuid[], $4::uuid[]) AS t(o, b)`, "$7::text[]", "$9") + ` SELECT`
 
 // Append inserts records, in the transaction q belongs to when it is one
 // (queued in a pipelined one: they go with its next statement or its
@@ -135,7 +139,7 @@ func Append(ctx context.Context, q db.Querier, recs []audit.Record) error {
 		}
 		if err := db.Defer(ctx, q, appendSQL,
 			head.ActorOrganisationID, head.ActorClientID, owners, bens, head.Action, db.Strings(head.Fields),
-			head.Purpose, head.Resource, CallArg(head.Call)); err != nil {
+			PurposeArg(head.Purpose), head.Resource, CallArg(head.Call)); err != nil {
 			return err
 		}
 		recs = recs[n:]

@@ -80,10 +80,11 @@ func BenchmarkErase(b *testing.B) {
 		`WITH n AS (SELECT count(*) AS total FROM beneficiaries),
 			persons AS (SELECT row_number() OVER (ORDER BY id) AS k, id, organisation_id, given_name, family_name FROM beneficiaries),
 			c AS (SELECT i, gen_random_uuid() AS id FROM generate_series(1, ` + strconv.Itoa(calls) + `) i),
-			p AS (INSERT INTO audit_purposes (id, purpose, organisation_id)
-				SELECT c.id, CASE WHEN c.i % (` + strconv.Itoa(calls) + ` / 10) = 7 THEN 'is Đurđija Kovačević registered? case ' || c.i
-					ELSE 'follow-up with ' || persons.given_name || ' ' || persons.family_name || ', case ' || c.i END, '` + orgs[0] + `'
+			t AS (SELECT c.id, CASE WHEN c.i % (` + strconv.Itoa(calls) + ` / 10) = 7 THEN 'is Đurđija Kovačević registered? case ' || c.i
+					ELSE 'follow-up with ' || persons.given_name || ' ' || persons.family_name || ', case ' || c.i END AS purpose
 				FROM c CROSS JOIN n JOIN persons ON persons.k = (c.i * 20) % n.total + 1),
+			p AS (INSERT INTO audit_purposes (id, purpose, folded, organisation_id)
+				SELECT id, purpose, translit_fold(purpose), '` + orgs[0] + `' FROM t),
 			others AS (INSERT INTO audit_events (actor_organisation_id, actor_client_id, owner_organisation_id, beneficiary_id, action, fields, purpose_id)
 				SELECT '` + orgs[0] + `', 'bench', persons.organisation_id, persons.id, 'list', '{given_name}', c.id
 				FROM c CROSS JOIN generate_series(0, 19) j CROSS JOIN n JOIN persons ON persons.k = (c.i * 20 + j) % n.total + 1)

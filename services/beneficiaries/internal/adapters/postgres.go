@@ -272,7 +272,7 @@ func (p *Postgres) ReadAudited(ctx context.Context, viewer, id string, rec app.R
 	found := false
 	batch := &pgx.Batch{}
 	batch.Queue(readAuditedSQL, viewer, id, rec.Actor.OrganisationID, rec.Actor.ClientID, rec.Action,
-		db.Strings(rec.OwnerFields), db.Strings(rec.GrantedFields), rec.Actor.Purpose, auditpg.CallArg(rec.Actor.PurposeCall())).
+		db.Strings(rec.OwnerFields), db.Strings(rec.GrantedFields), auditpg.PurposeArg(rec.Actor.Purpose), auditpg.CallArg(rec.Actor.PurposeCall())).
 		QueryRow(func(row pgx.Row) error {
 			err := scanInto(row, &b)
 			if errors.Is(err, pgx.ErrNoRows) {
@@ -297,7 +297,7 @@ func (p *Postgres) ReadAudited(ctx context.Context, viewer, id string, rec app.R
 var readAuditedSQL = `WITH r AS (SELECT ` + beneficiaryCols + ` FROM beneficiaries b WHERE b.id = $2 AND ` + visible + `),
 	` + auditpg.Insert("a", `SELECT $3::uuid, $4::text, m.organisation_id, m.id, $5::text,
 			CASE WHEN m.organisation_id = $1 THEN $6::text[] ELSE $7::text[] END, ''::text
-		FROM beneficiaries m WHERE m.id = $2 AND m.merged_into IS NULL AND EXISTS (SELECT 1 FROM r)`, "$8::text", "$9") + `
+		FROM beneficiaries m WHERE m.id = $2 AND m.merged_into IS NULL AND EXISTS (SELECT 1 FROM r)`, "$8::text[]", "$9") + `
 	SELECT * FROM r`
 
 // ListBeneficiaries returns up to p.Limit() visible current rows after
@@ -392,7 +392,7 @@ func (p *Postgres) Search(ctx context.Context, viewer, key string, after *domain
 	}
 	rows, err := p.q.Query(ctx, searchAuditedSQL, viewer, key, limit, afterScore, afterID,
 		rec.Actor.OrganisationID, rec.Actor.ClientID, rec.Action, db.Strings(rec.OwnerFields), db.Strings(rec.GrantedFields),
-		rec.Actor.Purpose, shown, auditpg.CallArg(rec.Actor.PurposeCall()))
+		auditpg.PurposeArg(rec.Actor.Purpose), shown, auditpg.CallArg(rec.Actor.PurposeCall()))
 	if err != nil {
 		return nil, db.Error(err)
 	}
@@ -441,7 +441,7 @@ var searchAuditedSQL = searchPage + `,
 	` + auditpg.Insert("audited", `SELECT $6::uuid, $7::text, b.organisation_id, b.id, $8::text,
 			CASE WHEN b.organisation_id = $1 THEN $9::text[] ELSE $10::text[] END, ''::text
 		FROM (SELECT page.id FROM page ORDER BY page.score DESC, page.id DESC LIMIT $12) s JOIN beneficiaries b ON b.id = s.id`,
-	"$11::text", "$13") + searchRows
+	"$11::text[]", "$13") + searchRows
 
 // similarKeys is the set of name keys similar (pg_trgm's %) to the SQL
 // expression key, for persons' b.name_key IN (...).
