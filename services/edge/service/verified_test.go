@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/testkit/resttest"
+	"github.com/spona/spona/pkg/testkit/standards"
 	"github.com/spona/spona/services/edge/edgetest"
 )
 
@@ -169,5 +170,62 @@ func TestIdentifierSquatting(t *testing.T) {
 	r = exportIATI(t, a, "P2").Must(t, 400)
 	if !strings.Contains(string(r.Raw), "IATI_EXPORT_REFUSED") || !strings.Contains(string(r.Raw), ka.Organisation+":verify") {
 		t.Errorf("A's IATI export: %s", r.Raw)
+	}
+}
+
+// TestInternationalisedEmails (audit-standards finding 3): the directory
+// stores an e-mail address's internationalised domain in ASCII (the same
+// address), so the HSDS answers that list it validate against the HSDS
+// schemas (format "email", ASCII), in every language; a local part that is
+// not ASCII is refused with a field violation.
+func TestInternationalisedEmails(t *testing.T) {
+	schemas := standards.HSDSSchemas(t)
+	s := edgetest.Start(t, nil)
+	k := s.CreateKey(t, "partner", "Udruga Đakovo")
+	c := resttest.New(s.URL, k.Key)
+	svc := c.Do(t, "POST", "/v1/organisations/"+k.Organisation+"/services", map[string]any{
+		"name": "Pravna pomoć", "category": "REFERRAL_CATEGORY_LEGAL", "email": "Pomoc@Udruga-Đakovo.hr",
+		"locations": []any{map[string]any{"name": "Ured", "municipality": "Đakovo", "country": "HR"}},
+		"contacts":  []any{map[string]any{"name": "Dežurni", "email": "dezurni@udruga-đakovo.hr"}},
+	}).Must(t, 200)
+	contacts, _ := svc.Body["contacts"].([]any)
+	if svc.Str("email") != "pomoc@xn--udruga-akovo-ctb.hr" || len(contacts) != 1 || contacts[0].(map[string]any)["email"] != "dezurni@xn--udruga-akovo-ctb.hr" {
+		t.Errorf("stored: %s", svc.Raw)
+	}
+	patchOrganisation(t, c, k.Organisation, "email", map[string]any{"email": "info@crveni-krst-šabac.rs"}).Must(t, 200)
+	for path, profile := range map[string]string{
+		"/hsds/services":                        "/services",
+		"/hsds/services/" + svc.Str("id"):       "/services/{id}",
+		"/hsds/services?full=true":              "/services",
+		"/hsds/organizations?full_service=true": "/organizations",
+		"/hsds/organizations/" + k.Organisation: "/organizations/{id}",
+		"/hsds/service_at_locations?full=true":  "/service_at_locations",
+	} {
+		for _, lang := range []string{"", "sr-Latn", "sr-Cyrl", "en", "hr", "bs"} {
+			r := c.Do(t, "GET", path, nil, "Accept-Language", lang).Must(t, 200)
+			if err := schemas.Validate(profile, r.Raw); err != nil {
+				t.Errorf("GET %s [%s] does not validate against the HSDS profile: %v", path, lang, err)
+			}
+		}
+	}
+	// A local part outside ASCII has no ASCII form: refused, per field.
+	for _, tc := range []struct{ path, field string }{
+		{"/v1/organisations/" + k.Organisation + "/services", "service.contacts[0].email"},
+		{"/v1/organisations/" + k.Organisation + "/services", "service.email"},
+	} {
+		body := map[string]any{"name": "Savjetovanje", "category": "REFERRAL_CATEGORY_PSYCHOSOCIAL"}
+		if tc.field == "service.email" {
+			body["email"] = "đurđa@udruga-đakovo.hr"
+		} else {
+			body["contacts"] = []any{map[string]any{"name": "Đurđa", "email": "đurđa@udruga-đakovo.hr"}}
+		}
+		r := c.Do(t, "POST", tc.path, body).Must(t, 400)
+		if !strings.Contains(string(r.Raw), `"field":"`+tc.field+`"`) || !strings.Contains(string(r.Raw), "ASCII") {
+			t.Errorf("%s: %s", tc.field, r.Raw)
+		}
+	}
+	r := patchOrganisation(t, c, k.Organisation, "email", map[string]any{"email": "đurđa@udruga-đakovo.hr"}).Must(t, 400)
+	if !strings.Contains(string(r.Raw), `"field":"organisation.email"`) {
+		t.Errorf("organisation e-mail: %s", r.Raw)
 	}
 }

@@ -5,7 +5,6 @@ package domain
 import (
 	"fmt"
 	"maps"
-	"net/mail"
 	"net/url"
 	"regexp"
 	"slices"
@@ -133,7 +132,7 @@ func (o *Organisation) Normalize() {
 	o.Description = strings.TrimSpace(o.Description)
 	o.Municipality = strings.TrimSpace(o.Municipality)
 	o.Country = strings.ToUpper(strings.TrimSpace(o.Country))
-	o.Email = strings.ToLower(strings.TrimSpace(o.Email))
+	o.Email = NormalEmail(o.Email)
 	o.Phone = strings.TrimSpace(o.Phone)
 	o.Website = strings.TrimSpace(o.Website)
 	o.Identifier = strings.TrimSpace(o.Identifier)
@@ -280,11 +279,7 @@ func country(v *errs.Violations, field, c string) {
 }
 
 func contact(v *errs.Violations, prefix, email, phone string) {
-	if email != "" {
-		if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
-			v.Add(prefix+".email", "is not an e-mail address")
-		}
-	}
+	checkEmail(v, prefix+".email", email)
 	if phone != "" && !phoneNumber.MatchString(phone) {
 		v.Add(prefix+".phone", "is not a telephone number")
 	}

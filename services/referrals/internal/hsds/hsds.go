@@ -297,7 +297,7 @@ func (w Writer) Terms() []TaxonomyTerm {
 // identifiers (once verified), phone and location; services are added by
 // the caller.
 func (w Writer) Organization(o *domain.Organisation) Organization {
-	out := Organization{ID: o.ID, Email: o.Email, Website: o.Website}
+	out := Organization{ID: o.ID, Email: asciiEmail(o.Email), Website: o.Website}
 	out.Name, out.AlternateName = w.text(o.Name, o.LocalizedNames)
 	out.Description = domain.Localized(w.Lang, o.Description, o.LocalizedDescriptions)
 	if o.Phone != "" {
@@ -341,7 +341,7 @@ func (w Writer) ServiceRef(s *domain.Service) Service {
 // ServiceSummary writes a service's one-to-one fields (service_list), with
 // its organisation when known.
 func (w Writer) ServiceSummary(s *domain.Service, org *domain.Organisation) Service {
-	out := Service{ID: s.ID, OrganizationID: s.OrganisationID, URL: s.URL, Email: s.Email, Status: "active",
+	out := Service{ID: s.ID, OrganizationID: s.OrganisationID, URL: s.URL, Email: asciiEmail(s.Email), Status: "active",
 		EligibilityDescription: s.Eligibility.Description, MinimumAge: s.Eligibility.MinimumAge, MaximumAge: s.Eligibility.MaximumAge,
 		LastModified: s.UpdateTime.UTC().Format(time.RFC3339)}
 	out.Name, out.AlternateName = w.text(s.Name, s.LocalizedNames)
@@ -376,7 +376,7 @@ func (w Writer) Service(s *domain.Service, org *domain.Organisation) Service {
 	}
 	for i, c := range s.Contacts {
 		cid := derive(s.ID, "contact", key(c), itoa(occurrence(s.Contacts, i, key)))
-		ct := Contact{ID: cid, ServiceID: s.ID, Name: c.Name, Title: c.Title, Email: c.Email}
+		ct := Contact{ID: cid, ServiceID: s.ID, Name: c.Name, Title: c.Title, Email: asciiEmail(c.Email)}
 		if c.Phone != "" {
 			ct.Phones = []Phone{{ID: derive(cid, "phone", c.Phone), ContactID: cid, Number: c.Phone}}
 		}
@@ -444,4 +444,18 @@ func occurrence[T any](parts []T, i int, key func(any) string) int {
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// asciiEmail is an address as HSDS may carry it (format "email": ASCII),
+// "" for one that is not: the directory stores domains in ASCII and refuses
+// other local parts, but an address stored before it did whose local part
+// is not ASCII (which no conversion can write in ASCII) is left out rather
+// than make the whole answer invalid.
+func asciiEmail(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return ""
+		}
+	}
+	return s
 }
