@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/testkit/pgcluster"
 )
 
@@ -120,9 +121,11 @@ func NewDatabase(t testing.TB) string {
 // Undo takes schema back to before migration version from: the Down
 // sections of migrations (goose SQL files at the root, NNNNN_name.sql) from
 // that version on, newest first, each with its row of goose_db_version, in
-// the connection's session. A service started on the database afterwards
-// applies them again, so a test can prove what a migration does to the
-// data that was there before it.
+// the connection's session. Go migrations (of a db.Migrations) from that
+// version on are only marked not applied: they change data, not the schema,
+// and run again. A service started on the database afterwards applies them
+// all again, so a test can prove what a migration does to the data that was
+// there before it.
 func Undo(t testing.TB, conn *pgx.Conn, schema string, migrations fs.FS, from int) {
 	t.Helper()
 	files, err := fs.Glob(migrations, "*.sql")
@@ -145,6 +148,13 @@ func Undo(t testing.TB, conn *pgx.Conn, schema string, migrations fs.FS, from in
 			t.Fatalf("pgtest: migration %s has no Down section", f)
 		}
 		stmts = append(stmts, down, "DELETE FROM goose_db_version WHERE version_id = "+version)
+	}
+	if m, ok := migrations.(db.Migrations); ok {
+		for _, g := range m.Go {
+			if g.Version >= int64(from) {
+				stmts = append(stmts, fmt.Sprintf("DELETE FROM goose_db_version WHERE version_id = %d", g.Version))
+			}
+		}
 	}
 	stmts = append(stmts, "RESET search_path")
 	for _, s := range stmts {
