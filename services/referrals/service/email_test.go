@@ -73,7 +73,9 @@ func TestASCIIEmailsMigration(t *testing.T) {
 	if err := schemas.Validate("/services/{id}", b.GetData()); err != nil {
 		t.Fatalf("HSDS service after the migration: %v\n%s", err, b.GetData())
 	}
-	var doc struct{ Contacts []struct{ Name, Email string } }
+	var doc struct {
+		Contacts []struct{ Name, Email string }
+	}
 	if err := json.Unmarshal(b.GetData(), &doc); err != nil || len(doc.Contacts) != 2 || doc.Contacts[1].Email != "" || doc.Contacts[1].Name != "Đurđa" {
 		t.Fatalf("HSDS contacts: %+v, %v", doc.Contacts, err)
 	}
