@@ -31,11 +31,7 @@ func TestErasureReachesImportRows(t *testing.T) {
 	ctx := servicetest.As(t, ids.New())
 	run := func(file string, validateOnly bool) *importsv1.Import {
 		t.Helper()
-		op, err := upload(ctx, imp.imp, &pb.ImportBeneficiariesRequest{File: csvFile(file), OnError: "skip", ValidateOnly: validateOnly})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return finished(t, ctx, imp, op)
+		return imported(t, ctx, imp, &pb.ImportBeneficiariesRequest{File: csvFile(file), OnError: "skip", ValidateOnly: validateOnly})
 	}
 	// She is registered by an import; a second file has her again, with a
 	// vulnerability cell that names her (a problem quotes it); Ana's row in
@@ -145,6 +141,16 @@ func keptKeys(t *testing.T, conn *pgx.Conn) map[string]string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// imported uploads req and returns its import once it has ended.
+func imported(t *testing.T, ctx context.Context, imp importClients, req *pb.ImportBeneficiariesRequest) *importsv1.Import {
+	t.Helper()
+	op, err := upload(ctx, imp.imp, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return finished(t, ctx, imp, op)
 }
 
 // importPurposes returns the purpose stored with each import.
@@ -467,11 +473,7 @@ func TestErasureReachesRefusedRows(t *testing.T) {
 	ctx := servicetest.As(t, ids.New())
 	run := func(file, onError string) *importsv1.Import {
 		t.Helper()
-		op, err := upload(ctx, imp.imp, &pb.ImportBeneficiariesRequest{File: csvFile(file), OnError: onError})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return finished(t, ctx, imp, op)
+		return imported(t, ctx, imp, &pb.ImportBeneficiariesRequest{File: csvFile(file), OnError: onError})
 	}
 	const header = "ime;prezime;pol;datum rođenja;opština;telefon;e-mail\n"
 	refused := run(header+"Đurđija;Kovačević-Zlatanović;ženski;17.05.1991.;Niš;+381 64 777 1234 (sestra Milica);djurdjija.kz@example@org\n", "")
