@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 
@@ -18,6 +19,16 @@ func patchOrganisation(t testing.TB, c *resttest.Client, org, mask string, body 
 	e := c.Do(t, "GET", "/v1/organisations/"+org, nil).Must(t, 200)
 	body["etag"] = e.Str("etag")
 	return c.Do(t, "PATCH", "/v1/organisations/"+org+"?update_mask="+mask, body)
+}
+
+// verifyOrganisation has the platform administrator (admin) verify org
+// with its current name, kind and country and the fields in extra.
+func verifyOrganisation(t testing.TB, admin *resttest.Client, org, reason string, extra map[string]any) resttest.Response {
+	t.Helper()
+	o := admin.Do(t, "GET", "/v1/organisations/"+org, nil).Must(t, 200)
+	body := map[string]any{"name": o.Str("name"), "kind": o.Str("kind"), "country": o.Str("country"), "reason": reason, "etag": o.Str("etag")}
+	maps.Copy(body, extra)
+	return admin.Do(t, "POST", "/v1/organisations/"+org+":verify", body)
 }
 
 // exportIATI creates a minimal project implemented by c's organisation and
@@ -64,11 +75,9 @@ func TestVerifiedOrganisationNamesForDonors(t *testing.T) {
 	}
 
 	// The administrator vouches for them; the export publishes those.
-	e := c.Do(t, "GET", "/v1/organisations/"+k.Organisation, nil).Must(t, 200)
-	v := admin.Do(t, "POST", "/v1/organisations/"+k.Organisation+":verify", map[string]any{
-		"name": "Udruzenje Mali Koraci", "kind": "ORGANISATION_KIND_NGO", "country": "RS", "reason": "APR extract 2026/77",
+	v := verifyOrganisation(t, admin, k.Organisation, "APR extract 2026/77", map[string]any{
 		"localized_names":         map[string]string{"en": "Small Steps Association", "sr-Cyrl": "Удружење Мали кораци"},
-		"organisation_identifier": "rs-apr-17123456", "etag": e.Str("etag"),
+		"organisation_identifier": "rs-apr-17123456",
 	}).Must(t, 200)
 	if v.Str("organisation_identifier") != "RS-APR-17123456" || sub(v, "localized_names")["en"] != "Small Steps Association" {
 		t.Fatalf("verified: %s", v.Raw)
@@ -86,17 +95,11 @@ func TestVerifiedOrganisationNamesForDonors(t *testing.T) {
 		"localized_names":         map[string]string{"en": "Small Steps Association", "sr-Cyrl": "Удружење Мали кораци"},
 		"organisation_identifier": "RS-APR-17123456", "email": "info@malikoraci.rs"}).Must(t, 200)
 	// A :verify without them keeps them; "" clears the identifier.
-	e = c.Do(t, "GET", "/v1/organisations/"+k.Organisation, nil).Must(t, 200)
-	v = admin.Do(t, "POST", "/v1/organisations/"+k.Organisation+":verify", map[string]any{
-		"name": "Udruzenje Mali Koraci", "kind": "ORGANISATION_KIND_NGO", "country": "RS", "reason": "name in English confirmed", "etag": e.Str("etag"),
-	}).Must(t, 200)
+	v = verifyOrganisation(t, admin, k.Organisation, "name in English confirmed", nil).Must(t, 200)
 	if v.Str("organisation_identifier") != "RS-APR-17123456" || sub(v, "localized_names")["sr-Cyrl"] != "Удружење Мали кораци" {
 		t.Fatalf("verified without names or identifier: %s", v.Raw)
 	}
-	v = admin.Do(t, "POST", "/v1/organisations/"+k.Organisation+":verify", map[string]any{
-		"name": "Udruzenje Mali Koraci", "kind": "ORGANISATION_KIND_NGO", "country": "RS", "reason": "identifier withdrawn",
-		"organisation_identifier": "", "etag": v.Str("etag"),
-	}).Must(t, 200)
+	v = verifyOrganisation(t, admin, k.Organisation, "identifier withdrawn", map[string]any{"organisation_identifier": ""}).Must(t, 200)
 	if v.Str("organisation_identifier") != "" {
 		t.Fatalf("identifier not cleared: %s", v.Raw)
 	}
@@ -147,9 +150,7 @@ func TestIdentifierSquatting(t *testing.T) {
 		t.Errorf("HSDS publishes an unverified organisation's identifier: %v", ids)
 	}
 	verify := func(org, identifier string) resttest.Response {
-		o := admin.Do(t, "GET", "/v1/organisations/"+org, nil).Must(t, 200)
-		return admin.Do(t, "POST", "/v1/organisations/"+org+":verify", map[string]any{"name": o.Str("name"), "kind": o.Str("kind"),
-			"country": o.Str("country"), "reason": "APR extract", "organisation_identifier": identifier, "etag": o.Str("etag")})
+		return verifyOrganisation(t, admin, org, "APR extract", map[string]any{"organisation_identifier": identifier})
 	}
 	if v := verify(kb.Organisation, bID).Must(t, 200); v.Str("organisation_identifier") != bID {
 		t.Fatalf("the owner verified: %s", v.Raw)
