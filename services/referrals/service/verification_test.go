@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -58,6 +59,14 @@ func TestOrganisationVerification(t *testing.T) {
 	noReason.Reason = " "
 	if _, err := s.dir.VerifyOrganisation(platform, noReason); status.Code(err) != codes.InvalidArgument {
 		t.Errorf("verification without a reason: %v", err)
+	}
+	// Names and identifier it sets are checked under the request's fields.
+	badNames := proto.Clone(verify).(*pb.VerifyOrganisationRequest)
+	badNames.LocalizedNames, badNames.OrganisationIdentifier = map[string]string{"sr_Latn": "Sigurna kuća", "en": " "}, proto.String("XX-FOO-1")
+	_, err := s.dir.VerifyOrganisation(platform, badNames)
+	if got := statustest.Violations(err); statustest.Code(err) != codes.InvalidArgument ||
+		!slices.Equal(got, []string{"localized_names[en]", "localized_names[sr_Latn]", "organisation_identifier"}) {
+		t.Errorf("verification with bad names and identifier: %v (fields %v)", err, got)
 	}
 	stale := proto.Clone(verify).(*pb.VerifyOrganisationRequest)
 	stale.Etag = `W/"1"`

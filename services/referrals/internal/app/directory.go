@@ -121,6 +121,7 @@ func (a *App) VerifyOrganisation(ctx context.Context, p auth.Principal, id strin
 		v.Add("country", "is required")
 	}
 	validate.Text(&v, "reason", strings.TrimSpace(reason), 1000, true)
+	a.registry.CheckVerification(&v, ver.LocalizedNames, ver.Identifier)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

@@ -160,6 +160,19 @@ func (o *Organisation) Validate(reg Registry) error {
 	return v.Err()
 }
 
+// CheckVerification checks the localized names and registered identifier
+// a verification sets (nil: kept), under the request's own field names.
+func (r Registry) CheckVerification(v *errs.Violations, names map[string]string, identifier *string) {
+	trimmed := make(map[string]string, len(names))
+	for k, n := range names {
+		trimmed[k] = strings.TrimSpace(n)
+	}
+	localized(v, "localized_names", trimmed, 300)
+	if identifier != nil {
+		r.check(v, "organisation_identifier", strings.TrimSpace(*identifier))
+	}
+}
+
 // OrganisationPaths are the update_mask paths UpdateOrganisation accepts.
 var OrganisationPaths = []string{"name", "localized_names", "description", "localized_descriptions", "kind", "municipality", "country", "languages", "email", "phone", "website", "organisation_identifier"}
 
