@@ -27,17 +27,38 @@ type Table struct {
 // exactly) and at most 4 decimals, optionally negative.
 var number = regexp.MustCompile(`^-?[0-9]{1,15}(\.[0-9]{1,4})?$`)
 
-// WriteCSV writes the rows of t as UTF-8 CSV with a byte order mark (so
-// Excel opens Serbian letters correctly).
+// WriteCSV writes the rows of t as RFC 4180 UTF-8 CSV with a byte order
+// mark (so Excel opens Serbian letters correctly). A text cell that a
+// spreadsheet would take for a formula (=, +, -, @, tab or carriage
+// return first) is written after an apostrophe, so free text (a title, a
+// name) never runs as one; numbers in t.Numbers are written as they are.
 func WriteCSV(w io.Writer, t Table) error {
 	if _, err := w.Write(bom); err != nil {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	if err := cw.WriteAll(t.Rows); err != nil {
-		return err
+	for r, row := range t.Rows {
+		safe := make([]string, len(row))
+		for c, v := range row {
+			safe[c] = v
+			if !(r > 0 && slices.Contains(t.Numbers, c) && number.MatchString(v)) {
+				safe[c] = defuse(v)
+			}
+		}
+		if err := cw.Write(safe); err != nil {
+			return err
+		}
 	}
+	cw.Flush()
 	return cw.Error()
+}
+
+// defuse keeps text from running as a formula in a spreadsheet.
+func defuse(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // WriteXLSX writes a minimal SpreadsheetML workbook (ECMA-376) with one

@@ -82,7 +82,7 @@ func exportRows(t *testing.T, e *env, ctx context.Context, project, format, from
 		t.Fatalf("export %s: %v", format, err)
 	}
 	if format == "csv" {
-		rows, err := csv.NewReader(bytes.NewReader(body.GetData())).ReadAll()
+		rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body.GetData(), []byte("\uFEFF")))).ReadAll()
 		if err != nil {
 			t.Fatalf("read the CSV export: %v", err)
 		}

@@ -2,7 +2,6 @@ package export
 
 import (
 	"bytes"
-	"slices"
 
 	"github.com/spona/spona/pkg/sheet"
 	"github.com/spona/spona/services/reporting/internal/domain"
@@ -13,7 +12,7 @@ import (
 // the value column holds numbers, everything else text.
 func XLSX(r *domain.Report) ([]byte, error) {
 	var buf bytes.Buffer
-	err := sheet.WriteXLSX(&buf, sheet.Table{Name: "Report", Rows: Rows(r), Numbers: []int{slices.Index(Header, "value")}})
+	err := sheet.WriteXLSX(&buf, sheet.Table{Name: "Report", Rows: Rows(r), Numbers: valueColumns})
 	if err != nil {
 		return nil, err
 	}
