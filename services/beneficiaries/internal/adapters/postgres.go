@@ -549,8 +549,10 @@ func (p *Postgres) GrantHolders(ctx context.Context, beneficiaryIDs []string) ([
 // (merged, the same person) and deletes or wipes what refers to any of
 // them: documents, household links (and the free-text reference of the
 // households they are or were members of), assistance notes, consent texts, grant reasons, the purposes
-// declared in the audit log, and of the spreadsheet imports that were them
-// the rows (the cell texts their problems quote) and the declared purpose.
+// declared in the audit log (of the calls that read them, and of their
+// organisation's calls that name them), and of the spreadsheet imports that
+// were them or refused a row that may name them the rows (the cell texts
+// their problems quote) and the declared purpose.
 // What reports count stays: sex, birth year, legal status,
 // municipality, country, dates and codes. One statement (eraseSQL), one
 // round trip; it returns the households whose reference it blanked.
@@ -641,10 +643,10 @@ func eraseStatement(named string) string {
 		}
 		fmt.Fprintf(&b, "e%d AS (%s)", i, part)
 	}
-	// The households whose reference was blanked, as the rows were before.
 	if named != "" {
 		named = " UNION " + named
 	}
+	// The households whose reference was blanked, as the rows were before.
 	fmt.Fprintf(&b, "\nSELECT audit_events_forget_purposes(ARRAY(SELECT organisation_id FROM beneficiaries WHERE id = ANY ($1::uuid[])),"+
 		" $1::uuid[], ARRAY(SELECT id FROM e%d%s)), ARRAY(%s)::text[]", len(eraseParts)-1, named, householdsOf)
 	return b.String()
