@@ -6,6 +6,7 @@ import (
 
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/protoenum"
 	"github.com/spona/spona/services/reporting/internal/app"
 	"github.com/spona/spona/services/reporting/internal/domain"
@@ -32,7 +33,7 @@ func (d *DirectoryGRPC) Service(ctx context.Context, id string) (domain.Director
 		return domain.DirectoryService{}, errs.NotFound("service", id)
 	}
 	if err != nil {
-		return domain.DirectoryService{}, downstreamError(ctx, "referrals", err)
+		return domain.DirectoryService{}, grpcx.FromDownstream(err, "referrals", "")
 	}
 	s := resp.GetService()
 	out := domain.DirectoryService{ID: s.GetId(), Name: s.GetName(), LocationNames: map[string]string{}}
@@ -56,13 +57,12 @@ func locationName(name, municipality string) string {
 
 // Organisation implements app.Directory.
 func (d *DirectoryGRPC) Organisation(ctx context.Context, id string) (domain.DirectoryOrganisation, error) {
-	cctx := ctx
-	resp, err := d.client.GetOrganisation(cctx, &refv1.GetOrganisationRequest{Id: id})
+	resp, err := d.client.GetOrganisation(ctx, &refv1.GetOrganisationRequest{Id: id})
 	if status.Code(err) == codes.NotFound {
 		return domain.DirectoryOrganisation{}, errs.NotFound("organisation", id)
 	}
 	if err != nil {
-		return domain.DirectoryOrganisation{}, downstreamError(ctx, "referrals", err)
+		return domain.DirectoryOrganisation{}, grpcx.FromDownstream(err, "referrals", "")
 	}
 	o := resp.GetOrganisation()
 	return domain.DirectoryOrganisation{

@@ -8,6 +8,7 @@ import (
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	trainv1 "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/protoenum"
 	"github.com/spona/spona/services/reporting/internal/app"
 	"github.com/spona/spona/services/reporting/internal/domain"
@@ -38,12 +39,12 @@ var _ app.Sources = (*SourcesGRPC)(nil)
 type aggregateResponse interface{ GetAggregate() *commonv1.Aggregate }
 
 // call runs one aggregate RPC (bounded by CALL_TIMEOUT, see
-// platform.Base.Dial) and classifies its failure.
+// platform.Base.Dial) and classifies its failure as every service does
+// (grpcx.FromDownstream).
 func call[R aggregateResponse](ctx context.Context, service string, rpc func(context.Context) (R, error)) (aggregate.Aggregate, error) {
-	cctx := ctx
-	resp, err := rpc(cctx)
+	resp, err := rpc(ctx)
 	if err != nil {
-		return aggregate.Aggregate{}, downstreamError(ctx, service, err)
+		return aggregate.Aggregate{}, grpcx.FromDownstream(err, service, "")
 	}
 	agg := aggregate.FromProto(resp.GetAggregate())
 	agg.Sort()
