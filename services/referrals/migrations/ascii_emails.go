@@ -5,11 +5,11 @@ import (
 	"database/sql"
 	"encoding/json"
 
-	"github.com/spona/spona/services/referrals/internal/domain"
+	"github.com/spona/spona/pkg/validate"
 )
 
 // ASCIIEmails (migration 00016) writes the domain of every stored
-// directory e-mail address in ASCII (domain.NormalEmail), as the directory
+// directory e-mail address in ASCII (validate.NormalEmail), as the directory
 // stores new ones since: organisations', services' and their contacts'.
 // Before, an address such as pomoc@udruga-đakovo.hr was stored as given,
 // and every HSDS answer listing it broke the HSDS schema. A changed entry
@@ -25,7 +25,7 @@ func ASCIIEmails(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	for id, email := range orgs {
-		if to := domain.NormalEmail(email); to != email {
+		if to := validate.NormalEmail(email); to != email {
 			if _, err := tx.ExecContext(ctx, `UPDATE organisations SET email = $2, version = version + 1, update_time = now() WHERE id = $1`, id, to); err != nil {
 				return err
 			}
@@ -57,11 +57,11 @@ func ASCIIEmails(ctx context.Context, tx *sql.Tx) error {
 		}
 		changed := false
 		for _, c := range contacts {
-			if e, ok := c["email"].(string); ok && domain.NormalEmail(e) != e {
-				c["email"], changed = domain.NormalEmail(e), true
+			if e, ok := c["email"].(string); ok && validate.NormalEmail(e) != e {
+				c["email"], changed = validate.NormalEmail(e), true
 			}
 		}
-		email := domain.NormalEmail(s.email)
+		email := validate.NormalEmail(s.email)
 		if !changed && email == s.email {
 			continue
 		}

@@ -103,7 +103,7 @@ func (b *Beneficiary) Normalize() {
 	b.Country = strings.ToUpper(strings.TrimSpace(b.Country))
 	b.Municipality = strings.TrimSpace(b.Municipality)
 	b.Phone = strings.TrimSpace(b.Phone)
-	b.Email = strings.TrimSpace(b.Email)
+	b.Email = validate.NormalEmail(b.Email)
 	b.Notes = strings.TrimSpace(b.Notes)
 	for _, d := range b.Documents {
 		d.Normalize()
@@ -158,10 +158,7 @@ func (b *Beneficiary) Validate(prefix string, today date.Date) error {
 	if b.Phone != "" && !phone.MatchString(b.Phone) {
 		v.Add(f("phone"), "must be a phone number such as +381 64 123 4567")
 	}
-	validate.Text(&v, f("email"), b.Email, maxText, false)
-	if b.Email != "" && !email.MatchString(b.Email) {
-		v.Add(f("email"), "must be an e-mail address")
-	}
+	validate.Email(&v, f("email"), b.Email)
 	validate.Text(&v, f("notes"), b.Notes, 4000, false)
 	if !b.LegalStatusSince.IsZero() {
 		switch {
@@ -177,10 +174,7 @@ func (b *Beneficiary) Validate(prefix string, today date.Date) error {
 	return v.Err()
 }
 
-var (
-	phone = regexp.MustCompile(`^\+?[0-9][0-9 ()/-]{4,30}$`)
-	email = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-)
+var phone = regexp.MustCompile(`^\+?[0-9][0-9 ()/-]{4,30}$`)
 
 // NameKey is the folded search key of the beneficiary's names.
 func (b *Beneficiary) NameKey() string {

@@ -132,7 +132,7 @@ func (o *Organisation) Normalize() {
 	o.Description = strings.TrimSpace(o.Description)
 	o.Municipality = strings.TrimSpace(o.Municipality)
 	o.Country = strings.ToUpper(strings.TrimSpace(o.Country))
-	o.Email = NormalEmail(o.Email)
+	o.Email = validate.NormalEmail(o.Email)
 	o.Phone = strings.TrimSpace(o.Phone)
 	o.Website = strings.TrimSpace(o.Website)
 	o.Identifier = strings.TrimSpace(o.Identifier)
@@ -292,7 +292,7 @@ func country(v *errs.Violations, field, c string) {
 }
 
 func contact(v *errs.Violations, prefix, email, phone string) {
-	checkEmail(v, prefix+".email", email)
+	validate.Email(v, prefix+".email", email)
 	if phone != "" && !phoneNumber.MatchString(phone) {
 		v.Add(prefix+".phone", "is not a telephone number")
 	}

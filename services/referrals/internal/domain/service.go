@@ -94,7 +94,7 @@ func (s *Service) Normalize() {
 	s.LocalizedNames = trimMap(s.LocalizedNames)
 	s.LocalizedDescriptions = trimMap(s.LocalizedDescriptions)
 	s.Languages = trimList(s.Languages)
-	s.Email = NormalEmail(s.Email)
+	s.Email = validate.NormalEmail(s.Email)
 	s.URL = strings.TrimSpace(s.URL)
 	s.Phone = strings.TrimSpace(s.Phone)
 	s.Eligibility.Description = strings.TrimSpace(s.Eligibility.Description)
@@ -106,7 +106,7 @@ func (s *Service) Normalize() {
 	for i := range s.Contacts {
 		c := &s.Contacts[i]
 		c.Name, c.Title, c.Phone = strings.TrimSpace(c.Name), strings.TrimSpace(c.Title), strings.TrimSpace(c.Phone)
-		c.Email = NormalEmail(c.Email)
+		c.Email = validate.NormalEmail(c.Email)
 	}
 }
 

@@ -5,8 +5,10 @@ import (
 	"strings"
 )
 
-// Identity is what tells professionals apart: the e-mail (lower-cased; ""
-// when not given) and the normalised names and organisation.
+// Identity is what tells professionals apart: the e-mail (in
+// validate.NormalEmail's form, the one every service stores an address
+// in, so an address written with its domain in Unicode or in ASCII is one;
+// "" when not given) and the normalised names and organisation.
 //
 // The one rule: two registrations are of the same professional when they
 // give the same e-mail, or when they give the same names and organisation

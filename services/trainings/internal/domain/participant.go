@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"net/mail"
 	"strings"
 	"time"
 
@@ -86,15 +85,13 @@ type Professional struct {
 	Position         string
 }
 
-const maxEmail = 254
-
 // Normalize trims and canonicalises free input before validation.
 func (p *Participant) Normalize() {
 	p.BeneficiaryID = ids.Normalize(p.BeneficiaryID)
 	if pr := p.Professional; pr != nil {
 		pr.GivenName = strings.TrimSpace(pr.GivenName)
 		pr.FamilyName = strings.TrimSpace(pr.FamilyName)
-		pr.Email = strings.ToLower(strings.TrimSpace(pr.Email))
+		pr.Email = validate.NormalEmail(pr.Email)
 		pr.OrganisationID = ids.Normalize(pr.OrganisationID)
 		pr.OrganisationName = strings.TrimSpace(pr.OrganisationName)
 		pr.Position = strings.TrimSpace(pr.Position)
@@ -127,11 +124,7 @@ func (p *Participant) Validate() error {
 		if pr.OrganisationID != "" && !ids.Valid(pr.OrganisationID) {
 			v.Add(f+"organisation_id", "must be a UUID")
 		}
-		if pr.Email != "" {
-			if a, err := mail.ParseAddress(pr.Email); err != nil || a.Address != pr.Email || len(pr.Email) > maxEmail {
-				v.Add(f+"email", "must be an e-mail address such as name@example.org")
-			}
-		}
+		validate.Email(&v, f+"email", pr.Email)
 	}
 	return v.Err()
 }

@@ -1,0 +1,81 @@
+package validate
+
+import (
+	"net/mail"
+	"strings"
+
+	"github.com/spona/spona/pkg/errs"
+	"golang.org/x/net/idna"
+)
+
+// maxEmail is the longest address SMTP carries (RFC 5321's 256-octet path
+// less its angle brackets).
+const maxEmail = 254
+
+// NormalEmail returns an e-mail address in the one form every service
+// stores and compares it in: trimmed, in lower case, with an
+// internationalised domain written in ASCII (IDNA, Lookup profile, which
+// also composes the letters, NFC). So marko@Udruga-Đakovo.hr, its
+// decomposed spelling and marko@xn--udruga-akovo-ctb.hr, one address, are
+// all stored as marko@xn--udruga-akovo-ctb.hr, which is valid where an
+// address must be ASCII (RFC 5321; HSDS's "email" format). An address
+// whose domain does not convert is returned trimmed and lower-cased, for
+// Email to refuse.
+func NormalEmail(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	at := strings.LastIndexByte(s, '@')
+	if at < 0 || isASCII(s[at+1:]) {
+		return s
+	}
+	domain, err := idna.Lookup.ToASCII(s[at+1:])
+	if err != nil {
+		return s
+	}
+	return s[:at+1] + domain
+}
+
+// Email checks an optional e-mail field and returns its normal form
+// (NormalEmail). It refuses what is not one plain address once
+// normalised, and an address whose part before @ is not ASCII: that part
+// cannot be written in ASCII at all, its mail servers must support
+// SMTPUTF8, and the standard interfaces Spona publishes through (HSDS) do
+// not take it.
+func Email(v *errs.Violations, field, s string) string {
+	email := NormalEmail(s)
+	if email == "" {
+		return ""
+	}
+	if at := strings.LastIndexByte(email, '@'); at > 0 && !isASCII(email[:at]) {
+		v.Add(field, "the part before @ must be ASCII (letters a-z, digits and . _ - +): an address like đurđa@… cannot be published; give an ASCII one (e.g. djurdja@…)")
+		return email
+	}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > maxEmail || !isASCII(email) {
+		v.Add(field, "must be an e-mail address such as name@example.org")
+	}
+	return email
+}
+
+// EmailSpellings returns the ways a person may write the stored address
+// email (NormalEmail's form): itself and, for an internationalised
+// domain, the address with the domain in Unicode (marko@udruga-đakovo.hr),
+// for finding the address in free text.
+func EmailSpellings(email string) []string {
+	out := []string{email}
+	at := strings.LastIndexByte(email, '@')
+	if at < 0 || !strings.Contains(email[at+1:], "xn--") {
+		return out
+	}
+	if domain, err := idna.Lookup.ToUnicode(email[at+1:]); err == nil && domain != email[at+1:] {
+		out = append(out, email[:at+1]+domain)
+	}
+	return out
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
