@@ -14,4 +14,5 @@ var files embed.FS
 // FS holds the SQL migrations and the Go ones.
 var FS = db.Migrations{FS: files, Go: []*goose.Migration{
 	goose.NewGoMigration(8, &goose.GoFunc{RunTx: PersonKeys}, &goose.GoFunc{}),
+	goose.NewGoMigration(10, &goose.GoFunc{RunTx: NormalEmails}, &goose.GoFunc{}),
 }}

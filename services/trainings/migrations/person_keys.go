@@ -13,6 +13,16 @@ import (
 // another count once. It leaves the records themselves as they are; later
 // registrations choose among them by domain.Identity.RecordFor.
 func PersonKeys(ctx context.Context, tx *sql.Tx) error {
+	if err := setPersonKeys(ctx, tx); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `ALTER TABLE professionals ALTER COLUMN person_key SET NOT NULL`)
+	return err
+}
+
+// setPersonKeys sets the person key of every stored professional by
+// domain.PersonKeys.
+func setPersonKeys(ctx context.Context, tx *sql.Tx) error {
 	rows, err := tx.QueryContext(ctx, `SELECT id::text, COALESCE(email, ''), given_key, family_key, organisation_key FROM professionals`)
 	if err != nil {
 		return err
@@ -34,10 +44,7 @@ func PersonKeys(ctx context.Context, tx *sql.Tx) error {
 	for id, k := range keys {
 		ids, values = append(ids, id), append(values, k)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE professionals p SET person_key = x.key
-		FROM unnest($1::uuid[], $2::text[]) AS x (id, key) WHERE p.id = x.id`, ids, values); err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `ALTER TABLE professionals ALTER COLUMN person_key SET NOT NULL`)
+	_, err = tx.ExecContext(ctx, `UPDATE professionals p SET person_key = x.key
+		FROM unnest($1::uuid[], $2::text[]) AS x (id, key) WHERE p.id = x.id`, ids, values)
 	return err
 }

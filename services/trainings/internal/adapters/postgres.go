@@ -60,17 +60,35 @@ func (p *Postgres) RedactBeneficiary(ctx context.Context, beneficiaryIDs []strin
 	return db.Error(err)
 }
 
-// MoveBeneficiary makes from's participations to's. Where both took part in
-// one event, the survivor's participation keeps the attendance marks of
-// either (present if present in either) and a certificate of either, and
-// from's goes.
+// MoveBeneficiary makes from's participations to's (MoveParticipations).
 func (p *Postgres) MoveBeneficiary(ctx context.Context, from, to string) error {
 	q := db.Conn(ctx, p.pool)
-	stmts := []string{
+	for _, s := range MoveParticipations("beneficiary_id") {
+		var args []any
+		if strings.Contains(s, "$1") {
+			args = []any{from, to}
+		}
+		if _, err := q.Exec(ctx, s, args...); err != nil {
+			return db.Error(err)
+		}
+	}
+	return nil
+}
+
+// MoveParticipations returns the statements, run in order in one
+// transaction, that make the participations of one person ($1) those of
+// another ($2), both identified by column (beneficiary_id or
+// professional_id); the statements without $1 take no arguments. Where
+// both took part in one event, the survivor's participation keeps the
+// attendance marks of either (present if present in either), the test
+// scores and a certificate of either, and $1's goes.
+func MoveParticipations(column string) []string {
+	return []string{
 		// Pairs of participations of one event.
 		`CREATE TEMP TABLE IF NOT EXISTS merge_pairs (dup uuid, keep uuid, number text) ON COMMIT DELETE ROWS`,
+		`DELETE FROM merge_pairs`,
 		`INSERT INTO merge_pairs (dup, keep) SELECT d.id, k.id FROM participants d JOIN participants k ON k.event_id = d.event_id
-			WHERE d.beneficiary_id = $1 AND k.beneficiary_id = $2`,
+			WHERE d.` + column + ` = $1 AND k.` + column + ` = $2`,
 		`INSERT INTO attendance (session_id, participant_id, present, update_time)
 			SELECT a.session_id, m.keep, a.present, a.update_time FROM attendance a JOIN merge_pairs m ON m.dup = a.participant_id
 			ON CONFLICT (session_id, participant_id) DO UPDATE SET present = attendance.present OR excluded.present`,
@@ -85,18 +103,8 @@ func (p *Postgres) MoveBeneficiary(ctx context.Context, from, to string) error {
 		`UPDATE participants k SET certificate_number = m.number FROM merge_pairs m WHERE k.id = m.keep AND m.number IS NOT NULL`,
 		`DELETE FROM attendance WHERE participant_id IN (SELECT dup FROM merge_pairs)`,
 		`DELETE FROM participants WHERE id IN (SELECT dup FROM merge_pairs)`,
-		`UPDATE participants SET beneficiary_id = $2 WHERE beneficiary_id = $1`,
+		`UPDATE participants SET ` + column + ` = $2 WHERE ` + column + ` = $1`,
 	}
-	for _, s := range stmts {
-		var args []any
-		if strings.Contains(s, "$1") {
-			args = []any{from, to}
-		}
-		if _, err := q.Exec(ctx, s, args...); err != nil {
-			return db.Error(err)
-		}
-	}
-	return nil
 }
 
 const eventCols = `e.id, e.organiser_organisation_id, COALESCE(e.project_id::text, ''), e.type, e.title,
