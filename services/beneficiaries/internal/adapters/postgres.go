@@ -21,6 +21,7 @@ import (
 	"github.com/spona/spona/pkg/imports/importsjob"
 	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/pkg/validate"
 	"github.com/spona/spona/services/beneficiaries/internal/app"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
 )
@@ -555,9 +556,24 @@ func (p *Postgres) GrantHolders(ctx context.Context, beneficiaryIDs []string) ([
 // their problems quote) and the declared purpose.
 // What reports count stays: sex, birth year, legal status,
 // municipality, country, dates and codes. One statement (eraseSQL), one
-// round trip; it returns the households whose reference it blanked.
+// round trip (after reading the persons' e-mail addresses with an
+// internationalised domain, whose Unicode spelling a purpose may give); it
+// returns the households whose reference it blanked.
 func (p *Postgres) Erase(ctx context.Context, b *domain.Beneficiary, merged []string) (households []string, err error) {
-	err = p.q.QueryRow(ctx, eraseSQL, append([]string{b.ID}, merged...), b.EraseTime).Scan(nil, &households)
+	persons := append([]string{b.ID}, merged...)
+	rows, err := p.q.Query(ctx, `SELECT email FROM beneficiaries WHERE id = ANY ($1::uuid[]) AND email LIKE '%xn--%'`, persons)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	emails, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	spellings := []string{}
+	for _, e := range emails {
+		spellings = append(spellings, validate.EmailSpellings(e)[1:]...)
+	}
+	err = p.q.QueryRow(ctx, eraseSQL, persons, b.EraseTime, spellings).Scan(nil, &households)
 	return households, db.Error(err)
 }
 
@@ -610,26 +626,31 @@ var refusedMayBe = fmt.Sprintf(`r.name_key %% p.name_key AND (SELECT
 	domain.WeightName, domain.WeightBirth, domain.WeightNationality, domain.MinDuplicateScore,
 	scoreSQL("r", "p.name_key", "NULL::date", "p.birth_year", "''"))
 
-// naming is the persons $1 as a purpose may name them (their names in
+// namingOf is the persons $1 as a purpose may name them (their names in
 // either order, original-script name, document numbers, phone and
-// e-mail), for the calls of their organisations.
-var naming = auditpg.Naming{
-	Organisations: `ARRAY(SELECT organisation_id FROM beneficiaries WHERE id = ANY ($1::uuid[]))`,
-	Names: `ARRAY(SELECT n FROM beneficiaries b, unnest(ARRAY[b.given_name || ' ' || b.family_name,
+// e-mail), for the calls of their organisations; spellings (SQL text[])
+// are other spellings of their e-mail addresses (validate.EmailSpellings:
+// a domain stored in ASCII, as written in Unicode).
+func namingOf(spellings string) auditpg.Naming {
+	return auditpg.Naming{
+		Organisations: `ARRAY(SELECT organisation_id FROM beneficiaries WHERE id = ANY ($1::uuid[]))`,
+		Names: `ARRAY(SELECT n FROM beneficiaries b, unnest(ARRAY[b.given_name || ' ' || b.family_name,
 		b.family_name || ' ' || b.given_name, b.original_script_name]) n WHERE b.id = ANY ($1::uuid[]))`,
-	Numbers: `ARRAY(SELECT number FROM identity_documents WHERE beneficiary_id = ANY ($1::uuid[]))`,
-	Phones:  `ARRAY(SELECT phone FROM beneficiaries WHERE id = ANY ($1::uuid[]))`,
-	Emails:  `ARRAY(SELECT email FROM beneficiaries WHERE id = ANY ($1::uuid[]))`,
+		Numbers: `ARRAY(SELECT number FROM identity_documents WHERE beneficiary_id = ANY ($1::uuid[]))`,
+		Phones:  `ARRAY(SELECT phone FROM beneficiaries WHERE id = ANY ($1::uuid[]))`,
+		Emails:  `ARRAY(SELECT email FROM beneficiaries WHERE id = ANY ($1::uuid[])) || ` + spellings,
+	}
 }
 
-// eraseSQL is the erasure as one statement: eraseParts as data-modifying
-// WITH queries, and the purposes declared in the audit log blanked by the
-// function that may (the service's role may not update the log): those of
-// every call that read or changed one of the persons, of the imports whose
-// purpose the last part blanked, and of their organisations' calls whose
-// purpose names them (naming: a call before they were registered read
-// others only).
-var eraseSQL = eraseStatement(naming.SQL())
+// eraseSQL is the erasure as one statement ($3: the other spellings of the
+// persons' e-mail addresses): eraseParts as data-modifying WITH queries,
+// and the purposes declared in the audit log blanked by the function that
+// may (the service's role may not update the log): those of every call
+// that read or changed one of the persons, of the imports whose purpose
+// the last part blanked, and of their organisations' calls whose purpose
+// names them (namingOf: a call before they were registered read others
+// only).
+var eraseSQL = eraseStatement(namingOf("$3::text[]").SQL())
 
 // eraseStatement is eraseSQL with the purposes named selects (a SELECT of
 // purpose ids, or "" for none) blanked too.
