@@ -555,9 +555,9 @@ func (p *Postgres) GrantHolders(ctx context.Context, beneficiaryIDs []string) ([
 // were them or refused a row that may name them the rows (the cell texts
 // their problems quote) and the declared purpose.
 // What reports count stays: sex, birth year, legal status,
-// municipality, country, dates and codes. One statement (eraseSQL), one
-// round trip (after reading the persons' e-mail addresses with an
-// internationalised domain, whose Unicode spelling a purpose may give); it
+// municipality, country, dates and codes. Two round trips: a read of the
+// persons' e-mail addresses with an internationalised domain (a purpose
+// may give their Unicode spelling), then one statement (eraseSQL); it
 // returns the households whose reference it blanked.
 func (p *Postgres) Erase(ctx context.Context, b *domain.Beneficiary, merged []string) (households []string, err error) {
 	persons := append([]string{b.ID}, merged...)
