@@ -110,11 +110,18 @@ func TestPersonKeysMigration(t *testing.T) {
 	if n := c.registered(t, orgA, project); n != 3 {
 		t.Fatalf("%d registered with the old keys, want 3 (Ana twice)", n)
 	}
-	again := pb.NewTrainingServiceClient(servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, c.dbURL),
-		ReferralsAddr: c.referralsAddr, BeneficiariesAddr: c.beneficiaries.Addr, ReportingAddr: c.reporting.Addr})))
-	r, err := again.CountParticipants(orgA, &pb.CountParticipantsRequest{ProjectId: project,
-		Kind: pb.ParticipantKind_PARTICIPANT_KIND_PROFESSIONAL, Stage: pb.ParticipationStage_PARTICIPATION_STAGE_REGISTERED})
-	if err != nil || r.GetAggregate().GetTotal() != 2 {
-		t.Fatalf("after the migrations: %v (%v), want 2", r.GetAggregate(), err)
+	if n := c.restarted(t).registered(t, orgA, project); n != 2 {
+		t.Fatalf("after the migrations: %d registered, want 2", n)
 	}
+}
+
+// restarted is c with the service started again on its database (which
+// runs the migrations not applied), with c's other services.
+func (c *client) restarted(t *testing.T) *client {
+	t.Helper()
+	again := *c
+	again.TrainingServiceClient = pb.NewTrainingServiceClient(servicetest.Start(t, service.New(service.Config{
+		Config:        servicetest.Platform(t, c.dbURL),
+		ReferralsAddr: c.referralsAddr, BeneficiariesAddr: c.beneficiaries.Addr, ReportingAddr: c.reporting.Addr})))
+	return &again
 }

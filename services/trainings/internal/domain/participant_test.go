@@ -114,3 +114,24 @@ func TestPersonKeys(t *testing.T) {
 		t.Fatal("ParseMatchKey took an e-mail key")
 	}
 }
+
+// TestIdentityEmailSpellings: registrations giving one address in its
+// spellings (domain in Unicode composed or decomposed, or in ASCII; any
+// case) are one professional once normalised, as a sign-in sheet's rows
+// and CreateParticipant normalise them (audit-design finding 2).
+func TestIdentityEmailSpellings(t *testing.T) {
+	var ids []Identity
+	for _, email := range []string{"marko@udruga-đakovo.čačak.hr", "Marko@Udruga-Đakovo.c\u030cac\u030cak.HR", "marko@xn--udruga-akovo-ctb.xn--aak-eqab.hr"} {
+		p := Participant{Professional: &Professional{GivenName: "Marko", FamilyName: "Marković", Email: email, Sector: "police"}}
+		p.Normalize()
+		if err := p.Validate(); err != nil {
+			t.Fatalf("%q: %v", email, err)
+		}
+		ids = append(ids, p.Professional.Identity())
+	}
+	for i := 1; i < len(ids); i++ {
+		if !ids[0].Same(ids[i]) || ids[0].OwnKey() != ids[i].OwnKey() {
+			t.Errorf("%+v and %+v are two professionals", ids[0], ids[i])
+		}
+	}
+}
