@@ -246,6 +246,26 @@ var ageBands = []struct {
 	label string
 }{{5, "0-4"}, {12, "5-11"}, {18, "12-17"}, {60, "18-59"}, {0, "60+"}}
 
+// Every count by age band takes the age one way, from the birth year
+// alone: the age a person reaches in the year of the day counted (the year
+// minus the birth year), whatever the birth date. Erasure keeps the birth
+// year and nothing finer, so a count made before and after a person's
+// erasure agrees; and a person is in one band for a whole year, in every
+// metric of a report. AgeBandInYear (Go: a band stored when a referral is
+// sent) and AgeBandSQL (counts made in SQL) are this rule, over the one
+// band table.
+
+// AgeBandInYear returns the UNHCR age band of a person born in birthYear
+// on day: the band of the age reached in day's year. "" when the birth
+// year is unknown (0) or after day's year (a recording mistake), which
+// counts as unknown.
+func AgeBandInYear(birthYear int, day date.Date) string {
+	if birthYear <= 0 {
+		return ""
+	}
+	return AgeBandOf(day.Year - birthYear)
+}
+
 // AgeBandOf returns the UNHCR age band (0-4, 5-11, 12-17, 18-59, 60+) of
 // an age in years; "" for a negative age (a birth after the day asked
 // about), which counts as unknown. AgeBandOfSQL is the same in SQL.
@@ -262,11 +282,11 @@ func AgeBandOf(age int) string {
 	return ageBands[last].label
 }
 
-// AgeBandSQL returns a SQL expression giving the UNHCR age band (0-4, 5-11,
-// 12-17, 18-59, 60+) at asOf (a SQL date expression) of a person with birth
-// date column birthDate or, failing that, birth year column birthYear.
-func AgeBandSQL(birthDate, birthYear, asOf string) string {
-	return AgeBandOfSQL(fmt.Sprintf("COALESCE(date_part('year', age(%[3]s, %[1]s))::int, date_part('year', %[3]s)::int - %[2]s)", birthDate, birthYear, asOf))
+// AgeBandSQL returns a SQL expression giving the UNHCR age band at asOf (a
+// SQL date expression) of a person with birth year birthYear (a SQL
+// integer expression): AgeBandInYear in SQL, 'unknown' where it gives "".
+func AgeBandSQL(birthYear, asOf string) string {
+	return AgeBandOfSQL(fmt.Sprintf("(date_part('year', %s)::int - %s)", asOf, birthYear))
 }
 
 // AgeBandOfSQL returns a SQL expression giving the age band of age (a SQL

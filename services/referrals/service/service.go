@@ -76,11 +76,19 @@ func New(cfg Config) platform.Service {
 			} else if n > 0 {
 				base.Log.Info("directory search keys written", slog.Int("rows", n))
 			}
-			// Revocations left pending by closed referrals are retried;
-			// referrals past their due time get their referral.overdue
-			// (SKIP LOCKED: every replica may scan).
+			// Revocations left pending by closed referrals are retried, and
+			// age bands stored by the rule before migration 00017 taken
+			// again; referrals past their due time get their
+			// referral.overdue (SKIP LOCKED: every replica may scan).
 			base.Every(ctx, cmp.Or(cfg.RevokeRetryInterval, 30*time.Second), "listing pending revocations", func(ctx context.Context) error {
 				_, err := application.RevokePending(ctx)
+				return err
+			})
+			base.Every(ctx, cmp.Or(cfg.RevokeRetryInterval, 30*time.Second), "taking stale age bands again", func(ctx context.Context) error {
+				n, err := application.RestampAgeBands(ctx)
+				if n > 0 {
+					base.Log.InfoContext(ctx, "age bands of referrals taken again by the birth-year rule", slog.Int("referrals", n))
+				}
 				return err
 			})
 			base.Every(ctx, cmp.Or(cfg.OverdueScanInterval, 15*time.Second), "emitting overdue referrals", func(ctx context.Context) error {

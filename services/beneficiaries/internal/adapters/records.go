@@ -284,7 +284,7 @@ var assistedStatus = `
 var (
 	personDims = aggregate.Dimensions{
 		"sex":                 "b.sex::text",
-		"age_band":            aggregate.AgeBandSQL("NULL::date", "b.birth_year", "$5::date"),
+		"age_band":            aggregate.AgeBandSQL("b.birth_year", "$5::date"),
 		domain.DimLegalStatus: "COALESCE(w.legal_status, c.status_then, NULLIF(b.legal_status, ''))",
 		"municipality":        "NULLIF(b.municipality, '')",
 	}

@@ -6,7 +6,6 @@ import (
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/auth"
-	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/protoenum"
@@ -90,9 +89,6 @@ func (b *BeneficiariesGRPC) View(ctx context.Context, id string) (app.Beneficiar
 		BirthYear:    int(p.GetBirthYear()),
 		LegalStatus:  protoenum.Code(p.GetLegalStatus()),
 		Municipality: p.GetMunicipality(),
-	}
-	if d, err := date.Parse(p.GetBirthDate()); err == nil && p.GetBirthDate() != "" {
-		v.BirthDate = d.Time()
 	}
 	return v, nil
 }

@@ -308,6 +308,19 @@ func (p *Postgres) PendingRevocations(ctx context.Context, limit int) ([]*domain
 	return collect(rows, err, scanReferral)
 }
 
+// StaleAgeBands implements app.Maintenance.
+func (p *Postgres) StaleAgeBands(ctx context.Context, limit int) ([]*domain.Referral, error) {
+	rows, err := p.pool.Query(ctx, `SELECT `+referralCols+` FROM referrals WHERE ben_age_band_stale ORDER BY id LIMIT $1`, limit)
+	return collect(rows, err, scanReferral)
+}
+
+// SetAgeBand implements app.Maintenance: the band only, not a change of
+// the referral (no new version).
+func (p *Postgres) SetAgeBand(ctx context.Context, referralID, band string) error {
+	_, err := p.pool.Exec(ctx, `UPDATE referrals SET ben_age_band = $2, ben_age_band_stale = false WHERE id = $1 AND ben_age_band_stale`, referralID, band)
+	return err
+}
+
 func scanEvent(row pgx.Row) (domain.Event, error) {
 	var e domain.Event
 	var from *string

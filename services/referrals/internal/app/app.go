@@ -116,6 +116,14 @@ type Maintenance interface {
 	// (SKIP LOCKED), so each referral is marked, and its event written,
 	// once.
 	MarkOverdue(ctx context.Context, now time.Time, limit int, event func(*domain.Referral) events.Event) ([]*domain.Referral, error)
+
+	// StaleAgeBands returns up to limit sent referrals whose age band was
+	// taken by the rule before migration 00017 (the exact age on the day
+	// sent, from the birth date) and may differ under today's.
+	StaleAgeBands(ctx context.Context, limit int) ([]*domain.Referral, error)
+	// SetAgeBand stores the age band of a stale referral taken again (the
+	// referral is no longer stale); nothing else of it changes.
+	SetAgeBand(ctx context.Context, referralID, band string) error
 }
 
 // Access is the state of the receiving organisation's grant to see the
@@ -139,7 +147,6 @@ type BeneficiaryView struct {
 	// Erased: the person was erased (nothing personal is left of them).
 	Erased       bool
 	Sex          string
-	BirthDate    time.Time
 	BirthYear    int
 	LegalStatus  string
 	Municipality string

@@ -295,14 +295,11 @@ func (a *App) share(ctx context.Context, r *domain.Referral, now time.Time) erro
 			"the beneficiary has no live referral_sharing consent; record one before sending")
 	}
 	r.ConsentID = consent.ID
-	ageBand := ""
-	// The age on the day it is sent, in the report time zone.
-	if age, known := domain.AgeAt(view.BirthDate, view.BirthYear, aggregate.Today(a.zone, now).Time()); known {
-		ageBand = aggregate.AgeBandOf(age)
-	}
 	r.Snapshot = domain.Snapshot{
-		Sex:          view.Sex,
-		AgeBand:      ageBand,
+		Sex: view.Sex,
+		// The age reached, from the birth year, in the year of the day
+		// it is sent (in the report time zone), as every count by age.
+		AgeBand:      aggregate.AgeBandInYear(view.BirthYear, aggregate.Today(a.zone, now)),
 		LegalStatus:  view.LegalStatus,
 		Municipality: view.Municipality,
 	}
@@ -339,6 +336,45 @@ func (a *App) revoke(ctx context.Context, r *domain.Referral) error {
 		return err
 	}
 	return a.repo.SetAccess(ctx, r.ID, AccessRevoked)
+}
+
+// RestampAgeBands takes again the age band of up to 100 referrals sent
+// before the age was taken from the birth year alone (StaleAgeBands): the
+// band of the age the person reaches, from the birth year, in the year of
+// the day the referral was sent, as the beneficiaries service gives it to
+// the sender now (an erased person keeps the birth year). A referral whose
+// person the sender can no longer read (merged away, not found) keeps its
+// band. It returns how many were taken again; the others are retried.
+func (a *App) RestampAgeBands(ctx context.Context) (int, error) {
+	rows, err := a.repo.StaleAgeBands(ctx, 100)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range rows {
+		band := r.Snapshot.AgeBand
+		actx, err := a.actor.As(ctx, r.FromOrganisationID)
+		if err != nil {
+			return n, err
+		}
+		view, err := a.beneficiaries.View(actx, r.BeneficiaryID)
+		switch k := errs.KindOf(err); {
+		case err == nil:
+			band = aggregate.AgeBandInYear(view.BirthYear, aggregate.Today(a.zone, r.SendTime))
+		case k == errs.KindNotFound, k == errs.KindPermissionDenied, k == errs.KindFailedPrecondition, k == errs.KindInvalidArgument:
+			a.log.WarnContext(ctx, "the age band of a referral sent before the birth-year rule could not be taken again; it keeps its band",
+				slog.String("referral_id", r.ID), slog.String("error", err.Error()))
+		default:
+			a.log.WarnContext(ctx, "taking a referral's age band again failed; will retry",
+				slog.String("referral_id", r.ID), slog.String("error", err.Error()))
+			continue
+		}
+		if err := a.repo.SetAgeBand(ctx, r.ID, band); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // RevokePending retries the revocations left pending by closed referrals;

@@ -82,23 +82,6 @@ type Snapshot struct {
 	Municipality string
 }
 
-// AgeAt returns the age in whole years at asOf of a person with a birth
-// date or, when that is zero, a birth year; false when neither is known.
-// (pkg/aggregate.AgeBandOf gives its band.)
-func AgeAt(birthDate time.Time, birthYear int, asOf time.Time) (int, bool) {
-	switch {
-	case !birthDate.IsZero():
-		age := asOf.Year() - birthDate.Year()
-		if asOf.Month() < birthDate.Month() || (asOf.Month() == birthDate.Month() && asOf.Day() < birthDate.Day()) {
-			age--
-		}
-		return age, true
-	case birthYear > 0:
-		return asOf.Year() - birthYear, true
-	}
-	return 0, false
-}
-
 // Etag identifies the stored version, for optimistic concurrency.
 func (r *Referral) Etag() string { return etag.Of(r.Version) }
 

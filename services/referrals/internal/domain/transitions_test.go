@@ -109,29 +109,6 @@ func TestCommandValidate(t *testing.T) {
 	}
 }
 
-func TestAgeAt(t *testing.T) {
-	asOf := time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC)
-	cases := []struct {
-		birth time.Time
-		year  int
-		age   int
-		known bool
-	}{
-		{time.Date(2022, 6, 16, 0, 0, 0, 0, time.UTC), 0, 3, true},
-		{time.Date(2021, 6, 15, 0, 0, 0, 0, time.UTC), 0, 5, true},
-		{time.Date(2008, 6, 16, 0, 0, 0, 0, time.UTC), 1990, 17, true},
-		{time.Date(2008, 6, 15, 0, 0, 0, 0, time.UTC), 0, 18, true},
-		{time.Time{}, 1960, 66, true},
-		{time.Time{}, 0, 0, false},
-		{time.Time{}, 2030, -4, true},
-	}
-	for _, c := range cases {
-		if age, known := AgeAt(c.birth, c.year, asOf); age != c.age || known != c.known {
-			t.Errorf("AgeAt(%v, %d) = %d, %v; want %d, %v", c.birth, c.year, age, known, c.age, c.known)
-		}
-	}
-}
-
 // TestStageReached: a referral reaches each stage by the transition into
 // it and stays there, whatever happens after (a cancellation, a consent's
 // end); a declined one reaches no stage after sent.
