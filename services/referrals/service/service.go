@@ -32,8 +32,8 @@ type Config struct {
 	ReportingAddr   string        `env:"REPORTING_ADDR" required:"true" help:"gRPC address (host:port) of the reporting service, asked whether an organisation may tag a record with a project"`
 	ProjectCheckTTL time.Duration `env:"PROJECT_CHECK_TTL" default:"30s" help:"how long the reporting service's answer on who may tag records with a project is reused"`
 	// How often access grants of closed referrals whose revocation failed
-	// are retried.
-	RevokeRetryInterval time.Duration `env:"REVOKE_RETRY_INTERVAL" default:"30s" help:"how often access grants whose revocation failed are retried"`
+	// are retried, and age bands stored before migration 00017 taken again.
+	RevokeRetryInterval time.Duration `env:"REVOKE_RETRY_INTERVAL" default:"30s" help:"how often access grants whose revocation failed are retried (and age bands of referrals sent before the birth-year rule taken again, 100 at a time)"`
 	// How often open referrals past their due time are looked for
 	// (referral.overdue, once per referral).
 	OverdueScanInterval time.Duration `env:"OVERDUE_SCAN_INTERVAL" default:"15s" help:"how often open referrals past their due time are looked for, to emit referral.overdue (once each)"`

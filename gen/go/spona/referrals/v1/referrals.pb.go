@@ -1010,7 +1010,8 @@ type CountReferralsRequest struct {
 	Period *v1.DateRange `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
 	// Dimensions to group by: "status", "category", "urgency", and the
 	// beneficiary's "sex", "age_band", "legal_status", "municipality" as they
-	// were when the referral was sent.
+	// were when the referral was sent (age_band: the age reached, from the
+	// birth year, in the year it was sent).
 	GroupBy []string `protobuf:"bytes,3,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
 	// When given, only referrals sent by or to these organisations.
 	OrganisationIds []string `protobuf:"bytes,4,rep,name=organisation_ids,json=organisationIds,proto3" json:"organisation_ids,omitempty"`

@@ -301,7 +301,8 @@ const (
 	Metric_METRIC_BENEFICIARIES_ASSISTED Metric = 5
 	// Referrals sent (not drafts), by the day they were sent. Dimensions: category, urgency, status,
 	// sex, age_band, legal_status, municipality (the person's, as they were
-	// when the referral was sent).
+	// when the referral was sent; age_band: the age reached, from the birth
+	// year, in the year it was sent, as for METRIC_BENEFICIARIES_ASSISTED).
 	Metric_METRIC_REFERRALS_MADE Metric = 6
 	// Referrals accepted, by the day they were accepted, also those cancelled
 	// or ended by a consent's end afterwards (a closed period's figure stays).
