@@ -3,7 +3,9 @@ package service_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
@@ -149,6 +151,50 @@ func TestStageTimesMigration(t *testing.T) {
 	if err := db.QueryRow(t.Context(), `SELECT count(*) FROM referrals.referrals r WHERE accept_time IS DISTINCT FROM
 		(SELECT min(create_time) FROM referrals.referral_events e WHERE e.referral_id = r.id AND e.to_status = 'accepted')`).Scan(&mismatched); err != nil || mismatched != 0 {
 		t.Errorf("%d referrals with an accept time other than their history's (%v)", mismatched, err)
+	}
+}
+
+// TestAgeBandMigration: age bands stored before migration 00017 (by the
+// exact age) are marked stale, all but 60+ (which cannot change), and the
+// service takes each again from the birth year the beneficiaries service
+// holds; a draft has no band to take.
+func TestAgeBandMigration(t *testing.T) {
+	s := start(t)
+	st := acceptedReferrals(t, s, 2)
+	// Born 30 years ago (birth year only): 18-59 by either rule; stored
+	// as a lower band, as the exact age could have put one whose
+	// birthday is later in the year, and one as 60+.
+	s.sql(t, `UPDATE referrals.referrals SET ben_age_band = '12-17' WHERE id = $1`, st.refs[0])
+	s.sql(t, `UPDATE referrals.referrals SET ben_age_band = '60+' WHERE id = $1`, st.refs[1])
+	db, err := pgx.Connect(t.Context(), s.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(context.Background())
+	pgtest.Undo(t, db, "referrals", migrations.FS, 17)
+	again := pb.NewReferralServiceClient(servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, s.url),
+		BeneficiariesAddr: s.proxy.addr, ReportingAddr: s.reporting.Addr, RevokeRetryInterval: 100 * time.Millisecond})))
+	want := map[string]int64{"18-59": 1, "60+": 1}
+	var got map[string]int64
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		r, err := again.CountReferrals(st.ctxA, &pb.CountReferralsRequest{ProjectId: st.project, GroupBy: []string{"age_band"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = map[string]int64{}
+		for _, g := range r.GetAggregate().GetGroups() {
+			got[g.GetLabels()["age_band"]] = g.GetCount()
+		}
+		if maps.Equal(got, want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("referrals by age band after the migration: %v, want %v", got, want)
+		}
+	}
+	var stale int
+	if err := db.QueryRow(t.Context(), `SELECT count(*) FROM referrals.referrals WHERE ben_age_band_stale`).Scan(&stale); err != nil || stale != 0 {
+		t.Errorf("%d referrals still stale (%v)", stale, err)
 	}
 }
 

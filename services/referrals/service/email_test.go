@@ -9,8 +9,10 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/standards"
+	"github.com/spona/spona/services/referrals/migrations"
 	"github.com/spona/spona/services/referrals/service"
 )
 
@@ -30,7 +32,7 @@ func TestASCIIEmailsMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The rows as the directory stored them before, with migration 00016
-	// not applied.
+	// (and those after it) not applied.
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, s.url)
 	if err != nil {
@@ -41,12 +43,12 @@ func TestASCIIEmailsMigration(t *testing.T) {
 		`UPDATE referrals.organisations SET email = 'info@crveni-krst-šabac.rs'`,
 		`UPDATE referrals.services SET email = 'pomoc@udruga-đakovo.hr', contacts =
 			'[{"name": "Dežurni", "email": "dezurni@udruga-đakovo.hr", "phone": "+385 31 000 000"}, {"name": "Đurđa", "email": "đurđa@udruga-đakovo.hr"}]'`,
-		`DELETE FROM referrals.goose_db_version WHERE version_id = 16`,
 	} {
 		if _, err := conn.Exec(ctx, stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
 		}
 	}
+	pgtest.Undo(t, conn, "referrals", migrations.FS, 16)
 	again := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, s.url),
 		BeneficiariesAddr: s.proxy.addr, ReportingAddr: s.reporting.Addr}))
 	dir := pb.NewDirectoryServiceClient(again)
