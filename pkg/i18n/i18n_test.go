@@ -3,7 +3,9 @@ package i18n
 import (
 	"testing"
 
+	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/translit"
+	"github.com/spona/spona/pkg/validate"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -115,5 +117,24 @@ func TestLocalize(t *testing.T) {
 	}
 	if m := Localize(status.New(codes.DataLoss, "x"), "xx").Details()[0].(*errdetails.LocalizedMessage); m.GetLocale() != "en" || m.GetMessage() != byCode[codes.Internal]["en"] {
 		t.Errorf("unknown code/language: %v", m)
+	}
+}
+
+// TestEmailViolationsLocalized: the two refusals of the one e-mail rule
+// (pkg/validate.Email) have texts of their own in every language.
+func TestEmailViolationsLocalized(t *testing.T) {
+	var v errs.Violations
+	validate.Email(&v, "a", "not an address")
+	validate.Email(&v, "b", "đurđa@example.org")
+	if len(v) != 2 {
+		t.Fatalf("violations: %v", v)
+	}
+	for _, x := range v {
+		for _, lang := range Languages {
+			got := violation(x.Description, lang)
+			if got == "" || got == invalidValue[lang] {
+				t.Errorf("%q in %s: %q", x.Description, lang, got)
+			}
+		}
 	}
 }

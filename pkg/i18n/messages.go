@@ -394,6 +394,19 @@ var violations = []violationText{
 		"sr-Cyrl": "Мора имати од 1 до 255 ASCII знакова који се могу исписати.",
 		"bs":      "Mora imati od 1 do 255 ASCII znakova koji se mogu ispisati.", "hr": "Mora imati od 1 do 255 ASCII znakova koji se mogu ispisati.",
 	}},
+	// pkg/validate.Email's two refusals (every service's e-mail fields).
+	{regexp.MustCompile(`^must be an e-mail address`), text{
+		"en": "Must be an e-mail address such as name@example.org.", "sr-Latn": "Mora biti adresa e-pošte, npr. ime@example.org.",
+		"sr-Cyrl": "Мора бити адреса е-поште, нпр. ime@example.org.",
+		"bs":      "Mora biti adresa e-pošte, npr. ime@example.org.", "hr": "Mora biti adresa e-pošte, npr. ime@example.org.",
+	}},
+	{regexp.MustCompile(`^the part before @ must be ASCII`), text{
+		"en":      "The part before @ must be ASCII (letters a-z, digits and . _ - +); give an address such as djurdja@….",
+		"sr-Latn": "Deo pre @ mora biti u ASCII-ju (slova a-z, cifre i . _ - +); navedite adresu kao djurdja@….",
+		"sr-Cyrl": "Део пре @ мора бити у ASCII-ју (слова a-z, цифре и . _ - +); наведите адресу као djurdja@….",
+		"bs":      "Dio prije @ mora biti u ASCII-ju (slova a-z, cifre i . _ - +); navedite adresu kao djurdja@….",
+		"hr":      "Dio prije @ mora biti u ASCII-u (slova a-z, znamenke i . _ - +); navedite adresu poput djurdja@….",
+	}},
 	{regexp.MustCompile(`^must be valid UTF-8`), text{
 		"en": "Must be valid UTF-8.", "sr-Latn": "Mora biti ispravan UTF-8.", "sr-Cyrl": "Мора бити исправан UTF-8.",
 		"bs": "Mora biti ispravan UTF-8.", "hr": "Mora biti ispravan UTF-8.",
