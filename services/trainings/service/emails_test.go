@@ -9,8 +9,10 @@ import (
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/statustest"
+	"github.com/spona/spona/services/trainings/migrations"
 	"google.golang.org/grpc/codes"
 )
 
@@ -118,9 +120,8 @@ func TestNormalEmailsMigration(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := conn.Exec(t.Context(), `DELETE FROM trainings.goose_db_version WHERE version_id = 10`); err != nil {
-		t.Fatal(err)
-	}
+	// Migration 00010 (and those after it) not applied.
+	pgtest.Undo(t, conn, "trainings", migrations.FS, 10)
 	if n := c.registered(t, orgA, project); n != 3 {
 		t.Fatalf("%d registered as stored before, want 3 (one address in three spellings)", n)
 	}
