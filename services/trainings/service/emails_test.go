@@ -8,9 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
-	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/pgtest"
-	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/statustest"
 	"github.com/spona/spona/services/trainings/migrations"
 	"google.golang.org/grpc/codes"
@@ -26,6 +24,11 @@ const (
 	emailASCII   = "marko@xn--udruga-akovo-ctb.xn--aak-eqab.hr"
 )
 
+// marko is Marko Marković of PU Kikinda with email.
+func marko(email string) *pb.Participant {
+	return professional("Marko", "Marković", email, "PU Kikinda", pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_MALE)
+}
+
 // TestProfessionalEmailForms: one professional registered with one e-mail
 // address written in its forms (audit-design finding 2: counted twice) is
 // one professional: counted once across organisers, one record of an
@@ -33,17 +36,9 @@ const (
 // before @ is not ASCII is refused with a field violation, as the
 // directory refuses it.
 func TestProfessionalEmailForms(t *testing.T) {
-	c := start(t)
-	a, b := ids.New(), ids.New()
-	orgA, orgB := servicetest.As(t, a), servicetest.As(t, b)
-	project := c.project(t, orgA, b)
-	mk := func(ctx context.Context, day string) string {
-		return event(t, c, ctx, &pb.TrainingEvent{ProjectId: project, Type: pb.EventType_EVENT_TYPE_SEMINAR, Title: "S", StartDate: day}).GetId()
-	}
-	a1, b1, b2 := mk(orgA, "2019-03-01"), mk(orgB, "2019-06-01"), mk(orgB, "2019-07-01")
-	marko := func(email string) *pb.Participant {
-		return professional("Marko", "Marković", email, "PU Kikinda", pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_MALE)
-	}
+	o := startOrganisers(t)
+	c, orgA, orgB, project := o.client, o.orgA, o.orgB, o.project
+	a1, b1, b2 := o.seminarOn(t, orgA, "2019-03-01"), o.seminarOn(t, orgB, "2019-06-01"), o.seminarOn(t, orgB, "2019-07-01")
 	pa := register(t, c, orgA, a1, marko(emailUnicode))
 	pb1 := register(t, c, orgB, b1, marko(emailASCII))
 	pb2 := register(t, c, orgB, b2, marko(emailNFD))
@@ -72,12 +67,10 @@ func TestProfessionalEmailForms(t *testing.T) {
 // become one record with one participation per event (attendance present
 // where either was present).
 func TestNormalEmailsMigration(t *testing.T) {
-	c := start(t)
-	a, b := ids.New(), ids.New()
-	orgA, orgB := servicetest.As(t, a), servicetest.As(t, b)
-	project := c.project(t, orgA, b)
+	o := startOrganisers(t)
+	c, a, b, orgA, orgB, project := o.client, o.a, o.b, o.orgA, o.orgB, o.project
 	mk := func(ctx context.Context, day string) (string, string) {
-		e := event(t, c, ctx, &pb.TrainingEvent{ProjectId: project, Type: pb.EventType_EVENT_TYPE_SEMINAR, Title: "S", StartDate: day}).GetId()
+		e := o.seminarOn(t, ctx, day)
 		s, err := c.CreateSession(ctx, &pb.CreateSessionRequest{EventId: e, Session: &pb.Session{Date: day}})
 		if err != nil {
 			t.Fatal(err)
@@ -87,9 +80,6 @@ func TestNormalEmailsMigration(t *testing.T) {
 	a1, a1s := mk(orgA, "2019-03-01")
 	a2, a2s := mk(orgA, "2019-04-01")
 	b1, _ := mk(orgB, "2019-06-01")
-	marko := func(email string) *pb.Participant {
-		return professional("Marko", "Marković", email, "PU Kikinda", pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_MALE)
-	}
 	attend := func(eventID, session string, p *pb.Participant, present bool) {
 		if _, err := c.RecordAttendance(orgA, &pb.RecordAttendanceRequest{EventId: eventID, SessionId: session,
 			Marks: []*pb.AttendanceMark{{ParticipantId: p.GetId(), Present: present}}}); err != nil {

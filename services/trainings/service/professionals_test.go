@@ -14,6 +14,30 @@ import (
 	"github.com/spona/spona/services/trainings/service"
 )
 
+// organisers is the service with two organisers, a and b, of one project
+// (a implements it, b is a partner).
+type organisers struct {
+	*client
+	a, b       string
+	orgA, orgB context.Context
+	project    string
+}
+
+func startOrganisers(t *testing.T) organisers {
+	t.Helper()
+	o := organisers{client: start(t), a: ids.New(), b: ids.New()}
+	o.orgA, o.orgB = servicetest.As(t, o.a), servicetest.As(t, o.b)
+	o.project = o.client.project(t, o.orgA, o.b)
+	return o
+}
+
+// seminarOn creates a seminar of the project on day, organised by the
+// organisation of ctx, and returns its id.
+func (o organisers) seminarOn(t *testing.T, ctx context.Context, day string) string {
+	t.Helper()
+	return event(t, o.client, ctx, &pb.TrainingEvent{ProjectId: o.project, Type: pb.EventType_EVENT_TYPE_SEMINAR, Title: "S", StartDate: day}).GetId()
+}
+
 // registered counts the professionals registered at the project's events.
 func (c *client) registered(t *testing.T, ctx context.Context, project string) int64 {
 	t.Helper()
@@ -29,14 +53,9 @@ func (c *client) registered(t *testing.T, ctx context.Context, project string) i
 // at one event and without one at another (one organiser or two) is
 // counted once; two e-mails are two persons (audit finding: counted twice).
 func TestProfessionalCountedOnce(t *testing.T) {
-	c := start(t)
-	a, b := ids.New(), ids.New()
-	orgA, orgB := servicetest.As(t, a), servicetest.As(t, b)
-	project := c.project(t, orgA, b)
-	mk := func(ctx context.Context, day string) string {
-		return event(t, c, ctx, &pb.TrainingEvent{ProjectId: project, Type: pb.EventType_EVENT_TYPE_SEMINAR, Title: "S", StartDate: day}).GetId()
-	}
-	a1, a2, b1 := mk(orgA, "2019-03-01"), mk(orgA, "2019-05-01"), mk(orgB, "2019-06-01")
+	o := startOrganisers(t)
+	c, orgA, orgB, project := o.client, o.orgA, o.orgB, o.project
+	a1, a2, b1 := o.seminarOn(t, orgA, "2019-03-01"), o.seminarOn(t, orgA, "2019-05-01"), o.seminarOn(t, orgB, "2019-06-01")
 	person := func(given, email string) *pb.Participant {
 		return professional(given, "Marković", email, "PU Kikinda", pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_MALE)
 	}
