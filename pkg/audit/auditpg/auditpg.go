@@ -10,15 +10,14 @@
 //	    audit_purposes only), resource text, purpose_id uuid)
 //	audit_purposes (id uuid: the call's id, purpose text, organisation_id
 //	    uuid: the organisation whose call declared it, folded text: the
-//	    purpose folded by pkg/translit's Fold, which Naming matches)
-//
-// and the schema's translit_fold(text), Fold in SQL, which folds what
-// Naming looks for (and the purposes stored before folded was).
+//	    purpose folded by pkg/translit's Fold, which NamedSQL matches)
 package auditpg
 
 import (
 	"context"
 	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/audit"
@@ -48,53 +47,83 @@ func Insert(name, sel, purpose, call string) string {
 
 // Naming is a person as a purpose may name her, for an erasure to find
 // the purposes of calls that did not read her (a search before she was
-// registered stores its purpose with the others it found): each field is
-// an SQL text[] expression of values as stored.
+// registered stores its purpose with the others it found): her values as
+// stored, folded here (pkg/translit's Fold, as the purposes' folded text
+// was), so that the database only compares, whatever its locale. Only
+// what names one person is looked for, since a purpose blanked by mistake
+// is lost for good:
+//   - a name of two words or more (given and family name, in either
+//     order; a name in another script), as whole words: "Ana Kovač" is
+//     not found in "Ivana Kovačević", and a name of one word alone (a
+//     given name without a family name: Ali, Nada, Vera, which are also
+//     everyday words) is not looked for;
+//   - a document number of at least MinNumber characters, whatever the
+//     case, white space and punctuation ("PX 7Q4-K9M2");
+//   - a phone of at least MinPhoneDigits digits, by its last
+//     MinPhoneDigits (with or without the country code, any separators);
+//   - an e-mail address whole, whatever its case ("ana.kovac@x.org" is
+//     not found in "ivana.kovac@x.org").
 type Naming struct {
-	// Organisations (uuid[]) whose calls' purposes are looked at.
-	Organisations string
-	// Names: each a name as written (given and family name, in either
-	// order; a name in another script), found in the purpose when it
-	// contains them folded (translit_fold), as a word when the name is
-	// one word (Ana, not in "analiza").
-	Names string
-	// Numbers: document numbers, found whatever the case, white space and
-	// punctuation.
-	Numbers string
-	// Phones: found by their last 8 digits (all when fewer), so a number
-	// written with or without the country code, or with other
-	// separators, is found.
-	Phones string
-	// Emails: found whatever their case.
-	Emails string
+	Names, Numbers, Phones, Emails []string
 }
 
-// SQL selects the ids of the stored purposes, not blank, of the calls of
-// the organisations that name the person. It reads every such purpose of
-// the organisations (by their index), and matches its folded text: the
-// names as they are, the numbers, phones and e-mails without its spaces
-// (folded too, so that "PX 7Q4-K9M2", "064/777-1234" and an e-mail in
-// capitals are found).
-func (n Naming) SQL() string {
-	return `SELECT p.id FROM audit_purposes p, (SELECT
-			ARRAY(SELECT DISTINCT ` + likeAny(`CASE WHEN strpos(f, ' ') = 0 THEN ' ' || f || ' ' ELSE f END`) + `
-				FROM unnest(` + n.Names + `) x, translit_fold(x) f WHERE f <> '') AS names,
-			ARRAY(SELECT DISTINCT ` + likeAny(`f`) + ` FROM (
-				SELECT ` + unspaced(`translit_fold(x)`) + ` FROM unnest(` + n.Numbers + `) x
-				UNION ALL SELECT right(regexp_replace(x, '[^0-9]+', '', 'g'), 8) FROM unnest(` + n.Phones + `) x
-				UNION ALL SELECT ` + unspaced(`translit_fold(x)`) + ` FROM unnest(` + n.Emails + `) x) t(f) WHERE f <> '') AS unspaced) n,
-		LATERAL (SELECT COALESCE(p.folded, translit_fold(p.purpose)) AS f) f
-		WHERE p.organisation_id = ANY (` + n.Organisations + `) AND p.purpose <> ''
-			AND (' ' || f.f || ' ' LIKE ANY (n.names) OR ` + unspaced("f.f") + ` LIKE ANY (n.unspaced))`
+const (
+	// MinNumber is how many characters (folded, without spaces) a
+	// document number needs to be looked for.
+	MinNumber = 6
+	// MinPhoneDigits is how many digits a phone needs to be looked for,
+	// and how many of its last digits are.
+	MinPhoneDigits = 8
+)
+
+// Patterns returns the LIKE patterns NamedSQL matches: words, on the
+// folded purpose padded with a space either side, and unspaced, on the
+// folded purpose without its spaces. Both are empty when n has nothing
+// specific enough to look for.
+func (n Naming) Patterns() (words, unspaced []string) {
+	for _, s := range slices.Concat(n.Names, n.Emails) {
+		// A name of one word folds without a space; an e-mail address
+		// has at least two words (its @).
+		if f := translit.Fold(s); strings.Contains(f, " ") {
+			words = append(words, "% "+likeEscape(f)+" %")
+		}
+	}
+	for _, s := range n.Numbers {
+		if f := strings.ReplaceAll(translit.Fold(s), " ", ""); utf8.RuneCountInString(f) >= MinNumber {
+			unspaced = append(unspaced, "%"+likeEscape(f)+"%")
+		}
+	}
+	for _, s := range n.Phones {
+		digits := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, s)
+		if len(digits) >= MinPhoneDigits {
+			unspaced = append(unspaced, "%"+digits[len(digits)-MinPhoneDigits:]+"%")
+		}
+	}
+	slices.Sort(words)
+	slices.Sort(unspaced)
+	return slices.Compact(words), slices.Compact(unspaced)
 }
 
-// likeAny is a LIKE pattern matching any text containing the text x (SQL).
-func likeAny(x string) string {
-	return `'%' || replace(replace(replace(` + x + `, '\', '\\'), '%', '\%'), '_', '\_') || '%'`
+// NamedSQL selects the ids of the stored purposes, not blank, of the calls
+// of the organisations orgs (an SQL uuid[] expression) whose folded text
+// matches one of the patterns words or unspaced (SQL text[] expressions of
+// Naming.Patterns). It reads every such purpose of the organisations (by
+// their index) and compares its folded text; it folds nothing.
+func NamedSQL(orgs, words, unspaced string) string {
+	return `SELECT p.id FROM audit_purposes p
+		WHERE p.organisation_id = ANY (` + orgs + `) AND p.purpose <> ''
+			AND (' ' || p.folded || ' ' LIKE ANY (` + words + `) OR replace(p.folded, ' ', '') LIKE ANY (` + unspaced + `))`
 }
 
-// unspaced is the folded text x (SQL) without its spaces.
-func unspaced(x string) string { return `replace(` + x + `, ' ', '')` }
+// likeEscape escapes LIKE's special characters in s.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
 
 // PurposeArg is the argument for Insert's purpose: the purpose and its
 // folded text.

@@ -83,8 +83,10 @@ func ServerURL(t testing.TB) string {
 }
 
 // NewDatabase creates an empty database for the test, dropped when it ends,
-// and returns its URL.
-func NewDatabase(t testing.TB) string {
+// and returns its URL. options are CREATE DATABASE's, as SQL: "TEMPLATE
+// template0 LC_CTYPE 'C'" makes one whose lower() changes ASCII letters
+// only, as CloudNativePG's default locale does.
+func NewDatabase(t testing.TB, options ...string) string {
 	t.Helper()
 	admin := ServerURL(t)
 	b := make([]byte, 6)
@@ -97,7 +99,7 @@ func NewDatabase(t testing.TB) string {
 		t.Fatalf("pgtest: connect: %v", err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	if _, err := conn.Exec(ctx, strings.Join(append([]string{"CREATE DATABASE", name}, options...), " ")); err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
 	t.Cleanup(func() {

@@ -18,4 +18,5 @@ var files embed.FS
 var FS = db.Migrations{FS: files, Audit: []string{"audit_events", "audit_purposes", "audit_events_forget_purposes(uuid[], uuid[], uuid[])"},
 	Go: []*goose.Migration{
 		goose.NewGoMigration(22, &goose.GoFunc{RunTx: NormalEmails}, &goose.GoFunc{}),
+		goose.NewGoMigration(23, &goose.GoFunc{RunTx: FoldPurposes}, &goose.GoFunc{}),
 	}}

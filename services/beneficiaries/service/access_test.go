@@ -48,8 +48,10 @@ func (r *reporting) project(t *testing.T, ctx context.Context, partners ...strin
 	return projecttest.Create(t, conn, ctx, partners, nil)
 }
 
-func startAll(t *testing.T) clients {
-	dbURL := pgtest.NewDatabase(t)
+func startAll(t *testing.T) clients { return startOn(t, pgtest.NewDatabase(t)) }
+
+// startOn is startAll on the database dbURL.
+func startOn(t *testing.T, dbURL string) clients {
 	rep := &reporting{svc: servicetest.Defer(t), dbURL: dbURL}
 	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, dbURL), ReportingAddr: rep.svc.Addr,
 		ConsentExpiryInterval: 100 * time.Millisecond, ReferralsAddr: noDirectory}))

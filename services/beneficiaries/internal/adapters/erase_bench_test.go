@@ -2,6 +2,7 @@ package adapters_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"regexp"
 	"strconv"
@@ -28,9 +29,11 @@ import (
 // read the person); erasing again repeats the same work (the statements
 // are idempotent). erase_before is the one statement with the audit
 // erasure from before purposes were stored once per call (it blanked the
-// person's own records only). naming and not_naming are the one statement
-// with and without the purposes of her organisation's calls that name her
-// (every purpose of those calls read and folded), each rolled back.
+// person's own records only). naming is Erase (her names, numbers, phone
+// and e-mail read and folded, then the one statement with the purposes of
+// her organisation's calls that name her: every purpose of those calls
+// read and compared), not_naming the one statement without them, each
+// rolled back.
 func BenchmarkErase(b *testing.B) {
 	calls := 10_000
 	if v := os.Getenv("ERASE_BENCH_CALLS"); v != "" {
@@ -106,8 +109,12 @@ func BenchmarkErase(b *testing.B) {
 	if before == adapters.EraseSQLNotNaming {
 		b.Fatal("no audit erasure in EraseSQL")
 	}
-	args := []any{[]string{p.ID}, time.Now()}
-	statement := func(sql string) func(b *testing.B) {
+	words, unspaced, err := adapters.ErasePatterns(ctx, pool, []string{p.ID})
+	if err != nil || len(words) == 0 || len(unspaced) == 0 {
+		b.Fatalf("patterns %q %q: %v", words, unspaced, err)
+	}
+	args := []any{[]string{p.ID}, time.Now(), words, unspaced}
+	statement := func(sql string, args ...any) func(b *testing.B) {
 		return func(b *testing.B) {
 			for b.Loop() {
 				if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
@@ -119,26 +126,39 @@ func BenchmarkErase(b *testing.B) {
 			}
 		}
 	}
-	oneStatement, eraseBefore := statement(adapters.EraseSQL), statement(before)
+	oneStatement, eraseBefore := statement(adapters.EraseSQL, args...), statement(before, args[:2]...)
 	// The erasure with and without the purposes naming the person, rolled
 	// back: each time the person is there to be looked for in every
-	// purpose of her organisation's calls.
-	rolledBack := func(sql string) func(b *testing.B) {
-		return func(b *testing.B) {
-			for b.Loop() {
-				tx, err := pool.Begin(ctx)
-				if err != nil {
-					b.Fatal(err)
+	// purpose of her organisation's calls. naming is the repository's
+	// Erase (her names, numbers, phone and e-mail read and folded, then
+	// the statement), not_naming the statement without them.
+	errRollBack := errors.New("rolled back")
+	naming := func(b *testing.B) {
+		repo, person := adapters.NewPostgres(pool), &domain.Beneficiary{ID: p.ID, EraseTime: time.Now()}
+		for b.Loop() {
+			if err := repo.InTx(ctx, func(r app.Repository) error {
+				if _, err := r.Erase(ctx, person, nil); err != nil {
+					return err
 				}
-				_, err = tx.Exec(ctx, sql, args...)
-				_ = tx.Rollback(ctx)
-				if err != nil {
-					b.Fatal(err)
-				}
+				return errRollBack
+			}); !errors.Is(err, errRollBack) {
+				b.Fatal(err)
 			}
 		}
 	}
-	naming, notNaming := rolledBack(adapters.EraseSQL), rolledBack(adapters.EraseSQLNotNaming)
+	notNaming := func(b *testing.B) {
+		for b.Loop() {
+			tx, err := pool.Begin(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, err = tx.Exec(ctx, adapters.EraseSQLNotNaming, args[:2]...)
+			_ = tx.Rollback(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 	statementEach := func(b *testing.B) {
 		for b.Loop() {
 			if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {

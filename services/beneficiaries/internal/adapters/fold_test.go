@@ -9,13 +9,17 @@ import (
 	"github.com/spona/spona/pkg/translit"
 )
 
-// TestTranslitFoldAsFold: the schema's translit_fold (erasure matches
-// audit purposes with it) folds as pkg/translit's Fold (name keys) does,
-// under the database's collation and under "C" (whose lower() changes
-// ASCII letters only): over names in every script the service meets and
-// random text of Serbian, Russian, Ukrainian and Macedonian Cyrillic,
+// TestTranslitFoldAsFold: the schema's translit_fold (migration 00021
+// folded the purposes stored before with it) folds as pkg/translit's Fold
+// (name keys, stored purposes, the names erasure looks for) does, under
+// the test cluster's locale: over names in every script the service meets
+// and random text of Serbian, Russian, Ukrainian and Macedonian Cyrillic,
 // Latin letters with diacritics, Arabic with its vowel marks and
-// punctuation, typographic punctuation, symbols and emoji.
+// punctuation, typographic punctuation, symbols and emoji. In a database
+// whose LC_CTYPE is C it does not (capitals outside the letters it maps
+// itself stay), which is why migration 00023 folds those purposes again
+// in Go (service's TestErasureNamingUnderCTypeC); an argument COLLATE "C"
+// does not show it.
 func TestTranslitFoldAsFold(t *testing.T) {
 	pool := schema(t)
 	corpus := []string{
@@ -43,24 +47,22 @@ func TestTranslitFoldAsFold(t *testing.T) {
 		}
 		corpus = append(corpus, b.String())
 	}
-	for _, collation := range []string{"", ` COLLATE "C"`} {
-		rows, err := pool.Query(context.Background(), `SELECT s, translit_fold(s`+collation+`) FROM unnest($1::text[]) s`, corpus)
-		if err != nil {
+	rows, err := pool.Query(context.Background(), `SELECT s, translit_fold(s) FROM unnest($1::text[]) s`, corpus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s, got string
+	bad := 0
+	for rows.Next() {
+		if err := rows.Scan(&s, &got); err != nil {
 			t.Fatal(err)
 		}
-		var s, got string
-		bad := 0
-		for rows.Next() {
-			if err := rows.Scan(&s, &got); err != nil {
-				t.Fatal(err)
-			}
-			if want := translit.Fold(s); got != want && bad < 20 {
-				bad++
-				t.Errorf("translit_fold(%q%s) = %q, Fold: %q", s, collation, got, want)
-			}
+		if want := translit.Fold(s); got != want && bad < 20 {
+			bad++
+			t.Errorf("translit_fold(%q) = %q, Fold: %q", s, got, want)
 		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -555,25 +555,22 @@ func (p *Postgres) GrantHolders(ctx context.Context, beneficiaryIDs []string) ([
 // were them or refused a row that may name them the rows (the cell texts
 // their problems quote) and the declared purpose.
 // What reports count stays: sex, birth year, legal status,
-// municipality, country, dates and codes. Two round trips: a read of the
-// persons' e-mail addresses with an internationalised domain (a purpose
-// may give their Unicode spelling), then one statement (eraseSQL); it
-// returns the households whose reference it blanked.
+// municipality, country, dates and codes. Two round trips: the persons'
+// names, numbers, phones and e-mails read (their rows are locked) and
+// folded here, so that the database compares purposes with them folded
+// as the purposes were, whatever its locale; then one statement
+// (eraseSQL). It returns the households whose reference it blanked.
 func (p *Postgres) Erase(ctx context.Context, b *domain.Beneficiary, merged []string) (households []string, err error) {
-	persons := append([]string{b.ID}, merged...)
-	rows, err := p.q.Query(ctx, `SELECT email FROM beneficiaries WHERE id = ANY ($1::uuid[]) AND email LIKE '%xn--%'`, persons)
+	ids := append([]string{b.ID}, merged...)
+	n, err := p.namingOf(ctx, ids)
 	if err != nil {
-		return nil, db.Error(err)
+		return nil, err
 	}
-	emails, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, db.Error(err)
+	sql, args := eraseSQLNotNaming, []any{ids, b.EraseTime}
+	if words, unspaced := n.Patterns(); len(words)+len(unspaced) > 0 {
+		sql, args = eraseSQL, append(args, words, unspaced)
 	}
-	spellings := []string{}
-	for _, e := range emails {
-		spellings = append(spellings, validate.EmailSpellings(e)[1:]...)
-	}
-	err = p.q.QueryRow(ctx, eraseSQL, persons, b.EraseTime, spellings).Scan(nil, &households)
+	err = p.q.QueryRow(ctx, sql, args...).Scan(nil, &households)
 	return households, db.Error(err)
 }
 
@@ -626,31 +623,42 @@ var refusedMayBe = fmt.Sprintf(`r.name_key %% p.name_key AND (SELECT
 	domain.WeightName, domain.WeightBirth, domain.WeightNationality, domain.MinDuplicateScore,
 	scoreSQL("r", "p.name_key", "NULL::date", "p.birth_year", "''"))
 
-// namingOf is the persons $1 as a purpose may name them (their names in
-// either order, original-script name, document numbers, phone and
-// e-mail), for the calls of their organisations; spellings (SQL text[])
-// are other spellings of their e-mail addresses (validate.EmailSpellings:
-// a domain stored in ASCII, as written in Unicode).
-func namingOf(spellings string) auditpg.Naming {
-	return auditpg.Naming{
-		Organisations: `ARRAY(SELECT organisation_id FROM beneficiaries WHERE id = ANY ($1::uuid[]))`,
-		Names: `ARRAY(SELECT n FROM beneficiaries b, unnest(ARRAY[b.given_name || ' ' || b.family_name,
-		b.family_name || ' ' || b.given_name, b.original_script_name]) n WHERE b.id = ANY ($1::uuid[]))`,
-		Numbers: `ARRAY(SELECT number FROM identity_documents WHERE beneficiary_id = ANY ($1::uuid[]))`,
-		Phones:  `ARRAY(SELECT phone FROM beneficiaries WHERE id = ANY ($1::uuid[]))`,
-		Emails:  `ARRAY(SELECT email FROM beneficiaries WHERE id = ANY ($1::uuid[])) || ` + spellings,
+// namingSQL reads the persons $1 as a purpose may name them (their names
+// in either order, original-script name, document numbers, phone and
+// e-mail), for Erase to fold (auditpg.Naming, with the other spellings of
+// an e-mail address: validate.EmailSpellings, a domain stored in ASCII as
+// written in Unicode).
+const namingSQL = `SELECT ARRAY[b.given_name || ' ' || b.family_name, b.family_name || ' ' || b.given_name, b.original_script_name],
+		ARRAY(SELECT number FROM identity_documents WHERE beneficiary_id = b.id), b.phone, b.email
+	FROM beneficiaries b WHERE b.id = ANY ($1::uuid[])`
+
+// namingOf reads the persons ids as a purpose may name them.
+func (p *Postgres) namingOf(ctx context.Context, ids []string) (auditpg.Naming, error) {
+	var n auditpg.Naming
+	rows, err := p.q.Query(ctx, namingSQL, ids)
+	if err != nil {
+		return n, db.Error(err)
 	}
+	var names, numbers []string
+	var phone, email string
+	_, err = pgx.ForEachRow(rows, []any{&names, &numbers, &phone, &email}, func() error {
+		n.Names, n.Numbers = append(n.Names, names...), append(n.Numbers, numbers...)
+		n.Phones, n.Emails = append(n.Phones, phone), append(n.Emails, validate.EmailSpellings(email)...)
+		return nil
+	})
+	return n, db.Error(err)
 }
 
-// eraseSQL is the erasure as one statement ($3: the other spellings of the
-// persons' e-mail addresses): eraseParts as data-modifying WITH queries,
-// and the purposes declared in the audit log blanked by the function that
-// may (the service's role may not update the log): those of every call
-// that read or changed one of the persons, of the imports whose purpose
-// the last part blanked, and of their organisations' calls whose purpose
-// names them (namingOf: a call before they were registered read others
-// only).
-var eraseSQL = eraseStatement(namingOf("$3::text[]").SQL())
+// eraseSQL is the erasure as one statement: eraseParts as data-modifying
+// WITH queries, and the purposes declared in the audit log blanked by the
+// function that may (the service's role may not update the log): those of
+// every call that read or changed one of the persons, of the imports whose
+// purpose the last part blanked, and of their organisations' calls whose
+// purpose names them ($3 and $4: auditpg.Naming's patterns; a call before
+// they were registered read others only). eraseSQLNotNaming is it
+// without the last, for persons with nothing specific enough to look for.
+var eraseSQL, eraseSQLNotNaming = eraseStatement(auditpg.NamedSQL(
+	`ARRAY(SELECT organisation_id FROM beneficiaries WHERE id = ANY ($1::uuid[]))`, "$3::text[]", "$4::text[]")), eraseStatement("")
 
 // eraseStatement is eraseSQL with the purposes named selects (a SELECT of
 // purpose ids, or "" for none) blanked too.
