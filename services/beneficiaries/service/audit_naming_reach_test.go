@@ -99,7 +99,7 @@ func TestErasureNamingUnderCTypeC(t *testing.T) {
 	before := "is Elnur Əliyev already registered?"
 	readWith(t, c, ctx, other, before)
 	// The purposes stored so far lose their folded text, and the
-	// upgrade folds them (00021 in SQL, then 00022).
+	// upgrade folds them (00021 in SQL, then 00023).
 	pgtest.Undo(t, db, "beneficiaries", migrations.FS, 21)
 	c2 := restarted(t, c)
 	kept := "is Latin Eliyev's brother Ali registered?"
