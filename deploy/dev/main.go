@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -136,6 +137,13 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	org, err := organisationOf(ctx, stack.URL(), adminKey, key)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(data, "dev-organisation-id"), []byte(org+"\n"), 0o600); err != nil {
+		return err
+	}
 	fmt.Printf(`
 Spona is running.
 
@@ -143,13 +151,16 @@ Spona is running.
   OpenAPI         %[1]s/openapi.json
   Webhooks        POST %[1]s/v1/webhooks (http:// and loopback targets allowed in development)
   API key         %[2]s      (organisation "Spona Development NGO", all partner scopes)
+  organisation    %[4]s      (its id, as in the README's $ORG_A)
   admin key       %[3]s      (platform administrator: /v1/apiKeys, organisations :verify)
 
   curl -s -H "Authorization: Bearer %[2]s" %[1]s/v1/beneficiaries
   curl -s -H "Authorization: Bearer $(cat .data/dev-admin-key)" %[1]s/v1/apiKeys
 
-Press Ctrl-C to stop. Data is kept in .data/ between runs.
-`, stack.URL(), key, adminKey)
+The keys and the organisation id are in .data/dev-api-key, .data/dev-admin-key
+and .data/dev-organisation-id. Press Ctrl-C to stop. Data is kept in .data/
+between runs.
+`, stack.URL(), key, adminKey, org)
 	<-ctx.Done()
 	fmt.Println()
 	return nil
@@ -178,6 +189,36 @@ func keyWorks(ctx context.Context, base, path string) bool {
 	}
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
+}
+
+// organisationOf returns the organisation of key, as the administrator's
+// key list gives it (each key's public prefix starts its secret).
+func organisationOf(ctx context.Context, base, adminKey, key string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/apiKeys?page_size=1000", nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+adminKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Keys []struct {
+			Prefix         string `json:"prefix"`
+			OrganisationID string `json:"organisation_id"`
+		} `json:"api_keys"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil || resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("listing the API keys: HTTP %d: %v", resp.StatusCode, err)
+	}
+	for _, k := range list.Keys {
+		if k.Prefix != "" && strings.HasPrefix(key, k.Prefix) {
+			return k.OrganisationID, nil
+		}
+	}
+	return "", errors.New("the development key is not in the administrator's key list")
 }
 
 func ensureDatabase(ctx context.Context, adminURL, name string) error {

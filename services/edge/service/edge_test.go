@@ -266,6 +266,17 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 	if !r.IsStatus() {
 		t.Errorf("body: %s", r.Raw)
 	}
+	// A verb the path lacks is 405 whatever the body's content type: curl
+	// -d sends a form, which grpc-gateway would otherwise run as the
+	// path's GET (refused as a route not open: 403, "your key is not
+	// allowed").
+	id := c.Do(t, "POST", "/v1/beneficiaries", `{"given_name": "Amina"}`).Must(t, 200).Str("id")
+	for _, typ := range []string{"application/json", "application/x-www-form-urlencoded"} {
+		r := c.Do(t, "POST", "/v1/beneficiaries/"+id, `{}`, "Content-Type", typ)
+		if r.Status != http.StatusMethodNotAllowed || !r.IsStatus() {
+			t.Errorf("POST %s on a path with no POST: %d %s, want 405", typ, r.Status, r.Raw)
+		}
+	}
 	_ = fmt.Sprint()
 }
 

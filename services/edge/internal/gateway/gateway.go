@@ -124,6 +124,9 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeaders),
 		runtime.WithDisableHTTPMethodOverride(),
+		// A form POST to a path with no POST is 405 like any other verb
+		// the path lacks, not run as its GET (grpc-gateway's fallback).
+		runtime.WithDisablePathLengthFallback(),
 		runtime.WithMetadata(func(ctx context.Context, r *http.Request) metadata.MD {
 			p, ok := principalFrom(r)
 			if !ok {

@@ -412,13 +412,18 @@ func (w Writer) ServiceAtLocation(sl domain.ServiceLocation, full bool) ServiceA
 }
 
 // languageOf describes a BCP 47 tag: the ISO 639 code of its language, its
-// English name and the tag itself.
+// English name (the language's, with the script when the tag names one:
+// "Serbian (Latin)", "Serbian (Cyrillic)"; CLDR's name of sr-Latn as a
+// whole is "Serbo-Croatian") and the tag itself.
 func languageOf(serviceID, tag string) Language {
 	out := Language{ID: derive(serviceID, "language", tag), ServiceID: serviceID, Code: tag, Note: tag}
 	if t, err := language.Parse(tag); err == nil {
 		base, _ := t.Base()
 		out.Code = base.String()
-		out.Name = display.English.Tags().Name(t)
+		out.Name = display.English.Languages().Name(base)
+		if script, c := t.Script(); c == language.Exact {
+			out.Name += " (" + display.English.Scripts().Name(script) + ")"
+		}
 	}
 	return out
 }
