@@ -69,10 +69,11 @@ var Delegated = map[string][]string{
 	"referrals": append([]string{beneficiaries + "GetBeneficiary", beneficiaries + "CreateAssistance",
 		access + "CheckConsent", access + "GrantAccess", access + "RevokeAccess", access + "CheckAccess", access + "RecordAccess",
 		projects + "CheckProjectParticipation"}, feeds...),
-	// Organisation kinds from the directory, whether the organiser sees a
+	// Organisation kinds from the directory and its names (a sign-in
+	// sheet's organisation named by hand), whether the organiser sees a
 	// participant, the beneficiary participants counted by sex, project
 	// tags; the beneficiaries feed.
-	"trainings": append([]string{directory + "GetOrganisation", access + "CheckAccess", access + "CountBeneficiaries",
+	"trainings": append([]string{directory + "GetOrganisation", directory + "ListOrganisations", access + "CheckAccess", access + "CountBeneficiaries",
 		projects + "CheckProjectParticipation"}, feeds...),
 	// The aggregates of a report, the implementing organisation of an IATI
 	// export, the directory services a report dimension names; the feeds.

@@ -3,9 +3,11 @@ package e2e
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"syscall"
@@ -449,6 +451,108 @@ func TestImportProfessionalOnce(t *testing.T) {
 			if v := res["actual"].(map[string]any)["value"]; v != "5" {
 				t.Errorf("professionals registered = %v, want 5 (Marko, Ana, three others)", v)
 			}
+		}
+	}
+}
+
+// TestImportSheetOrganisationByName: a sign-in sheet names organisations by
+// hand. A name that exactly one directory organisation has (compared
+// folded: case, diacritics, Cyrillic or Latin) is that organisation, so a
+// professional registered over REST with its directory id is found at the
+// event and counted once, and the organisation is one cell of the report;
+// a name two organisations share, or none has, stays free text.
+func TestImportSheetOrganisationByName(t *testing.T) {
+	s := startSystem(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	for _, name := range []string{"Centar za socijalni rad Šid", "Dom zdravlja Užice", "Dom zdravlja Uzice"} {
+		if _, err := s.stack.CreateKey(ctx, "sheet-"+name, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	found := s.call(t, "GET", "/v1/organisations?name="+url.QueryEscape("Centar za socijalni rad Šid"), s.keyA, nil).must(t, 200)
+	list, _ := found.Body["organisations"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("the centre in the directory: %s", found.Raw)
+	}
+	csr, _ := list[0].(map[string]any)["id"].(string)
+
+	project, event, _ := s.setUpEvent(t, s.keyA, "SHEET-ORG")
+	s.call(t, "POST", "/v1/projects/"+project+"/indicators", s.keyA, map[string]any{
+		"code": "REG", "titles": []any{map[string]any{"text": "Professionals registered"}}, "unit": "persons",
+		"level": "INDICATOR_LEVEL_OUTPUT", "metric": "METRIC_PROFESSIONALS_REGISTERED", "disaggregations": []string{"organisation"},
+	}).must(t, 200)
+	marko := s.call(t, "POST", "/v1/trainingEvents/"+event+"/participants", s.keyA, map[string]any{"professional": map[string]any{
+		"given_name": "Marko", "family_name": "Marić", "email": "marko@example.org", "organisation_id": csr,
+		"sector": "SECTOR_SOCIAL_WELFARE", "sex": "SEX_MALE"}}).must(t, 200).str("id")
+
+	sheet := "given_name,family_name,organisation,sector,sex,email\n" +
+		"Marko,Marić,CENTAR ZA SOCIJALNI RAD SID,social_welfare,male,\n" +
+		"Jelena,Jović,Центар за социјални рад Шид,social_welfare,female,jelena@example.org\n" +
+		"Petar,Petrović,Dom zdravlja Užice,health,male,\n" +
+		"Ivan,Ivić,PU Šid,police,male,\n"
+	for i := range 3 {
+		sheet += fmt.Sprintf("Other%d,Person,Centar za socijalni rad Šid,social_welfare,female,o%d@example.org\n", i, i)
+	}
+	path := "/v1/trainingEvents/" + event + "/participants:import?on_duplicate=link"
+	dry := s.operation(t, s.keyA, s.upload(t, path+"&validate_only=true", s.keyA, "text/csv", []byte(sheet)).must(t, 200))
+	if c := dry.Body["counts"].(map[string]any); c["valid"] != 7.0 || c["duplicates"] != 1.0 {
+		t.Errorf("dry run: want 7 valid rows, Marko's a duplicate: %s", dry.Raw)
+	}
+	if ds, _ := dry.Body["duplicates"].([]any); len(ds) != 1 || !strings.Contains(fmt.Sprint(ds[0]), marko) {
+		t.Errorf("dry run: Marko's row does not name his registration %s: %s", marko, dry.Raw)
+	}
+	imp := s.operation(t, s.keyA, s.upload(t, path, s.keyA, "text/csv", []byte(sheet)).must(t, 200))
+	if c := imp.Body["counts"].(map[string]any); c["created"] != 6.0 || c["linked"] != 1.0 {
+		t.Errorf("import: want 6 created and Marko linked: %s", imp.Raw)
+	}
+
+	orgOf := map[string]string{}
+	ps := s.call(t, "GET", "/v1/trainingEvents/"+event+"/participants?page_size=100", s.keyA, nil).must(t, 200)
+	for _, x := range ps.Body["participants"].([]any) {
+		pr, _ := x.(map[string]any)["professional"].(map[string]any)
+		who := fmt.Sprint(pr["given_name"])
+		if _, dup := orgOf[who]; dup {
+			t.Errorf("%s registered twice: %s", who, ps.Raw)
+		}
+		orgOf[who] = fmt.Sprintf("id=%v name=%v", pr["organisation_id"], pr["organisation_name"])
+	}
+	want := map[string]string{
+		"Marko":  "id=" + csr + " name=<nil>",
+		"Jelena": "id=" + csr + " name=<nil>",
+		"Petar":  "id=<nil> name=Dom zdravlja Užice",
+		"Ivan":   "id=<nil> name=PU Šid",
+		"Other0": "id=" + csr + " name=<nil>",
+		"Other1": "id=" + csr + " name=<nil>",
+		"Other2": "id=" + csr + " name=<nil>",
+	}
+	if fmt.Sprint(orgOf) != fmt.Sprint(want) {
+		t.Errorf("participants' organisations:\n got %v\nwant %v", orgOf, want)
+	}
+
+	rep := s.call(t, "GET", "/v1/projects/"+project+"/report?start_date=2016-11-01&end_date=2017-10-31", s.keyA, nil).must(t, 200)
+	for _, x := range rep.Body["results"].([]any) {
+		res := x.(map[string]any)
+		if res["code"] != "REG" {
+			continue
+		}
+		if v := res["actual"].(map[string]any)["value"]; v != "7" {
+			t.Errorf("professionals registered = %v, want 7 (Marko once): %s", v, rep.Raw)
+		}
+		var cells []string
+		ds, _ := res["disaggregations"].([]any)
+		for _, d := range ds {
+			cs, _ := d.(map[string]any)["cells"].([]any)
+			for _, c := range cs {
+				cells = append(cells, fmt.Sprint(c.(map[string]any)["label"]))
+			}
+		}
+		sort.Strings(cells)
+		// Cells as labelled (their small counts are hidden).
+		wantCells := []string{"Dom zdravlja Užice", "PU Šid", csr}
+		sort.Strings(wantCells)
+		if fmt.Sprint(cells) != fmt.Sprint(wantCells) {
+			t.Errorf("organisation cells %v, want %v (the centre once)", cells, wantCells)
 		}
 	}
 }

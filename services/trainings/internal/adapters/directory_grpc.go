@@ -5,6 +5,7 @@ import (
 
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/pkg/protoenum"
 	"github.com/spona/spona/services/trainings/internal/app"
 	"google.golang.org/grpc"
@@ -37,4 +38,27 @@ func (d *DirectoryGRPC) OrganisationKind(ctx context.Context, id string) (string
 		return "", grpcx.FromDownstream(err, "organisation", id)
 	}
 	return protoenum.Code(resp.GetOrganisation().GetKind()), nil
+}
+
+// Organisations implements app.Directory: the directory's pages, read one
+// after the other.
+func (d *DirectoryGRPC) Organisations(ctx context.Context) ([]app.DirectoryOrganisation, error) {
+	var out []app.DirectoryOrganisation
+	token := ""
+	for {
+		resp, err := d.c.ListOrganisations(ctx, &refv1.ListOrganisationsRequest{PageSize: pagination.MaxSize, PageToken: token})
+		if err != nil {
+			return nil, grpcx.FromDownstream(err, "organisation", "")
+		}
+		for _, o := range resp.GetOrganisations() {
+			names := []string{o.GetName()}
+			for _, n := range o.GetLocalizedNames() {
+				names = append(names, n)
+			}
+			out = append(out, app.DirectoryOrganisation{ID: o.GetId(), Kind: protoenum.Code(o.GetKind()), Names: names})
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			return out, nil
+		}
+	}
 }

@@ -129,6 +129,15 @@ type Directory interface {
 	// OrganisationKind returns the kind code ("ngo", "police", ...) of an
 	// organisation; errs.KindNotFound when it is not in the directory.
 	OrganisationKind(ctx context.Context, id string) (string, error)
+	// Organisations returns every organisation of the directory.
+	Organisations(ctx context.Context) ([]DirectoryOrganisation, error)
+}
+
+// DirectoryOrganisation is a directory organisation: its id, kind code and
+// names (its name and localized names).
+type DirectoryOrganisation struct {
+	ID, Kind string
+	Names    []string
 }
 
 // Projects is the reporting service's word on who may tag records with a

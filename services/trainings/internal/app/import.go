@@ -65,10 +65,17 @@ type ImportWriter interface {
 	FinishImport(ctx context.Context, importID string, c imports.Counts) error
 }
 
-// kindCache looks organisations up in the directory once per import.
+// kindCache looks organisations up in the directory once per import: their
+// kinds by id, and (read once, when a row first names an organisation by
+// name) the directory's names.
 type kindCache struct {
 	dir   Directory
 	kinds map[string]string
+	names domain.OrganisationNames
+}
+
+func newKindCache(dir Directory) *kindCache {
+	return &kindCache{dir: dir, kinds: map[string]string{}}
 }
 
 // kind returns the directory kind of id; errs.KindNotFound when it is not
@@ -88,6 +95,29 @@ func (k *kindCache) kind(ctx context.Context, id string) (string, error) {
 	return k.kind(ctx, id)
 }
 
+// resolve gives pr the directory id of the organisation it names, when
+// exactly one has that name (domain.Professional.NamedInDirectory).
+func (k *kindCache) resolve(ctx context.Context, pr *domain.Professional) error {
+	if pr.OrganisationID != "" || pr.OrganisationName == "" {
+		return nil
+	}
+	if k.names == nil {
+		orgs, err := k.dir.Organisations(ctx)
+		if err != nil {
+			return err
+		}
+		k.names = domain.OrganisationNames{}
+		for _, o := range orgs {
+			k.names.Add(o.ID, o.Names...)
+			if o.Kind != "" {
+				k.kinds[o.ID] = o.Kind
+			}
+		}
+	}
+	pr.NamedInDirectory(k.names)
+	return nil
+}
+
 // ParticipantImportSpec is what an import of the sign-in sheet of an event
 // the caller organises reads: the professional's columns and one
 // attendance column per session. It returns the event's parent name.
@@ -100,14 +130,16 @@ func (a *App) ParticipantImportSpec(ctx context.Context, p auth.Principal, event
 	if err != nil {
 		return nil, "", err
 	}
-	kinds := &kindCache{dir: a.dir, kinds: map[string]string{}}
+	kinds := newKindCache(a.dir)
 	return &imports.Spec{
 		Columns: domain.ParticipantColumns,
 		Dynamic: func(h string) (string, bool) { return domain.SessionColumn(h, sessions) },
 		Row: func(m imports.Mapping, row int, cells []string) *imports.StagedRow {
 			sr, probs := domain.ParticipantFromRow(m, row, cells)
 			pr := sr.Participant.Professional
-			if pr.OrganisationID != "" && len(probs.List) == 0 {
+			if err := kinds.resolve(ctx, pr); err != nil {
+				probs.Add(cells, "organisation", "could not be looked up in the directory (%v); send the file again", errs.KindOf(err))
+			} else if pr.OrganisationID != "" && len(probs.List) == 0 {
 				if _, err := kinds.kind(ctx, pr.OrganisationID); errors.Is(err, errs.ErrNotFound) {
 					probs.Add(cells, "organisation", "%s is not an organisation in the directory; give its id as the directory has it, or its name", pr.OrganisationID)
 				} else if err != nil {
@@ -231,7 +263,10 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 		return err
 	}
 	m := imports.MappingOf(imp.Columns)
-	kinds := &kindCache{dir: a.dir, kinds: map[string]string{}}
+	// The directory is read for the importing organisation: the import
+	// runs on its own, without the request that started it.
+	ctx = auth.Delegate(ctx, imp.OrganisationID, imp.ClientID)
+	kinds := newKindCache(a.dir)
 	return a.repo.InImportTx(ctx, func(w ImportWriter) error {
 		given := map[int]string{}
 		done := 0
@@ -262,6 +297,9 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 				default:
 					part := sr.Participant
 					part.ID, part.EventID = ids.New(), eventID
+					if err := kinds.resolve(ctx, part.Professional); err != nil {
+						return err
+					}
 					if id := part.Professional.OrganisationID; id != "" {
 						if part.OrganisationKind, err = kinds.kind(ctx, id); err != nil {
 							return err

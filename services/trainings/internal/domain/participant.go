@@ -1,11 +1,13 @@
 package domain
 
 import (
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/translit"
 	"github.com/spona/spona/pkg/validate"
 )
 
@@ -147,3 +149,45 @@ func (pr *Professional) MatchKey() MatchKey {
 }
 
 func fold(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
+
+// OrganisationNames finds directory organisations by a name written by hand
+// (a sign-in sheet's organisation column): names are compared folded
+// (case, diacritics, Cyrillic or Latin script: translit.Fold), and a name
+// counts for an organisation when it is its name or one of its localized
+// names.
+type OrganisationNames map[string][]string
+
+// Add records the names of the directory organisation id.
+func (n OrganisationNames) Add(id string, names ...string) {
+	for _, name := range names {
+		k := strings.TrimSpace(translit.Fold(name))
+		if k != "" && !slices.Contains(n[k], id) {
+			n[k] = append(n[k], id)
+		}
+	}
+}
+
+// Lookup returns the id of the one organisation named name; false when no
+// organisation or several have that name.
+func (n OrganisationNames) Lookup(name string) (string, bool) {
+	found := n[strings.TrimSpace(translit.Fold(name))]
+	if len(found) != 1 {
+		return "", false
+	}
+	return found[0], true
+}
+
+// NamedInDirectory gives pr the directory id of the organisation it names
+// when exactly one directory organisation has that name, so that it is the
+// professional registered with the id (MatchKey); an unknown or ambiguous
+// name stays free text. It reports whether it did.
+func (pr *Professional) NamedInDirectory(names OrganisationNames) bool {
+	if pr.OrganisationID != "" || pr.OrganisationName == "" {
+		return false
+	}
+	id, ok := names.Lookup(pr.OrganisationName)
+	if ok {
+		pr.OrganisationID, pr.OrganisationName = id, ""
+	}
+	return ok
+}
