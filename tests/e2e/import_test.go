@@ -487,27 +487,34 @@ func TestImportSheetOrganisationByName(t *testing.T) {
 	marko := s.call(t, "POST", "/v1/trainingEvents/"+event+"/participants", s.keyA, map[string]any{"professional": map[string]any{
 		"given_name": "Marko", "family_name": "Marić", "email": "marko@example.org", "organisation_id": csr,
 		"sector": "SECTOR_SOCIAL_WELFARE", "sex": "SEX_MALE"}}).must(t, 200).str("id")
+	// Over REST by name: the registration takes the directory's id.
+	ana := s.call(t, "POST", "/v1/trainingEvents/"+event+"/participants", s.keyA, map[string]any{"professional": map[string]any{
+		"given_name": "Ana", "family_name": "Anić", "organisation_name": "centar za socijalni rad sid", "sector": "SECTOR_SOCIAL_WELFARE"}}).must(t, 200)
+	if pr, _ := ana.Body["professional"].(map[string]any); pr["organisation_id"] != csr || pr["organisation_name"] != nil {
+		t.Errorf("registered by the centre's name: %s", ana.Raw)
+	}
 
 	sheet := "given_name,family_name,organisation,sector,sex,email\n" +
 		"Marko,Marić,CENTAR ZA SOCIJALNI RAD SID,social_welfare,male,\n" +
 		"Jelena,Jović,Центар за социјални рад Шид,social_welfare,female,jelena@example.org\n" +
 		"Petar,Petrović,Dom zdravlja Užice,health,male,\n" +
 		"Ivan,Ivić,PU Šid,police,male,\n" +
-		"Mira,Mirić," + csr + ",social_welfare,female,\n"
+		"Mira,Mirić," + csr + ",social_welfare,female,\n" +
+		"Ana,Anić,Центар за социјални рад Шид,social_welfare,female,\n"
 	for i := range 3 {
 		sheet += fmt.Sprintf("Other%d,Person,Centar za socijalni rad Šid,social_welfare,female,o%d@example.org\n", i, i)
 	}
 	path := "/v1/trainingEvents/" + event + "/participants:import?on_duplicate=link"
 	dry := s.operation(t, s.keyA, s.upload(t, path+"&validate_only=true", s.keyA, "text/csv", []byte(sheet)).must(t, 200))
-	if c := dry.Body["counts"].(map[string]any); c["valid"] != 8.0 || c["duplicates"] != 1.0 {
-		t.Errorf("dry run: want 8 valid rows, Marko's a duplicate: %s", dry.Raw)
+	if c := dry.Body["counts"].(map[string]any); c["valid"] != 9.0 || c["duplicates"] != 2.0 {
+		t.Errorf("dry run: want 9 valid rows, Marko's and Ana's duplicates: %s", dry.Raw)
 	}
-	if ds, _ := dry.Body["duplicates"].([]any); len(ds) != 1 || !strings.Contains(fmt.Sprint(ds[0]), marko) {
-		t.Errorf("dry run: Marko's row does not name his registration %s: %s", marko, dry.Raw)
+	if ds, _ := dry.Body["duplicates"].([]any); len(ds) != 2 || !strings.Contains(fmt.Sprint(ds[0]), marko) || !strings.Contains(fmt.Sprint(ds[1]), ana.str("id")) {
+		t.Errorf("dry run: Marko's and Ana's rows do not name their registrations %s, %s: %s", marko, ana.str("id"), dry.Raw)
 	}
 	imp := s.operation(t, s.keyA, s.upload(t, path, s.keyA, "text/csv", []byte(sheet)).must(t, 200))
-	if c := imp.Body["counts"].(map[string]any); c["created"] != 7.0 || c["linked"] != 1.0 {
-		t.Errorf("import: want 7 created and Marko linked: %s", imp.Raw)
+	if c := imp.Body["counts"].(map[string]any); c["created"] != 7.0 || c["linked"] != 2.0 {
+		t.Errorf("import: want 7 created, Marko and Ana linked: %s", imp.Raw)
 	}
 
 	orgOf := map[string]string{}
@@ -526,6 +533,7 @@ func TestImportSheetOrganisationByName(t *testing.T) {
 		"Petar":  "id=<nil> name=Dom zdravlja Užice",
 		"Ivan":   "id=<nil> name=PU Šid",
 		"Mira":   "id=" + csr + " name=<nil>",
+		"Ana":    "id=" + csr + " name=<nil>",
 		"Other0": "id=" + csr + " name=<nil>",
 		"Other1": "id=" + csr + " name=<nil>",
 		"Other2": "id=" + csr + " name=<nil>",
@@ -540,8 +548,8 @@ func TestImportSheetOrganisationByName(t *testing.T) {
 		if res["code"] != "REG" {
 			continue
 		}
-		if v := res["actual"].(map[string]any)["value"]; v != "8" {
-			t.Errorf("professionals registered = %v, want 8 (Marko once): %s", v, rep.Raw)
+		if v := res["actual"].(map[string]any)["value"]; v != "9" {
+			t.Errorf("professionals registered = %v, want 9 (Marko and Ana once): %s", v, rep.Raw)
 		}
 		var cells []string
 		ds, _ := res["disaggregations"].([]any)

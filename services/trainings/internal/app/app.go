@@ -312,7 +312,9 @@ func (a *App) eventPage(ctx context.Context, p auth.Principal, eventID string, s
 
 // CreateParticipant registers a participant at an event the caller
 // organises. A professional's organisation, when given by id, must be in the
-// directory; its kind is kept with the registration.
+// directory; its kind is kept with the registration. One given by a name
+// that exactly one directory organisation has is that organisation
+// (domain.Professional.NamedInDirectory), as in a sign-in sheet.
 func (a *App) CreateParticipant(ctx context.Context, p auth.Principal, eventID string, part *domain.Participant, requestID string) (*domain.Participant, error) {
 	if err := ids.Check("event_id", eventID); err != nil {
 		return nil, err
@@ -332,8 +334,14 @@ func (a *App) CreateParticipant(ctx context.Context, p auth.Principal, eventID s
 			return nil, err
 		}
 	}
+	kinds := newKindCache(a.dir)
+	if pr := part.Professional; pr != nil {
+		if err := kinds.resolve(ctx, pr); err != nil {
+			return nil, err
+		}
+	}
 	if pr := part.Professional; pr != nil && pr.OrganisationID != "" {
-		kind, err := a.dir.OrganisationKind(ctx, pr.OrganisationID)
+		kind, err := kinds.kind(ctx, pr.OrganisationID)
 		if errors.Is(err, errs.ErrNotFound) {
 			var v errs.Violations
 			v.Add("participant.professional.organisation_id", "is not an organisation in the directory")

@@ -135,3 +135,31 @@ func TestIdentityEmailSpellings(t *testing.T) {
 		}
 	}
 }
+
+// TestOrganisationNames: a name written by hand is the directory
+// organisation that alone has it, compared folded; a name two organisations
+// share, or none has, stays free text.
+func TestOrganisationNames(t *testing.T) {
+	names := OrganisationNames{}
+	names.Add("csr", "Centar za socijalni rad Šid", "Центар за социјални рад Шид", "Social Welfare Centre Šid")
+	names.Add("dz1", "Dom zdravlja Užice")
+	names.Add("dz2", "Dom zdravlja Uzice")
+	for _, tc := range []struct{ name, id string }{
+		{"  CENTAR ZA SOCIJALNI RAD SID ", "csr"},
+		{"Центар за социјални рад Шид", "csr"},
+		{"social welfare centre sid", "csr"},
+		{"Dom zdravlja Užice", ""},
+		{"PU Šid", ""},
+		{"", ""},
+	} {
+		pr := &Professional{OrganisationName: tc.name}
+		ok := pr.NamedInDirectory(names)
+		if ok != (tc.id != "") || pr.OrganisationID != tc.id || (ok && pr.OrganisationName != "") || (!ok && pr.OrganisationName != tc.name) {
+			t.Errorf("%q: ok=%v id=%q name=%q, want id %q", tc.name, ok, pr.OrganisationID, pr.OrganisationName, tc.id)
+		}
+	}
+	given := &Professional{OrganisationID: "other", OrganisationName: "Centar za socijalni rad Šid"}
+	if given.NamedInDirectory(names) || given.OrganisationID != "other" {
+		t.Errorf("an id given is kept: %+v", given)
+	}
+}
