@@ -129,15 +129,16 @@ type Directory interface {
 	// OrganisationKind returns the kind code ("ngo", "police", ...) of an
 	// organisation; errs.KindNotFound when it is not in the directory.
 	OrganisationKind(ctx context.Context, id string) (string, error)
-	// Organisations returns every organisation of the directory.
-	Organisations(ctx context.Context) ([]DirectoryOrganisation, error)
+	// Index returns the directory's organisations by name and their kinds
+	// (read only: it may be shared, and a little behind the directory).
+	Index(ctx context.Context) (*DirectoryIndex, error)
 }
 
-// DirectoryOrganisation is a directory organisation: its id, kind code and
-// names (its name and localized names).
-type DirectoryOrganisation struct {
-	ID, Kind string
-	Names    []string
+// DirectoryIndex is the directory read whole: its organisations by their
+// names and localized names, and their kind codes by id.
+type DirectoryIndex struct {
+	Names domain.OrganisationNames
+	Kinds map[string]string
 }
 
 // Projects is the reporting service's word on who may tag records with a

@@ -71,7 +71,7 @@ type ImportWriter interface {
 type kindCache struct {
 	dir   Directory
 	kinds map[string]string
-	names domain.OrganisationNames
+	index *DirectoryIndex
 }
 
 func newKindCache(dir Directory) *kindCache {
@@ -81,6 +81,9 @@ func newKindCache(dir Directory) *kindCache {
 // kind returns the directory kind of id; errs.KindNotFound when it is not
 // in the directory.
 func (k *kindCache) kind(ctx context.Context, id string) (string, error) {
+	if k.index != nil && k.index.Kinds[id] != "" {
+		return k.index.Kinds[id], nil
+	}
 	if v, ok := k.kinds[id]; ok {
 		if v == "" {
 			return "", errs.NotFound("organisation", id)
@@ -101,20 +104,14 @@ func (k *kindCache) resolve(ctx context.Context, pr *domain.Professional) error 
 	if pr.OrganisationID != "" || pr.OrganisationName == "" {
 		return nil
 	}
-	if k.names == nil {
-		orgs, err := k.dir.Organisations(ctx)
+	if k.index == nil {
+		idx, err := k.dir.Index(ctx)
 		if err != nil {
 			return err
 		}
-		k.names = domain.OrganisationNames{}
-		for _, o := range orgs {
-			k.names.Add(o.ID, o.Names...)
-			if o.Kind != "" {
-				k.kinds[o.ID] = o.Kind
-			}
-		}
+		k.index = idx
 	}
-	pr.NamedInDirectory(k.names)
+	pr.NamedInDirectory(k.index.Names)
 	return nil
 }
 
