@@ -32,8 +32,8 @@ import (
 // person's own records only). naming is Erase (her names, numbers, phone
 // and e-mail read and folded, then the one statement with the purposes of
 // her organisation's calls that name her: every purpose of those calls
-// read and compared), not_naming the one statement without them, each
-// rolled back.
+// read and compared), naming_statement its statement alone, not_naming
+// the one statement without them, each rolled back.
 func BenchmarkErase(b *testing.B) {
 	calls := 10_000
 	if v := os.Getenv("ERASE_BENCH_CALLS"); v != "" {
@@ -146,19 +146,24 @@ func BenchmarkErase(b *testing.B) {
 			}
 		}
 	}
-	notNaming := func(b *testing.B) {
-		for b.Loop() {
-			tx, err := pool.Begin(ctx)
-			if err != nil {
-				b.Fatal(err)
-			}
-			_, err = tx.Exec(ctx, adapters.EraseSQLNotNaming, args[:2]...)
-			_ = tx.Rollback(ctx)
-			if err != nil {
-				b.Fatal(err)
+	rolledBack := func(sql string, args ...any) func(b *testing.B) {
+		return func(b *testing.B) {
+			for b.Loop() {
+				tx, err := pool.Begin(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, err = tx.Exec(ctx, sql, args...)
+				_ = tx.Rollback(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
 			}
 		}
 	}
+	// naming_statement is naming's statement alone (her values folded
+	// once, before).
+	notNaming, namingStatement := rolledBack(adapters.EraseSQLNotNaming, args[:2]...), rolledBack(adapters.EraseSQL, args...)
 	statementEach := func(b *testing.B) {
 		for b.Loop() {
 			if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
@@ -228,6 +233,7 @@ func BenchmarkErase(b *testing.B) {
 	for round := range 6 {
 		if round%2 == 0 {
 			b.Run("naming", naming)
+			b.Run("naming_statement", namingStatement)
 			b.Run("not_naming", notNaming)
 			b.Run("one_statement", oneStatement)
 			b.Run("erase_before", eraseBefore)
@@ -239,6 +245,7 @@ func BenchmarkErase(b *testing.B) {
 			b.Run("erase_before", eraseBefore)
 			b.Run("one_statement", oneStatement)
 			b.Run("not_naming", notNaming)
+			b.Run("naming_statement", namingStatement)
 			b.Run("naming", naming)
 		}
 	}
