@@ -24,7 +24,7 @@ const maxEmail = 254
 func NormalEmail(s string) string {
 	s = strings.ToLower(strings.TrimSpace(s))
 	at := strings.LastIndexByte(s, '@')
-	if at < 0 || isASCII(s[at+1:]) {
+	if at < 0 || IsASCII(s[at+1:]) {
 		return s
 	}
 	domain, err := idna.Lookup.ToASCII(s[at+1:])
@@ -45,11 +45,11 @@ func Email(v *errs.Violations, field, s string) string {
 	if email == "" {
 		return ""
 	}
-	if at := strings.LastIndexByte(email, '@'); at > 0 && !isASCII(email[:at]) {
+	if at := strings.LastIndexByte(email, '@'); at > 0 && !IsASCII(email[:at]) {
 		v.Add(field, "the part before @ must be ASCII (letters a-z, digits and . _ - +): an address like đurđa@… cannot be published; give an ASCII one (e.g. djurdja@…)")
 		return email
 	}
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > maxEmail || !isASCII(email) {
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > maxEmail || !IsASCII(email) {
 		v.Add(field, "must be an e-mail address such as name@example.org")
 	}
 	return email
@@ -71,7 +71,8 @@ func EmailSpellings(email string) []string {
 	return out
 }
 
-func isASCII(s string) bool {
+// IsASCII reports whether s has only ASCII characters.
+func IsASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
 			return false

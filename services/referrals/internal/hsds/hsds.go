@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/spona/spona/pkg/validate"
 	"github.com/spona/spona/services/referrals/internal/domain"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -457,10 +458,8 @@ func itoa(n int) string {
 // is not ASCII (which no conversion can write in ASCII) is left out rather
 // than make the whole answer invalid.
 func asciiEmail(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return ""
-		}
+	if !validate.IsASCII(s) {
+		return ""
 	}
 	return s
 }

@@ -31,9 +31,10 @@ type DirectoryGRPC struct {
 	expires time.Time
 }
 
-// namesTTL is how long the directory read whole (Index) is reused (the directory is the same for every caller): an organisation
-// created or renamed in the meantime is found by its new name at most this
-// much later.
+// namesTTL is how long the directory read whole (Index) is reused (the
+// directory is the same for every caller): an organisation created or
+// renamed in the meantime is found by its new name at most this much
+// later.
 const namesTTL = 30 * time.Second
 
 // NewDirectoryGRPC returns the adapter over conn (a connection issuing the
