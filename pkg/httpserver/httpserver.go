@@ -9,7 +9,7 @@
 //     body that came too slowly is told apart (BodyTooSlow), so the
 //     handler can answer 408;
 //   - connections: at most MaxConnsPerIP open connections per client
-//     address; the surplus is answered 429 as soon as its request line and
+//     address (an IPv6 client by its /64: ClientBlock); the surplus is answered 429 as soon as its request line and
 //     headers are in, and closed, before anything else runs;
 //   - a response written before the body was read (a 401, 413 or 429
 //     refusal) closes the connection instead of waiting for the rest of
@@ -45,7 +45,7 @@ type Config struct {
 	WriteTimeout      time.Duration `env:"HTTP_WRITE_TIMEOUT" default:"2m" help:"time to write a response (exports included)"`
 	IdleTimeout       time.Duration `env:"HTTP_IDLE_TIMEOUT" default:"60s" help:"how long an idle keep-alive connection is kept"`
 	UploadMinRate     int           `env:"HTTP_UPLOAD_MIN_RATE" default:"65536" help:"slowest an upload (import) may arrive, in bytes per second after the first HTTP_BODY_TIMEOUT: its deadline moves on by a second for each such many bytes received (0 = uploads keep HTTP_BODY_TIMEOUT)"`
-	MaxConnsPerIP     int           `env:"MAX_CONNS_PER_IP" default:"64" help:"open connections per client address; more are answered 429 and closed (0 = no limit)"`
+	MaxConnsPerIP     int           `env:"MAX_CONNS_PER_IP" default:"64" help:"open connections per client address (an IPv6 client: per /64); more are answered 429 and closed (0 = no limit)"`
 	TrustedProxies    []string      `env:"TRUSTED_PROXIES" help:"comma-separated CIDRs of load balancers whose X-Forwarded-For is believed; their own connections are not limited"`
 }
 
@@ -60,7 +60,7 @@ type Server struct {
 	uploadMax int64
 
 	mu    sync.Mutex
-	conns map[netip.Addr]int
+	conns map[netip.Prefix]int
 }
 
 // Option adds to a Server what its Config cannot say.
@@ -76,7 +76,7 @@ func Uploads(match func(*http.Request) bool, maxBytes int64) Option {
 
 // New returns a server for h.
 func New(h http.Handler, cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
-	s := &Server{cfg: cfg, conns: map[netip.Addr]int{}, log: log}
+	s := &Server{cfg: cfg, conns: map[netip.Prefix]int{}, log: log}
 	for _, o := range opts {
 		o(s)
 	}
@@ -151,16 +151,27 @@ func (s *Server) trusted(a netip.Addr) bool {
 	return false
 }
 
-// acquire counts a new connection from a; it reports whether a is within
-// its limit.
-func (s *Server) acquire(a netip.Addr) bool {
+// ClientBlock is what a client address is counted by, for connections here
+// and for the edge's limits: an IPv4 address by itself, an IPv6 address by
+// its /64 (the block one host or subscriber is given), so one host cannot
+// pose as 2^64 clients.
+func ClientBlock(a netip.Addr) netip.Prefix {
+	if a = a.Unmap(); a.Is4() {
+		return netip.PrefixFrom(a, 32)
+	}
+	return netip.PrefixFrom(a, 64).Masked()
+}
+
+// acquire counts a new connection from block a; it reports whether a is
+// within its limit.
+func (s *Server) acquire(a netip.Prefix) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.conns[a]++
 	return s.cfg.MaxConnsPerIP <= 0 || s.conns[a] <= s.cfg.MaxConnsPerIP
 }
 
-func (s *Server) release(a netip.Addr) {
+func (s *Server) release(a netip.Prefix) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.conns[a]--; s.conns[a] <= 0 {
@@ -182,20 +193,21 @@ func (l *limitListener) Accept() (net.Conn, error) {
 	if !a.IsValid() || l.s.trusted(a) {
 		return c, nil
 	}
-	return &countedConn{Conn: c, s: l.s, addr: a, over: !l.s.acquire(a)}, nil
+	b := ClientBlock(a)
+	return &countedConn{Conn: c, s: l.s, block: b, over: !l.s.acquire(b)}, nil
 }
 
-// countedConn is a connection counted against its client address.
+// countedConn is a connection counted against its client's block.
 type countedConn struct {
 	net.Conn
-	s    *Server
-	addr netip.Addr
-	over bool
-	once sync.Once
+	s     *Server
+	block netip.Prefix
+	over  bool
+	once  sync.Once
 }
 
 func (c *countedConn) Close() error {
-	c.once.Do(func() { c.s.release(c.addr) })
+	c.once.Do(func() { c.s.release(c.block) })
 	return c.Conn.Close()
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -233,5 +234,32 @@ func TestUploadMinimumRate(t *testing.T) {
 	code, body = sendPaced(t, dialFrom(t, "127.0.0.6", addr), "/other", 40<<10, 4<<10, 200*time.Millisecond)
 	if code != http.StatusRequestTimeout || !strings.Contains(body, "did not arrive within 1s") {
 		t.Errorf("another body at the upload's pace: %d %s", code, body)
+	}
+}
+
+// TestConnectionsPerIPv6Block: the addresses of one IPv6 /64 share one
+// limit (one host can use any of its 2^64 addresses); another /64 has its
+// own.
+func TestConnectionsPerIPv6Block(t *testing.T) {
+	s, err := New(http.HandlerFunc(ok), Config{MaxConnsPerIP: 2}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []struct {
+		addr string
+		want bool
+	}{
+		{"2001:db8:1:2::1", true},
+		{"2001:db8:1:2:ffff::7", true},
+		{"2001:db8:1:2:abcd:1:2:3", false}, // third of the same /64
+		{"2001:db8:1:3::1", true},          // the next /64
+		{"::ffff:192.0.2.7", true},
+		{"192.0.2.7", true},
+		{"192.0.2.7", false},
+		{"192.0.2.8", true},
+	} {
+		if got := s.acquire(ClientBlock(netip.MustParseAddr(c.addr))); got != c.want {
+			t.Errorf("%d: connection from %s within the limit: %v, want %v", i, c.addr, got, c.want)
+		}
 	}
 }

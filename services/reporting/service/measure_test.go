@@ -338,3 +338,48 @@ func TestIndicatorMeasureMigration(t *testing.T) {
 		}
 	}
 }
+
+// TestIndicatorMeasureOldWriter: during a rolling upgrade a replica of the
+// previous release inserts indicators without the measure column; the
+// insert works and the row gets the measure its unit gave it before.
+func TestIndicatorMeasureOldWriter(t *testing.T) {
+	e := start(t)
+	ctx := servicetest.As(t, ids.New())
+	p := create(t, e.c, ctx, minimal("OLDW"))
+	model := addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "MODEL", Titles: en("model"), Unit: "cases",
+		Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTCOME, Metric: pb.Metric_METRIC_MANUAL})
+	db := pgtest.Connect(t, e.dbURL)
+	var cols string
+	if err := db.QueryRow(context.Background(), `SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position)
+		FROM information_schema.columns
+		WHERE table_schema = 'reporting' AND table_name = 'indicators'
+		  AND column_name NOT IN ('id', 'code', 'unit', 'metric', 'request_id', 'measure')`).Scan(&cols); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]pb.IndicatorMeasure{}
+	for code, c := range map[string]struct {
+		unit, metric string
+		want         pb.IndicatorMeasure
+	}{
+		"OLDPCT":   {"%", "manual", pb.IndicatorMeasure_INDICATOR_MEASURE_PERCENTAGE},
+		"OLDCASES": {"cases", "manual", pb.IndicatorMeasure_INDICATOR_MEASURE_COUNT},
+		"OLDCOMP":  {"Percent", "referrals_completed", pb.IndicatorMeasure_INDICATOR_MEASURE_COUNT},
+	} {
+		id := ids.New()
+		// The previous release's insert: every column but measure.
+		if _, err := db.Exec(context.Background(), `INSERT INTO reporting.indicators (id, code, unit, metric, `+cols+`)
+			SELECT $2, $3, $4, $5, `+cols+` FROM reporting.indicators WHERE id = $1`, model.GetId(), id, code, c.unit, c.metric); err != nil {
+			t.Fatalf("%s: an insert without the measure: %v", code, err)
+		}
+		want[id] = c.want
+	}
+	for id, m := range want {
+		r, err := e.c.GetIndicator(ctx, &pb.GetIndicatorRequest{ProjectId: p.GetId(), Id: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.GetIndicator(); got.GetMeasure() != m {
+			t.Errorf("%s (unit %q): measure %v, want %v", got.GetCode(), got.GetUnit(), got.GetMeasure(), m)
+		}
+	}
+}

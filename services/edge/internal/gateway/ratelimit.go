@@ -168,9 +168,8 @@ func newFailures(cfg RateLimit) *failures {
 	return nil
 }
 
-// clientAddr is what r's client is counted by: its address, or for IPv6
-// its /64 (the block one host or subscriber is given), so one host cannot
-// pose as 2^64 clients.
+// clientAddr is what r's client is counted by (httpserver.ClientBlock):
+// its IPv4 address, or the /64 of its IPv6 address.
 func clientAddr(r *http.Request) string {
 	ip := httpserver.ClientIP(r) // set by the server; else the peer's
 	if ip == "" {
@@ -180,14 +179,13 @@ func clientAddr(r *http.Request) string {
 		}
 	}
 	a, err := netip.ParseAddr(ip)
-	switch {
-	case err != nil:
+	if err != nil {
 		return ip
-	case a.Unmap().Is4():
-		return a.Unmap().String()
-	default:
-		return netip.PrefixFrom(a, 64).Masked().String()
 	}
+	if b := httpserver.ClientBlock(a); b.Bits() != 32 {
+		return b.String()
+	}
+	return a.Unmap().String()
 }
 
 // refused reports how long r's address must wait; 0 when it may try.
