@@ -552,6 +552,9 @@ func (a *App) CreateAssistance(ctx context.Context, act Actor, beneficiaryID str
 		if err != nil {
 			return err
 		}
+		if err := as.CheckBorn(b); err != nil {
+			return err
+		}
 		if svc != nil && svc.OrganisationID != act.OrganisationID {
 			// Another organisation's service: only one that may see the
 			// person (registered them, or holds a live grant) delivers to

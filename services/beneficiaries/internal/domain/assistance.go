@@ -72,6 +72,23 @@ func (a *Assistance) Validate(today date.Date) error {
 	return v.Err()
 }
 
+// CheckBorn refuses an assistance to b dated before b was born: before
+// the birth date, or, when only the birth year is known or the date is
+// estimated, before the birth year. Counts would put it in a period the
+// person did not live in yet. An organisation seeing b through a grant
+// is held to the birth year, all that its view shows (Reduce), so that
+// its refusals do not give the birth date away.
+func (a *Assistance) CheckBorn(b *Beneficiary) error {
+	var v errs.Violations
+	switch {
+	case b.Access == AccessOwner && !b.BirthDate.IsZero() && !b.BirthDateEstimated && a.Date.Before(b.BirthDate):
+		v.Add("assistance.date", "must not be before the beneficiary's birth date (%s)", b.BirthDate)
+	case b.BirthYear > 0 && a.Date.Year < b.BirthYear:
+		v.Add("assistance.date", "must not be before the beneficiary's birth year (%d)", b.BirthYear)
+	}
+	return v.Err()
+}
+
 // DeliveredBy records that s (the directory's answer for a.ServiceID)
 // delivered a: its location must be one of s's, and its category is kept.
 // Whether the recording organisation may name s is the caller's to check.
