@@ -383,3 +383,66 @@ func TestIndicatorMeasureOldWriter(t *testing.T) {
 		}
 	}
 }
+
+// TestIndicatorLowerIsBetter: an indicator whose fall is the improvement
+// is published to IATI with ascending="0" (every indicator was ascending);
+// an update naming lower_is_better sets it, one that does not keeps it.
+func TestIndicatorLowerIsBetter(t *testing.T) {
+	e := start(t)
+	org := e.organisation(t, "Centar za mirovne studije", "HR-OIB-12345678901")
+	ctx := servicetest.As(t, org)
+	p := create(t, e.c, ctx, minimal("LOWER"))
+	half := period("2024-01-01", "2024-06-30")
+	wait := addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{
+		Code: "OC2", Titles: en("Average days to a first appointment"), Unit: "days", Measure: pb.IndicatorMeasure_INDICATOR_MEASURE_AVERAGE,
+		Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTCOME, Metric: pb.Metric_METRIC_MANUAL, LowerIsBetter: true,
+		Targets: []*pb.Target{{Period: half, Value: "10"}},
+	})
+	cases := addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{
+		Code: "OP1", Titles: en("Cases handled"), Unit: "cases", Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_MANUAL,
+		Targets: []*pb.Target{{Period: half, Value: "40"}},
+	})
+	if !wait.GetLowerIsBetter() || cases.GetLowerIsBetter() {
+		t.Fatalf("stored lower_is_better: %v and %v, want true and false", wait.GetLowerIsBetter(), cases.GetLowerIsBetter())
+	}
+	ascending := func() map[string]string {
+		t.Helper()
+		doc := exportIATI(t, e, ctx, p.GetId(), "2024-01-01", "2024-06-30")
+		checkIATI(t, map[string][]byte{"lower is better": doc})
+		var f struct {
+			Indicators []struct {
+				Ascending string `xml:"ascending,attr"`
+				Title     string `xml:"title>narrative"`
+			} `xml:"iati-activity>result>indicator"`
+		}
+		if err := xml.Unmarshal(doc, &f); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, in := range f.Indicators {
+			out[in.Title] = in.Ascending
+		}
+		return out
+	}
+	want := map[string]string{"Average days to a first appointment": "0", "Cases handled": "1"}
+	if diff := cmp.Diff(want, ascending()); diff != "" {
+		t.Errorf("IATI ascending (-want +got):\n%s", diff)
+	}
+	update := func(in *pb.Indicator, x *pb.Indicator, paths ...string) *pb.Indicator {
+		t.Helper()
+		x.Id, x.ProjectId, x.Etag = in.GetId(), p.GetId(), in.GetEtag()
+		r, err := e.c.UpdateIndicator(ctx, &pb.UpdateIndicatorRequest{Indicator: x, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
+		if err != nil {
+			t.Fatalf("update %v: %v", paths, err)
+		}
+		return r.GetIndicator()
+	}
+	if got := update(wait, &pb.Indicator{Unit: "working days"}, "unit"); !got.GetLowerIsBetter() {
+		t.Errorf("an update of the unit alone cleared lower_is_better")
+	}
+	update(cases, &pb.Indicator{LowerIsBetter: true}, "lower_is_better")
+	want["Cases handled"] = "0"
+	if diff := cmp.Diff(want, ascending()); diff != "" {
+		t.Errorf("IATI ascending after the update (-want +got):\n%s", diff)
+	}
+}

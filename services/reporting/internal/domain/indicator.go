@@ -148,6 +148,7 @@ type Indicator struct {
 	Titles          []Narrative
 	Unit            string
 	Measure         string
+	LowerIsBetter   bool
 	Level           string
 	Baseline        Baseline
 	Targets         []Target
@@ -239,7 +240,7 @@ func (in *Indicator) ValidateValue(x Value) error {
 }
 
 // IndicatorPaths are the update_mask paths of an indicator.
-var IndicatorPaths = []string{"code", "titles", "unit", "measure", "level", "baseline", "targets", "metric", "disaggregations"}
+var IndicatorPaths = []string{"code", "titles", "unit", "measure", "lower_is_better", "level", "baseline", "targets", "metric", "disaggregations"}
 
 // Apply copies the fields named by paths (pkg/fieldmask; "project_id"
 // names the parent) from src into in and returns their paths.
@@ -258,6 +259,8 @@ func (in *Indicator) Apply(src *Indicator, paths []string) ([]string, error) {
 			in.Unit = src.Unit
 		case "measure":
 			in.Measure = src.Measure
+		case "lower_is_better":
+			in.LowerIsBetter = src.LowerIsBetter
 		case "level":
 			in.Level = src.Level
 		case "baseline":

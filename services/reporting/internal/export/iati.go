@@ -273,7 +273,7 @@ func withheld(threshold int, cells []string) *narratives {
 
 func iatiResult(r *domain.Report, res *domain.Result) result {
 	in := res.Indicator
-	ind := indicator{Measure: iatiMeasure(in.Measure), Ascending: "1", Title: narratives{iatiNarratives(in.Titles)}}
+	ind := indicator{Measure: iatiMeasure(in.Measure), Ascending: iatiBool(!in.LowerIsBetter), Title: narratives{iatiNarratives(in.Titles)}}
 	if in.Baseline.Value != "" {
 		b := baseline{Value: in.Baseline.Value, Year: strconv.Itoa(r.Project.PlannedStart.Year)}
 		if !in.Baseline.Date.IsZero() {
@@ -321,4 +321,12 @@ func iatiResult(r *domain.Report, res *domain.Result) result {
 	ind.Description = withheld(r.Threshold, hidden)
 	ind.Period = append(ind.Period, per)
 	return result{Type: typ, Title: narratives{iatiNarratives(in.Titles)}, Indicator: []indicator{ind}}
+}
+
+// iatiBool is an xsd:boolean as IATI writes it.
+func iatiBool(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }

@@ -123,11 +123,12 @@ func projectToProto(pr *domain.Project) *pb.Project {
 func indicatorFromProto(in *pb.Indicator) (*domain.Indicator, error) {
 	var v errs.Violations
 	out := &domain.Indicator{
-		Code:    in.GetCode(),
-		Titles:  narrativesFromProto(in.GetTitles()),
-		Unit:    in.GetUnit(),
-		Measure: protoenum.Code(in.GetMeasure()),
-		Level:   protoenum.Code(in.GetLevel()),
+		Code:          in.GetCode(),
+		Titles:        narrativesFromProto(in.GetTitles()),
+		Unit:          in.GetUnit(),
+		Measure:       protoenum.Code(in.GetMeasure()),
+		LowerIsBetter: in.GetLowerIsBetter(),
+		Level:         protoenum.Code(in.GetLevel()),
 		Baseline: domain.Baseline{
 			Value: in.GetBaseline().GetValue(),
 			Date:  date.ParseField(&v, "indicator.baseline.date", in.GetBaseline().GetDate()),
@@ -180,6 +181,7 @@ func indicatorToProto(in *domain.Indicator) *pb.Indicator {
 		Titles:          narrativesToProto(in.Titles),
 		Unit:            in.Unit,
 		Measure:         protoenum.Parse[pb.IndicatorMeasure](in.Measure),
+		LowerIsBetter:   in.LowerIsBetter,
 		Level:           protoenum.Parse[pb.IndicatorLevel](in.Level),
 		Baseline:        baselineToProto(in.Baseline),
 		Targets:         targetsToProto(in.Targets),

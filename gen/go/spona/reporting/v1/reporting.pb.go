@@ -1667,7 +1667,12 @@ type Indicator struct {
 	// Whether the figures add up over periods (COUNT) or not (PERCENTAGE,
 	// AVERAGE). Derived from metric and unit when not given; stored as given
 	// afterwards, so changing the unit alone does not change it.
-	Measure       IndicatorMeasure `protobuf:"varint,15,opt,name=measure,proto3,enum=spona.reporting.v1.IndicatorMeasure" json:"measure,omitempty"`
+	Measure IndicatorMeasure `protobuf:"varint,15,opt,name=measure,proto3,enum=spona.reporting.v1.IndicatorMeasure" json:"measure,omitempty"`
+	// Whether a fall of the figure is the improvement (days of waiting,
+	// children out of school). False by default: a rise is the improvement.
+	// The IATI export declares it as the indicator's `ascending` ("0" when
+	// true), so a donor reads an actual below its target the right way.
+	LowerIsBetter bool `protobuf:"varint,16,opt,name=lower_is_better,json=lowerIsBetter,proto3" json:"lower_is_better,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1805,6 +1810,13 @@ func (x *Indicator) GetMeasure() IndicatorMeasure {
 		return x.Measure
 	}
 	return IndicatorMeasure_INDICATOR_MEASURE_UNSPECIFIED
+}
+
+func (x *Indicator) GetLowerIsBetter() bool {
+	if x != nil {
+		return x.LowerIsBetter
+	}
+	return false
 }
 
 type CreateIndicatorRequest struct {
@@ -3161,7 +3173,7 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x0eIndicatorValue\x127\n" +
 	"\x06period\x18\x01 \x01(\v2\x1a.spona.common.v1.DateRangeB\x03\xe0A\x02R\x06period\x12\x19\n" +
 	"\x05value\x18\x02 \x01(\tB\x03\xe0A\x02R\x05value\x12\x18\n" +
-	"\acomment\x18\x03 \x01(\tR\acomment\"\xdf\x05\n" +
+	"\acomment\x18\x03 \x01(\tR\acomment\"\x87\x06\n" +
 	"\tIndicator\x12\x1e\n" +
 	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x122\n" +
 	"\n" +
@@ -3182,7 +3194,8 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12>\n" +
-	"\ameasure\x18\x0f \x01(\x0e2$.spona.reporting.v1.IndicatorMeasureR\ameasure\"\x9d\x01\n" +
+	"\ameasure\x18\x0f \x01(\x0e2$.spona.reporting.v1.IndicatorMeasureR\ameasure\x12&\n" +
+	"\x0flower_is_better\x18\x10 \x01(\bR\rlowerIsBetter\"\x9d\x01\n" +
 	"\x16CreateIndicatorRequest\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12@\n" +
