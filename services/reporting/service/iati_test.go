@@ -184,8 +184,12 @@ func TestIATIExportProperty(t *testing.T) {
 				t.Fatalf("valid indicator %d/%d refused: %v\n%v", i, j, err, in)
 			}
 			if in.GetMetric() == pb.Metric_METRIC_MANUAL {
+				// Values of periods one after another: those of a count
+				// add up, so they may not share a day.
+				from := p.GetPlannedStartDate()
 				for k := range rng.IntN(3) {
-					s, end := randomPeriod(rng, p.GetPlannedStartDate(), 400)
+					s, end := randomPeriod(rng, from, 400)
+					from = dayAfter(end)
 					if _, err := e.c.RecordIndicatorValue(ctx, &pb.RecordIndicatorValueRequest{ProjectId: id, IndicatorId: created.GetIndicator().GetId(),
 						Value: &pb.IndicatorValue{Period: period(s, end), Value: randomDecimal(rng, k)}}); err != nil {
 						t.Fatalf("value %d/%d/%d: %v", i, j, k, err)
@@ -241,6 +245,12 @@ func randomPeriod(rng *rand.Rand, from string, days int) (string, string) {
 	s := randomDate(rng, f, days)
 	e := randomDate(rng, s, 364)
 	return s.Format(time.DateOnly), e.Format(time.DateOnly)
+}
+
+// dayAfter is the day after d (YYYY-MM-DD).
+func dayAfter(d string) string {
+	t, _ := time.Parse(time.DateOnly, d)
+	return t.AddDate(0, 0, 1).Format(time.DateOnly)
 }
 
 func randomDecimal(rng *rand.Rand, k int) string {
@@ -348,13 +358,12 @@ func randomIndicator(rng *rand.Rand, j int, p *pb.Project) *pb.Indicator {
 			in.Baseline.Date = p.GetPlannedStartDate()
 		}
 	}
+	// Targets of periods one after another, as the values.
+	from := p.GetPlannedStartDate()
 	for k := range rng.IntN(3) {
-		s, e := randomPeriod(rng, p.GetPlannedStartDate(), 200)
+		s, e := randomPeriod(rng, from, 200)
 		in.Targets = append(in.Targets, &pb.Target{Period: period(s, e), Value: randomDecimal(rng, k)})
-		if k > 0 && in.Targets[k-1].GetPeriod().GetStartDate() == s && in.Targets[k-1].GetPeriod().GetEndDate() == e {
-			in.Targets = in.Targets[:k]
-			break
-		}
+		from = dayAfter(e)
 	}
 	if rng.IntN(2) == 0 {
 		in.Metric = pb.Metric_METRIC_MANUAL

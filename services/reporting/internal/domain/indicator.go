@@ -200,15 +200,25 @@ func (in *Indicator) Validate() error {
 	if len(in.Targets) > maxList {
 		v.Add("indicator.targets", "must have at most %d entries", maxList)
 	}
+	targets := make([]Period, len(in.Targets))
 	for i, t := range in.Targets {
 		f := fmt.Sprintf("indicator.targets[%d]", i)
 		period(&v, f+".period", t.Start, t.End, true)
 		decimal(&v, f+".value", t.Value)
+		targets[i] = Period{t.Start, t.End}
 		for j := range i {
-			if in.Targets[j].Start == t.Start && in.Targets[j].End == t.End {
+			if targets[j] == targets[i] {
 				v.Add(f+".period", "the same period as targets[%d]", j)
 			}
 		}
+	}
+	if in.Additive() {
+		values := make([]Period, len(in.Values))
+		for i, x := range in.Values {
+			values[i] = Period{x.Start, x.End}
+		}
+		disjoint(&v, "indicator.targets", "targets", targets)
+		disjoint(&v, "indicator.values", "values", values)
 	}
 	dims, known := MetricDimensions[in.Metric]
 	switch {
@@ -227,6 +237,33 @@ func (in *Indicator) Validate() error {
 	return v.Err()
 }
 
+// disjoint records a violation of field[i].period for each period of ps
+// sharing a day with an earlier one (what is "the same period" is
+// reported on its own): the targets and values of an indicator that adds
+// up are summed over a report period, so each day may lie in one period
+// only.
+func disjoint(v *errs.Violations, field, what string, ps []Period) {
+	for i, p := range ps {
+		if p.Start.IsZero() || p.End.IsZero() {
+			continue
+		}
+		for j := range i {
+			if ps[j] != p && overlaps(ps[j].Start, ps[j].End, p.Start, p.End) {
+				v.Add(fmt.Sprintf("%s[%d].period", field, i), "shares days with %s[%d] (%s to %s): %s",
+					what, j, ps[j].Start, ps[j].End, whyDisjoint(what))
+				break
+			}
+		}
+	}
+}
+
+// whyDisjoint says why periods of an additive indicator's targets or
+// values must not share a day, and what to give instead.
+func whyDisjoint(what string) string {
+	return "the " + what + " of a count add up over a report period, so a day may be in one period only " +
+		"(both dates of a period are included); for cumulative milestones give each period's own increase"
+}
+
 // ValidateValue checks a manual value for the indicator.
 func (in *Indicator) ValidateValue(x Value) error {
 	var v errs.Violations
@@ -235,6 +272,16 @@ func (in *Indicator) ValidateValue(x Value) error {
 	}
 	period(&v, "value.period", x.Start, x.End, true)
 	decimal(&v, "value.value", x.Value)
+	if in.Additive() && !x.Start.IsZero() && !x.End.IsZero() {
+		// A value for a period already recorded replaces it; any other
+		// period it shares a day with would be counted twice.
+		for _, o := range in.Values {
+			if (o.Start != x.Start || o.End != x.End) && overlaps(o.Start, o.End, x.Start, x.End) {
+				v.Add("value.period", "shares days with the value recorded for %s to %s: %s", o.Start, o.End, whyDisjoint("values"))
+				break
+			}
+		}
+	}
 	validate.Text(&v, "value.comment", x.Comment, maxNarrative, false)
 	return v.Err()
 }

@@ -1,0 +1,109 @@
+package service_test
+
+import (
+	"testing"
+
+	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+)
+
+// TestCountPeriodsDoNotOverlap: the targets and values of an indicator
+// that adds up (a count) are summed over the report period, so no two of
+// its periods may share a day: a yearly target with quarterly milestones
+// (or cumulative ones, Q1 and H1) reported a target of their sum, and an
+// end given as exclusive (2024-04-01 ending the first quarter, starting
+// the second) counted a day twice. Such a target, value or change of
+// measure is INVALID_ARGUMENT naming the period; a correction of a value
+// for the same period, and overlapping periods of a percentage or an
+// average (never summed), stay accepted.
+func TestCountPeriodsDoNotOverlap(t *testing.T) {
+	e := start(t)
+	ctx := servicetest.As(t, ids.New())
+	p := create(t, e.c, ctx, minimal("OVL"))
+	year, q1, q2 := period("2024-01-01", "2024-12-31"), period("2024-01-01", "2024-03-31"), period("2024-04-01", "2024-06-30")
+	h1 := period("2024-01-01", "2024-06-30")
+	targetOf := func(code string) string {
+		t.Helper()
+		r, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: p.GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, res := range r.GetReport().GetResults() {
+			if res.GetCode() == code {
+				return res.GetTarget()
+			}
+		}
+		return "none"
+	}
+	for _, tc := range []struct {
+		name    string
+		targets []*pb.Target
+	}{
+		{"a year and its first quarter", []*pb.Target{{Period: year, Value: "100"}, {Period: q1, Value: "25"}}},
+		{"cumulative milestones", []*pb.Target{{Period: q1, Value: "25"}, {Period: h1, Value: "50"}}},
+		{"exclusive ends", []*pb.Target{{Period: period("2024-01-01", "2024-04-01"), Value: "25"}, {Period: period("2024-04-01", "2024-07-01"), Value: "25"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code := "T" + ids.New()[28:]
+			r, err := e.c.CreateIndicator(ctx, &pb.CreateIndicatorRequest{ProjectId: p.GetId(), Indicator: &pb.Indicator{
+				Code: code, Titles: en("Persons assisted"), Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT,
+				Metric: pb.Metric_METRIC_BENEFICIARIES_ASSISTED, Targets: tc.targets}})
+			if err == nil {
+				t.Fatalf("accepted (%s): the report's target is %s", r.GetIndicator().GetCode(), targetOf(code))
+			}
+			statustest.Want(t, err, codes.InvalidArgument, "overlapping targets")
+			if v := statustest.Violations(err); len(v) != 1 || v[0] != "indicator.targets[1].period" {
+				t.Errorf("violations %v, want indicator.targets[1].period", v)
+			}
+		})
+	}
+
+	// Values of a manual count.
+	cnt := addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "CNT", Titles: en("Cases handled"), Unit: "cases",
+		Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_MANUAL,
+		Targets: []*pb.Target{{Period: q1, Value: "20"}, {Period: q2, Value: "20"}}})
+	record := func(in *pb.Indicator, v *pb.IndicatorValue) (*pb.Indicator, error) {
+		r, err := e.c.RecordIndicatorValue(ctx, &pb.RecordIndicatorValueRequest{ProjectId: p.GetId(), IndicatorId: in.GetId(), Value: v})
+		return r.GetIndicator(), err
+	}
+	for _, v := range []*pb.IndicatorValue{{Period: q1, Value: "18"}, {Period: q1, Value: "19"}, {Period: q2, Value: "25"}} {
+		if _, err := record(cnt, v); err != nil {
+			t.Fatalf("value %v: %v", v, err)
+		}
+	}
+	if _, err := record(cnt, &pb.IndicatorValue{Period: h1, Value: "44"}); err == nil {
+		r, _ := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: p.GetId()})
+		for _, res := range r.GetReport().GetResults() {
+			if res.GetCode() == "CNT" {
+				t.Errorf("a value for the half year beside its quarters' was accepted: the report's actual is %s", res.GetActual().GetValue())
+			}
+		}
+	} else {
+		statustest.Want(t, err, codes.InvalidArgument, "overlapping value")
+		if v := statustest.Violations(err); len(v) != 1 || v[0] != "value.period" {
+			t.Errorf("violations %v, want value.period", v)
+		}
+	}
+
+	// An average: overlapping periods are its own figures, never summed;
+	// it cannot become a count while they overlap.
+	avg := addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "AVG", Titles: en("Average days to a first appointment"), Unit: "days",
+		Measure: pb.IndicatorMeasure_INDICATOR_MEASURE_AVERAGE, Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTCOME, Metric: pb.Metric_METRIC_MANUAL,
+		Targets: []*pb.Target{{Period: h1, Value: "10"}, {Period: q2, Value: "9"}}})
+	for _, v := range []*pb.IndicatorValue{{Period: q2, Value: "11"}, {Period: period("2024-04-01", "2024-04-30"), Value: "12.5"}} {
+		if avg, _ = record(avg, v); avg == nil {
+			t.Fatalf("value %v of an average refused", v)
+		}
+	}
+	_, err := e.c.UpdateIndicator(ctx, &pb.UpdateIndicatorRequest{
+		Indicator:  &pb.Indicator{Id: avg.GetId(), ProjectId: p.GetId(), Etag: avg.GetEtag(), Measure: pb.IndicatorMeasure_INDICATOR_MEASURE_COUNT},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"measure"}}})
+	statustest.Want(t, err, codes.InvalidArgument, "an average with overlapping periods made a count")
+	if d := statustest.Descriptions(err); d["indicator.targets[1].period"] == "" || d["indicator.values[1].period"] == "" {
+		t.Errorf("violations %v, want indicator.targets[1].period and indicator.values[1].period", d)
+	}
+}
