@@ -54,6 +54,10 @@ type Server struct {
 	*grpc.Server
 	Health *health.Server
 	log    *slog.Logger
+	// stopping ends when Serve begins to stop: the server-streaming calls
+	// still open end then (endsAtStop).
+	stopping context.Context
+	stop     context.CancelFunc
 }
 
 // tuning is how every process's gRPC servers and clients are set beyond
@@ -120,6 +124,7 @@ func newServer(o ServerOptions, t tuning) *Server {
 	if o.Credentials != nil {
 		opts = append(opts, grpc.Creds(o.Credentials))
 	}
+	stopping, stop := context.WithCancel(context.Background())
 	s := grpc.NewServer(append(opts,
 		grpc.StatsHandler(t.statsHandler(false)),
 		grpc.ChainUnaryInterceptor(
@@ -135,12 +140,13 @@ func newServer(o ServerOptions, t tuning) *Server {
 			errorsStream(o.Log),
 			authStream(o.Verifier),
 			requestIDStream,
+			endsAtStop(stopping),
 		),
 	)...)
 	h := health.NewServer()
 	healthpb.RegisterHealthServer(s, h)
 	reflection.Register(s)
-	return &Server{Server: s, Health: h, log: o.Log}
+	return &Server{Server: s, Health: h, log: o.Log, stopping: stopping, stop: stop}
 }
 
 // Serve serves on lis until ctx ends, then marks the server NOT_SERVING,
@@ -155,6 +161,7 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener, timeout time.Durat
 	case <-ctx.Done():
 	}
 	s.Health.Shutdown()
+	s.stop() // the open feeds end; calls in flight drain
 	done := make(chan struct{})
 	go func() { s.GracefulStop(); close(done) }()
 	select {
@@ -237,7 +244,36 @@ func authStream(verifier *auth.Verifier) grpc.StreamServerInterceptor {
 	}
 }
 
-// ctxStream is a server stream whose context carries the verified principal.
+// errStopping is the cause of a server stream's context ended by the
+// server's stop.
+var errStopping = errors.New("the server is stopping")
+
+// endsAtStop ends a server-streaming call (one request, answers until the
+// caller leaves: WatchEvents, a health Watch) when the server begins to
+// stop, with UNAVAILABLE, so that its caller resumes from its cursor on
+// another replica or after the restart. GracefulStop waits for every call
+// to end, and such a call never ends by itself: without this, every stop
+// of a service whose feed has a consumer would take the whole
+// SHUTDOWN_TIMEOUT. Client streams (uploads) are left to drain.
+func endsAtStop(stopping context.Context) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		if info.IsClientStream || !info.IsServerStream {
+			return handler(srv, ss)
+		}
+		ctx, cancel := context.WithCancelCause(ss.Context())
+		defer cancel(nil)
+		release := context.AfterFunc(stopping, func() { cancel(errStopping) })
+		defer release()
+		err := handler(srv, &ctxStream{ServerStream: ss, ctx: ctx})
+		if errors.Is(context.Cause(ctx), errStopping) {
+			return status.Error(codes.Unavailable, "the service is stopping; call again to resume")
+		}
+		return err
+	}
+}
+
+// ctxStream is a server stream with another context (the verified
+// principal's, or one the server's stop ends).
 type ctxStream struct {
 	grpc.ServerStream
 	ctx context.Context

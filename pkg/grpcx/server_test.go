@@ -2,10 +2,18 @@ package grpcx
 
 import (
 	"context"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
 )
 
 // A call without a deadline, or with a later one, gets MaxCallTime; an
@@ -53,4 +61,74 @@ func TestDeadlineUnary(t *testing.T) {
 		}
 		return nil, nil
 	})
+}
+
+// lockedBuffer is a log destination several goroutines may write to.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestShutdownEndsServerStreams: a server-streaming call that would run
+// until its caller leaves (an event feed's WatchEvents, a health Watch)
+// ends when the server stops, with UNAVAILABLE, so the caller resumes
+// elsewhere and the graceful stop does not wait SHUTDOWN_TIMEOUT for it
+// and then cut every call still draining.
+func TestShutdownEndsServerStreams(t *testing.T) {
+	logs := &lockedBuffer{}
+	srv := NewServer(ServerOptions{Log: slog.New(slog.NewTextHandler(logs, nil))})
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, lis, 10*time.Second) }()
+
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	watch, err := healthpb.NewHealthClient(conn).Watch(context.Background(), &healthpb.HealthCheckRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		resp, err := watch.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.GetStatus() == healthpb.HealthCheckResponse_SERVING {
+			break
+		}
+	}
+
+	stop()
+	var end error
+	for end == nil {
+		_, end = watch.Recv()
+	}
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	if s := status.Convert(end); s.Code() != codes.Unavailable {
+		t.Errorf("the stream ended with %v, want UNAVAILABLE", end)
+	}
+	if strings.Contains(logs.String(), "graceful stop timed out") {
+		t.Errorf("the graceful stop waited for the open stream until its timeout:\n%s", logs.String())
+	}
 }
