@@ -143,6 +143,19 @@ func CheckIATI(p *Project, pub Publisher, today date.Date) error {
 			v.Add(fmt.Sprintf("project.budgets[%d].period", i), "covers more than a year (%s to %s); IATI budgets cover a year or less: give one budget line per year", b.Start, b.End)
 		}
 	}
+	// Stored before the API refused days before date.MinYear: IATI has
+	// no year 0000 and no donor a project of another century.
+	for _, d := range []struct {
+		field string
+		day   date.Date
+	}{{"project.planned_start_date", p.PlannedStart}, {"project.planned_end_date", p.PlannedEnd},
+		{"project.actual_start_date", p.ActualStart}, {"project.actual_end_date", p.ActualEnd}} {
+		date.CheckMinYear(&v, d.field, d.day)
+	}
+	for i, b := range p.Budgets {
+		date.CheckMinYear(&v, fmt.Sprintf("project.budgets[%d].period.start_date", i), b.Start)
+		date.CheckMinYear(&v, fmt.Sprintf("project.budgets[%d].value_date", i), b.ValueDate)
+	}
 	checkNotFuture(&v, "project.actual_start_date", p.ActualStart, today)
 	checkNotFuture(&v, "project.actual_end_date", p.ActualEnd, today)
 	if len(v) == 0 {

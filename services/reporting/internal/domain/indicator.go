@@ -192,6 +192,7 @@ func (in *Indicator) Validate() error {
 	if in.Metric != MetricManual && in.Measure != "" && in.Measure != MeasureCount {
 		v.Add("indicator.measure", "metric %s counts; only a manual indicator can be a %s", in.Metric, in.Measure)
 	}
+	date.CheckMinYear(&v, "indicator.baseline.date", in.Baseline.Date)
 	if in.Baseline.Value != "" {
 		decimal(&v, "indicator.baseline.value", in.Baseline.Value)
 	} else if !in.Baseline.Date.IsZero() {

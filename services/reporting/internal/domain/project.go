@@ -320,6 +320,7 @@ func (p *Project) Validate(today date.Date) error {
 		if !b.Start.IsZero() && !b.End.IsZero() && longerThanAYear(b.Start, b.End) {
 			v.Add(f+".period.end_date", "must be at most one year after start_date (%s): IATI budgets cover a year or less; give one budget line per year", b.Start.AddYears(1))
 		}
+		date.CheckMinYear(&v, f+".value_date", b.ValueDate)
 		b.Value.validate(&v, f+".value.")
 	}
 	if p.PlannedStart.IsZero() {
@@ -328,6 +329,12 @@ func (p *Project) Validate(today date.Date) error {
 	if p.PlannedEnd.IsZero() {
 		v.Add("project.planned_end_date", "is required")
 	}
+	// Days before date.MinYear are typing mistakes (0024 for 2024), and
+	// IATI cannot publish the year 0000 at all (xs:date has none).
+	date.CheckMinYear(&v, "project.planned_start_date", p.PlannedStart)
+	date.CheckMinYear(&v, "project.planned_end_date", p.PlannedEnd)
+	date.CheckMinYear(&v, "project.actual_start_date", p.ActualStart)
+	date.CheckMinYear(&v, "project.actual_end_date", p.ActualEnd)
 	if !p.PlannedStart.IsZero() && !p.PlannedEnd.IsZero() && p.PlannedEnd.Before(p.PlannedStart) {
 		v.Add("project.planned_end_date", "must not be before planned_start_date")
 	}
@@ -441,8 +448,11 @@ func orgType(v *errs.Violations, field, s string) {
 	}
 }
 
-// period checks a date range whose ends are both required or both optional.
+// period checks a date range whose ends are both required or both
+// optional, and neither before date.MinYear.
 func period(v *errs.Violations, field string, start, end date.Date, required bool) {
+	date.CheckMinYear(v, field+".start_date", start)
+	date.CheckMinYear(v, field+".end_date", end)
 	if required && start.IsZero() {
 		v.Add(field+".start_date", "is required")
 	}
