@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -138,7 +139,16 @@ func checkURL(v *errs.Violations, field, raw string, allowHTTP bool) {
 		v.Add(field, "must not have a fragment")
 	case u.Hostname() == "":
 		v.Add(field, "must name a host")
+	case u.Port() != "" && !tcpPort(u.Port()):
+		v.Add(field, "must have a port between 1 and 65535")
 	}
+}
+
+// tcpPort reports whether s (digits, as url.Parse leaves a port) is a TCP
+// port a delivery can connect to.
+func tcpPort(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // Apply copies the fields named in paths (pkg/fieldmask) from p into s;
