@@ -2,7 +2,7 @@ package domain
 
 import (
 	"net"
-	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,10 +10,10 @@ import (
 
 // FuzzSubscription: whatever a caller sends as a subscription (url,
 // event_types, description) is refused with field violations or, once
-// accepted, is something deliveries can use: a URL an HTTP request can be
-// made for, over https, naming a host and a port that is a port; a target
-// (host:port) the concurrency cap can count by; known event types, each
-// once; and normalising it again changes nothing.
+// accepted, is something deliveries can use: a URL over https naming a
+// host, and a port that is a TCP port; a target (host:port) the
+// concurrency cap can count by; known event types, each once; and
+// normalising it again changes nothing.
 func FuzzSubscription(f *testing.F) {
 	for _, seed := range [][3]string{
 		{"https://partner.example.org/hooks/spona", "referral.received,consent.withdrawn", "Case management"},
@@ -35,8 +35,8 @@ func FuzzSubscription(f *testing.F) {
 		if s.Validate(allowHTTP) != nil {
 			return
 		}
-		if _, err := http.NewRequest(http.MethodPost, s.URL, nil); err != nil {
-			t.Fatalf("accepted URL %q cannot be requested: %v", s.URL, err)
+		if u, err := url.Parse(s.URL); err != nil || u.Host == "" {
+			t.Fatalf("accepted URL %q does not parse to a host: %v", s.URL, err)
 		}
 		if !allowHTTP && !strings.HasPrefix(strings.ToLower(s.URL), "https://") {
 			t.Fatalf("accepted URL %q is not https", s.URL)
