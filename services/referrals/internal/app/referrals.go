@@ -23,7 +23,7 @@ func (a *App) CreateReferral(ctx context.Context, p audit.Actor, r *domain.Refer
 	if err := r.Validate(p.OrganisationID); err != nil {
 		return nil, err
 	}
-	r.Prepare(p.OrganisationID, a.now())
+	r.Prepare(p.OrganisationID, a.now().In(a.zone))
 	if _, err := a.repo.GetOrganisation(ctx, r.ToOrganisationID); err != nil {
 		return nil, err
 	}
@@ -187,7 +187,7 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 	if r.Ended() {
 		return nil, ended(r)
 	}
-	version, now := r.Version, a.now()
+	version, now := r.Version, a.now().In(a.zone)
 	next := *r
 	from, err := next.Apply(c, next.PartyOf(p.OrganisationID), now)
 	if err != nil {

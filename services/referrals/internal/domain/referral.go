@@ -27,11 +27,27 @@ const (
 	StatusCancelled  = "cancelled"
 )
 
-// ResponseTime is how long the receiver has to answer a referral of each urgency.
-var ResponseTime = map[string]time.Duration{
-	"emergency": 24 * time.Hour,
-	"high":      72 * time.Hour,
-	"normal":    10 * 24 * time.Hour,
+// responseTime is how long the receiver has to answer a referral: hours,
+// or calendar days.
+type responseTime struct{ hours, days int }
+
+// responseTimes are the response times of each urgency (README: 24 h,
+// 72 h, 10 days).
+var responseTimes = map[string]responseTime{
+	"emergency": {hours: 24},
+	"high":      {hours: 72},
+	"normal":    {days: 10},
+}
+
+// DueAfter returns when a referral of urgency sent at sent is due, to the
+// second: a response time in hours that many hours later; one in days at
+// the same time of day that many days later on the calendar of sent's
+// location (the report time zone), so that a referral sent at 09:00 on 25
+// March in Belgrade is due at 09:00 on 4 April although summer time began
+// in between (240 hours later is 10:00).
+func DueAfter(urgency string, sent time.Time) time.Time {
+	rt := responseTimes[urgency]
+	return sent.Add(time.Duration(rt.hours)*time.Hour).AddDate(0, 0, rt.days).UTC().Truncate(time.Second)
 }
 
 // Referral asks another organisation to serve a beneficiary.
@@ -103,7 +119,8 @@ func (r *Referral) Validate(from string) error {
 	return v.Err()
 }
 
-// Prepare fills the server-side fields of a new draft referral at now.
+// Prepare fills the server-side fields of a new draft referral at now (in
+// the report time zone, see DueAfter).
 func (r *Referral) Prepare(from string, now time.Time) {
 	r.ID = ids.New()
 	r.FromOrganisationID = from
@@ -116,7 +133,7 @@ func (r *Referral) Prepare(from string, now time.Time) {
 		r.Urgency = "normal"
 	}
 	r.Status = StatusDraft
-	r.DueTime = now.Add(ResponseTime[r.Urgency]).UTC().Truncate(time.Second)
+	r.DueTime = DueAfter(r.Urgency, now)
 }
 
 func idField(v *errs.Violations, field, id string, required bool) {

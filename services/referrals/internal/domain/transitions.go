@@ -304,9 +304,10 @@ func (c Command) Validate() error {
 	return v.Err()
 }
 
-// Apply moves r by the command taken by party at now. It checks the state
-// machine, the party and the etag, and sets the fields the transition
-// changes. It returns the previous status.
+// Apply moves r by the command taken by party at now (in the report time
+// zone, whose calendar a due time in days counts: DueAfter). It checks the
+// state machine, the party and the etag, and sets the fields the
+// transition changes. It returns the previous status.
 func (r *Referral) Apply(c Command, p Party, now time.Time) (from string, err error) {
 	if err := etag.Match(c.Etag, r.Version); err != nil {
 		return "", err
@@ -319,12 +320,13 @@ func (r *Referral) Apply(c Command, p Party, now time.Time) (from string, err er
 		return "", err
 	}
 	from = r.Status
+	local := now
 	now = now.UTC()
 	r.Status = to
 	switch c.Action {
 	case Send:
 		r.SendTime = now
-		r.DueTime = now.Add(ResponseTime[r.Urgency]).Truncate(time.Second)
+		r.DueTime = DueAfter(r.Urgency, local)
 	case Accept:
 		r.AcceptTime = now
 	case Decline, Cancel:

@@ -150,3 +150,38 @@ func TestStageReached(t *testing.T) {
 		}
 	}
 }
+
+// TestDueAcrossSummerTime: a response time in days ends at the same time of
+// day in the report time zone, across the change to or from summer time in
+// Belgrade (29 March and 25 October 2026); one in hours is that many hours,
+// whatever the clocks do. Creating the draft and sending it agree.
+func TestDueAcrossSummerTime(t *testing.T) {
+	belgrade, err := time.LoadLocation("Europe/Belgrade")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, belgrade) }
+	for _, tc := range []struct {
+		urgency   string
+		sent, due time.Time
+	}{
+		{"normal", at(2026, 3, 25, 9), at(2026, 4, 4, 9)},       // summer time begins between
+		{"normal", at(2026, 10, 20, 9), at(2026, 10, 30, 9)},    // and ends between
+		{"normal", at(2026, 6, 1, 9), at(2026, 6, 11, 9)},       // no change
+		{"emergency", at(2026, 3, 28, 12), at(2026, 3, 29, 13)}, // 24 h: 13:00 on the clock
+		{"high", at(2026, 10, 23, 12), at(2026, 10, 26, 11)},    // 72 h: 11:00 on the clock
+	} {
+		r := &Referral{Status: StatusDraft, Urgency: tc.urgency}
+		r.Prepare("0190a000-0000-7000-8000-00000000000a", tc.sent)
+		draftDue := r.DueTime
+		if _, err := r.Apply(Command{Action: Send}, Sender, tc.sent); err != nil {
+			t.Fatal(err)
+		}
+		if !r.DueTime.Equal(tc.due) || !draftDue.Equal(tc.due) || r.DueTime.Location() != time.UTC {
+			t.Errorf("%s sent %s: due %s (draft %s), want %s", tc.urgency, tc.sent, r.DueTime.In(belgrade), draftDue.In(belgrade), tc.due)
+		}
+		if !r.SendTime.Equal(tc.sent) || r.SendTime.Location() != time.UTC {
+			t.Errorf("send time %v", r.SendTime)
+		}
+	}
+}
