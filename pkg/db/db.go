@@ -14,6 +14,7 @@ import (
 	"net"
 	"regexp"
 	"runtime"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -91,7 +92,11 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string, migrations 
 			}
 		}
 	}
-	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockID(schema)))
+	// Another replica migrating holds the lock for as long as its
+	// migrations take: this one looks every second, and waits for it
+	// rather than failing after goose's five minutes.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockID(schema)),
+		lock.WithLockTimeout(1, uint64((24*time.Hour)/time.Second)))
 	if err != nil {
 		return err
 	}

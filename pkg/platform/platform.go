@@ -67,7 +67,7 @@ type Config struct {
 	LogLevel        string        `env:"LOG_LEVEL" default:"info" help:"debug, info, warn or error"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s" help:"how long in-flight calls may drain on SIGTERM"`
 	AdminPprof      bool          `env:"ADMIN_PPROF" default:"false" help:"serve Go profiles (/debug/pprof/) on the admin port; keep that port internal"`
-	StartupTimeout  time.Duration `env:"STARTUP_TIMEOUT" default:"60s" help:"how long to wait for PostgreSQL at start"`
+	StartupTimeout  time.Duration `env:"STARTUP_TIMEOUT" default:"60s" help:"how long to wait for PostgreSQL at start (the migrations then take as long as they need)"`
 	CallTimeout     time.Duration `env:"CALL_TIMEOUT" default:"30s" help:"longest a call to another Spona service may take (a caller's earlier deadline wins; 0: no limit); event feed streams are not bounded"`
 }
 
@@ -228,33 +228,37 @@ func (b *Base) Dial(audience, addr string, opts ...grpc.DialOption) (*grpc.Clien
 	return conn, nil
 }
 
-// migrate retries while the database is still coming up. A database that
-// does not exist is created when the role may; other permanent failures
-// (credentials, privileges) stop the start at once, saying why.
+// migrate retries while the database is still coming up, for at most
+// STARTUP_TIMEOUT. A database that does not exist is created when the role
+// may; other permanent failures (credentials, privileges) stop the start at
+// once, saying why. STARTUP_TIMEOUT bounds the wait for PostgreSQL, not the
+// migrations: once it answers, they run as long as they take (an upgrade's
+// migrations on a large database, or another replica's that this one waits
+// for); cut off, they would roll back at every start and never land.
 func (b *Base) migrate(ctx context.Context, migrations fs.FS) error {
-	ctx, cancel := context.WithTimeout(ctx, b.Config.StartupTimeout)
+	wait, cancel := context.WithTimeout(ctx, b.Config.StartupTimeout)
 	defer cancel()
 	delay := 200 * time.Millisecond
 	created := false
 	for {
-		err := b.migrateOnce(ctx, migrations)
+		err := b.migrateOnce(ctx, wait, migrations)
 		if err == nil {
 			return nil
 		}
 		if db.MissingDatabase(err) && !created {
 			b.Log.Warn("database does not exist; creating it")
-			if err := db.CreateDatabase(ctx, cmp.Or(b.Config.MigrateDatabaseURL, b.Config.DatabaseURL)); err != nil {
+			if err := db.CreateDatabase(wait, cmp.Or(b.Config.MigrateDatabaseURL, b.Config.DatabaseURL)); err != nil {
 				return err
 			}
 			created = true
 			continue
 		}
-		if db.Permanent(err) {
+		if db.Permanent(err) || ctx.Err() != nil {
 			return fmt.Errorf("database: %w", err)
 		}
 		b.Log.Warn("database not ready; retrying", slog.String("error", err.Error()))
 		select {
-		case <-ctx.Done():
+		case <-wait.Done():
 			return err
 		case <-time.After(delay):
 		}
@@ -264,13 +268,17 @@ func (b *Base) migrate(ctx context.Context, migrations fs.FS) error {
 
 // migrateOnce migrates the schema: as its owner (MIGRATE_DATABASE_URL),
 // which then grants the runtime role (DATABASE_URL's) what it needs, or
-// with the runtime pool itself when no owner is configured.
-func (b *Base) migrateOnce(ctx context.Context, migrations fs.FS) error {
+// with the runtime pool itself when no owner is configured. Reaching
+// PostgreSQL is bounded by wait; the migrations by ctx only.
+func (b *Base) migrateOnce(ctx, wait context.Context, migrations fs.FS) error {
 	runtime, err := db.RuntimeRole(b.Config.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	if b.Config.MigrateDatabaseURL == "" {
+		if err := b.Pool.Ping(wait); err != nil {
+			return err
+		}
 		err := db.Migrate(ctx, b.Pool, b.Name, migrations, b.Log)
 		if db.Privilege(err) {
 			return fmt.Errorf("role %q may not migrate schema %s; set MIGRATE_DATABASE_URL to the URL of the schema's owner (spona_%s_owner, docs/operations.md): %w",
@@ -283,6 +291,9 @@ func (b *Base) migrateOnce(ctx context.Context, migrations fs.FS) error {
 		return fmt.Errorf("MIGRATE_DATABASE_URL: %w", err)
 	}
 	defer pool.Close()
+	if err := pool.Ping(wait); err != nil {
+		return err
+	}
 	if err := db.Migrate(ctx, pool, b.Name, migrations, b.Log); err != nil {
 		return err
 	}

@@ -1,0 +1,53 @@
+package platform
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/testkit/pgtest"
+)
+
+// A migration that runs longer than STARTUP_TIMEOUT (how long a process
+// waits for PostgreSQL) still completes: on a large database an upgrade's
+// migrations take what they take, and cutting them off rolls them back at
+// every start, so the upgrade never lands. Two replicas start at once: one
+// migrates, the other waits for it (longer than STARTUP_TIMEOUT too) and
+// then finds the schema current; the migration runs once.
+func TestMigrationLongerThanTheStartupTimeout(t *testing.T) {
+	dbURL := pgtest.NewDatabase(t)
+	slow := fstest.MapFS{"00001_slow.sql": {Data: []byte(`-- +goose Up
+CREATE TABLE runs (at timestamptz NOT NULL DEFAULT clock_timestamp());
+INSERT INTO runs DEFAULT VALUES;
+SELECT pg_sleep(3);
+-- +goose Down
+DROP TABLE runs;
+`)}}
+	cfg := Config{DatabaseURL: dbURL, DBMaxConns: 2, PrincipalTTL: auth.MaxTTL,
+		LogLevel: "error", ShutdownTimeout: time.Second, StartupTimeout: time.Second}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	bases := make([]*Base, 2)
+	for i := range 2 {
+		wg.Go(func() { bases[i], errs[i] = Start(context.Background(), "probe", cfg, slow, cfg) })
+	}
+	wg.Wait()
+	for i, b := range bases {
+		if b != nil {
+			t.Cleanup(func() { _ = b.Close(context.Background()) })
+		}
+		if errs[i] != nil {
+			t.Errorf("replica %d: %v", i+1, errs[i])
+		}
+	}
+	if t.Failed() {
+		return
+	}
+	var n int
+	if err := bases[0].Pool.QueryRow(context.Background(), "SELECT count(*) FROM probe.runs").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("the migration ran %d times (%v); want once", n, err)
+	}
+}
