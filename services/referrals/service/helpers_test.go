@@ -41,15 +41,21 @@ type stack struct {
 // referrals reaches beneficiaries through a TCP proxy the test can cut. The
 // reporting service (asked whether a sender may tag a referral with a
 // project) starts when a test first creates a project.
-func start(t testing.TB) *stack {
+// Options of the beneficiaries service (its consent expiry sweep) may be
+// changed by opts.
+func start(t testing.TB, opts ...func(*beneficiaries.Config)) *stack {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
 	// Each calls the other (beneficiaries reads the directory, referrals
 	// the beneficiaries), and both ask reporting about project tags: the
 	// addresses of referrals and reporting are reserved first.
 	rep, ref := servicetest.Defer(t), servicetest.Defer(t)
-	benConn := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url),
-		ReportingAddr: rep.Addr, ReferralsAddr: ref.Addr, ConsentExpiryInterval: 100 * time.Millisecond}))
+	benCfg := beneficiaries.Config{Config: servicetest.Platform(t, url),
+		ReportingAddr: rep.Addr, ReferralsAddr: ref.Addr, ConsentExpiryInterval: 100 * time.Millisecond}
+	for _, o := range opts {
+		o(&benCfg)
+	}
+	benConn := servicetest.Start(t, beneficiaries.New(benCfg))
 	px := newProxy(t, benConn.Target())
 	conn := ref.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url),
 		BeneficiariesAddr: px.addr, ReportingAddr: rep.Addr, RevokeRetryInterval: 100 * time.Millisecond}))

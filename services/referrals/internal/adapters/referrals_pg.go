@@ -23,26 +23,26 @@ const referralCols = `id, beneficiary_id, from_organisation_id, to_organisation_
 	category, reason, urgency, status, due_time, COALESCE(consent_id::text, ''), COALESCE(project_id::text, ''),
 	notes, send_time, close_time, close_reason, outcome_code, outcome_note, COALESCE(outcome_assistance_id::text, ''),
 	ben_sex, ben_age_band, ben_legal_status, ben_municipality, create_time, update_time, version, consent_end_reason,
-	accept_time, complete_time`
+	accept_time, complete_time, consent_expire_time`
 
 // visible: the viewer $1 sent the referral, or received it once it was sent.
 const visible = `(from_organisation_id = $1 OR (to_organisation_id = $1 AND status <> 'draft'))`
 
 func scanReferral(row pgx.Row) (*domain.Referral, error) {
 	var r domain.Referral
-	var sent, closed, accepted, completed *time.Time
+	var sent, closed, accepted, completed, consentExpires *time.Time
 	err := row.Scan(&r.ID, &r.BeneficiaryID, &r.FromOrganisationID, &r.ToOrganisationID, &r.ToServiceID,
 		&r.Category, &r.Reason, &r.Urgency, &r.Status, &r.DueTime, &r.ConsentID, &r.ProjectID,
 		&r.Notes, &sent, &closed, &r.CloseReason, &r.OutcomeCode, &r.OutcomeNote, &r.AssistanceID,
 		&r.Snapshot.Sex, &r.Snapshot.AgeBand, &r.Snapshot.LegalStatus, &r.Snapshot.Municipality,
-		&r.CreateTime, &r.UpdateTime, &r.Version, &r.EndReason, &accepted, &completed)
+		&r.CreateTime, &r.UpdateTime, &r.Version, &r.EndReason, &accepted, &completed, &consentExpires)
 	if err != nil {
 		return nil, err
 	}
 	for _, t := range []struct {
 		from *time.Time
 		to   *time.Time
-	}{{sent, &r.SendTime}, {closed, &r.CloseTime}, {accepted, &r.AcceptTime}, {completed, &r.CompleteTime}} {
+	}{{sent, &r.SendTime}, {closed, &r.CloseTime}, {accepted, &r.AcceptTime}, {completed, &r.CompleteTime}, {consentExpires, &r.ConsentExpireTime}} {
 		if t.from != nil {
 			*t.to = *t.from
 		}
@@ -148,13 +148,13 @@ func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version i
 				close_reason = $8, outcome_code = $9, outcome_note = $10, access = CASE WHEN $11 = 'none' THEN access ELSE $11 END,
 				ben_sex = $12, ben_age_band = $13, ben_legal_status = $14, ben_municipality = $15,
 				outcome_assistance_id = $16, consent_end_reason = COALESCE(NULLIF($17, ''), consent_end_reason),
-				accept_time = $18, complete_time = $19, version = version + 1, update_time = now()
+				accept_time = $18, complete_time = $19, consent_expire_time = $20, version = version + 1, update_time = now()
 			WHERE id = $1 AND version = $2
 			RETURNING `+referralCols,
 			r.ID, version, r.Status, r.DueTime, db.Null(r.ConsentID), nullTime(r.SendTime), nullTime(r.CloseTime),
 			r.CloseReason, r.OutcomeCode, r.OutcomeNote, string(access),
 			r.Snapshot.Sex, r.Snapshot.AgeBand, r.Snapshot.LegalStatus, r.Snapshot.Municipality, db.Null(r.AssistanceID),
-			r.EndReason, nullTime(r.AcceptTime), nullTime(r.CompleteTime)))
+			r.EndReason, nullTime(r.AcceptTime), nullTime(r.CompleteTime), nullTime(r.ConsentExpireTime)))
 		if out, err = staleOr(row, err); err != nil {
 			return err
 		}

@@ -89,7 +89,7 @@ func (a *App) record(ctx context.Context, p audit.Actor, action string, fields [
 // so if the audit log cannot be written the response still succeeds, but
 // without the personal data (read the referral again later).
 func (a *App) shown(ctx context.Context, p audit.Actor, action string, r *domain.Referral) *domain.Referral {
-	r.ViewFor(p.OrganisationID)
+	r.ViewFor(p.OrganisationID, a.now())
 	if err := a.record(ctx, p, action, referralFields, r); err != nil {
 		a.log.WarnContext(ctx, "audit log unavailable; answering without personal data",
 			slog.String("referral_id", r.ID), slog.String("error", err.Error()))
@@ -117,7 +117,7 @@ func (a *App) referral(ctx context.Context, p audit.Actor, id string) (*domain.R
 	if err != nil {
 		return nil, err
 	}
-	r.ViewFor(p.OrganisationID)
+	r.ViewFor(p.OrganisationID, a.now())
 	return r, nil
 }
 
@@ -136,7 +136,7 @@ func (a *App) ListReferrals(ctx context.Context, p audit.Actor, f domain.Referra
 	}
 	rows, next := pagination.Next(page, rows, func(r *domain.Referral) string { return r.ID })
 	for _, r := range rows {
-		r.ViewFor(p.OrganisationID)
+		r.ViewFor(p.OrganisationID, a.now())
 	}
 	return rows, next, a.record(ctx, p, "referral.list", referralFields, rows...)
 }
@@ -159,7 +159,7 @@ func (a *App) ListEvents(ctx context.Context, p audit.Actor, referralID string, 
 	}
 	rows, next := pagination.Next(page, rows, func(e domain.Event) string { return strconv.FormatInt(e.ID, 10) })
 	for i := range rows {
-		r.EventViewFor(p.OrganisationID, &rows[i])
+		r.EventViewFor(p.OrganisationID, a.now(), &rows[i])
 	}
 	return rows, next, a.record(ctx, p, "referral.events", eventFields, r)
 }
@@ -294,7 +294,7 @@ func (a *App) share(ctx context.Context, r *domain.Referral, now time.Time) erro
 		return errs.FailedPrecondition(domain.ReasonConsentRequired,
 			"the beneficiary has no live referral_sharing consent; record one before sending")
 	}
-	r.ConsentID = consent.ID
+	r.ConsentID, r.ConsentExpireTime = consent.ID, consent.Expires
 	r.Snapshot = domain.Snapshot{
 		Sex: view.Sex,
 		// The age reached, from the birth year, in the year of the day

@@ -63,10 +63,13 @@ type Referral struct {
 	Status             string
 	DueTime            time.Time
 	ConsentID          string
-	ProjectID          string
-	Notes              string
-	SendTime           time.Time // zero while a draft
-	CloseTime          time.Time // zero until declined, completed or cancelled
+	// ConsentExpireTime is when the consent it was sent under expires
+	// (zero: no expiry, or sent before it was recorded).
+	ConsentExpireTime time.Time
+	ProjectID         string
+	Notes             string
+	SendTime          time.Time // zero while a draft
+	CloseTime         time.Time // zero until declined, completed or cancelled
 	// AcceptTime and CompleteTime are when the referral was accepted and
 	// completed (zero until then); they stay when it is cancelled later.
 	AcceptTime, CompleteTime time.Time

@@ -157,15 +157,24 @@ func (r *Referral) End(reason string, now time.Time) (from string, ok bool) {
 // party may act on it any more.
 func (r *Referral) Ended() bool { return r.EndReason != "" }
 
-// ViewFor reduces r to what org may see. Once r has ended for good (the
-// consent it was sent under has ended, or the person was erased), the receiver keeps the referral's facts (status, dates,
+// SharingEnded reports whether, at now, the receiver no longer reads what
+// was shared with it under r's consent: r ended for good (Ended), or the
+// consent has expired, from its expiry time itself, before its expiry
+// reaches r as an end.
+func (r *Referral) SharingEnded(now time.Time) bool {
+	return r.Ended() || (!r.ConsentExpireTime.IsZero() && !now.Before(r.ConsentExpireTime))
+}
+
+// ViewFor reduces r to what org may see at now. Once the sharing has ended
+// (SharingEnded: the consent it was sent under has ended, or the person
+// was erased), the receiver keeps the referral's facts (status, dates,
 // category, urgency, outcome code, and the close reason when it is a code
 // the system recorded) but no longer sees the free texts that may hold
 // personal data shared under that consent: reason, notes, outcome note and
 // a close reason someone wrote (a cancel or decline reason); so too for a
 // referral already closed when the consent ended.
-func (r *Referral) ViewFor(org string) {
-	if org == r.ToOrganisationID && org != r.FromOrganisationID && r.Ended() {
+func (r *Referral) ViewFor(org string, now time.Time) {
+	if org == r.ToOrganisationID && org != r.FromOrganisationID && r.SharingEnded(now) {
 		r.Reason, r.Notes, r.OutcomeNote = "", "", ""
 		if !IsSystemCloseReason(r.CloseReason) {
 			r.CloseReason = ""
@@ -179,10 +188,10 @@ func (r *Referral) WithoutPersonalData() {
 	r.Reason, r.Notes, r.CloseReason, r.OutcomeNote = "", "", "", ""
 }
 
-// EventViewFor reduces an event of r the same way: its note, unless it is
-// the code the system recorded.
-func (r *Referral) EventViewFor(org string, e *Event) {
-	if org == r.ToOrganisationID && org != r.FromOrganisationID && r.Ended() && e.Note != r.EndReason {
+// EventViewFor reduces an event of r the same way at now: its note, unless
+// it is the code the system recorded.
+func (r *Referral) EventViewFor(org string, now time.Time, e *Event) {
+	if org == r.ToOrganisationID && org != r.FromOrganisationID && r.SharingEnded(now) && e.Note != r.EndReason {
 		e.Note = ""
 	}
 }
