@@ -411,6 +411,21 @@ var violations = []violationText{
 		"en": "Must be valid UTF-8.", "sr-Latn": "Mora biti ispravan UTF-8.", "sr-Cyrl": "Мора бити исправан UTF-8.",
 		"bs": "Mora biti ispravan UTF-8.", "hr": "Mora biti ispravan UTF-8.",
 	}},
+	// The edge's query parameters that would be ignored (gateway ignoredQuery).
+	{regexp.MustCompile(`^is not a parameter of `), text{
+		"en":      "Not a query parameter of this route; check its spelling.",
+		"sr-Latn": "Nije parametar upita ove rute; proverite kako je napisan.", "sr-Cyrl": "Није параметар упита ове руте; проверите како је написан.",
+		"bs": "Nije parametar upita ove rute; provjerite kako je napisan.", "hr": "Nije parametar upita ove rute; provjerite kako je napisan.",
+	}},
+	{regexp.MustCompile(`^is given by the path of `), text{
+		"en": "Given by the path, not in the query.", "sr-Latn": "Zadaje se putanjom, ne u upitu.", "sr-Cyrl": "Задаје се путањом, не у упиту.",
+		"bs": "Zadaje se putanjom, ne u upitu.", "hr": "Zadaje se putanjom, ne u upitu.",
+	}},
+	{regexp.MustCompile(`^is given in the request body of `), text{
+		"en": "Given in the request body, not in the query.", "sr-Latn": "Zadaje se u telu zahteva, ne u upitu.",
+		"sr-Cyrl": "Задаје се у телу захтева, не у упиту.",
+		"bs":      "Zadaje se u tijelu zahtjeva, ne u upitu.", "hr": "Zadaje se u tijelu zahtjeva, ne u upitu.",
+	}},
 	{regexp.MustCompile(`^(is not a token returned by this method|was issued for different filters)`), text{
 		"en":      "Not a page token of this list with these filters.",
 		"sr-Latn": "Nije token stranice ove liste sa ovim filterima.", "sr-Cyrl": "Није токен странице ове листе са овим филтерима.",

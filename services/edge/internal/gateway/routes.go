@@ -29,6 +29,11 @@ type Route struct {
 	// Upload routes take a file as their raw body (the RPC's body field is
 	// a google.api.HttpBody): they get the upload body limit.
 	Upload bool
+	// Body is the request field the HTTP body fills ("*": all of them;
+	// "": none, every field but the path's comes from the query).
+	Body string
+	// Input is the RPC's request message.
+	Input protoreflect.MessageDescriptor
 }
 
 // Routes maps the gateway's matched patterns to the RPC and scope behind
@@ -43,7 +48,8 @@ type Routes struct {
 // matched is a route with what serving it needs, computed once.
 type matched struct {
 	Route
-	label string // metricsRoute
+	label    string   // metricsRoute
+	pathVars []string // the field paths the path template sets
 }
 
 // AnnotatedRoutes lists the REST bindings of every Spona RPC in the proto
@@ -67,7 +73,8 @@ func AnnotatedRoutes() []Route {
 				rpc := "/" + string(sd.FullName()) + "/" + string(md.Name())
 				for _, r := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
 					if m, t := httpBinding(r); m != "" {
-						out = append(out, Route{Method: m, Template: t, RPC: rpc, Upload: httpBodyField(md, r.GetBody())})
+						out = append(out, Route{Method: m, Template: t, RPC: rpc, Upload: httpBodyField(md, r.GetBody()),
+							Body: r.GetBody(), Input: md.Input()})
 					}
 				}
 			}
@@ -131,7 +138,11 @@ func NewRoutes(scopeOf func(fullMethod string) (string, bool)) (*Routes, error) 
 			continue
 		}
 		r.Scope = scope
-		rt.byPattern[r.Method+" "+canonical(r.Template)] = matched{Route: r, label: metricsRoute(r.Method, canonical(r.Template))}
+		var vars []string
+		for _, v := range bareVar.FindAllStringSubmatch(r.Template, -1) {
+			vars = append(vars, v[1])
+		}
+		rt.byPattern[r.Method+" "+canonical(r.Template)] = matched{Route: r, label: metricsRoute(r.Method, canonical(r.Template)), pathVars: vars}
 		rt.list = append(rt.list, r)
 	}
 	if len(missing) > 0 {
@@ -157,7 +168,8 @@ func (rt *Routes) Lookup(method string, p runtime.Pattern) (Route, bool) {
 //     route's scope, and a route missing from the table (access is opt-in,
 //     as in the services);
 //   - it refuses path variables and query values that are not UTF-8
-//     (invalidUTF8) with 400 rather than fail to encode them (500);
+//     (invalidUTF8) with 400 rather than fail to encode them (500), and
+//     query parameters the gateway would ignore (ignoredQuery);
 //   - it applies the route's body limit and tags uploads (limits);
 //   - it replays or records Idempotency-Key writes (idem, may be nil).
 func (rt *Routes) routed(log *slog.Logger, maxBody, maxUpload int64, idem *idempotency) runtime.Middleware {
@@ -186,6 +198,10 @@ func (rt *Routes) routed(log *slog.Logger, maxBody, maxUpload int64, idem *idemp
 				return
 			}
 			if err := invalidUTF8(r, params); err != nil {
+				writeStatus(w, r, status.Convert(grpcx.ToStatus(r.Context(), log, err)))
+				return
+			}
+			if err := m.ignoredQuery(r); err != nil {
 				writeStatus(w, r, status.Convert(grpcx.ToStatus(r.Context(), log, err)))
 				return
 			}

@@ -1,0 +1,65 @@
+package service_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/spona/spona/pkg/testkit/resttest"
+	"github.com/spona/spona/services/edge/edgetest"
+)
+
+// TestIgnoredQueryParameters: a query parameter the gateway would drop is
+// the client's mistake and is refused with 400 and a field violation naming
+// it: a misspelt filter (which would answer for everything), a field the
+// path or the body gives, a parameter of a route that takes a JSON body.
+// Parameters that name a field, by proto or JSON name, are served.
+func TestIgnoredQueryParameters(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	c := resttest.New(s.URL, s.CreateKey(t, "p", "Query NGO").Key)
+	b := c.Do(t, "POST", "/v1/beneficiaries", map[string]any{
+		"given_name": "Ana", "family_name": "Perić", "sex": "SEX_FEMALE", "birth_date": "1990-02-03",
+	}).Must(t, 200)
+	id := b.Str("id")
+	if id == "" {
+		t.Fatalf("create: %s", b.Raw)
+	}
+
+	refused := []struct{ method, path, field, says string }{
+		{"GET", "/v1/beneficiaries?municipalty=%C5%A0id", "municipalty", "is not a parameter of GET /v1/beneficiaries"},
+		{"GET", "/v1/beneficiaries?page_size=5&pageSiz=5", "pageSiz", "is not a parameter"},
+		{"GET", "/v1/beneficiaries/" + id + "?id=other", "id", "is given by the path"},
+		{"PATCH", "/v1/beneficiaries/" + id + "?update_mask=given_name&beneficiary.given_name=Ana", "beneficiary.given_name", "is given in the request body"},
+		{"POST", "/v1/beneficiaries/" + id + ":erase?reason=duplicate", "reason", "is given in the request body"},
+		{"GET", "/v1/projects/p1/report?from=2024-01-01&to=2024-03-31", "from", "is not a parameter"},
+		{"GET", "/v1/beneficiaries?%FF=1", "\uFFFD", "is not a parameter"},
+	}
+	for _, f := range refused {
+		r := c.Do(t, f.method, f.path, `{}`).Must(t, 400)
+		if code, _ := r.Body["code"].(float64); code != 3 {
+			t.Errorf("%s %s: code %v, want 3 (INVALID_ARGUMENT): %s", f.method, f.path, r.Body["code"], r.Raw)
+		}
+		_, _, fields := localized(t, r)
+		if _, ok := fields[f.field]; !ok || !strings.Contains(string(r.Raw), f.says) {
+			t.Errorf("%s %s: field violations %v, want one for %q saying %q: %s", f.method, f.path, fields, f.field, f.says, r.Raw)
+		}
+	}
+	// In the partner's language too.
+	r := c.Do(t, "GET", "/v1/beneficiaries?municipalty=x", nil, "Accept-Language", "sr-Latn").Must(t, 400)
+	if _, _, fields := localized(t, r); fields["municipalty"] != [2]string{"sr-Latn", "Nije parametar upita ove rute; proverite kako je napisan."} {
+		t.Errorf("localized violation: %v", fields)
+	}
+	// Refused before anything ran: the person is still there, unchanged.
+	if got := c.Do(t, "GET", "/v1/beneficiaries/"+id, nil).Must(t, 200); got.Str("given_name") != "Ana" {
+		t.Errorf("after the refusals: %s", got.Raw)
+	}
+
+	for _, p := range []string{
+		"/v1/beneficiaries?page_size=5",
+		"/v1/beneficiaries?pageSize=5",
+		"/v1/beneficiaries?municipality=%C5%A0id&page_size=2",
+		"/v1/beneficiaries:search?query=Ana",
+	} {
+		c.Do(t, "GET", p, nil).Must(t, 200)
+	}
+	c.Do(t, "PATCH", "/v1/beneficiaries/"+id+"?update_mask=given_name", map[string]any{"given_name": "Ana Marija", "etag": b.Str("etag")}).Must(t, 200)
+}
