@@ -1,7 +1,10 @@
 package service_test
 
 import (
+	"context"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
 	"github.com/spona/spona/pkg/ids"
@@ -89,6 +92,28 @@ func TestCountPeriodsDoNotOverlap(t *testing.T) {
 		}
 	}
 
+	// Values recorded before this rule, overlapping, do not stop other
+	// changes of the count (none of them can be changed but by recording
+	// its period again).
+	conn, err := pgx.Connect(context.Background(), e.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), `INSERT INTO reporting.indicator_values (indicator_id, period_start, period_end, value, comment)
+		VALUES ($1, '2024-01-01', '2024-06-30', '44', '')`, cnt.GetId()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.c.GetIndicator(ctx, &pb.GetIndicatorRequest{ProjectId: p.GetId(), Id: cnt.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.UpdateIndicator(ctx, &pb.UpdateIndicatorRequest{
+		Indicator:  &pb.Indicator{Id: cnt.GetId(), ProjectId: p.GetId(), Etag: got.GetIndicator().GetEtag(), Titles: en("Cases handled by the centre")},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"titles"}}}); err != nil {
+		t.Errorf("a count with values recorded before the rule cannot be renamed: %v", err)
+	}
+
 	// An average: overlapping periods are its own figures, never summed;
 	// it cannot become a count while they overlap.
 	avg := addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "AVG", Titles: en("Average days to a first appointment"), Unit: "days",
@@ -99,7 +124,7 @@ func TestCountPeriodsDoNotOverlap(t *testing.T) {
 			t.Fatalf("value %v of an average refused", v)
 		}
 	}
-	_, err := e.c.UpdateIndicator(ctx, &pb.UpdateIndicatorRequest{
+	_, err = e.c.UpdateIndicator(ctx, &pb.UpdateIndicatorRequest{
 		Indicator:  &pb.Indicator{Id: avg.GetId(), ProjectId: p.GetId(), Etag: avg.GetEtag(), Measure: pb.IndicatorMeasure_INDICATOR_MEASURE_COUNT},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"measure"}}})
 	statustest.Want(t, err, codes.InvalidArgument, "an average with overlapping periods made a count")

@@ -310,11 +310,12 @@ func (a *App) UpdateIndicator(ctx context.Context, p auth.Principal, in *domain.
 	if err != nil {
 		return nil, err
 	}
+	wasAdditive := cur.Additive()
 	if _, err := cur.Apply(in, paths); err != nil {
 		return nil, err
 	}
 	cur.Normalize()
-	if err := cur.Validate(); err != nil {
+	if err := cur.ValidateChange(wasAdditive); err != nil {
 		return nil, err
 	}
 	if err := etag.Require("indicator.etag", tag, cur.Version); err != nil {

@@ -179,7 +179,17 @@ func (in *Indicator) Normalize() {
 }
 
 // Validate checks an indicator as a caller would submit it.
-func (in *Indicator) Validate() error {
+func (in *Indicator) Validate() error { return in.validate(false) }
+
+// ValidateChange checks an indicator as a change leaves it, wasAdditive
+// telling whether it added up before (Additive). A change that makes it
+// add up (a percentage or an average made a count) needs its recorded
+// values to add up too: no two of their periods may share a day. Values
+// recorded on an indicator that already added up are not checked again by
+// other changes: none can be changed but by recording its period again.
+func (in *Indicator) ValidateChange(wasAdditive bool) error { return in.validate(!wasAdditive) }
+
+func (in *Indicator) validate(values bool) error {
 	var v errs.Violations
 	validate.Text(&v, "indicator.code", in.Code, maxCode, true)
 	if in.Code != "" && !indicatorCode.MatchString(in.Code) {
@@ -214,12 +224,14 @@ func (in *Indicator) Validate() error {
 		}
 	}
 	if in.Additive() {
-		values := make([]Period, len(in.Values))
-		for i, x := range in.Values {
-			values[i] = Period{x.Start, x.End}
-		}
 		disjoint(&v, "indicator.targets", "targets", targets)
-		disjoint(&v, "indicator.values", "values", values)
+		if values {
+			periods := make([]Period, len(in.Values))
+			for i, x := range in.Values {
+				periods[i] = Period{x.Start, x.End}
+			}
+			disjoint(&v, "indicator.values", "values", periods)
+		}
 	}
 	dims, known := MetricDimensions[in.Metric]
 	switch {
