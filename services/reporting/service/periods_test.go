@@ -104,6 +104,10 @@ func TestCountPeriodsDoNotOverlap(t *testing.T) {
 		VALUES ($1, '2024-01-01', '2024-06-30', '44', '')`, cnt.GetId()); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := conn.Exec(context.Background(), `UPDATE reporting.indicators SET targets = targets || '[{"start": "2024-01-01", "end": "2024-12-31", "value": "80"}]'
+		WHERE id = $1`, cnt.GetId()); err != nil {
+		t.Fatal(err)
+	}
 	got, err := e.c.GetIndicator(ctx, &pb.GetIndicatorRequest{ProjectId: p.GetId(), Id: cnt.GetId()})
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +115,20 @@ func TestCountPeriodsDoNotOverlap(t *testing.T) {
 	if _, err := e.c.UpdateIndicator(ctx, &pb.UpdateIndicatorRequest{
 		Indicator:  &pb.Indicator{Id: cnt.GetId(), ProjectId: p.GetId(), Etag: got.GetIndicator().GetEtag(), Titles: en("Cases handled by the centre")},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"titles"}}}); err != nil {
-		t.Errorf("a count with values recorded before the rule cannot be renamed: %v", err)
+		t.Errorf("a count with values and targets stored before the rule cannot be renamed: %v", err)
+	}
+	// Its targets changed are checked.
+	got, err = e.c.GetIndicator(ctx, &pb.GetIndicatorRequest{ProjectId: p.GetId(), Id: cnt.GetId()})
+	if err != nil || len(got.GetIndicator().GetTargets()) != 3 {
+		t.Fatalf("stored targets %v %v", got, err)
+	}
+	_, err = e.c.UpdateIndicator(ctx, &pb.UpdateIndicatorRequest{
+		Indicator: &pb.Indicator{Id: cnt.GetId(), ProjectId: p.GetId(), Etag: got.GetIndicator().GetEtag(),
+			Targets: append(got.GetIndicator().GetTargets(), &pb.Target{Period: period("2025-01-01", "2025-03-31"), Value: "5"})},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"targets"}}})
+	statustest.Want(t, err, codes.InvalidArgument, "targets changed, still overlapping")
+	if v := statustest.Violations(err); len(v) != 1 || v[0] != "indicator.targets[2].period" {
+		t.Errorf("violations %v, want indicator.targets[2].period", v)
 	}
 
 	// An average: overlapping periods are its own figures, never summed;

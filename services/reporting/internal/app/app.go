@@ -311,11 +311,12 @@ func (a *App) UpdateIndicator(ctx context.Context, p auth.Principal, in *domain.
 		return nil, err
 	}
 	wasAdditive := cur.Additive()
-	if _, err := cur.Apply(in, paths); err != nil {
+	named, err := cur.Apply(in, paths)
+	if err != nil {
 		return nil, err
 	}
 	cur.Normalize()
-	if err := cur.ValidateChange(wasAdditive); err != nil {
+	if err := cur.ValidateChange(wasAdditive, named); err != nil {
 		return nil, err
 	}
 	if err := etag.Require("indicator.etag", tag, cur.Version); err != nil {

@@ -179,17 +179,20 @@ func (in *Indicator) Normalize() {
 }
 
 // Validate checks an indicator as a caller would submit it.
-func (in *Indicator) Validate() error { return in.validate(false) }
+func (in *Indicator) Validate() error { return in.validate(true, false) }
 
-// ValidateChange checks an indicator as a change leaves it, wasAdditive
-// telling whether it added up before (Additive). A change that makes it
-// add up (a percentage or an average made a count) needs its recorded
-// values to add up too: no two of their periods may share a day. Values
-// recorded on an indicator that already added up are not checked again by
-// other changes: none can be changed but by recording its period again.
-func (in *Indicator) ValidateChange(wasAdditive bool) error { return in.validate(!wasAdditive) }
+// ValidateChange checks an indicator as a change of the fields named
+// (update mask paths) leaves it, wasAdditive telling whether it added up
+// before (Additive). That no two target periods of an indicator that adds
+// up share a day is checked when the change names its targets or makes
+// it add up (a percentage or an average made a count); the latter needs
+// its recorded values to add up too. Targets and values stored before
+// this rule do not stop other changes (a new title).
+func (in *Indicator) ValidateChange(wasAdditive bool, named []string) error {
+	return in.validate(!wasAdditive || slices.Contains(named, "targets"), !wasAdditive)
+}
 
-func (in *Indicator) validate(values bool) error {
+func (in *Indicator) validate(targetsAddUp, valuesAddUp bool) error {
 	var v errs.Violations
 	validate.Text(&v, "indicator.code", in.Code, maxCode, true)
 	if in.Code != "" && !indicatorCode.MatchString(in.Code) {
@@ -224,8 +227,10 @@ func (in *Indicator) validate(values bool) error {
 		}
 	}
 	if in.Additive() {
-		disjoint(&v, "indicator.targets", "targets", targets)
-		if values {
+		if targetsAddUp {
+			disjoint(&v, "indicator.targets", "targets", targets)
+		}
+		if valuesAddUp {
 			periods := make([]Period, len(in.Values))
 			for i, x := range in.Values {
 				periods[i] = Period{x.Start, x.End}
