@@ -47,6 +47,13 @@ type ConsumerOptions struct {
 	// Retry is the pause after a failure and the interval at which a
 	// replica that is not the leader tries to become it; 0 is two seconds.
 	Retry time.Duration
+	// Lease is how long the leader may go without a sign of life (it
+	// shows one on its lock's connection every Lease/4) before another
+	// replica ends its session and takes the lead: a leader whose host
+	// froze or fell off the network keeps its connection, and its lock,
+	// open on the server for as long as TCP lets it (hours). 0 is 30
+	// seconds.
+	Lease time.Duration
 	Log   *slog.Logger
 }
 
@@ -60,7 +67,11 @@ type ConsumerOptions struct {
 //   - among replicas, one leads (a session advisory lock keyed by Name) and
 //     the others wait to take over; each batch also locks the cursor row and
 //     checks it is where the leader left it, so even two leaders (a lock
-//     lost with its connection) never apply an event twice.
+//     lost with its connection) never apply an event twice;
+//   - a leader shows a sign of life on its lock's connection every
+//     Lease/4; one silent for Lease (frozen, or cut off with its
+//     connection still open on the server) has its session ended by
+//     another replica, which then leads.
 type Consumer struct {
 	o       ConsumerOptions
 	applied metric.Int64Counter
@@ -77,6 +88,9 @@ func NewConsumer(o ConsumerOptions) (*Consumer, error) {
 	}
 	if o.Retry <= 0 {
 		o.Retry = 2 * time.Second
+	}
+	if o.Lease <= 0 {
+		o.Lease = 30 * time.Second
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
@@ -129,8 +143,9 @@ func (c *Consumer) Run(ctx context.Context) {
 	}
 }
 
-// leadOnce becomes the leader if no replica is, and consumes until an error.
-// led is false when another replica leads.
+// leadOnce becomes the leader if no replica is (or the leader has been
+// silent for Lease), and consumes until an error. led is false when
+// another replica leads.
 func (c *Consumer) leadOnce(ctx context.Context) (led bool, err error) {
 	conn, err := c.o.Pool.Acquire(ctx)
 	if err != nil {
@@ -144,7 +159,13 @@ func (c *Consumer) leadOnce(ctx context.Context) (led bool, err error) {
 		return false, db.Error(err)
 	}
 	if !got {
-		return false, nil
+		ended, err := c.endSilentLeader(ctx, conn)
+		if err != nil || !ended {
+			return false, err
+		}
+		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(`+leaderKey+`)`, c.o.Name).Scan(&got); err != nil || !got {
+			return false, db.Error(err)
+		}
 	}
 	defer func() {
 		uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -154,7 +175,60 @@ func (c *Consumer) leadOnce(ctx context.Context) (led bool, err error) {
 			_ = conn.Conn().Close(uctx)
 		}
 	}()
-	return true, c.consume(ctx)
+	// Signs of life on the lock's connection while consuming: a replica
+	// that finds this session silent for Lease ends it. A sign that fails
+	// (the session was ended, the server is gone) stops consuming.
+	cctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := make(chan struct{})
+	beats := make(chan struct{})
+	go func() {
+		defer close(beats)
+		t := time.NewTicker(c.o.Lease / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+			if _, err := conn.Exec(cctx, `SELECT 1`); err != nil {
+				cancel(fmt.Errorf("leader's connection: %w", err))
+				return
+			}
+		}
+	}()
+	err = c.consume(cctx)
+	close(stop)
+	<-beats
+	if cause := context.Cause(cctx); err == nil && ctx.Err() == nil && cause != nil {
+		err = cause
+	}
+	return true, err
+}
+
+// endSilentLeader ends the session holding the consumer's leadership lock
+// when it has been idle for Lease (its leader shows a sign of life every
+// Lease/4), and reports whether it did. A replica may end a session of its
+// own role (pg_terminate_backend; the replicas of a service share it).
+func (c *Consumer) endSilentLeader(ctx context.Context, conn *pgxpool.Conn) (bool, error) {
+	var ended int
+	err := conn.QueryRow(ctx, `WITH k AS (SELECT `+leaderKey+` AS key)
+		SELECT count(*) FILTER (WHERE pg_terminate_backend(a.pid, 5000))
+		FROM k, pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+		WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+			AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+			AND l.classid = ((k.key >> 32) & 4294967295)::oid AND l.objid = (k.key & 4294967295)::oid
+			AND a.state = 'idle' AND a.state_change < now() - $2::interval`,
+		c.o.Name, c.o.Lease.String()).Scan(&ended)
+	if err != nil {
+		return false, db.Error(err)
+	}
+	if ended > 0 {
+		c.o.Log.WarnContext(ctx, "event consumer's leader silent; its session ended, taking the lead",
+			slog.String("consumer", c.o.Name), slog.Duration("silent_for_more_than", c.o.Lease))
+	}
+	return ended > 0, nil
 }
 
 // Cursor returns the consumer's stored cursor ("" before the first event).

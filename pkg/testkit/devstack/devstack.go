@@ -421,6 +421,24 @@ func (s *Stack) KillService(name string) error {
 	return s.signal(name, syscall.SIGKILL, 5*time.Second)
 }
 
+// Pause freezes a running process (SIGSTOP), as a host that stops
+// answering would: its connections stay open and nothing comes through
+// them. Resume wakes it (SIGCONT).
+func (s *Stack) Pause(name string) error { return s.send(name, syscall.SIGSTOP) }
+
+// Resume wakes a process Pause froze.
+func (s *Stack) Resume(name string) error { return s.send(name, syscall.SIGCONT) }
+
+func (s *Stack) send(name string, sig syscall.Signal) error {
+	s.mu.Lock()
+	p := s.procs[name]
+	s.mu.Unlock()
+	if p == nil {
+		return fmt.Errorf("%s is not running", name)
+	}
+	return p.cmd.Process.Signal(sig)
+}
+
 func (s *Stack) signal(name string, sig syscall.Signal, grace time.Duration) error {
 	s.mu.Lock()
 	p := s.procs[name]
