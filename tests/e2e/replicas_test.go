@@ -147,9 +147,9 @@ func TestTwoReplicasOfEveryService(t *testing.T) {
 		rcv  *webhooktest.Receiver
 		want int
 	}{{"A", atA, wantA}, {"B", atB, wantB}} {
-		reqs := c.rcv.WaitFor(t, time.Minute, c.name+"'s webhooks", func(r []webhooktest.Request) bool { return len(r) >= c.want })
+		c.rcv.WaitFor(t, time.Minute, c.name+"'s webhooks", func(r []webhooktest.Request) bool { return len(r) >= c.want })
 		time.Sleep(time.Second) // a duplicate would come now
-		reqs = c.rcv.Requests()
+		reqs := c.rcv.Requests()
 		ids := map[string]int{}
 		perEvent := map[string]int{}
 		for _, q := range reqs {
