@@ -32,13 +32,8 @@ func (a *App) CreateReferral(ctx context.Context, p audit.Actor, r *domain.Refer
 		if err != nil {
 			return nil, err
 		}
-		if s.OrganisationID != r.ToOrganisationID {
-			var v errs.Violations
-			v.Add("referral.to_service_id", "is not a service of the receiving organisation")
-			return nil, v.Err()
-		}
-		if !s.AcceptingReferrals {
-			return nil, errs.FailedPrecondition("SERVICE_NOT_ACCEPTING_REFERRALS", "service %q does not accept referrals", s.ID)
+		if err := s.TakesReferralTo(r.ToOrganisationID); err != nil {
+			return nil, err
 		}
 	}
 	if r.ProjectID != "" {
@@ -209,6 +204,17 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 			return nil, err
 		}
 		if next.AssistanceID, err = a.beneficiaries.RecordAssistance(ctx, r.BeneficiaryID, rec, domain.AssistanceRequestID(r.ID)); err != nil {
+			return nil, err
+		}
+	}
+	if c.Action == domain.Send && r.ToServiceID != "" {
+		// The service may have stopped accepting referrals since the
+		// draft was made.
+		s, err := a.repo.GetService(ctx, r.ToServiceID)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.TakesReferralTo(r.ToOrganisationID); err != nil {
 			return nil, err
 		}
 	}

@@ -38,6 +38,28 @@ type Service struct {
 	Version               int64
 }
 
+// ReasonNotAccepting is the ErrorInfo reason of a referral to a service
+// that does not accept referrals.
+const ReasonNotAccepting = "SERVICE_NOT_ACCEPTING_REFERRALS"
+
+// TakesReferralTo checks that a referral to organisation to may name s,
+// now: a service of that organisation (INVALID_ARGUMENT on
+// referral.to_service_id otherwise) that accepts referrals
+// (FAILED_PRECONDITION, ReasonNotAccepting). A referral is checked when it
+// is drafted and again when it is sent, which is when it reaches the
+// service.
+func (s *Service) TakesReferralTo(to string) error {
+	if s.OrganisationID != to {
+		var v errs.Violations
+		v.Add("referral.to_service_id", "is not a service of the receiving organisation")
+		return v.Err()
+	}
+	if !s.AcceptingReferrals {
+		return errs.FailedPrecondition(ReasonNotAccepting, "service %q does not accept referrals", s.ID)
+	}
+	return nil
+}
+
 // Eligibility says who a service is for.
 type Eligibility struct {
 	Description string `json:"description,omitempty"`
