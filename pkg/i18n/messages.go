@@ -300,6 +300,13 @@ var byReason = map[string]text{
 		"bs":      "Kursor je stariji od sačuvanih događaja; čitajte ponovo od početka.",
 		"hr":      "Kursor je stariji od sačuvanih događaja; čitajte ponovno od početka.",
 	},
+	"SESSION_NOT_HELD": {
+		"en":      "The session has not been held yet: nobody can be marked present before its day.",
+		"sr-Latn": "Sesija još nije održana: niko ne može biti označen kao prisutan pre njenog dana.",
+		"sr-Cyrl": "Сесија још није одржана: нико не може бити означен као присутан пре њеног дана.",
+		"bs":      "Sesija još nije održana: niko ne može biti označen kao prisutan prije njenog dana.",
+		"hr":      "Sesija još nije održana: nitko ne može biti označen kao prisutan prije njezina dana.",
+	},
 	"SERVICE_NOT_ACCEPTING_REFERRALS": {
 		"en":      "This service does not accept referrals at the moment.",
 		"sr-Latn": "Ova usluga trenutno ne prima upućivanja.",

@@ -7,6 +7,7 @@ import (
 
 	importsv1 "github.com/spona/spona/gen/go/spona/imports/v1"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
+	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/imports"
 	"github.com/spona/spona/pkg/imports/importsgrpc"
 	"github.com/spona/spona/pkg/imports/importsjob"
@@ -36,7 +37,10 @@ type Config struct {
 	// are reused.
 	ReportingAddr   string        `env:"REPORTING_ADDR" required:"true" help:"gRPC address (host:port) of the reporting service, asked whether an organisation may tag a record with a project"`
 	ProjectCheckTTL time.Duration `env:"PROJECT_CHECK_TTL" default:"30s" help:"how long the reporting service's answer on who may tag records with a project is reused"`
-	Imports         importsjob.Env
+	// ReportTimeZone is the zone whose calendar day is today: the last day
+	// a session may have been held on, for present marks.
+	ReportTimeZone string `env:"REPORT_TIME_ZONE" default:"Europe/Belgrade" help:"IANA time zone whose calendar day is today: a participant is marked present only at sessions held by then (dated today or before)"`
+	Imports        importsjob.Env
 }
 
 // New describes the trainings service for platform.RunService.
@@ -62,8 +66,13 @@ func New(cfg Config) platform.Service {
 			if err != nil {
 				return err
 			}
+			zone, err := aggregate.LoadZone(cfg.ReportTimeZone)
+			if err != nil {
+				return err
+			}
 			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewDirectoryGRPC(referrals),
 				projecttag.New(reporting, cfg.ProjectCheckTTL), adapters.NewBeneficiariesGRPC(beneficiaries))
+			application.SetReportZone(zone)
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
 			// Erasure and merge of beneficiaries reach the participations.
 			if err := base.ConsumeEvents(ctx, "beneficiaries", beneficiaries, outbox.PersonEventTypes, outbox.PersonEvents(application)); err != nil {

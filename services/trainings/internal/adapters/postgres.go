@@ -218,6 +218,15 @@ func (p *Postgres) SessionDates(ctx context.Context, eventID string) (first, las
 const sessionCols = `s.id, s.event_id, s.date, COALESCE(to_char(s.start_time, 'HH24:MI'), ''),
 	COALESCE(to_char(s.end_time, 'HH24:MI'), ''), s.topic, s.trainer, s.create_time`
 
+// GetSession returns a session of the event.
+func (p *Postgres) GetSession(ctx context.Context, eventID, id string) (*domain.Session, error) {
+	s, err := scanSession(p.pool.QueryRow(ctx, `SELECT `+sessionCols+` FROM sessions s WHERE s.id = $1 AND s.event_id = $2`, id, eventID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFound("session", id)
+	}
+	return s, db.Error(err)
+}
+
 func scanSession(row pgx.Row) (*domain.Session, error) {
 	var s domain.Session
 	var d time.Time

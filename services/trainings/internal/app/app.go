@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
@@ -70,6 +71,8 @@ type SessionStore interface {
 	// SessionDates returns the first and last session days of an event
 	// (zero when it has none).
 	SessionDates(ctx context.Context, eventID string) (first, last date.Date, err error)
+	// GetSession returns a session of the event (NotFound otherwise).
+	GetSession(ctx context.Context, eventID, id string) (*domain.Session, error)
 	ListSessions(ctx context.Context, eventID string, p pagination.Page) ([]*domain.Session, error)
 }
 
@@ -170,11 +173,24 @@ type App struct {
 	dir           Directory
 	projects      Projects
 	beneficiaries Beneficiaries
+	// now is the clock; today the day it is in the report time zone.
+	now   func() time.Time
+	today func() date.Date
 }
 
-// New returns the application.
+// New returns the application, whose days are those of
+// aggregate.DefaultReportZone until SetReportZone.
 func New(repo Repository, dir Directory, projects Projects, beneficiaries Beneficiaries) *App {
-	return &App{repo: repo, dir: dir, projects: projects, beneficiaries: beneficiaries}
+	a := &App{repo: repo, dir: dir, projects: projects, beneficiaries: beneficiaries, now: time.Now}
+	zone, _ := aggregate.LoadZone("") // built in (time/tzdata)
+	a.SetReportZone(zone)
+	return a
+}
+
+// SetReportZone sets the time zone whose calendar day "today" is (the last
+// day a session may have been held on: see domain.Session.Held).
+func (a *App) SetReportZone(zone *time.Location) {
+	a.today = func() date.Date { return aggregate.Today(zone, a.now()) }
 }
 
 // CreateTrainingEvent records an event organised by the caller's organisation.
@@ -448,7 +464,14 @@ func (a *App) RecordAttendance(ctx context.Context, p auth.Principal, eventID, s
 	if err := domain.ValidateMarks(marks); err != nil {
 		return nil, err
 	}
-	return a.repo.RecordAttendance(ctx, e.ID, ids.Normalize(sessionID), marks)
+	s, err := a.repo.GetSession(ctx, e.ID, ids.Normalize(sessionID))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.CheckMarks(marks, a.today()); err != nil {
+		return nil, err
+	}
+	return a.repo.RecordAttendance(ctx, e.ID, s.ID, marks)
 }
 
 // RecordTestScores records a participant's test scores.

@@ -127,12 +127,17 @@ func (a *App) ParticipantImportSpec(ctx context.Context, p auth.Principal, event
 	if err != nil {
 		return nil, "", err
 	}
-	kinds := newKindCache(a.dir)
+	kinds, today := newKindCache(a.dir), a.today()
 	return &imports.Spec{
 		Columns: domain.ParticipantColumns,
 		Dynamic: func(h string) (string, bool) { return domain.SessionColumn(h, sessions) },
 		Row: func(m imports.Mapping, row int, cells []string) *imports.StagedRow {
 			sr, probs := domain.ParticipantFromRow(m, row, cells)
+			for _, s := range sessions {
+				if sr.Marks[s.ID] && !s.Held(today) {
+					probs.Add(cells, domain.SessionField(s.ID), "%s", s.NotHeldMessage())
+				}
+			}
 			pr := sr.Participant.Professional
 			if err := kinds.resolve(ctx, pr); err != nil {
 				probs.Add(cells, "organisation", "could not be looked up in the directory (%v); send the file again", errs.KindOf(err))

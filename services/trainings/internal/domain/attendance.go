@@ -46,6 +46,34 @@ func ValidateMarks(marks []Mark) error {
 	return v.Err()
 }
 
+// ReasonSessionNotHeld is the ErrorInfo reason of a present mark at a
+// session not held yet.
+const ReasonSessionNotHeld = "SESSION_NOT_HELD"
+
+// Held reports whether s has been held by today (a day in the report time
+// zone): its day is today or before.
+func (s *Session) Held(today date.Date) bool { return !s.Date.After(today) }
+
+// NotHeldMessage says why nobody is present at s yet.
+func (s *Session) NotHeldMessage() string {
+	return fmt.Sprintf("the session of %s has not been held yet: nobody is present at it before its day "+
+		"(a participant marked present in advance would count as trained, and be certified, before the event took place)", s.Date)
+}
+
+// CheckMarks refuses present marks at s before it is held by today
+// (FAILED_PRECONDITION, ReasonSessionNotHeld); absent marks are taken.
+func (s *Session) CheckMarks(marks []Mark, today date.Date) error {
+	if s.Held(today) {
+		return nil
+	}
+	for _, m := range marks {
+		if m.Present {
+			return errs.FailedPrecondition(ReasonSessionNotHeld, "%s", s.NotHeldMessage())
+		}
+	}
+	return nil
+}
+
 // SortKey orders sessions in programme order (date, start time, id) for
 // keyset pagination.
 func (s *Session) SortKey() string {
