@@ -28,11 +28,7 @@ func (a *App) CreateReferral(ctx context.Context, p audit.Actor, r *domain.Refer
 		return nil, err
 	}
 	if r.ToServiceID != "" {
-		s, err := a.repo.GetService(ctx, r.ToServiceID)
-		if err != nil {
-			return nil, err
-		}
-		if err := s.TakesReferralTo(r.ToOrganisationID); err != nil {
+		if err := a.serviceTakes(ctx, r); err != nil {
 			return nil, err
 		}
 	}
@@ -210,11 +206,7 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 	if c.Action == domain.Send && r.ToServiceID != "" {
 		// The service may have stopped accepting referrals since the
 		// draft was made.
-		s, err := a.repo.GetService(ctx, r.ToServiceID)
-		if err != nil {
-			return nil, err
-		}
-		if err := s.TakesReferralTo(r.ToOrganisationID); err != nil {
+		if err := a.serviceTakes(ctx, r); err != nil {
 			return nil, err
 		}
 	}
@@ -251,6 +243,16 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 		}
 	}
 	return a.shown(ctx, p, "referral."+string(c.Action), out), nil
+}
+
+// serviceTakes checks that the directory service r names takes a referral
+// to r's receiver now (domain.Service.TakesReferralTo).
+func (a *App) serviceTakes(ctx context.Context, r *domain.Referral) error {
+	s, err := a.repo.GetService(ctx, r.ToServiceID)
+	if err != nil {
+		return err
+	}
+	return s.TakesReferralTo(r.ToOrganisationID)
 }
 
 // ended says why nothing can be done any more with r, whichever side asks.
