@@ -49,12 +49,16 @@ func Connections() int {
 	return len(Services) * pool
 }
 
-// Build compiles the six binaries from the repository at root into binDir.
+// Build compiles the six binaries from the repository at root into binDir,
+// with the race detector when the caller was built with it (Race).
 func Build(ctx context.Context, root, binDir string) error {
 	if err := os.MkdirAll(binDir, 0o750); err != nil {
 		return err
 	}
 	args := []string{"build", "-o", binDir + string(os.PathSeparator)}
+	if Race {
+		args = append(args, "-race")
+	}
 	for _, s := range Services {
 		args = append(args, "./services/"+s)
 	}

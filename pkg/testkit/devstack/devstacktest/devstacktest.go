@@ -36,6 +36,9 @@ func (l *Logs) String() string {
 	return l.b.String()
 }
 
+// RaceReport begins each report of the race detector.
+const RaceReport = "WARNING: DATA RACE"
+
 // Root is the repository's root directory.
 func Root() string {
 	_, file, _, _ := runtime.Caller(0)
@@ -119,6 +122,11 @@ func Start(t testing.TB, databaseURL string, env ...string) (*devstack.Stack, *L
 	t.Cleanup(func() {
 		if err := stack.Stop(); err != nil {
 			t.Errorf("stop: %v", err)
+		}
+		// Built with -race (devstack.Race), a process reports each race
+		// it finds on stderr, and goes on.
+		if strings.Contains(logs.String(), RaceReport) {
+			t.Errorf("the race detector reported a data race in a process (see the logs)")
 		}
 		if t.Failed() {
 			t.Logf("process logs:\n%s", logs.String())
