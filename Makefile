@@ -4,7 +4,7 @@ GO    ?= go
 # `go test ./...` does not cross go.work modules; list them.
 PKGS   = $(shell $(GO) list -f '{{.Dir}}/...' -m)
 
-.PHONY: setup images run test test-short generate check-generated lint lint-openapi lint-aip build bench fuzz clean jaeger test-jaeger faults load load-webhooks load-imports openapi-tools vendor-docs
+.PHONY: setup images run test test-short test-race generate check-generated lint lint-openapi lint-aip build bench fuzz clean jaeger test-jaeger faults load load-webhooks load-imports openapi-tools vendor-docs
 
 # Pinned npm tools for the OpenAPI documents (linters, 3.1 upgrader, client
 # generator, docs renderer): tools/openapi/package-lock.json.
@@ -52,6 +52,14 @@ load-imports:
 ## load: start the system and measure REST vs gRPC vs raw pgx at 1, 8 and 32 clients (LOAD_FLAGS=-duration 10s)
 load:
 	$(GO) run ./deploy/load $(LOAD_FLAGS)
+
+## test-race: the packages whose goroutines share state, under the race detector (a report fails the test): event feeds and consumers, gRPC and HTTP servers, process lifecycle, keys, the edge's caches and limiters, webhook dispatch, and the whole in-process system's stop
+RACE_PKGS = ./pkg/outbox/... ./pkg/grpcx/... ./pkg/httpserver/... ./pkg/platform/... ./pkg/auth/... ./pkg/db/... \
+	./pkg/tlsconfig/... ./services/edge/internal/gateway/... ./services/edge/internal/idempotency/... \
+	./services/edge/internal/keys/... ./services/edge/internal/oidc/... ./services/webhooks/...
+test-race:
+	$(GO) test -race -count=1 -p 1 $(RACE_PKGS)
+	$(GO) test -race -count=1 -run 'TestStopLeavesNoGoroutines|TestIdempotencyKeyReplay|TestKeyLifecycle|TestRevocationWhileListenConnectionIsSilent' ./services/edge/service/
 
 ## test-short: only tests that need no PostgreSQL and no built binaries
 test-short:
