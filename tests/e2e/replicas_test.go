@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/webhooktest"
 )
 
@@ -226,4 +227,85 @@ func TestFrozenConsumerLeaderIsReplaced(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// TestIdempotencyKeyHeldWhileTheWriteRuns: a write with an Idempotency-Key
+// that runs longer than IDEMPOTENCY_LOCK (here it waits for a row another
+// transaction holds) still holds its key: the client's retry, at the other
+// edge, gets 409 while the first attempt runs, as documented, instead of
+// running the write a second time beside it.
+func TestIdempotencyKeyHeldWhileTheWriteRuns(t *testing.T) {
+	s := startSystem(t, "IDEMPOTENCY_LOCK=1s")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	replica, err := s.stack.StartReplica(ctx, "edge")
+	if err != nil {
+		t.Fatalf("second edge: %v\n%s", err, s.logs.String())
+	}
+	created := s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{
+		"given_name": "Emir", "sex": "SEX_MALE", "birth_year": 1990, "legal_status": "LEGAL_STATUS_ASYLUM_SEEKER",
+	}).must(t, 200)
+	ben, etag := created.str("id"), created.str("etag")
+	conn, err := pgx.Connect(ctx, s.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	patch := func(base string) func() error {
+		return func() error {
+			body, _ := json.Marshal(map[string]string{"notes": "moved to Tuzla", "etag": etag})
+			req, err := http.NewRequest("PATCH", base+"/v1/beneficiaries/"+ben+"?update_mask=notes", bytes.NewReader(body))
+			if err != nil {
+				return err
+			}
+			req.Header.Set("Authorization", "Bearer "+s.keyA)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Idempotency-Key", "patch-1")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			out, _ := io.ReadAll(resp.Body)
+			return fmt.Errorf("HTTP %d: %s", resp.StatusCode, out)
+		}
+	}
+	hold := pgtest.NewHold(t, conn, "UPDATE ON beneficiaries.beneficiaries")
+	first := pgtest.Go(patch(s.stack.URL()))
+	hold.Held()
+	time.Sleep(3 * time.Second) // three times IDEMPOTENCY_LOCK
+	second := pgtest.Go(patch(s.stack.URLOf(replica)))
+	// Either the retry returns, or it waits at the hold beside the first.
+	secondDone := waitDone(second)
+	for {
+		var both bool
+		// The second write waits for the first's row lock, or at the hold.
+		if err := conn.QueryRow(ctx, `SELECT (`+pgtest.LockWaits+`) OR (SELECT count(*) > 1 FROM pg_locks
+			WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1 AND classid = 0 AND objid::bigint > 1578172416)`).Scan(&both); err != nil {
+			t.Fatal(err)
+		}
+		if both {
+			hold.Release()
+			t.Fatalf("the retry ran the write again while the first attempt was still running (%v; %v)", first.Wait(), <-secondDone)
+		}
+		select {
+		case err := <-secondDone:
+			if !strings.HasPrefix(err.Error(), "HTTP 409:") {
+				t.Errorf("retry while the first attempt runs: %v; want 409", err)
+			}
+			hold.Release()
+			if err := first.Wait(); !strings.HasPrefix(err.Error(), "HTTP 200:") {
+				t.Errorf("first attempt: %v", err)
+			}
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// waitDone is a channel receiving s's error once it returned.
+func waitDone(s *pgtest.Started) <-chan error {
+	c := make(chan error, 1)
+	go func() { c <- s.Wait() }()
+	return c
 }

@@ -57,7 +57,7 @@ type Config struct {
 	// without a key; off by default.
 	HSDSPublicRead  bool          `env:"HSDS_PUBLIC_READ" default:"false" help:"let callers without a key read the directory's Open Referral HSDS API under /hsds"`
 	IdempotencyTTL  time.Duration `env:"IDEMPOTENCY_TTL" default:"24h" help:"how long Idempotency-Key records are kept"`
-	IdempotencyLock time.Duration `env:"IDEMPOTENCY_LOCK" default:"30s" help:"how long a request holds its Idempotency-Key while in flight"`
+	IdempotencyLock time.Duration `env:"IDEMPOTENCY_LOCK" default:"30s" help:"how long an Idempotency-Key stays held after the edge running its request stopped (crashed, or lost the database); renewed while the request runs, however long it takes"`
 	OIDC            OIDCConfig
 }
 

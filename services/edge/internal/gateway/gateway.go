@@ -72,8 +72,9 @@ type Options struct {
 	// Idempotency stores first responses for Idempotency-Key replay; nil
 	// turns replay off (keys are still forwarded to the services).
 	Idempotency IdempotencyStore
-	// IdempotencyLock is how long a request holds its key while in flight
-	// before another attempt may take it over (after a crash).
+	// IdempotencyLock is how long a request's key stays held once its edge
+	// stops renewing it (every third of it while the request runs), before
+	// another attempt may take it over (after a crash).
 	IdempotencyLock time.Duration
 	// Middleware wraps the whole handler inside tracing, outermost first
 	// (e.g. metrics).

@@ -50,6 +50,8 @@ type IdempotencyStore interface {
 	Complete(ctx context.Context, rec *IdempotencyRecord) error
 	// Release forgets an in-flight attempt, so a retry runs again.
 	Release(ctx context.Context, clientID, key string) error
+	// Extend holds an in-flight attempt for lock more.
+	Extend(ctx context.Context, clientID, key string, lock time.Duration) error
 }
 
 // maxReplayBody bounds the responses kept for replay; larger ones (exports)
@@ -131,7 +133,9 @@ func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, next http.Ha
 			i.release(r.Context(), rec)
 		}
 	}()
+	held := i.hold(r.Context(), rec)
 	next.ServeHTTP(rw, r)
+	held()
 	final := (rw.status >= 200 && rw.status < 300) || (rw.status >= 400 && rw.status < 500)
 	if !final || rw.overflow {
 		return
@@ -179,6 +183,38 @@ func (i *idempotency) acquire(ctx context.Context, rec *IdempotencyRecord) (*Ide
 		i.forgetUnreleased(id)
 	}
 	return i.store.Acquire(ctx, rec, i.lock)
+}
+
+// hold keeps rec's key held while its attempt runs, however long that is
+// (an upload, a write waiting for a row or a connection): every third of
+// the lock it is extended, so the lock runs out only when the edge holding
+// it stopped (crashed, or cut off from the database). A retry meanwhile,
+// at this edge or another, is told the attempt is in progress instead of
+// running the write beside it. The returned func stops holding.
+func (i *idempotency) hold(ctx context.Context, rec *IdempotencyRecord) func() {
+	if i.lock <= 0 {
+		return func() {}
+	}
+	ctx = context.WithoutCancel(ctx)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(i.lock / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+			c, cancel := context.WithTimeout(ctx, i.lock/3)
+			if err := i.store.Extend(c, rec.ClientID, rec.Key, i.lock); err != nil {
+				i.log.WarnContext(c, "idempotency store: key not held longer", slog.String("error", err.Error()))
+			}
+			cancel()
+		}
+	}()
+	return func() { close(stop); <-done }
 }
 
 func (i *idempotency) forgetUnreleased(id [2]string) {

@@ -228,6 +228,13 @@ func (p *Postgres) forget(ctx context.Context, subjects []string) error {
 // replays as it was (ids only change meaning, not data).
 func (p *Postgres) MoveBeneficiary(context.Context, string, string) error { return nil }
 
+// Extend holds an in-flight record for lock more.
+func (p *Postgres) Extend(ctx context.Context, clientID, key string, lock time.Duration) error {
+	_, err := p.pool.Exec(ctx, `UPDATE idempotency_records SET lock_until = now() + $3 * interval '1 millisecond'
+		WHERE client_id = $1 AND key = $2 AND status IS NULL`, clientID, key, lock.Milliseconds())
+	return db.Error(err)
+}
+
 // Release deletes an in-flight record.
 func (p *Postgres) Release(ctx context.Context, clientID, key string) error {
 	_, err := p.pool.Exec(ctx, `DELETE FROM idempotency_records WHERE client_id = $1 AND key = $2 AND status IS NULL`, clientID, key)
