@@ -4,7 +4,7 @@ GO    ?= go
 # `go test ./...` does not cross go.work modules; list them.
 PKGS   = $(shell $(GO) list -f '{{.Dir}}/...' -m)
 
-.PHONY: setup images run test test-short test-race generate check-generated lint lint-openapi lint-aip build bench fuzz clean jaeger test-jaeger faults load load-webhooks load-imports openapi-tools vendor-docs
+.PHONY: setup images run test test-short test-race generate check-generated lint lint-openapi lint-aip build bench fuzz clean jaeger test-jaeger faults load load-webhooks load-imports openapi-tools vendor-docs upgrade-check
 
 # Pinned npm tools for the OpenAPI documents (linters, 3.1 upgrader, client
 # generator, docs renderer): tools/openapi/package-lock.json.
@@ -60,6 +60,10 @@ RACE_PKGS = ./pkg/outbox/... ./pkg/grpcx/... ./pkg/httpserver/... ./pkg/platform
 test-race:
 	$(GO) test -race -count=1 -p 1 $(RACE_PKGS)
 	$(GO) test -race -count=1 -run 'TestStopLeavesNoGoroutines|TestIdempotencyKeyReplay|TestKeyLifecycle|TestRevocationWhileListenConnectionIsSilent' ./services/edge/service/
+
+## upgrade-check: start the current build on the databases an older one's end-to-end tests wrote, read and change everything, erase everyone (FROM=<commit>, default main as of 24 hours ago; several minutes, not in make test)
+upgrade-check:
+	SPONA_UPGRADE_FROM=$${FROM:-$$(git log -1 --before='24 hours ago' --format=%H main)} $(GO) test -tags upgrade -count=1 -timeout 60m -v ./tests/upgrade/
 
 ## test-short: only tests that need no PostgreSQL and no built binaries
 test-short:
