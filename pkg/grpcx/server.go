@@ -26,6 +26,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/stats"
@@ -101,14 +102,31 @@ func (t tuning) statsHandler(client bool) stats.Handler {
 //   - files (google.api.HttpBody: uploads, downloads) sent without a copy
 //     and received with one (bodycodec.go): a 20 MiB upload held once by
 //     the edge while it sends it, and decoded into 40 MiB at the most
-//     instead of 60.
+//     instead of 60;
+//   - keepalive pings on quiet connections, so that a connection whose
+//     peer is gone without a word (its host lost, a NAT or firewall that
+//     forgot it) fails within seconds instead of never: an event consumer
+//     waiting on a feed's stream notices and resumes over a new
+//     connection, and a feed's server lets go of the stream of a consumer
+//     that is gone.
 var defaultTuning = tuning{
 	metered: true,
 	server: []grpc.ServerOption{grpc.NumStreamWorkers(64), grpc.InitialWindowSize(window), grpc.InitialConnWindowSize(window),
-		grpc.ForceServerCodecV2(newBodyCodec())},
+		grpc.ForceServerCodecV2(newBodyCodec()),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: pingTimeout}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: pingEvery / 2})},
 	client: []grpc.DialOption{grpc.WithInitialWindowSize(window), grpc.WithInitialConnWindowSize(window),
-		grpc.WithDefaultCallOptions(grpc.ForceCodecV2(newBodyCodec()))},
+		grpc.WithDefaultCallOptions(grpc.ForceCodecV2(newBodyCodec())),
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: pingEvery, Timeout: pingTimeout})},
 }
+
+// A client pings a connection with calls open (a feed's stream) after
+// pingEvery without traffic (gRPC's shortest), and gives it up when the
+// answer takes pingTimeout; servers accept pings that often.
+const (
+	pingEvery   = 10 * time.Second
+	pingTimeout = 10 * time.Second
+)
 
 const window = 1 << 20
 

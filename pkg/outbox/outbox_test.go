@@ -29,6 +29,7 @@ import (
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/statustest"
+	"github.com/spona/spona/pkg/testkit/tcpproxy"
 	"github.com/spona/spona/pkg/tlsconfig"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -95,6 +96,7 @@ func TestServicesCarryTheOutboxMigration(t *testing.T) {
 // gRPC on loopback, and a consuming schema.
 type env struct {
 	url      string
+	addr     string        // the feed's gRPC address
 	pool     *pgxpool.Pool // producer schema "producer"
 	feed     *outbox.Feed
 	client   eventsv1.EventFeedServiceClient
@@ -132,6 +134,7 @@ func newEnv(t *testing.T, o outbox.FeedOptions) *env {
 	}
 	go func() { _ = srv.Server.Serve(lis) }()
 	t.Cleanup(srv.Server.Stop)
+	e.addr = lis.Addr().String()
 	e.client = eventsv1.NewEventFeedServiceClient(servicetest.Dial(t, lis.Addr().String(), "beneficiaries"))
 	return e
 }
@@ -967,3 +970,24 @@ func TestConsumerRetriesAFailingHandler(t *testing.T) {
 }
 
 var _ grpc.ServerStreamingClient[eventsv1.WatchEventsResponse] // the stream type the tests use
+
+// TestConsumerSurvivesASilentFeedConnection: the connection to the feed
+// goes silent (the producer's host is lost, a NAT or firewall forgets the
+// connection: nothing arrives and nothing is refused). The consumer finds
+// out (gRPC keepalive) and resumes over a new connection, rather than
+// waiting on the dead stream for ever with the events (erasures, consent
+// withdrawals) unapplied.
+func TestConsumerSurvivesASilentFeedConnection(t *testing.T) {
+	e := newEnv(t, outbox.FeedOptions{})
+	proxy := tcpproxy.Start(t, e.addr)
+	e.client = eventsv1.NewEventFeedServiceClient(servicetest.Dial(t, proxy.Addr(), "beneficiaries"))
+	stop := run(e.consumerOf(t, "silenced"))
+	defer stop()
+	e.emit(t, referralEvent(ids.New()))
+	e.waitApplied(t, "silenced", 1)
+	if n := proxy.Silence(); n == 0 {
+		t.Fatal("no connection to the feed to silence")
+	}
+	e.emit(t, referralEvent(ids.New()))
+	e.waitApplied(t, "silenced", 2)
+}
