@@ -176,13 +176,20 @@ func (s *heldStore) KeyByLookupID(ctx context.Context, id string) (*Key, error) 
 	return k, err
 }
 
-// waiting waits until n goroutines are inside singleflight's Do (running
-// the query or waiting for it).
+// waiting waits until n goroutines wait for a look-up of a key (running
+// it, or waiting for a shared one).
 func waiting(t *testing.T, n int) {
 	t.Helper()
 	buf := make([]byte, 1<<20)
 	for range 10000 {
-		if strings.Count(string(buf[:runtime.Stack(buf, true)]), "singleflight.(*Group).Do(") >= n {
+		waiters := 0
+		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+			if strings.Contains(g, "keys.(*Verifier).lookup(") &&
+				(strings.Contains(g, " [select") || strings.Contains(g, "singleflight.(*Group).Do(")) {
+				waiters++
+			}
+		}
+		if waiters >= n {
 			return
 		}
 		time.Sleep(time.Millisecond)

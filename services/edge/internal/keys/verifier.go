@@ -84,6 +84,10 @@ type read struct {
 // maxCached bounds each cache; a full cache is emptied and refilled.
 const maxCached = 10000
 
+// lookupTimeout bounds a look-up of a key in the store, which the requests
+// waiting for it share.
+const lookupTimeout = 10 * time.Second
+
 // NewVerifier returns a verifier over store; keys are cached for ttl,
 // unknown lookup ids for unknownTTL, while Run listens.
 func NewVerifier(store Store, ttl, unknownTTL time.Duration) *Verifier {
@@ -184,19 +188,32 @@ func (v *Verifier) lookup(ctx context.Context, lookupID string) (cached, error) 
 	// shared function: a caller joining a query begun before a change
 	// (whose notification it has seen) gets that query's generation, not
 	// its own, and so does not cache the older answer.
-	res, err, _ := v.group.Do(lookupID, func() (any, error) {
+	//
+	// The query is shared, so it is nobody's to cancel: it runs for at most
+	// lookupTimeout whoever is waiting, and each caller stops waiting when
+	// its own request ends. (With the first caller's context, a client that
+	// went away failed every request that had joined its query.)
+	shared := v.group.DoChan(lookupID, func() (any, error) {
 		v.mu.Lock()
 		gen := v.gen
 		v.mu.Unlock()
-		k, err := v.store.KeyByLookupID(ctx, lookupID)
+		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lookupTimeout)
+		defer cancel()
+		k, err := v.store.KeyByLookupID(qctx, lookupID)
 		return read{k: k, gen: gen}, err
 	})
-	if err != nil {
-		return cached{}, err
+	var res singleflight.Result
+	select {
+	case res = <-shared:
+	case <-ctx.Done():
+		return cached{}, ctx.Err()
 	}
-	r, ok := res.(read)
+	if res.Err != nil {
+		return cached{}, res.Err
+	}
+	r, ok := res.Val.(read)
 	if !ok {
-		return cached{}, fmt.Errorf("keys: lookup of %s answered %T", lookupID, res)
+		return cached{}, fmt.Errorf("keys: lookup of %s answered %T", lookupID, res.Val)
 	}
 	k := r.k
 	e = entry(k)
