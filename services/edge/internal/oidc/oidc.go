@@ -227,8 +227,12 @@ func (v *Verifier) refreshLocked(ctx context.Context, now time.Time) error {
 	return nil
 }
 
+// fetch reads the key set. The keys are for every request, and a failure
+// holds back the next fetch: the request that happens to fetch them
+// cannot cancel the fetch by going away, which is bounded by its own
+// timeout instead.
 func (v *Verifier) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, v.cfg.JWKSURL, nil)
 	if err != nil {

@@ -185,6 +185,34 @@ func TestProviderDownAtStartIsUnavailableNotInvalid(t *testing.T) {
 	}
 }
 
+// TestKeysFetchedForAClientWhoLeft: the JWKS is fetched for whichever
+// request needs it first, and kept for all; that request's client going
+// away (its context ended) does not fail the fetch, so the next requests
+// are not refused: neither at start (503 for a second) nor after the
+// provider rotated its key (401 for a valid token, counted against the
+// client's address as a failed authentication).
+func TestKeysFetchedForAClientWhoLeft(t *testing.T) {
+	iss := oidctest.Start(t)
+	v, err := oidc.New(oidc.Config{Issuer: iss.URL, Audience: oidctest.Audience, JWKSURL: iss.JWKSURL, MinRefresh: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, leave := context.WithCancel(context.Background())
+	leave()
+	tok := iss.Token(t, "", oidctest.Claims{Organisation: org})
+	_, _ = v.Verify(gone, tok) // its client is gone: whatever it gets
+	if _, err := v.Verify(context.Background(), tok); err != nil {
+		t.Errorf("the first request after one whose client left: %v", err)
+	}
+	iss.AddKey(t, "rsa-2", jose.RS256)
+	time.Sleep(10 * time.Millisecond) // past MinRefresh
+	rotated := iss.Token(t, "rsa-2", oidctest.Claims{Organisation: org})
+	_, _ = v.Verify(gone, rotated)
+	if _, err := v.Verify(context.Background(), rotated); err != nil {
+		t.Errorf("a token of the rotated key after one whose client left: %v", err)
+	}
+}
+
 // FuzzVerify: mutated and arbitrary tokens never panic, fail only as
 // invalid credentials (the provider is up), and any token that passes
 // carries the claims the issuer signed.
