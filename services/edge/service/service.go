@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/spona/spona/pkg/auth"
@@ -155,8 +156,11 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 		}
 	}
 	idem := idempotency.NewPostgres(base.Pool, cfg.IdempotencyTTL)
-	// An erased person's stored responses go with them.
-	if err := base.ConsumeEvents(ctx, "beneficiaries", b.conns["beneficiaries"], outbox.PersonEventTypes, outbox.PersonEvents(idem)); err != nil {
+	// An erased person's stored responses go with them, and those the
+	// organisations holding a grant got under a consent go when it ends.
+	if err := base.ConsumeEvents(ctx, "beneficiaries", b.conns["beneficiaries"],
+		append(slices.Clone(outbox.PersonEventTypes), outbox.ConsentEventTypes...),
+		outbox.Handlers(outbox.PersonEvents(idem), outbox.SharedEvents(idem))); err != nil {
 		lis.Close()
 		return err
 	}

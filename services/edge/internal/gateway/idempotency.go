@@ -26,12 +26,14 @@ const ReplayedHeader = "Idempotent-Replayed"
 // IdempotencyRecord is a write and, once it finished, its response.
 type IdempotencyRecord struct {
 	ClientID, Key string
-	Method, Path  string
-	BodyHash      []byte
-	Done          bool // the response below is final
-	Status        int
-	Header        http.Header
-	Body          []byte
+	// OrganisationID is the caller's organisation.
+	OrganisationID string
+	Method, Path   string
+	BodyHash       []byte
+	Done           bool // the response below is final
+	Status         int
+	Header         http.Header
+	Body           []byte
 }
 
 // Same reports whether r and o are the same request.
@@ -114,7 +116,7 @@ func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, next http.Ha
 	}
 	p, _ := principalFrom(r)
 	sum := sha256.Sum256(body)
-	rec := &IdempotencyRecord{ClientID: p.ClientID, Key: key, Method: r.Method, Path: r.URL.RequestURI(), BodyHash: sum[:]}
+	rec := &IdempotencyRecord{ClientID: p.ClientID, OrganisationID: p.OrganisationID, Key: key, Method: r.Method, Path: r.URL.RequestURI(), BodyHash: sum[:]}
 
 	existing, acquired, err := i.acquire(r.Context(), rec)
 	if err != nil {

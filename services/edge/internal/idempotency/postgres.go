@@ -41,17 +41,17 @@ func (p *Postgres) Acquire(ctx context.Context, rec *gateway.IdempotencyRecord, 
 	for range 3 {
 		var ok bool
 		err := p.pool.QueryRow(ctx, `
-			INSERT INTO idempotency_records AS r (client_id, key, method, path, body_hash, lock_until, expire_time)
-			VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 millisecond', now() + $7 * interval '1 millisecond')
+			INSERT INTO idempotency_records AS r (client_id, key, method, path, body_hash, lock_until, expire_time, organisation_id)
+			VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 millisecond', now() + $7 * interval '1 millisecond', lower($8))
 			ON CONFLICT (client_id, key) DO UPDATE
-			   SET method = EXCLUDED.method, path = EXCLUDED.path, body_hash = EXCLUDED.body_hash,
+			   SET method = EXCLUDED.method, path = EXCLUDED.path, body_hash = EXCLUDED.body_hash, organisation_id = EXCLUDED.organisation_id,
 			       status = NULL, header = NULL, body = NULL, create_time = now(),
 			       lock_until = EXCLUDED.lock_until, expire_time = EXCLUDED.expire_time
 			 WHERE r.expire_time < now()
 			    OR (r.status IS NULL AND r.lock_until < now()
 			        AND r.method = EXCLUDED.method AND r.path = EXCLUDED.path AND r.body_hash = EXCLUDED.body_hash)
 			RETURNING true`,
-			rec.ClientID, rec.Key, rec.Method, rec.Path, rec.BodyHash, lock.Milliseconds(), p.ttl.Milliseconds()).Scan(&ok)
+			rec.ClientID, rec.Key, rec.Method, rec.Path, rec.BodyHash, lock.Milliseconds(), p.ttl.Milliseconds(), rec.OrganisationID).Scan(&ok)
 		if err == nil {
 			return nil, true, nil
 		}
@@ -221,6 +221,24 @@ func (p *Postgres) forget(ctx context.Context, subjects []string) error {
 		return db.Error(err)
 	}
 	_, err := q.Exec(ctx, `DELETE FROM idempotency_records WHERE subject_ids && $1::uuid[]`, ids)
+	return db.Error(err)
+}
+
+// ForgetShared deletes the stored responses naming the beneficiary that
+// organisations (whose access to the person a consent's end ended) got:
+// what they read under the consent is not replayed to them. Those of
+// other organisations (the person's own) stay. In the consumer's
+// transaction ctx carries.
+func (p *Postgres) ForgetShared(ctx context.Context, beneficiaryID string, organisationIDs []string) error {
+	ids := Subjects(beneficiaryID)
+	if len(ids) == 0 || len(organisationIDs) == 0 {
+		return nil
+	}
+	orgs := make([]string, len(organisationIDs))
+	for i, o := range organisationIDs {
+		orgs[i] = strings.ToLower(o)
+	}
+	_, err := db.Conn(ctx, p.pool).Exec(ctx, `DELETE FROM idempotency_records WHERE subject_ids && $1::uuid[] AND organisation_id = ANY ($2::text[])`, ids, orgs)
 	return db.Error(err)
 }
 

@@ -1,0 +1,68 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+)
+
+// TestConsentEndReachesStoredResponses: a response the receiver of a
+// referral got under a referral_sharing consent, stored by the edge for
+// its Idempotency-Key (the referral's reason and notes), is not replayed
+// once the consent has ended: withdrawn, the receiver's retry with the same
+// key is answered anew (400, the consent's reason), not with the texts.
+// The sender's own stored responses stay.
+func TestConsentEndReachesStoredResponses(t *testing.T) {
+	s := startSystem(t, "CONSENT_EXPIRY_INTERVAL=200ms")
+	orgB := s.orgID(t, "Organisation B")
+	ben := s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{
+		"given_name": "Amina", "family_name": "Haddad", "sex": "SEX_FEMALE", "birth_year": 1994,
+		"legal_status": "LEGAL_STATUS_ASYLUM_SEEKER"}).must(t, 200).str("id")
+	cons := s.call(t, "POST", "/v1/beneficiaries/"+ben+"/consents", s.keyA, map[string]any{
+		"purpose": "CONSENT_PURPOSE_REFERRAL_SHARING", "given_by": "CONSENT_GIVEN_BY_SELF", "scope": "legal referral"}).must(t, 200).str("id")
+	id := s.call(t, "POST", "/v1/referrals", s.keyA, map[string]any{
+		"beneficiary_id": ben, "to_organisation_id": orgB, "category": "REFERRAL_CATEGORY_LEGAL",
+		"reason": "asylum interview on Monday", "notes": "needs a Farsi interpreter"}).must(t, 200).str("id")
+	base := s.stack.URL()
+	post := func(key, path, idem string) (int, map[string]any) {
+		t.Helper()
+		st, body, err := postAt(base, path, key, map[string]any{}, "Idempotency-Key", idem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, body
+	}
+	if st, body := post(s.keyA, "/v1/referrals/"+id+":send", "send-1"); st != 200 || body["notes"] != "needs a Farsi interpreter" {
+		t.Fatalf("send: %d %v", st, body)
+	}
+	if st, body := post(s.keyB, "/v1/referrals/"+id+":accept", "accept-1"); st != 200 || body["notes"] != "needs a Farsi interpreter" {
+		t.Fatalf("accept: %d %v", st, body)
+	}
+
+	s.call(t, "POST", "/v1/beneficiaries/"+ben+"/consents/"+cons+":withdraw", s.keyA, map[string]any{"reason": "asked by the person"}).must(t, 200)
+	deadline := time.Now().Add(30 * time.Second)
+	for s.call(t, "GET", "/v1/referrals/"+id, s.keyA, nil).must(t, 200).str("status") != "REFERRAL_STATUS_CANCELLED" {
+		if time.Now().After(deadline) {
+			t.Fatal("the referral was not ended by the withdrawal")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// The edge applies the same event on its own feed consumer: give it
+	// the time it takes.
+	var st int
+	var body map[string]any
+	for {
+		if st, body = post(s.keyB, "/v1/referrals/"+id+":accept", "accept-1"); st != 200 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if st == 200 {
+		t.Fatalf("the receiver's retry after the withdrawal replays the stored response: %v", body)
+	}
+	if st != 400 || body["notes"] != nil || body["reason"] != nil {
+		t.Errorf("the receiver's retry after the withdrawal: %d %v, want 400 without the texts", st, body)
+	}
+	if st, body := post(s.keyA, "/v1/referrals/"+id+":send", "send-1"); st != 200 || body["notes"] != "needs a Farsi interpreter" {
+		t.Errorf("the sender's stored response: %d %v", st, body)
+	}
+}
