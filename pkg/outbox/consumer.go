@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -71,7 +72,8 @@ type ConsumerOptions struct {
 //   - a leader shows a sign of life on its lock's connection every
 //     Lease/4; one silent for Lease (frozen, or cut off with its
 //     connection still open on the server) has its session ended by
-//     another replica, which then leads.
+//     another replica, which then leads; a transaction of its left open
+//     (the cursor row locked) ends once idle for Lease.
 type Consumer struct {
 	o       ConsumerOptions
 	applied metric.Int64Counter
@@ -324,8 +326,15 @@ func (c *Consumer) apply(ctx context.Context, from string, batch []*eventsv1.Wat
 	to := from
 	var evs []*eventsv1.Event
 	err := db.InTx(ctx, c.o.Pool, func(tx pgx.Tx) error {
+		// The transaction holds the cursor row: were this process to freeze
+		// (or its host to fall off the network) with it open, the replica
+		// taking the lead would wait for that row as long as the server
+		// keeps the session. The server ends the transaction once it has
+		// been idle for Lease instead (its statements run back to back).
 		var stored string
-		if err := tx.QueryRow(ctx, `SELECT cursor FROM outbox_cursors WHERE consumer = $1 FOR UPDATE`, c.o.Name).Scan(&stored); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT cursor FROM outbox_cursors,
+				set_config('idle_in_transaction_session_timeout', $2, true)
+			WHERE consumer = $1 FOR UPDATE OF outbox_cursors`, c.o.Name, strconv.FormatInt(c.o.Lease.Milliseconds(), 10)).Scan(&stored); err != nil {
 			return db.Error(err)
 		}
 		if stored != from {

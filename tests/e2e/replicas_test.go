@@ -309,3 +309,72 @@ func waitDone(s *pgtest.Started) <-chan error {
 	go func() { c <- s.Wait() }()
 	return c
 }
+
+// TestConsumerLeaderFrozenInItsTransaction: the referrals process applying
+// the beneficiaries feed freezes in the middle of applying an erasure, with
+// its transaction open and the consumer's cursor row locked. The other
+// referrals process takes the lead (the leader is silent) and must not wait
+// for that transaction for ever: the server ends a consumer's transaction
+// idle for EVENT_CONSUMER_LEASE, and the erasure is applied while the first
+// process is still frozen.
+func TestConsumerLeaderFrozenInItsTransaction(t *testing.T) {
+	s := startSystem(t, "EVENT_CONSUMER_LEASE=2s")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if _, err := s.stack.StartReplica(ctx, "referrals"); err != nil {
+		t.Fatalf("second referrals: %v\n%s", err, s.logs.String())
+	}
+	orgB := s.orgID(t, "Organisation B")
+	ben := s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{
+		"given_name": "Zlatana", "sex": "SEX_FEMALE", "birth_year": 1994, "legal_status": "LEGAL_STATUS_ASYLUM_SEEKER",
+	}).must(t, 200).str("id")
+	ref := s.call(t, "POST", "/v1/referrals", s.keyA, map[string]any{
+		"beneficiary_id": ben, "to_organisation_id": orgB, "category": "REFERRAL_CATEGORY_LEGAL",
+		"reason": "Zlatana needs a lawyer"}).must(t, 200).str("id")
+	conn, err := pgx.Connect(ctx, s.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+
+	// The leader (the first process, which took the lead at its start)
+	// reaches the referral's row inside its transaction, waits for this
+	// test's lock on it, and freezes there; then the row is let go, and its
+	// transaction sits open with the cursor row locked.
+	row, err := pgx.Connect(ctx, s.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer row.Close(ctx)
+	lock, err := row.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lock.Exec(ctx, `SELECT 1 FROM referrals.referrals WHERE id = $1 FOR UPDATE`, ref); err != nil {
+		t.Fatal(err)
+	}
+	s.call(t, "POST", "/v1/beneficiaries/"+ben+":erase", s.keyA, map[string]any{}).must(t, 200)
+	pgtest.Until(t, conn, "the consumer waiting for the referral's row", pgtest.LockWaits)
+	if err := s.stack.Pause("referrals"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.stack.Resume("referrals") })
+	if err := lock.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		var reason string
+		if err := conn.QueryRow(ctx, `SELECT reason FROM referrals.referrals WHERE id = $1`, ref).Scan(&reason); err != nil {
+			t.Fatal(err)
+		}
+		if reason == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the erasure did not reach the referrals while the feed's leader was frozen in its transaction (reason %q)", reason)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
