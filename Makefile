@@ -59,7 +59,7 @@ RACE_PKGS = ./pkg/outbox/... ./pkg/grpcx/... ./pkg/httpserver/... ./pkg/platform
 	./services/edge/internal/keys/... ./services/edge/internal/oidc/... ./services/webhooks/...
 test-race:
 	$(GO) test -race -count=1 -p 1 $(RACE_PKGS)
-	$(GO) test -race -count=1 -run 'TestStopLeavesNoGoroutines|TestIdempotencyKeyReplay|TestKeyLifecycle|TestRevocationWhileListenConnectionIsSilent' ./services/edge/service/
+	$(GO) test -race -count=1 -run 'TestStopLeavesNoGoroutines|TestIdempotencyKeyReplay|TestKeyLifecycle|TestRevocationWhileListenConnectionIsSilent|TestKeyLookupSharedWithACallerWhoLeaves' ./services/edge/service/
 
 ## upgrade-check: start the current build on the databases an older one's end-to-end tests wrote, read and change everything, erase everyone (FROM=<commit>, default main as of 24 hours ago; several minutes, not in make test)
 upgrade-check:
