@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	importsv1 "github.com/spona/spona/gen/go/spona/imports/v1"
@@ -41,7 +42,10 @@ func FuzzImportFile(f *testing.F) {
 		f.Add([]byte(seed), uint8(0))
 	}
 	f.Fuzz(func(t *testing.T, data []byte, dup uint8) {
-		ctx := servicetest.As(t, ids.New())
+		// A call that does not return is a failure of its own input, not a
+		// stalled fuzzer.
+		ctx, cancel := context.WithTimeout(servicetest.As(t, ids.New()), time.Minute)
+		defer cancel()
 		file := &httpbody.HttpBody{ContentType: sheet.MediaCSV, Data: data}
 		onDuplicate := []string{"", "skip", "create", "link"}[dup%4]
 		op, err := upload(ctx, c.imp, &pb.ImportBeneficiariesRequest{File: file, ValidateOnly: true, OnDuplicate: onDuplicate})
