@@ -18,8 +18,15 @@ var hsdsLists = [][2]string{
 	{"/hsds/taxonomy_terms", "/taxonomy_terms"},
 }
 
+// hsdsItems are the HSDS routes of one entry ({id}: the fuzzed id).
+var hsdsItems = [][2]string{
+	{"/hsds/services/", "/services/{id}"}, {"/hsds/organizations/", "/organizations/{id}"},
+	{"/hsds/service_at_locations/", "/service_at_locations/{id}"}, {"/hsds/taxonomies/", "/taxonomies/{id}"},
+	{"/hsds/taxonomy_terms/", "/taxonomy_terms/{id}"},
+}
+
 // FuzzHSDSQuery sends fuzzed query parameters and Accept-Language headers
-// to the HSDS list routes through the real edge, referrals service and
+// to the HSDS list routes, and fuzzed ids to its entry routes, through the real edge, referrals service and
 // PostgreSQL. No input gives a 5xx; a refusal is a 4xx with a Status body;
 // a 200 validates against the Open Referral UK profile, in a language the
 // directory speaks.
@@ -44,11 +51,25 @@ func FuzzHSDSQuery(f *testing.F) {
 		{"2147483647", "-2147483648", "a\x00b", "2025-02-30", "PSYCHOSOCIAL", "", "", "", "", "garbage;;q=x"},
 	} {
 		for route := range hsdsLists {
-			f.Add(uint8(route), uint8(route*3), seed[0], seed[1], seed[2], seed[3], seed[4], seed[5], seed[6], seed[7], seed[8], seed[9])
+			f.Add(uint8(route+128*(route%2)), uint8(route*3), seed[0], seed[1], seed[2], seed[3], seed[4], seed[5], seed[6], seed[7], seed[8], seed[9])
+		}
+	}
+	// Entries by their ids, and by ids of other kinds.
+	sal := c.Do(f, "GET", "/hsds/service_at_locations", nil).Must(f, 200).Body["contents"].([]any)[0].(map[string]any)
+	term := c.Do(f, "GET", "/hsds/taxonomy_terms", nil).Must(f, 200).Body["contents"].([]any)[0].(map[string]any)
+	for _, id := range []string{svc.Str("id"), k.Organisation, sal["id"].(string), term["id"].(string), term["taxonomy_id"].(string)} {
+		for route := range hsdsItems {
+			f.Add(uint8(128+route), uint8(0), "", "", id, "", "", "", "", "", "", "sr-Cyrl")
 		}
 	}
 	f.Fuzz(func(t *testing.T, route, flags uint8, page, perPage, search, modifiedAfter, term, org, postcode, proximity, format, lang string) {
 		r := hsdsLists[int(route)%len(hsdsLists)]
+		if route >= 128 {
+			// An entry by id: the search string stands for the id.
+			r = hsdsItems[int(route)%len(hsdsItems)]
+			r[0] += url.PathEscape(search)
+			search = ""
+		}
 		q := url.Values{}
 		for _, p := range [][2]string{{"page", page}, {"per_page", perPage}, {"search", search}, {"modified_after", modifiedAfter},
 			{"taxonomy_term_id", term}, {"organization_id", org}, {"postcode", postcode}, {"proximity", proximity}, {"format", format}} {
