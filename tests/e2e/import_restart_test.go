@@ -3,10 +3,12 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/register"
 )
 
@@ -90,4 +92,55 @@ func (s *system) count(t *testing.T, query string) int {
 		t.Fatal(fmt.Errorf("%s: %w", query, err))
 	}
 	return n
+}
+
+// TestImportStartedAtMostMaxAttempts: an import whose process died in it
+// three times (a crash it may cause itself, as running out of memory) is
+// not started a fourth time by the next process to look for work: it ends
+// failed (IMPORT_INTERRUPTED) with nothing written, instead of taking down
+// every replica in turn, for ever.
+func TestImportStartedAtMostMaxAttempts(t *testing.T) {
+	s := startSystem(t, "IMPORT_LEASE=2s")
+	ctx := t.Context()
+	conn, err := pgx.Connect(ctx, s.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// The import's writes wait for this lock while the process dies.
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `LOCK TABLE beneficiaries.beneficiaries IN SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	op := s.upload(t, "/v1/beneficiaries:import", s.keyA, "text/csv", register.CSV(3, 0, 20)).must(t, 200)
+	watch, err := pgx.Connect(ctx, s.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close(ctx)
+	pgtest.Until(t, watch, "the import's writes waiting", pgtest.LockWaits)
+	if err := s.stack.KillService("beneficiaries"); err != nil {
+		t.Fatal(err)
+	}
+	// It had been started twice before this crash, crashing each time.
+	if _, err := tx.Exec(ctx, `UPDATE beneficiaries.imports SET attempts = attempts + 2`); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.stack.StartService(ctx, "beneficiaries"); err != nil {
+		t.Fatal(err)
+	}
+	imp := s.operation(t, s.keyA, op)
+	errInfo, _ := imp.Body["error"].(map[string]any)
+	if imp.str("state") != "IMPORT_STATE_FAILED" || !strings.Contains(imp.Raw, "IMPORT_INTERRUPTED") {
+		t.Errorf("an import three processes died in was started again: %s (%v)", imp.Raw, errInfo)
+	}
+	if n := s.count(t, `SELECT count(*) FROM beneficiaries.beneficiaries`); n != 0 {
+		t.Errorf("%d rows written", n)
+	}
 }

@@ -30,7 +30,9 @@ type Config struct {
 	// FirstWait is how long an upload waits for its import to finish
 	// before answering with a running operation.
 	FirstWait time.Duration
-	// MaxAttempts is how often an import is started before it fails.
+	// MaxAttempts is how often an import is started before it fails:
+	// after as many failures, or as many deaths of the process running it
+	// (a handover at a graceful stop does not count).
 	MaxAttempts int
 	// Poll is how often expired leases are looked for.
 	Poll time.Duration
@@ -102,6 +104,16 @@ func (r *Runner) Resume(ctx context.Context) error {
 		}
 		if imp == nil {
 			break
+		}
+		// Started MaxAttempts times already, and each time the process
+		// running it died (a crash it may cause itself, as running out of
+		// memory): it is not started again on another replica, and another.
+		if imp.Attempts >= r.cfg.MaxAttempts {
+			r.log.Error("imports: its process died in it too often; failing it", slog.String("import", imp.ID), slog.Int("attempts", imp.Attempts))
+			if err := r.store.Fail(ctx, imp.ID, imp.Counts, interrupted(r.cfg.MaxAttempts)); err != nil {
+				return fmt.Errorf("fail: %w", err)
+			}
+			continue
 		}
 		r.log.Info("imports: resuming", slog.String("import", imp.ID), slog.Int("attempt", imp.Attempts))
 		r.start(imp)
@@ -325,16 +337,23 @@ func (r *Runner) process(base context.Context, imp *imports.Import) {
 			r.log.Error("imports: fail", slog.String("import", imp.ID), slog.String("error", ferr.Error()))
 		}
 	case base.Err() != nil:
-		// Shutting down: let the next process take it up at once.
-		_ = r.store.Release(stop, imp.ID, r.owner, 0)
+		// Shutting down: let the next process take it up at once; a
+		// handover is not a failed attempt.
+		_ = r.store.HandOver(stop, imp.ID, r.owner)
 	case imp.Attempts+1 >= r.cfg.MaxAttempts:
 		r.log.Error("imports: giving up", slog.String("import", imp.ID), slog.String("error", err.Error()))
-		_ = r.store.Fail(stop, imp.ID, counts, &errs.Error{Kind: errs.KindFailedPrecondition, Reason: "IMPORT_INTERRUPTED",
-			Message: fmt.Sprintf("the import was interrupted %d times and wrote nothing; send the file again", r.cfg.MaxAttempts)})
+		_ = r.store.Fail(stop, imp.ID, counts, interrupted(r.cfg.MaxAttempts))
 	default:
 		r.log.Warn("imports: will retry", slog.String("import", imp.ID), slog.String("error", err.Error()))
 		_ = r.store.Release(stop, imp.ID, r.owner, 5*time.Second)
 	}
+}
+
+// interrupted is the failure of an import started n times without
+// finishing.
+func interrupted(n int) *errs.Error {
+	return &errs.Error{Kind: errs.KindFailedPrecondition, Reason: "IMPORT_INTERRUPTED",
+		Message: fmt.Sprintf("the import was interrupted %d times and wrote nothing; send the file again", n)}
 }
 
 // Env is the configuration of imports a service reads from its

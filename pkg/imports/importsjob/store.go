@@ -394,6 +394,15 @@ func (s *Store) Release(ctx context.Context, id, owner string, delay time.Durati
 	return db.Error(err)
 }
 
+// HandOver gives up owner's lease at a graceful stop so another process
+// takes the import up at once, without counting that start as an attempt
+// (Claim counts every start).
+func (s *Store) HandOver(ctx context.Context, id, owner string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE imports SET lease_until = now(), attempts = GREATEST(attempts - 1, 0)
+		WHERE id = $1 AND lease_owner = $2 AND state = 'running'`, id, owner)
+	return db.Error(err)
+}
+
 // Progress records how far a running import is.
 func (s *Store) Progress(ctx context.Context, id, phase string, c imports.Counts, percent int) error {
 	counts, _ := json.Marshal(c)
