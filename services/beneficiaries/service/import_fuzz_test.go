@@ -10,6 +10,7 @@ import (
 	importsv1 "github.com/spona/spona/gen/go/spona/imports/v1"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/sheet"
+	"github.com/spona/spona/pkg/testkit/importtest"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/services/beneficiaries/service"
@@ -54,18 +55,7 @@ func FuzzImportFile(f *testing.F) {
 			return
 		}
 		dry := finished(t, ctx, c, op)
-		check := func(imp *importsv1.Import, what string) {
-			t.Helper()
-			if e := imp.GetError(); e != nil && (codes.Code(e.GetCode()) == codes.Internal || codes.Code(e.GetCode()) == codes.Unknown) {
-				t.Fatalf("%s: %v", what, imp)
-			}
-			for _, p := range imp.GetProblems() {
-				if p.GetRow() < 2 || sheet.ColumnIndex(p.GetColumn()) < 0 || p.GetField() == "" {
-					t.Fatalf("%s: problem %v does not name its row and column", what, p)
-				}
-			}
-		}
-		check(dry, "dry run")
+		importtest.CheckEnded(t, dry, "dry run")
 		if n := count(t, c, ctx); n != 0 {
 			t.Fatalf("the dry run wrote %d beneficiaries: %v", n, dry)
 		}
@@ -78,7 +68,7 @@ func FuzzImportFile(f *testing.F) {
 			return
 		}
 		imp := finished(t, ctx, c, op)
-		check(imp, "import")
+		importtest.CheckEnded(t, imp, "import")
 		if imp.GetState() == importsv1.ImportState_IMPORT_STATE_SUCCEEDED && count(t, c, ctx) != int(imp.GetCounts().GetCreated()) {
 			t.Fatalf("the import says it created %d, %d are there: %v", imp.GetCounts().GetCreated(), count(t, c, ctx), imp)
 		}

@@ -96,14 +96,7 @@ func FuzzImportSignInSheet(f *testing.F) {
 				t.Fatalf("%s: %v", what, err)
 			}
 			done := importtest.Done(t, ctx, ops, op)
-			if e := done.GetError(); e != nil && (codes.Code(e.GetCode()) == codes.Internal || codes.Code(e.GetCode()) == codes.Unknown) {
-				t.Fatalf("%s: %v", what, done)
-			}
-			for _, p := range done.GetProblems() {
-				if p.GetRow() < 2 || sheet.ColumnIndex(p.GetColumn()) < 0 || p.GetField() == "" {
-					t.Fatalf("%s: problem %v does not name its row and column", what, p)
-				}
-			}
+			importtest.CheckEnded(t, done, what)
 			return done
 		}
 		dry := run(&pb.ImportParticipantsRequest{EventId: event, File: file, ValidateOnly: true, OnDuplicate: onDuplicate}, "dry run")

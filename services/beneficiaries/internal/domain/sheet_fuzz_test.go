@@ -1,13 +1,11 @@
 package domain
 
 import (
-	"errors"
-	"io"
 	"testing"
 
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/imports"
-	"github.com/spona/spona/pkg/sheet"
+	"github.com/spona/spona/pkg/testkit/importtest"
 )
 
 // FuzzSheetRows reads whole files of persons as an import does (the sheet
@@ -33,39 +31,14 @@ func FuzzSheetRows(f *testing.F) {
 	}
 	today := date.Date{Year: 2025, Month: 6, Day: 1}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rd, err := sheet.Open(data, sheet.MediaCSV, sheet.DefaultLimits(50))
-		if err != nil {
-			return
-		}
-		defer rd.Close()
-		n, header, err := rd.Next()
-		if err != nil || n != 1 {
-			return
-		}
-		m, err := imports.MatchHeader(append([]string(nil), header...), SheetColumns, nil)
-		if err != nil {
-			return
-		}
-		for {
-			row, cells, err := rd.Next()
-			if errors.Is(err, io.EOF) {
-				return
-			}
-			if err != nil {
-				return
-			}
-			b, p := FromRow(m, row, append([]string(nil), cells...), today)
-			for _, pr := range p.List {
-				i := m.Index(pr.Field)
-				if pr.Row != row || i < 0 || pr.Column != sheet.ColumnLetter(i) {
-					t.Fatalf("row %d: problem %+v does not name its row and the column of %q (header %q)", row, pr, pr.Field, header)
-				}
-			}
+		importtest.EachRow(data, SheetColumns, nil, func(m imports.Mapping, header []string, row int, cells []string) {
+			b, p := FromRow(m, row, cells, today)
+			importtest.CheckProblems(t, m, header, row, p.List)
 			if len(p.List) == 0 {
 				if err := b.Validate("", today); err != nil {
 					t.Fatalf("row %d %q has no problems, but the record it gives is refused: %v", row, cells, err)
 				}
 			}
-		}
+		})
 	})
 }

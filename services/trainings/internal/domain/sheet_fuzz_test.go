@@ -1,14 +1,12 @@
 package domain
 
 import (
-	"errors"
-	"io"
 	"strings"
 	"testing"
 
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/imports"
-	"github.com/spona/spona/pkg/sheet"
+	"github.com/spona/spona/pkg/testkit/importtest"
 )
 
 // FuzzSignInSheet reads whole sign-in sheets as an import does (the sheet
@@ -37,31 +35,9 @@ func FuzzSignInSheet(f *testing.F) {
 	}
 	dynamic := func(h string) (string, bool) { return SessionColumn(h, sessions) }
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rd, err := sheet.Open(data, sheet.MediaCSV, sheet.DefaultLimits(50))
-		if err != nil {
-			return
-		}
-		defer rd.Close()
-		n, header, err := rd.Next()
-		if err != nil || n != 1 {
-			return
-		}
-		m, err := imports.MatchHeader(append([]string(nil), header...), ParticipantColumns, dynamic)
-		if err != nil {
-			return
-		}
-		for {
-			row, cells, err := rd.Next()
-			if errors.Is(err, io.EOF) || err != nil {
-				return
-			}
-			sr, p := ParticipantFromRow(m, row, append([]string(nil), cells...))
-			for _, pr := range p.List {
-				i := m.Index(pr.Field)
-				if pr.Row != row || i < 0 || pr.Column != sheet.ColumnLetter(i) {
-					t.Fatalf("row %d: problem %+v does not name its row and the column of %q (header %q)", row, pr, pr.Field, header)
-				}
-			}
+		importtest.EachRow(data, ParticipantColumns, dynamic, func(m imports.Mapping, header []string, row int, cells []string) {
+			sr, p := ParticipantFromRow(m, row, cells)
+			importtest.CheckProblems(t, m, header, row, p.List)
 			for id := range sr.Marks {
 				if m.Index(SessionField(id)) < 0 {
 					t.Fatalf("row %d: a mark for session %s, which no column names", row, id)
@@ -75,6 +51,6 @@ func FuzzSignInSheet(f *testing.F) {
 					t.Fatalf("row %d: a participant without a name", row)
 				}
 			}
-		}
+		})
 	})
 }
