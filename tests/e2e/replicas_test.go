@@ -136,6 +136,18 @@ func TestTwoReplicasOfEveryService(t *testing.T) {
 		refs = append(refs, id)
 	}
 	s.exec(t, `UPDATE referrals.referrals SET due_time = now() - interval '1 second' WHERE id::text = ANY($1)`, refs)
+	// Every referral overdue first (an ended referral is not overdue).
+	for _, rcv := range []*webhooktest.Receiver{atA, atB} {
+		rcv.WaitFor(t, time.Minute, "the overdue webhooks", func(r []webhooktest.Request) bool {
+			n := 0
+			for _, q := range r {
+				if q.Decode(t).Type == "referral.overdue" {
+					n++
+				}
+			}
+			return n >= referrals
+		})
+	}
 	// The consent expires: B's access ends, once.
 	s.exec(t, `UPDATE beneficiaries.consents SET given_time = now() - interval '1 hour', expire_time = now() - interval '1 second' WHERE id = $1`, consent)
 
