@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/testkit/pgcluster"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 )
 
@@ -49,5 +50,49 @@ DROP TABLE runs;
 	var n int
 	if err := bases[0].Pool.QueryRow(context.Background(), "SELECT count(*) FROM probe.runs").Scan(&n); err != nil || n != 1 {
 		t.Fatalf("the migration ran %d times (%v); want once", n, err)
+	}
+}
+
+// The same with split roles (MIGRATE_DATABASE_URL, as deploy/ runs): the
+// owner migrates once and grants the runtime role once, the second replica
+// waits for both, and both serve as the runtime role.
+func TestReplicasMigrateAtOnceWithSplitRoles(t *testing.T) {
+	ctx := context.Background()
+	runtime, owner, err := pgcluster.ServiceRoles(ctx, pgtest.NewDatabase(t), "probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := fstest.MapFS{"00001_slow.sql": {Data: []byte(`-- +goose Up
+CREATE TABLE runs (at timestamptz NOT NULL DEFAULT clock_timestamp());
+INSERT INTO runs DEFAULT VALUES;
+SELECT pg_sleep(2);
+-- +goose Down
+DROP TABLE runs;
+`)}}
+	cfg := Config{DatabaseURL: runtime, MigrateDatabaseURL: owner, DBMaxConns: 2, PrincipalTTL: auth.MaxTTL,
+		LogLevel: "error", ShutdownTimeout: time.Second, StartupTimeout: time.Second}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	bases := make([]*Base, 2)
+	for i := range 2 {
+		wg.Go(func() { bases[i], errs[i] = Start(ctx, "probe", cfg, slow, cfg) })
+	}
+	wg.Wait()
+	for i, b := range bases {
+		if b != nil {
+			t.Cleanup(func() { _ = b.Close(ctx) })
+		}
+		if errs[i] != nil {
+			t.Fatalf("replica %d: %v", i+1, errs[i])
+		}
+	}
+	var n int
+	if err := bases[0].Pool.QueryRow(ctx, "SELECT count(*) FROM probe.runs").Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d runs (%v); want the migration once", n, err)
+	}
+	for i, b := range bases {
+		if _, err := b.Pool.Exec(ctx, "INSERT INTO probe.runs DEFAULT VALUES"); err != nil {
+			t.Errorf("replica %d may not write its table: %v", i+1, err)
+		}
 	}
 }
