@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -12,6 +13,18 @@ import (
 	"github.com/spona/spona/pkg/testkit/pgtest"
 )
 
+// slowMigration is a migration that records its run in table runs and
+// takes seconds.
+func slowMigration(seconds int) fstest.MapFS {
+	return fstest.MapFS{"00001_slow.sql": {Data: []byte(fmt.Sprintf(`-- +goose Up
+CREATE TABLE runs (at timestamptz NOT NULL DEFAULT clock_timestamp());
+INSERT INTO runs DEFAULT VALUES;
+SELECT pg_sleep(%d);
+-- +goose Down
+DROP TABLE runs;
+`, seconds))}}
+}
+
 // A migration that runs longer than STARTUP_TIMEOUT (how long a process
 // waits for PostgreSQL) still completes: on a large database an upgrade's
 // migrations take what they take, and cutting them off rolls them back at
@@ -20,13 +33,7 @@ import (
 // then finds the schema current; the migration runs once.
 func TestMigrationLongerThanTheStartupTimeout(t *testing.T) {
 	dbURL := pgtest.NewDatabase(t)
-	slow := fstest.MapFS{"00001_slow.sql": {Data: []byte(`-- +goose Up
-CREATE TABLE runs (at timestamptz NOT NULL DEFAULT clock_timestamp());
-INSERT INTO runs DEFAULT VALUES;
-SELECT pg_sleep(3);
--- +goose Down
-DROP TABLE runs;
-`)}}
+	slow := slowMigration(3)
 	cfg := Config{DatabaseURL: dbURL, DBMaxConns: 2, PrincipalTTL: auth.MaxTTL,
 		LogLevel: "error", ShutdownTimeout: time.Second, StartupTimeout: time.Second}
 	var wg sync.WaitGroup
@@ -62,13 +69,7 @@ func TestReplicasMigrateAtOnceWithSplitRoles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slow := fstest.MapFS{"00001_slow.sql": {Data: []byte(`-- +goose Up
-CREATE TABLE runs (at timestamptz NOT NULL DEFAULT clock_timestamp());
-INSERT INTO runs DEFAULT VALUES;
-SELECT pg_sleep(2);
--- +goose Down
-DROP TABLE runs;
-`)}}
+	slow := slowMigration(2)
 	cfg := Config{DatabaseURL: runtime, MigrateDatabaseURL: owner, DBMaxConns: 2, PrincipalTTL: auth.MaxTTL,
 		LogLevel: "error", ShutdownTimeout: time.Second, StartupTimeout: time.Second}
 	var wg sync.WaitGroup

@@ -198,44 +198,57 @@ func TestTwoReplicasOfEveryService(t *testing.T) {
 // for EVENT_CONSUMER_LEASE, so an erasure still reaches the referrals:
 // the reason naming the person is wiped while the first process is frozen.
 func TestFrozenConsumerLeaderIsReplaced(t *testing.T) {
-	s := startSystem(t, "EVENT_CONSUMER_LEASE=2s")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	// The first referrals process leads the feed: it took the lead at its
-	// start, before the second existed.
-	if _, err := s.stack.StartReplica(ctx, "referrals"); err != nil {
-		t.Fatalf("second referrals: %v\n%s", err, s.logs.String())
-	}
-	orgB := s.orgID(t, "Organisation B")
-	ben := s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{
-		"given_name": "Zlatana", "sex": "SEX_FEMALE", "birth_year": 1994, "legal_status": "LEGAL_STATUS_ASYLUM_SEEKER",
-	}).must(t, 200).str("id")
-	ref := s.call(t, "POST", "/v1/referrals", s.keyA, map[string]any{
-		"beneficiary_id": ben, "to_organisation_id": orgB, "category": "REFERRAL_CATEGORY_LEGAL",
-		"reason": "Zlatana needs a lawyer"}).must(t, 200).str("id")
-
+	s, conn, ben, ref := twoReferralsProcesses(t)
 	if err := s.stack.Pause("referrals"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.stack.Resume("referrals") })
 	s.call(t, "POST", "/v1/beneficiaries/"+ben+":erase", s.keyA, map[string]any{}).must(t, 200)
+	reasonWiped(t, conn, ref, "while the feed's leader was frozen")
+}
 
-	conn, err := pgx.Connect(ctx, s.dbURL)
+// twoReferralsProcesses starts the system with a second referrals process
+// and a person with a referral whose reason names her. The first process
+// leads the beneficiaries feed: it took the lead at its start, before the
+// second existed. conn is the test's connection to the database.
+func twoReferralsProcesses(t *testing.T) (s *system, conn *pgx.Conn, ben, ref string) {
+	t.Helper()
+	s = startSystem(t, "EVENT_CONSUMER_LEASE=2s")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if _, err := s.stack.StartReplica(ctx, "referrals"); err != nil {
+		t.Fatalf("second referrals: %v\n%s", err, s.logs.String())
+	}
+	orgB := s.orgID(t, "Organisation B")
+	ben = s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{
+		"given_name": "Zlatana", "sex": "SEX_FEMALE", "birth_year": 1994, "legal_status": "LEGAL_STATUS_ASYLUM_SEEKER",
+	}).must(t, 200).str("id")
+	ref = s.call(t, "POST", "/v1/referrals", s.keyA, map[string]any{
+		"beneficiary_id": ben, "to_organisation_id": orgB, "category": "REFERRAL_CATEGORY_LEGAL",
+		"reason": "Zlatana needs a lawyer"}).must(t, 200).str("id")
+	conn, err := pgx.Connect(context.Background(), s.dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	return s, conn, ben, ref
+}
+
+// reasonWiped waits until the erasure wiped referral ref's reason; the
+// test fails after 45 seconds (when, says what was frozen).
+func reasonWiped(t *testing.T, conn *pgx.Conn, ref, when string) {
+	t.Helper()
 	deadline := time.Now().Add(45 * time.Second)
 	for {
 		var reason string
-		if err := conn.QueryRow(ctx, `SELECT reason FROM referrals.referrals WHERE id = $1`, ref).Scan(&reason); err != nil {
+		if err := conn.QueryRow(context.Background(), `SELECT reason FROM referrals.referrals WHERE id = $1`, ref).Scan(&reason); err != nil {
 			t.Fatal(err)
 		}
 		if reason == "" {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the erasure did not reach the referrals while the feed's leader was frozen (reason %q)", reason)
+			t.Fatalf("the erasure did not reach the referrals %s (reason %q)", when, reason)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -330,25 +343,8 @@ func waitDone(s *pgtest.Started) <-chan error {
 // idle for EVENT_CONSUMER_LEASE, and the erasure is applied while the first
 // process is still frozen.
 func TestConsumerLeaderFrozenInItsTransaction(t *testing.T) {
-	s := startSystem(t, "EVENT_CONSUMER_LEASE=2s")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	if _, err := s.stack.StartReplica(ctx, "referrals"); err != nil {
-		t.Fatalf("second referrals: %v\n%s", err, s.logs.String())
-	}
-	orgB := s.orgID(t, "Organisation B")
-	ben := s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{
-		"given_name": "Zlatana", "sex": "SEX_FEMALE", "birth_year": 1994, "legal_status": "LEGAL_STATUS_ASYLUM_SEEKER",
-	}).must(t, 200).str("id")
-	ref := s.call(t, "POST", "/v1/referrals", s.keyA, map[string]any{
-		"beneficiary_id": ben, "to_organisation_id": orgB, "category": "REFERRAL_CATEGORY_LEGAL",
-		"reason": "Zlatana needs a lawyer"}).must(t, 200).str("id")
-	conn, err := pgx.Connect(ctx, s.dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-
+	s, conn, ben, ref := twoReferralsProcesses(t)
+	ctx := t.Context()
 	// The leader (the first process, which took the lead at its start)
 	// reaches the referral's row inside its transaction, waits for this
 	// test's lock on it, and freezes there; then the row is let go, and its
@@ -375,18 +371,5 @@ func TestConsumerLeaderFrozenInItsTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	deadline := time.Now().Add(45 * time.Second)
-	for {
-		var reason string
-		if err := conn.QueryRow(ctx, `SELECT reason FROM referrals.referrals WHERE id = $1`, ref).Scan(&reason); err != nil {
-			t.Fatal(err)
-		}
-		if reason == "" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the erasure did not reach the referrals while the feed's leader was frozen in its transaction (reason %q)", reason)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	reasonWiped(t, conn, ref, "while the feed's leader was frozen in its transaction")
 }
