@@ -65,7 +65,11 @@ func EmailSpellings(email string) []string {
 	if at < 0 || !strings.Contains(email[at+1:], "xn--") {
 		return out
 	}
-	if domain, err := idna.Lookup.ToUnicode(email[at+1:]); err == nil && domain != email[at+1:] {
+	// Only a spelling that is the same address: "xn--" with nothing
+	// after it converts without an error to nothing ("a@xn--.rs" to
+	// "a@.rs"), which is no way of writing the address and would find
+	// other text.
+	if domain, err := idna.Lookup.ToUnicode(email[at+1:]); err == nil && domain != email[at+1:] && NormalEmail(email[:at+1]+domain) == email {
 		out = append(out, email[:at+1]+domain)
 	}
 	return out

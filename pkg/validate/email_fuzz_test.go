@@ -15,7 +15,7 @@ import (
 func FuzzEmail(f *testing.F) {
 	for _, s := range []string{"", " Info@Example.ORG ", "pomoc@udruga-đakovo.hr", "grad@c\u030cac\u030cak.rs", "đurđa@example.org",
 		"a@b@đ.hr", `"a b"@example.org`, "a@[127.0.0.1]", "Ana <ana@example.org>", "a@xn--zz.hr", "a@ß.de", "a@\u200d.rs",
-		"a@example.org.", "a@-x.rs", "a@" + strings.Repeat("x", 300) + ".rs", "a@ﬀ.rs", "A@ÉXAMPLE.ORG"} {
+		"a@example.org.", "a@-x.rs", "ana@xn--.rs", "a@" + strings.Repeat("x", 300) + ".rs", "a@ﬀ.rs", "A@ÉXAMPLE.ORG"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
