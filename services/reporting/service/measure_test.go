@@ -446,3 +446,28 @@ func TestIndicatorLowerIsBetter(t *testing.T) {
 		t.Errorf("IATI ascending after the update (-want +got):\n%s", diff)
 	}
 }
+
+// TestIATIRefusesIndicatorBeforeMinYear: an indicator whose baseline was
+// stored in the year 0000 (before the API refused days before 1900) stops
+// the IATI export with IATI_EXPORT_REFUSED naming it, instead of an export
+// the IATI schema rejects (year="0").
+func TestIATIRefusesIndicatorBeforeMinYear(t *testing.T) {
+	e := start(t)
+	org := e.organisation(t, "Centar za mirovne studije", "HR-OIB-12345678901")
+	ctx := servicetest.As(t, org)
+	p := create(t, e.c, ctx, minimal("OLDBASE"))
+	in := addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{
+		Code: "OP1", Titles: en("Cases handled"), Unit: "cases", Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_MANUAL,
+		Baseline: &pb.Baseline{Value: "3", Date: "2023-01-01"},
+	})
+	checkIATI(t, map[string][]byte{"current baseline": exportIATI(t, e, ctx, p.GetId())})
+	db := pgtest.Connect(t, e.dbURL)
+	if _, err := db.Exec(context.Background(), `UPDATE reporting.indicators SET baseline_date = '0001-06-01 BC' WHERE id = $1`, in.GetId()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.c.ExportProjectReport(ctx, &pb.ExportProjectReportRequest{ProjectId: p.GetId(), Format: "iati"})
+	if _, ok := statustest.Descriptions(err)["indicators[OP1].baseline.date"]; statustest.Code(err) != codes.FailedPrecondition ||
+		statustest.Reason(err) != "IATI_EXPORT_REFUSED" || !ok {
+		t.Fatalf("IATI export with a baseline in the year 0000: %v, want FAILED_PRECONDITION IATI_EXPORT_REFUSED naming indicators[OP1].baseline.date", err)
+	}
+}

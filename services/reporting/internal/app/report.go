@@ -57,6 +57,9 @@ func (a *App) GetIATIReport(ctx context.Context, p auth.Principal, projectID str
 	if err != nil {
 		return nil, err
 	}
+	if err := domain.CheckIATIResults(r); err != nil {
+		return nil, err
+	}
 	r.Publisher = &pub
 	return r, nil
 }

@@ -165,6 +165,30 @@ func CheckIATI(p *Project, pub Publisher, today date.Date) error {
 		Message: "the project cannot be exported as IATI 2.03 activity XML until these are fixed", Violations: v}
 }
 
+// CheckIATIResults is CheckIATI for the indicators of report r: dates
+// stored before the API refused days before date.MinYear (IATI has no year
+// 0000, and an indicator's baseline year is always exported). Each field
+// names the indicator by its code.
+func CheckIATIResults(r *Report) error {
+	var v errs.Violations
+	for _, res := range r.Results {
+		in := res.Indicator
+		f := "indicators[" + in.Code + "]"
+		date.CheckMinYear(&v, f+".baseline.date", in.Baseline.Date)
+		for i, t := range in.Targets {
+			date.CheckMinYear(&v, fmt.Sprintf("%s.targets[%d].period.start_date", f, i), t.Start)
+		}
+		for i, x := range in.Values {
+			date.CheckMinYear(&v, fmt.Sprintf("%s.values[%d].period.start_date", f, i), x.Start)
+		}
+	}
+	if len(v) == 0 {
+		return nil
+	}
+	return &errs.Error{Kind: errs.KindFailedPrecondition, Reason: ReasonIATIRefused,
+		Message: "the project's indicators cannot be exported as IATI 2.03 until these are fixed", Violations: v}
+}
+
 func checkNotFuture(v *errs.Violations, field string, d, today date.Date) {
 	if !d.IsZero() && d.After(today) {
 		v.Add(field, "must not be in the future (%s): actual dates record what happened; use the planned dates for plans", d)

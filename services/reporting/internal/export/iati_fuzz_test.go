@@ -154,3 +154,31 @@ func TestCheckIATIBeforeMinYear(t *testing.T) {
 		t.Fatalf("CheckIATI: got fields %v, want %s", got, want)
 	}
 }
+
+// TestCheckIATIResultsBeforeMinYear: an indicator stored before the API
+// refused days before 1900 (a baseline of the year 0000 is exported as
+// year="0", which the schema refuses) stops the export with its fields
+// named; indicators of this era pass.
+func TestCheckIATIResultsBeforeMinYear(t *testing.T) {
+	ok := &domain.Indicator{Code: "OP1", Baseline: domain.Baseline{Value: "1", Date: d("2023-01-01")},
+		Targets: []domain.Target{{Start: d("2024-01-01"), End: d("2024-12-31"), Value: "5"}}}
+	old := &domain.Indicator{Code: "OC1", Baseline: domain.Baseline{Value: "1", Date: d("0000-06-01")},
+		Targets: []domain.Target{{Start: d("2024-01-01"), End: d("2024-12-31"), Value: "5"}, {Start: d("0001-01-01"), End: d("0001-12-31"), Value: "5"}},
+		Values:  []domain.Value{{Start: d("0000-01-01"), End: d("0000-03-31"), Value: "2"}}}
+	if err := domain.CheckIATIResults(&domain.Report{Results: []domain.Result{{Indicator: ok}}}); err != nil {
+		t.Fatalf("CheckIATIResults of a current indicator: %v", err)
+	}
+	var e *errs.Error
+	err := domain.CheckIATIResults(&domain.Report{Results: []domain.Result{{Indicator: ok}, {Indicator: old}}})
+	if !errors.As(err, &e) || e.Reason != domain.ReasonIATIRefused || e.Kind != errs.KindFailedPrecondition {
+		t.Fatalf("CheckIATIResults of an indicator in the year 0000: %v", err)
+	}
+	var got []string
+	for _, v := range e.Violations {
+		got = append(got, v.Field)
+	}
+	want := "indicators[OC1].baseline.date indicators[OC1].targets[1].period.start_date indicators[OC1].values[0].period.start_date"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("CheckIATIResults: got fields %v, want %s", got, want)
+	}
+}
