@@ -579,6 +579,39 @@ func (p *Postgres) DeleteParticipant(ctx context.Context, eventID, id string) er
 	})
 }
 
+// ForgetProfessional deletes professional id unless a participation names
+// it, then sets the person keys of the records with its names. It takes the
+// advisory locks a registration of its names or e-mail takes, so a
+// registration matching the record either commits first (and the record
+// stays) or finds it gone.
+func (p *Postgres) ForgetProfessional(ctx context.Context, id string) error {
+	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		var r domain.Record
+		err := tx.QueryRow(ctx, `SELECT `+professionalCols+` FROM professionals pr WHERE pr.id = $1`, id).Scan(
+			&r.ID, &r.Organiser, &r.Email, &r.Name.Given, &r.Name.Family, &r.Name.Organisation, &r.PersonKey)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return db.Error(err)
+		}
+		keys := []string{"n:" + r.Name.String()}
+		if r.Email != "" {
+			keys = append(keys, "e:"+r.Email)
+		}
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1::int, hashtext(k)) FROM unnest($2::text[]) AS k ORDER BY k`,
+			professionalLock, keys); err != nil {
+			return db.Error(err)
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM professionals pr WHERE pr.id = $1
+			AND NOT EXISTS (SELECT 1 FROM participants pa WHERE pa.professional_id = pr.id)`, id)
+		if err != nil || tag.RowsAffected() == 0 {
+			return db.Error(err)
+		}
+		return setPersonKeys(ctx, tx, r.Name)
+	})
+}
+
 // ListParticipants lists the participants of an event, newest first.
 func (p *Postgres) ListParticipants(ctx context.Context, eventID string, page pagination.Page) ([]*domain.Participant, error) {
 	rows, err := p.pool.Query(ctx, `SELECT `+participantCols+` FROM participants`+participantsFrom+`

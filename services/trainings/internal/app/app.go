@@ -87,6 +87,11 @@ type ParticipantStore interface {
 	// DeleteParticipant deletes an uncertified participant of the event and
 	// its attendance marks.
 	DeleteParticipant(ctx context.Context, eventID, id string) error
+	// ForgetProfessional deletes the professional record id when no
+	// registration names it any more, and keys afresh the records that
+	// share its names (its e-mail may have been the one they were counted
+	// by); a record still registered somewhere stays as it is.
+	ForgetProfessional(ctx context.Context, id string) error
 	ListParticipants(ctx context.Context, eventID string, p pagination.Page) ([]*domain.Participant, error)
 	// RecordAttendance upserts marks for a session of the event and returns
 	// all marks of the session.
@@ -415,7 +420,9 @@ func (a *App) GetParticipant(ctx context.Context, p auth.Principal, eventID, id 
 }
 
 // DeleteParticipant withdraws a registration at an event the caller
-// organises.
+// organises. A professional left with no registration is forgotten: a
+// registration made by mistake (a wrong e-mail, the wrong person) keeps
+// nothing of them, and no later registration is matched or counted by it.
 func (a *App) DeleteParticipant(ctx context.Context, p auth.Principal, eventID, id string) error {
 	e, err := a.event(ctx, p, "event_id", eventID)
 	if err != nil {
@@ -431,6 +438,11 @@ func (a *App) DeleteParticipant(ctx context.Context, p auth.Principal, eventID, 
 		}
 		if err := a.repo.DeleteParticipant(ctx, e.ID, x.ID); err != nil {
 			return err
+		}
+		if x.ProfessionalID != "" {
+			if err := a.repo.ForgetProfessional(ctx, x.ProfessionalID); err != nil {
+				return err
+			}
 		}
 		return a.repo.Emit(ctx, participantEvent(events.ParticipantDeleted, e, x))
 	})
