@@ -15,4 +15,5 @@ var files embed.FS
 var FS = db.Migrations{FS: files, Go: []*goose.Migration{
 	goose.NewGoMigration(8, &goose.GoFunc{RunTx: PersonKeys}, &goose.GoFunc{}),
 	goose.NewGoMigration(10, &goose.GoFunc{RunTx: NormalEmails}, &goose.GoFunc{}),
+	goose.NewGoMigration(11, &goose.GoFunc{RunTx: ForgetOrphans}, &goose.GoFunc{}),
 }}

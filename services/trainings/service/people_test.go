@@ -55,3 +55,45 @@ func TestDeletedRegistrationForgetsProfessional(t *testing.T) {
 		t.Errorf("%d records of Ana, still registered at another event, want 1", anas)
 	}
 }
+
+// TestForgetOrphansMigration: the professionals left by registrations
+// deleted before a deletion forgot them are deleted when the service
+// migrates (Go migration 00011), and the records that were counted by
+// their e-mail are keyed afresh.
+func TestForgetOrphansMigration(t *testing.T) {
+	o := startOrganisers(t)
+	c, orgA, orgB, project := o.client, o.orgA, o.orgB, o.project
+	a1, a2, b1 := o.seminarOn(t, orgA, "2019-03-01"), o.seminarOn(t, orgA, "2019-05-01"), o.seminarOn(t, orgB, "2019-06-01")
+	person := func(email string) *pb.Participant {
+		return professional("Marko", "Marković", email, "PU Kikinda", pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_MALE)
+	}
+	wrong := register(t, c, orgA, a1, person("marko@exmaple.org"))
+	register(t, c, orgB, b1, person(""))
+	register(t, c, orgA, a2, person("marko@example.org"))
+	conn, err := pgx.Connect(t.Context(), c.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(t.Context())
+	// The registration deleted as before (its professional kept), and the
+	// migration not applied.
+	if _, err := conn.Exec(t.Context(), `DELETE FROM trainings.participants WHERE id = $1`, wrong.GetId()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(t.Context(), `DELETE FROM trainings.goose_db_version WHERE version_id = 11`); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.registered(t, orgA, project); n != 2 {
+		t.Fatalf("%d registered before the migration, want 2 (B's Marko counted by the deleted e-mail)", n)
+	}
+	if n := c.restarted(t).registered(t, orgA, project); n != 1 {
+		t.Errorf("after the migrations: %d registered, want 1", n)
+	}
+	var left int
+	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM trainings.professionals WHERE email LIKE '%exmaple%'`).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Errorf("%d professional records keep the deleted registration's e-mail after the migrations, want 0", left)
+	}
+}
