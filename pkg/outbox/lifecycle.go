@@ -117,6 +117,30 @@ func SharedEvents(c SharedCopies) Handler {
 	}
 }
 
+// RegistrationCopies is implemented by a service that keeps copies of
+// training registrations (the edge's stored responses, which hold a
+// professional's name and e-mail): a deleted registration's go with it.
+type RegistrationCopies interface {
+	// ForgetRegistrations deletes the copies naming the deleted
+	// participants. It is called in the consumer's transaction and must
+	// be idempotent.
+	ForgetRegistrations(ctx context.Context, participantIDs []string) error
+}
+
+// RegistrationEventTypes are the trainings feed's events RegistrationEvents
+// applies.
+var RegistrationEventTypes = []string{events.ParticipantDeleted}
+
+// RegistrationEvents translates participant.deleted into calls of c.
+func RegistrationEvents(c RegistrationCopies) Handler {
+	return func(ctx context.Context, _ pgx.Tx, ev *eventsv1.Event) error {
+		if ev.GetType() == events.ParticipantDeleted {
+			return c.ForgetRegistrations(ctx, []string{ev.GetAggregateId()})
+		}
+		return nil
+	}
+}
+
 // Handlers applies each event with every one of hs, in order: one consumer
 // (one cursor) of a feed serving several concerns.
 func Handlers(hs ...Handler) Handler {

@@ -164,6 +164,12 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 		lis.Close()
 		return err
 	}
+	// A deleted training registration's stored responses go with it.
+	if err := base.ConsumeEvents(ctx, "trainings", b.conns["trainings"], outbox.RegistrationEventTypes,
+		outbox.RegistrationEvents(idem)); err != nil {
+		lis.Close()
+		return err
+	}
 	h, err := gateway.New(ctx, gateway.Options{
 		Log:  base.Log,
 		Auth: creds,

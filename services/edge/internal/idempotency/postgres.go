@@ -205,6 +205,15 @@ func (p *Postgres) ForgetHouseholds(ctx context.Context, householdIDs []string) 
 	return p.forget(ctx, householdIDs)
 }
 
+// ForgetRegistrations deletes every stored response naming the deleted
+// training participants (the create's response holds a professional's
+// name and e-mail, which the trainings service forgets with the last
+// registration), as ForgetBeneficiary does for an erased person; a retry
+// of the create then registers anew.
+func (p *Postgres) ForgetRegistrations(ctx context.Context, participantIDs []string) error {
+	return p.forget(ctx, participantIDs)
+}
+
 // forget deletes every stored response naming one of the ids and
 // remembers them as erased.
 func (p *Postgres) forget(ctx context.Context, subjects []string) error {
