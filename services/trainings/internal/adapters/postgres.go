@@ -581,9 +581,10 @@ func (p *Postgres) DeleteParticipant(ctx context.Context, eventID, id string) er
 
 // ForgetProfessional deletes professional id unless a participation names
 // it, then sets the person keys of the records with its names. It takes the
-// advisory locks a registration of its names or e-mail takes, so a
-// registration matching the record either commits first (and the record
-// stays) or finds it gone.
+// advisory locks a registration of its names or e-mail takes, and the
+// record's row, so a registration matching the record either commits
+// first (and the record stays) or finds it gone (an import's then makes
+// it anew).
 func (p *Postgres) ForgetProfessional(ctx context.Context, id string) error {
 	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
 		var r domain.Record
@@ -601,6 +602,12 @@ func (p *Postgres) ForgetProfessional(ctx context.Context, id string) error {
 		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1::int, hashtext(k)) FROM unnest($2::text[]) AS k ORDER BY k`,
 			professionalLock, keys); err != nil {
+			return db.Error(err)
+		}
+		// An import registers without those locks: its upsert of the
+		// record holds the row until it commits, and the check below (a
+		// statement after this one) then sees its registration.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM professionals WHERE id = $1 FOR UPDATE`, id); err != nil {
 			return db.Error(err)
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM professionals pr WHERE pr.id = $1
