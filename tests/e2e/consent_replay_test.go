@@ -66,3 +66,60 @@ func TestConsentEndReachesStoredResponses(t *testing.T) {
 		t.Errorf("the sender's stored response: %d %v", st, body)
 	}
 }
+
+// TestConsentEndAfterMergeReachesStoredResponses: the receiver's stored
+// response (the referral's reason and notes) names the record the referral
+// was sent about; that record is then merged into another record of the
+// same person, and the consent (moved with it to the survivor) withdrawn.
+// The receiver's retry with the same key is answered anew, not with the
+// texts: the consent's end reaches what was read under the merged record.
+func TestConsentEndAfterMergeReachesStoredResponses(t *testing.T) {
+	s := startSystem(t)
+	orgB := s.orgID(t, "Organisation B")
+	dup := s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{
+		"given_name": "Amina", "family_name": "Hadad", "sex": "SEX_FEMALE", "birth_year": 1994}).must(t, 200).str("id")
+	survivor := s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{
+		"given_name": "Amina", "family_name": "Haddad", "sex": "SEX_FEMALE", "birth_year": 1994}).must(t, 200).str("id")
+	cons := s.call(t, "POST", "/v1/beneficiaries/"+dup+"/consents", s.keyA, map[string]any{
+		"purpose": "CONSENT_PURPOSE_REFERRAL_SHARING", "given_by": "CONSENT_GIVEN_BY_SELF"}).must(t, 200).str("id")
+	id := s.call(t, "POST", "/v1/referrals", s.keyA, map[string]any{
+		"beneficiary_id": dup, "to_organisation_id": orgB, "category": "REFERRAL_CATEGORY_LEGAL",
+		"reason": "asylum interview on Monday", "notes": "needs a Farsi interpreter"}).must(t, 200).str("id")
+	s.call(t, "POST", "/v1/referrals/"+id+":send", s.keyA, map[string]any{}).must(t, 200)
+	base := s.stack.URL()
+	accept := func() (int, map[string]any) {
+		t.Helper()
+		st, body, err := postAt(base, "/v1/referrals/"+id+":accept", s.keyB, map[string]any{}, "Idempotency-Key", "accept-merged")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, body
+	}
+	if st, body := accept(); st != 200 || body["notes"] != "needs a Farsi interpreter" {
+		t.Fatalf("accept: %d %v", st, body)
+	}
+
+	s.call(t, "POST", "/v1/beneficiaries/"+survivor+":merge", s.keyA, map[string]any{"duplicate_id": dup}).must(t, 200)
+	s.call(t, "POST", "/v1/beneficiaries/"+survivor+"/consents/"+cons+":withdraw", s.keyA, map[string]any{"reason": "asked by the person"}).must(t, 200)
+	deadline := time.Now().Add(30 * time.Second)
+	for s.call(t, "GET", "/v1/referrals/"+id, s.keyA, nil).must(t, 200).str("status") != "REFERRAL_STATUS_CANCELLED" {
+		if time.Now().After(deadline) {
+			t.Fatal("the referral was not ended by the withdrawal")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var st int
+	var body map[string]any
+	for {
+		if st, body = accept(); st != 200 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if st == 200 {
+		t.Fatalf("the receiver's retry after the merge and the withdrawal replays the stored response: %v", body)
+	}
+	if st != 400 || body["notes"] != nil || body["reason"] != nil {
+		t.Errorf("the receiver's retry after the withdrawal: %d %v, want 400 without the texts", st, body)
+	}
+}

@@ -251,9 +251,26 @@ func (p *Postgres) ForgetShared(ctx context.Context, beneficiaryID string, organ
 	return db.Error(err)
 }
 
-// MoveBeneficiary does nothing: a stored response of a merged record
-// replays as it was (ids only change meaning, not data).
-func (p *Postgres) MoveBeneficiary(context.Context, string, string) error { return nil }
+// MoveBeneficiary adds the survivor (to) to the subjects of every stored
+// response naming the merged record (from), in the consumer's transaction
+// ctx carries. The response replays as it was, but a consent's end names
+// the survivor (the merge moved the consent to it): ForgetShared then finds
+// what the grantees read under the merged record too. It takes the
+// exclusive lock of from, as an erasure does, so a response naming from
+// that completes meanwhile is stored first and gets the survivor here.
+func (p *Postgres) MoveBeneficiary(ctx context.Context, from, to string) error {
+	f, t := Subjects(from), Subjects(to)
+	if len(f) != 1 || len(t) != 1 || f[0] == t[0] {
+		return nil
+	}
+	q := db.Conn(ctx, p.pool)
+	if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock($1::int, hashtext($2::text))`, subjectLock, f[0]); err != nil {
+		return db.Error(err)
+	}
+	_, err := q.Exec(ctx, `UPDATE idempotency_records SET subject_ids = subject_ids || ARRAY[$2::uuid]
+		WHERE subject_ids && ARRAY[$1::uuid] AND NOT subject_ids && ARRAY[$2::uuid]`, f[0], t[0])
+	return db.Error(err)
+}
 
 // Extend holds an in-flight record for lock more.
 func (p *Postgres) Extend(ctx context.Context, clientID, key string, lock time.Duration) error {
