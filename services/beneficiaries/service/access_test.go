@@ -432,3 +432,41 @@ func TestGranteeFiltersOnlyWhatItSees(t *testing.T) {
 		t.Fatalf("the grantee's view shows nationality (hidden filters: %v): the test proves nothing", hidden)
 	}
 }
+
+// TestRevokeAccessOfMergedRecord: a grant made on a record that was then
+// merged moved to the survivor. Revoking it by the merged record's id (what
+// the referrals service does for a referral closed before it applied the
+// merge) ends it: the grantee no longer reads the survivor. The grantee
+// revoking its own grant by that id ends it too.
+func TestRevokeAccessOfMergedRecord(t *testing.T) {
+	c := startAll(t)
+	orgA, orgB := ids.New(), ids.New()
+	ctxA, ctxB := servicetest.As(t, orgA), servicetest.As(t, orgB)
+	for _, revoker := range []struct {
+		name string
+		ctx  context.Context
+	}{{"owner", ctxA}, {"grantee", ctxB}} {
+		dup := mustCreate(t, c, ctxA, &pb.Beneficiary{GivenName: "Amina", FamilyName: "Hadad", BirthYear: 1990})
+		survivor := mustCreate(t, c, ctxA, &pb.Beneficiary{GivenName: "Amina", FamilyName: "Haddad", BirthYear: 1990})
+		if _, err := c.CreateConsent(ctxA, &pb.CreateConsentRequest{BeneficiaryId: dup.GetId(), Consent: consent(pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING)}); err != nil {
+			t.Fatal(err)
+		}
+		source := "referral-" + revoker.name
+		if _, err := c.access.GrantAccess(ctxA, &pb.GrantAccessRequest{BeneficiaryId: dup.GetId(), GranteeOrganisationId: orgB, SourceId: source}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.MergeBeneficiaries(ctxA, &pb.MergeBeneficiariesRequest{Id: survivor.GetId(), DuplicateId: dup.GetId()}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.GetBeneficiary(ctxB, &pb.GetBeneficiaryRequest{Id: survivor.GetId()}); err != nil {
+			t.Fatalf("%s: the grant did not follow the survivor: %v", revoker.name, err)
+		}
+		r, err := c.access.RevokeAccess(revoker.ctx, &pb.RevokeAccessRequest{BeneficiaryId: dup.GetId(), SourceId: source})
+		if err != nil || r.GetRevoked() != 1 {
+			t.Errorf("%s revoking by the merged record's id: %v %v, want 1 revoked", revoker.name, r, err)
+		}
+		if _, err := c.GetBeneficiary(ctxB, &pb.GetBeneficiaryRequest{Id: survivor.GetId()}); statustest.Code(err) != codes.NotFound {
+			t.Errorf("%s: after the revocation the grantee still reads the survivor: %v", revoker.name, err)
+		}
+	}
+}

@@ -135,10 +135,11 @@ func (p *Postgres) UpsertGrant(ctx context.Context, g *domain.Grant) (*domain.Gr
 
 // RevokeGrants ends the live grants of a beneficiary made for source; when
 // grantee is not empty, only that organisation's. It returns the grants it
-// ended and how many matched at all (live or not).
+// ended and how many matched at all (live or not). The grants of a merged
+// record are the survivor's (the merge moved them there).
 func (p *Postgres) RevokeGrants(ctx context.Context, beneficiaryID, sourceID, grantee string) (revoked []*domain.Grant, matched int, err error) {
 	rows, err := p.q.Query(ctx, `UPDATE access_grants SET revoke_time = now()
-		WHERE beneficiary_id = $1 AND source_id = $2 AND ($3 = '' OR organisation_id = $3::uuid) AND revoke_time IS NULL
+		WHERE beneficiary_id = `+grantsOf+` AND source_id = $2 AND ($3 = '' OR organisation_id = $3::uuid) AND revoke_time IS NULL
 		RETURNING `+grantCols, beneficiaryID, sourceID, grantee)
 	if err != nil {
 		return nil, 0, db.Error(err)
@@ -147,10 +148,14 @@ func (p *Postgres) RevokeGrants(ctx context.Context, beneficiaryID, sourceID, gr
 		return nil, 0, db.Error(err)
 	}
 	err = p.q.QueryRow(ctx, `SELECT count(*) FROM access_grants
-		WHERE beneficiary_id = $1 AND source_id = $2 AND ($3 = '' OR organisation_id = $3::uuid)`,
+		WHERE beneficiary_id = `+grantsOf+` AND source_id = $2 AND ($3 = '' OR organisation_id = $3::uuid)`,
 		beneficiaryID, sourceID, grantee).Scan(&matched)
 	return revoked, matched, db.Error(err)
 }
+
+// grantsOf is the record whose grants are those of the beneficiary $1
+// (uuid): its survivor when it was merged, else itself.
+const grantsOf = `COALESCE((SELECT b.merged_into FROM beneficiaries b WHERE b.id = $1::uuid), $1::uuid)`
 
 // RevokeConsentGrants ends every live grant made under a consent and
 // returns them.

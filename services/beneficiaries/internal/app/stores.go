@@ -191,7 +191,8 @@ type GrantStore interface {
 	// UpsertGrant makes a grant live; changed is false when it already was.
 	UpsertGrant(ctx context.Context, g *domain.Grant) (out *domain.Grant, changed bool, err error)
 	// RevokeGrants ends live grants and returns them, with how many grants
-	// matched at all.
+	// matched at all; those of a merged record are its survivor's (the
+	// merge moved them there).
 	RevokeGrants(ctx context.Context, beneficiaryID, sourceID, grantee string) (revoked []*domain.Grant, matched int, err error)
 	// RevokeConsentGrants ends the live grants made under a consent and
 	// returns them.
