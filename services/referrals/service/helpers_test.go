@@ -45,7 +45,12 @@ type stack struct {
 // changed by opts.
 func start(t testing.TB, opts ...func(*beneficiaries.Config)) *stack {
 	t.Helper()
-	url := pgtest.NewDatabase(t)
+	return startOn(t, pgtest.NewDatabase(t), opts...)
+}
+
+// startOn is start on the database at url.
+func startOn(t testing.TB, url string, opts ...func(*beneficiaries.Config)) *stack {
+	t.Helper()
 	// Each calls the other (beneficiaries reads the directory, referrals
 	// the beneficiaries), and both ask reporting about project tags: the
 	// addresses of referrals and reporting are reserved first.

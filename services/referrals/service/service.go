@@ -71,7 +71,8 @@ func New(cfg Config) platform.Service {
 			application := app.New(adapters.NewPostgres(base.Pool), adapters.NewBeneficiariesGRPC(conn),
 				adapters.NewAuditGRPC(conn), projecttag.New(reporting, cfg.ProjectCheckTTL),
 				adapters.Actor{}, base.Log, app.WithRegistrationAgencies(cfg.RegistrationAgencies), app.WithReportZone(zone))
-			// Rows from before directory search get their search keys.
+			// Rows from before directory search get their search keys, and
+			// organisations from before migration 00019 their match keys.
 			if n, err := application.FillSearchKeys(ctx); err != nil {
 				return fmt.Errorf("directory search keys: %w", err)
 			} else if n > 0 {

@@ -28,12 +28,14 @@ func scanOrganisation(row pgx.Row) (*domain.Organisation, error) {
 func (p *Postgres) CreateOrganisation(ctx context.Context, o *domain.Organisation, createdBy, requestID string) (*domain.Organisation, error) {
 	return db.CreateOnce(ctx, p.pool, scanOrganisation, `
 		INSERT INTO organisations (id, name, localized_names, description, localized_descriptions, kind, municipality,
-			country, languages, email, phone, website, organisation_identifier, created_by, request_id, search_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+			country, languages, email, phone, website, organisation_identifier, created_by, request_id, search_key,
+			name_key, municipality_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (created_by, request_id) DO NOTHING
 		RETURNING `+organisationCols,
 		[]any{o.ID, o.Name, emptyMap(o.LocalizedNames), o.Description, emptyMap(o.LocalizedDescriptions), o.Kind, o.Municipality,
-			o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website, o.Identifier, createdBy, db.Null(requestID), o.SearchKey()},
+			o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website, o.Identifier, createdBy, db.Null(requestID), o.SearchKey(),
+			o.NameKey(), o.MunicipalityKey()},
 		`SELECT `+organisationCols+` FROM organisations WHERE created_by = $1 AND request_id = $2`, createdBy, requestID)
 }
 
@@ -54,7 +56,8 @@ func (p *Postgres) UpdateOrganisation(ctx context.Context, o *domain.Organisatio
 		WITH u AS (
 			UPDATE organisations SET name = $3, localized_names = $4, description = $5, localized_descriptions = $6, kind = $7,
 				municipality = $8, country = $9, languages = $10, email = $11, phone = $12, website = $13,
-				organisation_identifier = $14, search_key = $21, version = version + 1, update_time = now(),
+				organisation_identifier = $14, search_key = $21, name_key = $22, municipality_key = $23,
+				version = version + 1, update_time = now(),
 				verify_time = CASE WHEN $15::bool THEN now() ELSE verify_time END
 			WHERE id = $1 AND version = $2
 			RETURNING `+organisationCols+`
@@ -65,7 +68,8 @@ func (p *Postgres) UpdateOrganisation(ctx context.Context, o *domain.Organisatio
 		SELECT `+organisationCols+` FROM u`,
 		o.ID, o.Version, o.Name, emptyMap(o.LocalizedNames), o.Description, emptyMap(o.LocalizedDescriptions), o.Kind,
 		o.Municipality, o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website, o.Identifier,
-		verify != nil, db.Null(v.ActorOrganisationID), v.ActorClientID, v.Reason, v.Before, v.After, o.SearchKey()))
+		verify != nil, db.Null(v.ActorOrganisationID), v.ActorClientID, v.Reason, v.Before, v.After, o.SearchKey(),
+		o.NameKey(), o.MunicipalityKey()))
 	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.ConstraintName == "organisations_verified_identifier_key" {
 		var holder string
 		_ = p.pool.QueryRow(ctx, `SELECT id FROM organisations WHERE organisation_identifier = $1 AND verify_time IS NOT NULL AND id <> $2`,
@@ -82,7 +86,7 @@ func (p *Postgres) ListOrganisations(ctx context.Context, f domain.OrganisationF
 		w.add("id < ?::uuid", page.After)
 	}
 	if f.Name != "" {
-		w.add("lower(btrim(name)) = lower(?)", f.Name)
+		w.add("name_key = ?", f.NameKey)
 	}
 	if f.Kind != "" {
 		w.add("kind = ?", f.Kind)
@@ -91,7 +95,7 @@ func (p *Postgres) ListOrganisations(ctx context.Context, f domain.OrganisationF
 		w.add("country = ?", f.Country)
 	}
 	if f.Municipality != "" {
-		w.add("lower(municipality) = lower(?)", f.Municipality)
+		w.add("municipality_key = ?", f.MunicipalityKey)
 	}
 	if f.Language != "" {
 		w.add("languages @> ARRAY[?::text]", f.Language)
@@ -185,7 +189,7 @@ func (p *Postgres) ListServices(ctx context.Context, f domain.ServiceFilter, pag
 		w.add("s.category = ?", f.Category)
 	}
 	if f.Municipality != "" {
-		w.add(`(s.municipalities @> ARRAY[lower(?)] OR (s.municipalities = '{}' AND lower(o.municipality) = lower(?)))`, f.Municipality, f.Municipality)
+		w.add(`(s.municipalities @> ARRAY[?] OR (s.municipalities = '{}' AND o.municipality_key = ?))`, f.MunicipalityKey, f.MunicipalityKey)
 	}
 	if f.Language != "" {
 		w.add("s.languages @> ARRAY[?::text]", f.Language)

@@ -109,11 +109,13 @@ func (p *Postgres) ServicesOf(ctx context.Context, organisationIDs []string) ([]
 }
 
 // FillSearchKeys writes the search keys of rows stored before they
-// existed, a batch at a time, and returns how many it wrote.
+// existed, and the organisations' name and municipality keys (migration
+// 00019), a batch at a time, and returns how many it wrote.
 func (p *Postgres) FillSearchKeys(ctx context.Context) (int, error) {
 	filled := 0
 	for {
-		rows, err := p.pool.Query(ctx, `SELECT `+organisationCols+` FROM organisations WHERE search_key IS NULL LIMIT 200`)
+		rows, err := p.pool.Query(ctx, `SELECT `+organisationCols+` FROM organisations
+			WHERE search_key IS NULL OR name_key IS NULL OR municipality_key IS NULL LIMIT 200`)
 		orgs, err := collect(rows, err, scanOrganisation)
 		if err != nil {
 			return filled, err
@@ -128,7 +130,8 @@ func (p *Postgres) FillSearchKeys(ctx context.Context) (int, error) {
 		}
 		b := &pgx.Batch{}
 		for _, o := range orgs {
-			b.Queue(`UPDATE organisations SET search_key = $2 WHERE id = $1`, o.ID, o.SearchKey())
+			b.Queue(`UPDATE organisations SET search_key = $2, name_key = $3, municipality_key = $4 WHERE id = $1`,
+				o.ID, o.SearchKey(), o.NameKey(), o.MunicipalityKey())
 		}
 		for _, s := range svcs {
 			b.Queue(`UPDATE services SET search_key = $2 WHERE id = $1`, s.ID, s.SearchKey())

@@ -47,7 +47,8 @@ type DirectoryStore interface {
 	SearchOrganisations(ctx context.Context, q domain.DirectoryQuery) (domain.Results[*domain.Organisation], error)
 	OrganisationsByID(ctx context.Context, ids []string) ([]*domain.Organisation, error)
 	ServicesOf(ctx context.Context, organisationIDs []string) ([]*domain.Service, error)
-	// FillSearchKeys writes the search keys of rows stored without one.
+	// FillSearchKeys writes the search keys (and organisations' match
+	// keys) of rows stored without them.
 	FillSearchKeys(ctx context.Context) (int, error)
 }
 

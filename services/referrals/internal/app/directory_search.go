@@ -101,5 +101,6 @@ func (a *App) ServicesOf(ctx context.Context, organisations []*domain.Organisati
 	return out, err
 }
 
-// FillSearchKeys gives rows stored before search keys existed theirs.
+// FillSearchKeys gives rows stored before search keys (and organisations'
+// match keys, domain.MatchKey) existed theirs.
 func (a *App) FillSearchKeys(ctx context.Context) (int, error) { return a.repo.FillSearchKeys(ctx) }

@@ -221,7 +221,24 @@ type OrganisationFilter struct {
 	Country      string
 	Municipality string
 	Language     string
+	// NameKey and MunicipalityKey are Name and Municipality as MatchKey
+	// writes them, set by Validate.
+	NameKey, MunicipalityKey string
 }
+
+// MatchKey is a name or municipality as the directory's filters match it,
+// ignoring case and surrounding spaces. It is folded here rather than by
+// the database, whose lower() follows its LC_CTYPE: under C
+// (CloudNativePG's default) it leaves capitals outside ASCII as they are,
+// and "Čačak" would not meet "čačak".
+func MatchKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// NameKey is the organisation's name as the name filter matches it.
+func (o *Organisation) NameKey() string { return MatchKey(o.Name) }
+
+// MunicipalityKey is the organisation's municipality as the municipality
+// filters match it.
+func (o *Organisation) MunicipalityKey() string { return MatchKey(o.Municipality) }
 
 // Validate checks the filter.
 func (f *OrganisationFilter) Validate() error {
@@ -230,6 +247,7 @@ func (f *OrganisationFilter) Validate() error {
 	f.Municipality = strings.TrimSpace(f.Municipality)
 	f.Language = strings.TrimSpace(f.Language)
 	f.Name = strings.TrimSpace(f.Name)
+	f.NameKey, f.MunicipalityKey = MatchKey(f.Name), MatchKey(f.Municipality)
 	validate.Text(&v, "name", f.Name, 300, false)
 	validate.OneOf(&v, "kind", f.Kind, OrganisationKinds, false)
 	validate.Country(&v, "country", f.Country)

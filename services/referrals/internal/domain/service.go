@@ -97,12 +97,12 @@ type Schedule struct {
 // Etag identifies the stored version, for optimistic concurrency.
 func (s *Service) Etag() string { return etag.Of(s.Version) }
 
-// Municipalities returns the lower-cased municipalities of the locations,
-// the keys the municipality filter matches.
+// Municipalities returns the municipalities of the locations as
+// MatchKey writes them, the keys the municipality filter matches.
 func (s *Service) Municipalities() []string {
 	out := []string{}
 	for _, l := range s.Locations {
-		if m := strings.ToLower(l.Municipality); m != "" {
+		if m := MatchKey(l.Municipality); m != "" {
 			out = append(out, m)
 		}
 	}
@@ -296,6 +296,7 @@ type ServiceFilter struct {
 	OrganisationID     string
 	Category           string
 	Municipality       string
+	MunicipalityKey    string // MatchKey(Municipality), set by Validate
 	Language           string
 	AcceptingReferrals *bool
 }
@@ -304,6 +305,7 @@ type ServiceFilter struct {
 func (f *ServiceFilter) Validate() error {
 	var v errs.Violations
 	f.Municipality = strings.TrimSpace(f.Municipality)
+	f.MunicipalityKey = MatchKey(f.Municipality)
 	f.Language = strings.TrimSpace(f.Language)
 	idField(&v, "organisation_id", f.OrganisationID, false)
 	validate.OneOf(&v, "category", f.Category, Categories, false)
