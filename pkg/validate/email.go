@@ -36,7 +36,8 @@ func NormalEmail(s string) string {
 
 // Email checks an optional e-mail field and returns its normal form
 // (NormalEmail). It refuses what is not one plain address once
-// normalised, and an address whose part before @ is not ASCII: that part
+// normalised (at most 64 characters before @, a host name after it), and
+// an address whose part before @ is not ASCII: that part
 // cannot be written in ASCII at all, its mail servers must support
 // SMTPUTF8, and the standard interfaces Spona publishes through (HSDS) do
 // not take it.
@@ -51,8 +52,40 @@ func Email(v *errs.Violations, field, s string) string {
 	}
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > maxEmail || !IsASCII(email) {
 		v.Add(field, "must be an e-mail address such as name@example.org")
+		return email
+	}
+	at := strings.LastIndexByte(email, '@')
+	if at > maxLocal || !hostName(email[at+1:]) {
+		v.Add(field, "must be an e-mail address such as name@example.org: at most 64 characters before @, and after it a domain name (labels of letters a-z, digits and inner hyphens, each at most 63 long)")
 	}
 	return email
+}
+
+// maxLocal is the longest part before @ (RFC 5321 4.5.3.1.1).
+const maxLocal = 64
+
+// hostName reports whether domain is a host name as mail is delivered to
+// and HSDS's "email" format takes it (RFC 1123 labels): labels of 1 to 63
+// letters a-z (the address is in lower case), digits and hyphens, neither
+// first nor last, at most 253 characters in all. net/mail also accepts
+// atoms such as udruga_x.hr or -x.rs and domain literals ([127.0.0.1]):
+// no mail reaches them, and one published in the directory made the whole
+// HSDS answer listing it invalid.
+func hostName(domain string) bool {
+	if domain == "" || len(domain) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(domain, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			if c := label[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // EmailSpellings returns the ways a person may write the stored address

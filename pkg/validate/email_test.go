@@ -33,6 +33,17 @@ func TestEmail(t *testing.T) {
 		{"a\x00b@example.org", "a\x00b@example.org", "must be an e-mail address"},
 		{"a\xffb@example.org", "a\ufffdb@example.org", "the part before @ must be ASCII"},
 		{strings.Repeat("a", 250) + "@b.hr", strings.Repeat("a", 250) + "@b.hr", "must be an e-mail address"},
+		// What net/mail takes but is no host name (HSDS's "email" format
+		// refuses it, and the whole answer with it).
+		{"info@udruga_x.hr", "info@udruga_x.hr", "must be an e-mail address"},
+		{"info@-udruga.hr", "info@-udruga.hr", "must be an e-mail address"},
+		{"info@udruga-.hr", "info@udruga-.hr", "must be an e-mail address"},
+		{"ana@xn--.rs", "ana@xn--.rs", "must be an e-mail address"},
+		{"a@[127.0.0.1]", "a@[127.0.0.1]", "must be an e-mail address"},
+		{"a@" + strings.Repeat("x", 64) + ".hr", "a@" + strings.Repeat("x", 64) + ".hr", "must be an e-mail address"},
+		{strings.Repeat("a", 65) + "@b.hr", strings.Repeat("a", 65) + "@b.hr", "must be an e-mail address"},
+		{strings.Repeat("a", 64) + "@" + strings.Repeat("x", 63) + ".hr", strings.Repeat("a", 64) + "@" + strings.Repeat("x", 63) + ".hr", ""},
+		{"a@localhost", "a@localhost", ""},
 	} {
 		var v errs.Violations
 		got := Email(&v, "email", c.in)

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/validate"
 	"github.com/spona/spona/services/referrals/internal/domain"
 	"golang.org/x/text/language"
@@ -452,13 +453,15 @@ func itoa(n int) string {
 	return string(b)
 }
 
-// asciiEmail is an address as HSDS may carry it (format "email": ASCII),
-// "" for one that is not: the directory stores domains in ASCII and refuses
-// other local parts, but an address stored before it did whose local part
-// is not ASCII (which no conversion can write in ASCII) is left out rather
-// than make the whole answer invalid.
+// asciiEmail is an address as HSDS may carry it (format "email": ASCII,
+// a host name after @), "" for one that is not: the directory refuses
+// such addresses (validate.Email), but one stored before it did (a local
+// part outside ASCII, which no conversion writes in ASCII, or a domain
+// such as udruga_x.hr) is left out rather than make the whole answer
+// invalid.
 func asciiEmail(s string) string {
-	if !validate.IsASCII(s) {
+	var v errs.Violations
+	if validate.Email(&v, "email", s); len(v) > 0 {
 		return ""
 	}
 	return s
