@@ -638,7 +638,9 @@ func (a *App) organiserKinds(ctx context.Context, q aggregate.Query) (map[string
 	return kinds, nil
 }
 
-// CountTrainingEvents counts the events held under a project.
+// CountTrainingEvents counts the events held under a project in the
+// period: those started by today (domain.HeldBy).
 func (a *App) CountTrainingEvents(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error) {
+	q.To = domain.HeldBy(q.To, a.today())
 	return a.repo.CountTrainingEvents(ctx, q)
 }

@@ -76,6 +76,18 @@ type CohortMember struct {
 	StatusDate    date.Date
 }
 
+// HeldBy is the end of the period of a count of events held, asked to
+// end on to (zero: open), when today is the day it is (in the report time
+// zone): an event is held once it has started, so one planned for after
+// today is not counted, whatever period is asked for (a funder's report
+// covers the project's planned span, which runs into the future).
+func HeldBy(to, today date.Date) date.Date {
+	if to.IsZero() || to.After(today) {
+		return today
+	}
+	return to
+}
+
 // CountMembers returns how many distinct persons the cohorts hold.
 func CountMembers(cohorts []Cohort) int64 {
 	seen := map[string]bool{}
