@@ -38,8 +38,9 @@ type Config struct {
 	ReportingAddr   string        `env:"REPORTING_ADDR" required:"true" help:"gRPC address (host:port) of the reporting service, asked whether an organisation may tag a record with a project"`
 	ProjectCheckTTL time.Duration `env:"PROJECT_CHECK_TTL" default:"30s" help:"how long the reporting service's answer on who may tag records with a project is reused"`
 	// ReportTimeZone is the zone whose calendar day is today: the last day
-	// a session may have been held on, for present marks.
-	ReportTimeZone string `env:"REPORT_TIME_ZONE" default:"Europe/Belgrade" help:"IANA time zone whose calendar day is today: a participant is marked present only at sessions held by then (dated today or before)"`
+	// a session may have been held on, for present marks, and the last day
+	// an event counted among those held may start on.
+	ReportTimeZone string `env:"REPORT_TIME_ZONE" default:"Europe/Belgrade" help:"IANA time zone whose calendar day is today: a participant is marked present only at sessions held by then (dated today or before), and an event counts among the training events held once it has started by then"`
 	Imports        importsjob.Env
 }
 
