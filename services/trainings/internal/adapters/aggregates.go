@@ -23,6 +23,9 @@ import (
 var participantCounts = map[string]struct {
 	unit, from string
 	dims       aggregate.Dimensions
+	// joins are added to from when the count is grouped by their
+	// dimension.
+	joins map[string]string
 }{
 	// A professional is counted once even across organisers: the unit is
 	// person_key (e-mail, else normalised name and organisation), not the
@@ -32,12 +35,13 @@ var participantCounts = map[string]struct {
 		JOIN professionals pr ON pr.id = pa.professional_id
 		JOIN training_events e ON e.id = pa.event_id`, aggregate.Dimensions{
 		// Sector and organisation as recorded at the registration.
-		"sector":            "pa.sector",
-		"sex":               "pr.sex",
+		"sector": "pa.sector",
+		// Sex is the person's, one for all their records: see personSex.
+		"sex":               "ps.sex",
 		"organisation_kind": "NULLIF(pa.organisation_kind, '')",
 		"organisation":      "COALESCE(pa.organisation_id::text, NULLIF(pa.organisation_name, ''))",
 		"event_type":        "e.type",
-	}},
+	}, map[string]string{"sex": personSex}},
 	// The person's own data (sex, age band, legal status) is not here:
 	// see BeneficiaryCohorts.
 	domain.KindBeneficiary: {"pa.beneficiary_id", `
@@ -51,8 +55,18 @@ var participantCounts = map[string]struct {
 		// ($5): see organiserKinds.
 		"organisation":             "e.organiser_organisation_id::text",
 		domain.DimOrganisationKind: "(SELECT k.kind FROM unnest($4::uuid[], $5::text[]) AS k (org, kind) WHERE k.org = e.organiser_organisation_id)",
-	}},
+	}, nil},
 }
+
+// personSex joins ps, the sex of each professional pr as a person (of
+// all organisers' records with its person_key): the known sex of the
+// record updated last (the organiser who registered them last), else
+// unknown. A professional registered as female by one
+// organiser and without a sex by another (a sign-in sheet without the
+// column) is in the female cell only, as they are one in the total.
+const personSex = `
+		JOIN (SELECT DISTINCT ON (p.person_key) p.person_key, p.sex FROM professionals p
+			ORDER BY p.person_key, p.sex = 'unknown', p.update_time DESC, p.id) ps ON ps.person_key = pr.person_key`
 
 // organiserKinds are the arguments $4 and $5 of a count of beneficiary
 // participants by organisation kind (kinds maps organisers to their
@@ -85,7 +99,11 @@ func (p *Postgres) CountParticipants(ctx context.Context, q aggregate.Query, kin
 	if !ok || !known {
 		return aggregate.Aggregate{}, domain.ValidateCount(kind, stage)
 	}
-	return p.count(ctx, q, c.dims, c.unit, c.from, filter, organiserKinds(kind, q.GroupBy, kinds)...)
+	from := c.from
+	for _, g := range q.GroupBy {
+		from += c.joins[g]
+	}
+	return p.count(ctx, q, c.dims, c.unit, from, filter, organiserKinds(kind, q.GroupBy, kinds)...)
 }
 
 // BeneficiaryCohorts returns the beneficiary participants who reached stage
