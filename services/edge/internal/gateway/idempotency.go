@@ -87,8 +87,12 @@ func (i *idempotency) applies(r *http.Request) bool {
 }
 
 // serve runs next for a write with an Idempotency-Key (applies), or answers
-// it from the first attempt's record.
-func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, next http.HandlerFunc) {
+// it from the first attempt's record. An answer that carries a secret
+// (secretIn), which must not sit in the edge's tables in the clear, is not
+// kept: the key is held only while next runs and then released, as after
+// a 5xx, so a retry runs again and the service answers it from the request
+// id the key became (grpcx.RequestID).
+func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, secretIn func(answer []byte) bool, next http.HandlerFunc) {
 	key := r.Header.Get(IdempotencyKeyHeader)
 	if !validate.IsRequestID(key) {
 		writeStatus(w, r, status.New(codes.InvalidArgument, "Idempotency-Key must be 1 to 255 printable ASCII characters"))
@@ -139,7 +143,7 @@ func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, next http.Ha
 	next.ServeHTTP(rw, r)
 	held()
 	final := (rw.status >= 200 && rw.status < 300) || (rw.status >= 400 && rw.status < 500)
-	if !final || rw.overflow {
+	if !final || rw.overflow || secretIn(rw.buf.Bytes()) {
 		return
 	}
 	rec.Done, rec.Status, rec.Body = true, rw.status, rw.buf.Bytes()

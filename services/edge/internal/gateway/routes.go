@@ -15,9 +15,12 @@ import (
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/dynamicpb"
 )
 
 // Route is one REST binding of an RPC, from its google.api.http annotation.
@@ -34,6 +37,14 @@ type Route struct {
 	Body string
 	// Input is the RPC's request message.
 	Input protoreflect.MessageDescriptor
+	// Answer is the message the HTTP answer holds (the RPC's response, or
+	// its response_body field).
+	Answer protoreflect.MessageDescriptor
+	// Credential routes may answer with a secret (a field marked
+	// debug_redact, such as a webhook's signing secret): no copy of an
+	// answer that carries one is kept for Idempotency-Key replay
+	// (SecretIn).
+	Credential bool
 }
 
 // Routes maps the gateway's matched patterns to the RPC and scope behind
@@ -73,8 +84,9 @@ func AnnotatedRoutes() []Route {
 				rpc := "/" + string(sd.FullName()) + "/" + string(md.Name())
 				for _, r := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
 					if m, t := httpBinding(r); m != "" {
+						answer := answerOf(md, r.GetResponseBody())
 						out = append(out, Route{Method: m, Template: t, RPC: rpc, Upload: httpBodyField(md, r.GetBody()),
-							Body: r.GetBody(), Input: md.Input()})
+							Body: r.GetBody(), Input: md.Input(), Answer: answer, Credential: carriesSecret(answer, nil)})
 					}
 				}
 			}
@@ -116,6 +128,73 @@ func httpBodyField(md protoreflect.MethodDescriptor, body string) bool {
 	}
 	f := md.Input().Fields().ByName(protoreflect.Name(body))
 	return f != nil && f.Message() != nil && f.Message().FullName() == "google.api.HttpBody"
+}
+
+// answerOf is the message of an RPC's HTTP answer: its response, or the
+// response field responseBody names.
+func answerOf(md protoreflect.MethodDescriptor, responseBody string) protoreflect.MessageDescriptor {
+	if f := md.Output().Fields().ByName(protoreflect.Name(responseBody)); responseBody != "" && f != nil && f.Message() != nil {
+		return f.Message()
+	}
+	return md.Output()
+}
+
+// SecretIn reports whether an answer of the route (its JSON body) carries
+// a secret: a field marked debug_redact that is set. An answer that does
+// not decode as the route's is taken to carry one.
+func (r Route) SecretIn(body []byte) bool {
+	if !r.Credential {
+		return false
+	}
+	m := dynamicpb.NewMessage(r.Answer)
+	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(body, m); err != nil {
+		return true
+	}
+	return secretSet(m)
+}
+
+// secretSet reports whether m or a message it holds has a debug_redact
+// field set.
+func secretSet(m protoreflect.Message) bool {
+	found := false
+	m.Range(func(f protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		if o, ok := f.Options().(*descriptorpb.FieldOptions); ok && o.GetDebugRedact() {
+			found = true
+		} else if f.Message() != nil && !f.IsMap() {
+			if f.IsList() {
+				for i := range v.List().Len() {
+					found = found || secretSet(v.List().Get(i).Message())
+				}
+			} else {
+				found = secretSet(v.Message())
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// carriesSecret reports whether a message of type m can hold a field
+// marked debug_redact (a credential), itself or in a message it holds.
+func carriesSecret(m protoreflect.MessageDescriptor, seen map[protoreflect.FullName]bool) bool {
+	if seen[m.FullName()] {
+		return false
+	}
+	if seen == nil {
+		seen = map[protoreflect.FullName]bool{}
+	}
+	seen[m.FullName()] = true
+	fields := m.Fields()
+	for i := range fields.Len() {
+		f := fields.Get(i)
+		if o, ok := f.Options().(*descriptorpb.FieldOptions); ok && o.GetDebugRedact() {
+			return true
+		}
+		if f.Message() != nil && carriesSecret(f.Message(), seen) {
+			return true
+		}
+	}
+	return false
 }
 
 var bareVar = regexp.MustCompile(`\{([^}=]+)\}`)
@@ -171,7 +250,8 @@ func (rt *Routes) Lookup(method string, p runtime.Pattern) (Route, bool) {
 //     (invalidUTF8) with 400 rather than fail to encode them (500), and
 //     query parameters the gateway would ignore (ignoredQuery);
 //   - it applies the route's body limit and tags uploads (limits);
-//   - it replays or records Idempotency-Key writes (idem, may be nil).
+//   - it replays or records Idempotency-Key writes (idem, may be nil),
+//     keeping no copy of an answer that carries a secret (SecretIn).
 func (rt *Routes) routed(log *slog.Logger, maxBody, maxUpload int64, idem *idempotency) runtime.Middleware {
 	if idem != nil && idem.lock <= 0 {
 		idem.lock = 30 * time.Second
@@ -209,7 +289,7 @@ func (rt *Routes) routed(log *slog.Logger, maxBody, maxUpload int64, idem *idemp
 				return
 			}
 			if idem.applies(r) {
-				idem.serve(w, r, func(w http.ResponseWriter, r *http.Request) { next(w, r, params) })
+				idem.serve(w, r, m.SecretIn, func(w http.ResponseWriter, r *http.Request) { next(w, r, params) })
 				return
 			}
 			next(w, r, params)

@@ -363,3 +363,47 @@ func TestIsUploadMatchesTheUploadRoutes(t *testing.T) {
 		t.Errorf("%d upload routes, want the beneficiaries and trainings imports", uploads)
 	}
 }
+
+// TestCredentialRoutes: the routes whose answer carries a secret (a
+// response field marked debug_redact) are known from the proto, so the
+// edge keeps no Idempotency-Key copy of their answers; a secret added to
+// another answer shows up here.
+func TestCredentialRoutes(t *testing.T) {
+	var got []string
+	for _, r := range gateway.AnnotatedRoutes() {
+		if r.Credential {
+			got = append(got, r.Method+" "+r.Template)
+		}
+	}
+	want := []string{"GET /v1/webhooks", "POST /v1/webhooks", "GET /v1/webhooks/{id}", "POST /v1/webhooks/{id}:rotateSecret",
+		"PATCH /v1/webhooks/{webhook.id}"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("routes that may answer with a secret: %v, want %v", got, want)
+	}
+	// Whether an answer carries one is read from the answer: a webhook
+	// with its secret (create, rotation) does; one without (update) and
+	// an error do not; what does not decode is taken to.
+	var create, update gateway.Route
+	for _, r := range gateway.AnnotatedRoutes() {
+		switch r.Method + " " + r.Template {
+		case "POST /v1/webhooks":
+			create = r
+		case "PATCH /v1/webhooks/{webhook.id}":
+			update = r
+		}
+	}
+	for _, c := range []struct {
+		r      gateway.Route
+		answer string
+		want   bool
+	}{
+		{create, `{"id":"0193a1b2-0000-7000-8000-000000000001","url":"https://x.example/h","secret":"whsec_QUJD"}`, true},
+		{update, `{"id":"0193a1b2-0000-7000-8000-000000000001","url":"https://x.example/h","state":"WEBHOOK_STATE_ACTIVE"}`, false},
+		{create, `{"code":3,"message":"webhook.url: is required","details":[]}`, false},
+		{create, `not json`, true},
+	} {
+		if got := c.r.SecretIn([]byte(c.answer)); got != c.want {
+			t.Errorf("%s %s answering %s: secret %v, want %v", c.r.Method, c.r.Template, c.answer, got, c.want)
+		}
+	}
+}

@@ -39,14 +39,16 @@ func NewPostgres(pool *pgxpool.Pool, sealer *Sealer) *Postgres {
 var _ app.Repository = (*Postgres)(nil)
 
 const subscriptionCols = `id, organisation_id, url, event_types, description, secret, previous_secret,
-	previous_secret_expire_time, state, disabled_reason, disable_time, failing_since, create_time, update_time, version`
+	previous_secret_expire_time, state, disabled_reason, disable_time, failing_since, create_time, update_time, version,
+	coalesce(rotate_request_id, '')`
 
 func (p *Postgres) scanSubscription(row pgx.Row) (*domain.Subscription, error) {
 	var s domain.Subscription
 	var secret, prev []byte
 	var prevExp, disabled, failing *time.Time
 	if err := row.Scan(&s.ID, &s.OrganisationID, &s.URL, &s.EventTypes, &s.Description, &secret, &prev,
-		&prevExp, &s.State, &s.DisabledReason, &disabled, &failing, &s.CreateTime, &s.UpdateTime, &s.Version); err != nil {
+		&prevExp, &s.State, &s.DisabledReason, &disabled, &failing, &s.CreateTime, &s.UpdateTime, &s.Version,
+		&s.RotateRequestID); err != nil {
 		return nil, err
 	}
 	var err error
@@ -117,12 +119,12 @@ func (p *Postgres) UpdateSubscription(ctx context.Context, s *domain.Subscriptio
 		out, err = p.scanSubscription(tx.QueryRow(ctx, `
 			UPDATE subscriptions SET url = $3, target = $4, event_types = $5, description = $6, secret = $7,
 				previous_secret = $8, previous_secret_expire_time = $9, state = $10, disabled_reason = $11,
-				disable_time = $12, failing_since = $13, update_time = $14, version = version + 1
+				disable_time = $12, failing_since = $13, update_time = $14, rotate_request_id = $15, version = version + 1
 			WHERE id = $1 AND version = $2
 			RETURNING `+subscriptionCols,
 			s.ID, s.Version, s.URL, s.Target(), s.EventTypes, s.Description, p.sealer.Seal(s.Secret, s.ID),
 			p.sealOptional(s.PreviousSecret, s.ID), nullTime(s.PreviousSecretExpires), s.State, s.DisabledReason,
-			nullTime(s.DisableTime), nullTime(s.FailingSince), s.UpdateTime))
+			nullTime(s.DisableTime), nullTime(s.FailingSince), s.UpdateTime, db.Null(s.RotateRequestID)))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return etag.Mismatch()
 		}

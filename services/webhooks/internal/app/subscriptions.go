@@ -25,7 +25,15 @@ func (a *App) CreateSubscription(ctx context.Context, p auth.Principal, s *domai
 	s.ID, s.OrganisationID, s.Secret = ids.New(), p.OrganisationID, domain.NewSecret()
 	now := a.now()
 	s.CreateTime, s.UpdateTime = now, now
-	return a.repo.CreateSubscription(ctx, s, requestID)
+	out, err := a.repo.CreateSubscription(ctx, s, requestID)
+	if err != nil {
+		return nil, err
+	}
+	if out.ID != s.ID && !out.SameRequest(s) {
+		return nil, &errs.Error{Kind: errs.KindInvalidArgument, Reason: errs.ReasonRequestIDReused,
+			Message: "the request id (Idempotency-Key) was used to create webhook " + out.ID + " with another url, event types or description; use a new one for another webhook"}
+	}
+	return out, nil
 }
 
 // GetSubscription returns one of the caller's subscriptions, without its secret.
@@ -102,14 +110,19 @@ func (a *App) DeleteSubscription(ctx context.Context, p auth.Principal, id strin
 }
 
 // RotateSecret gives the subscription a new secret (returned, shown once);
-// the old one keeps signing for domain.SecretOverlap.
-func (a *App) RotateSecret(ctx context.Context, p auth.Principal, id string) (*domain.Subscription, error) {
+// the old one keeps signing for domain.SecretOverlap. A retry of the last
+// rotation (its requestID again) returns the secret that rotation made.
+func (a *App) RotateSecret(ctx context.Context, p auth.Principal, id, requestID string) (*domain.Subscription, error) {
 	s, err := a.subscription(ctx, p, "id", id)
 	if err != nil {
 		return nil, err
 	}
+	if s.RotatedFor(requestID) {
+		s.PreviousSecret = ""
+		return s, nil
+	}
 	now := a.now()
-	s.Rotate(domain.NewSecret(), now)
+	s.Rotate(domain.NewSecret(), requestID, now)
 	s.UpdateTime = now
 	out, err := a.repo.UpdateSubscription(ctx, s)
 	if err != nil {

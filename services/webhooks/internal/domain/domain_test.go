@@ -47,7 +47,7 @@ func TestSignWithTwoSecretsAndBadSecrets(t *testing.T) {
 func TestSecretsDuringOverlap(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	s := &Subscription{Secret: "whsec_old"}
-	s.Rotate("whsec_new", now)
+	s.Rotate("whsec_new", "", now)
 	if got := s.Secrets(now.Add(23 * time.Hour)); !slices.Equal(got, []string{"whsec_new", "whsec_old"}) {
 		t.Fatalf("within 24h: %v", got)
 	}

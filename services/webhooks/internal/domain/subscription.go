@@ -38,6 +38,9 @@ type Subscription struct {
 	Secret                string
 	PreviousSecret        string
 	PreviousSecretExpires time.Time
+	// RotateRequestID is the request id of the last rotation: a retry of
+	// it returns the secret it made instead of rotating again.
+	RotateRequestID string
 	State                 string
 	DisabledReason        string
 	DisableTime           time.Time
@@ -98,6 +101,13 @@ func (s *Subscription) Normalize() {
 	}
 	slices.Sort(types)
 	s.EventTypes = types
+}
+
+// SameRequest reports whether s was asked for with o's url, event types
+// and description (both normalised): a create sent again with its request
+// id is answered with s only then.
+func (s *Subscription) SameRequest(o *Subscription) bool {
+	return s.URL == o.URL && slices.Equal(s.EventTypes, o.EventTypes) && s.Description == o.Description
 }
 
 // Validate checks a subscription's own fields; whether its host may be
@@ -181,9 +191,16 @@ func (s *Subscription) Disable(reason string, now time.Time) {
 	s.State, s.DisabledReason, s.DisableTime = StateDisabled, reason, now
 }
 
-// Rotate makes secret the current one; the current one keeps signing for
-// SecretOverlap.
-func (s *Subscription) Rotate(secret string, now time.Time) {
+// Rotate makes secret the current one, for the rotation asked with
+// requestID ("" for none); the current one keeps signing for SecretOverlap.
+func (s *Subscription) Rotate(secret, requestID string, now time.Time) {
 	s.PreviousSecret, s.PreviousSecretExpires = s.Secret, now.Add(SecretOverlap)
-	s.Secret = secret
+	s.Secret, s.RotateRequestID = secret, requestID
+}
+
+// RotatedFor reports whether the current secret was made by the rotation
+// asked with requestID: a retry of it, to be answered with that secret
+// (rotating again would stop the secret before it from signing at once).
+func (s *Subscription) RotatedFor(requestID string) bool {
+	return requestID != "" && s.RotateRequestID == requestID
 }

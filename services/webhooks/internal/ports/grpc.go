@@ -145,7 +145,7 @@ func (w *Webhooks) DeleteWebhook(ctx context.Context, req *pb.DeleteWebhookReque
 }
 
 func (w *Webhooks) RotateWebhookSecret(ctx context.Context, req *pb.RotateWebhookSecretRequest) (*pb.RotateWebhookSecretResponse, error) {
-	s, err := w.app.RotateSecret(ctx, auth.Caller(ctx), req.GetId())
+	s, err := w.app.RotateSecret(ctx, auth.Caller(ctx), req.GetId(), grpcx.RequestID(ctx, ""))
 	if err != nil {
 		return nil, err
 	}

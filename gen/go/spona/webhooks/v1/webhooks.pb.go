@@ -149,7 +149,10 @@ type Webhook struct {
 	EventTypes  []string `protobuf:"bytes,3,rep,name=event_types,json=eventTypes,proto3" json:"event_types,omitempty"`
 	Description string   `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
 	// The signing secret, "whsec_" + base64 of 32 random bytes. Set only in
-	// the answers of CreateWebhook and RotateWebhookSecret.
+	// the answers of CreateWebhook and RotateWebhookSecret. No copy of an
+	// answer carrying it is kept for Idempotency-Key replay: a retry with the
+	// same key is answered again by the service (the same webhook and
+	// secret; a rotation is not made twice).
 	Secret string       `protobuf:"bytes,5,opt,name=secret,proto3" json:"secret,omitempty"`
 	State  WebhookState `protobuf:"varint,6,opt,name=state,proto3,enum=spona.webhooks.v1.WebhookState" json:"state,omitempty"`
 	// Why the subscription was disabled, when it is.
@@ -1409,14 +1412,14 @@ var File_spona_webhooks_v1_webhooks_proto protoreflect.FileDescriptor
 
 const file_spona_webhooks_v1_webhooks_proto_rawDesc = "" +
 	"\n" +
-	" spona/webhooks/v1/webhooks.proto\x12\x11spona.webhooks.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x8b\x05\n" +
+	" spona/webhooks/v1/webhooks.proto\x12\x11spona.webhooks.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x8e\x05\n" +
 	"\aWebhook\x12\x1e\n" +
 	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12\x10\n" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12\x1f\n" +
 	"\vevent_types\x18\x03 \x03(\tR\n" +
 	"eventTypes\x12 \n" +
-	"\vdescription\x18\x04 \x01(\tR\vdescription\x12\x1b\n" +
-	"\x06secret\x18\x05 \x01(\tB\x03\xe0A\x03R\x06secret\x125\n" +
+	"\vdescription\x18\x04 \x01(\tR\vdescription\x12\x1e\n" +
+	"\x06secret\x18\x05 \x01(\tB\x06\xe0A\x03\x80\x01\x01R\x06secret\x125\n" +
 	"\x05state\x18\x06 \x01(\x0e2\x1f.spona.webhooks.v1.WebhookStateR\x05state\x12,\n" +
 	"\x0fdisabled_reason\x18\a \x01(\tB\x03\xe0A\x03R\x0edisabledReason\x12B\n" +
 	"\fdisable_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vdisableTime\x12M\n" +
