@@ -41,13 +41,13 @@ type Subscription struct {
 	// RotateRequestID is the request id of the last rotation: a retry of
 	// it returns the secret it made instead of rotating again.
 	RotateRequestID string
-	State                 string
-	DisabledReason        string
-	DisableTime           time.Time
-	FailingSince          time.Time
-	CreateTime            time.Time
-	UpdateTime            time.Time
-	Version               int64
+	State           string
+	DisabledReason  string
+	DisableTime     time.Time
+	FailingSince    time.Time
+	CreateTime      time.Time
+	UpdateTime      time.Time
+	Version         int64
 }
 
 // Etag is the subscription's version as an entity tag.
