@@ -73,6 +73,33 @@ func Country(v *errs.Violations, field, s string) {
 	}
 }
 
+// LanguageCase writes a BCP 47 language tag in its canonical case (RFC
+// 5646 2.1.1): the language and every subtag after a singleton (an
+// extension or private use) in lower case, a region (two letters) in upper
+// case, a script (four letters) in title case, the rest in lower case. Case
+// carries no meaning in a tag ("sr-latn" and "sr-Latn" are one tag), so
+// tags are stored and compared in this form. Text outside ASCII, which is
+// no tag, is returned as it is (for Language to refuse).
+func LanguageCase(s string) string {
+	if !IsASCII(s) {
+		return s
+	}
+	parts := strings.Split(s, "-")
+	tail := false // after a singleton
+	for i, p := range parts {
+		switch {
+		case i == 0 || tail || (len(p) != 2 && len(p) != 4):
+			parts[i] = strings.ToLower(p)
+			tail = tail || (i > 0 && len(p) == 1)
+		case len(p) == 2:
+			parts[i] = strings.ToUpper(p)
+		default:
+			parts[i] = strings.ToUpper(p[:1]) + strings.ToLower(p[1:])
+		}
+	}
+	return strings.Join(parts, "-")
+}
+
 // Language checks a BCP 47 language tag.
 func Language(v *errs.Violations, field, s string) {
 	if !languageTag.MatchString(s) {

@@ -17,4 +17,5 @@ var files embed.FS
 // tables.
 var FS = db.Migrations{FS: files, Audit: []string{"organisation_audit"}, Go: []*goose.Migration{
 	goose.NewGoMigration(16, &goose.GoFunc{RunTx: ASCIIEmails}, &goose.GoFunc{}),
+	goose.NewGoMigration(20, &goose.GoFunc{RunTx: LanguageCase}, &goose.GoFunc{}),
 }}

@@ -138,7 +138,7 @@ func (o *Organisation) Normalize() {
 	o.Identifier = strings.TrimSpace(o.Identifier)
 	o.LocalizedNames = trimMap(o.LocalizedNames)
 	o.LocalizedDescriptions = trimMap(o.LocalizedDescriptions)
-	o.Languages = trimList(o.Languages)
+	o.Languages = languageTags(o.Languages)
 }
 
 // Validate checks an organisation before it is stored; its identifier must
@@ -245,7 +245,7 @@ func (f *OrganisationFilter) Validate() error {
 	var v errs.Violations
 	f.Country = strings.ToUpper(strings.TrimSpace(f.Country))
 	f.Municipality = strings.TrimSpace(f.Municipality)
-	f.Language = strings.TrimSpace(f.Language)
+	f.Language = validate.LanguageCase(strings.TrimSpace(f.Language))
 	f.Name = strings.TrimSpace(f.Name)
 	f.NameKey, f.MunicipalityKey = MatchKey(f.Name), MatchKey(f.Municipality)
 	validate.Text(&v, "name", f.Name, 300, false)
@@ -269,9 +269,11 @@ func trimMap(m map[string]string) map[string]string {
 	return m
 }
 
-func trimList(l []string) []string {
+// languageTags trims the tags of l and writes them in their canonical
+// case (validate.LanguageCase), the form they are stored and filtered in.
+func languageTags(l []string) []string {
 	for i := range l {
-		l[i] = strings.TrimSpace(l[i])
+		l[i] = validate.LanguageCase(strings.TrimSpace(l[i]))
 	}
 	return l
 }

@@ -115,7 +115,7 @@ func (s *Service) Normalize() {
 	s.Description = strings.TrimSpace(s.Description)
 	s.LocalizedNames = trimMap(s.LocalizedNames)
 	s.LocalizedDescriptions = trimMap(s.LocalizedDescriptions)
-	s.Languages = trimList(s.Languages)
+	s.Languages = languageTags(s.Languages)
 	s.Email = validate.NormalEmail(s.Email)
 	s.URL = strings.TrimSpace(s.URL)
 	s.Phone = strings.TrimSpace(s.Phone)
@@ -306,7 +306,7 @@ func (f *ServiceFilter) Validate() error {
 	var v errs.Violations
 	f.Municipality = strings.TrimSpace(f.Municipality)
 	f.MunicipalityKey = MatchKey(f.Municipality)
-	f.Language = strings.TrimSpace(f.Language)
+	f.Language = validate.LanguageCase(strings.TrimSpace(f.Language))
 	idField(&v, "organisation_id", f.OrganisationID, false)
 	validate.OneOf(&v, "category", f.Category, Categories, false)
 	validate.Text(&v, "municipality", f.Municipality, 200, false)
