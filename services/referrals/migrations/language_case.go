@@ -16,8 +16,13 @@ import (
 // "sr-latn" was not found by "sr-Latn", the same tag. A changed entry gets
 // a new version and update time (the HSDS answers show the tags).
 func LanguageCase(ctx context.Context, tx *sql.Tx) error {
-	for _, table := range []string{"organisations", "services"} {
-		rows, err := tx.QueryContext(ctx, `SELECT id::text, array_to_string(languages, ',') FROM `+table+` WHERE languages <> '{}'`)
+	for _, table := range []struct{ read, write string }{
+		{`SELECT id::text, array_to_string(languages, ',') FROM organisations WHERE languages <> '{}'`,
+			`UPDATE organisations SET languages = string_to_array($2, ','), version = version + 1, update_time = now() WHERE id = $1`},
+		{`SELECT id::text, array_to_string(languages, ',') FROM services WHERE languages <> '{}'`,
+			`UPDATE services SET languages = string_to_array($2, ','), version = version + 1, update_time = now() WHERE id = $1`},
+	} {
+		rows, err := tx.QueryContext(ctx, table.read)
 		if err != nil {
 			return err
 		}
@@ -41,8 +46,7 @@ func LanguageCase(ctx context.Context, tx *sql.Tx) error {
 			return err
 		}
 		for id, tags := range changed {
-			if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET languages = string_to_array($2, ','), version = version + 1, update_time = now() WHERE id = $1`,
-				id, strings.Join(tags, ",")); err != nil {
+			if _, err := tx.ExecContext(ctx, table.write, id, strings.Join(tags, ",")); err != nil {
 				return err
 			}
 		}
