@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,7 +27,10 @@ const ReplayedHeader = "Idempotent-Replayed"
 // IdempotencyRecord is a write and, once it finished, its response.
 type IdempotencyRecord struct {
 	ClientID, Key string
-	// OrganisationID is the caller's organisation.
+	// OrganisationID is the caller's organisation. A client is usually one
+	// organisation's, but an OIDC client may act for several (its token
+	// names the organisation): its key used for another organisation is
+	// another request.
 	OrganisationID string
 	Method, Path   string
 	BodyHash       []byte
@@ -36,9 +40,12 @@ type IdempotencyRecord struct {
 	Body           []byte
 }
 
-// Same reports whether r and o are the same request.
+// Same reports whether r and o are the same request, for the same
+// organisation (a record from before organisations were recorded has
+// none).
 func (r *IdempotencyRecord) Same(o *IdempotencyRecord) bool {
-	return r.Method == o.Method && r.Path == o.Path && bytes.Equal(r.BodyHash, o.BodyHash)
+	return r.Method == o.Method && r.Path == o.Path && bytes.Equal(r.BodyHash, o.BodyHash) &&
+		(r.OrganisationID == "" || o.OrganisationID == "" || strings.EqualFold(r.OrganisationID, o.OrganisationID))
 }
 
 // IdempotencyStore keeps idempotency records.

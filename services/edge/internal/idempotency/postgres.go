@@ -36,7 +36,8 @@ func NewPostgres(pool *pgxpool.Pool, ttl time.Duration) *Postgres {
 var _ gateway.IdempotencyStore = (*Postgres)(nil)
 
 // Acquire inserts rec as in flight, or takes over an expired record or a
-// stale attempt of the same request; otherwise it returns the holder.
+// stale attempt of the same request (for the same organisation); otherwise
+// it returns the holder.
 func (p *Postgres) Acquire(ctx context.Context, rec *gateway.IdempotencyRecord, lock time.Duration) (*gateway.IdempotencyRecord, bool, error) {
 	for range 3 {
 		var ok bool
@@ -49,7 +50,8 @@ func (p *Postgres) Acquire(ctx context.Context, rec *gateway.IdempotencyRecord, 
 			       lock_until = EXCLUDED.lock_until, expire_time = EXCLUDED.expire_time
 			 WHERE r.expire_time < now()
 			    OR (r.status IS NULL AND r.lock_until < now()
-			        AND r.method = EXCLUDED.method AND r.path = EXCLUDED.path AND r.body_hash = EXCLUDED.body_hash)
+			        AND r.method = EXCLUDED.method AND r.path = EXCLUDED.path AND r.body_hash = EXCLUDED.body_hash
+			        AND coalesce(r.organisation_id, EXCLUDED.organisation_id) = EXCLUDED.organisation_id)
 			RETURNING true`,
 			rec.ClientID, rec.Key, rec.Method, rec.Path, rec.BodyHash, lock.Milliseconds(), p.ttl.Milliseconds(), rec.OrganisationID).Scan(&ok)
 		if err == nil {
@@ -74,9 +76,9 @@ func (p *Postgres) get(ctx context.Context, clientID, key string) (*gateway.Idem
 	r := &gateway.IdempotencyRecord{ClientID: clientID, Key: key}
 	var st *int32
 	var header []byte
-	err := p.pool.QueryRow(ctx, `SELECT method, path, body_hash, status, header, body
+	err := p.pool.QueryRow(ctx, `SELECT method, path, body_hash, coalesce(organisation_id, ''), status, header, body
 		FROM idempotency_records WHERE client_id = $1 AND key = $2`, clientID, key).
-		Scan(&r.Method, &r.Path, &r.BodyHash, &st, &header, &r.Body)
+		Scan(&r.Method, &r.Path, &r.BodyHash, &r.OrganisationID, &st, &header, &r.Body)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
