@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
@@ -244,4 +245,63 @@ func TestLegalStatusOnTheDay(t *testing.T) {
 	if len(mismatches) > 0 {
 		t.Errorf("%d person-days whose stored legal status is not the rule's, e.g. %s", len(mismatches), mismatches[0])
 	}
+}
+
+// TestLegalStatusChangedWithoutSince: a PATCH of legal_status alone (the
+// person was recognised, no date given) starts the new status on the day
+// it is recorded, as legal_status_since promises ("defaults to the day it
+// is recorded"), and leaves the history before it alone. Before, the new
+// status took the previous status's since date: it became a correction of
+// that entry, and every report of the years before counted the person
+// under the status they got only now (an asylum seeker assisted in 2024
+// counted as a refugee in the 2024 report).
+func TestLegalStatusChangedWithoutSince(t *testing.T) {
+	c := startAll(t)
+	org := ids.New()
+	ctx := servicetest.As(t, org)
+	project := c.project(t, ctx)
+	amina := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Amina", Sex: commonv1.Sex_SEX_FEMALE, BirthYear: 1990,
+		LegalStatus: pb.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER, LegalStatusSince: "2023-05-01"})
+	if _, err := c.CreateAssistance(ctx, &pb.CreateAssistanceRequest{BeneficiaryId: amina.GetId(), Assistance: &pb.Assistance{
+		ProjectId: project, Type: pb.AssistanceType_ASSISTANCE_TYPE_LEGAL_COUNSELLING, Date: "2024-03-10"}}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := c.UpdateBeneficiary(ctx, &pb.UpdateBeneficiaryRequest{
+		Beneficiary: &pb.Beneficiary{Id: amina.GetId(), Etag: amina.GetEtag(), LegalStatus: pb.LegalStatus_LEGAL_STATUS_REFUGEE},
+		UpdateMask:  &fieldmaskpb.FieldMask{Paths: []string{"legal_status"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := u.GetBeneficiary().GetLegalStatusHistory()
+	var got []string
+	for _, e := range h {
+		got = append(got, e.GetLegalStatus().String()+" since "+e.GetSince())
+	}
+	today := h[len(h)-1].GetRecordTime().AsTime().In(mustZone(t)).Format("2006-01-02")
+	want := []string{"LEGAL_STATUS_ASYLUM_SEEKER since 2023-05-01", "LEGAL_STATUS_REFUGEE since " + today}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("history after a new status without a since date (-want +got):\n%s", diff)
+	}
+	if s := u.GetBeneficiary().GetLegalStatusSince(); s == "2023-05-01" {
+		t.Errorf("the refugee status is said to have begun on %s, the asylum seeker status's start", s)
+	}
+	r, err := c.CountAssistedBeneficiaries(ctx, &pb.CountAssistedBeneficiariesRequest{ProjectId: project, GroupBy: []string{"legal_status"},
+		Period: &commonv1.DateRange{StartDate: "2024-01-01", EndDate: "2024-12-31"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agg := aggregate.FromProto(r.GetAggregate())
+	if len(agg.Groups) != 1 || agg.Groups[0].Labels["legal_status"] != "asylum_seeker" {
+		t.Errorf("2024 report by legal status: %+v, want the one person an asylum seeker (as she was in 2024)", agg.Groups)
+	}
+}
+
+// mustZone is the report time zone the service's "today" is a day of.
+func mustZone(t *testing.T) *time.Location {
+	t.Helper()
+	z, err := aggregate.LoadZone("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return z
 }

@@ -228,6 +228,12 @@ func (b *Beneficiary) Apply(patch *Beneficiary, paths []string) error {
 		case "languages":
 			b.Languages = patch.Languages
 		case "legal_status":
+			if patch.LegalStatus != b.LegalStatus && !slices.Contains(named, "legal_status_since") {
+				// A new status without its start begins on the day it is
+				// recorded, not on the previous status's start (it would
+				// be a correction of that entry, rewriting the past).
+				b.LegalStatusSince = date.Date{}
+			}
 			b.LegalStatus = patch.LegalStatus
 		case "legal_status_since":
 			b.LegalStatusSince = patch.LegalStatusSince
