@@ -192,6 +192,41 @@ func TestDocumentValidation(t *testing.T) {
 	}
 }
 
+// TestBirthDateAgainstJMBG: a JMBG encodes its holder's birth date, and
+// a birth date contradicting it is refused on update as on create (and as
+// adding the document is): a PATCH of birth_date alone, or of birth_date
+// with other fields, is a violation of beneficiary.birth_date and changes
+// nothing. Before, the update did not look at the stored documents.
+func TestBirthDateAgainstJMBG(t *testing.T) {
+	c := startAll(t)
+	ctx := servicetest.As(t, ids.New())
+	for _, tc := range []struct{ name, birth string }{{"with birth date", "1990-01-01"}, {"without birth date", ""}} {
+		b := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Amina", BirthDate: tc.birth,
+			Documents: []*pb.IdentityDocument{{Type: pb.DocumentType_DOCUMENT_TYPE_JMBG, Number: jmbg0101, IssuingCountry: "RS"}}})
+		patch := func(birth string, paths ...string) (*pb.Beneficiary, error) {
+			r, err := c.UpdateBeneficiary(ctx, &pb.UpdateBeneficiaryRequest{
+				Beneficiary: &pb.Beneficiary{Id: b.GetId(), Etag: b.GetEtag(), BirthDate: birth, Notes: "corrected"},
+				UpdateMask:  &fieldmaskpb.FieldMask{Paths: paths}})
+			return r.GetBeneficiary(), err
+		}
+		for _, paths := range [][]string{{"birth_date"}, {"birth_date", "notes"}} {
+			_, err := patch("1985-06-15", paths...)
+			if statustest.Code(err) != codes.InvalidArgument || !slices.Equal(statustest.Violations(err), []string{"beneficiary.birth_date"}) {
+				t.Errorf("%s: birth date contradicting the JMBG, mask %v: %v (violations %v), want beneficiary.birth_date",
+					tc.name, paths, err, statustest.Violations(err))
+			}
+		}
+		got, err := c.GetBeneficiary(ctx, &pb.GetBeneficiaryRequest{Id: b.GetId()})
+		if err != nil || got.GetBeneficiary().GetBirthDate() != tc.birth || got.GetBeneficiary().GetEtag() != b.GetEtag() {
+			t.Errorf("%s: after the refused updates: %v %v", tc.name, got.GetBeneficiary(), err)
+		}
+		// The date the JMBG encodes is accepted.
+		if u, err := patch("1990-01-01", "birth_date"); err != nil || u.GetBirthDate() != "1990-01-01" {
+			t.Errorf("%s: the JMBG's own birth date: %v %v", tc.name, u, err)
+		}
+	}
+}
+
 func TestSearchFoldsScripts(t *testing.T) {
 	c := startAll(t)
 	ctxA, ctxB := servicetest.As(t, ids.New()), servicetest.As(t, ids.New())

@@ -89,3 +89,21 @@ func ValidateDocuments(v *errs.Violations, prefix string, docs []*Document, birt
 		seen[k] = true
 	}
 }
+
+// CheckBirthDate adds a violation of field when birth contradicts the birth
+// date a document of the person encodes (a JMBG), as creating the person
+// or the document checks.
+func CheckBirthDate(v *errs.Violations, field string, birth date.Date, docs []*Document) {
+	if birth.IsZero() {
+		return
+	}
+	for _, d := range docs {
+		if d.Type != "jmbg" {
+			continue
+		}
+		if born, err := CheckJMBG(d.Number); err == nil && born != birth {
+			v.Add(field, "contradicts the birth date the person's JMBG (document %s) encodes (a JMBG starts with the birth date, DDMMYYY)", d.ID)
+			return
+		}
+	}
+}
