@@ -305,3 +305,57 @@ func mustZone(t *testing.T) *time.Location {
 	}
 	return z
 }
+
+// TestMergeKeepsTheLatestLegalStatus: merging joins the two legal status
+// histories, and the survivor's current legal status (what lists filter
+// on, grantees see and a referral sent afterwards records for the
+// referral reports) is the one that history makes current: the
+// duplicate's when its latest entry is the later one (Goran, an asylum
+// seeker since 2022, registered again as a refugee from July 2024), the
+// survivor's own otherwise (Hana). Before, the survivor kept its own
+// status whatever the history said.
+func TestMergeKeepsTheLatestLegalStatus(t *testing.T) {
+	c := startAll(t)
+	ctx := servicetest.As(t, ids.New())
+	person := func(name string, status pb.LegalStatus, since string) string {
+		t.Helper()
+		return mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: name, Sex: commonv1.Sex_SEX_MALE, BirthYear: 1980,
+			LegalStatus: status, LegalStatusSince: since}).GetId()
+	}
+	const asylum, refugee = pb.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER, pb.LegalStatus_LEGAL_STATUS_REFUGEE
+	for _, tc := range []struct {
+		name                string
+		survivor, duplicate [2]any // status, since
+		wantStatus          pb.LegalStatus
+		wantSince           string
+	}{
+		{"the duplicate's status is the later", [2]any{asylum, "2022-01-01"}, [2]any{refugee, "2024-07-01"}, refugee, "2024-07-01"},
+		{"the survivor's status is the later", [2]any{refugee, "2024-07-01"}, [2]any{asylum, "2022-01-01"}, refugee, "2024-07-01"},
+		{"the survivor has none", [2]any{pb.LegalStatus_LEGAL_STATUS_UNSPECIFIED, ""}, [2]any{refugee, "2024-07-01"}, refugee, "2024-07-01"},
+		{"the duplicate has none", [2]any{asylum, "2022-01-01"}, [2]any{pb.LegalStatus_LEGAL_STATUS_UNSPECIFIED, ""}, asylum, "2022-01-01"},
+	} {
+		survivor := person("Goran", tc.survivor[0].(pb.LegalStatus), tc.survivor[1].(string))
+		dup := person("Goran", tc.duplicate[0].(pb.LegalStatus), tc.duplicate[1].(string))
+		m, err := c.MergeBeneficiaries(ctx, &pb.MergeBeneficiariesRequest{Id: survivor, DuplicateId: dup})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := m.GetBeneficiary()
+		if got.GetLegalStatus() != tc.wantStatus || got.GetLegalStatusSince() != tc.wantSince {
+			h := got.GetLegalStatusHistory()
+			t.Errorf("%s: survivor's legal status %s since %q, want %s since %s (history's last entry: %v)", tc.name,
+				got.GetLegalStatus(), got.GetLegalStatusSince(), tc.wantStatus, tc.wantSince, h[len(h)-1])
+		}
+		l, err := c.ListBeneficiaries(ctx, &pb.ListBeneficiariesRequest{LegalStatus: tc.wantStatus, PageSize: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed := false
+		for _, b := range l.GetBeneficiaries() {
+			listed = listed || b.GetId() == survivor
+		}
+		if !listed {
+			t.Errorf("%s: the survivor is not listed under legal_status %s", tc.name, tc.wantStatus)
+		}
+	}
+}
