@@ -113,8 +113,11 @@ func (a *App) CreateHousehold(ctx context.Context, act Actor, h *domain.Househol
 				}
 			}
 		}
-		out, err = r.GetHousehold(ctx, act.OrganisationID, out.ID)
-		return err
+		if out, err = r.GetHousehold(ctx, act.OrganisationID, out.ID); err != nil || created {
+			return err
+		}
+		// A retry answers with the household as it is now: a read.
+		return auditHouseholdRead(ctx, r, act, out, "")
 	})
 	return out, err
 }
@@ -149,13 +152,22 @@ func (a *App) GetHousehold(ctx context.Context, act Actor, id string) (*domain.H
 		if out, err = r.GetHousehold(ctx, act.OrganisationID, ids.Normalize(id)); err != nil {
 			return err
 		}
-		members := make([]*domain.Beneficiary, len(out.Members))
-		for i, m := range out.Members {
-			members[i] = &domain.Beneficiary{ID: m.BeneficiaryID, OrganisationID: out.OrganisationID}
-		}
-		return audit(ctx, r, act, domain.ActionHouseholdRead, []string{"household"}, members...)
+		return auditHouseholdRead(ctx, r, act, out, "")
 	})
 	return out, err
+}
+
+// auditHouseholdRead records that act read household h (its reference,
+// who is in it and how related) for each member but except, whose change
+// the caller audits: GetHousehold returns h, and so do the writes.
+func auditHouseholdRead(ctx context.Context, r AuditStore, act Actor, h *domain.Household, except string) error {
+	members := make([]*domain.Beneficiary, 0, len(h.Members))
+	for _, m := range h.Members {
+		if m.BeneficiaryID != except {
+			members = append(members, &domain.Beneficiary{ID: m.BeneficiaryID, OrganisationID: h.OrganisationID})
+		}
+	}
+	return audit(ctx, r, act, domain.ActionHouseholdRead, []string{"household"}, members...)
 }
 
 // AddHouseholdMember adds one of the caller's beneficiaries to its household.
@@ -177,8 +189,11 @@ func (a *App) AddHouseholdMember(ctx context.Context, act Actor, householdID str
 		if err := a.addMember(ctx, r, act, h.ID, m, "member.beneficiary_id"); err != nil {
 			return err
 		}
-		out, err = r.GetHousehold(ctx, act.OrganisationID, h.ID)
-		return err
+		if out, err = r.GetHousehold(ctx, act.OrganisationID, h.ID); err != nil {
+			return err
+		}
+		// The answer shows the other members too.
+		return auditHouseholdRead(ctx, r, act, out, ids.Normalize(m.BeneficiaryID))
 	})
 	return out, err
 }
@@ -204,8 +219,11 @@ func (a *App) RemoveHouseholdMember(ctx context.Context, act Actor, householdID,
 		if err := audit(ctx, r, act, domain.ActionHousehold, []string{"household"}, b); err != nil {
 			return err
 		}
-		out, err = r.GetHousehold(ctx, act.OrganisationID, h.ID)
-		return err
+		if out, err = r.GetHousehold(ctx, act.OrganisationID, h.ID); err != nil {
+			return err
+		}
+		// The answer shows the remaining members.
+		return auditHouseholdRead(ctx, r, act, out, "")
 	})
 	return out, err
 }
