@@ -617,7 +617,7 @@ func TestHouseholds(t *testing.T) {
 				reads = append(reads, e)
 			}
 		}
-		want := 4 // the retry, the add, the removal, the read
+		want := 4       // the retry, the add, the removal, the read
 		if m == uncle { // his own add and removal are writes
 			want = 0
 		}
