@@ -226,6 +226,31 @@ func (a *App) event(ctx context.Context, p auth.Principal, field, id string) (*d
 	return a.repo.GetTrainingEvent(ctx, p.OrganisationID, ids.Normalize(id))
 }
 
+// counting returns an event the caller organises for a write that
+// changes the figures of the project it is tagged with (its sessions,
+// participants, attendance, certificates).
+func (a *App) counting(ctx context.Context, p auth.Principal, field, id string) (*domain.TrainingEvent, error) {
+	e, err := a.event(ctx, p, field, id)
+	if err != nil {
+		return nil, err
+	}
+	return e, a.mayCount(ctx, e)
+}
+
+// mayCount checks a write that changes the figures of the project e is
+// tagged with: it adds to them as a tag does, so only an organisation
+// that may tag records with the project now may make it
+// (Projects.CheckTag). An organisation taken off the project, or made a
+// funder (who reads its report), no longer registers, marks or certifies
+// anyone under its earlier events: it cannot change the donor's figures,
+// nor move a hidden cell over the threshold.
+func (a *App) mayCount(ctx context.Context, e *domain.TrainingEvent) error {
+	if e.ProjectID == "" {
+		return nil
+	}
+	return a.projects.CheckTag(ctx, e.ProjectID)
+}
+
 // ListTrainingEvents lists the events the caller organises, newest first.
 func (a *App) ListTrainingEvents(ctx context.Context, p auth.Principal, f domain.EventFilter, size int32, token string) ([]*domain.TrainingEvent, string, error) {
 	f.Normalize()
@@ -251,6 +276,7 @@ func (a *App) UpdateTrainingEvent(ctx context.Context, p auth.Principal, patch *
 	if err != nil {
 		return nil, err
 	}
+	before := *e
 	version, project := e.Version, e.ProjectID
 	if _, err := e.Apply(patch, paths); err != nil {
 		return nil, err
@@ -258,8 +284,14 @@ func (a *App) UpdateTrainingEvent(ctx context.Context, p auth.Principal, patch *
 	if err := etag.Require("training_event.etag", tag, version); err != nil {
 		return nil, err
 	}
-	if e.ProjectID != "" && e.ProjectID != project {
+	switch {
+	case e.ProjectID != "" && e.ProjectID != project:
 		if err := a.projects.CheckTag(ctx, e.ProjectID); err != nil {
+			return nil, err
+		}
+	case e.ProjectID != "" && before.ChangesCounts(e):
+		// Kept in its project, with a field its figures count by.
+		if err := a.mayCount(ctx, e); err != nil {
 			return nil, err
 		}
 	}
@@ -275,7 +307,7 @@ func (a *App) UpdateTrainingEvent(ctx context.Context, p auth.Principal, patch *
 
 // CreateSession adds a session to an event the caller organises.
 func (a *App) CreateSession(ctx context.Context, p auth.Principal, eventID string, s *domain.Session, requestID string) (*domain.Session, error) {
-	e, err := a.event(ctx, p, "event_id", eventID)
+	e, err := a.counting(ctx, p, "event_id", eventID)
 	if err != nil {
 		return nil, err
 	}
@@ -305,7 +337,7 @@ func (a *App) ListSessions(ctx context.Context, p auth.Principal, eventID string
 
 // DeleteSession deletes a session of an event the caller organises.
 func (a *App) DeleteSession(ctx context.Context, p auth.Principal, eventID, id string) error {
-	e, err := a.event(ctx, p, "event_id", eventID)
+	e, err := a.counting(ctx, p, "event_id", eventID)
 	if err != nil {
 		return err
 	}
@@ -347,6 +379,9 @@ func (a *App) CreateParticipant(ctx context.Context, p auth.Principal, eventID s
 	}
 	e, err := a.repo.GetTrainingEvent(ctx, p.OrganisationID, ids.Normalize(eventID))
 	if err != nil {
+		return nil, err
+	}
+	if err := a.mayCount(ctx, e); err != nil {
 		return nil, err
 	}
 	if part.BeneficiaryID != "" {
@@ -424,7 +459,7 @@ func (a *App) GetParticipant(ctx context.Context, p auth.Principal, eventID, id 
 // registration made by mistake (a wrong e-mail, the wrong person) keeps
 // nothing of them, and no later registration is matched or counted by it.
 func (a *App) DeleteParticipant(ctx context.Context, p auth.Principal, eventID, id string) error {
-	e, err := a.event(ctx, p, "event_id", eventID)
+	e, err := a.counting(ctx, p, "event_id", eventID)
 	if err != nil {
 		return err
 	}
@@ -466,7 +501,7 @@ func (a *App) ListParticipants(ctx context.Context, p auth.Principal, eventID st
 // RecordAttendance marks participants present or absent at a session of an
 // event the caller organises.
 func (a *App) RecordAttendance(ctx context.Context, p auth.Principal, eventID, sessionID string, marks []domain.Mark) ([]domain.Mark, error) {
-	e, err := a.event(ctx, p, "event_id", eventID)
+	e, err := a.counting(ctx, p, "event_id", eventID)
 	if err != nil {
 		return nil, err
 	}
@@ -504,7 +539,7 @@ func (a *App) RecordTestScores(ctx context.Context, p auth.Principal, eventID, p
 // IssueCertificates certifies the participants of an event the caller
 // organises who completed it.
 func (a *App) IssueCertificates(ctx context.Context, p auth.Principal, eventID string) ([]*domain.Participant, int, error) {
-	e, err := a.event(ctx, p, "event_id", eventID)
+	e, err := a.counting(ctx, p, "event_id", eventID)
 	if err != nil {
 		return nil, 0, err
 	}

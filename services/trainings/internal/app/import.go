@@ -119,7 +119,7 @@ func (k *kindCache) resolve(ctx context.Context, pr *domain.Professional) error 
 // the caller organises reads: the professional's columns and one
 // attendance column per session. It returns the event's parent name.
 func (a *App) ParticipantImportSpec(ctx context.Context, p auth.Principal, eventID string) (*imports.Spec, string, error) {
-	e, err := a.event(ctx, p, "event_id", eventID)
+	e, err := a.counting(ctx, p, "event_id", eventID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -268,6 +268,11 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 	// The directory is read for the importing organisation: the import
 	// runs on its own, without the request that started it.
 	ctx = auth.Delegate(ctx, imp.OrganisationID, imp.ClientID)
+	// Asked again at the write: the importing organisation may have been
+	// taken off the event's project since the upload.
+	if _, err := a.counting(ctx, auth.Caller(ctx), "event_id", eventID); err != nil {
+		return err
+	}
 	kinds := newKindCache(a.dir)
 	return a.repo.InImportTx(ctx, func(w ImportWriter) error {
 		given := map[int]string{}

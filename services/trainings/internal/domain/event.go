@@ -155,6 +155,15 @@ func (e *TrainingEvent) Apply(patch *TrainingEvent, paths []string) ([]string, e
 	return named, e.Validate()
 }
 
+// ChangesCounts reports whether e, as it was before an update, differs
+// from after in what the figures of its project count it by: its type,
+// the day that puts it in a report's period, its place, and the
+// threshold that says who completed it.
+func (e *TrainingEvent) ChangesCounts(after *TrainingEvent) bool {
+	return e.Type != after.Type || e.StartDate != after.StartDate || e.Municipality != after.Municipality ||
+		e.Country != after.Country || e.CompletionThreshold != after.CompletionThreshold
+}
+
 // CheckSessions refuses event dates that would leave sessions, held from
 // first to last (zero when there are none), outside the event.
 func (e *TrainingEvent) CheckSessions(first, last date.Date) error {

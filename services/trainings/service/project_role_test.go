@@ -1,0 +1,132 @@
+package service_test
+
+import (
+	"testing"
+	"time"
+
+	importsv1 "github.com/spona/spona/gen/go/spona/imports/v1"
+	reportingv1 "github.com/spona/spona/gen/go/spona/reporting/v1"
+	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/platform"
+	"github.com/spona/spona/pkg/testkit/importtest"
+	"github.com/spona/spona/pkg/testkit/pgtest"
+	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
+	referrals "github.com/spona/spona/services/referrals/service"
+	"github.com/spona/spona/services/trainings/service"
+	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+)
+
+// TestWritesUnderTaggedEventNeedTheProjectRole: registrations, attendance,
+// sessions and certificates at an event tagged with a project add to the
+// project's figures, so only an organisation that may tag records with
+// the project now (its implementing organisation or an implementing
+// partner) writes them, as for the tag itself. Before, a partner whose
+// role the implementing organisation changed to funder (who reads the
+// project's report) kept adding registrations under its earlier event: a
+// hidden cell of 2 could be made a visible 5 (issue 9's attack), and an
+// organisation taken off the project changed its figures for ever.
+func TestWritesUnderTaggedEventNeedTheProjectRole(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	rep, ben := servicetest.Defer(t), servicetest.Defer(t)
+	refConn := servicetest.Start(t, referrals.New(referrals.Config{Config: servicetest.Platform(t, url),
+		BeneficiariesAddr: ben.Addr, ReportingAddr: rep.Addr}))
+	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url), ReferralsAddr: refConn.Target(),
+		BeneficiariesAddr: ben.Addr, ReportingAddr: rep.Addr, ProjectCheckTTL: time.Millisecond}))
+	c := &client{TrainingServiceClient: pb.NewTrainingServiceClient(conn), dbURL: url, referralsAddr: refConn.Target(),
+		self: conn.Target(), reporting: rep, beneficiaries: ben}
+	a, b := ids.New(), ids.New()
+	orgA, orgB := servicetest.As(t, a), servicetest.As(t, b)
+	project := c.project(t, orgA, b)                                                    // b: an implementing partner
+	projects := reportingv1.NewReportingServiceClient(rep.Start(t, platform.Service{})) // started by c.project
+
+	e := event(t, c, orgB, &pb.TrainingEvent{ProjectId: project, Type: pb.EventType_EVENT_TYPE_SEMINAR, Title: "S",
+		StartDate: "2024-03-01", EndDate: "2024-03-02"})
+	s1, err := c.CreateSession(orgB, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: "2024-03-01"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	marko := register(t, c, orgB, e.GetId(), professional("Marko", "Ilić", "marko@example.org", "PU Šid", pb.Sector_SECTOR_POLICE, 0))
+
+	// The implementing organisation makes b a funder.
+	got, err := projects.GetProject(orgA, &reportingv1.GetProjectRequest{Id: project})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := got.GetProject()
+	for _, po := range p.GetParticipatingOrganisations() {
+		if po.GetOrganisationId() == b {
+			po.Role = reportingv1.OrganisationRole_ORGANISATION_ROLE_FUNDING
+		}
+	}
+	if _, err := projects.UpdateProject(orgA, &reportingv1.UpdateProjectRequest{Project: p,
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"participating_organisations"}}}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond) // past PROJECT_CHECK_TTL
+
+	refused := func(what string, err error) {
+		t.Helper()
+		if status := statustest.Code(err); status != codes.PermissionDenied || statustest.Reason(err) != "PROJECT_ROLE_CANNOT_TAG" {
+			t.Errorf("%s at the event of a project b now only funds: got %v (reason %q), want PermissionDenied PROJECT_ROLE_CANNOT_TAG",
+				what, err, statustest.Reason(err))
+		}
+	}
+	refused("a registration", second(c.CreateParticipant(orgB, &pb.CreateParticipantRequest{EventId: e.GetId(),
+		Participant: professional("Ana", "Kovač", "ana@example.org", "CSR Šid", pb.Sector_SECTOR_SOCIAL_WELFARE, 0)})))
+	refused("a present mark", second(c.RecordAttendance(orgB, &pb.RecordAttendanceRequest{EventId: e.GetId(), SessionId: s1.GetSession().GetId(),
+		Marks: []*pb.AttendanceMark{{ParticipantId: marko.GetId(), Present: true}}})))
+	refused("a session", second(c.CreateSession(orgB, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: "2024-03-02"}})))
+	refused("deleting a session", second(c.DeleteSession(orgB, &pb.DeleteSessionRequest{EventId: e.GetId(), Id: s1.GetSession().GetId()})))
+	refused("certificates", second(c.IssueCertificates(orgB, &pb.IssueCertificatesRequest{EventId: e.GetId()})))
+	refused("a lower completion threshold", second(c.UpdateTrainingEvent(orgB, &pb.UpdateTrainingEventRequest{
+		TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: e.GetEtag(), CompletionThresholdPercent: 10},
+		UpdateMask:    &fieldmaskpb.FieldMask{Paths: []string{"completion_threshold_percent"}}})))
+	imp := pb.NewParticipantImportServiceClient(servicetest.Dial(t, c.self, "trainings"))
+	refused("a sign-in sheet", second(imp.ImportParticipants(orgB, &pb.ImportParticipantsRequest{EventId: e.GetId(),
+		File: &httpbody.HttpBody{ContentType: "text/csv", Data: []byte("given_name,family_name,sector\nMira,Ilić,police\n")}})))
+
+	// Reads, and what changes no figure, stay the organiser's.
+	if _, err := c.GetTrainingEvent(orgB, &pb.GetTrainingEventRequest{Id: e.GetId()}); err != nil {
+		t.Errorf("reading its own event: %v", err)
+	}
+	if _, err := c.UpdateTrainingEvent(orgB, &pb.UpdateTrainingEventRequest{
+		TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: e.GetEtag(), Title: "Seminar (renamed)"},
+		UpdateMask:    &fieldmaskpb.FieldMask{Paths: []string{"title"}}}); err != nil {
+		t.Errorf("renaming its own event: %v", err)
+	}
+	if n := c.registered(t, orgA, project); n != 1 {
+		t.Errorf("the project's professionals registered: %d, want 1", n)
+	}
+
+	// An implementing partner still writes: b back as one, a sheet.
+	for _, po := range p.GetParticipatingOrganisations() {
+		if po.GetOrganisationId() == b {
+			po.Role = reportingv1.OrganisationRole_ORGANISATION_ROLE_IMPLEMENTING
+		}
+	}
+	got, err = projects.GetProject(orgA, &reportingv1.GetProjectRequest{Id: project})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Etag = got.GetProject().GetEtag()
+	if _, err := projects.UpdateProject(orgA, &reportingv1.UpdateProjectRequest{Project: p,
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"participating_organisations"}}}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	op, err := imp.ImportParticipants(orgB, &pb.ImportParticipantsRequest{EventId: e.GetId(),
+		File: &httpbody.HttpBody{ContentType: "text/csv", Data: []byte("given_name,family_name,sector\nMira,Ilić,police\n")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done := importtest.Done(t, orgB, importsv1.NewImportServiceClient(servicetest.Dial(t, c.self, "trainings")), op); done.GetCounts().GetCreated() != 1 {
+		t.Errorf("an implementing partner's sheet: %v", done)
+	}
+	if n := c.registered(t, orgA, project); n != 2 {
+		t.Errorf("the project's professionals registered after the partner's sheet: %d, want 2", n)
+	}
+}
