@@ -302,3 +302,28 @@ func TestServices(t *testing.T) {
 		statustest.Want(t, err, codes.InvalidArgument, name)
 	}
 }
+
+// TestOrganisationPageTokenKeepsTheName: a page token of the directory
+// list is bound to its filters (pkg/pagination), the name filter too: one
+// issued for name=Centar is refused with name=Udruga (page_token
+// violation) rather than continuing Udruga's list from Centar's position.
+func TestOrganisationPageTokenKeepsTheName(t *testing.T) {
+	s := start(t)
+	for _, n := range []string{"Centar", "Centar", "Udruga", "Udruga"} {
+		s.org(t, n)
+	}
+	reader := servicetest.As(t, ids.New(), auth.ScopeDirectoryRead)
+	first, err := s.dir.ListOrganisations(reader, &pb.ListOrganisationsRequest{Name: "Centar", PageSize: 1})
+	if err != nil || first.GetNextPageToken() == "" {
+		t.Fatalf("first page: %v, %v", first, err)
+	}
+	again, err := s.dir.ListOrganisations(reader, &pb.ListOrganisationsRequest{Name: "centar", PageSize: 1, PageToken: first.GetNextPageToken()})
+	if err != nil || len(again.GetOrganisations()) != 1 || again.GetOrganisations()[0].GetName() != "Centar" {
+		t.Fatalf("second page of the same name (in another case): %v, %v", again, err)
+	}
+	other, err := s.dir.ListOrganisations(reader, &pb.ListOrganisationsRequest{Name: "Udruga", PageSize: 1, PageToken: first.GetNextPageToken()})
+	statustest.Want(t, err, codes.InvalidArgument, fmt.Sprintf("Centar's token with name=Udruga (answered %v)", other.GetOrganisations()))
+	if got := fmt.Sprint(statustest.Violations(err)); got != "[page_token]" {
+		t.Errorf("violations %s", got)
+	}
+}

@@ -37,7 +37,7 @@ func (a *App) ListOrganisations(ctx context.Context, org string, f domain.Organi
 	if err := f.Validate(); err != nil {
 		return nil, "", err
 	}
-	page, err := pagination.Parse(size, token, pagination.UUIDKey, org, pagination.Fingerprint(f.Kind, f.Country, f.Municipality, f.Language))
+	page, err := pagination.Parse(size, token, pagination.UUIDKey, org, pagination.Fingerprint(f.NameKey, f.Kind, f.Country, f.MunicipalityKey, f.Language))
 	if err != nil {
 		return nil, "", err
 	}
@@ -185,7 +185,7 @@ func (a *App) ListServices(ctx context.Context, org string, f domain.ServiceFilt
 		return nil, "", err
 	}
 	f.OrganisationID = ids.Normalize(f.OrganisationID)
-	page, err := pagination.Parse(size, token, pagination.UUIDKey, org, pagination.Fingerprint(f.OrganisationID, f.Category, f.Municipality, f.Language, optionalBool(f.AcceptingReferrals)))
+	page, err := pagination.Parse(size, token, pagination.UUIDKey, org, pagination.Fingerprint(f.OrganisationID, f.Category, f.MunicipalityKey, f.Language, optionalBool(f.AcceptingReferrals)))
 	if err != nil {
 		return nil, "", err
 	}
