@@ -1,0 +1,167 @@
+package service_test
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	pb "github.com/spona/spona/gen/go/spona/webhooks/v1"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/webhooktest"
+	"github.com/spona/spona/services/webhooks/service"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+)
+
+// attempted waits until the deliveries of webhook w have recorded n
+// attempts in all.
+func (s *stack) attempted(t *testing.T, org, w string, n int32) []*pb.Delivery {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		ds := s.deliveries(t, org, w)
+		var got int32
+		for _, d := range ds {
+			got += d.GetAttempts()
+		}
+		if got >= n {
+			return ds
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d attempts recorded, want %d", got, n)
+		}
+	}
+}
+
+// TestDisabledWhileAttempting: a webhook disabled while an attempt of its
+// is in flight keeps no pending delivery when that attempt fails (a
+// disabled webhook's pending deliveries are dead-lettered), and enabled
+// again it is not sent the old event.
+func TestDisabledWhileAttempting(t *testing.T) {
+	s := start(t, nil)
+	sender, org := ids.New(), ids.New()
+	arrived, gate := make(chan struct{}), make(chan struct{})
+	rcv := webhooktest.Start(t, func(n int, _ webhooktest.Request) int {
+		if n == 1 {
+			close(arrived)
+			<-gate
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	})
+	w := s.subscribe(t, org, rcv.URL(), "referral.received")
+	s.inject(t, referralEvent("referral.sent", ids.New(), sender, org, "sent"))
+	<-arrived
+	off, err := s.wh.UpdateWebhook(as(t, org), &pb.UpdateWebhookRequest{
+		Webhook:    &pb.Webhook{Id: w.GetId(), Etag: w.GetEtag(), State: pb.WebhookState_WEBHOOK_STATE_DISABLED},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"state"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(gate)
+	ds := s.attempted(t, org, w.GetId(), 1)
+	if ds[0].GetStatus() != pb.DeliveryStatus_DELIVERY_STATUS_DEAD_LETTERED {
+		t.Errorf("the disabled webhook's delivery, its attempt failed after the disable: %v (next attempt %v), want dead-lettered",
+			ds[0].GetStatus(), ds[0].GetNextAttemptTime().AsTime())
+	}
+	if _, err := s.wh.UpdateWebhook(as(t, org), &pb.UpdateWebhookRequest{
+		Webhook:    &pb.Webhook{Id: w.GetId(), Etag: off.GetWebhook().GetEtag(), State: pb.WebhookState_WEBHOOK_STATE_ACTIVE},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"state"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// A new event after enabling fences the check: it comes after any
+	// old one that was left pending.
+	fence := ids.New()
+	s.inject(t, referralEvent("referral.sent", fence, sender, org, "sent"))
+	rcv.WaitFor(t, 30*time.Second, "the event after enabling", func(r []webhooktest.Request) bool {
+		return slices.ContainsFunc(r, func(q webhooktest.Request) bool { return q.Decode(t).Data["referral_id"] == fence })
+	})
+	// Any retry left pending would have been due by then.
+	if next := ds[0].GetNextAttemptTime(); next != nil {
+		time.Sleep(time.Until(next.AsTime().Add(time.Second)))
+	}
+	if n := len(rcv.Requests()); n != 2 {
+		t.Fatalf("%d requests: the event sent before the webhook was disabled went out again after enabling it", n)
+	}
+}
+
+// TestSuccessBreaksTheRunOfFailures: a webhook is disabled only after
+// failing for WEBHOOK_DISABLE_AFTER with no success in between. Two
+// deliveries attempted at once after a long run of failures, one
+// answered 200 and then the other 500, leave it active: the failure
+// recorded after the success starts a new run. (Both attempts read the
+// old run's start when they were claimed.)
+func TestSuccessBreaksTheRunOfFailures(t *testing.T) {
+	const disableAfter = 2 * time.Second
+	s := start(t, func(c *service.Config) {
+		c.RetryBase, c.RetryMax, c.RetryFor, c.DisableAfter = 20*time.Millisecond, 50*time.Millisecond, 200*time.Millisecond, disableAfter
+	})
+	sender, org := ids.New(), ids.New()
+	var down atomic.Bool
+	down.Store(true)
+	ok, failing := ids.New(), ids.New()
+	okRecorded := make(chan struct{})
+	rcv := webhooktest.Start(t, func(_ int, r webhooktest.Request) int {
+		switch ref := r.Decode(t).Data["referral_id"]; {
+		case down.Load():
+			return http.StatusServiceUnavailable
+		case ref == ok:
+			return http.StatusOK
+		case ref == failing:
+			<-okRecorded
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	})
+	w := s.subscribe(t, org, rcv.URL(), "referral.received")
+	// A run of failures begins, and its delivery is given up quickly.
+	s.inject(t, referralEvent("referral.sent", ids.New(), sender, org, "sent"))
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if d := s.deliveries(t, org, w.GetId()); d[0].GetStatus() == pb.DeliveryStatus_DELIVERY_STATUS_DEAD_LETTERED {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("not dead-lettered")
+		}
+	}
+	got, err := s.wh.GetWebhook(as(t, org), &pb.GetWebhookRequest{Id: w.GetId()})
+	if err != nil || got.GetWebhook().GetFirstFailureTime() == nil {
+		t.Fatalf("after the failures: %v %v", got, err)
+	}
+	time.Sleep(time.Until(got.GetWebhook().GetFirstFailureTime().AsTime().Add(disableAfter + 200*time.Millisecond)))
+
+	// The endpoint is back; two events at once.
+	down.Store(false)
+	s.inject(t, referralEvent("referral.sent", ok, sender, org, "sent"), referralEvent("referral.sent", failing, sender, org, "sent"))
+	go func() {
+		defer close(okRecorded)
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			var n int
+			if err := s.pool.QueryRow(context.Background(), `SELECT count(*) FROM deliveries WHERE status = 'succeeded'`).Scan(&n); err == nil && n == 1 {
+				return
+			}
+		}
+	}()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var failed int
+		if err := s.pool.QueryRow(context.Background(), `SELECT count(*) FROM deliveries WHERE last_code = 500`).Scan(&failed); err != nil {
+			t.Fatal(err)
+		}
+		if failed == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second delivery's failure was not recorded")
+		}
+	}
+	got, err = s.wh.GetWebhook(as(t, org), &pb.GetWebhookRequest{Id: w.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wh := got.GetWebhook(); wh.GetState() != pb.WebhookState_WEBHOOK_STATE_ACTIVE {
+		t.Fatalf("a delivery succeeded just before the other failed, yet the webhook was disabled: %q", wh.GetDisabledReason())
+	}
+}
