@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -330,19 +331,34 @@ func (p *Postgres) Release(ctx context.Context, claims []app.Claimed) error {
 	return db.Error(err)
 }
 
+// deadLetterIfDisabled is deadLetterPending when the subscription is
+// disabled: after a failed attempt, whose delivery would otherwise stay
+// pending under a subscription disabled while the attempt ran.
+const deadLetterIfDisabled = deadLetterPending + ` AND EXISTS (SELECT 1 FROM subscriptions WHERE id = $1 AND state = 'disabled')`
+
 // Record stores an attempt's outcome and the subscription's health in one
 // round trip (one implicit transaction). The subscription row is locked
 // before the delivery rows, as everywhere, so two attempts disabling the
 // same subscription cannot deadlock.
-func (p *Postgres) Record(ctx context.Context, c app.Claimed, d *domain.Delivery, h app.SubscriptionHealth) error {
+func (p *Postgres) Record(ctx context.Context, c app.Claimed, d *domain.Delivery, h app.SubscriptionHealth) (disabled bool, err error) {
 	b := &pgx.Batch{}
 	switch {
 	case h.FailingSince.IsZero():
 		b.Queue(`UPDATE subscriptions SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`, d.SubscriptionID)
 	case h.Disable:
-		b.Queue(`UPDATE subscriptions SET state = 'disabled', disabled_reason = $2, disable_time = $3,
-				failing_since = COALESCE(failing_since, $4), update_time = $3, version = version + 1
-			WHERE id = $1 AND state = 'active'`, d.SubscriptionID, h.DisabledReason, h.At, h.FailingSince)
+		// Disabled only if the stored run of failures (the row as it is
+		// once locked) is the long one, FailingBy; otherwise this failure
+		// is recorded like any other.
+		b.Queue(strings.ReplaceAll(`UPDATE subscriptions SET
+				state = CASE WHEN {long} THEN 'disabled' ELSE state END,
+				disabled_reason = CASE WHEN {long} THEN $2 ELSE disabled_reason END,
+				disable_time = CASE WHEN {long} THEN $3 ELSE disable_time END,
+				update_time = CASE WHEN {long} THEN $3 ELSE update_time END,
+				version = CASE WHEN {long} THEN version + 1 ELSE version END,
+				failing_since = COALESCE(failing_since, $4)
+			WHERE id = $1 AND state = 'active'
+			RETURNING state = 'disabled'`, "{long}", "($5::timestamptz IS NULL OR failing_since <= $5)"),
+			d.SubscriptionID, h.DisabledReason, h.At, h.FailingSince, nullTime(h.FailingBy))
 	default:
 		b.Queue(`UPDATE subscriptions SET failing_since = $2 WHERE id = $1 AND failing_since IS NULL`, d.SubscriptionID, h.FailingSince)
 	}
@@ -352,10 +368,27 @@ func (p *Postgres) Record(ctx context.Context, c app.Claimed, d *domain.Delivery
 		WHERE id = $1 AND lease_id = $2`,
 		d.ID, c.Lease, d.Status, d.Attempts, nullTime(d.NextAttempt), d.LastCode, d.LastLatency.Microseconds(),
 		d.LastError, nullTime(d.LastAttempt), nullTime(d.DeliverTime))
-	if h.Disable {
-		b.Queue(deadLetterPending, d.SubscriptionID)
+	if !h.FailingSince.IsZero() {
+		b.Queue(deadLetterIfDisabled, d.SubscriptionID)
 	}
-	return db.Error(p.pool.SendBatch(ctx, b).Close())
+	br := p.pool.SendBatch(ctx, b)
+	defer func() {
+		if cerr := br.Close(); err == nil {
+			err = db.Error(cerr)
+		}
+	}()
+	for i := range b.Len() {
+		if i == 0 && h.Disable && !h.FailingSince.IsZero() {
+			if err := br.QueryRow().Scan(&disabled); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return false, db.Error(err)
+			}
+			continue
+		}
+		if _, err := br.Exec(); err != nil {
+			return false, db.Error(err)
+		}
+	}
+	return disabled, nil
 }
 
 // ListChanges returns the organisation's changes in (after, upto].

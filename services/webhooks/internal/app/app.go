@@ -61,8 +61,12 @@ type Dispatch interface {
 	Current(ctx context.Context, c Claimed) (*domain.Subscription, bool, error)
 	// Record stores the outcome of an attempt of a claimed delivery: d as
 	// it now is, and the subscription's failing state (disabled when
-	// disable is set, which dead-letters its pending deliveries).
-	Record(ctx context.Context, c Claimed, d *domain.Delivery, s SubscriptionHealth) error
+	// disable is set, see SubscriptionHealth.FailingBy). After a failure,
+	// when the subscription is disabled (now, or meanwhile by its
+	// organisation), its pending deliveries, d among them, are
+	// dead-lettered. It reports whether this attempt disabled the
+	// subscription.
+	Record(ctx context.Context, c Claimed, d *domain.Delivery, s SubscriptionHealth) (disabled bool, err error)
 }
 
 // ChangeFeed is the REST change feed and its retention.
@@ -117,7 +121,11 @@ type SubscriptionHealth struct {
 	FailingSince   time.Time
 	Disable        bool
 	DisabledReason string
-	At             time.Time
+	// FailingBy, when set, makes Disable hold only if the stored run of
+	// failures began by then: a success recorded since the attempt was
+	// claimed (the run it read has ended) keeps the subscription active.
+	FailingBy time.Time
+	At        time.Time
 }
 
 // Message is one signed webhook request.

@@ -250,6 +250,7 @@ func (a *App) deliver(ctx context.Context, c Claimed, answered func()) {
 			health.FailingSince = end
 		}
 		health.Disable, health.DisabledReason = a.opts.Retry.ShouldDisable(health.FailingSince, att, end)
+		health.FailingBy = a.opts.Retry.FailingBy(att, end)
 		outcome = "failed"
 		if d.Status == domain.DeliveryDeadLettered {
 			outcome = "dead_lettered"
@@ -261,8 +262,10 @@ func (a *App) deliver(ctx context.Context, c Claimed, answered func()) {
 	a.metrics.attempt.Record(ctx, att.Latency.Seconds(), metric.WithAttributes(attribute.Bool("success", att.Succeeded())))
 	// A record lost (conflict, database down) leaves the delivery leased:
 	// it is attempted again when the lease runs out (at least once).
+	disabled := false
 	for try := 1; ; try++ {
-		err := a.repo.Record(ctx, c, d, health)
+		var err error
+		disabled, err = a.repo.Record(ctx, c, d, health)
 		if err == nil {
 			break
 		}
@@ -271,7 +274,7 @@ func (a *App) deliver(ctx context.Context, c Claimed, answered func()) {
 			break
 		}
 	}
-	if health.Disable {
+	if disabled {
 		a.log.WarnContext(ctx, "webhook disabled", slog.String("webhook_id", s.ID), slog.String("reason", health.DisabledReason))
 	}
 }

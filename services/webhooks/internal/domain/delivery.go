@@ -134,6 +134,18 @@ func (d *Delivery) Redeliver(now time.Time) {
 	d.Status, d.NextAttempt, d.RetryStart, d.DeliverTime = DeliveryPending, now, now, time.Time{}
 }
 
+// FailingBy is when a run of failures must have begun for attempt a at
+// now to disable its subscription (ShouldDisable), read against the
+// subscription's stored run when the attempt is recorded: a success
+// recorded meanwhile ended the run the attempt was claimed with. Zero for
+// 410 Gone, which disables whatever came before.
+func (p RetryPolicy) FailingBy(a Attempt, now time.Time) time.Time {
+	if a.Gone() {
+		return time.Time{}
+	}
+	return now.Add(-p.DisableAfter)
+}
+
 // ShouldDisable says whether a subscription failing since failingSince is
 // to be disabled at now after attempt a, and why.
 func (p RetryPolicy) ShouldDisable(failingSince time.Time, a Attempt, now time.Time) (bool, string) {

@@ -202,6 +202,14 @@ func TestRetryPolicy(t *testing.T) {
 	if off, why := p.ShouldDisable(time.Time{}, Attempt{Code: 410}, start); !off || !strings.Contains(why, "410") {
 		t.Errorf("410 Gone does not disable: %q", why)
 	}
+	// The stored run must have begun 5 days before (a success since ends
+	// it); a 410 disables whatever came before.
+	if by := p.FailingBy(Attempt{Code: 500}, start.Add(120*time.Hour)); !by.Equal(start) {
+		t.Errorf("failing by %s, want %s", by, start)
+	}
+	if by := p.FailingBy(Attempt{Code: 410}, start); !by.IsZero() {
+		t.Errorf("410: failing by %s, want none", by)
+	}
 	d.Redeliver(now)
 	if d.Status != DeliveryPending || !d.RetryStart.Equal(now) {
 		t.Fatalf("redeliver: %+v", d)
