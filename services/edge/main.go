@@ -197,7 +197,7 @@ func rotateCommand(kc *service.KeysConfig) platform.Command {
 				return err
 			}
 			defer k.Close()
-			next, secret, prev, err := k.Rotate(ctx, k.Actor, *id, overlap, exp, *reason)
+			next, secret, prev, err := k.Rotate(ctx, k.Actor, *id, overlap, exp, *reason, "")
 			if err != nil {
 				return err
 			}

@@ -35,6 +35,8 @@ type AdminStore interface {
 	// Create stores a new client and its first key, audited.
 	Create(ctx context.Context, k *Key, e AuditEntry) error
 	Get(ctx context.Context, id string) (*Key, error)
+	// ByRequestID returns the key made by the request requestID, or nil.
+	ByRequestID(ctx context.Context, requestID string) (*Key, error)
 	List(ctx context.Context, f Filter, page pagination.Page) ([]*Key, error)
 	// Revoke revokes the live key id, audited; it returns the key after.
 	Revoke(ctx context.Context, id, reason string, e AuditEntry) (*Key, error)
@@ -101,6 +103,10 @@ type NewKey struct {
 	// directory is refused, listing the organisations that have it.
 	NewOrganisation *Organisation
 	Reason          string
+	// RequestID identifies the request (the Idempotency-Key the edge
+	// passes on): its retry is answered with the key it made, without the
+	// secret, and makes no other.
+	RequestID string
 }
 
 func (a *Admin) checkScopes(v *errs.Violations, k *NewKey) {
@@ -161,6 +167,12 @@ func (a *Admin) Create(ctx context.Context, actor auth.Principal, req NewKey) (*
 	if err := v.Err(); err != nil {
 		return nil, "", err
 	}
+	if made, err := a.made(ctx, req.RequestID); err != nil || made != nil {
+		if err == nil && !sameCreate(made, req) {
+			err = reused(req.RequestID, "create API key "+made.ID+" with another name, organisation, scopes or expiry")
+		}
+		return made, "", err
+	}
 	if !req.Admin {
 		var err error
 		if req.OrganisationID, err = a.organisation(ctx, req); err != nil {
@@ -169,13 +181,37 @@ func (a *Admin) Create(ctx context.Context, actor auth.Principal, req NewKey) (*
 	}
 	secret, lookupID, hash := Generate()
 	k := &Key{ID: ids.New(), Name: req.Name, OrganisationID: req.OrganisationID, Scopes: req.Scopes,
-		LookupID: lookupID, SecretHash: hash, ExpireTime: req.ExpireTime}
+		LookupID: lookupID, SecretHash: hash, ExpireTime: req.ExpireTime, RequestID: req.RequestID}
 	k.ClientID = k.ID
 	if err := a.store.Create(ctx, k, AuditEntry{Actor: actor, Reason: req.Reason,
 		Detail: map[string]any{"scopes": k.Scopes, "expire_time": k.ExpireTime, "name": k.Name}}); err != nil {
 		return nil, "", err
 	}
 	return k, secret, nil
+}
+
+// made returns the key the request requestID made before (nil when none,
+// or when the request has no id): the edge keeps no copy of an answer
+// carrying a secret, so a retry comes here again.
+func (a *Admin) made(ctx context.Context, requestID string) (*Key, error) {
+	if requestID == "" {
+		return nil, nil
+	}
+	return a.store.ByRequestID(ctx, requestID)
+}
+
+// sameCreate reports whether k is the first key of a client created as req
+// asks (its retry).
+func sameCreate(k *Key, req NewKey) bool {
+	sameExpiry := (k.ExpireTime == nil) == (req.ExpireTime == nil) &&
+		(k.ExpireTime == nil || k.ExpireTime.Equal(req.ExpireTime.Truncate(time.Microsecond)))
+	return k.ID == k.ClientID && k.Name == req.Name && k.OrganisationID == req.OrganisationID &&
+		slices.Equal(k.Scopes, req.Scopes) && sameExpiry
+}
+
+func reused(requestID, made string) error {
+	return &errs.Error{Kind: errs.KindInvalidArgument, Reason: errs.ReasonRequestIDReused,
+		Message: fmt.Sprintf("the request id (Idempotency-Key) %q was used to %s; use a new one for another request", requestID, made)}
 }
 
 // organisation checks the key's organisation is in the directory and
@@ -267,7 +303,11 @@ func (a *Admin) Revoke(ctx context.Context, actor auth.Principal, id, reason str
 // Rotate gives the key's client a new key; the old one works on for
 // overlap (DefaultOverlap when nil). It returns the new key, its secret and
 // the old key.
-func (a *Admin) Rotate(ctx context.Context, actor auth.Principal, id string, overlap *time.Duration, expire *time.Time, reason string) (*Key, string, *Key, error) {
+//
+// requestID identifies the request (the Idempotency-Key the edge passes
+// on): its retry is answered with the key it made, without the secret, and
+// the old key, and rotates nothing more.
+func (a *Admin) Rotate(ctx context.Context, actor auth.Principal, id string, overlap *time.Duration, expire *time.Time, reason, requestID string) (*Key, string, *Key, error) {
 	var v errs.Violations
 	if err := ids.Check("id", id); err != nil {
 		return nil, "", nil, err
@@ -291,12 +331,21 @@ func (a *Admin) Rotate(ctx context.Context, actor auth.Principal, id string, ove
 	if err != nil {
 		return nil, "", nil, err
 	}
+	if made, err := a.made(ctx, requestID); err != nil || made != nil {
+		if err == nil && old.ReplacedBy != made.ID {
+			err = reused(requestID, "make API key "+made.ID+", not to rotate key "+old.ID)
+		}
+		if err != nil {
+			return nil, "", nil, err
+		}
+		return made, "", old, nil // a retry of the rotation that made it
+	}
 	if !old.Active(now) {
 		return nil, "", nil, errs.FailedPrecondition("KEY_INACTIVE", "key %s is revoked or expired; create a new one instead", old.ID)
 	}
 	secret, lookupID, hash := Generate()
 	next := &Key{ID: ids.New(), ClientID: old.ClientID, Name: old.Name, OrganisationID: old.OrganisationID, Scopes: old.Scopes,
-		LookupID: lookupID, SecretHash: hash, ExpireTime: old.ExpireTime}
+		LookupID: lookupID, SecretHash: hash, ExpireTime: old.ExpireTime, RequestID: requestID}
 	if expire != nil {
 		next.ExpireTime = expire
 	}

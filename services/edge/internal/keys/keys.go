@@ -39,6 +39,9 @@ type Key struct {
 	RevokeReason   string
 	LastUseTime    *time.Time
 	ReplacedBy     string
+	// RequestID is the request id (Idempotency-Key) of the create or
+	// rotation that made the key, if any: written, not read back.
+	RequestID string
 }
 
 // Active reports whether the key authenticates at now.

@@ -129,8 +129,17 @@ func audit(ctx context.Context, tx pgx.Tx, action string, k *Key, e AuditEntry) 
 }
 
 func insertKey(ctx context.Context, tx pgx.Tx, k *Key) error {
-	return tx.QueryRow(ctx, `INSERT INTO api_keys (id, client_id, lookup_id, secret_hash, expire_time)
-		VALUES ($1, $2, $3, $4, $5) RETURNING create_time`, k.ID, k.ClientID, k.LookupID, k.SecretHash, k.ExpireTime).Scan(&k.CreateTime)
+	return tx.QueryRow(ctx, `INSERT INTO api_keys (id, client_id, lookup_id, secret_hash, expire_time, request_id)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING create_time`, k.ID, k.ClientID, k.LookupID, k.SecretHash, k.ExpireTime, db.Null(k.RequestID)).Scan(&k.CreateTime)
+}
+
+// ByRequestID returns the key made by the request requestID, or nil.
+func (p *Postgres) ByRequestID(ctx context.Context, requestID string) (*Key, error) {
+	k, err := scanKey(p.pool.QueryRow(ctx, `SELECT `+keyColumns+keyFrom+` WHERE k.request_id = $1`, requestID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	return k, db.Error(err)
 }
 
 // Create stores a new client and its first key.

@@ -68,7 +68,8 @@ func (s *APIKeys) CreateApiKey(ctx context.Context, req *adminv1.CreateApiKeyReq
 		return nil, err
 	}
 	in := req.GetApiKey()
-	nk := keys.NewKey{Name: in.GetDisplayName(), OrganisationID: in.GetOrganisationId(), Scopes: in.GetScopes(), Reason: req.GetReason()}
+	nk := keys.NewKey{Name: in.GetDisplayName(), OrganisationID: in.GetOrganisationId(), Scopes: in.GetScopes(), Reason: req.GetReason(),
+		RequestID: grpcx.RequestID(ctx, "")}
 	if in.GetExpireTime() != nil {
 		if err := in.GetExpireTime().CheckValid(); err != nil {
 			return nil, status.Error(codes.InvalidArgument, "api_key.expire_time: "+err.Error())
@@ -147,7 +148,7 @@ func (s *APIKeys) RotateApiKey(ctx context.Context, req *adminv1.RotateApiKeyReq
 		t := req.GetExpireTime().AsTime()
 		expire = &t
 	}
-	next, secret, prev, err := s.admin.Rotate(ctx, p, req.GetId(), overlap, expire, req.GetReason())
+	next, secret, prev, err := s.admin.Rotate(ctx, p, req.GetId(), overlap, expire, req.GetReason(), grpcx.RequestID(ctx, ""))
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}

@@ -237,7 +237,10 @@ func (x *CreateApiKeyRequest) GetReason() string {
 type CreateApiKeyResponse struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	ApiKey *ApiKey                `protobuf:"bytes,1,opt,name=api_key,json=apiKey,proto3" json:"api_key,omitempty"`
-	// The key to give the partner; shown this once.
+	// The key to give the partner; shown this once. The edge keeps no copy
+	// of this answer for Idempotency-Key replay: a retry with the same key
+	// answers the key it made without its secret (only a hash of it is
+	// kept), and makes no other.
 	Secret        string `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -670,7 +673,8 @@ type RotateApiKeyResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The new key.
 	ApiKey *ApiKey `protobuf:"bytes,1,opt,name=api_key,json=apiKey,proto3" json:"api_key,omitempty"`
-	// The new key's secret; shown this once.
+	// The new key's secret; shown this once. A retry with the same
+	// Idempotency-Key answers the new key without it, and rotates no more.
 	Secret string `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
 	// The old key, with the end of its overlap as expire_time.
 	Previous      *ApiKey `protobuf:"bytes,3,opt,name=previous,proto3" json:"previous,omitempty"`
@@ -755,10 +759,10 @@ const file_spona_admin_v1_keys_proto_rawDesc = "" +
 	"\x06active\x18\r \x01(\bB\x03\xe0A\x03R\x06active\"c\n" +
 	"\x13CreateApiKeyRequest\x124\n" +
 	"\aapi_key\x18\x01 \x01(\v2\x16.spona.admin.v1.ApiKeyB\x03\xe0A\x02R\x06apiKey\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"_\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"d\n" +
 	"\x14CreateApiKeyResponse\x12/\n" +
-	"\aapi_key\x18\x01 \x01(\v2\x16.spona.admin.v1.ApiKeyR\x06apiKey\x12\x16\n" +
-	"\x06secret\x18\x02 \x01(\tR\x06secret\"'\n" +
+	"\aapi_key\x18\x01 \x01(\v2\x16.spona.admin.v1.ApiKeyR\x06apiKey\x12\x1b\n" +
+	"\x06secret\x18\x02 \x01(\tB\x03\x80\x01\x01R\x06secret\"'\n" +
 	"\x10GetApiKeyRequest\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\"D\n" +
 	"\x11GetApiKeyResponse\x12/\n" +
@@ -782,10 +786,10 @@ const file_spona_admin_v1_keys_proto_rawDesc = "" +
 	"\aoverlap\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\aoverlap\x12;\n" +
 	"\vexpire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\"\x93\x01\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"\x98\x01\n" +
 	"\x14RotateApiKeyResponse\x12/\n" +
-	"\aapi_key\x18\x01 \x01(\v2\x16.spona.admin.v1.ApiKeyR\x06apiKey\x12\x16\n" +
-	"\x06secret\x18\x02 \x01(\tR\x06secret\x122\n" +
+	"\aapi_key\x18\x01 \x01(\v2\x16.spona.admin.v1.ApiKeyR\x06apiKey\x12\x1b\n" +
+	"\x06secret\x18\x02 \x01(\tB\x03\x80\x01\x01R\x06secret\x122\n" +
 	"\bprevious\x18\x03 \x01(\v2\x16.spona.admin.v1.ApiKeyR\bprevious2\xc9\x05\n" +
 	"\rApiKeyService\x12\x83\x01\n" +
 	"\fCreateApiKey\x12#.spona.admin.v1.CreateApiKeyRequest\x1a$.spona.admin.v1.CreateApiKeyResponse\"(\xca\xf3\x18\x0eplatform.admin\x82\xd3\xe4\x93\x02\x10:\x01*\"\v/v1/apiKeys\x12\x85\x01\n" +
