@@ -375,7 +375,7 @@ func TestCredentialRoutes(t *testing.T) {
 			got = append(got, r.Method+" "+r.Template)
 		}
 	}
-	want := []string{"GET /v1/webhooks", "POST /v1/webhooks", "GET /v1/webhooks/{id}", "POST /v1/webhooks/{id}:rotateSecret",
+	want := []string{"POST /v1/apiKeys", "POST /v1/apiKeys/{id}:rotate", "GET /v1/webhooks", "POST /v1/webhooks", "GET /v1/webhooks/{id}", "POST /v1/webhooks/{id}:rotateSecret",
 		"PATCH /v1/webhooks/{webhook.id}"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("routes that may answer with a secret: %v, want %v", got, want)
