@@ -5,8 +5,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/imports"
 	"github.com/spona/spona/pkg/imports/importsjob"
+	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/services/trainings/internal/app"
 	"github.com/spona/spona/services/trainings/internal/domain"
 )
@@ -109,6 +111,10 @@ func (w importTx) RecordMarks(ctx context.Context, participantID string, marks m
 
 func (w importTx) SetImportOutcomes(ctx context.Context, importID string, outs []imports.Outcome) error {
 	return importsjob.SetOutcomes(ctx, w.tx, importID, outs)
+}
+
+func (w importTx) Emit(ctx context.Context, evs ...events.Event) error {
+	return outbox.Write(ctx, w.tx, evs...)
 }
 
 func (w importTx) FinishImport(ctx context.Context, importID string, c imports.Counts) error {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/imports"
 	"github.com/spona/spona/pkg/pagination"
@@ -62,6 +63,8 @@ type ImportWriter interface {
 	// RecordMarks sets a participant's attendance marks (by session id).
 	RecordMarks(ctx context.Context, participantID string, marks map[string]bool) error
 	SetImportOutcomes(ctx context.Context, importID string, outs []imports.Outcome) error
+	// Emit writes events to the outbox in the import's transaction.
+	Emit(ctx context.Context, evs ...events.Event) error
 	FinishImport(ctx context.Context, importID string, c imports.Counts) error
 }
 
@@ -255,7 +258,9 @@ func (a *App) findImportDuplicates(ctx context.Context, imp *imports.Import, eve
 // the rows and records their attendance in one transaction. A professional
 // is registered once per event: a row of an already registered one is
 // skipped (on_duplicate=skip) or linked to the registration (create, link),
-// and its attendance marks are recorded for it.
+// and its attendance marks are recorded for it. Each registration made has
+// its participant.registered event, as one made over the API, in the same
+// transaction.
 func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phase string, c imports.Counts, percent int)) error {
 	eventID := strings.TrimPrefix(imp.Parent, "trainingEvents/")
 	c, err := imports.Check(ctx, imp, a.repo, func(ctx context.Context, after int, rows []*imports.StagedRow) error {
@@ -270,7 +275,8 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 	ctx = auth.Delegate(ctx, imp.OrganisationID, imp.ClientID)
 	// Asked again at the write: the importing organisation may have been
 	// taken off the event's project since the upload.
-	if _, err := a.counting(ctx, auth.Caller(ctx), "event_id", eventID); err != nil {
+	e, err := a.counting(ctx, auth.Caller(ctx), "event_id", eventID)
+	if err != nil {
 		return err
 	}
 	kinds := newKindCache(a.dir)
@@ -286,6 +292,7 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 				break
 			}
 			outs := make([]imports.Outcome, 0, len(rows))
+			var evs []events.Event
 			for _, row := range rows {
 				after = row.Row
 				if !row.Valid() {
@@ -303,7 +310,7 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 					c.Linked++
 				default:
 					part := sr.Participant
-					part.ID, part.EventID = ids.New(), eventID
+					part.ID, part.EventID = ids.New(), e.ID
 					if err := kinds.resolve(ctx, part.Professional); err != nil {
 						return err
 					}
@@ -318,6 +325,7 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 					}
 					o.Outcome, o.ResourceID = imports.OutcomeCreated, out.ID
 					c.Created++
+					evs = append(evs, participantEvent(events.ParticipantRegistered, e, out))
 				}
 				if o.ResourceID != "" && len(sr.Marks) > 0 {
 					if err := w.RecordMarks(ctx, o.ResourceID, sr.Marks); err != nil {
@@ -328,6 +336,9 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 				outs = append(outs, o)
 			}
 			if err := w.SetImportOutcomes(ctx, imp.ID, outs); err != nil {
+				return err
+			}
+			if err := w.Emit(ctx, evs...); err != nil {
 				return err
 			}
 			done += len(outs)
