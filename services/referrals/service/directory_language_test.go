@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -83,5 +84,49 @@ language ar: 1 services, 0 organisations
 	after, err := again.GetService(reader, &pb.GetServiceRequest{Id: svc.GetService().GetId()})
 	if err != nil || fmt.Sprint(after.GetService().GetLanguages()) != "[sr-Latn en-GB ar]" || after.GetService().GetEtag() == svc.GetService().GetEtag() {
 		t.Errorf("service after migration 00020: %v (etag before %s), %v", after.GetService(), svc.GetService().GetEtag(), err)
+	}
+}
+
+// TestServiceLanguagesOnce: a language given twice (in the same or another
+// case) is kept once, so the HSDS answer does not carry two languages with
+// one id (HSDS: each language has a unique identifier).
+func TestServiceLanguagesOnce(t *testing.T) {
+	s := start(t)
+	org := s.org(t, "Udruga Sunce")
+	svc, err := s.dir.CreateService(partner(t, org), &pb.CreateServiceRequest{OrganisationId: org, Service: &pb.Service{Name: "Savetovanje", Category: 1,
+		Languages: []string{"ar", "sr-latn", "ar", "sr-Latn", "fa"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(svc.GetService().GetLanguages()); got != "[ar sr-Latn fa]" {
+		t.Errorf("languages stored as %s", got)
+	}
+	languages := func() []struct{ ID, Note string } {
+		t.Helper()
+		b, err := pb.NewOpenReferralServiceClient(s.conn).GetHsdsService(servicetest.As(t, org, auth.ScopeDirectoryRead),
+			&pb.GetHsdsServiceRequest{Id: svc.GetService().GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct{ Languages []struct{ ID, Note string } }
+		if err := json.Unmarshal(b.GetData(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]string{}
+		for _, l := range doc.Languages {
+			if other, dup := seen[l.ID]; dup {
+				t.Errorf("HSDS languages %s and %s share the id %s", other, l.Note, l.ID)
+			}
+			seen[l.ID] = l.Note
+		}
+		return doc.Languages
+	}
+	if got := languages(); len(got) != 3 {
+		t.Errorf("HSDS languages: %+v", got)
+	}
+	// Stored twice before the directory kept each once.
+	s.sql(t, `UPDATE referrals.services SET languages = '{ar,fa,ar}'`)
+	if got := languages(); len(got) != 2 {
+		t.Errorf("HSDS languages of a service stored with ar twice: %+v", got)
 	}
 }

@@ -270,12 +270,16 @@ func trimMap(m map[string]string) map[string]string {
 }
 
 // languageTags trims the tags of l and writes them in their canonical
-// case (validate.LanguageCase), the form they are stored and filtered in.
+// case (validate.LanguageCase), the form they are stored and filtered in,
+// each once (HSDS gives each language of a service one id).
 func languageTags(l []string) []string {
-	for i := range l {
-		l[i] = validate.LanguageCase(strings.TrimSpace(l[i]))
+	out := l[:0]
+	for _, t := range l {
+		if t = validate.LanguageCase(strings.TrimSpace(t)); !slices.Contains(out, t) {
+			out = append(out, t)
+		}
 	}
-	return l
+	return out
 }
 
 // localized checks names or descriptions keyed by a directory language tag.

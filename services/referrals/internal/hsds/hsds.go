@@ -19,6 +19,7 @@ package hsds
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -373,8 +374,10 @@ func (w Writer) Service(s *domain.Service, org *domain.Organisation) Service {
 		sal.Service = nil
 		out.ServiceAtLocations = append(out.ServiceAtLocations, sal)
 	}
-	for _, l := range s.Languages {
-		out.Languages = append(out.Languages, languageOf(s.ID, l))
+	for i, l := range s.Languages {
+		if !slices.Contains(s.Languages[:i], l) { // once: the id is the tag's (stored twice before the directory kept each once)
+			out.Languages = append(out.Languages, languageOf(s.ID, l))
+		}
 	}
 	for i, c := range s.Contacts {
 		cid := derive(s.ID, "contact", key(c), itoa(occurrence(s.Contacts, i, key)))
