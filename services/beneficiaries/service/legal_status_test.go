@@ -359,3 +359,52 @@ func TestMergeKeepsTheLatestLegalStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestLegalStatusSinceCorrected: a PATCH of legal_status_since alone (the
+// status unchanged) corrects when the current status began: the history
+// has that status from the corrected day, not from both days. Amina, an
+// asylum seeker since May 2023, was recorded as a refugee from 1 February
+// 2024, a slip for 1 March; corrected, she is an asylum seeker on the
+// day of her assistance in mid-February, in the history and in the
+// report. Before, the correction was appended as another refugee entry
+// and the February one stayed, so she stayed a refugee from February.
+func TestLegalStatusSinceCorrected(t *testing.T) {
+	c := startAll(t)
+	ctx := servicetest.As(t, ids.New())
+	project := c.project(t, ctx)
+	b := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Amina", Sex: commonv1.Sex_SEX_FEMALE, BirthYear: 1990,
+		LegalStatus: pb.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER, LegalStatusSince: "2023-05-01"})
+	if _, err := c.CreateAssistance(ctx, &pb.CreateAssistanceRequest{BeneficiaryId: b.GetId(), Assistance: &pb.Assistance{
+		ProjectId: project, Type: pb.AssistanceType_ASSISTANCE_TYPE_LEGAL_COUNSELLING, Date: "2024-02-15"}}); err != nil {
+		t.Fatal(err)
+	}
+	patch := func(in *pb.Beneficiary, paths ...string) *pb.Beneficiary {
+		t.Helper()
+		in.Id, in.Etag = b.GetId(), b.GetEtag()
+		r, err := c.UpdateBeneficiary(ctx, &pb.UpdateBeneficiaryRequest{Beneficiary: in, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = r.GetBeneficiary()
+		return b
+	}
+	patch(&pb.Beneficiary{LegalStatus: pb.LegalStatus_LEGAL_STATUS_REFUGEE, LegalStatusSince: "2024-02-01"}, "legal_status", "legal_status_since")
+	got := patch(&pb.Beneficiary{LegalStatusSince: "2024-03-01"}, "legal_status_since")
+	var history []string
+	for _, e := range got.GetLegalStatusHistory() {
+		history = append(history, e.GetLegalStatus().String()+" since "+e.GetSince())
+	}
+	want := []string{"LEGAL_STATUS_ASYLUM_SEEKER since 2023-05-01", "LEGAL_STATUS_REFUGEE since 2024-03-01"}
+	if diff := cmp.Diff(want, history); diff != "" || got.GetLegalStatusSince() != "2024-03-01" {
+		t.Errorf("after correcting the refugee status's start to 2024-03-01 (legal_status_since %s), history (-want +got):\n%s",
+			got.GetLegalStatusSince(), diff)
+	}
+	r, err := c.CountAssistedBeneficiaries(ctx, &pb.CountAssistedBeneficiariesRequest{ProjectId: project, GroupBy: []string{"legal_status"},
+		Period: &commonv1.DateRange{StartDate: "2024-01-01", EndDate: "2024-12-31"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if agg := aggregate.FromProto(r.GetAggregate()); len(agg.Groups) != 1 || agg.Groups[0].Labels["legal_status"] != "asylum_seeker" {
+		t.Errorf("2024 report by legal status: %+v, want her an asylum seeker (as she was on 15 February)", agg.Groups)
+	}
+}

@@ -371,9 +371,27 @@ func (p *Postgres) ChangeLegalStatus(ctx context.Context, beneficiaryID string, 
 	return db.Defer(ctx, p.q, legalStatusValidity, []string{beneficiaryID})
 }
 
+// CorrectLegalStatusSince moves the start of the person's latest period
+// of c.LegalStatus to c.Since (queued alike): the entries of that status
+// with its latest since, and the corrections recorded for that day (valid
+// on no day, they stay so), keep their record time and organisation; with
+// no entry of the status, c is appended. The valid days are set anew.
+func (p *Postgres) CorrectLegalStatusSince(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error {
+	if err := db.Defer(ctx, p.q, correctLegalStatusSince, ids.New(), beneficiaryID, c.LegalStatus, c.Since.Time(), c.OrganisationID); err != nil {
+		return err
+	}
+	return db.Defer(ctx, p.q, legalStatusValidity, []string{beneficiaryID})
+}
+
 const (
 	insertLegalStatus = `INSERT INTO legal_status_history (id, beneficiary_id, legal_status, since, organisation_id)
 		VALUES ($1, $2, $3, $4, $5)`
+	correctLegalStatusSince = `WITH moved AS (UPDATE legal_status_history h SET since = $4
+			WHERE h.beneficiary_id = $2 AND h.since = (SELECT max(x.since) FROM legal_status_history x
+				WHERE x.beneficiary_id = $2 AND x.legal_status = $3)
+			RETURNING h.id)
+		INSERT INTO legal_status_history (id, beneficiary_id, legal_status, since, organisation_id)
+		SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM moved)`
 	// legalStatusValidity sets the valid days of the entries of the
 	// persons $1 (migration 00015).
 	legalStatusValidity = `SELECT legal_status_validity($1::uuid[])`

@@ -374,7 +374,14 @@ func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, tag string, 
 			if since.IsZero() {
 				since = today
 			}
-			if err := r.ChangeLegalStatus(ctx, out.ID, domain.LegalStatusChange{LegalStatus: b.LegalStatus, Since: since, OrganisationID: act.OrganisationID}); err != nil {
+			change := domain.LegalStatusChange{LegalStatus: b.LegalStatus, Since: since, OrganisationID: act.OrganisationID}
+			write := r.ChangeLegalStatus
+			if b.LegalStatus == before.LegalStatus && !b.LegalStatusSince.IsZero() {
+				// The same status from another day: a correction of
+				// when it began, not a second period of it.
+				write = r.CorrectLegalStatusSince
+			}
+			if err := write(ctx, out.ID, change); err != nil {
 				return err
 			}
 		}

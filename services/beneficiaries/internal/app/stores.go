@@ -80,9 +80,14 @@ type PersonStore interface {
 	// UpdateBeneficiary stores b if its stored version is still version.
 	UpdateBeneficiary(ctx context.Context, b *domain.Beneficiary, version int64) (*domain.Beneficiary, error)
 	// AddLegalStatus starts the legal status history of a person created
-	// in this transaction; ChangeLegalStatus appends to a person's history.
+	// in this transaction; ChangeLegalStatus appends to a person's history;
+	// CorrectLegalStatusSince moves the start of the person's latest
+	// period of c.LegalStatus (its entries, and the corrections recorded
+	// for the same day) to c.Since, appending c when the history has no
+	// entry of that status.
 	AddLegalStatus(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error
 	ChangeLegalStatus(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error
+	CorrectLegalStatusSince(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error
 	// Owners maps the ids that exist to their registering organisation.
 	Owners(ctx context.Context, ids []string) (map[string]string, error)
 }
