@@ -98,6 +98,11 @@ func TestSenderAnswers(t *testing.T) {
 		w.Header().Set("Retry-After", "120")
 		w.WriteHeader(http.StatusTooManyRequests)
 	})
+	mux.HandleFunc("/busy-until", func(w http.ResponseWriter, r *http.Request) {
+		// Retry-After as an HTTP date (RFC 9110 allows both forms).
+		w.Header().Set("Retry-After", time.Now().Add(10*time.Minute).UTC().Format(http.TimeFormat))
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	s := NewHTTPSender(NewGuard(true), time.Second, 4)
@@ -123,6 +128,9 @@ func TestSenderAnswers(t *testing.T) {
 	}
 	if a := s.Send(ctx, message(srv.URL+"/busy")); a.Code != 429 || a.RetryAfter != 2*time.Minute {
 		t.Errorf("429: %+v", a)
+	}
+	if a := s.Send(ctx, message(srv.URL+"/busy-until")); a.Code != 503 || a.RetryAfter < 9*time.Minute || a.RetryAfter > 10*time.Minute {
+		t.Errorf("503 with Retry-After as a date 10 minutes ahead: %+v, want a wait of about 10 minutes", a)
 	}
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
