@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -100,7 +101,7 @@ func (s *HTTPSender) Send(ctx context.Context, m app.Message) domain.Attempt {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponseBytes))
 	_ = resp.Body.Close()
-	return domain.Attempt{Code: resp.StatusCode, Latency: time.Since(start), RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+	return domain.Attempt{Code: resp.StatusCode, Latency: time.Since(start), RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
 }
 
 // describe names why an attempt got no answer, without the URL (it is in
@@ -132,13 +133,21 @@ func describe(err error) string {
 	return err.Error()
 }
 
-// retryAfter reads a Retry-After header in seconds (HTTP dates are ignored).
-func retryAfter(h string) time.Duration {
-	n, err := strconv.Atoi(strings.TrimSpace(h))
-	if err != nil || n <= 0 {
-		return 0
+// retryAfter reads a Retry-After header received at now: seconds, or an
+// HTTP date (RFC 9110 allows both). Past dates and nonsense give 0; the
+// retry policy caps the wait.
+func retryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if n, err := strconv.ParseInt(h, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		return time.Duration(min(n, int64(math.MaxInt64/time.Second))) * time.Second
 	}
-	return time.Duration(n) * time.Second
+	if at, err := http.ParseTime(h); err == nil && at.After(now) {
+		return at.Sub(now)
+	}
+	return 0
 }
 
 // TargetChecker checks an endpoint when it is subscribed: every address its
