@@ -165,3 +165,45 @@ func TestSuccessBreaksTheRunOfFailures(t *testing.T) {
 		t.Fatalf("a delivery succeeded just before the other failed, yet the webhook was disabled: %q", wh.GetDisabledReason())
 	}
 }
+
+// TestUnsubscribedTypeIsNotSent: an event type removed from a webhook's
+// event_types is not delivered any more, retries of it included: the
+// receiver's answer to PATCH is honoured at once, and the failing
+// delivery of the removed type no longer holds back the referral's later
+// events of a type still subscribed.
+func TestUnsubscribedTypeIsNotSent(t *testing.T) {
+	s := start(t, nil)
+	sender, org := ids.New(), ids.New()
+	rcv := webhooktest.Start(t, func(_ int, r webhooktest.Request) int {
+		if r.Decode(t).Type == "referral.received" {
+			return http.StatusBadRequest // this receiver cannot take them
+		}
+		return http.StatusOK
+	})
+	w := s.subscribe(t, org, rcv.URL(), "referral.received", "referral.cancelled")
+	ref := ids.New()
+	s.inject(t, referralEvent("referral.sent", ref, sender, org, "sent"))
+	s.attempted(t, org, w.GetId(), 1)
+	if _, err := s.wh.UpdateWebhook(as(t, org), &pb.UpdateWebhookRequest{
+		Webhook:    &pb.Webhook{Id: w.GetId(), Etag: w.GetEtag(), EventTypes: []string{"referral.cancelled"}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"event_types"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.inject(t, referralEvent("referral.cancelled", ref, sender, org, "cancelled"))
+	reqs := rcv.WaitFor(t, 10*time.Second, "the referral's cancellation (a type still subscribed)", func(r []webhooktest.Request) bool {
+		return slices.ContainsFunc(r, func(q webhooktest.Request) bool { return q.Decode(t).Type == "referral.cancelled" })
+	})
+	last := reqs[len(reqs)-1]
+	time.Sleep(1200 * time.Millisecond) // a retry of the removed type would be due by now (retries 50 ms to 1 s)
+	for _, q := range rcv.Requests() {
+		if q.Decode(t).Type == "referral.received" && q.At.After(last.At) {
+			t.Fatalf("referral.received, no longer subscribed, still sent at %s", q.At)
+		}
+	}
+	for _, d := range s.deliveries(t, org, w.GetId()) {
+		if d.GetEventType() == "referral.received" && d.GetStatus() != pb.DeliveryStatus_DELIVERY_STATUS_DEAD_LETTERED {
+			t.Errorf("the delivery of the removed type is %v, want dead-lettered", d.GetStatus())
+		}
+	}
+}
