@@ -106,11 +106,20 @@ func (p *Postgres) ListSubscriptions(ctx context.Context, organisationID string,
 	return collect(rows, err, p.scanSubscription)
 }
 
+// deadLetter gives up pending deliveries, saying why in their last error
+// (leases are kept: attempts in flight still record).
+const deadLetter = `UPDATE deliveries SET status = 'dead_lettered', next_attempt_time = NULL,
+	last_error = CASE WHEN last_error = '' THEN {why} ELSE last_error || '; ' || {why} END
+	WHERE status = 'pending'`
+
 // deadLetterPending gives up the pending deliveries of a disabled
-// subscription (leases are kept: attempts in flight still record).
-const deadLetterPending = `UPDATE deliveries SET status = 'dead_lettered', next_attempt_time = NULL,
-	last_error = CASE WHEN last_error = '' THEN 'webhook disabled' ELSE last_error || '; webhook disabled' END
-	WHERE subscription_id = $1 AND status = 'pending'`
+// subscription $1.
+var deadLetterPending = strings.ReplaceAll(deadLetter, "{why}", "'webhook disabled'") + ` AND subscription_id = $1`
+
+// deadLetterUnsubscribed gives up the pending deliveries of subscription
+// $1 of event types it no longer has ($2).
+var deadLetterUnsubscribed = strings.ReplaceAll(deadLetter, "{why}", "'event type no longer subscribed'") +
+	` AND subscription_id = $1 AND NOT (event_type = ANY ($2::text[]))`
 
 // UpdateSubscription stores s if its version is unchanged.
 func (p *Postgres) UpdateSubscription(ctx context.Context, s *domain.Subscription) (*domain.Subscription, error) {
@@ -134,6 +143,8 @@ func (p *Postgres) UpdateSubscription(ctx context.Context, s *domain.Subscriptio
 		}
 		if out.State == domain.StateDisabled {
 			_, err = tx.Exec(ctx, deadLetterPending, out.ID)
+		} else {
+			_, err = tx.Exec(ctx, deadLetterUnsubscribed, out.ID, out.EventTypes)
 		}
 		return db.Error(err)
 	})
@@ -334,7 +345,13 @@ func (p *Postgres) Release(ctx context.Context, claims []app.Claimed) error {
 // deadLetterIfDisabled is deadLetterPending when the subscription is
 // disabled: after a failed attempt, whose delivery would otherwise stay
 // pending under a subscription disabled while the attempt ran.
-const deadLetterIfDisabled = deadLetterPending + ` AND EXISTS (SELECT 1 FROM subscriptions WHERE id = $1 AND state = 'disabled')`
+var deadLetterIfDisabled = deadLetterPending + ` AND EXISTS (SELECT 1 FROM subscriptions WHERE id = $1 AND state = 'disabled')`
+
+// deadLetterIfUnsubscribed gives up delivery $2 of subscription $1 after
+// a failed attempt when its event type was unsubscribed while the attempt
+// ran.
+var deadLetterIfUnsubscribed = strings.ReplaceAll(deadLetter, "{why}", "'event type no longer subscribed'") +
+	` AND id = $2 AND NOT EXISTS (SELECT 1 FROM subscriptions WHERE id = $1 AND deliveries.event_type = ANY (event_types))`
 
 // Record stores an attempt's outcome and the subscription's health in one
 // round trip (one implicit transaction). The subscription row is locked
@@ -370,6 +387,7 @@ func (p *Postgres) Record(ctx context.Context, c app.Claimed, d *domain.Delivery
 		d.LastError, nullTime(d.LastAttempt), nullTime(d.DeliverTime))
 	if !h.FailingSince.IsZero() {
 		b.Queue(deadLetterIfDisabled, d.SubscriptionID)
+		b.Queue(deadLetterIfUnsubscribed, d.SubscriptionID, d.ID)
 	}
 	br := p.pool.SendBatch(ctx, b)
 	defer func() {
