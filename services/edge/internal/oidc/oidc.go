@@ -29,7 +29,8 @@ type Config struct {
 	JWKSURL  string
 	// OrgClaim names the claim holding the caller's organisation id.
 	OrgClaim string
-	// Leeway allowed on exp, nbf and iat for clock skew.
+	// Leeway allowed on exp, nbf and iat for clock skew, as given (0:
+	// none; negative is refused).
 	Leeway time.Duration
 	// CacheTTL is how long fetched keys are used before a refetch.
 	CacheTTL time.Duration
@@ -63,8 +64,8 @@ func New(cfg Config) (*Verifier, error) {
 	if cfg.OrgClaim == "" {
 		cfg.OrgClaim = "spona_org"
 	}
-	if cfg.Leeway <= 0 {
-		cfg.Leeway = 30 * time.Second
+	if cfg.Leeway < 0 {
+		return nil, fmt.Errorf("oidc: leeway %s is negative", cfg.Leeway)
 	}
 	if cfg.CacheTTL <= 0 {
 		cfg.CacheTTL = time.Hour

@@ -240,3 +240,28 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// TestLeewayAsConfigured: OIDC_LEEWAY is the clock skew allowed, as set:
+// 0s allows none (a token expired a few seconds ago is refused), and a
+// negative leeway is a configuration error rather than the 30 s default.
+func TestLeewayAsConfigured(t *testing.T) {
+	iss := oidctest.Start(t)
+	strict, err := oidc.New(oidc.Config{Issuer: iss.URL, Audience: oidctest.Audience, JWKSURL: iss.JWKSURL, Leeway: 0, MinRefresh: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired := iss.Token(t, "", oidctest.Claims{Organisation: org, Expiry: time.Now().Add(-10 * time.Second)})
+	if p, err := strict.Verify(context.Background(), expired); !errors.Is(err, auth.ErrInvalidCredential) {
+		t.Errorf("with OIDC_LEEWAY=0s a token expired 10 s ago: %+v, %v; want it refused", p, err)
+	}
+	future := iss.Token(t, "", oidctest.Claims{Organisation: org, NotBefore: time.Now().Add(10 * time.Second)})
+	if p, err := strict.Verify(context.Background(), future); !errors.Is(err, auth.ErrInvalidCredential) {
+		t.Errorf("with OIDC_LEEWAY=0s a token valid from 10 s on: %+v, %v; want it refused", p, err)
+	}
+	if _, err := strict.Verify(context.Background(), iss.Token(t, "", oidctest.Claims{Organisation: org})); err != nil {
+		t.Errorf("with OIDC_LEEWAY=0s a current token: %v", err)
+	}
+	if _, err := oidc.New(oidc.Config{Issuer: iss.URL, Audience: oidctest.Audience, JWKSURL: iss.JWKSURL, Leeway: -time.Second}); err == nil {
+		t.Error("a negative leeway was accepted")
+	}
+}
