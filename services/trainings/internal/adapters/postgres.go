@@ -711,9 +711,10 @@ const completedSQL = `(SELECT count(*) FILTER (WHERE a.present) * 100 >= e.compl
 
 // IssueCertificates numbers a certificate for every participant of the
 // event who completed it and has none. Numbers come from a sequence
-// ("TR-<year>-<000001>"), so they are unique across events; an erased
-// beneficiary's is "ERASED-<participant id>", which links to nothing; the event row is
-// locked so concurrent calls do not both certify one participant.
+// ("TR-<year>-<000001>", more digits past 999999), so they are unique
+// across events; an erased beneficiary's is "ERASED-<participant id>",
+// which links to nothing; the event row is locked so concurrent calls do
+// not both certify one participant.
 func (p *Postgres) IssueCertificates(ctx context.Context, eventID string) ([]*domain.Participant, []string, error) {
 	var out []*domain.Participant
 	var issued []string
@@ -721,12 +722,18 @@ func (p *Postgres) IssueCertificates(ctx context.Context, eventID string) ([]*do
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM training_events WHERE id = $1 FOR UPDATE`, eventID); err != nil {
 			return db.Error(err)
 		}
+		// Each participant certified now takes the next number (n, in the
+		// order of their ids), written with six digits at least: lpad alone
+		// would cut the millionth to six and number two certificates alike.
 		rows, err := tx.Query(ctx, `UPDATE participants pa
 			SET certificate_number = CASE WHEN pa.beneficiary_erased THEN 'ERASED-' || pa.id::text
-					ELSE 'TR-' || to_char(e.start_date, 'YYYY') || '-' || lpad(nextval('certificate_number_seq')::text, 6, '0') END,
+					ELSE 'TR-' || to_char(e.start_date, 'YYYY') || '-' || lpad(due.n, greatest(6, length(due.n)), '0') END,
 				certificate_issue_time = now()
-			FROM training_events e
-			WHERE e.id = pa.event_id AND pa.event_id = $1 AND pa.certificate_number IS NULL AND `+completedSQL+`
+			FROM training_events e, (SELECT pa.id, nextval('certificate_number_seq')::text AS n
+				FROM participants pa JOIN training_events e ON e.id = pa.event_id
+				WHERE pa.event_id = $1 AND pa.certificate_number IS NULL AND `+completedSQL+`
+				ORDER BY pa.id) due
+			WHERE e.id = pa.event_id AND pa.id = due.id
 			RETURNING pa.id::text`, eventID)
 		if err != nil {
 			return db.Error(err)
