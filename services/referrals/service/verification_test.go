@@ -68,6 +68,13 @@ func TestOrganisationVerification(t *testing.T) {
 		!slices.Equal(got, []string{"localized_names[en]", "localized_names[sr_Latn]", "organisation_identifier"}) {
 		t.Errorf("verification with bad names and identifier: %v (fields %v)", err, got)
 	}
+	// So is the country (RS, BA or HR).
+	badCountry := proto.Clone(verify).(*pb.VerifyOrganisationRequest)
+	badCountry.Country = "Serbia"
+	_, err = s.dir.VerifyOrganisation(platform, badCountry)
+	if got := statustest.Violations(err); statustest.Code(err) != codes.InvalidArgument || !slices.Equal(got, []string{"country"}) {
+		t.Errorf("verification with country Serbia: %v (fields %v)", err, got)
+	}
 	stale := proto.Clone(verify).(*pb.VerifyOrganisationRequest)
 	stale.Etag = `W/"1"`
 	if _, err := s.dir.VerifyOrganisation(platform, stale); status.Code(err) != codes.Aborted {

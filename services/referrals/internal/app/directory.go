@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spona/spona/pkg/auth"
@@ -119,6 +120,8 @@ func (a *App) VerifyOrganisation(ctx context.Context, p auth.Principal, id strin
 	validate.OneOf(&v, "kind", kind, domain.OrganisationKinds, true)
 	if strings.TrimSpace(country) == "" {
 		v.Add("country", "is required")
+	} else if !slices.Contains(domain.Countries, strings.ToUpper(strings.TrimSpace(country))) {
+		v.Add("country", "must be RS, BA or HR")
 	}
 	validate.Text(&v, "reason", strings.TrimSpace(reason), 1000, true)
 	a.registry.CheckVerification(&v, ver.LocalizedNames, ver.Identifier)
