@@ -514,3 +514,50 @@ func TestSearchKeysOfOlderRows(t *testing.T) {
 		t.Fatalf("after a restart: found %q, want %s", got, fullService)
 	}
 }
+
+// TestHSDSModifiedWithOrganisation: a service's last_modified is when
+// "the service, or any related information about the service" changed
+// (HSDS), and its answers nest its organisation: an organisation's change
+// moves its services past modified_after and into their last_modified,
+// so a client syncing by modified_after gets the new organisation name.
+func TestHSDSModifiedWithOrganisation(t *testing.T) {
+	s := start(t)
+	c := pb.NewOpenReferralServiceClient(s.conn)
+	_, bare, _, _ := hsdsDirectory(t, s)
+	reader := servicetest.As(t, ids.New(), auth.ScopeDirectoryRead)
+	since := time.Now()
+	o, err := s.dir.GetOrganisation(reader, &pb.GetOrganisationRequest{Id: bare})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.dir.UpdateOrganisation(partner(t, bare), &pb.UpdateOrganisationRequest{
+		Organisation: &pb.Organisation{Id: bare, Etag: o.GetOrganisation().GetEtag(), Name: "Udruga Novi Dom"},
+		UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"name"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, minimal := range []bool{false, true} {
+		b, err := c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{ModifiedAfter: since.UTC().Format(time.RFC3339Nano), Minimal: minimal})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page struct {
+			TotalItems int `json:"total_items"`
+			Contents   []struct {
+				LastModified time.Time `json:"last_modified"`
+				Organization struct{ Name string }
+			}
+		}
+		if err := json.Unmarshal(b.GetData(), &page); err != nil {
+			t.Fatal(err)
+		}
+		if page.TotalItems != 6 {
+			t.Errorf("minimal %v: %d services modified after the organisation's change, want its 6: %s", minimal, page.TotalItems, b.GetData())
+			continue
+		}
+		for _, svc := range page.Contents {
+			if svc.LastModified.Before(since.Truncate(time.Second)) || (!minimal && svc.Organization.Name != "Udruga Novi Dom") {
+				t.Errorf("minimal %v: last_modified %s (organisation %q), changed at %s", minimal, svc.LastModified, svc.Organization.Name, since)
+			}
+		}
+	}
+}

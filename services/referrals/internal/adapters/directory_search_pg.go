@@ -37,7 +37,9 @@ func serviceWhere(q domain.DirectoryQuery) *where {
 		w.add("s.category = ?", q.Category)
 	}
 	if !q.ModifiedAfter.IsZero() {
-		w.add("s.update_time >= ?", q.ModifiedAfter)
+		// The service or its organisation, which its answers nest.
+		w.add("(s.update_time >= ? OR EXISTS (SELECT 1 FROM organisations o WHERE o.id = s.organisation_id AND o.update_time >= ?))",
+			q.ModifiedAfter, q.ModifiedAfter)
 	}
 	return w
 }

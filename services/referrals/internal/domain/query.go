@@ -21,7 +21,9 @@ type DirectoryQuery struct {
 	Search         string
 	OrganisationID string
 	// Category: only services answering it; CategoryNone: none at all.
-	Category      string
+	Category string
+	// ModifiedAfter: only services changed at or after it, or whose
+	// organisation (which HSDS answers nest) was.
 	ModifiedAfter time.Time
 	Page, PerPage int
 }

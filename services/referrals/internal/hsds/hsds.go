@@ -346,13 +346,25 @@ func (w Writer) ServiceRef(s *domain.Service) Service {
 func (w Writer) ServiceSummary(s *domain.Service, org *domain.Organisation) Service {
 	out := Service{ID: s.ID, OrganizationID: s.OrganisationID, URL: s.URL, Email: asciiEmail(s.Email), Status: "active",
 		EligibilityDescription: s.Eligibility.Description, MinimumAge: s.Eligibility.MinimumAge, MaximumAge: s.Eligibility.MaximumAge,
-		LastModified: s.UpdateTime.UTC().Format(time.RFC3339)}
+		LastModified: lastModified(s, org)}
 	out.Name, out.AlternateName = w.text(s.Name, s.LocalizedNames)
 	out.Description = domain.Localized(w.Lang, s.Description, s.LocalizedDescriptions)
 	if org != nil {
 		out.Organization = w.OrganizationRef(org)
 	}
 	return out
+}
+
+// lastModified is when the service "or any related information about the
+// service" (HSDS) last changed: the service itself or its organisation
+// (nil: not known), which its answers nest. The modified_after filter
+// (domain.DirectoryQuery) selects by the same two times.
+func lastModified(s *domain.Service, org *domain.Organisation) string {
+	t := s.UpdateTime
+	if org != nil && org.UpdateTime.After(t) {
+		t = org.UpdateTime
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // Service writes a service fully nested.

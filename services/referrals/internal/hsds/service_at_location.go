@@ -1,8 +1,6 @@
 package hsds
 
 import (
-	"time"
-
 	"github.com/google/uuid"
 	"github.com/spona/spona/services/referrals/internal/domain"
 )
@@ -49,10 +47,11 @@ func LocationOf(serviceAtLocationID string) (string, bool) {
 }
 
 // ServiceMinimal is a service with only what identifies it and when it
-// last changed (the profile's minimal=true: "just id and modified date";
-// its schema requires name and status of every entry too).
-func (w Writer) ServiceMinimal(s *domain.Service) Service {
+// (or its organisation, org) last changed (the profile's minimal=true:
+// "just id and modified date"; its schema requires name and status of
+// every entry too).
+func (w Writer) ServiceMinimal(s *domain.Service, org *domain.Organisation) Service {
 	out := w.ServiceRef(s)
-	out.LastModified = s.UpdateTime.UTC().Format(time.RFC3339)
+	out.LastModified = lastModified(s, org)
 	return out
 }

@@ -127,18 +127,18 @@ func (h *OpenReferral) ListHsdsServices(ctx context.Context, req *pb.ListHsdsSer
 	if err != nil {
 		return nil, err
 	}
-	var orgs map[string]*domain.Organisation
-	if !req.GetMinimal() {
-		if orgs, err = h.app.OrganisationsOf(ctx, res.Items); err != nil {
-			return nil, err
-		}
+	// The organisations, nested, and whose changes are the services' too
+	// (last_modified), minimal or not.
+	orgs, err := h.app.OrganisationsOf(ctx, res.Items)
+	if err != nil {
+		return nil, err
 	}
 	w := writer(ctx)
 	out := make([]hsds.Service, len(res.Items))
 	for i, s := range res.Items {
 		switch {
 		case req.GetMinimal():
-			out[i] = w.ServiceMinimal(s)
+			out[i] = w.ServiceMinimal(s, orgs[s.OrganisationID])
 		case req.GetFull():
 			out[i] = w.Service(s, orgs[s.OrganisationID])
 		default:
