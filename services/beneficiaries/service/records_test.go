@@ -227,6 +227,36 @@ func TestBirthDateAgainstJMBG(t *testing.T) {
 	}
 }
 
+// TestBirthDateClearedKeepsYear: a PATCH clearing birth_date (an exact
+// date found wrong) changes only the fields it names: the birth year
+// stays, and with it the person's age band in every count. A new date
+// without birth_year still gives its year. Before, clearing the date
+// cleared the year too, and the person fell out of their age band.
+func TestBirthDateClearedKeepsYear(t *testing.T) {
+	c := startAll(t)
+	ctx := servicetest.As(t, ids.New())
+	b := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Sara", BirthDate: "2012-04-05"})
+	patch := func(in *pb.Beneficiary, paths ...string) *pb.Beneficiary {
+		t.Helper()
+		in.Id, in.Etag = b.GetId(), b.GetEtag()
+		r, err := c.UpdateBeneficiary(ctx, &pb.UpdateBeneficiaryRequest{Beneficiary: in, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = r.GetBeneficiary()
+		return b
+	}
+	if got := patch(&pb.Beneficiary{}, "birth_date"); got.GetBirthDate() != "" || got.GetBirthYear() != 2012 {
+		t.Errorf("after clearing birth_date: birth date %q, year %d, want none and 2012", got.GetBirthDate(), got.GetBirthYear())
+	}
+	if got := patch(&pb.Beneficiary{BirthDate: "2011-12-30"}, "birth_date"); got.GetBirthYear() != 2011 {
+		t.Errorf("after a new birth_date 2011-12-30: year %d, want 2011", got.GetBirthYear())
+	}
+	if got := patch(&pb.Beneficiary{}, "birth_date", "birth_year"); got.GetBirthDate() != "" || got.GetBirthYear() != 0 {
+		t.Errorf("after clearing both: birth date %q, year %d, want none", got.GetBirthDate(), got.GetBirthYear())
+	}
+}
+
 func TestSearchFoldsScripts(t *testing.T) {
 	c := startAll(t)
 	ctxA, ctxB := servicetest.As(t, ids.New()), servicetest.As(t, ids.New())

@@ -216,8 +216,8 @@ func (b *Beneficiary) Apply(patch *Beneficiary, paths []string) error {
 			b.Sex = patch.Sex
 		case "birth_date":
 			b.BirthDate = patch.BirthDate
-			if !slices.Contains(named, "birth_year") {
-				b.BirthYear = 0 // derived again from the date
+			if !slices.Contains(named, "birth_year") && !patch.BirthDate.IsZero() {
+				b.BirthYear = 0 // derived again from the new date
 			}
 		case "birth_year":
 			b.BirthYear = patch.BirthYear
