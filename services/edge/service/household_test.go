@@ -70,3 +70,34 @@ func TestHouseholdAnswersAudited(t *testing.T) {
 	want[spouse] = append(want[spouse], "household.read")
 	check("retrying the create")
 }
+
+// TestRetriedCreateAudited: a retried create of a beneficiary (the same
+// request_id, which the edge does not replay itself) answers with the
+// record as it is now, changes made since included: that answer is a
+// read, in the person's audit log like any other. Before, it was not
+// recorded.
+func TestRetriedCreateAudited(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	a := resttest.New(s.URL, s.CreateKey(t, "a", "Retry NGO").Key)
+	body := map[string]any{"given_name": "Amina", "family_name": "Haddad", "birth_date": "1990-01-01"}
+	first := a.Do(t, "POST", "/v1/beneficiaries?request_id=intake-17", body).Must(t, 200)
+	id := first.Str("id")
+	a.Do(t, "PATCH", "/v1/beneficiaries/"+id, map[string]any{"etag": first.Str("etag"), "notes": "moved to Subotica centre"}).Must(t, 200)
+	reads := func() int {
+		n := 0
+		for _, e := range a.Do(t, "GET", "/v1/beneficiaries/"+id+"/auditEvents?page_size=100", nil).Must(t, 200).Body["audit_events"].([]any) {
+			if e.(map[string]any)["action"] == "read" {
+				n++
+			}
+		}
+		return n
+	}
+	before := reads()
+	again := a.Do(t, "POST", "/v1/beneficiaries?request_id=intake-17", body).Must(t, 200)
+	if again.Str("id") != id || again.Str("notes") != "moved to Subotica centre" {
+		t.Fatalf("retried create: %s", again.Raw)
+	}
+	if after := reads(); after != before+1 {
+		t.Errorf("read records before the retry %d, after %d: the retry's answer (the record as it is now) is not audited", before, after)
+	}
+}

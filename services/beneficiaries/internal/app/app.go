@@ -137,7 +137,8 @@ func (a *App) CreateBeneficiary(ctx context.Context, act Actor, b *domain.Benefi
 	return out, nil
 }
 
-// createdBy returns what the caller's organisation created with requestID.
+// createdBy returns what the caller's organisation created with requestID,
+// as it is now: a read, audited.
 func (a *App) createdBy(ctx context.Context, act Actor, requestID string) (*domain.Beneficiary, error) {
 	var out *domain.Beneficiary
 	err := a.repo.InTx(ctx, func(r Repository) error {
@@ -145,7 +146,10 @@ func (a *App) createdBy(ctx context.Context, act Actor, requestID string) (*doma
 		if out, err = r.BeneficiaryByRequest(ctx, act.OrganisationID, requestID); err != nil {
 			return err
 		}
-		return r.LoadDetails(ctx, out)
+		if err := r.LoadDetails(ctx, out); err != nil {
+			return err
+		}
+		return audit(ctx, r, act, domain.ActionRead, domain.ViewFields(domain.AccessOwner), out)
 	})
 	return out, err
 }
