@@ -16,10 +16,7 @@ import (
 // run: create without a key is the baseline for Idempotency-Key, list with
 // an API key the baseline for OIDC and the rate limiter.
 func BenchmarkEdge(b *testing.B) {
-	iss := oidctest.Start(b)
-	s := edgetest.Start(b, func(c *service.Config) {
-		c.OIDC = service.OIDCConfig{Issuer: iss.URL, Audience: oidctest.Audience, JWKSURL: iss.JWKSURL, OrgClaim: "spona_org"}
-	})
+	iss, s := startWithOIDC(b)
 	k := s.CreateKey(b, "bench", "Bench NGO")
 	limited := edgetest.Start(b, func(c *service.Config) { c.RateLimitRPS, c.RateLimitBurst = 1e9, 1e9 })
 	lk := limited.CreateKey(b, "bench", "Bench NGO")

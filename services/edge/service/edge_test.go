@@ -281,10 +281,7 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 }
 
 func TestOIDCAccessTokens(t *testing.T) {
-	iss := oidctest.Start(t)
-	s := edgetest.Start(t, func(c *service.Config) {
-		c.OIDC = service.OIDCConfig{Issuer: iss.URL, Audience: oidctest.Audience, JWKSURL: iss.JWKSURL, OrgClaim: "spona_org", Leeway: 30 * time.Second}
-	})
+	iss, s := startWithOIDC(t)
 	k := s.CreateKey(t, "partner", "OIDC NGO")
 	byKey := resttest.New(s.URL, k.Key)
 	created := byKey.Do(t, "POST", "/v1/beneficiaries", `{"given_name": "Selma"}`).Must(t, 200)

@@ -10,6 +10,17 @@ import (
 	"github.com/spona/spona/services/edge/service"
 )
 
+// startWithOIDC runs the backend with an edge accepting the access tokens
+// of a test issuer (claim spona_org, 30 s of leeway).
+func startWithOIDC(t testing.TB) (*oidctest.Issuer, *edgetest.Stack) {
+	t.Helper()
+	iss := oidctest.Start(t)
+	s := edgetest.Start(t, func(c *service.Config) {
+		c.OIDC = service.OIDCConfig{Issuer: iss.URL, Audience: oidctest.Audience, JWKSURL: iss.JWKSURL, OrgClaim: "spona_org", Leeway: 30 * time.Second}
+	})
+	return iss, s
+}
+
 // TestIdempotencyKeyOfAnotherOrganisation: an OIDC client is named by its
 // token (azp, client_id or sub) and its organisation by another claim, so
 // one client of the provider (an integrator serving several
@@ -18,10 +29,7 @@ import (
 // the same request with the same Idempotency-Key: that would show the
 // other organisation's person, and do nothing of the second write.
 func TestIdempotencyKeyOfAnotherOrganisation(t *testing.T) {
-	iss := oidctest.Start(t)
-	s := edgetest.Start(t, func(c *service.Config) {
-		c.OIDC = service.OIDCConfig{Issuer: iss.URL, Audience: oidctest.Audience, JWKSURL: iss.JWKSURL, OrgClaim: "spona_org", Leeway: 30 * time.Second}
-	})
+	iss, s := startWithOIDC(t)
 	a := s.CreateKey(t, "a", "Integrator Client A")
 	b := s.CreateKey(t, "b", "Integrator Client B")
 	scope := "beneficiaries.read beneficiaries.write"
