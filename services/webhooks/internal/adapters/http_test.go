@@ -2,6 +2,7 @@ package adapters
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/services/webhooks/internal/app"
 )
 
@@ -136,5 +138,32 @@ func TestSenderAnswers(t *testing.T) {
 	closed.Close()
 	if a := s.Send(ctx, message(closed.URL)); a.Code != 0 || a.Err != "connection refused" {
 		t.Errorf("nobody listening: %+v", a)
+	}
+}
+
+// TestTargetCheckerNamesNoInternalAddress: a host name that resolves to
+// loopback or private addresses is refused without naming them, in the
+// same words as a name that does not resolve at all. Otherwise a partner
+// could list Spona's internal names (a cluster's services, through the
+// DNS search path) and learn their addresses from the refusals.
+func TestTargetCheckerNamesNoInternalAddress(t *testing.T) {
+	c := NewTargetChecker(NewGuard(false))
+	refusal := func(host string) string {
+		t.Helper()
+		err := c.Check(context.Background(), "https://"+host+"/hooks")
+		var e *errs.Error
+		if !errors.As(err, &e) || len(e.Violations) != 1 || e.Violations[0].Field != "webhook.url" {
+			t.Fatalf("%s: %v, want one violation on webhook.url", host, err)
+		}
+		return strings.ReplaceAll(e.Violations[0].Description, host, "HOST")
+	}
+	internal, unknown := refusal("localhost"), refusal("no-such-host.invalid")
+	for _, addr := range []string{"127.0.0.1", "::1", "loopback"} {
+		if strings.Contains(internal, addr) {
+			t.Errorf("refusal of a name resolving to loopback: %q names what it resolves to (%s)", internal, addr)
+		}
+	}
+	if internal != unknown {
+		t.Errorf("refusals tell an internal name from an unknown one:\n  %q\n  %q", internal, unknown)
 	}
 }
