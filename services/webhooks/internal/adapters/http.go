@@ -188,15 +188,24 @@ func (c *TargetChecker) Check(ctx context.Context, rawURL string) error {
 		if errors.As(err, &dnsErr) && (dnsErr.IsTimeout || dnsErr.IsTemporary) {
 			return errs.Wrap(errs.KindUnavailable, err, "could not resolve the webhook's host now; retry later")
 		}
-		return refuse("host %q does not resolve", host)
+		return refuse(noPublicAddress, host)
 	}
+	// A name resolving to a forbidden address is refused in the words of
+	// one that does not resolve, naming neither the address nor its
+	// range: Spona's own resolver answers for internal names too (a
+	// cluster's services, through the DNS search path), and a partner
+	// must not learn which exist or where they are.
 	for _, a := range addrs {
-		if why := domain.ForbiddenAddr(a); why != "" {
-			return refuse("host %q resolves to a %s", host, why)
+		if domain.ForbiddenAddr(a) != "" {
+			return refuse(noPublicAddress, host)
 		}
 	}
 	return nil
 }
+
+// noPublicAddress refuses a host name with no (or not only) public
+// addresses.
+const noPublicAddress = "host %q does not resolve to public addresses only"
 
 func refuse(format string, args ...any) error {
 	var v errs.Violations
