@@ -10,10 +10,8 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/pkg/testkit/importtest"
-	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/statustest"
-	referrals "github.com/spona/spona/services/referrals/service"
 	"github.com/spona/spona/services/trainings/service"
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc/codes"
@@ -30,18 +28,11 @@ import (
 // hidden cell of 2 could be made a visible 5 (issue 9's attack), and an
 // organisation taken off the project changed its figures for ever.
 func TestWritesUnderTaggedEventNeedTheProjectRole(t *testing.T) {
-	url := pgtest.NewDatabase(t)
-	rep, ben := servicetest.Defer(t), servicetest.Defer(t)
-	refConn := servicetest.Start(t, referrals.New(referrals.Config{Config: servicetest.Platform(t, url),
-		BeneficiariesAddr: ben.Addr, ReportingAddr: rep.Addr}))
-	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url), ReferralsAddr: refConn.Target(),
-		BeneficiariesAddr: ben.Addr, ReportingAddr: rep.Addr, ProjectCheckTTL: time.Millisecond}))
-	c := &client{TrainingServiceClient: pb.NewTrainingServiceClient(conn), dbURL: url, referralsAddr: refConn.Target(),
-		self: conn.Target(), reporting: rep, beneficiaries: ben}
+	c, _ := startWithDirectory(t, func(cfg *service.Config) { cfg.ProjectCheckTTL = time.Millisecond })
 	a, b := ids.New(), ids.New()
 	orgA, orgB := servicetest.As(t, a), servicetest.As(t, b)
-	project := c.project(t, orgA, b)                                                    // b: an implementing partner
-	projects := reportingv1.NewReportingServiceClient(rep.Start(t, platform.Service{})) // started by c.project
+	project := c.project(t, orgA, b)                                                            // b: an implementing partner
+	projects := reportingv1.NewReportingServiceClient(c.reporting.Start(t, platform.Service{})) // started by c.project
 
 	e := event(t, c, orgB, &pb.TrainingEvent{ProjectId: project, Type: pb.EventType_EVENT_TYPE_SEMINAR, Title: "S",
 		StartDate: "2024-03-01", EndDate: "2024-03-02"})

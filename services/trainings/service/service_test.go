@@ -32,17 +32,22 @@ func start(t *testing.T) *client {
 	return c
 }
 
-// startWithDirectory runs the trainings service and the real referrals
-// service (the organisation directory) on one fresh database, with the
-// reporting and beneficiaries services started when a test needs them (see
-// client). Referrals' own calls are not needed by the directory.
-func startWithDirectory(t *testing.T) (*client, refv1.DirectoryServiceClient) {
+// startWithDirectory runs the trainings service (its configuration
+// changed by configure, if any) and the real referrals service (the
+// organisation directory) on one fresh database, with the reporting and
+// beneficiaries services started when a test needs them (see client).
+// Referrals' own calls are not needed by the directory.
+func startWithDirectory(t *testing.T, configure ...func(*service.Config)) (*client, refv1.DirectoryServiceClient) {
 	url := pgtest.NewDatabase(t)
 	rep, ben := servicetest.Defer(t), servicetest.Defer(t)
 	refConn := servicetest.Start(t, referrals.New(referrals.Config{Config: servicetest.Platform(t, url),
 		BeneficiariesAddr: ben.Addr, ReportingAddr: rep.Addr}))
-	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url), ReferralsAddr: refConn.Target(),
-		BeneficiariesAddr: ben.Addr, ReportingAddr: rep.Addr}))
+	cfg := service.Config{Config: servicetest.Platform(t, url), ReferralsAddr: refConn.Target(),
+		BeneficiariesAddr: ben.Addr, ReportingAddr: rep.Addr}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	conn := servicetest.Start(t, service.New(cfg))
 	return &client{TrainingServiceClient: pb.NewTrainingServiceClient(conn), dbURL: url, referralsAddr: refConn.Target(),
 		self: conn.Target(), reporting: rep, beneficiaries: ben}, refv1.NewDirectoryServiceClient(refConn)
 }
