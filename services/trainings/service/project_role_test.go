@@ -42,22 +42,26 @@ func TestWritesUnderTaggedEventNeedTheProjectRole(t *testing.T) {
 	}
 	marko := register(t, c, orgB, e.GetId(), professional("Marko", "Ilić", "marko@example.org", "PU Šid", pb.Sector_SECTOR_POLICE, 0))
 
-	// The implementing organisation makes b a funder.
-	got, err := projects.GetProject(orgA, &reportingv1.GetProjectRequest{Id: project})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := got.GetProject()
-	for _, po := range p.GetParticipatingOrganisations() {
-		if po.GetOrganisationId() == b {
-			po.Role = reportingv1.OrganisationRole_ORGANISATION_ROLE_FUNDING
+	// The implementing organisation changes b's role.
+	setRole := func(role reportingv1.OrganisationRole) {
+		t.Helper()
+		got, err := projects.GetProject(orgA, &reportingv1.GetProjectRequest{Id: project})
+		if err != nil {
+			t.Fatal(err)
 		}
+		p := got.GetProject()
+		for _, po := range p.GetParticipatingOrganisations() {
+			if po.GetOrganisationId() == b {
+				po.Role = role
+			}
+		}
+		if _, err := projects.UpdateProject(orgA, &reportingv1.UpdateProjectRequest{Project: p,
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"participating_organisations"}}}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond) // past PROJECT_CHECK_TTL
 	}
-	if _, err := projects.UpdateProject(orgA, &reportingv1.UpdateProjectRequest{Project: p,
-		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"participating_organisations"}}}); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(5 * time.Millisecond) // past PROJECT_CHECK_TTL
+	setRole(reportingv1.OrganisationRole_ORGANISATION_ROLE_FUNDING)
 
 	refused := func(what string, err error) {
 		t.Helper()
@@ -94,21 +98,7 @@ func TestWritesUnderTaggedEventNeedTheProjectRole(t *testing.T) {
 	}
 
 	// An implementing partner still writes: b back as one, a sheet.
-	for _, po := range p.GetParticipatingOrganisations() {
-		if po.GetOrganisationId() == b {
-			po.Role = reportingv1.OrganisationRole_ORGANISATION_ROLE_IMPLEMENTING
-		}
-	}
-	got, err = projects.GetProject(orgA, &reportingv1.GetProjectRequest{Id: project})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Etag = got.GetProject().GetEtag()
-	if _, err := projects.UpdateProject(orgA, &reportingv1.UpdateProjectRequest{Project: p,
-		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"participating_organisations"}}}); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(5 * time.Millisecond)
+	setRole(reportingv1.OrganisationRole_ORGANISATION_ROLE_IMPLEMENTING)
 	op, err := imp.ImportParticipants(orgB, &pb.ImportParticipantsRequest{EventId: e.GetId(),
 		File: &httpbody.HttpBody{ContentType: "text/csv", Data: []byte("given_name,family_name,sector\nMira,Ilić,police\n")}})
 	if err != nil {
