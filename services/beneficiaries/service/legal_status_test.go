@@ -257,15 +257,8 @@ func TestLegalStatusOnTheDay(t *testing.T) {
 // counted as a refugee in the 2024 report).
 func TestLegalStatusChangedWithoutSince(t *testing.T) {
 	c := startAll(t)
-	org := ids.New()
-	ctx := servicetest.As(t, org)
-	project := c.project(t, ctx)
-	amina := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Amina", Sex: commonv1.Sex_SEX_FEMALE, BirthYear: 1990,
-		LegalStatus: pb.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER, LegalStatusSince: "2023-05-01"})
-	if _, err := c.CreateAssistance(ctx, &pb.CreateAssistanceRequest{BeneficiaryId: amina.GetId(), Assistance: &pb.Assistance{
-		ProjectId: project, Type: pb.AssistanceType_ASSISTANCE_TYPE_LEGAL_COUNSELLING, Date: "2024-03-10"}}); err != nil {
-		t.Fatal(err)
-	}
+	ctx := servicetest.As(t, ids.New())
+	project, amina := assistedAsylumSeeker(t, c, ctx, "2024-03-10")
 	u, err := c.UpdateBeneficiary(ctx, &pb.UpdateBeneficiaryRequest{
 		Beneficiary: &pb.Beneficiary{Id: amina.GetId(), Etag: amina.GetEtag(), LegalStatus: pb.LegalStatus_LEGAL_STATUS_REFUGEE},
 		UpdateMask:  &fieldmaskpb.FieldMask{Paths: []string{"legal_status"}}})
@@ -285,15 +278,36 @@ func TestLegalStatusChangedWithoutSince(t *testing.T) {
 	if s := u.GetBeneficiary().GetLegalStatusSince(); s == "2023-05-01" {
 		t.Errorf("the refugee status is said to have begun on %s, the asylum seeker status's start", s)
 	}
+	if g := statuses2024(t, c, ctx, project); len(g) != 1 || g[0].Labels["legal_status"] != "asylum_seeker" {
+		t.Errorf("2024 report by legal status: %+v, want the one person an asylum seeker (as she was in 2024)", g)
+	}
+}
+
+// assistedAsylumSeeker registers Amina, an asylum seeker since 1 May 2023,
+// in a new project of the organisation of ctx, with legal counselling on
+// day.
+func assistedAsylumSeeker(t *testing.T, c clients, ctx context.Context, day string) (project string, amina *pb.Beneficiary) {
+	t.Helper()
+	project = c.project(t, ctx)
+	amina = mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Amina", Sex: commonv1.Sex_SEX_FEMALE, BirthYear: 1990,
+		LegalStatus: pb.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER, LegalStatusSince: "2023-05-01"})
+	if _, err := c.CreateAssistance(ctx, &pb.CreateAssistanceRequest{BeneficiaryId: amina.GetId(), Assistance: &pb.Assistance{
+		ProjectId: project, Type: pb.AssistanceType_ASSISTANCE_TYPE_LEGAL_COUNSELLING, Date: day}}); err != nil {
+		t.Fatal(err)
+	}
+	return project, amina
+}
+
+// statuses2024 is the project's 2024 count of persons assisted by legal
+// status.
+func statuses2024(t *testing.T, c clients, ctx context.Context, project string) []aggregate.Group {
+	t.Helper()
 	r, err := c.CountAssistedBeneficiaries(ctx, &pb.CountAssistedBeneficiariesRequest{ProjectId: project, GroupBy: []string{"legal_status"},
 		Period: &commonv1.DateRange{StartDate: "2024-01-01", EndDate: "2024-12-31"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	agg := aggregate.FromProto(r.GetAggregate())
-	if len(agg.Groups) != 1 || agg.Groups[0].Labels["legal_status"] != "asylum_seeker" {
-		t.Errorf("2024 report by legal status: %+v, want the one person an asylum seeker (as she was in 2024)", agg.Groups)
-	}
+	return aggregate.FromProto(r.GetAggregate()).Groups
 }
 
 // mustZone is the report time zone the service's "today" is a day of.
@@ -371,22 +385,9 @@ func TestMergeKeepsTheLatestLegalStatus(t *testing.T) {
 func TestLegalStatusSinceCorrected(t *testing.T) {
 	c := startAll(t)
 	ctx := servicetest.As(t, ids.New())
-	project := c.project(t, ctx)
-	b := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Amina", Sex: commonv1.Sex_SEX_FEMALE, BirthYear: 1990,
-		LegalStatus: pb.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER, LegalStatusSince: "2023-05-01"})
-	if _, err := c.CreateAssistance(ctx, &pb.CreateAssistanceRequest{BeneficiaryId: b.GetId(), Assistance: &pb.Assistance{
-		ProjectId: project, Type: pb.AssistanceType_ASSISTANCE_TYPE_LEGAL_COUNSELLING, Date: "2024-02-15"}}); err != nil {
-		t.Fatal(err)
-	}
+	project, b := assistedAsylumSeeker(t, c, ctx, "2024-02-15")
 	patch := func(in *pb.Beneficiary, paths ...string) *pb.Beneficiary {
-		t.Helper()
-		in.Id, in.Etag = b.GetId(), b.GetEtag()
-		r, err := c.UpdateBeneficiary(ctx, &pb.UpdateBeneficiaryRequest{Beneficiary: in, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		b = r.GetBeneficiary()
-		return b
+		return mustPatch(t, c, ctx, &b, in, paths...)
 	}
 	patch(&pb.Beneficiary{LegalStatus: pb.LegalStatus_LEGAL_STATUS_REFUGEE, LegalStatusSince: "2024-02-01"}, "legal_status", "legal_status_since")
 	got := patch(&pb.Beneficiary{LegalStatusSince: "2024-03-01"}, "legal_status_since")
@@ -399,12 +400,7 @@ func TestLegalStatusSinceCorrected(t *testing.T) {
 		t.Errorf("after correcting the refugee status's start to 2024-03-01 (legal_status_since %s), history (-want +got):\n%s",
 			got.GetLegalStatusSince(), diff)
 	}
-	r, err := c.CountAssistedBeneficiaries(ctx, &pb.CountAssistedBeneficiariesRequest{ProjectId: project, GroupBy: []string{"legal_status"},
-		Period: &commonv1.DateRange{StartDate: "2024-01-01", EndDate: "2024-12-31"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if agg := aggregate.FromProto(r.GetAggregate()); len(agg.Groups) != 1 || agg.Groups[0].Labels["legal_status"] != "asylum_seeker" {
-		t.Errorf("2024 report by legal status: %+v, want her an asylum seeker (as she was on 15 February)", agg.Groups)
+	if g := statuses2024(t, c, ctx, project); len(g) != 1 || g[0].Labels["legal_status"] != "asylum_seeker" {
+		t.Errorf("2024 report by legal status: %+v, want her an asylum seeker (as she was on 15 February)", g)
 	}
 }

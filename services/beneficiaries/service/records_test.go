@@ -227,6 +227,19 @@ func TestBirthDateAgainstJMBG(t *testing.T) {
 	}
 }
 
+// mustPatch updates *b with the fields paths name from in, at the etag of
+// *b, and keeps the answer in *b.
+func mustPatch(t *testing.T, c clients, ctx context.Context, b **pb.Beneficiary, in *pb.Beneficiary, paths ...string) *pb.Beneficiary {
+	t.Helper()
+	in.Id, in.Etag = (*b).GetId(), (*b).GetEtag()
+	r, err := c.UpdateBeneficiary(ctx, &pb.UpdateBeneficiaryRequest{Beneficiary: in, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	*b = r.GetBeneficiary()
+	return *b
+}
+
 // TestBirthDateClearedKeepsYear: a PATCH clearing birth_date (an exact
 // date found wrong) changes only the fields it names: the birth year
 // stays, and with it the person's age band in every count. A new date
@@ -237,14 +250,7 @@ func TestBirthDateClearedKeepsYear(t *testing.T) {
 	ctx := servicetest.As(t, ids.New())
 	b := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Sara", BirthDate: "2012-04-05"})
 	patch := func(in *pb.Beneficiary, paths ...string) *pb.Beneficiary {
-		t.Helper()
-		in.Id, in.Etag = b.GetId(), b.GetEtag()
-		r, err := c.UpdateBeneficiary(ctx, &pb.UpdateBeneficiaryRequest{Beneficiary: in, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		b = r.GetBeneficiary()
-		return b
+		return mustPatch(t, c, ctx, &b, in, paths...)
 	}
 	if got := patch(&pb.Beneficiary{}, "birth_date"); got.GetBirthDate() != "" || got.GetBirthYear() != 2012 {
 		t.Errorf("after clearing birth_date: birth date %q, year %d, want none and 2012", got.GetBirthDate(), got.GetBirthYear())
