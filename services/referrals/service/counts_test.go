@@ -141,9 +141,7 @@ func TestStageTimesMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close(context.Background())
-	pgtest.Undo(t, db, "referrals", migrations.FS, 13)
-	again := &stack{ref: pb.NewReferralServiceClient(servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, s.url),
-		BeneficiariesAddr: s.proxy.addr, ReportingAddr: s.reporting.Addr})))}
+	again := &stack{ref: pb.NewReferralServiceClient(s.upgraded(t, 13))}
 	if got := again.stages(t, ctxA, project, nil); got != before {
 		t.Errorf("after the migration: sent/accepted/completed %s, want %s", got, before)
 	}

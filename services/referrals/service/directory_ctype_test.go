@@ -11,8 +11,6 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
-	"github.com/spona/spona/services/referrals/migrations"
-	"github.com/spona/spona/services/referrals/service"
 )
 
 // TestDirectoryFiltersUnderCTypeC: on a database whose LC_CTYPE is C
@@ -89,10 +87,7 @@ name "CRVENI KRST ŠABAC": 1 organisations
 
 	// An organisation stored before migration 00019 has no keys until
 	// the service starts on the migrated database.
-	pgtest.Undo(t, db, "referrals", migrations.FS, 19)
-	again := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, s.url),
-		BeneficiariesAddr: s.proxy.addr, ReportingAddr: s.reporting.Addr}))
-	if got := found(pb.NewDirectoryServiceClient(again)); got != want {
+	if got := found(pb.NewDirectoryServiceClient(s.upgraded(t, 19))); got != want {
 		t.Errorf("after the upgrade, filters:\n%s\nwant:\n%s", got, want)
 	}
 }

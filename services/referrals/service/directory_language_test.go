@@ -1,18 +1,13 @@
 package service_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/auth"
-	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
-	"github.com/spona/spona/services/referrals/migrations"
-	"github.com/spona/spona/services/referrals/service"
 )
 
 // TestDirectoryLanguageFilterIgnoresCase: BCP 47 tags are the same tag in
@@ -70,14 +65,7 @@ language ar: 1 services, 0 organisations
 	// Tags stored as given before migration 00020.
 	s.sql(t, `UPDATE referrals.organisations SET languages = '{sr-latn,en-gb}'`)
 	s.sql(t, `UPDATE referrals.services SET languages = '{sr-latn,en-gb,ar}'`)
-	db, err := pgx.Connect(context.Background(), s.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close(context.Background())
-	pgtest.Undo(t, db, "referrals", migrations.FS, 20)
-	again := pb.NewDirectoryServiceClient(servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, s.url),
-		BeneficiariesAddr: s.proxy.addr, ReportingAddr: s.reporting.Addr})))
+	again := pb.NewDirectoryServiceClient(s.upgraded(t, 20))
 	if got := found(again); got != want {
 		t.Errorf("after migration 00020, filters:\n%s\nwant:\n%s", got, want)
 	}

@@ -11,12 +11,9 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
-	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/standards"
 	"github.com/spona/spona/pkg/testkit/statustest"
-	"github.com/spona/spona/services/referrals/migrations"
-	"github.com/spona/spona/services/referrals/service"
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -55,9 +52,7 @@ func TestASCIIEmailsMigration(t *testing.T) {
 			t.Fatalf("%s: %v", stmt, err)
 		}
 	}
-	pgtest.Undo(t, conn, "referrals", migrations.FS, 16)
-	again := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, s.url),
-		BeneficiariesAddr: s.proxy.addr, ReportingAddr: s.reporting.Addr}))
+	again := s.upgraded(t, 16)
 	dir := pb.NewDirectoryServiceClient(again)
 	o, err := dir.GetOrganisation(partner(t, org), &pb.GetOrganisationRequest{Id: org})
 	if err != nil || o.GetOrganisation().GetEmail() != "info@xn--crveni-krst-abac-wed.rs" || o.GetOrganisation().GetEtag() == `W/"1"` {

@@ -19,6 +19,7 @@ import (
 	"github.com/spona/spona/pkg/testkit/projecttest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	beneficiaries "github.com/spona/spona/services/beneficiaries/service"
+	"github.com/spona/spona/services/referrals/migrations"
 	"github.com/spona/spona/services/referrals/service"
 	reporting "github.com/spona/spona/services/reporting/service"
 	"google.golang.org/grpc"
@@ -185,6 +186,21 @@ func (s *stack) sql(t testing.TB, stmt string, args ...any) {
 	if _, err := conn.Exec(context.Background(), stmt, args...); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// upgraded takes the referrals schema back to before migration version
+// (pgtest.Undo) and starts another referrals service on the database,
+// which migrates it again: what the upgrade does to the rows there.
+func (s *stack) upgraded(t testing.TB, version int) *grpc.ClientConn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), s.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	pgtest.Undo(t, conn, "referrals", migrations.FS, version)
+	return servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, s.url),
+		BeneficiariesAddr: s.proxy.addr, ReportingAddr: s.reporting.Addr}))
 }
 
 // proxy forwards TCP connections to a target until cut; it can be restored
