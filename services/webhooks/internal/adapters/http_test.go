@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -148,6 +149,13 @@ func TestSenderAnswers(t *testing.T) {
 // DNS search path) and learn their addresses from the refusals.
 func TestTargetCheckerNamesNoInternalAddress(t *testing.T) {
 	c := NewTargetChecker(NewGuard(false))
+	// Names outside the hosts file are asked of a DNS server of the
+	// test's that knows none (NXDOMAIN), so no network is needed.
+	dns := nxdomainServer(t)
+	c.resolver = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "udp", dns)
+	}}
 	refusal := func(host string) string {
 		t.Helper()
 		err := c.Check(context.Background(), "https://"+host+"/hooks")
@@ -166,4 +174,38 @@ func TestTargetCheckerNamesNoInternalAddress(t *testing.T) {
 	if internal != unknown {
 		t.Errorf("refusals tell an internal name from an unknown one:\n  %q\n  %q", internal, unknown)
 	}
+}
+
+// nxdomainServer answers every DNS query on a loopback UDP port with
+// NXDOMAIN (the query's header and question, no records) until the test
+// ends, and returns its address.
+func nxdomainServer(t *testing.T) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pc.Close() })
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			end := 12 // header, then the question: a name and its type and class
+			for end < n && buf[end] != 0 {
+				end += int(buf[end]) + 1
+			}
+			if end += 5; n < 12 || end > n {
+				continue
+			}
+			resp := append([]byte(nil), buf[:end]...)
+			resp[2] = 0x80 | buf[2]&0x79 // a response; the opcode and RD as asked
+			resp[3] = 0x80 | 3           // RA, NXDOMAIN
+			copy(resp[6:12], make([]byte, 6))
+			_, _ = pc.WriteTo(resp, from)
+		}
+	}()
+	return pc.LocalAddr().String()
 }
