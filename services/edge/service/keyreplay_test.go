@@ -119,3 +119,39 @@ func TestKeySecretsNotKeptForReplay(t *testing.T) {
 		t.Errorf("the older answer after the migration: %q, %v; want it without its secret", left, err)
 	}
 }
+
+// TestRotateOnce: a rotation replaces a key by one new key; the old one
+// only works on for the overlap. Rotating the old key again during its
+// overlap is refused (rotate its replacement instead): it made one more
+// live key for the client each time and overwrote replaced_by, so the
+// first replacement's lineage was lost (and the retry of the first
+// rotation was no longer recognised).
+func TestRotateOnce(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	admin := resttest.New(s.URL, s.CreateAdminKey(t).Key)
+	partner := s.CreateKey(t, "partner", "Rotate Once NGO")
+	l := admin.Do(t, "GET", "/v1/apiKeys?organisation_id="+partner.Organisation, nil).Must(t, 200)
+	keyID := l.Body["api_keys"].([]any)[0].(map[string]any)["id"].(string)
+
+	first := admin.Do(t, "POST", "/v1/apiKeys/"+keyID+":rotate", map[string]any{"overlap": "3600s", "reason": "yearly"}, "Idempotency-Key", "rot-a").Must(t, 200)
+	next := sub(first, "api_key")["id"].(string)
+	again := admin.Do(t, "POST", "/v1/apiKeys/"+keyID+":rotate", map[string]any{"overlap": "3600s", "reason": "again"})
+	if again.Status != 400 || !strings.Contains(string(again.Raw), "KEY_REPLACED") || !strings.Contains(string(again.Raw), next) {
+		t.Errorf("second rotation of a rotated key: HTTP %d %s; want 400 KEY_REPLACED naming %s", again.Status, again.Raw, next)
+	}
+	if l := admin.Do(t, "GET", "/v1/apiKeys?organisation_id="+partner.Organisation, nil).Must(t, 200); len(l.Body["api_keys"].([]any)) != 2 {
+		t.Errorf("live keys after a second rotation of the same key: %s; want the old one (overlap) and its one replacement", l.Raw)
+	}
+	if k := admin.Do(t, "GET", "/v1/apiKeys/"+keyID, nil).Must(t, 200); k.Str("replaced_by") != next {
+		t.Errorf("the old key: %s; want replaced_by %s", k.Raw, next)
+	}
+	// The retry of the first rotation is still answered with its key, and
+	// the replacement can be rotated.
+	retry := admin.Do(t, "POST", "/v1/apiKeys/"+keyID+":rotate", map[string]any{"overlap": "3600s", "reason": "yearly"}, "Idempotency-Key", "rot-a").Must(t, 200)
+	if sub(retry, "api_key")["id"] != next {
+		t.Errorf("retry of the first rotation: %s", retry.Raw)
+	}
+	admin.Do(t, "POST", "/v1/apiKeys/"+next+":rotate", map[string]any{"overlap": "0s", "reason": "next"}).Must(t, 200)
+	// Revoking the old key during its overlap stays possible.
+	admin.Do(t, "POST", "/v1/apiKeys/"+keyID+":revoke", map[string]any{"reason": "leaked"}).Must(t, 200)
+}

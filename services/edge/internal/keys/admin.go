@@ -209,6 +209,12 @@ func sameCreate(k *Key, req NewKey) bool {
 		slices.Equal(k.Scopes, req.Scopes) && sameExpiry
 }
 
+// replaced refuses to rotate a key a rotation replaced already (it works
+// on only for its overlap): one rotation, one new key.
+func replaced(k *Key) error {
+	return errs.FailedPrecondition("KEY_REPLACED", "key %s was replaced by key %s (it works on only for the overlap); rotate %s instead", k.ID, k.ReplacedBy, k.ReplacedBy)
+}
+
 func reused(requestID, made string) error {
 	return &errs.Error{Kind: errs.KindInvalidArgument, Reason: errs.ReasonRequestIDReused,
 		Message: fmt.Sprintf("the request id (Idempotency-Key) %q was used to %s; use a new one for another request", requestID, made)}
@@ -342,6 +348,9 @@ func (a *Admin) Rotate(ctx context.Context, actor auth.Principal, id string, ove
 	}
 	if !old.Active(now) {
 		return nil, "", nil, errs.FailedPrecondition("KEY_INACTIVE", "key %s is revoked or expired; create a new one instead", old.ID)
+	}
+	if old.ReplacedBy != "" {
+		return nil, "", nil, replaced(old)
 	}
 	secret, lookupID, hash := Generate()
 	next := &Key{ID: ids.New(), ClientID: old.ClientID, Name: old.Name, OrganisationID: old.OrganisationID, Scopes: old.Scopes,

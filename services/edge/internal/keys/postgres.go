@@ -222,6 +222,9 @@ func (p *Postgres) Rotate(ctx context.Context, id string, next *Key, oldExpiry t
 		if err != nil {
 			return err
 		}
+		if k.ReplacedBy != "" { // a rotation of it committed meanwhile
+			return replaced(k)
+		}
 		next.ClientID = k.ClientID
 		if err := insertKey(ctx, tx, next); err != nil {
 			return err

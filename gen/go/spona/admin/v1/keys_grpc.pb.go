@@ -51,7 +51,9 @@ type ApiKeyServiceClient interface {
 	// Replaces a key by a new one of the same client (same organisation,
 	// scopes and client id): the new secret is returned once, and the old key
 	// keeps working for the overlap (default one day, at most 30) so the
-	// partner can switch without an outage.
+	// partner can switch without an outage. A key is rotated once: rotating
+	// it again during its overlap is refused (FAILED_PRECONDITION,
+	// KEY_REPLACED); rotate its replacement.
 	RotateApiKey(ctx context.Context, in *RotateApiKeyRequest, opts ...grpc.CallOption) (*RotateApiKeyResponse, error)
 }
 
@@ -138,7 +140,9 @@ type ApiKeyServiceServer interface {
 	// Replaces a key by a new one of the same client (same organisation,
 	// scopes and client id): the new secret is returned once, and the old key
 	// keeps working for the overlap (default one day, at most 30) so the
-	// partner can switch without an outage.
+	// partner can switch without an outage. A key is rotated once: rotating
+	// it again during its overlap is refused (FAILED_PRECONDITION,
+	// KEY_REPLACED); rotate its replacement.
 	RotateApiKey(context.Context, *RotateApiKeyRequest) (*RotateApiKeyResponse, error)
 	mustEmbedUnimplementedApiKeyServiceServer()
 }
