@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/spona/spona/pkg/auth"
@@ -158,7 +157,8 @@ func (a *App) ParticipantImportSpec(ctx context.Context, p auth.Principal, event
 }
 
 // ParticipantImportHeaders are the attendance headers of an event's
-// template: the sessions' dates (or "session N" when a day has several).
+// template (domain.SessionHeader): the sessions' dates, with their start
+// times when a day has several.
 func (a *App) ParticipantImportHeaders(ctx context.Context, p auth.Principal, eventID string) ([]string, error) {
 	e, err := a.event(ctx, p, "event_id", eventID)
 	if err != nil {
@@ -168,13 +168,9 @@ func (a *App) ParticipantImportHeaders(ctx context.Context, p auth.Principal, ev
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for i, s := range sessions {
-		h := s.Date.String()
-		if _, ok := domain.SessionColumn(h, sessions); !ok {
-			h = "session " + strconv.Itoa(i+1)
-		}
-		out = append(out, h)
+	out := make([]string, len(sessions))
+	for i := range sessions {
+		out[i] = domain.SessionHeader(i, sessions)
 	}
 	return out, nil
 }

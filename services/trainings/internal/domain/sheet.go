@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
@@ -53,9 +54,10 @@ func SessionField(id string) string { return "session:" + id }
 var sessionNumber = regexp.MustCompile(`^(?:session|sesija|sesion|sastanak|dan|day|termin)(\d+)$`)
 
 // SessionColumn returns the session a header names: a session's date in
-// any accepted form (when only one session is that day), "session 2" /
-// "sesija 2" / "dan 2" (the second session in programme order), or a
-// session id. sessions are in programme order.
+// any accepted form (when only one session is that day), its date and
+// start time ("2024-05-06 13:00", when no other session that day starts
+// then), "session 2" / "sesija 2" / "dan 2" (the second session in
+// programme order), or a session id. sessions are in programme order.
 func SessionColumn(header string, sessions []*Session) (string, bool) {
 	h := strings.TrimSpace(header)
 	if ids.Valid(ids.Normalize(h)) {
@@ -72,6 +74,27 @@ func SessionColumn(header string, sessions []*Session) (string, bool) {
 		}
 		return "", false
 	}
+	if i := strings.LastIndex(h, " "); i > 0 {
+		if start, err := time.Parse("15:04", h[i+1:]); err == nil {
+			d, err := imports.ParseDate(h[:i])
+			if err != nil {
+				return "", false
+			}
+			var found *Session
+			for _, s := range sessions {
+				if s.Date == d && s.StartTime == start.Format("15:04") {
+					if found != nil {
+						return "", false
+					}
+					found = s
+				}
+			}
+			if found == nil {
+				return "", false
+			}
+			return SessionField(found.ID), true
+		}
+	}
 	if d, err := imports.ParseDate(h); err == nil {
 		var found *Session
 		for _, s := range sessions {
@@ -87,6 +110,30 @@ func SessionColumn(header string, sessions []*Session) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// SessionHeader is the header of the attendance column of the i-th of
+// sessions (in programme order) in an event's template: one that still
+// names that session when the programme changes before the sheet comes
+// back (SessionColumn). It is the session's date when it is the only
+// session that day, else its date and start time; only a session of a
+// day with several that shares its start time, or has none, is named by
+// its place in the programme ("session 3"), which a later change moves.
+func SessionHeader(i int, sessions []*Session) string {
+	s := sessions[i]
+	if h := s.Date.String(); isColumn(h, s, sessions) {
+		return h
+	}
+	if h := s.Date.String() + " " + s.StartTime; s.StartTime != "" && isColumn(h, s, sessions) {
+		return h
+	}
+	return "session " + strconv.Itoa(i+1)
+}
+
+// isColumn reports whether header names s among sessions.
+func isColumn(header string, s *Session, sessions []*Session) bool {
+	f, ok := SessionColumn(header, sessions)
+	return ok && f == SessionField(s.ID)
 }
 
 // SheetRow is one row of a sign-in sheet.

@@ -1,0 +1,42 @@
+package domain
+
+import (
+	"testing"
+
+	"github.com/spona/spona/pkg/date"
+)
+
+// TestSessionHeaders: each session's template header names it
+// (SessionColumn), by date, by date and start time on a day with
+// several, by place only where nothing else tells it apart; the forms a
+// person types still do.
+func TestSessionHeaders(t *testing.T) {
+	day := func(d int) date.Date { return date.Date{Year: 2024, Month: 5, Day: d} }
+	sessions := []*Session{
+		{ID: "0190b000-0000-7000-8000-000000000001", Date: day(6), StartTime: "09:00"},
+		{ID: "0190b000-0000-7000-8000-000000000002", Date: day(6), StartTime: "13:00"},
+		{ID: "0190b000-0000-7000-8000-000000000003", Date: day(7)},
+		{ID: "0190b000-0000-7000-8000-000000000004", Date: day(8)},
+		{ID: "0190b000-0000-7000-8000-000000000005", Date: day(8)},
+	}
+	want := []string{"2024-05-06 09:00", "2024-05-06 13:00", "2024-05-07", "session 4", "session 5"}
+	for i := range sessions {
+		h := SessionHeader(i, sessions)
+		if h != want[i] {
+			t.Errorf("session %d: header %q, want %q", i, h, want[i])
+		}
+		if f, ok := SessionColumn(h, sessions); !ok || f != SessionField(sessions[i].ID) {
+			t.Errorf("header %q names %q (%v), want session %d", h, f, ok, i)
+		}
+	}
+	for h, i := range map[string]int{"7. 5. 2024.": 2, "07.05.2024": 2, "6.5.2024. 13:00": 1, "2024-05-06 9:00": 0, "sesija 2": 1} {
+		if f, ok := SessionColumn(h, sessions); !ok || f != SessionField(sessions[i].ID) {
+			t.Errorf("header %q names %q (%v), want session %d", h, f, ok, i)
+		}
+	}
+	for _, h := range []string{"2024-05-06", "2024-05-08", "2024-05-06 10:00", "2024-05-08 09:00", "2024-13-06 09:00"} {
+		if f, ok := SessionColumn(h, sessions); ok {
+			t.Errorf("header %q names %q, want none (ambiguous or unknown)", h, f)
+		}
+	}
+}
