@@ -11,6 +11,7 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/webhooks/v1"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/webhooktest"
+	"github.com/spona/spona/services/webhooks/internal/adapters"
 	"github.com/spona/spona/services/webhooks/service"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
@@ -205,5 +206,38 @@ func TestUnsubscribedTypeIsNotSent(t *testing.T) {
 		if d.GetEventType() == "referral.received" && d.GetStatus() != pb.DeliveryStatus_DELIVERY_STATUS_DEAD_LETTERED {
 			t.Errorf("the delivery of the removed type is %v, want dead-lettered", d.GetStatus())
 		}
+	}
+}
+
+// TestRedeliveredStaysInTheLog: finished deliveries stay in the delivery
+// log for DELIVERY_RETENTION after they finished. One made long ago and
+// redelivered now is still listed after the pruning that follows.
+func TestRedeliveredStaysInTheLog(t *testing.T) {
+	s := start(t, nil)
+	sender, org := ids.New(), ids.New()
+	rcv := webhooktest.Start(t, nil)
+	w := s.subscribe(t, org, rcv.URL(), "referral.received")
+	s.inject(t, referralEvent("referral.sent", ids.New(), sender, org, "sent"))
+	d := s.attempted(t, org, w.GetId(), 1)[0]
+	const retention = 30 * 24 * time.Hour
+	// It was made (and first delivered) 40 days ago.
+	if _, err := s.pool.Exec(context.Background(), `UPDATE deliveries SET create_time = create_time - interval '40 days',
+		last_attempt_time = last_attempt_time - interval '40 days', deliver_time = deliver_time - interval '40 days'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.wh.RedeliverWebhookDelivery(as(t, org), &pb.RedeliverWebhookDeliveryRequest{WebhookId: w.GetId(), DeliveryId: d.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	rcv.WaitFor(t, 30*time.Second, "the redelivery", func(r []webhooktest.Request) bool { return len(r) == 2 })
+	s.attempted(t, org, w.GetId(), 2)
+	sealer, err := adapters.NewSealer(secretsKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := adapters.NewPostgres(s.pool, sealer).Prune(context.Background(), time.Now().Add(-retention), time.Now().Add(-retention)); err != nil {
+		t.Fatal(err)
+	}
+	if ds := s.deliveries(t, org, w.GetId()); len(ds) != 1 {
+		t.Fatalf("the delivery redelivered a moment ago is gone from the log (%d deliveries listed)", len(ds))
 	}
 }
