@@ -434,14 +434,15 @@ func (p *Postgres) FeedBounds(ctx context.Context) (pruned, last int64, err erro
 }
 
 // Prune deletes changes recorded before before (a prefix of the feed) and
-// finished deliveries created before deliveriesBefore.
+// deliveries that finished before deliveriesBefore (their last attempt;
+// their creation when given up unattempted).
 func (p *Postgres) Prune(ctx context.Context, before, deliveriesBefore time.Time) error {
 	b := &pgx.Batch{}
 	b.Queue(`WITH upto AS (SELECT max(seq) AS seq FROM changes WHERE create_time < $1),
 		del AS (DELETE FROM changes WHERE seq <= (SELECT seq FROM upto) RETURNING seq)
 		UPDATE changes_retention SET pruned_through = GREATEST(pruned_through, (SELECT max(seq) FROM del))
 		WHERE EXISTS (SELECT 1 FROM del)`, before)
-	b.Queue(`DELETE FROM deliveries WHERE status <> 'pending' AND create_time < $1`, deliveriesBefore)
+	b.Queue(`DELETE FROM deliveries WHERE status <> 'pending' AND coalesce(last_attempt_time, create_time) < $1`, deliveriesBefore)
 	return db.Error(p.pool.SendBatch(ctx, b).Close())
 }
 

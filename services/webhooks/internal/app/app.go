@@ -77,8 +77,8 @@ type ChangeFeed interface {
 	// FeedBounds returns the position through which the feed was pruned
 	// and its last position; every change up to that is committed.
 	FeedBounds(ctx context.Context) (prunedThrough, last int64, err error)
-	// Prune deletes changes older than before and finished deliveries
-	// older than deliveriesBefore.
+	// Prune deletes changes older than before and deliveries that
+	// finished before deliveriesBefore.
 	Prune(ctx context.Context, before, deliveriesBefore time.Time) error
 }
 

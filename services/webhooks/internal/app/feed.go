@@ -72,8 +72,8 @@ func (a *App) ListChanges(ctx context.Context, p auth.Principal, after string, s
 	return rows, next, nil
 }
 
-// Prune deletes change-feed entries older than feedRetention and finished
-// deliveries older than deliveryRetention.
+// Prune deletes change-feed entries older than feedRetention and
+// deliveries that finished more than deliveryRetention ago.
 func (a *App) Prune(ctx context.Context, feedRetention, deliveryRetention time.Duration) error {
 	now := a.now()
 	return a.repo.Prune(ctx, now.Add(-feedRetention), now.Add(-deliveryRetention))
