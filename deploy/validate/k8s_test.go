@@ -291,8 +291,14 @@ func checkWorkloads(t *testing.T, m manifests, minReplicas int32, imagePrefix st
 			if ports["http"] != 8080 {
 				t.Errorf("edge: http port %d, want 8080", ports["http"])
 			}
-			if c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet == nil || c.ReadinessProbe.HTTPGet.Path != "/readyz" {
-				t.Errorf("edge: readiness probe should GET /readyz")
+			// The edge's /readyz asks every service's gRPC health: as its
+			// readiness, one service down (webhooks, say) would take every
+			// edge replica out of its Service, and partners would lose the
+			// whole API instead of getting 503 for that service's routes.
+			// The edge is ready once it serves (its HTTP and admin ports
+			// open together, when it is built).
+			if p := c.ReadinessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/healthz" || p.HTTPGet.Port.String() != "admin" {
+				t.Errorf("edge: readiness probe should GET /healthz on the admin port (not /readyz, which asks every service), is %+v", p)
 			}
 		} else {
 			if ports["grpc"] != 9090 {
