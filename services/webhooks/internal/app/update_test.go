@@ -109,6 +109,9 @@ func TestUpdateSubscriptionUseCase(t *testing.T) {
 			kind: errs.KindInvalidArgument, violations: []string{"webhook.event_types[0]"}},
 		{name: "naming the state without one is invalid, not an enable", by: ownerOrg, state: domain.StateDisabled, patch: domain.Subscription{},
 			tag: current, paths: []string{"state"}, kind: errs.KindInvalidArgument, violations: []string{"webhook.state"}},
+		{name: "a state the API does not know is invalid, not ignored", by: ownerOrg, state: domain.StateActive,
+			patch: domain.Subscription{State: "99"}, tag: current, paths: []string{"state"},
+			kind: errs.KindInvalidArgument, violations: []string{"webhook.state"}},
 		{name: "the secret is not in the mask", by: ownerOrg, state: domain.StateActive, patch: domain.Subscription{Secret: "whsec_mine"}, tag: current,
 			paths: []string{"secret"}, kind: errs.KindInvalidArgument, violations: []string{"update_mask.paths[0]"}},
 	}
