@@ -170,12 +170,16 @@ func (s *Subscription) Apply(p *Subscription, paths []string, now time.Time) ([]
 		fieldmask.Field{Path: "description", Set: func() { s.Description = p.Description }},
 		fieldmask.Field{Path: "state", Set: func() {
 			switch {
-			case p.State == StateActive && s.State != StateActive:
-				s.Enable()
-			case p.State == StateDisabled && s.State != StateDisabled:
-				s.Disable("disabled by the organisation", now)
-			case p.State == "":
-				s.State = ""
+			case p.State == StateActive:
+				if s.State != StateActive {
+					s.Enable()
+				}
+			case p.State == StateDisabled:
+				if s.State != StateDisabled {
+					s.Disable("disabled by the organisation", now)
+				}
+			default: // none, or one the API does not know: Validate refuses it
+				s.State = p.State
 			}
 		}},
 	)
