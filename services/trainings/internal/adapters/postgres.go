@@ -155,6 +155,22 @@ func (p *Postgres) GetTrainingEvent(ctx context.Context, viewer, id string) (*do
 	return e, db.Error(err)
 }
 
+// LockTrainingEvent returns the event if viewer organises it, locked to
+// the end of the transaction of ctx: for an update (FOR UPDATE), or else
+// against one (FOR SHARE).
+func (p *Postgres) LockTrainingEvent(ctx context.Context, viewer, id string, update bool) (*domain.TrainingEvent, error) {
+	lock := " FOR SHARE OF e"
+	if update {
+		lock = " FOR UPDATE OF e"
+	}
+	e, err := scanEvent(db.Conn(ctx, p.pool).QueryRow(ctx, `SELECT `+eventCols+` FROM training_events e
+		WHERE e.id = $1 AND e.organiser_organisation_id = $2`+lock, id, viewer))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFound("training event", id)
+	}
+	return e, db.Error(err)
+}
+
 // ListTrainingEvents returns up to page.Limit() events viewer organises after
 // page.After, newest first.
 func (p *Postgres) ListTrainingEvents(ctx context.Context, viewer string, f domain.EventFilter, page pagination.Page) ([]*domain.TrainingEvent, error) {
@@ -176,7 +192,7 @@ func (p *Postgres) ListTrainingEvents(ctx context.Context, viewer string, f doma
 
 // UpdateTrainingEvent stores e if the stored version is still version.
 func (p *Postgres) UpdateTrainingEvent(ctx context.Context, e *domain.TrainingEvent, version int64) (*domain.TrainingEvent, error) {
-	out, err := scanEvent(p.pool.QueryRow(ctx, `UPDATE training_events e SET
+	out, err := scanEvent(db.Conn(ctx, p.pool).QueryRow(ctx, `UPDATE training_events e SET
 			project_id = $3, type = $4, title = $5, start_date = $6, end_date = $7, municipality = $8,
 			country = $9, audience = $10, location = $11, topics = $12, language = $13,
 			completion_threshold_percent = $14, version = e.version + 1, update_time = now()
@@ -211,7 +227,7 @@ func (p *Postgres) DeleteSession(ctx context.Context, eventID, id string) error 
 // SessionDates returns the first and last session days of the event.
 func (p *Postgres) SessionDates(ctx context.Context, eventID string) (first, last date.Date, err error) {
 	var lo, hi *time.Time
-	err = p.pool.QueryRow(ctx, `SELECT min(date), max(date) FROM sessions WHERE event_id = $1`, eventID).Scan(&lo, &hi)
+	err = db.Conn(ctx, p.pool).QueryRow(ctx, `SELECT min(date), max(date) FROM sessions WHERE event_id = $1`, eventID).Scan(&lo, &hi)
 	return date.FromPtr(lo), date.FromPtr(hi), db.Error(err)
 }
 
@@ -239,7 +255,7 @@ func scanSession(row pgx.Row) (*domain.Session, error) {
 
 // CreateSession inserts s; a repeated request id returns the first row.
 func (p *Postgres) CreateSession(ctx context.Context, s *domain.Session, requestID string) (*domain.Session, error) {
-	return db.CreateOnce(ctx, p.pool, scanSession, `
+	return db.CreateOnce(ctx, db.Conn(ctx, p.pool), scanSession, `
 		INSERT INTO sessions AS s (id, event_id, date, start_time, end_time, topic, trainer, request_id)
 		VALUES ($1, $2, $3, $4::time, $5::time, $6, $7, $8)
 		ON CONFLICT (event_id, request_id) DO NOTHING

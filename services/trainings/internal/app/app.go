@@ -57,11 +57,19 @@ type Transactions interface {
 type EventStore interface {
 	CreateTrainingEvent(ctx context.Context, e *domain.TrainingEvent, requestID string) (*domain.TrainingEvent, error)
 	GetTrainingEvent(ctx context.Context, viewer, id string) (*domain.TrainingEvent, error)
+	// LockTrainingEvent is GetTrainingEvent locking the event in the
+	// transaction of ctx: for an update, or against one (a session's
+	// create, which checks the event's dates).
+	LockTrainingEvent(ctx context.Context, viewer, id string, update bool) (*domain.TrainingEvent, error)
 	ListTrainingEvents(ctx context.Context, viewer string, f domain.EventFilter, p pagination.Page) ([]*domain.TrainingEvent, error)
 	// UpdateTrainingEvent stores e if its stored version is still version;
 	// otherwise it fails with etag.Mismatch.
 	UpdateTrainingEvent(ctx context.Context, e *domain.TrainingEvent, version int64) (*domain.TrainingEvent, error)
 }
+
+// The event's dates and its sessions' are checked against each other with
+// the event locked (LockTrainingEvent), in one transaction with the write:
+// an update of the dates waits for a session being added, and sees it.
 
 // SessionStore stores the sessions of events.
 type SessionStore interface {
@@ -295,14 +303,23 @@ func (a *App) UpdateTrainingEvent(ctx context.Context, p auth.Principal, patch *
 			return nil, err
 		}
 	}
-	first, last, err := a.repo.SessionDates(ctx, e.ID)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.CheckSessions(first, last); err != nil {
-		return nil, err
-	}
-	return a.repo.UpdateTrainingEvent(ctx, e, version)
+	var out *domain.TrainingEvent
+	err = a.repo.InTx(ctx, func(ctx context.Context) error {
+		// The sessions, once no session is being added.
+		if _, err := a.repo.LockTrainingEvent(ctx, p.OrganisationID, e.ID, true); err != nil {
+			return err
+		}
+		first, last, err := a.repo.SessionDates(ctx, e.ID)
+		if err != nil {
+			return err
+		}
+		if err := e.CheckSessions(first, last); err != nil {
+			return err
+		}
+		out, err = a.repo.UpdateTrainingEvent(ctx, e, version)
+		return err
+	})
+	return out, err
 }
 
 // CreateSession adds a session to an event the caller organises.
@@ -317,7 +334,20 @@ func (a *App) CreateSession(ctx context.Context, p auth.Principal, eventID strin
 	}
 	s.ID = ids.New()
 	s.EventID = e.ID
-	return a.repo.CreateSession(ctx, s, requestID)
+	var out *domain.Session
+	err = a.repo.InTx(ctx, func(ctx context.Context) error {
+		// The event's dates as they are while the session is added.
+		e, err := a.repo.LockTrainingEvent(ctx, p.OrganisationID, e.ID, false)
+		if err != nil {
+			return err
+		}
+		if err := s.Validate(e); err != nil {
+			return err
+		}
+		out, err = a.repo.CreateSession(ctx, s, requestID)
+		return err
+	})
+	return out, err
 }
 
 // ListSessions lists the sessions of an event the caller organises, in

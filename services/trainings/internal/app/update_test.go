@@ -44,6 +44,12 @@ func (s *eventStore) GetTrainingEvent(_ context.Context, viewer, id string) (*do
 	return &e, nil
 }
 
+func (s *eventStore) InTx(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
+
+func (s *eventStore) LockTrainingEvent(ctx context.Context, viewer, id string, _ bool) (*domain.TrainingEvent, error) {
+	return s.GetTrainingEvent(ctx, viewer, id)
+}
+
 func (s *eventStore) SessionDates(context.Context, string) (date.Date, date.Date, error) {
 	return s.first, s.last, nil
 }
