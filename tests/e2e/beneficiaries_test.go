@@ -56,6 +56,7 @@ func TestBeneficiariesREST(t *testing.T) {
 		s.call(t, "PATCH", path, A, map[string]any{"given_name": "Amira"}).must(t, 409)
 		s.call(t, "PATCH", path, A, map[string]any{"given_name": "Amira", "etag": `W/"41"`}).must(t, 409)
 		s.call(t, "PATCH", path+"?update_mask=shoe_size", A, map[string]any{"etag": amina.str("etag")}).must(t, 400)
+		s.call(t, "PATCH", path+"?update_mask=given_name.x", A, map[string]any{"etag": amina.str("etag"), "given_name": "Amira"}).must(t, 400)
 		r := s.call(t, "PATCH", path, A, map[string]any{"etag": amina.str("etag"), "legal_status": "LEGAL_STATUS_SUBSIDIARY_PROTECTION"}).must(t, 200)
 		if r.str("given_name") != "Amina" || r.str("legal_status") != "LEGAL_STATUS_SUBSIDIARY_PROTECTION" || len(list(r, "legal_status_history")) != 2 {
 			t.Fatalf("patched: %s", r.Raw)

@@ -52,7 +52,14 @@ func TestReferralsREST(t *testing.T) {
 		s.call(t, "POST", "/v1/organisations/"+orgB+"/services", s.keyA, map[string]any{"name": "X", "category": "REFERRAL_CATEGORY_LEGAL"}).must(t, 403)
 		s.call(t, "POST", "/v1/organisations/"+orgB+"/services", s.keyB, map[string]any{"name": "X", "category": "REFERRAL_CATEGORY_LEGAL",
 			"localized_names": map[string]string{"sr_Latn": "X"}}).must(t, 400)
-		s.call(t, "PATCH", "/v1/services/"+id, s.keyB, map[string]any{"phone": "+385 1 234 567", "etag": etag}).must(t, 200)
+		etag = s.call(t, "PATCH", "/v1/services/"+id, s.keyB, map[string]any{"phone": "+385 1 234 567", "etag": etag}).must(t, 200).str("etag")
+		// A nested body names paths into the message (eligibility.minimum_age);
+		// a path into a field without fields is refused.
+		s.call(t, "PATCH", "/v1/services/"+id+"?update_mask=phone.x", s.keyB, map[string]any{"phone": "+385 1 000 000", "etag": etag}).must(t, 400)
+		el := s.call(t, "PATCH", "/v1/services/"+id, s.keyB, map[string]any{"eligibility": map[string]any{"minimum_age": 18}, "etag": etag}).must(t, 200)
+		if got, _ := el.Body["eligibility"].(map[string]any); got["minimum_age"] != float64(18) || el.str("phone") != "+385 1 234 567" {
+			t.Fatalf("nested patch: %s", el.Raw)
+		}
 		s.call(t, "PATCH", "/v1/services/"+id+"?update_mask=phone", s.keyB, map[string]any{"phone": "+385 1 000 000", "etag": etag}).must(t, 409)
 		s.call(t, "PATCH", "/v1/services/"+id+"?update_mask=phone", s.keyA, map[string]any{"phone": "+385 1 000 000"}).must(t, 403)
 		s.call(t, "PATCH", "/v1/organisations/"+orgA, s.keyA, map[string]any{"languages": []string{"sr-Latn", "ar"}}).must(t, 409)

@@ -84,6 +84,12 @@ func TestFullRecordUpdateAndHistory(t *testing.T) {
 		!slices.Contains(statustest.Violations(err), "update_mask.paths[1]") {
 		t.Fatalf("read-only path: %v %v", err, statustest.Violations(err))
 	}
+	// A path into a field that has no fields is refused, never an update of
+	// that field (given_name.x changed given_name).
+	if _, err := upd(b.GetEtag(), []string{"legal_status", "given_name.x"}, grant); statustest.Code(err) != codes.InvalidArgument ||
+		!slices.Contains(statustest.Violations(err), "update_mask.paths[1]") {
+		t.Fatalf("path into a scalar: %v %v", err, statustest.Violations(err))
+	}
 	// An empty mask names the fields given (AIP-134): here none but the etag.
 	if _, err := upd(b.GetEtag(), nil, func(*pb.Beneficiary) {}); statustest.Code(err) != codes.InvalidArgument {
 		t.Fatalf("empty mask: %v", err)

@@ -99,7 +99,11 @@ func (g *GRPC) UpdateBeneficiary(ctx context.Context, req *pb.UpdateBeneficiaryR
 	if err != nil {
 		return nil, err
 	}
-	b, err := g.app.UpdateBeneficiary(ctx, act, in.GetId(), in.GetEtag(), patch, grpcx.UpdatePaths(req.GetUpdateMask(), in))
+	paths, err := grpcx.UpdatePaths(req.GetUpdateMask(), in)
+	if err != nil {
+		return nil, err
+	}
+	b, err := g.app.UpdateBeneficiary(ctx, act, in.GetId(), in.GetEtag(), patch, paths)
 	if err != nil {
 		return nil, err
 	}

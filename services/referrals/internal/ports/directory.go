@@ -93,7 +93,11 @@ func (d *Directory) UpdateOrganisation(ctx context.Context, req *pb.UpdateOrgani
 	if in == nil {
 		return nil, errs.Required("organisation")
 	}
-	o, err := d.app.UpdateOrganisation(ctx, auth.Caller(ctx), organisationFromProto(in), in.GetEtag(), grpcx.UpdatePaths(req.GetUpdateMask(), in))
+	paths, err := grpcx.UpdatePaths(req.GetUpdateMask(), in)
+	if err != nil {
+		return nil, err
+	}
+	o, err := d.app.UpdateOrganisation(ctx, auth.Caller(ctx), organisationFromProto(in), in.GetEtag(), paths)
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +223,11 @@ func (d *Directory) UpdateService(ctx context.Context, req *pb.UpdateServiceRequ
 	if in == nil {
 		return nil, errs.Required("service")
 	}
-	s, err := d.app.UpdateService(ctx, auth.Caller(ctx), serviceFromProto(in), in.GetEtag(), grpcx.UpdatePaths(req.GetUpdateMask(), in))
+	paths, err := grpcx.UpdatePaths(req.GetUpdateMask(), in)
+	if err != nil {
+		return nil, err
+	}
+	s, err := d.app.UpdateService(ctx, auth.Caller(ctx), serviceFromProto(in), in.GetEtag(), paths)
 	if err != nil {
 		return nil, err
 	}

@@ -69,8 +69,11 @@ func (g *GRPC) UpdateProject(ctx context.Context, req *pb.UpdateProjectRequest) 
 		return nil, err
 	}
 	pr.ID = req.GetProject().GetId()
-	pr, err = g.app.UpdateProject(ctx, auth.Caller(ctx), pr, req.GetProject().GetEtag(),
-		grpcx.UpdatePaths(req.GetUpdateMask(), req.GetProject()))
+	paths, err := grpcx.UpdatePaths(req.GetUpdateMask(), req.GetProject())
+	if err != nil {
+		return nil, err
+	}
+	pr, err = g.app.UpdateProject(ctx, auth.Caller(ctx), pr, req.GetProject().GetEtag(), paths)
 	if err != nil {
 		return nil, err
 	}
@@ -128,8 +131,11 @@ func (g *GRPC) UpdateIndicator(ctx context.Context, req *pb.UpdateIndicatorReque
 		return nil, err
 	}
 	in.ID, in.ProjectID = req.GetIndicator().GetId(), req.GetIndicator().GetProjectId()
-	in, err = g.app.UpdateIndicator(ctx, auth.Caller(ctx), in, req.GetIndicator().GetEtag(),
-		grpcx.UpdatePaths(req.GetUpdateMask(), req.GetIndicator()))
+	paths, err := grpcx.UpdatePaths(req.GetUpdateMask(), req.GetIndicator())
+	if err != nil {
+		return nil, err
+	}
+	in, err = g.app.UpdateIndicator(ctx, auth.Caller(ctx), in, req.GetIndicator().GetEtag(), paths)
 	if err != nil {
 		return nil, err
 	}

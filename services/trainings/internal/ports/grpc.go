@@ -83,8 +83,11 @@ func (g *GRPC) UpdateTrainingEvent(ctx context.Context, req *pb.UpdateTrainingEv
 		return nil, err
 	}
 	patch.ID = req.GetTrainingEvent().GetId()
-	e, err := g.app.UpdateTrainingEvent(ctx, auth.Caller(ctx), patch, req.GetTrainingEvent().GetEtag(),
-		grpcx.UpdatePaths(req.GetUpdateMask(), req.GetTrainingEvent()))
+	paths, err := grpcx.UpdatePaths(req.GetUpdateMask(), req.GetTrainingEvent())
+	if err != nil {
+		return nil, err
+	}
+	e, err := g.app.UpdateTrainingEvent(ctx, auth.Caller(ctx), patch, req.GetTrainingEvent().GetEtag(), paths)
 	if err != nil {
 		return nil, err
 	}

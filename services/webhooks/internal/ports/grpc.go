@@ -129,8 +129,12 @@ func (w *Webhooks) UpdateWebhook(ctx context.Context, req *pb.UpdateWebhookReque
 	if req.GetWebhook() == nil {
 		return nil, errs.Required("webhook")
 	}
+	paths, err := grpcx.UpdatePaths(req.GetUpdateMask(), req.GetWebhook())
+	if err != nil {
+		return nil, err
+	}
 	s, err := w.app.UpdateSubscription(ctx, auth.Caller(ctx), subscriptionFromProto(req.GetWebhook()),
-		req.GetWebhook().GetEtag(), grpcx.UpdatePaths(req.GetUpdateMask(), req.GetWebhook()))
+		req.GetWebhook().GetEtag(), paths)
 	if err != nil {
 		return nil, err
 	}
