@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -26,6 +27,7 @@ type composeFile struct {
 type composeService struct {
 	Image       string            `yaml:"image"`
 	Restart     string            `yaml:"restart"`
+	StopGrace   string            `yaml:"stop_grace_period"`
 	ReadOnly    bool              `yaml:"read_only"`
 	User        string            `yaml:"user"`
 	SecurityOpt []string          `yaml:"security_opt"`
@@ -82,6 +84,18 @@ func TestCompose(t *testing.T) {
 	for s := range c.Services {
 		if !slices.Contains(want, s) {
 			t.Errorf("unexpected compose service %s", s)
+		}
+	}
+	// Compose kills a container stop_grace_period after SIGTERM (10 s by
+	// default): a process takes SHUTDOWN_TIMEOUT to drain and again to close.
+	timeout, err := time.ParseDuration(c.XEnv["SHUTDOWN_TIMEOUT"])
+	if err != nil || timeout <= 0 {
+		t.Errorf("x-env SHUTDOWN_TIMEOUT %q should be a duration", c.XEnv["SHUTDOWN_TIMEOUT"])
+	}
+	for _, p := range processes {
+		g, err := time.ParseDuration(c.Services[p].StopGrace)
+		if err != nil || g < 2*timeout {
+			t.Errorf("compose: service %s stop_grace_period %q, want at least %s (twice SHUTDOWN_TIMEOUT)", p, c.Services[p].StopGrace, 2*timeout)
 		}
 	}
 	if !strings.HasPrefix(c.Services["postgres"].Image, "postgres:15") {

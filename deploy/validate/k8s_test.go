@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 	appsv1 "k8s.io/api/apps/v1"
@@ -367,6 +368,7 @@ func checkWorkloads(t *testing.T, m manifests, minReplicas int32, imagePrefix st
 				t.Errorf("%s: certificate not issued by the installation's CA issuer", name)
 			}
 		}
+		checkGrace(t, name, d, env, findConfig(m).Data["SHUTDOWN_TIMEOUT"])
 		if _, ok := env["GRPC_INSECURE"]; ok {
 			t.Errorf("%s: GRPC_INSECURE set in a deployment", name)
 		}
@@ -411,6 +413,40 @@ func checkWorkloads(t *testing.T, m manifests, minReplicas int32, imagePrefix st
 		if !pdbOK {
 			t.Errorf("no PodDisruptionBudget covers %s", name)
 		}
+	}
+}
+
+// checkGrace: the kubelet kills a pod terminationGracePeriodSeconds after
+// SIGTERM. A process takes SHUTDOWN_TIMEOUT to drain its calls and again
+// to close what is left (consumers, pools, key-use flushes); the edge
+// first serves on for HTTP_SHUTDOWN_DELAY, which it needs, since the
+// Service lets go of a terminating pod only as the SIGTERM is sent and
+// kube-proxy and ingress controllers hear of it later still.
+func checkGrace(t *testing.T, name string, d appsv1.Deployment, env map[string]corev1.EnvVar, configTimeout string) {
+	t.Helper()
+	timeout := configTimeout
+	if e, ok := env["SHUTDOWN_TIMEOUT"]; ok {
+		timeout = e.Value
+	}
+	need, err := time.ParseDuration(timeout)
+	if err != nil || need <= 0 {
+		t.Errorf("%s: SHUTDOWN_TIMEOUT %q should be set to a duration", name, timeout)
+		return
+	}
+	need *= 2
+	if name == "edge" {
+		delay, err := time.ParseDuration(env["HTTP_SHUTDOWN_DELAY"].Value)
+		if err != nil || delay < time.Second {
+			t.Errorf("edge: HTTP_SHUTDOWN_DELAY %q, want a second or more: without it the edge stops listening while load balancers still send it connections", env["HTTP_SHUTDOWN_DELAY"].Value)
+		}
+		need += delay
+	}
+	var grace time.Duration = 30 * time.Second // Kubernetes' default
+	if g := d.Spec.Template.Spec.TerminationGracePeriodSeconds; g != nil {
+		grace = time.Duration(*g) * time.Second
+	}
+	if grace < need {
+		t.Errorf("%s: terminationGracePeriodSeconds %s, want at least %s (the shutdown's phases)", name, grace, need)
 	}
 }
 

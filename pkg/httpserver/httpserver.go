@@ -47,6 +47,7 @@ type Config struct {
 	UploadMinRate     int           `env:"HTTP_UPLOAD_MIN_RATE" default:"65536" help:"slowest an upload (import) may arrive, in bytes per second after the first HTTP_BODY_TIMEOUT: its deadline moves on by a second for each such many bytes received (0 = uploads keep HTTP_BODY_TIMEOUT)"`
 	MaxConnsPerIP     int           `env:"MAX_CONNS_PER_IP" default:"64" help:"open connections per client address (an IPv6 client: per /64); more are answered 429 and closed (0 = no limit)"`
 	TrustedProxies    []string      `env:"TRUSTED_PROXIES" help:"comma-separated CIDRs of load balancers whose X-Forwarded-For is believed; their own connections are not limited"`
+	ShutdownDelay     time.Duration `env:"HTTP_SHUTDOWN_DELAY" default:"0s" help:"on SIGTERM, how long the API goes on accepting requests (answering each with Connection: close) before it stops listening and drains: the time a load balancer takes to stop sending it new connections (Kubernetes: a few seconds)"`
 }
 
 // Server is an HTTP server applying Config.
@@ -111,8 +112,11 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
-// Serve serves on lis until ctx ends, then shuts down gracefully within
-// timeout.
+// Serve serves on lis until ctx ends, then goes on serving for
+// ShutdownDelay with keep-alives off (a load balancer that has not yet
+// heard of the stop still reaches it, and clients open their next
+// connection elsewhere), then stops listening and shuts down gracefully
+// within timeout.
 func (s *Server) Serve(ctx context.Context, lis net.Listener, timeout time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.srv.Serve(&limitListener{Listener: lis, s: s}) }()
@@ -120,6 +124,15 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener, timeout time.Durat
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	}
+	if s.cfg.ShutdownDelay > 0 {
+		s.srv.SetKeepAlivesEnabled(false)
+		s.log.Info("stopping: serving on while load balancers let go", slog.Duration("delay", s.cfg.ShutdownDelay))
+		select {
+		case err := <-errc:
+			return err
+		case <-time.After(s.cfg.ShutdownDelay):
+		}
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()

@@ -263,3 +263,58 @@ func TestConnectionsPerIPv6Block(t *testing.T) {
 		}
 	}
 }
+
+// A stopping server goes on answering new connections for ShutdownDelay
+// (a load balancer may still send them while it learns of the stop), with
+// Connection: close so clients take their next request elsewhere; then it
+// stops listening. Before HTTP_SHUTDOWN_DELAY the listener closed at once
+// and such connections were refused during every rollout.
+func TestServesOnDuringShutdownDelay(t *testing.T) {
+	s, err := New(http.HandlerFunc(ok), Config{ShutdownDelay: 3 * time.Second, ReadHeaderTimeout: 5 * time.Second}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := lis.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, lis, time.Second) }()
+	get := func() (*http.Response, error) {
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		defer c.Close()
+		return status(t, c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	}
+	if r, err := get(); err != nil || r.StatusCode != 200 || r.Close {
+		t.Fatalf("before the stop: %v %v", r, err)
+	}
+	cancel()
+	// The stop is seen once answers close their connections.
+	for {
+		r, err := get()
+		if err != nil {
+			t.Fatalf("a new connection after the stop was refused: %v", err)
+		}
+		if r.StatusCode != 200 {
+			t.Fatalf("after the stop: %d", r.StatusCode)
+		}
+		if r.Close {
+			break
+		}
+	}
+	if r, err := get(); err != nil || r.StatusCode != 200 || !r.Close {
+		t.Fatalf("during the delay: %v %v", r, err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Fatal("still listening after the delay")
+	}
+}
