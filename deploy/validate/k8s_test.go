@@ -441,7 +441,7 @@ func checkGrace(t *testing.T, name string, d appsv1.Deployment, env map[string]c
 		}
 		need += delay
 	}
-	var grace time.Duration = 30 * time.Second // Kubernetes' default
+	grace := 30 * time.Second // Kubernetes' default
 	if g := d.Spec.Template.Spec.TerminationGracePeriodSeconds; g != nil {
 		grace = time.Duration(*g) * time.Second
 	}
