@@ -488,8 +488,13 @@ func (a *App) GetParticipant(ctx context.Context, p auth.Principal, eventID, id 
 // organises. A professional left with no registration is forgotten: a
 // registration made by mistake (a wrong e-mail, the wrong person) keeps
 // nothing of them, and no later registration is matched or counted by it.
+//
+// It needs no role in the event's project (mayCount): it is how the
+// organiser removes a person's record, which it must be able to do after
+// its role ended too; a certified participant is not deleted, so no
+// certificate leaves the project's figures this way.
 func (a *App) DeleteParticipant(ctx context.Context, p auth.Principal, eventID, id string) error {
-	e, err := a.counting(ctx, p, "event_id", eventID)
+	e, err := a.event(ctx, p, "event_id", eventID)
 	if err != nil {
 		return err
 	}
