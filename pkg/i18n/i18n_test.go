@@ -64,6 +64,8 @@ func TestLocalize(t *testing.T) {
 		&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
 			{Field: "a", Description: "is required"}, {Field: "b", Description: `unknown value "X"`},
 			{Field: "c", Description: "must be between 1 and 100"}, {Field: "d", Description: "something new"},
+			{Field: "e", Description: "must be between 0s and 720h0m0s"},
+			{Field: "f", Description: "must be between 3 and 100 (0 for the default, 5): smaller counts identify people"},
 		}},
 		&errdetails.LocalizedMessage{Locale: "en", Message: "replaced"},
 	)
@@ -84,7 +86,8 @@ func TestLocalize(t *testing.T) {
 	if len(lm) != 1 || lm[0].GetLocale() != "bs" || lm[0].GetMessage() != "Ova promjena stanja nije dozvoljena iz trenutnog stanja." {
 		t.Errorf("localized messages: %v", lm)
 	}
-	want := []string{"Ovo polje je obavezno.", `Nepoznata vrijednost "X".`, "Mora biti između 1 i 100.", "Ova vrijednost nije ispravna."}
+	want := []string{"Ovo polje je obavezno.", `Nepoznata vrijednost "X".`, "Mora biti između 1 i 100.", "Ova vrijednost nije ispravna.",
+		"Mora biti između 0s i 720h0m0s.", "Mora biti između 3 i 100."}
 	for i, fv := range fvs {
 		if fv.GetLocalizedMessage().GetLocale() != "bs" || fv.GetLocalizedMessage().GetMessage() != want[i] {
 			t.Errorf("field %s: %v, want %q", fv.GetField(), fv.GetLocalizedMessage(), want[i])

@@ -380,7 +380,9 @@ var violations = []violationText{
 		"en": "Must not be negative.", "sr-Latn": "Ne sme biti negativno.", "sr-Cyrl": "Не сме бити негативно.",
 		"bs": "Ne smije biti negativno.", "hr": "Ne smije biti negativno.",
 	}},
-	{regexp.MustCompile(`^must be between (\S+) and (\d+)`), text{
+	// The bounds as written (numbers, or durations such as 720h0m0s), up
+	// to a space or punctuation.
+	{regexp.MustCompile(`^must be between ([^\s:;,()]+) and ([^\s:;,()]+)`), text{
 		"en": "Must be between {1} and {2}.", "sr-Latn": "Mora biti između {1} i {2}.", "sr-Cyrl": "Мора бити између {1} и {2}.",
 		"bs": "Mora biti između {1} i {2}.", "hr": "Mora biti između {1} i {2}.",
 	}},
