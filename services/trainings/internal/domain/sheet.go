@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/imports"
@@ -74,25 +75,21 @@ func SessionColumn(header string, sessions []*Session) (string, bool) {
 		}
 		return "", false
 	}
+	if at, ok := spreadsheetDateTime(h); ok {
+		// A "2024-05-06 13:00" header a spreadsheet program made a
+		// date-time cell; midnight is how it keeps a date alone.
+		if at.Hour() != 0 || at.Minute() != 0 {
+			return sessionAt(date.Of(at), at.Format("15:04"), sessions)
+		}
+		h = at.Format(time.DateOnly)
+	}
 	if i := strings.LastIndex(h, " "); i > 0 {
 		if start, err := time.Parse("15:04", h[i+1:]); err == nil {
 			d, err := imports.ParseDate(h[:i])
 			if err != nil {
 				return "", false
 			}
-			var found *Session
-			for _, s := range sessions {
-				if s.Date == d && s.StartTime == start.Format("15:04") {
-					if found != nil {
-						return "", false
-					}
-					found = s
-				}
-			}
-			if found == nil {
-				return "", false
-			}
-			return SessionField(found.ID), true
+			return sessionAt(d, start.Format("15:04"), sessions)
 		}
 	}
 	if d, err := imports.ParseDate(h); err == nil {
@@ -110,6 +107,44 @@ func SessionColumn(header string, sessions []*Session) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// sessionAt returns the one session on day d starting at start (15:04).
+func sessionAt(d date.Date, start string, sessions []*Session) (string, bool) {
+	var found *Session
+	for _, s := range sessions {
+		if s.Date == d && s.StartTime == start {
+			if found != nil {
+				return "", false
+			}
+			found = s
+		}
+	}
+	if found == nil {
+		return "", false
+	}
+	return SessionField(found.ID), true
+}
+
+// spreadsheetDate matches a date and time as an XLSX date-time cell reads
+// ("2024-05-06T12:59:59Z": pkg/sheet gives such cells in RFC 3339).
+var spreadsheetDate = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$`)
+
+// spreadsheetDateTime reads h as an XLSX date-time cell, to the nearest
+// minute: the cell holds a fraction of a day, which a start time such as
+// 13:00 is not exactly ("12:59:59Z").
+func spreadsheetDateTime(h string) (time.Time, bool) {
+	if !spreadsheetDate.MatchString(h) {
+		return time.Time{}, false
+	}
+	at, err := time.Parse(time.RFC3339Nano, h)
+	if err != nil {
+		return time.Time{}, false
+	}
+	if at.Second() >= 30 { // to the nearest minute, whatever the fraction
+		at = at.Add(time.Minute)
+	}
+	return at.Truncate(time.Minute), true
 }
 
 // SessionHeader is the header of the attendance column of the i-th of
