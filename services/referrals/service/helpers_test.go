@@ -52,19 +52,28 @@ func start(t testing.TB, opts ...func(*beneficiaries.Config)) *stack {
 // startOn is start on the database at url.
 func startOn(t testing.TB, url string, opts ...func(*beneficiaries.Config)) *stack {
 	t.Helper()
+	return startReferrals(t, url, func(*service.Config) {}, opts...)
+}
+
+// startReferrals is startOn with the referrals service's config changed
+// by ref.
+func startReferrals(t testing.TB, url string, ref func(*service.Config), opts ...func(*beneficiaries.Config)) *stack {
+	t.Helper()
 	// Each calls the other (beneficiaries reads the directory, referrals
 	// the beneficiaries), and both ask reporting about project tags: the
 	// addresses of referrals and reporting are reserved first.
-	rep, ref := servicetest.Defer(t), servicetest.Defer(t)
+	rep, refs := servicetest.Defer(t), servicetest.Defer(t)
 	benCfg := beneficiaries.Config{Config: servicetest.Platform(t, url),
-		ReportingAddr: rep.Addr, ReferralsAddr: ref.Addr, ConsentExpiryInterval: 100 * time.Millisecond}
+		ReportingAddr: rep.Addr, ReferralsAddr: refs.Addr, ConsentExpiryInterval: 100 * time.Millisecond}
 	for _, o := range opts {
 		o(&benCfg)
 	}
 	benConn := servicetest.Start(t, beneficiaries.New(benCfg))
 	px := newProxy(t, benConn.Target())
-	conn := ref.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url),
-		BeneficiariesAddr: px.addr, ReportingAddr: rep.Addr, RevokeRetryInterval: 100 * time.Millisecond}))
+	refCfg := service.Config{Config: servicetest.Platform(t, url),
+		BeneficiariesAddr: px.addr, ReportingAddr: rep.Addr, RevokeRetryInterval: 100 * time.Millisecond}
+	ref(&refCfg)
+	conn := refs.Start(t, service.New(refCfg))
 	return &stack{
 		url:       url,
 		conn:      conn,

@@ -203,6 +203,14 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 			return nil, err
 		}
 	}
+	if c.Action == domain.Send && r.ProjectID != "" {
+		// A referral counts in its project's figures once sent, not as a
+		// draft: the sender must still be one that may tag records with
+		// the project (not taken off it, nor made a funder since).
+		if err := a.projects.CheckTag(ctx, r.ProjectID); err != nil {
+			return nil, err
+		}
+	}
 	if c.Action == domain.Send && r.ToServiceID != "" {
 		// The service may have stopped accepting referrals since the
 		// draft was made.
