@@ -43,8 +43,8 @@ type BeneficiaryAccessServiceClient interface {
 	// caller's organisation must own the beneficiary or hold a live grant.
 	CheckConsent(ctx context.Context, in *CheckConsentRequest, opts ...grpc.CallOption) (*CheckConsentResponse, error)
 	// Lets another organisation see a reduced view of the beneficiary (names,
-	// sex, birth year, languages, legal status, vulnerabilities, municipality;
-	// never documents, household or audit). Only the registering organisation
+	// sex, birth year, languages, legal status, vulnerabilities, municipality,
+	// country; never documents, household or audit). Only the registering organisation
 	// may grant, and only while a live REFERRAL_SHARING consent exists
 	// (FAILED_PRECONDITION otherwise). Idempotent on (beneficiary_id,
 	// grantee_organisation_id, source_id): a repeat returns the same grant,
@@ -168,8 +168,8 @@ type BeneficiaryAccessServiceServer interface {
 	// caller's organisation must own the beneficiary or hold a live grant.
 	CheckConsent(context.Context, *CheckConsentRequest) (*CheckConsentResponse, error)
 	// Lets another organisation see a reduced view of the beneficiary (names,
-	// sex, birth year, languages, legal status, vulnerabilities, municipality;
-	// never documents, household or audit). Only the registering organisation
+	// sex, birth year, languages, legal status, vulnerabilities, municipality,
+	// country; never documents, household or audit). Only the registering organisation
 	// may grant, and only while a live REFERRAL_SHARING consent exists
 	// (FAILED_PRECONDITION otherwise). Idempotent on (beneficiary_id,
 	// grantee_organisation_id, source_id): a repeat returns the same grant,

@@ -654,7 +654,8 @@ type Beneficiary struct {
 	Etag string `protobuf:"bytes,20,opt,name=etag,proto3" json:"etag,omitempty"`
 	// How the caller sees the record: the registering organisation sees all of
 	// it; an organisation holding an access grant sees a reduced view (names,
-	// sex, birth year, languages, legal status, vulnerabilities, municipality).
+	// sex, birth year, languages, legal status, vulnerabilities, municipality,
+	// country).
 	Access AccessLevel `protobuf:"varint,21,opt,name=access,proto3,enum=spona.beneficiaries.v1.AccessLevel" json:"access,omitempty"`
 	Phone  string      `protobuf:"bytes,22,opt,name=phone,proto3" json:"phone,omitempty"`
 	Email  string      `protobuf:"bytes,23,opt,name=email,proto3" json:"email,omitempty"`
