@@ -241,3 +241,53 @@ func TestRedeliveredStaysInTheLog(t *testing.T) {
 		t.Fatalf("the delivery redelivered a moment ago is gone from the log (%d deliveries listed)", len(ds))
 	}
 }
+
+// TestWaitedClaimKeepsItsLease: a delivery claimed while its target is
+// busy waits, then is attempted; its lease (WEBHOOK_LEASE, which need
+// only exceed WEBHOOK_TIMEOUT) counts from its start, not from its claim.
+// Before, a wait and an attempt together outlasted the lease: the delivery
+// was claimed again during its attempt, its 200 was not recorded, and the
+// receiver got it twice.
+func TestWaitedClaimKeepsItsLease(t *testing.T) {
+	const lease, timeout = 3 * time.Second, 2500 * time.Millisecond
+	s := start(t, func(c *service.Config) { c.TargetConcurrency, c.Lease, c.Timeout = 1, lease, timeout })
+	sender, org := ids.New(), ids.New()
+	var claimed atomic.Int64 // both were claimed together, as the first request arrived (Unix ms)
+	rcv := webhooktest.Start(t, func(n int, _ webhooktest.Request) int {
+		switch n {
+		case 1: // keeps the target busy 1.5 s: the other delivery waits that long
+			claimed.Store(time.Now().UnixMilli())
+			time.Sleep(1500 * time.Millisecond)
+		case 2: // answers half a second after a lease counted from the claim ran out (2 s after it began)
+			time.Sleep(time.Until(time.UnixMilli(claimed.Load()).Add(lease + 500*time.Millisecond)))
+		}
+		return http.StatusOK
+	})
+	w := s.subscribe(t, org, rcv.URL(), "referral.received")
+	// One transaction: one claim takes both.
+	s.inject(t, referralEvent("referral.sent", ids.New(), sender, org, "sent"), referralEvent("referral.sent", ids.New(), sender, org, "sent"))
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		ds := s.deliveries(t, org, w.GetId())
+		done := 0
+		for _, d := range ds {
+			if d.GetStatus() == pb.DeliveryStatus_DELIVERY_STATUS_SUCCEEDED {
+				done++
+			}
+		}
+		if done == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("deliveries not both succeeded: %v", ds)
+		}
+	}
+	time.Sleep(500 * time.Millisecond) // a second attempt would have started by now
+	reqs := rcv.Requests()
+	if len(reqs) < 2 || reqs[1].At.Sub(reqs[0].At) < time.Second {
+		t.Fatalf("the second delivery did not wait for the first: %d requests", len(reqs))
+	}
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests for 2 deliveries: the one that waited for its target was sent again (webhook-ids %s, %s, %s), though it answered 200",
+			len(reqs), reqs[0].ID, reqs[1].ID, reqs[2].ID)
+	}
+}
