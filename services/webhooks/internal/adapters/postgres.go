@@ -314,13 +314,15 @@ func (cs *claimedSubscription) open(sealer *Sealer, id string) (*domain.Subscrip
 	return s, nil
 }
 
-// Current implements app.Dispatch.
-func (p *Postgres) Current(ctx context.Context, c app.Claimed) (*domain.Subscription, bool, error) {
+// Current implements app.Dispatch: it renews the claim's lease until
+// leaseUntil, for the attempt about to start.
+func (p *Postgres) Current(ctx context.Context, c app.Claimed, leaseUntil time.Time) (*domain.Subscription, bool, error) {
 	var cs claimedSubscription
-	err := p.pool.QueryRow(ctx, `SELECT s.url, s.secret, s.previous_secret, s.previous_secret_expire_time, s.failing_since
-		FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
-		WHERE d.id = $1 AND d.lease_id = $2 AND d.status = 'pending' AND s.state = 'active'`,
-		c.Delivery.ID, c.Lease).Scan(cs.dest()...)
+	err := p.pool.QueryRow(ctx, `UPDATE deliveries d SET lease_until = $3
+		FROM subscriptions s
+		WHERE d.id = $1 AND d.lease_id = $2 AND d.status = 'pending' AND s.id = d.subscription_id AND s.state = 'active'
+		RETURNING s.url, s.secret, s.previous_secret, s.previous_secret_expire_time, s.failing_since`,
+		c.Delivery.ID, c.Lease, leaseUntil).Scan(cs.dest()...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, false, nil
 	}

@@ -57,8 +57,9 @@ type Dispatch interface {
 	// Current returns the subscription of a claimed delivery as it is now
 	// (its URL and secrets), and false when the delivery is no longer
 	// pending under the claim's lease or its subscription is no longer
-	// active (deleted, disabled).
-	Current(ctx context.Context, c Claimed) (*domain.Subscription, bool, error)
+	// active (deleted, disabled). It renews the lease until leaseUntil:
+	// the claim waited for its target, and its attempt needs a whole lease.
+	Current(ctx context.Context, c Claimed, leaseUntil time.Time) (*domain.Subscription, bool, error)
 	// Record stores the outcome of an attempt of a claimed delivery: d as
 	// it now is, and the subscription's failing state (disabled when
 	// disable is set, see SubscriptionHealth.FailingBy). After a failure,

@@ -142,15 +142,15 @@ func (d *dispatcher) start(c Claimed, name string, waited bool) {
 	}()
 }
 
-// current returns c with its subscription as it is now when c waited, and
-// false when it is not to be attempted: its subscription is gone or
-// inactive, or it cannot be read now (the lease runs out and a later claim
-// tries again).
+// current returns c with its subscription as it is now when c waited (and
+// its lease renewed: the wait counts against it), and false when it is not
+// to be attempted: its subscription is gone or inactive, or it cannot be
+// read now (the lease runs out and a later claim tries again).
 func (d *dispatcher) current(c Claimed, waited bool) (Claimed, bool) {
 	if !waited {
 		return c, true
 	}
-	s, ok, err := d.app.repo.Current(d.attemptCtx, c)
+	s, ok, err := d.app.repo.Current(d.attemptCtx, c, d.app.now().Add(d.app.opts.Lease))
 	if err != nil {
 		if d.attemptCtx.Err() == nil {
 			d.app.log.WarnContext(d.attemptCtx, "reading a waiting delivery's webhook", slog.String("delivery_id", c.Delivery.ID), slog.String("error", err.Error()))
