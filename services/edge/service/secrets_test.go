@@ -19,21 +19,7 @@ import (
 func TestSigningSecretsNotKeptByTheEdge(t *testing.T) {
 	s := edgetest.Start(t, nil)
 	c := resttest.New(s.URL, s.CreateKey(t, "p", "Secrets NGO").Key)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, s.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	inTheClear := func(secret string) int {
-		t.Helper()
-		var n int
-		if err := conn.QueryRow(ctx, `SELECT count(*) FROM edge.idempotency_records
-			WHERE position(convert_to($1, 'UTF8') IN coalesce(body, ''::bytea)) > 0`, secret).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	inTheClear := keptAnswersHolding(t, s)
 
 	body := map[string]any{"url": "http://127.0.0.1:9/hooks", "event_types": []string{"referral.received"}}
 	first := c.Do(t, "POST", "/v1/webhooks", body, "Idempotency-Key", "create-1").Must(t, 200)
@@ -73,5 +59,26 @@ func TestSigningSecretsNotKeptByTheEdge(t *testing.T) {
 	c.Do(t, "PATCH", "/v1/webhooks/"+id, patch, "Idempotency-Key", "patch-1").Must(t, 200)
 	if r := c.Do(t, "PATCH", "/v1/webhooks/"+id, patch, "Idempotency-Key", "patch-1").Must(t, 200); r.Header.Get("Idempotent-Replayed") != "true" {
 		t.Fatalf("retry of an update: %v %s, want the first answer replayed", r.Header, r.Raw)
+	}
+}
+
+// keptAnswersHolding returns a count of the answers the edge of s keeps
+// for Idempotency-Key replay that hold a text (a secret) in the clear.
+func keptAnswersHolding(t *testing.T, s *edgetest.Stack) func(text string) int {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, s.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close(ctx) })
+	return func(text string) int {
+		t.Helper()
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM edge.idempotency_records
+			WHERE position(convert_to($1, 'UTF8') IN coalesce(body, ''::bytea)) > 0`, text).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
 	}
 }
