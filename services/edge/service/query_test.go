@@ -63,3 +63,27 @@ func TestIgnoredQueryParameters(t *testing.T) {
 	}
 	c.Do(t, "PATCH", "/v1/beneficiaries/"+id+"?update_mask=given_name", map[string]any{"given_name": "Ana Marija", "etag": b.Str("etag")}).Must(t, 200)
 }
+
+// TestBadQueryValues: a query parameter the route takes, with a value that
+// is not of its type (a number, an enum value, a boolean), is 400 with a
+// field violation naming the parameter as sent, like every other bad input,
+// not a bare message.
+func TestBadQueryValues(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	c := resttest.New(s.URL, s.CreateKey(t, "p", "Query Values NGO").Key)
+	for _, f := range []struct{ path, field string }{
+		{"/v1/beneficiaries?page_size=abc", "page_size"},
+		{"/v1/beneficiaries?pageSize=abc", "page_size"},
+		{"/v1/beneficiaries?legal_status=BOGUS", "legal_status"},
+		{"/v1/beneficiaries?sex=3x", "sex"},
+		{"/v1/referrals?overdue=maybe", "overdue"},
+	} {
+		r := c.Do(t, "GET", f.path, nil, "Accept-Language", "hr").Must(t, 400)
+		if code, _ := r.Body["code"].(float64); code != 3 {
+			t.Errorf("%s: code %v, want 3 (INVALID_ARGUMENT): %s", f.path, r.Body["code"], r.Raw)
+		}
+		if _, _, fields := localized(t, r); fields[f.field][0] != "hr" {
+			t.Errorf("%s: field violations %v, want one for %q in hr: %s", f.path, fields, f.field, r.Raw)
+		}
+	}
+}

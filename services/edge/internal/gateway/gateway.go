@@ -340,6 +340,9 @@ func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 			log.WarnContext(ctx, "gateway error", slog.String("error", err.Error()))
 			st = status.New(codes.InvalidArgument, st.Message())
 		}
+		if st.Code() == codes.InvalidArgument && len(st.Details()) == 0 {
+			st = queryValueViolation(ctx, log, st)
+		}
 		// As for an Idempotency-Key: a request id reused for a different
 		// request is 422, and a repeat of a request in progress is 409 with
 		// Retry-After.
@@ -352,6 +355,23 @@ func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 		}
 		writeStatus(w, r, st)
 	}
+}
+
+// queryParse is how the gateway refuses a query parameter's value that is
+// not of its field's type (a number, a boolean, an enum value).
+var queryParse = regexp.MustCompile(`^parsing field "([^"]+)": (.+)$`)
+
+// queryValueViolation turns the gateway's refusal of a query parameter's
+// value into a field violation naming the parameter (by its proto name), as
+// every other bad input is; st otherwise.
+func queryValueViolation(ctx context.Context, log *slog.Logger, st *status.Status) *status.Status {
+	m := queryParse.FindStringSubmatch(st.Message())
+	if m == nil {
+		return st
+	}
+	var v errs.Violations
+	v.Add(m[1], "is not a valid value of this query parameter: %s", m[2])
+	return status.Convert(grpcx.ToStatus(ctx, log, v.Err()))
 }
 
 func routingErrorHandler(log *slog.Logger) runtime.RoutingErrorHandlerFunc {
