@@ -117,11 +117,11 @@ func (a *App) RotateSecret(ctx context.Context, p auth.Principal, id, requestID 
 	if err != nil {
 		return nil, err
 	}
-	if s.RotatedFor(requestID) {
+	now := a.now()
+	if s.RotatedFor(requestID, now) {
 		s.PreviousSecret = ""
 		return s, nil
 	}
-	now := a.now()
 	s.Rotate(domain.NewSecret(), requestID, now)
 	s.UpdateTime = now
 	out, err := a.repo.UpdateSubscription(ctx, s)

@@ -203,8 +203,12 @@ func (s *Subscription) Rotate(secret, requestID string, now time.Time) {
 }
 
 // RotatedFor reports whether the current secret was made by the rotation
-// asked with requestID: a retry of it, to be answered with that secret
-// (rotating again would stop the secret before it from signing at once).
-func (s *Subscription) RotatedFor(requestID string) bool {
-	return requestID != "" && s.RotateRequestID == requestID
+// asked with requestID, during its overlap (at now, the secret before it
+// still signs): a retry of it, to be answered with that secret (rotating
+// again would stop the secret before it from signing at once). After the
+// overlap, as long as the edge keeps an Idempotency-Key (both 24 h), the
+// same request id asks for a new rotation, as any write with an expired
+// key: never rotating again would keep a secret its owner means to end.
+func (s *Subscription) RotatedFor(requestID string, now time.Time) bool {
+	return requestID != "" && s.RotateRequestID == requestID && now.Before(s.PreviousSecretExpires)
 }
