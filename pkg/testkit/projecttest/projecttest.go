@@ -10,6 +10,7 @@ import (
 	reportingv1 "github.com/spona/spona/gen/go/spona/reporting/v1"
 	"github.com/spona/spona/pkg/ids"
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
 // Create creates a project implemented by the organisation of ctx (whose
@@ -35,4 +36,28 @@ func Create(t testing.TB, conn grpc.ClientConnInterface, ctx context.Context, pa
 		t.Fatalf("create project: %v", err)
 	}
 	return r.GetProject().GetId()
+}
+
+// SetRole gives org the role in project (as the organisation of ctx, its
+// implementing organisation), as a project's participants are changed
+// over time (a partner made a funder, or an implementing partner again).
+// Answers of who may tag records with the project are cached by the
+// services for their PROJECT_CHECK_TTL: a test waits that long after.
+func SetRole(t testing.TB, conn grpc.ClientConnInterface, ctx context.Context, project, org string, role reportingv1.OrganisationRole) {
+	t.Helper()
+	projects := reportingv1.NewReportingServiceClient(conn)
+	got, err := projects.GetProject(ctx, &reportingv1.GetProjectRequest{Id: project})
+	if err != nil {
+		t.Fatalf("get project: %v", err)
+	}
+	p := got.GetProject()
+	for _, po := range p.GetParticipatingOrganisations() {
+		if po.GetOrganisationId() == org {
+			po.Role = role
+		}
+	}
+	if _, err := projects.UpdateProject(ctx, &reportingv1.UpdateProjectRequest{Project: p,
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"participating_organisations"}}}); err != nil {
+		t.Fatalf("update project: %v", err)
+	}
 }

@@ -8,10 +8,10 @@ import (
 	reportingv1 "github.com/spona/spona/gen/go/spona/reporting/v1"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/pkg/testkit/pgtest"
+	"github.com/spona/spona/pkg/testkit/projecttest"
 	"github.com/spona/spona/pkg/testkit/statustest"
 	"github.com/spona/spona/services/referrals/service"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
 // TestSendingTaggedReferralNeedsTheProjectRole: a referral counts in its
@@ -25,8 +25,8 @@ func TestSendingTaggedReferralNeedsTheProjectRole(t *testing.T) {
 	s := startReferrals(t, pgtest.NewDatabase(t), func(c *service.Config) { c.ProjectCheckTTL = time.Millisecond })
 	x, a, b := s.org(t, "Implementer"), s.org(t, "Partner"), s.org(t, "Receiver")
 	ctxX, ctxA := partner(t, x), partner(t, a)
-	project := s.project(t, ctxX, []string{a}, nil) // a: an implementing partner
-	projects := reportingv1.NewReportingServiceClient(s.reporting.Start(t, platform.Service{}))
+	project := s.project(t, ctxX, []string{a}, nil)      // a: an implementing partner
+	projects := s.reporting.Start(t, platform.Service{}) // started by s.project
 
 	drafts := make([]string, 2)
 	for i := range drafts {
@@ -42,20 +42,7 @@ func TestSendingTaggedReferralNeedsTheProjectRole(t *testing.T) {
 
 	setRole := func(role reportingv1.OrganisationRole) {
 		t.Helper()
-		got, err := projects.GetProject(ctxX, &reportingv1.GetProjectRequest{Id: project})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := got.GetProject()
-		for _, po := range p.GetParticipatingOrganisations() {
-			if po.GetOrganisationId() == a {
-				po.Role = role
-			}
-		}
-		if _, err := projects.UpdateProject(ctxX, &reportingv1.UpdateProjectRequest{Project: p,
-			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"participating_organisations"}}}); err != nil {
-			t.Fatal(err)
-		}
+		projecttest.SetRole(t, projects, ctxX, project, a, role)
 		time.Sleep(5 * time.Millisecond) // past PROJECT_CHECK_TTL
 	}
 	setRole(reportingv1.OrganisationRole_ORGANISATION_ROLE_FUNDING)

@@ -10,6 +10,7 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/pkg/testkit/importtest"
+	"github.com/spona/spona/pkg/testkit/projecttest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/statustest"
 	"github.com/spona/spona/services/trainings/service"
@@ -31,8 +32,8 @@ func TestWritesUnderTaggedEventNeedTheProjectRole(t *testing.T) {
 	c, _ := startWithDirectory(t, func(cfg *service.Config) { cfg.ProjectCheckTTL = time.Millisecond })
 	a, b := ids.New(), ids.New()
 	orgA, orgB := servicetest.As(t, a), servicetest.As(t, b)
-	project := c.project(t, orgA, b)                                                            // b: an implementing partner
-	projects := reportingv1.NewReportingServiceClient(c.reporting.Start(t, platform.Service{})) // started by c.project
+	project := c.project(t, orgA, b)                     // b: an implementing partner
+	projects := c.reporting.Start(t, platform.Service{}) // started by c.project
 
 	e := event(t, c, orgB, &pb.TrainingEvent{ProjectId: project, Type: pb.EventType_EVENT_TYPE_SEMINAR, Title: "S",
 		StartDate: "2024-03-01", EndDate: "2024-03-02"})
@@ -45,20 +46,7 @@ func TestWritesUnderTaggedEventNeedTheProjectRole(t *testing.T) {
 	// The implementing organisation changes b's role.
 	setRole := func(role reportingv1.OrganisationRole) {
 		t.Helper()
-		got, err := projects.GetProject(orgA, &reportingv1.GetProjectRequest{Id: project})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := got.GetProject()
-		for _, po := range p.GetParticipatingOrganisations() {
-			if po.GetOrganisationId() == b {
-				po.Role = role
-			}
-		}
-		if _, err := projects.UpdateProject(orgA, &reportingv1.UpdateProjectRequest{Project: p,
-			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"participating_organisations"}}}); err != nil {
-			t.Fatal(err)
-		}
+		projecttest.SetRole(t, projects, orgA, project, b, role)
 		time.Sleep(5 * time.Millisecond) // past PROJECT_CHECK_TTL
 	}
 	setRole(reportingv1.OrganisationRole_ORGANISATION_ROLE_FUNDING)
