@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -37,6 +38,15 @@ func Permanent(err error) bool {
 func Privilege(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "42501"
+}
+
+// MissingRole reports whether err is PostgreSQL saying a role does not
+// exist: at connection (invalid_authorization_specification) or in a
+// statement naming it (undefined_object).
+func MissingRole(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "28000" || pgErr.Code == "42704") &&
+		strings.HasPrefix(pgErr.Message, "role ") && strings.HasSuffix(pgErr.Message, " does not exist")
 }
 
 // MissingDatabase reports whether err says the database does not exist.

@@ -254,6 +254,9 @@ func (b *Base) migrate(ctx context.Context, migrations fs.FS) error {
 			created = true
 			continue
 		}
+		if db.MissingRole(err) && !errors.As(err, new(*rolesSetupError)) {
+			return fmt.Errorf("database: %w", &rolesSetupError{err: err, process: b.Name})
+		}
 		if db.Permanent(err) || ctx.Err() != nil {
 			return fmt.Errorf("database: %w", err)
 		}
@@ -307,10 +310,23 @@ func (b *Base) migrateOnce(ctx, wait context.Context, migrations fs.FS) error {
 		return nil
 	}
 	if err := db.GrantRuntime(ctx, pool, roles, db.AuditObjects(migrations)); err != nil {
-		return fmt.Errorf("%w (an administrator sets up the roles once: `%s setup-sql`, docs/operations.md)", err, b.Name)
+		return &rolesSetupError{err: err, process: b.Name}
 	}
 	return nil
 }
+
+// rolesSetupError is a failure for want of the process's roles or their
+// grants: it points the operator to their setup.
+type rolesSetupError struct {
+	err     error
+	process string
+}
+
+func (e *rolesSetupError) Error() string {
+	return fmt.Sprintf("%v (an administrator sets up the roles once: `%s setup-sql`, docs/operations.md)", e.err, e.process)
+}
+
+func (e *rolesSetupError) Unwrap() error { return e.err }
 
 // Close releases everything Start set up, in reverse order.
 func (b *Base) Close(ctx context.Context) error {

@@ -82,6 +82,11 @@ func TestStartOnAnEmptyServer(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Fatalf("unknown role: %v", err)
 	}
+	// It points the operator to the roles' setup (docs/operations.md,
+	// "PostgreSQL roles").
+	if !strings.Contains(err.Error(), "probe setup-sql") {
+		t.Errorf("unknown role: %v; want it to point to `probe setup-sql`", err)
+	}
 	// migrate retries only errors db.Permanent calls transient, so an error
 	// it classifies as permanent was returned on the first attempt, not
 	// after STARTUP_TIMEOUT.
