@@ -66,6 +66,7 @@ func TestLocalize(t *testing.T) {
 			{Field: "c", Description: "must be between 1 and 100"}, {Field: "d", Description: "something new"},
 			{Field: "e", Description: "must be between 0s and 720h0m0s"},
 			{Field: "f", Description: "must be between 3 and 100 (0 for the default, 5): smaller counts identify people"},
+			{Field: "g", Description: "must be between 0.5 and 1.5."},
 		}},
 		&errdetails.LocalizedMessage{Locale: "en", Message: "replaced"},
 	)
@@ -87,7 +88,7 @@ func TestLocalize(t *testing.T) {
 		t.Errorf("localized messages: %v", lm)
 	}
 	want := []string{"Ovo polje je obavezno.", `Nepoznata vrijednost "X".`, "Mora biti između 1 i 100.", "Ova vrijednost nije ispravna.",
-		"Mora biti između 0s i 720h0m0s.", "Mora biti između 3 i 100."}
+		"Mora biti između 0s i 720h0m0s.", "Mora biti između 3 i 100.", "Mora biti između 0.5 i 1.5."}
 	for i, fv := range fvs {
 		if fv.GetLocalizedMessage().GetLocale() != "bs" || fv.GetLocalizedMessage().GetMessage() != want[i] {
 			t.Errorf("field %s: %v, want %q", fv.GetField(), fv.GetLocalizedMessage(), want[i])

@@ -381,8 +381,8 @@ var violations = []violationText{
 		"bs": "Ne smije biti negativno.", "hr": "Ne smije biti negativno.",
 	}},
 	// The bounds as written (numbers, or durations such as 720h0m0s), up
-	// to a space or punctuation.
-	{regexp.MustCompile(`^must be between ([^\s:;,()]+) and ([^\s:;,()]+)`), text{
+	// to a space or punctuation (a sentence's full stop is not the bound's).
+	{regexp.MustCompile(`^must be between ([^\s:;,()]+) and ([^\s:;,()]+?)\.?(?:[\s:;,()]|$)`), text{
 		"en": "Must be between {1} and {2}.", "sr-Latn": "Mora biti između {1} i {2}.", "sr-Cyrl": "Мора бити између {1} и {2}.",
 		"bs": "Mora biti između {1} i {2}.", "hr": "Mora biti između {1} i {2}.",
 	}},
