@@ -3,7 +3,6 @@ package service_test
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"strings"
 	"testing"
 	"time"
@@ -11,10 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	importsv1 "github.com/spona/spona/gen/go/spona/imports/v1"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
-	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/sheet"
 	"github.com/spona/spona/pkg/testkit/importtest"
-	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/xuri/excelize/v2"
 	"google.golang.org/genproto/googleapis/api/httpbody"
 )
@@ -27,28 +24,9 @@ import (
 // the 13:00 session. Before, it read as the day only, which names no one
 // session of a day with two, and the sheet was refused.
 func TestTemplateSessionsAsSpreadsheetDateTimes(t *testing.T) {
-	c := start(t)
-	ctx := servicetest.As(t, ids.New())
-	conn := servicetest.Dial(t, c.self, "trainings")
-	imp := pb.NewParticipantImportServiceClient(conn)
-	e := event(t, c, ctx, &pb.TrainingEvent{Type: pb.EventType_EVENT_TYPE_TRAINING, Title: "T", StartDate: "2024-05-06", EndDate: "2024-05-07"})
-	session := func(day, start string) string {
-		t.Helper()
-		r, err := c.CreateSession(ctx, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: day, StartTime: start}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.GetSession().GetId()
-	}
-	morning, afternoon, tuesday := session("2024-05-06", "09:00"), session("2024-05-06", "13:00"), session("2024-05-07", "")
-	tmpl, err := imp.GetParticipantImportTemplate(ctx, &pb.GetParticipantImportTemplateRequest{EventId: e.GetId(), Format: "csv"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	header, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(tmpl.GetData()), "\ufeff"))).Read()
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := sheetDays(t)
+	c, ctx, conn, imp, e, header := d.c, d.ctx, d.conn, d.imp, d.event, d.header
+	morning, afternoon, tuesday := d.morning, d.afternoon, d.tuesday
 
 	// The sheet as a spreadsheet program saves it: what reads as a date
 	// or a date and time is one (a serial, formatted).

@@ -13,6 +13,7 @@ import (
 	"github.com/spona/spona/pkg/testkit/importtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/grpc"
 )
 
 // TestTemplateNamesItsSessions: a sign-in sheet filled in on the event's
@@ -24,31 +25,11 @@ import (
 // morning made "session 2" the 09:00 one, and the afternoon's marks were
 // recorded at the morning session.
 func TestTemplateNamesItsSessions(t *testing.T) {
-	c := start(t)
-	ctx := servicetest.As(t, ids.New())
-	conn := servicetest.Dial(t, c.self, "trainings")
-	imp := pb.NewParticipantImportServiceClient(conn)
-	e := event(t, c, ctx, &pb.TrainingEvent{Type: pb.EventType_EVENT_TYPE_TRAINING, Title: "T", StartDate: "2024-05-06", EndDate: "2024-05-07"})
-	session := func(day, start string) string {
-		t.Helper()
-		r, err := c.CreateSession(ctx, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: day, StartTime: start}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.GetSession().GetId()
-	}
-	morning, afternoon, tuesday := session("2024-05-06", "09:00"), session("2024-05-06", "13:00"), session("2024-05-07", "")
-
-	tmpl, err := imp.GetParticipantImportTemplate(ctx, &pb.GetParticipantImportTemplateRequest{EventId: e.GetId(), Format: "csv"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	header, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(tmpl.GetData()), "\ufeff"))).Read()
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := sheetDays(t)
+	c, ctx, conn, imp, e, header := d.c, d.ctx, d.conn, d.imp, d.event, d.header
+	morning, afternoon, tuesday := d.morning, d.afternoon, d.tuesday
 	// The programme changes after the template was downloaded.
-	early := session("2024-05-06", "07:30")
+	early := d.session(t, "2024-05-06", "07:30")
 
 	// Ana came in the afternoon and on Tuesday, Marko in the morning.
 	cols := map[string]int{}
@@ -107,6 +88,46 @@ func TestTemplateNamesItsSessions(t *testing.T) {
 	if len(got) != 3 {
 		t.Errorf("present marks after the sheet (header %q): %v, want 3", header, keys(got))
 	}
+}
+
+// sheetDay is an event of two days, with two sessions on the first
+// (09:00 and 13:00) and one on the second, and the header of its CSV
+// template as downloaded then.
+type sheetDay struct {
+	c                           *client
+	ctx                         context.Context
+	conn                        *grpc.ClientConn
+	imp                         pb.ParticipantImportServiceClient
+	event                       *pb.TrainingEvent
+	morning, afternoon, tuesday string
+	header                      []string
+}
+
+func sheetDays(t *testing.T) *sheetDay {
+	t.Helper()
+	d := &sheetDay{c: start(t), ctx: servicetest.As(t, ids.New())}
+	d.conn = servicetest.Dial(t, d.c.self, "trainings")
+	d.imp = pb.NewParticipantImportServiceClient(d.conn)
+	d.event = event(t, d.c, d.ctx, &pb.TrainingEvent{Type: pb.EventType_EVENT_TYPE_TRAINING, Title: "T", StartDate: "2024-05-06", EndDate: "2024-05-07"})
+	d.morning, d.afternoon, d.tuesday = d.session(t, "2024-05-06", "09:00"), d.session(t, "2024-05-06", "13:00"), d.session(t, "2024-05-07", "")
+	tmpl, err := d.imp.GetParticipantImportTemplate(d.ctx, &pb.GetParticipantImportTemplateRequest{EventId: d.event.GetId(), Format: "csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.header, err = csv.NewReader(strings.NewReader(strings.TrimPrefix(string(tmpl.GetData()), "\ufeff"))).Read(); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// session adds a session to the event (start "" for none).
+func (d *sheetDay) session(t *testing.T, day, start string) string {
+	t.Helper()
+	r, err := d.c.CreateSession(d.ctx, &pb.CreateSessionRequest{EventId: d.event.GetId(), Session: &pb.Session{Date: day, StartTime: start}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.GetSession().GetId()
 }
 
 func keys(m map[string]string) []string {
