@@ -127,8 +127,9 @@ func sessionAt(d date.Date, start string, sessions []*Session) (string, bool) {
 }
 
 // spreadsheetDate matches a date and time as an XLSX date-time cell reads
-// ("2024-05-06T12:59:59Z": pkg/sheet gives such cells in RFC 3339).
-var spreadsheetDate = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$`)
+// ("2024-05-06T12:59:59Z": pkg/sheet gives serials in RFC 3339; a cell
+// holding an ISO date-time, t="d", may lack the Z).
+var spreadsheetDate = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?$`)
 
 // spreadsheetDateTime reads h as an XLSX date-time cell, to the nearest
 // minute: the cell holds a fraction of a day, which a start time such as
@@ -137,7 +138,7 @@ func spreadsheetDateTime(h string) (time.Time, bool) {
 	if !spreadsheetDate.MatchString(h) {
 		return time.Time{}, false
 	}
-	at, err := time.Parse(time.RFC3339Nano, h)
+	at, err := time.Parse("2006-01-02T15:04:05.999999999", strings.TrimSuffix(h, "Z"))
 	if err != nil {
 		return time.Time{}, false
 	}
