@@ -87,3 +87,32 @@ func TestBadQueryValues(t *testing.T) {
 		}
 	}
 }
+
+// TestBadBodyValues: a JSON body the gateway cannot decode (a value of the
+// wrong type, an unknown enum value, an unknown field) is 400 with a field
+// violation naming the field by its proto name, localized, as every other
+// bad input is; the gateway's own message named it in camelCase and gave
+// no violation.
+func TestBadBodyValues(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	c := resttest.New(s.URL, s.CreateKey(t, "p", "Body Values NGO").Key)
+	for _, f := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"given_name": 5}, "given_name"},
+		{map[string]any{"givenName": 5}, "given_name"},
+		{map[string]any{"legal_status": "BOGUS"}, "legal_status"},
+		{map[string]any{"birth_date": 1990}, "birth_date"},
+		{map[string]any{"shoe_size": 44}, "shoe_size"},
+		{map[string]any{"given_name": "A", "documents": []any{map[string]any{"number": 5}}}, "number"},
+	} {
+		r := c.Do(t, "POST", "/v1/beneficiaries", f.body, "Accept-Language", "hr").Must(t, 400)
+		if code, _ := r.Body["code"].(float64); code != 3 {
+			t.Errorf("%v: code %v, want 3 (INVALID_ARGUMENT): %s", f.body, r.Body["code"], r.Raw)
+		}
+		if _, _, fields := localized(t, r); fields[f.field][0] != "hr" {
+			t.Errorf("%v: field violations %v, want one for %q in hr: %s", f.body, fields, f.field, r.Raw)
+		}
+	}
+}

@@ -341,7 +341,7 @@ func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 			st = status.New(codes.InvalidArgument, st.Message())
 		}
 		if st.Code() == codes.InvalidArgument && len(st.Details()) == 0 {
-			st = queryValueViolation(ctx, log, st)
+			st = decodeViolation(ctx, log, st)
 		}
 		// As for an Idempotency-Key: a request id reused for a different
 		// request is 422, and a repeat of a request in progress is 409 with
@@ -361,17 +361,46 @@ func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 // not of its field's type (a number, a boolean, an enum value).
 var queryParse = regexp.MustCompile(`^parsing field "([^"]+)": (.+)$`)
 
-// queryValueViolation turns the gateway's refusal of a query parameter's
-// value into a field violation naming the parameter (by its proto name), as
-// every other bad input is; st otherwise.
-func queryValueViolation(ctx context.Context, log *slog.Logger, st *status.Status) *status.Status {
-	m := queryParse.FindStringSubmatch(st.Message())
-	if m == nil {
+// bodyParse is how the gateway refuses a JSON body protojson cannot
+// decode: a value not of its field's type (the field by its JSON name) or
+// a field the message does not have. protojson writes "proto:" followed by
+// a space or, in some builds, a no-break space.
+var (
+	bodyParse   = regexp.MustCompile(`^proto:[ \x{00a0}]+\(line \d+:\d+\): invalid value for (\w+) field (\w+): (.*)$`)
+	bodyUnknown = regexp.MustCompile(`^proto:[ \x{00a0}]+\(line \d+:\d+\): unknown field "([^"]+)"$`)
+)
+
+// decodeViolation turns the gateway's refusal of a query parameter's value
+// or of a body's field into a field violation naming the parameter or
+// field (by its proto name; a body's nested field by its own name, which
+// is all protojson tells), as every other bad input is; st otherwise.
+func decodeViolation(ctx context.Context, log *slog.Logger, st *status.Status) *status.Status {
+	var v errs.Violations
+	msg := st.Message()
+	if m := queryParse.FindStringSubmatch(msg); m != nil {
+		v.Add(m[1], "is not a valid value of this query parameter: %s", m[2])
+	} else if m := bodyParse.FindStringSubmatch(msg); m != nil {
+		v.Add(snakeCase(m[2]), "is not a valid %s value: %s", m[1], m[3])
+	} else if m := bodyUnknown.FindStringSubmatch(msg); m != nil {
+		v.Add(m[1], "unknown or read-only field %q", m[1])
+	} else {
 		return st
 	}
-	var v errs.Violations
-	v.Add(m[1], "is not a valid value of this query parameter: %s", m[2])
 	return status.Convert(grpcx.ToStatus(ctx, log, v.Err()))
+}
+
+// snakeCase is the proto name of a field from its JSON name (givenName,
+// addressLine1); a proto name comes back as it is.
+func snakeCase(json string) string {
+	var b strings.Builder
+	for _, r := range json {
+		if r >= 'A' && r <= 'Z' {
+			b.WriteByte('_')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func routingErrorHandler(log *slog.Logger) runtime.RoutingErrorHandlerFunc {
