@@ -1,6 +1,9 @@
 package imports
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // CheckChunk is how many staged rows the check phase reads at a time.
 const CheckChunk = 1000
@@ -96,4 +99,16 @@ func (r *StagedRow) Link(given map[int]string) string {
 		return given[r.SameAs[0]]
 	}
 	return ""
+}
+
+// KeepWritten keeps in r.SameAs only the earlier rows the write phase took
+// (those in given: row → its record, "" when skipped). A row with problems
+// is never written, so a later row of the same person does not repeat it:
+// the later row is written (or skipped, or linked) for what else it
+// repeats, else as a new record.
+func (r *StagedRow) KeepWritten(given map[int]string) {
+	r.SameAs = slices.DeleteFunc(r.SameAs, func(s int) bool {
+		_, ok := given[s]
+		return !ok
+	})
 }

@@ -106,6 +106,7 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 					continue
 				}
 				o := imports.Outcome{Row: row.Row}
+				row.KeepWritten(given)
 				dup, link := row.Duplicate(), row.Link(given)
 				switch {
 				case dup && imp.OnDuplicate == imports.OnDuplicateSkip:

@@ -296,6 +296,7 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 				}
 				sr, _ := domain.ParticipantFromRow(m, row.Row, row.Cells)
 				o := imports.Outcome{Row: row.Row}
+				row.KeepWritten(given)
 				link := row.Link(given)
 				switch {
 				case row.Duplicate() && imp.OnDuplicate == imports.OnDuplicateSkip:
