@@ -58,6 +58,30 @@ func PersonEvents(c PersonCopies) Handler {
 	}
 }
 
+// PersonChanges is implemented by a service that keeps values derived from
+// a beneficiary's record (the age band a referral was sent with): it is
+// told which fields of a record changed, so it can take them again.
+type PersonChanges interface {
+	// BeneficiaryChanged is told the names of the fields of the
+	// beneficiary's record that changed (beneficiary.updated). It is called
+	// in the consumer's transaction and must be idempotent.
+	BeneficiaryChanged(ctx context.Context, beneficiaryID string, fields []string) error
+}
+
+// PersonChangeEventTypes are the beneficiaries feed's events
+// PersonChangeEvents applies.
+var PersonChangeEventTypes = []string{events.BeneficiaryUpdated}
+
+// PersonChangeEvents translates beneficiary.updated into calls of c.
+func PersonChangeEvents(c PersonChanges) Handler {
+	return func(ctx context.Context, _ pgx.Tx, ev *eventsv1.Event) error {
+		if ev.GetType() != events.BeneficiaryUpdated {
+			return nil
+		}
+		return c.BeneficiaryChanged(ctx, ev.GetAggregateId(), Strs(ev, "fields"))
+	}
+}
+
 // ConsentEventTypes are the beneficiaries feed's events ConsentEvents applies.
 var ConsentEventTypes = []string{events.ConsentWithdrawn, events.ConsentExpired}
 

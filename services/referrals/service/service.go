@@ -33,7 +33,7 @@ type Config struct {
 	ProjectCheckTTL time.Duration `env:"PROJECT_CHECK_TTL" default:"30s" help:"how long the reporting service's answer on who may tag records with a project is reused"`
 	// How often access grants of closed referrals whose revocation failed
 	// are retried, and age bands stored before migration 00017 taken again.
-	RevokeRetryInterval time.Duration `env:"REVOKE_RETRY_INTERVAL" default:"30s" help:"how often access grants whose revocation failed are retried (and age bands of referrals sent before the birth-year rule taken again, 100 at a time)"`
+	RevokeRetryInterval time.Duration `env:"REVOKE_RETRY_INTERVAL" default:"30s" help:"how often access grants whose revocation failed are retried (and stale age bands of referrals: sent before the birth-year rule, or before the birth year was corrected or the record merged; taken again 100 at a time)"`
 	// How often open referrals past their due time are looked for
 	// (referral.overdue, once per referral).
 	OverdueScanInterval time.Duration `env:"OVERDUE_SCAN_INTERVAL" default:"15s" help:"how often open referrals past their due time are looked for, to emit referral.overdue (once each)"`
@@ -79,8 +79,8 @@ func New(cfg Config) platform.Service {
 				base.Log.Info("directory search keys written", slog.Int("rows", n))
 			}
 			// Revocations left pending by closed referrals are retried, and
-			// age bands stored by the rule before migration 00017 taken
-			// again; referrals past their due time get their
+			// stale age bands (stored by the rule before migration 00017, or
+			// before a birth year was corrected) taken again; referrals past their due time get their
 			// referral.overdue (SKIP LOCKED: every replica may scan).
 			base.Every(ctx, cmp.Or(cfg.RevokeRetryInterval, 30*time.Second), "listing pending revocations", func(ctx context.Context) error {
 				_, err := application.RevokePending(ctx)
@@ -89,7 +89,7 @@ func New(cfg Config) platform.Service {
 			base.Every(ctx, cmp.Or(cfg.RevokeRetryInterval, 30*time.Second), "taking stale age bands again", func(ctx context.Context) error {
 				n, err := application.RestampAgeBands(ctx)
 				if n > 0 {
-					base.Log.InfoContext(ctx, "age bands of referrals taken again by the birth-year rule", slog.Int("referrals", n))
+					base.Log.InfoContext(ctx, "stale age bands of referrals taken again", slog.Int("referrals", n))
 				}
 				return err
 			})
@@ -99,10 +99,12 @@ func New(cfg Config) platform.Service {
 			})
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
 			// Erasure and merge of beneficiaries reach the referrals; a
-			// consent withdrawn or expired ends the referrals sent under it.
+			// consent withdrawn or expired ends the referrals sent under it;
+			// a birth year corrected (or a merge) has the age bands of the
+			// person's referrals taken again.
 			if err := base.ConsumeEvents(ctx, "beneficiaries", conn,
-				append(slices.Clone(outbox.PersonEventTypes), outbox.ConsentEventTypes...),
-				outbox.Handlers(outbox.PersonEvents(application), outbox.ConsentEvents(application))); err != nil {
+				slices.Concat(outbox.PersonEventTypes, outbox.ConsentEventTypes, outbox.PersonChangeEventTypes),
+				outbox.Handlers(outbox.PersonEvents(application), outbox.ConsentEvents(application), outbox.PersonChangeEvents(application))); err != nil {
 				return err
 			}
 			pb.RegisterDirectoryServiceServer(srv, ports.NewDirectory(application))

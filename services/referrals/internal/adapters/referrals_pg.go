@@ -314,6 +314,13 @@ func (p *Postgres) StaleAgeBands(ctx context.Context, limit int) ([]*domain.Refe
 	return collect(rows, err, scanReferral)
 }
 
+// MarkAgeBandsStale implements app.Repository.
+func (p *Postgres) MarkAgeBandsStale(ctx context.Context, beneficiaryIDs []string) error {
+	_, err := db.Conn(ctx, p.pool).Exec(ctx, `UPDATE referrals SET ben_age_band_stale = true
+		WHERE beneficiary_id = ANY ($1::uuid[]) AND send_time IS NOT NULL AND NOT ben_age_band_stale`, db.Strings(beneficiaryIDs))
+	return db.Error(err)
+}
+
 // SetAgeBand implements app.Maintenance: the band only, not a change of
 // the referral (no new version).
 func (p *Postgres) SetAgeBand(ctx context.Context, referralID, band string) error {

@@ -118,10 +118,16 @@ type Maintenance interface {
 	// once.
 	MarkOverdue(ctx context.Context, now time.Time, limit int, event func(*domain.Referral) events.Event) ([]*domain.Referral, error)
 
-	// StaleAgeBands returns up to limit sent referrals whose age band was
-	// taken by the rule before migration 00017 (the exact age on the day
-	// sent, from the birth date) and may differ under today's.
+	// StaleAgeBands returns up to limit sent referrals whose age band
+	// may no longer be the person's: taken by the rule before migration
+	// 00017 (the exact age on the day sent, from the birth date), or
+	// before the person's birth year was corrected or their record merged
+	// (MarkAgeBandsStale).
 	StaleAgeBands(ctx context.Context, limit int) ([]*domain.Referral, error)
+	// MarkAgeBandsStale marks the age bands of the sent referrals of the
+	// beneficiaries stale, to be taken again; it runs in the transaction
+	// ctx carries.
+	MarkAgeBandsStale(ctx context.Context, beneficiaryIDs []string) error
 	// SetAgeBand stores the age band of a stale referral taken again (the
 	// referral is no longer stale); nothing else of it changes.
 	SetAgeBand(ctx context.Context, referralID, band string) error

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/spona/spona/pkg/events"
@@ -117,14 +118,35 @@ func (a *App) endAll(ctx context.Context, rows []*domain.Referral, reason string
 
 // MoveBeneficiary points the referrals of a merged beneficiary at the
 // survivor (a beneficiary.merged event), so that they read and count as
-// the one person.
+// the one person: in the age band of the survivor's birth year, as the
+// persons assisted count them (their bands are taken again,
+// RestampAgeBands).
 func (a *App) MoveBeneficiary(ctx context.Context, from, to string) error {
 	from, to = ids.Normalize(from), ids.Normalize(to)
 	if !ids.Valid(from) || !ids.Valid(to) || from == to {
 		return nil
 	}
-	_, err := a.repo.RepointBeneficiary(ctx, from, to)
-	return err
+	if _, err := a.repo.RepointBeneficiary(ctx, from, to); err != nil {
+		return err
+	}
+	return a.repo.MarkAgeBandsStale(ctx, []string{to})
+}
+
+// ageFields are the fields of a beneficiary's record a referral's age band
+// is taken from (the birth year, which a birth date sets).
+var ageFields = []string{"birth_year", "birth_date"}
+
+// BeneficiaryChanged takes again the age bands of the person's sent
+// referrals when their birth year changed (a beneficiary.updated event):
+// an estimate corrected from a document moves the referrals into the band
+// the persons assisted count the person in, so a person is in one band
+// in every metric of a report. The bands are taken by RestampAgeBands.
+func (a *App) BeneficiaryChanged(ctx context.Context, beneficiaryID string, fields []string) error {
+	id := ids.Normalize(beneficiaryID)
+	if !ids.Valid(id) || !slices.ContainsFunc(fields, func(f string) bool { return slices.Contains(ageFields, f) }) {
+		return nil
+	}
+	return a.repo.MarkAgeBandsStale(ctx, []string{id})
 }
 
 // ConsentEnded cancels every open referral sent under the consent, because

@@ -354,11 +354,13 @@ func (a *App) revoke(ctx context.Context, r *domain.Referral) error {
 	return a.repo.SetAccess(ctx, r.ID, AccessRevoked)
 }
 
-// RestampAgeBands takes again the age band of up to 100 referrals sent
-// before the age was taken from the birth year alone (StaleAgeBands): the
-// band of the age the person reaches, from the birth year, in the year of
-// the day the referral was sent, as the beneficiaries service gives it to
-// the sender now (an erased person keeps the birth year). A referral whose
+// RestampAgeBands takes again the age band of up to 100 stale referrals
+// (StaleAgeBands: sent before the age was taken from the birth year alone,
+// or before the person's birth year was corrected or their record
+// merged): the band of the age the person reaches, from the birth year,
+// in the year of the day the referral was sent, as the beneficiaries
+// service gives it to the sender now (an erased person keeps the birth
+// year). A referral whose
 // person the sender can no longer read (merged away, not found) keeps its
 // band. It returns how many were taken again; the others are retried.
 func (a *App) RestampAgeBands(ctx context.Context) (int, error) {
@@ -378,7 +380,7 @@ func (a *App) RestampAgeBands(ctx context.Context) (int, error) {
 		case err == nil:
 			band = aggregate.AgeBandInYear(view.BirthYear, aggregate.Today(a.zone, r.SendTime))
 		case k == errs.KindNotFound, k == errs.KindPermissionDenied, k == errs.KindFailedPrecondition, k == errs.KindInvalidArgument:
-			a.log.WarnContext(ctx, "the age band of a referral sent before the birth-year rule could not be taken again; it keeps its band",
+			a.log.WarnContext(ctx, "the stale age band of a referral could not be taken again; it keeps its band",
 				slog.String("referral_id", r.ID), slog.String("error", err.Error()))
 		default:
 			a.log.WarnContext(ctx, "taking a referral's age band again failed; will retry",
