@@ -294,10 +294,13 @@ func (p *Postgres) OpenReferralsUnderConsent(ctx context.Context, consentID stri
 
 // MarkConsentEnded records reason on every referral sent under the consent
 // that has no consent end yet (in ctx's transaction, when it carries one).
+// A draft was sent under no consent (the consent id a draft names is the
+// caller's and is replaced by the live one when it is sent), so it stays
+// as it is: it can still be sent under a live consent.
 func (p *Postgres) MarkConsentEnded(ctx context.Context, consentID, reason string) error {
 	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE referrals SET consent_end_reason = $2, version = version + 1, update_time = now()
-			WHERE consent_id = $1 AND consent_end_reason = ''`, consentID, reason)
+			WHERE consent_id = $1 AND consent_end_reason = '' AND status <> 'draft'`, consentID, reason)
 		return db.Error(err)
 	})
 }
