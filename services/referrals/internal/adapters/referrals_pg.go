@@ -138,11 +138,24 @@ func (p *Postgres) ListReferrals(ctx context.Context, viewer string, f domain.Re
 	return collect(rows, err, scanReferral)
 }
 
+// consentLock is the lock of the referral_sharing consent $1: a send under
+// it holds it shared (sends go on together), and EndConsent alone.
+const consentLock = `7302, hashtext($1::uuid::text)`
+
 // Transition stores the moved referral and its event in one transaction.
-// A consent's end it records stays (a transition never clears one).
+// A consent's end it records stays (a transition never clears one). A send
+// takes its consent's lock shared in a statement of its own first, so that
+// it sees an EndConsent that committed while it waited: a send under a
+// consent that ended is refused (FAILED_PRECONDITION, CONSENT_REQUIRED).
 func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version int64, ev domain.Event, access app.Access, evs ...events.Event) (*domain.Referral, error) {
+	send := ev.FromStatus == domain.StatusDraft && r.Status == domain.StatusSent && r.ConsentID != ""
 	var out *domain.Referral
 	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		if send {
+			if err := db.Defer(ctx, tx, `SELECT pg_advisory_xact_lock_shared(`+consentLock+`)`, r.ConsentID); err != nil {
+				return err
+			}
+		}
 		row, err := scanReferral(tx.QueryRow(ctx, `
 			UPDATE referrals SET status = $3, due_time = $4, consent_id = $5, send_time = $6, close_time = $7,
 				close_reason = $8, outcome_code = $9, outcome_note = $10, access = CASE WHEN $11 = 'none' THEN access ELSE $11 END,
@@ -150,11 +163,22 @@ func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version i
 				outcome_assistance_id = $16, consent_end_reason = COALESCE(NULLIF($17, ''), consent_end_reason),
 				accept_time = $18, complete_time = $19, consent_expire_time = $20, version = version + 1, update_time = now()
 			WHERE id = $1 AND version = $2
+				AND NOT (status = 'draft' AND EXISTS (SELECT 1 FROM ended_consents WHERE consent_id = $5::uuid))
 			RETURNING `+referralCols,
 			r.ID, version, r.Status, r.DueTime, db.Null(r.ConsentID), nullTime(r.SendTime), nullTime(r.CloseTime),
 			r.CloseReason, r.OutcomeCode, r.OutcomeNote, string(access),
 			r.Snapshot.Sex, r.Snapshot.AgeBand, r.Snapshot.LegalStatus, r.Snapshot.Municipality, db.Null(r.AssistanceID),
 			r.EndReason, nullTime(r.AcceptTime), nullTime(r.CompleteTime), nullTime(r.ConsentExpireTime)))
+		if send && errors.Is(err, pgx.ErrNoRows) {
+			var ended bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ended_consents WHERE consent_id = $1)`, r.ConsentID).Scan(&ended); err != nil {
+				return db.Error(err)
+			}
+			if ended {
+				return errs.FailedPrecondition(domain.ReasonConsentRequired,
+					"the referral_sharing consent %s ended while the referral was being sent; record a live one and send again", r.ConsentID)
+			}
+		}
 		if out, err = staleOr(row, err); err != nil {
 			return err
 		}
@@ -290,6 +314,22 @@ func (p *Postgres) OpenReferralsUnderConsent(ctx context.Context, consentID stri
 		return err
 	})
 	return out, err
+}
+
+// EndConsent records the consent as ended for reason, in the transaction
+// ctx carries, with the consent's lock taken alone first: the sends under
+// it under way commit first (OpenReferralsUnderConsent, a later statement,
+// finds them), and later ones find it ended and are refused.
+func (p *Postgres) EndConsent(ctx context.Context, consentID, reason string) error {
+	tx, ok := db.TxFrom(ctx)
+	if !ok {
+		return errors.New("referrals: EndConsent needs the caller's transaction")
+	}
+	if err := db.Defer(ctx, tx, `SELECT pg_advisory_xact_lock(`+consentLock+`)`, consentID); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO ended_consents (consent_id, reason) VALUES ($1, $2) ON CONFLICT DO NOTHING`, consentID, reason)
+	return db.Error(err)
 }
 
 // MarkConsentEnded records reason on every referral sent under the consent

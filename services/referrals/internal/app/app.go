@@ -85,6 +85,10 @@ type Maintenance interface {
 	// OpenReferralsUnderConsent returns the sent, accepted and in-progress
 	// referrals sent under a consent.
 	OpenReferralsUnderConsent(ctx context.Context, consentID string) ([]*domain.Referral, error)
+	// EndConsent records the consent as ended, so that a send under it
+	// is refused from then on, and waits for the sends under it under
+	// way (in the transaction ctx carries, which it needs).
+	EndConsent(ctx context.Context, consentID, reason string) error
 	// MarkConsentEnded records reason as why the consent ended on every
 	// referral sent under it that has none yet.
 	MarkConsentEnded(ctx context.Context, consentID, reason string) error

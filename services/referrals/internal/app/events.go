@@ -164,6 +164,11 @@ func (a *App) ConsentEnded(ctx context.Context, consentID, reason string) error 
 	if consentID = ids.Normalize(consentID); !ids.Valid(consentID) {
 		return nil
 	}
+	// Recorded first: a send under the consent under way now commits
+	// first and is found below, a later one is refused.
+	if err := a.repo.EndConsent(ctx, consentID, reason); err != nil {
+		return err
+	}
 	rows, err := a.repo.OpenReferralsUnderConsent(ctx, consentID)
 	if err != nil {
 		return err

@@ -1,0 +1,137 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
+	"github.com/spona/spona/pkg/testkit/statustest"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// TestWithdrawalDuringSend: a consent withdrawn while a send is under way
+// (after the receiver's access was granted under it, before the send
+// commits) still reaches the referral: it ends with CONSENT_WITHDRAWN and
+// the receiver no longer reads its texts, as when the withdrawal comes
+// after the send. Before, the withdrawal's event found no referral sent
+// under the consent yet, and the referral stayed open, its reason and
+// notes readable by the receiver for good.
+func TestWithdrawalDuringSend(t *testing.T) {
+	s := start(t)
+	orgA, orgB := s.org(t, "Sender"), s.org(t, "Receiver")
+	ctxA, ctxB := partner(t, orgA), partner(t, orgB)
+	benID := s.beneficiary(t, ctxA)
+	consentID := s.consent(t, ctxA, benID, time.Time{})
+	// Sent under the consent before: its end shows when the withdrawal has
+	// reached the referrals service.
+	marker := s.draft(t, ctxA, benID, orgB, pb.Urgency_URGENCY_NORMAL)
+	s.must(t, ctxA, "send", marker.GetId())
+	draft := s.draft(t, ctxA, benID, orgB, pb.Urgency_URGENCY_HIGH)
+
+	bg := context.Background()
+	conn := func() *pgx.Conn {
+		db, err := pgx.Connect(bg, s.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Close(bg) })
+		return db
+	}
+	holder, watch := conn(), conn()
+	hold, err := holder.Begin(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = hold.Rollback(bg) }()
+	// The send's commit waits for the draft's row: the receiver's access is
+	// granted by then.
+	if _, err := hold.Exec(bg, `SELECT 1 FROM referrals.referrals WHERE id = $1 FOR UPDATE`, draft.GetId()); err != nil {
+		t.Fatal(err)
+	}
+	waiting := func(n int) bool {
+		var w int
+		if err := watch.QueryRow(bg, `SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted
+			AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())`).Scan(&w); err != nil {
+			t.Fatal(err)
+		}
+		return w >= n
+	}
+	sent := make(chan error, 1)
+	go func() { _, err := s.do(ctxA, "send", draft.GetId()); sent <- err }()
+	until := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatal(what)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	until("the send never waited to commit", func() bool { return waiting(1) })
+	if _, err := s.ben.WithdrawConsent(ctxA, &benv1.WithdrawConsentRequest{BeneficiaryId: benID, Id: consentID, Reason: "asked to"}); err != nil {
+		t.Fatal(err)
+	}
+	// The withdrawal reaches the referrals service: it ends the referral
+	// sent before, or waits for the send under way.
+	markerEnded := func() bool {
+		r, err := s.ref.GetReferral(ctxA, &pb.GetReferralRequest{Id: marker.GetId()})
+		return err == nil && r.GetReferral().GetCloseReason() == "CONSENT_WITHDRAWN"
+	}
+	until("the withdrawal never reached the referrals service", func() bool { return markerEnded() || waiting(2) })
+	if err := hold.Rollback(bg); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-sent; err != nil {
+		t.Logf("send refused: %v", err)
+	}
+	eventually(t, "the referral sent during the withdrawal ended", func() error {
+		r, err := s.ref.GetReferral(ctxA, &pb.GetReferralRequest{Id: draft.GetId()})
+		if err != nil {
+			return err
+		}
+		g := r.GetReferral()
+		if g.GetStatus() == pb.ReferralStatus_REFERRAL_STATUS_DRAFT {
+			return nil // refused: nothing was shared
+		}
+		if g.GetStatus() != pb.ReferralStatus_REFERRAL_STATUS_CANCELLED || g.GetCloseReason() != "CONSENT_WITHDRAWN" {
+			return fmt.Errorf("%v, close reason %q: %w", g.GetStatus(), g.GetCloseReason(), errStill)
+		}
+		b, err := s.ref.GetReferral(ctxB, &pb.GetReferralRequest{Id: draft.GetId()})
+		if err != nil {
+			return err
+		}
+		if b.GetReferral().GetReason() != "" || b.GetReferral().GetNotes() != "" {
+			return fmt.Errorf("the receiver reads %q / %q: %w", b.GetReferral().GetReason(), b.GetReferral().GetNotes(), errStill)
+		}
+		return nil
+	})
+	if !markerEnded() {
+		t.Fatal("the referral sent before the withdrawal did not end")
+	}
+
+	// The other order: the consent's end applied while the send was
+	// granting access (here: recorded as ended although the beneficiaries
+	// service still calls it live), then the send's commit. It is refused
+	// and leaves nothing shared.
+	live := s.consent(t, ctxA, benID, time.Time{})
+	late := s.draft(t, ctxA, benID, orgB, pb.Urgency_URGENCY_NORMAL)
+	s.sql(t, `INSERT INTO referrals.ended_consents (consent_id, reason) VALUES ($1, 'CONSENT_WITHDRAWN')`, live)
+	_, err = s.do(ctxA, "send", late.GetId())
+	statustest.WantReason(t, err, codes.FailedPrecondition, "CONSENT_REQUIRED", "a send under a consent that ended meanwhile")
+	if r, err := s.ref.GetReferral(ctxA, &pb.GetReferralRequest{Id: late.GetId()}); err != nil ||
+		r.GetReferral().GetStatus() != pb.ReferralStatus_REFERRAL_STATUS_DRAFT {
+		t.Fatalf("the refused send left %v (%v)", r.GetReferral().GetStatus(), err)
+	}
+	if _, err := s.ref.GetReferral(ctxB, &pb.GetReferralRequest{Id: late.GetId()}); status.Code(err) != codes.NotFound {
+		t.Fatalf("the receiver of the refused send: %v", err)
+	}
+	if _, err := s.ben.GetBeneficiary(ctxB, &benv1.GetBeneficiaryRequest{Id: benID}); status.Code(err) != codes.NotFound {
+		t.Fatalf("the receiver reads the person after the refused send: %v", err)
+	}
+}
