@@ -284,14 +284,16 @@ func AssistanceRequestID(id string) string { return "referral-complete:" + id }
 // Validate checks the command's own fields.
 func (c Command) Validate() error {
 	var v errs.Violations
-	field := "note"
-	if c.Action == Decline || c.Action == Cancel {
-		field = "reason"
-	}
-	validate.Text(&v, field, c.Note, 2000, c.Action == Decline)
-	if c.Action == Complete {
+	// Each action's request names the text its own way: a decline's or
+	// cancel's reason, a completion's outcome note, the others' note.
+	switch c.Action {
+	case Decline, Cancel:
+		validate.Text(&v, "reason", c.Note, 2000, c.Action == Decline)
+	case Complete:
 		validate.OneOf(&v, "outcome.code", c.OutcomeCode, OutcomeCodes, true)
 		validate.Text(&v, "outcome.note", c.Note, 2000, false)
+	default:
+		validate.Text(&v, "note", c.Note, 2000, false)
 	}
 	if c.Assistance != nil {
 		switch {
