@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
+	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -34,15 +34,7 @@ func TestWithdrawalDuringSend(t *testing.T) {
 	draft := s.draft(t, ctxA, benID, orgB, pb.Urgency_URGENCY_HIGH)
 
 	bg := context.Background()
-	conn := func() *pgx.Conn {
-		db, err := pgx.Connect(bg, s.url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = db.Close(bg) })
-		return db
-	}
-	holder, watch := conn(), conn()
+	holder, watch := pgtest.Connect(t, s.url), pgtest.Connect(t, s.url)
 	hold, err := holder.Begin(bg)
 	if err != nil {
 		t.Fatal(err)
@@ -53,37 +45,18 @@ func TestWithdrawalDuringSend(t *testing.T) {
 	if _, err := hold.Exec(bg, `SELECT 1 FROM referrals.referrals WHERE id = $1 FOR UPDATE`, draft.GetId()); err != nil {
 		t.Fatal(err)
 	}
-	waiting := func(n int) bool {
-		var w int
-		if err := watch.QueryRow(bg, `SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted
-			AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())`).Scan(&w); err != nil {
-			t.Fatal(err)
-		}
-		return w >= n
-	}
+	const waiting = `(SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted
+		AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database()))`
 	sent := make(chan error, 1)
 	go func() { _, err := s.do(ctxA, "send", draft.GetId()); sent <- err }()
-	until := func(what string, ok func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for !ok() {
-			if time.Now().After(deadline) {
-				t.Fatal(what)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
-	until("the send never waited to commit", func() bool { return waiting(1) })
+	pgtest.Until(t, watch, "the send waiting to commit", `SELECT `+waiting+` >= 1`)
 	if _, err := s.ben.WithdrawConsent(ctxA, &benv1.WithdrawConsentRequest{BeneficiaryId: benID, Id: consentID, Reason: "asked to"}); err != nil {
 		t.Fatal(err)
 	}
 	// The withdrawal reaches the referrals service: it ends the referral
 	// sent before, or waits for the send under way.
-	markerEnded := func() bool {
-		r, err := s.ref.GetReferral(ctxA, &pb.GetReferralRequest{Id: marker.GetId()})
-		return err == nil && r.GetReferral().GetCloseReason() == "CONSENT_WITHDRAWN"
-	}
-	until("the withdrawal never reached the referrals service", func() bool { return markerEnded() || waiting(2) })
+	pgtest.Until(t, watch, "the withdrawal reaching the referrals service", `SELECT EXISTS (SELECT 1 FROM referrals.referrals
+		WHERE id = $1 AND close_reason = 'CONSENT_WITHDRAWN') OR `+waiting+` >= 2`, marker.GetId())
 	if err := hold.Rollback(bg); err != nil {
 		t.Fatal(err)
 	}
@@ -111,8 +84,8 @@ func TestWithdrawalDuringSend(t *testing.T) {
 		}
 		return nil
 	})
-	if !markerEnded() {
-		t.Fatal("the referral sent before the withdrawal did not end")
+	if r, err := s.ref.GetReferral(ctxA, &pb.GetReferralRequest{Id: marker.GetId()}); err != nil || r.GetReferral().GetCloseReason() != "CONSENT_WITHDRAWN" {
+		t.Fatalf("the referral sent before the withdrawal: %v (%v)", r.GetReferral(), err)
 	}
 
 	// The other order: the consent's end applied while the send was
