@@ -45,3 +45,44 @@ func TestImportDuplicateOfBadRow(t *testing.T) {
 		}
 	}
 }
+
+// TestImportDuplicateAmongManyNamesakes: a row of a person registered
+// before more than ten namesakes (the same name, other birth days) finds
+// that person, as :findDuplicates does; before, only the ten most recent
+// namesakes were scored, so the row was reported as (and with
+// on_duplicate=link linked to) a namesake born on another day.
+func TestImportDuplicateAmongManyNamesakes(t *testing.T) {
+	c := startImports(t)
+	ctx := servicetest.As(t, ids.New())
+	var first string
+	for i := range 12 {
+		b, err := c.ben.CreateBeneficiary(ctx, &pb.CreateBeneficiaryRequest{Beneficiary: &pb.Beneficiary{
+			GivenName: "Omar", FamilyName: "Khalil", BirthDate: fmt.Sprintf("%d-01-31", 1985+i), Nationality: "AF"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = b.GetBeneficiary().GetId()
+		}
+	}
+	found, err := c.ben.FindDuplicates(ctx, &pb.FindDuplicatesRequest{Id: first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found.GetCandidates()) == 0 {
+		t.Fatal("findDuplicates found no namesake")
+	}
+	for _, policy := range []string{"", "link"} {
+		op, err := upload(ctx, c.imp, &pb.ImportBeneficiariesRequest{File: csvFile("ime,prezime,datum rođenja,državljanstvo\nOmar,Khalil,31.1.1985.,AF\n"),
+			ValidateOnly: policy == "", OnDuplicate: policy})
+		if err != nil {
+			t.Fatal(err)
+		}
+		imp := finished(t, ctx, c, op)
+		dups := imp.GetDuplicates()
+		if len(dups) != 1 || len(dups[0].GetMatches()) == 0 || dups[0].GetMatches()[0].GetId() != first || dups[0].GetMatches()[0].GetScore() < 0.99 ||
+			(policy == "link" && dups[0].GetResourceId() != first) {
+			t.Fatalf("on_duplicate=%q: duplicates %v, want the person born 1985-01-31 (%s) first", policy, dups, first)
+		}
+	}
+}

@@ -69,7 +69,7 @@ func (p *Postgres) ImportDuplicates(ctx context.Context, org, importID string, c
 			SELECT b.id, `+scoreSQL("b", "r.name_key", "r.birth_date", "r.birth_year", "r.nationality")+`
 			FROM beneficiaries b
 			WHERE b.organisation_id = $1 AND b.name_key IN `+similarKeys("r.name_key")+` AND `+current+`
-			ORDER BY 2 DESC, b.id DESC LIMIT 10) AS c(id, name_score, birth_score, nationality_score)
+			ORDER BY 2 DESC, b.id DESC LIMIT `+fmt.Sprint(domain.MaxDuplicateCandidates)+`) AS c(id, name_score, birth_score, nationality_score)
 		UNION ALL
 		SELECT r.row_no, '', o.row_no, o.name_score, o.birth_score, o.nationality_score
 		FROM r CROSS JOIN LATERAL (

@@ -12,10 +12,12 @@ import (
 )
 
 // An import finds each row's probable duplicates with FindDuplicates'
-// scoring: among the organisation's current beneficiaries, the 10 whose
-// names are most similar (pg_trgm similarity of the folded names, at least
-// the % threshold), and among the file's earlier rows the 10 nearest by
-// name; each scored by name, birth and nationality.
+// scoring: among the organisation's current beneficiaries, the
+// domain.MaxDuplicateCandidates (200) whose names are most similar (pg_trgm
+// similarity of the folded names, at least the % threshold), as
+// FindDuplicates reads them (fewer would miss a person with more than ten
+// namesakes registered after them), and among the file's earlier rows the
+// 10 nearest by name; each scored by name, birth and nationality.
 //
 // It scores in memory: the organisation's persons are read once (their
 // names' trigrams as PostgreSQL computes them), indexed, and every chunk
@@ -27,7 +29,8 @@ const (
 	// similarityThreshold is pg_trgm's default similarity_threshold (the %
 	// operator).
 	similarityThreshold = 0.3
-	// nearest is how many similar names are scored per row.
+	// nearest is how many of the file's earlier rows with similar names
+	// are scored per row.
 	nearest = 10
 )
 
@@ -99,7 +102,7 @@ func (f *duplicateFinder) find(ctx context.Context, chunk []*imports.StagedRow) 
 	for i, r := range keyed {
 		k := domain.PersonKey{Trigrams: trgms[i], BirthDate: r.BirthDate, BirthYear: r.BirthYear, Nationality: r.Nationality}
 		// Ties as the SQL breaks them: higher id first.
-		hits := f.persons.Nearest(k.Trigrams, similarityThreshold, nearest,
+		hits := f.persons.Nearest(k.Trigrams, similarityThreshold, domain.MaxDuplicateCandidates,
 			func(a, b int32) int { return strings.Compare(f.keys[b].ID, f.keys[a].ID) })
 		for _, h := range hits {
 			c := k.Score(f.keys[h.Entry], h.Similarity)
