@@ -86,3 +86,36 @@ func TestImportDuplicateAmongManyNamesakes(t *testing.T) {
 		}
 	}
 }
+
+// TestImportLinksBestEarlierRow: with on_duplicate=link, a row repeating
+// earlier rows of the file is linked to the record of the earlier row it
+// matches best (same_as_rows best first, as matches), not to the first
+// one above it: row 4 (Omar Khalil, 31 January 1985, SY) repeats row 3
+// (Omar Kalil, the same day and nationality) far better than row 2 (Omar
+// Khalil, born 1990, AF), a namesake row 3 does not repeat; before, row 4
+// was linked to row 2's person.
+func TestImportLinksBestEarlierRow(t *testing.T) {
+	c := startImports(t)
+	ctx := servicetest.As(t, ids.New())
+	op, err := upload(ctx, c.imp, &pb.ImportBeneficiariesRequest{File: csvFile("ime,prezime,datum rođenja,državljanstvo\n" +
+		"Omar,Khalil,1990-06-01,AF\nOmar,Kalil,1985-01-31,SY\nOmar,Khalil,31.1.1985.,SY\n"), OnDuplicate: "link"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imp := finished(t, ctx, c, op)
+	given := map[int32]string{}
+	for _, d := range imp.GetDuplicates() {
+		given[d.GetRow()] = d.GetResourceId()
+	}
+	l, err := c.ben.ListBeneficiaries(ctx, &pb.ListBeneficiariesRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	born := map[string]string{}
+	for _, b := range l.GetBeneficiaries() {
+		born[b.GetId()] = b.GetBirthDate()
+	}
+	if len(l.GetBeneficiaries()) != 2 || born[given[4]] != "1985-01-31" {
+		t.Fatalf("%d persons; row 4 (born 1985-01-31) linked to %s born %q; duplicates %v", len(l.GetBeneficiaries()), given[4], born[given[4]], imp.GetDuplicates())
+	}
+}

@@ -1,7 +1,9 @@
 package app
 
 import (
+	"cmp"
 	"context"
+	"slices"
 
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/date"
@@ -70,6 +72,9 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 			for _, x := range domain.RankCandidates(existing[r.Row], maxMatches) {
 				r.Matches = append(r.Matches, imports.Match{ID: x.Beneficiary.ID, Score: x.Score, NameScore: x.NameScore, BirthScore: x.BirthScore})
 			}
+			// Best first, as matches (a link goes to the first); ties in
+			// sheet order.
+			slices.SortStableFunc(within[r.Row], func(a, b RowCandidate) int { return cmp.Compare(b.Score, a.Score) })
 			for _, x := range within[r.Row] {
 				if x.Score >= domain.MinDuplicateScore {
 					r.SameAs = append(r.SameAs, x.Row)

@@ -617,7 +617,9 @@ type RowDuplicates struct {
 	Row   int32                  `protobuf:"varint,1,opt,name=row,proto3" json:"row,omitempty"`
 	// Existing records, best first, scored as by :findDuplicates.
 	Matches []*DuplicateMatch `protobuf:"bytes,2,rep,name=matches,proto3" json:"matches,omitempty"`
-	// Earlier rows of the same file that are probably the same person.
+	// Earlier rows of the same file that are probably the same person, best
+	// first (with no match, on_duplicate=link links the row to the first
+	// one's record).
 	SameAsRows []int32 `protobuf:"varint,3,rep,packed,name=same_as_rows,json=sameAsRows,proto3" json:"same_as_rows,omitempty"`
 	// What the real import did with the row: "created", "skipped", "linked"
 	// (empty in a dry run).
