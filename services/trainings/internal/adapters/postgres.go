@@ -758,7 +758,8 @@ func (p *Postgres) IssueCertificates(ctx context.Context, eventID string) ([]*do
 			return db.Error(err)
 		}
 		rows, err = tx.Query(ctx, `SELECT `+participantCols+` FROM participants`+participantsFrom+`
-			WHERE pa.event_id = $1 AND pa.certificate_number IS NOT NULL ORDER BY pa.certificate_number`, eventID)
+			WHERE pa.event_id = $1 AND pa.certificate_number IS NOT NULL
+			ORDER BY length(pa.certificate_number), pa.certificate_number`, eventID) // by number, not as text
 		if err != nil {
 			return db.Error(err)
 		}
