@@ -178,6 +178,7 @@ func TestDocumentValidation(t *testing.T) {
 		"no type":          {&pb.IdentityDocument{Number: "X1"}, "beneficiary.documents[0].type"},
 		"no number":        {&pb.IdentityDocument{Type: pb.DocumentType_DOCUMENT_TYPE_PASSPORT}, "beneficiary.documents[0].number"},
 		"bad expiry":       {&pb.IdentityDocument{Type: pb.DocumentType_DOCUMENT_TYPE_PASSPORT, Number: "X1", ExpiryDate: "2030-13-01"}, "beneficiary.documents[0].expiry_date"},
+		"expiry year 0000": {&pb.IdentityDocument{Type: pb.DocumentType_DOCUMENT_TYPE_PASSPORT, Number: "X1", ExpiryDate: "0000-01-01"}, "beneficiary.documents[0].expiry_date"},
 	}
 	for name, tc := range cases {
 		b := &pb.Beneficiary{GivenName: "Test", Documents: []*pb.IdentityDocument{tc.doc}}

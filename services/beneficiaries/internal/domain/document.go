@@ -47,6 +47,7 @@ func (d *Document) Validate(v *errs.Violations, field string) date.Date {
 	validate.OneOf(v, field+".type", d.Type, DocumentTypes, true)
 	validate.Country(v, field+".issuing_country", d.IssuingCountry)
 	validate.Text(v, field+".number", d.Number, 40, true)
+	date.CheckMinYear(v, field+".expiry_date", d.ExpiryDate)
 	var born date.Date
 	switch d.Type {
 	case "jmbg":
