@@ -64,6 +64,17 @@ func (p *Postgres) GetConsent(ctx context.Context, beneficiaryID, id string) (*d
 	return c, db.Error(err)
 }
 
+// LockConsent is GetConsent with the row locked (FOR SHARE) until the
+// transaction ends: a withdrawal of the consent waits for it, and then
+// finds what the transaction made under the consent.
+func (p *Postgres) LockConsent(ctx context.Context, beneficiaryID, id string) (*domain.Consent, error) {
+	c, err := scanConsent(p.q.QueryRow(ctx, `SELECT `+consentCols+` FROM consents WHERE id = $1 AND beneficiary_id = $2 FOR SHARE`, id, beneficiaryID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFound("consent", id)
+	}
+	return c, db.Error(err)
+}
+
 // ListConsents lists a beneficiary's consents, newest first.
 func (p *Postgres) ListConsents(ctx context.Context, beneficiaryID string, page pagination.Page) ([]*domain.Consent, error) {
 	rows, err := p.q.Query(ctx, `SELECT `+consentCols+` FROM consents

@@ -152,6 +152,11 @@ func (a *App) GrantAccess(ctx context.Context, act Actor, g *domain.Grant) (*dom
 	} else if g.GranteeOrganisationID == act.OrganisationID {
 		v.Add("grantee_organisation_id", "is the caller's own organisation")
 	}
+	if g.ConsentID != "" {
+		if g.ConsentID = ids.Normalize(g.ConsentID); !ids.Valid(g.ConsentID) {
+			v.Add("consent_id", "must be a UUID")
+		}
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -164,12 +169,9 @@ func (a *App) GrantAccess(ctx context.Context, act Actor, g *domain.Grant) (*dom
 		if err != nil {
 			return err
 		}
-		c, err := r.LiveConsent(ctx, b.ID, domain.PurposeReferralSharing)
+		c, err := grantConsent(ctx, r, b.ID, g.ConsentID, a.now())
 		if err != nil {
 			return err
-		}
-		if c == nil {
-			return errs.FailedPrecondition("CONSENT_REQUIRED", "beneficiary %s has no live referral_sharing consent", b.ID)
 		}
 		g.ID, g.BeneficiaryID, g.GrantedBy, g.ConsentID = ids.New(), b.ID, act.OrganisationID, c.ID
 		if !c.ExpireTime.IsZero() && (g.ExpireTime.IsZero() || c.ExpireTime.Before(g.ExpireTime)) {
@@ -188,6 +190,35 @@ func (a *App) GrantAccess(ctx context.Context, act Actor, g *domain.Grant) (*dom
 		return r.Emit(ctx, grantEvent(events.AccessGranted, b.OrganisationID, out))
 	})
 	return out, err
+}
+
+// grantConsent returns the referral_sharing consent a grant of beneficiary
+// id is made under: the consent named, when it is the person's, for
+// referral sharing and live at now (the caller, e.g. a referral, records
+// that one, and its withdrawal must end the grant); without a name, the
+// live one lasting longest. FAILED_PRECONDITION CONSENT_REQUIRED otherwise.
+// The named consent stays locked until the caller's transaction ends: its
+// withdrawal waits, then finds (and revokes) the grant made under it.
+func grantConsent(ctx context.Context, r Repository, id, named string, now time.Time) (*domain.Consent, error) {
+	if named == "" {
+		c, err := r.LiveConsent(ctx, id, domain.PurposeReferralSharing)
+		if err == nil && c == nil {
+			err = errs.FailedPrecondition("CONSENT_REQUIRED", "beneficiary %s has no live referral_sharing consent", id)
+		}
+		return c, err
+	}
+	c, err := r.LockConsent(ctx, id, named)
+	switch {
+	case errs.KindOf(err) == errs.KindNotFound:
+		return nil, errs.FailedPrecondition("CONSENT_REQUIRED", "consent %s is not a consent of beneficiary %s", named, id)
+	case err != nil:
+		return nil, err
+	case c.Purpose != domain.PurposeReferralSharing:
+		return nil, errs.FailedPrecondition("CONSENT_REQUIRED", "consent %s is not for referral_sharing", named)
+	case !c.LiveAt(now):
+		return nil, errs.FailedPrecondition("CONSENT_REQUIRED", "consent %s of beneficiary %s is not live (withdrawn, expired or not yet given)", named, id)
+	}
+	return c, nil
 }
 
 // RevokeAccess ends the grants of a beneficiary made for source. The

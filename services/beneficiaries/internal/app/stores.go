@@ -179,6 +179,9 @@ type CohortCounts interface {
 type ConsentStore interface {
 	CreateConsent(ctx context.Context, c *domain.Consent, requestID string) (*domain.Consent, error)
 	GetConsent(ctx context.Context, beneficiaryID, id string) (*domain.Consent, error)
+	// LockConsent is GetConsent holding the row (FOR SHARE) until the
+	// transaction ends, so that its withdrawal waits.
+	LockConsent(ctx context.Context, beneficiaryID, id string) (*domain.Consent, error)
 	ListConsents(ctx context.Context, beneficiaryID string, p pagination.Page) ([]*domain.Consent, error)
 	WithdrawConsent(ctx context.Context, beneficiaryID, id, reason string) (*domain.Consent, error)
 	// LiveConsent returns nil when no consent for the purpose is live.

@@ -57,6 +57,7 @@ func (s *Access) GrantAccess(ctx context.Context, req *pb.GrantAccessRequest) (*
 		SourceID:              req.GetSourceId(),
 		Reason:                req.GetReason(),
 		ExpireTime:            timeOf(req.GetExpireTime()),
+		ConsentID:             req.GetConsentId(),
 	})
 	if err != nil {
 		return nil, err

@@ -28,13 +28,15 @@ func (b *BeneficiariesGRPC) ReferralConsent(ctx context.Context, id string) (app
 
 // GrantAccess gives the receiver of a referral a reduced view of the beneficiary.
 func (b *BeneficiariesGRPC) GrantAccess(ctx context.Context, g app.Grant) error {
-	req := &benv1.GrantAccessRequest{BeneficiaryId: g.BeneficiaryID, GranteeOrganisationId: g.Grantee, SourceId: g.SourceID, Reason: g.Reason}
+	req := &benv1.GrantAccessRequest{BeneficiaryId: g.BeneficiaryID, GranteeOrganisationId: g.Grantee, SourceId: g.SourceID, Reason: g.Reason,
+		ConsentId: g.ConsentID}
 	if !g.Expires.IsZero() {
 		req.ExpireTime = timestamppb.New(g.Expires)
 	}
 	_, err := b.access.GrantAccess(ctx, req)
 	if st, ok := status.FromError(err); ok && st.Code() == codes.FailedPrecondition {
-		// The consent lapsed between the check and the grant.
+		// The consent lapsed between the check and the grant (or is no
+		// longer the one the referral records).
 		return errs.FailedPrecondition("CONSENT_REQUIRED", "%s", st.Message())
 	}
 	return grpcx.FromDownstream(err, "beneficiary", g.BeneficiaryID)

@@ -178,6 +178,10 @@ type Grant struct {
 	SourceID      string // the referral
 	Reason        string
 	Expires       time.Time
+	// ConsentID is the referral_sharing consent the referral records: the
+	// grant is made under it or refused (CONSENT_REQUIRED), never under
+	// another consent recorded meanwhile.
+	ConsentID string
 }
 
 // Beneficiaries is what referrals need from the beneficiaries service. Calls

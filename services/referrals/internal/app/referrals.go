@@ -325,6 +325,7 @@ func (a *App) share(ctx context.Context, r *domain.Referral, now time.Time) erro
 		SourceID:      r.ID,
 		Reason:        "referral " + r.ID + " (" + r.Category + ")",
 		Expires:       consent.Expires,
+		ConsentID:     consent.ID,
 	})
 }
 

@@ -789,7 +789,16 @@ type GrantAccessRequest struct {
 	SourceId string `protobuf:"bytes,3,opt,name=source_id,json=sourceId,proto3" json:"source_id,omitempty"`
 	Reason   string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
 	// Optional end of the grant; must be in the future.
-	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	// The REFERRAL_SHARING consent to grant under (a UUID), e.g. the one a
+	// referral records: the grant is made under exactly this consent, checked
+	// in the same transaction, so withdrawing it ends the grant. It must be a
+	// consent of this beneficiary, for REFERRAL_SHARING, given, not withdrawn
+	// and not expired (FAILED_PRECONDITION CONSENT_REQUIRED otherwise, even
+	// when another consent is live). Empty: the live consent lasting longest
+	// is chosen, as callers from before this field was added expect (kept
+	// for a rolling upgrade).
+	ConsentId     string `protobuf:"bytes,6,opt,name=consent_id,json=consentId,proto3" json:"consent_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -857,6 +866,13 @@ func (x *GrantAccessRequest) GetExpireTime() *timestamppb.Timestamp {
 		return x.ExpireTime
 	}
 	return nil
+}
+
+func (x *GrantAccessRequest) GetConsentId() string {
+	if x != nil {
+		return x.ConsentId
+	}
+	return ""
 }
 
 type GrantAccessResponse struct {
@@ -1060,14 +1076,16 @@ const file_spona_beneficiaries_v1_access_proto_rawDesc = "" +
 	"\vexpire_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\x12;\n" +
 	"\vrevoke_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"revokeTime\"\xf4\x01\n" +
+	"revokeTime\"\x93\x02\n" +
 	"\x12GrantAccessRequest\x12*\n" +
 	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12;\n" +
 	"\x17grantee_organisation_id\x18\x02 \x01(\tB\x03\xe0A\x02R\x15granteeOrganisationId\x12 \n" +
 	"\tsource_id\x18\x03 \x01(\tB\x03\xe0A\x02R\bsourceId\x12\x16\n" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\x12;\n" +
 	"\vexpire_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime\"P\n" +
+	"expireTime\x12\x1d\n" +
+	"\n" +
+	"consent_id\x18\x06 \x01(\tR\tconsentId\"P\n" +
 	"\x13GrantAccessResponse\x129\n" +
 	"\x05grant\x18\x01 \x01(\v2#.spona.beneficiaries.v1.AccessGrantR\x05grant\"c\n" +
 	"\x13RevokeAccessRequest\x12*\n" +

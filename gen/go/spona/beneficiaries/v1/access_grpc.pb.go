@@ -45,8 +45,9 @@ type BeneficiaryAccessServiceClient interface {
 	// Lets another organisation see a reduced view of the beneficiary (names,
 	// sex, birth year, languages, legal status, vulnerabilities, municipality,
 	// country; never documents, household or audit). Only the registering organisation
-	// may grant, and only while a live REFERRAL_SHARING consent exists
-	// (FAILED_PRECONDITION otherwise). Idempotent on (beneficiary_id,
+	// may grant, and only while a live REFERRAL_SHARING consent exists (the
+	// one named by consent_id when given; FAILED_PRECONDITION otherwise). The
+	// grant hangs on that consent: its withdrawal or expiry ends it. Idempotent on (beneficiary_id,
 	// grantee_organisation_id, source_id): a repeat returns the same grant,
 	// made live again if it had been revoked.
 	GrantAccess(ctx context.Context, in *GrantAccessRequest, opts ...grpc.CallOption) (*GrantAccessResponse, error)
@@ -170,8 +171,9 @@ type BeneficiaryAccessServiceServer interface {
 	// Lets another organisation see a reduced view of the beneficiary (names,
 	// sex, birth year, languages, legal status, vulnerabilities, municipality,
 	// country; never documents, household or audit). Only the registering organisation
-	// may grant, and only while a live REFERRAL_SHARING consent exists
-	// (FAILED_PRECONDITION otherwise). Idempotent on (beneficiary_id,
+	// may grant, and only while a live REFERRAL_SHARING consent exists (the
+	// one named by consent_id when given; FAILED_PRECONDITION otherwise). The
+	// grant hangs on that consent: its withdrawal or expiry ends it. Idempotent on (beneficiary_id,
 	// grantee_organisation_id, source_id): a repeat returns the same grant,
 	// made live again if it had been revoked.
 	GrantAccess(context.Context, *GrantAccessRequest) (*GrantAccessResponse, error)
