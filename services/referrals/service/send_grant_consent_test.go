@@ -41,10 +41,10 @@ func TestGrantUnderTheReferralsConsent(t *testing.T) {
 	if _, err := hold.Exec(bg, `SELECT 1 FROM beneficiaries.beneficiaries WHERE id = $1 FOR NO KEY UPDATE`, benID); err != nil {
 		t.Fatal(err)
 	}
-	sent := make(chan error, 1)
-	go func() { _, err := s.do(ctxA, "send", draft.GetId()); sent <- err }()
-	pgtest.Until(t, watch, "the grant waiting for the person's row", `SELECT count(*) >= 1 FROM pg_locks WHERE NOT granted
-		AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())`)
+	send := pgtest.Go(func() error { _, err := s.do(ctxA, "send", draft.GetId()); return err })
+	if err, returned := send.ReturnsOrWaits(t, watch); returned {
+		t.Fatalf("the send did not wait for the person's row: %v", err)
+	}
 	// A second consent, recorded meanwhile: newer, and lasting as long.
 	second := ids.New()
 	if _, err := hold.Exec(bg, `INSERT INTO beneficiaries.consents (id, beneficiary_id, organisation_id, purpose, given_by, given_time)
@@ -54,7 +54,7 @@ func TestGrantUnderTheReferralsConsent(t *testing.T) {
 	if err := hold.Commit(bg); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-sent; err != nil {
+	if err := send.Wait(); err != nil {
 		t.Fatalf("send: %v", err)
 	}
 	r, err := s.ref.GetReferral(ctxA, &pb.GetReferralRequest{Id: draft.GetId()})
