@@ -85,15 +85,23 @@ func WriteProgress(imp *Import, c Counts, done int) int {
 }
 
 // Duplicate reports whether the row probably repeats an existing record or
-// an earlier row of the file.
-func (r *StagedRow) Duplicate() bool { return len(r.Matches) > 0 || len(r.SameAs) > 0 }
+// an earlier row of the file. A match in conflict with the row is listed
+// for review, not acted on: it makes no duplicate.
+func (r *StagedRow) Duplicate() bool { return r.match() >= 0 || len(r.SameAs) > 0 }
 
-// Link is the record a duplicate row stands for: its best existing match,
-// else the record given to the earlier row it repeats (given: row → the
-// record created for it or linked to it); "" when there is none.
+// match is the index of the row's best match not in conflict with it, -1
+// when there is none.
+func (r *StagedRow) match() int {
+	return slices.IndexFunc(r.Matches, func(m Match) bool { return !m.Conflict })
+}
+
+// Link is the record a duplicate row stands for: its best existing match
+// not in conflict with it, else the record given to the earlier row it
+// repeats (given: row → the record created for it or linked to it); ""
+// when there is none.
 func (r *StagedRow) Link(given map[int]string) string {
-	if len(r.Matches) > 0 {
-		return r.Matches[0].ID
+	if i := r.match(); i >= 0 {
+		return r.Matches[i].ID
 	}
 	if len(r.SameAs) > 0 {
 		return given[r.SameAs[0]]

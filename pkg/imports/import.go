@@ -139,6 +139,11 @@ type Match struct {
 	Score      float64 `json:"score"`
 	NameScore  float64 `json:"name_score"`
 	BirthScore float64 `json:"birth_score"`
+	// Conflict: the record's known data contradicts the row's (a
+	// beneficiary born on another day or in another year), so they are
+	// probably two persons with one name. Listed for a person to review;
+	// the row is not a duplicate of it (Duplicate, Link).
+	Conflict bool `json:"conflict,omitempty"`
 }
 
 // RowDuplicates are a row's probable duplicates and what became of it.

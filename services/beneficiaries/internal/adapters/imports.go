@@ -32,6 +32,15 @@ func scoreSQL(other, key, birthDate, birthYear, nationality string) string {
 		CASE WHEN %[5]s <> '' AND %[1]s.nationality = %[5]s THEN 1.0 ELSE 0 END`, other, key, birthDate, birthYear, nationality)
 }
 
+// conflictSQL is domain.BirthConflicts of the beneficiary (or staged row)
+// aliased other and a person's birth date and year given by SQL
+// expressions (a birth year of a date's year when only the date is known).
+func conflictSQL(other, birthDate, birthYear string) string {
+	return fmt.Sprintf(`CASE WHEN %[2]s IS NOT NULL AND %[1]s.birth_date IS NOT NULL THEN %[1]s.birth_date <> %[2]s
+		ELSE COALESCE(abs(COALESCE(%[1]s.birth_year, EXTRACT(year FROM %[1]s.birth_date)::int)
+			- COALESCE(%[3]s, EXTRACT(year FROM %[2]s)::int)) > 1, false) END`, other, birthDate, birthYear)
+}
+
 // ImportRows returns staged rows of an import after row after.
 func (p *Postgres) ImportRows(ctx context.Context, importID string, after, limit int) ([]*imports.StagedRow, error) {
 	return importsjob.Rows(ctx, p.q, importID, after, limit)
@@ -64,19 +73,21 @@ func (p *Postgres) ImportDuplicates(ctx context.Context, org, importID string, c
 	}
 	rows, err := p.q.Query(ctx, `WITH r AS (SELECT u.row_no, u.name_key, u.birth_date, NULLIF(u.birth_year, 0) AS birth_year, u.nationality
 			FROM unnest($3::int[], $4::text[], $5::date[], $6::int[], $7::text[]) AS u(row_no, name_key, birth_date, birth_year, nationality))
-		SELECT r.row_no, c.id::text, 0, c.name_score, c.birth_score, c.nationality_score
+		SELECT r.row_no, c.id::text, 0, c.name_score, c.birth_score, c.nationality_score, c.conflict
 		FROM r CROSS JOIN LATERAL (
-			SELECT b.id, `+scoreSQL("b", "r.name_key", "r.birth_date", "r.birth_year", "r.nationality")+`
+			SELECT b.id, `+scoreSQL("b", "r.name_key", "r.birth_date", "r.birth_year", "r.nationality")+`,
+				`+conflictSQL("b", "r.birth_date", "r.birth_year")+`
 			FROM beneficiaries b
 			WHERE b.organisation_id = $1 AND b.name_key IN `+similarKeys("r.name_key")+` AND `+current+`
-			ORDER BY 2 DESC, b.id DESC LIMIT `+fmt.Sprint(domain.MaxDuplicateCandidates)+`) AS c(id, name_score, birth_score, nationality_score)
+			ORDER BY 2 DESC, b.id DESC LIMIT `+fmt.Sprint(domain.MaxDuplicateCandidates)+`) AS c(id, name_score, birth_score, nationality_score, conflict)
 		UNION ALL
-		SELECT r.row_no, '', o.row_no, o.name_score, o.birth_score, o.nationality_score
+		SELECT r.row_no, '', o.row_no, o.name_score, o.birth_score, o.nationality_score, o.conflict
 		FROM r CROSS JOIN LATERAL (
-			SELECT o.row_no, `+scoreSQL("o", "r.name_key", "r.birth_date", "r.birth_year", "r.nationality")+`
+			SELECT o.row_no, `+scoreSQL("o", "r.name_key", "r.birth_date", "r.birth_year", "r.nationality")+`,
+				`+conflictSQL("o", "r.birth_date", "r.birth_year")+`
 			FROM import_rows o
 			WHERE o.name_key % r.name_key AND o.name_key <> '' AND o.import_id = $2 AND o.row_no < r.row_no
-			ORDER BY o.name_key <-> r.name_key, o.row_no LIMIT 10) AS o(row_no, name_score, birth_score, nationality_score)
+			ORDER BY o.name_key <-> r.name_key, o.row_no LIMIT 10) AS o(row_no, name_score, birth_score, nationality_score, conflict)
 		ORDER BY 1, 3`, org, importID, rowNos, keys, dates, births, nats)
 	if err != nil {
 		return nil, nil, db.Error(err)
@@ -84,7 +95,7 @@ func (p *Postgres) ImportDuplicates(ctx context.Context, org, importID string, c
 	var row, other int
 	var c domain.Candidate
 	var id string
-	_, err = pgx.ForEachRow(rows, []any{&row, &id, &other, &c.NameScore, &c.BirthScore, &c.NationalityScore}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&row, &id, &other, &c.NameScore, &c.BirthScore, &c.NationalityScore, &c.BirthConflict}, func() error {
 		x := c
 		x.Combine()
 		if id != "" {

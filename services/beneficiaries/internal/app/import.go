@@ -69,14 +69,22 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 			return err
 		}
 		for _, r := range rows {
-			for _, x := range domain.RankCandidates(existing[r.Row], maxMatches) {
-				r.Matches = append(r.Matches, imports.Match{ID: x.Beneficiary.ID, Score: x.Score, NameScore: x.NameScore, BirthScore: x.BirthScore})
+			// Matches whose birth conflicts with the row's are listed
+			// after the others (for review; never linked to or skipped
+			// for), so they never crowd out a match that is acted on.
+			all := domain.RankCandidates(existing[r.Row], len(existing[r.Row]))
+			kept := append(slices.DeleteFunc(slices.Clone(all), func(x domain.Candidate) bool { return x.BirthConflict }),
+				slices.DeleteFunc(all, func(x domain.Candidate) bool { return !x.BirthConflict })...)
+			for _, x := range kept[:min(len(kept), maxMatches)] {
+				r.Matches = append(r.Matches, imports.Match{ID: x.Beneficiary.ID, Score: x.Score, NameScore: x.NameScore,
+					BirthScore: x.BirthScore, Conflict: x.BirthConflict})
 			}
 			// Best first, as matches (a link goes to the first); ties in
-			// sheet order.
+			// sheet order. An earlier row whose birth conflicts with this
+			// one's is another person of the file: not a same_as row.
 			slices.SortStableFunc(within[r.Row], func(a, b RowCandidate) int { return cmp.Compare(b.Score, a.Score) })
 			for _, x := range within[r.Row] {
-				if x.Score >= domain.MinDuplicateScore {
+				if x.Score >= domain.MinDuplicateScore && !x.BirthConflict {
 					r.SameAs = append(r.SameAs, x.Row)
 				}
 			}

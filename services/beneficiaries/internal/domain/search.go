@@ -30,6 +30,29 @@ type Candidate struct {
 	BirthScore       float64
 	NationalityScore float64
 	DocumentScore    float64
+	// BirthConflict: the candidate's known birth contradicts the person's
+	// (BirthConflicts). Still listed for a person to review; an import's
+	// on_duplicate never acts on it.
+	BirthConflict bool
+}
+
+// BirthConflicts reports whether two persons' known births contradict each
+// other, which makes them two persons whatever their names: both have a
+// full birth date and the dates differ, or both have a birth year (a
+// date's year when only the date is known) and the years are more than one
+// apart. Years one apart do not conflict (a year worked out from an age),
+// nor does anything unknown on either side.
+func BirthConflicts(aDate date.Date, aYear int, bDate date.Date, bYear int) bool {
+	if !aDate.IsZero() && !bDate.IsZero() {
+		return aDate != bDate
+	}
+	if aYear == 0 && !aDate.IsZero() {
+		aYear = aDate.Year
+	}
+	if bYear == 0 && !bDate.IsZero() {
+		bYear = bDate.Year
+	}
+	return aYear != 0 && bYear != 0 && (aYear-bYear > 1 || bYear-aYear > 1)
 }
 
 // Duplicate score weights; a shared identity document alone makes a
@@ -288,6 +311,7 @@ func (k PersonKey) Score(other PersonKey, nameScore float32) Candidate {
 	if k.Nationality != "" && other.Nationality == k.Nationality {
 		c.NationalityScore = 1
 	}
+	c.BirthConflict = BirthConflicts(k.BirthDate, k.BirthYear, other.BirthDate, other.BirthYear)
 	c.Combine()
 	return c
 }
