@@ -139,7 +139,8 @@ func ToProto(ctx context.Context, log *slog.Logger, i *imports.Import) *pb.Impor
 	for _, d := range i.Duplicates {
 		rd := &pb.RowDuplicates{Row: intconv.Int32(d.Row), Outcome: d.Outcome, ResourceId: d.ResourceID}
 		for _, m := range d.Matches {
-			rd.Matches = append(rd.Matches, &pb.DuplicateMatch{Id: m.ID, Score: m.Score, NameScore: m.NameScore, BirthScore: m.BirthScore})
+			rd.Matches = append(rd.Matches, &pb.DuplicateMatch{Id: m.ID, Score: m.Score, NameScore: m.NameScore, BirthScore: m.BirthScore,
+				BirthConflict: m.Conflict})
 		}
 		for _, r := range d.SameAs {
 			rd.SameAsRows = append(rd.SameAsRows, intconv.Int32(r))

@@ -44,20 +44,38 @@ func TestImportNamesakeBornAnotherYear(t *testing.T) {
 		for _, d := range imp.GetDuplicates() {
 			outcomes[d.GetRow()] = d.GetOutcome()
 			for _, m := range d.GetMatches() {
-				if m.GetId() == id && d.GetRow() == 2 {
+				if m.GetId() == id && d.GetRow() == 2 && m.GetBirthConflict() {
 					listed = true
 				}
 			}
 		}
 		if policy == "" {
 			if !listed {
-				t.Fatalf("dry run: duplicates %v, want the namesake born 1985 (%s) listed for row 2", imp.GetDuplicates(), id)
+				t.Fatalf("dry run: duplicates %v, want the namesake born 1985 (%s) listed for row 2 with birth_conflict", imp.GetDuplicates(), id)
+			}
+			if imp.GetCounts().GetDuplicates() != 0 {
+				t.Fatalf("dry run: counts %v, want no duplicates (a birth_conflict alone makes none)", imp.GetCounts())
+			}
+			found, err := c.ben.FindDuplicates(ctx, &pb.FindDuplicatesRequest{Id: id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(found.GetCandidates()) != 0 {
+				t.Fatalf("findDuplicates of the existing person in a dry run: %v, want none (nothing written)", found.GetCandidates())
 			}
 			continue
 		}
 		if len(l.GetBeneficiaries()) != 3 || imp.GetCounts().GetCreated() != 2 || outcomes[2] != "created" || outcomes[3] != "created" {
 			t.Fatalf("on_duplicate=%s: %d persons (want 3: the existing one and two namesakes born 1992 and 2001), counts %v, outcomes %v, duplicates %v",
 				policy, len(l.GetBeneficiaries()), imp.GetCounts(), fmt.Sprint(outcomes), imp.GetDuplicates())
+		}
+		// :findDuplicates (a person reads it) still lists the namesakes.
+		found, err := c.ben.FindDuplicates(ctx, &pb.FindDuplicatesRequest{Id: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(found.GetCandidates()) != 2 {
+			t.Fatalf("on_duplicate=%s: findDuplicates of the person born 1985: %v, want the two namesakes", policy, found.GetCandidates())
 		}
 	}
 }

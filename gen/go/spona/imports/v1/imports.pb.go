@@ -434,7 +434,8 @@ type ImportCounts struct {
 	Processed int32 `protobuf:"varint,2,opt,name=processed,proto3" json:"processed,omitempty"`
 	Valid     int32 `protobuf:"varint,3,opt,name=valid,proto3" json:"valid,omitempty"`
 	Invalid   int32 `protobuf:"varint,4,opt,name=invalid,proto3" json:"invalid,omitempty"`
-	// Rows with probable duplicates (existing records or earlier rows).
+	// Rows with probable duplicates (existing records or earlier rows; a
+	// match with a birth_conflict alone makes none).
 	Duplicates int32 `protobuf:"varint,5,opt,name=duplicates,proto3" json:"duplicates,omitempty"`
 	// What a real import did.
 	Created       int32 `protobuf:"varint,6,opt,name=created,proto3" json:"created,omitempty"`
@@ -615,11 +616,13 @@ func (x *ImportProblem) GetMessage() string {
 type RowDuplicates struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Row   int32                  `protobuf:"varint,1,opt,name=row,proto3" json:"row,omitempty"`
-	// Existing records, best first, scored as by :findDuplicates.
+	// Existing records, best first, scored as by :findDuplicates; those
+	// with a birth_conflict come after the others.
 	Matches []*DuplicateMatch `protobuf:"bytes,2,rep,name=matches,proto3" json:"matches,omitempty"`
 	// Earlier rows of the same file that are probably the same person, best
 	// first (with no match, on_duplicate=link links the row to the first
-	// one's record).
+	// one's record). An earlier row whose known birth conflicts with this
+	// row's (as birth_conflict) is another person and is not listed.
 	SameAsRows []int32 `protobuf:"varint,3,rep,packed,name=same_as_rows,json=sameAsRows,proto3" json:"same_as_rows,omitempty"`
 	// What the real import did with the row: "created", "skipped", "linked"
 	// (empty in a dry run).
@@ -701,9 +704,15 @@ type DuplicateMatch struct {
 	// professional already registered at the event).
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// 0..1, as DuplicateCandidate.score of :findDuplicates.
-	Score         float64 `protobuf:"fixed64,2,opt,name=score,proto3" json:"score,omitempty"`
-	NameScore     float64 `protobuf:"fixed64,3,opt,name=name_score,json=nameScore,proto3" json:"name_score,omitempty"`
-	BirthScore    float64 `protobuf:"fixed64,4,opt,name=birth_score,json=birthScore,proto3" json:"birth_score,omitempty"`
+	Score      float64 `protobuf:"fixed64,2,opt,name=score,proto3" json:"score,omitempty"`
+	NameScore  float64 `protobuf:"fixed64,3,opt,name=name_score,json=nameScore,proto3" json:"name_score,omitempty"`
+	BirthScore float64 `protobuf:"fixed64,4,opt,name=birth_score,json=birthScore,proto3" json:"birth_score,omitempty"`
+	// The record's known birth contradicts the row's: both have a birth
+	// date and the dates differ, or both have a birth year (a date's year)
+	// more than one year apart. Probably a namesake: listed for review,
+	// but on_duplicate=link never links the row to it and skip never skips
+	// the row for it (nor is the row counted as a duplicate for it).
+	BirthConflict bool `protobuf:"varint,5,opt,name=birth_conflict,json=birthConflict,proto3" json:"birth_conflict,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -764,6 +773,13 @@ func (x *DuplicateMatch) GetBirthScore() float64 {
 		return x.BirthScore
 	}
 	return 0
+}
+
+func (x *DuplicateMatch) GetBirthConflict() bool {
+	if x != nil {
+		return x.BirthConflict
+	}
+	return false
 }
 
 // Operation.metadata of an import.
@@ -1154,14 +1170,15 @@ const file_spona_imports_v1_imports_proto_rawDesc = "" +
 	"sameAsRows\x12\x18\n" +
 	"\aoutcome\x18\x04 \x01(\tR\aoutcome\x12\x1f\n" +
 	"\vresource_id\x18\x05 \x01(\tR\n" +
-	"resourceId\"v\n" +
+	"resourceId\"\x9d\x01\n" +
 	"\x0eDuplicateMatch\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05score\x18\x02 \x01(\x01R\x05score\x12\x1d\n" +
 	"\n" +
 	"name_score\x18\x03 \x01(\x01R\tnameScore\x12\x1f\n" +
 	"\vbirth_score\x18\x04 \x01(\x01R\n" +
-	"birthScore\"\xc4\x02\n" +
+	"birthScore\x12%\n" +
+	"\x0ebirth_conflict\x18\x05 \x01(\bR\rbirthConflict\"\xc4\x02\n" +
 	"\x0eImportMetadata\x12\x1b\n" +
 	"\timport_id\x18\x01 \x01(\tR\bimportId\x128\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x1d.spona.imports.v1.ImportStateB\x03\xe0A\x03R\x05state\x12)\n" +
