@@ -274,6 +274,13 @@ func TestGrantAndRevokeAccess(t *testing.T) {
 	if _, err := c.access.CheckConsent(ctxC, &pb.CheckConsentRequest{BeneficiaryId: b.GetId(), Purpose: pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING}); statustest.Code(err) != codes.NotFound {
 		t.Fatalf("stranger checked consent: %v", err)
 	}
+	// A past end is a violation of the request's own field.
+	past := &pb.GrantAccessRequest{BeneficiaryId: b.GetId(), GranteeOrganisationId: orgB, SourceId: "referral-0",
+		ExpireTime: timestamppb.New(time.Now().Add(-time.Hour))}
+	if _, err := c.access.GrantAccess(ctxA, past); statustest.Code(err) != codes.InvalidArgument ||
+		!slices.Equal(statustest.Violations(err), []string{"expire_time"}) {
+		t.Fatalf("grant ending in the past: %v %v, want a violation of expire_time", err, statustest.Violations(err))
+	}
 	g1, err := c.access.GrantAccess(ctxA, grant)
 	if err != nil {
 		t.Fatal(err)

@@ -99,7 +99,7 @@ func (g *Grant) Validate(now time.Time) error {
 	validate.Text(&v, "source_id", g.SourceID, 100, true)
 	validate.Text(&v, "reason", g.Reason, 1000, false)
 	if !g.ExpireTime.IsZero() && !g.ExpireTime.After(now) {
-		v.Add("expires_at", "must be in the future")
+		v.Add("expire_time", "must be in the future")
 	}
 	return v.Err()
 }
