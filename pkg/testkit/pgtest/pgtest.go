@@ -176,3 +176,26 @@ func Connect(t testing.TB, dbURL string) *pgx.Conn {
 	t.Cleanup(func() { _ = conn.Close(context.Background()) })
 	return conn
 }
+
+// Locked opens a transaction on a connection of its own to dbURL and runs
+// lock in it (a SELECT … FOR UPDATE, a LOCK TABLE): what it locks stays
+// locked until the test commits or rolls back the transaction returned, or
+// ends.
+func Locked(t testing.TB, dbURL, lock string, args ...any) pgx.Tx {
+	t.Helper()
+	bg := context.Background()
+	tx, err := Connect(t, dbURL).Begin(bg)
+	if err != nil {
+		t.Fatalf("pgtest: begin: %v", err)
+	}
+	t.Cleanup(func() { _ = tx.Rollback(bg) })
+	if _, err := tx.Exec(bg, lock, args...); err != nil {
+		t.Fatalf("pgtest: %s: %v", lock, err)
+	}
+	return tx
+}
+
+// WaitingSessions is an expression for queries: how many sessions of the
+// current database wait for a lock.
+const WaitingSessions = `(SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted
+	AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database()))`

@@ -30,17 +30,10 @@ func TestGrantUnderTheReferralsConsent(t *testing.T) {
 	draft := s.draft(t, ctxA, benID, orgB, pb.Urgency_URGENCY_NORMAL)
 
 	bg := context.Background()
-	holder, watch := pgtest.Connect(t, s.url), pgtest.Connect(t, s.url)
-	hold, err := holder.Begin(bg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = hold.Rollback(bg) }()
+	watch := pgtest.Connect(t, s.url)
 	// The grant (which holds the person's row FOR SHARE) waits; reading the
 	// person and the consent before it does not.
-	if _, err := hold.Exec(bg, `SELECT 1 FROM beneficiaries.beneficiaries WHERE id = $1 FOR NO KEY UPDATE`, benID); err != nil {
-		t.Fatal(err)
-	}
+	hold := pgtest.Locked(t, s.url, `SELECT 1 FROM beneficiaries.beneficiaries WHERE id = $1 FOR NO KEY UPDATE`, benID)
 	send := pgtest.Go(func() error { _, err := s.do(ctxA, "send", draft.GetId()); return err })
 	if err, returned := send.ReturnsOrWaits(t, watch); returned {
 		t.Fatalf("the send did not wait for the person's row: %v", err)

@@ -34,19 +34,11 @@ func TestWithdrawalDuringSend(t *testing.T) {
 	draft := s.draft(t, ctxA, benID, orgB, pb.Urgency_URGENCY_HIGH)
 
 	bg := context.Background()
-	holder, watch := pgtest.Connect(t, s.url), pgtest.Connect(t, s.url)
-	hold, err := holder.Begin(bg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = hold.Rollback(bg) }()
+	watch := pgtest.Connect(t, s.url)
 	// The send's commit waits for the draft's row: the receiver's access is
 	// granted by then.
-	if _, err := hold.Exec(bg, `SELECT 1 FROM referrals.referrals WHERE id = $1 FOR UPDATE`, draft.GetId()); err != nil {
-		t.Fatal(err)
-	}
-	const waiting = `(SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted
-		AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database()))`
+	hold := pgtest.Locked(t, s.url, `SELECT 1 FROM referrals.referrals WHERE id = $1 FOR UPDATE`, draft.GetId())
+	const waiting = pgtest.WaitingSessions
 	sent := make(chan error, 1)
 	go func() { _, err := s.do(ctxA, "send", draft.GetId()); sent <- err }()
 	pgtest.Until(t, watch, "the send waiting to commit", `SELECT `+waiting+` >= 1`)
@@ -95,7 +87,7 @@ func TestWithdrawalDuringSend(t *testing.T) {
 	live := s.consent(t, ctxA, benID, time.Time{})
 	late := s.draft(t, ctxA, benID, orgB, pb.Urgency_URGENCY_NORMAL)
 	s.sql(t, `INSERT INTO referrals.ended_consents (consent_id, reason) VALUES ($1, 'CONSENT_WITHDRAWN')`, live)
-	_, err = s.do(ctxA, "send", late.GetId())
+	_, err := s.do(ctxA, "send", late.GetId())
 	statustest.WantReason(t, err, codes.FailedPrecondition, "CONSENT_REQUIRED", "a send under a consent that ended meanwhile")
 	if r, err := s.ref.GetReferral(ctxA, &pb.GetReferralRequest{Id: late.GetId()}); err != nil ||
 		r.GetReferral().GetStatus() != pb.ReferralStatus_REFERRAL_STATUS_DRAFT {

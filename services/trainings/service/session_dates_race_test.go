@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
@@ -25,33 +25,17 @@ func TestSessionsStayWithinEventDates(t *testing.T) {
 	ctx := servicetest.As(t, ids.New())
 	e := event(t, c, ctx, &pb.TrainingEvent{Type: pb.EventType_EVENT_TYPE_TRAINING, Title: "T", StartDate: "2024-05-06", EndDate: "2024-05-10"})
 	bg := context.Background()
-	conn := func() *pgx.Conn {
-		t.Helper()
-		db, err := pgx.Connect(bg, c.dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = db.Close(bg) })
-		return db
-	}
-	holder, watch := conn(), conn()
-	hold, err := holder.Begin(bg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := hold.Exec(bg, `LOCK TABLE trainings.sessions IN EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
-	}
+	watch := pgtest.Connect(t, c.dbURL)
+	hold := pgtest.Locked(t, c.dbURL, `LOCK TABLE trainings.sessions IN EXCLUSIVE MODE`)
 	// waiting reports whether n sessions of the test's database wait for a
 	// lock.
 	waiting := func(n int) bool {
 		t.Helper()
-		var w int
-		if err := watch.QueryRow(bg, `SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted
-			AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())`).Scan(&w); err != nil {
+		var w bool
+		if err := watch.QueryRow(bg, `SELECT `+pgtest.WaitingSessions+` >= $1`, n).Scan(&w); err != nil {
 			t.Fatal(err)
 		}
-		return w >= n
+		return w
 	}
 	created, patched := make(chan error, 1), make(chan error, 1)
 	go func() {
