@@ -26,7 +26,7 @@ import (
 func UpdatePaths(mask *fieldmaskpb.FieldMask, resource proto.Message) ([]string, error) {
 	if len(mask.GetPaths()) > 0 {
 		if resource != nil {
-			if err := checkSubPaths(mask.GetPaths(), resource.ProtoReflect().Descriptor()); err != nil {
+			if err := checkSubPaths(mask.GetPaths(), resource); err != nil {
 				return nil, err
 			}
 		}
@@ -43,30 +43,19 @@ func UpdatePaths(mask *fieldmaskpb.FieldMask, resource proto.Message) ([]string,
 	return paths, nil
 }
 
-// checkSubPaths refuses the paths that go into a field of md which is not
-// a singular message, or name a field its message does not have.
-func checkSubPaths(paths []string, md protoreflect.MessageDescriptor) error {
+// checkSubPaths refuses the paths into a field of resource that are not
+// valid field mask paths of it (fieldmaskpb's rules: every step a field,
+// only a singular message field followed by more steps).
+func checkSubPaths(paths []string, resource proto.Message) error {
 	var v errs.Violations
+	fields := resource.ProtoReflect().Descriptor().Fields()
 	for i, p := range paths {
-		steps := strings.Split(p, ".")
-		if len(steps) < 2 || md.Fields().ByName(protoreflect.Name(steps[0])) == nil {
+		top, _, sub := strings.Cut(p, ".")
+		if !sub || fields.ByName(protoreflect.Name(top)) == nil {
 			continue
 		}
-		cur := md
-		for j, s := range steps {
-			fd := cur.Fields().ByName(protoreflect.Name(s))
-			if fd == nil {
-				v.Add(fmt.Sprintf("update_mask.paths[%d]", i), "unknown or read-only field %q: %s has no field %q", p, strings.Join(steps[:j], "."), s)
-				break
-			}
-			if j == len(steps)-1 {
-				break
-			}
-			if fd.Message() == nil || fd.IsList() || fd.IsMap() {
-				v.Add(fmt.Sprintf("update_mask.paths[%d]", i), "unknown or read-only field %q: %s has no fields", p, strings.Join(steps[:j+1], "."))
-				break
-			}
-			cur = fd.Message()
+		if !(&fieldmaskpb.FieldMask{Paths: []string{p}}).IsValid(resource) {
+			v.Add(fmt.Sprintf("update_mask.paths[%d]", i), "unknown or read-only field %q: %s has no such field", p, top)
 		}
 	}
 	return v.Err()
