@@ -130,6 +130,64 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 	}
 }
 
+// TestDirectoryAdministratorInstead: a credential of the platform
+// administrator holds directory.admin and not referrals.write, the scope
+// of the directory's edits; directory.admin stands in for it on those
+// methods only (Instead), and the principal the edge issues carries it,
+// never a scope the caller does not hold.
+func TestDirectoryAdministratorInstead(t *testing.T) {
+	k := keyring(t)
+	v := k.Verifier("referrals", MaxTTL)
+	admin := Principal{OrganisationID: PlatformOrganisationID, Scopes: slices.Clone(PlatformScopes)}
+	for m := range Instead {
+		if !admin.MayCall(m) {
+			t.Errorf("the administrator may not call %s", m)
+		}
+		tok, err := issuer(t, k, Edge).Issue(admin, "referrals", m)
+		if err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+		p, err := v.Verify(tok, m)
+		if err != nil || !cmp.Equal(p.Scopes, []string{ScopeDirectoryAdmin}) {
+			t.Errorf("%s: %+v %v", m, p, err)
+		}
+	}
+	// Not for any other method of the scope it stands in for, nor of its
+	// service.
+	for _, m := range []string{createReferral, directory + "VerifyOrganisation", getBeneficiary} {
+		partial := Principal{OrganisationID: PlatformOrganisationID, Scopes: []string{ScopeDirectoryAdmin}}
+		if partial.MayCall(m) {
+			t.Errorf("directory.admin alone may call %s", m)
+		}
+		if _, err := issuer(t, k, Edge).Issue(partial, "referrals", m); !errors.Is(err, ErrDelegation) {
+			t.Errorf("the edge issued directory.admin alone for %s: %v", m, err)
+		}
+		now := time.Now()
+		forged := forge(t, k, Edge, claims{Iss: Edge, Aud: "referrals", Method: m, Org: PlatformOrganisationID, Client: "c",
+			Scopes: []string{ScopeDirectoryAdmin}, Iat: now.Unix(), Exp: now.Add(10 * time.Second).Unix()})
+		if _, err := v.Verify(forged, m); !errors.Is(err, ErrDelegation) {
+			t.Errorf("a principal carrying directory.admin for %s: %v", m, err)
+		}
+	}
+	// Only the edge issues it: a service's delegation carries the
+	// method's own scope.
+	now := time.Now()
+	forged := forge(t, k, "trainings", claims{Iss: "trainings", Aud: "referrals", Method: updateOrg, Org: "o", Client: "c",
+		Scopes: []string{ScopeDirectoryAdmin}, Iat: now.Unix(), Exp: now.Add(10 * time.Second).Unix()})
+	if _, err := v.Verify(forged, updateOrg); !errors.Is(err, ErrDelegation) {
+		t.Errorf("trainings' principal carrying directory.admin: %v", err)
+	}
+	// A partner holds the method's own scope, as before.
+	partner := Principal{OrganisationID: "o", Scopes: []string{ScopeReferralsWrite}}
+	tok, err := issuer(t, k, Edge).Issue(partner, "referrals", updateOrg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := v.Verify(tok, updateOrg); err != nil || !cmp.Equal(p.Scopes, []string{ScopeReferralsWrite}) {
+		t.Errorf("partner: %+v %v", p, err)
+	}
+}
+
 // TestDelegatedMethodsExist: every method a process may call declares a
 // scope (a renamed RPC fails here, not in production).
 func TestDelegatedMethodsExist(t *testing.T) {

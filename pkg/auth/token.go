@@ -94,6 +94,36 @@ var Consulted = map[string][]string{
 	"spona.referrals.v1.DirectoryService": {ScopeDirectoryAdmin},
 }
 
+// Instead lists methods that a scope other than their own also lets a
+// caller call, and that scope: the directory administrator
+// (directory.admin, which no partner holds) edits any organisation's
+// directory entries and services, as partners edit their own with
+// referrals.write, a scope the administrator does not hold. The method
+// itself tells the two apart (a partner may change its own organisation's
+// entries only). A principal the edge issues for such a call carries the
+// scope the caller holds: the method's own, or else this one.
+var Instead = map[string]string{
+	directory + "UpdateOrganisation": ScopeDirectoryAdmin,
+	directory + "CreateService":      ScopeDirectoryAdmin,
+	directory + "UpdateService":      ScopeDirectoryAdmin,
+}
+
+// MayCall reports whether p may call method (a full gRPC method name): it
+// holds the scope the method declares (ScopeFor), or the scope that
+// stands in for it (Instead). A method that declares no scope is called by
+// nobody.
+func (p Principal) MayCall(method string) bool {
+	scope, ok := ScopeFor(method)
+	if !ok {
+		return false
+	}
+	if p.Has(scope) {
+		return true
+	}
+	s, ok := Instead[method]
+	return ok && p.Has(s)
+}
+
 // Errors of Issue and Verify.
 var (
 	ErrMalformed  = errors.New("malformed principal token")
@@ -136,8 +166,16 @@ func scopesFor(process string, p Principal, method string) ([]string, error) {
 		}
 		return []string{scope}, nil
 	}
-	if !p.Has(scope) || !edgeMay(scope) {
+	if !edgeMay(scope) {
 		return nil, fmt.Errorf("%w: the caller does not hold %q", ErrDelegation, scope)
+	}
+	if !p.Has(scope) {
+		// The scope standing in for the method's, when the caller holds it.
+		s, ok := Instead[method]
+		if !ok || !p.Has(s) {
+			return nil, fmt.Errorf("%w: the caller does not hold %q", ErrDelegation, scope)
+		}
+		scope = s
 	}
 	out := []string{scope}
 	for _, s := range Consulted[serviceOf(method)] {
@@ -159,11 +197,14 @@ func edgeMay(scope string) bool {
 // scopes.
 func accepts(issuer, method string, scopes []string) bool {
 	scope, ok := ScopeFor(method)
-	if !ok || len(scopes) == 0 || scopes[0] != scope {
+	if !ok || len(scopes) == 0 {
 		return false
 	}
 	if issuer != Edge {
-		return len(scopes) == 1 && slices.Contains(Delegated[issuer], method)
+		return scopes[0] == scope && len(scopes) == 1 && slices.Contains(Delegated[issuer], method)
+	}
+	if scopes[0] != scope && (Instead[method] == "" || scopes[0] != Instead[method]) {
+		return false
 	}
 	if !edgeMay(scope) {
 		return false

@@ -236,7 +236,7 @@ func authorize(ctx context.Context, verifier *auth.Verifier, method string) (con
 	if names, ok := tlsconfig.Identity(ctx); ok && !slices.Contains(names, p.IssuedBy) {
 		return nil, status.Errorf(codes.Unauthenticated, "a principal issued by %s arrived over another process's connection", p.IssuedBy)
 	}
-	if !p.Has(scope) {
+	if !p.MayCall(method) {
 		return nil, status.Errorf(codes.PermissionDenied, "scope %q required", scope)
 	}
 	return auth.WithPrincipal(ctx, p), nil

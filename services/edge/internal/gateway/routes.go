@@ -273,7 +273,7 @@ func (rt *Routes) routed(log *slog.Logger, maxBody, maxUpload int64, idem *idemp
 				return
 			}
 			p, _ := principalFrom(r)
-			if !p.Has(m.Scope) {
+			if !p.MayCall(m.RPC) {
 				writeStatus(w, r, status.Newf(codes.PermissionDenied, "scope %q required for %s %s", m.Scope, m.Method, m.Template))
 				return
 			}
