@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -258,5 +259,79 @@ func TestDockerfile(t *testing.T) {
 	stages := strings.Count(s, "\nFROM ")
 	if stages < 2 {
 		t.Errorf("Dockerfile has %d stages, want a build stage and a runtime stage", stages)
+	}
+}
+
+// TestComposeCommands: the Compose commands docs/operations.md and the
+// head of compose.yaml give work as written, from the repository's root,
+// and again later. Each names the Compose file (there is none at the root),
+// and every variable compose.yaml requires (${NAME:?...}) is kept in
+// deploy/compose/.env, which Compose reads for every command of the project
+// (up, exec, down), rather than set for one command: `exec` alone then
+// failed for want of it, and a second `up` with a new random
+// WEBHOOK_SECRETS_KEY left every stored signing secret undecryptable. The
+// file holds a secret: git ignores it.
+func TestComposeCommands(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "compose", "compose.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	compose := string(raw)
+	var header []string
+	for _, line := range strings.Split(compose, "\n") {
+		if !strings.HasPrefix(line, "#") {
+			break
+		}
+		header = append(header, strings.TrimSpace(strings.TrimPrefix(line, "#")))
+	}
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(doc)
+	if i := strings.Index(section, "\n### Compose\n"); i >= 0 {
+		section = section[i:]
+		if j := strings.Index(section[1:], "\n### "); j >= 0 {
+			section = section[:j+1]
+		}
+	} else {
+		t.Fatal(`docs/operations.md has no "### Compose" section`)
+	}
+	required := map[string]bool{}
+	for _, m := range regexp.MustCompile(`\$\{([A-Z0-9_]+):\?`).FindAllStringSubmatch(compose, -1) {
+		required[m[1]] = true
+	}
+	if len(required) == 0 {
+		t.Fatal("compose.yaml requires no variable: this test reads ${NAME:?message}")
+	}
+	named := regexp.MustCompile(`docker compose -f deploy/compose/compose\.yaml(\s|$)`)
+	for what, text := range map[string]string{"compose.yaml's head": strings.Join(header, "\n"), "docs/operations.md, Compose": section} {
+		commands := 0
+		for _, cmd := range regexp.MustCompile("(?:[A-Z0-9_]+=(?:\\$\\([^)]*\\)|\\S+) )*docker compose[^\n`]*").FindAllString(text, -1) {
+			commands++
+			if !named.MatchString(cmd) {
+				t.Errorf("%s: %q does not name deploy/compose/compose.yaml (there is no Compose file at the root)", what, cmd)
+			}
+			for v := range required {
+				if strings.Contains(cmd, v+"=") {
+					t.Errorf("%s: %q sets %s for one command only; keep it in deploy/compose/.env", what, cmd, v)
+				}
+			}
+		}
+		if commands == 0 {
+			t.Errorf("%s gives no docker compose command", what)
+		}
+		for v := range required {
+			if !regexp.MustCompile(regexp.QuoteMeta(v) + `=[^\n]*>>? ?deploy/compose/\.env`).MatchString(text) {
+				t.Errorf("%s does not say to keep %s in deploy/compose/.env", what, v)
+			}
+		}
+	}
+	ignore, err := os.ReadFile(filepath.Join("..", "..", ".gitignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(strings.Fields(string(ignore)), "/deploy/compose/.env") {
+		t.Error(".gitignore does not ignore /deploy/compose/.env (it holds WEBHOOK_SECRETS_KEY)")
 	}
 }
