@@ -23,7 +23,8 @@ import (
 // stores the consumer's cursor); ctx carries tx too (db.WithTx), so use
 // cases run through db.InTx and db.Conn join it. It must be idempotent: after a crash
 // between the feed and the commit, the event comes again. An error rolls the
-// batch back; the consumer retries it after a pause.
+// batch back; the events before the failed one are then applied without
+// it, and the consumer retries from the failed one after a pause.
 type Handler func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error
 
 // ConsumerOptions configures a Consumer.
@@ -321,8 +322,33 @@ func (c *Consumer) consume(ctx context.Context) error {
 }
 
 // apply applies batch after cursor from, in one transaction that checks and
-// moves the stored cursor; it returns the new cursor.
+// moves the stored cursor; it returns the new cursor. When an event fails,
+// the events before it in the batch are applied on their own before the
+// error is returned: an event that cannot be applied (yet) holds back only
+// the events after it.
 func (c *Consumer) apply(ctx context.Context, from string, batch []*eventsv1.WatchEventsResponse) (string, error) {
+	to, err := c.applyBatch(ctx, from, batch)
+	var failed *handlerError
+	if errors.As(err, &failed) && failed.at > 0 {
+		if before, perr := c.applyBatch(ctx, from, batch[:failed.at]); perr == nil {
+			return before, err
+		}
+	}
+	return to, err
+}
+
+// handlerError is the handler's error for the event at batch index at.
+type handlerError struct {
+	at  int
+	err error
+}
+
+func (e *handlerError) Error() string { return e.err.Error() }
+func (e *handlerError) Unwrap() error { return e.err }
+
+// applyBatch applies batch after cursor from, in one transaction that
+// checks and moves the stored cursor; it returns the new cursor.
+func (c *Consumer) applyBatch(ctx context.Context, from string, batch []*eventsv1.WatchEventsResponse) (string, error) {
 	to := from
 	var evs []*eventsv1.Event
 	err := db.InTx(ctx, c.o.Pool, func(tx pgx.Tx) error {
@@ -340,10 +366,10 @@ func (c *Consumer) apply(ctx context.Context, from string, batch []*eventsv1.Wat
 		if stored != from {
 			return errFenced
 		}
-		for _, m := range batch {
+		for i, m := range batch {
 			if ev := m.GetEvent(); ev != nil {
 				if err := c.o.Handle(db.WithTx(ctx, tx), tx, ev); err != nil {
-					return fmt.Errorf("applying %s %s: %w", ev.GetType(), ev.GetId(), err)
+					return &handlerError{at: i, err: fmt.Errorf("applying %s %s: %w", ev.GetType(), ev.GetId(), err)}
 				}
 				evs = append(evs, ev)
 			}

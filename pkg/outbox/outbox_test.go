@@ -969,6 +969,62 @@ func TestConsumerRetriesAFailingHandler(t *testing.T) {
 	}
 }
 
+// TestPoisonEventHoldsBackOnlyWhatFollows: an event the handler can never
+// apply holds back the events after it, not those before it that arrived
+// in the same batch: those (an erasure, say) are applied by the time the
+// consumer retries the one that fails.
+func TestPoisonEventHoldsBackOnlyWhatFollows(t *testing.T) {
+	e := newEnv(t, outbox.FeedOptions{})
+	poison := ids.New()
+	var good []string
+	evs := make([]events.Event, 0, 41)
+	for range 40 {
+		id := ids.New()
+		good = append(good, id)
+		evs = append(evs, referralEvent(id))
+	}
+	evs = append(evs, referralEvent(poison), referralEvent(ids.New()))
+	e.emit(t, evs...) // all there before the consumer starts: they arrive together
+	attempts := make(chan struct{}, 100)
+	c, err := outbox.NewConsumer(outbox.ConsumerOptions{
+		Name: "poisoned", Pool: e.consumer, Feed: e.client, Retry: 20 * time.Millisecond, Log: quiet,
+		Handle: func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
+			if ev.GetAggregateId() == poison {
+				attempts <- struct{}{}
+				return errors.New("cannot apply this one")
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO applied (consumer, event_id, type, aggregate_id) VALUES ('poisoned', $1, $2, $3)`,
+				ev.GetId(), ev.GetType(), ev.GetAggregateId())
+			return err
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := run(c)
+	defer stop()
+	// The second attempt at the poison event comes after the consumer
+	// stopped for the first and resumed from its stored cursor.
+	for range 2 {
+		select {
+		case <-attempts:
+		case <-time.After(60 * time.Second):
+			t.Fatal("the poison event was never attempted twice")
+		}
+	}
+	rows, err := e.consumer.Query(context.Background(), `SELECT aggregate_id FROM applied WHERE consumer = 'poisoned' ORDER BY at`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, good) {
+		t.Fatalf("applied %d of the %d events before the poison one by its second attempt", len(got), len(good))
+	}
+}
+
 var _ grpc.ServerStreamingClient[eventsv1.WatchEventsResponse] // the stream type the tests use
 
 // TestConsumerSurvivesASilentFeedConnection: the connection to the feed
