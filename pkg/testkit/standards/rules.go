@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/spona/spona/pkg/iati"
 )
 
 // IATIRuleFailures checks an IATI 2.03 activity file against the rules of
@@ -125,6 +127,26 @@ func IATIRuleFailures(doc []byte, now time.Time) []string {
 				fail("7.8.1", "budget value without currency")
 			}
 		}
+		// Codes: each from its IATI codelist (rules 9.x), which the schema
+		// does not check.
+		if t := rep.attr("type"); !iati.IsOrganisationType(t) {
+			fail("9.54.1", "reporting-org type %q is not an OrganisationType code", t)
+		}
+		for _, o := range a.All("participating-org") {
+			if t, ok := o.Attrs["type"]; ok && !iati.IsOrganisationType(t) {
+				fail("9.42.1", "participating-org type %q is not an OrganisationType code", t)
+			}
+		}
+		for _, s := range sectors {
+			if v := s.attr("vocabulary"); (v == "" || v == "1") && !iati.IsSector(s.attr("code")) {
+				fail("9.76.1", "sector %q is not an OECD DAC 5-digit sector code", s.attr("code"))
+			}
+		}
+		walk(a, func(n *XMLNode) {
+			if l, ok := n.Attrs["xml:lang"]; ok && !iati.IsLanguage(l) {
+				fail("9.95.1", "%s xml:lang %q is not a Language code", n.Name, l)
+			}
+		})
 		for _, r := range a.All("result") {
 			for _, ind := range r.All("indicator") {
 				quantitative := slices.Contains([]string{"1", "2", "3", "4"}, ind.attr("measure"))
@@ -208,6 +230,14 @@ func value(fail func(string, string, ...any), rule string, n *XMLNode, quantitat
 		fail(rule+".2", "%s value %q is not a number", n.Name, v)
 	case !quantitative && ok:
 		fail(rule+".3", "%s value in a qualitative indicator", n.Name)
+	}
+}
+
+// walk calls f on n and every element under it.
+func walk(n *XMLNode, f func(*XMLNode)) {
+	f(n)
+	for _, c := range n.Children {
+		walk(c, f)
 	}
 }
 

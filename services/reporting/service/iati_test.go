@@ -15,6 +15,7 @@ import (
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/iati"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/standards"
@@ -228,7 +229,14 @@ func randomNarratives(rng *rand.Rand, atLeast int) []*pb.Narrative {
 	langs := slices.Clone(narrativeLangs)
 	rng.Shuffle(len(langs), func(i, j int) { langs[i], langs[j] = langs[j], langs[i] })
 	var out []*pb.Narrative
+	english := false // no language is English: one of the two at most
 	for _, l := range langs[:atLeast+rng.IntN(3)] {
+		if l == "" || l == "en" {
+			if english {
+				continue
+			}
+			english = true
+		}
 		out = append(out, &pb.Narrative{Lang: l, Text: randomText(rng)})
 	}
 	return out
@@ -329,7 +337,7 @@ func randomProject(rng *rand.Rand, i int) *pb.Project {
 		p.Municipalities = append(p.Municipalities, randomText(rng))
 	}
 	for k := range 1 + rng.IntN(8) {
-		p.Sectors = append(p.Sectors, fmt.Sprintf("%05d", 11110+k*37+rng.IntN(30)))
+		p.Sectors = append(p.Sectors, iati.Sectors[k*37+rng.IntN(30)])
 	}
 	if rng.IntN(2) == 0 {
 		p.SuppressionThreshold = int32(3 + rng.IntN(98)) // 0 (default) or 3..100

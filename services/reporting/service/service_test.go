@@ -319,6 +319,18 @@ func TestProjectValidation(t *testing.T) {
 		{"nameless org", func(p *pb.Project) { p.ParticipatingOrganisations[1].Names = nil }, "project.participating_organisations[1].names"},
 		{"country", func(p *pb.Project) { p.RecipientCountries = []string{"DE"} }, "project.recipient_countries[0]"},
 		{"sector", func(p *pb.Project) { p.Sectors = []string{"151"} }, "project.sectors[0]"},
+		// Codes of the right shape that IATI codelists lack: the schema lets
+		// them through, an IATI validator does not (rules 9.42.1, 9.54.1,
+		// 9.76.1, 9.95.1).
+		{"unknown DAC sector", func(p *pb.Project) { p.Sectors = []string{"15160", "12345"} }, "project.sectors[1]"},
+		{"DAC category as sector", func(p *pb.Project) { p.Sectors = []string{"15100"} }, "project.sectors[0]"},
+		{"withdrawn DAC sector", func(p *pb.Project) { p.Sectors = []string{"15161"} }, "project.sectors[0]"},
+		{"unknown org type", func(p *pb.Project) { p.ParticipatingOrganisations[0].Type = "12" }, "project.participating_organisations[0].type"},
+		{"unknown reporting org type", func(p *pb.Project) { p.ReportingOrganisationType = "99" }, "project.reporting_organisation_type"},
+		{"unknown language", func(p *pb.Project) { p.Titles[1].Lang = "xx" }, "project.titles[1].lang"},
+		{"English twice", func(p *pb.Project) {
+			p.Titles = []*pb.Narrative{{Text: "Title"}, {Lang: "en", Text: "Another title"}}
+		}, "project.titles[1].lang"},
 		{"status", func(p *pb.Project) { p.ActivityStatus = 7 }, "project.activity_status"},
 		{"dates", func(p *pb.Project) { p.PlannedEndDate = "2016-01-01" }, "project.planned_end_date"},
 		{"bad date", func(p *pb.Project) { p.ActualEndDate = "2017-02-30" }, "project.actual_end_date"},

@@ -138,6 +138,9 @@ func CheckIATI(p *Project, pub Publisher, today date.Date) error {
 	if len(p.Sectors) == 0 {
 		v.Add("project.sectors", "IATI requires at least one sector; set an OECD DAC 5-digit purpose code, e.g. 15160")
 	}
+	// Codes stored before the API checked them against the IATI codelists:
+	// the schema lets any through, IATI validators do not.
+	p.checkCodelists(&v)
 	for i, b := range p.Budgets {
 		if longerThanAYear(b.Start, b.End) {
 			v.Add(fmt.Sprintf("project.budgets[%d].period", i), "covers more than a year (%s to %s); IATI budgets cover a year or less: give one budget line per year", b.Start, b.End)
@@ -165,15 +168,17 @@ func CheckIATI(p *Project, pub Publisher, today date.Date) error {
 		Message: "the project cannot be exported as IATI 2.03 activity XML until these are fixed", Violations: v}
 }
 
-// CheckIATIResults is CheckIATI for the indicators of report r: dates
-// stored before the API refused days before date.MinYear (IATI has no year
-// 0000, and an indicator's baseline year is always exported). Each field
-// names the indicator by its code.
+// CheckIATIResults is CheckIATI for the indicators of report r: title
+// languages stored before the API checked them against the IATI Language
+// codelist, and dates stored before the API refused days before
+// date.MinYear (IATI has no year 0000, and an indicator's baseline year is
+// always exported). Each field names the indicator by its code.
 func CheckIATIResults(r *Report) error {
 	var v errs.Violations
 	for _, res := range r.Results {
 		in := res.Indicator
 		f := "indicators[" + in.Code + "]"
+		langCodes(&v, f+".titles", in.Titles)
 		date.CheckMinYear(&v, f+".baseline.date", in.Baseline.Date)
 		for i, t := range in.Targets {
 			date.CheckMinYear(&v, fmt.Sprintf("%s.targets[%d].period.start_date", f, i), t.Start)

@@ -13,6 +13,7 @@ import (
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/fieldmask"
+	"github.com/spona/spona/pkg/iati"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/validate"
 )
@@ -60,9 +61,6 @@ const (
 )
 
 var (
-	langCode     = regexp.MustCompile(`^[a-z]{2}$`)
-	dacSector    = regexp.MustCompile(`^[0-9]{5}$`)
-	iatiOrgType  = regexp.MustCompile(`^[0-9]{2}$`)
 	iatiOrgRef   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._\-]*$`)
 	projectCode  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._\-]*$`)
 	currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
@@ -368,12 +366,7 @@ func (p *Project) Validate(today date.Date) error {
 	if len(p.Sectors) == 0 {
 		v.Add("project.sectors", "at least one OECD DAC 5-digit purpose code is required (IATI requires a sector), e.g. 15160")
 	}
-	list(&v, "project.sectors", p.Sectors, func(s string) string {
-		if !dacSector.MatchString(s) {
-			return "must be an OECD DAC 5-digit purpose code such as 15160"
-		}
-		return ""
-	})
+	list(&v, "project.sectors", p.Sectors, sectorCode)
 	if p.SuppressionThreshold != 0 && (p.SuppressionThreshold < MinThreshold || p.SuppressionThreshold > maxThreshold) {
 		v.Add("project.suppression_threshold", "must be between %d and %d (0 for the default, %d): smaller counts identify people",
 			MinThreshold, maxThreshold, DefaultThreshold)
@@ -400,18 +393,72 @@ func narratives(v *errs.Violations, field string, ns []Narrative, max int, requi
 	if len(ns) > maxList {
 		v.Add(field, "must have at most %d entries", maxList)
 	}
+	for i, n := range ns {
+		validate.Text(v, fmt.Sprintf("%s[%d].text", field, i), n.Text, max, true)
+	}
+	narrativeLangs(v, field, ns)
+}
+
+// narrativeLangs checks the languages of narratives ns: codes of the IATI
+// Language codelist (ISO 639-1), each once. No language is the export's
+// default, English, so "" and "en" are the same language.
+func narrativeLangs(v *errs.Violations, field string, ns []Narrative) {
+	langCodes(v, field, ns)
 	seen := map[string]bool{}
 	for i, n := range ns {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		validate.Text(v, f+".text", n.Text, max, true)
-		if n.Lang != "" && !langCode.MatchString(n.Lang) {
-			v.Add(f+".lang", "must be an ISO 639-1 code such as en, hr or sr")
+		f := fmt.Sprintf("%s[%d].lang", field, i)
+		lang := n.Lang
+		if lang == "" {
+			lang = "en"
 		}
-		if seen[n.Lang] {
-			v.Add(f+".lang", "language %q given twice", n.Lang)
+		if seen[lang] {
+			v.Add(f, "language %q given twice (a narrative without a language is English)", lang)
 		}
-		seen[n.Lang] = true
+		seen[lang] = true
 	}
+}
+
+// langCodes checks that narratives ns are in languages of the IATI
+// Language codelist (ISO 639-1), which IATI validators check every xml:lang
+// against.
+func langCodes(v *errs.Violations, field string, ns []Narrative) {
+	for i, n := range ns {
+		if n.Lang != "" && !iati.IsLanguage(n.Lang) {
+			v.Add(fmt.Sprintf("%s[%d].lang", field, i), "must be an ISO 639-1 language code (IATI Language codelist) such as en, hr, bs or sr; %q is none", n.Lang)
+		}
+	}
+}
+
+// checkCodelists checks the codes p holds against the IATI codelists, as
+// Validate does: for projects stored before it did.
+func (p *Project) checkCodelists(v *errs.Violations) {
+	for _, ns := range []struct {
+		field string
+		ns    []Narrative
+	}{{"project.titles", p.Titles}, {"project.descriptions", p.Descriptions}, {"project.general_objectives", p.GeneralObjectives},
+		{"project.specific_objectives", p.SpecificObjectives}, {"project.reporting_organisation_names", p.ReportingOrgNames}} {
+		langCodes(v, ns.field, ns.ns)
+	}
+	orgType(v, "project.reporting_organisation_type", p.ReportingOrgType)
+	for i, o := range p.Participants {
+		f := fmt.Sprintf("project.participating_organisations[%d]", i)
+		orgType(v, f+".type", o.Type)
+		langCodes(v, f+".names", o.Names)
+	}
+	list(v, "project.sectors", p.Sectors, sectorCode)
+}
+
+// sectorCode returns what is wrong with a sector code, "" when nothing: it
+// must be an active code of the OECD DAC 5-digit sector codelist, which
+// IATI validators check every sector against.
+func sectorCode(s string) string {
+	switch {
+	case iati.IsSector(s):
+		return ""
+	case iati.IsWithdrawnSector(s):
+		return fmt.Sprintf("%s is a withdrawn OECD DAC purpose code; use the code that replaced it (see the DAC 5-digit sector codelist)", s)
+	}
+	return fmt.Sprintf("must be an OECD DAC 5-digit purpose code of the DAC sector codelist, such as 15160; %q is none", s)
 }
 
 // longerThanAYear reports whether [start, end] spans more than a year: end
@@ -443,8 +490,8 @@ func orgRef(v *errs.Violations, field, s string) {
 }
 
 func orgType(v *errs.Violations, field, s string) {
-	if s != "" && !iatiOrgType.MatchString(s) {
-		v.Add(field, "must be an IATI OrganisationType code such as 10, 21 or 22")
+	if s != "" && !iati.IsOrganisationType(s) {
+		v.Add(field, "must be a code of the IATI OrganisationType codelist: one of %s", strings.Join(iati.OrganisationTypes, ", "))
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/iati"
 	"github.com/spona/spona/pkg/testkit/standards"
 	"github.com/spona/spona/services/reporting/internal/domain"
 )
@@ -147,7 +148,7 @@ func cases() map[string]*domain.Report {
 		p.Code = fmt.Sprintf("SECT-%d", n)
 		p.Sectors = nil
 		for i := range n {
-			p.Sectors = append(p.Sectors, fmt.Sprintf("%05d", 15110+i))
+			p.Sectors = append(p.Sectors, iati.Sectors[i])
 		}
 		p.Countries = domain.Countries[:min(n, 3)]
 		out[fmt.Sprintf("%d sectors", n)] = publish(report(p), dir)
@@ -290,4 +291,30 @@ func refusedFields(t *testing.T, err error) string {
 		got = append(got, v.Field)
 	}
 	return strings.Join(got, " ")
+}
+
+// TestCheckIATICodelists: a project stored before the API checked its
+// codes against the IATI codelists (a sector, organisation type or
+// language of the right shape that the codelist lacks) is refused with each
+// code named, instead of exported as a file the schema accepts and an IATI
+// validator rejects.
+func TestCheckIATICodelists(t *testing.T) {
+	p := minimalProject()
+	p.Sectors = []string{"15160", "12345", "15161"}
+	p.Titles = []domain.Narrative{{Text: "Title"}, {Lang: "xx", Text: "Naslov"}}
+	p.ReportingOrgType = "99"
+	p.Participants = []domain.ParticipatingOrg{{Ref: "XM-DAC-41121", Type: "12", Role: domain.RoleFunding, Names: []domain.Narrative{{Lang: "zz", Text: "UNHCR"}}}}
+	pub := domain.NewPublisher(p, domain.DirectoryOrganisation{Name: "N", Kind: "ngo", Identifier: "HR-OIB-1", Verified: true})
+	want := "project.titles[1].lang project.reporting_organisation_type project.participating_organisations[0].type " +
+		"project.participating_organisations[0].names[0].lang project.sectors[1] project.sectors[2]"
+	if got := refusedFields(t, domain.CheckIATI(p, pub, date.Of(generated))); got != want {
+		t.Fatalf("CheckIATI: got fields %s, want %s", got, want)
+	}
+	ok := minimalProject()
+	in := newIndicator("I1", "persons", "output", domain.MetricManual, "2024-01-01", "2024-12-31")
+	in.Titles = append(in.Titles, domain.Narrative{Lang: "xx", Text: "Pokazatelj"})
+	r := publish(report(ok, domain.NewResult(in, ok.PlannedStart, ok.PlannedEnd)), domain.DirectoryOrganisation{Name: "N", Kind: "ngo", Identifier: "HR-OIB-1"})
+	if got := refusedFields(t, domain.CheckIATIResults(r)); got != "indicators[I1].titles[1].lang" {
+		t.Fatalf("CheckIATIResults: got fields %s", got)
+	}
 }

@@ -502,7 +502,9 @@ func (x *CheckProjectParticipationResponse) GetReason() string {
 // A text in one language (IATI narrative).
 type Narrative struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// ISO 639-1 code; empty means the default language (en).
+	// ISO 639-1 code of the IATI Language codelist; empty means the default
+	// language (en), so empty and "en" are one language: each language at
+	// most once in a list.
 	Lang          string `protobuf:"bytes,1,opt,name=lang,proto3" json:"lang,omitempty"`
 	Text          string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -616,7 +618,8 @@ type ParticipatingOrganisation struct {
 	OrganisationId string `protobuf:"bytes,1,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
 	// IATI organisation identifier, e.g. "HR-MIN-01" (optional).
 	Ref string `protobuf:"bytes,2,opt,name=ref,proto3" json:"ref,omitempty"`
-	// IATI OrganisationType code, e.g. "10" (government), "22" (national NGO).
+	// IATI OrganisationType codelist code, e.g. "10" (government), "22"
+	// (national NGO).
 	Type          string           `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
 	Role          OrganisationRole `protobuf:"varint,4,opt,name=role,proto3,enum=spona.reporting.v1.OrganisationRole" json:"role,omitempty"`
 	Names         []*Narrative     `protobuf:"bytes,5,rep,name=names,proto3" json:"names,omitempty"`
@@ -769,8 +772,8 @@ type Project struct {
 	// Names of the implementing (reporting) organisation in IATI exports;
 	// when empty, its names in the directory.
 	ReportingOrganisationNames []*Narrative `protobuf:"bytes,9,rep,name=reporting_organisation_names,json=reportingOrganisationNames,proto3" json:"reporting_organisation_names,omitempty"`
-	// IATI OrganisationType code of the reporting organisation, e.g. "22"
-	// (national NGO); when empty, derived from its kind in the directory.
+	// IATI OrganisationType codelist code of the reporting organisation, e.g.
+	// "22" (national NGO); when empty, derived from its kind in the directory.
 	ReportingOrganisationType string `protobuf:"bytes,10,opt,name=reporting_organisation_type,json=reportingOrganisationType,proto3" json:"reporting_organisation_type,omitempty"`
 	// The implementing organisation is added as implementer in IATI exports
 	// unless listed here; an organisation appears at most once per role.
@@ -787,8 +790,9 @@ type Project struct {
 	// ISO 3166-1 alpha-2: RS, BA or HR.
 	RecipientCountries []string `protobuf:"bytes,18,rep,name=recipient_countries,json=recipientCountries,proto3" json:"recipient_countries,omitempty"`
 	Municipalities     []string `protobuf:"bytes,19,rep,name=municipalities,proto3" json:"municipalities,omitempty"`
-	// OECD DAC 5-digit purpose codes, e.g. "15160"; at least one (IATI
-	// requires a sector). Exports share 100 % equally between them.
+	// OECD DAC 5-digit purpose codes, e.g. "15160": active codes of the DAC
+	// sector codelist (IATI Sector), which IATI validators check; at least
+	// one (IATI requires a sector). Exports share 100 % equally between them.
 	// Required on create.
 	Sectors []string `protobuf:"bytes,20,rep,name=sectors,proto3" json:"sectors,omitempty"`
 	// Cells of a report below this count are suppressed; 0 means the default
