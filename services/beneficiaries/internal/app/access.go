@@ -18,6 +18,7 @@ import (
 // CreateConsent records a consent for a beneficiary the caller registered.
 func (a *App) CreateConsent(ctx context.Context, act Actor, beneficiaryID string, c *domain.Consent, requestID string) (*domain.Consent, error) {
 	now := a.now()
+	givenNamed := !c.GivenTime.IsZero()
 	c.Normalize(now)
 	if err := c.Validate(now); err != nil {
 		return nil, err
@@ -33,6 +34,13 @@ func (a *App) CreateConsent(ctx context.Context, act Actor, beneficiaryID string
 			return err
 		}
 		if out.ID != c.ID { // a retry of an earlier create
+			if !out.SameRequest(c, givenNamed) {
+				// Not a retry: another consent (maybe another person's)
+				// must not be answered as if this one were recorded.
+				out = nil
+				return &errs.Error{Kind: errs.KindInvalidArgument, Reason: errs.ReasonRequestIDReused,
+					Message: "the request id (Idempotency-Key) was used to record another consent; use a new one for another consent"}
+			}
 			return nil
 		}
 		if err := audit(ctx, r, act, domain.ActionConsentCreate, []string{"consents"}, b); err != nil {

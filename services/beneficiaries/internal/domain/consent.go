@@ -40,13 +40,28 @@ func (c *Consent) LiveAt(t time.Time) bool {
 	return !c.GivenTime.After(t) && c.WithdrawTime.IsZero() && (c.ExpireTime.IsZero() || c.ExpireTime.After(t))
 }
 
-// Normalize trims free input and defaults the given time to now.
+// Normalize trims free input, defaults the given time to now and keeps
+// times to the microsecond, as they are stored (so that an expiry is
+// checked against the given time as stored).
 func (c *Consent) Normalize(now time.Time) {
 	c.Scope = strings.TrimSpace(c.Scope)
 	c.GuardianName = strings.TrimSpace(c.GuardianName)
 	if c.GivenTime.IsZero() {
 		c.GivenTime = now
 	}
+	c.GivenTime = c.GivenTime.Truncate(time.Microsecond)
+	c.ExpireTime = c.ExpireTime.Truncate(time.Microsecond)
+}
+
+// SameRequest reports whether c, the consent recorded under a request id,
+// is what the request n (normalized) asks for again: the same person,
+// purpose, giver, guardian, scope and expiry, and the same given time when
+// givenNamed (a request without one takes the server's time at each
+// attempt).
+func (c *Consent) SameRequest(n *Consent, givenNamed bool) bool {
+	return c.BeneficiaryID == n.BeneficiaryID && c.Purpose == n.Purpose && c.GivenBy == n.GivenBy &&
+		c.GuardianName == n.GuardianName && c.Scope == n.Scope && c.ExpireTime.Equal(n.ExpireTime) &&
+		(!givenNamed || c.GivenTime.Equal(n.GivenTime))
 }
 
 // Validate checks a new consent; now is the server time.
