@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	repservice "github.com/spona/spona/services/reporting/service"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -475,5 +477,49 @@ func TestRevokeAccessOfMergedRecord(t *testing.T) {
 		if _, err := c.GetBeneficiary(ctxB, &pb.GetBeneficiaryRequest{Id: survivor.GetId()}); statustest.Code(err) != codes.NotFound {
 			t.Errorf("%s: after the revocation the grantee still reads the survivor: %v", revoker.name, err)
 		}
+	}
+}
+
+// TestGranteeReadsMergedRecordAsMerged: the receiver of a referral reads
+// the person by the id the referral was sent with. Once the sender merged
+// that record into another record of the same person (the grant moved to
+// the survivor), the receiver's read of the old id is 400
+// BENEFICIARY_MERGED naming the survivor, as the owner's is, so that its
+// system follows the person; it was 404, as if its access had ended. An
+// organisation without a live grant on the survivor still gets 404, and
+// nothing of the merged record is returned to anyone.
+func TestGranteeReadsMergedRecordAsMerged(t *testing.T) {
+	c := startAll(t)
+	orgA, orgB, orgC := ids.New(), ids.New(), ids.New()
+	ctxA, ctxB, ctxC := servicetest.As(t, orgA), servicetest.As(t, orgB), servicetest.As(t, orgC)
+	dup := mustCreate(t, c, ctxA, &pb.Beneficiary{GivenName: "Amina", FamilyName: "Hadad", BirthYear: 1990})
+	survivor := mustCreate(t, c, ctxA, &pb.Beneficiary{GivenName: "Amina", FamilyName: "Haddad", BirthYear: 1990})
+	if _, err := c.CreateConsent(ctxA, &pb.CreateConsentRequest{BeneficiaryId: dup.GetId(), Consent: consent(pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.access.GrantAccess(ctxA, &pb.GrantAccessRequest{BeneficiaryId: dup.GetId(), GranteeOrganisationId: orgB, SourceId: "referral-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.MergeBeneficiaries(ctxA, &pb.MergeBeneficiariesRequest{Id: survivor.GetId(), DuplicateId: dup.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []struct {
+		name string
+		ctx  context.Context
+	}{{"owner", ctxA}, {"grantee", ctxB}} {
+		r, err := c.GetBeneficiary(who.ctx, &pb.GetBeneficiaryRequest{Id: dup.GetId()})
+		statustest.WantReason(t, err, codes.FailedPrecondition, "BENEFICIARY_MERGED", who.name+" reading the merged record")
+		if r != nil || !strings.Contains(status.Convert(err).Message(), survivor.GetId()) {
+			t.Errorf("%s: %v %v, want the survivor %s named and nothing else", who.name, r, err, survivor.GetId())
+		}
+	}
+	if _, err := c.GetBeneficiary(ctxC, &pb.GetBeneficiaryRequest{Id: dup.GetId()}); statustest.Code(err) != codes.NotFound {
+		t.Fatalf("an organisation without a grant reading the merged record: %v", err)
+	}
+	if _, err := c.access.RevokeAccess(ctxA, &pb.RevokeAccessRequest{BeneficiaryId: dup.GetId(), SourceId: "referral-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetBeneficiary(ctxB, &pb.GetBeneficiaryRequest{Id: dup.GetId()}); statustest.Code(err) != codes.NotFound {
+		t.Fatalf("the grantee reading the merged record after its grant ended: %v", err)
 	}
 }

@@ -177,6 +177,18 @@ func (p *Postgres) GetBeneficiary(ctx context.Context, viewer, id string) (*doma
 	return b, db.Error(err)
 }
 
+// SurvivorSeen returns the record id was merged into when viewer sees
+// that record, "" otherwise (id not merged, or the survivor not visible).
+func (p *Postgres) SurvivorSeen(ctx context.Context, viewer, id string) (string, error) {
+	var survivor string
+	err := p.q.QueryRow(ctx, `SELECT b.id::text FROM beneficiaries d JOIN beneficiaries b ON b.id = d.merged_into
+		WHERE d.id = $2 AND `+visible, viewer, id).Scan(&survivor)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return survivor, db.Error(err)
+}
+
 // LockBeneficiary is GetBeneficiary with the row locked until the
 // transaction ends: FOR SHARE for app.LockRecords (it conflicts with the
 // erasure's and an update's locks, where the FOR KEY SHARE an insert's

@@ -266,8 +266,21 @@ func (a *App) GetBeneficiary(ctx context.Context, act Actor, id string) (*domain
 	if err := ids.Check("id", id); err != nil {
 		return nil, err
 	}
-	b, err := a.repo.ReadAudited(ctx, act.OrganisationID, ids.Normalize(id), ReadAudit{Actor: act, Action: domain.ActionRead,
+	id = ids.Normalize(id)
+	b, err := a.repo.ReadAudited(ctx, act.OrganisationID, id, ReadAudit{Actor: act, Action: domain.ActionRead,
 		OwnerFields: domain.ViewFields(domain.AccessOwner), GrantedFields: domain.ViewFields(domain.AccessGranted)})
+	if errs.KindOf(err) == errs.KindNotFound {
+		// A grantee reading the person by the id it was given, merged
+		// since into a record it sees (the grant moved there): told where
+		// the person is now, as the owner is, not that its access ended.
+		survivor, serr := a.repo.SurvivorSeen(ctx, act.OrganisationID, id)
+		if serr != nil {
+			return nil, serr
+		}
+		if survivor != "" {
+			return nil, errs.FailedPrecondition("BENEFICIARY_MERGED", "beneficiary %s was merged into %s", id, survivor)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

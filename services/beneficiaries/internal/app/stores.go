@@ -74,6 +74,10 @@ type PersonStore interface {
 	// records the read as rec says in the same statement, unless the record
 	// was merged into another.
 	ReadAudited(ctx context.Context, viewer, id string, rec ReadAudit) (*domain.Beneficiary, error)
+	// SurvivorSeen returns the record id was merged into when viewer sees
+	// that record (a grantee of the person holding the id it was given
+	// before the merge), "" otherwise.
+	SurvivorSeen(ctx context.Context, viewer, id string) (string, error)
 	// LoadDetails fills the legal status history, documents and household of b.
 	LoadDetails(ctx context.Context, b *domain.Beneficiary) error
 	ListBeneficiaries(ctx context.Context, viewer string, f domain.ListFilter, p pagination.Page) ([]*domain.Beneficiary, error)
