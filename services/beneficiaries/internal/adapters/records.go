@@ -138,6 +138,23 @@ func (p *Postgres) GetHousehold(ctx context.Context, org, id string) (*domain.Ho
 	return h, db.Error(err)
 }
 
+// NeverMembers returns those of persons (ids) who were never members of
+// household id: neither a member now nor departed from it, and neither
+// erased nor merged since (the erasure forgets its departures, a merge
+// moves the membership to the survivor).
+func (p *Postgres) NeverMembers(ctx context.Context, id string, persons []string) ([]string, error) {
+	rows, err := p.q.Query(ctx, `SELECT m.id::text FROM unnest($2::uuid[]) AS m (id)
+		WHERE NOT EXISTS (SELECT 1 FROM household_members x WHERE x.household_id = $1 AND x.beneficiary_id = m.id)
+			AND NOT EXISTS (SELECT 1 FROM household_departures x WHERE x.household_id = $1 AND x.beneficiary_id = m.id)
+			AND NOT EXISTS (SELECT 1 FROM beneficiaries b WHERE b.id = m.id AND (b.erase_time IS NOT NULL OR b.merged_into IS NOT NULL))`,
+		id, persons)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return out, db.Error(err)
+}
+
 // AddHouseholdMember adds a member; one already in a household is refused.
 func (p *Postgres) AddHouseholdMember(ctx context.Context, householdID string, m domain.HouseholdMember) error {
 	_, err := p.q.Exec(ctx, `INSERT INTO household_members (household_id, beneficiary_id, relationship) VALUES ($1, $2, $3)`,

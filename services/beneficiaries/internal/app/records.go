@@ -116,10 +116,38 @@ func (a *App) CreateHousehold(ctx context.Context, act Actor, h *domain.Househol
 		if out, err = r.GetHousehold(ctx, act.OrganisationID, out.ID); err != nil || created {
 			return err
 		}
+		same, err := sameHousehold(ctx, r, out, h.Reference, members)
+		if err != nil {
+			return err
+		}
+		if !same {
+			// Not a retry: another household must not be answered as if
+			// this one were made.
+			out = nil
+			return &errs.Error{Kind: errs.KindInvalidArgument, Reason: errs.ReasonRequestIDReused,
+				Message: "the request id (Idempotency-Key) was used to create another household; use a new one for another household"}
+		}
 		// A retry answers with the household as it is now: a read.
 		return auditHouseholdRead(ctx, r, act, out, "")
 	})
 	return out, err
+}
+
+// sameHousehold reports whether a create asking for reference and
+// members asks again for household made, the one its request id made:
+// the same reference (or made's blanked since by an erasure, as it may
+// have named the person erased), and no member who was never in made
+// (members may have left, or been merged or erased, since).
+func sameHousehold(ctx context.Context, r HouseholdStore, made *domain.Household, reference string, members []domain.HouseholdMember) (bool, error) {
+	if made.Reference != reference && made.Reference != "" {
+		return false, nil
+	}
+	persons := make([]string, len(members))
+	for i, m := range members {
+		persons[i] = ids.Normalize(m.BeneficiaryID)
+	}
+	strangers, err := r.NeverMembers(ctx, made.ID, persons)
+	return len(strangers) == 0, err
 }
 
 // householdMembers is what adding a member reads and writes.

@@ -154,6 +154,10 @@ type HouseholdStore interface {
 	GetHousehold(ctx context.Context, org, id string) (*domain.Household, error)
 	AddHouseholdMember(ctx context.Context, householdID string, m domain.HouseholdMember) error
 	RemoveHouseholdMember(ctx context.Context, householdID, beneficiaryID string) error
+	// NeverMembers returns those of persons who were never members of the
+	// household: not members now, not departed from it, not erased or
+	// merged since.
+	NeverMembers(ctx context.Context, householdID string, persons []string) ([]string, error)
 }
 
 // AuditStore appends to and reads the audit log of personal data.
