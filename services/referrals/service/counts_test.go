@@ -219,3 +219,51 @@ func acceptedReferrals(t *testing.T, s *stack, n int, actions ...string) staged 
 	}
 	return st
 }
+
+// TestStageTimesOfPreviousRelease: during a rolling upgrade, replicas of a
+// release before migration 00013 accept, start and complete referrals
+// with their own UPDATE, which does not know accept_time and
+// complete_time; those referrals still count as accepted (completed) in
+// the period they reached the stage in.
+func TestStageTimesOfPreviousRelease(t *testing.T) {
+	s := start(t)
+	st := acceptedReferrals(t, s, 3)
+	if got := s.stages(t, st.ctxA, st.project, nil); got != "3/0/0" {
+		t.Fatalf("sent: sent/accepted/completed %s, want 3/0/0", got)
+	}
+	// The previous release's transitions (its adapter's UPDATE): status,
+	// close time, outcome, version, update time.
+	old := func(id, status string, closed bool) {
+		t.Helper()
+		s.sql(t, `UPDATE referrals.referrals SET status = $2, close_time = CASE WHEN $3 THEN now() ELSE close_time END,
+			version = version + 1, update_time = now() WHERE id = $1`, id, status, closed)
+	}
+	old(st.refs[0], "accepted", false)
+	old(st.refs[1], "accepted", false)
+	old(st.refs[1], "in_progress", false)
+	old(st.refs[1], "completed", true)
+	if got := s.stages(t, st.ctxA, st.project, nil); got != "3/2/1" {
+		t.Errorf("after the previous release's accept and completion: sent/accepted/completed %s, want 3/2/1", got)
+	}
+	days := &commonv1.DateRange{StartDate: time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly),
+		EndDate: time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)}
+	if got := s.stages(t, st.ctxA, st.project, days); got != "3/2/1" {
+		t.Errorf("in the days around today: sent/accepted/completed %s, want 3/2/1", got)
+	}
+	// The current release keeps the times it set: a completion after its
+	// own accept is dated by it, the accept not moved.
+	db, err := pgx.Connect(t.Context(), s.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(context.Background())
+	var accepted time.Time
+	if err := db.QueryRow(t.Context(), `SELECT accept_time FROM referrals.referrals WHERE id = $1`, st.refs[0]).Scan(&accepted); err != nil {
+		t.Fatal(err)
+	}
+	s.must(t, st.ctxB, "start", st.refs[0])
+	var again time.Time
+	if err := db.QueryRow(t.Context(), `SELECT accept_time FROM referrals.referrals WHERE id = $1`, st.refs[0]).Scan(&again); err != nil || !again.Equal(accepted) {
+		t.Errorf("accept time %v after the current release's start, was %v (%v)", again, accepted, err)
+	}
+}
