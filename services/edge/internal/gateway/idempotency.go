@@ -147,10 +147,15 @@ func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, secretIn fun
 		}
 	}()
 	held := i.hold(r.Context(), rec)
-	next.ServeHTTP(rw, r)
+	// A client that gives up (its own timeout, a dropped connection) does
+	// not cancel the write: it goes on to its end, within the request's
+	// deadline, so that the retry the key is for gets its answer (in
+	// progress until then), instead of a cancellation.
+	run, stop := detached(r.Context())
+	next.ServeHTTP(rw, r.WithContext(run))
+	stop()
 	held()
-	final := (rw.status >= 200 && rw.status < 300) || (rw.status >= 400 && rw.status < 500)
-	if !final || rw.overflow || secretIn(rw.buf.Bytes()) {
+	if !final(rw.status, rw.Header()) || rw.overflow || secretIn(rw.buf.Bytes()) {
 		return
 	}
 	rec.Done, rec.Status, rec.Body = true, rw.status, rw.buf.Bytes()
@@ -167,6 +172,29 @@ func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, secretIn fun
 		return // released by the deferred call
 	}
 	completed = true
+}
+
+// detached is ctx without its cancellation (the client leaving), keeping
+// its deadline and values.
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := context.WithoutCancel(ctx)
+	if deadline, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(d, deadline)
+	}
+	return context.WithCancel(d)
+}
+
+// final reports whether an answer is the one every retry of the request
+// must get: a success or a refusal of the request itself (2xx, 4xx). Not a
+// 5xx (a service or PostgreSQL down), an answer that asks to be retried
+// later (Retry-After: an upload in progress, a rate limit), or a call
+// cancelled (499).
+func final(status int, header http.Header) bool {
+	switch {
+	case status == 499, header.Get("Retry-After") != "":
+		return false
+	}
+	return (status >= 200 && status < 300) || (status >= 400 && status < 500)
 }
 
 // readBody reads a request body into one buffer, sized by Content-Length
