@@ -70,10 +70,16 @@ func (c CORS) allows(origin string) bool {
 	return slices.Contains(c.AllowedOrigins, "*") || slices.Contains(c.AllowedOrigins, origin)
 }
 
+// The request headers a browser app may send (every one the edge reads:
+// the purpose of a read of personal data, the language of errors and of
+// the directory's names, the trace context), and the response headers it
+// may read (when to retry, a replay, a download's file name, the language
+// of a localized answer).
 const (
 	corsMethods = "GET, POST, PATCH, DELETE"
-	corsHeaders = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, Traceparent, Tracestate"
-	corsExpose  = "Retry-After, Idempotent-Replayed, Content-Disposition, X-Request-Id"
+	corsHeaders = "Authorization, Content-Type, " + IdempotencyKeyHeader + ", " + PurposeHeader +
+		", Accept-Language, X-Request-Id, Traceparent, Tracestate, Baggage"
+	corsExpose = "Retry-After, " + ReplayedHeader + ", Content-Disposition, Content-Language, X-Request-Id"
 )
 
 // cors answers preflight requests and marks responses to allowed origins.
