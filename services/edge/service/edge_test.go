@@ -294,6 +294,19 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 			t.Errorf("POST %s on a path with no POST: %d %s, want 405", typ, r.Status, r.Raw)
 		}
 	}
+	// A 405's Allow lists the methods of that path, not of the API: a
+	// person is erased with :erase, not DELETE.
+	for _, tc := range []struct{ method, path, allow string }{
+		{"DELETE", "/v1/beneficiaries/" + id, "GET, PATCH"},
+		{"PUT", "/v1/beneficiaries", "GET, POST"},
+		{"HEAD", "/v1/referrals", "GET, POST"},
+		{"POST", "/v1/webhooks/" + id, "GET, PATCH, DELETE"},
+	} {
+		r := c.Do(t, tc.method, tc.path, nil)
+		if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != tc.allow {
+			t.Errorf("%s %s: HTTP %d, Allow %q, want 405 with Allow %q", tc.method, tc.path, r.Status, r.Header.Get("Allow"), tc.allow)
+		}
+	}
 	_ = fmt.Sprint()
 }
 

@@ -121,7 +121,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		// Uploads (imports) are decoded as raw files.
 		runtime.WithMarshalerOption(uploadMIME, uploadMarshaler{Marshaler: &runtime.HTTPBodyMarshaler{Marshaler: marshaler}}),
 		runtime.WithErrorHandler(errorHandler(o.Log)),
-		runtime.WithRoutingErrorHandler(routingErrorHandler(o.Log)),
+		runtime.WithRoutingErrorHandler(routingErrorHandler(routes)),
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeaders),
 		runtime.WithDisableHTTPMethodOverride(),
@@ -403,12 +403,19 @@ func snakeCase(json string) string {
 	return b.String()
 }
 
-func routingErrorHandler(log *slog.Logger) runtime.RoutingErrorHandlerFunc {
+func routingErrorHandler(routes *Routes) runtime.RoutingErrorHandlerFunc {
 	return func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
 		switch httpStatus {
 		case http.StatusMethodNotAllowed:
-			w.Header().Set("Allow", "GET, POST, PATCH, DELETE")
-			writeStatusCode(w, r, http.StatusMethodNotAllowed, status.New(codes.Unimplemented, r.Method+" is not allowed on "+r.URL.Path))
+			// Allow names the methods of this path (RFC 9110 requires it,
+			// empty if none).
+			allow := strings.Join(routes.Allowed(r.URL.Path), ", ")
+			w.Header().Set("Allow", allow)
+			msg := r.Method + " is not allowed on " + r.URL.Path
+			if allow != "" {
+				msg += "; allowed: " + allow
+			}
+			writeStatusCode(w, r, http.StatusMethodNotAllowed, status.New(codes.Unimplemented, msg))
 		case http.StatusBadRequest:
 			writeStatus(w, r, status.New(codes.InvalidArgument, "malformed request path"))
 		default:

@@ -54,6 +54,7 @@ type Route struct {
 type Routes struct {
 	byPattern map[string]matched // key: method + " " + canonical pattern
 	list      []Route
+	segments  [][]string // of each route of list, its template split at "/"
 }
 
 // matched is a route with what serving it needs, computed once.
@@ -223,11 +224,31 @@ func NewRoutes(scopeOf func(fullMethod string) (string, bool)) (*Routes, error) 
 		}
 		rt.byPattern[r.Method+" "+canonical(r.Template)] = matched{Route: r, label: metricsRoute(r.Method, canonical(r.Template)), pathVars: vars}
 		rt.list = append(rt.list, r)
+		rt.segments = append(rt.segments, splitPath(r.Template))
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("REST routes whose RPC declares no (spona.auth.v1.scope): %v", missing)
 	}
 	return rt, nil
+}
+
+// allowOrder is the order of the methods of an Allow header.
+var allowOrder = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// Allowed returns the methods of the routes whose template matches path,
+// for the Allow header of a 405: those of that path, not of the API.
+func (rt *Routes) Allowed(path string) []string {
+	segs := splitPath(path)
+	var out []string
+	for _, m := range allowOrder {
+		for i, r := range rt.list {
+			if r.Method == m && templateMatches(rt.segments[i], segs) {
+				out = append(out, m)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // List returns every route.

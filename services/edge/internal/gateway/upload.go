@@ -42,7 +42,7 @@ var uploadTemplates = sync.OnceValue(func() [][]string {
 	var out [][]string
 	for _, r := range AnnotatedRoutes() {
 		if r.Upload && r.Method == http.MethodPost {
-			out = append(out, strings.Split(strings.TrimPrefix(r.Template, "/"), "/"))
+			out = append(out, splitPath(r.Template))
 		}
 	}
 	return out
@@ -50,23 +50,36 @@ var uploadTemplates = sync.OnceValue(func() [][]string {
 
 // IsUpload reports, before routing, whether r is for an upload route (the
 // server gives those time to arrive at a minimum rate: pkg/httpserver's
-// Uploads). A variable in a template matches one segment.
+// Uploads).
 func IsUpload(r *http.Request) bool {
 	if r.Method != http.MethodPost {
 		return false
 	}
-	path := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	path := splitPath(r.URL.Path)
 	for _, t := range uploadTemplates() {
-		if len(t) == len(path) && slices.EqualFunc(t, path, segmentMatches) {
+		if templateMatches(t, path) {
 			return true
 		}
 	}
 	return false
 }
 
+// splitPath splits a path or a route template into its segments.
+func splitPath(p string) []string { return strings.Split(strings.TrimPrefix(p, "/"), "/") }
+
+// templateMatches reports whether a path's segments match a template's
+// (splitPath): a variable matches one segment, a variable followed by a
+// custom method ({id}:accept) a segment ending in it.
+func templateMatches(template, path []string) bool {
+	return len(template) == len(path) && slices.EqualFunc(template, path, segmentMatches)
+}
+
 func segmentMatches(template, segment string) bool {
-	if strings.HasPrefix(template, "{") && strings.HasSuffix(template, "}") {
-		return segment != ""
+	if strings.HasPrefix(template, "{") {
+		if end := strings.IndexByte(template, '}'); end > 0 {
+			verb := template[end+1:]
+			return len(segment) > len(verb) && strings.HasSuffix(segment, verb)
+		}
 	}
 	return template == segment
 }
