@@ -18,7 +18,7 @@ import (
 
 // webhookEnv makes retries and scans fast enough for a test.
 var webhookEnv = []string{"WEBHOOK_RETRY_BASE=100ms", "WEBHOOK_RETRY_MAX=1s", "WEBHOOK_POLL_INTERVAL=100ms",
-	"WEBHOOK_LEASE=3s", "OVERDUE_SCAN_INTERVAL=200ms"}
+	"WEBHOOK_LEASE=15s", "OVERDUE_SCAN_INTERVAL=200ms"}
 
 var allWebhookTypes = []string{"referral.received", "referral.accepted", "referral.declined", "referral.started",
 	"referral.completed", "referral.cancelled", "referral.overdue", "consent.withdrawn", "beneficiary.erased"}

@@ -150,6 +150,41 @@ func TestRetryUntilSuccess(t *testing.T) {
 	}
 }
 
+// TestAttemptOutlastingTheLeaseIsSentOnce: WEBHOOK_LEASE set shorter than
+// WEBHOOK_TIMEOUT (a timeout raised for a slow partner, the lease left at
+// its default). An answer that comes within the timeout but after the lease
+// is a success, sent once: the lease of an attempt lasts at least its
+// timeout, so no dispatcher claims the delivery again while it is in
+// flight. (Before, the lease ran out mid-attempt and the delivery was sent
+// again at once with the same webhook-id, twice in flight together.)
+func TestAttemptOutlastingTheLeaseIsSentOnce(t *testing.T) {
+	s := start(t, func(c *service.Config) { c.Timeout, c.Lease = 4*time.Second, 300*time.Millisecond })
+	sender, receiver := ids.New(), ids.New()
+	rcv := webhooktest.Start(t, func(int, webhooktest.Request) int {
+		time.Sleep(1500 * time.Millisecond) // longer than the lease, within the timeout
+		return http.StatusOK
+	})
+	w := s.subscribe(t, receiver, rcv.URL(), "referral.received")
+	s.inject(t, referralEvent("referral.sent", ids.New(), sender, receiver, "sent"))
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		ds := s.deliveries(t, receiver, w.GetId())
+		if len(ds) == 1 && ds[0].GetStatus() == pb.DeliveryStatus_DELIVERY_STATUS_SUCCEEDED {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not recorded as delivered; the receiver got it %d times: %v", len(rcv.Requests()), ds)
+		}
+	}
+	if reqs := rcv.Requests(); len(reqs) != 1 {
+		t.Fatalf("the receiver got the webhook %d times (ids %v)", len(reqs), func() (out []string) {
+			for _, q := range reqs {
+				out = append(out, q.ID)
+			}
+			return out
+		}())
+	}
+}
+
 // TestRotationSignsWithBoth: after :rotateSecret deliveries carry two
 // signatures, each verifying with its own secret.
 func TestRotationSignsWithBoth(t *testing.T) {

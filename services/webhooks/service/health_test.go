@@ -244,22 +244,23 @@ func TestRedeliveredStaysInTheLog(t *testing.T) {
 
 // TestWaitedClaimKeepsItsLease: a delivery claimed while its target is
 // busy waits, then is attempted; its lease (WEBHOOK_LEASE, which need
-// only exceed WEBHOOK_TIMEOUT) counts from its start, not from its claim.
-// Before, a wait and an attempt together outlasted the lease: the delivery
-// was claimed again during its attempt, its 200 was not recorded, and the
-// receiver got it twice.
+// only exceed WEBHOOK_TIMEOUT by app.AttemptSlack) counts from its start,
+// not from its claim. Before, a wait and an attempt together outlasted the
+// lease: the delivery was claimed again during its attempt, its 200 was
+// not recorded, and the receiver got it twice.
 func TestWaitedClaimKeepsItsLease(t *testing.T) {
-	const lease, timeout = 3 * time.Second, 2500 * time.Millisecond
+	const timeout = 6 * time.Second
+	const lease = timeout + 5*time.Second // the shortest lease allowed (app.AttemptSlack)
 	s := start(t, func(c *service.Config) { c.TargetConcurrency, c.Lease, c.Timeout = 1, lease, timeout })
 	sender, org := ids.New(), ids.New()
 	var claimed atomic.Int64 // both were claimed together, as the first request arrived (Unix ms)
 	rcv := webhooktest.Start(t, func(n int, _ webhooktest.Request) int {
 		switch n {
-		case 1: // keeps the target busy 1.5 s: the other delivery waits that long
+		case 1: // keeps the target busy almost its timeout: the other delivery waits that long
 			claimed.Store(time.Now().UnixMilli())
-			time.Sleep(1500 * time.Millisecond)
-		case 2: // answers half a second after a lease counted from the claim ran out (2 s after it began)
-			time.Sleep(time.Until(time.UnixMilli(claimed.Load()).Add(lease + 500*time.Millisecond)))
+			time.Sleep(timeout - 100*time.Millisecond)
+		case 2: // answers 0.4 s after a lease counted from the claim ran out (5.5 s after it began)
+			time.Sleep(time.Until(time.UnixMilli(claimed.Load()).Add(lease + 400*time.Millisecond)))
 		}
 		return http.StatusOK
 	})

@@ -35,7 +35,7 @@ type Config struct {
 	DisableAfter        time.Duration `env:"WEBHOOK_DISABLE_AFTER" default:"120h" help:"how long a subscription may fail without a success before it is disabled"`
 	Workers             int           `env:"WEBHOOK_WORKERS" default:"64" help:"deliveries attempted at once by this process"`
 	TargetConcurrency   int           `env:"WEBHOOK_TARGET_CONCURRENCY" default:"8" help:"deliveries in flight to one host:port at once, per process"`
-	Lease               time.Duration `env:"WEBHOOK_LEASE" default:"1m" help:"how long a claimed delivery stays with this process; after a crash another attempts it then"`
+	Lease               time.Duration `env:"WEBHOOK_LEASE" default:"1m" help:"how long a claimed delivery stays with this process; after a crash another attempts it then (at least WEBHOOK_TIMEOUT + 5s: a shorter one is raised to that)"`
 	PollInterval        time.Duration `env:"WEBHOOK_POLL_INTERVAL" default:"1s" help:"how often due retries are looked for (new deliveries wake the dispatcher at once)"`
 	FeedRetention       time.Duration `env:"FEED_RETENTION" default:"720h" help:"how long the change feed (GET /v1/events) keeps events"`
 	DeliveryRetention   time.Duration `env:"DELIVERY_RETENTION" default:"720h" help:"how long finished deliveries stay in the delivery log"`
@@ -65,7 +65,7 @@ func New(cfg Config) platform.Service {
 					Retry: domain.RetryPolicy{Base: cfg.RetryBase, Max: cfg.RetryMax,
 						RetryFor: cfg.RetryFor, DisableAfter: cfg.DisableAfter},
 					Workers: cfg.Workers, TargetConcurrency: cfg.TargetConcurrency,
-					Lease: cfg.Lease, PollInterval: cfg.PollInterval,
+					Lease: cfg.Lease, AttemptTimeout: cfg.Timeout, PollInterval: cfg.PollInterval,
 				}, base.Log)
 			if err != nil {
 				return err

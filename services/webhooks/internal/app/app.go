@@ -161,12 +161,21 @@ type Options struct {
 	// TargetConcurrency caps the attempts in flight to one host:port.
 	TargetConcurrency int
 	// Lease is how long a claimed delivery stays with this process before
-	// another may attempt it (after a crash).
+	// another may attempt it (after a crash). It is at least AttemptTimeout
+	// plus AttemptSlack: a lease running out mid-attempt would have the
+	// delivery claimed and sent again while the first attempt is in flight,
+	// and that attempt's outcome lost.
 	Lease time.Duration
+	// AttemptTimeout bounds one attempt (the sender's timeout).
+	AttemptTimeout time.Duration
 	// PollInterval is how often the dispatcher looks for due deliveries
 	// when nothing woke it.
 	PollInterval time.Duration
 }
+
+// AttemptSlack is what a delivery's lease holds beyond its attempt's
+// timeout: signing before it, recording its outcome after it.
+const AttemptSlack = 5 * time.Second
 
 // App is the webhooks application.
 type App struct {
@@ -189,6 +198,11 @@ func New(repo Repository, sender Sender, targets TargetChecker, opts Options, lo
 	opts.TargetConcurrency = max(opts.TargetConcurrency, 1)
 	if opts.Lease <= 0 {
 		opts.Lease = time.Minute
+	}
+	if least := opts.AttemptTimeout + AttemptSlack; opts.Lease < least {
+		log.Warn("the delivery lease is shorter than an attempt may take; using the attempt's timeout plus its slack",
+			slog.Duration("lease", opts.Lease), slog.Duration("attempt_timeout", opts.AttemptTimeout), slog.Duration("lease_used", least))
+		opts.Lease = least
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = time.Second
