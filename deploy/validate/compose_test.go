@@ -214,7 +214,8 @@ func TestCompose(t *testing.T) {
 			t.Errorf("%s publishes ports; only the edge should", name)
 		}
 	}
-	// PostgreSQL has room for every process's pool.
+	// PostgreSQL has room for every process's pool and the connections it
+	// holds beside it.
 	maxConns := 100 // PostgreSQL's default
 	for i, a := range c.Services["postgres"].Command {
 		if v, ok := strings.CutPrefix(a, "max_connections="); ok && i > 0 && c.Services["postgres"].Command[i-1] == "-c" {
@@ -227,7 +228,7 @@ func TestCompose(t *testing.T) {
 		if err != nil || n <= 0 {
 			t.Errorf("%s: DB_MAX_CONNS %q; set it: without a CPU limit the default follows the host's cores", name, c.Services[name].Environment["DB_MAX_CONNS"])
 		}
-		pools += n
+		pools += n + ownConnections[name]
 	}
 	if pools+connectionsReserve > maxConns {
 		t.Errorf("the pools need %d connections and %d more are kept for psql and migrations, PostgreSQL's max_connections is %d", pools, connectionsReserve, maxConns)

@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -741,8 +742,12 @@ func checkPostgres(t *testing.T, m manifests, instances int) {
 	}
 }
 
-// checkConnections: PostgreSQL's max_connections holds every pool of every
-// replica the autoscalers may run, and some to spare.
+// checkConnections: PostgreSQL's max_connections holds every connection
+// of the largest scale-out, during a rollout: each process at its HPA's
+// maxReplicas plus the Deployment's maxSurge, each replica its pool
+// (DB_MAX_CONNS) and the connections it holds beside it
+// (ownConnections), each surging pod's init container its migration pool
+// first, and connectionsReserve to spare.
 func checkConnections(t *testing.T, m manifests) {
 	var cm corev1.ConfigMap
 	for name, c := range m.configMaps {
@@ -756,15 +761,38 @@ func checkConnections(t *testing.T, m manifests) {
 		return
 	}
 	need := connectionsReserve
+	var terms []string
 	for _, name := range processes {
-		need += int(m.hpas[name].Spec.MaxReplicas) * pool
+		d := m.deployments[name]
+		surge := 0
+		if ru := d.Spec.Strategy.RollingUpdate; ru != nil && ru.MaxSurge != nil {
+			if ru.MaxSurge.Type != intstr.Int {
+				t.Errorf("%s: maxSurge %v; give it as a number of pods, which this check counts", name, ru.MaxSurge)
+			}
+			surge = ru.MaxSurge.IntValue()
+		}
+		replicas := int(m.hpas[name].Spec.MaxReplicas) + surge
+		n := replicas*(pool+ownConnections[name]) + surge*migrateConnections
+		terms = append(terms, fmt.Sprintf("%s %d", name, n))
+		need += n
 	}
 	have, err := strconv.Atoi(m.clusters["spona-db"].Spec.PostgreSQL.Parameters["max_connections"])
 	if err != nil || have < need {
-		t.Errorf("PostgreSQL max_connections %q; the pools of the largest scale-out need %d (six processes at their HPA's maxReplicas × DB_MAX_CONNS %d, and %d to spare)",
-			m.clusters["spona-db"].Spec.PostgreSQL.Parameters["max_connections"], need, pool, connectionsReserve)
+		t.Errorf("PostgreSQL max_connections %q; the largest scale-out during a rollout needs %d (%s; %d to spare)",
+			m.clusters["spona-db"].Spec.PostgreSQL.Parameters["max_connections"], need, strings.Join(terms, ", "), connectionsReserve)
 	}
 }
+
+// ownConnections are the connections a replica of each process holds
+// beside its pool of DB_MAX_CONNS: the feed's LISTEN connection of each
+// service serving an event feed (pkg/outbox Feed.listen), the edge's key
+// notifications (services/edge/internal/keys Postgres.Listen). The
+// webhooks service listens on a connection of its pool.
+var ownConnections = map[string]int{"beneficiaries": 1, "referrals": 1, "trainings": 1, "reporting": 1, "edge": 1}
+
+// migrateConnections is the pool `<binary> migrate` (the init container)
+// migrates with (pkg/platform).
+const migrateConnections = 2
 
 // collectorConfig is the part of the OpenTelemetry Collector configuration
 // the checks read.
