@@ -386,3 +386,30 @@ func randomIndicator(rng *rand.Rand, j int, p *pb.Project) *pb.Indicator {
 	in.Disaggregations = dims[:rng.IntN(len(dims)+1)]
 	return in
 }
+
+// TestReportPeriodBeforeMinYear: a report period the implementing
+// organisation asks for starting before date.MinYear (0000-01-01, or 0024
+// typed for 2024) is refused on start_date, as the project's own dates
+// are, instead of exported as IATI results of a period whose start the
+// IATI schema rejects (xs:date has no year 0000).
+func TestReportPeriodBeforeMinYear(t *testing.T) {
+	e := start(t)
+	org := e.organisation(t, "Udruga", "HR-OIB-12345678901")
+	ctx := servicetest.As(t, org)
+	p := create(t, e.c, ctx, example(""))
+	addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "ASSISTED", Titles: en("Persons assisted"),
+		Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_BENEFICIARIES_ASSISTED})
+	for _, format := range []string{"iati", "json"} {
+		for _, tc := range []struct{ start, end, field string }{
+			{"0000-01-01", "2024-12-31", "start_date"}, {"0024-01-01", "2024-12-31", "start_date"}, {"0024-01-01", "0024-12-31", "end_date"},
+		} {
+			_, err := e.c.ExportProjectReport(ctx, &pb.ExportProjectReportRequest{ProjectId: p.GetId(), Format: format, StartDate: tc.start, EndDate: tc.end})
+			if statustest.Code(err) != codes.InvalidArgument || statustest.Descriptions(err)[tc.field] == "" {
+				t.Errorf("%s export of %s to %s: %v, want InvalidArgument on %s", format, tc.start, tc.end, err, tc.field)
+			}
+		}
+	}
+	// The latest day IATI has is a valid end.
+	doc := exportIATI(t, e, ctx, p.GetId(), "2024-01-01", "9999-12-31")
+	checkIATI(t, map[string][]byte{"to 9999-12-31": doc})
+}

@@ -152,13 +152,20 @@ func (p *Project) ThresholdFor(org string) int {
 // planned span rather than the indicators' target periods too: a period
 // inside another can be subtracted from it just the same.
 func (p *Project) ReportPeriod(org string, from, to date.Date) (date.Date, date.Date, error) {
+	// Days before date.MinYear are typing mistakes (0024 for 2024), as for
+	// the project's own dates; IATI cannot publish the year 0000 at all.
+	var v errs.Violations
+	date.CheckMinYear(&v, "start_date", from)
+	date.CheckMinYear(&v, "end_date", to)
+	if len(v) > 0 {
+		return from, to, v.Err()
+	}
 	if from.IsZero() {
 		from = p.PlannedStart
 	}
 	if to.IsZero() {
 		to = p.PlannedEnd
 	}
-	var v errs.Violations
 	if to.Before(from) {
 		v.Add("end_date", "must not be before start_date (%s); unset dates default to the project's planned dates", from)
 		return from, to, v.Err()
