@@ -3,6 +3,7 @@ package i18n
 import (
 	"testing"
 
+	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/translit"
 	"github.com/spona/spona/pkg/validate"
@@ -140,5 +141,28 @@ func TestEmailViolationsLocalized(t *testing.T) {
 				t.Errorf("%q in %s: %q", x.Description, lang, got)
 			}
 		}
+	}
+}
+
+// TestDateViolationsLocalized: the refusals of pkg/date every date field
+// of every service answers with (not a date, a year before date.MinYear)
+// have texts of their own in every language, not "this value is not valid".
+func TestDateViolationsLocalized(t *testing.T) {
+	var v errs.Violations
+	date.ParseField(&v, "a", "31.01.2024")
+	date.CheckMinYear(&v, "b", date.Date{Year: 24, Month: 1, Day: 1})
+	if len(v) != 2 {
+		t.Fatalf("violations: %v", v)
+	}
+	for _, x := range v {
+		for _, lang := range Languages {
+			got := violation(x.Description, lang)
+			if got == "" || got == invalidValue[lang] {
+				t.Errorf("%q in %s: %q", x.Description, lang, got)
+			}
+		}
+	}
+	if got := violation(v[1].Description, "sr-Latn"); got != "Mora biti 1900. godine ili kasnije." {
+		t.Errorf("year in sr-Latn: %q", got)
 	}
 }

@@ -404,6 +404,16 @@ var violations = []violationText{
 		"bs":      "Mora imati od 1 do 255 ASCII znakova koji se mogu ispisati.", "hr": "Mora imati od 1 do 255 ASCII znakova koji se mogu ispisati.",
 	}},
 	// pkg/validate.Email's two refusals (every service's e-mail fields).
+	// pkg/date's refusals (every date field of every service).
+	{regexp.MustCompile(`^must be a date in YYYY-MM-DD form`), text{
+		"en": "Must be a date in YYYY-MM-DD form, e.g. 2024-01-31.", "sr-Latn": "Mora biti datum u obliku YYYY-MM-DD, npr. 2024-01-31.",
+		"sr-Cyrl": "Мора бити датум у облику YYYY-MM-DD, нпр. 2024-01-31.",
+		"bs":      "Mora biti datum u obliku YYYY-MM-DD, npr. 2024-01-31.", "hr": "Mora biti datum u obliku YYYY-MM-DD, npr. 2024-01-31.",
+	}},
+	{regexp.MustCompile(`^must be in (\d+) or later`), text{
+		"en": "Must be in {1} or later.", "sr-Latn": "Mora biti {1}. godine ili kasnije.", "sr-Cyrl": "Мора бити {1}. године или касније.",
+		"bs": "Mora biti {1}. godine ili kasnije.", "hr": "Mora biti {1}. godine ili kasnije.",
+	}},
 	{regexp.MustCompile(`^must be an e-mail address`), text{
 		"en": "Must be an e-mail address such as name@example.org.", "sr-Latn": "Mora biti adresa e-pošte, npr. ime@example.org.",
 		"sr-Cyrl": "Мора бити адреса е-поште, нпр. ime@example.org.",
