@@ -55,9 +55,10 @@ const (
 
 // Activity statuses (IATI ActivityStatus codelist, 1..6).
 const (
-	StatusPipeline = 1
-	StatusClosed   = 4
-	maxStatus      = 6
+	StatusPipeline       = 1
+	StatusImplementation = 2
+	StatusClosed         = 4
+	maxStatus            = 6
 )
 
 var (
@@ -120,6 +121,23 @@ type Project struct {
 	SuppressionThreshold     int // 0: DefaultThreshold
 	Version                  int64
 	CreateTime, UpdateTime   time.Time
+}
+
+// IATIStatus is the activity status an IATI export declares: the one the
+// project sets, or when it sets none, the one its actual dates show
+// (closed once it has an actual end, in implementation once it has an
+// actual start, else in the pipeline), rather than the pipeline for a
+// project that has begun.
+func (p *Project) IATIStatus() int {
+	switch {
+	case p.Status != 0:
+		return p.Status
+	case !p.ActualEnd.IsZero():
+		return StatusClosed
+	case !p.ActualStart.IsZero():
+		return StatusImplementation
+	}
+	return StatusPipeline
 }
 
 // Threshold is the suppression threshold in force for the project.

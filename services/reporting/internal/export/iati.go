@@ -190,7 +190,7 @@ func IATI(r *domain.Report) ([]byte, error) {
 		Identifier:     p.IATIIdentifier(*pub),
 		ReportingOrg:   reporting,
 		Title:          narratives{iatiNarratives(p.Titles)},
-		ActivityStatus: codeAttr{strconv.Itoa(max(p.Status, domain.StatusPipeline))},
+		ActivityStatus: codeAttr{strconv.Itoa(p.IATIStatus())},
 	}
 	// Description type 1 general, 2 objectives (IATI DescriptionType).
 	desc := p.Descriptions

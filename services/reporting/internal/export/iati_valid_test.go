@@ -318,3 +318,37 @@ func TestCheckIATICodelists(t *testing.T) {
 		t.Fatalf("CheckIATIResults: got fields %s", got)
 	}
 }
+
+// TestIATIStatusFromActualDates: a project that sets no activity_status is
+// exported with the status its actual dates show, not as in the pipeline
+// when it has started (or ended); a status it sets is exported as set.
+func TestIATIStatusFromActualDates(t *testing.T) {
+	dir := domain.DirectoryOrganisation{Name: "N", Kind: "ngo", Identifier: "HR-OIB-1", Verified: true}
+	for _, tc := range []struct {
+		start, end string
+		status     int
+		want       string
+	}{
+		{"", "", 0, `<activity-status code="1">`},
+		{"2024-01-15", "", 0, `<activity-status code="2">`},
+		{"2024-01-15", "2024-12-20", 0, `<activity-status code="4">`},
+		{"2024-01-15", "", 6, `<activity-status code="6">`},
+		{"", "", 5, `<activity-status code="5">`},
+	} {
+		p := minimalProject()
+		if tc.start != "" {
+			p.ActualStart = d(tc.start)
+		}
+		if tc.end != "" {
+			p.ActualEnd = d(tc.end)
+		}
+		p.Status = tc.status
+		out, err := IATI(publish(report(p), dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(out), tc.want) {
+			t.Errorf("actual %q to %q, status %d: want %s in\n%s", tc.start, tc.end, tc.status, tc.want, out)
+		}
+	}
+}

@@ -783,10 +783,13 @@ type Project struct {
 	// Required on create.
 	PlannedStartDate string `protobuf:"bytes,13,opt,name=planned_start_date,json=plannedStartDate,proto3" json:"planned_start_date,omitempty"`
 	// Required on create.
-	PlannedEndDate  string         `protobuf:"bytes,14,opt,name=planned_end_date,json=plannedEndDate,proto3" json:"planned_end_date,omitempty"`
-	ActualStartDate string         `protobuf:"bytes,15,opt,name=actual_start_date,json=actualStartDate,proto3" json:"actual_start_date,omitempty"`
-	ActualEndDate   string         `protobuf:"bytes,16,opt,name=actual_end_date,json=actualEndDate,proto3" json:"actual_end_date,omitempty"`
-	ActivityStatus  ActivityStatus `protobuf:"varint,17,opt,name=activity_status,json=activityStatus,proto3,enum=spona.reporting.v1.ActivityStatus" json:"activity_status,omitempty"`
+	PlannedEndDate  string `protobuf:"bytes,14,opt,name=planned_end_date,json=plannedEndDate,proto3" json:"planned_end_date,omitempty"`
+	ActualStartDate string `protobuf:"bytes,15,opt,name=actual_start_date,json=actualStartDate,proto3" json:"actual_start_date,omitempty"`
+	ActualEndDate   string `protobuf:"bytes,16,opt,name=actual_end_date,json=actualEndDate,proto3" json:"actual_end_date,omitempty"`
+	// Unspecified: IATI exports declare the status the actual dates show
+	// (closed with an actual end date, implementation with an actual start
+	// date, else pipeline).
+	ActivityStatus ActivityStatus `protobuf:"varint,17,opt,name=activity_status,json=activityStatus,proto3,enum=spona.reporting.v1.ActivityStatus" json:"activity_status,omitempty"`
 	// ISO 3166-1 alpha-2: RS, BA or HR.
 	RecipientCountries []string `protobuf:"bytes,18,rep,name=recipient_countries,json=recipientCountries,proto3" json:"recipient_countries,omitempty"`
 	Municipalities     []string `protobuf:"bytes,19,rep,name=municipalities,proto3" json:"municipalities,omitempty"`
