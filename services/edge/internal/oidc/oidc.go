@@ -87,7 +87,7 @@ func invalid(reason string) error { return fmt.Errorf("%w: %s", auth.ErrInvalidC
 
 // claims are the non-registered claims read from a token.
 type claims struct {
-	Scope    string          `json:"scope"`
+	Scope    json.RawMessage `json:"scope"`
 	Scp      json.RawMessage `json:"scp"`
 	AZP      string          `json:"azp"`
 	ClientID string          `json:"client_id"`
@@ -120,13 +120,18 @@ func (v *Verifier) Verify(ctx context.Context, token string) (auth.Principal, er
 		if k.Algorithm != "" && k.Algorithm != hdr.Algorithm {
 			continue
 		}
-		if tok.Claims(k.Key, &std, &extra, &orgClaims) == nil {
+		if tok.Claims(k.Key) == nil {
 			verified = true
 			break
 		}
 	}
 	if !verified {
 		return auth.Principal{}, invalid("signature does not verify")
+	}
+	// Decoded once the signature holds, so that claims of an unexpected
+	// shape are refused as such, not as a bad signature.
+	if err := tok.UnsafeClaimsWithoutVerification(&std, &extra, &orgClaims); err != nil {
+		return auth.Principal{}, invalid("claims do not decode: " + err.Error())
 	}
 	if std.Expiry == nil {
 		return auth.Principal{}, invalid("token has no expiry")
@@ -157,21 +162,33 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// scopes reads "scope" (space-separated, RFC 8693/9068) or "scp" (a list
-// or a string, as some providers send): the scopes the token asks for,
-// which auth.ScopesFor narrows to those its organisation may hold.
+// scopes reads "scope" (space-separated, RFC 8693/9068) and "scp", each a
+// string or a list, as providers send them (Spring Authorization Server and
+// PingFederate write "scope" as a list, Okta "scp"): the scopes the token
+// asks for, which auth.ScopesFor narrows to those its organisation may
+// hold.
 func scopes(c claims) []string {
-	raw := strings.Fields(c.Scope)
-	if len(c.Scp) > 0 {
-		var list []string
-		var one string
-		if json.Unmarshal(c.Scp, &list) == nil {
-			raw = append(raw, list...)
-		} else if json.Unmarshal(c.Scp, &one) == nil {
-			raw = append(raw, strings.Fields(one)...)
+	return append(words(c.Scope), words(c.Scp)...)
+}
+
+// words reads a claim that is a space-separated string or a list of
+// strings; anything else holds none.
+func words(raw json.RawMessage) []string {
+	var list []string
+	var one string
+	switch {
+	case len(raw) == 0:
+		return nil
+	case json.Unmarshal(raw, &list) == nil:
+		var out []string
+		for _, w := range list {
+			out = append(out, strings.Fields(w)...)
 		}
+		return out
+	case json.Unmarshal(raw, &one) == nil:
+		return strings.Fields(one)
 	}
-	return raw
+	return nil
 }
 
 // keysFor returns the cached keys that may have signed a token with kid,

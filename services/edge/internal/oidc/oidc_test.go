@@ -47,6 +47,11 @@ func TestVerifyAcceptsValidTokens(t *testing.T) {
 		{"scp as a string, client_id claim", "rsa-1",
 			oidctest.Claims{Organisation: org, Scp: "reporting.read reporting.read", Extra: map[string]any{"client_id": "svc"}},
 			auth.Principal{OrganisationID: org, ClientID: "oidc:svc", Scopes: []string{"reporting.read"}}},
+		// Spring Authorization Server and PingFederate write "scope" as a
+		// JSON list.
+		{"scope as a list", "rsa-1",
+			oidctest.Claims{Organisation: org, Extra: map[string]any{"scope": []string{"beneficiaries.read", "openid", "webhooks.read"}}},
+			auth.Principal{OrganisationID: org, ClientID: "oidc:client-1", Scopes: []string{"beneficiaries.read", "webhooks.read"}}},
 		{"expired within leeway", "rsa-1",
 			oidctest.Claims{Organisation: org, Expiry: time.Now().Add(-10 * time.Second)},
 			auth.Principal{OrganisationID: org, ClientID: "oidc:client-1", Scopes: []string{}}},
@@ -105,6 +110,12 @@ func TestVerifyRejects(t *testing.T) {
 				t.Fatalf("Verify = %+v, %v; want an invalid credential", p, err)
 			}
 		})
+	}
+	// A well-signed token whose claims are not of the expected types is
+	// refused for that, not as a bad signature.
+	_, err := v.Verify(context.Background(), iss.Token(t, "", oidctest.Claims{Organisation: org, Extra: map[string]any{"azp": 7}}))
+	if !errors.Is(err, auth.ErrInvalidCredential) || !strings.Contains(err.Error(), "claims do not decode") {
+		t.Errorf("azp not a string: %v", err)
 	}
 }
 
