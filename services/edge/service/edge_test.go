@@ -330,16 +330,17 @@ func TestOIDCAccessTokens(t *testing.T) {
 	// A partner's token carries partner scopes only, as its keys do: the
 	// administrator's scopes (and internal ones) in it are dropped, so it
 	// cannot mint a key for another organisation, verify one or edit
-	// another's directory entry.
+	// another's directory entry (it holds referrals.write, the edit's own
+	// scope: directory.admin would let it edit any).
 	victim := s.CreateKey(t, "victim", "OIDC Victim NGO")
 	greedy := c.As(iss.Token(t, "", oidctest.Claims{Organisation: k.Organisation,
-		Scope: "beneficiaries.read platform.admin directory.admin access.check audit.write events.read"}))
+		Scope: "beneficiaries.read referrals.write platform.admin directory.admin access.check audit.write events.read"}))
 	greedy.Do(t, "GET", "/v1/beneficiaries/"+created.Str("id"), nil).Must(t, 200)
 	for _, r := range []resttest.Response{
 		greedy.Do(t, "GET", "/v1/apiKeys", nil),
 		greedy.Do(t, "POST", "/v1/apiKeys", map[string]any{"reason": "x", "api_key": map[string]any{"display_name": "mine", "organisation_id": victim.Organisation}}),
 		greedy.Do(t, "POST", "/v1/organisations/"+victim.Organisation+":verify", map[string]any{"name": "X", "kind": "ORGANISATION_KIND_POLICE", "country": "RS", "reason": "me"}),
-		greedy.Do(t, "PATCH", "/v1/organisations/"+victim.Organisation, map[string]any{"name": "Renamed"}),
+		greedy.Do(t, "PATCH", "/v1/organisations/"+victim.Organisation, map[string]any{"email": "greedy@example.rs"}),
 	} {
 		if r.Status != 403 || !r.IsStatus() {
 			t.Errorf("partner token with administrator scopes: %s %s: HTTP %d %s", r.Method, r.Path, r.Status, r.Raw)
