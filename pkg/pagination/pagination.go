@@ -58,7 +58,9 @@ var (
 	TextKey Key = func(string) bool { return true }
 )
 
-// Fingerprint summarises the filters of a request; pass every filter value.
+// Fingerprint summarises the filters of a request; pass every filter value,
+// after the list's name when another list of the same kind of key could
+// have the same filters (a token is refused by every list but its own).
 func Fingerprint(filters ...any) string {
 	h := sha256.Sum256([]byte(fmt.Sprintf("%q", filters)))
 	return hex.EncodeToString(h[:8])

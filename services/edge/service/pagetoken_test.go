@@ -180,6 +180,35 @@ func TestForgedPageTokens(t *testing.T) {
 			refused(get(other, tok), "another organisation's token")
 		})
 	}
+
+	// A token is its own list's: one of another list of the same caller is
+	// refused too, not taken as a position among rows of another kind (a
+	// client keeping one "next token" while walking two lists).
+	t.Run("another list's token", func(t *testing.T) {
+		tokens := map[string]string{}
+		for template, l := range lists {
+			sep := "?"
+			if strings.Contains(l.path, "?") {
+				sep = "&"
+			}
+			tokens[template] = l.owner.Do(t, "GET", l.path+sep+"page_size=1", nil).Must(t, 200).Str("next_page_token")
+		}
+		for from, lf := range lists {
+			for to, lt := range lists {
+				if from == to || lf.owner != lt.owner {
+					continue
+				}
+				sep := "?"
+				if strings.Contains(lt.path, "?") {
+					sep = "&"
+				}
+				r := lt.owner.Do(t, "GET", lt.path+sep+"page_size=1&page_token="+url.QueryEscape(tokens[from]), nil)
+				if r.Status != 400 || !strings.Contains(string(r.Raw), `"page_token"`) {
+					t.Errorf("GET %s with a token of GET %s: HTTP %d %.200s", to, from, r.Status, r.Raw)
+				}
+			}
+		}
+	})
 }
 
 // forge replaces the position in a real page token, keeping the rest.

@@ -38,7 +38,7 @@ func (a *App) ListOrganisations(ctx context.Context, org string, f domain.Organi
 	if err := f.Validate(); err != nil {
 		return nil, "", err
 	}
-	page, err := pagination.Parse(size, token, pagination.UUIDKey, org, pagination.Fingerprint(f.NameKey, f.Kind, f.Country, f.MunicipalityKey, f.Language))
+	page, err := pagination.Parse(size, token, pagination.UUIDKey, org, pagination.Fingerprint("organisations", f.NameKey, f.Kind, f.Country, f.MunicipalityKey, f.Language))
 	if err != nil {
 		return nil, "", err
 	}
@@ -188,7 +188,7 @@ func (a *App) ListServices(ctx context.Context, org string, f domain.ServiceFilt
 		return nil, "", err
 	}
 	f.OrganisationID = ids.Normalize(f.OrganisationID)
-	page, err := pagination.Parse(size, token, pagination.UUIDKey, org, pagination.Fingerprint(f.OrganisationID, f.Category, f.MunicipalityKey, f.Language, optionalBool(f.AcceptingReferrals)))
+	page, err := pagination.Parse(size, token, pagination.UUIDKey, org, pagination.Fingerprint("services", f.OrganisationID, f.Category, f.MunicipalityKey, f.Language, optionalBool(f.AcceptingReferrals)))
 	if err != nil {
 		return nil, "", err
 	}
