@@ -102,3 +102,28 @@ func TestConsentTimesWithinAMicrosecond(t *testing.T) {
 		t.Fatalf("violations %v of %v, want consent.expire_time", v, err)
 	}
 }
+
+// TestConsentZeroTimesRefused: a given_time or expire_time sent as
+// 0001-01-01T00:00:00Z (what a client writes for a date it never set) is
+// refused with a field violation, as any date before 2000 is; it was read
+// as unset, so the consent was recorded as given now, or without expiry.
+func TestConsentZeroTimesRefused(t *testing.T) {
+	c := startAll(t)
+	ctx := servicetest.As(t, ids.New())
+	b := mustCreate(t, c, ctx, amina())
+	zero := &timestamppb.Timestamp{Seconds: -62135596800} // 0001-01-01T00:00:00Z
+	for field, in := range map[string]*pb.Consent{
+		"consent.given_time":  {GivenTime: zero},
+		"consent.expire_time": {ExpireTime: zero},
+	} {
+		in.Purpose, in.GivenBy = pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING, pb.ConsentGivenBy_CONSENT_GIVEN_BY_SELF
+		r, err := c.CreateConsent(ctx, &pb.CreateConsentRequest{BeneficiaryId: b.GetId(), Consent: in})
+		statustest.Want(t, err, codes.InvalidArgument, field+" at 0001-01-01")
+		if v := statustest.Violations(err); !slices.Equal(v, []string{field}) {
+			t.Errorf("%s at 0001-01-01: violations %v of %v %v", field, v, r, err)
+		}
+	}
+	if l, err := c.ListConsents(ctx, &pb.ListConsentsRequest{BeneficiaryId: b.GetId()}); err != nil || len(l.GetConsents()) != 0 {
+		t.Fatalf("consents recorded: %v %v", l, err)
+	}
+}

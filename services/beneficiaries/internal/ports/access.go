@@ -165,10 +165,17 @@ func timestamp(t time.Time) *timestamppb.Timestamp {
 	return timestamppb.New(t)
 }
 
-// checkTimestamp records a violation for a set but invalid timestamp.
+// checkTimestamp records a violation for a set but invalid timestamp, and
+// for one set to 0001-01-01T00:00:00Z (what a client writes for a date it
+// never set): it would read as the zero time, which the domain takes for
+// unset (a given time of now, no expiry).
 func checkTimestamp(v *errs.Violations, field string, ts *timestamppb.Timestamp) {
-	if ts != nil && ts.CheckValid() != nil {
+	switch {
+	case ts == nil:
+	case ts.CheckValid() != nil:
 		v.Add(field, "is not a valid timestamp")
+	case ts.AsTime().IsZero():
+		v.Add(field, "is 0001-01-01T00:00:00Z, the zero time; leave it unset instead")
 	}
 }
 
