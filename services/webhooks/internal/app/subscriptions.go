@@ -8,6 +8,7 @@ import (
 	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/pkg/validate"
 	"github.com/spona/spona/services/webhooks/internal/domain"
 )
 
@@ -135,6 +136,11 @@ func (a *App) RotateSecret(ctx context.Context, p auth.Principal, id, requestID 
 // ListDeliveries lists the deliveries of one of the caller's subscriptions,
 // newest first.
 func (a *App) ListDeliveries(ctx context.Context, p auth.Principal, subscriptionID, status string, size int32, token string) ([]*domain.Delivery, string, error) {
+	var v errs.Violations
+	validate.OneOf(&v, "status", status, domain.DeliveryStatuses, false)
+	if err := v.Err(); err != nil {
+		return nil, "", err
+	}
 	// The token first: another organisation's is refused as such, before
 	// the subscription is looked for.
 	page, err := pagination.Parse(size, token, pagination.UUIDKey, p.OrganisationID, pagination.Fingerprint(ids.Normalize(subscriptionID), status))
