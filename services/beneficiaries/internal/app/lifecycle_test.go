@@ -169,6 +169,19 @@ func (r *registry) RemoveHouseholdMember(_ context.Context, householdID, benefic
 	return nil
 }
 
+// NeverMembers: the fake keeps no departures, so a person is held by the
+// household when a member now, or erased or merged since.
+func (r *registry) NeverMembers(_ context.Context, householdID string, persons []string) ([]string, error) {
+	var out []string
+	for _, id := range persons {
+		held := slices.ContainsFunc(r.households[householdID].Members, func(m domain.HouseholdMember) bool { return m.BeneficiaryID == id })
+		if p := r.persons[id]; !held && p.EraseTime.IsZero() && p.MergedInto == "" {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
 // people2 is owner's two records of one person (personID shared with
 // grantee), grantee's own personC (shared with owner), and owner's empty
 // household, then changed by setup (when not nil).
