@@ -200,8 +200,13 @@ func TestIdempotencyKeyReplay(t *testing.T) {
 	if rb.Header.Get("Idempotent-Replayed") != "true" {
 		t.Errorf("4xx not replayed")
 	}
-	// Invalid keys.
-	c.Do(t, "POST", "/v1/beneficiaries", body, "Idempotency-Key", strings.Repeat("x", 256)).Must(t, 400)
+	// Invalid keys: a field violation naming the header.
+	for _, key := range []string{strings.Repeat("x", 256), "ključ-1"} {
+		r := c.Do(t, "POST", "/v1/beneficiaries", body, "Idempotency-Key", key).Must(t, 400)
+		if _, _, fields := localized(t, r); len(fields) != 1 || fields["Idempotency-Key"][1] == "" {
+			t.Errorf("Idempotency-Key %.20q: %s, want one field violation on Idempotency-Key", key, r.Raw)
+		}
+	}
 
 	// Concurrent attempts with one key: exactly one create, the others
 	// either replay it or are told it is in progress (409).

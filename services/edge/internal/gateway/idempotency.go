@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/validate"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -102,7 +104,11 @@ func (i *idempotency) applies(r *http.Request) bool {
 func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, secretIn func(answer []byte) bool, next http.HandlerFunc) {
 	key := r.Header.Get(IdempotencyKeyHeader)
 	if !validate.IsRequestID(key) {
-		writeStatus(w, r, status.New(codes.InvalidArgument, "Idempotency-Key must be 1 to 255 printable ASCII characters"))
+		// A field violation naming the header, as a bad purpose header
+		// names its own.
+		writeStatus(w, r, status.Convert(grpcx.ToStatus(r.Context(), i.log, &errs.Error{Kind: errs.KindInvalidArgument,
+			Message:    "Idempotency-Key must be 1 to 255 printable ASCII characters",
+			Violations: []errs.FieldViolation{{Field: IdempotencyKeyHeader, Description: "must be 1 to 255 printable ASCII characters"}}})))
 		return
 	}
 	body, err := readBody(r)
