@@ -1,6 +1,8 @@
 package service_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"net/http"
 	"slices"
@@ -67,6 +69,23 @@ func TestSecurityHeadersAndBodyLimit(t *testing.T) {
 		t.Errorf("413 body is not a Status: %s", r.Raw)
 	}
 	c.Do(t, "POST", "/v1/beneficiaries", `{"given_name": "Small"}`).Must(t, 200)
+
+	// A compressed body (an HTTP client set to gzip its requests) is 415
+	// saying so, not 400 "invalid character '\x1f'", and nothing is made.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write([]byte(`{"given_name": "Zipped"}`))
+	_ = zw.Close()
+	for _, key := range []string{"", "gz-1"} {
+		r = c.Do(t, "POST", "/v1/beneficiaries", gz.Bytes(), "Content-Encoding", "gzip", "Idempotency-Key", key)
+		if _, _, fields := localized(t, r); r.Status != http.StatusUnsupportedMediaType || fields["Content-Encoding"][1] == "" ||
+			r.Header.Get("Accept-Encoding") != "identity" {
+			t.Errorf("gzip body (key %q): HTTP %d %v %s, want 415 with Accept-Encoding: identity and a field violation on Content-Encoding", key, r.Status, r.Header, r.Raw)
+		}
+	}
+	if n := len(c.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 200).Body["beneficiaries"].([]any)); n != 1 {
+		t.Errorf("%d beneficiaries, want only Small", n)
+	}
 }
 
 func TestCORS(t *testing.T) {

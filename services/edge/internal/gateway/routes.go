@@ -270,7 +270,8 @@ func (rt *Routes) Lookup(method string, p runtime.Pattern) (Route, bool) {
 //   - it refuses path variables and query values that are not UTF-8
 //     (invalidUTF8) with 400 rather than fail to encode them (500), and
 //     query parameters the gateway would ignore (ignoredQuery);
-//   - it applies the route's body limit and tags uploads (limits);
+//   - it refuses a compressed body (encoded) with 415, and applies the
+//     route's body limit and tags uploads (limit);
 //   - it replays or records Idempotency-Key writes (idem, may be nil),
 //     keeping no copy of an answer that carries a secret (SecretIn).
 func (rt *Routes) routed(log *slog.Logger, maxBody, maxUpload int64, idem *idempotency) runtime.Middleware {
@@ -306,7 +307,7 @@ func (rt *Routes) routed(log *slog.Logger, maxBody, maxUpload int64, idem *idemp
 				writeStatus(w, r, status.Convert(grpcx.ToStatus(r.Context(), log, err)))
 				return
 			}
-			if !limit(w, r, m.Upload, maxBody, maxUpload) {
+			if encoded(w, r, log) || !limit(w, r, m.Upload, maxBody, maxUpload) {
 				return
 			}
 			if idem.applies(r) {
