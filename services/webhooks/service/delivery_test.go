@@ -158,7 +158,7 @@ func TestRetryUntilSuccess(t *testing.T) {
 // flight. (Before, the lease ran out mid-attempt and the delivery was sent
 // again at once with the same webhook-id, twice in flight together.)
 func TestAttemptOutlastingTheLeaseIsSentOnce(t *testing.T) {
-	s := start(t, func(c *service.Config) { c.Timeout, c.Lease = 4*time.Second, 300*time.Millisecond })
+	s := start(t, func(c *service.Config) { c.Timeout, c.Lease = 8*time.Second, 300*time.Millisecond })
 	sender, receiver := ids.New(), ids.New()
 	rcv := webhooktest.Start(t, func(int, webhooktest.Request) int {
 		time.Sleep(1500 * time.Millisecond) // longer than the lease, within the timeout
