@@ -716,9 +716,14 @@ func TestProjectReport(t *testing.T) {
 		t.Fatalf("donor at a stored threshold of 1: %d %v, want the floor %v", n, got, atFloor)
 	}
 
-	// The same report, with its small cells, as IATI 2.03 activity XML,
-	// at the default threshold and at 1.
+	// The same report as IATI 2.03 activity XML, at the default threshold
+	// and at 1. An IATI file is published: at a stored threshold of 1 it
+	// still holds no count under the floor, the implementing
+	// organisation's own file included.
 	var docs = map[string][]byte{"threshold 1": exportIATI(t, e, ctx, p.GetId())}
+	if doc := string(docs["threshold 1"]); strings.Contains(doc, `<dimension name="legal_status"`) || !strings.Contains(doc, "(counts below 3,") {
+		t.Fatalf("IATI export at a stored threshold of 1 publishes counts under the floor of 3:\n%s", doc)
+	}
 	cur, _ := e.c.GetProject(ctx, &pb.GetProjectRequest{Id: p.GetId()})
 	if _, err := e.c.UpdateProject(ctx, &pb.UpdateProjectRequest{Project: &pb.Project{Id: p.GetId(), Etag: cur.GetProject().GetEtag()},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"suppression_threshold"}}}); err != nil {

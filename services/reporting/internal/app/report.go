@@ -26,7 +26,7 @@ func (a *App) GetProjectReport(ctx context.Context, p auth.Principal, projectID 
 	if err != nil {
 		return nil, err
 	}
-	return a.computeReport(ctx, pr, p.OrganisationID, from, to)
+	return a.computeReport(ctx, pr, pr.ThresholdFor(p.OrganisationID), from, to)
 }
 
 // GetIATIReport is GetProjectReport for an IATI export: the report carries
@@ -53,7 +53,7 @@ func (a *App) GetIATIReport(ctx context.Context, p auth.Principal, projectID str
 	if err := domain.CheckIATI(pr, pub, a.today()); err != nil {
 		return nil, err
 	}
-	r, err := a.computeReport(ctx, pr, p.OrganisationID, from, to)
+	r, err := a.computeReport(ctx, pr, pr.PublishedThreshold(p.OrganisationID), from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -82,14 +82,15 @@ func (a *App) reportScope(ctx context.Context, p auth.Principal, projectID strin
 }
 
 // computeReport asks the other services for the counts of pr's indicators
-// in [from, to] and suppresses small cells at the threshold of the reader
-// (see domain.Project.ThresholdFor).
-func (a *App) computeReport(ctx context.Context, pr *domain.Project, reader string, from, to date.Date) (*domain.Report, error) {
+// in [from, to] and suppresses small cells at threshold (the reader's,
+// domain.Project.ThresholdFor, or for a published file
+// domain.Project.PublishedThreshold).
+func (a *App) computeReport(ctx context.Context, pr *domain.Project, threshold int, from, to date.Date) (*domain.Report, error) {
 	inds, err := a.repo.ListAllIndicators(ctx, pr.ID)
 	if err != nil {
 		return nil, err
 	}
-	r := &domain.Report{Project: pr, From: from, To: to, Threshold: pr.ThresholdFor(reader), Results: make([]domain.Result, len(inds))}
+	r := &domain.Report{Project: pr, From: from, To: to, Threshold: threshold, Results: make([]domain.Result, len(inds))}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(maxParallelCalls)
 	for i, ind := range inds {

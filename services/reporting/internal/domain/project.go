@@ -160,6 +160,14 @@ func (p *Project) ThresholdFor(org string) int {
 	return max(t, MinThreshold)
 }
 
+// PublishedThreshold is the suppression threshold of a report org
+// exports as an IATI activity: ThresholdFor, but never below MinThreshold,
+// the implementing organisation's own file included. An IATI file is made
+// to be published (the IATI Registry, a donor's portal), where no count of
+// one or two people belongs, whatever a project stored before the floor
+// lets its implementing organisation read.
+func (p *Project) PublishedThreshold(org string) int { return max(p.ThresholdFor(org), MinThreshold) }
+
 // ReportPeriod is the period of a report org asks for with the dates
 // from and to (zero: the project's planned start or end). The implementing
 // organisation may ask for any period. Every other reader (partners and
