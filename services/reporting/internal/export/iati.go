@@ -205,8 +205,18 @@ func IATI(r *domain.Report) ([]byte, error) {
 	}
 	listed := false // the project lists its implementing organisation itself
 	for _, o := range p.Participants {
-		a.ParticipatingOrg = append(a.ParticipatingOrg, iatiOrg{
-			Ref: o.Ref, Type: o.Type, Role: strconv.Itoa(o.Role), Narrative: iatiNarratives(o.Names)})
+		org := iatiOrg{Ref: o.Ref, Type: o.Type, Role: strconv.Itoa(o.Role), Narrative: iatiNarratives(o.Names)}
+		if o.OrganisationID != "" && o.OrganisationID == p.ImplementingOrganisationID {
+			// The reporting organisation listed by its Spona id: with the
+			// identifier and type it reports under, unless given here.
+			if org.Ref == "" {
+				org.Ref = pub.Ref
+			}
+			if org.Type == "" {
+				org.Type = pub.Type
+			}
+		}
+		a.ParticipatingOrg = append(a.ParticipatingOrg, org)
 		if o.Role == domain.RoleImplementing && ((o.OrganisationID != "" && o.OrganisationID == p.ImplementingOrganisationID) || o.Ref == pub.Ref) {
 			listed = true
 		}

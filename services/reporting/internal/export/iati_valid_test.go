@@ -352,3 +352,21 @@ func TestIATIStatusFromActualDates(t *testing.T) {
 		}
 	}
 }
+
+// TestIATIImplementerListedByID: the implementing organisation listed by
+// the project by its Spona organisation id only (no ref, no type) is
+// exported once, with the registered identifier and type it reports under,
+// so a donor's portal links it to the reporting organisation.
+func TestIATIImplementerListedByID(t *testing.T) {
+	p := minimalProject()
+	p.Participants = []domain.ParticipatingOrg{{OrganisationID: p.ImplementingOrganisationID, Role: domain.RoleImplementing,
+		Names: []domain.Narrative{{Text: "Asylum Protection Center"}}}}
+	out, err := IATI(publish(report(p), domain.DirectoryOrganisation{Name: "N", Kind: "ngo", Identifier: "RS-APR-17123456", Verified: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(out)
+	if strings.Count(doc, `role="4"`) != 1 || !strings.Contains(doc, `<participating-org ref="RS-APR-17123456" type="22" role="4">`) {
+		t.Fatalf("implementing organisation listed by id:\n%s", doc)
+	}
+}
