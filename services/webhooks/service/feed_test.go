@@ -121,6 +121,10 @@ func TestChangeFeed(t *testing.T) {
 		if info.GetReason() != "CURSOR_EXPIRED" || oldest == "" {
 			t.Fatalf("error info %v", info)
 		}
+		// A 400 names the field at fault, as every other bad input does.
+		if fvs := statustest.FieldViolations(err); len(fvs) != 1 || fvs[0].GetField() != "after" {
+			t.Fatalf("field violations %v, want one on after", fvs)
+		}
 		after := list(receiver, oldest, 100)
 		if len(after.GetEvents()) != 1 || after.GetEvents()[0].GetType() != "referral.received" {
 			t.Fatalf("from the oldest cursor: %v", after.GetEvents())

@@ -54,7 +54,9 @@ func (a *App) ListChanges(ctx context.Context, p auth.Principal, after string, s
 		oldest := domain.EncodeCursor(pruned)
 		return nil, "", &errs.Error{Kind: errs.KindOutOfRange, Reason: "CURSOR_EXPIRED",
 			Message:  "the cursor is older than the feed's retention; continue from the oldest cursor " + oldest + " (events before it are gone)",
-			Metadata: map[string]string{"oldest_cursor": oldest}}
+			Metadata: map[string]string{"oldest_cursor": oldest},
+			Violations: []errs.FieldViolation{{Field: "after",
+				Description: "is older than the feed's retention; the oldest cursor available is " + oldest}}}
 	}
 	rows, err := a.repo.ListChanges(ctx, p.OrganisationID, seq, last, types, int(size))
 	if err != nil {
