@@ -143,7 +143,7 @@ func Error(err error) error {
 			pgErr.Code == "22007", pgErr.Code == "22008", pgErr.Code == "22001", pgErr.Code == "22003":
 			return errs.Wrap(errs.KindInvalidArgument, err, "value rejected: "+pgErr.Message)
 		case pgErr.Code == "40001", pgErr.Code == "40P01":
-			return errs.Wrap(errs.KindAborted, err, "concurrent update; retry")
+			return errs.ConcurrentUpdate(err)
 		case pgErr.Code[:2] == "08", pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", pgErr.Code == "53300":
 			return errs.Wrap(errs.KindUnavailable, err, "database unavailable")
 		}

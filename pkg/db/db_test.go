@@ -2,8 +2,12 @@ package db
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/spona/spona/pkg/errs"
 )
 
 // A pool without a configured size gets four connections per usable core.
@@ -21,5 +25,18 @@ func TestOpenPoolSize(t *testing.T) {
 			t.Errorf("DB_MAX_CONNS %d: pool of %d, want %d", c.configured, got, c.want)
 		}
 		pool.Close()
+	}
+}
+
+// TestConcurrentUpdateMayBeRetried: a deadlock or serialization failure is
+// the 409 a client may retry as it is (CONCURRENT_UPDATE: the edge adds
+// Retry-After and keeps no copy for Idempotency-Key replay), not one every
+// retry gets.
+func TestConcurrentUpdateMayBeRetried(t *testing.T) {
+	for _, code := range []string{"40001", "40P01"} {
+		var e *errs.Error
+		if err := Error(&pgconn.PgError{Code: code}); !errors.As(err, &e) || e.Kind != errs.KindAborted || e.Reason != errs.ReasonConcurrentUpdate {
+			t.Errorf("SQLSTATE %s: %#v, want Aborted with reason %s", code, err, errs.ReasonConcurrentUpdate)
+		}
 	}
 }

@@ -70,6 +70,19 @@ const ReasonRequestIDReused = "REQUEST_ID_REUSED"
 // for an Idempotency-Key whose first request is in progress.
 const ReasonUploadInProgress = "UPLOAD_IN_PROGRESS"
 
+// ReasonConcurrentUpdate is the reason of the Aborted error (409) of a
+// change that ran into another at the same moment (a deadlock, a
+// serialization failure): the same request may succeed when retried, so
+// the edge adds Retry-After and keeps no copy of it for Idempotency-Key
+// replay (unlike a stale etag's 409, which every retry gets).
+const ReasonConcurrentUpdate = "CONCURRENT_UPDATE"
+
+// ConcurrentUpdate is the error of a change that ran into another (cause)
+// and may be retried as it is.
+func ConcurrentUpdate(cause error) *Error {
+	return &Error{Kind: KindAborted, Reason: ReasonConcurrentUpdate, Message: "concurrent update; retry", cause: cause}
+}
+
 // Error is a classified error with a message safe to show to the caller.
 type Error struct {
 	Kind       Kind

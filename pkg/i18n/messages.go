@@ -293,6 +293,13 @@ var byReason = map[string]text{
 		"bs":      "Isto otpremanje se još čita; pokušajte ponovo za nekoliko sekundi.",
 		"hr":      "Isti se prijenos još čita; pokušajte ponovno za nekoliko sekundi.",
 	},
+	"CONCURRENT_UPDATE": {
+		"en":      "Another change was made at the same moment; send the same request again.",
+		"sr-Latn": "Druga izmena je napravljena u istom trenutku; pošaljite isti zahtev ponovo.",
+		"sr-Cyrl": "Друга измена је направљена у истом тренутку; пошаљите исти захтев поново.",
+		"bs":      "Druga izmjena je napravljena u istom trenutku; pošaljite isti zahtjev ponovo.",
+		"hr":      "Druga je izmjena napravljena u istom trenutku; pošaljite isti zahtjev ponovno.",
+	},
 	"CURSOR_EXPIRED": {
 		"en":      "The cursor is older than the events kept; read the feed again from the beginning.",
 		"sr-Latn": "Kursor je stariji od sačuvanih događaja; čitajte ponovo od početka.",

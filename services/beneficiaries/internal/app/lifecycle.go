@@ -94,7 +94,7 @@ func (a *App) EraseBeneficiary(ctx context.Context, act Actor, id, reason string
 			return out, err
 		}
 	}
-	return nil, errs.Wrap(errs.KindAborted, err, "concurrent update; retry")
+	return nil, errs.ConcurrentUpdate(err)
 }
 
 // eraseAttempts is how often EraseBeneficiary starts again after a merge

@@ -345,12 +345,14 @@ func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 		}
 		// As for an Idempotency-Key: a request id reused for a different
 		// request is 422, and a repeat of a request in progress is 409 with
-		// Retry-After.
+		// Retry-After, as is a change that ran into another.
 		switch reason := grpcx.Reason(err); {
 		case st.Code() == codes.InvalidArgument && reason == errs.ReasonRequestIDReused:
 			writeStatusCode(w, r, http.StatusUnprocessableEntity, st)
 			return
-		case st.Code() == codes.Aborted && reason == errs.ReasonUploadInProgress:
+		case st.Code() == codes.Aborted && (reason == errs.ReasonUploadInProgress || reason == errs.ReasonConcurrentUpdate):
+			// The same request may succeed in a moment (and, with an
+			// Idempotency-Key, is not kept for replay).
 			w.Header().Set("Retry-After", "1")
 		}
 		writeStatus(w, r, st)

@@ -17,7 +17,8 @@ import (
 // importRefusals is a BeneficiaryImportService on loopback gRPC that
 // refuses every upload as the imports do a repeated one, by request id:
 // "reused" as a request id used for another file or options, "busy" as a
-// repeat of an upload in progress, anything else as a stale write.
+// repeat of an upload in progress, "deadlock" as a change that ran into
+// another, anything else as a stale write.
 type importRefusals struct {
 	benv1.UnimplementedBeneficiaryImportServiceServer
 }
@@ -32,12 +33,14 @@ func (importRefusals) ImportBeneficiaries(stream grpc.ClientStreamingServer[benv
 			break
 		}
 	}
-	e := &errs.Error{Kind: errs.KindAborted, Message: "concurrent update; retry"}
+	e := &errs.Error{Kind: errs.KindAborted, Message: "the resource was changed since it was read"}
 	switch first.GetRequestId() {
 	case "reused":
 		e = &errs.Error{Kind: errs.KindInvalidArgument, Reason: errs.ReasonRequestIDReused, Message: "request id used for another import"}
 	case "busy":
 		e = &errs.Error{Kind: errs.KindAborted, Reason: errs.ReasonUploadInProgress, Message: "an upload with this request id is in progress"}
+	case "deadlock":
+		e = errs.ConcurrentUpdate(nil)
 	}
 	return grpcx.ToStatus(stream.Context(), slog.Default(), e)
 }
@@ -55,6 +58,9 @@ func TestImportRefusalStatus(t *testing.T) {
 	}{
 		{"reused", http.StatusUnprocessableEntity, ""},
 		{"busy", http.StatusConflict, "1"},
+		// A change that ran into another (a deadlock) may be retried as
+		// it is: Retry-After, and with an Idempotency-Key not replayed.
+		{"deadlock", http.StatusConflict, "1"},
 		{"other", http.StatusConflict, ""},
 	} {
 		req, err := http.NewRequest("POST", url+"/v1/beneficiaries:import?request_id="+tc.requestID, strings.NewReader("ime,prezime\nA,B\n"))
