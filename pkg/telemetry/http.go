@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,7 +37,12 @@ func SetRoute(ctx context.Context, route string) {
 // HTTPServer traces and measures the requests next serves.
 //
 // Tracing: the caller's W3C trace context (traceparent, baggage) is
-// continued by a server span named after the method and path. A span
+// continued by a server span named after the method and route template
+// (the route below). Its url.path is recorded only when the request was
+// served (status below 400): a refused request's path is whatever the
+// caller sent, maybe a person's name where an id belongs, which the trace
+// store would keep out of erasure's reach. The query string is never
+// recorded (a search's name, a filter's value). A span
 // sampled out records nothing and costs no attributes; its trace id still
 // reaches the logs and the calls made downstream.
 //
@@ -64,7 +70,6 @@ func HTTPServer(next http.Handler) http.Handler {
 		ctx, span := tracer.Start(ctx, "edge", trace.WithSpanKind(trace.SpanKindServer), trace.WithTimestamp(start))
 		recording := span.IsRecording()
 		if recording {
-			span.SetName(r.Method + " " + r.URL.Path)
 			span.SetAttributes(requestAttributes(r)...)
 		}
 		holder := &routeHolder{}
@@ -83,7 +88,18 @@ func HTTPServer(next http.Handler) http.Handler {
 			sw.status = http.StatusOK
 		}
 		if recording {
+			if strings.HasPrefix(route, r.Method+" ") {
+				span.SetName(route)
+			} else {
+				span.SetName(r.Method + " " + route)
+			}
 			span.SetAttributes(semconv.HTTPRoute(route), semconv.HTTPResponseStatusCode(sw.status))
+			if sw.status < 400 {
+				// A refused request's path is what the partner sent, a
+				// person's name in place of an id perhaps; a served one
+				// holds ids.
+				span.SetAttributes(semconv.URLPath(r.URL.Path))
+			}
 			if sw.status >= 500 {
 				span.SetStatus(codes.Error, "")
 			}
@@ -103,7 +119,6 @@ func requestAttributes(r *http.Request) []attribute.KeyValue {
 	attrs := []attribute.KeyValue{
 		attribute.String("http.request.method", r.Method),
 		semconv.URLScheme(scheme),
-		semconv.URLPath(r.URL.Path),
 		semconv.ServerAddress(r.Host),
 		semconv.NetworkProtocolVersion(strconv.Itoa(r.ProtoMajor) + "." + strconv.Itoa(r.ProtoMinor)),
 	}

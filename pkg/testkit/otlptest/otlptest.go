@@ -28,6 +28,17 @@ type Span struct {
 	// Links are the spans this one links to (other traces, e.g. the change
 	// that caused a webhook delivery).
 	Links []Link
+	// Status is the span's status message (set on errors).
+	Status string
+	// Events are the span's events (an error recorded on it, a batch's
+	// statements).
+	Events []Event
+}
+
+// Event is a span event.
+type Event struct {
+	Name       string
+	Attributes map[string]string
 }
 
 // Link is a span link.
@@ -91,10 +102,19 @@ func (r *Receiver) Export(_ context.Context, req *coltracepb.ExportTraceServiceR
 				for _, l := range s.GetLinks() {
 					links = append(links, Link{TraceID: hex.EncodeToString(l.GetTraceId()), SpanID: hex.EncodeToString(l.GetSpanId())})
 				}
+				var events []Event
+				for _, e := range s.GetEvents() {
+					ea := map[string]string{}
+					for _, a := range e.GetAttributes() {
+						ea[a.GetKey()] = a.GetValue().GetStringValue()
+					}
+					events = append(events, Event{Name: e.GetName(), Attributes: ea})
+				}
 				r.spans = append(r.spans, Span{
 					Service: service, Name: s.GetName(), Kind: s.GetKind(), Attributes: attrs,
 					TraceID: hex.EncodeToString(s.GetTraceId()), SpanID: hex.EncodeToString(s.GetSpanId()),
 					ParentSpanID: hex.EncodeToString(s.GetParentSpanId()), Links: links,
+					Status: s.GetStatus().GetMessage(), Events: events,
 				})
 			}
 		}
@@ -116,6 +136,13 @@ func (r *Receiver) LinkedTo(traceID string) []Span {
 		}
 	}
 	return out
+}
+
+// All returns every span received so far.
+func (r *Receiver) All() []Span {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Span(nil), r.spans...)
 }
 
 // Trace returns the spans of traceID received so far.

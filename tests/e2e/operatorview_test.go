@@ -1,0 +1,189 @@
+package e2e
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spona/spona/pkg/testkit/webhooktest"
+)
+
+// TestOperatorsSeeNoPersonalData drives the calls whose failures an
+// operator reads about (a duplicate passport, a search by name, bodies a
+// decoder refuses, a sheet with bad rows, a failing webhook receiver) with
+// every RPC logged and the spans exported over OTLP, then looks for the
+// person's name, phone and passport number in the processes' logs and in
+// every span's name, attributes, status and events.
+func TestOperatorsSeeNoPersonalData(t *testing.T) {
+	s := startSystem(t, append([]string{"LOG_LEVEL=debug"}, webhookEnv...)...)
+	const (
+		given    = "Zorislava"
+		family   = "Kvrgićeva"
+		passport = "PX7Q4K9M2Z"
+		phone    = "+381641239874"
+	)
+	secrets := []string{given, family, passport, "641239874"}
+
+	// importSheet waits for the import of an accepted sheet; a refused one
+	// is what it is.
+	importSheet := func(op response) {
+		if op.Status == 200 {
+			s.operation(t, s.keyA, op)
+		}
+	}
+
+	failing := webhooktest.Start(t, func(int, webhooktest.Request) int { return 500 })
+	s.subscribeREST(t, s.keyB, failing.URL(), allWebhookTypes...)
+
+	person := s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{
+		"given_name": given, "family_name": family, "sex": "SEX_FEMALE", "birth_year": 1990,
+		"legal_status": "LEGAL_STATUS_ASYLUM_SEEKER", "municipality": "Beograd", "phone": phone,
+		"notes":     given + " " + family + " lives with her aunt",
+		"documents": []any{map[string]any{"type": "DOCUMENT_TYPE_PASSPORT", "number": passport, "issuing_country": "RS"}},
+	}).must(t, 200)
+	id := person.str("id")
+	s.call(t, "POST", "/v1/beneficiaries/"+id+"/documents", s.keyA, map[string]any{
+		"type": "DOCUMENT_TYPE_PASSPORT", "number": passport, "issuing_country": "RS"}).must(t, 409)
+	s.call(t, "GET", "/v1/beneficiaries:search?query="+url.QueryEscape(given+" "+family), s.keyA, nil).must(t, 200)
+	s.call(t, "GET", "/v1/beneficiaries?filter="+url.QueryEscape(`given_name = "`+given+`"`), s.keyA, nil)
+	s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{"given_name": given, "sex": given}).must(t, 400)
+	s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{"given_name": given, "birth_year": given}).must(t, 400)
+	s.call(t, "POST", "/v1/beneficiaries", s.keyA, rawBody{"application/json", []byte(`{"given_name": "` + given + `" "family_name": "` + family + `"}`), false}).must(t, 400)
+	s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{"given_name": given, "phone": given + " " + family}).must(t, 400)
+	s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{"given_name": given, "birth_date": given}).must(t, 400)
+
+	sheet := "given_name,family_name,sex,birth_date,legal_status,municipality,phone\n" +
+		given + "," + family + ",zelena,1.1.1990.,refugee,Beograd," + phone + "\n" +
+		given + "," + family + ",,31.2.1990.,refugee,Beograd," + given + "\n" +
+		given + "x," + family + ",,1.1.1991.,refugee,Beograd,\n"
+	for _, path := range []string{"/v1/beneficiaries:import?validate_only=true", "/v1/beneficiaries:import"} {
+		importSheet(s.upload(t, path, s.keyA, "text/csv", []byte(sheet)))
+	}
+
+	// A sheet without its header row: its first row is a person.
+	headless := given + "," + family + ",female,1.1.1990.,refugee,Beograd," + phone + "\n"
+	importSheet(s.upload(t, "/v1/beneficiaries:import?validate_only=true", s.keyA, "text/csv", []byte(headless)))
+	s.call(t, "GET", "/v1/beneficiaries/"+id, s.keyA, nil, "X-Spona-Purpose", "follow-up call with "+given+" "+family).must(t, 200)
+
+	// A professional at a training, by hand and from sheets with bad rows.
+	_, event, _ := s.setUpEvent(t, s.keyA, "PII-1")
+	s.call(t, "POST", "/v1/trainingEvents/"+event+"/participants", s.keyA, map[string]any{"professional": map[string]any{
+		"given_name": given, "family_name": family, "organisation_name": "PU Niš", "sector": "SECTOR_POLICE",
+		"sex": "SEX_FEMALE", "email": given}}).must(t, 400)
+	s.call(t, "POST", "/v1/trainingEvents/"+event+"/participants", s.keyA, map[string]any{"professional": map[string]any{
+		"given_name": given, "family_name": family, "organisation_name": "PU Niš", "sector": "SECTOR_POLICE",
+		"sex": "SEX_FEMALE", "email": "zk@example.org"}}).must(t, 200)
+	path := "/v1/trainingEvents/" + event + "/participants:import"
+	for _, sheet := range []string{
+		"given_name,family_name,organisation,sector,sex,email,session 1\n" +
+			given + "," + family + ",PU Niš,policija,zelena," + given + ",x\n" +
+			given + "," + family + ",PU Niš,policija,female,,x\n",
+		given + "," + family + ",PU Niš,policija,female,,x\n",
+	} {
+		importSheet(s.upload(t, path+"?validate_only=true", s.keyA, "text/csv", []byte(sheet)))
+		importSheet(s.upload(t, path, s.keyA, "text/csv", []byte(sheet)))
+	}
+
+	orgB := s.orgID(t, "Organisation B")
+	ref := s.call(t, "POST", "/v1/referrals", s.keyA, map[string]any{
+		"beneficiary_id": id, "to_organisation_id": orgB, "category": "REFERRAL_CATEGORY_LEGAL",
+		"reason": "asylum interview of " + given, "notes": given + " " + family + " needs a Farsi interpreter",
+	}).must(t, 200)
+	s.call(t, "POST", "/v1/beneficiaries/"+id+"/consents", s.keyA, map[string]any{
+		"purpose": "CONSENT_PURPOSE_REFERRAL_SHARING", "given_by": "CONSENT_GIVEN_BY_SELF",
+		"scope": "legal referral of " + given}).must(t, 200)
+	s.call(t, "POST", "/v1/referrals/"+ref.str("id")+":send", s.keyA, map[string]any{})
+
+	// A name where an id belongs (a partner's slip): refused, never a
+	// server fault whose error quotes it.
+	n := url.PathEscape(given)
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
+		{"GET", "/v1/beneficiaries/" + n, nil},
+		{"GET", "/v1/beneficiaries/" + n + "/documents", nil},
+		{"GET", "/v1/beneficiaries/" + n + "/consents", nil},
+		{"GET", "/v1/beneficiaries/" + n + "/assistances", nil},
+		{"GET", "/v1/beneficiaries/" + n + "/auditEvents", nil},
+		{"GET", "/v1/beneficiaries/-/auditEvents?actor_organisation_id=" + n, nil},
+		{"GET", "/v1/beneficiaries/" + id + "/auditEvents?actor_organisation_id=" + n, nil},
+		{"POST", "/v1/beneficiaries/" + n + ":findDuplicates", map[string]any{}},
+		{"POST", "/v1/beneficiaries/" + id + ":merge", map[string]any{"duplicate_id": given}},
+		{"GET", "/v1/households/" + n, nil},
+		{"POST", "/v1/households/" + n + "/members", map[string]any{"beneficiary_id": given}},
+		{"POST", "/v1/households", map[string]any{"reference": given, "members": []any{map[string]any{"beneficiary_id": given}}}},
+		{"POST", "/v1/beneficiaries/" + id + "/assistances", map[string]any{"service_id": given, "type": "legal", "date": "2026-01-01"}},
+		{"POST", "/v1/beneficiaries/" + id + "/consents/" + n + ":withdraw", map[string]any{}},
+		{"GET", "/v1/services?organisation_id=" + n, nil},
+		{"GET", "/hsds/services?organization_id=" + n + "&taxonomy_id=" + n + "&taxonomy_term_id=" + n, nil},
+		{"GET", "/hsds/service_at_locations?organization_id=" + n + "&taxonomy_id=" + n + "&taxonomy_term_id=" + n, nil},
+		{"GET", "/hsds/taxonomy_terms?taxonomy_id=" + n + "&parent_id=" + n, nil},
+		{"GET", "/hsds/organizations/" + n, nil},
+		{"GET", "/v1/organisations/" + n, nil},
+		{"POST", "/v1/referrals", map[string]any{"beneficiary_id": given, "to_organisation_id": orgB, "category": "REFERRAL_CATEGORY_LEGAL"}},
+		{"POST", "/v1/referrals", map[string]any{"beneficiary_id": id, "to_organisation_id": given, "category": "REFERRAL_CATEGORY_LEGAL"}},
+		{"POST", "/v1/referrals", map[string]any{"beneficiary_id": id, "to_organisation_id": orgB, "service_id": given, "consent_id": given, "category": "REFERRAL_CATEGORY_LEGAL"}},
+		{"GET", "/v1/referrals/" + n, nil},
+		{"GET", "/v1/referrals/" + n + "/events", nil},
+		{"POST", "/v1/trainingEvents/" + event + "/participants", map[string]any{"beneficiary_id": given}},
+		{"GET", "/v1/trainingEvents/" + n, nil},
+		{"GET", "/v1/trainingEvents/" + event + "/participants/" + n, nil},
+		{"POST", "/v1/trainingEvents/" + event + "/sessions/" + n + ":recordAttendance", map[string]any{"marks": []any{map[string]any{"participant_id": given, "present": true}}}},
+		{"GET", "/v1/projects/" + n, nil},
+		{"POST", "/v1/projects", map[string]any{"code": "X-1", "titles": []any{map[string]any{"text": "x"}}, "partner_ids": []string{given}, "reader_ids": []string{given}}},
+		{"GET", "/v1/webhooks/" + n + "/deliveries", nil},
+		{"GET", "/v1/imports/" + n, nil},
+		{"GET", "/v1/operations/" + n, nil},
+	} {
+		if r := s.call(t, c.method, c.path, s.keyA, c.body); r.Status >= 500 {
+			t.Errorf("%s %s: HTTP %d: %s", c.method, c.path, r.Status, r.Raw)
+		}
+	}
+	failing.WaitFor(t, time.Minute, "a failed attempt", func(r []webhooktest.Request) bool { return len(r) >= 2 })
+	time.Sleep(2 * time.Second) // the exporters' batches (100 ms) and the logs
+
+	var found []string
+	look := func(where, text string) {
+		for _, p := range secrets {
+			if strings.Contains(strings.ToLower(text), strings.ToLower(p)) {
+				found = append(found, fmt.Sprintf("%s: %.600s", where, text))
+				return
+			}
+		}
+	}
+	for _, line := range strings.Split(s.logs.String(), "\n") {
+		look("log", line)
+	}
+	spans := s.traces.All()
+	if len(spans) < 50 {
+		t.Fatalf("only %d spans received", len(spans))
+	}
+	for _, sp := range spans {
+		where := "span " + sp.Service + " " + sp.Name
+		look(where+" name", sp.Name)
+		look(where+" status", sp.Status)
+		for k, v := range sp.Attributes {
+			look(where+" attribute "+k, v)
+		}
+		for _, e := range sp.Events {
+			for k, v := range e.Attributes {
+				look(where+" event "+e.Name+" "+k, v)
+			}
+		}
+	}
+	for _, process := range []string{"edge", "beneficiaries", "referrals", "trainings", "reporting", "webhooks"} {
+		for name, f := range scrape(t, s, process) {
+			for _, m := range f.GetMetric() {
+				for k, v := range labels(m) {
+					look(process+" metric "+name+" label "+k, v)
+				}
+			}
+		}
+	}
+	if len(found) > 0 {
+		t.Fatalf("personal data in what operators see:\n%s", strings.Join(found, "\n"))
+	}
+}
