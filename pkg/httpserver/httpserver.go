@@ -59,6 +59,7 @@ type Server struct {
 
 	uploads   func(*http.Request) bool
 	uploadMax int64
+	overLimit func(w http.ResponseWriter, r *http.Request, message string)
 
 	mu    sync.Mutex
 	conns map[netip.Prefix]int
@@ -73,6 +74,14 @@ type Option func(*Server)
 // (and the request's context) leaves room for the slowest such body.
 func Uploads(match func(*http.Request) bool, maxBytes int64) Option {
 	return func(s *Server) { s.uploads, s.uploadMax = match, maxBytes }
+}
+
+// OverLimit writes the answer to a request on a connection over its
+// address's limit (429, Retry-After and Connection: close are set before):
+// the handler's own error body, in the language the request asks for.
+// Without it, a google.rpc.Status JSON of the server's own.
+func OverLimit(write func(w http.ResponseWriter, r *http.Request, message string)) Option {
+	return func(s *Server) { s.overLimit = write }
 }
 
 // New returns a server for h.
@@ -286,10 +295,14 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		if over, _ := r.Context().Value(overLimitKey{}).(bool); over {
 			w.Header().Set("Connection", "close")
 			w.Header().Set("Retry-After", "1")
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusTooManyRequests)
-			_, _ = io.WriteString(w, `{"code":8,"message":"too many connections from `+ClientIP(r)+`: at most `+
-				strconv.Itoa(s.cfg.MaxConnsPerIP)+` at once","details":[]}`)
+			msg := "too many connections from " + ClientIP(r) + ": at most " + strconv.Itoa(s.cfg.MaxConnsPerIP) + " at once"
+			if s.overLimit != nil {
+				s.overLimit(w, r, msg)
+			} else {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusTooManyRequests)
+				_, _ = io.WriteString(w, `{"code":8,"message":"`+msg+`","details":[]}`)
+			}
 			_ = http.NewResponseController(w).SetReadDeadline(time.Now()) // no body drain
 			return
 		}

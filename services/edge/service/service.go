@@ -192,7 +192,8 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 		lis.Close()
 		return err
 	}
-	srv, err := httpserver.New(h, cfg.HTTP, base.Log, httpserver.Uploads(gateway.IsUpload, cfg.ImportMaxBytes))
+	srv, err := httpserver.New(h, cfg.HTTP, base.Log, httpserver.Uploads(gateway.IsUpload, cfg.ImportMaxBytes),
+		httpserver.OverLimit(gateway.TooManyConnections(cfg.HSTSMaxAge)))
 	if err != nil {
 		lis.Close()
 		return err

@@ -137,6 +137,18 @@ func tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration, msg str
 	writeStatusCode(w, r, http.StatusTooManyRequests, status.Newf(codes.ResourceExhausted, "%s; retry after %d s", msg, secs))
 }
 
+// TooManyConnections answers a request on a connection over its client
+// address's limit (pkg/httpserver's OverLimit): 429 with a Status body,
+// localized as every other error, and the security headers.
+func TooManyConnections(hstsMaxAge time.Duration) func(w http.ResponseWriter, r *http.Request, message string) {
+	headers := securityHeaders(hstsMaxAge)
+	return func(w http.ResponseWriter, r *http.Request, message string) {
+		headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			writeStatusCode(w, r, http.StatusTooManyRequests, status.New(codes.ResourceExhausted, message))
+		})).ServeHTTP(w, r)
+	}
+}
+
 // rateLimit answers 429 when the authenticated client's bucket is empty.
 func rateLimit(l *buckets) Middleware {
 	return func(next http.Handler) http.Handler {
