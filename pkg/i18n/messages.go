@@ -421,6 +421,31 @@ var violations = []violationText{
 		"en": "Must be in {1} or later.", "sr-Latn": "Mora biti {1}. godine ili kasnije.", "sr-Cyrl": "Мора бити {1}. године или касније.",
 		"bs": "Mora biti {1}. godine ili kasnije.", "hr": "Mora biti {1}. godine ili kasnije.",
 	}},
+	// The IATI codelists a project's codes are checked against (reporting).
+	{regexp.MustCompile(`^must be an ISO 639-1 language code`), text{
+		"en": "Must be an ISO 639-1 language code, e.g. en, hr, bs or sr.", "sr-Latn": "Mora biti ISO 639-1 kod jezika, npr. en, hr, bs ili sr.",
+		"sr-Cyrl": "Мора бити ISO 639-1 код језика, нпр. en, hr, bs или sr.",
+		"bs":      "Mora biti ISO 639-1 kod jezika, npr. en, hr, bs ili sr.", "hr": "Mora biti ISO 639-1 kod jezika, npr. en, hr, bs ili sr.",
+	}},
+	{regexp.MustCompile(`^must be a code of the IATI OrganisationType codelist: one of ([0-9, ]+)`), text{
+		"en": "Must be a code of the IATI OrganisationType codelist: {1}.", "sr-Latn": "Mora biti kod iz IATI šifarnika OrganisationType: {1}.",
+		"sr-Cyrl": "Мора бити код из IATI шифарника OrganisationType: {1}.",
+		"bs":      "Mora biti kod iz IATI šifarnika OrganisationType: {1}.", "hr": "Mora biti kod iz IATI popisa OrganisationType: {1}.",
+	}},
+	{regexp.MustCompile(`^must be an OECD DAC 5-digit purpose code`), text{
+		"en":      "Must be a code of the OECD DAC 5-digit sector codelist, e.g. 15160.",
+		"sr-Latn": "Mora biti kod iz šifarnika petocifrenih OECD DAC sektora, npr. 15160.",
+		"sr-Cyrl": "Мора бити код из шифарника петоцифрених OECD DAC сектора, нпр. 15160.",
+		"bs":      "Mora biti kod iz šifarnika petocifrenih OECD DAC sektora, npr. 15160.",
+		"hr":      "Mora biti kod iz popisa peteroznamenkastih OECD DAC sektora, npr. 15160.",
+	}},
+	{regexp.MustCompile(`^([0-9]{5}) is a withdrawn OECD DAC purpose code`), text{
+		"en":      "{1} is a withdrawn OECD DAC sector code; use the code that replaced it.",
+		"sr-Latn": "{1} je povučen OECD DAC kod sektora; navedite kod koji ga je zamenio.",
+		"sr-Cyrl": "{1} је повучен OECD DAC код сектора; наведите код који га је заменио.",
+		"bs":      "{1} je povučen OECD DAC kod sektora; navedite kod koji ga je zamijenio.",
+		"hr":      "{1} je povučen OECD DAC kod sektora; navedite kod koji ga je zamijenio.",
+	}},
 	{regexp.MustCompile(`^must be an e-mail address`), text{
 		"en": "Must be an e-mail address such as name@example.org.", "sr-Latn": "Mora biti adresa e-pošte, npr. ime@example.org.",
 		"sr-Cyrl": "Мора бити адреса е-поште, нпр. ime@example.org.",

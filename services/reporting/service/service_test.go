@@ -16,6 +16,7 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
 	trainv1 "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/i18n"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
@@ -24,6 +25,7 @@ import (
 	refservice "github.com/spona/spona/services/referrals/service"
 	"github.com/spona/spona/services/reporting/service"
 	trainservice "github.com/spona/spona/services/trainings/service"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/testing/protocmp"
@@ -777,4 +779,46 @@ func deadAddr(t *testing.T) string {
 	addr := lis.Addr().String()
 	lis.Close()
 	return addr
+}
+
+// TestCodelistViolationsLocalized: what a project's codes outside the IATI
+// codelists are refused with (as the edge localizes the status) reads in
+// every language a partner may ask for, not as the fallback "this value is
+// not valid".
+func TestCodelistViolationsLocalized(t *testing.T) {
+	e := start(t)
+	ctx := servicetest.As(t, ids.New())
+	p := example("")
+	p.ParticipatingOrganisations[0].OrganisationId = ""
+	p.Titles[1].Lang = "xx"
+	p.ReportingOrganisationType = "99"
+	p.Sectors = []string{"12345", "15161"}
+	_, err := e.c.CreateProject(ctx, &pb.CreateProjectRequest{Project: p})
+	if len(statustest.Violations(err)) != 4 {
+		t.Fatalf("create: %v", err)
+	}
+	for _, lang := range i18n.Languages[1:] {
+		generic, _ := status.New(codes.InvalidArgument, "x").WithDetails(&errdetails.BadRequest{
+			FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: "f", Description: "something else entirely"}}})
+		want := localizedViolations(i18n.Localize(generic, lang))["f"]
+		for field, got := range localizedViolations(i18n.Localize(status.Convert(err), lang)) {
+			if got == "" || got == want {
+				t.Errorf("%s in %s: %q", field, lang, got)
+			}
+		}
+	}
+}
+
+// localizedViolations maps the fields of st's violations to their
+// localized messages.
+func localizedViolations(st *status.Status) map[string]string {
+	out := map[string]string{}
+	for _, d := range st.Details() {
+		if b, ok := d.(*errdetails.BadRequest); ok {
+			for _, fv := range b.GetFieldViolations() {
+				out[fv.GetField()] = fv.GetLocalizedMessage().GetMessage()
+			}
+		}
+	}
+	return out
 }
