@@ -367,6 +367,10 @@ var violations = []violationText{
 		"sr-Cyrl": "Непознато поље или поље само за читање: {1}.",
 		"bs":      "Nepoznato polje ili polje samo za čitanje: {1}.", "hr": "Nepoznato polje ili polje samo za čitanje: {1}.",
 	}},
+	{regexp.MustCompile(`^only one of (.+) may be given$`), text{
+		"en": "Give only one of: {1}.", "sr-Latn": "Navedite samo jedno od: {1}.", "sr-Cyrl": "Наведите само једно од: {1}.",
+		"bs": "Navedite samo jedno od: {1}.", "hr": "Navedite samo jedno od: {1}.",
+	}},
 	{regexp.MustCompile(`^unknown value (\S+)`), text{
 		"en": "Unknown value {1}.", "sr-Latn": "Nepoznata vrednost {1}.", "sr-Cyrl": "Непозната вредност {1}.",
 		"bs": "Nepoznata vrijednost {1}.", "hr": "Nepoznata vrijednost {1}.",

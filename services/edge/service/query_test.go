@@ -116,3 +116,30 @@ func TestBadBodyValues(t *testing.T) {
 		}
 	}
 }
+
+// TestBodyOneofGivenTwice: a training participant sent as a professional
+// and a beneficiary_id at once is 400 with a localized field violation
+// naming the field given second and the two of which one may be given
+// (before: protojson's English message and no field violation).
+func TestBodyOneofGivenTwice(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	c := resttest.New(s.URL, s.CreateKey(t, "p", "Oneof NGO").Key)
+	ev := c.Do(t, "POST", "/v1/trainingEvents", map[string]any{"type": "EVENT_TYPE_SEMINAR", "title": "S", "start_date": "2024-03-01"}).Must(t, 200)
+	professional := map[string]any{"given_name": "Ana", "family_name": "Anić", "sector": "SECTOR_POLICE"}
+	for _, body := range []string{
+		`{"beneficiary_id": "0190b0a0-0000-7000-8000-000000000000", "professional": {"given_name": "Ana"}}`,
+		`{"professional": {"given_name": "Ana"}, "beneficiaryId": "0190b0a0-0000-7000-8000-000000000000"}`,
+	} {
+		r := c.Do(t, "POST", "/v1/trainingEvents/"+ev.Str("id")+"/participants", body, "Accept-Language", "bs").Must(t, 400)
+		_, _, fields := localized(t, r)
+		want := [2]string{"bs", "Navedite samo jedno od: professional, beneficiary_id."}
+		if len(fields) != 1 || (fields["professional"] != want && fields["beneficiary_id"] != want) {
+			t.Errorf("%s: field violations %v, want one for professional or beneficiary_id in bs: %s", body, fields, r.Raw)
+		}
+		if !strings.Contains(string(r.Raw), "only one of professional, beneficiary_id may be given") {
+			t.Errorf("%s: %s, want the violation to name the fields of which one may be given", body, r.Raw)
+		}
+	}
+	// One of them is registered.
+	c.Do(t, "POST", "/v1/trainingEvents/"+ev.Str("id")+"/participants", map[string]any{"professional": professional}).Must(t, 200)
+}

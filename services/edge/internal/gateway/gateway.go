@@ -34,6 +34,8 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 )
 
 // Authenticator turns an API credential into a principal.
@@ -370,6 +372,9 @@ var queryParse = regexp.MustCompile(`^parsing field "([^"]+)": (.+)$`)
 var (
 	bodyParse   = regexp.MustCompile(`^proto:[ \x{00a0}]+\(line \d+:\d+\): invalid value for (\w+) field (\w+): (.*)$`)
 	bodyUnknown = regexp.MustCompile(`^proto:[ \x{00a0}]+\(line \d+:\d+\): unknown field "([^"]+)"$`)
+	// bodyOneof: a second field of a oneof (a training participant's
+	// professional and beneficiary_id), by its JSON name, and the oneof.
+	bodyOneof = regexp.MustCompile(`^proto:[ \x{00a0}]+\(line \d+:\d+\): error parsing "([^"]+)", oneof ([\w.]+) is already set$`)
 )
 
 // decodeViolation turns the gateway's refusal of a query parameter's value
@@ -385,10 +390,30 @@ func decodeViolation(ctx context.Context, log *slog.Logger, st *status.Status) *
 		v.Add(snakeCase(m[2]), "is not a valid %s value: %s", m[1], m[3])
 	} else if m := bodyUnknown.FindStringSubmatch(msg); m != nil {
 		v.Add(m[1], "unknown or read-only field %q", m[1])
+	} else if m := bodyOneof.FindStringSubmatch(msg); m != nil {
+		v.Add(snakeCase(m[1]), "only one of %s may be given", strings.Join(oneofFields(m[2]), ", "))
 	} else {
 		return st
 	}
 	return status.Convert(grpcx.ToStatus(ctx, log, v.Err()))
+}
+
+// oneofFields returns the proto names of the fields of the oneof named
+// fullName (the oneof's own name when no registered message has it).
+func oneofFields(fullName string) []string {
+	name := protoreflect.FullName(fullName)
+	if msg, err := protoregistry.GlobalFiles.FindDescriptorByName(name.Parent()); err == nil {
+		if md, ok := msg.(protoreflect.MessageDescriptor); ok {
+			if od := md.Oneofs().ByName(name.Name()); od != nil {
+				out := make([]string, od.Fields().Len())
+				for i := range out {
+					out[i] = string(od.Fields().Get(i).Name())
+				}
+				return out
+			}
+		}
+	}
+	return []string{string(name.Name())}
 }
 
 // snakeCase is the proto name of a field from its JSON name (givenName,
