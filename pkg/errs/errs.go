@@ -64,6 +64,17 @@ type FieldViolation struct {
 // as it does an Idempotency-Key reused for a different request.
 const ReasonRequestIDReused = "REQUEST_ID_REUSED"
 
+// RequestIDReused is the error of a create whose request id made
+// something else before: made says what ("register beneficiary <id>"). A
+// create is answered with what its request id made only when it asks for
+// that again (each resource's SameRequest says when); answering another
+// request with it would tell the caller its record was made when it was
+// not.
+func RequestIDReused(made string) *Error {
+	return &Error{Kind: KindInvalidArgument, Reason: ReasonRequestIDReused,
+		Message: "the request id (Idempotency-Key) was used to " + made + "; use a new one for another request"}
+}
+
 // ReasonUploadInProgress is the reason of the Aborted error (409) for an
 // upload repeating one (the same request id, or the same file and
 // options) whose rows are still being read; the edge adds Retry-After, as

@@ -148,9 +148,10 @@ func TestCompleteReferralRecordsAssistance(t *testing.T) {
 		s.must(t, step.ctx, step.action, id)
 	}
 	today := time.Now().Format("2006-01-02")
+	note := "six sessions"
 	complete := func(code pb.OutcomeCode, as *benv1.Assistance) (*pb.Referral, error) {
 		r, err := s.ref.CompleteReferral(ctxB, &pb.CompleteReferralRequest{Id: id,
-			Outcome: &pb.ReferralOutcome{Code: code, Note: "six sessions"}, Assistance: as})
+			Outcome: &pb.ReferralOutcome{Code: code, Note: note}, Assistance: as})
 		return r.GetReferral(), err
 	}
 	delivered := &benv1.Assistance{Type: benv1.AssistanceType_ASSISTANCE_TYPE_PSYCHOSOCIAL_COUNSELLING, Date: today,
@@ -187,7 +188,9 @@ func TestCompleteReferralRecordsAssistance(t *testing.T) {
 
 	// The first completion fails after the assistance is recorded (the
 	// commit is refused once, as under a serialization failure); the retry
-	// finds the same record.
+	// finds the same record, also when it is sent with another outcome
+	// note and other details of the assistance (the completion of the same
+	// referral, not another use of a request id).
 	s.sql(t, `CREATE SEQUENCE referrals.fail_completion_seq`)
 	s.sql(t, `CREATE FUNCTION referrals.fail_completion_once() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
 		BEGIN
@@ -202,7 +205,9 @@ func TestCompleteReferralRecordsAssistance(t *testing.T) {
 	if got := assistances(); len(got) != 1 {
 		t.Fatalf("after the failed completion: %d assistance records, want the 1 recorded before the commit", len(got))
 	}
-	done, err := complete(pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, delivered)
+	note = "six sessions; the last one online"
+	done, err := complete(pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, &benv1.Assistance{
+		Type: benv1.AssistanceType_ASSISTANCE_TYPE_INFORMATION, Date: today, Notes: "retried"})
 	if err != nil {
 		t.Fatalf("retry: %v", err)
 	}
@@ -213,7 +218,8 @@ func TestCompleteReferralRecordsAssistance(t *testing.T) {
 	rec := got[0]
 	if done.GetStatus() != pb.ReferralStatus_REFERRAL_STATUS_COMPLETED || done.GetOutcome().GetAssistanceId() != rec.GetId() ||
 		rec.GetOrganisationId() != b || rec.GetReferralId() != id || rec.GetServiceId() != teamB.GetId() ||
-		rec.GetLocationId() != teamB.GetLocations()[1].GetId() || rec.GetDate() != today {
+		rec.GetLocationId() != teamB.GetLocations()[1].GetId() || rec.GetDate() != today ||
+		rec.GetType() != delivered.GetType() || rec.GetNotes() != "" {
 		t.Fatalf("completed %v with assistance %v", done, rec)
 	}
 	// Completing again is an illegal transition and records nothing.

@@ -38,8 +38,7 @@ func (a *App) CreateConsent(ctx context.Context, act Actor, beneficiaryID string
 				// Not a retry: another consent (maybe another person's)
 				// must not be answered as if this one were recorded.
 				out = nil
-				return &errs.Error{Kind: errs.KindInvalidArgument, Reason: errs.ReasonRequestIDReused,
-					Message: "the request id (Idempotency-Key) was used to record another consent; use a new one for another consent"}
+				return errs.RequestIDReused("record another consent")
 			}
 			return nil
 		}

@@ -51,6 +51,10 @@ type Projects interface {
 	CheckTag(ctx context.Context, projectID string) error
 }
 
+// referralsProcess is the process that records the assistance of a
+// referral it completes (see CreateAssistance).
+const referralsProcess = "referrals"
+
 // App is the beneficiaries application.
 type App struct {
 	repo      Repository
@@ -117,8 +121,9 @@ func (a *App) CreateBeneficiary(ctx context.Context, act Actor, b *domain.Benefi
 	})
 	if requestID != "" && errors.Is(err, errs.ErrAlreadyExists) {
 		// A retry (PostgreSQL may name another unique key than the
-		// request id's): the first result, as it is now.
-		first, ferr := a.createdBy(ctx, act, requestID)
+		// request id's): the first result, as it is now, when the request
+		// asks for it again.
+		first, ferr := a.createdBy(ctx, act, requestID, b)
 		switch {
 		case ferr == nil:
 			return first, nil
@@ -138,17 +143,24 @@ func (a *App) CreateBeneficiary(ctx context.Context, act Actor, b *domain.Benefi
 }
 
 // createdBy returns what the caller's organisation created with requestID,
-// as it is now: a read, audited.
-func (a *App) createdBy(ctx context.Context, act Actor, requestID string) (*domain.Beneficiary, error) {
+// as it is now, when asked is a retry of that create: a read, audited.
+// Another person (or other data) is refused REQUEST_ID_REUSED, unread:
+// answering the first record would tell the caller the new one was
+// registered.
+func (a *App) createdBy(ctx context.Context, act Actor, requestID string, asked *domain.Beneficiary) (*domain.Beneficiary, error) {
 	var out *domain.Beneficiary
 	err := a.repo.InTx(ctx, func(r Repository) error {
-		var err error
-		if out, err = r.BeneficiaryByRequest(ctx, act.OrganisationID, requestID); err != nil {
+		first, err := r.BeneficiaryByRequest(ctx, act.OrganisationID, requestID)
+		if err != nil {
 			return err
 		}
-		if err := r.LoadDetails(ctx, out); err != nil {
+		if err := r.LoadDetails(ctx, first); err != nil {
 			return err
 		}
+		if !first.SameRequest(asked) {
+			return errs.RequestIDReused("register beneficiary " + first.ID + " with other data")
+		}
+		out = first
 		return audit(ctx, r, act, domain.ActionRead, domain.ViewFields(domain.AccessOwner), out)
 	})
 	return out, err
@@ -606,6 +618,15 @@ func (a *App) CreateAssistance(ctx context.Context, act Actor, beneficiaryID str
 		as.ID, as.BeneficiaryID, as.OrganisationID = ids.New(), b.ID, act.OrganisationID
 		if out, err = r.CreateAssistance(ctx, as, requestID); err != nil {
 			return err
+		}
+		// The referrals service records a referral's assistance at its
+		// completion, under the referral's own request id.
+		if out.ID != as.ID && !out.SameRequest(as, act.IssuedBy == referralsProcess) {
+			// Not a retry: the other record must not be answered as if
+			// this one were made.
+			first := out.ID
+			out = nil
+			return errs.RequestIDReused("record assistance " + first + " with other data")
 		}
 		return audit(ctx, r, act, domain.ActionAssistance, []string{"assistance"}, b)
 	})

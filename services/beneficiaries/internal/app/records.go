@@ -124,8 +124,7 @@ func (a *App) CreateHousehold(ctx context.Context, act Actor, h *domain.Househol
 			// Not a retry: another household must not be answered as if
 			// this one were made.
 			out = nil
-			return &errs.Error{Kind: errs.KindInvalidArgument, Reason: errs.ReasonRequestIDReused,
-				Message: "the request id (Idempotency-Key) was used to create another household; use a new one for another household"}
+			return errs.RequestIDReused("create another household")
 		}
 		// A retry answers with the household as it is now: a read.
 		return auditHouseholdRead(ctx, r, act, out, "")

@@ -47,6 +47,24 @@ func (a *Assistance) Normalize() {
 	a.ReferralID = ids.Normalize(a.ReferralID)
 }
 
+// SameRequest reports whether a, the assistance a request id recorded,
+// is what the create n (normalized) asks for again: for the same person,
+// of the same type, date, project, service, location, referral and notes.
+// A referral's completion records its assistance under a request id of
+// its own (one per referral): byReferral says n is such a record, and a
+// completion retried (after its commit failed) is the same completion
+// whatever details it sends again, so that the referral has one record.
+func (a *Assistance) SameRequest(n *Assistance, byReferral bool) bool {
+	if a.BeneficiaryID != n.BeneficiaryID {
+		return false
+	}
+	if byReferral && a.ReferralID != "" && a.ReferralID == n.ReferralID {
+		return true
+	}
+	return a.Type == n.Type && a.Date == n.Date && a.ProjectID == n.ProjectID && a.ServiceID == n.ServiceID &&
+		a.LocationID == n.LocationID && a.ReferralID == n.ReferralID && a.Notes == n.Notes
+}
+
 // Validate checks a new assistance record.
 func (a *Assistance) Validate(today date.Date) error {
 	var v errs.Violations

@@ -118,6 +118,41 @@ func (b *Beneficiary) Normalize() {
 	b.Vulnerabilities = slices.Compact(b.Vulnerabilities)
 }
 
+// SameRequest reports whether b, the record (with its documents) a
+// request id registered, is what the create n (normalized) asks for
+// again: the same person with the same data, each of n's documents among
+// b's. A field an erasure blanked counts as the same (the retry of a
+// create whose record was erased since answers the erased record); one
+// changed since by an update does not: the record is then no longer what
+// the create asks for, and the caller is told which record its request id
+// made.
+func (b *Beneficiary) SameRequest(n *Beneficiary) bool {
+	erased := !b.EraseTime.IsZero()
+	same := func(kept, asked string) bool { return kept == asked || erased && kept == "" }
+	sameDate := func(kept, asked date.Date) bool { return kept == asked || erased && kept.IsZero() }
+	sameList := func(kept, asked []string) bool { return slices.Equal(kept, asked) || erased && len(kept) == 0 }
+	if !same(b.ExternalID, n.ExternalID) || !same(b.GivenName, n.GivenName) || !same(b.FamilyName, n.FamilyName) ||
+		!same(b.OriginalScriptName, n.OriginalScriptName) || b.Sex != n.Sex || b.BirthYear != n.BirthYear ||
+		!sameDate(b.BirthDate, n.BirthDate) || b.BirthDateEstimated != n.BirthDateEstimated && !erased ||
+		!same(b.Nationality, n.Nationality) || !sameList(b.Languages, n.Languages) || b.LegalStatus != n.LegalStatus ||
+		!sameDate(b.LegalStatusSince, n.LegalStatusSince) || b.Municipality != n.Municipality || b.Country != n.Country ||
+		!same(b.Accommodation, n.Accommodation) || !sameList(b.Vulnerabilities, n.Vulnerabilities) ||
+		!same(b.Phone, n.Phone) || !same(b.Email, n.Email) || !same(b.Notes, n.Notes) {
+		return false
+	}
+	if erased {
+		return true // the documents were deleted with the rest
+	}
+	for _, d := range n.Documents {
+		if !slices.ContainsFunc(b.Documents, func(k *Document) bool {
+			return k.Type == d.Type && k.Number == d.Number && k.IssuingCountry == d.IssuingCountry && k.ExpiryDate == d.ExpiryDate
+		}) {
+			return false
+		}
+	}
+	return true
+}
+
 // Validate checks b as a caller would submit it; field names are those of
 // the API ("beneficiary.given_name").
 func (b *Beneficiary) Validate(prefix string, today date.Date) error {

@@ -51,6 +51,11 @@ func (a *App) CreateReferral(ctx context.Context, p audit.Actor, r *domain.Refer
 	if err != nil {
 		return nil, err
 	}
+	if out.ID != r.ID && !out.SameRequest(r) {
+		// Not a retry: another referral (maybe about another person) must
+		// not be answered as if this one were made.
+		return nil, errs.RequestIDReused("make referral " + out.ID + " with other data")
+	}
 	return a.shown(ctx, p, "referral.create", out), nil
 }
 

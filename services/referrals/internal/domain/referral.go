@@ -122,6 +122,17 @@ func (r *Referral) Validate(from string) error {
 	return v.Err()
 }
 
+// SameRequest reports whether r, the referral a request id made, is what
+// the create n (prepared) asks for again: about the same person, to the
+// same organisation and service, with the same category, urgency, reason,
+// notes and project, and, while r is a draft, the same consent (sending
+// records the consent it is sent under).
+func (r *Referral) SameRequest(n *Referral) bool {
+	return r.BeneficiaryID == n.BeneficiaryID && r.ToOrganisationID == n.ToOrganisationID && r.ToServiceID == n.ToServiceID &&
+		r.Category == n.Category && r.Urgency == n.Urgency && r.Reason == n.Reason && r.Notes == n.Notes &&
+		r.ProjectID == n.ProjectID && (r.Status != StatusDraft || r.ConsentID == n.ConsentID)
+}
+
 // Prepare fills the server-side fields of a new draft referral at now (in
 // the report time zone, see DueAfter).
 func (r *Referral) Prepare(from string, now time.Time) {

@@ -31,8 +31,7 @@ func (a *App) CreateSubscription(ctx context.Context, p auth.Principal, s *domai
 		return nil, err
 	}
 	if out.ID != s.ID && !out.SameRequest(s) {
-		return nil, &errs.Error{Kind: errs.KindInvalidArgument, Reason: errs.ReasonRequestIDReused,
-			Message: "the request id (Idempotency-Key) was used to create webhook " + out.ID + " with another url, event types or description; use a new one for another webhook"}
+		return nil, errs.RequestIDReused("create webhook " + out.ID + " with another url, event types or description")
 	}
 	return out, nil
 }
