@@ -412,21 +412,32 @@ func TestCreateReferralValidation(t *testing.T) {
 	cases := map[string]struct {
 		r    *pb.Referral
 		want codes.Code
+		// field is the violation the refusal names, if any.
+		field string
 	}{
-		"empty":               {&pb.Referral{}, codes.InvalidArgument},
-		"bad beneficiary":     {&pb.Referral{BeneficiaryId: "x", ToOrganisationId: orgB, Category: 1}, codes.InvalidArgument},
-		"to self":             {&pb.Referral{BeneficiaryId: benID, ToOrganisationId: orgA, Category: 1}, codes.InvalidArgument},
-		"unknown category":    {&pb.Referral{BeneficiaryId: benID, ToOrganisationId: orgB, Category: 99}, codes.InvalidArgument},
-		"unknown urgency":     {&pb.Referral{BeneficiaryId: benID, ToOrganisationId: orgB, Category: 1, Urgency: 42}, codes.InvalidArgument},
-		"unknown receiver":    {&pb.Referral{BeneficiaryId: benID, ToOrganisationId: ids.New(), Category: 1}, codes.NotFound},
-		"unknown beneficiary": {&pb.Referral{BeneficiaryId: ids.New(), ToOrganisationId: orgB, Category: 1}, codes.NotFound},
-		"service of another":  {&pb.Referral{BeneficiaryId: benID, ToOrganisationId: orgB, ToServiceId: closed.GetService().GetId(), Category: 1}, codes.InvalidArgument},
-		"nul in reason":       {&pb.Referral{BeneficiaryId: benID, ToOrganisationId: orgB, Category: 1, Reason: "a\x00b"}, codes.InvalidArgument},
+		"empty":            {&pb.Referral{}, codes.InvalidArgument, ""},
+		"bad beneficiary":  {&pb.Referral{BeneficiaryId: "x", ToOrganisationId: orgB, Category: 1}, codes.InvalidArgument, ""},
+		"to self":          {&pb.Referral{BeneficiaryId: benID, ToOrganisationId: orgA, Category: 1}, codes.InvalidArgument, ""},
+		"unknown category": {&pb.Referral{BeneficiaryId: benID, ToOrganisationId: orgB, Category: 99}, codes.InvalidArgument, ""},
+		"unknown urgency":  {&pb.Referral{BeneficiaryId: benID, ToOrganisationId: orgB, Category: 1, Urgency: 42}, codes.InvalidArgument, ""},
+		// An id in the body the directory does not have is the body's
+		// mistake, named as such (as an assistance's unknown service_id),
+		// not a 404 of POST /v1/referrals.
+		"unknown receiver": {&pb.Referral{BeneficiaryId: benID, ToOrganisationId: ids.New(), Category: 1}, codes.InvalidArgument,
+			"referral.to_organisation_id"},
+		"unknown service": {&pb.Referral{BeneficiaryId: benID, ToOrganisationId: orgB, ToServiceId: ids.New(), Category: 1}, codes.InvalidArgument,
+			"referral.to_service_id"},
+		"unknown beneficiary": {&pb.Referral{BeneficiaryId: ids.New(), ToOrganisationId: orgB, Category: 1}, codes.NotFound, ""},
+		"service of another":  {&pb.Referral{BeneficiaryId: benID, ToOrganisationId: orgB, ToServiceId: closed.GetService().GetId(), Category: 1}, codes.InvalidArgument, ""},
+		"nul in reason":       {&pb.Referral{BeneficiaryId: benID, ToOrganisationId: orgB, Category: 1, Reason: "a\x00b"}, codes.InvalidArgument, ""},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			_, err := s.ref.CreateReferral(ctxA, &pb.CreateReferralRequest{Referral: c.r})
 			statustest.Want(t, err, c.want, name)
+			if c.field != "" && !slices.Contains(statustest.Violations(err), c.field) {
+				t.Fatalf("%s: violations %v, want one on %s", name, statustest.Violations(err), c.field)
+			}
 		})
 	}
 	out, _ := s.ref.ListReferrals(ctxA, &pb.ListReferralsRequest{})

@@ -25,7 +25,7 @@ func (a *App) CreateReferral(ctx context.Context, p audit.Actor, r *domain.Refer
 	}
 	r.Prepare(p.OrganisationID, a.now().In(a.zone))
 	if _, err := a.repo.GetOrganisation(ctx, r.ToOrganisationID); err != nil {
-		return nil, err
+		return nil, notInDirectory(err, "referral.to_organisation_id", "organisation", r.ToOrganisationID)
 	}
 	if r.ToServiceID != "" {
 		if err := a.serviceTakes(ctx, r); err != nil {
@@ -263,9 +263,22 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 func (a *App) serviceTakes(ctx context.Context, r *domain.Referral) error {
 	s, err := a.repo.GetService(ctx, r.ToServiceID)
 	if err != nil {
-		return err
+		return notInDirectory(err, "referral.to_service_id", "service", r.ToServiceID)
 	}
 	return s.TakesReferralTo(r.ToOrganisationID)
+}
+
+// notInDirectory makes the directory's not found for the id a request's
+// field names (what: an organisation or a service) a violation of that
+// field: the request's mistake, not a resource the route lacks. Other
+// errors pass as they are.
+func notInDirectory(err error, field, what, id string) error {
+	if !errors.Is(err, errs.ErrNotFound) {
+		return err
+	}
+	var v errs.Violations
+	v.Add(field, "the directory has no %s %s (GET /v1/%ss lists them)", what, id, what)
+	return v.Err()
 }
 
 // ended says why nothing can be done any more with r, whichever side asks.
