@@ -172,14 +172,31 @@ func (r *Referral) SharingEnded(now time.Time) bool {
 // the system recorded) but no longer sees the free texts that may hold
 // personal data shared under that consent: reason, notes, outcome note and
 // a close reason someone wrote (a cancel or decline reason); so too for a
-// referral already closed when the consent ended.
+// referral already closed when the consent ended. Otherwise, once the
+// referral is closed (Closed), the receiver's access to the person has
+// ended with it (DESIGN.md: a grant ends when its referral is closed), and
+// with it its reading of what the sender shared for the work: the reason
+// and the notes (and the notes of the sender's transitions before the
+// close, EventViewFor). The answer that closed it (decline or cancel
+// reason, outcome note) stays readable to both parties.
 func (r *Referral) ViewFor(org string, now time.Time) {
-	if org == r.ToOrganisationID && org != r.FromOrganisationID && r.SharingEnded(now) {
+	if !r.receiverOnly(org) {
+		return
+	}
+	switch {
+	case r.SharingEnded(now):
 		r.Reason, r.Notes, r.OutcomeNote = "", "", ""
 		if !IsSystemCloseReason(r.CloseReason) {
 			r.CloseReason = ""
 		}
+	case Closed(r.Status):
+		r.Reason, r.Notes = "", ""
 	}
+}
+
+// receiverOnly reports whether org is r's receiver and not its sender.
+func (r *Referral) receiverOnly(org string) bool {
+	return org == r.ToOrganisationID && org != r.FromOrganisationID
 }
 
 // WithoutPersonalData clears the free texts of r that may describe the
@@ -188,11 +205,23 @@ func (r *Referral) WithoutPersonalData() {
 	r.Reason, r.Notes, r.CloseReason, r.OutcomeNote = "", "", "", ""
 }
 
-// EventViewFor reduces an event of r the same way at now: its note, unless
-// it is the code the system recorded.
+// EventViewFor reduces an event of r the same way at now: once the sharing
+// has ended, its note, unless it is the code the system recorded; once r
+// is closed, the note of a transition the sender took before the close
+// (sending it), while the receiver's own notes and the closing one stay.
 func (r *Referral) EventViewFor(org string, now time.Time, e *Event) {
-	if org == r.ToOrganisationID && org != r.FromOrganisationID && r.SharingEnded(now) && e.Note != r.EndReason {
-		e.Note = ""
+	if !r.receiverOnly(org) {
+		return
+	}
+	switch {
+	case r.SharingEnded(now):
+		if e.Note != r.EndReason {
+			e.Note = ""
+		}
+	case Closed(r.Status):
+		if e.ActorOrganisationID == r.FromOrganisationID && !Closed(e.ToStatus) {
+			e.Note = ""
+		}
 	}
 }
 
