@@ -170,6 +170,13 @@ type Consent struct {
 	Expires time.Time // zero: no expiry
 }
 
+// LiveAt reports whether the consent is live at now: not withdrawn, and not
+// expired by then (also before the beneficiaries service's expiry sweep
+// has recorded it).
+func (c Consent) LiveAt(now time.Time) bool {
+	return c.Live && (c.Expires.IsZero() || c.Expires.After(now))
+}
+
 // Grant gives the receiving organisation of a referral a reduced view of the
 // beneficiary.
 type Grant struct {

@@ -47,6 +47,11 @@ func (a *App) CreateReferral(ctx context.Context, p audit.Actor, r *domain.Refer
 	if view.Erased {
 		return nil, erased(r.BeneficiaryID)
 	}
+	if r.ConsentID != "" {
+		if err := a.namesLiveConsent(ctx, r); err != nil {
+			return nil, err
+		}
+	}
 	out, err := a.repo.CreateReferral(ctx, r, p.ClientID, requestID, referralEvent(events.ReferralCreated, r, ""))
 	if err != nil {
 		return nil, err
@@ -258,6 +263,26 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 	return a.shown(ctx, p, "referral."+string(c.Action), out), nil
 }
 
+// namesLiveConsent checks that the consent a draft r names is the one it
+// is to be sent under: the person's live referral_sharing consent (share
+// takes that one when sending), not a photo or withdrawn consent, nor
+// another person's, which the draft would show as the consent it was made
+// under.
+func (a *App) namesLiveConsent(ctx context.Context, r *domain.Referral) error {
+	c, err := a.beneficiaries.ReferralConsent(ctx, r.BeneficiaryID)
+	if err != nil {
+		return err
+	}
+	var v errs.Violations
+	switch {
+	case !c.LiveAt(a.now()):
+		v.Add("referral.consent_id", "the beneficiary has no live referral_sharing consent: leave it empty, and record one before sending")
+	case c.ID != r.ConsentID:
+		v.Add("referral.consent_id", "must be the beneficiary's live referral_sharing consent %s, or empty (sending takes that one)", c.ID)
+	}
+	return v.Err()
+}
+
 // serviceTakes checks that the directory service r names takes a referral
 // to r's receiver now (domain.Service.TakesReferralTo).
 func (a *App) serviceTakes(ctx context.Context, r *domain.Referral) error {
@@ -324,7 +349,7 @@ func (a *App) share(ctx context.Context, r *domain.Referral, now time.Time) erro
 	if err != nil {
 		return err
 	}
-	if !consent.Live || (!consent.Expires.IsZero() && !consent.Expires.After(now)) {
+	if !consent.LiveAt(now) {
 		return errs.FailedPrecondition(domain.ReasonConsentRequired,
 			"the beneficiary has no live referral_sharing consent; record one before sending")
 	}
