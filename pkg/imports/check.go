@@ -22,7 +22,11 @@ type Staged interface {
 
 // FindFunc fills the Matches and SameAs of a chunk of rows (the rows after
 // row after), scored against the existing records and the file's earlier
-// rows; they come empty (a resumed import scores again).
+// rows; they come empty (a resumed import scores again). It may also find
+// problems only the records and the earlier rows show (a unique key
+// already taken): it adds them to the row's Problems, and they are stored
+// with the duplicates (Refused). They stay when a resumed import reads the
+// row again, so it adds none a second time.
 type FindFunc func(ctx context.Context, after int, rows []*StagedRow) error
 
 // Check runs the check phase of a running import, chunk by chunk, and
@@ -33,6 +37,9 @@ type FindFunc func(ctx context.Context, after int, rows []*StagedRow) error
 func Check(ctx context.Context, imp *Import, store Staged, find FindFunc, report func(phase string, c Counts, percent int)) (Counts, error) {
 	c := imp.Counts
 	c.Processed, c.Duplicates, c.Created, c.Skipped, c.Linked = 0, 0, 0, 0, 0
+	// Valid and invalid rows are counted again as the rows are read: the
+	// finder may refuse rows (a resumed import reads them refused).
+	valid, invalid := 0, 0
 	share := checkShare(imp)
 	for after := 0; ; {
 		rows, err := store.ImportRows(ctx, imp.ID, after, CheckChunk)
@@ -42,15 +49,28 @@ func Check(ctx context.Context, imp *Import, store Staged, find FindFunc, report
 		if len(rows) == 0 {
 			break
 		}
-		for _, r := range rows {
+		had := make([]int, len(rows))
+		for i, r := range rows {
 			r.Matches, r.SameAs = nil, nil
+			had[i] = len(r.Problems)
 		}
 		if err := find(ctx, after, rows); err != nil {
 			return c, err
 		}
-		for _, r := range rows {
+		for i, r := range rows {
 			if r.Duplicate() {
 				c.Duplicates++
+			}
+			r.Refused = len(r.Problems) > had[i]
+			if r.Refused && had[i] == 0 {
+				// Refused by the finder: the counts reported as the
+				// check goes on follow (the final ones are counted).
+				c.Valid, c.Invalid = c.Valid-1, c.Invalid+1
+			}
+			if r.Valid() {
+				valid++
+			} else {
+				invalid++
 			}
 		}
 		if err := store.SetImportDuplicates(ctx, imp.ID, rows); err != nil {
@@ -60,6 +80,7 @@ func Check(ctx context.Context, imp *Import, store Staged, find FindFunc, report
 		report(PhaseCheck, c, c.Processed*share/max(c.Rows, 1))
 		after = rows[len(rows)-1].Row
 	}
+	c.Valid, c.Invalid = valid, invalid
 	if imp.ValidateOnly {
 		return c, store.FinishImport(ctx, imp.ID, c)
 	}

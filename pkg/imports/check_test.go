@@ -11,6 +11,7 @@ import (
 type staged struct {
 	rows     []*StagedRow
 	saved    map[int][]Match
+	refused  map[int][]Problem
 	finished *Counts
 }
 
@@ -21,6 +22,9 @@ func (s *staged) ImportRows(_ context.Context, _ string, after, limit int) ([]*S
 			// As read back: what an earlier attempt recorded.
 			c := *r
 			c.Matches = s.saved[r.Row]
+			if p, ok := s.refused[r.Row]; ok {
+				c.Problems = p
+			}
 			out = append(out, &c)
 		}
 	}
@@ -30,6 +34,12 @@ func (s *staged) ImportRows(_ context.Context, _ string, after, limit int) ([]*S
 func (s *staged) SetImportDuplicates(_ context.Context, _ string, rows []*StagedRow) error {
 	for _, r := range rows {
 		s.saved[r.Row] = r.Matches
+		if r.Refused {
+			if s.refused == nil {
+				s.refused = map[int][]Problem{}
+			}
+			s.refused[r.Row] = slices.Clone(r.Problems)
+		}
 	}
 	return nil
 }
@@ -111,6 +121,43 @@ func TestCheck(t *testing.T) {
 	boom := errors.New("boom")
 	if _, err := Check(context.Background(), imp, s, func(context.Context, int, []*StagedRow) error { return boom }, report); !errors.Is(err, boom) {
 		t.Fatalf("finder error: %v", err)
+	}
+}
+
+// TestCheckRefuses: a finder may refuse rows (a unique key taken); they
+// are stored refused, counted invalid, and fail an all-or-nothing import;
+// an attempt that reads them refused (resumed) counts them once.
+func TestCheckRefuses(t *testing.T) {
+	s := &staged{saved: map[int][]Match{}}
+	for i := range 10 {
+		s.rows = append(s.rows, &StagedRow{Row: i + 2})
+	}
+	s.rows[1].Problems = []Problem{{Row: 3, Column: "B", Message: "is required"}}
+	find := func(_ context.Context, _ int, rows []*StagedRow) error {
+		for _, r := range rows {
+			if (r.Row == 3 || r.Row == 7) && !slices.ContainsFunc(r.Problems, func(p Problem) bool { return p.Column == "A" }) {
+				r.Problems = append(r.Problems, Problem{Row: r.Row, Column: "A", Message: "taken"})
+			}
+		}
+		return nil
+	}
+	var reported []Counts
+	report := func(_ string, c Counts, _ int) { reported = append(reported, c) }
+	counts := Counts{Rows: 10, Valid: 9, Invalid: 1} // as staged
+	for attempt := range 2 {
+		// A resumed attempt starts from the counts the last one reported.
+		imp := &Import{ID: "i", Options: Options{ValidateOnly: true}, Counts: counts}
+		c, err := Check(context.Background(), imp, s, find, report)
+		if counts = reported[len(reported)-1]; err != nil || c.Valid != 8 || c.Invalid != 2 || counts.Valid != 8 || counts.Invalid != 2 {
+			t.Fatalf("attempt %d: counts %+v, reported %+v, %v", attempt, c, reported, err)
+		}
+		if len(s.refused[3]) != 2 || len(s.refused[7]) != 1 || len(s.refused) != 2 {
+			t.Fatalf("attempt %d: stored refused %v", attempt, s.refused)
+		}
+	}
+	imp := &Import{ID: "i", Options: Options{OnError: OnErrorAbort}, Counts: Counts{Rows: 10, Valid: 9, Invalid: 1}}
+	if _, err := Check(context.Background(), imp, s, find, report); err == nil {
+		t.Fatal("all or nothing with a refused row: no error")
 	}
 }
 

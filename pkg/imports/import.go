@@ -172,6 +172,9 @@ type StagedRow struct {
 	// Filled by the check phase.
 	Matches []Match
 	SameAs  []int
+	// Refused: the check phase's finder added problems to the row
+	// (FindFunc); they are stored with its duplicates.
+	Refused bool
 }
 
 // Valid reports whether the row has no problem.

@@ -621,14 +621,15 @@ func Rows(ctx context.Context, q db.Querier, id string, after, limit int) ([]*im
 }
 
 // SetDuplicates records the probable duplicates found for rows (none
-// clears what an earlier attempt found).
+// clears what an earlier attempt found), and the problems of the rows the
+// check phase refused (Refused: the row is invalid from now on).
 func SetDuplicates(ctx context.Context, q db.Querier, id string, rows []*imports.StagedRow) error {
 	var rowNos []int32
-	var matches, same []*string
+	var matches, same, problems []*string
 	for _, r := range rows {
 		// Rows without duplicates too: a resumed import scores again.
 		rowNos = append(rowNos, intconv.Int32(r.Row))
-		var m, sa *string
+		var m, sa, p *string
 		if len(r.Matches) > 0 {
 			b, _ := json.Marshal(r.Matches)
 			m = ptr(string(b))
@@ -637,16 +638,22 @@ func SetDuplicates(ctx context.Context, q db.Querier, id string, rows []*imports
 			b, _ := json.Marshal(r.SameAs)
 			sa = ptr(string(b))
 		}
-		matches, same = append(matches, m), append(same, sa)
+		if r.Refused {
+			b, _ := json.Marshal(r.Problems)
+			p = ptr(string(b))
+		}
+		matches, same, problems = append(matches, m), append(same, sa), append(problems, p)
 	}
 	if len(rowNos) == 0 {
 		return nil
 	}
 	_, err := q.Exec(ctx, `UPDATE import_rows r SET matches = u.m::jsonb,
-			same_as = CASE WHEN u.s IS NOT NULL THEN ARRAY(SELECT jsonb_array_elements_text(u.s::jsonb)::int) END
-		FROM unnest($2::int[], $3::text[], $4::text[]) AS u(row_no, m, s)
+			same_as = CASE WHEN u.s IS NOT NULL THEN ARRAY(SELECT jsonb_array_elements_text(u.s::jsonb)::int) END,
+			problems = COALESCE(u.p::jsonb, r.problems), valid = r.valid AND u.p IS NULL
+		FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS u(row_no, m, s, p)
 		WHERE r.import_id = $1 AND r.row_no = u.row_no
-			AND (u.m IS NOT NULL OR u.s IS NOT NULL OR r.matches IS NOT NULL OR r.same_as IS NOT NULL)`, id, rowNos, matches, same)
+			AND (u.m IS NOT NULL OR u.s IS NOT NULL OR u.p IS NOT NULL OR r.matches IS NOT NULL OR r.same_as IS NOT NULL)`,
+		id, rowNos, matches, same, problems)
 	return db.Error(err)
 }
 

@@ -109,6 +109,23 @@ func (p *Postgres) ImportDuplicates(ctx context.Context, org, importID string, c
 	return existing, within, db.Error(err)
 }
 
+// ExternalIDsTaken returns org's records that have one of externalIDs:
+// record id by external id.
+func (p *Postgres) ExternalIDsTaken(ctx context.Context, org string, externalIDs []string) (map[string]string, error) {
+	rows, err := p.q.Query(ctx, `SELECT external_id, id::text FROM beneficiaries
+		WHERE organisation_id = $1 AND external_id = ANY ($2::text[])`, org, externalIDs)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out := map[string]string{}
+	var x, id string
+	_, err = pgx.ForEachRow(rows, []any{&x, &id}, func() error {
+		out[x] = id
+		return nil
+	})
+	return out, db.Error(err)
+}
+
 // SetImportDuplicates records the probable duplicates of staged rows. An
 // import scores its rows against the persons it read when it started, so
 // a row may be scored against a person erased since: their erasure could

@@ -24,6 +24,9 @@ type ImportRepository interface {
 	// import, with the parts of Duplicates' score.
 	ImportDuplicates(ctx context.Context, org, importID string, chunk []*imports.StagedRow) (existing map[int][]domain.Candidate, within map[int][]RowCandidate, err error)
 	SetImportOutcomes(ctx context.Context, importID string, outs []imports.Outcome) error
+	// ExternalIDsTaken returns the organisation's records that have one of
+	// the external ids: record id by external id.
+	ExternalIDsTaken(ctx context.Context, org string, externalIDs []string) (map[string]string, error)
 	// CreateImported inserts imported records (ids and organisation set)
 	// with their first legal status (statuses[i] is bs[i]'s; none when its
 	// LegalStatus is empty).
@@ -63,6 +66,9 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 	if err != nil {
 		return err
 	}
+	m := imports.MappingOf(imp.Columns)
+	// The rows (in sheet order) by external id: the first that has it.
+	firstWith := map[string]int{}
 	c, err := imports.Check(ctx, imp, a.repo, func(ctx context.Context, _ int, rows []*imports.StagedRow) error {
 		existing, within, err := dups.find(ctx, rows)
 		if err != nil {
@@ -89,14 +95,13 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 				}
 			}
 		}
-		return nil
+		return a.checkExternalIDs(ctx, imp, m, rows, firstWith)
 	}, report)
 	if err != nil || imp.ValidateOnly {
 		return err
 	}
 	// One call: its records store the purpose once, under the import's id.
 	act := Actor{Principal: auth.Principal{OrganisationID: imp.OrganisationID, ClientID: imp.ClientID}, Purpose: imp.Purpose, Call: imp.ID}
-	m := imports.MappingOf(imp.Columns)
 	today := a.today()
 	return a.repo.InTx(ctx, func(r Repository) error {
 		// The rows are written a page at a time, each page by COPY.
@@ -154,6 +159,60 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 		}
 		return r.FinishImport(ctx, imp.ID, c)
 	})
+}
+
+// checkExternalIDs refuses the rows (scored, in sheet order) whose
+// external id, unique in the organisation, a record would not get: one an
+// existing record has, or an earlier row of the file (firstWith: the first
+// row with each external id, kept across chunks). A row that is not
+// created for it is let be: with on_duplicate skip or link, a row found to
+// be the record with its external id (among its matches), or the earlier
+// row with it (among its same_as rows). A row refused already for its
+// external id (a resumed import reads its problems) is not refused again.
+func (a *App) checkExternalIDs(ctx context.Context, imp *imports.Import, m imports.Mapping, rows []*imports.StagedRow, firstWith map[string]int) error {
+	if m.Index("external_id") < 0 {
+		return nil
+	}
+	var wanted []string
+	for _, r := range rows {
+		if x := m.Cell(r.Cells, "external_id"); x != "" {
+			wanted = append(wanted, x)
+		}
+	}
+	if len(wanted) == 0 {
+		return nil
+	}
+	taken, err := a.repo.ExternalIDsTaken(ctx, imp.OrganisationID, wanted)
+	if err != nil {
+		return err
+	}
+	notCreated := imp.OnDuplicate != imports.OnDuplicateCreate
+	for _, r := range rows {
+		x := m.Cell(r.Cells, "external_id")
+		if x == "" {
+			continue
+		}
+		first, repeated := firstWith[x]
+		if !repeated {
+			firstWith[x] = r.Row
+		}
+		if slices.ContainsFunc(r.Problems, func(p imports.Problem) bool { return p.Field == "external_id" }) {
+			continue
+		}
+		p := &imports.RowProblems{Row: r.Row, Mapping: m}
+		if id, ok := taken[x]; ok {
+			// The message does not name the record: the row's problems
+			// outlive its erasure when the row is not scored as it.
+			if !notCreated || !slices.ContainsFunc(r.Matches, func(x imports.Match) bool { return x.ID == id && !x.Conflict }) {
+				p.Add(r.Cells, "external_id", "%q is the external_id of another of your organisation's beneficiaries already: each record's is its own "+
+					"(with on_duplicate=skip or link, a row found to be that record is skipped or linked)", x)
+			}
+		} else if repeated && (!notCreated || !slices.Contains(r.SameAs, first)) {
+			p.Add(r.Cells, "external_id", "%q is the external_id of row %d too: each record's is its own", x, first)
+		}
+		r.Problems = append(r.Problems, p.List...)
+	}
+	return nil
 }
 
 // importWriter is what writing an import's rows changes.
