@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
@@ -140,14 +139,14 @@ func (a *App) computeReport(ctx context.Context, pr *domain.Project, threshold i
 			})
 		}
 	}
-	// Breakdowns nested under another of the same indicator: which parent
-	// each of their labels belongs to, counted by the two together.
-	parents := make([][]map[string][]string, len(inds))
+	// Breakdowns nested under another of the same indicator: their cells
+	// per parent, counted by the two dimensions together.
+	nested := make([][][]domain.Cell, len(inds))
 	for i, ind := range inds {
 		if ind.Metric == domain.MetricManual {
 			continue
 		}
-		parents[i] = make([]map[string][]string, len(ind.Disaggregations))
+		nested[i] = make([][]domain.Cell, len(ind.Disaggregations))
 		for j, dim := range ind.Disaggregations {
 			up := domain.ParentDimension(dim, ind.Disaggregations)
 			if up == "" {
@@ -159,14 +158,7 @@ func (a *App) computeReport(ctx context.Context, pr *domain.Project, threshold i
 				if err != nil {
 					return err
 				}
-				of := map[string][]string{}
-				for _, grp := range agg.Groups {
-					child, parent := grp.Labels[dim], grp.Labels[up]
-					if !slices.Contains(of[child], parent) {
-						of[child] = append(of[child], parent)
-					}
-				}
-				parents[i][j] = of
+				nested[i][j] = nestedCells(agg, dim, up)
 				return nil
 			})
 		}
@@ -175,9 +167,10 @@ func (a *App) computeReport(ctx context.Context, pr *domain.Project, threshold i
 		return nil, err
 	}
 	for i := range r.Results {
-		for j, of := range parents[i] {
-			if of != nil {
-				nest(&r.Results[i].Actual.Breakdowns[j], domain.ParentDimension(r.Results[i].Actual.Breakdowns[j].Dimension, inds[i].Disaggregations), of)
+		for j, cells := range nested[i] {
+			b := &r.Results[i].Actual.Breakdowns[j]
+			if up := domain.ParentDimension(b.Dimension, inds[i].Disaggregations); up != "" {
+				b.Parent, b.Cells = up, cells
 			}
 		}
 	}
@@ -204,21 +197,21 @@ func breakdown(agg aggregate.Aggregate, dim string) domain.Breakdown {
 	return b
 }
 
-// nest declares b nested under the breakdown by parent, of gives each of
-// its labels' parent labels. A label under no parent or under several (a
-// service whose category changed between two records) cannot be protected
-// as a part of one parent cell: then the breakdown is left out, as
-// suppression leaves out cells under no shown parent.
-func nest(b *domain.Breakdown, parent string, of map[string][]string) {
-	b.Parent = parent
-	for k := range b.Cells {
-		up := of[b.Cells[k].Label]
-		if len(up) != 1 {
-			b.Cells = nil
-			return
-		}
-		b.Cells[k].Parent = up[0]
+// nestedCells are the cells of the breakdown by dim nested under the one
+// by parent: one per value of dim and parent value it is counted under.
+// A value is mostly under one parent (a location is a place of one
+// service), but not always: "unknown" (no place named) is under every
+// service whose records named none, and a service whose category changed
+// between two records is under each category it had. Each such pair is
+// its own cell, counted as the persons of that pair, so that each cell is
+// part of one parent cell and protected within it.
+func nestedCells(agg aggregate.Aggregate, dim, parent string) []domain.Cell {
+	var cells []domain.Cell
+	for _, grp := range agg.Groups {
+		cells = append(cells, domain.Cell{Label: grp.Labels[dim], Parent: grp.Labels[parent], Count: grp.Count})
 	}
+	domain.SortCells(cells)
+	return cells
 }
 
 // referralStages are the stages the referral metrics count.

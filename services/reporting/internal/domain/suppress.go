@@ -332,7 +332,8 @@ func nextListed(cells []*Cell, j int) int {
 	return -1
 }
 
-// SortCells orders a breakdown's cells by label, for stable output.
+// SortCells orders a breakdown's cells by label (then, in a nested
+// breakdown, by parent label), for stable output.
 func SortCells(cells []Cell) {
-	slices.SortFunc(cells, func(a, b Cell) int { return cmp.Compare(a.Label, b.Label) })
+	slices.SortFunc(cells, func(a, b Cell) int { return cmp.Or(cmp.Compare(a.Label, b.Label), cmp.Compare(a.Parent, b.Parent)) })
 }

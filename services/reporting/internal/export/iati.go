@@ -320,17 +320,44 @@ func iatiResult(r *domain.Report, res *domain.Result) result {
 	}
 	for _, b := range res.Actual.Breakdowns {
 		for _, c := range b.Cells {
+			dims := []dimension{{Name: b.Dimension, Value: c.Shown()}}
+			if b.Parent != "" {
+				// A nested cell names the parent cell it is part of: a
+				// value may be under several ("unknown" locations of
+				// two services).
+				dims = append(dims, dimension{Name: b.Parent, Value: shownLabel(res.Actual, b.Parent, c.Parent)})
+			}
 			if c.Suppressed {
-				hidden = append(hidden, b.Dimension+" "+c.Shown())
+				what := b.Dimension + " " + c.Shown()
+				if len(dims) > 1 {
+					what += " (" + dims[1].Name + " " + dims[1].Value + ")"
+				}
+				hidden = append(hidden, what)
 				continue
 			}
 			v := domain.CellValue(c)
-			per.Actual = append(per.Actual, measured{Value: &v, Dimension: []dimension{{Name: b.Dimension, Value: c.Shown()}}})
+			per.Actual = append(per.Actual, measured{Value: &v, Dimension: dims})
 		}
 	}
 	ind.Description = withheld(r.Threshold, hidden)
 	ind.Period = append(ind.Period, per)
 	return result{Type: typ, Title: narratives{iatiNarratives(in.Titles)}, Indicator: []indicator{ind}}
+}
+
+// shownLabel is the cell labelled label of tab's breakdown by dim as
+// shown (its name, else its label).
+func shownLabel(tab domain.Table, dim, label string) string {
+	for _, b := range tab.Breakdowns {
+		if b.Dimension != dim {
+			continue
+		}
+		for _, c := range b.Cells {
+			if c.Label == label {
+				return c.Shown()
+			}
+		}
+	}
+	return label
 }
 
 // iatiBool is an xsd:boolean as IATI writes it.

@@ -12,7 +12,7 @@ import (
 var Header = []string{
 	"indicator_code", "indicator_title", "level", "unit", "metric", "period_start", "period_end",
 	"baseline", "baseline_date", "target", "dimension", "category", "value", "suppressed", "category_name", "measure",
-	"unverified_organisation",
+	"unverified_organisation", "parent",
 }
 
 // title picks the English (or default, or first) narrative.
@@ -40,7 +40,9 @@ func yesNo(b bool) string {
 // cell has an empty value and suppressed "true"; category_name names a
 // category that is an id (a service, location or organisation), and
 // unverified_organisation is "true" for an organisation the platform
-// administrator has not verified (empty otherwise).
+// administrator has not verified (empty otherwise), and parent, in a
+// breakdown nested under another, the category of the parent cell the
+// cell is part of (empty otherwise).
 //
 // An indicator whose figures do not add up (measure "percentage" or
 // "average") has no total: it has a row per target or value period within
@@ -53,23 +55,23 @@ func Rows(r *domain.Report) [][]string {
 		in := res.Indicator
 		base := []string{in.Code, title(in.Titles), in.Level, in.Unit, in.Metric, r.From.String(), r.To.String(),
 			in.Baseline.Value, in.Baseline.Date.String()}
-		row := func(target, dim, cat, value string, suppressed bool, name string, unverified bool) {
+		row := func(target, dim, cat, value string, suppressed bool, name string, unverified bool, parent string) {
 			mark := ""
 			if unverified {
 				mark = "true"
 			}
-			out = append(out, append(append([]string{}, base...), target, dim, cat, value, yesNo(suppressed), name, in.Measure, mark))
+			out = append(out, append(append([]string{}, base...), target, dim, cat, value, yesNo(suppressed), name, in.Measure, mark, parent))
 		}
 		if len(res.Periods) > 0 {
 			for _, f := range res.Periods {
-				row(f.Target, "period", f.Start.String()+"/"+f.End.String(), f.Value, false, "", false)
+				row(f.Target, "period", f.Start.String()+"/"+f.End.String(), f.Value, false, "", false, "")
 			}
 			continue
 		}
-		row(res.Target, "", "total", res.ActualValue(), res.Actual.Total.Suppressed, "", false)
+		row(res.Target, "", "total", res.ActualValue(), res.Actual.Total.Suppressed, "", false, "")
 		for _, b := range res.Actual.Breakdowns {
 			for _, c := range b.Cells {
-				row(res.Target, b.Dimension, c.Label, domain.CellValue(c), c.Suppressed, c.Name, c.Unverified)
+				row(res.Target, b.Dimension, c.Label, domain.CellValue(c), c.Suppressed, c.Name, c.Unverified, c.Parent)
 			}
 		}
 	}

@@ -198,7 +198,7 @@ func indicatorToProto(in *domain.Indicator) *pb.Indicator {
 }
 
 func cellToProto(c domain.Cell) *pb.Cell {
-	return &pb.Cell{Label: c.Label, Value: domain.CellValue(c), Suppressed: c.Suppressed, Name: c.Name, Unverified: c.Unverified}
+	return &pb.Cell{Label: c.Label, Value: domain.CellValue(c), Suppressed: c.Suppressed, Name: c.Name, Unverified: c.Unverified, Parent: c.Parent}
 }
 
 func reportToProto(r *domain.Report) *pb.ProjectReport {

@@ -2517,7 +2517,16 @@ type Cell struct {
 	// and country are its own claim. False for a verified organisation, for
 	// other dimensions, and when the directory could not be asked (name
 	// empty then).
-	Unverified    bool `protobuf:"varint,5,opt,name=unverified,proto3" json:"unverified,omitempty"`
+	Unverified bool `protobuf:"varint,5,opt,name=unverified,proto3" json:"unverified,omitempty"`
+	// In a breakdown nested under another of the same indicator (location
+	// under service, service under service_category, organisation under
+	// organisation_kind, municipality under country), the label of the
+	// parent cell this one is part of. A value recorded under several
+	// parents has a cell under each: "unknown" locations under each service
+	// whose records named no place, a service whose category changed under
+	// each category it had, with the persons counted under each. Empty in a
+	// breakdown that is not nested.
+	Parent        string `protobuf:"bytes,6,opt,name=parent,proto3" json:"parent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2587,11 +2596,19 @@ func (x *Cell) GetUnverified() bool {
 	return false
 }
 
+func (x *Cell) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
 // The actual value broken down by one dimension.
 type Disaggregation struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	Dimension string                 `protobuf:"bytes,1,opt,name=dimension,proto3" json:"dimension,omitempty"`
-	// One per value with a non-zero count. None when the actual value is
+	// One per value with a non-zero count (in a nested breakdown, one per
+	// value and parent: see Cell.parent). None when the actual value is
 	// suppressed; in a breakdown nested under another of the same indicator
 	// (location under service, service under service_category, organisation
 	// under organisation_kind, municipality under country), none for the
@@ -3252,7 +3269,7 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x02 \x01(\tR\tstartDate\x12\x19\n" +
-	"\bend_date\x18\x03 \x01(\tR\aendDate\"\x86\x01\n" +
+	"\bend_date\x18\x03 \x01(\tR\aendDate\"\x9e\x01\n" +
 	"\x04Cell\x12\x14\n" +
 	"\x05label\x18\x01 \x01(\tR\x05label\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\x12\x1e\n" +
@@ -3262,7 +3279,8 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x04name\x18\x04 \x01(\tR\x04name\x12\x1e\n" +
 	"\n" +
 	"unverified\x18\x05 \x01(\bR\n" +
-	"unverified\"^\n" +
+	"unverified\x12\x16\n" +
+	"\x06parent\x18\x06 \x01(\tR\x06parent\"^\n" +
 	"\x0eDisaggregation\x12\x1c\n" +
 	"\tdimension\x18\x01 \x01(\tR\tdimension\x12.\n" +
 	"\x05cells\x18\x02 \x03(\v2\x18.spona.reporting.v1.CellR\x05cells\"\x87\x06\n" +
