@@ -409,11 +409,17 @@ type Referral struct {
 	ToOrganisationId   string                 `protobuf:"bytes,4,opt,name=to_organisation_id,json=toOrganisationId,proto3" json:"to_organisation_id,omitempty"`
 	ToServiceId        string                 `protobuf:"bytes,5,opt,name=to_service_id,json=toServiceId,proto3" json:"to_service_id,omitempty"`
 	Category           ReferralCategory       `protobuf:"varint,6,opt,name=category,proto3,enum=spona.referrals.v1.ReferralCategory" json:"category,omitempty"`
-	Reason             string                 `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
-	Urgency            Urgency                `protobuf:"varint,8,opt,name=urgency,proto3,enum=spona.referrals.v1.Urgency" json:"urgency,omitempty"`
-	Status             ReferralStatus         `protobuf:"varint,9,opt,name=status,proto3,enum=spona.referrals.v1.ReferralStatus" json:"status,omitempty"`
+	// Why the beneficiary is referred. The receiver reads it, as the notes,
+	// while the referral is open: not once it is closed, nor once the
+	// consent it was sent under ended or the person was erased.
+	Reason  string         `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
+	Urgency Urgency        `protobuf:"varint,8,opt,name=urgency,proto3,enum=spona.referrals.v1.Urgency" json:"urgency,omitempty"`
+	Status  ReferralStatus `protobuf:"varint,9,opt,name=status,proto3,enum=spona.referrals.v1.ReferralStatus" json:"status,omitempty"`
 	// When the receiver must answer by; derived from urgency.
-	DueTime    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
+	DueTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
+	// The beneficiary's referral_sharing consent it is sent under. Given
+	// with a draft, it must be the person's live one (INVALID_ARGUMENT
+	// otherwise); sending records the consent live then.
 	ConsentId  string                 `protobuf:"bytes,11,opt,name=consent_id,json=consentId,proto3" json:"consent_id,omitempty"`
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`

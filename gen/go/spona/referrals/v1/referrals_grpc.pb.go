@@ -48,8 +48,11 @@ const (
 // The sender sends and cancels; the receiver accepts, declines, starts and
 // completes. Every transition is recorded as an event.
 type ReferralServiceClient interface {
-	// Creates a referral in the DRAFT state. The beneficiary must be visible to
-	// the caller (checked with the beneficiaries service).
+	// Creates a referral in the DRAFT state. The beneficiary must be one the
+	// caller registered (checked with the beneficiaries service; an
+	// organisation that sees them through an access grant may not refer them
+	// onward: PERMISSION_DENIED). to_organisation_id and to_service_id must be
+	// in the directory (INVALID_ARGUMENT naming the field otherwise).
 	CreateReferral(ctx context.Context, in *CreateReferralRequest, opts ...grpc.CallOption) (*CreateReferralResponse, error)
 	// Returns a referral the caller sent or received.
 	GetReferral(ctx context.Context, in *GetReferralRequest, opts ...grpc.CallOption) (*GetReferralResponse, error)
@@ -220,8 +223,11 @@ func (c *referralServiceClient) CountReferrals(ctx context.Context, in *CountRef
 // The sender sends and cancels; the receiver accepts, declines, starts and
 // completes. Every transition is recorded as an event.
 type ReferralServiceServer interface {
-	// Creates a referral in the DRAFT state. The beneficiary must be visible to
-	// the caller (checked with the beneficiaries service).
+	// Creates a referral in the DRAFT state. The beneficiary must be one the
+	// caller registered (checked with the beneficiaries service; an
+	// organisation that sees them through an access grant may not refer them
+	// onward: PERMISSION_DENIED). to_organisation_id and to_service_id must be
+	// in the directory (INVALID_ARGUMENT naming the field otherwise).
 	CreateReferral(context.Context, *CreateReferralRequest) (*CreateReferralResponse, error)
 	// Returns a referral the caller sent or received.
 	GetReferral(context.Context, *GetReferralRequest) (*GetReferralResponse, error)
