@@ -251,6 +251,13 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 			if cur, gerr := a.repo.GetReferral(ctx, p.OrganisationID, r.ID); gerr == nil && cur.Ended() {
 				return nil, ended(cur)
 			}
+			if c.Etag == "" {
+				// The caller sent no etag, so none of its is stale: its
+				// change ran into another (the other party's, a merge),
+				// and the same call may succeed, or say why not, when
+				// retried.
+				return nil, errs.ConcurrentUpdate(err)
+			}
 		}
 		return nil, err
 	}

@@ -42,6 +42,10 @@ type referralStore struct {
 	// before a transition is stored (a concurrent erasure, say), which
 	// then finds it changed.
 	endedMeanwhile string
+	// changedMeanwhile, when set, changes the referral just before a
+	// transition is stored (the other party's transition, a merge
+	// pointing it at the survivor), which then finds it changed.
+	changedMeanwhile bool
 }
 
 func (s *referralStore) GetReferral(_ context.Context, viewer, id string) (*domain.Referral, error) {
@@ -60,6 +64,9 @@ func (s *referralStore) Transition(_ context.Context, r *domain.Referral, versio
 	if s.endedMeanwhile != "" {
 		s.row.EndReason, s.endedMeanwhile = s.endedMeanwhile, ""
 		s.row.Version++
+	}
+	if s.changedMeanwhile {
+		s.row.Version, s.changedMeanwhile = s.row.Version+1, false
 	}
 	if version != s.row.Version {
 		return nil, etag.Mismatch()
@@ -177,7 +184,10 @@ func TestTransitionUseCase(t *testing.T) {
 		// meanwhile: the referral ends for this reason just before the
 		// transition is stored.
 		meanwhile string
-		want      want
+		// changed: the referral changes otherwise just before the
+		// transition is stored.
+		changed bool
+		want    want
 	}{
 		{name: "send with live consent grants the receiver", status: domain.StatusDraft, by: sender, cmd: domain.Command{Action: domain.Send},
 			consent: live, want: want{status: domain.StatusSent, access: AccessGranted, granted: true, event: events.ReferralSent}},
@@ -217,6 +227,15 @@ func TestTransitionUseCase(t *testing.T) {
 			grant: GrantState{Live: true}, want: want{kind: errs.KindAborted, reason: etag.ReasonMismatch, status: domain.StatusSent}},
 		{name: "the current etag is taken", status: domain.StatusSent, by: receiver, cmd: domain.Command{Action: domain.Accept, Etag: etag.Of(4)},
 			grant: GrantState{Live: true}, want: want{status: domain.StatusAccepted, access: AccessNone, event: events.ReferralAccepted}},
+		// Without an etag the caller read nothing stale: it ran into another
+		// change, and the same call may succeed when retried (Retry-After,
+		// not kept for Idempotency-Key replay); with one, that etag is stale.
+		{name: "a change without an etag that ran into another may be retried", status: domain.StatusSent, by: receiver,
+			cmd: domain.Command{Action: domain.Accept}, grant: GrantState{Live: true}, changed: true,
+			want: want{kind: errs.KindAborted, reason: errs.ReasonConcurrentUpdate, status: domain.StatusSent}},
+		{name: "a change with an etag that ran into another: the etag is stale", status: domain.StatusSent, by: receiver,
+			cmd: domain.Command{Action: domain.Accept, Etag: etag.Of(4)}, grant: GrantState{Live: true}, changed: true,
+			want: want{kind: errs.KindAborted, reason: etag.ReasonMismatch, status: domain.StatusSent}},
 		{name: "ended by consent withdrawal: the reason, whoever asks", status: domain.StatusCancelled, closeBy: domain.ReasonConsentWithdrawn,
 			ended: domain.ReasonConsentWithdrawn, by: sender, cmd: domain.Command{Action: domain.Cancel},
 			want: want{kind: errs.KindFailedPrecondition, reason: domain.ReasonConsentWithdrawn, status: domain.StatusCancelled}},
@@ -242,7 +261,7 @@ func TestTransitionUseCase(t *testing.T) {
 			t.Parallel()
 			store := &referralStore{row: domain.Referral{ID: refID, BeneficiaryID: benID, FromOrganisationID: sender, ToOrganisationID: receiver,
 				Category: "legal", Urgency: "normal", Status: tt.status, CloseReason: tt.closeBy,
-				EndReason: tt.ended, Version: 4}, endedMeanwhile: tt.meanwhile}
+				EndReason: tt.ended, Version: 4}, endedMeanwhile: tt.meanwhile, changedMeanwhile: tt.changed}
 			ben := &beneficiaries{erased: tt.erased, consent: tt.consent, grant: tt.grant, down: tt.down}
 			log := &auditLog{}
 			a := New(store, ben, log, nil, actor{}, slog.New(slog.DiscardHandler))
