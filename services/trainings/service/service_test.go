@@ -13,6 +13,7 @@ import (
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/pgtest"
@@ -436,22 +437,27 @@ func TestIdempotentCreate(t *testing.T) {
 		t.Fatalf("%d events stored (%v), want 2", len(list.GetTrainingEvents()), err)
 	}
 
-	// Participants: a retry returns the first registration, even with
-	// another body, and registers nobody else.
+	// Participants: a retry returns the first registration; the request
+	// id sent with another person is refused (TestRequestIDReused) and
+	// registers nobody else.
 	eid := first.GetTrainingEvent().GetId()
-	p1, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{EventId: eid, RequestId: "p-1",
-		Participant: professional("Ana", "Petrović", "", "CSR", pb.Sector_SECTOR_HEALTH, commonv1.Sex_SEX_FEMALE)})
+	ana := func() *pb.Participant {
+		return professional("Ana", "Petrović", "", "CSR", pb.Sector_SECTOR_HEALTH, commonv1.Sex_SEX_FEMALE)
+	}
+	p1, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{EventId: eid, RequestId: "p-1", Participant: ana()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p2, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{EventId: eid, RequestId: "p-1",
-		Participant: professional("Ivo", "Ivić", "", "", pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_MALE)})
+	p2, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{EventId: eid, RequestId: "p-1", Participant: ana()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(p1.GetParticipant(), p2.GetParticipant(), protocmp.Transform()); diff != "" {
 		t.Fatalf("participant retry (-first +retry):\n%s", diff)
 	}
+	_, err = c.CreateParticipant(ctx, &pb.CreateParticipantRequest{EventId: eid, RequestId: "p-1",
+		Participant: professional("Ivo", "Ivić", "", "", pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_MALE)})
+	statustest.WantReason(t, err, codes.InvalidArgument, errs.ReasonRequestIDReused, "the request id with another person")
 	parts, err := c.ListParticipants(ctx, &pb.ListParticipantsRequest{EventId: eid})
 	if err != nil || len(parts.GetParticipants()) != 1 {
 		t.Fatalf("%d participants stored (%v), want 1", len(parts.GetParticipants()), err)

@@ -219,7 +219,13 @@ func (a *App) CreateTrainingEvent(ctx context.Context, p auth.Principal, e *doma
 	}
 	e.ID = ids.New()
 	e.OrganiserOrganisationID = p.OrganisationID
-	return a.repo.CreateTrainingEvent(ctx, e, requestID)
+	out, err := a.repo.CreateTrainingEvent(ctx, e, requestID)
+	if err == nil && out.ID != e.ID && !out.SameRequest(e) {
+		// Not a retry: another event must not be answered as if this one
+		// were made.
+		return nil, errs.RequestIDReused("create training event " + out.ID + " with other data")
+	}
+	return out, err
 }
 
 // GetTrainingEvent returns an event the caller organises.
@@ -344,8 +350,15 @@ func (a *App) CreateSession(ctx context.Context, p auth.Principal, eventID strin
 		if err := s.Validate(e); err != nil {
 			return err
 		}
-		out, err = a.repo.CreateSession(ctx, s, requestID)
-		return err
+		if out, err = a.repo.CreateSession(ctx, s, requestID); err != nil {
+			return err
+		}
+		if out.ID != s.ID && !out.SameRequest(s) {
+			first := out.ID
+			out = nil
+			return errs.RequestIDReused("add session " + first + " with another day, time, topic or trainer")
+		}
+		return nil
 	})
 	return out, err
 }
@@ -443,8 +456,17 @@ func (a *App) CreateParticipant(ctx context.Context, p auth.Principal, eventID s
 	part.EventID = e.ID
 	var out *domain.Participant
 	err = a.repo.InTx(ctx, func(ctx context.Context) error {
-		if out, err = a.repo.CreateParticipant(ctx, e.OrganiserOrganisationID, part, requestID); err != nil || out.ID != part.ID {
-			return err // an error, or a retry of an earlier registration
+		if out, err = a.repo.CreateParticipant(ctx, e.OrganiserOrganisationID, part, requestID); err != nil {
+			return err
+		}
+		if out.ID != part.ID { // a retry of an earlier registration
+			if !out.SameRequest(part) {
+				// Another person must not be answered as if registered.
+				first := out.ID
+				out = nil
+				return errs.RequestIDReused("register participant " + first + ", another person or sector")
+			}
+			return nil
 		}
 		return a.repo.Emit(ctx, participantEvent(events.ParticipantRegistered, e, out))
 	})

@@ -85,6 +85,16 @@ func (e *TrainingEvent) Normalize() {
 	}
 }
 
+// SameRequest reports whether e, the event a request id made, is what the
+// create n (normalized) asks for again: every field the same. An event
+// changed by an update since no longer is.
+func (e *TrainingEvent) SameRequest(n *TrainingEvent) bool {
+	return e.ProjectID == n.ProjectID && e.Type == n.Type && e.Title == n.Title && e.StartDate == n.StartDate &&
+		e.EndDate == n.EndDate && e.Municipality == n.Municipality && e.Country == n.Country && e.Audience == n.Audience &&
+		e.Location == n.Location && slices.Equal(e.Topics, n.Topics) && e.Language == n.Language &&
+		e.CompletionThreshold == n.CompletionThreshold
+}
+
 // Validate checks e as a caller would submit it; field names are those of the
 // API ("training_event.title").
 func (e *TrainingEvent) Validate() error {
@@ -219,6 +229,19 @@ func (s *Session) Normalize() {
 	s.EndTime = strings.TrimSpace(s.EndTime)
 	s.Topic = strings.TrimSpace(s.Topic)
 	s.Trainer = strings.TrimSpace(s.Trainer)
+}
+
+// SameRequest reports whether s, the session a request id added, is what
+// the create n (normalized) asks for again: the same day, times (9:00 is
+// 09:00), topic and trainer.
+func (s *Session) SameRequest(n *Session) bool {
+	sameClock := func(a, b string) bool {
+		ta, errA := time.Parse("15:04", a)
+		tb, errB := time.Parse("15:04", b)
+		return a == b || errA == nil && errB == nil && ta.Equal(tb)
+	}
+	return s.Date == n.Date && sameClock(s.StartTime, n.StartTime) && sameClock(s.EndTime, n.EndTime) &&
+		s.Topic == n.Topic && s.Trainer == n.Trainer
 }
 
 // Validate checks s against the event it belongs to.

@@ -87,6 +87,23 @@ type Professional struct {
 	Position         string
 }
 
+// SameRequest reports whether p, the registration a request id made, is
+// what the create n (normalized, its organisation resolved) asks for
+// again: the same beneficiary, or the same professional (Identity.Same:
+// the record shared across the organiser's events may have been updated
+// by a later registration since; its names and organisation, or its
+// e-mail) registered in the same sector.
+func (p *Participant) SameRequest(n *Participant) bool {
+	if p.BeneficiaryID != n.BeneficiaryID || (p.Professional == nil) != (n.Professional == nil) {
+		return false
+	}
+	if p.Professional == nil {
+		return true
+	}
+	a, b := p.Professional, n.Professional
+	return a.Identity().Same(b.Identity()) && a.Sector == b.Sector
+}
+
 // Normalize trims and canonicalises free input before validation.
 func (p *Participant) Normalize() {
 	p.BeneficiaryID = ids.Normalize(p.BeneficiaryID)
