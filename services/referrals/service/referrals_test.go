@@ -562,3 +562,16 @@ func TestConcurrentTransitions(t *testing.T) {
 		t.Fatalf("events after the race: %v %v", ev, err)
 	}
 }
+
+// TestEventsOfABadIDNameTheField: a referral id that is no UUID in
+// GET /v1/referrals/{referral_id}/events is a violation of referral_id,
+// the request's field, not of an "id" it does not have.
+func TestEventsOfABadIDNameTheField(t *testing.T) {
+	s := start(t)
+	ctxA := partner(t, s.org(t, "Sender"))
+	_, err := s.ref.ListReferralEvents(ctxA, &pb.ListReferralEventsRequest{ReferralId: "not-a-uuid"})
+	statustest.Want(t, err, codes.InvalidArgument, "events of a bad id")
+	if got := statustest.Violations(err); !slices.Equal(got, []string{"referral_id"}) {
+		t.Fatalf("violations %v, want [referral_id]", got)
+	}
+}

@@ -144,6 +144,10 @@ func (a *App) ListReferrals(ctx context.Context, p audit.Actor, f domain.Referra
 
 // ListEvents lists the transitions of a referral the caller can see.
 func (a *App) ListEvents(ctx context.Context, p audit.Actor, referralID string, size int32, token string) ([]domain.Event, string, error) {
+	// Named as the request names it (GET /v1/referrals/{referral_id}/events).
+	if err := ids.Check("referral_id", referralID); err != nil {
+		return nil, "", err
+	}
 	// The token first: another organisation's is refused as such, before
 	// the referral is looked for.
 	page, err := pagination.Parse(size, token, pagination.IntKey, p.OrganisationID, pagination.Fingerprint(ids.Normalize(referralID)))
