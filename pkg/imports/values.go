@@ -11,14 +11,20 @@ import (
 )
 
 var (
-	isoDate = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})(?:T[0-9:.]+Z?)?$`)
-	dotDate = regexp.MustCompile(`^(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})\.?$`)
-	slashes = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})/(\d{4})$`)
+	isoDate = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})(?:T[0-9:.]+Z?|` + midnight + `)?$`)
+	dotDate = regexp.MustCompile(`^(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})\.?(?:` + midnight + `)?$`)
+	slashes = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})/(\d{4})(?:` + midnight + `)?$`)
 )
+
+// midnight is the time a date-time cell of a date alone has, as a CSV
+// saved from it ("12.4.1990. 0:00") or a database's export ("1990-04-12
+// 00:00:00") writes it.
+const midnight = `\s+0?0:00(?::00)?`
 
 // ParseDate reads a date as people write it in the region and as
 // spreadsheets store it: 2017-03-02, 2.3.2017., 02.03.2017, 2. 3. 2017.,
-// 02/03/2017 (day first), and 2017-03-02T00:00:00Z.
+// 02/03/2017 (day first), and 2017-03-02T00:00:00Z; any of them may end
+// with midnight (2.3.2017. 0:00, 2017-03-02 00:00:00).
 func ParseDate(s string) (date.Date, error) {
 	s = strings.TrimSpace(s)
 	var y, m, d string
@@ -46,14 +52,24 @@ var yesNo = NewWords("", map[string][]string{
 	"no":  {"0", "ne", "не", "n", "false", "odsutan", "odsutna", "absent"},
 })
 
-// ParseYesNo reads an attendance or yes/no cell: x, 1, da, yes (and
-// their Cyrillic spellings) are yes; 0, ne, no are no. set is false for an
-// empty cell.
+// marks are the signs a sign-in sheet marks attendance with, which
+// folding (Words) would turn into nothing or into another letter: a
+// Cyrillic х (which looks exactly like the Latin x, and folds to h), a
+// plus, a tick; and a dash for absent.
+var marks = map[string]string{"х": "yes", "Х": "yes", "+": "yes", "✓": "yes", "✔": "yes", "☑": "yes",
+	"-": "no", "–": "no", "—": "no"}
+
+// ParseYesNo reads an attendance or yes/no cell: x (Latin or Cyrillic),
+// +, ✓, 1, da, yes (and their Cyrillic spellings) are yes; 0, -, ne, no
+// are no. set is false for an empty cell.
 func ParseYesNo(s string) (yes, set bool, err error) {
-	code, ok := yesNo.Code(s)
+	code, ok := marks[strings.TrimSpace(s)]
+	if !ok {
+		code, ok = yesNo.Code(s)
+	}
 	switch {
 	case !ok:
-		return false, false, fmt.Errorf("%q is neither yes (x, 1, da, yes) nor no (0, ne, no)", strings.TrimSpace(s))
+		return false, false, fmt.Errorf("%q is neither yes (x, +, 1, da, yes) nor no (0, -, ne, no)", strings.TrimSpace(s))
 	case code == "":
 		return false, false, nil
 	}

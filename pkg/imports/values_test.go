@@ -1,0 +1,50 @@
+package imports
+
+import "testing"
+
+// TestParseYesNo: the marks people put in an attendance column. A Cyrillic
+// х looks exactly like the Latin x (a sheet typed in Cyrillic has it), and
+// +, ✓ and a dash are the marks of many paper sign-in sheets; before, they
+// were refused ("х" is neither yes (x, ...)).
+func TestParseYesNo(t *testing.T) {
+	for _, c := range []struct {
+		cell     string
+		yes, set bool
+	}{
+		{"x", true, true}, {"X", true, true}, {" 1 ", true, true}, {"da", true, true}, {"Да", true, true}, {"yes", true, true},
+		{"х", true, true}, {"Х", true, true}, {"+", true, true}, {"✓", true, true}, {"✔", true, true},
+		{"0", false, true}, {"ne", false, true}, {"не", false, true}, {"no", false, true}, {"-", false, true}, {"–", false, true},
+		{"", false, false}, {"  ", false, false},
+	} {
+		yes, set, err := ParseYesNo(c.cell)
+		if err != nil || yes != c.yes || set != c.set {
+			t.Errorf("ParseYesNo(%q) = %v, %v, %v; want %v, %v", c.cell, yes, set, err, c.yes, c.set)
+		}
+	}
+	for _, cell := range []string{"h", "++", "?", "možda", "xx"} {
+		if _, _, err := ParseYesNo(cell); err == nil {
+			t.Errorf("ParseYesNo(%q): no error", cell)
+		}
+	}
+}
+
+// TestParseDateWithTime: a date with midnight as its time, as a CSV saved
+// from a date-time cell ("12.4.1990. 0:00") or exported from a database
+// ("1990-04-12 00:00:00") has it, is its day; before, it was refused as
+// not a date (only the ISO form with a T was read). Another time of day is
+// no date (a session's header may name its start time).
+func TestParseDateWithTime(t *testing.T) {
+	for _, cell := range []string{"1990-04-12 00:00:00", "1990-04-12 00:00", "1990-04-12T00:00:00Z", "12.4.1990. 0:00",
+		"12.04.1990 00:00:00", "12. 4. 1990. 0:00:00", "12/04/1990 00:00"} {
+		d, err := ParseDate(cell)
+		if err != nil || d.String() != "1990-04-12" {
+			t.Errorf("ParseDate(%q) = %v, %v", cell, d, err)
+		}
+	}
+	for _, cell := range []string{"1990-04-12 13:45", "12.4.1990. 23:59", "12/04/1990 08:30", "1990-04-12 25:00",
+		"12.4.1990. noon", "12.4.1990 0", "1990-04-12 00:00:00 junk"} {
+		if d, err := ParseDate(cell); err == nil {
+			t.Errorf("ParseDate(%q) = %v, want an error", cell, d)
+		}
+	}
+}
