@@ -147,10 +147,16 @@ func (a *App) VerifyOrganisation(ctx context.Context, p auth.Principal, id strin
 	if err := o.Validate(a.registry); err != nil {
 		return nil, err
 	}
-	return a.repo.UpdateOrganisation(ctx, o, &domain.VerifiedChange{
+	out, err := a.repo.UpdateOrganisation(ctx, o, &domain.VerifiedChange{
 		ActorOrganisationID: p.OrganisationID, ActorClientID: p.ClientID, Reason: strings.TrimSpace(reason),
 		Before: before, After: o.VerifiedDetails(),
 	})
+	if tag == "" && errs.KindOf(err) == errs.KindAborted {
+		// No etag of the caller's is stale: the verification ran into
+		// the organisation's own edit, and may be sent again as it is.
+		return nil, errs.ConcurrentUpdate(err)
+	}
+	return out, err
 }
 
 // CreateService publishes a service of an organisation.
