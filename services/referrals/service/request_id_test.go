@@ -5,7 +5,10 @@ import (
 	"time"
 
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
+	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
 )
@@ -65,5 +68,73 @@ func TestReferralRequestIDReused(t *testing.T) {
 	reused("once sent: ")
 	if l, err := s.ref.ListReferrals(ctxA, &pb.ListReferralsRequest{}); err != nil || len(l.GetReferrals()) != 1 {
 		t.Fatalf("referrals: %v %v, want the first alone", l, err)
+	}
+}
+
+// TestDirectoryRequestIDReused: a directory organisation's or service's
+// create retried with its request id answers the entry it made (a
+// service's locations with the ids they were given); the same request
+// id sent with another organisation or service is refused
+// REQUEST_ID_REUSED. Each answered the first entry, as if the new one
+// were published, and it never was.
+func TestDirectoryRequestIDReused(t *testing.T) {
+	s := start(t)
+	admin := servicetest.As(t, ids.New(), auth.ScopeDirectoryAdmin)
+	organisation := func(name, municipality string) *pb.Organisation {
+		return &pb.Organisation{Name: name, Kind: pb.OrganisationKind_ORGANISATION_KIND_NGO, Country: "RS",
+			Municipality: municipality, LocalizedNames: map[string]string{"sr-Cyrl": "Центар"}, Languages: []string{"sr-Latn", "ar"}}
+	}
+	createOrg := func(o *pb.Organisation) (*pb.Organisation, error) {
+		r, err := s.dir.CreateOrganisation(admin, &pb.CreateOrganisationRequest{Organisation: o, RequestId: "org-1"})
+		return r.GetOrganisation(), err
+	}
+	org, err := createOrg(organisation("Centar za zaštitu", "Beograd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := createOrg(organisation("Centar za zaštitu", "Beograd")); err != nil || again.GetId() != org.GetId() {
+		t.Fatalf("organisation retry: %v %v, want %s", again, err, org.GetId())
+	}
+	for name, o := range map[string]*pb.Organisation{
+		"another organisation": organisation("Sigurna kuća", "Niš"),
+		"another municipality": organisation("Centar za zaštitu", "Novi Sad"),
+	} {
+		got, err := createOrg(o)
+		statustest.WantReason(t, err, codes.InvalidArgument, errs.ReasonRequestIDReused, "organisation: "+name)
+		if got != nil {
+			t.Errorf("organisation %s: answered %v", name, got)
+		}
+	}
+
+	ctx := partner(t, org.GetId())
+	service := func(name, municipality string) *pb.Service {
+		return &pb.Service{Name: name, Category: pb.ReferralCategory_REFERRAL_CATEGORY_LEGAL, AcceptingReferrals: true,
+			Locations: []*pb.Location{{Name: "Office", Municipality: municipality, Country: "RS"}},
+			Contacts:  []*pb.Contact{{Name: "Duty lawyer", Phone: "+381 11 222 333"}},
+			Schedules: []*pb.Schedule{{Days: []pb.Weekday{pb.Weekday_WEEKDAY_MONDAY}, OpensAt: "09:00", ClosesAt: "17:00"}}}
+	}
+	createService := func(x *pb.Service) (*pb.Service, error) {
+		r, err := s.dir.CreateService(ctx, &pb.CreateServiceRequest{OrganisationId: org.GetId(), Service: x, RequestId: "svc-1"})
+		return r.GetService(), err
+	}
+	svc, err := createService(service("Pravna pomoć", "Stari Grad"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := createService(service("Pravna pomoć", "Stari Grad")); err != nil || again.GetId() != svc.GetId() {
+		t.Fatalf("service retry: %v %v, want %s", again, err, svc.GetId())
+	}
+	for name, x := range map[string]*pb.Service{
+		"another service":  service("Psihosocijalna podrška", "Stari Grad"),
+		"another location": service("Pravna pomoć", "Zemun"),
+	} {
+		got, err := createService(x)
+		statustest.WantReason(t, err, codes.InvalidArgument, errs.ReasonRequestIDReused, "service: "+name)
+		if got != nil {
+			t.Errorf("service %s: answered %v", name, got)
+		}
+	}
+	if l, err := s.dir.ListServices(ctx, &pb.ListServicesRequest{OrganisationId: org.GetId()}); err != nil || len(l.GetServices()) != 1 {
+		t.Fatalf("services: %v %v, want the first alone", l, err)
 	}
 }

@@ -22,7 +22,13 @@ func (a *App) CreateOrganisation(ctx context.Context, p auth.Principal, o *domai
 		return nil, err
 	}
 	o.ID = ids.New()
-	return a.repo.CreateOrganisation(ctx, o, p.OrganisationID, requestID)
+	out, err := a.repo.CreateOrganisation(ctx, o, p.OrganisationID, requestID)
+	if err == nil && out.ID != o.ID && !out.SameRequest(o) {
+		// Not a retry: another organisation must not be answered as if
+		// this one were registered.
+		return nil, errs.RequestIDReused("register organisation " + out.ID + " with other data")
+	}
+	return out, err
 }
 
 // GetOrganisation returns a directory entry.
@@ -177,7 +183,11 @@ func (a *App) CreateService(ctx context.Context, p auth.Principal, s *domain.Ser
 	}
 	s.ID = ids.New()
 	s.NewLocationIDs()
-	return a.repo.CreateService(ctx, s, p.OrganisationID, requestID)
+	out, err := a.repo.CreateService(ctx, s, p.OrganisationID, requestID)
+	if err == nil && out.ID != s.ID && !out.SameRequest(s) {
+		return nil, errs.RequestIDReused("publish service " + out.ID + " with other data")
+	}
+	return out, err
 }
 
 // GetService returns a service from the directory.

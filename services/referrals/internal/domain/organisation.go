@@ -141,6 +141,16 @@ func (o *Organisation) Normalize() {
 	o.Languages = languageTags(o.Languages)
 }
 
+// SameRequest reports whether o, the entry a request id made, is what the
+// create n (normalized and validated) asks for again: every field the
+// same. An entry changed by an update since no longer is.
+func (o *Organisation) SameRequest(n *Organisation) bool {
+	return o.Name == n.Name && maps.Equal(o.LocalizedNames, n.LocalizedNames) && o.Description == n.Description &&
+		maps.Equal(o.LocalizedDescriptions, n.LocalizedDescriptions) && o.Kind == n.Kind && o.Municipality == n.Municipality &&
+		o.Country == n.Country && slices.Equal(o.Languages, n.Languages) && o.Email == n.Email && o.Phone == n.Phone &&
+		o.Website == n.Website && o.Identifier == n.Identifier
+}
+
 // Validate checks an organisation before it is stored; its identifier must
 // be one of reg's agencies, and is then written in canonical form.
 func (o *Organisation) Validate(reg Registry) error {

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -130,6 +131,25 @@ func (s *Service) Normalize() {
 		c.Name, c.Title, c.Phone = strings.TrimSpace(c.Name), strings.TrimSpace(c.Title), strings.TrimSpace(c.Phone)
 		c.Email = validate.NormalEmail(c.Email)
 	}
+}
+
+// SameRequest reports whether s, the service a request id made, is what
+// the create n (normalized) asks for again: every field the same, the
+// locations but for the ids the directory gave them. A service changed by
+// an update since no longer is.
+func (s *Service) SameRequest(n *Service) bool {
+	sameLocations := slices.EqualFunc(s.Locations, n.Locations, func(a, b Location) bool {
+		a.ID, b.ID = "", ""
+		return a == b
+	})
+	sameSchedules := slices.EqualFunc(s.Schedules, n.Schedules, func(a, b Schedule) bool {
+		return slices.Equal(a.Days, b.Days) && a.OpensAt == b.OpensAt && a.ClosesAt == b.ClosesAt && a.Description == b.Description
+	})
+	return s.OrganisationID == n.OrganisationID && s.Name == n.Name && maps.Equal(s.LocalizedNames, n.LocalizedNames) &&
+		s.Description == n.Description && maps.Equal(s.LocalizedDescriptions, n.LocalizedDescriptions) &&
+		s.Category == n.Category && slices.Equal(s.Languages, n.Languages) && s.Eligibility == n.Eligibility &&
+		s.AcceptingReferrals == n.AcceptingReferrals && sameLocations && slices.Equal(s.Contacts, n.Contacts) &&
+		sameSchedules && s.Email == n.Email && s.URL == n.URL && s.Phone == n.Phone
 }
 
 var clock = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)

@@ -131,7 +131,13 @@ func (a *App) CreateProject(ctx context.Context, p auth.Principal, pr *domain.Pr
 	}
 	pr.ID = ids.New()
 	pr.ImplementingOrganisationID = p.OrganisationID
-	return a.repo.CreateProject(ctx, pr, requestID, projectEvent(events.ProjectCreated, pr, nil))
+	out, err := a.repo.CreateProject(ctx, pr, requestID, projectEvent(events.ProjectCreated, pr, nil))
+	if err == nil && out.ID != pr.ID && !out.SameRequest(pr) {
+		// Not a retry: another project must not be answered as if this
+		// one were made.
+		return nil, errs.RequestIDReused("create project " + out.ID + " with other data")
+	}
+	return out, err
 }
 
 // projectEvent is event typ of pr, concerning its implementing and
@@ -256,7 +262,11 @@ func (a *App) CreateIndicator(ctx context.Context, p auth.Principal, projectID s
 	}
 	in.ID = ids.New()
 	in.ProjectID = pr.ID
-	return a.repo.CreateIndicator(ctx, in, requestID)
+	out, err := a.repo.CreateIndicator(ctx, in, requestID)
+	if err == nil && out.ID != in.ID && !out.SameRequest(in) {
+		return nil, errs.RequestIDReused("create indicator " + out.ID + " with other data")
+	}
+	return out, err
 }
 
 // GetIndicator returns an indicator of a project the caller may read.

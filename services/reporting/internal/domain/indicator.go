@@ -178,6 +178,19 @@ func (in *Indicator) Normalize() {
 	}
 }
 
+// SameRequest reports whether in, the indicator a request id made, is
+// what the create n (normalized) asks for again: every field the same
+// (numbers as numbers). One changed by an update since no longer is.
+func (in *Indicator) SameRequest(n *Indicator) bool {
+	return in.Code == n.Code && slices.Equal(in.Titles, n.Titles) && in.Unit == n.Unit && in.Measure == n.Measure &&
+		in.LowerIsBetter == n.LowerIsBetter && in.Level == n.Level && in.Metric == n.Metric &&
+		slices.Equal(in.Disaggregations, n.Disaggregations) && in.Baseline.Date == n.Baseline.Date &&
+		sameNumber(in.Baseline.Value, n.Baseline.Value) &&
+		slices.EqualFunc(in.Targets, n.Targets, func(a, b Target) bool {
+			return a.Start == b.Start && a.End == b.End && sameNumber(a.Value, b.Value)
+		})
+}
+
 // Validate checks an indicator as a caller would submit it.
 func (in *Indicator) Validate() error { return in.validate(true, false) }
 

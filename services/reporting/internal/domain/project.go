@@ -5,6 +5,7 @@ package domain
 
 import (
 	"fmt"
+	"math/big"
 	"regexp"
 	"slices"
 	"strings"
@@ -283,6 +284,36 @@ func (p *Project) Normalize() {
 	p.Countries = normalizeList(p.Countries, strings.ToUpper)
 	p.Municipalities = normalizeList(p.Municipalities, func(s string) string { return s })
 	p.Sectors = normalizeList(p.Sectors, func(s string) string { return s })
+}
+
+// SameRequest reports whether p, the project a request id made, is what
+// the create n (normalized) asks for again: every field the same (budget
+// amounts as numbers: 140000 is the 140000.00 stored). A project changed
+// by an update since no longer is.
+func (p *Project) SameRequest(n *Project) bool {
+	sameParticipants := slices.EqualFunc(p.Participants, n.Participants, func(a, b ParticipatingOrg) bool {
+		return a.OrganisationID == b.OrganisationID && a.Ref == b.Ref && a.Type == b.Type && a.Role == b.Role &&
+			slices.Equal(a.Names, b.Names)
+	})
+	sameBudgets := slices.EqualFunc(p.Budgets, n.Budgets, func(a, b Budget) bool {
+		return a.Start == b.Start && a.End == b.End && a.ValueDate == b.ValueDate && a.Value.Currency == b.Value.Currency &&
+			sameNumber(a.Value.Amount, b.Value.Amount)
+	})
+	return p.Code == n.Code && slices.Equal(p.Titles, n.Titles) && slices.Equal(p.Descriptions, n.Descriptions) &&
+		slices.Equal(p.GeneralObjectives, n.GeneralObjectives) && slices.Equal(p.SpecificObjectives, n.SpecificObjectives) &&
+		slices.Equal(p.ReportingOrgNames, n.ReportingOrgNames) && p.ReportingOrgType == n.ReportingOrgType &&
+		sameParticipants && sameBudgets && p.PlannedStart == n.PlannedStart && p.PlannedEnd == n.PlannedEnd &&
+		p.ActualStart == n.ActualStart && p.ActualEnd == n.ActualEnd && p.Status == n.Status &&
+		slices.Equal(p.Countries, n.Countries) && slices.Equal(p.Municipalities, n.Municipalities) &&
+		slices.Equal(p.Sectors, n.Sectors) && p.SuppressionThreshold == n.SuppressionThreshold
+}
+
+// sameNumber reports whether decimal strings a and b are the same number
+// (or, when either is no number, the same string).
+func sameNumber(a, b string) bool {
+	x, okA := new(big.Rat).SetString(a)
+	y, okB := new(big.Rat).SetString(b)
+	return a == b || okA && okB && x.Cmp(y) == 0
 }
 
 func normalizeNarratives(ns []Narrative) {
