@@ -6,6 +6,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
+	"github.com/spona/spona/pkg/testkit/pgtest"
+	"github.com/spona/spona/services/trainings/migrations"
 )
 
 // TestDeletedRegistrationForgetsProfessional: a registration made by
@@ -80,9 +82,7 @@ func TestForgetOrphansMigration(t *testing.T) {
 	if _, err := conn.Exec(t.Context(), `DELETE FROM trainings.participants WHERE id = $1`, wrong.GetId()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.Exec(t.Context(), `DELETE FROM trainings.goose_db_version WHERE version_id = 11`); err != nil {
-		t.Fatal(err)
-	}
+	pgtest.Undo(t, conn, "trainings", migrations.FS, 11)
 	if n := c.registered(t, orgA, project); n != 2 {
 		t.Fatalf("%d registered before the migration, want 2 (B's Marko counted by the deleted e-mail)", n)
 	}
@@ -95,5 +95,82 @@ func TestForgetOrphansMigration(t *testing.T) {
 	}
 	if left != 0 {
 		t.Errorf("%d professional records keep the deleted registration's e-mail after the migrations, want 0", left)
+	}
+}
+
+// TestDeletedRegistrationTakesItsEmail: a registration made with a
+// mistyped e-mail takes over the record of the professional registered
+// earlier without one (same names and organisation); deleting it takes
+// the mistyped e-mail off the record again. Before, the record kept it
+// for ever: the earlier event listed the wrong address, and the
+// professional registered later with the right one became a second
+// record and was counted twice.
+func TestDeletedRegistrationTakesItsEmail(t *testing.T) {
+	o := startOrganisers(t)
+	c, orgA, orgB, project := o.client, o.orgA, o.orgB, o.project
+	a1, a2, a3 := o.seminarOn(t, orgA, "2019-03-01"), o.seminarOn(t, orgA, "2019-05-01"), o.seminarOn(t, orgA, "2019-07-01")
+	b1 := o.seminarOn(t, orgB, "2019-06-01")
+	marko := func(email string) *pb.Participant {
+		return professional("Marko", "Marković", email, "PU Kikinda", pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_MALE)
+	}
+	first := register(t, c, orgA, a1, marko(""))
+	wrong := register(t, c, orgA, a2, marko("marko@exmaple.org"))
+	if wrong.GetProfessionalId() != first.GetProfessionalId() {
+		t.Fatalf("the registration with an e-mail made record %s, want the record %s taken over", wrong.GetProfessionalId(), first.GetProfessionalId())
+	}
+	if _, err := c.DeleteParticipant(orgA, &pb.DeleteParticipantRequest{EventId: a2, Id: wrong.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetParticipant(orgA, &pb.GetParticipantRequest{EventId: a1, Id: first.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if email := got.GetParticipant().GetProfessional().GetEmail(); email != "" {
+		t.Errorf("Marko at the first event after the mistaken registration was deleted: e-mail %q, want none", email)
+	}
+	right := register(t, c, orgA, a3, marko("marko@example.org"))
+	if right.GetProfessionalId() != first.GetProfessionalId() {
+		t.Errorf("Marko with his right e-mail: record %s, want %s (the record of his first registration)", right.GetProfessionalId(), first.GetProfessionalId())
+	}
+	register(t, c, orgB, b1, marko(""))
+	if n := c.registered(t, orgA, project); n != 1 {
+		t.Errorf("Marko registered by A without and with his e-mail, and by B without: %d professionals registered, want 1", n)
+	}
+
+	// An e-mail another registration gave too stays with the record.
+	ana := func(email string) *pb.Participant {
+		return professional("Ana", "Anić", email, "CSR Kikinda", pb.Sector_SECTOR_SOCIAL_WELFARE, commonv1.Sex_SEX_FEMALE)
+	}
+	register(t, c, orgA, a1, ana("ana@example.org"))
+	again := register(t, c, orgA, a2, ana("ana@example.org"))
+	if _, err := c.DeleteParticipant(orgA, &pb.DeleteParticipantRequest{EventId: a2, Id: again.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	later := register(t, c, orgA, a3, ana(""))
+	if p, err := c.GetParticipant(orgA, &pb.GetParticipantRequest{EventId: a3, Id: later.GetId()}); err != nil || p.GetParticipant().GetProfessional().GetEmail() != "ana@example.org" {
+		t.Errorf("Ana after one of her two registrations with her e-mail was deleted: %v (%v), want her e-mail kept", p.GetParticipant(), err)
+	}
+}
+
+// TestGaveEmailMigration: registrations made before migration 00012 are
+// taken to have given their record's e-mail (which of them did, that
+// schema cannot tell), so deleting one of them keeps the e-mail, as it did.
+func TestGaveEmailMigration(t *testing.T) {
+	o := startOrganisers(t)
+	c, orgA := o.client, o.orgA
+	a1, a2 := o.seminarOn(t, orgA, "2019-03-01"), o.seminarOn(t, orgA, "2019-05-01")
+	ana := func(email string) *pb.Participant {
+		return professional("Ana", "Anić", email, "CSR Kikinda", pb.Sector_SECTOR_SOCIAL_WELFARE, commonv1.Sex_SEX_FEMALE)
+	}
+	first := register(t, c, orgA, a1, ana(""))
+	second := register(t, c, orgA, a2, ana("ana@example.org"))
+	pgtest.Undo(t, pgtest.Connect(t, c.dbURL), "trainings", migrations.FS, 12)
+	c = c.restarted(t)
+	if _, err := c.DeleteParticipant(orgA, &pb.DeleteParticipantRequest{EventId: a2, Id: second.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.GetParticipant(orgA, &pb.GetParticipantRequest{EventId: a1, Id: first.GetId()})
+	if err != nil || p.GetParticipant().GetProfessional().GetEmail() != "ana@example.org" {
+		t.Errorf("Ana registered before the migration, after one registration was deleted: %v (%v), want her e-mail kept", p.GetParticipant(), err)
 	}
 }

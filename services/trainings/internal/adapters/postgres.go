@@ -359,23 +359,25 @@ func createParticipantIn(ctx context.Context, tx pgx.Tx, organiser string, x *do
 	}
 	var professionalID, orgID *string
 	var orgName, sector string
+	gaveEmail := false
 	if pr := x.Professional; pr != nil {
 		id, err := findOrCreateProfessional(ctx, tx, organiser, pr, lock)
 		if err != nil {
 			return nil, err
 		}
 		professionalID, orgID, orgName, sector = &id, db.Null(pr.OrganisationID), pr.OrganisationName, pr.Sector
+		gaveEmail = pr.Email != ""
 	}
 	out, err := db.CreateOnce(ctx, tx, scanParticipant, `
 		WITH pa AS (
 			INSERT INTO participants (id, event_id, professional_id, beneficiary_id, request_id,
-				organisation_id, organisation_name, organisation_kind, sector)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+				organisation_id, organisation_name, organisation_kind, sector, gave_email)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 			ON CONFLICT (event_id, request_id) DO NOTHING
 			RETURNING *)
 		SELECT `+participantCols+` FROM`+participantsFrom,
 		[]any{x.ID, x.EventID, professionalID, db.Null(x.BeneficiaryID), db.Null(requestID),
-			orgID, orgName, x.OrganisationKind, sector},
+			orgID, orgName, x.OrganisationKind, sector, gaveEmail},
 		participantByRequest, x.EventID, requestID)
 	return out, alreadyRegistered(err, x.EventID)
 }
@@ -596,11 +598,15 @@ func (p *Postgres) DeleteParticipant(ctx context.Context, eventID, id string) er
 }
 
 // ForgetProfessional deletes professional id unless a participation names
-// it, then sets the person keys of the records with its names. It takes the
-// advisory locks a registration of its names or e-mail takes, and the
-// record's row, so a registration matching the record either commits
-// first (and the record stays) or finds it gone (an import's then makes
-// it anew).
+// it, then sets the person keys of the records with its names. A record
+// still registered somewhere loses its e-mail when no registration naming
+// it gave one (the deleted registration brought it: a mistyped address
+// that took over the record of a professional registered without one),
+// unless the organiser has another record of its names without an
+// e-mail, and is keyed afresh. It takes the advisory locks a registration
+// of its names or e-mail takes, and the record's row, so a registration
+// matching the record either commits first (and the record stays) or
+// finds it gone (an import's then makes it anew).
 func (p *Postgres) ForgetProfessional(ctx context.Context, id string) error {
 	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
 		var r domain.Record
@@ -628,10 +634,27 @@ func (p *Postgres) ForgetProfessional(ctx context.Context, id string) error {
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM professionals pr WHERE pr.id = $1
 			AND NOT EXISTS (SELECT 1 FROM participants pa WHERE pa.professional_id = pr.id)`, id)
-		if err != nil || tag.RowsAffected() == 0 {
+		if err != nil {
 			return db.Error(err)
 		}
-		return setPersonKeys(ctx, tx, r.Name)
+		if tag.RowsAffected() == 1 {
+			return setPersonKeys(ctx, tx, r.Name)
+		}
+		// Still registered: the e-mail goes unless a registration gave it.
+		var kept domain.MatchKey
+		err = tx.QueryRow(ctx, `UPDATE professionals pr SET email = NULL, update_time = now()
+			WHERE pr.id = $1 AND pr.email IS NOT NULL
+				AND NOT EXISTS (SELECT 1 FROM participants pa WHERE pa.professional_id = pr.id AND pa.gave_email)
+				AND NOT EXISTS (SELECT 1 FROM professionals o WHERE o.organiser_organisation_id = pr.organiser_organisation_id
+					AND o.email IS NULL AND (o.family_key, o.given_key, o.organisation_key) = (pr.family_key, pr.given_key, pr.organisation_key))
+			RETURNING pr.given_key, pr.family_key, pr.organisation_key`, id).Scan(&kept.Given, &kept.Family, &kept.Organisation)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return db.Error(err)
+		}
+		return setPersonKeys(ctx, tx, kept)
 	})
 }
 

@@ -98,7 +98,8 @@ type ParticipantStore interface {
 	// ForgetProfessional deletes the professional record id when no
 	// registration names it any more, and keys afresh the records that
 	// share its names (its e-mail may have been the one they were counted
-	// by); a record still registered somewhere stays as it is.
+	// by); a record still registered somewhere stays, without its e-mail
+	// when none of its registrations gave one (the deleted one brought it).
 	ForgetProfessional(ctx context.Context, id string) error
 	ListParticipants(ctx context.Context, eventID string, p pagination.Page) ([]*domain.Participant, error)
 	// RecordAttendance upserts marks for a session of the event and returns
