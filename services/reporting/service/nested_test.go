@@ -39,6 +39,9 @@ func TestNestedBreakdownWithUnknownValues(t *testing.T) {
 	addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "OP2", Titles: en("Persons assisted by kind of service"), Unit: "persons",
 		Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_BENEFICIARIES_ASSISTED,
 		Disaggregations: []string{"service_category", "service"}})
+	addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "OP3", Titles: en("Persons assisted by kind of service, team and place"), Unit: "persons",
+		Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_BENEFICIARIES_ASSISTED,
+		Disaggregations: []string{"service_category", "service", "location"}})
 	created, err := e.dir.CreateService(ctx, &refv1.CreateServiceRequest{OrganisationId: org, Service: &refv1.Service{Name: "Team Zagreb",
 		Category: refv1.ReferralCategory_REFERRAL_CATEGORY_PSYCHOSOCIAL, Locations: []*refv1.Location{{Name: "Office", Municipality: "Zagreb", Country: "HR"}}}})
 	if err != nil {
@@ -131,6 +134,19 @@ func TestNestedBreakdownWithUnknownValues(t *testing.T) {
 			"service:" + team + " under psychosocial": {Value: "16", Name: "Team Zagreb", Parent: "psychosocial"},
 			"service:" + team + " under information":  {Value: "8", Name: "Team Zagreb", Parent: "information"},
 			"service:unknown under unknown":           {Value: "11", Parent: "unknown"},
+		},
+		// The same, and places under the teams: the team's cannot be told
+		// to be under one of its two cells (16 and 8 are each less than
+		// its places' 10 and 14), so they are left out.
+		"OP3": {
+			"TOTAL":                                   {Value: "34"},
+			"service_category:psychosocial":           {Value: "16"},
+			"service_category:information":            {Value: "8"},
+			"service_category:unknown":                {Value: "11"},
+			"service:" + team + " under psychosocial": {Value: "16", Name: "Team Zagreb", Parent: "psychosocial"},
+			"service:" + team + " under information":  {Value: "8", Name: "Team Zagreb", Parent: "information"},
+			"service:unknown under unknown":           {Value: "11", Parent: "unknown"},
+			"location:unknown under unknown":          {Value: "11", Parent: "unknown"},
 		},
 	}
 	if diff := cmp.Diff(want, results(ctx)); diff != "" {

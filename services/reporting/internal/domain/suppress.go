@@ -15,7 +15,11 @@ import (
 // of the dimension, and no cell for a value nobody has (the aggregate
 // services return non-empty groups only). A breakdown may nest under
 // another of the same table (a service under its category): each of its
-// cells then belongs to one cell of that parent breakdown.
+// cells then belongs to one cell of that parent breakdown. A value found
+// under several parents (a service whose category changed) has a cell
+// under each; cells nested in turn under such a value (its locations)
+// cannot be told to belong to one of its cells and are left out, as under
+// a hidden parent.
 //
 // The reader is assumed to know this algorithm, the threshold t, which
 // labels are listed and, for a nested breakdown, which parent cell each
@@ -171,9 +175,10 @@ func Suppress(tab *Table, threshold int) {
 				}
 				continue
 			}
+			twice := listedTwice(tab.Breakdowns[p].Cells)
 			for j := range tab.Breakdowns[p].Cells {
 				pc := &tab.Breakdowns[p].Cells[j]
-				if pc.Suppressed {
+				if pc.Suppressed || twice[pc.Label] {
 					continue
 				}
 				if !protect(cellRefs(b.Cells, &pc.Label), pc.Count, threshold) {
@@ -210,6 +215,20 @@ func nesting(tab *Table) (order, parent []int) {
 	return order, parent
 }
 
+// listedTwice are the labels of a nested breakdown listed under several
+// parents (a service whose category changed: a cell under each). The
+// cells nested under such a label cannot be told to be part of one of
+// its cells (each may be less than they are), so they are protected as
+// under a hidden parent: left out.
+func listedTwice(cells []Cell) map[string]bool {
+	seen, twice := map[string]bool{}, map[string]bool{}
+	for _, c := range cells {
+		twice[c.Label] = seen[c.Label]
+		seen[c.Label] = true
+	}
+	return twice
+}
+
 // cellRefs are the cells of a group: all of them, or those whose parent is
 // *under.
 func cellRefs(cells []Cell, under *string) []*Cell {
@@ -224,7 +243,7 @@ func cellRefs(cells []Cell, under *string) []*Cell {
 
 // withhold leaves out the cells under a hidden total: every cell when the
 // table's total is hidden, else the cells of a nested breakdown whose
-// parent cell is hidden (or missing).
+// parent cell is hidden, missing or listed twice (listedTwice).
 func withhold(tab *Table, order, parent []int) {
 	if tab.Total.Suppressed {
 		for i := range tab.Breakdowns {
@@ -238,8 +257,9 @@ func withhold(tab *Table, order, parent []int) {
 			continue
 		}
 		shown := map[string]bool{}
+		twice := listedTwice(tab.Breakdowns[p].Cells)
 		for _, c := range tab.Breakdowns[p].Cells {
-			shown[c.Label] = !c.Suppressed
+			shown[c.Label] = !c.Suppressed && !twice[c.Label]
 		}
 		tab.Breakdowns[i].Cells = slices.DeleteFunc(tab.Breakdowns[i].Cells, func(c Cell) bool { return !shown[c.Parent] })
 		if len(tab.Breakdowns[i].Cells) == 0 {

@@ -2524,8 +2524,9 @@ type Cell struct {
 	// parent cell this one is part of. A value recorded under several
 	// parents has a cell under each: "unknown" locations under each service
 	// whose records named no place, a service whose category changed under
-	// each category it had, with the persons counted under each. Empty in a
-	// breakdown that is not nested.
+	// each category it had, with the persons counted under each (its
+	// locations are then left out: they cannot be told to belong to one of
+	// its cells). Empty in a breakdown that is not nested.
 	Parent        string `protobuf:"bytes,6,opt,name=parent,proto3" json:"parent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
