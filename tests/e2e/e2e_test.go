@@ -261,6 +261,17 @@ func TestEndToEnd(t *testing.T) {
 		if a.str("id") != b.str("id") {
 			t.Fatalf("retry created a second beneficiary: %s vs %s", a.str("id"), b.str("id"))
 		}
+		// A request id (as an Idempotency-Key past the edge's 24 h
+		// reaches the service) sent again with another person is 422,
+		// not the first person as if the second were registered.
+		first := s.call(t, "POST", "/v1/beneficiaries?request_id=bb-1", s.keyA, map[string]any{"given_name": "Amal"}).must(t, 200)
+		if again := s.call(t, "POST", "/v1/beneficiaries?request_id=bb-1", s.keyA, map[string]any{"given_name": "Amal"}).must(t, 200); again.str("id") != first.str("id") {
+			t.Fatalf("request id retry: %s, first %s", again.Raw, first.str("id"))
+		}
+		r := s.call(t, "POST", "/v1/beneficiaries?request_id=bb-1", s.keyA, map[string]any{"given_name": "Omar"}).must(t, 422)
+		if !strings.Contains(r.Raw, "REQUEST_ID_REUSED") || strings.Contains(r.Raw, "Amal") {
+			t.Fatalf("request id reused for another person: %s", r.Raw)
+		}
 	})
 
 	t.Run("one trace from REST through two services to SQL", func(t *testing.T) {
