@@ -27,6 +27,12 @@ func TestBeneficiaryRequestIDReused(t *testing.T) {
 		b.Documents = []*pb.IdentityDocument{{Type: pb.DocumentType_DOCUMENT_TYPE_PASSPORT, Number: "n 0123 456", IssuingCountry: "sy"}}
 		return b
 	}
+	twin := func() *pb.Beneficiary { // registered twice by mistake
+		b := asked()
+		b.ExternalId = "CASE-001-B"
+		b.Documents = []*pb.IdentityDocument{{Type: pb.DocumentType_DOCUMENT_TYPE_ASYLUM_SEEKER_ID, Number: "RS-77-1234", IssuingCountry: "RS"}}
+		return b
+	}
 	create := func(b *pb.Beneficiary) (*pb.Beneficiary, error) {
 		r, err := c.CreateBeneficiary(ctx, &pb.CreateBeneficiaryRequest{Beneficiary: b, RequestId: "bb-1"})
 		return r.GetBeneficiary(), err
@@ -62,6 +68,20 @@ func TestBeneficiaryRequestIDReused(t *testing.T) {
 	list, err := c.ListBeneficiaries(ctx, &pb.ListBeneficiariesRequest{})
 	if err != nil || len(list.GetBeneficiaries()) != 1 {
 		t.Fatalf("registered: %v %v, want Amina alone", list, err)
+	}
+
+	// Merged since into another record (which took its documents): the
+	// retry answers the merged record.
+	dup, err := c.CreateBeneficiary(ctx, &pb.CreateBeneficiaryRequest{Beneficiary: twin(), RequestId: "bb-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.MergeBeneficiaries(ctx, &pb.MergeBeneficiariesRequest{Id: first.GetId(), DuplicateId: dup.GetBeneficiary().GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := c.CreateBeneficiary(ctx, &pb.CreateBeneficiaryRequest{Beneficiary: twin(), RequestId: "bb-2"}); err != nil ||
+		again.GetBeneficiary().GetId() != dup.GetBeneficiary().GetId() {
+		t.Fatalf("retry after a merge: %v %v, want merged beneficiary %s", again, err, dup.GetBeneficiary().GetId())
 	}
 
 	// Erased since: the retry answers the erased record; another person is

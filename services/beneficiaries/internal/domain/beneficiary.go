@@ -123,7 +123,8 @@ func (b *Beneficiary) Normalize() {
 // again: the same person with the same data, each of n's documents among
 // b's. A field an erasure blanked counts as the same (the retry of a
 // create whose record was erased since answers the erased record); one
-// changed since by an update does not: the record is then no longer what
+// changed since by an update does not (a merge, which moves the
+// documents to the survivor, is no such change): the record is then no longer what
 // the create asks for, and the caller is told which record its request id
 // made.
 func (b *Beneficiary) SameRequest(n *Beneficiary) bool {
@@ -140,8 +141,8 @@ func (b *Beneficiary) SameRequest(n *Beneficiary) bool {
 		!same(b.Phone, n.Phone) || !same(b.Email, n.Email) || !same(b.Notes, n.Notes) {
 		return false
 	}
-	if erased {
-		return true // the documents were deleted with the rest
+	if erased || b.MergedInto != "" {
+		return true // the documents were deleted with the rest, or moved to the survivor
 	}
 	for _, d := range n.Documents {
 		if !slices.ContainsFunc(b.Documents, func(k *Document) bool {
