@@ -152,25 +152,26 @@ func TestDeletedRegistrationTakesItsEmail(t *testing.T) {
 	}
 }
 
-// TestGaveEmailMigration: registrations made before migration 00012 are
-// taken to have given their record's e-mail (which of them did, that
-// schema cannot tell), so deleting one of them keeps the e-mail, as it did.
+// TestGaveEmailMigration: registrations made before migrations 00012 and
+// 00013 are taken to have given their record's e-mail and sex (which of
+// them did, that schema cannot tell), so deleting one of them keeps both,
+// as it did.
 func TestGaveEmailMigration(t *testing.T) {
 	o := startOrganisers(t)
 	c, orgA := o.client, o.orgA
 	a1, a2 := o.seminarOn(t, orgA, "2019-03-01"), o.seminarOn(t, orgA, "2019-05-01")
-	ana := func(email string) *pb.Participant {
-		return professional("Ana", "Anić", email, "CSR Kikinda", pb.Sector_SECTOR_SOCIAL_WELFARE, commonv1.Sex_SEX_FEMALE)
+	ana := func(email string, sex commonv1.Sex) *pb.Participant {
+		return professional("Ana", "Anić", email, "CSR Kikinda", pb.Sector_SECTOR_SOCIAL_WELFARE, sex)
 	}
-	first := register(t, c, orgA, a1, ana(""))
-	second := register(t, c, orgA, a2, ana("ana@example.org"))
+	first := register(t, c, orgA, a1, ana("", commonv1.Sex_SEX_UNSPECIFIED))
+	second := register(t, c, orgA, a2, ana("ana@example.org", commonv1.Sex_SEX_FEMALE))
 	pgtest.Undo(t, pgtest.Connect(t, c.dbURL), "trainings", migrations.FS, 12)
 	c = c.restarted(t)
 	if _, err := c.DeleteParticipant(orgA, &pb.DeleteParticipantRequest{EventId: a2, Id: second.GetId()}); err != nil {
 		t.Fatal(err)
 	}
 	p, err := c.GetParticipant(orgA, &pb.GetParticipantRequest{EventId: a1, Id: first.GetId()})
-	if err != nil || p.GetParticipant().GetProfessional().GetEmail() != "ana@example.org" {
-		t.Errorf("Ana registered before the migration, after one registration was deleted: %v (%v), want her e-mail kept", p.GetParticipant(), err)
+	if err != nil || p.GetParticipant().GetProfessional().GetEmail() != "ana@example.org" || p.GetParticipant().GetProfessional().GetSex() != commonv1.Sex_SEX_FEMALE {
+		t.Errorf("Ana registered before the migrations, after one registration was deleted: %v (%v), want her e-mail and sex kept", p.GetParticipant(), err)
 	}
 }

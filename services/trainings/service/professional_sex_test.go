@@ -41,3 +41,35 @@ func TestProfessionalSexOnce(t *testing.T) {
 		t.Errorf("professionals registered by sex (-want +got):\n%s", diff)
 	}
 }
+
+// TestDeletedRegistrationTakesItsSex: a registration made by mistake that
+// gave a professional's record another sex (Ana registered as male) and
+// is deleted leaves the record with the sex her remaining registrations
+// gave; before, she stayed in the male cell of every breakdown by sex.
+func TestDeletedRegistrationTakesItsSex(t *testing.T) {
+	o := startOrganisers(t)
+	c, orgA, project := o.client, o.orgA, o.project
+	a1, a2 := o.seminarOn(t, orgA, "2021-03-01"), o.seminarOn(t, orgA, "2021-04-01")
+	ana := func(sex commonv1.Sex) *pb.Participant {
+		return professional("Ana", "Kovač", "ana@example.org", "CSR Šid", pb.Sector_SECTOR_SOCIAL_WELFARE, sex)
+	}
+	first := register(t, c, orgA, a1, ana(commonv1.Sex_SEX_FEMALE))
+	wrong := register(t, c, orgA, a2, ana(commonv1.Sex_SEX_MALE))
+	if _, err := c.DeleteParticipant(orgA, &pb.DeleteParticipantRequest{EventId: a2, Id: wrong.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.GetParticipant(orgA, &pb.GetParticipantRequest{EventId: a1, Id: first.GetId()})
+	if err != nil || p.GetParticipant().GetProfessional().GetSex() != commonv1.Sex_SEX_FEMALE {
+		t.Errorf("Ana after the registration giving her as male was deleted: %v (%v), want female", p.GetParticipant(), err)
+	}
+	r, err := c.CountParticipants(orgA, &pb.CountParticipantsRequest{ProjectId: project,
+		Kind: pb.ParticipantKind_PARTICIPANT_KIND_PROFESSIONAL, Stage: pb.ParticipationStage_PARTICIPATION_STAGE_REGISTERED,
+		GroupBy: []string{"sex"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &commonv1.Aggregate{Total: 1, Groups: []*commonv1.Group{group(1, "sex", "female")}}
+	if diff := cmp.Diff(want, r.GetAggregate(), protocmp.Transform()); diff != "" {
+		t.Errorf("professionals registered by sex (-want +got):\n%s", diff)
+	}
+}

@@ -359,25 +359,25 @@ func createParticipantIn(ctx context.Context, tx pgx.Tx, organiser string, x *do
 	}
 	var professionalID, orgID *string
 	var orgName, sector string
-	gaveEmail := false
+	gaveEmail, sex := false, (*string)(nil)
 	if pr := x.Professional; pr != nil {
 		id, err := findOrCreateProfessional(ctx, tx, organiser, pr, lock)
 		if err != nil {
 			return nil, err
 		}
 		professionalID, orgID, orgName, sector = &id, db.Null(pr.OrganisationID), pr.OrganisationName, pr.Sector
-		gaveEmail = pr.Email != ""
+		gaveEmail, sex = pr.Email != "", &pr.Sex
 	}
 	out, err := db.CreateOnce(ctx, tx, scanParticipant, `
 		WITH pa AS (
 			INSERT INTO participants (id, event_id, professional_id, beneficiary_id, request_id,
-				organisation_id, organisation_name, organisation_kind, sector, gave_email)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+				organisation_id, organisation_name, organisation_kind, sector, gave_email, sex)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 			ON CONFLICT (event_id, request_id) DO NOTHING
 			RETURNING *)
 		SELECT `+participantCols+` FROM`+participantsFrom,
 		[]any{x.ID, x.EventID, professionalID, db.Null(x.BeneficiaryID), db.Null(requestID),
-			orgID, orgName, x.OrganisationKind, sector, gaveEmail},
+			orgID, orgName, x.OrganisationKind, sector, gaveEmail, sex},
 		participantByRequest, x.EventID, requestID)
 	return out, alreadyRegistered(err, x.EventID)
 }
@@ -599,11 +599,14 @@ func (p *Postgres) DeleteParticipant(ctx context.Context, eventID, id string) er
 
 // ForgetProfessional deletes professional id unless a participation names
 // it, then sets the person keys of the records with its names. A record
-// still registered somewhere loses its e-mail when no registration naming
-// it gave one (the deleted registration brought it: a mistyped address
-// that took over the record of a professional registered without one),
-// unless the organiser has another record of its names without an
-// e-mail, and is keyed afresh. It takes the advisory locks a registration
+// still registered somewhere takes the sex its remaining registrations
+// gave (the latest known, as registering sets it; kept as it is while a
+// registration from before migration 00013 names it), and loses its
+// e-mail when no registration naming it gave one (the deleted
+// registration brought it: a mistyped address that took over the record
+// of a professional registered without one), unless the organiser has
+// another record of its names without an e-mail, and is keyed afresh.
+// Neither is a registration: the record's update_time stays. It takes the advisory locks a registration
 // of its names or e-mail takes, and the record's row, so a registration
 // matching the record either commits first (and the record stays) or
 // finds it gone (an import's then makes it anew).
@@ -640,9 +643,16 @@ func (p *Postgres) ForgetProfessional(ctx context.Context, id string) error {
 		if tag.RowsAffected() == 1 {
 			return setPersonKeys(ctx, tx, r.Name)
 		}
-		// Still registered: the e-mail goes unless a registration gave it.
+		// Still registered: the sex its registrations gave, and the e-mail
+		// only if one of them gave it.
+		if _, err := tx.Exec(ctx, `UPDATE professionals pr SET sex = COALESCE((SELECT pa.sex FROM participants pa
+				WHERE pa.professional_id = pr.id AND pa.sex <> 'unknown' ORDER BY pa.create_time DESC, pa.id DESC LIMIT 1), 'unknown')
+			WHERE pr.id = $1 AND NOT EXISTS (SELECT 1 FROM participants pa WHERE pa.professional_id = pr.id AND pa.sex IS NULL)`,
+			id); err != nil {
+			return db.Error(err)
+		}
 		var kept domain.MatchKey
-		err = tx.QueryRow(ctx, `UPDATE professionals pr SET email = NULL, update_time = now()
+		err = tx.QueryRow(ctx, `UPDATE professionals pr SET email = NULL
 			WHERE pr.id = $1 AND pr.email IS NOT NULL
 				AND NOT EXISTS (SELECT 1 FROM participants pa WHERE pa.professional_id = pr.id AND pa.gave_email)
 				AND NOT EXISTS (SELECT 1 FROM professionals o WHERE o.organiser_organisation_id = pr.organiser_organisation_id
