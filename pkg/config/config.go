@@ -12,6 +12,10 @@
 //		Timeout     time.Duration `env:"SHUTDOWN_TIMEOUT" default:"10s" help:"drain time on SIGTERM"`
 //	}
 //
+// Numbers and durations are never negative (no setting means anything by
+// one: a negative interval would make its ticker panic); `min:"1ms"` (in
+// the field's own type) sets a higher floor for one a zero breaks.
+//
 // Nested structs are walked, so services embed the common platform settings;
 // a variable named twice (an embedded struct and the process's own field)
 // is described once, by its first occurrence.
@@ -22,6 +26,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"reflect"
 	"strconv"
@@ -55,6 +60,10 @@ func LoadFrom(dst any, lookup func(string) (string, bool)) error {
 		}
 		if err := set(fv, raw); err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", name, err))
+			return
+		}
+		if err := inRange(f, fv); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v (got %s)", name, err, raw))
 		}
 	})
 	if len(problems) > 0 {
@@ -110,7 +119,7 @@ func set(fv reflect.Value, raw string) error {
 		}
 		fv.SetBool(b)
 	case reflect.Int, reflect.Int32, reflect.Int64:
-		n, err := strconv.ParseInt(raw, 10, 64)
+		n, err := strconv.ParseInt(raw, 10, fv.Type().Bits())
 		if err != nil {
 			return err
 		}
@@ -120,9 +129,45 @@ func set(fv reflect.Value, raw string) error {
 		if err != nil {
 			return err
 		}
+		if math.IsNaN(n) {
+			return errors.New("not a number")
+		}
 		fv.SetFloat(n)
 	default:
 		return fmt.Errorf("unsupported type %s", fv.Type())
+	}
+	return nil
+}
+
+// inRange checks a number or duration set into fv against zero and the
+// field's `min` tag.
+func inRange(f reflect.StructField, fv reflect.Value) error {
+	var v, floor float64
+	switch fv.Kind() {
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		v = float64(fv.Int())
+	case reflect.Float64:
+		v = fv.Float()
+	default:
+		return nil
+	}
+	minRaw, hasMin := f.Tag.Lookup("min")
+	if hasMin {
+		m := reflect.New(fv.Type()).Elem()
+		if err := set(m, minRaw); err != nil {
+			return fmt.Errorf("bad min tag: %w", err)
+		}
+		if m.Kind() == reflect.Float64 {
+			floor = m.Float()
+		} else {
+			floor = float64(m.Int())
+		}
+	}
+	switch {
+	case hasMin && v < floor:
+		return fmt.Errorf("must be at least %s", minRaw)
+	case v < 0:
+		return errors.New("must not be negative")
 	}
 	return nil
 }

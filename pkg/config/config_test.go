@@ -66,3 +66,41 @@ func TestLoadFromReportsEveryProblem(t *testing.T) {
 		}
 	}
 }
+
+// An operator's mistake in a number or a duration (a negative interval, a
+// pool size beyond its type, NaN) is a start error naming the variable,
+// never a value a ticker or a pool panics on later.
+func TestLoadFromRefusesImpossibleNumbers(t *testing.T) {
+	type numbers struct {
+		Interval time.Duration `env:"SCAN_INTERVAL" default:"15s"`
+		Flush    time.Duration `env:"FLUSH" default:"30s" min:"1ms"`
+		Conns    int32         `env:"DB_MAX_CONNS" default:"0"`
+		Workers  int           `env:"WORKERS" default:"4"`
+		Rate     float64       `env:"RATE" default:"1"`
+	}
+	for _, tc := range []struct {
+		name, env, value string
+	}{
+		{"negative duration", "SCAN_INTERVAL", "-5s"},
+		{"negative int", "WORKERS", "-1"},
+		{"negative float", "RATE", "-0.5"},
+		{"not a number", "RATE", "NaN"},
+		{"beyond int32", "DB_MAX_CONNS", "3000000000"},
+		{"below its minimum", "FLUSH", "0s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var c numbers
+			err := LoadFrom(&c, env(map[string]string{tc.env: tc.value}))
+			if err == nil {
+				t.Fatalf("%s=%s loaded as %+v, want an error", tc.env, tc.value, c)
+			}
+			if !strings.Contains(err.Error(), tc.env+":") {
+				t.Fatalf("error %q does not name %s", err, tc.env)
+			}
+		})
+	}
+	var c numbers
+	if err := LoadFrom(&c, env(map[string]string{"SCAN_INTERVAL": "0s", "FLUSH": "1ms", "DB_MAX_CONNS": "0", "RATE": "0"})); err != nil {
+		t.Fatalf("zero and the minimum are settings: %v", err)
+	}
+}

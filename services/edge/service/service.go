@@ -41,7 +41,7 @@ type Config struct {
 	HTTP             httpserver.Config
 	MaxBodyBytes     int64         `env:"MAX_BODY_BYTES" default:"1048576" help:"largest request body (413 above)"`
 	KeyCacheTTL      time.Duration `env:"KEY_CACHE_TTL" default:"5m" help:"how long a verified API key is cached (changes reach the cache at once by PostgreSQL notification; without it, keys are not cached)"`
-	KeyUseFlush      time.Duration `env:"KEY_USE_FLUSH" default:"30s" help:"how often the last use of API keys is written"`
+	KeyUseFlush      time.Duration `env:"KEY_USE_FLUSH" default:"30s" min:"1ms" help:"how often the last use of API keys is written (at least 1ms)"`
 	UnknownKeyTTL    time.Duration `env:"UNKNOWN_KEY_CACHE_TTL" default:"1m" help:"how long a key id found not to exist is remembered (no query while it is)"`
 	AuthFailureRate  float64       `env:"AUTH_FAILURE_RATE" default:"1" help:"failed authentications per second allowed per client address on average (0 = no limit)"`
 	AuthFailureBurst int           `env:"AUTH_FAILURE_BURST" default:"20" help:"failed authentications per client address at once; beyond, 429 before the credential is looked at"`
