@@ -205,6 +205,14 @@ func TestIdempotencyKeyReplay(t *testing.T) {
 	if !r.IsStatus() {
 		t.Errorf("422 body: %s", r.Raw)
 	}
+	// The reason a service gives a request id reused for another request
+	// (REQUEST_ID_REUSED), so a client tells it from any 422 the same way
+	// whoever noticed, and said in the caller's language.
+	r = c.Do(t, "POST", "/v1/beneficiaries", `{"given_name": "Other"}`, "Idempotency-Key", "k-1", "Accept-Language", "sr-Latn").Must(t, 422)
+	if locale, msg, _ := localized(t, r); !strings.Contains(string(r.Raw), `"reason":"REQUEST_ID_REUSED"`) || locale != "sr-Latn" ||
+		!strings.Contains(msg, "Idempotency-Key") || !strings.Contains(msg, "upotrebljen") {
+		t.Errorf("422 of a reused Idempotency-Key: %s", r.Raw)
+	}
 	// Same key, other path: 422 too.
 	c.Do(t, "POST", "/v1/trainingEvents", body, "Idempotency-Key", "k-1").Must(t, 422)
 	// Another client's key of the same name is its own.

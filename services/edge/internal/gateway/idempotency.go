@@ -305,8 +305,11 @@ func (i *idempotency) release(ctx context.Context, rec *IdempotencyRecord) {
 func (i *idempotency) answerExisting(w http.ResponseWriter, r *http.Request, rec, existing *IdempotencyRecord) {
 	switch {
 	case !existing.Same(rec):
-		writeStatusCode(w, r, http.StatusUnprocessableEntity,
-			status.New(codes.InvalidArgument, "Idempotency-Key was already used for a different request"))
+		// As a service says it of a request id reused for another
+		// create: the same reason, so that a client tells the two apart
+		// from other 422s alike, and said in the caller's language.
+		reused := errs.RequestIDReused("send a different request (another method, path or body)")
+		writeStatusCode(w, r, http.StatusUnprocessableEntity, status.Convert(grpcx.ToStatus(r.Context(), i.log, reused)))
 	case !existing.Done:
 		w.Header().Set("Retry-After", "1")
 		writeStatus(w, r, status.New(codes.Aborted, "a request with this Idempotency-Key is in progress; retry later"))
