@@ -652,3 +652,34 @@ func craftedXLSX(t *testing.T, sheets, targets string) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestImportAnswerNotKeptAtEdge: the answer to an import sent with an
+// Idempotency-Key quotes the cells of its refused rows (a person's bad
+// e-mail address) and names no person whose erasure would find it. The
+// edge keeps no copy of it (before, it kept the answer for IDEMPOTENCY_TTL,
+// where the erasure that clears the service's copy of such a row could not
+// reach it); a retry with the key is answered by the service from the
+// request id the key became: the same import, not a second one.
+func TestImportAnswerNotKeptAtEdge(t *testing.T) {
+	s := startSystem(t)
+	file := "ime,prezime,e-mail\nDurdija,Kovačević-Zlatanović,durdija.kz@@example.org\nMarko,Marković,\n"
+	first := s.upload(t, "/v1/beneficiaries:import?on_error=skip", s.keyA, "text/csv", []byte(file), "Idempotency-Key", "register-1").must(t, 200)
+	imp := s.operation(t, s.keyA, first)
+	if !strings.Contains(imp.Raw, "durdija.kz@@example.org") || imp.Body["counts"].(map[string]any)["created"] != 1.0 {
+		t.Fatalf("import: %s", imp.Raw)
+	}
+	if n := s.count(t, `SELECT count(*) FROM edge.idempotency_records WHERE convert_from(body, 'UTF8') LIKE '%durdija.kz@@example.org%'`); n != 0 {
+		t.Fatalf("the edge keeps %d copies of the import's answer quoting the refused row's cell", n)
+	}
+	again := s.upload(t, "/v1/beneficiaries:import?on_error=skip", s.keyA, "text/csv", []byte(file), "Idempotency-Key", "register-1").must(t, 200)
+	id := func(op response) any { m, _ := op.Body["metadata"].(map[string]any); return m["import_id"] }
+	if id(again) != id(first) || id(first) == nil {
+		t.Fatalf("retried with its key: import %v, first %v", id(again), id(first))
+	}
+	if l := s.call(t, "GET", "/v1/beneficiaries", s.keyA, nil).must(t, 200); len(l.Body["beneficiaries"].([]any)) != 1 {
+		t.Fatalf("after the retry: %s", l.Raw)
+	}
+	if r := s.upload(t, "/v1/beneficiaries:import?on_error=skip", s.keyA, "text/csv", []byte(file+"Ana,Anić,\n"), "Idempotency-Key", "register-1"); r.Status != 422 {
+		t.Fatalf("the key with another file: HTTP %d %s", r.Status, r.Raw)
+	}
+}

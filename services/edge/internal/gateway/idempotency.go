@@ -96,12 +96,13 @@ func (i *idempotency) applies(r *http.Request) bool {
 }
 
 // serve runs next for a write with an Idempotency-Key (applies), or answers
-// it from the first attempt's record. An answer that carries a secret
-// (secretIn), which must not sit in the edge's tables in the clear, is not
-// kept: the key is held only while next runs and then released, as after
-// a 5xx, so a retry runs again and the service answers it from the request
-// id the key became (grpcx.RequestID).
-func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, secretIn func(answer []byte) bool, next http.HandlerFunc) {
+// it from the first attempt's record. An answer notKept says so (one that
+// carries a secret, which must not sit in the edge's tables in the clear;
+// an upload's, which quotes cells an erasure could not find here: see
+// Route.NotKept) is not kept: the key is held only while next runs and
+// then released, as after a 5xx, so a retry runs again and the service
+// answers it from the request id the key became (grpcx.RequestID).
+func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, notKept func(answer []byte) bool, next http.HandlerFunc) {
 	key := r.Header.Get(IdempotencyKeyHeader)
 	if !validate.IsRequestID(key) {
 		// A field violation naming the header, as a bad purpose header
@@ -161,7 +162,7 @@ func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, secretIn fun
 	next.ServeHTTP(rw, r.WithContext(run))
 	stop()
 	held()
-	if !final(rw.status, rw.Header()) || rw.overflow || secretIn(rw.buf.Bytes()) {
+	if !final(rw.status, rw.Header()) || rw.overflow || notKept(rw.buf.Bytes()) {
 		return
 	}
 	rec.Done, rec.Status, rec.Body = true, rw.status, rw.buf.Bytes()

@@ -140,6 +140,15 @@ func answerOf(md protoreflect.MethodDescriptor, responseBody string) protoreflec
 	return md.Output()
 }
 
+// NotKept reports whether the edge keeps no Idempotency-Key copy of an
+// answer of the route: one that carries a secret (SecretIn), and every
+// answer of an upload. An import's answer quotes the cells of its refused
+// rows, personal data that an erasure finds in the service's import
+// records (by the person's name) but could not find in a copy here, which
+// names no person's id; the service answers a retry from the request id
+// the key became, with the import as it is then.
+func (r Route) NotKept(body []byte) bool { return r.Upload || r.SecretIn(body) }
+
 // SecretIn reports whether an answer of the route (its JSON body) carries
 // a secret: a field marked debug_redact that is set. An answer that does
 // not decode as the route's is taken to carry one.
@@ -273,7 +282,8 @@ func (rt *Routes) Lookup(method string, p runtime.Pattern) (Route, bool) {
 //   - it refuses a compressed body (encoded) with 415, and applies the
 //     route's body limit and tags uploads (limit);
 //   - it replays or records Idempotency-Key writes (idem, may be nil),
-//     keeping no copy of an answer that carries a secret (SecretIn).
+//     keeping no copy of an answer that carries a secret or of an
+//     upload's (NotKept).
 func (rt *Routes) routed(log *slog.Logger, maxBody, maxUpload int64, idem *idempotency) runtime.Middleware {
 	if idem != nil && idem.lock <= 0 {
 		idem.lock = 30 * time.Second
@@ -311,7 +321,7 @@ func (rt *Routes) routed(log *slog.Logger, maxBody, maxUpload int64, idem *idemp
 				return
 			}
 			if idem.applies(r) {
-				idem.serve(w, r, m.SecretIn, func(w http.ResponseWriter, r *http.Request) { next(w, r, params) })
+				idem.serve(w, r, m.NotKept, func(w http.ResponseWriter, r *http.Request) { next(w, r, params) })
 				return
 			}
 			next(w, r, params)
