@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -147,5 +148,83 @@ func TestCountPeriodsDoNotOverlap(t *testing.T) {
 	statustest.Want(t, err, codes.InvalidArgument, "an average with overlapping periods made a count")
 	if d := statustest.Descriptions(err); d["indicator.targets[1].period"] == "" || d["indicator.values[1].period"] == "" {
 		t.Errorf("violations %v, want indicator.targets[1].period and indicator.values[1].period", d)
+	}
+}
+
+// TestConcurrentValuesDoNotOverlap: two people record values of one
+// manual count at the same moment, for the first quarter and for the half
+// year. Each call checked the other periods as it read them, before
+// either was stored, so both were stored and the half year's report
+// summed the quarter twice. The test holds the indicator's row until both
+// calls wait for it, then lets them go: one is stored, the other is
+// checked again against it and refused as when the two come one after
+// the other.
+func TestConcurrentValuesDoNotOverlap(t *testing.T) {
+	e := start(t)
+	ctx := servicetest.As(t, ids.New())
+	p := create(t, e.c, ctx, minimal("RACE"))
+	cnt := addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "CNT", Titles: en("Cases handled"), Unit: "cases",
+		Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_MANUAL})
+	bg := context.Background()
+	conn, err := pgx.Connect(bg, e.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(bg)
+	hold, err := conn.Begin(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback(bg) //nolint:errcheck // committed below
+	if _, err := hold.Exec(bg, `SELECT 1 FROM reporting.indicators WHERE id = $1 FOR UPDATE`, cnt.GetId()); err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 2)
+	for _, v := range []*pb.IndicatorValue{
+		{Period: period("2024-01-01", "2024-03-31"), Value: "20"},
+		{Period: period("2024-01-01", "2024-06-30"), Value: "45"},
+	} {
+		go func() {
+			_, err := e.c.RecordIndicatorValue(ctx, &pb.RecordIndicatorValueRequest{ProjectId: p.GetId(), IndicatorId: cnt.GetId(), Value: v})
+			errc <- err
+		}()
+	}
+	// Both calls have read the indicator and wait for its row.
+	watch, err := pgx.Connect(bg, e.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close(bg)
+	for {
+		var waiting int
+		if err := watch.QueryRow(bg, `SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+			WHERE NOT l.granted AND a.query LIKE 'UPDATE indicators%'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting == 2 {
+			break
+		}
+		select {
+		case err := <-errc:
+			t.Fatalf("a call ended before both waited for the row: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if err := hold.Commit(bg); err != nil {
+		t.Fatal(err)
+	}
+	var refused int
+	for range 2 {
+		if err := <-errc; err != nil {
+			statustest.Want(t, err, codes.InvalidArgument, "the second value, overlapping the first")
+			refused++
+		}
+	}
+	got, err := e.c.GetIndicator(ctx, &pb.GetIndicatorRequest{ProjectId: p.GetId(), Id: cnt.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(got.GetIndicator().GetValues()); n != 1 || refused != 1 {
+		t.Fatalf("%d values stored, %d calls refused, want 1 and 1: %v", n, refused, got.GetIndicator().GetValues())
 	}
 }

@@ -382,20 +382,21 @@ func (p *Postgres) DeleteIndicator(ctx context.Context, projectID, id string, ve
 }
 
 // RecordValue stores the value for its period, replacing an earlier one,
-// and moves the indicator to a new version.
-func (p *Postgres) RecordValue(ctx context.Context, projectID, indicatorID string, v domain.Value) (*domain.Indicator, error) {
+// and moves the indicator to a new version, if its stored version is
+// still version (else etag.Mismatch).
+func (p *Postgres) RecordValue(ctx context.Context, projectID, indicatorID string, v domain.Value, version int64) (*domain.Indicator, error) {
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
 		return nil, db.Error(err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
 	tag, err := tx.Exec(ctx, `UPDATE indicators SET version = version + 1, update_time = now()
-		WHERE project_id = $1 AND id = $2`, projectID, indicatorID)
+		WHERE project_id = $1 AND id = $2 AND version = $3`, projectID, indicatorID, version)
 	if err != nil {
 		return nil, db.Error(err)
 	}
 	if tag.RowsAffected() == 0 {
-		return nil, errs.NotFound("indicator", indicatorID)
+		return nil, etag.Mismatch()
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO indicator_values (indicator_id, period_start, period_end, value, comment)
 		VALUES ($1, $2, $3, $4, $5)

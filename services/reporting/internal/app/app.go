@@ -52,7 +52,7 @@ type IndicatorStore interface {
 	ListAllIndicators(ctx context.Context, projectID string) ([]*domain.Indicator, error)
 	UpdateIndicator(ctx context.Context, in *domain.Indicator, version int64) (*domain.Indicator, error)
 	DeleteIndicator(ctx context.Context, projectID, id string, version int64) error
-	RecordValue(ctx context.Context, projectID, indicatorID string, v domain.Value) (*domain.Indicator, error)
+	RecordValue(ctx context.Context, projectID, indicatorID string, v domain.Value, version int64) (*domain.Indicator, error)
 }
 
 // Query asks a source for a count over a project's records in a period.
@@ -350,16 +350,33 @@ func (a *App) DeleteIndicator(ctx context.Context, p auth.Principal, projectID, 
 }
 
 // RecordValue records the value of a manual indicator for a period,
-// replacing the value recorded before for the same period.
+// replacing the value recorded before for the same period. The value is
+// checked against the indicator as read and stored only if nothing
+// changed it since (another value recorded at the same moment, for a
+// period this one overlaps); if something did, it is read and checked
+// again, as if the two calls had come one after the other.
 func (a *App) RecordValue(ctx context.Context, p auth.Principal, projectID, id string, v domain.Value) (*domain.Indicator, error) {
-	in, err := a.indicator(ctx, p, projectID, id)
-	if err != nil {
-		return nil, err
-	}
 	v.Value = strings.TrimSpace(v.Value)
 	v.Comment = strings.TrimSpace(v.Comment)
-	if err := in.ValidateValue(v); err != nil {
-		return nil, err
+	var err error
+	for range recordAttempts {
+		var in *domain.Indicator
+		if in, err = a.indicator(ctx, p, projectID, id); err != nil {
+			return nil, err
+		}
+		if err = in.ValidateValue(v); err != nil {
+			return nil, err
+		}
+		var out *domain.Indicator
+		out, err = a.repo.RecordValue(ctx, in.ProjectID, in.ID, v, in.Version)
+		var e *errs.Error
+		if !errors.As(err, &e) || e.Reason != etag.ReasonMismatch {
+			return out, err
+		}
 	}
-	return a.repo.RecordValue(ctx, in.ProjectID, in.ID, v)
+	return nil, errs.ConcurrentUpdate(err)
 }
+
+// recordAttempts bounds the reads and checks of one RecordValue that
+// other changes of the indicator overtake.
+const recordAttempts = 5
