@@ -173,6 +173,26 @@ done:
 	return best
 }
 
+// sepLine reads a first line "sep=;" (any case; the separator a comma,
+// semicolon or tab), which exporters write so that Excel opens the file
+// with that separator in any locale, and which Excel hides (the header
+// under it is its row 1): the separator and the line's length (0: no such
+// line).
+func sepLine(head []byte) (rune, int) {
+	if len(head) < 5 || !strings.EqualFold(string(head[:4]), "sep=") || !strings.ContainsRune(",;\t", rune(head[4])) {
+		return 0, 0
+	}
+	switch rest := head[5:]; {
+	case len(rest) == 0:
+		return rune(head[4]), 5
+	case rest[0] == '\n':
+		return rune(head[4]), 6
+	case len(rest) >= 2 && rest[0] == '\r' && rest[1] == '\n':
+		return rune(head[4]), 7
+	}
+	return 0, 0
+}
+
 type csvReader struct {
 	r       *csv.Reader
 	info    Info
@@ -186,6 +206,8 @@ func openCSV(p Pieces, charset string, lim Limits) (Reader, error) {
 	if err != nil {
 		return nil, err
 	}
+	sep, skip := sepLine(text.prefix(8))
+	text = text.from(skip)
 	head := text.prefix(64 << 10)
 	src := text.reader()
 	if enc == Encoding1250 {
@@ -194,7 +216,10 @@ func openCSV(p Pieces, charset string, lim Limits) (Reader, error) {
 		head, _ = charmap.Windows1250.NewDecoder().Bytes(head)
 		src = transform.NewReader(src, charmap.Windows1250.NewDecoder())
 	}
-	d := sniffDelimiter(head)
+	d := sep
+	if skip == 0 {
+		d = sniffDelimiter(head)
+	}
 	r := csv.NewReader(src)
 	r.Comma = d
 	r.FieldsPerRecord = -1

@@ -1,6 +1,6 @@
 // Package sheet reads the rows of an uploaded spreadsheet: CSV (UTF-8, UTF-8
 // with a byte order mark, or Windows-1250; comma, semicolon or tab
-// separated) or XLSX (the first worksheet; cell values only, formulas are
+// separated, as a first "sep=;" line says or as the header row shows) or XLSX (the first worksheet; cell values only, formulas are
 // never evaluated). It refuses, with a message a person can act on, what is
 // neither, what is in another encoding, and XLSX files that would expand
 // past the limits (zip bombs).

@@ -326,3 +326,23 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestCSVSepLine: a "sep=;" first line (written by exporters so that Excel
+// opens the file in any locale, and hidden by Excel, whose row 1 is the
+// header under it) names the delimiter and is no row; before, it was read
+// as the header ("sep=" an unknown column, the real header a data row).
+func TestCSVSepLine(t *testing.T) {
+	want := []row{{1, []string{"ime", "prezime", "napomena"}}, {2, []string{"Ana", "Anić", "a, b"}}}
+	for _, data := range []string{"sep=;\nime;prezime;napomena\nAna;Anić;a, b\n", "\xef\xbb\xbfSEP=;\r\nime;prezime;napomena\r\nAna;Anić;a, b\r\n",
+		"sep=\t\nime\tprezime\tnapomena\nAna\tAnić\ta, b\n", "sep=,\nime,prezime,napomena\nAna,Anić,\"a, b\"\n"} {
+		rows, info, err := readAll(t, []byte(data), "text/csv", DefaultLimits(100))
+		if err != nil || !cmp.Equal(rows, want) || info.Delimiter != string(data[strings.Index(data, "=")+1]) {
+			t.Errorf("%q: %v %+v %v", data, rows, info, err)
+		}
+	}
+	// Only the first line, and only of that form: a header named "sep" stays.
+	rows, _, err := readAll(t, []byte("sep,ime\n1,Ana\n"), "text/csv", DefaultLimits(100))
+	if err != nil || len(rows) != 2 || rows[0].Cells[0] != "sep" {
+		t.Errorf("a sep column: %v %v", rows, err)
+	}
+}
