@@ -49,6 +49,13 @@ func TestReferralsREST(t *testing.T) {
 		if list, _ := l.Body["services"].([]any); len(list) != 1 {
 			t.Fatalf("filtered services: %s", l.Raw)
 		}
+		// The municipality filter folds as the search does: script and case.
+		for _, m := range []string{"%D0%97%D0%B0%D0%B3%D1%80%D0%B5%D0%B1", "ZAGREB"} { // Загреб
+			l := s.call(t, "GET", "/v1/services?language=fa&municipality="+m+"&category=REFERRAL_CATEGORY_LEGAL", s.keyA, nil).must(t, 200)
+			if list, _ := l.Body["services"].([]any); len(list) != 1 {
+				t.Fatalf("services in municipality %s: %s", m, l.Raw)
+			}
+		}
 		s.call(t, "POST", "/v1/organisations/"+orgB+"/services", s.keyA, map[string]any{"name": "X", "category": "REFERRAL_CATEGORY_LEGAL"}).must(t, 403)
 		s.call(t, "POST", "/v1/organisations/"+orgB+"/services", s.keyB, map[string]any{"name": "X", "category": "REFERRAL_CATEGORY_LEGAL",
 			"localized_names": map[string]string{"sr_Latn": "X"}}).must(t, 400)

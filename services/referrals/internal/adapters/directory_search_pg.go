@@ -111,8 +111,10 @@ func (p *Postgres) ServicesOf(ctx context.Context, organisationIDs []string) ([]
 }
 
 // FillSearchKeys writes the search keys of rows stored before they
-// existed, and the organisations' name and municipality keys (migration
-// 00019), a batch at a time, and returns how many it wrote.
+// existed, the organisations' name and municipality keys (migration
+// 00019) and the services' municipalities with their search keys (both
+// cleared by migration 00025 to be folded again), a batch at a time, and
+// returns how many it wrote.
 func (p *Postgres) FillSearchKeys(ctx context.Context) (int, error) {
 	filled := 0
 	for {
@@ -136,7 +138,7 @@ func (p *Postgres) FillSearchKeys(ctx context.Context) (int, error) {
 				o.ID, o.SearchKey(), o.NameKey(), o.MunicipalityKey())
 		}
 		for _, s := range svcs {
-			b.Queue(`UPDATE services SET search_key = $2 WHERE id = $1`, s.ID, s.SearchKey())
+			b.Queue(`UPDATE services SET search_key = $2, municipalities = $3 WHERE id = $1`, s.ID, s.SearchKey(), s.Municipalities())
 		}
 		if err := p.pool.SendBatch(ctx, b).Close(); err != nil {
 			return filled, db.Error(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/fieldmask"
+	"github.com/spona/spona/pkg/translit"
 	"github.com/spona/spona/pkg/validate"
 )
 
@@ -225,7 +226,7 @@ func (o *Organisation) Apply(p *Organisation, paths []string) error {
 
 // OrganisationFilter narrows a directory listing.
 type OrganisationFilter struct {
-	// Name matches the whole name, ignoring case and surrounding spaces.
+	// Name matches the whole name, as MatchKey folds it.
 	Name         string
 	Kind         string
 	Country      string
@@ -236,12 +237,13 @@ type OrganisationFilter struct {
 	NameKey, MunicipalityKey string
 }
 
-// MatchKey is a name or municipality as the directory's filters match it,
-// ignoring case and surrounding spaces. It is folded here rather than by
-// the database, whose lower() follows its LC_CTYPE: under C
-// (CloudNativePG's default) it leaves capitals outside ASCII as they are,
-// and "Čačak" would not meet "čačak".
-func MatchKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// MatchKey is a name or municipality as the directory's filters match it:
+// folded as the directory's search folds (translit.Fold: case, diacritics,
+// Cyrillic or Latin script, punctuation and spacing), so that Šid, Sid and
+// Шид meet. It is folded here rather than by the database, whose lower()
+// follows its LC_CTYPE (under C, CloudNativePG's default, it leaves
+// capitals outside ASCII as they are).
+func MatchKey(s string) string { return translit.Fold(s) }
 
 // NameKey is the organisation's name as the name filter matches it.
 func (o *Organisation) NameKey() string { return MatchKey(o.Name) }

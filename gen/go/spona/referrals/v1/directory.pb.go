@@ -1028,15 +1028,18 @@ func (x *GetOrganisationResponse) GetOrganisation() *Organisation {
 }
 
 type ListOrganisationsRequest struct {
-	state        protoimpl.MessageState `protogen:"open.v1"`
-	PageSize     int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken    string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	Kind         OrganisationKind       `protobuf:"varint,3,opt,name=kind,proto3,enum=spona.referrals.v1.OrganisationKind" json:"kind,omitempty"`
-	Country      string                 `protobuf:"bytes,4,opt,name=country,proto3" json:"country,omitempty"`
-	Municipality string                 `protobuf:"bytes,5,opt,name=municipality,proto3" json:"municipality,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	Kind      OrganisationKind       `protobuf:"varint,3,opt,name=kind,proto3,enum=spona.referrals.v1.OrganisationKind" json:"kind,omitempty"`
+	Country   string                 `protobuf:"bytes,4,opt,name=country,proto3" json:"country,omitempty"`
+	// The organisation's municipality, ignoring case, diacritics, Latin or
+	// Cyrillic script and punctuation (Šid, Sid and Шид are one).
+	Municipality string `protobuf:"bytes,5,opt,name=municipality,proto3" json:"municipality,omitempty"`
 	// A working language (BCP 47 tag).
 	Language string `protobuf:"bytes,6,opt,name=language,proto3" json:"language,omitempty"`
-	// Exact name, ignoring case and surrounding spaces.
+	// Exact name, ignoring case, diacritics, Latin or Cyrillic script,
+	// punctuation and spacing (as the HSDS search folds).
 	Name          string `protobuf:"bytes,7,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1619,7 +1622,10 @@ type ListServicesRequest struct {
 	PageToken      string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	OrganisationId string                 `protobuf:"bytes,3,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
 	Category       ReferralCategory       `protobuf:"varint,4,opt,name=category,proto3,enum=spona.referrals.v1.ReferralCategory" json:"category,omitempty"`
-	Municipality   string                 `protobuf:"bytes,5,opt,name=municipality,proto3" json:"municipality,omitempty"`
+	// A location's municipality (or the organisation's, for a service
+	// without locations), ignoring case, diacritics, Latin or Cyrillic script
+	// and punctuation (Šid, Sid and Шид are one).
+	Municipality string `protobuf:"bytes,5,opt,name=municipality,proto3" json:"municipality,omitempty"`
 	// A language the service is delivered in (BCP 47 tag).
 	Language string `protobuf:"bytes,6,opt,name=language,proto3" json:"language,omitempty"`
 	// Only services that accept (true) or do not accept (false) referrals.
