@@ -409,6 +409,10 @@ var violations = []violationText{
 		"en": "Must not contain the NUL character.", "sr-Latn": "Ne sme sadržati znak NUL.", "sr-Cyrl": "Не сме садржати знак NUL.",
 		"bs": "Ne smije sadržavati znak NUL.", "hr": "Ne smije sadržavati znak NUL.",
 	}},
+	{regexp.MustCompile(`^must contain a letter or a digit`), text{
+		"en": "Must contain a letter or a digit.", "sr-Latn": "Mora sadržati slovo ili cifru.", "sr-Cyrl": "Мора садржати слово или цифру.",
+		"bs": "Mora sadržavati slovo ili cifru.", "hr": "Mora sadržavati slovo ili znamenku.",
+	}},
 	{regexp.MustCompile(`^must be 1 to 255 printable ASCII characters`), text{
 		"en": "Must be 1 to 255 printable ASCII characters.", "sr-Latn": "Mora imati od 1 do 255 ASCII znakova koji se mogu ispisati.",
 		"sr-Cyrl": "Мора имати од 1 до 255 ASCII знакова који се могу исписати.",

@@ -56,6 +56,10 @@ func TestReferralsREST(t *testing.T) {
 				t.Fatalf("services in municipality %s: %s", m, l.Raw)
 			}
 		}
+		// One with nothing to fold to is refused, not a match of entries without one.
+		if b := s.call(t, "GET", "/v1/services?municipality=-", s.keyA, nil).must(t, 400); !strings.Contains(b.Raw, `"municipality"`) {
+			t.Fatalf("municipality=-: %s", b.Raw)
+		}
 		s.call(t, "POST", "/v1/organisations/"+orgB+"/services", s.keyA, map[string]any{"name": "X", "category": "REFERRAL_CATEGORY_LEGAL"}).must(t, 403)
 		s.call(t, "POST", "/v1/organisations/"+orgB+"/services", s.keyB, map[string]any{"name": "X", "category": "REFERRAL_CATEGORY_LEGAL",
 			"localized_names": map[string]string{"sr_Latn": "X"}}).must(t, 400)

@@ -264,10 +264,20 @@ func (f *OrganisationFilter) Validate() error {
 	validate.OneOf(&v, "kind", f.Kind, OrganisationKinds, false)
 	validate.Country(&v, "country", f.Country)
 	validate.Text(&v, "municipality", f.Municipality, 200, false)
+	matchable(&v, "name", f.Name, f.NameKey)
+	matchable(&v, "municipality", f.Municipality, f.MunicipalityKey)
 	if f.Language != "" {
 		validate.Language(&v, "language", f.Language)
 	}
 	return v.Err()
+}
+
+// matchable refuses a filter text that MatchKey folds to nothing
+// (punctuation only): it would match the entries without a value.
+func matchable(v *errs.Violations, field, text, key string) {
+	if text != "" && key == "" {
+		v.Add(field, "must contain a letter or a digit")
+	}
 }
 
 // --- shared field checks ---

@@ -330,6 +330,7 @@ func (f *ServiceFilter) Validate() error {
 	idField(&v, "organisation_id", f.OrganisationID, false)
 	validate.OneOf(&v, "category", f.Category, Categories, false)
 	validate.Text(&v, "municipality", f.Municipality, 200, false)
+	matchable(&v, "municipality", f.Municipality, f.MunicipalityKey)
 	if f.Language != "" {
 		validate.Language(&v, "language", f.Language)
 	}
