@@ -121,22 +121,25 @@ func (b *Beneficiary) Normalize() {
 // SameRequest reports whether b, the record (with its documents) a
 // request id registered, is what the create n (normalized) asks for
 // again: the same person with the same data, each of n's documents among
-// b's. A field an erasure blanked counts as the same (the retry of a
-// create whose record was erased since answers the erased record); one
-// changed since by an update does not (a merge, which moves the
-// documents to the survivor, is no such change): the record is then no longer what
-// the create asks for, and the caller is told which record its request id
-// made.
+// b's. A field n leaves empty counts as the same (the create asked
+// nothing of it; an update may have filled it in since), as does a field
+// an erasure blanked (the retry of a create whose record was erased since
+// answers the erased record); a field n gives and an update changed since
+// does not (a merge, which moves the documents to the survivor, is no
+// such change): the record is then no longer what the create asks for,
+// and the caller is told which record its request id made.
 func (b *Beneficiary) SameRequest(n *Beneficiary) bool {
 	erased := !b.EraseTime.IsZero()
-	same := func(kept, asked string) bool { return kept == asked || erased && kept == "" }
-	sameDate := func(kept, asked date.Date) bool { return kept == asked || erased && kept.IsZero() }
-	sameList := func(kept, asked []string) bool { return slices.Equal(kept, asked) || erased && len(kept) == 0 }
+	same := func(kept, asked string) bool { return kept == asked || asked == "" || erased && kept == "" }
+	sameDate := func(kept, asked date.Date) bool { return kept == asked || asked.IsZero() || erased && kept.IsZero() }
+	sameList := func(kept, asked []string) bool {
+		return slices.Equal(kept, asked) || len(asked) == 0 || erased && len(kept) == 0
+	}
 	if !same(b.ExternalID, n.ExternalID) || !same(b.GivenName, n.GivenName) || !same(b.FamilyName, n.FamilyName) ||
-		!same(b.OriginalScriptName, n.OriginalScriptName) || b.Sex != n.Sex || b.BirthYear != n.BirthYear ||
-		!sameDate(b.BirthDate, n.BirthDate) || b.BirthDateEstimated != n.BirthDateEstimated && !erased ||
-		!same(b.Nationality, n.Nationality) || !sameList(b.Languages, n.Languages) || b.LegalStatus != n.LegalStatus ||
-		!sameDate(b.LegalStatusSince, n.LegalStatusSince) || b.Municipality != n.Municipality || b.Country != n.Country ||
+		!same(b.OriginalScriptName, n.OriginalScriptName) || b.Sex != n.Sex || b.BirthYear != n.BirthYear && n.BirthYear != 0 ||
+		!sameDate(b.BirthDate, n.BirthDate) || b.BirthDateEstimated != n.BirthDateEstimated && !erased && n.BirthYear != 0 ||
+		!same(b.Nationality, n.Nationality) || !sameList(b.Languages, n.Languages) || !same(b.LegalStatus, n.LegalStatus) ||
+		!sameDate(b.LegalStatusSince, n.LegalStatusSince) || !same(b.Municipality, n.Municipality) || !same(b.Country, n.Country) ||
 		!same(b.Accommodation, n.Accommodation) || !sameList(b.Vulnerabilities, n.Vulnerabilities) ||
 		!same(b.Phone, n.Phone) || !same(b.Email, n.Email) || !same(b.Notes, n.Notes) {
 		return false
