@@ -20,45 +20,11 @@ import (
 // started on the migrated database.
 func TestDirectoryFiltersFoldScriptsAndDiacritics(t *testing.T) {
 	s := start(t)
-	admin := servicetest.As(t, ids.New(), auth.ScopeDirectoryAdmin)
-	r, err := s.dir.CreateOrganisation(admin, &pb.CreateOrganisationRequest{Organisation: &pb.Organisation{
-		Name: "Crveni krst Šid", Kind: pb.OrganisationKind_ORGANISATION_KIND_NGO, Country: "RS", Municipality: "Šid"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	org := r.GetOrganisation().GetId()
-	ctx := partner(t, org)
-	for _, svc := range []*pb.Service{
-		{Name: "Pravna pomoć", Category: 1, Locations: []*pb.Location{{Name: "Kancelarija", Municipality: "Čačak", Country: "RS"}}},
-		{Name: "Savetovanje", Category: 1}, // no location: the organisation's municipality
-	} {
-		if _, err := s.dir.CreateService(ctx, &pb.CreateServiceRequest{OrganisationId: org, Service: svc}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	reader := servicetest.As(t, org, auth.ScopeDirectoryRead)
+	org, reader := directoryInTown(t, s, "Crveni krst Šid", "Šid")
 	found := func(dir pb.DirectoryServiceClient) string {
 		t.Helper()
-		var out string
-		for _, m := range []string{"Šid", "Sid", "Шид", "ШИД", "Čačak", "Cacak", "Чачак", "Sombor"} {
-			svcs, err := dir.ListServices(reader, &pb.ListServicesRequest{Municipality: m})
-			if err != nil {
-				t.Fatal(err)
-			}
-			orgs, err := dir.ListOrganisations(reader, &pb.ListOrganisationsRequest{Municipality: m})
-			if err != nil {
-				t.Fatal(err)
-			}
-			out += fmt.Sprintf("municipality %s: %d services, %d organisations\n", m, len(svcs.GetServices()), len(orgs.GetOrganisations()))
-		}
-		for _, n := range []string{"Crveni krst Šid", "crveni krst sid", "Црвени крст Шид", "Crveni krst"} {
-			orgs, err := dir.ListOrganisations(reader, &pb.ListOrganisationsRequest{Name: n})
-			if err != nil {
-				t.Fatal(err)
-			}
-			out += fmt.Sprintf("name %q: %d organisations\n", n, len(orgs.GetOrganisations()))
-		}
-		return out
+		return directoryFinds(t, dir, reader, []string{"Šid", "Sid", "Шид", "ШИД", "Čačak", "Cacak", "Чачак", "Sombor"},
+			[]string{"Crveni krst Šid", "crveni krst sid", "Црвени крст Шид", "Crveni krst"})
 	}
 	want := `municipality Šid: 1 services, 1 organisations
 municipality Sid: 1 services, 1 organisations
@@ -95,4 +61,56 @@ name "Crveni krst": 0 organisations
 	if got := found(pb.NewDirectoryServiceClient(s.upgraded(t, 25))); got != want {
 		t.Errorf("after the upgrade, filters:\n%s\nwant:\n%s", got, want)
 	}
+}
+
+// directoryInTown registers an NGO named name in town, with two services:
+// one at an office in Čačak and one without a location (found by the
+// organisation's municipality). It returns the organisation's id and a
+// directory reader of that organisation.
+func directoryInTown(t *testing.T, s *stack, name, town string) (string, context.Context) {
+	t.Helper()
+	admin := servicetest.As(t, ids.New(), auth.ScopeDirectoryAdmin)
+	r, err := s.dir.CreateOrganisation(admin, &pb.CreateOrganisationRequest{Organisation: &pb.Organisation{
+		Name: name, Kind: pb.OrganisationKind_ORGANISATION_KIND_NGO, Country: "RS", Municipality: town}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := r.GetOrganisation().GetId()
+	ctx := partner(t, org)
+	for _, svc := range []*pb.Service{
+		{Name: "Pravna pomoć", Category: 1, Locations: []*pb.Location{{Name: "Kancelarija", Municipality: "Čačak", Country: "RS"}}},
+		{Name: "Savetovanje", Category: 1}, // no location: the organisation's municipality
+	} {
+		if _, err := s.dir.CreateService(ctx, &pb.CreateServiceRequest{OrganisationId: org, Service: svc}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return org, servicetest.As(t, org, auth.ScopeDirectoryRead)
+}
+
+// directoryFinds says, one line a filter, how many services and
+// organisations dir finds by each municipality in towns and how many
+// organisations by each name in names.
+func directoryFinds(t *testing.T, dir pb.DirectoryServiceClient, reader context.Context, towns, names []string) string {
+	t.Helper()
+	var out string
+	for _, m := range towns {
+		svcs, err := dir.ListServices(reader, &pb.ListServicesRequest{Municipality: m})
+		if err != nil {
+			t.Fatal(err)
+		}
+		orgs, err := dir.ListOrganisations(reader, &pb.ListOrganisationsRequest{Municipality: m})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out += fmt.Sprintf("municipality %s: %d services, %d organisations\n", m, len(svcs.GetServices()), len(orgs.GetOrganisations()))
+	}
+	for _, n := range names {
+		orgs, err := dir.ListOrganisations(reader, &pb.ListOrganisationsRequest{Name: n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out += fmt.Sprintf("name %q: %d organisations\n", n, len(orgs.GetOrganisations()))
+	}
+	return out
 }
