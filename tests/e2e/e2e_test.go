@@ -226,7 +226,7 @@ func TestEndToEnd(t *testing.T) {
 			{"unknown route", "GET", "/v1/spaceships", "", 404},
 			{"bad page token", "GET", "/v1/beneficiaries?page_token=garbage", "", 400},
 			{"bad page size", "GET", "/v1/beneficiaries?page_size=lots", "", 400},
-			{"referral to nowhere", "POST", "/v1/referrals", `{"beneficiary_id": "` + benID + `", "to_organisation_id": "0190a1b2-0000-7000-8000-000000000000", "category": "REFERRAL_CATEGORY_LEGAL"}`, 404},
+			{"referral to nowhere", "POST", "/v1/referrals", `{"beneficiary_id": "` + benID + `", "to_organisation_id": "0190a1b2-0000-7000-8000-000000000000", "category": "REFERRAL_CATEGORY_LEGAL"}`, 400},
 			{"body too large", "POST", "/v1/beneficiaries", `{"given_name": "` + strings.Repeat("x", 2<<20) + `"}`, 413},
 		}
 		for _, c := range cases {
@@ -247,6 +247,12 @@ func TestEndToEnd(t *testing.T) {
 		r := s.call(t, "POST", "/v1/beneficiaries", s.keyA, `{"family_name": "B"}`).must(t, 400)
 		if !strings.Contains(r.Raw, "beneficiary.given_name") || !strings.Contains(r.Raw, "google.rpc.BadRequest") {
 			t.Fatalf("no field violation for given_name: %s", r.Raw)
+		}
+		// A receiver the directory does not have is the body's mistake: 400
+		// naming the field (ec3cd71), not 404 as if the route were unknown.
+		r = s.call(t, "POST", "/v1/referrals", s.keyA, `{"beneficiary_id": "`+benID+`", "to_organisation_id": "0190a1b2-0000-7000-8000-000000000000", "category": "REFERRAL_CATEGORY_LEGAL"}`).must(t, 400)
+		if !strings.Contains(r.Raw, "referral.to_organisation_id") || !strings.Contains(r.Raw, "google.rpc.BadRequest") {
+			t.Fatalf("no field violation for referral.to_organisation_id: %s", r.Raw)
 		}
 		l := s.call(t, "GET", "/v1/beneficiaries", s.keyA, nil).must(t, 200)
 		if list, _ := l.Body["beneficiaries"].([]any); len(list) != 1 {
