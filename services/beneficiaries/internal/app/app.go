@@ -132,7 +132,7 @@ func (a *App) CreateBeneficiary(ctx context.Context, act Actor, b *domain.Benefi
 		}
 	}
 	if err != nil {
-		return nil, err
+		return nil, a.externalIDTaken(ctx, act.OrganisationID, b.ExternalID, b.ID, err)
 	}
 	// The history row was written in the record's transaction: its time is
 	// the record's.
@@ -140,6 +140,22 @@ func (a *App) CreateBeneficiary(ctx context.Context, act Actor, b *domain.Benefi
 		out.LegalStatusHistory[i].RecordTime = out.CreateTime
 	}
 	return out, nil
+}
+
+// externalIDTaken is err, the failure of a create or update of record
+// self with externalID, as the refusal of that external_id naming the
+// record that has it when err is a unique violation and another record of
+// org has it; err otherwise (another key's violation, or the other record
+// changed since).
+func (a *App) externalIDTaken(ctx context.Context, org, externalID, self string, err error) error {
+	if externalID == "" || !errors.Is(err, errs.ErrAlreadyExists) {
+		return err
+	}
+	taken, terr := a.repo.ExternalIDsTaken(ctx, org, []string{externalID})
+	if holder, ok := taken[externalID]; terr == nil && ok && holder != self {
+		return domain.ExternalIDTaken("beneficiary.external_id", holder)
+	}
+	return err
 }
 
 // createdBy returns what the caller's organisation created with requestID,
@@ -365,6 +381,7 @@ func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, tag string, 
 		return nil, err
 	}
 	var out *domain.Beneficiary
+	var externalID string // the one the record is to have
 	err := a.repo.InTx(ctx, func(r Repository) error {
 		b, err := writable(ctx, r, act, "beneficiary.id", id, LockPerson)
 		if err != nil {
@@ -395,6 +412,9 @@ func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, tag string, 
 		if err := etag.Require("beneficiary.etag", tag, before.Version); err != nil {
 			return err
 		}
+		if b.ExternalID != before.ExternalID {
+			externalID = b.ExternalID
+		}
 		if out, err = r.UpdateBeneficiary(ctx, b, before.Version); err != nil {
 			return err
 		}
@@ -424,7 +444,10 @@ func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, tag string, 
 		}
 		return r.LoadDetails(ctx, out)
 	})
-	return out, err
+	if err != nil {
+		return nil, a.externalIDTaken(ctx, act.OrganisationID, externalID, ids.Normalize(id), err)
+	}
+	return out, nil
 }
 
 // SearchBeneficiaries finds beneficiaries visible to the caller by name,

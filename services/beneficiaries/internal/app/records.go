@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -38,7 +39,15 @@ func (a *App) CreateDocument(ctx context.Context, act Actor, beneficiaryID strin
 		}
 		return audit(ctx, r, act, domain.ActionDocumentCreate, []string{"documents"}, b)
 	})
-	return out, err
+	if errors.Is(err, errs.ErrAlreadyExists) {
+		// The only unique key of a document: the person's, by type,
+		// number and issuing country.
+		return nil, domain.DocumentTaken("document")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // ListDocuments lists the documents of a beneficiary the caller registered,

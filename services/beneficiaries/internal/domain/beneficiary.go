@@ -220,6 +220,15 @@ func (b *Beneficiary) NameKey() string {
 	return translit.Fold(b.GivenName + " " + b.FamilyName + " " + b.OriginalScriptName)
 }
 
+// ExternalIDTaken is the refusal of the external_id given as field (a
+// case number, unique in the organisation) that the organisation's record
+// holder has already: 409 naming the field and that record.
+func ExternalIDTaken(field, holder string) error {
+	msg := fmt.Sprintf("is the external_id of beneficiary %s already: each record's is its own", holder)
+	return &errs.Error{Kind: errs.KindAlreadyExists, Message: field + " " + msg,
+		Violations: []errs.FieldViolation{{Field: field, Description: msg}}}
+}
+
 // LegalStatusChange is one entry of the legal status history.
 type LegalStatusChange struct {
 	LegalStatus    string
