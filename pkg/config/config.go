@@ -14,7 +14,11 @@
 //
 // Numbers and durations are never negative (no setting means anything by
 // one: a negative interval would make its ticker panic); `min:"1ms"` (in
-// the field's own type) sets a higher floor for one a zero breaks.
+// the field's own type) sets a higher floor for one a zero (or a value too
+// small to divide) breaks or would silently stand for something else, and
+// `max:"30s"` a ceiling. `oneof:"debug,info,warn,error"` lists the only
+// values a string may take (case aside). Help texts and the docs show these
+// bounds.
 //
 // Nested structs are walked, so services embed the common platform settings;
 // a variable named twice (an embedded struct and the process's own field)
@@ -64,6 +68,9 @@ func LoadFrom(dst any, lookup func(string) (string, bool)) error {
 		}
 		if err := inRange(f, fv); err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v (got %s)", name, err, raw))
+		}
+		if err := oneOf(f, fv); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v (got %q)", name, err, raw))
 		}
 	})
 	if len(problems) > 0 {
@@ -140,36 +147,88 @@ func set(fv reflect.Value, raw string) error {
 }
 
 // inRange checks a number or duration set into fv against zero and the
-// field's `min` tag.
+// field's `min` and `max` tags.
 func inRange(f reflect.StructField, fv reflect.Value) error {
-	var v, floor float64
-	switch fv.Kind() {
-	case reflect.Int, reflect.Int32, reflect.Int64:
-		v = float64(fv.Int())
-	case reflect.Float64:
-		v = fv.Float()
-	default:
+	v, ok := number(fv)
+	if !ok {
 		return nil
 	}
-	minRaw, hasMin := f.Tag.Lookup("min")
-	if hasMin {
-		m := reflect.New(fv.Type()).Elem()
-		if err := set(m, minRaw); err != nil {
-			return fmt.Errorf("bad min tag: %w", err)
-		}
-		if m.Kind() == reflect.Float64 {
-			floor = m.Float()
-		} else {
-			floor = float64(m.Int())
-		}
+	floor, hasMin, err := bound(f, fv, "min")
+	if err != nil {
+		return err
+	}
+	ceiling, hasMax, err := bound(f, fv, "max")
+	if err != nil {
+		return err
 	}
 	switch {
 	case hasMin && v < floor:
-		return fmt.Errorf("must be at least %s", minRaw)
+		return fmt.Errorf("must be at least %s", f.Tag.Get("min"))
+	case hasMax && v > ceiling:
+		return fmt.Errorf("must be at most %s", f.Tag.Get("max"))
 	case v < 0:
 		return errors.New("must not be negative")
 	}
 	return nil
+}
+
+// number returns the value of a number or duration field.
+func number(fv reflect.Value) (float64, bool) {
+	switch fv.Kind() {
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		return float64(fv.Int()), true
+	case reflect.Float64:
+		return fv.Float(), true
+	}
+	return 0, false
+}
+
+// bound reads the field's tag (min or max) in the field's own type.
+func bound(f reflect.StructField, fv reflect.Value, tag string) (float64, bool, error) {
+	raw, ok := f.Tag.Lookup(tag)
+	if !ok {
+		return 0, false, nil
+	}
+	m := reflect.New(fv.Type()).Elem()
+	if err := set(m, raw); err != nil {
+		return 0, false, fmt.Errorf("bad %s tag: %w", tag, err)
+	}
+	n, _ := number(m)
+	return n, true, nil
+}
+
+// oneOf checks a string set into fv against the field's `oneof` tag.
+func oneOf(f reflect.StructField, fv reflect.Value) error {
+	raw, ok := f.Tag.Lookup("oneof")
+	if !ok || fv.Kind() != reflect.String {
+		return nil
+	}
+	allowed := strings.Split(raw, ",")
+	for _, a := range allowed {
+		if strings.EqualFold(fv.String(), a) {
+			return nil
+		}
+	}
+	return fmt.Errorf("must be one of %s", strings.Join(allowed, ", "))
+}
+
+// bounds describes the field's min, max and oneof tags for a help text
+// ("" without them).
+func bounds(f reflect.StructField) string {
+	var parts []string
+	if m, ok := f.Tag.Lookup("min"); ok {
+		parts = append(parts, "at least "+m)
+	}
+	if m, ok := f.Tag.Lookup("max"); ok {
+		parts = append(parts, "at most "+m)
+	}
+	if o, ok := f.Tag.Lookup("oneof"); ok {
+		parts = append(parts, "one of "+strings.Join(strings.Split(o, ","), ", "))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 // LogValue renders cfg for a log line with secrets masked.
@@ -204,7 +263,8 @@ type Var struct {
 }
 
 // Describe lists the variables of cfg (a struct or a pointer to one) in
-// declaration order, each once.
+// declaration order, each once; a variable's bounds (min, max, oneof) end
+// its help text.
 func Describe(cfg any) []Var {
 	v := reflect.ValueOf(cfg)
 	if v.Kind() == reflect.Pointer {
@@ -220,7 +280,7 @@ func Describe(cfg any) []Var {
 		seen[name] = true
 		out = append(out, Var{
 			Name: name, Default: f.Tag.Get("default"), Required: f.Tag.Get("required") == "true",
-			Secret: f.Tag.Get("secret") == "true", Help: f.Tag.Get("help"),
+			Secret: f.Tag.Get("secret") == "true", Help: f.Tag.Get("help") + bounds(f),
 		})
 	})
 	return out

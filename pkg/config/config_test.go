@@ -77,6 +77,8 @@ func TestLoadFromRefusesImpossibleNumbers(t *testing.T) {
 		Conns    int32         `env:"DB_MAX_CONNS" default:"0"`
 		Workers  int           `env:"WORKERS" default:"4"`
 		Rate     float64       `env:"RATE" default:"1"`
+		TTL      time.Duration `env:"TTL" default:"30s" min:"1s" max:"30s"`
+		Level    string        `env:"LOG_LEVEL" default:"info" oneof:"debug,info,warn,error"`
 	}
 	for _, tc := range []struct {
 		name, env, value string
@@ -87,6 +89,8 @@ func TestLoadFromRefusesImpossibleNumbers(t *testing.T) {
 		{"not a number", "RATE", "NaN"},
 		{"beyond int32", "DB_MAX_CONNS", "3000000000"},
 		{"below its minimum", "FLUSH", "0s"},
+		{"above its maximum", "TTL", "31s"},
+		{"unknown word", "LOG_LEVEL", "verbose"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var c numbers
@@ -100,7 +104,19 @@ func TestLoadFromRefusesImpossibleNumbers(t *testing.T) {
 		})
 	}
 	var c numbers
-	if err := LoadFrom(&c, env(map[string]string{"SCAN_INTERVAL": "0s", "FLUSH": "1ms", "DB_MAX_CONNS": "0", "RATE": "0"})); err != nil {
-		t.Fatalf("zero and the minimum are settings: %v", err)
+	if err := LoadFrom(&c, env(map[string]string{"SCAN_INTERVAL": "0s", "FLUSH": "1ms", "DB_MAX_CONNS": "0", "RATE": "0",
+		"TTL": "30s", "LOG_LEVEL": "WARN"})); err != nil {
+		t.Fatalf("zero, the minimum, the maximum and a listed word are settings: %v", err)
+	}
+	if c.Level != "WARN" {
+		t.Fatalf("LOG_LEVEL loaded as %q", c.Level)
+	}
+	// The help (and docs/operations.md) tell the bounds.
+	var help strings.Builder
+	Usage(&help, numbers{})
+	for _, want := range []string{"(at least 1ms)", "(at least 1s, at most 30s)", "(one of debug, info, warn, error)"} {
+		if !strings.Contains(help.String(), want) {
+			t.Errorf("help does not say %q:\n%s", want, help.String())
+		}
 	}
 }

@@ -57,18 +57,18 @@ type Config struct {
 	DBMaxConns         int32         `env:"DB_MAX_CONNS" default:"0" help:"PostgreSQL pool size; 0 is 4 × GOMAXPROCS (the cores the process may use). PostgreSQL's max_connections must hold every pool of every replica, and the LISTEN connection beside it (all processes but webhooks)"`
 	PrincipalKeyFile   string        `env:"PRINCIPAL_KEY_FILE" required:"true" help:"this process's own Ed25519 private key (PEM, PKCS #8), signing the principal of each call it makes to another service (make run and the tests generate them; <binary> init-secrets DIR makes them)"`
 	PrincipalKeysDir   string        `env:"PRINCIPAL_PUBLIC_KEYS_DIR" required:"true" help:"directory of the public keys of the processes whose principals this one accepts: <process>.pem (PEM PUBLIC KEY or CERTIFICATE; <process>.<n>.pem for a second key during a rotation)"`
-	PrincipalTTL       time.Duration `env:"PRINCIPAL_TTL" default:"30s" help:"lifetime of the principals this process issues (at most 30s); principals expiring later than this plus 5s are refused"`
+	PrincipalTTL       time.Duration `env:"PRINCIPAL_TTL" default:"30s" min:"1s" max:"30s" help:"lifetime of the principals this process issues; principals expiring later than this plus 5s are refused"`
 	// Keyring, when set (tests), holds the keys instead of the files.
 	Keyring         *auth.Keyring
 	TLSCertFile     string        `env:"TLS_CERT_FILE" help:"this process's certificate (PEM) for mutual TLS between the processes; its DNS names include the process name (beneficiaries, referrals, ...). Read again when it changes"`
 	TLSKeyFile      string        `env:"TLS_KEY_FILE" help:"the private key (PEM) of TLS_CERT_FILE. Read again when it changes"`
 	TLSCAFile       string        `env:"TLS_CA_FILE" help:"the CA certificate(s) (PEM) the other processes' certificates must chain to. Read again when it changes"`
 	GRPCInsecure    bool          `env:"GRPC_INSECURE" default:"false" help:"plaintext gRPC between the processes instead of mutual TLS (development on one host only); without it the three TLS_* files are required"`
-	LogLevel        string        `env:"LOG_LEVEL" default:"info" help:"debug, info, warn or error"`
+	LogLevel        string        `env:"LOG_LEVEL" default:"info" oneof:"debug,info,warn,warning,error" help:"least severity of the log lines written"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s" help:"how long in-flight calls may drain on SIGTERM"`
 	AdminPprof      bool          `env:"ADMIN_PPROF" default:"false" help:"serve Go profiles (/debug/pprof/) on the admin port; keep that port internal"`
 	StartupTimeout  time.Duration `env:"STARTUP_TIMEOUT" default:"60s" help:"how long to wait for PostgreSQL at start (the migrations then take as long as they need)"`
-	ConsumerLease   time.Duration `env:"EVENT_CONSUMER_LEASE" default:"30s" help:"how long the replica applying another service's events may go without a sign of life before another replica ends its database session and takes over (a replica whose host froze or fell off the network keeps its session open for hours otherwise)"`
+	ConsumerLease   time.Duration `env:"EVENT_CONSUMER_LEASE" default:"30s" min:"1s" help:"how long the replica applying another service's events may go without a sign of life before another replica ends its database session and takes over (a replica whose host froze or fell off the network keeps its session open for hours otherwise)"`
 	CallTimeout     time.Duration `env:"CALL_TIMEOUT" default:"30s" help:"longest a call to another Spona service may take (a caller's earlier deadline wins; 0: no limit); event feed streams are not bounded"`
 }
 

@@ -89,6 +89,50 @@ func TestBinariesHelpAndRequiredVariables(t *testing.T) {
 	}
 }
 
+// TestBinariesRefuseSettingsThatBreak: a setting the process would panic
+// on (a lease of a few nanoseconds divided into a zero ticker), quietly
+// replace (an interval, a lease or a limit of 0 standing for the default,
+// or turning a scan off) or not understand (LOG_LEVEL=verbose, which was
+// logged at info) stops the start, naming the variable and its bound.
+func TestBinariesRefuseSettingsThatBreak(t *testing.T) {
+	bin := devstacktest.Binaries(t)
+	for _, c := range []struct {
+		args []string
+		env  map[string]string // variable: what the refusal says
+	}{
+		{[]string{"beneficiaries"}, map[string]string{
+			"EVENT_CONSUMER_LEASE": "3ns", "LOG_LEVEL": "verbose", "IMPORT_MAX_ROWS": "0", "IMPORT_MAX_BYTES": "0",
+			"IMPORT_LEASE": "2ns", "CONSENT_EXPIRY_INTERVAL": "0s", "PRINCIPAL_TTL": "0s"}},
+		{[]string{"trainings"}, map[string]string{"IMPORT_MAX_ROWS": "0", "IMPORT_LEASE": "0s", "PRINCIPAL_TTL": "31s"}},
+		{[]string{"referrals"}, map[string]string{"OVERDUE_SCAN_INTERVAL": "0s", "REVOKE_RETRY_INTERVAL": "0s", "EVENT_CONSUMER_LEASE": "0s"}},
+		{[]string{"webhooks"}, map[string]string{"WEBHOOK_POLL_INTERVAL": "0s", "WEBHOOK_WORKERS": "0",
+			"WEBHOOK_TARGET_CONCURRENCY": "0", "WEBHOOK_TIMEOUT": "0s"}},
+		{[]string{"edge"}, map[string]string{"MAX_BODY_BYTES": "0", "IMPORT_MAX_BYTES": "0", "IDEMPOTENCY_LOCK": "2ns",
+			"IDEMPOTENCY_TTL": "0s", "LOG_LEVEL": "Verbose"}},
+		{[]string{"edge", "keys", "list"}, map[string]string{"LOG_LEVEL": "trace"}},
+		{[]string{"reporting", "migrate"}, map[string]string{"LOG_LEVEL": "all"}},
+	} {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			cmd := exec.Command(filepath.Join(bin, c.args[0]), c.args[1:]...)
+			cmd.Env = []string{"PATH=/usr/bin:/bin"}
+			for k, v := range c.env {
+				cmd.Env = append(cmd.Env, k+"="+v)
+			}
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+				t.Fatalf("%v: %v, want exit 1\n%s", cmd.Env, err, stderr.String())
+			}
+			for k, v := range c.env {
+				if !strings.Contains(stderr.String(), k+": must be ") || !strings.Contains(stderr.String(), v) {
+					t.Errorf("%s=%s is not refused by name and bound: %s", k, v, stderr.String())
+				}
+			}
+		})
+	}
+}
+
 // TestToolsHelp: the development and measurement tools (make run's dev,
 // make load's load, importload, webhookload, make images' image) answer -h and --help with exit
 // 0 and what they do, without starting anything (dev -h used to start

@@ -360,10 +360,10 @@ func interrupted(n int) *errs.Error {
 // environment.
 type Env struct {
 	// MaxBytes is the largest file accepted.
-	MaxBytes int64 `env:"IMPORT_MAX_BYTES" default:"20971520" help:"largest spreadsheet accepted for an import"`
+	MaxBytes int64 `env:"IMPORT_MAX_BYTES" default:"20971520" min:"1" help:"largest spreadsheet accepted for an import"`
 	// MaxRows is how many rows may follow the header.
-	MaxRows   int           `env:"IMPORT_MAX_ROWS" default:"50000" help:"most rows an import may have after its header"`
-	Lease     time.Duration `env:"IMPORT_LEASE" default:"30s" help:"how long a replica holds an import it runs before another may take it over"`
+	MaxRows   int           `env:"IMPORT_MAX_ROWS" default:"50000" min:"1" help:"most rows an import may have after its header"`
+	Lease     time.Duration `env:"IMPORT_LEASE" default:"30s" min:"1s" help:"how long a replica holds an import it runs before another may take it over"`
 	Retention time.Duration `env:"IMPORT_RETENTION" default:"720h" help:"how long finished imports and their reports are kept"`
 }
 

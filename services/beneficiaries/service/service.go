@@ -32,7 +32,7 @@ type Config struct {
 	ProjectCheckTTL time.Duration `env:"PROJECT_CHECK_TTL" default:"30s" help:"how long the reporting service's answer on who may tag records with a project is reused"`
 	// ConsentExpiryInterval is how often consents past their expiry are
 	// looked for (their grants stop working at the expiry time itself).
-	ConsentExpiryInterval time.Duration `env:"CONSENT_EXPIRY_INTERVAL" default:"15s" help:"how often consents past their expiry time are looked for, to emit consent.expired (ending the referrals sent under them); their grants stop working at the expiry time itself"`
+	ConsentExpiryInterval time.Duration `env:"CONSENT_EXPIRY_INTERVAL" default:"15s" min:"1ms" help:"how often consents past their expiry time are looked for, to emit consent.expired (ending the referrals sent under them); their grants stop working at the expiry time itself"`
 	// ReferralsAddr is the referrals service, whose directory lists the
 	// services assistance records name.
 	ReferralsAddr string `env:"REFERRALS_ADDR" required:"true" help:"gRPC address (host:port) of the referrals service, whose directory lists the services assistance records name"`

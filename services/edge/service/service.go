@@ -39,13 +39,13 @@ type Config struct {
 	WebhooksAddr      string `env:"WEBHOOKS_ADDR" required:"true" help:"gRPC address (host:port) of the webhooks service"`
 	// The public HTTP server: timeouts and connections per client address.
 	HTTP             httpserver.Config
-	MaxBodyBytes     int64         `env:"MAX_BODY_BYTES" default:"1048576" help:"largest request body (413 above)"`
+	MaxBodyBytes     int64         `env:"MAX_BODY_BYTES" default:"1048576" min:"1" help:"largest request body (413 above)"`
 	KeyCacheTTL      time.Duration `env:"KEY_CACHE_TTL" default:"5m" help:"how long a verified API key is cached (changes reach the cache at once by PostgreSQL notification; without it, keys are not cached)"`
-	KeyUseFlush      time.Duration `env:"KEY_USE_FLUSH" default:"30s" min:"1ms" help:"how often the last use of API keys is written (at least 1ms)"`
+	KeyUseFlush      time.Duration `env:"KEY_USE_FLUSH" default:"30s" min:"1ms" help:"how often the last use of API keys is written"`
 	UnknownKeyTTL    time.Duration `env:"UNKNOWN_KEY_CACHE_TTL" default:"1m" help:"how long a key id found not to exist is remembered (no query while it is)"`
 	AuthFailureRate  float64       `env:"AUTH_FAILURE_RATE" default:"1" help:"failed authentications per second allowed per client address on average (0 = no limit)"`
 	AuthFailureBurst int           `env:"AUTH_FAILURE_BURST" default:"20" help:"failed authentications per client address at once; beyond, 429 before the credential is looked at"`
-	ImportMaxBytes   int64         `env:"IMPORT_MAX_BYTES" default:"20971520" help:"largest spreadsheet upload (imports; 413 above)"`
+	ImportMaxBytes   int64         `env:"IMPORT_MAX_BYTES" default:"20971520" min:"1" help:"largest spreadsheet upload (imports; 413 above)"`
 	// Per-client token bucket; RATE_LIMIT_RPS=0 turns limiting off.
 	RateLimitRPS   float64 `env:"RATE_LIMIT_RPS" default:"100" help:"requests per second per API client (0 = no limit)"`
 	RateLimitBurst int     `env:"RATE_LIMIT_BURST" default:"200" help:"requests per API client at once"`
@@ -57,8 +57,8 @@ type Config struct {
 	// HSDS_PUBLIC_READ lets anyone read the directory's HSDS API (/hsds)
 	// without a key; off by default.
 	HSDSPublicRead  bool          `env:"HSDS_PUBLIC_READ" default:"false" help:"let callers without a key read the directory's Open Referral HSDS API under /hsds"`
-	IdempotencyTTL  time.Duration `env:"IDEMPOTENCY_TTL" default:"24h" help:"how long Idempotency-Key records are kept"`
-	IdempotencyLock time.Duration `env:"IDEMPOTENCY_LOCK" default:"30s" help:"how long an Idempotency-Key stays held after the edge running its request stopped (crashed, or lost the database); renewed while the request runs, however long it takes"`
+	IdempotencyTTL  time.Duration `env:"IDEMPOTENCY_TTL" default:"24h" min:"1s" help:"how long Idempotency-Key records are kept"`
+	IdempotencyLock time.Duration `env:"IDEMPOTENCY_LOCK" default:"30s" min:"1s" help:"how long an Idempotency-Key stays held after the edge running its request stopped (crashed, or lost the database); renewed while the request runs, however long it takes"`
 	OIDC            OIDCConfig
 }
 
@@ -246,7 +246,7 @@ type KeysConfig struct {
 	DatabaseAuditRole  string `env:"DATABASE_AUDIT_ROLE" help:"role owning the edge's key audit log (default spona_edge_audit)"`
 	PrincipalKeyFile   string `env:"PRINCIPAL_KEY_FILE" help:"the edge's principal key (to call the directory: needed with REFERRALS_ADDR)"`
 	ReferralsAddr      string `env:"REFERRALS_ADDR" help:"gRPC address of the referrals service (the directory: to check or register the key's organisation)"`
-	LogLevel           string `env:"LOG_LEVEL" default:"warn" help:"debug, info, warn or error"`
+	LogLevel           string `env:"LOG_LEVEL" default:"warn" oneof:"debug,info,warn,warning,error" help:"least severity of the log lines written"`
 	TLSCertFile        string `env:"TLS_CERT_FILE" help:"the edge's mTLS certificate (PEM), to call the directory (with REFERRALS_ADDR)"`
 	TLSKeyFile         string `env:"TLS_KEY_FILE" help:"the private key of TLS_CERT_FILE"`
 	TLSCAFile          string `env:"TLS_CA_FILE" help:"the CA the referrals service's certificate chains to"`

@@ -33,10 +33,10 @@ type Config struct {
 	ProjectCheckTTL time.Duration `env:"PROJECT_CHECK_TTL" default:"30s" help:"how long the reporting service's answer on who may tag records with a project is reused"`
 	// How often access grants of closed referrals whose revocation failed
 	// are retried, and age bands stored before migration 00017 taken again.
-	RevokeRetryInterval time.Duration `env:"REVOKE_RETRY_INTERVAL" default:"30s" help:"how often access grants whose revocation failed are retried (and stale age bands of referrals: sent before the birth-year rule, or before the birth year was corrected or the record merged; taken again 100 at a time)"`
+	RevokeRetryInterval time.Duration `env:"REVOKE_RETRY_INTERVAL" default:"30s" min:"1ms" help:"how often access grants whose revocation failed are retried (and stale age bands of referrals: sent before the birth-year rule, or before the birth year was corrected or the record merged; taken again 100 at a time)"`
 	// How often open referrals past their due time are looked for
 	// (referral.overdue, once per referral).
-	OverdueScanInterval time.Duration `env:"OVERDUE_SCAN_INTERVAL" default:"15s" help:"how often open referrals past their due time are looked for, to emit referral.overdue (once each)"`
+	OverdueScanInterval time.Duration `env:"OVERDUE_SCAN_INTERVAL" default:"15s" min:"1ms" help:"how often open referrals past their due time are looked for, to emit referral.overdue (once each)"`
 	// Registration agency codes an organisation identifier may start with;
 	// empty: the built-in list (domain.DefaultRegistrationAgencies).
 	// ReportTimeZone is the zone whose calendar days counts of referrals

@@ -28,15 +28,15 @@ type Config struct {
 	// AllowPrivateTargets accepts http:// URLs and loopback/private
 	// addresses: development and tests only.
 	AllowPrivateTargets bool          `env:"WEBHOOK_ALLOW_PRIVATE_TARGETS" default:"false" help:"accept http:// and loopback/private addresses as webhook targets (development only)"`
-	Timeout             time.Duration `env:"WEBHOOK_TIMEOUT" default:"10s" help:"time a receiver has to answer a delivery with 2xx"`
+	Timeout             time.Duration `env:"WEBHOOK_TIMEOUT" default:"10s" min:"1s" help:"time a receiver has to answer a delivery with 2xx"`
 	RetryBase           time.Duration `env:"WEBHOOK_RETRY_BASE" default:"5s" help:"wait after a delivery's first failure; doubles after each (with jitter)"`
 	RetryMax            time.Duration `env:"WEBHOOK_RETRY_MAX" default:"4h" help:"longest wait between two attempts"`
 	RetryFor            time.Duration `env:"WEBHOOK_RETRY_FOR" default:"72h" help:"how long a failing delivery is retried before it is dead-lettered"`
 	DisableAfter        time.Duration `env:"WEBHOOK_DISABLE_AFTER" default:"120h" help:"how long a subscription may fail without a success before it is disabled"`
-	Workers             int           `env:"WEBHOOK_WORKERS" default:"64" help:"deliveries attempted at once by this process"`
-	TargetConcurrency   int           `env:"WEBHOOK_TARGET_CONCURRENCY" default:"8" help:"deliveries in flight to one host:port at once, per process"`
+	Workers             int           `env:"WEBHOOK_WORKERS" default:"64" min:"1" help:"deliveries attempted at once by this process"`
+	TargetConcurrency   int           `env:"WEBHOOK_TARGET_CONCURRENCY" default:"8" min:"1" help:"deliveries in flight to one host:port at once, per process"`
 	Lease               time.Duration `env:"WEBHOOK_LEASE" default:"1m" help:"how long a claimed delivery stays with this process; after a crash another attempts it then (at least WEBHOOK_TIMEOUT + 5s: a shorter one is raised to that)"`
-	PollInterval        time.Duration `env:"WEBHOOK_POLL_INTERVAL" default:"1s" help:"how often due retries are looked for (new deliveries wake the dispatcher at once)"`
+	PollInterval        time.Duration `env:"WEBHOOK_POLL_INTERVAL" default:"1s" min:"1ms" help:"how often due retries are looked for (new deliveries wake the dispatcher at once)"`
 	FeedRetention       time.Duration `env:"FEED_RETENTION" default:"720h" help:"how long the change feed (GET /v1/events) keeps events"`
 	DeliveryRetention   time.Duration `env:"DELIVERY_RETENTION" default:"720h" help:"how long finished deliveries stay in the delivery log"`
 }
