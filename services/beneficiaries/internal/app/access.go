@@ -40,7 +40,8 @@ func (a *App) CreateConsent(ctx context.Context, act Actor, beneficiaryID string
 				out = nil
 				return errs.RequestIDReused("record another consent")
 			}
-			return nil
+			// The retry answers the consent recorded: a read.
+			return audit(ctx, r, act, domain.ActionConsentList, []string{"consents"}, b)
 		}
 		if err := audit(ctx, r, act, domain.ActionConsentCreate, []string{"consents"}, b); err != nil {
 			return err
