@@ -25,7 +25,8 @@ func (a *App) MergeBeneficiaries(ctx context.Context, act Actor, id, dupID strin
 		return nil, err
 	}
 	if ids.Normalize(id) == ids.Normalize(dupID) {
-		return nil, errs.Required("duplicate_id: must differ from id")
+		v.Add("duplicate_id", "must differ from id: a record is not merged into itself")
+		return nil, v.Err()
 	}
 	var out *domain.Beneficiary
 	err := a.repo.InTx(ctx, func(r Repository) error {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -242,7 +243,9 @@ func TestMergeBeneficiariesUseCase(t *testing.T) {
 	}{
 		{name: "the owner merges its duplicate", by: owner, primary: personID, dup: personB, concernsToo: []string{grantee}},
 		{name: "the grant holders of either record are told", by: owner, primary: personB, dup: personID, concernsToo: []string{grantee}},
-		{name: "not into itself", by: owner, primary: personID, dup: personID, kind: errs.KindInvalidArgument},
+		{name: "not into itself", by: owner, primary: personID, dup: personID, kind: errs.KindInvalidArgument, violations: []string{"duplicate_id"}},
+		{name: "not into itself, in either case", by: owner, primary: personID, dup: strings.ToUpper(personID), kind: errs.KindInvalidArgument,
+			violations: []string{"duplicate_id"}},
 		{name: "ids are UUIDs", by: owner, primary: "x", dup: "", kind: errs.KindInvalidArgument, violations: []string{"duplicate_id", "id"}},
 		{name: "a record seen through a grant is not the caller's to merge", by: owner, primary: personID, dup: personC,
 			kind: errs.KindPermissionDenied},
