@@ -170,7 +170,9 @@ func (a *App) addMember(ctx context.Context, r householdMembers, act Actor, hous
 	if err != nil {
 		return err
 	}
-	if err := r.AddHouseholdMember(ctx, householdID, m); err != nil {
+	if err := r.AddHouseholdMember(ctx, householdID, m); errors.Is(err, errs.ErrAlreadyExists) {
+		return domain.InHousehold(field)
+	} else if err != nil {
 		return err
 	}
 	return audit(ctx, r, act, domain.ActionHousehold, []string{"household"}, b)

@@ -195,6 +195,15 @@ func (h *Household) Validate() error {
 	return v.Err()
 }
 
+// InHousehold is the refusal of a member (field: the path of its
+// beneficiary_id in the request) who is in a household already: a person
+// is in at most one.
+func InHousehold(field string) error {
+	const msg = "is in a household already (a person is in at most one): remove them from it first"
+	return &errs.Error{Kind: errs.KindAlreadyExists, Message: field + " " + msg,
+		Violations: []errs.FieldViolation{{Field: field, Description: msg}}}
+}
+
 // Validate checks a member; field is its path in the request.
 func (m *HouseholdMember) Validate(v *errs.Violations, field string) {
 	m.BeneficiaryID = strings.ToLower(strings.TrimSpace(m.BeneficiaryID))
