@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"net/netip"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spona/spona/pkg/errs"
 )
 
 // The signing vector published with the Standard Webhooks reference
@@ -97,6 +99,35 @@ func TestValidateURL(t *testing.T) {
 	s.Normalize()
 	if err := s.Validate(false); err == nil || !strings.Contains(err.Error(), "unknown event type") {
 		t.Errorf("unknown type accepted: %v", err)
+	}
+}
+
+// TestUnknownEventTypeNamedWhereSent: a violation of an unknown event type
+// names the index the caller sent it at, not its place in the sorted and
+// deduplicated list the subscription keeps.
+func TestUnknownEventTypeNamedWhereSent(t *testing.T) {
+	for _, c := range []struct {
+		types []string
+		want  []string
+	}{
+		{[]string{TypeReferralReceived, "bogus"}, []string{"webhook.event_types[1]"}},
+		{[]string{TypeReferralReceived, TypeReferralReceived, " referral.sent ", TypeBeneficiaryErased, "zzz"},
+			[]string{"webhook.event_types[2]", "webhook.event_types[4]"}},
+		{[]string{"", "bogus"}, []string{"webhook.event_types[1]"}},
+	} {
+		s := &Subscription{URL: "https://partner.example/", EventTypes: slices.Clone(c.types), State: StateActive}
+		s.Normalize()
+		var e *errs.Error
+		if err := s.Validate(false); !errors.As(err, &e) {
+			t.Fatalf("%q: %v, want field violations", c.types, err)
+		}
+		var got []string
+		for _, fv := range e.Violations {
+			got = append(got, fv.Field)
+		}
+		if diff := cmp.Diff(c.want, got); diff != "" {
+			t.Errorf("%q: violations (-want +got):\n%s", c.types, diff)
+		}
 	}
 }
 

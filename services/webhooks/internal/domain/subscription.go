@@ -87,17 +87,28 @@ func (s *Subscription) Secrets(now time.Time) []string {
 	return out
 }
 
-// Normalize trims free input and orders the event types. The state is
-// not defaulted: a new subscription is active (CreateSubscription), and an
-// update naming the state must give one.
+// Normalize trims free input and orders the event types, each once. The
+// state is not defaulted: a new subscription is active
+// (CreateSubscription), and an update naming the state must give one. A
+// list naming a type the API does not know is only trimmed: Validate
+// refuses it at the index the caller sent it at.
 func (s *Subscription) Normalize() {
 	s.URL = strings.TrimSpace(s.URL)
 	s.Description = strings.TrimSpace(s.Description)
+	trimmed := make([]string, len(s.EventTypes))
 	types := make([]string, 0, len(s.EventTypes))
-	for _, t := range s.EventTypes {
-		if t = strings.TrimSpace(t); t != "" && !slices.Contains(types, t) {
+	known := true
+	for i, t := range s.EventTypes {
+		t = strings.TrimSpace(t)
+		trimmed[i] = t
+		known = known && (t == "" || slices.Contains(EventTypes, t))
+		if t != "" && !slices.Contains(types, t) {
 			types = append(types, t)
 		}
+	}
+	if !known {
+		s.EventTypes = trimmed
+		return
 	}
 	slices.Sort(types)
 	s.EventTypes = types
@@ -115,11 +126,11 @@ func (s *Subscription) SameRequest(o *Subscription) bool {
 func (s *Subscription) Validate(allowHTTP bool) error {
 	var v errs.Violations
 	checkURL(&v, "webhook.url", s.URL, allowHTTP)
-	if len(s.EventTypes) == 0 {
+	if !slices.ContainsFunc(s.EventTypes, func(t string) bool { return t != "" }) {
 		v.Add("webhook.event_types", "is required; one or more of %s", strings.Join(EventTypes, ", "))
 	}
 	for i, t := range s.EventTypes {
-		if !slices.Contains(EventTypes, t) {
+		if t != "" && !slices.Contains(EventTypes, t) {
 			v.Add(fmt.Sprintf("webhook.event_types[%d]", i), "unknown event type %q; one of %s", t, strings.Join(EventTypes, ", "))
 		}
 	}
