@@ -88,7 +88,9 @@ const (
 	DeliveryStatus_DELIVERY_STATUS_PENDING DeliveryStatus = 1
 	// A 2xx answer arrived.
 	DeliveryStatus_DELIVERY_STATUS_SUCCEEDED DeliveryStatus = 2
-	// Gave up: retried for 3 days, the subscription was disabled or deleted.
+	// Gave up: retried for 3 days, the subscription was disabled, or its
+	// event type was removed from the subscription. (Deleting a
+	// subscription deletes its deliveries.)
 	DeliveryStatus_DELIVERY_STATUS_DEAD_LETTERED DeliveryStatus = 3
 )
 
@@ -1357,8 +1359,10 @@ func (x *ListChangesRequest) GetTypes() []string {
 type ListChangesResponse struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Events []*ChangeEvent         `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
-	// Pass as `after` for the next page; equals the request's cursor when
-	// there is nothing new.
+	// Pass as `after` for the next page. It moves past other organisations'
+	// events too, so it can change when nothing of the caller's is new (an
+	// idle caller's cursor stays within retention); it equals the request's
+	// cursor only when the feed has nothing after it.
 	NextCursor    string `protobuf:"bytes,2,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
