@@ -114,4 +114,20 @@ func TestRankedListsPageWithTokens(t *testing.T) {
 	if statustest.Code(err) != codes.InvalidArgument {
 		t.Errorf("search token used for duplicates: %v", err)
 	}
+
+	// A negative page size is a violation of page_size, on every list (it
+	// was a bare message on duplicates).
+	for name, err := range map[string]error{
+		"search":     second(c.SearchBeneficiaries(ctx, &pb.SearchBeneficiariesRequest{Query: "Marko", PageSize: -1})),
+		"duplicates": second(c.FindDuplicates(ctx, &pb.FindDuplicatesRequest{Id: bens[0].GetId(), PageSize: -1})),
+		"documents":  second(c.ListDocuments(ctx, &pb.ListDocumentsRequest{BeneficiaryId: bens[0].GetId(), PageSize: -1})),
+	} {
+		statustest.Want(t, err, codes.InvalidArgument, name)
+		if got := statustest.Violations(err); !slices.Equal(got, []string{"page_size"}) {
+			t.Errorf("%s with page_size -1: violations %v, want page_size", name, got)
+		}
+	}
 }
+
+// second is the error of a call's two results.
+func second[T any](_ T, err error) error { return err }

@@ -495,7 +495,9 @@ func (a *App) FindDuplicates(ctx context.Context, act Actor, id string, size int
 	limit := int(size)
 	switch {
 	case size < 0:
-		return nil, "", errs.New(errs.KindInvalidArgument, "page_size must not be negative")
+		var v errs.Violations
+		v.Add("page_size", "must not be negative")
+		return nil, "", v.Err()
 	case size == 0:
 		limit = 10
 	case size > 50:
