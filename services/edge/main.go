@@ -164,18 +164,21 @@ func revokeCommand(kc *service.KeysConfig) platform.Command {
 	fs := flag.NewFlagSet("keys revoke", flag.ContinueOnError)
 	id := fs.String("id", "", "id of the key (keys list)")
 	reason := fs.String("reason", "", "why (required; audited and shown on the key)")
-	return platform.Command{Name: "keys revoke", Summary: "revoke a key at once, on every edge replica", Flags: fs, Config: kc,
+	return platform.Command{Name: "keys revoke", Summary: "revoke a key at once, on every edge replica (a client's current key with the keys it replaced)", Flags: fs, Config: kc,
 		Run: func(ctx context.Context, _ []string) error {
 			k, err := service.OpenKeys(ctx, *kc, operator())
 			if err != nil {
 				return err
 			}
 			defer k.Close()
-			r, err := k.Revoke(ctx, k.Actor, *id, *reason)
+			r, with, err := k.Revoke(ctx, k.Actor, *id, *reason)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(os.Stderr, "revoked %s (%s) at %s\n", r.ID, r.Prefix(), when(r.RevokeTime))
+			for _, w := range with {
+				fmt.Fprintf(os.Stderr, "revoked with it %s (%s), which it had replaced and which worked until %s\n", w.ID, w.Prefix(), when(w.ExpireTime))
+			}
 			return nil
 		}}
 }

@@ -142,6 +142,64 @@ func TestKeyLifecycle(t *testing.T) {
 	}
 }
 
+// TestRevokingTheCurrentKeyEndsTheClient: a rotation leaves the replaced
+// key working for its overlap; revoking the client's current key (the
+// contract ended, the client was compromised) ends those too, while
+// revoking a replaced key ends only its overlap. Before, the key a yearly
+// rotation replaced went on working for the 72 h overlap after the
+// administrator revoked the client's key.
+func TestRevokingTheCurrentKeyEndsTheClient(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	admin := resttest.New(s.URL, s.CreateAdminKey(t).Key)
+	partner := s.CreateKey(t, "partner", "Overlap NGO")
+	created := admin.Do(t, "POST", "/v1/apiKeys", map[string]any{"reason": "onboarding", "api_key": map[string]any{
+		"display_name": "case system", "organisation_id": partner.Organisation, "scopes": []string{"beneficiaries.read"}}}).Must(t, 200)
+	rotate := func(id string) (string, *resttest.Client) {
+		t.Helper()
+		r := admin.Do(t, "POST", "/v1/apiKeys/"+id+":rotate", map[string]any{"overlap": "259200s", "reason": "yearly"}).Must(t, 200)
+		return sub(r, "api_key")["id"].(string), resttest.New(s.URL, r.Str("secret"))
+	}
+	first := resttest.New(s.URL, created.Str("secret"))
+	secondID, second := rotate(sub(created, "api_key")["id"].(string))
+
+	// Ending one overlap early: the replaced key only.
+	admin.Do(t, "POST", "/v1/apiKeys/"+sub(created, "api_key")["id"].(string)+":revoke", map[string]any{"reason": "switched"}).Must(t, 200)
+	first.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 401)
+	second.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 200)
+
+	// Revoking the current key: every key of the client stops.
+	thirdID, third := rotate(secondID)
+	fourthID, fourth := rotate(thirdID)
+	for _, c := range []*resttest.Client{second, third, fourth} {
+		c.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 200)
+	}
+	admin.Do(t, "POST", "/v1/apiKeys/"+fourthID+":revoke", map[string]any{"reason": "contract ended"}).Must(t, 200)
+	for i, c := range []*resttest.Client{second, third, fourth} {
+		if r := c.Do(t, "GET", "/v1/beneficiaries", nil); r.Status != 401 {
+			t.Errorf("key %d of the client after its current key was revoked: HTTP %d %s", i+2, r.Status, r.Raw)
+		}
+	}
+	l := admin.Do(t, "GET", "/v1/apiKeys?show_revoked=true&organisation_id="+partner.Organisation, nil).Must(t, 200)
+	for _, k := range l.Body["api_keys"].([]any) {
+		k := k.(map[string]any)
+		if k["display_name"] == "case system" && (k["active"] == true || k["revoke_reason"] == nil) {
+			t.Errorf("listed after the revocation: %v", k)
+		}
+	}
+	// Each revocation is audited, with the key that took the others along.
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, s.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM edge.key_audit WHERE action = 'revoke' AND reason = 'contract ended'
+		AND key_id = ANY($1::uuid[]) AND detail->>'with_key_id' = $2`, []string{secondID, thirdID}, fourthID).Scan(&n); err != nil || n != 2 {
+		t.Errorf("audit of the keys revoked with the current one: %d rows, %v", n, err)
+	}
+}
+
 // TestCreateKeyCommand: the operator's create-key registers a new
 // organisation with the kind and country given, refuses a name the
 // directory already has (listing its ids), and takes -org-id only for an

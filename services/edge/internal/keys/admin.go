@@ -38,8 +38,11 @@ type AdminStore interface {
 	// ByRequestID returns the key made by the request requestID, or nil.
 	ByRequestID(ctx context.Context, requestID string) (*Key, error)
 	List(ctx context.Context, f Filter, page pagination.Page) ([]*Key, error)
-	// Revoke revokes the live key id, audited; it returns the key after.
-	Revoke(ctx context.Context, id, reason string, e AuditEntry) (*Key, error)
+	// Revoke revokes the live key id, audited, and, when id is its
+	// client's current key (no rotation replaced it), every other key of
+	// the client still working: those rotations replaced, in their
+	// overlap. It returns the key after, and those others.
+	Revoke(ctx context.Context, id, reason string, e AuditEntry) (*Key, []*Key, error)
 	// Rotate adds next to the client of the live key id and makes id expire
 	// at oldExpiry, audited; it returns the old key after.
 	Rotate(ctx context.Context, id string, next *Key, oldExpiry time.Time, e AuditEntry) (*Key, error)
@@ -291,19 +294,25 @@ func (a *Admin) List(ctx context.Context, org string, f Filter, size int32, toke
 	return rows, next, nil
 }
 
-// Revoke ends a key at once.
-func (a *Admin) Revoke(ctx context.Context, actor auth.Principal, id, reason string) (*Key, error) {
+// Revoke ends a key at once. Revoking a client's current key ends its
+// client's access: the keys it replaced by rotation, still working for
+// their overlap, are revoked with it (returned as with); revoking a
+// replaced key ends only its overlap.
+func (a *Admin) Revoke(ctx context.Context, actor auth.Principal, id, reason string) (k *Key, with []*Key, err error) {
 	var v errs.Violations
 	if err := ids.Check("id", id); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	validate.Text(&v, "reason", strings.TrimSpace(reason), 1000, true)
 	if err := v.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	k, err := a.store.Revoke(ctx, ids.Normalize(id), strings.TrimSpace(reason), AuditEntry{Actor: actor, Reason: strings.TrimSpace(reason)})
+	k, with, err = a.store.Revoke(ctx, ids.Normalize(id), strings.TrimSpace(reason), AuditEntry{Actor: actor, Reason: strings.TrimSpace(reason)})
 	a.told(k)
-	return k, err
+	for _, w := range with {
+		a.told(w)
+	}
+	return k, with, err
 }
 
 // Rotate gives the key's client a new key; the old one works on for

@@ -194,9 +194,13 @@ func lockLive(ctx context.Context, tx pgx.Tx, id string) (*Key, error) {
 	return k, nil
 }
 
-// Revoke revokes a live key.
-func (p *Postgres) Revoke(ctx context.Context, id, reason string, e AuditEntry) (*Key, error) {
-	var out *Key
+// Revoke revokes a live key and, when it is its client's current key, the
+// client's replaced keys still in their overlap.
+func (p *Postgres) Revoke(ctx context.Context, id, reason string, e AuditEntry) (*Key, []*Key, error) {
+	var (
+		out  *Key
+		with []*Key
+	)
 	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		k, err := lockLive(ctx, tx, id)
 		if err != nil {
@@ -208,10 +212,37 @@ func (p *Postgres) Revoke(ctx context.Context, id, reason string, e AuditEntry) 
 		if err := audit(ctx, tx, "revoke", k, e); err != nil {
 			return err
 		}
+		if k.ReplacedBy == "" {
+			// The client's other working keys are ones rotations replaced
+			// (only the current key is not): they end with it.
+			rows, err := tx.Query(ctx, `SELECT `+keyColumns+keyFrom+` WHERE k.client_id = $1 AND k.id <> $2
+				AND k.revoke_time IS NULL AND (k.expire_time IS NULL OR k.expire_time > now()) ORDER BY k.id FOR UPDATE OF k`, k.ClientID, id)
+			if err != nil {
+				return err
+			}
+			with, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Key, error) { return scanKey(r) })
+			if err != nil {
+				return err
+			}
+			for _, w := range with {
+				if _, err := tx.Exec(ctx, `UPDATE api_keys SET revoke_time = now(), revoke_reason = $2 WHERE id = $1`, w.ID, reason); err != nil {
+					return err
+				}
+				if err := audit(ctx, tx, "revoke", w, AuditEntry{Actor: e.Actor, Reason: e.Reason,
+					Detail: map[string]any{"with_key_id": id, "replaced_by": w.ReplacedBy}}); err != nil {
+					return err
+				}
+				now := time.Now()
+				w.RevokeTime, w.RevokeReason = &now, reason
+			}
+		}
 		out, err = scanKey(tx.QueryRow(ctx, `SELECT `+keyColumns+keyFrom+` WHERE k.id = $1`, id))
 		return err
 	})
-	return out, db.Error(err)
+	if err != nil {
+		return nil, nil, db.Error(err)
+	}
+	return out, with, nil
 }
 
 // Rotate adds next to the live key's client and sets the old key's expiry.

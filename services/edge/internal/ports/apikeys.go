@@ -119,7 +119,7 @@ func (s *APIKeys) RevokeApiKey(ctx context.Context, req *adminv1.RevokeApiKeyReq
 	if err != nil {
 		return nil, err
 	}
-	k, err := s.admin.Revoke(ctx, p, req.GetId(), req.GetReason())
+	k, _, err := s.admin.Revoke(ctx, p, req.GetId(), req.GetReason())
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}

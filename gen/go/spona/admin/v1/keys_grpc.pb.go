@@ -46,7 +46,9 @@ type ApiKeyServiceClient interface {
 	// Filters: organisation_id, and show_revoked for revoked and expired keys.
 	ListApiKeys(ctx context.Context, in *ListApiKeysRequest, opts ...grpc.CallOption) (*ListApiKeysResponse, error)
 	// Revokes a key at once: every edge replica refuses it within a second.
-	// A reason is required.
+	// A reason is required. Revoking a client's current key also revokes the
+	// keys it replaced by rotation that still work for their overlap;
+	// revoking a replaced key ends only its overlap.
 	RevokeApiKey(ctx context.Context, in *RevokeApiKeyRequest, opts ...grpc.CallOption) (*RevokeApiKeyResponse, error)
 	// Replaces a key by a new one of the same client (same organisation,
 	// scopes and client id): the new secret is returned once, and the old key
@@ -135,7 +137,9 @@ type ApiKeyServiceServer interface {
 	// Filters: organisation_id, and show_revoked for revoked and expired keys.
 	ListApiKeys(context.Context, *ListApiKeysRequest) (*ListApiKeysResponse, error)
 	// Revokes a key at once: every edge replica refuses it within a second.
-	// A reason is required.
+	// A reason is required. Revoking a client's current key also revokes the
+	// keys it replaced by rotation that still work for their overlap;
+	// revoking a replaced key ends only its overlap.
 	RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*RevokeApiKeyResponse, error)
 	// Replaces a key by a new one of the same client (same organisation,
 	// scopes and client id): the new secret is returned once, and the old key
