@@ -99,7 +99,11 @@ func (p *Postgres) get(ctx context.Context, clientID, key string) (*gateway.Idem
 // Complete stores the response of an acquired record, with the ids its
 // path and response name (subject_ids), by which an erasure finds it. When
 // one of them was erased meanwhile, the response is not stored: the record
-// goes, and a retry runs again against what the services now hold.
+// goes, and a retry runs again against what the services now hold. Nor is
+// a response naming more than maxSubjects ids (the :issueCertificates
+// answer of an event with hundreds of certified people): an erasure must
+// find every stored response that names the person, so ids are recorded
+// all or the response is not kept; its retry runs again too.
 //
 // An erasure (ForgetBeneficiary) takes an exclusive lock per erased id and
 // this a shared one per named id, so the two serialise: either the erasure
@@ -120,6 +124,9 @@ func (p *Postgres) Complete(ctx context.Context, rec *gateway.IdempotencyRecord)
 		body = []byte{}
 	}
 	subjects := Subjects(rec.Path, string(body))
+	if len(subjects) > maxSubjects {
+		return p.Release(ctx, rec.ClientID, rec.Key)
+	}
 	// One round trip, one (implicit) transaction: the batch's statements
 	// run one after the other until its single Sync, the shared locks
 	// held until then.
@@ -145,13 +152,15 @@ func (p *Postgres) Complete(ctx context.Context, rec *gateway.IdempotencyRecord)
 // response and erasing a person it names.
 const subjectLock = 0x5350_4944 // "SPID"
 
-// maxSubjects bounds the ids recorded per response.
+// maxSubjects bounds the ids of a stored response (each is an index entry,
+// and a lock while the response is stored); one naming more is not kept.
 const maxSubjects = 1000
 
 // Subjects returns the distinct UUIDs in texts (lower-cased, sorted): every
-// id a request path or a response names, people among them. Recording more
-// than the people (organisations, referrals) costs a little index space and
-// nothing else; missing a person would keep their data after erasure.
+// id a request path or a response names, people among them, all of them.
+// Recording more than the people (organisations, referrals) costs a little
+// index space and nothing else; missing a person would keep their data
+// after erasure.
 func Subjects(texts ...string) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -162,7 +171,7 @@ func Subjects(texts ...string) []string {
 				continue
 			}
 			m := strings.ToLower(t[i : i+36])
-			if !seen[m] && len(out) < maxSubjects {
+			if !seen[m] {
 				seen[m] = true
 				out = append(out, m)
 			}
