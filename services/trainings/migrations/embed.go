@@ -16,4 +16,5 @@ var FS = db.Migrations{FS: files, Go: []*goose.Migration{
 	goose.NewGoMigration(8, &goose.GoFunc{RunTx: PersonKeys}, &goose.GoFunc{}),
 	goose.NewGoMigration(10, &goose.GoFunc{RunTx: NormalEmails}, &goose.GoFunc{}),
 	goose.NewGoMigration(11, &goose.GoFunc{RunTx: ForgetOrphans}, &goose.GoFunc{}),
+	goose.NewGoMigration(14, &goose.GoFunc{RunTx: FoldNames}, &goose.GoFunc{}),
 }}

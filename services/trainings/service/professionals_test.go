@@ -10,8 +10,10 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"github.com/spona/spona/services/trainings/migrations"
 	"github.com/spona/spona/services/trainings/service"
+	"google.golang.org/grpc/codes"
 )
 
 // organisers is the service with two organisers, a and b, of one project
@@ -143,4 +145,142 @@ func (c *client) restarted(t *testing.T) *client {
 		Config:        servicetest.Platform(t, c.dbURL),
 		ReferralsAddr: c.referralsAddr, BeneficiariesAddr: c.beneficiaries.Addr, ReportingAddr: c.reporting.Addr})))
 	return &again
+}
+
+// TestProfessionalNamesFolded: one professional written in Latin and in
+// Cyrillic, or with and without diacritics, is one professional, as the
+// beneficiaries' search and the directory fold names: one record of an
+// organiser, counted once across organisers (registered, trained and
+// certified alike, by sex, sector or organisation). Before, names matched
+// ignoring case and spacing only: Marko Marković of PU Kikinda registered
+// by A in Latin and by B in Cyrillic was two professionals, and A's
+// "Marko Markovic" a second record of A's.
+func TestProfessionalNamesFolded(t *testing.T) {
+	o := startOrganisers(t)
+	c, orgA, orgB, project := o.client, o.orgA, o.orgB, o.project
+	a1, a2, b1 := o.seminarOn(t, orgA, "2019-03-01"), o.seminarOn(t, orgA, "2019-05-01"), o.seminarOn(t, orgB, "2019-06-01")
+	first := register(t, c, orgA, a1, professional("Marko", "Marković", "", "PU Kikinda", pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_MALE))
+	register(t, c, orgB, b1, professional("Марко", "Марковић", "", "ПУ Кикинда", pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_MALE))
+	if n := c.registered(t, orgA, project); n != 1 {
+		t.Errorf("Marko in Latin at A and in Cyrillic at B: %d professionals registered, want 1", n)
+	}
+	again := register(t, c, orgA, a2, professional("MARKO", "Markovic", "", "PU  Kikinda", pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_MALE))
+	if again.GetProfessionalId() != first.GetProfessionalId() {
+		t.Errorf("Marko Markovic at A is record %s, want A's record %s of Marko Marković", again.GetProfessionalId(), first.GetProfessionalId())
+	}
+	// Đorđe Đorđević without diacritics, as Djordje Djordjevic, at B.
+	register(t, c, orgA, a1, professional("Đorđe", "Đorđević", "", "CSR Kikinda", pb.Sector_SECTOR_SOCIAL_WELFARE, commonv1.Sex_SEX_MALE))
+	register(t, c, orgB, b1, professional("Djordje", "Djordjevic", "", "CSR Kikinda", pb.Sector_SECTOR_SOCIAL_WELFARE, commonv1.Sex_SEX_MALE))
+	if n := c.registered(t, orgA, project); n != 2 {
+		t.Errorf("with Đorđe Đorđević and Djordje Djordjevic: %d professionals registered, want 2", n)
+	}
+	// A registration of Marko in Cyrillic at A's first event is the one he has.
+	_, err := c.CreateParticipant(orgA, &pb.CreateParticipantRequest{EventId: a1,
+		Participant: professional("Марко", "Марковић", "", "ПУ Кикинда", pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_MALE)})
+	if statustest.Code(err) != codes.AlreadyExists {
+		t.Errorf("Marko in Cyrillic at the event he is registered at in Latin: %v, want ALREADY_EXISTS", err)
+	}
+}
+
+// TestFoldNamesMigration: professionals stored before registrations folded
+// names (keyed by case and spacing only) are keyed afresh when the service
+// migrates (Go migration 00014) and counted once. Where one organiser held
+// records of one professional in Latin and in Cyrillic, they become the
+// older record, with one participation per event (present where either was
+// present) and the e-mail of either.
+func TestFoldNamesMigration(t *testing.T) {
+	o := startOrganisers(t)
+	c, a, orgA, orgB, project := o.client, o.a, o.orgA, o.orgB, o.project
+	a1 := o.seminarOn(t, orgA, "2019-03-01")
+	s, err := c.CreateSession(orgA, &pb.CreateSessionRequest{EventId: a1, Session: &pb.Session{Date: "2019-03-01"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2, b1 := o.seminarOn(t, orgA, "2019-04-01"), o.seminarOn(t, orgB, "2019-06-01")
+	attend := func(p *pb.Participant, present bool) {
+		if _, err := c.RecordAttendance(orgA, &pb.RecordAttendanceRequest{EventId: a1, SessionId: s.GetSession().GetId(),
+			Marks: []*pb.AttendanceMark{{ParticipantId: p.GetId(), Present: present}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	police := func(given, family, email string) *pb.Participant {
+		return professional(given, family, email, "PU Kikinda", pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_MALE)
+	}
+	// A: Marko in Latin at a1 (absent), and Jovan with his e-mail.
+	marko := register(t, c, orgA, a1, police("Marko", "Marković", ""))
+	attend(marko, false)
+	jovan := register(t, c, orgA, a1, police("Jovan", "Jović", "jovan@example.org"))
+	// Records stored below as before in Cyrillic: Marko at a1 too (present)
+	// and at a2; Jovan without his e-mail at a2; Marko at B.
+	attend(register(t, c, orgA, a1, police("Placeholder", "Marko", "")), true)
+	register(t, c, orgA, a2, police("Placeholder", "Marko", ""))
+	register(t, c, orgA, a2, police("Placeholder", "Jovan", ""))
+	register(t, c, orgB, b1, police("Placeholder", "Marko", ""))
+
+	conn := pgtest.Connect(t, c.dbURL)
+	for _, q := range []string{
+		`UPDATE trainings.professionals SET given_name = 'Марко', family_name = 'Марковић', organisation_name = 'ПУ Кикинда'
+			WHERE given_name = 'Placeholder' AND family_name = 'Marko'`,
+		`UPDATE trainings.professionals SET given_name = 'Јован', family_name = 'Јовић', organisation_name = 'ПУ Кикинда'
+			WHERE given_name = 'Placeholder' AND family_name = 'Jovan'`,
+		// The keys as registrations wrote them before: lower case, spacing.
+		`UPDATE trainings.professionals SET given_key = lower(given_name), family_key = lower(family_name),
+			organisation_key = 'name:' || lower(organisation_name)`,
+		`UPDATE trainings.professionals SET person_key = CASE WHEN email IS NOT NULL THEN 'e:' || email
+			ELSE 'n:' || family_key || E'\t' || given_key || E'\t' || organisation_key END`,
+	} {
+		if _, err := conn.Exec(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Migration 00014 (and those after it) not applied.
+	pgtest.Undo(t, conn, "trainings", migrations.FS, 14)
+	if n := c.registered(t, orgA, project); n != 4 {
+		t.Fatalf("%d registered as stored before, want 4 (Marko and Jovan in two scripts)", n)
+	}
+
+	again := c.restarted(t)
+	if n := again.registered(t, orgA, project); n != 2 {
+		t.Fatalf("after the migration: %d registered, want 2", n)
+	}
+	for _, e := range []struct {
+		id       string
+		want     map[string]string // professional id by given name (the older record's)
+		attended int32
+	}{
+		{a1, map[string]string{"Marko": marko.GetProfessionalId(), "Jovan": jovan.GetProfessionalId()}, 1},
+		{a2, map[string]string{"Marko": marko.GetProfessionalId(), "Jovan": jovan.GetProfessionalId()}, 0},
+	} {
+		ps, err := again.ListParticipants(orgA, &pb.ListParticipantsRequest{EventId: e.id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, p := range ps.GetParticipants() {
+			got[p.GetProfessional().GetGivenName()] = p.GetProfessionalId()
+			if p.GetProfessional().GetGivenName() == "Marko" && p.GetSessionsAttended() != e.attended {
+				t.Errorf("Marko at %s attended %d sessions, want %d (present in either record)", e.id, p.GetSessionsAttended(), e.attended)
+			}
+			if p.GetProfessionalId() == jovan.GetProfessionalId() && p.GetProfessional().GetEmail() != "jovan@example.org" {
+				t.Errorf("Jovan at %s: e-mail %q, want jovan@example.org", e.id, p.GetProfessional().GetEmail())
+			}
+		}
+		if len(got) != len(e.want) {
+			t.Errorf("event %s after the migration: %v, want %v", e.id, got, e.want)
+		}
+		for name, id := range e.want {
+			if got[name] != id {
+				t.Errorf("event %s after the migration: %s is record %q, want %s", e.id, name, got[name], id)
+			}
+		}
+	}
+	var records int
+	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM trainings.professionals WHERE organiser_organisation_id = $1`, a).Scan(&records); err != nil || records != 2 {
+		t.Errorf("A's records after the migration: %d (%v), want 2", records, err)
+	}
+	// A later registration in either script is the one record.
+	p := register(t, again, orgB, o.seminarOn(t, orgB, "2019-07-01"), police("Marko", "Markovic", ""))
+	if n := again.registered(t, orgA, project); n != 2 {
+		t.Errorf("Marko registered again at B as %s: %d registered, want 2", p.GetProfessionalId(), n)
+	}
 }

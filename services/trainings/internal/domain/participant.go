@@ -154,18 +154,18 @@ type MatchKey struct {
 	Given, Family, Organisation string
 }
 
-// MatchKey returns the key of pr: names lower-cased, trimmed and with runs of
-// white space collapsed; the organisation is its directory id when given,
-// otherwise its name normalised the same way.
+// MatchKey returns the key of pr: names folded as the beneficiaries' name
+// search and the directory fold them (translit.Fold: case, spacing and
+// punctuation, diacritics, Cyrillic or Latin script), so Марко Марковић,
+// Marko Marković and MARKO MARKOVIC are one name; the organisation is its
+// directory id when given, otherwise its name folded the same way.
 func (pr *Professional) MatchKey() MatchKey {
-	org := "name:" + fold(pr.OrganisationName)
+	org := "name:" + translit.Fold(pr.OrganisationName)
 	if pr.OrganisationID != "" {
 		org = "id:" + pr.OrganisationID
 	}
-	return MatchKey{Given: fold(pr.GivenName), Family: fold(pr.FamilyName), Organisation: org}
+	return MatchKey{Given: translit.Fold(pr.GivenName), Family: translit.Fold(pr.FamilyName), Organisation: org}
 }
-
-func fold(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
 
 // OrganisationNames finds directory organisations by a name written by hand
 // (a sign-in sheet's organisation column): names are compared folded

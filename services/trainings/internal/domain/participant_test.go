@@ -14,11 +14,16 @@ func TestMatchKey(t *testing.T) {
 		want MatchKey
 	}{
 		{"case and spacing", Professional{GivenName: "  Ana  Marija ", FamilyName: "PETROVIĆ", OrganisationName: " CSR\tSubotica "},
-			MatchKey{Given: "ana marija", Family: "petrović", Organisation: "name:csr subotica"}},
+			MatchKey{Given: "ana marija", Family: "petrovic", Organisation: "name:csr subotica"}},
+		// As translit.Fold folds them: script, diacritics, punctuation.
+		{"Cyrillic", Professional{GivenName: "Ана-Марија", FamilyName: "Петровић", OrganisationName: "ЦСР Суботица"},
+			MatchKey{Given: "ana marija", Family: "petrovic", Organisation: "name:csr subotica"}},
+		{"without diacritics", Professional{GivenName: "Đorđe", FamilyName: "Djordjevic", OrganisationName: "Dom zdravlja Užice"},
+			MatchKey{Given: "dorde", Family: "dordevic", Organisation: "name:dom zdravlja uzice"}},
 		{"directory id wins over name", Professional{GivenName: "Ana", FamilyName: "Petrović", OrganisationID: org, OrganisationName: "CSR"},
-			MatchKey{Given: "ana", Family: "petrović", Organisation: "id:" + org}},
+			MatchKey{Given: "ana", Family: "petrovic", Organisation: "id:" + org}},
 		{"no organisation", Professional{GivenName: "Ana", FamilyName: "Petrović"},
-			MatchKey{Given: "ana", Family: "petrović", Organisation: "name:"}},
+			MatchKey{Given: "ana", Family: "petrovic", Organisation: "name:"}},
 	} {
 		if diff := cmp.Diff(tc.want, tc.in.MatchKey()); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
