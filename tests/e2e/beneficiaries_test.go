@@ -63,6 +63,18 @@ func TestBeneficiariesREST(t *testing.T) {
 		}
 		// The previous etag is stale now.
 		s.call(t, "PATCH", path, A, map[string]any{"etag": amina.str("etag"), "notes": "x"}).must(t, 409)
+		// A case number another record has: 409 naming the field and that
+		// record, on a create and on a PATCH.
+		holder := create(A, map[string]any{"given_name": "Lejla", "external_id": "CASE-E1"}).str("id")
+		taken := s.call(t, "POST", "/v1/beneficiaries", A, map[string]any{"given_name": "Amir", "external_id": "CASE-E1"}).must(t, 409)
+		if !strings.Contains(taken.Raw, `"field":"beneficiary.external_id"`) || !strings.Contains(taken.Raw, holder) {
+			t.Fatalf("external_id taken on create: %s", taken.Raw)
+		}
+		cur := s.call(t, "GET", path, A, nil).must(t, 200)
+		taken = s.call(t, "PATCH", path, A, map[string]any{"etag": cur.str("etag"), "external_id": "CASE-E1"}).must(t, 409)
+		if !strings.Contains(taken.Raw, `"field":"beneficiary.external_id"`) || !strings.Contains(taken.Raw, holder) {
+			t.Fatalf("external_id taken on PATCH: %s", taken.Raw)
+		}
 	})
 
 	var dj, dj2 string
