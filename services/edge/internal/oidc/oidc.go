@@ -20,6 +20,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
+	"golang.org/x/sync/singleflight"
 )
 
 // Config configures a Verifier.
@@ -48,6 +49,8 @@ var algorithms = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
 type Verifier struct {
 	cfg Config
 	now func() time.Time
+
+	fetches singleflight.Group // one JWKS fetch at a time
 
 	mu          sync.Mutex
 	keys        []jose.JSONWebKey
@@ -192,25 +195,37 @@ func words(raw json.RawMessage) []string {
 }
 
 // keysFor returns the cached keys that may have signed a token with kid,
-// fetching the set when it is stale or does not know kid.
+// fetching the set when there is none yet or it does not know kid. A set
+// older than CacheTTL is still used while a fresh one is fetched in the
+// background: the fetch (up to 5 s when the provider is slow) never holds
+// up tokens of the keys already known.
 func (v *Verifier) keysFor(ctx context.Context, kid string) ([]jose.JSONWebKey, error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
+	keys, fetched := v.current()
 	now := v.now()
-	if v.keys == nil || now.Sub(v.fetched) > v.cfg.CacheTTL {
-		err := v.refreshLocked(ctx, now)
-		if v.keys == nil {
+	switch {
+	case keys == nil:
+		err := v.refresh(ctx, now, true)
+		if keys, _ = v.current(); keys == nil {
 			return nil, fmt.Errorf("no signing keys: %w", err)
 		}
+	case now.Sub(fetched) > v.cfg.CacheTTL:
+		_ = v.refresh(ctx, now, false)
 	}
-	match := matching(v.keys, kid)
-	if len(match) == 0 && v.refreshLocked(ctx, now) == nil {
-		match = matching(v.keys, kid)
+	match := matching(keys, kid)
+	if len(match) == 0 && v.refresh(ctx, now, true) == nil {
+		keys, _ = v.current()
+		match = matching(keys, kid)
 	}
 	if len(match) == 0 {
 		return nil, invalid("unknown signing key")
 	}
 	return match, nil
+}
+
+func (v *Verifier) current() ([]jose.JSONWebKey, time.Time) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.keys, v.fetched
 }
 
 func matching(keys []jose.JSONWebKey, kid string) []jose.JSONWebKey {
@@ -226,23 +241,43 @@ func matching(keys []jose.JSONWebKey, kid string) []jose.JSONWebKey {
 // errRateLimited is returned when a refetch was wanted but too soon.
 var errRateLimited = errors.New("JWKS refetch rate-limited")
 
-// refreshLocked refetches the key set, at most once per MinRefresh after a
+// refresh refetches the key set, at most once per MinRefresh after a
 // success and once a second after a failure; it keeps the old keys when
-// the fetch fails.
-func (v *Verifier) refreshLocked(ctx context.Context, now time.Time) error {
+// the fetch fails. Concurrent refreshes share one fetch; with wait, the
+// caller waits for it (or for its own context), otherwise the fetch runs
+// on without it.
+func (v *Verifier) refresh(ctx context.Context, now time.Time, wait bool) error {
+	v.mu.Lock()
 	if now.Before(v.nextAttempt) {
-		if v.lastErr != nil {
-			return v.lastErr
+		err := v.lastErr
+		v.mu.Unlock()
+		if err != nil {
+			return err
 		}
 		return errRateLimited
 	}
-	keys, err := v.fetch(ctx)
-	if err != nil {
-		v.lastErr, v.nextAttempt = err, now.Add(time.Second)
-		return err
+	v.mu.Unlock()
+	done := v.fetches.DoChan("jwks", func() (any, error) {
+		keys, err := v.fetch(ctx)
+		at := v.now()
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		if err != nil {
+			v.lastErr, v.nextAttempt = err, at.Add(time.Second)
+			return nil, err
+		}
+		v.keys, v.fetched, v.lastErr, v.nextAttempt = keys, at, nil, at.Add(v.cfg.MinRefresh)
+		return nil, nil
+	})
+	if !wait {
+		return nil
 	}
-	v.keys, v.fetched, v.lastErr, v.nextAttempt = keys, now, nil, now.Add(v.cfg.MinRefresh)
-	return nil
+	select {
+	case r := <-done:
+		return r.Err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // fetch reads the key set. The keys are for every request, and a failure

@@ -7,7 +7,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -221,6 +223,69 @@ func TestKeysFetchedForAClientWhoLeft(t *testing.T) {
 	_, _ = v.Verify(gone, rotated)
 	if _, err := v.Verify(context.Background(), rotated); err != nil {
 		t.Errorf("a token of the rotated key after one whose client left: %v", err)
+	}
+}
+
+// stalling holds JWKS fetches until released, noting a fetch its client
+// gave up on before it returns.
+type stalling struct {
+	release chan struct{}
+	started chan struct{}
+	gaveUp  atomic.Bool
+}
+
+func (s *stalling) RoundTrip(r *http.Request) (*http.Response, error) {
+	s.started <- struct{}{}
+	select {
+	case <-s.release:
+		return http.DefaultTransport.RoundTrip(r)
+	case <-r.Context().Done():
+		s.gaveUp.Store(true)
+		return nil, r.Context().Err()
+	}
+}
+
+// TestSlowProviderHoldsUpNoKnownKey: while the provider is slow to answer
+// a refetch (a token naming a key the verifier does not know, or a key set
+// past its cache time), tokens of the keys already known are verified at
+// once. Before, the fetch held the verifier's lock: every partner using
+// OIDC waited up to the fetch's 5 s timeout, and a token with a made-up
+// kid once a second (refetches after a failure) kept them waiting.
+func TestSlowProviderHoldsUpNoKnownKey(t *testing.T) {
+	iss := oidctest.Start(t)
+	tr := &stalling{release: make(chan struct{}), started: make(chan struct{}, 10)}
+	v, err := oidc.New(oidc.Config{Issuer: iss.URL, Audience: oidctest.Audience, JWKSURL: iss.JWKSURL,
+		MinRefresh: time.Millisecond, CacheTTL: time.Hour, HTTPClient: &http.Client{Transport: tr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	known := iss.Token(t, "rsa-1", oidctest.Claims{Organisation: org})
+	first := make(chan error, 1)
+	go func() { _, err := v.Verify(ctx, known); first <- err }()
+	<-tr.started
+	tr.release <- struct{}{}
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond) // past MinRefresh
+
+	// A token naming an unknown key starts a refetch, which stalls.
+	stranger, _ := rsa.GenerateKey(rand.Reader, 2048)
+	unknown := oidctest.SignWith(t, stranger, jose.RS256, "made-up", map[string]any{"iss": iss.URL, "aud": oidctest.Audience,
+		"sub": "x", "exp": time.Now().Add(time.Minute).Unix(), "spona_org": org})
+	refused := make(chan error, 1)
+	go func() { _, err := v.Verify(ctx, unknown); refused <- err }()
+	<-tr.started
+	if _, err := v.Verify(ctx, known); err != nil {
+		t.Fatalf("known key while a refetch stalls: %v", err)
+	}
+	if tr.gaveUp.Load() {
+		t.Fatal("the token of a known key waited until the stalled refetch was given up")
+	}
+	close(tr.release)
+	if err := <-refused; !errors.Is(err, auth.ErrInvalidCredential) {
+		t.Fatalf("unknown key: %v", err)
 	}
 }
 
