@@ -136,6 +136,9 @@ func Error(err error) error {
 	if errors.As(err, &pgErr) {
 		switch {
 		case pgErr.Code == "23505":
+			if named := uniqueKeyError(pgErr.SchemaName, pgErr.ConstraintName, err); named != nil {
+				return named
+			}
 			return errs.Wrap(errs.KindAlreadyExists, err, "already exists ("+pgErr.ConstraintName+")")
 		case pgErr.Code == "23503":
 			return errs.Wrap(errs.KindFailedPrecondition, err, "refers to a record that does not exist ("+pgErr.ConstraintName+")")

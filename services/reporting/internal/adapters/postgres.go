@@ -26,7 +26,17 @@ import (
 type Postgres struct{ pool *pgxpool.Pool }
 
 // NewPostgres returns the repository on pool.
-func NewPostgres(pool *pgxpool.Pool) *Postgres { return &Postgres{pool: pool} }
+func NewPostgres(pool *pgxpool.Pool) *Postgres {
+	db.NameUniqueKeys("reporting", uniqueKeys)
+	return &Postgres{pool: pool}
+}
+
+// uniqueKeys are the unique keys of the schema a request can run into, by
+// the field that takes them.
+var uniqueKeys = map[string]db.UniqueKey{
+	"projects_code_key":   {Field: "project.code", Description: "is already taken: another project of your organisation has this code"},
+	"indicators_code_key": {Field: "indicator.code", Description: "is already taken: another indicator of this project has this code"},
+}
 
 var _ app.Repository = (*Postgres)(nil)
 
