@@ -354,7 +354,7 @@ var byReason = map[string]text{
 // violations localize field violation descriptions by their pattern; the
 // first match wins.
 var violations = []violationText{
-	{regexp.MustCompile(`^is required$`), text{
+	{regexp.MustCompile(`^is required(?:$|[ :;,])`), text{
 		"en": "This field is required.", "sr-Latn": "Ovo polje je obavezno.", "sr-Cyrl": "Ово поље је обавезно.",
 		"bs": "Ovo polje je obavezno.", "hr": "Ovo polje je obavezno.",
 	}},
@@ -484,6 +484,171 @@ var violations = []violationText{
 		"en": "Given in the request body, not in the query.", "sr-Latn": "Zadaje se u telu zahteva, ne u upitu.",
 		"sr-Cyrl": "Задаје се у телу захтева, не у упиту.",
 		"bs":      "Zadaje se u tijelu zahtjeva, ne u upitu.", "hr": "Zadaje se u tijelu zahtjeva, ne u upitu.",
+	}},
+	// The edge's refusal of a value not of its field's type (gateway
+	// decodeViolation): an enum value misspelt, a number or flag that is
+	// none.
+	{regexp.MustCompile(`^is not a valid enum value: (.+)$`), text{
+		"en": "Unknown value {1}.", "sr-Latn": "Nepoznata vrednost {1}.", "sr-Cyrl": "Непозната вредност {1}.",
+		"bs": "Nepoznata vrijednost {1}.", "hr": "Nepoznata vrijednost {1}.",
+	}},
+	{regexp.MustCompile(`^is not a valid (\w+) value: `), text{
+		"en": "Not a valid value of type {1}.", "sr-Latn": "Nije ispravna vrednost tipa {1}.", "sr-Cyrl": "Није исправна вредност типа {1}.",
+		"bs": "Nije ispravna vrijednost tipa {1}.", "hr": "Nije ispravna vrijednost tipa {1}.",
+	}},
+	{regexp.MustCompile(`^is not a valid value of this query parameter`), text{
+		"en": "Not a valid value of this query parameter.", "sr-Latn": "Nije ispravna vrednost ovog parametra upita.",
+		"sr-Cyrl": "Није исправна вредност овог параметра упита.",
+		"bs":      "Nije ispravna vrijednost ovog parametra upita.", "hr": "Nije ispravna vrijednost ovog parametra upita.",
+	}},
+	// Codes and numbers every service checks (pkg/validate and the domains).
+	{regexp.MustCompile(`^must be an ISO 3166-1 alpha-2 code`), text{
+		"en": "Must be a two-letter country code (ISO 3166-1), e.g. RS, BA or HR.", "sr-Latn": "Mora biti dvoslovni kod države (ISO 3166-1), npr. RS, BA ili HR.",
+		"sr-Cyrl": "Мора бити двословни код државе (ISO 3166-1), нпр. RS, BA или HR.",
+		"bs":      "Mora biti dvoslovni kod države (ISO 3166-1), npr. RS, BA ili HR.", "hr": "Mora biti dvoslovni kod države (ISO 3166-1), npr. RS, BA ili HR.",
+	}},
+	{regexp.MustCompile(`^must be RS, BA or HR`), text{
+		"en": "Must be RS, BA or HR.", "sr-Latn": "Mora biti RS, BA ili HR.", "sr-Cyrl": "Мора бити RS, BA или HR.",
+		"bs": "Mora biti RS, BA ili HR.", "hr": "Mora biti RS, BA ili HR.",
+	}},
+	{regexp.MustCompile(`^must be a BCP 47 tag`), text{
+		"en": "Must be a language tag (BCP 47), e.g. ar, fa or sr-Latn.", "sr-Latn": "Mora biti oznaka jezika (BCP 47), npr. ar, fa ili sr-Latn.",
+		"sr-Cyrl": "Мора бити ознака језика (BCP 47), нпр. ar, fa или sr-Latn.",
+		"bs":      "Mora biti oznaka jezika (BCP 47), npr. ar, fa ili sr-Latn.", "hr": "Mora biti oznaka jezika (BCP 47), npr. ar, fa ili sr-Latn.",
+	}},
+	{regexp.MustCompile(`^(must be a phone number|is not a telephone number)`), text{
+		"en": "Must be a telephone number, e.g. +381 64 123 4567.", "sr-Latn": "Mora biti broj telefona, npr. +381 64 123 4567.",
+		"sr-Cyrl": "Мора бити број телефона, нпр. +381 64 123 4567.",
+		"bs":      "Mora biti broj telefona, npr. +381 64 123 4567.", "hr": "Mora biti telefonski broj, npr. +381 64 123 4567.",
+	}},
+	{regexp.MustCompile(`^is not a valid (JMBG|OIB)\b`), text{
+		"en": "Not a valid {1} (its form or check digit is wrong).", "sr-Latn": "Nije ispravan {1} (pogrešan oblik ili kontrolna cifra).",
+		"sr-Cyrl": "Није исправан {1} (погрешан облик или контролна цифра).",
+		"bs":      "Nije ispravan {1} (pogrešan oblik ili kontrolna cifra).", "hr": "Nije ispravan {1} (pogrešan oblik ili kontrolna znamenka).",
+	}},
+	{regexp.MustCompile(`^unknown or unsupported ISO 4217 code ("[^"]*")`), text{
+		"en": "Unknown or unsupported currency code {1}.", "sr-Latn": "Nepoznata ili nepodržana šifra valute {1}.",
+		"sr-Cyrl": "Непозната или неподржана шифра валуте {1}.",
+		"bs":      "Nepoznata ili nepodržana šifra valute {1}.", "hr": "Nepoznata ili nepodržana šifra valute {1}.",
+	}},
+	{regexp.MustCompile(`^unknown (?:format|event type|scope|dimension) ("[^"]*")`), text{
+		"en": "Unknown value {1}.", "sr-Latn": "Nepoznata vrednost {1}.", "sr-Cyrl": "Непозната вредност {1}.",
+		"bs": "Nepoznata vrijednost {1}.", "hr": "Nepoznata vrijednost {1}.",
+	}},
+	// Web addresses (a directory entry's, a webhook's).
+	{regexp.MustCompile(`^must be an http\(s\) URL`), text{
+		"en": "Must be a web address starting with http:// or https://.", "sr-Latn": "Mora biti veb-adresa koja počinje sa http:// ili https://.",
+		"sr-Cyrl": "Мора бити веб-адреса која почиње са http:// или https://.",
+		"bs":      "Mora biti web-adresa koja počinje sa http:// ili https://.", "hr": "Mora biti web-adresa koja počinje s http:// ili https://.",
+	}},
+	{regexp.MustCompile(`^must be an absolute URL`), text{
+		"en": "Must be a full web address, e.g. https://example.org/hooks/spona.", "sr-Latn": "Mora biti potpuna veb-adresa, npr. https://example.org/hooks/spona.",
+		"sr-Cyrl": "Мора бити потпуна веб-адреса, нпр. https://example.org/hooks/spona.",
+		"bs":      "Mora biti potpuna web-adresa, npr. https://example.org/hooks/spona.", "hr": "Mora biti potpuna web-adresa, npr. https://example.org/hooks/spona.",
+	}},
+	{regexp.MustCompile(`^must use https`), text{
+		"en": "Must use https.", "sr-Latn": "Mora koristiti https.", "sr-Cyrl": "Мора користити https.",
+		"bs": "Mora koristiti https.", "hr": "Mora koristiti https.",
+	}},
+	{regexp.MustCompile(`^must not carry credentials`), text{
+		"en": "Must not contain a user name or password.", "sr-Latn": "Ne sme sadržati korisničko ime ni lozinku.",
+		"sr-Cyrl": "Не сме садржати корисничко име ни лозинку.",
+		"bs":      "Ne smije sadržavati korisničko ime ni lozinku.", "hr": "Ne smije sadržavati korisničko ime ni lozinku.",
+	}},
+	{regexp.MustCompile(`^must not have a fragment`), text{
+		"en": "Must not have a fragment (#…).", "sr-Latn": "Ne sme imati fragment (#…).", "sr-Cyrl": "Не сме имати фрагмент (#…).",
+		"bs": "Ne smije imati fragment (#…).", "hr": "Ne smije imati fragment (#…).",
+	}},
+	{regexp.MustCompile(`^must name a host`), text{
+		"en": "Must name a host.", "sr-Latn": "Mora navesti host.", "sr-Cyrl": "Мора навести хост.",
+		"bs": "Mora navesti host.", "hr": "Mora navesti host.",
+	}},
+	{regexp.MustCompile(`^must have a port between 1 and 65535`), text{
+		"en": "Must have a port between 1 and 65535.", "sr-Latn": "Mora imati port između 1 i 65535.", "sr-Cyrl": "Мора имати порт између 1 и 65535.",
+		"bs": "Mora imati port između 1 i 65535.", "hr": "Mora imati port između 1 i 65535.",
+	}},
+	// Times and their order.
+	{regexp.MustCompile(`^must be a time (?:HH:MM|of day in HH:MM form)`), text{
+		"en": "Must be a time of day as HH:MM, e.g. 08:30.", "sr-Latn": "Mora biti vreme u obliku HH:MM, npr. 08:30.",
+		"sr-Cyrl": "Мора бити време у облику HH:MM, нпр. 08:30.",
+		"bs":      "Mora biti vrijeme u obliku HH:MM, npr. 08:30.", "hr": "Mora biti vrijeme u obliku HH:MM, npr. 08:30.",
+	}},
+	{regexp.MustCompile(`^must be a time \(RFC 3339`), text{
+		"en":      "Must be a time (RFC 3339, e.g. 2025-01-31T12:00:00Z) or a date (YYYY-MM-DD).",
+		"sr-Latn": "Mora biti vreme (RFC 3339, npr. 2025-01-31T12:00:00Z) ili datum (YYYY-MM-DD).",
+		"sr-Cyrl": "Мора бити време (RFC 3339, нпр. 2025-01-31T12:00:00Z) или датум (YYYY-MM-DD).",
+		"bs":      "Mora biti vrijeme (RFC 3339, npr. 2025-01-31T12:00:00Z) ili datum (YYYY-MM-DD).",
+		"hr":      "Mora biti vrijeme (RFC 3339, npr. 2025-01-31T12:00:00Z) ili datum (YYYY-MM-DD).",
+	}},
+	{regexp.MustCompile(`^must be after ([a-z_0-9]+)$`), text{
+		"en": "Must be after {1}.", "sr-Latn": "Mora biti posle {1}.", "sr-Cyrl": "Мора бити после {1}.",
+		"bs": "Mora biti poslije {1}.", "hr": "Mora biti nakon {1}.",
+	}},
+	{regexp.MustCompile(`^must not be below ([a-z_]+)`), text{
+		"en": "Must not be less than {1}.", "sr-Latn": "Ne sme biti manje od {1}.", "sr-Cyrl": "Не сме бити мање од {1}.",
+		"bs": "Ne smije biti manje od {1}.", "hr": "Ne smije biti manje od {1}.",
+	}},
+	{regexp.MustCompile(`^must be within the event's dates \(([^)]+)\)`), text{
+		"en": "Must be within the event's dates ({1}).", "sr-Latn": "Mora biti u okviru datuma događaja ({1}).",
+		"sr-Cyrl": "Мора бити у оквиру датума догађаја ({1}).",
+		"bs":      "Mora biti unutar datuma događaja ({1}).", "hr": "Mora biti unutar datuma događaja ({1}).",
+	}},
+	{regexp.MustCompile(`^(?:must be at most one year after start_date|covers more than a year)`), text{
+		"en":      "A budget line covers a year at most: give one budget line per year.",
+		"sr-Latn": "Stavka budžeta obuhvata najviše godinu dana: navedite po jednu stavku za svaku godinu.",
+		"sr-Cyrl": "Ставка буџета обухвата највише годину дана: наведите по једну ставку за сваку годину.",
+		"bs":      "Stavka budžeta obuhvata najviše godinu dana: navedite po jednu stavku za svaku godinu.",
+		"hr":      "Stavka proračuna obuhvaća najviše godinu dana: navedite po jednu stavku za svaku godinu.",
+	}},
+	// Fields that go together or not.
+	{regexp.MustCompile(`^(?:contradicts ([a-z_]+)$)`), text{
+		"en": "Contradicts {1}.", "sr-Latn": "Nije u skladu s poljem {1}.", "sr-Cyrl": "Није у складу с пољем {1}.",
+		"bs": "Nije u skladu s poljem {1}.", "hr": "Nije u skladu s poljem {1}.",
+	}},
+	{regexp.MustCompile(`^([a-z_]+) or ([a-z_]+) is required`), text{
+		"en": "{1} or {2} is required.", "sr-Latn": "Potrebno je {1} ili {2}.", "sr-Cyrl": "Потребно је {1} или {2}.",
+		"bs": "Potrebno je {1} ili {2}.", "hr": "Potrebno je {1} ili {2}.",
+	}},
+	{regexp.MustCompile(`^at least one .*is required`), text{
+		"en": "At least one is required.", "sr-Latn": "Potrebna je bar jedna vrednost.", "sr-Cyrl": "Потребна је бар једна вредност.",
+		"bs": "Potrebna je barem jedna vrijednost.", "hr": "Potrebna je barem jedna vrijednost.",
+	}},
+	{regexp.MustCompile(`^must be another organisation`), text{
+		"en": "Must be another organisation.", "sr-Latn": "Mora biti druga organizacija.", "sr-Cyrl": "Мора бити друга организација.",
+		"bs": "Mora biti druga organizacija.", "hr": "Mora biti druga organizacija.",
+	}},
+	{regexp.MustCompile(`^must contain at least (\d+) letters or digits`), text{
+		"en": "Must contain at least {1} letters or digits.", "sr-Latn": "Mora sadržati najmanje {1} slova ili cifre.",
+		"sr-Cyrl": "Мора садржати најмање {1} слова или цифре.",
+		"bs":      "Mora sadržavati najmanje {1} slova ili cifre.", "hr": "Mora sadržavati najmanje {1} slova ili znamenke.",
+	}},
+	// Field masks (pkg/fieldmask).
+	{regexp.MustCompile(`^("[^"]*") cannot be updated`), text{
+		"en": "{1} cannot be changed.", "sr-Latn": "{1} se ne može menjati.", "sr-Cyrl": "{1} се не може мењати.",
+		"bs": "{1} se ne može mijenjati.", "hr": "{1} se ne može mijenjati.",
+	}},
+	{regexp.MustCompile(`^names no field to change`), text{
+		"en":      "Names no field to change: list the fields in update_mask or send them in the body.",
+		"sr-Latn": "Ne navodi nijedno polje za izmenu: navedite polja u update_mask ili ih pošaljite u telu zahteva.",
+		"sr-Cyrl": "Не наводи ниједно поље за измену: наведите поља у update_mask или их пошаљите у телу захтева.",
+		"bs":      "Ne navodi nijedno polje za izmjenu: navedite polja u update_mask ili ih pošaljite u tijelu zahtjeva.",
+		"hr":      "Ne navodi nijedno polje za izmjenu: navedite polja u update_mask ili ih pošaljite u tijelu zahtjeva.",
+	}},
+	// The HSDS API's filters (referrals ports/hsds.go).
+	{regexp.MustCompile(`^only json is served`), text{
+		"en": "Only json is served.", "sr-Latn": "Podržan je samo format json.", "sr-Cyrl": "Подржан је само формат json.",
+		"bs": "Podržan je samo format json.", "hr": "Podržan je samo format json.",
+	}},
+	{regexp.MustCompile(`^cannot be combined with ([a-z_]+)`), text{
+		"en": "Cannot be combined with {1}.", "sr-Latn": "Ne može se kombinovati sa {1}.", "sr-Cyrl": "Не може се комбиновати са {1}.",
+		"bs": "Ne može se kombinovati sa {1}.", "hr": "Ne može se kombinirati s {1}.",
+	}},
+	{regexp.MustCompile(`^is not served: the directory keeps no postal codes`), text{
+		"en":      "Not served: the directory keeps no postal codes or coordinates of locations.",
+		"sr-Latn": "Nije podržano: imenik ne čuva poštanske brojeve ni koordinate lokacija.",
+		"sr-Cyrl": "Није подржано: именик не чува поштанске бројеве ни координате локација.",
+		"bs":      "Nije podržano: imenik ne čuva poštanske brojeve ni koordinate lokacija.",
+		"hr":      "Nije podržano: imenik ne čuva poštanske brojeve ni koordinate lokacija.",
 	}},
 	// pkg/db's refusal of a write that takes a unique key another record
 	// holds (a project code, an external_id, the same document twice).
