@@ -231,7 +231,8 @@ func bounds(f reflect.StructField) string {
 	return " (" + strings.Join(parts, ", ") + ")"
 }
 
-// LogValue renders cfg for a log line with secrets masked.
+// LogValue renders cfg for a log line with secrets masked and durations
+// as they are written ("30s").
 func LogValue(cfg any) slog.Value {
 	v := reflect.ValueOf(cfg)
 	if v.Kind() == reflect.Pointer {
@@ -246,6 +247,11 @@ func LogValue(cfg any) slog.Value {
 			} else {
 				attrs = append(attrs, slog.String(name, mask(fmt.Sprint(fv.Interface()))))
 			}
+			return
+		}
+		if d, ok := fv.Interface().(time.Duration); ok {
+			// As the variable is written ("30s"), not in nanoseconds.
+			attrs = append(attrs, slog.String(name, d.String()))
 			return
 		}
 		attrs = append(attrs, slog.Any(name, fv.Interface()))

@@ -51,7 +51,13 @@ func TestLoadFromDefaultsAndOverrides(t *testing.T) {
 	if !strings.Contains(logged, "db:5432") {
 		t.Fatalf("masked URL lost its host: %s", logged)
 	}
-	_ = slog.Any("config", LogValue(c))
+	// The start line of a process: a JSON log shows durations as written,
+	// not as nanoseconds (EVENT_RETENTION 604800000000000).
+	var line strings.Builder
+	slog.New(slog.NewJSONHandler(&line, nil)).Info("starting", slog.Any("config", LogValue(c)))
+	if !strings.Contains(line.String(), `"WAIT":"250ms"`) {
+		t.Errorf("start line: %s", line.String())
+	}
 }
 
 func TestLoadFromReportsEveryProblem(t *testing.T) {
