@@ -182,17 +182,18 @@ func (p *Postgres) RevokeConsentGrants(ctx context.Context, consentID string) ([
 
 // SourceGrant returns grantee's grant of a beneficiary made for source, live
 // or not, with the consent it was made under (nil for a grant older than
-// consent tracking).
+// consent tracking). The grants of a merged record are the survivor's
+// (the merge moved them there, with their consents).
 func (p *Postgres) SourceGrant(ctx context.Context, beneficiaryID, grantee, sourceID string) (*domain.Grant, *domain.Consent, error) {
 	g, err := scanGrant(p.q.QueryRow(ctx, `SELECT `+grantCols+` FROM access_grants
-		WHERE beneficiary_id = $1 AND organisation_id = $2 AND source_id = $3`, beneficiaryID, grantee, sourceID))
+		WHERE beneficiary_id = `+grantsOf+` AND organisation_id = $2 AND source_id = $3`, beneficiaryID, grantee, sourceID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil, errs.NotFound("beneficiary", beneficiaryID)
 	}
 	if err != nil || g.ConsentID == "" {
 		return g, nil, db.Error(err)
 	}
-	c, err := p.GetConsent(ctx, beneficiaryID, g.ConsentID)
+	c, err := p.GetConsent(ctx, g.BeneficiaryID, g.ConsentID)
 	return g, c, err
 }
 

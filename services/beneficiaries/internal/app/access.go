@@ -347,7 +347,10 @@ func (a *App) CheckAccess(ctx context.Context, act Actor, beneficiaryID, sourceI
 		case err != nil && (errs.KindOf(err) != errs.KindNotFound || sourceID == ""):
 			return err
 		}
-		// A grantee asks about the grant made for sourceID.
+		// A grantee asks about the grant made for sourceID: of the record
+		// id was merged into when it was (the merge moved the grant there),
+		// as the referral made for it still names id until the referrals
+		// service has applied the merge.
 		g, c, err := r.SourceGrant(ctx, id, act.OrganisationID, sourceID)
 		if err != nil {
 			return err
@@ -355,6 +358,12 @@ func (a *App) CheckAccess(ctx context.Context, act Actor, beneficiaryID, sourceI
 		out.ConsentID = g.ConsentID
 		if out.EndedReason = g.EndedReason(c, a.now()); out.EndedReason != "" {
 			return nil
+		}
+		if b == nil && g.BeneficiaryID != id {
+			// The survivor, visible through the grant.
+			if b, err = r.GetBeneficiary(ctx, act.OrganisationID, g.BeneficiaryID); err != nil {
+				return err
+			}
 		}
 		if b == nil { // the grant is live, so b is visible: a concurrent change
 			return errs.NotFound("beneficiary", id)
