@@ -3,12 +3,14 @@ package service_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	pb "github.com/spona/spona/gen/go/spona/webhooks/v1"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/statustest"
+	"github.com/spona/spona/pkg/testkit/webhooktest"
 	"github.com/spona/spona/services/webhooks/service"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -212,5 +214,44 @@ func TestSSRFRefusedAtSubscribe(t *testing.T) {
 		Webhook: &pb.Webhook{Id: w.GetId(), Etag: w.GetEtag(), Url: "https://10.0.0.1/"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"url"}}})
 	if fvs := statustest.FieldViolations(err); statustest.Code(err) != codes.InvalidArgument || len(fvs) != 1 || fvs[0].GetField() != "webhook.url" {
 		t.Errorf("update to a private address: %v", fvs)
+	}
+}
+
+// TestCreateDisabled: a webhook created with state DISABLED (an endpoint
+// set up before the receiver is ready) is created disabled, says so, and
+// gets nothing queued, while an active webhook of the same organisation
+// gets the same event; a state the API does not know is a violation.
+func TestCreateDisabled(t *testing.T) {
+	s := start(t, nil)
+	sender, org := ids.New(), ids.New()
+	ctx := as(t, org)
+	resp, err := s.wh.CreateWebhook(ctx, &pb.CreateWebhookRequest{Webhook: &pb.Webhook{
+		Url: "https://partner.example/not-ready", EventTypes: []string{"referral.received"}, State: pb.WebhookState_WEBHOOK_STATE_DISABLED}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := resp.GetWebhook()
+	if off.GetState() != pb.WebhookState_WEBHOOK_STATE_DISABLED || off.GetDisabledReason() == "" || off.GetDisableTime() == nil || off.GetSecret() == "" {
+		t.Fatalf("created %+v, want disabled with a reason and a secret", off)
+	}
+	got, err := s.wh.GetWebhook(ctx, &pb.GetWebhookRequest{Id: off.GetId()})
+	if err != nil || got.GetWebhook().GetState() != pb.WebhookState_WEBHOOK_STATE_DISABLED {
+		t.Fatalf("read back: %v %+v", err, got.GetWebhook())
+	}
+	// The active webhook's delivery is queued in the transaction that
+	// would have queued the disabled one's: once it arrives, the disabled
+	// one's log is final.
+	rcv := webhooktest.Start(t, nil)
+	s.subscribe(t, org, rcv.URL(), "referral.received")
+	s.inject(t, referralEvent("referral.sent", ids.New(), sender, org, "sent"))
+	rcv.WaitFor(t, 30*time.Second, "the active webhook's delivery", func(r []webhooktest.Request) bool { return len(r) == 1 })
+	if ds := s.deliveries(t, org, off.GetId()); len(ds) != 0 {
+		t.Fatalf("the webhook created disabled has %d deliveries: %+v", len(ds), ds[0])
+	}
+
+	_, err = s.wh.CreateWebhook(ctx, &pb.CreateWebhookRequest{Webhook: &pb.Webhook{
+		Url: "https://partner.example/x", EventTypes: []string{"referral.received"}, State: pb.WebhookState(7)}})
+	if fvs := statustest.FieldViolations(err); statustest.Code(err) != codes.InvalidArgument || len(fvs) != 1 || fvs[0].GetField() != "webhook.state" {
+		t.Fatalf("state 7: %v, want a violation on webhook.state", err)
 	}
 }

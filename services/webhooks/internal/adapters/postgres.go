@@ -76,12 +76,12 @@ func (p *Postgres) sealOptional(secret, id string) []byte {
 func (p *Postgres) CreateSubscription(ctx context.Context, s *domain.Subscription, requestID string) (*domain.Subscription, error) {
 	return db.CreateOnce(ctx, p.pool, p.scanSubscription, `
 		INSERT INTO subscriptions (id, organisation_id, url, target, event_types, description, secret, state,
-			request_id, create_time, update_time)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+			disabled_reason, disable_time, request_id, create_time, update_time)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
 		ON CONFLICT (organisation_id, request_id) DO NOTHING
 		RETURNING `+subscriptionCols,
 		[]any{s.ID, s.OrganisationID, s.URL, s.Target(), s.EventTypes, s.Description, p.sealer.Seal(s.Secret, s.ID),
-			s.State, db.Null(requestID), s.CreateTime},
+			s.State, s.DisabledReason, nullTime(s.DisableTime), db.Null(requestID), s.CreateTime},
 		`SELECT `+subscriptionCols+` FROM subscriptions WHERE organisation_id = $1 AND request_id = $2`,
 		s.OrganisationID, requestID)
 }

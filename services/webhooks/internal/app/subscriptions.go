@@ -12,10 +12,14 @@ import (
 	"github.com/spona/spona/services/webhooks/internal/domain"
 )
 
-// CreateSubscription subscribes an endpoint of the caller's organisation.
-// The result carries the secret: the only time it is shown, with rotation.
+// CreateSubscription subscribes an endpoint of the caller's organisation,
+// active unless asked disabled (an endpoint set up before its receiver is
+// ready). The result carries the secret: the only time it is shown, with
+// rotation.
 func (a *App) CreateSubscription(ctx context.Context, p auth.Principal, s *domain.Subscription, requestID string) (*domain.Subscription, error) {
-	s.State = domain.StateActive
+	if s.State == "" {
+		s.State = domain.StateActive
+	}
 	s.Normalize()
 	if err := s.Validate(a.opts.AllowPrivateTargets); err != nil {
 		return nil, err
@@ -26,6 +30,9 @@ func (a *App) CreateSubscription(ctx context.Context, p auth.Principal, s *domai
 	s.ID, s.OrganisationID, s.Secret = ids.New(), p.OrganisationID, domain.NewSecret()
 	now := a.now()
 	s.CreateTime, s.UpdateTime = now, now
+	if s.State == domain.StateDisabled {
+		s.Disable(domain.DisabledByOrganisation, now)
+	}
 	out, err := a.repo.CreateSubscription(ctx, s, requestID)
 	if err != nil {
 		return nil, err

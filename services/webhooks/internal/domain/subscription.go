@@ -23,6 +23,10 @@ const (
 	StateDisabled = "disabled"
 )
 
+// DisabledByOrganisation is the reason of a subscription its organisation
+// disabled (created disabled, or PATCH state).
+const DisabledByOrganisation = "disabled by the organisation"
+
 // SecretOverlap is how long the previous secret still signs after a rotation.
 const SecretOverlap = 24 * time.Hour
 
@@ -88,8 +92,9 @@ func (s *Subscription) Secrets(now time.Time) []string {
 }
 
 // Normalize trims free input and orders the event types, each once. The
-// state is not defaulted: a new subscription is active
-// (CreateSubscription), and an update naming the state must give one. A
+// state is not defaulted: a new subscription is active unless asked
+// disabled (CreateSubscription), and an update naming the state must give
+// one. A
 // list naming a type the API does not know is only trimmed: Validate
 // refuses it at the index the caller sent it at.
 func (s *Subscription) Normalize() {
@@ -187,7 +192,7 @@ func (s *Subscription) Apply(p *Subscription, paths []string, now time.Time) ([]
 				}
 			case p.State == StateDisabled:
 				if s.State != StateDisabled {
-					s.Disable("disabled by the organisation", now)
+					s.Disable(DisabledByOrganisation, now)
 				}
 			default: // none, or one the API does not know: Validate refuses it
 				s.State = p.State

@@ -155,8 +155,11 @@ type Webhook struct {
 	// answer carrying it is kept for Idempotency-Key replay: a retry with the
 	// same key is answered again by the service (the same webhook and
 	// secret; a rotation is not made twice).
-	Secret string       `protobuf:"bytes,5,opt,name=secret,proto3" json:"secret,omitempty"`
-	State  WebhookState `protobuf:"varint,6,opt,name=state,proto3,enum=spona.webhooks.v1.WebhookState" json:"state,omitempty"`
+	Secret string `protobuf:"bytes,5,opt,name=secret,proto3" json:"secret,omitempty"`
+	// ACTIVE or DISABLED. A webhook is created ACTIVE unless DISABLED is
+	// given (an endpoint set up before its receiver is ready): nothing is
+	// queued for it until it is set ACTIVE.
+	State WebhookState `protobuf:"varint,6,opt,name=state,proto3,enum=spona.webhooks.v1.WebhookState" json:"state,omitempty"`
 	// Why the subscription was disabled, when it is.
 	DisabledReason string                 `protobuf:"bytes,7,opt,name=disabled_reason,json=disabledReason,proto3" json:"disabled_reason,omitempty"`
 	DisableTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=disable_time,json=disableTime,proto3" json:"disable_time,omitempty"`
