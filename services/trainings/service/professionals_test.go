@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
@@ -14,6 +15,7 @@ import (
 	"github.com/spona/spona/services/trainings/migrations"
 	"github.com/spona/spona/services/trainings/service"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/testing/protocmp"
 )
 
 // organisers is the service with two organisers, a and b, of one project
@@ -282,5 +284,71 @@ func TestFoldNamesMigration(t *testing.T) {
 	p := register(t, again, orgB, o.seminarOn(t, orgB, "2019-07-01"), police("Marko", "Markovic", ""))
 	if n := again.registered(t, orgA, project); n != 2 {
 		t.Errorf("Marko registered again at B as %s: %d registered, want 2", p.GetProfessionalId(), n)
+	}
+}
+
+// TestOrganisationNameCells: professionals of an organisation the directory
+// does not have, written by hand in several spellings (case, script,
+// diacritics), are one cell of a count by organisation, labelled with the
+// spelling most of the project's registrations used. Before, each
+// spelling was a cell of its own: the donor read PU Kanjiža 2, ПУ Кањижа 1
+// and PU KANJIZA 1 for one police station.
+func TestOrganisationNameCells(t *testing.T) {
+	o := startOrganisers(t)
+	c, orgA, orgB, project := o.client, o.orgA, o.orgB, o.project
+	a1, b1 := o.seminarOn(t, orgA, "2019-03-01"), o.seminarOn(t, orgB, "2019-06-01")
+	for _, p := range []struct {
+		ctx        context.Context
+		event      string
+		given, org string
+		sector     pb.Sector
+		sex        commonv1.Sex
+	}{
+		{orgA, a1, "Ana", "PU Kanjiža", pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_FEMALE},
+		{orgA, a1, "Jovan", "PU Kanjiža", pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_MALE},
+		{orgB, b1, "Mira", "ПУ Кањижа", pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_FEMALE},
+		{orgB, b1, "Petar", "PU KANJIZA", pb.Sector_SECTOR_POLICE, commonv1.Sex_SEX_MALE},
+		{orgB, b1, "Vesna", "Dom zdravlja Kanjiža", pb.Sector_SECTOR_HEALTH, commonv1.Sex_SEX_FEMALE},
+	} {
+		register(t, c, p.ctx, p.event, professional(p.given, "Horvat", "", p.org, p.sector, p.sex))
+	}
+	r, err := c.CountParticipants(orgA, &pb.CountParticipantsRequest{ProjectId: project,
+		Kind: pb.ParticipantKind_PARTICIPANT_KIND_PROFESSIONAL, Stage: pb.ParticipationStage_PARTICIPATION_STAGE_REGISTERED,
+		GroupBy: []string{"organisation"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*commonv1.Group{group(1, "organisation", "Dom zdravlja Kanjiža"), group(4, "organisation", "PU Kanjiža")}
+	if diff := cmp.Diff(want, sortedGroups(r.GetAggregate().GetGroups()...), protocmp.Transform()); diff != "" {
+		t.Errorf("registered by organisation (-want +got):\n%s", diff)
+	}
+	if n := r.GetAggregate().GetTotal(); n != 5 {
+		t.Errorf("total %d, want 5", n)
+	}
+}
+
+// TestOrganisationKeysMigration: registrations made before registrations
+// kept their organisation name folded (migrations 00015 and 00016) are
+// counted in one cell per organisation once the service migrates them.
+func TestOrganisationKeysMigration(t *testing.T) {
+	o := startOrganisers(t)
+	c, orgA, orgB, project := o.client, o.orgA, o.orgB, o.project
+	a1, b1 := o.seminarOn(t, orgA, "2019-03-01"), o.seminarOn(t, orgB, "2019-06-01")
+	register(t, c, orgA, a1, professional("Ana", "Horvat", "", "PU Kanjiža", pb.Sector_SECTOR_POLICE, 0))
+	register(t, c, orgB, b1, professional("Mira", "Horvat", "", "ПУ Кањижа", pb.Sector_SECTOR_POLICE, 0))
+	register(t, c, orgB, b1, professional("Petar", "Horvat", "", "PU KANJIZA", pb.Sector_SECTOR_POLICE, 0))
+	register(t, c, orgB, b1, professional("Vesna", "Horvat", "", "PU Kanjiža", pb.Sector_SECTOR_POLICE, 0))
+	// Migration 00015 (its Down drops the column) and those after it not applied.
+	pgtest.Undo(t, pgtest.Connect(t, c.dbURL), "trainings", migrations.FS, 15)
+
+	r, err := c.restarted(t).CountParticipants(orgA, &pb.CountParticipantsRequest{ProjectId: project,
+		Kind: pb.ParticipantKind_PARTICIPANT_KIND_PROFESSIONAL, Stage: pb.ParticipationStage_PARTICIPATION_STAGE_REGISTERED,
+		GroupBy: []string{"organisation"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*commonv1.Group{group(4, "organisation", "PU Kanjiža")}
+	if diff := cmp.Diff(want, r.GetAggregate().GetGroups(), protocmp.Transform()); diff != "" {
+		t.Errorf("after the migrations, registered by organisation (-want +got):\n%s", diff)
 	}
 }

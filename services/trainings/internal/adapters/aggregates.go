@@ -39,9 +39,11 @@ var participantCounts = map[string]struct {
 		// Sex is the person's, one for all their records: see personSex.
 		"sex":               "ps.sex",
 		"organisation_kind": "NULLIF(pa.organisation_kind, '')",
-		"organisation":      "COALESCE(pa.organisation_id::text, NULLIF(pa.organisation_name, ''))",
-		"event_type":        "e.type",
-	}, map[string]string{"sex": personSex}},
+		// A directory id, else the name given (spellings folding alike
+		// are one cell: see organisationLabel).
+		"organisation": "COALESCE(pa.organisation_id::text, ol.label)",
+		"event_type":   "e.type",
+	}, map[string]string{"sex": personSex, "organisation": organisationLabel}},
 	// The person's own data (sex, age band, legal status) is not here:
 	// see BeneficiaryCohorts.
 	domain.KindBeneficiary: {"pa.beneficiary_id", `
@@ -67,6 +69,17 @@ var participantCounts = map[string]struct {
 const personSex = `
 		JOIN (SELECT DISTINCT ON (p.person_key) p.person_key, p.sex FROM professionals p
 			ORDER BY p.person_key, p.sex = 'unknown', p.update_time DESC, p.id) ps ON ps.person_key = pr.person_key`
+
+// organisationLabel joins ol, the label of the cell of each organisation
+// name given at registrations without a directory id, by its folded key
+// (pa.organisation_key): PU Kanjiža, ПУ Кањижа and PU KANJIZA are one
+// organisation, labelled with the spelling most of the project's ($1)
+// registrations gave it (the first in order on a tie).
+const organisationLabel = `
+		LEFT JOIN (SELECT o.organisation_key, mode() WITHIN GROUP (ORDER BY o.organisation_name) AS label
+			FROM participants o JOIN training_events oe ON oe.id = o.event_id
+			WHERE oe.project_id = $1 AND o.organisation_id IS NULL AND o.organisation_key <> ''
+			GROUP BY o.organisation_key) ol ON pa.organisation_id IS NULL AND ol.organisation_key = pa.organisation_key`
 
 // organiserKinds are the arguments $4 and $5 of a count of beneficiary
 // participants by organisation kind (kinds maps organisers to their

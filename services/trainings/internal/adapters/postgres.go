@@ -358,26 +358,26 @@ func createParticipantIn(ctx context.Context, tx pgx.Tx, organiser string, x *do
 		}
 	}
 	var professionalID, orgID *string
-	var orgName, sector string
+	var orgName, orgKey, sector string
 	gaveEmail, sex := false, (*string)(nil)
 	if pr := x.Professional; pr != nil {
 		id, err := findOrCreateProfessional(ctx, tx, organiser, pr, lock)
 		if err != nil {
 			return nil, err
 		}
-		professionalID, orgID, orgName, sector = &id, db.Null(pr.OrganisationID), pr.OrganisationName, pr.Sector
+		professionalID, orgID, orgName, orgKey, sector = &id, db.Null(pr.OrganisationID), pr.OrganisationName, pr.OrganisationKey(), pr.Sector
 		gaveEmail, sex = pr.Email != "", &pr.Sex
 	}
 	out, err := db.CreateOnce(ctx, tx, scanParticipant, `
 		WITH pa AS (
 			INSERT INTO participants (id, event_id, professional_id, beneficiary_id, request_id,
-				organisation_id, organisation_name, organisation_kind, sector, gave_email, sex)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+				organisation_id, organisation_name, organisation_key, organisation_kind, sector, gave_email, sex)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 			ON CONFLICT (event_id, request_id) DO NOTHING
 			RETURNING *)
 		SELECT `+participantCols+` FROM`+participantsFrom,
 		[]any{x.ID, x.EventID, professionalID, db.Null(x.BeneficiaryID), db.Null(requestID),
-			orgID, orgName, x.OrganisationKind, sector, gaveEmail, sex},
+			orgID, orgName, orgKey, x.OrganisationKind, sector, gaveEmail, sex},
 		participantByRequest, x.EventID, requestID)
 	return out, alreadyRegistered(err, x.EventID)
 }

@@ -160,11 +160,22 @@ type MatchKey struct {
 // Marko Marković and MARKO MARKOVIC are one name; the organisation is its
 // directory id when given, otherwise its name folded the same way.
 func (pr *Professional) MatchKey() MatchKey {
-	org := "name:" + translit.Fold(pr.OrganisationName)
+	org := "name:" + pr.OrganisationKey()
 	if pr.OrganisationID != "" {
 		org = "id:" + pr.OrganisationID
 	}
 	return MatchKey{Given: translit.Fold(pr.GivenName), Family: translit.Fold(pr.FamilyName), Organisation: org}
+}
+
+// OrganisationKey is the organisation name of pr folded as names are
+// (translit.Fold): the cell a registration by the name of an organisation
+// the directory does not have is counted in, whatever its case, script or
+// diacritics. "" when pr gives a directory id (counted by it) or no name.
+func (pr *Professional) OrganisationKey() string {
+	if pr.OrganisationID != "" {
+		return ""
+	}
+	return translit.Fold(pr.OrganisationName)
 }
 
 // OrganisationNames finds directory organisations by a name written by hand
