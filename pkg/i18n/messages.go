@@ -349,6 +349,55 @@ var byReason = map[string]text{
 		"bs":      "Ključ je opozvan ili je istekao; napravite novi.",
 		"hr":      "Ključ je opozvan ili je istekao; izradite novi.",
 	},
+	"KEY_REPLACED": {
+		"en":      "This key was replaced by a newer one; rotate the newer key instead.",
+		"sr-Latn": "Ovaj ključ je zamenjen novijim; rotirajte noviji ključ.",
+		"sr-Cyrl": "Овај кључ је замењен новијим; ротирајте новији кључ.",
+		"bs":      "Ovaj ključ je zamijenjen novijim; rotirajte noviji ključ.",
+		"hr":      "Ovaj je ključ zamijenjen novijim; rotirajte noviji ključ.",
+	},
+	"ORGANISATION_NOT_FOUND": {
+		"en":      "The directory has no such organisation.",
+		"sr-Latn": "Imenik nema takvu organizaciju.",
+		"sr-Cyrl": "Именик нема такву организацију.",
+		"bs":      "Imenik nema takvu organizaciju.",
+		"hr":      "Imenik nema takvu organizaciju.",
+	},
+	"ORGANISATION_NOT_VERIFIED": {
+		"en":      "The organisation is not verified yet; a key is issued only to a verified organisation.",
+		"sr-Latn": "Organizacija još nije verifikovana; ključ se izdaje samo verifikovanoj organizaciji.",
+		"sr-Cyrl": "Организација још није верификована; кључ се издаје само верификованој организацији.",
+		"bs":      "Organizacija još nije verifikovana; ključ se izdaje samo verifikovanoj organizaciji.",
+		"hr":      "Organizacija još nije provjerena; ključ se izdaje samo provjerenoj organizaciji.",
+	},
+	"ORGANISATION_NAME_TAKEN": {
+		"en":      "The directory already has an organisation of this name (perhaps spelt another way).",
+		"sr-Latn": "Imenik već ima organizaciju ovog naziva (možda drugačije napisanog).",
+		"sr-Cyrl": "Именик већ има организацију овог назива (можда другачије написаног).",
+		"bs":      "Imenik već ima organizaciju ovog naziva (možda drugačije napisanog).",
+		"hr":      "Imenik već ima organizaciju tog naziva (možda drukčije napisanog).",
+	},
+	"CERTIFICATE_ISSUED": {
+		"en":      "The participant holds a certificate and cannot be deleted.",
+		"sr-Latn": "Učesnik ima sertifikat i ne može se obrisati.",
+		"sr-Cyrl": "Учесник има сертификат и не може се обрисати.",
+		"bs":      "Učesnik ima certifikat i ne može se obrisati.",
+		"hr":      "Sudionik ima certifikat i ne može se izbrisati.",
+	},
+	"FILE_TOO_LARGE": {
+		"en":      "The file is larger than an import takes; split it into smaller files.",
+		"sr-Latn": "Datoteka je veća nego što uvoz prima; podelite je na manje datoteke.",
+		"sr-Cyrl": "Датотека је већа него што увоз прима; поделите је на мање датотеке.",
+		"bs":      "Datoteka je veća nego što uvoz prima; podijelite je na manje datoteke.",
+		"hr":      "Datoteka je veća nego što uvoz prima; podijelite je na manje datoteke.",
+	},
+	"IMPORT_INTERRUPTED": {
+		"en":      "The import was interrupted several times and wrote nothing; send the file again.",
+		"sr-Latn": "Uvoz je više puta prekinut i ništa nije upisao; pošaljite datoteku ponovo.",
+		"sr-Cyrl": "Увоз је више пута прекинут и ништа није уписао; пошаљите датотеку поново.",
+		"bs":      "Uvoz je više puta prekinut i ništa nije upisao; pošaljite datoteku ponovo.",
+		"hr":      "Uvoz je više puta prekinut i ništa nije upisao; pošaljite datoteku ponovno.",
+	},
 }
 
 // violations localize field violation descriptions by their pattern; the
