@@ -124,7 +124,7 @@ func listCommand(kc *service.KeysConfig) platform.Command {
 			}
 			defer k.Close()
 			tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tPREFIX\tNAME\tORGANISATION\tSCOPES\tCREATED\tEXPIRES\tLAST USED\tSTATE")
+			fmt.Fprintln(tw, "ID\tPREFIX\tNAME\tORGANISATION\tSCOPES\tCREATED (UTC)\tEXPIRES (UTC)\tLAST USED (UTC)\tSTATE")
 			token := ""
 			// The operator's own loop: its tokens belong to no organisation.
 			for {
@@ -134,7 +134,7 @@ func listCommand(kc *service.KeysConfig) platform.Command {
 				}
 				for _, r := range rows {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Prefix(), r.Name, r.OrganisationID,
-						strings.Join(r.Scopes, ","), when(&r.CreateTime), when(r.ExpireTime), when(r.LastUseTime), state(r))
+						strings.Join(r.Scopes, ","), when(&r.CreateTime), when(r.ExpireTime), when(r.LastUseTime), state(r, time.Now()))
 				}
 				if token = next; token == "" {
 					return tw.Flush()
@@ -150,12 +150,15 @@ func when(t *time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04")
 }
 
-func state(k *keys.Key) string {
+func state(k *keys.Key, now time.Time) string {
 	switch {
 	case k.RevokeTime != nil:
 		return "revoked (" + k.RevokeReason + ")"
-	case !k.Active(time.Now()):
+	case !k.Active(now):
 		return "expired"
+	case k.ReplacedBy != "":
+		// Works on for its overlap only: rotate or revoke its replacement.
+		return "active, replaced by " + k.ReplacedBy
 	}
 	return "active"
 }
