@@ -90,6 +90,9 @@ func createCommand(kc *service.KeysConfig) platform.Command {
 			if *orgID == "" && *orgName == "" && !*admin {
 				return errors.New("give -org-id, -org-name or -admin")
 			}
+			if err := oneOrganisation(fs); err != nil {
+				return err
+			}
 			exp, err := parseExpiry(*expires)
 			if err != nil {
 				return err
@@ -110,6 +113,32 @@ func createCommand(kc *service.KeysConfig) platform.Command {
 			fmt.Println(key)
 			return nil
 		}}
+}
+
+// oneOrganisation refuses flags of keys create that would be ignored: the
+// new organisation's -org-name, -org-kind and -org-country beside -org-id
+// (which names an existing one) or -admin (whose key belongs to the
+// platform), and -org-id beside -admin.
+func oneOrganisation(fs *flag.FlagSet) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var newOrg []string
+	for _, n := range []string{"org-name", "org-kind", "org-country"} {
+		if set[n] {
+			newOrg = append(newOrg, "-"+n)
+		}
+	}
+	switch {
+	case set["admin"] && set["org-id"]:
+		return errors.New("-admin makes a key of the platform, not of an organisation: leave out -org-id")
+	case set["admin"] && len(newOrg) > 0:
+		return fmt.Errorf("-admin makes a key of the platform, not of an organisation: leave out %s", strings.Join(newOrg, ", "))
+	case set["org-id"] && len(newOrg) > 0:
+		return fmt.Errorf("-org-id names an existing organisation, whose details the directory holds: leave out %s (or leave out -org-id to register a new one)", strings.Join(newOrg, ", "))
+	case len(newOrg) > 0 && !set["org-name"]:
+		return fmt.Errorf("%s describe a new organisation: give its -org-name", strings.Join(newOrg, ", "))
+	}
+	return nil
 }
 
 func listCommand(kc *service.KeysConfig) platform.Command {

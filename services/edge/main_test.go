@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/spona/spona/services/edge/service"
 
 	"github.com/spona/spona/services/edge/internal/keys"
 )
@@ -24,6 +28,32 @@ func TestKeyState(t *testing.T) {
 	} {
 		if got := state(&c.k, now); got != c.want {
 			t.Errorf("state(%+v) = %q, want %q", c.k, got, c.want)
+		}
+	}
+}
+
+// TestCreateKeyRefusesIgnoredFlags: `edge keys create` refuses, before
+// touching any database, flags it would ignore: a new organisation's kind
+// or country beside -org-id (the key went to the existing organisation, the
+// kind the operator typed silently dropped), or beside -admin.
+func TestCreateKeyRefusesIgnoredFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-name", "x", "-org-id", "0190a1b2-0000-7000-8000-000000000001", "-org-kind", "police"}, "leave out -org-kind"},
+		{[]string{"-name", "x", "-org-id", "0190a1b2-0000-7000-8000-000000000001", "-org-name", "MUP", "-org-country", "BA"}, "leave out -org-name, -org-country"},
+		{[]string{"-name", "x", "-admin", "-org-name", "Ops"}, "leave out -org-name"},
+		{[]string{"-name", "x", "-admin", "-org-id", "0190a1b2-0000-7000-8000-000000000001"}, "leave out -org-id"},
+	} {
+		var kc service.KeysConfig
+		cmd := createCommand(&kc)
+		if err := cmd.Flags.Parse(c.args); err != nil {
+			t.Fatal(err)
+		}
+		err := cmd.Run(context.Background(), nil)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("keys create %s: %v, want an error saying %q", strings.Join(c.args, " "), err, c.want)
 		}
 	}
 }
