@@ -653,7 +653,12 @@ func (a *App) CreateAssistance(ctx context.Context, act Actor, beneficiaryID str
 			out = nil
 			return errs.RequestIDReused("record assistance " + first + " with other data")
 		}
-		return audit(ctx, r, act, domain.ActionAssistance, []string{"assistance"}, b)
+		action := domain.ActionAssistance
+		if out.ID != as.ID {
+			// A retry answers the record made: a read.
+			action = domain.ActionAssistanceList
+		}
+		return audit(ctx, r, act, action, []string{"assistance"}, b)
 	})
 	return out, err
 }
