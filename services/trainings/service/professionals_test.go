@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -235,6 +236,18 @@ func TestFoldNamesMigration(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A sign-in sheet's rows staged by an import still running, with the
+	// keys of the time (its lease held by a replica elsewhere).
+	imp := ids.New()
+	if _, err := conn.Exec(t.Context(), `INSERT INTO trainings.imports (id, kind, organisation_id, validate_only, on_error,
+			on_duplicate, format, file_sha256, state, lease_owner, lease_until)
+		VALUES ($1, 'participants', $2, false, 'skip', 'link', 'csv', '', 'running', 'elsewhere', 'infinity')`, imp, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(t.Context(), `INSERT INTO trainings.import_rows (import_id, row_no, valid, name_key)
+		VALUES ($1, 1, true, E'марковић\tмарко\tname:пу кикинда'), ($1, 2, true, E'jović\tjovan\tid:'||$2)`, imp, a); err != nil {
+		t.Fatal(err)
+	}
 	// Migration 00014 (and those after it) not applied.
 	pgtest.Undo(t, conn, "trainings", migrations.FS, 14)
 	if n := c.registered(t, orgA, project); n != 4 {
@@ -279,6 +292,11 @@ func TestFoldNamesMigration(t *testing.T) {
 	var records int
 	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM trainings.professionals WHERE organiser_organisation_id = $1`, a).Scan(&records); err != nil || records != 2 {
 		t.Errorf("A's records after the migration: %d (%v), want 2", records, err)
+	}
+	staged, err := pgx.CollectRows(mustQuery(t, conn, `SELECT name_key FROM trainings.import_rows WHERE import_id = $1 ORDER BY row_no`, imp),
+		pgx.RowTo[string])
+	if want := []string{"markovic\tmarko\tname:pu kikinda", "jovic\tjovan\tid:" + a}; err != nil || !slices.Equal(staged, want) {
+		t.Errorf("staged keys after the migration: %q (%v), want %q", staged, err, want)
 	}
 	// A later registration in either script is the one record.
 	p := register(t, again, orgB, o.seminarOn(t, orgB, "2019-07-01"), police("Marko", "Markovic", ""))
@@ -351,4 +369,13 @@ func TestOrganisationKeysMigration(t *testing.T) {
 	if diff := cmp.Diff(want, r.GetAggregate().GetGroups(), protocmp.Transform()); diff != "" {
 		t.Errorf("after the migrations, registered by organisation (-want +got):\n%s", diff)
 	}
+}
+
+func mustQuery(t *testing.T, conn *pgx.Conn, sql string, args ...any) pgx.Rows {
+	t.Helper()
+	rows, err := conn.Query(t.Context(), sql, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }
