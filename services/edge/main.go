@@ -50,19 +50,38 @@ func operator() string {
 	return "unknown"
 }
 
+// parseDays reads a duration in whole days ("90d") or as Go writes one
+// ("720h", "30m").
+func parseDays(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n >= 0 && n <= 100*365 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	return time.ParseDuration(s)
+}
+
+// days is a flag of a duration that may be given in days, as -expires is.
+type days time.Duration
+
+func (d *days) String() string { return time.Duration(*d).String() }
+
+func (d *days) Set(s string) error {
+	v, err := parseDays(s)
+	if err != nil {
+		return errors.New("give a duration in days (3d) or hours (72h)")
+	}
+	*d = days(v)
+	return nil
+}
+
 // parseExpiry reads -expires: a duration from now ("90d", "720h") or a
 // date or time ("2027-06-30", RFC 3339).
 func parseExpiry(s string) (*time.Time, error) {
 	if s == "" {
 		return nil, nil
 	}
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		if n, err := strconv.Atoi(days); err == nil && n > 0 {
-			t := time.Now().Add(time.Duration(n) * 24 * time.Hour)
-			return &t, nil
-		}
-	}
-	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+	if d, err := parseDays(s); err == nil && d > 0 {
 		t := time.Now().Add(d)
 		return &t, nil
 	}
@@ -218,7 +237,8 @@ func revokeCommand(kc *service.KeysConfig) platform.Command {
 func rotateCommand(kc *service.KeysConfig) platform.Command {
 	fs := flag.NewFlagSet("keys rotate", flag.ContinueOnError)
 	id := fs.String("id", "", "id of the key to replace (keys list)")
-	overlap := fs.Duration("overlap", keys.DefaultOverlap, "how long the old key keeps working (at most 720h)")
+	overlap := days(keys.DefaultOverlap)
+	fs.Var(&overlap, "overlap", "how long the old key keeps working: 3d, 72h (at most 30d)")
 	expires := fs.String("expires", "", "expiry of the new key (default: the old key's)")
 	reason := fs.String("reason", "", "why (audited)")
 	return platform.Command{Name: "keys rotate", Summary: "give a key's client a new key and print it once; the old one works on for the overlap", Flags: fs, Config: kc,
@@ -232,7 +252,7 @@ func rotateCommand(kc *service.KeysConfig) platform.Command {
 				return err
 			}
 			defer k.Close()
-			next, secret, prev, err := k.Rotate(ctx, k.Actor, *id, overlap, exp, *reason, "")
+			next, secret, prev, err := k.Rotate(ctx, k.Actor, *id, (*time.Duration)(&overlap), exp, *reason, "")
 			if err != nil {
 				return err
 			}

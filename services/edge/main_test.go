@@ -57,3 +57,23 @@ func TestCreateKeyRefusesIgnoredFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestRotateOverlapInDays: -overlap takes days as -expires does (the
+// README's "-expires 365d" beside it); before, "-overlap 3d" was a parse
+// error of Go's duration flag.
+func TestRotateOverlapInDays(t *testing.T) {
+	var kc service.KeysConfig
+	cmd := rotateCommand(&kc)
+	for arg, want := range map[string]time.Duration{"3d": 72 * time.Hour, "36h": 36 * time.Hour, "0s": 0} {
+		if err := cmd.Flags.Parse([]string{"-overlap", arg}); err != nil {
+			t.Errorf("-overlap %s: %v", arg, err)
+			continue
+		}
+		if got := cmd.Flags.Lookup("overlap").Value.String(); got != want.String() {
+			t.Errorf("-overlap %s = %s, want %s", arg, got, want)
+		}
+	}
+	if err := cmd.Flags.Parse([]string{"-overlap", "three days"}); err == nil {
+		t.Error("-overlap \"three days\" accepted")
+	}
+}
