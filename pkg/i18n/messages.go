@@ -699,6 +699,166 @@ var violations = []violationText{
 		"bs":      "Nije podržano: imenik ne čuva poštanske brojeve ni koordinate lokacija.",
 		"hr":      "Nije podržano: imenik ne čuva poštanske brojeve ni koordinate lokacija.",
 	}},
+	// Counts, repeats and overlaps.
+	{regexp.MustCompile(`^at most (\d+)\b`), text{
+		"en": "Too many: at most {1}.", "sr-Latn": "Previše: najviše {1}.", "sr-Cyrl": "Превише: највише {1}.",
+		"bs": "Previše: najviše {1}.", "hr": "Previše: najviše {1}.",
+	}},
+	{regexp.MustCompile(`^given twice`), text{
+		"en": "Given twice.", "sr-Latn": "Navedeno dvaput.", "sr-Cyrl": "Наведено двапут.",
+		"bs": "Navedeno dvaput.", "hr": "Navedeno dvaput.",
+	}},
+	{regexp.MustCompile(`^(?:dimension|language) ("[^"]*") given twice`), text{
+		"en": "{1} is given twice.", "sr-Latn": "{1} je navedeno dvaput.", "sr-Cyrl": "{1} је наведено двапут.",
+		"bs": "{1} je navedeno dvaput.", "hr": "{1} je navedeno dvaput.",
+	}},
+	{regexp.MustCompile(`^participant (\S+) marked twice`), text{
+		"en": "Participant {1} is marked twice.", "sr-Latn": "Učesnik {1} je označen dvaput.", "sr-Cyrl": "Учесник {1} је означен двапут.",
+		"bs": "Učesnik {1} je označen dvaput.", "hr": "Sudionik {1} je označen dvaput.",
+	}},
+	{regexp.MustCompile(`^(?:the same (?:period|location) as|lists the same organisation in the same role as) (\S+)`), text{
+		"en": "Repeats {1}.", "sr-Latn": "Ponavlja {1}.", "sr-Cyrl": "Понавља {1}.",
+		"bs": "Ponavlja {1}.", "hr": "Ponavlja {1}.",
+	}},
+	{regexp.MustCompile(`^shares days with `), text{
+		"en": "Overlaps another period: periods must not share days.", "sr-Latn": "Preklapa se s drugim periodom: periodi ne smeju imati zajedničke dane.",
+		"sr-Cyrl": "Преклапа се с другим периодом: периоди не смеју имати заједничке дане.",
+		"bs":      "Preklapa se s drugim periodom: periodi ne smiju imati zajedničke dane.", "hr": "Preklapa se s drugim razdobljem: razdoblja ne smiju imati zajedničke dane.",
+	}},
+	// Fields that need another, or exclude one.
+	{regexp.MustCompile(`^needs ([a-z]+_[a-z_]+)`), text{
+		"en": "Needs {1} as well.", "sr-Latn": "Potrebno je i polje {1}.", "sr-Cyrl": "Потребно је и поље {1}.",
+		"bs": "Potrebno je i polje {1}.", "hr": "Potrebno je i polje {1}.",
+	}},
+	{regexp.MustCompile(`^needs a name, e-mail or phone`), text{
+		"en": "Needs a name, an e-mail address or a telephone number.", "sr-Latn": "Potrebno je ime, adresa e-pošte ili broj telefona.",
+		"sr-Cyrl": "Потребно је име, адреса е-поште или број телефона.",
+		"bs":      "Potrebno je ime, adresa e-pošte ili broj telefona.", "hr": "Potrebno je ime, adresa e-pošte ili telefonski broj.",
+	}},
+	{regexp.MustCompile(`^must not be given with ([a-z_]+)`), text{
+		"en": "Must not be given together with {1}.", "sr-Latn": "Ne sme se navesti zajedno sa {1}.", "sr-Cyrl": "Не сме се навести заједно са {1}.",
+		"bs": "Ne smije se navesti zajedno sa {1}.", "hr": "Ne smije se navesti zajedno s {1}.",
+	}},
+	{regexp.MustCompile(`^are required when no ref is given`), text{
+		"en": "Required when no ref is given.", "sr-Latn": "Obavezno kada ref nije naveden.", "sr-Cyrl": "Обавезно када ref није наведен.",
+		"bs": "Obavezno kada ref nije naveden.", "hr": "Obavezno kada ref nije naveden.",
+	}},
+	// Numbers and codes of reporting and imports.
+	{regexp.MustCompile(`^must be a non-negative decimal number`), text{
+		"en":      "Must be a non-negative decimal number with at most 4 decimal places, e.g. 40 or 12.5.",
+		"sr-Latn": "Mora biti nenegativan decimalni broj sa najviše 4 decimale, npr. 40 ili 12.5.",
+		"sr-Cyrl": "Мора бити ненегативан децимални број са највише 4 децимале, нпр. 40 или 12.5.",
+		"bs":      "Mora biti nenegativan decimalni broj sa najviše 4 decimale, npr. 40 ili 12.5.",
+		"hr":      "Mora biti nenegativan decimalni broj s najviše 4 decimale, npr. 40 ili 12.5.",
+	}},
+	{regexp.MustCompile(`^must start with a letter or digit and hold only letters, digits`), text{
+		"en":      "Must start with a letter or digit and hold only letters, digits, '.', '_' and '-'.",
+		"sr-Latn": "Mora počinjati slovom ili cifrom i sadržati samo slova, cifre, '.', '_' i '-'.",
+		"sr-Cyrl": "Мора почињати словом или цифром и садржати само слова, цифре, '.', '_' и '-'.",
+		"bs":      "Mora počinjati slovom ili cifrom i sadržavati samo slova, cifre, '.', '_' i '-'.",
+		"hr":      "Mora počinjati slovom ili znamenkom i sadržavati samo slova, znamenke, '.', '_' i '-'.",
+	}},
+	{regexp.MustCompile(`^metric (\w+) cannot be broken down by ("[^"]*")`), text{
+		"en": "Metric {1} cannot be broken down by {2}.", "sr-Latn": "Metrika {1} se ne može razvrstati po {2}.",
+		"sr-Cyrl": "Метрика {1} се не може разврстати по {2}.",
+		"bs":      "Metrika {1} se ne može razvrstati po {2}.", "hr": "Metrika {1} ne može se razvrstati po {2}.",
+	}},
+	{regexp.MustCompile(`^metric \w+ counts; only a manual indicator`), text{
+		"en": "Only a manual indicator can have this measure.", "sr-Latn": "Samo ručni indikator može imati ovu meru.",
+		"sr-Cyrl": "Само ручни индикатор може имати ову меру.",
+		"bs":      "Samo ručni indikator može imati ovu mjeru.", "hr": "Samo ručni pokazatelj može imati ovu mjeru.",
+	}},
+	{regexp.MustCompile(`^must be an IATI organisation identifier`), text{
+		"en": "Must be an IATI organisation identifier, e.g. HR-MIN-01.", "sr-Latn": "Mora biti IATI identifikator organizacije, npr. HR-MIN-01.",
+		"sr-Cyrl": "Мора бити IATI идентификатор организације, нпр. HR-MIN-01.",
+		"bs":      "Mora biti IATI identifikator organizacije, npr. HR-MIN-01.", "hr": "Mora biti IATI identifikator organizacije, npr. HR-MIN-01.",
+	}},
+	{regexp.MustCompile(`^must be a registered organisation identifier`), text{
+		"en":      "Must be a registered organisation identifier: a registration agency code, a hyphen and the number it issued, e.g. HR-OIB-12345678901.",
+		"sr-Latn": "Mora biti registarski identifikator organizacije: kod registra, crtica i broj koji je izdao, npr. HR-OIB-12345678901.",
+		"sr-Cyrl": "Мора бити регистарски идентификатор организације: код регистра, цртица и број који је издао, нпр. HR-OIB-12345678901.",
+		"bs":      "Mora biti registarski identifikator organizacije: kod registra, crtica i broj koji je izdao, npr. HR-OIB-12345678901.",
+		"hr":      "Mora biti registarski identifikator organizacije: kod registra, crtica i broj koji je izdao, npr. HR-OIB-12345678901.",
+	}},
+	{regexp.MustCompile(`^must be abort \(`), text{
+		"en":      "Must be abort (nothing is written if a row is bad) or skip (the good rows are written).",
+		"sr-Latn": "Mora biti abort (ništa se ne upisuje ako je neki red loš) ili skip (upisuju se ispravni redovi).",
+		"sr-Cyrl": "Мора бити abort (ништа се не уписује ако је неки ред лош) или skip (уписују се исправни редови).",
+		"bs":      "Mora biti abort (ništa se ne upisuje ako je neki red loš) ili skip (upisuju se ispravni redovi).",
+		"hr":      "Mora biti abort (ništa se ne upisuje ako je neki redak loš) ili skip (upisuju se ispravni retci).",
+	}},
+	{regexp.MustCompile(`^must be ([a-z]+(?:, [a-z]+)*) or ([a-z]+)$`), text{
+		"en": "Must be {1} or {2}.", "sr-Latn": "Mora biti {1} ili {2}.", "sr-Cyrl": "Мора бити {1} или {2}.",
+		"bs": "Mora biti {1} ili {2}.", "hr": "Mora biti {1} ili {2}.",
+	}},
+	// What the directory has (a referral's or an assistance's service and
+	// place, a professional's organisation).
+	{regexp.MustCompile(`^(?:the directory has no |is not an organisation in the directory)`), text{
+		"en": "The directory has no such entry.", "sr-Latn": "Imenik nema takav unos.", "sr-Cyrl": "Именик нема такав унос.",
+		"bs": "Imenik nema takav unos.", "hr": "Imenik nema takav unos.",
+	}},
+	{regexp.MustCompile(`^is not a service of the receiving organisation`), text{
+		"en": "Not a service of the receiving organisation.", "sr-Latn": "Nije usluga organizacije kojoj se upućuje.",
+		"sr-Cyrl": "Није услуга организације којој се упућује.",
+		"bs":      "Nije usluga organizacije kojoj se upućuje.", "hr": "Nije usluga organizacije kojoj se upućuje.",
+	}},
+	{regexp.MustCompile(`^(?:is not a location of |must be the id of one of the service's locations)`), text{
+		"en": "Not one of the service's locations.", "sr-Latn": "Nije jedna od lokacija usluge.", "sr-Cyrl": "Није једна од локација услуге.",
+		"bs": "Nije jedna od lokacija usluge.", "hr": "Nije jedna od lokacija usluge.",
+	}},
+	{regexp.MustCompile(`^is not a participant of training event`), text{
+		"en": "Not a participant of this training event.", "sr-Latn": "Nije učesnik ovog događaja obuke.", "sr-Cyrl": "Није учесник овог догађаја обуке.",
+		"bs": "Nije učesnik ovog događaja obuke.", "hr": "Nije sudionik ovog događaja obuke.",
+	}},
+	{regexp.MustCompile(`^a session is held on (\S+); move or delete it first`), text{
+		"en": "A session is held on {1}; move or delete it first.", "sr-Latn": "Sesija se održava {1}; najpre je premestite ili obrišite.",
+		"sr-Cyrl": "Сесија се одржава {1}; најпре је преместите или обришите.",
+		"bs":      "Sesija se održava {1}; prvo je premjestite ili obrišite.", "hr": "Sesija se održava {1}; najprije je premjestite ili izbrišite.",
+	}},
+	// Referrals.
+	{regexp.MustCompile(`^(?:the beneficiary has no live referral_sharing consent|must be the beneficiary's live referral_sharing consent)`), text{
+		"en":      "Must be the beneficiary's valid referral_sharing consent, or empty.",
+		"sr-Latn": "Mora biti važeća saglasnost korisnika za deljenje (referral_sharing) ili prazno.",
+		"sr-Cyrl": "Мора бити важећа сагласност корисника за дељење (referral_sharing) или празно.",
+		"bs":      "Mora biti važeća saglasnost korisnika za dijeljenje (referral_sharing) ili prazno.",
+		"hr":      "Mora biti valjana privola korisnika za dijeljenje (referral_sharing) ili prazno.",
+	}},
+	{regexp.MustCompile(`^is recorded only (?:when a referral is completed|with outcome)`), text{
+		"en":      "Recorded only when a referral is completed with outcome SERVICE_PROVIDED or PARTIALLY_PROVIDED.",
+		"sr-Latn": "Evidentira se samo kada je upućivanje završeno ishodom SERVICE_PROVIDED ili PARTIALLY_PROVIDED.",
+		"sr-Cyrl": "Евидентира се само када је упућивање завршено исходом SERVICE_PROVIDED или PARTIALLY_PROVIDED.",
+		"bs":      "Evidentira se samo kada je upućivanje završeno ishodom SERVICE_PROVIDED ili PARTIALLY_PROVIDED.",
+		"hr":      "Evidentira se samo kada je upućivanje završeno ishodom SERVICE_PROVIDED ili PARTIALLY_PROVIDED.",
+	}},
+	// Identity documents.
+	{regexp.MustCompile(`^(?:encodes another birth date|contradicts the birth date)`), text{
+		"en":      "Does not match the birth date (a JMBG starts with the birth date, DDMMYYY).",
+		"sr-Latn": "Ne odgovara datumu rođenja (JMBG počinje datumom rođenja, DDMMYYY).",
+		"sr-Cyrl": "Не одговара датуму рођења (ЈМБГ почиње датумом рођења, DDMMYYY).",
+		"bs":      "Ne odgovara datumu rođenja (JMBG počinje datumom rođenja, DDMMYYY).",
+		"hr":      "Ne odgovara datumu rođenja (JMBG počinje datumom rođenja, DDMMYYY).",
+	}},
+	{regexp.MustCompile(`^JMBG is issued in the former Yugoslav countries`), text{
+		"en":      "A JMBG is issued in the former Yugoslav countries (RS, BA, ME, MK, SI, HR, XK).",
+		"sr-Latn": "JMBG se izdaje u državama bivše Jugoslavije (RS, BA, ME, MK, SI, HR, XK).",
+		"sr-Cyrl": "ЈМБГ се издаје у државама бивше Југославије (RS, BA, ME, MK, SI, HR, XK).",
+		"bs":      "JMBG se izdaje u državama bivše Jugoslavije (RS, BA, ME, MK, SI, HR, XK).",
+		"hr":      "JMBG se izdaje u državama bivše Jugoslavije (RS, BA, ME, MK, SI, HR, XK).",
+	}},
+	{regexp.MustCompile(`^OIB is issued in Croatia`), text{
+		"en": "An OIB is issued in Croatia (HR).", "sr-Latn": "OIB se izdaje u Hrvatskoj (HR).", "sr-Cyrl": "ОИБ се издаје у Хрватској (HR).",
+		"bs": "OIB se izdaje u Hrvatskoj (HR).", "hr": "OIB se izdaje u Hrvatskoj (HR).",
+	}},
+	{regexp.MustCompile(`^must differ from id`), text{
+		"en": "Must differ from id: a record is not merged into itself.", "sr-Latn": "Mora se razlikovati od id: zapis se ne spaja sam sa sobom.",
+		"sr-Cyrl": "Мора се разликовати од id: запис се не спаја сам са собом.",
+		"bs":      "Mora se razlikovati od id: zapis se ne spaja sam sa sobom.", "hr": "Mora se razlikovati od id: zapis se ne spaja sam sa sobom.",
+	}},
+	// Feeds.
+	{regexp.MustCompile(`^(?:is not a cursor returned by this feed|is beyond the end of this feed)`), text{
+		"en": "Not a cursor of this feed.", "sr-Latn": "Nije kursor ovog toka.", "sr-Cyrl": "Није курсор овог тока.",
+		"bs": "Nije kursor ovog toka.", "hr": "Nije kursor ovog toka.",
+	}},
 	// pkg/db's refusal of a write that takes a unique key another record
 	// holds (a project code, an external_id, the same document twice).
 	{regexp.MustCompile(`^is already taken`), text{

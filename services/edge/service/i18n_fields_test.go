@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/spona/spona/pkg/testkit/resttest"
@@ -24,6 +25,8 @@ func TestCommonViolationsLocalized(t *testing.T) {
 		"planned_start_date": "2024-01-01", "planned_end_date": "2024-12-31", "sectors": []string{"15160"}}).Must(t, 200)
 	event := c.Do(t, "POST", "/v1/trainingEvents", map[string]any{"project_id": project.Str("id"), "type": "EVENT_TYPE_WORKSHOP",
 		"title": "W", "start_date": "2024-03-01", "end_date": "2024-03-02"}).Must(t, 200)
+	session := c.Do(t, "POST", "/v1/trainingEvents/"+event.Str("id")+"/sessions", map[string]any{"date": "2024-03-01"}).Must(t, 200)
+	const nobody = "0190a1b2-0000-7000-8000-00000000dead" // no organisation, location or participant
 	calls := []struct {
 		method, path string
 		body         any
@@ -66,6 +69,32 @@ func TestCommonViolationsLocalized(t *testing.T) {
 		{"POST", "/v1/trainingEvents/" + event.Str("id") + "/sessions", map[string]any{"date": "2024-04-01", "start_time": "9"}, 400,
 			[]string{"session.date", "session.start_time"}},
 		{"GET", "/v1/beneficiaries:search?query=a", nil, 400, []string{"query"}},
+		{"POST", "/v1/beneficiaries", map[string]any{"given_name": "A", "sex": "SEX_MALE", "legal_status_since": "2024-01-01",
+			"languages": strings.Split(strings.Repeat("ar,", 21), ",")[:21]}, 400,
+			[]string{"beneficiary.languages", "beneficiary.legal_status_since"}},
+		{"POST", "/v1/projects", map[string]any{"code": "P-3", "titles": []any{map[string]any{"text": "P"}},
+			"planned_start_date": "2024-01-01", "planned_end_date": "2024-12-31", "sectors": []string{"15160"},
+			"participating_organisations": []any{map[string]any{"role": "ORGANISATION_ROLE_FUNDING"}}}, 400,
+			[]string{"project.participating_organisations[0].names"}},
+		{"POST", "/v1/projects/" + project.Str("id") + "/indicators", map[string]any{"code": "-x", "titles": []any{map[string]any{"text": "M"}},
+			"unit": "u", "level": "INDICATOR_LEVEL_OUTPUT", "metric": "METRIC_BENEFICIARIES_ASSISTED", "disaggregations": []string{"colour"},
+			"targets": []any{map[string]any{"period": map[string]any{"start_date": "2024-01-01", "end_date": "2024-06-30"}, "value": "1"},
+				map[string]any{"period": map[string]any{"start_date": "2024-03-01", "end_date": "2024-09-30"}, "value": "x"}}}, 400,
+			[]string{"indicator.code", "indicator.targets[1].period", "indicator.disaggregations[0]"}},
+		{"POST", "/v1/referrals", map[string]any{"beneficiary_id": person.Str("id"), "to_organisation_id": nobody,
+			"category": "REFERRAL_CATEGORY_LEGAL"}, 400, []string{"referral.to_organisation_id"}},
+		{"POST", "/v1/beneficiaries/" + person.Str("id") + "/assistances", map[string]any{"type": "ASSISTANCE_TYPE_INFORMATION",
+			"date": "2024-03-01", "location_id": nobody}, 400, []string{"assistance.location_id"}},
+		{"POST", "/v1/trainingEvents/" + event.Str("id") + "/sessions/" + session.Str("id") + ":recordAttendance", map[string]any{
+			"marks": []any{map[string]any{"participant_id": nobody, "present": true}, map[string]any{"participant_id": nobody, "present": true}}}, 400,
+			[]string{"marks[1].participant_id"}},
+		{"POST", "/v1/trainingEvents/" + event.Str("id") + "/sessions/" + session.Str("id") + ":recordAttendance", map[string]any{
+			"marks": []any{map[string]any{"participant_id": nobody, "present": true}}}, 400, []string{"marks[0].participant_id"}},
+		{"POST", "/v1/trainingEvents/" + event.Str("id") + "/participants", map[string]any{"professional": map[string]any{
+			"given_name": "Marko", "family_name": "M", "sector": "SECTOR_POLICE", "organisation_id": nobody}}, 400,
+			[]string{"participant.professional.organisation_id"}},
+		{"GET", "/v1/beneficiaries:importTemplate?format=pdf", nil, 400, []string{"format"}},
+		{"GET", "/v1/events?after=abc", nil, 400, []string{"after"}},
 	}
 	for _, call := range calls {
 		for _, lang := range []string{"en", "sr-Latn", "sr-Cyrl", "bs", "hr"} {
