@@ -86,8 +86,8 @@ func (a *App) UpdateOrganisation(ctx context.Context, p auth.Principal, patch *d
 	o.Identifier, _ = a.registry.Canonical(o.Identifier) // as stored, so the same one sent back is no change
 	if changed := before.ChangedVerified(o); before.Verified() && len(changed) > 0 {
 		return nil, &errs.Error{Kind: errs.KindPermissionDenied, Reason: domain.ReasonOrganisationVerified,
-			Message: fmt.Sprintf("the organisation is verified: its %s are changed only by the platform administrator (POST /v1/organisations/%s:verify)",
-				strings.Join(changed, ", "), o.ID)}
+			Message: fmt.Sprintf("the organisation is verified: only the platform administrator changes its %s (POST /v1/organisations/%s:verify)",
+				andList(changed), o.ID)}
 	}
 	if err := o.Validate(a.registry); err != nil {
 		return nil, err
@@ -250,4 +250,12 @@ func optionalBool(b *bool) string {
 		return "true"
 	}
 	return "false"
+}
+
+// andList joins words as a sentence does: "a", "a and b", "a, b and c".
+func andList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }

@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
@@ -66,6 +68,28 @@ func TestVerifyRunningIntoAnEdit(t *testing.T) {
 		statustest.WantError(t, err, errs.KindAborted, tc.reason, nil)
 		if store.row.Name != "Udruga" {
 			t.Errorf("%s: stored %q", tc.name, store.row.Name)
+		}
+	}
+}
+
+// TestVerifiedDetailsRefusedByName: a verified organisation changing its
+// name or kind is told which, in a sentence that reads ("its name are
+// changed only by" before).
+func TestVerifiedDetailsRefusedByName(t *testing.T) {
+	t.Parallel()
+	verified := time.Now()
+	store := &organisationStore{row: domain.Organisation{ID: receiver, Name: "Udruga", Kind: "ngo", Country: "HR", Version: 3, VerifyTime: &verified}}
+	a := New(store, nil, nil, nil, actor{}, slog.New(slog.DiscardHandler))
+	self := auth.Principal{OrganisationID: receiver, Scopes: []string{"referrals.write"}}
+	for paths, want := range map[string]string{
+		"name":      "only the platform administrator changes its name (POST",
+		"name,kind": "only the platform administrator changes its name and kind (POST",
+	} {
+		patch := &domain.Organisation{ID: receiver, Name: "Policija", Kind: "police"}
+		_, err := a.UpdateOrganisation(context.Background(), self, patch, etag.Of(3), strings.Split(paths, ","))
+		statustest.WantError(t, err, errs.KindPermissionDenied, domain.ReasonOrganisationVerified, nil)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("update_mask=%s: %v, want %q", paths, err, want)
 		}
 	}
 }
