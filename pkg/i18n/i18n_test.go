@@ -163,3 +163,14 @@ func TestDateViolationsLocalized(t *testing.T) {
 		t.Errorf("year in sr-Latn: %q", got)
 	}
 }
+
+// TestBeneficiaryConflictsLocalized: the beneficiaries service's refusals
+// of a merge into the record itself and of a member who is in a household
+// already (their descriptions as the service writes them) have texts of
+// their own in every language, not "this value is not valid".
+func TestBeneficiaryConflictsLocalized(t *testing.T) {
+	var v errs.Violations
+	v.Add("duplicate_id", "must differ from id: a record is not merged into itself")
+	v.Add("household.members[1].beneficiary_id", "is in a household already (a person is in at most one): remove them from it first")
+	haveOwnTexts(t, v, 2)
+}

@@ -882,6 +882,20 @@ var violations = []violationText{
 		"bs":      "Korisnik već ima ovaj dokument (iste vrste, broja i države izdavanja).",
 		"hr":      "Korisnik već ima ovaj dokument (iste vrste, broja i države izdavanja).",
 	}},
+	{regexp.MustCompile(`^must differ from id`), text{
+		"en":      "Must differ from id: a record is not merged into itself.",
+		"sr-Latn": "Mora se razlikovati od id: zapis se ne spaja sam sa sobom.",
+		"sr-Cyrl": "Мора се разликовати од id: запис се не спаја сам са собом.",
+		"bs":      "Mora se razlikovati od id: zapis se ne spaja sam sa sobom.",
+		"hr":      "Mora se razlikovati od id: zapis se ne spaja sam sa sobom.",
+	}},
+	{regexp.MustCompile(`^is in a household already`), text{
+		"en":      "Already in a household (a person is in at most one): remove them from it first.",
+		"sr-Latn": "Već je u domaćinstvu (osoba je u najviše jednom): prvo je uklonite iz njega.",
+		"sr-Cyrl": "Већ је у домаћинству (особа је у највише једном): прво је уклоните из њега.",
+		"bs":      "Već je u domaćinstvu (osoba je u najviše jednom): prvo je uklonite iz njega.",
+		"hr":      "Već je u kućanstvu (osoba je u najviše jednom): najprije je uklonite iz njega.",
+	}},
 	{regexp.MustCompile(`^(is not a token returned by this method|was issued for different filters)`), text{
 		"en":      "Not a page token of this list with these filters.",
 		"sr-Latn": "Nije token stranice ove liste sa ovim filterima.", "sr-Cyrl": "Није токен странице ове листе са овим филтерима.",
