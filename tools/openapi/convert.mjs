@@ -10,7 +10,12 @@
 //     spreadsheet imports) takes the file itself as its body: the body is
 //     binary, not the google.api.HttpBody message the generator writes;
 //   - every write (POST, PATCH, DELETE) accepts the Idempotency-Key header,
-//     as the edge does (gateway.AcceptsIdempotencyKey) for every route.
+//     as the edge does (gateway.AcceptsIdempotencyKey) for every route;
+//   - every error is google.rpc.Status JSON, also on the routes that answer
+//     a file (templates, exports): in 2.0, whose `produces` is the whole
+//     operation's, application/json is among their media types; in 3.1 an
+//     error response is application/json only, and a template's 200 only
+//     its file types.
 // And after the upgrade:
 //   - the Bearer scheme is an HTTP bearer scheme (2.0 only has apiKey), so
 //     clients and the docs page add the "Bearer " prefix themselves;
@@ -41,8 +46,15 @@ const idempotencyKey = {
 };
 const idempotencyRef = '#/parameters/IdempotencyKey';
 swagger.parameters = { ...swagger.parameters, IdempotencyKey: idempotencyKey };
+// Operations answering only files on success ("GET /path"), whose 2.0
+// `produces` gets application/json for their errors.
+const fileAnswers = new Set();
 for (const [path, ops] of Object.entries(swagger.paths)) {
   for (const [method, op] of Object.entries(ops)) {
+    if (op.produces?.length && !op.produces.some(isJSON)) {
+      fileAnswers.add(`${method} ${path}`);
+      op.produces.push('application/json');
+    }
     if (op.consumes?.length && !op.consumes.some(isJSON)) {
       const body = op.parameters?.find((p) => p.in === 'body');
       if (!body) {
@@ -60,6 +72,22 @@ for (const [path, ops] of Object.entries(swagger.paths)) {
 writeFileSync(src, JSON.stringify(swagger, null, 2) + '\n');
 
 const doc = upgrade(structuredClone(swagger), '3.1');
+
+for (const [path, ops] of Object.entries(doc.paths)) {
+  for (const [method, op] of Object.entries(ops)) {
+    for (const [code, resp] of Object.entries(op.responses ?? {})) {
+      if (!resp.content) {
+        continue;
+      }
+      if (!code.startsWith('2')) {
+        const json = resp.content['application/json'] ?? Object.values(resp.content)[0];
+        resp.content = { 'application/json': json };
+      } else if (fileAnswers.has(`${method} ${path}`)) {
+        delete resp.content['application/json'];
+      }
+    }
+  }
+}
 
 doc.servers = [{ url: '/', description: 'The Spona edge serving this document' }];
 const bearer = doc.components?.securitySchemes?.Bearer;

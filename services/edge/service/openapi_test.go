@@ -215,3 +215,58 @@ func fileLike(t *testing.T, mt string, template []byte, values map[string]string
 	}
 	return buf.Bytes()
 }
+
+// TestDocumentedErrorsAreJSON: every error response of the OpenAPI 3.1
+// document is declared as google.rpc.Status JSON, also on the routes that
+// answer a file, and the real edge answers those routes' errors so; a
+// client generated from the document reads them as JSON, not as a
+// spreadsheet or an XML file.
+func TestDocumentedErrorsAreJSON(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Content map[string]struct {
+					Schema struct {
+						Ref string `json:"$ref"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(openapi.SpecV3, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for p, byMethod := range doc.Paths {
+		for m, op := range byMethod {
+			for code, resp := range op.Responses {
+				if strings.HasPrefix(code, "2") {
+					continue
+				}
+				var types []string
+				for mt := range resp.Content {
+					types = append(types, mt)
+				}
+				if len(types) != 1 || types[0] != "application/json" || resp.Content["application/json"].Schema.Ref != "#/components/schemas/rpcStatus" {
+					t.Errorf("%s %s %s: declared as %v, want application/json google.rpc.Status", strings.ToUpper(m), p, code, types)
+				}
+			}
+		}
+	}
+
+	s := edgetest.Start(t, nil)
+	c := resttest.New(s.URL, s.CreateKey(t, "file-errors", "Udruzenje File Errors").Key)
+	const nobody = "0190a1b2-0000-7000-8000-00000000dead"
+	for _, call := range []struct {
+		path   string
+		status int
+	}{
+		{"/v1/beneficiaries:importTemplate?format=pdf", 400},
+		{"/v1/trainingEvents/" + nobody + "/participants:importTemplate", 404},
+		{"/v1/projects/" + nobody + "/report:export?format=csv", 404},
+	} {
+		r := c.Do(t, "GET", call.path, nil).Must(t, call.status)
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" || !r.IsStatus() {
+			t.Errorf("GET %s: %d answered as %q: %s", call.path, r.Status, r.Header.Get("Content-Type"), r.Raw)
+		}
+	}
+}
