@@ -54,8 +54,11 @@ func (g *Guard) control(network, address string, _ syscall.RawConn) error {
 
 // HTTPSender makes delivery attempts: POST with the Standard Webhooks
 // headers, a timeout, no redirects, no proxy, the answer's body read up to
-// MaxResponseBytes, and only to addresses the guard allows.
-type HTTPSender struct{ client *http.Client }
+// MaxResponseBytes, and only over https to addresses the guard allows.
+type HTTPSender struct {
+	client *http.Client
+	guard  *Guard
+}
 
 // NewHTTPSender returns a sender; timeout bounds a whole attempt and
 // perTarget caps the connections to one host.
@@ -73,7 +76,7 @@ func NewHTTPSender(g *Guard, timeout time.Duration, perTarget int) *HTTPSender {
 		ResponseHeaderTimeout:  timeout,
 		MaxResponseHeaderBytes: 16 << 10,
 	}
-	return &HTTPSender{client: &http.Client{
+	return &HTTPSender{guard: g, client: &http.Client{
 		Transport: transport,
 		Timeout:   timeout,
 		// A redirect is a failure: the answer is recorded, not followed.
@@ -88,6 +91,12 @@ func (s *HTTPSender) Send(ctx context.Context, m app.Message) domain.Attempt {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.URL, bytes.NewReader(m.Body))
 	if err != nil {
 		return domain.Attempt{Err: "bad request: " + err.Error()}
+	}
+	// Subscribe and PATCH refuse http:// unless private targets are
+	// allowed; a webhook stored while they were (development) is refused
+	// here once they are not, rather than sent in the clear.
+	if req.URL.Scheme != "https" && !s.guard.allowPrivate {
+		return domain.Attempt{Err: "refused to connect: http is not allowed; webhooks go over https only"}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Spona-Webhooks/1")

@@ -32,7 +32,9 @@ func TestGuardRefusesAtConnect(t *testing.T) {
 	defer srv.Close()
 	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
 	s := NewHTTPSender(NewGuard(false), 2*time.Second, 4)
-	for _, u := range []string{srv.URL + "/hook", "http://localhost:" + port + "/hook", "http://[::ffff:127.0.0.1]:" + port + "/"} {
+	// https: the address is refused before any TLS (plain http is refused
+	// before dialling, TestSenderRefusesPlainHTTP).
+	for _, u := range []string{"https://127.0.0.1:" + port + "/hook", "https://localhost:" + port + "/hook", "https://[::ffff:127.0.0.1]:" + port + "/"} {
 		a := s.Send(context.Background(), message(u))
 		if a.Code != 0 || !strings.HasPrefix(a.Err, "refused to connect: loopback address") {
 			t.Errorf("%s: attempt %+v, want refused", u, a)
@@ -45,6 +47,17 @@ func TestGuardRefusesAtConnect(t *testing.T) {
 	a := NewHTTPSender(NewGuard(true), 2*time.Second, 4).Send(context.Background(), message(srv.URL))
 	if a.Code != 200 || hits.Load() != 1 {
 		t.Fatalf("allowed: %+v, hits %d", a, hits.Load())
+	}
+}
+
+// TestSenderRefusesPlainHTTP: without private targets allowed, an http://
+// URL is refused at connect time too, not only at subscribe time: a webhook
+// stored while WEBHOOK_ALLOW_PRIVATE_TARGETS was on (development), once it
+// is off, must not send its signed bodies in the clear to a public address.
+func TestSenderRefusesPlainHTTP(t *testing.T) {
+	a := NewHTTPSender(NewGuard(false), 2*time.Second, 4).Send(context.Background(), message("http://93.184.215.14:9/hooks"))
+	if a.Code != 0 || a.Err != "refused to connect: http is not allowed; webhooks go over https only" {
+		t.Fatalf("plain http to a public address: %+v, want refused before connecting", a)
 	}
 }
 
