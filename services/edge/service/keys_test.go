@@ -241,4 +241,20 @@ func TestCreateKeyCommand(t *testing.T) {
 			t.Errorf("partner key with %v created", sc)
 		}
 	}
+	// A kind or country the directory refuses is named, with what it wants
+	// (before: "the directory refused the organisation: invalid request").
+	for _, c := range []struct {
+		kind, country string
+		want          []string
+	}{
+		{"nvo", "RS", []string{"organisation.kind", `"nvo"`, "social_welfare_centre"}},
+		{"ngo", "DE", []string{"country", "RS, BA or HR"}},
+	} {
+		_, _, err = create(service.KeyRequest{Name: "g", OrganisationName: "Udruga Novi Put", OrganisationKind: c.kind, OrganisationCountry: c.country})
+		for _, want := range c.want {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("-org-kind %s -org-country %s: %v; want it to say %q", c.kind, c.country, err, want)
+			}
+		}
+	}
 }

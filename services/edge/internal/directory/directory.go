@@ -5,6 +5,7 @@ package directory
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -90,7 +91,12 @@ func (g *GRPC) Named(ctx context.Context, name string) ([]keys.Organisation, err
 // Register implements keys.Directory: the organisation is created and
 // verified with the details the operator gave.
 func (g *GRPC) Register(ctx context.Context, o keys.Organisation, reason string) (string, error) {
-	kind := refv1.OrganisationKind(refv1.OrganisationKind_value["ORGANISATION_KIND_"+strings.ToUpper(strings.TrimSpace(o.Kind))])
+	kind := protoenum.Parse[refv1.OrganisationKind](strings.TrimSpace(o.Kind))
+	if kind == refv1.OrganisationKind_ORGANISATION_KIND_UNSPECIFIED {
+		var v errs.Violations
+		v.Add("organisation.kind", "unknown kind %q; one of %s", o.Kind, strings.Join(protoenum.Values(kind), ", "))
+		return "", v.Err()
+	}
 	cctx, cancel, err := g.ctx(ctx, auth.ScopeDirectoryAdmin)
 	if err != nil {
 		return "", err
@@ -121,14 +127,19 @@ func (g *GRPC) Register(ctx context.Context, o keys.Organisation, reason string)
 }
 
 // refused keeps the directory's own verdict on the details given (bad
-// kind or country) for the caller, who can correct them.
+// kind or country), with the fields it names, for the caller, who can
+// correct them.
 func refused(err error, what string) error {
-	st := status.Convert(err)
-	switch st.Code() {
-	case codes.InvalidArgument:
-		return errs.New(errs.KindInvalidArgument, "the directory refused the organisation: %s", st.Message())
-	case codes.AlreadyExists, codes.FailedPrecondition:
-		return errs.New(errs.KindFailedPrecondition, "the directory refused the organisation: %s", st.Message())
+	switch status.Code(err) {
+	case codes.InvalidArgument, codes.AlreadyExists, codes.FailedPrecondition:
+		var e *errs.Error
+		if errors.As(grpcx.Relay(err, "directory", what), &e) {
+			e.Message = "the directory refused the organisation: " + e.Message
+			if e.Kind == errs.KindAlreadyExists {
+				e.Kind = errs.KindFailedPrecondition
+			}
+			return e
+		}
 	}
 	return grpcx.FromDownstream(err, "directory", what)
 }
