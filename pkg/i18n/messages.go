@@ -349,6 +349,13 @@ var byReason = map[string]text{
 		"bs":      "Ključ je opozvan ili je istekao; napravite novi.",
 		"hr":      "Ključ je opozvan ili je istekao; izradite novi.",
 	},
+	"BODY_TOO_LARGE": {
+		"en":      "The request body is larger than this route takes; send less (the message says the limit).",
+		"sr-Latn": "Telo zahteva je veće nego što ova ruta prima; pošaljite manje (poruka navodi granicu).",
+		"sr-Cyrl": "Тело захтева је веће него што ова рута прима; пошаљите мање (порука наводи границу).",
+		"bs":      "Tijelo zahtjeva je veće nego što ova ruta prima; pošaljite manje (poruka navodi granicu).",
+		"hr":      "Tijelo zahtjeva veće je nego što ova ruta prima; pošaljite manje (poruka navodi granicu).",
+	},
 	"KEY_REPLACED": {
 		"en":      "This key was replaced by a newer one; rotate the newer key instead.",
 		"sr-Latn": "Ovaj ključ je zamenjen novijim; rotirajte noviji ključ.",
@@ -858,6 +865,11 @@ var violations = []violationText{
 	{regexp.MustCompile(`^(?:is not a cursor returned by this feed|is beyond the end of this feed)`), text{
 		"en": "Not a cursor of this feed.", "sr-Latn": "Nije kursor ovog toka.", "sr-Cyrl": "Није курсор овог тока.",
 		"bs": "Nije kursor ovog toka.", "hr": "Nije kursor ovog toka.",
+	}},
+	{regexp.MustCompile(`^is not supported: send the body uncompressed`), text{
+		"en": "Not supported: send the body uncompressed.", "sr-Latn": "Nije podržano: pošaljite telo zahteva nekomprimovano.",
+		"sr-Cyrl": "Није подржано: пошаљите тело захтева некомпримовано.",
+		"bs":      "Nije podržano: pošaljite tijelo zahtjeva nekomprimovano.", "hr": "Nije podržano: pošaljite tijelo zahtjeva nekomprimirano.",
 	}},
 	// pkg/db's refusal of a write that takes a unique key another record
 	// holds (a project code, an external_id, the same document twice).

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spona/spona/pkg/testkit/resttest"
 	"github.com/spona/spona/services/edge/edgetest"
+	"github.com/spona/spona/services/edge/service"
 )
 
 // TestCommonViolationsLocalized: the field violations a partner's users
@@ -121,4 +122,25 @@ func TestCommonViolationsLocalized(t *testing.T) {
 var fallback = map[string]string{
 	"en": "This value is not valid.", "sr-Latn": "Ova vrednost nije ispravna.", "sr-Cyrl": "Ова вредност није исправна.",
 	"bs": "Ova vrijednost nije ispravna.", "hr": "Ova vrijednost nije ispravna.",
+}
+
+// TestBodyRefusalsLocalized: a body over the limit (413) and a compressed
+// body (415) say what to do in the language asked for, not only that
+// "the message (in English) says why" or "this value is not valid".
+func TestBodyRefusalsLocalized(t *testing.T) {
+	s := edgetest.Start(t, func(c *service.Config) { c.MaxBodyBytes = 1 << 10 })
+	c := resttest.New(s.URL, s.CreateKey(t, "i18n-body", "I18n Body NGO").Key)
+	big := map[string]any{"given_name": strings.Repeat("a", 2<<10), "sex": "SEX_FEMALE", "legal_status": "LEGAL_STATUS_MIGRANT"}
+	for _, lang := range []string{"en", "sr-Latn", "sr-Cyrl", "bs", "hr"} {
+		r := c.Do(t, "POST", "/v1/beneficiaries", big, "Accept-Language", lang).Must(t, 413)
+		_, msg, _ := localized(t, r)
+		if msg == "" || strings.Contains(msg, "(in English)") || strings.Contains(msg, "na engleskom") || strings.Contains(msg, "на енглеском") {
+			t.Errorf("413 in %s: %q", lang, msg)
+		}
+		r = c.Do(t, "POST", "/v1/beneficiaries", map[string]any{}, "Accept-Language", lang, "Content-Encoding", "gzip").Must(t, 415)
+		_, _, fields := localized(t, r)
+		if fv := fields["Content-Encoding"]; fv[0] != lang || fv[1] == "" || fv[1] == fallback[lang] {
+			t.Errorf("415 in %s: Content-Encoding localized as %v", lang, fv)
+		}
+	}
 }

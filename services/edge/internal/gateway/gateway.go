@@ -332,7 +332,7 @@ func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 			mbe = u.tooLarge
 		}
 		if mbe != nil || errors.As(err, &mbe) {
-			writeStatusCode(w, r, http.StatusRequestEntityTooLarge, status.Newf(codes.InvalidArgument, "request body larger than %d bytes", mbe.Limit))
+			writeStatusCode(w, r, http.StatusRequestEntityTooLarge, bodyTooLarge(mbe.Limit))
 			return
 		}
 		st := status.Convert(err)

@@ -132,7 +132,7 @@ func limitBody(max int64) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if max > 0 && r.ContentLength > max {
-				writeStatusCode(w, r, http.StatusRequestEntityTooLarge, status.Newf(codes.InvalidArgument, "request body larger than %d bytes", max))
+				writeStatusCode(w, r, http.StatusRequestEntityTooLarge, bodyTooLarge(max))
 				return
 			}
 			if max > 0 && r.Body != nil {

@@ -119,7 +119,7 @@ func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, notKept func
 		}
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeStatusCode(w, r, http.StatusRequestEntityTooLarge, status.Newf(codes.InvalidArgument, "request body larger than %d bytes", mbe.Limit))
+			writeStatusCode(w, r, http.StatusRequestEntityTooLarge, bodyTooLarge(mbe.Limit))
 			return
 		}
 		writeStatus(w, r, status.New(codes.InvalidArgument, "could not read the request body"))

@@ -16,6 +16,7 @@ import (
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
 	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -143,7 +144,7 @@ func limit(w http.ResponseWriter, r *http.Request, upload bool, maxBody, maxUplo
 		limit = maxUpload
 	}
 	if limit > 0 && r.ContentLength > limit {
-		writeStatusCode(w, r, http.StatusRequestEntityTooLarge, status.Newf(codes.InvalidArgument, "request body larger than %d bytes", limit))
+		writeStatusCode(w, r, http.StatusRequestEntityTooLarge, bodyTooLarge(limit))
 		return false
 	}
 	if limit > 0 && r.Body != nil {
@@ -278,4 +279,17 @@ func unwrapBuffered(r io.Reader) ([]byte, bool) {
 			return nil, false
 		}
 	}
+}
+
+// ReasonBodyTooLarge is the reason of the 413 for a body over the route's
+// limit (MAX_BODY_BYTES, or IMPORT_MAX_BYTES for an upload).
+const ReasonBodyTooLarge = "BODY_TOO_LARGE"
+
+// bodyTooLarge is the refusal of a body over limit bytes.
+func bodyTooLarge(limit int64) *status.Status {
+	st := status.Newf(codes.InvalidArgument, "request body larger than %d bytes", limit)
+	if withInfo, err := st.WithDetails(&errdetails.ErrorInfo{Reason: ReasonBodyTooLarge, Domain: grpcx.ErrorDomain}); err == nil {
+		return withInfo
+	}
+	return st
 }
