@@ -3,6 +3,7 @@ package migrations
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 
 	"github.com/spona/spona/pkg/translit"
@@ -48,46 +49,53 @@ func FoldNames(ctx context.Context, tx *sql.Tx) error {
 	if err := rows.Close(); err != nil {
 		return err
 	}
-	// Each organiser's records, oldest first (ids are UUIDv7).
-	var kept []record
+	// Each organiser's records, oldest first (ids are UUIDv7), kept by
+	// their new names and their e-mail: a record is the same professional
+	// only as one sharing either.
+	var byName map[domain.MatchKey][]*record
+	var byEmail map[string]*record
 	var ids, given, family, org []string
-	for i, r := range records {
+	for i := range records {
+		r := &records[i]
 		if i == 0 || r.Organiser != records[i-1].Organiser {
-			kept = kept[:0]
+			byName, byEmail = map[domain.MatchKey][]*record{}, map[string]*record{}
 		}
-		candidates := make([]domain.Record, len(kept))
-		for j, k := range kept {
+		sharing := byName[r.Name]
+		if e := byEmail[r.Email]; r.Email != "" && e != nil {
+			sharing = append(slices.Clone(sharing), e)
+		}
+		candidates := make([]domain.Record, len(sharing))
+		for j, k := range sharing {
 			candidates[j] = k.Record
+		}
+		target, same := r.RecordFor(candidates)
+		var keep *record
+		for _, k := range sharing {
+			if same && k.ID == target.ID {
+				keep = k
+			}
 		}
 		// Records that had one key (one with an e-mail, one without) stay
 		// as they were.
-		target, same := r.RecordFor(candidates)
-		if same {
-			for _, k := range kept {
-				if k.ID == target.ID && k.old == r.old {
-					same = false
-				}
+		if keep == nil || keep.old == r.old {
+			byName[r.Name] = append(byName[r.Name], r)
+			if r.Email != "" {
+				byEmail[r.Email] = r
 			}
-		}
-		if !same {
-			kept = append(kept, r)
 			if r.Name != r.old {
 				ids, given, family, org = append(ids, r.ID), append(given, r.Name.Given), append(family, r.Name.Family), append(org, r.Name.Organisation)
 			}
 			continue
 		}
-		if err := mergeProfessionals(ctx, tx, r.ID, target.ID); err != nil {
+		if err := mergeProfessionals(ctx, tx, r.ID, keep.ID); err != nil {
 			return err
 		}
-		if target.Email == "" && r.Email != "" {
-			if _, err := tx.ExecContext(ctx, `UPDATE professionals SET email = $2 WHERE id = $1`, target.ID, r.Email); err != nil {
+		if keep.Email == "" && r.Email != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE professionals SET email = $2 WHERE id = $1`, keep.ID, r.Email); err != nil {
 				return err
 			}
-			for j := range kept {
-				if kept[j].ID == target.ID {
-					kept[j].Email = r.Email
-				}
-			}
+			keep.Email = r.Email
+			byEmail[r.Email] = keep
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE professionals p SET given_key = x.given, family_key = x.family, organisation_key = x.org
