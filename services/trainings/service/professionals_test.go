@@ -369,6 +369,25 @@ func TestOrganisationKeysMigration(t *testing.T) {
 	if diff := cmp.Diff(want, r.GetAggregate().GetGroups(), protocmp.Transform()); diff != "" {
 		t.Errorf("after the migrations, registered by organisation (-want +got):\n%s", diff)
 	}
+
+	// A replica of the previous release, still serving during a rolling
+	// upgrade, registers without the key: that registration is counted by
+	// the name it gave, as before, not as unknown.
+	register(t, c, orgB, b1, professional("Zoran", "Horvat", "", "Crveni krst Kanjiža", pb.Sector_SECTOR_NGO, 0))
+	if _, err := pgtest.Connect(t, c.dbURL).Exec(t.Context(), `UPDATE trainings.participants SET organisation_key = ''
+		WHERE organisation_name = 'Crveni krst Kanjiža'`); err != nil {
+		t.Fatal(err)
+	}
+	r, err = c.CountParticipants(orgA, &pb.CountParticipantsRequest{ProjectId: project,
+		Kind: pb.ParticipantKind_PARTICIPANT_KIND_PROFESSIONAL, Stage: pb.ParticipationStage_PARTICIPATION_STAGE_REGISTERED,
+		GroupBy: []string{"organisation"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []*commonv1.Group{group(1, "organisation", "Crveni krst Kanjiža"), group(4, "organisation", "PU Kanjiža")}
+	if diff := cmp.Diff(want, sortedGroups(r.GetAggregate().GetGroups()...), protocmp.Transform()); diff != "" {
+		t.Errorf("with a registration by the previous release (-want +got):\n%s", diff)
+	}
 }
 
 func mustQuery(t *testing.T, conn *pgx.Conn, sql string, args ...any) pgx.Rows {

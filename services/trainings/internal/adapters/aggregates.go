@@ -40,8 +40,10 @@ var participantCounts = map[string]struct {
 		"sex":               "ps.sex",
 		"organisation_kind": "NULLIF(pa.organisation_kind, '')",
 		// A directory id, else the name given (spellings folding alike
-		// are one cell: see organisationLabel).
-		"organisation": "COALESCE(pa.organisation_id::text, ol.label)",
+		// are one cell: see organisationLabel; a registration without
+		// the key, by a replica of the release before migration 00015
+		// during a rolling upgrade, is counted by its name as given).
+		"organisation": "COALESCE(pa.organisation_id::text, ol.label, NULLIF(pa.organisation_name, ''))",
 		"event_type":   "e.type",
 	}, map[string]string{"sex": personSex, "organisation": organisationLabel}},
 	// The person's own data (sex, age band, legal status) is not here:
