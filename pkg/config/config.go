@@ -17,8 +17,11 @@
 // the field's own type) sets a higher floor for one a zero (or a value too
 // small to divide) breaks or would silently stand for something else, and
 // `max:"30s"` a ceiling. `oneof:"debug,info,warn,error"` lists the only
-// values a string may take (case aside). Help texts and the docs show these
-// bounds.
+// values a string may take (case aside). `https:"true"` makes a URL the
+// process fetches something it trusts from (a signing key set) an https
+// one; plain http is accepted only to a loopback host (127.0.0.0/8, ::1,
+// localhost: a local test issuer), where no one sits in between. Help texts
+// and the docs show these bounds.
 //
 // Nested structs are walked, so services embed the common platform settings;
 // a variable named twice (an embedded struct and the process's own field)
@@ -31,6 +34,8 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net"
+	"net/url"
 	"os"
 	"reflect"
 	"strconv"
@@ -70,6 +75,9 @@ func LoadFrom(dst any, lookup func(string) (string, bool)) error {
 			problems = append(problems, fmt.Sprintf("%s: %v (got %s)", name, err, raw))
 		}
 		if err := oneOf(f, fv); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v (got %q)", name, err, raw))
+		}
+		if err := secureURL(f, fv); err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v (got %q)", name, err, raw))
 		}
 	})
@@ -212,7 +220,31 @@ func oneOf(f reflect.StructField, fv reflect.Value) error {
 	return fmt.Errorf("must be one of %s", strings.Join(allowed, ", "))
 }
 
-// bounds describes the field's min, max and oneof tags for a help text
+// secureURL checks a URL set into a field tagged `https:"true"`: https,
+// or http to a loopback host. An empty value is left to `required`.
+func secureURL(f reflect.StructField, fv reflect.Value) error {
+	if f.Tag.Get("https") != "true" || fv.Kind() != reflect.String || fv.String() == "" {
+		return nil
+	}
+	const want = "must be an https URL (plain http only to a loopback host: 127.0.0.0/8, ::1, localhost)"
+	u, err := url.Parse(fv.String())
+	if err != nil || u.Host == "" {
+		return errors.New(want)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return nil
+	case "http":
+		if host := u.Hostname(); strings.EqualFold(host, "localhost") {
+			return nil
+		} else if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+			return nil
+		}
+	}
+	return errors.New(want)
+}
+
+// bounds describes the field's min, max, oneof and https tags for a help text
 // ("" without them).
 func bounds(f reflect.StructField) string {
 	var parts []string
@@ -224,6 +256,9 @@ func bounds(f reflect.StructField) string {
 	}
 	if o, ok := f.Tag.Lookup("oneof"); ok {
 		parts = append(parts, "one of "+strings.Join(strings.Split(o, ","), ", "))
+	}
+	if f.Tag.Get("https") == "true" {
+		parts = append(parts, "https; http only to a loopback host")
 	}
 	if len(parts) == 0 {
 		return ""

@@ -126,3 +126,32 @@ func TestLoadFromRefusesImpossibleNumbers(t *testing.T) {
 		}
 	}
 }
+
+// A key set fetched over plain http can be replaced by anyone in between,
+// who then signs tokens of their own (administrator scopes included): a URL
+// tagged https must be https, or http to a loopback host (tests, make run).
+func TestLoadFromRefusesPlainHTTPURLs(t *testing.T) {
+	type urls struct {
+		JWKS string `env:"JWKS_URL" https:"true"`
+	}
+	for _, bad := range []string{"http://idp.example.org/jwks", "HTTP://10.0.0.5/jwks", "http://127.0.0.1.example.org/jwks",
+		"ftp://idp.example.org/jwks", "idp.example.org/jwks", "https:///jwks", "http://[::2]/jwks"} {
+		var c urls
+		err := LoadFrom(&c, env(map[string]string{"JWKS_URL": bad}))
+		if err == nil || !strings.Contains(err.Error(), "JWKS_URL: must be an https URL") {
+			t.Errorf("JWKS_URL=%s: %v, want a refusal naming JWKS_URL", bad, err)
+		}
+	}
+	for _, good := range []string{"", "https://idp.example.org/jwks", "http://127.0.0.1:8080/jwks", "http://127.8.9.1/jwks",
+		"http://[::1]:9000/jwks", "http://localhost:5556/keys", "http://LOCALHOST/keys"} {
+		var c urls
+		if err := LoadFrom(&c, env(map[string]string{"JWKS_URL": good})); err != nil {
+			t.Errorf("JWKS_URL=%s: %v", good, err)
+		}
+	}
+	var help strings.Builder
+	Usage(&help, urls{})
+	if !strings.Contains(help.String(), "(https; http only to a loopback host)") {
+		t.Errorf("help does not tell the bound:\n%s", help.String())
+	}
+}

@@ -108,7 +108,8 @@ func TestBinariesRefuseSettingsThatBreak(t *testing.T) {
 		{[]string{"webhooks"}, map[string]string{"WEBHOOK_POLL_INTERVAL": "0s", "WEBHOOK_WORKERS": "0",
 			"WEBHOOK_TARGET_CONCURRENCY": "0", "WEBHOOK_TIMEOUT": "0s"}},
 		{[]string{"edge"}, map[string]string{"MAX_BODY_BYTES": "0", "IMPORT_MAX_BYTES": "0", "IDEMPOTENCY_LOCK": "2ns",
-			"IDEMPOTENCY_TTL": "0s", "LOG_LEVEL": "Verbose"}},
+			"IDEMPOTENCY_TTL": "0s", "LOG_LEVEL": "Verbose",
+			"OIDC_JWKS_URL": "http://idp.example.org/jwks"}}, // a key set anyone in between can replace
 		{[]string{"edge", "keys", "list"}, map[string]string{"LOG_LEVEL": "trace"}},
 		{[]string{"reporting", "migrate"}, map[string]string{"LOG_LEVEL": "all"}},
 	} {

@@ -67,7 +67,7 @@ type Config struct {
 type OIDCConfig struct {
 	Issuer   string        `env:"OIDC_ISSUER" help:"issuer (iss) of accepted access tokens; with OIDC_AUDIENCE and OIDC_JWKS_URL turns JWTs on"`
 	Audience string        `env:"OIDC_AUDIENCE" help:"audience (aud) accepted access tokens must name"`
-	JWKSURL  string        `env:"OIDC_JWKS_URL" help:"URL of the issuer's JWKS"`
+	JWKSURL  string        `env:"OIDC_JWKS_URL" https:"true" help:"URL of the issuer's JWKS (signing keys; whoever can alter it can sign tokens)"`
 	OrgClaim string        `env:"OIDC_ORG_CLAIM" default:"spona_org" help:"claim holding the organisation id"`
 	Leeway   time.Duration `env:"OIDC_LEEWAY" default:"30s" help:"clock skew allowed on exp/nbf/iat"`
 }
