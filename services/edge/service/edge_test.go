@@ -356,7 +356,7 @@ func TestOIDCAccessTokens(t *testing.T) {
 	// Scopes come from the token.
 	c.Do(t, "GET", "/v1/referrals", nil).Must(t, 403)
 	// Another organisation's token sees nothing of it.
-	otherOrg := "0190a1b2-0000-7000-8000-0000000000bb"
+	otherOrg := s.CreateKey(t, "other", "OIDC Other NGO").Organisation
 	o := resttest.New(s.URL, iss.Token(t, "", oidctest.Claims{Organisation: otherOrg, Scope: "beneficiaries.read"}))
 	o.Do(t, "GET", "/v1/beneficiaries/"+created.Str("id"), nil).Must(t, 404)
 	// A partner's token carries partner scopes only, as its keys do: the

@@ -143,8 +143,9 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 	}
 	store := keys.NewPostgres(base.Pool)
 	verifier := keys.NewVerifier(store, cfg.KeyCacheTTL, cfg.UnknownKeyTTL)
-	creds := &credentials{keys: verifier}
-	keyAdmin := keys.NewAdmin(store, directory.New(b.conns["referrals"], "edge"))
+	dir := directory.New(b.conns["referrals"], "edge")
+	creds := &credentials{keys: verifier, orgs: keys.NewOrganisations(dir, cfg.KeyCacheTTL, cfg.UnknownKeyTTL)}
+	keyAdmin := keys.NewAdmin(store, dir)
 	keyAdmin.OnChange(verifier.Forget)
 	if cfg.OIDC.enabled() {
 		if creds.oidc, err = oidc.New(oidc.Config{
@@ -223,10 +224,14 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 }
 
 // credentials sends JWT-shaped credentials to the OIDC verifier (when
-// configured) and everything else to the API keys.
+// configured) and everything else to the API keys. A token's organisation
+// must be in the directory and verified, as a key's must be when it is
+// made (a mistyped mapping at the provider would otherwise write records
+// under an organisation that does not exist): 403 naming why.
 type credentials struct {
 	keys *keys.Verifier
 	oidc *oidc.Verifier
+	orgs *keys.Organisations
 }
 
 func (c *credentials) Verify(ctx context.Context, cred string) (auth.Principal, error) {
@@ -234,7 +239,14 @@ func (c *credentials) Verify(ctx context.Context, cred string) (auth.Principal, 
 		if c.oidc == nil {
 			return auth.Principal{}, auth.ErrInvalidCredential
 		}
-		return c.oidc.Verify(ctx, cred)
+		p, err := c.oidc.Verify(ctx, cred)
+		if err != nil {
+			return auth.Principal{}, err
+		}
+		if err := c.orgs.Check(ctx, p.OrganisationID); err != nil {
+			return auth.Principal{}, err
+		}
+		return p, nil
 	}
 	return c.keys.Verify(ctx, cred)
 }

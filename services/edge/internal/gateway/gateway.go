@@ -309,6 +309,10 @@ func authenticate(o Options, fails *failures) Middleware {
 				fails.failed(r)
 				writeStatus(w, r, status.New(codes.Unauthenticated, "invalid credentials"))
 				return
+			case errs.KindOf(err) == errs.KindPermissionDenied:
+				// Authentic, but of an organisation that may not act.
+				writeStatus(w, r, status.Convert(grpcx.ToStatus(r.Context(), o.Log, err)))
+				return
 			case err != nil:
 				o.Log.ErrorContext(r.Context(), "authenticate", slog.String("error", err.Error()))
 				writeStatus(w, r, status.New(codes.Unavailable, "authentication temporarily unavailable; retry"))

@@ -223,21 +223,33 @@ func reused(requestID, made string) error {
 		Message: fmt.Sprintf("the request id (Idempotency-Key) %q was used to %s; use a new one for another request", requestID, made)}
 }
 
+// Usable returns organisation id from dir if it is there and verified,
+// what a credential of it (an API key, an access token) needs; otherwise a
+// FAILED_PRECONDITION error, reason ORGANISATION_NOT_FOUND or
+// ORGANISATION_NOT_VERIFIED.
+func Usable(ctx context.Context, dir Directory, id string) (*Organisation, error) {
+	o, err := dir.Organisation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if o == nil {
+		return nil, &errs.Error{Kind: errs.KindFailedPrecondition, Reason: "ORGANISATION_NOT_FOUND",
+			Message: fmt.Sprintf("organisation %s is not in the directory", id)}
+	}
+	if !o.Verified {
+		return nil, &errs.Error{Kind: errs.KindFailedPrecondition, Reason: "ORGANISATION_NOT_VERIFIED",
+			Message: fmt.Sprintf("organisation %s (%s) is not verified; a platform administrator verifies it first (POST /v1/organisations/%s:verify)", o.ID, o.Name, o.ID)}
+	}
+	return o, nil
+}
+
 // organisation checks the key's organisation is in the directory and
 // verified, or registers the new one.
 func (a *Admin) organisation(ctx context.Context, req NewKey) (string, error) {
 	if req.OrganisationID != "" {
-		o, err := a.dir.Organisation(ctx, req.OrganisationID)
+		o, err := Usable(ctx, a.dir, req.OrganisationID)
 		if err != nil {
 			return "", err
-		}
-		if o == nil {
-			return "", &errs.Error{Kind: errs.KindFailedPrecondition, Reason: "ORGANISATION_NOT_FOUND",
-				Message: fmt.Sprintf("organisation %s is not in the directory", req.OrganisationID)}
-		}
-		if !o.Verified {
-			return "", &errs.Error{Kind: errs.KindFailedPrecondition, Reason: "ORGANISATION_NOT_VERIFIED",
-				Message: fmt.Sprintf("organisation %s (%s) is not verified; a platform administrator verifies it first (POST /v1/organisations/%s:verify)", o.ID, o.Name, o.ID)}
 		}
 		return o.ID, nil
 	}
