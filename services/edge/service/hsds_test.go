@@ -109,6 +109,31 @@ func TestHSDSOverREST(t *testing.T) {
 				t.Errorf("GET %s: HTTP %d, want %d with a Status body: %s", path, r.Status, want, r.Raw)
 			}
 		}
+		// Paging out of bounds names the parameter, on every list: a page
+		// size of 0 or less is no request for the default size, nor page 0
+		// for the first page.
+		for _, path := range []string{
+			"/hsds/services?per_page=0", "/hsds/services?per_page=-1", "/hsds/services?minimal=true&per_page=0",
+			"/hsds/services?page=0", "/hsds/organizations?per_page=0", "/hsds/organizations?page=-3",
+			"/hsds/service_at_locations?per_page=-50", "/hsds/taxonomies?per_page=0", "/hsds/taxonomy_terms?page=0&per_page=5",
+		} {
+			field := "per_page"
+			if strings.Contains(path, "page=0&") || strings.HasSuffix(path, "?page=0") || strings.Contains(path, "?page=-") {
+				field = "page"
+			}
+			r := c.Do(t, "GET", path, nil)
+			named := false
+			details, _ := r.Body["details"].([]any)
+			for _, d := range details {
+				fvs, _ := d.(map[string]any)["field_violations"].([]any)
+				for _, fv := range fvs {
+					named = named || fv.(map[string]any)["field"] == field
+				}
+			}
+			if r.Status != 400 || !r.IsStatus() || !named {
+				t.Errorf("GET %s: HTTP %d, want 400 with a violation of %s: %s", path, r.Status, field, r.Raw)
+			}
+		}
 		if r := c.Do(t, "POST", "/hsds/services", "{}"); r.Status != 405 && r.Status != 404 {
 			t.Errorf("POST /hsds/services: HTTP %d: %s", r.Status, r.Raw)
 		}

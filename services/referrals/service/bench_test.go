@@ -7,6 +7,7 @@ import (
 
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/ids"
+	"google.golang.org/protobuf/proto"
 )
 
 // benchReferrals fills the referrals table with n referrals from org A to
@@ -102,19 +103,19 @@ func BenchmarkHSDS(b *testing.B) {
 			return len(r.GetServices()), err
 		}},
 		{"hsds-list", func() (int, error) {
-			r, err := c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{PerPage: 50})
+			r, err := c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{PerPage: proto.Int32(50)})
 			return len(r.GetData()), err
 		}},
 		{"hsds-list-full", func() (int, error) {
-			r, err := c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{PerPage: 50, Full: true})
+			r, err := c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{PerPage: proto.Int32(50), Full: true})
 			return len(r.GetData()), err
 		}},
 		{"hsds-search", func() (int, error) {
-			r, err := c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{PerPage: 50, Search: "usluga 4999"})
+			r, err := c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{PerPage: proto.Int32(50), Search: "usluga 4999"})
 			return len(r.GetData()), err
 		}},
 		{"hsds-page-100", func() (int, error) {
-			r, err := c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{PerPage: 50, Page: 100})
+			r, err := c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{PerPage: proto.Int32(50), Page: proto.Int32(100)})
 			return len(r.GetData()), err
 		}},
 	} {

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	grpcstatus "google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
@@ -296,22 +297,22 @@ func TestHSDSQueries(t *testing.T) {
 		req  *pb.ListHsdsServicesRequest
 		want string
 	}{
-		"first page": {&pb.ListHsdsServicesRequest{PerPage: 3}, "3/7 items, page 1 of 3 (first true last false empty false): " +
+		"first page": {&pb.ListHsdsServicesRequest{PerPage: proto.Int32(3)}, "3/7 items, page 1 of 3 (first true last false empty false): " +
 			"Pravna pomoć tražiocima azila|Smještaj|Psihosocijalna podrška 0"},
-		"last page":    {&pb.ListHsdsServicesRequest{PerPage: 3, Page: 3}, "1/7 items, page 3 of 3 (first false last true empty false): Psihosocijalna podrška 4"},
-		"past the end": {&pb.ListHsdsServicesRequest{PerPage: 3, Page: 9}, "0/7 items, page 9 of 3 (first false last true empty false): "},
+		"last page":    {&pb.ListHsdsServicesRequest{PerPage: proto.Int32(3), Page: proto.Int32(3)}, "1/7 items, page 3 of 3 (first false last true empty false): Psihosocijalna podrška 4"},
+		"past the end": {&pb.ListHsdsServicesRequest{PerPage: proto.Int32(3), Page: proto.Int32(9)}, "0/7 items, page 9 of 3 (first false last true empty false): "},
 		"search Latin": {&pb.ListHsdsServicesRequest{Search: "PRAVNA pomoc"}, "1/1 items, page 1 of 1 (first true last true empty false): Pravna pomoć tražiocima azila"},
 		"search Cyrillic, another language's name": {&pb.ListHsdsServicesRequest{Search: "ћирилица legal"},
 			"1/1 items, page 1 of 1 (first true last true empty false): Pravna pomoć tražiocima azila"},
 		"search by category name": {&pb.ListHsdsServicesRequest{Search: "smjestaj"}, "1/1 items, page 1 of 1 (first true last true empty false): Smještaj"},
 		"search no match":         {&pb.ListHsdsServicesRequest{Search: "pravna psihosocijalna"}, "0/0 items, page 1 of 0 (first true last true empty true): "},
 		// LIKE's wildcards are no words: nothing narrows the list.
-		"search wildcards":        {&pb.ListHsdsServicesRequest{Search: "%_", PerPage: 1}, "1/7 items, page 1 of 7 (first true last false empty false): Pravna pomoć tražiocima azila"},
+		"search wildcards":        {&pb.ListHsdsServicesRequest{Search: "%_", PerPage: proto.Int32(1)}, "1/7 items, page 1 of 7 (first true last false empty false): Pravna pomoć tražiocima azila"},
 		"organisation":            {&pb.ListHsdsServicesRequest{OrganizationId: full}, "1/1 items, page 1 of 1 (first true last true empty false): Pravna pomoć tražiocima azila"},
 		"unknown term":            {&pb.ListHsdsServicesRequest{TaxonomyTermId: ids.New()}, "0/0 items, page 1 of 0 (first true last true empty true): "},
 		"modified later":          {&pb.ListHsdsServicesRequest{ModifiedAfter: time.Now().Add(time.Hour).Format(time.RFC3339)}, "0/0 items, page 1 of 0 (first true last true empty true): "},
-		"modified since a day":    {&pb.ListHsdsServicesRequest{ModifiedAfter: time.Now().AddDate(0, 0, -1).Format(time.DateOnly), PerPage: 1}, "1/7 items, page 1 of 7 (first true last false empty false): Pravna pomoć tražiocima azila"},
-		"per_page over the limit": {&pb.ListHsdsServicesRequest{PerPage: 100000, OrganizationId: bare, Search: "smjestaj"}, "1/1 items, page 1 of 1 (first true last true empty false): Smještaj"},
+		"modified since a day":    {&pb.ListHsdsServicesRequest{ModifiedAfter: time.Now().AddDate(0, 0, -1).Format(time.DateOnly), PerPage: proto.Int32(1)}, "1/7 items, page 1 of 7 (first true last false empty false): Pravna pomoć tražiocima azila"},
+		"per_page over the limit": {&pb.ListHsdsServicesRequest{PerPage: proto.Int32(100000), OrganizationId: bare, Search: "smjestaj"}, "1/1 items, page 1 of 1 (first true last true empty false): Smještaj"},
 	} {
 		if got := services(tc.req).String(); got != tc.want {
 			t.Errorf("%s:\n got %s\nwant %s", name, got, tc.want)
@@ -379,7 +380,7 @@ func TestHSDSQueries(t *testing.T) {
 			t.Fatalf("minimal entry %v", m)
 		}
 	}
-	if got := services(&pb.ListHsdsServicesRequest{Minimal: true, PerPage: 2}); got.Size != 2 || got.TotalPages != 4 {
+	if got := services(&pb.ListHsdsServicesRequest{Minimal: true, PerPage: proto.Int32(2)}); got.Size != 2 || got.TotalPages != 4 {
 		t.Fatalf("minimal with per_page: %s", got)
 	}
 
@@ -416,7 +417,15 @@ func TestHSDSQueries(t *testing.T) {
 			return err
 		},
 		"page": func() error {
-			_, err := c.ListHsdsOrganizations(reader, &pb.ListHsdsOrganizationsRequest{Page: -1})
+			_, err := c.ListHsdsOrganizations(reader, &pb.ListHsdsOrganizationsRequest{Page: proto.Int32(-1)})
+			return err
+		},
+		"per_page 0": func() error {
+			_, err := c.ListHsdsTaxonomies(reader, &pb.ListHsdsTaxonomiesRequest{PerPage: proto.Int32(0)})
+			return err
+		},
+		"minimal per_page -1": func() error {
+			_, err := c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{Minimal: true, PerPage: proto.Int32(-1)})
 			return err
 		},
 		"organization_id": func() error {
@@ -428,7 +437,7 @@ func TestHSDSQueries(t *testing.T) {
 			return err
 		},
 		"terms page": func() error {
-			_, err := c.ListHsdsTaxonomyTerms(reader, &pb.ListHsdsTaxonomyTermsRequest{Page: -5, Format: "xml"})
+			_, err := c.ListHsdsTaxonomyTerms(reader, &pb.ListHsdsTaxonomyTermsRequest{Page: proto.Int32(-5), Format: "xml"})
 			return err
 		},
 		"minimal with full": func() error {

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // OpenReferral implements pb.OpenReferralServiceServer: the directory as
@@ -57,6 +58,7 @@ type pageRequest interface {
 	GetPage() int32
 	GetPerPage() int32
 	GetFormat() string
+	ProtoReflect() protoreflect.Message
 }
 
 // serviceFilter is what the service lists filter by.
@@ -72,7 +74,21 @@ func query(req pageRequest, v *errs.Violations) domain.DirectoryQuery {
 	if f := strings.ToLower(req.GetFormat()); f != "" && f != "json" {
 		v.Add("format", "only json is served")
 	}
-	return domain.DirectoryQuery{Search: req.GetSearch(), Page: int(req.GetPage()), PerPage: int(req.GetPerPage())}
+	q := domain.DirectoryQuery{Search: req.GetSearch()}
+	m := req.ProtoReflect()
+	q.SetPaging(v, given(m, "page"), given(m, "per_page"))
+	return q
+}
+
+// given is the value of m's optional integer field name, or nil when the
+// caller gave none.
+func given(m protoreflect.Message, name protoreflect.Name) *int {
+	f := m.Descriptor().Fields().ByName(name)
+	if !m.Has(f) {
+		return nil
+	}
+	n := int(m.Get(f).Int())
+	return &n
 }
 
 func serviceQuery(req serviceFilter) (domain.DirectoryQuery, error) {
@@ -111,7 +127,7 @@ func (h *OpenReferral) ListHsdsServices(ctx context.Context, req *pb.ListHsdsSer
 	q, err := serviceQuery(req)
 	if req.GetMinimal() {
 		// The profile: "aim to return all services within one call".
-		if req.GetPerPage() == 0 {
+		if req.PerPage == nil {
 			q.PerPage = domain.MaxPerPage
 		}
 		if req.GetFull() {

@@ -61,15 +61,17 @@ func (*GetHsdsApiInfoRequest) Descriptor() ([]byte, []int) {
 }
 
 // Paging of the HSDS profile. page counts from 1 (default 1); per_page
-// defaults to 50, at most 500 (larger values are served as 500).
+// defaults to 50, at most 500 (larger values are served as 500). A page
+// below 1 or a per_page below 1 is refused (400, a violation naming it),
+// on every list.
 type ListHsdsServicesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Words every matching service holds in a name or description, in any
 	// language; letter case, diacritics and Cyrillic or Latin script do not
 	// matter.
 	Search  string `protobuf:"bytes,1,opt,name=search,proto3" json:"search,omitempty"`
-	Page    int32  `protobuf:"varint,2,opt,name=page,proto3" json:"page,omitempty"`
-	PerPage int32  `protobuf:"varint,3,opt,name=per_page,json=perPage,proto3" json:"per_page,omitempty"`
+	Page    *int32 `protobuf:"varint,2,opt,name=page,proto3,oneof" json:"page,omitempty"`
+	PerPage *int32 `protobuf:"varint,3,opt,name=per_page,json=perPage,proto3,oneof" json:"per_page,omitempty"`
 	// "json" (the default); ndjson is not served.
 	Format string `protobuf:"bytes,4,opt,name=format,proto3" json:"format,omitempty"`
 	// Only services with this taxonomy term (a referral category).
@@ -130,15 +132,15 @@ func (x *ListHsdsServicesRequest) GetSearch() string {
 }
 
 func (x *ListHsdsServicesRequest) GetPage() int32 {
-	if x != nil {
-		return x.Page
+	if x != nil && x.Page != nil {
+		return *x.Page
 	}
 	return 0
 }
 
 func (x *ListHsdsServicesRequest) GetPerPage() int32 {
-	if x != nil {
-		return x.PerPage
+	if x != nil && x.PerPage != nil {
+		return *x.PerPage
 	}
 	return 0
 }
@@ -240,8 +242,8 @@ type ListHsdsOrganizationsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// As ListHsdsServicesRequest.search, over organisations.
 	Search  string `protobuf:"bytes,1,opt,name=search,proto3" json:"search,omitempty"`
-	Page    int32  `protobuf:"varint,2,opt,name=page,proto3" json:"page,omitempty"`
-	PerPage int32  `protobuf:"varint,3,opt,name=per_page,json=perPage,proto3" json:"per_page,omitempty"`
+	Page    *int32 `protobuf:"varint,2,opt,name=page,proto3,oneof" json:"page,omitempty"`
+	PerPage *int32 `protobuf:"varint,3,opt,name=per_page,json=perPage,proto3,oneof" json:"per_page,omitempty"`
 	Format  string `protobuf:"bytes,4,opt,name=format,proto3" json:"format,omitempty"`
 	// Each organisation with its services fully nested.
 	FullService bool `protobuf:"varint,5,opt,name=full_service,json=fullService,proto3" json:"full_service,omitempty"`
@@ -289,15 +291,15 @@ func (x *ListHsdsOrganizationsRequest) GetSearch() string {
 }
 
 func (x *ListHsdsOrganizationsRequest) GetPage() int32 {
-	if x != nil {
-		return x.Page
+	if x != nil && x.Page != nil {
+		return *x.Page
 	}
 	return 0
 }
 
 func (x *ListHsdsOrganizationsRequest) GetPerPage() int32 {
-	if x != nil {
-		return x.PerPage
+	if x != nil && x.PerPage != nil {
+		return *x.PerPage
 	}
 	return 0
 }
@@ -380,8 +382,8 @@ type ListHsdsServiceAtLocationsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// As ListHsdsServicesRequest.search, over the services.
 	Search         string `protobuf:"bytes,1,opt,name=search,proto3" json:"search,omitempty"`
-	Page           int32  `protobuf:"varint,2,opt,name=page,proto3" json:"page,omitempty"`
-	PerPage        int32  `protobuf:"varint,3,opt,name=per_page,json=perPage,proto3" json:"per_page,omitempty"`
+	Page           *int32 `protobuf:"varint,2,opt,name=page,proto3,oneof" json:"page,omitempty"`
+	PerPage        *int32 `protobuf:"varint,3,opt,name=per_page,json=perPage,proto3,oneof" json:"per_page,omitempty"`
 	Format         string `protobuf:"bytes,4,opt,name=format,proto3" json:"format,omitempty"`
 	TaxonomyTermId string `protobuf:"bytes,5,opt,name=taxonomy_term_id,json=taxonomyTermId,proto3" json:"taxonomy_term_id,omitempty"`
 	TaxonomyId     string `protobuf:"bytes,6,opt,name=taxonomy_id,json=taxonomyId,proto3" json:"taxonomy_id,omitempty"`
@@ -436,15 +438,15 @@ func (x *ListHsdsServiceAtLocationsRequest) GetSearch() string {
 }
 
 func (x *ListHsdsServiceAtLocationsRequest) GetPage() int32 {
-	if x != nil {
-		return x.Page
+	if x != nil && x.Page != nil {
+		return *x.Page
 	}
 	return 0
 }
 
 func (x *ListHsdsServiceAtLocationsRequest) GetPerPage() int32 {
-	if x != nil {
-		return x.PerPage
+	if x != nil && x.PerPage != nil {
+		return *x.PerPage
 	}
 	return 0
 }
@@ -552,8 +554,8 @@ func (x *GetHsdsServiceAtLocationRequest) GetId() string {
 type ListHsdsTaxonomiesRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Search        string                 `protobuf:"bytes,1,opt,name=search,proto3" json:"search,omitempty"`
-	Page          int32                  `protobuf:"varint,2,opt,name=page,proto3" json:"page,omitempty"`
-	PerPage       int32                  `protobuf:"varint,3,opt,name=per_page,json=perPage,proto3" json:"per_page,omitempty"`
+	Page          *int32                 `protobuf:"varint,2,opt,name=page,proto3,oneof" json:"page,omitempty"`
+	PerPage       *int32                 `protobuf:"varint,3,opt,name=per_page,json=perPage,proto3,oneof" json:"per_page,omitempty"`
 	Format        string                 `protobuf:"bytes,4,opt,name=format,proto3" json:"format,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -597,15 +599,15 @@ func (x *ListHsdsTaxonomiesRequest) GetSearch() string {
 }
 
 func (x *ListHsdsTaxonomiesRequest) GetPage() int32 {
-	if x != nil {
-		return x.Page
+	if x != nil && x.Page != nil {
+		return *x.Page
 	}
 	return 0
 }
 
 func (x *ListHsdsTaxonomiesRequest) GetPerPage() int32 {
-	if x != nil {
-		return x.PerPage
+	if x != nil && x.PerPage != nil {
+		return *x.PerPage
 	}
 	return 0
 }
@@ -664,8 +666,8 @@ func (x *GetHsdsTaxonomyRequest) GetId() string {
 type ListHsdsTaxonomyTermsRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Search  string                 `protobuf:"bytes,1,opt,name=search,proto3" json:"search,omitempty"`
-	Page    int32                  `protobuf:"varint,2,opt,name=page,proto3" json:"page,omitempty"`
-	PerPage int32                  `protobuf:"varint,3,opt,name=per_page,json=perPage,proto3" json:"per_page,omitempty"`
+	Page    *int32                 `protobuf:"varint,2,opt,name=page,proto3,oneof" json:"page,omitempty"`
+	PerPage *int32                 `protobuf:"varint,3,opt,name=per_page,json=perPage,proto3,oneof" json:"per_page,omitempty"`
 	Format  string                 `protobuf:"bytes,4,opt,name=format,proto3" json:"format,omitempty"`
 	// Only terms of this taxonomy.
 	TaxonomyId string `protobuf:"bytes,5,opt,name=taxonomy_id,json=taxonomyId,proto3" json:"taxonomy_id,omitempty"`
@@ -715,15 +717,15 @@ func (x *ListHsdsTaxonomyTermsRequest) GetSearch() string {
 }
 
 func (x *ListHsdsTaxonomyTermsRequest) GetPage() int32 {
-	if x != nil {
-		return x.Page
+	if x != nil && x.Page != nil {
+		return *x.Page
 	}
 	return 0
 }
 
 func (x *ListHsdsTaxonomyTermsRequest) GetPerPage() int32 {
-	if x != nil {
-		return x.PerPage
+	if x != nil && x.PerPage != nil {
+		return *x.PerPage
 	}
 	return 0
 }
@@ -805,11 +807,11 @@ var File_spona_referrals_v1_hsds_proto protoreflect.FileDescriptor
 const file_spona_referrals_v1_hsds_proto_rawDesc = "" +
 	"\n" +
 	"\x1dspona/referrals/v1/hsds.proto\x12\x12spona.referrals.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1fspona/auth/v1/annotations.proto\"\x17\n" +
-	"\x15GetHsdsApiInfoRequest\"\xc1\x02\n" +
+	"\x15GetHsdsApiInfoRequest\"\xe1\x02\n" +
 	"\x17ListHsdsServicesRequest\x12\x16\n" +
-	"\x06search\x18\x01 \x01(\tR\x06search\x12\x12\n" +
-	"\x04page\x18\x02 \x01(\x05R\x04page\x12\x19\n" +
-	"\bper_page\x18\x03 \x01(\x05R\aperPage\x12\x16\n" +
+	"\x06search\x18\x01 \x01(\tR\x06search\x12\x17\n" +
+	"\x04page\x18\x02 \x01(\x05H\x00R\x04page\x88\x01\x01\x12\x1e\n" +
+	"\bper_page\x18\x03 \x01(\x05H\x01R\aperPage\x88\x01\x01\x12\x16\n" +
 	"\x06format\x18\x04 \x01(\tR\x06format\x12(\n" +
 	"\x10taxonomy_term_id\x18\x05 \x01(\tR\x0etaxonomyTermId\x12\x1f\n" +
 	"\vtaxonomy_id\x18\x06 \x01(\tR\n" +
@@ -818,23 +820,27 @@ const file_spona_referrals_v1_hsds_proto_rawDesc = "" +
 	"\x0emodified_after\x18\b \x01(\tR\rmodifiedAfter\x12\x12\n" +
 	"\x04full\x18\t \x01(\bR\x04full\x12\x18\n" +
 	"\aminimal\x18\n" +
-	" \x01(\bR\aminimal\"'\n" +
+	" \x01(\bR\aminimalB\a\n" +
+	"\x05_pageB\v\n" +
+	"\t_per_page\"'\n" +
 	"\x15GetHsdsServiceRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\xb4\x01\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\xd4\x01\n" +
 	"\x1cListHsdsOrganizationsRequest\x12\x16\n" +
-	"\x06search\x18\x01 \x01(\tR\x06search\x12\x12\n" +
-	"\x04page\x18\x02 \x01(\x05R\x04page\x12\x19\n" +
-	"\bper_page\x18\x03 \x01(\x05R\aperPage\x12\x16\n" +
+	"\x06search\x18\x01 \x01(\tR\x06search\x12\x17\n" +
+	"\x04page\x18\x02 \x01(\x05H\x00R\x04page\x88\x01\x01\x12\x1e\n" +
+	"\bper_page\x18\x03 \x01(\x05H\x01R\aperPage\x88\x01\x01\x12\x16\n" +
 	"\x06format\x18\x04 \x01(\tR\x06format\x12!\n" +
 	"\ffull_service\x18\x05 \x01(\bR\vfullService\x12\x12\n" +
-	"\x04full\x18\x06 \x01(\bR\x04full\"O\n" +
+	"\x04full\x18\x06 \x01(\bR\x04fullB\a\n" +
+	"\x05_pageB\v\n" +
+	"\t_per_page\"O\n" +
 	"\x1aGetHsdsOrganizationRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
-	"\ffull_service\x18\x02 \x01(\bR\vfullService\"\xeb\x02\n" +
+	"\ffull_service\x18\x02 \x01(\bR\vfullService\"\x8b\x03\n" +
 	"!ListHsdsServiceAtLocationsRequest\x12\x16\n" +
-	"\x06search\x18\x01 \x01(\tR\x06search\x12\x12\n" +
-	"\x04page\x18\x02 \x01(\x05R\x04page\x12\x19\n" +
-	"\bper_page\x18\x03 \x01(\x05R\aperPage\x12\x16\n" +
+	"\x06search\x18\x01 \x01(\tR\x06search\x12\x17\n" +
+	"\x04page\x18\x02 \x01(\x05H\x00R\x04page\x88\x01\x01\x12\x1e\n" +
+	"\bper_page\x18\x03 \x01(\x05H\x01R\aperPage\x88\x01\x01\x12\x16\n" +
 	"\x06format\x18\x04 \x01(\tR\x06format\x12(\n" +
 	"\x10taxonomy_term_id\x18\x05 \x01(\tR\x0etaxonomyTermId\x12\x1f\n" +
 	"\vtaxonomy_id\x18\x06 \x01(\tR\n" +
@@ -844,25 +850,31 @@ const file_spona_referrals_v1_hsds_proto_rawDesc = "" +
 	"\x04full\x18\t \x01(\bR\x04full\x12\x1a\n" +
 	"\bpostcode\x18\n" +
 	" \x01(\tR\bpostcode\x12\x1c\n" +
-	"\tproximity\x18\v \x01(\tR\tproximity\"1\n" +
+	"\tproximity\x18\v \x01(\tR\tproximityB\a\n" +
+	"\x05_pageB\v\n" +
+	"\t_per_page\"1\n" +
 	"\x1fGetHsdsServiceAtLocationRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"z\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x9a\x01\n" +
 	"\x19ListHsdsTaxonomiesRequest\x12\x16\n" +
-	"\x06search\x18\x01 \x01(\tR\x06search\x12\x12\n" +
-	"\x04page\x18\x02 \x01(\x05R\x04page\x12\x19\n" +
-	"\bper_page\x18\x03 \x01(\x05R\aperPage\x12\x16\n" +
-	"\x06format\x18\x04 \x01(\tR\x06format\"(\n" +
+	"\x06search\x18\x01 \x01(\tR\x06search\x12\x17\n" +
+	"\x04page\x18\x02 \x01(\x05H\x00R\x04page\x88\x01\x01\x12\x1e\n" +
+	"\bper_page\x18\x03 \x01(\x05H\x01R\aperPage\x88\x01\x01\x12\x16\n" +
+	"\x06format\x18\x04 \x01(\tR\x06formatB\a\n" +
+	"\x05_pageB\v\n" +
+	"\t_per_page\"(\n" +
 	"\x16GetHsdsTaxonomyRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\xd6\x01\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\xf6\x01\n" +
 	"\x1cListHsdsTaxonomyTermsRequest\x12\x16\n" +
-	"\x06search\x18\x01 \x01(\tR\x06search\x12\x12\n" +
-	"\x04page\x18\x02 \x01(\x05R\x04page\x12\x19\n" +
-	"\bper_page\x18\x03 \x01(\x05R\aperPage\x12\x16\n" +
+	"\x06search\x18\x01 \x01(\tR\x06search\x12\x17\n" +
+	"\x04page\x18\x02 \x01(\x05H\x00R\x04page\x88\x01\x01\x12\x1e\n" +
+	"\bper_page\x18\x03 \x01(\x05H\x01R\aperPage\x88\x01\x01\x12\x16\n" +
 	"\x06format\x18\x04 \x01(\tR\x06format\x12\x1f\n" +
 	"\vtaxonomy_id\x18\x05 \x01(\tR\n" +
 	"taxonomyId\x12\x19\n" +
 	"\btop_only\x18\x06 \x01(\bR\atopOnly\x12\x1b\n" +
-	"\tparent_id\x18\a \x01(\tR\bparentId\",\n" +
+	"\tparent_id\x18\a \x01(\tR\bparentIdB\a\n" +
+	"\x05_pageB\v\n" +
+	"\t_per_page\",\n" +
 	"\x1aGetHsdsTaxonomyTermRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id2\xa9\f\n" +
 	"\x13OpenReferralService\x12r\n" +
@@ -941,6 +953,11 @@ func file_spona_referrals_v1_hsds_proto_init() {
 	if File_spona_referrals_v1_hsds_proto != nil {
 		return
 	}
+	file_spona_referrals_v1_hsds_proto_msgTypes[1].OneofWrappers = []any{}
+	file_spona_referrals_v1_hsds_proto_msgTypes[3].OneofWrappers = []any{}
+	file_spona_referrals_v1_hsds_proto_msgTypes[5].OneofWrappers = []any{}
+	file_spona_referrals_v1_hsds_proto_msgTypes[7].OneofWrappers = []any{}
+	file_spona_referrals_v1_hsds_proto_msgTypes[9].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
