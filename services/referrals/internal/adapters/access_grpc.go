@@ -12,12 +12,13 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-// ReferralConsent asks whether the beneficiary's referral_sharing consent is live.
+// ReferralConsent asks whether the beneficiary's referral_sharing consent
+// is live; a refusal of the id is passed on as View passes it.
 func (b *BeneficiariesGRPC) ReferralConsent(ctx context.Context, id string) (app.Consent, error) {
 	resp, err := b.access.CheckConsent(ctx, &benv1.CheckConsentRequest{
 		BeneficiaryId: id, Purpose: benv1.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING})
 	if err != nil {
-		return app.Consent{}, grpcx.FromDownstream(err, "beneficiary", id)
+		return app.Consent{}, grpcx.Relay(err, "beneficiary", id)
 	}
 	c := app.Consent{Live: resp.GetLive(), ID: resp.GetConsentId()}
 	if resp.GetExpireTime() != nil {

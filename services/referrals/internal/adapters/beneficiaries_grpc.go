@@ -75,11 +75,14 @@ func (a *AuditGRPC) Record(ctx context.Context, act audit.Actor, action string, 
 
 var _ app.Beneficiaries = (*BeneficiariesGRPC)(nil)
 
-// View returns the dimensions of a beneficiary the caller can see.
+// View returns the dimensions of a beneficiary the caller can see. The
+// beneficiaries service's refusal of the id the caller gave (a record
+// merged into another: FAILED_PRECONDITION, BENEFICIARY_MERGED, naming the
+// survivor) reaches the caller as given.
 func (b *BeneficiariesGRPC) View(ctx context.Context, id string) (app.BeneficiaryView, error) {
 	resp, err := b.people.GetBeneficiary(ctx, &benv1.GetBeneficiaryRequest{Id: id})
 	if err != nil {
-		return app.BeneficiaryView{}, grpcx.FromDownstream(err, "beneficiary", id)
+		return app.BeneficiaryView{}, grpcx.Relay(err, "beneficiary", id)
 	}
 	p := resp.GetBeneficiary()
 	v := app.BeneficiaryView{
