@@ -385,8 +385,12 @@ func (a *App) share(ctx context.Context, r *domain.Referral, now time.Time) erro
 
 // undoGrant revokes the grant of a send whose commit failed, unless the
 // referral was sent meanwhile (a concurrent send of the same referral shares
-// the same idempotent grant).
+// the same idempotent grant). It runs to its end when the send failed
+// because its caller went away (the client left, the call's deadline
+// passed): the grant must not outlive a send never committed.
 func (a *App) undoGrant(ctx context.Context, p audit.Actor, r *domain.Referral) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
+	defer cancel()
 	cur, err := a.repo.GetReferral(ctx, p.OrganisationID, r.ID)
 	if err != nil || cur.Status != domain.StatusDraft {
 		return
@@ -395,6 +399,9 @@ func (a *App) undoGrant(ctx context.Context, p audit.Actor, r *domain.Referral) 
 		a.log.WarnContext(ctx, "undoing the grant of a failed send", slog.String("referral_id", r.ID), slog.String("error", err.Error()))
 	}
 }
+
+// undoTimeout bounds undoGrant once its caller has gone.
+const undoTimeout = 10 * time.Second
 
 // revoke ends the receiver's access granted by r, acting for the sender
 // (whose beneficiary it is), and records it.

@@ -394,3 +394,55 @@ func TestEventsCarryOnlySystemCodes(t *testing.T) {
 		}
 	}
 }
+
+// goneStore is a referralStore whose transition is cut short because the
+// caller went away (the client closed the connection, the call's deadline
+// passed): the context is cancelled while the commit runs, and, as with
+// PostgreSQL, nothing more is read on it.
+type goneStore struct {
+	*referralStore
+	cancel context.CancelFunc
+}
+
+func (s goneStore) Transition(ctx context.Context, _ *domain.Referral, _ int64, _ domain.Event, _ Access, _ ...events.Event) (*domain.Referral, error) {
+	s.cancel()
+	return nil, ctx.Err()
+}
+
+func (s goneStore) GetReferral(ctx context.Context, viewer, id string) (*domain.Referral, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.referralStore.GetReferral(ctx, viewer, id)
+}
+
+// goneBeneficiaries is the beneficiaries service refusing calls on a
+// cancelled context, as gRPC does.
+type goneBeneficiaries struct{ *beneficiaries }
+
+func (b goneBeneficiaries) RevokeAccess(ctx context.Context, beneficiaryID, sourceID string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return b.beneficiaries.RevokeAccess(ctx, beneficiaryID, sourceID)
+}
+
+// TestSendUndoesTheGrantWhenTheCallerLeaves: a send whose caller goes
+// away after the grant was made and before the commit leaves the
+// referral a draft; the grant is taken back all the same, or the receiver
+// would read the person (and list them) through a referral never sent.
+func TestSendUndoesTheGrantWhenTheCallerLeaves(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	store := goneStore{referralStore: &referralStore{row: domain.Referral{ID: refID, BeneficiaryID: benID, FromOrganisationID: sender,
+		ToOrganisationID: receiver, Category: "legal", Urgency: "normal", Status: domain.StatusDraft, Version: 1}}, cancel: cancel}
+	ben := &beneficiaries{consent: Consent{Live: true, ID: "0190a000-0000-7000-8000-000000000003"}}
+	a := New(store, goneBeneficiaries{ben}, &auditLog{}, nil, actor{}, slog.New(slog.DiscardHandler))
+	if _, err := a.Transition(ctx, audit.Actor{Principal: auth.Principal{OrganisationID: sender}}, refID, domain.Command{Action: domain.Send}); err == nil {
+		t.Fatal("a send cut short succeeded")
+	}
+	if len(ben.granted) != 1 || !slices.Equal(ben.revoked, []string{refID}) || store.row.Status != domain.StatusDraft {
+		t.Fatalf("granted %v, revoked %v, stored %s: the grant of a send never committed was left", ben.granted, ben.revoked, store.row.Status)
+	}
+}
