@@ -3,6 +3,7 @@ package adapters
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -24,18 +25,49 @@ func scanOrganisation(row pgx.Row) (*domain.Organisation, error) {
 	return &o, nil
 }
 
-// CreateOrganisation inserts o; a repeated request id returns the first row.
-func (p *Postgres) CreateOrganisation(ctx context.Context, o *domain.Organisation, createdBy, requestID string) (*domain.Organisation, error) {
+// auditArgs are the values of change (nil: none) for auditInsert.
+func auditArgs(change *domain.DirectoryChange) []any {
+	c := change
+	if c == nil {
+		c = &domain.DirectoryChange{}
+	}
+	before, after := c.Before, c.After
+	if before == nil {
+		before = map[string]any{}
+	}
+	if after == nil {
+		after = map[string]any{}
+	}
+	return []any{c.Action, db.Null(c.ActorOrganisationID), c.ActorClientID, c.Reason, before, after, db.Strings(c.Fields)}
+}
+
+// auditInsert is a CTE's statement writing the audit row of the change
+// whose auditArgs are the placeholders from $n on, for each row of the CTE
+// named from; org and service are the expressions of the organisation and
+// service changed. It writes nothing when the change's action is "".
+func auditInsert(n int, from, org, service string) string {
+	return fmt.Sprintf(`INSERT INTO organisation_audit (action, actor_organisation_id, actor_client_id, reason, before, after,
+			fields, organisation_id, service_id)
+		SELECT $%[1]d::text, $%[2]d::uuid, $%[3]d::text, $%[4]d::text, $%[5]d::jsonb, $%[6]d::jsonb, $%[7]d::text[], %[8]s, %[9]s
+		FROM %[10]s WHERE $%[1]d::text <> ''`, n, n+1, n+2, n+3, n+4, n+5, n+6, org, service, from)
+}
+
+// CreateOrganisation inserts o, with its audit record when change is not
+// nil; a repeated request id returns the first row (audited once).
+func (p *Postgres) CreateOrganisation(ctx context.Context, o *domain.Organisation, createdBy, requestID string, change *domain.DirectoryChange) (*domain.Organisation, error) {
 	return db.CreateOnce(ctx, p.pool, scanOrganisation, `
-		INSERT INTO organisations (id, name, localized_names, description, localized_descriptions, kind, municipality,
-			country, languages, email, phone, website, organisation_identifier, created_by, request_id, search_key,
-			name_key, municipality_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-		ON CONFLICT (created_by, request_id) DO NOTHING
-		RETURNING `+organisationCols,
-		[]any{o.ID, o.Name, emptyMap(o.LocalizedNames), o.Description, emptyMap(o.LocalizedDescriptions), o.Kind, o.Municipality,
+		WITH i AS (
+			INSERT INTO organisations (id, name, localized_names, description, localized_descriptions, kind, municipality,
+				country, languages, email, phone, website, organisation_identifier, created_by, request_id, search_key,
+				name_key, municipality_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+			ON CONFLICT (created_by, request_id) DO NOTHING
+			RETURNING `+organisationCols+`
+		), a AS (`+auditInsert(19, "i", "i.id", "NULL::uuid")+`)
+		SELECT `+organisationCols+` FROM i`,
+		append([]any{o.ID, o.Name, emptyMap(o.LocalizedNames), o.Description, emptyMap(o.LocalizedDescriptions), o.Kind, o.Municipality,
 			o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website, o.Identifier, createdBy, db.Null(requestID), o.SearchKey(),
-			o.NameKey(), o.MunicipalityKey()},
+			o.NameKey(), o.MunicipalityKey()}, auditArgs(change)...),
 		`SELECT `+organisationCols+` FROM organisations WHERE created_by = $1 AND request_id = $2`, createdBy, requestID)
 }
 
@@ -45,31 +77,25 @@ func (p *Postgres) GetOrganisation(ctx context.Context, id string) (*domain.Orga
 	return one(o, err, "organisation", id)
 }
 
-// UpdateOrganisation stores o if its version is unchanged; with verify, it
-// marks it verified and writes the audit row in the same statement.
-func (p *Postgres) UpdateOrganisation(ctx context.Context, o *domain.Organisation, verify *domain.VerifiedChange) (*domain.Organisation, error) {
-	v := verify
-	if v == nil {
-		v = &domain.VerifiedChange{}
-	}
+// UpdateOrganisation stores o if its version is unchanged, with the audit
+// row of change (nil: none) in the same statement; a verification marks it
+// verified.
+func (p *Postgres) UpdateOrganisation(ctx context.Context, o *domain.Organisation, change *domain.DirectoryChange) (*domain.Organisation, error) {
+	verify := change != nil && change.Action == domain.ChangeVerify
 	out, err := scanOrganisation(p.pool.QueryRow(ctx, `
 		WITH u AS (
 			UPDATE organisations SET name = $3, localized_names = $4, description = $5, localized_descriptions = $6, kind = $7,
 				municipality = $8, country = $9, languages = $10, email = $11, phone = $12, website = $13,
-				organisation_identifier = $14, search_key = $21, name_key = $22, municipality_key = $23,
+				organisation_identifier = $14, search_key = $16, name_key = $17, municipality_key = $18,
 				version = version + 1, update_time = now(),
 				verify_time = CASE WHEN $15::bool THEN now() ELSE verify_time END
 			WHERE id = $1 AND version = $2
 			RETURNING `+organisationCols+`
-		), a AS (
-			INSERT INTO organisation_audit (organisation_id, action, actor_organisation_id, actor_client_id, reason, before, after)
-			SELECT id, 'verify', $16::uuid, $17::text, $18::text, $19::jsonb, $20::jsonb FROM u WHERE $15::bool
-		)
+		), a AS (`+auditInsert(19, "u", "u.id", "NULL::uuid")+`)
 		SELECT `+organisationCols+` FROM u`,
-		o.ID, o.Version, o.Name, emptyMap(o.LocalizedNames), o.Description, emptyMap(o.LocalizedDescriptions), o.Kind,
-		o.Municipality, o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website, o.Identifier,
-		verify != nil, db.Null(v.ActorOrganisationID), v.ActorClientID, v.Reason, v.Before, v.After, o.SearchKey(),
-		o.NameKey(), o.MunicipalityKey()))
+		append([]any{o.ID, o.Version, o.Name, emptyMap(o.LocalizedNames), o.Description, emptyMap(o.LocalizedDescriptions), o.Kind,
+			o.Municipality, o.Country, db.Strings(o.Languages), o.Email, o.Phone, o.Website, o.Identifier,
+			verify, o.SearchKey(), o.NameKey(), o.MunicipalityKey()}, auditArgs(change)...)...))
 	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.ConstraintName == "organisations_verified_identifier_key" {
 		var holder string
 		_ = p.pool.QueryRow(ctx, `SELECT id FROM organisations WHERE organisation_identifier = $1 AND verify_time IS NOT NULL AND id <> $2`,
@@ -135,16 +161,20 @@ func serviceArgs(s *domain.Service) []any {
 		s.Email, s.URL, s.Phone, s.SearchKey()}
 }
 
-// CreateService inserts s; a repeated request id returns the first row.
-func (p *Postgres) CreateService(ctx context.Context, s *domain.Service, createdBy, requestID string) (*domain.Service, error) {
-	args := append([]any{s.ID, s.OrganisationID, createdBy, db.Null(requestID)}, serviceArgs(s)...)
+// CreateService inserts s, with its audit record when change is not nil;
+// a repeated request id returns the first row (audited once).
+func (p *Postgres) CreateService(ctx context.Context, s *domain.Service, createdBy, requestID string, change *domain.DirectoryChange) (*domain.Service, error) {
+	args := append(append([]any{s.ID, s.OrganisationID, createdBy, db.Null(requestID)}, serviceArgs(s)...), auditArgs(change)...)
 	return db.CreateOnce(ctx, p.pool, scanService, `
-		INSERT INTO services (id, organisation_id, created_by, request_id, name, localized_names, description,
-			localized_descriptions, category, languages, eligibility, accepting_referrals, locations, municipalities,
-			contacts, schedules, email, url, phone, search_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-		ON CONFLICT (created_by, request_id) DO NOTHING
-		RETURNING `+serviceCols, args,
+		WITH i AS (
+			INSERT INTO services (id, organisation_id, created_by, request_id, name, localized_names, description,
+				localized_descriptions, category, languages, eligibility, accepting_referrals, locations, municipalities,
+				contacts, schedules, email, url, phone, search_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+			ON CONFLICT (created_by, request_id) DO NOTHING
+			RETURNING `+serviceCols+`
+		), a AS (`+auditInsert(21, "i", "i.organisation_id", "i.id")+`)
+		SELECT `+serviceCols+` FROM i`, args,
 		`SELECT `+serviceCols+` FROM services WHERE created_by = $1 AND request_id = $2`, createdBy, requestID)
 }
 
@@ -161,16 +191,20 @@ func (p *Postgres) ServiceWithLocation(ctx context.Context, locationID string) (
 	return one(s, err, "location", locationID)
 }
 
-// UpdateService stores s if its version is unchanged.
-func (p *Postgres) UpdateService(ctx context.Context, s *domain.Service) (*domain.Service, error) {
-	args := append([]any{s.ID, s.Version}, serviceArgs(s)...)
+// UpdateService stores s if its version is unchanged, with the audit row
+// of change (nil: none) in the same statement.
+func (p *Postgres) UpdateService(ctx context.Context, s *domain.Service, change *domain.DirectoryChange) (*domain.Service, error) {
+	args := append(append([]any{s.ID, s.Version}, serviceArgs(s)...), auditArgs(change)...)
 	out, err := scanService(p.pool.QueryRow(ctx, `
-		UPDATE services SET name = $3, localized_names = $4, description = $5, localized_descriptions = $6, category = $7,
-			languages = $8, eligibility = $9, accepting_referrals = $10, locations = $11, municipalities = $12,
-			contacts = $13, schedules = $14, email = $15, url = $16, phone = $17, search_key = $18,
-			version = version + 1, update_time = now()
-		WHERE id = $1 AND version = $2
-		RETURNING `+serviceCols, args...))
+		WITH u AS (
+			UPDATE services SET name = $3, localized_names = $4, description = $5, localized_descriptions = $6, category = $7,
+				languages = $8, eligibility = $9, accepting_referrals = $10, locations = $11, municipalities = $12,
+				contacts = $13, schedules = $14, email = $15, url = $16, phone = $17, search_key = $18,
+				version = version + 1, update_time = now()
+			WHERE id = $1 AND version = $2
+			RETURNING `+serviceCols+`
+		), a AS (`+auditInsert(19, "u", "u.organisation_id", "u.id")+`)
+		SELECT `+serviceCols+` FROM u`, args...))
 	return staleOr(out, err)
 }
 

@@ -24,22 +24,25 @@ type Repository interface {
 
 // DirectoryStore stores the organisation and service directory.
 type DirectoryStore interface {
-	CreateOrganisation(ctx context.Context, o *domain.Organisation, createdBy, requestID string) (*domain.Organisation, error)
+	// CreateOrganisation inserts o; a repeated request id returns the
+	// first row. With change, the creation is audited in the same
+	// transaction (not again on a repeat); so are the other writes below.
+	CreateOrganisation(ctx context.Context, o *domain.Organisation, createdBy, requestID string, change *domain.DirectoryChange) (*domain.Organisation, error)
 	GetOrganisation(ctx context.Context, id string) (*domain.Organisation, error)
 	ListOrganisations(ctx context.Context, f domain.OrganisationFilter, p pagination.Page) ([]*domain.Organisation, error)
 	// UpdateOrganisation stores o if the stored version is still o.Version
-	// (errs.KindAborted otherwise) and returns the new row. With verify, the
-	// organisation is marked verified and the change audited, in the same
-	// transaction.
-	UpdateOrganisation(ctx context.Context, o *domain.Organisation, verify *domain.VerifiedChange) (*domain.Organisation, error)
+	// (errs.KindAborted otherwise) and returns the new row. With a
+	// change of action domain.ChangeVerify, the organisation is marked
+	// verified too.
+	UpdateOrganisation(ctx context.Context, o *domain.Organisation, change *domain.DirectoryChange) (*domain.Organisation, error)
 
-	CreateService(ctx context.Context, s *domain.Service, createdBy, requestID string) (*domain.Service, error)
+	CreateService(ctx context.Context, s *domain.Service, createdBy, requestID string, change *domain.DirectoryChange) (*domain.Service, error)
 	GetService(ctx context.Context, id string) (*domain.Service, error)
 	// ServiceWithLocation returns the service that has the location (a
 	// location belongs to one service).
 	ServiceWithLocation(ctx context.Context, locationID string) (*domain.Service, error)
 	ListServices(ctx context.Context, f domain.ServiceFilter, p pagination.Page) ([]*domain.Service, error)
-	UpdateService(ctx context.Context, s *domain.Service) (*domain.Service, error)
+	UpdateService(ctx context.Context, s *domain.Service, change *domain.DirectoryChange) (*domain.Service, error)
 
 	// Numbered pages of the directory, oldest first, with their totals.
 	SearchServices(ctx context.Context, q domain.DirectoryQuery) (domain.Results[*domain.Service], error)

@@ -22,7 +22,7 @@ func (a *App) CreateOrganisation(ctx context.Context, p auth.Principal, o *domai
 		return nil, err
 	}
 	o.ID = ids.New()
-	out, err := a.repo.CreateOrganisation(ctx, o, p.OrganisationID, requestID)
+	out, err := a.repo.CreateOrganisation(ctx, o, p.OrganisationID, requestID, adminChange(p, "", domain.ChangeCreate, nil))
 	if err == nil && out.ID != o.ID && !out.SameRequest(o) {
 		// Not a retry: another organisation must not be answered as if
 		// this one were registered.
@@ -79,7 +79,8 @@ func (a *App) UpdateOrganisation(ctx context.Context, p auth.Principal, patch *d
 		return nil, err
 	}
 	before := *o
-	if err := o.Apply(patch, paths); err != nil {
+	fields, err := o.Apply(patch, paths)
+	if err != nil {
 		return nil, err
 	}
 	o.Normalize()
@@ -95,7 +96,19 @@ func (a *App) UpdateOrganisation(ctx context.Context, p auth.Principal, patch *d
 	if err := etag.Require("organisation.etag", tag, o.Version); err != nil {
 		return nil, err
 	}
-	return a.repo.UpdateOrganisation(ctx, o, nil)
+	return a.repo.UpdateOrganisation(ctx, o, adminChange(p, o.ID, domain.ChangeUpdate, fields))
+}
+
+// adminChange is the audit record of p's action on the directory entries
+// of organisation org when p is not that organisation (a directory
+// administrator: mayManage), or creates one (org ""); nil for an
+// organisation's changes of its own entries.
+func adminChange(p auth.Principal, org, action string, fields []string) *domain.DirectoryChange {
+	if p.OrganisationID == org {
+		return nil
+	}
+	return &domain.DirectoryChange{Action: action, ActorOrganisationID: p.OrganisationID, ActorClientID: p.ClientID,
+		Fields: fields}
 }
 
 // Verification is what the platform administrator vouches for when
@@ -153,8 +166,8 @@ func (a *App) VerifyOrganisation(ctx context.Context, p auth.Principal, id strin
 	if err := o.Validate(a.registry); err != nil {
 		return nil, err
 	}
-	out, err := a.repo.UpdateOrganisation(ctx, o, &domain.VerifiedChange{
-		ActorOrganisationID: p.OrganisationID, ActorClientID: p.ClientID, Reason: strings.TrimSpace(reason),
+	out, err := a.repo.UpdateOrganisation(ctx, o, &domain.DirectoryChange{
+		Action: domain.ChangeVerify, ActorOrganisationID: p.OrganisationID, ActorClientID: p.ClientID, Reason: strings.TrimSpace(reason),
 		Before: before, After: o.VerifiedDetails(),
 	})
 	if tag == "" && errs.KindOf(err) == errs.KindAborted {
@@ -183,7 +196,7 @@ func (a *App) CreateService(ctx context.Context, p auth.Principal, s *domain.Ser
 	}
 	s.ID = ids.New()
 	s.NewLocationIDs()
-	out, err := a.repo.CreateService(ctx, s, p.OrganisationID, requestID)
+	out, err := a.repo.CreateService(ctx, s, p.OrganisationID, requestID, adminChange(p, s.OrganisationID, domain.ChangeServiceCreate, nil))
 	if err == nil && out.ID != s.ID && !out.SameRequest(s) {
 		return nil, errs.RequestIDReused("publish service " + out.ID + " with other data")
 	}
@@ -229,7 +242,8 @@ func (a *App) UpdateService(ctx context.Context, p auth.Principal, patch *domain
 	if err := mayManage(p, s.OrganisationID); err != nil {
 		return nil, err
 	}
-	if err := s.Apply(patch, paths); err != nil {
+	fields, err := s.Apply(patch, paths)
+	if err != nil {
 		return nil, err
 	}
 	s.Normalize()
@@ -239,7 +253,7 @@ func (a *App) UpdateService(ctx context.Context, p auth.Principal, patch *domain
 	if err := etag.Require("service.etag", tag, s.Version); err != nil {
 		return nil, err
 	}
-	return a.repo.UpdateService(ctx, s)
+	return a.repo.UpdateService(ctx, s, adminChange(p, s.OrganisationID, domain.ChangeServiceUpdate, fields))
 }
 
 func optionalBool(b *bool) string {

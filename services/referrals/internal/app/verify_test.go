@@ -33,7 +33,7 @@ func (s *organisationStore) GetOrganisation(_ context.Context, id string) (*doma
 	return &o, nil
 }
 
-func (s *organisationStore) UpdateOrganisation(_ context.Context, o *domain.Organisation, _ *domain.VerifiedChange) (*domain.Organisation, error) {
+func (s *organisationStore) UpdateOrganisation(_ context.Context, o *domain.Organisation, _ *domain.DirectoryChange) (*domain.Organisation, error) {
 	if s.changedMeanwhile {
 		s.row.Version, s.changedMeanwhile = s.row.Version+1, false
 	}

@@ -91,13 +91,30 @@ func IdentifierTaken(identifier, holder string) error {
 		Violations: []errs.FieldViolation{{Field: "organisation_identifier", Description: msg}}}
 }
 
-// VerifiedChange is a verification (or re-verification with corrected
-// details) of an organisation by the platform administrator, for the audit
-// log.
-type VerifiedChange struct {
+// Audited directory actions (organisation_audit.action).
+const (
+	ChangeVerify        = "verify"
+	ChangeCreate        = "create"
+	ChangeUpdate        = "update"
+	ChangeServiceCreate = "service.create"
+	ChangeServiceUpdate = "service.update"
+)
+
+// DirectoryChange is an audited change of the directory, written with the
+// change: a verification (or re-verification with corrected details) of an
+// organisation by the platform administrator, with its reason and the
+// verified details before and after; or a directory administrator's change
+// of an organisation's entry or services other than its own, with the
+// fields it wrote but not their values (a service's contacts name persons).
+type DirectoryChange struct {
+	// Action is one of the Change* codes.
+	Action                             string
 	ActorOrganisationID, ActorClientID string
-	Reason                             string
-	Before, After                      map[string]any
+	// Fields are the fields an update wrote (its update_mask paths).
+	Fields []string
+	// Reason, Before and After are a verification's.
+	Reason        string
+	Before, After map[string]any
 }
 
 // ChangedVerified lists the verified fields whose value differs in next.
@@ -187,11 +204,12 @@ func (r Registry) CheckVerification(v *errs.Violations, names map[string]string,
 // OrganisationPaths are the update_mask paths UpdateOrganisation accepts.
 var OrganisationPaths = []string{"name", "localized_names", "description", "localized_descriptions", "kind", "municipality", "country", "languages", "email", "phone", "website", "organisation_identifier"}
 
-// Apply copies the fields named in paths (pkg/fieldmask) from p into o.
-func (o *Organisation) Apply(p *Organisation, paths []string) error {
+// Apply copies the fields named in paths (pkg/fieldmask) from p into o
+// and returns those fields.
+func (o *Organisation) Apply(p *Organisation, paths []string) ([]string, error) {
 	named, err := fieldmask.Resolve(paths, OrganisationPaths)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, path := range named {
 		switch path {
@@ -221,7 +239,7 @@ func (o *Organisation) Apply(p *Organisation, paths []string) error {
 			o.Identifier = p.Identifier
 		}
 	}
-	return nil
+	return named, nil
 }
 
 // OrganisationFilter narrows a directory listing.

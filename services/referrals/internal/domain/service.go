@@ -220,11 +220,12 @@ func (s *Service) Validate() error {
 // ServicePaths are the update_mask paths UpdateService accepts.
 var ServicePaths = []string{"name", "localized_names", "description", "localized_descriptions", "category", "languages", "eligibility", "accepting_referrals", "locations", "contacts", "schedules", "email", "url", "phone"}
 
-// Apply copies the fields named in paths (pkg/fieldmask) from p into s.
-func (s *Service) Apply(p *Service, paths []string) error {
+// Apply copies the fields named in paths (pkg/fieldmask) from p into s
+// and returns those fields.
+func (s *Service) Apply(p *Service, paths []string) ([]string, error) {
 	named, err := fieldmask.Resolve(paths, ServicePaths)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, path := range named {
 		switch path {
@@ -247,7 +248,7 @@ func (s *Service) Apply(p *Service, paths []string) error {
 		case "locations":
 			locs, err := keepLocations(s.Locations, p.Locations)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			s.Locations = locs
 		case "contacts":
@@ -262,7 +263,7 @@ func (s *Service) Apply(p *Service, paths []string) error {
 			s.Phone = p.Phone
 		}
 	}
-	return nil
+	return named, nil
 }
 
 // NewLocationIDs gives every location of a new service an id of its own
