@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -318,17 +319,22 @@ func iatiResult(r *domain.Report, res *domain.Result) result {
 	} else if res.Actual.Total.Suppressed {
 		hidden = append(hidden, "the total")
 	}
+	shown := shownLabels(res.Actual)
 	for _, b := range res.Actual.Breakdowns {
 		for _, c := range b.Cells {
-			dims := []dimension{{Name: b.Dimension, Value: c.Shown()}}
+			dims := []dimension{{Name: b.Dimension, Value: shown[b.Dimension][c.Label]}}
 			if b.Parent != "" {
 				// A nested cell names the parent cell it is part of: a
 				// value may be under several ("unknown" locations of
 				// two services).
-				dims = append(dims, dimension{Name: b.Parent, Value: shownLabel(res.Actual, b.Parent, c.Parent)})
+				parent, ok := shown[b.Parent][c.Parent]
+				if !ok {
+					parent = c.Parent
+				}
+				dims = append(dims, dimension{Name: b.Parent, Value: parent})
 			}
 			if c.Suppressed {
-				what := b.Dimension + " " + c.Shown()
+				what := b.Dimension + " " + dims[0].Value
 				if len(dims) > 1 {
 					what += " (" + dims[1].Name + " " + dims[1].Value + ")"
 				}
@@ -344,20 +350,30 @@ func iatiResult(r *domain.Report, res *domain.Result) result {
 	return result{Type: typ, Title: narratives{iatiNarratives(in.Titles)}, Indicator: []indicator{ind}}
 }
 
-// shownLabel is the cell labelled label of tab's breakdown by dim as
-// shown (its name, else its label).
-func shownLabel(tab domain.Table, dim, label string) string {
+// shownLabels are, per dimension of tab, the values its cells are
+// exported as: a cell's name, else its label; a name that cells of
+// different labels share (two teams both called "Mobilni tim", two
+// offices "Ured, Bihać") with the label added, since an IATI dimension
+// has its value only and a reader could not tell such cells apart.
+func shownLabels(tab domain.Table) map[string]map[string]string {
+	out := map[string]map[string]string{}
 	for _, b := range tab.Breakdowns {
-		if b.Dimension != dim {
-			continue
-		}
+		labels := map[string][]string{} // by name shown
 		for _, c := range b.Cells {
-			if c.Label == label {
-				return c.Shown()
+			if n := c.Shown(); !slices.Contains(labels[n], c.Label) {
+				labels[n] = append(labels[n], c.Label)
 			}
 		}
+		values := map[string]string{}
+		for _, c := range b.Cells {
+			values[c.Label] = c.Shown()
+			if len(labels[c.Shown()]) > 1 && c.Name != "" {
+				values[c.Label] = c.Name + " (" + c.Label + ")"
+			}
+		}
+		out[b.Dimension] = values
 	}
-	return label
+	return out
 }
 
 // iatiBool is an xsd:boolean as IATI writes it.
