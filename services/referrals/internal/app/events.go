@@ -31,7 +31,9 @@ func referralEvent(typ string, r *domain.Referral, from string) events.Event {
 	}
 	opt := map[string]string{"to_service_id": r.ToServiceID, "project_id": r.ProjectID, "from_status": from,
 		"outcome_code": r.OutcomeCode, "assistance_id": r.AssistanceID}
-	if domain.IsSystemCloseReason(r.CloseReason) {
+	if r.Ended() && r.CloseReason == r.EndReason {
+		// Closed by the system's end (domain.Referral.End), not by a
+		// party whose reason reads like one of its codes.
 		opt["close_reason_code"] = r.CloseReason
 	}
 	for k, v := range opt {

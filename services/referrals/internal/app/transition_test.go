@@ -378,7 +378,7 @@ func TestCompleteRecordsTheAssistanceOnce(t *testing.T) {
 // TestEventsCarryOnlySystemCodes: a decline or cancel reason is the
 // party's free text, even when it looks like a code (a document number in
 // capitals): the event carries close_reason_code only for the reasons the
-// system sets.
+// system sets when it ends a referral (End: close and end reason alike).
 func TestEventsCarryOnlySystemCodes(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -388,7 +388,10 @@ func TestEventsCarryOnlySystemCodes(t *testing.T) {
 		{domain.ReasonConsentWithdrawn, true}, {domain.ReasonConsentExpired, true}} {
 		r := &domain.Referral{ID: refID, BeneficiaryID: benID, FromOrganisationID: sender, ToOrganisationID: receiver,
 			Status: domain.StatusDeclined, CloseReason: tc.reason}
-		got, has := referralEvent(events.ReferralDeclined, r, domain.StatusSent).Data["close_reason_code"]
+		if tc.code {
+			r.Status, r.EndReason = domain.StatusCancelled, tc.reason
+		}
+		got, has := referralEvent(events.ReferralCancelled, r, domain.StatusSent).Data["close_reason_code"]
 		if has != tc.code || (has && got != tc.reason) {
 			t.Errorf("close reason %q: close_reason_code %v (present %v), want present %v", tc.reason, got, has, tc.code)
 		}
@@ -444,5 +447,34 @@ func TestSendUndoesTheGrantWhenTheCallerLeaves(t *testing.T) {
 	}
 	if len(ben.granted) != 1 || !slices.Equal(ben.revoked, []string{refID}) || store.row.Status != domain.StatusDraft {
 		t.Fatalf("granted %v, revoked %v, stored %s: the grant of a send never committed was left", ben.granted, ben.revoked, store.row.Status)
+	}
+}
+
+// TestATypedCodeIsNotTheSystemsEnd: a sender cancelling, or a receiver
+// declining, with a reason typed as one of the system's codes (a case
+// system mapping its own "consent withdrawn" to the same words) writes an
+// event without close_reason_code: only an end the system recorded
+// carries it, which webhooks tell both parties of as the system's.
+func TestATypedCodeIsNotTheSystemsEnd(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		status, by string
+		cmd        domain.Command
+	}{
+		{domain.StatusAccepted, sender, domain.Command{Action: domain.Cancel, Note: domain.ReasonConsentWithdrawn}},
+		{domain.StatusSent, receiver, domain.Command{Action: domain.Decline, Note: domain.ReasonBeneficiaryErased}},
+	} {
+		store := &referralStore{row: domain.Referral{ID: refID, BeneficiaryID: benID, FromOrganisationID: sender, ToOrganisationID: receiver,
+			Category: "legal", Urgency: "normal", Status: tc.status, Version: 2}}
+		a := New(store, &beneficiaries{}, &auditLog{}, nil, actor{}, slog.New(slog.DiscardHandler))
+		if _, err := a.Transition(context.Background(), audit.Actor{Principal: auth.Principal{OrganisationID: tc.by}}, refID, tc.cmd); err != nil {
+			t.Fatal(err)
+		}
+		if len(store.outbox) != 1 {
+			t.Fatalf("outbox %+v", store.outbox)
+		}
+		if code, has := store.outbox[0].Data["close_reason_code"]; has {
+			t.Errorf("%s with the reason %q: the event says the system ended it (close_reason_code %v)", tc.cmd.Action, tc.cmd.Note, code)
+		}
 	}
 }
