@@ -5,6 +5,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -17,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -45,7 +47,9 @@ Environment:
 		flag.Usage()
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP: the terminal was closed; stop as for Ctrl-C rather than die
+	// leaving the PostgreSQL cluster running.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	err := run(ctx)
 	stop()
 	if err != nil {
@@ -65,6 +69,11 @@ func run(ctx context.Context) error {
 			return err
 		}
 	}
+	unlock, err := lock(filepath.Join(data, "run.lock"))
+	if err != nil {
+		return err
+	}
+	defer unlock()
 
 	// The private cluster: each process connects as its own roles (made
 	// by devstack). A server named by DATABASE_URL: every process connects
@@ -171,6 +180,31 @@ const devOrganisation = "Spona Development NGO"
 var uuidPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 
 func say(msg string) { fmt.Fprintf(os.Stderr, "%s  %s\n", time.Now().Format("15:04:05"), msg) }
+
+// lock takes the checkout's run lock, held until unlock (or until the
+// process ends, however it ends): a second `make run` in the same checkout
+// is refused, naming the first, instead of stopping the cluster the first
+// one serves from (pgcluster.Start stops a server it finds running, which
+// is then one a run left behind).
+func lock(path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		pid, _ := os.ReadFile(path)
+		_ = f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("already running in this checkout (process %s): stop it first (Ctrl-C in its terminal)",
+				cmp.Or(strings.TrimSpace(string(pid)), "?"))
+		}
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	return func() { _ = f.Close() }, nil
+}
 
 // keyWorks reports whether the key saved in path authenticates.
 func keyWorks(ctx context.Context, base, path string) bool {

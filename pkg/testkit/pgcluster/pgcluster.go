@@ -93,6 +93,11 @@ func version(dir string) int {
 }
 
 // Start initialises dir if it holds no cluster yet and starts the server.
+// A server still running on dir is stopped first: one left by an earlier
+// run that ended without stopping it (`make run` killed, or its terminal
+// closed), which would otherwise make this start fail ("another server
+// might be running"). Starting the same directory twice at once is the
+// caller's to prevent (`make run` holds a lock on .data).
 func Start(ctx context.Context, dir string, o Options) (*Cluster, error) {
 	bin, err := BinDir()
 	if err != nil {
@@ -111,6 +116,10 @@ func Start(ctx context.Context, dir string, o Options) (*Cluster, error) {
 	if _, err := os.Stat(filepath.Join(dir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
 		if err := c.initdb(ctx); err != nil {
 			return nil, err
+		}
+	} else if c.running(ctx) {
+		if err := c.Stop(); err != nil {
+			return nil, fmt.Errorf("pgcluster: stopping the server an earlier run left running on %s: %w", dir, err)
 		}
 	}
 	settings := []string{
@@ -146,6 +155,12 @@ func (c *Cluster) Stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	return c.run(ctx, "pg_ctl", "-D", c.Dir, "-m", "fast", "-w", "stop")
+}
+
+// running reports whether a server runs on c.Dir (pg_ctl status: 0 when
+// it does, 3 when not).
+func (c *Cluster) running(ctx context.Context) bool {
+	return c.run(ctx, "pg_ctl", "-D", c.Dir, "status") == nil
 }
 
 // Restart restarts the server the way an operator would (pg_ctl restart -m

@@ -65,3 +65,43 @@ func TestVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestStartAfterARunThatDidNotStop: a cluster left running by a run that
+// was killed, or whose terminal was closed, before it could stop it (`make
+// run` after a closed terminal) does not keep the next Start from working:
+// it is stopped and started again, data kept.
+func TestStartAfterARunThatDidNotStop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL")
+	}
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "pg")
+	c, err := Start(ctx, dir, Options{Durable: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Remove() })
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')"); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+
+	// The first run is gone without c.Stop(); the server runs on.
+	c2, err := Start(ctx, dir, Options{Port: c.Port, Durable: true})
+	if err != nil {
+		t.Fatalf("start over a server left running: %v", err)
+	}
+	conn, err = pgx.Connect(ctx, c2.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var v string
+	if err := conn.QueryRow(ctx, "SELECT v FROM kept").Scan(&v); err != nil || v != "still here" {
+		t.Fatalf("after the second start: %q %v", v, err)
+	}
+}
