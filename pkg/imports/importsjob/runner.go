@@ -141,8 +141,8 @@ func (r *Runner) Resume(ctx context.Context) error {
 // returns the import once it finished or FirstWait passed. A file that
 // cannot be read, or whose header does not match, is refused
 // (InvalidArgument) and nothing is stored. A repeated upload (same request
-// id, or the same file with the same options within 24 hours) returns the
-// first import, or is refused (Aborted) while the first one's rows are
+// id, or the same file with the same options within 24 hours, a dry run
+// while the first still runs) returns the first import, or is refused (Aborted) while the first one's rows are
 // still being staged (Store.Create).
 //
 // Upload lets go of u.Data once the rows are staged, before it waits.

@@ -67,8 +67,10 @@ func scanImport(row pgx.Row) (*imports.Import, error) {
 
 // FindExisting returns the import an upload repeats: the one with its
 // request id, or else one of the same file, target and options started
-// within the last 24 hours that did not fail. nil when there is none. A
-// request id already used for another file, target or options is
+// within the last 24 hours that did not fail (a dry run: one still
+// running; a finished dry run's answer is of the records as they were, so
+// a dry run of the file sent again checks it afresh). nil when there is
+// none. A request id already used for another file, target or options is
 // InvalidArgument errs.ReasonRequestIDReused. Create looks again, under a lock.
 func (s *Store) FindExisting(ctx context.Context, u *imports.Upload, sha string) (*imports.Import, error) {
 	return findExisting(ctx, s.pool, u.OrganisationID, u.Kind, u.Parent, sha, u.Options)
@@ -93,7 +95,8 @@ func findExisting(ctx context.Context, q db.Querier, org, kind, parent, sha stri
 	}
 	i, err := scanImport(q.QueryRow(ctx, `SELECT `+importCols+` FROM imports
 		WHERE organisation_id = $1 AND kind = $2 AND parent = $3 AND file_sha256 = $4 AND validate_only = $5
-			AND on_error = $6 AND on_duplicate = $7 AND state <> 'failed' AND create_time > now() - interval '24 hours'
+			AND on_error = $6 AND on_duplicate = $7 AND state <> 'failed' AND (NOT validate_only OR state = 'running')
+			AND create_time > now() - interval '24 hours'
 		ORDER BY create_time DESC LIMIT 1`,
 		org, kind, parent, sha, o.ValidateOnly, o.OnError, o.OnDuplicate))
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -45,7 +45,8 @@ type ImportParticipantsRequest struct {
 	// other options (validate_only, on_error, on_duplicate), it is refused
 	// (reason REQUEST_ID_REUSED; 422 over REST). Without it, the same file
 	// (same SHA-256, same options) sent again within 24 hours returns the
-	// first import. Either repeat sent while the first upload's rows are
+	// first import; a dry run is checked afresh once the first has finished
+	// (its answer is of the records as they were then). Either repeat sent while the first upload's rows are
 	// still being read is 409 (ABORTED, reason UPLOAD_IN_PROGRESS): retry
 	// in a few seconds.
 	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
