@@ -193,6 +193,51 @@ func sepLine(head []byte) (rune, int) {
 	return 0, 0
 }
 
+// crLines reports whether the lines of text (the file's head) end in a
+// carriage return alone, as Excel for Mac saves "CSV (Macintosh)": its
+// first line break outside quotes is a CR not followed by a LF. The csv
+// package ends lines at LF only, so such a file would be one long row.
+func crLines(head []byte) bool {
+	quoted := false
+	for i, b := range head {
+		switch {
+		case b == '"':
+			quoted = !quoted
+		case quoted:
+		case b == '\n':
+			return false
+		case b == '\r':
+			return i+1 < len(head) && head[i+1] != '\n'
+		}
+	}
+	return false
+}
+
+// crToLF returns b with its carriage returns made line feeds, when mac.
+func crToLF(mac bool, b []byte) []byte {
+	if !mac {
+		return b
+	}
+	return bytes.ReplaceAll(b, []byte{'\r'}, []byte{'\n'})
+}
+
+// crLF makes every carriage return of the text it reads a line feed (a
+// file whose lines end in CR alone: crLines).
+type crLF struct{ transform.NopResetter }
+
+func (crLF) Transform(dst, src []byte, _ bool) (nDst, nSrc int, err error) {
+	n := copy(dst, src)
+	for i, b := range dst[:n] {
+		if b == '\r' {
+			dst[i] = '\n'
+		}
+	}
+	if n < len(src) {
+		err = transform.ErrShortDst
+	}
+	return n, n, err
+}
+
 type csvReader struct {
 	r       *csv.Reader
 	info    Info
@@ -206,10 +251,14 @@ func openCSV(p Pieces, charset string, lim Limits) (Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	sep, skip := sepLine(text.prefix(8))
+	mac := crLines(text.prefix(64 << 10))
+	sep, skip := sepLine(crToLF(mac, text.prefix(8)))
 	text = text.from(skip)
-	head := text.prefix(64 << 10)
+	head := crToLF(mac, text.prefix(64<<10))
 	src := text.reader()
+	if mac {
+		src = transform.NewReader(src, crLF{})
+	}
 	if enc == Encoding1250 {
 		// Converted as it is read, not into a second copy of the file
 		// (every byte is a character: the head converts on its own).

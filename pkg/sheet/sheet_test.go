@@ -346,3 +346,32 @@ func TestCSVSepLine(t *testing.T) {
 		t.Errorf("a sep column: %v %v", rows, err)
 	}
 }
+
+// TestCSVMacLineEnds: a CSV whose lines end in a carriage return alone, as
+// Excel for Mac saves "CSV (Macintosh)", reads as the lines a spreadsheet
+// shows (blank lines and a quoted cell of two lines included), in every
+// encoding; a lone carriage return in a file with line feeds stays in its
+// cell, as before.
+func TestCSVMacLineEnds(t *testing.T) {
+	text := "ime;prezime;napomena\rĐorđe;Čolić;\"prvi red\rdrugi red\"\r\r;;\rŽana;Ćirić;x\r"
+	want := []row{
+		{1, []string{"ime", "prezime", "napomena"}},
+		{2, []string{"Đorđe", "Čolić", "prvi red\ndrugi red"}},
+		{5, []string{"Žana", "Ćirić", "x"}},
+	}
+	win1250, err := charmap.Windows1250.NewEncoder().String(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{"utf-8": text, "utf-8 with BOM": "\xef\xbb\xbf" + text,
+		"windows-1250": win1250, "sep line": "sep=;\r" + text} {
+		rows, info, err := readAll(t, []byte(data), "text/csv", DefaultLimits(100))
+		if err != nil || !cmp.Equal(rows, want) || info.Delimiter != ";" {
+			t.Errorf("%s: %v %+v %v", name, rows, info, err)
+		}
+	}
+	rows, _, err := readAll(t, []byte("ime,napomena\nAna,a\rb\n"), "text/csv", DefaultLimits(100))
+	if err != nil || len(rows) != 2 || rows[1].Cells[1] != "a\rb" {
+		t.Errorf("a carriage return in a file of line feeds: %v %v", rows, err)
+	}
+}
