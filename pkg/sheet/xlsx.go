@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/spona/spona/pkg/intconv"
 	"github.com/thedatashed/xlsxreader"
@@ -59,6 +60,9 @@ func openXLSX(p Pieces, lim Limits) (Reader, error) {
 	}
 	expanded, err := checkZip(zr, lim)
 	if err != nil {
+		return nil, err
+	}
+	if err := notOpenDocument(zr); err != nil {
 		return nil, err
 	}
 	strs, err := scanSharedStrings(zr, expanded)
@@ -264,6 +268,31 @@ func checkCount(root xml.StartElement, expanded uint64) error {
 	}
 	if count < 0 || intconv.Uint64(int64(count)) > expanded/16 {
 		return fail(ReasonCorrupt, "the workbook's shared strings claim %d references, impossible in a file of this size; open the file in a spreadsheet program and save it again", count)
+	}
+	return nil
+}
+
+// notOpenDocument refuses an OpenDocument file (LibreOffice's own .ods,
+// also a zip archive), which would otherwise read as a damaged XLSX file:
+// its first entry is "mimetype", holding its media type (read up to 100
+// bytes; checkZip bounded its size).
+func notOpenDocument(zr *zip.Reader) error {
+	if len(zr.File) == 0 || zr.File[0].Name != "mimetype" {
+		return nil
+	}
+	rc, err := zr.File[0].Open()
+	if err != nil {
+		return nil // not an OpenDocument file after all: the XLSX checks speak
+	}
+	defer func() { _ = rc.Close() }() // read-only
+	buf := make([]byte, 100)
+	n, _ := io.ReadFull(rc, buf)
+	mt := strings.TrimSpace(string(buf[:n]))
+	switch {
+	case mt == "application/vnd.oasis.opendocument.spreadsheet":
+		return fail(ReasonNotSpreadsheet, "the file is an OpenDocument spreadsheet (.ods, LibreOffice's own format), not XLSX; in LibreOffice choose File, Save As, and the type \"Excel 2007-365 (.xlsx)\" or \"Text CSV (.csv)\", and send that file")
+	case strings.HasPrefix(mt, "application/vnd.oasis.opendocument."):
+		return fail(ReasonNotSpreadsheet, "the file is an OpenDocument file of type %.80q, not a spreadsheet in XLSX or CSV", mt)
 	}
 	return nil
 }
