@@ -88,7 +88,7 @@ type ReferralStage int
 // Referral stages.
 const (
 	ReferralsSent      ReferralStage = iota // every referral sent
-	ReferralsAccepted                       // accepted and not cancelled since
+	ReferralsAccepted                       // accepted, by the day accepted (cancelled since or not)
 	ReferralsCompleted                      // completed
 )
 

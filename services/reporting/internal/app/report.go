@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
@@ -100,9 +101,18 @@ func (a *App) computeReport(ctx context.Context, pr *domain.Project, threshold i
 		res := &r.Results[i]
 		q := Query{ProjectID: pr.ID, From: from, To: to}
 		res.Actual.Breakdowns = make([]domain.Breakdown, len(ind.Disaggregations))
+		// A nested breakdown is counted below, by its dimension and its
+		// parent's together; here the others (roots), and the total.
+		var roots []string
+		for j, dim := range ind.Disaggregations {
+			res.Actual.Breakdowns[j].Dimension = dim
+			if domain.ParentDimension(dim, ind.Disaggregations) == "" {
+				roots = append(roots, dim)
+			}
+		}
 		if ind.Metric == domain.MetricBeneficiariesAssisted {
-			// One call counts the total and every breakdown.
-			q.GroupBy, q.Each = ind.Disaggregations, true
+			// One call counts the total and every root breakdown.
+			q.GroupBy, q.Each = roots, true
 			g.Go(func() error {
 				agg, err := a.sources.CountAssisted(gctx, q)
 				if err != nil {
@@ -110,13 +120,15 @@ func (a *App) computeReport(ctx context.Context, pr *domain.Project, threshold i
 				}
 				res.Actual.Total.Count = agg.Total
 				for j, dim := range ind.Disaggregations {
-					res.Actual.Breakdowns[j] = breakdown(agg, dim)
+					if slices.Contains(roots, dim) {
+						res.Actual.Breakdowns[j] = breakdown(agg, dim)
+					}
 				}
 				return nil
 			})
 			continue
 		}
-		if len(ind.Disaggregations) == 0 {
+		if len(roots) == 0 {
 			g.Go(func() error {
 				agg, err := a.count(gctx, ind.Metric, q)
 				res.Actual.Total.Count = agg.Total
@@ -124,6 +136,9 @@ func (a *App) computeReport(ctx context.Context, pr *domain.Project, threshold i
 			})
 		}
 		for j, dim := range ind.Disaggregations {
+			if !slices.Contains(roots, dim) {
+				continue
+			}
 			q := q
 			q.GroupBy = []string{dim}
 			g.Go(func() error {
@@ -132,7 +147,7 @@ func (a *App) computeReport(ctx context.Context, pr *domain.Project, threshold i
 					return err
 				}
 				res.Actual.Breakdowns[j] = breakdown(agg, dim)
-				if j == 0 {
+				if dim == roots[0] {
 					res.Actual.Total.Count = agg.Total
 				}
 				return nil

@@ -1,0 +1,121 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/date"
+	"github.com/spona/spona/services/reporting/internal/domain"
+)
+
+// reportStore fakes the reads a report makes: the project and its
+// indicators.
+type reportStore struct {
+	projectStore
+	indicators []*domain.Indicator
+}
+
+func (s *reportStore) ListAllIndicators(context.Context, string) ([]*domain.Indicator, error) {
+	return s.indicators, nil
+}
+
+// countingSources answers every count with the same small table of
+// persons (two values per dimension; a nested pair per child value) and
+// records what it was asked.
+type countingSources struct {
+	mu    sync.Mutex
+	asked []string
+}
+
+func (c *countingSources) answer(q Query) aggregate.Aggregate {
+	c.mu.Lock()
+	c.asked = append(c.asked, fmt.Sprintf("%s each=%v", strings.Join(q.GroupBy, "+"), q.Each))
+	c.mu.Unlock()
+	agg := aggregate.Aggregate{Total: 20}
+	sets := [][]string{q.GroupBy}
+	if q.Each {
+		sets = nil
+		for _, g := range q.GroupBy {
+			sets = append(sets, []string{g})
+		}
+	}
+	for _, set := range sets {
+		if len(set) == 0 {
+			continue
+		}
+		for i := range 2 {
+			labels := map[string]string{}
+			for _, g := range set {
+				labels[g] = fmt.Sprintf("%s-%d", set[len(set)-1], i) // a child's value names its parent
+				labels[g] = g + labels[g]
+			}
+			agg.Groups = append(agg.Groups, aggregate.Group{Labels: labels, Count: 10})
+		}
+	}
+	return agg
+}
+
+func (c *countingSources) CountAssisted(_ context.Context, q Query) (aggregate.Aggregate, error) {
+	return c.answer(q), nil
+}
+
+func (c *countingSources) CountParticipants(_ context.Context, q Query, _ domain.Participation) (aggregate.Aggregate, error) {
+	return c.answer(q), nil
+}
+
+func (c *countingSources) CountEvents(_ context.Context, q Query) (aggregate.Aggregate, error) {
+	return c.answer(q), nil
+}
+
+func (c *countingSources) CountReferrals(_ context.Context, q Query, _ ReferralStage) (aggregate.Aggregate, error) {
+	return c.answer(q), nil
+}
+
+// TestNestedBreakdownCountedOnce: a breakdown nested under another (places
+// under teams, organisations under their kind) is counted by the pair of
+// dimensions only. Its count on its own was made too, for every report
+// and export, and thrown away (a pass over the project's records per
+// nested breakdown).
+func TestNestedBreakdownCountedOnce(t *testing.T) {
+	t.Parallel()
+	store := &reportStore{projectStore: projectStore{row: project()}, indicators: []*domain.Indicator{
+		{ID: "i1", Code: "A", Metric: domain.MetricBeneficiariesAssisted, Disaggregations: []string{"sex", "service", "location"}},
+		{ID: "i2", Code: "B", Metric: domain.MetricProfessionalsTrained, Disaggregations: []string{"organisation", "organisation_kind"}},
+		{ID: "i3", Code: "C", Metric: domain.MetricTrainingEvents, Disaggregations: []string{"municipality", "country"}},
+	}}
+	sources := &countingSources{}
+	r, err := New(store, sources, nil).GetProjectReport(context.Background(), auth.Principal{OrganisationID: implementer}, projectID, date.Date{}, date.Date{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(sources.asked)
+	want := []string{
+		"country each=false", "location+service each=false", "municipality+country each=false",
+		"organisation+organisation_kind each=false", "organisation_kind each=false", "sex+service each=true",
+	}
+	if !slices.Equal(sources.asked, want) {
+		t.Errorf("asked the sources for\n%v\nwant\n%v", sources.asked, want)
+	}
+	for _, res := range r.Results {
+		if res.Actual.Total.Count != 20 {
+			t.Errorf("%s: total %d, want 20", res.Indicator.Code, res.Actual.Total.Count)
+		}
+		for _, b := range res.Actual.Breakdowns {
+			up := domain.ParentDimension(b.Dimension, res.Indicator.Disaggregations)
+			if len(b.Cells) != 2 || b.Parent != up {
+				t.Errorf("%s by %s: %+v, want two cells nested under %q", res.Indicator.Code, b.Dimension, b, up)
+			}
+			for _, c := range b.Cells {
+				if c.Count != 10 || (up != "") != (c.Parent != "") {
+					t.Errorf("%s by %s: cell %+v", res.Indicator.Code, b.Dimension, c)
+				}
+			}
+		}
+	}
+}
