@@ -113,6 +113,16 @@ func TestNoTextAboutErasedPerson(t *testing.T) {
 	if cancelled != 3 {
 		t.Errorf("%d referral.cancelled events with close_reason_code BENEFICIARY_ERASED, want 3", cancelled)
 	}
+	// The draft was never sent: its redaction concerns only its sender,
+	// as every event of a draft (the receiver never saw it).
+	var orgs []string
+	if err := conn.QueryRow(context.Background(), `SELECT organisation_ids::text[] FROM referrals.outbox
+		WHERE type = 'referral.redacted' AND aggregate_id = $1`, draft).Scan(&orgs); err != nil {
+		t.Fatal(err)
+	}
+	if len(orgs) != 1 || orgs[0] != a {
+		t.Errorf("the never-sent draft's referral.redacted names %v, want only its sender %s", orgs, a)
+	}
 }
 
 // racing starts the services with a sender (ctxA calls as it) and a

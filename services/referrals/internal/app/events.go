@@ -41,11 +41,16 @@ func referralEvent(typ string, r *domain.Referral, from string) events.Event {
 			data[k] = v
 		}
 	}
-	orgs := []string{r.FromOrganisationID}
-	if r.Status != domain.StatusDraft {
-		orgs = append(orgs, r.ToOrganisationID)
+	return events.Event{Type: typ, AggregateType: events.AggregateReferral, AggregateID: r.ID, OrganisationIDs: concerned(r), Data: data}
+}
+
+// concerned are the organisations an event of r concerns: a draft only its
+// sender (the receiver never saw it), a sent referral both parties.
+func concerned(r *domain.Referral) []string {
+	if r.Status == domain.StatusDraft {
+		return []string{r.FromOrganisationID}
 	}
-	return events.Event{Type: typ, AggregateType: events.AggregateReferral, AggregateID: r.ID, OrganisationIDs: orgs, Data: data}
+	return []string{r.FromOrganisationID, r.ToOrganisationID}
 }
 
 // ForgetBeneficiary removes the personal data of erased beneficiaries from
@@ -90,7 +95,7 @@ func (a *App) ForgetBeneficiary(ctx context.Context, beneficiaryIDs []string) er
 	evs := make([]events.Event, len(changed))
 	for i, r := range changed {
 		evs[i] = events.Event{Type: events.ReferralRedacted, AggregateType: events.AggregateReferral, AggregateID: r.ID,
-			OrganisationIDs: []string{r.FromOrganisationID, r.ToOrganisationID},
+			OrganisationIDs: concerned(r),
 			Data:            map[string]any{"referral_id": r.ID, "beneficiary_id": r.BeneficiaryID}}
 	}
 	return a.repo.Emit(ctx, evs...)
