@@ -165,12 +165,18 @@ func TestDateViolationsLocalized(t *testing.T) {
 }
 
 // TestBeneficiaryConflictsLocalized: the beneficiaries service's refusals
-// of a merge into the record itself and of a member who is in a household
-// already (their descriptions as the service writes them) have texts of
-// their own in every language, not "this value is not valid".
+// of a merge into the record itself, of a member who is in a household
+// already and of a document the person has already (its pkg/db unique
+// key; their descriptions as the service writes them) have texts of their
+// own in every language, not "this value is not valid", and the document's
+// says what is taken rather than "another record has this value".
 func TestBeneficiaryConflictsLocalized(t *testing.T) {
 	var v errs.Violations
 	v.Add("duplicate_id", "must differ from id: a record is not merged into itself")
 	v.Add("household.members[1].beneficiary_id", "is in a household already (a person is in at most one): remove them from it first")
-	haveOwnTexts(t, v, 2)
+	v.Add("document.number", "is already taken: the beneficiary has a document of this type, number and issuing country")
+	haveOwnTexts(t, v, 3)
+	if got := violation(v[2].Description, "en"); got != "The beneficiary has this document already (the same type, number and issuing country)." {
+		t.Errorf("document in en: %q", got)
+	}
 }

@@ -871,28 +871,29 @@ var violations = []violationText{
 		"sr-Cyrl": "Није подржано: пошаљите тело захтева некомпримовано.",
 		"bs":      "Nije podržano: pošaljite tijelo zahtjeva nekomprimovano.", "hr": "Nije podržano: pošaljite tijelo zahtjeva nekomprimirano.",
 	}},
+	// pkg/db's refusal of a document the person has already (the
+	// beneficiaries service's key; before the general text below).
+	{regexp.MustCompile(`^is already taken: the beneficiary has a document of this type`), text{
+		"en":      "The beneficiary has this document already (the same type, number and issuing country).",
+		"sr-Latn": "Korisnik već ima ovaj dokument (iste vrste, broja i države izdavanja).",
+		"sr-Cyrl": "Корисник већ има овај документ (исте врсте, броја и државе издавања).",
+		"bs":      "Korisnik već ima ovaj dokument (iste vrste, broja i države izdavanja).",
+		"hr":      "Korisnik već ima ovaj dokument (iste vrste, broja i države izdavanja).",
+	}},
 	// pkg/db's refusal of a write that takes a unique key another record
-	// holds (a project code, an external_id, the same document twice).
+	// holds (a project or indicator code).
 	{regexp.MustCompile(`^is already taken`), text{
 		"en": "Already taken: another record has this value.", "sr-Latn": "Već je zauzeto: drugi zapis ima ovu vrednost.",
 		"sr-Cyrl": "Већ је заузето: други запис има ову вредност.",
 		"bs":      "Već je zauzeto: drugi zapis ima ovu vrijednost.", "hr": "Već je zauzeto: drugi zapis ima ovu vrijednost.",
 	}},
-	// The beneficiaries service's: a case number another record has, a
-	// document the person has already.
+	// The beneficiaries service's: a case number another record has.
 	{regexp.MustCompile(`^is the external_id of beneficiary (\S+) already`), text{
 		"en":      "Already the external_id of beneficiary {1}: each record has its own.",
 		"sr-Latn": "Već je external_id korisnika {1}: svaki zapis ima svoj.",
 		"sr-Cyrl": "Већ је external_id корисника {1}: сваки запис има свој.",
 		"bs":      "Već je external_id korisnika {1}: svaki zapis ima svoj.",
 		"hr":      "Već je external_id korisnika {1}: svaki zapis ima svoj.",
-	}},
-	{regexp.MustCompile(`^the beneficiary has this document already`), text{
-		"en":      "The beneficiary has this document already (the same type, number and issuing country).",
-		"sr-Latn": "Korisnik već ima ovaj dokument (iste vrste, broja i države izdavanja).",
-		"sr-Cyrl": "Корисник већ има овај документ (исте врсте, броја и државе издавања).",
-		"bs":      "Korisnik već ima ovaj dokument (iste vrste, broja i države izdavanja).",
-		"hr":      "Korisnik već ima ovaj dokument (iste vrste, broja i države izdavanja).",
 	}},
 	{regexp.MustCompile(`^must differ from id`), text{
 		"en":      "Must differ from id: a record is not merged into itself.",

@@ -50,7 +50,7 @@ func TestUniqueKeysNamed(t *testing.T) {
 	}
 	_, err = c.CreateDocument(ctx, &pb.CreateDocumentRequest{BeneficiaryId: holder.GetId(),
 		Document: &pb.IdentityDocument{Type: pb.DocumentType_DOCUMENT_TYPE_PASSPORT, Number: "p 123", IssuingCountry: "rs"}})
-	want(err, "the same document again", "document.number", "")
+	want(err, "the same document again", "document.number", "is already taken: the beneficiary has a document of this type, number and issuing country")
 	// Another organisation's case numbers are not this one's.
 	if _, err := c.CreateBeneficiary(servicetest.As(t, ids.New()), &pb.CreateBeneficiaryRequest{
 		Beneficiary: &pb.Beneficiary{GivenName: "Amir", ExternalId: "CASE-1"}}); err != nil {

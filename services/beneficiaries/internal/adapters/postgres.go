@@ -39,7 +39,19 @@ type Postgres struct {
 }
 
 // NewPostgres returns the repository on pool.
-func NewPostgres(pool *pgxpool.Pool) *Postgres { return &Postgres{pool: pool, q: pool} }
+func NewPostgres(pool *pgxpool.Pool) *Postgres {
+	db.NameUniqueKeys("beneficiaries", uniqueKeys)
+	return &Postgres{pool: pool, q: pool}
+}
+
+// uniqueKeys are the unique keys of the schema a request can run into
+// without a key of its own to answer by, by the field that takes them. A
+// case number (external_id) another record has is refused by the app
+// instead, naming that record; request ids answer the first result.
+var uniqueKeys = map[string]db.UniqueKey{
+	"identity_documents_number_key": {Field: "document.number",
+		Description: "is already taken: the beneficiary has a document of this type, number and issuing country"},
+}
 
 var _ app.Repository = (*Postgres)(nil)
 

@@ -35,7 +35,8 @@ func scanDocument(row pgx.Row) (*domain.Document, error) {
 
 // CreateDocument queues the insert of d: the returned document is filled
 // once it has run, at the latest when the transaction commits. The same
-// document twice on one person is AlreadyExists.
+// document twice on one person is AlreadyExists naming document.number
+// (uniqueKeys).
 func (p *Postgres) CreateDocument(ctx context.Context, d *domain.Document) (*domain.Document, error) {
 	out := &domain.Document{}
 	err := db.DeferRow(ctx, p.q, `INSERT INTO identity_documents

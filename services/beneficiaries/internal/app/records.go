@@ -39,11 +39,6 @@ func (a *App) CreateDocument(ctx context.Context, act Actor, beneficiaryID strin
 		}
 		return audit(ctx, r, act, domain.ActionDocumentCreate, []string{"documents"}, b)
 	})
-	if errors.Is(err, errs.ErrAlreadyExists) {
-		// The only unique key of a document: the person's, by type,
-		// number and issuing country.
-		return nil, domain.DocumentTaken("document")
-	}
 	if err != nil {
 		return nil, err
 	}

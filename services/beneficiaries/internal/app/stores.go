@@ -142,6 +142,9 @@ type Lifecycle interface {
 
 // DocumentStore stores the identity documents of persons.
 type DocumentStore interface {
+	// CreateDocument stores d; a document the person has already (the
+	// same type, number and issuing country) is AlreadyExists with a
+	// violation of document.number.
 	CreateDocument(ctx context.Context, d *domain.Document) (*domain.Document, error)
 	ListDocuments(ctx context.Context, beneficiaryID string) ([]*domain.Document, error)
 	ListDocumentsPage(ctx context.Context, beneficiaryID string, p pagination.Page) ([]*domain.Document, error)

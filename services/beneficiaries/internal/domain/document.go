@@ -41,15 +41,6 @@ func (d *Document) Normalize() {
 	d.Number = n
 }
 
-// DocumentTaken is the refusal of a document (field: its path in the
-// request) the person has already: the same type, number and issuing
-// country.
-func DocumentTaken(field string) error {
-	const msg = "the beneficiary has this document already (the same type, number and issuing country)"
-	return &errs.Error{Kind: errs.KindAlreadyExists, Message: field + ": " + msg,
-		Violations: []errs.FieldViolation{{Field: field + ".number", Description: msg}}}
-}
-
 // Validate checks a document; field is its path in the request. When the
 // number encodes a birth date (JMBG) it is returned.
 func (d *Document) Validate(v *errs.Violations, field string) date.Date {
