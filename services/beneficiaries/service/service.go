@@ -3,6 +3,8 @@ package service
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"time"
 
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
@@ -68,6 +70,14 @@ func New(cfg Config) platform.Service {
 			application := app.New(adapters.NewPostgres(base.Pool), projecttag.New(reporting, cfg.ProjectCheckTTL),
 				adapters.NewDirectoryGRPC(referrals))
 			application.SetReportZone(zone)
+			// Records stored without a municipality key (before migration
+			// 00024, or by a replica of an earlier release) get it before
+			// the list's municipality filter is served.
+			if n, err := application.FillMunicipalityKeys(ctx); err != nil {
+				return fmt.Errorf("municipality keys: %w", err)
+			} else if n > 0 {
+				base.Log.Info("municipality keys written", slog.Int("rows", n))
+			}
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
 			if cfg.ConsentExpiryInterval > 0 {
 				base.Every(ctx, cfg.ConsentExpiryInterval, "applying consent expiries", func(ctx context.Context) error {

@@ -229,12 +229,12 @@ func (p *Postgres) CreateImported(ctx context.Context, bs []*domain.Beneficiary,
 		rows[i] = []any{b.ID, b.OrganisationID, db.Null(b.ExternalID), b.GivenName, b.FamilyName, b.OriginalScriptName,
 			b.Sex, b.BirthDate.Ptr(), db.NullInt(b.BirthYear), b.BirthDateEstimated, b.Nationality, db.Strings(b.Languages), b.LegalStatus,
 			b.Municipality, b.Country, b.Accommodation, db.Strings(b.Vulnerabilities), b.Phone, b.Email, b.Notes,
-			b.LegalStatusSince.Ptr(), b.NameKey()}
+			b.LegalStatusSince.Ptr(), b.NameKey(), b.MunicipalityKey()}
 	}
 	if _, err := p.tx.CopyFrom(ctx, pgx.Identifier{"beneficiaries"}, []string{"id", "organisation_id", "external_id", "given_name",
 		"family_name", "original_script_name", "sex", "birth_date", "birth_year", "birth_date_estimated", "nationality", "languages",
 		"legal_status", "municipality", "country", "accommodation", "vulnerabilities", "phone", "email", "notes", "legal_status_since",
-		"name_key"}, pgx.CopyFromRows(rows)); err != nil {
+		"name_key", "municipality_key"}, pgx.CopyFromRows(rows)); err != nil {
 		return db.Error(err)
 	}
 	rows = rows[:0]

@@ -321,6 +321,13 @@ func (a *App) GetBeneficiary(ctx context.Context, act Actor, id string) (*domain
 	return b, nil
 }
 
+// FillMunicipalityKeys keys the municipalities of records stored without
+// a key, so the list's municipality filter finds them (the service runs it
+// when it starts, before it serves).
+func (a *App) FillMunicipalityKeys(ctx context.Context) (int, error) {
+	return a.repo.FillMunicipalityKeys(ctx)
+}
+
 // ListBeneficiaries lists beneficiaries visible to the caller, newest first.
 func (a *App) ListBeneficiaries(ctx context.Context, act Actor, f domain.ListFilter, size int32, token string) ([]*domain.Beneficiary, string, error) {
 	f.Normalize()

@@ -81,6 +81,10 @@ type PersonStore interface {
 	// LoadDetails fills the legal status history, documents and household of b.
 	LoadDetails(ctx context.Context, b *domain.Beneficiary) error
 	ListBeneficiaries(ctx context.Context, viewer string, f domain.ListFilter, p pagination.Page) ([]*domain.Beneficiary, error)
+	// FillMunicipalityKeys writes the municipality key of the records
+	// stored without one (before migration 00024, or by a replica of an
+	// earlier release) and returns how many it wrote.
+	FillMunicipalityKeys(ctx context.Context) (int, error)
 	// UpdateBeneficiary stores b if its stored version is still version.
 	UpdateBeneficiary(ctx context.Context, b *domain.Beneficiary, version int64) (*domain.Beneficiary, error)
 	// AddLegalStatus starts the legal status history of a person created

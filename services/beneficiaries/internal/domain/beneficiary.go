@@ -220,6 +220,16 @@ func (b *Beneficiary) NameKey() string {
 	return translit.Fold(b.GivenName + " " + b.FamilyName + " " + b.OriginalScriptName)
 }
 
+// MunicipalityKey is the beneficiary's municipality as the list's
+// municipality filter matches it (MunicipalityKey).
+func (b *Beneficiary) MunicipalityKey() string { return MunicipalityKey(b.Municipality) }
+
+// MunicipalityKey is a municipality folded as names are searched
+// (translit.Fold: case, diacritics, Cyrillic or Latin script, punctuation
+// and spacing), so that a filter of Sid, Шид or ŠID finds persons living
+// in Šid.
+func MunicipalityKey(m string) string { return translit.Fold(m) }
+
 // ExternalIDTaken is the refusal of the external_id given as field (a
 // case number, unique in the organisation) that the organisation's record
 // holder has already: 409 naming the field and that record.

@@ -124,6 +124,9 @@ func (f ListFilter) Validate() error {
 	validate.Country(&v, "nationality", f.Nationality)
 	validate.Country(&v, "country", f.Country)
 	validate.Text(&v, "municipality", f.Municipality, maxText, false)
+	if f.Municipality != "" && MunicipalityKey(f.Municipality) == "" {
+		v.Add("municipality", "must contain a letter or digit: a municipality is matched by its letters, in either script")
+	}
 	return v.Err()
 }
 

@@ -1807,11 +1807,13 @@ func (x *GetBeneficiaryResponse) GetBeneficiary() *Beneficiary {
 type ListBeneficiariesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// At most 500; default 50.
-	PageSize     int32       `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken    string      `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	LegalStatus  LegalStatus `protobuf:"varint,3,opt,name=legal_status,json=legalStatus,proto3,enum=spona.beneficiaries.v1.LegalStatus" json:"legal_status,omitempty"`
-	Municipality string      `protobuf:"bytes,4,opt,name=municipality,proto3" json:"municipality,omitempty"`
-	Sex          v1.Sex      `protobuf:"varint,5,opt,name=sex,proto3,enum=spona.common.v1.Sex" json:"sex,omitempty"`
+	PageSize    int32       `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken   string      `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	LegalStatus LegalStatus `protobuf:"varint,3,opt,name=legal_status,json=legalStatus,proto3,enum=spona.beneficiaries.v1.LegalStatus" json:"legal_status,omitempty"`
+	// Matched as names are searched, whatever the case, diacritics or script:
+	// Sid, Шид and ŠID find persons living in Šid. It needs a letter or digit.
+	Municipality string `protobuf:"bytes,4,opt,name=municipality,proto3" json:"municipality,omitempty"`
+	Sex          v1.Sex `protobuf:"varint,5,opt,name=sex,proto3,enum=spona.common.v1.Sex" json:"sex,omitempty"`
 	// ISO 3166-1 alpha-2.
 	Nationality   string        `protobuf:"bytes,6,opt,name=nationality,proto3" json:"nationality,omitempty"`
 	Vulnerability Vulnerability `protobuf:"varint,7,opt,name=vulnerability,proto3,enum=spona.beneficiaries.v1.Vulnerability" json:"vulnerability,omitempty"`
