@@ -180,3 +180,25 @@ func TestBeneficiaryConflictsLocalized(t *testing.T) {
 		t.Errorf("document in en: %q", got)
 	}
 }
+
+// TestBeneficiaryDatesLocalized: an assistance dated before the person's
+// birth, and a municipality filter without a letter or digit, have texts
+// of their own in every language that say what is wrong. The first read
+// "Must not be before the." ("Ne sme biti pre the.") in every language:
+// the pattern for "must not be before start_date" took "the" for a field.
+func TestBeneficiaryDatesLocalized(t *testing.T) {
+	var v errs.Violations
+	v.Add("assistance.date", "must not be before the beneficiary's birth date (%s)", "1990-04-12")
+	v.Add("assistance.date", "must not be before the beneficiary's birth year (%d)", 1990)
+	v.Add("municipality", "must contain a letter or digit: a municipality is matched by its letters, in either script")
+	haveOwnTexts(t, v, 3)
+	for i, want := range []string{"Ne sme biti pre datuma rođenja korisnika (1990-04-12).", "Ne sme biti pre godine rođenja korisnika (1990)."} {
+		if got := violation(v[i].Description, "sr-Latn"); got != want {
+			t.Errorf("%q in sr-Latn: %q, want %q", v[i].Description, got, want)
+		}
+	}
+	// The field-named form stays as it was.
+	if got := violation("must not be before planned_start_date", "hr"); got != "Ne smije biti prije planned_start_date." {
+		t.Errorf("planned_start_date in hr: %q", got)
+	}
+}

@@ -439,7 +439,21 @@ var violations = []violationText{
 		"en": "Must be in the future.", "sr-Latn": "Mora biti u budućnosti.", "sr-Cyrl": "Мора бити у будућности.",
 		"bs": "Mora biti u budućnosti.", "hr": "Mora biti u budućnosti.",
 	}},
-	{regexp.MustCompile(`^must not be before ([a-z_]+)`), text{
+	// The beneficiaries service's assistance dated before the person was
+	// born (before the field-named form below, which would take "the" for
+	// a field).
+	{regexp.MustCompile(`^must not be before the beneficiary's birth date \(([^)]*)\)`), text{
+		"en":      "Must not be before the beneficiary's birth date ({1}).",
+		"sr-Latn": "Ne sme biti pre datuma rođenja korisnika ({1}).", "sr-Cyrl": "Не сме бити пре датума рођења корисника ({1}).",
+		"bs": "Ne smije biti prije datuma rođenja korisnika ({1}).", "hr": "Ne smije biti prije datuma rođenja korisnika ({1}).",
+	}},
+	{regexp.MustCompile(`^must not be before the beneficiary's birth year \(([^)]*)\)`), text{
+		"en":      "Must not be before the beneficiary's birth year ({1}).",
+		"sr-Latn": "Ne sme biti pre godine rođenja korisnika ({1}).", "sr-Cyrl": "Не сме бити пре године рођења корисника ({1}).",
+		"bs": "Ne smije biti prije godine rođenja korisnika ({1}).", "hr": "Ne smije biti prije godine rođenja korisnika ({1}).",
+	}},
+	// A field's name (start_date, planned_start_date), never a word.
+	{regexp.MustCompile(`^must not be before ([a-z]+(?:_[a-z]+)+)`), text{
 		"en": "Must not be before {1}.", "sr-Latn": "Ne sme biti pre {1}.", "sr-Cyrl": "Не сме бити пре {1}.",
 		"bs": "Ne smije biti prije {1}.", "hr": "Ne smije biti prije {1}.",
 	}},
@@ -672,6 +686,14 @@ var violations = []violationText{
 	{regexp.MustCompile(`^must be another organisation`), text{
 		"en": "Must be another organisation.", "sr-Latn": "Mora biti druga organizacija.", "sr-Cyrl": "Мора бити друга организација.",
 		"bs": "Mora biti druga organizacija.", "hr": "Mora biti druga organizacija.",
+	}},
+	// The beneficiaries list's municipality filter.
+	{regexp.MustCompile(`^must contain a letter or digit: a municipality`), text{
+		"en":      "Must contain a letter or digit (a municipality is matched by its letters, in either script).",
+		"sr-Latn": "Mora sadržati slovo ili cifru (opština se traži po slovima, u bilo kom pismu).",
+		"sr-Cyrl": "Мора садржати слово или цифру (општина се тражи по словима, у било ком писму).",
+		"bs":      "Mora sadržavati slovo ili cifru (općina se traži po slovima, u bilo kojem pismu).",
+		"hr":      "Mora sadržavati slovo ili znamenku (općina se traži po slovima, u bilo kojem pismu).",
 	}},
 	{regexp.MustCompile(`^must contain at least (\d+) letters or digits`), text{
 		"en": "Must contain at least {1} letters or digits.", "sr-Latn": "Mora sadržati najmanje {1} slova ili cifre.",
