@@ -28,12 +28,13 @@ const midnight = `\s+0?0:00(?::00)?`
 func ParseDate(s string) (date.Date, error) {
 	s = strings.TrimSpace(s)
 	var y, m, d string
+	slashed := false
 	if p := isoDate.FindStringSubmatch(s); p != nil {
 		y, m, d = p[1], p[2], p[3]
 	} else if p := dotDate.FindStringSubmatch(s); p != nil {
 		d, m, y = p[1], p[2], p[3]
 	} else if p := slashes.FindStringSubmatch(s); p != nil {
-		d, m, y = p[1], p[2], p[3]
+		d, m, y, slashed = p[1], p[2], p[3], true
 	} else {
 		return date.Date{}, fmt.Errorf("%q is not a date; write it as 2017-03-02, 2.3.2017. or 02.03.2017 (day first)", s)
 	}
@@ -42,6 +43,14 @@ func ParseDate(s string) (date.Date, error) {
 	di, _ := strconv.Atoi(d)
 	t := time.Date(yi, time.Month(mi), di, 0, 0, 0, 0, time.UTC)
 	if t.Year() != yi || int(t.Month()) != mi || t.Day() != di {
+		// A spreadsheet in English (United States) writes 13 February
+		// 2/13/1990; its file's other slashed dates (2/1/1990) read day
+		// first without complaint, with day and month swapped.
+		if us := time.Date(yi, time.Month(di), mi, 0, 0, 0, 0, time.UTC); slashed && us.Month() == time.Month(di) && us.Day() == mi {
+			return date.Date{}, fmt.Errorf("%q is not a day of the calendar read day first, as dates with slashes are (02/03/2017 is 2 March): "+
+				"it looks month first, as a spreadsheet in English (United States) writes dates; write it as %s, and check the file's other dates "+
+				"with slashes, which may have been read with day and month swapped", s, us.Format(time.DateOnly))
+		}
 		return date.Date{}, fmt.Errorf("%q is not a day of the calendar", s)
 	}
 	return date.Of(t), nil

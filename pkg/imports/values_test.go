@@ -1,6 +1,9 @@
 package imports
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestParseYesNo: the marks people put in an attendance column. A Cyrillic
 // х looks exactly like the Latin x (a sheet typed in Cyrillic has it), and
@@ -46,5 +49,28 @@ func TestParseDateWithTime(t *testing.T) {
 		if d, err := ParseDate(cell); err == nil {
 			t.Errorf("ParseDate(%q) = %v, want an error", cell, d)
 		}
+	}
+}
+
+// TestParseDateMonthFirst: a date with slashes that only makes sense month
+// first ("2/13/1990", as a spreadsheet in English (United States) writes 13
+// February) is refused with what it looks like and what to check: its file
+// probably has other month-first dates, read day first without complaint
+// ("2/1/1990" is 2 January). Before, the message said only that it is not
+// a day of the calendar.
+func TestParseDateMonthFirst(t *testing.T) {
+	for cell, iso := range map[string]string{"2/13/1990": "1990-02-13", "12/31/2017 0:00": "2017-12-31", "01/20/2001": "2001-01-20"} {
+		_, err := ParseDate(cell)
+		if err == nil || !strings.Contains(err.Error(), "month first") || !strings.Contains(err.Error(), iso) {
+			t.Errorf("ParseDate(%q): %v, want it named month first, written as %s", cell, err, iso)
+		}
+	}
+	for _, cell := range []string{"31/02/2017", "13/13/2017", "31.02.2017", "2017-02-31"} {
+		if _, err := ParseDate(cell); err == nil || strings.Contains(err.Error(), "month first") {
+			t.Errorf("ParseDate(%q): %v, want not a day of the calendar", cell, err)
+		}
+	}
+	if d, err := ParseDate("2/1/1990"); err != nil || d.String() != "1990-01-02" {
+		t.Errorf("ParseDate(2/1/1990) = %v, %v; want 2 January (day first, as documented)", d, err)
 	}
 }
