@@ -152,7 +152,13 @@ func projectEvent(typ string, pr *domain.Project, fields []string) events.Event 
 
 // GetProject returns a project the caller implements or participates in.
 func (a *App) GetProject(ctx context.Context, p auth.Principal, id string) (*domain.Project, error) {
-	if err := ids.Check("id", id); err != nil {
+	return a.readable(ctx, p, "id", id)
+}
+
+// readable returns a project the caller may read; field names the
+// request's field that holds id (a malformed id is its violation).
+func (a *App) readable(ctx context.Context, p auth.Principal, field, id string) (*domain.Project, error) {
+	if err := ids.Check(field, id); err != nil {
 		return nil, err
 	}
 	return a.repo.GetProject(ctx, p.OrganisationID, ids.Normalize(id))
@@ -271,7 +277,7 @@ func (a *App) CreateIndicator(ctx context.Context, p auth.Principal, projectID s
 
 // GetIndicator returns an indicator of a project the caller may read.
 func (a *App) GetIndicator(ctx context.Context, p auth.Principal, projectID, id string) (*domain.Indicator, error) {
-	pr, err := a.GetProject(ctx, p, projectID)
+	pr, err := a.readable(ctx, p, "project_id", projectID)
 	if err != nil {
 		return nil, err
 	}
@@ -289,7 +295,7 @@ func (a *App) ListIndicators(ctx context.Context, p auth.Principal, projectID st
 	if err != nil {
 		return nil, "", err
 	}
-	pr, err := a.GetProject(ctx, p, projectID)
+	pr, err := a.readable(ctx, p, "project_id", projectID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -301,13 +307,14 @@ func (a *App) ListIndicators(ctx context.Context, p auth.Principal, projectID st
 	return rows, next, nil
 }
 
-// indicator returns an indicator of a project the caller may change.
-func (a *App) indicator(ctx context.Context, p auth.Principal, projectID, id string) (*domain.Indicator, error) {
-	pr, err := a.project(ctx, p, "project_id", projectID)
+// indicator returns an indicator of a project the caller may change;
+// fields name the request's fields holding projectID and id.
+func (a *App) indicator(ctx context.Context, p auth.Principal, fields [2]string, projectID, id string) (*domain.Indicator, error) {
+	pr, err := a.project(ctx, p, fields[0], projectID)
 	if err != nil {
 		return nil, err
 	}
-	if err := ids.Check("id", id); err != nil {
+	if err := ids.Check(fields[1], id); err != nil {
 		return nil, err
 	}
 	return a.repo.GetIndicator(ctx, pr.ID, ids.Normalize(id))
@@ -316,7 +323,7 @@ func (a *App) indicator(ctx context.Context, p auth.Principal, projectID, id str
 // UpdateIndicator changes the fields named in paths (pkg/fieldmask) of an
 // indicator, if tag is the etag of the stored version.
 func (a *App) UpdateIndicator(ctx context.Context, p auth.Principal, in *domain.Indicator, tag string, paths []string) (*domain.Indicator, error) {
-	cur, err := a.indicator(ctx, p, in.ProjectID, in.ID)
+	cur, err := a.indicator(ctx, p, [2]string{"indicator.project_id", "indicator.id"}, in.ProjectID, in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +345,7 @@ func (a *App) UpdateIndicator(ctx context.Context, p auth.Principal, in *domain.
 // DeleteIndicator deletes an indicator with its recorded values, if tag
 // (when given) is the etag of the stored version.
 func (a *App) DeleteIndicator(ctx context.Context, p auth.Principal, projectID, id, tag string) error {
-	in, err := a.indicator(ctx, p, projectID, id)
+	in, err := a.indicator(ctx, p, [2]string{"project_id", "id"}, projectID, id)
 	if err != nil {
 		return err
 	}
@@ -361,7 +368,7 @@ func (a *App) RecordValue(ctx context.Context, p auth.Principal, projectID, id s
 	var err error
 	for range recordAttempts {
 		var in *domain.Indicator
-		if in, err = a.indicator(ctx, p, projectID, id); err != nil {
+		if in, err = a.indicator(ctx, p, [2]string{"project_id", "indicator_id"}, projectID, id); err != nil {
 			return nil, err
 		}
 		if err = in.ValidateValue(v); err != nil {

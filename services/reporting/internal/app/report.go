@@ -70,7 +70,7 @@ func (a *App) GetIATIReport(ctx context.Context, p auth.Principal, projectID str
 func (a *App) reportScope(ctx context.Context, p auth.Principal, projectID string, from, to date.Date) (*domain.Project, date.Date, date.Date, error) {
 	// The aggregates are asked for the caller's organisation, with the
 	// aggregates.read the reporting service issues itself (auth.Delegated).
-	pr, err := a.GetProject(ctx, p, projectID)
+	pr, err := a.readable(ctx, p, "project_id", projectID)
 	if err != nil {
 		return nil, from, to, err
 	}
