@@ -396,7 +396,7 @@ func (s *Stack) waitReady(ctx context.Context, name string, p *proc, adminPort i
 		select {
 		case err := <-p.done:
 			p.done <- err
-			return fmt.Errorf("%s exited while starting: %v", name, err)
+			return fmt.Errorf("%s exited while starting: %v%s", name, err, s.lastWords(name))
 		case <-ctx.Done():
 			return ctx.Err()
 		default:
@@ -413,6 +413,32 @@ func (s *Stack) waitReady(ctx context.Context, name string, p *proc, adminPort i
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// lastWords returns the last lines process name wrote to its log file in
+// LogDir (why it refused to start: a port in use, a setting), with the
+// file's path, for the error of a start that failed; "" without LogDir
+// (Logs shows them as they are written).
+func (s *Stack) lastWords(name string) string {
+	if s.opts.LogDir == "" {
+		return ""
+	}
+	path := filepath.Join(s.opts.LogDir, name+".log")
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	const tail = 4096
+	if st, err := f.Stat(); err == nil && st.Size() > tail {
+		_, _ = f.Seek(st.Size()-tail, io.SeekStart)
+	}
+	b, _ := io.ReadAll(f)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) > 3 {
+		lines = lines[len(lines)-3:]
+	}
+	return "\n  " + strings.Join(lines, "\n  ") + "\n(the end of " + path + ")"
 }
 
 // StopService stops one process gracefully (SIGTERM), killing it after 20s.
