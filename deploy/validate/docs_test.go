@@ -88,20 +88,7 @@ func TestManifestsSetEveryRequiredVariable(t *testing.T) {
 	required := requiredVariables(t)
 	for _, overlay := range []string{"dev", "prod"} {
 		m := build(t, overlay)
-		set := func(c corev1.Container) map[string]bool {
-			names := map[string]bool{}
-			for _, e := range c.Env {
-				names[e.Name] = true
-			}
-			for _, e := range c.EnvFrom {
-				if e.ConfigMapRef != nil {
-					for k := range m.configMaps[e.ConfigMapRef.Name].Data {
-						names[e.Prefix+k] = true
-					}
-				}
-			}
-			return names
-		}
+		set := func(c corev1.Container) map[string]bool { return envNames(m, c) }
 		for _, p := range processes {
 			d, ok := m.deployments[p]
 			if !ok {
@@ -137,6 +124,65 @@ func TestManifestsSetEveryRequiredVariable(t *testing.T) {
 		for _, v := range required[p] {
 			if c.Services[p].Environment[v] == "" {
 				t.Errorf("compose: service %s does not set %s, which %s requires", p, v, p)
+			}
+		}
+	}
+}
+
+// envNames are the variables container c of m sets: env, and the
+// ConfigMaps of envFrom.
+func envNames(m manifests, c corev1.Container) map[string]bool {
+	names := map[string]bool{}
+	for _, e := range c.Env {
+		names[e.Name] = true
+	}
+	for _, e := range c.EnvFrom {
+		if e.ConfigMapRef != nil {
+			for k := range m.configMaps[e.ConfigMapRef.Name].Data {
+				names[e.Prefix+k] = true
+			}
+		}
+	}
+	return names
+}
+
+// TestOperationsSaysHowToMakeTheFirstKey: an operator who deployed to
+// Kubernetes holds no API key yet, and every /v1 route needs one.
+// docs/operations.md says how to make the first (an administrator's) inside
+// the edge's container, and that container has what `edge keys create`
+// needs: its database, and for -org-name the directory (address, principal
+// key, mTLS files).
+func TestOperationsSaysHowToMakeTheFirstKey(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := regexp.MustCompile(`kubectl -n (\S+) exec deploy/(\S+) -c (\S+) -- /app keys create -admin `).FindStringSubmatch(string(raw))
+	if cmd == nil {
+		t.Fatal("docs/operations.md (Kubernetes) does not say how to make the first API key (kubectl -n … exec deploy/… -c … -- /app keys create -admin …)")
+	}
+	namespace, deployment, name := cmd[1], cmd[2], cmd[3]
+	for _, overlay := range []string{"dev", "prod"} {
+		m := build(t, overlay)
+		d, ok := m.deployments[deployment]
+		if !ok || d.Namespace != namespace {
+			t.Errorf("%s: no Deployment %s in namespace %s", overlay, deployment, namespace)
+			continue
+		}
+		var c *corev1.Container
+		for i := range d.Spec.Template.Spec.Containers {
+			if d.Spec.Template.Spec.Containers[i].Name == name {
+				c = &d.Spec.Template.Spec.Containers[i]
+			}
+		}
+		if c == nil {
+			t.Errorf("%s: Deployment %s has no container %s", overlay, deployment, name)
+			continue
+		}
+		names := envNames(m, *c)
+		for _, v := range []string{"DATABASE_URL", "REFERRALS_ADDR", "PRINCIPAL_KEY_FILE", "TLS_CERT_FILE", "TLS_KEY_FILE", "TLS_CA_FILE"} {
+			if !names[v] {
+				t.Errorf("%s: container %s of %s does not set %s, which keys create needs", overlay, name, deployment, v)
 			}
 		}
 	}
