@@ -202,3 +202,18 @@ func TestBeneficiaryDatesLocalized(t *testing.T) {
 		t.Errorf("planned_start_date in hr: %q", got)
 	}
 }
+
+// TestJMBGBirthYearLocalized: a JMBG that contradicts the person's birth
+// year (on the document, or on the birth year changed) reads as such in
+// every language, not as the birth date's text or the fallback.
+func TestJMBGBirthYearLocalized(t *testing.T) {
+	var v errs.Violations
+	v.Add("document.number", "encodes another birth year than the beneficiary's birth_year (a JMBG starts with the birth date, DDMMYYY)")
+	v.Add("beneficiary.birth_year", "contradicts the birth year the person's JMBG (document %s) encodes (a JMBG starts with the birth date, DDMMYYY)", "0190")
+	haveOwnTexts(t, v, 2)
+	for _, x := range v {
+		if got := violation(x.Description, "sr-Latn"); got != "Ne odgovara godini rođenja (JMBG počinje datumom rođenja, DDMMYYY)." {
+			t.Errorf("%q in sr-Latn: %q", x.Description, got)
+		}
+	}
+}

@@ -860,6 +860,13 @@ var violations = []violationText{
 		"hr":      "Evidentira se samo kada je upućivanje završeno ishodom SERVICE_PROVIDED ili PARTIALLY_PROVIDED.",
 	}},
 	// Identity documents.
+	{regexp.MustCompile(`^(?:encodes another birth year|contradicts the birth year)`), text{
+		"en":      "Does not match the birth year (a JMBG starts with the birth date, DDMMYYY).",
+		"sr-Latn": "Ne odgovara godini rođenja (JMBG počinje datumom rođenja, DDMMYYY).",
+		"sr-Cyrl": "Не одговара години рођења (ЈМБГ почиње датумом рођења, DDMMYYY).",
+		"bs":      "Ne odgovara godini rođenja (JMBG počinje datumom rođenja, DDMMYYY).",
+		"hr":      "Ne odgovara godini rođenja (JMBG počinje datumom rođenja, DDMMYYY).",
+	}},
 	{regexp.MustCompile(`^(?:encodes another birth date|contradicts the birth date)`), text{
 		"en":      "Does not match the birth date (a JMBG starts with the birth date, DDMMYYY).",
 		"sr-Latn": "Ne odgovara datumu rođenja (JMBG počinje datumom rođenja, DDMMYYY).",

@@ -403,15 +403,16 @@ func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, tag string, 
 		if err := b.Validate("beneficiary.", today); err != nil {
 			return err
 		}
-		if b.BirthDate != before.BirthDate && !b.BirthDate.IsZero() {
-			// The person's documents are not in b: a new birth date is
-			// checked against the JMBGs stored, as a create checks it.
+		if b.BirthDate != before.BirthDate && !b.BirthDate.IsZero() || b.BirthYear != before.BirthYear && b.BirthYear != 0 {
+			// The person's documents are not in b: a new birth date (or
+			// year) is checked against the JMBGs stored, as a create
+			// checks it.
 			docs, err := r.ListDocuments(ctx, b.ID)
 			if err != nil {
 				return err
 			}
 			var v errs.Violations
-			domain.CheckBirthDate(&v, "beneficiary.birth_date", b.BirthDate, docs)
+			domain.CheckBirth(&v, "beneficiary.", b.BirthDate, b.BirthYear, docs)
 			if err := v.Err(); err != nil {
 				return err
 			}

@@ -28,10 +28,15 @@ func (a *App) CreateDocument(ctx context.Context, act Actor, beneficiaryID strin
 		if err != nil {
 			return err
 		}
-		if !born.IsZero() && !b.BirthDate.IsZero() && born != b.BirthDate {
-			var v errs.Violations
+		var v errs.Violations
+		switch domain.JMBGContradicts(born, b.BirthDate, b.BirthYear) {
+		case "date":
 			v.Add("document.number", "encodes another birth date than the beneficiary's (a JMBG starts with the birth date, DDMMYYY)")
-			return v.Err()
+		case "year":
+			v.Add("document.number", "encodes another birth year than the beneficiary's birth_year (a JMBG starts with the birth date, DDMMYYY)")
+		}
+		if err := v.Err(); err != nil {
+			return err
 		}
 		d.ID, d.BeneficiaryID, d.OrganisationID = ids.New(), b.ID, act.OrganisationID
 		if out, err = r.CreateDocument(ctx, d); err != nil {

@@ -209,7 +209,7 @@ func (b *Beneficiary) Validate(prefix string, today date.Date) error {
 			date.CheckMinYear(&v, f("legal_status_since"), b.LegalStatusSince)
 		}
 	}
-	ValidateDocuments(&v, prefix, b.Documents, b.BirthDate)
+	ValidateDocuments(&v, prefix, b.Documents, b.BirthDate, b.BirthYear)
 	return v.Err()
 }
 

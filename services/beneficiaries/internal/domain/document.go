@@ -70,9 +70,25 @@ func (d *Document) Validate(v *errs.Violations, field string) date.Date {
 	return born
 }
 
+// JMBGContradicts names what of a person's birth (the birth date when
+// known, else the birth year) the birth date born a JMBG encodes
+// contradicts: "date", "year", or "" when none (or born is zero).
+func JMBGContradicts(born, birth date.Date, year int) string {
+	switch {
+	case born.IsZero():
+	case !birth.IsZero():
+		if born != birth {
+			return "date"
+		}
+	case year != 0 && born.Year != year:
+		return "year"
+	}
+	return ""
+}
+
 // ValidateDocuments checks a beneficiary's documents against each other
-// and against its birth date.
-func ValidateDocuments(v *errs.Violations, prefix string, docs []*Document, birth date.Date) {
+// and against its birth date (or, without one, its birth year).
+func ValidateDocuments(v *errs.Violations, prefix string, docs []*Document, birth date.Date, year int) {
 	if len(docs) > 20 {
 		v.Add(prefix+"documents", "at most 20")
 	}
@@ -80,8 +96,11 @@ func ValidateDocuments(v *errs.Violations, prefix string, docs []*Document, birt
 	for i, d := range docs {
 		field := fmt.Sprintf("%sdocuments[%d]", prefix, i)
 		born := d.Validate(v, field)
-		if !born.IsZero() && !birth.IsZero() && born != birth {
+		switch JMBGContradicts(born, birth, year) {
+		case "date":
 			v.Add(field+".number", "encodes another birth date than birth_date (a JMBG starts with the birth date, DDMMYYY)")
+		case "year":
+			v.Add(field+".number", "encodes another birth year than birth_year (a JMBG starts with the birth date, DDMMYYY)")
 		}
 		k := d.Type + "/" + d.IssuingCountry + "/" + d.Number
 		if seen[k] {
@@ -91,19 +110,25 @@ func ValidateDocuments(v *errs.Violations, prefix string, docs []*Document, birt
 	}
 }
 
-// CheckBirthDate adds a violation of field when birth contradicts the birth
-// date a document of the person encodes (a JMBG), as creating the person
-// or the document checks.
-func CheckBirthDate(v *errs.Violations, field string, birth date.Date, docs []*Document) {
-	if birth.IsZero() {
-		return
-	}
+// CheckBirth adds a violation of prefix's birth_date (or, without a birth
+// date, of its birth_year) when it contradicts the birth date a document
+// of the person encodes (a JMBG), as creating the person or the document
+// checks.
+func CheckBirth(v *errs.Violations, prefix string, birth date.Date, year int, docs []*Document) {
 	for _, d := range docs {
 		if d.Type != "jmbg" {
 			continue
 		}
-		if born, err := CheckJMBG(d.Number); err == nil && born != birth {
-			v.Add(field, "contradicts the birth date the person's JMBG (document %s) encodes (a JMBG starts with the birth date, DDMMYYY)", d.ID)
+		born, err := CheckJMBG(d.Number)
+		if err != nil {
+			continue
+		}
+		switch JMBGContradicts(born, birth, year) {
+		case "date":
+			v.Add(prefix+"birth_date", "contradicts the birth date the person's JMBG (document %s) encodes (a JMBG starts with the birth date, DDMMYYY)", d.ID)
+			return
+		case "year":
+			v.Add(prefix+"birth_year", "contradicts the birth year the person's JMBG (document %s) encodes (a JMBG starts with the birth date, DDMMYYY)", d.ID)
 			return
 		}
 	}

@@ -20,7 +20,7 @@ func TestDocumentViolationsQuoteNothingOfThePerson(t *testing.T) {
 		{Type: "oib", Number: "69435151531", IssuingCountry: "RS"},
 	}
 	var v errs.Violations
-	ValidateDocuments(&v, "beneficiary.", docs, date.Date{Year: 1991, Month: 5, Day: 18})
+	ValidateDocuments(&v, "beneficiary.", docs, date.Date{Year: 1991, Month: 5, Day: 18}, 1991)
 	if len(v) < 3 {
 		t.Fatalf("want the mismatched birth date, the bad JMBG and the bad OIB refused, got %v", v)
 	}
