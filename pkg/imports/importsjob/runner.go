@@ -194,17 +194,20 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 	defer rd.Close()
 	headerRow, header, err := rd.Next()
 	if errors.Is(err, io.EOF) {
-		return nil, false, &errs.Error{Kind: errs.KindInvalidArgument, Reason: sheet.ReasonEmpty, Message: "the sheet is empty: row 1 must name the columns"}
+		return nil, false, &errs.Error{Kind: errs.KindInvalidArgument, Reason: sheet.ReasonEmpty, Message: "the sheet is empty: row 1 must name the columns" + sheetRead(rd)}
 	}
 	if err != nil {
 		return nil, false, fileError(err)
 	}
 	if headerRow != 1 {
 		return nil, false, &errs.Error{Kind: errs.KindInvalidArgument, Reason: "BAD_HEADER",
-			Message: fmt.Sprintf("row 1 must name the columns, but it is blank (the first row with text is row %d)", headerRow)}
+			Message: fmt.Sprintf("row 1 must name the columns, but it is blank (the first row with text is row %d)", headerRow) + sheetRead(rd)}
 	}
 	header = append([]string(nil), header...)
 	m, err := imports.MatchHeader(header, spec.Columns, spec.Dynamic)
+	if e := (*errs.Error)(nil); errors.As(err, &e) {
+		e.Message += sheetRead(rd)
+	}
 	if err != nil {
 		return nil, false, err
 	}
@@ -249,6 +252,16 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 		return existing, false, r.store.details(ctx, existing)
 	}
 	return imp, true, nil
+}
+
+// sheetRead names, for a refusal of a workbook's header, the worksheet
+// that was read: only the first is, and the user may be looking at
+// another ("" for a CSV file).
+func sheetRead(rd sheet.Reader) string {
+	if info := rd.Info(); info.Format == sheet.FormatXLSX {
+		return fmt.Sprintf(" (in worksheet %q: only the first worksheet of a workbook is read; move the worksheet with the rows first, or send it as a workbook of its own)", info.Sheet)
+	}
+	return ""
 }
 
 func fileError(err error) error {

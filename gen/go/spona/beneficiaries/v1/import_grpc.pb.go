@@ -34,7 +34,8 @@ const (
 // spona.imports.v1.ImportService.
 type BeneficiaryImportServiceClient interface {
 	// Imports a register of persons. The request body is the file itself
-	// (text/csv or the XLSX media type); options are query parameters. The
+	// (text/csv or the XLSX media type; of an XLSX workbook, its first
+	// worksheet is read); options are query parameters. The
 	// header row names the columns: the beneficiary's JSON field names or
 	// their Serbian/Bosnian/Croatian names in either script (ime, prezime,
 	// pol/spol, datum rođenja, opština/općina, …). Returns a long-running
@@ -90,7 +91,8 @@ func (c *beneficiaryImportServiceClient) GetBeneficiaryImportTemplate(ctx contex
 // spona.imports.v1.ImportService.
 type BeneficiaryImportServiceServer interface {
 	// Imports a register of persons. The request body is the file itself
-	// (text/csv or the XLSX media type); options are query parameters. The
+	// (text/csv or the XLSX media type; of an XLSX workbook, its first
+	// worksheet is read); options are query parameters. The
 	// header row names the columns: the beneficiary's JSON field names or
 	// their Serbian/Bosnian/Croatian names in either script (ime, prezime,
 	// pol/spol, datum rođenja, opština/općina, …). Returns a long-running

@@ -40,8 +40,8 @@ type ParticipantImportServiceClient interface {
 	// of the event: the header is the session's date (2017-03-15 or
 	// 15.3.2017.) or "session 2" / "sesija 2" (programme order); a cell marks
 	// presence with x (Latin or Cyrillic), +, ✓, 1, da or yes and absence
-	// with 0, -, ne or no. The body is the file itself; options are query
-	// parameters. Returns a long-running operation (metadata
+	// with 0, -, ne or no. The body is the file itself (of an XLSX workbook,
+	// its first worksheet is read); options are query parameters. Returns a long-running operation (metadata
 	// spona.imports.v1.ImportMetadata, response spona.imports.v1.Import).
 	ImportParticipants(ctx context.Context, in *ImportParticipantsRequest, opts ...grpc.CallOption) (*longrunningpb.Operation, error)
 	// An empty sign-in sheet for the event (its sessions as attendance
@@ -92,8 +92,8 @@ type ParticipantImportServiceServer interface {
 	// of the event: the header is the session's date (2017-03-15 or
 	// 15.3.2017.) or "session 2" / "sesija 2" (programme order); a cell marks
 	// presence with x (Latin or Cyrillic), +, ✓, 1, da or yes and absence
-	// with 0, -, ne or no. The body is the file itself; options are query
-	// parameters. Returns a long-running operation (metadata
+	// with 0, -, ne or no. The body is the file itself (of an XLSX workbook,
+	// its first worksheet is read); options are query parameters. Returns a long-running operation (metadata
 	// spona.imports.v1.ImportMetadata, response spona.imports.v1.Import).
 	ImportParticipants(context.Context, *ImportParticipantsRequest) (*longrunningpb.Operation, error)
 	// An empty sign-in sheet for the event (its sessions as attendance

@@ -1,0 +1,60 @@
+package service_test
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/sheet"
+	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
+	"github.com/xuri/excelize/v2"
+	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/grpc/codes"
+)
+
+// TestImportNamesWorksheetRead: a workbook whose first worksheet is not
+// the register (instructions before it, or a blank first sheet) is refused
+// naming the worksheet that was read and that only the first one is; before,
+// the refusal spoke of "the header row (row 1)" or "the sheet" of a sheet
+// the user was not looking at.
+func TestImportNamesWorksheetRead(t *testing.T) {
+	c := startImports(t)
+	ctx := servicetest.As(t, ids.New())
+	for name, first := range map[string][]any{"instructions": {"Upišite osobe na listu Registar"}, "blank": nil, "blank row 1": {}} {
+		f := excelize.NewFile()
+		if err := f.SetSheetName("Sheet1", "Uputstvo"); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case name == "blank row 1":
+			if err := f.SetCellValue("Uputstvo", "B3", "Upišite osobe na listu Registar"); err != nil {
+				t.Fatal(err)
+			}
+		case first != nil:
+			if err := f.SetSheetRow("Uputstvo", "A1", &first); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := f.NewSheet("Registar"); err != nil {
+			t.Fatal(err)
+		}
+		for i, row := range [][]any{{"ime", "prezime"}, {"Ana", "Petrović"}} {
+			if err := f.SetSheetRow("Registar", fmt.Sprintf("A%d", i+1), &row); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var buf bytes.Buffer
+		if err := f.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		_, err := upload(ctx, c.imp, &pb.ImportBeneficiariesRequest{ValidateOnly: true, File: &httpbody.HttpBody{ContentType: sheet.MediaXLSX, Data: buf.Bytes()}})
+		if statustest.Code(err) != codes.InvalidArgument || !strings.Contains(fmt.Sprint(err), `worksheet "Uputstvo"`) ||
+			!strings.Contains(fmt.Sprint(err), "only the first") {
+			t.Errorf("%s: got %v, want InvalidArgument naming worksheet \"Uputstvo\", and that only the first is read", name, err)
+		}
+	}
+}
