@@ -1,8 +1,11 @@
 // Package etag is optimistic concurrency, one way for every service
 // (AIP-154): a versioned resource's etag is W/"<version>"; an update
-// (PATCH) must send the etag it read (ETAG_REQUIRED otherwise), and any
-// other etag is refused with ETAG_MISMATCH, both ABORTED (HTTP 409); a
-// custom method or a delete may send one, checked only when given.
+// (PATCH) must send the etag it read (ETAG_REQUIRED otherwise), and the
+// etag of another version is refused with ETAG_MISMATCH, both ABORTED (HTTP
+// 409); a custom method or a delete may send one, checked only when given.
+// A value that is no etag of this form ("5", "garbage") was never read
+// from any resource: it is INVALID_ARGUMENT (400) naming the field, not a
+// conflict that reading again would resolve.
 //
 // A service checks the etag after the change has validated (a bad change is
 // INVALID_ARGUMENT whatever its etag) and before it asks other services or
@@ -11,6 +14,7 @@ package etag
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/spona/spona/pkg/errs"
 )
@@ -33,21 +37,48 @@ func Mismatch() error {
 
 // Require checks the etag of an update: given must be the etag of version.
 // An empty etag is refused (ABORTED, ETAG_REQUIRED, a violation naming
-// field); any other etag is a Mismatch.
+// field); a malformed one is Malformed; the etag of another version is a
+// Mismatch.
 func Require(field, given string, version int64) error {
 	if given == "" {
 		return &errs.Error{Kind: errs.KindAborted, Reason: ReasonRequired,
 			Message:    "the etag of the version read is required to change it",
 			Violations: []errs.FieldViolation{{Field: field, Description: "is required"}}}
 	}
-	return Match(given, version)
+	return Match(field, given, version)
 }
 
-// Match checks an optional etag: nil when given is empty or the etag of
-// version, Mismatch otherwise.
-func Match(given string, version int64) error {
+// Match checks an optional etag in field: nil when given is empty or the
+// etag of version, Malformed when it is no etag at all, Mismatch
+// otherwise.
+func Match(field, given string, version int64) error {
 	if given == "" || given == Of(version) {
 		return nil
 	}
+	if !wellFormed(given) {
+		return Malformed(field)
+	}
 	return Mismatch()
+}
+
+// Malformed is the error for a value in field that is no etag this system
+// hands out (W/"<version>"): INVALID_ARGUMENT with a violation naming it.
+func Malformed(field string) error {
+	return &errs.Error{Kind: errs.KindInvalidArgument,
+		Message: "not an etag: send the etag as read from the resource",
+		Violations: []errs.FieldViolation{{Field: field,
+			Description: `must be an etag as read from the resource, W/"<version>"`}}}
+}
+
+// wellFormed reports whether s is W/"<version>" for some version.
+func wellFormed(s string) bool {
+	v, ok := strings.CutPrefix(s, `W/"`)
+	if !ok {
+		return false
+	}
+	if v, ok = strings.CutSuffix(v, `"`); !ok {
+		return false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	return err == nil && Of(n) == s
 }

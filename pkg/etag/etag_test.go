@@ -19,9 +19,14 @@ func TestCheck(t *testing.T) {
 	}{
 		{"current", true, `W/"7"`, -1, ""},
 		{"stale", true, `W/"6"`, errs.KindAborted, etag.ReasonMismatch},
-		{"strong form is another etag", true, `"7"`, errs.KindAborted, etag.ReasonMismatch},
-		{"bare version is another etag", true, `7`, errs.KindAborted, etag.ReasonMismatch},
-		{"garbage", true, `x`, errs.KindAborted, etag.ReasonMismatch},
+		{"another version", true, `W/"8"`, errs.KindAborted, etag.ReasonMismatch},
+		{"strong form is no etag of ours", true, `"7"`, errs.KindInvalidArgument, ""},
+		{"bare version is malformed", true, `7`, errs.KindInvalidArgument, ""},
+		{"bare other version is malformed", true, `5`, errs.KindInvalidArgument, ""},
+		{"garbage", true, `garbage`, errs.KindInvalidArgument, ""},
+		{"leading zero", true, `W/"07"`, errs.KindInvalidArgument, ""},
+		{"unterminated", true, `W/"7`, errs.KindInvalidArgument, ""},
+		{"garbage on optional", false, `garbage`, errs.KindInvalidArgument, ""},
 		{"missing on update", true, "", errs.KindAborted, etag.ReasonRequired},
 		{"missing on optional", false, "", -1, ""},
 		{"stale on optional", false, `W/"1"`, errs.KindAborted, etag.ReasonMismatch},
@@ -34,7 +39,7 @@ func TestCheck(t *testing.T) {
 			if tt.required {
 				err = etag.Require("thing.etag", tt.given, 7)
 			} else {
-				err = etag.Match(tt.given, 7)
+				err = etag.Match("thing.etag", tt.given, 7)
 			}
 			if tt.kind == -1 {
 				if err != nil {
@@ -46,8 +51,9 @@ func TestCheck(t *testing.T) {
 			if !errors.As(err, &e) || e.Kind != tt.kind || e.Reason != tt.reason {
 				t.Fatalf("got %#v, want kind %v reason %s", err, tt.kind, tt.reason)
 			}
-			if tt.reason == etag.ReasonRequired && (len(e.Violations) != 1 || e.Violations[0].Field != "thing.etag") {
-				t.Fatalf("ETAG_REQUIRED names no field: %v", e.Violations)
+			if (tt.reason == etag.ReasonRequired || tt.kind == errs.KindInvalidArgument) &&
+				(len(e.Violations) != 1 || e.Violations[0].Field != "thing.etag") {
+				t.Fatalf("%s names no field: %v", tt.name, e.Violations)
 			}
 		})
 	}
@@ -58,7 +64,7 @@ func TestOf(t *testing.T) {
 	if got := etag.Of(42); got != `W/"42"` {
 		t.Fatalf("Of(42) = %s", got)
 	}
-	stale, concurrent := etag.Mismatch(), etag.Match(`W/"1"`, 2)
+	stale, concurrent := etag.Mismatch(), etag.Match("thing.etag", `W/"1"`, 2)
 	if stale.Error() != concurrent.Error() {
 		t.Fatalf("two messages for one error: %q, %q", stale, concurrent)
 	}

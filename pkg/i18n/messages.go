@@ -414,6 +414,13 @@ var violations = []violationText{
 		"en": "This field is required.", "sr-Latn": "Ovo polje je obavezno.", "sr-Cyrl": "Ово поље је обавезно.",
 		"bs": "Ovo polje je obavezno.", "hr": "Ovo polje je obavezno.",
 	}},
+	{regexp.MustCompile(`^must be an etag as read from the resource`), text{
+		"en":      "Must be the etag as read from the resource, e.g. W/\"3\".",
+		"sr-Latn": "Mora biti etag kako je pročitan sa resursa, npr. W/\"3\".",
+		"sr-Cyrl": "Мора бити etag како је прочитан са ресурса, нпр. W/\"3\".",
+		"bs":      "Mora biti etag kako je pročitan s resursa, npr. W/\"3\".",
+		"hr":      "Mora biti etag kako je pročitan s resursa, npr. W/\"3\".",
+	}},
 	{regexp.MustCompile(`^must be a UUID`), text{
 		"en": "Must be a UUID.", "sr-Latn": "Mora biti UUID.", "sr-Cyrl": "Мора бити UUID.",
 		"bs": "Mora biti UUID.", "hr": "Mora biti UUID.",

@@ -151,7 +151,7 @@ func (a *App) VerifyOrganisation(ctx context.Context, p auth.Principal, id strin
 	if err != nil {
 		return nil, err
 	}
-	if err := etag.Match(tag, o.Version); err != nil {
+	if err := etag.Match("etag", tag, o.Version); err != nil {
 		return nil, err
 	}
 	before := o.VerifiedDetails()

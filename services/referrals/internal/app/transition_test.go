@@ -166,9 +166,10 @@ func TestTransitionUseCase(t *testing.T) {
 		reason  string
 		status  string // the stored status afterwards
 		access  Access
-		granted bool   // the receiver was granted access
-		revoked bool   // the receiver's access was revoked
-		event   string // the outbox event written, if any
+		granted bool     // the receiver was granted access
+		revoked bool     // the receiver's access was revoked
+		event   string   // the outbox event written, if any
+		fields  []string // the fields an error's violations name, if checked
 	}
 	tests := []struct {
 		name    string
@@ -225,6 +226,10 @@ func TestTransitionUseCase(t *testing.T) {
 			want: want{kind: errs.KindFailedPrecondition, reason: domain.ReasonIllegalTransition, status: domain.StatusCompleted}},
 		{name: "a stale etag changes nothing", status: domain.StatusSent, by: receiver, cmd: domain.Command{Action: domain.Accept, Etag: etag.Of(1)},
 			grant: GrantState{Live: true}, want: want{kind: errs.KindAborted, reason: etag.ReasonMismatch, status: domain.StatusSent}},
+		{name: "a bare version is no etag: a bad request naming it", status: domain.StatusSent, by: receiver, cmd: domain.Command{Action: domain.Accept, Etag: "5"},
+			grant: GrantState{Live: true}, want: want{kind: errs.KindInvalidArgument, fields: []string{"etag"}, status: domain.StatusSent}},
+		{name: "garbage is no etag: a bad request naming it", status: domain.StatusInProgress, by: sender, cmd: domain.Command{Action: domain.Cancel, Etag: "garbage"},
+			want: want{kind: errs.KindInvalidArgument, fields: []string{"etag"}, status: domain.StatusInProgress}},
 		{name: "the current etag is taken", status: domain.StatusSent, by: receiver, cmd: domain.Command{Action: domain.Accept, Etag: etag.Of(4)},
 			grant: GrantState{Live: true}, want: want{status: domain.StatusAccepted, access: AccessNone, event: events.ReferralAccepted}},
 		// Without an etag the caller read nothing stale: it ran into another
@@ -271,7 +276,7 @@ func TestTransitionUseCase(t *testing.T) {
 			out, err := a.Transition(context.Background(), p, refID, tt.cmd)
 
 			if tt.want.kind != 0 {
-				statustest.WantError(t, err, tt.want.kind, tt.want.reason, nil)
+				statustest.WantError(t, err, tt.want.kind, tt.want.reason, tt.want.fields)
 				if len(store.events) != 0 || len(store.outbox) != 0 || len(ben.granted) != 0 || len(log.actions) != 0 {
 					t.Errorf("a refused transition left traces: events %v, outbox %v, grants %v, audit %v", store.events, store.outbox, ben.granted, log.actions)
 				}

@@ -349,7 +349,7 @@ func (c Command) Validate() error {
 // state machine, the party and the etag, and sets the fields the
 // transition changes. It returns the previous status.
 func (r *Referral) Apply(c Command, p Party, now time.Time) (from string, err error) {
-	if err := etag.Match(c.Etag, r.Version); err != nil {
+	if err := etag.Match("etag", c.Etag, r.Version); err != nil {
 		return "", err
 	}
 	to, err := Next(r.Status, c.Action)

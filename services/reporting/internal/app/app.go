@@ -240,7 +240,7 @@ func (a *App) DeleteProject(ctx context.Context, p auth.Principal, id, tag strin
 	if err != nil {
 		return err
 	}
-	version, err := checked(tag, pr.Version)
+	version, err := checked("etag", tag, pr.Version)
 	if err != nil {
 		return err
 	}
@@ -249,8 +249,8 @@ func (a *App) DeleteProject(ctx context.Context, p auth.Principal, id, tag strin
 
 // checked returns the version a delete is guarded by: version when tag,
 // the etag given, is its etag, 0 (any) when none is given.
-func checked(tag string, version int64) (int64, error) {
-	if err := etag.Match(tag, version); err != nil || tag == "" {
+func checked(field, tag string, version int64) (int64, error) {
+	if err := etag.Match(field, tag, version); err != nil || tag == "" {
 		return 0, err
 	}
 	return version, nil
@@ -349,7 +349,7 @@ func (a *App) DeleteIndicator(ctx context.Context, p auth.Principal, projectID, 
 	if err != nil {
 		return err
 	}
-	version, err := checked(tag, in.Version)
+	version, err := checked("etag", tag, in.Version)
 	if err != nil {
 		return err
 	}
