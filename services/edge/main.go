@@ -238,7 +238,7 @@ func rotateCommand(kc *service.KeysConfig) platform.Command {
 	fs := flag.NewFlagSet("keys rotate", flag.ContinueOnError)
 	id := fs.String("id", "", "id of the key to replace (keys list)")
 	overlap := days(keys.DefaultOverlap)
-	fs.Var(&overlap, "overlap", "how long the old key keeps working: 3d, 72h (at most 30d)")
+	fs.Var(&overlap, "overlap", "how long the old key keeps working: 3d, 72h (at most 30d; never past the new key's expiry)")
 	expires := fs.String("expires", "", "expiry of the new key (default: the old key's)")
 	reason := fs.String("reason", "", "why (audited)")
 	return platform.Command{Name: "keys rotate", Summary: "give a key's client a new key and print it once; the old one works on for the overlap", Flags: fs, Config: kc,

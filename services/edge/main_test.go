@@ -2,14 +2,20 @@ package main
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spona/spona/pkg/testkit/pgtest"
+	"github.com/spona/spona/pkg/testkit/resttest"
+	"github.com/spona/spona/services/edge/edgetest"
 	"github.com/spona/spona/services/edge/service"
 
 	"github.com/spona/spona/services/edge/internal/keys"
 )
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // TestKeyState: `edge keys list` tells a key a rotation replaced (it works
 // only for its overlap) from the client's current key; before, both said
@@ -75,5 +81,47 @@ func TestRotateOverlapInDays(t *testing.T) {
 	}
 	if err := cmd.Flags.Parse([]string{"-overlap", "three days"}); err == nil {
 		t.Error("-overlap \"three days\" accepted")
+	}
+}
+
+// TestRotateCommandEndsTheOldKeyByTheNewKeysExpiry: `edge keys rotate
+// -overlap 3d -expires 3s` ends the old key with the new one (REST does
+// the same: TestRotationEndsTheOldKeyByTheNewKeysExpiry). Before, the old
+// key kept its three days after the new key had expired.
+func TestRotateCommandEndsTheOldKeyByTheNewKeysExpiry(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	admin := resttest.New(s.URL, s.CreateAdminKey(t).Key)
+	partner := s.CreateKey(t, "partner", "Short Contract NGO")
+	l := admin.Do(t, "GET", "/v1/apiKeys?organisation_id="+partner.Organisation, nil).Must(t, 200)
+	listed, _ := l.Body["api_keys"].([]any)
+	if len(listed) != 1 {
+		t.Fatalf("list: %s", l.Raw)
+	}
+	oldID := listed[0].(map[string]any)["id"].(string)
+
+	kc := s.Config.Keys()
+	kc.LogLevel = "error"
+	cmd := rotateCommand(&kc)
+	if err := cmd.Flags.Parse([]string{"-id", oldID, "-overlap", "3d", "-expires", "3s", "-reason", "contract ends"}); err != nil {
+		t.Fatal(err)
+	}
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	stdout := os.Stdout // the new key's secret: not into the test log
+	os.Stdout = devNull
+	err = cmd.Run(context.Background(), nil)
+	os.Stdout = stdout
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := admin.Do(t, "GET", "/v1/apiKeys/"+oldID, nil).Must(t, 200)
+	next := admin.Do(t, "GET", "/v1/apiKeys/"+old.Str("replaced_by"), nil).Must(t, 200)
+	oldEnd, err1 := time.Parse(time.RFC3339Nano, old.Str("expire_time"))
+	newEnd, err2 := time.Parse(time.RFC3339Nano, next.Str("expire_time"))
+	if err1 != nil || err2 != nil || oldEnd.After(newEnd) || newEnd.After(time.Now().Add(4*time.Second)) {
+		t.Errorf("after keys rotate: the old key ends %s, the new one %s", old.Raw, next.Raw)
 	}
 }

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -255,6 +256,38 @@ func TestCreateKeyCommand(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("-org-kind %s -org-country %s: %v; want it to say %q", c.kind, c.country, err, want)
 			}
+		}
+	}
+}
+
+// TestRotationEndsTheOldKeyByTheNewKeysExpiry: a rotation whose new key
+// expires before the overlap would end (a 72 h overlap, the contract ends
+// tomorrow) ends the old key no later than the new one. Before, the old
+// key worked on for the whole overlap after its replacement had expired,
+// and (being replaced) could be neither rotated nor outlived by the client.
+func TestRotationEndsTheOldKeyByTheNewKeysExpiry(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	admin := resttest.New(s.URL, s.CreateAdminKey(t).Key)
+	partner := s.CreateKey(t, "partner", "Short Contract NGO")
+	created := admin.Do(t, "POST", "/v1/apiKeys", map[string]any{"reason": "onboarding", "api_key": map[string]any{
+		"display_name": "case system", "organisation_id": partner.Organisation, "scopes": []string{"beneficiaries.read"}}}).Must(t, 200)
+	old := resttest.New(s.URL, created.Str("secret"))
+	end := time.Now().Add(3 * time.Second).UTC()
+	rot := admin.Do(t, "POST", "/v1/apiKeys/"+sub(created, "api_key")["id"].(string)+":rotate", map[string]any{
+		"overlap": "259200s", "expire_time": end.Format(time.RFC3339Nano), "reason": "contract ends"}).Must(t, 200)
+	next := resttest.New(s.URL, rot.Str("secret"))
+	for _, c := range []*resttest.Client{old, next} {
+		c.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 200)
+	}
+	newEnd, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(sub(rot, "api_key")["expire_time"]))
+	oldEnd, err := time.Parse(time.RFC3339Nano, fmt.Sprint(sub(rot, "previous")["expire_time"]))
+	if err != nil || oldEnd.After(newEnd) || !newEnd.Equal(end.Truncate(time.Microsecond)) {
+		t.Errorf("rotation: the old key ends %v (%v), the new one %v: %s", oldEnd, err, newEnd, rot.Raw)
+	}
+	time.Sleep(time.Until(end.Add(500 * time.Millisecond)))
+	for name, c := range map[string]*resttest.Client{"old": old, "new": next} {
+		if r := c.Do(t, "GET", "/v1/beneficiaries", nil); r.Status != 401 {
+			t.Errorf("the %s key after the new key's expiry: HTTP %d %s", name, r.Status, r.Raw)
 		}
 	}
 }

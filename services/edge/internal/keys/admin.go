@@ -328,7 +328,8 @@ func (a *Admin) Revoke(ctx context.Context, actor auth.Principal, id, reason str
 }
 
 // Rotate gives the key's client a new key; the old one works on for
-// overlap (DefaultOverlap when nil). It returns the new key, its secret and
+// overlap (DefaultOverlap when nil), ending no later than the new key's
+// expiry (expire, or the old key's when nil). It returns the new key, its secret and
 // the old key.
 //
 // requestID identifies the request (the Idempotency-Key the edge passes
@@ -377,11 +378,17 @@ func (a *Admin) Rotate(ctx context.Context, actor auth.Principal, id string, ove
 	next := &Key{ID: ids.New(), ClientID: old.ClientID, Name: old.Name, OrganisationID: old.OrganisationID, Scopes: old.Scopes,
 		LookupID: lookupID, SecretHash: hash, ExpireTime: old.ExpireTime, RequestID: requestID}
 	if expire != nil {
-		next.ExpireTime = expire
+		e := expire.Truncate(time.Microsecond) // as stored, and as a read shows it
+		next.ExpireTime = &e
 	}
+	// The old key works on for the overlap, but never past its own expiry
+	// nor past its replacement's: a client is never left with only the key
+	// it was told to stop using.
 	oldEnd := now.Add(d)
-	if old.ExpireTime != nil && old.ExpireTime.Before(oldEnd) {
-		oldEnd = *old.ExpireTime
+	for _, end := range []*time.Time{old.ExpireTime, next.ExpireTime} {
+		if end != nil && end.Before(oldEnd) {
+			oldEnd = *end
+		}
 	}
 	prev, err := a.store.Rotate(ctx, old.ID, next, oldEnd, AuditEntry{Actor: actor, Reason: reason,
 		Detail: map[string]any{"new_key_id": next.ID, "overlap": d.String(), "old_key_expire_time": oldEnd}})

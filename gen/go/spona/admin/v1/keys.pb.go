@@ -601,7 +601,8 @@ type RotateApiKeyRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// How long the old key keeps working (default 24h, at most 30 days; 0s
-	// ends it at once).
+	// ends it at once). The old key never works past the new key's expiry:
+	// a new key expiring before the overlap's end ends the old one with it.
 	Overlap *durationpb.Duration `protobuf:"bytes,2,opt,name=overlap,proto3" json:"overlap,omitempty"`
 	// Expiry of the new key; by default the old key's.
 	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
