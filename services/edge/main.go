@@ -75,8 +75,9 @@ func (d *days) Set(s string) error {
 	return nil
 }
 
-// parseExpiry reads -expires: a duration from now ("90d", "720h") or a
-// date or time ("2027-06-30", RFC 3339).
+// parseExpiry reads -expires: a duration from now ("90d", "720h"), a time
+// (RFC 3339) or a date ("2027-06-30": the key works through that day, to
+// 00:00 UTC of the next).
 func parseExpiry(s string) (*time.Time, error) {
 	if s == "" {
 		return nil, nil
@@ -85,10 +86,12 @@ func parseExpiry(s string) (*time.Time, error) {
 		t := time.Now().Add(d)
 		return &t, nil
 	}
-	for _, layout := range []string{time.RFC3339, time.DateOnly} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return &t, nil
-		}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return &t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		t = t.AddDate(0, 0, 1) // the key works through the day named (UTC)
+		return &t, nil
 	}
 	return nil, fmt.Errorf("-expires %q: give a duration (90d, 720h) or a date (2027-06-30)", s)
 }
@@ -102,7 +105,7 @@ func createCommand(kc *service.KeysConfig) platform.Command {
 	orgCountry := fs.String("org-country", "RS", "country of the new organisation (RS, BA, HR)")
 	scopes := fs.String("scopes", "", "comma-separated scopes (default: "+strings.Join(auth.DefaultPartnerScopes, ",")+")")
 	admin := fs.Bool("admin", false, "a key of the platform administrator ("+strings.Join(auth.AdminScopes, ", ")+"), not of an organisation")
-	expires := fs.String("expires", "", "expiry: a duration (90d, 720h) or a date (2027-06-30); none by default")
+	expires := fs.String("expires", "", "expiry: a duration (90d, 720h), a time (RFC 3339) or a last day (2027-06-30: works through it, to 00:00 UTC of the next); none by default")
 	reason := fs.String("reason", "", "why (audited)")
 	return platform.Command{Name: "keys create", Summary: "create an API key and print it once", Flags: fs, Config: kc,
 		Run: func(ctx context.Context, _ []string) error {
@@ -239,7 +242,7 @@ func rotateCommand(kc *service.KeysConfig) platform.Command {
 	id := fs.String("id", "", "id of the key to replace (keys list)")
 	overlap := days(keys.DefaultOverlap)
 	fs.Var(&overlap, "overlap", "how long the old key keeps working: 3d, 72h (at most 30d; never past the new key's expiry)")
-	expires := fs.String("expires", "", "expiry of the new key (default: the old key's)")
+	expires := fs.String("expires", "", "expiry of the new key, as keys create -expires takes it (default: the old key's)")
 	reason := fs.String("reason", "", "why (audited)")
 	return platform.Command{Name: "keys rotate", Summary: "give a key's client a new key and print it once; the old one works on for the overlap", Flags: fs, Config: kc,
 		Run: func(ctx context.Context, _ []string) error {

@@ -125,3 +125,22 @@ func TestRotateCommandEndsTheOldKeyByTheNewKeysExpiry(t *testing.T) {
 		t.Errorf("after keys rotate: the old key ends %s, the new one %s", old.Raw, next.Raw)
 	}
 }
+
+// TestExpiresDateCoversTheDay: `-expires 2027-06-30` (the last day of an
+// agreement) keeps the key working through that day, to 2027-07-01 00:00
+// UTC; before, the key stopped at 00:00 UTC of the day named, a day early.
+// A full timestamp and a duration are taken as they are.
+func TestExpiresDateCoversTheDay(t *testing.T) {
+	for arg, want := range map[string]string{
+		"2027-06-30":           "2027-07-01T00:00:00Z",
+		"2027-06-30T12:00:00Z": "2027-06-30T12:00:00Z",
+	} {
+		got, err := parseExpiry(arg)
+		if err != nil || got == nil || got.UTC().Format(time.RFC3339) != want {
+			t.Errorf("-expires %s = %v, %v; want %s", arg, got, err, want)
+		}
+	}
+	if got, err := parseExpiry("90d"); err != nil || got == nil || got.Before(time.Now().Add(89*24*time.Hour)) {
+		t.Errorf("-expires 90d = %v, %v", got, err)
+	}
+}
