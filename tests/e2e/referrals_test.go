@@ -118,11 +118,27 @@ func TestReferralsREST(t *testing.T) {
 		s.call(t, "POST", "/v1/referrals/"+refID+":decline", s.keyB, map[string]any{}).must(t, 400) // reason required
 	})
 
+	t.Run("overdue=false lists the referrals not overdue", func(t *testing.T) {
+		has := func(q string) bool {
+			l := s.call(t, "GET", "/v1/referrals?direction=DIRECTION_INCOMING&overdue="+q, s.keyB, nil).must(t, 200)
+			list, _ := l.Body["referrals"].([]any)
+			for _, r := range list {
+				if m, _ := r.(map[string]any); m["id"] == refID {
+					return true
+				}
+			}
+			return false
+		}
+		if !has("false") || has("true") {
+			t.Fatalf("referral %s, not yet due: overdue=false lists it %v, overdue=true %v", refID, has("false"), has("true"))
+		}
+	})
+
 	t.Run("organisation C can do nothing", func(t *testing.T) {
 		for _, path := range []string{"/v1/referrals/" + refID, "/v1/referrals/" + refID + "/events", "/v1/beneficiaries/" + ben} {
 			s.call(t, "GET", path, keyC, nil).must(t, 404)
 		}
-		for _, dir := range []string{"", "?direction=DIRECTION_INCOMING", "?direction=DIRECTION_OUTGOING", "?overdue=true"} {
+		for _, dir := range []string{"", "?direction=DIRECTION_INCOMING", "?direction=DIRECTION_OUTGOING", "?overdue=true", "?overdue=false"} {
 			l := s.call(t, "GET", "/v1/referrals"+dir, keyC, nil).must(t, 200)
 			if list, _ := l.Body["referrals"].([]any); len(list) != 0 {
 				t.Fatalf("C lists %s: %s", dir, l.Raw)

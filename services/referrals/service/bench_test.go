@@ -37,7 +37,7 @@ func BenchmarkListReferrals(b *testing.B) {
 		req  *pb.ListReferralsRequest
 	}{
 		{"incoming", &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_INCOMING, PageSize: 50}},
-		{"incoming-overdue", &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_INCOMING, Overdue: true, PageSize: 50}},
+		{"incoming-overdue", &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_INCOMING, Overdue: proto.Bool(true), PageSize: 50}},
 		{"incoming-status", &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_INCOMING, Status: pb.ReferralStatus_REFERRAL_STATUS_ACCEPTED, PageSize: 50}},
 	} {
 		b.Run(c.name, func(b *testing.B) {

@@ -15,6 +15,7 @@ import (
 	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 )
 
 // path to reach each state from a draft: the actions and who takes them.
@@ -268,8 +269,11 @@ func TestOverdueAndDirections(t *testing.T) {
 		req  *pb.ListReferralsRequest
 		want []string
 	}{
-		{ctxB, &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_INCOMING, Overdue: true}, []string{late.GetId()}},
-		{ctxA, &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_OUTGOING, Overdue: true}, []string{late.GetId()}},
+		{ctxB, &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_INCOMING, Overdue: proto.Bool(true)}, []string{late.GetId()}},
+		{ctxA, &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_OUTGOING, Overdue: proto.Bool(true)}, []string{late.GetId()}},
+		// overdue=false: the referrals whose overdue flag is false, not all.
+		{ctxB, &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_INCOMING, Overdue: proto.Bool(false)}, []string{closedLate.GetId(), onTime.GetId()}},
+		{ctxA, &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_OUTGOING, Overdue: proto.Bool(false)}, []string{draftLate.GetId(), closedLate.GetId(), onTime.GetId()}},
 		{ctxA, &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_INCOMING}, nil},
 		{ctxB, &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_INCOMING}, []string{closedLate.GetId(), onTime.GetId(), late.GetId()}},
 		{ctxA, &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_OUTGOING}, []string{draftLate.GetId(), closedLate.GetId(), onTime.GetId(), late.GetId()}},

@@ -130,8 +130,11 @@ func (p *Postgres) ListReferrals(ctx context.Context, viewer string, f domain.Re
 	if f.Category != "" {
 		w.add("category = ?", f.Category)
 	}
-	if f.Overdue {
+	switch f.Overdue {
+	case domain.OverdueOnly:
 		w.add("status IN ('sent', 'accepted', 'in_progress') AND due_time < ?", now)
+	case domain.NotOverdue:
+		w.add("(status NOT IN ('sent', 'accepted', 'in_progress') OR due_time IS NULL OR due_time >= ?)", now)
 	}
 	clause, args := w.sql("id DESC", page.Limit())
 	rows, err := p.pool.Query(ctx, `SELECT `+referralCols+` FROM referrals`+clause, args...)

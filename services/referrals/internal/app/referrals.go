@@ -127,7 +127,7 @@ func (a *App) ListReferrals(ctx context.Context, p audit.Actor, f domain.Referra
 	if err := f.Validate(); err != nil {
 		return nil, "", err
 	}
-	page, err := pagination.Parse(size, token, pagination.UUIDKey, p.OrganisationID, pagination.Fingerprint(f.Direction, f.Status, f.Category, f.Overdue))
+	page, err := pagination.Parse(size, token, pagination.UUIDKey, p.OrganisationID, pagination.Fingerprint(f.Direction, f.Status, f.Category, f.Overdue.Fingerprint()))
 	if err != nil {
 		return nil, "", err
 	}

@@ -177,7 +177,27 @@ type ReferralFilter struct {
 	Direction Direction
 	Status    string
 	Category  string
-	Overdue   bool // sent, not closed, and past due
+	Overdue   DueFilter
+}
+
+// DueFilter narrows a list by whether its referrals are overdue (sent, not
+// closed, and past due: Referral.Overdue).
+type DueFilter int
+
+const (
+	AnyDue      DueFilter = iota // overdue or not
+	OverdueOnly                  // only overdue referrals
+	NotOverdue                   // only referrals that are not overdue
+)
+
+// Fingerprint is what a page token of the filter is bound to: true or
+// false as when the filter was a bool (tokens issued then stay valid), a
+// word for NotOverdue.
+func (d DueFilter) Fingerprint() any {
+	if d == NotOverdue {
+		return "not overdue"
+	}
+	return d == OverdueOnly
 }
 
 // Validate checks the filter.

@@ -67,7 +67,13 @@ func (s *Referrals) ListReferrals(ctx context.Context, req *pb.ListReferralsRequ
 		return nil, v.Err()
 	}
 	f := domain.ReferralFilter{Direction: dir, Status: protoenum.Code(req.GetStatus()),
-		Category: protoenum.Code(req.GetCategory()), Overdue: req.GetOverdue()}
+		Category: protoenum.Code(req.GetCategory())}
+	if req.Overdue != nil {
+		f.Overdue = domain.NotOverdue
+		if req.GetOverdue() {
+			f.Overdue = domain.OverdueOnly
+		}
+	}
 	act, err := audit.FromIncoming(ctx)
 	if err != nil {
 		return nil, err

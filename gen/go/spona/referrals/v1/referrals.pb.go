@@ -876,8 +876,10 @@ type ListReferralsRequest struct {
 	// Outgoing, incoming, or both when unspecified.
 	Direction Direction      `protobuf:"varint,3,opt,name=direction,proto3,enum=spona.referrals.v1.Direction" json:"direction,omitempty"`
 	Status    ReferralStatus `protobuf:"varint,4,opt,name=status,proto3,enum=spona.referrals.v1.ReferralStatus" json:"status,omitempty"`
-	// Only referrals past their due time and not closed.
-	Overdue       bool             `protobuf:"varint,5,opt,name=overdue,proto3" json:"overdue,omitempty"`
+	// true: only referrals past their due time and not closed (the
+	// referrals whose `overdue` reads true); false: only the others (drafts,
+	// closed ones, open ones not yet due); absent: both.
+	Overdue       *bool            `protobuf:"varint,5,opt,name=overdue,proto3,oneof" json:"overdue,omitempty"`
 	Category      ReferralCategory `protobuf:"varint,6,opt,name=category,proto3,enum=spona.referrals.v1.ReferralCategory" json:"category,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -942,8 +944,8 @@ func (x *ListReferralsRequest) GetStatus() ReferralStatus {
 }
 
 func (x *ListReferralsRequest) GetOverdue() bool {
-	if x != nil {
-		return x.Overdue
+	if x != nil && x.Overdue != nil {
+		return *x.Overdue
 	}
 	return false
 }
@@ -2037,15 +2039,17 @@ const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"\x12GetReferralRequest\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\"O\n" +
 	"\x13GetReferralResponse\x128\n" +
-	"\breferral\x18\x01 \x01(\v2\x1c.spona.referrals.v1.ReferralR\breferral\"\xa7\x02\n" +
+	"\breferral\x18\x01 \x01(\v2\x1c.spona.referrals.v1.ReferralR\breferral\"\xb8\x02\n" +
 	"\x14ListReferralsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12;\n" +
 	"\tdirection\x18\x03 \x01(\x0e2\x1d.spona.referrals.v1.DirectionR\tdirection\x12:\n" +
-	"\x06status\x18\x04 \x01(\x0e2\".spona.referrals.v1.ReferralStatusR\x06status\x12\x18\n" +
-	"\aoverdue\x18\x05 \x01(\bR\aoverdue\x12@\n" +
-	"\bcategory\x18\x06 \x01(\x0e2$.spona.referrals.v1.ReferralCategoryR\bcategory\"{\n" +
+	"\x06status\x18\x04 \x01(\x0e2\".spona.referrals.v1.ReferralStatusR\x06status\x12\x1d\n" +
+	"\aoverdue\x18\x05 \x01(\bH\x00R\aoverdue\x88\x01\x01\x12@\n" +
+	"\bcategory\x18\x06 \x01(\x0e2$.spona.referrals.v1.ReferralCategoryR\bcategoryB\n" +
+	"\n" +
+	"\b_overdue\"{\n" +
 	"\x15ListReferralsResponse\x12:\n" +
 	"\treferrals\x18\x01 \x03(\v2\x1c.spona.referrals.v1.ReferralR\treferrals\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xee\x01\n" +
@@ -2297,6 +2301,7 @@ func file_spona_referrals_v1_referrals_proto_init() {
 	if File_spona_referrals_v1_referrals_proto != nil {
 		return
 	}
+	file_spona_referrals_v1_referrals_proto_msgTypes[6].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
