@@ -291,3 +291,30 @@ func TestRotationEndsTheOldKeyByTheNewKeysExpiry(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyForAnUnusableOrganisationNamesTheField: a key for an organisation
+// the directory does not have, or has not verified, is refused with its
+// reason and a violation of api_key.organisation_id, so a form shows it
+// beside the field. Before, the body carried the reason only.
+func TestKeyForAnUnusableOrganisationNamesTheField(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	admin := resttest.New(s.URL, s.CreateAdminKey(t).Key)
+	unverified := admin.Do(t, "POST", "/v1/organisations", map[string]any{"name": "Udruga bez provjere", "kind": "ORGANISATION_KIND_NGO", "country": "HR"}).Must(t, 200)
+	for org, reason := range map[string]string{
+		"0190a1b2-0000-7000-8000-000000000000": "ORGANISATION_NOT_FOUND",
+		unverified.Str("id"):                   "ORGANISATION_NOT_VERIFIED",
+	} {
+		r := admin.Do(t, "POST", "/v1/apiKeys", map[string]any{"api_key": map[string]any{"display_name": "x", "organisation_id": org}})
+		named := false
+		details, _ := r.Body["details"].([]any)
+		for _, d := range details {
+			fvs, _ := d.(map[string]any)["field_violations"].([]any)
+			for _, fv := range fvs {
+				named = named || fv.(map[string]any)["field"] == "api_key.organisation_id"
+			}
+		}
+		if r.Status != 400 || !strings.Contains(string(r.Raw), reason) || !named {
+			t.Errorf("key for %s: HTTP %d, want 400 %s naming api_key.organisation_id: %s", org, r.Status, reason, r.Raw)
+		}
+	}
+}

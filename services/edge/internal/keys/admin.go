@@ -2,6 +2,7 @@ package keys
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -248,6 +249,12 @@ func Usable(ctx context.Context, dir Directory, id string) (*Organisation, error
 func (a *Admin) organisation(ctx context.Context, req NewKey) (string, error) {
 	if req.OrganisationID != "" {
 		o, err := Usable(ctx, a.dir, req.OrganisationID)
+		var e *errs.Error
+		if errors.As(err, &e) && (e.Reason == "ORGANISATION_NOT_FOUND" || e.Reason == "ORGANISATION_NOT_VERIFIED") {
+			named := *e // the refusal may be remembered for tokens: not changed
+			named.Violations = append(slices.Clone(e.Violations), errs.FieldViolation{Field: "api_key.organisation_id", Description: e.Message})
+			return "", &named
+		}
 		if err != nil {
 			return "", err
 		}
