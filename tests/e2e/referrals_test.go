@@ -116,6 +116,14 @@ func TestReferralsREST(t *testing.T) {
 		}
 		s.call(t, "POST", "/v1/referrals/"+refID+":accept", s.keyA, map[string]any{}).must(t, 403)
 		s.call(t, "POST", "/v1/referrals/"+refID+":decline", s.keyB, map[string]any{}).must(t, 400) // reason required
+		// A value that is no etag is a bad request naming it (reading again
+		// would not help), not 409 ETAG_MISMATCH.
+		for _, bad := range []string{"5", "garbage"} {
+			r := s.call(t, "POST", "/v1/referrals/"+refID+":accept", s.keyB, map[string]any{"etag": bad}).must(t, 400)
+			if !strings.Contains(r.Raw, `"field":"etag"`) || errorReason(r) == "ETAG_MISMATCH" {
+				t.Fatalf("etag %q: %s", bad, r.Raw)
+			}
+		}
 	})
 
 	t.Run("overdue=false lists the referrals not overdue", func(t *testing.T) {
