@@ -158,6 +158,7 @@ Spona is running.
 
   REST API        %[1]s/v1
   OpenAPI         %[1]s/openapi.json
+  API docs        %[1]s/docs (Swagger UI of the same document, in a browser)
   Webhooks        POST %[1]s/v1/webhooks (http:// and loopback targets allowed in development)
   API key         %[2]s      (organisation "Spona Development NGO", all partner scopes)
   organisation    %[4]s      (its id, as in the README's $ORG_A)

@@ -15,20 +15,7 @@ func TestStartQueryStopRestart(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "pg")
-	c, err := Start(ctx, dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Remove() })
-
-	conn, err := pgx.Connect(ctx, c.URL("postgres"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.Exec(ctx, "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')"); err != nil {
-		t.Fatal(err)
-	}
-	conn.Close(ctx)
+	c := startWithKeptRow(ctx, t, dir, Options{})
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -37,15 +24,7 @@ func TestStartQueryStopRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err = pgx.Connect(ctx, c2.URL("postgres"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var v string
-	if err := conn.QueryRow(ctx, "SELECT v FROM kept").Scan(&v); err != nil || v != "still here" {
-		t.Fatalf("after restart: %q %v", v, err)
-	}
+	checkKeptRow(ctx, t, c2, "after restart")
 	if _, err := os.Stat(filepath.Join(dir, "PG_VERSION")); err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +55,21 @@ func TestStartAfterARunThatDidNotStop(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "pg")
-	c, err := Start(ctx, dir, Options{Durable: true})
+	c := startWithKeptRow(ctx, t, dir, Options{Durable: true})
+
+	// The first run is gone without c.Stop(); the server runs on.
+	c2, err := Start(ctx, dir, Options{Port: c.Port, Durable: true})
+	if err != nil {
+		t.Fatalf("start over a server left running: %v", err)
+	}
+	checkKeptRow(ctx, t, c2, "after the second start")
+}
+
+// startWithKeptRow starts a cluster in dir (removed when the test ends)
+// and stores one row that a later start on the same directory must find.
+func startWithKeptRow(ctx context.Context, t *testing.T, dir string, opts Options) *Cluster {
+	t.Helper()
+	c, err := Start(ctx, dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,23 +78,23 @@ func TestStartAfterARunThatDidNotStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')"); err != nil {
 		t.Fatal(err)
 	}
-	conn.Close(ctx)
+	return c
+}
 
-	// The first run is gone without c.Stop(); the server runs on.
-	c2, err := Start(ctx, dir, Options{Port: c.Port, Durable: true})
-	if err != nil {
-		t.Fatalf("start over a server left running: %v", err)
-	}
-	conn, err = pgx.Connect(ctx, c2.URL("postgres"))
+// checkKeptRow fails the test unless c holds the row startWithKeptRow stored.
+func checkKeptRow(ctx context.Context, t *testing.T, c *Cluster, when string) {
+	t.Helper()
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
 	var v string
 	if err := conn.QueryRow(ctx, "SELECT v FROM kept").Scan(&v); err != nil || v != "still here" {
-		t.Fatalf("after the second start: %q %v", v, err)
+		t.Fatalf("%s: %q %v", when, v, err)
 	}
 }
