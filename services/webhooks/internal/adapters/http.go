@@ -58,6 +58,7 @@ func (g *Guard) control(network, address string, _ syscall.RawConn) error {
 type HTTPSender struct {
 	client *http.Client
 	guard  *Guard
+	dialer *net.Dialer
 }
 
 // NewHTTPSender returns a sender; timeout bounds a whole attempt and
@@ -76,7 +77,7 @@ func NewHTTPSender(g *Guard, timeout time.Duration, perTarget int) *HTTPSender {
 		ResponseHeaderTimeout:  timeout,
 		MaxResponseHeaderBytes: 16 << 10,
 	}
-	return &HTTPSender{guard: g, client: &http.Client{
+	return &HTTPSender{guard: g, dialer: dialer, client: &http.Client{
 		Transport: transport,
 		Timeout:   timeout,
 		// A redirect is a failure: the answer is recorded, not followed.
@@ -113,17 +114,22 @@ func (s *HTTPSender) Send(ctx context.Context, m app.Message) domain.Attempt {
 	return domain.Attempt{Code: resp.StatusCode, Latency: time.Since(start), RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
 }
 
+// refusedAtConnect is the delivery log's error for an attempt whose host
+// resolved to an address webhooks may not reach, or no longer resolves.
+const refusedAtConnect = "refused to connect: the host does not resolve to public addresses only"
+
 // describe names why an attempt got no answer, without the URL (it is in
-// the subscription) and without internals.
+// the subscription) and without internals. A host that resolved to an
+// address webhooks may not reach, and one that does not resolve, read
+// alike and name no address or range (as the subscribe-time refusal):
+// the organisation reads this in its delivery log, and a name it controls
+// can be pointed at an internal one after subscribing.
 func describe(err error) string {
 	var netErr net.Error
+	var dnsErr *net.DNSError
 	switch {
-	case errors.Is(err, ErrForbiddenAddress):
-		var opErr *net.OpError
-		if errors.As(err, &opErr) && opErr.Err != nil {
-			return "refused to connect: " + strings.TrimPrefix(opErr.Err.Error(), ErrForbiddenAddress.Error()+": ")
-		}
-		return "refused to connect: " + ErrForbiddenAddress.Error()
+	case errors.Is(err, ErrForbiddenAddress), errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return refusedAtConnect
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		return "timeout"
 	case errors.Is(err, syscall.ECONNREFUSED):
@@ -131,7 +137,6 @@ func describe(err error) string {
 	case errors.Is(err, syscall.ECONNRESET):
 		return "connection reset"
 	}
-	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
 		return "DNS: " + dnsErr.Err
 	}

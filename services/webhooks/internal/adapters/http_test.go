@@ -36,7 +36,7 @@ func TestGuardRefusesAtConnect(t *testing.T) {
 	// before dialling, TestSenderRefusesPlainHTTP).
 	for _, u := range []string{"https://127.0.0.1:" + port + "/hook", "https://localhost:" + port + "/hook", "https://[::ffff:127.0.0.1]:" + port + "/"} {
 		a := s.Send(context.Background(), message(u))
-		if a.Code != 0 || !strings.HasPrefix(a.Err, "refused to connect: loopback address") {
+		if a.Code != 0 || a.Err != refusedAtConnect {
 			t.Errorf("%s: attempt %+v, want refused", u, a)
 		}
 	}
@@ -47,6 +47,34 @@ func TestGuardRefusesAtConnect(t *testing.T) {
 	a := NewHTTPSender(NewGuard(true), 2*time.Second, 4).Send(context.Background(), message(srv.URL))
 	if a.Code != 200 || hits.Load() != 1 {
 		t.Fatalf("allowed: %+v, hits %d", a, hits.Load())
+	}
+}
+
+// TestConnectRefusalNamesNoInternalAddress: the delivery log (which the
+// organisation reads) says why an attempt was refused at connect time in
+// the words of the subscribe-time refusal, naming neither the address its
+// host resolved to nor the range, and a name that no longer resolves reads
+// the same. Otherwise a partner whose DNS name is made to point (CNAME) at
+// an internal name after subscribing would learn, attempt by attempt,
+// which internal names exist and where they are: what the subscribe-time
+// check (TestTargetCheckerNamesNoInternalAddress) keeps from it.
+func TestConnectRefusalNamesNoInternalAddress(t *testing.T) {
+	s := NewHTTPSender(NewGuard(false), 2*time.Second, 4)
+	dns := nxdomainServer(t)
+	s.dialer.Resolver = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "udp", dns)
+	}}
+	for _, host := range []string{"localhost", "127.0.0.1", "[::1]", "[::ffff:10.1.2.3]", "no-such-host.invalid"} {
+		a := s.Send(context.Background(), message("https://"+host+":9/hooks"))
+		if a.Code != 0 || a.Err != refusedAtConnect {
+			t.Errorf("%s: attempt %+v, want %q", host, a, refusedAtConnect)
+		}
+		for _, leak := range []string{"127.0.0.1", "::1", "10.1.2.3", "loopback", "private", "no such host"} {
+			if strings.Contains(a.Err, leak) {
+				t.Errorf("%s: the delivery log's error %q names %q", host, a.Err, leak)
+			}
+		}
 	}
 }
 
