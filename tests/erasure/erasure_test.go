@@ -11,6 +11,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -18,6 +21,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,15 +144,51 @@ func str(r resttest.Response, key string) string { v, _ := r.Body[key].(string);
 type world struct {
 	person, duplicate, child, project string
 	referral, declined, event         string
+	draft, cancelled, ended           string
+	dryRun                            string
 	household, formerHousehold        string
 	duplicateHousehold                string
 	createBody                        map[string]any
+	hooks                             *hookSink
+}
+
+// hookSink is a webhook endpoint that keeps every body it was sent.
+type hookSink struct {
+	mu     sync.Mutex
+	bodies []string
+	srv    *httptest.Server
+}
+
+func newHookSink(t *testing.T) *hookSink {
+	h := &hookSink{}
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		h.mu.Lock()
+		h.bodies = append(h.bodies, string(b))
+		h.mu.Unlock()
+	}))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+func (h *hookSink) String() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return strings.Join(h.bodies, "\n")
 }
 
 // populate touches every feature that can hold the person's data.
 func populate(t *testing.T, s *system) world {
 	var w world
 	a, b := s.a, s.b
+	// Both organisations take every webhook event: the deliveries (their
+	// stored bodies) and what the receivers got must not name her.
+	w.hooks = newHookSink(t)
+	for _, c := range []*resttest.Client{a, b} {
+		must(t, c.Do(t, "POST", "/v1/webhooks", map[string]any{"url": w.hooks.srv.URL, "description": "erasure",
+			"event_types": []string{"referral.received", "referral.accepted", "referral.declined", "referral.started",
+				"referral.completed", "referral.cancelled", "consent.withdrawn", "beneficiary.erased"}}), 200)
+	}
 	orgB := str(must(t, b.Do(t, "POST", "/v1/projects", map[string]any{
 		"code": "B-OWN", "titles": []any{map[string]any{"text": "Receiver's own"}},
 		"planned_start_date": "2024-01-01", "planned_end_date": "2024-12-31", "sectors": []string{"12220"}}), 200), "implementing_organisation_id")
@@ -237,6 +277,15 @@ func populate(t *testing.T, s *system) world {
 	w.duplicateHousehold = str(must(t, a.Do(t, "POST", "/v1/households", map[string]any{"reference": "Ђурђија, privremeni smeštaj",
 		"members": []any{map[string]any{"beneficiary_id": w.duplicate, "relationship": "RELATIONSHIP_HEAD"}}}), 200), "id")
 	must(t, a.Do(t, "POST", "/v1/beneficiaries/"+w.person+":merge", map[string]any{"duplicate_id": w.duplicate}), 200)
+	// A dry run of a file with her again (scored as her duplicate; a bad
+	// cell naming her): nothing written, but its report is kept.
+	dry := importSheetWith(t, s, "validate_only=true", "ime;prezime;pol;datum rođenja;opština;telefon;ranjivosti\n"+
+		given+";"+family+";ženski;17.05.1991.;Niš;"+phone+";\n"+
+		"Ђурђија;Ковачевић;ženski;17.05.1991.;Niš;;"+cyrillic+" trudna?\n")
+	w.dryRun = str(dry, "id")
+	if l := leaks(string(dry.Raw)); len(l) == 0 || !strings.Contains(string(dry.Raw), w.person) {
+		t.Fatalf("the dry run neither quotes her nor finds her: %s", dry.Raw)
+	}
 
 	// Others assisted under the project, so report cells are not all tiny.
 	for i := range 5 {
@@ -270,6 +319,37 @@ func populate(t *testing.T, s *system) world {
 	must(t, b.Do(t, "GET", "/v1/referrals?direction=DIRECTION_INCOMING", nil, "X-Spona-Purpose", "referrals of "+fullLatin), 200)
 	w.declined = refer("referral-2")
 	must(t, b.Do(t, "POST", "/v1/referrals/"+w.declined+":decline", map[string]any{"reason": "Zlatanović lives outside our area"}), 200)
+	w.cancelled = refer("referral-3")
+	must(t, a.Do(t, "POST", "/v1/referrals/"+w.cancelled+":cancel", map[string]any{"reason": "Đurđija moved to " + phone}), 200)
+	// A draft never sent, naming her.
+	w.draft = str(must(t, a.Do(t, "POST", "/v1/referrals", map[string]any{
+		"beneficiary_id": w.person, "to_organisation_id": orgB, "category": "REFERRAL_CATEGORY_LEGAL",
+		"urgency": "URGENCY_NORMAL", "reason": "draft for " + cyrillic + ", passport " + passport,
+		"notes": fullLatin + " may need a lawyer"}, "Idempotency-Key", "referral-draft"), 200), "id")
+	// An open referral that ends when she withdraws her consent (the
+	// withdrawal's reason names her).
+	w.ended = refer("referral-4")
+	consents := must(t, a.Do(t, "GET", "/v1/beneficiaries/"+w.person+"/consents", nil), 200)
+	for _, c := range consents.Body["consents"].([]any) {
+		c := c.(map[string]any)
+		if c["purpose"] == "CONSENT_PURPOSE_REFERRAL_SHARING" {
+			must(t, a.Do(t, "POST", "/v1/beneficiaries/"+w.person+"/consents/"+c["id"].(string)+":withdraw", map[string]any{
+				"reason": fullLatin + " called from " + phone}), 200)
+		}
+	}
+	// At once: the receiver no longer reads her, nor acts on the referral.
+	must(t, b.Do(t, "GET", "/v1/beneficiaries/"+w.person, nil), 404)
+	must(t, b.Do(t, "POST", "/v1/referrals/"+w.ended+":accept", map[string]any{}), 400)
+	// Once referrals applied the withdrawal, the referral is cancelled.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		r := must(t, b.Do(t, "GET", "/v1/referrals/"+w.ended, nil), 200)
+		if str(r, "status") == "REFERRAL_STATUS_CANCELLED" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the open referral after the consent was withdrawn: %s", r.Raw)
+		}
+	}
 
 	// A community event she attended and was certified for.
 	w.event = str(must(t, a.Do(t, "POST", "/v1/trainingEvents", map[string]any{
@@ -290,7 +370,13 @@ func populate(t *testing.T, s *system) world {
 // written, bad ones reported) and returns the finished import.
 func importSheet(t *testing.T, s *system, csv string) resttest.Response {
 	t.Helper()
-	op := must(t, s.a.Do(t, "POST", "/v1/beneficiaries:import?on_error=skip", []byte(csv), "Content-Type", "text/csv"), 200)
+	return importSheetWith(t, s, "on_error=skip", csv)
+}
+
+// importSheetWith is importSheet with the query options given.
+func importSheetWith(t *testing.T, s *system, query, csv string) resttest.Response {
+	t.Helper()
+	op := must(t, s.a.Do(t, "POST", "/v1/beneficiaries:import?"+query, []byte(csv), "Content-Type", "text/csv"), 200)
 	for deadline := time.Now().Add(2 * time.Minute); op.Body["done"] != true; {
 		if time.Now().After(deadline) {
 			t.Fatalf("import not done: %s", op.Raw)
@@ -422,7 +508,7 @@ func scenario(t *testing.T, crash bool) {
 	}
 
 	// The receiver still sees the referral, without personal data.
-	for _, id := range []string{w.referral, w.declined} {
+	for _, id := range []string{w.referral, w.declined, w.cancelled, w.ended} {
 		r := must(t, s.b.Do(t, "GET", "/v1/referrals/"+id, nil), 200)
 		if l := leaks(string(r.Raw)); len(l) > 0 || str(r, "reason") != "" || str(r, "notes") != "" {
 			t.Fatalf("receiver's referral after erasure: %v\n%s", l, r.Raw)
@@ -437,6 +523,14 @@ func scenario(t *testing.T, crash bool) {
 		done.Body["outcome"].(map[string]any)["code"] != "OUTCOME_CODE_SERVICE_PROVIDED" {
 		t.Fatalf("the referral lost what stays: %s", done.Raw)
 	}
+	if r := must(t, s.a.Do(t, "GET", "/v1/referrals/"+w.draft, nil), 200); len(leaks(string(r.Raw))) > 0 {
+		t.Fatalf("the draft after erasure: %s", r.Raw)
+	}
+	if r := must(t, s.a.Do(t, "GET", "/v1/imports/"+w.dryRun, nil), 200); len(leaks(string(r.Raw))) > 0 {
+		t.Fatalf("the dry run's report after erasure: %v\n%s", leaks(string(r.Raw)), r.Raw)
+	}
+	// Nobody reads her any more.
+	must(t, s.b.Do(t, "GET", "/v1/beneficiaries/"+w.person, nil), 404)
 	// The household goes on with the child, its reference gone.
 	h := must(t, s.a.Do(t, "GET", "/v1/households/"+w.household, nil), 200)
 	if members, _ := h.Body["members"].([]any); len(members) != 1 || str(h, "reference") != "" ||
@@ -459,7 +553,8 @@ func scenario(t *testing.T, crash bool) {
 	}
 
 	var found []string
-	for name, text := range map[string]string{"pg_dump": dump(t, s), "process logs": s.logs.String(), "PostgreSQL log": serverLog(t, s)} {
+	for name, text := range map[string]string{"pg_dump": dump(t, s), "process logs": s.logs.String(), "PostgreSQL log": serverLog(t, s),
+		"webhook bodies": w.hooks.String()} {
 		for _, l := range leaks(text) {
 			found = append(found, name+": "+l)
 		}
