@@ -312,6 +312,13 @@ func populate(t *testing.T, s *system) world {
 	}
 	w.referral = refer("referral-1")
 	must(t, b.Do(t, "GET", "/v1/beneficiaries/"+w.person, nil, "X-Spona-Purpose", "intake of Kovačević"), 200)
+	// The receiver checks its own register for her: the search finds one
+	// of its own clients, so the purpose naming her is stored with them.
+	must(t, b.Do(t, "POST", "/v1/beneficiaries", map[string]any{"given_name": "Jovan", "family_name": "Marković", "sex": "SEX_MALE"}), 200)
+	if r := must(t, b.Do(t, "GET", "/v1/beneficiaries:search?query=Markovi%C4%87", nil,
+		"X-Spona-Purpose", "is "+fullLatin+" ("+phone+") already our client?"), 200); len(r.Body["results"].([]any)) != 1 {
+		t.Fatalf("the receiver's search of its own clients: %s", r.Raw)
+	}
 	must(t, b.Do(t, "POST", "/v1/referrals/"+w.referral+":accept", map[string]any{"note": "we will call Đurđija"}), 200)
 	must(t, b.Do(t, "POST", "/v1/referrals/"+w.referral+":start", map[string]any{}), 200)
 	must(t, b.Do(t, "POST", "/v1/referrals/"+w.referral+":complete", map[string]any{

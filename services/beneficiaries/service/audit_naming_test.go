@@ -84,3 +84,42 @@ func TestErasureBlanksPurposesNamingHer(t *testing.T) {
 		t.Errorf("another organisation's purposes after her erasure: %q", got)
 	}
 }
+
+// TestErasureBlanksReceiversPurposesNamingHer: an organisation she was
+// referred to (it held an access grant to her) checks its own register
+// for her before the intake, with a purpose naming her; the search finds
+// one of its own clients, not her, so the purpose is stored with that
+// client's record by a call that never read her. Erasing her blanks it as
+// it blanks her own organisation's; an organisation she was never shared
+// with keeps its purposes.
+func TestErasureBlanksReceiversPurposesNamingHer(t *testing.T) {
+	c := startAll(t)
+	orgA, orgB, orgC := ids.New(), ids.New(), ids.New()
+	ctxA, ctxB, ctxC := servicetest.As(t, orgA), servicetest.As(t, orgB), servicetest.As(t, orgC)
+	her := mustCreate(t, c, ctxA, &pb.Beneficiary{GivenName: "Đurđija", FamilyName: "Kovačević-Zlatanović", Phone: "+381 64 777 1234"}).GetId()
+	if _, err := c.CreateConsent(ctxA, &pb.CreateConsentRequest{BeneficiaryId: her, Consent: consent(pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.access.GrantAccess(ctxA, &pb.GrantAccessRequest{BeneficiaryId: her, GranteeOrganisationId: orgB,
+		SourceId: "referral-1", Reason: "referral"}); err != nil {
+		t.Fatal(err)
+	}
+	clientB := mustCreate(t, c, ctxB, &pb.Beneficiary{GivenName: "Petar", FamilyName: "Marković"}).GetId()
+	clientC := mustCreate(t, c, ctxC, &pb.Beneficiary{GivenName: "Petar", FamilyName: "Marković"}).GetId()
+	const purpose = "intake: is Đurđija Kovačević-Zlatanović (064 777 1234) already our client?"
+	for _, ctx := range []context.Context{ctxB, ctxC} {
+		ctx = metadata.AppendToOutgoingContext(ctx, audit.PurposeBinMetadata, purpose)
+		if r, err := c.SearchBeneficiaries(ctx, &pb.SearchBeneficiariesRequest{Query: "Marković"}); err != nil || len(r.GetResults()) != 1 {
+			t.Fatalf("search: %v %v", r, err)
+		}
+	}
+	if _, err := c.EraseBeneficiary(ctxA, &pb.EraseBeneficiaryRequest{Id: her}); err != nil {
+		t.Fatal(err)
+	}
+	if got := purposesOf(t, ctxB, c, clientB, "search"); !slices.Equal(got, []string{""}) {
+		t.Errorf("the receiver's purpose naming her, after her erasure: %q", got)
+	}
+	if got := purposesOf(t, ctxC, c, clientC, "search"); !slices.Equal(got, []string{purpose}) {
+		t.Errorf("an unrelated organisation's purpose after her erasure: %q", got)
+	}
+}

@@ -639,7 +639,8 @@ func (p *Postgres) GrantHolders(ctx context.Context, beneficiaryIDs []string) ([
 // them: documents, household links (and the free-text reference of the
 // households they are or were members of), assistance notes, consent texts, grant reasons, the purposes
 // declared in the audit log (of the calls that read them, and of their
-// organisation's calls that name them), and of the spreadsheet imports that
+// organisation's calls, or the calls of an organisation they were shared
+// with, that name them), and of the spreadsheet imports that
 // were them or refused a row that may name them the rows (the cell texts
 // their problems quote) and the declared purpose.
 // What reports count stays: sex, birth year, legal status,
@@ -741,12 +742,21 @@ func (p *Postgres) namingOf(ctx context.Context, ids []string) (auditpg.Naming, 
 // WITH queries, and the purposes declared in the audit log blanked by the
 // function that may (the service's role may not update the log): those of
 // every call that read or changed one of the persons, of the imports whose
-// purpose the last part blanked, and of their organisations' calls whose
-// purpose names them ($3 and $4: auditpg.Naming's patterns; a call before
-// they were registered read others only). eraseSQLNotNaming is it
-// without the last, for persons with nothing specific enough to look for.
-var eraseSQL, eraseSQLNotNaming = eraseStatement(auditpg.NamedSQL(
-	`ARRAY(SELECT organisation_id FROM beneficiaries WHERE id = ANY ($1::uuid[]))`, "$3::text[]", "$4::text[]")), eraseStatement("")
+// purpose the last part blanked, and of the calls whose purpose names them
+// ($3 and $4: auditpg.Naming's patterns; a call before they were
+// registered read others only) made by their organisations or by the
+// organisations they were shared with (namingOrganisations: a receiver
+// checking its own register for the person referred to it names her in a
+// call that reads its own clients). eraseSQLNotNaming is it without the
+// last, for persons with nothing specific enough to look for.
+var eraseSQL, eraseSQLNotNaming = eraseStatement(auditpg.NamedSQL(namingOrganisations, "$3::text[]", "$4::text[]")), eraseStatement("")
+
+// namingOrganisations selects (uuid[]) the organisations whose calls'
+// purposes an erasure of the persons $1 looks through for their names:
+// the persons' own, and every organisation that holds or held an access
+// grant to them (a referral's receiver), which knows their names.
+const namingOrganisations = `ARRAY(SELECT organisation_id FROM beneficiaries WHERE id = ANY ($1::uuid[])
+	UNION SELECT organisation_id FROM access_grants WHERE beneficiary_id = ANY ($1::uuid[]))`
 
 // eraseStatement is eraseSQL with the purposes named selects (a SELECT of
 // purpose ids, or "" for none) blanked too.
