@@ -573,6 +573,24 @@ var violations = []violationText{
 		"en": "Not a valid value of type {1}.", "sr-Latn": "Nije ispravna vrednost tipa {1}.", "sr-Cyrl": "Није исправна вредност типа {1}.",
 		"bs": "Nije ispravna vrijednost tipa {1}.", "hr": "Nije ispravna vrijednost tipa {1}.",
 	}},
+	// The edge's refusal of a body it cannot decode (gateway bodyDecoder).
+	{regexp.MustCompile(`^is given more than once$`), text{
+		"en": "Given more than once: give it once.", "sr-Latn": "Navedeno više puta: navedite ga jednom.",
+		"sr-Cyrl": "Наведено више пута: наведите га једном.",
+		"bs":      "Navedeno više puta: navedite ga jednom.", "hr": "Navedeno više puta: navedite ga jednom.",
+	}},
+	{regexp.MustCompile(`^is of the wrong JSON type`), text{
+		"en":      "Wrong JSON type for this field (e.g. a number where an object or list is expected).",
+		"sr-Latn": "Pogrešan JSON tip za ovo polje (npr. broj umesto objekta ili liste).",
+		"sr-Cyrl": "Погрешан JSON тип за ово поље (нпр. број уместо објекта или листе).",
+		"bs":      "Pogrešan JSON tip za ovo polje (npr. broj umjesto objekta ili liste).",
+		"hr":      "Pogrešan JSON tip za ovo polje (npr. broj umjesto objekta ili popisa).",
+	}},
+	{regexp.MustCompile(`^is not valid JSON`), text{
+		"en": "Not valid JSON here: check quotes, commas and brackets.", "sr-Latn": "Ovde nije ispravan JSON: proverite navodnike, zareze i zagrade.",
+		"sr-Cyrl": "Овде није исправан JSON: проверите наводнике, зарезе и заграде.",
+		"bs":      "Ovdje nije ispravan JSON: provjerite navodnike, zareze i zagrade.", "hr": "Ovdje nije ispravan JSON: provjerite navodnike, zareze i zagrade.",
+	}},
 	{regexp.MustCompile(`^is not a valid value of this query parameter`), text{
 		"en": "Not a valid value of this query parameter.", "sr-Latn": "Nije ispravna vrednost ovog parametra upita.",
 		"sr-Cyrl": "Није исправна вредност овог параметра упита.",

@@ -34,8 +34,8 @@ func TestCommonViolationsLocalized(t *testing.T) {
 		status       int
 		fields       []string // violations the answer must have (it may have more)
 	}{
-		{"POST", "/v1/beneficiaries", map[string]any{"given_name": "A", "sex": "SEX_X"}, 400, []string{"sex"}},
-		{"POST", "/v1/beneficiaries", map[string]any{"given_name": "A", "birth_year": "nineteen"}, 400, []string{"birth_year"}},
+		{"POST", "/v1/beneficiaries", map[string]any{"given_name": "A", "sex": "SEX_X"}, 400, []string{"beneficiary.sex"}},
+		{"POST", "/v1/beneficiaries", map[string]any{"given_name": "A", "birth_year": "nineteen"}, 400, []string{"beneficiary.birth_year"}},
 		{"GET", "/v1/referrals?overdue=maybe", nil, 400, []string{"overdue"}},
 		{"POST", "/v1/beneficiaries", map[string]any{"given_name": "A", "sex": "SEX_FEMALE", "legal_status": "LEGAL_STATUS_MIGRANT",
 			"country": "Serbia", "languages": []string{"serbian latin"}, "phone": "call me", "legal_status_since": "2024-01-01",

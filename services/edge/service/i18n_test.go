@@ -91,7 +91,7 @@ func TestLocalizedErrors(t *testing.T) {
 			"The file is not a spreadsheet Spona reads: send CSV (text/csv) or XLSX, with the matching Content-Type.",
 			"Datoteka nije tablica koju Spona čita: pošaljite CSV (text/csv) ili XLSX, s odgovarajućim Content-Type.", ""},
 		{"malformed body", 400, "POST", "/v1/beneficiaries", "{",
-			"The request is not valid; the message (in English) says why.", "Zahtjev nije ispravan; razlog navodi poruka (na engleskom).", ""},
+			"The request is not valid; see the fields named in the details.", "Zahtjev nije ispravan; pogledajte polja navedena u pojedinostima.", ""},
 		{"unauthenticated", 401, "GET", "/v1/beneficiaries", nil,
 			"Missing or invalid credentials: send Authorization: Bearer <API key>.", "Nedostaju ili nisu ispravni podaci za pristup: pošaljite Authorization: Bearer <API ključ>.", ""},
 	}

@@ -133,8 +133,8 @@ func TestBodyOneofGivenTwice(t *testing.T) {
 		r := c.Do(t, "POST", "/v1/trainingEvents/"+ev.Str("id")+"/participants", body, "Accept-Language", "bs").Must(t, 400)
 		_, _, fields := localized(t, r)
 		want := [2]string{"bs", "Navedite samo jedno od: professional, beneficiary_id."}
-		if len(fields) != 1 || (fields["professional"] != want && fields["beneficiary_id"] != want) {
-			t.Errorf("%s: field violations %v, want one for professional or beneficiary_id in bs: %s", body, fields, r.Raw)
+		if len(fields) != 1 || (fields["participant.professional"] != want && fields["participant.beneficiary_id"] != want) {
+			t.Errorf("%s: field violations %v, want one for participant.professional or participant.beneficiary_id in bs: %s", body, fields, r.Raw)
 		}
 		if !strings.Contains(string(r.Raw), "only one of professional, beneficiary_id may be given") {
 			t.Errorf("%s: %s, want the violation to name the fields of which one may be given", body, r.Raw)

@@ -1,58 +1,92 @@
 package gateway
 
 import (
-	"context"
-	"log/slog"
+	"errors"
+	"strings"
 	"testing"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
+	trnv1 "github.com/spona/spona/gen/go/spona/trainings/v1"
+	"github.com/spona/spona/pkg/errs"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
-// protojson writes "proto:" and then a space or a no-break space (chosen
-// per build); both must become the same field violation.
-func TestDecodeViolationEitherSpace(t *testing.T) {
-	for _, msg := range []string{
-		"proto: (line 1:15): invalid value for string field addressLine1: 5",
-		"proto:\u00a0(line 1:15): invalid value for string field addressLine1: 5",
-		"proto:\u00a0(line 1:2): unknown field \"address_line1\"",
+// decodeBody decodes body as the gateway decodes a route's JSON body (its
+// body field is field) into target (the request, or the address of its
+// body field) and returns the violation the error handler answers with
+// (nil when the body decodes, or is refused as a whole).
+func decodeBody(t *testing.T, field, body string, target any) *errs.FieldViolation {
+	t.Helper()
+	err := marshaler.NewDecoder(strings.NewReader(body)).Decode(target)
+	if err == nil {
+		return nil
+	}
+	// As the gateway passes it on.
+	v, ok := refusedBody(status.Errorf(codes.InvalidArgument, "%v", err).Error()[len("rpc error: code = InvalidArgument desc = "):], field)
+	if !ok {
+		return nil // the request as a whole
+	}
+	return &v
+}
+
+// TestBodyRefusalNamesThePath: a body the decoder refuses is a violation of
+// the field by its path in the request (the route's body field, then the
+// field's proto name, [i] for an element, [key] for a map entry), as the
+// services name the fields they refuse: referral.urgency, not urgency
+// (before: the bare JSON name, or no violation at all for a body that is
+// not JSON or a value of the wrong JSON type).
+func TestBodyRefusalNamesThePath(t *testing.T) {
+	referral := func() any { return &(&refv1.CreateReferralRequest{}).Referral }
+	service := func() any { return &(&refv1.CreateServiceRequest{}).Service }
+	participant := func() any { return &(&trnv1.CreateParticipantRequest{}).Participant }
+	for _, c := range []struct {
+		field, body string
+		target      func() any
+		path, desc  string
+	}{
+		{"referral", `{"urgency": "HIGH"}`, referral, "referral.urgency", `is not a valid enum value: "HIGH"`},
+		{"referral", `{"beneficiaryId": 5}`, referral, "referral.beneficiary_id", "is not a valid string value: 5"},
+		{"referral", "{\n  \"reason\": \"x\",\n  \"urgnecy\": \"URGENCY_HIGH\"\n}", referral, "referral.urgnecy", `unknown or read-only field "urgnecy"`},
+		{"referral", `{"reason": "a", "reason": "b"}`, referral, "referral.reason", "is given more than once"},
+		{"referral", `{"reason": ["a"]}`, referral, "referral.reason", "is not a valid string value: ["},
+		{"service", `{"eligibility": 5}`, service, "service.eligibility", "is of the wrong JSON type: unexpected 5"},
+		{"service", `{"schedules": [{"days": ["WEEKDAY_MONDAY", "MON"]}]}`, service, "service.schedules[0].days[1]", `is not a valid enum value: "MON"`},
+		{"referral", `{"reason": "a", "urgency": tru}`, referral, "referral.urgency", "is not valid JSON: invalid character"},
+		{"referral", `{"reason": "a"`, referral, "referral", "is not valid JSON: unexpected EOF"},
+		{"referral", `[1]`, referral, "referral", "is of the wrong JSON type: unexpected ["},
+		{"service", `{"name": "Ž", "schedules": [{"opens_at": "08:00"}, {"opens_at": 8}]}`, service, "service.schedules[1].opens_at", "is not a valid string value: 8"},
+		{"service", `{"localized_names": {"sr-Latn": "Ž", "sr-Cyrl": 5}}`, service, "service.localized_names[sr-Cyrl]", "is not a valid string value: 5"},
+		{"service", `{"eligibility": {"minimumAge": "ten"}}`, service, "service.eligibility.minimum_age", `is not a valid int32 value: "ten"`},
+		{"service", `{"locations": [{}, {"name": "L", "nope": 1}]}`, service, "service.locations[1].nope", `unknown or read-only field "nope"`},
+		{"participant", `{"professional": {"given_name": "A"}, "beneficiaryId": "x"}`, participant, "participant.beneficiary_id", "only one of professional, beneficiary_id may be given"},
+		{"*", `{"id": "x", "reason": 5}`, func() any { return &refv1.DeclineReferralRequest{} }, "reason", "is not a valid string value: 5"},
+		{"*", `{"reason": "x"} trailing`, func() any { return &refv1.DeclineReferralRequest{} }, "", ""},
+		{"*", `{"reason": "x"`, func() any { return &refv1.DeclineReferralRequest{} }, "", ""},
 	} {
-		st := decodeViolation(context.Background(), slog.New(slog.DiscardHandler), status.New(codes.InvalidArgument, msg))
-		var fields []string
-		for _, d := range st.Details() {
-			if br, ok := d.(*errdetails.BadRequest); ok {
-				for _, v := range br.GetFieldViolations() {
-					fields = append(fields, v.GetField())
-				}
-			}
-		}
-		if len(fields) != 1 || fields[0] != "address_line1" {
-			t.Errorf("%q: field violations %v, want address_line1", msg, fields)
+		v := decodeBody(t, c.field, c.body, c.target())
+		switch {
+		case c.path == "" && v != nil:
+			t.Errorf("%s: violation %v, want none", c.body, v)
+		case c.path != "" && v == nil:
+			t.Errorf("%s: no violation, want %s", c.body, c.path)
+		case v != nil && (v.Field != c.path || !strings.HasPrefix(v.Description, c.desc)):
+			t.Errorf("%s: violation %s %q, want %s %q", c.body, v.Field, v.Description, c.path, c.desc)
 		}
 	}
 }
 
-// TestDecodeViolationOneof: a body giving two fields of one oneof (a
-// training participant's professional and beneficiary_id) is refused by
-// protojson before any handler runs; the refusal is a field violation
-// naming the field given second and the fields of which only one may be
-// given, as every other bad input is (before: a bare 400 with protojson's
-// English message and no field).
-func TestDecodeViolationOneof(t *testing.T) {
-	for msg, field := range map[string]string{
-		"proto: (line 1:58): error parsing \"professional\", oneof spona.trainings.v1.Participant.person is already set":       "professional",
-		"proto:\u00a0(line 1:40): error parsing \"beneficiaryId\", oneof spona.trainings.v1.Participant.person is already set": "beneficiary_id",
+// protojson writes "proto:" and then a space or a no-break space (chosen
+// per build); both must name the same field.
+func TestBodyRefusalEitherSpace(t *testing.T) {
+	body := []byte(`{"name": "S", "eligibility": {"minimum_age": "x"}}`)
+	for _, msg := range []string{
+		"proto: (line 1:46): invalid value for int32 field minimumAge: \"x\"",
+		"proto:\u00a0(line 1:46): invalid value for int32 field minimumAge: \"x\"",
 	} {
-		st := decodeViolation(context.Background(), slog.New(slog.DiscardHandler), status.New(codes.InvalidArgument, msg))
-		var got []*errdetails.BadRequest_FieldViolation
-		for _, d := range st.Details() {
-			if br, ok := d.(*errdetails.BadRequest); ok {
-				got = append(got, br.GetFieldViolations()...)
-			}
-		}
-		if len(got) != 1 || got[0].GetField() != field || got[0].GetDescription() != "only one of professional, beneficiary_id may be given" {
-			t.Errorf("%q: field violations %v, want one for %s naming professional and beneficiary_id", msg, got, field)
+		err := refuseDecoded(body, &(&refv1.CreateServiceRequest{}).Service, errors.New(msg))
+		if v, ok := refusedBody(err.Error(), "service"); !ok || v.Field != "service.eligibility.minimum_age" {
+			t.Errorf("%q: violation %v, want service.eligibility.minimum_age", msg, v)
 		}
 	}
 }

@@ -98,10 +98,10 @@ func actingAs(r *http.Request, p auth.Principal) *http.Request {
 	return r.WithContext(auth.WithPrincipal(r.Context(), p))
 }
 
-var marshaler = &runtime.JSONPb{
+var marshaler = jsonMarshaler{&runtime.JSONPb{
 	MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
 	UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-}
+}}
 
 // New returns the edge's HTTP handler.
 func New(ctx context.Context, o Options) (http.Handler, error) {
@@ -122,7 +122,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{Marshaler: marshaler}),
 		// Uploads (imports) are decoded as raw files.
 		runtime.WithMarshalerOption(uploadMIME, uploadMarshaler{Marshaler: &runtime.HTTPBodyMarshaler{Marshaler: marshaler}}),
-		runtime.WithErrorHandler(errorHandler(o.Log)),
+		runtime.WithErrorHandler(errorHandler(o.Log, routes)),
 		runtime.WithRoutingErrorHandler(routingErrorHandler(routes)),
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeaders),
@@ -326,7 +326,7 @@ func authenticate(o Options, fails *failures) Middleware {
 	}
 }
 
-func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
+func errorHandler(log *slog.Logger, routes *Routes) runtime.ErrorHandlerFunc {
 	return func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 		if tooSlow(w, r) {
 			return
@@ -340,7 +340,11 @@ func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 			return
 		}
 		st := status.Convert(err)
-		if st.Code() == codes.Unknown {
+		if v, ok := refusedBody(st.Message(), routes.bodyOf(ctx, r.Method)); ok {
+			// The body's field the decoder refused (bodyDecoder), by its
+			// path in the request.
+			st = status.Convert(grpcx.ToStatus(ctx, log, errs.Violations{v}.Err()))
+		} else if st.Code() == codes.Unknown {
 			// The gateway reports some decoding failures as Unknown; they are
 			// the client's input, never a server fault.
 			log.WarnContext(ctx, "gateway error", slog.String("error", err.Error()))
@@ -369,33 +373,14 @@ func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 // not of its field's type (a number, a boolean, an enum value).
 var queryParse = regexp.MustCompile(`^parsing field "([^"]+)": (.+)$`)
 
-// bodyParse is how the gateway refuses a JSON body protojson cannot
-// decode: a value not of its field's type (the field by its JSON name) or
-// a field the message does not have. protojson writes "proto:" followed by
-// a space or, in some builds, a no-break space.
-var (
-	bodyParse   = regexp.MustCompile(`^proto:[ \x{00a0}]+\(line \d+:\d+\): invalid value for (\w+) field (\w+): (.*)$`)
-	bodyUnknown = regexp.MustCompile(`^proto:[ \x{00a0}]+\(line \d+:\d+\): unknown field "([^"]+)"$`)
-	// bodyOneof: a second field of a oneof (a training participant's
-	// professional and beneficiary_id), by its JSON name, and the oneof.
-	bodyOneof = regexp.MustCompile(`^proto:[ \x{00a0}]+\(line \d+:\d+\): error parsing "([^"]+)", oneof ([\w.]+) is already set$`)
-)
-
 // decodeViolation turns the gateway's refusal of a query parameter's value
-// or of a body's field into a field violation naming the parameter or
-// field (by its proto name; a body's nested field by its own name, which
-// is all protojson tells), as every other bad input is; st otherwise.
+// into a field violation naming the parameter, as every other bad input
+// is; st otherwise (a body's refusal is named by its decoder: jsonBody).
 func decodeViolation(ctx context.Context, log *slog.Logger, st *status.Status) *status.Status {
 	var v errs.Violations
 	msg := st.Message()
 	if m := queryParse.FindStringSubmatch(msg); m != nil {
 		v.Add(m[1], "is not a valid value of this query parameter: %s", m[2])
-	} else if m := bodyParse.FindStringSubmatch(msg); m != nil {
-		v.Add(snakeCase(m[2]), "is not a valid %s value: %s", m[1], m[3])
-	} else if m := bodyUnknown.FindStringSubmatch(msg); m != nil {
-		v.Add(m[1], "unknown or read-only field %q", m[1])
-	} else if m := bodyOneof.FindStringSubmatch(msg); m != nil {
-		v.Add(snakeCase(m[1]), "only one of %s may be given", strings.Join(oneofFields(m[2]), ", "))
 	} else {
 		return st
 	}
@@ -418,20 +403,6 @@ func oneofFields(fullName string) []string {
 		}
 	}
 	return []string{string(name.Name())}
-}
-
-// snakeCase is the proto name of a field from its JSON name (givenName,
-// addressLine1); a proto name comes back as it is.
-func snakeCase(json string) string {
-	var b strings.Builder
-	for _, r := range json {
-		if r >= 'A' && r <= 'Z' {
-			b.WriteByte('_')
-			r += 'a' - 'A'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 func routingErrorHandler(routes *Routes) runtime.RoutingErrorHandlerFunc {

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -267,6 +268,17 @@ func (rt *Routes) List() []Route { return append([]Route(nil), rt.list...) }
 func (rt *Routes) Lookup(method string, p runtime.Pattern) (Route, bool) {
 	m, ok := rt.byPattern[method+" "+p.String()]
 	return m.Route, ok
+}
+
+// bodyOf returns the body field of the route the gateway matched for a
+// request ("" if none).
+func (rt *Routes) bodyOf(ctx context.Context, method string) string {
+	if p, ok := runtime.HTTPPattern(ctx); ok {
+		if r, ok := rt.Lookup(method, p); ok {
+			return r.Body
+		}
+	}
+	return ""
 }
 
 // routed runs inside the gateway mux once a route matched (so

@@ -1,0 +1,370 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/spona/spona/pkg/errs"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// jsonMarshaler is the gateway's JSON marshaler; its decoder names the
+// field a body it cannot decode is refused at (bodyDecoder).
+type jsonMarshaler struct{ *runtime.JSONPb }
+
+func (m jsonMarshaler) NewDecoder(r io.Reader) runtime.Decoder {
+	return &bodyDecoder{r: r, m: m.JSONPb}
+}
+
+// bodyRefusal is the decoder's refusal of a body: the field, by its path
+// in the body, and what is wrong with it. The gateway passes on only its
+// text (Error), which the error handler reads back (refusedBody) to name
+// the field by its path in the request (the route's body field first).
+type bodyRefusal struct{ path, description string }
+
+func (e *bodyRefusal) Error() string {
+	return "body field " + strconv.Quote(e.path) + ": " + e.description
+}
+
+var bodyRefused = regexp.MustCompile(`(?s)^body field ("(?:[^"\\]|\\.)*"): (.*)$`)
+
+// refusedBody returns the field violation a route's body was refused with,
+// from the message of the gateway's error: the field by its path in the
+// request (bodyField is the route's body: "*" for the whole request).
+func refusedBody(msg, bodyField string) (errs.FieldViolation, bool) {
+	m := bodyRefused.FindStringSubmatch(msg)
+	if m == nil || bodyField == "" {
+		return errs.FieldViolation{}, false
+	}
+	path, err := strconv.Unquote(m[1])
+	switch {
+	case err != nil:
+		return errs.FieldViolation{}, false
+	case bodyField != "*" && path == "":
+		path = bodyField
+	case bodyField != "*" && strings.HasPrefix(path, "["):
+		path = bodyField + path
+	case bodyField != "*":
+		path = bodyField + "." + path
+	case path == "":
+		return errs.FieldViolation{}, false // the request as a whole
+	}
+	return errs.FieldViolation{Field: path, Description: m[2]}, true
+}
+
+// bodyDecoder decodes a JSON body as runtime.JSONPb does (one JSON value,
+// anything after it ignored); when protojson refuses the value, or it is
+// not JSON, its error is a bodyRefusal naming the field by its path in the
+// body (urgency, schedules[0].opens_at, localized_names[sr]), which the
+// error handler completes with the route's body field to name it as the
+// services name the fields they refuse (referral.urgency).
+type bodyDecoder struct {
+	r io.Reader
+	m *runtime.JSONPb
+}
+
+func (d *bodyDecoder) Decode(v any) error {
+	data, err := io.ReadAll(d.r)
+	if err != nil {
+		return err
+	}
+	var raw json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&raw); err != nil {
+		if errors.Is(err, io.EOF) {
+			return err // no body: the request's fields stay unset
+		}
+		// Cut short: the innermost object or array left open.
+		at := len(data) + 1
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			at = int(se.Offset) - 1
+		}
+		return refuse(data, at, v, "is not valid JSON: %s", err)
+	}
+	if err := d.m.Unmarshal(raw, v); err != nil {
+		return refuseDecoded(raw, v, err)
+	}
+	return nil
+}
+
+// refuseDecoded is protojson's refusal of raw (well-formed JSON) at the
+// field of the position its message gives.
+func refuseDecoded(raw []byte, v any, err error) error {
+	m := protojsonError.FindStringSubmatch(err.Error())
+	if m == nil {
+		// Without a position (a value out of range): the body as a whole.
+		return refuse(raw, 0, v, "is not valid here: %s", err)
+	}
+	line, _ := strconv.Atoi(m[1])
+	col, _ := strconv.Atoi(m[2])
+	at, what := offsetOf(raw, line, col), m[3]
+	switch {
+	case invalidValue.MatchString(what):
+		x := invalidValue.FindStringSubmatch(what)
+		return refuse(raw, at, v, "is not a valid %s value: %s", x[1], x[2])
+	case invalidWKT.MatchString(what):
+		x := invalidWKT.FindStringSubmatch(what)
+		return refuse(raw, at, v, "is not a valid %s value: %s", strings.ToLower(x[1]), x[2])
+	case unknownField.MatchString(what):
+		return refuse(raw, at, v, "unknown or read-only field %s", unknownField.FindStringSubmatch(what)[1])
+	case oneofSet.MatchString(what):
+		return refuse(raw, at, v, "only one of %s may be given", strings.Join(oneofFields(oneofSet.FindStringSubmatch(what)[1]), ", "))
+	case duplicate.MatchString(what):
+		return refuse(raw, at, v, "is given more than once")
+	case unexpected.MatchString(what):
+		return refuse(raw, at, v, "is of the wrong JSON type: unexpected %s", unexpected.FindStringSubmatch(what)[1])
+	default:
+		return refuse(raw, at, v, "is not valid here: %s", what)
+	}
+}
+
+// How protojson words its refusals: "proto:" and a space or, in some
+// builds, a no-break space, the position, then what is wrong.
+var (
+	protojsonError = regexp.MustCompile(`^proto:[ \x{00a0}]+(?:syntax error )?\(line (\d+):(\d+)\): (.*)$`)
+	invalidValue   = regexp.MustCompile(`^invalid value for (\w+) (?:field \w+|key): (.*)$`)
+	invalidWKT     = regexp.MustCompile(`^invalid google\.protobuf\.(\w+)(?: value)?:? (.*)$`)
+	unknownField   = regexp.MustCompile(`^unknown field (.+)$`)
+	oneofSet       = regexp.MustCompile(`^error parsing "[^"]+", oneof ([\w.]+) is already set$`)
+	duplicate      = regexp.MustCompile(`^duplicate (?:field|map key) `)
+	unexpected     = regexp.MustCompile(`^unexpected token (.*)$`)
+)
+
+// refuse is the refusal of the field whose key or value starts at byte at
+// of data.
+func refuse(data []byte, at int, v any, format string, args ...any) error {
+	return &bodyRefusal{path: fieldAt(data, at, messageOf(v)), description: fmt.Sprintf(format, args...)}
+}
+
+// messageOf returns the message descriptor of a decoding target (a
+// message, or a pointer to a message field such as **Referral), nil if it
+// is none.
+func messageOf(v any) protoreflect.MessageDescriptor {
+	for t := reflect.TypeOf(v); t != nil && t.Kind() == reflect.Pointer; t = t.Elem() {
+		if m, ok := reflect.Zero(t).Interface().(proto.Message); ok {
+			return m.ProtoReflect().Descriptor()
+		}
+	}
+	return nil
+}
+
+// offsetOf is the byte offset of protojson's line and column (1-based, the
+// column in characters).
+func offsetOf(data []byte, line, col int) int {
+	at := 0
+	for ; line > 1; line-- {
+		i := bytes.IndexByte(data[at:], '\n')
+		if i < 0 {
+			return len(data)
+		}
+		at += i + 1
+	}
+	for ; col > 1 && at < len(data); col-- {
+		_, n := utf8.DecodeRune(data[at:])
+		at += n
+	}
+	return at
+}
+
+// fieldAt returns the path, in the request message md, of the field whose
+// key or value holds byte at of the JSON data: proto names joined by ".",
+// "[i]" for a list's element and "[key]" for a map's entry, as the services
+// name fields. It reads what it can of data that is not JSON, and stops
+// at the field the data went wrong in.
+func fieldAt(data []byte, at int, md protoreflect.MessageDescriptor) string {
+	l := &locator{data: data, target: at}
+	path, _ := l.value("", shape{msg: md})
+	return path
+}
+
+// shape is what a JSON object or array stands for: a message's fields, a
+// list field's elements, a map field's entries (all zero: not known).
+type shape struct {
+	msg        protoreflect.MessageDescriptor
+	list, dict protoreflect.FieldDescriptor
+}
+
+// fieldShape is the shape of a field's JSON value.
+func fieldShape(fd protoreflect.FieldDescriptor) shape {
+	switch {
+	case fd == nil:
+		return shape{}
+	case fd.IsMap():
+		return shape{dict: fd}
+	case fd.IsList():
+		return shape{list: fd}
+	}
+	return shape{msg: fd.Message()}
+}
+
+// elementShape is the shape of one element of a list or value of a map.
+func (s shape) elementShape() shape {
+	switch {
+	case s.list != nil:
+		return shape{msg: s.list.Message()}
+	case s.dict != nil:
+		return shape{msg: s.dict.MapValue().Message()}
+	}
+	return shape{}
+}
+
+// member is the path of the member key of an object of shape s at path.
+func (s shape) member(path, key string) (string, shape) {
+	if s.dict != nil {
+		return path + "[" + key + "]", s.elementShape()
+	}
+	name := key
+	var fd protoreflect.FieldDescriptor
+	if s.msg != nil {
+		if fd = s.msg.Fields().ByJSONName(key); fd == nil {
+			fd = s.msg.Fields().ByName(protoreflect.Name(key))
+		}
+		if fd != nil {
+			name = string(fd.Name())
+		}
+	}
+	if path != "" {
+		name = path + "." + name
+	}
+	return name, fieldShape(fd)
+}
+
+type locator struct {
+	data   []byte
+	pos    int
+	target int
+}
+
+// value reads the JSON value at l.pos, at path; it returns the path of
+// the target and true once the target lies in what it read.
+func (l *locator) value(path string, s shape) (string, bool) {
+	l.space()
+	if l.pos >= len(l.data) {
+		return path, true
+	}
+	switch l.data[l.pos] {
+	case '{':
+		return l.object(path, s)
+	case '[':
+		return l.array(path, s)
+	case '"':
+		l.str()
+	default:
+		for l.pos < len(l.data) && !strings.ContainsRune(",]} \t\r\n", rune(l.data[l.pos])) {
+			l.pos++
+		}
+	}
+	// A scalar holds the target up to the character after it (where a
+	// syntax error in it is found).
+	if l.target <= l.pos {
+		return path, true
+	}
+	return "", false
+}
+
+func (l *locator) object(path string, s shape) (string, bool) {
+	if l.target <= l.pos {
+		return path, true
+	}
+	l.pos++ // {
+	for {
+		l.space()
+		if l.pos >= len(l.data) {
+			return path, true
+		}
+		switch l.data[l.pos] {
+		case '}':
+			l.pos++
+			if l.target < l.pos {
+				return path, true
+			}
+			return "", false
+		case ',':
+			l.pos++
+			continue
+		case '"':
+		default:
+			return path, true // not JSON
+		}
+		key := l.str()
+		member, ms := s.member(path, key)
+		if l.target < l.pos {
+			return member, true
+		}
+		l.space()
+		if l.pos >= len(l.data) || l.data[l.pos] != ':' {
+			return member, true
+		}
+		l.pos++
+		if found, ok := l.value(member, ms); ok {
+			return found, true
+		}
+	}
+}
+
+func (l *locator) array(path string, s shape) (string, bool) {
+	if l.target <= l.pos {
+		return path, true
+	}
+	l.pos++ // [
+	for i := 0; ; {
+		l.space()
+		if l.pos >= len(l.data) {
+			return path, true
+		}
+		switch l.data[l.pos] {
+		case ']':
+			l.pos++
+			if l.target < l.pos {
+				return path, true
+			}
+			return "", false
+		case ',':
+			l.pos++
+			i++
+			continue
+		}
+		if found, ok := l.value(path+"["+strconv.Itoa(i)+"]", s.elementShape()); ok {
+			return found, true
+		}
+	}
+}
+
+// str reads a JSON string at l.pos and returns its text.
+func (l *locator) str() string {
+	start := l.pos
+	l.pos++ // "
+	for l.pos < len(l.data) {
+		switch l.data[l.pos] {
+		case '\\':
+			l.pos += 2
+			continue
+		case '"':
+			l.pos++
+			var s string
+			if json.Unmarshal(l.data[start:l.pos], &s) != nil {
+				return string(l.data[start+1 : l.pos-1])
+			}
+			return s
+		}
+		l.pos++
+	}
+	return string(l.data[min(start+1, len(l.data)):])
+}
+
+func (l *locator) space() {
+	for l.pos < len(l.data) && strings.ContainsRune(" \t\r\n", rune(l.data[l.pos])) {
+		l.pos++
+	}
+}

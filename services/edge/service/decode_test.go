@@ -1,0 +1,95 @@
+package service_test
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/spona/spona/pkg/testkit/resttest"
+	"github.com/spona/spona/services/edge/edgetest"
+)
+
+// TestBodyFieldsNamedAsTheServicesNameThem: a body field the edge cannot
+// decode (a number for a string, a misspelt enum value, a string for a
+// list, an unknown field, JSON cut short) is named as the service names
+// the same field when it refuses its value, by its path in the request:
+// beneficiary.country, service.schedules[0].opens_at, referral.urgency,
+// marks[0].participant_id, on every route (before: the edge named the
+// bare field, country, opens_at, urgency, and a body that was not JSON or
+// a value of the wrong JSON type had no violation at all), with a
+// localized message in every language.
+func TestBodyFieldsNamedAsTheServicesNameThem(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	k := s.CreateKey(t, "decode-paths", "Decode Paths NGO")
+	c := resttest.New(s.URL, k.Key)
+	person := c.Do(t, "POST", "/v1/beneficiaries", map[string]any{"given_name": "Amina", "sex": "SEX_FEMALE",
+		"legal_status": "LEGAL_STATUS_ASYLUM_SEEKER"}).Must(t, 200)
+	project := c.Do(t, "POST", "/v1/projects", map[string]any{"code": "P-1", "titles": []any{map[string]any{"text": "P"}},
+		"planned_start_date": "2024-01-01", "planned_end_date": "2024-12-31", "sectors": []string{"15160"}}).Must(t, 200)
+	event := c.Do(t, "POST", "/v1/trainingEvents", map[string]any{"project_id": project.Str("id"), "type": "EVENT_TYPE_WORKSHOP",
+		"title": "W", "start_date": "2024-03-01", "end_date": "2024-03-02"}).Must(t, 200)
+	session := c.Do(t, "POST", "/v1/trainingEvents/"+event.Str("id")+"/sessions", map[string]any{"date": "2024-03-01"}).Must(t, 200)
+	const nobody = "0190a1b2-0000-7000-8000-00000000dead"
+	budget := func(currency any) map[string]any {
+		return map[string]any{"code": "P-2", "titles": []any{map[string]any{"text": "P"}}, "sectors": []string{"15160"},
+			"planned_start_date": "2024-01-01", "planned_end_date": "2024-12-31",
+			"budgets": []any{map[string]any{"period": map[string]any{"start_date": "2024-01-01", "end_date": "2024-06-30"},
+				"value": map[string]any{"amount": "10", "currency_code": currency}}}}
+	}
+	schedule := func(opens any) map[string]any {
+		return map[string]any{"name": "S", "category": "REFERRAL_CATEGORY_LEGAL",
+			"schedules": []any{map[string]any{"days": []string{"WEEKDAY_MONDAY"}, "opens_at": opens, "closes_at": "17:00"}}}
+	}
+	referral := func(urgency any) map[string]any {
+		return map[string]any{"beneficiary_id": person.Str("id"), "to_organisation_id": nobody,
+			"category": "REFERRAL_CATEGORY_LEGAL", "urgency": urgency}
+	}
+	attendance := func(id any) map[string]any {
+		return map[string]any{"marks": []any{map[string]any{"participant_id": id, "present": true}}}
+	}
+	for _, p := range []struct {
+		method, path  string
+		edge, service any // a body the edge refuses, one the service refuses, at field
+		field         string
+	}{
+		{"POST", "/v1/beneficiaries", map[string]any{"given_name": "A", "country": 5},
+			map[string]any{"given_name": "A", "sex": "SEX_FEMALE", "legal_status": "LEGAL_STATUS_MIGRANT", "country": "Serbia"},
+			"beneficiary.country"},
+		{"POST", "/v1/organisations/" + k.Organisation + "/services", schedule(8), schedule("8"), "service.schedules[0].opens_at"},
+		{"POST", "/v1/projects", budget(978), budget("XYZ"), "project.budgets[0].value.currency_code"},
+		{"POST", "/v1/referrals", referral("HIGH"), referral(99), "referral.urgency"},
+		{"POST", "/v1/webhooks", map[string]any{"url": "https://example.org/hook", "event_types": "referral.sent"},
+			map[string]any{"url": "https://example.org/hook"}, "webhook.event_types"},
+		{"POST", "/v1/trainingEvents/" + event.Str("id") + "/sessions/" + session.Str("id") + ":recordAttendance",
+			attendance(5), attendance(nobody), "marks[0].participant_id"},
+	} {
+		r := c.Do(t, p.method, p.path, p.service).Must(t, 400)
+		if _, _, fields := localized(t, r); fields[p.field] == ([2]string{}) {
+			t.Fatalf("%s %s: the service names no %s: %s", p.method, p.path, p.field, r.Raw)
+		}
+		r = c.Do(t, p.method, p.path, p.edge).Must(t, 400)
+		if _, _, fields := localized(t, r); len(fields) != 1 || fields[p.field] == ([2]string{}) {
+			t.Errorf("%s %s: the edge's violations %v, want one of %s as the service names it", p.method, p.path, fields, p.field)
+		}
+	}
+
+	for _, b := range []struct {
+		method, path, body, field string
+	}{
+		{"PATCH", "/v1/beneficiaries/" + person.Str("id"), `{"etag": ` + strconv.Quote(person.Str("etag")) + `, "nickname": "A"}`, "beneficiary.nickname"},
+		{"POST", "/v1/beneficiaries", `{"given_name": "A", "languages": "ar"}`, "beneficiary.languages"},
+		{"POST", "/v1/beneficiaries", `{"given_name": "A", "given_name": "B"}`, "beneficiary.given_name"},
+		{"POST", "/v1/beneficiaries", `{"given_name": "A", "sex": SEX_FEMALE}`, "beneficiary.sex"},
+		{"POST", "/v1/beneficiaries", `{"given_name": "A",`, "beneficiary"},
+	} {
+		for _, lang := range []string{"en", "sr-Latn", "sr-Cyrl", "bs", "hr"} {
+			r := c.Do(t, b.method, b.path, b.body, "Accept-Language", lang).Must(t, 400)
+			_, _, fields := localized(t, r)
+			fv, ok := fields[b.field]
+			if len(fields) != 1 || !ok {
+				t.Errorf("%s %s %s: violations %v, want one of %s", b.method, b.path, b.body, fields, b.field)
+			} else if fv[0] != lang || fv[1] == fallback[lang] {
+				t.Errorf("%s %s %s in %s: %s localized as %v", b.method, b.path, b.body, lang, b.field, fv)
+			}
+		}
+	}
+}
