@@ -304,7 +304,8 @@ var (
 		"sex":                 "b.sex::text",
 		"age_band":            aggregate.AgeBandSQL("b.birth_year", "$5::date"),
 		domain.DimLegalStatus: "COALESCE(w.legal_status, c.status_then, NULLIF(b.legal_status, ''))",
-		"municipality":        "NULLIF(b.municipality, '')",
+		// By folded spelling: see municipalityLabels.
+		dimMunicipality: "NULLIF(b.municipality, '')",
 	}
 	// Values as stored (made text when counted: see CountAssisted).
 	assistanceDims = aggregate.Dimensions{
@@ -322,6 +323,33 @@ var (
 		return all
 	}()
 )
+
+// dimMunicipality is the person's municipality as typed, counted by its
+// folded spelling (aggregate.FoldSpellings): Šid, Sid, ŠID and Шид are one
+// cell, labelled with the spelling most of the project's persons give.
+const dimMunicipality = "municipality"
+
+// labelsParam stands for the parameter of the municipality labels in a
+// statement until its number is known (CountAssisted's bind).
+const labelsParam = "$labels"
+
+// municipalityLabels returns the labels of the municipalities of the
+// persons assisted under the project, in any period and by any
+// organisation: one label per folded spelling, the same in every period's
+// report (aggregate.FoldSpellings).
+func (p *Postgres) municipalityLabels(ctx context.Context, projectID string) (aggregate.Labels, error) {
+	rows, err := p.q.Query(ctx, `SELECT b.municipality, count(*) FROM beneficiaries b
+		WHERE b.id IN (SELECT a.beneficiary_id FROM assistances a WHERE a.project_id = $1) AND b.municipality <> ''
+		GROUP BY b.municipality`, projectID)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	spellings, err := pgx.CollectRows(rows, pgx.RowToStructByPos[aggregate.Spelling])
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	return aggregate.FoldSpellings(spellings), nil
+}
 
 // assistedWhere selects the project's assistance records a ($1 project, $2
 // and $3 the period's ends, $4 the organisations).
@@ -345,14 +373,30 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 	if err := assistedDims.Check("group_by", q.GroupBy); err != nil {
 		return aggregate.Aggregate{}, err
 	}
-	// $5, the day age bands are as of, only in the statements counting by
-	// age band (a statement takes as many arguments as it names).
-	all := []any{q.ProjectID, q.From.Ptr(), q.To.Ptr(), db.Strings(organisations), asOf}
-	argsOf := func(sql string) []any {
-		if strings.Contains(sql, "$5") {
-			return all
+	personDims := personDims
+	var labels aggregate.Labels
+	if slices.Contains(q.GroupBy, dimMunicipality) {
+		var err error
+		if labels, err = p.municipalityLabels(ctx, q.ProjectID); err != nil {
+			return aggregate.Aggregate{}, err
 		}
-		return all[:4]
+		personDims = maps.Clone(personDims)
+		personDims[dimMunicipality] = labels.SQL("b.municipality", labelsParam)
+	}
+	// $5, the day age bands are as of, only in the statements counting by
+	// age band, then the municipality labels in those counting by
+	// municipality (a statement takes as many arguments as it names).
+	all := []any{q.ProjectID, q.From.Ptr(), q.To.Ptr(), db.Strings(organisations), asOf}
+	bind := func(sql string) (string, []any) {
+		args := all[:4]
+		if strings.Contains(sql, "$5") {
+			args = all
+		}
+		if strings.Contains(sql, labelsParam) {
+			args = append(slices.Clip(args), labels.Arg())
+			sql = strings.ReplaceAll(sql, labelsParam, "$"+strconv.Itoa(len(args)))
+		}
+		return sql, args
 	}
 	var agg aggregate.Aggregate
 	var personSets, recordSets [][]string
@@ -375,7 +419,8 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 		// The total alone needs no person (0: the mask CollectSets reads).
 		persons = `SELECT 0, count(*) FROM (SELECT DISTINCT a.beneficiary_id FROM assistances a WHERE` + assistedWhere + `) u`
 	}
-	batch.Queue(persons, argsOf(persons)...).Query(func(rows pgx.Rows) error { return aggregate.CollectSets(rows, dims, &agg) })
+	persons, args := bind(persons)
+	batch.Queue(persons, args...).Query(func(rows pgx.Rows) error { return aggregate.CollectSets(rows, dims, &agg) })
 	for _, set := range recordSets {
 		// The distinct (person, values of the assistance) pairs, then
 		// grouped with the person's dimensions if the set has any. The
@@ -411,7 +456,8 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 		sql := `SELECT ` + strings.Join(outer, ", ") + `, 0, count(*)
 			FROM ` + pairs + ` u` + join + `
 			GROUP BY ` + strings.Join(cols, ", ")
-		batch.Queue(sql, argsOf(sql)...).Query(func(rows pgx.Rows) error { return aggregate.CollectSets(rows, set, &agg) })
+		sql, args := bind(sql)
+		batch.Queue(sql, args...).Query(func(rows pgx.Rows) error { return aggregate.CollectSets(rows, set, &agg) })
 	}
 	if err := p.sendBatch(ctx, batch); err != nil {
 		return aggregate.Aggregate{}, db.Error(err)

@@ -1,0 +1,99 @@
+package aggregate
+
+import (
+	"encoding/json"
+	"strings"
+	"unicode"
+
+	"github.com/spona/spona/pkg/translit"
+)
+
+// A free-text dimension (a municipality as typed into a record) is counted
+// by its folded key (translit.Fold: case, diacritics, Cyrillic or Latin
+// script, punctuation and spacing), never by the text as typed: persons of
+// Šid recorded as Šid, Sid, ŠID and Шид are one cell, not four small cells
+// each hidden by suppression while their sum would not be. The cell shows
+// one spelling: the one most of the scope's records give (the project's
+// records, whatever the period, so that the label does not change with
+// the period asked for). On a tie, the spelling not in capitals, then the
+// one in Latin script, then the one with diacritics (Šid rather than ŠID,
+// Шид or Sid), then the first in code point order. A text folding to
+// nothing ("-") is unknown.
+
+// Spelling is one way records gave a free-text value and how many records
+// gave it so.
+type Spelling struct {
+	Text    string
+	Records int64
+}
+
+// preferred reports whether a is the label rather than b, two spellings
+// given by as many records.
+func preferred(a, b string) bool {
+	ra, rb := rank(a), rank(b)
+	for i := range ra {
+		if ra[i] != rb[i] {
+			return !ra[i]
+		}
+	}
+	return a < b
+}
+
+// rank is what makes a spelling a worse label: written in capitals, in
+// Cyrillic, without diacritics (plain ASCII).
+func rank(s string) [3]bool {
+	cyrillic, ascii := false, true
+	for _, r := range s {
+		cyrillic = cyrillic || unicode.Is(unicode.Cyrillic, r)
+		ascii = ascii && r < unicode.MaxASCII
+	}
+	return [3]bool{s == strings.ToUpper(s) && s != strings.ToLower(s), cyrillic, ascii}
+}
+
+// Labels maps each spelling of a free-text dimension to the label of its
+// cell (FoldSpellings).
+type Labels map[string]string
+
+// FoldSpellings returns the label of each spelling's cell: spellings
+// folding alike share the label of the one given by the most records.
+func FoldSpellings(spellings []Spelling) Labels {
+	type best struct {
+		text    string
+		records int64
+	}
+	byKey := map[string]best{}
+	for _, s := range spellings {
+		key := translit.Fold(s.Text)
+		if strings.TrimSpace(key) == "" {
+			continue
+		}
+		b, ok := byKey[key]
+		if !ok || s.Records > b.records || (s.Records == b.records && preferred(s.Text, b.text)) {
+			byKey[key] = best{s.Text, s.Records}
+		}
+	}
+	out := make(Labels, len(spellings))
+	for _, s := range spellings {
+		if b, ok := byKey[translit.Fold(s.Text)]; ok {
+			out[s.Text] = b.text
+		}
+	}
+	return out
+}
+
+// SQL returns the expression of the cell label of expr (the text as
+// recorded) in a statement taking Arg as the parameter param ("$6"): NULL
+// (counted as unknown) for a text without a label.
+func (l Labels) SQL(expr, param string) string {
+	return "(" + param + "::jsonb ->> " + expr + ")"
+}
+
+// Arg is the statement argument SQL's expression reads: the labels as a
+// JSON object.
+func (l Labels) Arg() string {
+	b, err := json.Marshal(map[string]string(l))
+	if err != nil {
+		panic(err) // a map of strings always marshals
+	}
+	return string(b)
+}
