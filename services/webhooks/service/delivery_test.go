@@ -205,6 +205,34 @@ func TestRotationSignsWithBoth(t *testing.T) {
 	webhooktest.VerifyEach(t, r.GetWebhook().GetSecret(), reqs...)
 }
 
+// TestRotationAgainKeepsTheFirstOverlap: a second :rotateSecret within
+// the day (a rotation retried without its Idempotency-Key after its answer
+// was lost, or made by a second administrator) does not stop the secret the
+// first one replaced from signing: a receiver still verifying with it keeps
+// getting deliveries it accepts, beside the two newer secrets.
+func TestRotationAgainKeepsTheFirstOverlap(t *testing.T) {
+	s := start(t, nil)
+	sender, receiver := ids.New(), ids.New()
+	rcv := webhooktest.Start(t, nil)
+	w := s.subscribe(t, receiver, rcv.URL(), "referral.received")
+	secrets := []string{w.GetSecret()}
+	for range 2 {
+		r, err := s.wh.RotateWebhookSecret(as(t, receiver), &pb.RotateWebhookSecretRequest{Id: w.GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets = append(secrets, r.GetWebhook().GetSecret())
+	}
+	s.inject(t, referralEvent("referral.sent", ids.New(), sender, receiver, "sent"))
+	reqs := rcv.WaitFor(t, 30*time.Second, "a delivery", func(r []webhooktest.Request) bool { return len(r) == 1 })
+	if n := len(strings.Fields(reqs[0].Signature)); n != 3 {
+		t.Errorf("signature header %q: %d signatures, want 3 (the current secret and the two replaced today)", reqs[0].Signature, n)
+	}
+	for i, secret := range secrets {
+		t.Run(fmt.Sprintf("secret %d", i), func(t *testing.T) { webhooktest.VerifyEach(t, secret, reqs...) })
+	}
+}
+
 // TestDeadLetterDisableRedeliver: a failing delivery is dead-lettered when
 // its retry window ends; a subscription failing for the whole disable
 // period is disabled and says why; enabled again, a dead-lettered delivery

@@ -41,15 +41,15 @@ var _ app.Repository = (*Postgres)(nil)
 
 const subscriptionCols = `id, organisation_id, url, event_types, description, secret, previous_secret,
 	previous_secret_expire_time, state, disabled_reason, disable_time, failing_since, create_time, update_time, version,
-	coalesce(rotate_request_id, '')`
+	coalesce(rotate_request_id, ''), earlier_secrets`
 
 func (p *Postgres) scanSubscription(row pgx.Row) (*domain.Subscription, error) {
 	var s domain.Subscription
-	var secret, prev []byte
+	var secret, prev, earlier []byte
 	var prevExp, disabled, failing *time.Time
 	if err := row.Scan(&s.ID, &s.OrganisationID, &s.URL, &s.EventTypes, &s.Description, &secret, &prev,
 		&prevExp, &s.State, &s.DisabledReason, &disabled, &failing, &s.CreateTime, &s.UpdateTime, &s.Version,
-		&s.RotateRequestID); err != nil {
+		&s.RotateRequestID, &earlier); err != nil {
 		return nil, err
 	}
 	var err error
@@ -60,6 +60,9 @@ func (p *Postgres) scanSubscription(row pgx.Row) (*domain.Subscription, error) {
 		if s.PreviousSecret, err = p.sealer.Open(prev, s.ID); err != nil {
 			return nil, err
 		}
+	}
+	if s.EarlierSecrets, err = p.sealer.openEarlier(earlier, s.ID); err != nil {
+		return nil, err
 	}
 	s.PreviousSecretExpires, s.DisableTime, s.FailingSince = timeOf(prevExp), timeOf(disabled), timeOf(failing)
 	return &s, nil
@@ -129,12 +132,14 @@ func (p *Postgres) UpdateSubscription(ctx context.Context, s *domain.Subscriptio
 		out, err = p.scanSubscription(tx.QueryRow(ctx, `
 			UPDATE subscriptions SET url = $3, target = $4, event_types = $5, description = $6, secret = $7,
 				previous_secret = $8, previous_secret_expire_time = $9, state = $10, disabled_reason = $11,
-				disable_time = $12, failing_since = $13, update_time = $14, rotate_request_id = $15, version = version + 1
+				disable_time = $12, failing_since = $13, update_time = $14, rotate_request_id = $15, earlier_secrets = $16,
+				version = version + 1
 			WHERE id = $1 AND version = $2
 			RETURNING `+subscriptionCols,
 			s.ID, s.Version, s.URL, s.Target(), s.EventTypes, s.Description, p.sealer.Seal(s.Secret, s.ID),
 			p.sealOptional(s.PreviousSecret, s.ID), nullTime(s.PreviousSecretExpires), s.State, s.DisabledReason,
-			nullTime(s.DisableTime), nullTime(s.FailingSince), s.UpdateTime, db.Null(s.RotateRequestID)))
+			nullTime(s.DisableTime), nullTime(s.FailingSince), s.UpdateTime, db.Null(s.RotateRequestID),
+			p.sealer.sealEarlier(s.EarlierSecrets, s.ID)))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return etag.Mismatch()
 		}
@@ -259,7 +264,8 @@ pick AS (
 UPDATE deliveries d SET lease_id = $4, lease_until = $5
 FROM subscriptions s
 WHERE d.id = ANY (ARRAY(SELECT id FROM pick)) AND s.id = d.subscription_id
-RETURNING ` + deliveryCols + `, s.url, s.secret, s.previous_secret, s.previous_secret_expire_time, s.failing_since`
+RETURNING ` + deliveryCols + `, s.url, s.secret, s.previous_secret, s.previous_secret_expire_time, s.failing_since,
+	s.earlier_secrets`
 
 // Claim leases due deliveries until c.Now+c.Lease.
 func (p *Postgres) Claim(ctx context.Context, c app.ClaimRequest) ([]app.Claimed, error) {
@@ -290,13 +296,13 @@ func (p *Postgres) Claim(ctx context.Context, c app.ClaimRequest) ([]app.Claimed
 // claimedSubscription is what a claim reads of an active subscription:
 // where to deliver and how to sign.
 type claimedSubscription struct {
-	url              string
-	secret, prev     []byte
-	prevExp, failing *time.Time
+	url                   string
+	secret, prev, earlier []byte
+	prevExp, failing      *time.Time
 }
 
 func (cs *claimedSubscription) dest() []any {
-	return []any{&cs.url, &cs.secret, &cs.prev, &cs.prevExp, &cs.failing}
+	return []any{&cs.url, &cs.secret, &cs.prev, &cs.prevExp, &cs.failing, &cs.earlier}
 }
 
 func (cs *claimedSubscription) open(sealer *Sealer, id string) (*domain.Subscription, error) {
@@ -310,6 +316,9 @@ func (cs *claimedSubscription) open(sealer *Sealer, id string) (*domain.Subscrip
 			return nil, err
 		}
 	}
+	if s.EarlierSecrets, err = sealer.openEarlier(cs.earlier, id); err != nil {
+		return nil, err
+	}
 	s.PreviousSecretExpires, s.FailingSince = timeOf(cs.prevExp), timeOf(cs.failing)
 	return s, nil
 }
@@ -321,7 +330,7 @@ func (p *Postgres) Current(ctx context.Context, c app.Claimed, leaseUntil time.T
 	err := p.pool.QueryRow(ctx, `UPDATE deliveries d SET lease_until = $3
 		FROM subscriptions s
 		WHERE d.id = $1 AND d.lease_id = $2 AND d.status = 'pending' AND s.id = d.subscription_id AND s.state = 'active'
-		RETURNING s.url, s.secret, s.previous_secret, s.previous_secret_expire_time, s.failing_since`,
+		RETURNING s.url, s.secret, s.previous_secret, s.previous_secret_expire_time, s.failing_since, s.earlier_secrets`,
 		c.Delivery.ID, c.Lease, leaseUntil).Scan(cs.dest()...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, false, nil

@@ -5,8 +5,12 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
+
+	"github.com/spona/spona/services/webhooks/internal/domain"
 )
 
 // Sealer encrypts signing secrets at rest (AES-256-GCM, the key derived
@@ -51,4 +55,45 @@ func (s *Sealer) Open(sealed []byte, id string) (string, error) {
 		return "", errSealed
 	}
 	return string(plain), nil
+}
+
+// earlierSecret is how a secret an earlier rotation replaced is stored
+// (sealed, as a JSON list, in subscriptions.earlier_secrets).
+type earlierSecret struct {
+	Secret     string    `json:"secret"`
+	ExpireTime time.Time `json:"expire_time"`
+}
+
+// sealEarlier encrypts the earlier secrets of the subscription id; nil
+// (NULL) when there are none.
+func (s *Sealer) sealEarlier(earlier []domain.ReplacedSecret, id string) []byte {
+	if len(earlier) == 0 {
+		return nil
+	}
+	list := make([]earlierSecret, len(earlier))
+	for i, e := range earlier {
+		list[i] = earlierSecret{Secret: e.Secret, ExpireTime: e.Expires}
+	}
+	raw, _ := json.Marshal(list) //nolint:gosec // sealed right below; strings and times: never fails
+	return s.Seal(string(raw), id)
+}
+
+// openEarlier decrypts what sealEarlier returned.
+func (s *Sealer) openEarlier(sealed []byte, id string) ([]domain.ReplacedSecret, error) {
+	if sealed == nil {
+		return nil, nil
+	}
+	raw, err := s.Open(sealed, id)
+	if err != nil {
+		return nil, err
+	}
+	var list []earlierSecret
+	if err := json.Unmarshal([]byte(raw), &list); err != nil {
+		return nil, errSealed
+	}
+	out := make([]domain.ReplacedSecret, len(list))
+	for i, e := range list {
+		out[i] = domain.ReplacedSecret{Secret: e.Secret, Expires: e.ExpireTime}
+	}
+	return out, nil
 }

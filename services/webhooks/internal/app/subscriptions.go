@@ -126,7 +126,7 @@ func (a *App) RotateSecret(ctx context.Context, p auth.Principal, id, requestID 
 	}
 	now := a.now()
 	if s.RotatedFor(requestID, now) {
-		s.PreviousSecret = ""
+		s.PreviousSecret, s.EarlierSecrets = "", nil
 		return s, nil
 	}
 	s.Rotate(domain.NewSecret(), requestID, now)
@@ -135,7 +135,7 @@ func (a *App) RotateSecret(ctx context.Context, p auth.Principal, id, requestID 
 	if err != nil {
 		return nil, err
 	}
-	out.PreviousSecret = ""
+	out.PreviousSecret, out.EarlierSecrets = "", nil
 	return out, nil
 }
 
@@ -191,6 +191,6 @@ func (a *App) Redeliver(ctx context.Context, p auth.Principal, subscriptionID, d
 
 func redacted(s *domain.Subscription) *domain.Subscription {
 	c := *s
-	c.Secret, c.PreviousSecret = "", ""
+	c.Secret, c.PreviousSecret, c.EarlierSecrets = "", "", nil
 	return &c
 }

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -55,6 +56,49 @@ func TestSecretsDuringOverlap(t *testing.T) {
 	}
 	if got := s.Secrets(now.Add(24 * time.Hour)); !slices.Equal(got, []string{"whsec_new"}) {
 		t.Fatalf("after 24h: %v", got)
+	}
+}
+
+// TestEachReplacedSecretSignsItsOverlap: a rotation made while an earlier
+// one's overlap runs (a rotation retried without its Idempotency-Key after
+// a lost answer, two administrators) does not cut that overlap short:
+// every replaced secret signs for 24 hours after the rotation that
+// replaced it, so a receiver still on the first secret is not failed at
+// once. At most MaxReplacedSecrets sign beside the current one.
+func TestEachReplacedSecretSignsItsOverlap(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := &Subscription{Secret: "whsec_1"}
+	s.Rotate("whsec_2", "", t0)
+	s.Rotate("whsec_3", "", t0.Add(time.Hour))
+	for _, c := range []struct {
+		at   time.Duration
+		want []string
+	}{
+		{2 * time.Hour, []string{"whsec_3", "whsec_2", "whsec_1"}},
+		{24*time.Hour - time.Second, []string{"whsec_3", "whsec_2", "whsec_1"}},
+		{24 * time.Hour, []string{"whsec_3", "whsec_2"}},
+		{25 * time.Hour, []string{"whsec_3"}},
+	} {
+		if got := s.Secrets(t0.Add(c.at)); !slices.Equal(got, c.want) {
+			t.Errorf("%v after the first rotation: signed with %v, want %v", c.at, got, c.want)
+		}
+	}
+	// Many rotations within a day: the current secret and the last
+	// MaxReplacedSecrets replaced ones.
+	s = &Subscription{Secret: "whsec_0"}
+	for i := 1; i <= MaxReplacedSecrets+3; i++ {
+		s.Rotate(fmt.Sprintf("whsec_%d", i), "", t0.Add(time.Duration(i)*time.Minute))
+	}
+	got := s.Secrets(t0.Add(time.Hour))
+	if len(got) != MaxReplacedSecrets+1 || got[0] != fmt.Sprintf("whsec_%d", MaxReplacedSecrets+3) || got[len(got)-1] != "whsec_3" {
+		t.Errorf("after %d rotations within an hour: signed with %v", MaxReplacedSecrets+3, got)
+	}
+	// An overlap that has ended is not carried into the next rotation.
+	s = &Subscription{Secret: "whsec_a"}
+	s.Rotate("whsec_b", "", t0)
+	s.Rotate("whsec_c", "", t0.Add(48*time.Hour))
+	if got := s.Secrets(t0.Add(49 * time.Hour)); !slices.Equal(got, []string{"whsec_c", "whsec_b"}) || len(s.EarlierSecrets) != 0 {
+		t.Errorf("rotated again after the overlap: signed with %v, kept %v", got, s.EarlierSecrets)
 	}
 }
 

@@ -27,8 +27,20 @@ const (
 // disabled (created disabled, or PATCH state).
 const DisabledByOrganisation = "disabled by the organisation"
 
-// SecretOverlap is how long the previous secret still signs after a rotation.
+// SecretOverlap is how long a secret still signs after the rotation that
+// replaced it.
 const SecretOverlap = 24 * time.Hour
+
+// MaxReplacedSecrets is how many replaced secrets at most sign beside the
+// current one (rotations within a day): the oldest gives way first.
+const MaxReplacedSecrets = 3
+
+// ReplacedSecret is a secret a rotation replaced, still signing until
+// Expires.
+type ReplacedSecret struct {
+	Secret  string
+	Expires time.Time
+}
 
 // Subscription is an organisation's endpoint subscribed to event types.
 type Subscription struct {
@@ -38,10 +50,13 @@ type Subscription struct {
 	EventTypes     []string
 	Description    string
 	// Secret signs every delivery; PreviousSecret too until
-	// PreviousSecretExpires (after a rotation).
+	// PreviousSecretExpires (after a rotation), and EarlierSecrets, the
+	// ones rotations before it replaced, each until its own expiry
+	// (newest first).
 	Secret                string
 	PreviousSecret        string
 	PreviousSecretExpires time.Time
+	EarlierSecrets        []ReplacedSecret
 	// RotateRequestID is the request id of the last rotation: a retry of
 	// it returns the secret it made instead of rotating again.
 	RotateRequestID string
@@ -81,12 +96,17 @@ func TargetOf(raw string) string {
 	return host + ":" + port
 }
 
-// Secrets are the secrets that sign a delivery at now: the current one and,
-// within the overlap after a rotation, the previous one.
+// Secrets are the secrets that sign a delivery at now: the current one and
+// each one a rotation replaced, within its overlap, newest first.
 func (s *Subscription) Secrets(now time.Time) []string {
 	out := []string{s.Secret}
 	if s.PreviousSecret != "" && now.Before(s.PreviousSecretExpires) {
 		out = append(out, s.PreviousSecret)
+	}
+	for _, e := range s.EarlierSecrets {
+		if now.Before(e.Expires) {
+			out = append(out, e.Secret)
+		}
 	}
 	return out
 }
@@ -213,7 +233,27 @@ func (s *Subscription) Disable(reason string, now time.Time) {
 
 // Rotate makes secret the current one, for the rotation asked with
 // requestID ("" for none); the current one keeps signing for SecretOverlap.
+// A secret an earlier rotation replaced keeps signing to the end of its
+// own overlap (up to MaxReplacedSecrets in all): a rotation made again
+// within the day (retried without its Idempotency-Key after a lost
+// answer, or by a second administrator) must not cut short the overlap
+// a receiver still on the first secret relies on. Spona signing with a
+// secret longer does not weaken anything: the receiver decides which
+// secrets it accepts.
 func (s *Subscription) Rotate(secret, requestID string, now time.Time) {
+	var earlier []ReplacedSecret
+	if s.PreviousSecret != "" && now.Before(s.PreviousSecretExpires) {
+		earlier = append(earlier, ReplacedSecret{Secret: s.PreviousSecret, Expires: s.PreviousSecretExpires})
+	}
+	for _, e := range s.EarlierSecrets {
+		if now.Before(e.Expires) {
+			earlier = append(earlier, e)
+		}
+	}
+	s.EarlierSecrets = earlier[:min(len(earlier), MaxReplacedSecrets-1)]
+	if len(s.EarlierSecrets) == 0 {
+		s.EarlierSecrets = nil
+	}
 	s.PreviousSecret, s.PreviousSecretExpires = s.Secret, now.Add(SecretOverlap)
 	s.Secret, s.RotateRequestID = secret, requestID
 }

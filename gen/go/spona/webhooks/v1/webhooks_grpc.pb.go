@@ -60,7 +60,9 @@ type WebhookServiceClient interface {
 	// Issues a new signing secret, returned once. For the next 24 hours
 	// deliveries are signed with both the new and the previous secret (two
 	// signatures in webhook-signature), so the receiver can switch without
-	// missing a delivery.
+	// missing a delivery. Rotated again within those 24 hours, the secret
+	// the first rotation replaced still signs to the end of its own 24
+	// hours (at most three replaced secrets sign beside the current one).
 	RotateWebhookSecret(ctx context.Context, in *RotateWebhookSecretRequest, opts ...grpc.CallOption) (*RotateWebhookSecretResponse, error)
 	// Lists the deliveries of a subscription, newest first.
 	ListWebhookDeliveries(ctx context.Context, in *ListWebhookDeliveriesRequest, opts ...grpc.CallOption) (*ListWebhookDeliveriesResponse, error)
@@ -189,7 +191,9 @@ type WebhookServiceServer interface {
 	// Issues a new signing secret, returned once. For the next 24 hours
 	// deliveries are signed with both the new and the previous secret (two
 	// signatures in webhook-signature), so the receiver can switch without
-	// missing a delivery.
+	// missing a delivery. Rotated again within those 24 hours, the secret
+	// the first rotation replaced still signs to the end of its own 24
+	// hours (at most three replaced secrets sign beside the current one).
 	RotateWebhookSecret(context.Context, *RotateWebhookSecretRequest) (*RotateWebhookSecretResponse, error)
 	// Lists the deliveries of a subscription, newest first.
 	ListWebhookDeliveries(context.Context, *ListWebhookDeliveriesRequest) (*ListWebhookDeliveriesResponse, error)
