@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"mime"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -268,5 +269,66 @@ func TestDocumentedErrorsAreJSON(t *testing.T) {
 		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" || !r.IsStatus() {
 			t.Errorf("GET %s: %d answered as %q: %s", call.path, r.Status, r.Header.Get("Content-Type"), r.Raw)
 		}
+	}
+}
+
+// etagOptional is how a description would tell a client it may leave the
+// etag out ("etag, when given, must be the stored one").
+var etagOptional = regexp.MustCompile(`(?i)etag[^.]*\b(when|if) (given|set|sent)\b`)
+
+// TestDocumentedPatchesNeedTheEtag: every update (PATCH) refuses a change
+// without the etag last read (409 ETAG_REQUIRED), so no PATCH operation of
+// the OpenAPI 3.1 document may describe the etag as optional. Before, the
+// training event's said "training_event.etag, when given, must be the
+// stored one": a client that followed it left the etag out and got 409.
+func TestDocumentedPatchesNeedTheEtag(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Summary     string `json:"summary"`
+			Description string `json:"description"`
+			RequestBody struct {
+				Content map[string]struct {
+					Schema struct {
+						Description string `json:"description"`
+						Properties  map[string]struct {
+							Description string `json:"description"`
+						} `json:"properties"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"requestBody"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(openapi.SpecV3, &doc); err != nil {
+		t.Fatal(err)
+	}
+	patches := 0
+	for p, byMethod := range doc.Paths {
+		op, ok := byMethod["patch"]
+		if !ok {
+			continue
+		}
+		patches++
+		texts := []string{op.Summary, op.Description}
+		for _, c := range op.RequestBody.Content {
+			texts = append(texts, c.Schema.Description, c.Schema.Properties["etag"].Description)
+		}
+		for _, text := range texts {
+			if m := etagOptional.FindString(strings.Join(strings.Fields(text), " ")); m != "" {
+				t.Errorf("PATCH %s: says the etag may be left out (%q)", p, m)
+			}
+		}
+	}
+	if patches == 0 {
+		t.Fatal("no PATCH operation in the document")
+	}
+
+	// As the training event's now says: without the etag, 409 ETAG_REQUIRED.
+	s := edgetest.Start(t, nil)
+	c := resttest.New(s.URL, s.CreateKey(t, "patches", "Udruzenje Patches").Key)
+	ev := c.Do(t, "POST", "/v1/trainingEvents", map[string]any{
+		"type": "EVENT_TYPE_WORKSHOP", "title": "Radionica", "start_date": "2017-04-03"}).Must(t, 200)
+	r := c.Do(t, "PATCH", "/v1/trainingEvents/"+ev.Str("id"), map[string]any{"title": "Radionica 2"}).Must(t, 409)
+	if !bytes.Contains(r.Raw, []byte(`"ETAG_REQUIRED"`)) {
+		t.Fatalf("PATCH without the etag: %s", r.Raw)
 	}
 }

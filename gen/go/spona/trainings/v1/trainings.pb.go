@@ -1203,7 +1203,8 @@ func (x *ListTrainingEventsResponse) GetNextPageToken() string {
 
 type UpdateTrainingEventRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// id names the event; etag, when set, must match.
+	// id names the event; etag, the etag last read, is required and must
+	// match.
 	TrainingEvent *TrainingEvent `protobuf:"bytes,1,opt,name=training_event,json=trainingEvent,proto3" json:"training_event,omitempty"`
 	// Fields to change: project_id, type, title, start_date, end_date,
 	// municipality, country, audience, location, topics, language,

@@ -57,8 +57,9 @@ type TrainingServiceClient interface {
 	GetTrainingEvent(ctx context.Context, in *GetTrainingEventRequest, opts ...grpc.CallOption) (*GetTrainingEventResponse, error)
 	// Lists the caller's training events, filtered by type, project and period.
 	ListTrainingEvents(ctx context.Context, in *ListTrainingEventsRequest, opts ...grpc.CallOption) (*ListTrainingEventsResponse, error)
-	// Changes the fields named in update_mask. training_event.etag, when given,
-	// must be the stored one (else ABORTED / HTTP 409).
+	// Changes the fields named in update_mask. training_event.etag must be the
+	// etag last read: a missing or stale etag is refused with ABORTED (HTTP
+	// 409; ETAG_REQUIRED when missing).
 	UpdateTrainingEvent(ctx context.Context, in *UpdateTrainingEventRequest, opts ...grpc.CallOption) (*UpdateTrainingEventResponse, error)
 	// Adds a session (a day or part of a day) to a training event.
 	CreateSession(ctx context.Context, in *CreateSessionRequest, opts ...grpc.CallOption) (*CreateSessionResponse, error)
@@ -313,8 +314,9 @@ type TrainingServiceServer interface {
 	GetTrainingEvent(context.Context, *GetTrainingEventRequest) (*GetTrainingEventResponse, error)
 	// Lists the caller's training events, filtered by type, project and period.
 	ListTrainingEvents(context.Context, *ListTrainingEventsRequest) (*ListTrainingEventsResponse, error)
-	// Changes the fields named in update_mask. training_event.etag, when given,
-	// must be the stored one (else ABORTED / HTTP 409).
+	// Changes the fields named in update_mask. training_event.etag must be the
+	// etag last read: a missing or stale etag is refused with ABORTED (HTTP
+	// 409; ETAG_REQUIRED when missing).
 	UpdateTrainingEvent(context.Context, *UpdateTrainingEventRequest) (*UpdateTrainingEventResponse, error)
 	// Adds a session (a day or part of a day) to a training event.
 	CreateSession(context.Context, *CreateSessionRequest) (*CreateSessionResponse, error)
