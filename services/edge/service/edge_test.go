@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -68,7 +69,26 @@ func TestSecurityHeadersAndBodyLimit(t *testing.T) {
 	if !r.IsStatus() {
 		t.Errorf("413 body is not a Status: %s", r.Raw)
 	}
-	c.Do(t, "POST", "/v1/beneficiaries", `{"given_name": "Small"}`).Must(t, 200)
+	// Streamed (no Content-Length), on a create and on a PATCH, without a
+	// key: 413 BODY_TOO_LARGE too (before: 400 "http: request body too
+	// large", no reason).
+	small := c.Do(t, "POST", "/v1/beneficiaries", `{"given_name": "Small"}`).Must(t, 200)
+	for _, call := range [][2]string{{"POST", "/v1/beneficiaries"}, {"PATCH", "/v1/beneficiaries/" + small.Str("id")}} {
+		req, err := http.NewRequest(call[0], s.URL+call[1], io.MultiReader(strings.NewReader(big)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+k.Key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(raw), "BODY_TOO_LARGE") {
+			t.Errorf("%s %s streamed over the limit: HTTP %d %s, want 413 BODY_TOO_LARGE", call[0], call[1], resp.StatusCode, raw)
+		}
+	}
 
 	// A compressed body (an HTTP client set to gzip its requests) is 415
 	// saying so, not 400 "invalid character '\x1f'", and nothing is made.

@@ -332,8 +332,11 @@ func errorHandler(log *slog.Logger, routes *Routes) runtime.ErrorHandlerFunc {
 			return
 		}
 		var mbe *http.MaxBytesError
-		if u, ok := r.Body.(*uploadBody); ok && u.tooLarge != nil {
-			mbe = u.tooLarge
+		switch b := r.Body.(type) {
+		case *uploadBody:
+			mbe = b.tooLarge
+		case *limitedBody:
+			mbe = b.tooLarge
 		}
 		if mbe != nil || errors.As(err, &mbe) {
 			writeStatusCode(w, r, http.StatusRequestEntityTooLarge, bodyTooLarge(mbe.Limit))

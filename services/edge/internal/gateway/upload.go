@@ -148,13 +148,30 @@ func limit(w http.ResponseWriter, r *http.Request, upload bool, maxBody, maxUplo
 		return false
 	}
 	if limit > 0 && r.Body != nil {
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, limit)}
 	}
 	if upload {
 		r.Body = &uploadBody{ReadCloser: r.Body, contentType: r.Header.Get("Content-Type"), size: r.ContentLength, query: r.URL.Query()}
 		r.Header.Set("Content-Type", uploadMIME)
 	}
 	return true
+}
+
+// limitedBody is a body read through http.MaxBytesReader that remembers
+// going past the limit: the gateway passes on only the text of a decoding
+// error, and the error handler answers 413 from this (a body sent without
+// Content-Length; one declared too large is refused before it is read).
+type limitedBody struct {
+	io.ReadCloser
+	tooLarge *http.MaxBytesError
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		b.tooLarge = mbe
+	}
+	return n, err
 }
 
 // uploadMarshaler decodes a tagged upload into a google.api.HttpBody and
