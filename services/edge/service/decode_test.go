@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/spona/spona/pkg/testkit/resttest"
@@ -69,6 +70,15 @@ func TestBodyFieldsNamedAsTheServicesNameThem(t *testing.T) {
 		r = c.Do(t, p.method, p.path, p.edge).Must(t, 400)
 		if _, _, fields := localized(t, r); len(fields) != 1 || fields[p.field] == ([2]string{}) {
 			t.Errorf("%s %s: the edge's violations %v, want one of %s as the service names it", p.method, p.path, fields, p.field)
+		}
+	}
+
+	// A route whose body is the whole request, refused as a whole: the
+	// message says so (before: "body field \"\": …").
+	for _, body := range []string{`[1]`, `{"marks": []`} {
+		r := c.Do(t, "POST", "/v1/trainingEvents/"+event.Str("id")+"/sessions/"+session.Str("id")+":recordAttendance", body).Must(t, 400)
+		if msg := r.Str("message"); !strings.HasPrefix(msg, "the request body is ") {
+			t.Errorf("%s on a whole-request body: message %q", body, msg)
 		}
 	}
 

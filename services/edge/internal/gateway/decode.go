@@ -40,7 +40,8 @@ var bodyRefused = regexp.MustCompile(`(?s)^body field ("(?:[^"\\]|\\.)*"): (.*)$
 
 // refusedBody returns the field violation a route's body was refused with,
 // from the message of the gateway's error: the field by its path in the
-// request (bodyField is the route's body: "*" for the whole request).
+// request (bodyField is the route's body: "*" for the whole request, when
+// the field is "" if the body was refused as a whole).
 func refusedBody(msg, bodyField string) (errs.FieldViolation, bool) {
 	m := bodyRefused.FindStringSubmatch(msg)
 	if m == nil || bodyField == "" {
@@ -56,9 +57,9 @@ func refusedBody(msg, bodyField string) (errs.FieldViolation, bool) {
 		path = bodyField + path
 	case bodyField != "*":
 		path = bodyField + "." + path
-	case path == "":
-		return errs.FieldViolation{}, false // the request as a whole
 	}
+	// path "": a route whose body is the whole request, refused as a
+	// whole (the caller answers without a field).
 	return errs.FieldViolation{Field: path, Description: m[2]}, true
 }
 

@@ -24,7 +24,7 @@ func decodeBody(t *testing.T, field, body string, target any) *errs.FieldViolati
 	}
 	// As the gateway passes it on.
 	v, ok := refusedBody(status.Errorf(codes.InvalidArgument, "%v", err).Error()[len("rpc error: code = InvalidArgument desc = "):], field)
-	if !ok {
+	if !ok || v.Field == "" {
 		return nil // the request as a whole
 	}
 	return &v

@@ -343,7 +343,9 @@ func errorHandler(log *slog.Logger, routes *Routes) runtime.ErrorHandlerFunc {
 			return
 		}
 		st := status.Convert(err)
-		if v, ok := refusedBody(st.Message(), routes.bodyOf(ctx, r.Method)); ok {
+		if v, ok := refusedBody(st.Message(), routes.bodyOf(ctx, r.Method)); ok && v.Field == "" {
+			st = status.New(codes.InvalidArgument, "the request body "+v.Description)
+		} else if ok {
 			// The body's field the decoder refused (bodyDecoder), by its
 			// path in the request.
 			st = status.Convert(grpcx.ToStatus(ctx, log, errs.Violations{v}.Err()))
