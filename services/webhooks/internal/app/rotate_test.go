@@ -52,3 +52,50 @@ func TestRotationRetryWithinTheOverlap(t *testing.T) {
 		t.Errorf("the key sent again after the overlap: secret %q (first %q), %d saved; want a new rotation", later, first, store.saved)
 	}
 }
+
+// racingRotation is a store where another rotation commits between the
+// read and the write of the first UpdateSubscription (two partners'
+// administrators, or a client retrying on a timeout while the first
+// request still runs).
+type racingRotation struct {
+	*subscriptions
+	raced bool
+}
+
+func (r *racingRotation) UpdateSubscription(ctx context.Context, sub *domain.Subscription) (*domain.Subscription, error) {
+	if !r.raced {
+		r.raced = true
+		r.row.Rotate("whsec_concurrent", "", time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+		r.row.Version++
+	}
+	return r.subscriptions.UpdateSubscription(ctx, sub)
+}
+
+// TestConcurrentRotationsBothSucceed: a rotation that loses the race with
+// another one (or with the dispatcher disabling the webhook) is made on
+// the subscription as it now is, not refused: :rotateSecret takes no etag,
+// so a 409 asking the caller for a current etag left it nothing to do but
+// guess. Both callers get a secret that signs: the loser's rotation
+// replaces the winner's secret, which keeps signing for its overlap.
+func TestConcurrentRotationsBothSucceed(t *testing.T) {
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	store := &racingRotation{subscriptions: &subscriptions{row: domain.Subscription{ID: hookID, OrganisationID: ownerOrg,
+		URL: "https://partner.example/hook", EventTypes: []string{domain.TypeReferralReceived}, Secret: "whsec_old",
+		State: domain.StateActive, Version: 2}}}
+	a, err := New(store, nil, &targets{}, Options{}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.SetClock(func() time.Time { return now })
+	out, err := a.RotateSecret(context.Background(), auth.Principal{OrganisationID: ownerOrg}, hookID, "")
+	if err != nil {
+		t.Fatalf("rotation racing another one: %v", err)
+	}
+	stored := store.row
+	if out.Secret == "whsec_concurrent" || stored.Secret != out.Secret {
+		t.Fatalf("answered %q, stored %q", out.Secret, stored.Secret)
+	}
+	if got := stored.Secrets(now.Add(time.Hour)); len(got) != 3 || got[1] != "whsec_concurrent" || got[2] != "whsec_old" {
+		t.Errorf("signing secrets after both rotations: %v, want the new one, whsec_concurrent, whsec_old", got)
+	}
+}

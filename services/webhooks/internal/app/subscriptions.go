@@ -116,27 +116,40 @@ func (a *App) DeleteSubscription(ctx context.Context, p auth.Principal, id strin
 	return a.repo.DeleteSubscription(ctx, p.OrganisationID, ids.Normalize(id))
 }
 
+// rotateTries bounds the reads and writes of one rotation racing other
+// changes of its subscription.
+const rotateTries = 3
+
 // RotateSecret gives the subscription a new secret (returned, shown once);
 // the old one keeps signing for domain.SecretOverlap. A retry of the last
 // rotation (its requestID again) returns the secret that rotation made.
+// A rotation takes no etag: when the subscription changed between its read
+// and its write (another rotation, the dispatcher disabling it), it is made
+// again on the subscription as it now is, rather than refused with a 409
+// asking for an etag the caller cannot send.
 func (a *App) RotateSecret(ctx context.Context, p auth.Principal, id, requestID string) (*domain.Subscription, error) {
-	s, err := a.subscription(ctx, p, "id", id)
-	if err != nil {
-		return nil, err
+	for try := 1; ; try++ {
+		s, err := a.subscription(ctx, p, "id", id)
+		if err != nil {
+			return nil, err
+		}
+		now := a.now()
+		if s.RotatedFor(requestID, now) {
+			s.PreviousSecret, s.EarlierSecrets = "", nil
+			return s, nil
+		}
+		s.Rotate(domain.NewSecret(), requestID, now)
+		s.UpdateTime = now
+		out, err := a.repo.UpdateSubscription(ctx, s)
+		if errs.KindOf(err) == errs.KindAborted && try < rotateTries {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out.PreviousSecret, out.EarlierSecrets = "", nil
+		return out, nil
 	}
-	now := a.now()
-	if s.RotatedFor(requestID, now) {
-		s.PreviousSecret, s.EarlierSecrets = "", nil
-		return s, nil
-	}
-	s.Rotate(domain.NewSecret(), requestID, now)
-	s.UpdateTime = now
-	out, err := a.repo.UpdateSubscription(ctx, s)
-	if err != nil {
-		return nil, err
-	}
-	out.PreviousSecret, out.EarlierSecrets = "", nil
-	return out, nil
 }
 
 // ListDeliveries lists the deliveries of one of the caller's subscriptions,
