@@ -156,9 +156,12 @@ func CollectSets(rows Scanner, dims []string, a *Aggregate) error {
 	return rows.Err()
 }
 
+// unknown is the label of a missing value.
+const unknown = "unknown"
+
 func label(v *string) string {
 	if v == nil || *v == "" {
-		return "unknown"
+		return unknown
 	}
 	return *v
 }

@@ -18,7 +18,9 @@ import (
 // the period asked for). On a tie, the spelling not in capitals, then the
 // one in Latin script, then the one with diacritics (Šid rather than ŠID,
 // Шид or Sid), then the first in code point order. A text folding to
-// nothing ("-") is unknown.
+// nothing ("-") or to the label of a missing value ("Unknown") is unknown:
+// one cell with the records that give none, not a second cell labelled
+// unknown beside it.
 
 // Spelling is one way records gave a free-text value and how many records
 // gave it so.
@@ -64,7 +66,7 @@ func FoldSpellings(spellings []Spelling) Labels {
 	byKey := map[string]best{}
 	for _, s := range spellings {
 		key := translit.Fold(s.Text)
-		if strings.TrimSpace(key) == "" {
+		if key = strings.TrimSpace(key); key == "" || key == unknown {
 			continue
 		}
 		b, ok := byKey[key]
@@ -74,7 +76,7 @@ func FoldSpellings(spellings []Spelling) Labels {
 	}
 	out := make(Labels, len(spellings))
 	for _, s := range spellings {
-		if b, ok := byKey[translit.Fold(s.Text)]; ok {
+		if b, ok := byKey[strings.TrimSpace(translit.Fold(s.Text))]; ok {
 			out[s.Text] = b.text
 		}
 	}

@@ -9,14 +9,14 @@ import (
 
 // Spellings folding alike share one label: the spelling most records
 // give; on a tie the one not in capitals, in Latin, with diacritics, then
-// the first in code point order. A text folding to nothing has none
-// (unknown).
+// the first in code point order. A text folding to nothing or to
+// "unknown" has none (unknown).
 func TestFoldSpellings(t *testing.T) {
 	for _, c := range []struct {
 		spellings []Spelling
 		want      Labels
 	}{
-		{[]Spelling{{"Šid", 2}, {"Sid", 1}, {"ŠID", 1}, {"Шид", 1}, {"-", 4}, {"Kikinda", 1}},
+		{[]Spelling{{"Šid", 2}, {"Sid", 1}, {"ŠID", 1}, {"Шид", 1}, {"-", 4}, {"Kikinda", 1}, {"Unknown", 5}, {" unknown.", 1}},
 			Labels{"Šid": "Šid", "Sid": "Šid", "ŠID": "Šid", "Шид": "Šid", "Kikinda": "Kikinda"}},
 		{[]Spelling{{"Београд", 2}, {"Beograd", 2}, {"BEOGRAD", 1}},
 			Labels{"Београд": "Beograd", "Beograd": "Beograd", "BEOGRAD": "Beograd"}},
