@@ -847,6 +847,11 @@ var violations = []violationText{
 	}},
 	// What the directory has (a referral's or an assistance's service and
 	// place, a professional's organisation).
+	{regexp.MustCompile(`^is a directory id, not a name: give it as ([a-z_]+)`), text{
+		"en": "This is a directory id, not a name: give it as {1}.", "sr-Latn": "Ovo je identifikator iz imenika, a ne naziv: pošaljite ga kao {1}.",
+		"sr-Cyrl": "Ово је идентификатор из именика, а не назив: пошаљите га као {1}.",
+		"bs":      "Ovo je identifikator iz imenika, a ne naziv: pošaljite ga kao {1}.", "hr": "Ovo je identifikator iz imenika, a ne naziv: pošaljite ga kao {1}.",
+	}},
 	{regexp.MustCompile(`^(?:the directory has no |is not an organisation in the directory)`), text{
 		"en": "The directory has no such entry.", "sr-Latn": "Imenik nema takav unos.", "sr-Cyrl": "Именик нема такав унос.",
 		"bs": "Imenik nema takav unos.", "hr": "Imenik nema takav unos.",

@@ -297,15 +297,17 @@ func TestValidation(t *testing.T) {
 		mutate func(*pb.Professional)
 		field  string
 	}{
-		"no given name":   {func(p *pb.Professional) { p.GivenName = " " }, "participant.professional.given_name"},
-		"no family name":  {func(p *pb.Professional) { p.FamilyName = "" }, "participant.professional.family_name"},
-		"no sector":       {func(p *pb.Professional) { p.Sector = 0 }, "participant.professional.sector"},
-		"unknown sector":  {func(p *pb.Professional) { p.Sector = 99 }, "participant.professional.sector"},
-		"unknown sex":     {func(p *pb.Professional) { p.Sex = 99 }, "participant.professional.sex"},
-		"bad email":       {func(p *pb.Professional) { p.Email = "ana at example.org" }, "participant.professional.email"},
-		"named email":     {func(p *pb.Professional) { p.Email = "Ana <ana@example.org>" }, "participant.professional.email"},
-		"bad org id":      {func(p *pb.Professional) { p.OrganisationId = "CSR" }, "participant.professional.organisation_id"},
-		"long org name":   {func(p *pb.Professional) { p.OrganisationName = strings.Repeat("x", 201) }, "participant.professional.organisation_name"},
+		"no given name":  {func(p *pb.Professional) { p.GivenName = " " }, "participant.professional.given_name"},
+		"no family name": {func(p *pb.Professional) { p.FamilyName = "" }, "participant.professional.family_name"},
+		"no sector":      {func(p *pb.Professional) { p.Sector = 0 }, "participant.professional.sector"},
+		"unknown sector": {func(p *pb.Professional) { p.Sector = 99 }, "participant.professional.sector"},
+		"unknown sex":    {func(p *pb.Professional) { p.Sex = 99 }, "participant.professional.sex"},
+		"bad email":      {func(p *pb.Professional) { p.Email = "ana at example.org" }, "participant.professional.email"},
+		"named email":    {func(p *pb.Professional) { p.Email = "Ana <ana@example.org>" }, "participant.professional.email"},
+		"bad org id":     {func(p *pb.Professional) { p.OrganisationId = "CSR" }, "participant.professional.organisation_id"},
+		"long org name":  {func(p *pb.Professional) { p.OrganisationName = strings.Repeat("x", 201) }, "participant.professional.organisation_name"},
+		// A directory id is given as organisation_id, never as a name.
+		"org id as name":  {func(p *pb.Professional) { p.OrganisationId, p.OrganisationName = "", strings.ToUpper(ids.New()) }, "participant.professional.organisation_name"},
 		"nul family name": {func(p *pb.Professional) { p.FamilyName = "a\x00b" }, "participant.professional.family_name"},
 	}
 	for name, tc := range profCases {

@@ -143,6 +143,13 @@ func (p *Participant) Validate() error {
 		if pr.OrganisationID != "" && !ids.Valid(pr.OrganisationID) {
 			v.Add(f+"organisation_id", "must be a UUID")
 		}
+		if ids.Valid(ids.Normalize(pr.OrganisationName)) {
+			// A directory id is no name: kept as one, the registration
+			// would be a professional of another organisation (MatchKey)
+			// without a kind, counted apart from those registered with
+			// the id. A sign-in sheet's organisation column takes either.
+			v.Add(f+"organisation_name", "is a directory id, not a name: give it as organisation_id")
+		}
 		validate.Email(&v, f+"email", pr.Email)
 	}
 	return v.Err()
