@@ -81,6 +81,12 @@ func RequestIDReused(made string) *Error {
 // for an Idempotency-Key whose first request is in progress.
 const ReasonUploadInProgress = "UPLOAD_IN_PROGRESS"
 
+// ReasonRequestInProgress is the reason of the Aborted error (409) for a
+// request whose Idempotency-Key another attempt of it holds, still running;
+// the edge adds Retry-After: the same request, sent again, gets that
+// attempt's answer.
+const ReasonRequestInProgress = "REQUEST_IN_PROGRESS"
+
 // ReasonConcurrentUpdate is the reason of the Aborted error (409) of a
 // change that ran into another at the same moment (a deadlock, a
 // serialization failure): the same request may succeed when retried, so

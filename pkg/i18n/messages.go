@@ -293,6 +293,13 @@ var byReason = map[string]text{
 		"bs":      "Isto otpremanje se još čita; pokušajte ponovo za nekoliko sekundi.",
 		"hr":      "Isti se prijenos još čita; pokušajte ponovno za nekoliko sekundi.",
 	},
+	"REQUEST_IN_PROGRESS": {
+		"en":      "A request with this Idempotency-Key is still running; send the same request again in a moment.",
+		"sr-Latn": "Zahtev sa ovim Idempotency-Key se još izvršava; pošaljite isti zahtev ponovo za trenutak.",
+		"sr-Cyrl": "Захтев са овим Idempotency-Key се још извршава; пошаљите исти захтев поново за тренутак.",
+		"bs":      "Zahtjev s ovim Idempotency-Key još se izvršava; pošaljite isti zahtjev ponovo za trenutak.",
+		"hr":      "Zahtjev s ovim Idempotency-Key još se izvršava; pošaljite isti zahtjev ponovno za trenutak.",
+	},
 	"CONCURRENT_UPDATE": {
 		"en":      "Another change was made at the same moment; send the same request again.",
 		"sr-Latn": "Druga izmena je napravljena u istom trenutku; pošaljite isti zahtev ponovo.",

@@ -49,11 +49,19 @@ func TestIdempotencyKeyRetryAfterClientGaveUp(t *testing.T) {
 		t.Fatal("the abandoned request got an answer")
 	}
 
-	// While the write still waits, a retry is told it is in progress.
+	// While the write still waits, a retry is told it is in progress,
+	// with a reason of its own and, in the caller's language, to send it
+	// again (before: no reason, and the text of a conflict, "read the
+	// resource again and retry", which a client could not tell from a
+	// stale etag's).
 	for range 20 {
-		r := c.Do(t, "PATCH", "/v1/beneficiaries/"+id, patch, "Idempotency-Key", "patch-1")
+		r := c.Do(t, "PATCH", "/v1/beneficiaries/"+id, patch, "Idempotency-Key", "patch-1", "Accept-Language", "bs")
 		if r.Status != http.StatusConflict || r.Header.Get("Retry-After") == "" {
 			t.Fatalf("retry while the abandoned write waits: HTTP %d %s, want 409 with Retry-After", r.Status, r.Raw)
+		}
+		if _, msg, _ := localized(t, r); reasonOf(r) != "REQUEST_IN_PROGRESS" ||
+			msg != "Zahtjev s ovim Idempotency-Key još se izvršava; pošaljite isti zahtjev ponovo za trenutak." {
+			t.Fatalf("retry while the abandoned write waits: %s, want reason REQUEST_IN_PROGRESS saying so in bs", r.Raw)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -75,6 +83,18 @@ func TestIdempotencyKeyRetryAfterClientGaveUp(t *testing.T) {
 	if got := c.Do(t, "GET", "/v1/beneficiaries/"+id, nil).Must(t, 200); got.Str("family_name") != "Hadžić" || got.Str("etag") != r.Str("etag") {
 		t.Errorf("after the retry: %s", got.Raw)
 	}
+}
+
+// reasonOf returns the ErrorInfo reason of an error answer.
+func reasonOf(r resttest.Response) string {
+	details, _ := r.Body["details"].([]any)
+	for _, d := range details {
+		if dm, _ := d.(map[string]any); dm["@type"] == "type.googleapis.com/google.rpc.ErrorInfo" {
+			reason, _ := dm["reason"].(string)
+			return reason
+		}
+	}
+	return ""
 }
 
 func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }

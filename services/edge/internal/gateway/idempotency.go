@@ -313,7 +313,9 @@ func (i *idempotency) answerExisting(w http.ResponseWriter, r *http.Request, rec
 		writeStatusCode(w, r, http.StatusUnprocessableEntity, status.Convert(grpcx.ToStatus(r.Context(), i.log, reused)))
 	case !existing.Done:
 		w.Header().Set("Retry-After", "1")
-		writeStatus(w, r, status.New(codes.Aborted, "a request with this Idempotency-Key is in progress; retry later"))
+		inProgress := &errs.Error{Kind: errs.KindAborted, Reason: errs.ReasonRequestInProgress,
+			Message: "a request with this Idempotency-Key is in progress; retry later"}
+		writeStatus(w, r, status.Convert(grpcx.ToStatus(r.Context(), i.log, inProgress)))
 	default:
 		for k, v := range existing.Header {
 			w.Header()[k] = v
