@@ -77,6 +77,10 @@ func TestBadQueryValues(t *testing.T) {
 		{"/v1/beneficiaries?legal_status=BOGUS", "legal_status"},
 		{"/v1/beneficiaries?sex=3x", "sex"},
 		{"/v1/referrals?overdue=maybe", "overdue"},
+		// A parameter that takes one value, given twice (before: no
+		// violation, only "too many values for field …").
+		{"/v1/referrals?status=REFERRAL_STATUS_SENT&status=REFERRAL_STATUS_DRAFT", "status"},
+		{"/v1/trainingEvents?period.start_date=2024-01-01&period.start_date=2024-02-01", "period.start_date"},
 	} {
 		r := c.Do(t, "GET", f.path, nil, "Accept-Language", "hr").Must(t, 400)
 		if code, _ := r.Body["code"].(float64); code != 3 {
@@ -90,9 +94,9 @@ func TestBadQueryValues(t *testing.T) {
 
 // TestBadBodyValues: a JSON body the gateway cannot decode (a value of the
 // wrong type, an unknown enum value, an unknown field) is 400 with a field
-// violation naming the field by its proto name, localized, as every other
-// bad input is; the gateway's own message named it in camelCase and gave
-// no violation.
+// violation naming the field by its proto path in the request, localized,
+// as every other bad input is; the gateway's own message named it in
+// camelCase and gave no violation.
 func TestBadBodyValues(t *testing.T) {
 	s := edgetest.Start(t, nil)
 	c := resttest.New(s.URL, s.CreateKey(t, "p", "Body Values NGO").Key)
@@ -100,12 +104,12 @@ func TestBadBodyValues(t *testing.T) {
 		body  map[string]any
 		field string
 	}{
-		{map[string]any{"given_name": 5}, "given_name"},
-		{map[string]any{"givenName": 5}, "given_name"},
-		{map[string]any{"legal_status": "BOGUS"}, "legal_status"},
-		{map[string]any{"birth_date": 1990}, "birth_date"},
-		{map[string]any{"shoe_size": 44}, "shoe_size"},
-		{map[string]any{"given_name": "A", "documents": []any{map[string]any{"number": 5}}}, "number"},
+		{map[string]any{"given_name": 5}, "beneficiary.given_name"},
+		{map[string]any{"givenName": 5}, "beneficiary.given_name"},
+		{map[string]any{"legal_status": "BOGUS"}, "beneficiary.legal_status"},
+		{map[string]any{"birth_date": 1990}, "beneficiary.birth_date"},
+		{map[string]any{"shoe_size": 44}, "beneficiary.shoe_size"},
+		{map[string]any{"given_name": "A", "documents": []any{map[string]any{"number": 5}}}, "beneficiary.documents[0].number"},
 	} {
 		r := c.Do(t, "POST", "/v1/beneficiaries", f.body, "Accept-Language", "hr").Must(t, 400)
 		if code, _ := r.Body["code"].(float64); code != 3 {

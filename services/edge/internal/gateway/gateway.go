@@ -356,7 +356,7 @@ func errorHandler(log *slog.Logger, routes *Routes) runtime.ErrorHandlerFunc {
 			st = status.New(codes.InvalidArgument, st.Message())
 		}
 		if st.Code() == codes.InvalidArgument && len(st.Details()) == 0 {
-			st = decodeViolation(ctx, log, st)
+			st = decodeViolation(ctx, log, r, st)
 		}
 		// As for an Idempotency-Key: a request id reused for a different
 		// request is 422, and a repeat of a request in progress is 409 with
@@ -378,18 +378,36 @@ func errorHandler(log *slog.Logger, routes *Routes) runtime.ErrorHandlerFunc {
 // not of its field's type (a number, a boolean, an enum value).
 var queryParse = regexp.MustCompile(`^parsing field "([^"]+)": (.+)$`)
 
+// queryRepeated is how the gateway refuses a parameter that takes one value
+// given more than once.
+var queryRepeated = regexp.MustCompile(`^too many values for field "([^"]+)": `)
+
 // decodeViolation turns the gateway's refusal of a query parameter's value
 // into a field violation naming the parameter, as every other bad input
 // is; st otherwise (a body's refusal is named by its decoder: jsonBody).
-func decodeViolation(ctx context.Context, log *slog.Logger, st *status.Status) *status.Status {
+func decodeViolation(ctx context.Context, log *slog.Logger, r *http.Request, st *status.Status) *status.Status {
 	var v errs.Violations
 	msg := st.Message()
 	if m := queryParse.FindStringSubmatch(msg); m != nil {
-		v.Add(m[1], "is not a valid value of this query parameter: %s", m[2])
+		v.Add(queryField(r, m[1]), "is not a valid value of this query parameter: %s", m[2])
+	} else if m := queryRepeated.FindStringSubmatch(msg); m != nil {
+		v.Add(queryField(r, m[1]), "is given more than once")
 	} else {
 		return st
 	}
 	return status.Convert(grpcx.ToStatus(ctx, log, v.Err()))
+}
+
+// queryField is the path of the query parameter whose field the gateway
+// names by its own name (start_date): the parameter sent under a path
+// ending in it (period.start_date), the name otherwise.
+func queryField(r *http.Request, name string) string {
+	for key := range r.URL.Query() {
+		if strings.HasSuffix(key, "."+name) {
+			return key
+		}
+	}
+	return name
 }
 
 // oneofFields returns the proto names of the fields of the oneof named
