@@ -124,7 +124,11 @@ var deadLetterPending = strings.ReplaceAll(deadLetter, "{why}", "'webhook disabl
 var deadLetterUnsubscribed = strings.ReplaceAll(deadLetter, "{why}", "'event type no longer subscribed'") +
 	` AND subscription_id = $1 AND NOT (event_type = ANY ($2::text[]))`
 
-// UpdateSubscription stores s if its version is unchanged.
+// UpdateSubscription stores s if its version is unchanged. The run of
+// failures (failing_since) is the dispatcher's, which records it without a
+// new version: it is written only when s is enabled (a new run), never
+// written back as read, which would undo a success or failure recorded
+// since.
 func (p *Postgres) UpdateSubscription(ctx context.Context, s *domain.Subscription) (*domain.Subscription, error) {
 	var out *domain.Subscription
 	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
@@ -132,7 +136,8 @@ func (p *Postgres) UpdateSubscription(ctx context.Context, s *domain.Subscriptio
 		out, err = p.scanSubscription(tx.QueryRow(ctx, `
 			UPDATE subscriptions SET url = $3, target = $4, event_types = $5, description = $6, secret = $7,
 				previous_secret = $8, previous_secret_expire_time = $9, state = $10, disabled_reason = $11,
-				disable_time = $12, failing_since = $13, update_time = $14, rotate_request_id = $15, earlier_secrets = $16,
+				disable_time = $12,
+				failing_since = CASE WHEN $10 = 'active' AND state <> 'active' THEN $13 ELSE failing_since END, update_time = $14, rotate_request_id = $15, earlier_secrets = $16,
 				version = version + 1
 			WHERE id = $1 AND version = $2
 			RETURNING `+subscriptionCols,

@@ -33,7 +33,9 @@ type SubscriptionStore interface {
 	ListSubscriptions(ctx context.Context, organisationID string, p pagination.Page) ([]*domain.Subscription, error)
 	// UpdateSubscription stores s if the stored version is still s.Version
 	// (errs.KindAborted otherwise). Disabling dead-letters the pending
-	// deliveries.
+	// deliveries. The run of failures is kept as the dispatcher last
+	// recorded it (it bumps no version), except that enabling starts a
+	// new one.
 	UpdateSubscription(ctx context.Context, s *domain.Subscription) (*domain.Subscription, error)
 	DeleteSubscription(ctx context.Context, organisationID, id string) error
 }
