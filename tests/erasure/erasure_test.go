@@ -266,6 +266,10 @@ func populate(t *testing.T, s *system) world {
 		"beneficiary_id": w.person, "relationship": "RELATIONSHIP_HEAD"}, "Idempotency-Key", "household-0-member"), 200)
 	must(t, a.Do(t, "DELETE", "/v1/households/"+w.formerHousehold+"/members/"+w.person, nil), 200)
 
+	// A file of other people, imported with a purpose naming her (no row
+	// of it is her).
+	importSheetWith(t, s, "on_error=skip", "ime;prezime;pol;godina rođenja;opština\nStevan;Ilić;muški;1975;Niš\n",
+		"X-Spona-Purpose", "neighbours of "+fullLatin)
 	// Her child and a household named after the family.
 	w.child = str(must(t, a.Do(t, "POST", "/v1/beneficiaries", map[string]any{
 		"given_name": someoneNew, "family_name": "Jovanović", "sex": "SEX_FEMALE", "birth_year": 2015, "municipality": "Niš"}), 200), "id")
@@ -381,9 +385,9 @@ func importSheet(t *testing.T, s *system, csv string) resttest.Response {
 }
 
 // importSheetWith is importSheet with the query options given.
-func importSheetWith(t *testing.T, s *system, query, csv string) resttest.Response {
+func importSheetWith(t *testing.T, s *system, query, csv string, headers ...string) resttest.Response {
 	t.Helper()
-	op := must(t, s.a.Do(t, "POST", "/v1/beneficiaries:import?"+query, []byte(csv), "Content-Type", "text/csv"), 200)
+	op := must(t, s.a.Do(t, "POST", "/v1/beneficiaries:import?"+query, []byte(csv), append([]string{"Content-Type", "text/csv"}, headers...)...), 200)
 	for deadline := time.Now().Add(2 * time.Minute); op.Body["done"] != true; {
 		if time.Now().After(deadline) {
 			t.Fatalf("import not done: %s", op.Raw)

@@ -13,9 +13,11 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	importsv1 "github.com/spona/spona/gen/go/spona/imports/v1"
+	"github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/translit"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -540,5 +542,45 @@ func TestErasureReachesRefusedRows(t *testing.T) {
 	}
 	if q := quoting(after.GetImport(), "zovi "); len(q) != 2 {
 		t.Errorf("someone else's refused row lost its text: %v", problems(after.GetImport()))
+	}
+}
+
+// TestErasureBlanksImportPurposeNamingHer: her children are imported from
+// a file with a purpose naming her, before she is registered herself: no
+// row of it is her, so only its purpose names her. Erasing her blanks that
+// purpose where the import keeps it as well as in the audit log; another
+// import's purpose, not naming her, stays.
+func TestErasureBlanksImportPurposeNamingHer(t *testing.T) {
+	c := startAll(t)
+	imp := clientsOf(c.conn)
+	ctx := servicetest.As(t, ids.New())
+	const naming, other = "intake of the children of Đurđija Kovačević-Zlatanović", "monthly intake, Niš"
+	children := imported(t, metadata.AppendToOutgoingContext(ctx, audit.PurposeBinMetadata, naming), imp, &pb.ImportBeneficiariesRequest{
+		File: csvFile("ime;prezime;godina rođenja\nJovana;Jovanović;2015\nMarko;Jovanović;2017\n")})
+	others := imported(t, metadata.AppendToOutgoingContext(ctx, audit.PurposeBinMetadata, other), imp, &pb.ImportBeneficiariesRequest{
+		File: csvFile("ime;prezime;godina rođenja\nPetar;Petrović;1980\n")})
+	if children.GetCounts().GetCreated() != 2 || others.GetCounts().GetCreated() != 1 {
+		t.Fatalf("imports: %v %v", children, others)
+	}
+	her := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Đurđija", FamilyName: "Kovačević-Zlatanović", BirthYear: 1991}).GetId()
+	if _, err := c.EraseBeneficiary(ctx, &pb.EraseBeneficiaryRequest{Id: her}); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(context.Background(), c.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if got := importPurposes(t, conn); got[children.GetId()] != "" || got[others.GetId()] != other {
+		t.Errorf("imports' purposes after her erasure: %q", got)
+	}
+	var stored []string
+	rs, err := conn.Query(context.Background(), `SELECT purpose FROM beneficiaries.audit_purposes WHERE id = ANY ($1::uuid[]) ORDER BY purpose`,
+		[]string{children.GetId(), others.GetId()})
+	if err == nil {
+		stored, err = pgx.CollectRows(rs, pgx.RowTo[string])
+	}
+	if err != nil || !slices.Equal(stored, []string{"", other}) {
+		t.Errorf("the imports' purposes in the audit log after her erasure: %q %v", stored, err)
 	}
 }

@@ -759,7 +759,8 @@ const namingOrganisations = `ARRAY(SELECT organisation_id FROM beneficiaries WHE
 	UNION SELECT organisation_id FROM access_grants WHERE beneficiary_id = ANY ($1::uuid[]))`
 
 // eraseStatement is eraseSQL with the purposes named selects (a SELECT of
-// purpose ids, or "" for none) blanked too.
+// purpose ids, or "" for none) blanked too, in the audit log and, for the
+// imports among them, in the imports.
 func eraseStatement(named string) string {
 	var b strings.Builder
 	for i, part := range eraseParts {
@@ -771,7 +772,11 @@ func eraseStatement(named string) string {
 		fmt.Fprintf(&b, "e%d AS (%s)", i, part)
 	}
 	if named != "" {
-		named = " UNION " + named
+		// An import's purpose is stored with the import too (its id is
+		// its records' call): an import whose purpose names them, none of
+		// whose rows was them, loses it there as well.
+		fmt.Fprintf(&b, ",\nnamed AS (%s),\nnamed_imports AS (UPDATE imports SET purpose = '' WHERE purpose <> '' AND id IN (SELECT id FROM named))", named)
+		named = " UNION SELECT id FROM named"
 	}
 	// The households whose reference was blanked, as the rows were before.
 	fmt.Fprintf(&b, "\nSELECT audit_events_forget_purposes(ARRAY(SELECT organisation_id FROM beneficiaries WHERE id = ANY ($1::uuid[])),"+
