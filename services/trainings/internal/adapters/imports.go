@@ -102,7 +102,7 @@ func (w importTx) RecordMarks(ctx context.Context, participantID string, marks m
 		sessions, present = append(sessions, s), append(present, p)
 	}
 	_, err := w.tx.Exec(ctx, `INSERT INTO attendance (session_id, participant_id, present)
-		SELECT m.session_id, $1, m.present FROM unnest($2::uuid[], $3::bool[]) m(session_id, present)
+		SELECT m.session_id, $1, m.present FROM unnest($2::uuid[], $3::bool[]) m(session_id, present) ORDER BY m.session_id
 		ON CONFLICT (session_id, participant_id) DO UPDATE SET present = excluded.present,
 			update_time = CASE WHEN attendance.present = excluded.present THEN attendance.update_time ELSE now() END`,
 		participantID, sessions, present)

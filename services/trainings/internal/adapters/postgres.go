@@ -719,8 +719,11 @@ func (p *Postgres) RecordAttendance(ctx context.Context, eventID, sessionID stri
 			}
 			return v.Err()
 		}
+		// The rows in participant order, whatever the request's: two
+		// writers of one session's marks then wait for each other rather
+		// than each holding a row the other needs (a deadlock).
 		if _, err := tx.Exec(ctx, `INSERT INTO attendance (session_id, participant_id, present)
-			SELECT $1, m.id, m.present FROM unnest($2::uuid[], $3::bool[]) m(id, present)
+			SELECT $1, m.id, m.present FROM unnest($2::uuid[], $3::bool[]) m(id, present) ORDER BY m.id
 			ON CONFLICT (session_id, participant_id) DO UPDATE SET present = excluded.present,
 				update_time = CASE WHEN attendance.present = excluded.present THEN attendance.update_time ELSE now() END`,
 			sessionID, participantIDs, present); err != nil {
