@@ -243,7 +243,11 @@ func (a *App) deliver(ctx context.Context, c Claimed, answered func()) {
 	if att.Succeeded() {
 		d.AfterSuccess(att, end)
 		health.FailingSince = time.Time{}
-		a.metrics.lag.Record(ctx, end.Sub(d.EventTime).Seconds(), metric.WithAttributes(attribute.String("event_type", d.EventType)))
+		// Lag is the change's commit to its delivery; a :redeliver of an
+		// old delivery is the partner's request, not lag.
+		if !d.Redelivered() {
+			a.metrics.lag.Record(ctx, end.Sub(d.EventTime).Seconds(), metric.WithAttributes(attribute.String("event_type", d.EventType)))
+		}
 	} else {
 		a.opts.Retry.AfterFailure(d, att, end, a.jitter())
 		if health.FailingSince.IsZero() {

@@ -129,6 +129,10 @@ func (d *Delivery) record(a Attempt, now time.Time) {
 	d.LastCode, d.LastLatency, d.LastError, d.LastAttempt = a.Code, a.Latency, a.Problem(), now
 }
 
+// Redelivered reports whether d was queued again by :redeliver (its retry
+// window began after it was created).
+func (d *Delivery) Redelivered() bool { return d.RetryStart.After(d.CreateTime) }
+
 // Redeliver queues d again now, with a new retry window.
 func (d *Delivery) Redeliver(now time.Time) {
 	d.Status, d.NextAttempt, d.RetryStart, d.DeliverTime = DeliveryPending, now, now, time.Time{}
