@@ -162,3 +162,45 @@ func TestReportPeriodsOfFunders(t *testing.T) {
 		t.Fatalf("implementing organisation, to 14 June: %v", got)
 	}
 }
+
+// TestOnlyTheImplementingOrganisationReadsUnsuppressed: the table of
+// TestSuppressionPinsNoCellOfOneTable. The implementing organisation, which
+// runs the project, reads every count with ?unsuppressed=true, in the report
+// and its CSV; a funder asking is 400 naming the parameter, and so is an
+// IATI file (made to be published) even for the implementing organisation.
+// Without the parameter, the implementing organisation's report is
+// suppressed as the funder's is, ready to hand on.
+func TestOnlyTheImplementingOrganisationReadsUnsuppressed(t *testing.T) {
+	s := startSystem(t)
+	project := s.funded(t, "SUP-4", 3, "legal_status")
+	for _, g := range []struct {
+		status string
+		n      int
+	}{{"LEGAL_STATUS_ASYLUM_SEEKER", 7}, {"LEGAL_STATUS_MIGRANT", 7}, {"LEGAL_STATUS_REFUGEE", 1}, {"LEGAL_STATUS_STATELESS", 1}} {
+		s.assisted(t, project, g.n, map[string]any{"legal_status": g.status}, nil)
+	}
+	base := "/v1/projects/" + project
+	rep := s.call(t, "GET", base+"/report?unsuppressed=true", s.keyA, nil).must(t, 200)
+	raw := map[string]string{"TOTAL": "16", "asylum_seeker": "7", "migrant": "7", "refugee": "1", "stateless": "1"}
+	if diff := cmp.Diff(raw, withTotal(rep.Body["results"].([]any)[0].(map[string]any), "legal_status")); diff != "" || rep.Body["suppression_threshold"] != float64(1) {
+		t.Fatalf("implementing organisation's unsuppressed report, threshold %v (-want +got):\n%s", rep.Body["suppression_threshold"], diff)
+	}
+	csv := s.call(t, "GET", base+"/report:export?format=csv&unsuppressed=true", s.keyA, nil).must(t, 200)
+	if !strings.Contains(csv.Raw, "refugee") || !strings.Contains(csv.Raw, ",1") {
+		t.Fatalf("implementing organisation's unsuppressed CSV shows no refugee count of 1:\n%s", csv.Raw)
+	}
+	hidden := map[string]string{"TOTAL": "16", "asylum_seeker": "*", "migrant": "*", "refugee": "*", "stateless": "*"}
+	if diff := cmp.Diff(hidden, withTotal(s.reportResults(t, project, s.keyA, 1)[0], "legal_status")); diff != "" {
+		t.Fatalf("implementing organisation's report without the parameter (-want +got):\n%s", diff)
+	}
+	for _, c := range []struct{ who, key, path string }{
+		{"funder", s.keyB, "/report?unsuppressed=true"},
+		{"funder", s.keyB, "/report:export?format=xlsx&unsuppressed=true"},
+		{"implementing organisation", s.keyA, "/report:export?format=iati&unsuppressed=true"},
+	} {
+		r := s.call(t, "GET", base+c.path, c.key, nil).must(t, 400)
+		if !strings.Contains(r.Raw, `"field":"unsuppressed"`) {
+			t.Errorf("%s GET %s: no field violation naming unsuppressed: %s", c.who, c.path, r.Raw)
+		}
+	}
+}

@@ -660,6 +660,41 @@ func TestProjectReport(t *testing.T) {
 		t.Fatalf("stranger report: %v", err)
 	}
 
+	// Only the implementing organisation sees unsuppressed values, when it
+	// asks: every count as counted, threshold 1 in the answer.
+	raw, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: p.GetId(), Unsuppressed: true})
+	if err != nil {
+		t.Fatalf("unsuppressed report: %v", err)
+	}
+	wantRaw := []row{
+		{Code: "OC1", Actual: "12.5"},
+		{Code: "OP1", Target: "8", Actual: "7", Cells: []string{"sex:female=4", "sex:male=3",
+			"legal_status:asylum_seeker=1", "legal_status:international_protection=6"}},
+		// Six police officers and one health worker registered; one officer
+		// did not come (seed).
+		{Code: "OP2", Target: "40", Actual: "6", Cells: []string{"sector:health=1", "sector:police=5"}},
+		{Code: "OP2R", Actual: "7", Cells: []string{"sector:health=1", "sector:police=6"}},
+		{Code: "OP3", Actual: "0"},
+		{Code: "OP4", Actual: "1", Cells: []string{"event_type:seminar=1"}},
+	}
+	if diff := cmp.Diff(wantRaw, summary(raw.GetReport())); diff != "" || raw.GetReport().GetSuppressionThreshold() != 1 {
+		t.Fatalf("unsuppressed report, threshold %d (-want +got):\n%s", raw.GetReport().GetSuppressionThreshold(), diff)
+	}
+	// Its json export too; an IATI file, made to be published, never.
+	if _, err := e.c.ExportProjectReport(ctx, &pb.ExportProjectReportRequest{ProjectId: p.GetId(), Format: "json", Unsuppressed: true}); err != nil {
+		t.Fatalf("unsuppressed json export: %v", err)
+	}
+	if _, err := e.c.ExportProjectReport(ctx, &pb.ExportProjectReportRequest{ProjectId: p.GetId(), Format: "iati", Unsuppressed: true}); statustest.Code(err) != codes.InvalidArgument || statustest.Descriptions(err)["unsuppressed"] == "" {
+		t.Fatalf("unsuppressed iati export: %v, want a field violation naming unsuppressed", err)
+	}
+	// The donor may not ask, in a report or an export.
+	if _, err := e.c.GetProjectReport(servicetest.As(t, donor), &pb.GetProjectReportRequest{ProjectId: p.GetId(), Unsuppressed: true}); statustest.Code(err) != codes.InvalidArgument || statustest.Descriptions(err)["unsuppressed"] == "" {
+		t.Fatalf("donor unsuppressed report: %v, want a field violation naming unsuppressed", err)
+	}
+	if _, err := e.c.ExportProjectReport(servicetest.As(t, donor), &pb.ExportProjectReportRequest{ProjectId: p.GetId(), Format: "csv", Unsuppressed: true}); statustest.Code(err) != codes.InvalidArgument || statustest.Descriptions(err)["unsuppressed"] == "" {
+		t.Fatalf("donor unsuppressed export: %v, want a field violation naming unsuppressed", err)
+	}
+
 	// A period: only the first half-year; its target, and values within it.
 	rep, err = e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: p.GetId(), StartDate: "2016-11-01", EndDate: "2017-02-28"})
 	if err != nil {

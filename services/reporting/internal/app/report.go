@@ -20,24 +20,35 @@ const maxParallelCalls = 8
 // the other services, and applies small-cell suppression. A zero from or to
 // defaults to the project's planned start or end. The implementing
 // organisation may ask for any period, the project's partners and donors
-// for the planned span only (domain.Project.ReportPeriod).
-func (a *App) GetProjectReport(ctx context.Context, p auth.Principal, projectID string, from, to date.Date) (*domain.Report, error) {
+// for the planned span only (domain.Project.ReportPeriod). Unsuppressed
+// asks for the counts without suppression, which only the implementing
+// organisation may (domain.Project.ThresholdFor).
+func (a *App) GetProjectReport(ctx context.Context, p auth.Principal, projectID string, from, to date.Date, unsuppressed bool) (*domain.Report, error) {
 	pr, from, to, err := a.reportScope(ctx, p, projectID, from, to)
 	if err != nil {
 		return nil, err
 	}
-	return a.computeReport(ctx, pr, pr.ThresholdFor(p.OrganisationID), from, to)
+	threshold, err := pr.ThresholdFor(p.OrganisationID, unsuppressed)
+	if err != nil {
+		return nil, err
+	}
+	return a.computeReport(ctx, pr, threshold, from, to)
 }
 
 // GetIATIReport is GetProjectReport for an IATI export: the report carries
 // its publisher, the implementing organisation as the directory lists it.
 // A project IATI would reject (no registered identifier in the directory,
 // no sector, a budget over a year…) is refused, with every problem named,
-// before anything is computed.
-func (a *App) GetIATIReport(ctx context.Context, p auth.Principal, projectID string, from, to date.Date) (*domain.Report, error) {
+// before anything is computed. An IATI report is always suppressed
+// (domain.Project.PublishedThreshold): unsuppressed is refused.
+func (a *App) GetIATIReport(ctx context.Context, p auth.Principal, projectID string, from, to date.Date, unsuppressed bool) (*domain.Report, error) {
 	// The directory is read with the directory.read the reporting
 	// service issues itself (auth.Delegated).
 	pr, from, to, err := a.reportScope(ctx, p, projectID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	threshold, err := pr.PublishedThreshold(p.OrganisationID, unsuppressed)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +64,7 @@ func (a *App) GetIATIReport(ctx context.Context, p auth.Principal, projectID str
 	if err := domain.CheckIATI(pr, pub, a.today()); err != nil {
 		return nil, err
 	}
-	r, err := a.computeReport(ctx, pr, pr.PublishedThreshold(p.OrganisationID), from, to)
+	r, err := a.computeReport(ctx, pr, threshold, from, to)
 	if err != nil {
 		return nil, err
 	}

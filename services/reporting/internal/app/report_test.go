@@ -90,7 +90,7 @@ func TestNestedBreakdownCountedOnce(t *testing.T) {
 		{ID: "i3", Code: "C", Metric: domain.MetricTrainingEvents, Disaggregations: []string{"municipality", "country"}},
 	}}
 	sources := &countingSources{}
-	r, err := New(store, sources, nil).GetProjectReport(context.Background(), auth.Principal{OrganisationID: implementer}, projectID, date.Date{}, date.Date{})
+	r, err := New(store, sources, nil).GetProjectReport(context.Background(), auth.Principal{OrganisationID: implementer}, projectID, date.Date{}, date.Date{}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -150,24 +150,43 @@ func (p *Project) Threshold() int {
 }
 
 // ThresholdFor is the suppression threshold of the reports org reads. Only
-// the implementing organisation gets the project's own threshold as stored
-// (a project saved before the floor may hold one below it); partners and
-// funders never get less than MinThreshold.
-func (p *Project) ThresholdFor(org string) int {
+// the implementing organisation sees unsuppressed counts: asked for
+// (unsuppressed), it gets threshold 1, which hides nothing; otherwise it
+// gets the project's own threshold as stored (a project saved before the
+// floor may hold one below it). Partners and funders never get less than
+// MinThreshold, and asking for unsuppressed counts is refused, naming the
+// field "unsuppressed".
+func (p *Project) ThresholdFor(org string, unsuppressed bool) (int, error) {
 	t := p.Threshold()
-	if org == p.ImplementingOrganisationID {
-		return t
+	if org != p.ImplementingOrganisationID {
+		if unsuppressed {
+			var v errs.Violations
+			v.Add("unsuppressed", "only the implementing organisation may read the report without small-cell suppression; leave it unset")
+			return 0, v.Err()
+		}
+		return max(t, MinThreshold), nil
 	}
-	return max(t, MinThreshold)
+	if unsuppressed {
+		return 1, nil
+	}
+	return t, nil
 }
 
 // PublishedThreshold is the suppression threshold of a report org
 // exports as an IATI activity: ThresholdFor, but never below MinThreshold,
-// the implementing organisation's own file included. An IATI file is made
-// to be published (the IATI Registry, a donor's portal), where no count of
-// one or two people belongs, whatever a project stored before the floor
-// lets its implementing organisation read.
-func (p *Project) PublishedThreshold(org string) int { return max(p.ThresholdFor(org), MinThreshold) }
+// the implementing organisation's own file included, and unsuppressed
+// counts are refused. An IATI file is made to be published (the IATI
+// Registry, a donor's portal), where no count of one or two people
+// belongs, whatever the implementing organisation may read itself.
+func (p *Project) PublishedThreshold(org string, unsuppressed bool) (int, error) {
+	if unsuppressed {
+		var v errs.Violations
+		v.Add("unsuppressed", "an IATI activity is made to be published and is always suppressed; leave it unset, or export json, csv or xlsx")
+		return 0, v.Err()
+	}
+	t, err := p.ThresholdFor(org, false)
+	return max(t, MinThreshold), err
+}
 
 // ReportPeriod is the period of a report org asks for with the dates
 // from and to (zero: the project's planned start or end). The implementing

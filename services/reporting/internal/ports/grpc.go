@@ -171,7 +171,7 @@ func (g *GRPC) GetProjectReport(ctx context.Context, req *pb.GetProjectReportReq
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	r, err := g.app.GetProjectReport(ctx, auth.Caller(ctx), req.GetProjectId(), from, to)
+	r, err := g.app.GetProjectReport(ctx, auth.Caller(ctx), req.GetProjectId(), from, to, req.GetUnsuppressed())
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +193,7 @@ func (g *GRPC) ExportProjectReport(ctx context.Context, req *pb.ExportProjectRep
 	if format.iati {
 		report = g.app.GetIATIReport
 	}
-	r, err := report(ctx, auth.Caller(ctx), req.GetProjectId(), from, to)
+	r, err := report(ctx, auth.Caller(ctx), req.GetProjectId(), from, to, req.GetUnsuppressed())
 	if err != nil {
 		return nil, err
 	}

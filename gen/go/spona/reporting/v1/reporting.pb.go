@@ -2441,8 +2441,14 @@ type GetProjectReportRequest struct {
 	// organisation may give other dates: for partners and funders any other
 	// period is INVALID_ARGUMENT (two periods' reports could be subtracted
 	// to give back suppressed counts).
-	StartDate     string `protobuf:"bytes,2,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
-	EndDate       string `protobuf:"bytes,3,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	StartDate string `protobuf:"bytes,2,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	EndDate   string `protobuf:"bytes,3,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	// True asks for the counts without small-cell suppression
+	// (suppression_threshold 1 in the answer): every cell shown as counted.
+	// Only the implementing organisation may ask, to run its project; for
+	// partners and funders it is INVALID_ARGUMENT naming the field. Leave it
+	// unset for a report to hand on.
+	Unsuppressed  bool `protobuf:"varint,4,opt,name=unsuppressed,proto3" json:"unsuppressed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2496,6 +2502,13 @@ func (x *GetProjectReportRequest) GetEndDate() string {
 		return x.EndDate
 	}
 	return ""
+}
+
+func (x *GetProjectReportRequest) GetUnsuppressed() bool {
+	if x != nil {
+		return x.Unsuppressed
+	}
+	return false
 }
 
 // One cell of a report: a count or, when suppressed, no count.
@@ -3043,7 +3056,11 @@ type ExportProjectReportRequest struct {
 	StartDate string `protobuf:"bytes,2,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
 	EndDate   string `protobuf:"bytes,3,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
 	// json (default), csv, xlsx or iati; the enum names are accepted too.
-	Format        string `protobuf:"bytes,4,opt,name=format,proto3" json:"format,omitempty"`
+	Format string `protobuf:"bytes,4,opt,name=format,proto3" json:"format,omitempty"`
+	// As in GetProjectReportRequest, for json, csv and xlsx. An IATI activity
+	// is made to be published and is always suppressed: true with format
+	// iati is INVALID_ARGUMENT.
+	Unsuppressed  bool `protobuf:"varint,5,opt,name=unsuppressed,proto3" json:"unsuppressed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3104,6 +3121,13 @@ func (x *ExportProjectReportRequest) GetFormat() string {
 		return x.Format
 	}
 	return ""
+}
+
+func (x *ExportProjectReportRequest) GetUnsuppressed() bool {
+	if x != nil {
+		return x.Unsuppressed
+	}
+	return false
 }
 
 var File_spona_reporting_v1_reporting_proto protoreflect.FileDescriptor
@@ -3264,13 +3288,14 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\findicator_id\x18\x02 \x01(\tB\x03\xe0A\x02R\vindicatorId\x12=\n" +
 	"\x05value\x18\x03 \x01(\v2\".spona.reporting.v1.IndicatorValueB\x03\xe0A\x02R\x05value\"[\n" +
 	"\x1cRecordIndicatorValueResponse\x12;\n" +
-	"\tindicator\x18\x01 \x01(\v2\x1d.spona.reporting.v1.IndicatorR\tindicator\"w\n" +
+	"\tindicator\x18\x01 \x01(\v2\x1d.spona.reporting.v1.IndicatorR\tindicator\"\x9b\x01\n" +
 	"\x17GetProjectReportRequest\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x02 \x01(\tR\tstartDate\x12\x19\n" +
-	"\bend_date\x18\x03 \x01(\tR\aendDate\"\x9e\x01\n" +
+	"\bend_date\x18\x03 \x01(\tR\aendDate\x12\"\n" +
+	"\funsuppressed\x18\x04 \x01(\bR\funsuppressed\"\x9e\x01\n" +
 	"\x04Cell\x12\x14\n" +
 	"\x05label\x18\x01 \x01(\tR\x05label\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\x12\x1e\n" +
@@ -3316,14 +3341,15 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\aresults\x18\x06 \x03(\v2#.spona.reporting.v1.IndicatorResultR\aresults\x12?\n" +
 	"\rgenerate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\fgenerateTime\"U\n" +
 	"\x18GetProjectReportResponse\x129\n" +
-	"\x06report\x18\x01 \x01(\v2!.spona.reporting.v1.ProjectReportR\x06report\"\x92\x01\n" +
+	"\x06report\x18\x01 \x01(\v2!.spona.reporting.v1.ProjectReportR\x06report\"\xb6\x01\n" +
 	"\x1aExportProjectReportRequest\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x02 \x01(\tR\tstartDate\x12\x19\n" +
 	"\bend_date\x18\x03 \x01(\tR\aendDate\x12\x16\n" +
-	"\x06format\x18\x04 \x01(\tR\x06format*\xbc\x01\n" +
+	"\x06format\x18\x04 \x01(\tR\x06format\x12\"\n" +
+	"\funsuppressed\x18\x05 \x01(\bR\funsuppressed*\xbc\x01\n" +
 	"\x10OrganisationRole\x12!\n" +
 	"\x1dORGANISATION_ROLE_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19ORGANISATION_ROLE_FUNDING\x10\x01\x12!\n" +
