@@ -2481,7 +2481,12 @@ func (x *MergeBeneficiariesResponse) GetBeneficiary() *Beneficiary {
 type EraseBeneficiaryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// Why, e.g. the reference of the data subject's request.
+	// Why, e.g. the reference of the data subject's request: checked (at most
+	// 1000 characters) but not stored. An erasure keeps nothing that may name
+	// the person: the audit log keeps that her record was erased, when and by
+	// which key, and the purposes of calls that read her are blanked, the
+	// erasure's own included. Keep the request's reference in your own
+	// register of data subject requests, beside the beneficiary id.
 	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
