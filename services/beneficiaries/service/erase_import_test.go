@@ -584,3 +584,29 @@ func TestErasureBlanksImportPurposeNamingHer(t *testing.T) {
 		t.Errorf("the imports' purposes in the audit log after her erasure: %q %v", stored, err)
 	}
 }
+
+// TestImportMatchesInTheLogOfThePersonsMatched: a dry run's answer tells the
+// importer which of its persons each row probably is, as :findDuplicates
+// does; the persons matched have it in their audit log, under the import's
+// purpose, and a person no row matches has nothing. Before, only the
+// records an import created were logged: a dry run scored against her left
+// no trace in her log.
+func TestImportMatchesInTheLogOfThePersonsMatched(t *testing.T) {
+	c := startAll(t)
+	imp := clientsOf(c.conn)
+	ctx := servicetest.As(t, ids.New())
+	her := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Đurđija", FamilyName: "Kovačević", BirthDate: "1991-05-17"}).GetId()
+	other := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Ana", FamilyName: "Babić", BirthDate: "1980-01-01"}).GetId()
+	dry := imported(t, metadata.AppendToOutgoingContext(ctx, audit.PurposeBinMetadata, "March intake list"), imp,
+		&pb.ImportBeneficiariesRequest{File: csvFile("ime;prezime;datum rođenja\nЂурђија;Ковачевић;17.5.1991.\nMarko;Marković;1975-02-02\n"),
+			OnError: "skip", ValidateOnly: true})
+	if d := dry.GetDuplicates(); len(d) != 1 || d[0].GetMatches()[0].GetId() != her {
+		t.Fatalf("dry run's duplicates: %v", d)
+	}
+	if got := purposesOf(t, ctx, c, her, "find_duplicates"); !slices.Equal(got, []string{"March intake list"}) {
+		t.Fatalf("her log's find_duplicates purposes: %q, want the import's", got)
+	}
+	if got := purposesOf(t, ctx, c, other, "find_duplicates"); len(got) != 0 {
+		t.Fatalf("a person no row matched has find_duplicates records: %q", got)
+	}
+}

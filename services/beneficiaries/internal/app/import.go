@@ -56,6 +56,11 @@ func (a *App) ImportSpec() imports.Spec {
 // maxMatches is how many existing records are kept per row.
 const maxMatches = 5
 
+// importMatchFields are the fields of a person an import's match is scored
+// on (its names and birth), recorded in the person's log when a row
+// matches her.
+var importMatchFields = []string{"given_name", "family_name", "original_script_name", "birth_date", "birth_year"}
+
 // Process carries a beneficiaries import to its end (imports.Processor):
 // it finds each row's probable duplicates, then (unless it is a dry run)
 // writes the rows in one transaction, each created as CreateBeneficiary
@@ -67,6 +72,8 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 		return err
 	}
 	m := imports.MappingOf(imp.Columns)
+	// One call: its records store the purpose once, under the import's id.
+	act := Actor{Principal: auth.Principal{OrganisationID: imp.OrganisationID, ClientID: imp.ClientID}, Purpose: imp.Purpose, Call: imp.ID}
 	// The rows (in sheet order) by external id: the first that has it.
 	firstWith := map[string]int{}
 	c, err := imports.Check(ctx, imp, a.repo, func(ctx context.Context, _ int, rows []*imports.StagedRow) error {
@@ -74,6 +81,8 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 		if err != nil {
 			return err
 		}
+		var matched []*domain.Beneficiary
+		seen := map[string]bool{}
 		for _, r := range rows {
 			// Matches whose birth conflicts with the row's are listed
 			// after the others (for review; never linked to or skipped
@@ -84,6 +93,10 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 			for _, x := range kept[:min(len(kept), maxMatches)] {
 				r.Matches = append(r.Matches, imports.Match{ID: x.Beneficiary.ID, Score: x.Score, NameScore: x.NameScore,
 					BirthScore: x.BirthScore, Conflict: x.BirthConflict})
+				if !seen[x.Beneficiary.ID] {
+					seen[x.Beneficiary.ID] = true
+					matched = append(matched, &domain.Beneficiary{ID: x.Beneficiary.ID, OrganisationID: imp.OrganisationID})
+				}
 			}
 			// Best first, as matches (a link goes to the first); ties in
 			// sheet order. An earlier row whose birth conflicts with this
@@ -95,13 +108,18 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 				}
 			}
 		}
+		// The import's answer tells the caller which of its persons each
+		// row probably is, a read of theirs as :findDuplicates is: each
+		// matched person's log has it (a dry run's too), before the
+		// answer is stored.
+		if err := audit(ctx, a.repo, act, domain.ActionFindDuplicates, importMatchFields, matched...); err != nil {
+			return err
+		}
 		return a.checkExternalIDs(ctx, imp, m, rows, firstWith)
 	}, report)
 	if err != nil || imp.ValidateOnly {
 		return err
 	}
-	// One call: its records store the purpose once, under the import's id.
-	act := Actor{Principal: auth.Principal{OrganisationID: imp.OrganisationID, ClientID: imp.ClientID}, Purpose: imp.Purpose, Call: imp.ID}
 	today := a.today()
 	return a.repo.InTx(ctx, func(r Repository) error {
 		// The rows are written a page at a time, each page by COPY.
