@@ -331,13 +331,7 @@ func errorHandler(log *slog.Logger, routes *Routes) runtime.ErrorHandlerFunc {
 		if tooSlow(w, r) {
 			return
 		}
-		var mbe *http.MaxBytesError
-		switch b := r.Body.(type) {
-		case *uploadBody:
-			mbe = b.tooLarge
-		case *limitedBody:
-			mbe = b.tooLarge
-		}
+		mbe := tooLarge(r)
 		if mbe != nil || errors.As(err, &mbe) {
 			writeStatusCode(w, r, http.StatusRequestEntityTooLarge, bodyTooLarge(mbe.Limit))
 			return

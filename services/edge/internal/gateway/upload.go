@@ -99,10 +99,6 @@ type uploadBody struct {
 	// size is the Content-Length (-1 unknown).
 	size  int64
 	query url.Values
-	// tooLarge is set when reading went past the body limit (the gateway
-	// reports a streaming RPC's decoding errors as InvalidArgument: the
-	// error handler answers 413 from this).
-	tooLarge *http.MaxBytesError
 }
 
 // uploadPiece is how many bytes of an upload each message of a streaming
@@ -159,11 +155,25 @@ func limit(w http.ResponseWriter, r *http.Request, upload bool, maxBody, maxUplo
 
 // limitedBody is a body read through http.MaxBytesReader that remembers
 // going past the limit: the gateway passes on only the text of a decoding
-// error, and the error handler answers 413 from this (a body sent without
+// error (a streaming RPC's as InvalidArgument), and the error handler
+// answers 413 from this (tooLarge), an upload's too (a body sent without
 // Content-Length; one declared too large is refused before it is read).
 type limitedBody struct {
 	io.ReadCloser
 	tooLarge *http.MaxBytesError
+}
+
+// tooLarge is the limit r's body went past while it was read, an
+// upload's included; nil when it did not.
+func tooLarge(r *http.Request) *http.MaxBytesError {
+	body := r.Body
+	if u, ok := body.(*uploadBody); ok {
+		body = u.ReadCloser
+	}
+	if l, ok := body.(*limitedBody); ok {
+		return l.tooLarge
+	}
+	return nil
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
@@ -263,7 +273,7 @@ func (p *pieceReader) next(msg proto.Message, fd protoreflect.FieldDescriptor) e
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &mbe):
-			p.u.tooLarge = mbe
+			// The limitedBody read has kept it, for the error handler.
 			return err
 		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 			p.done = true

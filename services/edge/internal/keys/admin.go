@@ -224,21 +224,27 @@ func reused(requestID, made string) error {
 		Message: fmt.Sprintf("the request id (Idempotency-Key) %q was used to %s; use a new one for another request", requestID, made)}
 }
 
+// Reasons of Usable's refusals (google.rpc.ErrorInfo).
+const (
+	ReasonOrganisationNotFound    = "ORGANISATION_NOT_FOUND"
+	ReasonOrganisationNotVerified = "ORGANISATION_NOT_VERIFIED"
+)
+
 // Usable returns organisation id from dir if it is there and verified,
 // what a credential of it (an API key, an access token) needs; otherwise a
-// FAILED_PRECONDITION error, reason ORGANISATION_NOT_FOUND or
-// ORGANISATION_NOT_VERIFIED.
+// FAILED_PRECONDITION error, reason ReasonOrganisationNotFound or
+// ReasonOrganisationNotVerified.
 func Usable(ctx context.Context, dir Directory, id string) (*Organisation, error) {
 	o, err := dir.Organisation(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if o == nil {
-		return nil, &errs.Error{Kind: errs.KindFailedPrecondition, Reason: "ORGANISATION_NOT_FOUND",
+		return nil, &errs.Error{Kind: errs.KindFailedPrecondition, Reason: ReasonOrganisationNotFound,
 			Message: fmt.Sprintf("organisation %s is not in the directory", id)}
 	}
 	if !o.Verified {
-		return nil, &errs.Error{Kind: errs.KindFailedPrecondition, Reason: "ORGANISATION_NOT_VERIFIED",
+		return nil, &errs.Error{Kind: errs.KindFailedPrecondition, Reason: ReasonOrganisationNotVerified,
 			Message: fmt.Sprintf("organisation %s (%s) is not verified; a platform administrator verifies it first (POST /v1/organisations/%s:verify)", o.ID, o.Name, o.ID)}
 	}
 	return o, nil
@@ -250,7 +256,7 @@ func (a *Admin) organisation(ctx context.Context, req NewKey) (string, error) {
 	if req.OrganisationID != "" {
 		o, err := Usable(ctx, a.dir, req.OrganisationID)
 		var e *errs.Error
-		if errors.As(err, &e) && (e.Reason == "ORGANISATION_NOT_FOUND" || e.Reason == "ORGANISATION_NOT_VERIFIED") {
+		if errors.As(err, &e) && (e.Reason == ReasonOrganisationNotFound || e.Reason == ReasonOrganisationNotVerified) {
 			named := *e // the refusal may be remembered for tokens: not changed
 			named.Violations = append(slices.Clone(e.Violations), errs.FieldViolation{Field: "api_key.organisation_id", Description: e.Message})
 			return "", &named
