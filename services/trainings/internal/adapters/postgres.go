@@ -156,12 +156,13 @@ func (p *Postgres) GetTrainingEvent(ctx context.Context, viewer, id string) (*do
 }
 
 // LockTrainingEvent returns the event if viewer organises it, locked to
-// the end of the transaction of ctx: for an update (FOR UPDATE), or else
-// against one (FOR SHARE).
+// the end of the transaction of ctx: for an update (FOR NO KEY UPDATE: the
+// id stays, so a registration's foreign key check does not wait), or else
+// against one (FOR SHARE, which a session's create takes).
 func (p *Postgres) LockTrainingEvent(ctx context.Context, viewer, id string, update bool) (*domain.TrainingEvent, error) {
 	lock := " FOR SHARE OF e"
 	if update {
-		lock = " FOR UPDATE OF e"
+		lock = " FOR NO KEY UPDATE OF e"
 	}
 	e, err := scanEvent(db.Conn(ctx, p.pool).QueryRow(ctx, `SELECT `+eventCols+` FROM training_events e
 		WHERE e.id = $1 AND e.organiser_organisation_id = $2`+lock, id, viewer))
@@ -766,12 +767,15 @@ const completedSQL = `(SELECT count(*) FILTER (WHERE a.present) * 100 >= e.compl
 // ("TR-<year>-<000001>", more digits past 999999), so they are unique
 // across events; an erased beneficiary's is "ERASED-<participant id>",
 // which links to nothing; the event row is locked so concurrent calls do
-// not both certify one participant.
+// not both certify one participant (FOR NO KEY UPDATE, which a
+// registration's foreign key check does not wait for; numbering is not a
+// key update of the participant either, migration 00017, so new marks do
+// not wait).
 func (p *Postgres) IssueCertificates(ctx context.Context, eventID string) ([]*domain.Participant, []string, error) {
 	var out []*domain.Participant
 	var issued []string
 	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM training_events WHERE id = $1 FOR UPDATE`, eventID); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM training_events WHERE id = $1 FOR NO KEY UPDATE`, eventID); err != nil {
 			return db.Error(err)
 		}
 		// Each participant certified now takes the next number (n, in the
