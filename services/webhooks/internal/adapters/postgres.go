@@ -56,23 +56,11 @@ func (p *Postgres) scanSubscription(row pgx.Row) (*domain.Subscription, error) {
 	if s.Secret, err = p.sealer.Open(secret, s.ID); err != nil {
 		return nil, err
 	}
-	if prev != nil {
-		if s.PreviousSecret, err = p.sealer.Open(prev, s.ID); err != nil {
-			return nil, err
-		}
-	}
-	if s.EarlierSecrets, err = p.sealer.openEarlier(earlier, s.ID); err != nil {
+	if s.Replaced, err = p.sealer.openReplaced(prev, prevExp, earlier, s.ID); err != nil {
 		return nil, err
 	}
-	s.PreviousSecretExpires, s.DisableTime, s.FailingSince = timeOf(prevExp), timeOf(disabled), timeOf(failing)
+	s.DisableTime, s.FailingSince = timeOf(disabled), timeOf(failing)
 	return &s, nil
-}
-
-func (p *Postgres) sealOptional(secret, id string) []byte {
-	if secret == "" {
-		return nil
-	}
-	return p.sealer.Seal(secret, id)
 }
 
 // CreateSubscription inserts s (idempotent per organisation and request id).
@@ -133,6 +121,7 @@ func (p *Postgres) UpdateSubscription(ctx context.Context, s *domain.Subscriptio
 	var out *domain.Subscription
 	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
 		var err error
+		prev, prevExp, earlier := p.sealer.sealReplaced(s.Replaced, s.ID)
 		out, err = p.scanSubscription(tx.QueryRow(ctx, `
 			UPDATE subscriptions SET url = $3, target = $4, event_types = $5, description = $6, secret = $7,
 				previous_secret = $8, previous_secret_expire_time = $9, state = $10, disabled_reason = $11,
@@ -142,9 +131,8 @@ func (p *Postgres) UpdateSubscription(ctx context.Context, s *domain.Subscriptio
 			WHERE id = $1 AND version = $2
 			RETURNING `+subscriptionCols,
 			s.ID, s.Version, s.URL, s.Target(), s.EventTypes, s.Description, p.sealer.Seal(s.Secret, s.ID),
-			p.sealOptional(s.PreviousSecret, s.ID), nullTime(s.PreviousSecretExpires), s.State, s.DisabledReason,
-			nullTime(s.DisableTime), nullTime(s.FailingSince), s.UpdateTime, db.Null(s.RotateRequestID),
-			p.sealer.sealEarlier(s.EarlierSecrets, s.ID)))
+			prev, prevExp, s.State, s.DisabledReason,
+			nullTime(s.DisableTime), nullTime(s.FailingSince), s.UpdateTime, db.Null(s.RotateRequestID), earlier))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return etag.Mismatch()
 		}
@@ -316,15 +304,10 @@ func (cs *claimedSubscription) open(sealer *Sealer, id string) (*domain.Subscrip
 	if s.Secret, err = sealer.Open(cs.secret, id); err != nil {
 		return nil, err
 	}
-	if cs.prev != nil {
-		if s.PreviousSecret, err = sealer.Open(cs.prev, id); err != nil {
-			return nil, err
-		}
-	}
-	if s.EarlierSecrets, err = sealer.openEarlier(cs.earlier, id); err != nil {
+	if s.Replaced, err = sealer.openReplaced(cs.prev, cs.prevExp, cs.earlier, id); err != nil {
 		return nil, err
 	}
-	s.PreviousSecretExpires, s.FailingSince = timeOf(cs.prevExp), timeOf(cs.failing)
+	s.FailingSince = timeOf(cs.failing)
 	return s, nil
 }
 

@@ -57,33 +57,52 @@ func (s *Sealer) Open(sealed []byte, id string) (string, error) {
 	return string(plain), nil
 }
 
-// earlierSecret is how a secret an earlier rotation replaced is stored
-// (sealed, as a JSON list, in subscriptions.earlier_secrets).
+// A subscription's replaced secrets (domain.Subscription.Replaced, newest
+// first) are stored in two places: the newest, the one the last rotation
+// replaced, in previous_secret (sealed) and previous_secret_expire_time,
+// as replicas from before webhooks migration 00007 read and write it; the
+// others, which rotations before it replaced, in earlier_secrets, a sealed
+// JSON list.
+
+// earlierSecret is how a secret in earlier_secrets is stored.
 type earlierSecret struct {
 	Secret     string    `json:"secret"`
 	ExpireTime time.Time `json:"expire_time"`
 }
 
-// sealEarlier encrypts the earlier secrets of the subscription id; nil
-// (NULL) when there are none.
-func (s *Sealer) sealEarlier(earlier []domain.ReplacedSecret, id string) []byte {
-	if len(earlier) == 0 {
-		return nil
+// sealReplaced returns the previous_secret, previous_secret_expire_time
+// and earlier_secrets columns of the replaced secrets of the subscription
+// id (NULLs for none).
+func (s *Sealer) sealReplaced(replaced []domain.ReplacedSecret, id string) (prev []byte, prevExp *time.Time, earlier []byte) {
+	if len(replaced) == 0 {
+		return nil, nil, nil
 	}
-	list := make([]earlierSecret, len(earlier))
-	for i, e := range earlier {
-		list[i] = earlierSecret{Secret: e.Secret, ExpireTime: e.Expires}
+	prevExp = &replaced[0].Expires
+	if len(replaced) > 1 {
+		list := make([]earlierSecret, len(replaced)-1)
+		for i, r := range replaced[1:] {
+			list[i] = earlierSecret{Secret: r.Secret, ExpireTime: r.Expires}
+		}
+		raw, _ := json.Marshal(list) //nolint:gosec // sealed right below; strings and times: never fails
+		earlier = s.Seal(string(raw), id)
 	}
-	raw, _ := json.Marshal(list) //nolint:gosec // sealed right below; strings and times: never fails
-	return s.Seal(string(raw), id)
+	return s.Seal(replaced[0].Secret, id), prevExp, earlier
 }
 
-// openEarlier decrypts what sealEarlier returned.
-func (s *Sealer) openEarlier(sealed []byte, id string) ([]domain.ReplacedSecret, error) {
-	if sealed == nil {
-		return nil, nil
+// openReplaced decrypts what sealReplaced returned, newest first.
+func (s *Sealer) openReplaced(prev []byte, prevExp *time.Time, earlier []byte, id string) ([]domain.ReplacedSecret, error) {
+	var out []domain.ReplacedSecret
+	if prev != nil {
+		secret, err := s.Open(prev, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, domain.ReplacedSecret{Secret: secret, Expires: timeOf(prevExp)})
 	}
-	raw, err := s.Open(sealed, id)
+	if earlier == nil {
+		return out, nil
+	}
+	raw, err := s.Open(earlier, id)
 	if err != nil {
 		return nil, err
 	}
@@ -91,9 +110,8 @@ func (s *Sealer) openEarlier(sealed []byte, id string) ([]domain.ReplacedSecret,
 	if err := json.Unmarshal([]byte(raw), &list); err != nil {
 		return nil, errSealed
 	}
-	out := make([]domain.ReplacedSecret, len(list))
-	for i, e := range list {
-		out[i] = domain.ReplacedSecret{Secret: e.Secret, Expires: e.ExpireTime}
+	for _, e := range list {
+		out = append(out, domain.ReplacedSecret{Secret: e.Secret, Expires: e.ExpireTime})
 	}
 	return out, nil
 }

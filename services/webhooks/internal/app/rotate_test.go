@@ -36,6 +36,9 @@ func TestRotationRetryWithinTheOverlap(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(out.Replaced) == 0 || out.Replaced[0].Secret != "" || !out.PreviousSecretExpires().Equal(store.row.PreviousSecretExpires()) {
+			t.Fatalf("answered replaced secrets %+v; want the stored expiry %v, no secret", out.Replaced, store.row.PreviousSecretExpires())
+		}
 		return out.Secret
 	}
 
@@ -44,8 +47,14 @@ func TestRotationRetryWithinTheOverlap(t *testing.T) {
 		t.Fatalf("rotation: secret %q, %d saved", first, store.saved)
 	}
 	clock = now.Add(time.Hour)
+	if got := store.row.Secrets(clock); len(got) != 2 || got[0] != first || got[1] != "whsec_old" {
+		t.Fatalf("signing with %v after the rotation, want %q and whsec_old", got, first)
+	}
 	if again := rotate(); again != first || store.saved != 1 {
 		t.Fatalf("retry within the overlap: secret %q (first %q), %d saved; want the first answer, no rotation", again, first, store.saved)
+	}
+	if got := store.row.Secrets(clock); len(got) != 2 || got[1] != "whsec_old" {
+		t.Fatalf("signing with %v after the retry, want whsec_old still", got)
 	}
 	clock = now.Add(domain.SecretOverlap + time.Minute)
 	if later := rotate(); later == first || store.saved != 2 {

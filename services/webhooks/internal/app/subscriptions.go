@@ -135,7 +135,7 @@ func (a *App) RotateSecret(ctx context.Context, p auth.Principal, id, requestID 
 		}
 		now := a.now()
 		if s.RotatedFor(requestID, now) {
-			s.PreviousSecret, s.EarlierSecrets = "", nil
+			s.Replaced = expiriesOnly(s.Replaced)
 			return s, nil
 		}
 		s.Rotate(domain.NewSecret(), requestID, now)
@@ -147,7 +147,7 @@ func (a *App) RotateSecret(ctx context.Context, p auth.Principal, id, requestID 
 		if err != nil {
 			return nil, err
 		}
-		out.PreviousSecret, out.EarlierSecrets = "", nil
+		out.Replaced = expiriesOnly(out.Replaced)
 		return out, nil
 	}
 }
@@ -202,8 +202,23 @@ func (a *App) Redeliver(ctx context.Context, p auth.Principal, subscriptionID, d
 	return d, nil
 }
 
+// redacted is s without its secrets, as it is shown but at creation and
+// rotation.
 func redacted(s *domain.Subscription) *domain.Subscription {
 	c := *s
-	c.Secret, c.PreviousSecret, c.EarlierSecrets = "", "", nil
+	c.Secret, c.Replaced = "", expiriesOnly(s.Replaced)
 	return &c
+}
+
+// expiriesOnly is a copy of replaced without the secrets: an answer shows
+// when the previous secret stops signing, never a replaced secret.
+func expiriesOnly(replaced []domain.ReplacedSecret) []domain.ReplacedSecret {
+	if len(replaced) == 0 {
+		return nil
+	}
+	out := make([]domain.ReplacedSecret, len(replaced))
+	for i, r := range replaced {
+		out[i] = domain.ReplacedSecret{Expires: r.Expires}
+	}
+	return out
 }

@@ -119,7 +119,8 @@ func TestUpdateSubscriptionUseCase(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			store := &subscriptions{row: domain.Subscription{ID: hookID, OrganisationID: ownerOrg, URL: "https://partner.example/hook",
-				EventTypes: []string{domain.TypeReferralReceived}, Secret: "whsec_old", State: tt.state, Version: 2}}
+				EventTypes: []string{domain.TypeReferralReceived}, Secret: "whsec_old", State: tt.state, Version: 2,
+				Replaced: []domain.ReplacedSecret{{Secret: "whsec_older", Expires: now.Add(time.Hour)}}}}
 			if tt.state == domain.StateDisabled {
 				store.row.DisabledReason, store.row.DisableTime, store.row.FailingSince = "failing", now.Add(-time.Hour), now.Add(-48*time.Hour)
 			}
@@ -150,8 +151,14 @@ func TestUpdateSubscriptionUseCase(t *testing.T) {
 			if store.saved != 1 || out.Version != 3 || !tt.want(&store.row) {
 				t.Errorf("saved %d, stored %+v", store.saved, store.row)
 			}
-			if out.Secret != "" || out.PreviousSecret != "" || store.row.Secret != "whsec_old" {
+			if out.Secret != "" || store.row.Secret != "whsec_old" {
 				t.Errorf("secret shown (%q) or changed (%q)", out.Secret, store.row.Secret)
+			}
+			if len(out.Replaced) != 1 || out.Replaced[0].Secret != "" || !out.PreviousSecretExpires().Equal(now.Add(time.Hour)) {
+				t.Errorf("replaced secrets answered %+v, want the expiry without the secret", out.Replaced)
+			}
+			if got := store.row.Secrets(now); !slices.Equal(got, []string{"whsec_old", "whsec_older"}) {
+				t.Errorf("signing with %v after the update, want the current and the replaced secret", got)
 			}
 		})
 	}

@@ -93,12 +93,16 @@ func TestEachReplacedSecretSignsItsOverlap(t *testing.T) {
 	if len(got) != MaxReplacedSecrets+1 || got[0] != fmt.Sprintf("whsec_%d", MaxReplacedSecrets+3) || got[len(got)-1] != "whsec_3" {
 		t.Errorf("after %d rotations within an hour: signed with %v", MaxReplacedSecrets+3, got)
 	}
+	if len(s.Replaced) != MaxReplacedSecrets || s.Replaced[0].Secret != fmt.Sprintf("whsec_%d", MaxReplacedSecrets+2) ||
+		!s.PreviousSecretExpires().Equal(t0.Add(time.Duration(MaxReplacedSecrets+3)*time.Minute+SecretOverlap)) {
+		t.Errorf("after %d rotations within an hour: kept %+v, want the last %d replaced, newest first", MaxReplacedSecrets+3, s.Replaced, MaxReplacedSecrets)
+	}
 	// An overlap that has ended is not carried into the next rotation.
 	s = &Subscription{Secret: "whsec_a"}
 	s.Rotate("whsec_b", "", t0)
 	s.Rotate("whsec_c", "", t0.Add(48*time.Hour))
-	if got := s.Secrets(t0.Add(49 * time.Hour)); !slices.Equal(got, []string{"whsec_c", "whsec_b"}) || len(s.EarlierSecrets) != 0 {
-		t.Errorf("rotated again after the overlap: signed with %v, kept %v", got, s.EarlierSecrets)
+	if got := s.Secrets(t0.Add(49 * time.Hour)); !slices.Equal(got, []string{"whsec_c", "whsec_b"}) || len(s.Replaced) != 1 {
+		t.Errorf("rotated again after the overlap: signed with %v, kept %+v", got, s.Replaced)
 	}
 }
 

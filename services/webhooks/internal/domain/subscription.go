@@ -49,14 +49,11 @@ type Subscription struct {
 	URL            string
 	EventTypes     []string
 	Description    string
-	// Secret signs every delivery; PreviousSecret too until
-	// PreviousSecretExpires (after a rotation), and EarlierSecrets, the
-	// ones rotations before it replaced, each until its own expiry
-	// (newest first).
-	Secret                string
-	PreviousSecret        string
-	PreviousSecretExpires time.Time
-	EarlierSecrets        []ReplacedSecret
+	// Secret signs every delivery, and so does each secret in Replaced,
+	// the ones rotations replaced (newest first, at most
+	// MaxReplacedSecrets), until its own expiry.
+	Secret   string
+	Replaced []ReplacedSecret
 	// RotateRequestID is the request id of the last rotation: a retry of
 	// it returns the secret it made instead of rotating again.
 	RotateRequestID string
@@ -100,15 +97,21 @@ func TargetOf(raw string) string {
 // each one a rotation replaced, within its overlap, newest first.
 func (s *Subscription) Secrets(now time.Time) []string {
 	out := []string{s.Secret}
-	if s.PreviousSecret != "" && now.Before(s.PreviousSecretExpires) {
-		out = append(out, s.PreviousSecret)
-	}
-	for _, e := range s.EarlierSecrets {
-		if now.Before(e.Expires) {
-			out = append(out, e.Secret)
+	for _, r := range s.Replaced {
+		if now.Before(r.Expires) {
+			out = append(out, r.Secret)
 		}
 	}
 	return out
+}
+
+// PreviousSecretExpires is when the secret the last rotation replaced
+// stops signing (possibly past); zero if the secret was never rotated.
+func (s *Subscription) PreviousSecretExpires() time.Time {
+	if len(s.Replaced) == 0 {
+		return time.Time{}
+	}
+	return s.Replaced[0].Expires
 }
 
 // Normalize trims free input and orders the event types, each once. The
@@ -241,20 +244,13 @@ func (s *Subscription) Disable(reason string, now time.Time) {
 // secret longer does not weaken anything: the receiver decides which
 // secrets it accepts.
 func (s *Subscription) Rotate(secret, requestID string, now time.Time) {
-	var earlier []ReplacedSecret
-	if s.PreviousSecret != "" && now.Before(s.PreviousSecretExpires) {
-		earlier = append(earlier, ReplacedSecret{Secret: s.PreviousSecret, Expires: s.PreviousSecretExpires})
-	}
-	for _, e := range s.EarlierSecrets {
-		if now.Before(e.Expires) {
-			earlier = append(earlier, e)
+	replaced := []ReplacedSecret{{Secret: s.Secret, Expires: now.Add(SecretOverlap)}}
+	for _, r := range s.Replaced {
+		if now.Before(r.Expires) && len(replaced) < MaxReplacedSecrets {
+			replaced = append(replaced, r)
 		}
 	}
-	s.EarlierSecrets = earlier[:min(len(earlier), MaxReplacedSecrets-1)]
-	if len(s.EarlierSecrets) == 0 {
-		s.EarlierSecrets = nil
-	}
-	s.PreviousSecret, s.PreviousSecretExpires = s.Secret, now.Add(SecretOverlap)
+	s.Replaced = replaced
 	s.Secret, s.RotateRequestID = secret, requestID
 }
 
@@ -266,5 +262,5 @@ func (s *Subscription) Rotate(secret, requestID string, now time.Time) {
 // same request id asks for a new rotation, as any write with an expired
 // key: never rotating again would keep a secret its owner means to end.
 func (s *Subscription) RotatedFor(requestID string, now time.Time) bool {
-	return requestID != "" && s.RotateRequestID == requestID && now.Before(s.PreviousSecretExpires)
+	return requestID != "" && s.RotateRequestID == requestID && now.Before(s.PreviousSecretExpires())
 }

@@ -59,7 +59,7 @@ func subscriptionToProto(s *domain.Subscription) *pb.Webhook {
 		DisabledReason:           s.DisabledReason,
 		DisableTime:              optionalTime(s.DisableTime),
 		FirstFailureTime:         optionalTime(s.FailingSince),
-		PreviousSecretExpireTime: optionalTime(s.PreviousSecretExpires),
+		PreviousSecretExpireTime: optionalTime(s.PreviousSecretExpires()),
 		CreateTime:               timestamppb.New(s.CreateTime),
 		UpdateTime:               timestamppb.New(s.UpdateTime),
 		Etag:                     s.Etag(),
