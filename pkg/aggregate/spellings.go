@@ -1,10 +1,16 @@
 package aggregate
 
 import (
+	"context"
 	"encoding/json"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/translit"
 )
 
@@ -83,19 +89,55 @@ func FoldSpellings(spellings []Spelling) Labels {
 	return out
 }
 
-// SQL returns the expression of the cell label of expr (the text as
-// recorded) in a statement taking Arg as the parameter param ("$6"): NULL
-// (counted as unknown) for a text without a label.
-func (l Labels) SQL(expr, param string) string {
-	return "(" + param + "::jsonb ->> " + expr + ")"
+// Folded is a free-text dimension of a count (a municipality as typed)
+// counted by its folded spelling: Dim is its name, Expr the text as
+// recorded in the count's statements, Spellings a statement returning
+// each spelling given in the scope of the labels (the project's records,
+// whatever the period) and how many records give it (Spelling), taking
+// the arguments Apply is given.
+type Folded struct {
+	Dim, Expr, Spellings string
 }
 
-// Arg is the statement argument SQL's expression reads: the labels as a
-// JSON object.
-func (l Labels) Arg() string {
+// Apply returns dims counting f.Dim by the labels of its cells
+// (FoldSpellings of the spellings f.Spellings reads with args) when
+// groupBy has it, with the labels a statement reading them is bound to
+// (Labels.Bind); dims as they are and no labels otherwise.
+func (f Folded) Apply(ctx context.Context, q db.Querier, dims Dimensions, groupBy []string, args ...any) (Dimensions, Labels, error) {
+	if _, ok := dims[f.Dim]; !ok || !slices.Contains(groupBy, f.Dim) {
+		return dims, nil, nil
+	}
+	rows, err := q.Query(ctx, f.Spellings, args...)
+	if err != nil {
+		return nil, nil, db.Error(err)
+	}
+	spellings, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Spelling])
+	if err != nil {
+		return nil, nil, db.Error(err)
+	}
+	labels := FoldSpellings(spellings)
+	dims = maps.Clone(dims)
+	dims[f.Dim] = "(" + labelsParam + "::jsonb ->> " + f.Expr + ")"
+	return dims, labels, nil
+}
+
+// labelsParam stands for the parameter of the labels in a statement until
+// Bind numbers it: a NULL label (no label: counted as unknown) for a text
+// without one.
+const labelsParam = "$labels"
+
+// Bind returns sql and its arguments args: when sql reads the labels
+// (a dimension of Folded.Apply), they are the parameter after args, as a
+// JSON object. A statement takes as many arguments as it names, so one
+// not reading them is returned as it is.
+func (l Labels) Bind(sql string, args []any) (string, []any) {
+	if !strings.Contains(sql, labelsParam) {
+		return sql, args
+	}
 	b, err := json.Marshal(map[string]string(l))
 	if err != nil {
 		panic(err) // a map of strings always marshals
 	}
-	return string(b)
+	args = append(slices.Clip(args), string(b))
+	return strings.ReplaceAll(sql, labelsParam, "$"+strconv.Itoa(len(args))), args
 }

@@ -31,9 +31,47 @@ func TestFoldSpellings(t *testing.T) {
 		if diff := cmp.Diff(c.want, got); diff != "" {
 			t.Errorf("labels of %v (-want +got):\n%s", c.spellings, diff)
 		}
+		_, args := got.Bind("SELECT "+labelsParam, nil)
 		var arg map[string]string
-		if err := json.Unmarshal([]byte(got.Arg()), &arg); err != nil || !cmp.Equal(map[string]string(got), arg) {
-			t.Errorf("argument %s: %v", got.Arg(), err)
+		if err := json.Unmarshal([]byte(args[0].(string)), &arg); err != nil || !cmp.Equal(map[string]string(got), arg) {
+			t.Errorf("argument %s: %v", args[0], err)
 		}
+	}
+}
+
+// A statement reading the labels takes them as the parameter after its
+// arguments, each statement as many as it names: one without them keeps
+// its arguments, and binding a shorter prefix of a statement's arguments
+// leaves the longer one's alone.
+func TestBindNumbersTheLabels(t *testing.T) {
+	dims := Dimensions{"municipality": "NULLIF(b.municipality, '')", "sex": "b.sex"}
+	folded := Folded{Dim: "municipality", Expr: "b.municipality"}
+	bySex, none, err := folded.Apply(t.Context(), nil, dims, []string{"sex"})
+	if err != nil || !cmp.Equal(bySex, dims) || none != nil {
+		t.Fatalf("not by municipality: %v, %v, %v", bySex, none, err)
+	}
+	labels := Labels{"Šid": "Šid", "Шид": "Šid"}
+	all := []any{"p", "from", "to", "orgs", "asOf"}
+	sel, _ := Dimensions{"municipality": "(" + labelsParam + "::jsonb ->> b.municipality)"}.Select([]string{"municipality"})
+	for _, c := range []struct {
+		sql      string
+		args     []any
+		wantSQL  string
+		wantArgs int
+	}{
+		{"SELECT " + sel + "count(*) FROM b WHERE $4", all[:4], "SELECT ($5::jsonb ->> b.municipality), GROUPING(($5::jsonb ->> b.municipality)) <> 0, count(*) FROM b WHERE $4", 5},
+		{"SELECT " + sel + "count(*) FROM b WHERE $5", all, "SELECT ($6::jsonb ->> b.municipality), GROUPING(($6::jsonb ->> b.municipality)) <> 0, count(*) FROM b WHERE $5", 6},
+		{"SELECT count(*) FROM b WHERE $3", all[:3], "SELECT count(*) FROM b WHERE $3", 3},
+	} {
+		sql, args := labels.Bind(c.sql, c.args)
+		if sql != c.wantSQL || len(args) != c.wantArgs {
+			t.Errorf("Bind(%q, %d arguments) = %q, %d arguments; want %q, %d", c.sql, len(c.args), sql, len(args), c.wantSQL, c.wantArgs)
+		}
+		if len(args) > len(c.args) && args[len(args)-1] != `{"Šid":"Šid","Шид":"Šid"}` {
+			t.Errorf("labels bound as %v", args[len(args)-1])
+		}
+	}
+	if all[4] != "asOf" {
+		t.Errorf("binding four of five arguments overwrote the fifth: %v", all[4])
 	}
 }

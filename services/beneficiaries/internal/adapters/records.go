@@ -304,7 +304,7 @@ var (
 		"sex":                 "b.sex::text",
 		"age_band":            aggregate.AgeBandSQL("b.birth_year", "$5::date"),
 		domain.DimLegalStatus: "COALESCE(w.legal_status, c.status_then, NULLIF(b.legal_status, ''))",
-		// By folded spelling: see municipalityLabels.
+		// By folded spelling: see municipality.
 		dimMunicipality: "NULLIF(b.municipality, '')",
 	}
 	// Values as stored (made text when counted: see CountAssisted).
@@ -325,31 +325,15 @@ var (
 )
 
 // dimMunicipality is the person's municipality as typed, counted by its
-// folded spelling (aggregate.FoldSpellings): Šid, Sid, ŠID and Шид are one
-// cell, labelled with the spelling most of the project's persons give.
+// folded spelling (aggregate.Folded): Šid, Sid, ŠID and Шид are one cell,
+// labelled with the spelling most of the persons assisted under the
+// project give (in any period and by any organisation: the same label in
+// every period's report).
 const dimMunicipality = "municipality"
 
-// labelsParam stands for the parameter of the municipality labels in a
-// statement until its number is known (CountAssisted's bind).
-const labelsParam = "$labels"
-
-// municipalityLabels returns the labels of the municipalities of the
-// persons assisted under the project, in any period and by any
-// organisation: one label per folded spelling, the same in every period's
-// report (aggregate.FoldSpellings).
-func (p *Postgres) municipalityLabels(ctx context.Context, projectID string) (aggregate.Labels, error) {
-	rows, err := p.q.Query(ctx, `SELECT b.municipality, count(*) FROM beneficiaries b
+var municipality = aggregate.Folded{Dim: dimMunicipality, Expr: "b.municipality", Spellings: `SELECT b.municipality, count(*) FROM beneficiaries b
 		WHERE b.id IN (SELECT a.beneficiary_id FROM assistances a WHERE a.project_id = $1) AND b.municipality <> ''
-		GROUP BY b.municipality`, projectID)
-	if err != nil {
-		return nil, db.Error(err)
-	}
-	spellings, err := pgx.CollectRows(rows, pgx.RowToStructByPos[aggregate.Spelling])
-	if err != nil {
-		return nil, db.Error(err)
-	}
-	return aggregate.FoldSpellings(spellings), nil
-}
+		GROUP BY b.municipality`}
 
 // assistedWhere selects the project's assistance records a ($1 project, $2
 // and $3 the period's ends, $4 the organisations).
@@ -373,15 +357,9 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 	if err := assistedDims.Check("group_by", q.GroupBy); err != nil {
 		return aggregate.Aggregate{}, err
 	}
-	personDims := personDims
-	var labels aggregate.Labels
-	if slices.Contains(q.GroupBy, dimMunicipality) {
-		var err error
-		if labels, err = p.municipalityLabels(ctx, q.ProjectID); err != nil {
-			return aggregate.Aggregate{}, err
-		}
-		personDims = maps.Clone(personDims)
-		personDims[dimMunicipality] = labels.SQL("b.municipality", labelsParam)
+	personDims, labels, err := municipality.Apply(ctx, p.q, personDims, q.GroupBy, q.ProjectID)
+	if err != nil {
+		return aggregate.Aggregate{}, err
 	}
 	// $5, the day age bands are as of, only in the statements counting by
 	// age band, then the municipality labels in those counting by
@@ -392,11 +370,7 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 		if strings.Contains(sql, "$5") {
 			args = all
 		}
-		if strings.Contains(sql, labelsParam) {
-			args = append(slices.Clip(args), labels.Arg())
-			sql = strings.ReplaceAll(sql, labelsParam, "$"+strconv.Itoa(len(args)))
-		}
-		return sql, args
+		return labels.Bind(sql, args)
 	}
 	var agg aggregate.Aggregate
 	var personSets, recordSets [][]string

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -405,31 +404,20 @@ var referralDims = aggregate.Dimensions{
 	"sex":          "NULLIF(ben_sex, '')",
 	"age_band":     "NULLIF(ben_age_band, '')",
 	"legal_status": "NULLIF(ben_legal_status, '')",
-	// By folded spelling: see municipalityLabels.
+	// By folded spelling: see municipality.
 	dimMunicipality: "NULLIF(ben_municipality, '')",
 }
 
 // dimMunicipality is the person's municipality as sent, counted by its
-// folded spelling (aggregate.FoldSpellings): Šid, Sid, ŠID and Шид are one
-// cell, labelled with the spelling most of the project's referrals give.
+// folded spelling (aggregate.Folded): Šid, Sid, ŠID and Шид are one cell,
+// labelled with the spelling most of the project's sent referrals give (at
+// any time and from any organisation: the same label in every period's
+// report).
 const dimMunicipality = "municipality"
 
-// municipalityLabels returns the labels of the municipalities of the
-// project's sent referrals, at any time and from any organisation: one
-// label per folded spelling, the same in every period's report.
-func (p *Postgres) municipalityLabels(ctx context.Context, projectID string) (aggregate.Labels, error) {
-	rows, err := p.pool.Query(ctx, `SELECT ben_municipality, count(*) FROM referrals
+var municipality = aggregate.Folded{Dim: dimMunicipality, Expr: "ben_municipality", Spellings: `SELECT ben_municipality, count(*) FROM referrals
 		WHERE project_id = $1 AND send_time IS NOT NULL AND ben_municipality <> ''
-		GROUP BY ben_municipality`, projectID)
-	if err != nil {
-		return nil, db.Error(err)
-	}
-	spellings, err := pgx.CollectRows(rows, pgx.RowToStructByPos[aggregate.Spelling])
-	if err != nil {
-		return nil, db.Error(err)
-	}
-	return aggregate.FoldSpellings(spellings), nil
-}
+		GROUP BY ben_municipality`}
 
 // stageTimes are the columns holding when a referral reached each stage
 // (domain.Stage.ReachedAt).
@@ -451,24 +439,18 @@ func (p *Postgres) CountReferrals(ctx context.Context, q aggregate.Query, zone *
 		return aggregate.Aggregate{}, fmt.Errorf("referrals: no time for stage %q", stage)
 	}
 	from, until := q.Instants(zone)
-	dims := referralDims
-	args := []any{q.ProjectID, from, until, db.Strings(organisationIDs)}
-	if slices.Contains(q.GroupBy, dimMunicipality) {
-		labels, err := p.municipalityLabels(ctx, q.ProjectID)
-		if err != nil {
-			return aggregate.Aggregate{}, err
-		}
-		dims = maps.Clone(dims)
-		dims[dimMunicipality] = labels.SQL("ben_municipality", "$5")
-		args = append(args, labels.Arg())
+	dims, labels, err := municipality.Apply(ctx, p.pool, referralDims, q.GroupBy, q.ProjectID)
+	if err != nil {
+		return aggregate.Aggregate{}, err
 	}
 	sel, group := dims.Select(q.GroupBy)
-	rows, err := p.pool.Query(ctx, `SELECT `+sel+`count(*) FROM referrals
+	sql, args := labels.Bind(`SELECT `+sel+`count(*) FROM referrals
 		WHERE project_id = $1 AND `+at+` IS NOT NULL
 			AND ($2::timestamptz IS NULL OR `+at+` >= $2)
 			AND ($3::timestamptz IS NULL OR `+at+` < $3)
 			AND (cardinality($4::uuid[]) = 0 OR from_organisation_id = ANY($4::uuid[]) OR to_organisation_id = ANY($4::uuid[]))`+group,
-		args...)
+		[]any{q.ProjectID, from, until, db.Strings(organisationIDs)})
+	rows, err := p.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return aggregate.Aggregate{}, db.Error(err)
 	}

@@ -2,9 +2,7 @@ package adapters
 
 import (
 	"context"
-	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -54,7 +52,7 @@ var participantCounts = map[string]struct {
 		FROM participants pa
 		JOIN training_events e ON e.id = pa.event_id`, aggregate.Dimensions{
 		"event_type":    "e.type",
-		dimMunicipality: "NULLIF(e.municipality, '')", // see withMunicipalityLabels
+		dimMunicipality: "NULLIF(e.municipality, '')", // see municipality
 		// The organisation that registered the person at the event: the
 		// organiser. Its kind is the directory's, looked up by the
 		// application and given as the organisers ($4) and their kinds
@@ -137,8 +135,7 @@ func (p *Postgres) BeneficiaryCohorts(ctx context.Context, q aggregate.Query, st
 	if err := c.dims.Check("group_by", q.GroupBy); err != nil {
 		return nil, err
 	}
-	dims, args, err := p.withMunicipalityLabels(ctx, q.ProjectID, q.GroupBy, c.dims,
-		append([]any{q.ProjectID, q.From.Ptr(), q.To.Ptr()}, organiserKinds(domain.KindBeneficiary, q.GroupBy, kinds)...))
+	dims, labels, err := municipality.Apply(ctx, p.pool, c.dims, q.GroupBy, q.ProjectID)
 	if err != nil {
 		return nil, err
 	}
@@ -147,8 +144,10 @@ func (p *Postgres) BeneficiaryCohorts(ctx context.Context, q aggregate.Query, st
 		cols = append(cols, dims[g]+", ")
 	}
 	sel := strings.Join(cols, "")
-	rows, err := p.pool.Query(ctx, `SELECT `+sel+`pa.beneficiary_id::text, array_agg(DISTINCT e.organiser_organisation_id::text), date_part('year', min(e.start_date))::int, max(e.start_date)`+
-		c.from+countWhere(c.unit, filter)+` GROUP BY `+sel+`pa.beneficiary_id`, args...)
+	sql, args := labels.Bind(`SELECT `+sel+`pa.beneficiary_id::text, array_agg(DISTINCT e.organiser_organisation_id::text), date_part('year', min(e.start_date))::int, max(e.start_date)`+
+		c.from+countWhere(c.unit, filter)+` GROUP BY `+sel+`pa.beneficiary_id`,
+		append([]any{q.ProjectID, q.From.Ptr(), q.To.Ptr()}, organiserKinds(domain.KindBeneficiary, q.GroupBy, kinds)...))
+	rows, err := p.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, db.Error(err)
 	}
@@ -201,41 +200,19 @@ func (p *Postgres) ProjectOrganisers(ctx context.Context, q aggregate.Query) ([]
 
 var eventDims = aggregate.Dimensions{
 	"event_type":    "e.type",
-	dimMunicipality: "NULLIF(e.municipality, '')", // see withMunicipalityLabels
+	dimMunicipality: "NULLIF(e.municipality, '')", // see municipality
 	"country":       "NULLIF(e.country, '')",
 }
 
 // dimMunicipality is the event's municipality as typed, counted by its
-// folded spelling (aggregate.FoldSpellings): events in Šid, Sid, ŠID and
-// Шид are one cell, labelled with the spelling most of the project's
-// events give, and a person at events of two spellings is counted once in
-// it.
+// folded spelling (aggregate.Folded): events in Šid, Sid, ŠID and Шид are
+// one cell, labelled with the spelling most of the project's events give
+// (any period, any organiser: the same label in every period's report),
+// and a person at events of two spellings is counted once in it.
 const dimMunicipality = "municipality"
 
-// withMunicipalityLabels returns dims and args for a count grouped by
-// groupBy: when it is by municipality, dims count it by the labels of the
-// project's events' municipalities (any period, any organiser: one label
-// per folded spelling, the same in every period's report), given as the
-// parameter after args.
-func (p *Postgres) withMunicipalityLabels(ctx context.Context, projectID string, groupBy []string, dims aggregate.Dimensions, args []any) (aggregate.Dimensions, []any, error) {
-	if _, ok := dims[dimMunicipality]; !ok || !slices.Contains(groupBy, dimMunicipality) {
-		return dims, args, nil
-	}
-	rows, err := p.pool.Query(ctx, `SELECT municipality, count(*) FROM training_events
-		WHERE project_id = $1 AND municipality <> '' GROUP BY municipality`, projectID)
-	if err != nil {
-		return nil, nil, db.Error(err)
-	}
-	spellings, err := pgx.CollectRows(rows, pgx.RowToStructByPos[aggregate.Spelling])
-	if err != nil {
-		return nil, nil, db.Error(err)
-	}
-	labels := aggregate.FoldSpellings(spellings)
-	args = append(slices.Clip(args), labels.Arg())
-	dims = maps.Clone(dims)
-	dims[dimMunicipality] = labels.SQL("e.municipality", "$"+strconv.Itoa(len(args)))
-	return dims, args, nil
-}
+var municipality = aggregate.Folded{Dim: dimMunicipality, Expr: "e.municipality", Spellings: `SELECT municipality, count(*) FROM training_events
+		WHERE project_id = $1 AND municipality <> '' GROUP BY municipality`}
 
 // CountTrainingEvents counts the events of the project.
 func (p *Postgres) CountTrainingEvents(ctx context.Context, q aggregate.Query) (aggregate.Aggregate, error) {
@@ -260,12 +237,14 @@ func (p *Postgres) count(ctx context.Context, q aggregate.Query, dims aggregate.
 	if err := dims.Check("group_by", q.GroupBy); err != nil {
 		return aggregate.Aggregate{}, err
 	}
-	dims, args, err := p.withMunicipalityLabels(ctx, q.ProjectID, q.GroupBy, dims, append([]any{q.ProjectID, q.From.Ptr(), q.To.Ptr()}, extra...))
+	dims, labels, err := municipality.Apply(ctx, p.pool, dims, q.GroupBy, q.ProjectID)
 	if err != nil {
 		return aggregate.Aggregate{}, err
 	}
 	sel, group := dims.Select(q.GroupBy)
-	rows, err := p.pool.Query(ctx, `SELECT `+sel+`count(DISTINCT `+unit+`)`+from+countWhere(unit, filter)+group, args...)
+	sql, args := labels.Bind(`SELECT `+sel+`count(DISTINCT `+unit+`)`+from+countWhere(unit, filter)+group,
+		append([]any{q.ProjectID, q.From.Ptr(), q.To.Ptr()}, extra...))
+	rows, err := p.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return aggregate.Aggregate{}, db.Error(err)
 	}
