@@ -127,3 +127,45 @@ func TestConsentZeroTimesRefused(t *testing.T) {
 		t.Fatalf("consents recorded: %v %v", l, err)
 	}
 }
+
+// TestConsentGivenAheadOfTheClock: a given_time up to a minute ahead of the
+// service's clock (the partner's clock runs ahead) is accepted, and is
+// recorded as the service's time then: the consent is live at once, so the
+// referral sent right after it can share the person. Before, it was stored
+// as sent, in the future: the answer read live false and a :send right
+// after was 400 CONSENT_REQUIRED until the partner's time came. Its create
+// retried with the request id (the same given time) answers that consent.
+func TestConsentGivenAheadOfTheClock(t *testing.T) {
+	c := startAll(t)
+	ctx := servicetest.As(t, ids.New())
+	b := mustCreate(t, c, ctx, amina())
+	ahead := time.Now().Add(40 * time.Second).Truncate(time.Second)
+	in := consent(pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING)
+	in.GivenTime = timestamppb.New(ahead)
+	create := func() *pb.Consent {
+		t.Helper()
+		r, err := c.CreateConsent(ctx, &pb.CreateConsentRequest{BeneficiaryId: b.GetId(), Consent: in, RequestId: "intake-ahead"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.GetConsent()
+	}
+	got := create()
+	if !got.GetLive() || !got.GetGivenTime().AsTime().Before(ahead) {
+		t.Fatalf("consent given at %v (ahead of the clock): live %v, given_time %v; want live, recorded at the service's time",
+			ahead, got.GetLive(), got.GetGivenTime().AsTime())
+	}
+	chk, err := c.access.CheckConsent(ctx, &pb.CheckConsentRequest{BeneficiaryId: b.GetId(), Purpose: pb.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING})
+	if err != nil || !chk.GetLive() || chk.GetConsentId() != got.GetId() {
+		t.Fatalf("live referral_sharing consent right after: %v %v, want %s", chk, err, got.GetId())
+	}
+	if again := create(); again.GetId() != got.GetId() {
+		t.Fatalf("retry with the request id: consent %s, want %s", again.GetId(), got.GetId())
+	}
+	// Further ahead than that is refused, as before.
+	in.GivenTime = timestamppb.New(time.Now().Add(2 * time.Minute))
+	_, err = c.CreateConsent(ctx, &pb.CreateConsentRequest{BeneficiaryId: b.GetId(), Consent: in})
+	if v := statustest.Violations(err); !slices.Equal(v, []string{"consent.given_time"}) {
+		t.Fatalf("given two minutes ahead: %v, want a violation of consent.given_time", err)
+	}
+}

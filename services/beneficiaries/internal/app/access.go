@@ -18,7 +18,7 @@ import (
 // CreateConsent records a consent for a beneficiary the caller registered.
 func (a *App) CreateConsent(ctx context.Context, act Actor, beneficiaryID string, c *domain.Consent, requestID string) (*domain.Consent, error) {
 	now := a.now()
-	givenNamed := !c.GivenTime.IsZero()
+	asked := c.GivenTime // before Normalize records one ahead of now as now
 	c.Normalize(now)
 	if err := c.Validate(now); err != nil {
 		return nil, err
@@ -34,7 +34,7 @@ func (a *App) CreateConsent(ctx context.Context, act Actor, beneficiaryID string
 			return err
 		}
 		if out.ID != c.ID { // a retry of an earlier create
-			if !out.SameRequest(c, givenNamed) {
+			if !out.SameRequest(c, asked) {
 				// Not a retry: another consent (maybe another person's)
 				// must not be answered as if this one were recorded.
 				out = nil

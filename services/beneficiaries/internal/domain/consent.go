@@ -40,13 +40,20 @@ func (c *Consent) LiveAt(t time.Time) bool {
 	return !c.GivenTime.After(t) && c.WithdrawTime.IsZero() && (c.ExpireTime.IsZero() || c.ExpireTime.After(t))
 }
 
-// Normalize trims free input, defaults the given time to now and keeps
-// times to the microsecond, as they are stored (so that an expiry is
-// checked against the given time as stored).
+// ClockSkew is how far ahead of the service's clock a given time may be
+// (the client's clock running ahead): such a consent is given now.
+const ClockSkew = time.Minute
+
+// Normalize trims free input, defaults the given time to now, records a
+// given time ahead of now by at most ClockSkew as now (given, by the
+// client's clock running ahead, as it is recorded: live at once, never
+// given in the future; further ahead, Validate refuses it) and keeps times
+// to the microsecond, as they are stored (so that an expiry is checked
+// against the given time as stored).
 func (c *Consent) Normalize(now time.Time) {
 	c.Scope = strings.TrimSpace(c.Scope)
 	c.GuardianName = strings.TrimSpace(c.GuardianName)
-	if c.GivenTime.IsZero() {
+	if c.GivenTime.IsZero() || c.GivenTime.After(now) && !c.GivenTime.After(now.Add(ClockSkew)) {
 		c.GivenTime = now
 	}
 	c.GivenTime = c.GivenTime.Truncate(time.Microsecond)
@@ -55,13 +62,24 @@ func (c *Consent) Normalize(now time.Time) {
 
 // SameRequest reports whether c, the consent recorded under a request id,
 // is what the request n (normalized) asks for again: the same person,
-// purpose, giver, guardian, scope and expiry, and the same given time when
-// givenNamed (a request without one takes the server's time at each
-// attempt).
-func (c *Consent) SameRequest(n *Consent, givenNamed bool) bool {
+// purpose, giver, guardian, scope and expiry, and the given time the
+// request named (asked; zero when it named none: a request without one
+// takes the server's time at each attempt). A given time that was ahead
+// of the clock when c was recorded is the time c was recorded at
+// (Normalize).
+func (c *Consent) SameRequest(n *Consent, asked time.Time) bool {
 	return c.BeneficiaryID == n.BeneficiaryID && c.Purpose == n.Purpose && c.GivenBy == n.GivenBy &&
 		c.GuardianName == n.GuardianName && c.Scope == n.Scope && c.ExpireTime.Equal(n.ExpireTime) &&
-		(!givenNamed || c.GivenTime.Equal(n.GivenTime))
+		(asked.IsZero() || c.GivenTime.Equal(asked.Truncate(time.Microsecond)) || c.recordedAsGiven(asked))
+}
+
+// recordedAsGiven reports whether asked, a given time ahead of the
+// service's clock when c was recorded, was recorded as the time then: c's
+// given time is before asked by at most ClockSkew, and is its creation
+// time (within the skew between the service's and the database's clocks).
+func (c *Consent) recordedAsGiven(asked time.Time) bool {
+	return asked.After(c.GivenTime) && !asked.After(c.GivenTime.Add(ClockSkew)) &&
+		c.CreateTime.Sub(c.GivenTime).Abs() <= ClockSkew
 }
 
 // Validate checks a new consent; now is the server time.
@@ -75,7 +93,7 @@ func (c *Consent) Validate(now time.Time) error {
 		v.Add("consent.guardian_name", "only for a consent given by a guardian")
 	}
 	switch {
-	case c.GivenTime.After(now.Add(time.Minute)):
+	case c.GivenTime.After(now.Add(ClockSkew)):
 		v.Add("consent.given_time", "must not be in the future")
 	case c.GivenTime.Year() < 2000:
 		v.Add("consent.given_time", "must be after 2000")
