@@ -16,16 +16,27 @@ import (
 // The columns of a sign-in sheet (headers in English or in Serbian,
 // Bosnian or Croatian, either script).
 var (
+	// The words of Serbia, Bosnia and Herzegovina and Croatia (udruga,
+	// socijalna skrb, policijska postaja are Croatian), and the kinds of
+	// institution a sign-in sheet names for its sector.
 	sectorWords = imports.NewWords("SECTOR_", map[string][]string{
-		"justice":          {"pravosuđe", "pravosudje", "sudstvo", "sud", "tužilaštvo", "pravda"},
-		"police":           {"policija", "mup", "granična policija"},
-		"social_welfare":   {"socijalna zaštita", "centar za socijalni rad", "csr", "socijalni rad", "socijalna skrb"},
-		"education":        {"obrazovanje", "prosveta", "prosvjeta", "škola", "školstvo"},
-		"health":           {"zdravstvo", "zdravlje", "dom zdravlja", "bolnica"},
-		"labour":           {"zapošljavanje", "rad", "nsz", "tržište rada", "služba za zapošljavanje"},
-		"ngo":              {"nvo", "nevladina organizacija", "ocd", "organizacija civilnog društva", "udruženje", "civilno društvo"},
-		"local_government": {"lokalna samouprava", "jls", "jedinica lokalne samouprave", "opština", "općina", "grad"},
-		"other":            {"ostalo", "drugo"},
+		"justice": {"pravosuđe", "pravosudje", "sudstvo", "sud", "tužilaštvo", "tužiteljstvo", "državno odvjetništvo",
+			"pravda", "ministarstvo pravde", "ministarstvo pravosuđa"},
+		"police": {"policija", "mup", "granična policija", "policijska uprava", "policijska stanica", "policijska postaja",
+			"ministarstvo unutrašnjih poslova", "ministarstvo unutarnjih poslova"},
+		"social_welfare": {"socijalna zaštita", "centar za socijalni rad", "csr", "socijalni rad", "socijalna skrb",
+			"centar za socijalnu skrb", "zavod za socijalni rad", "socijalna služba"},
+		"education": {"obrazovanje", "prosveta", "prosvjeta", "škola", "školstvo", "osnovna škola", "srednja škola",
+			"vrtić", "predškolska ustanova", "fakultet", "univerzitet", "sveučilište"},
+		"health": {"zdravstvo", "zdravlje", "dom zdravlja", "bolnica", "zdravstvena zaštita", "klinika", "klinički centar",
+			"zavod za javno zdravlje", "zavod za javno zdravstvo"},
+		"labour": {"zapošljavanje", "rad", "nsz", "tržište rada", "služba za zapošljavanje", "zavod za zapošljavanje",
+			"hzz", "biro rada"},
+		"ngo": {"nvo", "nevladina organizacija", "ocd", "organizacija civilnog društva", "udruženje", "civilno društvo",
+			"udruga", "udruge", "nevladina udruga", "zaklada", "fondacija"},
+		"local_government": {"lokalna samouprava", "jls", "jedinica lokalne samouprave", "opština", "općina", "grad",
+			"lokalna uprava", "gradska uprava", "opštinska uprava", "općinska uprava"},
+		"other": {"ostalo", "drugo"},
 	})
 	profSexWords = imports.NewWords("SEX_", map[string][]string{
 		"female":  {"f", "ž", "ženski", "žensko", "žena"},

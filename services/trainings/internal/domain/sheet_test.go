@@ -42,3 +42,26 @@ func TestSessionHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestSectorWordsOfTheRegion: a sign-in sheet's sector cell is taken in
+// the words organisations of Serbia, Bosnia and Herzegovina and Croatia
+// write there, Croatian ones included (udruga, centar za socijalnu skrb,
+// policijska postaja). Before, a Croatian sheet's rows with "Udruga" or
+// "Centar za socijalnu skrb" were refused as unknown sectors.
+func TestSectorWordsOfTheRegion(t *testing.T) {
+	for cell, want := range map[string]string{
+		"Udruga": "ngo", "udruge": "ngo", "Zaklada": "ngo", "fondacija": "ngo", "NVO": "ngo",
+		"Centar za socijalnu skrb": "social_welfare", "Zavod za socijalni rad": "social_welfare", "CSR": "social_welfare",
+		"Policijska uprava": "police", "policijska postaja": "police", "Policijska stanica": "police", "MUP": "police",
+		"Državno odvjetništvo": "justice", "tužiteljstvo": "justice", "Sud": "justice",
+		"Osnovna škola": "education", "srednja škola": "education", "vrtić": "education", "sveučilište": "education", "univerzitet": "education",
+		"Klinički centar": "health", "Dom zdravlja": "health",
+		"HZZ": "labour", "Zavod za zapošljavanje": "labour", "NSZ": "labour",
+		"Gradska uprava": "local_government", "Općina": "local_government", "opštinska uprava": "local_government",
+		"Центар за социјални рад": "social_welfare", "Полицијска управа": "police",
+	} {
+		if got, ok := sectorWords.Code(cell); !ok || got != want {
+			t.Errorf("sector cell %q: %q (%v), want %q", cell, got, ok, want)
+		}
+	}
+}
