@@ -27,10 +27,12 @@ func referralEvent(typ string, r *domain.Referral, from string) events.Event {
 		"referral_id": r.ID, "beneficiary_id": r.BeneficiaryID,
 		"from_organisation_id": r.FromOrganisationID, "to_organisation_id": r.ToOrganisationID,
 		"category": r.Category, "urgency": r.Urgency, "status": r.Status,
-		"due_time": r.DueTime.UTC().Format(time.RFC3339),
 	}
 	opt := map[string]string{"to_service_id": r.ToServiceID, "project_id": r.ProjectID, "from_status": from,
 		"outcome_code": r.OutcomeCode, "assistance_id": r.AssistanceID}
+	if due := r.Due(); !due.IsZero() { // a draft is due nowhere
+		opt["due_time"] = due.UTC().Format(time.RFC3339)
+	}
 	if r.Ended() && r.CloseReason == r.EndReason {
 		// Closed by the system's end (domain.Referral.End), not by a
 		// party whose reason reads like one of its codes.

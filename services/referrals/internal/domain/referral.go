@@ -147,7 +147,19 @@ func (r *Referral) Prepare(from string, now time.Time) {
 		r.Urgency = "normal"
 	}
 	r.Status = StatusDraft
+	// Stored (the column takes one), never shown: a draft is due
+	// nowhere until it is sent (Due); sending sets it anew.
 	r.DueTime = DueAfter(r.Urgency, now)
+}
+
+// Due is when the receiver must answer by: zero for a draft, which is due
+// nowhere until sending sets its due time (README: urgency sets due_time
+// from sending).
+func (r *Referral) Due() time.Time {
+	if r.Status == StatusDraft {
+		return time.Time{}
+	}
+	return r.DueTime
 }
 
 func idField(v *errs.Violations, field, id string, required bool) {

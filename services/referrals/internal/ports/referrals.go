@@ -174,7 +174,7 @@ func (s *Referrals) toProto(r *domain.Referral) *pb.Referral {
 		Notes:              r.Notes,
 		Urgency:            protoenum.Parse[pb.Urgency](r.Urgency),
 		Status:             protoenum.Parse[pb.ReferralStatus](r.Status),
-		DueTime:            timestamppb.New(r.DueTime),
+		DueTime:            optionalTime(r.Due()),
 		ConsentId:          r.ConsentID,
 		ProjectId:          r.ProjectID,
 		SendTime:           optionalTime(r.SendTime),

@@ -415,7 +415,8 @@ type Referral struct {
 	Reason  string         `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
 	Urgency Urgency        `protobuf:"varint,8,opt,name=urgency,proto3,enum=spona.referrals.v1.Urgency" json:"urgency,omitempty"`
 	Status  ReferralStatus `protobuf:"varint,9,opt,name=status,proto3,enum=spona.referrals.v1.ReferralStatus" json:"status,omitempty"`
-	// When the receiver must answer by; derived from urgency.
+	// When the receiver must answer by; derived from urgency when the
+	// referral is sent (unset while it is a draft).
 	DueTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
 	// The beneficiary's referral_sharing consent it is sent under. Given
 	// with a draft, it must be the person's live one (INVALID_ARGUMENT
