@@ -189,6 +189,19 @@ func TestOnlyTheImplementingOrganisationReadsUnsuppressed(t *testing.T) {
 	if !strings.Contains(csv.Raw, "refugee") || !strings.Contains(csv.Raw, ",1") {
 		t.Fatalf("implementing organisation's unsuppressed CSV shows no refugee count of 1:\n%s", csv.Raw)
 	}
+	// The file says what it is by its name (its content cannot: the
+	// suppressed column is false throughout, as in a file with nothing
+	// small to hide), the suppressed one keeps the plain name.
+	for _, f := range []struct{ query, want string }{
+		{"format=csv&unsuppressed=true", `attachment; filename="SUP-4_2019-01-01_2019-12-31_unsuppressed.csv"`},
+		{"format=xlsx&unsuppressed=true", `attachment; filename="SUP-4_2019-01-01_2019-12-31_unsuppressed.xlsx"`},
+		{"format=csv", `attachment; filename="SUP-4_2019-01-01_2019-12-31.csv"`},
+	} {
+		r := s.call(t, "GET", base+"/report:export?"+f.query, s.keyA, nil).must(t, 200)
+		if cd := r.Header.Get("Content-Disposition"); cd != f.want {
+			t.Errorf("export %s: Content-Disposition %q, want %q", f.query, cd, f.want)
+		}
+	}
 	hidden := map[string]string{"TOTAL": "16", "asylum_seeker": "*", "migrant": "*", "refugee": "*", "stateless": "*"}
 	if diff := cmp.Diff(hidden, withTotal(s.reportResults(t, project, s.keyA, 1)[0], "legal_status")); diff != "" {
 		t.Fatalf("implementing organisation's report without the parameter (-want +got):\n%s", diff)

@@ -53,8 +53,17 @@ func renderExport(f exportFormat, r *domain.Report) (*httpbody.HttpBody, error) 
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-// fileName names the exported file after the project code and period.
+// fileName names the exported file after the project code and period,
+// and says "unsuppressed" when no cell was hidden for being small (the
+// implementing organisation's ?unsuppressed=true): such a file is for
+// running the project, not for handing on, and a CSV or XLSX says so in
+// nothing else (its suppressed column is false throughout, as in a
+// suppressed file with nothing small to hide).
 func fileName(r *domain.Report, f exportFormat) string {
 	code := unsafeFileChars.ReplaceAllString(r.Project.Code, "_")
-	return code + "_" + r.From.String() + "_" + r.To.String() + "." + f.extension
+	name := code + "_" + r.From.String() + "_" + r.To.String()
+	if r.Threshold <= 1 {
+		name += "_unsuppressed"
+	}
+	return name + "." + f.extension
 }
