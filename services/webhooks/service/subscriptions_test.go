@@ -148,6 +148,14 @@ func TestSubscriptions(t *testing.T) {
 		if d := w.GetPreviousSecretExpireTime().AsTime().Sub(w.GetUpdateTime().AsTime()); d.Hours() != 24 {
 			t.Fatalf("previous secret signs for %s, want 24h", d)
 		}
+		got, err := s.wh.GetWebhook(ctxA, &pb.GetWebhookRequest{Id: created.GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := got.GetWebhook(); g.GetSecret() != "" || !g.GetPreviousSecretExpireTime().AsTime().Equal(w.GetPreviousSecretExpireTime().AsTime()) {
+			t.Fatalf("read after the rotation: secret %q, previous secret expiring %v; want none, %v",
+				g.GetSecret(), g.GetPreviousSecretExpireTime(), w.GetPreviousSecretExpireTime())
+		}
 	})
 
 	t.Run("bad input", func(t *testing.T) {
