@@ -163,7 +163,7 @@ func (p *Postgres) DeleteSubscription(ctx context.Context, organisationID, id st
 
 const deliveryCols = `d.id, d.subscription_id, d.event_id, d.event_type, d.ordering_key, d.body, d.traceparent,
 	d.event_time, d.status, d.attempts, d.next_attempt_time, d.retry_start_time, d.last_code, d.last_latency_us,
-	d.last_error, d.last_attempt_time, d.deliver_time, d.create_time`
+	d.last_error, d.last_attempt_time, d.deliver_time, d.create_time, d.retry_start_attempts`
 
 func scanDelivery(row pgx.Row, extra ...any) (*domain.Delivery, error) {
 	var d domain.Delivery
@@ -171,7 +171,7 @@ func scanDelivery(row pgx.Row, extra ...any) (*domain.Delivery, error) {
 	var latencyUS int64
 	dest := []any{&d.ID, &d.SubscriptionID, &d.EventID, &d.EventType, &d.OrderingKey, &d.Body, &d.Traceparent,
 		&d.EventTime, &d.Status, &d.Attempts, &next, &d.RetryStart, &d.LastCode, &latencyUS,
-		&d.LastError, &last, &delivered, &d.CreateTime}
+		&d.LastError, &last, &delivered, &d.CreateTime, &d.RetryStartAttempts}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -207,8 +207,9 @@ func (p *Postgres) GetDelivery(ctx context.Context, subscriptionID, id string) (
 // Requeue queues d again and wakes the dispatchers.
 func (p *Postgres) Requeue(ctx context.Context, d *domain.Delivery) error {
 	b := &pgx.Batch{}
-	b.Queue(`UPDATE deliveries SET status = $2, next_attempt_time = $3, retry_start_time = $4, deliver_time = NULL
-		WHERE id = $1`, d.ID, d.Status, nullTime(d.NextAttempt), d.RetryStart)
+	b.Queue(`UPDATE deliveries SET status = $2, next_attempt_time = $3, retry_start_time = $4, deliver_time = NULL,
+		retry_start_attempts = $5
+		WHERE id = $1`, d.ID, d.Status, nullTime(d.NextAttempt), d.RetryStart, d.RetryStartAttempts)
 	b.Queue(`SELECT pg_notify($1, '')`, NotifyChannel)
 	return db.Error(p.pool.SendBatch(ctx, b).Close())
 }

@@ -35,10 +35,12 @@ type Delivery struct {
 	LastAttempt    time.Time
 	NextAttempt    time.Time
 	// RetryStart is when the current retry window began: creation, or the
-	// last redelivery.
-	RetryStart  time.Time
-	CreateTime  time.Time
-	DeliverTime time.Time
+	// last redelivery; RetryStartAttempts is how many attempts were made
+	// before it (the backoff counts those made since).
+	RetryStart         time.Time
+	RetryStartAttempts int
+	CreateTime         time.Time
+	DeliverTime        time.Time
 }
 
 // Attempt is the outcome of one HTTP attempt.
@@ -104,11 +106,12 @@ func (p RetryPolicy) Backoff(attempts int, retryAfter time.Duration, jitter floa
 }
 
 // AfterFailure applies a failed attempt made at now to d: it schedules the
-// next attempt, or dead-letters d when that would fall outside its retry
-// window.
+// next attempt, backing off by the attempts of its retry window (a
+// redelivery starts again from Base), or dead-letters d when that would
+// fall outside the window.
 func (p RetryPolicy) AfterFailure(d *Delivery, a Attempt, now time.Time, jitter float64) {
 	d.record(a, now)
-	next := now.Add(p.Backoff(d.Attempts, a.RetryAfter, jitter))
+	next := now.Add(p.Backoff(d.Attempts-d.RetryStartAttempts, a.RetryAfter, jitter))
 	if next.Sub(d.RetryStart) > p.RetryFor {
 		d.Status = DeliveryDeadLettered
 		d.NextAttempt = time.Time{}
@@ -136,6 +139,7 @@ func (d *Delivery) Redelivered() bool { return d.RetryStart.After(d.CreateTime) 
 // Redeliver queues d again now, with a new retry window.
 func (d *Delivery) Redeliver(now time.Time) {
 	d.Status, d.NextAttempt, d.RetryStart, d.DeliverTime = DeliveryPending, now, now, time.Time{}
+	d.RetryStartAttempts = d.Attempts
 }
 
 // FailingBy is when a run of failures must have begun for attempt a at

@@ -299,6 +299,35 @@ func TestRetryPolicy(t *testing.T) {
 	}
 }
 
+// TestRedeliveryBacksOffFromTheStart: a :redeliver begins a new retry
+// window, and its retries wait as a new delivery's do (5 s doubling), not
+// as the last waits of the window it was given up in. Before, a
+// dead-lettered delivery redelivered after its endpoint was fixed waited
+// 2 to 4 hours after a single failed attempt (a receiver's deploy, a
+// 502), and held back the later events of its referral all that time.
+func TestRedeliveryBacksOffFromTheStart(t *testing.T) {
+	p := DefaultRetryPolicy
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	d := &Delivery{Status: DeliveryPending, RetryStart: start, CreateTime: start, NextAttempt: start}
+	for d.Status == DeliveryPending {
+		p.AfterFailure(d, Attempt{Code: 503}, d.NextAttempt, 0.5)
+	}
+	given := d.Attempts
+	redelivered := start.Add(10 * 24 * time.Hour)
+	d.Redeliver(redelivered)
+	for i, want := range []time.Duration{3750 * time.Millisecond, 7500 * time.Millisecond, 15 * time.Second} {
+		at := d.NextAttempt
+		p.AfterFailure(d, Attempt{Code: 502}, at, 0.5)
+		if wait := d.NextAttempt.Sub(at); d.Status != DeliveryPending || wait != want {
+			t.Fatalf("failure %d after the redelivery (%d attempts before it): %s, next attempt in %s; want %s",
+				i+1, given, d.Status, wait, want)
+		}
+	}
+	if d.Attempts != given+3 {
+		t.Errorf("attempts %d, want %d: the log counts every attempt", d.Attempts, given+3)
+	}
+}
+
 func TestCursor(t *testing.T) {
 	for _, seq := range []int64{0, 1, 1 << 40} {
 		if got, ok := DecodeCursor(EncodeCursor(seq)); !ok || got != seq {
