@@ -66,7 +66,8 @@ func SessionField(id string) string { return "session:" + id }
 var sessionNumber = regexp.MustCompile(`^(?:session|sesija|sesion|sastanak|dan|day|termin)(\d+)$`)
 
 // SessionColumn returns the session a header names: a session's date in
-// any accepted form (when only one session is that day), its date and
+// any accepted form, or its day and month alone ("6.5.": sessionDay)
+// (when only one session is that day), its date and
 // start time ("2024-05-06 13:00", when no other session that day starts
 // then), "session 2" / "sesija 2" / "dan 2" (the second session in
 // programme order), or a session id. sessions are in programme order.
@@ -96,14 +97,14 @@ func SessionColumn(header string, sessions []*Session) (string, bool) {
 	}
 	if i := strings.LastIndex(h, " "); i > 0 {
 		if start, err := time.Parse("15:04", h[i+1:]); err == nil {
-			d, err := imports.ParseDate(h[:i])
-			if err != nil {
+			d, ok := sessionDay(h[:i], sessions)
+			if !ok {
 				return "", false
 			}
 			return sessionAt(d, start.Format("15:04"), sessions)
 		}
 	}
-	if d, err := imports.ParseDate(h); err == nil {
+	if d, ok := sessionDay(h, sessions); ok {
 		var found *Session
 		for _, s := range sessions {
 			if s.Date == d {
@@ -118,6 +119,37 @@ func SessionColumn(header string, sessions []*Session) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// dayMonth is a day and month without the year ("6.5.", "6. 5.", "06.05"),
+// as sign-in sheets head their day columns.
+var dayMonth = regexp.MustCompile(`^(\d{1,2})\.\s*(\d{1,2})\.?$`)
+
+// sessionDay reads the day a header names: a date in any accepted form
+// (imports.ParseDate), or a day and month (dayMonth) that the sessions of
+// one year have (false when no session, or sessions of two years, fall
+// on it).
+func sessionDay(h string, sessions []*Session) (date.Date, bool) {
+	if d, err := imports.ParseDate(h); err == nil {
+		return d, true
+	}
+	m := dayMonth.FindStringSubmatch(strings.TrimSpace(h))
+	if m == nil {
+		return date.Date{}, false
+	}
+	day, _ := strconv.Atoi(m[1])
+	month, _ := strconv.Atoi(m[2])
+	var found date.Date
+	for _, s := range sessions {
+		if s.Date.Day != day || int(s.Date.Month) != month {
+			continue
+		}
+		if !found.IsZero() && found != s.Date {
+			return date.Date{}, false
+		}
+		found = s.Date
+	}
+	return found, !found.IsZero()
 }
 
 // sessionAt returns the one session on day d starting at start (15:04).

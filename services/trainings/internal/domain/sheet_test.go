@@ -2,6 +2,7 @@ package domain
 
 import (
 	"testing"
+	"time"
 
 	"github.com/spona/spona/pkg/date"
 )
@@ -62,6 +63,35 @@ func TestSectorWordsOfTheRegion(t *testing.T) {
 	} {
 		if got, ok := sectorWords.Code(cell); !ok || got != want {
 			t.Errorf("sector cell %q: %q (%v), want %q", cell, got, ok, want)
+		}
+	}
+}
+
+// TestSessionHeadersWithoutYear: an attendance column headed by the day
+// and month alone ("6.5.", "7. 5.", "6.5. 13:00"), as sign-in sheets of
+// the region head their day columns, names the session of the event on
+// that day; a day and month no session has, or sessions of two years
+// have, names none. Before, such a header was an unknown column and the
+// whole sheet was refused.
+func TestSessionHeadersWithoutYear(t *testing.T) {
+	day := func(y, m, d int) date.Date { return date.Date{Year: y, Month: time.Month(m), Day: d} }
+	sessions := []*Session{
+		{ID: "0190b000-0000-7000-8000-000000000001", Date: day(2024, 5, 6), StartTime: "09:00"},
+		{ID: "0190b000-0000-7000-8000-000000000002", Date: day(2024, 5, 6), StartTime: "13:00"},
+		{ID: "0190b000-0000-7000-8000-000000000003", Date: day(2024, 5, 7)},
+		{ID: "0190b000-0000-7000-8000-000000000004", Date: day(2024, 12, 31)},
+		{ID: "0190b000-0000-7000-8000-000000000005", Date: day(2025, 1, 2)},
+		{ID: "0190b000-0000-7000-8000-000000000006", Date: day(2025, 5, 7)},
+	}
+	for h, i := range map[string]int{"6.5. 13:00": 1, "6. 5. 9:00": 0, "31.12.": 3, "31. 12.": 3, "2.1.": 4, "02.01.": 4, "2.1": 4} {
+		if f, ok := SessionColumn(h, sessions); !ok || f != SessionField(sessions[i].ID) {
+			t.Errorf("header %q names %q (%v), want session %d", h, f, ok, i)
+		}
+	}
+	// 6 May has two sessions, 7 May is in 2024 and in 2025, 8 May has none.
+	for _, h := range []string{"6.5.", "7.5.", "7. 5.", "8.5.", "6.5. 10:00", "32.1.", "1.13."} {
+		if f, ok := SessionColumn(h, sessions); ok {
+			t.Errorf("header %q names %q, want none (ambiguous or unknown)", h, f)
 		}
 	}
 }

@@ -38,7 +38,8 @@ type ParticipantImportServiceClient interface {
 	// email, position; or their local names: ime, prezime, organizacija,
 	// sektor, pol/spol, …), with optional attendance columns, one per session
 	// of the event: the header is the session's date (2017-03-15 or
-	// 15.3.2017.) or "session 2" / "sesija 2" (programme order); a cell marks
+	// 15.3.2017., or 15.3. alone), its date and start time on a day with
+	// several, or "session 2" / "sesija 2" (programme order); a cell marks
 	// presence with x (Latin or Cyrillic), +, ✓, 1, da or yes and absence
 	// with 0, -, ne or no. The body is the file itself (of an XLSX workbook,
 	// its first worksheet is read); options are query parameters. Returns a long-running operation (metadata
@@ -90,7 +91,8 @@ type ParticipantImportServiceServer interface {
 	// email, position; or their local names: ime, prezime, organizacija,
 	// sektor, pol/spol, …), with optional attendance columns, one per session
 	// of the event: the header is the session's date (2017-03-15 or
-	// 15.3.2017.) or "session 2" / "sesija 2" (programme order); a cell marks
+	// 15.3.2017., or 15.3. alone), its date and start time on a day with
+	// several, or "session 2" / "sesija 2" (programme order); a cell marks
 	// presence with x (Latin or Cyrillic), +, ✓, 1, da or yes and absence
 	// with 0, -, ne or no. The body is the file itself (of an XLSX workbook,
 	// its first worksheet is read); options are query parameters. Returns a long-running operation (metadata
