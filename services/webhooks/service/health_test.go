@@ -94,7 +94,10 @@ func TestDisabledWhileAttempting(t *testing.T) {
 // deliveries attempted at once after a long run of failures, one
 // answered 200 and then the other 500, leave it active: the failure
 // recorded after the success starts a new run. (Both attempts read the
-// old run's start when they were claimed.)
+// old run's start when they were claimed.) Before, that failure stored
+// the old run's start it had read as the new run's: first_failure_time
+// went back to the old run, and the next failure disabled the webhook
+// though it had answered 200 a moment before.
 func TestSuccessBreaksTheRunOfFailures(t *testing.T) {
 	const disableAfter = 2 * time.Second
 	s := start(t, func(c *service.Config) {
@@ -103,7 +106,7 @@ func TestSuccessBreaksTheRunOfFailures(t *testing.T) {
 	sender, org := ids.New(), ids.New()
 	var down atomic.Bool
 	down.Store(true)
-	ok, failing := ids.New(), ids.New()
+	ok, failing, again := ids.New(), ids.New(), ids.New()
 	okRecorded := make(chan struct{})
 	rcv := webhooktest.Start(t, func(_ int, r webhooktest.Request) int {
 		switch ref := r.Decode(t).Data["referral_id"]; {
@@ -113,6 +116,8 @@ func TestSuccessBreaksTheRunOfFailures(t *testing.T) {
 			return http.StatusOK
 		case ref == failing:
 			<-okRecorded
+			return http.StatusInternalServerError
+		case ref == again:
 			return http.StatusInternalServerError
 		}
 		return http.StatusOK
@@ -132,7 +137,8 @@ func TestSuccessBreaksTheRunOfFailures(t *testing.T) {
 	if err != nil || got.GetWebhook().GetFirstFailureTime() == nil {
 		t.Fatalf("after the failures: %v %v", got, err)
 	}
-	time.Sleep(time.Until(got.GetWebhook().GetFirstFailureTime().AsTime().Add(disableAfter + 200*time.Millisecond)))
+	oldRun := got.GetWebhook().GetFirstFailureTime().AsTime()
+	time.Sleep(time.Until(oldRun.Add(disableAfter + 200*time.Millisecond)))
 
 	// The endpoint is back; two events at once.
 	down.Store(false)
@@ -162,8 +168,33 @@ func TestSuccessBreaksTheRunOfFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if wh := got.GetWebhook(); wh.GetState() != pb.WebhookState_WEBHOOK_STATE_ACTIVE {
+	wh := got.GetWebhook()
+	if wh.GetState() != pb.WebhookState_WEBHOOK_STATE_ACTIVE {
 		t.Fatalf("a delivery succeeded just before the other failed, yet the webhook was disabled: %q", wh.GetDisabledReason())
+	}
+	if ff := wh.GetFirstFailureTime(); ff == nil || !ff.AsTime().After(oldRun) {
+		t.Errorf("the failure after the success: first_failure_time %v, want a new run after the old one's %v", ff.AsTime(), oldRun)
+	}
+	// One more failure, a moment after the success: not 5 days of them.
+	s.inject(t, referralEvent("referral.sent", again, sender, org, "sent"))
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var failed int
+		if err := s.pool.QueryRow(context.Background(), `SELECT count(*) FROM deliveries WHERE last_code = 500`).Scan(&failed); err != nil {
+			t.Fatal(err)
+		}
+		if failed == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the third delivery's failure was not recorded")
+		}
+	}
+	got, err = s.wh.GetWebhook(as(t, org), &pb.GetWebhookRequest{Id: w.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wh := got.GetWebhook(); wh.GetState() != pb.WebhookState_WEBHOOK_STATE_ACTIVE {
+		t.Fatalf("one failure after a success disabled the webhook: %q", wh.GetDisabledReason())
 	}
 }
 

@@ -356,7 +356,9 @@ var deadLetterIfUnsubscribed = strings.ReplaceAll(deadLetter, "{why}", "'event t
 // Record stores an attempt's outcome and the subscription's health in one
 // round trip (one implicit transaction). The subscription row is locked
 // before the delivery rows, as everywhere, so two attempts disabling the
-// same subscription cannot deadlock.
+// same subscription cannot deadlock. A failure with no run of failures
+// stored begins one at its own time (h.At), never at the start of the run
+// it read when claimed: a success recorded since ended that run.
 func (p *Postgres) Record(ctx context.Context, c app.Claimed, d *domain.Delivery, h app.SubscriptionHealth) (disabled bool, err error) {
 	b := &pgx.Batch{}
 	switch {
@@ -375,9 +377,9 @@ func (p *Postgres) Record(ctx context.Context, c app.Claimed, d *domain.Delivery
 				failing_since = COALESCE(failing_since, $4)
 			WHERE id = $1 AND state = 'active'
 			RETURNING state = 'disabled'`, "{long}", "($5::timestamptz IS NULL OR failing_since <= $5)"),
-			d.SubscriptionID, h.DisabledReason, h.At, h.FailingSince, nullTime(h.FailingBy))
+			d.SubscriptionID, h.DisabledReason, h.At, h.At, nullTime(h.FailingBy))
 	default:
-		b.Queue(`UPDATE subscriptions SET failing_since = $2 WHERE id = $1 AND failing_since IS NULL`, d.SubscriptionID, h.FailingSince)
+		b.Queue(`UPDATE subscriptions SET failing_since = $2 WHERE id = $1 AND failing_since IS NULL`, d.SubscriptionID, h.At)
 	}
 	b.Queue(`UPDATE deliveries SET status = $3, attempts = $4, next_attempt_time = $5, last_code = $6,
 			last_latency_us = $7, last_error = $8, last_attempt_time = $9, deliver_time = $10,

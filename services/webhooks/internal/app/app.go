@@ -120,7 +120,10 @@ type Claimed struct {
 
 // SubscriptionHealth is what an attempt changes on its subscription.
 type SubscriptionHealth struct {
-	// FailingSince: zero after a success, else the first failure's time.
+	// FailingSince: zero after a success, else the first failure's time
+	// as the attempt read it when claimed (At when none). Stored only as
+	// the run the attempt continues; a failure recorded when no run is
+	// stored (a success ended it since the claim) begins one at At.
 	FailingSince   time.Time
 	Disable        bool
 	DisabledReason string
