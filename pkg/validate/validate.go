@@ -100,6 +100,19 @@ func LanguageCase(s string) string {
 	return strings.Join(parts, "-")
 }
 
+// LanguageTags trims the tags of l and writes them in their canonical case
+// (LanguageCase), the form they are stored and compared in, each once
+// ("sr-latn" and "sr-Latn" are one language). It reuses l's array.
+func LanguageTags(l []string) []string {
+	out := l[:0]
+	for _, t := range l {
+		if t = LanguageCase(strings.TrimSpace(t)); !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // Language checks a BCP 47 language tag.
 func Language(v *errs.Violations, field, s string) {
 	if !languageTag.MatchString(s) {

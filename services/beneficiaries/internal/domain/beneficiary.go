@@ -105,6 +105,9 @@ func (b *Beneficiary) Normalize() {
 	b.Phone = strings.TrimSpace(b.Phone)
 	b.Email = validate.NormalEmail(b.Email)
 	b.Notes = strings.TrimSpace(b.Notes)
+	// Tags in any case, stored in their canonical one, each once, as the
+	// directory stores a service's languages.
+	b.Languages = validate.LanguageTags(b.Languages)
 	for _, d := range b.Documents {
 		d.Normalize()
 	}
@@ -135,10 +138,12 @@ func (b *Beneficiary) SameRequest(n *Beneficiary) bool {
 	sameList := func(kept, asked []string) bool {
 		return slices.Equal(kept, asked) || len(asked) == 0 || erased && len(kept) == 0
 	}
+	// Languages stored before they were kept in their canonical case
+	// compare in it.
 	if !same(b.ExternalID, n.ExternalID) || !same(b.GivenName, n.GivenName) || !same(b.FamilyName, n.FamilyName) ||
 		!same(b.OriginalScriptName, n.OriginalScriptName) || b.Sex != n.Sex || b.BirthYear != n.BirthYear && n.BirthYear != 0 ||
 		!sameDate(b.BirthDate, n.BirthDate) || b.BirthDateEstimated != n.BirthDateEstimated && !erased && n.BirthYear != 0 ||
-		!same(b.Nationality, n.Nationality) || !sameList(b.Languages, n.Languages) || !same(b.LegalStatus, n.LegalStatus) ||
+		!same(b.Nationality, n.Nationality) || !sameList(validate.LanguageTags(slices.Clone(b.Languages)), n.Languages) || !same(b.LegalStatus, n.LegalStatus) ||
 		!sameDate(b.LegalStatusSince, n.LegalStatusSince) || !same(b.Municipality, n.Municipality) || !same(b.Country, n.Country) ||
 		!same(b.Accommodation, n.Accommodation) || !sameList(b.Vulnerabilities, n.Vulnerabilities) ||
 		!same(b.Phone, n.Phone) || !same(b.Email, n.Email) || !same(b.Notes, n.Notes) {

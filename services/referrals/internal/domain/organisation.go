@@ -156,7 +156,7 @@ func (o *Organisation) Normalize() {
 	o.Identifier = strings.TrimSpace(o.Identifier)
 	o.LocalizedNames = trimMap(o.LocalizedNames)
 	o.LocalizedDescriptions = trimMap(o.LocalizedDescriptions)
-	o.Languages = languageTags(o.Languages)
+	o.Languages = validate.LanguageTags(o.Languages) // HSDS gives each language of a service one id
 }
 
 // SameRequest reports whether o, the entry a request id made, is what the
@@ -307,19 +307,6 @@ func trimMap(m map[string]string) map[string]string {
 		m[k] = strings.TrimSpace(v)
 	}
 	return m
-}
-
-// languageTags trims the tags of l and writes them in their canonical
-// case (validate.LanguageCase), the form they are stored and filtered in,
-// each once (HSDS gives each language of a service one id).
-func languageTags(l []string) []string {
-	out := l[:0]
-	for _, t := range l {
-		if t = validate.LanguageCase(strings.TrimSpace(t)); !slices.Contains(out, t) {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // localized checks names or descriptions keyed by a directory language tag.

@@ -116,7 +116,7 @@ func (s *Service) Normalize() {
 	s.Description = strings.TrimSpace(s.Description)
 	s.LocalizedNames = trimMap(s.LocalizedNames)
 	s.LocalizedDescriptions = trimMap(s.LocalizedDescriptions)
-	s.Languages = languageTags(s.Languages)
+	s.Languages = validate.LanguageTags(s.Languages)
 	s.Email = validate.NormalEmail(s.Email)
 	s.URL = strings.TrimSpace(s.URL)
 	s.Phone = strings.TrimSpace(s.Phone)
