@@ -68,10 +68,17 @@ var yesNo = NewWords("", map[string][]string{
 var marks = map[string]string{"х": "yes", "Х": "yes", "+": "yes", "✓": "yes", "✔": "yes", "☑": "yes",
 	"-": "no", "–": "no", "—": "no"}
 
+// decimalOneZero is 1 or 0 written as a decimal (1.0, 0.00), as a
+// program that keeps numbers as decimals writes them.
+var decimalOneZero = regexp.MustCompile(`^([01])\.0+$`)
+
 // ParseYesNo reads an attendance or yes/no cell: x (Latin or Cyrillic),
 // +, ✓, 1, da, yes (and their Cyrillic spellings) are yes; 0, -, ne, no
-// are no. set is false for an empty cell.
+// are no (1.0 and 0.0 too). set is false for an empty cell.
 func ParseYesNo(s string) (yes, set bool, err error) {
+	if m := decimalOneZero.FindStringSubmatch(strings.TrimSpace(s)); m != nil {
+		s = m[1]
+	}
 	code, ok := marks[strings.TrimSpace(s)]
 	if !ok {
 		code, ok = yesNo.Code(s)

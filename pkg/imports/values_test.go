@@ -31,6 +31,28 @@ func TestParseYesNo(t *testing.T) {
 	}
 }
 
+// TestParseYesNoNumbers: 1 and 0 as a number is written when it went
+// through a program that keeps numbers as decimals (a CSV written from a
+// table whose attendance column has blanks: 1.0, 0.0) are yes and no, as
+// ParseInt takes 1990.0; before, they were refused as neither.
+func TestParseYesNoNumbers(t *testing.T) {
+	for _, c := range []struct {
+		cell string
+		yes  bool
+	}{{"1.0", true}, {" 1.00 ", true}, {"0.0", false}, {"0.000", false}} {
+		cell, yes := c.cell, c.yes
+		got, set, err := ParseYesNo(cell)
+		if err != nil || !set || got != yes {
+			t.Errorf("ParseYesNo(%q) = %v, %v, %v; want %v", cell, got, set, err, yes)
+		}
+	}
+	for _, cell := range []string{"2.0", "1.5", "10", "0.1", "1e0"} {
+		if _, _, err := ParseYesNo(cell); err == nil {
+			t.Errorf("ParseYesNo(%q): no error", cell)
+		}
+	}
+}
+
 // TestParseDateWithTime: a date with midnight as its time, as a CSV saved
 // from a date-time cell ("12.4.1990. 0:00") or exported from a database
 // ("1990-04-12 00:00:00") has it, is its day; before, it was refused as
