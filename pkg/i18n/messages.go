@@ -513,6 +513,21 @@ var violations = []violationText{
 		"en": "Must be in {1} or later.", "sr-Latn": "Mora biti {1}. godine ili kasnije.", "sr-Cyrl": "Мора бити {1}. године или касније.",
 		"bs": "Mora biti {1}. godine ili kasnije.", "hr": "Mora biti {1}. godine ili kasnije.",
 	}},
+	// Reports: who may read counts without small-cell suppression.
+	{regexp.MustCompile(`^only the implementing organisation may read the report without small-cell suppression`), text{
+		"en":      "Only the implementing organisation may read the report without small-cell suppression; leave it unset.",
+		"sr-Latn": "Samo organizacija koja sprovodi projekat može čitati izveštaj bez skrivanja malih brojeva; ne navodite ovo polje.",
+		"sr-Cyrl": "Само организација која спроводи пројекат може читати извештај без скривања малих бројева; не наводите ово поље.",
+		"bs":      "Samo organizacija koja provodi projekat može čitati izvještaj bez skrivanja malih brojeva; ne navodite ovo polje.",
+		"hr":      "Samo organizacija koja provodi projekt može čitati izvješće bez skrivanja malih brojeva; ne navodite ovo polje.",
+	}},
+	{regexp.MustCompile(`^an IATI activity is made to be published and is always suppressed`), text{
+		"en":      "An IATI activity is made to be published and always hides small counts; leave it unset, or export json, csv or xlsx.",
+		"sr-Latn": "IATI aktivnost se pravi za objavljivanje i uvek skriva male brojeve; ne navodite ovo polje ili izvezite json, csv ili xlsx.",
+		"sr-Cyrl": "IATI активност се прави за објављивање и увек скрива мале бројеве; не наводите ово поље или извезите json, csv или xlsx.",
+		"bs":      "IATI aktivnost se pravi za objavljivanje i uvijek skriva male brojeve; ne navodite ovo polje ili izvezite json, csv ili xlsx.",
+		"hr":      "IATI aktivnost izrađuje se za objavu i uvijek skriva male brojeve; ne navodite ovo polje ili izvezite json, csv ili xlsx.",
+	}},
 	// The IATI codelists a project's codes are checked against (reporting).
 	{regexp.MustCompile(`^must be an ISO 639-1 language code`), text{
 		"en": "Must be an ISO 639-1 language code, e.g. en, hr, bs or sr.", "sr-Latn": "Mora biti ISO 639-1 kod jezika, npr. en, hr, bs ili sr.",

@@ -857,3 +857,29 @@ func localizedViolations(st *status.Status) map[string]string {
 	}
 	return out
 }
+
+// TestUnsuppressedRefusalsLocalized: a funder asking for unsuppressed
+// counts, and the implementing organisation asking for an unsuppressed IATI
+// file, are told why in the language asked for, not only "This value is
+// not valid.".
+func TestUnsuppressedRefusalsLocalized(t *testing.T) {
+	e := start(t)
+	org, donor := e.organisation(t, "Centar za mirovne studije", "HR-OIB-12345678901"), ids.New()
+	ctx := servicetest.As(t, org)
+	p := create(t, e.c, ctx, example(donor))
+	_, iati := e.c.ExportProjectReport(ctx, &pb.ExportProjectReportRequest{ProjectId: p.GetId(), Format: "iati", Unsuppressed: true})
+	_, funder := e.c.GetProjectReport(servicetest.As(t, donor), &pb.GetProjectReportRequest{ProjectId: p.GetId(), Unsuppressed: true})
+	for name, err := range map[string]error{"iati export": iati, "funder's report": funder} {
+		if statustest.Descriptions(err)["unsuppressed"] == "" {
+			t.Fatalf("%s: %v, want a violation of unsuppressed", name, err)
+		}
+		for _, lang := range i18n.Languages[1:] {
+			generic, _ := status.New(codes.InvalidArgument, "x").WithDetails(&errdetails.BadRequest{
+				FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: "f", Description: "something else entirely"}}})
+			want := localizedViolations(i18n.Localize(generic, lang))["f"]
+			if got := localizedViolations(i18n.Localize(status.Convert(err), lang))["unsuppressed"]; got == "" || got == want {
+				t.Errorf("%s in %s: %q", name, lang, got)
+			}
+		}
+	}
+}
