@@ -513,6 +513,61 @@ var violations = []violationText{
 		"en": "Must be in {1} or later.", "sr-Latn": "Mora biti {1}. godine ili kasnije.", "sr-Cyrl": "Мора бити {1}. године или касније.",
 		"bs": "Mora biti {1}. godine ili kasnije.", "hr": "Mora biti {1}. godine ili kasnije.",
 	}},
+	// What an IATI export needs first (reporting's CheckIATI).
+	{regexp.MustCompile(`^the implementing organisation (\S+) has no registered organisation identifier in the directory; the platform administrator`), text{
+		"en":      "The implementing organisation has no registered organisation identifier in the directory; the platform administrator records it when verifying the organisation (POST /v1/organisations/{1}:verify with organisation_identifier), e.g. HR-OIB-12345678901 or RS-APR-17123456.",
+		"sr-Latn": "Organizacija koja sprovodi projekat nema registrovani identifikator organizacije u imeniku; administrator platforme ga upisuje pri verifikaciji organizacije (POST /v1/organisations/{1}:verify sa organisation_identifier), npr. HR-OIB-12345678901 ili RS-APR-17123456.",
+		"sr-Cyrl": "Организација која спроводи пројекат нема регистровани идентификатор организације у именику; администратор платформе га уписује при верификацији организације (POST /v1/organisations/{1}:verify са organisation_identifier), нпр. HR-OIB-12345678901 или RS-APR-17123456.",
+		"bs":      "Organizacija koja provodi projekat nema registrovani identifikator organizacije u imeniku; administrator platforme ga upisuje pri verifikaciji organizacije (POST /v1/organisations/{1}:verify sa organisation_identifier), npr. HR-OIB-12345678901 ili RS-APR-17123456.",
+		"hr":      "Organizacija koja provodi projekt nema registrirani identifikator organizacije u imeniku; administrator platforme upisuje ga pri verifikaciji organizacije (POST /v1/organisations/{1}:verify s organisation_identifier), npr. HR-OIB-12345678901 ili RS-APR-17123456.",
+	}},
+	{regexp.MustCompile(`^the implementing organisation (\S+) has no registered organisation identifier in the directory; propose it`), text{
+		"en":      "The implementing organisation has no registered organisation identifier in the directory; propose it on its entry (PATCH /v1/organisations/{1} with organisation_identifier), e.g. HR-OIB-12345678901 or RS-APR-17123456.",
+		"sr-Latn": "Organizacija koja sprovodi projekat nema registrovani identifikator organizacije u imeniku; predložite ga u njenom unosu (PATCH /v1/organisations/{1} sa organisation_identifier), npr. HR-OIB-12345678901 ili RS-APR-17123456.",
+		"sr-Cyrl": "Организација која спроводи пројекат нема регистровани идентификатор организације у именику; предложите га у њеном уносу (PATCH /v1/organisations/{1} са organisation_identifier), нпр. HR-OIB-12345678901 или RS-APR-17123456.",
+		"bs":      "Organizacija koja provodi projekat nema registrovani identifikator organizacije u imeniku; predložite ga u njenom unosu (PATCH /v1/organisations/{1} sa organisation_identifier), npr. HR-OIB-12345678901 ili RS-APR-17123456.",
+		"hr":      "Organizacija koja provodi projekt nema registrirani identifikator organizacije u imeniku; predložite ga u njezinu unosu (PATCH /v1/organisations/{1} s organisation_identifier), npr. HR-OIB-12345678901 ili RS-APR-17123456.",
+	}},
+	{regexp.MustCompile(`^the implementing organisation (\S+) is not verified`), text{
+		"en":      "The implementing organisation is not verified: its registered identifier and names are published only once the platform administrator has verified it (POST /v1/organisations/{1}:verify).",
+		"sr-Latn": "Organizacija koja sprovodi projekat nije verifikovana: njen registrovani identifikator i nazivi objavljuju se tek kada je administrator platforme verifikuje (POST /v1/organisations/{1}:verify).",
+		"sr-Cyrl": "Организација која спроводи пројекат није верификована: њен регистровани идентификатор и називи објављују се тек када је администратор платформе верификује (POST /v1/organisations/{1}:verify).",
+		"bs":      "Organizacija koja provodi projekat nije verifikovana: njen registrovani identifikator i nazivi objavljuju se tek kada je administrator platforme verifikuje (POST /v1/organisations/{1}:verify).",
+		"hr":      "Organizacija koja provodi projekt nije verificirana: njezin registrirani identifikator i nazivi objavljuju se tek kada je administrator platforme verificira (POST /v1/organisations/{1}:verify).",
+	}},
+	{regexp.MustCompile(`^the directory does not say which IATI organisation type`), text{
+		"en":      "The directory does not say which IATI organisation type the implementing organisation is; set it on the project, e.g. 10 (government) or 60 (foundation).",
+		"sr-Latn": "Imenik ne navodi koji je IATI tip organizacije organizacija koja sprovodi projekat; navedite ga na projektu, npr. 10 (vlada) ili 60 (fondacija).",
+		"sr-Cyrl": "Именик не наводи који је IATI тип организације организација која спроводи пројекат; наведите га на пројекту, нпр. 10 (влада) или 60 (фондација).",
+		"bs":      "Imenik ne navodi koji je IATI tip organizacije organizacija koja provodi projekat; navedite ga na projektu, npr. 10 (vlada) ili 60 (fondacija).",
+		"hr":      "Imenik ne navodi koji je IATI tip organizacije organizacija koja provodi projekt; navedite ga na projektu, npr. 10 (vlada) ili 60 (zaklada).",
+	}},
+	{regexp.MustCompile(`^the reporting organisation needs a name`), text{
+		"en": "The reporting organisation needs a name.", "sr-Latn": "Organizacija koja izveštava mora imati naziv.",
+		"sr-Cyrl": "Организација која извештава мора имати назив.",
+		"bs":      "Organizacija koja izvještava mora imati naziv.", "hr": "Organizacija koja izvješćuje mora imati naziv.",
+	}},
+	{regexp.MustCompile(`^IATI requires at least one sector`), text{
+		"en":      "IATI requires at least one sector: an OECD DAC 5-digit sector code, e.g. 15160.",
+		"sr-Latn": "IATI zahteva bar jedan sektor: petocifreni OECD DAC kod sektora, npr. 15160.",
+		"sr-Cyrl": "IATI захтева бар један сектор: петоцифрени OECD DAC код сектора, нпр. 15160.",
+		"bs":      "IATI zahtijeva barem jedan sektor: petocifreni OECD DAC kod sektora, npr. 15160.",
+		"hr":      "IATI zahtijeva barem jedan sektor: peteroznamenkasti OECD DAC kod sektora, npr. 15160.",
+	}},
+	// Money amounts (reporting's budgets).
+	{regexp.MustCompile(`^must be a decimal number such as (\S+)`), text{
+		"en": "Must be a decimal number with a point, e.g. {1}.", "sr-Latn": "Mora biti decimalni broj sa tačkom, npr. {1}.",
+		"sr-Cyrl": "Мора бити децимални број са тачком, нпр. {1}.",
+		"bs":      "Mora biti decimalni broj sa tačkom, npr. {1}.", "hr": "Mora biti decimalni broj s točkom, npr. {1}.",
+	}},
+	{regexp.MustCompile(`^must have at most (\d+) decimal places`), text{
+		"en": "Must have at most {1} decimal places.", "sr-Latn": "Sme imati najviše {1} decimale.", "sr-Cyrl": "Сме имати највише {1} децимале.",
+		"bs": "Smije imati najviše {1} decimale.", "hr": "Smije imati najviše {1} decimale.",
+	}},
+	{regexp.MustCompile(`^must be less than 10\^(\d+)`), text{
+		"en": "Must be less than 10^{1}.", "sr-Latn": "Mora biti manje od 10^{1}.", "sr-Cyrl": "Мора бити мање од 10^{1}.",
+		"bs": "Mora biti manje od 10^{1}.", "hr": "Mora biti manje od 10^{1}.",
+	}},
 	// Reports: who may read counts without small-cell suppression.
 	{regexp.MustCompile(`^only the implementing organisation may read the report without small-cell suppression`), text{
 		"en":      "Only the implementing organisation may read the report without small-cell suppression; leave it unset.",

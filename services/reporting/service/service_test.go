@@ -883,3 +883,43 @@ func TestUnsuppressedRefusalsLocalized(t *testing.T) {
 		}
 	}
 }
+
+// TestIATIRefusalsLocalized: the refusals an implementing organisation
+// meets first when exporting IATI (no registered identifier, not verified,
+// not in the directory at all) and a budget amount typed wrong are
+// explained in the language asked for, not only "This value is not valid.".
+func TestIATIRefusalsLocalized(t *testing.T) {
+	e := start(t)
+	errors := map[string]error{}
+	verified := e.organisation(t, "Udruga Veliki koraci", "")
+	e.verify(t, verified)
+	for name, ctx := range map[string]context.Context{
+		"unverified, no identifier": servicetest.As(t, e.organisation(t, "Udruga Mali koraci", "")),
+		"verified, no identifier":   servicetest.As(t, verified),
+	} {
+		p := create(t, e.c, ctx, minimal("IATI-1"))
+		_, errors[name] = e.c.ExportProjectReport(ctx, &pb.ExportProjectReportRequest{ProjectId: p.GetId(), Format: "iati"})
+	}
+	p := minimal("AMOUNTS")
+	p.PlannedEndDate = "2026-12-31"
+	for i, amount := range []string{"140.000,00", "1500.005", "12345678901234567"} {
+		p.Budgets = append(p.Budgets, &pb.Budget{Period: &commonv1.DateRange{StartDate: fmt.Sprintf("%d-01-01", 2024+i), EndDate: fmt.Sprintf("%d-12-31", 2024+i)},
+			Value: &pb.Money{Amount: amount, CurrencyCode: "EUR"}})
+	}
+	_, errors["budget amounts"] = e.c.CreateProject(servicetest.As(t, ids.New()), &pb.CreateProjectRequest{Project: p})
+	for name, err := range errors {
+		if len(statustest.Descriptions(err)) == 0 {
+			t.Fatalf("%s: %v, want field violations", name, err)
+		}
+		for _, lang := range i18n.Languages[1:] {
+			generic, _ := status.New(codes.InvalidArgument, "x").WithDetails(&errdetails.BadRequest{
+				FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: "f", Description: "something else entirely"}}})
+			want := localizedViolations(i18n.Localize(generic, lang))["f"]
+			for field, got := range localizedViolations(i18n.Localize(status.Convert(err), lang)) {
+				if got == "" || got == want {
+					t.Errorf("%s: %s in %s: %q (%s)", name, field, lang, got, statustest.Descriptions(err)[field])
+				}
+			}
+		}
+	}
+}
