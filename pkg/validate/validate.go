@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/spona/spona/pkg/errs"
@@ -20,7 +21,7 @@ var (
 // present when required.
 func Text(v *errs.Violations, field, s string, max int, required bool) {
 	switch {
-	case required && strings.TrimSpace(s) == "":
+	case required && !Visible(s):
 		v.Add(field, "is required")
 	case !utf8.ValidString(s):
 		v.Add(field, "must be valid UTF-8")
@@ -29,6 +30,14 @@ func Text(v *errs.Violations, field, s string, max int, required bool) {
 	case utf8.RuneCountInString(s) > max:
 		v.Add(field, "must be at most %d characters", max)
 	}
+}
+
+// Visible reports whether s has a character that shows: one that is
+// neither white space nor a format character (a zero-width space or
+// joiner, a soft hyphen, a byte order mark), which a text copied from a
+// web page or a spreadsheet cell may be made of alone.
+func Visible(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) }) >= 0
 }
 
 // IsRequestID reports whether s may be a request id: an Idempotency-Key

@@ -1,0 +1,28 @@
+package validate
+
+import (
+	"testing"
+
+	"github.com/spona/spona/pkg/errs"
+)
+
+// TestRequiredTextIsVisible: a required text made only of characters that
+// show nothing (spaces, a zero-width space, a byte order mark, a soft
+// hyphen or a zero-width joiner left by a copy from a web page or a
+// spreadsheet cell) is missing. Before, only white space counted as
+// missing: a person registered with the given name "\u200b" was nameless
+// in every list, and a referral declined with that reason gave none.
+// Such characters within a text (the zero-width non-joiner of a Persian
+// name) are kept.
+func TestRequiredTextIsVisible(t *testing.T) {
+	for s, missing := range map[string]bool{
+		"": true, "  ": true, "\u200b": true, " \ufeff ": true, "\u00ad\u200d": true, "\u2060\u200c": true,
+		"Amina": false, "مهدی\u200cزاده": false, "\u200bAmina": false, "-": false,
+	} {
+		var v errs.Violations
+		Text(&v, "given_name", s, 100, true)
+		if got := v.Err() != nil; got != missing {
+			t.Errorf("Text(%q) refused %v, want %v", s, got, missing)
+		}
+	}
+}
