@@ -570,3 +570,44 @@ func TestHSDSModifiedWithOrganisation(t *testing.T) {
 		}
 	}
 }
+
+// TestHSDSScheduleTimesHaveTheirOffset: HSDS reads a schedule's opens_at
+// and closes_at without an offset as UTC, so a Belgrade office open from
+// 09:00 was published as open from 09:00 UTC (10:00 or 11:00 in
+// Belgrade). The times carry the offset of the directory's time zone when
+// the answer is written, and timezone says it in hours.
+func TestHSDSScheduleTimesHaveTheirOffset(t *testing.T) {
+	s := start(t)
+	c := pb.NewOpenReferralServiceClient(s.conn)
+	_, _, fullService, _ := hsdsDirectory(t, s)
+	b, err := c.GetHsdsService(servicetest.As(t, ids.New(), auth.ScopeDirectoryRead), &pb.GetHsdsServiceRequest{Id: fullService})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var svc struct {
+		Schedules []struct {
+			OpensAt  string   `json:"opens_at"`
+			ClosesAt string   `json:"closes_at"`
+			Timezone *float64 `json:"timezone"`
+		}
+	}
+	if err := json.Unmarshal(b.GetData(), &svc); err != nil || len(svc.Schedules) != 2 {
+		t.Fatalf("service: %v %s", err, b.GetData())
+	}
+	for i, want := range [][2]string{{"09:00", "17:00"}, {"10:00", "12:00"}} {
+		sc := svc.Schedules[i]
+		// Europe/Belgrade: +01:00 in winter, +02:00 in summer.
+		offset := ""
+		switch {
+		case sc.Timezone != nil && *sc.Timezone == 1:
+			offset = "+01:00"
+		case sc.Timezone != nil && *sc.Timezone == 2:
+			offset = "+02:00"
+		default:
+			t.Fatalf("schedule %d: timezone %v, want 1 or 2 (Europe/Belgrade)\n%s", i, sc.Timezone, b.GetData())
+		}
+		if sc.OpensAt != want[0]+offset || sc.ClosesAt != want[1]+offset {
+			t.Errorf("schedule %d: opens_at %q closes_at %q, want %s%s to %s%s", i, sc.OpensAt, sc.ClosesAt, want[0], offset, want[1], offset)
+		}
+	}
+}

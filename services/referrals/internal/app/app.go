@@ -282,6 +282,10 @@ func WithReportZone(zone *time.Location) Option {
 	return func(a *App) { a.zone = zone }
 }
 
+// LocalNow is the time now in the zone of REPORT_TIME_ZONE, which the
+// directory's schedules (local opening times) are also read in.
+func (a *App) LocalNow() time.Time { return a.now().In(a.zone) }
+
 // New returns the application.
 func New(repo Repository, b Beneficiaries, auditLog AuditLog, projects Projects, actor Actor, log *slog.Logger, opts ...Option) *App {
 	a := &App{repo: repo, beneficiaries: b, audit: auditLog, projects: projects, actor: actor, log: log, now: time.Now, registry: domain.NewRegistry(nil)}

@@ -161,13 +161,15 @@ type Phone struct {
 
 // Schedule is when a service is open, as an iCal weekly rule.
 type Schedule struct {
-	ID          string `json:"id"`
-	ServiceID   string `json:"service_id"`
-	Freq        string `json:"freq"`
-	Byday       string `json:"byday"`
-	OpensAt     string `json:"opens_at,omitempty"`
-	ClosesAt    string `json:"closes_at,omitempty"`
-	Description string `json:"description,omitempty"`
+	ID        string `json:"id"`
+	ServiceID string `json:"service_id"`
+	Freq      string `json:"freq"`
+	Byday     string `json:"byday"`
+	OpensAt   string `json:"opens_at,omitempty"`
+	ClosesAt  string `json:"closes_at,omitempty"`
+	// Timezone is the UTC offset of the times in hours (HSDS: a number).
+	Timezone    *float64 `json:"timezone,omitempty"`
+	Description string   `json:"description,omitempty"`
 }
 
 // Location is where a service is delivered.
@@ -253,7 +255,16 @@ type TaxonomyTerm struct {
 // --- mapping --------------------------------------------------------------
 
 // Writer writes entities in one language ("" the working language).
-type Writer struct{ Lang string }
+type Writer struct {
+	Lang string
+	// At is when the answer is written, in the time zone of the
+	// directory's schedules (their opening times are local wall-clock
+	// times there). HSDS reads a time without an offset as UTC, so
+	// schedules carry At's offset: the one in effect when the answer is
+	// written (Europe/Belgrade: +01:00 in winter, +02:00 in summer). Zero:
+	// times are written as recorded.
+	At time.Time
+}
 
 // text returns the name in the writer's language and, when that differs
 // from the working-language name, the latter as the alternate name.
@@ -378,8 +389,8 @@ func (w Writer) Service(s *domain.Service, org *domain.Organisation) Service {
 		for j, d := range sc.Days {
 			days[j] = strings.ToUpper(d[:2]) // monday → MO (iCal)
 		}
-		out.Schedules = append(out.Schedules, Schedule{ID: derive(s.ID, "schedule", key(sc), itoa(occurrence(s.Schedules, i, key))),
-			ServiceID: s.ID, Freq: "WEEKLY", Byday: strings.Join(days, ","), OpensAt: sc.OpensAt, ClosesAt: sc.ClosesAt, Description: sc.Description})
+		out.Schedules = append(out.Schedules, w.schedule(Schedule{ID: derive(s.ID, "schedule", key(sc), itoa(occurrence(s.Schedules, i, key))),
+			ServiceID: s.ID, Freq: "WEEKLY", Byday: strings.Join(days, ","), OpensAt: sc.OpensAt, ClosesAt: sc.ClosesAt, Description: sc.Description}))
 	}
 	for i := range s.Locations {
 		sal := w.ServiceAtLocation(domain.ServiceLocation{Service: s, Index: i}, false)
@@ -403,6 +414,23 @@ func (w Writer) Service(s *domain.Service, org *domain.Organisation) Service {
 	out.Attributes = []Attribute{{ID: derive(s.ID, "attribute", s.Category), LinkID: s.ID, LinkType: "category",
 		LinkEntity: "service", TaxonomyTermID: term.ID, TaxonomyTerm: &term}}
 	return out
+}
+
+// schedule gives sc's local opening times the writer's UTC offset.
+func (w Writer) schedule(sc Schedule) Schedule {
+	if w.At.IsZero() {
+		return sc
+	}
+	offset := w.At.Format("Z07:00")
+	for _, t := range []*string{&sc.OpensAt, &sc.ClosesAt} {
+		if *t != "" {
+			*t += offset
+		}
+	}
+	_, seconds := w.At.Zone()
+	hours := float64(seconds) / 3600
+	sc.Timezone = &hours
+	return sc
 }
 
 // ServiceAtLocation writes one location of a service, with the service

@@ -31,12 +31,13 @@ func NewOpenReferral(a *app.App) *OpenReferral { return &OpenReferral{app: a} }
 // Accept-Language (forwarded by the edge) as the edge's error texts do, and
 // announces it: without a header each record is written in its working
 // language, and a header asking only for languages the directory lacks
-// gets English.
-func writer(ctx context.Context) hsds.Writer {
+// gets English. Schedules' local times get the offset of the directory's
+// time zone (REPORT_TIME_ZONE) now.
+func (h *OpenReferral) writer(ctx context.Context) hsds.Writer {
 	md, _ := metadata.FromIncomingContext(ctx)
-	var w hsds.Writer
-	if h := strings.Join(md.Get("accept-language"), ","); strings.TrimSpace(h) != "" {
-		w.Lang = i18n.Negotiate(h)
+	w := hsds.Writer{At: h.app.LocalNow()}
+	if al := strings.Join(md.Get("accept-language"), ","); strings.TrimSpace(al) != "" {
+		w.Lang = i18n.Negotiate(al)
 	}
 	if w.Lang != "" {
 		_ = grpc.SetHeader(ctx, metadata.Pairs("content-language", w.Lang))
@@ -149,7 +150,7 @@ func (h *OpenReferral) ListHsdsServices(ctx context.Context, req *pb.ListHsdsSer
 	if err != nil {
 		return nil, err
 	}
-	w := writer(ctx)
+	w := h.writer(ctx)
 	out := make([]hsds.Service, len(res.Items))
 	for i, s := range res.Items {
 		switch {
@@ -175,7 +176,7 @@ func (h *OpenReferral) GetHsdsService(ctx context.Context, req *pb.GetHsdsServic
 	if err != nil {
 		return nil, err
 	}
-	return jsonBody(writer(ctx).Service(s, orgs[s.OrganisationID]))
+	return jsonBody(h.writer(ctx).Service(s, orgs[s.OrganisationID]))
 }
 
 // ListHsdsOrganizations implements pb.OpenReferralServiceServer.
@@ -195,7 +196,7 @@ func (h *OpenReferral) ListHsdsOrganizations(ctx context.Context, req *pb.ListHs
 			return nil, err
 		}
 	}
-	w := writer(ctx)
+	w := h.writer(ctx)
 	out := make([]hsds.Organization, len(res.Items))
 	for i, o := range res.Items {
 		out[i] = w.Organization(o)
@@ -227,7 +228,7 @@ func (h *OpenReferral) GetHsdsOrganization(ctx context.Context, req *pb.GetHsdsO
 	if err != nil {
 		return nil, err
 	}
-	w := writer(ctx)
+	w := h.writer(ctx)
 	out := w.Organization(o)
 	out.Services = servicesOf(w, o, services[o.ID], req.GetFullService())
 	return jsonBody(out)
@@ -249,7 +250,7 @@ func (h *OpenReferral) ListHsdsServiceAtLocations(ctx context.Context, req *pb.L
 	if err != nil {
 		return nil, err
 	}
-	w := writer(ctx)
+	w := h.writer(ctx)
 	out := make([]hsds.ServiceAtLocation, len(res.Items))
 	for i, sl := range res.Items {
 		out[i] = w.ServiceAtLocation(sl, req.GetFull())
@@ -277,7 +278,7 @@ func (h *OpenReferral) GetHsdsServiceAtLocation(ctx context.Context, req *pb.Get
 	if err != nil {
 		return nil, err
 	}
-	w := writer(ctx)
+	w := h.writer(ctx)
 	out := w.ServiceAtLocation(sl, false)
 	// The service fully nested with its organisation; its locations are
 	// the entry's own (the profile's nested service has no
@@ -325,7 +326,7 @@ func errorsOf(v *errs.Violations, err error) error {
 
 // ListHsdsTaxonomies implements pb.OpenReferralServiceServer.
 func (h *OpenReferral) ListHsdsTaxonomies(ctx context.Context, req *pb.ListHsdsTaxonomiesRequest) (*httpbody.HttpBody, error) {
-	w := writer(ctx)
+	w := h.writer(ctx)
 	return staticPage(req, []hsds.Taxonomy{w.Taxonomy()}, func(t hsds.Taxonomy) []string { return []string{t.Name, t.Description} })
 }
 
@@ -334,12 +335,12 @@ func (h *OpenReferral) GetHsdsTaxonomy(ctx context.Context, req *pb.GetHsdsTaxon
 	if strings.ToLower(strings.TrimSpace(req.GetId())) != hsds.TaxonomyID {
 		return nil, errs.NotFound("taxonomy", req.GetId())
 	}
-	return jsonBody(writer(ctx).Taxonomy())
+	return jsonBody(h.writer(ctx).Taxonomy())
 }
 
 // ListHsdsTaxonomyTerms implements pb.OpenReferralServiceServer.
 func (h *OpenReferral) ListHsdsTaxonomyTerms(ctx context.Context, req *pb.ListHsdsTaxonomyTermsRequest) (*httpbody.HttpBody, error) {
-	w := writer(ctx)
+	w := h.writer(ctx)
 	terms := w.Terms()
 	if t := strings.ToLower(strings.TrimSpace(req.GetTaxonomyId())); (t != "" && t != hsds.TaxonomyID) || req.GetParentId() != "" {
 		terms = nil // no such taxonomy; the terms have no children
@@ -363,5 +364,5 @@ func (h *OpenReferral) GetHsdsTaxonomyTerm(ctx context.Context, req *pb.GetHsdsT
 	if !ok {
 		return nil, errs.NotFound("taxonomy term", req.GetId())
 	}
-	return jsonBody(writer(ctx).Term(c, true))
+	return jsonBody(h.writer(ctx).Term(c, true))
 }
