@@ -471,3 +471,28 @@ func TestIATIRefusesIndicatorBeforeMinYear(t *testing.T) {
 		t.Fatalf("IATI export with a baseline in the year 0000: %v, want FAILED_PRECONDITION IATI_EXPORT_REFUSED naming indicators[OP1].baseline.date", err)
 	}
 }
+
+// TestPercentageOfAComputedMetricReadable: a percentage indicator sent
+// without its metric is told the metric is required, not "metric  counts;
+// only a manual indicator can be a percentage" (no metric named); a
+// percentage of a computed metric names the metric.
+func TestPercentageOfAComputedMetricReadable(t *testing.T) {
+	e := start(t)
+	ctx := servicetest.As(t, ids.New())
+	p := create(t, e.c, ctx, minimal("PCTM"))
+	in := func(m pb.Metric) *pb.Indicator {
+		return &pb.Indicator{Code: "I1", Titles: en("Share"), Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT,
+			Metric: m, Measure: pb.IndicatorMeasure_INDICATOR_MEASURE_PERCENTAGE}
+	}
+	_, err := e.c.CreateIndicator(ctx, &pb.CreateIndicatorRequest{ProjectId: p.GetId(), Indicator: in(pb.Metric_METRIC_UNSPECIFIED)})
+	if d := statustest.Descriptions(err); d["indicator.metric"] == "" || d["indicator.measure"] != "" {
+		t.Errorf("percentage without a metric: %v, want only indicator.metric", d)
+	}
+	_, err = e.c.CreateIndicator(ctx, &pb.CreateIndicatorRequest{ProjectId: p.GetId(), Indicator: in(pb.Metric_METRIC_REFERRALS_MADE)})
+	if d := statustest.Descriptions(err); d["indicator.measure"] == "" {
+		t.Fatalf("percentage of referrals made: %v, want a violation of indicator.measure", err)
+	}
+	if d := statustest.Descriptions(err)["indicator.measure"]; !strings.Contains(d, "metric referrals_made counts") {
+		t.Errorf("percentage of referrals made: %q", d)
+	}
+}

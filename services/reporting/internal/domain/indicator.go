@@ -215,7 +215,7 @@ func (in *Indicator) validate(targetsAddUp, valuesAddUp bool) error {
 	validate.Text(&v, "indicator.unit", in.Unit, maxUnit, false)
 	validate.OneOf(&v, "indicator.level", in.Level, Levels, true)
 	validate.OneOf(&v, "indicator.measure", in.Measure, Measures, false)
-	if in.Metric != MetricManual && in.Measure != "" && in.Measure != MeasureCount {
+	if in.Metric != "" && in.Metric != MetricManual && in.Measure != "" && in.Measure != MeasureCount {
 		v.Add("indicator.measure", "metric %s counts; only a manual indicator can be a %s", in.Metric, in.Measure)
 	}
 	date.CheckMinYear(&v, "indicator.baseline.date", in.Baseline.Date)
