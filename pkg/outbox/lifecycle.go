@@ -116,25 +116,28 @@ func ConsentEvents(c ConsentHolder) Handler {
 	}
 }
 
-// SharedCopies is implemented by a service that keeps copies of what the
-// organisations holding a grant read about a person (the edge's stored
-// responses): they go when the consent the grants were made under ends.
+// SharedCopies is implemented by a service that keeps copies of what
+// organisations other than the person's own read about a person (the
+// edge's stored responses): they go when a consent of the person ends.
 type SharedCopies interface {
-	// ForgetShared deletes the copies naming beneficiaryID kept for
-	// organisationIDs (those whose access the consent's end ended). It is
-	// called in the consumer's transaction and must be idempotent.
-	ForgetShared(ctx context.Context, beneficiaryID string, organisationIDs []string) error
+	// ForgetShared deletes the copies naming beneficiaryID kept for any
+	// organisation but ownerID (the one that registered the person): those
+	// whose access the consent's end ended, and those whose access ended
+	// before it (the receiver of a referral already closed), which the
+	// event does not name. It is called in the consumer's transaction and
+	// must be idempotent.
+	ForgetShared(ctx context.Context, beneficiaryID, ownerID string) error
 }
 
 // SharedEvents translates consent.withdrawn and consent.expired into calls
-// of c: the event names the registering organisation first, then those
-// whose grants ended (events.ConsentWithdrawn).
+// of c: the event names the registering organisation first
+// (events.ConsentWithdrawn).
 func SharedEvents(c SharedCopies) Handler {
 	return func(ctx context.Context, _ pgx.Tx, ev *eventsv1.Event) error {
 		switch ev.GetType() {
 		case events.ConsentWithdrawn, events.ConsentExpired:
-			if orgs := ev.GetOrganisationIds(); len(orgs) > 1 {
-				return c.ForgetShared(ctx, Str(ev, "beneficiary_id"), orgs[1:])
+			if orgs := ev.GetOrganisationIds(); len(orgs) > 0 {
+				return c.ForgetShared(ctx, Str(ev, "beneficiary_id"), orgs[0])
 			}
 		}
 		return nil

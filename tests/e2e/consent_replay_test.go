@@ -111,3 +111,56 @@ func expectNotReplayed(t *testing.T, s *system, id string, retry func() (int, ma
 		t.Errorf("the receiver's retry after the withdrawal: %d %v, want 400 without the texts", st, body)
 	}
 }
+
+// TestConsentEndReachesClosedReferralsStoredResponses: the receiver's
+// stored :accept response (the referral's reason and notes) outlives the
+// referral's completion (known: replays survive a close for 24 h), but not
+// the consent's withdrawal afterwards, although the withdrawal ended no
+// access of the receiver's (the close had) and so does not name it. Before,
+// only the organisations the event names lost their stored responses, and
+// the receiver replayed the texts until the key's 24 h were up.
+func TestConsentEndReachesClosedReferralsStoredResponses(t *testing.T) {
+	s := startSystem(t)
+	orgB := s.orgID(t, "Organisation B")
+	ben := s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{
+		"given_name": "Amina", "family_name": "Haddad", "sex": "SEX_FEMALE", "birth_year": 1994}).must(t, 200).str("id")
+	cons := s.call(t, "POST", "/v1/beneficiaries/"+ben+"/consents", s.keyA, map[string]any{
+		"purpose": "CONSENT_PURPOSE_REFERRAL_SHARING", "given_by": "CONSENT_GIVEN_BY_SELF"}).must(t, 200).str("id")
+	id := s.call(t, "POST", "/v1/referrals", s.keyA, map[string]any{
+		"beneficiary_id": ben, "to_organisation_id": orgB, "category": "REFERRAL_CATEGORY_LEGAL",
+		"reason": "asylum interview on Monday", "notes": "needs a Farsi interpreter"}).must(t, 200).str("id")
+	s.call(t, "POST", "/v1/referrals/"+id+":send", s.keyA, map[string]any{}, "Idempotency-Key", "send-closed").must(t, 200)
+	base := s.stack.URL()
+	accept := func() (int, map[string]any) {
+		t.Helper()
+		st, body, err := postAt(base, "/v1/referrals/"+id+":accept", s.keyB, map[string]any{}, "Idempotency-Key", "accept-closed")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, body
+	}
+	if st, body := accept(); st != 200 || body["notes"] != "needs a Farsi interpreter" {
+		t.Fatalf("accept: %d %v", st, body)
+	}
+	s.call(t, "POST", "/v1/referrals/"+id+":start", s.keyB, map[string]any{}).must(t, 200)
+	s.call(t, "POST", "/v1/referrals/"+id+":complete", s.keyB, map[string]any{
+		"outcome": map[string]any{"code": "OUTCOME_CODE_SERVICE_PROVIDED"}}).must(t, 200)
+	if st, body := accept(); st != 200 || body["notes"] != "needs a Farsi interpreter" {
+		t.Fatalf("the receiver's stored response before the withdrawal: %d %v", st, body)
+	}
+
+	s.call(t, "POST", "/v1/beneficiaries/"+ben+"/consents/"+cons+":withdraw", s.keyA, map[string]any{"reason": "asked by the person"}).must(t, 200)
+	deadline := time.Now().Add(30 * time.Second)
+	st, body := accept()
+	for st == 200 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		st, body = accept()
+	}
+	if st == 200 || body["notes"] != nil || body["reason"] != nil {
+		t.Fatalf("the receiver's retry after the withdrawal: %d %v, want a refusal without the texts", st, body)
+	}
+	// The sender's own stored response stays.
+	if r := s.call(t, "POST", "/v1/referrals/"+id+":send", s.keyA, map[string]any{}, "Idempotency-Key", "send-closed").must(t, 200); r.str("notes") != "needs a Farsi interpreter" {
+		t.Errorf("the sender's stored response: %s", r.Raw)
+	}
+}

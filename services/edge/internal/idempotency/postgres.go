@@ -245,20 +245,18 @@ func (p *Postgres) forget(ctx context.Context, subjects []string) error {
 }
 
 // ForgetShared deletes the stored responses naming the beneficiary that
-// organisations (whose access to the person a consent's end ended) got:
-// what they read under the consent is not replayed to them. Those of
-// other organisations (the person's own) stay. In the consumer's
-// transaction ctx carries.
-func (p *Postgres) ForgetShared(ctx context.Context, beneficiaryID string, organisationIDs []string) error {
+// organisations other than the person's own (ownerID) got, when one of the
+// person's consents ends: what they read under it is not replayed to them,
+// whether the consent's end ended their access or it had ended before (a
+// referral closed; the event names only the former). Those of the person's
+// own organisation stay. In the consumer's transaction ctx carries.
+func (p *Postgres) ForgetShared(ctx context.Context, beneficiaryID, ownerID string) error {
 	ids := Subjects(beneficiaryID)
-	if len(ids) == 0 || len(organisationIDs) == 0 {
+	if len(ids) == 0 || ownerID == "" {
 		return nil
 	}
-	orgs := make([]string, len(organisationIDs))
-	for i, o := range organisationIDs {
-		orgs[i] = strings.ToLower(o)
-	}
-	_, err := db.Conn(ctx, p.pool).Exec(ctx, `DELETE FROM idempotency_records WHERE subject_ids && $1::uuid[] AND organisation_id = ANY ($2::text[])`, ids, orgs)
+	_, err := db.Conn(ctx, p.pool).Exec(ctx, `DELETE FROM idempotency_records WHERE subject_ids && $1::uuid[] AND organisation_id IS DISTINCT FROM $2`,
+		ids, strings.ToLower(ownerID))
 	return db.Error(err)
 }
 
