@@ -92,9 +92,15 @@ func ParseYesNo(s string) (yes, set bool, err error) {
 	return code == "yes", true, nil
 }
 
-// ParseInt reads a whole number (spreadsheets may store 1990 as "1990.0").
+// ParseInt reads a whole number (spreadsheets may store 1990 as "1990.0";
+// Serbian, Bosnian and Croatian write a year with a dot: "1990.").
 func ParseInt(s string) (int, error) {
-	s = strings.TrimSuffix(strings.TrimSpace(s), ".0")
+	s = strings.TrimSpace(s)
+	if t, ok := strings.CutSuffix(s, ".0"); ok {
+		s = t
+	} else {
+		s = strings.TrimSuffix(s, ".")
+	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
 		return 0, fmt.Errorf("%q is not a whole number", s)

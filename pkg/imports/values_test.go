@@ -96,3 +96,22 @@ func TestParseDateMonthFirst(t *testing.T) {
 		t.Errorf("ParseDate(2/1/1990) = %v, %v; want 2 January (day first, as documented)", d, err)
 	}
 }
+
+// TestParseIntOrdinalDot: a year of birth as Serbian, Bosnian and Croatian
+// write years, with a dot ("1990.", "godište 1990."), is the whole number;
+// before, "1990." was refused as not a whole number. Other text still is.
+func TestParseIntOrdinalDot(t *testing.T) {
+	for _, c := range []struct {
+		cell string
+		want int
+	}{{"1990", 1990}, {"1990.", 1990}, {" 1990. ", 1990}, {"1990.0", 1990}, {"2004.", 2004}} {
+		if n, err := ParseInt(c.cell); err != nil || n != c.want {
+			t.Errorf("ParseInt(%q) = %d, %v; want %d", c.cell, n, err, c.want)
+		}
+	}
+	for _, cell := range []string{"1990..", "19.90", ".", "1990.5", "abc", "1990 g"} {
+		if n, err := ParseInt(cell); err == nil {
+			t.Errorf("ParseInt(%q) = %d, no error", cell, n)
+		}
+	}
+}
