@@ -22,17 +22,22 @@ var (
 		"unknown": {"nepoznato", "nepoznat"},
 	})
 	legalStatusWords = imports.NewWords("LEGAL_STATUS_", map[string][]string{
-		"asylum_seeker":            {"asylum seeker", "tražilac azila", "tražitelj azila", "tražiteljica azila"},
-		"international_protection": {"međunarodna zaštita", "azilant", "azilantkinja", "odobrena zaštita"},
+		// Croatia's law on international protection names an asylum
+		// seeker tražitelj međunarodne zaštite and a person under
+		// subsidiary protection stranac pod supsidijarnom zaštitom.
+		"asylum_seeker": {"asylum seeker", "tražilac azila", "tražiteljka azila", "tražitelj azila", "tražiteljica azila",
+			"tražitelj međunarodne zaštite", "tražiteljica međunarodne zaštite"},
+		"international_protection": {"međunarodna zaštita", "azilant", "azilantkinja", "azilantica", "odobrena zaštita"},
 		"refugee":                  {"izbeglica", "izbjeglica", "izbeglo lice", "izbjeglo lice"},
-		"subsidiary_protection":    {"supsidijarna zaštita", "supsidijarna zastita", "privremena zaštita"},
-		"migrant":                  {"migrantkinja", "iregularni migrant"},
-		"returnee":                 {"povratnik", "povratnica"},
-		"stateless":                {"apatrid", "bez državljanstva", "lice bez državljanstva"},
-		"idp":                      {"interno raseljeno lice", "raseljeno lice", "irl"},
-		"host_community":           {"lokalna zajednica", "domicilno stanovništvo", "domaća zajednica"},
-		"citizen":                  {"državljanin", "državljanka", "građanin"},
-		"returnee_readmission":     {"povratnik po readmisiji", "readmisija"},
+		"subsidiary_protection": {"supsidijarna zaštita", "supsidijarna zastita", "privremena zaštita",
+			"stranac pod supsidijarnom zaštitom", "strankinja pod supsidijarnom zaštitom"},
+		"migrant":              {"migrantkinja", "iregularni migrant"},
+		"returnee":             {"povratnik", "povratnica"},
+		"stateless":            {"apatrid", "bez državljanstva", "lice bez državljanstva"},
+		"idp":                  {"interno raseljeno lice", "raseljeno lice", "irl"},
+		"host_community":       {"lokalna zajednica", "domicilno stanovništvo", "domaća zajednica"},
+		"citizen":              {"državljanin", "državljanka", "građanin"},
+		"returnee_readmission": {"povratnik po readmisiji", "readmisija"},
 	})
 	accommodationWords = imports.NewWords("ACCOMMODATION_", map[string][]string{
 		"reception_centre": {"prihvatni centar", "tranzitni centar", "prihvatilište"},

@@ -1,0 +1,39 @@
+package domain
+
+import (
+	"testing"
+	"time"
+
+	"github.com/spona/spona/pkg/date"
+	"github.com/spona/spona/pkg/imports"
+)
+
+// TestSheetLegalStatusWords: the legal status as registers in Croatia
+// write it (the terms of its law on international protection: tražitelj
+// međunarodne zaštite, stranac pod supsidijarnom zaštitom, azilantica) and
+// the feminine forms Serbian and Bosnian registers use (tražiteljka azila)
+// are read as their codes; before, each was refused as "not a known
+// legal_status", so a Croatian register could not be imported unedited.
+func TestSheetLegalStatusWords(t *testing.T) {
+	m, err := imports.MatchHeader([]string{"Ime", "Pravni status", "Godina rođenja"}, SheetColumns, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := date.Of(time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC))
+	for cell, want := range map[string]string{
+		"Tražitelj međunarodne zaštite":      "asylum_seeker",
+		"tražiteljica međunarodne zaštite":   "asylum_seeker",
+		"TRAZITELJ MEDJUNARODNE ZASTITE":     "asylum_seeker",
+		"Tražiteljka azila":                  "asylum_seeker",
+		"тражитељка азила":                   "asylum_seeker",
+		"Azilantica":                         "international_protection",
+		"Stranac pod supsidijarnom zaštitom": "subsidiary_protection",
+		"Tražilac azila":                     "asylum_seeker",
+		"međunarodna zaštita":                "international_protection",
+	} {
+		b, p := FromRow(m, 2, []string{"Ana", cell, "1990."}, today)
+		if len(p.List) > 0 || b.LegalStatus != want || b.BirthYear != 1990 {
+			t.Errorf("%q: legal_status %q birth_year %d, problems %+v; want %s, 1990, none", cell, b.LegalStatus, b.BirthYear, p.List, want)
+		}
+	}
+}
