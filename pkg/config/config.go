@@ -21,7 +21,10 @@
 // process fetches something it trusts from (a signing key set) an https
 // one; plain http is accepted only to a loopback host (127.0.0.0/8, ::1,
 // localhost: a local test issuer), where no one sits in between. Help texts
-// and the docs show these bounds.
+// and the docs show these bounds. `together:"name"` marks settings that work
+// only as a group (an OIDC issuer, its audience and its key set): all of
+// the group's variables are given, or none, and a load with only some of
+// them names each one given and the ones missing.
 //
 // Nested structs are walked, so services embed the common platform settings;
 // a variable named twice (an embedded struct and the process's own field)
@@ -38,6 +41,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,9 +59,22 @@ func LoadFrom(dst any, lookup func(string) (string, bool)) error {
 		return errors.New("config: Load needs a pointer to a struct")
 	}
 	var problems []string
+	groups := map[string]*group{}
+	var order []string
 	walk(v.Elem(), func(f reflect.StructField, fv reflect.Value) {
 		name := f.Tag.Get("env")
 		raw, ok := lookup(name)
+		if g := f.Tag.Get("together"); g != "" {
+			if groups[g] == nil {
+				groups[g] = &group{}
+				order = append(order, g)
+			}
+			shown := raw
+			if f.Tag.Get("secret") == "true" {
+				shown = mask(raw)
+			}
+			groups[g].add(name, shown, ok && raw != "")
+		}
 		if !ok || raw == "" {
 			raw, ok = f.Tag.Lookup("default")
 		}
@@ -81,10 +98,51 @@ func LoadFrom(dst any, lookup func(string) (string, bool)) error {
 			problems = append(problems, fmt.Sprintf("%s: %v (got %q)", name, err, raw))
 		}
 	})
+	for _, g := range order {
+		problems = append(problems, groups[g].problems()...)
+	}
 	if len(problems) > 0 {
 		return fmt.Errorf("config: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// group is the variables of one together tag, in declaration order: those
+// given (with their values) and those missing.
+type group struct {
+	given, values, missing []string
+}
+
+func (g *group) add(name, raw string, given bool) {
+	if slices.Contains(g.given, name) || slices.Contains(g.missing, name) {
+		return // described by its first occurrence
+	}
+	if given {
+		g.given, g.values = append(g.given, name), append(g.values, raw)
+	} else {
+		g.missing = append(g.missing, name)
+	}
+}
+
+// problems refuses each variable given without the rest of its group.
+func (g *group) problems() []string {
+	if len(g.given) == 0 || len(g.missing) == 0 {
+		return nil
+	}
+	var out []string
+	for i, name := range g.given {
+		out = append(out, fmt.Sprintf("%s: must be set together with %s, or left out with them (got %q)",
+			name, andList(g.missing), g.values[i]))
+	}
+	return out
+}
+
+// andList writes names as "A", "A and B", "A, B and C".
+func andList(names []string) string {
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 func walk(v reflect.Value, fn func(reflect.StructField, reflect.Value)) {

@@ -155,3 +155,48 @@ func TestLoadFromRefusesPlainHTTPURLs(t *testing.T) {
 		t.Errorf("help does not tell the bound:\n%s", help.String())
 	}
 }
+
+// Settings that work only together (OIDC's issuer, audience and key set):
+// some of them without the others was accepted here, and the edge refused
+// only after connecting to PostgreSQL, migrating and dialling the
+// services, with "oidc: issuer, audience and JWKS URL are all required",
+// naming no variable. Now the load refuses, naming each one given and what
+// is missing.
+func TestLoadFromRefusesPartOfAGroup(t *testing.T) {
+	type oidc struct {
+		Issuer   string        `env:"ISSUER" together:"oidc"`
+		Audience string        `env:"AUDIENCE" together:"oidc"`
+		JWKS     string        `env:"JWKS" together:"oidc"`
+		Leeway   time.Duration `env:"LEEWAY" default:"30s"`
+	}
+	for _, c := range []struct {
+		given   map[string]string
+		missing string
+	}{
+		{map[string]string{"ISSUER": "https://idp.example.org"}, "AUDIENCE and JWKS"},
+		{map[string]string{"ISSUER": "https://idp.example.org", "JWKS": "https://idp.example.org/jwks"}, "AUDIENCE"},
+		{map[string]string{"AUDIENCE": "spona", "LEEWAY": "1m"}, "ISSUER and JWKS"},
+	} {
+		var cfg oidc
+		err := LoadFrom(&cfg, env(c.given))
+		if err == nil {
+			t.Errorf("%v: loaded", c.given)
+			continue
+		}
+		for k, v := range c.given {
+			if k == "LEEWAY" {
+				continue
+			}
+			if want := k + ": must be set together with " + c.missing; !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), v) {
+				t.Errorf("%v: %v, want %q and the value", c.given, err, want)
+			}
+		}
+	}
+	for _, good := range []map[string]string{{}, {"LEEWAY": "1m"},
+		{"ISSUER": "https://idp.example.org", "AUDIENCE": "spona", "JWKS": "https://idp.example.org/jwks"}} {
+		var cfg oidc
+		if err := LoadFrom(&cfg, env(good)); err != nil {
+			t.Errorf("%v: %v", good, err)
+		}
+	}
+}

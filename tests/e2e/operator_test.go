@@ -110,6 +110,9 @@ func TestBinariesRefuseSettingsThatBreak(t *testing.T) {
 		{[]string{"edge"}, map[string]string{"MAX_BODY_BYTES": "0", "IMPORT_MAX_BYTES": "0", "IDEMPOTENCY_LOCK": "2ns",
 			"IDEMPOTENCY_TTL": "0s", "LOG_LEVEL": "Verbose",
 			"OIDC_JWKS_URL": "http://idp.example.org/jwks"}}, // a key set anyone in between can replace
+		// Half an OIDC setting: refused before anything starts, by name.
+		{[]string{"edge"}, map[string]string{"OIDC_ISSUER": "https://idp.example.org/realms/spona"}},
+		{[]string{"edge"}, map[string]string{"OIDC_AUDIENCE": "spona-api", "OIDC_JWKS_URL": "https://idp.example.org/jwks"}},
 		{[]string{"edge", "keys", "list"}, map[string]string{"LOG_LEVEL": "trace"}},
 		{[]string{"reporting", "migrate"}, map[string]string{"LOG_LEVEL": "all"}},
 	} {

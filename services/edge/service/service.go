@@ -65,9 +65,9 @@ type Config struct {
 // OIDCConfig enables OAuth 2.0 access tokens (JWTs) besides API keys when
 // issuer, audience and JWKS URL are all set.
 type OIDCConfig struct {
-	Issuer   string        `env:"OIDC_ISSUER" help:"issuer (iss) of accepted access tokens; with OIDC_AUDIENCE and OIDC_JWKS_URL turns JWTs on"`
-	Audience string        `env:"OIDC_AUDIENCE" help:"audience (aud) accepted access tokens must name"`
-	JWKSURL  string        `env:"OIDC_JWKS_URL" https:"true" help:"URL of the issuer's JWKS (signing keys; whoever can alter it can sign tokens)"`
+	Issuer   string        `env:"OIDC_ISSUER" together:"oidc" help:"issuer (iss) of accepted access tokens; with OIDC_AUDIENCE and OIDC_JWKS_URL turns JWTs on"`
+	Audience string        `env:"OIDC_AUDIENCE" together:"oidc" help:"audience (aud) accepted access tokens must name"`
+	JWKSURL  string        `env:"OIDC_JWKS_URL" https:"true" together:"oidc" help:"URL of the issuer's JWKS (signing keys; whoever can alter it can sign tokens)"`
 	OrgClaim string        `env:"OIDC_ORG_CLAIM" default:"spona_org" help:"claim holding the organisation id"`
 	Leeway   time.Duration `env:"OIDC_LEEWAY" default:"30s" help:"clock skew allowed on exp/nbf/iat"`
 }
