@@ -275,8 +275,8 @@ func (s *Server) clientIP(r *http.Request) string {
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
-		h, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
+		h, ok := hopAddr(hops[i])
+		if !ok {
 			break
 		}
 		if h = h.Unmap(); !s.trusted(h) {
@@ -285,6 +285,28 @@ func (s *Server) clientIP(r *http.Request) string {
 		a = h
 	}
 	return a.String()
+}
+
+// hopAddr reads one X-Forwarded-For entry: an address, or an address with
+// its port as some proxies write it (Azure Application Gateway, IIS ARR:
+// "198.51.100.7:49152", "[2001:db8::7]:49152"), or an IPv6 address in
+// brackets.
+func hopAddr(hop string) (netip.Addr, bool) {
+	hop = strings.TrimSpace(hop)
+	if a, err := netip.ParseAddr(hop); err == nil {
+		return a, true
+	}
+	if ap, err := netip.ParseAddrPort(hop); err == nil {
+		return ap.Addr(), true
+	}
+	if inner, ok := strings.CutPrefix(hop, "["); ok {
+		if inner, ok = strings.CutSuffix(inner, "]"); ok {
+			if a, err := netip.ParseAddr(inner); err == nil && a.Is6() {
+				return a, true
+			}
+		}
+	}
+	return netip.Addr{}, false
 }
 
 // guard answers connections over their address's limit, sets the body

@@ -164,6 +164,15 @@ func TestClientIPBehindTrustedProxy(t *testing.T) {
 		{"192.168.1.1:80", "", "192.168.1.1"},
 		{"10.1.2.3:5000", "garbage", "10.1.2.3"},
 		{"[::ffff:10.1.2.3]:5000", "198.51.100.8", "198.51.100.8"},
+		// Hops written with their port (Azure Application Gateway, IIS ARR)
+		// or an IPv6 address in brackets: the client's address, not the
+		// proxy's (which would put every client in one bucket of the
+		// failed-authentication limit).
+		{"10.1.2.3:5000", "198.51.100.7:49152", "198.51.100.7"},
+		{"10.1.2.3:5000", "1.1.1.1:1, 198.51.100.7:443, 10.9.9.9:80", "198.51.100.7"},
+		{"10.1.2.3:5000", "[2001:db8::7]:49152", "2001:db8::7"},
+		{"10.1.2.3:5000", "[2001:db8::8]", "2001:db8::8"},
+		{"10.1.2.3:5000", "garbage:80", "10.1.2.3"},
 	} {
 		r, _ := http.NewRequest("GET", "/", nil)
 		r.RemoteAddr = c.remote
