@@ -119,9 +119,15 @@ func createCommand(kc *service.KeysConfig) platform.Command {
 			if err != nil {
 				return err
 			}
+			// As a list is written: "a, b" is a and b.
 			var sc []string
-			if *scopes != "" {
-				sc = strings.Split(*scopes, ",")
+			for _, s := range strings.Split(*scopes, ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					sc = append(sc, s)
+				}
+			}
+			if *scopes != "" && len(sc) == 0 {
+				return fmt.Errorf("-scopes %q names no scope: leave it out for the default ones", *scopes)
 			}
 			key, org, err := service.CreateKey(ctx, *kc, operator(), service.KeyRequest{
 				Name: *name, OrganisationID: *orgID, OrganisationName: *orgName,

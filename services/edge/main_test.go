@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -51,6 +52,7 @@ func TestCreateKeyRefusesIgnoredFlags(t *testing.T) {
 		{[]string{"-name", "x", "-org-id", "0190a1b2-0000-7000-8000-000000000001", "-org-name", "MUP", "-org-country", "BA"}, "leave out -org-name, -org-country"},
 		{[]string{"-name", "x", "-admin", "-org-name", "Ops"}, "leave out -org-name"},
 		{[]string{"-name", "x", "-admin", "-org-id", "0190a1b2-0000-7000-8000-000000000001"}, "leave out -org-id"},
+		{[]string{"-name", "x", "-admin", "-scopes", " , "}, "names no scope"}, // not the default scopes unasked
 	} {
 		var kc service.KeysConfig
 		cmd := createCommand(&kc)
@@ -142,5 +144,48 @@ func TestExpiresDateCoversTheDay(t *testing.T) {
 	}
 	if got, err := parseExpiry("90d"); err != nil || got == nil || got.Before(time.Now().Add(89*24*time.Hour)) {
 		t.Errorf("-expires 90d = %v, %v", got, err)
+	}
+}
+
+// TestCreateKeyScopesAsTyped: `keys create -scopes "beneficiaries.read,
+// referrals.read"` (a space after the comma, as lists are written) gives
+// the key both scopes; before, the command refused it with `unknown scope
+// " referrals.read"`.
+func TestCreateKeyScopesAsTyped(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	admin := resttest.New(s.URL, s.CreateAdminKey(t).Key)
+	partner := s.CreateKey(t, "first", "Scopes As Typed NGO")
+	kc := s.Config.Keys()
+	kc.LogLevel = "error"
+	cmd := createCommand(&kc)
+	if err := cmd.Flags.Parse([]string{"-name", "second", "-org-id", partner.Organisation,
+		"-scopes", "beneficiaries.read, referrals.read ,", "-reason", "test"}); err != nil {
+		t.Fatal(err)
+	}
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	stdout := os.Stdout // the key: not into the test log
+	os.Stdout = devNull
+	err = cmd.Run(context.Background(), nil)
+	os.Stdout = stdout
+	if err != nil {
+		t.Fatalf("keys create -scopes \"beneficiaries.read, referrals.read ,\": %v", err)
+	}
+	l := admin.Do(t, "GET", "/v1/apiKeys?organisation_id="+partner.Organisation, nil).Must(t, 200)
+	found := false
+	for _, k := range l.Body["api_keys"].([]any) {
+		k := k.(map[string]any)
+		if k["display_name"] == "second" {
+			found = true
+			if got := fmt.Sprint(k["scopes"]); got != "[beneficiaries.read referrals.read]" {
+				t.Errorf("scopes %s", got)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no key made: %s", l.Raw)
 	}
 }
