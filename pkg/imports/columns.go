@@ -12,6 +12,7 @@ package imports
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -93,6 +94,12 @@ func MatchHeader(header []string, cols []Column, dynamic func(header string) (st
 		if !ok && dynamic != nil {
 			field, ok = dynamic(h)
 		}
+		if !ok {
+			// "Pol (M/Ž)": a hint for whoever fills the sheet in.
+			if p := hint.FindStringSubmatch(h); p != nil {
+				field, ok = byKey[HeaderKey(p[1])]
+			}
+		}
 		letter := sheet.ColumnLetter(i)
 		if !ok {
 			unknown = append(unknown, letter)
@@ -124,6 +131,11 @@ func MatchHeader(header []string, cols []Column, dynamic func(header string) (st
 	}
 	return m, nil
 }
+
+// hint is a header ending in a hint in brackets for whoever fills the
+// sheet in ("Pol (M/Ž)", "Datum rođenja (dd.mm.gggg.)", "Telefon
+// [mobilni]"); its first group is the header before the hint.
+var hint = regexp.MustCompile(`^(.*[^\s(\[])\s*(?:\([^()]*\)|\[[^\[\]]*\])$`)
 
 func knownNames(cols []Column) []string {
 	var out []string

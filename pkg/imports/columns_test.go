@@ -1,0 +1,43 @@
+package imports
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestMatchHeaderHint: a header with a hint for the person filling the
+// sheet in brackets, as registers' own templates have them ("Pol (M/Ž)",
+// "Datum rođenja (dd.mm.gggg.)", "Telefon [mobilni]"), is the column the
+// text before the hint names; before, each was refused as "not a known
+// column". A hint does not make an unknown header known, and a header a
+// column names with its brackets still matches as a whole.
+func TestMatchHeaderHint(t *testing.T) {
+	cols := []Column{
+		{Field: "given_name", Names: []string{"ime"}, Required: true},
+		{Field: "sex", Names: []string{"pol", "spol"}},
+		{Field: "birth_date", Names: []string{"datum rođenja"}},
+		{Field: "phone", Names: []string{"telefon"}},
+		{Field: "note", Names: []string{"napomena (interna)"}},
+	}
+	m, err := MatchHeader([]string{"Ime", "Pol (M/Ž)", " Datum rođenja (dd.mm.gggg.) ", "Telefon [mobilni]", "Napomena (interna)"}, cols, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(m.Fields, ","); got != "given_name,sex,birth_date,phone,note" {
+		t.Errorf("fields %s", got)
+	}
+	if _, err := MatchHeader([]string{"Ime", "Adresa (ulica i broj)"}, cols, nil); err == nil || !strings.Contains(err.Error(), `column B "Adresa (ulica i broj)" is not a known column`) {
+		t.Errorf("unknown header with a hint: %v", err)
+	}
+	if _, err := MatchHeader([]string{"Ime", "(M/Ž)"}, cols, nil); err == nil {
+		t.Errorf("a hint alone matched a column")
+	}
+	if _, err := MatchHeader([]string{"Ime", "Ime (arapski)"}, cols, nil); err == nil || !strings.Contains(err.Error(), "repeats column A") {
+		t.Errorf("a second name column with a hint: %v", err)
+	}
+	// A dynamic column (a session) is asked first, with the whole header.
+	m, err = MatchHeader([]string{"Ime", "Sesija 1 (12.4.)"}, cols, func(h string) (string, bool) { return "session:" + h, strings.HasPrefix(h, "Sesija") })
+	if err != nil || m.Fields[1] != "session:Sesija 1 (12.4.)" {
+		t.Errorf("dynamic: %v %v", m.Fields, err)
+	}
+}
