@@ -42,7 +42,7 @@ var (
 	accommodationWords = imports.NewWords("ACCOMMODATION_", map[string][]string{
 		"reception_centre": {"prihvatni centar", "tranzitni centar", "prihvatilište"},
 		"asylum_centre":    {"centar za azil", "azilni centar", "prihvatilište za tražitelje azila"},
-		"private":          {"privatni", "privatni smeštaj", "privatni smještaj", "privatno"},
+		"private":          {"privatni", "privatni smeštaj", "privatni smještaj", "privatan smještaj", "privatno"},
 		"other":            {"drugo", "ostalo"},
 	})
 	vulnerabilityWords = imports.NewWords("VULNERABILITY_", map[string][]string{
@@ -77,12 +77,12 @@ var SheetColumns = []imports.Column{
 	{Field: "languages", Names: []string{"jezici", "jezik", "languages", "language"}},
 	{Field: "legal_status", Names: []string{"pravni status", "status", "legal status"}, Values: legalStatusWords.Codes()},
 	{Field: "legal_status_since", Names: []string{"status od", "datum statusa", "status since"}},
-	{Field: "municipality", Names: []string{"opština", "općina", "opcina", "opstina", "grad", "mesto", "mjesto"}},
+	{Field: "municipality", Names: []string{"opština", "općina", "opcina", "opstina", "grad", "mesto", "mjesto", "mesto boravka", "mjesto boravka", "boravište"}},
 	{Field: "country", Names: []string{"država", "zemlja", "država boravka", "country of residence"}},
 	{Field: "accommodation", Names: []string{"smeštaj", "smještaj", "smestaj", "smjestaj"}, Values: accommodationWords.Codes()},
 	{Field: "vulnerabilities", Names: []string{"ranjivosti", "ranjivost", "vulnerability", "kategorija ranjivosti"}, Values: vulnerabilityWords.Codes()},
-	{Field: "phone", Names: []string{"telefon", "broj telefona", "mobilni", "tel"}},
-	{Field: "email", Names: []string{"e-mail", "imejl", "e-pošta", "mejl", "mail"}},
+	{Field: "phone", Names: []string{"telefon", "broj telefona", "kontakt telefon", "mobilni", "mobitel", "tel"}},
+	{Field: "email", Names: []string{"e-mail", "e-mail adresa", "imejl", "e-pošta", "mejl", "mail"}},
 	{Field: "notes", Names: []string{"napomena", "napomene", "beleška", "bilješka", "komentar"}},
 }
 

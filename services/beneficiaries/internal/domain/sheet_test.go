@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -34,6 +35,34 @@ func TestSheetLegalStatusWords(t *testing.T) {
 		b, p := FromRow(m, 2, []string{"Ana", cell, "1990."}, today)
 		if len(p.List) > 0 || b.LegalStatus != want || b.BirthYear != 1990 {
 			t.Errorf("%q: legal_status %q birth_year %d, problems %+v; want %s, 1990, none", cell, b.LegalStatus, b.BirthYear, p.List, want)
+		}
+	}
+}
+
+// TestSheetHeadersOfRegisters: headers registers in the region write for
+// the place of residence (Mesto/Mjesto boravka, Boravište), the phone
+// (Kontakt telefon, Mobitel) and the e-mail (E-mail adresa), and the
+// Croatian and Bosnian form "privatan smještaj", are read; before, each
+// header was refused as "not a known column" and the cell as "not a known
+// accommodation".
+func TestSheetHeadersOfRegisters(t *testing.T) {
+	for _, h := range [][]string{
+		{"Ime", "Mesto boravka", "Kontakt telefon", "E-mail adresa", "Smeštaj"},
+		{"Ime", "Mjesto boravka", "Mobitel", "E-mail adresa", "Smještaj"},
+		{"Име", "Боравиште", "Мобилни", "Е-маил адреса", "Смештај"},
+	} {
+		m, err := imports.MatchHeader(h, SheetColumns, nil)
+		if err != nil {
+			t.Errorf("%q: %v", h, err)
+			continue
+		}
+		if got := strings.Join(m.Fields, ","); got != "given_name,municipality,phone,email,accommodation" {
+			t.Errorf("%q: fields %s", h, got)
+		}
+		today := date.Of(time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC))
+		b, p := FromRow(m, 2, []string{"Ana", "Bihać", "+387 61 123 456", "ana@example.org", "Privatan smještaj"}, today)
+		if len(p.List) > 0 || b.Municipality != "Bihać" || b.Phone != "+387 61 123 456" || b.Email != "ana@example.org" || b.Accommodation != "private" {
+			t.Errorf("%q: %+v, problems %+v", h, b, p.List)
 		}
 	}
 }
