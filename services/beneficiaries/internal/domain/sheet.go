@@ -93,7 +93,9 @@ var SheetWords = map[string]imports.Words{
 
 var indexed = regexp.MustCompile(`\[\d+\]$`)
 
-var listSep = regexp.MustCompile(`\s*[,;/]\s*`)
+// listSep separates the items of a list cell: a comma, semicolon or
+// slash, or a line break (an item a line, as Alt+Enter writes them).
+var listSep = regexp.MustCompile(`\s*[,;/\r\n]\s*`)
 
 // FromRow reads one row of a beneficiaries sheet. Every cell that cannot
 // be read is a problem; then the record is checked as the API checks a

@@ -66,3 +66,22 @@ func TestSheetHeadersOfRegisters(t *testing.T) {
 		}
 	}
 }
+
+// TestSheetListOnLines: a list cell written one item a line (Alt+Enter in
+// Excel, Ctrl+Enter in LibreOffice), as registers list a person's
+// vulnerabilities and languages, is the list of its lines; before, the
+// whole cell was one item, refused as "not a known vulnerability" (and the
+// languages as not a BCP 47 tag).
+func TestSheetListOnLines(t *testing.T) {
+	m, err := imports.MatchHeader([]string{"Ime", "Ranjivosti", "Jezici"}, SheetColumns, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := date.Of(time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC))
+	for _, c := range [][2]string{{"Trudnica\nRomkinja", "ar\nfa"}, {"Trudnica\r\n Romkinja\n", "ar\r\nfa"}, {"Trudnica,\nRomkinja", "ar;\nfa"}} {
+		b, p := FromRow(m, 2, []string{"Ana", c[0], c[1]}, today)
+		if len(p.List) > 0 || strings.Join(b.Vulnerabilities, ",") != "pregnant,roma" || strings.Join(b.Languages, ",") != "ar,fa" {
+			t.Errorf("%q %q: vulnerabilities %v languages %v, problems %+v", c[0], c[1], b.Vulnerabilities, b.Languages, p.List)
+		}
+	}
+}
