@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/platform"
+	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/resttest"
 	"github.com/spona/spona/services/edge/edgetest"
 	"github.com/spona/spona/services/edge/migrations"
@@ -96,6 +97,7 @@ func TestKeySecretsNotKeptForReplay(t *testing.T) {
 		VALUES ('old-client', 'old-1', 'POST', '/v1/apiKeys', '\x00', 200, '{}', convert_to($1, 'UTF8'), now(), now() + interval '1 hour')`, old); err != nil {
 		t.Fatal(err)
 	}
+	pgtest.Undo(t, conn, "edge", migrations.FS, 8) // the later migrations first
 	if _, err := conn.Exec(ctx, `ALTER TABLE edge.api_keys DROP COLUMN request_id`); err != nil {
 		t.Fatal(err)
 	}

@@ -108,7 +108,10 @@ func (p *Postgres) get(ctx context.Context, clientID, key string) (*gateway.Idem
 // An erasure (ForgetBeneficiary) takes an exclusive lock per erased id and
 // this a shared one per named id, so the two serialise: either the erasure
 // comes after and deletes the stored response, or it came before and this
-// sees it in erased_subjects.
+// sees it in erased_subjects. A consent's end (ForgetShared) takes the
+// same lock: a write of an organisation other than the person's own that
+// was under way when the end was applied (acquired before it: its answer
+// was made while the grant held) is not stored either (shared_ended).
 //
 // Both statements go in one batch, which PostgreSQL runs as one implicit
 // transaction, one statement after the other: the update's snapshot (READ
@@ -133,7 +136,10 @@ func (p *Postgres) Complete(ctx context.Context, rec *gateway.IdempotencyRecord)
 	b := &pgx.Batch{}
 	b.Queue(`SELECT pg_advisory_xact_lock_shared($1::int, hashtext(s)) FROM unnest($2::text[]) AS s ORDER BY s`,
 		subjectLock, subjects)
-	b.Queue(`WITH erased AS (SELECT EXISTS (SELECT 1 FROM erased_subjects WHERE id = ANY ($6::uuid[])) AS yes),
+	b.Queue(`WITH rec AS (SELECT create_time, organisation_id FROM idempotency_records WHERE client_id = $1 AND key = $2 AND status IS NULL),
+			erased AS (SELECT EXISTS (SELECT 1 FROM erased_subjects WHERE id = ANY ($6::uuid[]))
+				OR EXISTS (SELECT 1 FROM shared_ended e, rec WHERE e.id = ANY ($6::uuid[])
+					AND e.end_time >= rec.create_time AND rec.organisation_id IS DISTINCT FROM e.owner_id) AS yes),
 			del AS (DELETE FROM idempotency_records WHERE client_id = $1 AND key = $2 AND status IS NULL AND (SELECT yes FROM erased))
 			UPDATE idempotency_records SET status = $3, header = $4, body = $5, subject_ids = $6
 			WHERE client_id = $1 AND key = $2 AND status IS NULL AND NOT (SELECT yes FROM erased)`,
@@ -249,14 +255,26 @@ func (p *Postgres) forget(ctx context.Context, subjects []string) error {
 // person's consents ends: what they read under it is not replayed to them,
 // whether the consent's end ended their access or it had ended before (a
 // referral closed; the event names only the former). Those of the person's
-// own organisation stay. In the consumer's transaction ctx carries.
+// own organisation stay. Such a write under way now (its answer made
+// while the grant held) is not stored when it completes: the end is
+// remembered in shared_ended, under the lock Complete takes. In the
+// consumer's transaction ctx carries.
 func (p *Postgres) ForgetShared(ctx context.Context, beneficiaryID, ownerID string) error {
 	ids := Subjects(beneficiaryID)
-	if len(ids) == 0 || ownerID == "" {
+	if len(ids) != 1 || ownerID == "" {
 		return nil
 	}
-	_, err := db.Conn(ctx, p.pool).Exec(ctx, `DELETE FROM idempotency_records WHERE subject_ids && $1::uuid[] AND organisation_id IS DISTINCT FROM $2`,
-		ids, strings.ToLower(ownerID))
+	owner := strings.ToLower(ownerID)
+	q := db.Conn(ctx, p.pool)
+	if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock($1::int, hashtext($2::text))`, subjectLock, ids[0]); err != nil {
+		return db.Error(err)
+	}
+	if _, err := q.Exec(ctx, `INSERT INTO shared_ended (id, owner_id) VALUES ($1, $2)
+		ON CONFLICT (id) DO UPDATE SET owner_id = EXCLUDED.owner_id, end_time = EXCLUDED.end_time`, ids[0], owner); err != nil {
+		return db.Error(err)
+	}
+	_, err := q.Exec(ctx, `DELETE FROM idempotency_records WHERE subject_ids && $1::uuid[] AND organisation_id IS DISTINCT FROM $2`,
+		ids, owner)
 	return db.Error(err)
 }
 
@@ -305,6 +323,10 @@ func (p *Postgres) Cleanup(ctx context.Context, batch int) (int64, error) {
 	// An erased id matters while a response naming it can still complete:
 	// requests are held far shorter than records live.
 	if _, err := p.pool.Exec(ctx, `DELETE FROM erased_subjects WHERE erase_time < now() - 2 * $1 * interval '1 millisecond'`,
+		p.ttl.Milliseconds()); err != nil {
+		return 0, db.Error(err)
+	}
+	if _, err := p.pool.Exec(ctx, `DELETE FROM shared_ended WHERE end_time < now() - 2 * $1 * interval '1 millisecond'`,
 		p.ttl.Milliseconds()); err != nil {
 		return 0, db.Error(err)
 	}

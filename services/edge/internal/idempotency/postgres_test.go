@@ -110,3 +110,52 @@ func TestErasureFindsLargeAnswers(t *testing.T) {
 		t.Fatalf("the small answer survived the erasure of %s", few[2])
 	}
 }
+
+// TestConsentEndReachesAnswersInFlight: a grantee's write that was under
+// way when a consent of the person ended (its answer, e.g. the receiver's
+// :accept with the referral's reason and notes, produced while its grant
+// still held) completes after the edge applied the consent's end. Before,
+// ForgetShared deleted only the answers already stored, so this one was
+// stored and replayed to the receiver for its 24 h. The person's own
+// organisation's answer in flight is kept, as is a grantee's write begun
+// after the end (the services answered it without the person's data).
+func TestConsentEndReachesAnswersInFlight(t *testing.T) {
+	s, pool := store(t)
+	ctx := context.Background()
+	const (
+		owner    = "01a2427b-aaaa-7000-8000-000000000001"
+		receiver = "01a2427b-bbbb-7000-8000-000000000002"
+		ben      = "01a2427b-0000-7000-8000-000000000009"
+		referral = "01a2427b-3333-7000-8000-000000000001"
+	)
+	body := fmt.Sprintf(`{"id":%q,"beneficiary_id":%q,"reason":"she is afraid of hospitals"}`, referral, ben)
+	acquire := func(key, org string) *gateway.IdempotencyRecord {
+		rec := &gateway.IdempotencyRecord{ClientID: "client-" + org, OrganisationID: org, Key: key,
+			Method: "POST", Path: "/v1/referrals/" + referral + ":accept", BodyHash: []byte(key)}
+		if _, ok, err := s.Acquire(ctx, rec, time.Minute); err != nil || !ok {
+			t.Fatalf("acquire %s: %v %v", key, ok, err)
+		}
+		rec.Done, rec.Status, rec.Body = true, 200, []byte(body)
+		return rec
+	}
+	inFlight, ownInFlight := acquire("accept", receiver), acquire("own", owner)
+	err := db.InTx(ctx, pool, func(tx pgx.Tx) error { return s.ForgetShared(db.WithTx(ctx, tx), ben, owner) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := acquire("later", receiver)
+	for _, rec := range []*gateway.IdempotencyRecord{inFlight, ownInFlight, later} {
+		if err := s.Complete(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if stored(t, pool, "accept") {
+		t.Fatal("the receiver's answer under way when the consent ended was stored")
+	}
+	if !stored(t, pool, "own") {
+		t.Fatal("the owner's answer under way when the consent ended was not stored")
+	}
+	if !stored(t, pool, "later") {
+		t.Fatal("the receiver's write begun after the consent ended was not stored")
+	}
+}
