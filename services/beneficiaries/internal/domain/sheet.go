@@ -16,8 +16,8 @@ import (
 // script: headers are folded before matching).
 var (
 	sexWords = imports.NewWords("SEX_", map[string][]string{
-		"female":  {"f", "ž", "ženski", "žensko", "žena", "zenski"},
-		"male":    {"m", "muški", "muško", "muškarac", "muski"},
+		"female":  {"f", "ž", "ženski", "žensko", "žena", "zenski", "devojčica", "djevojčica"},
+		"male":    {"m", "muški", "muško", "muškarac", "muski", "dečak", "dječak"},
 		"other":   {"drugo", "ostalo"},
 		"unknown": {"nepoznato", "nepoznat"},
 	})

@@ -85,3 +85,20 @@ func TestSheetListOnLines(t *testing.T) {
 		}
 	}
 }
+
+// TestSheetSexOfChildren: a children's register writes the sex as boy or
+// girl (dečak/dječak, devojčica/djevojčica, either script); before, each
+// was refused as "not a known sex".
+func TestSheetSexOfChildren(t *testing.T) {
+	m, err := imports.MatchHeader([]string{"Ime", "Pol"}, SheetColumns, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := date.Of(time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC))
+	for _, c := range [][2]string{{"Dečak", "male"}, {"dječak", "male"}, {"дечак", "male"}, {"Devojčica", "female"}, {"djevojčica", "female"}, {"девојчица", "female"}} {
+		b, p := FromRow(m, 2, []string{"Ana", c[0]}, today)
+		if len(p.List) > 0 || b.Sex != c[1] {
+			t.Errorf("%q: sex %q, problems %+v; want %s", c[0], b.Sex, p.List, c[1])
+		}
+	}
+}
