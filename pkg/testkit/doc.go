@@ -1,7 +1,8 @@
 // Package testkit is the root of Spona's test harness: private PostgreSQL
 // clusters (pgcluster, pgtest), real service processes in tests
 // (servicetest, devstack), a REST client (resttest), a test OIDC issuer
-// (oidctest) and an OTLP receiver (otlptest).
+// (oidctest), an OTLP receiver (otlptest) and free loopback ports for the
+// servers they start (loopback).
 //
 // Nothing under pkg/testkit ships: the service binaries never import it
 // (a depguard rule in `make lint` enforces this). Only tests and the

@@ -3,12 +3,14 @@ package devstack
 import (
 	"net"
 	"strconv"
+
+	"github.com/spona/spona/pkg/testkit/loopback"
 )
 
 // FreeAddr is a loopback address (host:port) whose port is free now, for a
-// process a test starts outside a Stack (see freePort for how it is chosen).
+// process a test starts outside a Stack (see loopback.FreePort for how it is chosen).
 func FreeAddr() (string, error) {
-	p, err := freePort()
+	p, err := loopback.FreePort()
 	if err != nil {
 		return "", err
 	}

@@ -12,8 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -28,6 +26,7 @@ import (
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/platform"
+	"github.com/spona/spona/pkg/testkit/loopback"
 	"github.com/spona/spona/pkg/testkit/pgcluster"
 	"github.com/spona/spona/pkg/tlsconfig"
 	"google.golang.org/grpc"
@@ -102,46 +101,16 @@ func FreePorts() (Ports, error) {
 	var err error
 	for _, s := range Services {
 		if s != "edge" {
-			if p.GRPC[s], err = freePort(); err != nil {
+			if p.GRPC[s], err = loopback.FreePort(); err != nil {
 				return p, err
 			}
 		}
-		if p.Admin[s], err = freePort(); err != nil {
+		if p.Admin[s], err = loopback.FreePort(); err != nil {
 			return p, err
 		}
 	}
-	p.HTTP, err = freePort()
+	p.HTTP, err = loopback.FreePort()
 	return p, err
-}
-
-// freePort returns a loopback port that is free now, chosen below Linux's
-// default ephemeral range (32768-60999): a port the kernel hands out as
-// ephemeral can be taken by any outgoing connection (to PostgreSQL, say)
-// between this check and the process binding it. Several test binaries run
-// at once, so the choice is random; Start's callers retry when a bind still
-// loses the race.
-func freePort() (int, error) {
-	for range 100 {
-		port := 20000 + rand.IntN(12000)
-		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		if err != nil {
-			continue
-		}
-		if err := l.Close(); err != nil {
-			continue
-		}
-		return port, nil
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, fmt.Errorf("listener address %v is not TCP", l.Addr())
-	}
-	return addr.Port, nil
 }
 
 // Options configures Start.

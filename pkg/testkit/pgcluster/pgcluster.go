@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/testkit/loopback"
 )
 
 // Options configures Start.
@@ -108,11 +108,6 @@ func Start(ctx context.Context, dir string, o Options) (*Cluster, error) {
 		return nil, err
 	}
 	c := &Cluster{Dir: dir, Port: o.Port, bin: bin, asPG: os.Geteuid() == 0}
-	if c.Port == 0 {
-		if c.Port, err = freePort(); err != nil {
-			return nil, err
-		}
-	}
 	if _, err := os.Stat(filepath.Join(dir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
 		if err := c.initdb(ctx); err != nil {
 			return nil, err
@@ -135,19 +130,55 @@ func Start(ctx context.Context, dir string, o Options) (*Cluster, error) {
 		settings = append(settings, "fsync=off", "synchronous_commit=off", "full_page_writes=off")
 	}
 	settings = append(settings, o.Settings...)
+	// A port Start chooses itself can still be taken by another process
+	// between the check and the server binding it (other test binaries
+	// start clusters and servers at the same time); the server then refuses
+	// to start, and Start tries again on another port.
+	for attempt := 1; ; attempt++ {
+		if o.Port == 0 {
+			if c.Port, err = pickPort(); err != nil {
+				return nil, err
+			}
+		}
+		log, err := c.start(ctx, settings)
+		if err == nil {
+			return c, nil
+		}
+		if o.Port != 0 || attempt == 5 || !strings.Contains(log, "could not create any TCP/IP sockets") {
+			return nil, err
+		}
+	}
+}
+
+// pickPort chooses the port of a cluster Start is not given one for; a
+// test replaces it to make the first choice lose the race.
+var pickPort = loopback.FreePort
+
+// start starts the server on c.Port with settings and returns, when it does
+// not start, what the attempt wrote to the server log.
+func (c *Cluster) start(ctx context.Context, settings []string) (string, error) {
 	opts := []string{"-p", strconv.Itoa(c.Port)}
 	for _, s := range settings {
 		opts = append(opts, "-c", s)
 	}
-	logFile := filepath.Join(dir, "server.log")
-	if err := c.run(ctx, "pg_ctl", "-D", dir, "-l", logFile, "-w", "-t", "60", "-o", strings.Join(quoteAll(opts), " "), "start"); err != nil {
-		tail, _ := os.ReadFile(logFile)
-		if len(tail) > 2000 {
-			tail = tail[len(tail)-2000:]
-		}
-		return nil, fmt.Errorf("%w\nserver log:\n%s", err, tail)
+	logFile := filepath.Join(c.Dir, "server.log")
+	var before int64
+	if fi, err := os.Stat(logFile); err == nil {
+		before = fi.Size()
 	}
-	return c, nil
+	err := c.run(ctx, "pg_ctl", "-D", c.Dir, "-l", logFile, "-w", "-t", "60", "-o", strings.Join(quoteAll(opts), " "), "start")
+	if err == nil {
+		return "", nil
+	}
+	written, _ := os.ReadFile(logFile)
+	if int64(len(written)) >= before {
+		written = written[before:]
+	}
+	tail := written
+	if len(tail) > 2000 {
+		tail = tail[len(tail)-2000:]
+	}
+	return string(written), fmt.Errorf("%w\nserver log:\n%s", err, tail)
 }
 
 // Stop shuts the server down (fast mode: open sessions are ended).
@@ -264,19 +295,6 @@ func quoteAll(opts []string) []string {
 		out[i] = o
 	}
 	return out
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, fmt.Errorf("listener address %v is not TCP", l.Addr())
-	}
-	return addr.Port, nil
 }
 
 // ServiceRoles sets up process's PostgreSQL roles in the database adminURL

@@ -2,11 +2,14 @@ package pgcluster
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/spona/spona/pkg/testkit/loopback"
 )
 
 func TestStartQueryStopRestart(t *testing.T) {
@@ -96,5 +99,58 @@ func checkKeptRow(ctx context.Context, t *testing.T, c *Cluster, when string) {
 	var v string
 	if err := conn.QueryRow(ctx, "SELECT v FROM kept").Scan(&v); err != nil || v != "still here" {
 		t.Fatalf("%s: %q %v", when, v, err)
+	}
+}
+
+// TestStartRetriesAPortTakenMeanwhile: a port Start chose that another
+// process binds before the server does (other test binaries start servers
+// at the same time) makes the server refuse to start; Start then starts it
+// on another port. Before, Start failed ("could not create any TCP/IP
+// sockets") and so did every test of the binary.
+func TestStartRetriesAPortTakenMeanwhile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL")
+	}
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	takenPort := taken.Addr().(*net.TCPAddr).Port
+	var picks []int
+	pickPort = func() (int, error) {
+		p := takenPort
+		if len(picks) > 0 {
+			var err error
+			if p, err = loopback.FreePort(); err != nil {
+				return 0, err
+			}
+		}
+		picks = append(picks, p)
+		return p, nil
+	}
+	t.Cleanup(func() { pickPort = loopback.FreePort })
+
+	ctx := context.Background()
+	c, err := Start(ctx, filepath.Join(t.TempDir(), "pg"), Options{})
+	if err != nil {
+		t.Fatalf("Start after its first port was taken: %v", err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	if len(picks) != 2 || c.Port != picks[1] || c.Port == takenPort {
+		t.Fatalf("ports chosen %v, server on %d; want the taken %d, then another it runs on", picks, c.Port, takenPort)
+	}
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if err := conn.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// A port the caller names is not changed behind its back.
+	if _, err := Start(ctx, filepath.Join(t.TempDir(), "pg"), Options{Port: takenPort}); err == nil {
+		t.Fatal("Start on a taken port the caller named succeeded")
 	}
 }
