@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -112,33 +113,70 @@ func (p *Postgres) GetReferral(ctx context.Context, viewer, id string) (*domain.
 
 // ListReferrals lists referrals visible to viewer, newest first.
 func (p *Postgres) ListReferrals(ctx context.Context, viewer string, f domain.ReferralFilter, now time.Time, page pagination.Page) ([]*domain.Referral, error) {
-	var w where
-	switch f.Direction {
-	case domain.Outgoing:
-		w.add("from_organisation_id = ?::uuid", viewer)
-	case domain.Incoming:
-		w.add("to_organisation_id = ?::uuid AND status <> 'draft'", viewer)
-	default:
-		w.add(strings.ReplaceAll(visible, "$1", "?::uuid"), viewer, viewer)
+	sql, args := listReferrals(viewer, f, now, page)
+	rows, err := p.pool.Query(ctx, sql, args...)
+	return collect(rows, err, scanReferral)
+}
+
+// listReferrals is the statement of ListReferrals: one branch per side
+// of the viewer's (the referrals it sent; those it received, once sent)
+// and, when the filter keeps only some statuses (status, overdue), per
+// status, each the newest of its own index (referrals_from_status_idx,
+// referrals_to_status_idx, migration 00028) in id order, merged. So a page
+// reads about the referrals it returns, not every referral of the
+// organisation (nor every open referral of every organisation) to keep the
+// few that match: an OR of the two sides or an IN list of statuses is no
+// ordered index scan.
+func listReferrals(viewer string, f domain.ReferralFilter, now time.Time, page pagination.Page) (string, []any) {
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
 	}
+	org := arg(viewer) + "::uuid"
+	var sides []string
+	if f.Direction != domain.Incoming {
+		sides = append(sides, "from_organisation_id = "+org)
+	}
+	if f.Direction != domain.Outgoing {
+		to := "to_organisation_id = " + org + " AND status <> 'draft'"
+		if f.Direction == domain.Both {
+			to += " AND from_organisation_id <> " + org // listed once, as sent
+		}
+		sides = append(sides, to)
+	}
+	statuses := []string{""} // any
+	switch {
+	case f.Status != "":
+		statuses = []string{f.Status}
+	case f.Overdue == domain.OverdueOnly:
+		statuses = domain.OpenStatuses
+	}
+	var conds []string
 	if page.After != "" {
-		w.add("id < ?::uuid", page.After)
-	}
-	if f.Status != "" {
-		w.add("status = ?", f.Status)
+		conds = append(conds, "id < "+arg(page.After)+"::uuid")
 	}
 	if f.Category != "" {
-		w.add("category = ?", f.Category)
+		conds = append(conds, "category = "+arg(f.Category))
 	}
 	switch f.Overdue {
 	case domain.OverdueOnly:
-		w.add("status IN ('sent', 'accepted', 'in_progress') AND due_time < ?", now)
+		conds = append(conds, "status IN ('sent', 'accepted', 'in_progress') AND due_time < "+arg(now))
 	case domain.NotOverdue:
-		w.add("(status NOT IN ('sent', 'accepted', 'in_progress') OR due_time IS NULL OR due_time >= ?)", now)
+		conds = append(conds, "(status NOT IN ('sent', 'accepted', 'in_progress') OR due_time IS NULL OR due_time >= "+arg(now)+")")
 	}
-	clause, args := w.sql("id DESC", page.Limit())
-	rows, err := p.pool.Query(ctx, `SELECT `+referralCols+` FROM referrals`+clause, args...)
-	return collect(rows, err, scanReferral)
+	limit := arg(page.Limit())
+	var branches []string
+	for _, side := range sides {
+		for _, st := range statuses {
+			c := append([]string{side}, conds...)
+			if st != "" {
+				c = append(c, "status = "+arg(st))
+			}
+			branches = append(branches, `(SELECT `+referralCols+` FROM referrals WHERE `+strings.Join(c, " AND ")+` ORDER BY id DESC LIMIT `+limit+`)`)
+		}
+	}
+	return `SELECT * FROM (` + strings.Join(branches, "\n\tUNION ALL ") + `) r ORDER BY id DESC LIMIT ` + limit, args
 }
 
 // consentLock is the lock of the referral_sharing consent $1: a send under
