@@ -174,6 +174,13 @@ func TestXLSX(t *testing.T) {
 	if typ, v := cell("M3"); typ != "" || v != "41" {
 		t.Fatalf("M3 = %q %q, want the number 41", typ, v)
 	}
+	// So are the baseline (H) and the target (J): a donor sums targets and
+	// divides values by them, which text cells spoil (SUM skips them).
+	for ref, want := range map[string]string{"H3": "0", "J3": "40"} {
+		if typ, v := cell(ref); typ != "" || v != want {
+			t.Errorf("%s = %q %q, want the number %s", ref, typ, v, want)
+		}
+	}
 	if _, v := cell("B3"); v != "Professionals trained" {
 		t.Fatalf("B3 = %q", v)
 	}

@@ -9,7 +9,8 @@ import (
 
 // XLSX renders the report as an Office Open XML workbook (pkg/sheet, the
 // writer of every workbook Spona gives out) with the same table as CSV;
-// the value column holds numbers, everything else text.
+// the baseline, target and value columns hold numbers, everything else
+// text.
 func XLSX(r *domain.Report) ([]byte, error) {
 	var buf bytes.Buffer
 	err := sheet.WriteXLSX(&buf, sheet.Table{Name: "Report", Rows: Rows(r), Numbers: valueColumns})
