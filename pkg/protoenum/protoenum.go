@@ -55,6 +55,21 @@ func Parse[E interface {
 	return E(v.Number())
 }
 
+// Pass returns the enum value Code gave code for, for a code passed on to
+// another service to check: a known code's value, and, unlike Parse, the
+// number of a value the schema does not know (Code keeps it as "999"), so
+// the other service refuses it as unknown rather than as missing. Any
+// other code is the zero value.
+func Pass[E interface {
+	protoreflect.Enum
+	~int32
+}](code string) E {
+	if n, err := strconv.ParseInt(code, 10, 32); err == nil && n > 0 {
+		return E(n)
+	}
+	return Parse[E](code)
+}
+
 // ParseAll maps Parse over a slice.
 func ParseAll[E interface {
 	protoreflect.Enum

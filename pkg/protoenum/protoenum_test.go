@@ -26,6 +26,15 @@ func TestRoundTrip(t *testing.T) {
 	if Parse[benv1.LegalStatus]("martian") != 0 {
 		t.Fatal("unknown code should parse to zero")
 	}
+	// Pass is Code's inverse, numbers of unknown values included.
+	for _, v := range []benv1.AssistanceType{0, benv1.AssistanceType_ASSISTANCE_TYPE_INFORMATION, 999} {
+		if got := Pass[benv1.AssistanceType](Code(v)); got != v {
+			t.Fatalf("Pass(Code(%d)) = %d", v, got)
+		}
+	}
+	if Pass[benv1.AssistanceType]("martian") != 0 || Pass[benv1.AssistanceType]("-3") != 0 {
+		t.Fatal("Pass of no code should be zero")
+	}
 	// Every declared value but the zero one, in declaration order.
 	vs := Values(benv1.Vulnerability(0))
 	decl := benv1.Vulnerability(0).Descriptor().Values()

@@ -170,16 +170,23 @@ func TestCompleteReferralRecordsAssistance(t *testing.T) {
 		code  pb.OutcomeCode
 		as    *benv1.Assistance
 		field string
+		desc  string // what the violation says, when it matters
 	}{
-		"not delivered": {pb.OutcomeCode_OUTCOME_CODE_NOT_ELIGIBLE, delivered, "assistance"},
-		"no type":       {pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, &benv1.Assistance{Date: today}, "assistance.type"},
-		"bad location":  {pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, &benv1.Assistance{Type: delivered.GetType(), Date: today, LocationId: ids.New()}, "assistance.location_id"},
-		"other ref":     {pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, &benv1.Assistance{Type: delivered.GetType(), Date: today, ReferralId: ids.New()}, "assistance.referral_id"},
+		"not delivered": {pb.OutcomeCode_OUTCOME_CODE_NOT_ELIGIBLE, delivered, "assistance", ""},
+		"no type":       {pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, &benv1.Assistance{Date: today}, "assistance.type", "is required"},
+		// A number the schema does not know (JSON "type": 999) is named as
+		// given, as CreateAssistance names it, not as missing.
+		"unknown type": {pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, &benv1.Assistance{Type: 999, Date: today}, "assistance.type", `unknown value "999"`},
+		"bad location": {pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, &benv1.Assistance{Type: delivered.GetType(), Date: today, LocationId: ids.New()}, "assistance.location_id", ""},
+		"other ref":    {pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, &benv1.Assistance{Type: delivered.GetType(), Date: today, ReferralId: ids.New()}, "assistance.referral_id", ""},
 	} {
 		_, err := complete(tc.code, tc.as)
 		statustest.Want(t, err, codes.InvalidArgument, name)
 		if !slices.Contains(statustest.Violations(err), tc.field) {
 			t.Fatalf("%s: violations %v, want %s", name, statustest.Violations(err), tc.field)
+		}
+		if got := statustest.Descriptions(err)[tc.field]; tc.desc != "" && got != tc.desc {
+			t.Errorf("%s: %s %q, want %q", name, tc.field, got, tc.desc)
 		}
 	}
 	if got := assistances(); len(got) != 0 {

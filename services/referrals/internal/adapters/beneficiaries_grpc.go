@@ -114,10 +114,11 @@ func (Actor) As(ctx context.Context, organisationID string) (context.Context, er
 }
 
 // RecordAssistance records assistance the caller delivered, through the
-// beneficiaries API as the caller.
+// beneficiaries API as the caller. A type the schema does not know reaches
+// it as the number given (protoenum.Pass), refused as unknown.
 func (b *BeneficiariesGRPC) RecordAssistance(ctx context.Context, beneficiaryID string, a domain.Assistance, requestID string) (string, error) {
 	resp, err := b.people.CreateAssistance(ctx, &benv1.CreateAssistanceRequest{BeneficiaryId: beneficiaryID, RequestId: requestID,
-		Assistance: &benv1.Assistance{Type: protoenum.Parse[benv1.AssistanceType](a.Type), Date: a.Date, ServiceId: a.ServiceID,
+		Assistance: &benv1.Assistance{Type: protoenum.Pass[benv1.AssistanceType](a.Type), Date: a.Date, ServiceId: a.ServiceID,
 			LocationId: a.LocationID, ProjectId: a.ProjectID, Notes: a.Notes, ReferralId: a.ReferralID}})
 	if err != nil {
 		return "", grpcx.Relay(err, "beneficiary", beneficiaryID)
