@@ -86,6 +86,26 @@ func TestLeastPrivilege(t *testing.T) {
 				+ (SELECT count(*) FROM pg_namespace WHERE nspowner = $1::regrole)`, roles.Runtime).Scan(&owned); err != nil || owned != 0 {
 				t.Fatalf("runtime role %s owns %d objects (%v)", roles.Runtime, owned, err)
 			}
+			// A function running as its owner for the runtime role finds
+			// only its schema's tables: pg_temp last in its search path
+			// (unnamed, it is searched first, and a temporary table of the
+			// caller's with a trigger would run the caller's code as the
+			// owner).
+			definers, err := admin.Query(ctx, `SELECT p.oid::regprocedure::text, coalesce(array_to_string(p.proconfig, ' '), '')
+				FROM pg_proc p WHERE p.pronamespace = $1::regnamespace AND p.prosecdef`, svc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			type definer struct{ Name, Config string }
+			defs, err := pgx.CollectRows(definers, pgx.RowToStructByPos[definer])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range defs {
+				if !strings.HasPrefix(d.Config, "search_path=") || !strings.HasSuffix(d.Config, "pg_temp") || strings.Contains(d.Config, "public") {
+					t.Errorf("SECURITY DEFINER function %s has settings %q; want search_path=%s, pg_temp", d.Name, d.Config, svc)
+				}
+			}
 			for _, table := range audit[svc] {
 				if err := admin.QueryRow(ctx, `SELECT relowner::regrole::text FROM pg_class WHERE oid = $1::regclass`, svc+"."+table).Scan(&owner); err != nil || owner != roles.Audit {
 					t.Errorf("audit table %s.%s owned by %q, want %s (declare it in the service's migrations.FS Audit) %v", svc, table, owner, roles.Audit, err)
