@@ -1,6 +1,8 @@
-// Package loopback picks loopback ports for the servers tests start as
+// Package loopback picks loopback ports for the servers tests start: as
 // separate processes (PostgreSQL clusters, the Spona processes of a
-// devstack), which must be told their port before they bind it.
+// devstack), which must be told their port before they bind it, and in
+// the test's own process when a server stops and must start again on
+// the same address.
 package loopback
 
 import (
@@ -10,6 +12,13 @@ import (
 	"strconv"
 )
 
+// Ports below Linux's default ephemeral range (32768-60999), which the
+// kernel never hands to an outgoing connection.
+const (
+	low  = 20000
+	high = 32000
+)
+
 // FreePort returns a loopback port that is free now, chosen below Linux's
 // default ephemeral range (32768-60999): a port the kernel hands out as
 // ephemeral can be taken by any outgoing connection (a test's client of
@@ -17,18 +26,7 @@ import (
 // test binaries run at once, so the choice is random; callers that start a
 // server on the port still retry with another when the bind loses a race.
 func FreePort() (int, error) {
-	for range 100 {
-		port := 20000 + rand.IntN(12000)
-		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		if err != nil {
-			continue
-		}
-		if err := l.Close(); err != nil {
-			continue
-		}
-		return port, nil
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := Listen()
 	if err != nil {
 		return 0, err
 	}
@@ -38,4 +36,20 @@ func FreePort() (int, error) {
 		return 0, fmt.Errorf("listener address %v is not TCP", l.Addr())
 	}
 	return addr.Port, nil
+}
+
+// Listen listens on a loopback port below the ephemeral range, for a
+// server that may stop and listen again on the same address later (a
+// service a test stops and restarts, a webhook receiver it kills): a
+// port from 127.0.0.1:0 is an ephemeral one, which any outgoing
+// connection of a concurrent test binary can take while the server is
+// down, and the restart then fails with "address already in use".
+func Listen() (net.Listener, error) {
+	for range 100 {
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(low+rand.IntN(high-low))))
+		if err == nil {
+			return l, nil
+		}
+	}
+	return net.Listen("tcp", "127.0.0.1:0")
 }

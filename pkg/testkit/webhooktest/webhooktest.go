@@ -23,6 +23,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spona/spona/pkg/testkit/loopback"
 )
 
 // Request is one request the receiver got.
@@ -71,8 +73,17 @@ type Receiver struct {
 func Start(t testing.TB, respond Responder) *Receiver {
 	t.Helper()
 	r := &Receiver{respond: respond, notify: make(chan struct{}, 1)}
-	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
-	r.addr = r.srv.Listener.Addr().String()
+	// Its port is outside the ephemeral range, so that no outgoing
+	// connection takes it between a Kill and a Restart.
+	lis, err := loopback.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.srv = httptest.NewUnstartedServer(http.HandlerFunc(r.serve))
+	r.srv.Listener.Close()
+	r.srv.Listener = lis
+	r.srv.Start()
+	r.addr = lis.Addr().String()
 	t.Cleanup(func() {
 		r.mu.Lock()
 		srv := r.srv

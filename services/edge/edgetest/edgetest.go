@@ -14,6 +14,7 @@ import (
 	"github.com/spona/spona/pkg/config"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/platform"
+	"github.com/spona/spona/pkg/testkit/loopback"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	benefsvc "github.com/spona/spona/services/beneficiaries/service"
@@ -82,11 +83,14 @@ func Start(t testing.TB, configure func(*service.Config)) *Stack {
 	s := &Stack{DatabaseURL: url, services: map[string]*proc{}}
 	// Every service's address is reserved first: they call each other both
 	// ways (reporting asks the others for aggregates; they ask reporting
-	// whether an organisation may tag a record with a project).
+	// whether an organisation may tag a record with a project). Their
+	// ports are outside the ephemeral range: a service a test stops and
+	// restarts (RestartService) gets its address back, which an outgoing
+	// connection could otherwise have taken meanwhile.
 	env := map[string]string{}
 	reserved := map[string]net.Listener{}
 	for _, name := range []string{"beneficiaries", "referrals", "trainings", "reporting", "webhooks"} {
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		lis, err := loopback.Listen()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,9 +4,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/spona/spona/pkg/testkit/loopback"
 	"github.com/spona/spona/pkg/testkit/resttest"
 	"github.com/spona/spona/services/edge/edgetest"
 	"github.com/spona/spona/services/edge/service"
@@ -18,12 +20,14 @@ import (
 // but its /readyz, which asks every service's gRPC health, fails. As the
 // readiness probe, it would take every edge replica out of its Service.
 func TestEdgeServesWhileAServiceIsDown(t *testing.T) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	// The edge binds its admin address only once the services are up,
+	// seconds later: an ephemeral port (127.0.0.1:0, closed) could be
+	// taken meanwhile by an outgoing connection of a concurrent test.
+	port, err := loopback.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin := lis.Addr().String()
-	lis.Close()
+	admin := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	s := edgetest.Start(t, func(c *service.Config) { c.AdminAddr = admin })
 	c := resttest.New(s.URL, s.CreateKey(t, "partner", "Readiness NGO").Key)
 	get := func(path string) (int, string) {

@@ -15,6 +15,7 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/loopback"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/projecttest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
@@ -225,7 +226,9 @@ type proxy struct {
 
 func newProxy(t testing.TB, target string) *proxy {
 	p := &proxy{t: t, target: target}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	// Outside the ephemeral range: no outgoing connection takes the port
+	// between a cut and a restore.
+	lis, err := loopback.Listen()
 	if err != nil {
 		t.Fatal(err)
 	}
