@@ -103,7 +103,7 @@ func start(t *testing.T) *system {
 	defer cancel()
 	// A private cluster, so that its server log can be read: it runs with
 	// the settings every Spona cluster has (pgcluster applies them).
-	c, err := pgcluster.Start(ctx, filepath.Join(t.TempDir(), "pg"), pgcluster.Options{})
+	c, err := pgcluster.Start(ctx, filepath.Join(t.TempDir(), "pg"), pgcluster.Options{StopOnExit: true})
 	if err != nil {
 		t.Fatal(err)
 	}

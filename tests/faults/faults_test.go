@@ -124,7 +124,7 @@ func TestFaultsUnderLoad(t *testing.T) {
 	defer cancel()
 
 	// A private, durable cluster: the test restarts and crashes it.
-	pg, err := pgcluster.Start(ctx, filepath.Join(t.TempDir(), "pg"), pgcluster.Options{Durable: true})
+	pg, err := pgcluster.Start(ctx, filepath.Join(t.TempDir(), "pg"), pgcluster.Options{Durable: true, StopOnExit: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestFaultsUnderLoad(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(500 * time.Millisecond) {
 		// Orphaned backends may hold the old shared memory for a moment.
-		if _, err = pgcluster.Start(ctx, pg.Dir, pgcluster.Options{Port: pg.Port, Durable: true}); err == nil {
+		if _, err = pgcluster.Start(ctx, pg.Dir, pgcluster.Options{Port: pg.Port, Durable: true, StopOnExit: true}); err == nil {
 			break
 		}
 		if time.Now().After(deadline) {

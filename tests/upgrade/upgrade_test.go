@@ -314,7 +314,7 @@ func TestUpgrade(t *testing.T) {
 		t.Fatal("SPONA_UPGRADE_FROM (a commit of the older build) is required: make upgrade-check")
 	}
 	ctx := context.Background()
-	cluster, err := pgcluster.Start(ctx, filepath.Join(t.TempDir(), "pg"), pgcluster.Options{})
+	cluster, err := pgcluster.Start(ctx, filepath.Join(t.TempDir(), "pg"), pgcluster.Options{StopOnExit: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -39,6 +40,11 @@ type Options struct {
 	MaxConnections int
 	// Extra server settings, "name=value".
 	Settings []string
+	// StopOnExit stops the server when this process ends, however it
+	// ends: a test binary stopped by its -timeout (a panic) or killed
+	// runs none of its cleanups, and the server would run on, holding
+	// its memory and port, until the machine restarts.
+	StopOnExit bool
 }
 
 // DefaultMaxConnections is room for ten pools of db.DefaultPoolSize (the
@@ -130,6 +136,11 @@ func Start(ctx context.Context, dir string, o Options) (*Cluster, error) {
 		settings = append(settings, "fsync=off", "synchronous_commit=off", "full_page_writes=off")
 	}
 	settings = append(settings, o.Settings...)
+	if o.StopOnExit {
+		if err := c.stopOnExit(); err != nil {
+			return nil, err
+		}
+	}
 	// A port Start chooses itself can still be taken by another process
 	// between the check and the server binding it (other test binaries
 	// start clusters and servers at the same time); the server then refuses
@@ -236,6 +247,42 @@ func alive(pid int) bool {
 	}
 	_, rest, _ := strings.Cut(string(stat), ") ")
 	return !strings.HasPrefix(rest, "Z")
+}
+
+// exitPipes are the write ends of the pipes stopOnExit's watchers read:
+// kept here, never closed nor collected, so that a watcher reads the end
+// of its pipe only when this process has ended.
+var (
+	exitPipesMu sync.Mutex
+	exitPipes   []*os.File
+)
+
+// stopOnExit starts a watcher that stops the server on c.Dir (immediate
+// mode; a server already stopped is left alone) once this process ends:
+// a shell reading a pipe only this process writes, in a process group of
+// its own so that a Ctrl-C of the test does not end it first.
+func (c *Cluster) stopOnExit() error {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	stop := []string{filepath.Join(c.bin, "pg_ctl"), "-D", c.Dir, "-m", "immediate", "stop"}
+	if c.asPG {
+		stop = append([]string{"runuser", "-u", "postgres", "--"}, stop...)
+	}
+	cmd := exec.Command("sh", append([]string{"-c", `read -r _; exec "$@"`, "pgcluster-stop-on-exit"}, stop...)...)
+	cmd.Dir, cmd.Stdin = "/", r // stdout and stderr: /dev/null, so go test does not wait for it
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		return fmt.Errorf("pgcluster: watcher: %w", err)
+	}
+	go func() { _ = cmd.Wait() }()
+	exitPipesMu.Lock()
+	exitPipes = append(exitPipes, w)
+	exitPipesMu.Unlock()
+	return nil
 }
 
 // Remove stops the server and deletes its data directory.

@@ -2,10 +2,13 @@ package pgcluster
 
 import (
 	"context"
+	"errors"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -152,5 +155,41 @@ func TestStartRetriesAPortTakenMeanwhile(t *testing.T) {
 	// A port the caller names is not changed behind its back.
 	if _, err := Start(ctx, filepath.Join(t.TempDir(), "pg"), Options{Port: takenPort}); err == nil {
 		t.Fatal("Start on a taken port the caller named succeeded")
+	}
+}
+
+// TestStopOnExitWhenTheProcessDies: a process that started a server with
+// StopOnExit and then ended without stopping it (a test binary's -timeout
+// panics past every cleanup) leaves no server running. Before, the server
+// ran on after its test binary, holding its port and memory.
+func TestStopOnExitWhenTheProcessDies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL")
+	}
+	if dir := os.Getenv("PGCLUSTER_DYING_DIR"); dir != "" { // the process that dies
+		if _, err := Start(context.Background(), dir, Options{StopOnExit: true}); err != nil {
+			t.Fatal(err)
+		}
+		os.Exit(3)
+	}
+	dir := filepath.Join(t.TempDir(), "pg")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestStopOnExitWhenTheProcessDies$")
+	cmd.Env = append(os.Environ(), "PGCLUSTER_DYING_DIR="+dir)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+		t.Fatalf("the process starting the server: %v\n%s", err, out)
+	}
+	bin, err := BinDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Cluster{Dir: dir, bin: bin, asPG: os.Geteuid() == 0}
+	ctx := context.Background()
+	for deadline := time.Now().Add(30 * time.Second); c.running(ctx); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			_ = c.Stop()
+			t.Fatal("the server still runs 30 s after the process that started it ended")
+		}
 	}
 }

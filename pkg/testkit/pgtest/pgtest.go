@@ -55,7 +55,7 @@ func run(m *testing.M) int {
 	}
 	defer func() { _ = os.RemoveAll(tmp) }() // a temp dir; the result is m.Run's
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	c, err := pgcluster.Start(ctx, filepath.Join(tmp, "pg"), pgcluster.Options{})
+	c, err := pgcluster.Start(ctx, filepath.Join(tmp, "pg"), pgcluster.Options{StopOnExit: true})
 	cancel()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pgtest:", err)
