@@ -93,6 +93,9 @@ const (
 	// reporting
 	ProjectCreated = "project.created"
 	ProjectUpdated = "project.updated"
+	// ProjectDeleted: the implementing organisation deleted the project
+	// with its indicators; its readers no longer get its reports.
+	ProjectDeleted = "project.deleted"
 )
 
 // Spec describes an event type.
@@ -135,6 +138,7 @@ var Types = map[string]Spec{
 
 	ProjectCreated: {AggregateProject, []string{"project_id"}, "a project was created"},
 	ProjectUpdated: {AggregateProject, []string{"project_id", "fields"}, "fields of a project changed"},
+	ProjectDeleted: {AggregateProject, []string{"project_id"}, "a project was deleted with its indicators; its reports are gone"},
 }
 
 // Check reports whether e is a declared type with declared data keys and

@@ -12,16 +12,20 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
-// TestProjectEvents: creating and changing a project are events of the
-// reporting feed; a retried create is not a second one.
+// TestProjectEvents: creating, changing and deleting a project are events
+// of the reporting feed, for its readers (the funder too); a retried create
+// is not a second one. Before project.deleted, a funder's system following
+// the feed kept a deleted project as if it still ran.
 func TestProjectEvents(t *testing.T) {
 	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, pgtest.NewDatabase(t)),
 		BeneficiariesAddr: "127.0.0.1:1", ReferralsAddr: "127.0.0.1:1", TrainingsAddr: "127.0.0.1:1"}))
 	c := pb.NewReportingServiceClient(conn)
-	org := ids.New()
+	org, funder := ids.New(), ids.New()
 	ctx := servicetest.As(t, org)
 	project := &pb.Project{Code: "EV-1", Titles: []*pb.Narrative{{Text: "Events"}}, PlannedStartDate: "2024-01-01",
-		PlannedEndDate: "2024-12-31", Sectors: []string{"15160"}}
+		PlannedEndDate: "2024-12-31", Sectors: []string{"15160"},
+		ParticipatingOrganisations: []*pb.ParticipatingOrganisation{{OrganisationId: funder,
+			Role: pb.OrganisationRole_ORGANISATION_ROLE_FUNDING, Names: []*pb.Narrative{{Text: "Donor"}}}}}
 	var created *pb.Project
 	for range 2 {
 		r, err := c.CreateProject(ctx, &pb.CreateProjectRequest{Project: project, RequestId: "p-1"})
@@ -34,15 +38,18 @@ func TestProjectEvents(t *testing.T) {
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"code"}}}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := c.DeleteProject(ctx, &pb.DeleteProjectRequest{Id: created.GetId()}); err != nil {
+		t.Fatal(err)
+	}
 	evs, _ := servicetest.Events(t, conn, "")
 	var types []string
 	for _, ev := range evs {
 		types = append(types, ev.GetType())
-		if ev.GetAggregateId() != created.GetId() || !slices.Equal(ev.GetOrganisationIds(), []string{org}) {
+		if ev.GetAggregateId() != created.GetId() || !slices.Equal(ev.GetOrganisationIds(), []string{org, funder}) {
 			t.Fatalf("event %v", ev)
 		}
 	}
-	if !slices.Equal(types, []string{"project.created", "project.updated"}) {
+	if !slices.Equal(types, []string{"project.created", "project.updated", "project.deleted"}) {
 		t.Fatalf("events %v", types)
 	}
 }

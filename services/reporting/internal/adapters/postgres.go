@@ -234,16 +234,25 @@ func (p *Postgres) UpdateProject(ctx context.Context, pr *domain.Project, versio
 }
 
 // DeleteProject deletes the project (and, by cascade, its budgets,
-// indicators and values) if its version is version (any when 0).
-func (p *Postgres) DeleteProject(ctx context.Context, id string, version int64) error {
-	tag, err := p.pool.Exec(ctx, `DELETE FROM projects WHERE id = $1 AND ($2 = 0 OR version = $2)`, id, version)
+// indicators and values) if its version is version (any when 0), with
+// evs in the same transaction.
+func (p *Postgres) DeleteProject(ctx context.Context, id string, version int64, evs ...events.Event) error {
+	tx, err := p.pool.Begin(ctx)
+	if err != nil {
+		return db.Error(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	tag, err := tx.Exec(ctx, `DELETE FROM projects WHERE id = $1 AND ($2 = 0 OR version = $2)`, id, version)
 	if err != nil {
 		return db.Error(err)
 	}
 	if tag.RowsAffected() == 0 {
 		return etag.Mismatch()
 	}
-	return nil
+	if err := outbox.Write(ctx, tx, evs...); err != nil {
+		return err
+	}
+	return db.Error(tx.Commit(ctx))
 }
 
 const indicatorCols = `i.id, i.project_id, i.code, i.titles, i.unit, i.measure, i.lower_is_better, i.level, i.baseline_value, i.baseline_date,

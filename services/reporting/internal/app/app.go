@@ -39,7 +39,7 @@ type ProjectStore interface {
 	GetProject(ctx context.Context, viewer, id string) (*domain.Project, error)
 	ListProjects(ctx context.Context, viewer string, p pagination.Page) ([]*domain.Project, error)
 	UpdateProject(ctx context.Context, p *domain.Project, version int64, evs ...events.Event) (*domain.Project, error)
-	DeleteProject(ctx context.Context, id string, version int64) error
+	DeleteProject(ctx context.Context, id string, version int64, evs ...events.Event) error
 }
 
 // IndicatorStore stores the indicators of projects and their recorded
@@ -234,7 +234,9 @@ func (a *App) UpdateProject(ctx context.Context, p auth.Principal, in *domain.Pr
 }
 
 // DeleteProject deletes a project the caller implements, with its
-// indicators, if tag (when given) is the etag of the stored version.
+// indicators, if tag (when given) is the etag of the stored version. Its
+// readers (partners and funders) are told by a project.deleted event, as
+// they are of its creation and changes.
 func (a *App) DeleteProject(ctx context.Context, p auth.Principal, id, tag string) error {
 	pr, err := a.project(ctx, p, "id", id)
 	if err != nil {
@@ -244,7 +246,7 @@ func (a *App) DeleteProject(ctx context.Context, p auth.Principal, id, tag strin
 	if err != nil {
 		return err
 	}
-	return a.repo.DeleteProject(ctx, pr.ID, version)
+	return a.repo.DeleteProject(ctx, pr.ID, version, projectEvent(events.ProjectDeleted, pr, nil))
 }
 
 // checked returns the version a delete is guarded by: version when tag,
