@@ -436,7 +436,10 @@ type Referral struct {
 	SendTime *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=send_time,json=sendTime,proto3" json:"send_time,omitempty"`
 	// Set when the referral reaches declined, completed or cancelled.
 	CloseTime *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
-	// Why the receiver declined or the sender cancelled.
+	// Why the receiver declined or the sender cancelled (their free text),
+	// or, for a referral that ended outside its parties' hands, the code the
+	// system recorded: CONSENT_WITHDRAWN, CONSENT_EXPIRED (the consent it was
+	// sent under ended) or BENEFICIARY_ERASED.
 	CloseReason string `protobuf:"bytes,19,opt,name=close_reason,json=closeReason,proto3" json:"close_reason,omitempty"`
 	// Reported by the receiver on completion; visible to the sender.
 	Outcome *ReferralOutcome `protobuf:"bytes,20,opt,name=outcome,proto3" json:"outcome,omitempty"`

@@ -84,8 +84,9 @@ type ReferralServiceClient interface {
 	// Lists the transitions of a referral the caller may see, oldest first.
 	ListReferralEvents(ctx context.Context, in *ListReferralEventsRequest, opts ...grpc.CallOption) (*ListReferralEventsResponse, error)
 	// Internal (no REST route): counts referrals (not drafts) made under a
-	// project and sent in a period, across organisations (or only those sent
-	// by or to organisation_ids). Used by reporting.
+	// project that reached a stage (sent, unless stage says accepted or
+	// completed) in a period, across organisations (or only those sent by or
+	// to organisation_ids). Used by reporting.
 	CountReferrals(ctx context.Context, in *CountReferralsRequest, opts ...grpc.CallOption) (*CountReferralsResponse, error)
 }
 
@@ -259,8 +260,9 @@ type ReferralServiceServer interface {
 	// Lists the transitions of a referral the caller may see, oldest first.
 	ListReferralEvents(context.Context, *ListReferralEventsRequest) (*ListReferralEventsResponse, error)
 	// Internal (no REST route): counts referrals (not drafts) made under a
-	// project and sent in a period, across organisations (or only those sent
-	// by or to organisation_ids). Used by reporting.
+	// project that reached a stage (sent, unless stage says accepted or
+	// completed) in a period, across organisations (or only those sent by or
+	// to organisation_ids). Used by reporting.
 	CountReferrals(context.Context, *CountReferralsRequest) (*CountReferralsResponse, error)
 	mustEmbedUnimplementedReferralServiceServer()
 }
