@@ -74,8 +74,10 @@ import (
 // by dimensions that are related without being declared nested (see
 // NestedUnder), differences between the reports of different periods (see
 // Project.ReportPeriod for the periods readers other than the implementing
-// organisation may ask for) and between successive reads of one period
-// while records are added. A listed label says that its count is at least
+// organisation may ask for), between successive reads of one period
+// while records are added, and between reads at two thresholds (the
+// project's threshold changed between them: each hides its own cells,
+// and what one shows can give back what the other hides). A listed label says that its count is at least
 // 1. At a threshold of 2 (kept only by the implementing organisation of a
 // project saved before the floor of 3) every hidden small cell is 1.
 
