@@ -61,9 +61,9 @@ test-race:
 	$(GO) test -race -count=1 -p 1 $(RACE_PKGS)
 	$(GO) test -race -count=1 -run 'TestStopLeavesNoGoroutines|TestIdempotencyKeyReplay|TestKeyLifecycle|TestRevocationWhileListenConnectionIsSilent|TestKeyLookupSharedWithACallerWhoLeaves' ./services/edge/service/
 
-## upgrade-check: start the current build on the databases an older one's end-to-end tests wrote, read and change everything, erase everyone (FROM=<commit>, default main as of 24 hours ago; several minutes, not in make test)
+## upgrade-check: start the current build on the databases an older one's end-to-end tests wrote, read and change everything, erase everyone (FROM=<commit>, default main as of 24 hours ago; RUN=<regexp>: only those older tests; several minutes, not in make test)
 upgrade-check:
-	SPONA_UPGRADE_FROM=$${FROM:-$$(git log -1 --before='24 hours ago' --format=%H main)} $(GO) test -tags upgrade -count=1 -timeout 60m -v ./tests/upgrade/
+	SPONA_UPGRADE_FROM=$${FROM:-$$(git log -1 --before='24 hours ago' --format=%H main)} SPONA_UPGRADE_RUN='$(RUN)' $(GO) test -tags upgrade -count=1 -timeout 90m -v ./tests/upgrade/
 
 ## test-short: only tests that need no PostgreSQL and no built binaries
 test-short:

@@ -38,6 +38,16 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	// The enums of the API, for storedCodes.
+	_ "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	_ "github.com/spona/spona/gen/go/spona/common/v1"
+	_ "github.com/spona/spona/gen/go/spona/referrals/v1"
+	_ "github.com/spona/spona/gen/go/spona/reporting/v1"
+	_ "github.com/spona/spona/gen/go/spona/trainings/v1"
+	_ "github.com/spona/spona/gen/go/spona/webhooks/v1"
 	"github.com/spona/spona/pkg/testkit/devstack/devstacktest"
 	"github.com/spona/spona/pkg/testkit/pgcluster"
 )
@@ -79,6 +89,47 @@ var removed = map[string]string{
 	// names, left by registrations deleted before a deletion forgot them.
 	"trainings.professionals": `SELECT count(*) FROM trainings.professionals pr
 		WHERE NOT EXISTS (SELECT FROM trainings.participants pa WHERE pa.professional_id = pr.id)`,
+	// The edge's stored responses naming a person erased, or whose consent
+	// ended, or a training registration deleted: the edge deletes them when
+	// the event reaches it, which for an event the older edge had not yet
+	// consumed when its test ended (or, for a consent's end, which it did
+	// not consume at all before edge 00006) is when the current edge
+	// catches up at its start. Counted whether or not the older edge
+	// applied the event (an upper bound).
+	"edge.idempotency_records": `SELECT count(*) FROM edge.idempotency_records r
+		WHERE EXISTS (SELECT FROM beneficiaries.outbox o, unnest(r.subject_ids) s
+			WHERE (o.type IN ('beneficiary.erased', 'beneficiary.merged') AND (o.aggregate_id = s::text OR o.data->'merged_ids' ? s::text))
+			   OR (o.type IN ('consent.withdrawn', 'consent.expired') AND o.data->>'beneficiary_id' = s::text))
+		   OR EXISTS (SELECT FROM trainings.outbox o, unnest(r.subject_ids) s
+			WHERE o.type = 'participant.deleted' AND o.aggregate_id = s::text)`,
+}
+
+// storedCodes are the words Spona stores for the values of its API's enums
+// ("returnee" for LEGAL_STATUS_RETURNEE), each underscore-suffix of every
+// value name: a person the older tests named "Returnee" is not told apart
+// from a legal status in a dump, so the erasure check leaves such a name
+// out.
+func storedCodes() map[string]bool {
+	codes := map[string]bool{}
+	protoregistry.GlobalTypes.RangeEnums(func(e protoreflect.EnumType) bool {
+		d := e.Descriptor()
+		if !strings.HasPrefix(string(d.FullName()), "spona.") {
+			return true
+		}
+		for i := range d.Values().Len() {
+			name := strings.ToLower(string(d.Values().Get(i).Name()))
+			for j := 0; j >= 0; {
+				codes[name[j:]] = true
+				k := strings.IndexByte(name[j:], '_')
+				if k < 0 {
+					break
+				}
+				j += k + 1
+			}
+		}
+		return true
+	})
+	return codes
 }
 
 // toRemove runs the queries of removed on the database dbURL of the older
@@ -210,7 +261,7 @@ func (c *crawler) send(method, path string, body any, ok ...int) map[string]any 
 // event and referral the key's organisation may change. It returns the
 // names of the organisation's beneficiaries.
 func (c *crawler) write() (names []string, erase []string) {
-	for _, b := range c.list("/v1/beneficiaries", "beneficiaries") {
+	for _, b := range c.some("beneficiaries", c.list("/v1/beneficiaries", "beneficiaries")) {
 		id := str(b, "id")
 		c.send("PATCH", "/v1/beneficiaries/"+id+"?update_mask=notes", map[string]any{"notes": "checked after the upgrade", "etag": str(b, "etag")}, 200, 403)
 		for _, n := range []string{str(b, "given_name"), str(b, "family_name"), str(b, "original_script_name")} {
@@ -220,10 +271,10 @@ func (c *crawler) write() (names []string, erase []string) {
 		}
 		erase = append(erase, id)
 	}
-	for _, e := range c.list("/v1/trainingEvents", "training_events") {
+	for _, e := range c.some("training events", c.list("/v1/trainingEvents", "training_events")) {
 		c.send("PATCH", "/v1/trainingEvents/"+str(e, "id")+"?update_mask=title", map[string]any{"title": "After the upgrade", "etag": str(e, "etag")}, 200)
 	}
-	for _, r := range c.list("/v1/referrals", "referrals") {
+	for _, r := range c.some("referrals", c.list("/v1/referrals", "referrals")) {
 		id := str(r, "id")
 		switch str(r, "status") {
 		case "REFERRAL_STATUS_DRAFT":
@@ -239,9 +290,24 @@ func (c *crawler) write() (names []string, erase []string) {
 
 func str(m map[string]any, k string) string { v, _ := m[k].(string); return v }
 
+// detailed is how many records of a list are read one by one, changed and
+// erased: every record is read through its list, but a database an older
+// test filled with an import of 40,000 people (TestImportSurvivesCrash)
+// would otherwise take the check hours of requests per record.
+const detailed = 300
+
+// some is the first detailed records of list what.
+func (c *crawler) some(what string, xs []map[string]any) []map[string]any {
+	if len(xs) <= detailed {
+		return xs
+	}
+	c.t.Logf("%s: %d records, the first %d read one by one", what, len(xs), detailed)
+	return xs[:detailed]
+}
+
 // crawl reads everything the key's organisation can reach.
 func (c *crawler) crawl() {
-	for _, b := range c.list("/v1/beneficiaries", "beneficiaries") {
+	for _, b := range c.some("beneficiaries", c.list("/v1/beneficiaries", "beneficiaries")) {
 		id := str(b, "id")
 		c.must("/v1/beneficiaries/" + id)
 		c.list("/v1/beneficiaries/"+id+"/documents", "documents")
@@ -255,7 +321,7 @@ func (c *crawler) crawl() {
 		}
 	}
 	c.list("/v1/beneficiaries:search?query=am", "results")
-	for _, r := range c.list("/v1/referrals", "referrals") {
+	for _, r := range c.some("referrals", c.list("/v1/referrals", "referrals")) {
 		id := str(r, "id")
 		c.must("/v1/referrals/" + id)
 		c.list("/v1/referrals/"+id+"/events", "events")
@@ -264,7 +330,7 @@ func (c *crawler) crawl() {
 		id := str(e, "id")
 		c.must("/v1/trainingEvents/" + id)
 		c.list("/v1/trainingEvents/"+id+"/sessions", "sessions")
-		for _, p := range c.list("/v1/trainingEvents/"+id+"/participants", "participants") {
+		for _, p := range c.some("participants", c.list("/v1/trainingEvents/"+id+"/participants", "participants")) {
 			c.must("/v1/trainingEvents/" + id + "/participants/" + str(p, "id"))
 		}
 	}
@@ -336,7 +402,14 @@ func TestUpgrade(t *testing.T) {
 	run(root, nil, "sh", "-c", "git archive "+from+" | tar -x -C "+old)
 	// The older tests drop their databases when they end: keep them.
 	run(old, nil, "sh", "-c", `grep -rl --include=pgtest.go 'DROP DATABASE' . | xargs -r sed -i 's/"DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"/"SELECT 1"/'`)
-	cmd := exec.Command("go", "test", "-count=1", "-p", "1", "./tests/e2e/")
+	// go test's default timeout (10 minutes) is less than these tests take
+	// on a loaded two-core machine: stopped by it, they left half their
+	// databases unwritten and the check covered only those.
+	args := []string{"test", "-count=1", "-p", "1", "-timeout", "45m"}
+	if run := os.Getenv("SPONA_UPGRADE_RUN"); run != "" { // some of them only (make upgrade-check RUN=<regexp>)
+		args = append(args, "-run", run)
+	}
+	cmd := exec.Command("go", append(args, "./tests/e2e/")...)
 	cmd.Dir, cmd.Env = old, append(os.Environ(), "DATABASE_URL="+server)
 	out, err := cmd.CombinedOutput()
 	t.Logf("the older build's end-to-end tests (%v):\n%s", err, tail(string(out), 40))
@@ -375,10 +448,10 @@ func upgrade(t *testing.T, dbURL string) {
 	var lost []string
 	for n, c := range before {
 		if after[n] < c-goes[n] && !strings.HasSuffix(n, ".goose_db_version") {
-			lost = append(lost, fmt.Sprintf("%s: %d rows before (%d of them to be removed by a migration), %d after", n, c, goes[n], after[n]))
+			lost = append(lost, fmt.Sprintf("%s: %d rows before (%d of them to be removed on purpose: a migration, the edge catching up on events), %d after", n, c, goes[n], after[n]))
 		}
 		if goes[n] > 0 {
-			t.Logf("%s: %d rows before, %d of them removed on purpose by a migration, %d after", n, c, goes[n], after[n])
+			t.Logf("%s: %d rows before, %d of them removed on purpose (a migration, the edge catching up on events), %d after", n, c, goes[n], after[n])
 		}
 	}
 	sort.Strings(lost)
@@ -439,7 +512,12 @@ func upgrade(t *testing.T, dbURL string) {
 	if err != nil {
 		t.Fatalf("pg_dump: %v", err)
 	}
+	codes := storedCodes()
 	for _, n := range names {
+		if codes[strings.ToLower(n)] {
+			t.Logf("name %q is also a stored code: not looked for in the dump", n)
+			continue
+		}
 		word := regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(n) + `\b`)
 		for _, line := range strings.Split(string(out), "\n") {
 			if !strings.HasPrefix(line, "COPY ") && word.MatchString(line) {
