@@ -119,14 +119,13 @@ func (p *Postgres) ListReferrals(ctx context.Context, viewer string, f domain.Re
 }
 
 // listReferrals is the statement of ListReferrals: one branch per side
-// of the viewer's (the referrals it sent; those it received, once sent)
-// and, when the filter keeps only some statuses (status, overdue), per
-// status, each the newest of its own index (referrals_from_status_idx,
-// referrals_to_status_idx, migration 00028) in id order, merged. So a page
-// reads about the referrals it returns, not every referral of the
-// organisation (nor every open referral of every organisation) to keep the
-// few that match: an OR of the two sides or an IN list of statuses is no
-// ordered index scan.
+// of the viewer's (the referrals it sent; those it received, once sent),
+// each the newest of its own index in id order, merged: by organisation
+// and status (migration 00028) for a status filter, the organisation's
+// open referrals (00029) for overdue ones. So a page reads about the
+// referrals it returns, not every referral of the organisation (nor every
+// open referral of every organisation) to keep the few that match: an OR
+// of the two sides is no ordered index scan.
 func listReferrals(viewer string, f domain.ReferralFilter, now time.Time, page pagination.Page) (string, []any) {
 	var args []any
 	arg := func(v any) string {
@@ -145,16 +144,12 @@ func listReferrals(viewer string, f domain.ReferralFilter, now time.Time, page p
 		}
 		sides = append(sides, to)
 	}
-	statuses := []string{""} // any
-	switch {
-	case f.Status != "":
-		statuses = []string{f.Status}
-	case f.Overdue == domain.OverdueOnly:
-		statuses = domain.OpenStatuses
-	}
 	var conds []string
 	if page.After != "" {
 		conds = append(conds, "id < "+arg(page.After)+"::uuid")
+	}
+	if f.Status != "" {
+		conds = append(conds, "status = "+arg(f.Status))
 	}
 	if f.Category != "" {
 		conds = append(conds, "category = "+arg(f.Category))
@@ -168,13 +163,8 @@ func listReferrals(viewer string, f domain.ReferralFilter, now time.Time, page p
 	limit := arg(page.Limit())
 	var branches []string
 	for _, side := range sides {
-		for _, st := range statuses {
-			c := append([]string{side}, conds...)
-			if st != "" {
-				c = append(c, "status = "+arg(st))
-			}
-			branches = append(branches, `(SELECT `+referralCols+` FROM referrals WHERE `+strings.Join(c, " AND ")+` ORDER BY id DESC LIMIT `+limit+`)`)
-		}
+		c := append([]string{side}, conds...)
+		branches = append(branches, `(SELECT `+referralCols+` FROM referrals WHERE `+strings.Join(c, " AND ")+` ORDER BY id DESC LIMIT `+limit+`)`)
 	}
 	return `SELECT * FROM (` + strings.Join(branches, "\n\tUNION ALL ") + `) r ORDER BY id DESC LIMIT ` + limit, args
 }
