@@ -60,7 +60,7 @@ type Config struct {
 	PrincipalTTL       time.Duration `env:"PRINCIPAL_TTL" default:"30s" min:"1s" max:"30s" help:"lifetime of the principals this process issues; principals expiring later than this plus 5s are refused"`
 	// Keyring, when set (tests), holds the keys instead of the files.
 	Keyring         *auth.Keyring
-	TLSCertFile     string        `env:"TLS_CERT_FILE" help:"this process's certificate (PEM) for mutual TLS between the processes; its DNS names include the process name (beneficiaries, referrals, ...). Read again when it changes"`
+	TLSCertFile     string        `env:"TLS_CERT_FILE" help:"this process's certificate (PEM) for mutual TLS between the processes; its DNS names include the process name (beneficiaries, referrals, ...) and it chains to TLS_CA_FILE, or the process refuses to start. Read again when it changes (a renewal that does not name the process or chain to the CA is not taken)"`
 	TLSKeyFile      string        `env:"TLS_KEY_FILE" help:"the private key (PEM) of TLS_CERT_FILE. Read again when it changes"`
 	TLSCAFile       string        `env:"TLS_CA_FILE" help:"the CA certificate(s) (PEM) the other processes' certificates must chain to. Read again when it changes"`
 	GRPCInsecure    bool          `env:"GRPC_INSECURE" default:"false" help:"plaintext gRPC between the processes instead of mutual TLS (development on one host only); without it the three TLS_* files are required"`
@@ -175,7 +175,7 @@ func (b *Base) loadTLS() error {
 		return errors.New("GRPC_INSECURE=true and the TLS_* files are both set: choose one")
 	}
 	var err error
-	b.TLS, err = tlsconfig.Load(tlsconfig.Files{Cert: c.TLSCertFile, Key: c.TLSKeyFile, CA: c.TLSCAFile}, b.Log)
+	b.TLS, err = tlsconfig.Load(tlsconfig.Files{Cert: c.TLSCertFile, Key: c.TLSKeyFile, CA: c.TLSCAFile, Process: b.Name}, b.Log)
 	return err
 }
 

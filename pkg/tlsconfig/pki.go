@@ -126,7 +126,7 @@ func writeAtomic(path string, data []byte) error {
 
 // DevFiles are the files of process in a directory WriteDevPKI made.
 func DevFiles(dir, process string) Files {
-	return Files{Cert: filepath.Join(dir, process+".pem"), Key: filepath.Join(dir, process+".key"), CA: filepath.Join(dir, "ca.pem")}
+	return Files{Cert: filepath.Join(dir, process+".pem"), Key: filepath.Join(dir, process+".key"), CA: filepath.Join(dir, "ca.pem"), Process: process}
 }
 
 // WriteDevPKI makes, in dir, a CA and a certificate for each process,

@@ -9,7 +9,9 @@
 // The files are read again when they change (cert-manager renewing a
 // Secret, an operator replacing them), at most once per second and at the
 // next handshake: no restart. Connections already open keep the
-// certificate they were made with.
+// certificate they were made with. A certificate that cannot work between
+// the processes (not naming the process, not chaining to the CA, expired)
+// is refused at start, and a renewal like that is not taken.
 package tlsconfig
 
 import (
@@ -35,6 +37,10 @@ type Files struct {
 	Cert string // the process's certificate (chain), TLS_CERT_FILE
 	Key  string // its private key, TLS_KEY_FILE
 	CA   string // the CA certificate(s) peers must chain to, TLS_CA_FILE
+	// Process is the process the certificate is for, which must be among
+	// its DNS names (peers verify each other by that name); "" checks no
+	// name.
+	Process string
 }
 
 // Source holds a process's current certificate and trusted CAs, read from
@@ -78,9 +84,47 @@ func (s *Source) read() error {
 	if !pool.AppendCertsFromPEM(raw) {
 		return fmt.Errorf("TLS_CA_FILE %s: no PEM certificate", s.files.CA)
 	}
+	if err := usable(&cert, pool, s.files); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	s.cert, s.pool = &cert, pool
 	s.mu.Unlock()
+	return nil
+}
+
+// usable checks that cert can work between the processes: it chains to
+// the CA pool (every peer would refuse it otherwise), is valid now and
+// names the process (peers verify each other by that name). A process
+// given another's certificate, or one of another CA, is refused at start
+// naming the file, instead of failing every call; a renewal that cannot
+// work is not taken (the previous certificate stays).
+func usable(cert *tls.Certificate, pool *x509.CertPool, f Files) error {
+	leaf := cert.Leaf
+	if leaf == nil {
+		return fmt.Errorf("TLS_CERT_FILE %s: no certificate", f.Cert)
+	}
+	inter := x509.NewCertPool()
+	for _, der := range cert.Certificate[1:] {
+		if c, err := x509.ParseCertificate(der); err == nil {
+			inter.AddCert(c)
+		}
+	}
+	opts := x509.VerifyOptions{Roots: pool, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
+	if _, err := leaf.Verify(opts); err != nil {
+		var inval x509.CertificateInvalidError
+		if errors.As(err, &inval) && inval.Reason == x509.Expired {
+			return fmt.Errorf("TLS_CERT_FILE %s: the certificate has expired or is not yet valid (valid %s to %s)", f.Cert,
+				leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339))
+		}
+		return fmt.Errorf("TLS_CERT_FILE %s does not chain to a CA of TLS_CA_FILE %s: %w", f.Cert, f.CA, err)
+	}
+	if f.Process != "" {
+		if err := leaf.VerifyHostname(f.Process); err != nil {
+			return fmt.Errorf("TLS_CERT_FILE %s is not %q's certificate: its DNS names are %q, and the other processes verify it by the name %q",
+				f.Cert, f.Process, leaf.DNSNames, f.Process)
+		}
+	}
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -94,6 +95,81 @@ func client(t *testing.T, f tlsconfig.Files, process string) credentials.Transpo
 	return src.Client(process)
 }
 
+// unchecked returns client credentials from f as they are: Load refuses a
+// certificate that does not chain to the CA file, which a stranger's
+// client does not care about.
+func unchecked(t *testing.T, f tlsconfig.Files, process string) credentials.TransportCredentials {
+	t.Helper()
+	cert, err := tls.LoadX509KeyPair(f.Cert, f.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(f.CA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(raw)
+	return credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, ServerName: process, MinVersion: tls.VersionTLS13})
+}
+
+// A process's own files that cannot work are refused when loaded, naming
+// the file: another process's certificate, one of another CA, an expired
+// one. A renewal that cannot work is not taken: the previous certificate
+// stays in use.
+func TestLoadRefusesCertificatesThatCannotWork(t *testing.T) {
+	dir, other := t.TempDir(), t.TempDir()
+	if err := tlsconfig.WriteDevPKI(dir, "beneficiaries", "edge"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tlsconfig.WriteDevPKI(other, "beneficiaries"); err != nil {
+		t.Fatal(err)
+	}
+	swapped := tlsconfig.DevFiles(dir, "edge")
+	swapped.Process = "beneficiaries"
+	stranger := tlsconfig.DevFiles(other, "beneficiaries")
+	stranger.CA = filepath.Join(dir, "ca.pem")
+	for name, c := range map[string]struct {
+		f    tlsconfig.Files
+		want string
+	}{
+		"another process's certificate": {swapped, `is not "beneficiaries"'s certificate`},
+		"a certificate of another CA":   {stranger, "does not chain to a CA of TLS_CA_FILE"},
+	} {
+		if _, err := tlsconfig.Load(c.f, nil); err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), c.f.Cert) {
+			t.Errorf("%s: %v; want %q naming %s", name, err, c.want, c.f.Cert)
+		}
+	}
+
+	src, err := tlsconfig.Load(tlsconfig.DevFiles(dir, "beneficiaries"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ben := serve(t, tlsconfig.DevFiles(dir, "beneficiaries"))
+	first, err := call(t, ben.addr, src.Client("beneficiaries"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The edge's certificate put in beneficiaries' files: not taken.
+	for _, ext := range []string{".pem", ".key"} {
+		raw, err := os.ReadFile(filepath.Join(dir, "edge"+ext))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "beneficiaries"+ext), raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(1100 * time.Millisecond) // files are looked at once a second
+	later, err := call(t, ben.addr, src.Client("beneficiaries"))
+	if err != nil {
+		t.Fatalf("after another process's certificate was put in its files: %v", err)
+	}
+	if later.SerialNumber.Cmp(first.SerialNumber) != 0 {
+		t.Fatalf("the server took another process's certificate: %v", later.DNSNames)
+	}
+}
+
 func TestMutualTLS(t *testing.T) {
 	dir := t.TempDir()
 	if err := tlsconfig.WriteDevPKI(dir, "beneficiaries", "edge", "referrals"); err != nil {
@@ -123,7 +199,7 @@ func TestMutualTLS(t *testing.T) {
 	raw, _ := os.ReadFile(filepath.Join(dir, "ca.pem"))
 	pool.AppendCertsFromPEM(raw)
 	for name, creds := range map[string]credentials.TransportCredentials{
-		"client certificate from another CA": client(t, mixed, "beneficiaries"),
+		"client certificate from another CA": unchecked(t, mixed, "beneficiaries"),
 		"server from another CA":             client(t, tlsconfig.DevFiles(other, "edge"), "beneficiaries"),
 		"plaintext":                          insecure.NewCredentials(),
 		"no client certificate":              credentials.NewTLS(&tls.Config{RootCAs: pool, ServerName: "beneficiaries", MinVersion: tls.VersionTLS13}),
@@ -179,7 +255,7 @@ func TestReloadWithoutRestart(t *testing.T) {
 	// The server's CA was replaced: a client certificate of the first CA
 	// is refused from then on.
 	stale := tlsconfig.Files{Cert: filepath.Join(oldClient, "edge.pem"), Key: filepath.Join(oldClient, "edge.key"), CA: filepath.Join(dir, "ca.pem")}
-	if _, err := call(t, ben.addr, client(t, stale, "beneficiaries")); err == nil {
+	if _, err := call(t, ben.addr, unchecked(t, stale, "beneficiaries")); err == nil {
 		t.Fatal("a certificate of the replaced CA accepted")
 	}
 }
