@@ -15,7 +15,10 @@ import (
 // TestProjectEvents: creating, changing and deleting a project are events
 // of the reporting feed, for its readers (the funder too); a retried create
 // is not a second one. Before project.deleted, a funder's system following
-// the feed kept a deleted project as if it still ran.
+// the feed kept a deleted project as if it still ran. A change that takes a
+// reader off the project concerns it too (before, the removed funder was
+// not told, as it was not a reader after the change), and later events no
+// longer do.
 func TestProjectEvents(t *testing.T) {
 	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, pgtest.NewDatabase(t)),
 		BeneficiariesAddr: "127.0.0.1:1", ReferralsAddr: "127.0.0.1:1", TrainingsAddr: "127.0.0.1:1"}))
@@ -34,8 +37,14 @@ func TestProjectEvents(t *testing.T) {
 		}
 		created = r.GetProject()
 	}
-	if _, err := c.UpdateProject(ctx, &pb.UpdateProjectRequest{Project: &pb.Project{Id: created.GetId(), Etag: created.GetEtag(), Code: "EV-2"},
-		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"code"}}}); err != nil {
+	upd, err := c.UpdateProject(ctx, &pb.UpdateProjectRequest{Project: &pb.Project{Id: created.GetId(), Etag: created.GetEtag(), Code: "EV-2"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"code"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The funder taken off.
+	if _, err := c.UpdateProject(ctx, &pb.UpdateProjectRequest{Project: &pb.Project{Id: created.GetId(), Etag: upd.GetProject().GetEtag()},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"participating_organisations"}}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.DeleteProject(ctx, &pb.DeleteProjectRequest{Id: created.GetId()}); err != nil {
@@ -43,13 +52,17 @@ func TestProjectEvents(t *testing.T) {
 	}
 	evs, _ := servicetest.Events(t, conn, "")
 	var types []string
-	for _, ev := range evs {
+	for i, ev := range evs {
 		types = append(types, ev.GetType())
-		if ev.GetAggregateId() != created.GetId() || !slices.Equal(ev.GetOrganisationIds(), []string{org, funder}) {
-			t.Fatalf("event %v", ev)
+		concerns := []string{org, funder}
+		if i == 3 {
+			concerns = []string{org} // the delete, after the funder left
+		}
+		if ev.GetAggregateId() != created.GetId() || !slices.Equal(ev.GetOrganisationIds(), concerns) {
+			t.Errorf("event %d %s for %v, want %v", i, ev.GetType(), ev.GetOrganisationIds(), concerns)
 		}
 	}
-	if !slices.Equal(types, []string{"project.created", "project.updated", "project.deleted"}) {
+	if !slices.Equal(types, []string{"project.created", "project.updated", "project.updated", "project.deleted"}) {
 		t.Fatalf("events %v", types)
 	}
 }

@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -214,11 +215,14 @@ func (a *App) ListProjects(ctx context.Context, p auth.Principal, size int32, to
 
 // UpdateProject changes the fields named in paths (pkg/fieldmask) of a
 // project the caller implements, if tag is the etag of the stored version.
+// Its project.updated event concerns the readers before and after the
+// change (a partner or funder taken off is told of it).
 func (a *App) UpdateProject(ctx context.Context, p auth.Principal, in *domain.Project, tag string, paths []string) (*domain.Project, error) {
 	cur, err := a.project(ctx, p, "project.id", in.ID)
 	if err != nil {
 		return nil, err
 	}
+	readers := cur.Readers()
 	named, err := cur.Apply(in, paths)
 	if err != nil {
 		return nil, err
@@ -230,7 +234,15 @@ func (a *App) UpdateProject(ctx context.Context, p auth.Principal, in *domain.Pr
 	if err := etag.Require("project.etag", tag, cur.Version); err != nil {
 		return nil, err
 	}
-	return a.repo.UpdateProject(ctx, cur, cur.Version, projectEvent(events.ProjectUpdated, cur, named))
+	// The change concerns the readers before it too: one taken off the
+	// project is told, and no longer reads it.
+	ev := projectEvent(events.ProjectUpdated, cur, named)
+	for _, r := range readers {
+		if !slices.Contains(ev.OrganisationIDs, r) {
+			ev.OrganisationIDs = append(ev.OrganisationIDs, r)
+		}
+	}
+	return a.repo.UpdateProject(ctx, cur, cur.Version, ev)
 }
 
 // DeleteProject deletes a project the caller implements, with its
