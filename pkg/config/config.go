@@ -20,7 +20,9 @@
 // values a string may take (case aside). `https:"true"` makes a URL the
 // process fetches something it trusts from (a signing key set) an https
 // one; plain http is accepted only to a loopback host (127.0.0.0/8, ::1,
-// localhost: a local test issuer), where no one sits in between. Help texts
+// localhost: a local test issuer), where no one sits in between.
+// `hostport:"true"` makes an address host:port (or a gRPC target such as
+// dns:///host:port): a URL or a host without its port is refused. Help texts
 // and the docs show these bounds. `together:"name"` marks settings that work
 // only as a group (an OIDC issuer, its audience and its key set): all of
 // the group's variables are given, or none, and a load with only some of
@@ -95,6 +97,9 @@ func LoadFrom(dst any, lookup func(string) (string, bool)) error {
 			problems = append(problems, fmt.Sprintf("%s: %v (got %q)", name, err, raw))
 		}
 		if err := secureURL(f, fv); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v (got %q)", name, err, raw))
+		}
+		if err := hostPort(f, fv); err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v (got %q)", name, err, raw))
 		}
 	})
@@ -302,6 +307,37 @@ func secureURL(f reflect.StructField, fv reflect.Value) error {
 	return errors.New(want)
 }
 
+// targetSchemes are the gRPC target schemes a `hostport` address may use
+// instead (dns:///host:port, unix:/path, ...), whose form gRPC checks.
+var targetSchemes = []string{"dns:", "unix:", "unix-abstract:", "passthrough:"}
+
+// hostPort checks an address set into a field tagged `hostport:"true"`:
+// host:port with a numeric port (the host may be empty for a listen
+// address, ":9090"), or a gRPC target of targetSchemes. A URL
+// ("http://referrals:9090") or a host without its port ("referrals",
+// which gRPC would dial at port 443) is refused at start rather than
+// failing every call. An empty value is left to `required`.
+func hostPort(f reflect.StructField, fv reflect.Value) error {
+	if f.Tag.Get("hostport") != "true" || fv.Kind() != reflect.String || fv.String() == "" {
+		return nil
+	}
+	v := fv.String()
+	for _, s := range targetSchemes {
+		if strings.HasPrefix(v, s) {
+			return nil
+		}
+	}
+	const want = "must be host:port (e.g. referrals:9090, 0.0.0.0:9090)"
+	host, port, err := net.SplitHostPort(v)
+	if err != nil || strings.ContainsAny(host, "/ ") {
+		return errors.New(want)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return errors.New(want)
+	}
+	return nil
+}
+
 // bounds describes the field's min, max, oneof and https tags for a help text
 // ("" without them).
 func bounds(f reflect.StructField) string {
@@ -317,6 +353,9 @@ func bounds(f reflect.StructField) string {
 	}
 	if f.Tag.Get("https") == "true" {
 		parts = append(parts, "https; http only to a loopback host")
+	}
+	if f.Tag.Get("hostport") == "true" {
+		parts = append(parts, "host:port")
 	}
 	if len(parts) == 0 {
 		return ""

@@ -200,3 +200,27 @@ func TestLoadFromRefusesPartOfAGroup(t *testing.T) {
 		}
 	}
 }
+
+// An address is host:port (or a gRPC target such as dns:///host:port): a
+// URL, a host without its port (gRPC would dial port 443) or a port alone
+// is refused by name at start; before, the process started and every call
+// to that service failed.
+func TestLoadFromRefusesAddressesThatAreNotHostPort(t *testing.T) {
+	type addrs struct {
+		Listen string `env:"GRPC_ADDR" hostport:"true"`
+		Dial   string `env:"REFERRALS_ADDR" hostport:"true"`
+	}
+	for _, bad := range []string{"http://referrals:9090", "referrals", "9090", "referrals:grpc", "referrals:99999", "referrals:9090/", "grpc://referrals:9090"} {
+		var cfg addrs
+		err := LoadFrom(&cfg, env(map[string]string{"REFERRALS_ADDR": bad}))
+		if err == nil || !strings.Contains(err.Error(), "REFERRALS_ADDR: must be host:port") || !strings.Contains(err.Error(), bad) {
+			t.Errorf("REFERRALS_ADDR=%s: %v; want a refusal by name", bad, err)
+		}
+	}
+	for _, good := range []string{"referrals:9090", "0.0.0.0:9090", ":9090", "[::1]:9090", "10.0.0.7:9090", "dns:///referrals-headless:9090", "unix:/run/spona/referrals.sock"} {
+		var cfg addrs
+		if err := LoadFrom(&cfg, env(map[string]string{"REFERRALS_ADDR": good, "GRPC_ADDR": good})); err != nil {
+			t.Errorf("%s: %v", good, err)
+		}
+	}
+}

@@ -49,7 +49,7 @@ var Version = "dev"
 // There are no default addresses: a process missing one refuses to start
 // and names it (`make run` and the tests give every address).
 type Config struct {
-	AdminAddr   string `env:"ADMIN_ADDR" required:"true" help:"listen address of the admin HTTP port (/healthz, /readyz, /metrics), e.g. 0.0.0.0:9091"`
+	AdminAddr   string `env:"ADMIN_ADDR" hostport:"true" required:"true" help:"listen address of the admin HTTP port (/healthz, /readyz, /metrics), e.g. 0.0.0.0:9091"`
 	DatabaseURL string `env:"DATABASE_URL" secret:"true" required:"true" help:"PostgreSQL URL the process serves with (postgres://spona_<process>:password@host:5432/spona): its runtime role, which may read and write the tables of the schema named after the process but owns nothing"`
 	// MigrateDatabaseURL connects as the schema's owner to migrate it.
 	MigrateDatabaseURL string        `env:"MIGRATE_DATABASE_URL" secret:"true" help:"PostgreSQL URL of the schema's owner role (spona_<process>_owner): the migrations run with it at start, then it grants DATABASE_URL's role what it needs. Empty: migrations run with DATABASE_URL (one role owning everything; fine for a laptop, not for production)"`
@@ -75,7 +75,7 @@ type Config struct {
 // GRPCConfig is the configuration of a gRPC service process: its listen
 // address and the retention of the event feed every service serves.
 type GRPCConfig struct {
-	GRPCAddr       string        `env:"GRPC_ADDR" required:"true" help:"listen address of the gRPC server, e.g. 0.0.0.0:9090"`
+	GRPCAddr       string        `env:"GRPC_ADDR" hostport:"true" required:"true" help:"listen address of the gRPC server, e.g. 0.0.0.0:9090"`
 	EventRetention time.Duration `env:"EVENT_RETENTION" default:"168h" help:"how long the service keeps the events of its feed; a consumer whose cursor is older gets OUT_OF_RANGE"`
 	MaxCallTime    time.Duration `env:"MAX_CALL_TIME" default:"2m" help:"longest a gRPC call may run, waiting for a database connection included (a caller's earlier deadline wins; 0: no limit); 2m is the edge's HTTP_WRITE_TIMEOUT"`
 }

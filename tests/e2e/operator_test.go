@@ -113,6 +113,11 @@ func TestBinariesRefuseSettingsThatBreak(t *testing.T) {
 		// Half an OIDC setting: refused before anything starts, by name.
 		{[]string{"edge"}, map[string]string{"OIDC_ISSUER": "https://idp.example.org/realms/spona"}},
 		{[]string{"edge"}, map[string]string{"OIDC_AUDIENCE": "spona-api", "OIDC_JWKS_URL": "https://idp.example.org/jwks"}},
+		// Addresses that are not host:port: a URL, a host without its port
+		// (gRPC would dial 443), a port alone. Before, the process started
+		// and every call to that service failed.
+		{[]string{"edge"}, map[string]string{"REFERRALS_ADDR": "http://referrals:9090", "BENEFICIARIES_ADDR": "beneficiaries", "HTTP_ADDR": "8080"}},
+		{[]string{"webhooks"}, map[string]string{"BENEFICIARIES_ADDR": "https://beneficiaries.spona.svc:9090", "GRPC_ADDR": "9090", "ADMIN_ADDR": "0.0.0.0"}},
 		{[]string{"edge", "keys", "list"}, map[string]string{"LOG_LEVEL": "trace"}},
 		{[]string{"reporting", "migrate"}, map[string]string{"LOG_LEVEL": "all"}},
 	} {

@@ -29,7 +29,7 @@ type Config struct {
 	Imports importsjob.Env
 	// ReportingAddr is the reporting service, asked whether an
 	// organisation may tag an assistance with a project.
-	ReportingAddr string `env:"REPORTING_ADDR" required:"true" help:"gRPC address (host:port) of the reporting service, asked whether an organisation may tag a record with a project"`
+	ReportingAddr string `env:"REPORTING_ADDR" hostport:"true" required:"true" help:"gRPC address of the reporting service, asked whether an organisation may tag a record with a project"`
 	// ProjectCheckTTL is how long its answers are reused.
 	ProjectCheckTTL time.Duration `env:"PROJECT_CHECK_TTL" default:"30s" help:"how long the reporting service's answer on who may tag records with a project is reused"`
 	// ConsentExpiryInterval is how often consents past their expiry are
@@ -37,7 +37,7 @@ type Config struct {
 	ConsentExpiryInterval time.Duration `env:"CONSENT_EXPIRY_INTERVAL" default:"15s" min:"1ms" help:"how often consents past their expiry time are looked for, to emit consent.expired (ending the referrals sent under them); their grants stop working at the expiry time itself"`
 	// ReferralsAddr is the referrals service, whose directory lists the
 	// services assistance records name.
-	ReferralsAddr string `env:"REFERRALS_ADDR" required:"true" help:"gRPC address (host:port) of the referrals service, whose directory lists the services assistance records name"`
+	ReferralsAddr string `env:"REFERRALS_ADDR" hostport:"true" required:"true" help:"gRPC address of the referrals service, whose directory lists the services assistance records name"`
 	// ReportTimeZone is the zone whose calendar day is "today".
 	ReportTimeZone string `env:"REPORT_TIME_ZONE" default:"Europe/Belgrade" help:"IANA time zone whose calendar day is today: the day a legal status recorded without legal_status_since starts on (and counts by the status of then read), the latest birth date, and the year persons assisted are counted by age band in while a report's period has not ended"`
 }

@@ -31,12 +31,12 @@ import (
 // Config is the whole configuration of the edge.
 type Config struct {
 	platform.Config
-	HTTPAddr          string `env:"HTTP_ADDR" required:"true" help:"listen address of the REST API, e.g. 0.0.0.0:8080"`
-	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" required:"true" help:"gRPC address (host:port) of the beneficiaries service"`
-	ReferralsAddr     string `env:"REFERRALS_ADDR" required:"true" help:"gRPC address (host:port) of the referrals service"`
-	TrainingsAddr     string `env:"TRAININGS_ADDR" required:"true" help:"gRPC address (host:port) of the trainings service"`
-	ReportingAddr     string `env:"REPORTING_ADDR" required:"true" help:"gRPC address (host:port) of the reporting service"`
-	WebhooksAddr      string `env:"WEBHOOKS_ADDR" required:"true" help:"gRPC address (host:port) of the webhooks service"`
+	HTTPAddr          string `env:"HTTP_ADDR" hostport:"true" required:"true" help:"listen address of the REST API, e.g. 0.0.0.0:8080"`
+	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" hostport:"true" required:"true" help:"gRPC address of the beneficiaries service"`
+	ReferralsAddr     string `env:"REFERRALS_ADDR" hostport:"true" required:"true" help:"gRPC address of the referrals service"`
+	TrainingsAddr     string `env:"TRAININGS_ADDR" hostport:"true" required:"true" help:"gRPC address of the trainings service"`
+	ReportingAddr     string `env:"REPORTING_ADDR" hostport:"true" required:"true" help:"gRPC address of the reporting service"`
+	WebhooksAddr      string `env:"WEBHOOKS_ADDR" hostport:"true" required:"true" help:"gRPC address of the webhooks service"`
 	// The public HTTP server: timeouts and connections per client address.
 	HTTP             httpserver.Config
 	MaxBodyBytes     int64         `env:"MAX_BODY_BYTES" default:"1048576" min:"1" help:"largest request body (413 above)"`
@@ -257,7 +257,7 @@ type KeysConfig struct {
 	MigrateDatabaseURL string `env:"MIGRATE_DATABASE_URL" secret:"true" help:"PostgreSQL URL of the edge schema's owner role, to migrate it first (as the edge process does)"`
 	DatabaseAuditRole  string `env:"DATABASE_AUDIT_ROLE" help:"role owning the edge's key audit log (default spona_edge_audit)"`
 	PrincipalKeyFile   string `env:"PRINCIPAL_KEY_FILE" help:"the edge's principal key (to call the directory: needed with REFERRALS_ADDR)"`
-	ReferralsAddr      string `env:"REFERRALS_ADDR" help:"gRPC address of the referrals service (the directory: to check or register the key's organisation)"`
+	ReferralsAddr      string `env:"REFERRALS_ADDR" hostport:"true" help:"gRPC address of the referrals service (the directory: to check or register the key's organisation)"`
 	LogLevel           string `env:"LOG_LEVEL" default:"warn" oneof:"debug,info,warn,warning,error" help:"least severity of the log lines written"`
 	TLSCertFile        string `env:"TLS_CERT_FILE" help:"the edge's mTLS certificate (PEM), to call the directory (with REFERRALS_ADDR)"`
 	TLSKeyFile         string `env:"TLS_KEY_FILE" help:"the private key of TLS_CERT_FILE"`

@@ -25,11 +25,11 @@ import (
 type Config struct {
 	platform.Config
 	platform.GRPCConfig
-	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" required:"true" help:"gRPC address (host:port) of the beneficiaries service"`
+	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" hostport:"true" required:"true" help:"gRPC address of the beneficiaries service"`
 	// ReportingAddr is the reporting service, asked whether the caller may
 	// tag a record with a project; ProjectCheckTTL is how long its answers
 	// are reused.
-	ReportingAddr   string        `env:"REPORTING_ADDR" required:"true" help:"gRPC address (host:port) of the reporting service, asked whether an organisation may tag a record with a project"`
+	ReportingAddr   string        `env:"REPORTING_ADDR" hostport:"true" required:"true" help:"gRPC address of the reporting service, asked whether an organisation may tag a record with a project"`
 	ProjectCheckTTL time.Duration `env:"PROJECT_CHECK_TTL" default:"30s" help:"how long the reporting service's answer on who may tag records with a project is reused"`
 	// How often access grants of closed referrals whose revocation failed
 	// are retried, and age bands stored before migration 00017 taken again.

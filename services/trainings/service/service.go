@@ -27,15 +27,15 @@ type Config struct {
 	platform.GRPCConfig
 	// ReferralsAddr is the referrals service, whose directory gives the kind
 	// of a participant's organisation.
-	ReferralsAddr string `env:"REFERRALS_ADDR" required:"true" help:"gRPC address (host:port) of the referrals service"`
+	ReferralsAddr string `env:"REFERRALS_ADDR" hostport:"true" required:"true" help:"gRPC address of the referrals service"`
 	// BeneficiariesAddr is the beneficiaries service: its feed brings
 	// erasures and merges to the participations, and it answers whether the
 	// organiser sees a participating beneficiary.
-	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" required:"true" help:"gRPC address (host:port) of the beneficiaries service (its event feed; whether the organiser sees a participating beneficiary)"`
+	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" hostport:"true" required:"true" help:"gRPC address of the beneficiaries service (its event feed; whether the organiser sees a participating beneficiary)"`
 	// ReportingAddr is the reporting service, asked whether the caller may
 	// tag a record with a project; ProjectCheckTTL is how long its answers
 	// are reused.
-	ReportingAddr   string        `env:"REPORTING_ADDR" required:"true" help:"gRPC address (host:port) of the reporting service, asked whether an organisation may tag a record with a project"`
+	ReportingAddr   string        `env:"REPORTING_ADDR" hostport:"true" required:"true" help:"gRPC address of the reporting service, asked whether an organisation may tag a record with a project"`
 	ProjectCheckTTL time.Duration `env:"PROJECT_CHECK_TTL" default:"30s" help:"how long the reporting service's answer on who may tag records with a project is reused"`
 	// ReportTimeZone is the zone whose calendar day is today: the last day
 	// a session may have been held on, for present marks, and the last day

@@ -22,8 +22,8 @@ import (
 type Config struct {
 	platform.Config
 	platform.GRPCConfig
-	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" required:"true" help:"gRPC address (host:port) of the beneficiaries service, whose event feed is consumed"`
-	ReferralsAddr     string `env:"REFERRALS_ADDR" required:"true" help:"gRPC address (host:port) of the referrals service, whose event feed is consumed"`
+	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" hostport:"true" required:"true" help:"gRPC address of the beneficiaries service, whose event feed is consumed"`
+	ReferralsAddr     string `env:"REFERRALS_ADDR" hostport:"true" required:"true" help:"gRPC address of the referrals service, whose event feed is consumed"`
 	SecretsKey        string `env:"WEBHOOK_SECRETS_KEY" secret:"true" required:"true" help:"key (16 bytes or more) encrypting the subscriptions' signing secrets at rest"`
 	// AllowPrivateTargets accepts http:// URLs and loopback/private
 	// addresses: development and tests only.
