@@ -19,6 +19,8 @@ package hsds
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -27,6 +29,7 @@ import (
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/validate"
 	"github.com/spona/spona/services/referrals/internal/domain"
+	"golang.org/x/net/idna"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 )
@@ -311,7 +314,7 @@ func (w Writer) Terms() []TaxonomyTerm {
 // identifiers (once verified), phone and location; services are added by
 // the caller.
 func (w Writer) Organization(o *domain.Organisation) Organization {
-	out := Organization{ID: o.ID, Email: asciiEmail(o.Email), Website: o.Website}
+	out := Organization{ID: o.ID, Email: asciiEmail(o.Email), Website: asciiURL(o.Website)}
 	out.Name, out.AlternateName = w.text(o.Name, o.LocalizedNames)
 	out.Description = domain.Localized(w.Lang, o.Description, o.LocalizedDescriptions)
 	if o.Phone != "" {
@@ -355,7 +358,7 @@ func (w Writer) ServiceRef(s *domain.Service) Service {
 // ServiceSummary writes a service's one-to-one fields (service_list), with
 // its organisation when known.
 func (w Writer) ServiceSummary(s *domain.Service, org *domain.Organisation) Service {
-	out := Service{ID: s.ID, OrganizationID: s.OrganisationID, URL: s.URL, Email: asciiEmail(s.Email), Status: "active",
+	out := Service{ID: s.ID, OrganizationID: s.OrganisationID, URL: asciiURL(s.URL), Email: asciiEmail(s.Email), Status: "active",
 		EligibilityDescription: s.Eligibility.Description, MinimumAge: s.Eligibility.MinimumAge, MaximumAge: s.Eligibility.MaximumAge,
 		LastModified: lastModified(s, org)}
 	out.Name, out.AlternateName = w.text(s.Name, s.LocalizedNames)
@@ -508,4 +511,66 @@ func asciiEmail(s string) string {
 		return ""
 	}
 	return s
+}
+
+// asciiURL is an http(s) address as HSDS's url and website carry it
+// (format "uri", RFC 3986): the directory takes what Go's URL parser
+// reads, so a partner's "https://x.rs/Pravna pomoć.pdf" or a host with
+// diacritics is stored as typed; it is written with the host in ASCII
+// (IDNA) and every other character that a URI may not hold
+// percent-encoded (UTF-8), so that a strict validator takes it and a
+// browser opens the same page. "" for one no parse reads (stored before
+// the directory checked addresses), left out rather than make the whole
+// answer invalid.
+func asciiURL(s string) string {
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	host := u.Hostname()
+	if !strings.HasPrefix(u.Host, "[") {
+		if host, err = idna.Lookup.ToASCII(host); err != nil {
+			return ""
+		}
+	} else {
+		host = "[" + host + "]"
+	}
+	if p := u.Port(); p != "" {
+		host += ":" + p
+	}
+	// What follows the authority, as typed (u's fields decode it).
+	rest := s[strings.Index(s, "//")+2:]
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[i:]
+	} else {
+		rest = ""
+	}
+	var b strings.Builder
+	b.WriteString(u.Scheme + "://")
+	if u.User != nil {
+		b.WriteString(u.User.String() + "@")
+	}
+	b.WriteString(host)
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if uriChar(c) || (c == '%' && i+2 < len(rest) && isHex(rest[i+1]) && isHex(rest[i+2])) {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// uriChar reports whether c may stand as itself in a URI's path, query or
+// fragment (RFC 3986 unreserved and reserved characters).
+func uriChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~:/?#[]@!$&'()*+,;=", c) >= 0
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
