@@ -153,6 +153,18 @@ func (k *Keyring) Load(process, privateFile, publicDir string) error {
 			public[name] = append(public[name], keys...)
 		}
 	}
+	// The process's own public key, when the directory holds it, is the
+	// one its peers verify its principals with: a private key that does
+	// not match (given before its public key was handed out, in a
+	// rotation done the wrong way round) would have every call it makes
+	// refused.
+	if key, ok := private[process]; ok && len(public[process]) > 0 {
+		pub, _ := key.Public().(ed25519.PublicKey)
+		if !slices.ContainsFunc(public[process], func(p ed25519.PublicKey) bool { return p.Equal(pub) }) {
+			return fmt.Errorf("PRINCIPAL_KEY_FILE %s is not the key of any %s.pem in PRINCIPAL_PUBLIC_KEYS_DIR %s: every other process would refuse the principals %s signs; put its public key there (and in every process's directory) first",
+				privateFile, process, publicDir, process)
+		}
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.private, k.public = private, public

@@ -293,6 +293,12 @@ func TestKeyringFiles(t *testing.T) {
 	next := keyring(t)
 	nextDir := t.TempDir()
 	nextPub, _ := next.WriteFiles(nextDir)
+	// Its new private key before its public key was handed out: every
+	// principal it signed would be refused, so it does not start.
+	if err := loaded.Load("referrals", filepath.Join(nextDir, "referrals.key"), pubDir); err == nil ||
+		!strings.Contains(err.Error(), "PRINCIPAL_KEY_FILE") || !strings.Contains(err.Error(), "referrals.pem") {
+		t.Errorf("a private key whose public key the others do not have: %v, want a refusal", err)
+	}
 	raw, _ := os.ReadFile(filepath.Join(nextPub, "referrals.pem"))
 	if err := os.WriteFile(filepath.Join(pubDir, "referrals.next.pem"), raw, 0o644); err != nil {
 		t.Fatal(err)
