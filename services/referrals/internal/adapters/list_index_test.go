@@ -3,16 +3,12 @@ package adapters
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"testing"
 	"time"
 
-	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
-	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/services/referrals/internal/domain"
-	"github.com/spona/spona/services/referrals/migrations"
 )
 
 // TestFilteredListsReadOnlyTheirRows: a page of GET /v1/referrals filtered
@@ -24,14 +20,7 @@ import (
 // (100 000 incoming referrals: 0.6-2 s a page here, for none found).
 func TestFilteredListsReadOnlyTheirRows(t *testing.T) {
 	ctx := context.Background()
-	pool, err := db.Open(ctx, pgtest.NewDatabase(t), "referrals", 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if err := db.Migrate(ctx, pool, "referrals", migrations.FS, slog.Default()); err != nil {
-		t.Fatal(err)
-	}
+	pool := migratedPool(ctx, t)
 	centre, ngo, other := ids.New(), ids.New(), ids.New()
 	if _, err := pool.Exec(ctx, `INSERT INTO organisations (id, name, kind, created_by)
 		VALUES ($1, 'Centre', 'government', $1), ($2, 'NGO', 'ngo', $2), ($3, 'Other', 'ngo', $3)`, centre, ngo, other); err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/pgtest"
@@ -13,6 +14,21 @@ import (
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// migratedPool is a pool on a new database with the referrals schema
+// migrated, closed when the test ends.
+func migratedPool(ctx context.Context, t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	pool, err := db.Open(ctx, pgtest.NewDatabase(t), "referrals", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if err := db.Migrate(ctx, pool, "referrals", migrations.FS, slog.Default()); err != nil {
+		t.Fatal(err)
+	}
+	return pool
+}
 
 // TestPersonLookUpsUseAnIndex: what the beneficiaries feed makes the
 // referrals service do to one person's referrals (an erasure: lock,
@@ -24,14 +40,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // behind them waited (300 000 referrals: 140-340 ms a statement here).
 func TestPersonLookUpsUseAnIndex(t *testing.T) {
 	ctx := context.Background()
-	pool, err := db.Open(ctx, pgtest.NewDatabase(t), "referrals", 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if err := db.Migrate(ctx, pool, "referrals", migrations.FS, slog.Default()); err != nil {
-		t.Fatal(err)
-	}
+	pool := migratedPool(ctx, t)
 	org := ids.New()
 	if _, err := pool.Exec(ctx, `INSERT INTO organisations (id, name, kind, created_by) VALUES ($1, 'Receiver', 'ngo', $1)`, org); err != nil {
 		t.Fatal(err)
