@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
+	"strings"
 )
 
 // Ports below Linux's default ephemeral range (32768-60999), which the
@@ -52,4 +54,24 @@ func Listen() (net.Listener, error) {
 		}
 	}
 	return net.Listen("tcp", "127.0.0.1:0")
+}
+
+// EphemeralRange is the range of ports this machine's kernel hands to
+// outgoing connections (Linux's ip_local_port_range), for tests that
+// check a port is outside it; an error where there is none to read.
+func EphemeralRange() (lo, hi int, err error) {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0, 0, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return 0, 0, fmt.Errorf("ip_local_port_range %q", b)
+	}
+	lo, err1 := strconv.Atoi(f[0])
+	hi, err2 := strconv.Atoi(f[1])
+	if err1 != nil || err2 != nil {
+		return 0, 0, fmt.Errorf("ip_local_port_range %q", b)
+	}
+	return lo, hi, nil
 }

@@ -7,20 +7,19 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/spona/spona/pkg/testkit/loopback"
 )
 
 // ephemeralRange is the kernel's range of ports for outgoing connections.
 func ephemeralRange(t *testing.T) (int, int) {
 	t.Helper()
-	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
-	if err != nil {
+	lo, hi, err := loopback.EphemeralRange()
+	if os.IsNotExist(err) {
 		t.Skipf("no Linux ephemeral port range: %v", err)
 	}
-	f := strings.Fields(string(b))
-	lo, err1 := strconv.Atoi(f[0])
-	hi, err2 := strconv.Atoi(f[1])
-	if len(f) != 2 || err1 != nil || err2 != nil {
-		t.Fatalf("ip_local_port_range %q", b)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return lo, hi
 }
