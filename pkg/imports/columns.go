@@ -70,7 +70,9 @@ func HeaderKey(s string) string {
 
 // MatchHeader matches a header row to columns. dynamic, when not nil, may
 // claim a header no column names (e.g. a session's attendance column) by
-// returning its field. Unknown, duplicate and missing required columns are
+// returning its field; a header ending in a hint in brackets that neither
+// a column nor dynamic claims whole is the text before the hint, for
+// either. Unknown, duplicate and missing required columns are
 // reported with their column letters as one InvalidArgument error.
 func MatchHeader(header []string, cols []Column, dynamic func(header string) (string, bool)) (Mapping, error) {
 	byKey := map[string]string{}
@@ -98,6 +100,10 @@ func MatchHeader(header []string, cols []Column, dynamic func(header string) (st
 			// "Pol (M/Ž)": a hint for whoever fills the sheet in.
 			if p := hint.FindStringSubmatch(h); p != nil {
 				field, ok = byKey[HeaderKey(p[1])]
+				if !ok && dynamic != nil {
+					// "Sesija 1 (12.4.)", "6.5. (potpis)".
+					field, ok = dynamic(p[1])
+				}
 			}
 		}
 		letter := sheet.ColumnLetter(i)

@@ -41,3 +41,19 @@ func TestMatchHeaderHint(t *testing.T) {
 		t.Errorf("dynamic: %v %v", m.Fields, err)
 	}
 }
+
+// TestMatchHeaderHintOfADynamicColumn: a header with a hint that dynamic
+// does not claim whole ("6.5. (potpis)") is asked again without the hint,
+// as a fixed column's is; before, only the fixed columns were, so the
+// sign-in sheet's day column was unknown and the sheet refused.
+func TestMatchHeaderHintOfADynamicColumn(t *testing.T) {
+	cols := []Column{{Field: "given_name", Names: []string{"ime"}, Required: true}}
+	day := func(h string) (string, bool) { return "session:" + h, h == "6.5." }
+	m, err := MatchHeader([]string{"Ime", "6.5. (potpis)"}, cols, day)
+	if err != nil || m.Fields[1] != "session:6.5." {
+		t.Errorf("a day column with a hint: %v %v", m.Fields, err)
+	}
+	if _, err := MatchHeader([]string{"Ime", "8.5. (potpis)"}, cols, day); err == nil {
+		t.Errorf("a hint made an unknown day column known")
+	}
+}

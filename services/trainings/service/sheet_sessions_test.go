@@ -26,8 +26,7 @@ import (
 // recorded at the morning session.
 func TestTemplateNamesItsSessions(t *testing.T) {
 	d := sheetDays(t)
-	c, ctx, conn, imp, e, header := d.c, d.ctx, d.conn, d.imp, d.event, d.header
-	morning, afternoon, tuesday := d.morning, d.afternoon, d.tuesday
+	ctx, conn, imp, e, header := d.ctx, d.conn, d.imp, d.event, d.header
 	// The programme changes after the template was downloaded.
 	early := d.session(t, "2024-05-06", "07:30")
 
@@ -57,28 +56,7 @@ func TestTemplateNamesItsSessions(t *testing.T) {
 		t.Fatalf("import (header %q): %v", header, done)
 	}
 
-	db, err := pgx.Connect(context.Background(), c.dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close(context.Background())
-	rows, err := db.Query(context.Background(), `SELECT pr.given_name, a.session_id::text FROM trainings.attendance a
-		JOIN trainings.participants pa ON pa.id = a.participant_id JOIN trainings.professionals pr ON pr.id = pa.professional_id
-		WHERE a.present`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for rows.Next() {
-		var name, s string
-		if err := rows.Scan(&name, &s); err != nil {
-			t.Fatal(err)
-		}
-		got[name+" "+map[string]string{morning: "09:00", afternoon: "13:00", tuesday: "Tuesday", early: "07:30"}[s]] = s
-	}
-	if rows.Err() != nil {
-		t.Fatal(rows.Err())
-	}
+	got := d.present(t, map[string]string{early: "07:30"})
 	for _, want := range []string{"Ana 13:00", "Ana Tuesday", "Marko 09:00"} {
 		if got[want] == "" {
 			t.Errorf("present marks after the sheet (header %q): %v, want Ana at 13:00 and on Tuesday, Marko at 09:00", header, keys(got))
@@ -128,6 +106,71 @@ func (d *sheetDay) session(t *testing.T, day, start string) string {
 		t.Fatal(err)
 	}
 	return r.GetSession().GetId()
+}
+
+// present returns the present marks recorded, keyed by the professional's
+// given name and the session's start ("09:00", "13:00"), "Tuesday" or
+// the name more gives its id.
+func (d *sheetDay) present(t *testing.T, more map[string]string) map[string]string {
+	t.Helper()
+	names := map[string]string{d.morning: "09:00", d.afternoon: "13:00", d.tuesday: "Tuesday"}
+	for id, name := range more {
+		names[id] = name
+	}
+	db, err := pgx.Connect(context.Background(), d.c.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(context.Background())
+	rows, err := db.Query(context.Background(), `SELECT pr.given_name, a.session_id::text FROM trainings.attendance a
+		JOIN trainings.participants pa ON pa.id = a.participant_id JOIN trainings.professionals pr ON pr.id = pa.professional_id
+		WHERE a.present`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for rows.Next() {
+		var name, s string
+		if err := rows.Scan(&name, &s); err != nil {
+			t.Fatal(err)
+		}
+		got[name+" "+names[s]] = s
+	}
+	if rows.Err() != nil {
+		t.Fatal(rows.Err())
+	}
+	return got
+}
+
+// TestSessionHeadersWithAHint: an attendance column whose header carries a
+// note in brackets, as sign-in sheets of the region write them ("Sesija 1
+// (6.5. jutro)", "2024-05-06 13:00 (poslijepodne)", "7.5. (utorak)"), names
+// the session the text before the note names, as a note after any other
+// column's header is taken off. Before, each such column was unknown and
+// the whole sheet refused (BAD_HEADER): its digits ran together with the
+// place's ("Sesija 1 (12.4.)" read as session 1124), and the note was
+// taken off only for the fixed columns.
+func TestSessionHeadersWithAHint(t *testing.T) {
+	d := sheetDays(t)
+	var sheet strings.Builder
+	w := csv.NewWriter(&sheet)
+	_ = w.WriteAll([][]string{
+		{"Ime", "Prezime", "Sektor", "Sesija 1 (6.5. jutro)", "2024-05-06 13:00 (poslijepodne)", "7.5. (utorak)"},
+		{"Ana", "Kovač", "zdravstvo", "", "da", "da"},
+		{"Marko", "Ilić", "zdravstvo", "da", "ne", ""},
+	})
+	op, err := d.imp.ImportParticipants(d.ctx, &pb.ImportParticipantsRequest{EventId: d.event.GetId(),
+		File: &httpbody.HttpBody{ContentType: "text/csv", Data: []byte(sheet.String())}})
+	if err != nil {
+		t.Fatalf("importing the sheet: %v", err)
+	}
+	if done := importtest.Done(t, d.ctx, importsv1.NewImportServiceClient(d.conn), op); done.GetCounts().GetCreated() != 2 {
+		t.Fatalf("import: %v", done)
+	}
+	got := d.present(t, nil)
+	if len(got) != 3 || got["Ana 13:00"] == "" || got["Ana Tuesday"] == "" || got["Marko 09:00"] == "" {
+		t.Errorf("present marks after the sheet: %v, want Ana at 13:00 and on Tuesday, Marko at 09:00", keys(got))
+	}
 }
 
 func keys(m map[string]string) []string {

@@ -11,6 +11,7 @@ import (
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/imports"
+	"github.com/spona/spona/pkg/translit"
 )
 
 // The columns of a sign-in sheet (headers in English or in Serbian,
@@ -63,7 +64,12 @@ var ParticipantWords = map[string]imports.Words{"sector": sectorWords, "sex": pr
 // SessionField is the field of a session's attendance column.
 func SessionField(id string) string { return "session:" + id }
 
-var sessionNumber = regexp.MustCompile(`^(?:session|sesija|sesion|sastanak|dan|day|termin)(\d+)$`)
+// sessionNumber is a header naming a session by its place in the
+// programme, folded (translit.Fold: "Sesija 2", "DAN-2", "Сесија 2" are
+// "sesija 2"). The number is one group of digits: "Sesija 1 (12.4.)"
+// folds to "sesija 1 12 4", which is no place (its hint in brackets is
+// taken off by imports.MatchHeader, and "Sesija 1" then is).
+var sessionNumber = regexp.MustCompile(`^(?:session|sesija|sesion|sastanak|dan|day|termin) ?(\d+)$`)
 
 // SessionColumn returns the session a header names: a session's date in
 // any accepted form, or its day and month alone ("6.5.": sessionDay)
@@ -80,7 +86,7 @@ func SessionColumn(header string, sessions []*Session) (string, bool) {
 			}
 		}
 	}
-	if m := sessionNumber.FindStringSubmatch(imports.HeaderKey(h)); m != nil {
+	if m := sessionNumber.FindStringSubmatch(translit.Fold(h)); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		if n >= 1 && n <= len(sessions) {
 			return SessionField(sessions[n-1].ID), true

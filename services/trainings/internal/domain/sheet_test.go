@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -92,6 +93,30 @@ func TestSessionHeadersWithoutYear(t *testing.T) {
 	for _, h := range []string{"6.5.", "7.5.", "7. 5.", "8.5.", "6.5. 10:00", "32.1.", "1.13."} {
 		if f, ok := SessionColumn(h, sessions); ok {
 			t.Errorf("header %q names %q, want none (ambiguous or unknown)", h, f)
+		}
+	}
+}
+
+// TestSessionPlaceIsOneNumber: a header names a session by its place only
+// with one number after the word ("Sesija 2", "DAN-2", "Сесија 2"). A
+// header whose other digits ran together with the place's named another
+// session: "Sesija 1.2" (module 1, session 2) was session 12 of a twelve
+// session programme, "Sesija 1 (12.4.)" session 1124 (none, so the sheet
+// was refused); now neither names a session by itself (imports.MatchHeader
+// takes the note in brackets off and asks again with "Sesija 1").
+func TestSessionPlaceIsOneNumber(t *testing.T) {
+	var sessions []*Session
+	for i := range 12 {
+		sessions = append(sessions, &Session{ID: fmt.Sprintf("0190b000-0000-7000-8000-%012d", i+1), Date: date.Date{Year: 2024, Month: 5, Day: i + 1}})
+	}
+	for h, i := range map[string]int{"Sesija 2": 1, "DAN-2": 1, "Сесија 2": 1, "session12": 11, "Dan 12.": 11} {
+		if f, ok := SessionColumn(h, sessions); !ok || f != SessionField(sessions[i].ID) {
+			t.Errorf("header %q names %q (%v), want session %d", h, f, ok, i+1)
+		}
+	}
+	for _, h := range []string{"Sesija 1.2", "Sesija 1 (12.4.)", "Dan 1 (2)", "Sesija 13"} {
+		if f, ok := SessionColumn(h, sessions); ok {
+			t.Errorf("header %q names %q, want none", h, f)
 		}
 	}
 }
