@@ -357,19 +357,8 @@ func TestSlowTargetIsCapped(t *testing.T) {
 	s := start(t, func(c *service.Config) { c.TargetConcurrency = capPerTarget; c.Workers = 8 })
 	sender, slowOrg, fastOrg := ids.New(), ids.New(), ids.New()
 	gate := make(chan struct{})
-	var mu sync.Mutex
-	inFlight, most := 0, 0
-	slow := webhooktest.Start(t, func(int, webhooktest.Request) int {
-		mu.Lock()
-		inFlight++
-		most = max(most, inFlight)
-		mu.Unlock()
-		<-gate
-		mu.Lock()
-		inFlight--
-		mu.Unlock()
-		return http.StatusOK
-	})
+	var held hanging
+	slow := webhooktest.Start(t, held.until(gate))
 	fast := webhooktest.Start(t, nil)
 	s.subscribe(t, slowOrg, slow.URL(), "referral.received")
 	s.subscribe(t, fastOrg, fast.URL(), "referral.received")
@@ -381,11 +370,86 @@ func TestSlowTargetIsCapped(t *testing.T) {
 	fast.WaitFor(t, 30*time.Second, "the fast receiver's deliveries while the slow one hangs", func(r []webhooktest.Request) bool { return len(r) == n })
 	close(gate)
 	slow.WaitFor(t, 60*time.Second, "the slow receiver's deliveries", func(r []webhooktest.Request) bool { return len(r) == n })
-	if most > capPerTarget {
+	if most := held.most(); most > capPerTarget {
 		t.Fatalf("%d requests at once to one target, cap %d", most, capPerTarget)
-	}
-	if most < capPerTarget {
+	} else if most < capPerTarget {
 		t.Logf("only %d at once (cap %d)", most, capPerTarget)
+	}
+}
+
+// hanging counts the requests its receivers hold at once.
+type hanging struct {
+	mu               sync.Mutex
+	inFlight, atMost int
+}
+
+// until answers a request 200 once gate is closed.
+func (h *hanging) until(gate <-chan struct{}) func(int, webhooktest.Request) int {
+	return func(int, webhooktest.Request) int {
+		h.mu.Lock()
+		h.inFlight++
+		h.atMost = max(h.atMost, h.inFlight)
+		h.mu.Unlock()
+		<-gate
+		h.mu.Lock()
+		h.inFlight--
+		h.mu.Unlock()
+		return http.StatusOK
+	}
+}
+
+// most is the most requests held at once.
+func (h *hanging) most() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.atMost
+}
+
+// TestSlowTargetsLeaveWorkersToOthers: two receivers that hang, each with
+// a backlog older than anything else, take only the workers their
+// requests in flight use (TargetConcurrency each); the deliveries claimed
+// and waiting for a slot of their target take none, so a third receiver
+// is served while both hang. (Before, a target's waiting deliveries
+// counted as workers: WEBHOOK_WORKERS / (2 * WEBHOOK_TARGET_CONCURRENCY)
+// hanging receivers, 4 with the defaults, held every worker and no other
+// receiver got anything until their attempts timed out.)
+func TestSlowTargetsLeaveWorkersToOthers(t *testing.T) {
+	const capPerTarget, workers = 2, 8
+	s := start(t, func(c *service.Config) {
+		c.TargetConcurrency, c.Workers, c.Timeout, c.Lease = capPerTarget, workers, 40*time.Second, 45*time.Second
+	})
+	sender := ids.New()
+	gate := make(chan struct{})
+	var held hanging
+	var slow []*webhooktest.Receiver
+	for range 2 {
+		org, rcv := ids.New(), webhooktest.Start(t, held.until(gate))
+		s.subscribe(t, org, rcv.URL(), "referral.received")
+		for range 10 {
+			s.inject(t, referralEvent("referral.sent", ids.New(), sender, org, "sent"))
+		}
+		slow = append(slow, rcv)
+	}
+	fastOrg, fast := ids.New(), webhooktest.Start(t, nil)
+	s.subscribe(t, fastOrg, fast.URL(), "referral.received")
+	const n = 5
+	for range n {
+		s.inject(t, referralEvent("referral.sent", ids.New(), sender, fastOrg, "sent"))
+	}
+	released := false
+	defer func() {
+		if !released {
+			close(gate)
+		}
+	}()
+	fast.WaitFor(t, 20*time.Second, "the fast receiver's deliveries while two others hang", func(r []webhooktest.Request) bool { return len(r) == n })
+	released = true
+	close(gate)
+	for _, rcv := range slow {
+		rcv.WaitFor(t, 60*time.Second, "a slow receiver's deliveries", func(r []webhooktest.Request) bool { return len(r) == 10 })
+	}
+	if most := held.most(); most > 2*capPerTarget {
+		t.Fatalf("%d requests at once to the two hanging targets, cap %d each", most, capPerTarget)
 	}
 }
 

@@ -59,9 +59,14 @@ type dispatcher struct {
 	attemptCtx context.Context
 	wg         sync.WaitGroup
 	mu         sync.Mutex
-	held       int // claimed and not yet recorded: waiting, in flight or recording
-	targets    map[string]*target
-	ended      chan struct{}
+	// running counts the attempts started and not yet recorded: what
+	// takes a worker. A claimed delivery waiting for a slot of its target
+	// takes none (it starts in the slot of an attempt that ends, at most
+	// TargetConcurrency waiting per target), so targets that hang hold at
+	// most TargetConcurrency workers each, not twice that.
+	running int
+	targets map[string]*target
+	ended   chan struct{}
 }
 
 type target struct {
@@ -75,7 +80,7 @@ func (d *dispatcher) claim(ctx context.Context) bool {
 	a := d.app
 	perTarget := 2 * a.opts.TargetConcurrency
 	d.mu.Lock()
-	free := a.opts.Workers - d.held
+	free := a.opts.Workers - d.running
 	held := make(map[string]int, len(d.targets))
 	for name, t := range d.targets {
 		held[name] = t.inflight + len(t.waiting)
@@ -112,7 +117,6 @@ func (d *dispatcher) claim(ctx context.Context) bool {
 		default:
 			t.waiting = append(t.waiting, c)
 		}
-		d.held++
 	}
 	d.mu.Unlock()
 	if len(over) > 0 {
@@ -128,6 +132,7 @@ func (d *dispatcher) claim(ctx context.Context) bool {
 // deleted, disabled or pointed elsewhere.
 func (d *dispatcher) start(c Claimed, name string, waited bool) {
 	d.wg.Add(1)
+	d.running++
 	go func() {
 		defer d.wg.Done()
 		var once sync.Once
@@ -136,7 +141,7 @@ func (d *dispatcher) start(c Claimed, name string, waited bool) {
 		}
 		once.Do(func() { d.answered(name) })
 		d.mu.Lock()
-		d.held--
+		d.running--
 		d.mu.Unlock()
 		d.wake()
 	}()
@@ -196,7 +201,6 @@ func (d *dispatcher) releaseWaiting() {
 		waiting = append(waiting, t.waiting...)
 		t.waiting = nil
 	}
-	d.held -= len(waiting)
 	d.mu.Unlock()
 	// One claim's lease id per Release call.
 	byLease := map[string][]Claimed{}
