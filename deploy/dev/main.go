@@ -153,12 +153,25 @@ func run(ctx context.Context) error {
 	if err := os.WriteFile(filepath.Join(data, "dev-organisation-id"), []byte(org+"\n"), 0o600); err != nil {
 		return err
 	}
-	fmt.Printf(`
+	fmt.Print(banner(stack.URL(), key, adminKey, org))
+	<-ctx.Done()
+	fmt.Println()
+	return nil
+}
+
+const devOrganisation = "Spona Development NGO"
+
+// banner is what make run prints once the system is up: where the API,
+// its documents and its docs page are (the docs page renders the OpenAPI
+// 3.1 document, as the README says), the development keys and the
+// organisation's id.
+func banner(base, key, adminKey, org string) string {
+	return fmt.Sprintf(`
 Spona is running.
 
   REST API        %[1]s/v1
-  OpenAPI         %[1]s/openapi.json
-  API docs        %[1]s/docs (Swagger UI of the same document, in a browser)
+  OpenAPI         %[1]s/openapi/v3.json (OpenAPI 3.1; Swagger 2.0: %[1]s/openapi.json)
+  API docs        %[1]s/docs (Swagger UI of the OpenAPI 3.1 document, in a browser)
   Webhooks        POST %[1]s/v1/webhooks (http:// and loopback targets allowed in development)
   API key         %[2]s      (organisation "Spona Development NGO", all partner scopes)
   organisation    %[4]s      (its id, as in the README's $ORG_A)
@@ -170,13 +183,8 @@ Spona is running.
 The keys and the organisation id are in .data/dev-api-key, .data/dev-admin-key
 and .data/dev-organisation-id. Press Ctrl-C to stop. Data is kept in .data/
 between runs.
-`, stack.URL(), key, adminKey, org)
-	<-ctx.Done()
-	fmt.Println()
-	return nil
+`, base, key, adminKey, org)
 }
-
-const devOrganisation = "Spona Development NGO"
 
 var uuidPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 
