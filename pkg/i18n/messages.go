@@ -668,6 +668,17 @@ var violations = []violationText{
 		"sr-Cyrl": "Овде није исправан JSON: проверите наводнике, зарезе и заграде.",
 		"bs":      "Ovdje nije ispravan JSON: provjerite navodnike, zareze i zagrade.", "hr": "Ovdje nije ispravan JSON: provjerite navodnike, zareze i zagrade.",
 	}},
+	// What a query parameter's value must be (gateway queryValueRule); "must
+	// be true or false" is the lower-case alternatives' text below.
+	{regexp.MustCompile(`^must be a whole number between (\S+) and (\S+)$`), text{
+		"en": "Must be a whole number between {1} and {2}.", "sr-Latn": "Mora biti ceo broj između {1} i {2}.",
+		"sr-Cyrl": "Мора бити цео број између {1} и {2}.",
+		"bs":      "Mora biti cijeli broj između {1} i {2}.", "hr": "Mora biti cijeli broj između {1} i {2}.",
+	}},
+	{regexp.MustCompile(`^must be one of ([A-Z][A-Z0-9_]*(?:, [A-Z][A-Z0-9_]*)*)$`), text{
+		"en": "Must be one of: {1}.", "sr-Latn": "Mora biti jedno od: {1}.", "sr-Cyrl": "Мора бити једно од: {1}.",
+		"bs": "Mora biti jedno od: {1}.", "hr": "Mora biti jedno od: {1}.",
+	}},
 	{regexp.MustCompile(`^is not a valid value of this query parameter`), text{
 		"en": "Not a valid value of this query parameter.", "sr-Latn": "Nije ispravna vrednost ovog parametra upita.",
 		"sr-Cyrl": "Није исправна вредност овог параметра упита.",

@@ -121,3 +121,21 @@ func (r Response) IsStatus() bool {
 	msg, _ := r.Body["message"].(string)
 	return code && msg != ""
 }
+
+// Violations returns the field violations of a google.rpc.Status body,
+// each field's description by its path.
+func (r Response) Violations() map[string]string {
+	out := map[string]string{}
+	details, _ := r.Body["details"].([]any)
+	for _, d := range details {
+		dm, _ := d.(map[string]any)
+		fvs, _ := dm["field_violations"].([]any)
+		for _, fv := range fvs {
+			fvm, _ := fv.(map[string]any)
+			field, _ := fvm["field"].(string)
+			desc, _ := fvm["description"].(string)
+			out[field] = desc
+		}
+	}
+	return out
+}

@@ -67,27 +67,46 @@ func TestIgnoredQueryParameters(t *testing.T) {
 // TestBadQueryValues: a query parameter the route takes, with a value that
 // is not of its type (a number, an enum value, a boolean), is 400 with a
 // field violation naming the parameter as sent, like every other bad input,
-// not a bare message.
+// not a bare message; the violation says what the value must be, in the
+// partner's language too, never in Go's words (before:
+// "strconv.ParseBool: parsing \"maybe\": invalid syntax", and an enum
+// value refused without the values it may take).
 func TestBadQueryValues(t *testing.T) {
 	s := edgetest.Start(t, nil)
 	c := resttest.New(s.URL, s.CreateKey(t, "p", "Query Values NGO").Key)
-	for _, f := range []struct{ path, field string }{
-		{"/v1/beneficiaries?page_size=abc", "page_size"},
-		{"/v1/beneficiaries?pageSize=abc", "page_size"},
-		{"/v1/beneficiaries?legal_status=BOGUS", "legal_status"},
-		{"/v1/beneficiaries?sex=3x", "sex"},
-		{"/v1/referrals?overdue=maybe", "overdue"},
+	admin := resttest.New(s.URL, s.CreateAdminKey(t).Key)
+	const int32s = "must be a whole number between -2147483648 and 2147483647"
+	for _, f := range []struct {
+		c                 *resttest.Client
+		path, field, says string
+		localized         string // in hr, when the test checks it
+	}{
+		{c, "/v1/beneficiaries?page_size=abc", "page_size", int32s, "Mora biti cijeli broj između -2147483648 i 2147483647."},
+		{c, "/v1/beneficiaries?pageSize=abc", "page_size", int32s, ""},
+		{c, "/v1/projects?page_size=99999999999999999999", "page_size", int32s, ""},
+		{c, "/v1/beneficiaries?legal_status=BOGUS", "legal_status", "must be one of LEGAL_STATUS_ASYLUM_SEEKER, LEGAL_STATUS_INTERNATIONAL_PROTECTION, ", ""},
+		{c, "/v1/beneficiaries?legal_status=refugee", "legal_status", "must be one of LEGAL_STATUS_ASYLUM_SEEKER, ", "Mora biti jedno od: LEGAL_STATUS_ASYLUM_SEEKER, "},
+		{c, "/v1/beneficiaries?sex=3x", "sex", "must be one of SEX_", ""},
+		{c, "/v1/referrals?overdue=maybe", "overdue", "must be true or false", "Mora biti true ili false."},
+		{admin, "/v1/apiKeys?show_revoked=yes", "show_revoked", "must be true or false", ""},
 		// A parameter that takes one value, given twice (before: no
 		// violation, only "too many values for field …").
-		{"/v1/referrals?status=REFERRAL_STATUS_SENT&status=REFERRAL_STATUS_DRAFT", "status"},
-		{"/v1/trainingEvents?period.start_date=2024-01-01&period.start_date=2024-02-01", "period.start_date"},
+		{c, "/v1/referrals?status=REFERRAL_STATUS_SENT&status=REFERRAL_STATUS_DRAFT", "status", "is given more than once", ""},
+		{c, "/v1/trainingEvents?period.start_date=2024-01-01&period.start_date=2024-02-01", "period.start_date", "is given more than once", ""},
 	} {
-		r := c.Do(t, "GET", f.path, nil, "Accept-Language", "hr").Must(t, 400)
+		r := f.c.Do(t, "GET", f.path, nil, "Accept-Language", "hr").Must(t, 400)
 		if code, _ := r.Body["code"].(float64); code != 3 {
 			t.Errorf("%s: code %v, want 3 (INVALID_ARGUMENT): %s", f.path, r.Body["code"], r.Raw)
 		}
-		if _, _, fields := localized(t, r); fields[f.field][0] != "hr" {
+		_, _, fields := localized(t, r)
+		if fields[f.field][0] != "hr" {
 			t.Errorf("%s: field violations %v, want one for %q in hr: %s", f.path, fields, f.field, r.Raw)
+		}
+		if !strings.HasPrefix(fields[f.field][1], f.localized) {
+			t.Errorf("%s: %s says %q in hr, want %q", f.path, f.field, fields[f.field][1], f.localized)
+		}
+		if desc := r.Violations()[f.field]; !strings.HasPrefix(desc, f.says) || strings.Contains(desc, "strconv") || strings.Contains(desc, "parsing") {
+			t.Errorf("%s: %s described %q, want %q…", f.path, f.field, desc, f.says)
 		}
 	}
 }

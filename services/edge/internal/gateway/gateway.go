@@ -350,7 +350,7 @@ func errorHandler(log *slog.Logger, routes *Routes) runtime.ErrorHandlerFunc {
 			st = status.New(codes.InvalidArgument, st.Message())
 		}
 		if st.Code() == codes.InvalidArgument && len(st.Details()) == 0 {
-			st = decodeViolation(ctx, log, r, st)
+			st = decodeViolation(ctx, log, r, st, routes.routeOf(ctx, r.Method).Input)
 		}
 		// As for an Idempotency-Key: a request id reused for a different
 		// request is 422, and a repeat of a request in progress is 409 with
@@ -377,13 +377,15 @@ var queryParse = regexp.MustCompile(`^parsing field "([^"]+)": (.+)$`)
 var queryRepeated = regexp.MustCompile(`^too many values for field "([^"]+)": `)
 
 // decodeViolation turns the gateway's refusal of a query parameter's value
-// into a field violation naming the parameter, as every other bad input
-// is; st otherwise (a body's refusal is named by its decoder: jsonBody).
-func decodeViolation(ctx context.Context, log *slog.Logger, r *http.Request, st *status.Status) *status.Status {
+// into a field violation naming the parameter and what its values must be
+// (queryValueRule, from in, the route's request message), as every other
+// bad input is; st otherwise (a body's refusal is named by its decoder:
+// jsonBody).
+func decodeViolation(ctx context.Context, log *slog.Logger, r *http.Request, st *status.Status, in protoreflect.MessageDescriptor) *status.Status {
 	var v errs.Violations
 	msg := st.Message()
 	if m := queryParse.FindStringSubmatch(msg); m != nil {
-		v.Add(queryField(r, m[1]), "is not a valid value of this query parameter: %s", m[2])
+		v.Add(queryField(r, m[1]), "%s", queryValueRule(in, r, m[1]))
 	} else if m := queryRepeated.FindStringSubmatch(msg); m != nil {
 		v.Add(queryField(r, m[1]), "is given more than once")
 	} else {

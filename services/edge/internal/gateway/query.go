@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -38,26 +40,13 @@ func (m *matched) ignoredQuery(r *http.Request) error {
 // queryField says why query parameter key sets nothing; "" when it sets a
 // field.
 func (m *matched) queryField(key string) string {
-	name, _, _ := strings.Cut(key, "[")
-	md := m.Input
-	var path []string
-	for seg := range strings.SplitSeq(name, ".") {
-		if md == nil {
-			return "is not a parameter of " + m.Method + " " + m.Template
-		}
-		fields := md.Fields()
-		fd := fields.ByName(protoreflect.Name(seg))
-		if fd == nil {
-			fd = fields.ByJSONName(seg)
-		}
-		if fd == nil {
-			return "is not a parameter of " + m.Method + " " + m.Template
-		}
-		path = append(path, string(fd.Name()))
-		md = nil
-		if fd.Message() != nil && !fd.IsList() && !fd.IsMap() {
-			md = fd.Message()
-		}
+	fds := queryFields(m.Input, key)
+	if fds == nil {
+		return "is not a parameter of " + m.Method + " " + m.Template
+	}
+	path := make([]string, len(fds))
+	for i, fd := range fds {
+		path[i] = string(fd.Name())
 	}
 	field := strings.Join(path, ".")
 	switch {
@@ -67,4 +56,68 @@ func (m *matched) queryField(key string) string {
 		return "is given by the path of " + m.Method + " " + m.Template + ", not in the query"
 	}
 	return ""
+}
+
+// queryFields resolves query parameter key, as the gateway does (a dotted
+// path of proto or JSON field names, a map field followed by [key]), to the
+// fields of md it names, outermost first; nil when it names none.
+func queryFields(md protoreflect.MessageDescriptor, key string) []protoreflect.FieldDescriptor {
+	name, _, _ := strings.Cut(key, "[")
+	var path []protoreflect.FieldDescriptor
+	for seg := range strings.SplitSeq(name, ".") {
+		if md == nil {
+			return nil
+		}
+		fields := md.Fields()
+		fd := fields.ByName(protoreflect.Name(seg))
+		if fd == nil {
+			fd = fields.ByJSONName(seg)
+		}
+		if fd == nil {
+			return nil
+		}
+		path = append(path, fd)
+		md = nil
+		if fd.Message() != nil && !fd.IsList() && !fd.IsMap() {
+			md = fd.Message()
+		}
+	}
+	return path
+}
+
+// queryValueRule says what a value of the query parameter the gateway
+// refused must be, for the field the gateway names by its own name (name),
+// found among the parameters of r on the route's request message in: the
+// gateway's own words are Go's (strconv.ParseBool: parsing "maybe":
+// invalid syntax), which tell a partner nothing they can act on.
+func queryValueRule(in protoreflect.MessageDescriptor, r *http.Request, name string) string {
+	for key := range r.URL.Query() {
+		fds := queryFields(in, key)
+		if len(fds) == 0 || string(fds[len(fds)-1].Name()) != name {
+			continue
+		}
+		fd := fds[len(fds)-1]
+		switch fd.Kind() {
+		case protoreflect.BoolKind:
+			return "must be true or false"
+		case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+			return fmt.Sprintf("must be a whole number between %d and %d", math.MinInt32, math.MaxInt32)
+		case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+			return fmt.Sprintf("must be a whole number between %d and %d", math.MinInt64, math.MaxInt64)
+		case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
+			return fmt.Sprintf("must be a whole number between 0 and %d", uint32(math.MaxUint32))
+		case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+			return fmt.Sprintf("must be a whole number between 0 and %d", uint64(math.MaxUint64))
+		case protoreflect.EnumKind:
+			var names []string
+			values := fd.Enum().Values()
+			for i := range values.Len() {
+				if v := values.Get(i); v.Number() != 0 {
+					names = append(names, string(v.Name()))
+				}
+			}
+			return "must be one of " + strings.Join(names, ", ")
+		}
+	}
+	return "is not a valid value of this query parameter"
 }

@@ -273,12 +273,18 @@ func (rt *Routes) Lookup(method string, p runtime.Pattern) (Route, bool) {
 // bodyOf returns the body field of the route the gateway matched for a
 // request ("" if none).
 func (rt *Routes) bodyOf(ctx context.Context, method string) string {
+	return rt.routeOf(ctx, method).Body
+}
+
+// routeOf returns the route the gateway matched for a request (the zero
+// Route if none).
+func (rt *Routes) routeOf(ctx context.Context, method string) Route {
 	if p, ok := runtime.HTTPPattern(ctx); ok {
 		if r, ok := rt.Lookup(method, p); ok {
-			return r.Body
+			return r
 		}
 	}
-	return ""
+	return Route{}
 }
 
 // routed runs inside the gateway mux once a route matched (so
