@@ -11,6 +11,9 @@
 //     binary, not the google.api.HttpBody message the generator writes;
 //   - every write (POST, PATCH, DELETE) accepts the Idempotency-Key header,
 //     as the edge does (gateway.AcceptsIdempotencyKey) for every route;
+//   - every /v1 operation accepts the X-Spona-Purpose header, which the edge
+//     passes on to the services (gateway.PurposeHeader) and they record in
+//     the audit log with each read or change of personal data;
 //   - every error is google.rpc.Status JSON, also on the routes that answer
 //     a file (templates, exports): in 2.0, whose `produces` is the whole
 //     operation's, application/json is among their media types; in 3.1 an
@@ -45,7 +48,18 @@ const idempotencyKey = {
     'Makes the write safe to retry: a retry with the same key (1 to 255 printable ASCII characters), method, path and body gets the first response again (Idempotent-Replayed: true); the same key with another request is 422, and while the first attempt runs 409.',
 };
 const idempotencyRef = '#/parameters/IdempotencyKey';
-swagger.parameters = { ...swagger.parameters, IdempotencyKey: idempotencyKey };
+// Declared once (parameters.Purpose), referred to by every /v1 operation.
+const purpose = {
+  name: 'X-Spona-Purpose',
+  in: 'header',
+  required: false,
+  type: 'string',
+  maxLength: 200,
+  description:
+    'Why the caller reads or changes personal data (at most 200 characters of UTF-8 text): recorded in the audit log with every read or change of personal data the call makes (GET /v1/beneficiaries/{beneficiary_id}/auditEvents shows it). A longer value, or one that is not UTF-8 or holds NUL, is 400 naming x-spona-purpose.',
+};
+const purposeRef = '#/parameters/Purpose';
+swagger.parameters = { ...swagger.parameters, IdempotencyKey: idempotencyKey, Purpose: purpose };
 // Operations answering only files on success ("GET /path"), whose 2.0
 // `produces` gets application/json for their errors.
 const fileAnswers = new Set();
@@ -63,8 +77,11 @@ for (const [path, ops] of Object.entries(swagger.paths)) {
       body.schema = { type: 'string', format: 'binary' };
       body.description = `The file itself, as ${op.consumes.join(' or ')} (the Content-Type header says which).`;
     }
+    op.parameters = (op.parameters ?? []).filter((p) => p.$ref !== idempotencyRef && p.$ref !== purposeRef);
+    if (path.startsWith('/v1/')) {
+      op.parameters.push({ $ref: purposeRef });
+    }
     if (writes.has(method)) {
-      op.parameters = (op.parameters ?? []).filter((p) => p.$ref !== idempotencyRef);
       op.parameters.push({ $ref: idempotencyRef });
     }
   }
