@@ -47,17 +47,42 @@ func TestSubscriptions(t *testing.T) {
 	})
 
 	t.Run("request id makes create idempotent", func(t *testing.T) {
-		req := &pb.CreateWebhookRequest{RequestId: "r1", Webhook: &pb.Webhook{Url: "https://partner.example/2", EventTypes: []string{"consent.withdrawn"}}}
-		a, err := s.wh.CreateWebhook(ctxA, req)
-		if err != nil {
-			t.Fatal(err)
+		create := func() *pb.CreateWebhookResponse {
+			t.Helper()
+			resp, err := s.wh.CreateWebhook(ctxA, &pb.CreateWebhookRequest{RequestId: "r1",
+				Webhook: &pb.Webhook{Url: "https://partner.example/2", EventTypes: []string{"consent.withdrawn"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp
 		}
-		b, err := s.wh.CreateWebhook(ctxA, req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a, b := create(), create()
 		if a.GetWebhook().GetId() != b.GetWebhook().GetId() {
 			t.Fatal("a retry created a second webhook")
+		}
+		if b.GetWebhook().GetSecret() != a.GetWebhook().GetSecret() {
+			t.Fatal("a retry whose answer was lost does not get the secret the create made")
+		}
+		// After a rotation the create's retry (its request id replayed,
+		// say from a log) must not hand out the secret the rotation made:
+		// only the rotation's answer shows that.
+		r, err := s.wh.RotateWebhookSecret(ctxA, &pb.RotateWebhookSecretRequest{Id: a.GetWebhook().GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := create()
+		if c.GetWebhook().GetId() != a.GetWebhook().GetId() {
+			t.Fatal("a retry after the rotation created a second webhook")
+		}
+		switch got := c.GetWebhook().GetSecret(); got {
+		case "":
+		case r.GetWebhook().GetSecret():
+			t.Fatal("the create's retry after a rotation shows the secret the rotation made")
+		default:
+			t.Fatalf("the create's retry after a rotation shows a secret: %.10s…", got)
+		}
+		if c.GetWebhook().GetPreviousSecretExpireTime() == nil {
+			t.Fatalf("the create's retry after a rotation reads unlike the webhook: %+v", c.GetWebhook())
 		}
 		if _, err := s.wh.DeleteWebhook(ctxA, &pb.DeleteWebhookRequest{Id: a.GetWebhook().GetId()}); err != nil {
 			t.Fatal(err)

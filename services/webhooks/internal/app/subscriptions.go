@@ -15,7 +15,8 @@ import (
 // CreateSubscription subscribes an endpoint of the caller's organisation,
 // active unless asked disabled (an endpoint set up before its receiver is
 // ready). The result carries the secret: the only time it is shown, with
-// rotation.
+// rotation. A retry of the create (its request id again) carries it too,
+// until the secret is first rotated.
 func (a *App) CreateSubscription(ctx context.Context, p auth.Principal, s *domain.Subscription, requestID string) (*domain.Subscription, error) {
 	if s.State == "" {
 		s.State = domain.StateActive
@@ -39,6 +40,12 @@ func (a *App) CreateSubscription(ctx context.Context, p auth.Principal, s *domai
 	}
 	if out.ID != s.ID && !out.SameRequest(s) {
 		return nil, errs.RequestIDReused("create webhook " + out.ID + " with another url, event types or description")
+	}
+	if out.ID != s.ID && len(out.Replaced) > 0 {
+		// A retry of the create after the webhook's secret was rotated:
+		// the secret now current is the rotation's, shown only in its
+		// answer, never to a replay of the create.
+		return redacted(out), nil
 	}
 	return out, nil
 }

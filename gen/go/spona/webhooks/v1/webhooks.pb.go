@@ -153,8 +153,8 @@ type Webhook struct {
 	// The signing secret, "whsec_" + base64 of 32 random bytes. Set only in
 	// the answers of CreateWebhook and RotateWebhookSecret. No copy of an
 	// answer carrying it is kept for Idempotency-Key replay: a retry with the
-	// same key is answered again by the service (the same webhook and
-	// secret; a rotation is not made twice).
+	// same key is answered again by the service (the same webhook and, until
+	// the secret is first rotated, its secret; a rotation is not made twice).
 	Secret string `protobuf:"bytes,5,opt,name=secret,proto3" json:"secret,omitempty"`
 	// ACTIVE or DISABLED. A webhook is created ACTIVE unless DISABLED is
 	// given (an endpoint set up before its receiver is ready): nothing is
