@@ -107,6 +107,9 @@ func TestBinariesRefuseSettingsThatBreak(t *testing.T) {
 		{[]string{"referrals"}, map[string]string{"OVERDUE_SCAN_INTERVAL": "0s", "REVOKE_RETRY_INTERVAL": "0s", "EVENT_CONSUMER_LEASE": "0s"}},
 		{[]string{"webhooks"}, map[string]string{"WEBHOOK_POLL_INTERVAL": "0s", "WEBHOOK_WORKERS": "0",
 			"WEBHOOK_TARGET_CONCURRENCY": "0", "WEBHOOK_TIMEOUT": "0s"}},
+		// A retry wait of 0: every failed delivery sent again at once, as
+		// fast as the partner answers, for WEBHOOK_RETRY_FOR (3 days).
+		{[]string{"webhooks"}, map[string]string{"WEBHOOK_RETRY_BASE": "0s", "WEBHOOK_RETRY_MAX": "10ms"}},
 		{[]string{"edge"}, map[string]string{"MAX_BODY_BYTES": "0", "IMPORT_MAX_BYTES": "0", "IDEMPOTENCY_LOCK": "2ns",
 			"IDEMPOTENCY_TTL": "0s", "LOG_LEVEL": "Verbose",
 			"OIDC_JWKS_URL": "http://idp.example.org/jwks"}}, // a key set anyone in between can replace

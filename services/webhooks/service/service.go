@@ -29,8 +29,8 @@ type Config struct {
 	// addresses: development and tests only.
 	AllowPrivateTargets bool          `env:"WEBHOOK_ALLOW_PRIVATE_TARGETS" default:"false" help:"accept http:// and loopback/private addresses as webhook targets (development only)"`
 	Timeout             time.Duration `env:"WEBHOOK_TIMEOUT" default:"10s" min:"1s" help:"time a receiver has to answer a delivery with 2xx"`
-	RetryBase           time.Duration `env:"WEBHOOK_RETRY_BASE" default:"5s" help:"wait after a delivery's first failure; doubles after each (with jitter)"`
-	RetryMax            time.Duration `env:"WEBHOOK_RETRY_MAX" default:"4h" help:"longest wait between two attempts"`
+	RetryBase           time.Duration `env:"WEBHOOK_RETRY_BASE" default:"5s" min:"100ms" help:"wait after a delivery's first failure; doubles after each (with jitter)"`
+	RetryMax            time.Duration `env:"WEBHOOK_RETRY_MAX" default:"4h" min:"100ms" help:"longest wait between two attempts"`
 	RetryFor            time.Duration `env:"WEBHOOK_RETRY_FOR" default:"72h" help:"how long a failing delivery is retried before it is dead-lettered"`
 	DisableAfter        time.Duration `env:"WEBHOOK_DISABLE_AFTER" default:"120h" help:"how long a subscription may fail without a success before it is disabled"`
 	Workers             int           `env:"WEBHOOK_WORKERS" default:"64" min:"1" help:"deliveries attempted at once by this process"`
