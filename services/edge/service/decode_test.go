@@ -103,3 +103,36 @@ func TestBodyFieldsNamedAsTheServicesNameThem(t *testing.T) {
 		}
 	}
 }
+
+// TestBodyWithMoreAfterTheJSONValue: a body holding more than one JSON
+// value (two objects one after the other, a value followed by stray text)
+// is 400 naming the body, and nothing is made; white space after the value
+// is fine. Before, the gateway decoded the first object, made it and
+// answered 200, and dropped the rest without a word: a partner sending two
+// people so got one.
+func TestBodyWithMoreAfterTheJSONValue(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	c := resttest.New(s.URL, s.CreateKey(t, "trailing", "Trailing JSON NGO").Key)
+	for _, body := range []string{
+		`{"given_name":"Amina"}{"given_name":"Selma"}`,
+		`{"given_name":"Amina"} {"given_name":"Selma"}`,
+		"{\"given_name\":\"Amina\"}\n,",
+		`{"given_name":"Amina"} x`,
+	} {
+		r := c.Do(t, "POST", "/v1/beneficiaries", body, "Accept-Language", "hr").Must(t, 400)
+		_, _, fields := localized(t, r)
+		if fields["beneficiary"][0] != "hr" || !strings.Contains(r.Violations()["beneficiary"], "send one JSON value") {
+			t.Errorf("%q: %s, want a violation of beneficiary saying to send one JSON value, in hr", body, r.Raw)
+		}
+	}
+	if l := c.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 200); strings.Contains(string(l.Raw), "Amina") {
+		t.Errorf("a refused body made a beneficiary: %s", l.Raw)
+	}
+	// A body whose whole request is the body ("*"), refused as a whole.
+	r := c.Do(t, "POST", "/v1/trainingEvents", `{"type":"EVENT_TYPE_SEMINAR","title":"S","start_date":"2024-03-01"}{}`).Must(t, 400)
+	if !strings.Contains(r.Str("message"), "send one JSON value") && !strings.Contains(r.Violations()["training_event"], "send one JSON value") {
+		t.Errorf("training event with more after its body: %s", r.Raw)
+	}
+	// White space after the value, as many clients write it, is fine.
+	c.Do(t, "POST", "/v1/beneficiaries", "{\"given_name\":\"Amina\"}\r\n \t\n").Must(t, 200)
+}

@@ -63,12 +63,15 @@ func refusedBody(msg, bodyField string) (errs.FieldViolation, bool) {
 	return errs.FieldViolation{Field: path, Description: m[2]}, true
 }
 
-// bodyDecoder decodes a JSON body as runtime.JSONPb does (one JSON value,
-// anything after it ignored); when protojson refuses the value, or it is
-// not JSON, its error is a bodyRefusal naming the field by its path in the
-// body (urgency, schedules[0].opens_at, localized_names[sr]), which the
-// error handler completes with the route's body field to name it as the
-// services name the fields they refuse (referral.urgency).
+// bodyDecoder decodes a JSON body: one JSON value, and nothing after it
+// but white space (runtime.JSONPb's decoder ignores what follows, so of
+// two objects sent one after the other the first was made and answered
+// 200, the second dropped without a word); when protojson refuses the
+// value, or it is not JSON, its error is a bodyRefusal naming the field by
+// its path in the body (urgency, schedules[0].opens_at,
+// localized_names[sr]), which the error handler completes with the route's
+// body field to name it as the services name the fields they refuse
+// (referral.urgency).
 type bodyDecoder struct {
 	r io.Reader
 	m *runtime.JSONPb
@@ -92,6 +95,11 @@ func (d *bodyDecoder) Decode(v any) error {
 			at = int(se.Offset) - 1
 		}
 		return refuse(data, at, v, "is not valid JSON: %s", err)
+	}
+	end := int(dec.InputOffset())
+	if rest := bytes.TrimLeft(data[end:], " \t\r\n"); len(rest) > 0 {
+		// The body as a whole: what follows belongs to no field.
+		return refuse(data, len(data), v, "is not valid JSON: more follows the value that ends at byte %d; send one JSON value", end)
 	}
 	if err := d.m.Unmarshal(raw, v); err != nil {
 		return refuseDecoded(raw, v, err)
