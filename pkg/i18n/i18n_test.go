@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/spona/spona/pkg/date"
@@ -214,6 +215,24 @@ func TestJMBGBirthYearLocalized(t *testing.T) {
 	for _, x := range v {
 		if got := violation(x.Description, "sr-Latn"); got != "Ne odgovara godini rođenja (JMBG počinje datumom rođenja, DDMMYYY)." {
 			t.Errorf("%q in sr-Latn: %q", x.Description, got)
+		}
+	}
+}
+
+// TestMergedJMBGLocalized: a merge refused because the duplicate's JMBG
+// contradicts the survivor's birth date or year reads as such in every
+// language, naming the document.
+func TestMergedJMBGLocalized(t *testing.T) {
+	var v errs.Violations
+	const doc = "0190a0a0-0000-7000-8000-000000000001"
+	for _, what := range []string{"date", "year"} {
+		v.Add("duplicate_id", "carries a JMBG (document %s) that encodes another birth %s than the birth_%s of beneficiary %s, which "+
+			"would get it: correct the one that is wrong first (a JMBG starts with the birth date, DDMMYYY)", doc, what, what, "0190")
+	}
+	haveOwnTexts(t, v, 2)
+	for i, want := range []string{"datumu rođenja", "godini rođenja"} {
+		if got := violation(v[i].Description, "sr-Latn"); !strings.Contains(got, want) || !strings.Contains(got, doc) {
+			t.Errorf("%q in sr-Latn: %q, want it to say %q and name the document", v[i].Description, got, want)
 		}
 	}
 }

@@ -992,6 +992,20 @@ var violations = []violationText{
 		"bs":      "Ne odgovara datumu rođenja (JMBG počinje datumom rođenja, DDMMYYY).",
 		"hr":      "Ne odgovara datumu rođenja (JMBG počinje datumom rođenja, DDMMYYY).",
 	}},
+	{regexp.MustCompile(`^carries a JMBG \(document (\S+)\) that encodes another birth year`), text{
+		"en":      "Its JMBG (document {1}) does not match the birth year of the record it would be merged into: correct the one that is wrong first.",
+		"sr-Latn": "Njegov JMBG (dokument {1}) ne odgovara godini rođenja zapisa u koji bi se spojio: prvo ispravite pogrešan podatak.",
+		"sr-Cyrl": "Његов ЈМБГ (документ {1}) не одговара години рођења записа у који би се спојио: прво исправите погрешан податак.",
+		"bs":      "Njegov JMBG (dokument {1}) ne odgovara godini rođenja zapisa u koji bi se spojio: prvo ispravite pogrešan podatak.",
+		"hr":      "Njegov JMBG (dokument {1}) ne odgovara godini rođenja zapisa u koji bi se spojio: najprije ispravite pogrešan podatak.",
+	}},
+	{regexp.MustCompile(`^carries a JMBG \(document (\S+)\) that encodes another birth date`), text{
+		"en":      "Its JMBG (document {1}) does not match the birth date of the record it would be merged into: correct the one that is wrong first.",
+		"sr-Latn": "Njegov JMBG (dokument {1}) ne odgovara datumu rođenja zapisa u koji bi se spojio: prvo ispravite pogrešan podatak.",
+		"sr-Cyrl": "Његов ЈМБГ (документ {1}) не одговара датуму рођења записа у који би се спојио: прво исправите погрешан податак.",
+		"bs":      "Njegov JMBG (dokument {1}) ne odgovara datumu rođenja zapisa u koji bi se spojio: prvo ispravite pogrešan podatak.",
+		"hr":      "Njegov JMBG (dokument {1}) ne odgovara datumu rođenja zapisa u koji bi se spojio: najprije ispravite pogrešan podatak.",
+	}},
 	{regexp.MustCompile(`^JMBG is issued in the former Yugoslav countries`), text{
 		"en":      "A JMBG is issued in the former Yugoslav countries (RS, BA, ME, MK, SI, HR, XK).",
 		"sr-Latn": "JMBG se izdaje u državama bivše Jugoslavije (RS, BA, ME, MK, SI, HR, XK).",

@@ -52,3 +52,47 @@ func TestJMBGAgreesWithBirthYear(t *testing.T) {
 		t.Fatalf("a change of municipality: %v", err)
 	}
 }
+
+// TestMergeKeepsJMBGAgreeing: a merge gives the survivor the duplicate's
+// documents, so a duplicate whose JMBG encodes another birth date (or,
+// for a survivor known by birth year only, another year) than the
+// survivor's is refused naming duplicate_id, as registering the person
+// with that JMBG, adding it, or changing the birth to disagree with it
+// is; nothing is merged. Before, the merge went through and the survivor
+// held a JMBG contradicting its birth date (a typo in one record's date,
+// the JMBG in the other), which every other write refuses. A duplicate
+// whose JMBG agrees merges.
+func TestMergeKeepsJMBGAgreeing(t *testing.T) {
+	c := startAll(t)
+	ctx := servicetest.As(t, ids.New())
+	const jmbg1990 = "0101990710008" // born 1 January 1990
+	withJMBG := func(name string) *pb.Beneficiary {
+		return mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: name, FamilyName: "Haddad", BirthDate: "1990-01-01",
+			Documents: []*pb.IdentityDocument{{Type: pb.DocumentType_DOCUMENT_TYPE_JMBG, Number: jmbg1990, IssuingCountry: "RS"}}})
+	}
+	for _, survivor := range []*pb.Beneficiary{
+		{GivenName: "Amina", FamilyName: "Haddad", BirthDate: "1990-01-12"}, // a typo in the day
+		{GivenName: "Amina", FamilyName: "Haddad", BirthYear: 1985},
+	} {
+		s := mustCreate(t, c, ctx, survivor)
+		dup := withJMBG("Amina")
+		_, err := c.MergeBeneficiaries(ctx, &pb.MergeBeneficiariesRequest{Id: s.GetId(), DuplicateId: dup.GetId()})
+		statustest.Want(t, err, codes.InvalidArgument, "a merge bringing a JMBG of another birth")
+		if fv := statustest.FieldViolations(err); len(fv) != 1 || fv[0].GetField() != "duplicate_id" {
+			t.Errorf("violations %v, want one of duplicate_id", fv)
+		}
+		got, err := c.GetBeneficiary(ctx, &pb.GetBeneficiaryRequest{Id: dup.GetId()})
+		if err != nil || len(got.GetBeneficiary().GetDocuments()) != 1 {
+			t.Fatalf("the duplicate after the refused merge: %v %v", got, err)
+		}
+		if after, err := c.GetBeneficiary(ctx, &pb.GetBeneficiaryRequest{Id: s.GetId()}); err != nil || len(after.GetBeneficiary().GetDocuments()) != 0 {
+			t.Fatalf("the survivor after the refused merge: %v %v", after, err)
+		}
+	}
+	agreeing := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Amina", FamilyName: "Hadad", BirthYear: 1990})
+	dup := withJMBG("Amina")
+	m, err := c.MergeBeneficiaries(ctx, &pb.MergeBeneficiariesRequest{Id: agreeing.GetId(), DuplicateId: dup.GetId()})
+	if err != nil || len(m.GetBeneficiary().GetDocuments()) != 1 {
+		t.Fatalf("merge of a duplicate whose JMBG agrees: %v %v", m, err)
+	}
+}

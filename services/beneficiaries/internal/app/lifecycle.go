@@ -45,6 +45,16 @@ func (a *App) MergeBeneficiaries(ctx context.Context, act Actor, id, dupID strin
 			locked[p[0]] = b
 		}
 		primary, dup := locked["id"], locked["duplicate_id"]
+		// The duplicate's documents become the survivor's: its JMBG must
+		// agree with the survivor's birth, as on any other write.
+		docs, err := r.ListDocuments(ctx, dup.ID)
+		if err != nil {
+			return err
+		}
+		domain.CheckMergedBirth(&v, primary, docs)
+		if err := v.Err(); err != nil {
+			return err
+		}
 		holders, err := r.GrantHolders(ctx, []string{primary.ID, dup.ID})
 		if err != nil {
 			return err

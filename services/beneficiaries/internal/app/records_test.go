@@ -27,6 +27,16 @@ func (r *registry) CreateDocument(_ context.Context, d *domain.Document) (*domai
 	return &out, nil
 }
 
+func (r *registry) ListDocuments(_ context.Context, beneficiaryID string) ([]*domain.Document, error) {
+	var out []*domain.Document
+	for _, d := range r.documents {
+		if d.BeneficiaryID == beneficiaryID {
+			out = append(out, &d)
+		}
+	}
+	return out, nil
+}
+
 func (r *registry) ListAudit(_ context.Context, owner, beneficiaryID, actor string, _ pagination.Page) ([]auditlog.Record, error) {
 	var out []auditlog.Record
 	for _, rec := range r.audit {

@@ -110,11 +110,11 @@ func ValidateDocuments(v *errs.Violations, prefix string, docs []*Document, birt
 	}
 }
 
-// CheckBirth adds a violation of prefix's birth_date (or, without a birth
-// date, of its birth_year) when it contradicts the birth date a document
-// of the person encodes (a JMBG), as creating the person or the document
-// checks.
-func CheckBirth(v *errs.Violations, prefix string, birth date.Date, year int, docs []*Document) {
+// ContradictingJMBG returns the first valid JMBG of docs that contradicts
+// a person's birth (the birth date when known, else the birth year) and
+// what it contradicts ("date" or "year", as JMBGContradicts); nil when
+// none does.
+func ContradictingJMBG(birth date.Date, year int, docs []*Document) (*Document, string) {
 	for _, d := range docs {
 		if d.Type != "jmbg" {
 			continue
@@ -123,13 +123,36 @@ func CheckBirth(v *errs.Violations, prefix string, birth date.Date, year int, do
 		if err != nil {
 			continue
 		}
-		switch JMBGContradicts(born, birth, year) {
-		case "date":
-			v.Add(prefix+"birth_date", "contradicts the birth date the person's JMBG (document %s) encodes (a JMBG starts with the birth date, DDMMYYY)", d.ID)
-			return
-		case "year":
-			v.Add(prefix+"birth_year", "contradicts the birth year the person's JMBG (document %s) encodes (a JMBG starts with the birth date, DDMMYYY)", d.ID)
-			return
+		if what := JMBGContradicts(born, birth, year); what != "" {
+			return d, what
 		}
+	}
+	return nil, ""
+}
+
+// CheckBirth adds a violation of prefix's birth_date (or, without a birth
+// date, of its birth_year) when it contradicts the birth date a document
+// of the person encodes (a JMBG), as creating the person or the document
+// checks.
+func CheckBirth(v *errs.Violations, prefix string, birth date.Date, year int, docs []*Document) {
+	switch d, what := ContradictingJMBG(birth, year, docs); what {
+	case "date":
+		v.Add(prefix+"birth_date", "contradicts the birth date the person's JMBG (document %s) encodes (a JMBG starts with the birth date, DDMMYYY)", d.ID)
+	case "year":
+		v.Add(prefix+"birth_year", "contradicts the birth year the person's JMBG (document %s) encodes (a JMBG starts with the birth date, DDMMYYY)", d.ID)
+	}
+}
+
+// CheckMergedBirth adds a violation of duplicate_id when a JMBG of the
+// duplicate's documents (docs), which a merge gives the survivor,
+// contradicts the survivor's birth date (or, without one, its birth year):
+// the survivor would hold a JMBG that registering the person with it,
+// adding it or changing the birth is refused for. The dates are not
+// quoted (an answer may be kept by the edge under no person's id).
+func CheckMergedBirth(v *errs.Violations, survivor *Beneficiary, docs []*Document) {
+	if d, what := ContradictingJMBG(survivor.BirthDate, survivor.BirthYear, docs); d != nil {
+		field := map[string]string{"date": "birth_date", "year": "birth_year"}[what]
+		v.Add("duplicate_id", "carries a JMBG (document %s) that encodes another birth %s than the %s of beneficiary %s, which "+
+			"would get it: correct the one that is wrong first (a JMBG starts with the birth date, DDMMYYY)", d.ID, what, field, survivor.ID)
 	}
 }
