@@ -236,3 +236,16 @@ func TestMergedJMBGLocalized(t *testing.T) {
 		}
 	}
 }
+
+// TestBodyTypeLocalized: the edge's refusal of a body value not of its
+// field's type, which no longer repeats the value (gateway
+// refuseDecoded), still reads as such in every language, naming the type.
+func TestBodyTypeLocalized(t *testing.T) {
+	var v errs.Violations
+	v.Add("beneficiary.phone", "is not a valid string value")
+	v.Add("beneficiary.birth_year", "is not a valid int32 value")
+	haveOwnTexts(t, v, 2)
+	if got := violation(v[0].Description, "hr"); got != "Nije ispravna vrijednost tipa string." {
+		t.Errorf("%q in hr: %q", v[0].Description, got)
+	}
+}

@@ -646,7 +646,7 @@ var violations = []violationText{
 		"en": "Unknown value {1}.", "sr-Latn": "Nepoznata vrednost {1}.", "sr-Cyrl": "Непозната вредност {1}.",
 		"bs": "Nepoznata vrijednost {1}.", "hr": "Nepoznata vrijednost {1}.",
 	}},
-	{regexp.MustCompile(`^is not a valid (\w+) value: `), text{
+	{regexp.MustCompile(`^is not a valid (\w+) value(?:: |$)`), text{
 		"en": "Not a valid value of type {1}.", "sr-Latn": "Nije ispravna vrednost tipa {1}.", "sr-Cyrl": "Није исправна вредност типа {1}.",
 		"bs": "Nije ispravna vrijednost tipa {1}.", "hr": "Nije ispravna vrijednost tipa {1}.",
 	}},

@@ -136,3 +136,27 @@ func TestBodyWithMoreAfterTheJSONValue(t *testing.T) {
 	// White space after the value, as many clients write it, is fine.
 	c.Do(t, "POST", "/v1/beneficiaries", "{\"given_name\":\"Amina\"}\r\n \t\n").Must(t, 200)
 }
+
+// TestBodyValueNotRepeated: a body value of the wrong type is refused
+// naming its field and type, without the value, over HTTP and when the
+// answer is replayed for its Idempotency-Key: a JMBG or phone number a
+// partner's system sends as a JSON number is personal data, and the edge
+// keeps a refused registration's answer for 24 h under no person, where
+// erasing them cannot reach it. Before, the answer quoted the number.
+func TestBodyValueNotRepeated(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	c := resttest.New(s.URL, s.CreateKey(t, "decode-values", "Decode Values NGO").Key)
+	for i, b := range []struct{ body, secret string }{
+		{`{"given_name": "Amina", "documents": [{"type": "DOCUMENT_TYPE_JMBG", "number": 101990710008}]}`, "101990710008"},
+		{`{"given_name": "Amina", "phone": 381641234567}`, "381641234567"},
+		{`{"given_name": "Amina", "documents": "0101990710008"}`, "0101990710008"},
+	} {
+		key := "register-" + strconv.Itoa(i)
+		for _, attempt := range []string{"first", "replayed"} {
+			r := c.Do(t, "POST", "/v1/beneficiaries", b.body, "Idempotency-Key", key, "Accept-Language", "sr-Latn").Must(t, 400)
+			if strings.Contains(string(r.Raw), b.secret) {
+				t.Errorf("%s answer to %s quotes the value: %s", attempt, b.body, r.Raw)
+			}
+		}
+	}
+}

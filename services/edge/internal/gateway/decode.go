@@ -121,10 +121,17 @@ func refuseDecoded(raw []byte, v any, err error) error {
 	switch {
 	case invalidValue.MatchString(what):
 		x := invalidValue.FindStringSubmatch(what)
-		return refuse(raw, at, v, "is not a valid %s value: %s", x[1], x[2])
+		if x[1] == "enum" {
+			// An enum value is a code the caller misspelt: shown.
+			return refuse(raw, at, v, "is not a valid enum value: %s", x[2])
+		}
+		// Not the value: it may be the personal data the field was
+		// meant for (a JMBG or phone number sent as a JSON number), and a
+		// refused create's answer is kept for Idempotency-Key replay under
+		// no person, where erasure cannot reach it.
+		return refuse(raw, at, v, "is not a valid %s value", x[1])
 	case invalidWKT.MatchString(what):
-		x := invalidWKT.FindStringSubmatch(what)
-		return refuse(raw, at, v, "is not a valid %s value: %s", strings.ToLower(x[1]), x[2])
+		return refuse(raw, at, v, "is not a valid %s value", strings.ToLower(invalidWKT.FindStringSubmatch(what)[1]))
 	case unknownField.MatchString(what):
 		return refuse(raw, at, v, "unknown or read-only field %s", unknownField.FindStringSubmatch(what)[1])
 	case oneofSet.MatchString(what):
@@ -132,10 +139,25 @@ func refuseDecoded(raw []byte, v any, err error) error {
 	case duplicate.MatchString(what):
 		return refuse(raw, at, v, "is given more than once")
 	case unexpected.MatchString(what):
-		return refuse(raw, at, v, "is of the wrong JSON type: unexpected %s", unexpected.FindStringSubmatch(what)[1])
+		return refuse(raw, at, v, "is of the wrong JSON type: unexpected %s", jsonKind(unexpected.FindStringSubmatch(what)[1]))
 	default:
 		return refuse(raw, at, v, "is not valid here: %s", what)
 	}
+}
+
+// jsonKind names the JSON type of a token protojson did not expect (a
+// string, a number, ...), not its text, which may be personal data (see
+// refuseDecoded): brackets and literals as they are.
+func jsonKind(token string) string {
+	switch {
+	case strings.HasPrefix(token, `"`):
+		return "string"
+	case token == "[", token == "{", token == "true", token == "false", token == "null":
+		return token
+	case token != "" && (token[0] == '-' || token[0] >= '0' && token[0] <= '9'):
+		return "number"
+	}
+	return "value"
 }
 
 // How protojson words its refusals: "proto:" and a space or, in some
