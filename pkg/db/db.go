@@ -24,6 +24,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/intconv"
+	"github.com/spona/spona/pkg/logging"
 )
 
 var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
@@ -144,7 +145,7 @@ func Error(err error) error {
 			return errs.Wrap(errs.KindFailedPrecondition, err, "refers to a record that does not exist ("+pgErr.ConstraintName+")")
 		case pgErr.Code == "23514", pgErr.Code == "23502", pgErr.Code == "22P02",
 			pgErr.Code == "22007", pgErr.Code == "22008", pgErr.Code == "22001", pgErr.Code == "22003":
-			return errs.Wrap(errs.KindInvalidArgument, err, "value rejected: "+pgErr.Message)
+			return errs.Wrap(errs.KindInvalidArgument, err, "value rejected: "+logging.WithoutQuotedValue(pgErr.Message))
 		case pgErr.Code == "40001", pgErr.Code == "40P01":
 			return errs.ConcurrentUpdate(err)
 		case pgErr.Code[:2] == "08", pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", pgErr.Code == "53300":

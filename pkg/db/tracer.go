@@ -2,9 +2,12 @@ package db
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/spona/spona/pkg/logging"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -12,7 +15,8 @@ import (
 )
 
 // Tracer records one client span per query and per batch. It records the SQL
-// text but never the arguments: they hold personal data.
+// text but never the arguments: they hold personal data (nor the values a
+// failed query's error quotes: logging.ErrorText).
 type Tracer struct {
 	database string
 	tracer   trace.Tracer
@@ -63,8 +67,11 @@ func end(ctx context.Context, err error, rows int64) {
 		return // skipped by start: the span is the caller's, not recorded
 	}
 	if err != nil && err != pgx.ErrNoRows {
-		span.RecordError(err)
-		span.SetStatus(codes.Error, err.Error())
+		// Without the values the driver and PostgreSQL quote (a refused
+		// argument, a row's value).
+		text := logging.ErrorText(err)
+		span.RecordError(errors.New(text), trace.WithAttributes(attribute.String("exception.type", fmt.Sprintf("%T", err))))
+		span.SetStatus(codes.Error, text)
 	}
 	if rows >= 0 {
 		span.SetAttributes(attribute.Int64("db.response.returned_rows", rows))

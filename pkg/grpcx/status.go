@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/logging"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -39,7 +40,7 @@ func ToStatus(ctx context.Context, log *slog.Logger, err error) error {
 	if errors.As(err, &e) {
 		code, ok := kindCodes[e.Kind]
 		if !ok {
-			log.ErrorContext(ctx, "internal error", slog.String("error", err.Error()))
+			log.ErrorContext(ctx, "internal error", logging.Err(err))
 			return status.Error(codes.Internal, "internal error")
 		}
 		st := status.New(code, e.Message)
@@ -75,6 +76,6 @@ func ToStatus(ctx context.Context, log *slog.Logger, err error) error {
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
 	}
-	log.ErrorContext(ctx, "internal error", slog.String("error", err.Error()))
+	log.ErrorContext(ctx, "internal error", logging.Err(err))
 	return status.Error(codes.Internal, "internal error")
 }

@@ -14,6 +14,7 @@ import (
 	eventsv1 "github.com/spona/spona/gen/go/spona/events/v1"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/logging"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -129,7 +130,7 @@ func (c *Consumer) Run(ctx context.Context) {
 		wait := c.o.Retry
 		switch {
 		case err != nil:
-			c.o.Log.WarnContext(ctx, "event consumer stopped; retrying", slog.String("consumer", c.o.Name), slog.String("error", err.Error()))
+			c.o.Log.WarnContext(ctx, "event consumer stopped; retrying", slog.String("consumer", c.o.Name), logging.Err(err))
 			wait <<= min(failures, 3)
 			failures++
 		case led:

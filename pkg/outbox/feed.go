@@ -15,6 +15,7 @@ import (
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/logging"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -120,7 +121,7 @@ func (f *Feed) listen(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		f.o.Log.WarnContext(ctx, "outbox listener lost; polling until it is back", slog.String("error", err.Error()))
+		f.o.Log.WarnContext(ctx, "outbox listener lost; polling until it is back", logging.Err(err))
 		select {
 		case <-ctx.Done():
 			return

@@ -2,12 +2,12 @@ package outbox
 
 import (
 	"context"
-	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/db"
+	"github.com/spona/spona/pkg/logging"
 )
 
 // written fires after the commit of every pipelined transaction that wrote
@@ -84,7 +84,7 @@ func (f *Feed) sequencer(ctx context.Context) {
 		woken := written.wait() // before stamping, so no commit is missed
 		n, err := f.sequence(ctx)
 		if err != nil && ctx.Err() == nil {
-			f.o.Log.WarnContext(ctx, "stamping outbox positions", slog.String("error", err.Error()))
+			f.o.Log.WarnContext(ctx, "stamping outbox positions", logging.Err(err))
 			woken = nil // retry after a pause, not at the next commit
 		}
 		if err == nil && n == sequenceBatch {

@@ -260,7 +260,7 @@ func (b *Base) migrate(ctx context.Context, migrations fs.FS) error {
 		if db.Permanent(err) || ctx.Err() != nil {
 			return fmt.Errorf("database: %w", err)
 		}
-		b.Log.Warn("database not ready; retrying", slog.String("error", err.Error()))
+		b.Log.Warn("database not ready; retrying", logging.Err(err))
 		select {
 		case <-wait.Done():
 			return err
@@ -362,7 +362,7 @@ func (b *Base) Every(ctx context.Context, interval time.Duration, what string, f
 			case <-t.C:
 			}
 			if err := fn(ctx); err != nil && ctx.Err() == nil {
-				b.Log.WarnContext(ctx, what, slog.String("error", err.Error()))
+				b.Log.WarnContext(ctx, what, logging.Err(err))
 			}
 		}
 	})
@@ -430,7 +430,7 @@ func (b *Base) watchReady(ctx context.Context, srv *grpcx.Server, every time.Dur
 			st = healthpb.HealthCheckResponse_NOT_SERVING
 		}
 		if st != last {
-			b.Log.Warn("readiness changed", slog.String("status", st.String()), slog.Any("error", err))
+			b.Log.Warn("readiness changed", slog.String("status", st.String()), logging.Err(err))
 			last = st
 		}
 		srv.SetServingStatus(st)
@@ -530,7 +530,7 @@ func RunService(ctx context.Context, s Service) error {
 		cctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 		defer cancel()
 		if err := base.Close(cctx); err != nil {
-			base.Log.Error("shutdown", slog.String("error", err.Error()))
+			base.Log.Error("shutdown", logging.Err(err))
 		}
 	}()
 	creds, err := base.serverCredentials()

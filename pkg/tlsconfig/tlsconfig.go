@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/filewatch"
+	"github.com/spona/spona/pkg/logging"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/peer"
 )
@@ -132,7 +133,7 @@ func (s *Source) reload() error {
 	err := s.read()
 	if s.log != nil {
 		if err != nil {
-			s.log.Warn("TLS files changed but cannot be read; keeping the previous certificate", slog.String("error", err.Error()))
+			s.log.Warn("TLS files changed but cannot be read; keeping the previous certificate", logging.Err(err))
 		} else {
 			s.log.Info("TLS certificate reloaded", slog.String("expires", s.Expiry().UTC().Format(time.RFC3339)))
 		}

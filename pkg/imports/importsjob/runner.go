@@ -17,6 +17,7 @@ import (
 
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/logging"
 	"github.com/spona/spona/pkg/sheet"
 )
 
@@ -328,7 +329,7 @@ func (r *Runner) process(base context.Context, imp *imports.Import) {
 	report := func(phase string, c imports.Counts, percent int) {
 		counts = c
 		if err := r.store.Progress(ctx, imp.ID, phase, c, min(max(percent, 0), 99)); err != nil && ctx.Err() == nil {
-			r.log.Warn("imports: progress", slog.String("import", imp.ID), slog.String("error", err.Error()))
+			r.log.Warn("imports: progress", slog.String("import", imp.ID), logging.Err(err))
 		}
 	}
 	var err error
@@ -347,17 +348,17 @@ func (r *Runner) process(base context.Context, imp *imports.Import) {
 	case err == nil:
 	case final:
 		if ferr := r.store.Fail(stop, imp.ID, counts, e); ferr != nil {
-			r.log.Error("imports: fail", slog.String("import", imp.ID), slog.String("error", ferr.Error()))
+			r.log.Error("imports: fail", slog.String("import", imp.ID), logging.Err(ferr))
 		}
 	case base.Err() != nil:
 		// Shutting down: let the next process take it up at once; a
 		// handover is not a failed attempt.
 		_ = r.store.HandOver(stop, imp.ID, r.owner)
 	case imp.Attempts+1 >= r.cfg.MaxAttempts:
-		r.log.Error("imports: giving up", slog.String("import", imp.ID), slog.String("error", err.Error()))
+		r.log.Error("imports: giving up", slog.String("import", imp.ID), logging.Err(err))
 		_ = r.store.Fail(stop, imp.ID, counts, interrupted(r.cfg.MaxAttempts))
 	default:
-		r.log.Warn("imports: will retry", slog.String("import", imp.ID), slog.String("error", err.Error()))
+		r.log.Warn("imports: will retry", slog.String("import", imp.ID), logging.Err(err))
 		_ = r.store.Release(stop, imp.ID, r.owner, 5*time.Second)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/httpserver"
+	"github.com/spona/spona/pkg/logging"
 	"github.com/spona/spona/pkg/outbox"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/services/edge/internal/directory"
@@ -133,7 +134,7 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 		cctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 		defer cancel()
 		if err := base.Close(cctx); err != nil {
-			base.Log.Error("shutdown", slog.String("error", err.Error()))
+			base.Log.Error("shutdown", logging.Err(err))
 		}
 	}()
 	b, err := dial(base, cfg)

@@ -3,12 +3,12 @@ package service
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	eventsv1 "github.com/spona/spona/gen/go/spona/events/v1"
 	pb "github.com/spona/spona/gen/go/spona/webhooks/v1"
+	"github.com/spona/spona/pkg/logging"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/services/webhooks/internal/adapters"
 	"github.com/spona/spona/services/webhooks/internal/app"
@@ -92,7 +92,7 @@ func New(cfg Config) platform.Service {
 			}
 			base.Background(ctx, func(ctx context.Context) {
 				wake := repo.Listen(ctx, func(err error) {
-					base.Log.Warn("listening for queued deliveries", slog.String("error", err.Error()))
+					base.Log.Warn("listening for queued deliveries", logging.Err(err))
 				})
 				application.RunDispatcher(ctx, wake)
 			})

@@ -26,6 +26,7 @@ import (
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/logging"
 	"github.com/spona/spona/pkg/telemetry"
 	"github.com/spona/spona/pkg/validate"
 	"github.com/spona/spona/services/edge/internal/docs"
@@ -314,7 +315,7 @@ func authenticate(o Options, fails *failures) Middleware {
 				writeStatus(w, r, status.Convert(grpcx.ToStatus(r.Context(), o.Log, err)))
 				return
 			case err != nil:
-				o.Log.ErrorContext(r.Context(), "authenticate", slog.String("error", err.Error()))
+				o.Log.ErrorContext(r.Context(), "authenticate", logging.Err(err))
 				writeStatus(w, r, status.New(codes.Unavailable, "authentication temporarily unavailable; retry"))
 				return
 			}
@@ -346,7 +347,7 @@ func errorHandler(log *slog.Logger, routes *Routes) runtime.ErrorHandlerFunc {
 		} else if st.Code() == codes.Unknown {
 			// The gateway reports some decoding failures as Unknown; they are
 			// the client's input, never a server fault.
-			log.WarnContext(ctx, "gateway error", slog.String("error", err.Error()))
+			log.WarnContext(ctx, "gateway error", logging.Err(err))
 			st = status.New(codes.InvalidArgument, st.Message())
 		}
 		if st.Code() == codes.InvalidArgument && len(st.Details()) == 0 {

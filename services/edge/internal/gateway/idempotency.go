@@ -14,6 +14,7 @@ import (
 
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
+	"github.com/spona/spona/pkg/logging"
 	"github.com/spona/spona/pkg/validate"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -138,7 +139,7 @@ func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, notKept func
 
 	existing, acquired, err := i.acquire(r.Context(), rec)
 	if err != nil {
-		i.log.WarnContext(r.Context(), "idempotency store", slog.String("error", err.Error()))
+		i.log.WarnContext(r.Context(), "idempotency store", logging.Err(err))
 		writeStatus(w, r, status.New(codes.Unavailable, "idempotency store unavailable; retry with the same key"))
 		return
 	}
@@ -175,7 +176,7 @@ func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, notKept func
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
 	defer cancel()
 	if err := i.store.Complete(ctx, rec); err != nil {
-		i.log.WarnContext(r.Context(), "idempotency store: response not kept", slog.String("error", err.Error()))
+		i.log.WarnContext(r.Context(), "idempotency store: response not kept", logging.Err(err))
 		return // released by the deferred call
 	}
 	completed = true
@@ -257,7 +258,7 @@ func (i *idempotency) hold(ctx context.Context, rec *IdempotencyRecord) func() {
 			}
 			c, cancel := context.WithTimeout(ctx, i.lock/3)
 			if err := i.store.Extend(c, rec.ClientID, rec.Key, i.lock); err != nil {
-				i.log.WarnContext(c, "idempotency store: key not held longer", slog.String("error", err.Error()))
+				i.log.WarnContext(c, "idempotency store: key not held longer", logging.Err(err))
 			}
 			cancel()
 		}

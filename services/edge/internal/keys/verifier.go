@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/logging"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -116,7 +117,7 @@ func (v *Verifier) Run(ctx context.Context, log *slog.Logger) {
 		if ctx.Err() != nil {
 			return
 		}
-		log.Warn("key change notifications interrupted; keys are read from the database until they resume", slog.String("error", err.Error()))
+		log.Warn("key change notifications interrupted; keys are read from the database until they resume", logging.Err(err))
 		select {
 		case <-ctx.Done():
 			return

@@ -12,6 +12,7 @@ import (
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/logging"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/referrals/internal/domain"
 )
@@ -93,7 +94,7 @@ func (a *App) shown(ctx context.Context, p audit.Actor, action string, r *domain
 	r.ViewFor(p.OrganisationID, a.now())
 	if err := a.record(ctx, p, action, referralFields, r); err != nil {
 		a.log.WarnContext(ctx, "audit log unavailable; answering without personal data",
-			slog.String("referral_id", r.ID), slog.String("error", err.Error()))
+			slog.String("referral_id", r.ID), logging.Err(err))
 		r.WithoutPersonalData()
 	}
 	return r
@@ -268,7 +269,7 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 	if access == AccessRevokePending {
 		if err := a.revoke(ctx, out); err != nil {
 			a.log.WarnContext(ctx, "revoking referral access failed; will retry",
-				slog.String("referral_id", out.ID), slog.String("error", err.Error()))
+				slog.String("referral_id", out.ID), logging.Err(err))
 		}
 	}
 	return a.shown(ctx, p, "referral."+string(c.Action), out), nil
@@ -396,7 +397,7 @@ func (a *App) undoGrant(ctx context.Context, p audit.Actor, r *domain.Referral) 
 		return
 	}
 	if err := a.beneficiaries.RevokeAccess(ctx, r.BeneficiaryID, r.ID); err != nil {
-		a.log.WarnContext(ctx, "undoing the grant of a failed send", slog.String("referral_id", r.ID), slog.String("error", err.Error()))
+		a.log.WarnContext(ctx, "undoing the grant of a failed send", slog.String("referral_id", r.ID), logging.Err(err))
 	}
 }
 
@@ -443,10 +444,10 @@ func (a *App) RestampAgeBands(ctx context.Context) (int, error) {
 			band = aggregate.AgeBandInYear(view.BirthYear, aggregate.Today(a.zone, r.SendTime))
 		case k == errs.KindNotFound, k == errs.KindPermissionDenied, k == errs.KindFailedPrecondition, k == errs.KindInvalidArgument:
 			a.log.WarnContext(ctx, "the stale age band of a referral could not be taken again; it keeps its band",
-				slog.String("referral_id", r.ID), slog.String("error", err.Error()))
+				slog.String("referral_id", r.ID), logging.Err(err))
 		default:
 			a.log.WarnContext(ctx, "taking a referral's age band again failed; will retry",
-				slog.String("referral_id", r.ID), slog.String("error", err.Error()))
+				slog.String("referral_id", r.ID), logging.Err(err))
 			continue
 		}
 		if err := a.repo.SetAgeBand(ctx, r.ID, band); err != nil {
@@ -468,7 +469,7 @@ func (a *App) RevokePending(ctx context.Context) (int, error) {
 	for _, r := range rows {
 		if err := a.revoke(ctx, r); err != nil {
 			a.log.WarnContext(ctx, "revoking referral access failed; will retry",
-				slog.String("referral_id", r.ID), slog.String("error", err.Error()))
+				slog.String("referral_id", r.ID), logging.Err(err))
 			continue
 		}
 		n++

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/logging"
 	"github.com/spona/spona/services/webhooks/internal/domain"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -93,7 +94,7 @@ func (d *dispatcher) claim(ctx context.Context) bool {
 	claims, err := a.repo.Claim(ctx, ClaimRequest{Now: a.now(), Limit: limit, PerTarget: perTarget, InFlight: held, Lease: a.opts.Lease})
 	if err != nil {
 		if ctx.Err() == nil {
-			a.log.WarnContext(ctx, "claiming deliveries", slog.String("error", err.Error()))
+			a.log.WarnContext(ctx, "claiming deliveries", logging.Err(err))
 		}
 		return false
 	}
@@ -121,7 +122,7 @@ func (d *dispatcher) claim(ctx context.Context) bool {
 	d.mu.Unlock()
 	if len(over) > 0 {
 		if err := a.repo.Release(ctx, over); err != nil && ctx.Err() == nil {
-			a.log.WarnContext(ctx, "releasing deliveries", slog.String("error", err.Error()))
+			a.log.WarnContext(ctx, "releasing deliveries", logging.Err(err))
 		}
 	}
 	return len(claims) == limit && len(over) == 0
@@ -158,7 +159,7 @@ func (d *dispatcher) current(c Claimed, waited bool) (Claimed, bool) {
 	s, ok, err := d.app.repo.Current(d.attemptCtx, c, d.app.now().Add(d.app.opts.Lease))
 	if err != nil {
 		if d.attemptCtx.Err() == nil {
-			d.app.log.WarnContext(d.attemptCtx, "reading a waiting delivery's webhook", slog.String("delivery_id", c.Delivery.ID), slog.String("error", err.Error()))
+			d.app.log.WarnContext(d.attemptCtx, "reading a waiting delivery's webhook", slog.String("delivery_id", c.Delivery.ID), logging.Err(err))
 		}
 		return c, false
 	}
@@ -210,7 +211,7 @@ func (d *dispatcher) releaseWaiting() {
 	for _, cs := range byLease {
 		ctx, cancel := context.WithTimeout(d.attemptCtx, 5*time.Second)
 		if err := d.app.repo.Release(ctx, cs); err != nil {
-			d.app.log.WarnContext(ctx, "releasing deliveries at shutdown", slog.String("error", err.Error()))
+			d.app.log.WarnContext(ctx, "releasing deliveries at shutdown", logging.Err(err))
 		}
 		cancel()
 	}
@@ -278,7 +279,7 @@ func (a *App) deliver(ctx context.Context, c Claimed, answered func()) {
 			break
 		}
 		if try == 3 || errs.KindOf(err) != errs.KindAborted {
-			a.log.WarnContext(ctx, "recording a delivery attempt", slog.String("delivery_id", d.ID), slog.String("error", err.Error()))
+			a.log.WarnContext(ctx, "recording a delivery attempt", slog.String("delivery_id", d.ID), logging.Err(err))
 			break
 		}
 	}
