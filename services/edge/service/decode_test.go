@@ -102,6 +102,42 @@ func TestBodyFieldsNamedAsTheServicesNameThem(t *testing.T) {
 			}
 		}
 	}
+
+	// A misspelt enum value is refused listing the values its field takes
+	// (not the zero value *_UNSPECIFIED), in the description and the
+	// localized message, as a query parameter's is (TestBadQueryValues).
+	// Before, only the value sent was named ("Unknown value
+	// \"TRAINING_EVENT_TYPE_SEMINAR\".", found following the README).
+	for _, x := range []struct {
+		path   string
+		body   any
+		field  string
+		values []string
+	}{
+		{"/v1/trainingEvents", map[string]any{"type": "TRAINING_EVENT_TYPE_SEMINAR", "title": "W",
+			"start_date": "2024-03-01", "end_date": "2024-03-02"}, "training_event.type", []string{"EVENT_TYPE_SEMINAR", "EVENT_TYPE_WORKSHOP"}},
+		{"/v1/beneficiaries", map[string]any{"given_name": "A", "legal_status": "REFUGEE"},
+			"beneficiary.legal_status", []string{"LEGAL_STATUS_REFUGEE", "LEGAL_STATUS_ASYLUM_SEEKER"}},
+		{"/v1/organisations/" + k.Organisation + "/services", map[string]any{"name": "S", "category": "REFERRAL_CATEGORY_LEGAL",
+			"schedules": []any{map[string]any{"days": []string{"MONDAY"}, "opens_at": "09:00", "closes_at": "17:00"}}},
+			"service.schedules[0].days[0]", []string{"WEEKDAY_MONDAY", "WEEKDAY_SUNDAY"}},
+	} {
+		r := c.Do(t, "POST", x.path, x.body, "Accept-Language", "hr").Must(t, 400)
+		_, _, fields := localized(t, r)
+		loc, ok := fields[x.field]
+		if !ok || len(fields) != 1 {
+			t.Errorf("POST %s: violations %v, want one of %s: %s", x.path, fields, x.field, r.Raw)
+			continue
+		}
+		if !strings.HasPrefix(loc[1], "Mora biti jedno od: ") || strings.Contains(loc[1], "UNSPECIFIED") {
+			t.Errorf("POST %s: localized message %q", x.path, loc[1])
+		}
+		for _, v := range x.values {
+			if !strings.Contains(loc[1], v) || !strings.Contains(r.Violations()[x.field], "must be one of ") {
+				t.Errorf("POST %s: %s not listed: %s", x.path, v, r.Raw)
+			}
+		}
+	}
 }
 
 // TestBodyWithMoreAfterTheJSONValue: a body holding more than one JSON

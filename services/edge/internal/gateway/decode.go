@@ -122,6 +122,13 @@ func refuseDecoded(raw []byte, v any, err error) error {
 	case invalidValue.MatchString(what):
 		x := invalidValue.FindStringSubmatch(what)
 		if x[1] == "enum" {
+			// Name the values the field takes, as for a query parameter
+			// (queryValueRule), so that a client need not look them up
+			// (URGENCY_HIGH, not HIGH).
+			path := fieldAt(raw, at, messageOf(v))
+			if ed := enumAt(messageOf(v), path); ed != nil {
+				return &bodyRefusal{path: path, description: "must be one of " + enumValues(ed)}
+			}
 			// An enum value is a code the caller misspelt: shown.
 			return refuse(raw, at, v, "is not a valid enum value: %s", x[2])
 		}
@@ -171,6 +178,31 @@ var (
 	duplicate      = regexp.MustCompile(`^duplicate (?:field|map key) `)
 	unexpected     = regexp.MustCompile(`^unexpected token (.*)$`)
 )
+
+// enumAt returns the enum of the field at path (as fieldAt names it) in
+// md, nil when path names no enum field.
+func enumAt(md protoreflect.MessageDescriptor, path string) protoreflect.EnumDescriptor {
+	var fd protoreflect.FieldDescriptor
+	for _, name := range strings.Split(indexes.ReplaceAllString(path, ""), ".") {
+		if md == nil {
+			return nil
+		}
+		if fd = md.Fields().ByName(protoreflect.Name(name)); fd == nil {
+			return nil
+		}
+		if fd.IsMap() {
+			fd = fd.MapValue()
+		}
+		md = fd.Message()
+	}
+	if fd == nil {
+		return nil
+	}
+	return fd.Enum()
+}
+
+// indexes are the [i] and [key] parts of a field's path.
+var indexes = regexp.MustCompile(`\[[^\]]*\]`)
 
 // refuse is the refusal of the field whose key or value starts at byte at
 // of data.

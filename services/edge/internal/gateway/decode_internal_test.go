@@ -46,13 +46,13 @@ func TestBodyRefusalNamesThePath(t *testing.T) {
 		target      func() any
 		path, desc  string
 	}{
-		{"referral", `{"urgency": "HIGH"}`, referral, "referral.urgency", `is not a valid enum value: "HIGH"`},
+		{"referral", `{"urgency": "HIGH"}`, referral, "referral.urgency", `must be one of URGENCY_`},
 		{"referral", `{"beneficiaryId": 5}`, referral, "referral.beneficiary_id", "is not a valid string value"},
 		{"referral", "{\n  \"reason\": \"x\",\n  \"urgnecy\": \"URGENCY_HIGH\"\n}", referral, "referral.urgnecy", `unknown or read-only field "urgnecy"`},
 		{"referral", `{"reason": "a", "reason": "b"}`, referral, "referral.reason", "is given more than once"},
 		{"referral", `{"reason": ["a"]}`, referral, "referral.reason", "is not a valid string value"},
 		{"service", `{"eligibility": 5}`, service, "service.eligibility", "is of the wrong JSON type: unexpected number"},
-		{"service", `{"schedules": [{"days": ["WEEKDAY_MONDAY", "MON"]}]}`, service, "service.schedules[0].days[1]", `is not a valid enum value: "MON"`},
+		{"service", `{"schedules": [{"days": ["WEEKDAY_MONDAY", "MON"]}]}`, service, "service.schedules[0].days[1]", `must be one of WEEKDAY_`},
 		{"referral", `{"reason": "a", "urgency": tru}`, referral, "referral.urgency", "is not valid JSON: invalid character"},
 		{"referral", `{"reason": "a"`, referral, "referral", "is not valid JSON: unexpected EOF"},
 		{"referral", `[1]`, referral, "referral", "is of the wrong JSON type: unexpected ["},
@@ -82,7 +82,8 @@ func TestBodyRefusalNamesThePath(t *testing.T) {
 // personal data the field was meant for (a JMBG or a phone number sent as
 // a JSON number, a name inside an object), and the edge keeps a refused
 // create's answer for Idempotency-Key replay under no person, where
-// erasing the person cannot reach it. Only a misspelt enum code is shown.
+// erasing the person cannot reach it (a misspelt enum code is answered
+// with the codes its field takes: TestEnumRefusalNamesTheValues).
 // Before, "is not a valid string value: 101990710008" and "unexpected
 // token "0101990710008"" quoted them.
 func TestBodyRefusalRepeatsNoValue(t *testing.T) {
@@ -117,6 +118,30 @@ func TestBodyRefusalEitherSpace(t *testing.T) {
 		err := refuseDecoded(body, &(&refv1.CreateServiceRequest{}).Service, errors.New(msg))
 		if v, ok := refusedBody(err.Error(), "service"); !ok || v.Field != "service.eligibility.minimum_age" {
 			t.Errorf("%q: violation %v, want service.eligibility.minimum_age", msg, v)
+		}
+	}
+}
+
+// TestEnumRefusalNamesTheValues: a misspelt enum value in a body is
+// refused naming the values its field takes (not the zero value
+// *_UNSPECIFIED), in a nested message and in a list too, as a query
+// parameter's is, so a client does not have to look them up. Before, only the value sent was named ("Unknown value
+// "TRAINING_EVENT_TYPE_SEMINAR"", found following the README).
+func TestEnumRefusalNamesTheValues(t *testing.T) {
+	for _, c := range []struct {
+		field, body string
+		target      any
+		path, desc  string
+	}{
+		{"referral", `{"urgency": "HIGH"}`, &(&refv1.CreateReferralRequest{}).Referral, "referral.urgency",
+			`must be one of URGENCY_EMERGENCY, URGENCY_HIGH, URGENCY_NORMAL`},
+		{"service", `{"schedules": [{"days": ["WEEKDAY_MONDAY", "MON"]}]}`, &(&refv1.CreateServiceRequest{}).Service, "service.schedules[0].days[1]",
+			`must be one of WEEKDAY_MONDAY, WEEKDAY_TUESDAY, WEEKDAY_WEDNESDAY, WEEKDAY_THURSDAY, WEEKDAY_FRIDAY, WEEKDAY_SATURDAY, WEEKDAY_SUNDAY`},
+		{"*", `{"id": "x", "outcome": {"code": "DONE"}}`, &refv1.CompleteReferralRequest{}, "outcome.code", `must be one of OUTCOME_CODE_`},
+	} {
+		v := decodeBody(t, c.field, c.body, c.target)
+		if v == nil || v.Field != c.path || !strings.HasPrefix(v.Description, c.desc) || strings.Contains(v.Description, "UNSPECIFIED") {
+			t.Errorf("%s: violation %v, want %s %q", c.body, v, c.path, c.desc)
 		}
 	}
 }

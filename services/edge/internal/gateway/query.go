@@ -109,15 +109,21 @@ func queryValueRule(in protoreflect.MessageDescriptor, r *http.Request, name str
 		case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
 			return fmt.Sprintf("must be a whole number between 0 and %d", uint64(math.MaxUint64))
 		case protoreflect.EnumKind:
-			var names []string
-			values := fd.Enum().Values()
-			for i := range values.Len() {
-				if v := values.Get(i); v.Number() != 0 {
-					names = append(names, string(v.Name()))
-				}
-			}
-			return "must be one of " + strings.Join(names, ", ")
+			return "must be one of " + enumValues(fd.Enum())
 		}
 	}
 	return "is not a valid value of this query parameter"
+}
+
+// enumValues lists the values a client may give an enum field,
+// comma-separated: all but the zero value (*_UNSPECIFIED).
+func enumValues(ed protoreflect.EnumDescriptor) string {
+	var names []string
+	values := ed.Values()
+	for i := range values.Len() {
+		if v := values.Get(i); v.Number() != 0 {
+			names = append(names, string(v.Name()))
+		}
+	}
+	return strings.Join(names, ", ")
 }
