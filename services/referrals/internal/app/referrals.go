@@ -183,15 +183,21 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 	if err := ids.Check("id", id); err != nil {
 		return nil, err
 	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
 	r, err := a.repo.GetReferral(ctx, p.OrganisationID, ids.Normalize(id))
 	if err != nil {
 		return nil, err
 	}
 	if r.Ended() {
 		return nil, ended(r)
+	}
+	// An action the referral's state or the caller's side rules out is
+	// refused as such before its fields are checked: filling them in
+	// would not make it legal, nor the caller's.
+	if err := domain.Allowed(r.Status, c.Action, r.PartyOf(p.OrganisationID)); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
 	}
 	version, now := r.Version, a.now().In(a.zone)
 	next := *r

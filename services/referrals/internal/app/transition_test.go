@@ -362,17 +362,22 @@ func TestCompleteRecordsTheAssistanceOnce(t *testing.T) {
 		t.Fatalf("recorded %v, outcome assistance %q (stored %q)", ben.recorded, out.AssistanceID, store.row.AssistanceID)
 	}
 
-	for name, c := range map[string]domain.Command{
-		"not provided":         {Action: domain.Complete, OutcomeCode: "not_provided", Assistance: delivered},
-		"declined":             {Action: domain.Decline, Note: "no capacity", Assistance: delivered},
-		"another referral's":   {Action: domain.Complete, OutcomeCode: "service_provided", Assistance: &domain.Assistance{Type: "information", Date: "2026-03-01", ReferralID: benID}},
-		"without type or date": {Action: domain.Complete, OutcomeCode: "service_provided", Assistance: &domain.Assistance{}},
+	for name, tc := range map[string]struct {
+		c    domain.Command
+		want errs.Kind
+	}{
+		"not provided": {domain.Command{Action: domain.Complete, OutcomeCode: "not_provided", Assistance: delivered}, errs.KindInvalidArgument},
+		// Declining is no longer possible once in progress: the state
+		// machine says so before the fields are looked at.
+		"declined":             {domain.Command{Action: domain.Decline, Note: "no capacity", Assistance: delivered}, errs.KindFailedPrecondition},
+		"another referral's":   {domain.Command{Action: domain.Complete, OutcomeCode: "service_provided", Assistance: &domain.Assistance{Type: "information", Date: "2026-03-01", ReferralID: benID}}, errs.KindInvalidArgument},
+		"without type or date": {domain.Command{Action: domain.Complete, OutcomeCode: "service_provided", Assistance: &domain.Assistance{}}, errs.KindInvalidArgument},
 	} {
 		store := &referralStore{row: row}
 		ben := &beneficiaries{grant: GrantState{Live: true}}
 		a := New(store, ben, &auditLog{}, nil, actor{}, slog.New(slog.DiscardHandler))
-		if _, err := a.Transition(context.Background(), p, refID, c); errs.KindOf(err) != errs.KindInvalidArgument {
-			t.Errorf("%s: got %v, want INVALID_ARGUMENT", name, err)
+		if _, err := a.Transition(context.Background(), p, refID, tc.c); errs.KindOf(err) != tc.want {
+			t.Errorf("%s: got %v, want %v", name, err, tc.want)
 		}
 		if len(ben.recorded) != 0 || store.row.Status != domain.StatusInProgress {
 			t.Errorf("%s: recorded %v, stored %s", name, ben.recorded, store.row.Status)

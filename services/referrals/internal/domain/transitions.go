@@ -249,6 +249,17 @@ func Authorize(status string, a Action, p Party) error {
 	return nil
 }
 
+// Allowed checks that party may take action on a referral in status: the
+// state machine has the edge (else ILLEGAL_TRANSITION, Next) and party is
+// the side that takes it (else PERMISSION_DENIED, Authorize). Nothing the
+// request carries changes either, so they are answered before its fields.
+func Allowed(status string, a Action, p Party) error {
+	if _, err := Next(status, a); err != nil {
+		return err
+	}
+	return Authorize(status, a, p)
+}
+
 // PartyOf returns the side org is on, or 0 when it is neither.
 func (r *Referral) PartyOf(org string) Party {
 	switch org {
@@ -346,17 +357,20 @@ func (c Command) Validate() error {
 
 // Apply moves r by the command taken by party at now (in the report time
 // zone, whose calendar a due time in days counts: DueAfter). It checks the
-// state machine, the party and the etag, and sets the fields the
+// state machine, the party and then the etag (reading the referral again
+// would not make the action legal, nor the caller its other party; and an
+// action retried with the etag it was first sent with is told that the
+// referral is already where it took it), and sets the fields the
 // transition changes. It returns the previous status.
 func (r *Referral) Apply(c Command, p Party, now time.Time) (from string, err error) {
-	if err := etag.Match("etag", c.Etag, r.Version); err != nil {
-		return "", err
-	}
 	to, err := Next(r.Status, c.Action)
 	if err != nil {
 		return "", err
 	}
 	if err := Authorize(r.Status, c.Action, p); err != nil {
+		return "", err
+	}
+	if err := etag.Match("etag", c.Etag, r.Version); err != nil {
 		return "", err
 	}
 	from = r.Status
