@@ -267,3 +267,54 @@ func TestStageTimesOfPreviousRelease(t *testing.T) {
 		t.Errorf("accept time %v after the current release's start, was %v (%v)", again, accepted, err)
 	}
 }
+
+// TestStatusAtPeriodEnd: the referrals made in a closed period are broken
+// down by the status each had at the period's end, so the breakdown does
+// not change as they go on (audit r12-donors finding: made in December
+// and by status "sent 1, accepted 1, declined 1" at the year's end, the
+// 2025 report said "accepted 1, completed 1, declined 1" once one was
+// accepted and one completed in January).
+func TestStatusAtPeriodEnd(t *testing.T) {
+	s := start(t)
+	st := acceptedReferrals(t, s, 3)
+	ctxA, ctxB, project, refs := st.ctxA, st.ctxB, st.project, st.refs
+	s.must(t, ctxB, "accept", refs[0])
+	s.must(t, ctxB, "accept", refs[1])
+	s.must(t, ctxB, "start", refs[1])
+	s.must(t, ctxB, "complete", refs[1])
+	s.must(t, ctxB, "decline", refs[2])
+	// The clock cannot be set through the API: the times are moved in the
+	// tables. All three sent on 10 December 2025; in December refs[1] was
+	// accepted and refs[2] declined; the rest happened in January.
+	s.sql(t, `UPDATE referrals.referrals SET send_time = '2025-12-10 10:00:00 Europe/Belgrade' WHERE id = ANY($1::uuid[])`, refs)
+	s.sql(t, `UPDATE referrals.referral_events SET create_time = '2025-12-10 10:00:00 Europe/Belgrade' WHERE referral_id = ANY($1::uuid[]) AND to_status IN ('draft', 'sent')`, refs)
+	s.sql(t, `UPDATE referrals.referral_events SET create_time = '2025-12-11 10:00:00 Europe/Belgrade' WHERE referral_id = $1 AND to_status = 'accepted'`, refs[1])
+	s.sql(t, `UPDATE referrals.referral_events SET create_time = '2025-12-12 10:00:00 Europe/Belgrade' WHERE referral_id = $1 AND to_status = 'declined'`, refs[2])
+	s.sql(t, `UPDATE referrals.referral_events SET create_time = '2026-01-05 10:00:00 Europe/Belgrade' WHERE referral_id = ANY($1::uuid[]) AND to_status IN ('accepted', 'in_progress', 'completed') AND NOT (referral_id = $2 AND to_status = 'accepted')`, refs, refs[1])
+	byStatus := func(period *commonv1.DateRange) map[string]int64 {
+		t.Helper()
+		r, err := s.ref.CountReferrals(ctxA, &pb.CountReferralsRequest{ProjectId: project, Period: period, GroupBy: []string{"status", "category"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int64{"total": r.GetAggregate().GetTotal()}
+		for _, g := range r.GetAggregate().GetGroups() {
+			got[g.GetLabels()["status"]] += g.GetCount()
+		}
+		return got
+	}
+	for _, tc := range []struct {
+		period *commonv1.DateRange
+		want   map[string]int64
+	}{
+		{&commonv1.DateRange{StartDate: "2025-01-01", EndDate: "2025-12-31"}, map[string]int64{"total": 3, "sent": 1, "accepted": 1, "declined": 1}},
+		{&commonv1.DateRange{StartDate: "2025-12-01", EndDate: "2025-12-10"}, map[string]int64{"total": 3, "sent": 3}},
+		// Open-ended: as they are now.
+		{&commonv1.DateRange{StartDate: "2025-01-01"}, map[string]int64{"total": 3, "accepted": 1, "completed": 1, "declined": 1}},
+		{&commonv1.DateRange{StartDate: "2025-01-01", EndDate: "2026-12-31"}, map[string]int64{"total": 3, "accepted": 1, "completed": 1, "declined": 1}},
+	} {
+		if got := byStatus(tc.period); !maps.Equal(got, tc.want) {
+			t.Errorf("%s..%s by status: %v, want %v", tc.period.GetStartDate(), tc.period.GetEndDate(), got, tc.want)
+		}
+	}
+}

@@ -426,7 +426,10 @@ func (p *Postgres) ListEvents(ctx context.Context, referralID string, page pagin
 }
 
 var referralDims = aggregate.Dimensions{
-	"status":       "status",
+	// The status the referral had at the period's end (statusThen), so
+	// that a closed period's breakdown does not change as its referrals
+	// go on.
+	"status":       "COALESCE(st.to_status, status)",
 	"category":     "category",
 	"urgency":      "urgency",
 	"sex":          "NULLIF(ben_sex, '')",
@@ -435,6 +438,14 @@ var referralDims = aggregate.Dimensions{
 	// By folded spelling: see municipality.
 	dimMunicipality: "NULLIF(ben_municipality, '')",
 }
+
+// statusThen joins st, the status a referral had at the period's end ($3,
+// none: now): the last status change recorded before it. A referral
+// counted in a period reached its stage in it, so it has one.
+const statusThen = `
+		LEFT JOIN LATERAL (SELECT e.to_status FROM referral_events e
+			WHERE e.referral_id = referrals.id AND ($3::timestamptz IS NULL OR e.create_time < $3)
+			ORDER BY e.id DESC LIMIT 1) st ON true`
 
 // dimMunicipality is the person's municipality as sent, counted by its
 // folded spelling (aggregate.Folded): Šid, Sid, ŠID and Шид are one cell,
@@ -472,7 +483,11 @@ func (p *Postgres) CountReferrals(ctx context.Context, q aggregate.Query, zone *
 		return aggregate.Aggregate{}, err
 	}
 	sel, group := dims.Select(q.GroupBy)
-	sql, args := labels.Bind(`SELECT `+sel+`count(*) FROM referrals
+	join := ""
+	if slices.Contains(q.GroupBy, "status") {
+		join = statusThen
+	}
+	sql, args := labels.Bind(`SELECT `+sel+`count(*) FROM referrals`+join+`
 		WHERE project_id = $1 AND `+at+` IS NOT NULL
 			AND ($2::timestamptz IS NULL OR `+at+` >= $2)
 			AND ($3::timestamptz IS NULL OR `+at+` < $3)
