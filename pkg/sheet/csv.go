@@ -18,15 +18,19 @@ const (
 	EncodingUTF8    = "utf-8"
 	EncodingUTF8BOM = "utf-8-bom"
 	Encoding1250    = "windows-1250"
+	Encoding1251    = "windows-1251"
 )
 
 var bom = []byte{0xEF, 0xBB, 0xBF}
 
 // decodeText returns the text of p (p without a byte order mark) and the
-// encoding it is in (openCSV converts Windows-1250 as it reads). A declared
-// charset is honoured when it is UTF-8 or Windows-1250 and refused
-// otherwise; without one, text that is not valid UTF-8 is read as
-// Windows-1250 if it looks like Serbian, Bosnian or Croatian written in it.
+// encoding it is in (openCSV converts Windows-1250 and Windows-1251 as it
+// reads). A declared charset is honoured when it is UTF-8, Windows-1250 or
+// Windows-1251 and refused otherwise; without one, text that is not valid
+// UTF-8 is read as Windows-1251 if its words read in it are Cyrillic (Excel's
+// "CSV (Comma delimited)" on Windows with a Serbian (Cyrillic) locale), and
+// as Windows-1250 if it looks like Serbian, Bosnian or Croatian written in
+// it.
 func decodeText(p Pieces, charset string) (Pieces, string, error) {
 	head := p.prefix(len(bom))
 	switch {
@@ -51,6 +55,9 @@ func decodeText(p Pieces, charset string) (Pieces, string, error) {
 		if cs != "" {
 			return nil, "", notUTF8(p, bad, "the file was declared UTF-8")
 		}
+		if looks1251(p) {
+			return p, Encoding1251, nil
+		}
 		if err := looks1250(p); err != nil {
 			return nil, "", err
 		}
@@ -58,8 +65,13 @@ func decodeText(p Pieces, charset string) (Pieces, string, error) {
 		if err := undefined1250(p); err != nil {
 			return nil, "", err
 		}
+	case "windows-1251", "cp1251", "x-cp1251":
+		if at := p.indexByte(0x98); at >= 0 {
+			return nil, "", fail(ReasonEncoding, "byte 0x98 at offset %d is not a Windows-1251 character: the file is in another encoding; save it as \"CSV UTF-8\"", at)
+		}
+		return p, Encoding1251, nil
 	default:
-		return nil, "", fail(ReasonEncoding, "charset %q is not accepted: send CSV files in UTF-8 (with or without a byte order mark) or Windows-1250", charset)
+		return nil, "", fail(ReasonEncoding, "charset %q is not accepted: send CSV files in UTF-8 (with or without a byte order mark), Windows-1250 or Windows-1251", charset)
 	}
 	return p, Encoding1250, nil
 }
@@ -93,17 +105,59 @@ func undefinedIn1250(p Pieces) (at int, b byte) {
 	return at, b
 }
 
+// looks1251 reports whether text that is not UTF-8 reads as Cyrillic in
+// Windows-1251: its words (runs of letters) holding a letter outside ASCII
+// are Cyrillic throughout, bar a few mistyped with a Latin letter (a word of
+// one letter, Ž in Windows-1250, is not counted). Text in
+// Windows-1250 read so has Latin words with a Cyrillic letter where each
+// diacritic was (Petrović reads Petroviж), and is left to looks1250; a
+// byte Windows-1251 does not define (0x98) rules it out.
+func looks1251(p Pieces) bool {
+	var cyrillic, mixed int
+	letters, nonASCII, latin := 0, false, false
+	end := func() {
+		switch {
+		case !nonASCII:
+		case latin:
+			mixed++
+		case letters > 1:
+			cyrillic++
+		}
+		letters, nonASCII, latin = 0, false, false
+	}
+	undefined := false
+	p.each(func(_ int, b byte) bool {
+		if b == 0x98 {
+			undefined = true
+			return false
+		}
+		switch r := charmap.Windows1251.DecodeByte(b); {
+		case b < 0x80 && ('a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'):
+			letters, latin = letters+1, true
+		case b >= 0x80 && unicode.Is(unicode.Cyrillic, r):
+			letters, nonASCII = letters+1, true
+		case b >= 0x80 && unicode.IsLetter(r):
+			letters, nonASCII, latin = letters+1, true, true
+		default:
+			end()
+		}
+		return true
+	})
+	end()
+	return !undefined && cyrillic > 0 && mixed*5 < cyrillic
+}
+
 // bcs are the letters Serbian, Bosnian and Croatian Latin add to ASCII,
 // and a few that foreign names bring.
 const bcs = "čćđšžČĆĐŠŽäëöüéáíóúÄÖÜÉ"
 
 // looks1250 accepts text that is not UTF-8 as Windows-1250 only when its
 // non-ASCII letters are mostly those of the local Latin alphabets; text in
-// Windows-1251 (Cyrillic), ISO-8859-2 or other code pages reads as a jumble
-// of other letters and is refused with an example.
+// ISO-8859-2 or other code pages (and Windows-1251 that looks1251 did not
+// take) reads as a jumble of other letters and is refused with an example.
 func looks1250(p Pieces) error {
 	if at, b := undefinedIn1250(p); at >= 0 {
-		return fail(ReasonEncoding, "the file is neither UTF-8 nor Windows-1250 (byte 0x%02X at offset %d is in neither): it is probably in Windows-1251 (Cyrillic) or another code page; save it as \"CSV UTF-8\" and send that", b, at)
+		return fail(ReasonEncoding, "the file is neither UTF-8 nor Windows-1250 (byte 0x%02X at offset %d is in neither): it is in another code page; save it as \"CSV UTF-8\" and send that", b, at)
 	}
 	var local, other int
 	var odd []rune
@@ -124,7 +178,7 @@ func looks1250(p Pieces) error {
 		return true
 	})
 	if other > 0 && other*5 > local {
-		return fail(ReasonEncoding, "the file is not valid UTF-8, and read as Windows-1250 it has letters no local name uses (%s): it is probably in Windows-1251 (Cyrillic), ISO-8859-2 or another code page; save it as \"CSV UTF-8\" and send that",
+		return fail(ReasonEncoding, "the file is not valid UTF-8, and read as Windows-1250 it has letters no local name uses (%s): it is probably in ISO-8859-2 or another code page; save it as \"CSV UTF-8\" and send that",
 			quoteRunes(odd))
 	}
 	return nil
@@ -238,6 +292,9 @@ func (crLF) Transform(dst, src []byte, _ bool) (nDst, nSrc int, err error) {
 	return n, n, err
 }
 
+// codePages are the encodings openCSV converts as it reads.
+var codePages = map[string]*charmap.Charmap{Encoding1250: charmap.Windows1250, Encoding1251: charmap.Windows1251}
+
 type csvReader struct {
 	r       *csv.Reader
 	info    Info
@@ -259,11 +316,11 @@ func openCSV(p Pieces, charset string, lim Limits) (Reader, error) {
 	if mac {
 		src = transform.NewReader(src, crLF{})
 	}
-	if enc == Encoding1250 {
+	if cm := codePages[enc]; cm != nil {
 		// Converted as it is read, not into a second copy of the file
 		// (every byte is a character: the head converts on its own).
-		head, _ = charmap.Windows1250.NewDecoder().Bytes(head)
-		src = transform.NewReader(src, charmap.Windows1250.NewDecoder())
+		head, _ = cm.NewDecoder().Bytes(head)
+		src = transform.NewReader(src, cm.NewDecoder())
 	}
 	d := sep
 	if skip == 0 {

@@ -23,11 +23,12 @@ func FuzzCSV(f *testing.F) {
 		"ime,prezime\nAna,Petrović\n\n\nMarko,\"Mar\nković\"\n",
 		"\uFEFFime;prezime;grad\r\nAna;Petrović;\"Beograd; Zemun\"\r\n",
 		"a\tb\tc\n1\t2\t3\n   \n4\t5\n",
-		"ime,prezime\n\x9a\x9e\x8a,\xe8\xe6\n",     // Windows-1250 šžŠ, čć
-		"\xff\xfei\x00m\x00e\x00",                  // UTF-16
-		"ime,\"prezime\nAna,\"Pe\"tro\"vić\n",      // an unbalanced quote
-		"a,b\n" + strings.Repeat("x,", 300) + "\n", // too wide
-		strings.Repeat("\n", 60) + "a,b\n",         // beyond the row limit
+		"ime,prezime\n\x9a\x9e\x8a,\xe8\xe6\n",                                                       // Windows-1250 šžŠ, čć
+		"\xc8\xec\xe5;\xcf\xf0\xe5\xe7\xe8\xec\xe5\r\n\x80\xee\xf0\x90\xe5;\xa3\xee\xe2\xe0\xed\r\n", // Windows-1251 Име;Презиме, Ђорђе;Јован
+		"\xff\xfei\x00m\x00e\x00",                                                                    // UTF-16
+		"ime,\"prezime\nAna,\"Pe\"tro\"vić\n",                                                        // an unbalanced quote
+		"a,b\n" + strings.Repeat("x,", 300) + "\n",                                                   // too wide
+		strings.Repeat("\n", 60) + "a,b\n",                                                           // beyond the row limit
 		"<html><body>a,b</body></html>",
 	} {
 		f.Add([]byte(seed), "text/csv", uint16(0))
@@ -56,7 +57,7 @@ func FuzzCSV(f *testing.F) {
 		}
 		r, _ := Open(data, contentType, lim)
 		if r.Info().Encoding != EncodingUTF8 {
-			return // declared Windows-1250: read as declared
+			return // declared Windows-1250 or Windows-1251: read as declared
 		}
 		delim := r.Info().Delimiter
 		var want []csvRow

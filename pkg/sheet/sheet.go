@@ -1,5 +1,5 @@
 // Package sheet reads the rows of an uploaded spreadsheet: CSV (UTF-8, UTF-8
-// with a byte order mark, or Windows-1250; comma, semicolon or tab
+// with a byte order mark, Windows-1250 or Windows-1251 (Cyrillic); comma, semicolon or tab
 // separated, as a first "sep=;" line says or as the header row shows; lines
 // ending in CRLF, LF, or CR alone as Excel for Mac's "CSV (Macintosh)") or
 // XLSX (the first worksheet; cell values only, formulas are never
@@ -83,7 +83,8 @@ const (
 // Info describes how a file was read.
 type Info struct {
 	Format string
-	// Encoding of a CSV file: "utf-8", "utf-8-bom" or "windows-1250".
+	// Encoding of a CSV file: "utf-8", "utf-8-bom", "windows-1250" or
+	// "windows-1251".
 	Encoding string
 	// Delimiter of a CSV file.
 	Delimiter string

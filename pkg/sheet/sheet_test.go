@@ -102,9 +102,67 @@ func TestCSVEncodingsAndRows(t *testing.T) {
 	}
 }
 
+// A register saved by Excel on Windows with a Serbian (Cyrillic) locale
+// ("CSV (Comma delimited)") is in Windows-1251, separated by semicolons; one
+// in Windows-1250 is not taken for it, though each of its bytes is a
+// Cyrillic letter there (Đorđević reads Рorрeviж).
+func TestCSVWindows1251(t *testing.T) {
+	lim := DefaultLimits(100)
+	text := "Име;Презиме;Датум рођења;Општина;Телефон\r\n" +
+		"Ђорђе;Јовановић;12.04.1990.;Шабац;064 123 4567\r\n" +
+		"Љиљана;Њежић;1.2.1985.;Ниш;\r\n" +
+		"\"Џенана\r\nМарија\";Ћирић-Stojković;2004;Врање;\"+381 (0)11 22\"\r\n"
+	want := []row{
+		{1, []string{"Име", "Презиме", "Датум рођења", "Општина", "Телефон"}},
+		{2, []string{"Ђорђе", "Јовановић", "12.04.1990.", "Шабац", "064 123 4567"}},
+		{3, []string{"Љиљана", "Њежић", "1.2.1985.", "Ниш", ""}},
+		{4, []string{"Џенана\nМарија", "Ћирић-Stojković", "2004", "Врање", "+381 (0)11 22"}},
+	}
+	for _, tc := range []struct{ name, ct, text string }{
+		{"detected", "text/csv", text},
+		{"declared", "text/csv; charset=windows-1251", text},
+		{"no content type", "application/vnd.ms-excel", text},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			enc, err := charmap.Windows1251.NewEncoder().String(strings.ReplaceAll(tc.text, "Stojković", "Stojkovic"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, info, err := readAll(t, []byte(enc), tc.ct, lim)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := append([]row(nil), want...)
+			w[3] = row{4, []string{"Џенана\nМарија", "Ћирић-Stojkovic", "2004", "Врање", "+381 (0)11 22"}}
+			if diff := cmp.Diff(w, rows); diff != "" {
+				t.Fatalf("rows (-want +got):\n%s", diff)
+			}
+			if info.Encoding != Encoding1251 || info.Delimiter != ";" {
+				t.Fatalf("info %+v", info)
+			}
+		})
+	}
+	// Latin text in Windows-1250 stays Windows-1250, however few its
+	// diacritics.
+	for _, latin := range []string{"ime;prezime\nĐorđe;Čolić\n", "ime,prezime\nMarko,Petrović\n", "ime\nŽ\n"} {
+		enc, err := charmap.Windows1250.NewEncoder().String(latin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, info, err := readAll(t, []byte(enc), "text/csv", lim); err != nil || info.Encoding != Encoding1250 {
+			t.Errorf("%q: %+v %v, want windows-1250", latin, info, err)
+		}
+	}
+	// A byte Windows-1251 does not define: not taken for Cyrillic.
+	if _, _, err := readAll(t, []byte("ime\n\xc8\x98\xe5\n"), "text/csv; charset=windows-1251", lim); reason(err) != ReasonEncoding {
+		t.Errorf("0x98 declared windows-1251: %v", err)
+	}
+}
+
 func TestRefused(t *testing.T) {
 	lim := DefaultLimits(100)
-	cyr, _ := charmap.Windows1251.NewEncoder().String("име,презиме\nЂорђе,Ђорђевић\n")
+	// Latin-1 (ISO-8859-1) text: letters no local name uses.
+	latin1, _ := charmap.ISO8859_1.NewEncoder().String("nom,prénom\nJosé,Müller\nFrançoise,Ø\nAndré,Ñ\n")
 	utf16 := []byte{0xFF, 0xFE, 'i', 0, 'm', 0, 'e', 0}
 	for _, tc := range []struct {
 		name, ct   string
@@ -112,7 +170,7 @@ func TestRefused(t *testing.T) {
 		reason     string
 		mentioning string
 	}{
-		{"windows-1251", "text/csv", []byte(cyr), ReasonEncoding, "Windows-1251"},
+		{"iso-8859-1", "text/csv", []byte(latin1), ReasonEncoding, "code page"},
 		{"utf-16", "text/csv", utf16, ReasonEncoding, "UTF-16"},
 		{"other charset", "text/csv; charset=iso-8859-5", []byte("a,b\n"), ReasonEncoding, "iso-8859-5"},
 		{"declared utf-8 but not", "text/csv; charset=utf-8", []byte("ime\n\xe8a\n"), ReasonEncoding, "line 2"},
