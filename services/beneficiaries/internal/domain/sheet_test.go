@@ -102,3 +102,28 @@ func TestSheetSexOfChildren(t *testing.T) {
 		}
 	}
 }
+
+// TestSheetPhoneStoredAsNumber: a phone cell a spreadsheet stored as a
+// number has lost its leading 0 (0641234567 is 641234567) or its +
+// (+381641234567 is 381641234567), and is a problem of its cell, not a
+// number stored that nobody can dial; before, it was taken as it was.
+// Numbers written with their prefix, or as text, are read as before.
+func TestSheetPhoneStoredAsNumber(t *testing.T) {
+	m, err := imports.MatchHeader([]string{"Ime", "Kontakt telefon"}, SheetColumns, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := date.Of(time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC))
+	for _, cell := range []string{"641234567", "381641234567", "38761234567", "98765"} {
+		_, p := FromRow(m, 7, []string{"Ana", cell}, today)
+		if len(p.List) != 1 || p.List[0].Column != "B" || p.List[0].Row != 7 || !strings.Contains(p.List[0].Message, "leading 0") {
+			t.Errorf("%q: problems %+v, want one of B7 naming the lost leading 0", cell, p.List)
+		}
+	}
+	for _, cell := range []string{"0641234567", "064 123 4567", "+381641234567", "00381641234567", "+381 (0)11 22 33 444", "011/2345-678", ""} {
+		b, p := FromRow(m, 7, []string{"Ana", cell}, today)
+		if len(p.List) > 0 || b.Phone != cell {
+			t.Errorf("%q: phone %q, problems %+v; want it as written, none", cell, b.Phone, p.List)
+		}
+	}
+}
