@@ -2,7 +2,7 @@
 // with a byte order mark, Windows-1250 or Windows-1251 (Cyrillic); comma, semicolon or tab
 // separated, as a first "sep=;" line says or as the header row shows; lines
 // ending in CRLF, LF, or CR alone as Excel for Mac's "CSV (Macintosh)") or
-// XLSX (the first worksheet; cell values only, formulas are never
+// XLSX (the first worksheet not hidden; cell values only, formulas are never
 // evaluated; an OpenDocument .ods file is refused as such). It refuses, with a message a person can act on, what is
 // neither, what is in another encoding, and XLSX files that would expand
 // past the limits (zip bombs).

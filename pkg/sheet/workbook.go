@@ -24,6 +24,20 @@ type workbook struct {
 type worksheet struct {
 	name string
 	part *zip.File
+	// hidden: the sheet's state is hidden or veryHidden (a spreadsheet
+	// program does not show it).
+	hidden bool
+}
+
+// firstVisible is the index of the first worksheet a spreadsheet program
+// shows (0 when all are hidden, which Excel does not allow).
+func (wb workbook) firstVisible() int {
+	for i, s := range wb.sheets {
+		if !s.hidden {
+			return i
+		}
+	}
+	return 0
 }
 
 // readWorkbook lists the worksheets. It refuses what a spreadsheet
@@ -38,8 +52,9 @@ func readWorkbook(zr *zip.Reader) (workbook, error) {
 			Date1904 *string `xml:"date1904,attr"`
 		} `xml:"workbookPr"`
 		Sheets []struct {
-			Name string `xml:"name,attr"`
-			RID  string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
+			Name  string `xml:"name,attr"`
+			State string `xml:"state,attr"`
+			RID   string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
 		} `xml:"sheets>sheet"`
 	}
 	var rels struct {
@@ -90,7 +105,7 @@ func readWorkbook(zr *zip.Reader) (workbook, error) {
 		if part == nil {
 			return workbook{}, fail(ReasonCorrupt, "worksheet %.40q (%.60s) is missing from the file; open the file in a spreadsheet program and save it again", s.Name, name)
 		}
-		out.sheets = append(out.sheets, worksheet{s.Name, part})
+		out.sheets = append(out.sheets, worksheet{s.Name, part, s.State == "hidden" || s.State == "veryHidden"})
 	}
 	return out, nil
 }

@@ -80,8 +80,12 @@ func openXLSX(p Pieces, lim Limits) (Reader, error) {
 	if len(xf.Sheets) == 0 || len(wb.sheets) == 0 {
 		return nil, fail(ReasonEmpty, "the workbook has no worksheet")
 	}
-	first := wb.sheets[0]
-	if xf.Sheets[0] != first.name { // cannot be: both read the same list
+	// The sheet read is the first one the workbook shows: a hidden sheet
+	// before it (last year's register, a list of codes) is not the data
+	// a person sees when they open the file.
+	at := wb.firstVisible()
+	first := wb.sheets[at]
+	if at >= len(xf.Sheets) || xf.Sheets[at] != first.name { // cannot be: both read the same list
 		return nil, fail(ReasonCorrupt, "the workbook's first worksheet cannot be told apart; open the file in a spreadsheet program and save it again")
 	}
 	sc := scan{strs: strs, lim: lim, main: true, date1904: wb.date1904}

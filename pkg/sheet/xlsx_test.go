@@ -298,3 +298,46 @@ func TestOpenDocument(t *testing.T) {
 		}
 	}
 }
+
+// TestXLSXHiddenSheetsNotRead: a workbook whose first worksheet is hidden
+// (last year's register hidden before this year's was started beside it,
+// or a list of codes) is read from the first worksheet it shows; before,
+// the hidden one was imported, rows the person sending it never saw.
+func TestXLSXHiddenSheetsNotRead(t *testing.T) {
+	sheetOf := func(cell string) string {
+		return `<worksheet ` + mainNS + `><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>` + cell + `</t></is></c></row></sheetData></worksheet>`
+	}
+	workbook := func(states ...string) []byte {
+		var b strings.Builder
+		b.WriteString(`<?xml version="1.0"?><workbook ` + mainNS + ` xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>`)
+		for i, st := range states {
+			state := ""
+			if st != "" {
+				state = ` state="` + st + `"`
+			}
+			fmt.Fprintf(&b, `<sheet name="S%d" sheetId="%d"%s r:id="rId%d"/>`, i+1, i+1, state, i+1)
+		}
+		b.WriteString(`</sheets></workbook>`)
+		parts := [][2]string{{"xl/workbook.xml", b.String()}}
+		var rels []string
+		for i := range states {
+			rels = append(rels, fmt.Sprintf("rId%d", i+1), fmt.Sprintf("worksheets/sheet%d.xml", i+1))
+			parts = append(parts, [2]string{fmt.Sprintf("xl/worksheets/sheet%d.xml", i+1), sheetOf(fmt.Sprintf("in S%d", i+1))})
+		}
+		return crafted(append(parts, [2]string{"xl/_rels/workbook.xml.rels", relsXML(rels...)})...)
+	}
+	for _, tc := range []struct {
+		states []string
+		want   string
+	}{
+		{[]string{"hidden", ""}, "S2"},
+		{[]string{"veryHidden", "hidden", "visible", ""}, "S3"},
+		{[]string{"", "hidden"}, "S1"},
+		{[]string{"hidden"}, "S1"}, // Excel keeps one sheet shown; else the first
+	} {
+		rows, info, err := readAll(t, workbook(tc.states...), MediaXLSX, DefaultLimits(10))
+		if err != nil || info.Sheet != tc.want || len(rows) != 1 || rows[0].Cells[0] != "in "+tc.want {
+			t.Errorf("sheets %q: read %q %v (%v), want %s", tc.states, info.Sheet, rows, err, tc.want)
+		}
+	}
+}

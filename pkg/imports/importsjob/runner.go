@@ -256,11 +256,11 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 }
 
 // sheetRead names, for a refusal of a workbook's header, the worksheet
-// that was read: only the first is, and the user may be looking at
-// another ("" for a CSV file).
+// that was read: only the first one not hidden is, and the user may be
+// looking at another ("" for a CSV file).
 func sheetRead(rd sheet.Reader) string {
 	if info := rd.Info(); info.Format == sheet.FormatXLSX {
-		return fmt.Sprintf(" (in worksheet %q: only the first worksheet of a workbook is read; move the worksheet with the rows first, or send it as a workbook of its own)", info.Sheet)
+		return fmt.Sprintf(" (in worksheet %q: only the first worksheet a workbook shows is read; move the worksheet with the rows first, or send it as a workbook of its own)", info.Sheet)
 	}
 	return ""
 }

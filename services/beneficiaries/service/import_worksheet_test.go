@@ -58,3 +58,41 @@ func TestImportNamesWorksheetRead(t *testing.T) {
 		}
 	}
 }
+
+// TestImportSkipsHiddenWorksheets: a workbook whose first worksheet is
+// hidden (last year's register, hidden before this year's was started
+// beside it) imports the worksheet it shows; before, the hidden one was
+// read, rows its sender never saw.
+func TestImportSkipsHiddenWorksheets(t *testing.T) {
+	c := startImports(t)
+	ctx := servicetest.As(t, ids.New())
+	f := excelize.NewFile()
+	if err := f.SetSheetName("Sheet1", "Registar 2025"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.NewSheet("Registar 2026"); err != nil {
+		t.Fatal(err)
+	}
+	for sheetName, rows := range map[string][][]any{
+		"Registar 2025": {{"ime", "prezime"}, {"Stara", "Osoba"}, {"Druga", "Stara"}},
+		"Registar 2026": {{"ime", "prezime"}, {"Ana", "Petrović"}},
+	} {
+		for i, row := range rows {
+			if err := f.SetSheetRow(sheetName, fmt.Sprintf("A%d", i+1), &row); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	f.SetActiveSheet(1)
+	if err := f.SetSheetVisible("Registar 2025", false); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	imp := imported(t, ctx, c, &pb.ImportBeneficiariesRequest{ValidateOnly: true, File: &httpbody.HttpBody{ContentType: sheet.MediaXLSX, Data: buf.Bytes()}})
+	if imp.GetCounts().GetRows() != 1 || imp.GetCounts().GetValid() != 1 {
+		t.Fatalf("got %v, want the 1 row of the worksheet shown", imp)
+	}
+}

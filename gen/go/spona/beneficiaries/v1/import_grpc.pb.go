@@ -35,7 +35,7 @@ const (
 type BeneficiaryImportServiceClient interface {
 	// Imports a register of persons. The request body is the file itself
 	// (text/csv or the XLSX media type; of an XLSX workbook, its first
-	// worksheet is read); options are query parameters. The
+	// worksheet not hidden is read); options are query parameters. The
 	// header row names the columns: the beneficiary's JSON field names or
 	// their Serbian/Bosnian/Croatian names in either script (ime, prezime,
 	// pol/spol, datum rođenja, opština/općina, …). Returns a long-running
@@ -92,7 +92,7 @@ func (c *beneficiaryImportServiceClient) GetBeneficiaryImportTemplate(ctx contex
 type BeneficiaryImportServiceServer interface {
 	// Imports a register of persons. The request body is the file itself
 	// (text/csv or the XLSX media type; of an XLSX workbook, its first
-	// worksheet is read); options are query parameters. The
+	// worksheet not hidden is read); options are query parameters. The
 	// header row names the columns: the beneficiary's JSON field names or
 	// their Serbian/Bosnian/Croatian names in either script (ime, prezime,
 	// pol/spol, datum rođenja, opština/općina, …). Returns a long-running

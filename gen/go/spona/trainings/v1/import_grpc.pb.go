@@ -42,7 +42,7 @@ type ParticipantImportServiceClient interface {
 	// several, or "session 2" / "sesija 2" (programme order); a cell marks
 	// presence with x (Latin or Cyrillic), +, ✓, 1, da or yes and absence
 	// with 0, -, ne or no. The body is the file itself (of an XLSX workbook,
-	// its first worksheet is read); options are query parameters. Returns a long-running operation (metadata
+	// its first worksheet not hidden is read); options are query parameters. Returns a long-running operation (metadata
 	// spona.imports.v1.ImportMetadata, response spona.imports.v1.Import).
 	ImportParticipants(ctx context.Context, in *ImportParticipantsRequest, opts ...grpc.CallOption) (*longrunningpb.Operation, error)
 	// An empty sign-in sheet for the event (its sessions as attendance
@@ -95,7 +95,7 @@ type ParticipantImportServiceServer interface {
 	// several, or "session 2" / "sesija 2" (programme order); a cell marks
 	// presence with x (Latin or Cyrillic), +, ✓, 1, da or yes and absence
 	// with 0, -, ne or no. The body is the file itself (of an XLSX workbook,
-	// its first worksheet is read); options are query parameters. Returns a long-running operation (metadata
+	// its first worksheet not hidden is read); options are query parameters. Returns a long-running operation (metadata
 	// spona.imports.v1.ImportMetadata, response spona.imports.v1.Import).
 	ImportParticipants(context.Context, *ImportParticipantsRequest) (*longrunningpb.Operation, error)
 	// An empty sign-in sheet for the event (its sessions as attendance
