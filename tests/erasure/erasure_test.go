@@ -145,6 +145,7 @@ type world struct {
 	person, duplicate, child, project string
 	referral, declined, event         string
 	draft, cancelled, ended           string
+	receiverEvent, projectB           string
 	dryRun                            string
 	household, formerHousehold        string
 	duplicateHousehold                string
@@ -189,9 +190,16 @@ func populate(t *testing.T, s *system) world {
 			"event_types": []string{"referral.received", "referral.accepted", "referral.declined", "referral.started",
 				"referral.completed", "referral.cancelled", "consent.withdrawn", "beneficiary.erased"}}), 200)
 	}
-	orgB := str(must(t, b.Do(t, "POST", "/v1/projects", map[string]any{
+	own := must(t, b.Do(t, "POST", "/v1/projects", map[string]any{
 		"code": "B-OWN", "titles": []any{map[string]any{"text": "Receiver's own"}},
-		"planned_start_date": "2024-01-01", "planned_end_date": "2024-12-31", "sectors": []string{"12220"}}), 200), "implementing_organisation_id")
+		"planned_start_date": "2024-01-01", "planned_end_date": "2024-12-31", "sectors": []string{"12220"}}), 200)
+	orgB, projectB := str(own, "implementing_organisation_id"), str(own, "id")
+	w.projectB = projectB
+	for i, m := range []string{"METRIC_BENEFICIARIES_ASSISTED", "METRIC_BENEFICIARY_PARTICIPANTS_REGISTERED"} {
+		must(t, b.Do(t, "POST", "/v1/projects/"+projectB+"/indicators", map[string]any{
+			"code": fmt.Sprintf("B%d", i), "titles": []any{map[string]any{"text": m}}, "level": "INDICATOR_LEVEL_OUTPUT", "metric": m,
+			"disaggregations": []string{"sex"}}), 200)
+	}
 	w.project = str(must(t, a.Do(t, "POST", "/v1/projects", map[string]any{
 		"code": "ERASE-1", "titles": []any{map[string]any{"text": "Psychosocial support"}},
 		"planned_start_date": "2024-01-01", "planned_end_date": "2024-12-31", "sectors": []string{"15160"},
@@ -226,7 +234,7 @@ func populate(t *testing.T, s *system) world {
 		"notes":     "Đurđija speaks with her sister Milica daily",
 		"documents": []any{map[string]any{"type": "DOCUMENT_TYPE_PASSPORT", "number": passport, "issuing_country": "RS"}},
 	}
-	p := must(t, a.Do(t, "POST", "/v1/beneficiaries", w.createBody, "Idempotency-Key", "create-person-1"), 200)
+	p := must(t, a.Do(t, "POST", "/v1/beneficiaries", w.createBody, "Idempotency-Key", "create-"+passport), 200)
 	w.person = str(p, "id")
 	must(t, a.Do(t, "PATCH", "/v1/beneficiaries/"+w.person+"?update_mask=notes,phone", map[string]any{
 		"etag": str(p, "etag"), "notes": "Ковачевић-Златановић: needs a Serbian interpreter", "phone": phone},
@@ -236,10 +244,10 @@ func populate(t *testing.T, s *system) world {
 	must(t, a.Do(t, "GET", "/v1/beneficiaries/"+w.person, nil, "X-Spona-Purpose", "follow-up call with "+fullLatin), 200)
 	must(t, a.Do(t, "POST", "/v1/beneficiaries/"+w.person+"/consents", map[string]any{
 		"purpose": "CONSENT_PURPOSE_REFERRAL_SHARING", "given_by": "CONSENT_GIVEN_BY_SELF",
-		"scope": "health referral of " + fullLatin}, "Idempotency-Key", "consent-person-1"), 200)
+		"scope": "health referral of " + fullLatin}, "Idempotency-Key", "consent-"+passport), 200)
 	must(t, a.Do(t, "POST", "/v1/beneficiaries/"+w.person+"/assistances", map[string]any{
 		"project_id": w.project, "type": "ASSISTANCE_TYPE_PSYCHOSOCIAL_COUNSELLING", "date": "2024-03-04",
-		"notes": cyrillic + " talked about the journey"}, "Idempotency-Key", "assist-person-1"), 200)
+		"notes": cyrillic + " talked about the journey"}, "Idempotency-Key", "assist-"+passport), 200)
 
 	// A duplicate record of her, from a spreadsheet import (scored as her
 	// duplicate; a bad cell of the row names her, so the import's report
@@ -275,7 +283,7 @@ func populate(t *testing.T, s *system) world {
 		"given_name": someoneNew, "family_name": "Jovanović", "sex": "SEX_FEMALE", "birth_year": 2015, "municipality": "Niš"}), 200), "id")
 	w.household = str(must(t, a.Do(t, "POST", "/v1/households", map[string]any{"reference": "Domaćinstvo Kovačević-Zlatanović",
 		"members": []any{map[string]any{"beneficiary_id": w.person, "relationship": "RELATIONSHIP_HEAD"},
-			map[string]any{"beneficiary_id": w.child, "relationship": "RELATIONSHIP_CHILD"}}}, "Idempotency-Key", "household-1"), 200), "id")
+			map[string]any{"beneficiary_id": w.child, "relationship": "RELATIONSHIP_CHILD"}}}, "Idempotency-Key", "household-"+passport), 200), "id")
 	// The duplicate record was in a household of its own; the merge keeps
 	// the person's and drops that membership.
 	w.duplicateHousehold = str(must(t, a.Do(t, "POST", "/v1/households", map[string]any{"reference": "Ђурђија, privremeni smeštaj",
@@ -314,7 +322,7 @@ func populate(t *testing.T, s *system) world {
 		must(t, a.Do(t, "POST", "/v1/referrals/"+id+":send", map[string]any{"note": "Đurđija waits at the centre"}), 200)
 		return id
 	}
-	w.referral = refer("referral-1")
+	w.referral = refer("referral-" + passport)
 	must(t, b.Do(t, "GET", "/v1/beneficiaries/"+w.person, nil, "X-Spona-Purpose", "intake of Kovačević"), 200)
 	// The receiver checks its own register for her: the search finds one
 	// of its own clients, so the purpose naming her is stored with them.
@@ -324,9 +332,20 @@ func populate(t *testing.T, s *system) world {
 		t.Fatalf("the receiver's search of its own clients: %s", r.Raw)
 	}
 	must(t, b.Do(t, "POST", "/v1/referrals/"+w.referral+":accept", map[string]any{"note": "we will call Đurđija"}), 200)
-	must(t, b.Do(t, "POST", "/v1/referrals/"+w.referral+":start", map[string]any{}), 200)
+	must(t, b.Do(t, "POST", "/v1/referrals/"+w.referral+":start", map[string]any{}, "Idempotency-Key", "receiver-start-1"), 200)
+	// While its grant lives, the receiver has her in a training event of
+	// its own (a beneficiary participant, kept under an Idempotency-Key).
+	w.receiverEvent = str(must(t, b.Do(t, "POST", "/v1/trainingEvents", map[string]any{
+		"project_id": projectB, "type": "EVENT_TYPE_INTERCULTURAL_DAY", "title": "Health day",
+		"start_date": "2024-04-12", "municipality": "Niš", "country": "RS"}), 200), "id")
+	must(t, b.Do(t, "POST", "/v1/trainingEvents/"+w.receiverEvent+"/participants", map[string]any{"beneficiary_id": w.person},
+		"Idempotency-Key", "participant-"+passport), 200)
+	// The completion records the receiver's assistance, with notes naming
+	// her, under an Idempotency-Key (the edge keeps the answer).
 	must(t, b.Do(t, "POST", "/v1/referrals/"+w.referral+":complete", map[string]any{
-		"outcome": map[string]any{"code": "OUTCOME_CODE_SERVICE_PROVIDED", "note": "Kovačević-Zlatanović examined, passport " + passport}}), 200)
+		"outcome": map[string]any{"code": "OUTCOME_CODE_SERVICE_PROVIDED", "note": "Kovačević-Zlatanović examined, passport " + passport},
+		"assistance": map[string]any{"project_id": projectB, "type": "ASSISTANCE_TYPE_HEALTH_SUPPORT", "date": "2024-03-06",
+			"notes": "examined " + fullLatin + ", " + phone}}, "Idempotency-Key", "receiver-complete-1"), 200)
 	must(t, b.Do(t, "GET", "/v1/referrals?direction=DIRECTION_INCOMING", nil, "X-Spona-Purpose", "referrals of "+fullLatin), 200)
 	w.declined = refer("referral-2")
 	must(t, b.Do(t, "POST", "/v1/referrals/"+w.declined+":decline", map[string]any{"reason": "Zlatanović lives outside our area"}), 200)
@@ -400,9 +419,9 @@ func importSheetWith(t *testing.T, s *system, query, csv string, headers ...stri
 }
 
 // report returns the project's report results (what a donor sees).
-func report(t *testing.T, s *system, project string) string {
+func report(t *testing.T, c *resttest.Client, project string) string {
 	t.Helper()
-	r := must(t, s.a.Do(t, "GET", "/v1/projects/"+project+"/report", nil), 200)
+	r := must(t, c.Do(t, "GET", "/v1/projects/"+project+"/report", nil), 200)
 	raw, _ := json.Marshal(r.Body["results"])
 	return string(raw)
 }
@@ -483,7 +502,8 @@ func scenario(t *testing.T, crash bool) {
 	if l := leaks(dump(t, s)); len(l) == 0 {
 		t.Fatal("the dump holds nothing of the person before erasure: the test would prove nothing")
 	}
-	before := report(t, s, w.project)
+	before := report(t, s.a, w.project)
+	beforeB := report(t, s.b, w.projectB)
 
 	if crash {
 		// The referrals process dies (kill -9) while the erasure happens.
@@ -555,12 +575,15 @@ func scenario(t *testing.T, crash bool) {
 		}
 	}
 	// A replayed create returns the erased record, not the stored response.
-	replay := must(t, s.a.Do(t, "POST", "/v1/beneficiaries", w.createBody, "Idempotency-Key", "create-person-1"), 200)
+	replay := must(t, s.a.Do(t, "POST", "/v1/beneficiaries", w.createBody, "Idempotency-Key", "create-"+passport), 200)
 	if l := leaks(string(replay.Raw)); len(l) > 0 || str(replay, "id") != w.person {
 		t.Fatalf("replayed create: %v\n%s", l, replay.Raw)
 	}
-	if after := report(t, s, w.project); after != before {
+	if after := report(t, s.a, w.project); after != before {
 		t.Fatalf("report changed by the erasure:\nbefore %s\nafter  %s", before, after)
+	}
+	if after := report(t, s.b, w.projectB); after != beforeB {
+		t.Fatalf("the receiver's report changed by the erasure:\nbefore %s\nafter  %s", beforeB, after)
 	}
 
 	var found []string

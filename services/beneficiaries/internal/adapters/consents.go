@@ -50,8 +50,8 @@ func (p *Postgres) CreateConsent(ctx context.Context, c *domain.Consent, request
 		ON CONFLICT (organisation_id, request_id) DO NOTHING
 		RETURNING `+consentCols,
 		[]any{c.ID, c.BeneficiaryID, c.OrganisationID, c.Purpose, c.Scope, c.GivenBy, c.GuardianName,
-			c.GivenTime, nullTime(c.ExpireTime), db.Null(requestID)},
-		`SELECT `+consentCols+` FROM consents WHERE organisation_id = $1 AND request_id = $2`,
+			c.GivenTime, nullTime(c.ExpireTime), db.RequestKey(requestID)},
+		`SELECT `+consentCols+` FROM consents WHERE organisation_id = $1 AND `+db.RequestIDIs("request_id", "$2"),
 		c.OrganisationID, requestID)
 }
 

@@ -164,7 +164,7 @@ func (p *Postgres) CreateBeneficiary(ctx context.Context, b *domain.Beneficiary,
 		RETURNING `+beneficiaryCols,
 		[]any{b.OrganisationID, b.ID, db.Null(b.ExternalID), b.GivenName, b.FamilyName, b.OriginalScriptName,
 			b.Sex, b.BirthDate.Ptr(), db.NullInt(b.BirthYear), b.BirthDateEstimated, b.Nationality, db.Strings(b.Languages), b.LegalStatus,
-			b.Municipality, b.Country, b.Accommodation, db.Strings(b.Vulnerabilities), db.Null(requestID),
+			b.Municipality, b.Country, b.Accommodation, db.Strings(b.Vulnerabilities), db.RequestKey(requestID),
 			b.Phone, b.Email, b.Notes, b.LegalStatusSince.Ptr(), b.NameKey(), b.MunicipalityKey()},
 		func(row pgx.Row) error { return scanInto(row, out) })
 	return out, db.Error(err)
@@ -173,7 +173,7 @@ func (p *Postgres) CreateBeneficiary(ctx context.Context, b *domain.Beneficiary,
 // BeneficiaryByRequest returns what org created with requestID.
 func (p *Postgres) BeneficiaryByRequest(ctx context.Context, org, requestID string) (*domain.Beneficiary, error) {
 	b, err := scanBeneficiary(p.q.QueryRow(ctx, `SELECT `+beneficiaryCols+` FROM beneficiaries b
-		WHERE b.organisation_id = $1 AND b.request_id = $2`, org, requestID))
+		WHERE b.organisation_id = $1 AND `+db.RequestIDIs("b.request_id", "$2"), org, requestID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errs.NotFound("beneficiary", requestID)
 	}
@@ -676,15 +676,16 @@ var eraseParts = []string{
 	`UPDATE beneficiaries SET external_id = NULL, given_name = '', family_name = '', original_script_name = '',
 		birth_year = COALESCE(birth_year, EXTRACT(year FROM birth_date)::int), birth_date = NULL,
 		birth_date_estimated = false, nationality = '', languages = '{}', accommodation = '', vulnerabilities = '{}',
-		phone = '', email = '', notes = '', name_key = '', legal_status_since = NULL,
+		phone = '', email = '', notes = '', name_key = '', legal_status_since = NULL, ` + db.ForgetRequestID("request_id") + `,
 		erase_time = COALESCE(erase_time, $2), version = version + 1, update_time = $2
 		WHERE id = ANY ($1::uuid[])`,
 	`DELETE FROM identity_documents WHERE beneficiary_id = ANY ($1::uuid[])`,
-	`UPDATE households SET reference = '' WHERE id IN (` + householdsOf + `)`,
+	`UPDATE households SET reference = '', ` + db.ForgetRequestID("request_id") + ` WHERE id IN (` + householdsOf + `)`,
 	`DELETE FROM household_members WHERE beneficiary_id = ANY ($1::uuid[])`,
 	`DELETE FROM household_departures WHERE beneficiary_id = ANY ($1::uuid[])`,
-	`UPDATE assistances SET notes = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
-	`UPDATE consents SET scope = '', guardian_name = '', withdraw_reason = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
+	`UPDATE assistances SET notes = '', ` + db.ForgetRequestID("request_id") + ` WHERE beneficiary_id = ANY ($1::uuid[])`,
+	`UPDATE consents SET scope = '', guardian_name = '', withdraw_reason = '', ` + db.ForgetRequestID("request_id") +
+		` WHERE beneficiary_id = ANY ($1::uuid[])`,
 	`UPDATE access_grants SET revoke_time = COALESCE(revoke_time, $2), reason = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
 	forgetImportRows,
 	// Last: eraseSQL passes the imports it returns to the audit log.

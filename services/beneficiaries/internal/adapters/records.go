@@ -111,8 +111,8 @@ func (p *Postgres) CreateHousehold(ctx context.Context, h *domain.Household, req
 	return createOnce(ctx, p.q, scanHousehold, `INSERT INTO households (id, organisation_id, reference, request_id)
 		VALUES ($1, $2, $3, $4) ON CONFLICT (organisation_id, request_id) DO NOTHING
 		RETURNING id, organisation_id, reference, create_time`,
-		[]any{h.ID, h.OrganisationID, h.Reference, db.Null(requestID)},
-		`SELECT id, organisation_id, reference, create_time FROM households WHERE organisation_id = $1 AND request_id = $2`,
+		[]any{h.ID, h.OrganisationID, h.Reference, db.RequestKey(requestID)},
+		`SELECT id, organisation_id, reference, create_time FROM households WHERE organisation_id = $1 AND `+db.RequestIDIs("request_id", "$2"),
 		h.OrganisationID, requestID)
 }
 
@@ -217,9 +217,9 @@ func (p *Postgres) CreateAssistance(ctx context.Context, a *domain.Assistance, r
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		ON CONFLICT (organisation_id, request_id) DO NOTHING
 		RETURNING `+assistanceCols,
-		[]any{a.ID, a.BeneficiaryID, a.OrganisationID, db.Null(a.ProjectID), a.Type, a.Date.Time(), a.Notes, db.Null(requestID),
+		[]any{a.ID, a.BeneficiaryID, a.OrganisationID, db.Null(a.ProjectID), a.Type, a.Date.Time(), a.Notes, db.RequestKey(requestID),
 			db.Null(a.ServiceID), db.Null(a.LocationID), a.ServiceCategory, db.Null(a.ReferralID)},
-		`SELECT `+assistanceCols+` FROM assistances WHERE organisation_id = $1 AND request_id = $2`,
+		`SELECT `+assistanceCols+` FROM assistances WHERE organisation_id = $1 AND `+db.RequestIDIs("request_id", "$2"),
 		a.OrganisationID, requestID)
 }
 

@@ -87,8 +87,8 @@ func (p *Postgres) CreateReferral(ctx context.Context, r *domain.Referral, actor
 			ON CONFLICT (from_organisation_id, request_id) DO NOTHING
 			RETURNING `+referralCols,
 			[]any{r.ID, r.BeneficiaryID, r.FromOrganisationID, r.ToOrganisationID, db.Null(r.ToServiceID),
-				r.Category, r.Reason, r.Urgency, r.Status, r.DueTime, db.Null(r.ConsentID), db.Null(r.ProjectID), r.Notes, db.Null(requestID)},
-			`SELECT `+referralCols+` FROM referrals WHERE from_organisation_id = $1 AND request_id = $2`,
+				r.Category, r.Reason, r.Urgency, r.Status, r.DueTime, db.Null(r.ConsentID), db.Null(r.ProjectID), r.Notes, db.RequestKey(requestID)},
+			`SELECT `+referralCols+` FROM referrals WHERE from_organisation_id = $1 AND `+db.RequestIDIs("request_id", "$2"),
 			r.FromOrganisationID, requestID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			// Nothing inserted, and no referral made with the request id.
@@ -279,7 +279,14 @@ func (p *Postgres) RedactBeneficiary(ctx context.Context, beneficiaryIDs []strin
 					OR id IN (SELECT referral_id FROM ev))
 			RETURNING *)
 		SELECT `+referralCols+` FROM rf ORDER BY id`, beneficiaryIDs, domain.SystemCloseReasons)
-	return collect(rows, err, scanReferral)
+	changed, err := collect(rows, err, scanReferral)
+	if err != nil {
+		return nil, err
+	}
+	// The request ids the referrals were created with (db.ForgetRequestID).
+	_, err = tx.Exec(ctx, `UPDATE referrals SET `+db.ForgetRequestID("request_id")+`
+		WHERE beneficiary_id = ANY ($1::uuid[]) AND request_id IS NOT NULL`, beneficiaryIDs)
+	return changed, db.Error(err)
 }
 
 // RepointBeneficiary makes the referrals of from refer to to, in the

@@ -54,7 +54,8 @@ func (p *Postgres) Emit(ctx context.Context, evs ...events.Event) error {
 // participations so that a certificate issued later gets such a number too.
 func (p *Postgres) RedactBeneficiary(ctx context.Context, beneficiaryIDs []string) error {
 	_, err := db.Conn(ctx, p.pool).Exec(ctx, `UPDATE participants SET beneficiary_erased = true,
-			certificate_number = CASE WHEN certificate_number IS NULL THEN NULL ELSE 'ERASED-' || id::text END
+			certificate_number = CASE WHEN certificate_number IS NULL THEN NULL ELSE 'ERASED-' || id::text END,
+			`+db.ForgetRequestID("request_id")+`
 		WHERE beneficiary_id = ANY ($1::uuid[]) AND NOT beneficiary_erased`,
 		beneficiaryIDs)
 	return db.Error(err)
@@ -330,8 +331,8 @@ func scanParticipant(row pgx.Row) (*domain.Participant, error) {
 	return &x, nil
 }
 
-const participantByRequest = `SELECT ` + participantCols + ` FROM participants` + participantsFrom + `
-	WHERE pa.event_id = $1 AND pa.request_id = $2`
+var participantByRequest = `SELECT ` + participantCols + ` FROM participants` + participantsFrom + `
+	WHERE pa.event_id = $1 AND ` + db.RequestIDIs("pa.request_id", "$2")
 
 // CreateParticipant registers x at its event in one transaction: a
 // professional is first matched to (or becomes) a professional of organiser.
@@ -377,7 +378,7 @@ func createParticipantIn(ctx context.Context, tx pgx.Tx, organiser string, x *do
 			ON CONFLICT (event_id, request_id) DO NOTHING
 			RETURNING *)
 		SELECT `+participantCols+` FROM`+participantsFrom,
-		[]any{x.ID, x.EventID, professionalID, db.Null(x.BeneficiaryID), db.Null(requestID),
+		[]any{x.ID, x.EventID, professionalID, db.Null(x.BeneficiaryID), db.RequestKey(requestID),
 			orgID, orgName, orgKey, x.OrganisationKind, sector, gaveEmail, sex},
 		participantByRequest, x.EventID, requestID)
 	return out, alreadyRegistered(err, x.EventID)
