@@ -8,8 +8,8 @@
 // service's audit_events table, so the data owner reads them all through
 // /v1/beneficiaries/{id}/auditEvents. The beneficiaries service appends its
 // own records in the transaction of the read or change (auditpg); another
-// service that returns a person's data (referrals: reason, notes, snapshot)
-// sends its records to the beneficiaries service before it returns the data
+// service that returns a person's data (referrals: reason, notes, snapshot;
+// trainings: a beneficiary participant's registration) sends its records to the beneficiaries service before it returns the data
 // and fails the request if it cannot.
 //
 // A purpose is free text and may name a person, and one call may read many

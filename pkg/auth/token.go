@@ -71,9 +71,10 @@ var Delegated = map[string][]string{
 		projects + "CheckProjectParticipation"}, feeds...),
 	// Organisation kinds from the directory and its names (a sign-in
 	// sheet's organisation named by hand), whether the organiser sees a
-	// participant, the beneficiary participants counted by sex, project
+	// participant, the beneficiary participants counted by sex, reads of
+	// beneficiary participants recorded in the owner's audit log, project
 	// tags; the beneficiaries feed.
-	"trainings": append([]string{directory + "GetOrganisation", directory + "ListOrganisations", access + "CheckAccess", access + "CountBeneficiaries",
+	"trainings": append([]string{directory + "GetOrganisation", directory + "ListOrganisations", access + "CheckAccess", access + "CountBeneficiaries", access + "RecordAccess",
 		projects + "CheckProjectParticipation"}, feeds...),
 	// The aggregates of a report, the implementing organisation of an IATI
 	// export, the directory services a report dimension names; the feeds.

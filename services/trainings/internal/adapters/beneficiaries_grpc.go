@@ -8,6 +8,7 @@ import (
 
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
@@ -20,10 +21,12 @@ import (
 )
 
 // BeneficiariesGRPC asks the beneficiaries service whether the organiser
-// sees a person (CheckAccess) and to count beneficiary participants by sex
-// (CountBeneficiaries), for the calling organisation, under a principal of
-// its own with the internal scope access.check or beneficiaries.count
-// only: no personal data is read.
+// sees a person (CheckAccess), to count beneficiary participants by sex
+// (CountBeneficiaries) and to record the organiser's reads of beneficiary
+// participants in the persons' audit logs (RecordAccess), for the calling
+// organisation, under a principal of its own with the internal scope
+// access.check, beneficiaries.count or audit.write only: no personal data
+// is read.
 type BeneficiariesGRPC struct {
 	c benv1.BeneficiaryAccessServiceClient
 }
@@ -44,6 +47,25 @@ func (b *BeneficiariesGRPC) CheckVisible(ctx context.Context, beneficiaryID stri
 		return errs.FailedPrecondition(grpcx.Reason(err), "%s", status.Convert(err).Message())
 	}
 	return grpcx.FromDownstream(err, "beneficiary", beneficiaryID)
+}
+
+// RecordReads implements app.Beneficiaries, each read naming the
+// registration as its resource, as its REST path names it
+// (trainingEvents/{event}/participants/{participant}).
+func (b *BeneficiariesGRPC) RecordReads(ctx context.Context, act audit.Actor, action string, fields []string, reads []app.ParticipantRead) error {
+	cctx := auth.Delegate(ctx, act.OrganisationID, act.ClientID)
+	req := &benv1.RecordAccessRequest{Action: action, Fields: fields, Purpose: act.Purpose}
+	for _, r := range reads {
+		req.Resources = append(req.Resources, &benv1.AccessedResource{BeneficiaryId: r.BeneficiaryID,
+			Resource: "trainingEvents/" + r.EventID + "/participants/" + r.ParticipantID})
+	}
+	if _, err := b.c.RecordAccess(cctx, req); err != nil {
+		if errs.KindOf(grpcx.FromDownstream(err, "audit log", "")) == errs.KindUnavailable {
+			return errs.Wrap(errs.KindUnavailable, err, "the audit log is unavailable, so the participants cannot be shown; retry later")
+		}
+		return errs.Wrap(errs.KindInternal, err, "recording the read in the audit log")
+	}
+	return nil
 }
 
 // cohortChunk bounds the entries of one CountBeneficiaries call (the

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
@@ -166,6 +167,14 @@ type Projects interface {
 	CheckTag(ctx context.Context, projectID string) error
 }
 
+// ParticipantRead is one beneficiary participant whose registration (the
+// person's attendance, scores and certificate) an answer shows.
+type ParticipantRead struct {
+	BeneficiaryID string
+	EventID       string
+	ParticipantID string
+}
+
 // Beneficiaries is the beneficiaries service's word on who sees a person.
 type Beneficiaries interface {
 	// CheckVisible returns nil when the organisation in ctx registered the
@@ -173,6 +182,10 @@ type Beneficiaries interface {
 	// sees no such person; errs.KindFailedPrecondition for a merged or
 	// erased record; errs.KindUnavailable when the answer cannot be had.
 	CheckVisible(ctx context.Context, beneficiaryID string) error
+	// RecordReads appends act's reads of beneficiary participants to the
+	// beneficiaries' audit log (the owner's log of each person) before
+	// they are returned; errs.KindUnavailable when it cannot be written.
+	RecordReads(ctx context.Context, act audit.Actor, action string, fields []string, reads []ParticipantRead) error
 	// CountCohorts counts the persons of each cohort once by groupBy
 	// (domain.PersonDimensions): groups labelled with the cohort's labels
 	// and the person's values; a person counts by their data only when one
@@ -495,16 +508,40 @@ func participantEvent(typ string, e *domain.TrainingEvent, x *domain.Participant
 	return events.Event{Type: typ, AggregateType: events.AggregateParticipant, AggregateID: x.ID, OrganisationIDs: orgs, Data: data}
 }
 
-// GetParticipant returns a participant of an event the caller organises.
-func (a *App) GetParticipant(ctx context.Context, p auth.Principal, eventID, id string) (*domain.Participant, error) {
-	e, err := a.event(ctx, p, "event_id", eventID)
+// GetParticipant returns a participant of an event the caller organises;
+// a beneficiary's registration is recorded in their audit log first.
+func (a *App) GetParticipant(ctx context.Context, p audit.Actor, eventID, id string) (*domain.Participant, error) {
+	e, err := a.event(ctx, p.Principal, "event_id", eventID)
 	if err != nil {
 		return nil, err
 	}
 	if err := ids.Check("id", id); err != nil {
 		return nil, err
 	}
-	return a.repo.GetParticipant(ctx, e.ID, ids.Normalize(id))
+	x, err := a.repo.GetParticipant(ctx, e.ID, ids.Normalize(id))
+	if err != nil {
+		return nil, err
+	}
+	return x, a.recordReads(ctx, p, "training_participant.read", e.ID, x)
+}
+
+// participantFields names what a beneficiary participant's registration
+// shows of the person in the audit log.
+var participantFields = []string{"training_participant"}
+
+// recordReads records p's read of the beneficiary participants among rows
+// of event eventID (professionals are not beneficiaries: nothing to record).
+func (a *App) recordReads(ctx context.Context, p audit.Actor, action, eventID string, rows ...*domain.Participant) error {
+	var reads []ParticipantRead
+	for _, x := range rows {
+		if x.BeneficiaryID != "" {
+			reads = append(reads, ParticipantRead{BeneficiaryID: x.BeneficiaryID, EventID: eventID, ParticipantID: x.ID})
+		}
+	}
+	if len(reads) == 0 {
+		return nil
+	}
+	return a.beneficiaries.RecordReads(ctx, p, action, participantFields, reads)
 }
 
 // DeleteParticipant withdraws a registration at an event the caller
@@ -542,9 +579,10 @@ func (a *App) DeleteParticipant(ctx context.Context, p auth.Principal, eventID, 
 }
 
 // ListParticipants lists the participants of an event the caller organises,
-// newest first.
-func (a *App) ListParticipants(ctx context.Context, p auth.Principal, eventID string, size int32, token string) ([]*domain.Participant, string, error) {
-	e, page, err := a.eventPage(ctx, p, eventID, size, token, pagination.UUIDKey)
+// newest first; the beneficiaries' registrations are recorded in their
+// audit logs first.
+func (a *App) ListParticipants(ctx context.Context, p audit.Actor, eventID string, size int32, token string) ([]*domain.Participant, string, error) {
+	e, page, err := a.eventPage(ctx, p.Principal, eventID, size, token, pagination.UUIDKey)
 	if err != nil {
 		return nil, "", err
 	}
@@ -553,7 +591,7 @@ func (a *App) ListParticipants(ctx context.Context, p auth.Principal, eventID st
 		return nil, "", err
 	}
 	rows, next := pagination.Next(page, rows, func(x *domain.Participant) string { return x.ID })
-	return rows, next, nil
+	return rows, next, a.recordReads(ctx, p, "training_participant.list", e.ID, rows...)
 }
 
 // RecordAttendance marks participants present or absent at a session of an

@@ -9,6 +9,7 @@ import (
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
@@ -141,7 +142,11 @@ func (g *GRPC) CreateParticipant(ctx context.Context, req *pb.CreateParticipantR
 }
 
 func (g *GRPC) GetParticipant(ctx context.Context, req *pb.GetParticipantRequest) (*pb.GetParticipantResponse, error) {
-	x, err := g.app.GetParticipant(ctx, auth.Caller(ctx), req.GetEventId(), req.GetId())
+	act, err := audit.FromIncoming(ctx)
+	if err != nil {
+		return nil, err
+	}
+	x, err := g.app.GetParticipant(ctx, act, req.GetEventId(), req.GetId())
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +161,11 @@ func (g *GRPC) DeleteParticipant(ctx context.Context, req *pb.DeleteParticipantR
 }
 
 func (g *GRPC) ListParticipants(ctx context.Context, req *pb.ListParticipantsRequest) (*pb.ListParticipantsResponse, error) {
-	rows, next, err := g.app.ListParticipants(ctx, auth.Caller(ctx), req.GetEventId(), req.GetPageSize(), req.GetPageToken())
+	act, err := audit.FromIncoming(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, next, err := g.app.ListParticipants(ctx, act, req.GetEventId(), req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
