@@ -5,8 +5,8 @@ import (
 
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/audit"
+	"github.com/spona/spona/pkg/audit/auditgrpc"
 	"github.com/spona/spona/pkg/auth"
-	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/protoenum"
 	"github.com/spona/spona/services/referrals/internal/app"
@@ -59,18 +59,11 @@ var _ app.AuditLog = (*AuditGRPC)(nil)
 
 // Record implements app.AuditLog.
 func (a *AuditGRPC) Record(ctx context.Context, act audit.Actor, action string, fields []string, reads []app.Read) error {
-	cctx := auth.Delegate(ctx, act.OrganisationID, act.ClientID)
-	req := &benv1.RecordAccessRequest{Action: action, Fields: fields, Purpose: act.Purpose}
-	for _, r := range reads {
-		req.Resources = append(req.Resources, &benv1.AccessedResource{BeneficiaryId: r.BeneficiaryID, Resource: "referrals/" + r.ReferralID})
+	rs := make([]auditgrpc.Read, len(reads))
+	for i, r := range reads {
+		rs[i] = auditgrpc.Read{BeneficiaryID: r.BeneficiaryID, Resource: "referrals/" + r.ReferralID}
 	}
-	if _, err := a.access.RecordAccess(cctx, req); err != nil {
-		if k := errs.KindOf(grpcx.FromDownstream(err, "audit log", "")); k == errs.KindUnavailable {
-			return errs.Wrap(errs.KindUnavailable, err, "the audit log is unavailable, so the referral cannot be shown; retry later")
-		}
-		return errs.Wrap(errs.KindInternal, err, "recording the read in the audit log")
-	}
-	return nil
+	return auditgrpc.Record(ctx, a.access, act, action, fields, "the referral", rs)
 }
 
 var _ app.Beneficiaries = (*BeneficiariesGRPC)(nil)

@@ -9,6 +9,7 @@ import (
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/audit"
+	"github.com/spona/spona/pkg/audit/auditgrpc"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
@@ -53,19 +54,11 @@ func (b *BeneficiariesGRPC) CheckVisible(ctx context.Context, beneficiaryID stri
 // registration as its resource, as its REST path names it
 // (trainingEvents/{event}/participants/{participant}).
 func (b *BeneficiariesGRPC) RecordReads(ctx context.Context, act audit.Actor, action string, fields []string, reads []app.ParticipantRead) error {
-	cctx := auth.Delegate(ctx, act.OrganisationID, act.ClientID)
-	req := &benv1.RecordAccessRequest{Action: action, Fields: fields, Purpose: act.Purpose}
-	for _, r := range reads {
-		req.Resources = append(req.Resources, &benv1.AccessedResource{BeneficiaryId: r.BeneficiaryID,
-			Resource: "trainingEvents/" + r.EventID + "/participants/" + r.ParticipantID})
+	rs := make([]auditgrpc.Read, len(reads))
+	for i, r := range reads {
+		rs[i] = auditgrpc.Read{BeneficiaryID: r.BeneficiaryID, Resource: "trainingEvents/" + r.EventID + "/participants/" + r.ParticipantID}
 	}
-	if _, err := b.c.RecordAccess(cctx, req); err != nil {
-		if errs.KindOf(grpcx.FromDownstream(err, "audit log", "")) == errs.KindUnavailable {
-			return errs.Wrap(errs.KindUnavailable, err, "the audit log is unavailable, so the participants cannot be shown; retry later")
-		}
-		return errs.Wrap(errs.KindInternal, err, "recording the read in the audit log")
-	}
-	return nil
+	return auditgrpc.Record(ctx, b.c, act, action, fields, "the participants", rs)
 }
 
 // cohortChunk bounds the entries of one CountBeneficiaries call (the

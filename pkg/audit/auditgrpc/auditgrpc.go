@@ -1,0 +1,44 @@
+// Package auditgrpc is how a service other than beneficiaries records the
+// reads of personal data it answers with (referrals: a referral's reason
+// and notes; trainings: a beneficiary participant's registration) in the
+// person's audit log, which the beneficiaries service keeps: one
+// RecordAccess call, for the reader's organisation and client, before the
+// answer goes out. An answer whose reads cannot be recorded is refused.
+package auditgrpc
+
+import (
+	"context"
+
+	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	"github.com/spona/spona/pkg/audit"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/grpcx"
+)
+
+// Read is one person's data an answer shows, named by the resource the
+// REST path names (referrals/{id}).
+type Read struct {
+	BeneficiaryID string
+	Resource      string
+}
+
+// Record appends act's reads to the audit log through access (under a
+// principal delegated for act's organisation and client, with the
+// audit.write its process issues: auth.Delegated). When the log is
+// unavailable it is UNAVAILABLE, saying that shown (what the answer holds:
+// "the referral") cannot be shown; any other failure is INTERNAL.
+func Record(ctx context.Context, access benv1.BeneficiaryAccessServiceClient, act audit.Actor, action string, fields []string, shown string, reads []Read) error {
+	cctx := auth.Delegate(ctx, act.OrganisationID, act.ClientID)
+	req := &benv1.RecordAccessRequest{Action: action, Fields: fields, Purpose: act.Purpose}
+	for _, r := range reads {
+		req.Resources = append(req.Resources, &benv1.AccessedResource{BeneficiaryId: r.BeneficiaryID, Resource: r.Resource})
+	}
+	if _, err := access.RecordAccess(cctx, req); err != nil {
+		if errs.KindOf(grpcx.FromDownstream(err, "audit log", "")) == errs.KindUnavailable {
+			return errs.Wrap(errs.KindUnavailable, err, "the audit log is unavailable, so "+shown+" cannot be shown; retry later")
+		}
+		return errs.Wrap(errs.KindInternal, err, "recording the read in the audit log")
+	}
+	return nil
+}
