@@ -86,11 +86,20 @@ func ParseAll[E interface {
 func Values(zero protoreflect.Enum) []string {
 	d := zero.Descriptor()
 	p := prefix(d)
+	out := Names(d)
+	for i, n := range out {
+		out[i] = strings.ToLower(strings.TrimPrefix(n, p))
+	}
+	return out
+}
+
+// Names lists the names of every non-zero value of d (URGENCY_HIGH, ...),
+// the values a client may give an enum field.
+func Names(d protoreflect.EnumDescriptor) []string {
 	var out []string
 	for i := 0; i < d.Values().Len(); i++ {
-		v := d.Values().Get(i)
-		if v.Number() != 0 {
-			out = append(out, strings.ToLower(strings.TrimPrefix(string(v.Name()), p)))
+		if v := d.Values().Get(i); v.Number() != 0 {
+			out = append(out, string(v.Name()))
 		}
 	}
 	return out

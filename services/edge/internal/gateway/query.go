@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/protoenum"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
@@ -118,12 +119,5 @@ func queryValueRule(in protoreflect.MessageDescriptor, r *http.Request, name str
 // enumValues lists the values a client may give an enum field,
 // comma-separated: all but the zero value (*_UNSPECIFIED).
 func enumValues(ed protoreflect.EnumDescriptor) string {
-	var names []string
-	values := ed.Values()
-	for i := range values.Len() {
-		if v := values.Get(i); v.Number() != 0 {
-			names = append(names, string(v.Name()))
-		}
-	}
-	return strings.Join(names, ", ")
+	return strings.Join(protoenum.Names(ed), ", ")
 }
