@@ -249,3 +249,15 @@ func TestBodyTypeLocalized(t *testing.T) {
 		t.Errorf("%q in hr: %q", v[0].Description, got)
 	}
 }
+
+// TestPhoneLostPrefixLocalized: a phone number of digits alone without
+// its 0 or +, refused by the API and the import alike (validate.Phone),
+// reads as such in every language, saying how to write it.
+func TestPhoneLostPrefixLocalized(t *testing.T) {
+	var v errs.Violations
+	validate.Phone(&v, "beneficiary.phone", "641234567")
+	haveOwnTexts(t, v, 1)
+	if got := violation(v[0].Description, "sr-Latn"); !strings.Contains(got, "početnu 0") {
+		t.Errorf("%q in sr-Latn: %q", v[0].Description, got)
+	}
+}

@@ -699,6 +699,13 @@ var violations = []violationText{
 		"sr-Cyrl": "Мора бити ознака језика (BCP 47), нпр. ar, fa или sr-Latn.",
 		"bs":      "Mora biti oznaka jezika (BCP 47), npr. ar, fa ili sr-Latn.", "hr": "Mora biti oznaka jezika (BCP 47), npr. ar, fa ili sr-Latn.",
 	}},
+	{regexp.MustCompile(`^has neither a leading 0 nor an international prefix`), text{
+		"en":      "Has neither a leading 0 nor an international prefix (+ or 00), as a phone number stored as a number loses them; write it as 064 123 4567 or +381 64 123 4567 (in a spreadsheet, format the column as text).",
+		"sr-Latn": "Nema ni početnu 0 ni međunarodni prefiks (+ ili 00), koje broj telefona sačuvan kao broj gubi; upišite ga kao 064 123 4567 ili +381 64 123 4567 (u tabeli formatirajte kolonu kao tekst).",
+		"sr-Cyrl": "Нема ни почетну 0 ни међународни префикс (+ или 00), које број телефона сачуван као број губи; упишите га као 064 123 4567 или +381 64 123 4567 (у табели форматирајте колону као текст).",
+		"bs":      "Nema ni početnu 0 ni međunarodni prefiks (+ ili 00), koje broj telefona sačuvan kao broj gubi; upišite ga kao 064 123 4567 ili +381 64 123 4567 (u tabeli formatirajte kolonu kao tekst).",
+		"hr":      "Nema ni početnu 0 ni međunarodni pozivni broj (+ ili 00), koje telefonski broj spremljen kao broj gubi; upišite ga kao 064 123 4567 ili +381 64 123 4567 (u tablici oblikujte stupac kao tekst).",
+	}},
 	{regexp.MustCompile(`^(must be a phone number|is not a telephone number)`), text{
 		"en": "Must be a telephone number, e.g. +381 64 123 4567.", "sr-Latn": "Mora biti broj telefona, npr. +381 64 123 4567.",
 		"sr-Cyrl": "Мора бити број телефона, нпр. +381 64 123 4567.",

@@ -4,7 +4,6 @@ package domain
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -199,9 +198,7 @@ func (b *Beneficiary) Validate(prefix string, today date.Date) error {
 		v.Add(f("birth_year"), "must be between %d and %d", date.MinYear, today.Year)
 	}
 	validate.Text(&v, f("phone"), b.Phone, 40, false)
-	if b.Phone != "" && !phone.MatchString(b.Phone) {
-		v.Add(f("phone"), "must be a phone number such as +381 64 123 4567")
-	}
+	validate.Phone(&v, f("phone"), b.Phone)
 	validate.Email(&v, f("email"), b.Email)
 	validate.Text(&v, f("notes"), b.Notes, 4000, false)
 	if !b.LegalStatusSince.IsZero() {
@@ -217,8 +214,6 @@ func (b *Beneficiary) Validate(prefix string, today date.Date) error {
 	ValidateDocuments(&v, prefix, b.Documents, b.BirthDate, b.BirthYear)
 	return v.Err()
 }
-
-var phone = regexp.MustCompile(`^\+?[0-9][0-9 ()/-]{4,30}$`)
 
 // NameKey is the folded search key of the beneficiary's names.
 func (b *Beneficiary) NameKey() string {

@@ -97,13 +97,6 @@ var indexed = regexp.MustCompile(`\[\d+\]$`)
 // slash, or a line break (an item a line, as Alt+Enter writes them).
 var listSep = regexp.MustCompile(`\s*[,;/\r\n]\s*`)
 
-// lostPrefix is a phone cell of digits alone not starting with 0: what a
-// spreadsheet keeps of a phone number it took for a number (Excel, and
-// LibreOffice opening a CSV, drop the trunk 0 of 064 123 4567 and the +
-// of +381 64 123 4567). Every number dialled in the region starts with 0,
-// 00 or +, so the cell cannot be stored as the person's number.
-var lostPrefix = regexp.MustCompile(`^[1-9][0-9]{4,}$`)
-
 // FromRow reads one row of a beneficiaries sheet. Every cell that cannot
 // be read is a problem; then the record is checked as the API checks a
 // create (Validate), and its violations become problems of their columns.
@@ -154,11 +147,6 @@ func FromRow(m imports.Mapping, row int, cells []string, today date.Date) (*Bene
 			p.Add(cells, "birth_year", "%v", err)
 		}
 		b.BirthYear = y
-	}
-	if s := cell("phone"); lostPrefix.MatchString(s) {
-		p.Add(cells, "phone", "%q has neither a leading 0 nor an international prefix (+ or 00), as a phone number stored as a number "+
-			"in a spreadsheet loses them (0641234567 becomes 641234567, +381641234567 becomes 381641234567); format the column as text "+
-			"and write the number as 064 123 4567 or +381 64 123 4567", s)
 	}
 	if s := cell("birth_date_estimated"); s != "" {
 		c, ok := yesWords.Code(s)

@@ -1,11 +1,14 @@
 package domain
 
 import (
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spona/spona/pkg/date"
+	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/imports"
 )
 
@@ -124,6 +127,39 @@ func TestSheetPhoneStoredAsNumber(t *testing.T) {
 		b, p := FromRow(m, 7, []string{"Ana", cell}, today)
 		if len(p.List) > 0 || b.Phone != cell {
 			t.Errorf("%q: phone %q, problems %+v; want it as written, none", cell, b.Phone, p.List)
+		}
+	}
+}
+
+// TestPhoneOneRuleForAPIAndImport: a create over the API (Validate) and an
+// import's row (FromRow) take and refuse the same phone numbers, by the
+// one rule of validate.Phone; before, the API stored 641234567 (a number
+// that lost its 0, as a spreadsheet or a program keeping phones as
+// integers makes it) as the person's phone, which the import refused.
+func TestPhoneOneRuleForAPIAndImport(t *testing.T) {
+	m, err := imports.MatchHeader([]string{"Ime", "Prezime", "Telefon"}, SheetColumns, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := date.Of(time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC))
+	for cell, refused := range map[string]bool{
+		"641234567": true, "381641234567": true, "38761234567": true, "98765": true, "64-123": false,
+		"0641234567": false, "064 123 4567": false, "+381641234567": false, "00381641234567": false, "011/2345-678": false,
+		"064 123 4567 (majka)": true, "abc": true, "": false,
+	} {
+		b := &Beneficiary{GivenName: "Ana", FamilyName: "Kovač", Phone: cell}
+		b.Normalize()
+		api := false
+		var e *errs.Error
+		if errors.As(b.Validate("", today), &e) {
+			for _, v := range e.Violations {
+				api = api || v.Field == "phone"
+			}
+		}
+		_, p := FromRow(m, 3, []string{"Ana", "Kovač", cell}, today)
+		sheet := slices.ContainsFunc(p.List, func(x imports.Problem) bool { return x.Column == "C" && x.Field == "phone" })
+		if api != refused || sheet != refused {
+			t.Errorf("%q: refused by the API %v, by the import %v; want %v", cell, api, sheet, refused)
 		}
 	}
 }
