@@ -226,6 +226,27 @@ func (p *RowProblems) Add(cells []string, field, format string, args ...any) {
 	p.List = append(p.List, pr)
 }
 
+// Unheaded are the problems of a row's cells that hold text under a column
+// without a header (a header cell left empty, or merged over several
+// columns, which names only the first; a remark typed beyond the last
+// header): nothing tells what they are, so they cannot be imported, and
+// dropping them would lose what the sender wrote. Each names its cell
+// (Field is empty: the column has none).
+func Unheaded(m Mapping, row int, cells []string) []Problem {
+	var out []Problem
+	for i, c := range cells {
+		if i < len(m.Fields) && m.Fields[i] != "" || strings.TrimSpace(c) == "" {
+			continue
+		}
+		l := sheet.ColumnLetter(i)
+		out = append(out, Problem{Row: row, Column: l, Value: truncate(strings.TrimSpace(c), maxValue),
+			Message: fmt.Sprintf("column %s has no header in row 1, so this cell cannot be imported: write the field it holds in cell %s1 "+
+				"(a header cell merged over several columns names only the first of them), move the text to the column it belongs in "+
+				"(a remark to notes), or delete it", l, l)})
+	}
+	return out
+}
+
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s

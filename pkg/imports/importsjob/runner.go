@@ -232,6 +232,7 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 			}
 			s := spec.Row(m, row, append([]string(nil), cells...))
 			s.Row = row
+			s.Problems = append(s.Problems, imports.Unheaded(m, row, cells)...)
 			sort.SliceStable(s.Problems, func(i, j int) bool {
 				return sheet.ColumnIndex(s.Problems[i].Column) < sheet.ColumnIndex(s.Problems[j].Column)
 			})

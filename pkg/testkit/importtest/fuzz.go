@@ -52,14 +52,21 @@ func CheckProblems(t testing.TB, m imports.Mapping, header []string, row int, li
 
 // CheckEnded fails t when an import ended as a server error (INTERNAL,
 // UNKNOWN: a client's file must never cause one) or has a problem without
-// its row, column and field.
+// its row, or without its column (but for a problem of the whole row) and
+// the field the header gave that column.
 func CheckEnded(t testing.TB, imp *importsv1.Import, what string) {
 	t.Helper()
 	if e := imp.GetError(); e != nil && (codes.Code(e.GetCode()) == codes.Internal || codes.Code(e.GetCode()) == codes.Unknown) {
 		t.Fatalf("%s: %v", what, imp)
 	}
+	// A problem names its row and, but for one of the whole row, its
+	// column; and the field of a column the header row named.
+	named := map[string]bool{}
+	for _, c := range imp.GetColumns() {
+		named[c.GetLetter()] = true
+	}
 	for _, p := range imp.GetProblems() {
-		if p.GetRow() < 2 || sheet.ColumnIndex(p.GetColumn()) < 0 || p.GetField() == "" {
+		if p.GetRow() < 2 || p.GetColumn() != "" && sheet.ColumnIndex(p.GetColumn()) < 0 || named[p.GetColumn()] && p.GetField() == "" {
 			t.Fatalf("%s: problem %v does not name its row and column", what, p)
 		}
 	}

@@ -1,0 +1,71 @@
+package service_test
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	importsv1 "github.com/spona/spona/gen/go/spona/imports/v1"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/sheet"
+	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/xuri/excelize/v2"
+	"google.golang.org/genproto/googleapis/api/httpbody"
+)
+
+// problemsOf lists an import's problems as "row column: message".
+func problemsOf(imp *importsv1.Import) []string {
+	var out []string
+	for _, p := range imp.GetProblems() {
+		out = append(out, fmt.Sprintf("%d %s: %s", p.GetRow(), p.GetColumn(), p.GetMessage()))
+	}
+	return out
+}
+
+// TestImportReportsCellsWithoutHeader: text in a column whose header cell
+// is empty (a header merged over two columns names only the first; a
+// remark typed past the last header) is a problem of its cell, saying
+// what to do, and its row is not written; before, it was dropped without
+// a word and the row imported without it.
+func TestImportReportsCellsWithoutHeader(t *testing.T) {
+	c := startImports(t)
+	ctx := servicetest.As(t, ids.New())
+	csv := "ime;prezime;;napomena\r\nAna;Petrović;;\r\nMarko;Marković;x;\r\nLejla;Hodžić;;dolazi utorkom;zvati majku 064 111 2222\r\n"
+	f := excelize.NewFile()
+	for i, row := range [][]any{{"Ime", "Prezime", "Telefon"}, {"Ana", "Petrović", "064 123 4567", "065 765 4321"}, {"Marko", "Marković", "064 222 3333"}} {
+		if err := f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+1), &row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.MergeCell("Sheet1", "C1", "D1"); err != nil { // "Telefon" over C:D
+		t.Fatal(err)
+	}
+	var xlsx bytes.Buffer
+	if err := f.Write(&xlsx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, media string
+		data        []byte
+		want        map[string]string // "row column" → the cell's text
+		valid       int32
+	}{
+		{"CSV", sheet.MediaCSV, []byte(csv), map[string]string{"3 C": "x", "4 E": "zvati majku 064 111 2222"}, 1},
+		{"merged header", sheet.MediaXLSX, xlsx.Bytes(), map[string]string{"2 D": "065 765 4321"}, 1},
+	} {
+		imp := imported(t, ctx, c, &pb.ImportBeneficiariesRequest{ValidateOnly: true, File: &httpbody.HttpBody{ContentType: tc.media, Data: tc.data}})
+		got := map[string]string{}
+		for _, p := range imp.GetProblems() {
+			col := p.GetColumn()
+			got[fmt.Sprintf("%d %s", p.GetRow(), col)] = p.GetValue()
+			if p.GetField() != "" || !strings.Contains(p.GetMessage(), "column "+col+" has no header") || !strings.Contains(p.GetMessage(), col+"1") {
+				t.Errorf("%s: problem %v, want one naming column %s as without a header and its cell %s1", tc.name, p, col, col)
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) || imp.GetCounts().GetValid() != tc.valid {
+			t.Errorf("%s: problems %q, %d valid rows; want the cells %v, %d valid", tc.name, problemsOf(imp), imp.GetCounts().GetValid(), tc.want, tc.valid)
+		}
+	}
+}
