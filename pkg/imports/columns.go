@@ -247,6 +247,15 @@ func Unheaded(m Mapping, row int, cells []string) []Problem {
 	return out
 }
 
+// HiddenRow is the problem of a row hidden in its worksheet (by hand, or
+// by a filter): the person who hid it meant it out, or forgot it is
+// there; either way it is not imported, and the problem says so rather
+// than letting it vanish or be imported unseen.
+func HiddenRow(row int) Problem {
+	return Problem{Row: row, Message: "the row is hidden in the worksheet (hidden by hand or by a filter), so it is not imported: " +
+		"to import it, show it again (unhide it, or clear the filter); to leave it out, delete it, or import with on_error=skip"}
+}
+
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s

@@ -335,7 +335,11 @@ func openCSV(p Pieces, charset string, lim Limits) (Reader, error) {
 }
 
 func (c *csvReader) Info() Info { return c.info }
-func (c *csvReader) Close()     {}
+
+func (c *csvReader) Close() {}
+
+// Hidden is false: a CSV file hides no row.
+func (c *csvReader) Hidden() bool { return false }
 
 func (c *csvReader) Next() (int, []string, error) {
 	for {

@@ -35,6 +35,9 @@ type scan struct {
 
 	// Results.
 	notSerial notSerial
+	// hidden holds the numbers of the main worksheet's hidden rows (a
+	// row hidden by hand or by a filter: hidden="1").
+	hidden map[int]bool
 	// irregular: a row without a number greater than the one before, so
 	// the row numbers here may not be those Next gives.
 	irregular bool
@@ -102,10 +105,13 @@ func (s *scan) part(f *zip.File) error {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "row":
-				n := 0
+				n, hidden := 0, false
 				for _, a := range t.Attr {
-					if a.Name.Local == "r" {
+					switch a.Name.Local {
+					case "r":
 						n, _ = strconv.Atoi(a.Value)
+					case "hidden":
+						hidden = a.Value == "1" || a.Value == "true"
 					}
 				}
 				row = last + 1
@@ -116,6 +122,12 @@ func (s *scan) part(f *zip.File) error {
 					s.irregular = true
 				}
 				last = row
+				if s.main && hidden && row <= s.lim.MaxRows+1 {
+					if s.hidden == nil {
+						s.hidden = map[int]bool{}
+					}
+					s.hidden[row] = true
+				}
 			case "c":
 				typ, style := "", 0
 				ref, texts = "", 0

@@ -97,6 +97,9 @@ type Reader interface {
 	// Next returns the next non-blank row and its number; io.EOF after
 	// the last. A *Error ends reading: the file is refused.
 	Next() (row int, cells []string, err error)
+	// Hidden reports whether the row Next returned last is hidden in its
+	// worksheet (hidden by hand, or filtered out); a CSV file hides none.
+	Hidden() bool
 	Info() Info
 	// Close releases what the reader holds (it may stop early).
 	Close()

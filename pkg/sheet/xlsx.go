@@ -51,6 +51,8 @@ type xlsxReader struct {
 	// date system, except in the cells of notSerial.
 	date1904  bool
 	notSerial notSerial
+	// hidden: the worksheet's hidden rows, by number.
+	hidden map[int]bool
 }
 
 func openXLSX(p Pieces, lim Limits) (Reader, error) {
@@ -100,6 +102,9 @@ func openXLSX(p Pieces, lim Limits) (Reader, error) {
 	if sc.irregular && len(sc.notSerial) > 0 {
 		return nil, fail(ReasonCorrupt, "the workbook uses the 1904 date system and has text or ISO dates in date-formatted cells, but its rows are not numbered in order, so its dates cannot be told apart; open the file in a spreadsheet program and save it again")
 	}
+	if sc.irregular && len(sc.hidden) > 0 {
+		return nil, fail(ReasonCorrupt, "the worksheet has hidden rows, but its rows are not numbered in order, so the hidden ones cannot be told apart; open the file in a spreadsheet program and save it again")
+	}
 	// A second guard against the library's panic, should the part it
 	// reads ever be another: no part holds a negative shared-string index.
 	for _, f := range zr.File {
@@ -112,7 +117,7 @@ func openXLSX(p Pieces, lim Limits) (Reader, error) {
 	}
 	name := first.name
 	rows := xf.ReadRows(name)
-	r := &xlsxReader{info: Info{Format: FormatXLSX, Sheet: name}, lim: lim, rows: rows, date1904: wb.date1904, notSerial: sc.notSerial}
+	r := &xlsxReader{info: Info{Format: FormatXLSX, Sheet: name}, lim: lim, rows: rows, date1904: wb.date1904, notSerial: sc.notSerial, hidden: sc.hidden}
 	r.close = func() {
 		// The library's goroutine ends once its channel is drained; the
 		// scan above bounded what is left.
@@ -125,6 +130,9 @@ func openXLSX(p Pieces, lim Limits) (Reader, error) {
 }
 
 func (x *xlsxReader) Info() Info { return x.info }
+
+// Hidden reports whether the row Next returned last has hidden="1".
+func (x *xlsxReader) Hidden() bool { return x.hidden[x.last] }
 
 func (x *xlsxReader) Close() {
 	if x.close != nil {

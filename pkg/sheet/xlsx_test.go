@@ -3,7 +3,9 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -340,4 +342,40 @@ func TestXLSXHiddenSheetsNotRead(t *testing.T) {
 			t.Errorf("sheets %q: read %q %v (%v), want %s", tc.states, info.Sheet, rows, err, tc.want)
 		}
 	}
+}
+
+// TestXLSXHiddenRows: Hidden tells the rows a worksheet hides (hidden="1",
+// as hiding by hand or a filter writes it) from those it shows, in a
+// workbook of rows in order; a worksheet whose rows are not in order and
+// that hides some is refused, as its hidden rows cannot be told apart.
+func TestXLSXHiddenRows(t *testing.T) {
+	cell := func(r int) string { return fmt.Sprintf(`<c r="A%d" t="inlineStr"><is><t>r%d</t></is></c>`, r, r) }
+	ws := func(rows string) []byte {
+		return crafted([2]string{"xl/workbook.xml", workbookXML("S", "rId1")}, [2]string{"xl/_rels/workbook.xml.rels", relsXML("rId1", "worksheets/sheet1.xml")},
+			[2]string{"xl/worksheets/sheet1.xml", `<worksheet ` + mainNS + `><sheetData>` + rows + `</sheetData></worksheet>`})
+	}
+	data := ws(`<row r="1">` + cell(1) + `</row><row r="2" hidden="1">` + cell(2) + `</row><row r="3">` + cell(3) +
+		`</row><row r="4" hidden="true"></row><row r="5" hidden="true">` + cell(5) + `</row><row r="6" hidden="0">` + cell(6) + `</row>`)
+	r, err := Open(data, MediaXLSX, DefaultLimits(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var hidden []int
+	for {
+		n, _, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Hidden() {
+			hidden = append(hidden, n)
+		}
+	}
+	if fmt.Sprint(hidden) != "[2 5]" {
+		t.Errorf("hidden rows %v, want [2 5]", hidden)
+	}
+	wantRead(t, ws(`<row r="1">`+cell(1)+`</row><row r="3" hidden="1">`+cell(3)+`</row><row r="2">`+cell(2)+`</row>`), "hidden rows", nil)
 }

@@ -232,7 +232,13 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 			}
 			s := spec.Row(m, row, append([]string(nil), cells...))
 			s.Row = row
-			s.Problems = append(s.Problems, imports.Unheaded(m, row, cells)...)
+			if rd.Hidden() {
+				// Its cells are not what the sender sees: the row is
+				// reported as hidden, and for nothing else.
+				s.Problems = []imports.Problem{imports.HiddenRow(row)}
+			} else {
+				s.Problems = append(s.Problems, imports.Unheaded(m, row, cells)...)
+			}
 			sort.SliceStable(s.Problems, func(i, j int) bool {
 				return sheet.ColumnIndex(s.Problems[i].Column) < sheet.ColumnIndex(s.Problems[j].Column)
 			})

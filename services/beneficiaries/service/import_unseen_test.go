@@ -69,3 +69,43 @@ func TestImportReportsCellsWithoutHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestImportReportsHiddenRows: a row hidden in the worksheet (by hand or
+// by a filter) is not imported and is reported as hidden, a problem of
+// the whole row: an all-or-nothing import refuses the file saying so, one
+// with on_error=skip writes the rows shown; before, hidden rows were
+// imported with the others, rows the social worker who hid them meant out.
+func TestImportReportsHiddenRows(t *testing.T) {
+	c := startImports(t)
+	ctx := servicetest.As(t, ids.New())
+	f := excelize.NewFile()
+	for i, row := range [][]any{{"ime", "prezime"}, {"Ana", "Petrović"}, {"Stara", "Osoba"}, {"Marko", "Marković"}, {"Druga", "Stara"}} {
+		if err := f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+1), &row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range []int{3, 5} {
+		if err := f.SetRowVisible("Sheet1", r, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	file := &httpbody.HttpBody{ContentType: sheet.MediaXLSX, Data: buf.Bytes()}
+	dry := imported(t, ctx, c, &pb.ImportBeneficiariesRequest{ValidateOnly: true, File: file})
+	ps := dry.GetProblems()
+	if dry.GetCounts().GetValid() != 2 || dry.GetCounts().GetInvalid() != 2 || len(ps) != 2 || ps[0].GetRow() != 3 || ps[1].GetRow() != 5 ||
+		ps[0].GetColumn() != "" || !strings.Contains(ps[0].GetMessage(), "hidden") {
+		t.Fatalf("dry run: %v, problems %q; want rows 3 and 5 reported hidden, 2 valid", dry.GetCounts(), problemsOf(dry))
+	}
+	all := imported(t, ctx, c, &pb.ImportBeneficiariesRequest{File: file})
+	if all.GetState() != importsv1.ImportState_IMPORT_STATE_FAILED || all.GetCounts().GetCreated() != 0 {
+		t.Errorf("all or nothing: %v %v, want failed with nothing created", all.GetState(), all.GetCounts())
+	}
+	skip := imported(t, ctx, c, &pb.ImportBeneficiariesRequest{OnError: "skip", File: file})
+	if skip.GetCounts().GetCreated() != 2 || len(skip.GetProblems()) != 2 {
+		t.Errorf("on_error=skip: %v, problems %q; want the 2 rows shown created, the hidden 2 reported", skip.GetCounts(), problemsOf(skip))
+	}
+}
