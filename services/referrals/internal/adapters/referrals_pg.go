@@ -302,14 +302,15 @@ func (p *Postgres) RepointBeneficiary(ctx context.Context, from, to string) (int
 
 // MarkOverdue marks open referrals past their due time (not marked before)
 // and writes their events, in one transaction; SKIP LOCKED keeps replicas
-// apart.
+// apart. Past due is due_time < now, as the list's overdue filter and
+// domain.Referral.Overdue have it.
 func (p *Postgres) MarkOverdue(ctx context.Context, now time.Time, limit int, event func(*domain.Referral) events.Event) ([]*domain.Referral, error) {
 	var out []*domain.Referral
 	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			WITH due AS (
 				SELECT id AS due_id FROM referrals
-				WHERE status IN ('sent', 'accepted', 'in_progress') AND overdue_event_time IS NULL AND due_time <= $1
+				WHERE status IN ('sent', 'accepted', 'in_progress') AND overdue_event_time IS NULL AND due_time < $1
 				ORDER BY due_time LIMIT $2
 				FOR UPDATE SKIP LOCKED)
 			UPDATE referrals SET overdue_event_time = $1 FROM due WHERE id = due.due_id

@@ -397,8 +397,12 @@ func (r *Referral) Apply(c Command, p Party, now time.Time) (from string, err er
 }
 
 // Overdue reports whether r is past its due time at now and not closed.
+// The due time is the last instant still on time: a referral is overdue
+// from the microsecond after it (PostgreSQL keeps microseconds, so now is
+// read at the microsecond, as the overdue sweep and the list's overdue
+// filter read it: due_time < now).
 func (r *Referral) Overdue(now time.Time) bool {
-	return Open(r.Status) && now.After(r.DueTime)
+	return Open(r.Status) && now.Truncate(time.Microsecond).After(r.DueTime)
 }
 
 // Statuses of referrals that are sent and not closed, for queries.
