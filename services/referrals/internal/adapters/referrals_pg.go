@@ -213,7 +213,7 @@ func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version i
 		if out, err = staleOr(row, err); err != nil {
 			return err
 		}
-		if _, err = tx.Exec(ctx, insertEvent, ev.ReferralID, db.Null(ev.FromStatus), ev.ToStatus, ev.ActorOrganisationID, ev.ActorClientID, ev.Note); err != nil {
+		if _, err = tx.Exec(ctx, insertEvent, ev.ReferralID, db.Null(ev.FromStatus), ev.ToStatus, db.Null(ev.ActorOrganisationID), ev.ActorClientID, ev.Note); err != nil {
 			return db.Error(err)
 		}
 		return outbox.Write(ctx, tx, evs...)
@@ -428,7 +428,7 @@ func (p *Postgres) ListEvents(ctx context.Context, referralID string, page pagin
 		w.add("id > ?::bigint", page.After)
 	}
 	clause, args := w.sql("id", page.Limit())
-	rows, err := p.pool.Query(ctx, `SELECT id, referral_id, from_status, to_status, organisation_id, client_id, note, create_time
+	rows, err := p.pool.Query(ctx, `SELECT id, referral_id, from_status, to_status, COALESCE(organisation_id::text, ''), client_id, note, create_time
 		FROM referral_events`+clause, args...)
 	return collect(rows, err, scanEvent)
 }

@@ -105,8 +105,10 @@ func (a *App) ForgetBeneficiary(ctx context.Context, beneficiaryIDs []string) er
 
 // endAll cancels the open referrals rows for reason (domain.Referral.End),
 // as the system: the reason is their close reason and the note of their
-// transition, so both parties see why, and the receiver's access is
-// recorded as revoked (the beneficiaries service ended it).
+// transition, whose actor is the system (client domain.SystemClientID, no
+// organisation: neither party did it), so both parties see why; and the
+// receiver's access is recorded as revoked (the beneficiaries service
+// ended it).
 func (a *App) endAll(ctx context.Context, rows []*domain.Referral, reason string) error {
 	now := a.now()
 	for _, r := range rows {
@@ -116,7 +118,7 @@ func (a *App) endAll(ctx context.Context, rows []*domain.Referral, reason string
 			continue
 		}
 		ev := domain.Event{ReferralID: r.ID, FromStatus: from, ToStatus: next.Status,
-			ActorOrganisationID: r.FromOrganisationID, ActorClientID: domain.SystemClientID, Note: reason}
+			ActorClientID: domain.SystemClientID, Note: reason}
 		if _, err := a.repo.Transition(ctx, &next, r.Version, ev, AccessRevoked,
 			referralEvent(events.ReferralCancelled, &next, from)); err != nil {
 			return err

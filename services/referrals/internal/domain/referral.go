@@ -226,7 +226,7 @@ type Event struct {
 	ReferralID          string
 	FromStatus          string // "" for the creation of the draft
 	ToStatus            string
-	ActorOrganisationID string
+	ActorOrganisationID string // "" when the system made it (SystemClientID)
 	ActorClientID       string
 	Note                string
 	CreateTime          time.Time

@@ -1788,10 +1788,14 @@ type ReferralEvent struct {
 	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	ReferralId string                 `protobuf:"bytes,2,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
 	// Unspecified for the creation of the draft.
-	FromStatus          ReferralStatus `protobuf:"varint,3,opt,name=from_status,json=fromStatus,proto3,enum=spona.referrals.v1.ReferralStatus" json:"from_status,omitempty"`
-	ToStatus            ReferralStatus `protobuf:"varint,4,opt,name=to_status,json=toStatus,proto3,enum=spona.referrals.v1.ReferralStatus" json:"to_status,omitempty"`
-	ActorOrganisationId string         `protobuf:"bytes,5,opt,name=actor_organisation_id,json=actorOrganisationId,proto3" json:"actor_organisation_id,omitempty"`
-	// The API client (subject) that acted.
+	FromStatus ReferralStatus `protobuf:"varint,3,opt,name=from_status,json=fromStatus,proto3,enum=spona.referrals.v1.ReferralStatus" json:"from_status,omitempty"`
+	ToStatus   ReferralStatus `protobuf:"varint,4,opt,name=to_status,json=toStatus,proto3,enum=spona.referrals.v1.ReferralStatus" json:"to_status,omitempty"`
+	// The organisation that acted; empty when Spona itself did (a referral
+	// ended because the consent it was sent under ended or the person was
+	// erased: to_status CANCELLED, note CONSENT_WITHDRAWN, CONSENT_EXPIRED or
+	// BENEFICIARY_ERASED, actor_client_id spona-referrals).
+	ActorOrganisationId string `protobuf:"bytes,5,opt,name=actor_organisation_id,json=actorOrganisationId,proto3" json:"actor_organisation_id,omitempty"`
+	// The API client (subject) that acted; spona-referrals for Spona itself.
 	ActorClientId string                 `protobuf:"bytes,6,opt,name=actor_client_id,json=actorClientId,proto3" json:"actor_client_id,omitempty"`
 	Note          string                 `protobuf:"bytes,7,opt,name=note,proto3" json:"note,omitempty"`
 	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
