@@ -221,6 +221,19 @@ func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version i
 	return out, err
 }
 
+// Hold implements app.ReferralStore: the referral's row locked, at
+// version, in a transaction ctx passes on to fn.
+func (p *Postgres) Hold(ctx context.Context, id string, version int64, fn func(ctx context.Context) error) error {
+	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		var held bool
+		err := tx.QueryRow(ctx, `SELECT true FROM referrals WHERE id = $1 AND version = $2 FOR UPDATE`, id, version).Scan(&held)
+		if _, err := staleOr(held, err); err != nil {
+			return err
+		}
+		return fn(db.WithTx(ctx, tx))
+	})
+}
+
 // ForgetBeneficiaries records the beneficiaries as erased and returns
 // their open referrals, in the transaction ctx carries, in one round trip
 // of three statements, each seeing what committed before it started: the

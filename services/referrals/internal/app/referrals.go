@@ -212,17 +212,13 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 			return nil, err
 		}
 	}
+	var delivered *domain.Assistance
 	if c.Assistance != nil {
-		// Recorded before the completion commits, while the receiver's
-		// grant is live; under one request id, so a retry after a failed
-		// commit finds the same record instead of making another.
 		rec, err := r.Delivered(*c.Assistance)
 		if err != nil {
 			return nil, err
 		}
-		if next.AssistanceID, err = a.beneficiaries.RecordAssistance(ctx, r.BeneficiaryID, rec, domain.AssistanceRequestID(r.ID)); err != nil {
-			return nil, err
-		}
+		delivered = &rec
 	}
 	if c.Action == domain.Send && r.ProjectID != "" {
 		// A referral counts in its project's figures once sent, not as a
@@ -251,7 +247,32 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 	}
 	ev := domain.Event{ReferralID: r.ID, FromStatus: from, ToStatus: next.Status,
 		ActorOrganisationID: p.OrganisationID, ActorClientID: p.ClientID, Note: c.Note}
-	out, err := a.repo.Transition(ctx, &next, version, ev, access, referralEvent(transitionEvents[c.Action], &next, from))
+	var out *domain.Referral
+	commit := func(ctx context.Context) (err error) {
+		out, err = a.repo.Transition(ctx, &next, version, ev, access, referralEvent(transitionEvents[c.Action], &next, from))
+		return err
+	}
+	if delivered != nil {
+		// The referral's row decides between a completion and what
+		// races it (the sender's cancel, the consent's end): held from
+		// before the assistance is recorded until the completion
+		// commits, so a cancel that commits first leaves nothing
+		// recorded (the completion finds the referral changed), and one
+		// that comes later finds it completed. Recorded while the
+		// receiver's grant is live, under one request id, so a retry
+		// after a failed commit finds the same record instead of making
+		// another.
+		err = a.repo.Hold(ctx, r.ID, version, func(ctx context.Context) error {
+			id, err := a.beneficiaries.RecordAssistance(ctx, r.BeneficiaryID, *delivered, domain.AssistanceRequestID(r.ID))
+			if err != nil {
+				return err
+			}
+			next.AssistanceID = id
+			return commit(ctx)
+		})
+	} else {
+		err = commit(ctx)
+	}
 	if err != nil {
 		if c.Action == domain.Send {
 			a.undoGrant(ctx, p, r)
@@ -259,8 +280,18 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 		if errs.KindOf(err) == errs.KindAborted {
 			// Changed meanwhile: if it ended for good (the person was
 			// erased, the consent ended), that is why.
-			if cur, gerr := a.repo.GetReferral(ctx, p.OrganisationID, r.ID); gerr == nil && cur.Ended() {
+			cur, gerr := a.repo.GetReferral(ctx, p.OrganisationID, r.ID)
+			if gerr == nil && cur.Ended() {
 				return nil, ended(cur)
+			}
+			if gerr == nil {
+				// Moved on meanwhile where the action no longer leads
+				// (a cancel after the completion that won, a
+				// completion after the cancel): illegal now, whatever
+				// the etag.
+				if err := domain.Allowed(cur.Status, c.Action, cur.PartyOf(p.OrganisationID)); err != nil {
+					return nil, err
+				}
 			}
 			if c.Etag == "" {
 				// The caller sent no etag, so none of its is stale: its

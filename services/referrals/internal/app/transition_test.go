@@ -80,6 +80,13 @@ func (s *referralStore) Transition(_ context.Context, r *domain.Referral, versio
 	return &out, nil
 }
 
+func (s *referralStore) Hold(ctx context.Context, id string, version int64, fn func(ctx context.Context) error) error {
+	if id != s.row.ID || version != s.row.Version {
+		return etag.Mismatch()
+	}
+	return fn(ctx)
+}
+
 func (s *referralStore) SetAccess(_ context.Context, _ string, access Access) error {
 	s.access = access
 	return nil
