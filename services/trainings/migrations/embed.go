@@ -18,4 +18,5 @@ var FS = db.Migrations{FS: files, Go: []*goose.Migration{
 	goose.NewGoMigration(11, &goose.GoFunc{RunTx: ForgetOrphans}, &goose.GoFunc{}),
 	goose.NewGoMigration(14, &goose.GoFunc{RunTx: FoldNames}, &goose.GoFunc{}),
 	goose.NewGoMigration(16, &goose.GoFunc{RunTx: OrganisationKeys}, &goose.GoFunc{}),
+	goose.NewGoMigration(19, &goose.GoFunc{RunTx: EventLanguageCase}, &goose.GoFunc{}),
 }}

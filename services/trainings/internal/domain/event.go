@@ -72,7 +72,8 @@ func (e *TrainingEvent) Normalize() {
 	e.Country = strings.ToUpper(strings.TrimSpace(e.Country))
 	e.Audience = strings.TrimSpace(e.Audience)
 	e.Location = strings.TrimSpace(e.Location)
-	e.Language = strings.TrimSpace(e.Language)
+	// Stored in its canonical case: "SR-latn" and "sr-Latn" are one tag.
+	e.Language = validate.LanguageCase(strings.TrimSpace(e.Language))
 	topics := make([]string, 0, len(e.Topics))
 	for _, t := range e.Topics {
 		if t = strings.TrimSpace(t); t != "" && !slices.Contains(topics, t) {
