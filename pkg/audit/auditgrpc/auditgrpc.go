@@ -1,9 +1,13 @@
 // Package auditgrpc is how a service other than beneficiaries records the
 // reads of personal data it answers with (referrals: a referral's reason
-// and notes; trainings: a beneficiary participant's registration) in the
-// person's audit log, which the beneficiaries service keeps: one
-// RecordAccess call, for the reader's organisation and client, before the
-// answer goes out. An answer whose reads cannot be recorded is refused.
+// and notes; trainings: a beneficiary participant's registration), and its
+// changes of personal data (trainings: a beneficiary participant's
+// registration, attendance, scores and certificate), in the person's audit
+// log, which the beneficiaries service keeps: one RecordAccess call, for
+// the caller's organisation and client, before the answer goes out (a
+// change: in its transaction, before it commits). An answer whose reads,
+// or a change whose record, cannot be written is refused, and the change
+// is not made.
 package auditgrpc
 
 import (
@@ -16,8 +20,8 @@ import (
 	"github.com/spona/spona/pkg/grpcx"
 )
 
-// Read is one person's data an answer shows, named by the resource the
-// REST path names (referrals/{id}).
+// Read is one person's data an answer shows or a change changes, named by
+// the resource the REST path names (referrals/{id}).
 type Read struct {
 	BeneficiaryID string
 	Resource      string
@@ -29,6 +33,21 @@ type Read struct {
 // unavailable it is UNAVAILABLE, saying that shown (what the answer holds:
 // "the referral") cannot be shown; any other failure is INTERNAL.
 func Record(ctx context.Context, access benv1.BeneficiaryAccessServiceClient, act audit.Actor, action string, fields []string, shown string, reads []Read) error {
+	return record(ctx, access, act, action, fields, reads, "so "+shown+" cannot be shown; retry later")
+}
+
+// RecordChange appends act's change of the persons' data (action, such as
+// "training_participant.record_attendance", and the fields it writes) to
+// the audit log as Record appends reads. The caller calls it in the
+// change's transaction and makes nothing when it fails, so no change is
+// left out of the log: when the log is unavailable it is UNAVAILABLE,
+// saying that refused ("the attendance cannot be recorded") and that
+// nothing was changed; any other failure is INTERNAL.
+func RecordChange(ctx context.Context, access benv1.BeneficiaryAccessServiceClient, act audit.Actor, action string, fields []string, refused string, changes []Read) error {
+	return record(ctx, access, act, action, fields, changes, "so "+refused+"; nothing was changed, retry later")
+}
+
+func record(ctx context.Context, access benv1.BeneficiaryAccessServiceClient, act audit.Actor, action string, fields []string, reads []Read, unavailable string) error {
 	cctx := auth.Delegate(ctx, act.OrganisationID, act.ClientID)
 	req := &benv1.RecordAccessRequest{Action: action, Fields: fields, Purpose: act.Purpose}
 	for _, r := range reads {
@@ -36,9 +55,9 @@ func Record(ctx context.Context, access benv1.BeneficiaryAccessServiceClient, ac
 	}
 	if _, err := access.RecordAccess(cctx, req); err != nil {
 		if errs.KindOf(grpcx.FromDownstream(err, "audit log", "")) == errs.KindUnavailable {
-			return errs.Wrap(errs.KindUnavailable, err, "the audit log is unavailable, so "+shown+" cannot be shown; retry later")
+			return errs.Wrap(errs.KindUnavailable, err, "the audit log is unavailable, "+unavailable)
 		}
-		return errs.Wrap(errs.KindInternal, err, "recording the read in the audit log")
+		return errs.Wrap(errs.KindInternal, err, "recording "+action+" in the audit log")
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package service_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
@@ -8,7 +10,12 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/platform"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
+	"github.com/spona/spona/services/trainings/service"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 )
 
 // TestParticipantReadsAudited: a beneficiary participant's registration
@@ -51,5 +58,129 @@ func TestParticipantReadsAudited(t *testing.T) {
 		if ev.GetActorOrganisationId() != b || ev.GetActorClientId() == "" || ev.GetPurpose() != "training follow-up" || ev.GetResource() != resource {
 			t.Errorf("%s recorded as %v, want actor %s with its client, purpose %q, resource %s", action, ev, b, "training follow-up", resource)
 		}
+	}
+}
+
+// TestParticipantWritesAudited: the organiser's changes of a beneficiary
+// participant's registration (registering and deleting it, attendance,
+// scores, a certificate) are in the person's audit log, as its reads are,
+// each naming the registration, the fields written and the purpose; while
+// the log cannot be written they are refused as UNAVAILABLE and nothing
+// changes, while a professional's (no beneficiary) still go through.
+func TestParticipantWritesAudited(t *testing.T) {
+	c := start(t)
+	a, b := ids.New(), ids.New()
+	ctxA, ctxB := servicetest.As(t, a), servicetest.As(t, b)
+	e := event(t, c, ctxB, seminar(""))
+	s, err := c.CreateSession(ctxB, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: "2017-03-01"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := s.GetSession().GetId()
+	person, other := c.beneficiary(t, ctxA, b), c.beneficiary(t, ctxA, b) // A's, referred to B
+	why := metadata.AppendToOutgoingContext(ctxB, "x-spona-purpose", "training records")
+	p := register(t, c, why, e.GetId(), beneficiary(person))
+	pro := register(t, c, why, e.GetId(), professional("Ana", "Anić", "", "CSR Subotica", pb.Sector_SECTOR_SOCIAL_WELFARE, 0))
+	gone := register(t, c, why, e.GetId(), beneficiary(other))
+	mark := func(c pb.TrainingServiceClient, present bool, ps ...*pb.Participant) error {
+		req := &pb.RecordAttendanceRequest{EventId: e.GetId(), SessionId: session}
+		for _, x := range ps {
+			req.Marks = append(req.Marks, &pb.AttendanceMark{ParticipantId: x.GetId(), Present: present})
+		}
+		_, err := c.RecordAttendance(why, req)
+		return err
+	}
+	if err := mark(c, true, p, pro); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.RecordTestScores(why, &pb.RecordTestScoresRequest{EventId: e.GetId(), ParticipantId: p.GetId(), PreTestScore: proto.Int32(40)}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := c.IssueCertificates(why, &pb.IssueCertificatesRequest{EventId: e.GetId()}); err != nil || r.GetIssuedCount() != 2 {
+		t.Fatalf("certificates: %v, %v; want 2 issued", r, err)
+	}
+	if _, err := c.DeleteParticipant(why, &pb.DeleteParticipantRequest{EventId: e.GetId(), Id: gone.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+
+	conn := c.beneficiaries.Start(t, platform.Service{}) // started by c.beneficiary
+	logOf := func(id string) string {
+		t.Helper()
+		l, err := benv1.NewBeneficiaryServiceClient(conn).ListAuditEvents(ctxA, &benv1.ListAuditEventsRequest{BeneficiaryId: id, ActorOrganisationId: b, PageSize: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, ev := range l.GetAuditEvents() {
+			if !strings.HasPrefix(ev.GetAction(), "training_participant.") {
+				continue
+			}
+			if ev.GetActorClientId() == "" || ev.GetPurpose() != "training records" {
+				t.Errorf("%s recorded as %v, want B's client and purpose %q", ev.GetAction(), ev, "training records")
+			}
+			out = append(out, ev.GetAction()+" "+strings.Join(ev.GetFields(), ",")+" "+ev.GetResource())
+		}
+		slices.Sort(out)
+		return strings.Join(out, "\n")
+	}
+	at := " trainingEvents/" + e.GetId() + "/participants/"
+	want := strings.Join([]string{
+		"training_participant.create training_participant" + at + p.GetId(),
+		"training_participant.issue_certificate training_participant.certificate" + at + p.GetId(),
+		"training_participant.record_attendance training_participant.attendance" + at + p.GetId(),
+		"training_participant.record_test_scores training_participant.pre_test_score" + at + p.GetId(),
+	}, "\n")
+	if got := logOf(person); got != want {
+		t.Errorf("the participant's changes in the owner's audit log:\n%s\nwant:\n%s", got, want)
+	}
+	want = "training_participant.create training_participant" + at + gone.GetId() + "\n" +
+		"training_participant.delete training_participant" + at + gone.GetId()
+	if got := logOf(other); got != want {
+		t.Errorf("the deleted participant's changes in the owner's audit log:\n%s\nwant:\n%s", got, want)
+	}
+
+	// The same service, with the beneficiaries service (the audit log) out
+	// of reach.
+	cut := pb.NewTrainingServiceClient(servicetest.Start(t, service.New(service.Config{
+		Config:        servicetest.Platform(t, c.dbURL),
+		ReferralsAddr: c.referralsAddr, BeneficiariesAddr: "127.0.0.1:1", ReportingAddr: c.reporting.Addr})))
+	late := register(t, c, why, e.GetId(), beneficiary(other)) // not certified: may be deleted
+	for name, err := range map[string]error{
+		"attendance": mark(cut, false, p, pro),
+		"scores":     second(cut.RecordTestScores(why, &pb.RecordTestScoresRequest{EventId: e.GetId(), ParticipantId: p.GetId(), PreTestScore: proto.Int32(90)})),
+		"delete":     second(cut.DeleteParticipant(why, &pb.DeleteParticipantRequest{EventId: e.GetId(), Id: late.GetId()})),
+	} {
+		if statustest.Code(err) != codes.Unavailable || !strings.Contains(status.Convert(err).Message(), "audit log") {
+			t.Errorf("%s while the audit log is out of reach: %v, want UNAVAILABLE naming the audit log", name, err)
+		}
+	}
+	if err := mark(c, true, late); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cut.IssueCertificates(why, &pb.IssueCertificatesRequest{EventId: e.GetId()}); statustest.Code(err) != codes.Unavailable {
+		t.Errorf("certificates while the audit log is out of reach: %v, want UNAVAILABLE", err)
+	}
+	l, err := c.ListParticipants(ctxB, &pb.ListParticipantsRequest{EventId: e.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range l.GetParticipants() {
+		switch x.GetId() {
+		case p.GetId():
+			if x.GetPreTestScore() != 40 || x.GetSessionsAttended() != 1 {
+				t.Errorf("refused changes changed the participant: %v", x)
+			}
+		case late.GetId():
+			if x.GetCertificateNumber() != "" {
+				t.Errorf("a certificate was issued without its audit record: %v", x)
+			}
+		}
+	}
+	if len(l.GetParticipants()) != 3 {
+		t.Errorf("participants after a refused delete: %v, want 3", l.GetParticipants())
+	}
+	// A professional is no beneficiary: nothing to record.
+	if _, err := cut.RecordTestScores(why, &pb.RecordTestScoresRequest{EventId: e.GetId(), ParticipantId: pro.GetId(), PreTestScore: proto.Int32(70)}); err != nil {
+		t.Errorf("a professional's scores while the audit log is out of reach: %v", err)
 	}
 }

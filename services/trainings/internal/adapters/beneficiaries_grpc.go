@@ -23,8 +23,8 @@ import (
 
 // BeneficiariesGRPC asks the beneficiaries service whether the organiser
 // sees a person (CheckAccess), to count beneficiary participants by sex
-// (CountBeneficiaries) and to record the organiser's reads of beneficiary
-// participants in the persons' audit logs (RecordAccess), for the calling
+// (CountBeneficiaries) and to record the organiser's reads and changes of
+// beneficiary participants in the persons' audit logs (RecordAccess), for the calling
 // organisation, under a principal of its own with the internal scope
 // access.check, beneficiaries.count or audit.write only: no personal data
 // is read.
@@ -54,11 +54,22 @@ func (b *BeneficiariesGRPC) CheckVisible(ctx context.Context, beneficiaryID stri
 // registration as its resource, as its REST path names it
 // (trainingEvents/{event}/participants/{participant}).
 func (b *BeneficiariesGRPC) RecordReads(ctx context.Context, act audit.Actor, action string, fields []string, reads []app.ParticipantRead) error {
-	rs := make([]auditgrpc.Read, len(reads))
-	for i, r := range reads {
+	return auditgrpc.Record(ctx, b.c, act, action, fields, "the participants", registrations(reads))
+}
+
+// RecordChanges implements app.Beneficiaries, naming each registration as
+// RecordReads does.
+func (b *BeneficiariesGRPC) RecordChanges(ctx context.Context, act audit.Actor, action string, fields []string, refused string, changes []app.ParticipantRead) error {
+	return auditgrpc.RecordChange(ctx, b.c, act, action, fields, refused, registrations(changes))
+}
+
+// registrations names each participant by its REST path.
+func registrations(ps []app.ParticipantRead) []auditgrpc.Read {
+	rs := make([]auditgrpc.Read, len(ps))
+	for i, r := range ps {
 		rs[i] = auditgrpc.Read{BeneficiaryID: r.BeneficiaryID, Resource: "trainingEvents/" + r.EventID + "/participants/" + r.ParticipantID}
 	}
-	return auditgrpc.Record(ctx, b.c, act, action, fields, "the participants", rs)
+	return rs
 }
 
 // cohortChunk bounds the entries of one CountBeneficiaries call (the

@@ -731,13 +731,15 @@ func (p *Postgres) RecordAttendance(ctx context.Context, eventID, sessionID stri
 			sessionID, participantIDs, present); err != nil {
 			return db.Error(err)
 		}
-		rows, err := tx.Query(ctx, `SELECT participant_id::text, present FROM attendance WHERE session_id = $1 ORDER BY participant_id`, sessionID)
+		rows, err := tx.Query(ctx, `SELECT a.participant_id::text, a.present, COALESCE(pa.beneficiary_id::text, '')
+			FROM attendance a JOIN participants pa ON pa.id = a.participant_id
+			WHERE a.session_id = $1 ORDER BY a.participant_id`, sessionID)
 		if err != nil {
 			return db.Error(err)
 		}
 		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Mark, error) {
 			var m domain.Mark
-			err := r.Scan(&m.ParticipantID, &m.Present)
+			err := r.Scan(&m.ParticipantID, &m.Present, &m.BeneficiaryID)
 			return m, err
 		})
 		return db.Error(err)
@@ -747,7 +749,7 @@ func (p *Postgres) RecordAttendance(ctx context.Context, eventID, sessionID stri
 
 // RecordTestScores sets the given scores of a participant of the event.
 func (p *Postgres) RecordTestScores(ctx context.Context, eventID, participantID string, pre, post *int) (*domain.Participant, error) {
-	x, err := scanParticipant(p.pool.QueryRow(ctx, `WITH pa AS (
+	x, err := scanParticipant(db.Conn(ctx, p.pool).QueryRow(ctx, `WITH pa AS (
 			UPDATE participants SET pre_test_score = COALESCE($3, pre_test_score), post_test_score = COALESCE($4, post_test_score)
 			WHERE event_id = $1 AND id = $2 RETURNING *)
 		SELECT `+participantCols+` FROM`+participantsFrom, eventID, participantID, pre, post))

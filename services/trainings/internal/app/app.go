@@ -186,6 +186,12 @@ type Beneficiaries interface {
 	// beneficiaries' audit log (the owner's log of each person) before
 	// they are returned; errs.KindUnavailable when it cannot be written.
 	RecordReads(ctx context.Context, act audit.Actor, action string, fields []string, reads []ParticipantRead) error
+	// RecordChanges appends act's change (action, the fields it writes) of
+	// beneficiary participants to their audit logs, in the transaction of
+	// the change (ctx), which is not made when it fails:
+	// errs.KindUnavailable, saying what is refused ("the attendance cannot
+	// be recorded"), when the log cannot be written.
+	RecordChanges(ctx context.Context, act audit.Actor, action string, fields []string, refused string, changes []ParticipantRead) error
 	// CountCohorts counts the persons of each cohort once by groupBy
 	// (domain.PersonDimensions): groups labelled with the cohort's labels
 	// and the person's values; a person counts by their data only when one
@@ -426,7 +432,10 @@ func (a *App) eventPage(ctx context.Context, p auth.Principal, eventID string, s
 // directory; its kind is kept with the registration. One given by a name
 // that exactly one directory organisation has is that organisation
 // (domain.Professional.NamedInDirectory), as in a sign-in sheet.
-func (a *App) CreateParticipant(ctx context.Context, p auth.Principal, eventID string, part *domain.Participant, requestID string) (*domain.Participant, error) {
+//
+// A beneficiary's registration is recorded in their audit log with it
+// (training_participant.create); a retry's answer, as a read.
+func (a *App) CreateParticipant(ctx context.Context, p audit.Actor, eventID string, part *domain.Participant, requestID string) (*domain.Participant, error) {
 	if err := ids.Check("event_id", eventID); err != nil {
 		return nil, err
 	}
@@ -480,7 +489,11 @@ func (a *App) CreateParticipant(ctx context.Context, p auth.Principal, eventID s
 				out = nil
 				return errs.RequestIDReused("register participant " + first + ", another person or sector")
 			}
-			return nil
+			return a.recordReads(ctx, p, "training_participant.read", e.ID, out)
+		}
+		if err := a.recordChange(ctx, p, "training_participant.create", participantFields,
+			"the participant cannot be registered", participantRefs(e.ID, out)); err != nil {
+			return err
 		}
 		return a.repo.Emit(ctx, participantEvent(events.ParticipantRegistered, e, out))
 	})
@@ -532,16 +545,34 @@ var participantFields = []string{"training_participant"}
 // recordReads records p's read of the beneficiary participants among rows
 // of event eventID (professionals are not beneficiaries: nothing to record).
 func (a *App) recordReads(ctx context.Context, p audit.Actor, action, eventID string, rows ...*domain.Participant) error {
-	var reads []ParticipantRead
-	for _, x := range rows {
-		if x.BeneficiaryID != "" {
-			reads = append(reads, ParticipantRead{BeneficiaryID: x.BeneficiaryID, EventID: eventID, ParticipantID: x.ID})
-		}
-	}
+	reads := participantRefs(eventID, rows...)
 	if len(reads) == 0 {
 		return nil
 	}
 	return a.beneficiaries.RecordReads(ctx, p, action, participantFields, reads)
+}
+
+// participantRefs names the beneficiary participants among rows of event
+// eventID.
+func participantRefs(eventID string, rows ...*domain.Participant) []ParticipantRead {
+	var refs []ParticipantRead
+	for _, x := range rows {
+		if x.BeneficiaryID != "" {
+			refs = append(refs, ParticipantRead{BeneficiaryID: x.BeneficiaryID, EventID: eventID, ParticipantID: x.ID})
+		}
+	}
+	return refs
+}
+
+// recordChange records p's change (action, fields) of the beneficiary
+// participants changed, in the change's transaction (ctx): when the log
+// cannot be written the change fails, saying refused, and is not made.
+// Professionals are not beneficiaries: nothing to record for them.
+func (a *App) recordChange(ctx context.Context, p audit.Actor, action string, fields []string, refused string, changed []ParticipantRead) error {
+	if len(changed) == 0 {
+		return nil
+	}
+	return a.beneficiaries.RecordChanges(ctx, p, action, fields, refused, changed)
 }
 
 // DeleteParticipant withdraws a registration at an event the caller
@@ -553,8 +584,8 @@ func (a *App) recordReads(ctx context.Context, p audit.Actor, action, eventID st
 // organiser removes a person's record, which it must be able to do after
 // its role ended too; a certified participant is not deleted, so no
 // certificate leaves the project's figures this way.
-func (a *App) DeleteParticipant(ctx context.Context, p auth.Principal, eventID, id string) error {
-	e, err := a.event(ctx, p, "event_id", eventID)
+func (a *App) DeleteParticipant(ctx context.Context, p audit.Actor, eventID, id string) error {
+	e, err := a.event(ctx, p.Principal, "event_id", eventID)
 	if err != nil {
 		return err
 	}
@@ -567,6 +598,10 @@ func (a *App) DeleteParticipant(ctx context.Context, p auth.Principal, eventID, 
 			return err
 		}
 		if err := a.repo.DeleteParticipant(ctx, e.ID, x.ID); err != nil {
+			return err
+		}
+		if err := a.recordChange(ctx, p, "training_participant.delete", participantFields,
+			"the participant cannot be deleted", participantRefs(e.ID, x)); err != nil {
 			return err
 		}
 		if x.ProfessionalID != "" {
@@ -595,9 +630,10 @@ func (a *App) ListParticipants(ctx context.Context, p audit.Actor, eventID strin
 }
 
 // RecordAttendance marks participants present or absent at a session of an
-// event the caller organises.
-func (a *App) RecordAttendance(ctx context.Context, p auth.Principal, eventID, sessionID string, marks []domain.Mark) ([]domain.Mark, error) {
-	e, err := a.counting(ctx, p, "event_id", eventID)
+// event the caller organises; the marks of beneficiary participants are
+// recorded in their audit logs with them.
+func (a *App) RecordAttendance(ctx context.Context, p audit.Actor, eventID, sessionID string, marks []domain.Mark) ([]domain.Mark, error) {
+	e, err := a.counting(ctx, p.Principal, "event_id", eventID)
 	if err != nil {
 		return nil, err
 	}
@@ -614,12 +650,34 @@ func (a *App) RecordAttendance(ctx context.Context, p auth.Principal, eventID, s
 	if err := s.CheckMarks(marks, a.today()); err != nil {
 		return nil, err
 	}
-	return a.repo.RecordAttendance(ctx, e.ID, s.ID, marks)
+	marked := make(map[string]bool, len(marks))
+	for _, m := range marks {
+		marked[m.ParticipantID] = true
+	}
+	var out []domain.Mark
+	err = a.repo.InTx(ctx, func(ctx context.Context) error {
+		if out, err = a.repo.RecordAttendance(ctx, e.ID, s.ID, marks); err != nil {
+			return err
+		}
+		var changed []ParticipantRead
+		for _, m := range out {
+			if m.BeneficiaryID != "" && marked[m.ParticipantID] {
+				changed = append(changed, ParticipantRead{BeneficiaryID: m.BeneficiaryID, EventID: e.ID, ParticipantID: m.ParticipantID})
+			}
+		}
+		return a.recordChange(ctx, p, "training_participant.record_attendance", []string{"training_participant.attendance"},
+			"the attendance cannot be recorded", changed)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-// RecordTestScores records a participant's test scores.
-func (a *App) RecordTestScores(ctx context.Context, p auth.Principal, eventID, participantID string, pre, post *int) (*domain.Participant, error) {
-	e, err := a.event(ctx, p, "event_id", eventID)
+// RecordTestScores records a participant's test scores (a beneficiary's,
+// in their audit log with them).
+func (a *App) RecordTestScores(ctx context.Context, p audit.Actor, eventID, participantID string, pre, post *int) (*domain.Participant, error) {
+	e, err := a.event(ctx, p.Principal, "event_id", eventID)
 	if err != nil {
 		return nil, err
 	}
@@ -629,13 +687,33 @@ func (a *App) RecordTestScores(ctx context.Context, p auth.Principal, eventID, p
 	if err := domain.ValidateScores(pre, post); err != nil {
 		return nil, err
 	}
-	return a.repo.RecordTestScores(ctx, e.ID, ids.Normalize(participantID), pre, post)
+	var fields []string
+	if pre != nil {
+		fields = append(fields, "training_participant.pre_test_score")
+	}
+	if post != nil {
+		fields = append(fields, "training_participant.post_test_score")
+	}
+	var out *domain.Participant
+	err = a.repo.InTx(ctx, func(ctx context.Context) error {
+		if out, err = a.repo.RecordTestScores(ctx, e.ID, ids.Normalize(participantID), pre, post); err != nil {
+			return err
+		}
+		return a.recordChange(ctx, p, "training_participant.record_test_scores", fields,
+			"the scores cannot be recorded", participantRefs(e.ID, out))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // IssueCertificates certifies the participants of an event the caller
-// organises who completed it.
-func (a *App) IssueCertificates(ctx context.Context, p auth.Principal, eventID string) ([]*domain.Participant, int, error) {
-	e, err := a.counting(ctx, p, "event_id", eventID)
+// organises who completed it. The beneficiaries certified now have it
+// recorded in their audit logs (training_participant.issue_certificate),
+// those certified before whom the answer lists again, a read.
+func (a *App) IssueCertificates(ctx context.Context, p audit.Actor, eventID string) ([]*domain.Participant, int, error) {
+	e, err := a.counting(ctx, p.Principal, "event_id", eventID)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -646,10 +724,21 @@ func (a *App) IssueCertificates(ctx context.Context, p auth.Principal, eventID s
 			return err
 		}
 		var evs []events.Event
+		var now, before []*domain.Participant
 		for _, x := range all {
 			if slices.Contains(issued, x.ID) {
 				evs = append(evs, participantEvent(events.ParticipantCertified, e, x))
+				now = append(now, x)
+			} else {
+				before = append(before, x)
 			}
+		}
+		if err := a.recordChange(ctx, p, "training_participant.issue_certificate", []string{"training_participant.certificate"},
+			"the certificates cannot be issued", participantRefs(e.ID, now...)); err != nil {
+			return err
+		}
+		if err := a.recordReads(ctx, p, "training_participant.list", e.ID, before...); err != nil {
+			return err
 		}
 		return a.repo.Emit(ctx, evs...)
 	})

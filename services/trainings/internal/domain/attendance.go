@@ -13,6 +13,9 @@ import (
 type Mark struct {
 	ParticipantID string
 	Present       bool
+	// BeneficiaryID is the participant's beneficiary, on marks read back
+	// ("" for a professional).
+	BeneficiaryID string
 }
 
 // maxMarks bounds one attendance request.

@@ -133,7 +133,11 @@ func (g *GRPC) CreateParticipant(ctx context.Context, req *pb.CreateParticipantR
 	if req.GetParticipant() == nil {
 		return nil, errs.Required("participant")
 	}
-	x, err := g.app.CreateParticipant(ctx, auth.Caller(ctx), req.GetEventId(), ParticipantFromProto(req.GetParticipant()),
+	act, err := audit.FromIncoming(ctx)
+	if err != nil {
+		return nil, err
+	}
+	x, err := g.app.CreateParticipant(ctx, act, req.GetEventId(), ParticipantFromProto(req.GetParticipant()),
 		grpcx.RequestID(ctx, req.GetRequestId()))
 	if err != nil {
 		return nil, err
@@ -154,7 +158,11 @@ func (g *GRPC) GetParticipant(ctx context.Context, req *pb.GetParticipantRequest
 }
 
 func (g *GRPC) DeleteParticipant(ctx context.Context, req *pb.DeleteParticipantRequest) (*pb.DeleteParticipantResponse, error) {
-	if err := g.app.DeleteParticipant(ctx, auth.Caller(ctx), req.GetEventId(), req.GetId()); err != nil {
+	act, err := audit.FromIncoming(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.app.DeleteParticipant(ctx, act, req.GetEventId(), req.GetId()); err != nil {
 		return nil, err
 	}
 	return &pb.DeleteParticipantResponse{}, nil
@@ -181,7 +189,11 @@ func (g *GRPC) RecordAttendance(ctx context.Context, req *pb.RecordAttendanceReq
 	for i, m := range req.GetMarks() {
 		marks[i] = domain.Mark{ParticipantID: m.GetParticipantId(), Present: m.GetPresent()}
 	}
-	marks, err := g.app.RecordAttendance(ctx, auth.Caller(ctx), req.GetEventId(), req.GetSessionId(), marks)
+	act, err := audit.FromIncoming(ctx)
+	if err != nil {
+		return nil, err
+	}
+	marks, err = g.app.RecordAttendance(ctx, act, req.GetEventId(), req.GetSessionId(), marks)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +205,11 @@ func (g *GRPC) RecordAttendance(ctx context.Context, req *pb.RecordAttendanceReq
 }
 
 func (g *GRPC) RecordTestScores(ctx context.Context, req *pb.RecordTestScoresRequest) (*pb.RecordTestScoresResponse, error) {
-	x, err := g.app.RecordTestScores(ctx, auth.Caller(ctx), req.GetEventId(), req.GetParticipantId(),
+	act, err := audit.FromIncoming(ctx)
+	if err != nil {
+		return nil, err
+	}
+	x, err := g.app.RecordTestScores(ctx, act, req.GetEventId(), req.GetParticipantId(),
 		intPtr(req.PreTestScore), intPtr(req.PostTestScore))
 	if err != nil {
 		return nil, err
@@ -202,7 +218,11 @@ func (g *GRPC) RecordTestScores(ctx context.Context, req *pb.RecordTestScoresReq
 }
 
 func (g *GRPC) IssueCertificates(ctx context.Context, req *pb.IssueCertificatesRequest) (*pb.IssueCertificatesResponse, error) {
-	rows, issued, err := g.app.IssueCertificates(ctx, auth.Caller(ctx), req.GetEventId())
+	act, err := audit.FromIncoming(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, issued, err := g.app.IssueCertificates(ctx, act, req.GetEventId())
 	if err != nil {
 		return nil, err
 	}

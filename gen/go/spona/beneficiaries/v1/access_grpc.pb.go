@@ -66,9 +66,13 @@ type BeneficiaryAccessServiceClient interface {
 	CheckAccess(ctx context.Context, in *CheckAccessRequest, opts ...grpc.CallOption) (*CheckAccessResponse, error)
 	// Appends to the beneficiaries' audit log the reads of personal data
 	// another service made (the referrals service: reason, notes, outcome and
-	// snapshot of referrals), so the data owner's auditEvents lists them. The
-	// actor is the call's principal: the service signs one for the reader,
-	// with the internal scope audit.write. The owner of each beneficiary is
+	// snapshot of referrals; the trainings service: a beneficiary
+	// participant's registration), and its changes of such data (the
+	// trainings service: registering, attendance, scores, certificates,
+	// recorded in the change's transaction), so the data owner's
+	// auditEvents lists them. The actor is the call's principal: the service
+	// signs one for the reader (or writer), with the internal scope
+	// audit.write. The owner of each beneficiary is
 	// looked up here, never taken from the caller.
 	RecordAccess(ctx context.Context, in *RecordAccessRequest, opts ...grpc.CallOption) (*RecordAccessResponse, error)
 	// Counts persons another service knows only by id (the trainings
@@ -192,9 +196,13 @@ type BeneficiaryAccessServiceServer interface {
 	CheckAccess(context.Context, *CheckAccessRequest) (*CheckAccessResponse, error)
 	// Appends to the beneficiaries' audit log the reads of personal data
 	// another service made (the referrals service: reason, notes, outcome and
-	// snapshot of referrals), so the data owner's auditEvents lists them. The
-	// actor is the call's principal: the service signs one for the reader,
-	// with the internal scope audit.write. The owner of each beneficiary is
+	// snapshot of referrals; the trainings service: a beneficiary
+	// participant's registration), and its changes of such data (the
+	// trainings service: registering, attendance, scores, certificates,
+	// recorded in the change's transaction), so the data owner's
+	// auditEvents lists them. The actor is the call's principal: the service
+	// signs one for the reader (or writer), with the internal scope
+	// audit.write. The owner of each beneficiary is
 	// looked up here, never taken from the caller.
 	RecordAccess(context.Context, *RecordAccessRequest) (*RecordAccessResponse, error)
 	// Counts persons another service knows only by id (the trainings
