@@ -422,8 +422,9 @@ func TestSessionsAttendanceCertificates(t *testing.T) {
 		t.Fatalf("certifying the beneficiary: %v (%v)", r, err)
 	}
 	// CountParticipants names how far people got. At 100% only Ana of the
-	// professionals completed, while the three certified at lower
-	// thresholds keep their certificates.
+	// professionals completed: the three certified at lower thresholds keep
+	// their certificates, but only Ana counts as certified, as certified
+	// counts among those who completed (never more than trained).
 	const (
 		prof = pb.ParticipantKind_PARTICIPANT_KIND_PROFESSIONAL
 		ben  = pb.ParticipantKind_PARTICIPANT_KIND_BENEFICIARY
@@ -446,7 +447,7 @@ func TestSessionsAttendanceCertificates(t *testing.T) {
 	want := map[string]int64{
 		"PARTICIPANT_KIND_PROFESSIONAL PARTICIPATION_STAGE_REGISTERED": 3,
 		"PARTICIPANT_KIND_PROFESSIONAL PARTICIPATION_STAGE_TRAINED":    1,
-		"PARTICIPANT_KIND_PROFESSIONAL PARTICIPATION_STAGE_CERTIFIED":  3,
+		"PARTICIPANT_KIND_PROFESSIONAL PARTICIPATION_STAGE_CERTIFIED":  1,
 		"PARTICIPANT_KIND_BENEFICIARY PARTICIPATION_STAGE_REGISTERED":  2,
 		"PARTICIPANT_KIND_BENEFICIARY PARTICIPATION_STAGE_TRAINED":     1,
 		"PARTICIPANT_KIND_BENEFICIARY PARTICIPATION_STAGE_CERTIFIED":   1,
@@ -476,6 +477,23 @@ func TestSessionsAttendanceCertificates(t *testing.T) {
 	if diff := cmp.Diff(&commonv1.Aggregate{Total: 1, Groups: []*commonv1.Group{
 		group(1, "legal_status", "unknown", "organisation", org, "sex", "unknown")}}, byStatus, protocmp.Transform()); diff != "" {
 		t.Fatalf("certified beneficiaries by legal status, organiser and sex (-want +got):\n%s", diff)
+	}
+	for _, p := range []*pb.Participant{five, four} {
+		if participant(p).GetCertificateNumber() == "" {
+			t.Errorf("participant %s lost the certificate issued at a lower threshold", p.GetId())
+		}
+	}
+	// The certified beneficiary's attendance corrected: absent at one
+	// session, she did not complete the event at 100%, and is no longer
+	// counted as trained or certified (her certificate stays on record).
+	mark(sessions[5].GetId(), present(keen, false))
+	for _, st := range []pb.ParticipationStage{pb.ParticipationStage_PARTICIPATION_STAGE_TRAINED, pb.ParticipationStage_PARTICIPATION_STAGE_CERTIFIED} {
+		if n := stage(ben, st).GetTotal(); n != 0 {
+			t.Errorf("beneficiaries %v after her attendance was corrected: %d, want 0", st, n)
+		}
+	}
+	if participant(keen).GetCertificateNumber() == "" {
+		t.Errorf("the corrected beneficiary's certificate is gone from her record")
 	}
 	// Bad input names the field.
 	for name, tc := range map[string]struct {

@@ -97,11 +97,14 @@ func organiserKinds(kind string, groupBy []string, kinds map[string]string) []an
 	return []any{orgs, codes}
 }
 
-// stageFilters keep the participants that reached a stage.
+// stageFilters keep the participants that reached a stage. Certified
+// counts among those who completed: a certificate holder whose attendance
+// was corrected below the threshold, or whose event's threshold was raised
+// since, is not counted, so certified never exceeds trained.
 var stageFilters = map[string]string{
 	domain.StageRegistered: "",
 	domain.StageTrained:    " AND " + completedSQL,
-	domain.StageCertified:  " AND pa.certificate_number IS NOT NULL",
+	domain.StageCertified:  " AND pa.certificate_number IS NOT NULL AND " + completedSQL,
 }
 
 // CountParticipants counts unique participants of a kind (domain.Kind*)

@@ -14,7 +14,9 @@ const (
 
 // How far the counted participants got at an event: registered, trained
 // (completed: attendance reaching the event's completion threshold, see
-// Attendance.Completes) or certified.
+// Attendance.Completes) or certified (holds a certificate of an event
+// completed, as its attendance and threshold stand: so never more than
+// trained).
 const (
 	StageRegistered = "registered"
 	StageTrained    = "trained"

@@ -271,7 +271,8 @@ func (IndicatorMeasure) EnumDescriptor() ([]byte, []int) {
 // Where an indicator's actual value comes from. Training metrics are named
 // for what they count: REGISTERED (registered at an event of the project),
 // TRAINED (completed one: attendance at or above the event's
-// completion_threshold_percent) and CERTIFIED (holds a certificate of one),
+// completion_threshold_percent) and CERTIFIED (holds a certificate of one
+// and completed it, so never more than TRAINED),
 // each person counted once.
 type Metric int32
 
@@ -314,7 +315,8 @@ const (
 	// Unique professionals registered at an event of the project, whatever
 	// their attendance. Dimensions as METRIC_PROFESSIONALS_TRAINED.
 	Metric_METRIC_PROFESSIONALS_REGISTERED Metric = 9
-	// Unique professionals holding a certificate of an event of the project.
+	// Unique professionals holding a certificate of an event of the project
+	// that they completed as TRAINED counts it (so never more than TRAINED).
 	// Dimensions as METRIC_PROFESSIONALS_TRAINED.
 	Metric_METRIC_PROFESSIONALS_CERTIFIED Metric = 10
 	// Unique beneficiaries registered at an event of the project (community
@@ -331,7 +333,8 @@ const (
 	// at or above its completion threshold). Dimensions as
 	// METRIC_BENEFICIARY_PARTICIPANTS_REGISTERED.
 	Metric_METRIC_BENEFICIARY_PARTICIPANTS_TRAINED Metric = 12
-	// Unique beneficiaries holding a certificate of an event of the project.
+	// Unique beneficiaries holding a certificate of an event of the project
+	// that they completed as TRAINED counts it (so never more than TRAINED).
 	// Dimensions as METRIC_BENEFICIARY_PARTICIPANTS_REGISTERED.
 	Metric_METRIC_BENEFICIARY_PARTICIPANTS_CERTIFIED Metric = 13
 )

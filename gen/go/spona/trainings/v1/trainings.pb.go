@@ -252,7 +252,10 @@ const (
 	// Completed an event: attended at least its completion_threshold_percent
 	// of its sessions (an event without sessions is completed by nobody).
 	ParticipationStage_PARTICIPATION_STAGE_TRAINED ParticipationStage = 2
-	// Holds a certificate of an event.
+	// Holds a certificate of an event and completed it, as its attendance and
+	// threshold stand now (so never more than TRAINED): a holder whose
+	// attendance was corrected below the threshold, or whose event's
+	// threshold was raised since, keeps the certificate but is not counted.
 	ParticipationStage_PARTICIPATION_STAGE_CERTIFIED ParticipationStage = 3
 )
 
