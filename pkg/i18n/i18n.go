@@ -129,16 +129,25 @@ type violationText struct {
 }
 
 func violation(desc, lang string) string {
-	for _, v := range violations {
+	if s, ok := fill(violations, desc, lang); ok {
+		return s
+	}
+	return invalidValue[lang]
+}
+
+// fill is the text in lang of the first of list whose pattern reads desc,
+// with the pattern's groups in its places.
+func fill(list []violationText, desc, lang string) (string, bool) {
+	for _, v := range list {
 		if m := v.re.FindStringSubmatch(desc); m != nil {
 			s := v.msg[lang]
 			for i, g := range m[1:] {
 				s = strings.ReplaceAll(s, fmt.Sprintf("{%d}", i+1), g)
 			}
-			return s
+			return s, true
 		}
 	}
-	return invalidValue[lang]
+	return "", false
 }
 
 // catalogue lists every message per language (for tests and the fallback).
@@ -156,6 +165,9 @@ var catalogue = func() map[string][]string {
 		add(t)
 	}
 	for _, v := range violations {
+		add(v.msg)
+	}
+	for _, v := range problems {
 		add(v.msg)
 	}
 	add(invalidValue)

@@ -124,6 +124,8 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		// Uploads (imports) are decoded as raw files.
 		runtime.WithMarshalerOption(uploadMIME, uploadMarshaler{Marshaler: &runtime.HTTPBodyMarshaler{Marshaler: marshaler}}),
 		runtime.WithErrorHandler(errorHandler(o.Log, routes)),
+		// An import's problems in the request's language (negotiated).
+		runtime.WithForwardResponseOption(localizeImports),
 		runtime.WithRoutingErrorHandler(routingErrorHandler(routes)),
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeaders),
@@ -161,7 +163,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	}
 
 	authn, limit := authenticate(o, newFailures(o.AuthFailures)), rateLimit(newBuckets(o.RateLimit))
-	api := chain(mux, noStore, authn, limit)
+	api := chain(mux, noStore, authn, limit, negotiated)
 
 	root := http.NewServeMux()
 	root.Handle("/v1/", api)

@@ -538,13 +538,20 @@ type ImportProblem struct {
 	Row int32 `protobuf:"varint,1,opt,name=row,proto3" json:"row,omitempty"`
 	// Column letter, e.g. "D"; empty for a problem of the whole row.
 	Column string `protobuf:"bytes,2,opt,name=column,proto3" json:"column,omitempty"`
-	// The field of the column, e.g. "birth_date".
+	// The field of the column, e.g. "birth_date"; empty for a column
+	// without a header and for a problem of the whole row (a hidden row).
 	Field string `protobuf:"bytes,3,opt,name=field,proto3" json:"field,omitempty"`
 	// The cell as read (at most 100 characters).
-	Value         string `protobuf:"bytes,4,opt,name=value,proto3" json:"value,omitempty"`
-	Message       string `protobuf:"bytes,5,opt,name=message,proto3" json:"message,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Value string `protobuf:"bytes,4,opt,name=value,proto3" json:"value,omitempty"`
+	// What is wrong and what to do, in English.
+	Message string `protobuf:"bytes,5,opt,name=message,proto3" json:"message,omitempty"`
+	// The message in the language the request asks for with
+	// Accept-Language (en, sr-Latn, sr-Cyrl, bs or hr; English when none of
+	// them), from the catalogue an error's field violations are localized
+	// from; the English message when the catalogue has none for it.
+	LocalizedMessage string `protobuf:"bytes,6,opt,name=localized_message,json=localizedMessage,proto3" json:"localized_message,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *ImportProblem) Reset() {
@@ -608,6 +615,13 @@ func (x *ImportProblem) GetValue() string {
 func (x *ImportProblem) GetMessage() string {
 	if x != nil {
 		return x.Message
+	}
+	return ""
+}
+
+func (x *ImportProblem) GetLocalizedMessage() string {
+	if x != nil {
+		return x.LocalizedMessage
 	}
 	return ""
 }
@@ -1156,13 +1170,14 @@ const file_spona_imports_v1_imports_proto_rawDesc = "" +
 	"duplicates\x12\x18\n" +
 	"\acreated\x18\x06 \x01(\x05R\acreated\x12\x18\n" +
 	"\askipped\x18\a \x01(\x05R\askipped\x12\x16\n" +
-	"\x06linked\x18\b \x01(\x05R\x06linked\"\x7f\n" +
+	"\x06linked\x18\b \x01(\x05R\x06linked\"\xac\x01\n" +
 	"\rImportProblem\x12\x10\n" +
 	"\x03row\x18\x01 \x01(\x05R\x03row\x12\x16\n" +
 	"\x06column\x18\x02 \x01(\tR\x06column\x12\x14\n" +
 	"\x05field\x18\x03 \x01(\tR\x05field\x12\x14\n" +
 	"\x05value\x18\x04 \x01(\tR\x05value\x12\x18\n" +
-	"\amessage\x18\x05 \x01(\tR\amessage\"\xba\x01\n" +
+	"\amessage\x18\x05 \x01(\tR\amessage\x12+\n" +
+	"\x11localized_message\x18\x06 \x01(\tR\x10localizedMessage\"\xba\x01\n" +
 	"\rRowDuplicates\x12\x10\n" +
 	"\x03row\x18\x01 \x01(\x05R\x03row\x12:\n" +
 	"\amatches\x18\x02 \x03(\v2 .spona.imports.v1.DuplicateMatchR\amatches\x12 \n" +

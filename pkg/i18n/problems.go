@@ -1,0 +1,143 @@
+package i18n
+
+import "regexp"
+
+// problems are the texts of a spreadsheet import's row problems that are
+// its own (a cell's value that cannot be read, a column without a header,
+// a hidden row); a problem that is a field violation of the record (the
+// API's check of a create) reads as one (violations). Each quotes the
+// cell as the English message does.
+var problems = []violationText{
+	{regexp.MustCompile(`^"(.*)" is not a known ([a-z_]+); use one of (.*)$`), text{
+		"en":      `"{1}" is not a known {2}; use one of {3}.`,
+		"sr-Latn": `"{1}" nije poznata vrednost polja {2}; upotrebite jednu od: {3}.`,
+		"sr-Cyrl": `"{1}" није позната вредност поља {2}; употребите једну од: {3}.`,
+		"bs":      `"{1}" nije poznata vrijednost polja {2}; upotrijebite jednu od: {3}.`,
+		"hr":      `"{1}" nije poznata vrijednost polja {2}; upotrijebite jednu od: {3}.`,
+	}},
+	{regexp.MustCompile(`^"(.*)" is not a date; write it as`), text{
+		"en":      `"{1}" is not a date; write it as 2017-03-02, 2.3.2017. or 02.03.2017 (day first).`,
+		"sr-Latn": `"{1}" nije datum; upišite ga kao 2017-03-02, 2.3.2017. ili 02.03.2017 (prvo dan).`,
+		"sr-Cyrl": `"{1}" није датум; упишите га као 2017-03-02, 2.3.2017. или 02.03.2017 (прво дан).`,
+		"bs":      `"{1}" nije datum; upišite ga kao 2017-03-02, 2.3.2017. ili 02.03.2017 (prvo dan).`,
+		"hr":      `"{1}" nije datum; upišite ga kao 2017-03-02, 2.3.2017. ili 02.03.2017 (najprije dan).`,
+	}},
+	{regexp.MustCompile(`^"(.*)" is not a day of the calendar read day first.* write it as (\d{4}-\d{2}-\d{2}),`), text{
+		"en": `"{1}" is not a day of the calendar read day first (02/03/2017 is 2 March): it looks month first, as a spreadsheet in English ` +
+			`(United States) writes dates; write it as {2}, and check the file's other dates with slashes, which may have been read with day and month swapped.`,
+		"sr-Latn": `"{1}" nije dan u kalendaru kada se čita s danom na prvom mestu (02/03/2017 je 2. mart): izgleda da je mesec na prvom mestu, ` +
+			`kako datume piše tabela na engleskom (SAD); upišite ga kao {2} i proverite ostale datume s kosim crtama u datoteci, kojima su dan i mesec možda zamenjeni.`,
+		"sr-Cyrl": `"{1}" није дан у календару када се чита с даном на првом месту (02/03/2017 је 2. март): изгледа да је месец на првом месту, ` +
+			`како датуме пише табела на енглеском (САД); упишите га као {2} и проверите остале датуме с косим цртама у датотеци, којима су дан и месец можда замењени.`,
+		"bs": `"{1}" nije dan u kalendaru kada se čita s danom na prvom mjestu (02/03/2017 je 2. mart): izgleda da je mjesec na prvom mjestu, ` +
+			`kako datume piše tabela na engleskom (SAD); upišite ga kao {2} i provjerite ostale datume s kosim crtama u datoteci, kojima su dan i mjesec možda zamijenjeni.`,
+		"hr": `"{1}" nije dan u kalendaru kada se čita s danom na prvom mjestu (02/03/2017 je 2. ožujka): izgleda da je mjesec na prvom mjestu, ` +
+			`kako datume piše tablica na engleskom (SAD); upišite ga kao {2} i provjerite ostale datume s kosim crtama u datoteci, kojima su dan i mjesec možda zamijenjeni.`,
+	}},
+	{regexp.MustCompile(`^"(.*)" is not a day of the calendar$`), text{
+		"en": `"{1}" is not a day of the calendar.`, "sr-Latn": `"{1}" nije dan u kalendaru.`, "sr-Cyrl": `"{1}" није дан у календару.`,
+		"bs": `"{1}" nije dan u kalendaru.`, "hr": `"{1}" nije dan u kalendaru.`,
+	}},
+	{regexp.MustCompile(`^"(.*)" is not a whole number$`), text{
+		"en": `"{1}" is not a whole number.`, "sr-Latn": `"{1}" nije ceo broj.`, "sr-Cyrl": `"{1}" није цео број.`,
+		"bs": `"{1}" nije cijeli broj.`, "hr": `"{1}" nije cijeli broj.`,
+	}},
+	{regexp.MustCompile(`^"(.*)" is neither da/yes nor ne/no$`), text{
+		"en": `"{1}" is neither da/yes nor ne/no.`, "sr-Latn": `"{1}" nije ni da/yes ni ne/no.`, "sr-Cyrl": `"{1}" није ни да/yes ни не/no.`,
+		"bs": `"{1}" nije ni da/yes ni ne/no.`, "hr": `"{1}" nije ni da/yes ni ne/no.`,
+	}},
+	{regexp.MustCompile(`^"(.*)" is neither yes \(x, \+, 1, da, yes\) nor no`), text{
+		"en":      `"{1}" is neither yes (x, +, 1, da, yes) nor no (0, -, ne, no).`,
+		"sr-Latn": `"{1}" nije ni da (x, +, 1, da, yes) ni ne (0, -, ne, no).`,
+		"sr-Cyrl": `"{1}" није ни да (x, +, 1, да, yes) ни не (0, -, не, no).`,
+		"bs":      `"{1}" nije ni da (x, +, 1, da, yes) ni ne (0, -, ne, no).`,
+		"hr":      `"{1}" nije ni da (x, +, 1, da, yes) ni ne (0, -, ne, no).`,
+	}},
+	{regexp.MustCompile(`^"(.*)" is the external_id of another of your organisation's beneficiaries already`), text{
+		"en": `"{1}" is the external_id of another of your organisation's beneficiaries already: each record's is its own ` +
+			`(with on_duplicate=skip or link, a row found to be that record is skipped or linked).`,
+		"sr-Latn": `"{1}" je već external_id drugog korisnika vaše organizacije: svaki zapis ima svoj ` +
+			`(uz on_duplicate=skip ili link, red za koji se utvrdi da je taj zapis preskače se ili povezuje).`,
+		"sr-Cyrl": `"{1}" је већ external_id другог корисника ваше организације: сваки запис има свој ` +
+			`(уз on_duplicate=skip или link, ред за који се утврди да је тај запис прескаче се или повезује).`,
+		"bs": `"{1}" je već external_id drugog korisnika vaše organizacije: svaki zapis ima svoj ` +
+			`(uz on_duplicate=skip ili link, red za koji se utvrdi da je taj zapis preskače se ili povezuje).`,
+		"hr": `"{1}" već je external_id drugog korisnika vaše organizacije: svaki zapis ima svoj ` +
+			`(uz on_duplicate=skip ili link, redak za koji se utvrdi da je taj zapis preskače se ili povezuje).`,
+	}},
+	{regexp.MustCompile(`^"(.*)" is the external_id of row (\d+) too`), text{
+		"en": `"{1}" is the external_id of row {2} too: each record's is its own.`, "sr-Latn": `"{1}" je i external_id reda {2}: svaki zapis ima svoj.`,
+		"sr-Cyrl": `"{1}" је и external_id реда {2}: сваки запис има свој.`, "bs": `"{1}" je i external_id reda {2}: svaki zapis ima svoj.`,
+		"hr": `"{1}" je i external_id retka {2}: svaki zapis ima svoj.`,
+	}},
+	{regexp.MustCompile(`^the session of (\S+) has not been held yet`), text{
+		"en": "The session of {1} has not been held yet: nobody is present at it before its day (a participant marked present in advance " +
+			"would count as trained, and be certified, before the event took place).",
+		"sr-Latn": "Sesija od {1} još nije održana: niko nije prisutan na njoj pre njenog dana (učesnik označen kao prisutan unapred " +
+			"računao bi se kao obučen, i dobio bi sertifikat, pre nego što se događaj održao).",
+		"sr-Cyrl": "Сесија од {1} још није одржана: нико није присутан на њој пре њеног дана (учесник означен као присутан унапред " +
+			"рачунао би се као обучен, и добио би сертификат, пре него што се догађај одржао).",
+		"bs": "Sesija od {1} još nije održana: niko nije prisutan na njoj prije njenog dana (učesnik označen kao prisutan unaprijed " +
+			"računao bi se kao obučen, i dobio bi certifikat, prije nego što se događaj održao).",
+		"hr": "Sesija od {1} još nije održana: nitko nije prisutan na njoj prije njezina dana (sudionik označen kao prisutan unaprijed " +
+			"računao bi se kao osposobljen, i dobio bi potvrdu, prije nego što se događaj održao).",
+	}},
+	{regexp.MustCompile(`^could not be (?:looked up|checked) in the directory`), text{
+		"en": "Could not be checked in the directory just now; send the file again.", "sr-Latn": "Trenutno nije moguće proveriti u imeniku; pošaljite datoteku ponovo.",
+		"sr-Cyrl": "Тренутно није могуће проверити у именику; пошаљите датотеку поново.", "bs": "Trenutno nije moguće provjeriti u imeniku; pošaljite datoteku ponovo.",
+		"hr": "Trenutačno nije moguće provjeriti u imeniku; pošaljite datoteku ponovno.",
+	}},
+	{regexp.MustCompile(`^(\S+) is not an organisation in the directory; give its id`), text{
+		"en":      "{1} is not an organisation in the directory; give its id as the directory has it, or its name.",
+		"sr-Latn": "{1} nije organizacija u imeniku; navedite njen id kako ga imenik ima, ili njen naziv.",
+		"sr-Cyrl": "{1} није организација у именику; наведите њен id како га именик има, или њен назив.",
+		"bs":      "{1} nije organizacija u imeniku; navedite njen id kako ga imenik ima, ili njen naziv.",
+		"hr":      "{1} nije organizacija u imeniku; navedite njezin id kako ga imenik ima, ili njezin naziv.",
+	}},
+	{regexp.MustCompile(`^column ([A-Z]+) has no header in row 1`), text{
+		"en": "Column {1} has no header in row 1, so this cell cannot be imported: write the field it holds in cell {1}1 (a header cell merged " +
+			"over several columns names only the first of them), move the text to the column it belongs in (a remark to notes), or delete it.",
+		"sr-Latn": "Kolona {1} nema zaglavlje u redu 1, pa se ova ćelija ne može uvesti: upišite polje koje sadrži u ćeliju {1}1 (zaglavlje spojeno " +
+			"preko više kolona imenuje samo prvu od njih), premestite tekst u kolonu kojoj pripada (napomenu u notes) ili ga obrišite.",
+		"sr-Cyrl": "Колона {1} нема заглавље у реду 1, па се ова ћелија не може увести: упишите поље које садржи у ћелију {1}1 (заглавље спојено " +
+			"преко више колона именује само прву од њих), преместите текст у колону којој припада (напомену у notes) или га обришите.",
+		"bs": "Kolona {1} nema zaglavlje u redu 1, pa se ova ćelija ne može uvesti: upišite polje koje sadrži u ćeliju {1}1 (zaglavlje spojeno " +
+			"preko više kolona imenuje samo prvu od njih), premjestite tekst u kolonu kojoj pripada (napomenu u notes) ili ga obrišite.",
+		"hr": "Stupac {1} nema zaglavlje u retku 1, pa se ova ćelija ne može uvesti: upišite polje koje sadrži u ćeliju {1}1 (zaglavlje spojeno " +
+			"preko više stupaca imenuje samo prvi od njih), premjestite tekst u stupac kojem pripada (napomenu u notes) ili ga izbrišite.",
+	}},
+	{regexp.MustCompile(`^the row is hidden in the worksheet`), text{
+		"en": "The row is hidden in the worksheet (by hand or by a filter), so it is not imported: to import it, show it again " +
+			"(unhide it, or clear the filter); to leave it out, delete it, or import with on_error=skip.",
+		"sr-Latn": "Red je sakriven u radnom listu (ručno ili filterom), pa se ne uvozi: da biste ga uvezli, ponovo ga prikažite " +
+			"(otkrijte ga ili uklonite filter); da ga izostavite, obrišite ga ili uvezite sa on_error=skip.",
+		"sr-Cyrl": "Ред је сакривен у радном листу (ручно или филтером), па се не увози: да бисте га увезли, поново га прикажите " +
+			"(откријте га или уклоните филтер); да га изоставите, обришите га или увезите са on_error=skip.",
+		"bs": "Red je sakriven u radnom listu (ručno ili filterom), pa se ne uvozi: da biste ga uvezli, ponovo ga prikažite " +
+			"(otkrijte ga ili uklonite filter); da ga izostavite, obrišite ga ili uvezite s on_error=skip.",
+		"hr": "Redak je skriven u radnom listu (ručno ili filtrom), pa se ne uvozi: da biste ga uvezli, ponovno ga prikažite " +
+			"(otkrijte ga ili uklonite filtar); da ga izostavite, izbrišite ga ili uvezite s on_error=skip.",
+	}},
+	{regexp.MustCompile(`^the text of this cell was removed when the person`), text{
+		"en":      "The text of this cell was removed when the person the row may name was erased.",
+		"sr-Latn": "Tekst ove ćelije uklonjen je kada je osoba koju red možda imenuje izbrisana.",
+		"sr-Cyrl": "Текст ове ћелије уклоњен је када је особа коју ред можда именује избрисана.",
+		"bs":      "Tekst ove ćelije uklonjen je kada je osoba koju red možda imenuje izbrisana.",
+		"hr":      "Tekst ove ćelije uklonjen je kada je osoba koju redak možda imenuje izbrisana.",
+	}},
+}
+
+// Problem is the message of an import's row problem in lang: the
+// catalogue's text when one of its patterns (of import problems, then of
+// field violations) reads it, else the message as it is, in English.
+func Problem(msg, lang string) string {
+	if _, ok := catalogue[lang]; !ok {
+		lang = Languages[0]
+	}
+	for _, list := range [][]violationText{problems, violations} {
+		if s, ok := fill(list, msg, lang); ok {
+			return s
+		}
+	}
+	return msg
+}

@@ -1,0 +1,97 @@
+package i18n
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/spona/spona/pkg/imports"
+	"github.com/spona/spona/pkg/validate"
+)
+
+// problemAdd finds where the services add a problem to a sheet row
+// (imports.RowProblems.Add): the format follows the cells and the field.
+var problemAdd = regexp.MustCompile(`\.Add\((?:\w+\.)?[Cc]ells, [^,]+, `)
+
+// verbs are a format's verbs and what a sample problem puts in them.
+var verbs = strings.NewReplacer("%q", `"x"`, "%s", "x", "%d", "2", "%v", "x")
+
+// TestEveryProblemHasText: every problem an import reports, those the
+// shared code makes (dates, numbers, yes/no marks, a column without a
+// header, a hidden row) and every format the services add to a row,
+// reads in each language as its own text, not the English message; and
+// the texts differ from English but in English.
+func TestEveryProblemHasText(t *testing.T) {
+	var msgs []string
+	for _, s := range []string{"nešto", "31.2.1990.", "12/31/1990"} {
+		_, err := imports.ParseDate(s)
+		msgs = append(msgs, err.Error())
+	}
+	_, err := imports.ParseInt("19x0")
+	msgs = append(msgs, err.Error())
+	_, _, err = imports.ParseYesNo("možda")
+	msgs = append(msgs, err.Error())
+	for _, p := range append(imports.Unheaded(imports.Mapping{Fields: []string{"given_name"}}, 2, []string{"Ana", "napomena"}), imports.HiddenRow(3)) {
+		msgs = append(msgs, p.Message)
+	}
+	msgs = append(msgs, validate.PhoneLostPrefix, "the text of this cell was removed when the person the row may name was erased")
+	found := 0
+	root := filepath.Join("..", "..", "services")
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, loc := range problemAdd.FindAllStringIndex(string(src), -1) {
+			format, ok := literal(string(src[loc[1]:]))
+			if !ok {
+				t.Errorf("%s: a problem's format is not a string literal", path)
+				continue
+			}
+			found++
+			if format != "%s" && format != "%v" { // a violation's description, an error of imports' own
+				msgs = append(msgs, verbs.Replace(format))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found < 8 {
+		t.Fatalf("found %d problem formats in the services: the pattern no longer finds them", found)
+	}
+	for _, m := range msgs {
+		for _, l := range Languages[1:] {
+			if got := Problem(m, l); got == m || got == Problem(m, "en") {
+				t.Errorf("%q in %s: %q, not a text of its own", m, l, got)
+			}
+		}
+	}
+}
+
+// literal reads the string literal at the start of src, made of one or
+// more literals joined with +.
+func literal(src string) (string, bool) {
+	var b strings.Builder
+	for {
+		q, err := strconv.QuotedPrefix(src)
+		if err != nil {
+			return "", false
+		}
+		s, _ := strconv.Unquote(q)
+		b.WriteString(s)
+		src = strings.TrimLeft(src[len(q):], " \t")
+		if !strings.HasPrefix(src, "+") {
+			return b.String(), true
+		}
+		src = strings.TrimLeft(src[1:], " \t\r\n")
+	}
+}
