@@ -141,9 +141,7 @@ func TestParticipantWritesAudited(t *testing.T) {
 
 	// The same service, with the beneficiaries service (the audit log) out
 	// of reach.
-	cut := pb.NewTrainingServiceClient(servicetest.Start(t, service.New(service.Config{
-		Config:        servicetest.Platform(t, c.dbURL),
-		ReferralsAddr: c.referralsAddr, BeneficiariesAddr: "127.0.0.1:1", ReportingAddr: c.reporting.Addr})))
+	cut := c.withoutAuditLog(t)
 	late := register(t, c, why, e.GetId(), beneficiary(other)) // not certified: may be deleted
 	for name, err := range map[string]error{
 		"attendance": mark(cut, false, p, pro),
@@ -182,5 +180,75 @@ func TestParticipantWritesAudited(t *testing.T) {
 	// A professional is no beneficiary: nothing to record.
 	if _, err := cut.RecordTestScores(why, &pb.RecordTestScoresRequest{EventId: e.GetId(), ParticipantId: pro.GetId(), PreTestScore: proto.Int32(70)}); err != nil {
 		t.Errorf("a professional's scores while the audit log is out of reach: %v", err)
+	}
+}
+
+// withoutAuditLog is the service started again on c's database with the
+// beneficiaries service (which keeps the audit log) out of reach.
+func (c *client) withoutAuditLog(t *testing.T) pb.TrainingServiceClient {
+	t.Helper()
+	return pb.NewTrainingServiceClient(servicetest.Start(t, service.New(service.Config{
+		Config:        servicetest.Platform(t, c.dbURL),
+		ReferralsAddr: c.referralsAddr, BeneficiariesAddr: "127.0.0.1:1", ReportingAddr: c.reporting.Addr})))
+}
+
+// TestSessionDeleteAudited: deleting a session deletes its attendance
+// marks, a beneficiary participant's among them: that is recorded in the
+// person's audit log with it, and refused (UNAVAILABLE, the session kept)
+// while the log cannot be written; a session marking no beneficiary is
+// deleted all the same.
+func TestSessionDeleteAudited(t *testing.T) {
+	c := start(t)
+	a, b := ids.New(), ids.New()
+	ctxA, ctxB := servicetest.As(t, a), servicetest.As(t, b)
+	e := event(t, c, ctxB, seminar(""))
+	var sessions []string
+	for _, day := range []string{"2017-03-01", "2017-03-02"} {
+		s, err := c.CreateSession(ctxB, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: day}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sessions = append(sessions, s.GetSession().GetId())
+	}
+	person := c.beneficiary(t, ctxA, b)
+	p := register(t, c, ctxB, e.GetId(), beneficiary(person))
+	pro := register(t, c, ctxB, e.GetId(), professional("Ana", "Anić", "", "CSR Subotica", pb.Sector_SECTOR_SOCIAL_WELFARE, 0))
+	for i, s := range sessions {
+		marks := []*pb.AttendanceMark{{ParticipantId: pro.GetId(), Present: true}}
+		if i == 1 {
+			marks = append(marks, &pb.AttendanceMark{ParticipantId: p.GetId(), Present: true})
+		}
+		if _, err := c.RecordAttendance(ctxB, &pb.RecordAttendanceRequest{EventId: e.GetId(), SessionId: s, Marks: marks}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	why := metadata.AppendToOutgoingContext(ctxB, "x-spona-purpose", "programme change")
+	cut := c.withoutAuditLog(t)
+	if _, err := cut.DeleteSession(why, &pb.DeleteSessionRequest{EventId: e.GetId(), Id: sessions[1]}); statustest.Code(err) != codes.Unavailable {
+		t.Errorf("deleting a session marking a beneficiary while the audit log is out of reach: %v, want UNAVAILABLE", err)
+	}
+	if _, err := cut.DeleteSession(why, &pb.DeleteSessionRequest{EventId: e.GetId(), Id: sessions[0]}); err != nil {
+		t.Errorf("deleting a session marking only a professional while the audit log is out of reach: %v", err)
+	}
+	if x, err := c.GetParticipant(ctxB, &pb.GetParticipantRequest{EventId: e.GetId(), Id: p.GetId()}); err != nil || x.GetParticipant().GetSessionsAttended() != 1 {
+		t.Fatalf("after a refused delete: %v, %v; want the beneficiary's mark kept", x.GetParticipant(), err)
+	}
+	if _, err := c.DeleteSession(why, &pb.DeleteSessionRequest{EventId: e.GetId(), Id: sessions[1]}); err != nil {
+		t.Fatal(err)
+	}
+	conn := c.beneficiaries.Start(t, platform.Service{})
+	l, err := benv1.NewBeneficiaryServiceClient(conn).ListAuditEvents(ctxA, &benv1.ListAuditEventsRequest{BeneficiaryId: person, ActorOrganisationId: b, PageSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range l.GetAuditEvents() {
+		if ev.GetAction() == "training_participant.delete_attendance" {
+			got = append(got, strings.Join(ev.GetFields(), ",")+" "+ev.GetResource()+" "+ev.GetPurpose())
+		}
+	}
+	want := "training_participant.attendance trainingEvents/" + e.GetId() + "/participants/" + p.GetId() + " programme change"
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("the deleted session's marks in the owner's audit log: %q, want [%s]", got, want)
 	}
 }

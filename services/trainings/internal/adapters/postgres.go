@@ -208,12 +208,19 @@ func (p *Postgres) UpdateTrainingEvent(ctx context.Context, e *domain.TrainingEv
 	return out, db.Error(err)
 }
 
-// DeleteSession deletes a session of the event with its attendance marks.
-func (p *Postgres) DeleteSession(ctx context.Context, eventID, id string) error {
-	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM attendance a USING sessions s
-			WHERE a.session_id = s.id AND s.id = $1 AND s.event_id = $2`, id, eventID); err != nil {
+// DeleteSession deletes a session of the event with its attendance marks,
+// which it returns.
+func (p *Postgres) DeleteSession(ctx context.Context, eventID, id string) ([]domain.Mark, error) {
+	var marks []domain.Mark
+	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `WITH gone AS (DELETE FROM attendance a USING sessions s
+				WHERE a.session_id = s.id AND s.id = $1 AND s.event_id = $2 RETURNING a.participant_id, a.present)
+			SELECT `+markCols+` FROM gone a JOIN participants pa ON pa.id = a.participant_id ORDER BY a.participant_id`, id, eventID)
+		if err != nil {
 			return db.Error(err)
+		}
+		if marks, err = collectMarks(rows); err != nil {
+			return err
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE id = $1 AND event_id = $2`, id, eventID)
 		if err != nil {
@@ -224,6 +231,20 @@ func (p *Postgres) DeleteSession(ctx context.Context, eventID, id string) error 
 		}
 		return nil
 	})
+	return marks, err
+}
+
+// markCols are the columns of a mark (domain.Mark) from attendance a and
+// its participant pa.
+const markCols = `a.participant_id::text, a.present, COALESCE(pa.beneficiary_id::text, '')`
+
+func collectMarks(rows pgx.Rows) ([]domain.Mark, error) {
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Mark, error) {
+		var m domain.Mark
+		err := r.Scan(&m.ParticipantID, &m.Present, &m.BeneficiaryID)
+		return m, err
+	})
+	return out, db.Error(err)
 }
 
 // SessionDates returns the first and last session days of the event.
@@ -731,18 +752,13 @@ func (p *Postgres) RecordAttendance(ctx context.Context, eventID, sessionID stri
 			sessionID, participantIDs, present); err != nil {
 			return db.Error(err)
 		}
-		rows, err := tx.Query(ctx, `SELECT a.participant_id::text, a.present, COALESCE(pa.beneficiary_id::text, '')
-			FROM attendance a JOIN participants pa ON pa.id = a.participant_id
+		rows, err := tx.Query(ctx, `SELECT `+markCols+` FROM attendance a JOIN participants pa ON pa.id = a.participant_id
 			WHERE a.session_id = $1 ORDER BY a.participant_id`, sessionID)
 		if err != nil {
 			return db.Error(err)
 		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Mark, error) {
-			var m domain.Mark
-			err := r.Scan(&m.ParticipantID, &m.Present, &m.BeneficiaryID)
-			return m, err
-		})
-		return db.Error(err)
+		out, err = collectMarks(rows)
+		return err
 	})
 	return out, err
 }

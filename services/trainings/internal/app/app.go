@@ -75,8 +75,9 @@ type EventStore interface {
 // SessionStore stores the sessions of events.
 type SessionStore interface {
 	CreateSession(ctx context.Context, s *domain.Session, requestID string) (*domain.Session, error)
-	// DeleteSession deletes a session of the event and its attendance marks.
-	DeleteSession(ctx context.Context, eventID, id string) error
+	// DeleteSession deletes a session of the event and its attendance
+	// marks, which it returns.
+	DeleteSession(ctx context.Context, eventID, id string) ([]domain.Mark, error)
 	// SessionDates returns the first and last session days of an event
 	// (zero when it has none).
 	SessionDates(ctx context.Context, eventID string) (first, last date.Date, err error)
@@ -398,16 +399,40 @@ func (a *App) ListSessions(ctx context.Context, p auth.Principal, eventID string
 	return rows, next, nil
 }
 
-// DeleteSession deletes a session of an event the caller organises.
-func (a *App) DeleteSession(ctx context.Context, p auth.Principal, eventID, id string) error {
-	e, err := a.counting(ctx, p, "event_id", eventID)
+// DeleteSession deletes a session of an event the caller organises, with
+// its attendance marks: the beneficiaries' are recorded in their audit logs
+// with it (training_participant.delete_attendance).
+func (a *App) DeleteSession(ctx context.Context, p audit.Actor, eventID, id string) error {
+	e, err := a.counting(ctx, p.Principal, "event_id", eventID)
 	if err != nil {
 		return err
 	}
 	if err := ids.Check("id", id); err != nil {
 		return err
 	}
-	return a.repo.DeleteSession(ctx, e.ID, ids.Normalize(id))
+	return a.repo.InTx(ctx, func(ctx context.Context) error {
+		marks, err := a.repo.DeleteSession(ctx, e.ID, ids.Normalize(id))
+		if err != nil {
+			return err
+		}
+		return a.recordChange(ctx, p, "training_participant.delete_attendance", attendanceFields,
+			"the session cannot be deleted", markRefs(e.ID, marks, nil))
+	})
+}
+
+// attendanceFields names what an attendance change writes of the person.
+var attendanceFields = []string{"training_participant.attendance"}
+
+// markRefs names the beneficiary participants among marks of event eventID
+// (only those in only, when it is not nil).
+func markRefs(eventID string, marks []domain.Mark, only map[string]bool) []ParticipantRead {
+	var refs []ParticipantRead
+	for _, m := range marks {
+		if m.BeneficiaryID != "" && (only == nil || only[m.ParticipantID]) {
+			refs = append(refs, ParticipantRead{BeneficiaryID: m.BeneficiaryID, EventID: eventID, ParticipantID: m.ParticipantID})
+		}
+	}
+	return refs
 }
 
 // sessionKey is the kind of key of an event's sessions (Session.SortKey).
@@ -659,14 +684,8 @@ func (a *App) RecordAttendance(ctx context.Context, p audit.Actor, eventID, sess
 		if out, err = a.repo.RecordAttendance(ctx, e.ID, s.ID, marks); err != nil {
 			return err
 		}
-		var changed []ParticipantRead
-		for _, m := range out {
-			if m.BeneficiaryID != "" && marked[m.ParticipantID] {
-				changed = append(changed, ParticipantRead{BeneficiaryID: m.BeneficiaryID, EventID: e.ID, ParticipantID: m.ParticipantID})
-			}
-		}
-		return a.recordChange(ctx, p, "training_participant.record_attendance", []string{"training_participant.attendance"},
-			"the attendance cannot be recorded", changed)
+		return a.recordChange(ctx, p, "training_participant.record_attendance", attendanceFields,
+			"the attendance cannot be recorded", markRefs(e.ID, out, marked))
 	})
 	if err != nil {
 		return nil, err

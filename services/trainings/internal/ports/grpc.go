@@ -123,7 +123,11 @@ func (g *GRPC) ListSessions(ctx context.Context, req *pb.ListSessionsRequest) (*
 }
 
 func (g *GRPC) DeleteSession(ctx context.Context, req *pb.DeleteSessionRequest) (*pb.DeleteSessionResponse, error) {
-	if err := g.app.DeleteSession(ctx, auth.Caller(ctx), req.GetEventId(), req.GetId()); err != nil {
+	act, err := audit.FromIncoming(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.app.DeleteSession(ctx, act, req.GetEventId(), req.GetId()); err != nil {
 		return nil, err
 	}
 	return &pb.DeleteSessionResponse{}, nil
