@@ -15,13 +15,14 @@ import (
 
 // TestCompleteRacingCancel: the receiver's :complete with the assistance
 // delivered and the sender's :cancel of the same referral in progress,
-// in both orders, end consistently: the referral's row decides. A
-// completion under way (its assistance being recorded) makes the cancel
-// wait and then refuse (ILLEGAL_TRANSITION: the referral is completed);
-// a cancel that commits first makes the completion refuse
-// (ILLEGAL_TRANSITION: it is cancelled) with no assistance recorded. Each
-// order is forced: the assistance's record held back by a lock on its
-// table, or the referral's row held while both calls queue for it.
+// in both orders, end consistently: the referral decides. A completion
+// under way (its assistance being recorded) refuses the cancel
+// (CONCURRENT_UPDATE; retried once the referral is completed,
+// ILLEGAL_TRANSITION); a cancel that commits first makes the completion
+// refuse (ILLEGAL_TRANSITION: it is cancelled) with no assistance
+// recorded. Each order is forced: the assistance's record held back by a
+// lock on its table, or the referral's row held while both calls queue
+// for it.
 // Before, the cancel committed while the completion recorded its
 // assistance, so the person's record (and the donor's count of persons
 // assisted) kept an assistance answering a referral that was cancelled,
@@ -85,8 +86,8 @@ func TestCompleteRacingCancel(t *testing.T) {
 
 	// settle lets both calls go on and checks that winner's call
 	// succeeded, leaving the referral in status want with n assistance
-	// records answering it, and that loser's was refused as illegal.
-	settle := func(t *testing.T, hold pgx.Tx, id string, winner, loser <-chan error, want pb.ReferralStatus, n int, what string) {
+	// records answering it, and that loser's was refused (code, reason).
+	settle := func(t *testing.T, hold pgx.Tx, id string, winner, loser <-chan error, want pb.ReferralStatus, n int, code codes.Code, reason, what string) {
 		t.Helper()
 		if err := hold.Rollback(bg); err != nil {
 			t.Fatal(err)
@@ -95,7 +96,7 @@ func TestCompleteRacingCancel(t *testing.T) {
 		if st, got := outcome(id); errWinner != nil || st != want || got != n {
 			t.Fatalf("first call: %v; the referral is %v with %d assistance records answering it", errWinner, st, got)
 		}
-		statustest.WantReason(t, errLoser, codes.FailedPrecondition, "ILLEGAL_TRANSITION", what)
+		statustest.WantReason(t, errLoser, code, reason, what)
 	}
 
 	t.Run("cancel while the assistance is recorded", func(t *testing.T) {
@@ -103,12 +104,30 @@ func TestCompleteRacingCancel(t *testing.T) {
 		hold := pgtest.Locked(t, s.url, `LOCK TABLE beneficiaries.assistances IN SHARE MODE`)
 		completed := complete(id)
 		pgtest.Until(t, watch, "the completion recording its assistance", `SELECT `+waiting+` >= 1`)
+		// The cancel is answered, or commits (its revocation may then
+		// wait for the record).
 		cancelled := cancel(id)
-		// The cancel commits (its revocation may then wait for the
-		// record), or waits for the completion.
-		pgtest.Until(t, watch, "the cancel committed or waiting", `SELECT `+waiting+` >= 2
-			OR EXISTS (SELECT 1 FROM referrals.referrals WHERE id = $1 AND status = 'cancelled')`, id)
-		settle(t, hold, id, completed, cancelled, pb.ReferralStatus_REFERRAL_STATUS_COMPLETED, 1, "a cancel after the completion")
+		answered := make(chan error, 1)
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+			var committed bool
+			select {
+			case err := <-cancelled:
+				answered <- err
+				cancelled = answered
+			default:
+				if err := watch.QueryRow(bg, `SELECT EXISTS (SELECT 1 FROM referrals.referrals WHERE id = $1 AND status = 'cancelled')`, id).Scan(&committed); err != nil {
+					t.Fatal(err)
+				}
+				if !committed && time.Now().Before(deadline) {
+					continue
+				}
+			}
+			break
+		}
+		settle(t, hold, id, completed, cancelled, pb.ReferralStatus_REFERRAL_STATUS_COMPLETED, 1,
+			codes.Aborted, "CONCURRENT_UPDATE", "a cancel during the completion")
+		_, err := s.do(ctxA, "cancel", id)
+		statustest.WantReason(t, err, codes.FailedPrecondition, "ILLEGAL_TRANSITION", "a cancel after the completion")
 	})
 
 	t.Run("complete after the cancel", func(t *testing.T) {
@@ -120,6 +139,7 @@ func TestCompleteRacingCancel(t *testing.T) {
 		// The completion waits for the row behind the cancel (having
 		// recorded its assistance, or not yet).
 		pgtest.Until(t, watch, "the completion waiting", `SELECT `+waiting+` >= 2`)
-		settle(t, hold, id, cancelled, completed, pb.ReferralStatus_REFERRAL_STATUS_CANCELLED, 0, "a completion after the cancel")
+		settle(t, hold, id, cancelled, completed, pb.ReferralStatus_REFERRAL_STATUS_CANCELLED, 0,
+			codes.FailedPrecondition, "ILLEGAL_TRANSITION", "a completion after the cancel")
 	})
 }

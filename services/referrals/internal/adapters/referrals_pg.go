@@ -174,6 +174,8 @@ func listReferrals(viewer string, f domain.ReferralFilter, now time.Time, page p
 const consentLock = `7302, hashtext($1::uuid::text)`
 
 // Transition stores the moved referral and its event in one transaction.
+// While a completion's claim lasts (ClaimCompletion), only a completion
+// is stored.
 // A consent's end it records stays (a transition never clears one). A send
 // takes its consent's lock shared in a statement of its own first, so that
 // it sees an EndConsent that committed while it waited: a send under a
@@ -192,8 +194,9 @@ func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version i
 				close_reason = $8, outcome_code = $9, outcome_note = $10, access = CASE WHEN $11 = 'none' THEN access ELSE $11 END,
 				ben_sex = $12, ben_age_band = $13, ben_legal_status = $14, ben_municipality = $15,
 				outcome_assistance_id = $16, consent_end_reason = COALESCE(NULLIF($17, ''), consent_end_reason),
-				accept_time = $18, complete_time = $19, consent_expire_time = $20, version = version + 1, update_time = now()
-			WHERE id = $1 AND version = $2
+				accept_time = $18, complete_time = $19, consent_expire_time = $20, completing_until = NULL,
+				version = version + 1, update_time = now()
+			WHERE id = $1 AND version = $2 AND (completing_until IS NULL OR completing_until <= now() OR $3 = 'completed')
 				AND NOT (status = 'draft' AND EXISTS (SELECT 1 FROM ended_consents WHERE consent_id = $5::uuid))
 			RETURNING `+referralCols,
 			r.ID, version, r.Status, r.DueTime, db.Null(r.ConsentID), nullTime(r.SendTime), nullTime(r.CloseTime),
@@ -221,17 +224,20 @@ func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version i
 	return out, err
 }
 
-// Hold implements app.ReferralStore: the referral's row locked, at
-// version, in a transaction ctx passes on to fn.
-func (p *Postgres) Hold(ctx context.Context, id string, version int64, fn func(ctx context.Context) error) error {
-	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
-		var held bool
-		err := tx.QueryRow(ctx, `SELECT true FROM referrals WHERE id = $1 AND version = $2 FOR UPDATE`, id, version).Scan(&held)
-		if _, err := staleOr(held, err); err != nil {
-			return err
-		}
-		return fn(db.WithTx(ctx, tx))
-	})
+// ClaimCompletion implements app.ReferralStore (completing_until, which
+// Transition checks).
+func (p *Postgres) ClaimCompletion(ctx context.Context, id string, version int64, ttl time.Duration) (time.Time, error) {
+	var claim time.Time
+	err := p.pool.QueryRow(ctx, `UPDATE referrals SET completing_until = now() + make_interval(secs => $3)
+		WHERE id = $1 AND version = $2 AND (completing_until IS NULL OR completing_until <= now())
+		RETURNING completing_until`, id, version, ttl.Seconds()).Scan(&claim)
+	return staleOr(claim, err)
+}
+
+// ReleaseCompletion implements app.ReferralStore.
+func (p *Postgres) ReleaseCompletion(ctx context.Context, id string, claim time.Time) error {
+	_, err := p.pool.Exec(ctx, `UPDATE referrals SET completing_until = NULL WHERE id = $1 AND completing_until = $2`, id, claim)
+	return db.Error(err)
 }
 
 // ForgetBeneficiaries records the beneficiaries as erased and returns

@@ -71,12 +71,16 @@ type ReferralStore interface {
 	// stored version is still version, records ev, and sets the receiver's
 	// access state, with evs. A concurrent change is errs.KindAborted.
 	Transition(ctx context.Context, r *domain.Referral, version int64, ev domain.Event, access Access, evs ...events.Event) (*domain.Referral, error)
-	// Hold runs fn while referral id is held at version: no other
-	// transition of it commits until the work fn does in the transaction
-	// its ctx carries (Transition joins it) commits or rolls back with
-	// it. A referral changed since version is errs.KindAborted, and fn
-	// does not run.
-	Hold(ctx context.Context, id string, version int64, fn func(ctx context.Context) error) error
+	// ClaimCompletion marks referral id, still at version, as being
+	// completed, for up to ttl: until then no other transition of it
+	// commits (Transition finds it changed, errs.KindAborted, its version
+	// the same) but the completion's, which ends the claim. A referral
+	// changed since version, or claimed by another completion, is
+	// errs.KindAborted. The claim returned ends it early
+	// (ReleaseCompletion).
+	ClaimCompletion(ctx context.Context, id string, version int64, ttl time.Duration) (claim time.Time, err error)
+	// ReleaseCompletion ends the claim of a completion that failed.
+	ReleaseCompletion(ctx context.Context, id string, claim time.Time) error
 	// SetAccess records the state of the receiver's access grant.
 	SetAccess(ctx context.Context, referralID string, access Access) error
 	ListEvents(ctx context.Context, referralID string, p pagination.Page) ([]domain.Event, error)

@@ -253,23 +253,7 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 		return err
 	}
 	if delivered != nil {
-		// The referral's row decides between a completion and what
-		// races it (the sender's cancel, the consent's end): held from
-		// before the assistance is recorded until the completion
-		// commits, so a cancel that commits first leaves nothing
-		// recorded (the completion finds the referral changed), and one
-		// that comes later finds it completed. Recorded while the
-		// receiver's grant is live, under one request id, so a retry
-		// after a failed commit finds the same record instead of making
-		// another.
-		err = a.repo.Hold(ctx, r.ID, version, func(ctx context.Context) error {
-			id, err := a.beneficiaries.RecordAssistance(ctx, r.BeneficiaryID, *delivered, domain.AssistanceRequestID(r.ID))
-			if err != nil {
-				return err
-			}
-			next.AssistanceID = id
-			return commit(ctx)
-		})
+		err = a.completeWith(ctx, &next, version, *delivered, commit)
 	} else {
 		err = commit(ctx)
 	}
@@ -292,6 +276,11 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 				if err := domain.Allowed(cur.Status, c.Action, cur.PartyOf(p.OrganisationID)); err != nil {
 					return nil, err
 				}
+				if cur.Version == version {
+					// Not changed: a completion under way holds it
+					// (completeWith); its etag is not stale.
+					return nil, errs.ConcurrentUpdate(err)
+				}
 			}
 			if c.Etag == "" {
 				// The caller sent no etag, so none of its is stale: its
@@ -310,6 +299,46 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 		}
 	}
 	return a.shown(ctx, p, "referral."+string(c.Action), out), nil
+}
+
+// completionClaim bounds how long a completion keeps other transitions of
+// its referral off while it records the assistance (completeWith): longer
+// than the call to the beneficiaries service may take.
+const completionClaim = time.Minute
+
+// completeWith records the assistance delivered answering r (moved to
+// completed from version) and then commits the completion (commit). The
+// referral decides between the completion and what races it (the
+// sender's cancel, the consent's end): it is claimed for the completion
+// before the assistance is recorded, so a cancel that committed first
+// leaves nothing recorded (the claim finds the referral changed), and one
+// that comes later is refused until the completion has committed, and
+// then finds it completed. No database connection is kept while the
+// beneficiaries service records it (which may read this service's
+// directory). Recorded while the receiver's grant is live, under one
+// request id, so a retry after a failed commit finds the same record
+// instead of making another.
+func (a *App) completeWith(ctx context.Context, r *domain.Referral, version int64, delivered domain.Assistance, commit func(context.Context) error) error {
+	claim, err := a.repo.ClaimCompletion(ctx, r.ID, version, completionClaim)
+	if err != nil {
+		return err
+	}
+	id, err := a.beneficiaries.RecordAssistance(ctx, r.BeneficiaryID, delivered, domain.AssistanceRequestID(r.ID))
+	if err == nil {
+		r.AssistanceID = id
+		if err = commit(ctx); err == nil {
+			return nil
+		}
+	}
+	// Failed: the others may act again at once (also when the caller
+	// went away).
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
+	defer cancel()
+	if rerr := a.repo.ReleaseCompletion(rctx, r.ID, claim); rerr != nil {
+		a.log.WarnContext(ctx, "releasing a failed completion's claim; it lapses by itself",
+			slog.String("referral_id", r.ID), logging.Err(rerr))
+	}
+	return err
 }
 
 // namesLiveConsent checks that the consent a draft r names is the one it

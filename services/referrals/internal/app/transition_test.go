@@ -80,12 +80,14 @@ func (s *referralStore) Transition(_ context.Context, r *domain.Referral, versio
 	return &out, nil
 }
 
-func (s *referralStore) Hold(ctx context.Context, id string, version int64, fn func(ctx context.Context) error) error {
+func (s *referralStore) ClaimCompletion(_ context.Context, id string, version int64, _ time.Duration) (time.Time, error) {
 	if id != s.row.ID || version != s.row.Version {
-		return etag.Mismatch()
+		return time.Time{}, etag.Mismatch()
 	}
-	return fn(ctx)
+	return time.Unix(1, 0), nil
 }
+
+func (s *referralStore) ReleaseCompletion(context.Context, string, time.Time) error { return nil }
 
 func (s *referralStore) SetAccess(_ context.Context, _ string, access Access) error {
 	s.access = access
