@@ -55,7 +55,7 @@ func Match(field, given string, version int64) error {
 	if given == "" || given == Of(version) {
 		return nil
 	}
-	if !wellFormed(given) {
+	if !WellFormed(given) {
 		return Malformed(field)
 	}
 	return Mismatch()
@@ -70,8 +70,9 @@ func Malformed(field string) error {
 			Description: `must be an etag as read from the resource, W/"<version>"`}}}
 }
 
-// wellFormed reports whether s is W/"<version>" for some version.
-func wellFormed(s string) bool {
+// WellFormed reports whether s is W/"<version>" for some version: an etag
+// this system hands out (the edge checks an If-Match header with it).
+func WellFormed(s string) bool {
 	v, ok := strings.CutPrefix(s, `W/"`)
 	if !ok {
 		return false

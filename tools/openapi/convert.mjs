@@ -14,6 +14,12 @@
 //   - every /v1 operation accepts the X-Spona-Purpose header, which the edge
 //     passes on to the services (gateway.PurposeHeader) and they record in
 //     the audit log with each read or change of personal data;
+//   - the routes that take an etag (an update's resource etag, a delete's
+//     query etag, a custom method's body etag: gateway.etagField) accept it
+//     in If-Match too, and answer a stale one with 412; an answer that is
+//     a resource with an etag carries it in the ETag header;
+//   - every route with a JSON body refuses another Content-Type (and a
+//     Content-Encoding) with 415;
 //   - every error is google.rpc.Status JSON, also on the routes that answer
 //     a file (templates, exports): in 2.0, whose `produces` is the whole
 //     operation's, application/json is among their media types; in 3.1 an
@@ -59,7 +65,29 @@ const purpose = {
     'Why the caller reads or changes personal data (at most 200 characters of UTF-8 text): recorded in the audit log with every read or change of personal data the call makes (GET /v1/beneficiaries/{beneficiary_id}/auditEvents shows it). A longer value, or one that is not UTF-8 or holds NUL, is 400 naming x-spona-purpose.',
 };
 const purposeRef = '#/parameters/Purpose';
-swagger.parameters = { ...swagger.parameters, IdempotencyKey: idempotencyKey, Purpose: purpose };
+// Declared once (parameters.IfMatch), referred to by every operation that
+// takes an etag.
+const ifMatch = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  type: 'string',
+  description:
+    'The etag of the version the change is made against, as read from the resource\'s ETag header (W/"<version>"), instead of or as well as the `etag` the request takes in its body or query: a stale one is 412 Precondition Failed (ETAG_MISMATCH), one differing from the body\'s or query\'s etag 400; more than one etag, `*` or a value that is no etag is 400 naming If-Match. Operations that take no etag refuse If-Match with 400 (reads ignore it).',
+};
+const ifMatchRef = '#/parameters/IfMatch';
+swagger.parameters = { ...swagger.parameters, IdempotencyKey: idempotencyKey, Purpose: purpose, IfMatch: ifMatch };
+const status = { $ref: '#/definitions/rpcStatus' };
+const definition = (schema) => (schema?.$ref ? swagger.definitions[schema.$ref.replace('#/definitions/', '')] : schema);
+const hasEtag = (schema) => definition(schema)?.properties?.etag?.type === 'string';
+// Whether an operation takes an etag (as gateway.etagField decides): an
+// update's resource, a custom method's body, a query parameter.
+const takesEtag = (method, path, op) =>
+  (op.parameters ?? []).some(
+    (p) =>
+      (p.in === 'query' && p.name === 'etag') ||
+      (p.in === 'body' && (method === 'patch' || (method === 'post' && path.includes(':'))) && hasEtag(p.schema)),
+  );
 // Operations answering only files on success ("GET /path"), whose 2.0
 // `produces` gets application/json for their errors.
 const fileAnswers = new Set();
@@ -77,7 +105,31 @@ for (const [path, ops] of Object.entries(swagger.paths)) {
       body.schema = { type: 'string', format: 'binary' };
       body.description = `The file itself, as ${op.consumes.join(' or ')} (the Content-Type header says which).`;
     }
-    op.parameters = (op.parameters ?? []).filter((p) => p.$ref !== idempotencyRef && p.$ref !== purposeRef);
+    const jsonBody = op.parameters?.some((p) => p.in === 'body') && !(op.consumes?.length && !op.consumes.some(isJSON));
+    const etag = takesEtag(method, path, op);
+    op.parameters = (op.parameters ?? []).filter((p) => ![idempotencyRef, purposeRef, ifMatchRef].includes(p.$ref));
+    if (etag) {
+      op.parameters.push({ $ref: ifMatchRef });
+      op.responses['412'] = {
+        description:
+          'The If-Match etag is stale: the resource changed since it was read (google.rpc.Status ABORTED, reason ETAG_MISMATCH); read it again and send its current etag.',
+        schema: status,
+      };
+    }
+    if (jsonBody) {
+      op.responses['415'] = {
+        description:
+          'The body is not sent as JSON (Content-Type other than application/json, charset other than UTF-8), or is compressed (Content-Encoding); the field violation names Content-Type or Content-Encoding. A body without a Content-Type is read as JSON.',
+        schema: status,
+      };
+    }
+    const ok = op.responses?.['200'];
+    if (ok && hasEtag(ok.schema)) {
+      ok.headers = {
+        ...ok.headers,
+        ETag: { type: 'string', description: 'The etag of the resource answered, as its `etag` field (send it in If-Match to change it).' },
+      };
+    }
     if (path.startsWith('/v1/')) {
       op.parameters.push({ $ref: purposeRef });
     }

@@ -25,6 +25,7 @@ import (
 	"github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/logging"
 	"github.com/spona/spona/pkg/telemetry"
@@ -130,6 +131,8 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeaders),
 		runtime.WithDisableHTTPMethodOverride(),
+		// A resource's etag in the ETag header too.
+		runtime.WithForwardResponseOption(etagHeader),
 		// A form POST to a path with no POST is 405 like any other verb
 		// the path lacks, not run as its GET (grpc-gateway's fallback).
 		runtime.WithDisablePathLengthFallback(),
@@ -158,7 +161,14 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		// route for all).
 		runtime.WithMiddlewares(routes.routed(o.Log, o.MaxBodyBytes, o.UploadMaxBytes, idem)),
 	)
-	if err := Register(ctx, mux, o.Backends); err != nil {
+	// An If-Match etag goes into the call's etag field (ifMatchConn).
+	b := o.Backends
+	for _, c := range []*grpc.ClientConnInterface{&b.Beneficiaries, &b.Referrals, &b.Trainings, &b.Reporting, &b.Webhooks} {
+		if *c != nil {
+			*c = ifMatchConn{ClientConnInterface: *c, log: o.Log}
+		}
+	}
+	if err := Register(ctx, mux, b); err != nil {
 		return nil, err
 	}
 
@@ -361,6 +371,11 @@ func errorHandler(log *slog.Logger, routes *Routes) runtime.ErrorHandlerFunc {
 		switch reason := grpcx.Reason(err); {
 		case st.Code() == codes.InvalidArgument && reason == errs.ReasonRequestIDReused:
 			writeStatusCode(w, r, http.StatusUnprocessableEntity, st)
+			return
+		case st.Code() == codes.Aborted && reason == etag.ReasonMismatch && r.Header.Get(IfMatchHeader) != "":
+			// The etag of If-Match is stale: its precondition failed
+			// (RFC 9110), where the body's etag is a conflict (409).
+			writeStatusCode(w, r, http.StatusPreconditionFailed, st)
 			return
 		case st.Code() == codes.Aborted && (reason == errs.ReasonUploadInProgress || reason == errs.ReasonConcurrentUpdate):
 			// The same request may succeed in a moment (and, with an

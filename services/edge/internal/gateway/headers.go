@@ -71,15 +71,16 @@ func (c CORS) allows(origin string) bool {
 }
 
 // The request headers a browser app may send (every one the edge reads:
-// the purpose of a read of personal data, the language of errors and of
-// the directory's names, the trace context), and the response headers it
-// may read (when to retry, a replay, a download's file name, the language
-// of a localized answer).
+// the etag a change is made against, the purpose of a read of personal
+// data, the language of errors and of the directory's names, the trace
+// context), and the response headers it may read (when to retry, a
+// replay, a resource's etag, a download's file name, the language of a
+// localized answer).
 const (
 	corsMethods = "GET, POST, PATCH, DELETE"
-	corsHeaders = "Authorization, Content-Type, " + IdempotencyKeyHeader + ", " + PurposeHeader +
+	corsHeaders = "Authorization, Content-Type, " + IdempotencyKeyHeader + ", " + IfMatchHeader + ", " + PurposeHeader +
 		", Accept-Language, X-Request-Id, Traceparent, Tracestate, Baggage"
-	corsExpose = "Retry-After, " + ReplayedHeader + ", Content-Disposition, Content-Language, X-Request-Id"
+	corsExpose = "Retry-After, " + ReplayedHeader + ", ETag, Content-Disposition, Content-Language, X-Request-Id"
 )
 
 // cors answers preflight requests and marks responses to allowed origins.

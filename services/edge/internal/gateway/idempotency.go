@@ -134,8 +134,15 @@ func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, notKept func
 		r.Body = buffered
 	}
 	p, _ := principalFrom(r)
-	sum := sha256.Sum256(body)
-	rec := &IdempotencyRecord{ClientID: p.ClientID, OrganisationID: p.OrganisationID, Key: key, Method: r.Method, Path: r.URL.RequestURI(), BodyHash: sum[:]}
+	// The etag of If-Match is part of the request, as the body's is: a
+	// retry under the same key against another version is another
+	// request (422), not the first one's answer.
+	h := sha256.New()
+	h.Write(body)
+	if ifMatch := r.Header.Values(IfMatchHeader); len(ifMatch) > 0 {
+		h.Write([]byte("\x00" + IfMatchHeader + ": " + strings.Join(ifMatch, ", ")))
+	}
+	rec := &IdempotencyRecord{ClientID: p.ClientID, OrganisationID: p.OrganisationID, Key: key, Method: r.Method, Path: r.URL.RequestURI(), BodyHash: h.Sum(nil)}
 
 	existing, acquired, err := i.acquire(r.Context(), rec)
 	if err != nil {
@@ -310,7 +317,7 @@ func (i *idempotency) answerExisting(w http.ResponseWriter, r *http.Request, rec
 		// As a service says it of a request id reused for another
 		// create: the same reason, so that a client tells the two apart
 		// from other 422s alike, and said in the caller's language.
-		reused := errs.RequestIDReused("send a different request (another method, path or body)")
+		reused := errs.RequestIDReused("send a different request (another method, path, body or If-Match)")
 		writeStatusCode(w, r, http.StatusUnprocessableEntity, status.Convert(grpcx.ToStatus(r.Context(), i.log, reused)))
 	case !existing.Done:
 		w.Header().Set("Retry-After", "1")

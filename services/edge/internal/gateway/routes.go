@@ -41,6 +41,9 @@ type Route struct {
 	// Answer is the message the HTTP answer holds (the RPC's response, or
 	// its response_body field).
 	Answer protoreflect.MessageDescriptor
+	// Etag is the request field an If-Match etag goes in (etagField; ""
+	// if the route takes no etag).
+	Etag string
 	// Credential routes may answer with a secret (a field marked
 	// debug_redact, such as a webhook's signing secret): no copy of an
 	// answer that carries one is kept for Idempotency-Key replay
@@ -87,8 +90,10 @@ func AnnotatedRoutes() []Route {
 				for _, r := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
 					if m, t := httpBinding(r); m != "" {
 						answer := answerOf(md, r.GetResponseBody())
-						out = append(out, Route{Method: m, Template: t, RPC: rpc, Upload: httpBodyField(md, r.GetBody()),
-							Body: r.GetBody(), Input: md.Input(), Answer: answer, Credential: carriesSecret(answer, nil)})
+						route := Route{Method: m, Template: t, RPC: rpc, Upload: httpBodyField(md, r.GetBody()),
+							Body: r.GetBody(), Input: md.Input(), Answer: answer, Credential: carriesSecret(answer, nil)}
+						route.Etag = etagField(route)
+						out = append(out, route)
 					}
 				}
 			}
@@ -297,8 +302,11 @@ func (rt *Routes) routeOf(ctx context.Context, method string) Route {
 //   - it refuses path variables and query values that are not UTF-8
 //     (invalidUTF8) with 400 rather than fail to encode them (500), and
 //     query parameters the gateway would ignore (ignoredQuery);
-//   - it refuses a compressed body (encoded) with 415, and applies the
-//     route's body limit and tags uploads (limit);
+//   - it refuses an If-Match that is no etag, or on a change that takes
+//     none, and passes the etag on to the call (ifMatch);
+//   - it refuses a compressed body (encoded) and one that is not JSON
+//     (notJSON) with 415, and applies the route's body limit and tags
+//     uploads (limit);
 //   - it replays or records Idempotency-Key writes (idem, may be nil),
 //     keeping no copy of an answer that carries a secret or of an
 //     upload's (NotKept).
@@ -335,7 +343,12 @@ func (rt *Routes) routed(log *slog.Logger, maxBody, maxUpload int64, idem *idemp
 				writeStatus(w, r, status.Convert(grpcx.ToStatus(r.Context(), log, err)))
 				return
 			}
-			if encoded(w, r, log) || !limit(w, r, m.Upload, maxBody, maxUpload) {
+			r, err := m.ifMatch(r)
+			if err != nil {
+				writeStatus(w, r, status.Convert(grpcx.ToStatus(r.Context(), log, err)))
+				return
+			}
+			if encoded(w, r, log) || m.notJSON(w, r, log) || !limit(w, r, m.Upload, maxBody, maxUpload) {
 				return
 			}
 			if idem.applies(r) {

@@ -407,3 +407,76 @@ func TestCredentialRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestIfMatchDocumented: both OpenAPI documents declare the If-Match header,
+// and its 412 answer, on exactly the operations the edge takes it on (the
+// routes that take an etag), and the ETag header on the 200 answer of
+// every operation answering a resource with an etag, so that a client
+// generated from them can send the one and read the other.
+func TestIfMatchDocumented(t *testing.T) {
+	routes, err := gateway.NewRoutes(auth.ScopeFor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	for _, r := range routes.List() {
+		if r.Etag != "" {
+			want[r.Method+" "+pathVar.ReplaceAllString(r.Template, "{}")] = true
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("no route takes an etag")
+	}
+	type param struct {
+		Ref  string `json:"$ref"`
+		Name string `json:"name"`
+		In   string `json:"in"`
+	}
+	for name, raw := range map[string][]byte{"2.0": openapi.Spec, "3.1": openapi.SpecV3} {
+		var doc struct {
+			Paths map[string]map[string]struct {
+				Parameters []param `json:"parameters"`
+				Responses  map[string]struct {
+					Headers map[string]json.RawMessage `json:"headers"`
+				} `json:"responses"`
+			} `json:"paths"`
+			Parameters map[string]param `json:"parameters"`
+			Components struct {
+				Parameters map[string]param `json:"parameters"`
+			} `json:"components"`
+		}
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			t.Fatal(err)
+		}
+		shared := doc.Parameters
+		if name == "3.1" {
+			shared = doc.Components.Parameters
+		}
+		got, etags := map[string]bool{}, 0
+		for p, byMethod := range doc.Paths {
+			for m, op := range byMethod {
+				k := strings.ToUpper(m) + " " + pathVar.ReplaceAllString(p, "{}")
+				for _, prm := range op.Parameters {
+					if prm.Ref != "" {
+						prm = shared[prm.Ref[strings.LastIndex(prm.Ref, "/")+1:]]
+					}
+					if prm.In == "header" && prm.Name == gateway.IfMatchHeader {
+						got[k] = true
+					}
+				}
+				if _, ok := op.Responses["412"]; ok != got[k] {
+					t.Errorf("%s document: %s declares If-Match %v but a 412 answer %v", name, k, got[k], ok)
+				}
+				if _, ok := op.Responses["200"].Headers["ETag"]; ok {
+					etags++
+				}
+			}
+		}
+		if diff := gocmp.Diff(want, got); diff != "" {
+			t.Errorf("%s document: operations declaring If-Match differ from the routes taking an etag (-routes +document):\n%s", name, diff)
+		}
+		if etags < len(want) {
+			t.Errorf("%s document: %d operations declare the ETag header of their answer, fewer than the %d changes that take one", name, etags, len(want))
+		}
+	}
+}

@@ -1,0 +1,197 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
+	"github.com/spona/spona/pkg/grpcx"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// HTTP's conditional requests (RFC 9110) over the API's etags (pkg/etag):
+//
+//   - an answer that is one resource with an etag carries it in the ETag
+//     header (etagHeader), as in its body;
+//   - If-Match on a route that takes an etag (an update's resource etag, a
+//     delete's or a custom method's etag) is that etag: the edge puts it in
+//     the request's field (ifMatchConn), and a stale one is 412 Precondition
+//     Failed instead of the body etag's 409; one that differs from an etag
+//     the body gives too is 400;
+//   - If-Match on a route that changes something and takes no etag is 400
+//     (the condition could not be kept), on a read it is ignored.
+//
+// The body's etag works as before, without the header.
+
+// IfMatchHeader is the request header holding the etag a change is made
+// against.
+const IfMatchHeader = "If-Match"
+
+// etagField is the path, in a route's request message, of the etag the
+// route takes ("" if none): the request's own etag field (a delete, a
+// custom method), or the etag of the resource an update (PATCH) sends as
+// its body. A create's resource has an etag too, which it does not take.
+func etagField(r Route) string {
+	if isEtag(r.Input.Fields().ByName("etag")) {
+		return "etag"
+	}
+	if r.Method == http.MethodPatch && r.Body != "" && r.Body != "*" {
+		if f := r.Input.Fields().ByName(protoreflect.Name(r.Body)); f != nil && f.Message() != nil && isEtag(f.Message().Fields().ByName("etag")) {
+			return r.Body + ".etag"
+		}
+	}
+	return ""
+}
+
+func isEtag(fd protoreflect.FieldDescriptor) bool {
+	return fd != nil && fd.Kind() == protoreflect.StringKind && !fd.IsList()
+}
+
+// precondition is an If-Match etag and the request field it goes in.
+type precondition struct{ field, etag string }
+
+type preconditionKey struct{}
+
+// ifMatch reads r's If-Match for the route: the request's context carries
+// it for ifMatchConn when the route takes an etag; an If-Match that is no
+// single etag of this API, or on a change that takes none, is refused
+// (400 naming If-Match). A read ignores it.
+func (m *matched) ifMatch(r *http.Request) (*http.Request, error) {
+	values := r.Header.Values(IfMatchHeader)
+	if len(values) == 0 || r.Method == http.MethodGet {
+		return r, nil
+	}
+	var tags []string
+	for _, v := range values {
+		for _, t := range strings.Split(v, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				tags = append(tags, t)
+			}
+		}
+	}
+	var v errs.Violations
+	switch {
+	case m.Etag == "":
+		v.Add(IfMatchHeader, "is not taken by %s %s, which has no etag", m.Method, m.Template)
+	case len(tags) != 1:
+		v.Add(IfMatchHeader, `must be one etag, as read from the resource's ETag header (W/"<version>")`)
+	case tags[0] == "*":
+		v.Add(IfMatchHeader, `must be the etag read from the resource's ETag header (W/"<version>"), not *`)
+	case !etag.WellFormed(tags[0]):
+		v.Add(IfMatchHeader, `must be an etag as read from the resource's ETag header, W/"<version>"`)
+	}
+	if err := v.Err(); err != nil {
+		return r, err
+	}
+	return r.WithContext(context.WithValue(r.Context(), preconditionKey{}, precondition{field: m.Etag, etag: tags[0]})), nil
+}
+
+// ifMatchConn puts the If-Match etag of the request a call is made for
+// (ifMatch) in the call's etag field, refusing one that differs from the
+// etag the body gives.
+type ifMatchConn struct {
+	grpc.ClientConnInterface
+	log *slog.Logger
+}
+
+func (c ifMatchConn) Invoke(ctx context.Context, method string, args, reply any, opts ...grpc.CallOption) error {
+	if p, ok := ctx.Value(preconditionKey{}).(precondition); ok {
+		if m, ok := args.(proto.Message); ok {
+			if err := p.apply(m.ProtoReflect()); err != nil {
+				return grpcx.ToStatus(ctx, c.log, err)
+			}
+		}
+	}
+	return c.ClientConnInterface.Invoke(ctx, method, args, reply, opts...)
+}
+
+// apply sets the field of p in msg to its etag.
+func (p precondition) apply(msg protoreflect.Message) error {
+	path := strings.Split(p.field, ".")
+	for _, name := range path[:len(path)-1] {
+		fd := msg.Descriptor().Fields().ByName(protoreflect.Name(name))
+		if fd == nil || fd.Message() == nil {
+			return nil
+		}
+		msg = msg.Mutable(fd).Message()
+	}
+	fd := msg.Descriptor().Fields().ByName(protoreflect.Name(path[len(path)-1]))
+	if !isEtag(fd) {
+		return nil
+	}
+	if given := msg.Get(fd).String(); given != "" && given != p.etag {
+		var v errs.Violations
+		v.Add(IfMatchHeader, "differs from the etag the body gives (%s): send one of them, or the same in both", p.field)
+		return v.Err()
+	}
+	msg.Set(fd, protoreflect.ValueOfString(p.etag))
+	return nil
+}
+
+// etagHeader sets the ETag header of an answer that is one resource with
+// an etag (the message the HTTP body holds: the response, or its
+// response_body field).
+func etagHeader(_ context.Context, w http.ResponseWriter, resp proto.Message) error {
+	if rb, ok := resp.(interface{ XXX_ResponseBody() any }); ok {
+		if body, ok := rb.XXX_ResponseBody().(proto.Message); ok {
+			resp = body
+		}
+	}
+	if resp == nil {
+		return nil
+	}
+	msg := resp.ProtoReflect()
+	if !msg.IsValid() {
+		return nil
+	}
+	if fd := msg.Descriptor().Fields().ByName("etag"); isEtag(fd) {
+		if tag := msg.Get(fd).String(); tag != "" {
+			w.Header().Set("ETag", tag)
+		}
+	}
+	return nil
+}
+
+// jsonMedia is the media type of every request body but an upload's.
+const jsonMedia = "application/json"
+
+// notJSON refuses, with 415 naming application/json, a request body sent
+// to a JSON route (every route with a body but the uploads, which take
+// the file's own type) under another Content-Type (text/plain, a form),
+// or a charset other than UTF-8; it reports whether it did. A body without
+// a Content-Type is read as JSON.
+func (m *matched) notJSON(w http.ResponseWriter, r *http.Request, log *slog.Logger) bool {
+	ct := r.Header.Get("Content-Type")
+	if m.Upload || m.Body == "" || ct == "" || r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return false
+	}
+	media, params, err := mime.ParseMediaType(ct)
+	charset, hasCharset := params["charset"]
+	if err == nil && media == jsonMedia && (!hasCharset || strings.EqualFold(charset, "utf-8")) {
+		return false
+	}
+	what := "Content-Type " + media
+	switch {
+	case err != nil:
+		what = "a Content-Type that is no media type"
+	case media == jsonMedia:
+		what = "charset " + charset
+	}
+	const rule = "send the body as JSON, Content-Type: application/json (charset=utf-8 may be given)"
+	if r.Method == http.MethodPatch {
+		w.Header().Set("Accept-Patch", jsonMedia)
+	}
+	writeStatusCode(w, r, http.StatusUnsupportedMediaType, status.Convert(grpcx.ToStatus(r.Context(), log, &errs.Error{
+		Kind:       errs.KindInvalidArgument,
+		Message:    what + " is not supported on " + m.Method + " " + m.Template + ": " + rule,
+		Violations: []errs.FieldViolation{{Field: "Content-Type", Description: "must be " + jsonMedia + ": " + rule}},
+	})))
+	return true
+}

@@ -1,0 +1,142 @@
+package service_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/spona/spona/pkg/testkit/resttest"
+	"github.com/spona/spona/services/edge/edgetest"
+)
+
+// TestIfMatch: a resource's answer carries its etag in the ETag header,
+// and If-Match works as HTTP clients expect on every change that takes an
+// etag (an update, a delete, a referral's action): the etag read is
+// accepted in place of the body's, a stale one is 412 Precondition Failed
+// (ETAG_MISMATCH, google.rpc.Status JSON), one differing from the body's
+// is 400, one that is no etag (or *, or two) is 400 naming If-Match, and
+// on a change that takes no etag it is 400 rather than ignored. The body's
+// etag works as before (a stale one 409). Before, no answer had an ETag
+// header and If-Match was ignored: a PATCH with a stale If-Match and no
+// body etag was 409 ETAG_REQUIRED, and a delete or an action with a stale
+// one went through.
+func TestIfMatch(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	ka := s.CreateKey(t, "if-match-a", "If-Match NGO A")
+	kb := s.CreateKey(t, "if-match-b", "If-Match NGO B")
+	a, b := resttest.New(s.URL, ka.Key), resttest.New(s.URL, kb.Key)
+	etagOf := func(r resttest.Response) string {
+		t.Helper()
+		if r.Str("etag") == "" || r.Header.Get("ETag") != r.Str("etag") {
+			t.Fatalf("%s %s: ETag header %q, want the body's etag %q", r.Method, r.Path, r.Header.Get("ETag"), r.Str("etag"))
+		}
+		return r.Header.Get("ETag")
+	}
+	refused := func(r resttest.Response, code int, field, reason string) {
+		t.Helper()
+		r.Must(t, code)
+		if !r.IsStatus() || r.Header.Get("Content-Type") != "application/json" {
+			t.Fatalf("%s %s: not a google.rpc.Status: %s", r.Method, r.Path, r.Raw)
+		}
+		if field != "" && r.Violations()[field] == "" {
+			t.Fatalf("%s %s: no violation of %s: %s", r.Method, r.Path, field, r.Raw)
+		}
+		if reason != "" && reasonOf(r) != reason {
+			t.Fatalf("%s %s: reason %q, want %s: %s", r.Method, r.Path, reasonOf(r), reason, r.Raw)
+		}
+	}
+
+	// Reads, creates and updates answer the ETag.
+	ben := a.Do(t, "POST", "/v1/beneficiaries", map[string]any{"given_name": "Amina", "sex": "SEX_FEMALE"}).Must(t, 200)
+	path := "/v1/beneficiaries/" + ben.Str("id")
+	first := etagOf(ben)
+	if got := etagOf(a.Do(t, "GET", path, nil).Must(t, 200)); got != first {
+		t.Fatalf("GET: ETag %s, want %s", got, first)
+	}
+	// If-Match instead of the body's etag.
+	second := etagOf(a.Do(t, "PATCH", path, map[string]any{"given_name": "Amra"}, "If-Match", first).Must(t, 200))
+	if second == first {
+		t.Fatal("PATCH: the ETag did not change")
+	}
+	// Stale: 412 by If-Match, 409 by the body, as before.
+	refused(a.Do(t, "PATCH", path, map[string]any{"given_name": "Ana"}, "If-Match", first), http.StatusPreconditionFailed, "", "ETAG_MISMATCH")
+	refused(a.Do(t, "PATCH", path, map[string]any{"given_name": "Ana", "etag": first}), http.StatusConflict, "", "ETAG_MISMATCH")
+	// Both, the same: fine; differing: 400.
+	refused(a.Do(t, "PATCH", path, map[string]any{"given_name": "Ana", "etag": first}, "If-Match", second), http.StatusBadRequest, "If-Match", "")
+	third := etagOf(a.Do(t, "PATCH", path, map[string]any{"given_name": "Ana", "etag": second}, "If-Match", second).Must(t, 200))
+	for _, bad := range []string{"garbage", `"5"`, "*", second + ", " + third, ""} {
+		refused(a.Do(t, "PATCH", path, map[string]any{"given_name": "Ana"}, "If-Match", bad), http.StatusBadRequest, "If-Match", "")
+	}
+	// Under an Idempotency-Key, the If-Match is part of the request: the
+	// same body against another version is another request (422).
+	fourth := etagOf(a.Do(t, "PATCH", path, map[string]any{"given_name": "Ena"}, "If-Match", third, "Idempotency-Key", "rename-1").Must(t, 200))
+	a.Do(t, "PATCH", path, map[string]any{"given_name": "Ena"}, "If-Match", third, "Idempotency-Key", "rename-1").Must(t, 200)
+	refused(a.Do(t, "PATCH", path, map[string]any{"given_name": "Ena"}, "If-Match", fourth, "Idempotency-Key", "rename-1"),
+		http.StatusUnprocessableEntity, "", "REQUEST_ID_REUSED")
+	// A change that takes no etag: refused, not ignored.
+	refused(a.Do(t, "POST", "/v1/beneficiaries", map[string]any{"given_name": "Ana"}, "If-Match", third), http.StatusBadRequest, "If-Match", "")
+	// A read ignores it.
+	a.Do(t, "GET", path, nil, "If-Match", first).Must(t, 200)
+
+	// A delete's etag.
+	project := a.Do(t, "POST", "/v1/projects", map[string]any{"code": "P-1", "titles": []any{map[string]any{"text": "P"}},
+		"planned_start_date": "2024-01-01", "planned_end_date": "2024-12-31", "sectors": []string{"15160"}}).Must(t, 200)
+	p1 := etagOf(project)
+	p2 := etagOf(a.Do(t, "PATCH", "/v1/projects/"+project.Str("id"), map[string]any{"titles": []any{map[string]any{"text": "P2"}}}, "If-Match", p1).Must(t, 200))
+	refused(a.Do(t, "DELETE", "/v1/projects/"+project.Str("id"), nil, "If-Match", p1), http.StatusPreconditionFailed, "", "ETAG_MISMATCH")
+	refused(a.Do(t, "DELETE", "/v1/projects/"+project.Str("id")+"?etag="+strings.ReplaceAll(p1, `"`, "%22"), nil, "If-Match", p2),
+		http.StatusBadRequest, "If-Match", "")
+	a.Do(t, "DELETE", "/v1/projects/"+project.Str("id"), nil, "If-Match", p2).Must(t, 200)
+
+	// A custom method's etag: the receiver accepts against the etag it read.
+	a.Do(t, "POST", path+"/consents", map[string]any{"purpose": "CONSENT_PURPOSE_REFERRAL_SHARING",
+		"given_by": "CONSENT_GIVEN_BY_SELF", "scope": "legal referral"}).Must(t, 200)
+	ref := a.Do(t, "POST", "/v1/referrals", map[string]any{"beneficiary_id": ben.Str("id"), "to_organisation_id": kb.Organisation,
+		"category": "REFERRAL_CATEGORY_LEGAL", "reason": "asylum interview"}).Must(t, 200)
+	draft := etagOf(ref)
+	sent := etagOf(a.Do(t, "POST", "/v1/referrals/"+ref.Str("id")+":send", map[string]any{}, "If-Match", draft).Must(t, 200))
+	refused(b.Do(t, "POST", "/v1/referrals/"+ref.Str("id")+":accept", map[string]any{}, "If-Match", draft), http.StatusPreconditionFailed, "", "ETAG_MISMATCH")
+	read := etagOf(b.Do(t, "GET", "/v1/referrals/"+ref.Str("id"), nil).Must(t, 200))
+	if read != sent {
+		t.Fatalf("the receiver reads ETag %s, the sender was answered %s", read, sent)
+	}
+	b.Do(t, "POST", "/v1/referrals/"+ref.Str("id")+":accept", nil, "If-Match", read).Must(t, 200)
+}
+
+// TestBodyMustBeJSON: a body sent to a JSON route under another media
+// type (text/plain, a form, multipart, JSON in another charset) is 415
+// Unsupported Media Type, a google.rpc.Status naming application/json and
+// the Content-Type field, and changes nothing; application/json with or
+// without charset=utf-8, or no Content-Type, is read as JSON; the
+// spreadsheet imports still take their files. Before, every such body was
+// parsed as JSON and the beneficiary created (found sending the README's
+// curl -d example, which sends application/x-www-form-urlencoded).
+func TestBodyMustBeJSON(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	k := s.CreateKey(t, "content-type", "Content-Type NGO")
+	c := resttest.New(s.URL, k.Key)
+	body := `{"given_name":"Amina","sex":"SEX_FEMALE"}`
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+		"application/json; charset=iso-8859-1", "text/csv", "json", "application/json;;"} {
+		r := c.Do(t, "POST", "/v1/beneficiaries", body, "Content-Type", ct).Must(t, http.StatusUnsupportedMediaType)
+		if !r.IsStatus() || !strings.Contains(r.Str("message"), "application/json") || r.Violations()["Content-Type"] == "" {
+			t.Fatalf("Content-Type %s: the answer does not name application/json and Content-Type: %s", ct, r.Raw)
+		}
+	}
+	if n := c.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 200).Body["beneficiaries"]; n != nil {
+		t.Fatalf("a refused body created a beneficiary: %v", n)
+	}
+	ben := ""
+	for _, ct := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON; charset=\"UTF-8\"", ""} {
+		ben = c.Do(t, "POST", "/v1/beneficiaries", body, "Content-Type", ct).Must(t, 200).Str("id")
+	}
+	r := c.Do(t, "PATCH", "/v1/beneficiaries/"+ben, `{"given_name":"Amra"}`, "Content-Type", "text/plain").Must(t, http.StatusUnsupportedMediaType)
+	if r.Header.Get("Accept-Patch") != "application/json" {
+		t.Fatalf("PATCH 415 without Accept-Patch: application/json: %v", r.Header)
+	}
+	// The imports take the files they document.
+	c.Do(t, "POST", "/v1/beneficiaries:import?validate_only=true", []byte("given_name,family_name\nAna,Petrović\n"),
+		"Content-Type", "text/csv").Must(t, 200)
+	c.Do(t, "POST", "/v1/beneficiaries:import?validate_only=true", []byte("given_name,family_name\nAna,Petrović\n"),
+		"Content-Type", "text/csv; charset=windows-1251").Must(t, 200)
+}
