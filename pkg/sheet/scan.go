@@ -38,6 +38,9 @@ type scan struct {
 	// hidden holds the numbers of the main worksheet's hidden rows (a
 	// row hidden by hand or by a filter: hidden="1").
 	hidden map[int]bool
+	// merged are the main worksheet's merged ranges below the header
+	// row (mergeCell), in the order of their first rows.
+	merged []mergeRange
 	// irregular: a row without a number greater than the one before, so
 	// the row numbers here may not be those Next gives.
 	irregular bool
@@ -148,6 +151,12 @@ func (s *scan) part(f *zip.File) error {
 				if s.main && s.date1904 {
 					s.noteDate(row, ref, typ, style)
 				}
+			case "mergeCell":
+				for _, a := range t.Attr {
+					if m, ok := parseRange(a.Value); a.Name.Local == "ref" && ok && s.main && m.top > 1 {
+						s.merged = append(s.merged, m)
+					}
+				}
 			case "v":
 				index = slices.Contains(cells, "s")
 				inValue = true
@@ -204,6 +213,39 @@ func (s *scan) noteDate(row int, ref, typ string, style int) {
 		s.notSerial = notSerial{}
 	}
 	s.notSerial.set(row, col, s.lim.MaxColumns)
+}
+
+// mergeRange is a merged range of cells: what a spreadsheet program shows
+// as one cell, holding the value of its top-left cell.
+type mergeRange struct {
+	top, bottom, left, right int // row numbers, column indexes
+}
+
+// parseRange reads a range reference such as "B2:B4" (columns within
+// the limit are the reader's to bound).
+func parseRange(ref string) (mergeRange, bool) {
+	from, to, ok := strings.Cut(ref, ":")
+	if !ok {
+		return mergeRange{}, false
+	}
+	r1, c1, ok1 := parseRef(from)
+	r2, c2, ok2 := parseRef(to)
+	if !ok1 || !ok2 || r2 < r1 || c2 < c1 {
+		return mergeRange{}, false
+	}
+	return mergeRange{top: r1, bottom: r2, left: c1, right: c2}, true
+}
+
+// parseRef reads a cell reference such as "B2" (or "$B$2").
+func parseRef(ref string) (row, col int, ok bool) {
+	ref = strings.ReplaceAll(ref, "$", "")
+	i := strings.IndexFunc(ref, func(r rune) bool { return r >= '0' && r <= '9' })
+	if i <= 0 {
+		return 0, 0, false
+	}
+	col = ColumnIndex(ref[:i])
+	row, err := strconv.Atoi(ref[i:])
+	return row, col, err == nil && col >= 0 && row > 0
 }
 
 // letter keeps the ASCII letters of a cell reference, as the library

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,6 +54,46 @@ type xlsxReader struct {
 	notSerial notSerial
 	// hidden: the worksheet's hidden rows, by number.
 	hidden map[int]bool
+	// Merged ranges below the header: pending (by first row) until Next
+	// reaches their first row, then open, with the value of their top-left
+	// cell, until it passes their last.
+	pending []mergeRange
+	open    []openMerge
+}
+
+// openMerge is a merged range Next is within, and its value.
+type openMerge struct {
+	mergeRange
+	value string
+}
+
+// fillMerged writes, into the cells of row num, the value of each merged
+// range that covers them, as a spreadsheet program shows it (a family's
+// surname or municipality merged over its members' rows is each one's);
+// the cells widen to the ranges' right edges, within the column limit.
+func (x *xlsxReader) fillMerged(num int, cells []string) []string {
+	for len(x.pending) > 0 && x.pending[0].top <= num {
+		m := openMerge{mergeRange: x.pending[0]}
+		if m.top == num && m.left < len(cells) {
+			m.value = cells[m.left]
+		}
+		x.pending = x.pending[1:]
+		x.open = append(x.open, m)
+	}
+	x.open = slices.DeleteFunc(x.open, func(m openMerge) bool { return m.bottom < num })
+	for _, m := range x.open {
+		if m.value == "" {
+			continue
+		}
+		right := min(m.right, x.lim.MaxColumns-1)
+		for len(cells) <= right {
+			cells = append(cells, "")
+		}
+		for c := m.left; c <= right; c++ {
+			cells[c] = m.value
+		}
+	}
+	return cells
 }
 
 func openXLSX(p Pieces, lim Limits) (Reader, error) {
@@ -102,9 +143,10 @@ func openXLSX(p Pieces, lim Limits) (Reader, error) {
 	if sc.irregular && len(sc.notSerial) > 0 {
 		return nil, fail(ReasonCorrupt, "the workbook uses the 1904 date system and has text or ISO dates in date-formatted cells, but its rows are not numbered in order, so its dates cannot be told apart; open the file in a spreadsheet program and save it again")
 	}
-	if sc.irregular && len(sc.hidden) > 0 {
-		return nil, fail(ReasonCorrupt, "the worksheet has hidden rows, but its rows are not numbered in order, so the hidden ones cannot be told apart; open the file in a spreadsheet program and save it again")
+	if sc.irregular && (len(sc.hidden) > 0 || len(sc.merged) > 0) {
+		return nil, fail(ReasonCorrupt, "the worksheet has hidden rows or merged cells, but its rows are not numbered in order, so they cannot be told apart; open the file in a spreadsheet program and save it again")
 	}
+	slices.SortStableFunc(sc.merged, func(a, b mergeRange) int { return a.top - b.top })
 	// A second guard against the library's panic, should the part it
 	// reads ever be another: no part holds a negative shared-string index.
 	for _, f := range zr.File {
@@ -117,7 +159,7 @@ func openXLSX(p Pieces, lim Limits) (Reader, error) {
 	}
 	name := first.name
 	rows := xf.ReadRows(name)
-	r := &xlsxReader{info: Info{Format: FormatXLSX, Sheet: name}, lim: lim, rows: rows, date1904: wb.date1904, notSerial: sc.notSerial, hidden: sc.hidden}
+	r := &xlsxReader{info: Info{Format: FormatXLSX, Sheet: name}, lim: lim, rows: rows, date1904: wb.date1904, notSerial: sc.notSerial, hidden: sc.hidden, pending: sc.merged}
 	r.close = func() {
 		// The library's goroutine ends once its channel is drained; the
 		// scan above bounded what is left.
@@ -175,6 +217,7 @@ func (x *xlsxReader) Next() (int, []string, error) {
 				cells[i] = from1904(c.Value)
 			}
 		}
+		cells = x.fillMerged(num, cells)
 		if blank(cells) {
 			continue
 		}

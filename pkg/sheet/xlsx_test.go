@@ -379,3 +379,48 @@ func TestXLSXHiddenRows(t *testing.T) {
 	}
 	wantRead(t, ws(`<row r="1">`+cell(1)+`</row><row r="3" hidden="1">`+cell(3)+`</row><row r="2">`+cell(2)+`</row>`), "hidden rows", nil)
 }
+
+// TestXLSXMergedCellsFilled: a cell merged over several rows or columns
+// below the header (a family's surname and municipality merged over its
+// members' rows, a remark over two columns) gives its value to every cell
+// it covers, as a spreadsheet program shows it; before, only the first
+// row had it, and the others were read empty (the family's children
+// imported without their surname). A header merged over two columns stays
+// one header: its second column is read empty.
+func TestXLSXMergedCellsFilled(t *testing.T) {
+	f := excelize.NewFile()
+	for i, row := range [][]any{
+		{"ime", "prezime", "opština", "telefon"},
+		{"Ana", "Petrović", "Šid", "064 123 4567"},
+		{"Marko"},
+		{"Jovan"},
+		{"Lejla", "Hodžić", "Tuzla", "nema"},
+	} {
+		if err := f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+1), &row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range [][2]string{{"B2", "B4"}, {"C2", "C4"}, {"D5", "E5"}, {"D1", "E1"}} {
+		if err := f.MergeCell("Sheet1", r[0], r[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	rows, _, err := readAll(t, buf.Bytes(), MediaXLSX, DefaultLimits(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []row{
+		{1, []string{"ime", "prezime", "opština", "telefon"}},
+		{2, []string{"Ana", "Petrović", "Šid", "064 123 4567"}},
+		{3, []string{"Marko", "Petrović", "Šid"}},
+		{4, []string{"Jovan", "Petrović", "Šid"}},
+		{5, []string{"Lejla", "Hodžić", "Tuzla", "nema", "nema"}},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+}
