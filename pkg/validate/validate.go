@@ -13,7 +13,6 @@ import (
 )
 
 var (
-	countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
 	languageTag = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 )
 
@@ -75,9 +74,11 @@ func OneOf(v *errs.Violations, field, s string, allowed []string, required bool)
 	}
 }
 
-// Country checks an optional ISO 3166-1 alpha-2 code (already upper-cased).
+// Country checks an optional ISO 3166-1 alpha-2 code (already
+// upper-cased): one assigned to a country or territory, or XK for Kosovo
+// (IsCountry); two letters no country has (XX, UK) are refused.
 func Country(v *errs.Violations, field, s string) {
-	if s != "" && !countryCode.MatchString(s) {
+	if s != "" && !IsCountry(s) {
 		v.Add(field, "must be an ISO 3166-1 alpha-2 code such as RS, BA or HR")
 	}
 }

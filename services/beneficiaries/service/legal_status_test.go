@@ -29,8 +29,8 @@ import (
 // the earlier one (Dana); a day before the first entry takes the first
 // entry (Eldin, whose status was recorded after his assistance); merging
 // a duplicate joins the two histories (Goran, registered again as a
-// refugee from July 2024); a status cleared later leaves the history as
-// it was (Filip); a status recorded later for an earlier time goes before
+// refugee from July 2024); a status cleared later ends on the day it is
+// cleared, the days before keep it (Filip); a status recorded later for an earlier time goes before
 // the entries it precedes (Hana, a refugee from May 2024, then recorded
 // as an asylum seeker from 2023); a report without a period takes each person's last
 // assistance ever. Erasure keeps the history and every figure. The cohorts the trainings service
@@ -402,5 +402,106 @@ func TestLegalStatusSinceCorrected(t *testing.T) {
 	}
 	if g := statuses2024(t, c, ctx, project); len(g) != 1 || g[0].Labels["legal_status"] != "asylum_seeker" {
 		t.Errorf("2024 report by legal status: %+v, want her an asylum seeker (as she was on 15 February)", g)
+	}
+}
+
+// TestClearedLegalStatusEnds: clearing a person's legal status (PATCH of
+// legal_status without a value) ends the status held on the day it is
+// cleared: the history gets an entry of no status since that day, so the
+// status of any later day is none (a cohort counted by a day after it, a
+// report of an assistance given after it), while the days before keep
+// theirs (the 2024 report still counts her a refugee). Merging a
+// duplicate whose status was cleared after every entry of the survivor
+// leaves the survivor with none, as the joined history says. Before, the
+// history kept the last status open until infinity: a cohort of 2099 and
+// an assistance recorded after the clearing counted her a refugee, and
+// the merged survivor kept a status its history had ended (found with
+// TestLegalStatusOnTheDay's Filip, audit r13).
+func TestClearedLegalStatusEnds(t *testing.T) {
+	c := startAll(t)
+	org := ids.New()
+	ctx := servicetest.As(t, org)
+	project := c.project(t, ctx)
+	clear := func(id string) *pb.Beneficiary {
+		t.Helper()
+		b, err := c.GetBeneficiary(ctx, &pb.GetBeneficiaryRequest{Id: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := c.UpdateBeneficiary(ctx, &pb.UpdateBeneficiaryRequest{
+			Beneficiary: &pb.Beneficiary{Id: id, Etag: b.GetBeneficiary().GetEtag()},
+			UpdateMask:  &fieldmaskpb.FieldMask{Paths: []string{"legal_status"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.GetBeneficiary()
+	}
+	today := time.Now().In(mustZone(t)).Format("2006-01-02")
+	ana := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Ana", Sex: commonv1.Sex_SEX_FEMALE, BirthYear: 1990,
+		LegalStatus: pb.LegalStatus_LEGAL_STATUS_REFUGEE, LegalStatusSince: "2023-01-01"}).GetId()
+	if _, err := c.CreateAssistance(ctx, &pb.CreateAssistanceRequest{BeneficiaryId: ana, Assistance: &pb.Assistance{
+		ProjectId: project, Type: pb.AssistanceType_ASSISTANCE_TYPE_INFORMATION, Date: "2024-05-01"}}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range clear(ana).GetLegalStatusHistory() {
+		got = append(got, e.GetLegalStatus().String()+" since "+e.GetSince())
+	}
+	if want := []string{"LEGAL_STATUS_REFUGEE since 2023-01-01", "LEGAL_STATUS_UNSPECIFIED since " + today}; !cmp.Equal(want, got) {
+		t.Errorf("history after clearing: %v, want %v", got, want)
+	}
+	if _, err := c.CreateAssistance(ctx, &pb.CreateAssistanceRequest{BeneficiaryId: ana, Assistance: &pb.Assistance{
+		ProjectId: project, Type: pb.AssistanceType_ASSISTANCE_TYPE_LEGAL_COUNSELLING, Date: today}}); err != nil {
+		t.Fatal(err)
+	}
+	if g := statuses2024(t, c, ctx, project); len(g) != 1 || g[0].Labels["legal_status"] != "refugee" {
+		t.Errorf("2024 report by legal status: %+v, want her a refugee (as she was in 2024)", g)
+	}
+	r, err := c.CountAssistedBeneficiaries(ctx, &pb.CountAssistedBeneficiariesRequest{ProjectId: project, GroupBy: []string{"legal_status"},
+		Period: &commonv1.DateRange{StartDate: today, EndDate: today}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := aggregate.FromProto(r.GetAggregate()).Groups; len(g) != 1 || g[0].Labels["legal_status"] != "unknown" {
+		t.Errorf("report of today (assisted after clearing) by legal status: %+v, want her with none (unknown)", g)
+	}
+
+	// Merged: Goran a refugee since 2020, registered again as an asylum
+	// seeker from 2021 whose status was cleared since.
+	goran := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Goran", Sex: commonv1.Sex_SEX_MALE, BirthYear: 1985,
+		LegalStatus: pb.LegalStatus_LEGAL_STATUS_REFUGEE, LegalStatusSince: "2020-01-01"}).GetId()
+	again := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Goran", Sex: commonv1.Sex_SEX_MALE, BirthYear: 1985,
+		LegalStatus: pb.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER, LegalStatusSince: "2021-01-01"}).GetId()
+	clear(again)
+	m, err := c.MergeBeneficiaries(ctx, &pb.MergeBeneficiariesRequest{Id: goran, DuplicateId: again})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := m.GetBeneficiary().GetLegalStatus(); s != pb.LegalStatus_LEGAL_STATUS_UNSPECIFIED {
+		t.Errorf("merged survivor's legal status: %s, want none (the joined history ends with the clearing)", s)
+	}
+
+	trainings := pb.NewBeneficiaryAccessServiceClient(servicetest.DialAs(t, c.conn.Target(), "beneficiaries", "trainings"))
+	reader := servicetest.As(t, org, auth.ScopeBeneficiariesCount)
+	on := func(id, day string) *pb.CountedBeneficiary {
+		return &pb.CountedBeneficiary{BeneficiaryId: id, OrganisationIds: []string{org}, LegalStatusDate: day}
+	}
+	cr, err := trainings.CountBeneficiaries(reader, &pb.CountBeneficiariesRequest{GroupBy: []string{"legal_status"}, Cohorts: []*pb.BeneficiaryCohort{
+		{Labels: map[string]string{"year": "2024"}, Beneficiaries: []*pb.CountedBeneficiary{on(ana, "2024-06-01"), on(goran, "2024-06-01")}},
+		{Labels: map[string]string{"year": "2099"}, Beneficiaries: []*pb.CountedBeneficiary{on(ana, "2099-01-01"), on(goran, "2099-01-01")}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agg := aggregate.FromProto(cr.GetAggregate())
+	agg.Sort()
+	group := func(n int64, year, status string) aggregate.Group {
+		return aggregate.Group{Labels: map[string]string{"year": year, "legal_status": status}, Count: n}
+	}
+	want := aggregate.Aggregate{Total: 2, Groups: []aggregate.Group{group(1, "2024", "asylum_seeker"), group(1, "2024", "refugee"),
+		group(2, "2099", "unknown")}}
+	want.Sort()
+	if diff := cmp.Diff(want, agg); diff != "" {
+		t.Errorf("cohorts by legal status (-want +got):\n%s", diff)
 	}
 }

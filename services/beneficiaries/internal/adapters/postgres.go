@@ -572,10 +572,12 @@ func (p *Postgres) Merge(ctx context.Context, primary, dup *domain.Beneficiary) 
 		// The survivor's current legal status is the one of the joined
 		// history: the duplicate's when its latest entry comes after
 		// every entry of the survivor (in the history's order: since,
-		// then recorded).
+		// then recorded); none when that entry records the status
+		// cleared (one of no status: a duplicate whose status was cleared
+		// before entries of no status were recorded gives none).
 		`UPDATE beneficiaries p SET legal_status = d.legal_status, legal_status_since = d.legal_status_since
-			FROM beneficiaries d WHERE p.id = $1 AND d.id = $2 AND d.legal_status <> ''
-			AND EXISTS (SELECT 1 FROM legal_status_history x WHERE x.beneficiary_id = $2 AND NOT EXISTS (SELECT 1
+			FROM beneficiaries d WHERE p.id = $1 AND d.id = $2
+			AND EXISTS (SELECT 1 FROM legal_status_history x WHERE x.beneficiary_id = $2 AND (d.legal_status <> '' OR x.legal_status = '') AND NOT EXISTS (SELECT 1
 				FROM legal_status_history y WHERE y.beneficiary_id = $1 AND (y.since, y.create_time, y.id) > (x.since, x.create_time, x.id)))`,
 		`UPDATE legal_status_history SET beneficiary_id = $1 WHERE beneficiary_id = $2`,
 		// One history of the two: each entry's valid days anew.

@@ -265,9 +265,10 @@ func withStatusThen(rel, person, day string) string {
 
 // statusThen is the SQL of the legal status of then of the person b, from
 // the row alias of withStatusThen's result: its status_then, else b's
-// current status.
+// current status; NULL when none (an entry of no status: the status was
+// cleared before that day).
 func statusThen(alias string) string {
-	return "COALESCE(" + alias + ".status_then, NULLIF(b.legal_status, ''))"
+	return "NULLIF(COALESCE(" + alias + ".status_then, b.legal_status), '')"
 }
 
 // assistedStatus joins to the persons b counted by CountAssisted their
@@ -303,7 +304,7 @@ var (
 	personDims = aggregate.Dimensions{
 		"sex":                 "b.sex::text",
 		"age_band":            aggregate.AgeBandSQL("b.birth_year", "$5::date"),
-		domain.DimLegalStatus: "COALESCE(w.legal_status, c.status_then, NULLIF(b.legal_status, ''))",
+		domain.DimLegalStatus: "NULLIF(COALESCE(w.legal_status, c.status_then, b.legal_status), '')",
 		// By folded spelling: see municipality.
 		dimMunicipality: "NULLIF(b.municipality, '')",
 	}

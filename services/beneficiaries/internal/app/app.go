@@ -400,7 +400,7 @@ func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, tag string, 
 		}
 		b.Normalize()
 		today := a.today()
-		if err := b.Validate("beneficiary.", today); err != nil {
+		if err := b.ValidateChange(&before, "beneficiary.", today); err != nil {
 			return err
 		}
 		if b.BirthDate != before.BirthDate && !b.BirthDate.IsZero() || b.BirthYear != before.BirthYear && b.BirthYear != 0 {
@@ -439,6 +439,16 @@ func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, tag string, 
 				write = r.CorrectLegalStatusSince
 			}
 			if err := write(ctx, out.ID, change); err != nil {
+				return err
+			}
+		}
+		if b.LegalStatus == "" && before.LegalStatus != "" {
+			// Cleared: the status held ends today, and the history says
+			// so with an entry of no status, so that the status of a day
+			// after it is none (a status cleared on the day it began was
+			// never held, as a correction of that day).
+			change := domain.LegalStatusChange{Since: today, OrganisationID: act.OrganisationID}
+			if err := r.ChangeLegalStatus(ctx, out.ID, change); err != nil {
 				return err
 			}
 		}

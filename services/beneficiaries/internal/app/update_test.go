@@ -102,6 +102,8 @@ func TestUpdateBeneficiaryUseCase(t *testing.T) {
 		violations []string
 		changed    []string // fields audited and in the event
 		history    string   // legal status appended to the history
+		cleared    bool     // an entry of no status appended, since today
+		stored     func(*domain.Beneficiary)
 	}{
 		{name: "owner corrects the name", by: owner, patch: domain.Beneficiary{GivenName: "Amira"}, tag: current, paths: []string{"given_name"},
 			changed: []string{"given_name"}},
@@ -109,6 +111,27 @@ func TestUpdateBeneficiaryUseCase(t *testing.T) {
 			paths: []string{"given_name"}, changed: []string{"given_name"}},
 		{name: "a new legal status goes to the history", by: owner, patch: domain.Beneficiary{LegalStatus: "refugee"}, tag: current,
 			paths: []string{"legal_status"}, changed: []string{"legal_status"}, history: "refugee"},
+		{name: "clearing the legal status ends it today", by: owner, patch: domain.Beneficiary{}, tag: current,
+			paths: []string{"legal_status"}, changed: []string{"legal_status"}, cleared: true},
+		{name: "a legal status from before the birth year", by: owner, patch: domain.Beneficiary{LegalStatusSince: date.Date{Year: 1985, Month: 1, Day: 1}},
+			tag: current, paths: []string{"legal_status_since"}, kind: errs.KindInvalidArgument, violations: []string{"beneficiary.legal_status_since"}},
+		{name: "a legal status from before the birth date", by: owner, stored: func(b *domain.Beneficiary) { b.BirthDate = date.Date{Year: 1990, Month: 6, Day: 1} },
+			patch: domain.Beneficiary{LegalStatus: "refugee", LegalStatusSince: date.Date{Year: 1990, Month: 5, Day: 31}}, tag: current,
+			paths: []string{"legal_status", "legal_status_since"}, kind: errs.KindInvalidArgument, violations: []string{"beneficiary.legal_status_since"}},
+		{name: "a birth after the legal status began", by: owner, stored: func(b *domain.Beneficiary) { b.LegalStatusSince = date.Date{Year: 2010, Month: 1, Day: 1} },
+			patch: domain.Beneficiary{BirthYear: 2011}, tag: current, paths: []string{"birth_year"},
+			kind: errs.KindInvalidArgument, violations: []string{"beneficiary.legal_status_since"}},
+		{name: "a stored legal status from before the birth stays while the name changes", by: owner,
+			stored: func(b *domain.Beneficiary) { b.LegalStatusSince = date.Date{Year: 1980, Month: 1, Day: 1} },
+			patch:  domain.Beneficiary{GivenName: "Amira"}, tag: current, paths: []string{"given_name"}, changed: []string{"given_name"}},
+		{name: "a nationality no country has", by: owner, patch: domain.Beneficiary{Nationality: "XX"}, tag: current, paths: []string{"nationality"},
+			kind: errs.KindInvalidArgument, violations: []string{"beneficiary.nationality"}},
+		{name: "a country of residence no country has", by: owner, patch: domain.Beneficiary{Country: "uk"}, tag: current, paths: []string{"country"},
+			kind: errs.KindInvalidArgument, violations: []string{"beneficiary.country"}},
+		{name: "Kosovo", by: owner, patch: domain.Beneficiary{Nationality: "xk"}, tag: current, paths: []string{"nationality"}, changed: []string{"nationality"}},
+		{name: "a stored code no country has stays while the name changes", by: owner,
+			stored: func(b *domain.Beneficiary) { b.Nationality, b.Country = "UK", "ZZ" },
+			patch:  domain.Beneficiary{GivenName: "Amira"}, tag: current, paths: []string{"given_name"}, changed: []string{"given_name"}},
 		{name: "a grantee may read but not change", by: grantee, patch: domain.Beneficiary{GivenName: "X"}, tag: current, paths: []string{"given_name"},
 			kind: errs.KindPermissionDenied},
 		{name: "a stranger sees no such person", by: stranger, patch: domain.Beneficiary{GivenName: "X"}, tag: current, paths: []string{"given_name"},
@@ -131,6 +154,9 @@ func TestUpdateBeneficiaryUseCase(t *testing.T) {
 			t.Parallel()
 			store := &people{erased: tt.erased, row: domain.Beneficiary{ID: personID, OrganisationID: owner, GivenName: "Amina", FamilyName: "Hasanović",
 				Sex: "female", BirthYear: 1990, Nationality: "SY", LegalStatus: "asylum_seeker", Version: 7}}
+			if tt.stored != nil {
+				tt.stored(&store.row)
+			}
 			a := New(store, nil, nil)
 			a.today = func() date.Date { return date.Of(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)) }
 			act := Actor{Principal: auth.Principal{OrganisationID: tt.by, ClientID: "client"}}
@@ -166,6 +192,11 @@ func TestUpdateBeneficiaryUseCase(t *testing.T) {
 				t.Errorf("events %+v, want one %s naming %v", store.emitted, events.BeneficiaryUpdated, tt.changed)
 			}
 			switch {
+			case tt.cleared:
+				if len(store.history) != 1 || store.history[0].LegalStatus != "" || store.history[0].Since != a.today() ||
+					store.history[0].OrganisationID != owner {
+					t.Errorf("history %v, want one entry of no status since %s", store.history, a.today())
+				}
 			case tt.history == "" && len(store.history) != 0:
 				t.Errorf("history %v, want none", store.history)
 			case tt.history != "" && (len(store.history) != 1 || store.history[0].LegalStatus != tt.history || store.history[0].OrganisationID != owner):

@@ -98,13 +98,20 @@ func (a *Assistance) Validate(today date.Date) error {
 // its refusals do not give the birth date away.
 func (a *Assistance) CheckBorn(b *Beneficiary) error {
 	var v errs.Violations
-	switch {
-	case b.Access == AccessOwner && !b.BirthDate.IsZero() && !b.BirthDateEstimated && a.Date.Before(b.BirthDate):
-		v.Add("assistance.date", "must not be before the beneficiary's birth date (%s)", b.BirthDate)
-	case b.BirthYear > 0 && a.Date.Year < b.BirthYear:
-		v.Add("assistance.date", "must not be before the beneficiary's birth year (%d)", b.BirthYear)
-	}
+	b.checkBorn(&v, "assistance.date", a.Date, b.Access == AccessOwner)
 	return v.Err()
+}
+
+// checkBorn adds a violation of field when day is before b was born:
+// before its birth date (when withDate and the date is not estimated),
+// else before its birth year.
+func (b *Beneficiary) checkBorn(v *errs.Violations, field string, day date.Date, withDate bool) {
+	switch {
+	case withDate && !b.BirthDate.IsZero() && !b.BirthDateEstimated && day.Before(b.BirthDate):
+		v.Add(field, "must not be before the beneficiary's birth date (%s)", b.BirthDate)
+	case b.BirthYear > 0 && day.Year < b.BirthYear:
+		v.Add(field, "must not be before the beneficiary's birth year (%d)", b.BirthYear)
+	}
 }
 
 // DeliveredBy records that s (the directory's answer for a.ServiceID)

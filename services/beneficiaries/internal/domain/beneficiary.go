@@ -164,6 +164,18 @@ func (b *Beneficiary) SameRequest(n *Beneficiary) bool {
 // Validate checks b as a caller would submit it; field names are those of
 // the API ("beneficiary.given_name").
 func (b *Beneficiary) Validate(prefix string, today date.Date) error {
+	return b.ValidateChange(nil, prefix, today)
+}
+
+// ValidateChange checks b, the stored record before (nil for a new one)
+// with a caller's changes, as Validate does, but for the rules made
+// stricter since records were stored: a nationality or country of
+// residence that is no country (validate.Country) and a legal status
+// beginning before the person's birth are refused only when the change
+// sets them (the value, or for the legal status its start or the birth),
+// so that a record stored before can still be changed in its other
+// fields.
+func (b *Beneficiary) ValidateChange(before *Beneficiary, prefix string, today date.Date) error {
 	var v errs.Violations
 	f := func(name string) string { return prefix + name }
 	validate.Text(&v, f("external_id"), b.ExternalID, maxText, false)
@@ -177,8 +189,12 @@ func (b *Beneficiary) Validate(prefix string, today date.Date) error {
 	for i, x := range b.Vulnerabilities {
 		validate.OneOf(&v, fmt.Sprintf("%svulnerabilities[%d]", prefix, i), x, Vulnerabilities, true)
 	}
-	validate.Country(&v, f("nationality"), b.Nationality)
-	validate.Country(&v, f("country"), b.Country)
+	if before == nil || b.Nationality != before.Nationality {
+		validate.Country(&v, f("nationality"), b.Nationality)
+	}
+	if before == nil || b.Country != before.Country {
+		validate.Country(&v, f("country"), b.Country)
+	}
 	for i, l := range b.Languages {
 		validate.Language(&v, fmt.Sprintf("%slanguages[%d]", prefix, i), l)
 	}
@@ -209,6 +225,13 @@ func (b *Beneficiary) Validate(prefix string, today date.Date) error {
 			v.Add(f("legal_status_since"), "must not be in the future")
 		default:
 			date.CheckMinYear(&v, f("legal_status_since"), b.LegalStatusSince)
+			if before == nil || b.LegalStatusSince != before.LegalStatusSince || b.BirthDate != before.BirthDate ||
+				b.BirthYear != before.BirthYear || b.BirthDateEstimated != before.BirthDateEstimated {
+				// A status held before the person lived: counts by the
+				// status of a day would give it to days they did not
+				// live on.
+				b.checkBorn(&v, f("legal_status_since"), b.LegalStatusSince, true)
+			}
 		}
 	}
 	ValidateDocuments(&v, prefix, b.Documents, b.BirthDate, b.BirthYear)
@@ -239,7 +262,9 @@ func ExternalIDTaken(field, holder string) error {
 		Violations: []errs.FieldViolation{{Field: field, Description: msg}}}
 }
 
-// LegalStatusChange is one entry of the legal status history.
+// LegalStatusChange is one entry of the legal status history. An entry
+// without LegalStatus records that the status was cleared on Since: the
+// person has none from that day.
 type LegalStatusChange struct {
 	LegalStatus    string
 	Since          date.Date

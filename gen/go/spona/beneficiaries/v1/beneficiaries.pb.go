@@ -637,13 +637,14 @@ type Beneficiary struct {
 	BirthDate          string `protobuf:"bytes,8,opt,name=birth_date,json=birthDate,proto3" json:"birth_date,omitempty"`
 	BirthYear          int32  `protobuf:"varint,9,opt,name=birth_year,json=birthYear,proto3" json:"birth_year,omitempty"`
 	BirthDateEstimated bool   `protobuf:"varint,10,opt,name=birth_date_estimated,json=birthDateEstimated,proto3" json:"birth_date_estimated,omitempty"`
-	// ISO 3166-1 alpha-2 country code.
+	// ISO 3166-1 alpha-2 country code, one assigned to a country or
+	// territory, or XK (Kosovo).
 	Nationality string `protobuf:"bytes,11,opt,name=nationality,proto3" json:"nationality,omitempty"`
 	// BCP 47 language tags.
 	Languages    []string    `protobuf:"bytes,12,rep,name=languages,proto3" json:"languages,omitempty"`
 	LegalStatus  LegalStatus `protobuf:"varint,13,opt,name=legal_status,json=legalStatus,proto3,enum=spona.beneficiaries.v1.LegalStatus" json:"legal_status,omitempty"`
 	Municipality string      `protobuf:"bytes,14,opt,name=municipality,proto3" json:"municipality,omitempty"`
-	// ISO 3166-1 alpha-2 country of residence (RS, BA, HR).
+	// ISO 3166-1 alpha-2 country of residence (RS, BA, HR), as nationality.
 	Country         string                 `protobuf:"bytes,15,opt,name=country,proto3" json:"country,omitempty"`
 	Accommodation   Accommodation          `protobuf:"varint,16,opt,name=accommodation,proto3,enum=spona.beneficiaries.v1.Accommodation" json:"accommodation,omitempty"`
 	Vulnerabilities []Vulnerability        `protobuf:"varint,17,rep,packed,name=vulnerabilities,proto3,enum=spona.beneficiaries.v1.Vulnerability" json:"vulnerabilities,omitempty"`
@@ -662,9 +663,12 @@ type Beneficiary struct {
 	// Free-text case notes.
 	Notes string `protobuf:"bytes,24,opt,name=notes,proto3" json:"notes,omitempty"`
 	// When the current legal status began (YYYY-MM-DD); defaults to the day
-	// it is recorded.
+	// it is recorded. Not before the birth (birth_date, or birth_year when
+	// the date is unknown or estimated).
 	LegalStatusSince string `protobuf:"bytes,25,opt,name=legal_status_since,json=legalStatusSince,proto3" json:"legal_status_since,omitempty"`
-	// Every legal status the person has had, oldest first.
+	// Every legal status the person has had, oldest first. Clearing
+	// legal_status adds an entry without legal_status since the day it was
+	// cleared: the person has no status from then.
 	LegalStatusHistory []*LegalStatusChange `protobuf:"bytes,26,rep,name=legal_status_history,json=legalStatusHistory,proto3" json:"legal_status_history,omitempty"`
 	// Identity documents; may be given on create, then managed with the
 	// documents sub-resource.
@@ -927,8 +931,9 @@ func (x *Beneficiary) GetEraseTime() *timestamppb.Timestamp {
 }
 
 type LegalStatusChange struct {
-	state       protoimpl.MessageState `protogen:"open.v1"`
-	LegalStatus LegalStatus            `protobuf:"varint,1,opt,name=legal_status,json=legalStatus,proto3,enum=spona.beneficiaries.v1.LegalStatus" json:"legal_status,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unset when the status was cleared on since.
+	LegalStatus LegalStatus `protobuf:"varint,1,opt,name=legal_status,json=legalStatus,proto3,enum=spona.beneficiaries.v1.LegalStatus" json:"legal_status,omitempty"`
 	// YYYY-MM-DD.
 	Since string `protobuf:"bytes,2,opt,name=since,proto3" json:"since,omitempty"`
 	// The organisation that recorded it.
