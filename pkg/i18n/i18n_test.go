@@ -180,6 +180,15 @@ func TestBeneficiaryConflictsLocalized(t *testing.T) {
 	if got := violation(v[2].Description, "en"); got != "The beneficiary has this document already (the same type, number and issuing country)." {
 		t.Errorf("document in en: %q", got)
 	}
+	// The one the service finds itself: the same type and number, a
+	// country on one of them only.
+	var w errs.Violations
+	w.Add("document.number", "is already taken: the beneficiary has a document of this type and number (document 0190c000-0000-7000-8000-000000000001), "+
+		"with no issuing country or with one where this has none; to give it its issuing country, delete it and add it again")
+	haveOwnTexts(t, w, 1)
+	if got := violation(w[0].Description, "hr"); !strings.Contains(got, "dokument 0190c000-0000-7000-8000-000000000001:") {
+		t.Errorf("document without a country in hr: %q", got)
+	}
 }
 
 // TestBeneficiaryDatesLocalized: an assistance dated before the person's

@@ -1039,6 +1039,16 @@ var violations = []violationText{
 		"sr-Cyrl": "Није подржано: пошаљите тело захтева некомпримовано.",
 		"bs":      "Nije podržano: pošaljite tijelo zahtjeva nekomprimovano.", "hr": "Nije podržano: pošaljite tijelo zahtjeva nekomprimirano.",
 	}},
+	// The beneficiaries service's refusal of a document the person has
+	// with no issuing country, or without it one the person has with a
+	// country (domain.DocumentTaken; before the key's text below).
+	{regexp.MustCompile(`^is already taken: the beneficiary has a document of this type and number \(document ([0-9a-f-]+)\)`), text{
+		"en":      "The beneficiary has this document already (document {1}: the same type and number, one of the two without an issuing country); to give it its issuing country, delete it and add it again.",
+		"sr-Latn": "Korisnik već ima ovaj dokument (dokument {1}: iste vrste i broja, jedan od njih bez države izdavanja); da biste mu upisali državu izdavanja, obrišite ga i dodajte ponovo.",
+		"sr-Cyrl": "Корисник већ има овај документ (документ {1}: исте врсте и броја, један од њих без државе издавања); да бисте му уписали државу издавања, обришите га и додајте поново.",
+		"bs":      "Korisnik već ima ovaj dokument (dokument {1}: iste vrste i broja, jedan od njih bez države izdavanja); da biste mu upisali državu izdavanja, obrišite ga i dodajte ponovo.",
+		"hr":      "Korisnik već ima ovaj dokument (dokument {1}: iste vrste i broja, jedan od njih bez države izdavanja); da biste mu upisali državu izdavanja, izbrišite ga i dodajte ponovno.",
+	}},
 	// pkg/db's refusal of a document the person has already (the
 	// beneficiaries service's key; before the general text below).
 	{regexp.MustCompile(`^is already taken: the beneficiary has a document of this type`), text{

@@ -699,3 +699,66 @@ func TestCountAssistedByOrganisation(t *testing.T) {
 		t.Fatalf("bad organisation id: %v", err)
 	}
 }
+
+// TestDocumentWithoutIssuingCountry: a document recorded once with its
+// issuing country and once without is one document (the same type and
+// number; a missing country matches any), not two: FindDuplicates finds
+// the person registered with passport P77 from Afghanistan and the one
+// registered with P77 and no country; the same person cannot get it
+// twice (409 naming document.number, without the number), in either
+// order, nor in one create's documents; a merge keeps it once, with its
+// country. P77 from Iran is another passport. Before, the countries had
+// to be equal: no candidate, and the person held P77 twice (found
+// reading the unique key, assigned r13).
+func TestDocumentWithoutIssuingCountry(t *testing.T) {
+	c := startAll(t)
+	ctx := servicetest.As(t, ids.New())
+	passport := func(country string) *pb.IdentityDocument {
+		return &pb.IdentityDocument{Type: pb.DocumentType_DOCUMENT_TYPE_PASSPORT, Number: "P77", IssuingCountry: country}
+	}
+	ahmad := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Ahmad", FamilyName: "Karimi", Documents: []*pb.IdentityDocument{passport("AF")}})
+	other := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Ahmed", FamilyName: "Kerimi Zadeh", Documents: []*pb.IdentityDocument{passport("")}})
+	mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Reza", FamilyName: "Tehrani", Documents: []*pb.IdentityDocument{passport("IR")}})
+	r, err := c.FindDuplicates(ctx, &pb.FindDuplicatesRequest{Id: ahmad.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, cand := range r.GetCandidates() {
+		got = append(got, fmt.Sprintf("%s %.1f", cand.GetBeneficiary().GetGivenName(), cand.GetDocumentScore()))
+	}
+	if want := []string{"Ahmed 1.0"}; !slices.Equal(got, want) {
+		t.Errorf("candidates of Ahmad (passport P77, AF): %v, want %v", got, want)
+	}
+
+	for _, tc := range []struct {
+		on      *pb.Beneficiary
+		country string
+	}{{ahmad, ""}, {other, "AF"}} {
+		_, err := c.CreateDocument(ctx, &pb.CreateDocumentRequest{BeneficiaryId: tc.on.GetId(), Document: passport(tc.country)})
+		if statustest.Code(err) != codes.AlreadyExists || !slices.Contains(statustest.Violations(err), "document.number") || strings.Contains(err.Error(), "P77") {
+			t.Errorf("P77 (%q) added to %s, who has it: %v, want 409 naming document.number, without the number", tc.country, tc.on.GetGivenName(), err)
+		}
+	}
+	if _, err := c.CreateDocument(ctx, &pb.CreateDocumentRequest{BeneficiaryId: ahmad.GetId(), Document: passport("IR")}); err != nil {
+		t.Errorf("P77 from Iran, another passport: %v", err)
+	}
+	_, err = c.CreateBeneficiary(ctx, &pb.CreateBeneficiaryRequest{Beneficiary: &pb.Beneficiary{GivenName: "Sara",
+		Documents: []*pb.IdentityDocument{passport("AF"), passport("")}}})
+	if statustest.Code(err) != codes.InvalidArgument || !slices.Contains(statustest.Violations(err), "beneficiary.documents[1]") {
+		t.Errorf("one create with P77 from AF and without a country: %v, want documents[1] given twice", err)
+	}
+
+	m, err := c.MergeBeneficiaries(ctx, &pb.MergeBeneficiariesRequest{Id: other.GetId(), DuplicateId: ahmad.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for _, d := range m.GetBeneficiary().GetDocuments() {
+		got = append(got, d.GetNumber()+" "+d.GetIssuingCountry())
+	}
+	slices.Sort(got)
+	if want := []string{"P77 AF", "P77 IR"}; !slices.Equal(got, want) {
+		t.Errorf("merged documents: %v, want %v", got, want)
+	}
+}

@@ -530,13 +530,20 @@ func similarKeys(key string) string {
 	return `(SELECT nk FROM similar_name_keys(` + key + `) nk)`
 }
 
+// sameDocument is the SQL of domain.Document.Same for the
+// identity_documents rows x and y.
+func sameDocument(x, y string) string {
+	return x + ".type = " + y + ".type AND " + x + ".number = " + y + ".number AND (" + x + ".issuing_country = " + y +
+		".issuing_country OR " + x + ".issuing_country = '' OR " + y + ".issuing_country = '')"
+}
+
 // Duplicates scores the organisation's other current beneficiaries that
-// resemble b by name or share a document with it.
+// resemble b by name or share a document with it (domain.Document.Same).
 func (p *Postgres) Duplicates(ctx context.Context, b *domain.Beneficiary, limit int) ([]domain.Candidate, error) {
 	rows, err := p.q.Query(ctx, `SELECT `+beneficiaryCols+`,
 			`+scoreSQL("b", "$3", "$4::date", "$5::int", "$6")+`,
 			CASE WHEN EXISTS (SELECT 1 FROM identity_documents dx JOIN identity_documents dy
-				ON dx.type = dy.type AND dx.number = dy.number AND dx.issuing_country = dy.issuing_country
+				ON `+sameDocument("dx", "dy")+`
 				WHERE dx.beneficiary_id = $2 AND dy.beneficiary_id = b.id) THEN 1.0 ELSE 0 END AS doc
 		FROM beneficiaries b
 		WHERE b.organisation_id = $1 AND b.id <> $2 AND `+current+`
@@ -544,7 +551,7 @@ func (p *Postgres) Duplicates(ctx context.Context, b *domain.Beneficiary, limit 
 					AND b.name_key IN `+similarKeys("$3")+`
 				UNION ALL
 				SELECT dy.beneficiary_id FROM identity_documents dx JOIN identity_documents dy
-				ON dx.type = dy.type AND dx.number = dy.number AND dx.issuing_country = dy.issuing_country
+				ON `+sameDocument("dx", "dy")+`
 				WHERE dx.beneficiary_id = $2 AND dy.organisation_id = $1)
 		ORDER BY doc DESC, similarity(b.name_key, $3) DESC, b.id DESC LIMIT 200`,
 		b.OrganisationID, b.ID, b.NameKey(), b.BirthDate.Ptr(), db.NullInt(b.BirthYear), b.Nationality)
@@ -582,8 +589,15 @@ func (p *Postgres) Merge(ctx context.Context, primary, dup *domain.Beneficiary) 
 		`UPDATE legal_status_history SET beneficiary_id = $1 WHERE beneficiary_id = $2`,
 		// One history of the two: each entry's valid days anew.
 		`SELECT legal_status_validity(ARRAY[$1::uuid, $2::uuid])`,
+		// A document both have is kept once, the survivor's, given the
+		// duplicate's issuing country when it had none (one document by
+		// domain.Document.Same).
+		`UPDATE identity_documents p SET issuing_country = d.issuing_country FROM identity_documents d
+			WHERE p.beneficiary_id = $1 AND p.issuing_country = '' AND d.beneficiary_id = $2 AND d.type = p.type
+			AND d.number = p.number AND d.issuing_country <> '' AND NOT EXISTS (SELECT 1 FROM identity_documents q
+				WHERE q.beneficiary_id = $1 AND q.type = p.type AND q.number = p.number AND q.issuing_country <> '')`,
 		`DELETE FROM identity_documents d WHERE d.beneficiary_id = $2 AND EXISTS (SELECT 1 FROM identity_documents p
-			WHERE p.beneficiary_id = $1 AND p.type = d.type AND p.number = d.number AND p.issuing_country = d.issuing_country)`,
+			WHERE p.beneficiary_id = $1 AND ` + sameDocument("p", "d") + `)`,
 		`UPDATE identity_documents SET beneficiary_id = $1 WHERE beneficiary_id = $2`,
 		// When both were in a household, the duplicate leaves its own (a
 		// departure: erasing the person blanks its reference too).

@@ -38,6 +38,16 @@ func (a *App) CreateDocument(ctx context.Context, act Actor, beneficiaryID strin
 		if err := v.Err(); err != nil {
 			return err
 		}
+		// One document recorded with and without its issuing country is
+		// one (domain.Document.Same), which the table's unique key, on
+		// the country too, does not see (it refuses the same country).
+		held, err := r.ListDocuments(ctx, b.ID)
+		if err != nil {
+			return err
+		}
+		if i := slices.IndexFunc(held, func(h *domain.Document) bool { return d.Same(h) && h.IssuingCountry != d.IssuingCountry }); i >= 0 {
+			return domain.DocumentTaken(held[i])
+		}
 		d.ID, d.BeneficiaryID, d.OrganisationID = ids.New(), b.ID, act.OrganisationID
 		if out, err = r.CreateDocument(ctx, d); err != nil {
 			return err

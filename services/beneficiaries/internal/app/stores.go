@@ -148,7 +148,8 @@ type Lifecycle interface {
 type DocumentStore interface {
 	// CreateDocument stores d; a document the person has already (the
 	// same type, number and issuing country) is AlreadyExists with a
-	// violation of document.number.
+	// violation of document.number (the app refuses the same type and
+	// number with no country on one of them first: domain.Document.Same).
 	CreateDocument(ctx context.Context, d *domain.Document) (*domain.Document, error)
 	ListDocuments(ctx context.Context, beneficiaryID string) ([]*domain.Document, error)
 	ListDocumentsPage(ctx context.Context, beneficiaryID string, p pagination.Page) ([]*domain.Document, error)

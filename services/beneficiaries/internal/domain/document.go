@@ -41,6 +41,28 @@ func (d *Document) Normalize() {
 	d.Number = n
 }
 
+// Same reports whether d and o are one document: the same type and
+// number, and the same issuing country or no issuing country on one of
+// them (a passport recorded once with its country and once without is
+// one passport, not two). Two documents of one type and number from two
+// countries are two.
+func (d *Document) Same(o *Document) bool {
+	return d.Type == o.Type && d.Number == o.Number &&
+		(d.IssuingCountry == o.IssuingCountry || d.IssuingCountry == "" || o.IssuingCountry == "")
+}
+
+// DocumentTaken is the refusal of a document the person has already
+// (held, by Same) with an issuing country where the new one has none, or
+// none where it has one: 409 naming document.number and the document
+// held, not the number. Recording the country a document held lacks is
+// deleting it and adding it again with the country.
+func DocumentTaken(held *Document) error {
+	msg := fmt.Sprintf("is already taken: the beneficiary has a document of this type and number (document %s), "+
+		"with no issuing country or with one where this has none; to give it its issuing country, delete it and add it again", held.ID)
+	return &errs.Error{Kind: errs.KindAlreadyExists, Message: "document.number " + msg,
+		Violations: []errs.FieldViolation{{Field: "document.number", Description: msg}}}
+}
+
 // Validate checks a document; field is its path in the request. When the
 // number encodes a birth date (JMBG) it is returned.
 func (d *Document) Validate(v *errs.Violations, field string) date.Date {
@@ -92,7 +114,6 @@ func ValidateDocuments(v *errs.Violations, prefix string, docs []*Document, birt
 	if len(docs) > 20 {
 		v.Add(prefix+"documents", "at most 20")
 	}
-	seen := map[string]bool{}
 	for i, d := range docs {
 		field := fmt.Sprintf("%sdocuments[%d]", prefix, i)
 		born := d.Validate(v, field)
@@ -102,11 +123,9 @@ func ValidateDocuments(v *errs.Violations, prefix string, docs []*Document, birt
 		case "year":
 			v.Add(field+".number", "encodes another birth year than birth_year (a JMBG starts with the birth date, DDMMYYY)")
 		}
-		k := d.Type + "/" + d.IssuingCountry + "/" + d.Number
-		if seen[k] {
+		if slices.ContainsFunc(docs[:i], d.Same) {
 			v.Add(field, "given twice")
 		}
-		seen[k] = true
 	}
 }
 

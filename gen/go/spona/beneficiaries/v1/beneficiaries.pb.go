@@ -1007,7 +1007,9 @@ type IdentityDocument struct {
 	Id     string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	Type   DocumentType           `protobuf:"varint,2,opt,name=type,proto3,enum=spona.beneficiaries.v1.DocumentType" json:"type,omitempty"`
 	Number string                 `protobuf:"bytes,3,opt,name=number,proto3" json:"number,omitempty"`
-	// ISO 3166-1 alpha-2.
+	// ISO 3166-1 alpha-2, as nationality. Without it, the document is the
+	// same as one of its type and number from any country: the person
+	// cannot have both, and FindDuplicates matches them.
 	IssuingCountry string `protobuf:"bytes,4,opt,name=issuing_country,json=issuingCountry,proto3" json:"issuing_country,omitempty"`
 	// YYYY-MM-DD.
 	ExpiryDate    string                 `protobuf:"bytes,5,opt,name=expiry_date,json=expiryDate,proto3" json:"expiry_date,omitempty"`
