@@ -10,13 +10,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/logging"
 	"github.com/spona/spona/pkg/tlsconfig"
 	"github.com/spona/spona/pkg/validate"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
@@ -395,8 +395,7 @@ func recoverUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				log.ErrorContext(ctx, "panic in handler", slog.String("method", info.FullMethod),
-					slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+				log.ErrorContext(ctx, "panic in handler", slog.String("method", info.FullMethod), logging.Panic(r))
 				resp, err = nil, status.Error(codes.Internal, "internal error")
 			}
 		}()
@@ -408,8 +407,7 @@ func recoverStream(log *slog.Logger) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				log.ErrorContext(ss.Context(), "panic in handler", slog.String("method", info.FullMethod),
-					slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+				log.ErrorContext(ss.Context(), "panic in handler", slog.String("method", info.FullMethod), logging.Panic(r))
 				err = status.Error(codes.Internal, "internal error")
 			}
 		}()
