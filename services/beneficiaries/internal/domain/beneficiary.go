@@ -170,9 +170,9 @@ func (b *Beneficiary) Validate(prefix string, today date.Date) error {
 // ValidateChange checks b, the stored record before (nil for a new one)
 // with a caller's changes, as Validate does, but for the rules made
 // stricter since records were stored: a nationality or country of
-// residence that is no country (validate.Country) and a legal status
-// beginning before the person's birth are refused only when the change
-// sets them (the value, or for the legal status its start or the birth),
+// residence that is no country (validate.Country), a phone number that
+// lost its leading 0 (validate.Phone) and a legal status beginning before
+// the person's birth are refused only when the change sets them (the value, or for the legal status its start or the birth),
 // so that a record stored before can still be changed in its other
 // fields.
 func (b *Beneficiary) ValidateChange(before *Beneficiary, prefix string, today date.Date) error {
@@ -214,7 +214,9 @@ func (b *Beneficiary) ValidateChange(before *Beneficiary, prefix string, today d
 		v.Add(f("birth_year"), "must be between %d and %d", date.MinYear, today.Year)
 	}
 	validate.Text(&v, f("phone"), b.Phone, 40, false)
-	validate.Phone(&v, f("phone"), b.Phone)
+	if before == nil || b.Phone != before.Phone {
+		validate.Phone(&v, f("phone"), b.Phone)
+	}
 	validate.Email(&v, f("email"), b.Email)
 	validate.Text(&v, f("notes"), b.Notes, 4000, false)
 	if !b.LegalStatusSince.IsZero() {
