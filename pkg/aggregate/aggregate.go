@@ -56,22 +56,6 @@ func (d Dimensions) names() []string {
 	return out
 }
 
-// Select returns the select list and GROUP BY clause for groupBy (checked
-// first with Check). Every query groups by GROUPING SETS ((dims...), ()), so
-// the row whose grouping() is all ones is the total over unique units, not a
-// sum of groups that could count a unit twice.
-func (d Dimensions) Select(groupBy []string) (selectList string, groupClause string) {
-	if len(groupBy) == 0 {
-		return "", ""
-	}
-	exprs := make([]string, len(groupBy))
-	for i, g := range groupBy {
-		exprs[i] = d[g]
-	}
-	cols := strings.Join(exprs, ", ")
-	return cols + ", GROUPING(" + cols + ") <> 0, ", " GROUP BY GROUPING SETS ((" + cols + "), ())"
-}
-
 // Sets returns the grouping sets of a query: each dimension of groupBy on
 // its own when each is set, their combination otherwise (none without
 // dimensions).
@@ -94,7 +78,12 @@ func Sets(groupBy []string, each bool) [][]string {
 // pass: GROUP BY GROUPING SETS ((set 1), (set 2), ..., ()). The select list
 // is every dimension's value, then GROUPING() of them all (an integer mask
 // telling CollectSets which dimensions a row is grouped by), ready for the
-// count. dims are the dimensions in select-list order.
+// count. dims are the dimensions in select-list order. With no sets the
+// select list is the mask of the total alone (0) and there is no GROUP BY.
+//
+// The total and every set come from one statement, so from one snapshot:
+// the breakdowns are of the units the total counts, whatever is written
+// meanwhile.
 func (d Dimensions) GroupingSets(sets [][]string) (dims []string, selectList, groupClause string) {
 	index := map[string]int{}
 	var exprs []string
@@ -108,7 +97,7 @@ func (d Dimensions) GroupingSets(sets [][]string) (dims []string, selectList, gr
 		}
 	}
 	if len(dims) == 0 {
-		return nil, "", ""
+		return nil, "0, ", ""
 	}
 	groups := make([]string, 0, len(sets)+1)
 	for _, set := range sets {
@@ -166,48 +155,11 @@ func label(v *string) string {
 	return *v
 }
 
-// Scanner reads rows of a query built with Select: the grouped columns (as
-// nullable text), whether the row is the total, then the count.
+// Scanner is the rows CollectSets reads.
 type Scanner interface {
 	Next() bool
 	Scan(dest ...any) error
 	Err() error
-}
-
-// Collect reads rows into an aggregate. With no dimensions the query returns
-// one row: the total.
-func Collect(rows Scanner, groupBy []string) (Aggregate, error) {
-	var a Aggregate
-	for rows.Next() {
-		vals := make([]*string, len(groupBy))
-		dest := make([]any, 0, len(groupBy)+2)
-		for i := range vals {
-			dest = append(dest, &vals[i])
-		}
-		var total bool
-		var n int64
-		if len(groupBy) > 0 {
-			dest = append(dest, &total)
-		}
-		dest = append(dest, &n)
-		if err := rows.Scan(dest...); err != nil {
-			return Aggregate{}, err
-		}
-		if len(groupBy) == 0 || total {
-			a.Total = n
-			continue
-		}
-		g := Group{Labels: make(map[string]string, len(groupBy)), Count: n}
-		for i, v := range vals {
-			g.Labels[groupBy[i]] = label(v)
-		}
-		a.Groups = append(a.Groups, g)
-	}
-	if err := rows.Err(); err != nil {
-		return Aggregate{}, err
-	}
-	a.Sort()
-	return a, nil
 }
 
 // Sort orders groups by their labels, for stable output.
@@ -316,6 +268,61 @@ type Query struct {
 	// Each counts every dimension of GroupBy on its own (one breakdown per
 	// dimension) instead of their combinations.
 	Each bool
+	// Also are further breakdowns, each by its dimensions together,
+	// counted with the rest (a nested breakdown: a dimension and its
+	// parent's).
+	Also [][]string
+}
+
+// Sets are the grouping sets q counts besides the total: GroupBy's (see
+// Sets), then Also.
+func (q Query) Sets() [][]string {
+	return append(Sets(q.GroupBy, q.Each), q.Also...)
+}
+
+// Dimensions are every dimension q counts by, GroupBy's first, once each.
+func (q Query) Dimensions() []string {
+	out := slices.Clone(q.GroupBy)
+	for _, set := range q.Also {
+		for _, g := range set {
+			if !slices.Contains(out, g) {
+				out = append(out, g)
+			}
+		}
+	}
+	return out
+}
+
+// Check validates the dimensions q counts by against d: GroupBy's, then
+// each of Also's (field also_by[i].dimensions).
+func (q Query) Check(d Dimensions) error {
+	if err := d.Check("group_by", q.GroupBy); err != nil {
+		return err
+	}
+	for i, set := range q.Also {
+		if err := d.Check(fmt.Sprintf("also_by[%d].dimensions", i), set); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Also reads the also_by field of an aggregate request (Query.Also).
+func Also(sets []*commonv1.DimensionSet) [][]string {
+	out := make([][]string, 0, len(sets))
+	for _, set := range sets {
+		out = append(out, set.GetDimensions())
+	}
+	return out
+}
+
+// AlsoToProto is Also for the wire.
+func AlsoToProto(sets [][]string) []*commonv1.DimensionSet {
+	out := make([]*commonv1.DimensionSet, 0, len(sets))
+	for _, set := range sets {
+		out = append(out, &commonv1.DimensionSet{Dimensions: set})
+	}
+	return out
 }
 
 // ParseQuery reads the common fields of an aggregate request.

@@ -52,15 +52,15 @@ func TestBindNumbersTheLabels(t *testing.T) {
 	}
 	labels := Labels{"Šid": "Šid", "Шид": "Šid"}
 	all := []any{"p", "from", "to", "orgs", "asOf"}
-	sel, _ := Dimensions{"municipality": "(" + labelsParam + "::jsonb ->> b.municipality)"}.Select([]string{"municipality"})
+	_, sel, _ := Dimensions{"municipality": "(" + labelsParam + "::jsonb ->> b.municipality)"}.GroupingSets([][]string{{"municipality"}})
 	for _, c := range []struct {
 		sql      string
 		args     []any
 		wantSQL  string
 		wantArgs int
 	}{
-		{"SELECT " + sel + "count(*) FROM b WHERE $4", all[:4], "SELECT ($5::jsonb ->> b.municipality), GROUPING(($5::jsonb ->> b.municipality)) <> 0, count(*) FROM b WHERE $4", 5},
-		{"SELECT " + sel + "count(*) FROM b WHERE $5", all, "SELECT ($6::jsonb ->> b.municipality), GROUPING(($6::jsonb ->> b.municipality)) <> 0, count(*) FROM b WHERE $5", 6},
+		{"SELECT " + sel + "count(*) FROM b WHERE $4", all[:4], "SELECT ($5::jsonb ->> b.municipality), GROUPING(($5::jsonb ->> b.municipality)), count(*) FROM b WHERE $4", 5},
+		{"SELECT " + sel + "count(*) FROM b WHERE $5", all, "SELECT ($6::jsonb ->> b.municipality), GROUPING(($6::jsonb ->> b.municipality)), count(*) FROM b WHERE $5", 6},
 		{"SELECT count(*) FROM b WHERE $3", all[:3], "SELECT count(*) FROM b WHERE $3", 3},
 	} {
 		sql, args := labels.Bind(c.sql, c.args)

@@ -61,6 +61,23 @@ func InTx(ctx context.Context, b interface {
 	return Error(tx.Commit(ctx))
 }
 
+// InSnapshot runs read in one REPEATABLE READ READ ONLY transaction on
+// pool: every statement it sends sees the database as it was when the
+// first ran, whatever commits meanwhile, so that figures read by several
+// statements agree (a report's total and its breakdowns, a feed's events
+// and its state). The transaction is pipelined as InTx's.
+func InSnapshot(ctx context.Context, pool *pgxpool.Pool, read func(*Pipe) error) error {
+	tx, err := BeginPipe(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return Error(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }() // after Commit: nothing
+	if err := read(tx); err != nil {
+		return err
+	}
+	return Error(tx.Commit(ctx))
+}
+
 type txKey struct{}
 
 // WithTx returns ctx carrying tx: InTx and Conn use it instead of starting

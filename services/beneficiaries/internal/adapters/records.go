@@ -353,12 +353,24 @@ const assistedWhere = ` a.project_id = $1
 // assistance counts the distinct (person, value) pairs. All statements go
 // in one round trip, planned for their values every time (db.CustomPlans:
 // after five runs on a connection PostgreSQL took a generic plan, 1.18x
-// the time of the same statement planned for the project and period).
+// the time of the same statement planned for the project and period),
+// in one snapshot (db.InSnapshot): the breakdowns by the assistance's
+// dimensions are of the persons the total counts, whatever is recorded
+// meanwhile.
 func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organisations []string, asOf date.Date) (aggregate.Aggregate, error) {
-	if err := assistedDims.Check("group_by", q.GroupBy); err != nil {
+	if err := q.Check(assistedDims); err != nil {
 		return aggregate.Aggregate{}, err
 	}
-	personDims, labels, err := municipality.Apply(ctx, p.q, personDims, q.GroupBy, q.ProjectID)
+	if p.tx == nil {
+		var agg aggregate.Aggregate
+		err := db.InSnapshot(ctx, p.pool, func(tx *db.Pipe) error {
+			var err error
+			agg, err = (&Postgres{pool: p.pool, q: tx, tx: tx}).CountAssisted(ctx, q, organisations, asOf)
+			return err
+		})
+		return agg, err
+	}
+	personDims, labels, err := municipality.Apply(ctx, p.q, personDims, q.Dimensions(), q.ProjectID)
 	if err != nil {
 		return aggregate.Aggregate{}, err
 	}
@@ -375,7 +387,7 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 	}
 	var agg aggregate.Aggregate
 	var personSets, recordSets [][]string
-	for _, set := range aggregate.Sets(q.GroupBy, q.Each) {
+	for _, set := range q.Sets() {
 		if slices.ContainsFunc(set, func(g string) bool { _, ok := assistanceDims[g]; return ok }) {
 			recordSets = append(recordSets, set)
 		} else {

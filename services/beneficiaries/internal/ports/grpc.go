@@ -238,7 +238,7 @@ func (g *GRPC) CountAssistedBeneficiaries(ctx context.Context, req *pb.CountAssi
 	if err != nil {
 		return nil, err
 	}
-	q.Each = req.GetEachDimension()
+	q.Each, q.Also = req.GetEachDimension(), aggregate.Also(req.GetAlsoBy())
 	agg, err := g.app.CountAssisted(ctx, q, req.GetOrganisationIds())
 	if err != nil {
 		return nil, err

@@ -497,7 +497,7 @@ var stageTimes = map[domain.Stage]string{
 // stage within the days of the period in zone (aggregate.Query.Instants),
 // grouped as asked.
 func (p *Postgres) CountReferrals(ctx context.Context, q aggregate.Query, zone *time.Location, organisationIDs []string, stage domain.Stage) (aggregate.Aggregate, error) {
-	if err := referralDims.Check("group_by", q.GroupBy); err != nil {
+	if err := q.Check(referralDims); err != nil {
 		return aggregate.Aggregate{}, err
 	}
 	at, ok := stageTimes[stage]
@@ -505,13 +505,15 @@ func (p *Postgres) CountReferrals(ctx context.Context, q aggregate.Query, zone *
 		return aggregate.Aggregate{}, fmt.Errorf("referrals: no time for stage %q", stage)
 	}
 	from, until := q.Instants(zone)
-	dims, labels, err := municipality.Apply(ctx, p.pool, referralDims, q.GroupBy, q.ProjectID)
+	dims, labels, err := municipality.Apply(ctx, p.pool, referralDims, q.Dimensions(), q.ProjectID)
 	if err != nil {
 		return aggregate.Aggregate{}, err
 	}
-	sel, group := dims.Select(q.GroupBy)
+	// The total and every breakdown asked for in one statement (one
+	// snapshot: they are of the same referrals).
+	cols, sel, group := dims.GroupingSets(q.Sets())
 	join := ""
-	if slices.Contains(q.GroupBy, "status") {
+	if slices.Contains(q.Dimensions(), "status") {
 		join = statusThen
 	}
 	sql, args := labels.Bind(`SELECT `+sel+`count(*) FROM referrals`+join+`
@@ -525,6 +527,10 @@ func (p *Postgres) CountReferrals(ctx context.Context, q aggregate.Query, zone *
 		return aggregate.Aggregate{}, db.Error(err)
 	}
 	defer rows.Close()
-	agg, err := aggregate.Collect(rows, q.GroupBy)
-	return agg, db.Error(err)
+	var agg aggregate.Aggregate
+	if err := aggregate.CollectSets(rows, cols, &agg); err != nil {
+		return aggregate.Aggregate{}, db.Error(err)
+	}
+	agg.Sort()
+	return agg, nil
 }

@@ -208,6 +208,7 @@ func (s *Referrals) CountReferrals(ctx context.Context, req *pb.CountReferralsRe
 	if err != nil {
 		return nil, err
 	}
+	q.Each, q.Also = req.GetEachDimension(), aggregate.Also(req.GetAlsoBy())
 	agg, err := s.app.CountReferrals(ctx, q, req.GetOrganisationIds(), stage)
 	if err != nil {
 		return nil, err

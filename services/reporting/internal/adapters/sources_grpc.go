@@ -55,7 +55,7 @@ func call[R aggregateResponse](ctx context.Context, service string, rpc func(con
 func (s *SourcesGRPC) CountAssisted(ctx context.Context, q app.Query) (aggregate.Aggregate, error) {
 	return call(ctx, "beneficiaries", func(ctx context.Context) (*benv1.CountAssistedBeneficiariesResponse, error) {
 		return s.beneficiaries.CountAssistedBeneficiaries(ctx, &benv1.CountAssistedBeneficiariesRequest{
-			ProjectId: q.ProjectID, Period: period(q.From, q.To), GroupBy: q.GroupBy, EachDimension: q.Each})
+			ProjectId: q.ProjectID, Period: period(q.From, q.To), GroupBy: q.GroupBy, EachDimension: q.Each, AlsoBy: aggregate.AlsoToProto(q.Also)})
 	})
 }
 
@@ -63,7 +63,7 @@ func (s *SourcesGRPC) CountAssisted(ctx context.Context, q app.Query) (aggregate
 func (s *SourcesGRPC) CountParticipants(ctx context.Context, q app.Query, p domain.Participation) (aggregate.Aggregate, error) {
 	return call(ctx, "trainings", func(ctx context.Context) (*trainv1.CountParticipantsResponse, error) {
 		return s.trainings.CountParticipants(ctx, &trainv1.CountParticipantsRequest{
-			ProjectId: q.ProjectID, Period: period(q.From, q.To), GroupBy: q.GroupBy,
+			ProjectId: q.ProjectID, Period: period(q.From, q.To), GroupBy: q.GroupBy, EachDimension: q.Each, AlsoBy: aggregate.AlsoToProto(q.Also),
 			Kind: protoenum.Parse[trainv1.ParticipantKind](p.Kind), Stage: protoenum.Parse[trainv1.ParticipationStage](p.Stage)})
 	})
 }
@@ -72,7 +72,7 @@ func (s *SourcesGRPC) CountParticipants(ctx context.Context, q app.Query, p doma
 func (s *SourcesGRPC) CountEvents(ctx context.Context, q app.Query) (aggregate.Aggregate, error) {
 	return call(ctx, "trainings", func(ctx context.Context) (*trainv1.CountTrainingEventsResponse, error) {
 		return s.trainings.CountTrainingEvents(ctx, &trainv1.CountTrainingEventsRequest{
-			ProjectId: q.ProjectID, Period: period(q.From, q.To), GroupBy: q.GroupBy})
+			ProjectId: q.ProjectID, Period: period(q.From, q.To), GroupBy: q.GroupBy, EachDimension: q.Each, AlsoBy: aggregate.AlsoToProto(q.Also)})
 	})
 }
 
@@ -86,6 +86,7 @@ var referralStages = map[app.ReferralStage]refv1.ReferralStage{
 func (s *SourcesGRPC) CountReferrals(ctx context.Context, q app.Query, stage app.ReferralStage) (aggregate.Aggregate, error) {
 	return call(ctx, "referrals", func(ctx context.Context) (*refv1.CountReferralsResponse, error) {
 		return s.referrals.CountReferrals(ctx, &refv1.CountReferralsRequest{
-			ProjectId: q.ProjectID, Period: period(q.From, q.To), GroupBy: q.GroupBy, Stage: referralStages[stage]})
+			ProjectId: q.ProjectID, Period: period(q.From, q.To), GroupBy: q.GroupBy, Stage: referralStages[stage],
+			EachDimension: q.Each, AlsoBy: aggregate.AlsoToProto(q.Also)})
 	})
 }

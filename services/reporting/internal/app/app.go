@@ -62,16 +62,21 @@ type Query struct {
 	From, To  date.Date
 	GroupBy   []string
 	// Each counts every dimension of GroupBy on its own (each group is
-	// labelled with its one dimension); only CountAssisted takes it.
+	// labelled with its one dimension), in one call with the total: a
+	// report's breakdowns of one indicator and its total are of the same
+	// records, counted in one snapshot of the source.
 	Each bool
+	// Also are further breakdowns counted in the same call, each by its
+	// dimensions together (a nested breakdown: the dimension and its
+	// parent's).
+	Also [][]string
 }
 
 // Sources are the other services' aggregate RPCs. They run as the caller
 // (the principal travels with ctx). Errors are classified:
 // errs.KindUnavailable when a service cannot be reached, internal otherwise.
 type Sources interface {
-	// CountAssisted counts unique beneficiaries assisted (q.Each: every
-	// breakdown in one call).
+	// CountAssisted counts unique beneficiaries assisted.
 	CountAssisted(ctx context.Context, q Query) (aggregate.Aggregate, error)
 	// CountParticipants counts the unique participants of the project's
 	// events who got as far as p says.

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
@@ -110,95 +109,41 @@ func (a *App) computeReport(ctx context.Context, pr *domain.Project, threshold i
 			continue
 		}
 		res := &r.Results[i]
-		q := Query{ProjectID: pr.ID, From: from, To: to}
 		res.Actual.Breakdowns = make([]domain.Breakdown, len(ind.Disaggregations))
-		// A nested breakdown is counted below, by its dimension and its
-		// parent's together; here the others (roots), and the total.
-		var roots []string
+		// A breakdown nested under another of the indicator is counted by
+		// its dimension and its parent's together (Also); the others
+		// (roots) each on its own (Each).
+		q := Query{ProjectID: pr.ID, From: from, To: to, Each: true}
 		for j, dim := range ind.Disaggregations {
 			res.Actual.Breakdowns[j].Dimension = dim
-			if domain.ParentDimension(dim, ind.Disaggregations) == "" {
-				roots = append(roots, dim)
+			if up := domain.ParentDimension(dim, ind.Disaggregations); up != "" {
+				q.Also = append(q.Also, []string{dim, up})
+			} else {
+				q.GroupBy = append(q.GroupBy, dim)
 			}
 		}
-		if ind.Metric == domain.MetricBeneficiariesAssisted {
-			// One call counts the total and every root breakdown.
-			q.GroupBy, q.Each = roots, true
-			g.Go(func() error {
-				agg, err := a.sources.CountAssisted(gctx, q)
-				if err != nil {
-					return err
-				}
-				res.Actual.Total.Count = agg.Total
-				for j, dim := range ind.Disaggregations {
-					if slices.Contains(roots, dim) {
-						res.Actual.Breakdowns[j] = breakdown(agg, dim)
-					}
-				}
-				return nil
-			})
-			continue
-		}
-		if len(roots) == 0 {
-			g.Go(func() error {
-				agg, err := a.count(gctx, ind.Metric, q)
-				res.Actual.Total.Count = agg.Total
+		// One call counts the total and every breakdown, in one snapshot
+		// of the source: the breakdowns are of the records the total
+		// counts, whatever is written while the report is made.
+		g.Go(func() error {
+			agg, err := a.count(gctx, ind.Metric, q)
+			if err != nil {
 				return err
-			})
-		}
-		for j, dim := range ind.Disaggregations {
-			if !slices.Contains(roots, dim) {
-				continue
 			}
-			q := q
-			q.GroupBy = []string{dim}
-			g.Go(func() error {
-				agg, err := a.count(gctx, ind.Metric, q)
-				if err != nil {
-					return err
+			res.Actual.Total.Count = agg.Total
+			for j, dim := range ind.Disaggregations {
+				if up := domain.ParentDimension(dim, ind.Disaggregations); up != "" {
+					res.Actual.Breakdowns[j].Parent = up
+					res.Actual.Breakdowns[j].Cells = nestedCells(agg, dim, up)
+				} else {
+					res.Actual.Breakdowns[j] = breakdown(agg, dim)
 				}
-				res.Actual.Breakdowns[j] = breakdown(agg, dim)
-				if dim == roots[0] {
-					res.Actual.Total.Count = agg.Total
-				}
-				return nil
-			})
-		}
-	}
-	// Breakdowns nested under another of the same indicator: their cells
-	// per parent, counted by the two dimensions together.
-	nested := make([][][]domain.Cell, len(inds))
-	for i, ind := range inds {
-		if ind.Metric == domain.MetricManual {
-			continue
-		}
-		nested[i] = make([][]domain.Cell, len(ind.Disaggregations))
-		for j, dim := range ind.Disaggregations {
-			up := domain.ParentDimension(dim, ind.Disaggregations)
-			if up == "" {
-				continue
 			}
-			q := Query{ProjectID: pr.ID, From: from, To: to, GroupBy: []string{dim, up}}
-			g.Go(func() error {
-				agg, err := a.count(gctx, ind.Metric, q)
-				if err != nil {
-					return err
-				}
-				nested[i][j] = nestedCells(agg, dim, up)
-				return nil
-			})
-		}
+			return nil
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
-	}
-	for i := range r.Results {
-		for j, cells := range nested[i] {
-			b := &r.Results[i].Actual.Breakdowns[j]
-			if up := domain.ParentDimension(b.Dimension, inds[i].Disaggregations); up != "" {
-				b.Parent, b.Cells = up, cells
-			}
-		}
 	}
 	for i := range r.Results {
 		if r.Results[i].Indicator.Metric != domain.MetricManual {
@@ -210,12 +155,13 @@ func (a *App) computeReport(ctx context.Context, pr *domain.Project, threshold i
 	return r, nil
 }
 
-// breakdown is the cells of agg's groups labelled with dim (with Each, the
-// groups of other dimensions carry no label for it).
+// breakdown is the cells of agg's groups labelled with dim alone (with
+// Each, the groups of other dimensions carry no label for it; those of a
+// nested breakdown carry two).
 func breakdown(agg aggregate.Aggregate, dim string) domain.Breakdown {
 	b := domain.Breakdown{Dimension: dim}
 	for _, grp := range agg.Groups {
-		if label, ok := grp.Labels[dim]; ok {
+		if label, ok := grp.Labels[dim]; ok && len(grp.Labels) == 1 {
 			b.Cells = append(b.Cells, domain.Cell{Label: label, Count: grp.Count})
 		}
 	}
@@ -224,7 +170,8 @@ func breakdown(agg aggregate.Aggregate, dim string) domain.Breakdown {
 }
 
 // nestedCells are the cells of the breakdown by dim nested under the one
-// by parent: one per value of dim and parent value it is counted under.
+// by parent (agg's groups labelled with the two): one per value of dim and
+// parent value it is counted under.
 // A value is mostly under one parent (a location is a place of one
 // service), but not always: "unknown" (no place named) is under every
 // service whose records named none, and a service whose category changed
@@ -234,6 +181,10 @@ func breakdown(agg aggregate.Aggregate, dim string) domain.Breakdown {
 func nestedCells(agg aggregate.Aggregate, dim, parent string) []domain.Cell {
 	var cells []domain.Cell
 	for _, grp := range agg.Groups {
+		_, ok := grp.Labels[dim]
+		if _, up := grp.Labels[parent]; !ok || !up || len(grp.Labels) != 2 {
+			continue
+		}
 		cells = append(cells, domain.Cell{Label: grp.Labels[dim], Parent: grp.Labels[parent], Count: grp.Count})
 	}
 	domain.SortCells(cells)

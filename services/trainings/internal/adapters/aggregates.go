@@ -15,7 +15,7 @@ import (
 
 // The aggregates count over every organiser's events of a project that start
 // in the period. They return counts only. Dimension values are lower-case
-// codes; a missing value is reported as "unknown" by aggregate.Collect.
+// codes; a missing value is reported as "unknown" by aggregate.CollectSets.
 
 // participantCounts describes, per kind of participant, what is counted
 // (the unit of count(DISTINCT ...)), over which rows and by which
@@ -118,10 +118,10 @@ func (p *Postgres) CountParticipants(ctx context.Context, q aggregate.Query, kin
 		return aggregate.Aggregate{}, domain.ValidateCount(kind, stage)
 	}
 	from := c.from
-	for _, g := range q.GroupBy {
+	for _, g := range q.Dimensions() {
 		from += c.joins[g]
 	}
-	return p.count(ctx, q, c.dims, c.unit, from, filter, organiserKinds(kind, q.GroupBy, kinds)...)
+	return p.count(ctx, q, c.dims, c.unit, from, filter, organiserKinds(kind, q.Dimensions(), kinds)...)
 }
 
 // BeneficiaryCohorts returns the beneficiary participants who reached stage
@@ -237,14 +237,16 @@ func countWhere(unit, filter string) string {
 // " AND ..."), grouped as asked; extra are the arguments after $3 the
 // dimensions asked for take.
 func (p *Postgres) count(ctx context.Context, q aggregate.Query, dims aggregate.Dimensions, unit, from, filter string, extra ...any) (aggregate.Aggregate, error) {
-	if err := dims.Check("group_by", q.GroupBy); err != nil {
+	if err := q.Check(dims); err != nil {
 		return aggregate.Aggregate{}, err
 	}
-	dims, labels, err := municipality.Apply(ctx, p.pool, dims, q.GroupBy, q.ProjectID)
+	dims, labels, err := municipality.Apply(ctx, p.pool, dims, q.Dimensions(), q.ProjectID)
 	if err != nil {
 		return aggregate.Aggregate{}, err
 	}
-	sel, group := dims.Select(q.GroupBy)
+	// The total and every breakdown asked for in one statement (one
+	// snapshot: they are of the same events and participants).
+	cols, sel, group := dims.GroupingSets(q.Sets())
 	sql, args := labels.Bind(`SELECT `+sel+`count(DISTINCT `+unit+`)`+from+countWhere(unit, filter)+group,
 		append([]any{q.ProjectID, q.From.Ptr(), q.To.Ptr()}, extra...))
 	rows, err := p.pool.Query(ctx, sql, args...)
@@ -252,6 +254,10 @@ func (p *Postgres) count(ctx context.Context, q aggregate.Query, dims aggregate.
 		return aggregate.Aggregate{}, db.Error(err)
 	}
 	defer rows.Close()
-	agg, err := aggregate.Collect(rows, q.GroupBy)
-	return agg, db.Error(err)
+	var agg aggregate.Aggregate
+	if err := aggregate.CollectSets(rows, cols, &agg); err != nil {
+		return aggregate.Aggregate{}, db.Error(err)
+	}
+	agg.Sort()
+	return agg, nil
 }

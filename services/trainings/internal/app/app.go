@@ -809,7 +809,7 @@ func (a *App) CountParticipants(ctx context.Context, q aggregate.Query, kind, st
 	if kind != domain.KindBeneficiary {
 		return a.repo.CountParticipants(ctx, q, kind, stage, nil)
 	}
-	if err := beneficiaryDimensions.Check("group_by", q.GroupBy); err != nil {
+	if err := q.Check(beneficiaryDimensions); err != nil {
 		return aggregate.Aggregate{}, err
 	}
 	kinds, err := a.organiserKinds(ctx, q)
@@ -817,7 +817,7 @@ func (a *App) CountParticipants(ctx context.Context, q aggregate.Query, kind, st
 		return aggregate.Aggregate{}, err
 	}
 	var own, person []string
-	for _, g := range q.GroupBy {
+	for _, g := range q.Dimensions() {
 		if slices.Contains(domain.PersonDimensions, g) {
 			person = append(person, g)
 		} else {
@@ -827,8 +827,25 @@ func (a *App) CountParticipants(ctx context.Context, q aggregate.Query, kind, st
 	if len(person) == 0 {
 		return a.repo.CountParticipants(ctx, q, kind, stage, kinds)
 	}
-	oq := q
-	oq.GroupBy = own
+	if sets := q.Sets(); len(sets) > 1 {
+		// The person's data is the beneficiaries service's: each
+		// breakdown is counted on its own, the total with the first.
+		var out aggregate.Aggregate
+		for i, set := range sets {
+			one := aggregate.Query{ProjectID: q.ProjectID, From: q.From, To: q.To, GroupBy: set}
+			agg, err := a.CountParticipants(ctx, one, kind, stage)
+			if err != nil {
+				return aggregate.Aggregate{}, err
+			}
+			if i == 0 {
+				out.Total = agg.Total
+			}
+			out.Groups = append(out.Groups, agg.Groups...)
+		}
+		out.Sort()
+		return out, nil
+	}
+	oq := aggregate.Query{ProjectID: q.ProjectID, From: q.From, To: q.To, GroupBy: own}
 	cohorts, err := a.repo.BeneficiaryCohorts(ctx, oq, stage, kinds)
 	if err != nil || len(cohorts) == 0 {
 		return aggregate.Aggregate{}, err
@@ -856,7 +873,7 @@ var beneficiaryDimensions = func() aggregate.Dimensions {
 // participants by organisation kind (nil otherwise). An organiser the
 // directory does not list has no kind (counted as unknown).
 func (a *App) organiserKinds(ctx context.Context, q aggregate.Query) (map[string]string, error) {
-	if !slices.Contains(q.GroupBy, domain.DimOrganisationKind) {
+	if !slices.Contains(q.Dimensions(), domain.DimOrganisationKind) {
 		return nil, nil
 	}
 	orgs, err := a.repo.ProjectOrganisers(ctx, q)

@@ -238,8 +238,8 @@ func (g *GRPC) IssueCertificates(ctx context.Context, req *pb.IssueCertificatesR
 }
 
 func (g *GRPC) CountParticipants(ctx context.Context, req *pb.CountParticipantsRequest) (*pb.CountParticipantsResponse, error) {
-	agg, err := g.countParticipants(ctx, req.GetProjectId(), req.GetPeriod(), req.GetGroupBy(),
-		protoenum.Code(req.GetKind()), protoenum.Code(req.GetStage()))
+	agg, err := g.countParticipants(ctx, req.GetProjectId(), req.GetPeriod(), req.GetGroupBy(), req.GetEachDimension(),
+		aggregate.Also(req.GetAlsoBy()), protoenum.Code(req.GetKind()), protoenum.Code(req.GetStage()))
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +251,7 @@ func (g *GRPC) CountTrainedProfessionals(ctx context.Context, req *pb.CountTrain
 	if req.GetCompletedOnly() {
 		stage = domain.StageTrained
 	}
-	agg, err := g.countParticipants(ctx, req.GetProjectId(), req.GetPeriod(), req.GetGroupBy(), domain.KindProfessional, stage)
+	agg, err := g.countParticipants(ctx, req.GetProjectId(), req.GetPeriod(), req.GetGroupBy(), false, nil, domain.KindProfessional, stage)
 	if err != nil {
 		return nil, err
 	}
@@ -259,18 +259,19 @@ func (g *GRPC) CountTrainedProfessionals(ctx context.Context, req *pb.CountTrain
 }
 
 func (g *GRPC) CountCommunityBeneficiaries(ctx context.Context, req *pb.CountCommunityBeneficiariesRequest) (*pb.CountCommunityBeneficiariesResponse, error) {
-	agg, err := g.countParticipants(ctx, req.GetProjectId(), req.GetPeriod(), req.GetGroupBy(), domain.KindBeneficiary, domain.StageRegistered)
+	agg, err := g.countParticipants(ctx, req.GetProjectId(), req.GetPeriod(), req.GetGroupBy(), false, nil, domain.KindBeneficiary, domain.StageRegistered)
 	if err != nil {
 		return nil, err
 	}
 	return &pb.CountCommunityBeneficiariesResponse{Aggregate: agg}, nil
 }
 
-func (g *GRPC) countParticipants(ctx context.Context, projectID string, period *commonv1.DateRange, groupBy []string, kind, stage string) (*commonv1.Aggregate, error) {
+func (g *GRPC) countParticipants(ctx context.Context, projectID string, period *commonv1.DateRange, groupBy []string, each bool, also [][]string, kind, stage string) (*commonv1.Aggregate, error) {
 	q, err := aggregate.ParseQuery(projectID, period, groupBy)
 	if err != nil {
 		return nil, err
 	}
+	q.Each, q.Also = each, also
 	agg, err := g.app.CountParticipants(ctx, q, kind, stage)
 	if err != nil {
 		return nil, err
@@ -283,6 +284,7 @@ func (g *GRPC) CountTrainingEvents(ctx context.Context, req *pb.CountTrainingEve
 	if err != nil {
 		return nil, err
 	}
+	q.Each, q.Also = req.GetEachDimension(), aggregate.Also(req.GetAlsoBy())
 	agg, err := g.app.CountTrainingEvents(ctx, q)
 	if err != nil {
 		return nil, err

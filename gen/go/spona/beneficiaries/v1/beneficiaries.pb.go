@@ -3992,6 +3992,12 @@ type CountAssistedBeneficiariesRequest struct {
 	// computed together) instead of their combinations: each group is then
 	// labelled with its one dimension. The total is the same either way.
 	EachDimension bool `protobuf:"varint,5,opt,name=each_dimension,json=eachDimension,proto3" json:"each_dimension,omitempty"`
+	// Further breakdowns, each by its dimensions together (a breakdown
+	// nested under another: "location" with "service"), counted with the
+	// total and the breakdowns of group_by in one snapshot, so that all
+	// are of the same records: their groups are labelled with the set's
+	// dimensions. The dimensions are those group_by takes.
+	AlsoBy        []*v1.DimensionSet `protobuf:"bytes,6,rep,name=also_by,json=alsoBy,proto3" json:"also_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4059,6 +4065,13 @@ func (x *CountAssistedBeneficiariesRequest) GetEachDimension() bool {
 		return x.EachDimension
 	}
 	return false
+}
+
+func (x *CountAssistedBeneficiariesRequest) GetAlsoBy() []*v1.DimensionSet {
+	if x != nil {
+		return x.AlsoBy
+	}
+	return nil
 }
 
 type CountAssistedBeneficiariesResponse struct {
@@ -4380,14 +4393,15 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\"T\n" +
 	"\x17WithdrawConsentResponse\x129\n" +
-	"\aconsent\x18\x01 \x01(\v2\x1f.spona.beneficiaries.v1.ConsentR\aconsent\"\xe8\x01\n" +
+	"\aconsent\x18\x01 \x01(\v2\x1f.spona.beneficiaries.v1.ConsentR\aconsent\"\xa0\x02\n" +
 	"!CountAssistedBeneficiariesRequest\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x122\n" +
 	"\x06period\x18\x02 \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\x12\x19\n" +
 	"\bgroup_by\x18\x03 \x03(\tR\agroupBy\x12)\n" +
 	"\x10organisation_ids\x18\x04 \x03(\tR\x0forganisationIds\x12%\n" +
-	"\x0eeach_dimension\x18\x05 \x01(\bR\reachDimension\"^\n" +
+	"\x0eeach_dimension\x18\x05 \x01(\bR\reachDimension\x126\n" +
+	"\aalso_by\x18\x06 \x03(\v2\x1d.spona.common.v1.DimensionSetR\x06alsoBy\"^\n" +
 	"\"CountAssistedBeneficiariesResponse\x128\n" +
 	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate*\x81\x03\n" +
 	"\vLegalStatus\x12\x1c\n" +
@@ -4588,7 +4602,8 @@ var file_spona_beneficiaries_v1_beneficiaries_proto_goTypes = []any{
 	(*timestamppb.Timestamp)(nil),              // 64: google.protobuf.Timestamp
 	(*fieldmaskpb.FieldMask)(nil),              // 65: google.protobuf.FieldMask
 	(*v1.DateRange)(nil),                       // 66: spona.common.v1.DateRange
-	(*v1.Aggregate)(nil),                       // 67: spona.common.v1.Aggregate
+	(*v1.DimensionSet)(nil),                    // 67: spona.common.v1.DimensionSet
+	(*v1.Aggregate)(nil),                       // 68: spona.common.v1.Aggregate
 }
 var file_spona_beneficiaries_v1_beneficiaries_proto_depIdxs = []int32{
 	63, // 0: spona.beneficiaries.v1.Beneficiary.sex:type_name -> spona.common.v1.Sex
@@ -4652,56 +4667,57 @@ var file_spona_beneficiaries_v1_beneficiaries_proto_depIdxs = []int32{
 	15, // 58: spona.beneficiaries.v1.ListConsentsResponse.consents:type_name -> spona.beneficiaries.v1.Consent
 	15, // 59: spona.beneficiaries.v1.WithdrawConsentResponse.consent:type_name -> spona.beneficiaries.v1.Consent
 	66, // 60: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
-	67, // 61: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	17, // 62: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:input_type -> spona.beneficiaries.v1.CreateBeneficiaryRequest
-	19, // 63: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:input_type -> spona.beneficiaries.v1.GetBeneficiaryRequest
-	21, // 64: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:input_type -> spona.beneficiaries.v1.ListBeneficiariesRequest
-	22, // 65: spona.beneficiaries.v1.BeneficiaryService.UpdateBeneficiary:input_type -> spona.beneficiaries.v1.UpdateBeneficiaryRequest
-	24, // 66: spona.beneficiaries.v1.BeneficiaryService.SearchBeneficiaries:input_type -> spona.beneficiaries.v1.SearchBeneficiariesRequest
-	27, // 67: spona.beneficiaries.v1.BeneficiaryService.FindDuplicates:input_type -> spona.beneficiaries.v1.FindDuplicatesRequest
-	30, // 68: spona.beneficiaries.v1.BeneficiaryService.MergeBeneficiaries:input_type -> spona.beneficiaries.v1.MergeBeneficiariesRequest
-	32, // 69: spona.beneficiaries.v1.BeneficiaryService.EraseBeneficiary:input_type -> spona.beneficiaries.v1.EraseBeneficiaryRequest
-	34, // 70: spona.beneficiaries.v1.BeneficiaryService.CreateDocument:input_type -> spona.beneficiaries.v1.CreateDocumentRequest
-	36, // 71: spona.beneficiaries.v1.BeneficiaryService.ListDocuments:input_type -> spona.beneficiaries.v1.ListDocumentsRequest
-	38, // 72: spona.beneficiaries.v1.BeneficiaryService.DeleteDocument:input_type -> spona.beneficiaries.v1.DeleteDocumentRequest
-	40, // 73: spona.beneficiaries.v1.BeneficiaryService.CreateHousehold:input_type -> spona.beneficiaries.v1.CreateHouseholdRequest
-	42, // 74: spona.beneficiaries.v1.BeneficiaryService.GetHousehold:input_type -> spona.beneficiaries.v1.GetHouseholdRequest
-	44, // 75: spona.beneficiaries.v1.BeneficiaryService.AddHouseholdMember:input_type -> spona.beneficiaries.v1.AddHouseholdMemberRequest
-	46, // 76: spona.beneficiaries.v1.BeneficiaryService.RemoveHouseholdMember:input_type -> spona.beneficiaries.v1.RemoveHouseholdMemberRequest
-	48, // 77: spona.beneficiaries.v1.BeneficiaryService.ListAuditEvents:input_type -> spona.beneficiaries.v1.ListAuditEventsRequest
-	51, // 78: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:input_type -> spona.beneficiaries.v1.CreateAssistanceRequest
-	53, // 79: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:input_type -> spona.beneficiaries.v1.ListAssistancesRequest
-	55, // 80: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:input_type -> spona.beneficiaries.v1.CreateConsentRequest
-	57, // 81: spona.beneficiaries.v1.BeneficiaryService.ListConsents:input_type -> spona.beneficiaries.v1.ListConsentsRequest
-	59, // 82: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:input_type -> spona.beneficiaries.v1.WithdrawConsentRequest
-	61, // 83: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:input_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
-	18, // 84: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:output_type -> spona.beneficiaries.v1.CreateBeneficiaryResponse
-	20, // 85: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:output_type -> spona.beneficiaries.v1.GetBeneficiaryResponse
-	50, // 86: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:output_type -> spona.beneficiaries.v1.ListBeneficiariesResponse
-	23, // 87: spona.beneficiaries.v1.BeneficiaryService.UpdateBeneficiary:output_type -> spona.beneficiaries.v1.UpdateBeneficiaryResponse
-	25, // 88: spona.beneficiaries.v1.BeneficiaryService.SearchBeneficiaries:output_type -> spona.beneficiaries.v1.SearchBeneficiariesResponse
-	28, // 89: spona.beneficiaries.v1.BeneficiaryService.FindDuplicates:output_type -> spona.beneficiaries.v1.FindDuplicatesResponse
-	31, // 90: spona.beneficiaries.v1.BeneficiaryService.MergeBeneficiaries:output_type -> spona.beneficiaries.v1.MergeBeneficiariesResponse
-	33, // 91: spona.beneficiaries.v1.BeneficiaryService.EraseBeneficiary:output_type -> spona.beneficiaries.v1.EraseBeneficiaryResponse
-	35, // 92: spona.beneficiaries.v1.BeneficiaryService.CreateDocument:output_type -> spona.beneficiaries.v1.CreateDocumentResponse
-	37, // 93: spona.beneficiaries.v1.BeneficiaryService.ListDocuments:output_type -> spona.beneficiaries.v1.ListDocumentsResponse
-	39, // 94: spona.beneficiaries.v1.BeneficiaryService.DeleteDocument:output_type -> spona.beneficiaries.v1.DeleteDocumentResponse
-	41, // 95: spona.beneficiaries.v1.BeneficiaryService.CreateHousehold:output_type -> spona.beneficiaries.v1.CreateHouseholdResponse
-	43, // 96: spona.beneficiaries.v1.BeneficiaryService.GetHousehold:output_type -> spona.beneficiaries.v1.GetHouseholdResponse
-	45, // 97: spona.beneficiaries.v1.BeneficiaryService.AddHouseholdMember:output_type -> spona.beneficiaries.v1.AddHouseholdMemberResponse
-	47, // 98: spona.beneficiaries.v1.BeneficiaryService.RemoveHouseholdMember:output_type -> spona.beneficiaries.v1.RemoveHouseholdMemberResponse
-	49, // 99: spona.beneficiaries.v1.BeneficiaryService.ListAuditEvents:output_type -> spona.beneficiaries.v1.ListAuditEventsResponse
-	52, // 100: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:output_type -> spona.beneficiaries.v1.CreateAssistanceResponse
-	54, // 101: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:output_type -> spona.beneficiaries.v1.ListAssistancesResponse
-	56, // 102: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:output_type -> spona.beneficiaries.v1.CreateConsentResponse
-	58, // 103: spona.beneficiaries.v1.BeneficiaryService.ListConsents:output_type -> spona.beneficiaries.v1.ListConsentsResponse
-	60, // 104: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:output_type -> spona.beneficiaries.v1.WithdrawConsentResponse
-	62, // 105: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:output_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
-	84, // [84:106] is the sub-list for method output_type
-	62, // [62:84] is the sub-list for method input_type
-	62, // [62:62] is the sub-list for extension type_name
-	62, // [62:62] is the sub-list for extension extendee
-	0,  // [0:62] is the sub-list for field type_name
+	67, // 61: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest.also_by:type_name -> spona.common.v1.DimensionSet
+	68, // 62: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	17, // 63: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:input_type -> spona.beneficiaries.v1.CreateBeneficiaryRequest
+	19, // 64: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:input_type -> spona.beneficiaries.v1.GetBeneficiaryRequest
+	21, // 65: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:input_type -> spona.beneficiaries.v1.ListBeneficiariesRequest
+	22, // 66: spona.beneficiaries.v1.BeneficiaryService.UpdateBeneficiary:input_type -> spona.beneficiaries.v1.UpdateBeneficiaryRequest
+	24, // 67: spona.beneficiaries.v1.BeneficiaryService.SearchBeneficiaries:input_type -> spona.beneficiaries.v1.SearchBeneficiariesRequest
+	27, // 68: spona.beneficiaries.v1.BeneficiaryService.FindDuplicates:input_type -> spona.beneficiaries.v1.FindDuplicatesRequest
+	30, // 69: spona.beneficiaries.v1.BeneficiaryService.MergeBeneficiaries:input_type -> spona.beneficiaries.v1.MergeBeneficiariesRequest
+	32, // 70: spona.beneficiaries.v1.BeneficiaryService.EraseBeneficiary:input_type -> spona.beneficiaries.v1.EraseBeneficiaryRequest
+	34, // 71: spona.beneficiaries.v1.BeneficiaryService.CreateDocument:input_type -> spona.beneficiaries.v1.CreateDocumentRequest
+	36, // 72: spona.beneficiaries.v1.BeneficiaryService.ListDocuments:input_type -> spona.beneficiaries.v1.ListDocumentsRequest
+	38, // 73: spona.beneficiaries.v1.BeneficiaryService.DeleteDocument:input_type -> spona.beneficiaries.v1.DeleteDocumentRequest
+	40, // 74: spona.beneficiaries.v1.BeneficiaryService.CreateHousehold:input_type -> spona.beneficiaries.v1.CreateHouseholdRequest
+	42, // 75: spona.beneficiaries.v1.BeneficiaryService.GetHousehold:input_type -> spona.beneficiaries.v1.GetHouseholdRequest
+	44, // 76: spona.beneficiaries.v1.BeneficiaryService.AddHouseholdMember:input_type -> spona.beneficiaries.v1.AddHouseholdMemberRequest
+	46, // 77: spona.beneficiaries.v1.BeneficiaryService.RemoveHouseholdMember:input_type -> spona.beneficiaries.v1.RemoveHouseholdMemberRequest
+	48, // 78: spona.beneficiaries.v1.BeneficiaryService.ListAuditEvents:input_type -> spona.beneficiaries.v1.ListAuditEventsRequest
+	51, // 79: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:input_type -> spona.beneficiaries.v1.CreateAssistanceRequest
+	53, // 80: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:input_type -> spona.beneficiaries.v1.ListAssistancesRequest
+	55, // 81: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:input_type -> spona.beneficiaries.v1.CreateConsentRequest
+	57, // 82: spona.beneficiaries.v1.BeneficiaryService.ListConsents:input_type -> spona.beneficiaries.v1.ListConsentsRequest
+	59, // 83: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:input_type -> spona.beneficiaries.v1.WithdrawConsentRequest
+	61, // 84: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:input_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
+	18, // 85: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:output_type -> spona.beneficiaries.v1.CreateBeneficiaryResponse
+	20, // 86: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:output_type -> spona.beneficiaries.v1.GetBeneficiaryResponse
+	50, // 87: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:output_type -> spona.beneficiaries.v1.ListBeneficiariesResponse
+	23, // 88: spona.beneficiaries.v1.BeneficiaryService.UpdateBeneficiary:output_type -> spona.beneficiaries.v1.UpdateBeneficiaryResponse
+	25, // 89: spona.beneficiaries.v1.BeneficiaryService.SearchBeneficiaries:output_type -> spona.beneficiaries.v1.SearchBeneficiariesResponse
+	28, // 90: spona.beneficiaries.v1.BeneficiaryService.FindDuplicates:output_type -> spona.beneficiaries.v1.FindDuplicatesResponse
+	31, // 91: spona.beneficiaries.v1.BeneficiaryService.MergeBeneficiaries:output_type -> spona.beneficiaries.v1.MergeBeneficiariesResponse
+	33, // 92: spona.beneficiaries.v1.BeneficiaryService.EraseBeneficiary:output_type -> spona.beneficiaries.v1.EraseBeneficiaryResponse
+	35, // 93: spona.beneficiaries.v1.BeneficiaryService.CreateDocument:output_type -> spona.beneficiaries.v1.CreateDocumentResponse
+	37, // 94: spona.beneficiaries.v1.BeneficiaryService.ListDocuments:output_type -> spona.beneficiaries.v1.ListDocumentsResponse
+	39, // 95: spona.beneficiaries.v1.BeneficiaryService.DeleteDocument:output_type -> spona.beneficiaries.v1.DeleteDocumentResponse
+	41, // 96: spona.beneficiaries.v1.BeneficiaryService.CreateHousehold:output_type -> spona.beneficiaries.v1.CreateHouseholdResponse
+	43, // 97: spona.beneficiaries.v1.BeneficiaryService.GetHousehold:output_type -> spona.beneficiaries.v1.GetHouseholdResponse
+	45, // 98: spona.beneficiaries.v1.BeneficiaryService.AddHouseholdMember:output_type -> spona.beneficiaries.v1.AddHouseholdMemberResponse
+	47, // 99: spona.beneficiaries.v1.BeneficiaryService.RemoveHouseholdMember:output_type -> spona.beneficiaries.v1.RemoveHouseholdMemberResponse
+	49, // 100: spona.beneficiaries.v1.BeneficiaryService.ListAuditEvents:output_type -> spona.beneficiaries.v1.ListAuditEventsResponse
+	52, // 101: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:output_type -> spona.beneficiaries.v1.CreateAssistanceResponse
+	54, // 102: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:output_type -> spona.beneficiaries.v1.ListAssistancesResponse
+	56, // 103: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:output_type -> spona.beneficiaries.v1.CreateConsentResponse
+	58, // 104: spona.beneficiaries.v1.BeneficiaryService.ListConsents:output_type -> spona.beneficiaries.v1.ListConsentsResponse
+	60, // 105: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:output_type -> spona.beneficiaries.v1.WithdrawConsentResponse
+	62, // 106: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:output_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
+	85, // [85:107] is the sub-list for method output_type
+	63, // [63:85] is the sub-list for method input_type
+	63, // [63:63] is the sub-list for extension type_name
+	63, // [63:63] is the sub-list for extension extendee
+	0,  // [0:63] is the sub-list for field type_name
 }
 
 func init() { file_spona_beneficiaries_v1_beneficiaries_proto_init() }

@@ -239,6 +239,52 @@ func (x *Aggregate) GetGroups() []*Group {
 	return nil
 }
 
+// Dimensions counted together, as one breakdown of an aggregate RPC (a
+// nested breakdown: each location with the service it is a place of).
+type DimensionSet struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Dimensions    []string               `protobuf:"bytes,1,rep,name=dimensions,proto3" json:"dimensions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DimensionSet) Reset() {
+	*x = DimensionSet{}
+	mi := &file_spona_common_v1_common_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DimensionSet) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DimensionSet) ProtoMessage() {}
+
+func (x *DimensionSet) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_common_v1_common_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DimensionSet.ProtoReflect.Descriptor instead.
+func (*DimensionSet) Descriptor() ([]byte, []int) {
+	return file_spona_common_v1_common_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *DimensionSet) GetDimensions() []string {
+	if x != nil {
+		return x.Dimensions
+	}
+	return nil
+}
+
 var File_spona_common_v1_common_proto protoreflect.FileDescriptor
 
 const file_spona_common_v1_common_proto_rawDesc = "" +
@@ -256,7 +302,11 @@ const file_spona_common_v1_common_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"Q\n" +
 	"\tAggregate\x12\x14\n" +
 	"\x05total\x18\x01 \x01(\x03R\x05total\x12.\n" +
-	"\x06groups\x18\x02 \x03(\v2\x16.spona.common.v1.GroupR\x06groups*X\n" +
+	"\x06groups\x18\x02 \x03(\v2\x16.spona.common.v1.GroupR\x06groups\".\n" +
+	"\fDimensionSet\x12\x1e\n" +
+	"\n" +
+	"dimensions\x18\x01 \x03(\tR\n" +
+	"dimensions*X\n" +
 	"\x03Sex\x12\x13\n" +
 	"\x0fSEX_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +
@@ -279,16 +329,17 @@ func file_spona_common_v1_common_proto_rawDescGZIP() []byte {
 }
 
 var file_spona_common_v1_common_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_spona_common_v1_common_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_spona_common_v1_common_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_spona_common_v1_common_proto_goTypes = []any{
-	(Sex)(0),          // 0: spona.common.v1.Sex
-	(*DateRange)(nil), // 1: spona.common.v1.DateRange
-	(*Group)(nil),     // 2: spona.common.v1.Group
-	(*Aggregate)(nil), // 3: spona.common.v1.Aggregate
-	nil,               // 4: spona.common.v1.Group.LabelsEntry
+	(Sex)(0),             // 0: spona.common.v1.Sex
+	(*DateRange)(nil),    // 1: spona.common.v1.DateRange
+	(*Group)(nil),        // 2: spona.common.v1.Group
+	(*Aggregate)(nil),    // 3: spona.common.v1.Aggregate
+	(*DimensionSet)(nil), // 4: spona.common.v1.DimensionSet
+	nil,                  // 5: spona.common.v1.Group.LabelsEntry
 }
 var file_spona_common_v1_common_proto_depIdxs = []int32{
-	4, // 0: spona.common.v1.Group.labels:type_name -> spona.common.v1.Group.LabelsEntry
+	5, // 0: spona.common.v1.Group.labels:type_name -> spona.common.v1.Group.LabelsEntry
 	2, // 1: spona.common.v1.Aggregate.groups:type_name -> spona.common.v1.Group
 	2, // [2:2] is the sub-list for method output_type
 	2, // [2:2] is the sub-list for method input_type
@@ -308,7 +359,7 @@ func file_spona_common_v1_common_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_common_v1_common_proto_rawDesc), len(file_spona_common_v1_common_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1030,7 +1030,19 @@ type CountReferralsRequest struct {
 	// Only the referrals that reached this stage in the period; those sent
 	// in it when unspecified. What makes a stage is the referrals service's
 	// knowledge, so callers never interpret statuses.
-	Stage         ReferralStage `protobuf:"varint,5,opt,name=stage,proto3,enum=spona.referrals.v1.ReferralStage" json:"stage,omitempty"`
+	Stage ReferralStage `protobuf:"varint,5,opt,name=stage,proto3,enum=spona.referrals.v1.ReferralStage" json:"stage,omitempty"`
+	// Count each dimension of group_by on its own (a report's breakdowns)
+	// instead of their combinations, in one statement with the total, so
+	// that the breakdowns and the total are of the same referrals: each
+	// group is then labelled with its one dimension. The total is the same
+	// either way.
+	EachDimension bool `protobuf:"varint,6,opt,name=each_dimension,json=eachDimension,proto3" json:"each_dimension,omitempty"`
+	// Further breakdowns, each by its dimensions together (a breakdown
+	// nested under another: "location" with "service"), counted with the
+	// total and the breakdowns of group_by in one snapshot, so that all
+	// are of the same records: their groups are labelled with the set's
+	// dimensions. The dimensions are those group_by takes.
+	AlsoBy        []*v1.DimensionSet `protobuf:"bytes,7,rep,name=also_by,json=alsoBy,proto3" json:"also_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1098,6 +1110,20 @@ func (x *CountReferralsRequest) GetStage() ReferralStage {
 		return x.Stage
 	}
 	return ReferralStage_REFERRAL_STAGE_UNSPECIFIED
+}
+
+func (x *CountReferralsRequest) GetEachDimension() bool {
+	if x != nil {
+		return x.EachDimension
+	}
+	return false
+}
+
+func (x *CountReferralsRequest) GetAlsoBy() []*v1.DimensionSet {
+	if x != nil {
+		return x.AlsoBy
+	}
+	return nil
 }
 
 type CountReferralsResponse struct {
@@ -2060,14 +2086,16 @@ const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"\b_overdue\"{\n" +
 	"\x15ListReferralsResponse\x12:\n" +
 	"\treferrals\x18\x01 \x03(\v2\x1c.spona.referrals.v1.ReferralR\treferrals\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xee\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xcd\x02\n" +
 	"\x15CountReferralsRequest\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x122\n" +
 	"\x06period\x18\x02 \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\x12\x19\n" +
 	"\bgroup_by\x18\x03 \x03(\tR\agroupBy\x12)\n" +
 	"\x10organisation_ids\x18\x04 \x03(\tR\x0forganisationIds\x127\n" +
-	"\x05stage\x18\x05 \x01(\x0e2!.spona.referrals.v1.ReferralStageR\x05stage\"R\n" +
+	"\x05stage\x18\x05 \x01(\x0e2!.spona.referrals.v1.ReferralStageR\x05stage\x12%\n" +
+	"\x0eeach_dimension\x18\x06 \x01(\bR\reachDimension\x126\n" +
+	"\aalso_by\x18\a \x03(\v2\x1d.spona.common.v1.DimensionSetR\x06alsoBy\"R\n" +
 	"\x16CountReferralsResponse\x128\n" +
 	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate\"R\n" +
 	"\x13SendReferralRequest\x12\x13\n" +
@@ -2239,8 +2267,9 @@ var file_spona_referrals_v1_referrals_proto_goTypes = []any{
 	(*ListReferralEventsResponse)(nil), // 30: spona.referrals.v1.ListReferralEventsResponse
 	(*timestamppb.Timestamp)(nil),      // 31: google.protobuf.Timestamp
 	(*v1.DateRange)(nil),               // 32: spona.common.v1.DateRange
-	(*v1.Aggregate)(nil),               // 33: spona.common.v1.Aggregate
-	(*v11.Assistance)(nil),             // 34: spona.beneficiaries.v1.Assistance
+	(*v1.DimensionSet)(nil),            // 33: spona.common.v1.DimensionSet
+	(*v1.Aggregate)(nil),               // 34: spona.common.v1.Aggregate
+	(*v11.Assistance)(nil),             // 35: spona.beneficiaries.v1.Assistance
 }
 var file_spona_referrals_v1_referrals_proto_depIdxs = []int32{
 	2,  // 0: spona.referrals.v1.Referral.category:type_name -> spona.referrals.v1.ReferralCategory
@@ -2262,46 +2291,47 @@ var file_spona_referrals_v1_referrals_proto_depIdxs = []int32{
 	6,  // 16: spona.referrals.v1.ListReferralsResponse.referrals:type_name -> spona.referrals.v1.Referral
 	32, // 17: spona.referrals.v1.CountReferralsRequest.period:type_name -> spona.common.v1.DateRange
 	5,  // 18: spona.referrals.v1.CountReferralsRequest.stage:type_name -> spona.referrals.v1.ReferralStage
-	33, // 19: spona.referrals.v1.CountReferralsResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	6,  // 20: spona.referrals.v1.SendReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	6,  // 21: spona.referrals.v1.AcceptReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	6,  // 22: spona.referrals.v1.DeclineReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	6,  // 23: spona.referrals.v1.StartReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	7,  // 24: spona.referrals.v1.CompleteReferralRequest.outcome:type_name -> spona.referrals.v1.ReferralOutcome
-	34, // 25: spona.referrals.v1.CompleteReferralRequest.assistance:type_name -> spona.beneficiaries.v1.Assistance
-	6,  // 26: spona.referrals.v1.CompleteReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	6,  // 27: spona.referrals.v1.CancelReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	0,  // 28: spona.referrals.v1.ReferralEvent.from_status:type_name -> spona.referrals.v1.ReferralStatus
-	0,  // 29: spona.referrals.v1.ReferralEvent.to_status:type_name -> spona.referrals.v1.ReferralStatus
-	31, // 30: spona.referrals.v1.ReferralEvent.create_time:type_name -> google.protobuf.Timestamp
-	28, // 31: spona.referrals.v1.ListReferralEventsResponse.events:type_name -> spona.referrals.v1.ReferralEvent
-	8,  // 32: spona.referrals.v1.ReferralService.CreateReferral:input_type -> spona.referrals.v1.CreateReferralRequest
-	10, // 33: spona.referrals.v1.ReferralService.GetReferral:input_type -> spona.referrals.v1.GetReferralRequest
-	12, // 34: spona.referrals.v1.ReferralService.ListReferrals:input_type -> spona.referrals.v1.ListReferralsRequest
-	16, // 35: spona.referrals.v1.ReferralService.SendReferral:input_type -> spona.referrals.v1.SendReferralRequest
-	18, // 36: spona.referrals.v1.ReferralService.AcceptReferral:input_type -> spona.referrals.v1.AcceptReferralRequest
-	20, // 37: spona.referrals.v1.ReferralService.DeclineReferral:input_type -> spona.referrals.v1.DeclineReferralRequest
-	22, // 38: spona.referrals.v1.ReferralService.StartReferral:input_type -> spona.referrals.v1.StartReferralRequest
-	24, // 39: spona.referrals.v1.ReferralService.CompleteReferral:input_type -> spona.referrals.v1.CompleteReferralRequest
-	26, // 40: spona.referrals.v1.ReferralService.CancelReferral:input_type -> spona.referrals.v1.CancelReferralRequest
-	29, // 41: spona.referrals.v1.ReferralService.ListReferralEvents:input_type -> spona.referrals.v1.ListReferralEventsRequest
-	14, // 42: spona.referrals.v1.ReferralService.CountReferrals:input_type -> spona.referrals.v1.CountReferralsRequest
-	9,  // 43: spona.referrals.v1.ReferralService.CreateReferral:output_type -> spona.referrals.v1.CreateReferralResponse
-	11, // 44: spona.referrals.v1.ReferralService.GetReferral:output_type -> spona.referrals.v1.GetReferralResponse
-	13, // 45: spona.referrals.v1.ReferralService.ListReferrals:output_type -> spona.referrals.v1.ListReferralsResponse
-	17, // 46: spona.referrals.v1.ReferralService.SendReferral:output_type -> spona.referrals.v1.SendReferralResponse
-	19, // 47: spona.referrals.v1.ReferralService.AcceptReferral:output_type -> spona.referrals.v1.AcceptReferralResponse
-	21, // 48: spona.referrals.v1.ReferralService.DeclineReferral:output_type -> spona.referrals.v1.DeclineReferralResponse
-	23, // 49: spona.referrals.v1.ReferralService.StartReferral:output_type -> spona.referrals.v1.StartReferralResponse
-	25, // 50: spona.referrals.v1.ReferralService.CompleteReferral:output_type -> spona.referrals.v1.CompleteReferralResponse
-	27, // 51: spona.referrals.v1.ReferralService.CancelReferral:output_type -> spona.referrals.v1.CancelReferralResponse
-	30, // 52: spona.referrals.v1.ReferralService.ListReferralEvents:output_type -> spona.referrals.v1.ListReferralEventsResponse
-	15, // 53: spona.referrals.v1.ReferralService.CountReferrals:output_type -> spona.referrals.v1.CountReferralsResponse
-	43, // [43:54] is the sub-list for method output_type
-	32, // [32:43] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	33, // 19: spona.referrals.v1.CountReferralsRequest.also_by:type_name -> spona.common.v1.DimensionSet
+	34, // 20: spona.referrals.v1.CountReferralsResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	6,  // 21: spona.referrals.v1.SendReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	6,  // 22: spona.referrals.v1.AcceptReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	6,  // 23: spona.referrals.v1.DeclineReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	6,  // 24: spona.referrals.v1.StartReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	7,  // 25: spona.referrals.v1.CompleteReferralRequest.outcome:type_name -> spona.referrals.v1.ReferralOutcome
+	35, // 26: spona.referrals.v1.CompleteReferralRequest.assistance:type_name -> spona.beneficiaries.v1.Assistance
+	6,  // 27: spona.referrals.v1.CompleteReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	6,  // 28: spona.referrals.v1.CancelReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	0,  // 29: spona.referrals.v1.ReferralEvent.from_status:type_name -> spona.referrals.v1.ReferralStatus
+	0,  // 30: spona.referrals.v1.ReferralEvent.to_status:type_name -> spona.referrals.v1.ReferralStatus
+	31, // 31: spona.referrals.v1.ReferralEvent.create_time:type_name -> google.protobuf.Timestamp
+	28, // 32: spona.referrals.v1.ListReferralEventsResponse.events:type_name -> spona.referrals.v1.ReferralEvent
+	8,  // 33: spona.referrals.v1.ReferralService.CreateReferral:input_type -> spona.referrals.v1.CreateReferralRequest
+	10, // 34: spona.referrals.v1.ReferralService.GetReferral:input_type -> spona.referrals.v1.GetReferralRequest
+	12, // 35: spona.referrals.v1.ReferralService.ListReferrals:input_type -> spona.referrals.v1.ListReferralsRequest
+	16, // 36: spona.referrals.v1.ReferralService.SendReferral:input_type -> spona.referrals.v1.SendReferralRequest
+	18, // 37: spona.referrals.v1.ReferralService.AcceptReferral:input_type -> spona.referrals.v1.AcceptReferralRequest
+	20, // 38: spona.referrals.v1.ReferralService.DeclineReferral:input_type -> spona.referrals.v1.DeclineReferralRequest
+	22, // 39: spona.referrals.v1.ReferralService.StartReferral:input_type -> spona.referrals.v1.StartReferralRequest
+	24, // 40: spona.referrals.v1.ReferralService.CompleteReferral:input_type -> spona.referrals.v1.CompleteReferralRequest
+	26, // 41: spona.referrals.v1.ReferralService.CancelReferral:input_type -> spona.referrals.v1.CancelReferralRequest
+	29, // 42: spona.referrals.v1.ReferralService.ListReferralEvents:input_type -> spona.referrals.v1.ListReferralEventsRequest
+	14, // 43: spona.referrals.v1.ReferralService.CountReferrals:input_type -> spona.referrals.v1.CountReferralsRequest
+	9,  // 44: spona.referrals.v1.ReferralService.CreateReferral:output_type -> spona.referrals.v1.CreateReferralResponse
+	11, // 45: spona.referrals.v1.ReferralService.GetReferral:output_type -> spona.referrals.v1.GetReferralResponse
+	13, // 46: spona.referrals.v1.ReferralService.ListReferrals:output_type -> spona.referrals.v1.ListReferralsResponse
+	17, // 47: spona.referrals.v1.ReferralService.SendReferral:output_type -> spona.referrals.v1.SendReferralResponse
+	19, // 48: spona.referrals.v1.ReferralService.AcceptReferral:output_type -> spona.referrals.v1.AcceptReferralResponse
+	21, // 49: spona.referrals.v1.ReferralService.DeclineReferral:output_type -> spona.referrals.v1.DeclineReferralResponse
+	23, // 50: spona.referrals.v1.ReferralService.StartReferral:output_type -> spona.referrals.v1.StartReferralResponse
+	25, // 51: spona.referrals.v1.ReferralService.CompleteReferral:output_type -> spona.referrals.v1.CompleteReferralResponse
+	27, // 52: spona.referrals.v1.ReferralService.CancelReferral:output_type -> spona.referrals.v1.CancelReferralResponse
+	30, // 53: spona.referrals.v1.ReferralService.ListReferralEvents:output_type -> spona.referrals.v1.ListReferralEventsResponse
+	15, // 54: spona.referrals.v1.ReferralService.CountReferrals:output_type -> spona.referrals.v1.CountReferralsResponse
+	44, // [44:55] is the sub-list for method output_type
+	33, // [33:44] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_spona_referrals_v1_referrals_proto_init() }

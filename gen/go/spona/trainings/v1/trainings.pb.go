@@ -2499,7 +2499,19 @@ type CountTrainingEventsRequest struct {
 	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
 	Period    *v1.DateRange          `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
 	// Dimensions: "event_type", "municipality", "country".
-	GroupBy       []string `protobuf:"bytes,3,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
+	GroupBy []string `protobuf:"bytes,3,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
+	// Count each dimension of group_by on its own (a report's breakdowns)
+	// instead of their combinations, in one statement with the total, so
+	// that the breakdowns and the total are of the same events: each group
+	// is then labelled with its one dimension. The total is the same either
+	// way.
+	EachDimension bool `protobuf:"varint,4,opt,name=each_dimension,json=eachDimension,proto3" json:"each_dimension,omitempty"`
+	// Further breakdowns, each by its dimensions together (a breakdown
+	// nested under another: "location" with "service"), counted with the
+	// total and the breakdowns of group_by in one snapshot, so that all
+	// are of the same records: their groups are labelled with the set's
+	// dimensions. The dimensions are those group_by takes.
+	AlsoBy        []*v1.DimensionSet `protobuf:"bytes,5,rep,name=also_by,json=alsoBy,proto3" json:"also_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2551,6 +2563,20 @@ func (x *CountTrainingEventsRequest) GetPeriod() *v1.DateRange {
 func (x *CountTrainingEventsRequest) GetGroupBy() []string {
 	if x != nil {
 		return x.GroupBy
+	}
+	return nil
+}
+
+func (x *CountTrainingEventsRequest) GetEachDimension() bool {
+	if x != nil {
+		return x.EachDimension
+	}
+	return false
+}
+
+func (x *CountTrainingEventsRequest) GetAlsoBy() []*v1.DimensionSet {
+	if x != nil {
+		return x.AlsoBy
 	}
 	return nil
 }
@@ -2719,7 +2745,22 @@ type CountParticipantsRequest struct {
 	// event of the group they took part in) and "legal_status", counted by
 	// the beneficiaries service over the participants' ids
 	// (BeneficiaryAccessService.CountBeneficiaries).
-	GroupBy       []string `protobuf:"bytes,5,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
+	GroupBy []string `protobuf:"bytes,5,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
+	// Count each dimension of group_by on its own (a report's breakdowns)
+	// instead of their combinations: each group is then labelled with its
+	// one dimension, and the total is the same either way. Professionals,
+	// and beneficiaries by dimensions of the trainings service only, are
+	// counted in one statement with the total, so that the breakdowns and
+	// the total are of the same participants; beneficiaries by a dimension
+	// of the person are counted per dimension (their data is the
+	// beneficiaries service's).
+	EachDimension bool `protobuf:"varint,6,opt,name=each_dimension,json=eachDimension,proto3" json:"each_dimension,omitempty"`
+	// Further breakdowns, each by its dimensions together (a breakdown
+	// nested under another: "location" with "service"), counted with the
+	// total and the breakdowns of group_by in one snapshot, so that all
+	// are of the same records: their groups are labelled with the set's
+	// dimensions. The dimensions are those group_by takes.
+	AlsoBy        []*v1.DimensionSet `protobuf:"bytes,7,rep,name=also_by,json=alsoBy,proto3" json:"also_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2785,6 +2826,20 @@ func (x *CountParticipantsRequest) GetStage() ParticipationStage {
 func (x *CountParticipantsRequest) GetGroupBy() []string {
 	if x != nil {
 		return x.GroupBy
+	}
+	return nil
+}
+
+func (x *CountParticipantsRequest) GetEachDimension() bool {
+	if x != nil {
+		return x.EachDimension
+	}
+	return false
+}
+
+func (x *CountParticipantsRequest) GetAlsoBy() []*v1.DimensionSet {
+	if x != nil {
+		return x.AlsoBy
 	}
 	return nil
 }
@@ -3006,12 +3061,14 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\bgroup_by\x18\x03 \x03(\tR\agroupBy\x12%\n" +
 	"\x0ecompleted_only\x18\x04 \x01(\bR\rcompletedOnly\"]\n" +
 	"!CountTrainedProfessionalsResponse\x128\n" +
-	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate\"\x8f\x01\n" +
+	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate\"\xee\x01\n" +
 	"\x1aCountTrainingEventsRequest\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x122\n" +
 	"\x06period\x18\x02 \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\x12\x19\n" +
-	"\bgroup_by\x18\x03 \x03(\tR\agroupBy\"W\n" +
+	"\bgroup_by\x18\x03 \x03(\tR\agroupBy\x12%\n" +
+	"\x0eeach_dimension\x18\x04 \x01(\bR\reachDimension\x126\n" +
+	"\aalso_by\x18\x05 \x03(\v2\x1d.spona.common.v1.DimensionSetR\x06alsoBy\"W\n" +
 	"\x1bCountTrainingEventsResponse\x128\n" +
 	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate\"\x97\x01\n" +
 	"\"CountCommunityBeneficiariesRequest\x12\"\n" +
@@ -3020,14 +3077,16 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\x06period\x18\x02 \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\x12\x19\n" +
 	"\bgroup_by\x18\x03 \x03(\tR\agroupBy\"_\n" +
 	"#CountCommunityBeneficiariesResponse\x128\n" +
-	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate\"\x8e\x02\n" +
+	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate\"\xed\x02\n" +
 	"\x18CountParticipantsRequest\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x122\n" +
 	"\x06period\x18\x02 \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\x12<\n" +
 	"\x04kind\x18\x03 \x01(\x0e2#.spona.trainings.v1.ParticipantKindB\x03\xe0A\x02R\x04kind\x12A\n" +
 	"\x05stage\x18\x04 \x01(\x0e2&.spona.trainings.v1.ParticipationStageB\x03\xe0A\x02R\x05stage\x12\x19\n" +
-	"\bgroup_by\x18\x05 \x03(\tR\agroupBy\"U\n" +
+	"\bgroup_by\x18\x05 \x03(\tR\agroupBy\x12%\n" +
+	"\x0eeach_dimension\x18\x06 \x01(\bR\reachDimension\x126\n" +
+	"\aalso_by\x18\a \x03(\v2\x1d.spona.common.v1.DimensionSetR\x06alsoBy\"U\n" +
 	"\x19CountParticipantsResponse\x128\n" +
 	"\taggregate\x18\x01 \x01(\v2\x1a.spona.common.v1.AggregateR\taggregate*\x85\x04\n" +
 	"\tEventType\x12\x1a\n" +
@@ -3157,6 +3216,7 @@ var file_spona_trainings_v1_trainings_proto_goTypes = []any{
 	(*v1.DateRange)(nil),                        // 48: spona.common.v1.DateRange
 	(*fieldmaskpb.FieldMask)(nil),               // 49: google.protobuf.FieldMask
 	(*v1.Aggregate)(nil),                        // 50: spona.common.v1.Aggregate
+	(*v1.DimensionSet)(nil),                     // 51: spona.common.v1.DimensionSet
 }
 var file_spona_trainings_v1_trainings_proto_depIdxs = []int32{
 	0,  // 0: spona.trainings.v1.TrainingEvent.type:type_name -> spona.trainings.v1.EventType
@@ -3192,54 +3252,56 @@ var file_spona_trainings_v1_trainings_proto_depIdxs = []int32{
 	48, // 30: spona.trainings.v1.CountTrainedProfessionalsRequest.period:type_name -> spona.common.v1.DateRange
 	50, // 31: spona.trainings.v1.CountTrainedProfessionalsResponse.aggregate:type_name -> spona.common.v1.Aggregate
 	48, // 32: spona.trainings.v1.CountTrainingEventsRequest.period:type_name -> spona.common.v1.DateRange
-	50, // 33: spona.trainings.v1.CountTrainingEventsResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	48, // 34: spona.trainings.v1.CountCommunityBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
-	50, // 35: spona.trainings.v1.CountCommunityBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	48, // 36: spona.trainings.v1.CountParticipantsRequest.period:type_name -> spona.common.v1.DateRange
-	2,  // 37: spona.trainings.v1.CountParticipantsRequest.kind:type_name -> spona.trainings.v1.ParticipantKind
-	3,  // 38: spona.trainings.v1.CountParticipantsRequest.stage:type_name -> spona.trainings.v1.ParticipationStage
-	50, // 39: spona.trainings.v1.CountParticipantsResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	8,  // 40: spona.trainings.v1.TrainingService.CreateTrainingEvent:input_type -> spona.trainings.v1.CreateTrainingEventRequest
-	10, // 41: spona.trainings.v1.TrainingService.GetTrainingEvent:input_type -> spona.trainings.v1.GetTrainingEventRequest
-	12, // 42: spona.trainings.v1.TrainingService.ListTrainingEvents:input_type -> spona.trainings.v1.ListTrainingEventsRequest
-	14, // 43: spona.trainings.v1.TrainingService.UpdateTrainingEvent:input_type -> spona.trainings.v1.UpdateTrainingEventRequest
-	16, // 44: spona.trainings.v1.TrainingService.CreateSession:input_type -> spona.trainings.v1.CreateSessionRequest
-	18, // 45: spona.trainings.v1.TrainingService.ListSessions:input_type -> spona.trainings.v1.ListSessionsRequest
-	20, // 46: spona.trainings.v1.TrainingService.DeleteSession:input_type -> spona.trainings.v1.DeleteSessionRequest
-	22, // 47: spona.trainings.v1.TrainingService.CreateParticipant:input_type -> spona.trainings.v1.CreateParticipantRequest
-	24, // 48: spona.trainings.v1.TrainingService.GetParticipant:input_type -> spona.trainings.v1.GetParticipantRequest
-	26, // 49: spona.trainings.v1.TrainingService.ListParticipants:input_type -> spona.trainings.v1.ListParticipantsRequest
-	28, // 50: spona.trainings.v1.TrainingService.DeleteParticipant:input_type -> spona.trainings.v1.DeleteParticipantRequest
-	31, // 51: spona.trainings.v1.TrainingService.RecordAttendance:input_type -> spona.trainings.v1.RecordAttendanceRequest
-	33, // 52: spona.trainings.v1.TrainingService.RecordTestScores:input_type -> spona.trainings.v1.RecordTestScoresRequest
-	35, // 53: spona.trainings.v1.TrainingService.IssueCertificates:input_type -> spona.trainings.v1.IssueCertificatesRequest
-	43, // 54: spona.trainings.v1.TrainingService.CountParticipants:input_type -> spona.trainings.v1.CountParticipantsRequest
-	37, // 55: spona.trainings.v1.TrainingService.CountTrainedProfessionals:input_type -> spona.trainings.v1.CountTrainedProfessionalsRequest
-	39, // 56: spona.trainings.v1.TrainingService.CountTrainingEvents:input_type -> spona.trainings.v1.CountTrainingEventsRequest
-	41, // 57: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:input_type -> spona.trainings.v1.CountCommunityBeneficiariesRequest
-	9,  // 58: spona.trainings.v1.TrainingService.CreateTrainingEvent:output_type -> spona.trainings.v1.CreateTrainingEventResponse
-	11, // 59: spona.trainings.v1.TrainingService.GetTrainingEvent:output_type -> spona.trainings.v1.GetTrainingEventResponse
-	13, // 60: spona.trainings.v1.TrainingService.ListTrainingEvents:output_type -> spona.trainings.v1.ListTrainingEventsResponse
-	15, // 61: spona.trainings.v1.TrainingService.UpdateTrainingEvent:output_type -> spona.trainings.v1.UpdateTrainingEventResponse
-	17, // 62: spona.trainings.v1.TrainingService.CreateSession:output_type -> spona.trainings.v1.CreateSessionResponse
-	19, // 63: spona.trainings.v1.TrainingService.ListSessions:output_type -> spona.trainings.v1.ListSessionsResponse
-	21, // 64: spona.trainings.v1.TrainingService.DeleteSession:output_type -> spona.trainings.v1.DeleteSessionResponse
-	23, // 65: spona.trainings.v1.TrainingService.CreateParticipant:output_type -> spona.trainings.v1.CreateParticipantResponse
-	25, // 66: spona.trainings.v1.TrainingService.GetParticipant:output_type -> spona.trainings.v1.GetParticipantResponse
-	27, // 67: spona.trainings.v1.TrainingService.ListParticipants:output_type -> spona.trainings.v1.ListParticipantsResponse
-	29, // 68: spona.trainings.v1.TrainingService.DeleteParticipant:output_type -> spona.trainings.v1.DeleteParticipantResponse
-	32, // 69: spona.trainings.v1.TrainingService.RecordAttendance:output_type -> spona.trainings.v1.RecordAttendanceResponse
-	34, // 70: spona.trainings.v1.TrainingService.RecordTestScores:output_type -> spona.trainings.v1.RecordTestScoresResponse
-	36, // 71: spona.trainings.v1.TrainingService.IssueCertificates:output_type -> spona.trainings.v1.IssueCertificatesResponse
-	44, // 72: spona.trainings.v1.TrainingService.CountParticipants:output_type -> spona.trainings.v1.CountParticipantsResponse
-	38, // 73: spona.trainings.v1.TrainingService.CountTrainedProfessionals:output_type -> spona.trainings.v1.CountTrainedProfessionalsResponse
-	40, // 74: spona.trainings.v1.TrainingService.CountTrainingEvents:output_type -> spona.trainings.v1.CountTrainingEventsResponse
-	42, // 75: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:output_type -> spona.trainings.v1.CountCommunityBeneficiariesResponse
-	58, // [58:76] is the sub-list for method output_type
-	40, // [40:58] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	51, // 33: spona.trainings.v1.CountTrainingEventsRequest.also_by:type_name -> spona.common.v1.DimensionSet
+	50, // 34: spona.trainings.v1.CountTrainingEventsResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	48, // 35: spona.trainings.v1.CountCommunityBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
+	50, // 36: spona.trainings.v1.CountCommunityBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	48, // 37: spona.trainings.v1.CountParticipantsRequest.period:type_name -> spona.common.v1.DateRange
+	2,  // 38: spona.trainings.v1.CountParticipantsRequest.kind:type_name -> spona.trainings.v1.ParticipantKind
+	3,  // 39: spona.trainings.v1.CountParticipantsRequest.stage:type_name -> spona.trainings.v1.ParticipationStage
+	51, // 40: spona.trainings.v1.CountParticipantsRequest.also_by:type_name -> spona.common.v1.DimensionSet
+	50, // 41: spona.trainings.v1.CountParticipantsResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	8,  // 42: spona.trainings.v1.TrainingService.CreateTrainingEvent:input_type -> spona.trainings.v1.CreateTrainingEventRequest
+	10, // 43: spona.trainings.v1.TrainingService.GetTrainingEvent:input_type -> spona.trainings.v1.GetTrainingEventRequest
+	12, // 44: spona.trainings.v1.TrainingService.ListTrainingEvents:input_type -> spona.trainings.v1.ListTrainingEventsRequest
+	14, // 45: spona.trainings.v1.TrainingService.UpdateTrainingEvent:input_type -> spona.trainings.v1.UpdateTrainingEventRequest
+	16, // 46: spona.trainings.v1.TrainingService.CreateSession:input_type -> spona.trainings.v1.CreateSessionRequest
+	18, // 47: spona.trainings.v1.TrainingService.ListSessions:input_type -> spona.trainings.v1.ListSessionsRequest
+	20, // 48: spona.trainings.v1.TrainingService.DeleteSession:input_type -> spona.trainings.v1.DeleteSessionRequest
+	22, // 49: spona.trainings.v1.TrainingService.CreateParticipant:input_type -> spona.trainings.v1.CreateParticipantRequest
+	24, // 50: spona.trainings.v1.TrainingService.GetParticipant:input_type -> spona.trainings.v1.GetParticipantRequest
+	26, // 51: spona.trainings.v1.TrainingService.ListParticipants:input_type -> spona.trainings.v1.ListParticipantsRequest
+	28, // 52: spona.trainings.v1.TrainingService.DeleteParticipant:input_type -> spona.trainings.v1.DeleteParticipantRequest
+	31, // 53: spona.trainings.v1.TrainingService.RecordAttendance:input_type -> spona.trainings.v1.RecordAttendanceRequest
+	33, // 54: spona.trainings.v1.TrainingService.RecordTestScores:input_type -> spona.trainings.v1.RecordTestScoresRequest
+	35, // 55: spona.trainings.v1.TrainingService.IssueCertificates:input_type -> spona.trainings.v1.IssueCertificatesRequest
+	43, // 56: spona.trainings.v1.TrainingService.CountParticipants:input_type -> spona.trainings.v1.CountParticipantsRequest
+	37, // 57: spona.trainings.v1.TrainingService.CountTrainedProfessionals:input_type -> spona.trainings.v1.CountTrainedProfessionalsRequest
+	39, // 58: spona.trainings.v1.TrainingService.CountTrainingEvents:input_type -> spona.trainings.v1.CountTrainingEventsRequest
+	41, // 59: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:input_type -> spona.trainings.v1.CountCommunityBeneficiariesRequest
+	9,  // 60: spona.trainings.v1.TrainingService.CreateTrainingEvent:output_type -> spona.trainings.v1.CreateTrainingEventResponse
+	11, // 61: spona.trainings.v1.TrainingService.GetTrainingEvent:output_type -> spona.trainings.v1.GetTrainingEventResponse
+	13, // 62: spona.trainings.v1.TrainingService.ListTrainingEvents:output_type -> spona.trainings.v1.ListTrainingEventsResponse
+	15, // 63: spona.trainings.v1.TrainingService.UpdateTrainingEvent:output_type -> spona.trainings.v1.UpdateTrainingEventResponse
+	17, // 64: spona.trainings.v1.TrainingService.CreateSession:output_type -> spona.trainings.v1.CreateSessionResponse
+	19, // 65: spona.trainings.v1.TrainingService.ListSessions:output_type -> spona.trainings.v1.ListSessionsResponse
+	21, // 66: spona.trainings.v1.TrainingService.DeleteSession:output_type -> spona.trainings.v1.DeleteSessionResponse
+	23, // 67: spona.trainings.v1.TrainingService.CreateParticipant:output_type -> spona.trainings.v1.CreateParticipantResponse
+	25, // 68: spona.trainings.v1.TrainingService.GetParticipant:output_type -> spona.trainings.v1.GetParticipantResponse
+	27, // 69: spona.trainings.v1.TrainingService.ListParticipants:output_type -> spona.trainings.v1.ListParticipantsResponse
+	29, // 70: spona.trainings.v1.TrainingService.DeleteParticipant:output_type -> spona.trainings.v1.DeleteParticipantResponse
+	32, // 71: spona.trainings.v1.TrainingService.RecordAttendance:output_type -> spona.trainings.v1.RecordAttendanceResponse
+	34, // 72: spona.trainings.v1.TrainingService.RecordTestScores:output_type -> spona.trainings.v1.RecordTestScoresResponse
+	36, // 73: spona.trainings.v1.TrainingService.IssueCertificates:output_type -> spona.trainings.v1.IssueCertificatesResponse
+	44, // 74: spona.trainings.v1.TrainingService.CountParticipants:output_type -> spona.trainings.v1.CountParticipantsResponse
+	38, // 75: spona.trainings.v1.TrainingService.CountTrainedProfessionals:output_type -> spona.trainings.v1.CountTrainedProfessionalsResponse
+	40, // 76: spona.trainings.v1.TrainingService.CountTrainingEvents:output_type -> spona.trainings.v1.CountTrainingEventsResponse
+	42, // 77: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:output_type -> spona.trainings.v1.CountCommunityBeneficiariesResponse
+	60, // [60:78] is the sub-list for method output_type
+	42, // [42:60] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_spona_trainings_v1_trainings_proto_init() }
