@@ -291,10 +291,13 @@ var assistedStatus = `
 
 // The dimensions of CountAssisted: of the person (one value per person)
 // and of the assistance (a person may have several). The age band is
-// computed from the birth year alone (age reached in the year of $5: the
-// period's end, or the report time zone's today for a period not ended),
-// so that erasing a person, which keeps only the birth year, changes
-// no count. The legal status is the one the person had on the day of
+// computed from the birth year alone, so that erasing a person, which
+// keeps only the birth year, changes no count: the age reached in the year
+// of the person's first assistance counted in the period (a child assisted
+// in 2019 is a child reached in a 2019-2021 report, as donors count
+// persons reached), which for a period within one year is that year ($5,
+// the period's end or the report time zone's today for a period not
+// ended; see firstAssisted). The legal status is the one the person had on the day of
 // their last counted assistance (assistedStatus): one status per person,
 // the one they had when the period's assistance ended for them, never one
 // they got after it (as of the period's end, a person assisted in March as
@@ -323,6 +326,17 @@ var (
 		maps.Copy(all, assistanceDims)
 		return all
 	}()
+)
+
+// firstAssisted joins to the persons b counted by CountAssisted the day of
+// their first assistance counted in the period (f.first_day), which their
+// age band is taken in when the period spans more than one year
+// (ageBandThen); within one year every such day is in $5's year.
+var (
+	firstAssisted = `
+	JOIN (SELECT a.beneficiary_id, min(a.date) AS first_day FROM assistances a WHERE` + assistedWhere + `
+		GROUP BY a.beneficiary_id) f ON f.beneficiary_id = b.id`
+	ageBandThen = aggregate.AgeBandSQL("b.birth_year", "f.first_day")
 )
 
 // dimMunicipality is the person's municipality as typed, counted by its
@@ -374,6 +388,14 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 	if err != nil {
 		return aggregate.Aggregate{}, err
 	}
+	// Over more than one year, each person's age band is taken in the
+	// year they were first assisted in the period (firstAssisted).
+	first := ""
+	if slices.Contains(q.Dimensions(), domain.DimAgeBand) && (q.From.IsZero() || q.From.Year != asOf.Year) {
+		personDims = maps.Clone(personDims)
+		personDims[domain.DimAgeBand] = ageBandThen
+		first = firstAssisted
+	}
 	// $5, the day age bands are as of, only in the statements counting by
 	// age band, then the municipality labels in those counting by
 	// municipality (a statement takes as many arguments as it names).
@@ -400,7 +422,10 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 	if slices.Contains(dims, domain.DimLegalStatus) {
 		status = assistedStatus
 	}
-	persons := `SELECT ` + sel + `count(*) FROM beneficiaries b` + status + `
+	if !slices.Contains(dims, domain.DimAgeBand) {
+		first = ""
+	}
+	persons := `SELECT ` + sel + `count(*) FROM beneficiaries b` + status + first + `
 		WHERE b.id IN (SELECT a.beneficiary_id FROM assistances a WHERE` + assistedWhere + `)` + group
 	if len(personSets) == 0 {
 		// The total alone needs no person (0: the mask CollectSets reads).
@@ -432,7 +457,12 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 				}
 				outer = append(outer, e)
 				cols = append(cols, e)
-				join = ` JOIN beneficiaries b ON b.id = u.beneficiary_id`
+				if join == "" {
+					join = ` JOIN beneficiaries b ON b.id = u.beneficiary_id`
+				}
+				if e == ageBandThen {
+					join += firstAssisted
+				}
 			}
 		}
 		pairs := `(SELECT DISTINCT a.beneficiary_id` + strings.Join(inner, "") + ` FROM assistances a WHERE` + assistedWhere + `)`

@@ -724,8 +724,9 @@ func (a *App) CountCohorts(ctx context.Context, cohorts []domain.Cohort, groupBy
 
 // CountAssisted counts unique beneficiaries assisted under a project,
 // optionally only by some organisations. It returns counts only, never
-// personal data. Age bands are as of the period's end, or today (in the
-// report time zone) for a period not ended yet or open-ended.
+// personal data. Age bands are taken in the year of each person's first
+// assistance counted; for a period within one year, that is the year of
+// its end, or of today (in the report time zone) for a period not ended.
 func (a *App) CountAssisted(ctx context.Context, q aggregate.Query, organisations []string) (aggregate.Aggregate, error) {
 	var v errs.Violations
 	orgs := make([]string, 0, len(organisations))

@@ -3977,7 +3977,8 @@ type CountAssistedBeneficiariesRequest struct {
 	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
 	Period    *v1.DateRange          `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
 	// Dimensions to group by: "sex", "age_band" (the age reached, from the
-	// birth year, in the year the period ends), "legal_status" (the status
+	// birth year, in the year of the person's first assistance counted in
+	// the period), "legal_status" (the status
 	// the person had on the day of their last counted assistance in the
 	// period, from the legal status history: the entry with the latest
 	// "since" on or before that day, of entries with the same "since" the
