@@ -213,8 +213,9 @@ func scanAssistance(row pgx.Row) (*domain.Assistance, error) {
 func (p *Postgres) CreateAssistance(ctx context.Context, a *domain.Assistance, requestID string) (*domain.Assistance, error) {
 	return db.CreateOnce(ctx, p.q, scanAssistance, `
 		INSERT INTO assistances (id, beneficiary_id, organisation_id, project_id, type, date, notes, request_id,
-			service_id, location_id, service_category, referral_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+			service_id, location_id, service_category, referral_id, municipality)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+			(SELECT b.municipality FROM beneficiaries b WHERE b.id = $2))
 		ON CONFLICT (organisation_id, request_id) DO NOTHING
 		RETURNING `+assistanceCols,
 		[]any{a.ID, a.BeneficiaryID, a.OrganisationID, db.Null(a.ProjectID), a.Type, a.Date.Time(), a.Notes, db.RequestKey(requestID),
@@ -308,8 +309,9 @@ var (
 		"sex":                 "b.sex::text",
 		"age_band":            aggregate.AgeBandSQL("b.birth_year", "$5::date"),
 		domain.DimLegalStatus: "NULLIF(COALESCE(w.legal_status, c.status_then, b.legal_status), '')",
-		// By folded spelling: see municipality.
-		dimMunicipality: "NULLIF(b.municipality, '')",
+		// Where the person lived then, by folded spelling: see
+		// municipality.
+		dimMunicipality: "NULLIF(" + municipalityThenExpr + ", '')",
 	}
 	// Values as stored (made text when counted: see CountAssisted).
 	assistanceDims = aggregate.Dimensions{
@@ -339,16 +341,45 @@ var (
 	ageBandThen = aggregate.AgeBandSQL("b.birth_year", "f.first_day")
 )
 
-// dimMunicipality is the person's municipality as typed, counted by its
+// dimMunicipality is the municipality the person lived in when last
+// assisted in the period (municipalityThen), as typed, counted by its
 // folded spelling (aggregate.Folded): Šid, Sid, ŠID and Шид are one cell,
 // labelled with the spelling most of the persons assisted under the
 // project give (in any period and by any organisation: the same label in
 // every period's report).
 const dimMunicipality = "municipality"
 
-var municipality = aggregate.Folded{Dim: dimMunicipality, Expr: "b.municipality", Spellings: `SELECT b.municipality, count(*) FROM beneficiaries b
-		WHERE b.id IN (SELECT a.beneficiary_id FROM assistances a WHERE a.project_id = $1) AND b.municipality <> ''
-		GROUP BY b.municipality`}
+var municipality = aggregate.Folded{Dim: dimMunicipality, Expr: municipalityThenExpr, Spellings: `SELECT t.m, count(*) FROM (
+			SELECT DISTINCT a.beneficiary_id, COALESCE(a.municipality, b.municipality) AS m
+			FROM assistances a JOIN beneficiaries b ON b.id = a.beneficiary_id WHERE a.project_id = $1) t
+		WHERE t.m <> '' GROUP BY t.m`}
+
+// municipalityThen joins to the persons b counted by CountAssisted the
+// municipality recorded with their last assistance counted in the period
+// (m.municipality: where they lived when it was recorded), so that a
+// person who moved counts where they lived then in a closed period's
+// report; one cell per person. municipalityThenExpr reads it, the
+// person's current municipality for a record made before assistances
+// kept theirs (NULL).
+const (
+	municipalityThen = `
+	LEFT JOIN (SELECT DISTINCT ON (a.beneficiary_id) a.beneficiary_id, a.municipality FROM assistances a WHERE` + assistedWhere + `
+		ORDER BY a.beneficiary_id, a.date DESC, a.id DESC) m ON m.beneficiary_id = b.id`
+	municipalityThenExpr = "COALESCE(m.municipality, b.municipality)"
+)
+
+// personJoins are the joins the dimensions of the person in set need
+// besides the person b, with dims the person's dimensions as counted.
+func personJoins(set []string, dims aggregate.Dimensions) string {
+	out := ""
+	if slices.Contains(set, domain.DimAgeBand) && dims[domain.DimAgeBand] == ageBandThen {
+		out += firstAssisted
+	}
+	if slices.Contains(set, dimMunicipality) {
+		out += municipalityThen
+	}
+	return out
+}
 
 // assistedWhere selects the project's assistance records a ($1 project, $2
 // and $3 the period's ends, $4 the organisations).
@@ -390,11 +421,9 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 	}
 	// Over more than one year, each person's age band is taken in the
 	// year they were first assisted in the period (firstAssisted).
-	first := ""
 	if slices.Contains(q.Dimensions(), domain.DimAgeBand) && (q.From.IsZero() || q.From.Year != asOf.Year) {
 		personDims = maps.Clone(personDims)
 		personDims[domain.DimAgeBand] = ageBandThen
-		first = firstAssisted
 	}
 	// $5, the day age bands are as of, only in the statements counting by
 	// age band, then the municipality labels in those counting by
@@ -422,10 +451,7 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 	if slices.Contains(dims, domain.DimLegalStatus) {
 		status = assistedStatus
 	}
-	if !slices.Contains(dims, domain.DimAgeBand) {
-		first = ""
-	}
-	persons := `SELECT ` + sel + `count(*) FROM beneficiaries b` + status + first + `
+	persons := `SELECT ` + sel + `count(*) FROM beneficiaries b` + status + personJoins(dims, personDims) + `
 		WHERE b.id IN (SELECT a.beneficiary_id FROM assistances a WHERE` + assistedWhere + `)` + group
 	if len(personSets) == 0 {
 		// The total alone needs no person (0: the mask CollectSets reads).
@@ -457,12 +483,7 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 				}
 				outer = append(outer, e)
 				cols = append(cols, e)
-				if join == "" {
-					join = ` JOIN beneficiaries b ON b.id = u.beneficiary_id`
-				}
-				if e == ageBandThen {
-					join += firstAssisted
-				}
+				join = ` JOIN beneficiaries b ON b.id = u.beneficiary_id` + personJoins(set, personDims)
 			}
 		}
 		pairs := `(SELECT DISTINCT a.beneficiary_id` + strings.Join(inner, "") + ` FROM assistances a WHERE` + assistedWhere + `)`

@@ -3983,8 +3983,10 @@ type CountAssistedBeneficiariesRequest struct {
 	// period, from the legal status history: the entry with the latest
 	// "since" on or before that day, of entries with the same "since" the
 	// one recorded last; when the day is before the person's first entry,
-	// that first entry; with no history, the current status), "municipality",
-	// "assistance_type", "service", "service_category", "location".
+	// that first entry; with no history, the current status), "municipality"
+	// (the person's municipality when their last counted assistance in the
+	// period was recorded), "assistance_type", "service", "service_category",
+	// "location".
 	GroupBy []string `protobuf:"bytes,3,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
 	// Only assistance delivered by these organisations (e.g. a project's
 	// contributing partners); all when empty.
