@@ -85,6 +85,20 @@ func describeFamily(families map[string]*dto.MetricFamily, name string) string {
 func TestMetricsAndLogs(t *testing.T) {
 	s := startSystem(t, "LOG_LEVEL=debug")
 
+	// Before any webhook delivery (nothing here subscribes), the webhooks
+	// process exports its attempts counter at 0 for every outcome, so an
+	// alert on the dead-letter rate sees 0 rather than no data.
+	t.Run("webhooks attempts at zero before the first delivery", func(t *testing.T) {
+		wh := scrape(t, s, "webhooks")
+		const name = "spona_webhooks_attempts_total"
+		for _, outcome := range []string{"succeeded", "failed", "dead_lettered"} {
+			n, ok := sample(wh, name, map[string]string{"outcome": outcome})
+			if !ok || n != 0 {
+				t.Errorf("%s{outcome=%q} = %v (present %v), want 0; series:\n%s", name, outcome, n, ok, describeFamily(wh, name))
+			}
+		}
+	})
+
 	const traceID = "0af7651916cd43dd8448eb211c80319c"
 	created := s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{"given_name": "Metric"},
 		"traceparent", "00-"+traceID+"-b7ad6b7169203331-01").must(t, 200)

@@ -325,5 +325,12 @@ func newMetrics() (*metrics, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Every outcome's series is exported from the start, at 0, so that a
+	// dashboard or an alert on it (a dead-letter rate) sees 0, not "no
+	// data", until the first delivery. The histograms have no series until
+	// their first observation: an empty one has no latency to show.
+	for _, outcome := range []string{"succeeded", "failed", "dead_lettered"} {
+		deliveries.Add(context.Background(), 0, metric.WithAttributes(attribute.String("outcome", outcome)))
+	}
 	return &metrics{deliveries: deliveries, attempt: attempt, lag: lag}, nil
 }
