@@ -343,7 +343,10 @@ func (r *Runner) process(base context.Context, imp *imports.Import) {
 	func() {
 		defer func() {
 			if p := recover(); p != nil {
-				err = fmt.Errorf("panic: %v", p)
+				// Its type and where, not its value: a value formatted
+				// from a row may carry a person's data.
+				r.log.Error("imports: panic in processing", slog.String("import", imp.ID), logging.Panic(p))
+				err = errProcessingPanicked
 			}
 		}()
 		err = proc.Process(ctx, imp, report)
@@ -369,6 +372,10 @@ func (r *Runner) process(base context.Context, imp *imports.Import) {
 		_ = r.store.Release(stop, imp.ID, r.owner, 5*time.Second)
 	}
 }
+
+// errProcessingPanicked is the error of an attempt whose processing
+// panicked (logged where it was recovered).
+var errProcessingPanicked = errors.New("the import's processing panicked")
 
 // interrupted is the failure of an import started n times without
 // finishing.
