@@ -350,8 +350,9 @@ var (
 const dimMunicipality = "municipality"
 
 var municipality = aggregate.Folded{Dim: dimMunicipality, Expr: municipalityThenExpr, Spellings: `SELECT t.m, count(*) FROM (
-			SELECT DISTINCT a.beneficiary_id, COALESCE(a.municipality, b.municipality) AS m
-			FROM assistances a JOIN beneficiaries b ON b.id = a.beneficiary_id WHERE a.project_id = $1) t
+			SELECT DISTINCT r.beneficiary_id, COALESCE(r.municipality, b.municipality) AS m
+			FROM (SELECT DISTINCT a.beneficiary_id, a.municipality FROM assistances a WHERE a.project_id = $1) r
+			JOIN beneficiaries b ON b.id = r.beneficiary_id) t
 		WHERE t.m <> '' GROUP BY t.m`}
 
 // municipalityThen joins to the persons b counted by CountAssisted the
@@ -362,9 +363,12 @@ var municipality = aggregate.Folded{Dim: dimMunicipality, Expr: municipalityThen
 // person's current municipality for a record made before assistances
 // kept theirs (NULL).
 const (
-	municipalityThen = `
-	LEFT JOIN (SELECT DISTINCT ON (a.beneficiary_id) a.beneficiary_id, a.municipality FROM assistances a WHERE` + assistedWhere + `
-		ORDER BY a.beneficiary_id, a.date DESC, a.id DESC) m ON m.beneficiary_id = b.id`
+	municipalityThen = ` LEFT JOIN ` + lastRecord + ` m ON m.beneficiary_id = b.id`
+	// lastRecord is each person's last assistance counted (the latest
+	// day, of the same day the one recorded last): one index-only scan
+	// of assistances_last_idx, in its order, with no sort.
+	lastRecord = `(SELECT DISTINCT ON (a.beneficiary_id) a.beneficiary_id, a.municipality FROM assistances a WHERE` + assistedWhere + `
+		ORDER BY a.beneficiary_id, a.date DESC, a.id DESC)`
 	municipalityThenExpr = "COALESCE(m.municipality, b.municipality)"
 )
 
@@ -451,8 +455,16 @@ func (p *Postgres) CountAssisted(ctx context.Context, q aggregate.Query, organis
 	if slices.Contains(dims, domain.DimLegalStatus) {
 		status = assistedStatus
 	}
-	persons := `SELECT ` + sel + `count(*) FROM beneficiaries b` + status + personJoins(dims, personDims) + `
-		WHERE b.id IN (SELECT a.beneficiary_id FROM assistances a WHERE` + assistedWhere + `)` + group
+	// The persons assisted: found by a semi-join on the records, or, when
+	// counted by municipality, as those with a last record (lastRecord),
+	// in the pass that finds it rather than in a second one.
+	from, where := `beneficiaries b`+status+personJoins(dims, personDims),
+		` WHERE b.id IN (SELECT a.beneficiary_id FROM assistances a WHERE`+assistedWhere+`)`
+	if slices.Contains(dims, dimMunicipality) {
+		from, where = lastRecord+` m JOIN beneficiaries b ON b.id = m.beneficiary_id`+status+
+			personJoins(slices.DeleteFunc(slices.Clone(dims), func(g string) bool { return g == dimMunicipality }), personDims), ""
+	}
+	persons := `SELECT ` + sel + `count(*) FROM ` + from + where + group
 	if len(personSets) == 0 {
 		// The total alone needs no person (0: the mask CollectSets reads).
 		persons = `SELECT 0, count(*) FROM (SELECT DISTINCT a.beneficiary_id FROM assistances a WHERE` + assistedWhere + `) u`
