@@ -11,6 +11,7 @@ import (
 
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/testkit/syncbuf"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -41,7 +42,7 @@ func (panicking) GetBeneficiary(_ context.Context, req *benv1.GetBeneficiaryRequ
 // handler's panic through the stream interceptor.
 func TestPanicLoggedWithoutItsValue(t *testing.T) {
 	t.Parallel()
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	keys, iss := edgeKeys(t)
 	srv := NewServer(ServerOptions{Log: slog.New(slog.NewJSONHandler(logs, nil)),
 		Verifier: keys.Verifier("beneficiaries", auth.MaxTTL), MaxCallTime: time.Minute})

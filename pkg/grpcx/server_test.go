@@ -5,10 +5,10 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/spona/spona/pkg/testkit/syncbuf"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -63,31 +63,13 @@ func TestDeadlineUnary(t *testing.T) {
 	})
 }
 
-// lockedBuffer is a log destination several goroutines may write to.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestShutdownEndsServerStreams: a server-streaming call that would run
 // until its caller leaves (an event feed's WatchEvents, a health Watch)
 // ends when the server stops, with UNAVAILABLE, so the caller resumes
 // elsewhere and the graceful stop does not wait SHUTDOWN_TIMEOUT for it
 // and then cut every call still draining.
 func TestShutdownEndsServerStreams(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	srv := NewServer(ServerOptions{Log: slog.New(slog.NewTextHandler(logs, nil))})
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

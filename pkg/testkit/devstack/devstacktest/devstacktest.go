@@ -4,7 +4,6 @@
 package devstacktest
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -15,26 +14,11 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/testkit/devstack"
+	"github.com/spona/spona/pkg/testkit/syncbuf"
 )
 
 // Logs collects the processes' output, each line prefixed with "[process] ".
-type Logs struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *Logs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// String returns what the processes wrote so far.
-func (l *Logs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type Logs = syncbuf.Buffer
 
 // RaceReport begins each report of the race detector.
 const RaceReport = "WARNING: DATA RACE"

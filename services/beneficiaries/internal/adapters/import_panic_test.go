@@ -1,12 +1,10 @@
 package adapters_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	"github.com/spona/spona/pkg/imports"
 	"github.com/spona/spona/pkg/imports/importsjob"
 	"github.com/spona/spona/pkg/sheet"
+	"github.com/spona/spona/pkg/testkit/syncbuf"
 	"github.com/spona/spona/services/beneficiaries/internal/adapters"
 	"github.com/spona/spona/services/beneficiaries/internal/app"
 )
@@ -28,24 +27,6 @@ func (panickingProcessor) Process(_ context.Context, imp *imports.Import, _ func
 	panic(fmt.Sprintf("no household for %s in import %s", importPanicName, imp.ID))
 }
 
-// lockedBuffer is a log sink the runner's goroutines write to.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestImportPanicLoggedWithoutItsValue: an import whose processing panics
 // fails as interrupted, and the runner's log says that it panicked, of
 // what type and where, but not the panic's value, which may carry a
@@ -54,7 +35,7 @@ func (l *lockedBuffer) String() string {
 func TestImportPanicLoggedWithoutItsValue(t *testing.T) {
 	ctx := context.Background()
 	pool := schema(t)
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	runner := importsjob.NewRunner(importsjob.NewStore(pool),
 		importsjob.Config{Limits: sheet.DefaultLimits(100), MaxAttempts: 1, FirstWait: time.Minute},
 		slog.New(slog.NewJSONHandler(&logs, nil)))
