@@ -274,42 +274,39 @@ func (f *Feed) read(ctx context.Context, after string, size int, types []string)
 	if c, err := decodeCursor(after); err == nil {
 		hint = c.pos
 	}
-	tx, err := db.BeginPipe(ctx, f.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return s, nil, nil, err
-	}
-	defer func() { _ = tx.Rollback(ctx) }() // after Commit: nothing
-	tx.QueueRow(stateSQL, nil, s.scan)
-	tx.QueueRows(`SELECT pos, event_id, type, aggregate_type, aggregate_id, organisation_ids, data,
+	err = db.InSnapshot(ctx, f.pool, func(tx *db.Pipe) error {
+		tx.QueueRow(stateSQL, nil, s.scan)
+		tx.QueueRows(`SELECT pos, event_id, type, aggregate_type, aggregate_id, organisation_ids, data,
 			traceparent, create_time
 		FROM outbox WHERE pos > GREATEST($1, (SELECT pruned_through FROM outbox_feed))
 			AND (cardinality($2::text[]) = 0 OR type = ANY ($2::text[]))
 		ORDER BY pos LIMIT $3`, []any{hint, db.Strings(types), size}, func(r pgx.Rows) error {
-		for r.Next() {
-			var (
-				pos     int64
-				ev      eventsv1.Event
-				data    []byte
-				created time.Time
-			)
-			if err := r.Scan(&pos, &ev.Id, &ev.Type, &ev.AggregateType, &ev.AggregateId, &ev.OrganisationIds,
-				&data, &ev.Traceparent, &created); err != nil {
-				return err
+			for r.Next() {
+				var (
+					pos     int64
+					ev      eventsv1.Event
+					data    []byte
+					created time.Time
+				)
+				if err := r.Scan(&pos, &ev.Id, &ev.Type, &ev.AggregateType, &ev.AggregateId, &ev.OrganisationIds,
+					&data, &ev.Traceparent, &created); err != nil {
+					return err
+				}
+				var m map[string]any
+				if err := json.Unmarshal(data, &m); err != nil {
+					return err
+				}
+				st, err := structpb.NewStruct(m)
+				if err != nil {
+					return err
+				}
+				ev.Data, ev.CreateTime = st, timestamppb.New(created)
+				rows, poss = append(rows, &ev), append(poss, pos)
 			}
-			var m map[string]any
-			if err := json.Unmarshal(data, &m); err != nil {
-				return err
-			}
-			st, err := structpb.NewStruct(m)
-			if err != nil {
-				return err
-			}
-			ev.Data, ev.CreateTime = st, timestamppb.New(created)
-			rows, poss = append(rows, &ev), append(poss, pos)
-		}
-		return r.Err()
+			return r.Err()
+		})
+		return nil
 	})
-	err = tx.Commit(ctx)
 	return s, rows, poss, err
 }
 
