@@ -413,3 +413,65 @@ func TestReportPeriodBeforeMinYear(t *testing.T) {
 	doc := exportIATI(t, e, ctx, p.GetId(), "2024-01-01", "9999-12-31")
 	checkIATI(t, map[string][]byte{"to 9999-12-31": doc})
 }
+
+// TestIATILastUpdatedFollowsTheResults: an IATI activity's
+// last-updated-datetime moves when its results do, not only when the
+// project is edited (IATI consumers skip an activity whose time did not
+// move). A value recorded after the project's last edit, or a target
+// changed, is a change of the activity; a computed indicator's figures are
+// counted when the file is made, so with one the activity is as of then.
+func TestIATILastUpdatedFollowsTheResults(t *testing.T) {
+	e := start(t)
+	org := e.organisation(t, "Centar za mirovne studije", "HR-OIB-12345678901")
+	ctx := servicetest.As(t, org)
+	p := create(t, e.c, ctx, minimal("LU"))
+	conn, err := pgx.Connect(context.Background(), e.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	// The project was last edited a month ago.
+	if _, err := conn.Exec(context.Background(), `UPDATE reporting.projects SET update_time = now() - interval '30 days' WHERE id = $1`, p.GetId()); err != nil {
+		t.Fatal(err)
+	}
+	lastUpdated := func() (time.Time, time.Time) {
+		t.Helper()
+		doc := exportIATI(t, e, ctx, p.GetId())
+		checkIATI(t, map[string][]byte{"export": doc})
+		root, err := standards.ParseXML(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := root.All("iati-activity")[0]
+		lu, err1 := time.Parse(time.RFC3339, a.Attrs["last-updated-datetime"])
+		gen, err2 := time.Parse(time.RFC3339, root.Attrs["generated-datetime"])
+		if err1 != nil || err2 != nil {
+			t.Fatalf("times: %v %v\n%s", err1, err2, doc)
+		}
+		return lu, gen
+	}
+	monthAgo := time.Now().Add(-29 * 24 * time.Hour)
+	if lu, _ := lastUpdated(); !lu.Before(monthAgo) {
+		t.Fatalf("project alone: last-updated %s, want the project's edit a month ago", lu)
+	}
+
+	in := addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "OP1", Titles: en("Working groups held"), Unit: "meetings",
+		Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_MANUAL,
+		Targets: []*pb.Target{{Period: period("2024-01-01", "2024-12-31"), Value: "4"}}})
+	r, err := e.c.RecordIndicatorValue(ctx, &pb.RecordIndicatorValueRequest{ProjectId: p.GetId(), IndicatorId: in.GetId(),
+		Value: &pb.IndicatorValue{Period: period("2024-01-01", "2024-03-31"), Value: "2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded := r.GetIndicator().GetUpdateTime().AsTime().Truncate(time.Second)
+	if lu, _ := lastUpdated(); lu.Before(recorded) {
+		t.Fatalf("after a value was recorded at %s: last-updated %s", recorded, lu)
+	}
+
+	addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "OP2", Titles: en("Professionals trained"), Unit: "persons",
+		Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_PROFESSIONALS_TRAINED,
+		Targets: []*pb.Target{{Period: period("2024-01-01", "2024-12-31"), Value: "40"}}})
+	if lu, gen := lastUpdated(); !lu.Equal(gen) {
+		t.Fatalf("with a computed indicator: last-updated %s, generated %s", lu, gen)
+	}
+}

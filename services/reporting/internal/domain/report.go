@@ -20,6 +20,27 @@ type Report struct {
 	Publisher *Publisher
 }
 
+// LastUpdated is when the report's data last changed, what an IATI
+// activity's last-updated-datetime says (IATI: it changes whenever any of
+// the activity's values does, and IATI consumers skip an activity whose
+// time did not move): the project's last change, or an indicator's if
+// later (its titles or targets, a value recorded). A computed indicator's
+// figures are counted, when the report is made, from records the
+// organisations add and correct at any time (late entries of a past period
+// included), so a report with one changed when it was generated.
+func (r *Report) LastUpdated() time.Time {
+	t := r.Project.UpdateTime
+	for _, res := range r.Results {
+		if res.Indicator.Metric != MetricManual && !r.GenerateTime.IsZero() {
+			return r.GenerateTime
+		}
+		if res.Indicator.UpdateTime.After(t) {
+			t = res.Indicator.UpdateTime
+		}
+	}
+	return t
+}
+
 // Result is one indicator's actual value against its baseline and targets.
 //
 // For an additive indicator (a count) Target and ManualValue are sums over

@@ -186,7 +186,7 @@ func IATI(r *domain.Report) ([]byte, error) {
 	stamp := r.GenerateTime.UTC().Format(time.RFC3339)
 	reporting := iatiOrg{Ref: pub.Ref, Type: pub.Type, Narrative: iatiNarratives(pub.Names)}
 	a := iatiActivity{
-		LastUpdated:    p.UpdateTime.UTC().Format(time.RFC3339),
+		LastUpdated:    r.LastUpdated().UTC().Format(time.RFC3339),
 		Lang:           "en",
 		Identifier:     p.IATIIdentifier(*pub),
 		ReportingOrg:   reporting,
