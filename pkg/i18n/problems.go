@@ -4,7 +4,7 @@ import "regexp"
 
 // problems are the texts of a spreadsheet import's row problems that are
 // its own (a cell's value that cannot be read, a column without a header,
-// a hidden row); a problem that is a field violation of the record (the
+// a hidden row or column); a problem that is a field violation of the record (the
 // API's check of a create) reads as one (violations). Each quotes the
 // cell as the English message does.
 var problems = []violationText{
@@ -117,6 +117,18 @@ var problems = []violationText{
 			"(otkrijte ga ili uklonite filter); da ga izostavite, obrišite ga ili uvezite s on_error=skip.",
 		"hr": "Redak je skriven u radnom listu (ručno ili filtrom), pa se ne uvozi: da biste ga uvezli, ponovno ga prikažite " +
 			"(otkrijte ga ili uklonite filtar); da ga izostavite, izbrišite ga ili uvezite s on_error=skip.",
+	}},
+	{regexp.MustCompile(`^column ([A-Z]+) is hidden in the worksheet`), text{
+		"en": "Column {1} is hidden in the worksheet, so this cell is not imported: to import it, show the column again (unhide it); " +
+			"to leave it out, delete the column or clear its cells.",
+		"sr-Latn": "Kolona {1} je sakrivena u radnom listu, pa se ova ćelija ne uvozi: da biste je uvezli, ponovo prikažite kolonu " +
+			"(otkrijte je); da je izostavite, obrišite kolonu ili ispraznite njene ćelije.",
+		"sr-Cyrl": "Колона {1} је сакривена у радном листу, па се ова ћелија не увози: да бисте је увезли, поново прикажите колону " +
+			"(откријте је); да је изоставите, обришите колону или испразните њене ћелије.",
+		"bs": "Kolona {1} je sakrivena u radnom listu, pa se ova ćelija ne uvozi: da biste je uvezli, ponovo prikažite kolonu " +
+			"(otkrijte je); da je izostavite, obrišite kolonu ili ispraznite njene ćelije.",
+		"hr": "Stupac {1} skriven je u radnom listu, pa se ova ćelija ne uvozi: da biste je uvezli, ponovno prikažite stupac " +
+			"(otkrijte ga); da je izostavite, izbrišite stupac ili ispraznite njegove ćelije.",
 	}},
 	{regexp.MustCompile(`^the text of this cell was removed when the person`), text{
 		"en":      "The text of this cell was removed when the person the row may name was erased.",

@@ -256,6 +256,42 @@ func HiddenRow(row int) Problem {
 		"to import it, show it again (unhide it, or clear the filter); to leave it out, delete it, or import with on_error=skip"}
 }
 
+// HiddenCells are the problems of a row's cells that hold text in a column
+// hidden in its worksheet (hidden by hand, or a template's helper column),
+// as hidden(i) tells: the sender does not see them, so they are not
+// imported, as a hidden row is not; each names its cell and what to do.
+// Other problems of those cells (spec.Row's) say nothing the sender can
+// see and are dropped, so a cell has this one only; the row has a problem
+// either way, so nothing of it is written. Blank hidden cells are not
+// problems (a hidden column nobody filled in holds nothing).
+func HiddenCells(m Mapping, row int, cells []string, problems []Problem, hidden func(i int) bool) []Problem {
+	var out []Problem
+	hid := map[string]bool{}
+	for i, c := range cells {
+		if strings.TrimSpace(c) == "" || !hidden(i) {
+			continue
+		}
+		l := sheet.ColumnLetter(i)
+		hid[l] = true
+		field := ""
+		if i < len(m.Fields) {
+			field = m.Fields[i]
+		}
+		out = append(out, Problem{Row: row, Column: l, Field: field, Value: truncate(strings.TrimSpace(c), maxValue),
+			Message: fmt.Sprintf("column %s is hidden in the worksheet, so this cell is not imported: to import it, show the column again "+
+				"(unhide it); to leave it out, delete the column or clear its cells", l)})
+	}
+	if len(out) == 0 {
+		return problems
+	}
+	for _, p := range problems {
+		if !hid[p.Column] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s

@@ -341,6 +341,9 @@ func (c *csvReader) Close() {}
 // Hidden is false: a CSV file hides no row.
 func (c *csvReader) Hidden() bool { return false }
 
+// HiddenColumn is false: a CSV file hides no column.
+func (c *csvReader) HiddenColumn(int) bool { return false }
+
 func (c *csvReader) Next() (int, []string, error) {
 	for {
 		rec, err := c.r.Read()

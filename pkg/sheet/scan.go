@@ -38,6 +38,10 @@ type scan struct {
 	// hidden holds the numbers of the main worksheet's hidden rows (a
 	// row hidden by hand or by a filter: hidden="1").
 	hidden map[int]bool
+	// hiddenCols holds, by column index (below MaxColumns), whether the
+	// main worksheet hides the column (<col hidden="1">: hidden by hand,
+	// or a template's helper column).
+	hiddenCols []bool
 	// merged are the main worksheet's merged ranges below the header
 	// row (mergeCell), in the order of their first rows.
 	merged []mergeRange
@@ -151,6 +155,10 @@ func (s *scan) part(f *zip.File) error {
 				if s.main && s.date1904 {
 					s.noteDate(row, ref, typ, style)
 				}
+			case "col":
+				if s.main {
+					s.noteColumns(t.Attr)
+				}
 			case "mergeCell":
 				for _, a := range t.Attr {
 					if m, ok := parseRange(a.Value); a.Name.Local == "ref" && ok && s.main && m.top > 1 {
@@ -187,6 +195,33 @@ func (s *scan) part(f *zip.File) error {
 				cells = cells[:max(len(cells)-1, 0)]
 			}
 		}
+	}
+}
+
+// noteColumns notes the columns a <col> element hides: min and max are
+// the first and last (numbered from 1); a hidden column past the column
+// limit is not noted, as no cell of it is read.
+func (s *scan) noteColumns(attrs []xml.Attr) {
+	lo, hi, hidden := 0, 0, false
+	for _, a := range attrs {
+		switch a.Name.Local {
+		case "min":
+			lo, _ = strconv.Atoi(a.Value)
+		case "max":
+			hi, _ = strconv.Atoi(a.Value)
+		case "hidden":
+			hidden = a.Value == "1" || a.Value == "true"
+		}
+	}
+	if !hidden || lo < 1 {
+		return
+	}
+	hi = min(max(hi, lo), s.lim.MaxColumns)
+	for c := lo - 1; c < hi; c++ {
+		if s.hiddenCols == nil {
+			s.hiddenCols = make([]bool, s.lim.MaxColumns)
+		}
+		s.hiddenCols[c] = true
 	}
 }
 

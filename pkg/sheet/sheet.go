@@ -100,6 +100,10 @@ type Reader interface {
 	// Hidden reports whether the row Next returned last is hidden in its
 	// worksheet (hidden by hand, or filtered out); a CSV file hides none.
 	Hidden() bool
+	// HiddenColumn reports whether the worksheet hides the column of
+	// zero-based index i (hidden by hand, or a template's helper column);
+	// a CSV file hides none.
+	HiddenColumn(i int) bool
 	Info() Info
 	// Close releases what the reader holds (it may stop early).
 	Close()

@@ -54,6 +54,8 @@ type xlsxReader struct {
 	notSerial notSerial
 	// hidden: the worksheet's hidden rows, by number.
 	hidden map[int]bool
+	// hiddenCols: the worksheet's hidden columns, by index.
+	hiddenCols []bool
 	// Merged ranges below the header: pending (by first row) until Next
 	// reaches their first row, then open, with the value of their top-left
 	// cell, until it passes their last.
@@ -159,7 +161,7 @@ func openXLSX(p Pieces, lim Limits) (Reader, error) {
 	}
 	name := first.name
 	rows := xf.ReadRows(name)
-	r := &xlsxReader{info: Info{Format: FormatXLSX, Sheet: name}, lim: lim, rows: rows, date1904: wb.date1904, notSerial: sc.notSerial, hidden: sc.hidden, pending: sc.merged}
+	r := &xlsxReader{info: Info{Format: FormatXLSX, Sheet: name}, lim: lim, rows: rows, date1904: wb.date1904, notSerial: sc.notSerial, hidden: sc.hidden, hiddenCols: sc.hiddenCols, pending: sc.merged}
 	r.close = func() {
 		// The library's goroutine ends once its channel is drained; the
 		// scan above bounded what is left.
@@ -175,6 +177,12 @@ func (x *xlsxReader) Info() Info { return x.info }
 
 // Hidden reports whether the row Next returned last has hidden="1".
 func (x *xlsxReader) Hidden() bool { return x.hidden[x.last] }
+
+// HiddenColumn reports whether the worksheet hides column i (<col
+// hidden="1">).
+func (x *xlsxReader) HiddenColumn(i int) bool {
+	return i >= 0 && i < len(x.hiddenCols) && x.hiddenCols[i]
+}
 
 func (x *xlsxReader) Close() {
 	if x.close != nil {

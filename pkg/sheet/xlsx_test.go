@@ -424,3 +424,31 @@ func TestXLSXMergedCellsFilled(t *testing.T) {
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 }
+
+// TestXLSXHiddenColumns: HiddenColumn tells the columns a worksheet hides
+// (<col hidden="1">, one column or a span, as hiding by hand writes it;
+// LibreOffice writes hidden="true") from those it shows (no hidden, or
+// hidden="0"); a span past the column limit is noted up to it.
+func TestXLSXHiddenColumns(t *testing.T) {
+	sheetXML := `<worksheet ` + mainNS + `><cols><col min="1" max="1" width="12"/><col min="2" max="2" hidden="1" width="0"/>` +
+		`<col min="4" max="5" hidden="true"/><col min="6" max="6" hidden="0"/><col min="8" max="16384" hidden="1"/></cols>` +
+		`<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c></row></sheetData></worksheet>`
+	data := crafted([2]string{"xl/workbook.xml", workbookXML("S", "rId1")}, [2]string{"xl/_rels/workbook.xml.rels", relsXML("rId1", "worksheets/sheet1.xml")},
+		[2]string{"xl/worksheets/sheet1.xml", sheetXML})
+	lim := DefaultLimits(10)
+	lim.MaxColumns = 10
+	r, err := Open(data, MediaXLSX, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var hidden []string
+	for i := -1; i <= 12; i++ {
+		if r.HiddenColumn(i) {
+			hidden = append(hidden, ColumnLetter(i))
+		}
+	}
+	if fmt.Sprint(hidden) != "[B D E H I J]" {
+		t.Errorf("hidden columns %v, want [B D E H I J]", hidden)
+	}
+}

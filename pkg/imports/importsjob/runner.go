@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -208,6 +209,7 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 	m, err := imports.MatchHeader(header, spec.Columns, spec.Dynamic)
 	if e := (*errs.Error)(nil); errors.As(err, &e) {
 		e.Message += sheetRead(rd)
+		hiddenHeaders(e, rd)
 	}
 	if err != nil {
 		return nil, false, err
@@ -238,6 +240,7 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 				s.Problems = []imports.Problem{imports.HiddenRow(row)}
 			} else {
 				s.Problems = append(s.Problems, imports.Unheaded(m, row, cells)...)
+				s.Problems = imports.HiddenCells(m, row, cells, s.Problems, rd.HiddenColumn)
 			}
 			sort.SliceStable(s.Problems, func(i, j int) bool {
 				return sheet.ColumnIndex(s.Problems[i].Column) < sheet.ColumnIndex(s.Problems[j].Column)
@@ -270,6 +273,17 @@ func sheetRead(rd sheet.Reader) string {
 		return fmt.Sprintf(" (in worksheet %q: only the first worksheet a workbook shows is read; move the worksheet with the rows first, or send it as a workbook of its own)", info.Sheet)
 	}
 	return ""
+}
+
+// hiddenHeaders adds to each refusal of a header in a hidden column that
+// it is hidden: the sender looking for column F "Šifra" in the row they
+// see would not find it.
+func hiddenHeaders(e *errs.Error, rd sheet.Reader) {
+	for i, v := range e.Violations {
+		if l, ok := strings.CutPrefix(v.Field, "header."); ok && rd.HiddenColumn(sheet.ColumnIndex(l)) {
+			e.Violations[i].Description += " (the column is hidden in the worksheet: show it again, or delete it)"
+		}
+	}
 }
 
 func fileError(err error) error {

@@ -109,3 +109,68 @@ func TestImportReportsHiddenRows(t *testing.T) {
 		t.Errorf("on_error=skip: %v, problems %q; want the 2 rows shown created, the hidden 2 reported", skip.GetCounts(), problemsOf(skip))
 	}
 }
+
+// TestImportReportsHiddenColumns: a cell holding text in a column hidden
+// in the worksheet (hidden by hand, or a template's helper column) is not
+// imported and is reported as hidden, a problem of that cell and of no
+// other kind (its phone is not checked), as a hidden row is; the row is
+// not written: an all-or-nothing import refuses the file saying so, one
+// with on_error=skip writes the rows with nothing in the hidden column.
+// A hidden column's header refused as unknown says it is hidden. Before,
+// hidden columns were imported as if shown: phones the sender could not
+// see were stored.
+func TestImportReportsHiddenColumns(t *testing.T) {
+	c := startImports(t)
+	ctx := servicetest.As(t, ids.New())
+	workbook := func(rows [][]any, hide string) []byte {
+		t.Helper()
+		f := excelize.NewFile()
+		for i, row := range rows {
+			if err := f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+1), &row); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := f.SetColVisible("Sheet1", hide, false); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := f.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	file := &httpbody.HttpBody{ContentType: sheet.MediaXLSX, Data: workbook([][]any{{"ime", "prezime", "telefon", "opština"},
+		{"Ana", "Petrović", "064 123 4567", "Šid"}, {"Marko", "Marković", "", "Šid"}, {"Lejla", "Hodžić", "nepoznat", "Šid"}}, "C")}
+	dry := imported(t, ctx, c, &pb.ImportBeneficiariesRequest{ValidateOnly: true, File: file})
+	got := map[string]string{}
+	for _, p := range dry.GetProblems() {
+		got[fmt.Sprintf("%d %s", p.GetRow(), p.GetColumn())] = p.GetValue()
+		if p.GetField() != "phone" || !strings.Contains(p.GetMessage(), "column C is hidden") {
+			t.Errorf("dry run: problem %v, want the phone cell reported as in a hidden column C", p)
+		}
+	}
+	if want := map[string]string{"2 C": "064 123 4567", "4 C": "nepoznat"}; fmt.Sprint(got) != fmt.Sprint(want) || dry.GetCounts().GetValid() != 1 {
+		t.Fatalf("dry run: %v, problems %q; want %v reported hidden, 1 valid", dry.GetCounts(), problemsOf(dry), want)
+	}
+	all := imported(t, ctx, c, &pb.ImportBeneficiariesRequest{File: file})
+	if all.GetState() != importsv1.ImportState_IMPORT_STATE_FAILED || all.GetCounts().GetCreated() != 0 {
+		t.Errorf("all or nothing: %v %v, want failed with nothing created", all.GetState(), all.GetCounts())
+	}
+	skip := imported(t, ctx, c, &pb.ImportBeneficiariesRequest{OnError: "skip", File: file})
+	if skip.GetCounts().GetCreated() != 1 || len(skip.GetProblems()) != 2 {
+		t.Errorf("on_error=skip: %v, problems %q; want the row with nothing hidden created, 2 cells reported", skip.GetCounts(), problemsOf(skip))
+	}
+	list, err := c.ben.ListBeneficiaries(ctx, &pb.ListBeneficiariesRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bs := list.GetBeneficiaries(); len(bs) != 1 || bs[0].GetGivenName() != "Marko" || bs[0].GetPhone() != "" {
+		t.Errorf("stored %v, want Marko alone, without a phone", bs)
+	}
+	// A helper column the template hides, with a header no field has.
+	helper := &httpbody.HttpBody{ContentType: sheet.MediaXLSX, Data: workbook([][]any{{"ime", "prezime", "pomoćna"}, {"Ana", "Petrović", "A-17"}}, "C")}
+	_, err = upload(ctx, c.imp, &pb.ImportBeneficiariesRequest{ValidateOnly: true, File: helper})
+	if !strings.Contains(violationTexts(err), `header.C: column C "pomoćna" is not a known column (the column is hidden in the worksheet`) {
+		t.Errorf("hidden unknown header: %v\n%s; want header.C refused as unknown and hidden", err, violationTexts(err))
+	}
+}
