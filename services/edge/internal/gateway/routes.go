@@ -152,7 +152,9 @@ func answerOf(md protoreflect.MethodDescriptor, responseBody string) protoreflec
 // rows, personal data that an erasure finds in the service's import
 // records (by the person's name) but could not find in a copy here, which
 // names no person's id; the service answers a retry from the request id
-// the key became, with the import as it is then.
+// the key became, with the import as it is then, which the edge localizes
+// for the retry's Accept-Language (localizeImports), as a first answer is
+// (TestImportReplayInItsOwnLanguage).
 func (r Route) NotKept(body []byte) bool { return r.Upload || r.SecretIn(body) }
 
 // SecretIn reports whether an answer of the route (its JSON body) carries
