@@ -11,6 +11,7 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/standards"
 	"github.com/spona/spona/services/referrals/service"
@@ -534,6 +535,10 @@ func TestHSDSModifiedWithOrganisation(t *testing.T) {
 	c := pb.NewOpenReferralServiceClient(s.conn)
 	_, bare, _, _ := hsdsDirectory(t, s)
 	reader := servicetest.As(t, ids.New(), auth.ScopeDirectoryRead)
+	// The services were last changed yesterday.
+	if _, err := pgtest.Connect(t, s.url).Exec(t.Context(), `UPDATE referrals.services SET update_time = now() - interval '1 day'`); err != nil {
+		t.Fatal(err)
+	}
 	since := time.Now()
 	o, err := s.dir.GetOrganisation(reader, &pb.GetOrganisationRequest{Id: bare})
 	if err != nil {
@@ -567,6 +572,35 @@ func TestHSDSModifiedWithOrganisation(t *testing.T) {
 			if svc.LastModified.Before(since.Truncate(time.Second)) || (!minimal && svc.Organization.Name != "Udruga Novi Dom") {
 				t.Errorf("minimal %v: last_modified %s (organisation %q), changed at %s", minimal, svc.LastModified, svc.Organization.Name, since)
 			}
+		}
+	}
+	// The same services at their locations, fully nested: each with the
+	// organisation that changed, and a last_modified that says so.
+	b, err := c.ListHsdsServiceAtLocations(reader, &pb.ListHsdsServiceAtLocationsRequest{ModifiedAfter: since.UTC().Format(time.RFC3339Nano), Full: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page struct {
+		TotalItems int `json:"total_items"`
+		Contents   []struct {
+			Service struct {
+				ID             string    `json:"id"`
+				OrganizationID string    `json:"organization_id"`
+				LastModified   time.Time `json:"last_modified"`
+				Organization   struct{ Name string }
+			}
+		}
+	}
+	if err := json.Unmarshal(b.GetData(), &page); err != nil {
+		t.Fatal(err)
+	}
+	if page.TotalItems == 0 || len(page.Contents) != page.TotalItems {
+		t.Fatalf("service_at_locations modified after the organisation's change: %s", b.GetData())
+	}
+	for _, sal := range page.Contents {
+		if sal.Service.OrganizationID != bare || sal.Service.LastModified.Before(since.Truncate(time.Second)) || sal.Service.Organization.Name != "Udruga Novi Dom" {
+			t.Errorf("service_at_location of service %s: organisation %s %q, last_modified %s; the organisation changed at %s",
+				sal.Service.ID, sal.Service.OrganizationID, sal.Service.Organization.Name, sal.Service.LastModified, since)
 		}
 	}
 }

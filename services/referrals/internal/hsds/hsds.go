@@ -396,7 +396,7 @@ func (w Writer) Service(s *domain.Service, org *domain.Organisation) Service {
 			ServiceID: s.ID, Freq: "WEEKLY", Byday: strings.Join(days, ","), OpensAt: sc.OpensAt, ClosesAt: sc.ClosesAt, Description: sc.Description}))
 	}
 	for i := range s.Locations {
-		sal := w.ServiceAtLocation(domain.ServiceLocation{Service: s, Index: i}, false)
+		sal := w.ServiceAtLocation(domain.ServiceLocation{Service: s, Index: i}, nil, false)
 		sal.Service = nil
 		out.ServiceAtLocations = append(out.ServiceAtLocations, sal)
 	}
@@ -437,8 +437,9 @@ func (w Writer) schedule(sc Schedule) Schedule {
 }
 
 // ServiceAtLocation writes one location of a service, with the service
-// (fully nested when full) and the location.
-func (w Writer) ServiceAtLocation(sl domain.ServiceLocation, full bool) ServiceAtLocation {
+// and the location. The service is fully nested, with its organisation
+// org (nil: unknown), when full; by id, name and status otherwise.
+func (w Writer) ServiceAtLocation(sl domain.ServiceLocation, org *domain.Organisation, full bool) ServiceAtLocation {
 	s, loc := sl.Service, sl.Service.Locations[sl.Index]
 	n := itoa(occurrence(s.Locations, sl.Index, key))
 	lid := loc.ID // the directory's own id, which assistance records name
@@ -453,7 +454,7 @@ func (w Writer) ServiceAtLocation(sl domain.ServiceLocation, full bool) ServiceA
 	out := ServiceAtLocation{ID: ServiceAtLocationID(l.ID), ServiceID: s.ID, LocationID: l.ID, Location: &l}
 	svc := w.ServiceRef(s)
 	if full {
-		svc = w.Service(s, nil)
+		svc = w.Service(s, org)
 	}
 	out.Service = &svc
 	return out

@@ -250,10 +250,22 @@ func (h *OpenReferral) ListHsdsServiceAtLocations(ctx context.Context, req *pb.L
 	if err != nil {
 		return nil, err
 	}
+	// Fully nested, each service with its organisation, whose changes are
+	// the service's too (last_modified, and the modified_after filter).
+	orgs := map[string]*domain.Organisation{}
+	if req.GetFull() {
+		svcs := make([]*domain.Service, len(res.Items))
+		for i, sl := range res.Items {
+			svcs[i] = sl.Service
+		}
+		if orgs, err = h.app.OrganisationsOf(ctx, svcs); err != nil {
+			return nil, err
+		}
+	}
 	w := h.writer(ctx)
 	out := make([]hsds.ServiceAtLocation, len(res.Items))
 	for i, sl := range res.Items {
-		out[i] = w.ServiceAtLocation(sl, req.GetFull())
+		out[i] = w.ServiceAtLocation(sl, orgs[sl.Service.OrganisationID], req.GetFull())
 	}
 	q.Normalize()
 	return jsonBody(hsds.NewPage(out, res.Total, q.Page, q.PerPage))
@@ -279,7 +291,7 @@ func (h *OpenReferral) GetHsdsServiceAtLocation(ctx context.Context, req *pb.Get
 		return nil, err
 	}
 	w := h.writer(ctx)
-	out := w.ServiceAtLocation(sl, false)
+	out := w.ServiceAtLocation(sl, nil, false)
 	// The service fully nested with its organisation; its locations are
 	// the entry's own (the profile's nested service has no
 	// service_at_locations).
