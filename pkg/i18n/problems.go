@@ -4,7 +4,7 @@ import "regexp"
 
 // problems are the texts of a spreadsheet import's row problems that are
 // its own (a cell's value that cannot be read, a column without a header,
-// a hidden row or column); a problem that is a field violation of the record (the
+// a hidden row or column, a formula's error value); a problem that is a field violation of the record (the
 // API's check of a create) reads as one (violations). Each quotes the
 // cell as the English message does.
 var problems = []violationText{
@@ -129,6 +129,18 @@ var problems = []violationText{
 			"(otkrijte je); da je izostavite, obrišite kolonu ili ispraznite njene ćelije.",
 		"hr": "Stupac {1} skriven je u radnom listu, pa se ova ćelija ne uvozi: da biste je uvezli, ponovno prikažite stupac " +
 			"(otkrijte ga); da je izostavite, izbrišite stupac ili ispraznite njegove ćelije.",
+	}},
+	{regexp.MustCompile(`^the cell holds (\S+), the error a spreadsheet shows for a formula`), text{
+		"en": "The cell holds {1}, the error a spreadsheet shows for a formula it could not calculate (a lookup that found nothing, " +
+			"a reference to a deleted cell): correct the formula, or type the value in its place.",
+		"sr-Latn": "Ćelija sadrži {1}, grešku koju tabela prikazuje za formulu koju nije mogla da izračuna (pretraga koja ništa nije našla, " +
+			"upućivanje na obrisanu ćeliju): ispravite formulu ili umesto nje upišite vrednost.",
+		"sr-Cyrl": "Ћелија садржи {1}, грешку коју табела приказује за формулу коју није могла да израчуна (претрага која ништа није нашла, " +
+			"упућивање на обрисану ћелију): исправите формулу или уместо ње упишите вредност.",
+		"bs": "Ćelija sadrži {1}, grešku koju tabela prikazuje za formulu koju nije mogla izračunati (pretraga koja ništa nije našla, " +
+			"upućivanje na obrisanu ćeliju): ispravite formulu ili umjesto nje upišite vrijednost.",
+		"hr": "Ćelija sadrži {1}, pogrešku koju tablica prikazuje za formulu koju nije mogla izračunati (pretraživanje koje ništa nije pronašlo, " +
+			"referenca na izbrisanu ćeliju): ispravite formulu ili umjesto nje upišite vrijednost.",
 	}},
 	{regexp.MustCompile(`^the text of this cell was removed when the person`), text{
 		"en":      "The text of this cell was removed when the person the row may name was erased.",

@@ -22,7 +22,7 @@ var verbs = strings.NewReplacer("%q", `"x"`, "%s", "x", "%d", "2", "%v", "x")
 
 // TestEveryProblemHasText: every problem an import reports, those the
 // shared code makes (dates, numbers, yes/no marks, a column without a
-// header, a hidden row or column) and every format the services add to a row,
+// header, a hidden row or column, a formula's error) and every format the services add to a row,
 // reads in each language as its own text, not the English message; and
 // the texts differ from English but in English.
 func TestEveryProblemHasText(t *testing.T) {
@@ -37,7 +37,8 @@ func TestEveryProblemHasText(t *testing.T) {
 	msgs = append(msgs, err.Error())
 	hidden := func(i int) bool { return i == 1 }
 	for _, p := range append(imports.Unheaded(imports.Mapping{Fields: []string{"given_name"}}, 2, []string{"Ana", "napomena"}), imports.HiddenRow(3),
-		imports.HiddenCells(imports.Mapping{Fields: []string{"given_name", "phone"}}, 4, []string{"Ana", "064 123 4567"}, nil, hidden)[0]) {
+		imports.HiddenCells(imports.Mapping{Fields: []string{"given_name", "phone"}}, 4, []string{"Ana", "064 123 4567"}, nil, hidden)[0],
+		imports.FormulaErrors(imports.Mapping{Fields: []string{"given_name", "municipality"}}, 5, []string{"Ana", "#N/A"}, nil)[0]) {
 		msgs = append(msgs, p.Message)
 	}
 	msgs = append(msgs, validate.PhoneLostPrefix, "the text of this cell was removed when the person the row may name was erased")

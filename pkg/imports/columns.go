@@ -265,27 +265,66 @@ func HiddenRow(row int) Problem {
 // either way, so nothing of it is written. Blank hidden cells are not
 // problems (a hidden column nobody filled in holds nothing).
 func HiddenCells(m Mapping, row int, cells []string, problems []Problem, hidden func(i int) bool) []Problem {
+	return cellsOwn(m, row, cells, problems, func(i int, _ string) string {
+		if !hidden(i) {
+			return ""
+		}
+		return fmt.Sprintf("column %s is hidden in the worksheet, so this cell is not imported: to import it, show the column again "+
+			"(unhide it); to leave it out, delete the column or clear its cells", sheet.ColumnLetter(i))
+	})
+}
+
+// FormulaErrors are the problems of a row's cells, in columns the header
+// named, that hold a spreadsheet's error value (#N/A, #REF!, #VALUE!, ...,
+// LibreOffice's Err:502): what the sheet shows for a formula it could not
+// calculate, a lookup that found nothing or a reference to a deleted cell,
+// and what an XLSX file or a CSV file saved from it holds in place of a
+// value. Imported, it would be a person's surname, municipality or note;
+// checked as a value, its problem would speak of a phone or a date. Each
+// is its cell's only problem.
+func FormulaErrors(m Mapping, row int, cells []string, problems []Problem) []Problem {
+	return cellsOwn(m, row, cells, problems, func(i int, c string) string {
+		if i >= len(m.Fields) || m.Fields[i] == "" || !formulaError.MatchString(c) {
+			return ""
+		}
+		return fmt.Sprintf("the cell holds %s, the error a spreadsheet shows for a formula it could not calculate (a lookup that found "+
+			"nothing, a reference to a deleted cell): correct the formula, or type the value in its place", c)
+	})
+}
+
+// formulaError matches a spreadsheet's error values: Excel's (as an XLSX
+// file stores them, t="e", and a CSV file saved from Excel writes them)
+// and LibreOffice's Err:nnn.
+var formulaError = regexp.MustCompile(`^(?:#NULL!|#DIV/0!|#VALUE!|#REF!|#NAME\?|#NUM!|#N/A|#GETTING_DATA|#SPILL!|#CALC!|#FIELD!|#BLOCKED!|#CONNECT!|#BUSY!|#UNKNOWN!|Err:\d{3})$`)
+
+// cellsOwn gives each non-blank cell that own has a message for (non-empty)
+// a problem of its own with that message, replacing the cell's other
+// problems: they would speak of a value that is not what the cell means.
+func cellsOwn(m Mapping, row int, cells []string, problems []Problem, own func(i int, cell string) string) []Problem {
 	var out []Problem
-	hid := map[string]bool{}
+	mine := map[string]bool{}
 	for i, c := range cells {
-		if strings.TrimSpace(c) == "" || !hidden(i) {
+		c = strings.TrimSpace(c)
+		if c == "" {
+			continue
+		}
+		msg := own(i, c)
+		if msg == "" {
 			continue
 		}
 		l := sheet.ColumnLetter(i)
-		hid[l] = true
+		mine[l] = true
 		field := ""
 		if i < len(m.Fields) {
 			field = m.Fields[i]
 		}
-		out = append(out, Problem{Row: row, Column: l, Field: field, Value: truncate(strings.TrimSpace(c), maxValue),
-			Message: fmt.Sprintf("column %s is hidden in the worksheet, so this cell is not imported: to import it, show the column again "+
-				"(unhide it); to leave it out, delete the column or clear its cells", l)})
+		out = append(out, Problem{Row: row, Column: l, Field: field, Value: truncate(c, maxValue), Message: msg})
 	}
 	if len(out) == 0 {
 		return problems
 	}
 	for _, p := range problems {
-		if !hid[p.Column] {
+		if !mine[p.Column] {
 			out = append(out, p)
 		}
 	}

@@ -57,3 +57,21 @@ func TestMatchHeaderHintOfADynamicColumn(t *testing.T) {
 		t.Errorf("a hint made an unknown day column known")
 	}
 }
+
+// TestFormulaErrors: a cell of a named column holding a spreadsheet's
+// error value (Excel's, LibreOffice's Err:nnn) has that problem alone,
+// its others dropped; a value that only looks alike, a blank cell and a
+// cell under no header are left to the other checks.
+func TestFormulaErrors(t *testing.T) {
+	m := Mapping{Fields: []string{"given_name", "family_name", "municipality", "phone", "notes", ""}}
+	cells := []string{"Ana", " #N/A ", "#DIV/0!", "Err:502", "#1 u redu", "#REF!"}
+	other := []Problem{{Row: 2, Column: "D", Field: "phone", Message: "must be a phone number"}, {Row: 2, Column: "F", Message: "column F has no header"}}
+	var got []string
+	for _, p := range FormulaErrors(m, 2, cells, other) {
+		got = append(got, p.Column+" "+p.Field+" "+p.Value+" "+strings.SplitN(p.Message, ",", 2)[0])
+	}
+	want := []string{"B family_name #N/A the cell holds #N/A", "C municipality #DIV/0! the cell holds #DIV/0!", "D phone Err:502 the cell holds Err:502", "F   column F has no header"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

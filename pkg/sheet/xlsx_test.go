@@ -452,3 +452,14 @@ func TestXLSXHiddenColumns(t *testing.T) {
 		t.Errorf("hidden columns %v, want [B D E H I J]", hidden)
 	}
 }
+
+// TestXLSXFormulaErrorsRead: a formula cell whose value is an error (t="e",
+// as a lookup that found nothing is stored) reads as the error's text, as
+// the sheet shows it, so that the import can tell it apart from a value
+// (imports.FormulaErrors).
+func TestXLSXFormulaErrorsRead(t *testing.T) {
+	ws := `<worksheet ` + mainNS + `><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c><c r="B1" t="inlineStr"><is><t>b</t></is></c></row>` +
+		`<row r="2"><c r="A2" t="inlineStr"><is><t>x</t></is></c><c r="B2" t="e"><f>VLOOKUP(A2,Kodovi!A:B,2,0)</f><v>#N/A</v></c></row></sheetData></worksheet>`
+	wantRead(t, crafted([2]string{"xl/workbook.xml", workbookXML("S", "rId1")}, [2]string{"xl/_rels/workbook.xml.rels", relsXML("rId1", "worksheets/sheet1.xml")},
+		[2]string{"xl/worksheets/sheet1.xml", ws}), "", []row{{1, []string{"a", "b"}}, {2, []string{"x", "#N/A"}}})
+}

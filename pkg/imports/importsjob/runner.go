@@ -240,6 +240,7 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 				s.Problems = []imports.Problem{imports.HiddenRow(row)}
 			} else {
 				s.Problems = append(s.Problems, imports.Unheaded(m, row, cells)...)
+				s.Problems = imports.FormulaErrors(m, row, cells, s.Problems)
 				s.Problems = imports.HiddenCells(m, row, cells, s.Problems, rd.HiddenColumn)
 			}
 			sort.SliceStable(s.Problems, func(i, j int) bool {
