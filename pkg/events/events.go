@@ -11,14 +11,29 @@
 //
 // Conventions: type names are "<aggregate>.<what happened>" in the past
 // tense, lower case, words joined by "_". Data values are strings (ids,
-// codes, RFC 3339 times), numbers, booleans or lists of strings.
+// codes, RFC 3339 times written by Time), numbers, booleans or lists of strings.
 package events
 
 import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
+	"time"
 )
+
+// Time is how an event's data carries an instant (due_time, expire_time):
+// RFC 3339 in UTC with the instant's fraction of a second (to the
+// microsecond PostgreSQL keeps), written as the REST API's JSON writes a
+// timestamp (0, 3, 6 or 9 digits), so a consumer finds in the event exactly
+// the instant, and the text, the resource shows.
+func Time(t time.Time) string {
+	s := t.UTC().Format("2006-01-02T15:04:05.000000000")
+	for range 3 {
+		s = strings.TrimSuffix(s, "000")
+	}
+	return strings.TrimSuffix(s, ".") + "Z"
+}
 
 // Event is one domain event as a service emits it. The outbox adds the id,
 // cursor, commit time and traceparent.

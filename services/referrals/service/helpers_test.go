@@ -35,7 +35,8 @@ type stack struct {
 	dir       pb.DirectoryServiceClient
 	ref       pb.ReferralServiceClient
 	ben       benv1.BeneficiaryServiceClient
-	proxy     *proxy // between referrals and beneficiaries
+	benConn   *grpc.ClientConn // beneficiaries
+	proxy     *proxy           // between referrals and beneficiaries
 	reporting *servicetest.Deferred
 }
 
@@ -81,6 +82,7 @@ func startReferrals(t testing.TB, url string, ref func(*service.Config), opts ..
 		dir:       pb.NewDirectoryServiceClient(conn),
 		ref:       pb.NewReferralServiceClient(conn),
 		ben:       benv1.NewBeneficiaryServiceClient(benConn),
+		benConn:   benConn,
 		proxy:     px,
 		reporting: rep,
 	}

@@ -282,7 +282,7 @@ func consentEvent(typ string, c *domain.Consent) events.Event {
 	if typ == events.ConsentGiven {
 		data["given_by"] = c.GivenBy
 		if !c.ExpireTime.IsZero() {
-			data["expire_time"] = c.ExpireTime.UTC().Format(time.RFC3339)
+			data["expire_time"] = events.Time(c.ExpireTime)
 		}
 	}
 	return events.Event{Type: typ, AggregateType: events.AggregateConsent, AggregateID: c.ID,
@@ -305,7 +305,7 @@ func grantEvent(typ, owner string, g *domain.Grant) events.Event {
 	data := map[string]any{"grant_id": g.ID, "beneficiary_id": g.BeneficiaryID,
 		"organisation_id": g.GranteeOrganisationID, "source_id": g.SourceID}
 	if typ == events.AccessGranted && !g.ExpireTime.IsZero() {
-		data["expire_time"] = g.ExpireTime.UTC().Format(time.RFC3339)
+		data["expire_time"] = events.Time(g.ExpireTime)
 	}
 	return events.Event{Type: typ, AggregateType: events.AggregateAccessGrant, AggregateID: g.ID,
 		OrganisationIDs: []string{owner, g.GranteeOrganisationID}, Data: data}

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"slices"
-	"time"
 
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
@@ -31,7 +30,7 @@ func referralEvent(typ string, r *domain.Referral, from string) events.Event {
 	opt := map[string]string{"to_service_id": r.ToServiceID, "project_id": r.ProjectID, "from_status": from,
 		"outcome_code": r.OutcomeCode, "assistance_id": r.AssistanceID}
 	if due := r.Due(); !due.IsZero() { // a draft is due nowhere
-		opt["due_time"] = due.UTC().Format(time.RFC3339)
+		opt["due_time"] = events.Time(due)
 	}
 	if r.Ended() && r.CloseReason == r.EndReason {
 		// Closed by the system's end (domain.Referral.End), not by a
