@@ -114,6 +114,11 @@ func NewConsumer(o ConsumerOptions) (*Consumer, error) {
 		metric.WithExplicitBucketBoundaries(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)); err != nil {
 		return nil, err
 	}
+	// The consumer's count is exported from the start, at 0, as the
+	// webhooks' attempts are: a rate or an alert on it reads 0 until the
+	// first event, not "no data". The lag histogram has no series until
+	// its first event (the SDK exports no empty histogram).
+	c.applied.Add(context.Background(), 0, metric.WithAttributes(attribute.String("consumer", o.Name)))
 	return c, nil
 }
 
