@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -69,12 +70,13 @@ func DeferRow(ctx context.Context, q Querier, sql string, args []any, scan func(
 // rows; Exec its own command tag), so queued statements change only when
 // their errors are seen.
 type Pipe struct {
-	conn  *pgxpool.Conn
-	opts  pgx.TxOptions
-	tx    pgx.Tx // the transaction, once BEGIN has gone out
-	queue []queued
-	after []func()
-	ended bool
+	conn   *pgxpool.Conn
+	opts   pgx.TxOptions
+	tx     pgx.Tx // the transaction, once BEGIN has gone out
+	queue  []queued
+	before []func(context.Context) error
+	after  []func()
+	ended  bool
 }
 
 type queued struct {
@@ -115,6 +117,38 @@ func (p *Pipe) QueueRows(sql string, args []any, read func(pgx.Rows) error) {
 // rollback or a failed commit): for work that must see the commit, such as
 // waking whatever reads what the transaction wrote.
 func (p *Pipe) AfterCommit(fn func()) { p.after = append(p.after, fn) }
+
+// BeforeCommit runs fn as the last step of the transaction, once
+// everything it queued has run and its deferred constraints have been
+// checked (SET CONSTRAINTS ALL IMMEDIATE); from Commit on, the checks, fn
+// (given Commit's ctx) and the COMMIT go through even if Commit's ctx
+// ends meanwhile (a client gone), bounded by commitGrace: for a
+// write elsewhere that must be made only with this transaction's change,
+// such as the change's record in another service's audit log
+// (pkg/audit/auditgrpc.RecordChange). Nothing the transaction did can
+// refuse the COMMIT after fn, so fn's write stands for a committed change;
+// only the database or its connection failing during the COMMIT itself
+// can still end the transaction. An error from fn rolls the transaction
+// back and is Commit's error.
+func (p *Pipe) BeforeCommit(fn func(context.Context) error) { p.before = append(p.before, fn) }
+
+// commitGrace bounds the end of a transaction with BeforeCommit work,
+// which the caller's end (a client gone) no longer cancels.
+const commitGrace = 30 * time.Second
+
+// settle runs what is queued and checks the deferred constraints, then
+// runs the BeforeCommit work.
+func (p *Pipe) settle(ctx context.Context) error {
+	if _, err := p.Exec(ctx, "SET CONSTRAINTS ALL IMMEDIATE"); err != nil {
+		return err
+	}
+	for _, fn := range p.before {
+		if err := fn(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // direct reports whether a statement can go straight to the transaction:
 // BEGIN is out and nothing waits.
@@ -281,10 +315,20 @@ func (p *Pipe) LargeObjects() pgx.LargeObjects {
 func (p *Pipe) Conn() *pgx.Conn { return p.conn.Conn() }
 
 // Commit sends what is queued and COMMIT in one round trip; a transaction
-// that never sent anything sends nothing.
+// that never sent anything sends nothing. Work given to BeforeCommit runs
+// first, as it says.
 func (p *Pipe) Commit(ctx context.Context) error {
 	if p.ended {
 		return pgx.ErrTxClosed
+	}
+	if len(p.before) > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), commitGrace)
+		defer cancel()
+		if err := p.settle(ctx); err != nil {
+			_ = p.Rollback(ctx)
+			return err
+		}
 	}
 	if p.tx == nil && len(p.queue) == 0 {
 		after := p.after
@@ -337,7 +381,7 @@ func (p *Pipe) Rollback(ctx context.Context) error {
 // still inside a transaction.
 func (p *Pipe) end() {
 	p.ended = true
-	p.queue, p.after = nil, nil
+	p.queue, p.before, p.after = nil, nil, nil
 	p.conn.Release()
 }
 

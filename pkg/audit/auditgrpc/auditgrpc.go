@@ -5,9 +5,10 @@
 // registration, attendance, scores and certificate), in the person's audit
 // log, which the beneficiaries service keeps: one RecordAccess call, for
 // the caller's organisation and client, before the answer goes out (a
-// change: in its transaction, before it commits). An answer whose reads,
-// or a change whose record, cannot be written is refused, and the change
-// is not made.
+// change: as the last step of its transaction, once nothing in it can
+// refuse the commit: RecordChange). An answer whose reads, or a change
+// whose record, cannot be written is refused, and the change is not made;
+// a change that is not made leaves no record.
 package auditgrpc
 
 import (
@@ -16,6 +17,7 @@ import (
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	"github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
 )
@@ -39,12 +41,30 @@ func Record(ctx context.Context, access benv1.BeneficiaryAccessServiceClient, ac
 // RecordChange appends act's change of the persons' data (action, such as
 // "training_participant.record_attendance", and the fields it writes) to
 // the audit log as Record appends reads. The caller calls it in the
-// change's transaction and makes nothing when it fails, so no change is
-// left out of the log: when the log is unavailable it is UNAVAILABLE,
-// saying that refused ("the attendance cannot be recorded") and that
-// nothing was changed; any other failure is INTERNAL.
+// change's transaction (ctx carries it: db.WithTx), and the record is
+// written as that transaction's last step (db.Pipe.BeforeCommit): after
+// every other statement of it has run and its deferred constraints have
+// been checked, so a change refused by the database, or whose transaction
+// fails before that point (a later statement, the caller gone), leaves no
+// record; and before its COMMIT, so no change is made without its record.
+// From the commit on, the caller's end (a client gone) cancels neither the
+// record nor the COMMIT. When the log cannot be
+// written the change is rolled back and the transaction's commit fails:
+// UNAVAILABLE when the log is unavailable, saying that refused ("the
+// attendance cannot be recorded") and that nothing was changed; any other
+// failure is INTERNAL. Outside a pipelined transaction the record is
+// written at once.
 func RecordChange(ctx context.Context, access benv1.BeneficiaryAccessServiceClient, act audit.Actor, action string, fields []string, refused string, changes []Read) error {
-	return record(ctx, access, act, action, fields, changes, "so "+refused+"; nothing was changed, retry later")
+	write := func(ctx context.Context) error {
+		return record(ctx, access, act, action, fields, changes, "so "+refused+"; nothing was changed, retry later")
+	}
+	if tx, ok := db.TxFrom(ctx); ok {
+		if p, ok := tx.(*db.Pipe); ok {
+			p.BeforeCommit(write)
+			return nil
+		}
+	}
+	return write(ctx)
 }
 
 func record(ctx context.Context, access benv1.BeneficiaryAccessServiceClient, act audit.Actor, action string, fields []string, reads []Read, unavailable string) error {
