@@ -167,7 +167,8 @@ func TestDateViolationsLocalized(t *testing.T) {
 
 // TestBeneficiaryConflictsLocalized: the beneficiaries service's refusals
 // of a merge into the record itself, of a member who is in a household
-// already and of a document the person has already (its pkg/db unique
+// already, of a second head of a household, of a duplicate with a legal
+// status from before the survivor's birth and of a document the person has already (its pkg/db unique
 // key; their descriptions as the service writes them) have texts of their
 // own in every language, not "this value is not valid", and the document's
 // says what is taken rather than "another record has this value".
@@ -176,7 +177,15 @@ func TestBeneficiaryConflictsLocalized(t *testing.T) {
 	v.Add("duplicate_id", "must differ from id: a record is not merged into itself")
 	v.Add("household.members[1].beneficiary_id", "is in a household already (a person is in at most one): remove them from it first")
 	v.Add("document.number", "is already taken: the beneficiary has a document of this type, number and issuing country")
-	haveOwnTexts(t, v, 3)
+	v.Add("member.relationship", "is a second head: a household has one, and this one has its head already: "+
+		"to make this member the head, remove the head from the household first")
+	v.Add("household.members[2].relationship", "is a second head: a household has one (household.members[0] is)")
+	v.Add("duplicate_id", "has held a legal status (asylum_seeker) since before the birth date of beneficiary "+
+		"0190c000-0000-7000-8000-000000000001, which would get it: correct the one that is wrong first (the duplicate's legal_status_since, or the birth)")
+	haveOwnTexts(t, v, 6)
+	if got := violation(v[5].Description, "sr-Latn"); !strings.Contains(got, "(asylum_seeker) počinje pre datuma rođenja") {
+		t.Errorf("status before the survivor's birth in sr-Latn: %q", got)
+	}
 	if got := violation(v[2].Description, "en"); got != "The beneficiary has this document already (the same type, number and issuing country)." {
 		t.Errorf("document in en: %q", got)
 	}

@@ -1013,6 +1013,22 @@ var violations = []violationText{
 		"bs":      "Njegov JMBG (dokument {1}) ne odgovara datumu rođenja zapisa u koji bi se spojio: prvo ispravite pogrešan podatak.",
 		"hr":      "Njegov JMBG (dokument {1}) ne odgovara datumu rođenja zapisa u koji bi se spojio: najprije ispravite pogrešan podatak.",
 	}},
+	// A merge's duplicate with a legal status from before the survivor's
+	// birth (domain.CheckMergedStatuses; {1} is the status's code).
+	{regexp.MustCompile(`^has held a legal status \(([a-z_]+)\) since before the birth year`), text{
+		"en":      "It has held a legal status ({1}) since before the birth year of the record it would be merged into: correct the one that is wrong first.",
+		"sr-Latn": "Njegov pravni status ({1}) počinje pre godine rođenja zapisa u koji bi se spojio: prvo ispravite pogrešan podatak.",
+		"sr-Cyrl": "Његов правни статус ({1}) почиње пре године рођења записа у који би се спојио: прво исправите погрешан податак.",
+		"bs":      "Njegov pravni status ({1}) počinje prije godine rođenja zapisa u koji bi se spojio: prvo ispravite pogrešan podatak.",
+		"hr":      "Njegov pravni status ({1}) počinje prije godine rođenja zapisa u koji bi se spojio: najprije ispravite pogrešan podatak.",
+	}},
+	{regexp.MustCompile(`^has held a legal status \(([a-z_]+)\) since before the birth date`), text{
+		"en":      "It has held a legal status ({1}) since before the birth date of the record it would be merged into: correct the one that is wrong first.",
+		"sr-Latn": "Njegov pravni status ({1}) počinje pre datuma rođenja zapisa u koji bi se spojio: prvo ispravite pogrešan podatak.",
+		"sr-Cyrl": "Његов правни статус ({1}) почиње пре датума рођења записа у који би се спојио: прво исправите погрешан податак.",
+		"bs":      "Njegov pravni status ({1}) počinje prije datuma rođenja zapisa u koji bi se spojio: prvo ispravite pogrešan podatak.",
+		"hr":      "Njegov pravni status ({1}) počinje prije datuma rođenja zapisa u koji bi se spojio: najprije ispravite pogrešan podatak.",
+	}},
 	{regexp.MustCompile(`^JMBG is issued in the former Yugoslav countries`), text{
 		"en":      "A JMBG is issued in the former Yugoslav countries (RS, BA, ME, MK, SI, HR, XK).",
 		"sr-Latn": "JMBG se izdaje u državama bivše Jugoslavije (RS, BA, ME, MK, SI, HR, XK).",
@@ -1086,6 +1102,15 @@ var violations = []violationText{
 		"sr-Cyrl": "Већ је у домаћинству (особа је у највише једном): прво је уклоните из њега.",
 		"bs":      "Već je u domaćinstvu (osoba je u najviše jednom): prvo je uklonite iz njega.",
 		"hr":      "Već je u kućanstvu (osoba je u najviše jednom): najprije je uklonite iz njega.",
+	}},
+	// The beneficiaries service's refusal of a second head of a household
+	// (domain.HeadTaken, and two heads in one create).
+	{regexp.MustCompile(`^is a second head: a household has one`), text{
+		"en":      "A second head: a household has one head (to make this member the head, remove the current head from the household first).",
+		"sr-Latn": "Drugi nosilac: domaćinstvo ima jednog nosioca (da bi ovaj član bio nosilac, prvo uklonite sadašnjeg nosioca iz domaćinstva).",
+		"sr-Cyrl": "Други носилац: домаћинство има једног носиоца (да би овај члан био носилац, прво уклоните садашњег носиоца из домаћинства).",
+		"bs":      "Drugi nosilac: domaćinstvo ima jednog nosioca (da bi ovaj član bio nosilac, prvo uklonite sadašnjeg nosioca iz domaćinstva).",
+		"hr":      "Drugi nositelj: kućanstvo ima jednog nositelja (da bi ovaj član bio nositelj, najprije uklonite sadašnjeg nositelja iz kućanstva).",
 	}},
 	{regexp.MustCompile(`^(is not a token returned by this method|was issued for different filters)`), text{
 		"en":      "Not a page token of this list with these filters.",

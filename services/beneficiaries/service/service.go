@@ -78,6 +78,14 @@ func New(cfg Config) platform.Service {
 			} else if n > 0 {
 				base.Log.Info("municipality keys written", slog.Int("rows", n))
 			}
+			// Legal statuses cleared before a clearing ended the status
+			// held (r14) end on the day the audit log says they were
+			// cleared, before counts by the status of a day are served.
+			if ended, left, err := application.EndOpenClears(ctx); err != nil {
+				return fmt.Errorf("cleared legal statuses: %w", err)
+			} else if ended > 0 || left > 0 {
+				base.Log.Info("cleared legal statuses ended", slog.Int("ended", ended), slog.Int("undated", left))
+			}
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
 			if cfg.ConsentExpiryInterval > 0 {
 				base.Every(ctx, cfg.ConsentExpiryInterval, "applying consent expiries", func(ctx context.Context) error {

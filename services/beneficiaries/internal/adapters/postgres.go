@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -443,6 +445,61 @@ func (p *Postgres) CorrectLegalStatusSince(ctx context.Context, beneficiaryID st
 		return err
 	}
 	return db.Defer(ctx, p.q, legalStatusValidity, []string{beneficiaryID})
+}
+
+// LockOpenClears: see app.PersonStore. The persons' rows are locked
+// (FOR UPDATE) so that a clearing or a merge waits for EndOpenClears, and
+// a second process starting at once reads what the first ended.
+func (p *Postgres) LockOpenClears(ctx context.Context) ([]app.OpenClear, error) {
+	rows, err := p.q.Query(ctx, `SELECT b.id::text, last.since, c.time, c.actor_organisation_id::text
+		FROM beneficiaries b
+		CROSS JOIN LATERAL (SELECT h.legal_status, h.since, h.create_time FROM legal_status_history h WHERE h.beneficiary_id = b.id
+			ORDER BY h.since DESC, h.create_time DESC, h.id DESC LIMIT 1) last
+		LEFT JOIN LATERAL (SELECT a.time, a.actor_organisation_id FROM audit_events a
+			WHERE a.owner_organisation_id = b.organisation_id
+				AND a.beneficiary_id IN (SELECT b.id UNION ALL SELECT m.id FROM beneficiaries m WHERE m.merged_into = b.id)
+				AND a.action = '`+domain.ActionUpdate+`' AND 'legal_status' = ANY (a.fields) AND a.time > last.create_time
+			ORDER BY a.time DESC, a.id DESC LIMIT 1) c ON true
+		WHERE b.legal_status = '' AND b.merged_into IS NULL AND last.legal_status <> ''
+		ORDER BY b.id FOR UPDATE OF b`)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.OpenClear, error) {
+		var o app.OpenClear
+		var since time.Time
+		var cleared *time.Time
+		var org *string
+		err := r.Scan(&o.BeneficiaryID, &since, &cleared, &org)
+		o.Since = date.Of(since)
+		if cleared != nil && org != nil {
+			o.Cleared, o.OrganisationID = *cleared, *org
+		}
+		return o, err
+	})
+	return out, db.Error(err)
+}
+
+// EndOpenClears: see app.PersonStore.
+func (p *Postgres) EndOpenClears(ctx context.Context, ends map[string]domain.LegalStatusChange) (int, error) {
+	var entries, persons, orgs []string
+	var days []time.Time
+	for _, id := range slices.Sorted(maps.Keys(ends)) {
+		c := ends[id]
+		entries, persons, orgs, days = append(entries, ids.New()), append(persons, id), append(orgs, c.OrganisationID), append(days, c.Since.Time())
+	}
+	tag, err := p.q.Exec(ctx, `INSERT INTO legal_status_history (id, beneficiary_id, legal_status, since, organisation_id)
+		SELECT x.id, x.beneficiary_id, '', x.since, x.organisation_id
+		FROM unnest($1::uuid[], $2::uuid[], $3::date[], $4::uuid[]) AS x (id, beneficiary_id, since, organisation_id)
+		WHERE (SELECT h.legal_status FROM legal_status_history h WHERE h.beneficiary_id = x.beneficiary_id
+			ORDER BY h.since DESC, h.create_time DESC, h.id DESC LIMIT 1) <> ''`, entries, persons, days, orgs)
+	if err != nil {
+		return 0, db.Error(err)
+	}
+	if _, err := p.q.Exec(ctx, legalStatusValidity, persons); err != nil {
+		return 0, db.Error(err)
+	}
+	return int(tag.RowsAffected()), nil
 }
 
 const (

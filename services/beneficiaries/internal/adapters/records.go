@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/audit/auditpg"
@@ -156,10 +157,14 @@ func (p *Postgres) NeverMembers(ctx context.Context, id string, persons []string
 	return out, db.Error(err)
 }
 
-// AddHouseholdMember adds a member; one already in a household is refused.
+// AddHouseholdMember adds a member; one already in a household is refused,
+// and so is a head for a household that has one (domain.ErrHeadTaken).
 func (p *Postgres) AddHouseholdMember(ctx context.Context, householdID string, m domain.HouseholdMember) error {
 	_, err := p.q.Exec(ctx, `INSERT INTO household_members (household_id, beneficiary_id, relationship) VALUES ($1, $2, $3)`,
 		householdID, m.BeneficiaryID, m.Relationship)
+	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.ConstraintName == "household_members_head_key" {
+		return domain.ErrHeadTaken
+	}
 	if errs.KindOf(db.Error(err)) == errs.KindAlreadyExists {
 		return errs.New(errs.KindAlreadyExists, "beneficiary %s is already in a household", m.BeneficiaryID)
 	}

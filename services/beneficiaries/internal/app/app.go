@@ -61,6 +61,7 @@ type App struct {
 	projects  Projects
 	directory Directory
 	today     func() date.Date
+	zone      *time.Location // today's
 	now       func() time.Time
 	// maxIndexed: see SetDuplicateIndexLimit.
 	maxIndexed int
@@ -82,6 +83,7 @@ func New(repo Repository, projects Projects, directory Directory) *App {
 // bound of birth dates): by default the report time zone
 // aggregate.DefaultReportZone, in which counts put days.
 func (a *App) SetReportZone(zone *time.Location) {
+	a.zone = zone
 	a.today = func() date.Date { return aggregate.Today(zone, a.now()) }
 }
 
@@ -326,6 +328,39 @@ func (a *App) GetBeneficiary(ctx context.Context, act Actor, id string) (*domain
 // when it starts, before it serves).
 func (a *App) FillMunicipalityKeys(ctx context.Context) (int, error) {
 	return a.repo.FillMunicipalityKeys(ctx)
+}
+
+// EndOpenClears ends the legal statuses cleared before a clearing ended
+// the status held (r14, as UpdateBeneficiary does since): each gets an
+// entry of no status since the day (the report zone's) the audit log says
+// the status was cleared, so counts by the status of a later day give
+// none. A person whose clearing the audit log does not date (no change
+// of legal_status audited after the status was recorded), or dates
+// before the status began, is left as it is and counted in left: their
+// clearing day cannot be known. The service runs it when it starts,
+// before it serves; what it ended is not found again.
+func (a *App) EndOpenClears(ctx context.Context) (ended, left int, err error) {
+	err = a.repo.InTx(ctx, func(r Repository) error {
+		open, err := r.LockOpenClears(ctx)
+		if err != nil {
+			return err
+		}
+		ends := map[string]domain.LegalStatusChange{}
+		for _, o := range open {
+			day := date.Of(o.Cleared.In(a.zone))
+			if o.Cleared.IsZero() || day.Before(o.Since) {
+				left++
+				continue
+			}
+			ends[o.BeneficiaryID] = domain.LegalStatusChange{Since: day, OrganisationID: o.OrganisationID}
+		}
+		if len(ends) == 0 {
+			return nil
+		}
+		ended, err = r.EndOpenClears(ctx, ends)
+		return err
+	})
+	return ended, left, err
 }
 
 // ListBeneficiaries lists beneficiaries visible to the caller, newest first.

@@ -45,13 +45,15 @@ func (a *App) MergeBeneficiaries(ctx context.Context, act Actor, id, dupID strin
 			locked[p[0]] = b
 		}
 		primary, dup := locked["id"], locked["duplicate_id"]
-		// The duplicate's documents become the survivor's: its JMBG must
-		// agree with the survivor's birth, as on any other write.
-		docs, err := r.ListDocuments(ctx, dup.ID)
-		if err != nil {
+		// The duplicate's documents and legal status history become the
+		// survivor's: its JMBG must agree with the survivor's birth, and
+		// no status of its may start before that birth, as on any other
+		// write.
+		if err := r.LoadDetails(ctx, dup); err != nil {
 			return err
 		}
-		domain.CheckMergedBirth(&v, primary, docs)
+		domain.CheckMergedBirth(&v, primary, dup.Documents)
+		domain.CheckMergedStatuses(&v, primary, dup.LegalStatusHistory)
 		if err := v.Err(); err != nil {
 			return err
 		}

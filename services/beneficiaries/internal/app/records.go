@@ -127,7 +127,7 @@ func (a *App) CreateHousehold(ctx context.Context, act Actor, h *domain.Househol
 				return cmp.Compare(ids.Normalize(members[x].BeneficiaryID), ids.Normalize(members[y].BeneficiaryID))
 			})
 			for _, i := range order {
-				if err := a.addMember(ctx, r, act, out.ID, members[i], fmt.Sprintf("household.members[%d].beneficiary_id", i)); err != nil {
+				if err := a.addMember(ctx, r, act, out.ID, members[i], fmt.Sprintf("household.members[%d]", i)); err != nil {
 					return err
 				}
 			}
@@ -175,12 +175,17 @@ type householdMembers interface {
 	AuditStore
 }
 
-func (a *App) addMember(ctx context.Context, r householdMembers, act Actor, householdID string, m domain.HouseholdMember, field string) error {
+// addMember adds m, whose path in the request is path (member,
+// household.members[2]), to the household.
+func (a *App) addMember(ctx context.Context, r householdMembers, act Actor, householdID string, m domain.HouseholdMember, path string) error {
+	field := path + ".beneficiary_id"
 	b, err := writable(ctx, r, act, field, m.BeneficiaryID, LockRecords)
 	if err != nil {
 		return err
 	}
-	if err := r.AddHouseholdMember(ctx, householdID, m); errors.Is(err, errs.ErrAlreadyExists) {
+	if err := r.AddHouseholdMember(ctx, householdID, m); errors.Is(err, domain.ErrHeadTaken) {
+		return domain.HeadTaken(path + ".relationship")
+	} else if errors.Is(err, errs.ErrAlreadyExists) {
 		return domain.InHousehold(field)
 	} else if err != nil {
 		return err
@@ -234,7 +239,7 @@ func (a *App) AddHouseholdMember(ctx context.Context, act Actor, householdID str
 		if err != nil {
 			return err
 		}
-		if err := a.addMember(ctx, r, act, h.ID, m, "member.beneficiary_id"); err != nil {
+		if err := a.addMember(ctx, r, act, h.ID, m, "member"); err != nil {
 			return err
 		}
 		if out, err = r.GetHousehold(ctx, act.OrganisationID, h.ID); err != nil {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/spona/spona/pkg/aggregate"
 	auditlog "github.com/spona/spona/pkg/audit"
@@ -96,8 +97,33 @@ type PersonStore interface {
 	AddLegalStatus(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error
 	ChangeLegalStatus(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error
 	CorrectLegalStatusSince(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error
+	// LockOpenClears locks and returns the persons (current records, not
+	// merged away) whose legal status was cleared before a clearing
+	// ended the status held (r14: the history's latest entry has a
+	// status, the record none), with when the audit log says it was
+	// cleared: the latest change of legal_status audited of the person
+	// or of a record merged into it after that entry was recorded (zero
+	// when none was).
+	LockOpenClears(ctx context.Context) ([]OpenClear, error)
+	// EndOpenClears appends to the history of each person an entry of no
+	// status since the day given (c.LegalStatus is empty), unless its
+	// latest entry has no status by now, and sets the valid days anew;
+	// it returns how many it ended.
+	EndOpenClears(ctx context.Context, ends map[string]domain.LegalStatusChange) (int, error)
 	// Owners maps the ids that exist to their registering organisation.
 	Owners(ctx context.Context, ids []string) (map[string]string, error)
+}
+
+// OpenClear is a person whose status was cleared before a clearing ended
+// it (LockOpenClears).
+type OpenClear struct {
+	BeneficiaryID string
+	// Since is when the status the history still holds began.
+	Since date.Date
+	// Cleared is when the audit log says the status was cleared, and by
+	// which organisation; zero when it does not say.
+	Cleared        time.Time
+	OrganisationID string
 }
 
 // Lock is how a write holds the row of the person it writes about until

@@ -106,11 +106,44 @@ func (a *Assistance) CheckBorn(b *Beneficiary) error {
 // before its birth date (when withDate and the date is not estimated),
 // else before its birth year.
 func (b *Beneficiary) checkBorn(v *errs.Violations, field string, day date.Date, withDate bool) {
+	switch b.unbornOn(day, withDate) {
+	case "date":
+		v.Add(field, "must not be before the beneficiary's birth date (%s)", b.BirthDate)
+	case "year":
+		v.Add(field, "must not be before the beneficiary's birth year (%d)", b.BirthYear)
+	}
+}
+
+// unbornOn says by what day is before b was born: "date" when it is
+// before its birth date (when withDate and the date is not estimated),
+// "year" when before its birth year, "" when neither.
+func (b *Beneficiary) unbornOn(day date.Date, withDate bool) string {
 	switch {
 	case withDate && !b.BirthDate.IsZero() && !b.BirthDateEstimated && day.Before(b.BirthDate):
-		v.Add(field, "must not be before the beneficiary's birth date (%s)", b.BirthDate)
+		return "date"
 	case b.BirthYear > 0 && day.Year < b.BirthYear:
-		v.Add(field, "must not be before the beneficiary's birth year (%d)", b.BirthYear)
+		return "year"
+	}
+	return ""
+}
+
+// CheckMergedStatuses adds a violation of duplicate_id when a legal
+// status in the duplicate's history (history), which a merge gives the
+// survivor, starts before the survivor was born (its birth date, or its
+// birth year when the date is unknown or estimated): the survivor would
+// hold a status from before its birth, which legal_status_since is
+// refused for on any other write. The dates are not quoted, as in
+// CheckMergedBirth.
+func CheckMergedStatuses(v *errs.Violations, survivor *Beneficiary, history []LegalStatusChange) {
+	for _, c := range history {
+		if c.LegalStatus == "" {
+			continue // no status: the end of one
+		}
+		if what := survivor.unbornOn(c.Since, true); what != "" {
+			v.Add("duplicate_id", "has held a legal status (%s) since before the birth %s of beneficiary %s, which would get it: "+
+				"correct the one that is wrong first (the duplicate's legal_status_since, or the birth)", c.LegalStatus, what, survivor.ID)
+			return
+		}
 	}
 }
 

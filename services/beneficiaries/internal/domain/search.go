@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -188,14 +189,42 @@ func (h *Household) Validate() error {
 		v.Add("household.members", "at most 50")
 	}
 	seen := map[string]bool{}
+	head := -1
 	for i, m := range h.Members {
 		m.Validate(&v, fmt.Sprintf("household.members[%d]", i))
 		if seen[m.BeneficiaryID] {
 			v.Add(fmt.Sprintf("household.members[%d].beneficiary_id", i), "given twice")
 		}
 		seen[m.BeneficiaryID] = true
+		if m.Relationship == RelationshipHead {
+			if head >= 0 {
+				v.Add(fmt.Sprintf("household.members[%d].relationship", i), "%s (household.members[%d] is)", secondHead, head)
+			} else {
+				head = i
+			}
+		}
 	}
 	return v.Err()
+}
+
+// RelationshipHead is the relationship of the one member who heads a
+// household; the others' relationships are to them.
+const RelationshipHead = "head"
+
+// secondHead begins the refusal of a second head (pkg/i18n localizes it).
+const secondHead = "is a second head: a household has one"
+
+// ErrHeadTaken is the store's refusal of a head for a household that has
+// one (a unique index: two members added as heads at once cannot both be).
+var ErrHeadTaken = errors.New("beneficiaries: the household has a head")
+
+// HeadTaken is the refusal of a member (field: the path of its
+// relationship in the request) added as the head of a household that has
+// one already.
+func HeadTaken(field string) error {
+	msg := secondHead + ", and this one has its head already: to make this member the head, remove the head from the household first"
+	return &errs.Error{Kind: errs.KindAlreadyExists, Message: field + " " + msg,
+		Violations: []errs.FieldViolation{{Field: field, Description: msg}}}
 }
 
 // InHousehold is the refusal of a member (field: the path of its

@@ -668,7 +668,9 @@ type Beneficiary struct {
 	LegalStatusSince string `protobuf:"bytes,25,opt,name=legal_status_since,json=legalStatusSince,proto3" json:"legal_status_since,omitempty"`
 	// Every legal status the person has had, oldest first. Clearing
 	// legal_status adds an entry without legal_status since the day it was
-	// cleared: the person has no status from then.
+	// cleared: the person has no status from then (a status cleared before
+	// this rule got that entry at the service's start, dated by the audit
+	// log's record of the clearing; one the audit log does not date stays).
 	LegalStatusHistory []*LegalStatusChange `protobuf:"bytes,26,rep,name=legal_status_history,json=legalStatusHistory,proto3" json:"legal_status_history,omitempty"`
 	// Identity documents; may be given on create, then managed with the
 	// documents sub-resource.
@@ -1172,7 +1174,13 @@ func (x *Household) GetCreateTime() *timestamppb.Timestamp {
 type HouseholdMember struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
-	Relationship  Relationship           `protobuf:"varint,2,opt,name=relationship,proto3,enum=spona.beneficiaries.v1.Relationship" json:"relationship,omitempty"`
+	// The member's relationship to the head. A household has at most one
+	// RELATIONSHIP_HEAD: a second is refused (on a create INVALID_ARGUMENT,
+	// on an added member ALREADY_EXISTS, naming the relationship); to make
+	// another member the head, remove the head first. Answers show
+	// RELATIONSHIP_UNSPECIFIED for the members of a household recorded with
+	// several heads before this rule (none of them kept as head).
+	Relationship  Relationship `protobuf:"varint,2,opt,name=relationship,proto3,enum=spona.beneficiaries.v1.Relationship" json:"relationship,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2391,7 +2399,11 @@ type MergeBeneficiariesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The record that survives.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// The record merged into it.
+	// The record merged into it. Refused (INVALID_ARGUMENT naming
+	// duplicate_id) when it holds a JMBG of another birth than the
+	// survivor's, or a legal status (any entry of its history) since before
+	// the survivor's birth (birth_date, or birth_year when the date is
+	// unknown or estimated): correct the wrong one first.
 	DuplicateId   string `protobuf:"bytes,2,opt,name=duplicate_id,json=duplicateId,proto3" json:"duplicate_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
