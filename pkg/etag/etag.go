@@ -71,15 +71,28 @@ func Malformed(field string) error {
 }
 
 // WellFormed reports whether s is W/"<version>" for some version: an etag
-// this system hands out (the edge checks an If-Match header with it).
+// this system hands out (the form a body's etag field takes).
 func WellFormed(s string) bool {
-	v, ok := strings.CutPrefix(s, `W/"`)
+	n, ok := Version(s)
+	return ok && Of(n) == s
+}
+
+// Version returns the version an entity tag of an HTTP precondition
+// (If-Match, If-None-Match) names. It compares as RFC 9110's weak
+// comparison does (section 8.8.3.2): the opaque tag counts, weak or not,
+// so W/"7" and "7" both name version 7. It reports false for a tag this
+// system never hands out ("abc", W/"07", *).
+func Version(tag string) (int64, bool) {
+	v, ok := strings.CutPrefix(strings.TrimPrefix(tag, "W/"), `"`)
 	if !ok {
-		return false
+		return 0, false
 	}
 	if v, ok = strings.CutSuffix(v, `"`); !ok {
-		return false
+		return 0, false
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
-	return err == nil && Of(n) == s
+	if err != nil || strconv.FormatInt(n, 10) != v {
+		return 0, false
+	}
+	return n, true
 }

@@ -69,3 +69,20 @@ func TestOf(t *testing.T) {
 		t.Fatalf("two messages for one error: %q, %q", stale, concurrent)
 	}
 }
+
+// TestVersion: an HTTP precondition's tag names a version whether it is
+// weak or strong (RFC 9110's weak comparison); a tag this system never
+// hands out names none.
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	for tag, want := range map[string]int64{`W/"7"`: 7, `"7"`: 7, `W/"0"`: 0, `"123456789"`: 123456789} {
+		if got, ok := etag.Version(tag); !ok || got != want {
+			t.Errorf("Version(%s) = %d, %v; want %d", tag, got, ok, want)
+		}
+	}
+	for _, tag := range []string{``, `7`, `W/7`, `*`, `W/"07"`, `"07"`, `W/"7`, `"7`, `W/""`, `w/"7"`, `W/"+7"`, `"abc"`, ` "7"`} {
+		if got, ok := etag.Version(tag); ok {
+			t.Errorf("Version(%s) = %d, want no version", tag, got)
+		}
+	}
+}

@@ -17,7 +17,9 @@
 //   - the routes that take an etag (an update's resource etag, a delete's
 //     query etag, a custom method's body etag: gateway.etagField) accept it
 //     in If-Match too, and answer a stale one with 412; an answer that is
-//     a resource with an etag carries it in the ETag header;
+//     a resource with an etag carries it in the ETag header, and a read
+//     answering one takes If-None-Match (304 Not Modified when it names
+//     the current etag);
 //   - every route with a JSON body refuses another Content-Type (and a
 //     Content-Encoding) with 415;
 //   - every error is google.rpc.Status JSON, also on the routes that answer
@@ -73,10 +75,27 @@ const ifMatch = {
   required: false,
   type: 'string',
   description:
-    'The etag of the version the change is made against, as read from the resource\'s ETag header (W/"<version>"), instead of or as well as the `etag` the request takes in its body or query: a stale one is 412 Precondition Failed (ETAG_MISMATCH), one differing from the body\'s or query\'s etag 400; more than one etag, `*` or a value that is no etag is 400 naming If-Match. Operations that take no etag refuse If-Match with 400 (reads ignore it).',
+    'The etag of the version the change is made against, as read from the resource\'s ETag header (W/"<version>"), instead of or as well as the `etag` the request takes in its body or query: a stale one is 412 Precondition Failed (ETAG_MISMATCH), one differing from the body\'s or query\'s etag 400; more than one etag, `*` or a value that is no etag is 400 naming If-Match. The version is compared, so "<version>" is the same etag as W/"<version>" (RFC 9110\'s weak comparison, deliberately: its strong comparison would refuse every etag of this API, which are all weak). Operations that take no etag refuse If-Match with 400 (reads ignore it).',
 };
 const ifMatchRef = '#/parameters/IfMatch';
-swagger.parameters = { ...swagger.parameters, IdempotencyKey: idempotencyKey, Purpose: purpose, IfMatch: ifMatch };
+// Declared once (parameters.IfNoneMatch), referred to by every read
+// answering a resource with an etag.
+const ifNoneMatch = {
+  name: 'If-None-Match',
+  in: 'header',
+  required: false,
+  type: 'string',
+  description:
+    'The etags of the versions the client holds (comma-separated, as read from the ETag header), or `*`: when one is the resource\'s current etag (compared by version: W/"<version>" and "<version>" are the same, RFC 9110\'s weak comparison), or `*`, the answer is 304 Not Modified with the ETag and no body; otherwise the resource. Changes refuse If-None-Match with 400.',
+};
+const ifNoneMatchRef = '#/parameters/IfNoneMatch';
+swagger.parameters = {
+  ...swagger.parameters,
+  IdempotencyKey: idempotencyKey,
+  Purpose: purpose,
+  IfMatch: ifMatch,
+  IfNoneMatch: ifNoneMatch,
+};
 const status = { $ref: '#/definitions/rpcStatus' };
 const definition = (schema) => (schema?.$ref ? swagger.definitions[schema.$ref.replace('#/definitions/', '')] : schema);
 const hasEtag = (schema) => definition(schema)?.properties?.etag?.type === 'string';
@@ -107,7 +126,9 @@ for (const [path, ops] of Object.entries(swagger.paths)) {
     }
     const jsonBody = op.parameters?.some((p) => p.in === 'body') && !(op.consumes?.length && !op.consumes.some(isJSON));
     const etag = takesEtag(method, path, op);
-    op.parameters = (op.parameters ?? []).filter((p) => ![idempotencyRef, purposeRef, ifMatchRef].includes(p.$ref));
+    op.parameters = (op.parameters ?? []).filter(
+      (p) => ![idempotencyRef, purposeRef, ifMatchRef, ifNoneMatchRef].includes(p.$ref),
+    );
     if (etag) {
       op.parameters.push({ $ref: ifMatchRef });
       op.responses['412'] = {
@@ -129,6 +150,14 @@ for (const [path, ops] of Object.entries(swagger.paths)) {
         ...ok.headers,
         ETag: { type: 'string', description: 'The etag of the resource answered, as its `etag` field (send it in If-Match to change it).' },
       };
+      if (method === 'get') {
+        op.parameters.push({ $ref: ifNoneMatchRef });
+        op.responses['304'] = {
+          description:
+            'Not Modified: If-None-Match names the resource\'s current etag (or is `*`); no body, the ETag header names the etag.',
+          headers: { ETag: { type: 'string', description: 'The etag of the resource, unchanged.' } },
+        };
+      }
     }
     if (path.startsWith('/v1/')) {
       op.parameters.push({ $ref: purposeRef });

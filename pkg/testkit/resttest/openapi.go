@@ -194,3 +194,64 @@ func (s *Spec) sample(sc Schema, field string, ids func(string) (string, bool), 
 	}
 	return nil
 }
+
+// Parameter is one parameter of an operation of an OpenAPI document.
+type Parameter struct {
+	Name string `json:"name"`
+	In   string `json:"in"` // path, query, header, body (2.0)
+	// MaxLength is the parameter's (2.0) or its schema's (3.x).
+	MaxLength int             `json:"maxLength"`
+	Schema    json.RawMessage `json:"schema"`
+}
+
+// Parameters returns the parameters of each operation of a Swagger 2.0 or
+// OpenAPI 3.x document, keyed "GET /v1/beneficiaries/{id}" (the path as
+// the document writes it), with each shared parameter an operation refers
+// to (#/parameters/… in 2.0, #/components/parameters/… in 3.x) in its
+// place. A reference to a parameter the document does not declare is an
+// error.
+func Parameters(doc []byte) (map[string][]Parameter, error) {
+	type param struct {
+		Ref string `json:"$ref"`
+		Parameter
+	}
+	var raw struct {
+		Paths      map[string]map[string]struct{ Parameters []param } `json:"paths"`
+		Parameters map[string]param                                   `json:"parameters"`
+		Components struct {
+			Parameters map[string]param `json:"parameters"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(doc, &raw); err != nil {
+		return nil, fmt.Errorf("openapi: %w", err)
+	}
+	out := map[string][]Parameter{}
+	for path, ops := range raw.Paths {
+		for method, op := range ops {
+			key := strings.ToUpper(method) + " " + path
+			out[key] = []Parameter{}
+			for _, p := range op.Parameters {
+				if p.Ref != "" {
+					var ok bool
+					if name, v2 := strings.CutPrefix(p.Ref, "#/parameters/"); v2 {
+						p, ok = raw.Parameters[name]
+					} else if name, v3 := strings.CutPrefix(p.Ref, "#/components/parameters/"); v3 {
+						p, ok = raw.Components.Parameters[name]
+					}
+					if !ok {
+						return nil, fmt.Errorf("openapi: %s refers to %s, which the document does not declare", key, p.Ref)
+					}
+				}
+				if p.MaxLength == 0 && len(p.Schema) > 0 {
+					var s struct {
+						MaxLength int `json:"maxLength"`
+					}
+					_ = json.Unmarshal(p.Schema, &s) // a schema need not be an object of this shape
+					p.MaxLength = s.MaxLength
+				}
+				out[key] = append(out[key], p.Parameter)
+			}
+		}
+	}
+	return out, nil
+}

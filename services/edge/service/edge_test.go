@@ -127,7 +127,7 @@ func TestCORS(t *testing.T) {
 	// Every request header the edge reads may be sent by a browser app:
 	// the purpose of a read of personal data (audit log) among them.
 	allowed := strings.Split(pre.Header.Get("Access-Control-Allow-Headers"), ", ")
-	for _, h := range []string{"Authorization", "Content-Type", "Idempotency-Key", "X-Spona-Purpose", "Accept-Language", "Traceparent"} {
+	for _, h := range []string{"Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Spona-Purpose", "Accept-Language", "Traceparent"} {
 		if !slices.Contains(allowed, h) {
 			t.Errorf("preflight does not allow %s: %q", h, allowed)
 		}
@@ -139,6 +139,9 @@ func TestCORS(t *testing.T) {
 	}
 	c.Do(t, "OPTIONS", "/v1/beneficiaries", nil,
 		"Origin", "https://app.example.org", "Access-Control-Request-Method", "TRACE").Must(t, 403)
+	// HEAD is served as GET is (a browser preflights it: it sends Authorization).
+	c.Do(t, "OPTIONS", "/v1/beneficiaries", nil,
+		"Origin", "https://app.example.org", "Access-Control-Request-Method", "HEAD").Must(t, 204)
 
 	r := c.As(k.Key).Do(t, "GET", "/v1/beneficiaries", nil, "Origin", "https://app.example.org").Must(t, 200)
 	if r.Header.Get("Access-Control-Allow-Origin") != "https://app.example.org" {
@@ -349,10 +352,10 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 	// A 405's Allow lists the methods of that path, not of the API: a
 	// person is erased with :erase, not DELETE.
 	for _, tc := range []struct{ method, path, allow string }{
-		{"DELETE", "/v1/beneficiaries/" + id, "GET, PATCH"},
-		{"PUT", "/v1/beneficiaries", "GET, POST"},
-		{"HEAD", "/v1/referrals", "GET, POST"},
-		{"POST", "/v1/webhooks/" + id, "GET, PATCH, DELETE"},
+		{"DELETE", "/v1/beneficiaries/" + id, "GET, HEAD, PATCH"},
+		{"PUT", "/v1/beneficiaries", "GET, HEAD, POST"},
+		{"HEAD", "/v1/households", "POST"},
+		{"POST", "/v1/webhooks/" + id, "GET, HEAD, PATCH, DELETE"},
 	} {
 		r := c.Do(t, tc.method, tc.path, nil)
 		if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != tc.allow {

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -64,7 +65,7 @@ func TestIfMatch(t *testing.T) {
 	// Both, the same: fine; differing: 400.
 	refused(a.Do(t, "PATCH", path, map[string]any{"given_name": "Ana", "etag": first}, "If-Match", second), http.StatusBadRequest, "If-Match", "")
 	third := etagOf(a.Do(t, "PATCH", path, map[string]any{"given_name": "Ana", "etag": second}, "If-Match", second).Must(t, 200))
-	for _, bad := range []string{"garbage", `"5"`, "*", second + ", " + third, ""} {
+	for _, bad := range []string{"garbage", `W/"05"`, "*", second + ", " + third, ""} {
 		refused(a.Do(t, "PATCH", path, map[string]any{"given_name": "Ana"}, "If-Match", bad), http.StatusBadRequest, "If-Match", "")
 	}
 	// Under an Idempotency-Key, the If-Match is part of the request: the
@@ -139,4 +140,79 @@ func TestBodyMustBeJSON(t *testing.T) {
 		"Content-Type", "text/csv").Must(t, 200)
 	c.Do(t, "POST", "/v1/beneficiaries:import?validate_only=true", []byte("given_name,family_name\nAna,Petrović\n"),
 		"Content-Type", "text/csv; charset=windows-1251").Must(t, 200)
+}
+
+// TestConditionalReadsAndHead: the reads work as HTTP clients and caches
+// expect (RFC 9110). HEAD on any GET route answers what the GET answers
+// (status, ETag, Content-Type) without the body, and a 405 lists HEAD
+// with GET in Allow (TestUnknownRouteAndMethod). A read whose If-None-Match names the resource's
+// current etag (weak or strong form, in a list, or *) is 304 Not Modified
+// with that ETag and no body; a stale or foreign one gets the resource.
+// If-None-Match on a change is 400 naming it (not ignored). If-Match
+// compares versions the same way: the strong form "<version>" of the
+// current etag is accepted, a stale one is 412. Before, HEAD was 405,
+// If-None-Match was ignored (200 with the body), and If-Match "<version>"
+// was 400.
+func TestConditionalReadsAndHead(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	k := s.CreateKey(t, "conditional", "Conditional NGO")
+	c := resttest.New(s.URL, k.Key)
+	ben := c.Do(t, "POST", "/v1/beneficiaries", map[string]any{"given_name": "Amina", "sex": "SEX_FEMALE"}).Must(t, 200)
+	path := "/v1/beneficiaries/" + ben.Str("id")
+	got := c.Do(t, "GET", path, nil).Must(t, 200)
+	first := got.Header.Get("ETag")
+	strong := strings.TrimPrefix(first, "W/")
+
+	// HEAD: the GET's answer without its body.
+	for _, p := range []string{path, "/v1/beneficiaries", "/v1/referrals?page_size=1", "/hsds/organizations"} {
+		want := c.Do(t, "GET", p, nil)
+		head := c.Do(t, "HEAD", p, nil)
+		if head.Status != want.Status || len(head.Raw) != 0 || head.Header.Get("ETag") != want.Header.Get("ETag") ||
+			head.Header.Get("Content-Type") != want.Header.Get("Content-Type") {
+			t.Errorf("HEAD %s: %d %v %q, want GET's %d %v without a body", p, head.Status, head.Header, head.Raw, want.Status, want.Header)
+		}
+		if n := head.Header.Get("Content-Length"); n != "" && n != strconv.Itoa(len(want.Raw)) {
+			t.Errorf("HEAD %s: Content-Length %s, the GET's body has %d bytes", p, n, len(want.Raw))
+		}
+	}
+	c.Do(t, "HEAD", "/v1/beneficiaries/0193a1b2-0000-7000-8000-000000000001", nil).Must(t, http.StatusNotFound)
+	if r := c.Do(t, "HEAD", path, nil, "Authorization", ""); r.Status != http.StatusUnauthorized {
+		t.Errorf("HEAD without credentials: %d, want 401", r.Status)
+	}
+
+	// If-None-Match: 304 for the current etag, however it is written.
+	for _, inm := range []string{first, strong, `W/"123456", ` + first, "*"} {
+		for _, method := range []string{"GET", "HEAD"} {
+			r := c.Do(t, method, path, nil, "If-None-Match", inm).Must(t, http.StatusNotModified)
+			if len(r.Raw) != 0 || r.Header.Get("ETag") != first || r.Header.Get("Content-Type") != "" || r.Header.Get("Cache-Control") != "no-store" {
+				t.Errorf("%s If-None-Match %s: 304 with %v %q, want the ETag, no-store and no body", method, inm, r.Header, r.Raw)
+			}
+		}
+	}
+	for _, inm := range []string{`W/"123456"`, "garbage", `W/"07"`} {
+		if r := c.Do(t, "GET", path, nil, "If-None-Match", inm).Must(t, 200); r.Str("id") != ben.Str("id") {
+			t.Errorf("If-None-Match %s: %s, want the beneficiary", inm, r.Raw)
+		}
+	}
+	refused := func(r resttest.Response, code int, header string) {
+		t.Helper()
+		r.Must(t, code)
+		if header != "" && r.Violations()[header] == "" {
+			t.Fatalf("%s %s: no violation of %s: %s", r.Method, r.Path, header, r.Raw)
+		}
+	}
+	refused(c.Do(t, "PATCH", path, map[string]any{"given_name": "Ana"}, "If-Match", first, "If-None-Match", `W/"123456"`),
+		http.StatusBadRequest, "If-None-Match")
+
+	// If-Match: the strong form of the current etag is that etag.
+	second := c.Do(t, "PATCH", path, map[string]any{"given_name": "Amra"}, "If-Match", strong).Must(t, 200).Header.Get("ETag")
+	if second == first {
+		t.Fatal("PATCH: the ETag did not change")
+	}
+	refused(c.Do(t, "PATCH", path, map[string]any{"given_name": "Ana"}, "If-Match", strong), http.StatusPreconditionFailed, "")
+	// The etag the client holds is stale now: the resource again.
+	if r := c.Do(t, "GET", path, nil, "If-None-Match", first).Must(t, 200); r.Str("given_name") != "Amra" || r.Header.Get("ETag") != second {
+		t.Errorf("If-None-Match with a stale etag: %s %v, want the changed beneficiary and its ETag", r.Raw, r.Header)
+	}
+	c.Do(t, "GET", path, nil, "If-None-Match", second).Must(t, http.StatusNotModified)
 }

@@ -173,11 +173,13 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	}
 
 	authn, limit := authenticate(o, newFailures(o.AuthFailures)), rateLimit(newBuckets(o.RateLimit))
-	api := chain(mux, noStore, authn, limit, negotiated)
+	// HEAD is served wherever GET is, as GET without the body.
+	gw := headAsGet(mux)
+	api := chain(gw, noStore, authn, limit, negotiated)
 
 	root := http.NewServeMux()
 	root.Handle("/v1/", api)
-	hsds := hsdsAPI(mux, authn, o.PublicDirectory, limit)
+	hsds := hsdsAPI(gw, authn, o.PublicDirectory, limit)
 	root.Handle(HSDSPrefix, hsds)
 	root.Handle(HSDSPrefix+"/", hsds)
 	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
@@ -341,6 +343,10 @@ func authenticate(o Options, fails *failures) Middleware {
 
 func errorHandler(log *slog.Logger, routes *Routes) runtime.ErrorHandlerFunc {
 	return func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+		if errors.Is(err, errNotModified) {
+			notModified(w)
+			return
+		}
 		if tooSlow(w, r) {
 			return
 		}
@@ -450,7 +456,7 @@ func routingErrorHandler(routes *Routes) runtime.RoutingErrorHandlerFunc {
 			// empty if none).
 			allow := strings.Join(routes.Allowed(r.URL.Path), ", ")
 			w.Header().Set("Allow", allow)
-			msg := r.Method + " is not allowed on " + r.URL.Path
+			msg := requestMethod(r) + " is not allowed on " + r.URL.Path
 			if allow != "" {
 				msg += "; allowed: " + allow
 			}

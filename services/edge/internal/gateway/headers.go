@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -71,14 +72,14 @@ func (c CORS) allows(origin string) bool {
 }
 
 // The request headers a browser app may send (every one the edge reads:
-// the etag a change is made against, the purpose of a read of personal
+// the etag a change is made against or a read is conditional on, the purpose of a read of personal
 // data, the language of errors and of the directory's names, the trace
 // context), and the response headers it may read (when to retry, a
 // replay, a resource's etag, a download's file name, the language of a
 // localized answer).
 const (
-	corsMethods = "GET, POST, PATCH, DELETE"
-	corsHeaders = "Authorization, Content-Type, " + IdempotencyKeyHeader + ", " + IfMatchHeader + ", " + PurposeHeader +
+	corsMethods = "GET, HEAD, POST, PATCH, DELETE"
+	corsHeaders = "Authorization, Content-Type, " + IdempotencyKeyHeader + ", " + IfMatchHeader + ", " + IfNoneMatchHeader + ", " + PurposeHeader +
 		", Accept-Language, X-Request-Id, Traceparent, Tracestate, Baggage"
 	corsExpose = "Retry-After, " + ReplayedHeader + ", ETag, Content-Disposition, Content-Language, X-Request-Id"
 )
@@ -126,6 +127,33 @@ func cors(c CORS) Middleware {
 			w.WriteHeader(http.StatusNoContent)
 		})
 	}
+}
+
+type headKey struct{}
+
+// headAsGet serves a HEAD request as the GET of its path (RFC 9110 section
+// 9.3.2): the same status and headers (the ETag, Content-Length), no body
+// (net/http drops what a handler writes in answer to HEAD). Everything the
+// GET does is done: authentication, the route's scope, the audit of a read
+// of personal data (a HEAD tells whether the person exists, and the
+// version). A path without a GET is 405 naming HEAD (requestMethod).
+func headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			r = r.WithContext(context.WithValue(r.Context(), headKey{}, true))
+			r.Method = http.MethodGet
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requestMethod is the method r was sent with (HEAD for one headAsGet
+// serves as GET).
+func requestMethod(r *http.Request) string {
+	if head, _ := r.Context().Value(headKey{}).(bool); head {
+		return http.MethodHead
+	}
+	return r.Method
 }
 
 // limitBody refuses bodies over max bytes with 413.

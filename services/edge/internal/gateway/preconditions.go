@@ -2,9 +2,11 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/spona/spona/pkg/errs"
@@ -20,19 +22,38 @@ import (
 //
 //   - an answer that is one resource with an etag carries it in the ETag
 //     header (etagHeader), as in its body;
+//   - a read (GET, HEAD) with If-None-Match naming the etag of the resource
+//     it answers, or *, is 304 Not Modified with the ETag and no body
+//     (notModified); any other If-None-Match, or one on a read answering no
+//     etag, is answered in full;
 //   - If-Match on a route that takes an etag (an update's resource etag, a
 //     delete's or a custom method's etag) is that etag: the edge puts it in
 //     the request's field (ifMatchConn), and a stale one is 412 Precondition
 //     Failed instead of the body etag's 409; one that differs from an etag
 //     the body gives too is 400;
-//   - If-Match on a route that changes something and takes no etag is 400
-//     (the condition could not be kept), on a read it is ignored.
+//   - If-Match on a route that changes something and takes no etag, and
+//     If-None-Match on any change, are 400 (the condition could not be
+//     kept); on a read If-Match is ignored.
 //
-// The body's etag works as before, without the header.
+// Both headers compare tags as RFC 9110's weak comparison does (etag.Version):
+// W/"7" and "7" name version 7. For If-None-Match that is the comparison RFC
+// 9110 prescribes. For If-Match it prescribes the strong comparison, which
+// no weak tag passes, and every etag of this API is weak (the JSON of one
+// version differs by the caller's language and grants, and its spacing by
+// build): strictly, every If-Match would fail. The edge compares versions
+// instead, deliberately: a resource's version changes with every change to
+// its data, so a matching one keeps exactly what If-Match is for, that no
+// change made since the read is overwritten.
+//
+// The body's etag works as before, without the headers.
 
 // IfMatchHeader is the request header holding the etag a change is made
 // against.
 const IfMatchHeader = "If-Match"
+
+// IfNoneMatchHeader is the request header of a conditional read: the
+// etags the client holds (or *).
+const IfNoneMatchHeader = "If-None-Match"
 
 // etagField is the path, in a route's request message, of the etag the
 // route takes ("" if none): the request's own etag field (a delete, a
@@ -59,24 +80,55 @@ type precondition struct{ field, etag string }
 
 type preconditionKey struct{}
 
-// ifMatch reads r's If-Match for the route: the request's context carries
-// it for ifMatchConn when the route takes an etag; an If-Match that is no
-// single etag of this API, or on a change that takes none, is refused
-// (400 naming If-Match). A read ignores it.
-func (m *matched) ifMatch(r *http.Request) (*http.Request, error) {
-	values := r.Header.Values(IfMatchHeader)
-	if len(values) == 0 || r.Method == http.MethodGet {
-		return r, nil
-	}
+// unlessMatch is a read's If-None-Match: its tags, or any (*).
+type unlessMatch struct {
+	tags []string
+	any  bool
+}
+
+type unlessMatchKey struct{}
+
+// headerTags returns the entity tags of a header holding a list of them
+// (If-Match, If-None-Match), in every field line it was sent in.
+func headerTags(h http.Header, name string) []string {
 	var tags []string
-	for _, v := range values {
+	for _, v := range h.Values(name) {
 		for _, t := range strings.Split(v, ",") {
 			if t = strings.TrimSpace(t); t != "" {
 				tags = append(tags, t)
 			}
 		}
 	}
+	return tags
+}
+
+// preconditions reads r's If-Match and If-None-Match for the route: the
+// request's context carries an If-Match etag for ifMatchConn when the
+// route takes one, and a read's If-None-Match for etagHeader. An If-Match
+// that is no single etag of this API, or on a change that takes none, and
+// an If-None-Match on a change, are refused (400 naming the header). A
+// read ignores If-Match. (HEAD comes here as GET: headAsGet.)
+func (m *matched) preconditions(r *http.Request) (*http.Request, error) {
+	if r.Method == http.MethodGet {
+		if tags := headerTags(r.Header, IfNoneMatchHeader); len(tags) > 0 {
+			u := unlessMatch{tags: tags, any: slices.Contains(tags, "*")}
+			return r.WithContext(context.WithValue(r.Context(), unlessMatchKey{}, u)), nil
+		}
+		return r, nil
+	}
 	var v errs.Violations
+	if len(r.Header.Values(IfNoneMatchHeader)) > 0 {
+		v.Add(IfNoneMatchHeader, "is taken only by reads (GET, HEAD), not by %s %s: send If-Match with the etag read to make a change against it", m.Method, m.Template)
+		return r, v.Err()
+	}
+	if len(r.Header.Values(IfMatchHeader)) == 0 {
+		return r, nil
+	}
+	tags := headerTags(r.Header, IfMatchHeader)
+	version, known := int64(0), false
+	if len(tags) == 1 {
+		version, known = etag.Version(tags[0])
+	}
 	switch {
 	case m.Etag == "":
 		v.Add(IfMatchHeader, "is not taken by %s %s, which has no etag", m.Method, m.Template)
@@ -84,13 +136,13 @@ func (m *matched) ifMatch(r *http.Request) (*http.Request, error) {
 		v.Add(IfMatchHeader, `must be one etag, as read from the resource's ETag header (W/"<version>")`)
 	case tags[0] == "*":
 		v.Add(IfMatchHeader, `must be the etag read from the resource's ETag header (W/"<version>"), not *`)
-	case !etag.WellFormed(tags[0]):
+	case !known:
 		v.Add(IfMatchHeader, `must be an etag as read from the resource's ETag header, W/"<version>"`)
 	}
 	if err := v.Err(); err != nil {
 		return r, err
 	}
-	return r.WithContext(context.WithValue(r.Context(), preconditionKey{}, precondition{field: m.Etag, etag: tags[0]})), nil
+	return r.WithContext(context.WithValue(r.Context(), preconditionKey{}, precondition{field: m.Etag, etag: etag.Of(version)})), nil
 }
 
 // ifMatchConn puts the If-Match etag of the request a call is made for
@@ -137,8 +189,9 @@ func (p precondition) apply(msg protoreflect.Message) error {
 
 // etagHeader sets the ETag header of an answer that is one resource with
 // an etag (the message the HTTP body holds: the response, or its
-// response_body field).
-func etagHeader(_ context.Context, w http.ResponseWriter, resp proto.Message) error {
+// response_body field); a read whose If-None-Match names that etag gets
+// errNotModified instead of the body (the error handler answers 304).
+func etagHeader(ctx context.Context, w http.ResponseWriter, resp proto.Message) error {
 	if rb, ok := resp.(interface{ XXX_ResponseBody() any }); ok {
 		if body, ok := rb.XXX_ResponseBody().(proto.Message); ok {
 			resp = body
@@ -151,12 +204,51 @@ func etagHeader(_ context.Context, w http.ResponseWriter, resp proto.Message) er
 	if !msg.IsValid() {
 		return nil
 	}
-	if fd := msg.Descriptor().Fields().ByName("etag"); isEtag(fd) {
-		if tag := msg.Get(fd).String(); tag != "" {
-			w.Header().Set("ETag", tag)
-		}
+	fd := msg.Descriptor().Fields().ByName("etag")
+	if !isEtag(fd) {
+		return nil
+	}
+	tag := msg.Get(fd).String()
+	if tag == "" {
+		return nil
+	}
+	w.Header().Set("ETag", tag)
+	if u, ok := ctx.Value(unlessMatchKey{}).(unlessMatch); ok && u.matches(tag) {
+		return errNotModified
 	}
 	return nil
+}
+
+// matches reports whether the If-None-Match names current, or any (*), by
+// the weak comparison (etag.Version).
+func (u unlessMatch) matches(current string) bool {
+	if u.any {
+		return true
+	}
+	want, ok := etag.Version(current)
+	if !ok {
+		return false
+	}
+	for _, t := range u.tags {
+		if v, ok := etag.Version(t); ok && v == want {
+			return true
+		}
+	}
+	return false
+}
+
+// errNotModified is etagHeader's way to answer 304 (notModified) instead
+// of the resource.
+var errNotModified = errors.New("not modified")
+
+// notModified answers 304 Not Modified: the headers a 200 would have had
+// (the ETag, Cache-Control), none describing a body (RFC 9110 section
+// 15.4.5).
+func notModified(w http.ResponseWriter) {
+	h := w.Header()
+	h.Del("Content-Type")
+	h.Del("Content-Length")
+	w.WriteHeader(http.StatusNotModified)
 }
 
 // jsonMedia is the media type of every request body but an upload's.

@@ -253,7 +253,8 @@ func NewRoutes(scopeOf func(fullMethod string) (string, bool)) (*Routes, error) 
 var allowOrder = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 
 // Allowed returns the methods of the routes whose template matches path,
-// for the Allow header of a 405: those of that path, not of the API.
+// for the Allow header of a 405: those of that path, not of the API, with
+// HEAD wherever GET is (headAsGet).
 func (rt *Routes) Allowed(path string) []string {
 	segs := splitPath(path)
 	var out []string
@@ -261,6 +262,9 @@ func (rt *Routes) Allowed(path string) []string {
 		for i, r := range rt.list {
 			if r.Method == m && templateMatches(rt.segments[i], segs) {
 				out = append(out, m)
+				if m == http.MethodGet {
+					out = append(out, http.MethodHead)
+				}
 				break
 			}
 		}
@@ -305,7 +309,9 @@ func (rt *Routes) routeOf(ctx context.Context, method string) Route {
 //     (invalidUTF8) with 400 rather than fail to encode them (500), and
 //     query parameters the gateway would ignore (ignoredQuery);
 //   - it refuses an If-Match that is no etag, or on a change that takes
-//     none, and passes the etag on to the call (ifMatch);
+//     none, and an If-None-Match on a change, and passes an If-Match etag
+//     on to the call and a read's If-None-Match to its answer
+//     (preconditions);
 //   - it refuses a compressed body (encoded) and one that is not JSON
 //     (notJSON) with 415, and applies the route's body limit and tags
 //     uploads (limit);
@@ -345,7 +351,7 @@ func (rt *Routes) routed(log *slog.Logger, maxBody, maxUpload int64, idem *idemp
 				writeStatus(w, r, status.Convert(grpcx.ToStatus(r.Context(), log, err)))
 				return
 			}
-			r, err := m.ifMatch(r)
+			r, err := m.preconditions(r)
 			if err != nil {
 				writeStatus(w, r, status.Convert(grpcx.ToStatus(r.Context(), log, err)))
 				return

@@ -15,6 +15,7 @@ import (
 	"github.com/spona/spona/gen/openapi"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/sheet"
+	"github.com/spona/spona/pkg/testkit/resttest"
 	"github.com/spona/spona/services/edge/internal/gateway"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -193,27 +194,16 @@ type documented struct {
 func operationsOf(t *testing.T, spec []byte) map[string]documented {
 	t.Helper()
 	type schema map[string]any
-	type param struct {
-		Ref    string `json:"$ref"`
-		Name   string `json:"name"`
-		In     string `json:"in"`
-		Schema schema `json:"schema"`
-	}
 	type media map[string]struct {
 		Schema schema `json:"schema"`
 	}
 	var doc struct {
-		Swagger    string           `json:"swagger"`
-		Consumes   []string         `json:"consumes"`
-		Produces   []string         `json:"produces"`
-		Parameters map[string]param `json:"parameters"`
-		Components struct {
-			Parameters map[string]param `json:"parameters"`
-		} `json:"components"`
-		Paths map[string]map[string]struct {
+		Swagger  string   `json:"swagger"`
+		Consumes []string `json:"consumes"`
+		Produces []string `json:"produces"`
+		Paths    map[string]map[string]struct {
 			Consumes    []string `json:"consumes"`
 			Produces    []string `json:"produces"`
-			Parameters  []param  `json:"parameters"`
 			RequestBody *struct {
 				Content media `json:"content"`
 			} `json:"requestBody"`
@@ -224,6 +214,10 @@ func operationsOf(t *testing.T, spec []byte) map[string]documented {
 		} `json:"paths"`
 	}
 	if err := json.Unmarshal(spec, &doc); err != nil {
+		t.Fatal(err)
+	}
+	params, err := resttest.Parameters(spec)
+	if err != nil {
 		t.Fatal(err)
 	}
 	// A file is a binary string (2.0), or in 3.1 a schema that says nothing
@@ -254,18 +248,17 @@ func operationsOf(t *testing.T, spec []byte) map[string]documented {
 	for p, ops := range doc.Paths {
 		for m, op := range ops {
 			var d documented
-			for _, prm := range op.Parameters {
-				if name, ok := strings.CutPrefix(prm.Ref, "#/parameters/"); ok {
-					prm = doc.Parameters[name]
-				} else if name, ok := strings.CutPrefix(prm.Ref, "#/components/parameters/"); ok {
-					prm = doc.Components.Parameters[name]
-				}
+			for _, prm := range params[strings.ToUpper(m)+" "+p] {
 				switch prm.In {
 				case "header":
 					d.headers = append(d.headers, prm.Name)
 				case "body": // 2.0
+					var s schema
+					if err := json.Unmarshal(prm.Schema, &s); err != nil {
+						t.Fatal(err)
+					}
 					d.request = or(op.Consumes, doc.Consumes)
-					d.binaryRequest = binary(prm.Schema)
+					d.binaryRequest = binary(s)
 				}
 			}
 			if op.RequestBody != nil {
@@ -410,9 +403,10 @@ func TestCredentialRoutes(t *testing.T) {
 
 // TestIfMatchDocumented: both OpenAPI documents declare the If-Match header,
 // and its 412 answer, on exactly the operations the edge takes it on (the
-// routes that take an etag), and the ETag header on the 200 answer of
-// every operation answering a resource with an etag, so that a client
-// generated from them can send the one and read the other.
+// routes that take an etag), the ETag header on the 200 answer of every
+// operation answering a resource with an etag, and on every read among
+// them If-None-Match and its 304 answer, so that a client generated from
+// them can send the one and read the other.
 func TestIfMatchDocumented(t *testing.T) {
 	routes, err := gateway.NewRoutes(auth.ScopeFor)
 	if err != nil {
@@ -427,48 +421,50 @@ func TestIfMatchDocumented(t *testing.T) {
 	if len(want) == 0 {
 		t.Fatal("no route takes an etag")
 	}
-	type param struct {
-		Ref  string `json:"$ref"`
-		Name string `json:"name"`
-		In   string `json:"in"`
-	}
 	for name, raw := range map[string][]byte{"2.0": openapi.Spec, "3.1": openapi.SpecV3} {
 		var doc struct {
 			Paths map[string]map[string]struct {
-				Parameters []param `json:"parameters"`
-				Responses  map[string]struct {
+				Responses map[string]struct {
 					Headers map[string]json.RawMessage `json:"headers"`
 				} `json:"responses"`
 			} `json:"paths"`
-			Parameters map[string]param `json:"parameters"`
-			Components struct {
-				Parameters map[string]param `json:"parameters"`
-			} `json:"components"`
 		}
 		if err := json.Unmarshal(raw, &doc); err != nil {
 			t.Fatal(err)
 		}
-		shared := doc.Parameters
-		if name == "3.1" {
-			shared = doc.Components.Parameters
+		params, err := resttest.Parameters(raw)
+		if err != nil {
+			t.Fatal(err)
 		}
-		got, etags := map[string]bool{}, 0
+		got, etags, reads := map[string]bool{}, 0, 0
 		for p, byMethod := range doc.Paths {
 			for m, op := range byMethod {
 				k := strings.ToUpper(m) + " " + pathVar.ReplaceAllString(p, "{}")
-				for _, prm := range op.Parameters {
-					if prm.Ref != "" {
-						prm = shared[prm.Ref[strings.LastIndex(prm.Ref, "/")+1:]]
+				header := map[string]bool{}
+				for _, prm := range params[strings.ToUpper(m)+" "+p] {
+					if prm.In == "header" {
+						header[prm.Name] = true
 					}
-					if prm.In == "header" && prm.Name == gateway.IfMatchHeader {
-						got[k] = true
-					}
+				}
+				got[k] = header[gateway.IfMatchHeader]
+				if !got[k] {
+					delete(got, k)
 				}
 				if _, ok := op.Responses["412"]; ok != got[k] {
 					t.Errorf("%s document: %s declares If-Match %v but a 412 answer %v", name, k, got[k], ok)
 				}
-				if _, ok := op.Responses["200"].Headers["ETag"]; ok {
+				_, etag := op.Responses["200"].Headers["ETag"]
+				if etag {
 					etags++
+				}
+				// A read answering an etag takes If-None-Match (304).
+				read := m == "get" && etag
+				if _, ok := op.Responses["304"]; ok != read || header[gateway.IfNoneMatchHeader] != read {
+					t.Errorf("%s document: %s answers an ETag %v, but declares If-None-Match %v and a 304 answer %v",
+						name, k, etag, header[gateway.IfNoneMatchHeader], ok)
+				}
+				if read {
+					reads++
 				}
 			}
 		}
@@ -477,6 +473,9 @@ func TestIfMatchDocumented(t *testing.T) {
 		}
 		if etags < len(want) {
 			t.Errorf("%s document: %d operations declare the ETag header of their answer, fewer than the %d changes that take one", name, etags, len(want))
+		}
+		if reads == 0 {
+			t.Errorf("%s document: no read declares If-None-Match", name)
 		}
 	}
 }
