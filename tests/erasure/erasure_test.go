@@ -27,6 +27,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	eventsv1 "github.com/spona/spona/gen/go/spona/events/v1"
+	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/testkit/devstack"
 	"github.com/spona/spona/pkg/testkit/devstack/devstacktest"
@@ -190,9 +191,17 @@ func populate(t *testing.T, s *system) world {
 			"event_types": []string{"referral.received", "referral.accepted", "referral.declined", "referral.started",
 				"referral.completed", "referral.cancelled", "consent.withdrawn", "beneficiary.erased"}}), 200)
 	}
+	// The receiver's project runs until the end of this year: the
+	// assistance its completion records is dated today (not before the
+	// referral was sent).
+	zone, err := aggregate.LoadZone("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := aggregate.Today(zone, time.Now())
 	own := must(t, b.Do(t, "POST", "/v1/projects", map[string]any{
 		"code": "B-OWN", "titles": []any{map[string]any{"text": "Receiver's own"}},
-		"planned_start_date": "2024-01-01", "planned_end_date": "2024-12-31", "sectors": []string{"12220"}}), 200)
+		"planned_start_date": "2024-01-01", "planned_end_date": fmt.Sprintf("%d-12-31", today.Year), "sectors": []string{"12220"}}), 200)
 	orgB, projectB := str(own, "implementing_organisation_id"), str(own, "id")
 	w.projectB = projectB
 	for i, m := range []string{"METRIC_BENEFICIARIES_ASSISTED", "METRIC_BENEFICIARY_PARTICIPANTS_REGISTERED"} {
@@ -344,7 +353,7 @@ func populate(t *testing.T, s *system) world {
 	// her, under an Idempotency-Key (the edge keeps the answer).
 	must(t, b.Do(t, "POST", "/v1/referrals/"+w.referral+":complete", map[string]any{
 		"outcome": map[string]any{"code": "OUTCOME_CODE_SERVICE_PROVIDED", "note": "Kovačević-Zlatanović examined, passport " + passport},
-		"assistance": map[string]any{"project_id": projectB, "type": "ASSISTANCE_TYPE_HEALTH_SUPPORT", "date": "2024-03-06",
+		"assistance": map[string]any{"project_id": projectB, "type": "ASSISTANCE_TYPE_HEALTH_SUPPORT", "date": today.String(),
 			"notes": "examined " + fullLatin + ", " + phone}}, "Idempotency-Key", "receiver-complete-1"), 200)
 	must(t, b.Do(t, "GET", "/v1/referrals?direction=DIRECTION_INCOMING", nil, "X-Spona-Purpose", "referrals of "+fullLatin), 200)
 	w.declined = refer("referral-2")

@@ -8,6 +8,8 @@ import (
 
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
+	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
@@ -147,7 +149,7 @@ func TestCompleteReferralRecordsAssistance(t *testing.T) {
 	}{{ctxA, "send"}, {ctxB, "accept"}, {ctxB, "start"}} {
 		s.must(t, step.ctx, step.action, id)
 	}
-	today := time.Now().Format("2006-01-02")
+	today := reportToday(t).String()
 	note := "six sessions"
 	complete := func(code pb.OutcomeCode, as *benv1.Assistance) (*pb.Referral, error) {
 		r, err := s.ref.CompleteReferral(ctxB, &pb.CompleteReferralRequest{Id: id,
@@ -248,4 +250,91 @@ func TestCompleteReferralRecordsAssistance(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// reportToday is today in the report time zone (Europe/Belgrade by
+// default), the calendar assistance dates and referral sends are on.
+func reportToday(t testing.TB) date.Date {
+	t.Helper()
+	zone, err := aggregate.LoadZone("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aggregate.Today(zone, time.Now())
+}
+
+// TestAssistanceAnswersReceivedReferral: an assistance naming a referral
+// (POST /v1/beneficiaries/{id}/assistances with referral_id, or a
+// completion's) must name one sent to the recording organisation for the
+// same person, and must not be dated before it was sent. Before, any
+// referral_id was stored: another organisation's referral, a draft, one
+// of another person, an id of nothing, and a date before the referral
+// existed.
+func TestAssistanceAnswersReceivedReferral(t *testing.T) {
+	s := start(t)
+	a, b, c := s.org(t, "A"), s.org(t, "B"), s.org(t, "C")
+	ctxA, ctxB := partner(t, a), partner(t, b)
+	person, other := s.beneficiary(t, ctxA), s.beneficiary(t, ctxA)
+	s.consent(t, ctxA, person, time.Time{})
+	s.consent(t, ctxA, other, time.Time{})
+	toB := s.draft(t, ctxA, person, b, pb.Urgency_URGENCY_NORMAL).GetId()
+	s.must(t, ctxA, "send", toB)
+	toC := s.draft(t, ctxA, person, c, pb.Urgency_URGENCY_NORMAL).GetId()
+	s.must(t, ctxA, "send", toC)
+	draftToB := s.draft(t, ctxA, person, b, pb.Urgency_URGENCY_NORMAL).GetId()
+	otherToB := s.draft(t, ctxA, other, b, pb.Urgency_URGENCY_NORMAL).GetId()
+	s.must(t, ctxA, "send", otherToB)
+
+	day := reportToday(t)
+	today, yesterday := day.String(), day.AddDays(-1)
+	record := func(ctx context.Context, ref, day string) (*benv1.Assistance, error) {
+		r, err := s.ben.CreateAssistance(ctx, &benv1.CreateAssistanceRequest{BeneficiaryId: person, Assistance: &benv1.Assistance{
+			Type: benv1.AssistanceType_ASSISTANCE_TYPE_LEGAL_COUNSELLING, Date: day, ReferralId: ref}})
+		return r.GetAssistance(), err
+	}
+	for name, tc := range map[string]struct {
+		ctx        context.Context
+		ref, day   string
+		field, say string
+	}{
+		"another organisation's referral": {ctxB, toC, today, "assistance.referral_id", "must be a referral sent to your organisation"},
+		"a draft to the recorder":         {ctxB, draftToB, today, "assistance.referral_id", "must be a referral sent to your organisation"},
+		"another person's referral":       {ctxB, otherToB, today, "assistance.referral_id", "must be a referral sent to your organisation"},
+		"no referral":                     {ctxB, ids.New(), today, "assistance.referral_id", "must be a referral sent to your organisation"},
+		"the sender's own referral":       {ctxA, toB, today, "assistance.referral_id", "must be a referral sent to your organisation"},
+		"before it was sent":              {ctxB, toB, yesterday.String(), "assistance.date", "must not be before the referral it answers was sent (" + today + ")"},
+	} {
+		_, err := record(tc.ctx, tc.ref, tc.day)
+		statustest.Want(t, err, codes.InvalidArgument, name)
+		if got := statustest.Descriptions(err)[tc.field]; len(got) < len(tc.say) || got[:len(tc.say)] != tc.say {
+			t.Errorf("%s: %s says %q, want %q…", name, tc.field, got, tc.say)
+		}
+	}
+	got, err := record(ctxB, toB, today)
+	if err != nil || got.GetReferralId() != toB || got.GetOrganisationId() != b {
+		t.Fatalf("the receiver's assistance answering its referral: %v (%v)", got, err)
+	}
+
+	// A completion is held to the same: dated before the referral was
+	// sent, it is refused and records nothing.
+	for _, step := range []string{"accept", "start"} {
+		s.must(t, ctxB, step, toB)
+	}
+	_, err = s.ref.CompleteReferral(ctxB, &pb.CompleteReferralRequest{Id: toB,
+		Outcome:    &pb.ReferralOutcome{Code: pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED},
+		Assistance: &benv1.Assistance{Type: benv1.AssistanceType_ASSISTANCE_TYPE_LEGAL_COUNSELLING, Date: yesterday.String()}})
+	statustest.Want(t, err, codes.InvalidArgument, "completion dated before the send")
+	if f := statustest.Violations(err); !slices.Contains(f, "assistance.date") {
+		t.Fatalf("completion dated before the send: violations %v", f)
+	}
+	l, err := s.ben.ListAssistances(ctxA, &benv1.ListAssistancesRequest{BeneficiaryId: person})
+	if err != nil || len(l.GetAssistances()) != 1 {
+		t.Fatalf("after the refused completion: %v (%v), want the one record", l.GetAssistances(), err)
+	}
+	done, err := s.ref.CompleteReferral(ctxB, &pb.CompleteReferralRequest{Id: toB,
+		Outcome:    &pb.ReferralOutcome{Code: pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED},
+		Assistance: &benv1.Assistance{Type: benv1.AssistanceType_ASSISTANCE_TYPE_LEGAL_COUNSELLING, Date: today}})
+	if err != nil || done.GetReferral().GetOutcome().GetAssistanceId() == "" {
+		t.Fatalf("completion dated the day it was sent: %v (%v)", done.GetReferral(), err)
+	}
 }

@@ -47,13 +47,14 @@ func TestCompleteRacingCancel(t *testing.T) {
 		}
 		return r.GetId()
 	}
+	today := reportToday(t).String()
 	complete := func(id string) <-chan error {
 		done := make(chan error, 1)
 		go func() {
 			_, err := s.ref.CompleteReferral(ctxB, &pb.CompleteReferralRequest{Id: id,
 				Outcome: &pb.ReferralOutcome{Code: pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED},
 				Assistance: &benv1.Assistance{Type: benv1.AssistanceType_ASSISTANCE_TYPE_LEGAL_COUNSELLING,
-					Date: time.Now().Format("2006-01-02")}})
+					Date: today}})
 			done <- err
 		}()
 		return done

@@ -44,6 +44,7 @@ func TestCompletionsOutnumberingThePool(t *testing.T) {
 	defer cancel()
 	var wg sync.WaitGroup
 	errs := make([]error, len(refs))
+	today := reportToday(t).String()
 	for i, id := range refs {
 		wg.Add(1)
 		go func() {
@@ -51,7 +52,7 @@ func TestCompletionsOutnumberingThePool(t *testing.T) {
 			_, errs[i] = s.ref.CompleteReferral(ctx, &pb.CompleteReferralRequest{Id: id,
 				Outcome: &pb.ReferralOutcome{Code: pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED},
 				Assistance: &benv1.Assistance{Type: benv1.AssistanceType_ASSISTANCE_TYPE_PSYCHOSOCIAL_COUNSELLING,
-					Date: time.Now().Format("2006-01-02")}})
+					Date: today}})
 		}()
 	}
 	wg.Wait()

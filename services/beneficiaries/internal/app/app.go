@@ -682,6 +682,11 @@ func (a *App) CreateAssistance(ctx context.Context, act Actor, beneficiaryID str
 		if err := as.CheckBorn(b); err != nil {
 			return err
 		}
+		if as.ReferralID != "" {
+			if err := a.answersReferral(ctx, r, act, b, as); err != nil {
+				return err
+			}
+		}
 		if svc != nil && svc.OrganisationID != act.OrganisationID {
 			// Another organisation's service: only one that may see the
 			// person (registered them, or holds a live grant) delivers to
@@ -714,6 +719,26 @@ func (a *App) CreateAssistance(ctx context.Context, act Actor, beneficiaryID str
 		return audit(ctx, r, act, action, []string{"assistance"}, b)
 	})
 	return out, err
+}
+
+// answersReferral checks the referral as (for b) names: it must be one
+// sent to the caller's organisation for b, the organisation that delivers
+// what the person was referred for (its completion records the assistance
+// so), and as must not be dated before the day it was sent (in the report
+// time zone). The grant the sending made the receiver (its source is the
+// referral, kept when it ends, moved to the survivor by a merge) is this
+// service's record of that referral: another organisation's referral, a
+// draft, one for another person or an id of nothing are all refused alike,
+// saying nothing of what the id names.
+func (a *App) answersReferral(ctx context.Context, r Repository, act Actor, b *domain.Beneficiary, as *domain.Assistance) error {
+	g, _, err := r.SourceGrant(ctx, b.ID, act.OrganisationID, as.ReferralID)
+	switch {
+	case errors.Is(err, errs.ErrNotFound):
+		return as.AnswersReferral(date.Date{})
+	case err != nil:
+		return err
+	}
+	return as.AnswersReferral(aggregate.Today(a.zone, g.CreateTime))
 }
 
 // ListAssistances lists the assistance of a beneficiary the caller can see;

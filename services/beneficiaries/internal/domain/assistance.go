@@ -102,6 +102,21 @@ func (a *Assistance) CheckBorn(b *Beneficiary) error {
 	return v.Err()
 }
 
+// AnswersReferral checks a against the referral it names (ReferralID),
+// sent on the day sent to the recording organisation for the same person;
+// sent is zero when there is no such referral.
+func (a *Assistance) AnswersReferral(sent date.Date) error {
+	var v errs.Violations
+	switch {
+	case sent.IsZero():
+		v.Add("assistance.referral_id", "must be a referral sent to your organisation for this beneficiary "+
+			"(GET /v1/referrals?direction=DIRECTION_INCOMING lists them), or empty")
+	case a.Date.Before(sent):
+		v.Add("assistance.date", "must not be before the referral it answers was sent (%s)", sent)
+	}
+	return v.Err()
+}
+
 // checkBorn adds a violation of field when day is before b was born:
 // before its birth date (when withDate and the date is not estimated),
 // else before its birth year.

@@ -1520,8 +1520,10 @@ type Assistance struct {
 	// Where it was delivered: the id of one of the service's locations
 	// (Service.locations[].id). Needs service_id.
 	LocationId string `protobuf:"bytes,10,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
-	// The referral this assistance answers, if any. CompleteReferral sets it
-	// when it records the assistance.
+	// The referral this assistance answers, if any: one sent to the
+	// recording organisation for this beneficiary, and the date not before
+	// the day it was sent. CompleteReferral sets it when it records the
+	// assistance.
 	ReferralId    string `protobuf:"bytes,11,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
