@@ -22,7 +22,8 @@
 // one; plain http is accepted only to a loopback host (127.0.0.0/8, ::1,
 // localhost: a local test issuer), where no one sits in between.
 // `hostport:"true"` makes an address host:port (or a gRPC target such as
-// dns:///host:port): a URL or a host without its port is refused. Help texts
+// dns:///host:port): a URL or a host without its port is refused.
+// `zone:"true"` makes a string an IANA time zone name. Help texts
 // and the docs show these bounds. `together:"name"` marks settings that work
 // only as a group (an OIDC issuer, its audience and its key set): all of
 // the group's variables are given, or none, and a load with only some of
@@ -47,6 +48,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // zone checks against the zones the processes know
 )
 
 // Load fills dst (a pointer to a struct) from the environment.
@@ -100,6 +102,9 @@ func LoadFrom(dst any, lookup func(string) (string, bool)) error {
 			problems = append(problems, fmt.Sprintf("%s: %v (got %q)", name, err, raw))
 		}
 		if err := hostPort(f, fv); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v (got %q)", name, err, raw))
+		}
+		if err := zone(f, fv); err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v (got %q)", name, err, raw))
 		}
 	})
@@ -334,6 +339,20 @@ func hostPort(f reflect.StructField, fv reflect.Value) error {
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return errors.New(want)
+	}
+	return nil
+}
+
+// zone checks a time zone set into a field tagged `zone:"true"`: a name
+// of the IANA time zone database, which the binary carries (time/tzdata),
+// so that a process is refused at start, with its other problems, rather
+// than after it has reached PostgreSQL and migrated.
+func zone(f reflect.StructField, fv reflect.Value) error {
+	if f.Tag.Get("zone") != "true" || fv.Kind() != reflect.String || fv.String() == "" {
+		return nil
+	}
+	if _, err := time.LoadLocation(fv.String()); err != nil {
+		return errors.New("is not a time zone (an IANA name such as Europe/Belgrade or Europe/Sarajevo)")
 	}
 	return nil
 }

@@ -42,7 +42,7 @@ type Config struct {
 	// ReportTimeZone is the zone whose calendar days counts of referrals
 	// (sent, accepted, completed in a period) use, and on whose calendar
 	// a response time in days runs (domain.DueAfter).
-	ReportTimeZone       string   `env:"REPORT_TIME_ZONE" default:"Europe/Belgrade" help:"IANA time zone whose calendar days the counts of referrals sent, accepted and completed in a report's period use (a referral sent at 00:30 on 1 January there counts in January), and on whose calendar a normal referral's 10 days run (due at the time of day it was sent, across a change of summer time); the directory's opening times are local times there (HSDS writes them with its UTC offset)"`
+	ReportTimeZone       string   `env:"REPORT_TIME_ZONE" default:"Europe/Belgrade" zone:"true" help:"IANA time zone whose calendar days the counts of referrals sent, accepted and completed in a report's period use (a referral sent at 00:30 on 1 January there counts in January), and on whose calendar a normal referral's 10 days run (due at the time of day it was sent, across a change of summer time); the directory's opening times are local times there (HSDS writes them with its UTC offset)"`
 	RegistrationAgencies []string `env:"REGISTRATION_AGENCIES" help:"registration agency codes (org-id.guide) an organisation identifier may start with, comma-separated, e.g. RS-APR,HR-OIB,BA-JIB; empty: the region's registers and the usual donors'"`
 }
 

@@ -21,7 +21,7 @@ type Config struct {
 	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" hostport:"true" required:"true" help:"gRPC address of the beneficiaries service"`
 	ReferralsAddr     string `env:"REFERRALS_ADDR" hostport:"true" required:"true" help:"gRPC address of the referrals service"`
 	TrainingsAddr     string `env:"TRAININGS_ADDR" hostport:"true" required:"true" help:"gRPC address of the trainings service"`
-	ReportTimeZone    string `env:"REPORT_TIME_ZONE" default:"Europe/Belgrade" help:"IANA time zone whose calendar day is today: the day a project's dates and an IATI export's actual dates are checked against"`
+	ReportTimeZone    string `env:"REPORT_TIME_ZONE" default:"Europe/Belgrade" zone:"true" help:"IANA time zone whose calendar day is today: the day a project's dates and an IATI export's actual dates are checked against"`
 }
 
 // New describes the reporting service for platform.RunService.

@@ -40,7 +40,7 @@ type Config struct {
 	// ReportTimeZone is the zone whose calendar day is today: the last day
 	// a session may have been held on, for present marks, and the last day
 	// an event counted among those held may start on.
-	ReportTimeZone string `env:"REPORT_TIME_ZONE" default:"Europe/Belgrade" help:"IANA time zone whose calendar day is today: a participant is marked present only at sessions held by then (dated today or before), and an event counts among the training events held once it has started by then"`
+	ReportTimeZone string `env:"REPORT_TIME_ZONE" default:"Europe/Belgrade" zone:"true" help:"IANA time zone whose calendar day is today: a participant is marked present only at sessions held by then (dated today or before), and an event counts among the training events held once it has started by then"`
 	Imports        importsjob.Env
 }
 
