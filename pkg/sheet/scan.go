@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,13 @@ type scan struct {
 	// merged are the main worksheet's merged ranges below the header
 	// row (mergeCell), in the order of their first rows.
 	merged []mergeRange
+	// restyle holds where (byte offsets in the main worksheet part) the
+	// start tags of the cells are whose style may be a date format but
+	// whose value is a formula's text, error or yes/no (t="str", "e",
+	// "b"): the library would take the value for a serial, fail the whole
+	// row on text ("" of an IFERROR) and read TRUE as 1899-12-31, so the
+	// part is read with those cells' styles removed (restyled).
+	restyle [][2]int64
 	// irregular: a row without a number greater than the one before, so
 	// the row numbers here may not be those Next gives.
 	irregular bool
@@ -87,6 +95,7 @@ func (s *scan) part(f *zip.File) error {
 	index := false        // the next token is a shared-string index
 	inline, texts := 0, 0 // open <is> elements; <t> in those of the cell
 	for {
+		start := dec.InputOffset()
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
 			return nil
@@ -154,6 +163,9 @@ func (s *scan) part(f *zip.File) error {
 				cells = append(cells, typ)
 				if s.main && s.date1904 {
 					s.noteDate(row, ref, typ, style)
+				}
+				if s.main && computed(typ) && s.mayBeDate(style) {
+					s.restyle = append(s.restyle, [2]int64{start, dec.InputOffset()})
 				}
 			case "col":
 				if s.main {
@@ -225,6 +237,47 @@ func (s *scan) noteColumns(attrs []xml.Attr) {
 	}
 }
 
+// computed reports whether a cell of type t holds a formula's text, error
+// or yes/no (the types the library converts as a serial in a date style).
+func computed(t string) bool { return t == "str" || t == "e" || t == "b" }
+
+// mayBeDate reports whether a cell style may be a date format (an index
+// beyond the styles read may be).
+func (s *scan) mayBeDate(style int) bool {
+	return style >= 0 && (style >= len(s.dateStyle) || s.dateStyle[style])
+}
+
+// restyled returns the main worksheet part (the bytes scanned) with the
+// style attribute of each cell in restyle removed (written over with
+// spaces, so that nothing else moves), so that the library reads those
+// cells' values as they are.
+func restyled(f *zip.File, at [][2]int64) ([]byte, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fail(ReasonCorrupt, "the worksheet cannot be opened: %v", err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fail(ReasonCorrupt, "the worksheet is damaged (%v); open the file in a spreadsheet program and save it again", err)
+	}
+	for _, a := range at {
+		if a[0] < 0 || a[1] > int64(len(data)) || a[0] >= a[1] {
+			continue
+		}
+		tag := data[a[0]:a[1]]
+		for _, m := range styleAttr.FindAllIndex(tag, -1) {
+			for i := m[0]; i < m[1]; i++ {
+				tag[i] = ' '
+			}
+		}
+	}
+	return data, nil
+}
+
+// styleAttr is a start tag's s attribute (a cell's style).
+var styleAttr = regexp.MustCompile(`\ss\s*=\s*(?:"[^"]*"|'[^']*')`)
+
 // noteDate notes a cell the library reports as a date (if its style is a
 // date format) whose value is not a converted serial: t="d" (always a
 // date, an ISO string), or text (shared or inline) in a date format.
@@ -233,8 +286,10 @@ func (s *scan) noteColumns(attrs []xml.Attr) {
 func (s *scan) noteDate(row int, ref, typ string, style int) {
 	switch typ {
 	case "d":
-	case "s", "inlineStr":
-		if style >= 0 && (style >= len(s.dateStyle) || !s.dateStyle[style]) {
+	case "s", "inlineStr", "str", "e", "b":
+		// Text in a date format, and a computed value the part is read
+		// restyled for (restyle).
+		if !s.mayBeDate(style) {
 			return
 		}
 	default:

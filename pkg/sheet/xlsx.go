@@ -2,6 +2,7 @@ package sheet
 
 import (
 	"archive/zip"
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -134,13 +135,19 @@ func openXLSX(p Pieces, lim Limits) (Reader, error) {
 		return nil, fail(ReasonCorrupt, "the workbook's first worksheet cannot be told apart; open the file in a spreadsheet program and save it again")
 	}
 	sc := scan{strs: strs, lim: lim, main: true, date1904: wb.date1904}
-	if wb.date1904 {
-		if sc.dateStyle, err = dateStyles(zr); err != nil {
-			return nil, err
-		}
+	// Which styles may be dates: for the 1904 system's dates and for the
+	// computed cells read restyled (a workbook whose styles cannot be
+	// read has every style taken for one).
+	if sc.dateStyle, err = dateStyles(zr); err != nil && wb.date1904 {
+		return nil, err
 	}
 	if err := sc.part(first.part); err != nil {
 		return nil, err
+	}
+	if len(sc.restyle) > 0 {
+		if xf, err = readRestyled(zr, first.part, sc.restyle); err != nil {
+			return nil, err
+		}
 	}
 	if sc.irregular && len(sc.notSerial) > 0 {
 		return nil, fail(ReasonCorrupt, "the workbook uses the 1904 date system and has text or ISO dates in date-formatted cells, but its rows are not numbered in order, so its dates cannot be told apart; open the file in a spreadsheet program and save it again")
@@ -171,6 +178,42 @@ func openXLSX(p Pieces, lim Limits) (Reader, error) {
 		}()
 	}
 	return r, nil
+}
+
+// readRestyled is the library's reader of the workbook zr with its
+// worksheet part written as restyled makes it, every other part as it is
+// (copied without decompressing).
+func readRestyled(zr *zip.Reader, part *zip.File, at [][2]int64) (*xlsxreader.XlsxFile, error) {
+	data, err := restyled(part, at)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		if f != part {
+			err = zw.Copy(f)
+		} else if w, werr := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Store}); werr != nil {
+			err = werr
+		} else {
+			_, err = w.Write(data)
+		}
+		if err != nil {
+			return nil, fail(ReasonCorrupt, "the workbook cannot be read (%v); open it in a spreadsheet program and save it again", err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	nzr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		return nil, err
+	}
+	xf, err := xlsxreader.NewReaderZip(nzr)
+	if err != nil {
+		return nil, fail(ReasonCorrupt, "the file is not a readable XLSX workbook (%v); open it in a spreadsheet program and save it again as .xlsx", err)
+	}
+	return xf, nil
 }
 
 func (x *xlsxReader) Info() Info { return x.info }

@@ -463,3 +463,36 @@ func TestXLSXFormulaErrorsRead(t *testing.T) {
 	wantRead(t, crafted([2]string{"xl/workbook.xml", workbookXML("S", "rId1")}, [2]string{"xl/_rels/workbook.xml.rels", relsXML("rId1", "worksheets/sheet1.xml")},
 		[2]string{"xl/worksheets/sheet1.xml", ws}), "", []row{{1, []string{"a", "b"}}, {2, []string{"x", "#N/A"}}})
 }
+
+// TestXLSXComputedCellsInDateFormat: a date-formatted cell holding a
+// formula's text (t="str": the "" of an IFERROR, a lookup's word), error
+// (t="e") or yes/no (t="b") reads as what it holds, the serial beside it
+// as a date, in both date systems (a formula's text is not moved by the
+// 1904 system's days). Before, the library took the value for a serial:
+// text refused the whole file as damaged ("unable to parse date float
+// value"), and TRUE read as 1899-12-31.
+func TestXLSXComputedCellsInDateFormat(t *testing.T) {
+	styles := `<styleSheet ` + mainNS + `><cellXfs><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>`
+	cells := `<c r="A2" s="1" t="str"><f>IFERROR(VLOOKUP(X2,K!A:B,2,0),"")</f><v></v></c>` +
+		`<c r="B2" s="1" t="str"><f>IFERROR(VLOOKUP(X2,K!A:B,2,0),"nepoznat")</f><v>nepoznat</v></c>` +
+		`<c r="C2" s = '1' t="e"><f>VLOOKUP(X2,K!A:B,2,0)</f><v>#N/A</v></c>` +
+		`<c r="D2" t="b" s="1"><v>1</v></c><c r="E2" s="1"><v>32874</v></c>` +
+		`<c r="F2" s="1" t="str"><f>TEXT(E2,"yyyy-mm-dd")</f><v>1990-01-01</v></c>`
+	for _, tc := range []struct {
+		date1904 string
+		serial   string
+	}{{"false", "1990-01-01"}, {"true", "1994-01-02"}} {
+		ws := `<worksheet ` + mainNS + `><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c></row><row r="2">` + cells + `</row></sheetData></worksheet>`
+		wbXML := `<workbook ` + mainNS + ` xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><workbookPr date1904="` + tc.date1904 +
+			`"/><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>`
+		data := zipParts(minimalWorkbook[0], [2]string{"xl/sharedStrings.xml", sst1}, [2]string{"xl/workbook.xml", wbXML},
+			[2]string{"xl/_rels/workbook.xml.rels", relsXML("rId1", "worksheets/sheet1.xml")}, [2]string{"xl/worksheets/sheet1.xml", ws}, [2]string{"xl/styles.xml", styles})
+		rows, _, err := readAll(t, data, MediaXLSX, DefaultLimits(10))
+		if err != nil {
+			t.Fatalf("date1904=%s: %v", tc.date1904, err)
+		}
+		if got, want := fmt.Sprint(rows), fmt.Sprint([]row{{1, []string{"a"}}, {2, []string{"", "nepoznat", "#N/A", "1", tc.serial, "1990-01-01"}}}); got != want {
+			t.Errorf("date1904=%s: rows %s, want %s", tc.date1904, got, want)
+		}
+	}
+}
