@@ -1,9 +1,11 @@
 package service_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -643,5 +645,58 @@ func TestHSDSScheduleTimesHaveTheirOffset(t *testing.T) {
 		if sc.OpensAt != want[0]+offset || sc.ClosesAt != want[1]+offset {
 			t.Errorf("schedule %d: opens_at %q closes_at %q, want %s%s to %s%s", i, sc.OpensAt, sc.ClosesAt, want[0], offset, want[1], offset)
 		}
+	}
+}
+
+// TestHSDSSearchByPlace: the HSDS API has no filter by place (the
+// profile's postcode and proximity need coordinates the directory does
+// not keep), so its full-text search is how a client finds the services
+// of a town: a service is found by its locations' municipalities, names
+// and addresses, in any case, with or without diacritics, in either
+// script, and an organisation by its municipality. Before, a search for
+// the town a service is delivered in found nothing.
+func TestHSDSSearchByPlace(t *testing.T) {
+	s := start(t)
+	c := pb.NewOpenReferralServiceClient(s.conn)
+	full, _, fullService, _ := hsdsDirectory(t, s)
+	reader := servicetest.As(t, ids.New(), auth.ScopeDirectoryRead)
+	found := func(b *httpbody.HttpBody, err error) []string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p struct {
+			TotalItems int `json:"total_items"`
+			Contents   []struct {
+				ID        string `json:"id"`
+				ServiceID string `json:"service_id"`
+			} `json:"contents"`
+		}
+		if err := json.Unmarshal(b.GetData(), &p); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, x := range p.Contents {
+			out = append(out, cmp.Or(x.ServiceID, x.ID))
+		}
+		if len(out) != p.TotalItems {
+			t.Fatalf("total_items %d, %d entries: %s", p.TotalItems, len(out), b.GetData())
+		}
+		return out
+	}
+	for _, search := range []string{"Šid", "sid", "Шид", "Gospodar Jevremova", "stari grad", "reception centre"} {
+		if got := found(c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{Search: search})); !slices.Equal(got, []string{fullService}) {
+			t.Errorf("services, search %q: %v, want the service delivered there (%s)", search, got, fullService)
+		}
+		got := found(c.ListHsdsServiceAtLocations(reader, &pb.ListHsdsServiceAtLocationsRequest{Search: search}))
+		if len(got) == 0 || slices.ContainsFunc(got, func(id string) bool { return id != fullService }) {
+			t.Errorf("service_at_locations, search %q: services %v, want locations of %s", search, got, fullService)
+		}
+	}
+	if got := found(c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{Search: "Town 3"})); len(got) != 1 {
+		t.Errorf("services, search %q: %v, want the one service there", "Town 3", got)
+	}
+	if got := found(c.ListHsdsOrganizations(reader, &pb.ListHsdsOrganizationsRequest{Search: "beograd"})); !slices.Equal(got, []string{full}) {
+		t.Errorf("organizations, search beograd: %v, want %s", got, full)
 	}
 }

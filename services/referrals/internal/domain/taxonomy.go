@@ -66,17 +66,22 @@ func values(m map[string]string) []string {
 }
 
 // SearchKey is what a search of the directory matches an organisation by:
-// its names and descriptions in every language.
+// its names and descriptions in every language, and its municipality.
 func (o *Organisation) SearchKey() string {
-	texts := append([]string{o.Name, o.Description}, values(o.LocalizedNames)...)
+	texts := append([]string{o.Name, o.Description, o.Municipality}, values(o.LocalizedNames)...)
 	return searchKey(append(texts, values(o.LocalizedDescriptions)...)...)
 }
 
 // SearchKey is what a search of the directory matches a service by: its
-// names and descriptions in every language and its category's names.
+// names and descriptions in every language, its category's names, and
+// where it is delivered (its locations' names, addresses and
+// municipalities), so that a search for a town finds the services there.
 func (s *Service) SearchKey() string {
 	texts := append([]string{s.Name, s.Description, s.Eligibility.Description}, values(s.LocalizedNames)...)
 	texts = append(texts, values(s.LocalizedDescriptions)...)
+	for _, l := range s.Locations {
+		texts = append(texts, l.Name, l.Address, l.Municipality)
+	}
 	return searchKey(append(texts, values(CategoryLabels[s.Category])...)...)
 }
 
