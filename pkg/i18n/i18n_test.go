@@ -168,7 +168,8 @@ func TestDateViolationsLocalized(t *testing.T) {
 // TestBeneficiaryConflictsLocalized: the beneficiaries service's refusals
 // of a merge into the record itself, of a member who is in a household
 // already, of a second head of a household, of a duplicate with a legal
-// status from before the survivor's birth and of a document the person has already (its pkg/db unique
+// status from before the survivor's birth, of a second JMBG or OIB (and
+// a merge bringing one) and of a document the person has already (its pkg/db unique
 // key; their descriptions as the service writes them) have texts of their
 // own in every language, not "this value is not valid", and the document's
 // says what is taken rather than "another record has this value".
@@ -182,7 +183,19 @@ func TestBeneficiaryConflictsLocalized(t *testing.T) {
 	v.Add("household.members[2].relationship", "is a second head: a household has one (household.members[0] is)")
 	v.Add("duplicate_id", "has held a legal status (asylum_seeker) since before the birth date of beneficiary "+
 		"0190c000-0000-7000-8000-000000000001, which would get it: correct the one that is wrong first (the duplicate's legal_status_since, or the birth)")
-	haveOwnTexts(t, v, 6)
+	v.Add("document.number", "is another personal number than the one the beneficiary has (document 0190c000-0000-7000-8000-000000000002): "+
+		"a person has one JMBG; to correct it, delete that document and add this one")
+	v.Add("beneficiary.documents[1].number", "is another personal number than the one the beneficiary has: a person has one OIB")
+	v.Add("duplicate_id", "has another JMBG (document 0190c000-0000-7000-8000-000000000003) than beneficiary 0190c000-0000-7000-8000-000000000001 "+
+		"(document 0190c000-0000-7000-8000-000000000002): a person has one, so these are two persons, or one number is wrong: correct it first")
+	haveOwnTexts(t, v, 9)
+	if got := violation(v[8].Description, "hr"); !strings.Contains(got, "JMBG (dokument 0190c000-0000-7000-8000-000000000003)") ||
+		!strings.Contains(got, "(dokument 0190c000-0000-7000-8000-000000000002)") {
+		t.Errorf("another JMBG in a merge in hr: %q", got)
+	}
+	if got := violation(v[7].Description, "en"); got != "A second OIB: a person has one." {
+		t.Errorf("a second OIB in a create in en: %q", got)
+	}
 	if got := violation(v[5].Description, "sr-Latn"); !strings.Contains(got, "(asylum_seeker) počinje pre datuma rođenja") {
 		t.Errorf("status before the survivor's birth in sr-Latn: %q", got)
 	}

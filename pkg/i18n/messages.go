@@ -1029,6 +1029,28 @@ var violations = []violationText{
 		"bs":      "Njegov pravni status ({1}) počinje prije datuma rođenja zapisa u koji bi se spojio: prvo ispravite pogrešan podatak.",
 		"hr":      "Njegov pravni status ({1}) počinje prije datuma rođenja zapisa u koji bi se spojio: najprije ispravite pogrešan podatak.",
 	}},
+	// A second JMBG or OIB of one person (domain.NumberHeld, a create's
+	// documents), and a merge's duplicate with another one than the
+	// survivor's (domain.CheckMergedNumbers).
+	{regexp.MustCompile(`^is another personal number than the one the beneficiary has \(document (\S+)\): a person has one (JMBG|OIB)`), text{
+		"en":      "The beneficiary has another {2} (document {1}): a person has one; to correct it, delete that document and add this one.",
+		"sr-Latn": "Korisnik već ima drugi {2} (dokument {1}): osoba ima jedan; da biste ga ispravili, obrišite taj dokument i dodajte ovaj.",
+		"sr-Cyrl": "Корисник већ има други {2} (документ {1}): особа има један; да бисте га исправили, обришите тај документ и додајте овај.",
+		"bs":      "Korisnik već ima drugi {2} (dokument {1}): osoba ima jedan; da biste ga ispravili, obrišite taj dokument i dodajte ovaj.",
+		"hr":      "Korisnik već ima drugi {2} (dokument {1}): osoba ima jedan; da biste ga ispravili, izbrišite taj dokument i dodajte ovaj.",
+	}},
+	{regexp.MustCompile(`^is another personal number than the one the beneficiary has: a person has one (JMBG|OIB)`), text{
+		"en":      "A second {1}: a person has one.",
+		"sr-Latn": "Drugi {1}: osoba ima jedan.", "sr-Cyrl": "Други {1}: особа има један.",
+		"bs": "Drugi {1}: osoba ima jedan.", "hr": "Drugi {1}: osoba ima jedan.",
+	}},
+	{regexp.MustCompile(`^has another (JMBG|OIB) \(document (\S+)\) than beneficiary (\S+) \(document (\S+)\)`), text{
+		"en":      "Its {1} (document {2}) is another than that of the record it would be merged into (document {4}): a person has one, so these are two persons, or one number is wrong: correct it first.",
+		"sr-Latn": "Njegov {1} (dokument {2}) razlikuje se od onog u zapisu u koji bi se spojio (dokument {4}): osoba ima jedan, pa su ovo dve osobe ili je jedan broj pogrešan: prvo ga ispravite.",
+		"sr-Cyrl": "Његов {1} (документ {2}) разликује се од оног у запису у који би се спојио (документ {4}): особа има један, па су ово две особе или је један број погрешан: прво га исправите.",
+		"bs":      "Njegov {1} (dokument {2}) razlikuje se od onog u zapisu u koji bi se spojio (dokument {4}): osoba ima jedan, pa su ovo dvije osobe ili je jedan broj pogrešan: prvo ga ispravite.",
+		"hr":      "Njegov {1} (dokument {2}) razlikuje se od onog u zapisu u koji bi se spojio (dokument {4}): osoba ima jedan, pa su ovo dvije osobe ili je jedan broj pogrešan: najprije ga ispravite.",
+	}},
 	{regexp.MustCompile(`^JMBG is issued in the former Yugoslav countries`), text{
 		"en":      "A JMBG is issued in the former Yugoslav countries (RS, BA, ME, MK, SI, HR, XK).",
 		"sr-Latn": "JMBG se izdaje u državama bivše Jugoslavije (RS, BA, ME, MK, SI, HR, XK).",

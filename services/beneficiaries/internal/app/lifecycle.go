@@ -46,13 +46,18 @@ func (a *App) MergeBeneficiaries(ctx context.Context, act Actor, id, dupID strin
 		}
 		primary, dup := locked["id"], locked["duplicate_id"]
 		// The duplicate's documents and legal status history become the
-		// survivor's: its JMBG must agree with the survivor's birth, and
-		// no status of its may start before that birth, as on any other
-		// write.
+		// survivor's: its JMBG must agree with the survivor's birth and
+		// not differ from the survivor's own, and no status of its may
+		// start before that birth, as on any other write.
 		if err := r.LoadDetails(ctx, dup); err != nil {
 			return err
 		}
+		held, err := r.ListDocuments(ctx, primary.ID)
+		if err != nil {
+			return err
+		}
 		domain.CheckMergedBirth(&v, primary, dup.Documents)
+		domain.CheckMergedNumbers(&v, primary.ID, held, dup.Documents)
 		domain.CheckMergedStatuses(&v, primary, dup.LegalStatusHistory)
 		if err := v.Err(); err != nil {
 			return err

@@ -48,6 +48,9 @@ func (a *App) CreateDocument(ctx context.Context, act Actor, beneficiaryID strin
 		if i := slices.IndexFunc(held, func(h *domain.Document) bool { return d.Same(h) && h.IssuingCountry != d.IssuingCountry }); i >= 0 {
 			return domain.DocumentTaken(held[i])
 		}
+		if h := d.OtherNumber(held); h != nil {
+			return domain.NumberHeld(h)
+		}
 		d.ID, d.BeneficiaryID, d.OrganisationID = ids.New(), b.ID, act.OrganisationID
 		if out, err = r.CreateDocument(ctx, d); err != nil {
 			return err

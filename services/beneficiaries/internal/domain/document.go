@@ -51,6 +51,53 @@ func (d *Document) Same(o *Document) bool {
 		(d.IssuingCountry == o.IssuingCountry || d.IssuingCountry == "" || o.IssuingCountry == "")
 }
 
+// OtherNumber returns the first of held that is a personal number of
+// d's type (a JMBG or an OIB, which a register gives a person once, for
+// life) from d's register (the same issuing country, or none on one of
+// them, as Same) with another number: one person cannot hold both, so
+// they are two persons' or one number is wrong. nil when none is.
+func (d *Document) OtherNumber(held []*Document) *Document {
+	if d.Type != "jmbg" && d.Type != "oib" {
+		return nil
+	}
+	for _, h := range held {
+		if h.Type == d.Type && h.Number != d.Number &&
+			(h.IssuingCountry == d.IssuingCountry || h.IssuingCountry == "" || d.IssuingCountry == "") {
+			return h
+		}
+	}
+	return nil
+}
+
+// otherNumber begins the refusal of a second JMBG or OIB of one person
+// (pkg/i18n localizes it).
+const otherNumber = "is another personal number than the one the beneficiary has"
+
+// NumberHeld is the refusal of a JMBG or OIB for a person who has another
+// (held, by OtherNumber): 409 naming document.number and the document
+// held, not the numbers.
+func NumberHeld(held *Document) error {
+	msg := fmt.Sprintf("%s (document %s): a person has one %s; to correct it, delete that document and add this one",
+		otherNumber, held.ID, strings.ToUpper(held.Type))
+	return &errs.Error{Kind: errs.KindAlreadyExists, Message: "document.number " + msg,
+		Violations: []errs.FieldViolation{{Field: "document.number", Description: msg}}}
+}
+
+// CheckMergedNumbers adds a violation of duplicate_id when a JMBG or OIB
+// of the duplicate's documents (docs) differs from one of the survivor's
+// (held) of the same register (OtherNumber): a person has one, so the
+// two records are two persons (twins share a name and a birth date, not
+// a JMBG), or one number is wrong. The numbers are not quoted.
+func CheckMergedNumbers(v *errs.Violations, survivor string, held, docs []*Document) {
+	for _, d := range docs {
+		if h := d.OtherNumber(held); h != nil {
+			v.Add("duplicate_id", "has another %s (document %s) than beneficiary %s (document %s): a person has one, "+
+				"so these are two persons, or one number is wrong: correct it first", strings.ToUpper(d.Type), d.ID, survivor, h.ID)
+			return
+		}
+	}
+}
+
 // DocumentTaken is the refusal of a document the person has already
 // (held, by Same) with an issuing country where the new one has none, or
 // none where it has one: 409 naming document.number and the document
@@ -125,6 +172,8 @@ func ValidateDocuments(v *errs.Violations, prefix string, docs []*Document, birt
 		}
 		if slices.ContainsFunc(docs[:i], d.Same) {
 			v.Add(field, "given twice")
+		} else if d.OtherNumber(docs[:i]) != nil {
+			v.Add(field+".number", "%s: a person has one %s", otherNumber, strings.ToUpper(d.Type))
 		}
 	}
 }

@@ -1005,10 +1005,14 @@ func (x *LegalStatusChange) GetRecordTime() *timestamppb.Timestamp {
 
 // An identity document of a beneficiary.
 type IdentityDocument struct {
-	state  protoimpl.MessageState `protogen:"open.v1"`
-	Id     string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Type   DocumentType           `protobuf:"varint,2,opt,name=type,proto3,enum=spona.beneficiaries.v1.DocumentType" json:"type,omitempty"`
-	Number string                 `protobuf:"bytes,3,opt,name=number,proto3" json:"number,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Type  DocumentType           `protobuf:"varint,2,opt,name=type,proto3,enum=spona.beneficiaries.v1.DocumentType" json:"type,omitempty"`
+	// A person has one JMBG and one OIB of an issuing country (a register
+	// gives them once): another number of the type is refused (ALREADY_EXISTS
+	// naming document.number; to correct one, delete it and add the right
+	// one), unless both have issuing countries and they differ.
+	Number string `protobuf:"bytes,3,opt,name=number,proto3" json:"number,omitempty"`
 	// ISO 3166-1 alpha-2, as nationality. Without it, the document is the
 	// same as one of its type and number from any country: the person
 	// cannot have both, and FindDuplicates matches them.
@@ -2403,7 +2407,9 @@ type MergeBeneficiariesRequest struct {
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// The record merged into it. Refused (INVALID_ARGUMENT naming
 	// duplicate_id) when it holds a JMBG of another birth than the
-	// survivor's, or a legal status (any entry of its history) since before
+	// survivor's, or another JMBG or OIB than the survivor's (of the same
+	// issuing country, or one without: twins share a name and a birth date,
+	// not a JMBG), or a legal status (any entry of its history) since before
 	// the survivor's birth (birth_date, or birth_year when the date is
 	// unknown or estimated): correct the wrong one first.
 	DuplicateId   string `protobuf:"bytes,2,opt,name=duplicate_id,json=duplicateId,proto3" json:"duplicate_id,omitempty"`
