@@ -8,10 +8,15 @@
 package docs
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"net/http"
 	"path"
 	"strings"
+	"sync"
+	"time"
 )
 
 //go:embed static
@@ -30,8 +35,9 @@ var types = map[string]string{
 	"":      "text/plain; charset=utf-8", // LICENSE, NOTICE
 }
 
-// Handler serves /docs (the page) and /docs/<asset>.
+// Handler serves /docs (the page) and /docs/<asset>, each as File does.
 func Handler() http.Handler {
+	var tags sync.Map // asset name -> its ETag
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/docs")
 		name = strings.TrimPrefix(name, "/")
@@ -44,9 +50,39 @@ func Handler() http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		w.Header().Set("Content-Type", ct)
+		tag, ok := tags.Load(name)
+		if !ok {
+			tag, _ = tags.LoadOrStore(name, contentTag(b))
+		}
+		etag, _ := tag.(string)
 		w.Header().Set("Content-Security-Policy", CSP)
-		w.Header().Set("Cache-Control", "no-cache")
-		_, _ = w.Write(b)
+		serve(w, r, ct, etag, b)
 	})
+}
+
+// File serves b, a file that stays the same while the process runs (one
+// embedded in the binary, such as an OpenAPI document), under contentType.
+// It is sent with Cache-Control: no-cache and a strong ETag made from its
+// content, so a browser or client that has it revalidates it and gets 304
+// Not Modified instead of the whole file again (If-None-Match); HEAD and
+// byte ranges work as for any file (http.ServeContent).
+func File(contentType string, b []byte) http.Handler {
+	tag := contentTag(b)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		serve(w, r, contentType, tag, b)
+	})
+}
+
+// contentTag is a strong entity tag of b: part of its SHA-256.
+func contentTag(b []byte) string {
+	sum := sha256.Sum256(b)
+	return `"` + hex.EncodeToString(sum[:12]) + `"`
+}
+
+func serve(w http.ResponseWriter, r *http.Request, contentType, tag string, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Cache-Control", "no-cache")
+	h.Set("ETag", tag)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
 }

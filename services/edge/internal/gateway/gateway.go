@@ -182,14 +182,9 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	hsds := hsdsAPI(gw, authn, o.PublicDirectory, limit)
 	root.Handle(HSDSPrefix, hsds)
 	root.Handle(HSDSPrefix+"/", hsds)
-	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(openapi.Spec)
-	})
-	root.HandleFunc("GET /openapi/v3.json", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(openapi.SpecV3)
-	})
+	// The documents (and the docs page) are revalidated by their ETag.
+	root.Handle("GET /openapi.json", docs.File("application/json", openapi.Spec))
+	root.Handle("GET /openapi/v3.json", docs.File("application/json", openapi.SpecV3))
 	root.Handle("GET /docs", docs.Handler())
 	root.Handle("GET /docs/", docs.Handler())
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -125,6 +125,19 @@ func startGateway(tb testing.TB) (url string, svc *beneficiaries) {
 
 func call(tb testing.TB, c *http.Client, method, url, body string) {
 	tb.Helper()
+	header := []string{"Authorization", "Bearer " + testKey}
+	if body != "" {
+		header = append(header, "Content-Type", "application/json")
+	}
+	if resp, raw := send(tb, c, method, url, body, header...); resp.StatusCode != http.StatusOK {
+		tb.Fatalf("%s %s: HTTP %d: %s", method, url, resp.StatusCode, raw)
+	}
+}
+
+// send makes a request with the headers given as name, value pairs and
+// returns the answer with its body read.
+func send(tb testing.TB, c *http.Client, method, url, body string, header ...string) (*http.Response, []byte) {
+	tb.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -133,9 +146,8 @@ func call(tb testing.TB, c *http.Client, method, url, body string) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+testKey)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := c.Do(req)
 	if err != nil {
@@ -146,9 +158,7 @@ func call(tb testing.TB, c *http.Client, method, url, body string) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		tb.Fatalf("%s %s: HTTP %d: %s", method, url, resp.StatusCode, raw)
-	}
+	return resp, raw
 }
 
 // TestCredentialStaysAtTheEdge: a service never receives the caller's
@@ -202,4 +212,42 @@ func BenchmarkGateway(b *testing.B) {
 		}
 		cpu.Report()
 	})
+}
+
+// TestDocumentsRevalidate: the OpenAPI documents and the docs page's files
+// carry a strong ETag (each its own) and Cache-Control: no-cache, so a
+// browser showing /docs, or a client generating code from a document,
+// revalidates what it has: If-None-Match with that ETag is 304 Not
+// Modified without the file, another etag gets the file, HEAD gives its
+// length. Before, they had no validator: every load of /docs downloaded
+// the whole renderer and the 600 kB document again.
+func TestDocumentsRevalidate(t *testing.T) {
+	url, _ := startGateway(t)
+	do := func(method, path string, header ...string) (*http.Response, []byte) {
+		t.Helper()
+		return send(t, http.DefaultClient, method, url+path, "", header...)
+	}
+	seen := map[string]string{}
+	for _, path := range []string{"/openapi.json", "/openapi/v3.json", "/docs", "/docs/swagger-ui/swagger-ui-bundle.js"} {
+		first, body := do("GET", path)
+		tag := first.Header.Get("ETag")
+		if first.StatusCode != 200 || len(body) == 0 || !strings.HasPrefix(tag, `"`) || first.Header.Get("Cache-Control") != "no-cache" {
+			t.Fatalf("GET %s: %d, ETag %q, Cache-Control %q, %d bytes", path, first.StatusCode, tag, first.Header.Get("Cache-Control"), len(body))
+		}
+		if other, ok := seen[tag]; ok {
+			t.Errorf("%s and %s have the same ETag %s", path, other, tag)
+		}
+		seen[tag] = path
+		again, nothing := do("GET", path, "If-None-Match", tag)
+		if again.StatusCode != http.StatusNotModified || len(nothing) != 0 || again.Header.Get("ETag") != tag {
+			t.Errorf("GET %s If-None-Match %s: %d, ETag %q, %d bytes; want 304 without the file", path, tag, again.StatusCode, again.Header.Get("ETag"), len(nothing))
+		}
+		if stale, file := do("GET", path, "If-None-Match", `"0"`); stale.StatusCode != 200 || len(file) != len(body) {
+			t.Errorf("GET %s with another etag: %d, %d bytes; want the file", path, stale.StatusCode, len(file))
+		}
+		head, none := do("HEAD", path)
+		if full, _ := do("GET", path); head.StatusCode != 200 || len(none) != 0 || head.ContentLength != int64(len(body)) || full.Header.Get("Content-Type") != head.Header.Get("Content-Type") {
+			t.Errorf("HEAD %s: %d, length %d, %d bytes; want 200, length %d, no body", path, head.StatusCode, head.ContentLength, len(none), len(body))
+		}
+	}
 }
