@@ -76,7 +76,7 @@ type Config struct {
 // address and the retention of the event feed every service serves.
 type GRPCConfig struct {
 	GRPCAddr       string        `env:"GRPC_ADDR" hostport:"true" required:"true" help:"listen address of the gRPC server, e.g. 0.0.0.0:9090"`
-	EventRetention time.Duration `env:"EVENT_RETENTION" default:"168h" help:"how long the service keeps the events of its feed; a consumer whose cursor is older gets OUT_OF_RANGE"`
+	EventRetention time.Duration `env:"EVENT_RETENTION" default:"168h" min:"1m" help:"how long the service keeps the events of its feed; a consumer whose cursor is older gets OUT_OF_RANGE"`
 	MaxCallTime    time.Duration `env:"MAX_CALL_TIME" default:"2m" help:"longest a gRPC call may run, waiting for a database connection included (a caller's earlier deadline wins; 0: no limit); 2m is the edge's HTTP_WRITE_TIMEOUT"`
 }
 

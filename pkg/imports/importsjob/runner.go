@@ -407,7 +407,7 @@ type Env struct {
 	// MaxRows is how many rows may follow the header.
 	MaxRows   int           `env:"IMPORT_MAX_ROWS" default:"50000" min:"1" help:"most rows an import may have after its header"`
 	Lease     time.Duration `env:"IMPORT_LEASE" default:"30s" min:"1s" help:"how long a replica holds an import it runs before another may take it over"`
-	Retention time.Duration `env:"IMPORT_RETENTION" default:"720h" help:"how long finished imports and their reports are kept"`
+	Retention time.Duration `env:"IMPORT_RETENTION" default:"720h" min:"1m" help:"how long finished imports and their reports are kept"`
 }
 
 // WithDefaults fills unset values with the defaults.
