@@ -94,6 +94,8 @@ func (s *scan) part(f *zip.File) error {
 	ref := ""             // r of the innermost cell
 	index := false        // the next token is a shared-string index
 	inline, texts := 0, 0 // open <is> elements; <t> in those of the cell
+	// The innermost cell has a formula (<f>), a value (<v>, <is>).
+	formula, value := false, false
 	for {
 		start := dec.InputOffset()
 		tok, err := dec.Token()
@@ -147,6 +149,7 @@ func (s *scan) part(f *zip.File) error {
 			case "c":
 				typ, style := "", 0
 				ref, texts = "", 0
+				formula, value = false, false
 				for _, a := range t.Attr {
 					switch a.Name.Local {
 					case "t":
@@ -177,11 +180,14 @@ func (s *scan) part(f *zip.File) error {
 						s.merged = append(s.merged, m)
 					}
 				}
+			case "f":
+				formula = true
 			case "v":
 				index = slices.Contains(cells, "s")
-				inValue = true
+				inValue, value = true, true
 			case "is":
 				inline++
+				value = true
 			case "t":
 				inValue = true
 				// The library keeps one <t> of a cell's inline strings
@@ -205,6 +211,12 @@ func (s *scan) part(f *zip.File) error {
 				inline = max(inline-1, 0)
 			case "c":
 				cells = cells[:max(len(cells)-1, 0)]
+				if s.main && formula && !value && row <= s.lim.MaxRows+1 {
+					// The library reads it as empty, without a word.
+					return fail(ReasonCorrupt, "cell %.12q (row %d) holds a formula but the file carries no value for it: the program that wrote the file "+
+						"did not calculate its formulas (a script's library does not), so their cells would be read empty; open the file in a "+
+						"spreadsheet program and save it again, which calculates them, or write the values in place of the formulas", ref, row)
+				}
 			}
 		}
 	}

@@ -496,3 +496,30 @@ func TestXLSXComputedCellsInDateFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestXLSXFormulaWithoutValue: a workbook whose formula cell carries no
+// value (written by a script's library, which does not calculate, or
+// saved by one that drops the values) is refused naming the cell and
+// saying to open and save it in a spreadsheet program; before, the cell
+// was read as empty, without a word. A formula with its value, and a
+// styled cell without one, read as before.
+func TestXLSXFormulaWithoutValue(t *testing.T) {
+	book := func(cell string) []byte {
+		ws := `<worksheet ` + mainNS + `><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c><c r="B1" t="inlineStr"><is><t>b</t></is></c></row>` +
+			`<row r="2"><c r="A2" t="inlineStr"><is><t>x</t></is></c>` + cell + `</row></sheetData></worksheet>`
+		return crafted([2]string{"xl/workbook.xml", workbookXML("S", "rId1")}, [2]string{"xl/_rels/workbook.xml.rels", relsXML("rId1", "worksheets/sheet1.xml")},
+			[2]string{"xl/worksheets/sheet1.xml", ws})
+	}
+	for _, c := range []string{`<c r="B2"><f>UPPER(A2)</f></c>`, `<c r="B2" t="str"><f>UPPER(A2)</f></c>`, `<c r="B2" t="str"><f t="shared" si="0"/></c>`} {
+		wantRead(t, book(c), `cell "B2" (row 2) holds a formula but the file carries no value for it`, nil)
+	}
+	// As excelize writes a formula (it does not calculate).
+	data := xlsxFile(t, func(f *excelize.File, s string) {
+		must(t, f.SetSheetRow(s, "A1", &[]any{"ime", "broj"}))
+		must(t, f.SetCellValue(s, "A2", "Jovana"))
+		must(t, f.SetCellFormula(s, "B2", "1/0"))
+	})
+	wantRead(t, data, `cell "B2" (row 2) holds a formula but the file carries no value for it`, nil)
+	wantRead(t, book(`<c r="B2" t="str"><f>UPPER(A2)</f><v>X</v></c>`), "", []row{{1, []string{"a", "b"}}, {2, []string{"x", "X"}}})
+	wantRead(t, book(`<c r="B2" s="1"/>`), "", []row{{1, []string{"a", "b"}}, {2, []string{"x"}}})
+}
