@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -58,6 +59,56 @@ func TestParticipantReadsAudited(t *testing.T) {
 		if ev.GetActorOrganisationId() != b || ev.GetActorClientId() == "" || ev.GetPurpose() != "training follow-up" || ev.GetResource() != resource {
 			t.Errorf("%s recorded as %v, want actor %s with its client, purpose %q, resource %s", action, ev, b, "training follow-up", resource)
 		}
+	}
+}
+
+// TestAttendanceAnswerAudited: marking attendance answers with every mark
+// of the session, so a beneficiary's mark it shows without changing it (the
+// organiser marked someone else) is a read of the person's attendance, in
+// their audit log as training_participant.read_attendance; while the log
+// cannot be written such an answer is 503 and the marks sent are not
+// recorded, as for the other reads of a participant.
+func TestAttendanceAnswerAudited(t *testing.T) {
+	c := start(t)
+	a, b := ids.New(), ids.New()
+	ctxA, ctxB := servicetest.As(t, a), servicetest.As(t, b)
+	person := c.beneficiary(t, ctxA, b) // A's, referred to B
+	e := event(t, c, ctxB, seminar(""))
+	p := register(t, c, ctxB, e.GetId(), beneficiary(person))
+	pro := register(t, c, ctxB, e.GetId(), professional("Ana", "Anić", "", "CSR Subotica", pb.Sector_SECTOR_SOCIAL_WELFARE, 0))
+	s, err := c.CreateSession(ctxB, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: "2017-03-01"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := s.GetSession().GetId()
+	mark := func(c pb.TrainingServiceClient, ctx context.Context, x *pb.Participant, present bool) (*pb.RecordAttendanceResponse, error) {
+		return c.RecordAttendance(ctx, &pb.RecordAttendanceRequest{EventId: e.GetId(), SessionId: session,
+			Marks: []*pb.AttendanceMark{{ParticipantId: x.GetId(), Present: present}}})
+	}
+	if _, err := mark(c, ctxB, p, true); err != nil {
+		t.Fatal(err)
+	}
+	why := metadata.AppendToOutgoingContext(ctxB, "x-spona-purpose", "room list")
+	r, err := mark(c, why, pro, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.GetMarks()) != 2 {
+		t.Fatalf("answer %v, want both marks of the session", r.GetMarks())
+	}
+
+	got := c.audited(t, ctxA, person, b, "training_participant.read_attendance")
+	want := "training_participant.attendance trainingEvents/" + e.GetId() + "/participants/" + p.GetId() + " room list"
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("the beneficiary's mark shown in the answer, in the owner's audit log: %q, want [%s]", got, want)
+	}
+
+	cut := c.withoutAuditLog(t)
+	if _, err := mark(cut, why, pro, false); statustest.Code(err) != codes.Unavailable || !strings.Contains(status.Convert(err).Message(), "audit log") {
+		t.Errorf("marking a professional, the answer showing a beneficiary's mark, while the audit log is out of reach: %v, want UNAVAILABLE naming the audit log", err)
+	}
+	if x, err := c.GetParticipant(ctxB, &pb.GetParticipantRequest{EventId: e.GetId(), Id: pro.GetId()}); err != nil || x.GetParticipant().GetSessionsAttended() != 1 {
+		t.Errorf("after a refused mark: %v, %v; want the professional still present", x.GetParticipant(), err)
 	}
 }
 
@@ -236,19 +287,27 @@ func TestSessionDeleteAudited(t *testing.T) {
 	if _, err := c.DeleteSession(why, &pb.DeleteSessionRequest{EventId: e.GetId(), Id: sessions[1]}); err != nil {
 		t.Fatal(err)
 	}
-	conn := c.beneficiaries.Start(t, platform.Service{})
-	l, err := benv1.NewBeneficiaryServiceClient(conn).ListAuditEvents(ctxA, &benv1.ListAuditEventsRequest{BeneficiaryId: person, ActorOrganisationId: b, PageSize: 100})
+	got := c.audited(t, ctxA, person, b, "training_participant.delete_attendance")
+	want := "training_participant.attendance trainingEvents/" + e.GetId() + "/participants/" + p.GetId() + " programme change"
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("the deleted session's marks in the owner's audit log: %q, want [%s]", got, want)
+	}
+}
+
+// audited is the records of action by actor in beneficiary person's audit
+// log, read by its owner (ctx), each as "fields resource purpose".
+func (c *client) audited(t *testing.T, ctx context.Context, person, actor, action string) []string {
+	t.Helper()
+	conn := c.beneficiaries.Start(t, platform.Service{}) // started by c.beneficiary
+	l, err := benv1.NewBeneficiaryServiceClient(conn).ListAuditEvents(ctx, &benv1.ListAuditEventsRequest{BeneficiaryId: person, ActorOrganisationId: actor, PageSize: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, ev := range l.GetAuditEvents() {
-		if ev.GetAction() == "training_participant.delete_attendance" {
+		if ev.GetAction() == action {
 			got = append(got, strings.Join(ev.GetFields(), ",")+" "+ev.GetResource()+" "+ev.GetPurpose())
 		}
 	}
-	want := "training_participant.attendance trainingEvents/" + e.GetId() + "/participants/" + p.GetId() + " programme change"
-	if len(got) != 1 || got[0] != want {
-		t.Errorf("the deleted session's marks in the owner's audit log: %q, want [%s]", got, want)
-	}
+	return got
 }

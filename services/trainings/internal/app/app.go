@@ -435,6 +435,17 @@ func markRefs(eventID string, marks []domain.Mark, only map[string]bool) []Parti
 	return refs
 }
 
+// unmarked is the participants of marks not in marked.
+func unmarked(marks []domain.Mark, marked map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range marks {
+		if !marked[m.ParticipantID] {
+			out[m.ParticipantID] = true
+		}
+	}
+	return out
+}
+
 // sessionKey is the kind of key of an event's sessions (Session.SortKey).
 var sessionKey = pagination.Key(func(s string) bool { _, _, _, ok := domain.ParseSessionKey(s); return ok })
 
@@ -514,7 +525,7 @@ func (a *App) CreateParticipant(ctx context.Context, p audit.Actor, eventID stri
 				out = nil
 				return errs.RequestIDReused("register participant " + first + ", another person or sector")
 			}
-			return a.recordReads(ctx, p, "training_participant.read", e.ID, out)
+			return a.recordReads(ctx, p, "training_participant.read", participantFields, participantRefs(e.ID, out))
 		}
 		if err := a.recordChange(ctx, p, "training_participant.create", participantFields,
 			"the participant cannot be registered", participantRefs(e.ID, out)); err != nil {
@@ -560,21 +571,21 @@ func (a *App) GetParticipant(ctx context.Context, p audit.Actor, eventID, id str
 	if err != nil {
 		return nil, err
 	}
-	return x, a.recordReads(ctx, p, "training_participant.read", e.ID, x)
+	return x, a.recordReads(ctx, p, "training_participant.read", participantFields, participantRefs(e.ID, x))
 }
 
 // participantFields names what a beneficiary participant's registration
 // shows of the person in the audit log.
 var participantFields = []string{"training_participant"}
 
-// recordReads records p's read of the beneficiary participants among rows
-// of event eventID (professionals are not beneficiaries: nothing to record).
-func (a *App) recordReads(ctx context.Context, p audit.Actor, action, eventID string, rows ...*domain.Participant) error {
-	reads := participantRefs(eventID, rows...)
+// recordReads records p's read (action, the fields shown) of the
+// beneficiary participants read (professionals are not beneficiaries:
+// nothing to record).
+func (a *App) recordReads(ctx context.Context, p audit.Actor, action string, fields []string, reads []ParticipantRead) error {
 	if len(reads) == 0 {
 		return nil
 	}
-	return a.beneficiaries.RecordReads(ctx, p, action, participantFields, reads)
+	return a.beneficiaries.RecordReads(ctx, p, action, fields, reads)
 }
 
 // participantRefs names the beneficiary participants among rows of event
@@ -651,12 +662,16 @@ func (a *App) ListParticipants(ctx context.Context, p audit.Actor, eventID strin
 		return nil, "", err
 	}
 	rows, next := pagination.Next(page, rows, func(x *domain.Participant) string { return x.ID })
-	return rows, next, a.recordReads(ctx, p, "training_participant.list", e.ID, rows...)
+	return rows, next, a.recordReads(ctx, p, "training_participant.list", participantFields, participantRefs(e.ID, rows...))
 }
 
 // RecordAttendance marks participants present or absent at a session of an
 // event the caller organises; the marks of beneficiary participants are
-// recorded in their audit logs with them.
+// recorded in their audit logs with them. The answer lists every mark of
+// the session: a beneficiary's mark it shows without changing it is a read
+// of their attendance (training_participant.read_attendance), recorded in
+// the transaction before the marks are returned, so while the log cannot be
+// written nothing is changed or shown.
 func (a *App) RecordAttendance(ctx context.Context, p audit.Actor, eventID, sessionID string, marks []domain.Mark) ([]domain.Mark, error) {
 	e, err := a.counting(ctx, p.Principal, "event_id", eventID)
 	if err != nil {
@@ -684,8 +699,11 @@ func (a *App) RecordAttendance(ctx context.Context, p audit.Actor, eventID, sess
 		if out, err = a.repo.RecordAttendance(ctx, e.ID, s.ID, marks); err != nil {
 			return err
 		}
-		return a.recordChange(ctx, p, "training_participant.record_attendance", attendanceFields,
-			"the attendance cannot be recorded", markRefs(e.ID, out, marked))
+		if err := a.recordChange(ctx, p, "training_participant.record_attendance", attendanceFields,
+			"the attendance cannot be recorded", markRefs(e.ID, out, marked)); err != nil {
+			return err
+		}
+		return a.recordReads(ctx, p, "training_participant.read_attendance", attendanceFields, markRefs(e.ID, out, unmarked(out, marked)))
 	})
 	if err != nil {
 		return nil, err
@@ -756,7 +774,7 @@ func (a *App) IssueCertificates(ctx context.Context, p audit.Actor, eventID stri
 			"the certificates cannot be issued", participantRefs(e.ID, now...)); err != nil {
 			return err
 		}
-		if err := a.recordReads(ctx, p, "training_participant.list", e.ID, before...); err != nil {
+		if err := a.recordReads(ctx, p, "training_participant.list", participantFields, participantRefs(e.ID, before...)); err != nil {
 			return err
 		}
 		return a.repo.Emit(ctx, evs...)
