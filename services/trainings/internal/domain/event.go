@@ -98,7 +98,15 @@ func (e *TrainingEvent) SameRequest(n *TrainingEvent) bool {
 
 // Validate checks e as a caller would submit it; field names are those of the
 // API ("training_event.title").
-func (e *TrainingEvent) Validate() error {
+func (e *TrainingEvent) Validate() error { return e.validateChange(nil) }
+
+// validateChange checks e as Validate does, the stored event before (nil
+// for a new one) changed to e: its country only when the change sets it,
+// as a beneficiary's. A country stored before validate.Country knew the
+// ISO 3166-1 codes may no longer be one; an update of another field
+// leaves it as it is, rather than be refused for a field it does not
+// name, and one that sets it must give a code.
+func (e *TrainingEvent) validateChange(before *TrainingEvent) error {
 	var v errs.Violations
 	const p = "training_event."
 	validate.OneOf(&v, p+"type", e.Type, EventTypes, true)
@@ -106,7 +114,9 @@ func (e *TrainingEvent) Validate() error {
 	validate.Text(&v, p+"municipality", e.Municipality, maxText, false)
 	validate.Text(&v, p+"audience", e.Audience, maxAudience, false)
 	validate.Text(&v, p+"location", e.Location, maxText, false)
-	validate.Country(&v, p+"country", e.Country)
+	if before == nil || e.Country != before.Country {
+		validate.Country(&v, p+"country", e.Country)
+	}
 	if e.Language != "" {
 		validate.Language(&v, p+"language", e.Language)
 	}
@@ -143,8 +153,10 @@ func (e *TrainingEvent) LastDay() date.Date {
 }
 
 // Apply copies the fields named in paths (pkg/fieldmask) from patch onto e
-// and validates the result.
+// and validates the result (validateChange: a stored country that is no
+// longer valid does not refuse a change that leaves it).
 func (e *TrainingEvent) Apply(patch *TrainingEvent, paths []string) ([]string, error) {
+	before := *e
 	named, err := fieldmask.Apply(paths,
 		fieldmask.Field{Path: "project_id", Set: func() { e.ProjectID = patch.ProjectID }},
 		fieldmask.Field{Path: "type", Set: func() { e.Type = patch.Type }},
@@ -163,7 +175,7 @@ func (e *TrainingEvent) Apply(patch *TrainingEvent, paths []string) ([]string, e
 		return nil, err
 	}
 	e.Normalize()
-	return named, e.Validate()
+	return named, e.validateChange(&before)
 }
 
 // ChangesCounts reports whether e, as it was before an update, differs
