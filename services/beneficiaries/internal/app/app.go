@@ -347,7 +347,7 @@ func (a *App) EndOpenClears(ctx context.Context) (ended, left int, err error) {
 		}
 		ends := map[string]domain.LegalStatusChange{}
 		for _, o := range open {
-			day := date.Of(o.Cleared.In(a.zone))
+			day := aggregate.Today(a.zone, o.Cleared)
 			if o.Cleared.IsZero() || day.Before(o.Since) {
 				left++
 				continue
