@@ -2125,7 +2125,8 @@ func (x *RecordAttendanceRequest) GetMarks() []*AttendanceMark {
 
 type RecordAttendanceResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Every mark of the session after the change.
+	// Every mark of the session after the change, the request's and the
+	// others', in participant id order.
 	Marks         []*AttendanceMark `protobuf:"bytes,1,rep,name=marks,proto3" json:"marks,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -79,8 +79,17 @@ type TrainingServiceClient interface {
 	// Withdraws a registration made by mistake, with its attendance marks. A
 	// certified participant cannot be deleted (FAILED_PRECONDITION).
 	DeleteParticipant(ctx context.Context, in *DeleteParticipantRequest, opts ...grpc.CallOption) (*DeleteParticipantResponse, error)
-	// Marks participants present or absent at a session. Marking again
-	// replaces the earlier mark, so a retry changes nothing.
+	// Marks participants present or absent at a session (at most 1000 marks,
+	// each participant once, every one a participant of the event). Marking
+	// again replaces the earlier mark, so a retry changes nothing. A present
+	// mark needs a session held by today in the report time zone (else
+	// FAILED_PRECONDITION, reason SESSION_NOT_HELD); an absent one may be
+	// recorded ahead. The answer lists every mark of the session, those of
+	// participants the request did not name too. A beneficiary participant's
+	// mark goes to their audit log as training_participant.record_attendance
+	// when the request sets it, as training_participant.read_attendance when
+	// the answer shows it unchanged; while the log cannot be written the call
+	// is UNAVAILABLE and no mark is recorded.
 	RecordAttendance(ctx context.Context, in *RecordAttendanceRequest, opts ...grpc.CallOption) (*RecordAttendanceResponse, error)
 	// Records a participant's pre- and/or post-test score (0–100); a score not
 	// given is left as it is.
@@ -336,8 +345,17 @@ type TrainingServiceServer interface {
 	// Withdraws a registration made by mistake, with its attendance marks. A
 	// certified participant cannot be deleted (FAILED_PRECONDITION).
 	DeleteParticipant(context.Context, *DeleteParticipantRequest) (*DeleteParticipantResponse, error)
-	// Marks participants present or absent at a session. Marking again
-	// replaces the earlier mark, so a retry changes nothing.
+	// Marks participants present or absent at a session (at most 1000 marks,
+	// each participant once, every one a participant of the event). Marking
+	// again replaces the earlier mark, so a retry changes nothing. A present
+	// mark needs a session held by today in the report time zone (else
+	// FAILED_PRECONDITION, reason SESSION_NOT_HELD); an absent one may be
+	// recorded ahead. The answer lists every mark of the session, those of
+	// participants the request did not name too. A beneficiary participant's
+	// mark goes to their audit log as training_participant.record_attendance
+	// when the request sets it, as training_participant.read_attendance when
+	// the answer shows it unchanged; while the log cannot be written the call
+	// is UNAVAILABLE and no mark is recorded.
 	RecordAttendance(context.Context, *RecordAttendanceRequest) (*RecordAttendanceResponse, error)
 	// Records a participant's pre- and/or post-test score (0–100); a score not
 	// given is left as it is.
