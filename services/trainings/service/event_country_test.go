@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"slices"
 	"testing"
 
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
@@ -15,8 +16,9 @@ import (
 // TestEventCountryCheckedWhenSet: an event whose stored country is no
 // longer accepted (stored before the ISO 3166-1 check, which took any two
 // letters) can still be updated in its other fields, its country left as
-// it is; an update that sets the country must give a code, and one that
-// does corrects it.
+// it is; an update that names the country must give a code, the stored
+// one resent included (a client sending every field is told its copy is
+// wrong, rather than YU taken for a code), and one that does corrects it.
 func TestEventCountryCheckedWhenSet(t *testing.T) {
 	c := start(t)
 	ctx := servicetest.As(t, ids.New())
@@ -36,6 +38,14 @@ func TestEventCountryCheckedWhenSet(t *testing.T) {
 	}
 	if _, err := update(u.GetEtag(), &pb.TrainingEvent{Country: "XX"}, "country"); statustest.Code(err) != codes.InvalidArgument {
 		t.Errorf("country set to XX: %v, want INVALID_ARGUMENT", err)
+	}
+	for _, paths := range [][]string{{"country"}, {"title", "country"}, {"*"}} {
+		resent := &pb.TrainingEvent{Title: u.GetTitle(), Type: u.GetType(), StartDate: u.GetStartDate(), EndDate: u.GetEndDate(),
+			CompletionThresholdPercent: u.GetCompletionThresholdPercent(), Country: "YU"}
+		_, err := update(u.GetEtag(), resent, paths...)
+		if statustest.Code(err) != codes.InvalidArgument || !slices.Equal(statustest.Violations(err), []string{"training_event.country"}) {
+			t.Errorf("stored YU resent under %v: %v, want INVALID_ARGUMENT on training_event.country", paths, err)
+		}
 	}
 	if f, err := update(u.GetEtag(), &pb.TrainingEvent{Country: "rs"}, "country"); err != nil || f.GetCountry() != "RS" {
 		t.Errorf("country corrected to rs: %v, %v; want RS", f, err)

@@ -98,15 +98,17 @@ func (e *TrainingEvent) SameRequest(n *TrainingEvent) bool {
 
 // Validate checks e as a caller would submit it; field names are those of the
 // API ("training_event.title").
-func (e *TrainingEvent) Validate() error { return e.validateChange(nil) }
+func (e *TrainingEvent) Validate() error { return e.validateChange(true) }
 
-// validateChange checks e as Validate does, the stored event before (nil
-// for a new one) changed to e: its country only when the change sets it,
-// as a beneficiary's. A country stored before validate.Country knew the
-// ISO 3166-1 codes may no longer be one; an update of another field
-// leaves it as it is, rather than be refused for a field it does not
-// name, and one that sets it must give a code.
-func (e *TrainingEvent) validateChange(before *TrainingEvent) error {
+// validateChange checks e as Validate does, its country only when
+// country is true: when the event is new or the change names the
+// country (its update mask), whatever the value sent. A country stored
+// before validate.Country knew the ISO 3166-1 codes may no longer be one;
+// an update of other fields leaves it as it is, rather than be refused for
+// a field it does not name, and one that names it must give a code, the
+// stored one resent too (YU resent as YU is refused, not taken for a
+// code: a client that sends every field learns that its copy is wrong).
+func (e *TrainingEvent) validateChange(country bool) error {
 	var v errs.Violations
 	const p = "training_event."
 	validate.OneOf(&v, p+"type", e.Type, EventTypes, true)
@@ -114,7 +116,7 @@ func (e *TrainingEvent) validateChange(before *TrainingEvent) error {
 	validate.Text(&v, p+"municipality", e.Municipality, maxText, false)
 	validate.Text(&v, p+"audience", e.Audience, maxAudience, false)
 	validate.Text(&v, p+"location", e.Location, maxText, false)
-	if before == nil || e.Country != before.Country {
+	if country {
 		validate.Country(&v, p+"country", e.Country)
 	}
 	if e.Language != "" {
@@ -154,9 +156,8 @@ func (e *TrainingEvent) LastDay() date.Date {
 
 // Apply copies the fields named in paths (pkg/fieldmask) from patch onto e
 // and validates the result (validateChange: a stored country that is no
-// longer valid does not refuse a change that leaves it).
+// longer valid does not refuse a change that does not name it).
 func (e *TrainingEvent) Apply(patch *TrainingEvent, paths []string) ([]string, error) {
-	before := *e
 	named, err := fieldmask.Apply(paths,
 		fieldmask.Field{Path: "project_id", Set: func() { e.ProjectID = patch.ProjectID }},
 		fieldmask.Field{Path: "type", Set: func() { e.Type = patch.Type }},
@@ -175,7 +176,7 @@ func (e *TrainingEvent) Apply(patch *TrainingEvent, paths []string) ([]string, e
 		return nil, err
 	}
 	e.Normalize()
-	return named, e.validateChange(&before)
+	return named, e.validateChange(slices.Contains(named, "country"))
 }
 
 // ChangesCounts reports whether e, as it was before an update, differs
