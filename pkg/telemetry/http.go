@@ -50,7 +50,9 @@ func SetRoute(ctx context.Context, route string) {
 // rate) labelled with the method, the route template and the status code.
 // The route is what the router reported with SetRoute, else the pattern of
 // the net/http ServeMux next is (when next is one), else "unmatched": never
-// the raw path, whose ids would make every request a new series.
+// the raw path, whose ids would make every request a new series. A HEAD
+// answered by a GET route is labelled with the route under HEAD ("HEAD
+// /v1/beneficiaries/{id}"), its method's own series.
 func HTTPServer(next http.Handler) http.Handler {
 	duration, err := otel.Meter(instrumentation).Float64Histogram(
 		"http.server.request.duration",
@@ -83,6 +85,14 @@ func HTTPServer(next http.Handler) http.Handler {
 		}
 		if route == "" {
 			route = "unmatched"
+		}
+		if r.Method == http.MethodHead {
+			// A HEAD served as its path's GET (a net/http pattern "GET
+			// /x" matches HEAD, the edge's gateway serves HEAD as GET) is
+			// a route of its own: "HEAD /x", not the GET's series.
+			if rest, ok := strings.CutPrefix(route, http.MethodGet+" "); ok {
+				route = http.MethodHead + " " + rest
+			}
 		}
 		if sw.status == 0 {
 			sw.status = http.StatusOK

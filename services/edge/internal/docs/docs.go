@@ -35,8 +35,10 @@ var types = map[string]string{
 	"":      "text/plain; charset=utf-8", // LICENSE, NOTICE
 }
 
-// Handler serves /docs (the page) and /docs/<asset>, each as File does.
-func Handler() http.Handler {
+// Handler serves /docs (the page) and /docs/<asset>, each as File does; a
+// path naming no file of the page is answered by notFound (the API's 404,
+// a google.rpc.Status JSON body like every other refusal of the edge).
+func Handler(notFound http.Handler) http.Handler {
 	var tags sync.Map // asset name -> its ETag
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/docs")
@@ -47,7 +49,7 @@ func Handler() http.Handler {
 		b, err := static.ReadFile("static/" + name)
 		ct, known := types[path.Ext(name)]
 		if err != nil || !known {
-			http.NotFound(w, r)
+			notFound.ServeHTTP(w, r)
 			return
 		}
 		tag, ok := tags.Load(name)

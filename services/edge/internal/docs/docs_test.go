@@ -36,7 +36,7 @@ func TestVendoredSwaggerUIIsThePinnedPackage(t *testing.T) {
 }
 
 func TestHandlerServesThePageAndItsAssets(t *testing.T) {
-	h := Handler()
+	h := Handler(http.NotFoundHandler())
 	for path, want := range map[string]int{
 		"/docs": 200, "/docs/": 200, "/docs/docs.js": 200, "/docs/swagger-ui/swagger-ui-bundle.js": 200,
 		"/docs/swagger-ui/LICENSE": 200, "/docs/nope.js": 404, "/docs/../go.mod": 404, "/docs/swagger-ui/": 404,

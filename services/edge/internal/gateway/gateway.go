@@ -185,15 +185,17 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	// The documents (and the docs page) are revalidated by their ETag.
 	root.Handle("GET /openapi.json", docs.File("application/json", openapi.Spec))
 	root.Handle("GET /openapi/v3.json", docs.File("application/json", openapi.SpecV3))
-	root.Handle("GET /docs", docs.Handler())
-	root.Handle("GET /docs/", docs.Handler())
+	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeStatus(w, r, status.New(codes.NotFound, "no such resource: "+r.URL.Path))
+	})
+	page := docs.Handler(notFound)
+	root.Handle("GET /docs", page)
+	root.Handle("GET /docs/", page)
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	root.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeStatus(w, r, status.New(codes.NotFound, "no such resource: "+r.URL.Path))
-	})
+	root.Handle("/", notFound)
 
 	// Traces and metrics see every answer (413, 429, CORS refusals too);
 	// metrics read the route from the gateway (routed) or from root's

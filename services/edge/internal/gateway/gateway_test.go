@@ -2,6 +2,8 @@ package gateway_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -249,5 +251,34 @@ func TestDocumentsRevalidate(t *testing.T) {
 		if full, _ := do("GET", path); head.StatusCode != 200 || len(none) != 0 || head.ContentLength != int64(len(body)) || full.Header.Get("Content-Type") != head.Header.Get("Content-Type") {
 			t.Errorf("HEAD %s: %d, length %d, %d bytes; want 200, length %d, no body", path, head.StatusCode, head.ContentLength, len(none), len(body))
 		}
+	}
+}
+
+// TestDocsMissingFileIsJSON: a path under /docs naming no file of the docs
+// page is 404 with a google.rpc.Status JSON body (localized as every
+// refusal), as an unknown path anywhere else; the page and its files are
+// served as before. Before, it was net/http's text/plain "404 page not
+// found", the one refusal of the edge a client could not decode as JSON.
+func TestDocsMissingFileIsJSON(t *testing.T) {
+	url, _ := startGateway(t)
+	for _, path := range []string{"/docs/nope.js", "/docs/swagger-ui/", "/docs/swagger-ui/nope.css", "/docs/index.htm", "/nothing"} {
+		for _, method := range []string{"GET", "HEAD"} {
+			resp, body := send(t, http.DefaultClient, method, url+path, "", "Accept-Language", "sr-Latn")
+			if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Content-Type") != "application/json" {
+				t.Errorf("%s %s: %d %s %q, want 404 application/json", method, path, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+				continue
+			}
+			if method == "HEAD" {
+				continue
+			}
+			st := map[string]any{}
+			if err := json.Unmarshal(body, &st); err != nil || st["code"] != float64(codes.NotFound) ||
+				!strings.Contains(fmt.Sprint(st["message"]), path) || !strings.Contains(string(body), `"locale":"sr-Latn"`) {
+				t.Errorf("GET %s: %s, want a localized google.rpc.Status NOT_FOUND naming the path", path, body)
+			}
+		}
+	}
+	if resp, body := send(t, http.DefaultClient, "GET", url+"/docs/docs.js", ""); resp.StatusCode != 200 || len(body) == 0 {
+		t.Errorf("GET /docs/docs.js: %d, %d bytes", resp.StatusCode, len(body))
 	}
 }
