@@ -525,6 +525,20 @@ func TestSearchKeysOfOlderRows(t *testing.T) {
 	if got := search(pb.NewOpenReferralServiceClient(again)); got != fullService {
 		t.Fatalf("after a restart: found %q, want %s", got, fullService)
 	}
+	// The locations' keys (migration 00034) likewise.
+	s.sql(t, `UPDATE referrals.services SET location_keys = NULL`)
+	started := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, s.url), BeneficiariesAddr: s.proxy.addr, ReportingAddr: s.reporting.Addr}))
+	b, err := pb.NewOpenReferralServiceClient(started).ListHsdsServiceAtLocations(reader, &pb.ListHsdsServiceAtLocationsRequest{Search: "Šid"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p hsdsPage
+	if err := json.Unmarshal(b.GetData(), &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Contents) != 1 {
+		t.Fatalf("after a restart, service_at_locations in Šid: %s", b.GetData())
+	}
 }
 
 // TestHSDSModifiedWithOrganisation: a service's last_modified is when
@@ -688,9 +702,69 @@ func TestHSDSSearchByPlace(t *testing.T) {
 		if got := found(c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{Search: search})); !slices.Equal(got, []string{fullService}) {
 			t.Errorf("services, search %q: %v, want the service delivered there (%s)", search, got, fullService)
 		}
-		got := found(c.ListHsdsServiceAtLocations(reader, &pb.ListHsdsServiceAtLocationsRequest{Search: search}))
-		if len(got) == 0 || slices.ContainsFunc(got, func(id string) bool { return id != fullService }) {
-			t.Errorf("service_at_locations, search %q: services %v, want locations of %s", search, got, fullService)
+	}
+	// A service at a location matches by the service's texts and that
+	// location's place, not by the service's other places: the service
+	// delivered at the office (twice), in Šid and at the reception centre.
+	places := func(b *httpbody.HttpBody, err error) []string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p struct {
+			TotalItems int `json:"total_items"`
+			Contents   []struct {
+				ServiceID string `json:"service_id"`
+				Location  struct {
+					Name      string `json:"name"`
+					Addresses []struct {
+						City string `json:"city"`
+					} `json:"addresses"`
+				} `json:"location"`
+			} `json:"contents"`
+		}
+		if err := json.Unmarshal(b.GetData(), &p); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, x := range p.Contents {
+			place := x.Location.Name
+			for _, a := range x.Location.Addresses {
+				place += "/" + a.City
+			}
+			if x.ServiceID != fullService {
+				place = "another service: " + x.ServiceID
+			}
+			out = append(out, place)
+		}
+		if len(out) != p.TotalItems {
+			t.Fatalf("total_items %d, %d entries: %s", p.TotalItems, len(out), b.GetData())
+		}
+		return out
+	}
+	for search, want := range map[string][]string{
+		"Šid": {"/Šid"}, "sid": {"/Šid"}, "Шид": {"/Šid"}, "legal aid sid": {"/Šid"},
+		"Gospodar Jevremova": {"Office/Stari Grad", "Office/Stari Grad"}, "stari grad": {"Office/Stari Grad", "Office/Stari Grad"},
+		"reception centre": {"Reception centre"}, "office šid": nil, "reception grad": nil,
+	} {
+		if got := places(c.ListHsdsServiceAtLocations(reader, &pb.ListHsdsServiceAtLocationsRequest{Search: search})); !slices.Equal(got, want) {
+			t.Errorf("service_at_locations, search %q: %q, want %q", search, got, want)
+		}
+	}
+	// The keys follow the service's changes: Šid given up for Sombor.
+	ctx := partner(t, full)
+	svc, err := s.dir.GetService(ctx, &pb.GetServiceRequest{Id: fullService})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.dir.UpdateService(ctx, &pb.UpdateServiceRequest{Service: &pb.Service{Id: fullService, Etag: svc.GetService().GetEtag(),
+		Locations: []*pb.Location{{Municipality: "Sombor", Country: "RS"}, {Name: "Reception centre", Country: "RS"}}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"locations"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for search, want := range map[string][]string{"Šid": nil, "legal aid sombor": {"/Sombor"}, "reception centre": {"Reception centre"}, "sombor reception": nil} {
+		if got := places(c.ListHsdsServiceAtLocations(reader, &pb.ListHsdsServiceAtLocationsRequest{Search: search})); !slices.Equal(got, want) {
+			t.Errorf("after the update, service_at_locations, search %q: %q, want %q", search, got, want)
 		}
 	}
 	if got := found(c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{Search: "Town 3"})); len(got) != 1 {

@@ -158,7 +158,7 @@ func serviceArgs(s *domain.Service) []any {
 	}
 	return []any{s.Name, emptyMap(s.LocalizedNames), s.Description, emptyMap(s.LocalizedDescriptions), s.Category,
 		db.Strings(s.Languages), s.Eligibility, s.AcceptingReferrals, locations, s.Municipalities(), contacts, schedules,
-		s.Email, s.URL, s.Phone, s.SearchKey()}
+		s.Email, s.URL, s.Phone, s.SearchKey(), s.LocationSearchKeys()}
 }
 
 // CreateService inserts s, with its audit record when change is not nil;
@@ -169,11 +169,11 @@ func (p *Postgres) CreateService(ctx context.Context, s *domain.Service, created
 		WITH i AS (
 			INSERT INTO services (id, organisation_id, created_by, request_id, name, localized_names, description,
 				localized_descriptions, category, languages, eligibility, accepting_referrals, locations, municipalities,
-				contacts, schedules, email, url, phone, search_key)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+				contacts, schedules, email, url, phone, search_key, location_keys)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 			ON CONFLICT (created_by, request_id) DO NOTHING
 			RETURNING `+serviceCols+`
-		), a AS (`+auditInsert(21, "i", "i.organisation_id", "i.id")+`)
+		), a AS (`+auditInsert(22, "i", "i.organisation_id", "i.id")+`)
 		SELECT `+serviceCols+` FROM i`, args,
 		`SELECT `+serviceCols+` FROM services WHERE created_by = $1 AND request_id = $2`, createdBy, requestID)
 }
@@ -199,11 +199,11 @@ func (p *Postgres) UpdateService(ctx context.Context, s *domain.Service, change 
 		WITH u AS (
 			UPDATE services SET name = $3, localized_names = $4, description = $5, localized_descriptions = $6, category = $7,
 				languages = $8, eligibility = $9, accepting_referrals = $10, locations = $11, municipalities = $12,
-				contacts = $13, schedules = $14, email = $15, url = $16, phone = $17, search_key = $18,
+				contacts = $13, schedules = $14, email = $15, url = $16, phone = $17, search_key = $18, location_keys = $19,
 				version = version + 1, update_time = now()
 			WHERE id = $1 AND version = $2
 			RETURNING `+serviceCols+`
-		), a AS (`+auditInsert(19, "u", "u.organisation_id", "u.id")+`)
+		), a AS (`+auditInsert(20, "u", "u.organisation_id", "u.id")+`)
 		SELECT `+serviceCols+` FROM u`, args...))
 	return staleOr(out, err)
 }

@@ -80,10 +80,16 @@ func (p *Postgres) SearchServices(ctx context.Context, q domain.DirectoryQuery) 
 
 // SearchServiceLocations returns a numbered page of the locations of
 // services (a service without locations has none), by service then
-// location.
+// location. A search matches each location by its own key (the service's
+// texts and that location's place), not by the service's, which names
+// every place the service is delivered.
 func (p *Postgres) SearchServiceLocations(ctx context.Context, q domain.DirectoryQuery) (domain.Results[domain.ServiceLocation], error) {
 	from := ` FROM services s CROSS JOIN LATERAL jsonb_array_elements(s.locations) WITH ORDINALITY AS l(loc, n)`
-	return paged(ctx, p, `SELECT `+serviceColsS+`, l.n - 1`+from, `SELECT count(*)`+from, serviceWhere(q), "s.id, l.n", q,
+	search := q.Search
+	q.Search = ""
+	w := serviceWhere(q)
+	w.search("s.location_keys[l.n::int]", search)
+	return paged(ctx, p, `SELECT `+serviceColsS+`, l.n - 1`+from, `SELECT count(*)`+from, w, "s.id, l.n", q,
 		func(r pgx.Row) (domain.ServiceLocation, error) {
 			var index int
 			s, err := scanService(extraRow{r, []any{&index}})
@@ -112,9 +118,10 @@ func (p *Postgres) ServicesOf(ctx context.Context, organisationIDs []string) ([]
 
 // FillSearchKeys writes the search keys of rows stored before they
 // existed, the organisations' name and municipality keys (migration
-// 00019) and the services' municipalities with their search keys (both
-// cleared by migration 00025 to be folded again), a batch at a time, and
-// returns how many it wrote.
+// 00019), the services' municipalities with their search keys (both
+// cleared by migration 00025 to be folded again) and their locations'
+// search keys (migration 00034), a batch at a time, and returns how many
+// it wrote.
 func (p *Postgres) FillSearchKeys(ctx context.Context) (int, error) {
 	filled := 0
 	for {
@@ -124,7 +131,7 @@ func (p *Postgres) FillSearchKeys(ctx context.Context) (int, error) {
 		if err != nil {
 			return filled, err
 		}
-		rows, err = p.pool.Query(ctx, `SELECT `+serviceCols+` FROM services WHERE search_key IS NULL LIMIT 200`)
+		rows, err = p.pool.Query(ctx, `SELECT `+serviceCols+` FROM services WHERE search_key IS NULL OR location_keys IS NULL LIMIT 200`)
 		svcs, err := collect(rows, err, scanService)
 		if err != nil {
 			return filled, err
@@ -138,7 +145,8 @@ func (p *Postgres) FillSearchKeys(ctx context.Context) (int, error) {
 				o.ID, o.SearchKey(), o.NameKey(), o.MunicipalityKey())
 		}
 		for _, s := range svcs {
-			b.Queue(`UPDATE services SET search_key = $2, municipalities = $3 WHERE id = $1`, s.ID, s.SearchKey(), s.Municipalities())
+			b.Queue(`UPDATE services SET search_key = $2, municipalities = $3, location_keys = $4 WHERE id = $1`,
+				s.ID, s.SearchKey(), s.Municipalities(), s.LocationSearchKeys())
 		}
 		if err := p.pool.SendBatch(ctx, b).Close(); err != nil {
 			return filled, db.Error(err)

@@ -77,13 +77,36 @@ func (o *Organisation) SearchKey() string {
 // where it is delivered (its locations' names, addresses and
 // municipalities), so that a search for a town finds the services there.
 func (s *Service) SearchKey() string {
+	texts := s.texts()
+	for _, l := range s.Locations {
+		texts = append(texts, l.places()...)
+	}
+	return searchKey(texts...)
+}
+
+// LocationSearchKeys is what a search of the directory matches each of the
+// service's locations (an HSDS service_at_location) by, in the order of
+// its locations: the service's own texts (SearchKey's without places) and
+// that location's place alone, so that a search for a town finds the
+// service at its location there, not at its others.
+func (s *Service) LocationSearchKeys() []string {
+	out := make([]string, len(s.Locations))
+	for i, l := range s.Locations {
+		out[i] = searchKey(append(s.texts(), l.places()...)...)
+	}
+	return out
+}
+
+// texts are the service's names and descriptions in every language and
+// its category's names.
+func (s *Service) texts() []string {
 	texts := append([]string{s.Name, s.Description, s.Eligibility.Description}, values(s.LocalizedNames)...)
 	texts = append(texts, values(s.LocalizedDescriptions)...)
-	for _, l := range s.Locations {
-		texts = append(texts, l.Name, l.Address, l.Municipality)
-	}
-	return searchKey(append(texts, values(CategoryLabels[s.Category])...)...)
+	return append(texts, values(CategoryLabels[s.Category])...)
 }
+
+// places are the texts naming where l is.
+func (l Location) places() []string { return []string{l.Name, l.Address, l.Municipality} }
 
 // SearchWords folds a search into the words that must all occur.
 func SearchWords(search string) []string { return strings.Fields(translit.Fold(search)) }
