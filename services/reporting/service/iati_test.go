@@ -475,3 +475,55 @@ func TestIATILastUpdatedFollowsTheResults(t *testing.T) {
 		t.Fatalf("with a computed indicator: last-updated %s, generated %s", lu, gen)
 	}
 }
+
+// TestIATIReportingOrgNameLanguages: the reporting organisation named
+// from the directory carries each name under the language it is in. A
+// narrative without xml:lang is in the activity's default language,
+// English, so a Bosnian or Serbian name written without one tells a
+// donor's system it is the English name; each language is named once.
+func TestIATIReportingOrgNameLanguages(t *testing.T) {
+	e := start(t)
+	admin := servicetest.As(t, ids.New(), auth.ScopeDirectoryAdmin)
+	for i, c := range []struct {
+		name string
+		org  *refv1.Organisation
+		want string // the reporting-org's narratives, lang=text;…
+	}{
+		{"only its name, in Bosnia and Herzegovina", &refv1.Organisation{Name: "Udruženje Vaša prava BiH", Country: "BA",
+			OrganisationIdentifier: "BA-JIB-4200000000001"}, "bs=Udruženje Vaša prava BiH"},
+		{"its name in its working language and in Cyrillic", &refv1.Organisation{Name: "Centar za zaštitu", Country: "RS",
+			Languages: []string{"sr-Latn", "en", "ar"}, LocalizedNames: map[string]string{"sr-Cyrl": "Центар за заштиту"},
+			OrganisationIdentifier: "RS-APR-17123457"}, "sr=Centar za zaštitu"},
+		{"its name as one of its localized names", &refv1.Organisation{Name: "Udruga za pomoć", Country: "HR",
+			LocalizedNames:         map[string]string{"hr": "Udruga za pomoć", "sr-Latn": "Udruženje za pomoć"},
+			OrganisationIdentifier: "HR-OIB-11111111119"}, "hr=Udruga za pomoć;sr=Udruženje za pomoć"},
+		{"an English name", &refv1.Organisation{Name: "Centar za mirovne studije", Country: "HR", Languages: []string{"hr"},
+			LocalizedNames:         map[string]string{"en": "Centre for Peace Studies", "sr-Cyrl": "Центар за мировне студије"},
+			OrganisationIdentifier: "HR-OIB-22222222228"}, "=Centre for Peace Studies;hr=Centar za mirovne studije;sr=Центар за мировне студије"},
+		{"working in English", &refv1.Organisation{Name: "Refugee Aid Serbia", Country: "RS", Languages: []string{"en", "sr-Latn"},
+			OrganisationIdentifier: "RS-APR-17123458"}, "=Refugee Aid Serbia"},
+	} {
+		c.org.Kind = refv1.OrganisationKind_ORGANISATION_KIND_NGO
+		r, err := e.dir.CreateOrganisation(admin, &refv1.CreateOrganisationRequest{Organisation: c.org})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		org := r.GetOrganisation().GetId()
+		e.verify(t, org)
+		ctx := servicetest.As(t, org)
+		p := create(t, e.c, ctx, minimal(fmt.Sprintf("NAMES-%d", i)))
+		doc := exportIATI(t, e, ctx, p.GetId())
+		checkIATI(t, map[string][]byte{c.name: doc})
+		root, err := standards.ParseXML(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, n := range root.All("iati-activity")[0].All("reporting-org")[0].All("narrative") {
+			got = append(got, n.Attrs["xml:lang"]+"="+n.Text)
+		}
+		if strings.Join(got, ";") != c.want {
+			t.Errorf("%s: reporting-org narratives %q, want %q", c.name, strings.Join(got, ";"), c.want)
+		}
+	}
+}

@@ -66,7 +66,7 @@ func (d *DirectoryGRPC) Organisation(ctx context.Context, id string) (domain.Dir
 	}
 	o := resp.GetOrganisation()
 	return domain.DirectoryOrganisation{
-		ID: o.GetId(), Name: o.GetName(), LocalizedNames: o.GetLocalizedNames(),
+		ID: o.GetId(), Name: o.GetName(), LocalizedNames: o.GetLocalizedNames(), Languages: o.GetLanguages(), Country: o.GetCountry(),
 		Kind: protoenum.Code(o.GetKind()), Identifier: o.GetOrganisationIdentifier(), Verified: o.GetVerified(),
 	}, nil
 }

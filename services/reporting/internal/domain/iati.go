@@ -2,9 +2,13 @@ package domain
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/iati"
 )
 
 // IATI 2.03 publication rules that stored data may not meet.
@@ -31,7 +35,11 @@ type DirectoryOrganisation struct {
 	Name string
 	// LocalizedNames by BCP 47 tag: en, sr-Latn, sr-Cyrl, bs, hr.
 	LocalizedNames map[string]string
-	Kind           string // ngo, social_welfare_centre, …
+	// Languages are its working languages (BCP 47 tags), the first the
+	// one Name is in; Country is where it is (RS, BA, HR; "" unknown).
+	Languages []string
+	Country   string
+	Kind      string // ngo, social_welfare_centre, …
 	// Identifier is the registered organisation identifier (agency code
 	// and number, e.g. HR-OIB-12345678901); "" when none is known.
 	Identifier string
@@ -78,28 +86,70 @@ var directoryLanguages = []struct{ tag, lang string }{
 // NewPublisher names the reporting organisation of project p, whose
 // implementing organisation the directory lists as o. The identifier always
 // comes from the directory; names and type from the project when it gives
-// them, else from the directory (its English name, or its name, then its
-// names in the region's languages).
+// them, else from the directory (directoryNames).
 func NewPublisher(p *Project, o DirectoryOrganisation) Publisher {
 	pub := Publisher{OrganisationID: o.ID, Ref: o.Identifier, Type: p.ReportingOrgType, Names: p.ReportingOrgNames, Verified: o.Verified}
 	if pub.Type == "" {
 		pub.Type = organisationTypes[o.Kind]
 	}
 	if len(pub.Names) == 0 {
-		first := o.LocalizedNames["en"]
-		if first == "" {
-			first = o.Name
-		}
-		pub.Names = []Narrative{{Text: first}}
-		written := map[string]bool{}
-		for _, l := range directoryLanguages {
-			if text := o.LocalizedNames[l.tag]; text != "" && !written[l.lang] {
-				pub.Names = append(pub.Names, Narrative{Lang: l.lang, Text: text})
-				written[l.lang] = true
-			}
-		}
+		pub.Names = directoryNames(o)
 	}
 	return pub
+}
+
+// directoryNames are the IATI narratives naming o, one per language: its
+// English name without xml:lang (the activity's default language), its
+// own name tagged with the language it is in (nameLanguage; the directory
+// keeps it in the organisation's working language), then its names in the
+// region's languages, tagged, each for a language not yet named. An IATI
+// narrative without xml:lang is read as the default language, so the own
+// name is untagged only when it is English or nothing says which language
+// it is in, and is left out when the directory has the same text under a
+// language (which then tags it).
+func directoryNames(o DirectoryOrganisation) []Narrative {
+	var out []Narrative
+	written := map[string]bool{}
+	add := func(lang, text string) {
+		if text != "" && !written[lang] {
+			out = append(out, Narrative{Lang: lang, Text: text})
+			written[lang] = true
+		}
+	}
+	add("", o.LocalizedNames["en"])
+	if !slices.Contains(slices.Collect(maps.Values(o.LocalizedNames)), o.Name) {
+		add(o.nameLanguage(), o.Name)
+	}
+	for _, l := range directoryLanguages {
+		add(l.lang, o.LocalizedNames[l.tag])
+	}
+	return out
+}
+
+// countryLanguages are the languages of organisations' names by country,
+// for those that name no working language (Bosnian for Bosnia and
+// Herzegovina, whose names the directory also holds in hr and sr).
+var countryLanguages = map[string]string{"RS": "sr", "HR": "hr", "BA": "bs"}
+
+// nameLanguage is the IATI Language code of the language o's name is in:
+// its first working language, else its country's language (the country
+// of its entry, else of its registered identifier); "" for English or
+// when neither says.
+func (o DirectoryOrganisation) nameLanguage() string {
+	if len(o.Languages) > 0 {
+		base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(o.Languages[0])), "-")
+		if base == "en" {
+			return ""
+		}
+		if iati.IsLanguage(base) {
+			return base
+		}
+	}
+	country := o.Country
+	if country == "" {
+		country, _, _ = strings.Cut(o.Identifier, "-")
+	}
+	return countryLanguages[strings.ToUpper(country)]
 }
 
 // IATIIdentifier is the activity identifier: the reporting organisation's
