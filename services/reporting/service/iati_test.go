@@ -418,7 +418,8 @@ func TestReportPeriodBeforeMinYear(t *testing.T) {
 // last-updated-datetime moves when its results do, not only when the
 // project is edited (IATI consumers skip an activity whose time did not
 // move). A value recorded after the project's last edit, or a target
-// changed, is a change of the activity; a computed indicator's figures are
+// changed, is a change of the activity, and so is an indicator deleted
+// with its values; a computed indicator's figures are
 // counted when the file is made, so with one the activity is as of then.
 func TestIATILastUpdatedFollowsTheResults(t *testing.T) {
 	e := start(t)
@@ -466,6 +467,19 @@ func TestIATILastUpdatedFollowsTheResults(t *testing.T) {
 	recorded := r.GetIndicator().GetUpdateTime().AsTime().Truncate(time.Second)
 	if lu, _ := lastUpdated(); lu.Before(recorded) {
 		t.Fatalf("after a value was recorded at %s: last-updated %s", recorded, lu)
+	}
+
+	// The indicator, with its value, recorded a week ago, is deleted now:
+	// its result leaves the activity, which changed then.
+	if _, err := conn.Exec(context.Background(), `UPDATE reporting.indicators SET update_time = now() - interval '7 days' WHERE id = $1`, in.GetId()); err != nil {
+		t.Fatal(err)
+	}
+	deleted := time.Now().Truncate(time.Second)
+	if _, err := e.c.DeleteIndicator(ctx, &pb.DeleteIndicatorRequest{ProjectId: p.GetId(), Id: in.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	if lu, _ := lastUpdated(); lu.Before(deleted) {
+		t.Fatalf("after the indicator was deleted at %s: last-updated %s", deleted, lu)
 	}
 
 	addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "OP2", Titles: en("Professionals trained"), Unit: "persons",

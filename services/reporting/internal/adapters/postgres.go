@@ -45,7 +45,7 @@ const projectCols = `p.id, p.code, p.titles, p.descriptions, p.general_objective
 	p.implementing_organisation_id, p.reporting_org_names, p.reporting_org_type,
 	p.participants, p.planned_start_date, p.planned_end_date, p.actual_start_date, p.actual_end_date,
 	p.activity_status, p.recipient_countries, p.municipalities, p.sectors, p.suppression_threshold,
-	p.version, p.create_time, p.update_time,
+	p.version, p.create_time, p.update_time, p.indicator_delete_time,
 	COALESCE((SELECT json_agg(json_build_object('start', b.period_start, 'end', b.period_end,
 		'amount', b.amount::text, 'currency', b.currency, 'value_date', b.value_date) ORDER BY b.position)
 		FROM project_budgets b WHERE b.project_id = p.id), '[]')`
@@ -61,17 +61,20 @@ type budgetRow struct {
 func scanProject(row pgx.Row) (*domain.Project, error) {
 	var p domain.Project
 	var ps, pe time.Time
-	var as, ae *time.Time
+	var as, ae, deleted *time.Time
 	var budgets []budgetRow
 	err := row.Scan(&p.ID, &p.Code, &p.Titles, &p.Descriptions, &p.GeneralObjectives, &p.SpecificObjectives,
 		&p.ImplementingOrganisationID, &p.ReportingOrgNames, &p.ReportingOrgType,
 		&p.Participants, &ps, &pe, &as, &ae, &p.Status, &p.Countries, &p.Municipalities, &p.Sectors,
-		&p.SuppressionThreshold, &p.Version, &p.CreateTime, &p.UpdateTime, &budgets)
+		&p.SuppressionThreshold, &p.Version, &p.CreateTime, &p.UpdateTime, &deleted, &budgets)
 	if err != nil {
 		return nil, err
 	}
 	p.PlannedStart, p.PlannedEnd = date.Of(ps), date.Of(pe)
 	p.ActualStart, p.ActualEnd = date.FromPtr(as), date.FromPtr(ae)
+	if deleted != nil {
+		p.IndicatorDeleteTime = *deleted
+	}
 	for _, b := range budgets {
 		var bd domain.Budget
 		var perr error
@@ -387,9 +390,12 @@ func (p *Postgres) UpdateIndicator(ctx context.Context, in *domain.Indicator, ve
 	return out, db.Error(err)
 }
 
-// DeleteIndicator deletes the indicator if its version is version (any when 0).
+// DeleteIndicator deletes the indicator if its version is version (any
+// when 0), and records when on its project, in the same statement.
 func (p *Postgres) DeleteIndicator(ctx context.Context, projectID, id string, version int64) error {
-	tag, err := p.pool.Exec(ctx, `DELETE FROM indicators WHERE project_id = $1 AND id = $2 AND ($3 = 0 OR version = $3)`,
+	tag, err := p.pool.Exec(ctx, `
+		WITH d AS (DELETE FROM indicators WHERE project_id = $1 AND id = $2 AND ($3 = 0 OR version = $3) RETURNING project_id)
+		UPDATE projects SET indicator_delete_time = now() WHERE id IN (SELECT project_id FROM d)`,
 		projectID, id, version)
 	if err != nil {
 		return db.Error(err)

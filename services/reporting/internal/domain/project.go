@@ -122,6 +122,9 @@ type Project struct {
 	SuppressionThreshold     int // 0: DefaultThreshold
 	Version                  int64
 	CreateTime, UpdateTime   time.Time
+	// IndicatorDeleteTime is when an indicator of the project was last
+	// deleted (zero: none was).
+	IndicatorDeleteTime time.Time
 }
 
 // IATIStatus is the activity status an IATI export declares: the one the

@@ -24,12 +24,16 @@ type Report struct {
 // activity's last-updated-datetime says (IATI: it changes whenever any of
 // the activity's values does, and IATI consumers skip an activity whose
 // time did not move): the project's last change, or an indicator's if
-// later (its titles or targets, a value recorded). A computed indicator's
+// later (its titles or targets, a value recorded), or the deletion of one
+// with its values. A computed indicator's
 // figures are counted, when the report is made, from records the
 // organisations add and correct at any time (late entries of a past period
 // included), so a report with one changed when it was generated.
 func (r *Report) LastUpdated() time.Time {
 	t := r.Project.UpdateTime
+	if r.Project.IndicatorDeleteTime.After(t) {
+		t = r.Project.IndicatorDeleteTime
+	}
 	for _, res := range r.Results {
 		if res.Indicator.Metric != MetricManual && !r.GenerateTime.IsZero() {
 			return r.GenerateTime
