@@ -583,6 +583,22 @@ var violations = []violationText{
 		"bs":      "IATI aktivnost se pravi za objavljivanje i uvijek skriva male brojeve; ne navodite ovo polje ili izvezite json, csv ili xlsx.",
 		"hr":      "IATI aktivnost izrađuje se za objavu i uvijek skriva male brojeve; ne navodite ovo polje ili izvezite json, csv ili xlsx.",
 	}},
+	// Reports: the one period a partner or funder may read (reporting's
+	// Project.ReportPeriod).
+	{regexp.MustCompile(`^must be the project's planned start \(([^)]*)\) or unset; only the implementing organisation`), text{
+		"en":      "Must be the project's planned start ({1}) or left unset: only the implementing organisation may ask for another period.",
+		"sr-Latn": "Mora biti planirani početak projekta ({1}) ili ne navodite ovo polje: samo organizacija koja sprovodi projekat može tražiti drugi period.",
+		"sr-Cyrl": "Мора бити планирани почетак пројекта ({1}) или не наводите ово поље: само организација која спроводи пројекат може тражити други период.",
+		"bs":      "Mora biti planirani početak projekta ({1}) ili ne navodite ovo polje: samo organizacija koja provodi projekat može tražiti drugi period.",
+		"hr":      "Mora biti planirani početak projekta ({1}) ili ne navodite ovo polje: samo organizacija koja provodi projekt može tražiti drugo razdoblje.",
+	}},
+	{regexp.MustCompile(`^must be the project's planned end \(([^)]*)\) or unset; only the implementing organisation`), text{
+		"en":      "Must be the project's planned end ({1}) or left unset: only the implementing organisation may ask for another period.",
+		"sr-Latn": "Mora biti planirani završetak projekta ({1}) ili ne navodite ovo polje: samo organizacija koja sprovodi projekat može tražiti drugi period.",
+		"sr-Cyrl": "Мора бити планирани завршетак пројекта ({1}) или не наводите ово поље: само организација која спроводи пројекат може тражити други период.",
+		"bs":      "Mora biti planirani završetak projekta ({1}) ili ne navodite ovo polje: samo organizacija koja provodi projekat može tražiti drugi period.",
+		"hr":      "Mora biti planirani završetak projekta ({1}) ili ne navodite ovo polje: samo organizacija koja provodi projekt može tražiti drugo razdoblje.",
+	}},
 	// The IATI codelists a project's codes are checked against (reporting).
 	{regexp.MustCompile(`^must be an ISO 639-1 language code`), text{
 		"en": "Must be an ISO 639-1 language code, e.g. en, hr, bs or sr.", "sr-Latn": "Mora biti ISO 639-1 kod jezika, npr. en, hr, bs ili sr.",

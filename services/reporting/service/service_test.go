@@ -858,6 +858,36 @@ func localizedViolations(st *status.Status) map[string]string {
 	return out
 }
 
+// TestReportPeriodRefusalLocalized: a funder asking for a period other
+// than the project's planned span (a quarter) is told, in every language a
+// partner may ask for, English included, which dates it may have and why,
+// not only "This value is not valid.".
+func TestReportPeriodRefusalLocalized(t *testing.T) {
+	e := start(t)
+	org, donor := e.organisation(t, "Centar za mirovne studije", "HR-OIB-12345678901"), ids.New()
+	p := create(t, e.c, servicetest.As(t, org), example(donor))
+	_, report := e.c.GetProjectReport(servicetest.As(t, donor), &pb.GetProjectReportRequest{ProjectId: p.GetId(),
+		StartDate: "2017-01-01", EndDate: "2017-03-31"})
+	_, export := e.c.ExportProjectReport(servicetest.As(t, donor), &pb.ExportProjectReportRequest{ProjectId: p.GetId(), Format: "xlsx",
+		StartDate: "2017-01-01", EndDate: "2017-03-31"})
+	generic, _ := status.New(codes.InvalidArgument, "x").WithDetails(&errdetails.BadRequest{
+		FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: "f", Description: "something else entirely"}}})
+	for name, err := range map[string]error{"report": report, "xlsx export": export} {
+		if d := statustest.Descriptions(err); d["start_date"] == "" || d["end_date"] == "" {
+			t.Fatalf("%s: %v, want violations of start_date and end_date", name, err)
+		}
+		for _, lang := range i18n.Languages {
+			fallback := localizedViolations(i18n.Localize(generic, lang))["f"]
+			got := localizedViolations(i18n.Localize(status.Convert(err), lang))
+			for field, day := range map[string]string{"start_date": "2016-11-01", "end_date": "2017-10-31"} {
+				if got[field] == "" || got[field] == fallback || !strings.Contains(got[field], day) {
+					t.Errorf("%s: %s in %s: %q, want the planned date %s said", name, field, lang, got[field], day)
+				}
+			}
+		}
+	}
+}
+
 // TestUnsuppressedRefusalsLocalized: a funder asking for unsuppressed
 // counts, and the implementing organisation asking for an unsuppressed IATI
 // file, are told why in the language asked for, not only "This value is
