@@ -2,12 +2,14 @@ package service_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
 	pb "github.com/spona/spona/gen/go/spona/webhooks/v1"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/statustest"
+	"github.com/spona/spona/pkg/testkit/webhooktest"
 	"github.com/spona/spona/services/webhooks/internal/adapters"
 	"github.com/spona/spona/services/webhooks/internal/domain"
 	"google.golang.org/grpc/codes"
@@ -130,4 +132,64 @@ func TestChangeFeed(t *testing.T) {
 			t.Fatalf("from the oldest cursor: %v", after.GetEvents())
 		}
 	})
+}
+
+// TestWebhookNamesItsEvent: a webhook's body carries the event's id, the
+// one the change feed gives the event and the delivery log names as
+// event_id, so a receiver reading the change feed after its endpoint was
+// disabled (as the README advises) can skip the events it already got by
+// webhook. webhook-id is the delivery's: two organisations told of one
+// event get two webhook-ids and one event id. Before, the body had no id,
+// so nothing in a webhook matched an entry of the change feed.
+func TestWebhookNamesItsEvent(t *testing.T) {
+	s := start(t, nil)
+	sender, receiver := ids.New(), ids.New()
+	atSender, atReceiver := webhooktest.Start(t, nil), webhooktest.Start(t, nil)
+	ws := s.subscribe(t, sender, atSender.URL(), "referral.overdue")
+	wr := s.subscribe(t, receiver, atReceiver.URL(), "referral.received", "referral.overdue")
+	ref := ids.New()
+	sent, overdue := referralEvent("referral.sent", ref, sender, receiver, "sent"), referralEvent("referral.overdue", ref, sender, receiver, "sent")
+	s.inject(t, sent, overdue)
+	got := atReceiver.WaitFor(t, 30*time.Second, "two webhooks", func(r []webhooktest.Request) bool { return len(r) >= 2 })
+	got = append(got, atSender.WaitFor(t, 30*time.Second, "one webhook", func(r []webhooktest.Request) bool { return len(r) >= 1 })...)
+	webhooktest.Verify(t, []string{wr.GetSecret()}, got[:2])
+	webhooktest.Verify(t, []string{ws.GetSecret()}, got[2:])
+
+	// What each organisation's change feed and delivery log say of each
+	// event, by event id.
+	feed := map[string]string{}      // org + event id -> type
+	delivered := map[string]string{} // org + webhook-id -> event id
+	for org, w := range map[string]string{sender: ws.GetId(), receiver: wr.GetId()} {
+		resp, err := s.feed.ListChanges(as(t, org), &pb.ListChangesRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range resp.GetEvents() {
+			feed[org+e.GetId()] = e.GetType()
+		}
+		for _, d := range s.deliveries(t, org, w) {
+			delivered[org+d.GetId()] = d.GetEventId()
+		}
+	}
+	for i, r := range got {
+		org := receiver
+		if i == 2 {
+			org = sender
+		}
+		var body struct{ ID, Type string }
+		if err := json.Unmarshal(r.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		want := sent.ID
+		if body.Type == "referral.overdue" {
+			want = overdue.ID
+		}
+		if body.ID != want || feed[org+body.ID] != body.Type || delivered[org+r.ID] != body.ID {
+			t.Errorf("webhook %s: body id %q, want the event's %s, in the change feed as %q and the delivery log as %q",
+				r, body.ID, want, feed[org+body.ID], delivered[org+r.ID])
+		}
+	}
+	if got[2].ID == got[1].ID || got[2].ID == got[0].ID {
+		t.Errorf("the sender's delivery has a webhook-id of the receiver's: %s", got[2].ID)
+	}
 }

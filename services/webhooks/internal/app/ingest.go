@@ -17,7 +17,7 @@ func (a *App) Apply(ctx context.Context, in Inbox, e domain.Event) error {
 	bodies := make([][]byte, len(notices))
 	for i, n := range notices {
 		var err error
-		if bodies[i], err = domain.Body(n, e.Time); err != nil {
+		if bodies[i], err = domain.Body(n, e.ID, e.Time); err != nil {
 			return err
 		}
 	}

@@ -229,11 +229,11 @@ func TestRoute(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s", c.e.Type, diff)
 		}
 	}
-	body, err := Body(Route(ref("referral.sent"))[0], time.Date(2026, 3, 1, 10, 0, 0, 5, time.FixedZone("x", 3600)))
+	body, err := Body(Route(ref("referral.sent"))[0], "e1", time.Date(2026, 3, 1, 10, 0, 0, 5, time.FixedZone("x", 3600)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"type":"referral.received","timestamp":"2026-03-01T09:00:00.000000005Z","data":{"from_organisation_id":"` + from +
+	want := `{"id":"e1","type":"referral.received","timestamp":"2026-03-01T09:00:00.000000005Z","data":{"from_organisation_id":"` + from +
 		`","referral_id":"r1","status":"sent","to_organisation_id":"` + to + `"}}`
 	if string(body) != want {
 		t.Fatalf("body %s\nwant %s", body, want)

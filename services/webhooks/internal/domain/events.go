@@ -156,11 +156,16 @@ func thin(e Event) map[string]any {
 	return out
 }
 
-// Body is the JSON body of a webhook: {"type", "timestamp", "data"}.
-func Body(n Notice, at time.Time) ([]byte, error) {
+// Body is the JSON body of a webhook: {"id", "type", "timestamp", "data"}.
+// id is the event's (eventID), as the change feed and the delivery log
+// name it: the same for every subscription and retry, so a receiver that
+// also reads the change feed (catching up after its endpoint was disabled)
+// knows which events it already has. webhook-id names the delivery.
+func Body(n Notice, eventID string, at time.Time) ([]byte, error) {
 	return json.Marshal(struct {
+		ID        string         `json:"id"`
 		Type      string         `json:"type"`
 		Timestamp string         `json:"timestamp"`
 		Data      map[string]any `json:"data"`
-	}{n.Type, at.UTC().Format(time.RFC3339Nano), n.Data})
+	}{eventID, n.Type, at.UTC().Format(time.RFC3339Nano), n.Data})
 }

@@ -1214,8 +1214,8 @@ func (x *RedeliverWebhookDeliveryResponse) GetDelivery() *Delivery {
 	return nil
 }
 
-// One thin event of the change feed: the body a webhook would carry, with
-// its id and its position.
+// One thin event of the change feed: the body a webhook would carry (the
+// same id, type, timestamp and data), with its position.
 type ChangeEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Unique id of the event for this organisation (use it to deduplicate).

@@ -39,7 +39,11 @@ const (
 // retry), `webhook-timestamp` (Unix seconds of the attempt) and
 // `webhook-signature` (`v1,<base64 HMAC-SHA256>` of
 // "{webhook-id}.{webhook-timestamp}.{body}" keyed with the base64-decoded
-// part of the subscription's `whsec_` secret). A 2xx answer within 10 seconds
+// part of the subscription's `whsec_` secret). The body is JSON: `id` (the
+// event's id, as the change feed's ChangeEvent.id and Delivery.event_id give
+// it: the same for every organisation told of the event, so a receiver that
+// also reads the change feed skips what it already got), `type`,
+// `timestamp` and `data` (ids and codes). A 2xx answer within 10 seconds
 // is success; anything else is retried with exponential backoff and jitter
 // for up to 3 days, then the delivery is dead-lettered. A subscription whose
 // deliveries have failed for 5 days in a row is disabled.
@@ -170,7 +174,11 @@ func (c *webhookServiceClient) RedeliverWebhookDelivery(ctx context.Context, in 
 // retry), `webhook-timestamp` (Unix seconds of the attempt) and
 // `webhook-signature` (`v1,<base64 HMAC-SHA256>` of
 // "{webhook-id}.{webhook-timestamp}.{body}" keyed with the base64-decoded
-// part of the subscription's `whsec_` secret). A 2xx answer within 10 seconds
+// part of the subscription's `whsec_` secret). The body is JSON: `id` (the
+// event's id, as the change feed's ChangeEvent.id and Delivery.event_id give
+// it: the same for every organisation told of the event, so a receiver that
+// also reads the change feed skips what it already got), `type`,
+// `timestamp` and `data` (ids and codes). A 2xx answer within 10 seconds
 // is success; anything else is retried with exponential backoff and jitter
 // for up to 3 days, then the delivery is dead-lettered. A subscription whose
 // deliveries have failed for 5 days in a row is disabled.
