@@ -438,17 +438,24 @@ func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, tag string, 
 		if err := b.ValidateChange(&before, "beneficiary.", today); err != nil {
 			return err
 		}
-		if b.BirthDate != before.BirthDate && !b.BirthDate.IsZero() || b.BirthYear != before.BirthYear && b.BirthYear != 0 {
-			// The person's documents are not in b: a new birth date (or
-			// year) is checked against the JMBGs stored, as a create
-			// checks it.
-			docs, err := r.ListDocuments(ctx, b.ID)
-			if err != nil {
+		birth := b.BirthDate != before.BirthDate || b.BirthYear != before.BirthYear || b.BirthDateEstimated != before.BirthDateEstimated
+		if birth || b.LegalStatusSince != before.LegalStatusSince {
+			// The person's documents and legal status history are not in
+			// b: a new birth date (or year) is checked against the JMBGs
+			// stored, as a create checks it, and the history against
+			// both the birth and a corrected start of the status.
+			held := &domain.Beneficiary{ID: b.ID, OrganisationID: b.OrganisationID}
+			if err := r.LoadDetails(ctx, held); err != nil {
 				return err
 			}
-			var v errs.Violations
-			domain.CheckBirth(&v, "beneficiary.", b.BirthDate, b.BirthYear, docs)
-			if err := v.Err(); err != nil {
+			if b.BirthDate != before.BirthDate && !b.BirthDate.IsZero() || b.BirthYear != before.BirthYear && b.BirthYear != 0 {
+				var v errs.Violations
+				domain.CheckBirth(&v, "beneficiary.", b.BirthDate, b.BirthYear, held.Documents)
+				if err := v.Err(); err != nil {
+					return err
+				}
+			}
+			if err := b.CheckHistory(&before, held.LegalStatusHistory, "beneficiary."); err != nil {
 				return err
 			}
 		}

@@ -351,3 +351,99 @@ func (b *Beneficiary) Erase(now time.Time) {
 	}
 	*b = keep
 }
+
+// CheckHistory checks b, the stored record before with a caller's
+// changes, against the person's legal status history (history, in its
+// order: since, then recorded) as the change would leave it:
+//
+//   - a new birth (date, year or whether the date is estimated) must not
+//     come after the start of any status the history holds (as
+//     legal_status_since, and a merge, are refused before the birth):
+//     counts by the status of a day would give a status to days the
+//     person did not live on. The current status's entries are checked
+//     as legal_status_since already (when it is set);
+//   - a corrected start of the current status (legal_status_since of the
+//     unchanged status, see UpdateBeneficiary) must not move it past
+//     another entry of the history: the status the history gives a day
+//     after it would no longer be the record's, and the order in which
+//     the person's statuses followed each other would be rewritten. The
+//     day the entry next to it begins is named, so the caller sees the
+//     bound.
+//
+// The dates are quoted: only the registering organisation may change
+// its record.
+func (b *Beneficiary) CheckHistory(before *Beneficiary, history []LegalStatusChange, prefix string) error {
+	var v errs.Violations
+	f := func(name string) string { return prefix + name }
+	// The current period: the entries of the current status with its
+	// latest start (and the corrections recorded for that day), which a
+	// correction moves (Repository.CorrectLegalStatusSince).
+	var period date.Date
+	for _, e := range history {
+		if e.LegalStatus == before.LegalStatus && before.LegalStatus != "" && e.Since.After(period) {
+			period = e.Since
+		}
+	}
+	held := b.LegalStatus != "" && b.LegalStatus == before.LegalStatus && !b.LegalStatusSince.IsZero() && !period.IsZero()
+	if held && b.LegalStatusSince != before.LegalStatusSince {
+		b.checkOrder(&v, f("legal_status_since"), history, period)
+	}
+	if b.BirthDate == before.BirthDate && b.BirthYear == before.BirthYear && b.BirthDateEstimated == before.BirthDateEstimated {
+		return v.Err()
+	}
+	field := f("birth_date")
+	if b.BirthDate == before.BirthDate || b.BirthDate.IsZero() {
+		field = f("birth_year")
+	}
+	for _, e := range history {
+		if e.LegalStatus == "" || held && e.Since == period {
+			continue
+		}
+		switch b.unbornOn(e.Since, true) {
+		case "date", "year":
+			v.Add(field, "must not be after the start (%s) of the legal status %s in the person's history: "+
+				"a status held before the birth would be counted on days the person did not live on", e.Since, e.LegalStatus)
+			return v.Err()
+		}
+	}
+	return v.Err()
+}
+
+// checkOrder adds a violation of field when moving the entries of the
+// history starting on period to b.LegalStatusSince would change their
+// place among the other entries (ordered by since, then record time).
+func (b *Beneficiary) checkOrder(v *errs.Violations, field string, history []LegalStatusChange, period date.Date) {
+	to := b.LegalStatusSince
+	precedes := func(e, m LegalStatusChange, since date.Date) bool {
+		return e.Since.Before(since) || e.Since == since && e.RecordTime.Before(m.RecordTime)
+	}
+	status := func(s string) string {
+		if s == "" {
+			return "none (the status cleared)"
+		}
+		return s
+	}
+	var bound *LegalStatusChange // the nearest entry the move would pass
+	for _, m := range history {
+		if m.Since != period {
+			continue
+		}
+		for i, e := range history {
+			if e.Since == period || precedes(e, m, period) == precedes(e, m, to) {
+				continue
+			}
+			if bound == nil || to.Before(period) == e.Since.After(bound.Since) {
+				bound = &history[i]
+			}
+		}
+	}
+	switch {
+	case bound == nil:
+	case to.Before(period):
+		v.Add(field, "must not be before %s, when the status before it in the person's history (%s) began: "+
+			"a corrected start cannot move the status before the one it followed", bound.Since, status(bound.LegalStatus))
+	default:
+		v.Add(field, "must be before %s, when the status after it in the person's history (%s) began: "+
+			"a corrected start cannot move the status after the one that followed it", bound.Since, status(bound.LegalStatus))
+	}
+}

@@ -1,0 +1,76 @@
+package service_test
+
+import (
+	"strings"
+	"testing"
+
+	pb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+)
+
+// TestLegalStatusHistoryKept: a change of a beneficiary keeps the legal
+// status history consistent. A new birth date after the start of an
+// earlier status in the history (not only the current one) is refused on
+// birth_date, naming that start; a corrected start of the current status
+// that would move it before the status it followed (or, for a status
+// recorded for an earlier time, after the one that followed it) is
+// refused on legal_status_since, naming the bound; corrections within
+// the bounds go through. Before, both were accepted: Lejla was born
+// after she became an asylum seeker, and her refugee status, moved to
+// before the asylum entry, left the history saying she was an asylum
+// seeker today while the record said refugee (r14 left-alone items).
+func TestLegalStatusHistoryKept(t *testing.T) {
+	c := startAll(t)
+	ctx := servicetest.As(t, ids.New())
+	lejla := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Lejla", BirthDate: "2010-03-01",
+		LegalStatus: pb.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER, LegalStatusSince: "2015-01-01"})
+	mustPatch(t, c, ctx, &lejla, &pb.Beneficiary{LegalStatus: pb.LegalStatus_LEGAL_STATUS_REFUGEE, LegalStatusSince: "2020-01-01"},
+		"legal_status", "legal_status_since")
+	refused := func(who string, b *pb.Beneficiary, in *pb.Beneficiary, field, bound string, paths ...string) {
+		t.Helper()
+		in.Id, in.Etag = b.GetId(), b.GetEtag()
+		_, err := c.UpdateBeneficiary(ctx, &pb.UpdateBeneficiaryRequest{Beneficiary: in, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
+		if got := violationTexts(err); statustest.Code(err) != codes.InvalidArgument || !strings.HasPrefix(got, field+": ") ||
+			!strings.Contains(got, bound) || strings.Contains(got, "\n") {
+			t.Errorf("%s: %v %v: %v, want INVALID_ARGUMENT naming %s and %s", who, paths, in, err, field, bound)
+		}
+	}
+	history := func(b *pb.Beneficiary) string {
+		var out []string
+		for _, e := range b.GetLegalStatusHistory() {
+			out = append(out, strings.TrimPrefix(e.GetLegalStatus().String(), "LEGAL_STATUS_")+" "+e.GetSince())
+		}
+		return strings.Join(out, ", ")
+	}
+
+	// A birth after the earlier (asylum seeker) entry's start.
+	refused("Lejla", lejla, &pb.Beneficiary{BirthDate: "2016-05-05"}, "beneficiary.birth_date", "2015-01-01", "birth_date")
+	refused("Lejla", lejla, &pb.Beneficiary{BirthYear: 2016}, "beneficiary.birth_year", "2015-01-01", "birth_date", "birth_year")
+	if got := mustPatch(t, c, ctx, &lejla, &pb.Beneficiary{BirthDate: "2014-12-01"}, "birth_date"); got.GetBirthDate() != "2014-12-01" {
+		t.Errorf("birth before every status: %v", got)
+	}
+	// The refugee status moved before the asylum seeker one it followed.
+	refused("Lejla", lejla, &pb.Beneficiary{LegalStatusSince: "2014-12-31"}, "beneficiary.legal_status_since", "2015-01-01",
+		"legal_status_since")
+	if got := history(mustPatch(t, c, ctx, &lejla, &pb.Beneficiary{LegalStatusSince: "2015-06-01"}, "legal_status_since")); got !=
+		"ASYLUM_SEEKER 2015-01-01, REFUGEE 2015-06-01" {
+		t.Errorf("Lejla's history after a correction within its bounds: %s", got)
+	}
+
+	// Hana, a refugee from May 2024, then recorded as an asylum seeker
+	// from 2023: her asylum status cannot be moved after the refugee one.
+	hana := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Hana", BirthYear: 1990,
+		LegalStatus: pb.LegalStatus_LEGAL_STATUS_REFUGEE, LegalStatusSince: "2024-05-01"})
+	mustPatch(t, c, ctx, &hana, &pb.Beneficiary{LegalStatus: pb.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER, LegalStatusSince: "2023-01-01"},
+		"legal_status", "legal_status_since")
+	refused("Hana", hana, &pb.Beneficiary{LegalStatusSince: "2024-08-01"}, "beneficiary.legal_status_since", "2024-05-01",
+		"legal_status_since")
+	if got := history(mustPatch(t, c, ctx, &hana, &pb.Beneficiary{LegalStatusSince: "2023-06-01"}, "legal_status_since")); got !=
+		"ASYLUM_SEEKER 2023-06-01, REFUGEE 2024-05-01" {
+		t.Errorf("Hana's history after a correction within its bounds: %s", got)
+	}
+}
