@@ -590,8 +590,21 @@ func similarKeys(key string) string {
 // sameDocument is the SQL of domain.Document.Same for the
 // identity_documents rows x and y.
 func sameDocument(x, y string) string {
-	return x + ".type = " + y + ".type AND " + x + ".number = " + y + ".number AND (" + x + ".issuing_country = " + y +
-		".issuing_country OR " + x + ".issuing_country = '' OR " + y + ".issuing_country = '')"
+	return x + ".type = " + y + ".type AND " + x + ".number = " + y + ".number AND " + sameRegister(x, y)
+}
+
+// sameRegister: the identity_documents rows x and y come from one issuing
+// country, or one of them names none.
+func sameRegister(x, y string) string {
+	return "(" + x + ".issuing_country = " + y + ".issuing_country OR " + x + ".issuing_country = '' OR " + y + ".issuing_country = '')"
+}
+
+// otherNumber is the SQL of domain.Document.OtherNumber for the
+// identity_documents rows x and y: personal numbers (JMBG, OIB) of one
+// register that differ.
+func otherNumber(x, y string) string {
+	return x + ".type IN ('jmbg', 'oib') AND " + x + ".type = " + y + ".type AND " + x + ".number <> " + y + ".number AND " +
+		sameRegister(x, y)
 }
 
 // Duplicates scores the organisation's other current beneficiaries that
@@ -601,7 +614,10 @@ func (p *Postgres) Duplicates(ctx context.Context, b *domain.Beneficiary, limit 
 			`+scoreSQL("b", "$3", "$4::date", "$5::int", "$6")+`,
 			CASE WHEN EXISTS (SELECT 1 FROM identity_documents dx JOIN identity_documents dy
 				ON `+sameDocument("dx", "dy")+`
-				WHERE dx.beneficiary_id = $2 AND dy.beneficiary_id = b.id) THEN 1.0 ELSE 0 END AS doc
+				WHERE dx.beneficiary_id = $2 AND dy.beneficiary_id = b.id) THEN 1.0 ELSE 0 END AS doc,
+			EXISTS (SELECT 1 FROM identity_documents dx JOIN identity_documents dy
+				ON `+otherNumber("dx", "dy")+`
+				WHERE dx.beneficiary_id = $2 AND dy.beneficiary_id = b.id) AS other_number
 		FROM beneficiaries b
 		WHERE b.organisation_id = $1 AND b.id <> $2 AND `+current+`
 			AND b.id IN (SELECT b.id FROM beneficiaries b WHERE b.organisation_id = $1 AND `+current+`
@@ -618,7 +634,7 @@ func (p *Postgres) Duplicates(ctx context.Context, b *domain.Beneficiary, limit 
 	all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Candidate, error) {
 		var c domain.Candidate
 		var err error
-		c.Beneficiary, err = scanBeneficiary(r, &c.NameScore, &c.BirthScore, &c.NationalityScore, &c.DocumentScore)
+		c.Beneficiary, err = scanBeneficiary(r, &c.NameScore, &c.BirthScore, &c.NationalityScore, &c.DocumentScore, &c.OtherNumber)
 		c.Combine()
 		return c, err
 	})

@@ -35,6 +35,13 @@ type Candidate struct {
 	// (BirthConflicts). Still listed for a person to review; an import's
 	// on_duplicate never acts on it.
 	BirthConflict bool
+	// OtherNumber: the candidate and the person hold personal numbers
+	// (JMBG, OIB) of one register that differ (Document.OtherNumber): a
+	// register gives a person one, so they are two persons (twins share a
+	// name, a birth date and often a nationality, not a JMBG), and a
+	// merge is refused. Such a candidate scores by a shared document
+	// only.
+	OtherNumber bool
 }
 
 // BirthConflicts reports whether two persons' known births contradict each
@@ -69,6 +76,9 @@ const (
 // Combine computes Score from the parts of a candidate's score.
 func (c *Candidate) Combine() {
 	s := WeightName*c.NameScore + WeightBirth*c.BirthScore + WeightNationality*c.NationalityScore
+	if c.OtherNumber {
+		s = 0
+	}
 	if c.DocumentScore > 0 {
 		s = max(s, c.DocumentScore)
 	}
