@@ -26,3 +26,16 @@ func TestRequiredTextIsVisible(t *testing.T) {
 		}
 	}
 }
+
+// TestWithoutFormat: the invisible format characters a copy brings along
+// are taken out of a text, the joiners of a Persian name kept.
+func TestWithoutFormat(t *testing.T) {
+	for in, want := range map[string]string{
+		"Marko": "Marko", "\ufeffMar\u200bko": "Marko", "Markovi\u00adć": "Marković", "Ši\u2060d\u200e": "Šid",
+		"\u202eAmina\u202c": "Amina", "مهدی\u200cزاده": "مهدی\u200cزاده", "a\u200db": "a\u200db", "": "",
+	} {
+		if got := WithoutFormat(in); got != want {
+			t.Errorf("WithoutFormat(%+q) = %+q, want %+q", in, got, want)
+		}
+	}
+}

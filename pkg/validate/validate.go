@@ -39,6 +39,31 @@ func Visible(s string) bool {
 	return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) }) >= 0
 }
 
+// WithoutFormat returns s without its format characters (Unicode
+// category Cf: zero-width spaces, byte order marks, soft hyphens, word
+// joiners, direction marks and embeddings), which a text copied from a
+// web page, a PDF or a spreadsheet cell brings along unseen: a name with
+// one looks like the same name without it, yet compares, folds and
+// searches as another. The zero-width non-joiner and joiner (U+200C,
+// U+200D) are kept: in Persian, Arabic and Indic scripts they are part of
+// a name's spelling.
+func WithoutFormat(s string) string {
+	if strings.IndexFunc(s, invisible) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if invisible(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// invisible: a format character other than the joiners (WithoutFormat).
+func invisible(r rune) bool {
+	return r != '\u200c' && r != '\u200d' && unicode.Is(unicode.Cf, r)
+}
+
 // IsRequestID reports whether s may be a request id: an Idempotency-Key
 // header or a create's request_id field, 1 to 255 printable ASCII
 // characters.

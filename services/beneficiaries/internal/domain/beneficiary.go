@@ -94,13 +94,16 @@ const maxText = 200
 
 // Normalize trims and canonicalises free input before validation.
 func (b *Beneficiary) Normalize() {
-	b.ExternalID = strings.TrimSpace(b.ExternalID)
-	b.GivenName = strings.TrimSpace(b.GivenName)
-	b.FamilyName = strings.TrimSpace(b.FamilyName)
-	b.OriginalScriptName = strings.TrimSpace(b.OriginalScriptName)
+	// Names, the case number and the municipality without the invisible
+	// characters a copy brings along (validate.WithoutFormat), so that
+	// they are stored, compared, searched and matched as they look.
+	b.ExternalID = strings.TrimSpace(validate.WithoutFormat(b.ExternalID))
+	b.GivenName = strings.TrimSpace(validate.WithoutFormat(b.GivenName))
+	b.FamilyName = strings.TrimSpace(validate.WithoutFormat(b.FamilyName))
+	b.OriginalScriptName = strings.TrimSpace(validate.WithoutFormat(b.OriginalScriptName))
 	b.Nationality = strings.ToUpper(strings.TrimSpace(b.Nationality))
 	b.Country = strings.ToUpper(strings.TrimSpace(b.Country))
-	b.Municipality = strings.TrimSpace(b.Municipality)
+	b.Municipality = strings.TrimSpace(validate.WithoutFormat(b.Municipality))
 	b.Phone = strings.TrimSpace(b.Phone)
 	b.Email = validate.NormalEmail(b.Email)
 	b.Notes = strings.TrimSpace(b.Notes)
@@ -240,9 +243,11 @@ func (b *Beneficiary) ValidateChange(before *Beneficiary, prefix string, today d
 	return v.Err()
 }
 
-// NameKey is the folded search key of the beneficiary's names.
+// NameKey is the folded search key of the beneficiary's names, without
+// their invisible characters (validate.WithoutFormat: a name stored with
+// them before they were taken out is keyed as it looks).
 func (b *Beneficiary) NameKey() string {
-	return translit.Fold(b.GivenName + " " + b.FamilyName + " " + b.OriginalScriptName)
+	return translit.Fold(validate.WithoutFormat(b.GivenName + " " + b.FamilyName + " " + b.OriginalScriptName))
 }
 
 // MunicipalityKey is the beneficiary's municipality as the list's
@@ -253,7 +258,7 @@ func (b *Beneficiary) MunicipalityKey() string { return MunicipalityKey(b.Munici
 // (translit.Fold: case, diacritics, Cyrillic or Latin script, punctuation
 // and spacing), so that a filter of Sid, Шид or ŠID finds persons living
 // in Šid.
-func MunicipalityKey(m string) string { return translit.Fold(m) }
+func MunicipalityKey(m string) string { return translit.Fold(validate.WithoutFormat(m)) }
 
 // ExternalIDTaken is the refusal of the external_id given as field (a
 // case number, unique in the organisation) that the organisation's record

@@ -34,7 +34,7 @@ type Document struct {
 // the numeric personal numbers without separators.
 func (d *Document) Normalize() {
 	d.IssuingCountry = strings.ToUpper(strings.TrimSpace(d.IssuingCountry))
-	n := strings.ToUpper(strings.Join(strings.Fields(d.Number), ""))
+	n := strings.ToUpper(strings.Join(strings.Fields(validate.WithoutFormat(d.Number)), ""))
 	if d.Type == "jmbg" || d.Type == "oib" {
 		n = strings.NewReplacer("-", "", ".", "", "/", "").Replace(n)
 	}

@@ -92,7 +92,7 @@ func SearchQuery(query string, size int32) (string, int, error) {
 	validate.Text(&v, "query", query, maxText, true)
 	key := ""
 	if len(v) == 0 {
-		key = translit.Fold(query)
+		key = translit.Fold(validate.WithoutFormat(query))
 		if utf8.RuneCountInString(strings.ReplaceAll(key, " ", "")) < 2 {
 			v.Add("query", "must contain at least 2 letters or digits")
 		}
