@@ -16,6 +16,7 @@ import (
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/logging"
 	"github.com/spona/spona/pkg/validate"
+	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -329,9 +330,31 @@ func (i *idempotency) answerExisting(w http.ResponseWriter, r *http.Request, rec
 			w.Header()[k] = v
 		}
 		w.Header().Set(ReplayedHeader, "true")
+		if st, ok := keptRefusal(existing); ok {
+			// Said again in the retry's language.
+			writeStatusCode(w, r, existing.Status, st)
+			return
+		}
 		w.WriteHeader(existing.Status)
 		_, _ = w.Write(existing.Body)
 	}
+}
+
+// keptRefusal is the refusal a kept 4xx answer holds (a google.rpc.Status
+// JSON body, as writeStatusCode wrote it for the first attempt), so that
+// writeStatusCode says it again with its localized messages, the status's
+// and its field violations', in the language the retry asks for, as a
+// first answer to the retry would say them; its code, English message,
+// reason and fields stay as kept. ok is false for any other answer.
+func keptRefusal(rec *IdempotencyRecord) (*status.Status, bool) {
+	if rec.Status < 400 {
+		return nil, false
+	}
+	var p spb.Status
+	if err := marshaler.Unmarshal(rec.Body, &p); err != nil {
+		return nil, false
+	}
+	return status.FromProto(&p), true
 }
 
 // recorder passes a response through and keeps a copy for replay.
