@@ -11,6 +11,7 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
 	trainv1 "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/standards"
 )
 
 // TestReportMarksUnverifiedOrganisations (audit-trust finding 6, issue 16
@@ -85,5 +86,24 @@ func TestReportMarksUnverifiedOrganisations(t *testing.T) {
 	}
 	if marks[unverified] != "true" || marks[verified] != "" || marks["total"] != "" {
 		t.Fatalf("CSV unverified_organisation by category: %v", marks)
+	}
+
+	// The IATI export, which a donor's system reads without the other
+	// formats' mark, says it in the dimension's value.
+	doc := exportIATI(t, e, ctx, p.GetId())
+	checkIATI(t, map[string][]byte{"export": doc})
+	root, err := standards.ParseXML(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var values []string
+	for _, x := range root.All("iati-activity")[0].All("result")[0].All("indicator")[0].All("period")[0].All("actual") {
+		for _, d := range x.All("dimension") {
+			values = append(values, d.Attrs["value"]+"="+x.Attrs["value"])
+		}
+	}
+	slices.Sort(values)
+	if want := []string{"Policijska uprava (unverified)=3", "Policijska uprava Zagreb=3"}; !slices.Equal(values, want) {
+		t.Fatalf("IATI organisation dimensions: %q, want %q\n%s", values, want, doc)
 	}
 }

@@ -354,7 +354,10 @@ func iatiResult(r *domain.Report, res *domain.Result) result {
 // exported as: a cell's name, else its label; a name that cells of
 // different labels share (two teams both called "Mobilni tim", two
 // offices "Ured, Bihać") with the label added, since an IATI dimension
-// has its value only and a reader could not tell such cells apart.
+// has its value only and a reader could not tell such cells apart; and
+// an organisation the platform administrator has not verified marked
+// " (unverified)", as the other formats mark it (its name is its own
+// claim).
 func shownLabels(tab domain.Table) map[string]map[string]string {
 	out := map[string]map[string]string{}
 	for _, b := range tab.Breakdowns {
@@ -369,6 +372,9 @@ func shownLabels(tab domain.Table) map[string]map[string]string {
 			values[c.Label] = c.Shown()
 			if len(labels[c.Shown()]) > 1 && c.Name != "" {
 				values[c.Label] = c.Name + " (" + c.Label + ")"
+			}
+			if c.Unverified {
+				values[c.Label] += " (unverified)"
 			}
 		}
 		out[b.Dimension] = values
