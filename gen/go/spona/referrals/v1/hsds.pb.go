@@ -66,9 +66,10 @@ func (*GetHsdsApiInfoRequest) Descriptor() ([]byte, []int) {
 // on every list.
 type ListHsdsServicesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Words every matching service holds in a name or description, in any
-	// language; letter case, diacritics and Cyrillic or Latin script do not
-	// matter.
+	// Words every matching service holds in its names, descriptions (in any
+	// language), eligibility or category, or in where it is delivered (its
+	// locations' names, addresses and municipalities); letter case,
+	// diacritics and Cyrillic or Latin script do not matter.
 	Search  string `protobuf:"bytes,1,opt,name=search,proto3" json:"search,omitempty"`
 	Page    *int32 `protobuf:"varint,2,opt,name=page,proto3,oneof" json:"page,omitempty"`
 	PerPage *int32 `protobuf:"varint,3,opt,name=per_page,json=perPage,proto3,oneof" json:"per_page,omitempty"`
@@ -240,7 +241,8 @@ func (x *GetHsdsServiceRequest) GetId() string {
 
 type ListHsdsOrganizationsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// As ListHsdsServicesRequest.search, over organisations.
+	// As ListHsdsServicesRequest.search, over organisations' names,
+	// descriptions and municipality.
 	Search  string `protobuf:"bytes,1,opt,name=search,proto3" json:"search,omitempty"`
 	Page    *int32 `protobuf:"varint,2,opt,name=page,proto3,oneof" json:"page,omitempty"`
 	PerPage *int32 `protobuf:"varint,3,opt,name=per_page,json=perPage,proto3,oneof" json:"per_page,omitempty"`
@@ -380,7 +382,9 @@ func (x *GetHsdsOrganizationRequest) GetFullService() bool {
 
 type ListHsdsServiceAtLocationsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// As ListHsdsServicesRequest.search, over the services.
+	// As ListHsdsServicesRequest.search, over each service's texts and the
+	// entry's own location (its name, address and municipality), not the
+	// service's other locations.
 	Search         string `protobuf:"bytes,1,opt,name=search,proto3" json:"search,omitempty"`
 	Page           *int32 `protobuf:"varint,2,opt,name=page,proto3,oneof" json:"page,omitempty"`
 	PerPage        *int32 `protobuf:"varint,3,opt,name=per_page,json=perPage,proto3,oneof" json:"per_page,omitempty"`
