@@ -75,7 +75,7 @@ const ifMatch = {
   required: false,
   type: 'string',
   description:
-    'The etag of the version the change is made against, as read from the resource\'s ETag header (W/"<version>"), instead of or as well as the `etag` the request takes in its body or query: a stale one is 412 Precondition Failed (ETAG_MISMATCH), one differing from the body\'s or query\'s etag 400; more than one etag, `*` or a value that is no etag is 400 naming If-Match. The version is compared, so "<version>" is the same etag as W/"<version>" (RFC 9110\'s weak comparison, deliberately: its strong comparison would refuse every etag of this API, which are all weak). Operations that take no etag refuse If-Match with 400 (reads ignore it).',
+    'The etag of the version the change is made against, as read from the resource\'s ETag header (W/"<version>"), instead of or as well as the `etag` the request takes in its body or query: a stale one is 412 Precondition Failed (ETAG_MISMATCH), one differing from the body\'s or query\'s etag 400; more than one etag, `*` or a value that is no etag is 400 naming If-Match. The version is compared, so "<version>" is the same etag as W/"<version>" (RFC 9110\'s weak comparison, deliberately: its strong comparison would refuse every etag of this API, which are all weak). Operations that take no etag refuse If-Match with 400; a read (GET, HEAD) sent with If-Match answers 412 when it names no current etag of what it answers (a list has none: only `*` passes there).',
 };
 const ifMatchRef = '#/parameters/IfMatch';
 // Declared once (parameters.IfNoneMatch), referred to by every read
@@ -86,7 +86,7 @@ const ifNoneMatch = {
   required: false,
   type: 'string',
   description:
-    'The etags of the versions the client holds (comma-separated, as read from the ETag header), or `*`: when one is the resource\'s current etag (compared by version: W/"<version>" and "<version>" are the same, RFC 9110\'s weak comparison), or `*`, the answer is 304 Not Modified with the ETag and no body; otherwise the resource. Changes refuse If-None-Match with 400.',
+    'The etags of the versions the client holds (comma-separated, as read from the ETag header), or `*`: when one is the resource\'s current etag (compared by version: W/"<version>" and "<version>" are the same, RFC 9110\'s weak comparison), or `*`, the answer is 304 Not Modified with the ETag and no body; otherwise the resource. `*` is 304 on every read, a list\'s too (there is a current answer). Changes refuse If-None-Match with 400.',
 };
 const ifNoneMatchRef = '#/parameters/IfNoneMatch';
 swagger.parameters = {

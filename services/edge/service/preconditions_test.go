@@ -76,8 +76,9 @@ func TestIfMatch(t *testing.T) {
 		http.StatusUnprocessableEntity, "", "REQUEST_ID_REUSED")
 	// A change that takes no etag: refused, not ignored.
 	refused(a.Do(t, "POST", "/v1/beneficiaries", map[string]any{"given_name": "Ana"}, "If-Match", third), http.StatusBadRequest, "If-Match", "")
-	// A read ignores it.
-	a.Do(t, "GET", path, nil, "If-Match", first).Must(t, 200)
+	// A read takes it as a condition (TestReadConditions).
+	refused(a.Do(t, "GET", path, nil, "If-Match", first), http.StatusPreconditionFailed, "", "ETAG_MISMATCH")
+	a.Do(t, "GET", path, nil, "If-Match", fourth).Must(t, 200)
 
 	// A delete's etag.
 	project := a.Do(t, "POST", "/v1/projects", map[string]any{"code": "P-1", "titles": []any{map[string]any{"text": "P"}},
@@ -215,4 +216,70 @@ func TestConditionalReadsAndHead(t *testing.T) {
 		t.Errorf("If-None-Match with a stale etag: %s %v, want the changed beneficiary and its ETag", r.Raw, r.Header)
 	}
 	c.Do(t, "GET", path, nil, "If-None-Match", second).Must(t, http.StatusNotModified)
+}
+
+// TestReadConditions: a read evaluates If-Match and If-None-Match on what
+// it answers, as RFC 9110 says, the resource's and a list's alike. If-Match
+// naming the resource's current etag (in a list, or *) gets the resource;
+// a stale one is 412 Precondition Failed (ETAG_MISMATCH, google.rpc.Status
+// JSON, the current ETag), also for HEAD, and is evaluated before
+// If-None-Match; one that is no etag is 400 naming If-Match. A list has no
+// etag: If-None-Match * is 304 Not Modified there too (there is a current
+// answer), another If-None-Match gets the list, If-Match * gets it and an
+// etag is 412. A read that is refused stays refused (404). Before, a read
+// ignored If-Match (the resource was sent whatever the etag), and a list
+// ignored If-None-Match * (200) while a resource answered it 304.
+func TestReadConditions(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	c := resttest.New(s.URL, s.CreateKey(t, "read-conditions", "Read Conditions NGO").Key)
+	ben := c.Do(t, "POST", "/v1/beneficiaries", map[string]any{"given_name": "Amina", "sex": "SEX_FEMALE"}).Must(t, 200)
+	path := "/v1/beneficiaries/" + ben.Str("id")
+	stale := ben.Header.Get("ETag")
+	current := c.Do(t, "PATCH", path, map[string]any{"given_name": "Amra"}, "If-Match", stale).Must(t, 200).Header.Get("ETag")
+	failed := func(r resttest.Response, etag string) {
+		t.Helper()
+		r.Must(t, http.StatusPreconditionFailed)
+		if r.Header.Get("ETag") != etag || r.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("%s %s: 412 with %v, want ETag %q and a JSON body", r.Method, r.Path, r.Header, etag)
+		}
+		if r.Method == "GET" && (!r.IsStatus() || reasonOf(r) != "ETAG_MISMATCH") {
+			t.Errorf("%s %s: %s, want a google.rpc.Status ETAG_MISMATCH", r.Method, r.Path, r.Raw)
+		}
+	}
+	notModified := func(r resttest.Response, etag string) {
+		t.Helper()
+		r.Must(t, http.StatusNotModified)
+		if len(r.Raw) != 0 || r.Header.Get("ETag") != etag || r.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s %s: 304 with %v %q, want ETag %q, no-store, no body", r.Method, r.Path, r.Header, r.Raw, etag)
+		}
+	}
+
+	// One resource.
+	for _, im := range []string{current, strings.TrimPrefix(current, "W/"), stale + ", " + current, "*"} {
+		if r := c.Do(t, "GET", path, nil, "If-Match", im).Must(t, 200); r.Str("given_name") != "Amra" {
+			t.Errorf("If-Match %s: %s, want the beneficiary", im, r.Raw)
+		}
+	}
+	for _, method := range []string{"GET", "HEAD"} {
+		failed(c.Do(t, method, path, nil, "If-Match", stale), current)
+		// If-Match first: it fails though If-None-Match would be 304.
+		failed(c.Do(t, method, path, nil, "If-Match", stale, "If-None-Match", current), current)
+		notModified(c.Do(t, method, path, nil, "If-Match", current, "If-None-Match", current), current)
+	}
+	if r := c.Do(t, "GET", path, nil, "If-Match", "garbage").Must(t, http.StatusBadRequest); r.Violations()["If-Match"] == "" {
+		t.Errorf("If-Match garbage: %s, want a violation of If-Match", r.Raw)
+	}
+	c.Do(t, "GET", "/v1/beneficiaries/0193a1b2-0000-7000-8000-000000000001", nil, "If-Match", stale).Must(t, http.StatusNotFound)
+
+	// A list, and the directory's HSDS lists: no etag.
+	for _, list := range []string{"/v1/beneficiaries", "/hsds/organizations"} {
+		for _, method := range []string{"GET", "HEAD"} {
+			notModified(c.Do(t, method, list, nil, "If-None-Match", "*"), "")
+			c.Do(t, method, list, nil, "If-Match", "*").Must(t, 200)
+			failed(c.Do(t, method, list, nil, "If-Match", current), "")
+		}
+		if r := c.Do(t, "GET", list, nil, "If-None-Match", current).Must(t, 200); len(r.Raw) == 0 {
+			t.Errorf("GET %s If-None-Match %s: no body", list, current)
+		}
+	}
 }

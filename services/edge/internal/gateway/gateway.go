@@ -340,8 +340,12 @@ func authenticate(o Options, fails *failures) Middleware {
 
 func errorHandler(log *slog.Logger, routes *Routes) runtime.ErrorHandlerFunc {
 	return func(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
-		if errors.Is(err, errNotModified) {
+		switch {
+		case errors.Is(err, errNotModified):
 			notModified(w)
+			return
+		case errors.Is(err, errIfMatchFailed):
+			ifMatchFailed(ctx, log, w, r)
 			return
 		}
 		if tooSlow(w, r) {

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spona/spona/pkg/errs"
@@ -22,10 +23,19 @@ import (
 //
 //   - an answer that is one resource with an etag carries it in the ETag
 //     header (etagHeader), as in its body;
-//   - a read (GET, HEAD) with If-None-Match naming the etag of the resource
-//     it answers, or *, is 304 Not Modified with the ETag and no body
-//     (notModified); any other If-None-Match, or one on a read answering no
-//     etag, is answered in full;
+//   - a read (GET, HEAD) with If-Match naming no etag of what it answers
+//     is 412 Precondition Failed (ETAG_MISMATCH); * matches any answer, and
+//     an answer with no etag (a list, a file) matches nothing else (RFC
+//     9110 section 13.1.1);
+//   - a read with If-None-Match naming the etag of the resource it
+//     answers, or *, is 304 Not Modified with the ETag and no body
+//     (notModified); * is that for every read, one answering no etag (a
+//     list) too, as there is a current answer (RFC 9110 section 13.1.2);
+//     any other If-None-Match is answered in full; If-Match is evaluated
+//     first (RFC 9110 section 13.2.2);
+//   - the conditions are evaluated on a read's answer, so a read that is
+//     refused (404, 403) is refused whatever they say (RFC 9110 section
+//     13.2.1);
 //   - If-Match on a route that takes an etag (an update's resource etag, a
 //     delete's or a custom method's etag) is that etag: the edge puts it in
 //     the request's field (ifMatchConn), and a stale one is 412 Precondition
@@ -33,7 +43,7 @@ import (
 //     the body gives too is 400;
 //   - If-Match on a route that changes something and takes no etag, and
 //     If-None-Match on any change, are 400 (the condition could not be
-//     kept); on a read If-Match is ignored.
+//     kept), as is an If-Match that is no etag of this API (nor *).
 //
 // Both headers compare tags as RFC 9110's weak comparison does (etag.Version):
 // W/"7" and "7" name version 7. For If-None-Match that is the comparison RFC
@@ -80,13 +90,19 @@ type precondition struct{ field, etag string }
 
 type preconditionKey struct{}
 
-// unlessMatch is a read's If-None-Match: its tags, or any (*).
-type unlessMatch struct {
+// tagList is a read's If-Match or If-None-Match: its tags, or any (*).
+type tagList struct {
 	tags []string
 	any  bool
 }
 
-type unlessMatchKey struct{}
+func newTagList(tags []string) tagList { return tagList{tags: tags, any: slices.Contains(tags, "*")} }
+
+// unlessMatchKey holds a read's If-None-Match, ifMatchKey its If-Match.
+type (
+	unlessMatchKey struct{}
+	ifMatchKey     struct{}
+)
 
 // headerTags returns the entity tags of a header holding a list of them
 // (If-Match, If-None-Match), in every field line it was sent in.
@@ -104,19 +120,29 @@ func headerTags(h http.Header, name string) []string {
 
 // preconditions reads r's If-Match and If-None-Match for the route: the
 // request's context carries an If-Match etag for ifMatchConn when the
-// route takes one, and a read's If-None-Match for etagHeader. An If-Match
-// that is no single etag of this API, or on a change that takes none, and
-// an If-None-Match on a change, are refused (400 naming the header). A
-// read ignores If-Match. (HEAD comes here as GET: headAsGet.)
+// route takes one, and a read's If-Match and If-None-Match for etagHeader.
+// An If-Match that is no single etag of this API, or on a change that
+// takes none, a read's If-Match naming something that is no etag of this
+// API nor *, and an If-None-Match on a change, are refused (400 naming the
+// header). (HEAD comes here as GET: headAsGet.)
 func (m *matched) preconditions(r *http.Request) (*http.Request, error) {
-	if r.Method == http.MethodGet {
-		if tags := headerTags(r.Header, IfNoneMatchHeader); len(tags) > 0 {
-			u := unlessMatch{tags: tags, any: slices.Contains(tags, "*")}
-			return r.WithContext(context.WithValue(r.Context(), unlessMatchKey{}, u)), nil
-		}
-		return r, nil
-	}
 	var v errs.Violations
+	if r.Method == http.MethodGet {
+		ctx := r.Context()
+		if tags := headerTags(r.Header, IfMatchHeader); len(tags) > 0 {
+			for _, t := range tags {
+				if _, ok := etag.Version(t); !ok && t != "*" {
+					v.Add(IfMatchHeader, `must be etags as read from ETag headers (W/"<version>"), or *`)
+					return r, v.Err()
+				}
+			}
+			ctx = context.WithValue(ctx, ifMatchKey{}, newTagList(tags))
+		}
+		if tags := headerTags(r.Header, IfNoneMatchHeader); len(tags) > 0 {
+			ctx = context.WithValue(ctx, unlessMatchKey{}, newTagList(tags))
+		}
+		return r.WithContext(ctx), nil
+	}
 	if len(r.Header.Values(IfNoneMatchHeader)) > 0 {
 		v.Add(IfNoneMatchHeader, "is taken only by reads (GET, HEAD), not by %s %s: send If-Match with the etag read to make a change against it", m.Method, m.Template)
 		return r, v.Err()
@@ -189,39 +215,52 @@ func (p precondition) apply(msg protoreflect.Message) error {
 
 // etagHeader sets the ETag header of an answer that is one resource with
 // an etag (the message the HTTP body holds: the response, or its
-// response_body field); a read whose If-None-Match names that etag gets
-// errNotModified instead of the body (the error handler answers 304).
+// response_body field), and evaluates a read's conditions on the answer:
+// one whose If-Match names neither its etag nor * gets errIfMatchFailed
+// (412), and then one whose If-None-Match names its etag, or *, gets
+// errNotModified (304), instead of the body (the error handler answers
+// them).
 func etagHeader(ctx context.Context, w http.ResponseWriter, resp proto.Message) error {
+	tag := answerEtag(resp)
+	if tag != "" {
+		w.Header().Set("ETag", tag)
+	}
+	if m, ok := ctx.Value(ifMatchKey{}).(tagList); ok && !m.matches(tag) {
+		return errIfMatchFailed
+	}
+	if u, ok := ctx.Value(unlessMatchKey{}).(tagList); ok && u.matches(tag) {
+		return errNotModified
+	}
+	return nil
+}
+
+// answerEtag is the etag of an answer that is one resource with an etag
+// (the message the HTTP body holds: the response, or its response_body
+// field), "" for any other.
+func answerEtag(resp proto.Message) string {
 	if rb, ok := resp.(interface{ XXX_ResponseBody() any }); ok {
 		if body, ok := rb.XXX_ResponseBody().(proto.Message); ok {
 			resp = body
 		}
 	}
 	if resp == nil {
-		return nil
+		return ""
 	}
 	msg := resp.ProtoReflect()
 	if !msg.IsValid() {
-		return nil
+		return ""
 	}
 	fd := msg.Descriptor().Fields().ByName("etag")
 	if !isEtag(fd) {
-		return nil
+		return ""
 	}
-	tag := msg.Get(fd).String()
-	if tag == "" {
-		return nil
-	}
-	w.Header().Set("ETag", tag)
-	if u, ok := ctx.Value(unlessMatchKey{}).(unlessMatch); ok && u.matches(tag) {
-		return errNotModified
-	}
-	return nil
+	return msg.Get(fd).String()
 }
 
-// matches reports whether the If-None-Match names current, or any (*), by
-// the weak comparison (etag.Version).
-func (u unlessMatch) matches(current string) bool {
+// matches reports whether the list names current, or is any (*), by the
+// weak comparison (etag.Version); an answer without an etag (current "")
+// matches only *.
+func (u tagList) matches(current string) bool {
 	if u.any {
 		return true
 	}
@@ -240,6 +279,26 @@ func (u unlessMatch) matches(current string) bool {
 // errNotModified is etagHeader's way to answer 304 (notModified) instead
 // of the resource.
 var errNotModified = errors.New("not modified")
+
+// errIfMatchFailed is etagHeader's way to answer 412 to a read whose
+// If-Match names no etag of its answer.
+var errIfMatchFailed = errors.New("if-match failed")
+
+// ifMatchFailed is the 412 answer of a read whose If-Match names no etag
+// of its answer (the ETag header, set, has the current one): an etag
+// mismatch, as a change's stale If-Match is.
+func ifMatchFailed(ctx context.Context, log *slog.Logger, w http.ResponseWriter, r *http.Request) {
+	msg := "the resource was changed since it was read: If-Match names no current etag of it (the ETag header has it); read it again without If-Match"
+	if w.Header().Get("ETag") == "" {
+		msg = "If-Match names an etag, and the answer of " + r.URL.Path + " has none (it is not one resource): send If-Match only with the etag of a resource, or *"
+	}
+	err := &errs.Error{Kind: errs.KindAborted, Reason: etag.ReasonMismatch, Message: msg}
+	// What the service said of the answer not sent (a download's file
+	// name, its language) does not describe this one.
+	w.Header().Del("Content-Disposition")
+	w.Header().Del("Content-Language")
+	writeStatusCode(w, r, http.StatusPreconditionFailed, status.Convert(grpcx.ToStatus(ctx, log, err)))
+}
 
 // notModified answers 304 Not Modified: the headers a 200 would have had
 // (the ETag, Cache-Control), none describing a body (RFC 9110 section
@@ -286,4 +345,85 @@ func (m *matched) notJSON(w http.ResponseWriter, r *http.Request, log *slog.Logg
 		Violations: []errs.FieldViolation{{Field: "Content-Type", Description: "must be " + jsonMedia + ": " + rule}},
 	})))
 	return true
+}
+
+// answerMedia is the media type of a route's answers ("" when the request
+// chooses it): JSON, but for the routes answering a file
+// (google.api.HttpBody), whose type is the one their query asks for (a
+// template's, an export's format), and the HSDS API's, which is JSON too.
+func (r Route) answerMedia() string {
+	switch {
+	case r.Answer == nil || r.Answer.FullName() != "google.api.HttpBody":
+		return jsonMedia
+	case IsHSDS(r.Template):
+		return jsonMedia
+	}
+	return ""
+}
+
+// notAcceptable refuses, with 406 Not Acceptable naming application/json,
+// a request whose Accept header accepts no JSON, on a route that answers
+// JSON (answerMedia), before it is forwarded (a write refused for its
+// Accept is not made); it reports whether it did. No Accept, one that
+// cannot be read, and the file downloads, whose query chooses the type,
+// are answered as they are (RFC 9110 section 12.5.1 lets a server
+// disregard Accept).
+func (m *matched) notAcceptable(w http.ResponseWriter, r *http.Request, log *slog.Logger) bool {
+	media := m.answerMedia()
+	if media == "" || accepts(r.Header.Values("Accept"), media) {
+		return false
+	}
+	rule := "every answer of " + m.Method + " " + m.Template + " is " + media + ": send Accept: " + media + " (or */*), or no Accept"
+	writeStatusCode(w, r, http.StatusNotAcceptable, status.Convert(grpcx.ToStatus(r.Context(), log, &errs.Error{
+		Kind:       errs.KindInvalidArgument,
+		Message:    "the Accept header accepts no " + media + ": " + rule,
+		Violations: []errs.FieldViolation{{Field: "Accept", Description: "must accept " + media + ": " + rule}},
+	})))
+	return true
+}
+
+// accepts reports whether the Accept field lines accept media (a
+// type/subtype without parameters): the most specific range naming it
+// (type/subtype, then type/*, then */*; a lone *, as some clients send, is
+// */*) has a q above 0 (RFC 9110 section 12.5.1). Parameters other than q
+// are not compared. No Accept, or one with a range that is no media range
+// or a q that is no number, accepts everything (it is disregarded).
+func accepts(lines []string, media string) bool {
+	typ, _, _ := strings.Cut(media, "/")
+	best, q, seen := -1, 0.0, false
+	for _, line := range lines {
+		for _, el := range strings.Split(line, ",") {
+			if el = strings.TrimSpace(el); el == "" {
+				continue
+			}
+			seen = true
+			if el == "*" || strings.HasPrefix(el, "*;") {
+				el = "*/*" + strings.TrimPrefix(el, "*")
+			}
+			rng, params, err := mime.ParseMediaType(el)
+			if err != nil || !strings.Contains(rng, "/") {
+				return true
+			}
+			weight := 1.0
+			if v, ok := params["q"]; ok {
+				if weight, err = strconv.ParseFloat(v, 64); err != nil || weight < 0 || weight > 1 {
+					return true
+				}
+			}
+			rt, rs, _ := strings.Cut(rng, "/")
+			specific := -1
+			switch {
+			case rng == media:
+				specific = 2
+			case rt == typ && rs == "*":
+				specific = 1
+			case rng == "*/*":
+				specific = 0
+			}
+			if specific > best {
+				best, q = specific, weight
+			}
+		}
+	}
+	return !seen || (best >= 0 && q > 0)
 }

@@ -313,8 +313,9 @@ func (rt *Routes) routeOf(ctx context.Context, method string) Route {
 //     on to the call and a read's If-None-Match to its answer
 //     (preconditions);
 //   - it refuses a compressed body (encoded) and one that is not JSON
-//     (notJSON) with 415, and applies the route's body limit and tags
-//     uploads (limit);
+//     (notJSON) with 415, an Accept that accepts no JSON where the answer
+//     is JSON (notAcceptable) with 406, and applies the route's body limit
+//     and tags uploads (limit);
 //   - it replays or records Idempotency-Key writes (idem, may be nil),
 //     keeping no copy of an answer that carries a secret or of an
 //     upload's (NotKept).
@@ -356,7 +357,7 @@ func (rt *Routes) routed(log *slog.Logger, maxBody, maxUpload int64, idem *idemp
 				writeStatus(w, r, status.Convert(grpcx.ToStatus(r.Context(), log, err)))
 				return
 			}
-			if encoded(w, r, log) || m.notJSON(w, r, log) || !limit(w, r, m.Upload, maxBody, maxUpload) {
+			if encoded(w, r, log) || m.notJSON(w, r, log) || m.notAcceptable(w, r, log) || !limit(w, r, m.Upload, maxBody, maxUpload) {
 				return
 			}
 			if idem.applies(r) {
