@@ -767,6 +767,13 @@ func TestHSDSSearchByPlace(t *testing.T) {
 			t.Errorf("after the update, service_at_locations, search %q: %q, want %q", search, got, want)
 		}
 	}
+	// A service a replica of the release before migration 00034 created
+	// has no location keys until the next start: its locations are found
+	// by the service's key, as before, not lost to the search.
+	s.sql(t, `UPDATE referrals.services SET location_keys = NULL WHERE id = '`+fullService+`'`)
+	if got := places(c.ListHsdsServiceAtLocations(reader, &pb.ListHsdsServiceAtLocationsRequest{Search: "sombor"})); !slices.Equal(got, []string{"/Sombor", "Reception centre"}) {
+		t.Errorf("without location keys, service_at_locations, search sombor: %q, want both locations of the service", got)
+	}
 	if got := found(c.ListHsdsServices(reader, &pb.ListHsdsServicesRequest{Search: "Town 3"})); len(got) != 1 {
 		t.Errorf("services, search %q: %v, want the one service there", "Town 3", got)
 	}

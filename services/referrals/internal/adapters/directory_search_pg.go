@@ -82,13 +82,15 @@ func (p *Postgres) SearchServices(ctx context.Context, q domain.DirectoryQuery) 
 // services (a service without locations has none), by service then
 // location. A search matches each location by its own key (the service's
 // texts and that location's place), not by the service's, which names
-// every place the service is delivered.
+// every place the service is delivered; a service without location keys
+// (one a replica of a release before migration 00034 created, until the
+// next start fills them) by the service's, as before.
 func (p *Postgres) SearchServiceLocations(ctx context.Context, q domain.DirectoryQuery) (domain.Results[domain.ServiceLocation], error) {
 	from := ` FROM services s CROSS JOIN LATERAL jsonb_array_elements(s.locations) WITH ORDINALITY AS l(loc, n)`
 	search := q.Search
 	q.Search = ""
 	w := serviceWhere(q)
-	w.search("s.location_keys[l.n::int]", search)
+	w.search("COALESCE(s.location_keys[l.n::int], s.search_key)", search)
 	return paged(ctx, p, `SELECT `+serviceColsS+`, l.n - 1`+from, `SELECT count(*)`+from, w, "s.id, l.n", q,
 		func(r pgx.Row) (domain.ServiceLocation, error) {
 			var index int
