@@ -64,9 +64,10 @@ var Delegated = map[string][]string{
 	// The beneficiary's view of a referral, consent, the access a
 	// referral grants and ends, whether a grant is live, reads of
 	// referrals recorded in the owner's audit log, the assistance a
-	// completed referral records; project tags; the beneficiaries feed
-	// (erasure, merge, consent withdrawal).
-	"referrals": append([]string{beneficiaries + "GetBeneficiary", beneficiaries + "CreateAssistance",
+	// completed referral records (voided when the completion fails);
+	// project tags; the beneficiaries feed (erasure, merge, consent
+	// withdrawal).
+	"referrals": append([]string{beneficiaries + "GetBeneficiary", beneficiaries + "CreateAssistance", beneficiaries + "VoidAssistance",
 		access + "CheckConsent", access + "GrantAccess", access + "RevokeAccess", access + "CheckAccess", access + "RecordAccess",
 		projects + "CheckProjectParticipation"}, feeds...),
 	// Organisation kinds from the directory and its names (a sign-in

@@ -56,6 +56,7 @@ const (
 	AggregateReferral    = "referral"
 	AggregateParticipant = "participant"
 	AggregateProject     = "project"
+	AggregateAssistance  = "assistance"
 )
 
 // Event types, by emitting service.
@@ -83,6 +84,10 @@ const (
 	ConsentExpired = "consent.expired"
 	AccessGranted  = "access.granted"
 	AccessRevoked  = "access.revoked"
+	// AssistanceVoided: the organisation that recorded an assistance voided
+	// it (reason_code); reports no longer count it. organisation_ids:
+	// that organisation and the beneficiary's registering organisation.
+	AssistanceVoided = "assistance.voided"
 
 	// referrals: one event per transition of the state machine.
 	ReferralCreated   = "referral.created" // a draft, visible to the sender only
@@ -136,6 +141,8 @@ var Types = map[string]Spec{
 	ConsentExpired:     {AggregateConsent, []string{"consent_id", "beneficiary_id", "purpose"}, "a consent reached its expiry time"},
 	AccessGranted:      {AggregateAccessGrant, []string{"grant_id", "beneficiary_id", "organisation_id", "source_id", "expire_time"}, "an organisation was granted access to a beneficiary"},
 	AccessRevoked:      {AggregateAccessGrant, []string{"grant_id", "beneficiary_id", "organisation_id", "source_id"}, "an access grant ended"},
+	AssistanceVoided: {AggregateAssistance, []string{"assistance_id", "beneficiary_id", "organisation_id", "project_id", "referral_id", "reason_code"},
+		"the recording organisation voided an assistance record; reports no longer count it"},
 
 	ReferralCreated:   {AggregateReferral, referralKeys, "a referral was drafted"},
 	ReferralSent:      {AggregateReferral, referralKeys, "a referral was sent (the receiver was granted access)"},

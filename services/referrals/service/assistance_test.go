@@ -196,23 +196,19 @@ func TestCompleteReferralRecordsAssistance(t *testing.T) {
 	}
 
 	// The first completion fails after the assistance is recorded (the
-	// commit is refused once, as under a serialization failure); the retry
-	// finds the same record, also when it is sent with another outcome
-	// note and other details of the assistance (the completion of the same
-	// referral, not another use of a request id).
-	s.sql(t, `CREATE SEQUENCE referrals.fail_completion_seq`)
-	s.sql(t, `CREATE FUNCTION referrals.fail_completion_once() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
-		BEGIN
-			IF NEW.status = 'completed' AND nextval('referrals.fail_completion_seq') = 1 THEN
-				RAISE EXCEPTION 'injected failure' USING ERRCODE = '40001';
-			END IF;
-			RETURN NEW;
-		END $$`)
-	s.sql(t, `CREATE TRIGGER fail_completion_once BEFORE UPDATE ON referrals.referrals FOR EACH ROW EXECUTE FUNCTION referrals.fail_completion_once()`)
+	// commit is refused once, as under a serialization failure): the
+	// record is voided (its request id freed), and the retry, sent with
+	// another outcome note and other details of the assistance, records
+	// the assistance as the retry gives it.
+	s.failCompletionOnce(t)
 	_, err = complete(pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, delivered)
 	statustest.Want(t, err, codes.Aborted, "completion whose commit fails")
-	if got := assistances(); len(got) != 1 {
-		t.Fatalf("after the failed completion: %d assistance records, want the 1 recorded before the commit", len(got))
+	if got := assistances(); len(got) != 0 {
+		t.Fatalf("after the failed completion: %v counted, want none (voided)", got)
+	}
+	voided := s.voidedAssistances(t, ctxA, person)
+	if len(voided) != 1 || voided[0].GetVoidReason() != benv1.AssistanceVoidReason_ASSISTANCE_VOID_REASON_COMPLETION_FAILED {
+		t.Fatalf("after the failed completion: %v, want the record it made, voided", voided)
 	}
 	note = "six sessions; the last one online"
 	done, err := complete(pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, &benv1.Assistance{
@@ -225,10 +221,13 @@ func TestCompleteReferralRecordsAssistance(t *testing.T) {
 		t.Fatalf("after the retry: %d assistance records, want 1: %v", len(got), got)
 	}
 	rec := got[0]
+	if rec.GetId() == voided[0].GetId() {
+		t.Fatalf("the retry answered with the voided record %v", rec)
+	}
 	if done.GetStatus() != pb.ReferralStatus_REFERRAL_STATUS_COMPLETED || done.GetOutcome().GetAssistanceId() != rec.GetId() ||
 		rec.GetOrganisationId() != b || rec.GetReferralId() != id || rec.GetServiceId() != teamB.GetId() ||
-		rec.GetLocationId() != teamB.GetLocations()[1].GetId() || rec.GetDate() != today ||
-		rec.GetType() != delivered.GetType() || rec.GetNotes() != "" {
+		rec.GetLocationId() != "" || rec.GetDate() != today ||
+		rec.GetType() != benv1.AssistanceType_ASSISTANCE_TYPE_INFORMATION || rec.GetNotes() != "retried" {
 		t.Fatalf("completed %v with assistance %v", done, rec)
 	}
 	// Completing again is an illegal transition and records nothing.
@@ -250,6 +249,70 @@ func TestCompleteReferralRecordsAssistance(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// failCompletionOnce makes the referrals database refuse the next
+// completion's commit once, as under a serialization failure.
+func (s *stack) failCompletionOnce(t *testing.T) {
+	t.Helper()
+	s.sql(t, `CREATE SEQUENCE referrals.fail_completion_seq`)
+	s.sql(t, `CREATE FUNCTION referrals.fail_completion_once() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+		BEGIN
+			IF NEW.status = 'completed' AND nextval('referrals.fail_completion_seq') = 1 THEN
+				RAISE EXCEPTION 'injected failure' USING ERRCODE = '40001';
+			END IF;
+			RETURN NEW;
+		END $$`)
+	s.sql(t, `CREATE TRIGGER fail_completion_once BEFORE UPDATE ON referrals.referrals FOR EACH ROW EXECUTE FUNCTION referrals.fail_completion_once()`)
+}
+
+// voidedAssistances lists the voided assistance records of person.
+func (s *stack) voidedAssistances(t *testing.T, ctx context.Context, person string) []*benv1.Assistance {
+	t.Helper()
+	r, err := s.ben.ListAssistances(ctx, &benv1.ListAssistancesRequest{BeneficiaryId: person, ShowVoided: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*benv1.Assistance
+	for _, a := range r.GetAssistances() {
+		if a.GetVoidTime() != nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// TestFailedCompletionThenCancelCountsNothing: a completion that recorded
+// its assistance and then failed to commit voids the record, so that the
+// sender's cancel that follows leaves no assistance counted for a
+// referral that was never completed (before, the record stayed and
+// reports counted the person as assisted under the project).
+func TestFailedCompletionThenCancelCountsNothing(t *testing.T) {
+	s := start(t)
+	a, b := s.org(t, "A"), s.org(t, "B")
+	ctxA, ctxB := partner(t, a), partner(t, b)
+	person := s.beneficiary(t, ctxA)
+	s.consent(t, ctxA, person, time.Time{})
+	id := s.draft(t, ctxA, person, b, pb.Urgency_URGENCY_NORMAL).GetId()
+	for _, step := range []struct {
+		ctx    context.Context
+		action string
+	}{{ctxA, "send"}, {ctxB, "accept"}, {ctxB, "start"}} {
+		s.must(t, step.ctx, step.action, id)
+	}
+	s.failCompletionOnce(t)
+	_, err := s.ref.CompleteReferral(ctxB, &pb.CompleteReferralRequest{Id: id,
+		Outcome:    &pb.ReferralOutcome{Code: pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED},
+		Assistance: &benv1.Assistance{Type: benv1.AssistanceType_ASSISTANCE_TYPE_PSYCHOSOCIAL_COUNSELLING, Date: reportToday(t).String()}})
+	statustest.Want(t, err, codes.Aborted, "completion whose commit fails")
+	s.must(t, ctxA, "cancel", id)
+	l, err := s.ben.ListAssistances(ctxA, &benv1.ListAssistancesRequest{BeneficiaryId: person})
+	if err != nil || len(l.GetAssistances()) != 0 {
+		t.Fatalf("after the failed completion and the cancel: %v counted (%v), want none", l.GetAssistances(), err)
+	}
+	if v := s.voidedAssistances(t, ctxA, person); len(v) != 1 || v[0].GetOrganisationId() != b || v[0].GetReferralId() != id {
+		t.Fatalf("voided %v, want B's record of the referral", v)
+	}
 }
 
 // reportToday is today in the report time zone (Europe/Belgrade by

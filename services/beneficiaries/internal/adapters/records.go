@@ -201,16 +201,25 @@ func (p *Postgres) ListAudit(ctx context.Context, owner, beneficiaryID, actor st
 }
 
 const assistanceCols = `id, beneficiary_id, organisation_id, COALESCE(project_id::text, ''), type, date, notes, create_time,
-	COALESCE(service_id::text, ''), COALESCE(location_id::text, ''), service_category, COALESCE(referral_id::text, '')`
+	COALESCE(service_id::text, ''), COALESCE(location_id::text, ''), service_category, COALESCE(referral_id::text, ''),
+	void_time, COALESCE(void_reason, '')`
 
-func scanAssistance(row pgx.Row) (*domain.Assistance, error) {
+func scanAssistance(row pgx.Row) (*domain.Assistance, error) { return scanAssistanceWith(row) }
+
+// scanAssistanceWith scans assistanceCols, then the columns after them
+// into extra.
+func scanAssistanceWith(row pgx.Row, extra ...any) (*domain.Assistance, error) {
 	var a domain.Assistance
 	var d time.Time
-	if err := row.Scan(&a.ID, &a.BeneficiaryID, &a.OrganisationID, &a.ProjectID, &a.Type, &d, &a.Notes, &a.CreateTime,
-		&a.ServiceID, &a.LocationID, &a.ServiceCategory, &a.ReferralID); err != nil {
+	var voided *time.Time
+	if err := row.Scan(append([]any{&a.ID, &a.BeneficiaryID, &a.OrganisationID, &a.ProjectID, &a.Type, &d, &a.Notes, &a.CreateTime,
+		&a.ServiceID, &a.LocationID, &a.ServiceCategory, &a.ReferralID, &voided, &a.VoidReason}, extra...)...); err != nil {
 		return nil, err
 	}
 	a.Date = date.Of(d)
+	if voided != nil {
+		a.VoidTime = *voided
+	}
 	return &a, nil
 }
 
@@ -230,16 +239,45 @@ func (p *Postgres) CreateAssistance(ctx context.Context, a *domain.Assistance, r
 }
 
 // ListAssistances lists the assistance of a beneficiary, newest first; only
-// that recorded by onlyOrg unless it is empty.
-func (p *Postgres) ListAssistances(ctx context.Context, onlyOrg, beneficiaryID string, page pagination.Page) ([]*domain.Assistance, error) {
+// that recorded by onlyOrg unless it is empty; voided records only when
+// voided says so.
+func (p *Postgres) ListAssistances(ctx context.Context, onlyOrg, beneficiaryID string, voided bool, page pagination.Page) ([]*domain.Assistance, error) {
 	rows, err := p.q.Query(ctx, `SELECT `+assistanceCols+` FROM assistances
 		WHERE beneficiary_id = $1 AND ($2 = '' OR id < $2::uuid) AND ($4 = '' OR organisation_id = $4::uuid)
-		ORDER BY id DESC LIMIT $3`, beneficiaryID, page.After, page.Limit(), onlyOrg)
+			AND ($5 OR void_time IS NULL)
+		ORDER BY id DESC LIMIT $3`, beneficiaryID, page.After, page.Limit(), onlyOrg, voided)
 	if err != nil {
 		return nil, db.Error(err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Assistance, error) { return scanAssistance(r) })
 	return out, db.Error(err)
+}
+
+// LockAssistance returns assistance id with its person's registering
+// organisation, the row locked (FOR UPDATE) until the transaction ends.
+func (p *Postgres) LockAssistance(ctx context.Context, id string) (*domain.Assistance, string, error) {
+	if p.tx == nil {
+		return nil, "", errors.New("beneficiaries: a row lock outside a transaction")
+	}
+	var owner string
+	a, err := scanAssistanceWith(p.q.QueryRow(ctx, `SELECT `+assistanceCols+`,
+		(SELECT b.organisation_id::text FROM beneficiaries b WHERE b.id = assistances.beneficiary_id)
+		FROM assistances WHERE id = $1 FOR UPDATE`, id), &owner)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, "", errs.NotFound("assistance", id)
+	}
+	return a, owner, db.Error(err)
+}
+
+// VoidAssistance marks assistance id voided for reason now, and frees its
+// request id (so the same request records it anew).
+func (p *Postgres) VoidAssistance(ctx context.Context, id, reason string) (*domain.Assistance, error) {
+	a, err := scanAssistance(p.q.QueryRow(ctx, `UPDATE assistances SET void_time = now(), void_reason = $2, request_id = NULL
+		WHERE id = $1 AND void_time IS NULL RETURNING `+assistanceCols, id, reason))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFound("assistance", id)
+	}
+	return a, db.Error(err)
 }
 
 // withStatusThen is the one definition of "the legal status a person had
@@ -356,7 +394,7 @@ const dimMunicipality = "municipality"
 
 var municipality = aggregate.Folded{Dim: dimMunicipality, Expr: municipalityThenExpr, Spellings: `SELECT t.m, count(*) FROM (
 			SELECT DISTINCT r.beneficiary_id, COALESCE(r.municipality, b.municipality) AS m
-			FROM (SELECT DISTINCT a.beneficiary_id, a.municipality FROM assistances a WHERE a.project_id = $1) r
+			FROM (SELECT DISTINCT a.beneficiary_id, a.municipality FROM assistances a WHERE a.project_id = $1 AND a.void_time IS NULL) r
 			JOIN beneficiaries b ON b.id = r.beneficiary_id) t
 		WHERE t.m <> '' GROUP BY t.m`}
 
@@ -391,8 +429,9 @@ func personJoins(set []string, dims aggregate.Dimensions) string {
 }
 
 // assistedWhere selects the project's assistance records a ($1 project, $2
-// and $3 the period's ends, $4 the organisations).
-const assistedWhere = ` a.project_id = $1
+// and $3 the period's ends, $4 the organisations) that count: not voided
+// (the indexes hold only those, migration 00031).
+const assistedWhere = ` a.project_id = $1 AND a.void_time IS NULL
 	AND ($2::date IS NULL OR a.date >= $2)
 	AND ($3::date IS NULL OR a.date <= $3)
 	AND (cardinality($4::uuid[]) = 0 OR a.organisation_id = ANY ($4::uuid[]))`

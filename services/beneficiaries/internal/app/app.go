@@ -748,10 +748,75 @@ func (a *App) answersReferral(ctx context.Context, r Repository, act Actor, b *d
 	return as.AnswersReferral(aggregate.Today(a.zone, g.CreateTime))
 }
 
-// ListAssistances lists the assistance of a beneficiary the caller can see;
-// a grantee sees only the assistance it recorded itself.
-func (a *App) ListAssistances(ctx context.Context, act Actor, beneficiaryID string, size int32, token string) ([]*domain.Assistance, string, error) {
-	page, err := pagination.Parse(size, token, pagination.UUIDKey, act.OrganisationID, pagination.Fingerprint(ids.Normalize(beneficiaryID)))
+// VoidAssistance voids assistance id, recorded in error, for reason (one of
+// domain.AssistanceVoidReasons): only the organisation that recorded it
+// may, also once it no longer sees the person (its grant ended with the
+// referral it answered). The record is kept, marked, and counted by no
+// report; its request id is freed, so that the same request (a referral's
+// completion retried after it failed) records it anew. The registering
+// organisation, which sees the record, is told that only the recording
+// one may void it; any other caller finds no such record. Voiding a voided
+// record answers it unchanged. The void is audited in the person's log
+// and emitted (events.AssistanceVoided) with the change.
+func (a *App) VoidAssistance(ctx context.Context, act Actor, id, reason string) (*domain.Assistance, error) {
+	if err := ids.Check("id", id); err != nil {
+		return nil, err
+	}
+	if err := domain.CheckVoidReason(reason); err != nil {
+		return nil, err
+	}
+	id = ids.Normalize(id)
+	var out *domain.Assistance
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		as, owner, err := r.LockAssistance(ctx, id)
+		if err != nil {
+			return err
+		}
+		if as.OrganisationID != act.OrganisationID {
+			if owner == act.OrganisationID {
+				return errs.PermissionDenied("assistance %s was recorded by organisation %s; only it may void the record", id, as.OrganisationID)
+			}
+			return errs.NotFound("assistance", id)
+		}
+		if !as.VoidTime.IsZero() {
+			out = as
+			return nil
+		}
+		if out, err = r.VoidAssistance(ctx, id, reason); err != nil {
+			return err
+		}
+		person := &domain.Beneficiary{ID: as.BeneficiaryID, OrganisationID: owner}
+		if err := audit(ctx, r, act, domain.ActionAssistanceVoid, []string{"assistance"}, person); err != nil {
+			return err
+		}
+		data := map[string]any{"assistance_id": out.ID, "beneficiary_id": out.BeneficiaryID,
+			"organisation_id": out.OrganisationID, "reason_code": reason}
+		if out.ProjectID != "" {
+			data["project_id"] = out.ProjectID
+		}
+		if out.ReferralID != "" {
+			data["referral_id"] = out.ReferralID
+		}
+		orgs := []string{out.OrganisationID}
+		if owner != out.OrganisationID {
+			orgs = append(orgs, owner)
+		}
+		return r.Emit(ctx, events.Event{Type: events.AssistanceVoided, AggregateType: events.AggregateAssistance,
+			AggregateID: out.ID, OrganisationIDs: orgs, Data: data})
+	})
+	return out, err
+}
+
+// ListAssistances lists the assistance of a beneficiary the caller can see,
+// the voided records only when voided says so; a grantee sees only the
+// assistance it recorded itself.
+func (a *App) ListAssistances(ctx context.Context, act Actor, beneficiaryID string, voided bool, size int32, token string) ([]*domain.Assistance, string, error) {
+	filters := []any{ids.Normalize(beneficiaryID)}
+	if voided {
+		// The tokens of the default list stay those given before voids.
+		filters = append(filters, "voided")
+	}
+	page, err := pagination.Parse(size, token, pagination.UUIDKey, act.OrganisationID, pagination.Fingerprint(filters...))
 	if err != nil {
 		return nil, "", err
 	}
@@ -765,7 +830,7 @@ func (a *App) ListAssistances(ctx context.Context, act Actor, beneficiaryID stri
 		if b.Access != domain.AccessOwner {
 			onlyOrg = act.OrganisationID
 		}
-		if rows, err = r.ListAssistances(ctx, onlyOrg, b.ID, page); err != nil {
+		if rows, err = r.ListAssistances(ctx, onlyOrg, b.ID, voided, page); err != nil {
 			return err
 		}
 		return audit(ctx, r, act, domain.ActionAssistanceList, []string{"assistance"}, b)

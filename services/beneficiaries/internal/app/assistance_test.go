@@ -59,10 +59,10 @@ func (r *registry) CreateAssistance(_ context.Context, a *domain.Assistance, _ s
 	return &out, nil
 }
 
-func (r *registry) ListAssistances(_ context.Context, onlyOrg, beneficiaryID string, _ pagination.Page) ([]*domain.Assistance, error) {
+func (r *registry) ListAssistances(_ context.Context, onlyOrg, beneficiaryID string, voided bool, _ pagination.Page) ([]*domain.Assistance, error) {
 	var out []*domain.Assistance
 	for _, a := range r.assistance {
-		if a.BeneficiaryID == beneficiaryID && (onlyOrg == "" || a.OrganisationID == onlyOrg) {
+		if a.BeneficiaryID == beneficiaryID && (onlyOrg == "" || a.OrganisationID == onlyOrg) && (voided || a.VoidTime.IsZero()) {
 			out = append(out, &a)
 		}
 	}
@@ -142,7 +142,7 @@ func TestListAssistancesUseCase(t *testing.T) {
 		by   string
 		want []string
 	}{{owner, []string{"a1", "a2"}}, {grantee, []string{"a2"}}} {
-		rows, _, err := a.ListAssistances(context.Background(), actor(c.by), personID, 0, "")
+		rows, _, err := a.ListAssistances(context.Background(), actor(c.by), personID, false, 0, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,7 +154,7 @@ func TestListAssistancesUseCase(t *testing.T) {
 			t.Errorf("%s lists %v, want %v", c.by, got, c.want)
 		}
 	}
-	if _, _, err := a.ListAssistances(context.Background(), actor(stranger), personID, 0, ""); errs.KindOf(err) != errs.KindNotFound {
+	if _, _, err := a.ListAssistances(context.Background(), actor(stranger), personID, false, 0, ""); errs.KindOf(err) != errs.KindNotFound {
 		t.Errorf("a stranger's list: %v, want not found", err)
 	}
 }

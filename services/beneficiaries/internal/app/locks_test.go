@@ -65,7 +65,7 @@ func TestWritesLockThePerson(t *testing.T) {
 				return err
 			}},
 		{name: "assistance list", call: func(a *App) error {
-			_, _, err := a.ListAssistances(ctx, actor(owner), personID, 0, "")
+			_, _, err := a.ListAssistances(ctx, actor(owner), personID, false, 0, "")
 			return err
 		}},
 	}

@@ -203,7 +203,12 @@ type AuditStore interface {
 // AssistanceStore stores the assistance delivered to persons and counts it.
 type AssistanceStore interface {
 	CreateAssistance(ctx context.Context, a *domain.Assistance, requestID string) (*domain.Assistance, error)
-	ListAssistances(ctx context.Context, onlyOrg, beneficiaryID string, p pagination.Page) ([]*domain.Assistance, error)
+	ListAssistances(ctx context.Context, onlyOrg, beneficiaryID string, voided bool, p pagination.Page) ([]*domain.Assistance, error)
+	// LockAssistance returns assistance id and the registering
+	// organisation of its person, locked until the transaction ends.
+	LockAssistance(ctx context.Context, id string) (a *domain.Assistance, owner string, err error)
+	// VoidAssistance marks assistance id voided for reason.
+	VoidAssistance(ctx context.Context, id, reason string) (*domain.Assistance, error)
 	// CountAssisted counts by age band as of asOf: the age reached in its
 	// year.
 	CountAssisted(ctx context.Context, q aggregate.Query, organisations []string, asOf date.Date) (aggregate.Aggregate, error)

@@ -28,6 +28,20 @@ type Assistance struct {
 	ServiceCategory string
 	// ReferralID is the referral the assistance answers.
 	ReferralID string
+	// VoidTime and VoidReason (one of AssistanceVoidReasons) are set when
+	// the recording organisation voided it: no report counts it then.
+	VoidTime   time.Time
+	VoidReason string
+}
+
+// AssistanceVoidReasons are the reasons an assistance record is voided.
+var AssistanceVoidReasons = []string{"wrong_beneficiary", "wrong_details", "duplicate", "not_delivered", "completion_failed"}
+
+// CheckVoidReason checks the reason a void gives.
+func CheckVoidReason(reason string) error {
+	var v errs.Violations
+	validate.OneOf(&v, "reason", reason, AssistanceVoidReasons, true)
+	return v.Err()
 }
 
 // DirectoryService is a service of the directory (the referrals service),

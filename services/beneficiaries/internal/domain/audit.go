@@ -28,6 +28,7 @@ const (
 	ActionAccessCheck     = "access.check"
 	ActionAssistance      = "assistance.create"
 	ActionAssistanceList  = "assistance.list"
+	ActionAssistanceVoid  = "assistance.void"
 )
 
 // ViewFields lists the personal-data fields a caller with the given access

@@ -217,12 +217,24 @@ func (g *GRPC) CreateAssistance(ctx context.Context, req *pb.CreateAssistanceReq
 	return &pb.CreateAssistanceResponse{Assistance: assistanceToProto(a)}, nil
 }
 
+func (g *GRPC) VoidAssistance(ctx context.Context, req *pb.VoidAssistanceRequest) (*pb.VoidAssistanceResponse, error) {
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := g.app.VoidAssistance(ctx, act, req.GetId(), protoenum.Code(req.GetReason()))
+	if err != nil {
+		return nil, err
+	}
+	return &pb.VoidAssistanceResponse{Assistance: assistanceToProto(a)}, nil
+}
+
 func (g *GRPC) ListAssistances(ctx context.Context, req *pb.ListAssistancesRequest) (*pb.ListAssistancesResponse, error) {
 	act, err := actor(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rows, next, err := g.app.ListAssistances(ctx, act, req.GetBeneficiaryId(), req.GetPageSize(), req.GetPageToken())
+	rows, next, err := g.app.ListAssistances(ctx, act, req.GetBeneficiaryId(), req.GetShowVoided(), req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -333,5 +345,7 @@ func assistanceToProto(a *domain.Assistance) *pb.Assistance {
 		ServiceId:      a.ServiceID,
 		LocationId:     a.LocationID,
 		ReferralId:     a.ReferralID,
+		VoidTime:       timestamp(a.VoidTime),
+		VoidReason:     protoenum.Parse[pb.AssistanceVoidReason](a.VoidReason),
 	}
 }

@@ -118,3 +118,11 @@ func (b *BeneficiariesGRPC) RecordAssistance(ctx context.Context, beneficiaryID 
 	}
 	return resp.GetAssistance().GetId(), nil
 }
+
+// VoidAssistance voids an assistance the caller recorded, through the
+// beneficiaries API as the caller.
+func (b *BeneficiariesGRPC) VoidAssistance(ctx context.Context, id, reason string) error {
+	_, err := b.people.VoidAssistance(ctx, &benv1.VoidAssistanceRequest{Id: id,
+		Reason: protoenum.Parse[benv1.AssistanceVoidReason](reason)})
+	return grpcx.Relay(err, "assistance", id)
+}

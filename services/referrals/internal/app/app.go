@@ -222,6 +222,10 @@ type Beneficiaries interface {
 	// refusals (bad input, a service the caller may not name) come back
 	// classified as it gave them.
 	RecordAssistance(ctx context.Context, beneficiaryID string, a domain.Assistance, requestID string) (string, error)
+	// VoidAssistance voids assistance id, recorded by the calling
+	// organisation, for reason (a beneficiaries void reason code); it
+	// frees the record's request id.
+	VoidAssistance(ctx context.Context, id, reason string) error
 	// GrantState reports, now, the access of the calling organisation
 	// through the grant made for sourceID (a referral it received).
 	GrantState(ctx context.Context, beneficiaryID, sourceID string) (GrantState, error)

@@ -316,8 +316,11 @@ const completionClaim = time.Minute
 // then finds it completed. No database connection is kept while the
 // beneficiaries service records it (which may read this service's
 // directory). Recorded while the receiver's grant is live, under one
-// request id, so a retry after a failed commit finds the same record
-// instead of making another.
+// request id. When the commit fails after the record was made, the record
+// is voided (reason completion_failed) while the claim still holds, so
+// that a referral cancelled next leaves no assistance counted for it, and
+// the void frees the request id, so a retry records it again; should the
+// void fail too, a retry finds the same record instead of making another.
 func (a *App) completeWith(ctx context.Context, r *domain.Referral, version int64, delivered domain.Assistance, commit func(context.Context) error) error {
 	claim, err := a.repo.ClaimCompletion(ctx, r.ID, version, completionClaim)
 	if err != nil {
@@ -334,11 +337,32 @@ func (a *App) completeWith(ctx context.Context, r *domain.Referral, version int6
 	// went away).
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
 	defer cancel()
+	if r.AssistanceID != "" {
+		a.voidUncompleted(rctx, r)
+	}
 	if rerr := a.repo.ReleaseCompletion(rctx, r.ID, claim); rerr != nil {
 		a.log.WarnContext(ctx, "releasing a failed completion's claim; it lapses by itself",
 			slog.String("referral_id", r.ID), logging.Err(rerr))
 	}
 	return err
+}
+
+// voidUncompleted voids the assistance recorded for r by a completion
+// whose commit failed, unless the completion committed after all (the
+// failure was the answer's, not the commit's): then the referral names it.
+// A void that fails is logged; the record stays, for a retry to find.
+func (a *App) voidUncompleted(ctx context.Context, r *domain.Referral) {
+	cur, err := a.repo.GetReferral(ctx, r.ToOrganisationID, r.ID)
+	if err == nil && cur.Status == domain.StatusCompleted && cur.AssistanceID == r.AssistanceID {
+		return
+	}
+	if err == nil {
+		err = a.beneficiaries.VoidAssistance(ctx, r.AssistanceID, "completion_failed")
+	}
+	if err != nil {
+		a.log.WarnContext(ctx, "voiding the assistance of a failed completion; it stays recorded",
+			slog.String("referral_id", r.ID), slog.String("assistance_id", r.AssistanceID), logging.Err(err))
+	}
 }
 
 // namesLiveConsent checks that the consent a draft r names is the one it

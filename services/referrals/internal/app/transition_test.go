@@ -103,8 +103,9 @@ type beneficiaries struct {
 	granted []Grant
 	revoked []string
 	// recorded holds the request ids of the assistance records made; the
-	// real service makes one record per request id.
+	// real service makes one record per request id (until it is voided).
 	recorded []string
+	voided   []string
 }
 
 func (b *beneficiaries) unavailable() error {
@@ -153,6 +154,18 @@ func (b *beneficiaries) RecordAssistance(_ context.Context, _ string, a domain.A
 		b.recorded = append(b.recorded, requestID)
 	}
 	return "0190a000-0000-7000-8000-0000000000a5", nil
+}
+
+func (b *beneficiaries) VoidAssistance(_ context.Context, id, reason string) error {
+	if err := b.unavailable(); err != nil {
+		return err
+	}
+	if reason != "completion_failed" {
+		return errs.New(errs.KindInvalidArgument, "reason %q", reason)
+	}
+	b.voided = append(b.voided, id)
+	b.recorded = b.recorded[:len(b.recorded)-1]
+	return nil
 }
 
 type auditLog struct{ actions []string }
@@ -346,7 +359,7 @@ func TestSendUndoesTheGrantOfAFailedCommit(t *testing.T) {
 
 // TestCompleteRecordsTheAssistanceOnce: a completion with the service
 // delivered records it, answering the referral at the referral's service,
-// before the commit; a retry after a failed commit finds the same record
+// before the commit; a failed commit voids it (the retry records it again)
 // (one request id), and only delivering outcomes record anything.
 func TestCompleteRecordsTheAssistanceOnce(t *testing.T) {
 	t.Parallel()
@@ -361,6 +374,11 @@ func TestCompleteRecordsTheAssistanceOnce(t *testing.T) {
 
 	if _, err := a.Transition(context.Background(), p, refID, complete); errs.KindOf(err) != errs.KindUnavailable {
 		t.Fatalf("failed commit: got %v, want UNAVAILABLE", err)
+	}
+	// The record the failed completion made is voided, its request id
+	// freed: a cancel now leaves no assistance counted for the referral.
+	if !slices.Equal(ben.voided, []string{"0190a000-0000-7000-8000-0000000000a5"}) || len(ben.recorded) != 0 {
+		t.Fatalf("after the failed commit: voided %v, recorded %v", ben.voided, ben.recorded)
 	}
 	store.failSave = nil
 	out, err := a.Transition(context.Background(), p, refID, complete)

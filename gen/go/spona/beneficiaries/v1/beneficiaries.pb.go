@@ -390,6 +390,71 @@ func (Relationship) EnumDescriptor() ([]byte, []int) {
 	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{4}
 }
 
+// Why an assistance record was voided.
+type AssistanceVoidReason int32
+
+const (
+	AssistanceVoidReason_ASSISTANCE_VOID_REASON_UNSPECIFIED AssistanceVoidReason = 0
+	// Recorded for the wrong person.
+	AssistanceVoidReason_ASSISTANCE_VOID_REASON_WRONG_BENEFICIARY AssistanceVoidReason = 1
+	// The date, type, service, location or project was wrong.
+	AssistanceVoidReason_ASSISTANCE_VOID_REASON_WRONG_DETAILS AssistanceVoidReason = 2
+	// The same assistance was recorded twice.
+	AssistanceVoidReason_ASSISTANCE_VOID_REASON_DUPLICATE AssistanceVoidReason = 3
+	// The assistance was not delivered.
+	AssistanceVoidReason_ASSISTANCE_VOID_REASON_NOT_DELIVERED AssistanceVoidReason = 4
+	// Set by the referrals service: a referral's completion recorded the
+	// assistance, then failed, so the referral was not completed.
+	AssistanceVoidReason_ASSISTANCE_VOID_REASON_COMPLETION_FAILED AssistanceVoidReason = 5
+)
+
+// Enum value maps for AssistanceVoidReason.
+var (
+	AssistanceVoidReason_name = map[int32]string{
+		0: "ASSISTANCE_VOID_REASON_UNSPECIFIED",
+		1: "ASSISTANCE_VOID_REASON_WRONG_BENEFICIARY",
+		2: "ASSISTANCE_VOID_REASON_WRONG_DETAILS",
+		3: "ASSISTANCE_VOID_REASON_DUPLICATE",
+		4: "ASSISTANCE_VOID_REASON_NOT_DELIVERED",
+		5: "ASSISTANCE_VOID_REASON_COMPLETION_FAILED",
+	}
+	AssistanceVoidReason_value = map[string]int32{
+		"ASSISTANCE_VOID_REASON_UNSPECIFIED":       0,
+		"ASSISTANCE_VOID_REASON_WRONG_BENEFICIARY": 1,
+		"ASSISTANCE_VOID_REASON_WRONG_DETAILS":     2,
+		"ASSISTANCE_VOID_REASON_DUPLICATE":         3,
+		"ASSISTANCE_VOID_REASON_NOT_DELIVERED":     4,
+		"ASSISTANCE_VOID_REASON_COMPLETION_FAILED": 5,
+	}
+)
+
+func (x AssistanceVoidReason) Enum() *AssistanceVoidReason {
+	p := new(AssistanceVoidReason)
+	*p = x
+	return p
+}
+
+func (x AssistanceVoidReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AssistanceVoidReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[5].Descriptor()
+}
+
+func (AssistanceVoidReason) Type() protoreflect.EnumType {
+	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[5]
+}
+
+func (x AssistanceVoidReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AssistanceVoidReason.Descriptor instead.
+func (AssistanceVoidReason) EnumDescriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{5}
+}
+
 type AssistanceType int32
 
 const (
@@ -447,11 +512,11 @@ func (x AssistanceType) String() string {
 }
 
 func (AssistanceType) Descriptor() protoreflect.EnumDescriptor {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[5].Descriptor()
+	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[6].Descriptor()
 }
 
 func (AssistanceType) Type() protoreflect.EnumType {
-	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[5]
+	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[6]
 }
 
 func (x AssistanceType) Number() protoreflect.EnumNumber {
@@ -460,7 +525,7 @@ func (x AssistanceType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AssistanceType.Descriptor instead.
 func (AssistanceType) EnumDescriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{5}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{6}
 }
 
 type AccessLevel int32
@@ -498,11 +563,11 @@ func (x AccessLevel) String() string {
 }
 
 func (AccessLevel) Descriptor() protoreflect.EnumDescriptor {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[6].Descriptor()
+	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[7].Descriptor()
 }
 
 func (AccessLevel) Type() protoreflect.EnumType {
-	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[6]
+	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[7]
 }
 
 func (x AccessLevel) Number() protoreflect.EnumNumber {
@@ -511,7 +576,7 @@ func (x AccessLevel) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AccessLevel.Descriptor instead.
 func (AccessLevel) EnumDescriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{6}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{7}
 }
 
 type ConsentPurpose int32
@@ -553,11 +618,11 @@ func (x ConsentPurpose) String() string {
 }
 
 func (ConsentPurpose) Descriptor() protoreflect.EnumDescriptor {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[7].Descriptor()
+	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[8].Descriptor()
 }
 
 func (ConsentPurpose) Type() protoreflect.EnumType {
-	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[7]
+	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[8]
 }
 
 func (x ConsentPurpose) Number() protoreflect.EnumNumber {
@@ -566,7 +631,7 @@ func (x ConsentPurpose) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ConsentPurpose.Descriptor instead.
 func (ConsentPurpose) EnumDescriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{7}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{8}
 }
 
 type ConsentGivenBy int32
@@ -602,11 +667,11 @@ func (x ConsentGivenBy) String() string {
 }
 
 func (ConsentGivenBy) Descriptor() protoreflect.EnumDescriptor {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[8].Descriptor()
+	return file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[9].Descriptor()
 }
 
 func (ConsentGivenBy) Type() protoreflect.EnumType {
-	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[8]
+	return &file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes[9]
 }
 
 func (x ConsentGivenBy) Number() protoreflect.EnumNumber {
@@ -615,7 +680,7 @@ func (x ConsentGivenBy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ConsentGivenBy.Descriptor instead.
 func (ConsentGivenBy) EnumDescriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{8}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{9}
 }
 
 // A person assisted by an organisation.
@@ -1528,7 +1593,10 @@ type Assistance struct {
 	// recording organisation for this beneficiary, and the date not before
 	// the day it was sent. CompleteReferral sets it when it records the
 	// assistance.
-	ReferralId    string `protobuf:"bytes,11,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
+	ReferralId string `protobuf:"bytes,11,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
+	// When it was voided (VoidAssistance); unset while it counts.
+	VoidTime      *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=void_time,json=voidTime,proto3" json:"void_time,omitempty"`
+	VoidReason    AssistanceVoidReason   `protobuf:"varint,13,opt,name=void_reason,json=voidReason,proto3,enum=spona.beneficiaries.v1.AssistanceVoidReason" json:"void_reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1638,6 +1706,20 @@ func (x *Assistance) GetReferralId() string {
 		return x.ReferralId
 	}
 	return ""
+}
+
+func (x *Assistance) GetVoidTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.VoidTime
+	}
+	return nil
+}
+
+func (x *Assistance) GetVoidReason() AssistanceVoidReason {
+	if x != nil {
+		return x.VoidReason
+	}
+	return AssistanceVoidReason_ASSISTANCE_VOID_REASON_UNSPECIFIED
 }
 
 type CreateBeneficiaryRequest struct {
@@ -3565,6 +3647,8 @@ type ListAssistancesRequest struct {
 	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
 	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken     string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Also list voided records (left out by default).
+	ShowVoided    bool `protobuf:"varint,4,opt,name=show_voided,json=showVoided,proto3" json:"show_voided,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3620,6 +3704,109 @@ func (x *ListAssistancesRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *ListAssistancesRequest) GetShowVoided() bool {
+	if x != nil {
+		return x.ShowVoided
+	}
+	return false
+}
+
+type VoidAssistanceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Reason        AssistanceVoidReason   `protobuf:"varint,2,opt,name=reason,proto3,enum=spona.beneficiaries.v1.AssistanceVoidReason" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VoidAssistanceRequest) Reset() {
+	*x = VoidAssistanceRequest{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VoidAssistanceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VoidAssistanceRequest) ProtoMessage() {}
+
+func (x *VoidAssistanceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VoidAssistanceRequest.ProtoReflect.Descriptor instead.
+func (*VoidAssistanceRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *VoidAssistanceRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *VoidAssistanceRequest) GetReason() AssistanceVoidReason {
+	if x != nil {
+		return x.Reason
+	}
+	return AssistanceVoidReason_ASSISTANCE_VOID_REASON_UNSPECIFIED
+}
+
+type VoidAssistanceResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Assistance    *Assistance            `protobuf:"bytes,1,opt,name=assistance,proto3" json:"assistance,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VoidAssistanceResponse) Reset() {
+	*x = VoidAssistanceResponse{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VoidAssistanceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VoidAssistanceResponse) ProtoMessage() {}
+
+func (x *VoidAssistanceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VoidAssistanceResponse.ProtoReflect.Descriptor instead.
+func (*VoidAssistanceResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *VoidAssistanceResponse) GetAssistance() *Assistance {
+	if x != nil {
+		return x.Assistance
+	}
+	return nil
+}
+
 type ListAssistancesResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Assistances   []*Assistance          `protobuf:"bytes,1,rep,name=assistances,proto3" json:"assistances,omitempty"`
@@ -3630,7 +3817,7 @@ type ListAssistancesResponse struct {
 
 func (x *ListAssistancesResponse) Reset() {
 	*x = ListAssistancesResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[45]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3642,7 +3829,7 @@ func (x *ListAssistancesResponse) String() string {
 func (*ListAssistancesResponse) ProtoMessage() {}
 
 func (x *ListAssistancesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[45]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3655,7 +3842,7 @@ func (x *ListAssistancesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAssistancesResponse.ProtoReflect.Descriptor instead.
 func (*ListAssistancesResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{45}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ListAssistancesResponse) GetAssistances() []*Assistance {
@@ -3683,7 +3870,7 @@ type CreateConsentRequest struct {
 
 func (x *CreateConsentRequest) Reset() {
 	*x = CreateConsentRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[46]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3695,7 +3882,7 @@ func (x *CreateConsentRequest) String() string {
 func (*CreateConsentRequest) ProtoMessage() {}
 
 func (x *CreateConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[46]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3708,7 +3895,7 @@ func (x *CreateConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateConsentRequest.ProtoReflect.Descriptor instead.
 func (*CreateConsentRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{46}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *CreateConsentRequest) GetBeneficiaryId() string {
@@ -3741,7 +3928,7 @@ type CreateConsentResponse struct {
 
 func (x *CreateConsentResponse) Reset() {
 	*x = CreateConsentResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[47]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3753,7 +3940,7 @@ func (x *CreateConsentResponse) String() string {
 func (*CreateConsentResponse) ProtoMessage() {}
 
 func (x *CreateConsentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[47]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3766,7 +3953,7 @@ func (x *CreateConsentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateConsentResponse.ProtoReflect.Descriptor instead.
 func (*CreateConsentResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{47}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *CreateConsentResponse) GetConsent() *Consent {
@@ -3787,7 +3974,7 @@ type ListConsentsRequest struct {
 
 func (x *ListConsentsRequest) Reset() {
 	*x = ListConsentsRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[48]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3799,7 +3986,7 @@ func (x *ListConsentsRequest) String() string {
 func (*ListConsentsRequest) ProtoMessage() {}
 
 func (x *ListConsentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[48]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3812,7 +3999,7 @@ func (x *ListConsentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConsentsRequest.ProtoReflect.Descriptor instead.
 func (*ListConsentsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{48}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ListConsentsRequest) GetBeneficiaryId() string {
@@ -3846,7 +4033,7 @@ type ListConsentsResponse struct {
 
 func (x *ListConsentsResponse) Reset() {
 	*x = ListConsentsResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[49]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3858,7 +4045,7 @@ func (x *ListConsentsResponse) String() string {
 func (*ListConsentsResponse) ProtoMessage() {}
 
 func (x *ListConsentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[49]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3871,7 +4058,7 @@ func (x *ListConsentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConsentsResponse.ProtoReflect.Descriptor instead.
 func (*ListConsentsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{49}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ListConsentsResponse) GetConsents() []*Consent {
@@ -3899,7 +4086,7 @@ type WithdrawConsentRequest struct {
 
 func (x *WithdrawConsentRequest) Reset() {
 	*x = WithdrawConsentRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[50]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3911,7 +4098,7 @@ func (x *WithdrawConsentRequest) String() string {
 func (*WithdrawConsentRequest) ProtoMessage() {}
 
 func (x *WithdrawConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[50]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3924,7 +4111,7 @@ func (x *WithdrawConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawConsentRequest.ProtoReflect.Descriptor instead.
 func (*WithdrawConsentRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{50}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *WithdrawConsentRequest) GetBeneficiaryId() string {
@@ -3957,7 +4144,7 @@ type WithdrawConsentResponse struct {
 
 func (x *WithdrawConsentResponse) Reset() {
 	*x = WithdrawConsentResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[51]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3969,7 +4156,7 @@ func (x *WithdrawConsentResponse) String() string {
 func (*WithdrawConsentResponse) ProtoMessage() {}
 
 func (x *WithdrawConsentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[51]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3982,7 +4169,7 @@ func (x *WithdrawConsentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawConsentResponse.ProtoReflect.Descriptor instead.
 func (*WithdrawConsentResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{51}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *WithdrawConsentResponse) GetConsent() *Consent {
@@ -4027,7 +4214,7 @@ type CountAssistedBeneficiariesRequest struct {
 
 func (x *CountAssistedBeneficiariesRequest) Reset() {
 	*x = CountAssistedBeneficiariesRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[52]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4039,7 +4226,7 @@ func (x *CountAssistedBeneficiariesRequest) String() string {
 func (*CountAssistedBeneficiariesRequest) ProtoMessage() {}
 
 func (x *CountAssistedBeneficiariesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[52]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4052,7 +4239,7 @@ func (x *CountAssistedBeneficiariesRequest) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use CountAssistedBeneficiariesRequest.ProtoReflect.Descriptor instead.
 func (*CountAssistedBeneficiariesRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{52}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *CountAssistedBeneficiariesRequest) GetProjectId() string {
@@ -4106,7 +4293,7 @@ type CountAssistedBeneficiariesResponse struct {
 
 func (x *CountAssistedBeneficiariesResponse) Reset() {
 	*x = CountAssistedBeneficiariesResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[53]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4118,7 +4305,7 @@ func (x *CountAssistedBeneficiariesResponse) String() string {
 func (*CountAssistedBeneficiariesResponse) ProtoMessage() {}
 
 func (x *CountAssistedBeneficiariesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[53]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4131,7 +4318,7 @@ func (x *CountAssistedBeneficiariesResponse) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use CountAssistedBeneficiariesResponse.ProtoReflect.Descriptor instead.
 func (*CountAssistedBeneficiariesResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{53}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *CountAssistedBeneficiariesResponse) GetAggregate() *v1.Aggregate {
@@ -4242,7 +4429,7 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x0fwithdraw_reason\x18\v \x01(\tB\x03\xe0A\x03R\x0ewithdrawReason\x12\x17\n" +
 	"\x04live\x18\f \x01(\bB\x03\xe0A\x03R\x04live\x12@\n" +
 	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"createTime\"\xad\x03\n" +
+	"createTime\"\xbf\x04\n" +
 	"\n" +
 	"Assistance\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12*\n" +
@@ -4261,7 +4448,10 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	" \x01(\tR\n" +
 	"locationId\x12\x1f\n" +
 	"\vreferral_id\x18\v \x01(\tR\n" +
-	"referralId\"\x85\x01\n" +
+	"referralId\x12<\n" +
+	"\tvoid_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\bvoidTime\x12R\n" +
+	"\vvoid_reason\x18\r \x01(\x0e2,.spona.beneficiaries.v1.AssistanceVoidReasonB\x03\xe0A\x03R\n" +
+	"voidReason\"\x85\x01\n" +
 	"\x18CreateBeneficiaryRequest\x12J\n" +
 	"\vbeneficiary\x18\x01 \x01(\v2#.spona.beneficiaries.v1.BeneficiaryB\x03\xe0A\x02R\vbeneficiary\x12\x1d\n" +
 	"\n" +
@@ -4387,12 +4577,21 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x18CreateAssistanceResponse\x12B\n" +
 	"\n" +
 	"assistance\x18\x01 \x01(\v2\".spona.beneficiaries.v1.AssistanceR\n" +
-	"assistance\"\x80\x01\n" +
+	"assistance\"\xa1\x01\n" +
 	"\x16ListAssistancesRequest\x12*\n" +
 	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"\x87\x01\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12\x1f\n" +
+	"\vshow_voided\x18\x04 \x01(\bR\n" +
+	"showVoided\"w\n" +
+	"\x15VoidAssistanceRequest\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12I\n" +
+	"\x06reason\x18\x02 \x01(\x0e2,.spona.beneficiaries.v1.AssistanceVoidReasonB\x03\xe0A\x02R\x06reason\"\\\n" +
+	"\x16VoidAssistanceResponse\x12B\n" +
+	"\n" +
+	"assistance\x18\x01 \x01(\v2\".spona.beneficiaries.v1.AssistanceR\n" +
+	"assistance\"\x87\x01\n" +
 	"\x17ListAssistancesResponse\x12D\n" +
 	"\vassistances\x18\x01 \x03(\v2\".spona.beneficiaries.v1.AssistanceR\vassistances\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa1\x01\n" +
@@ -4488,7 +4687,14 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x1bRELATIONSHIP_OTHER_RELATIVE\x10\b\x12\x19\n" +
 	"\x15RELATIONSHIP_GUARDIAN\x10\t\x12\x1d\n" +
 	"\x19RELATIONSHIP_NON_RELATIVE\x10\n" +
-	"*\xac\x03\n" +
+	"*\x94\x02\n" +
+	"\x14AssistanceVoidReason\x12&\n" +
+	"\"ASSISTANCE_VOID_REASON_UNSPECIFIED\x10\x00\x12,\n" +
+	"(ASSISTANCE_VOID_REASON_WRONG_BENEFICIARY\x10\x01\x12(\n" +
+	"$ASSISTANCE_VOID_REASON_WRONG_DETAILS\x10\x02\x12$\n" +
+	" ASSISTANCE_VOID_REASON_DUPLICATE\x10\x03\x12(\n" +
+	"$ASSISTANCE_VOID_REASON_NOT_DELIVERED\x10\x04\x12,\n" +
+	"(ASSISTANCE_VOID_REASON_COMPLETION_FAILED\x10\x05*\xac\x03\n" +
 	"\x0eAssistanceType\x12\x1f\n" +
 	"\x1bASSISTANCE_TYPE_UNSPECIFIED\x10\x00\x12,\n" +
 	"(ASSISTANCE_TYPE_PSYCHOSOCIAL_COUNSELLING\x10\x01\x12%\n" +
@@ -4515,7 +4721,7 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x0eConsentGivenBy\x12 \n" +
 	"\x1cCONSENT_GIVEN_BY_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15CONSENT_GIVEN_BY_SELF\x10\x01\x12\x1d\n" +
-	"\x19CONSENT_GIVEN_BY_GUARDIAN\x10\x022\xf9!\n" +
+	"\x19CONSENT_GIVEN_BY_GUARDIAN\x10\x022\xb4#\n" +
 	"\x12BeneficiaryService\x12\xc4\x01\n" +
 	"\x11CreateBeneficiary\x120.spona.beneficiaries.v1.CreateBeneficiaryRequest\x1a1.spona.beneficiaries.v1.CreateBeneficiaryResponse\"J\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02-:\vbeneficiaryb\vbeneficiary\"\x11/v1/beneficiaries\x12\xb2\x01\n" +
 	"\x0eGetBeneficiary\x12-.spona.beneficiaries.v1.GetBeneficiaryRequest\x1a..spona.beneficiaries.v1.GetBeneficiaryResponse\"A\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x02%b\vbeneficiary\x12\x16/v1/beneficiaries/{id}\x12\xa9\x01\n" +
@@ -4535,7 +4741,9 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x0fListAuditEvents\x12..spona.beneficiaries.v1.ListAuditEventsRequest\x1a/.spona.beneficiaries.v1.ListAuditEventsResponse\"L\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x020\x12./v1/beneficiaries/{beneficiary_id}/auditEvents\x12\xdc\x01\n" +
 	"\x10CreateAssistance\x12/.spona.beneficiaries.v1.CreateAssistanceRequest\x1a0.spona.beneficiaries.v1.CreateAssistanceResponse\"e\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02H:\n" +
 	"assistanceb\n" +
-	"assistance\"./v1/beneficiaries/{beneficiary_id}/assistances\x12\xc0\x01\n" +
+	"assistance\"./v1/beneficiaries/{beneficiary_id}/assistances\x12\xb8\x01\n" +
+	"\x0eVoidAssistance\x12-.spona.beneficiaries.v1.VoidAssistanceRequest\x1a..spona.beneficiaries.v1.VoidAssistanceResponse\"G\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02*:\x01*b\n" +
+	"assistance\"\x19/v1/assistances/{id}:void\x12\xc0\x01\n" +
 	"\x0fListAssistances\x12..spona.beneficiaries.v1.ListAssistancesRequest\x1a/.spona.beneficiaries.v1.ListAssistancesResponse\"L\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x020\x12./v1/beneficiaries/{beneficiary_id}/assistances\x12\xca\x01\n" +
 	"\rCreateConsent\x12,.spona.beneficiaries.v1.CreateConsentRequest\x1a-.spona.beneficiaries.v1.CreateConsentResponse\"\\\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02?:\aconsentb\aconsent\"+/v1/beneficiaries/{beneficiary_id}/consents\x12\xb4\x01\n" +
 	"\fListConsents\x12+.spona.beneficiaries.v1.ListConsentsRequest\x1a,.spona.beneficiaries.v1.ListConsentsResponse\"I\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x02-\x12+/v1/beneficiaries/{beneficiary_id}/consents\x12\xd8\x01\n" +
@@ -4555,192 +4763,201 @@ func file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP() []byte {
 	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescData
 }
 
-var file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
-var file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
+var file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes = make([]protoimpl.EnumInfo, 10)
+var file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes = make([]protoimpl.MessageInfo, 56)
 var file_spona_beneficiaries_v1_beneficiaries_proto_goTypes = []any{
 	(LegalStatus)(0),                           // 0: spona.beneficiaries.v1.LegalStatus
 	(Accommodation)(0),                         // 1: spona.beneficiaries.v1.Accommodation
 	(Vulnerability)(0),                         // 2: spona.beneficiaries.v1.Vulnerability
 	(DocumentType)(0),                          // 3: spona.beneficiaries.v1.DocumentType
 	(Relationship)(0),                          // 4: spona.beneficiaries.v1.Relationship
-	(AssistanceType)(0),                        // 5: spona.beneficiaries.v1.AssistanceType
-	(AccessLevel)(0),                           // 6: spona.beneficiaries.v1.AccessLevel
-	(ConsentPurpose)(0),                        // 7: spona.beneficiaries.v1.ConsentPurpose
-	(ConsentGivenBy)(0),                        // 8: spona.beneficiaries.v1.ConsentGivenBy
-	(*Beneficiary)(nil),                        // 9: spona.beneficiaries.v1.Beneficiary
-	(*LegalStatusChange)(nil),                  // 10: spona.beneficiaries.v1.LegalStatusChange
-	(*IdentityDocument)(nil),                   // 11: spona.beneficiaries.v1.IdentityDocument
-	(*Household)(nil),                          // 12: spona.beneficiaries.v1.Household
-	(*HouseholdMember)(nil),                    // 13: spona.beneficiaries.v1.HouseholdMember
-	(*AuditEvent)(nil),                         // 14: spona.beneficiaries.v1.AuditEvent
-	(*Consent)(nil),                            // 15: spona.beneficiaries.v1.Consent
-	(*Assistance)(nil),                         // 16: spona.beneficiaries.v1.Assistance
-	(*CreateBeneficiaryRequest)(nil),           // 17: spona.beneficiaries.v1.CreateBeneficiaryRequest
-	(*CreateBeneficiaryResponse)(nil),          // 18: spona.beneficiaries.v1.CreateBeneficiaryResponse
-	(*GetBeneficiaryRequest)(nil),              // 19: spona.beneficiaries.v1.GetBeneficiaryRequest
-	(*GetBeneficiaryResponse)(nil),             // 20: spona.beneficiaries.v1.GetBeneficiaryResponse
-	(*ListBeneficiariesRequest)(nil),           // 21: spona.beneficiaries.v1.ListBeneficiariesRequest
-	(*UpdateBeneficiaryRequest)(nil),           // 22: spona.beneficiaries.v1.UpdateBeneficiaryRequest
-	(*UpdateBeneficiaryResponse)(nil),          // 23: spona.beneficiaries.v1.UpdateBeneficiaryResponse
-	(*SearchBeneficiariesRequest)(nil),         // 24: spona.beneficiaries.v1.SearchBeneficiariesRequest
-	(*SearchBeneficiariesResponse)(nil),        // 25: spona.beneficiaries.v1.SearchBeneficiariesResponse
-	(*SearchResult)(nil),                       // 26: spona.beneficiaries.v1.SearchResult
-	(*FindDuplicatesRequest)(nil),              // 27: spona.beneficiaries.v1.FindDuplicatesRequest
-	(*FindDuplicatesResponse)(nil),             // 28: spona.beneficiaries.v1.FindDuplicatesResponse
-	(*DuplicateCandidate)(nil),                 // 29: spona.beneficiaries.v1.DuplicateCandidate
-	(*MergeBeneficiariesRequest)(nil),          // 30: spona.beneficiaries.v1.MergeBeneficiariesRequest
-	(*MergeBeneficiariesResponse)(nil),         // 31: spona.beneficiaries.v1.MergeBeneficiariesResponse
-	(*EraseBeneficiaryRequest)(nil),            // 32: spona.beneficiaries.v1.EraseBeneficiaryRequest
-	(*EraseBeneficiaryResponse)(nil),           // 33: spona.beneficiaries.v1.EraseBeneficiaryResponse
-	(*CreateDocumentRequest)(nil),              // 34: spona.beneficiaries.v1.CreateDocumentRequest
-	(*CreateDocumentResponse)(nil),             // 35: spona.beneficiaries.v1.CreateDocumentResponse
-	(*ListDocumentsRequest)(nil),               // 36: spona.beneficiaries.v1.ListDocumentsRequest
-	(*ListDocumentsResponse)(nil),              // 37: spona.beneficiaries.v1.ListDocumentsResponse
-	(*DeleteDocumentRequest)(nil),              // 38: spona.beneficiaries.v1.DeleteDocumentRequest
-	(*DeleteDocumentResponse)(nil),             // 39: spona.beneficiaries.v1.DeleteDocumentResponse
-	(*CreateHouseholdRequest)(nil),             // 40: spona.beneficiaries.v1.CreateHouseholdRequest
-	(*CreateHouseholdResponse)(nil),            // 41: spona.beneficiaries.v1.CreateHouseholdResponse
-	(*GetHouseholdRequest)(nil),                // 42: spona.beneficiaries.v1.GetHouseholdRequest
-	(*GetHouseholdResponse)(nil),               // 43: spona.beneficiaries.v1.GetHouseholdResponse
-	(*AddHouseholdMemberRequest)(nil),          // 44: spona.beneficiaries.v1.AddHouseholdMemberRequest
-	(*AddHouseholdMemberResponse)(nil),         // 45: spona.beneficiaries.v1.AddHouseholdMemberResponse
-	(*RemoveHouseholdMemberRequest)(nil),       // 46: spona.beneficiaries.v1.RemoveHouseholdMemberRequest
-	(*RemoveHouseholdMemberResponse)(nil),      // 47: spona.beneficiaries.v1.RemoveHouseholdMemberResponse
-	(*ListAuditEventsRequest)(nil),             // 48: spona.beneficiaries.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),            // 49: spona.beneficiaries.v1.ListAuditEventsResponse
-	(*ListBeneficiariesResponse)(nil),          // 50: spona.beneficiaries.v1.ListBeneficiariesResponse
-	(*CreateAssistanceRequest)(nil),            // 51: spona.beneficiaries.v1.CreateAssistanceRequest
-	(*CreateAssistanceResponse)(nil),           // 52: spona.beneficiaries.v1.CreateAssistanceResponse
-	(*ListAssistancesRequest)(nil),             // 53: spona.beneficiaries.v1.ListAssistancesRequest
-	(*ListAssistancesResponse)(nil),            // 54: spona.beneficiaries.v1.ListAssistancesResponse
-	(*CreateConsentRequest)(nil),               // 55: spona.beneficiaries.v1.CreateConsentRequest
-	(*CreateConsentResponse)(nil),              // 56: spona.beneficiaries.v1.CreateConsentResponse
-	(*ListConsentsRequest)(nil),                // 57: spona.beneficiaries.v1.ListConsentsRequest
-	(*ListConsentsResponse)(nil),               // 58: spona.beneficiaries.v1.ListConsentsResponse
-	(*WithdrawConsentRequest)(nil),             // 59: spona.beneficiaries.v1.WithdrawConsentRequest
-	(*WithdrawConsentResponse)(nil),            // 60: spona.beneficiaries.v1.WithdrawConsentResponse
-	(*CountAssistedBeneficiariesRequest)(nil),  // 61: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
-	(*CountAssistedBeneficiariesResponse)(nil), // 62: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
-	(v1.Sex)(0),                                // 63: spona.common.v1.Sex
-	(*timestamppb.Timestamp)(nil),              // 64: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),              // 65: google.protobuf.FieldMask
-	(*v1.DateRange)(nil),                       // 66: spona.common.v1.DateRange
-	(*v1.DimensionSet)(nil),                    // 67: spona.common.v1.DimensionSet
-	(*v1.Aggregate)(nil),                       // 68: spona.common.v1.Aggregate
+	(AssistanceVoidReason)(0),                  // 5: spona.beneficiaries.v1.AssistanceVoidReason
+	(AssistanceType)(0),                        // 6: spona.beneficiaries.v1.AssistanceType
+	(AccessLevel)(0),                           // 7: spona.beneficiaries.v1.AccessLevel
+	(ConsentPurpose)(0),                        // 8: spona.beneficiaries.v1.ConsentPurpose
+	(ConsentGivenBy)(0),                        // 9: spona.beneficiaries.v1.ConsentGivenBy
+	(*Beneficiary)(nil),                        // 10: spona.beneficiaries.v1.Beneficiary
+	(*LegalStatusChange)(nil),                  // 11: spona.beneficiaries.v1.LegalStatusChange
+	(*IdentityDocument)(nil),                   // 12: spona.beneficiaries.v1.IdentityDocument
+	(*Household)(nil),                          // 13: spona.beneficiaries.v1.Household
+	(*HouseholdMember)(nil),                    // 14: spona.beneficiaries.v1.HouseholdMember
+	(*AuditEvent)(nil),                         // 15: spona.beneficiaries.v1.AuditEvent
+	(*Consent)(nil),                            // 16: spona.beneficiaries.v1.Consent
+	(*Assistance)(nil),                         // 17: spona.beneficiaries.v1.Assistance
+	(*CreateBeneficiaryRequest)(nil),           // 18: spona.beneficiaries.v1.CreateBeneficiaryRequest
+	(*CreateBeneficiaryResponse)(nil),          // 19: spona.beneficiaries.v1.CreateBeneficiaryResponse
+	(*GetBeneficiaryRequest)(nil),              // 20: spona.beneficiaries.v1.GetBeneficiaryRequest
+	(*GetBeneficiaryResponse)(nil),             // 21: spona.beneficiaries.v1.GetBeneficiaryResponse
+	(*ListBeneficiariesRequest)(nil),           // 22: spona.beneficiaries.v1.ListBeneficiariesRequest
+	(*UpdateBeneficiaryRequest)(nil),           // 23: spona.beneficiaries.v1.UpdateBeneficiaryRequest
+	(*UpdateBeneficiaryResponse)(nil),          // 24: spona.beneficiaries.v1.UpdateBeneficiaryResponse
+	(*SearchBeneficiariesRequest)(nil),         // 25: spona.beneficiaries.v1.SearchBeneficiariesRequest
+	(*SearchBeneficiariesResponse)(nil),        // 26: spona.beneficiaries.v1.SearchBeneficiariesResponse
+	(*SearchResult)(nil),                       // 27: spona.beneficiaries.v1.SearchResult
+	(*FindDuplicatesRequest)(nil),              // 28: spona.beneficiaries.v1.FindDuplicatesRequest
+	(*FindDuplicatesResponse)(nil),             // 29: spona.beneficiaries.v1.FindDuplicatesResponse
+	(*DuplicateCandidate)(nil),                 // 30: spona.beneficiaries.v1.DuplicateCandidate
+	(*MergeBeneficiariesRequest)(nil),          // 31: spona.beneficiaries.v1.MergeBeneficiariesRequest
+	(*MergeBeneficiariesResponse)(nil),         // 32: spona.beneficiaries.v1.MergeBeneficiariesResponse
+	(*EraseBeneficiaryRequest)(nil),            // 33: spona.beneficiaries.v1.EraseBeneficiaryRequest
+	(*EraseBeneficiaryResponse)(nil),           // 34: spona.beneficiaries.v1.EraseBeneficiaryResponse
+	(*CreateDocumentRequest)(nil),              // 35: spona.beneficiaries.v1.CreateDocumentRequest
+	(*CreateDocumentResponse)(nil),             // 36: spona.beneficiaries.v1.CreateDocumentResponse
+	(*ListDocumentsRequest)(nil),               // 37: spona.beneficiaries.v1.ListDocumentsRequest
+	(*ListDocumentsResponse)(nil),              // 38: spona.beneficiaries.v1.ListDocumentsResponse
+	(*DeleteDocumentRequest)(nil),              // 39: spona.beneficiaries.v1.DeleteDocumentRequest
+	(*DeleteDocumentResponse)(nil),             // 40: spona.beneficiaries.v1.DeleteDocumentResponse
+	(*CreateHouseholdRequest)(nil),             // 41: spona.beneficiaries.v1.CreateHouseholdRequest
+	(*CreateHouseholdResponse)(nil),            // 42: spona.beneficiaries.v1.CreateHouseholdResponse
+	(*GetHouseholdRequest)(nil),                // 43: spona.beneficiaries.v1.GetHouseholdRequest
+	(*GetHouseholdResponse)(nil),               // 44: spona.beneficiaries.v1.GetHouseholdResponse
+	(*AddHouseholdMemberRequest)(nil),          // 45: spona.beneficiaries.v1.AddHouseholdMemberRequest
+	(*AddHouseholdMemberResponse)(nil),         // 46: spona.beneficiaries.v1.AddHouseholdMemberResponse
+	(*RemoveHouseholdMemberRequest)(nil),       // 47: spona.beneficiaries.v1.RemoveHouseholdMemberRequest
+	(*RemoveHouseholdMemberResponse)(nil),      // 48: spona.beneficiaries.v1.RemoveHouseholdMemberResponse
+	(*ListAuditEventsRequest)(nil),             // 49: spona.beneficiaries.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),            // 50: spona.beneficiaries.v1.ListAuditEventsResponse
+	(*ListBeneficiariesResponse)(nil),          // 51: spona.beneficiaries.v1.ListBeneficiariesResponse
+	(*CreateAssistanceRequest)(nil),            // 52: spona.beneficiaries.v1.CreateAssistanceRequest
+	(*CreateAssistanceResponse)(nil),           // 53: spona.beneficiaries.v1.CreateAssistanceResponse
+	(*ListAssistancesRequest)(nil),             // 54: spona.beneficiaries.v1.ListAssistancesRequest
+	(*VoidAssistanceRequest)(nil),              // 55: spona.beneficiaries.v1.VoidAssistanceRequest
+	(*VoidAssistanceResponse)(nil),             // 56: spona.beneficiaries.v1.VoidAssistanceResponse
+	(*ListAssistancesResponse)(nil),            // 57: spona.beneficiaries.v1.ListAssistancesResponse
+	(*CreateConsentRequest)(nil),               // 58: spona.beneficiaries.v1.CreateConsentRequest
+	(*CreateConsentResponse)(nil),              // 59: spona.beneficiaries.v1.CreateConsentResponse
+	(*ListConsentsRequest)(nil),                // 60: spona.beneficiaries.v1.ListConsentsRequest
+	(*ListConsentsResponse)(nil),               // 61: spona.beneficiaries.v1.ListConsentsResponse
+	(*WithdrawConsentRequest)(nil),             // 62: spona.beneficiaries.v1.WithdrawConsentRequest
+	(*WithdrawConsentResponse)(nil),            // 63: spona.beneficiaries.v1.WithdrawConsentResponse
+	(*CountAssistedBeneficiariesRequest)(nil),  // 64: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
+	(*CountAssistedBeneficiariesResponse)(nil), // 65: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
+	(v1.Sex)(0),                                // 66: spona.common.v1.Sex
+	(*timestamppb.Timestamp)(nil),              // 67: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),              // 68: google.protobuf.FieldMask
+	(*v1.DateRange)(nil),                       // 69: spona.common.v1.DateRange
+	(*v1.DimensionSet)(nil),                    // 70: spona.common.v1.DimensionSet
+	(*v1.Aggregate)(nil),                       // 71: spona.common.v1.Aggregate
 }
 var file_spona_beneficiaries_v1_beneficiaries_proto_depIdxs = []int32{
-	63, // 0: spona.beneficiaries.v1.Beneficiary.sex:type_name -> spona.common.v1.Sex
+	66, // 0: spona.beneficiaries.v1.Beneficiary.sex:type_name -> spona.common.v1.Sex
 	0,  // 1: spona.beneficiaries.v1.Beneficiary.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
 	1,  // 2: spona.beneficiaries.v1.Beneficiary.accommodation:type_name -> spona.beneficiaries.v1.Accommodation
 	2,  // 3: spona.beneficiaries.v1.Beneficiary.vulnerabilities:type_name -> spona.beneficiaries.v1.Vulnerability
-	64, // 4: spona.beneficiaries.v1.Beneficiary.create_time:type_name -> google.protobuf.Timestamp
-	64, // 5: spona.beneficiaries.v1.Beneficiary.update_time:type_name -> google.protobuf.Timestamp
-	6,  // 6: spona.beneficiaries.v1.Beneficiary.access:type_name -> spona.beneficiaries.v1.AccessLevel
-	10, // 7: spona.beneficiaries.v1.Beneficiary.legal_status_history:type_name -> spona.beneficiaries.v1.LegalStatusChange
-	11, // 8: spona.beneficiaries.v1.Beneficiary.documents:type_name -> spona.beneficiaries.v1.IdentityDocument
+	67, // 4: spona.beneficiaries.v1.Beneficiary.create_time:type_name -> google.protobuf.Timestamp
+	67, // 5: spona.beneficiaries.v1.Beneficiary.update_time:type_name -> google.protobuf.Timestamp
+	7,  // 6: spona.beneficiaries.v1.Beneficiary.access:type_name -> spona.beneficiaries.v1.AccessLevel
+	11, // 7: spona.beneficiaries.v1.Beneficiary.legal_status_history:type_name -> spona.beneficiaries.v1.LegalStatusChange
+	12, // 8: spona.beneficiaries.v1.Beneficiary.documents:type_name -> spona.beneficiaries.v1.IdentityDocument
 	4,  // 9: spona.beneficiaries.v1.Beneficiary.household_relationship:type_name -> spona.beneficiaries.v1.Relationship
-	64, // 10: spona.beneficiaries.v1.Beneficiary.erase_time:type_name -> google.protobuf.Timestamp
+	67, // 10: spona.beneficiaries.v1.Beneficiary.erase_time:type_name -> google.protobuf.Timestamp
 	0,  // 11: spona.beneficiaries.v1.LegalStatusChange.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
-	64, // 12: spona.beneficiaries.v1.LegalStatusChange.record_time:type_name -> google.protobuf.Timestamp
+	67, // 12: spona.beneficiaries.v1.LegalStatusChange.record_time:type_name -> google.protobuf.Timestamp
 	3,  // 13: spona.beneficiaries.v1.IdentityDocument.type:type_name -> spona.beneficiaries.v1.DocumentType
-	64, // 14: spona.beneficiaries.v1.IdentityDocument.create_time:type_name -> google.protobuf.Timestamp
-	13, // 15: spona.beneficiaries.v1.Household.members:type_name -> spona.beneficiaries.v1.HouseholdMember
-	64, // 16: spona.beneficiaries.v1.Household.create_time:type_name -> google.protobuf.Timestamp
+	67, // 14: spona.beneficiaries.v1.IdentityDocument.create_time:type_name -> google.protobuf.Timestamp
+	14, // 15: spona.beneficiaries.v1.Household.members:type_name -> spona.beneficiaries.v1.HouseholdMember
+	67, // 16: spona.beneficiaries.v1.Household.create_time:type_name -> google.protobuf.Timestamp
 	4,  // 17: spona.beneficiaries.v1.HouseholdMember.relationship:type_name -> spona.beneficiaries.v1.Relationship
-	64, // 18: spona.beneficiaries.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
-	7,  // 19: spona.beneficiaries.v1.Consent.purpose:type_name -> spona.beneficiaries.v1.ConsentPurpose
-	8,  // 20: spona.beneficiaries.v1.Consent.given_by:type_name -> spona.beneficiaries.v1.ConsentGivenBy
-	64, // 21: spona.beneficiaries.v1.Consent.given_time:type_name -> google.protobuf.Timestamp
-	64, // 22: spona.beneficiaries.v1.Consent.expire_time:type_name -> google.protobuf.Timestamp
-	64, // 23: spona.beneficiaries.v1.Consent.withdraw_time:type_name -> google.protobuf.Timestamp
-	64, // 24: spona.beneficiaries.v1.Consent.create_time:type_name -> google.protobuf.Timestamp
-	5,  // 25: spona.beneficiaries.v1.Assistance.type:type_name -> spona.beneficiaries.v1.AssistanceType
-	64, // 26: spona.beneficiaries.v1.Assistance.create_time:type_name -> google.protobuf.Timestamp
-	9,  // 27: spona.beneficiaries.v1.CreateBeneficiaryRequest.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	9,  // 28: spona.beneficiaries.v1.CreateBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	9,  // 29: spona.beneficiaries.v1.GetBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	0,  // 30: spona.beneficiaries.v1.ListBeneficiariesRequest.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
-	63, // 31: spona.beneficiaries.v1.ListBeneficiariesRequest.sex:type_name -> spona.common.v1.Sex
-	2,  // 32: spona.beneficiaries.v1.ListBeneficiariesRequest.vulnerability:type_name -> spona.beneficiaries.v1.Vulnerability
-	9,  // 33: spona.beneficiaries.v1.UpdateBeneficiaryRequest.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	65, // 34: spona.beneficiaries.v1.UpdateBeneficiaryRequest.update_mask:type_name -> google.protobuf.FieldMask
-	9,  // 35: spona.beneficiaries.v1.UpdateBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	26, // 36: spona.beneficiaries.v1.SearchBeneficiariesResponse.results:type_name -> spona.beneficiaries.v1.SearchResult
-	9,  // 37: spona.beneficiaries.v1.SearchResult.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	29, // 38: spona.beneficiaries.v1.FindDuplicatesResponse.candidates:type_name -> spona.beneficiaries.v1.DuplicateCandidate
-	9,  // 39: spona.beneficiaries.v1.DuplicateCandidate.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	9,  // 40: spona.beneficiaries.v1.MergeBeneficiariesResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	9,  // 41: spona.beneficiaries.v1.EraseBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	11, // 42: spona.beneficiaries.v1.CreateDocumentRequest.document:type_name -> spona.beneficiaries.v1.IdentityDocument
-	11, // 43: spona.beneficiaries.v1.CreateDocumentResponse.document:type_name -> spona.beneficiaries.v1.IdentityDocument
-	11, // 44: spona.beneficiaries.v1.ListDocumentsResponse.documents:type_name -> spona.beneficiaries.v1.IdentityDocument
-	12, // 45: spona.beneficiaries.v1.CreateHouseholdRequest.household:type_name -> spona.beneficiaries.v1.Household
-	12, // 46: spona.beneficiaries.v1.CreateHouseholdResponse.household:type_name -> spona.beneficiaries.v1.Household
-	12, // 47: spona.beneficiaries.v1.GetHouseholdResponse.household:type_name -> spona.beneficiaries.v1.Household
-	13, // 48: spona.beneficiaries.v1.AddHouseholdMemberRequest.member:type_name -> spona.beneficiaries.v1.HouseholdMember
-	12, // 49: spona.beneficiaries.v1.AddHouseholdMemberResponse.household:type_name -> spona.beneficiaries.v1.Household
-	12, // 50: spona.beneficiaries.v1.RemoveHouseholdMemberResponse.household:type_name -> spona.beneficiaries.v1.Household
-	14, // 51: spona.beneficiaries.v1.ListAuditEventsResponse.audit_events:type_name -> spona.beneficiaries.v1.AuditEvent
-	9,  // 52: spona.beneficiaries.v1.ListBeneficiariesResponse.beneficiaries:type_name -> spona.beneficiaries.v1.Beneficiary
-	16, // 53: spona.beneficiaries.v1.CreateAssistanceRequest.assistance:type_name -> spona.beneficiaries.v1.Assistance
-	16, // 54: spona.beneficiaries.v1.CreateAssistanceResponse.assistance:type_name -> spona.beneficiaries.v1.Assistance
-	16, // 55: spona.beneficiaries.v1.ListAssistancesResponse.assistances:type_name -> spona.beneficiaries.v1.Assistance
-	15, // 56: spona.beneficiaries.v1.CreateConsentRequest.consent:type_name -> spona.beneficiaries.v1.Consent
-	15, // 57: spona.beneficiaries.v1.CreateConsentResponse.consent:type_name -> spona.beneficiaries.v1.Consent
-	15, // 58: spona.beneficiaries.v1.ListConsentsResponse.consents:type_name -> spona.beneficiaries.v1.Consent
-	15, // 59: spona.beneficiaries.v1.WithdrawConsentResponse.consent:type_name -> spona.beneficiaries.v1.Consent
-	66, // 60: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
-	67, // 61: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest.also_by:type_name -> spona.common.v1.DimensionSet
-	68, // 62: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	17, // 63: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:input_type -> spona.beneficiaries.v1.CreateBeneficiaryRequest
-	19, // 64: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:input_type -> spona.beneficiaries.v1.GetBeneficiaryRequest
-	21, // 65: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:input_type -> spona.beneficiaries.v1.ListBeneficiariesRequest
-	22, // 66: spona.beneficiaries.v1.BeneficiaryService.UpdateBeneficiary:input_type -> spona.beneficiaries.v1.UpdateBeneficiaryRequest
-	24, // 67: spona.beneficiaries.v1.BeneficiaryService.SearchBeneficiaries:input_type -> spona.beneficiaries.v1.SearchBeneficiariesRequest
-	27, // 68: spona.beneficiaries.v1.BeneficiaryService.FindDuplicates:input_type -> spona.beneficiaries.v1.FindDuplicatesRequest
-	30, // 69: spona.beneficiaries.v1.BeneficiaryService.MergeBeneficiaries:input_type -> spona.beneficiaries.v1.MergeBeneficiariesRequest
-	32, // 70: spona.beneficiaries.v1.BeneficiaryService.EraseBeneficiary:input_type -> spona.beneficiaries.v1.EraseBeneficiaryRequest
-	34, // 71: spona.beneficiaries.v1.BeneficiaryService.CreateDocument:input_type -> spona.beneficiaries.v1.CreateDocumentRequest
-	36, // 72: spona.beneficiaries.v1.BeneficiaryService.ListDocuments:input_type -> spona.beneficiaries.v1.ListDocumentsRequest
-	38, // 73: spona.beneficiaries.v1.BeneficiaryService.DeleteDocument:input_type -> spona.beneficiaries.v1.DeleteDocumentRequest
-	40, // 74: spona.beneficiaries.v1.BeneficiaryService.CreateHousehold:input_type -> spona.beneficiaries.v1.CreateHouseholdRequest
-	42, // 75: spona.beneficiaries.v1.BeneficiaryService.GetHousehold:input_type -> spona.beneficiaries.v1.GetHouseholdRequest
-	44, // 76: spona.beneficiaries.v1.BeneficiaryService.AddHouseholdMember:input_type -> spona.beneficiaries.v1.AddHouseholdMemberRequest
-	46, // 77: spona.beneficiaries.v1.BeneficiaryService.RemoveHouseholdMember:input_type -> spona.beneficiaries.v1.RemoveHouseholdMemberRequest
-	48, // 78: spona.beneficiaries.v1.BeneficiaryService.ListAuditEvents:input_type -> spona.beneficiaries.v1.ListAuditEventsRequest
-	51, // 79: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:input_type -> spona.beneficiaries.v1.CreateAssistanceRequest
-	53, // 80: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:input_type -> spona.beneficiaries.v1.ListAssistancesRequest
-	55, // 81: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:input_type -> spona.beneficiaries.v1.CreateConsentRequest
-	57, // 82: spona.beneficiaries.v1.BeneficiaryService.ListConsents:input_type -> spona.beneficiaries.v1.ListConsentsRequest
-	59, // 83: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:input_type -> spona.beneficiaries.v1.WithdrawConsentRequest
-	61, // 84: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:input_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
-	18, // 85: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:output_type -> spona.beneficiaries.v1.CreateBeneficiaryResponse
-	20, // 86: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:output_type -> spona.beneficiaries.v1.GetBeneficiaryResponse
-	50, // 87: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:output_type -> spona.beneficiaries.v1.ListBeneficiariesResponse
-	23, // 88: spona.beneficiaries.v1.BeneficiaryService.UpdateBeneficiary:output_type -> spona.beneficiaries.v1.UpdateBeneficiaryResponse
-	25, // 89: spona.beneficiaries.v1.BeneficiaryService.SearchBeneficiaries:output_type -> spona.beneficiaries.v1.SearchBeneficiariesResponse
-	28, // 90: spona.beneficiaries.v1.BeneficiaryService.FindDuplicates:output_type -> spona.beneficiaries.v1.FindDuplicatesResponse
-	31, // 91: spona.beneficiaries.v1.BeneficiaryService.MergeBeneficiaries:output_type -> spona.beneficiaries.v1.MergeBeneficiariesResponse
-	33, // 92: spona.beneficiaries.v1.BeneficiaryService.EraseBeneficiary:output_type -> spona.beneficiaries.v1.EraseBeneficiaryResponse
-	35, // 93: spona.beneficiaries.v1.BeneficiaryService.CreateDocument:output_type -> spona.beneficiaries.v1.CreateDocumentResponse
-	37, // 94: spona.beneficiaries.v1.BeneficiaryService.ListDocuments:output_type -> spona.beneficiaries.v1.ListDocumentsResponse
-	39, // 95: spona.beneficiaries.v1.BeneficiaryService.DeleteDocument:output_type -> spona.beneficiaries.v1.DeleteDocumentResponse
-	41, // 96: spona.beneficiaries.v1.BeneficiaryService.CreateHousehold:output_type -> spona.beneficiaries.v1.CreateHouseholdResponse
-	43, // 97: spona.beneficiaries.v1.BeneficiaryService.GetHousehold:output_type -> spona.beneficiaries.v1.GetHouseholdResponse
-	45, // 98: spona.beneficiaries.v1.BeneficiaryService.AddHouseholdMember:output_type -> spona.beneficiaries.v1.AddHouseholdMemberResponse
-	47, // 99: spona.beneficiaries.v1.BeneficiaryService.RemoveHouseholdMember:output_type -> spona.beneficiaries.v1.RemoveHouseholdMemberResponse
-	49, // 100: spona.beneficiaries.v1.BeneficiaryService.ListAuditEvents:output_type -> spona.beneficiaries.v1.ListAuditEventsResponse
-	52, // 101: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:output_type -> spona.beneficiaries.v1.CreateAssistanceResponse
-	54, // 102: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:output_type -> spona.beneficiaries.v1.ListAssistancesResponse
-	56, // 103: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:output_type -> spona.beneficiaries.v1.CreateConsentResponse
-	58, // 104: spona.beneficiaries.v1.BeneficiaryService.ListConsents:output_type -> spona.beneficiaries.v1.ListConsentsResponse
-	60, // 105: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:output_type -> spona.beneficiaries.v1.WithdrawConsentResponse
-	62, // 106: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:output_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
-	85, // [85:107] is the sub-list for method output_type
-	63, // [63:85] is the sub-list for method input_type
-	63, // [63:63] is the sub-list for extension type_name
-	63, // [63:63] is the sub-list for extension extendee
-	0,  // [0:63] is the sub-list for field type_name
+	67, // 18: spona.beneficiaries.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	8,  // 19: spona.beneficiaries.v1.Consent.purpose:type_name -> spona.beneficiaries.v1.ConsentPurpose
+	9,  // 20: spona.beneficiaries.v1.Consent.given_by:type_name -> spona.beneficiaries.v1.ConsentGivenBy
+	67, // 21: spona.beneficiaries.v1.Consent.given_time:type_name -> google.protobuf.Timestamp
+	67, // 22: spona.beneficiaries.v1.Consent.expire_time:type_name -> google.protobuf.Timestamp
+	67, // 23: spona.beneficiaries.v1.Consent.withdraw_time:type_name -> google.protobuf.Timestamp
+	67, // 24: spona.beneficiaries.v1.Consent.create_time:type_name -> google.protobuf.Timestamp
+	6,  // 25: spona.beneficiaries.v1.Assistance.type:type_name -> spona.beneficiaries.v1.AssistanceType
+	67, // 26: spona.beneficiaries.v1.Assistance.create_time:type_name -> google.protobuf.Timestamp
+	67, // 27: spona.beneficiaries.v1.Assistance.void_time:type_name -> google.protobuf.Timestamp
+	5,  // 28: spona.beneficiaries.v1.Assistance.void_reason:type_name -> spona.beneficiaries.v1.AssistanceVoidReason
+	10, // 29: spona.beneficiaries.v1.CreateBeneficiaryRequest.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	10, // 30: spona.beneficiaries.v1.CreateBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	10, // 31: spona.beneficiaries.v1.GetBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	0,  // 32: spona.beneficiaries.v1.ListBeneficiariesRequest.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
+	66, // 33: spona.beneficiaries.v1.ListBeneficiariesRequest.sex:type_name -> spona.common.v1.Sex
+	2,  // 34: spona.beneficiaries.v1.ListBeneficiariesRequest.vulnerability:type_name -> spona.beneficiaries.v1.Vulnerability
+	10, // 35: spona.beneficiaries.v1.UpdateBeneficiaryRequest.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	68, // 36: spona.beneficiaries.v1.UpdateBeneficiaryRequest.update_mask:type_name -> google.protobuf.FieldMask
+	10, // 37: spona.beneficiaries.v1.UpdateBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	27, // 38: spona.beneficiaries.v1.SearchBeneficiariesResponse.results:type_name -> spona.beneficiaries.v1.SearchResult
+	10, // 39: spona.beneficiaries.v1.SearchResult.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	30, // 40: spona.beneficiaries.v1.FindDuplicatesResponse.candidates:type_name -> spona.beneficiaries.v1.DuplicateCandidate
+	10, // 41: spona.beneficiaries.v1.DuplicateCandidate.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	10, // 42: spona.beneficiaries.v1.MergeBeneficiariesResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	10, // 43: spona.beneficiaries.v1.EraseBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	12, // 44: spona.beneficiaries.v1.CreateDocumentRequest.document:type_name -> spona.beneficiaries.v1.IdentityDocument
+	12, // 45: spona.beneficiaries.v1.CreateDocumentResponse.document:type_name -> spona.beneficiaries.v1.IdentityDocument
+	12, // 46: spona.beneficiaries.v1.ListDocumentsResponse.documents:type_name -> spona.beneficiaries.v1.IdentityDocument
+	13, // 47: spona.beneficiaries.v1.CreateHouseholdRequest.household:type_name -> spona.beneficiaries.v1.Household
+	13, // 48: spona.beneficiaries.v1.CreateHouseholdResponse.household:type_name -> spona.beneficiaries.v1.Household
+	13, // 49: spona.beneficiaries.v1.GetHouseholdResponse.household:type_name -> spona.beneficiaries.v1.Household
+	14, // 50: spona.beneficiaries.v1.AddHouseholdMemberRequest.member:type_name -> spona.beneficiaries.v1.HouseholdMember
+	13, // 51: spona.beneficiaries.v1.AddHouseholdMemberResponse.household:type_name -> spona.beneficiaries.v1.Household
+	13, // 52: spona.beneficiaries.v1.RemoveHouseholdMemberResponse.household:type_name -> spona.beneficiaries.v1.Household
+	15, // 53: spona.beneficiaries.v1.ListAuditEventsResponse.audit_events:type_name -> spona.beneficiaries.v1.AuditEvent
+	10, // 54: spona.beneficiaries.v1.ListBeneficiariesResponse.beneficiaries:type_name -> spona.beneficiaries.v1.Beneficiary
+	17, // 55: spona.beneficiaries.v1.CreateAssistanceRequest.assistance:type_name -> spona.beneficiaries.v1.Assistance
+	17, // 56: spona.beneficiaries.v1.CreateAssistanceResponse.assistance:type_name -> spona.beneficiaries.v1.Assistance
+	5,  // 57: spona.beneficiaries.v1.VoidAssistanceRequest.reason:type_name -> spona.beneficiaries.v1.AssistanceVoidReason
+	17, // 58: spona.beneficiaries.v1.VoidAssistanceResponse.assistance:type_name -> spona.beneficiaries.v1.Assistance
+	17, // 59: spona.beneficiaries.v1.ListAssistancesResponse.assistances:type_name -> spona.beneficiaries.v1.Assistance
+	16, // 60: spona.beneficiaries.v1.CreateConsentRequest.consent:type_name -> spona.beneficiaries.v1.Consent
+	16, // 61: spona.beneficiaries.v1.CreateConsentResponse.consent:type_name -> spona.beneficiaries.v1.Consent
+	16, // 62: spona.beneficiaries.v1.ListConsentsResponse.consents:type_name -> spona.beneficiaries.v1.Consent
+	16, // 63: spona.beneficiaries.v1.WithdrawConsentResponse.consent:type_name -> spona.beneficiaries.v1.Consent
+	69, // 64: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
+	70, // 65: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest.also_by:type_name -> spona.common.v1.DimensionSet
+	71, // 66: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	18, // 67: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:input_type -> spona.beneficiaries.v1.CreateBeneficiaryRequest
+	20, // 68: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:input_type -> spona.beneficiaries.v1.GetBeneficiaryRequest
+	22, // 69: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:input_type -> spona.beneficiaries.v1.ListBeneficiariesRequest
+	23, // 70: spona.beneficiaries.v1.BeneficiaryService.UpdateBeneficiary:input_type -> spona.beneficiaries.v1.UpdateBeneficiaryRequest
+	25, // 71: spona.beneficiaries.v1.BeneficiaryService.SearchBeneficiaries:input_type -> spona.beneficiaries.v1.SearchBeneficiariesRequest
+	28, // 72: spona.beneficiaries.v1.BeneficiaryService.FindDuplicates:input_type -> spona.beneficiaries.v1.FindDuplicatesRequest
+	31, // 73: spona.beneficiaries.v1.BeneficiaryService.MergeBeneficiaries:input_type -> spona.beneficiaries.v1.MergeBeneficiariesRequest
+	33, // 74: spona.beneficiaries.v1.BeneficiaryService.EraseBeneficiary:input_type -> spona.beneficiaries.v1.EraseBeneficiaryRequest
+	35, // 75: spona.beneficiaries.v1.BeneficiaryService.CreateDocument:input_type -> spona.beneficiaries.v1.CreateDocumentRequest
+	37, // 76: spona.beneficiaries.v1.BeneficiaryService.ListDocuments:input_type -> spona.beneficiaries.v1.ListDocumentsRequest
+	39, // 77: spona.beneficiaries.v1.BeneficiaryService.DeleteDocument:input_type -> spona.beneficiaries.v1.DeleteDocumentRequest
+	41, // 78: spona.beneficiaries.v1.BeneficiaryService.CreateHousehold:input_type -> spona.beneficiaries.v1.CreateHouseholdRequest
+	43, // 79: spona.beneficiaries.v1.BeneficiaryService.GetHousehold:input_type -> spona.beneficiaries.v1.GetHouseholdRequest
+	45, // 80: spona.beneficiaries.v1.BeneficiaryService.AddHouseholdMember:input_type -> spona.beneficiaries.v1.AddHouseholdMemberRequest
+	47, // 81: spona.beneficiaries.v1.BeneficiaryService.RemoveHouseholdMember:input_type -> spona.beneficiaries.v1.RemoveHouseholdMemberRequest
+	49, // 82: spona.beneficiaries.v1.BeneficiaryService.ListAuditEvents:input_type -> spona.beneficiaries.v1.ListAuditEventsRequest
+	52, // 83: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:input_type -> spona.beneficiaries.v1.CreateAssistanceRequest
+	55, // 84: spona.beneficiaries.v1.BeneficiaryService.VoidAssistance:input_type -> spona.beneficiaries.v1.VoidAssistanceRequest
+	54, // 85: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:input_type -> spona.beneficiaries.v1.ListAssistancesRequest
+	58, // 86: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:input_type -> spona.beneficiaries.v1.CreateConsentRequest
+	60, // 87: spona.beneficiaries.v1.BeneficiaryService.ListConsents:input_type -> spona.beneficiaries.v1.ListConsentsRequest
+	62, // 88: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:input_type -> spona.beneficiaries.v1.WithdrawConsentRequest
+	64, // 89: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:input_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
+	19, // 90: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:output_type -> spona.beneficiaries.v1.CreateBeneficiaryResponse
+	21, // 91: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:output_type -> spona.beneficiaries.v1.GetBeneficiaryResponse
+	51, // 92: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:output_type -> spona.beneficiaries.v1.ListBeneficiariesResponse
+	24, // 93: spona.beneficiaries.v1.BeneficiaryService.UpdateBeneficiary:output_type -> spona.beneficiaries.v1.UpdateBeneficiaryResponse
+	26, // 94: spona.beneficiaries.v1.BeneficiaryService.SearchBeneficiaries:output_type -> spona.beneficiaries.v1.SearchBeneficiariesResponse
+	29, // 95: spona.beneficiaries.v1.BeneficiaryService.FindDuplicates:output_type -> spona.beneficiaries.v1.FindDuplicatesResponse
+	32, // 96: spona.beneficiaries.v1.BeneficiaryService.MergeBeneficiaries:output_type -> spona.beneficiaries.v1.MergeBeneficiariesResponse
+	34, // 97: spona.beneficiaries.v1.BeneficiaryService.EraseBeneficiary:output_type -> spona.beneficiaries.v1.EraseBeneficiaryResponse
+	36, // 98: spona.beneficiaries.v1.BeneficiaryService.CreateDocument:output_type -> spona.beneficiaries.v1.CreateDocumentResponse
+	38, // 99: spona.beneficiaries.v1.BeneficiaryService.ListDocuments:output_type -> spona.beneficiaries.v1.ListDocumentsResponse
+	40, // 100: spona.beneficiaries.v1.BeneficiaryService.DeleteDocument:output_type -> spona.beneficiaries.v1.DeleteDocumentResponse
+	42, // 101: spona.beneficiaries.v1.BeneficiaryService.CreateHousehold:output_type -> spona.beneficiaries.v1.CreateHouseholdResponse
+	44, // 102: spona.beneficiaries.v1.BeneficiaryService.GetHousehold:output_type -> spona.beneficiaries.v1.GetHouseholdResponse
+	46, // 103: spona.beneficiaries.v1.BeneficiaryService.AddHouseholdMember:output_type -> spona.beneficiaries.v1.AddHouseholdMemberResponse
+	48, // 104: spona.beneficiaries.v1.BeneficiaryService.RemoveHouseholdMember:output_type -> spona.beneficiaries.v1.RemoveHouseholdMemberResponse
+	50, // 105: spona.beneficiaries.v1.BeneficiaryService.ListAuditEvents:output_type -> spona.beneficiaries.v1.ListAuditEventsResponse
+	53, // 106: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:output_type -> spona.beneficiaries.v1.CreateAssistanceResponse
+	56, // 107: spona.beneficiaries.v1.BeneficiaryService.VoidAssistance:output_type -> spona.beneficiaries.v1.VoidAssistanceResponse
+	57, // 108: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:output_type -> spona.beneficiaries.v1.ListAssistancesResponse
+	59, // 109: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:output_type -> spona.beneficiaries.v1.CreateConsentResponse
+	61, // 110: spona.beneficiaries.v1.BeneficiaryService.ListConsents:output_type -> spona.beneficiaries.v1.ListConsentsResponse
+	63, // 111: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:output_type -> spona.beneficiaries.v1.WithdrawConsentResponse
+	65, // 112: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:output_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
+	90, // [90:113] is the sub-list for method output_type
+	67, // [67:90] is the sub-list for method input_type
+	67, // [67:67] is the sub-list for extension type_name
+	67, // [67:67] is the sub-list for extension extendee
+	0,  // [0:67] is the sub-list for field type_name
 }
 
 func init() { file_spona_beneficiaries_v1_beneficiaries_proto_init() }
@@ -4753,8 +4970,8 @@ func file_spona_beneficiaries_v1_beneficiaries_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc), len(file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc)),
-			NumEnums:      9,
-			NumMessages:   54,
+			NumEnums:      10,
+			NumMessages:   56,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

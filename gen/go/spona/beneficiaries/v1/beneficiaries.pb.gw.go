@@ -854,6 +854,51 @@ func local_request_BeneficiaryService_CreateAssistance_0(ctx context.Context, ma
 	return msg, metadata, err
 }
 
+func request_BeneficiaryService_VoidAssistance_0(ctx context.Context, marshaler runtime.Marshaler, client BeneficiaryServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq VoidAssistanceRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "id")
+	}
+	protoReq.Id, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.VoidAssistance(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_BeneficiaryService_VoidAssistance_0(ctx context.Context, marshaler runtime.Marshaler, server BeneficiaryServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq VoidAssistanceRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "id")
+	}
+	protoReq.Id, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "id", err)
+	}
+	msg, err := server.VoidAssistance(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_BeneficiaryService_ListAssistances_0 = &utilities.DoubleArray{Encoding: map[string]int{"beneficiary_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
 func request_BeneficiaryService_ListAssistances_0(ctx context.Context, marshaler runtime.Marshaler, client BeneficiaryServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -1426,6 +1471,26 @@ func RegisterBeneficiaryServiceHandlerServer(ctx context.Context, mux *runtime.S
 		}
 		forward_BeneficiaryService_CreateAssistance_0(annotatedContext, mux, outboundMarshaler, w, req, response_BeneficiaryService_CreateAssistance_0{resp.(*CreateAssistanceResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_BeneficiaryService_VoidAssistance_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.beneficiaries.v1.BeneficiaryService/VoidAssistance", runtime.WithHTTPPathPattern("/v1/assistances/{id}:void"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_BeneficiaryService_VoidAssistance_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BeneficiaryService_VoidAssistance_0(annotatedContext, mux, outboundMarshaler, w, req, response_BeneficiaryService_VoidAssistance_0{resp.(*VoidAssistanceResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_BeneficiaryService_ListAssistances_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1835,6 +1900,23 @@ func RegisterBeneficiaryServiceHandlerClient(ctx context.Context, mux *runtime.S
 		}
 		forward_BeneficiaryService_CreateAssistance_0(annotatedContext, mux, outboundMarshaler, w, req, response_BeneficiaryService_CreateAssistance_0{resp.(*CreateAssistanceResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_BeneficiaryService_VoidAssistance_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.beneficiaries.v1.BeneficiaryService/VoidAssistance", runtime.WithHTTPPathPattern("/v1/assistances/{id}:void"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_BeneficiaryService_VoidAssistance_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BeneficiaryService_VoidAssistance_0(annotatedContext, mux, outboundMarshaler, w, req, response_BeneficiaryService_VoidAssistance_0{resp.(*VoidAssistanceResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_BeneficiaryService_ListAssistances_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -2005,6 +2087,15 @@ func (m response_BeneficiaryService_CreateAssistance_0) XXX_ResponseBody() inter
 	return response.Assistance
 }
 
+type response_BeneficiaryService_VoidAssistance_0 struct {
+	*VoidAssistanceResponse
+}
+
+func (m response_BeneficiaryService_VoidAssistance_0) XXX_ResponseBody() interface{} {
+	response := m.VoidAssistanceResponse
+	return response.Assistance
+}
+
 type response_BeneficiaryService_CreateConsent_0 struct {
 	*CreateConsentResponse
 }
@@ -2041,6 +2132,7 @@ var (
 	pattern_BeneficiaryService_RemoveHouseholdMember_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "households", "household_id", "members", "beneficiary_id"}, ""))
 	pattern_BeneficiaryService_ListAuditEvents_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "beneficiaries", "beneficiary_id", "auditEvents"}, ""))
 	pattern_BeneficiaryService_CreateAssistance_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "beneficiaries", "beneficiary_id", "assistances"}, ""))
+	pattern_BeneficiaryService_VoidAssistance_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "assistances", "id"}, "void"))
 	pattern_BeneficiaryService_ListAssistances_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "beneficiaries", "beneficiary_id", "assistances"}, ""))
 	pattern_BeneficiaryService_CreateConsent_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "beneficiaries", "beneficiary_id", "consents"}, ""))
 	pattern_BeneficiaryService_ListConsents_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "beneficiaries", "beneficiary_id", "consents"}, ""))
@@ -2065,6 +2157,7 @@ var (
 	forward_BeneficiaryService_RemoveHouseholdMember_0 = runtime.ForwardResponseMessage
 	forward_BeneficiaryService_ListAuditEvents_0       = runtime.ForwardResponseMessage
 	forward_BeneficiaryService_CreateAssistance_0      = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_VoidAssistance_0        = runtime.ForwardResponseMessage
 	forward_BeneficiaryService_ListAssistances_0       = runtime.ForwardResponseMessage
 	forward_BeneficiaryService_CreateConsent_0         = runtime.ForwardResponseMessage
 	forward_BeneficiaryService_ListConsents_0          = runtime.ForwardResponseMessage

@@ -36,6 +36,7 @@ const (
 	BeneficiaryService_RemoveHouseholdMember_FullMethodName      = "/spona.beneficiaries.v1.BeneficiaryService/RemoveHouseholdMember"
 	BeneficiaryService_ListAuditEvents_FullMethodName            = "/spona.beneficiaries.v1.BeneficiaryService/ListAuditEvents"
 	BeneficiaryService_CreateAssistance_FullMethodName           = "/spona.beneficiaries.v1.BeneficiaryService/CreateAssistance"
+	BeneficiaryService_VoidAssistance_FullMethodName             = "/spona.beneficiaries.v1.BeneficiaryService/VoidAssistance"
 	BeneficiaryService_ListAssistances_FullMethodName            = "/spona.beneficiaries.v1.BeneficiaryService/ListAssistances"
 	BeneficiaryService_CreateConsent_FullMethodName              = "/spona.beneficiaries.v1.BeneficiaryService/CreateConsent"
 	BeneficiaryService_ListConsents_FullMethodName               = "/spona.beneficiaries.v1.BeneficiaryService/ListConsents"
@@ -106,6 +107,18 @@ type BeneficiaryServiceClient interface {
 	ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error)
 	// Records a service delivered to a beneficiary.
 	CreateAssistance(ctx context.Context, in *CreateAssistanceRequest, opts ...grpc.CallOption) (*CreateAssistanceResponse, error)
+	// Voids an assistance recorded in error (the wrong person, date, type,
+	// service or project, recorded twice, or not delivered): only the
+	// organisation that recorded it may, with a reason code. A voided record
+	// is kept, with its void_time and void_reason, but no report counts it and
+	// ListAssistances leaves it out unless asked (show_voided). To correct
+	// one, void it and record the assistance again. Voiding frees its
+	// request_id. The recording organisation may void its record also once
+	// it no longer sees the person. A completed referral whose outcome names
+	// the record stays completed, its outcome.assistance_id naming the voided
+	// record (ListAssistances with show_voided shows it). Voiding a voided
+	// record answers it as it is.
+	VoidAssistance(ctx context.Context, in *VoidAssistanceRequest, opts ...grpc.CallOption) (*VoidAssistanceResponse, error)
 	// Lists the assistance recorded for a beneficiary.
 	ListAssistances(ctx context.Context, in *ListAssistancesRequest, opts ...grpc.CallOption) (*ListAssistancesResponse, error)
 	// Records a consent given by or for a beneficiary the caller registered.
@@ -297,6 +310,16 @@ func (c *beneficiaryServiceClient) CreateAssistance(ctx context.Context, in *Cre
 	return out, nil
 }
 
+func (c *beneficiaryServiceClient) VoidAssistance(ctx context.Context, in *VoidAssistanceRequest, opts ...grpc.CallOption) (*VoidAssistanceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VoidAssistanceResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryService_VoidAssistance_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *beneficiaryServiceClient) ListAssistances(ctx context.Context, in *ListAssistancesRequest, opts ...grpc.CallOption) (*ListAssistancesResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAssistancesResponse)
@@ -410,6 +433,18 @@ type BeneficiaryServiceServer interface {
 	ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error)
 	// Records a service delivered to a beneficiary.
 	CreateAssistance(context.Context, *CreateAssistanceRequest) (*CreateAssistanceResponse, error)
+	// Voids an assistance recorded in error (the wrong person, date, type,
+	// service or project, recorded twice, or not delivered): only the
+	// organisation that recorded it may, with a reason code. A voided record
+	// is kept, with its void_time and void_reason, but no report counts it and
+	// ListAssistances leaves it out unless asked (show_voided). To correct
+	// one, void it and record the assistance again. Voiding frees its
+	// request_id. The recording organisation may void its record also once
+	// it no longer sees the person. A completed referral whose outcome names
+	// the record stays completed, its outcome.assistance_id naming the voided
+	// record (ListAssistances with show_voided shows it). Voiding a voided
+	// record answers it as it is.
+	VoidAssistance(context.Context, *VoidAssistanceRequest) (*VoidAssistanceResponse, error)
 	// Lists the assistance recorded for a beneficiary.
 	ListAssistances(context.Context, *ListAssistancesRequest) (*ListAssistancesResponse, error)
 	// Records a consent given by or for a beneficiary the caller registered.
@@ -481,6 +516,9 @@ func (UnimplementedBeneficiaryServiceServer) ListAuditEvents(context.Context, *L
 }
 func (UnimplementedBeneficiaryServiceServer) CreateAssistance(context.Context, *CreateAssistanceRequest) (*CreateAssistanceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateAssistance not implemented")
+}
+func (UnimplementedBeneficiaryServiceServer) VoidAssistance(context.Context, *VoidAssistanceRequest) (*VoidAssistanceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method VoidAssistance not implemented")
 }
 func (UnimplementedBeneficiaryServiceServer) ListAssistances(context.Context, *ListAssistancesRequest) (*ListAssistancesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAssistances not implemented")
@@ -824,6 +862,24 @@ func _BeneficiaryService_CreateAssistance_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _BeneficiaryService_VoidAssistance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VoidAssistanceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryServiceServer).VoidAssistance(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryService_VoidAssistance_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryServiceServer).VoidAssistance(ctx, req.(*VoidAssistanceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _BeneficiaryService_ListAssistances_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAssistancesRequest)
 	if err := dec(in); err != nil {
@@ -988,6 +1044,10 @@ var BeneficiaryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateAssistance",
 			Handler:    _BeneficiaryService_CreateAssistance_Handler,
+		},
+		{
+			MethodName: "VoidAssistance",
+			Handler:    _BeneficiaryService_VoidAssistance_Handler,
 		},
 		{
 			MethodName: "ListAssistances",
