@@ -6,6 +6,7 @@
 package aggregate
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -196,10 +197,38 @@ func FromProto(p *commonv1.Aggregate) Aggregate {
 
 // ageBands are the UNHCR age bands in order: a band holds the ages below
 // its bound not held by the band before it; the last has no bound.
-var ageBands = []struct {
+type ageBand struct {
 	below int
 	label string
-}{{5, "0-4"}, {12, "5-11"}, {18, "12-17"}, {60, "18-59"}, {0, "60+"}}
+}
+
+var ageBands = []ageBand{{5, "0-4"}, {12, "5-11"}, {18, "12-17"}, {60, "18-59"}, {0, "60+"}}
+
+// AgeBandDimension is the name of the dimension whose values are the
+// age bands.
+const AgeBandDimension = "age_band"
+
+// CompareLabels orders two values of dimension dim as a report lists
+// them: age bands youngest first (0-4, 5-11, 12-17, 18-59, 60+), then any
+// other value (unknown) in text order; every other dimension's values in
+// text order.
+func CompareLabels(dim, a, b string) int {
+	if dim == AgeBandDimension {
+		if c := cmp.Compare(ageBandRank(a), ageBandRank(b)); c != 0 {
+			return c
+		}
+	}
+	return strings.Compare(a, b)
+}
+
+// ageBandRank is the place of an age band in ageBands; after them all for
+// any other label.
+func ageBandRank(label string) int {
+	if i := slices.IndexFunc(ageBands, func(b ageBand) bool { return b.label == label }); i >= 0 {
+		return i
+	}
+	return len(ageBands)
+}
 
 // Every count by age band takes the age one way, from the birth year
 // alone: the age a person reaches in the year of the day counted (the year

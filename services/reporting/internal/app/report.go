@@ -165,7 +165,7 @@ func breakdown(agg aggregate.Aggregate, dim string) domain.Breakdown {
 			b.Cells = append(b.Cells, domain.Cell{Label: label, Count: grp.Count})
 		}
 	}
-	domain.SortCells(b.Cells)
+	domain.SortCells(dim, b.Cells)
 	return b
 }
 
@@ -187,7 +187,7 @@ func nestedCells(agg aggregate.Aggregate, dim, parent string) []domain.Cell {
 		}
 		cells = append(cells, domain.Cell{Label: grp.Labels[dim], Parent: grp.Labels[parent], Count: grp.Count})
 	}
-	domain.SortCells(cells)
+	domain.SortCells(dim, cells)
 	return cells
 }
 

@@ -3,6 +3,8 @@ package domain
 import (
 	"cmp"
 	"slices"
+
+	"github.com/spona/spona/pkg/aggregate"
 )
 
 // Small-cell suppression.
@@ -44,7 +46,8 @@ import (
 //   - L < k: units have several values (no partition sums to less than k),
 //     so the hidden cells are bounded by nothing but 1..t-1; or
 //   - k = 2, the second hidden cell is the next listed cell after the first
-//     (in label order, wrapping round) and L >= t+2: a cell of 1..t-1 and
+//     (in label order, wrapping round, whatever the order the report lists
+//     the cells in: age bands youngest first) and L >= t+2: a cell of 1..t-1 and
 //     one of at least t summing to L can each take at least two values.
 //
 // Each condition uses k, L, t and the labels only. Otherwise, with one
@@ -342,20 +345,40 @@ func hiddenIndexes(cells []*Cell) []int {
 	return h
 }
 
-// nextListed is the index of the next non-zero cell after j in the
-// group's order, wrapping round; -1 when j is the only one.
+// nextListed is the index of the next non-zero cell after j in label
+// order (then parent label, then place in the group), wrapping round; -1
+// when j is the only one. Label order whatever the order the cells are
+// listed in (SortCells lists age bands youngest first), so that which
+// cells are hidden does not depend on how a report lists them.
 func nextListed(cells []*Cell, j int) int {
-	for d := 1; d < len(cells); d++ {
-		n := (j + d) % len(cells)
-		if cells[n].Count > 0 {
-			return n
+	before := func(a, b int) bool {
+		return cmp.Or(cmp.Compare(cells[a].Label, cells[b].Label), cmp.Compare(cells[a].Parent, cells[b].Parent), cmp.Compare(a, b)) < 0
+	}
+	next, first := -1, -1
+	for n, c := range cells {
+		if n == j || c.Count <= 0 {
+			continue
+		}
+		if first < 0 || before(n, first) {
+			first = n
+		}
+		if before(j, n) && (next < 0 || before(n, next)) {
+			next = n
 		}
 	}
-	return -1
+	if next < 0 {
+		return first
+	}
+	return next
 }
 
-// SortCells orders a breakdown's cells by label (then, in a nested
-// breakdown, by parent label), for stable output.
-func SortCells(cells []Cell) {
-	slices.SortFunc(cells, func(a, b Cell) int { return cmp.Or(cmp.Compare(a.Label, b.Label), cmp.Compare(a.Parent, b.Parent)) })
+// SortCells orders the cells of a breakdown by dim as a report lists them:
+// by label (aggregate.CompareLabels: age bands youngest first, then
+// unknown; other dimensions in text order), then, in a nested breakdown,
+// by parent label. Suppression does not depend on it: its "next listed"
+// cell is the next in label order (nextListed).
+func SortCells(dim string, cells []Cell) {
+	slices.SortFunc(cells, func(a, b Cell) int {
+		return cmp.Or(aggregate.CompareLabels(dim, a.Label, b.Label), cmp.Compare(a.Parent, b.Parent))
+	})
 }

@@ -362,3 +362,52 @@ func TestSuppressParentListedTwice(t *testing.T) {
 		t.Fatalf("suppressed (-want +got):\n%s", diff)
 	}
 }
+
+// TestSuppressWhateverTheListedOrder: which cells are hidden depends on the
+// counts and labels only, not on the order a report lists the cells in
+// (age bands are listed youngest first, other labels in text order): the
+// next listed cell of the rule is the next in label order. So listing age
+// bands in age order hid no other cell than listing them in text order,
+// and a report read before and after that change gives nothing back.
+func TestSuppressWhateverTheListedOrder(t *testing.T) {
+	t.Parallel()
+	hidden := func(tab *Table) map[string]bool {
+		out := map[string]bool{"total": tab.Total.Suppressed}
+		for _, b := range tab.Breakdowns {
+			for _, c := range b.Cells {
+				out[b.Dimension+"="+c.Label] = c.Suppressed
+			}
+		}
+		return out
+	}
+	// The example a donor sees: one small band, with the next in label
+	// order (12-17), wherever 5-11 is listed.
+	bands := func() *Table {
+		return table(51, cs("0-4", 1, "12-17", 10, "18-59", 10, "5-11", 10, "60+", 10, "unknown", 10))
+	}
+	byText, byAge := bands(), bands()
+	SortCells("age_band", byAge.Breakdowns[0].Cells)
+	Suppress(byText, 3)
+	Suppress(byAge, 3)
+	if got := show(byAge.Breakdowns[0].Cells); got != "0-4=* 5-11=10 12-17=* 18-59=10 60+=10 unknown=10" {
+		t.Errorf("by age: %s", got)
+	}
+	if diff := cmp.Diff(hidden(byText), hidden(byAge)); diff != "" {
+		t.Errorf("hidden cells differ by order listed: %s", diff)
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	for i := range 20000 {
+		threshold := 3 + r.IntN(8)
+		sorted := randomTable(r)
+		shuffled := clone(sorted)
+		for _, b := range shuffled.Breakdowns {
+			r.Shuffle(len(b.Cells), func(x, y int) { b.Cells[x], b.Cells[y] = b.Cells[y], b.Cells[x] })
+		}
+		orig := clone(shuffled)
+		Suppress(sorted, threshold)
+		Suppress(shuffled, threshold)
+		if diff := cmp.Diff(hidden(sorted), hidden(shuffled)); diff != "" {
+			t.Fatalf("case %d (threshold %d) %v: hidden cells differ by order listed: %s", i, threshold, orig, diff)
+		}
+	}
+}

@@ -51,7 +51,7 @@ func computed(in *domain.Indicator, threshold int, total int64, dim string, coun
 		for label, n := range counts {
 			b.Cells = append(b.Cells, domain.Cell{Label: label, Count: n})
 		}
-		domain.SortCells(b.Cells)
+		domain.SortCells(dim, b.Cells)
 		r.Actual.Breakdowns = []domain.Breakdown{b}
 	}
 	domain.Suppress(&r.Actual, threshold)
@@ -213,7 +213,7 @@ func TestIATISuppressionProperty(t *testing.T) {
 					sum += n
 					b.Cells = append(b.Cells, domain.Cell{Label: fmt.Sprintf("v%d", k), Count: n})
 				}
-				domain.SortCells(b.Cells)
+				domain.SortCells(dim, b.Cells)
 				breakdowns = append(breakdowns, b)
 				total = max(total, sum)
 			}
