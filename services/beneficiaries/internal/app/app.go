@@ -430,12 +430,13 @@ func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, tag string, 
 			return err
 		}
 		before := *b
-		if err := b.Apply(patch, paths); err != nil {
+		named, err := b.Apply(patch, paths)
+		if err != nil {
 			return err
 		}
 		b.Normalize()
 		today := a.today()
-		if err := b.ValidateChange(&before, "beneficiary.", today); err != nil {
+		if err := b.ValidateChange(&before, named, "beneficiary.", today); err != nil {
 			return err
 		}
 		birth := b.BirthDate != before.BirthDate || b.BirthYear != before.BirthYear || b.BirthDateEstimated != before.BirthDateEstimated

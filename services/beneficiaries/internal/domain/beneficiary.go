@@ -167,18 +167,22 @@ func (b *Beneficiary) SameRequest(n *Beneficiary) bool {
 // Validate checks b as a caller would submit it; field names are those of
 // the API ("beneficiary.given_name").
 func (b *Beneficiary) Validate(prefix string, today date.Date) error {
-	return b.ValidateChange(nil, prefix, today)
+	return b.ValidateChange(nil, nil, prefix, today)
 }
 
 // ValidateChange checks b, the stored record before (nil for a new one)
-// with a caller's changes, as Validate does, but for the rules made
-// stricter since records were stored: a nationality or country of
-// residence that is no country (validate.Country), a phone number that
-// lost its leading 0 (validate.Phone) and a legal status beginning before
-// the person's birth are refused only when the change sets them (the value, or for the legal status its start or the birth),
-// so that a record stored before can still be changed in its other
-// fields.
-func (b *Beneficiary) ValidateChange(before *Beneficiary, prefix string, today date.Date) error {
+// with a caller's changes to the fields named (Apply's answer), as
+// Validate does, but for the rules made stricter since records were
+// stored, so that a record stored before can still be changed in its
+// other fields. A nationality or country of residence that is no country
+// (validate.Country) is refused when the change names the field, whatever
+// the value: the stored one resent too (YU resent as YU is refused, as a
+// training event's country is: a client sending every field learns that
+// its copy needs a code). A phone number that lost its leading 0
+// (validate.Phone) and a legal status beginning before the person's birth
+// are refused when the change sets them (the value, or for the legal
+// status its start or the birth).
+func (b *Beneficiary) ValidateChange(before *Beneficiary, named []string, prefix string, today date.Date) error {
 	var v errs.Violations
 	f := func(name string) string { return prefix + name }
 	validate.Text(&v, f("external_id"), b.ExternalID, maxText, false)
@@ -192,10 +196,10 @@ func (b *Beneficiary) ValidateChange(before *Beneficiary, prefix string, today d
 	for i, x := range b.Vulnerabilities {
 		validate.OneOf(&v, fmt.Sprintf("%svulnerabilities[%d]", prefix, i), x, Vulnerabilities, true)
 	}
-	if before == nil || b.Nationality != before.Nationality {
+	if before == nil || slices.Contains(named, "nationality") {
 		validate.Country(&v, f("nationality"), b.Nationality)
 	}
-	if before == nil || b.Country != before.Country {
+	if before == nil || slices.Contains(named, "country") {
 		validate.Country(&v, f("country"), b.Country)
 	}
 	for i, l := range b.Languages {
@@ -284,13 +288,13 @@ var Updatable = []string{"external_id", "given_name", "family_name", "original_s
 	"birth_year", "birth_date_estimated", "nationality", "languages", "legal_status", "legal_status_since",
 	"municipality", "country", "accommodation", "vulnerabilities", "phone", "email", "notes"}
 
-// Apply copies the fields named by paths from patch into b. An unknown or
-// read-only path is a violation of update_mask.paths[i]; "*" means every
-// updatable field.
-func (b *Beneficiary) Apply(patch *Beneficiary, paths []string) error {
+// Apply copies the fields named by paths from patch into b and returns
+// them (for ValidateChange). An unknown or read-only path is a violation
+// of update_mask.paths[i]; "*" means every updatable field.
+func (b *Beneficiary) Apply(patch *Beneficiary, paths []string) ([]string, error) {
 	named, err := fieldmask.Resolve(paths, Updatable)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, p := range named {
 		switch p {
@@ -343,7 +347,7 @@ func (b *Beneficiary) Apply(patch *Beneficiary, paths []string) error {
 			b.Notes = patch.Notes
 		}
 	}
-	return nil
+	return named, nil
 }
 
 // Erase anonymises b irreversibly. It keeps only what aggregate reports
