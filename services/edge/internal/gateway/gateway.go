@@ -188,6 +188,11 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, r, status.New(codes.NotFound, "no such resource: "+r.URL.Path))
 	})
+	onlyGet := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeStatusCode(w, r, http.StatusMethodNotAllowed, status.New(codes.Unimplemented,
+			r.Method+" is not allowed on "+r.URL.Path+"; allowed: GET, HEAD"))
+	})
 	page := docs.Handler(notFound)
 	root.Handle("GET /docs", page)
 	root.Handle("GET /docs/", page)
@@ -195,6 +200,11 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	// The edge's own paths answer another method 405 naming theirs, as
+	// an API path does, rather than 404 as if they did not exist.
+	for _, p := range []string{"/openapi.json", "/openapi/v3.json", "/docs", "/docs/", "/healthz"} {
+		root.Handle(p, onlyGet)
+	}
 	root.Handle("/", notFound)
 
 	// Traces and metrics see every answer (413, 429, CORS refusals too);

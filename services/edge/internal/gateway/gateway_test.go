@@ -282,3 +282,24 @@ func TestDocsMissingFileIsJSON(t *testing.T) {
 		t.Errorf("GET /docs/docs.js: %d, %d bytes", resp.StatusCode, len(body))
 	}
 }
+
+// TestOwnPathsAllowGet: the paths the edge serves itself (the OpenAPI
+// documents, the docs page and its files, /healthz) answer a method they
+// do not take with 405, a google.rpc.Status JSON body and Allow: GET,
+// HEAD, as an API path does; GET still serves them. Before, they answered
+// 404 "no such resource", as if the document did not exist.
+func TestOwnPathsAllowGet(t *testing.T) {
+	url, _ := startGateway(t)
+	for _, path := range []string{"/openapi.json", "/openapi/v3.json", "/docs", "/docs/", "/docs/docs.js", "/healthz"} {
+		for _, method := range []string{"POST", "DELETE", "PUT"} {
+			resp, body := send(t, http.DefaultClient, method, url+path, "")
+			if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD" ||
+				resp.Header.Get("Content-Type") != "application/json" || !strings.Contains(string(body), method+" is not allowed") {
+				t.Errorf("%s %s: %d Allow %q %s, want 405 Allow: GET, HEAD and a Status", method, path, resp.StatusCode, resp.Header.Get("Allow"), body)
+			}
+		}
+		if resp, _ := send(t, http.DefaultClient, "GET", url+path, ""); resp.StatusCode != 200 {
+			t.Errorf("GET %s: %d", path, resp.StatusCode)
+		}
+	}
+}
