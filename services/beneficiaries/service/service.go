@@ -86,6 +86,12 @@ func New(cfg Config) platform.Service {
 			} else if ended > 0 || left > 0 {
 				base.Log.Info("cleared legal statuses ended", slog.Int("ended", ended), slog.Int("undated", left))
 			}
+			// And those cleared before r13 that a new status followed.
+			if ended, err := application.EndPastClears(ctx); err != nil {
+				return fmt.Errorf("cleared legal statuses followed by another: %w", err)
+			} else if ended > 0 {
+				base.Log.Info("cleared legal statuses followed by another ended", slog.Int("ended", ended))
+			}
 			base.ServeEvents(ctx, srv, cfg.EventRetention)
 			if cfg.ConsentExpiryInterval > 0 {
 				base.Every(ctx, cfg.ConsentExpiryInterval, "applying consent expiries", func(ctx context.Context) error {

@@ -502,6 +502,69 @@ func (p *Postgres) EndOpenClears(ctx context.Context, ends map[string]domain.Leg
 	return int(tag.RowsAffected()), nil
 }
 
+// LockPastClears: see app.PersonStore. Read from the audited changes of
+// legal statuses (migration 00032's index); the persons' rows are locked
+// as LockOpenClears locks them. A person a record was merged into is
+// left out: the merge joined two histories, and which of them a
+// clearing ended cannot be told from the joined one.
+func (p *Postgres) LockPastClears(ctx context.Context) ([]app.PastClear, error) {
+	rows, err := p.q.Query(ctx, `SELECT b.id::text, held.since, next.since, a.time, a.actor_organisation_id::text
+		FROM audit_events a
+		JOIN beneficiaries b ON b.id = a.beneficiary_id AND b.merged_into IS NULL
+			AND NOT EXISTS (SELECT 1 FROM beneficiaries m WHERE m.merged_into = b.id)
+		CROSS JOIN LATERAL (SELECT h.legal_status, h.since FROM legal_status_history h
+			WHERE h.beneficiary_id = b.id AND h.create_time < a.time
+			ORDER BY h.since DESC, h.create_time DESC, h.id DESC LIMIT 1) held
+		CROSS JOIN LATERAL (SELECT h.since FROM legal_status_history h WHERE h.beneficiary_id = b.id AND h.create_time > a.time
+			ORDER BY h.since LIMIT 1) next
+		WHERE a.action = '`+domain.ActionUpdate+`' AND 'legal_status' = ANY (a.fields)
+			AND a.owner_organisation_id = b.organisation_id AND held.legal_status <> ''
+			AND NOT EXISTS (SELECT 1 FROM legal_status_history h WHERE h.beneficiary_id = b.id AND `+recordedWith("h", "a.time")+`)
+		ORDER BY b.id, a.time FOR UPDATE OF b`)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.PastClear, error) {
+		var c app.PastClear
+		var since, next time.Time
+		err := r.Scan(&c.BeneficiaryID, &since, &next, &c.Cleared, &c.OrganisationID)
+		c.Since, c.Next = date.Of(since), date.Of(next)
+		return c, err
+	})
+	return out, db.Error(err)
+}
+
+// EndPastClears: see app.PersonStore.
+func (p *Postgres) EndPastClears(ctx context.Context, ends []app.PastClear) (int, error) {
+	var entries, persons, orgs []string
+	var days []time.Time
+	var cleared []time.Time
+	for _, c := range ends {
+		entries, persons, orgs = append(entries, ids.New()), append(persons, c.BeneficiaryID), append(orgs, c.OrganisationID)
+		days, cleared = append(days, c.Day.Time()), append(cleared, c.Cleared)
+	}
+	tag, err := p.q.Exec(ctx, `INSERT INTO legal_status_history (id, beneficiary_id, legal_status, since, organisation_id, create_time)
+		SELECT x.id, x.beneficiary_id, '', x.since, x.organisation_id, x.cleared
+		FROM unnest($1::uuid[], $2::uuid[], $3::date[], $4::uuid[], $5::timestamptz[]) AS x (id, beneficiary_id, since, organisation_id, cleared)
+		WHERE NOT EXISTS (SELECT 1 FROM legal_status_history h WHERE h.beneficiary_id = x.beneficiary_id AND `+recordedWith("h", "x.cleared")+`)`,
+		entries, persons, days, orgs, cleared)
+	if err != nil {
+		return 0, db.Error(err)
+	}
+	if _, err := p.q.Exec(ctx, legalStatusValidity, persons); err != nil {
+		return 0, db.Error(err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// recordedWith: the history entry h was recorded by the change audited
+// at the time t (an SQL expression), in its transaction: at most ten minutes
+// before it (an entry's create_time is when its transaction began, the
+// audit record's time when it was written).
+func recordedWith(h, t string) string {
+	return h + ".create_time BETWEEN " + t + " - interval '10 minutes' AND " + t
+}
+
 const (
 	insertLegalStatus = `INSERT INTO legal_status_history (id, beneficiary_id, legal_status, since, organisation_id)
 		VALUES ($1, $2, $3, $4, $5)`

@@ -363,6 +363,39 @@ func (a *App) EndOpenClears(ctx context.Context) (ended, left int, err error) {
 	return ended, left, err
 }
 
+// EndPastClears ends the legal statuses cleared before r13 that a new
+// status followed (EndOpenClears ends those still cleared): without an
+// entry for the clearing, the status cleared stayed the person's until
+// the next one began, counted on days the person held none. Each gets an
+// entry of no status since the day (the report zone's) of the clearing,
+// recorded at the clearing's time, as UpdateBeneficiary records one
+// since. A clearing dated before the status it cleared began, or on or
+// after the start of a status recorded later (which then covers its
+// day), is left as it is. The service runs it when it starts, before it
+// serves; what it ended is not found again.
+func (a *App) EndPastClears(ctx context.Context) (ended int, err error) {
+	err = a.repo.InTx(ctx, func(r Repository) error {
+		past, err := r.LockPastClears(ctx)
+		if err != nil {
+			return err
+		}
+		var ends []PastClear
+		for _, p := range past {
+			p.Day = aggregate.Today(a.zone, p.Cleared)
+			if p.Day.Before(p.Since) || !p.Day.Before(p.Next) {
+				continue
+			}
+			ends = append(ends, p)
+		}
+		if len(ends) == 0 {
+			return nil
+		}
+		ended, err = r.EndPastClears(ctx, ends)
+		return err
+	})
+	return ended, err
+}
+
 // ListBeneficiaries lists beneficiaries visible to the caller, newest first.
 func (a *App) ListBeneficiaries(ctx context.Context, act Actor, f domain.ListFilter, size int32, token string) ([]*domain.Beneficiary, string, error) {
 	f.Normalize()

@@ -110,6 +110,20 @@ type PersonStore interface {
 	// latest entry has no status by now, and sets the valid days anew;
 	// it returns how many it ended.
 	EndOpenClears(ctx context.Context, ends map[string]domain.LegalStatusChange) (int, error)
+	// LockPastClears locks and returns the persons (current records, no
+	// record merged into them) with a change of legal_status audited that
+	// recorded no entry in the history (none within
+	// ten minutes before it: a change writes its entry in its transaction,
+	// which began before the audit record was written), so a clearing
+	// before r13, after which a new status was recorded (an entry
+	// recorded after it), while the entry held then (the latest recorded
+	// before it) has a status.
+	LockPastClears(ctx context.Context) ([]PastClear, error)
+	// EndPastClears inserts for each clearing an entry of no status since
+	// its Day, recorded at its time (so a next start finds it recorded),
+	// unless one was by now, and sets the valid days anew; it returns how
+	// many it inserted.
+	EndPastClears(ctx context.Context, ends []PastClear) (int, error)
 	// Owners maps the ids that exist to their registering organisation.
 	Owners(ctx context.Context, ids []string) (map[string]string, error)
 }
@@ -124,6 +138,14 @@ type OpenClear struct {
 	// which organisation; zero when it does not say.
 	Cleared        time.Time
 	OrganisationID string
+}
+
+// PastClear is a clearing before r13 that a new status followed
+// (LockPastClears): OpenClear's fields, Next the earliest start of the
+// entries recorded after it, Day the report zone's day of Cleared.
+type PastClear struct {
+	OpenClear
+	Next, Day date.Date
 }
 
 // Lock is how a write holds the row of the person it writes about until
