@@ -15,7 +15,8 @@ import (
 // TestLegalStatusHistoryKept: a change of a beneficiary keeps the legal
 // status history consistent. A new birth date after the start of an
 // earlier status in the history (not only the current one) is refused on
-// birth_date, naming that start; a corrected start of the current status
+// birth_date, naming that start (on birth_date_estimated when the
+// estimated date is made exact); a corrected start of the current status
 // that would move it before the status it followed (or, for a status
 // recorded for an earlier time, after the one that followed it) is
 // refused on legal_status_since, naming the bound; corrections within
@@ -60,6 +61,10 @@ func TestLegalStatusHistoryKept(t *testing.T) {
 		"ASYLUM_SEEKER 2015-01-01, REFUGEE 2015-06-01" {
 		t.Errorf("Lejla's history after a correction within its bounds: %s", got)
 	}
+
+	// A birth date estimated is held to its year: made exact, to its date.
+	mustPatch(t, c, ctx, &lejla, &pb.Beneficiary{BirthDate: "2015-05-01", BirthDateEstimated: true}, "birth_date", "birth_date_estimated")
+	refused("Lejla", lejla, &pb.Beneficiary{}, "beneficiary.birth_date_estimated", "2015-01-01", "birth_date_estimated")
 
 	// Hana, a refugee from May 2024, then recorded as an asylum seeker
 	// from 2023: her asylum status cannot be moved after the refugee one.

@@ -400,8 +400,11 @@ func (b *Beneficiary) CheckHistory(before *Beneficiary, history []LegalStatusCha
 	if b.BirthDate == before.BirthDate && b.BirthYear == before.BirthYear && b.BirthDateEstimated == before.BirthDateEstimated {
 		return v.Err()
 	}
-	field := f("birth_date")
-	if b.BirthDate == before.BirthDate || b.BirthDate.IsZero() {
+	field := f("birth_date_estimated") // the date held to exactly
+	switch {
+	case b.BirthDate != before.BirthDate && !b.BirthDate.IsZero():
+		field = f("birth_date")
+	case b.BirthYear != before.BirthYear:
 		field = f("birth_year")
 	}
 	for _, e := range history {
