@@ -28,6 +28,21 @@ const (
 // Of returns the etag of a stored version: a weak entity tag, W/"<version>".
 func Of(version int64) string { return `W/"` + strconv.FormatInt(version, 10) + `"` }
 
+// OfState returns the etag of a stored version whose representation also
+// shows a state derived at read time, which changes without a new version
+// (a referral that became overdue because time passed): W/"<version>-<state>",
+// or Of(version) when state is "". state is lowercase letters. A
+// conditional read compares the whole tag (Same), so a client holding the
+// etag read before sees the change; a change made against either tag
+// checks the version alone (Match, Version), so it still passes: the
+// stored data it was read from is unchanged.
+func OfState(version int64, state string) string {
+	if state == "" {
+		return Of(version)
+	}
+	return `W/"` + strconv.FormatInt(version, 10) + "-" + state + `"`
+}
+
 // Mismatch is the error for a stale etag, also when a concurrent change is
 // found while writing (the stored version moved since it was read).
 func Mismatch() error {
@@ -51,12 +66,16 @@ func Require(field, given string, version int64) error {
 // Match checks an optional etag in field: nil when given is empty or the
 // etag of version, Malformed when it is no etag at all, Mismatch
 // otherwise.
+// The etag of the version in a derived state (OfState) is the version's.
 func Match(field, given string, version int64) error {
 	if given == "" || given == Of(version) {
 		return nil
 	}
 	if !WellFormed(given) {
 		return Malformed(field)
+	}
+	if n, _ := Version(given); n == version {
+		return nil
 	}
 	return Mismatch()
 }
@@ -70,29 +89,57 @@ func Malformed(field string) error {
 			Description: `must be an etag as read from the resource, W/"<version>"`}}}
 }
 
-// WellFormed reports whether s is W/"<version>" for some version: an etag
-// this system hands out (the form a body's etag field takes).
+// WellFormed reports whether s is W/"<version>" or W/"<version>-<state>"
+// for some version: an etag this system hands out (the form a body's etag
+// field takes).
 func WellFormed(s string) bool {
-	n, ok := Version(s)
-	return ok && Of(n) == s
+	_, ok := Version(s)
+	return ok && strings.HasPrefix(s, "W/")
 }
 
 // Version returns the version an entity tag of an HTTP precondition
 // (If-Match, If-None-Match) names. It compares as RFC 9110's weak
 // comparison does (section 8.8.3.2): the opaque tag counts, weak or not,
-// so W/"7" and "7" both name version 7. It reports false for a tag this
-// system never hands out ("abc", W/"07", *).
+// so W/"7" and "7" both name version 7, as W/"7-overdue" does (OfState).
+// It reports false for a tag this system never hands out ("abc", W/"07",
+// *).
 func Version(tag string) (int64, bool) {
-	v, ok := strings.CutPrefix(strings.TrimPrefix(tag, "W/"), `"`)
+	v, ok := opaque(tag)
 	if !ok {
 		return 0, false
 	}
-	if v, ok = strings.CutSuffix(v, `"`); !ok {
-		return 0, false
+	if n, state, cut := strings.Cut(v, "-"); cut {
+		if state == "" || strings.TrimFunc(state, func(r rune) bool { return 'a' <= r && r <= 'z' }) != "" {
+			return 0, false
+		}
+		v = n
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || strconv.FormatInt(n, 10) != v {
 		return 0, false
 	}
 	return n, true
+}
+
+// opaque returns the quoted text of an entity tag, weak (W/"…") or not.
+func opaque(tag string) (string, bool) {
+	v, ok := strings.CutPrefix(strings.TrimPrefix(tag, "W/"), `"`)
+	if !ok {
+		return "", false
+	}
+	return strings.CutSuffix(v, `"`)
+}
+
+// Same reports whether two entity tags are one by RFC 9110's weak
+// comparison (section 8.8.3.2), the comparison of a conditional read
+// (If-None-Match): their quoted text is equal, weak or not, so W/"7" and
+// "7" are one, W/"7" and W/"7-overdue" (OfState) two. Tags this system
+// never hands out are no etag of any resource: never the same.
+func Same(a, b string) bool {
+	if _, ok := Version(a); !ok {
+		return false
+	}
+	x, _ := opaque(a)
+	y, ok := opaque(b)
+	return ok && x == y
 }

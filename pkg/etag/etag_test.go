@@ -86,3 +86,48 @@ func TestVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestDerivedState: the etag of a version in a derived state (a referral
+// become overdue) names the version for a change (Match, Version, so an
+// etag read before still works) and is another tag for a conditional read
+// (Same, so a cache holding the etag read before sees the change).
+func TestDerivedState(t *testing.T) {
+	t.Parallel()
+	before, after := etag.OfState(7, ""), etag.OfState(7, "overdue")
+	if before != `W/"7"` || after != `W/"7-overdue"` {
+		t.Fatalf("OfState: %s, %s", before, after)
+	}
+	for _, tag := range []string{before, after} {
+		if !etag.WellFormed(tag) {
+			t.Errorf("WellFormed(%s) = false", tag)
+		}
+		if err := etag.Match("etag", tag, 7); err != nil {
+			t.Errorf("Match(%s, 7): %v", tag, err)
+		}
+		if err := etag.Match("etag", tag, 8); err == nil || errs.KindOf(err) != errs.KindAborted {
+			t.Errorf("Match(%s, 8): %v, want a mismatch", tag, err)
+		}
+		if n, ok := etag.Version(tag); !ok || n != 7 {
+			t.Errorf("Version(%s) = %d, %v", tag, n, ok)
+		}
+	}
+	if etag.Same(before, after) || etag.Same(after, before) {
+		t.Errorf("Same(%s, %s): one tag", before, after)
+	}
+	for _, pair := range [][2]string{{after, after}, {`"7-overdue"`, after}, {`W/"7"`, `"7"`}} {
+		if !etag.Same(pair[0], pair[1]) {
+			t.Errorf("Same(%s, %s) = false", pair[0], pair[1])
+		}
+	}
+	for _, tag := range []string{`W/"7-"`, `W/"7-Overdue"`, `W/"7-over-due"`, `W/"-overdue"`, `W/"7-1"`, `"7-overdue`, `*`} {
+		if n, ok := etag.Version(tag); ok {
+			t.Errorf("Version(%s) = %d, want no version", tag, n)
+		}
+		if etag.Same(tag, tag) {
+			t.Errorf("Same(%s, %s): no etag of ours", tag, tag)
+		}
+		if err := etag.Match("etag", tag, 7); err == nil || errs.KindOf(err) != errs.KindInvalidArgument {
+			t.Errorf("Match(%s, 7): %v, want malformed", tag, err)
+		}
+	}
+}

@@ -1,11 +1,13 @@
 package service_test
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/resttest"
 	"github.com/spona/spona/services/edge/edgetest"
 )
@@ -282,4 +284,69 @@ func TestReadConditions(t *testing.T) {
 			t.Errorf("GET %s If-None-Match %s: no body", list, current)
 		}
 	}
+}
+
+// TestOverdueChangesTheEtag: a referral that becomes overdue (time passes
+// its due time; no one changes it) is read with another etag, so a
+// partner's cache revalidating with If-None-Match gets the referral saying
+// "overdue": true rather than 304; the etag read before the due time still
+// makes an action (If-Match or the body's etag), as the stored referral is
+// the one it was read from, and the overdue etag does too. Before, the
+// etag stayed W/"<version>" and the conditional read answered 304 Not
+// Modified: the cache kept "overdue": false.
+func TestOverdueChangesTheEtag(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	ka := s.CreateKey(t, "overdue-etag-a", "Overdue etag NGO")
+	kb := s.CreateKey(t, "overdue-etag-b", "Overdue etag CSW")
+	a, b := resttest.New(s.URL, ka.Key), resttest.New(s.URL, kb.Key)
+	ben := a.Do(t, "POST", "/v1/beneficiaries", map[string]any{"given_name": "Amina", "sex": "SEX_FEMALE"}).Must(t, 200)
+	a.Do(t, "POST", "/v1/beneficiaries/"+ben.Str("id")+"/consents", map[string]any{"purpose": "CONSENT_PURPOSE_REFERRAL_SHARING",
+		"given_by": "CONSENT_GIVEN_BY_SELF", "scope": "legal referral"}).Must(t, 200)
+	ref := a.Do(t, "POST", "/v1/referrals", map[string]any{"beneficiary_id": ben.Str("id"), "to_organisation_id": kb.Organisation,
+		"category": "REFERRAL_CATEGORY_LEGAL", "reason": "asylum interview"}).Must(t, 200)
+	path := "/v1/referrals/" + ref.Str("id")
+	a.Do(t, "POST", path+":send", map[string]any{"etag": ref.Str("etag")}).Must(t, 200)
+
+	read := b.Do(t, "GET", path, nil).Must(t, 200)
+	onTime := read.Header.Get("ETag")
+	if onTime == "" || read.Str("etag") != onTime {
+		t.Fatalf("GET: ETag %q, body etag %q", onTime, read.Str("etag"))
+	}
+	b.Do(t, "GET", path, nil, "If-None-Match", onTime).Must(t, http.StatusNotModified)
+
+	// Time passes the due time (moved back: the referral is unchanged).
+	conn := pgtest.Connect(t, s.DatabaseURL)
+	if _, err := conn.Exec(context.Background(), `UPDATE referrals.referrals SET due_time = now() - interval '1 second' WHERE id = $1`, ref.Str("id")); err != nil {
+		t.Fatal(err)
+	}
+	late := b.Do(t, "GET", path, nil, "If-None-Match", onTime)
+	if late.Status != http.StatusOK {
+		t.Fatalf("If-None-Match of the etag read on time, now overdue: %d, want 200 with the overdue referral", late.Status)
+	}
+	overdue := late.Header.Get("ETag")
+	if late.Body["overdue"] != true || overdue == onTime || late.Str("etag") != overdue {
+		t.Fatalf("overdue read: ETag %s (on time %s), body %s", overdue, onTime, late.Raw)
+	}
+	// A read's If-Match compares the version, as an action's does.
+	b.Do(t, "GET", path, nil, "If-Match", onTime).Must(t, http.StatusOK)
+	for _, m := range []string{"GET", "HEAD"} {
+		b.Do(t, m, path, nil, "If-None-Match", overdue).Must(t, http.StatusNotModified)
+	}
+	list := b.Do(t, "GET", "/v1/referrals?direction=DIRECTION_INCOMING", nil).Must(t, 200)
+	if items, _ := list.Body["referrals"].([]any); len(items) != 1 || items[0].(map[string]any)["etag"] != overdue {
+		t.Fatalf("list: %s, want the referral with etag %s", list.Raw, overdue)
+	}
+
+	// The etag read on time still makes an action: nothing stored changed.
+	b.Do(t, "POST", path+":accept", map[string]any{}, "If-Match", onTime).Must(t, 200)
+	accepted := b.Do(t, "GET", path, nil).Must(t, 200)
+	tag := accepted.Header.Get("ETag")
+	if accepted.Body["overdue"] != true || tag == overdue {
+		t.Fatalf("accepted: ETag %s, body %s", tag, accepted.Raw)
+	}
+	// So does the overdue one, in the header and the body at once.
+	b.Do(t, "POST", path+":start", map[string]any{"etag": tag}, "If-Match", tag).Must(t, 200)
+	// A stale one (read before the start) is refused as ever.
+	a.Do(t, "POST", path+":cancel", map[string]any{"reason": "moved", "etag": tag}).Must(t, http.StatusConflict)
+	a.Do(t, "POST", path+":cancel", map[string]any{"reason": "moved"}, "If-Match", overdue).Must(t, http.StatusPreconditionFailed)
 }

@@ -45,9 +45,13 @@ import (
 //     If-None-Match on any change, are 400 (the condition could not be
 //     kept), as is an If-Match that is no etag of this API (nor *).
 //
-// Both headers compare tags as RFC 9110's weak comparison does (etag.Version):
-// W/"7" and "7" name version 7. For If-None-Match that is the comparison RFC
-// 9110 prescribes. For If-Match it prescribes the strong comparison, which
+// If-None-Match compares tags as RFC 9110's weak comparison does (etag.Same):
+// W/"7" and "7" are one tag, and W/"7" is not W/"7-overdue", the etag a
+// referral of version 7 reads once it is overdue (etag.OfState), so a
+// conditional read sees a change of what the resource shows. If-Match
+// compares the versions the tags name (etag.Version): W/"7", "7" and
+// W/"7-overdue" name version 7. RFC 9110 prescribes for If-Match the
+// strong comparison, which
 // no weak tag passes, and every etag of this API is weak (the JSON of one
 // version differs by the caller's language and grants, and its spacing by
 // build): strictly, every If-Match would fail. The edge compares versions
@@ -204,13 +208,21 @@ func (p precondition) apply(msg protoreflect.Message) error {
 	if !isEtag(fd) {
 		return nil
 	}
-	if given := msg.Get(fd).String(); given != "" && given != p.etag {
+	if given := msg.Get(fd).String(); given != "" && !sameVersion(given, p.etag) {
 		var v errs.Violations
 		v.Add(IfMatchHeader, "differs from the etag the body gives (%s): send one of them, or the same in both", p.field)
 		return v.Err()
 	}
 	msg.Set(fd, protoreflect.ValueOfString(p.etag))
 	return nil
+}
+
+// sameVersion reports whether etags a and b name one version (an etag of
+// a derived state, W/"7-overdue", names version 7 as W/"7" does).
+func sameVersion(a, b string) bool {
+	x, ok := etag.Version(a)
+	y, ok2 := etag.Version(b)
+	return ok && ok2 && x == y
 }
 
 // etagHeader sets the ETag header of an answer that is one resource with
@@ -225,10 +237,10 @@ func etagHeader(ctx context.Context, w http.ResponseWriter, resp proto.Message) 
 	if tag != "" {
 		w.Header().Set("ETag", tag)
 	}
-	if m, ok := ctx.Value(ifMatchKey{}).(tagList); ok && !m.matches(tag) {
+	if m, ok := ctx.Value(ifMatchKey{}).(tagList); ok && !m.matches(tag, sameVersion) {
 		return errIfMatchFailed
 	}
-	if u, ok := ctx.Value(unlessMatchKey{}).(tagList); ok && u.matches(tag) {
+	if u, ok := ctx.Value(unlessMatchKey{}).(tagList); ok && u.matches(tag, etag.Same) {
 		return errNotModified
 	}
 	return nil
@@ -257,19 +269,17 @@ func answerEtag(resp proto.Message) string {
 	return msg.Get(fd).String()
 }
 
-// matches reports whether the list names current, or is any (*), by the
-// weak comparison (etag.Version); an answer without an etag (current "")
-// matches only *.
-func (u tagList) matches(current string) bool {
+// matches reports whether the list names current, or is any (*), by
+// same: for If-None-Match the weak comparison of whole tags (etag.Same),
+// so W/"7" no longer matches once the same version reads W/"7-overdue"
+// (etag.OfState); for If-Match the version the tags name (sameVersion).
+// An answer without an etag (current "") matches only *.
+func (u tagList) matches(current string, same func(a, b string) bool) bool {
 	if u.any {
 		return true
 	}
-	want, ok := etag.Version(current)
-	if !ok {
-		return false
-	}
 	for _, t := range u.tags {
-		if v, ok := etag.Version(t); ok && v == want {
+		if same(t, current) {
 			return true
 		}
 	}

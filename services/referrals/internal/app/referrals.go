@@ -586,5 +586,10 @@ func (a *App) CountReferrals(ctx context.Context, q aggregate.Query, organisatio
 	return a.repo.CountReferrals(ctx, q, a.zone, norm, stage)
 }
 
-// Overdue reports whether r is past due and not closed, now.
-func (a *App) Overdue(r *domain.Referral) bool { return r.Overdue(a.now()) }
+// Overdue reports whether r is past due and not closed, now, and the etag
+// r is read with (domain.Referral.EtagAt), at that one instant, so the
+// etag always follows what the answer says.
+func (a *App) Overdue(r *domain.Referral) (overdue bool, tag string) {
+	now := a.now()
+	return r.Overdue(now), r.EtagAt(now)
+}

@@ -104,6 +104,18 @@ type Snapshot struct {
 // Etag identifies the stored version, for optimistic concurrency.
 func (r *Referral) Etag() string { return etag.Of(r.Version) }
 
+// EtagAt is the etag r is read with at now: the stored version's, marked
+// "overdue" once r is overdue (Overdue), which time alone makes it, with no
+// new version. So a conditional read (If-None-Match) of the etag read
+// before sees it become overdue, while an action sent with that etag still
+// passes (etag.Match compares the version).
+func (r *Referral) EtagAt(now time.Time) string {
+	if r.Overdue(now) {
+		return etag.OfState(r.Version, "overdue")
+	}
+	return r.Etag()
+}
+
 // Validate checks a new referral from organisation from.
 func (r *Referral) Validate(from string) error {
 	var v errs.Violations

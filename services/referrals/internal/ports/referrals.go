@@ -163,6 +163,7 @@ func (s *Referrals) ListReferralEvents(ctx context.Context, req *pb.ListReferral
 }
 
 func (s *Referrals) toProto(r *domain.Referral) *pb.Referral {
+	overdue, tag := s.app.Overdue(r)
 	out := &pb.Referral{
 		Id:                 r.ID,
 		BeneficiaryId:      r.BeneficiaryID,
@@ -180,10 +181,10 @@ func (s *Referrals) toProto(r *domain.Referral) *pb.Referral {
 		SendTime:           optionalTime(r.SendTime),
 		CloseTime:          optionalTime(r.CloseTime),
 		CloseReason:        r.CloseReason,
-		Overdue:            s.app.Overdue(r),
+		Overdue:            overdue,
 		CreateTime:         timestamppb.New(r.CreateTime),
 		UpdateTime:         timestamppb.New(r.UpdateTime),
-		Etag:               r.Etag(),
+		Etag:               tag,
 	}
 	if r.OutcomeCode != "" {
 		out.Outcome = &pb.ReferralOutcome{Code: protoenum.Parse[pb.OutcomeCode](r.OutcomeCode), Note: r.OutcomeNote, AssistanceId: r.AssistanceID}
