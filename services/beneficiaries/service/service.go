@@ -39,7 +39,7 @@ type Config struct {
 	// services assistance records name.
 	ReferralsAddr string `env:"REFERRALS_ADDR" hostport:"true" required:"true" help:"gRPC address of the referrals service, whose directory lists the services assistance records name"`
 	// ReportTimeZone is the zone whose calendar day is "today".
-	ReportTimeZone string `env:"REPORT_TIME_ZONE" default:"Europe/Belgrade" zone:"true" help:"IANA time zone whose calendar day is today: the day a legal status recorded without legal_status_since starts on (and counts by the status of then read), the latest birth date, and the year persons assisted are counted by age band in while a report's period has not ended"`
+	ReportTimeZone string `env:"REPORT_TIME_ZONE" default:"Europe/Belgrade" zone:"true" help:"IANA time zone whose calendar day is today: the day a legal status recorded without legal_status_since starts on (and counts by the status of then read), the latest birth date and assistance date, and the year persons assisted are counted by age band in while a report's period has not ended"`
 }
 
 // New describes the beneficiaries service for platform.RunService.

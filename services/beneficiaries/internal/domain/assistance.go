@@ -79,7 +79,9 @@ func (a *Assistance) SameRequest(n *Assistance, byReferral bool) bool {
 		a.LocationID == n.LocationID && a.ReferralID == n.ReferralID && a.Notes == n.Notes
 }
 
-// Validate checks a new assistance record.
+// Validate checks a new assistance record; today is the day it is in the
+// report time zone (REPORT_TIME_ZONE), the last day an assistance can
+// have happened on, as for a training session's attendance.
 func (a *Assistance) Validate(today date.Date) error {
 	var v errs.Violations
 	for field, id := range map[string]string{"assistance.project_id": a.ProjectID, "assistance.service_id": a.ServiceID,
@@ -95,8 +97,8 @@ func (a *Assistance) Validate(today date.Date) error {
 	switch {
 	case a.Date.IsZero():
 		v.Add("assistance.date", "is required")
-	case a.Date.After(today.AddDays(1)):
-		v.Add("assistance.date", "must not be in the future")
+	case a.Date.After(today):
+		v.Add("assistance.date", "must not be after today (%s in the report time zone)", today)
 	default:
 		date.CheckMinYear(&v, "assistance.date", a.Date)
 	}

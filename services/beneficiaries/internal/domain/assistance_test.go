@@ -9,8 +9,8 @@ import (
 	"github.com/spona/spona/pkg/errs"
 )
 
-// TestAssistanceDate: an assistance's day is required, not after
-// tomorrow (time zones) and not before date.MinYear (a typing mistake that
+// TestAssistanceDate: an assistance's day is required, not after today
+// (the report time zone's day: tomorrow has not come) and not before date.MinYear (a typing mistake that
 // would also leave counts by age without a reference year).
 func TestAssistanceDate(t *testing.T) {
 	t.Parallel()
@@ -19,8 +19,8 @@ func TestAssistanceDate(t *testing.T) {
 		day  date.Date
 		fail bool
 	}{
-		{today, false}, {today.AddDays(1), false}, {date.Date{Year: 1900, Month: 1, Day: 1}, false},
-		{date.Date{}, true}, {today.AddDays(2), true}, {date.Date{Year: 1899, Month: 12, Day: 31}, true}, {date.Date{Year: 0, Month: 1, Day: 1}, true},
+		{today, false}, {today.AddDays(-1), false}, {date.Date{Year: 1900, Month: 1, Day: 1}, false},
+		{date.Date{}, true}, {today.AddDays(1), true}, {today.AddDays(2), true}, {date.Date{Year: 1899, Month: 12, Day: 31}, true}, {date.Date{Year: 0, Month: 1, Day: 1}, true},
 	} {
 		a := Assistance{Type: AssistanceTypes[0], Date: tc.day}
 		err := a.Validate(today)
