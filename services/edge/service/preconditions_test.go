@@ -338,14 +338,29 @@ func TestOverdueChangesTheEtag(t *testing.T) {
 	}
 
 	// The etag read on time still makes an action: nothing stored changed.
-	b.Do(t, "POST", path+":accept", map[string]any{}, "If-Match", onTime).Must(t, 200)
+	// Retried under its Idempotency-Key with the etag of the same version
+	// read since (overdue, or unquoted weak), it is the same request: the
+	// first answer again, not 422 REQUEST_ID_REUSED.
+	first := b.Do(t, "POST", path+":accept", map[string]any{}, "If-Match", onTime, "Idempotency-Key", "accept-late").Must(t, 200)
+	for _, again := range []string{overdue, strings.TrimPrefix(onTime, "W/")} {
+		retry := b.Do(t, "POST", path+":accept", map[string]any{}, "If-Match", again, "Idempotency-Key", "accept-late").Must(t, 200)
+		if retry.Header.Get("Idempotent-Replayed") != "true" || retry.Str("etag") != first.Str("etag") {
+			t.Fatalf("retry with If-Match %s: replayed %q, etag %s (first %s)", again, retry.Header.Get("Idempotent-Replayed"), retry.Str("etag"), first.Str("etag"))
+		}
+	}
 	accepted := b.Do(t, "GET", path, nil).Must(t, 200)
 	tag := accepted.Header.Get("ETag")
 	if accepted.Body["overdue"] != true || tag == overdue {
 		t.Fatalf("accepted: ETag %s, body %s", tag, accepted.Raw)
 	}
-	// So does the overdue one, in the header and the body at once.
-	b.Do(t, "POST", path+":start", map[string]any{"etag": tag}, "If-Match", tag).Must(t, 200)
+	// So does the overdue one, in the header and the body at once; retried
+	// with the body's etag of the same version not overdue, it is replayed.
+	b.Do(t, "POST", path+":start", map[string]any{"etag": tag}, "If-Match", tag, "Idempotency-Key", "start-late").Must(t, 200)
+	plain := strings.Replace(tag, "-overdue", "", 1)
+	retry := b.Do(t, "POST", path+":start", map[string]any{"etag": plain}, "If-Match", plain, "Idempotency-Key", "start-late").Must(t, 200)
+	if retry.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("retry of :start with etag %s: not replayed", plain)
+	}
 	// A stale one (read before the start) is refused as ever.
 	a.Do(t, "POST", path+":cancel", map[string]any{"reason": "moved", "etag": tag}).Must(t, http.StatusConflict)
 	a.Do(t, "POST", path+":cancel", map[string]any{"reason": "moved"}, "If-Match", overdue).Must(t, http.StatusPreconditionFailed)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/logging"
 	"github.com/spona/spona/pkg/validate"
@@ -135,15 +137,8 @@ func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, notKept func
 		r.Body = buffered
 	}
 	p, _ := principalFrom(r)
-	// The etag of If-Match is part of the request, as the body's is: a
-	// retry under the same key against another version is another
-	// request (422), not the first one's answer.
-	h := sha256.New()
-	h.Write(body)
-	if ifMatch := r.Header.Values(IfMatchHeader); len(ifMatch) > 0 {
-		h.Write([]byte("\x00" + IfMatchHeader + ": " + strings.Join(ifMatch, ", ")))
-	}
-	rec := &IdempotencyRecord{ClientID: p.ClientID, OrganisationID: p.OrganisationID, Key: key, Method: r.Method, Path: r.URL.RequestURI(), BodyHash: h.Sum(nil)}
+	rec := &IdempotencyRecord{ClientID: p.ClientID, OrganisationID: p.OrganisationID, Key: key, Method: r.Method, Path: r.URL.RequestURI(),
+		BodyHash: requestHash(body, r.Header.Values(IfMatchHeader))}
 
 	existing, acquired, err := i.acquire(r.Context(), rec)
 	if err != nil {
@@ -188,6 +183,60 @@ func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, notKept func
 		return // released by the deferred call
 	}
 	completed = true
+}
+
+// requestHash is the identity of a write's body and If-Match under an
+// Idempotency-Key. The etag of If-Match is part of the request, as the
+// body's is: a retry under the same key against another version is another
+// request (422), not the first one's answer. Both are taken by the version
+// they name, as they are checked (etag.Match): a retry that sends the etag
+// of the same version as read at another moment (W/"7", then W/"7-overdue"
+// once the referral read overdue, or "7") is the same request and gets the
+// first answer. The tags of one version are written as etag.Of writes
+// them, so the identity of a request sending those is the one stored
+// before this normalisation.
+func requestHash(body []byte, ifMatch []string) []byte {
+	h := sha256.New()
+	h.Write(versionedBodyEtag(body))
+	if len(ifMatch) > 0 {
+		var tags []string
+		for _, t := range headerTags(http.Header{IfMatchHeader: ifMatch}, IfMatchHeader) {
+			if n, ok := etag.Version(t); ok {
+				t = etag.Of(n)
+			}
+			tags = append(tags, t)
+		}
+		h.Write([]byte("\x00" + IfMatchHeader + ": " + strings.Join(tags, ", ")))
+	}
+	return h.Sum(nil)
+}
+
+// versionedBodyEtag returns body with its etag (the top-level "etag" of a
+// JSON object: an action's, or the resource an update sends) written as
+// the etag of the version it names, when it names one in a derived state
+// (etag.OfState); otherwise body as it is.
+func versionedBodyEtag(body []byte) []byte {
+	if !bytes.Contains(body, []byte(`"etag"`)) {
+		return body
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(body, &fields) != nil {
+		return body
+	}
+	raw, ok := fields["etag"]
+	var tag string
+	if !ok || json.Unmarshal(raw, &tag) != nil || !etag.WellFormed(tag) {
+		return body
+	}
+	n, _ := etag.Version(tag)
+	if tag == etag.Of(n) {
+		return body
+	}
+	plain, err := json.Marshal(etag.Of(n))
+	if err != nil {
+		return body
+	}
+	return bytes.Replace(body, raw, plain, 1)
 }
 
 // detached is ctx without its cancellation (the client leaving), keeping
