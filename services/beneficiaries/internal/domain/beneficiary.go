@@ -178,10 +178,11 @@ func (b *Beneficiary) Validate(prefix string, today date.Date) error {
 // (validate.Country) is refused when the change names the field, whatever
 // the value: the stored one resent too (YU resent as YU is refused, as a
 // training event's country is: a client sending every field learns that
-// its copy needs a code). A phone number that lost its leading 0
-// (validate.Phone) and a legal status beginning before the person's birth
-// are refused when the change sets them (the value, or for the legal
-// status its start or the birth).
+// its copy needs a code). So are a phone number that lost its leading 0
+// (validate.Phone) when the change names phone, and a legal status
+// beginning before the person's birth when it names legal_status_since or
+// a field of the birth (birth_date, birth_year, birth_date_estimated). A
+// field not named keeps its stored value unchecked.
 func (b *Beneficiary) ValidateChange(before *Beneficiary, named []string, prefix string, today date.Date) error {
 	var v errs.Violations
 	f := func(name string) string { return prefix + name }
@@ -221,7 +222,7 @@ func (b *Beneficiary) ValidateChange(before *Beneficiary, named []string, prefix
 		v.Add(f("birth_year"), "must be between %d and %d", date.MinYear, today.Year)
 	}
 	validate.Text(&v, f("phone"), b.Phone, 40, false)
-	if before == nil || b.Phone != before.Phone {
+	if before == nil || slices.Contains(named, "phone") {
 		validate.Phone(&v, f("phone"), b.Phone)
 	}
 	validate.Email(&v, f("email"), b.Email)
@@ -234,8 +235,9 @@ func (b *Beneficiary) ValidateChange(before *Beneficiary, named []string, prefix
 			v.Add(f("legal_status_since"), "must not be in the future")
 		default:
 			date.CheckMinYear(&v, f("legal_status_since"), b.LegalStatusSince)
-			if before == nil || b.LegalStatusSince != before.LegalStatusSince || b.BirthDate != before.BirthDate ||
-				b.BirthYear != before.BirthYear || b.BirthDateEstimated != before.BirthDateEstimated {
+			if before == nil || slices.ContainsFunc(named, func(n string) bool {
+				return n == "legal_status_since" || n == "birth_date" || n == "birth_year" || n == "birth_date_estimated"
+			}) {
 				// A status held before the person lived: counts by the
 				// status of a day would give it to days they did not
 				// live on.
