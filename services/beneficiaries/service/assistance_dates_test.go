@@ -16,7 +16,7 @@ import (
 // TestAssistanceDateWithinLife: an assistance is dated on a day the person
 // lived. A day before the birth date (or, for a birth year alone or an
 // estimated birth date, before the birth year) is INVALID_ARGUMENT naming
-// assistance.date, as a day after tomorrow is, and nothing is recorded: it
+// assistance.date, as tomorrow in the report time zone is, and nothing is recorded: it
 // would be counted in a period the person was not yet born in. A grantee,
 // which sees the birth year only, is held to the year.
 func TestAssistanceDateWithinLife(t *testing.T) {
@@ -53,6 +53,7 @@ func TestAssistanceDateWithinLife(t *testing.T) {
 		{"in the year of an estimated birth date, before the day", estimated.GetId(), "2019-01-01", true, false},
 		{"no birth known", unknown.GetId(), "1990-01-01", true, false},
 		{"today in the report time zone", born.GetId(), today.String(), true, false},
+		{"tomorrow in the report time zone", born.GetId(), today.AddDays(1).String(), false, false},
 		{"after tomorrow in the report time zone", born.GetId(), today.AddDays(2).String(), false, false},
 		// The grantee is held to the year it sees, and its refusal names
 		// no birth date.
