@@ -22,6 +22,10 @@ var (
 	uuidForgeries  = []string{"x", "42", "0190a1b2-0000-7000-8000-00000000000g", "0190a1b2-0000-7000-8000-000000000001'--"}
 	intForgeries   = []string{"x", "99999999999999999999", "-1", "0190a1b2-0000-7000-8000-000000000001"}
 	scoreForgeries = []string{"x", "0.5|x", "NaN|0190a1b2-0000-7000-8000-000000000001", "0190a1b2-0000-7000-8000-000000000001"}
+	// The referral list pages by sending time and id since r15; a bare id
+	// is the position of a token issued before.
+	referralForgeries = []string{"x", "0190a1b2-0000-7000-8000-000000000001", "1733500000000000|x", "+1|0190a1b2-0000-7000-8000-000000000001",
+		"999999999999999999|0190a1b2-0000-7000-8000-000000000001"}
 )
 
 // A page token is its list's own: one whose position is not of the list's
@@ -118,7 +122,7 @@ func TestForgedPageTokens(t *testing.T) {
 		"/v1/projects":                                   {"/v1/projects", a, uuidForgeries},
 		// By code: any text is a position of its kind.
 		"/v1/projects/{project_id}/indicators":       {"/v1/projects/" + project + "/indicators", a, nil},
-		"/v1/referrals":                              {"/v1/referrals", a, uuidForgeries},
+		"/v1/referrals":                              {"/v1/referrals", a, referralForgeries},
 		"/v1/referrals/{referral_id}/events":         {"/v1/referrals/" + referral + "/events", a, intForgeries},
 		"/v1/services":                               {"/v1/services", a, uuidForgeries},
 		"/v1/trainingEvents":                         {"/v1/trainingEvents", a, uuidForgeries},
@@ -225,4 +229,89 @@ func forge(t *testing.T, tok, after string) string {
 	m["a"] = after
 	raw, _ = json.Marshal(m)
 	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+// TestReferralsListedBySendingTime: GET /v1/referrals, newest first, lists
+// a referral by when it was sent (a draft by when it was created), so a
+// referral drafted before others and sent after them is on top of the
+// receiver's inbox and of the sender's list; paged one at a time, each
+// referral comes once, in that order, and a token issued before (which
+// carried the id alone) is refused 400, not read as a position in this
+// order. A draft sent while its sender pages goes to the top: not seen
+// again. Before, the list was by id (the draft's creation): the referral
+// sent last came last.
+func TestReferralsListedBySendingTime(t *testing.T) {
+	s := edgetest.Start(t, nil)
+	ka, kb := s.CreateKey(t, "order-a", "Order NGO"), s.CreateKey(t, "order-b", "Order CSW")
+	a, b := resttest.New(s.URL, ka.Key), resttest.New(s.URL, kb.Key)
+	ben := a.Do(t, "POST", "/v1/beneficiaries", map[string]any{"given_name": "Amina", "sex": "SEX_FEMALE"}).Must(t, 200).Str("id")
+	a.Do(t, "POST", "/v1/beneficiaries/"+ben+"/consents", map[string]any{"purpose": "CONSENT_PURPOSE_REFERRAL_SHARING",
+		"given_by": "CONSENT_GIVEN_BY_SELF", "scope": "legal referral"}).Must(t, 200)
+	draft := func() string {
+		return a.Do(t, "POST", "/v1/referrals", map[string]any{"beneficiary_id": ben, "to_organisation_id": kb.Organisation,
+			"category": "REFERRAL_CATEGORY_LEGAL", "reason": "asylum interview"}).Must(t, 200).Str("id")
+	}
+	send := func(id string) { a.Do(t, "POST", "/v1/referrals/"+id+":send", map[string]any{}).Must(t, 200) }
+	// Drafted in the order early, second, third, kept; sent second, third,
+	// early.
+	early, second, third, kept := draft(), draft(), draft(), draft()
+	send(second)
+	send(third)
+	send(early)
+	// walk pages through path page_size=1, calling between after the first
+	// page, and returns the ids in the order listed.
+	walk := func(c *resttest.Client, path string, between func()) []string {
+		t.Helper()
+		var seen []string
+		tok := ""
+		for range 10 {
+			r := c.Do(t, "GET", path+"&page_size=1&page_token="+url.QueryEscape(tok), nil).Must(t, 200)
+			for _, x := range r.Body["referrals"].([]any) {
+				seen = append(seen, x.(map[string]any)["id"].(string))
+			}
+			if tok = r.Str("next_page_token"); tok == "" {
+				return seen
+			}
+			if between != nil {
+				between()
+				between = nil
+			}
+		}
+		t.Fatalf("%s: no last page after %v", path, seen)
+		return nil
+	}
+	incoming := "/v1/referrals?direction=DIRECTION_INCOMING"
+	want := []string{early, third, second}
+	all := b.Do(t, "GET", incoming, nil).Must(t, 200)
+	var got []string
+	for _, x := range all.Body["referrals"].([]any) {
+		got = append(got, x.(map[string]any)["id"].(string))
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("incoming: %v, want %v (early, third, second: the order sent, newest first)", got, want)
+	}
+	if got := walk(b, incoming, nil); !slices.Equal(got, want) {
+		t.Errorf("incoming one a page: %v, want %v", got, want)
+	}
+	// The sender's list: as sent, then the draft (created before they were
+	// sent).
+	if got, want := walk(a, "/v1/referrals?direction=DIRECTION_OUTGOING", nil), []string{early, third, second, kept}; !slices.Equal(got, want) {
+		t.Errorf("outgoing one a page: %v, want %v", got, want)
+	}
+	// The draft sent while its sender is past the first page: it goes on
+	// top, above the page read, so this walk does not see it (as a
+	// referral made meanwhile) and none twice.
+	if got, want := walk(a, "/v1/referrals?direction=DIRECTION_OUTGOING", func() { send(kept) }), []string{early, third, second}; !slices.Equal(got, want) {
+		t.Errorf("outgoing, the first sent while paging: %v, want %v", got, want)
+	}
+	if got, want := walk(b, incoming, nil), []string{kept, early, third, second}; !slices.Equal(got, want) {
+		t.Errorf("incoming after: %v, want %v", got, want)
+	}
+
+	// A token of the former kind (the id alone) is refused.
+	tok := b.Do(t, "GET", incoming+"&page_size=1", nil).Must(t, 200).Str("next_page_token")
+	old := b.Do(t, "GET", incoming+"&page_size=1&page_token="+url.QueryEscape(forge(t, tok, kept)), nil)
+	if _, _, fields := localized(t, old); old.Status != 400 || len(fields) != 1 || fields["page_token"][1] == "" {
+		t.Errorf("a token with the id alone: HTTP %d %s", old.Status, old.Raw)
+	}
 }

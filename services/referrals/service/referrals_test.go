@@ -273,10 +273,12 @@ func TestOverdueAndDirections(t *testing.T) {
 		{ctxA, &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_OUTGOING, Overdue: proto.Bool(true)}, []string{late.GetId()}},
 		// overdue=false: the referrals whose overdue flag is false, not all.
 		{ctxB, &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_INCOMING, Overdue: proto.Bool(false)}, []string{closedLate.GetId(), onTime.GetId()}},
-		{ctxA, &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_OUTGOING, Overdue: proto.Bool(false)}, []string{draftLate.GetId(), closedLate.GetId(), onTime.GetId()}},
+		// Newest first by sending time, the draft by its creation (before
+		// the others were sent).
+		{ctxA, &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_OUTGOING, Overdue: proto.Bool(false)}, []string{closedLate.GetId(), onTime.GetId(), draftLate.GetId()}},
 		{ctxA, &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_INCOMING}, nil},
 		{ctxB, &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_INCOMING}, []string{closedLate.GetId(), onTime.GetId(), late.GetId()}},
-		{ctxA, &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_OUTGOING}, []string{draftLate.GetId(), closedLate.GetId(), onTime.GetId(), late.GetId()}},
+		{ctxA, &pb.ListReferralsRequest{Direction: pb.Direction_DIRECTION_OUTGOING}, []string{closedLate.GetId(), onTime.GetId(), late.GetId(), draftLate.GetId()}},
 		{ctxB, &pb.ListReferralsRequest{Status: pb.ReferralStatus_REFERRAL_STATUS_DECLINED}, []string{closedLate.GetId()}},
 	} {
 		if got := ids(c.ctx, c.req); fmt.Sprint(got) != fmt.Sprint(c.want) {

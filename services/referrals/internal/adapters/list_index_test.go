@@ -18,6 +18,8 @@ import (
 // the only indexes were by organisation, so a social-welfare centre with
 // years of closed referrals read all of them for each look at its inbox
 // (100 000 incoming referrals: 0.6-2 s a page here, for none found).
+// Lists are in sending order since migration 00035: every page, the
+// first and later ones, still an ordered index scan.
 func TestFilteredListsReadOnlyTheirRows(t *testing.T) {
 	ctx := context.Background()
 	pool := migratedPool(ctx, t)
@@ -56,6 +58,15 @@ func TestFilteredListsReadOnlyTheirRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A later page: after a position deep in the closed referrals (sent
+	// a year ago), reached through the index, not by reading the newer.
+	var deep domain.ListKey
+	if err := pool.QueryRow(ctx, `SELECT `+listTime+`, id::text FROM referrals WHERE to_organisation_id = $1 ORDER BY `+listOrder+` OFFSET 5000 LIMIT 1`,
+		centre).Scan(&deep.Time, &deep.ID); err != nil {
+		t.Fatal(err)
+	}
+	later := page
+	later.After = deep.String()
 	now := time.Now()
 	for _, c := range []struct {
 		name   string
@@ -63,21 +74,30 @@ func TestFilteredListsReadOnlyTheirRows(t *testing.T) {
 		f      domain.ReferralFilter
 		want   int
 		max    int // rows it may read; 0: three pages
+		page   *pagination.Page
 	}{
-		{"the receiver's referrals still sent", centre, domain.ReferralFilter{Direction: domain.Incoming, Status: domain.StatusSent}, 3, 0},
-		{"the sender's drafts", ngo, domain.ReferralFilter{Direction: domain.Outgoing, Status: domain.StatusDraft}, 3, 0},
-		{"referrals in progress, either way", centre, domain.ReferralFilter{Status: domain.StatusInProgress}, 0, 0},
-		{"incoming past due", centre, domain.ReferralFilter{Direction: domain.Incoming, Overdue: domain.OverdueOnly}, 1, 0},
-		{"outgoing past due", ngo, domain.ReferralFilter{Direction: domain.Outgoing, Overdue: domain.OverdueOnly}, 1, 0},
-		{"past due, either way", centre, domain.ReferralFilter{Overdue: domain.OverdueOnly}, 1, 0},
+		{"the receiver's referrals still sent", centre, domain.ReferralFilter{Direction: domain.Incoming, Status: domain.StatusSent}, 3, 0, nil},
+		{"the sender's drafts", ngo, domain.ReferralFilter{Direction: domain.Outgoing, Status: domain.StatusDraft}, 3, 0, nil},
+		{"referrals in progress, either way", centre, domain.ReferralFilter{Status: domain.StatusInProgress}, 0, 0, nil},
+		{"incoming past due", centre, domain.ReferralFilter{Direction: domain.Incoming, Overdue: domain.OverdueOnly}, 1, 0, nil},
+		{"outgoing past due", ngo, domain.ReferralFilter{Direction: domain.Outgoing, Overdue: domain.OverdueOnly}, 1, 0, nil},
+		{"past due, either way", centre, domain.ReferralFilter{Overdue: domain.OverdueOnly}, 1, 0, nil},
 		// One referral under way in six is past due: its open referrals
 		// until a page of those, not every accepted one (none past due).
-		{"past due, of many under way", other, domain.ReferralFilter{Direction: domain.Incoming, Overdue: domain.OverdueOnly}, 51, 600},
+		{"past due, of many under way", other, domain.ReferralFilter{Direction: domain.Incoming, Overdue: domain.OverdueOnly}, 51, 600, nil},
 		// Unchanged: the newest of each side.
-		{"every referral, either way", centre, domain.ReferralFilter{}, 51, 0},
-		{"not past due, incoming", centre, domain.ReferralFilter{Direction: domain.Incoming, Overdue: domain.NotOverdue}, 51, 0},
+		{"every referral, either way", centre, domain.ReferralFilter{}, 51, 0, nil},
+		{"not past due, incoming", centre, domain.ReferralFilter{Direction: domain.Incoming, Overdue: domain.NotOverdue}, 51, 0, nil},
+		// Ordered by sending time (migration 00035), a later page too.
+		{"a later page, either way", centre, domain.ReferralFilter{}, 51, 0, &later},
+		{"a later page, incoming", centre, domain.ReferralFilter{Direction: domain.Incoming}, 51, 0, &later},
+		{"a later page of the declined, incoming", centre, domain.ReferralFilter{Direction: domain.Incoming, Status: domain.StatusDeclined}, 51, 0, &later},
 	} {
-		sql, args := listReferrals(c.viewer, c.f, now, page)
+		p := page
+		if c.page != nil {
+			p = *c.page
+		}
+		sql, args := listReferrals(c.viewer, c.f, now, p)
 		var plan []struct{ Plan planNode }
 		var raw []byte
 		if err := pool.QueryRow(ctx, `EXPLAIN (ANALYZE, FORMAT JSON) `+sql, args...).Scan(&raw); err != nil {

@@ -118,11 +118,20 @@ func (p *Postgres) ListReferrals(ctx context.Context, viewer string, f domain.Re
 	return collect(rows, err, scanReferral)
 }
 
+// listTime is domain.Referral.ListTime in SQL, the sort key of the list
+// (with id) and of its indexes (migration 00035): sent referrals by when
+// they were sent, drafts by when they were created.
+const listTime = `COALESCE(send_time, create_time)`
+
+// listOrder is the list's order, newest first (domain.ListKey).
+const listOrder = listTime + ` DESC, id DESC`
+
 // listReferrals is the statement of ListReferrals: one branch per side
 // of the viewer's (the referrals it sent; those it received, once sent),
-// each the newest of its own index in id order, merged: by organisation
-// and status (migration 00028) for a status filter, the organisation's
-// open referrals (00029) for overdue ones. So a page reads about the
+// each the newest of its own index in list order (listTime, id), merged:
+// by organisation and status for a status filter, the organisation's open
+// referrals for overdue ones (migrations 00028, 00029, in list order since
+// 00035). So a page reads about the
 // referrals it returns, not every referral of the organisation (nor every
 // open referral of every organisation) to keep the few that match: an OR
 // of the two sides is no ordered index scan.
@@ -146,7 +155,8 @@ func listReferrals(viewer string, f domain.ReferralFilter, now time.Time, page p
 	}
 	var conds []string
 	if page.After != "" {
-		conds = append(conds, "id < "+arg(page.After)+"::uuid")
+		k, _ := domain.ParseListKey(page.After) // checked by pagination.Parse
+		conds = append(conds, "("+listTime+", id) < ("+arg(k.Time)+"::timestamptz, "+arg(k.ID)+"::uuid)")
 	}
 	if f.Status != "" {
 		conds = append(conds, "status = "+arg(f.Status))
@@ -164,9 +174,9 @@ func listReferrals(viewer string, f domain.ReferralFilter, now time.Time, page p
 	var branches []string
 	for _, side := range sides {
 		c := append([]string{side}, conds...)
-		branches = append(branches, `(SELECT `+referralCols+` FROM referrals WHERE `+strings.Join(c, " AND ")+` ORDER BY id DESC LIMIT `+limit+`)`)
+		branches = append(branches, `(SELECT `+referralCols+` FROM referrals WHERE `+strings.Join(c, " AND ")+` ORDER BY `+listOrder+` LIMIT `+limit+`)`)
 	}
-	return `SELECT * FROM (` + strings.Join(branches, "\n\tUNION ALL ") + `) r ORDER BY id DESC LIMIT ` + limit, args
+	return `SELECT * FROM (` + strings.Join(branches, "\n\tUNION ALL ") + `) r ORDER BY ` + listOrder + ` LIMIT ` + limit, args
 }
 
 // consentLock is the lock of the referral_sharing consent $1: a send under

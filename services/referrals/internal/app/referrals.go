@@ -123,12 +123,16 @@ func (a *App) referral(ctx context.Context, p audit.Actor, id string) (*domain.R
 	return r, nil
 }
 
-// ListReferrals lists referrals the caller sent or received, newest first.
+// listKey is the kind of key of the referral list (see pagination.Key).
+var listKey = pagination.Key(func(s string) bool { _, ok := domain.ParseListKey(s); return ok })
+
+// ListReferrals lists referrals the caller sent or received, newest first
+// (by domain.Referral.ListTime: sent ones by when they were sent).
 func (a *App) ListReferrals(ctx context.Context, p audit.Actor, f domain.ReferralFilter, size int32, token string) ([]*domain.Referral, string, error) {
 	if err := f.Validate(); err != nil {
 		return nil, "", err
 	}
-	page, err := pagination.Parse(size, token, pagination.UUIDKey, p.OrganisationID, pagination.Fingerprint(f.Direction, f.Status, f.Category, f.Overdue.Fingerprint()))
+	page, err := pagination.Parse(size, token, listKey, p.OrganisationID, pagination.Fingerprint(f.Direction, f.Status, f.Category, f.Overdue.Fingerprint()))
 	if err != nil {
 		return nil, "", err
 	}
@@ -136,7 +140,7 @@ func (a *App) ListReferrals(ctx context.Context, p audit.Actor, f domain.Referra
 	if err != nil {
 		return nil, "", err
 	}
-	rows, next := pagination.Next(page, rows, func(r *domain.Referral) string { return r.ID })
+	rows, next := pagination.Next(page, rows, func(r *domain.Referral) string { return r.ListKey().String() })
 	for _, r := range rows {
 		r.ViewFor(p.OrganisationID, a.now())
 	}

@@ -57,6 +57,8 @@ type ReferralServiceClient interface {
 	// Returns a referral the caller sent or received.
 	GetReferral(ctx context.Context, in *GetReferralRequest, opts ...grpc.CallOption) (*GetReferralResponse, error)
 	// Lists referrals the caller sent (outgoing) or received (incoming).
+	//
+	// Newest first by when each was sent, a draft by when it was created.
 	ListReferrals(ctx context.Context, in *ListReferralsRequest, opts ...grpc.CallOption) (*ListReferralsResponse, error)
 	// Sends a draft. Requires a live referral_sharing consent of the
 	// beneficiary (checked with the beneficiaries service; refused with
@@ -233,6 +235,8 @@ type ReferralServiceServer interface {
 	// Returns a referral the caller sent or received.
 	GetReferral(context.Context, *GetReferralRequest) (*GetReferralResponse, error)
 	// Lists referrals the caller sent (outgoing) or received (incoming).
+	//
+	// Newest first by when each was sent, a draft by when it was created.
 	ListReferrals(context.Context, *ListReferralsRequest) (*ListReferralsResponse, error)
 	// Sends a draft. Requires a live referral_sharing consent of the
 	// beneficiary (checked with the beneficiaries service; refused with
