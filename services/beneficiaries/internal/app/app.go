@@ -472,8 +472,7 @@ func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, tag string, 
 		if err := b.ValidateChange(&before, named, "beneficiary.", today); err != nil {
 			return err
 		}
-		birth := b.BirthDate != before.BirthDate || b.BirthYear != before.BirthYear || b.BirthDateEstimated != before.BirthDateEstimated
-		if birth || b.LegalStatusSince != before.LegalStatusSince {
+		if b.BirthChanged(&before) || b.LegalStatusSince != before.LegalStatusSince {
 			// The person's documents and legal status history are not in
 			// b: a new birth date (or year) is checked against the JMBGs
 			// stored, as a create checks it, and the history against

@@ -399,7 +399,7 @@ func (b *Beneficiary) CheckHistory(before *Beneficiary, history []LegalStatusCha
 	if held && b.LegalStatusSince != before.LegalStatusSince {
 		b.checkOrder(&v, f("legal_status_since"), history, period)
 	}
-	if b.BirthDate == before.BirthDate && b.BirthYear == before.BirthYear && b.BirthDateEstimated == before.BirthDateEstimated {
+	if !b.BirthChanged(before) {
 		return v.Err()
 	}
 	field := f("birth_date_estimated") // the date held to exactly
@@ -421,6 +421,12 @@ func (b *Beneficiary) CheckHistory(before *Beneficiary, history []LegalStatusCha
 		}
 	}
 	return v.Err()
+}
+
+// BirthChanged reports whether b's birth (date, year or whether the date
+// is estimated) differs from before's.
+func (b *Beneficiary) BirthChanged(before *Beneficiary) bool {
+	return b.BirthDate != before.BirthDate || b.BirthYear != before.BirthYear || b.BirthDateEstimated != before.BirthDateEstimated
 }
 
 // checkOrder adds a violation of field when moving the entries of the
