@@ -419,7 +419,7 @@ func (p *Postgres) ListChanges(ctx context.Context, organisationID string, after
 		args = append(args, types)
 		cond = " AND type = ANY($5)"
 	}
-	rows, err := p.pool.Query(ctx, `SELECT seq, event_id, type, event_time, data FROM changes
+	rows, err := db.Conn(ctx, p.pool).Query(ctx, `SELECT seq, event_id, type, event_time, data FROM changes
 		WHERE organisation_id = $1 AND seq > $2 AND seq <= $3`+cond+` ORDER BY seq LIMIT $4`, args...)
 	return collect(rows, err, func(r pgx.Row) (domain.Change, error) {
 		var c domain.Change
@@ -430,9 +430,15 @@ func (p *Postgres) ListChanges(ctx context.Context, organisationID string, after
 
 // FeedBounds returns how far the feed was pruned and its last position.
 func (p *Postgres) FeedBounds(ctx context.Context) (pruned, last int64, err error) {
-	err = p.pool.QueryRow(ctx, `SELECT pruned_through,
+	err = db.Conn(ctx, p.pool).QueryRow(ctx, `SELECT pruned_through,
 		GREATEST(pruned_through, COALESCE((SELECT max(seq) FROM changes), 0)) FROM changes_retention`).Scan(&pruned, &last)
 	return pruned, last, db.Error(err)
+}
+
+// InFeedSnapshot runs read in one REPEATABLE READ READ ONLY transaction
+// (db.InSnapshot), carried by the context it hands read.
+func (p *Postgres) InFeedSnapshot(ctx context.Context, read func(context.Context) error) error {
+	return db.InSnapshot(ctx, p.pool, func(tx *db.Pipe) error { return read(db.WithTx(ctx, tx)) })
 }
 
 // Prune deletes changes recorded before before (a prefix of the feed) and

@@ -80,6 +80,11 @@ type ChangeFeed interface {
 	// FeedBounds returns the position through which the feed was pruned
 	// and its last position; every change up to that is committed.
 	FeedBounds(ctx context.Context) (prunedThrough, last int64, err error)
+	// InFeedSnapshot runs read with a context in which FeedBounds and
+	// ListChanges see the feed as it was at the first of them, whatever
+	// commits meanwhile (a prune, new changes): a page and the bounds it
+	// was checked against agree.
+	InFeedSnapshot(ctx context.Context, read func(context.Context) error) error
 	// Prune deletes changes older than before and deliveries that
 	// finished before deliveriesBefore.
 	Prune(ctx context.Context, before, deliveriesBefore time.Time) error

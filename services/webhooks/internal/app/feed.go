@@ -42,34 +42,43 @@ func (a *App) ListChanges(ctx context.Context, p auth.Principal, after string, s
 	if err := v.Err(); err != nil {
 		return nil, "", err
 	}
-	pruned, last, err := a.repo.FeedBounds(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	if seq > last {
-		v.Add("after", "is beyond the end of this feed (a cursor of another installation?)")
-		return nil, "", v.Err()
-	}
-	if after != "" && seq < pruned {
-		oldest := domain.EncodeCursor(pruned)
-		return nil, "", &errs.Error{Kind: errs.KindOutOfRange, Reason: "CURSOR_EXPIRED",
-			Message:  "the cursor is older than the feed's retention; continue from the oldest cursor " + oldest + " (events before it are gone)",
-			Metadata: map[string]string{"oldest_cursor": oldest},
-			Violations: []errs.FieldViolation{{Field: "after",
-				Description: "is older than the feed's retention; the oldest cursor available is " + oldest}}}
-	}
-	rows, err := a.repo.ListChanges(ctx, p.OrganisationID, seq, last, types, int(size))
-	if err != nil {
-		return nil, "", err
-	}
+	var rows []domain.Change
 	next := after
-	switch {
-	case len(rows) == int(size):
-		next = rows[len(rows)-1].Cursor()
-	case last > seq:
-		// Everything up to last was read: the cursor moves past other
-		// organisations' events too, so an idle one does not age out.
-		next = domain.EncodeCursor(last)
+	// The bounds and the page are read in one snapshot: a prune committed
+	// between them would otherwise let a cursor just inside the retention
+	// pass the check and then read past the changes pruned meanwhile.
+	err := a.repo.InFeedSnapshot(ctx, func(ctx context.Context) error {
+		pruned, last, err := a.repo.FeedBounds(ctx)
+		if err != nil {
+			return err
+		}
+		if seq > last {
+			v.Add("after", "is beyond the end of this feed (a cursor of another installation?)")
+			return v.Err()
+		}
+		if after != "" && seq < pruned {
+			oldest := domain.EncodeCursor(pruned)
+			return &errs.Error{Kind: errs.KindOutOfRange, Reason: "CURSOR_EXPIRED",
+				Message:  "the cursor is older than the feed's retention; continue from the oldest cursor " + oldest + " (events before it are gone)",
+				Metadata: map[string]string{"oldest_cursor": oldest},
+				Violations: []errs.FieldViolation{{Field: "after",
+					Description: "is older than the feed's retention; the oldest cursor available is " + oldest}}}
+		}
+		if rows, err = a.repo.ListChanges(ctx, p.OrganisationID, seq, last, types, int(size)); err != nil {
+			return err
+		}
+		switch {
+		case len(rows) == int(size):
+			next = rows[len(rows)-1].Cursor()
+		case last > seq:
+			// Everything up to last was read: the cursor moves past other
+			// organisations' events too, so an idle one does not age out.
+			next = domain.EncodeCursor(last)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
 	}
 	return rows, next, nil
 }
