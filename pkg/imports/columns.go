@@ -33,6 +33,12 @@ type Column struct {
 	// Values, for a coded column, lists the accepted values for the
 	// template (code and local words).
 	Values []string
+	// Date columns are left in the spreadsheet's own format in the XLSX
+	// template, so a date typed in them is a date cell (read as the date
+	// it shows, in the program's local order of day and month); every
+	// other column is formatted as text, so what is typed is kept as
+	// typed (a phone's leading 0, a case number's zeros).
+	Date bool
 }
 
 // Mapping is a header row matched to fields.

@@ -20,6 +20,11 @@ type Table struct {
 	// written as numbers when they are decimal numbers (number), so a
 	// spreadsheet sums them; all other cells are text.
 	Numbers []int
+	// Text are the columns (0-based) formatted as text (the format @), so
+	// that what is typed in them later is kept as typed: a spreadsheet
+	// program turns 0641234567 typed in a column of the General format
+	// into the number 641234567 and 00123 into 123, and 12.5. into a date.
+	Text []int
 }
 
 // number is what a cell of a Numbers column must look like to be written
@@ -63,7 +68,8 @@ func defuse(s string) string {
 
 // WriteXLSX writes a minimal SpreadsheetML workbook (ECMA-376) with one
 // worksheet per table, cells as inline strings (numbers in the Numbers
-// columns), empty cells left out, the first row bold.
+// columns), empty cells left out, the first row bold, the Text columns
+// formatted as text.
 func WriteXLSX(w io.Writer, tables ...Table) error {
 	zw := zip.NewWriter(w)
 	part := func(name, body string) error {
@@ -96,7 +102,7 @@ func WriteXLSX(w io.Writer, tables ...Table) error {
 		{"xl/_rels/workbook.xml.rels", `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` + rels.String() + `</Relationships>`},
 		{"xl/styles.xml", `<styleSheet ` + ns + `><fonts count="2"><font/><font><b/></font></fonts>` +
 			`<fills count="1"><fill/></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs>` +
-			`<cellXfs count="2"><xf/><xf fontId="1" applyFont="1"/></cellXfs></styleSheet>`},
+			`<cellXfs count="3"><xf/><xf fontId="1" applyFont="1"/><xf numFmtId="` + textFormat + `" applyNumberFormat="1"/></cellXfs></styleSheet>`},
 	}
 	for _, p := range parts {
 		if err := part(p.name, p.body); err != nil {
@@ -105,14 +111,28 @@ func WriteXLSX(w io.Writer, tables ...Table) error {
 	}
 	for i, t := range tables {
 		var b strings.Builder
-		b.WriteString(`<worksheet ` + ns + `><sheetData>`)
+		b.WriteString(`<worksheet ` + ns + `>`)
+		if len(t.Text) > 0 {
+			// A column's style is the format of the cells typed in it.
+			cols := slices.Clone(t.Text)
+			slices.Sort(cols)
+			b.WriteString(`<cols>`)
+			for _, c := range slices.Compact(cols) {
+				fmt.Fprintf(&b, `<col min="%d" max="%d" width="18" customWidth="1" style="%d"/>`, c+1, c+1, textStyle)
+			}
+			b.WriteString(`</cols>`)
+		}
+		b.WriteString(`<sheetData>`)
 		for r, row := range t.Rows {
 			fmt.Fprintf(&b, `<row r="%d">`, r+1)
-			style := ""
-			if r == 0 {
-				style = ` s="1"`
-			}
 			for c, v := range row {
+				style := ""
+				switch {
+				case r == 0:
+					style = ` s="1"`
+				case slices.Contains(t.Text, c):
+					style = fmt.Sprintf(` s="%d"`, textStyle)
+				}
 				switch {
 				case v == "":
 				case r > 0 && slices.Contains(t.Numbers, c) && number.MatchString(v):
@@ -130,6 +150,13 @@ func WriteXLSX(w io.Writer, tables ...Table) error {
 	}
 	return zw.Close()
 }
+
+// textStyle is the cell style (cellXfs index) of WriteXLSX's Text
+// columns: the built-in number format 49, text (@).
+const (
+	textStyle  = 2
+	textFormat = "49"
+)
 
 func escape(s string) string {
 	var b strings.Builder

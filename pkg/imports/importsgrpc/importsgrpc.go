@@ -184,11 +184,17 @@ func Operation(ctx context.Context, log *slog.Logger, i *imports.Import) (*longr
 // Template returns an empty sheet with the columns' headers: XLSX (the
 // default) with a second sheet listing each column's local names and the
 // accepted values of coded columns, or CSV (UTF-8 with a byte order mark)
-// with the header only. extra are more headers (attendance columns).
+// with the header only. extra are more headers (attendance columns). The
+// XLSX sheet's columns are formatted as text, but for the Date columns: a
+// spreadsheet program keeps what is typed in them as typed.
 func Template(format, name string, cols []imports.Column, words map[string]imports.Words, extra ...string) (*httpbody.HttpBody, string, error) {
 	header := make([]string, 0, len(cols)+len(extra))
 	values := [][]string{{"column", "also accepted as header", "accepted values"}}
+	var text []int
 	for _, c := range cols {
+		if !c.Date {
+			text = append(text, len(header))
+		}
 		header = append(header, c.Field)
 		var vals []string
 		if w, ok := words[c.Field]; ok {
@@ -202,11 +208,14 @@ func Template(format, name string, cols []imports.Column, words map[string]impor
 		}
 		values = append(values, []string{c.Field + req, strings.Join(c.Names, ", "), strings.Join(vals, "; ")})
 	}
-	header = append(header, extra...)
+	for _, h := range extra {
+		text = append(text, len(header))
+		header = append(header, h)
+	}
 	var buf bytes.Buffer
 	switch strings.ToLower(strings.TrimSpace(format)) {
 	case "", "xlsx":
-		if err := sheet.WriteXLSX(&buf, sheet.Table{Name: name, Rows: [][]string{header}}, sheet.Table{Name: "values", Rows: values}); err != nil {
+		if err := sheet.WriteXLSX(&buf, sheet.Table{Name: name, Rows: [][]string{header}, Text: text}, sheet.Table{Name: "values", Rows: values}); err != nil {
 			return nil, "", err
 		}
 		return &httpbody.HttpBody{ContentType: sheet.MediaXLSX, Data: buf.Bytes()}, name + "-template.xlsx", nil
