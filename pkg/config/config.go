@@ -469,15 +469,41 @@ func Usage(w io.Writer, cfg any) {
 	}
 }
 
-// mask hides a secret but keeps the shape of a URL so operators can see which
-// host a service talks to.
+// mask hides a secret but keeps the shape of a URL, so operators can see
+// which host and database a process talks to: the user and password are
+// hidden, and so is the value of every query parameter (a PostgreSQL URL
+// may carry the password, the user or a key's passphrase as parameters:
+// ?password=...). A value that is not a URL, or one whose host, path or
+// parameter names could hold part of a password (an unescaped "@", "/" or
+// "?" in it), is hidden whole, but for its scheme.
 func mask(s string) string {
-	if i := strings.Index(s, "://"); i >= 0 {
-		rest := s[i+3:]
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			return s[:i+3] + "***@" + rest[at+1:]
-		}
-		return s
+	i := strings.Index(s, "://")
+	if i < 0 {
+		return "***"
 	}
-	return "***"
+	whole := s[:i+3] + "***"
+	u, err := url.Parse(s)
+	if err != nil || strings.Contains(u.Host+u.Path+u.Fragment, "@") {
+		return whole
+	}
+	out := s[:i+3]
+	if u.User != nil {
+		out += "***@"
+	}
+	out += u.Host + u.EscapedPath()
+	if u.RawQuery != "" || u.ForceQuery {
+		var params []string
+		for _, p := range strings.Split(u.RawQuery, "&") {
+			name, _, hasValue := strings.Cut(p, "=")
+			if strings.Contains(name, "@") {
+				return whole
+			}
+			if hasValue {
+				name += "=***"
+			}
+			params = append(params, name)
+		}
+		out += "?" + strings.Join(params, "&")
+	}
+	return out
 }

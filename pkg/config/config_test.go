@@ -224,3 +224,43 @@ func TestLoadFromRefusesAddressesThatAreNotHostPort(t *testing.T) {
 		}
 	}
 }
+
+// The start line shows each secret URL with its host and database, for the
+// operator to see where a process connects, but never a password: not in
+// the user part, not as a parameter (libpq's URLs take ?password=,
+// ?sslpassword= and ?user=), not when a password written unescaped makes
+// the URL read oddly.
+func TestSecretURLsMaskedInTheStartLine(t *testing.T) {
+	for _, tc := range []struct{ url, want string }{
+		{"postgres://u:hunter2@db:5432/spona", "postgres://***@db:5432/spona"},
+		{"postgres://u@db:5432/spona?password=hunter2&sslmode=require",
+			"postgres://***@db:5432/spona?password=***&sslmode=***"},
+		{"postgres://db:5432/spona?user=spona_edge&password=hunter2", "postgres://db:5432/spona?user=***&password=***"},
+		{"postgres://u:pw@db1:5432,db2:5432/spona?sslpassword=hunter2&target_session_attrs=read-write",
+			"postgres://***@db1:5432,db2:5432/spona?sslpassword=***&target_session_attrs=***"},
+		{"postgres:///spona?host=/run/postgresql&password=hunter2", "postgres:///spona?host=***&password=***"},
+		{"postgres://u:p@ss@db/spona?password=h@nter2", "postgres://***@db/spona?password=***"},
+		// Passwords with an unescaped "/", "?" or "#": the URL reads as
+		// another host or path; nothing of it is shown.
+		{"postgres://u:1234/hunter2@db/spona", "postgres://***"},
+		{"postgres://u:12?hunter2@db/spona", "postgres://***"},
+		{"postgres://u:12#hunter2@db/spona", "postgres://***"},
+		{"postgres://u:hu nter2%zz@db/spona", "postgres://***"},
+		{"host=db password=hunter2", "***"},
+	} {
+		var c struct {
+			DB string `env:"DATABASE_URL" secret:"true"`
+		}
+		if err := LoadFrom(&c, env(map[string]string{"DATABASE_URL": tc.url})); err != nil {
+			t.Fatal(err)
+		}
+		var line strings.Builder
+		slog.New(slog.NewJSONHandler(&line, nil)).Info("starting", slog.Any("config", LogValue(c)))
+		if strings.Contains(line.String(), "hunter2") || strings.Contains(line.String(), "nter") {
+			t.Errorf("%s: the password is in the start line %s", tc.url, line.String())
+		}
+		if got := LogValue(c).Group()[0].Value.String(); got != tc.want {
+			t.Errorf("%s: shown as %s, want %s", tc.url, got, tc.want)
+		}
+	}
+}
