@@ -23,7 +23,9 @@
 // localhost: a local test issuer), where no one sits in between.
 // `hostport:"true"` makes an address host:port (or a gRPC target such as
 // dns:///host:port): a URL or a host without its port is refused.
-// `zone:"true"` makes a string an IANA time zone name. Help texts
+// `zone:"true"` makes a string an IANA time zone name. `origin:"true"`
+// makes a string (or each of a list) "*" or a browser origin exactly as a
+// browser's Origin header carries it (https://app.example.org:8443). Help texts
 // and the docs show these bounds. `together:"name"` marks settings that work
 // only as a group (an OIDC issuer, its audience and its key set): all of
 // the group's variables are given, or none, and a load with only some of
@@ -106,6 +108,9 @@ func LoadFrom(dst any, lookup func(string) (string, bool)) error {
 		}
 		if err := zone(f, fv); err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v (got %q)", name, err, raw))
+		}
+		if err := origins(f, fv); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", name, err))
 		}
 	})
 	for _, g := range order {
@@ -357,6 +362,85 @@ func zone(f reflect.StructField, fv reflect.Value) error {
 	return nil
 }
 
+// origins checks the browser origins set into a field tagged
+// `origin:"true"` (a list, or one): each is "*" or an origin as a browser
+// sends it in its Origin header, which is compared exactly: http or https,
+// the host in lower case (a name in other scripts as its xn-- form), a
+// port only when it is not the scheme's own, nothing after it. Anything
+// else ("https://app.example.org/", "app.example.org",
+// "https://App.example.org", "https://app.example.org:443") would match
+// no request and leave the browser app refused without a word; it is
+// refused at start, with the form to write when there is one.
+func origins(f reflect.StructField, fv reflect.Value) error {
+	if f.Tag.Get("origin") != "true" {
+		return nil
+	}
+	var list []string
+	switch v := fv.Interface().(type) {
+	case []string:
+		list = v
+	case string:
+		if v != "" {
+			list = []string{v}
+		}
+	}
+	var bad []string
+	for _, o := range list {
+		if o == "*" {
+			continue
+		}
+		if want, ok := origin(o); !ok {
+			if want != "" {
+				bad = append(bad, fmt.Sprintf("%q (write %s)", o, want))
+			} else {
+				bad = append(bad, strconv.Quote(o))
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	verb := " is"
+	if len(bad) > 1 {
+		verb = " are"
+	}
+	return errors.New(strings.Join(bad, ", ") + verb +
+		" not an origin as a browser sends it (scheme://host or scheme://host:port: http or https, lower case, no path, no default port; or * for any)")
+}
+
+// origin reports whether o is an origin as browsers serialize it and, when
+// it is not but names one, that origin's serialization.
+func origin(o string) (string, bool) {
+	u, err := url.Parse(o)
+	if err != nil || u.Opaque != "" || u.User != nil || u.Host == "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return "", false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "http" && scheme != "https" {
+		return "", false
+	}
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	for _, r := range host {
+		if r > 0x7e {
+			return "", false // a browser sends the xn-- form
+		}
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		port = ""
+	}
+	want := scheme + "://" + host
+	if port != "" {
+		want += ":" + port
+	}
+	if u.Path != "" && u.Path != "/" {
+		return "", false
+	}
+	return want, want == o
+}
+
 // bounds describes the field's min, max, oneof and https tags for a help text
 // ("" without them).
 func bounds(f reflect.StructField) string {
@@ -375,6 +459,9 @@ func bounds(f reflect.StructField) string {
 	}
 	if f.Tag.Get("hostport") == "true" {
 		parts = append(parts, "host:port")
+	}
+	if f.Tag.Get("origin") == "true" {
+		parts = append(parts, "origins as browsers send them: https://host or https://host:port, lower case, no path")
 	}
 	if len(parts) == 0 {
 		return ""

@@ -51,7 +51,7 @@ type Config struct {
 	RateLimitRPS   float64 `env:"RATE_LIMIT_RPS" default:"100" help:"requests per second per API client (0 = no limit)"`
 	RateLimitBurst int     `env:"RATE_LIMIT_BURST" default:"200" help:"requests per API client at once"`
 	// Browser origins allowed to call the API (comma-separated; "*" any).
-	CORSAllowedOrigins []string      `env:"CORS_ALLOWED_ORIGINS" help:"comma-separated browser origins allowed to call the API (* for any)"`
+	CORSAllowedOrigins []string      `env:"CORS_ALLOWED_ORIGINS" origin:"true" help:"comma-separated browser origins allowed to call the API (* for any)"`
 	CORSMaxAge         time.Duration `env:"CORS_MAX_AGE" default:"10m" help:"how long browsers cache a preflight answer"`
 	// HSTS_MAX_AGE > 0 sends Strict-Transport-Security (behind HTTPS).
 	HSTSMaxAge time.Duration `env:"HSTS_MAX_AGE" default:"0s" help:"Strict-Transport-Security max-age when > 0 (behind HTTPS)"`
