@@ -73,6 +73,9 @@ const (
 	BeneficiaryErased = "beneficiary.erased"
 	// BeneficiaryMerged: beneficiary_id (the duplicate, aggregate id) was
 	// merged into survivor_id; references to it must point at the survivor.
+	// organisation_ids: the registering organisation and every
+	// organisation that held a live grant to the duplicate (it moved to
+	// the survivor): those that see the person and hold the stale id.
 	BeneficiaryMerged = "beneficiary.merged"
 	ConsentGiven      = "consent.given"
 	// ConsentWithdrawn: organisation_ids are the registering organisation

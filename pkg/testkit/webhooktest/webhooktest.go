@@ -40,6 +40,7 @@ type Request struct {
 
 // Event is the decoded body of a webhook.
 type Event struct {
+	ID        string         `json:"id"` // the event's, as the change feed names it
 	Type      string         `json:"type"`
 	Timestamp string         `json:"timestamp"`
 	Data      map[string]any `json:"data"`

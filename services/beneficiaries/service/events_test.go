@@ -90,7 +90,10 @@ func TestEventsOfBeneficiaries(t *testing.T) {
 	if ev := evs[3]; str(ev, "organisation_id") != orgB || !slices.Equal(ev.GetOrganisationIds(), []string{orgA, orgB}) {
 		t.Errorf("granted: %v", ev)
 	}
-	if ev := evs[6]; ev.GetAggregateId() != dup.GetId() || str(ev, "survivor_id") != primary.GetId() {
+	// Told of the merge: the registering organisation only (orgB's grant
+	// was to the survivor, and revoked).
+	if ev := evs[6]; ev.GetAggregateId() != dup.GetId() || str(ev, "survivor_id") != primary.GetId() ||
+		!slices.Equal(ev.GetOrganisationIds(), []string{orgA}) {
 		t.Errorf("merged: %v", ev)
 	}
 	er := evs[8]

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	pb "github.com/spona/spona/gen/go/spona/webhooks/v1"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/webhooktest"
@@ -102,5 +103,90 @@ func TestConsentEndTellsGrantees(t *testing.T) {
 				t.Fatalf("an unrelated organisation got %d webhooks", n)
 			}
 		})
+	}
+}
+
+// TestMergeTellsHoldersOfTheMergedRecord: merging a duplicate into another
+// record tells, by webhook and in the change feed, the organisations that
+// hold the duplicate's id and may see the survivor: the registering
+// organisation and one holding a live grant to the duplicate (which moved to
+// the survivor). beneficiary.merged carries the two ids only. An
+// organisation that sees only the survivor, one whose grant to the
+// duplicate was revoked before, and an unrelated one are not told.
+func TestMergeTellsHoldersOfTheMergedRecord(t *testing.T) {
+	s := start(t, nil)
+	owner, holder, survivorOnly, former, unrelated := ids.New(), ids.New(), ids.New(), ids.New(), ids.New()
+	rcv := map[string]*webhooktest.Receiver{}
+	secret := map[string]string{}
+	for _, org := range []string{owner, holder, survivorOnly, former, unrelated} {
+		rcv[org] = webhooktest.Start(t, nil)
+		secret[org] = s.subscribe(t, org, rcv[org].URL(), "beneficiary.merged", "beneficiary.erased").GetSecret()
+	}
+	ctx := servicetest.As(t, owner)
+	benc, access := benv1.NewBeneficiaryServiceClient(s.ben), benv1.NewBeneficiaryAccessServiceClient(s.ben)
+	person := func(name string, grantees ...string) (id string, sources []string) {
+		t.Helper()
+		b, err := benc.CreateBeneficiary(ctx, &benv1.CreateBeneficiaryRequest{Beneficiary: &benv1.Beneficiary{
+			GivenName: name, FamilyName: "Hodžić", LegalStatus: benv1.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id = b.GetBeneficiary().GetId()
+		if _, err := benc.CreateConsent(ctx, &benv1.CreateConsentRequest{BeneficiaryId: id, Consent: &benv1.Consent{
+			Purpose: benv1.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING, GivenBy: benv1.ConsentGivenBy_CONSENT_GIVEN_BY_SELF}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, org := range grantees {
+			source := ids.New()
+			if _, err := access.GrantAccess(ctx, &benv1.GrantAccessRequest{BeneficiaryId: id, GranteeOrganisationId: org, SourceId: source}); err != nil {
+				t.Fatal(err)
+			}
+			sources = append(sources, source)
+		}
+		return id, sources
+	}
+	survivor, _ := person("Amir", survivorOnly)
+	dup, sources := person("Amer", holder, former)
+	if _, err := access.RevokeAccess(ctx, &benv1.RevokeAccessRequest{BeneficiaryId: dup, SourceId: sources[1]}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := benc.MergeBeneficiaries(ctx, &benv1.MergeBeneficiariesRequest{Id: survivor, DuplicateId: dup}); err != nil {
+		t.Fatal(err)
+	}
+	for name, org := range map[string]string{"owner": owner, "grant holder": holder} {
+		reqs := rcv[org].WaitFor(t, 30*time.Second, name+"'s webhook", func(r []webhooktest.Request) bool { return len(r) >= 1 })
+		e := reqs[0].Decode(t)
+		if len(reqs) != 1 || e.Type != "beneficiary.merged" || len(e.Data) != 2 ||
+			e.Data["beneficiary_id"] != dup || e.Data["survivor_id"] != survivor {
+			t.Fatalf("%s got %d webhooks, first %s; want beneficiary.merged naming %s merged into %s only", name, len(reqs), reqs[0].Body, dup, survivor)
+		}
+		webhooktest.Verify(t, []string{secret[org]}, reqs)
+		feed, err := s.feed.ListChanges(as(t, org), &pb.ListChangesRequest{Types: []string{"beneficiary.merged"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev := feed.GetEvents(); len(ev) != 1 || ev[0].GetData().AsMap()["survivor_id"] != survivor || ev[0].GetId() != e.ID {
+			t.Errorf("%s's change feed %v; want the merge, as the webhook named it", name, ev)
+		}
+	}
+	// The holder sees the survivor (its grant moved there).
+	if _, err := benc.GetBeneficiary(servicetest.As(t, holder), &benv1.GetBeneficiaryRequest{Id: survivor}); err != nil {
+		t.Errorf("the grant holder reads the survivor: %v", err)
+	}
+	// The event was applied (the owner's entry is there): every entry and
+	// delivery of it were written in that one transaction.
+	for name, org := range map[string]string{"an organisation seeing only the survivor": survivorOnly,
+		"a former grant holder": former, "an unrelated organisation": unrelated} {
+		feed, err := s.feed.ListChanges(as(t, org), &pb.ListChangesRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		whs, err := s.wh.ListWebhooks(as(t, org), &pb.ListWebhooksRequest{})
+		if err != nil || len(whs.GetWebhooks()) != 1 {
+			t.Fatalf("%s's webhooks: %v", name, err)
+		}
+		if n, d := len(feed.GetEvents()), s.deliveries(t, org, whs.GetWebhooks()[0].GetId()); n != 0 || len(d) != 0 {
+			t.Errorf("%s was told: %d changes, %d deliveries", name, n, len(d))
+		}
 	}
 }

@@ -786,6 +786,18 @@ func (p *Postgres) GrantHolders(ctx context.Context, beneficiaryIDs []string) ([
 	return out, db.Error(err)
 }
 
+// LiveGrantHolders returns the organisations that hold a live grant to
+// the beneficiary (liveGrant: they see it now).
+func (p *Postgres) LiveGrantHolders(ctx context.Context, beneficiaryID string) ([]string, error) {
+	rows, err := p.q.Query(ctx, `SELECT DISTINCT g.organisation_id::text FROM access_grants g `+liveGrant+`
+		WHERE g.beneficiary_id = $1 ORDER BY 1`, beneficiaryID)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return out, db.Error(err)
+}
+
 // Erase stores the anonymised b, anonymises the records merged into it
 // (merged, the same person) and deletes or wipes what refers to any of
 // them: documents, household links (and the free-text reference of the

@@ -62,7 +62,13 @@ func (a *App) MergeBeneficiaries(ctx context.Context, act Actor, id, dupID strin
 		if err := v.Err(); err != nil {
 			return err
 		}
-		holders, err := r.GrantHolders(ctx, []string{primary.ID, dup.ID})
+		// Told of the merge (beneficiary.merged, ids only): the registering
+		// organisation and those that see the duplicate now, whose grants
+		// move to the survivor; they hold the duplicate's id. Not an
+		// organisation that sees only the survivor (it never had the
+		// duplicate's id), nor one whose grant to the duplicate ended (it
+		// sees neither record).
+		holders, err := r.LiveGrantHolders(ctx, dup.ID)
 		if err != nil {
 			return err
 		}

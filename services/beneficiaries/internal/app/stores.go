@@ -190,6 +190,9 @@ type Lifecycle interface {
 	// GrantHolders returns the organisations that hold or held a grant to
 	// any of the beneficiaries.
 	GrantHolders(ctx context.Context, beneficiaryIDs []string) ([]string, error)
+	// LiveGrantHolders returns the organisations that hold a live grant
+	// to the beneficiary (they see it now).
+	LiveGrantHolders(ctx context.Context, beneficiaryID string) ([]string, error)
 }
 
 // DocumentStore stores the identity documents of persons.

@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -191,6 +192,12 @@ func TestRoute(t *testing.T) {
 		e.Data["close_reason_code"] = code
 		return e
 	}
+	// A merge: ids only, the merged record's and the survivor's.
+	merged := Event{Type: "beneficiary.merged", AggregateType: "beneficiary", AggregateID: "b", OrganisationIDs: []string{from, other},
+		Data: map[string]any{"survivor_id": "s", "given_name": "x"}}
+	if n := Route(merged); len(n) == 0 || !maps.Equal(n[0].Data, map[string]any{"beneficiary_id": "b", "survivor_id": "s"}) {
+		t.Errorf("beneficiary.merged: %+v, want data naming the merged record and the survivor only", n)
+	}
 	type n struct{ Org, Type string }
 	notices := func(e Event) []n {
 		var out []n
@@ -224,6 +231,7 @@ func TestRoute(t *testing.T) {
 		{Event{Type: "beneficiary.erased", AggregateType: "beneficiary", AggregateID: "b", OrganisationIDs: []string{other}},
 			[]n{{other, TypeBeneficiaryErased}}},
 		{Event{Type: "beneficiary.created", AggregateType: "beneficiary", AggregateID: "b", OrganisationIDs: []string{other}}, nil},
+		{merged, []n{{from, TypeBeneficiaryMerged}, {other, TypeBeneficiaryMerged}}},
 	} {
 		if diff := cmp.Diff(c.want, notices(c.e)); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", c.e.Type, diff)

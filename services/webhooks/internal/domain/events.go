@@ -18,13 +18,14 @@ const (
 	TypeConsentWithdrawn  = "consent.withdrawn"
 	TypeConsentExpired    = "consent.expired"
 	TypeBeneficiaryErased = "beneficiary.erased"
+	TypeBeneficiaryMerged = "beneficiary.merged"
 )
 
 // EventTypes lists every webhook event type.
 var EventTypes = []string{
 	TypeReferralReceived, TypeReferralAccepted, TypeReferralDeclined, TypeReferralStarted,
 	TypeReferralCompleted, TypeReferralCancelled, TypeReferralOverdue, TypeConsentWithdrawn,
-	TypeConsentExpired, TypeBeneficiaryErased,
+	TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged,
 }
 
 // Event is a domain event of another service, as its feed carries it.
@@ -78,7 +79,7 @@ var referralTransitions = map[string]struct {
 // SourceTypes are the types of the services' events that lead to webhooks:
 // what the feed consumers ask for.
 func SourceTypes() []string {
-	out := []string{TypeConsentWithdrawn, TypeConsentExpired, TypeBeneficiaryErased}
+	out := []string{TypeConsentWithdrawn, TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged}
 	for t := range referralTransitions {
 		out = append(out, t)
 	}
@@ -91,7 +92,7 @@ func SourceTypes() []string {
 var dataKeys = []string{
 	"referral_id", "beneficiary_id", "consent_id", "from_organisation_id", "to_organisation_id",
 	"to_service_id", "project_id", "status", "from_status", "urgency", "category", "due_time", "outcome_code",
-	"close_reason_code", "purpose", "merged_ids",
+	"close_reason_code", "purpose", "merged_ids", "survivor_id",
 }
 
 // Route returns who is told of e and what: only organisations the event
@@ -119,7 +120,10 @@ func Route(e Event) []Notice {
 		return out
 	}
 	switch e.Type {
-	case TypeConsentWithdrawn, TypeConsentExpired, TypeBeneficiaryErased:
+	case TypeConsentWithdrawn, TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged:
+		// The organisations the event names: for a merge, the registering
+		// one and those that saw the merged record (its grants moved to
+		// the survivor), which hold its now stale id.
 		for _, org := range e.OrganisationIDs {
 			add(org, e.Type)
 		}

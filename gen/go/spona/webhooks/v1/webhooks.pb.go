@@ -147,7 +147,10 @@ type Webhook struct {
 	// Event types to deliver: referral.received, referral.accepted,
 	// referral.declined, referral.started, referral.completed,
 	// referral.cancelled, referral.overdue, consent.withdrawn,
-	// consent.expired, beneficiary.erased. Required on create.
+	// consent.expired, beneficiary.erased, beneficiary.merged (data:
+	// beneficiary_id, the record merged away, and survivor_id, the record it
+	// now is; to the registering organisation and those holding a live grant
+	// to the merged record). Required on create.
 	EventTypes  []string `protobuf:"bytes,3,rep,name=event_types,json=eventTypes,proto3" json:"event_types,omitempty"`
 	Description string   `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
 	// The signing secret, "whsec_" + base64 of 32 random bytes. Set only in
@@ -1223,7 +1226,8 @@ type ChangeEvent struct {
 	Type      string                 `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
 	Timestamp *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
 	// Ids and codes only (referral_id, beneficiary_id, from_organisation_id,
-	// to_organisation_id, status, urgency, due_time, ...), never names or notes.
+	// to_organisation_id, status, urgency, due_time, survivor_id, ...), never
+	// names or notes.
 	Data *structpb.Struct `protobuf:"bytes,4,opt,name=data,proto3" json:"data,omitempty"`
 	// Pass as `after` to continue after this event.
 	Cursor        string `protobuf:"bytes,5,opt,name=cursor,proto3" json:"cursor,omitempty"`
