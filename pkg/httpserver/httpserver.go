@@ -39,11 +39,11 @@ import (
 // Config is the part of a process's configuration that shapes its public
 // HTTP server.
 type Config struct {
-	ReadHeaderTimeout time.Duration `env:"HTTP_READ_HEADER_TIMEOUT" default:"5s" help:"time a client has to send the request line and headers"`
-	BodyTimeout       time.Duration `env:"HTTP_BODY_TIMEOUT" default:"10s" help:"time a client has to send the request body, from the end of its headers"`
-	ReadTimeout       time.Duration `env:"HTTP_READ_TIMEOUT" default:"30s" help:"time for a whole request (headers and body)"`
-	WriteTimeout      time.Duration `env:"HTTP_WRITE_TIMEOUT" default:"2m" help:"time to write a response (exports included)"`
-	IdleTimeout       time.Duration `env:"HTTP_IDLE_TIMEOUT" default:"60s" help:"how long an idle keep-alive connection is kept"`
+	ReadHeaderTimeout time.Duration `env:"HTTP_READ_HEADER_TIMEOUT" default:"5s" min:"100ms" help:"time a client has to send the request line and headers"`
+	BodyTimeout       time.Duration `env:"HTTP_BODY_TIMEOUT" default:"10s" min:"100ms" help:"time a client has to send the request body, from the end of its headers"`
+	ReadTimeout       time.Duration `env:"HTTP_READ_TIMEOUT" default:"30s" min:"100ms" help:"time for a whole request (headers and body)"`
+	WriteTimeout      time.Duration `env:"HTTP_WRITE_TIMEOUT" default:"2m" min:"100ms" help:"time to write a response (exports included)"`
+	IdleTimeout       time.Duration `env:"HTTP_IDLE_TIMEOUT" default:"60s" min:"100ms" help:"how long an idle keep-alive connection is kept"`
 	UploadMinRate     int           `env:"HTTP_UPLOAD_MIN_RATE" default:"65536" help:"slowest an upload (import) may arrive, in bytes per second after the first HTTP_BODY_TIMEOUT: its deadline moves on by a second for each such many bytes received (0 = uploads keep HTTP_BODY_TIMEOUT)"`
 	MaxConnsPerIP     int           `env:"MAX_CONNS_PER_IP" default:"64" help:"open connections per client address (an IPv6 client: per /64); more are answered 429 and closed (0 = no limit)"`
 	TrustedProxies    []string      `env:"TRUSTED_PROXIES" help:"comma-separated CIDRs of load balancers whose X-Forwarded-For is believed; their own connections are not limited"`

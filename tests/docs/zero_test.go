@@ -2,6 +2,7 @@ package docs
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,5 +38,49 @@ func TestZeroRetentionRefused(t *testing.T) {
 	}
 	if seen["EVENT_RETENTION"] < 4 || seen["IMPORT_RETENTION"] < 2 {
 		t.Errorf("processes with the retentions: %v", seen)
+	}
+}
+
+// TestZeroEdgeTimeoutsAndFeedRetentionRefused: a 0 for one of the edge's
+// HTTP timeouts, or for the change feed's FEED_RETENTION, is refused by
+// name at start. Before, it was taken: a 0 timeout is no deadline at all in
+// Go's HTTP server (HTTP_READ_HEADER_TIMEOUT=0 with HTTP_READ_TIMEOUT=0 let
+// a client hold a connection forever sending a header a byte at a time;
+// HTTP_WRITE_TIMEOUT=0 took the deadline off every request and its wait for
+// a database connection; HTTP_IDLE_TIMEOUT=0 silently stood for
+// HTTP_READ_TIMEOUT), none of it said by the documentation, which says
+// "0 = no limit" only where that is meant; and FEED_RETENTION=0 deleted
+// every event of GET /v1/events at the next prune, before a partner could
+// read it.
+func TestZeroEdgeTimeoutsAndFeedRetentionRefused(t *testing.T) {
+	want := []string{"HTTP_READ_HEADER_TIMEOUT", "HTTP_BODY_TIMEOUT", "HTTP_READ_TIMEOUT", "HTTP_WRITE_TIMEOUT",
+		"HTTP_IDLE_TIMEOUT", "FEED_RETENTION"}
+	seen := map[string]int{}
+	for _, p := range processes {
+		for _, c := range p.configs {
+			for _, v := range config.Describe(c) {
+				if !slices.Contains(want, v.Name) {
+					continue
+				}
+				seen[v.Name]++
+				for _, zero := range []string{"0s", "0"} {
+					cfg := reflect.New(reflect.TypeOf(c)).Interface()
+					err := config.LoadFrom(cfg, func(name string) (string, bool) {
+						if name == v.Name {
+							return zero, true
+						}
+						return "", false
+					})
+					if err == nil || !strings.Contains(err.Error(), v.Name+": must be at least") {
+						t.Errorf("%s with %s=%s: %v; want it refused by name", p.name, v.Name, zero, err)
+					}
+				}
+			}
+		}
+	}
+	for _, name := range want {
+		if seen[name] == 0 {
+			t.Errorf("no process has %s", name)
+		}
 	}
 }

@@ -37,7 +37,7 @@ type Config struct {
 	TargetConcurrency   int           `env:"WEBHOOK_TARGET_CONCURRENCY" default:"8" min:"1" help:"deliveries in flight to one host:port at once, per process"`
 	Lease               time.Duration `env:"WEBHOOK_LEASE" default:"1m" help:"how long a claimed delivery stays with this process; after a crash another attempts it then (at least WEBHOOK_TIMEOUT + 5s: a shorter one is raised to that)"`
 	PollInterval        time.Duration `env:"WEBHOOK_POLL_INTERVAL" default:"1s" min:"1ms" help:"how often due retries are looked for (new deliveries wake the dispatcher at once)"`
-	FeedRetention       time.Duration `env:"FEED_RETENTION" default:"720h" help:"how long the change feed (GET /v1/events) keeps events"`
+	FeedRetention       time.Duration `env:"FEED_RETENTION" default:"720h" min:"1m" help:"how long the change feed (GET /v1/events) keeps events"`
 	DeliveryRetention   time.Duration `env:"DELIVERY_RETENTION" default:"720h" help:"how long finished deliveries stay in the delivery log"`
 }
 
