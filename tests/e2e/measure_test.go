@@ -82,3 +82,49 @@ func TestPercentageIndicatorREST(t *testing.T) {
 		t.Fatalf("OC1 in the CSV (-want +got):\n%s", diff)
 	}
 }
+
+// TestManualPersonCountREST: a partner records by hand that 2 children
+// were placed in foster care (a manual count, which counts persons unless
+// told otherwise). Over REST its funder reads neither the report's 2 nor
+// the recorded value; the implementing organisation reads the value it
+// recorded and, asking for it, the unsuppressed report.
+func TestManualPersonCountREST(t *testing.T) {
+	s := startSystem(t)
+	project := s.funded(t, "FOSTER-1", 0)
+	in := s.call(t, "POST", "/v1/projects/"+project+"/indicators", s.keyA, map[string]any{
+		"code": "OP2", "titles": []any{map[string]any{"text": "Children placed in foster care"}}, "unit": "children",
+		"level": "INDICATOR_LEVEL_OUTPUT", "metric": "METRIC_MANUAL",
+	}).must(t, 200)
+	if in.Body["counts_persons"] != true {
+		t.Fatalf("a new manual count: %s", in.Raw)
+	}
+	path := "/v1/projects/" + project + "/indicators/" + in.str("id")
+	s.call(t, "POST", path+":recordValue", s.keyA, map[string]any{"value": map[string]any{
+		"period": map[string]any{"start_date": "2019-01-01", "end_date": "2019-03-31"}, "value": "2", "comment": "siblings"}}).must(t, 200)
+
+	value := func(key string) map[string]any {
+		return s.call(t, "GET", path, key, nil).must(t, 200).Body["values"].([]any)[0].(map[string]any)
+	}
+	if v := value(s.keyA); v["value"] != "2" || v["comment"] != "siblings" || v["suppressed"] != nil {
+		t.Errorf("the implementing organisation's value: %v", v)
+	}
+	if v := value(s.keyB); v["value"] != nil || v["comment"] != nil || v["suppressed"] != true {
+		t.Errorf("the funder's value: %v, want suppressed without value or comment", v)
+	}
+	actual := func(key, query string) map[string]any {
+		rs := s.call(t, "GET", "/v1/projects/"+project+"/report"+query, key, nil).must(t, 200).Body["results"].([]any)
+		for _, r := range rs {
+			if r := r.(map[string]any); r["code"] == "OP2" {
+				return r["actual"].(map[string]any)
+			}
+		}
+		t.Fatalf("no OP2 in %v", rs)
+		return nil
+	}
+	if a := actual(s.keyB, ""); a["value"] != nil || a["suppressed"] != true {
+		t.Errorf("the funder's report: %v, want suppressed", a)
+	}
+	if a := actual(s.keyA, "?unsuppressed=true"); a["value"] != "2" {
+		t.Errorf("the implementing organisation's unsuppressed report: %v", a)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/spona/spona/pkg/testkit/standards"
 	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
@@ -191,8 +193,12 @@ func TestIATIExportProperty(t *testing.T) {
 				for k := range rng.IntN(3) {
 					s, end := randomPeriod(rng, from, 400)
 					from = dayAfter(end)
+					v := randomDecimal(rng, k)
+					if created.GetIndicator().GetCountsPersons() {
+						v = strconv.Itoa(rng.IntN(12)) // persons, some suppressed
+					}
 					if _, err := e.c.RecordIndicatorValue(ctx, &pb.RecordIndicatorValueRequest{ProjectId: id, IndicatorId: created.GetIndicator().GetId(),
-						Value: &pb.IndicatorValue{Period: period(s, end), Value: randomDecimal(rng, k)}}); err != nil {
+						Value: &pb.IndicatorValue{Period: period(s, end), Value: v}}); err != nil {
 						t.Fatalf("value %d/%d/%d: %v", i, j, k, err)
 					}
 				}
@@ -377,6 +383,9 @@ func randomIndicator(rng *rand.Rand, j int, p *pb.Project) *pb.Indicator {
 		in.Metric = pb.Metric_METRIC_MANUAL
 		// Unset (from the unit), or given: a count, a percentage, an average.
 		in.Measure = pb.IndicatorMeasure(rng.IntN(4))
+		if rng.IntN(2) == 0 {
+			in.CountsPersons = proto.Bool(false) // a count of things, or left unset
+		}
 		return in
 	}
 	metrics := slices.Sorted(maps.Keys(computedMetrics))

@@ -258,7 +258,7 @@ func (p *Postgres) DeleteProject(ctx context.Context, id string, version int64, 
 	return db.Error(tx.Commit(ctx))
 }
 
-const indicatorCols = `i.id, i.project_id, i.code, i.titles, i.unit, i.measure, i.lower_is_better, i.level, i.baseline_value, i.baseline_date,
+const indicatorCols = `i.id, i.project_id, i.code, i.titles, i.unit, i.measure, i.lower_is_better, i.counts_persons, i.level, i.baseline_value, i.baseline_date,
 	i.targets, i.metric, i.disaggregations, i.version, i.create_time, i.update_time,
 	COALESCE((SELECT json_agg(json_build_object('start', v.period_start, 'end', v.period_end, 'value', v.value,
 		'comment', v.comment) ORDER BY v.period_start, v.period_end)
@@ -293,7 +293,7 @@ func scanIndicator(row pgx.Row) (*domain.Indicator, error) {
 	var in domain.Indicator
 	var bd *time.Time
 	var targets, values []periodValue
-	err := row.Scan(&in.ID, &in.ProjectID, &in.Code, &in.Titles, &in.Unit, &in.Measure, &in.LowerIsBetter, &in.Level, &in.Baseline.Value, &bd,
+	err := row.Scan(&in.ID, &in.ProjectID, &in.Code, &in.Titles, &in.Unit, &in.Measure, &in.LowerIsBetter, &in.CountsPersons, &in.Level, &in.Baseline.Value, &bd,
 		&targets, &in.Metric, &in.Disaggregations, &in.Version, &in.CreateTime, &in.UpdateTime, &values)
 	if err != nil {
 		return nil, err
@@ -325,13 +325,13 @@ func (p *Postgres) CreateIndicator(ctx context.Context, in *domain.Indicator, re
 	return db.CreateOnce(ctx, p.pool, scanIndicator, `
 		WITH i AS (
 			INSERT INTO indicators (id, project_id, code, titles, unit, level, baseline_value, baseline_date,
-				targets, metric, disaggregations, request_id, measure, lower_is_better)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+				targets, metric, disaggregations, request_id, measure, lower_is_better, counts_persons)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 			ON CONFLICT (project_id, request_id) DO NOTHING
 			RETURNING *)
 		SELECT `+indicatorCols+` FROM i`,
 		[]any{in.ID, in.ProjectID, in.Code, narr(in.Titles), in.Unit, in.Level, in.Baseline.Value, in.Baseline.Date.Ptr(),
-			targets, in.Metric, db.Strings(in.Disaggregations), db.Null(requestID), in.Measure, in.LowerIsBetter},
+			targets, in.Metric, db.Strings(in.Disaggregations), db.Null(requestID), in.Measure, in.LowerIsBetter, in.CountsPersons},
 		`SELECT `+indicatorCols+` FROM indicators i WHERE i.project_id = $1 AND i.request_id = $2`,
 		in.ProjectID, requestID)
 }
@@ -378,12 +378,12 @@ func (p *Postgres) UpdateIndicator(ctx context.Context, in *domain.Indicator, ve
 		WITH i AS (
 			UPDATE indicators SET code = $4, titles = $5, unit = $6, level = $7, baseline_value = $8,
 				baseline_date = $9, targets = $10, metric = $11, disaggregations = $12, measure = $13,
-				lower_is_better = $14, version = version + 1, update_time = now()
+				lower_is_better = $14, counts_persons = $15, version = version + 1, update_time = now()
 			WHERE project_id = $1 AND id = $2 AND version = $3
 			RETURNING *)
 		SELECT `+indicatorCols+` FROM i`,
 		in.ProjectID, in.ID, version, in.Code, narr(in.Titles), in.Unit, in.Level, in.Baseline.Value,
-		in.Baseline.Date.Ptr(), targets, in.Metric, db.Strings(in.Disaggregations), in.Measure, in.LowerIsBetter))
+		in.Baseline.Date.Ptr(), targets, in.Metric, db.Strings(in.Disaggregations), in.Measure, in.LowerIsBetter, in.CountsPersons))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, etag.Mismatch()
 	}

@@ -303,7 +303,28 @@ func (a *App) GetIndicator(ctx context.Context, p auth.Principal, projectID, id 
 	if err := ids.Check("id", id); err != nil {
 		return nil, err
 	}
-	return a.repo.GetIndicator(ctx, pr.ID, ids.Normalize(id))
+	in, err := a.repo.GetIndicator(ctx, pr.ID, ids.Normalize(id))
+	if err != nil {
+		return nil, err
+	}
+	suppressValues(p, pr, in)
+	return in, nil
+}
+
+// suppressValues hides, from a reader other than the implementing
+// organisation, the recorded values of an indicator counting persons that
+// its reports would (domain.Indicator.SuppressValues): at the reader's
+// threshold, against the planned span's total, the one report such a
+// reader gets. The implementing organisation reads what it recorded.
+func suppressValues(p auth.Principal, pr *domain.Project, in *domain.Indicator) {
+	if p.OrganisationID == pr.ImplementingOrganisationID {
+		return
+	}
+	threshold, err := pr.ThresholdFor(p.OrganisationID, false)
+	if err != nil {
+		threshold = domain.MinThreshold // not reached: only unsuppressed is refused
+	}
+	in.SuppressValues(pr.PlannedStart, pr.PlannedEnd, threshold)
 }
 
 // ListIndicators lists a readable project's indicators by code.
@@ -323,6 +344,9 @@ func (a *App) ListIndicators(ctx context.Context, p auth.Principal, projectID st
 		return nil, "", err
 	}
 	rows, next := pagination.Next(page, rows, func(x *domain.Indicator) string { return x.Code })
+	for _, in := range rows {
+		suppressValues(p, pr, in)
+	}
 	return rows, next, nil
 }
 

@@ -105,6 +105,11 @@ func (a *App) computeReport(ctx context.Context, pr *domain.Project, threshold i
 	g.SetLimit(maxParallelCalls)
 	for i, ind := range inds {
 		r.Results[i] = domain.NewResult(ind, from, to)
+		if ind.PersonCount() {
+			// Its periods' values are the cells: the total is hidden
+			// when they would be, as GetIndicator shows them.
+			r.Results[i].Actual = domain.PersonTable(ind, from, to)
+		}
 		if ind.Metric == domain.MetricManual {
 			continue
 		}
@@ -146,8 +151,12 @@ func (a *App) computeReport(ctx context.Context, pr *domain.Project, threshold i
 		return nil, err
 	}
 	for i := range r.Results {
-		if r.Results[i].Indicator.Metric != domain.MetricManual {
-			domain.Suppress(&r.Results[i].Actual, r.Threshold)
+		res := &r.Results[i]
+		if res.Indicator.Metric != domain.MetricManual || res.Indicator.PersonCount() {
+			domain.Suppress(&res.Actual, r.Threshold)
+		}
+		if res.Indicator.Metric == domain.MetricManual {
+			res.Actual.Breakdowns = nil // a manual count lists no periods
 		}
 	}
 	a.nameCells(ctx, r)

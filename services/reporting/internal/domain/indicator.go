@@ -138,26 +138,40 @@ type Value struct {
 	Start, End date.Date
 	Value      string
 	Comment    string
+	// Suppressed is set, with Value and Comment cleared, on a value hidden
+	// from the reader (Indicator.SuppressValues).
+	Suppressed bool
 }
 
 // Indicator is a logframe indicator of a project.
 type Indicator struct {
-	ID              string
-	ProjectID       string
-	Code            string
-	Titles          []Narrative
-	Unit            string
-	Measure         string
-	LowerIsBetter   bool
-	Level           string
-	Baseline        Baseline
-	Targets         []Target
-	Metric          string
-	Disaggregations []string
-	Values          []Value
-	Version         int64
-	CreateTime      time.Time
-	UpdateTime      time.Time
+	ID            string
+	ProjectID     string
+	Code          string
+	Titles        []Narrative
+	Unit          string
+	Measure       string
+	LowerIsBetter bool
+	// CountsPersons says that the values of a manual count count persons,
+	// and so are suppressed as computed counts are (PersonCount). Only a
+	// manual count may; CountsPersonsUnset (the caller gave none) makes
+	// Normalize derive it.
+	CountsPersons      bool
+	CountsPersonsUnset bool
+	// deriveCountsPersons is set by Apply when a change names the metric or
+	// the measure but not counts_persons: Normalize derives it again when
+	// the change makes the indicator a manual count or no longer one
+	// (wasManualCount).
+	deriveCountsPersons, wasManualCount bool
+	Level                               string
+	Baseline                            Baseline
+	Targets                             []Target
+	Metric                              string
+	Disaggregations                     []string
+	Values                              []Value
+	Version                             int64
+	CreateTime                          time.Time
+	UpdateTime                          time.Time
 }
 
 // Normalize trims free input.
@@ -176,14 +190,32 @@ func (in *Indicator) Normalize() {
 	if in.Measure == "" {
 		in.Measure = DefaultMeasure(in.Metric, in.Unit)
 	}
+	switch manualCount := in.manualCount(); {
+	case in.CountsPersonsUnset:
+		in.CountsPersons = manualCount
+	case in.deriveCountsPersons && manualCount != in.wasManualCount:
+		in.CountsPersons = manualCount
+	}
+	in.CountsPersonsUnset, in.deriveCountsPersons = false, false
 }
+
+// manualCount reports whether the indicator is a manual count, the only
+// kind whose values may be marked as counting persons.
+func (in *Indicator) manualCount() bool {
+	return in.Metric == MetricManual && in.Measure == MeasureCount
+}
+
+// PersonCount reports whether the indicator's recorded values are counts
+// of persons, which reports suppress as they do computed counts (a
+// computed metric's counts are suppressed whatever this says).
+func (in *Indicator) PersonCount() bool { return in.CountsPersons && in.manualCount() }
 
 // SameRequest reports whether in, the indicator a request id made, is
 // what the create n (normalized) asks for again: every field the same
 // (numbers as numbers). One changed by an update since no longer is.
 func (in *Indicator) SameRequest(n *Indicator) bool {
 	return in.Code == n.Code && slices.Equal(in.Titles, n.Titles) && in.Unit == n.Unit && in.Measure == n.Measure &&
-		in.LowerIsBetter == n.LowerIsBetter && in.Level == n.Level && in.Metric == n.Metric &&
+		in.LowerIsBetter == n.LowerIsBetter && in.CountsPersons == n.CountsPersons && in.Level == n.Level && in.Metric == n.Metric &&
 		slices.Equal(in.Disaggregations, n.Disaggregations) && in.Baseline.Date == n.Baseline.Date &&
 		sameNumber(in.Baseline.Value, n.Baseline.Value) &&
 		slices.EqualFunc(in.Targets, n.Targets, func(a, b Target) bool {
@@ -251,6 +283,19 @@ func (in *Indicator) validate(targetsAddUp, valuesAddUp bool) error {
 			disjoint(&v, "indicator.values", "values", periods)
 		}
 	}
+	if in.CountsPersons {
+		if !in.manualCount() {
+			v.Add("indicator.counts_persons", "only a manual count's values can be marked as counting persons: a computed metric's "+
+				"counts are always suppressed, and a percentage or an average is not a count; leave it unset or false")
+		}
+		for _, x := range in.Values {
+			if !whole(x.Value) {
+				v.Add("indicator.counts_persons", "the value recorded for %s to %s (%s) is not a whole number, as a count of persons is; "+
+					"record it again as one first", x.Start, x.End, x.Value)
+				break
+			}
+		}
+	}
 	dims, known := MetricDimensions[in.Metric]
 	switch {
 	case in.Metric == "":
@@ -303,6 +348,9 @@ func (in *Indicator) ValidateValue(x Value) error {
 	}
 	period(&v, "value.period", x.Start, x.End, true)
 	decimal(&v, "value.value", x.Value)
+	if in.PersonCount() && decimalValue.MatchString(x.Value) && !whole(x.Value) {
+		v.Add("value.value", "must be a whole number: indicator %s counts persons (counts_persons)", in.Code)
+	}
 	if in.Additive() && !x.Start.IsZero() && !x.End.IsZero() {
 		// A value for a period already recorded replaces it; any other
 		// period it shares a day with would be counted twice.
@@ -318,7 +366,7 @@ func (in *Indicator) ValidateValue(x Value) error {
 }
 
 // IndicatorPaths are the update_mask paths of an indicator.
-var IndicatorPaths = []string{"code", "titles", "unit", "measure", "lower_is_better", "level", "baseline", "targets", "metric", "disaggregations"}
+var IndicatorPaths = []string{"code", "titles", "unit", "measure", "lower_is_better", "counts_persons", "level", "baseline", "targets", "metric", "disaggregations"}
 
 // Apply copies the fields named by paths (pkg/fieldmask; "project_id"
 // names the parent) from src into in and returns their paths.
@@ -327,6 +375,9 @@ func (in *Indicator) Apply(src *Indicator, paths []string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	in.wasManualCount = in.manualCount()
+	in.deriveCountsPersons = !slices.Contains(named, "counts_persons") &&
+		(slices.Contains(named, "metric") || slices.Contains(named, "measure"))
 	for _, path := range named {
 		switch path {
 		case "code":
@@ -339,6 +390,8 @@ func (in *Indicator) Apply(src *Indicator, paths []string) ([]string, error) {
 			in.Measure = src.Measure
 		case "lower_is_better":
 			in.LowerIsBetter = src.LowerIsBetter
+		case "counts_persons":
+			in.CountsPersons, in.CountsPersonsUnset = src.CountsPersons, src.CountsPersonsUnset
 		case "level":
 			in.Level = src.Level
 		case "baseline":
@@ -360,6 +413,12 @@ func decimal(v *errs.Violations, field, s string) {
 	} else if !decimalValue.MatchString(s) {
 		v.Add(field, "must be a non-negative decimal number with at most 4 decimal places, such as 40 or 12.5")
 	}
+}
+
+// whole reports whether the decimal s is a whole number ("12", "12.0").
+func whole(s string) bool {
+	r, ok := new(big.Rat).SetString(s)
+	return ok && r.IsInt()
 }
 
 // sumDecimals adds decimal strings exactly; ok is false when there are none.

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"cmp"
+	"math/big"
 	"slices"
 	"strconv"
 	"time"
@@ -62,7 +63,10 @@ type Result struct {
 	TargetPeriod Period
 	// Targets are the targets whose period overlaps the report period.
 	Targets []Target
-	// Actual holds the computed counts (suppressed) of a computed metric.
+	// Actual holds the computed counts (suppressed) of a computed metric;
+	// for a manual indicator that counts persons, its total is the sum of
+	// ManualValue, suppressed as a computed total is (PersonTable), and it
+	// has no breakdowns.
 	Actual Table
 	// ManualValue is, for a manual indicator, the sum of the values recorded
 	// for periods within the report period, or the latest of them for an
@@ -91,13 +95,14 @@ type PeriodFigures struct {
 }
 
 // ActualValue is the actual value as published: the manual value, or the
-// total count, or "" when it is suppressed.
+// total count, or "" when it is suppressed (a computed count, or a manual
+// one that counts persons: Indicator.PersonCount).
 func (r *Result) ActualValue() string {
-	if r.Indicator.Metric == MetricManual {
-		return r.ManualValue
-	}
 	if r.Actual.Total.Suppressed {
 		return ""
+	}
+	if r.Indicator.Metric == MetricManual {
+		return r.ManualValue
 	}
 	return strconv.FormatInt(r.Actual.Total.Count, 10)
 }
@@ -190,4 +195,72 @@ func mergePeriods(targets, values []PeriodFigures) []PeriodFigures {
 		out = append(out, f)
 	}
 	return out
+}
+
+// PersonTable is the table of a manual indicator's values within [from, to]
+// that count persons (Indicator.PersonCount): their sum as the total, one
+// cell per value period (labelled "start/end", so label order is date
+// order) under it, as a computed count's breakdown is. Suppress protects it
+// as one: a small value, and one the total less the others would give
+// back, is hidden; a small total, or one pinning the values, hides too. A
+// value that is not whole (recorded before counts_persons was set) counts
+// as the next whole number.
+func PersonTable(in *Indicator, from, to date.Date) Table {
+	tab := Table{Breakdowns: []Breakdown{{Dimension: "period"}}}
+	for _, v := range in.Values {
+		if !within(v.Start, v.End, from, to) {
+			continue
+		}
+		n := personCount(v.Value)
+		tab.Total.Count += n
+		tab.Breakdowns[0].Cells = append(tab.Breakdowns[0].Cells, Cell{Label: periodLabel(v), Count: n})
+	}
+	return tab
+}
+
+func periodLabel(v Value) string { return v.Start.String() + "/" + v.End.String() }
+
+// personCount is a recorded value as a number of persons: rounded up.
+func personCount(s string) int64 {
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return 0
+	}
+	q, m := new(big.Int).QuoRem(r.Num(), r.Denom(), new(big.Int))
+	if m.Sign() > 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	return q.Int64()
+}
+
+// SuppressValues hides from a reader other than the implementing
+// organisation, at threshold, the recorded values of an indicator that
+// counts persons, as its report shows them: the values of periods within
+// [from, to] (the planned span, the one report period such a reader gets,
+// Project.ReportPeriod) as Suppress leaves PersonTable (a value the
+// report's total less the shown values would give back hidden too; every
+// value when the total is hidden), any other value when it is small.
+// A hidden value's comment goes with it (it may say who). Zeros are
+// shown. Other indicators are left as they are.
+func (in *Indicator) SuppressValues(from, to date.Date, threshold int) {
+	if !in.PersonCount() || threshold <= 1 {
+		return
+	}
+	tab := PersonTable(in, from, to)
+	Suppress(&tab, threshold)
+	shown := map[string]bool{}
+	for _, c := range tab.Breakdowns[0].Cells {
+		shown[c.Label] = !c.Suppressed
+	}
+	for i := range in.Values {
+		v := &in.Values[i]
+		n := personCount(v.Value)
+		hide := small(n, threshold)
+		if within(v.Start, v.End, from, to) {
+			hide = n > 0 && !shown[periodLabel(*v)]
+		}
+		if hide {
+			v.Value, v.Comment, v.Suppressed = "", "", true
+		}
+	}
 }

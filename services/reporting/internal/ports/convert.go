@@ -123,12 +123,14 @@ func projectToProto(pr *domain.Project) *pb.Project {
 func indicatorFromProto(in *pb.Indicator) (*domain.Indicator, error) {
 	var v errs.Violations
 	out := &domain.Indicator{
-		Code:          in.GetCode(),
-		Titles:        narrativesFromProto(in.GetTitles()),
-		Unit:          in.GetUnit(),
-		Measure:       protoenum.Code(in.GetMeasure()),
-		LowerIsBetter: in.GetLowerIsBetter(),
-		Level:         protoenum.Code(in.GetLevel()),
+		Code:               in.GetCode(),
+		Titles:             narrativesFromProto(in.GetTitles()),
+		Unit:               in.GetUnit(),
+		Measure:            protoenum.Code(in.GetMeasure()),
+		LowerIsBetter:      in.GetLowerIsBetter(),
+		CountsPersons:      in.GetCountsPersons(),
+		CountsPersonsUnset: in.CountsPersons == nil,
+		Level:              protoenum.Code(in.GetLevel()),
 		Baseline: domain.Baseline{
 			Value: in.GetBaseline().GetValue(),
 			Date:  date.ParseField(&v, "indicator.baseline.date", in.GetBaseline().GetDate()),
@@ -182,6 +184,7 @@ func indicatorToProto(in *domain.Indicator) *pb.Indicator {
 		Unit:            in.Unit,
 		Measure:         protoenum.Parse[pb.IndicatorMeasure](in.Measure),
 		LowerIsBetter:   in.LowerIsBetter,
+		CountsPersons:   &in.CountsPersons,
 		Level:           protoenum.Parse[pb.IndicatorLevel](in.Level),
 		Baseline:        baselineToProto(in.Baseline),
 		Targets:         targetsToProto(in.Targets),
@@ -192,7 +195,8 @@ func indicatorToProto(in *domain.Indicator) *pb.Indicator {
 		UpdateTime:      timestamppb.New(in.UpdateTime),
 	}
 	for _, v := range in.Values {
-		out.Values = append(out.Values, &pb.IndicatorValue{Period: rangeToProto(v.Start, v.End), Value: v.Value, Comment: v.Comment})
+		out.Values = append(out.Values, &pb.IndicatorValue{Period: rangeToProto(v.Start, v.End), Value: v.Value, Comment: v.Comment,
+			Suppressed: v.Suppressed})
 	}
 	return out
 }

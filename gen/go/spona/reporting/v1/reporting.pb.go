@@ -1590,9 +1590,16 @@ func (x *Target) GetValue() string {
 type IndicatorValue struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Period *v1.DateRange          `protobuf:"bytes,1,opt,name=period,proto3" json:"period,omitempty"`
-	// Decimal string.
-	Value         string `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
-	Comment       string `protobuf:"bytes,3,opt,name=comment,proto3" json:"comment,omitempty"`
+	// Decimal string; a whole number for an indicator that counts persons
+	// (Indicator.counts_persons). Empty when suppressed.
+	Value string `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	// Empty when suppressed.
+	Comment string `protobuf:"bytes,3,opt,name=comment,proto3" json:"comment,omitempty"`
+	// True when small-cell suppression hides the value (and its comment)
+	// from the reader: only for an indicator that counts persons, read by an
+	// organisation other than the implementing one, under the rule of the
+	// report's counts (Indicator.counts_persons).
+	Suppressed    bool `protobuf:"varint,4,opt,name=suppressed,proto3" json:"suppressed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1648,6 +1655,13 @@ func (x *IndicatorValue) GetComment() string {
 	return ""
 }
 
+func (x *IndicatorValue) GetSuppressed() bool {
+	if x != nil {
+		return x.Suppressed
+	}
+	return false
+}
+
 type Indicator struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1683,6 +1697,20 @@ type Indicator struct {
 	// The IATI export declares it as the indicator's `ascending` ("0" when
 	// true), so a donor reads an actual below its target the right way.
 	LowerIsBetter bool `protobuf:"varint,16,opt,name=lower_is_better,json=lowerIsBetter,proto3" json:"lower_is_better,omitempty"`
+	// Whether the values of a MANUAL COUNT indicator count persons ("children
+	// placed in foster care"), and so are protected as computed counts are:
+	// a report's actual (and its IATI export) is suppressed under the
+	// report's threshold, and an organisation other than the implementing
+	// one reads each recorded value (values) under the same rule, small ones
+	// (and those that could be worked out from the planned span's total)
+	// hidden (IndicatorValue.suppressed); its values must be whole numbers.
+	// Unset on create (or on an update that makes the indicator a MANUAL
+	// COUNT, or no longer one, without naming it): true for a MANUAL COUNT
+	// indicator, false for any other. Set it false for a count of things
+	// (workshops, leaflets). Always false for computed metrics (their counts
+	// are always suppressed) and for PERCENTAGE and AVERAGE indicators
+	// (true is INVALID_ARGUMENT).
+	CountsPersons *bool `protobuf:"varint,17,opt,name=counts_persons,json=countsPersons,proto3,oneof" json:"counts_persons,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1825,6 +1853,13 @@ func (x *Indicator) GetMeasure() IndicatorMeasure {
 func (x *Indicator) GetLowerIsBetter() bool {
 	if x != nil {
 		return x.LowerIsBetter
+	}
+	return false
+}
+
+func (x *Indicator) GetCountsPersons() bool {
+	if x != nil && x.CountsPersons != nil {
+		return *x.CountsPersons
 	}
 	return false
 }
@@ -2696,7 +2731,8 @@ type IndicatorResult struct {
 	// The targets whose period overlaps the report period.
 	Targets []*Target `protobuf:"bytes,9,rep,name=targets,proto3" json:"targets,omitempty"`
 	// The actual value. For a MANUAL COUNT indicator, the sum of the values
-	// recorded for periods within the report period; for a MANUAL
+	// recorded for periods within the report period (suppressed as a
+	// computed count when the indicator counts persons); for a MANUAL
 	// PERCENTAGE or AVERAGE indicator, the value of the latest of those
 	// periods, named by actual_period.
 	Actual          *Cell             `protobuf:"bytes,10,opt,name=actual,proto3" json:"actual,omitempty"`
@@ -3221,11 +3257,14 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x04date\x18\x02 \x01(\tR\x04date\"\\\n" +
 	"\x06Target\x127\n" +
 	"\x06period\x18\x01 \x01(\v2\x1a.spona.common.v1.DateRangeB\x03\xe0A\x02R\x06period\x12\x19\n" +
-	"\x05value\x18\x02 \x01(\tB\x03\xe0A\x02R\x05value\"~\n" +
+	"\x05value\x18\x02 \x01(\tB\x03\xe0A\x02R\x05value\"\xa3\x01\n" +
 	"\x0eIndicatorValue\x127\n" +
 	"\x06period\x18\x01 \x01(\v2\x1a.spona.common.v1.DateRangeB\x03\xe0A\x02R\x06period\x12\x19\n" +
 	"\x05value\x18\x02 \x01(\tB\x03\xe0A\x02R\x05value\x12\x18\n" +
-	"\acomment\x18\x03 \x01(\tR\acomment\"\x87\x06\n" +
+	"\acomment\x18\x03 \x01(\tR\acomment\x12#\n" +
+	"\n" +
+	"suppressed\x18\x04 \x01(\bB\x03\xe0A\x03R\n" +
+	"suppressed\"\xc6\x06\n" +
 	"\tIndicator\x12\x1e\n" +
 	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x122\n" +
 	"\n" +
@@ -3247,7 +3286,9 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\vupdate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12>\n" +
 	"\ameasure\x18\x0f \x01(\x0e2$.spona.reporting.v1.IndicatorMeasureR\ameasure\x12&\n" +
-	"\x0flower_is_better\x18\x10 \x01(\bR\rlowerIsBetter\"\x9d\x01\n" +
+	"\x0flower_is_better\x18\x10 \x01(\bR\rlowerIsBetter\x12*\n" +
+	"\x0ecounts_persons\x18\x11 \x01(\bH\x00R\rcountsPersons\x88\x01\x01B\x11\n" +
+	"\x0f_counts_persons\"\x9d\x01\n" +
 	"\x16CreateIndicatorRequest\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12@\n" +
@@ -3581,6 +3622,7 @@ func file_spona_reporting_v1_reporting_proto_init() {
 	if File_spona_reporting_v1_reporting_proto != nil {
 		return
 	}
+	file_spona_reporting_v1_reporting_proto_msgTypes[20].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
