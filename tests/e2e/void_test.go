@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -80,24 +81,33 @@ func TestVoidAssistanceREST(t *testing.T) {
 		t.Fatalf("list with voided records: %s", l.Raw)
 	}
 
-	t.Run("completed referral's record", func(t *testing.T) {
-		p := persons[1]
-		s.call(t, "POST", "/v1/beneficiaries/"+p+"/consents", s.keyA, map[string]any{
+	// completed refers person from A to B (with a referral_sharing consent),
+	// has B complete it recording an assistance of type today under the
+	// project, and returns the referral and the record.
+	completed := func(t *testing.T, person, typ string) (ref, assistance string) {
+		t.Helper()
+		s.call(t, "POST", "/v1/beneficiaries/"+person+"/consents", s.keyA, map[string]any{
 			"purpose": "CONSENT_PURPOSE_REFERRAL_SHARING", "given_by": "CONSENT_GIVEN_BY_SELF", "scope": "referral"}).must(t, 200)
-		ref := s.call(t, "POST", "/v1/referrals", s.keyA, map[string]any{
-			"beneficiary_id": p, "to_organisation_id": orgB, "category": "REFERRAL_CATEGORY_LEGAL", "reason": "asylum interview",
+		ref = s.call(t, "POST", "/v1/referrals", s.keyA, map[string]any{
+			"beneficiary_id": person, "to_organisation_id": orgB, "category": "REFERRAL_CATEGORY_LEGAL", "reason": "asylum interview",
 		}).must(t, 200).str("id")
 		s.call(t, "POST", "/v1/referrals/"+ref+":send", s.keyA, map[string]any{}).must(t, 200)
 		s.call(t, "POST", "/v1/referrals/"+ref+":accept", s.keyB, map[string]any{}).must(t, 200)
 		s.call(t, "POST", "/v1/referrals/"+ref+":start", s.keyB, map[string]any{}).must(t, 200)
 		done := s.call(t, "POST", "/v1/referrals/"+ref+":complete", s.keyB, map[string]any{
 			"outcome":    map[string]any{"code": "OUTCOME_CODE_SERVICE_PROVIDED"},
-			"assistance": map[string]any{"type": "ASSISTANCE_TYPE_LEGAL_COUNSELLING", "date": today, "project_id": project},
+			"assistance": map[string]any{"type": typ, "date": today, "project_id": project},
 		}).must(t, 200)
-		id, _ := done.Body["outcome"].(map[string]any)["assistance_id"].(string)
-		if id == "" {
+		assistance, _ = done.Body["outcome"].(map[string]any)["assistance_id"].(string)
+		if assistance == "" {
 			t.Fatalf("completed: %s", done.Raw)
 		}
+		return ref, assistance
+	}
+
+	t.Run("completed referral's record", func(t *testing.T) {
+		p := persons[1]
+		ref, id := completed(t, p, "ASSISTANCE_TYPE_LEGAL_COUNSELLING")
 		// B no longer sees the person, yet voids its own record; A, which
 		// registered the person and sees the record, may not.
 		s.call(t, "GET", "/v1/beneficiaries/"+p, s.keyB, nil).must(t, 404)
@@ -110,6 +120,72 @@ func TestVoidAssistanceREST(t *testing.T) {
 		// Person 1 still counts by A's own record of 2019.
 		if got := assisted(); got != "5" {
 			t.Fatalf("persons assisted: %q, want 5", got)
+		}
+	})
+
+	// The receiver voids its completion's record as wrong details and
+	// records the corrected one, answering the referral, after its access
+	// ended: the person counts again. Only that: not before the void, not
+	// twice, not without the referral, not for another referral.
+	t.Run("receiver corrects its completion's record", func(t *testing.T) {
+		base := assisted()
+		q := s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{"given_name": "Person corrected",
+			"sex": "SEX_MALE", "birth_year": 1985}).must(t, 200).str("id")
+		ref, first := completed(t, q, "ASSISTANCE_TYPE_PSYCHOSOCIAL_COUNSELLING")
+		b, err := strconv.Atoi(base)
+		if err != nil {
+			t.Fatalf("persons assisted: %q", base)
+		}
+		counted := func(want int) {
+			t.Helper()
+			if got := assisted(); got != strconv.Itoa(b+want) {
+				t.Fatalf("persons assisted: %q, want %d", got, b+want)
+			}
+		}
+		counted(1)
+		corrected := map[string]any{"type": "ASSISTANCE_TYPE_LEGAL_COUNSELLING", "date": today, "project_id": project, "referral_id": ref}
+		record := func(body map[string]any, key string) response {
+			return s.call(t, "POST", "/v1/beneficiaries/"+q+"/assistances", s.keyB, body, "Idempotency-Key", key)
+		}
+		// Before the void: the completion's record is live.
+		if r := record(corrected, "correct-early").must(t, 400); !strings.Contains(r.Raw, "GRANT_REVOKED") {
+			t.Fatalf("correction before the void: %s", r.Raw)
+		}
+		void(s.keyB, first, map[string]any{"reason": "ASSISTANCE_VOID_REASON_WRONG_DETAILS"}).must(t, 200)
+		counted(0)
+
+		fixed := record(corrected, "correct-q").must(t, 200)
+		if fixed.str("id") == first || fixed.str("referral_id") != ref || fixed.str("type") != "ASSISTANCE_TYPE_LEGAL_COUNSELLING" {
+			t.Fatalf("corrected record: %s", fixed.Raw)
+		}
+		if again := record(corrected, "correct-q").must(t, 200); again.str("id") != fixed.str("id") {
+			t.Fatalf("retried correction recorded %s, first %s", again.str("id"), fixed.str("id"))
+		}
+		counted(1)
+		// One live correction at a time; the access itself stays ended.
+		if r := record(corrected, "correct-twice").must(t, 400); !strings.Contains(r.Raw, "GRANT_REVOKED") {
+			t.Fatalf("second correction: %s", r.Raw)
+		}
+		delete(corrected, "referral_id")
+		record(corrected, "correct-without-referral").must(t, 404)
+		corrected["referral_id"] = "0190a1b2-0000-7000-8000-000000000000"
+		record(corrected, "correct-other-referral").must(t, 404)
+		s.call(t, "GET", "/v1/beneficiaries/"+q, s.keyB, nil).must(t, 404)
+		counted(1)
+
+		// The registering organisation sees the correction and who made it.
+		l := s.call(t, "GET", "/v1/beneficiaries/"+q+"/assistances", s.keyA, nil).must(t, 200)
+		if list, _ := l.Body["assistances"].([]any); len(list) != 1 || list[0].(map[string]any)["id"] != fixed.str("id") {
+			t.Fatalf("A's list after the correction: %s", l.Raw)
+		}
+		au := s.call(t, "GET", "/v1/beneficiaries/"+q+"/auditEvents", s.keyA, nil).must(t, 200)
+		found := false
+		for _, e := range au.Body["audit_events"].([]any) {
+			e := e.(map[string]any)
+			found = found || e["action"] == "assistance.create" && e["actor_organisation_id"] == orgB
+		}
+		if !found {
+			t.Fatalf("no assistance.create by B in the audit log: %s", au.Raw)
 		}
 	})
 }

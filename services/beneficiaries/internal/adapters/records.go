@@ -253,6 +253,17 @@ func (p *Postgres) ListAssistances(ctx context.Context, onlyOrg, beneficiaryID s
 	return out, db.Error(err)
 }
 
+// ReferralAssistances implements app.AssistanceStore.
+func (p *Postgres) ReferralAssistances(ctx context.Context, org, beneficiaryID, referralID string) ([]*domain.Assistance, error) {
+	rows, err := p.q.Query(ctx, `SELECT `+assistanceCols+` FROM assistances
+		WHERE beneficiary_id = $1 AND organisation_id = $2 AND referral_id = $3 ORDER BY id`, beneficiaryID, org, referralID)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Assistance, error) { return scanAssistance(r) })
+	return out, db.Error(err)
+}
+
 // LockAssistance returns assistance id with its person's registering
 // organisation, the row locked (FOR UPDATE) until the transaction ends.
 func (p *Postgres) LockAssistance(ctx context.Context, id string) (*domain.Assistance, string, error) {

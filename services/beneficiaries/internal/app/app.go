@@ -716,6 +716,12 @@ func (a *App) CreateAssistance(ctx context.Context, act Actor, beneficiaryID str
 	err := a.repo.InTx(ctx, func(r Repository) error {
 		// A grantee records assistance too.
 		b, err := unerased(find(ctx, r, act, "beneficiary_id", beneficiaryID, LockRecords))
+		correction := false
+		if errs.KindOf(err) == errs.KindNotFound && as.ReferralID != "" {
+			// The receiver of a referral that ended, correcting its record.
+			correction = true
+			b, err = a.endedReferralPerson(ctx, r, act, beneficiaryID, as.ReferralID, err)
+		}
 		if err != nil {
 			return err
 		}
@@ -751,6 +757,12 @@ func (a *App) CreateAssistance(ctx context.Context, act Actor, beneficiaryID str
 			out = nil
 			return errs.RequestIDReused("record assistance " + first + " with other data")
 		}
+		if correction && out.ID == as.ID {
+			if err := correctsVoided(ctx, r, act, b, out); err != nil {
+				out = nil
+				return err
+			}
+		}
 		action := domain.ActionAssistance
 		if out.ID != as.ID {
 			// A retry answers the record made: a read.
@@ -759,6 +771,61 @@ func (a *App) CreateAssistance(ctx context.Context, act Actor, beneficiaryID str
 		return audit(ctx, r, act, action, []string{"assistance"}, b)
 	})
 	return out, err
+}
+
+// endedReferralPerson returns, locked (LockPerson: one correction at a
+// time), the person id names (the survivor, after a merge) for the caller
+// whose access to them, granted by referralID, ended with that referral
+// (revoked when it closed, the consent still live): such a caller may
+// record an assistance answering the referral that corrects the one it
+// voided (correctsVoided, once recorded). Without such a grant it returns
+// notFound, what the caller was told before; a grant that ended with the
+// consent (withdrawn, expired) is refused, naming that.
+func (a *App) endedReferralPerson(ctx context.Context, r Repository, act Actor, id, referralID string, notFound error) (*domain.Beneficiary, error) {
+	g, c, err := r.SourceGrant(ctx, ids.Normalize(id), act.OrganisationID, referralID)
+	if errors.Is(err, errs.ErrNotFound) {
+		return nil, notFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch reason := g.EndedReason(c, a.now()); reason {
+	case domain.EndedGrantRevoked:
+	case "": // live, yet not found: changed meanwhile
+		return nil, notFound
+	default:
+		return nil, errs.FailedPrecondition(reason, "your access to beneficiary %s ended (%s): no assistance may be recorded for them", id, reason)
+	}
+	owners, err := r.Owners(ctx, []string{g.BeneficiaryID})
+	if err != nil {
+		return nil, err
+	}
+	b, err := r.LockBeneficiary(ctx, owners[g.BeneficiaryID], g.BeneficiaryID, LockPerson)
+	if err != nil {
+		return nil, err
+	}
+	if b.MergedInto != "" { // merged after the grant was read
+		return nil, notFound
+	}
+	return unerased(b, nil)
+}
+
+// correctsVoided checks that made, recorded for b through the grant of the
+// referral it answers after that ended (endedReferralPerson), corrects a
+// record of that referral the caller voided as wrong_details, and that no
+// other record of the referral by the caller is live
+// (domain.CorrectsVoided).
+func correctsVoided(ctx context.Context, r Repository, act Actor, b *domain.Beneficiary, made *domain.Assistance) error {
+	recorded, err := r.ReferralAssistances(ctx, act.OrganisationID, b.ID, made.ReferralID)
+	if err != nil {
+		return err
+	}
+	if domain.CorrectsVoided(recorded, made.ID) {
+		return nil
+	}
+	return errs.FailedPrecondition(domain.EndedGrantRevoked, "your access to beneficiary %s ended with referral %s: only an assistance "+
+		"correcting one you recorded for it and voided as ASSISTANCE_VOID_REASON_WRONG_DETAILS may be recorded now, "+
+		"one at a time (void the live one first)", b.ID, made.ReferralID)
 }
 
 // answersReferral checks the referral as (for b) names: it must be one

@@ -232,6 +232,9 @@ type AssistanceStore interface {
 	// LockAssistance returns assistance id and the registering
 	// organisation of its person, locked until the transaction ends.
 	LockAssistance(ctx context.Context, id string) (a *domain.Assistance, owner string, err error)
+	// ReferralAssistances returns the records org made for beneficiary
+	// answering referral, voided ones included.
+	ReferralAssistances(ctx context.Context, org, beneficiaryID, referralID string) ([]*domain.Assistance, error)
 	// VoidAssistance marks assistance id voided for reason.
 	VoidAssistance(ctx context.Context, id, reason string) (*domain.Assistance, error)
 	// CountAssisted counts by age band as of asOf: the age reached in its

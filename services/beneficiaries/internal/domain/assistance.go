@@ -44,6 +44,29 @@ func CheckVoidReason(reason string) error {
 	return v.Err()
 }
 
+// VoidWrongDetails is the void reason of a record whose details were
+// wrong: the person was assisted, so a corrected record may replace it.
+const VoidWrongDetails = "wrong_details"
+
+// CorrectsVoided reports whether made, recorded for a person by an
+// organisation whose access to them ended with the referral it answered,
+// corrects a record of that referral voided as wrong_details: recorded
+// are all that organisation's records of the person for the referral
+// (made and the voided ones included); one of them is so voided, and no
+// record but made is live (one correction at a time).
+func CorrectsVoided(recorded []*Assistance, made string) bool {
+	corrects := false
+	for _, r := range recorded {
+		switch {
+		case r.VoidTime.IsZero() && r.ID != made:
+			return false
+		case !r.VoidTime.IsZero() && r.VoidReason == VoidWrongDetails:
+			corrects = true
+		}
+	}
+	return corrects
+}
+
 // DirectoryService is a service of the directory (the referrals service),
 // as much of it as an assistance record needs.
 type DirectoryService struct {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
@@ -28,6 +29,30 @@ func TestAssistanceDate(t *testing.T) {
 		got := errors.As(err, &e) && slices.ContainsFunc(e.Violations, func(v errs.FieldViolation) bool { return v.Field == "assistance.date" })
 		if got != tc.fail {
 			t.Errorf("%v: violation of assistance.date %v, want %v (%v)", tc.day, got, tc.fail, err)
+		}
+	}
+}
+
+func TestCorrectsVoided(t *testing.T) {
+	t.Parallel()
+	voided := func(id, reason string) *Assistance {
+		return &Assistance{ID: id, VoidTime: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), VoidReason: reason}
+	}
+	live := func(id string) *Assistance { return &Assistance{ID: id} }
+	for _, c := range []struct {
+		name     string
+		recorded []*Assistance
+		want     bool
+	}{
+		{"corrects a wrong-details void", []*Assistance{voided("a", "wrong_details"), live("m")}, true},
+		{"after a second void", []*Assistance{voided("a", "wrong_details"), voided("b", "duplicate"), live("m")}, true},
+		{"nothing voided", []*Assistance{live("m")}, false},
+		{"voided for another reason", []*Assistance{voided("a", "not_delivered"), live("m")}, false},
+		{"wrong person voided", []*Assistance{voided("a", "wrong_beneficiary"), live("m")}, false},
+		{"another live record", []*Assistance{voided("a", "wrong_details"), live("b"), live("m")}, false},
+	} {
+		if got := CorrectsVoided(c.recorded, "m"); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}
 }

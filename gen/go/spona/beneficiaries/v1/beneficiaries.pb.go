@@ -1592,7 +1592,11 @@ type Assistance struct {
 	// The referral this assistance answers, if any: one sent to the
 	// recording organisation for this beneficiary, and the date not before
 	// the day it was sent. CompleteReferral sets it when it records the
-	// assistance.
+	// assistance. The receiver of a referral that closed (its access to the
+	// person ended with it) may still record one assistance naming it, to
+	// correct the one it voided as ASSISTANCE_VOID_REASON_WRONG_DETAILS
+	// while no other of its records of the referral counts (else
+	// FAILED_PRECONDITION GRANT_REVOKED).
 	ReferralId string `protobuf:"bytes,11,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
 	// When it was voided (VoidAssistance); unset while it counts.
 	VoidTime      *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=void_time,json=voidTime,proto3" json:"void_time,omitempty"`
