@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/aggregate"
@@ -13,6 +14,7 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
@@ -312,6 +314,136 @@ func TestFailedCompletionThenCancelCountsNothing(t *testing.T) {
 	}
 	if v := s.voidedAssistances(t, ctxA, person); len(v) != 1 || v[0].GetOrganisationId() != b || v[0].GetReferralId() != id {
 		t.Fatalf("voided %v, want B's record of the referral", v)
+	}
+}
+
+// failVoids makes every void of an assistance fail in the beneficiaries
+// service (as when it cannot be reached) until the returned func is
+// called.
+func (s *stack) failVoids(t *testing.T) (allow func()) {
+	t.Helper()
+	s.sql(t, `CREATE TABLE referrals.fail_voids (x int)`)
+	s.sql(t, `INSERT INTO referrals.fail_voids VALUES (1)`)
+	s.sql(t, `CREATE FUNCTION referrals.fail_voids() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+		BEGIN
+			IF NEW.void_time IS NOT NULL AND OLD.void_time IS NULL AND EXISTS (SELECT 1 FROM referrals.fail_voids) THEN
+				RAISE EXCEPTION 'injected void failure';
+			END IF;
+			RETURN NEW;
+		END $$`)
+	s.sql(t, `CREATE TRIGGER fail_voids BEFORE UPDATE ON beneficiaries.assistances FOR EACH ROW EXECUTE FUNCTION referrals.fail_voids()`)
+	return func() { s.sql(t, `DELETE FROM referrals.fail_voids`) }
+}
+
+// uncommitted is the assistance referral id keeps as recorded by a
+// completion not committed ("" when none).
+func (s *stack) uncommitted(t *testing.T, id string) string {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), s.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var out string
+	if err := conn.QueryRow(context.Background(), `SELECT COALESCE(uncommitted_assistance_id::text, '')
+		FROM referrals.referrals WHERE id = $1`, id).Scan(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestFailedCompletionVoidRetried: a completion whose commit fails and
+// whose void of its assistance fails too (the beneficiaries service
+// unreachable) leaves the record counted for a while, but the referrals
+// service voids it once it can: after the sender's cancel no assistance
+// counts for the referral (before, the failed void was only logged and the
+// record stayed counted for good). A completion retried while the void is
+// pending completes naming the record, which then stays.
+func TestFailedCompletionVoidRetried(t *testing.T) {
+	s := start(t)
+	a, b := s.org(t, "A"), s.org(t, "B")
+	ctxA, ctxB := partner(t, a), partner(t, b)
+	live := func(person string) []*benv1.Assistance {
+		t.Helper()
+		l, err := s.ben.ListAssistances(ctxA, &benv1.ListAssistancesRequest{BeneficiaryId: person})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.GetAssistances()
+	}
+	started := func() (person, id string) {
+		person = s.beneficiary(t, ctxA)
+		s.consent(t, ctxA, person, time.Time{})
+		id = s.draft(t, ctxA, person, b, pb.Urgency_URGENCY_NORMAL).GetId()
+		for _, step := range []struct {
+			ctx    context.Context
+			action string
+		}{{ctxA, "send"}, {ctxB, "accept"}, {ctxB, "start"}} {
+			s.must(t, step.ctx, step.action, id)
+		}
+		return person, id
+	}
+	complete := func(id string) (*pb.Referral, error) {
+		r, err := s.ref.CompleteReferral(ctxB, &pb.CompleteReferralRequest{Id: id,
+			Outcome:    &pb.ReferralOutcome{Code: pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED},
+			Assistance: &benv1.Assistance{Type: benv1.AssistanceType_ASSISTANCE_TYPE_PSYCHOSOCIAL_COUNSELLING, Date: reportToday(t).String()}})
+		return r.GetReferral(), err
+	}
+	// The void retried claims the referral for a moment, as a completion
+	// does: a change meeting the claim is 409 CONCURRENT_UPDATE, and
+	// retried, as a partner would.
+	retry := func(do func() error) error {
+		var err error
+		for range 100 {
+			if err = do(); status.Code(err) != codes.Aborted {
+				return err
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		return err
+	}
+	cancelled, cid := started()
+	retried, rid := started()
+	allow := s.failVoids(t)
+
+	s.failCompletionOnce(t)
+	_, err := complete(cid)
+	statustest.Want(t, err, codes.Aborted, "completion whose commit fails")
+	kept := live(cancelled)
+	if len(kept) != 1 || s.uncommitted(t, cid) != kept[0].GetId() {
+		t.Fatalf("after the failed completion and void: %v live, %q kept on the referral", kept, s.uncommitted(t, cid))
+	}
+	if err := retry(func() error { _, err := s.do(ctxA, "cancel", cid); return err }); err != nil {
+		t.Fatalf("cancel: %v", err)
+	}
+
+	// Retried while its first attempt's record waits for the void: the
+	// retry finds that record and the referral names it.
+	s.sql(t, `ALTER SEQUENCE referrals.fail_completion_seq RESTART`)
+	_, err = complete(rid)
+	statustest.Want(t, err, codes.Aborted, "retried referral's completion whose commit fails")
+	var r *pb.Referral
+	if err := retry(func() error { r, err = complete(rid); return err }); err != nil {
+		t.Fatal(err)
+	}
+	first := live(retried)
+	if len(first) != 1 || r.GetOutcome().GetAssistanceId() != first[0].GetId() || s.uncommitted(t, rid) != "" {
+		t.Fatalf("retried completion: names %q, live %v, kept %q", r.GetOutcome().GetAssistanceId(), first, s.uncommitted(t, rid))
+	}
+
+	allow()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(live(cancelled)) != 0 || s.uncommitted(t, cid) != "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the cancelled referral's assistance is still counted: %v", live(cancelled))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if v := s.voidedAssistances(t, ctxA, cancelled); len(v) != 1 || v[0].GetId() != kept[0].GetId() || v[0].GetVoidReason() != benv1.AssistanceVoidReason_ASSISTANCE_VOID_REASON_COMPLETION_FAILED {
+		t.Fatalf("voided %v, want the failed completion's record", v)
+	}
+	if l := live(retried); len(l) != 1 || l[0].GetId() != first[0].GetId() {
+		t.Fatalf("the retried completion's record: %v, want %s live", l, first[0].GetId())
 	}
 }
 

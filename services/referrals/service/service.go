@@ -33,7 +33,7 @@ type Config struct {
 	ProjectCheckTTL time.Duration `env:"PROJECT_CHECK_TTL" default:"30s" help:"how long the reporting service's answer on who may tag records with a project is reused"`
 	// How often access grants of closed referrals whose revocation failed
 	// are retried, and age bands stored before migration 00017 taken again.
-	RevokeRetryInterval time.Duration `env:"REVOKE_RETRY_INTERVAL" default:"30s" min:"1ms" help:"how often access grants whose revocation failed are retried (and stale age bands of referrals: sent before the birth-year rule, or before the birth year was corrected or the record merged; taken again 100 at a time)"`
+	RevokeRetryInterval time.Duration `env:"REVOKE_RETRY_INTERVAL" default:"30s" min:"1ms" help:"how often access grants whose revocation failed are retried (and the voids of the assistance recorded by completions whose commit failed and whose void failed too, 100 at a time; and stale age bands of referrals: sent before the birth-year rule, or before the birth year was corrected or the record merged; taken again 100 at a time)"`
 	// How often open referrals past their due time are looked for
 	// (referral.overdue, once per referral).
 	OverdueScanInterval time.Duration `env:"OVERDUE_SCAN_INTERVAL" default:"15s" min:"1ms" help:"how often open referrals past their due time are looked for, to emit referral.overdue (once each)"`
@@ -84,6 +84,15 @@ func New(cfg Config) platform.Service {
 			// referral.overdue (SKIP LOCKED: every replica may scan).
 			base.Every(ctx, cmp.Or(cfg.RevokeRetryInterval, 30*time.Second), "listing pending revocations", func(ctx context.Context) error {
 				_, err := application.RevokePending(ctx)
+				return err
+			})
+			// Assistance recorded by completions that failed to commit and
+			// whose void failed too is voided.
+			base.Every(ctx, cmp.Or(cfg.RevokeRetryInterval, 30*time.Second), "voiding failed completions' assistance", func(ctx context.Context) error {
+				n, err := application.VoidUncommitted(ctx)
+				if n > 0 {
+					base.Log.InfoContext(ctx, "assistance of failed completions voided", slog.Int("referrals", n))
+				}
 				return err
 			})
 			base.Every(ctx, cmp.Or(cfg.RevokeRetryInterval, 30*time.Second), "taking stale age bands again", func(ctx context.Context) error {

@@ -29,14 +29,18 @@ const referralCols = `id, beneficiary_id, from_organisation_id, to_organisation_
 // visible: the viewer $1 sent the referral, or received it once it was sent.
 const visible = `(from_organisation_id = $1 OR (to_organisation_id = $1 AND status <> 'draft'))`
 
-func scanReferral(row pgx.Row) (*domain.Referral, error) {
+func scanReferral(row pgx.Row) (*domain.Referral, error) { return scanReferralWith(row) }
+
+// scanReferralWith scans referralCols, then the columns after them into
+// more.
+func scanReferralWith(row pgx.Row, more ...any) (*domain.Referral, error) {
 	var r domain.Referral
 	var sent, closed, accepted, completed, consentExpires *time.Time
-	err := row.Scan(&r.ID, &r.BeneficiaryID, &r.FromOrganisationID, &r.ToOrganisationID, &r.ToServiceID,
+	err := row.Scan(append([]any{&r.ID, &r.BeneficiaryID, &r.FromOrganisationID, &r.ToOrganisationID, &r.ToServiceID,
 		&r.Category, &r.Reason, &r.Urgency, &r.Status, &r.DueTime, &r.ConsentID, &r.ProjectID,
 		&r.Notes, &sent, &closed, &r.CloseReason, &r.OutcomeCode, &r.OutcomeNote, &r.AssistanceID,
 		&r.Snapshot.Sex, &r.Snapshot.AgeBand, &r.Snapshot.LegalStatus, &r.Snapshot.Municipality,
-		&r.CreateTime, &r.UpdateTime, &r.Version, &r.EndReason, &accepted, &completed, &consentExpires)
+		&r.CreateTime, &r.UpdateTime, &r.Version, &r.EndReason, &accepted, &completed, &consentExpires}, more...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -205,6 +209,8 @@ func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version i
 				ben_sex = $12, ben_age_band = $13, ben_legal_status = $14, ben_municipality = $15,
 				outcome_assistance_id = $16, consent_end_reason = COALESCE(NULLIF($17, ''), consent_end_reason),
 				accept_time = $18, complete_time = $19, consent_expire_time = $20, completing_until = NULL,
+				uncommitted_assistance_id = CASE WHEN $3 = 'completed' AND uncommitted_assistance_id = $16
+					THEN NULL ELSE uncommitted_assistance_id END,
 				version = version + 1, update_time = now()
 			WHERE id = $1 AND version = $2 AND (completing_until IS NULL OR completing_until <= now() OR $3 = 'completed')
 				AND NOT (status = 'draft' AND EXISTS (SELECT 1 FROM ended_consents WHERE consent_id = $5::uuid))
@@ -248,6 +254,33 @@ func (p *Postgres) ClaimCompletion(ctx context.Context, id string, version int64
 func (p *Postgres) ReleaseCompletion(ctx context.Context, id string, claim time.Time) error {
 	_, err := p.pool.Exec(ctx, `UPDATE referrals SET completing_until = NULL WHERE id = $1 AND completing_until = $2`, id, claim)
 	return db.Error(err)
+}
+
+// SetUncommittedAssistance implements app.ReferralStore (not a change of
+// the referral: no new version).
+func (p *Postgres) SetUncommittedAssistance(ctx context.Context, id, assistanceID string) error {
+	_, err := p.pool.Exec(ctx, `UPDATE referrals SET uncommitted_assistance_id = $2 WHERE id = $1`, id, assistanceID)
+	return db.Error(err)
+}
+
+// ClearUncommittedAssistance implements app.ReferralStore.
+func (p *Postgres) ClearUncommittedAssistance(ctx context.Context, id, assistanceID string) error {
+	_, err := p.pool.Exec(ctx, `UPDATE referrals SET uncommitted_assistance_id = NULL
+		WHERE id = $1 AND uncommitted_assistance_id = $2`, id, assistanceID)
+	return db.Error(err)
+}
+
+// UncommittedAssistances implements app.Maintenance.
+func (p *Postgres) UncommittedAssistances(ctx context.Context, limit int) ([]app.Uncommitted, error) {
+	rows, err := p.pool.Query(ctx, `SELECT `+referralCols+`, uncommitted_assistance_id::text FROM referrals
+		WHERE uncommitted_assistance_id IS NOT NULL AND (completing_until IS NULL OR completing_until <= now())
+		ORDER BY id LIMIT $1`, limit)
+	return collect(rows, err, func(row pgx.Row) (app.Uncommitted, error) {
+		var u app.Uncommitted
+		var err error
+		u.Referral, err = scanReferralWith(row, &u.AssistanceID)
+		return u, err
+	})
 }
 
 // ForgetBeneficiaries records the beneficiaries as erased and returns

@@ -81,6 +81,13 @@ type ReferralStore interface {
 	ClaimCompletion(ctx context.Context, id string, version int64, ttl time.Duration) (claim time.Time, err error)
 	// ReleaseCompletion ends the claim of a completion that failed.
 	ReleaseCompletion(ctx context.Context, id string, claim time.Time) error
+	// SetUncommittedAssistance keeps on referral id the assistance its
+	// completion recorded (assistanceID), until the completion commits
+	// naming it (Transition clears it then) or ClearUncommittedAssistance.
+	SetUncommittedAssistance(ctx context.Context, id, assistanceID string) error
+	// ClearUncommittedAssistance forgets assistanceID kept on referral id
+	// (voided, or named by the completion).
+	ClearUncommittedAssistance(ctx context.Context, id, assistanceID string) error
 	// SetAccess records the state of the receiver's access grant.
 	SetAccess(ctx context.Context, referralID string, access Access) error
 	ListEvents(ctx context.Context, referralID string, p pagination.Page) ([]domain.Event, error)
@@ -95,6 +102,10 @@ type ReferralStore interface {
 type Maintenance interface {
 	// PendingRevocations returns closed referrals whose grant is not yet revoked.
 	PendingRevocations(ctx context.Context, limit int) ([]*domain.Referral, error)
+	// UncommittedAssistances returns up to limit referrals that keep the
+	// assistance a completion recorded (SetUncommittedAssistance) and that
+	// no completion claims now, each with that assistance's id.
+	UncommittedAssistances(ctx context.Context, limit int) ([]Uncommitted, error)
 	// OpenReferralsUnderConsent returns the sent, accepted and in-progress
 	// referrals sent under a consent.
 	OpenReferralsUnderConsent(ctx context.Context, consentID string) ([]*domain.Referral, error)
@@ -148,6 +159,13 @@ type Maintenance interface {
 	// SetAgeBand stores the age band of a stale referral taken again (the
 	// referral is no longer stale); nothing else of it changes.
 	SetAgeBand(ctx context.Context, referralID, band string) error
+}
+
+// Uncommitted is a referral keeping the assistance (AssistanceID) a
+// completion recorded and did not commit (Maintenance.UncommittedAssistances).
+type Uncommitted struct {
+	Referral     *domain.Referral
+	AssistanceID string
 }
 
 // Access is the state of the receiving organisation's grant to see the

@@ -320,11 +320,14 @@ const completionClaim = time.Minute
 // then finds it completed. No database connection is kept while the
 // beneficiaries service records it (which may read this service's
 // directory). Recorded while the receiver's grant is live, under one
-// request id. When the commit fails after the record was made, the record
-// is voided (reason completion_failed) while the claim still holds, so
-// that a referral cancelled next leaves no assistance counted for it, and
-// the void frees the request id, so a retry records it again; should the
-// void fail too, a retry finds the same record instead of making another.
+// request id, and kept on the referral (SetUncommittedAssistance) before
+// the commit, which forgets it. When the commit fails after the record was
+// made, the record is voided (reason completion_failed) while the claim
+// still holds, so that a referral cancelled next leaves no assistance
+// counted for it, and the void frees the request id, so a retry records it
+// again. Should the void fail too (the beneficiaries service unreachable),
+// the record kept on the referral is voided by VoidUncommitted once it can
+// be; until then a retry finds the same record instead of making another.
 func (a *App) completeWith(ctx context.Context, r *domain.Referral, version int64, delivered domain.Assistance, commit func(context.Context) error) error {
 	claim, err := a.repo.ClaimCompletion(ctx, r.ID, version, completionClaim)
 	if err != nil {
@@ -333,8 +336,10 @@ func (a *App) completeWith(ctx context.Context, r *domain.Referral, version int6
 	id, err := a.beneficiaries.RecordAssistance(ctx, r.BeneficiaryID, delivered, domain.AssistanceRequestID(r.ID))
 	if err == nil {
 		r.AssistanceID = id
-		if err = commit(ctx); err == nil {
-			return nil
+		if err = a.repo.SetUncommittedAssistance(ctx, r.ID, id); err == nil {
+			if err = commit(ctx); err == nil {
+				return nil
+			}
 		}
 	}
 	// Failed: the others may act again at once (also when the caller
@@ -342,7 +347,14 @@ func (a *App) completeWith(ctx context.Context, r *domain.Referral, version int6
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
 	defer cancel()
 	if r.AssistanceID != "" {
-		a.voidUncompleted(rctx, r)
+		cur, verr := a.repo.GetReferral(rctx, r.ToOrganisationID, r.ID)
+		if verr == nil {
+			verr = a.voidUncommitted(rctx, cur, r.AssistanceID)
+		}
+		if verr != nil {
+			a.log.WarnContext(ctx, "voiding the assistance of a failed completion failed; will retry",
+				slog.String("referral_id", r.ID), slog.String("assistance_id", r.AssistanceID), logging.Err(verr))
+		}
 	}
 	if rerr := a.repo.ReleaseCompletion(rctx, r.ID, claim); rerr != nil {
 		a.log.WarnContext(ctx, "releasing a failed completion's claim; it lapses by itself",
@@ -351,22 +363,57 @@ func (a *App) completeWith(ctx context.Context, r *domain.Referral, version int6
 	return err
 }
 
-// voidUncompleted voids the assistance recorded for r by a completion
-// whose commit failed, unless the completion committed after all (the
-// failure was the answer's, not the commit's): then the referral names it.
-// A void that fails is logged; the record stays, for a retry to find.
-func (a *App) voidUncompleted(ctx context.Context, r *domain.Referral) {
-	cur, err := a.repo.GetReferral(ctx, r.ToOrganisationID, r.ID)
-	if err == nil && cur.Status == domain.StatusCompleted && cur.AssistanceID == r.AssistanceID {
-		return
+// voidUncommitted voids assistance id, recorded for referral cur (as it
+// is now) by a completion whose commit failed, unless the completion
+// committed after all (the failure was the answer's, not the commit's):
+// then cur names it. Either way the record is forgotten on cur. Acting
+// for cur's receiver, which recorded it. A record no longer found (the
+// person erased) has nothing left to void.
+func (a *App) voidUncommitted(ctx context.Context, cur *domain.Referral, id string) error {
+	if cur.Status != domain.StatusCompleted || cur.AssistanceID != id {
+		if err := a.beneficiaries.VoidAssistance(ctx, id, "completion_failed"); err != nil && !errors.Is(err, errs.ErrNotFound) {
+			return err
+		}
 	}
-	if err == nil {
-		err = a.beneficiaries.VoidAssistance(ctx, r.AssistanceID, "completion_failed")
-	}
+	return a.repo.ClearUncommittedAssistance(ctx, cur.ID, id)
+}
+
+// VoidUncommitted retries the voids of the assistance recorded by
+// completions whose commit failed and whose own void failed too (kept on
+// their referrals); it returns how many it settled. Each referral is
+// claimed as a completion claims it, so that a completion retried
+// meanwhile either committed first (the referral names the record, which
+// stays) or is refused while the void runs (CONCURRENT_UPDATE) and, retried
+// again, records the assistance anew.
+func (a *App) VoidUncommitted(ctx context.Context) (int, error) {
+	rows, err := a.repo.UncommittedAssistances(ctx, 100)
 	if err != nil {
-		a.log.WarnContext(ctx, "voiding the assistance of a failed completion; it stays recorded",
-			slog.String("referral_id", r.ID), slog.String("assistance_id", r.AssistanceID), logging.Err(err))
+		return 0, err
 	}
+	n := 0
+	for _, u := range rows {
+		claim, err := a.repo.ClaimCompletion(ctx, u.Referral.ID, u.Referral.Version, completionClaim)
+		if errs.KindOf(err) == errs.KindAborted {
+			continue // changed or claimed since it was read: a later pass
+		}
+		if err != nil {
+			return n, err
+		}
+		actx, err := a.actor.As(ctx, u.Referral.ToOrganisationID)
+		if err == nil {
+			err = a.voidUncommitted(actx, u.Referral, u.AssistanceID)
+		}
+		if err != nil {
+			a.log.WarnContext(ctx, "voiding the assistance of a failed completion failed; will retry",
+				slog.String("referral_id", u.Referral.ID), slog.String("assistance_id", u.AssistanceID), logging.Err(err))
+		} else {
+			n++
+		}
+		if err := a.repo.ReleaseCompletion(ctx, u.Referral.ID, claim); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // namesLiveConsent checks that the consent a draft r names is the one it

@@ -89,6 +89,10 @@ func (s *referralStore) ClaimCompletion(_ context.Context, id string, version in
 
 func (s *referralStore) ReleaseCompletion(context.Context, string, time.Time) error { return nil }
 
+func (s *referralStore) SetUncommittedAssistance(context.Context, string, string) error { return nil }
+
+func (s *referralStore) ClearUncommittedAssistance(context.Context, string, string) error { return nil }
+
 func (s *referralStore) SetAccess(_ context.Context, _ string, access Access) error {
 	s.access = access
 	return nil
