@@ -73,9 +73,12 @@ const (
 	BeneficiaryErased = "beneficiary.erased"
 	// BeneficiaryMerged: beneficiary_id (the duplicate, aggregate id) was
 	// merged into survivor_id; references to it must point at the survivor.
+	// merged_ids: the records merged into the duplicate earlier, which now
+	// point at the survivor too (a holder of one of their ids learns its
+	// survivor whatever order it gets the two merges in).
 	// organisation_ids: the registering organisation and every
 	// organisation that held a live grant to the duplicate (it moved to
-	// the survivor): those that see the person and hold the stale id.
+	// the survivor): those that see the person and hold a stale id.
 	BeneficiaryMerged = "beneficiary.merged"
 	ConsentGiven      = "consent.given"
 	// ConsentWithdrawn: organisation_ids are the registering organisation
@@ -138,7 +141,7 @@ var Types = map[string]Spec{
 	BeneficiaryCreated: {AggregateBeneficiary, []string{"beneficiary_id"}, "a beneficiary was registered"},
 	BeneficiaryUpdated: {AggregateBeneficiary, []string{"beneficiary_id", "fields"}, "fields (names of changed fields) of a beneficiary changed"},
 	BeneficiaryErased:  {AggregateBeneficiary, []string{"beneficiary_id", "merged_ids", "household_ids"}, "a beneficiary's personal data was erased; every copy must go"},
-	BeneficiaryMerged:  {AggregateBeneficiary, []string{"beneficiary_id", "survivor_id"}, "beneficiary_id was merged into survivor_id"},
+	BeneficiaryMerged:  {AggregateBeneficiary, []string{"beneficiary_id", "survivor_id", "merged_ids"}, "beneficiary_id (and merged_ids, merged into it earlier) was merged into survivor_id"},
 	ConsentGiven:       {AggregateConsent, []string{"consent_id", "beneficiary_id", "purpose", "given_by", "expire_time"}, "a consent was recorded"},
 	ConsentWithdrawn:   {AggregateConsent, []string{"consent_id", "beneficiary_id", "purpose"}, "a consent was withdrawn"},
 	ConsentExpired:     {AggregateConsent, []string{"consent_id", "beneficiary_id", "purpose"}, "a consent reached its expiry time"},

@@ -189,4 +189,17 @@ func TestMergeTellsHoldersOfTheMergedRecord(t *testing.T) {
 			t.Errorf("%s was told: %d changes, %d deliveries", name, n, len(d))
 		}
 	}
+	// The survivor merged in turn into a third record: the holder learns
+	// that the first duplicate's id now names the third record too
+	// (merged_ids), whatever order the two webhooks arrive in.
+	third, _ := person("Amar")
+	if _, err := benc.MergeBeneficiaries(ctx, &benv1.MergeBeneficiariesRequest{Id: third, DuplicateId: survivor}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := rcv[holder].WaitFor(t, 30*time.Second, "the holder's second webhook", func(r []webhooktest.Request) bool { return len(r) >= 2 })
+	e := reqs[1].Decode(t)
+	if merged, _ := e.Data["merged_ids"].([]any); e.Type != "beneficiary.merged" || e.Data["beneficiary_id"] != survivor ||
+		e.Data["survivor_id"] != third || len(merged) != 1 || merged[0] != dup {
+		t.Errorf("second merge: %s; want %s merged into %s, with merged_ids [%s]", reqs[1].Body, survivor, third, dup)
+	}
 }

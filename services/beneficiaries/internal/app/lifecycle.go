@@ -72,11 +72,21 @@ func (a *App) MergeBeneficiaries(ctx context.Context, act Actor, id, dupID strin
 		if err != nil {
 			return err
 		}
+		// Records merged into the duplicate earlier move with it (locked
+		// after the pair, in the order of their ids, as Merge locks them).
+		earlier, err := r.LockMergedFrom(ctx, dup.ID)
+		if err != nil {
+			return err
+		}
 		if err := r.Merge(ctx, primary, dup); err != nil {
 			return err
 		}
+		data := map[string]any{"survivor_id": primary.ID}
+		if len(earlier) > 0 {
+			data["merged_ids"] = earlier
+		}
 		if err := r.Emit(ctx, beneficiaryEvent(events.BeneficiaryMerged, dup.ID, append([]string{dup.OrganisationID}, holders...),
-			map[string]any{"survivor_id": primary.ID})); err != nil {
+			data)); err != nil {
 			return err
 		}
 		if err := audit(ctx, r, act, domain.ActionMerge, []string{"merged_from:" + dup.ID}, primary); err != nil {

@@ -148,9 +148,10 @@ type Webhook struct {
 	// referral.declined, referral.started, referral.completed,
 	// referral.cancelled, referral.overdue, consent.withdrawn,
 	// consent.expired, beneficiary.erased, beneficiary.merged (data:
-	// beneficiary_id, the record merged away, and survivor_id, the record it
-	// now is; to the registering organisation and those holding a live grant
-	// to the merged record). Required on create.
+	// beneficiary_id, the record merged away, survivor_id, the record it now
+	// is, and merged_ids, records merged into it before; to the registering
+	// organisation and those holding a live grant to the merged record).
+	// Required on create.
 	EventTypes  []string `protobuf:"bytes,3,rep,name=event_types,json=eventTypes,proto3" json:"event_types,omitempty"`
 	Description string   `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
 	// The signing secret, "whsec_" + base64 of 32 random bytes. Set only in
