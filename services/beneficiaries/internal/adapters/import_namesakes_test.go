@@ -2,8 +2,10 @@ package adapters_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -49,6 +51,39 @@ func TestImportDuplicateAmongNamesakes(t *testing.T) {
 		dups := dryRun(t, a, pool, org, imp.ID).Duplicates
 		if len(dups) != 1 || len(dups[0].Matches) == 0 || dups[0].Matches[0].ID != rows[0][0] {
 			t.Errorf("index limit %d: duplicates %+v, want %s (born 1985-01-31) first", limit, dups, rows[0][0])
+		}
+	}
+}
+
+// TestImportRepeatAmongNamesakesInFile: in the database as in memory, a
+// row finds the earlier row of the file it repeats among more than ten
+// earlier namesakes of other births (before, only the ten nearest by name
+// were scored, the first ten namesakes in sheet order).
+func TestImportRepeatAmongNamesakesInFile(t *testing.T) {
+	ctx := context.Background()
+	pool := schema(t)
+	org := ids.New()
+	csv := "given_name,family_name,birth_date\n"
+	for i := range 12 { // rows 2-13
+		csv += fmt.Sprintf("Omar,Khalil,%d-01-31\n", 1980+i)
+	}
+	csv += "Omar,Khalil,1991-01-31\n" // row 14 repeats row 13
+	a := app.New(adapters.NewPostgres(pool), nil, nil)
+	for _, limit := range []int{0, 1 << 30} {
+		if _, err := pool.Exec(ctx, `DELETE FROM imports`); err != nil {
+			t.Fatal(err)
+		}
+		runner := importsjob.NewRunner(importsjob.NewStore(pool), importsjob.Config{Limits: sheet.DefaultLimits(100)}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		runner.Register(imports.KindBeneficiaries, a.ImportSpec(), noProcessing{})
+		imp, err := runner.Upload(ctx, &imports.Upload{Kind: imports.KindBeneficiaries, OrganisationID: org, Options: imports.Options{ValidateOnly: true},
+			ContentType: "text/csv", Data: sheet.Pieces{[]byte(csv)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.SetDuplicateIndexLimit(limit)
+		dups := dryRun(t, a, pool, org, imp.ID).Duplicates
+		if len(dups) != 1 || dups[0].Row != 14 || !slices.Equal(dups[0].SameAs, []int{13}) {
+			t.Errorf("index limit %d: duplicates %+v, want row 14 the same as row 13", limit, dups)
 		}
 	}
 }

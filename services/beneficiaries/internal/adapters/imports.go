@@ -41,6 +41,11 @@ func conflictSQL(other, birthDate, birthYear string) string {
 			- COALESCE(%[3]s, EXTRACT(year FROM %[2]s)::int)) > 1, false) END`, other, birthDate, birthYear)
 }
 
+// withinRank ranks an earlier row of the file (o: the parts of its score)
+// as a duplicate of a row, as domain.Candidate.Combine scores it.
+var withinRank = fmt.Sprintf(`(%g * o.name_score + %g * o.birth_score + %g * o.nationality_score)`,
+	domain.WeightName, domain.WeightBirth, domain.WeightNationality)
+
 // ImportRows returns staged rows of an import after row after.
 func (p *Postgres) ImportRows(ctx context.Context, importID string, after, limit int) ([]*imports.StagedRow, error) {
 	return importsjob.Rows(ctx, p.q, importID, after, limit)
@@ -48,8 +53,10 @@ func (p *Postgres) ImportRows(ctx context.Context, importID string, after, limit
 
 // ImportDuplicates scores a chunk of staged rows against the
 // organisation's current beneficiaries whose names resemble theirs (the 10
-// most alike per row) and against the earlier rows of the same import (the
-// 10 nearest by name), in one statement. The chunk's keys are sent as
+// most alike per row) and against the earlier rows of the same import (of
+// the MaxDuplicateCandidates nearest by name, the 10 that score best, those
+// whose birth conflicts with the row's last: a file may hold more than ten
+// namesakes before a row that repeats one of them), in one statement. The chunk's keys are sent as
 // arrays, so each row probes the trigram indexes with its own key whatever
 // the statistics of the freshly staged rows say.
 func (p *Postgres) ImportDuplicates(ctx context.Context, org, importID string, chunk []*imports.StagedRow) (map[int][]domain.Candidate, map[int][]app.RowCandidate, error) {
@@ -83,11 +90,14 @@ func (p *Postgres) ImportDuplicates(ctx context.Context, org, importID string, c
 		UNION ALL
 		SELECT r.row_no, '', o.row_no, o.name_score, o.birth_score, o.nationality_score, o.conflict
 		FROM r CROSS JOIN LATERAL (
-			SELECT o.row_no, `+scoreSQL("o", "r.name_key", "r.birth_date", "r.birth_year", "r.nationality")+`,
-				`+conflictSQL("o", "r.birth_date", "r.birth_year")+`
-			FROM import_rows o
-			WHERE o.name_key % r.name_key AND o.name_key <> '' AND o.import_id = $2 AND o.row_no < r.row_no
-			ORDER BY o.name_key <-> r.name_key, o.row_no LIMIT 10) AS o(row_no, name_score, birth_score, nationality_score, conflict)
+			SELECT o.* FROM (
+				SELECT o.row_no, `+scoreSQL("o", "r.name_key", "r.birth_date", "r.birth_year", "r.nationality")+`,
+					`+conflictSQL("o", "r.birth_date", "r.birth_year")+`
+				FROM import_rows o
+				WHERE o.name_key % r.name_key AND o.name_key <> '' AND o.import_id = $2 AND o.row_no < r.row_no
+				ORDER BY o.name_key <-> r.name_key, o.row_no LIMIT `+fmt.Sprint(domain.MaxDuplicateCandidates)+`
+			) AS o(row_no, name_score, birth_score, nationality_score, conflict)
+			ORDER BY o.conflict, `+withinRank+` DESC, o.row_no LIMIT 10) AS o
 		ORDER BY 1, 3`, org, importID, rowNos, keys, dates, births, nats)
 	if err != nil {
 		return nil, nil, db.Error(err)

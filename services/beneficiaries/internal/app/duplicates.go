@@ -16,8 +16,11 @@ import (
 // domain.MaxDuplicateCandidates (200) whose names are most similar (pg_trgm
 // similarity of the folded names, at least the % threshold), as
 // FindDuplicates reads them (fewer would miss a person with more than ten
-// namesakes registered after them), and among the file's earlier rows the
-// 10 nearest by name; each scored by name, birth and nationality.
+// namesakes registered after them), and among the file's earlier rows,
+// of the as many nearest by name, the 10 that score best, those whose birth
+// conflicts with the row's last (a file may hold more than ten namesakes
+// before the row that repeats one of them); each scored by name, birth and
+// nationality.
 //
 // It scores in memory: the organisation's persons are read once (their
 // names' trigrams as PostgreSQL computes them), indexed, and every chunk
@@ -30,7 +33,7 @@ const (
 	// operator).
 	similarityThreshold = 0.3
 	// nearest is how many of the file's earlier rows with similar names
-	// are scored per row.
+	// are kept per row (bestRows).
 	nearest = 10
 )
 
@@ -109,13 +112,19 @@ func (f *duplicateFinder) find(ctx context.Context, chunk []*imports.StagedRow) 
 			c.Beneficiary = &domain.Beneficiary{ID: f.keys[h.Entry].ID}
 			existing[r.Row] = append(existing[r.Row], c)
 		}
-		// Earlier rows (ties: the earlier row first), listed in sheet order.
-		near := f.rows.Nearest(k.Trigrams, similarityThreshold, nearest, cmp.Compare[int32])
-		slices.SortFunc(near, func(a, b trigram.Hit) int { return cmp.Compare(a.Entry, b.Entry) })
-		for _, h := range near {
+		// Earlier rows: of the nearest by name (ties: the earlier row
+		// first), the best scored, listed in sheet order.
+		near := f.rows.Nearest(k.Trigrams, similarityThreshold, domain.MaxDuplicateCandidates, cmp.Compare[int32])
+		scored := make([]RowCandidate, len(near))
+		for i, h := range near {
+			scored[i] = RowCandidate{Row: f.rowNos[h.Entry], Candidate: k.Score(f.rowKeys[h.Entry], h.Similarity)}
+		}
+		scored = bestRows(scored)
+		slices.SortFunc(scored, func(a, b RowCandidate) int { return cmp.Compare(a.Row, b.Row) })
+		for _, c := range scored {
 			// Only what Process keeps (most near names score less).
-			if c := k.Score(f.rowKeys[h.Entry], h.Similarity); c.Score >= domain.MinDuplicateScore {
-				within[r.Row] = append(within[r.Row], RowCandidate{Row: f.rowNos[h.Entry], Candidate: c})
+			if c.Score >= domain.MinDuplicateScore {
+				within[r.Row] = append(within[r.Row], c)
 			}
 		}
 		f.rows.Add(k.Trigrams)
@@ -123,4 +132,20 @@ func (f *duplicateFinder) find(ctx context.Context, chunk []*imports.StagedRow) 
 		f.rowKeys, f.rowNos = append(f.rowKeys, k), append(f.rowNos, r.Row)
 	}
 	return existing, within, nil
+}
+
+// bestRows keeps the nearest earlier rows that score best as duplicates of
+// a row, as the database ranks them (ImportDuplicates): those whose birth
+// conflicts with the row's last, then by score, then the earlier row first.
+func bestRows(rows []RowCandidate) []RowCandidate {
+	slices.SortFunc(rows, func(a, b RowCandidate) int {
+		if a.BirthConflict != b.BirthConflict {
+			if a.BirthConflict {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.Row, b.Row))
+	})
+	return rows[:min(len(rows), nearest)]
 }
