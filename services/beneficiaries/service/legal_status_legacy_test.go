@@ -158,6 +158,26 @@ func TestClearedBeforeR13FollowedEnded(t *testing.T) {
 		DuplicateId: mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Iva", BirthYear: 1990}).GetId()}); err != nil {
 		t.Fatal(err)
 	}
+	// Nada, refugee, then an asylum seeker (recorded in error: the entry
+	// deleted later), then with subsidiary protection since a day after
+	// the wrong change was recorded: the audited change whose entry is
+	// gone is no clearing.
+	nada := person("Nada", "", pb.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER, "2024-06-01")
+	{
+		r, err := c.GetBeneficiary(ctx, &pb.GetBeneficiaryRequest{Id: nada})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := r.GetBeneficiary()
+		wrong := b.GetLegalStatusHistory()[1].GetId()
+		mustPatch(t, c, ctx, &b, &pb.Beneficiary{LegalStatus: subsidiary, LegalStatusSince: "2025-03-10"}, "legal_status", "legal_status_since")
+		exec(`UPDATE legal_status_history SET create_time = '2025-04-01T09:00:00Z' WHERE beneficiary_id = $1 AND create_time > '2026-01-01'`, nada)
+		exec(`UPDATE audit_events SET time = '2025-04-01T09:00:00.05Z' WHERE beneficiary_id = $1 AND action = 'update' AND time > '2026-01-01'`, nada)
+		exec(`SELECT legal_status_validity(ARRAY[$1::uuid])`, nada)
+		if _, err := c.DeleteLegalStatusChange(ctx, &pb.DeleteLegalStatusChangeRequest{BeneficiaryId: nada, Id: wrong, Etag: b.GetEtag()}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	history := func(c pb.BeneficiaryServiceClient, id string) []string { return historyOf(t, ctx, c, id) }
 	for start := range 2 {
 		c2 := restarted(t, c)
@@ -170,6 +190,7 @@ func TestClearedBeforeR13FollowedEnded(t *testing.T) {
 			{"Sanja", sanja, []string{"LEGAL_STATUS_REFUGEE since 2023-01-01", "LEGAL_STATUS_SUBSIDIARY_PROTECTION since 2024-06-01"}},
 			{"Pavle", pavle, []string{"LEGAL_STATUS_REFUGEE since 2023-01-01", "LEGAL_STATUS_ASYLUM_SEEKER since 2024-06-01"}},
 			{"Iva", iva, []string{"LEGAL_STATUS_REFUGEE since 2023-01-01", "LEGAL_STATUS_SUBSIDIARY_PROTECTION since 2025-03-01"}},
+			{"Nada", nada, []string{"LEGAL_STATUS_REFUGEE since 2023-01-01", "LEGAL_STATUS_SUBSIDIARY_PROTECTION since 2025-03-10"}},
 		} {
 			if got := history(c2, tc.id); !cmp.Equal(got, tc.want) {
 				t.Errorf("start %d: %s's history %v, want %v", start+1, tc.name, got, tc.want)

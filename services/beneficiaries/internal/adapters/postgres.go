@@ -262,13 +262,13 @@ func (p *Postgres) sendBatch(ctx context.Context, batch *pgx.Batch) error {
 // the registering organisation.
 func queueDetails(batch *pgx.Batch, viewer, id string, dst *domain.Beneficiary) {
 	const owned = `EXISTS (SELECT 1 FROM beneficiaries o WHERE o.id = $1 AND o.organisation_id = $2)`
-	batch.Queue(`SELECT legal_status, since, organisation_id, create_time FROM legal_status_history
+	batch.Queue(`SELECT id::text, legal_status, since, organisation_id, create_time FROM legal_status_history
 		WHERE beneficiary_id = $1 AND `+owned+` ORDER BY since, create_time, id`, id, viewer).Query(func(rows pgx.Rows) error {
 		var err error
 		dst.LegalStatusHistory, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.LegalStatusChange, error) {
 			var c domain.LegalStatusChange
 			var since time.Time
-			err := r.Scan(&c.LegalStatus, &since, &c.OrganisationID, &c.RecordTime)
+			err := r.Scan(&c.ID, &c.LegalStatus, &since, &c.OrganisationID, &c.RecordTime)
 			c.Since = date.Of(since)
 			return c, err
 		})
@@ -423,7 +423,11 @@ func (p *Postgres) UpdateBeneficiary(ctx context.Context, b *domain.Beneficiary,
 // its one entry is valid on every day (the column defaults: see migration
 // 00015). Queued in a transaction: its error is the next statement's.
 func (p *Postgres) AddLegalStatus(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error {
-	return db.Defer(ctx, p.q, insertLegalStatus, ids.New(), beneficiaryID, c.LegalStatus, c.Since.Time(), c.OrganisationID)
+	id := c.ID
+	if id == "" {
+		id = ids.New()
+	}
+	return db.Defer(ctx, p.q, insertLegalStatus, id, beneficiaryID, c.LegalStatus, c.Since.Time(), c.OrganisationID)
 }
 
 // ChangeLegalStatus appends to a person's legal status history and sets
@@ -445,6 +449,25 @@ func (p *Postgres) CorrectLegalStatusSince(ctx context.Context, beneficiaryID st
 		return err
 	}
 	return db.Defer(ctx, p.q, legalStatusValidity, []string{beneficiaryID})
+}
+
+// FixLegalStatusChange: see app.PersonStore. The entry keeps its record
+// time and organisation (the audit log says who corrected it).
+func (p *Postgres) FixLegalStatusChange(ctx context.Context, beneficiaryID, id string, fix *domain.LegalStatusChange) error {
+	query, args := `DELETE FROM legal_status_history WHERE id = $1 AND beneficiary_id = $2`, []any{id, beneficiaryID}
+	if fix != nil {
+		query = `UPDATE legal_status_history SET legal_status = $3, since = $4 WHERE id = $1 AND beneficiary_id = $2`
+		args = append(args, fix.LegalStatus, fix.Since.Time())
+	}
+	tag, err := p.q.Exec(ctx, query, args...)
+	if err != nil {
+		return db.Error(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return errs.NotFound("legal status history entry", id)
+	}
+	_, err = p.q.Exec(ctx, legalStatusValidity, []string{beneficiaryID})
+	return db.Error(err)
 }
 
 // LockOpenClears: see app.PersonStore. The persons' rows are locked
@@ -507,11 +530,16 @@ func (p *Postgres) EndOpenClears(ctx context.Context, ends map[string]domain.Leg
 // as LockOpenClears locks them. A person a record was merged into is
 // left out: the merge joined two histories, and which of them a
 // clearing ended cannot be told from the joined one.
+// A person with a history entry deleted (DeleteLegalStatusChange) is left
+// out too: the change that recorded the entry would read as a clearing
+// (a change of legal_status with no entry recorded with it).
 func (p *Postgres) LockPastClears(ctx context.Context) ([]app.PastClear, error) {
 	rows, err := p.q.Query(ctx, `SELECT b.id::text, held.since, next.since, a.time, a.actor_organisation_id::text
 		FROM audit_events a
 		JOIN beneficiaries b ON b.id = a.beneficiary_id AND b.merged_into IS NULL
 			AND NOT EXISTS (SELECT 1 FROM beneficiaries m WHERE m.merged_into = b.id)
+			AND NOT EXISTS (SELECT 1 FROM audit_events d WHERE d.owner_organisation_id = b.organisation_id
+				AND d.beneficiary_id = b.id AND d.action = '`+domain.ActionHistoryDelete+`')
 		CROSS JOIN LATERAL (SELECT h.legal_status, h.since FROM legal_status_history h
 			WHERE h.beneficiary_id = b.id AND h.create_time < a.time
 			ORDER BY h.since DESC, h.create_time DESC, h.id DESC LIMIT 1) held

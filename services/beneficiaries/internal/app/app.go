@@ -199,7 +199,7 @@ func createIn(ctx context.Context, r creator, act Actor, b *domain.Beneficiary, 
 		if since.IsZero() {
 			since = today
 		}
-		change := domain.LegalStatusChange{LegalStatus: b.LegalStatus, Since: since, OrganisationID: act.OrganisationID}
+		change := domain.LegalStatusChange{ID: ids.New(), LegalStatus: b.LegalStatus, Since: since, OrganisationID: act.OrganisationID}
 		if err := r.AddLegalStatus(ctx, b.ID, change); err != nil {
 			return nil, err
 		}

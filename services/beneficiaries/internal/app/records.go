@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/etag"
+	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
@@ -103,6 +105,72 @@ func (a *App) DeleteDocument(ctx context.Context, act Actor, beneficiaryID, id s
 		}
 		return audit(ctx, r, act, domain.ActionDocumentDelete, []string{"documents"}, b)
 	})
+}
+
+// CorrectLegalStatusChange corrects the entry id of the legal status
+// history of a beneficiary the caller registered to fix's status and
+// start (domain.Beneficiary.CheckHistoryFix), if tag is the etag of the
+// stored version, and returns the beneficiary.
+func (a *App) CorrectLegalStatusChange(ctx context.Context, act Actor, beneficiaryID, id, tag string, fix domain.LegalStatusChange) (*domain.Beneficiary, error) {
+	return a.fixHistory(ctx, act, beneficiaryID, id, tag, &fix)
+}
+
+// DeleteLegalStatusChange deletes the entry id of the legal status history
+// of a beneficiary the caller registered, as CorrectLegalStatusChange.
+func (a *App) DeleteLegalStatusChange(ctx context.Context, act Actor, beneficiaryID, id, tag string) (*domain.Beneficiary, error) {
+	return a.fixHistory(ctx, act, beneficiaryID, id, tag, nil)
+}
+
+// fixHistory corrects (fix) or deletes (fix nil) a history entry. The
+// record's version moves (its etag is the history's too), the change is
+// audited and emitted as beneficiary.updated naming legal_status_history.
+func (a *App) fixHistory(ctx context.Context, act Actor, beneficiaryID, id, tag string, fix *domain.LegalStatusChange) (*domain.Beneficiary, error) {
+	if err := ids.Check("beneficiary_id", beneficiaryID); err != nil {
+		return nil, err
+	}
+	if err := ids.Check("id", id); err != nil {
+		return nil, err
+	}
+	action := domain.ActionHistoryDelete
+	if fix != nil {
+		action = domain.ActionHistoryCorrect
+	}
+	var out *domain.Beneficiary
+	err := a.repo.InTx(ctx, func(r Repository) error {
+		b, err := writable(ctx, r, act, "beneficiary_id", beneficiaryID, LockPerson)
+		if err != nil {
+			return err
+		}
+		held := &domain.Beneficiary{ID: b.ID, OrganisationID: b.OrganisationID}
+		if err := r.LoadDetails(ctx, held); err != nil {
+			return err
+		}
+		if err := b.CheckHistoryFix(held.LegalStatusHistory, ids.Normalize(id), fix, a.today()); err != nil {
+			return err
+		}
+		if err := etag.Require("etag", tag, b.Version); err != nil {
+			return err
+		}
+		if err := r.FixLegalStatusChange(ctx, b.ID, ids.Normalize(id), fix); err != nil {
+			return err
+		}
+		if out, err = r.UpdateBeneficiary(ctx, b, b.Version); err != nil {
+			return err
+		}
+		fields := []string{"legal_status_history"}
+		if err := audit(ctx, r, act, action, fields, out); err != nil {
+			return err
+		}
+		if err := r.Emit(ctx, beneficiaryEvent(events.BeneficiaryUpdated, out.ID, []string{out.OrganisationID},
+			map[string]any{"fields": fields})); err != nil {
+			return err
+		}
+		return r.LoadDetails(ctx, out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // CreateHousehold registers a household of the caller's beneficiaries.

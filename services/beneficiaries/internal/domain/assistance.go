@@ -194,8 +194,8 @@ func CheckMergedStatuses(v *errs.Violations, survivor *Beneficiary, history []Le
 			continue // no status: the end of one
 		}
 		if what := survivor.unbornOn(c.Since, true); what != "" {
-			v.Add("duplicate_id", "has held a legal status (%s) since before the birth %s of beneficiary %s, which would get it: "+
-				"correct the one that is wrong first (the duplicate's legal_status_since, or the birth)", c.LegalStatus, what, survivor.ID)
+			v.Add("duplicate_id", "has held a legal status (%s, history entry %s) since before the birth %s of beneficiary %s, which would get it: "+
+				"correct the one that is wrong first (the duplicate's history entry or legal_status_since, or the birth)", c.LegalStatus, c.ID, what, survivor.ID)
 			return
 		}
 	}

@@ -29,6 +29,10 @@ const (
 	ActionAssistance      = "assistance.create"
 	ActionAssistanceList  = "assistance.list"
 	ActionAssistanceVoid  = "assistance.void"
+	// A history entry corrected or deleted (CorrectLegalStatusChange,
+	// DeleteLegalStatusChange).
+	ActionHistoryCorrect = "legal_status_history.correct"
+	ActionHistoryDelete  = "legal_status_history.delete"
 )
 
 // ViewFields lists the personal-data fields a caller with the given access

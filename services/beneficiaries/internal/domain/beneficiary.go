@@ -279,6 +279,7 @@ func ExternalIDTaken(field, holder string) error {
 // without LegalStatus records that the status was cleared on Since: the
 // person has none from that day.
 type LegalStatusChange struct {
+	ID             string
 	LegalStatus    string
 	Since          date.Date
 	OrganisationID string
@@ -372,7 +373,9 @@ func (b *Beneficiary) Erase(now time.Time) {
 //     legal_status_since, and a merge, are refused before the birth):
 //     counts by the status of a day would give a status to days the
 //     person did not live on. The current status's entries are checked
-//     as legal_status_since already (when it is set);
+//     as legal_status_since already (when it is set); each other entry
+//     starting before the new birth is named (its id), so the caller can
+//     correct or delete the wrong ones (CheckHistoryFix);
 //   - a corrected start of the current status (legal_status_since of the
 //     unchanged status, see UpdateBeneficiary) must not move it past
 //     another entry of the history: the status the history gives a day
@@ -415,9 +418,10 @@ func (b *Beneficiary) CheckHistory(before *Beneficiary, history []LegalStatusCha
 		}
 		switch b.unbornOn(e.Since, true) {
 		case "date", "year":
-			v.Add(field, "must not be after the start (%s) of the legal status %s in the person's history: "+
-				"a status held before the birth would be counted on days the person did not live on", e.Since, e.LegalStatus)
-			return v.Err()
+			v.Add(field, "must not be after the start (%s) of the legal status %s in the person's history (entry %s): "+
+				"a status held before the birth would be counted on days the person did not live on; "+
+				"if that entry is the wrong one, correct it (POST .../legalStatusHistory/%s:correct) or delete it first",
+				e.Since, e.LegalStatus, e.ID, e.ID)
 		}
 	}
 	return v.Err()
@@ -466,4 +470,61 @@ func (b *Beneficiary) checkOrder(v *errs.Violations, field string, history []Leg
 		v.Add(field, "must be before %s, when the status after it in the person's history (%s) began: "+
 			"a corrected start cannot move the status after the one that followed it", bound.Since, status(bound.LegalStatus))
 	}
+}
+
+// CheckHistoryFix checks a correction (fix, the entry as it should have
+// been recorded) or, with fix nil, the removal of the entry id of b's
+// legal status history (history, in its order: since, then recorded),
+// one recorded with a wrong day or status, or for a status the person
+// never had:
+//
+//   - the latest entry, the current status's (or its clearing's), is
+//     not corrected here: b's legal_status and legal_status_since say it,
+//     and UpdateBeneficiary changes them (and checks the order of a
+//     corrected start, CheckHistory);
+//   - a corrected entry starts before the latest does (an earlier entry
+//     stays earlier than the current status; it may pass other earlier
+//     entries, as a wrong day may have put it out of their order), on
+//     or after the birth when it has a status (as legal_status_since),
+//     and not after today.
+//
+// An id of no entry of the history is not found.
+func (b *Beneficiary) CheckHistoryFix(history []LegalStatusChange, id string, fix *LegalStatusChange, today date.Date) error {
+	i := slices.IndexFunc(history, func(e LegalStatusChange) bool { return e.ID == id })
+	if i < 0 {
+		return errs.NotFound("legal status history entry", id)
+	}
+	last := history[len(history)-1]
+	status := func(s string) string {
+		if s == "" {
+			return "none (the status cleared)"
+		}
+		return s
+	}
+	if i == len(history)-1 {
+		msg := fmt.Sprintf("is the entry of the person's current legal status (%s since %s): correct it with "+
+			"PATCH /v1/beneficiaries/%s (legal_status, legal_status_since)", status(last.LegalStatus), last.Since, b.ID)
+		return &errs.Error{Kind: errs.KindFailedPrecondition, Message: "id " + msg,
+			Violations: []errs.FieldViolation{{Field: "id", Description: msg}}}
+	}
+	if fix == nil {
+		return nil
+	}
+	var v errs.Violations
+	validate.OneOf(&v, "legal_status", fix.LegalStatus, LegalStatuses, false)
+	switch {
+	case fix.Since.IsZero():
+		v.Add("since", "is required (YYYY-MM-DD)")
+	case fix.Since.After(today):
+		v.Add("since", "must not be in the future")
+	case !fix.Since.Before(last.Since):
+		v.Add("since", "must be before %s, when the person's current legal status (%s) began: "+
+			"an earlier entry stays before the current status", last.Since, status(last.LegalStatus))
+	default:
+		date.CheckMinYear(&v, "since", fix.Since)
+		if fix.LegalStatus != "" {
+			b.checkBorn(&v, "since", fix.Since, true)
+		}
+	}
+	return v.Err()
 }

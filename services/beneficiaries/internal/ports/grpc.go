@@ -229,6 +229,35 @@ func (g *GRPC) VoidAssistance(ctx context.Context, req *pb.VoidAssistanceRequest
 	return &pb.VoidAssistanceResponse{Assistance: assistanceToProto(a)}, nil
 }
 
+func (g *GRPC) CorrectLegalStatusChange(ctx context.Context, req *pb.CorrectLegalStatusChangeRequest) (*pb.CorrectLegalStatusChangeResponse, error) {
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v errs.Violations
+	fix := domain.LegalStatusChange{LegalStatus: protoenum.Code(req.GetLegalStatus()), Since: date.ParseField(&v, "since", req.GetSince())}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	b, err := g.app.CorrectLegalStatusChange(ctx, act, req.GetBeneficiaryId(), req.GetId(), req.GetEtag(), fix)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CorrectLegalStatusChangeResponse{Beneficiary: beneficiaryToProto(b)}, nil
+}
+
+func (g *GRPC) DeleteLegalStatusChange(ctx context.Context, req *pb.DeleteLegalStatusChangeRequest) (*pb.DeleteLegalStatusChangeResponse, error) {
+	act, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b, err := g.app.DeleteLegalStatusChange(ctx, act, req.GetBeneficiaryId(), req.GetId(), req.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.DeleteLegalStatusChangeResponse{Beneficiary: beneficiaryToProto(b)}, nil
+}
+
 func (g *GRPC) ListAssistances(ctx context.Context, req *pb.ListAssistancesRequest) (*pb.ListAssistancesResponse, error) {
 	act, err := actor(ctx)
 	if err != nil {
@@ -322,7 +351,7 @@ func beneficiaryToProto(b *domain.Beneficiary) *pb.Beneficiary {
 	}
 	for _, c := range b.LegalStatusHistory {
 		out.LegalStatusHistory = append(out.LegalStatusHistory, &pb.LegalStatusChange{
-			LegalStatus: protoenum.Parse[pb.LegalStatus](c.LegalStatus), Since: c.Since.String(),
+			Id: c.ID, LegalStatus: protoenum.Parse[pb.LegalStatus](c.LegalStatus), Since: c.Since.String(),
 			OrganisationId: c.OrganisationID, RecordTime: timestamp(c.RecordTime),
 		})
 	}

@@ -999,6 +999,8 @@ func (x *Beneficiary) GetEraseTime() *timestamppb.Timestamp {
 
 type LegalStatusChange struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
+	// The entry's id, for CorrectLegalStatusChange and DeleteLegalStatusChange.
+	Id string `protobuf:"bytes,5,opt,name=id,proto3" json:"id,omitempty"`
 	// Unset when the status was cleared on since.
 	LegalStatus LegalStatus `protobuf:"varint,1,opt,name=legal_status,json=legalStatus,proto3,enum=spona.beneficiaries.v1.LegalStatus" json:"legal_status,omitempty"`
 	// YYYY-MM-DD.
@@ -1038,6 +1040,13 @@ func (x *LegalStatusChange) ProtoReflect() protoreflect.Message {
 // Deprecated: Use LegalStatusChange.ProtoReflect.Descriptor instead.
 func (*LegalStatusChange) Descriptor() ([]byte, []int) {
 	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *LegalStatusChange) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
 }
 
 func (x *LegalStatusChange) GetLegalStatus() LegalStatus {
@@ -2992,6 +3001,236 @@ func (*DeleteDocumentResponse) Descriptor() ([]byte, []int) {
 	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{30}
 }
 
+type CorrectLegalStatusChangeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
+	// The history entry (LegalStatusChange.id).
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// The status the entry should have; unset: none (the status cleared).
+	LegalStatus LegalStatus `protobuf:"varint,3,opt,name=legal_status,json=legalStatus,proto3,enum=spona.beneficiaries.v1.LegalStatus" json:"legal_status,omitempty"`
+	// The day the entry should start, YYYY-MM-DD.
+	Since string `protobuf:"bytes,4,opt,name=since,proto3" json:"since,omitempty"`
+	// The beneficiary's etag last read.
+	Etag          string `protobuf:"bytes,5,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CorrectLegalStatusChangeRequest) Reset() {
+	*x = CorrectLegalStatusChangeRequest{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CorrectLegalStatusChangeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CorrectLegalStatusChangeRequest) ProtoMessage() {}
+
+func (x *CorrectLegalStatusChangeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CorrectLegalStatusChangeRequest.ProtoReflect.Descriptor instead.
+func (*CorrectLegalStatusChangeRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *CorrectLegalStatusChangeRequest) GetBeneficiaryId() string {
+	if x != nil {
+		return x.BeneficiaryId
+	}
+	return ""
+}
+
+func (x *CorrectLegalStatusChangeRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *CorrectLegalStatusChangeRequest) GetLegalStatus() LegalStatus {
+	if x != nil {
+		return x.LegalStatus
+	}
+	return LegalStatus_LEGAL_STATUS_UNSPECIFIED
+}
+
+func (x *CorrectLegalStatusChangeRequest) GetSince() string {
+	if x != nil {
+		return x.Since
+	}
+	return ""
+}
+
+func (x *CorrectLegalStatusChangeRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+type CorrectLegalStatusChangeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Beneficiary   *Beneficiary           `protobuf:"bytes,1,opt,name=beneficiary,proto3" json:"beneficiary,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CorrectLegalStatusChangeResponse) Reset() {
+	*x = CorrectLegalStatusChangeResponse{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CorrectLegalStatusChangeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CorrectLegalStatusChangeResponse) ProtoMessage() {}
+
+func (x *CorrectLegalStatusChangeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CorrectLegalStatusChangeResponse.ProtoReflect.Descriptor instead.
+func (*CorrectLegalStatusChangeResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *CorrectLegalStatusChangeResponse) GetBeneficiary() *Beneficiary {
+	if x != nil {
+		return x.Beneficiary
+	}
+	return nil
+}
+
+type DeleteLegalStatusChangeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
+	// The history entry (LegalStatusChange.id).
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// The beneficiary's etag last read.
+	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteLegalStatusChangeRequest) Reset() {
+	*x = DeleteLegalStatusChangeRequest{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteLegalStatusChangeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteLegalStatusChangeRequest) ProtoMessage() {}
+
+func (x *DeleteLegalStatusChangeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteLegalStatusChangeRequest.ProtoReflect.Descriptor instead.
+func (*DeleteLegalStatusChangeRequest) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *DeleteLegalStatusChangeRequest) GetBeneficiaryId() string {
+	if x != nil {
+		return x.BeneficiaryId
+	}
+	return ""
+}
+
+func (x *DeleteLegalStatusChangeRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DeleteLegalStatusChangeRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+type DeleteLegalStatusChangeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Beneficiary   *Beneficiary           `protobuf:"bytes,1,opt,name=beneficiary,proto3" json:"beneficiary,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteLegalStatusChangeResponse) Reset() {
+	*x = DeleteLegalStatusChangeResponse{}
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteLegalStatusChangeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteLegalStatusChangeResponse) ProtoMessage() {}
+
+func (x *DeleteLegalStatusChangeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteLegalStatusChangeResponse.ProtoReflect.Descriptor instead.
+func (*DeleteLegalStatusChangeResponse) Descriptor() ([]byte, []int) {
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *DeleteLegalStatusChangeResponse) GetBeneficiary() *Beneficiary {
+	if x != nil {
+		return x.Beneficiary
+	}
+	return nil
+}
+
 type CreateHouseholdRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Household     *Household             `protobuf:"bytes,1,opt,name=household,proto3" json:"household,omitempty"`
@@ -3002,7 +3241,7 @@ type CreateHouseholdRequest struct {
 
 func (x *CreateHouseholdRequest) Reset() {
 	*x = CreateHouseholdRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[31]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3014,7 +3253,7 @@ func (x *CreateHouseholdRequest) String() string {
 func (*CreateHouseholdRequest) ProtoMessage() {}
 
 func (x *CreateHouseholdRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[31]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3027,7 +3266,7 @@ func (x *CreateHouseholdRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateHouseholdRequest.ProtoReflect.Descriptor instead.
 func (*CreateHouseholdRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{31}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *CreateHouseholdRequest) GetHousehold() *Household {
@@ -3053,7 +3292,7 @@ type CreateHouseholdResponse struct {
 
 func (x *CreateHouseholdResponse) Reset() {
 	*x = CreateHouseholdResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[32]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3065,7 +3304,7 @@ func (x *CreateHouseholdResponse) String() string {
 func (*CreateHouseholdResponse) ProtoMessage() {}
 
 func (x *CreateHouseholdResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[32]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3078,7 +3317,7 @@ func (x *CreateHouseholdResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateHouseholdResponse.ProtoReflect.Descriptor instead.
 func (*CreateHouseholdResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{32}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CreateHouseholdResponse) GetHousehold() *Household {
@@ -3097,7 +3336,7 @@ type GetHouseholdRequest struct {
 
 func (x *GetHouseholdRequest) Reset() {
 	*x = GetHouseholdRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[33]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3109,7 +3348,7 @@ func (x *GetHouseholdRequest) String() string {
 func (*GetHouseholdRequest) ProtoMessage() {}
 
 func (x *GetHouseholdRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[33]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3122,7 +3361,7 @@ func (x *GetHouseholdRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHouseholdRequest.ProtoReflect.Descriptor instead.
 func (*GetHouseholdRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{33}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *GetHouseholdRequest) GetId() string {
@@ -3141,7 +3380,7 @@ type GetHouseholdResponse struct {
 
 func (x *GetHouseholdResponse) Reset() {
 	*x = GetHouseholdResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[34]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3153,7 +3392,7 @@ func (x *GetHouseholdResponse) String() string {
 func (*GetHouseholdResponse) ProtoMessage() {}
 
 func (x *GetHouseholdResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[34]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3166,7 +3405,7 @@ func (x *GetHouseholdResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHouseholdResponse.ProtoReflect.Descriptor instead.
 func (*GetHouseholdResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{34}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *GetHouseholdResponse) GetHousehold() *Household {
@@ -3186,7 +3425,7 @@ type AddHouseholdMemberRequest struct {
 
 func (x *AddHouseholdMemberRequest) Reset() {
 	*x = AddHouseholdMemberRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[35]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3198,7 +3437,7 @@ func (x *AddHouseholdMemberRequest) String() string {
 func (*AddHouseholdMemberRequest) ProtoMessage() {}
 
 func (x *AddHouseholdMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[35]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3211,7 +3450,7 @@ func (x *AddHouseholdMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddHouseholdMemberRequest.ProtoReflect.Descriptor instead.
 func (*AddHouseholdMemberRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{35}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *AddHouseholdMemberRequest) GetHouseholdId() string {
@@ -3237,7 +3476,7 @@ type AddHouseholdMemberResponse struct {
 
 func (x *AddHouseholdMemberResponse) Reset() {
 	*x = AddHouseholdMemberResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[36]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3249,7 +3488,7 @@ func (x *AddHouseholdMemberResponse) String() string {
 func (*AddHouseholdMemberResponse) ProtoMessage() {}
 
 func (x *AddHouseholdMemberResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[36]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3262,7 +3501,7 @@ func (x *AddHouseholdMemberResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddHouseholdMemberResponse.ProtoReflect.Descriptor instead.
 func (*AddHouseholdMemberResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{36}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *AddHouseholdMemberResponse) GetHousehold() *Household {
@@ -3282,7 +3521,7 @@ type RemoveHouseholdMemberRequest struct {
 
 func (x *RemoveHouseholdMemberRequest) Reset() {
 	*x = RemoveHouseholdMemberRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[37]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3294,7 +3533,7 @@ func (x *RemoveHouseholdMemberRequest) String() string {
 func (*RemoveHouseholdMemberRequest) ProtoMessage() {}
 
 func (x *RemoveHouseholdMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[37]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3307,7 +3546,7 @@ func (x *RemoveHouseholdMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveHouseholdMemberRequest.ProtoReflect.Descriptor instead.
 func (*RemoveHouseholdMemberRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{37}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *RemoveHouseholdMemberRequest) GetHouseholdId() string {
@@ -3333,7 +3572,7 @@ type RemoveHouseholdMemberResponse struct {
 
 func (x *RemoveHouseholdMemberResponse) Reset() {
 	*x = RemoveHouseholdMemberResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[38]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3345,7 +3584,7 @@ func (x *RemoveHouseholdMemberResponse) String() string {
 func (*RemoveHouseholdMemberResponse) ProtoMessage() {}
 
 func (x *RemoveHouseholdMemberResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[38]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3358,7 +3597,7 @@ func (x *RemoveHouseholdMemberResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveHouseholdMemberResponse.ProtoReflect.Descriptor instead.
 func (*RemoveHouseholdMemberResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{38}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *RemoveHouseholdMemberResponse) GetHousehold() *Household {
@@ -3382,7 +3621,7 @@ type ListAuditEventsRequest struct {
 
 func (x *ListAuditEventsRequest) Reset() {
 	*x = ListAuditEventsRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[39]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3394,7 +3633,7 @@ func (x *ListAuditEventsRequest) String() string {
 func (*ListAuditEventsRequest) ProtoMessage() {}
 
 func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[39]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3407,7 +3646,7 @@ func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{39}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ListAuditEventsRequest) GetBeneficiaryId() string {
@@ -3448,7 +3687,7 @@ type ListAuditEventsResponse struct {
 
 func (x *ListAuditEventsResponse) Reset() {
 	*x = ListAuditEventsResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[40]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3460,7 +3699,7 @@ func (x *ListAuditEventsResponse) String() string {
 func (*ListAuditEventsResponse) ProtoMessage() {}
 
 func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[40]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3473,7 +3712,7 @@ func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{40}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ListAuditEventsResponse) GetAuditEvents() []*AuditEvent {
@@ -3500,7 +3739,7 @@ type ListBeneficiariesResponse struct {
 
 func (x *ListBeneficiariesResponse) Reset() {
 	*x = ListBeneficiariesResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[41]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3512,7 +3751,7 @@ func (x *ListBeneficiariesResponse) String() string {
 func (*ListBeneficiariesResponse) ProtoMessage() {}
 
 func (x *ListBeneficiariesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[41]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3525,7 +3764,7 @@ func (x *ListBeneficiariesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBeneficiariesResponse.ProtoReflect.Descriptor instead.
 func (*ListBeneficiariesResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{41}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ListBeneficiariesResponse) GetBeneficiaries() []*Beneficiary {
@@ -3553,7 +3792,7 @@ type CreateAssistanceRequest struct {
 
 func (x *CreateAssistanceRequest) Reset() {
 	*x = CreateAssistanceRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[42]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3565,7 +3804,7 @@ func (x *CreateAssistanceRequest) String() string {
 func (*CreateAssistanceRequest) ProtoMessage() {}
 
 func (x *CreateAssistanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[42]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3578,7 +3817,7 @@ func (x *CreateAssistanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAssistanceRequest.ProtoReflect.Descriptor instead.
 func (*CreateAssistanceRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{42}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *CreateAssistanceRequest) GetBeneficiaryId() string {
@@ -3611,7 +3850,7 @@ type CreateAssistanceResponse struct {
 
 func (x *CreateAssistanceResponse) Reset() {
 	*x = CreateAssistanceResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[43]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3623,7 +3862,7 @@ func (x *CreateAssistanceResponse) String() string {
 func (*CreateAssistanceResponse) ProtoMessage() {}
 
 func (x *CreateAssistanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[43]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3636,7 +3875,7 @@ func (x *CreateAssistanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAssistanceResponse.ProtoReflect.Descriptor instead.
 func (*CreateAssistanceResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{43}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *CreateAssistanceResponse) GetAssistance() *Assistance {
@@ -3659,7 +3898,7 @@ type ListAssistancesRequest struct {
 
 func (x *ListAssistancesRequest) Reset() {
 	*x = ListAssistancesRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[44]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3671,7 +3910,7 @@ func (x *ListAssistancesRequest) String() string {
 func (*ListAssistancesRequest) ProtoMessage() {}
 
 func (x *ListAssistancesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[44]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3684,7 +3923,7 @@ func (x *ListAssistancesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAssistancesRequest.ProtoReflect.Descriptor instead.
 func (*ListAssistancesRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{44}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ListAssistancesRequest) GetBeneficiaryId() string {
@@ -3725,7 +3964,7 @@ type VoidAssistanceRequest struct {
 
 func (x *VoidAssistanceRequest) Reset() {
 	*x = VoidAssistanceRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[45]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3737,7 +3976,7 @@ func (x *VoidAssistanceRequest) String() string {
 func (*VoidAssistanceRequest) ProtoMessage() {}
 
 func (x *VoidAssistanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[45]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3750,7 +3989,7 @@ func (x *VoidAssistanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VoidAssistanceRequest.ProtoReflect.Descriptor instead.
 func (*VoidAssistanceRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{45}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *VoidAssistanceRequest) GetId() string {
@@ -3776,7 +4015,7 @@ type VoidAssistanceResponse struct {
 
 func (x *VoidAssistanceResponse) Reset() {
 	*x = VoidAssistanceResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[46]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3788,7 +4027,7 @@ func (x *VoidAssistanceResponse) String() string {
 func (*VoidAssistanceResponse) ProtoMessage() {}
 
 func (x *VoidAssistanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[46]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3801,7 +4040,7 @@ func (x *VoidAssistanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VoidAssistanceResponse.ProtoReflect.Descriptor instead.
 func (*VoidAssistanceResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{46}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *VoidAssistanceResponse) GetAssistance() *Assistance {
@@ -3821,7 +4060,7 @@ type ListAssistancesResponse struct {
 
 func (x *ListAssistancesResponse) Reset() {
 	*x = ListAssistancesResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[47]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3833,7 +4072,7 @@ func (x *ListAssistancesResponse) String() string {
 func (*ListAssistancesResponse) ProtoMessage() {}
 
 func (x *ListAssistancesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[47]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3846,7 +4085,7 @@ func (x *ListAssistancesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAssistancesResponse.ProtoReflect.Descriptor instead.
 func (*ListAssistancesResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{47}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ListAssistancesResponse) GetAssistances() []*Assistance {
@@ -3874,7 +4113,7 @@ type CreateConsentRequest struct {
 
 func (x *CreateConsentRequest) Reset() {
 	*x = CreateConsentRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[48]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3886,7 +4125,7 @@ func (x *CreateConsentRequest) String() string {
 func (*CreateConsentRequest) ProtoMessage() {}
 
 func (x *CreateConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[48]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3899,7 +4138,7 @@ func (x *CreateConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateConsentRequest.ProtoReflect.Descriptor instead.
 func (*CreateConsentRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{48}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *CreateConsentRequest) GetBeneficiaryId() string {
@@ -3932,7 +4171,7 @@ type CreateConsentResponse struct {
 
 func (x *CreateConsentResponse) Reset() {
 	*x = CreateConsentResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[49]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3944,7 +4183,7 @@ func (x *CreateConsentResponse) String() string {
 func (*CreateConsentResponse) ProtoMessage() {}
 
 func (x *CreateConsentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[49]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3957,7 +4196,7 @@ func (x *CreateConsentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateConsentResponse.ProtoReflect.Descriptor instead.
 func (*CreateConsentResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{49}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *CreateConsentResponse) GetConsent() *Consent {
@@ -3978,7 +4217,7 @@ type ListConsentsRequest struct {
 
 func (x *ListConsentsRequest) Reset() {
 	*x = ListConsentsRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[50]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3990,7 +4229,7 @@ func (x *ListConsentsRequest) String() string {
 func (*ListConsentsRequest) ProtoMessage() {}
 
 func (x *ListConsentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[50]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4003,7 +4242,7 @@ func (x *ListConsentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConsentsRequest.ProtoReflect.Descriptor instead.
 func (*ListConsentsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{50}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *ListConsentsRequest) GetBeneficiaryId() string {
@@ -4037,7 +4276,7 @@ type ListConsentsResponse struct {
 
 func (x *ListConsentsResponse) Reset() {
 	*x = ListConsentsResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[51]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4049,7 +4288,7 @@ func (x *ListConsentsResponse) String() string {
 func (*ListConsentsResponse) ProtoMessage() {}
 
 func (x *ListConsentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[51]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4062,7 +4301,7 @@ func (x *ListConsentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConsentsResponse.ProtoReflect.Descriptor instead.
 func (*ListConsentsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{51}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ListConsentsResponse) GetConsents() []*Consent {
@@ -4090,7 +4329,7 @@ type WithdrawConsentRequest struct {
 
 func (x *WithdrawConsentRequest) Reset() {
 	*x = WithdrawConsentRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[52]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4102,7 +4341,7 @@ func (x *WithdrawConsentRequest) String() string {
 func (*WithdrawConsentRequest) ProtoMessage() {}
 
 func (x *WithdrawConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[52]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4115,7 +4354,7 @@ func (x *WithdrawConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawConsentRequest.ProtoReflect.Descriptor instead.
 func (*WithdrawConsentRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{52}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *WithdrawConsentRequest) GetBeneficiaryId() string {
@@ -4148,7 +4387,7 @@ type WithdrawConsentResponse struct {
 
 func (x *WithdrawConsentResponse) Reset() {
 	*x = WithdrawConsentResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[53]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4160,7 +4399,7 @@ func (x *WithdrawConsentResponse) String() string {
 func (*WithdrawConsentResponse) ProtoMessage() {}
 
 func (x *WithdrawConsentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[53]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4173,7 +4412,7 @@ func (x *WithdrawConsentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawConsentResponse.ProtoReflect.Descriptor instead.
 func (*WithdrawConsentResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{53}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *WithdrawConsentResponse) GetConsent() *Consent {
@@ -4218,7 +4457,7 @@ type CountAssistedBeneficiariesRequest struct {
 
 func (x *CountAssistedBeneficiariesRequest) Reset() {
 	*x = CountAssistedBeneficiariesRequest{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[54]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4230,7 +4469,7 @@ func (x *CountAssistedBeneficiariesRequest) String() string {
 func (*CountAssistedBeneficiariesRequest) ProtoMessage() {}
 
 func (x *CountAssistedBeneficiariesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[54]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4243,7 +4482,7 @@ func (x *CountAssistedBeneficiariesRequest) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use CountAssistedBeneficiariesRequest.ProtoReflect.Descriptor instead.
 func (*CountAssistedBeneficiariesRequest) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{54}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *CountAssistedBeneficiariesRequest) GetProjectId() string {
@@ -4297,7 +4536,7 @@ type CountAssistedBeneficiariesResponse struct {
 
 func (x *CountAssistedBeneficiariesResponse) Reset() {
 	*x = CountAssistedBeneficiariesResponse{}
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[55]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4309,7 +4548,7 @@ func (x *CountAssistedBeneficiariesResponse) String() string {
 func (*CountAssistedBeneficiariesResponse) ProtoMessage() {}
 
 func (x *CountAssistedBeneficiariesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[55]
+	mi := &file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4322,7 +4561,7 @@ func (x *CountAssistedBeneficiariesResponse) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use CountAssistedBeneficiariesResponse.ProtoReflect.Descriptor instead.
 func (*CountAssistedBeneficiariesResponse) Descriptor() ([]byte, []int) {
-	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{55}
+	return file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *CountAssistedBeneficiariesResponse) GetAggregate() *v1.Aggregate {
@@ -4378,8 +4617,9 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\vmerged_into\x18\x1e \x01(\tB\x03\xe0A\x03R\n" +
 	"mergedInto\x12>\n" +
 	"\n" +
-	"erase_time\x18\x1f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\teraseTime\"\xd7\x01\n" +
-	"\x11LegalStatusChange\x12F\n" +
+	"erase_time\x18\x1f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\teraseTime\"\xec\x01\n" +
+	"\x11LegalStatusChange\x12\x13\n" +
+	"\x02id\x18\x05 \x01(\tB\x03\xe0A\x03R\x02id\x12F\n" +
 	"\flegal_status\x18\x01 \x01(\x0e2#.spona.beneficiaries.v1.LegalStatusR\vlegalStatus\x12\x14\n" +
 	"\x05since\x18\x02 \x01(\tR\x05since\x12'\n" +
 	"\x0forganisation_id\x18\x03 \x01(\tR\x0eorganisationId\x12;\n" +
@@ -4538,7 +4778,21 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x15DeleteDocumentRequest\x12*\n" +
 	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12\x13\n" +
 	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\"\x18\n" +
-	"\x16DeleteDocumentResponse\"}\n" +
+	"\x16DeleteDocumentResponse\"\xde\x01\n" +
+	"\x1fCorrectLegalStatusChangeRequest\x12*\n" +
+	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12F\n" +
+	"\flegal_status\x18\x03 \x01(\x0e2#.spona.beneficiaries.v1.LegalStatusR\vlegalStatus\x12\x19\n" +
+	"\x05since\x18\x04 \x01(\tB\x03\xe0A\x02R\x05since\x12\x17\n" +
+	"\x04etag\x18\x05 \x01(\tB\x03\xe0A\x02R\x04etag\"i\n" +
+	" CorrectLegalStatusChangeResponse\x12E\n" +
+	"\vbeneficiary\x18\x01 \x01(\v2#.spona.beneficiaries.v1.BeneficiaryR\vbeneficiary\"z\n" +
+	"\x1eDeleteLegalStatusChangeRequest\x12*\n" +
+	"\x0ebeneficiary_id\x18\x01 \x01(\tB\x03\xe0A\x02R\rbeneficiaryId\x12\x13\n" +
+	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\x12\x17\n" +
+	"\x04etag\x18\x03 \x01(\tB\x03\xe0A\x02R\x04etag\"h\n" +
+	"\x1fDeleteLegalStatusChangeResponse\x12E\n" +
+	"\vbeneficiary\x18\x01 \x01(\v2#.spona.beneficiaries.v1.BeneficiaryR\vbeneficiary\"}\n" +
 	"\x16CreateHouseholdRequest\x12D\n" +
 	"\thousehold\x18\x01 \x01(\v2!.spona.beneficiaries.v1.HouseholdB\x03\xe0A\x02R\thousehold\x12\x1d\n" +
 	"\n" +
@@ -4725,7 +4979,7 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x0eConsentGivenBy\x12 \n" +
 	"\x1cCONSENT_GIVEN_BY_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15CONSENT_GIVEN_BY_SELF\x10\x01\x12\x1d\n" +
-	"\x19CONSENT_GIVEN_BY_GUARDIAN\x10\x022\xb4#\n" +
+	"\x19CONSENT_GIVEN_BY_GUARDIAN\x10\x022\xac'\n" +
 	"\x12BeneficiaryService\x12\xc4\x01\n" +
 	"\x11CreateBeneficiary\x120.spona.beneficiaries.v1.CreateBeneficiaryRequest\x1a1.spona.beneficiaries.v1.CreateBeneficiaryResponse\"J\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02-:\vbeneficiaryb\vbeneficiary\"\x11/v1/beneficiaries\x12\xb2\x01\n" +
 	"\x0eGetBeneficiary\x12-.spona.beneficiaries.v1.GetBeneficiaryRequest\x1a..spona.beneficiaries.v1.GetBeneficiaryResponse\"A\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x02%b\vbeneficiary\x12\x16/v1/beneficiaries/{id}\x12\xa9\x01\n" +
@@ -4734,7 +4988,9 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\x13SearchBeneficiaries\x122.spona.beneficiaries.v1.SearchBeneficiariesRequest\x1a3.spona.beneficiaries.v1.SearchBeneficiariesResponse\"6\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/beneficiaries:search\x12\xb4\x01\n" +
 	"\x0eFindDuplicates\x12-.spona.beneficiaries.v1.FindDuplicatesRequest\x1a..spona.beneficiaries.v1.FindDuplicatesResponse\"C\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x02'\x12%/v1/beneficiaries/{id}:findDuplicates\x12\xc8\x01\n" +
 	"\x12MergeBeneficiaries\x121.spona.beneficiaries.v1.MergeBeneficiariesRequest\x1a2.spona.beneficiaries.v1.MergeBeneficiariesResponse\"K\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02.:\x01*b\vbeneficiary\"\x1c/v1/beneficiaries/{id}:merge\x12\xc2\x01\n" +
-	"\x10EraseBeneficiary\x12/.spona.beneficiaries.v1.EraseBeneficiaryRequest\x1a0.spona.beneficiaries.v1.EraseBeneficiaryResponse\"K\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02.:\x01*b\vbeneficiary\"\x1c/v1/beneficiaries/{id}:erase\x12\xd0\x01\n" +
+	"\x10EraseBeneficiary\x12/.spona.beneficiaries.v1.EraseBeneficiaryRequest\x1a0.spona.beneficiaries.v1.EraseBeneficiaryResponse\"K\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02.:\x01*b\vbeneficiary\"\x1c/v1/beneficiaries/{id}:erase\x12\x80\x02\n" +
+	"\x18CorrectLegalStatusChange\x127.spona.beneficiaries.v1.CorrectLegalStatusChangeRequest\x1a8.spona.beneficiaries.v1.CorrectLegalStatusChangeResponse\"q\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02T:\x01*b\vbeneficiary\"B/v1/beneficiaries/{beneficiary_id}/legalStatusHistory/{id}:correct\x12\xf2\x01\n" +
+	"\x17DeleteLegalStatusChange\x126.spona.beneficiaries.v1.DeleteLegalStatusChangeRequest\x1a7.spona.beneficiaries.v1.DeleteLegalStatusChangeResponse\"f\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02Ib\vbeneficiary*:/v1/beneficiaries/{beneficiary_id}/legalStatusHistory/{id}\x12\xd0\x01\n" +
 	"\x0eCreateDocument\x12-.spona.beneficiaries.v1.CreateDocumentRequest\x1a..spona.beneficiaries.v1.CreateDocumentResponse\"_\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02B:\bdocumentb\bdocument\",/v1/beneficiaries/{beneficiary_id}/documents\x12\xb8\x01\n" +
 	"\rListDocuments\x12,.spona.beneficiaries.v1.ListDocumentsRequest\x1a-.spona.beneficiaries.v1.ListDocumentsResponse\"J\xca\xf3\x18\x12beneficiaries.read\x82\xd3\xe4\x93\x02.\x12,/v1/beneficiaries/{beneficiary_id}/documents\x12\xc1\x01\n" +
 	"\x0eDeleteDocument\x12-.spona.beneficiaries.v1.DeleteDocumentRequest\x1a..spona.beneficiaries.v1.DeleteDocumentResponse\"P\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x023*1/v1/beneficiaries/{beneficiary_id}/documents/{id}\x12\xb7\x01\n" +
@@ -4768,7 +5024,7 @@ func file_spona_beneficiaries_v1_beneficiaries_proto_rawDescGZIP() []byte {
 }
 
 var file_spona_beneficiaries_v1_beneficiaries_proto_enumTypes = make([]protoimpl.EnumInfo, 10)
-var file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes = make([]protoimpl.MessageInfo, 56)
+var file_spona_beneficiaries_v1_beneficiaries_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
 var file_spona_beneficiaries_v1_beneficiaries_proto_goTypes = []any{
 	(LegalStatus)(0),                           // 0: spona.beneficiaries.v1.LegalStatus
 	(Accommodation)(0),                         // 1: spona.beneficiaries.v1.Accommodation
@@ -4811,76 +5067,80 @@ var file_spona_beneficiaries_v1_beneficiaries_proto_goTypes = []any{
 	(*ListDocumentsResponse)(nil),              // 38: spona.beneficiaries.v1.ListDocumentsResponse
 	(*DeleteDocumentRequest)(nil),              // 39: spona.beneficiaries.v1.DeleteDocumentRequest
 	(*DeleteDocumentResponse)(nil),             // 40: spona.beneficiaries.v1.DeleteDocumentResponse
-	(*CreateHouseholdRequest)(nil),             // 41: spona.beneficiaries.v1.CreateHouseholdRequest
-	(*CreateHouseholdResponse)(nil),            // 42: spona.beneficiaries.v1.CreateHouseholdResponse
-	(*GetHouseholdRequest)(nil),                // 43: spona.beneficiaries.v1.GetHouseholdRequest
-	(*GetHouseholdResponse)(nil),               // 44: spona.beneficiaries.v1.GetHouseholdResponse
-	(*AddHouseholdMemberRequest)(nil),          // 45: spona.beneficiaries.v1.AddHouseholdMemberRequest
-	(*AddHouseholdMemberResponse)(nil),         // 46: spona.beneficiaries.v1.AddHouseholdMemberResponse
-	(*RemoveHouseholdMemberRequest)(nil),       // 47: spona.beneficiaries.v1.RemoveHouseholdMemberRequest
-	(*RemoveHouseholdMemberResponse)(nil),      // 48: spona.beneficiaries.v1.RemoveHouseholdMemberResponse
-	(*ListAuditEventsRequest)(nil),             // 49: spona.beneficiaries.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),            // 50: spona.beneficiaries.v1.ListAuditEventsResponse
-	(*ListBeneficiariesResponse)(nil),          // 51: spona.beneficiaries.v1.ListBeneficiariesResponse
-	(*CreateAssistanceRequest)(nil),            // 52: spona.beneficiaries.v1.CreateAssistanceRequest
-	(*CreateAssistanceResponse)(nil),           // 53: spona.beneficiaries.v1.CreateAssistanceResponse
-	(*ListAssistancesRequest)(nil),             // 54: spona.beneficiaries.v1.ListAssistancesRequest
-	(*VoidAssistanceRequest)(nil),              // 55: spona.beneficiaries.v1.VoidAssistanceRequest
-	(*VoidAssistanceResponse)(nil),             // 56: spona.beneficiaries.v1.VoidAssistanceResponse
-	(*ListAssistancesResponse)(nil),            // 57: spona.beneficiaries.v1.ListAssistancesResponse
-	(*CreateConsentRequest)(nil),               // 58: spona.beneficiaries.v1.CreateConsentRequest
-	(*CreateConsentResponse)(nil),              // 59: spona.beneficiaries.v1.CreateConsentResponse
-	(*ListConsentsRequest)(nil),                // 60: spona.beneficiaries.v1.ListConsentsRequest
-	(*ListConsentsResponse)(nil),               // 61: spona.beneficiaries.v1.ListConsentsResponse
-	(*WithdrawConsentRequest)(nil),             // 62: spona.beneficiaries.v1.WithdrawConsentRequest
-	(*WithdrawConsentResponse)(nil),            // 63: spona.beneficiaries.v1.WithdrawConsentResponse
-	(*CountAssistedBeneficiariesRequest)(nil),  // 64: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
-	(*CountAssistedBeneficiariesResponse)(nil), // 65: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
-	(v1.Sex)(0),                                // 66: spona.common.v1.Sex
-	(*timestamppb.Timestamp)(nil),              // 67: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),              // 68: google.protobuf.FieldMask
-	(*v1.DateRange)(nil),                       // 69: spona.common.v1.DateRange
-	(*v1.DimensionSet)(nil),                    // 70: spona.common.v1.DimensionSet
-	(*v1.Aggregate)(nil),                       // 71: spona.common.v1.Aggregate
+	(*CorrectLegalStatusChangeRequest)(nil),    // 41: spona.beneficiaries.v1.CorrectLegalStatusChangeRequest
+	(*CorrectLegalStatusChangeResponse)(nil),   // 42: spona.beneficiaries.v1.CorrectLegalStatusChangeResponse
+	(*DeleteLegalStatusChangeRequest)(nil),     // 43: spona.beneficiaries.v1.DeleteLegalStatusChangeRequest
+	(*DeleteLegalStatusChangeResponse)(nil),    // 44: spona.beneficiaries.v1.DeleteLegalStatusChangeResponse
+	(*CreateHouseholdRequest)(nil),             // 45: spona.beneficiaries.v1.CreateHouseholdRequest
+	(*CreateHouseholdResponse)(nil),            // 46: spona.beneficiaries.v1.CreateHouseholdResponse
+	(*GetHouseholdRequest)(nil),                // 47: spona.beneficiaries.v1.GetHouseholdRequest
+	(*GetHouseholdResponse)(nil),               // 48: spona.beneficiaries.v1.GetHouseholdResponse
+	(*AddHouseholdMemberRequest)(nil),          // 49: spona.beneficiaries.v1.AddHouseholdMemberRequest
+	(*AddHouseholdMemberResponse)(nil),         // 50: spona.beneficiaries.v1.AddHouseholdMemberResponse
+	(*RemoveHouseholdMemberRequest)(nil),       // 51: spona.beneficiaries.v1.RemoveHouseholdMemberRequest
+	(*RemoveHouseholdMemberResponse)(nil),      // 52: spona.beneficiaries.v1.RemoveHouseholdMemberResponse
+	(*ListAuditEventsRequest)(nil),             // 53: spona.beneficiaries.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),            // 54: spona.beneficiaries.v1.ListAuditEventsResponse
+	(*ListBeneficiariesResponse)(nil),          // 55: spona.beneficiaries.v1.ListBeneficiariesResponse
+	(*CreateAssistanceRequest)(nil),            // 56: spona.beneficiaries.v1.CreateAssistanceRequest
+	(*CreateAssistanceResponse)(nil),           // 57: spona.beneficiaries.v1.CreateAssistanceResponse
+	(*ListAssistancesRequest)(nil),             // 58: spona.beneficiaries.v1.ListAssistancesRequest
+	(*VoidAssistanceRequest)(nil),              // 59: spona.beneficiaries.v1.VoidAssistanceRequest
+	(*VoidAssistanceResponse)(nil),             // 60: spona.beneficiaries.v1.VoidAssistanceResponse
+	(*ListAssistancesResponse)(nil),            // 61: spona.beneficiaries.v1.ListAssistancesResponse
+	(*CreateConsentRequest)(nil),               // 62: spona.beneficiaries.v1.CreateConsentRequest
+	(*CreateConsentResponse)(nil),              // 63: spona.beneficiaries.v1.CreateConsentResponse
+	(*ListConsentsRequest)(nil),                // 64: spona.beneficiaries.v1.ListConsentsRequest
+	(*ListConsentsResponse)(nil),               // 65: spona.beneficiaries.v1.ListConsentsResponse
+	(*WithdrawConsentRequest)(nil),             // 66: spona.beneficiaries.v1.WithdrawConsentRequest
+	(*WithdrawConsentResponse)(nil),            // 67: spona.beneficiaries.v1.WithdrawConsentResponse
+	(*CountAssistedBeneficiariesRequest)(nil),  // 68: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
+	(*CountAssistedBeneficiariesResponse)(nil), // 69: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
+	(v1.Sex)(0),                   // 70: spona.common.v1.Sex
+	(*timestamppb.Timestamp)(nil), // 71: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil), // 72: google.protobuf.FieldMask
+	(*v1.DateRange)(nil),          // 73: spona.common.v1.DateRange
+	(*v1.DimensionSet)(nil),       // 74: spona.common.v1.DimensionSet
+	(*v1.Aggregate)(nil),          // 75: spona.common.v1.Aggregate
 }
 var file_spona_beneficiaries_v1_beneficiaries_proto_depIdxs = []int32{
-	66, // 0: spona.beneficiaries.v1.Beneficiary.sex:type_name -> spona.common.v1.Sex
+	70, // 0: spona.beneficiaries.v1.Beneficiary.sex:type_name -> spona.common.v1.Sex
 	0,  // 1: spona.beneficiaries.v1.Beneficiary.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
 	1,  // 2: spona.beneficiaries.v1.Beneficiary.accommodation:type_name -> spona.beneficiaries.v1.Accommodation
 	2,  // 3: spona.beneficiaries.v1.Beneficiary.vulnerabilities:type_name -> spona.beneficiaries.v1.Vulnerability
-	67, // 4: spona.beneficiaries.v1.Beneficiary.create_time:type_name -> google.protobuf.Timestamp
-	67, // 5: spona.beneficiaries.v1.Beneficiary.update_time:type_name -> google.protobuf.Timestamp
+	71, // 4: spona.beneficiaries.v1.Beneficiary.create_time:type_name -> google.protobuf.Timestamp
+	71, // 5: spona.beneficiaries.v1.Beneficiary.update_time:type_name -> google.protobuf.Timestamp
 	7,  // 6: spona.beneficiaries.v1.Beneficiary.access:type_name -> spona.beneficiaries.v1.AccessLevel
 	11, // 7: spona.beneficiaries.v1.Beneficiary.legal_status_history:type_name -> spona.beneficiaries.v1.LegalStatusChange
 	12, // 8: spona.beneficiaries.v1.Beneficiary.documents:type_name -> spona.beneficiaries.v1.IdentityDocument
 	4,  // 9: spona.beneficiaries.v1.Beneficiary.household_relationship:type_name -> spona.beneficiaries.v1.Relationship
-	67, // 10: spona.beneficiaries.v1.Beneficiary.erase_time:type_name -> google.protobuf.Timestamp
+	71, // 10: spona.beneficiaries.v1.Beneficiary.erase_time:type_name -> google.protobuf.Timestamp
 	0,  // 11: spona.beneficiaries.v1.LegalStatusChange.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
-	67, // 12: spona.beneficiaries.v1.LegalStatusChange.record_time:type_name -> google.protobuf.Timestamp
+	71, // 12: spona.beneficiaries.v1.LegalStatusChange.record_time:type_name -> google.protobuf.Timestamp
 	3,  // 13: spona.beneficiaries.v1.IdentityDocument.type:type_name -> spona.beneficiaries.v1.DocumentType
-	67, // 14: spona.beneficiaries.v1.IdentityDocument.create_time:type_name -> google.protobuf.Timestamp
+	71, // 14: spona.beneficiaries.v1.IdentityDocument.create_time:type_name -> google.protobuf.Timestamp
 	14, // 15: spona.beneficiaries.v1.Household.members:type_name -> spona.beneficiaries.v1.HouseholdMember
-	67, // 16: spona.beneficiaries.v1.Household.create_time:type_name -> google.protobuf.Timestamp
+	71, // 16: spona.beneficiaries.v1.Household.create_time:type_name -> google.protobuf.Timestamp
 	4,  // 17: spona.beneficiaries.v1.HouseholdMember.relationship:type_name -> spona.beneficiaries.v1.Relationship
-	67, // 18: spona.beneficiaries.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	71, // 18: spona.beneficiaries.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
 	8,  // 19: spona.beneficiaries.v1.Consent.purpose:type_name -> spona.beneficiaries.v1.ConsentPurpose
 	9,  // 20: spona.beneficiaries.v1.Consent.given_by:type_name -> spona.beneficiaries.v1.ConsentGivenBy
-	67, // 21: spona.beneficiaries.v1.Consent.given_time:type_name -> google.protobuf.Timestamp
-	67, // 22: spona.beneficiaries.v1.Consent.expire_time:type_name -> google.protobuf.Timestamp
-	67, // 23: spona.beneficiaries.v1.Consent.withdraw_time:type_name -> google.protobuf.Timestamp
-	67, // 24: spona.beneficiaries.v1.Consent.create_time:type_name -> google.protobuf.Timestamp
+	71, // 21: spona.beneficiaries.v1.Consent.given_time:type_name -> google.protobuf.Timestamp
+	71, // 22: spona.beneficiaries.v1.Consent.expire_time:type_name -> google.protobuf.Timestamp
+	71, // 23: spona.beneficiaries.v1.Consent.withdraw_time:type_name -> google.protobuf.Timestamp
+	71, // 24: spona.beneficiaries.v1.Consent.create_time:type_name -> google.protobuf.Timestamp
 	6,  // 25: spona.beneficiaries.v1.Assistance.type:type_name -> spona.beneficiaries.v1.AssistanceType
-	67, // 26: spona.beneficiaries.v1.Assistance.create_time:type_name -> google.protobuf.Timestamp
-	67, // 27: spona.beneficiaries.v1.Assistance.void_time:type_name -> google.protobuf.Timestamp
+	71, // 26: spona.beneficiaries.v1.Assistance.create_time:type_name -> google.protobuf.Timestamp
+	71, // 27: spona.beneficiaries.v1.Assistance.void_time:type_name -> google.protobuf.Timestamp
 	5,  // 28: spona.beneficiaries.v1.Assistance.void_reason:type_name -> spona.beneficiaries.v1.AssistanceVoidReason
 	10, // 29: spona.beneficiaries.v1.CreateBeneficiaryRequest.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
 	10, // 30: spona.beneficiaries.v1.CreateBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
 	10, // 31: spona.beneficiaries.v1.GetBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
 	0,  // 32: spona.beneficiaries.v1.ListBeneficiariesRequest.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
-	66, // 33: spona.beneficiaries.v1.ListBeneficiariesRequest.sex:type_name -> spona.common.v1.Sex
+	70, // 33: spona.beneficiaries.v1.ListBeneficiariesRequest.sex:type_name -> spona.common.v1.Sex
 	2,  // 34: spona.beneficiaries.v1.ListBeneficiariesRequest.vulnerability:type_name -> spona.beneficiaries.v1.Vulnerability
 	10, // 35: spona.beneficiaries.v1.UpdateBeneficiaryRequest.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	68, // 36: spona.beneficiaries.v1.UpdateBeneficiaryRequest.update_mask:type_name -> google.protobuf.FieldMask
+	72, // 36: spona.beneficiaries.v1.UpdateBeneficiaryRequest.update_mask:type_name -> google.protobuf.FieldMask
 	10, // 37: spona.beneficiaries.v1.UpdateBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
 	27, // 38: spona.beneficiaries.v1.SearchBeneficiariesResponse.results:type_name -> spona.beneficiaries.v1.SearchResult
 	10, // 39: spona.beneficiaries.v1.SearchResult.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
@@ -4891,77 +5151,84 @@ var file_spona_beneficiaries_v1_beneficiaries_proto_depIdxs = []int32{
 	12, // 44: spona.beneficiaries.v1.CreateDocumentRequest.document:type_name -> spona.beneficiaries.v1.IdentityDocument
 	12, // 45: spona.beneficiaries.v1.CreateDocumentResponse.document:type_name -> spona.beneficiaries.v1.IdentityDocument
 	12, // 46: spona.beneficiaries.v1.ListDocumentsResponse.documents:type_name -> spona.beneficiaries.v1.IdentityDocument
-	13, // 47: spona.beneficiaries.v1.CreateHouseholdRequest.household:type_name -> spona.beneficiaries.v1.Household
-	13, // 48: spona.beneficiaries.v1.CreateHouseholdResponse.household:type_name -> spona.beneficiaries.v1.Household
-	13, // 49: spona.beneficiaries.v1.GetHouseholdResponse.household:type_name -> spona.beneficiaries.v1.Household
-	14, // 50: spona.beneficiaries.v1.AddHouseholdMemberRequest.member:type_name -> spona.beneficiaries.v1.HouseholdMember
-	13, // 51: spona.beneficiaries.v1.AddHouseholdMemberResponse.household:type_name -> spona.beneficiaries.v1.Household
-	13, // 52: spona.beneficiaries.v1.RemoveHouseholdMemberResponse.household:type_name -> spona.beneficiaries.v1.Household
-	15, // 53: spona.beneficiaries.v1.ListAuditEventsResponse.audit_events:type_name -> spona.beneficiaries.v1.AuditEvent
-	10, // 54: spona.beneficiaries.v1.ListBeneficiariesResponse.beneficiaries:type_name -> spona.beneficiaries.v1.Beneficiary
-	17, // 55: spona.beneficiaries.v1.CreateAssistanceRequest.assistance:type_name -> spona.beneficiaries.v1.Assistance
-	17, // 56: spona.beneficiaries.v1.CreateAssistanceResponse.assistance:type_name -> spona.beneficiaries.v1.Assistance
-	5,  // 57: spona.beneficiaries.v1.VoidAssistanceRequest.reason:type_name -> spona.beneficiaries.v1.AssistanceVoidReason
-	17, // 58: spona.beneficiaries.v1.VoidAssistanceResponse.assistance:type_name -> spona.beneficiaries.v1.Assistance
-	17, // 59: spona.beneficiaries.v1.ListAssistancesResponse.assistances:type_name -> spona.beneficiaries.v1.Assistance
-	16, // 60: spona.beneficiaries.v1.CreateConsentRequest.consent:type_name -> spona.beneficiaries.v1.Consent
-	16, // 61: spona.beneficiaries.v1.CreateConsentResponse.consent:type_name -> spona.beneficiaries.v1.Consent
-	16, // 62: spona.beneficiaries.v1.ListConsentsResponse.consents:type_name -> spona.beneficiaries.v1.Consent
-	16, // 63: spona.beneficiaries.v1.WithdrawConsentResponse.consent:type_name -> spona.beneficiaries.v1.Consent
-	69, // 64: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
-	70, // 65: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest.also_by:type_name -> spona.common.v1.DimensionSet
-	71, // 66: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	18, // 67: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:input_type -> spona.beneficiaries.v1.CreateBeneficiaryRequest
-	20, // 68: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:input_type -> spona.beneficiaries.v1.GetBeneficiaryRequest
-	22, // 69: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:input_type -> spona.beneficiaries.v1.ListBeneficiariesRequest
-	23, // 70: spona.beneficiaries.v1.BeneficiaryService.UpdateBeneficiary:input_type -> spona.beneficiaries.v1.UpdateBeneficiaryRequest
-	25, // 71: spona.beneficiaries.v1.BeneficiaryService.SearchBeneficiaries:input_type -> spona.beneficiaries.v1.SearchBeneficiariesRequest
-	28, // 72: spona.beneficiaries.v1.BeneficiaryService.FindDuplicates:input_type -> spona.beneficiaries.v1.FindDuplicatesRequest
-	31, // 73: spona.beneficiaries.v1.BeneficiaryService.MergeBeneficiaries:input_type -> spona.beneficiaries.v1.MergeBeneficiariesRequest
-	33, // 74: spona.beneficiaries.v1.BeneficiaryService.EraseBeneficiary:input_type -> spona.beneficiaries.v1.EraseBeneficiaryRequest
-	35, // 75: spona.beneficiaries.v1.BeneficiaryService.CreateDocument:input_type -> spona.beneficiaries.v1.CreateDocumentRequest
-	37, // 76: spona.beneficiaries.v1.BeneficiaryService.ListDocuments:input_type -> spona.beneficiaries.v1.ListDocumentsRequest
-	39, // 77: spona.beneficiaries.v1.BeneficiaryService.DeleteDocument:input_type -> spona.beneficiaries.v1.DeleteDocumentRequest
-	41, // 78: spona.beneficiaries.v1.BeneficiaryService.CreateHousehold:input_type -> spona.beneficiaries.v1.CreateHouseholdRequest
-	43, // 79: spona.beneficiaries.v1.BeneficiaryService.GetHousehold:input_type -> spona.beneficiaries.v1.GetHouseholdRequest
-	45, // 80: spona.beneficiaries.v1.BeneficiaryService.AddHouseholdMember:input_type -> spona.beneficiaries.v1.AddHouseholdMemberRequest
-	47, // 81: spona.beneficiaries.v1.BeneficiaryService.RemoveHouseholdMember:input_type -> spona.beneficiaries.v1.RemoveHouseholdMemberRequest
-	49, // 82: spona.beneficiaries.v1.BeneficiaryService.ListAuditEvents:input_type -> spona.beneficiaries.v1.ListAuditEventsRequest
-	52, // 83: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:input_type -> spona.beneficiaries.v1.CreateAssistanceRequest
-	55, // 84: spona.beneficiaries.v1.BeneficiaryService.VoidAssistance:input_type -> spona.beneficiaries.v1.VoidAssistanceRequest
-	54, // 85: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:input_type -> spona.beneficiaries.v1.ListAssistancesRequest
-	58, // 86: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:input_type -> spona.beneficiaries.v1.CreateConsentRequest
-	60, // 87: spona.beneficiaries.v1.BeneficiaryService.ListConsents:input_type -> spona.beneficiaries.v1.ListConsentsRequest
-	62, // 88: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:input_type -> spona.beneficiaries.v1.WithdrawConsentRequest
-	64, // 89: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:input_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
-	19, // 90: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:output_type -> spona.beneficiaries.v1.CreateBeneficiaryResponse
-	21, // 91: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:output_type -> spona.beneficiaries.v1.GetBeneficiaryResponse
-	51, // 92: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:output_type -> spona.beneficiaries.v1.ListBeneficiariesResponse
-	24, // 93: spona.beneficiaries.v1.BeneficiaryService.UpdateBeneficiary:output_type -> spona.beneficiaries.v1.UpdateBeneficiaryResponse
-	26, // 94: spona.beneficiaries.v1.BeneficiaryService.SearchBeneficiaries:output_type -> spona.beneficiaries.v1.SearchBeneficiariesResponse
-	29, // 95: spona.beneficiaries.v1.BeneficiaryService.FindDuplicates:output_type -> spona.beneficiaries.v1.FindDuplicatesResponse
-	32, // 96: spona.beneficiaries.v1.BeneficiaryService.MergeBeneficiaries:output_type -> spona.beneficiaries.v1.MergeBeneficiariesResponse
-	34, // 97: spona.beneficiaries.v1.BeneficiaryService.EraseBeneficiary:output_type -> spona.beneficiaries.v1.EraseBeneficiaryResponse
-	36, // 98: spona.beneficiaries.v1.BeneficiaryService.CreateDocument:output_type -> spona.beneficiaries.v1.CreateDocumentResponse
-	38, // 99: spona.beneficiaries.v1.BeneficiaryService.ListDocuments:output_type -> spona.beneficiaries.v1.ListDocumentsResponse
-	40, // 100: spona.beneficiaries.v1.BeneficiaryService.DeleteDocument:output_type -> spona.beneficiaries.v1.DeleteDocumentResponse
-	42, // 101: spona.beneficiaries.v1.BeneficiaryService.CreateHousehold:output_type -> spona.beneficiaries.v1.CreateHouseholdResponse
-	44, // 102: spona.beneficiaries.v1.BeneficiaryService.GetHousehold:output_type -> spona.beneficiaries.v1.GetHouseholdResponse
-	46, // 103: spona.beneficiaries.v1.BeneficiaryService.AddHouseholdMember:output_type -> spona.beneficiaries.v1.AddHouseholdMemberResponse
-	48, // 104: spona.beneficiaries.v1.BeneficiaryService.RemoveHouseholdMember:output_type -> spona.beneficiaries.v1.RemoveHouseholdMemberResponse
-	50, // 105: spona.beneficiaries.v1.BeneficiaryService.ListAuditEvents:output_type -> spona.beneficiaries.v1.ListAuditEventsResponse
-	53, // 106: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:output_type -> spona.beneficiaries.v1.CreateAssistanceResponse
-	56, // 107: spona.beneficiaries.v1.BeneficiaryService.VoidAssistance:output_type -> spona.beneficiaries.v1.VoidAssistanceResponse
-	57, // 108: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:output_type -> spona.beneficiaries.v1.ListAssistancesResponse
-	59, // 109: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:output_type -> spona.beneficiaries.v1.CreateConsentResponse
-	61, // 110: spona.beneficiaries.v1.BeneficiaryService.ListConsents:output_type -> spona.beneficiaries.v1.ListConsentsResponse
-	63, // 111: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:output_type -> spona.beneficiaries.v1.WithdrawConsentResponse
-	65, // 112: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:output_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
-	90, // [90:113] is the sub-list for method output_type
-	67, // [67:90] is the sub-list for method input_type
-	67, // [67:67] is the sub-list for extension type_name
-	67, // [67:67] is the sub-list for extension extendee
-	0,  // [0:67] is the sub-list for field type_name
+	0,  // 47: spona.beneficiaries.v1.CorrectLegalStatusChangeRequest.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
+	10, // 48: spona.beneficiaries.v1.CorrectLegalStatusChangeResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	10, // 49: spona.beneficiaries.v1.DeleteLegalStatusChangeResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	13, // 50: spona.beneficiaries.v1.CreateHouseholdRequest.household:type_name -> spona.beneficiaries.v1.Household
+	13, // 51: spona.beneficiaries.v1.CreateHouseholdResponse.household:type_name -> spona.beneficiaries.v1.Household
+	13, // 52: spona.beneficiaries.v1.GetHouseholdResponse.household:type_name -> spona.beneficiaries.v1.Household
+	14, // 53: spona.beneficiaries.v1.AddHouseholdMemberRequest.member:type_name -> spona.beneficiaries.v1.HouseholdMember
+	13, // 54: spona.beneficiaries.v1.AddHouseholdMemberResponse.household:type_name -> spona.beneficiaries.v1.Household
+	13, // 55: spona.beneficiaries.v1.RemoveHouseholdMemberResponse.household:type_name -> spona.beneficiaries.v1.Household
+	15, // 56: spona.beneficiaries.v1.ListAuditEventsResponse.audit_events:type_name -> spona.beneficiaries.v1.AuditEvent
+	10, // 57: spona.beneficiaries.v1.ListBeneficiariesResponse.beneficiaries:type_name -> spona.beneficiaries.v1.Beneficiary
+	17, // 58: spona.beneficiaries.v1.CreateAssistanceRequest.assistance:type_name -> spona.beneficiaries.v1.Assistance
+	17, // 59: spona.beneficiaries.v1.CreateAssistanceResponse.assistance:type_name -> spona.beneficiaries.v1.Assistance
+	5,  // 60: spona.beneficiaries.v1.VoidAssistanceRequest.reason:type_name -> spona.beneficiaries.v1.AssistanceVoidReason
+	17, // 61: spona.beneficiaries.v1.VoidAssistanceResponse.assistance:type_name -> spona.beneficiaries.v1.Assistance
+	17, // 62: spona.beneficiaries.v1.ListAssistancesResponse.assistances:type_name -> spona.beneficiaries.v1.Assistance
+	16, // 63: spona.beneficiaries.v1.CreateConsentRequest.consent:type_name -> spona.beneficiaries.v1.Consent
+	16, // 64: spona.beneficiaries.v1.CreateConsentResponse.consent:type_name -> spona.beneficiaries.v1.Consent
+	16, // 65: spona.beneficiaries.v1.ListConsentsResponse.consents:type_name -> spona.beneficiaries.v1.Consent
+	16, // 66: spona.beneficiaries.v1.WithdrawConsentResponse.consent:type_name -> spona.beneficiaries.v1.Consent
+	73, // 67: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
+	74, // 68: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest.also_by:type_name -> spona.common.v1.DimensionSet
+	75, // 69: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	18, // 70: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:input_type -> spona.beneficiaries.v1.CreateBeneficiaryRequest
+	20, // 71: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:input_type -> spona.beneficiaries.v1.GetBeneficiaryRequest
+	22, // 72: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:input_type -> spona.beneficiaries.v1.ListBeneficiariesRequest
+	23, // 73: spona.beneficiaries.v1.BeneficiaryService.UpdateBeneficiary:input_type -> spona.beneficiaries.v1.UpdateBeneficiaryRequest
+	25, // 74: spona.beneficiaries.v1.BeneficiaryService.SearchBeneficiaries:input_type -> spona.beneficiaries.v1.SearchBeneficiariesRequest
+	28, // 75: spona.beneficiaries.v1.BeneficiaryService.FindDuplicates:input_type -> spona.beneficiaries.v1.FindDuplicatesRequest
+	31, // 76: spona.beneficiaries.v1.BeneficiaryService.MergeBeneficiaries:input_type -> spona.beneficiaries.v1.MergeBeneficiariesRequest
+	33, // 77: spona.beneficiaries.v1.BeneficiaryService.EraseBeneficiary:input_type -> spona.beneficiaries.v1.EraseBeneficiaryRequest
+	41, // 78: spona.beneficiaries.v1.BeneficiaryService.CorrectLegalStatusChange:input_type -> spona.beneficiaries.v1.CorrectLegalStatusChangeRequest
+	43, // 79: spona.beneficiaries.v1.BeneficiaryService.DeleteLegalStatusChange:input_type -> spona.beneficiaries.v1.DeleteLegalStatusChangeRequest
+	35, // 80: spona.beneficiaries.v1.BeneficiaryService.CreateDocument:input_type -> spona.beneficiaries.v1.CreateDocumentRequest
+	37, // 81: spona.beneficiaries.v1.BeneficiaryService.ListDocuments:input_type -> spona.beneficiaries.v1.ListDocumentsRequest
+	39, // 82: spona.beneficiaries.v1.BeneficiaryService.DeleteDocument:input_type -> spona.beneficiaries.v1.DeleteDocumentRequest
+	45, // 83: spona.beneficiaries.v1.BeneficiaryService.CreateHousehold:input_type -> spona.beneficiaries.v1.CreateHouseholdRequest
+	47, // 84: spona.beneficiaries.v1.BeneficiaryService.GetHousehold:input_type -> spona.beneficiaries.v1.GetHouseholdRequest
+	49, // 85: spona.beneficiaries.v1.BeneficiaryService.AddHouseholdMember:input_type -> spona.beneficiaries.v1.AddHouseholdMemberRequest
+	51, // 86: spona.beneficiaries.v1.BeneficiaryService.RemoveHouseholdMember:input_type -> spona.beneficiaries.v1.RemoveHouseholdMemberRequest
+	53, // 87: spona.beneficiaries.v1.BeneficiaryService.ListAuditEvents:input_type -> spona.beneficiaries.v1.ListAuditEventsRequest
+	56, // 88: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:input_type -> spona.beneficiaries.v1.CreateAssistanceRequest
+	59, // 89: spona.beneficiaries.v1.BeneficiaryService.VoidAssistance:input_type -> spona.beneficiaries.v1.VoidAssistanceRequest
+	58, // 90: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:input_type -> spona.beneficiaries.v1.ListAssistancesRequest
+	62, // 91: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:input_type -> spona.beneficiaries.v1.CreateConsentRequest
+	64, // 92: spona.beneficiaries.v1.BeneficiaryService.ListConsents:input_type -> spona.beneficiaries.v1.ListConsentsRequest
+	66, // 93: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:input_type -> spona.beneficiaries.v1.WithdrawConsentRequest
+	68, // 94: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:input_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
+	19, // 95: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:output_type -> spona.beneficiaries.v1.CreateBeneficiaryResponse
+	21, // 96: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:output_type -> spona.beneficiaries.v1.GetBeneficiaryResponse
+	55, // 97: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:output_type -> spona.beneficiaries.v1.ListBeneficiariesResponse
+	24, // 98: spona.beneficiaries.v1.BeneficiaryService.UpdateBeneficiary:output_type -> spona.beneficiaries.v1.UpdateBeneficiaryResponse
+	26, // 99: spona.beneficiaries.v1.BeneficiaryService.SearchBeneficiaries:output_type -> spona.beneficiaries.v1.SearchBeneficiariesResponse
+	29, // 100: spona.beneficiaries.v1.BeneficiaryService.FindDuplicates:output_type -> spona.beneficiaries.v1.FindDuplicatesResponse
+	32, // 101: spona.beneficiaries.v1.BeneficiaryService.MergeBeneficiaries:output_type -> spona.beneficiaries.v1.MergeBeneficiariesResponse
+	34, // 102: spona.beneficiaries.v1.BeneficiaryService.EraseBeneficiary:output_type -> spona.beneficiaries.v1.EraseBeneficiaryResponse
+	42, // 103: spona.beneficiaries.v1.BeneficiaryService.CorrectLegalStatusChange:output_type -> spona.beneficiaries.v1.CorrectLegalStatusChangeResponse
+	44, // 104: spona.beneficiaries.v1.BeneficiaryService.DeleteLegalStatusChange:output_type -> spona.beneficiaries.v1.DeleteLegalStatusChangeResponse
+	36, // 105: spona.beneficiaries.v1.BeneficiaryService.CreateDocument:output_type -> spona.beneficiaries.v1.CreateDocumentResponse
+	38, // 106: spona.beneficiaries.v1.BeneficiaryService.ListDocuments:output_type -> spona.beneficiaries.v1.ListDocumentsResponse
+	40, // 107: spona.beneficiaries.v1.BeneficiaryService.DeleteDocument:output_type -> spona.beneficiaries.v1.DeleteDocumentResponse
+	46, // 108: spona.beneficiaries.v1.BeneficiaryService.CreateHousehold:output_type -> spona.beneficiaries.v1.CreateHouseholdResponse
+	48, // 109: spona.beneficiaries.v1.BeneficiaryService.GetHousehold:output_type -> spona.beneficiaries.v1.GetHouseholdResponse
+	50, // 110: spona.beneficiaries.v1.BeneficiaryService.AddHouseholdMember:output_type -> spona.beneficiaries.v1.AddHouseholdMemberResponse
+	52, // 111: spona.beneficiaries.v1.BeneficiaryService.RemoveHouseholdMember:output_type -> spona.beneficiaries.v1.RemoveHouseholdMemberResponse
+	54, // 112: spona.beneficiaries.v1.BeneficiaryService.ListAuditEvents:output_type -> spona.beneficiaries.v1.ListAuditEventsResponse
+	57, // 113: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:output_type -> spona.beneficiaries.v1.CreateAssistanceResponse
+	60, // 114: spona.beneficiaries.v1.BeneficiaryService.VoidAssistance:output_type -> spona.beneficiaries.v1.VoidAssistanceResponse
+	61, // 115: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:output_type -> spona.beneficiaries.v1.ListAssistancesResponse
+	63, // 116: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:output_type -> spona.beneficiaries.v1.CreateConsentResponse
+	65, // 117: spona.beneficiaries.v1.BeneficiaryService.ListConsents:output_type -> spona.beneficiaries.v1.ListConsentsResponse
+	67, // 118: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:output_type -> spona.beneficiaries.v1.WithdrawConsentResponse
+	69, // 119: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:output_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
+	95, // [95:120] is the sub-list for method output_type
+	70, // [70:95] is the sub-list for method input_type
+	70, // [70:70] is the sub-list for extension type_name
+	70, // [70:70] is the sub-list for extension extendee
+	0,  // [0:70] is the sub-list for field type_name
 }
 
 func init() { file_spona_beneficiaries_v1_beneficiaries_proto_init() }
@@ -4975,7 +5242,7 @@ func file_spona_beneficiaries_v1_beneficiaries_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc), len(file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc)),
 			NumEnums:      10,
-			NumMessages:   56,
+			NumMessages:   60,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -409,6 +409,136 @@ func local_request_BeneficiaryService_EraseBeneficiary_0(ctx context.Context, ma
 	return msg, metadata, err
 }
 
+func request_BeneficiaryService_CorrectLegalStatusChange_0(ctx context.Context, marshaler runtime.Marshaler, client BeneficiaryServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CorrectLegalStatusChangeRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["beneficiary_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "beneficiary_id")
+	}
+	protoReq.BeneficiaryId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "beneficiary_id", err)
+	}
+	val, ok = pathParams["id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "id")
+	}
+	protoReq.Id, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.CorrectLegalStatusChange(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_BeneficiaryService_CorrectLegalStatusChange_0(ctx context.Context, marshaler runtime.Marshaler, server BeneficiaryServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CorrectLegalStatusChangeRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["beneficiary_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "beneficiary_id")
+	}
+	protoReq.BeneficiaryId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "beneficiary_id", err)
+	}
+	val, ok = pathParams["id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "id")
+	}
+	protoReq.Id, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "id", err)
+	}
+	msg, err := server.CorrectLegalStatusChange(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+var filter_BeneficiaryService_DeleteLegalStatusChange_0 = &utilities.DoubleArray{Encoding: map[string]int{"beneficiary_id": 0, "id": 1}, Base: []int{1, 1, 2, 0, 0}, Check: []int{0, 1, 1, 2, 3}}
+
+func request_BeneficiaryService_DeleteLegalStatusChange_0(ctx context.Context, marshaler runtime.Marshaler, client BeneficiaryServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq DeleteLegalStatusChangeRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["beneficiary_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "beneficiary_id")
+	}
+	protoReq.BeneficiaryId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "beneficiary_id", err)
+	}
+	val, ok = pathParams["id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "id")
+	}
+	protoReq.Id, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_BeneficiaryService_DeleteLegalStatusChange_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.DeleteLegalStatusChange(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_BeneficiaryService_DeleteLegalStatusChange_0(ctx context.Context, marshaler runtime.Marshaler, server BeneficiaryServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq DeleteLegalStatusChangeRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["beneficiary_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "beneficiary_id")
+	}
+	protoReq.BeneficiaryId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "beneficiary_id", err)
+	}
+	val, ok = pathParams["id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "id")
+	}
+	protoReq.Id, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_BeneficiaryService_DeleteLegalStatusChange_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.DeleteLegalStatusChange(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_BeneficiaryService_CreateDocument_0(ctx context.Context, marshaler runtime.Marshaler, client BeneficiaryServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq CreateDocumentRequest
@@ -1291,6 +1421,46 @@ func RegisterBeneficiaryServiceHandlerServer(ctx context.Context, mux *runtime.S
 		}
 		forward_BeneficiaryService_EraseBeneficiary_0(annotatedContext, mux, outboundMarshaler, w, req, response_BeneficiaryService_EraseBeneficiary_0{resp.(*EraseBeneficiaryResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_BeneficiaryService_CorrectLegalStatusChange_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.beneficiaries.v1.BeneficiaryService/CorrectLegalStatusChange", runtime.WithHTTPPathPattern("/v1/beneficiaries/{beneficiary_id}/legalStatusHistory/{id}:correct"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_BeneficiaryService_CorrectLegalStatusChange_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BeneficiaryService_CorrectLegalStatusChange_0(annotatedContext, mux, outboundMarshaler, w, req, response_BeneficiaryService_CorrectLegalStatusChange_0{resp.(*CorrectLegalStatusChangeResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodDelete, pattern_BeneficiaryService_DeleteLegalStatusChange_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.beneficiaries.v1.BeneficiaryService/DeleteLegalStatusChange", runtime.WithHTTPPathPattern("/v1/beneficiaries/{beneficiary_id}/legalStatusHistory/{id}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_BeneficiaryService_DeleteLegalStatusChange_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BeneficiaryService_DeleteLegalStatusChange_0(annotatedContext, mux, outboundMarshaler, w, req, response_BeneficiaryService_DeleteLegalStatusChange_0{resp.(*DeleteLegalStatusChangeResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_BeneficiaryService_CreateDocument_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1747,6 +1917,40 @@ func RegisterBeneficiaryServiceHandlerClient(ctx context.Context, mux *runtime.S
 		}
 		forward_BeneficiaryService_EraseBeneficiary_0(annotatedContext, mux, outboundMarshaler, w, req, response_BeneficiaryService_EraseBeneficiary_0{resp.(*EraseBeneficiaryResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_BeneficiaryService_CorrectLegalStatusChange_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.beneficiaries.v1.BeneficiaryService/CorrectLegalStatusChange", runtime.WithHTTPPathPattern("/v1/beneficiaries/{beneficiary_id}/legalStatusHistory/{id}:correct"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_BeneficiaryService_CorrectLegalStatusChange_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BeneficiaryService_CorrectLegalStatusChange_0(annotatedContext, mux, outboundMarshaler, w, req, response_BeneficiaryService_CorrectLegalStatusChange_0{resp.(*CorrectLegalStatusChangeResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodDelete, pattern_BeneficiaryService_DeleteLegalStatusChange_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.beneficiaries.v1.BeneficiaryService/DeleteLegalStatusChange", runtime.WithHTTPPathPattern("/v1/beneficiaries/{beneficiary_id}/legalStatusHistory/{id}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_BeneficiaryService_DeleteLegalStatusChange_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BeneficiaryService_DeleteLegalStatusChange_0(annotatedContext, mux, outboundMarshaler, w, req, response_BeneficiaryService_DeleteLegalStatusChange_0{resp.(*DeleteLegalStatusChangeResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_BeneficiaryService_CreateDocument_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -2033,6 +2237,24 @@ func (m response_BeneficiaryService_EraseBeneficiary_0) XXX_ResponseBody() inter
 	return response.Beneficiary
 }
 
+type response_BeneficiaryService_CorrectLegalStatusChange_0 struct {
+	*CorrectLegalStatusChangeResponse
+}
+
+func (m response_BeneficiaryService_CorrectLegalStatusChange_0) XXX_ResponseBody() interface{} {
+	response := m.CorrectLegalStatusChangeResponse
+	return response.Beneficiary
+}
+
+type response_BeneficiaryService_DeleteLegalStatusChange_0 struct {
+	*DeleteLegalStatusChangeResponse
+}
+
+func (m response_BeneficiaryService_DeleteLegalStatusChange_0) XXX_ResponseBody() interface{} {
+	response := m.DeleteLegalStatusChangeResponse
+	return response.Beneficiary
+}
+
 type response_BeneficiaryService_CreateDocument_0 struct {
 	*CreateDocumentResponse
 }
@@ -2115,51 +2337,55 @@ func (m response_BeneficiaryService_WithdrawConsent_0) XXX_ResponseBody() interf
 }
 
 var (
-	pattern_BeneficiaryService_CreateBeneficiary_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "beneficiaries"}, ""))
-	pattern_BeneficiaryService_GetBeneficiary_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "beneficiaries", "id"}, ""))
-	pattern_BeneficiaryService_ListBeneficiaries_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "beneficiaries"}, ""))
-	pattern_BeneficiaryService_UpdateBeneficiary_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "beneficiaries", "beneficiary.id"}, ""))
-	pattern_BeneficiaryService_SearchBeneficiaries_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "beneficiaries"}, "search"))
-	pattern_BeneficiaryService_FindDuplicates_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "beneficiaries", "id"}, "findDuplicates"))
-	pattern_BeneficiaryService_MergeBeneficiaries_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "beneficiaries", "id"}, "merge"))
-	pattern_BeneficiaryService_EraseBeneficiary_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "beneficiaries", "id"}, "erase"))
-	pattern_BeneficiaryService_CreateDocument_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "beneficiaries", "beneficiary_id", "documents"}, ""))
-	pattern_BeneficiaryService_ListDocuments_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "beneficiaries", "beneficiary_id", "documents"}, ""))
-	pattern_BeneficiaryService_DeleteDocument_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "beneficiaries", "beneficiary_id", "documents", "id"}, ""))
-	pattern_BeneficiaryService_CreateHousehold_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "households"}, ""))
-	pattern_BeneficiaryService_GetHousehold_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "households", "id"}, ""))
-	pattern_BeneficiaryService_AddHouseholdMember_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "households", "household_id", "members"}, ""))
-	pattern_BeneficiaryService_RemoveHouseholdMember_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "households", "household_id", "members", "beneficiary_id"}, ""))
-	pattern_BeneficiaryService_ListAuditEvents_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "beneficiaries", "beneficiary_id", "auditEvents"}, ""))
-	pattern_BeneficiaryService_CreateAssistance_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "beneficiaries", "beneficiary_id", "assistances"}, ""))
-	pattern_BeneficiaryService_VoidAssistance_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "assistances", "id"}, "void"))
-	pattern_BeneficiaryService_ListAssistances_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "beneficiaries", "beneficiary_id", "assistances"}, ""))
-	pattern_BeneficiaryService_CreateConsent_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "beneficiaries", "beneficiary_id", "consents"}, ""))
-	pattern_BeneficiaryService_ListConsents_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "beneficiaries", "beneficiary_id", "consents"}, ""))
-	pattern_BeneficiaryService_WithdrawConsent_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "beneficiaries", "beneficiary_id", "consents", "id"}, "withdraw"))
+	pattern_BeneficiaryService_CreateBeneficiary_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "beneficiaries"}, ""))
+	pattern_BeneficiaryService_GetBeneficiary_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "beneficiaries", "id"}, ""))
+	pattern_BeneficiaryService_ListBeneficiaries_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "beneficiaries"}, ""))
+	pattern_BeneficiaryService_UpdateBeneficiary_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "beneficiaries", "beneficiary.id"}, ""))
+	pattern_BeneficiaryService_SearchBeneficiaries_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "beneficiaries"}, "search"))
+	pattern_BeneficiaryService_FindDuplicates_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "beneficiaries", "id"}, "findDuplicates"))
+	pattern_BeneficiaryService_MergeBeneficiaries_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "beneficiaries", "id"}, "merge"))
+	pattern_BeneficiaryService_EraseBeneficiary_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "beneficiaries", "id"}, "erase"))
+	pattern_BeneficiaryService_CorrectLegalStatusChange_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "beneficiaries", "beneficiary_id", "legalStatusHistory", "id"}, "correct"))
+	pattern_BeneficiaryService_DeleteLegalStatusChange_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "beneficiaries", "beneficiary_id", "legalStatusHistory", "id"}, ""))
+	pattern_BeneficiaryService_CreateDocument_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "beneficiaries", "beneficiary_id", "documents"}, ""))
+	pattern_BeneficiaryService_ListDocuments_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "beneficiaries", "beneficiary_id", "documents"}, ""))
+	pattern_BeneficiaryService_DeleteDocument_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "beneficiaries", "beneficiary_id", "documents", "id"}, ""))
+	pattern_BeneficiaryService_CreateHousehold_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "households"}, ""))
+	pattern_BeneficiaryService_GetHousehold_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "households", "id"}, ""))
+	pattern_BeneficiaryService_AddHouseholdMember_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "households", "household_id", "members"}, ""))
+	pattern_BeneficiaryService_RemoveHouseholdMember_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "households", "household_id", "members", "beneficiary_id"}, ""))
+	pattern_BeneficiaryService_ListAuditEvents_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "beneficiaries", "beneficiary_id", "auditEvents"}, ""))
+	pattern_BeneficiaryService_CreateAssistance_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "beneficiaries", "beneficiary_id", "assistances"}, ""))
+	pattern_BeneficiaryService_VoidAssistance_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "assistances", "id"}, "void"))
+	pattern_BeneficiaryService_ListAssistances_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "beneficiaries", "beneficiary_id", "assistances"}, ""))
+	pattern_BeneficiaryService_CreateConsent_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "beneficiaries", "beneficiary_id", "consents"}, ""))
+	pattern_BeneficiaryService_ListConsents_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "beneficiaries", "beneficiary_id", "consents"}, ""))
+	pattern_BeneficiaryService_WithdrawConsent_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "beneficiaries", "beneficiary_id", "consents", "id"}, "withdraw"))
 )
 
 var (
-	forward_BeneficiaryService_CreateBeneficiary_0     = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_GetBeneficiary_0        = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_ListBeneficiaries_0     = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_UpdateBeneficiary_0     = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_SearchBeneficiaries_0   = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_FindDuplicates_0        = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_MergeBeneficiaries_0    = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_EraseBeneficiary_0      = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_CreateDocument_0        = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_ListDocuments_0         = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_DeleteDocument_0        = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_CreateHousehold_0       = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_GetHousehold_0          = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_AddHouseholdMember_0    = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_RemoveHouseholdMember_0 = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_ListAuditEvents_0       = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_CreateAssistance_0      = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_VoidAssistance_0        = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_ListAssistances_0       = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_CreateConsent_0         = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_ListConsents_0          = runtime.ForwardResponseMessage
-	forward_BeneficiaryService_WithdrawConsent_0       = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_CreateBeneficiary_0        = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_GetBeneficiary_0           = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_ListBeneficiaries_0        = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_UpdateBeneficiary_0        = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_SearchBeneficiaries_0      = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_FindDuplicates_0           = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_MergeBeneficiaries_0       = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_EraseBeneficiary_0         = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_CorrectLegalStatusChange_0 = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_DeleteLegalStatusChange_0  = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_CreateDocument_0           = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_ListDocuments_0            = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_DeleteDocument_0           = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_CreateHousehold_0          = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_GetHousehold_0             = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_AddHouseholdMember_0       = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_RemoveHouseholdMember_0    = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_ListAuditEvents_0          = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_CreateAssistance_0         = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_VoidAssistance_0           = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_ListAssistances_0          = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_CreateConsent_0            = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_ListConsents_0             = runtime.ForwardResponseMessage
+	forward_BeneficiaryService_WithdrawConsent_0          = runtime.ForwardResponseMessage
 )

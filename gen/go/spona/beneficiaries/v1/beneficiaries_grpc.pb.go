@@ -27,6 +27,8 @@ const (
 	BeneficiaryService_FindDuplicates_FullMethodName             = "/spona.beneficiaries.v1.BeneficiaryService/FindDuplicates"
 	BeneficiaryService_MergeBeneficiaries_FullMethodName         = "/spona.beneficiaries.v1.BeneficiaryService/MergeBeneficiaries"
 	BeneficiaryService_EraseBeneficiary_FullMethodName           = "/spona.beneficiaries.v1.BeneficiaryService/EraseBeneficiary"
+	BeneficiaryService_CorrectLegalStatusChange_FullMethodName   = "/spona.beneficiaries.v1.BeneficiaryService/CorrectLegalStatusChange"
+	BeneficiaryService_DeleteLegalStatusChange_FullMethodName    = "/spona.beneficiaries.v1.BeneficiaryService/DeleteLegalStatusChange"
 	BeneficiaryService_CreateDocument_FullMethodName             = "/spona.beneficiaries.v1.BeneficiaryService/CreateDocument"
 	BeneficiaryService_ListDocuments_FullMethodName              = "/spona.beneficiaries.v1.BeneficiaryService/ListDocuments"
 	BeneficiaryService_DeleteDocument_FullMethodName             = "/spona.beneficiaries.v1.BeneficiaryService/DeleteDocument"
@@ -87,6 +89,30 @@ type BeneficiaryServiceClient interface {
 	// training participations, the edge's stored responses) drops its copies.
 	// Erasing an erased record changes nothing and returns it.
 	EraseBeneficiary(ctx context.Context, in *EraseBeneficiaryRequest, opts ...grpc.CallOption) (*EraseBeneficiaryResponse, error)
+	// Corrects an earlier entry of the legal status history of a beneficiary
+	// the caller registered: the entry takes the legal_status (unset: no
+	// status, a clearing) and since sent, as it should have been recorded.
+	// For an entry recorded with a wrong day or status (e.g. one that keeps
+	// a corrected birth date from being accepted). The entry of the current
+	// status is corrected with UpdateBeneficiary (legal_status,
+	// legal_status_since) instead: it is refused here (FAILED_PRECONDITION
+	// naming id). since must not be before the birth, nor after today, and
+	// must be before the current status's start (an earlier entry stays
+	// earlier); it may pass other earlier entries. etag must be the
+	// beneficiary's etag last read (stale: ABORTED, HTTP 409). Audited
+	// (legal_status_history.correct), emits beneficiary.updated with field
+	// legal_status_history; reports count by the corrected history. Answers
+	// the beneficiary with its new etag.
+	CorrectLegalStatusChange(ctx context.Context, in *CorrectLegalStatusChangeRequest, opts ...grpc.CallOption) (*CorrectLegalStatusChangeResponse, error)
+	// Removes an earlier entry of the legal status history of a beneficiary
+	// the caller registered, one recorded in error (a status the person never
+	// had); the entry before it then holds until the next one. The entry of
+	// the current status cannot be removed (FAILED_PRECONDITION naming id).
+	// etag (query parameter or If-Match) must be the beneficiary's etag last
+	// read. Audited (legal_status_history.delete), emits beneficiary.updated
+	// with field legal_status_history. Answers the beneficiary with its new
+	// etag.
+	DeleteLegalStatusChange(ctx context.Context, in *DeleteLegalStatusChangeRequest, opts ...grpc.CallOption) (*DeleteLegalStatusChangeResponse, error)
 	// Adds an identity document to a beneficiary the caller registered.
 	CreateDocument(ctx context.Context, in *CreateDocumentRequest, opts ...grpc.CallOption) (*CreateDocumentResponse, error)
 	// Lists the identity documents of a beneficiary the caller registered.
@@ -214,6 +240,26 @@ func (c *beneficiaryServiceClient) EraseBeneficiary(ctx context.Context, in *Era
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(EraseBeneficiaryResponse)
 	err := c.cc.Invoke(ctx, BeneficiaryService_EraseBeneficiary_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *beneficiaryServiceClient) CorrectLegalStatusChange(ctx context.Context, in *CorrectLegalStatusChangeRequest, opts ...grpc.CallOption) (*CorrectLegalStatusChangeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CorrectLegalStatusChangeResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryService_CorrectLegalStatusChange_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *beneficiaryServiceClient) DeleteLegalStatusChange(ctx context.Context, in *DeleteLegalStatusChangeRequest, opts ...grpc.CallOption) (*DeleteLegalStatusChangeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteLegalStatusChangeResponse)
+	err := c.cc.Invoke(ctx, BeneficiaryService_DeleteLegalStatusChange_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -413,6 +459,30 @@ type BeneficiaryServiceServer interface {
 	// training participations, the edge's stored responses) drops its copies.
 	// Erasing an erased record changes nothing and returns it.
 	EraseBeneficiary(context.Context, *EraseBeneficiaryRequest) (*EraseBeneficiaryResponse, error)
+	// Corrects an earlier entry of the legal status history of a beneficiary
+	// the caller registered: the entry takes the legal_status (unset: no
+	// status, a clearing) and since sent, as it should have been recorded.
+	// For an entry recorded with a wrong day or status (e.g. one that keeps
+	// a corrected birth date from being accepted). The entry of the current
+	// status is corrected with UpdateBeneficiary (legal_status,
+	// legal_status_since) instead: it is refused here (FAILED_PRECONDITION
+	// naming id). since must not be before the birth, nor after today, and
+	// must be before the current status's start (an earlier entry stays
+	// earlier); it may pass other earlier entries. etag must be the
+	// beneficiary's etag last read (stale: ABORTED, HTTP 409). Audited
+	// (legal_status_history.correct), emits beneficiary.updated with field
+	// legal_status_history; reports count by the corrected history. Answers
+	// the beneficiary with its new etag.
+	CorrectLegalStatusChange(context.Context, *CorrectLegalStatusChangeRequest) (*CorrectLegalStatusChangeResponse, error)
+	// Removes an earlier entry of the legal status history of a beneficiary
+	// the caller registered, one recorded in error (a status the person never
+	// had); the entry before it then holds until the next one. The entry of
+	// the current status cannot be removed (FAILED_PRECONDITION naming id).
+	// etag (query parameter or If-Match) must be the beneficiary's etag last
+	// read. Audited (legal_status_history.delete), emits beneficiary.updated
+	// with field legal_status_history. Answers the beneficiary with its new
+	// etag.
+	DeleteLegalStatusChange(context.Context, *DeleteLegalStatusChangeRequest) (*DeleteLegalStatusChangeResponse, error)
 	// Adds an identity document to a beneficiary the caller registered.
 	CreateDocument(context.Context, *CreateDocumentRequest) (*CreateDocumentResponse, error)
 	// Lists the identity documents of a beneficiary the caller registered.
@@ -489,6 +559,12 @@ func (UnimplementedBeneficiaryServiceServer) MergeBeneficiaries(context.Context,
 }
 func (UnimplementedBeneficiaryServiceServer) EraseBeneficiary(context.Context, *EraseBeneficiaryRequest) (*EraseBeneficiaryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method EraseBeneficiary not implemented")
+}
+func (UnimplementedBeneficiaryServiceServer) CorrectLegalStatusChange(context.Context, *CorrectLegalStatusChangeRequest) (*CorrectLegalStatusChangeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CorrectLegalStatusChange not implemented")
+}
+func (UnimplementedBeneficiaryServiceServer) DeleteLegalStatusChange(context.Context, *DeleteLegalStatusChangeRequest) (*DeleteLegalStatusChangeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteLegalStatusChange not implemented")
 }
 func (UnimplementedBeneficiaryServiceServer) CreateDocument(context.Context, *CreateDocumentRequest) (*CreateDocumentResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateDocument not implemented")
@@ -696,6 +772,42 @@ func _BeneficiaryService_EraseBeneficiary_Handler(srv interface{}, ctx context.C
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(BeneficiaryServiceServer).EraseBeneficiary(ctx, req.(*EraseBeneficiaryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BeneficiaryService_CorrectLegalStatusChange_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CorrectLegalStatusChangeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryServiceServer).CorrectLegalStatusChange(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryService_CorrectLegalStatusChange_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryServiceServer).CorrectLegalStatusChange(ctx, req.(*CorrectLegalStatusChangeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BeneficiaryService_DeleteLegalStatusChange_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteLegalStatusChangeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BeneficiaryServiceServer).DeleteLegalStatusChange(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BeneficiaryService_DeleteLegalStatusChange_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BeneficiaryServiceServer).DeleteLegalStatusChange(ctx, req.(*DeleteLegalStatusChangeRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1008,6 +1120,14 @@ var BeneficiaryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "EraseBeneficiary",
 			Handler:    _BeneficiaryService_EraseBeneficiary_Handler,
+		},
+		{
+			MethodName: "CorrectLegalStatusChange",
+			Handler:    _BeneficiaryService_CorrectLegalStatusChange_Handler,
+		},
+		{
+			MethodName: "DeleteLegalStatusChange",
+			Handler:    _BeneficiaryService_DeleteLegalStatusChange_Handler,
 		},
 		{
 			MethodName: "CreateDocument",
