@@ -13,7 +13,7 @@ type MigrateConfig struct {
 	DatabaseURL        string        `env:"DATABASE_URL" secret:"true" required:"true" help:"PostgreSQL URL of the process's runtime role (only its role is used: the one the migration grants)"`
 	MigrateDatabaseURL string        `env:"MIGRATE_DATABASE_URL" secret:"true" required:"true" help:"PostgreSQL URL of the schema's owner role (spona_<process>_owner), which runs the migrations"`
 	DatabaseAuditRole  string        `env:"DATABASE_AUDIT_ROLE" help:"role owning the schema's append-only audit tables (default spona_<process>_audit)"`
-	StartupTimeout     time.Duration `env:"STARTUP_TIMEOUT" default:"60s" help:"how long to wait for PostgreSQL (the migrations then take as long as they need)"`
+	StartupTimeout     time.Duration `env:"STARTUP_TIMEOUT" default:"60s" min:"1s" help:"how long to wait for PostgreSQL (the migrations then take as long as they need)"`
 	LogLevel           string        `env:"LOG_LEVEL" default:"info" oneof:"debug,info,warn,warning,error" help:"least severity of the log lines written"`
 }
 

@@ -67,7 +67,7 @@ type Config struct {
 	LogLevel        string        `env:"LOG_LEVEL" default:"info" oneof:"debug,info,warn,warning,error" help:"least severity of the log lines written"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s" help:"how long in-flight calls may drain on SIGTERM"`
 	AdminPprof      bool          `env:"ADMIN_PPROF" default:"false" help:"serve Go profiles (/debug/pprof/) on the admin port; keep that port internal"`
-	StartupTimeout  time.Duration `env:"STARTUP_TIMEOUT" default:"60s" help:"how long to wait for PostgreSQL at start (the migrations then take as long as they need)"`
+	StartupTimeout  time.Duration `env:"STARTUP_TIMEOUT" default:"60s" min:"1s" help:"how long to wait for PostgreSQL at start (the migrations then take as long as they need)"`
 	ConsumerLease   time.Duration `env:"EVENT_CONSUMER_LEASE" default:"30s" min:"1s" help:"how long the replica applying another service's events may go without a sign of life before another replica ends its database session and takes over (a replica whose host froze or fell off the network keeps its session open for hours otherwise)"`
 	CallTimeout     time.Duration `env:"CALL_TIMEOUT" default:"30s" help:"longest a call to another Spona service may take (a caller's earlier deadline wins; 0: no limit); event feed streams are not bounded"`
 }

@@ -84,3 +84,35 @@ func TestZeroEdgeTimeoutsAndFeedRetentionRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroStartupTimeoutRefused: STARTUP_TIMEOUT=0 is refused by name at
+// start, by every process and the migrate command. Before, it was taken,
+// and the process, given no time at all to reach PostgreSQL, stopped with
+// "context deadline exceeded", naming neither the variable nor the
+// database: it could never start, with a working database too.
+func TestZeroStartupTimeoutRefused(t *testing.T) {
+	seen := 0
+	for _, p := range processes {
+		for _, c := range p.configs {
+			for _, v := range config.Describe(c) {
+				if v.Name != "STARTUP_TIMEOUT" {
+					continue
+				}
+				seen++
+				cfg := reflect.New(reflect.TypeOf(c)).Interface()
+				err := config.LoadFrom(cfg, func(name string) (string, bool) {
+					if name == v.Name {
+						return "0s", true
+					}
+					return "", false
+				})
+				if err == nil || !strings.Contains(err.Error(), "STARTUP_TIMEOUT: must be at least 1s") {
+					t.Errorf("%s with STARTUP_TIMEOUT=0s: %v; want it refused by name", p.name, err)
+				}
+			}
+		}
+	}
+	if seen < 7 {
+		t.Errorf("%d configurations have STARTUP_TIMEOUT, want the six processes' and migrate's", seen)
+	}
+}
