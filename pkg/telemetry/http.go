@@ -77,7 +77,7 @@ func HTTPServer(next http.Handler) http.Handler {
 		holder := &routeHolder{}
 		r = r.WithContext(context.WithValue(ctx, routeKey{}, holder))
 		sw := &statusWriter{ResponseWriter: w}
-		defer span.End() // after a panic too (net/http recovers it)
+		defer span.End() // after a panic too
 		next.ServeHTTP(sw, r)
 		route := holder.route
 		if route == "" {
@@ -199,6 +199,22 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Started reports whether the answer of the request w writes has begun (its
+// status line is sent), for w handed on by HTTPServer or wrapping such a
+// writer (Unwrap); false for a writer HTTPServer did not hand on.
+func Started(w http.ResponseWriter) bool {
+	for {
+		if sw, ok := w.(*statusWriter); ok {
+			return sw.status != 0
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return false
+		}
+		w = u.Unwrap()
+	}
+}
 
 // Flush passes streaming flushes through.
 func (w *statusWriter) Flush() {

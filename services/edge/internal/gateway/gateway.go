@@ -210,10 +210,41 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	// Traces and metrics see every answer (413, 429, CORS refusals too);
 	// metrics read the route from the gateway (routed) or from root's
 	// pattern.
-	outer := append([]Middleware{telemetry.HTTPServer}, o.Middleware...)
+	outer := append([]Middleware{telemetry.HTTPServer, recoverPanics(o.Log)}, o.Middleware...)
 	// The route's own limit is applied once it is known (limit).
 	outer = append(outer, securityHeaders(o.HSTSMaxAge), cors(o.CORS), limitBody(max(o.MaxBodyBytes, o.UploadMaxBytes)))
 	return chain(root, outer...), nil
+}
+
+// recoverPanics answers a request whose handling panicked (a bug: in the
+// gateway, or the edge's own key service, which runs in the request) 500
+// with a Status body, as a service's panic is answered INTERNAL, and logs
+// the panic at error level with its type and where, never its value (one
+// formatted from a request may carry a person's data): net/http would
+// log it only at debug level (the edge's HTTP error log), value and all,
+// and drop the connection without an answer. A panic after the answer
+// began aborts the connection: the client sees its answer cut short. Inside
+// telemetry.HTTPServer, so the request is measured and traced as a 500.
+func recoverPanics(log *slog.Logger) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				p := recover()
+				if p == nil {
+					return
+				}
+				if p == http.ErrAbortHandler { // net/http's own way to abort quietly
+					panic(p)
+				}
+				log.ErrorContext(r.Context(), "panic serving a request", slog.String("method", r.Method), logging.Panic(p))
+				if telemetry.Started(w) {
+					panic(http.ErrAbortHandler)
+				}
+				writeStatus(w, r, status.New(codes.Internal, "internal error"))
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // wildcard matches a single-segment variable as the gateway prints it ({id=*}).
