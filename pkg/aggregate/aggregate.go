@@ -209,16 +209,24 @@ var ageBands = []ageBand{{5, "0-4"}, {12, "5-11"}, {18, "12-17"}, {60, "18-59"},
 const AgeBandDimension = "age_band"
 
 // CompareLabels orders two values of dimension dim as a report lists
-// them: age bands youngest first (0-4, 5-11, 12-17, 18-59, 60+), then any
-// other value (unknown) in text order; every other dimension's values in
-// text order.
+// them: age bands youngest first (0-4, 5-11, 12-17, 18-59, 60+), every
+// other dimension's values in text order, and in every dimension
+// "unknown" (no value recorded) last, as a donor's table has it (it used
+// to come before a value such as "workshop" or "Šid").
 func CompareLabels(dim, a, b string) int {
-	if dim == AgeBandDimension {
-		if c := cmp.Compare(ageBandRank(a), ageBandRank(b)); c != 0 {
-			return c
-		}
+	return cmp.Or(cmp.Compare(labelRank(dim, a), labelRank(dim, b)), strings.Compare(a, b))
+}
+
+// labelRank places a label before text order: an age band by its place in
+// ageBands (any other value of age_band after them), "unknown" after all.
+func labelRank(dim, label string) int {
+	switch {
+	case label == unknown:
+		return len(ageBands) + 1
+	case dim == AgeBandDimension:
+		return ageBandRank(label)
 	}
-	return strings.Compare(a, b)
+	return 0
 }
 
 // ageBandRank is the place of an age band in ageBands; after them all for

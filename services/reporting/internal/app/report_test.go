@@ -155,28 +155,43 @@ func (f fixedSources) CountReferrals(context.Context, Query, ReferralStage) (agg
 // the bands were listed in text order (0-4, 12-17, 18-59, 5-11, 60+).
 func TestAgeBandsInAgeOrder(t *testing.T) {
 	t.Parallel()
-	agg := aggregate.Aggregate{Total: 51}
-	for _, g := range []struct {
-		dim, label string
-		n          int64
-	}{
+	agg := byOne(51, []oneCell{
 		{"age_band", "unknown", 10}, {"age_band", "60+", 10}, {"age_band", "5-11", 10}, {"age_band", "18-59", 10},
 		{"age_band", "12-17", 10}, {"age_band", "0-4", 1},
 		{"legal_status", "unknown", 11}, {"legal_status", "refugee", 20}, {"legal_status", "asylum_seeker", 20},
-	} {
+	})
+	checkListed(t, agg, &domain.Indicator{ID: "i1", Code: "A", Metric: domain.MetricBeneficiariesAssisted, Disaggregations: []string{"age_band", "legal_status"}},
+		map[string]string{
+			"age_band":     "0-4=* 5-11=10 12-17=* 18-59=10 60+=10 unknown=10",
+			"legal_status": "asylum_seeker=20 refugee=20 unknown=11",
+		})
+}
+
+// oneCell is a group of an aggregate labelled with one dimension.
+type oneCell struct {
+	dim, label string
+	n          int64
+}
+
+// byOne is an aggregate of total with groups each labelled by one dimension.
+func byOne(total int64, cells []oneCell) aggregate.Aggregate {
+	agg := aggregate.Aggregate{Total: total}
+	for _, g := range cells {
 		agg.Groups = append(agg.Groups, aggregate.Group{Labels: map[string]string{g.dim: g.label}, Count: g.n})
 	}
-	store := &reportStore{projectStore: projectStore{row: project()}, indicators: []*domain.Indicator{
-		{ID: "i1", Code: "A", Metric: domain.MetricBeneficiariesAssisted, Disaggregations: []string{"age_band", "legal_status"}},
-	}}
+	return agg
+}
+
+// checkListed checks the cells of ind's breakdowns, as the implementing
+// organisation and a donor read them (label=count, * when hidden), in the
+// order listed, ind's counts being agg.
+func checkListed(t *testing.T, agg aggregate.Aggregate, ind *domain.Indicator, want map[string]string) {
+	t.Helper()
+	store := &reportStore{projectStore: projectStore{row: project()}, indicators: []*domain.Indicator{ind}}
 	for _, by := range []string{implementer, donor} {
 		r, err := New(store, fixedSources{agg}, nil).GetProjectReport(context.Background(), auth.Principal{OrganisationID: by}, projectID, date.Date{}, date.Date{}, false)
 		if err != nil {
 			t.Fatal(err)
-		}
-		want := map[string]string{
-			"age_band":     "0-4=* 5-11=10 12-17=* 18-59=10 60+=10 unknown=10",
-			"legal_status": "asylum_seeker=20 refugee=20 unknown=11",
 		}
 		for _, b := range r.Results[0].Actual.Breakdowns {
 			var got []string
@@ -192,4 +207,21 @@ func TestAgeBandsInAgeOrder(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestUnknownListedLast: "unknown" (no value recorded) is listed last in
+// every breakdown, after "workshop" and "Šid", which text order put after
+// it; which cells are hidden does not change (a small unknown is hidden
+// with Šid, the next in text order, as before).
+func TestUnknownListedLast(t *testing.T) {
+	t.Parallel()
+	agg := byOne(52, []oneCell{
+		{"municipality", "Šid", 20}, {"municipality", "unknown", 2}, {"municipality", "Beograd", 20}, {"municipality", "Вршац", 10},
+		{"event_type", "workshop", 20}, {"event_type", "unknown", 12}, {"event_type", "seminar", 20},
+	})
+	checkListed(t, agg, &domain.Indicator{ID: "i1", Code: "A", Metric: domain.MetricBeneficiaryParticipantsRegistered,
+		Disaggregations: []string{"municipality", "event_type"}}, map[string]string{
+		"municipality": "Beograd=20 Šid=* Вршац=10 unknown=*",
+		"event_type":   "seminar=20 workshop=20 unknown=12",
+	})
 }

@@ -47,7 +47,7 @@ import (
 //     so the hidden cells are bounded by nothing but 1..t-1; or
 //   - k = 2, the second hidden cell is the next listed cell after the first
 //     (in label order, wrapping round, whatever the order the report lists
-//     the cells in: age bands youngest first) and L >= t+2: a cell of 1..t-1 and
+//     the cells in: age bands youngest first, unknown last) and L >= t+2: a cell of 1..t-1 and
 //     one of at least t summing to L can each take at least two values.
 //
 // Each condition uses k, L, t and the labels only. Otherwise, with one
@@ -348,7 +348,7 @@ func hiddenIndexes(cells []*Cell) []int {
 // nextListed is the index of the next non-zero cell after j in label
 // order (then parent label, then place in the group), wrapping round; -1
 // when j is the only one. Label order whatever the order the cells are
-// listed in (SortCells lists age bands youngest first), so that which
+// listed in (SortCells lists age bands youngest first, unknown last), so that which
 // cells are hidden does not depend on how a report lists them.
 func nextListed(cells []*Cell, j int) int {
 	before := func(a, b int) bool {
@@ -373,8 +373,8 @@ func nextListed(cells []*Cell, j int) int {
 }
 
 // SortCells orders the cells of a breakdown by dim as a report lists them:
-// by label (aggregate.CompareLabels: age bands youngest first, then
-// unknown; other dimensions in text order), then, in a nested breakdown,
+// by label (aggregate.CompareLabels: age bands youngest first, other
+// dimensions in text order, unknown last), then, in a nested breakdown,
 // by parent label. Suppression does not depend on it: its "next listed"
 // cell is the next in label order (nextListed).
 func SortCells(dim string, cells []Cell) {
