@@ -569,14 +569,15 @@ func TestUpdateTrainingEvent(t *testing.T) {
 		code  codes.Code
 		field string
 	}{
-		"nothing given": {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: cur}}, codes.InvalidArgument, "update_mask"},
-		"unknown path":  {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: cur}, UpdateMask: mask("organiser_organisation_id")}, codes.InvalidArgument, "update_mask.paths[0]"},
-		"blank title":   {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: cur}, UpdateMask: mask("title")}, codes.InvalidArgument, "training_event.title"},
-		"end before":    {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: cur, EndDate: "2017-01-01"}, UpdateMask: mask("end_date")}, codes.InvalidArgument, "training_event.end_date"},
-		"bad threshold": {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: cur, CompletionThresholdPercent: 101}, UpdateMask: mask("completion_threshold_percent")}, codes.InvalidArgument, "training_event.completion_threshold_percent"},
-		"bad id":        {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: "e", Etag: cur}, UpdateMask: mask("title")}, codes.InvalidArgument, "training_event.id"},
-		"no event":      {&pb.UpdateTrainingEventRequest{UpdateMask: mask("title")}, codes.InvalidArgument, "training_event"},
-		"unknown id":    {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: ids.New(), Etag: cur, Title: "x"}, UpdateMask: mask("title")}, codes.NotFound, ""},
+		"nothing given":  {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: cur}}, codes.InvalidArgument, "update_mask"},
+		"unknown path":   {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: cur}, UpdateMask: mask("organiser_organisation_id")}, codes.InvalidArgument, "update_mask.paths[0]"},
+		"blank title":    {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: cur}, UpdateMask: mask("title")}, codes.InvalidArgument, "training_event.title"},
+		"end before":     {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: cur, EndDate: "2017-01-01"}, UpdateMask: mask("end_date")}, codes.InvalidArgument, "training_event.end_date"},
+		"zero threshold": {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: cur}, UpdateMask: mask("completion_threshold_percent")}, codes.InvalidArgument, "training_event.completion_threshold_percent"},
+		"bad threshold":  {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: cur, CompletionThresholdPercent: 101}, UpdateMask: mask("completion_threshold_percent")}, codes.InvalidArgument, "training_event.completion_threshold_percent"},
+		"bad id":         {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: "e", Etag: cur}, UpdateMask: mask("title")}, codes.InvalidArgument, "training_event.id"},
+		"no event":       {&pb.UpdateTrainingEventRequest{UpdateMask: mask("title")}, codes.InvalidArgument, "training_event"},
+		"unknown id":     {&pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: ids.New(), Etag: cur, Title: "x"}, UpdateMask: mask("title")}, codes.NotFound, ""},
 	} {
 		_, err := c.UpdateTrainingEvent(ctx, tc.req)
 		if statustest.Code(err) != tc.code || (tc.field != "" && !slices.Contains(statustest.Violations(err), tc.field)) {

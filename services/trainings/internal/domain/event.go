@@ -156,7 +156,9 @@ func (e *TrainingEvent) LastDay() date.Date {
 
 // Apply copies the fields named in paths (pkg/fieldmask) from patch onto e
 // and validates the result (validateChange: a stored country that is no
-// longer valid does not refuse a change that does not name it).
+// longer valid does not refuse a change that does not name it). A
+// completion_threshold_percent named with 0 is refused; under "*" an
+// unset threshold is the default.
 func (e *TrainingEvent) Apply(patch *TrainingEvent, paths []string) ([]string, error) {
 	named, err := fieldmask.Apply(paths,
 		fieldmask.Field{Path: "project_id", Set: func() { e.ProjectID = patch.ProjectID }},
@@ -174,6 +176,16 @@ func (e *TrainingEvent) Apply(patch *TrainingEvent, paths []string) ([]string, e
 	)
 	if err != nil {
 		return nil, err
+	}
+	if patch.CompletionThreshold == 0 && slices.Contains(paths, "completion_threshold_percent") {
+		// Named on its own (a REST body's "completion_threshold_percent":
+		// 0), 0 is a value asked for, not the default: taken as 80 it
+		// would raise the threshold and change who completed the event
+		// without a word. "*" replaces every field, an unset one with its
+		// default (80), as on create.
+		var v errs.Violations
+		v.Add("training_event.completion_threshold_percent", "must be between 1 and 100 (%d is the default of a new event)", DefaultCompletionThreshold)
+		return nil, v.Err()
 	}
 	e.Normalize()
 	return named, e.validateChange(slices.Contains(named, "country"))
