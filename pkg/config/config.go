@@ -25,7 +25,8 @@
 // dns:///host:port): a URL or a host without its port is refused.
 // `zone:"true"` makes a string an IANA time zone name. `origin:"true"`
 // makes a string (or each of a list) "*" or a browser origin exactly as a
-// browser's Origin header carries it (https://app.example.org:8443). Help texts
+// browser's Origin header carries it (https://app.example.org:8443).
+// `cidr:"true"` makes each of a list an address block (Prefix). Help texts
 // and the docs show these bounds. `together:"name"` marks settings that work
 // only as a group (an OIDC issuer, its audience and its key set): all of
 // the group's variables are given, or none, and a load with only some of
@@ -43,6 +44,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"reflect"
@@ -111,6 +113,9 @@ func LoadFrom(dst any, lookup func(string) (string, bool)) error {
 		}
 		if err := origins(f, fv); err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", name, err))
+		}
+		if err := prefixes(f, fv); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v (got %q)", name, err, raw))
 		}
 	})
 	for _, g := range order {
@@ -439,6 +444,39 @@ func origin(o string) (string, bool) {
 		return "", false
 	}
 	return want, want == o
+}
+
+// Prefix reads an address block as TRUSTED_PROXIES lists them: a CIDR
+// ("10.0.0.0/8") or one address ("10.0.0.5", its /32 or /128).
+func Prefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		return netip.ParsePrefix(s)
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// prefixes checks the address blocks set into a list tagged `cidr:"true"`
+// (Prefix), so that a typo is refused at start with the other problems,
+// not after the process has reached PostgreSQL and migrated.
+func prefixes(f reflect.StructField, fv reflect.Value) error {
+	list, ok := fv.Interface().([]string)
+	if f.Tag.Get("cidr") != "true" || !ok {
+		return nil
+	}
+	var bad []string
+	for _, p := range list {
+		if _, err := Prefix(p); err != nil {
+			bad = append(bad, strconv.Quote(p))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: not an address block (a CIDR such as 10.0.0.0/8 or 2001:db8::/32, or one address)", strings.Join(bad, ", "))
 }
 
 // bounds describes the field's min, max, oneof and https tags for a help text

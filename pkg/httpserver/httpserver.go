@@ -34,6 +34,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spona/spona/pkg/config"
 )
 
 // Config is the part of a process's configuration that shapes its public
@@ -46,7 +48,7 @@ type Config struct {
 	IdleTimeout       time.Duration `env:"HTTP_IDLE_TIMEOUT" default:"60s" min:"100ms" help:"how long an idle keep-alive connection is kept"`
 	UploadMinRate     int           `env:"HTTP_UPLOAD_MIN_RATE" default:"65536" help:"slowest an upload (import) may arrive, in bytes per second after the first HTTP_BODY_TIMEOUT: its deadline moves on by a second for each such many bytes received (0 = uploads keep HTTP_BODY_TIMEOUT)"`
 	MaxConnsPerIP     int           `env:"MAX_CONNS_PER_IP" default:"64" help:"open connections per client address (an IPv6 client: per /64); more are answered 429 and closed (0 = no limit)"`
-	TrustedProxies    []string      `env:"TRUSTED_PROXIES" help:"comma-separated CIDRs of load balancers whose X-Forwarded-For is believed; their own connections are not limited"`
+	TrustedProxies    []string      `env:"TRUSTED_PROXIES" cidr:"true" help:"comma-separated CIDRs of load balancers whose X-Forwarded-For is believed; their own connections are not limited"`
 	ShutdownDelay     time.Duration `env:"HTTP_SHUTDOWN_DELAY" default:"0s" help:"on SIGTERM, how long the API goes on accepting requests (answering each with Connection: close) before it stops listening and drains: the time a load balancer takes to stop sending it new connections (Kubernetes: a few seconds)"`
 }
 
@@ -91,7 +93,7 @@ func New(h http.Handler, cfg Config, log *slog.Logger, opts ...Option) (*Server,
 		o(s)
 	}
 	for _, p := range cfg.TrustedProxies {
-		prefix, err := parsePrefix(p)
+		prefix, err := config.Prefix(p)
 		if err != nil {
 			return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
 		}
@@ -108,17 +110,6 @@ func New(h http.Handler, cfg Config, log *slog.Logger, opts ...Option) (*Server,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 	return s, nil
-}
-
-func parsePrefix(s string) (netip.Prefix, error) {
-	if strings.Contains(s, "/") {
-		return netip.ParsePrefix(s)
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, err
-	}
-	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // Serve serves on lis until ctx ends, then goes on serving for

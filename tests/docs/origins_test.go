@@ -16,13 +16,7 @@ import (
 // a value is refused at start, naming the variable and the form to write.
 func TestCORSOriginsAsBrowsersSendThem(t *testing.T) {
 	load := func(origins string) ([]string, error) {
-		var cfg edgesvc.Config
-		err := config.LoadFrom(&cfg, func(name string) (string, bool) {
-			if name == "CORS_ALLOWED_ORIGINS" {
-				return origins, true
-			}
-			return "", false
-		})
+		cfg, err := edgeWith("CORS_ALLOWED_ORIGINS", origins)
 		return cfg.CORSAllowedOrigins, err
 	}
 	for bad, want := range map[string]string{
@@ -56,4 +50,17 @@ func TestCORSOriginsAsBrowsersSendThem(t *testing.T) {
 			t.Errorf("CORS_ALLOWED_ORIGINS=%s: %v, %v", good, got, err)
 		}
 	}
+}
+
+// edgeWith loads the edge's configuration with variable set to value and
+// every other variable unset (the required ones are refused alongside).
+func edgeWith(variable, value string) (edgesvc.Config, error) {
+	var cfg edgesvc.Config
+	err := config.LoadFrom(&cfg, func(name string) (string, bool) {
+		if name == variable {
+			return value, true
+		}
+		return "", false
+	})
+	return cfg, err
 }
