@@ -34,6 +34,18 @@ var problems = []violationText{
 		"hr": `"{1}" nije dan u kalendaru kada se čita s danom na prvom mjestu (02/03/2017 je 2. ožujka): izgleda da je mjesec na prvom mjestu, ` +
 			`kako datume piše tablica na engleskom (SAD); upišite ga kao {2} i provjerite ostale datume s kosim crtama u datoteci, kojima su dan i mjesec možda zamijenjeni.`,
 	}},
+	{regexp.MustCompile(`^"(.*)" may be (\d{4}-\d{2}-\d{2}) \(day first\) or (\d{4}-\d{2}-\d{2}) \(month first\): the file writes dates with slashes month first.* \(cell ([A-Z]+\d+) holds (.*), a day only read month first\)`), text{
+		"en": `"{1}" may be {2} (day first) or {3} (month first): the file writes dates with slashes month first, as a spreadsheet in English ` +
+			`(United States) does (cell {4} holds {5}, a day only read month first), so this one is not read either way; write the day meant as year-month-day ({3} or {2}).`,
+		"sr-Latn": `"{1}" može biti {2} (prvo dan) ili {3} (prvo mesec): datoteka piše datume s kosim crtama s mesecom na prvom mestu, kao tabela ` +
+			`na engleskom (SAD) (ćelija {4} sadrži {5}, što je datum samo s mesecom na prvom mestu), pa se ovaj ne čita ni na jedan način; upišite željeni dan kao godina-mesec-dan ({3} ili {2}).`,
+		"sr-Cyrl": `"{1}" може бити {2} (прво дан) или {3} (прво месец): датотека пише датуме с косим цртама с месецом на првом месту, као табела ` +
+			`на енглеском (САД) (ћелија {4} садржи {5}, што је датум само с месецом на првом месту), па се овај не чита ни на један начин; упишите жељени дан као година-месец-дан ({3} или {2}).`,
+		"bs": `"{1}" može biti {2} (prvo dan) ili {3} (prvo mjesec): datoteka piše datume s kosim crtama s mjesecom na prvom mjestu, kao tabela ` +
+			`na engleskom (SAD) (ćelija {4} sadrži {5}, što je datum samo s mjesecom na prvom mjestu), pa se ovaj ne čita ni na jedan način; upišite željeni dan kao godina-mjesec-dan ({3} ili {2}).`,
+		"hr": `"{1}" može biti {2} (najprije dan) ili {3} (najprije mjesec): datoteka piše datume s kosim crtama s mjesecom na prvom mjestu, kao tablica ` +
+			`na engleskom (SAD) (ćelija {4} sadrži {5}, što je datum samo s mjesecom na prvom mjestu), pa se ovaj ne čita ni na jedan način; upišite željeni dan kao godina-mjesec-dan ({3} ili {2}).`,
+	}},
 	{regexp.MustCompile(`^"(.*)" is not a day of the calendar$`), text{
 		"en": `"{1}" is not a day of the calendar.`, "sr-Latn": `"{1}" nije dan u kalendaru.`, "sr-Cyrl": `"{1}" није дан у календару.`,
 		"bs": `"{1}" nije dan u kalendaru.`, "hr": `"{1}" nije dan u kalendaru.`,

@@ -38,7 +38,9 @@ func TestEveryProblemHasText(t *testing.T) {
 	hidden := func(i int) bool { return i == 1 }
 	for _, p := range append(imports.Unheaded(imports.Mapping{Fields: []string{"given_name"}}, 2, []string{"Ana", "napomena"}), imports.HiddenRow(3),
 		imports.HiddenCells(imports.Mapping{Fields: []string{"given_name", "phone"}}, 4, []string{"Ana", "064 123 4567"}, nil, hidden)[0],
-		imports.FormulaErrors(imports.Mapping{Fields: []string{"given_name", "municipality"}}, 5, []string{"Ana", "#N/A"}, nil)[0]) {
+		imports.FormulaErrors(imports.Mapping{Fields: []string{"given_name", "municipality"}}, 5, []string{"Ana", "#N/A"}, nil)[0],
+		imports.SwappableDates(imports.Mapping{Fields: []string{"given_name", "birth_date"}}, map[string]bool{"birth_date": true},
+			imports.MonthFirst{Cell: "B3", Value: "2/13/1990"}, 6, []string{"Ana", "4/12/1990"}, nil)[0]) {
 		msgs = append(msgs, p.Message)
 	}
 	msgs = append(msgs, validate.PhoneLostPrefix, "the text of this cell was removed when the person the row may name was erased")

@@ -41,12 +41,13 @@ func ParseDate(s string) (date.Date, error) {
 	yi, _ := strconv.Atoi(y)
 	mi, _ := strconv.Atoi(m)
 	di, _ := strconv.Atoi(d)
-	t := time.Date(yi, time.Month(mi), di, 0, 0, 0, 0, time.UTC)
-	if t.Year() != yi || int(t.Month()) != mi || t.Day() != di {
+	t, ok := calendarDay(yi, mi, di)
+	if !ok {
 		// A spreadsheet in English (United States) writes 13 February
-		// 2/13/1990; its file's other slashed dates (2/1/1990) read day
-		// first without complaint, with day and month swapped.
-		if us := time.Date(yi, time.Month(di), mi, 0, 0, 0, 0, time.UTC); slashed && us.Month() == time.Month(di) && us.Day() == mi {
+		// 2/13/1990; its file's other slashed dates (2/1/1990) would read
+		// day first with day and month swapped: SwappableDates makes them
+		// problems of such a file.
+		if us, ok := calendarDay(yi, di, mi); slashed && ok {
 			return date.Date{}, fmt.Errorf("%q is not a day of the calendar read day first, as dates with slashes are (02/03/2017 is 2 March): "+
 				"it looks month first, as a spreadsheet in English (United States) writes dates; write it as %s, and check the file's other dates "+
 				"with slashes, which may have been read with day and month swapped", s, us.Format(time.DateOnly))
@@ -54,6 +55,33 @@ func ParseDate(s string) (date.Date, error) {
 		return date.Date{}, fmt.Errorf("%q is not a day of the calendar", s)
 	}
 	return date.Of(t), nil
+}
+
+// calendarDay is the day y-m-d, if the calendar has it.
+func calendarDay(y, m, d int) (time.Time, bool) {
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	return t, t.Year() == y && int(t.Month()) == m && t.Day() == d
+}
+
+// slashedReadings reads a date with slashes (a/b/yyyy) both ways: day
+// first (b is the month) and month first (a is the month); ok is false
+// for a cell that is no date with slashes, and either reading is zero
+// when the calendar has no such day.
+func slashedReadings(s string) (dayFirst, monthFirst date.Date, ok bool) {
+	p := slashes.FindStringSubmatch(strings.TrimSpace(s))
+	if p == nil {
+		return date.Date{}, date.Date{}, false
+	}
+	a, _ := strconv.Atoi(p[1])
+	b, _ := strconv.Atoi(p[2])
+	y, _ := strconv.Atoi(p[3])
+	if t, ok := calendarDay(y, b, a); ok {
+		dayFirst = date.Of(t)
+	}
+	if t, ok := calendarDay(y, a, b); ok {
+		monthFirst = date.Of(t)
+	}
+	return dayFirst, monthFirst, true
 }
 
 var yesNo = NewWords("", map[string][]string{

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -214,6 +215,11 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 	if err != nil {
 		return nil, false, err
 	}
+	dates := imports.DateFields(spec.Columns)
+	mf, monthFirst, err := findMonthFirst(u, r.cfg.Limits, m, dates)
+	if err != nil {
+		return nil, false, err
+	}
 	info := rd.Info()
 	imp = &imports.Import{ID: ids.New(), Kind: u.Kind, Parent: u.Parent, OrganisationID: u.OrganisationID, ClientID: u.ClientID,
 		Purpose: u.Purpose, Options: u.Options, Format: info.Format, Encoding: info.Encoding, FileSHA256: sha, State: imports.StateRunning, Phase: imports.PhaseCheck}
@@ -240,6 +246,9 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 				s.Problems = []imports.Problem{imports.HiddenRow(row)}
 			} else {
 				s.Problems = append(s.Problems, imports.Unheaded(m, row, cells)...)
+				if monthFirst {
+					s.Problems = imports.SwappableDates(m, dates, mf, row, cells, s.Problems)
+				}
 				s.Problems = imports.FormulaErrors(m, row, cells, s.Problems)
 				s.Problems = imports.HiddenCells(m, row, cells, s.Problems, rd.HiddenColumn)
 			}
@@ -264,6 +273,42 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 		return existing, false, r.store.details(ctx, existing)
 	}
 	return imp, true, nil
+}
+
+// findMonthFirst reads the upload's rows (another reader of its file,
+// before the rows are staged) for a cell of a date column that shows the
+// file writes its dates with slashes month first (imports.FindMonthFirst):
+// only then are its dates with slashes that read as two days problems
+// (imports.SwappableDates), whichever row they are in. Hidden rows are
+// not read (they are not imported). A file without a date column mapped
+// is not read.
+func findMonthFirst(u *imports.Upload, limits sheet.Limits, m imports.Mapping, dates map[string]bool) (imports.MonthFirst, bool, error) {
+	if !slices.ContainsFunc(m.Fields, func(f string) bool { return dates[f] }) {
+		return imports.MonthFirst{}, false, nil
+	}
+	rd, err := sheet.OpenPieces(u.Data, u.ContentType, limits)
+	if err != nil {
+		return imports.MonthFirst{}, false, fileError(err)
+	}
+	defer rd.Close()
+	if _, _, err := rd.Next(); err != nil { // the header, read already
+		return imports.MonthFirst{}, false, fileError(err)
+	}
+	for {
+		row, cells, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return imports.MonthFirst{}, false, nil
+		}
+		if err != nil {
+			return imports.MonthFirst{}, false, fileError(err)
+		}
+		if rd.Hidden() {
+			continue
+		}
+		if mf, ok := imports.FindMonthFirst(m, dates, row, cells); ok {
+			return mf, true, nil
+		}
+	}
 }
 
 // sheetRead names, for a refusal of a workbook's header, the worksheet
