@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/imports"
 	"github.com/spona/spona/pkg/imports/importsjob"
@@ -37,18 +38,8 @@ func TestImportDuplicateAmongNamesakes(t *testing.T) {
 	}
 	a := app.New(adapters.NewPostgres(pool), nil, nil)
 	for _, limit := range []int{0, 1 << 30} {
-		if _, err := pool.Exec(ctx, `DELETE FROM imports`); err != nil {
-			t.Fatal(err)
-		}
-		runner := importsjob.NewRunner(importsjob.NewStore(pool), importsjob.Config{Limits: sheet.DefaultLimits(100)}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		runner.Register(imports.KindBeneficiaries, a.ImportSpec(), noProcessing{})
-		imp, err := runner.Upload(ctx, &imports.Upload{Kind: imports.KindBeneficiaries, OrganisationID: org, Options: imports.Options{ValidateOnly: true},
-			ContentType: "text/csv", Data: sheet.Pieces{[]byte("given_name,family_name,birth_date,nationality\nOmar,Khalil,1985-01-31,AF\n")}})
-		if err != nil {
-			t.Fatal(err)
-		}
 		a.SetDuplicateIndexLimit(limit)
-		dups := dryRun(t, a, pool, org, imp.ID).Duplicates
+		dups := dryRunCSV(t, a, pool, org, "given_name,family_name,birth_date,nationality\nOmar,Khalil,1985-01-31,AF\n").Duplicates
 		if len(dups) != 1 || len(dups[0].Matches) == 0 || dups[0].Matches[0].ID != rows[0][0] {
 			t.Errorf("index limit %d: duplicates %+v, want %s (born 1985-01-31) first", limit, dups, rows[0][0])
 		}
@@ -60,7 +51,6 @@ func TestImportDuplicateAmongNamesakes(t *testing.T) {
 // earlier namesakes of other births (before, only the ten nearest by name
 // were scored, the first ten namesakes in sheet order).
 func TestImportRepeatAmongNamesakesInFile(t *testing.T) {
-	ctx := context.Background()
 	pool := schema(t)
 	org := ids.New()
 	csv := "given_name,family_name,birth_date\n"
@@ -70,20 +60,28 @@ func TestImportRepeatAmongNamesakesInFile(t *testing.T) {
 	csv += "Omar,Khalil,1991-01-31\n" // row 14 repeats row 13
 	a := app.New(adapters.NewPostgres(pool), nil, nil)
 	for _, limit := range []int{0, 1 << 30} {
-		if _, err := pool.Exec(ctx, `DELETE FROM imports`); err != nil {
-			t.Fatal(err)
-		}
-		runner := importsjob.NewRunner(importsjob.NewStore(pool), importsjob.Config{Limits: sheet.DefaultLimits(100)}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		runner.Register(imports.KindBeneficiaries, a.ImportSpec(), noProcessing{})
-		imp, err := runner.Upload(ctx, &imports.Upload{Kind: imports.KindBeneficiaries, OrganisationID: org, Options: imports.Options{ValidateOnly: true},
-			ContentType: "text/csv", Data: sheet.Pieces{[]byte(csv)}})
-		if err != nil {
-			t.Fatal(err)
-		}
 		a.SetDuplicateIndexLimit(limit)
-		dups := dryRun(t, a, pool, org, imp.ID).Duplicates
+		dups := dryRunCSV(t, a, pool, org, csv).Duplicates
 		if len(dups) != 1 || dups[0].Row != 14 || !slices.Equal(dups[0].SameAs, []int{13}) {
 			t.Errorf("index limit %d: duplicates %+v, want row 14 the same as row 13", limit, dups)
 		}
 	}
+}
+
+// dryRunCSV uploads csv as org's beneficiaries import to validate only
+// (the imports of earlier calls deleted first) and returns its dry run.
+func dryRunCSV(t *testing.T, a *app.App, pool *pgxpool.Pool, org, csv string) *imports.Import {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `DELETE FROM imports`); err != nil {
+		t.Fatal(err)
+	}
+	runner := importsjob.NewRunner(importsjob.NewStore(pool), importsjob.Config{Limits: sheet.DefaultLimits(100)}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	runner.Register(imports.KindBeneficiaries, a.ImportSpec(), noProcessing{})
+	imp, err := runner.Upload(ctx, &imports.Upload{Kind: imports.KindBeneficiaries, OrganisationID: org, Options: imports.Options{ValidateOnly: true},
+		ContentType: "text/csv", Data: sheet.Pieces{[]byte(csv)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dryRun(t, a, pool, org, imp.ID)
 }
