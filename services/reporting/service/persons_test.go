@@ -94,7 +94,7 @@ func TestManualPersonCountsSuppressed(t *testing.T) {
 		t.Errorf("the implementing organisation's values (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(map[string][]string{
-		"FC": {"*", "*", "0 placed with family 0"},
+		"FC": {"*", "*", "0"},
 		"FR": {"*"},
 		"WS": {"2 placed with family 2"},
 	}, indicators(dctx)); diff != "" {
@@ -191,6 +191,94 @@ func TestManualPersonCountsSuppressed(t *testing.T) {
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"measure"}}})
 	if err != nil || u.GetIndicator().GetCountsPersons() {
 		t.Fatalf("made a percentage: %v %v", u, err)
+	}
+}
+
+// TestPersonCountCommentsOnlyForImplementer: the comment of a recorded
+// value of an indicator that counts persons is free text a caseworker may
+// fill with who was counted; it is read by the implementing organisation
+// only. A funder reads the shown value without it (GetIndicator,
+// ListIndicators), and no export carries it (json, csv, xlsx, IATI). A
+// count of things keeps its comments for every reader.
+func TestPersonCountCommentsOnlyForImplementer(t *testing.T) {
+	e := start(t)
+	org, donor := e.organisation(t, "Centar za mirovne studije", "HR-OIB-12345678901"), ids.New()
+	ctx, dctx := servicetest.As(t, org), servicetest.As(t, donor)
+	p := create(t, e.c, ctx, example(donor)) // threshold 5, 2016-11-01 to 2017-10-31
+	const who, workshop = "Amina H. and her two sons", "Porin reception centre"
+	record := func(in *pb.Indicator, from, to, value, comment string) {
+		t.Helper()
+		if _, err := e.c.RecordIndicatorValue(ctx, &pb.RecordIndicatorValueRequest{ProjectId: p.GetId(), IndicatorId: in.GetId(),
+			Value: &pb.IndicatorValue{Period: period(from, to), Value: value, Comment: comment}}); err != nil {
+			t.Fatalf("%s value %s: %v", in.GetCode(), value, err)
+		}
+	}
+	// 7 + 9 = 16 children at threshold 5: every value shown.
+	placed := addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "FC", Titles: en("Children placed in foster care"),
+		Unit: "children", Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_MANUAL})
+	record(placed, "2016-11-01", "2017-01-31", "7", who)
+	record(placed, "2017-02-01", "2017-04-30", "9", "with relatives in Sisak")
+	workshops := addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: "WS", Titles: en("Workshops held"),
+		Unit: "workshops", Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_MANUAL, CountsPersons: proto.Bool(false)})
+	record(workshops, "2016-11-01", "2017-01-31", "6", workshop)
+
+	read := func(ctx context.Context) map[string][]string {
+		t.Helper()
+		r, err := e.c.ListIndicators(ctx, &pb.ListIndicatorsRequest{ProjectId: p.GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string][]string{}
+		for _, in := range r.GetIndicators() {
+			g, err := e.c.GetIndicator(ctx, &pb.GetIndicatorRequest{ProjectId: p.GetId(), Id: in.GetId()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range in.GetValues() {
+				got := g.GetIndicator().GetValues()[i]
+				if got.GetComment() != v.GetComment() || got.GetValue() != v.GetValue() || got.GetSuppressed() || v.GetSuppressed() {
+					t.Errorf("%s: GetIndicator %v, ListIndicators %v", in.GetCode(), got, v)
+				}
+				out[in.GetCode()] = append(out[in.GetCode()], v.GetValue()+"|"+v.GetComment())
+			}
+		}
+		return out
+	}
+	if diff := cmp.Diff(map[string][]string{
+		"FC": {"7|" + who, "9|with relatives in Sisak"},
+		"WS": {"6|" + workshop},
+	}, read(ctx)); diff != "" {
+		t.Errorf("the implementing organisation's values (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string][]string{
+		"FC": {"7|", "9|"},
+		"WS": {"6|" + workshop},
+	}, read(dctx)); diff != "" {
+		t.Errorf("the funder's values (-want +got):\n%s", diff)
+	}
+
+	// No export names them, the implementing organisation's own included.
+	for _, c := range []context.Context{dctx, ctx} {
+		for _, format := range []string{"json", "csv", "xlsx", "iati"} {
+			body, err := e.c.ExportProjectReport(c, &pb.ExportProjectReportRequest{ProjectId: p.GetId(), Format: format})
+			if err != nil {
+				t.Fatalf("export %s: %v", format, err)
+			}
+			text := string(body.GetData())
+			if format == "xlsx" {
+				var cells []string
+				for _, row := range exportRows(t, e, c, p.GetId(), format, "", "") {
+					cells = append(cells, row...)
+				}
+				text = strings.Join(cells, "\t")
+			}
+			if !strings.Contains(text, "16") {
+				t.Errorf("%s export lacks the 16 children placed:\n%s", format, text)
+			}
+			if strings.Contains(text, "Amina") || strings.Contains(text, "Sisak") {
+				t.Errorf("%s export names who was counted:\n%s", format, text)
+			}
+		}
 	}
 }
 

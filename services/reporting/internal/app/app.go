@@ -315,7 +315,8 @@ func (a *App) GetIndicator(ctx context.Context, p auth.Principal, projectID, id 
 // organisation, the recorded values of an indicator counting persons that
 // its reports would (domain.Indicator.SuppressValues): at the reader's
 // threshold, against the planned span's total, the one report such a
-// reader gets. The implementing organisation reads what it recorded.
+// reader gets; and withholds every value's comment (it may say who was
+// counted). The implementing organisation reads what it recorded.
 func suppressValues(p auth.Principal, pr *domain.Project, in *domain.Indicator) {
 	if p.OrganisationID == pr.ImplementingOrganisationID {
 		return

@@ -138,8 +138,9 @@ type Value struct {
 	Start, End date.Date
 	Value      string
 	Comment    string
-	// Suppressed is set, with Value and Comment cleared, on a value hidden
-	// from the reader (Indicator.SuppressValues).
+	// Suppressed is set, with Value cleared, on a value hidden from the
+	// reader (Indicator.SuppressValues, which also clears every Comment of
+	// a person count for a reader other than the implementing organisation).
 	Suppressed bool
 }
 

@@ -240,10 +240,19 @@ func personCount(s string) int64 {
 // Project.ReportPeriod) as Suppress leaves PersonTable (a value the
 // report's total less the shown values would give back hidden too; every
 // value when the total is hidden), any other value when it is small.
-// A hidden value's comment goes with it (it may say who). Zeros are
-// shown. Other indicators are left as they are.
+// Zeros are shown. Every value's comment is withheld, shown values' too:
+// free text the implementing organisation's staff write about the
+// persons counted ("Amina H. and her two sons") is for that organisation
+// only, as the records it counts are, and no erasure reaches the copy
+// reporting keeps. Other indicators are left as they are.
 func (in *Indicator) SuppressValues(from, to date.Date, threshold int) {
-	if !in.PersonCount() || threshold <= 1 {
+	if !in.PersonCount() {
+		return
+	}
+	for i := range in.Values {
+		in.Values[i].Comment = ""
+	}
+	if threshold <= 1 {
 		return
 	}
 	tab := PersonTable(in, from, to)
@@ -260,7 +269,7 @@ func (in *Indicator) SuppressValues(from, to date.Date, threshold int) {
 			hide = n > 0 && !shown[periodLabel(*v)]
 		}
 		if hide {
-			v.Value, v.Comment, v.Suppressed = "", "", true
+			v.Value, v.Suppressed = "", true
 		}
 	}
 }

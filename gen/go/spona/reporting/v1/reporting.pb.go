@@ -1593,9 +1593,12 @@ type IndicatorValue struct {
 	// Decimal string; a whole number for an indicator that counts persons
 	// (Indicator.counts_persons). Empty when suppressed.
 	Value string `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
-	// Empty when suppressed.
+	// Free text for the period. Read by the implementing organisation only
+	// when the indicator counts persons (Indicator.counts_persons): empty for
+	// every other reader, on shown values too, as it may say who was
+	// counted. Empty when suppressed.
 	Comment string `protobuf:"bytes,3,opt,name=comment,proto3" json:"comment,omitempty"`
-	// True when small-cell suppression hides the value (and its comment)
+	// True when small-cell suppression hides the value
 	// from the reader: only for an indicator that counts persons, read by an
 	// organisation other than the implementing one, under the rule of the
 	// report's counts (Indicator.counts_persons).
