@@ -44,6 +44,15 @@ func TestEveryRouteKeepsOrganisationsApart(t *testing.T) {
 		"sex": "SEX_FEMALE", "birth_year": 1990, "nationality": "SY", "legal_status": "LEGAL_STATUS_ASYLUM_SEEKER"}))
 	add("documents", a.Do(t, "POST", "/v1/beneficiaries/"+ben+"/documents", map[string]any{"type": "DOCUMENT_TYPE_PASSPORT",
 		"number": "P1234567", "issuing_country": "SY"}))
+	// The entry of the person's legal status history their registration made.
+	got := a.Do(t, "GET", "/v1/beneficiaries/"+ben, nil).Must(t, 200)
+	if hist, _ := got.Body["legal_status_history"].([]any); len(hist) > 0 {
+		entry, _ := hist[0].(map[string]any)
+		rec["legalStatusHistory"], _ = entry["id"].(string)
+	}
+	if rec["legalStatusHistory"] == "" {
+		t.Fatalf("no legal status history entry id in %s", got.Raw)
+	}
 	add("consents", a.Do(t, "POST", "/v1/beneficiaries/"+ben+"/consents", map[string]any{"purpose": "CONSENT_PURPOSE_REFERRAL_SHARING",
 		"given_by": "CONSENT_GIVEN_BY_SELF"}))
 	add("assistances", a.Do(t, "POST", "/v1/beneficiaries/"+ben+"/assistances", map[string]any{"type": "ASSISTANCE_TYPE_INFORMATION",
