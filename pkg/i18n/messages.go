@@ -391,6 +391,13 @@ var byReason = map[string]text{
 		"bs":      "Imenik već ima organizaciju ovog naziva (možda drugačije napisanog).",
 		"hr":      "Imenik već ima organizaciju tog naziva (možda drukčije napisanog).",
 	},
+	"BENEFICIARY_NOT_VISIBLE": {
+		"en":      "Your organisation no longer has access to this person (consent withdrawn or access ended): nothing new can be recorded about them.",
+		"sr-Latn": "Vaša organizacija više nema pristup ovoj osobi (saglasnost je povučena ili je pristup istekao): o njoj se ne može evidentirati ništa novo.",
+		"sr-Cyrl": "Ваша организација више нема приступ овој особи (сагласност је повучена или је приступ истекао): о њој се не може евидентирати ништа ново.",
+		"bs":      "Vaša organizacija više nema pristup ovoj osobi (saglasnost je povučena ili je pristup istekao): o njoj se ne može evidentirati ništa novo.",
+		"hr":      "Vaša organizacija više nema pristup ovoj osobi (privola je povučena ili je pristup istekao): o njoj se ne može evidentirati ništa novo.",
+	},
 	"CERTIFICATE_ISSUED": {
 		"en":      "The participant holds a certificate and cannot be deleted.",
 		"sr-Latn": "Učesnik ima sertifikat i ne može se obrisati.",

@@ -236,12 +236,12 @@ func (p *Postgres) DeleteSession(ctx context.Context, eventID, id string) ([]dom
 
 // markCols are the columns of a mark (domain.Mark) from attendance a and
 // its participant pa.
-const markCols = `a.participant_id::text, a.present, COALESCE(pa.beneficiary_id::text, '')`
+const markCols = `a.participant_id::text, a.present, COALESCE(pa.beneficiary_id::text, ''), pa.beneficiary_erased`
 
 func collectMarks(rows pgx.Rows) ([]domain.Mark, error) {
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Mark, error) {
 		var m domain.Mark
-		err := r.Scan(&m.ParticipantID, &m.Present, &m.BeneficiaryID)
+		err := r.Scan(&m.ParticipantID, &m.Present, &m.BeneficiaryID, &m.BeneficiaryErased)
 		return m, err
 	})
 	return out, db.Error(err)
@@ -781,6 +781,20 @@ const completedSQL = `(SELECT count(*) FILTER (WHERE a.present) * 100 >= e.compl
 		AND EXISTS (SELECT 1 FROM sessions s WHERE s.event_id = e.id)
 	FROM attendance a WHERE a.participant_id = pa.id)`
 
+// DueCertificates implements app.Repository.
+func (p *Postgres) DueCertificates(ctx context.Context, eventID string) ([]app.ParticipantRead, error) {
+	rows, err := db.Conn(ctx, p.pool).Query(ctx, `SELECT pa.beneficiary_id::text, pa.event_id::text, pa.id::text
+		FROM participants pa JOIN training_events e ON e.id = pa.event_id
+		WHERE pa.event_id = $1 AND pa.beneficiary_id IS NOT NULL AND NOT pa.beneficiary_erased
+			AND pa.certificate_number IS NULL AND `+completedSQL+`
+		ORDER BY pa.id`, eventID)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[app.ParticipantRead])
+	return out, db.Error(err)
+}
+
 // IssueCertificates numbers a certificate for every participant of the
 // event who completed it and has none. Numbers come from a sequence
 // ("TR-<year>-<000001>", more digits past 999999), so they are unique
@@ -790,7 +804,10 @@ const completedSQL = `(SELECT count(*) FILTER (WHERE a.present) * 100 >= e.compl
 // registration's foreign key check does not wait for; numbering is not a
 // key update of the participant either, migration 00017, so new marks do
 // not wait).
-func (p *Postgres) IssueCertificates(ctx context.Context, eventID string) ([]*domain.Participant, []string, error) {
+func (p *Postgres) IssueCertificates(ctx context.Context, eventID string, skip []string) ([]*domain.Participant, []string, error) {
+	if skip == nil {
+		skip = []string{}
+	}
 	var out []*domain.Participant
 	var issued []string
 	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
@@ -806,10 +823,10 @@ func (p *Postgres) IssueCertificates(ctx context.Context, eventID string) ([]*do
 				certificate_issue_time = now()
 			FROM training_events e, (SELECT pa.id, nextval('certificate_number_seq')::text AS n
 				FROM participants pa JOIN training_events e ON e.id = pa.event_id
-				WHERE pa.event_id = $1 AND pa.certificate_number IS NULL AND `+completedSQL+`
+				WHERE pa.event_id = $1 AND pa.certificate_number IS NULL AND pa.id <> ALL ($2::uuid[]) AND `+completedSQL+`
 				ORDER BY pa.id) due
 			WHERE e.id = pa.event_id AND pa.id = due.id
-			RETURNING pa.id::text`, eventID)
+			RETURNING pa.id::text`, eventID, skip)
 		if err != nil {
 			return db.Error(err)
 		}

@@ -12,7 +12,9 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spona/spona/pkg/aggregate"
@@ -108,10 +110,14 @@ type ParticipantStore interface {
 	// all marks of the session.
 	RecordAttendance(ctx context.Context, eventID, sessionID string, marks []domain.Mark) ([]domain.Mark, error)
 	RecordTestScores(ctx context.Context, eventID, participantID string, pre, post *int) (*domain.Participant, error)
+	// DueCertificates names the beneficiary participants of the event,
+	// not erased, who completed it and hold no certificate.
+	DueCertificates(ctx context.Context, eventID string) ([]ParticipantRead, error)
 	// IssueCertificates certifies every participant of the event who
-	// completed it and holds no certificate; it returns all certified
-	// participants and the ids of those certified now.
-	IssueCertificates(ctx context.Context, eventID string) (all []*domain.Participant, issued []string, err error)
+	// completed it and holds no certificate, but those in skip (participant
+	// ids); it returns all certified participants and the ids of those
+	// certified now.
+	IssueCertificates(ctx context.Context, eventID string, skip []string) (all []*domain.Participant, issued []string, err error)
 }
 
 // Maintenance applies the beneficiaries' erasures and merges.
@@ -435,6 +441,18 @@ func markRefs(eventID string, marks []domain.Mark, only map[string]bool) []Parti
 	return refs
 }
 
+// liveMarked is the participants of marks in marked whose beneficiary
+// was not erased.
+func liveMarked(marks []domain.Mark, marked map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range marks {
+		if marked[m.ParticipantID] && !m.BeneficiaryErased {
+			out[m.ParticipantID] = true
+		}
+	}
+	return out
+}
+
 // unmarked is the participants of marks not in marked.
 func unmarked(marks []domain.Mark, marked map[string]bool) map[string]bool {
 	out := map[string]bool{}
@@ -665,13 +683,66 @@ func (a *App) ListParticipants(ctx context.Context, p audit.Actor, eventID strin
 	return rows, next, a.recordReads(ctx, p, "training_participant.list", participantFields, participantRefs(e.ID, rows...))
 }
 
+// ReasonNotVisible is the ErrorInfo reason of a write for a beneficiary
+// participant the organiser no longer sees.
+const ReasonNotVisible = "BENEFICIARY_NOT_VISIBLE"
+
+// unseen returns the beneficiary participants of refs whom the
+// organisation in ctx no longer sees: it registered them at the event
+// through a grant that has ended since (the consent was withdrawn or
+// expired, the grant revoked or expired). Nothing new is recorded of such a
+// person: consent gates what the organiser may process about them. What was
+// recorded before stays and counts, as an erased person's participation
+// does; an erased person is not refused here, their participation being
+// anonymous (no identifying data, an ERASED- certificate number).
+func (a *App) unseen(ctx context.Context, refs []ParticipantRead) ([]ParticipantRead, error) {
+	seen := make(map[string]bool, len(refs))
+	var out []ParticipantRead
+	for _, r := range refs {
+		ok, asked := seen[r.BeneficiaryID]
+		if !asked {
+			err := a.beneficiaries.CheckVisible(ctx, r.BeneficiaryID)
+			var e *errs.Error
+			switch {
+			case err == nil, errors.As(err, &e) && e.Reason == "BENEFICIARY_ERASED":
+				ok = true
+			case errs.KindOf(err) == errs.KindNotFound:
+				ok = false
+			default:
+				return nil, err
+			}
+			seen[r.BeneficiaryID] = ok
+		}
+		if !ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// notVisible refuses marks for the unseen participants, naming each mark.
+func notVisible(marks []domain.Mark, unseen []ParticipantRead) error {
+	var named []string
+	for _, r := range unseen {
+		for i, m := range marks {
+			if m.ParticipantID == r.ParticipantID {
+				named = append(named, fmt.Sprintf("marks[%d] (participant %s, beneficiary %s)", i, r.ParticipantID, r.BeneficiaryID))
+			}
+		}
+	}
+	return errs.FailedPrecondition(ReasonNotVisible, "no attendance can be recorded for %s: the organisation no longer sees "+
+		"the person (the consent they were shared under was withdrawn or expired, or the access granted was revoked or "+
+		"expired); the marks recorded before stay and count", strings.Join(named, ", "))
+}
+
 // RecordAttendance marks participants present or absent at a session of an
 // event the caller organises; the marks of beneficiary participants are
 // recorded in their audit logs with them. The answer lists every mark of
 // the session: a beneficiary's mark it shows without changing it is a read
 // of their attendance (training_participant.read_attendance), recorded in
 // the transaction before the marks are returned, so while the log cannot be
-// written nothing is changed or shown.
+// written nothing is changed or shown. A mark for a beneficiary the
+// organiser no longer sees (unseen) refuses the call, naming it.
 func (a *App) RecordAttendance(ctx context.Context, p audit.Actor, eventID, sessionID string, marks []domain.Mark) ([]domain.Mark, error) {
 	e, err := a.counting(ctx, p.Principal, "event_id", eventID)
 	if err != nil {
@@ -698,6 +769,13 @@ func (a *App) RecordAttendance(ctx context.Context, p audit.Actor, eventID, sess
 	err = a.repo.InTx(ctx, func(ctx context.Context) error {
 		if out, err = a.repo.RecordAttendance(ctx, e.ID, s.ID, marks); err != nil {
 			return err
+		}
+		unseen, err := a.unseen(ctx, markRefs(e.ID, out, liveMarked(out, marked)))
+		if err != nil {
+			return err
+		}
+		if len(unseen) > 0 {
+			return notVisible(marks, unseen)
 		}
 		if err := a.recordChange(ctx, p, "training_participant.record_attendance", attendanceFields,
 			"the attendance cannot be recorded", markRefs(e.ID, out, marked)); err != nil {
@@ -748,16 +826,30 @@ func (a *App) RecordTestScores(ctx context.Context, p audit.Actor, eventID, part
 // IssueCertificates certifies the participants of an event the caller
 // organises who completed it. The beneficiaries certified now have it
 // recorded in their audit logs (training_participant.issue_certificate),
-// those certified before whom the answer lists again, a read.
+// those certified before whom the answer lists again, a read. A
+// beneficiary the organiser no longer sees (unseen) is not certified: the
+// others are, and the answer, which lists the certified, leaves them out.
 func (a *App) IssueCertificates(ctx context.Context, p audit.Actor, eventID string) ([]*domain.Participant, int, error) {
 	e, err := a.counting(ctx, p.Principal, "event_id", eventID)
 	if err != nil {
 		return nil, 0, err
 	}
+	due, err := a.repo.DueCertificates(ctx, e.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	unseen, err := a.unseen(ctx, due)
+	if err != nil {
+		return nil, 0, err
+	}
+	skip := make([]string, len(unseen))
+	for i, r := range unseen {
+		skip[i] = r.ParticipantID
+	}
 	var all []*domain.Participant
 	var issued []string
 	err = a.repo.InTx(ctx, func(ctx context.Context) error {
-		if all, issued, err = a.repo.IssueCertificates(ctx, e.ID); err != nil {
+		if all, issued, err = a.repo.IssueCertificates(ctx, e.ID, skip); err != nil {
 			return err
 		}
 		var evs []events.Event

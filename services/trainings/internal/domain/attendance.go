@@ -16,6 +16,9 @@ type Mark struct {
 	// BeneficiaryID is the participant's beneficiary, on marks read back
 	// ("" for a professional).
 	BeneficiaryID string
+	// BeneficiaryErased tells, on marks read back, that the beneficiary
+	// was erased (the participation is anonymous).
+	BeneficiaryErased bool
 }
 
 // maxMarks bounds one attendance request.
