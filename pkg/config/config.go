@@ -32,6 +32,11 @@
 // the group's variables are given, or none, and a load with only some of
 // them names each one given and the ones missing.
 //
+// A rule across variables (one meaningful only with another, a value
+// refused only while another is set) is a method of the struct holding
+// them: a struct implementing Checker has its CheckConfig problems refused
+// with the others.
+//
 // Nested structs are walked, so services embed the common platform settings;
 // a variable named twice (an embedded struct and the process's own field)
 // is described once, by its first occurrence.
@@ -121,6 +126,11 @@ func LoadFrom(dst any, lookup func(string) (string, bool)) error {
 	for _, g := range order {
 		problems = append(problems, groups[g].problems()...)
 	}
+	for _, p := range checks(v.Elem()) {
+		if !slices.Contains(problems, p) { // a rule promoted from an embedded struct runs twice
+			problems = append(problems, p)
+		}
+	}
 	if len(problems) > 0 {
 		return fmt.Errorf("config: %s", strings.Join(problems, "; "))
 	}
@@ -163,6 +173,30 @@ func andList(names []string) string {
 		return names[0]
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// Checker is a configuration struct with rules across its variables.
+// CheckConfig runs after every variable is set (to its default when
+// absent) and returns each problem as "VARIABLE: what to do (got value)".
+type Checker interface {
+	CheckConfig() []string
+}
+
+// checks returns the problems of v's Checker rules and those of the structs
+// it holds.
+func checks(v reflect.Value) []string {
+	var out []string
+	if c, ok := v.Interface().(Checker); ok {
+		out = append(out, c.CheckConfig()...)
+	}
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.IsExported() && f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Time]() {
+			out = append(out, checks(v.Field(i))...)
+		}
+	}
+	return out
 }
 
 func walk(v reflect.Value, fn func(reflect.StructField, reflect.Value)) {

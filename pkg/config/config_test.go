@@ -264,3 +264,34 @@ func TestSecretURLsMaskedInTheStartLine(t *testing.T) {
 		}
 	}
 }
+
+type Ruled struct {
+	Rate  float64 `env:"RATE" default:"1"`
+	Burst int     `env:"BURST" default:"5"`
+}
+
+func (r Ruled) CheckConfig() []string {
+	if r.Rate > 0 && r.Burst == 0 {
+		return []string{"BURST: must be at least 1 while RATE is above 0 (got 0)"}
+	}
+	return nil
+}
+
+type withRuled struct {
+	Ruled
+	Name string `env:"NAME" required:"true"`
+}
+
+// TestLoadFromRunsChecks: a Checker's rules across variables are refused
+// with the other problems, once, when its struct is embedded too.
+func TestLoadFromRunsChecks(t *testing.T) {
+	var c withRuled
+	err := LoadFrom(&c, env(map[string]string{"BURST": "0"}))
+	want := "config: NAME is required; BURST: must be at least 1 while RATE is above 0 (got 0)"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+	if err := LoadFrom(&c, env(map[string]string{"BURST": "0", "RATE": "0", "NAME": "x"})); err != nil {
+		t.Errorf("rule off: %v", err)
+	}
+}

@@ -53,7 +53,7 @@ type Config struct {
 	DatabaseURL string `env:"DATABASE_URL" secret:"true" required:"true" help:"PostgreSQL URL the process serves with (postgres://spona_<process>:password@host:5432/spona): its runtime role, which may read and write the tables of the schema named after the process but owns nothing"`
 	// MigrateDatabaseURL connects as the schema's owner to migrate it.
 	MigrateDatabaseURL string        `env:"MIGRATE_DATABASE_URL" secret:"true" help:"PostgreSQL URL of the schema's owner role (spona_<process>_owner): the migrations run with it at start, then it grants DATABASE_URL's role what it needs. Empty: migrations run with DATABASE_URL (one role owning everything; fine for a laptop, not for production)"`
-	DatabaseAuditRole  string        `env:"DATABASE_AUDIT_ROLE" help:"role owning the schema's append-only audit tables (default spona_<process>_audit); with MIGRATE_DATABASE_URL, its role must be a member of it"`
+	DatabaseAuditRole  string        `env:"DATABASE_AUDIT_ROLE" help:"role owning the schema's append-only audit tables (default spona_<process>_audit); only with MIGRATE_DATABASE_URL, whose role must be a member of it"`
 	DBMaxConns         int32         `env:"DB_MAX_CONNS" default:"0" help:"PostgreSQL pool size; 0 is 4 × GOMAXPROCS (the cores the process may use). PostgreSQL's max_connections must hold every pool of every replica, and the LISTEN connection beside it (all processes but webhooks)"`
 	PrincipalKeyFile   string        `env:"PRINCIPAL_KEY_FILE" required:"true" help:"this process's own Ed25519 private key (PEM, PKCS #8), signing the principal of each call it makes to another service (make run and the tests generate them; <binary> init-secrets DIR makes them)"`
 	PrincipalKeysDir   string        `env:"PRINCIPAL_PUBLIC_KEYS_DIR" required:"true" help:"directory of the public keys of the processes whose principals this one accepts: <process>.pem (PEM PUBLIC KEY or CERTIFICATE; <process>.<n>.pem for a second key during a rotation)"`
@@ -70,6 +70,16 @@ type Config struct {
 	StartupTimeout  time.Duration `env:"STARTUP_TIMEOUT" default:"60s" min:"1s" help:"how long to wait for PostgreSQL at start (the migrations then take as long as they need)"`
 	ConsumerLease   time.Duration `env:"EVENT_CONSUMER_LEASE" default:"30s" min:"1s" help:"how long the replica applying another service's events may go without a sign of life before another replica ends its database session and takes over (a replica whose host froze or fell off the network keeps its session open for hours otherwise)"`
 	CallTimeout     time.Duration `env:"CALL_TIMEOUT" default:"30s" help:"longest a call to another Spona service may take (a caller's earlier deadline wins; 0: no limit); event feed streams are not bounded"`
+}
+
+// CheckConfig refuses DATABASE_AUDIT_ROLE without MIGRATE_DATABASE_URL:
+// only the owner's migration gives the audit tables to that role, so
+// without it the setting would be ignored (one role owns everything).
+func (c Config) CheckConfig() []string {
+	if c.DatabaseAuditRole != "" && c.MigrateDatabaseURL == "" {
+		return []string{fmt.Sprintf("DATABASE_AUDIT_ROLE: is used only with MIGRATE_DATABASE_URL (the owner's migration gives the audit tables to it; without it DATABASE_URL's role owns everything): set MIGRATE_DATABASE_URL too, or leave DATABASE_AUDIT_ROLE out (got %q)", c.DatabaseAuditRole)}
+	}
+	return nil
 }
 
 // GRPCConfig is the configuration of a gRPC service process: its listen

@@ -45,16 +45,16 @@ type Config struct {
 	KeyUseFlush      time.Duration `env:"KEY_USE_FLUSH" default:"30s" min:"1ms" help:"how often the last use of API keys is written"`
 	UnknownKeyTTL    time.Duration `env:"UNKNOWN_KEY_CACHE_TTL" default:"1m" help:"how long a key id found not to exist is remembered (no query while it is)"`
 	AuthFailureRate  float64       `env:"AUTH_FAILURE_RATE" default:"1" help:"failed authentications per second allowed per client address on average (0 = no limit)"`
-	AuthFailureBurst int           `env:"AUTH_FAILURE_BURST" default:"20" help:"failed authentications per client address at once; beyond, 429 before the credential is looked at"`
+	AuthFailureBurst int           `env:"AUTH_FAILURE_BURST" default:"20" help:"failed authentications per client address at once; beyond, 429 before the credential is looked at (at least 1 while AUTH_FAILURE_RATE is above 0)"`
 	ImportMaxBytes   int64         `env:"IMPORT_MAX_BYTES" default:"20971520" min:"1" help:"largest spreadsheet upload (imports; 413 above)"`
 	// Per-client token bucket; RATE_LIMIT_RPS=0 turns limiting off.
 	RateLimitRPS   float64 `env:"RATE_LIMIT_RPS" default:"100" help:"requests per second per API client (0 = no limit)"`
-	RateLimitBurst int     `env:"RATE_LIMIT_BURST" default:"200" help:"requests per API client at once"`
+	RateLimitBurst int     `env:"RATE_LIMIT_BURST" default:"200" help:"requests per API client at once (at least 1 while RATE_LIMIT_RPS is above 0)"`
 	// Browser origins allowed to call the API (comma-separated; "*" any).
 	CORSAllowedOrigins []string      `env:"CORS_ALLOWED_ORIGINS" origin:"true" help:"comma-separated browser origins allowed to call the API (* for any)"`
 	CORSMaxAge         time.Duration `env:"CORS_MAX_AGE" default:"10m" help:"how long browsers cache a preflight answer"`
 	// HSTS_MAX_AGE > 0 sends Strict-Transport-Security (behind HTTPS).
-	HSTSMaxAge time.Duration `env:"HSTS_MAX_AGE" default:"0s" help:"Strict-Transport-Security max-age when > 0 (behind HTTPS)"`
+	HSTSMaxAge time.Duration `env:"HSTS_MAX_AGE" default:"0s" help:"Strict-Transport-Security max-age when > 0 (behind HTTPS); 0 sends no header, a value above 0 is at least 1s"`
 	// HSDS_PUBLIC_READ lets anyone read the directory's HSDS API (/hsds)
 	// without a key; off by default.
 	HSDSPublicRead  bool          `env:"HSDS_PUBLIC_READ" default:"false" help:"let callers without a key read the directory's Open Referral HSDS API under /hsds"`
@@ -71,6 +71,24 @@ type OIDCConfig struct {
 	JWKSURL  string        `env:"OIDC_JWKS_URL" https:"true" together:"oidc" help:"URL of the issuer's JWKS (signing keys; whoever can alter it can sign tokens)"`
 	OrgClaim string        `env:"OIDC_ORG_CLAIM" default:"spona_org" help:"claim holding the organisation id"`
 	Leeway   time.Duration `env:"OIDC_LEEWAY" default:"30s" help:"clock skew allowed on exp/nbf/iat"`
+}
+
+// CheckConfig refuses the values that would silently stand for something
+// else: a burst of 0 while its limit is on (no request could ever pass; it
+// used to be rounded up to the rate), and an HSTS max-age under a second
+// (sent as max-age=0, which tells browsers to forget HSTS).
+func (c Config) CheckConfig() []string {
+	var out []string
+	if c.RateLimitRPS > 0 && c.RateLimitBurst == 0 {
+		out = append(out, "RATE_LIMIT_BURST: must be at least 1 while RATE_LIMIT_RPS is above 0 (RATE_LIMIT_RPS=0 turns the limit off) (got 0)")
+	}
+	if c.AuthFailureRate > 0 && c.AuthFailureBurst == 0 {
+		out = append(out, "AUTH_FAILURE_BURST: must be at least 1 while AUTH_FAILURE_RATE is above 0 (AUTH_FAILURE_RATE=0 turns the limit off) (got 0)")
+	}
+	if c.HSTSMaxAge > 0 && c.HSTSMaxAge < time.Second {
+		out = append(out, fmt.Sprintf("HSTS_MAX_AGE: must be 0 (no Strict-Transport-Security header) or at least 1s; under a second is sent as max-age=0, which tells browsers to forget HSTS (got %s)", c.HSTSMaxAge))
+	}
+	return out
 }
 
 func (c OIDCConfig) enabled() bool { return c.Issuer != "" || c.Audience != "" || c.JWKSURL != "" }
@@ -256,7 +274,7 @@ func (c *credentials) Verify(ctx context.Context, cred string) (auth.Principal, 
 type KeysConfig struct {
 	DatabaseURL        string `env:"DATABASE_URL" secret:"true" required:"true" help:"PostgreSQL URL of the edge's database (its runtime role)"`
 	MigrateDatabaseURL string `env:"MIGRATE_DATABASE_URL" secret:"true" help:"PostgreSQL URL of the edge schema's owner role, to migrate it first (as the edge process does)"`
-	DatabaseAuditRole  string `env:"DATABASE_AUDIT_ROLE" help:"role owning the edge's key audit log (default spona_edge_audit)"`
+	DatabaseAuditRole  string `env:"DATABASE_AUDIT_ROLE" help:"role owning the edge's key audit log (default spona_edge_audit); only with MIGRATE_DATABASE_URL"`
 	PrincipalKeyFile   string `env:"PRINCIPAL_KEY_FILE" help:"the edge's principal key (to call the directory: needed with REFERRALS_ADDR)"`
 	ReferralsAddr      string `env:"REFERRALS_ADDR" hostport:"true" help:"gRPC address of the referrals service (the directory: to check or register the key's organisation)"`
 	LogLevel           string `env:"LOG_LEVEL" default:"warn" oneof:"debug,info,warn,warning,error" help:"least severity of the log lines written"`
@@ -274,6 +292,10 @@ func (c Config) Keys() KeysConfig {
 		LogLevel: c.LogLevel, Keyring: c.Keyring, TLSCertFile: c.TLSCertFile, TLSKeyFile: c.TLSKeyFile, TLSCAFile: c.TLSCAFile,
 		GRPCInsecure: c.GRPCInsecure}
 }
+
+// CheckConfig refuses what the edge process refuses of the same variables
+// (DATABASE_AUDIT_ROLE without MIGRATE_DATABASE_URL).
+func (c KeysConfig) CheckConfig() []string { return c.platform().CheckConfig() }
 
 func (c KeysConfig) platform() platform.Config {
 	return platform.Config{DatabaseURL: c.DatabaseURL, MigrateDatabaseURL: c.MigrateDatabaseURL, DatabaseAuditRole: c.DatabaseAuditRole, PrincipalKeyFile: c.PrincipalKeyFile, Keyring: c.Keyring, PrincipalTTL: auth.MaxTTL,
