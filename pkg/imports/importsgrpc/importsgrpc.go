@@ -322,7 +322,7 @@ func ReceiveFile[M Piece](recv func() (M, error), env importsjob.Env) (first M, 
 		}
 		add(m.GetFile().GetData())
 		size += len(m.GetFile().GetData())
-		if err := env.CheckSize(size); err != nil {
+		if err := env.CheckReceived(size); err != nil {
 			return first, "", nil, err
 		}
 	}

@@ -476,14 +476,28 @@ func (e Env) Config() Config {
 // up to MaxBytes needs.
 func (e Env) MaxRecvMsgBytes() int { return int(e.WithDefaults().MaxBytes) + 1<<20 }
 
-// CheckSize refuses a file larger than MaxBytes.
+// CheckSize refuses a whole file of n bytes larger than MaxBytes.
 func (e Env) CheckSize(n int) error {
 	e = e.WithDefaults()
 	if int64(n) > e.MaxBytes {
-		return &errs.Error{Kind: errs.KindInvalidArgument, Reason: "FILE_TOO_LARGE",
-			Message: fmt.Sprintf("the file has %d bytes, more than the %d accepted (IMPORT_MAX_BYTES); split it", n, e.MaxBytes)}
+		return tooLarge(fmt.Sprintf("the file has %d bytes, more than the %d accepted (IMPORT_MAX_BYTES); split it", n, e.MaxBytes))
 	}
 	return nil
+}
+
+// CheckReceived refuses a file arriving in pieces once the n bytes
+// received so far pass MaxBytes: the rest is not waited for, so the
+// refusal cannot say the file's size.
+func (e Env) CheckReceived(n int) error {
+	e = e.WithDefaults()
+	if int64(n) > e.MaxBytes {
+		return tooLarge(fmt.Sprintf("the file has more than the %d bytes accepted (IMPORT_MAX_BYTES); split it", e.MaxBytes))
+	}
+	return nil
+}
+
+func tooLarge(message string) error {
+	return &errs.Error{Kind: errs.KindInvalidArgument, Reason: "FILE_TOO_LARGE", Message: message}
 }
 
 // Host runs a Runner's periodic work and its stop: platform.Base.
