@@ -43,7 +43,7 @@ import (
 type Config struct {
 	ReadHeaderTimeout time.Duration `env:"HTTP_READ_HEADER_TIMEOUT" default:"5s" min:"100ms" help:"time a client has to send the request line and headers"`
 	BodyTimeout       time.Duration `env:"HTTP_BODY_TIMEOUT" default:"10s" min:"100ms" help:"time a client has to send the request body, from the end of its headers"`
-	ReadTimeout       time.Duration `env:"HTTP_READ_TIMEOUT" default:"30s" min:"100ms" help:"time for a whole request (headers and body)"`
+	ReadTimeout       time.Duration `env:"HTTP_READ_TIMEOUT" default:"30s" min:"100ms" help:"no bound of its own: a request's headers are bounded by HTTP_READ_HEADER_TIMEOUT and its body by HTTP_BODY_TIMEOUT (an upload's by HTTP_UPLOAD_MIN_RATE too), which replace Go's whole-request deadline this sets; kept so configurations setting it still load"`
 	WriteTimeout      time.Duration `env:"HTTP_WRITE_TIMEOUT" default:"2m" min:"100ms" help:"time to write a response (exports included)"`
 	IdleTimeout       time.Duration `env:"HTTP_IDLE_TIMEOUT" default:"60s" min:"100ms" help:"how long an idle keep-alive connection is kept"`
 	UploadMinRate     int           `env:"HTTP_UPLOAD_MIN_RATE" default:"65536" help:"slowest an upload (import) may arrive, in bytes per second after the first HTTP_BODY_TIMEOUT: its deadline moves on by a second for each such many bytes received (0 = uploads keep HTTP_BODY_TIMEOUT)"`

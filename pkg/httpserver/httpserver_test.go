@@ -330,3 +330,31 @@ func TestServesOnDuringShutdownDelay(t *testing.T) {
 		t.Fatal("still listening after the delay")
 	}
 }
+
+// TestReadTimeoutBoundsNoBody: HTTP_READ_TIMEOUT, documented as no bound
+// of its own, does not cut a body HTTP_BODY_TIMEOUT allows (a whole-request
+// deadline would cut the uploads HTTP_UPLOAD_MIN_RATE lets run for minutes).
+// Before, the documentation said it bounded the whole request.
+func TestReadTimeoutBoundsNoBody(t *testing.T) {
+	_, addr := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, "slow body", http.StatusRequestTimeout)
+			return
+		}
+		_, _ = w.Write(b)
+	}), Config{ReadHeaderTimeout: 5 * time.Second, BodyTimeout: 10 * time.Second, ReadTimeout: 100 * time.Millisecond,
+		WriteTimeout: time.Minute, IdleTimeout: time.Minute})
+	c := dialFrom(t, "127.0.0.30", addr)
+	if _, err := io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // past HTTP_READ_TIMEOUT, within HTTP_BODY_TIMEOUT
+	r, err := status(t, c, "cd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := io.ReadAll(r.Body); r.StatusCode != http.StatusOK || string(b) != "abcd" {
+		t.Errorf("body sent over 500ms with HTTP_READ_TIMEOUT=100ms: %d %s; want it read whole", r.StatusCode, b)
+	}
+}
