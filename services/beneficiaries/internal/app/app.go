@@ -527,15 +527,7 @@ func (a *App) UpdateBeneficiary(ctx context.Context, act Actor, id, tag string, 
 				return err
 			}
 		}
-		changed := domain.Changed(&before, b)
-		if err := audit(ctx, r, act, domain.ActionUpdate, changed, out); err != nil {
-			return err
-		}
-		if err := r.Emit(ctx, beneficiaryEvent(events.BeneficiaryUpdated, out.ID, []string{out.OrganisationID},
-			map[string]any{"fields": changed})); err != nil {
-			return err
-		}
-		return r.LoadDetails(ctx, out)
+		return updated(ctx, r, act, domain.ActionUpdate, domain.Changed(&before, b), out)
 	})
 	if err != nil {
 		return nil, a.externalIDTaken(ctx, act.OrganisationID, externalID, ids.Normalize(id), err)
@@ -623,6 +615,20 @@ func (a *App) FindDuplicates(ctx context.Context, act Actor, id string, size int
 		return audit(ctx, r, act, domain.ActionFindDuplicates, listFields(domain.AccessOwner), rows...)
 	})
 	return out, next, err
+}
+
+// updated records, in the transaction of r, that fields of out (as
+// stored) changed by action: audited, told as beneficiary.updated naming
+// them, and out's details loaded for the answer.
+func updated(ctx context.Context, r Repository, act Actor, action string, fields []string, out *domain.Beneficiary) error {
+	if err := audit(ctx, r, act, action, fields, out); err != nil {
+		return err
+	}
+	if err := r.Emit(ctx, beneficiaryEvent(events.BeneficiaryUpdated, out.ID, []string{out.OrganisationID},
+		map[string]any{"fields": fields})); err != nil {
+		return err
+	}
+	return r.LoadDetails(ctx, out)
 }
 
 // beneficiaryEvent is an event about beneficiary id.

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/etag"
-	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
@@ -157,15 +156,7 @@ func (a *App) fixHistory(ctx context.Context, act Actor, beneficiaryID, id, tag 
 		if out, err = r.UpdateBeneficiary(ctx, b, b.Version); err != nil {
 			return err
 		}
-		fields := []string{"legal_status_history"}
-		if err := audit(ctx, r, act, action, fields, out); err != nil {
-			return err
-		}
-		if err := r.Emit(ctx, beneficiaryEvent(events.BeneficiaryUpdated, out.ID, []string{out.OrganisationID},
-			map[string]any{"fields": fields})); err != nil {
-			return err
-		}
-		return r.LoadDetails(ctx, out)
+		return updated(ctx, r, act, action, []string{"legal_status_history"}, out)
 	})
 	if err != nil {
 		return nil, err
