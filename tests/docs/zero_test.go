@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/spona/spona/pkg/config"
+	whsvc "github.com/spona/spona/services/webhooks/service"
 )
 
 // TestZeroRetentionRefused: EVENT_RETENTION=0 and IMPORT_RETENTION=0 are
@@ -114,5 +115,39 @@ func TestZeroStartupTimeoutRefused(t *testing.T) {
 	}
 	if seen < 7 {
 		t.Errorf("%d configurations have STARTUP_TIMEOUT, want the six processes' and migrate's", seen)
+	}
+}
+
+// TestZeroWebhookRetryAndRetentionRefused: WEBHOOK_RETRY_FOR,
+// WEBHOOK_DISABLE_AFTER and DELIVERY_RETENTION must be at least 1m (0 and
+// negatives refused by name at start), and WEBHOOK_RETRY_FOR at least
+// WEBHOOK_RETRY_BASE. Before, 0 was taken: WEBHOOK_RETRY_FOR=0
+// dead-lettered every delivery at its first failure (never retried),
+// WEBHOOK_DISABLE_AFTER=0 disabled a subscription at its first failed
+// attempt (a single timeout turned a partner's webhook off and
+// dead-lettered its queue), and DELIVERY_RETENTION=0 emptied the delivery
+// log each hour, so nothing dead-lettered could be redelivered.
+func TestZeroWebhookRetryAndRetentionRefused(t *testing.T) {
+	load := func(vars map[string]string) error {
+		var cfg whsvc.Config
+		return config.LoadFrom(&cfg, func(name string) (string, bool) {
+			v, ok := vars[name]
+			return v, ok
+		})
+	}
+	for _, name := range []string{"WEBHOOK_RETRY_FOR", "WEBHOOK_DISABLE_AFTER", "DELIVERY_RETENTION"} {
+		for _, bad := range []string{"0s", "0", "30s", "-1h"} {
+			err := load(map[string]string{name: bad})
+			if err == nil || !strings.Contains(err.Error(), name+": must be") {
+				t.Errorf("%s=%s: %v; want it refused by name", name, bad, err)
+			}
+		}
+		if err := load(map[string]string{name: "1m", "WEBHOOK_RETRY_BASE": "5s"}); err != nil && strings.Contains(err.Error(), name) {
+			t.Errorf("%s=1m: %v; want it taken", name, err)
+		}
+	}
+	err := load(map[string]string{"WEBHOOK_RETRY_FOR": "1h", "WEBHOOK_RETRY_BASE": "2h", "WEBHOOK_RETRY_MAX": "4h"})
+	if err == nil || !strings.Contains(err.Error(), "WEBHOOK_RETRY_FOR: must be at least WEBHOOK_RETRY_BASE (2h0m0s)") {
+		t.Errorf("WEBHOOK_RETRY_FOR=1h under WEBHOOK_RETRY_BASE=2h: %v; want it refused", err)
 	}
 }

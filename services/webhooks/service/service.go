@@ -3,6 +3,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,14 +32,25 @@ type Config struct {
 	Timeout             time.Duration `env:"WEBHOOK_TIMEOUT" default:"10s" min:"1s" help:"time a receiver has to answer a delivery with 2xx"`
 	RetryBase           time.Duration `env:"WEBHOOK_RETRY_BASE" default:"5s" min:"100ms" help:"wait after a delivery's first failure; doubles after each (with jitter)"`
 	RetryMax            time.Duration `env:"WEBHOOK_RETRY_MAX" default:"4h" min:"100ms" help:"longest wait between two attempts"`
-	RetryFor            time.Duration `env:"WEBHOOK_RETRY_FOR" default:"72h" help:"how long a failing delivery is retried before it is dead-lettered"`
-	DisableAfter        time.Duration `env:"WEBHOOK_DISABLE_AFTER" default:"120h" help:"how long a subscription may fail without a success before it is disabled"`
+	RetryFor            time.Duration `env:"WEBHOOK_RETRY_FOR" default:"72h" min:"1m" help:"how long a failing delivery is retried before it is dead-lettered, not shorter than WEBHOOK_RETRY_BASE (a failure is retried at least once)"`
+	DisableAfter        time.Duration `env:"WEBHOOK_DISABLE_AFTER" default:"120h" min:"1m" help:"how long a subscription may fail without a success before it is disabled"`
 	Workers             int           `env:"WEBHOOK_WORKERS" default:"64" min:"1" help:"deliveries attempted at once by this process"`
 	TargetConcurrency   int           `env:"WEBHOOK_TARGET_CONCURRENCY" default:"8" min:"1" help:"deliveries in flight to one host:port at once, per process"`
 	Lease               time.Duration `env:"WEBHOOK_LEASE" default:"1m" help:"how long a claimed delivery stays with this process; after a crash another attempts it then (at least WEBHOOK_TIMEOUT + 5s: a shorter one is raised to that)"`
 	PollInterval        time.Duration `env:"WEBHOOK_POLL_INTERVAL" default:"1s" min:"1ms" help:"how often due retries are looked for (new deliveries wake the dispatcher at once)"`
 	FeedRetention       time.Duration `env:"FEED_RETENTION" default:"720h" min:"1m" help:"how long the change feed (GET /v1/events) keeps events"`
-	DeliveryRetention   time.Duration `env:"DELIVERY_RETENTION" default:"720h" help:"how long finished deliveries stay in the delivery log"`
+	DeliveryRetention   time.Duration `env:"DELIVERY_RETENTION" default:"720h" min:"1m" help:"how long finished deliveries stay in the delivery log"`
+}
+
+// CheckConfig refuses a retry window shorter than the first retry wait:
+// every failed delivery would be dead-lettered at its first failure,
+// never retried, while the settings say it is retried. (A value under the
+// 1m floor is refused by its min tag alone.)
+func (c Config) CheckConfig() []string {
+	if c.RetryFor >= time.Minute && c.RetryFor < c.RetryBase {
+		return []string{fmt.Sprintf("WEBHOOK_RETRY_FOR: must be at least WEBHOOK_RETRY_BASE (%s), or no failed delivery is ever retried (got %s)", c.RetryBase, c.RetryFor)}
+	}
+	return nil
 }
 
 // New describes the webhooks service for platform.RunService.
