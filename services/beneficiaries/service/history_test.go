@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,5 +78,75 @@ func TestLegalStatusHistoryKept(t *testing.T) {
 	if got := history(mustPatch(t, c, ctx, &hana, &pb.Beneficiary{LegalStatusSince: "2023-06-01"}, "legal_status_since")); got !=
 		"ASYLUM_SEEKER 2023-06-01, REFUGEE 2024-05-01" {
 		t.Errorf("Hana's history after a correction within its bounds: %s", got)
+	}
+}
+
+// TestCorrectedHistoryEntrySaysWhoCorrected: a legal status history entry
+// corrected after it was recorded (an earlier entry with :correct, the
+// current status's start with a PATCH of legal_status_since) keeps who
+// recorded it first and when, and says which organisation corrected it and
+// when; an entry never corrected says nothing of a correction, and the
+// audit log has the correction. Before, a corrected entry read as if first
+// recorded with the corrected values (r16 left-alone item, assigned r17).
+func TestCorrectedHistoryEntrySaysWhoCorrected(t *testing.T) {
+	c := startAll(t)
+	org := ids.New()
+	ctx := servicetest.As(t, org)
+	amir := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Amir", BirthDate: "2010-05-01",
+		LegalStatus: pb.LegalStatus_LEGAL_STATUS_MIGRANT, LegalStatusSince: "2014-02-01"})
+	mustPatch(t, c, ctx, &amir, &pb.Beneficiary{LegalStatus: pb.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER, LegalStatusSince: "2015-06-01"},
+		"legal_status", "legal_status_since")
+	mustPatch(t, c, ctx, &amir, &pb.Beneficiary{LegalStatus: pb.LegalStatus_LEGAL_STATUS_REFUGEE, LegalStatusSince: "2022-01-10"},
+		"legal_status", "legal_status_since")
+	before := amir.GetLegalStatusHistory()
+	if len(before) != 3 {
+		t.Fatalf("history: %v", before)
+	}
+	for _, e := range before {
+		if e.GetCorrectedByOrganisationId() != "" || e.GetCorrectTime() != nil {
+			t.Fatalf("an entry never corrected says it was: %v", e)
+		}
+	}
+	r, err := c.CorrectLegalStatusChange(ctx, &pb.CorrectLegalStatusChangeRequest{BeneficiaryId: amir.GetId(), Id: before[1].GetId(),
+		LegalStatus: pb.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER, Since: "2019-06-01", Etag: amir.GetEtag()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	amir = r.GetBeneficiary()
+	mustPatch(t, c, ctx, &amir, &pb.Beneficiary{LegalStatusSince: "2022-02-01"}, "legal_status_since")
+	got, err := c.GetBeneficiary(ctx, &pb.GetBeneficiaryRequest{Id: amir.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := got.GetBeneficiary().GetLegalStatusHistory()
+	if len(after) != 3 || after[1].GetSince() != "2019-06-01" || after[2].GetSince() != "2022-02-01" {
+		t.Fatalf("history after the corrections: %v", after)
+	}
+	for i, e := range after {
+		was := before[i]
+		if e.GetId() != was.GetId() || e.GetOrganisationId() != org || !e.GetRecordTime().AsTime().Equal(was.GetRecordTime().AsTime()) {
+			t.Errorf("entry %d lost who recorded it first, or when: %v, was %v", i, e, was)
+		}
+		corrected := i > 0
+		if got := e.GetCorrectedByOrganisationId() != "" || e.GetCorrectTime() != nil; got != corrected {
+			t.Errorf("entry %d (%s): corrected_by_organisation_id %q, correct_time %v, want corrected %v", i, e.GetSince(),
+				e.GetCorrectedByOrganisationId(), e.GetCorrectTime(), corrected)
+			continue
+		}
+		if corrected && (e.GetCorrectedByOrganisationId() != org || !e.GetCorrectTime().AsTime().After(e.GetRecordTime().AsTime())) {
+			t.Errorf("entry %d: corrected by %q at %v, want %s after its record time %v", i, e.GetCorrectedByOrganisationId(),
+				e.GetCorrectTime().AsTime(), org, e.GetRecordTime().AsTime())
+		}
+	}
+	ev, err := c.ListAuditEvents(ctx, &pb.ListAuditEventsRequest{BeneficiaryId: amir.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range ev.GetAuditEvents() {
+		actions = append(actions, e.GetAction())
+	}
+	if !slices.Contains(actions, "legal_status_history.correct") {
+		t.Errorf("audit log without the correction: %v", actions)
 	}
 }

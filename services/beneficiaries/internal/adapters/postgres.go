@@ -262,14 +262,19 @@ func (p *Postgres) sendBatch(ctx context.Context, batch *pgx.Batch) error {
 // the registering organisation.
 func queueDetails(batch *pgx.Batch, viewer, id string, dst *domain.Beneficiary) {
 	const owned = `EXISTS (SELECT 1 FROM beneficiaries o WHERE o.id = $1 AND o.organisation_id = $2)`
-	batch.Queue(`SELECT id::text, legal_status, since, organisation_id, create_time FROM legal_status_history
+	batch.Queue(`SELECT id::text, legal_status, since, organisation_id, create_time,
+			COALESCE(corrected_by_organisation_id::text, ''), correct_time FROM legal_status_history
 		WHERE beneficiary_id = $1 AND `+owned+` ORDER BY since, create_time, id`, id, viewer).Query(func(rows pgx.Rows) error {
 		var err error
 		dst.LegalStatusHistory, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.LegalStatusChange, error) {
 			var c domain.LegalStatusChange
 			var since time.Time
-			err := r.Scan(&c.ID, &c.LegalStatus, &since, &c.OrganisationID, &c.RecordTime)
+			var corrected *time.Time
+			err := r.Scan(&c.ID, &c.LegalStatus, &since, &c.OrganisationID, &c.RecordTime, &c.CorrectedByOrganisationID, &corrected)
 			c.Since = date.Of(since)
+			if corrected != nil {
+				c.CorrectTime = *corrected
+			}
 			return c, err
 		})
 		return err
@@ -442,8 +447,9 @@ func (p *Postgres) ChangeLegalStatus(ctx context.Context, beneficiaryID string, 
 // CorrectLegalStatusSince moves the start of the person's latest period
 // of c.LegalStatus to c.Since (queued alike): the entries of that status
 // with its latest since, and the corrections recorded for that day (valid
-// on no day, they stay so), keep their record time and organisation; with
-// no entry of the status, c is appended. The valid days are set anew.
+// on no day, they stay so), keep their record time and organisation and
+// record c.OrganisationID and the transaction's time as their
+// correction's; with no entry of the status, c is appended. The valid days are set anew.
 func (p *Postgres) CorrectLegalStatusSince(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error {
 	if err := db.Defer(ctx, p.q, correctLegalStatusSince, ids.New(), beneficiaryID, c.LegalStatus, c.Since.Time(), c.OrganisationID); err != nil {
 		return err
@@ -452,12 +458,14 @@ func (p *Postgres) CorrectLegalStatusSince(ctx context.Context, beneficiaryID st
 }
 
 // FixLegalStatusChange: see app.PersonStore. The entry keeps its record
-// time and organisation (the audit log says who corrected it).
+// time and organisation, and records fix's CorrectedByOrganisationID and
+// the transaction's time as its correction's.
 func (p *Postgres) FixLegalStatusChange(ctx context.Context, beneficiaryID, id string, fix *domain.LegalStatusChange) error {
 	query, args := `DELETE FROM legal_status_history WHERE id = $1 AND beneficiary_id = $2`, []any{id, beneficiaryID}
 	if fix != nil {
-		query = `UPDATE legal_status_history SET legal_status = $3, since = $4 WHERE id = $1 AND beneficiary_id = $2`
-		args = append(args, fix.LegalStatus, fix.Since.Time())
+		query = `UPDATE legal_status_history SET legal_status = $3, since = $4, corrected_by_organisation_id = $5, correct_time = now()
+			WHERE id = $1 AND beneficiary_id = $2`
+		args = append(args, fix.LegalStatus, fix.Since.Time(), fix.CorrectedByOrganisationID)
 	}
 	tag, err := p.q.Exec(ctx, query, args...)
 	if err != nil {
@@ -596,7 +604,8 @@ func recordedWith(h, t string) string {
 const (
 	insertLegalStatus = `INSERT INTO legal_status_history (id, beneficiary_id, legal_status, since, organisation_id)
 		VALUES ($1, $2, $3, $4, $5)`
-	correctLegalStatusSince = `WITH moved AS (UPDATE legal_status_history h SET since = $4
+	correctLegalStatusSince = `WITH moved AS (UPDATE legal_status_history h SET since = $4,
+				corrected_by_organisation_id = $5, correct_time = now()
 			WHERE h.beneficiary_id = $2 AND h.since = (SELECT max(x.since) FROM legal_status_history x
 				WHERE x.beneficiary_id = $2 AND x.legal_status = $3)
 			RETURNING h.id)

@@ -109,8 +109,11 @@ func (a *App) DeleteDocument(ctx context.Context, act Actor, beneficiaryID, id s
 // CorrectLegalStatusChange corrects the entry id of the legal status
 // history of a beneficiary the caller registered to fix's status and
 // start (domain.Beneficiary.CheckHistoryFix), if tag is the etag of the
-// stored version, and returns the beneficiary.
+// stored version, and returns the beneficiary. The entry keeps who
+// recorded it and when, and says that the caller's organisation
+// corrected it, and when.
 func (a *App) CorrectLegalStatusChange(ctx context.Context, act Actor, beneficiaryID, id, tag string, fix domain.LegalStatusChange) (*domain.Beneficiary, error) {
+	fix.CorrectedByOrganisationID = act.OrganisationID
 	return a.fixHistory(ctx, act, beneficiaryID, id, tag, &fix)
 }
 

@@ -98,9 +98,11 @@ type PersonStore interface {
 	ChangeLegalStatus(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error
 	CorrectLegalStatusSince(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error
 	// FixLegalStatusChange sets the status and start of the entry id of
-	// the person's history to fix's, or deletes the entry when fix is nil,
-	// and sets the valid days anew; an id of no entry of the person is
-	// not found.
+	// the person's history to fix's, recording fix's
+	// CorrectedByOrganisationID and the time as the correction's (the
+	// entry keeps who recorded it and when), or deletes the entry when
+	// fix is nil, and sets the valid days anew; an id of no entry of the
+	// person is not found.
 	FixLegalStatusChange(ctx context.Context, beneficiaryID, id string, fix *domain.LegalStatusChange) error
 	// LockOpenClears locks and returns the persons (current records, not
 	// merged away) whose legal status was cleared before a clearing

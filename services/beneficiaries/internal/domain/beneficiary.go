@@ -284,6 +284,12 @@ type LegalStatusChange struct {
 	Since          date.Date
 	OrganisationID string
 	RecordTime     time.Time
+	// Set when the entry's start or status was corrected after it was
+	// recorded (CorrectLegalStatusChange, a corrected legal_status_since):
+	// the organisation that made the latest correction and when.
+	// OrganisationID and RecordTime stay those of the first recording.
+	CorrectedByOrganisationID string
+	CorrectTime               time.Time
 }
 
 // Updatable lists the fields UpdateBeneficiary may change (update_mask paths).

@@ -353,6 +353,7 @@ func beneficiaryToProto(b *domain.Beneficiary) *pb.Beneficiary {
 		out.LegalStatusHistory = append(out.LegalStatusHistory, &pb.LegalStatusChange{
 			Id: c.ID, LegalStatus: protoenum.Parse[pb.LegalStatus](c.LegalStatus), Since: c.Since.String(),
 			OrganisationId: c.OrganisationID, RecordTime: timestamp(c.RecordTime),
+			CorrectedByOrganisationId: c.CorrectedByOrganisationID, CorrectTime: timestamp(c.CorrectTime),
 		})
 	}
 	for _, d := range b.Documents {

@@ -1005,11 +1005,20 @@ type LegalStatusChange struct {
 	LegalStatus LegalStatus `protobuf:"varint,1,opt,name=legal_status,json=legalStatus,proto3,enum=spona.beneficiaries.v1.LegalStatus" json:"legal_status,omitempty"`
 	// YYYY-MM-DD.
 	Since string `protobuf:"bytes,2,opt,name=since,proto3" json:"since,omitempty"`
-	// The organisation that recorded it.
-	OrganisationId string                 `protobuf:"bytes,3,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
-	RecordTime     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=record_time,json=recordTime,proto3" json:"record_time,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The organisation that recorded it, first (a correction keeps it).
+	OrganisationId string `protobuf:"bytes,3,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
+	// When it was first recorded (a correction keeps it).
+	RecordTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=record_time,json=recordTime,proto3" json:"record_time,omitempty"`
+	// Set when the entry's status or start was corrected after it was
+	// recorded (CorrectLegalStatusChange; for the current status's entry,
+	// a new legal_status_since of the unchanged status): the organisation
+	// that made the latest correction. The audit log has every correction
+	// (legal_status_history.correct, update), with the client that made it.
+	CorrectedByOrganisationId string `protobuf:"bytes,6,opt,name=corrected_by_organisation_id,json=correctedByOrganisationId,proto3" json:"corrected_by_organisation_id,omitempty"`
+	// When the latest correction was made; unset when never corrected.
+	CorrectTime   *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=correct_time,json=correctTime,proto3" json:"correct_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *LegalStatusChange) Reset() {
@@ -1073,6 +1082,20 @@ func (x *LegalStatusChange) GetOrganisationId() string {
 func (x *LegalStatusChange) GetRecordTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.RecordTime
+	}
+	return nil
+}
+
+func (x *LegalStatusChange) GetCorrectedByOrganisationId() string {
+	if x != nil {
+		return x.CorrectedByOrganisationId
+	}
+	return ""
+}
+
+func (x *LegalStatusChange) GetCorrectTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CorrectTime
 	}
 	return nil
 }
@@ -4617,14 +4640,16 @@ const file_spona_beneficiaries_v1_beneficiaries_proto_rawDesc = "" +
 	"\vmerged_into\x18\x1e \x01(\tB\x03\xe0A\x03R\n" +
 	"mergedInto\x12>\n" +
 	"\n" +
-	"erase_time\x18\x1f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\teraseTime\"\xec\x01\n" +
+	"erase_time\x18\x1f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\teraseTime\"\xf6\x02\n" +
 	"\x11LegalStatusChange\x12\x13\n" +
 	"\x02id\x18\x05 \x01(\tB\x03\xe0A\x03R\x02id\x12F\n" +
 	"\flegal_status\x18\x01 \x01(\x0e2#.spona.beneficiaries.v1.LegalStatusR\vlegalStatus\x12\x14\n" +
 	"\x05since\x18\x02 \x01(\tR\x05since\x12'\n" +
 	"\x0forganisation_id\x18\x03 \x01(\tR\x0eorganisationId\x12;\n" +
 	"\vrecord_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"recordTime\"\x8f\x02\n" +
+	"recordTime\x12D\n" +
+	"\x1ccorrected_by_organisation_id\x18\x06 \x01(\tB\x03\xe0A\x03R\x19correctedByOrganisationId\x12B\n" +
+	"\fcorrect_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vcorrectTime\"\x8f\x02\n" +
 	"\x10IdentityDocument\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12=\n" +
 	"\x04type\x18\x02 \x01(\x0e2$.spona.beneficiaries.v1.DocumentTypeB\x03\xe0A\x02R\x04type\x12\x1b\n" +
@@ -5117,118 +5142,119 @@ var file_spona_beneficiaries_v1_beneficiaries_proto_depIdxs = []int32{
 	71, // 10: spona.beneficiaries.v1.Beneficiary.erase_time:type_name -> google.protobuf.Timestamp
 	0,  // 11: spona.beneficiaries.v1.LegalStatusChange.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
 	71, // 12: spona.beneficiaries.v1.LegalStatusChange.record_time:type_name -> google.protobuf.Timestamp
-	3,  // 13: spona.beneficiaries.v1.IdentityDocument.type:type_name -> spona.beneficiaries.v1.DocumentType
-	71, // 14: spona.beneficiaries.v1.IdentityDocument.create_time:type_name -> google.protobuf.Timestamp
-	14, // 15: spona.beneficiaries.v1.Household.members:type_name -> spona.beneficiaries.v1.HouseholdMember
-	71, // 16: spona.beneficiaries.v1.Household.create_time:type_name -> google.protobuf.Timestamp
-	4,  // 17: spona.beneficiaries.v1.HouseholdMember.relationship:type_name -> spona.beneficiaries.v1.Relationship
-	71, // 18: spona.beneficiaries.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 19: spona.beneficiaries.v1.Consent.purpose:type_name -> spona.beneficiaries.v1.ConsentPurpose
-	9,  // 20: spona.beneficiaries.v1.Consent.given_by:type_name -> spona.beneficiaries.v1.ConsentGivenBy
-	71, // 21: spona.beneficiaries.v1.Consent.given_time:type_name -> google.protobuf.Timestamp
-	71, // 22: spona.beneficiaries.v1.Consent.expire_time:type_name -> google.protobuf.Timestamp
-	71, // 23: spona.beneficiaries.v1.Consent.withdraw_time:type_name -> google.protobuf.Timestamp
-	71, // 24: spona.beneficiaries.v1.Consent.create_time:type_name -> google.protobuf.Timestamp
-	6,  // 25: spona.beneficiaries.v1.Assistance.type:type_name -> spona.beneficiaries.v1.AssistanceType
-	71, // 26: spona.beneficiaries.v1.Assistance.create_time:type_name -> google.protobuf.Timestamp
-	71, // 27: spona.beneficiaries.v1.Assistance.void_time:type_name -> google.protobuf.Timestamp
-	5,  // 28: spona.beneficiaries.v1.Assistance.void_reason:type_name -> spona.beneficiaries.v1.AssistanceVoidReason
-	10, // 29: spona.beneficiaries.v1.CreateBeneficiaryRequest.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	10, // 30: spona.beneficiaries.v1.CreateBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	10, // 31: spona.beneficiaries.v1.GetBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	0,  // 32: spona.beneficiaries.v1.ListBeneficiariesRequest.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
-	70, // 33: spona.beneficiaries.v1.ListBeneficiariesRequest.sex:type_name -> spona.common.v1.Sex
-	2,  // 34: spona.beneficiaries.v1.ListBeneficiariesRequest.vulnerability:type_name -> spona.beneficiaries.v1.Vulnerability
-	10, // 35: spona.beneficiaries.v1.UpdateBeneficiaryRequest.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	72, // 36: spona.beneficiaries.v1.UpdateBeneficiaryRequest.update_mask:type_name -> google.protobuf.FieldMask
-	10, // 37: spona.beneficiaries.v1.UpdateBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	27, // 38: spona.beneficiaries.v1.SearchBeneficiariesResponse.results:type_name -> spona.beneficiaries.v1.SearchResult
-	10, // 39: spona.beneficiaries.v1.SearchResult.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	30, // 40: spona.beneficiaries.v1.FindDuplicatesResponse.candidates:type_name -> spona.beneficiaries.v1.DuplicateCandidate
-	10, // 41: spona.beneficiaries.v1.DuplicateCandidate.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	10, // 42: spona.beneficiaries.v1.MergeBeneficiariesResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	10, // 43: spona.beneficiaries.v1.EraseBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	12, // 44: spona.beneficiaries.v1.CreateDocumentRequest.document:type_name -> spona.beneficiaries.v1.IdentityDocument
-	12, // 45: spona.beneficiaries.v1.CreateDocumentResponse.document:type_name -> spona.beneficiaries.v1.IdentityDocument
-	12, // 46: spona.beneficiaries.v1.ListDocumentsResponse.documents:type_name -> spona.beneficiaries.v1.IdentityDocument
-	0,  // 47: spona.beneficiaries.v1.CorrectLegalStatusChangeRequest.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
-	10, // 48: spona.beneficiaries.v1.CorrectLegalStatusChangeResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	10, // 49: spona.beneficiaries.v1.DeleteLegalStatusChangeResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
-	13, // 50: spona.beneficiaries.v1.CreateHouseholdRequest.household:type_name -> spona.beneficiaries.v1.Household
-	13, // 51: spona.beneficiaries.v1.CreateHouseholdResponse.household:type_name -> spona.beneficiaries.v1.Household
-	13, // 52: spona.beneficiaries.v1.GetHouseholdResponse.household:type_name -> spona.beneficiaries.v1.Household
-	14, // 53: spona.beneficiaries.v1.AddHouseholdMemberRequest.member:type_name -> spona.beneficiaries.v1.HouseholdMember
-	13, // 54: spona.beneficiaries.v1.AddHouseholdMemberResponse.household:type_name -> spona.beneficiaries.v1.Household
-	13, // 55: spona.beneficiaries.v1.RemoveHouseholdMemberResponse.household:type_name -> spona.beneficiaries.v1.Household
-	15, // 56: spona.beneficiaries.v1.ListAuditEventsResponse.audit_events:type_name -> spona.beneficiaries.v1.AuditEvent
-	10, // 57: spona.beneficiaries.v1.ListBeneficiariesResponse.beneficiaries:type_name -> spona.beneficiaries.v1.Beneficiary
-	17, // 58: spona.beneficiaries.v1.CreateAssistanceRequest.assistance:type_name -> spona.beneficiaries.v1.Assistance
-	17, // 59: spona.beneficiaries.v1.CreateAssistanceResponse.assistance:type_name -> spona.beneficiaries.v1.Assistance
-	5,  // 60: spona.beneficiaries.v1.VoidAssistanceRequest.reason:type_name -> spona.beneficiaries.v1.AssistanceVoidReason
-	17, // 61: spona.beneficiaries.v1.VoidAssistanceResponse.assistance:type_name -> spona.beneficiaries.v1.Assistance
-	17, // 62: spona.beneficiaries.v1.ListAssistancesResponse.assistances:type_name -> spona.beneficiaries.v1.Assistance
-	16, // 63: spona.beneficiaries.v1.CreateConsentRequest.consent:type_name -> spona.beneficiaries.v1.Consent
-	16, // 64: spona.beneficiaries.v1.CreateConsentResponse.consent:type_name -> spona.beneficiaries.v1.Consent
-	16, // 65: spona.beneficiaries.v1.ListConsentsResponse.consents:type_name -> spona.beneficiaries.v1.Consent
-	16, // 66: spona.beneficiaries.v1.WithdrawConsentResponse.consent:type_name -> spona.beneficiaries.v1.Consent
-	73, // 67: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
-	74, // 68: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest.also_by:type_name -> spona.common.v1.DimensionSet
-	75, // 69: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	18, // 70: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:input_type -> spona.beneficiaries.v1.CreateBeneficiaryRequest
-	20, // 71: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:input_type -> spona.beneficiaries.v1.GetBeneficiaryRequest
-	22, // 72: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:input_type -> spona.beneficiaries.v1.ListBeneficiariesRequest
-	23, // 73: spona.beneficiaries.v1.BeneficiaryService.UpdateBeneficiary:input_type -> spona.beneficiaries.v1.UpdateBeneficiaryRequest
-	25, // 74: spona.beneficiaries.v1.BeneficiaryService.SearchBeneficiaries:input_type -> spona.beneficiaries.v1.SearchBeneficiariesRequest
-	28, // 75: spona.beneficiaries.v1.BeneficiaryService.FindDuplicates:input_type -> spona.beneficiaries.v1.FindDuplicatesRequest
-	31, // 76: spona.beneficiaries.v1.BeneficiaryService.MergeBeneficiaries:input_type -> spona.beneficiaries.v1.MergeBeneficiariesRequest
-	33, // 77: spona.beneficiaries.v1.BeneficiaryService.EraseBeneficiary:input_type -> spona.beneficiaries.v1.EraseBeneficiaryRequest
-	41, // 78: spona.beneficiaries.v1.BeneficiaryService.CorrectLegalStatusChange:input_type -> spona.beneficiaries.v1.CorrectLegalStatusChangeRequest
-	43, // 79: spona.beneficiaries.v1.BeneficiaryService.DeleteLegalStatusChange:input_type -> spona.beneficiaries.v1.DeleteLegalStatusChangeRequest
-	35, // 80: spona.beneficiaries.v1.BeneficiaryService.CreateDocument:input_type -> spona.beneficiaries.v1.CreateDocumentRequest
-	37, // 81: spona.beneficiaries.v1.BeneficiaryService.ListDocuments:input_type -> spona.beneficiaries.v1.ListDocumentsRequest
-	39, // 82: spona.beneficiaries.v1.BeneficiaryService.DeleteDocument:input_type -> spona.beneficiaries.v1.DeleteDocumentRequest
-	45, // 83: spona.beneficiaries.v1.BeneficiaryService.CreateHousehold:input_type -> spona.beneficiaries.v1.CreateHouseholdRequest
-	47, // 84: spona.beneficiaries.v1.BeneficiaryService.GetHousehold:input_type -> spona.beneficiaries.v1.GetHouseholdRequest
-	49, // 85: spona.beneficiaries.v1.BeneficiaryService.AddHouseholdMember:input_type -> spona.beneficiaries.v1.AddHouseholdMemberRequest
-	51, // 86: spona.beneficiaries.v1.BeneficiaryService.RemoveHouseholdMember:input_type -> spona.beneficiaries.v1.RemoveHouseholdMemberRequest
-	53, // 87: spona.beneficiaries.v1.BeneficiaryService.ListAuditEvents:input_type -> spona.beneficiaries.v1.ListAuditEventsRequest
-	56, // 88: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:input_type -> spona.beneficiaries.v1.CreateAssistanceRequest
-	59, // 89: spona.beneficiaries.v1.BeneficiaryService.VoidAssistance:input_type -> spona.beneficiaries.v1.VoidAssistanceRequest
-	58, // 90: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:input_type -> spona.beneficiaries.v1.ListAssistancesRequest
-	62, // 91: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:input_type -> spona.beneficiaries.v1.CreateConsentRequest
-	64, // 92: spona.beneficiaries.v1.BeneficiaryService.ListConsents:input_type -> spona.beneficiaries.v1.ListConsentsRequest
-	66, // 93: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:input_type -> spona.beneficiaries.v1.WithdrawConsentRequest
-	68, // 94: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:input_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
-	19, // 95: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:output_type -> spona.beneficiaries.v1.CreateBeneficiaryResponse
-	21, // 96: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:output_type -> spona.beneficiaries.v1.GetBeneficiaryResponse
-	55, // 97: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:output_type -> spona.beneficiaries.v1.ListBeneficiariesResponse
-	24, // 98: spona.beneficiaries.v1.BeneficiaryService.UpdateBeneficiary:output_type -> spona.beneficiaries.v1.UpdateBeneficiaryResponse
-	26, // 99: spona.beneficiaries.v1.BeneficiaryService.SearchBeneficiaries:output_type -> spona.beneficiaries.v1.SearchBeneficiariesResponse
-	29, // 100: spona.beneficiaries.v1.BeneficiaryService.FindDuplicates:output_type -> spona.beneficiaries.v1.FindDuplicatesResponse
-	32, // 101: spona.beneficiaries.v1.BeneficiaryService.MergeBeneficiaries:output_type -> spona.beneficiaries.v1.MergeBeneficiariesResponse
-	34, // 102: spona.beneficiaries.v1.BeneficiaryService.EraseBeneficiary:output_type -> spona.beneficiaries.v1.EraseBeneficiaryResponse
-	42, // 103: spona.beneficiaries.v1.BeneficiaryService.CorrectLegalStatusChange:output_type -> spona.beneficiaries.v1.CorrectLegalStatusChangeResponse
-	44, // 104: spona.beneficiaries.v1.BeneficiaryService.DeleteLegalStatusChange:output_type -> spona.beneficiaries.v1.DeleteLegalStatusChangeResponse
-	36, // 105: spona.beneficiaries.v1.BeneficiaryService.CreateDocument:output_type -> spona.beneficiaries.v1.CreateDocumentResponse
-	38, // 106: spona.beneficiaries.v1.BeneficiaryService.ListDocuments:output_type -> spona.beneficiaries.v1.ListDocumentsResponse
-	40, // 107: spona.beneficiaries.v1.BeneficiaryService.DeleteDocument:output_type -> spona.beneficiaries.v1.DeleteDocumentResponse
-	46, // 108: spona.beneficiaries.v1.BeneficiaryService.CreateHousehold:output_type -> spona.beneficiaries.v1.CreateHouseholdResponse
-	48, // 109: spona.beneficiaries.v1.BeneficiaryService.GetHousehold:output_type -> spona.beneficiaries.v1.GetHouseholdResponse
-	50, // 110: spona.beneficiaries.v1.BeneficiaryService.AddHouseholdMember:output_type -> spona.beneficiaries.v1.AddHouseholdMemberResponse
-	52, // 111: spona.beneficiaries.v1.BeneficiaryService.RemoveHouseholdMember:output_type -> spona.beneficiaries.v1.RemoveHouseholdMemberResponse
-	54, // 112: spona.beneficiaries.v1.BeneficiaryService.ListAuditEvents:output_type -> spona.beneficiaries.v1.ListAuditEventsResponse
-	57, // 113: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:output_type -> spona.beneficiaries.v1.CreateAssistanceResponse
-	60, // 114: spona.beneficiaries.v1.BeneficiaryService.VoidAssistance:output_type -> spona.beneficiaries.v1.VoidAssistanceResponse
-	61, // 115: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:output_type -> spona.beneficiaries.v1.ListAssistancesResponse
-	63, // 116: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:output_type -> spona.beneficiaries.v1.CreateConsentResponse
-	65, // 117: spona.beneficiaries.v1.BeneficiaryService.ListConsents:output_type -> spona.beneficiaries.v1.ListConsentsResponse
-	67, // 118: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:output_type -> spona.beneficiaries.v1.WithdrawConsentResponse
-	69, // 119: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:output_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
-	95, // [95:120] is the sub-list for method output_type
-	70, // [70:95] is the sub-list for method input_type
-	70, // [70:70] is the sub-list for extension type_name
-	70, // [70:70] is the sub-list for extension extendee
-	0,  // [0:70] is the sub-list for field type_name
+	71, // 13: spona.beneficiaries.v1.LegalStatusChange.correct_time:type_name -> google.protobuf.Timestamp
+	3,  // 14: spona.beneficiaries.v1.IdentityDocument.type:type_name -> spona.beneficiaries.v1.DocumentType
+	71, // 15: spona.beneficiaries.v1.IdentityDocument.create_time:type_name -> google.protobuf.Timestamp
+	14, // 16: spona.beneficiaries.v1.Household.members:type_name -> spona.beneficiaries.v1.HouseholdMember
+	71, // 17: spona.beneficiaries.v1.Household.create_time:type_name -> google.protobuf.Timestamp
+	4,  // 18: spona.beneficiaries.v1.HouseholdMember.relationship:type_name -> spona.beneficiaries.v1.Relationship
+	71, // 19: spona.beneficiaries.v1.AuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	8,  // 20: spona.beneficiaries.v1.Consent.purpose:type_name -> spona.beneficiaries.v1.ConsentPurpose
+	9,  // 21: spona.beneficiaries.v1.Consent.given_by:type_name -> spona.beneficiaries.v1.ConsentGivenBy
+	71, // 22: spona.beneficiaries.v1.Consent.given_time:type_name -> google.protobuf.Timestamp
+	71, // 23: spona.beneficiaries.v1.Consent.expire_time:type_name -> google.protobuf.Timestamp
+	71, // 24: spona.beneficiaries.v1.Consent.withdraw_time:type_name -> google.protobuf.Timestamp
+	71, // 25: spona.beneficiaries.v1.Consent.create_time:type_name -> google.protobuf.Timestamp
+	6,  // 26: spona.beneficiaries.v1.Assistance.type:type_name -> spona.beneficiaries.v1.AssistanceType
+	71, // 27: spona.beneficiaries.v1.Assistance.create_time:type_name -> google.protobuf.Timestamp
+	71, // 28: spona.beneficiaries.v1.Assistance.void_time:type_name -> google.protobuf.Timestamp
+	5,  // 29: spona.beneficiaries.v1.Assistance.void_reason:type_name -> spona.beneficiaries.v1.AssistanceVoidReason
+	10, // 30: spona.beneficiaries.v1.CreateBeneficiaryRequest.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	10, // 31: spona.beneficiaries.v1.CreateBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	10, // 32: spona.beneficiaries.v1.GetBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	0,  // 33: spona.beneficiaries.v1.ListBeneficiariesRequest.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
+	70, // 34: spona.beneficiaries.v1.ListBeneficiariesRequest.sex:type_name -> spona.common.v1.Sex
+	2,  // 35: spona.beneficiaries.v1.ListBeneficiariesRequest.vulnerability:type_name -> spona.beneficiaries.v1.Vulnerability
+	10, // 36: spona.beneficiaries.v1.UpdateBeneficiaryRequest.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	72, // 37: spona.beneficiaries.v1.UpdateBeneficiaryRequest.update_mask:type_name -> google.protobuf.FieldMask
+	10, // 38: spona.beneficiaries.v1.UpdateBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	27, // 39: spona.beneficiaries.v1.SearchBeneficiariesResponse.results:type_name -> spona.beneficiaries.v1.SearchResult
+	10, // 40: spona.beneficiaries.v1.SearchResult.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	30, // 41: spona.beneficiaries.v1.FindDuplicatesResponse.candidates:type_name -> spona.beneficiaries.v1.DuplicateCandidate
+	10, // 42: spona.beneficiaries.v1.DuplicateCandidate.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	10, // 43: spona.beneficiaries.v1.MergeBeneficiariesResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	10, // 44: spona.beneficiaries.v1.EraseBeneficiaryResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	12, // 45: spona.beneficiaries.v1.CreateDocumentRequest.document:type_name -> spona.beneficiaries.v1.IdentityDocument
+	12, // 46: spona.beneficiaries.v1.CreateDocumentResponse.document:type_name -> spona.beneficiaries.v1.IdentityDocument
+	12, // 47: spona.beneficiaries.v1.ListDocumentsResponse.documents:type_name -> spona.beneficiaries.v1.IdentityDocument
+	0,  // 48: spona.beneficiaries.v1.CorrectLegalStatusChangeRequest.legal_status:type_name -> spona.beneficiaries.v1.LegalStatus
+	10, // 49: spona.beneficiaries.v1.CorrectLegalStatusChangeResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	10, // 50: spona.beneficiaries.v1.DeleteLegalStatusChangeResponse.beneficiary:type_name -> spona.beneficiaries.v1.Beneficiary
+	13, // 51: spona.beneficiaries.v1.CreateHouseholdRequest.household:type_name -> spona.beneficiaries.v1.Household
+	13, // 52: spona.beneficiaries.v1.CreateHouseholdResponse.household:type_name -> spona.beneficiaries.v1.Household
+	13, // 53: spona.beneficiaries.v1.GetHouseholdResponse.household:type_name -> spona.beneficiaries.v1.Household
+	14, // 54: spona.beneficiaries.v1.AddHouseholdMemberRequest.member:type_name -> spona.beneficiaries.v1.HouseholdMember
+	13, // 55: spona.beneficiaries.v1.AddHouseholdMemberResponse.household:type_name -> spona.beneficiaries.v1.Household
+	13, // 56: spona.beneficiaries.v1.RemoveHouseholdMemberResponse.household:type_name -> spona.beneficiaries.v1.Household
+	15, // 57: spona.beneficiaries.v1.ListAuditEventsResponse.audit_events:type_name -> spona.beneficiaries.v1.AuditEvent
+	10, // 58: spona.beneficiaries.v1.ListBeneficiariesResponse.beneficiaries:type_name -> spona.beneficiaries.v1.Beneficiary
+	17, // 59: spona.beneficiaries.v1.CreateAssistanceRequest.assistance:type_name -> spona.beneficiaries.v1.Assistance
+	17, // 60: spona.beneficiaries.v1.CreateAssistanceResponse.assistance:type_name -> spona.beneficiaries.v1.Assistance
+	5,  // 61: spona.beneficiaries.v1.VoidAssistanceRequest.reason:type_name -> spona.beneficiaries.v1.AssistanceVoidReason
+	17, // 62: spona.beneficiaries.v1.VoidAssistanceResponse.assistance:type_name -> spona.beneficiaries.v1.Assistance
+	17, // 63: spona.beneficiaries.v1.ListAssistancesResponse.assistances:type_name -> spona.beneficiaries.v1.Assistance
+	16, // 64: spona.beneficiaries.v1.CreateConsentRequest.consent:type_name -> spona.beneficiaries.v1.Consent
+	16, // 65: spona.beneficiaries.v1.CreateConsentResponse.consent:type_name -> spona.beneficiaries.v1.Consent
+	16, // 66: spona.beneficiaries.v1.ListConsentsResponse.consents:type_name -> spona.beneficiaries.v1.Consent
+	16, // 67: spona.beneficiaries.v1.WithdrawConsentResponse.consent:type_name -> spona.beneficiaries.v1.Consent
+	73, // 68: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
+	74, // 69: spona.beneficiaries.v1.CountAssistedBeneficiariesRequest.also_by:type_name -> spona.common.v1.DimensionSet
+	75, // 70: spona.beneficiaries.v1.CountAssistedBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	18, // 71: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:input_type -> spona.beneficiaries.v1.CreateBeneficiaryRequest
+	20, // 72: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:input_type -> spona.beneficiaries.v1.GetBeneficiaryRequest
+	22, // 73: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:input_type -> spona.beneficiaries.v1.ListBeneficiariesRequest
+	23, // 74: spona.beneficiaries.v1.BeneficiaryService.UpdateBeneficiary:input_type -> spona.beneficiaries.v1.UpdateBeneficiaryRequest
+	25, // 75: spona.beneficiaries.v1.BeneficiaryService.SearchBeneficiaries:input_type -> spona.beneficiaries.v1.SearchBeneficiariesRequest
+	28, // 76: spona.beneficiaries.v1.BeneficiaryService.FindDuplicates:input_type -> spona.beneficiaries.v1.FindDuplicatesRequest
+	31, // 77: spona.beneficiaries.v1.BeneficiaryService.MergeBeneficiaries:input_type -> spona.beneficiaries.v1.MergeBeneficiariesRequest
+	33, // 78: spona.beneficiaries.v1.BeneficiaryService.EraseBeneficiary:input_type -> spona.beneficiaries.v1.EraseBeneficiaryRequest
+	41, // 79: spona.beneficiaries.v1.BeneficiaryService.CorrectLegalStatusChange:input_type -> spona.beneficiaries.v1.CorrectLegalStatusChangeRequest
+	43, // 80: spona.beneficiaries.v1.BeneficiaryService.DeleteLegalStatusChange:input_type -> spona.beneficiaries.v1.DeleteLegalStatusChangeRequest
+	35, // 81: spona.beneficiaries.v1.BeneficiaryService.CreateDocument:input_type -> spona.beneficiaries.v1.CreateDocumentRequest
+	37, // 82: spona.beneficiaries.v1.BeneficiaryService.ListDocuments:input_type -> spona.beneficiaries.v1.ListDocumentsRequest
+	39, // 83: spona.beneficiaries.v1.BeneficiaryService.DeleteDocument:input_type -> spona.beneficiaries.v1.DeleteDocumentRequest
+	45, // 84: spona.beneficiaries.v1.BeneficiaryService.CreateHousehold:input_type -> spona.beneficiaries.v1.CreateHouseholdRequest
+	47, // 85: spona.beneficiaries.v1.BeneficiaryService.GetHousehold:input_type -> spona.beneficiaries.v1.GetHouseholdRequest
+	49, // 86: spona.beneficiaries.v1.BeneficiaryService.AddHouseholdMember:input_type -> spona.beneficiaries.v1.AddHouseholdMemberRequest
+	51, // 87: spona.beneficiaries.v1.BeneficiaryService.RemoveHouseholdMember:input_type -> spona.beneficiaries.v1.RemoveHouseholdMemberRequest
+	53, // 88: spona.beneficiaries.v1.BeneficiaryService.ListAuditEvents:input_type -> spona.beneficiaries.v1.ListAuditEventsRequest
+	56, // 89: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:input_type -> spona.beneficiaries.v1.CreateAssistanceRequest
+	59, // 90: spona.beneficiaries.v1.BeneficiaryService.VoidAssistance:input_type -> spona.beneficiaries.v1.VoidAssistanceRequest
+	58, // 91: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:input_type -> spona.beneficiaries.v1.ListAssistancesRequest
+	62, // 92: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:input_type -> spona.beneficiaries.v1.CreateConsentRequest
+	64, // 93: spona.beneficiaries.v1.BeneficiaryService.ListConsents:input_type -> spona.beneficiaries.v1.ListConsentsRequest
+	66, // 94: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:input_type -> spona.beneficiaries.v1.WithdrawConsentRequest
+	68, // 95: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:input_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesRequest
+	19, // 96: spona.beneficiaries.v1.BeneficiaryService.CreateBeneficiary:output_type -> spona.beneficiaries.v1.CreateBeneficiaryResponse
+	21, // 97: spona.beneficiaries.v1.BeneficiaryService.GetBeneficiary:output_type -> spona.beneficiaries.v1.GetBeneficiaryResponse
+	55, // 98: spona.beneficiaries.v1.BeneficiaryService.ListBeneficiaries:output_type -> spona.beneficiaries.v1.ListBeneficiariesResponse
+	24, // 99: spona.beneficiaries.v1.BeneficiaryService.UpdateBeneficiary:output_type -> spona.beneficiaries.v1.UpdateBeneficiaryResponse
+	26, // 100: spona.beneficiaries.v1.BeneficiaryService.SearchBeneficiaries:output_type -> spona.beneficiaries.v1.SearchBeneficiariesResponse
+	29, // 101: spona.beneficiaries.v1.BeneficiaryService.FindDuplicates:output_type -> spona.beneficiaries.v1.FindDuplicatesResponse
+	32, // 102: spona.beneficiaries.v1.BeneficiaryService.MergeBeneficiaries:output_type -> spona.beneficiaries.v1.MergeBeneficiariesResponse
+	34, // 103: spona.beneficiaries.v1.BeneficiaryService.EraseBeneficiary:output_type -> spona.beneficiaries.v1.EraseBeneficiaryResponse
+	42, // 104: spona.beneficiaries.v1.BeneficiaryService.CorrectLegalStatusChange:output_type -> spona.beneficiaries.v1.CorrectLegalStatusChangeResponse
+	44, // 105: spona.beneficiaries.v1.BeneficiaryService.DeleteLegalStatusChange:output_type -> spona.beneficiaries.v1.DeleteLegalStatusChangeResponse
+	36, // 106: spona.beneficiaries.v1.BeneficiaryService.CreateDocument:output_type -> spona.beneficiaries.v1.CreateDocumentResponse
+	38, // 107: spona.beneficiaries.v1.BeneficiaryService.ListDocuments:output_type -> spona.beneficiaries.v1.ListDocumentsResponse
+	40, // 108: spona.beneficiaries.v1.BeneficiaryService.DeleteDocument:output_type -> spona.beneficiaries.v1.DeleteDocumentResponse
+	46, // 109: spona.beneficiaries.v1.BeneficiaryService.CreateHousehold:output_type -> spona.beneficiaries.v1.CreateHouseholdResponse
+	48, // 110: spona.beneficiaries.v1.BeneficiaryService.GetHousehold:output_type -> spona.beneficiaries.v1.GetHouseholdResponse
+	50, // 111: spona.beneficiaries.v1.BeneficiaryService.AddHouseholdMember:output_type -> spona.beneficiaries.v1.AddHouseholdMemberResponse
+	52, // 112: spona.beneficiaries.v1.BeneficiaryService.RemoveHouseholdMember:output_type -> spona.beneficiaries.v1.RemoveHouseholdMemberResponse
+	54, // 113: spona.beneficiaries.v1.BeneficiaryService.ListAuditEvents:output_type -> spona.beneficiaries.v1.ListAuditEventsResponse
+	57, // 114: spona.beneficiaries.v1.BeneficiaryService.CreateAssistance:output_type -> spona.beneficiaries.v1.CreateAssistanceResponse
+	60, // 115: spona.beneficiaries.v1.BeneficiaryService.VoidAssistance:output_type -> spona.beneficiaries.v1.VoidAssistanceResponse
+	61, // 116: spona.beneficiaries.v1.BeneficiaryService.ListAssistances:output_type -> spona.beneficiaries.v1.ListAssistancesResponse
+	63, // 117: spona.beneficiaries.v1.BeneficiaryService.CreateConsent:output_type -> spona.beneficiaries.v1.CreateConsentResponse
+	65, // 118: spona.beneficiaries.v1.BeneficiaryService.ListConsents:output_type -> spona.beneficiaries.v1.ListConsentsResponse
+	67, // 119: spona.beneficiaries.v1.BeneficiaryService.WithdrawConsent:output_type -> spona.beneficiaries.v1.WithdrawConsentResponse
+	69, // 120: spona.beneficiaries.v1.BeneficiaryService.CountAssistedBeneficiaries:output_type -> spona.beneficiaries.v1.CountAssistedBeneficiariesResponse
+	96, // [96:121] is the sub-list for method output_type
+	71, // [71:96] is the sub-list for method input_type
+	71, // [71:71] is the sub-list for extension type_name
+	71, // [71:71] is the sub-list for extension extendee
+	0,  // [0:71] is the sub-list for field type_name
 }
 
 func init() { file_spona_beneficiaries_v1_beneficiaries_proto_init() }
