@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -352,6 +353,138 @@ func TestCountsPersonsMigration(t *testing.T) {
 		}
 		if got := r.GetIndicator().GetCountsPersons(); got != x.want {
 			t.Errorf("%s inserted by an older replica: counts_persons %v, want %v", code, got, x.want)
+		}
+	}
+}
+
+// TestSmallBaselineSuppressed: the baseline of an indicator whose figures
+// are suppressed (a manual count of persons, a computed metric) reaches a
+// reader of a suppressed report, and an organisation other than the
+// implementing one reading the indicator, hidden when it is small, as a
+// count of its actual would be: "suppressed": true, no value, its date
+// kept; in the CSV and XLSX exports an empty baseline with
+// baseline_suppressed true; in the IATI file no baseline element, the
+// indicator's description saying it is withheld. Before, a baseline of 2
+// children in foster care was given to the funder whose report hid the
+// 2 children of the actual. A count of things, a baseline of 0 or one at
+// the threshold is shown; targets are never hidden; the implementing
+// organisation reads what it recorded and its unsuppressed report every
+// baseline.
+func TestSmallBaselineSuppressed(t *testing.T) {
+	e := start(t)
+	org, donor := e.organisation(t, "Centar za mirovne studije", "HR-OIB-12345678901"), ids.New()
+	ctx, dctx := servicetest.As(t, org), servicetest.As(t, donor)
+	p := create(t, e.c, ctx, example(donor)) // threshold 5, 2016-11-01 to 2017-10-31
+	target := []*pb.Target{{Period: period("2016-11-01", "2017-10-31"), Value: "3"}}
+	add := func(code string, metric pb.Metric, countsPersons *bool, baseline string) {
+		addIndicator(t, e.c, ctx, p.GetId(), &pb.Indicator{Code: code, Titles: en("Indicator " + code), Unit: "persons",
+			Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: metric, CountsPersons: countsPersons,
+			Baseline: &pb.Baseline{Value: baseline, Date: "2016-10-31"}, Targets: target})
+	}
+	add("FC", pb.Metric_METRIC_MANUAL, nil, "2")                 // children in foster care: hidden
+	add("FD", pb.Metric_METRIC_MANUAL, nil, "5")                 // at the threshold: shown
+	add("FZ", pb.Metric_METRIC_MANUAL, nil, "0")                 // zero: shown
+	add("WS", pb.Metric_METRIC_MANUAL, proto.Bool(false), "2")   // workshops: shown
+	add("BA", pb.Metric_METRIC_BENEFICIARIES_ASSISTED, nil, "4") // computed: hidden
+	add("RM", pb.Metric_METRIC_REFERRALS_MADE, nil, "12")        // computed, large: shown
+	recorded := map[string]string{"BA": "4", "FC": "2", "FD": "5", "FZ": "0", "RM": "12", "WS": "2"}
+	hidden := map[string]string{"BA": "* 2016-10-31", "FC": "* 2016-10-31", "FD": "5", "FZ": "0", "RM": "12", "WS": "2"}
+
+	baseline := func(b *pb.Baseline) string {
+		if b.GetSuppressed() {
+			if b.GetValue() != "" {
+				t.Errorf("a suppressed baseline has value %q", b.GetValue())
+			}
+			return "* " + b.GetDate()
+		}
+		return b.GetValue()
+	}
+	indicators := func(ctx context.Context) map[string]string {
+		t.Helper()
+		r, err := e.c.ListIndicators(ctx, &pb.ListIndicatorsRequest{ProjectId: p.GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, in := range r.GetIndicators() {
+			out[in.GetCode()] = baseline(in.GetBaseline())
+			g, err := e.c.GetIndicator(ctx, &pb.GetIndicatorRequest{ProjectId: p.GetId(), Id: in.GetId()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := baseline(g.GetIndicator().GetBaseline()); got != out[in.GetCode()] {
+				t.Errorf("%s: GetIndicator's baseline %q, ListIndicators' %q", in.GetCode(), got, out[in.GetCode()])
+			}
+			if tv := g.GetIndicator().GetTargets()[0].GetValue(); tv != "3" {
+				t.Errorf("%s: target %q, want 3 (targets are not hidden)", in.GetCode(), tv)
+			}
+		}
+		return out
+	}
+	if diff := cmp.Diff(recorded, indicators(ctx)); diff != "" {
+		t.Errorf("the implementing organisation's baselines (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(hidden, indicators(dctx)); diff != "" {
+		t.Errorf("the funder's baselines (-want +got):\n%s", diff)
+	}
+
+	report := func(ctx context.Context, unsuppressed bool) map[string]string {
+		t.Helper()
+		r, err := e.c.GetProjectReport(ctx, &pb.GetProjectReportRequest{ProjectId: p.GetId(), Unsuppressed: unsuppressed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, x := range r.GetReport().GetResults() {
+			out[x.GetCode()] = baseline(x.GetBaseline())
+			if x.GetTarget() != "3" {
+				t.Errorf("%s: report target %q, want 3", x.GetCode(), x.GetTarget())
+			}
+		}
+		return out
+	}
+	if diff := cmp.Diff(hidden, report(dctx, false)); diff != "" {
+		t.Errorf("the funder's report (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(hidden, report(ctx, false)); diff != "" {
+		t.Errorf("the implementing organisation's report to hand on (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(recorded, report(ctx, true)); diff != "" {
+		t.Errorf("the implementing organisation's unsuppressed report (-want +got):\n%s", diff)
+	}
+
+	for _, format := range []string{"csv", "xlsx"} {
+		rows := exportRows(t, e, dctx, p.GetId(), format, "", "")
+		col, mark, date := slices.Index(rows[0], "baseline"), slices.Index(rows[0], "baseline_suppressed"), slices.Index(rows[0], "baseline_date")
+		if col < 0 || mark < 0 {
+			t.Fatalf("%s header lacks baseline or baseline_suppressed: %v", format, rows[0])
+		}
+		got := map[string]string{}
+		for _, row := range rows[1:] {
+			got[row[0]] = row[col]
+			if row[mark] == "true" {
+				got[row[0]] = "* " + row[date]
+			} else if row[mark] != "false" {
+				t.Errorf("%s: baseline_suppressed %q", format, row[mark])
+			}
+		}
+		if diff := cmp.Diff(hidden, got); diff != "" {
+			t.Errorf("the funder's %s export (-want +got):\n%s", format, diff)
+		}
+	}
+
+	doc := exportIATI(t, e, dctx, p.GetId())
+	checkIATI(t, map[string][]byte{"funder.xml": doc})
+	for code, want := range hidden {
+		_, res, _ := strings.Cut(string(doc), ">Indicator "+code+"</narrative>")
+		res, _, _ = strings.Cut(res, "</result>")
+		if strings.HasPrefix(want, "*") {
+			if strings.Contains(res, "<baseline") || !strings.Contains(res, "Withheld to protect the people counted") ||
+				!strings.Contains(res, "the baseline") {
+				t.Errorf("IATI %s: the baseline is given, or not said to be withheld:\n%s", code, res)
+			}
+		} else if !strings.Contains(res, `value="`+want+`"></baseline>`) {
+			t.Errorf("IATI %s: want baseline %s in\n%s", code, want, res)
 		}
 	}
 }

@@ -152,8 +152,9 @@ func (a *App) computeReport(ctx context.Context, pr *domain.Project, threshold i
 	}
 	for i := range r.Results {
 		res := &r.Results[i]
-		if res.Indicator.Metric != domain.MetricManual || res.Indicator.PersonCount() {
+		if res.Indicator.SuppressedCounts() {
 			domain.Suppress(&res.Actual, r.Threshold)
+			res.Indicator.SuppressBaseline(r.Threshold)
 		}
 		if res.Indicator.Metric == domain.MetricManual {
 			res.Actual.Breakdowns = nil // a manual count lists no periods

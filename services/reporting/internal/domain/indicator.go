@@ -125,6 +125,9 @@ const maxUnit = 50
 type Baseline struct {
 	Value string
 	Date  date.Date
+	// Suppressed is set, with Value cleared, on a baseline hidden from the
+	// reader (Indicator.SuppressBaseline); its date is kept.
+	Suppressed bool
 }
 
 // Target is an indicator's target for a period.
@@ -210,6 +213,10 @@ func (in *Indicator) manualCount() bool {
 // of persons, which reports suppress as they do computed counts (a
 // computed metric's counts are suppressed whatever this says).
 func (in *Indicator) PersonCount() bool { return in.CountsPersons && in.manualCount() }
+
+// SuppressedCounts reports whether reports suppress the indicator's
+// figures: a computed metric's counts, and a manual count of persons.
+func (in *Indicator) SuppressedCounts() bool { return in.Metric != MetricManual || in.PersonCount() }
 
 // SameRequest reports whether in, the indicator a request id made, is
 // what the create n (normalized) asks for again: every field the same

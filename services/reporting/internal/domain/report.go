@@ -233,10 +233,26 @@ func personCount(s string) int64 {
 	return q.Int64()
 }
 
+// SuppressBaseline hides, at threshold, the baseline of an indicator whose
+// figures reports suppress (SuppressedCounts) when it is small (1 to
+// threshold-1 once rounded up to a whole number; zero is shown): it counts
+// what the actual counts ("2 children in foster care" when the project
+// started), and published beside a hidden actual it would show what
+// suppression hides. It is a figure of its own, not a cell of the actual's
+// table, so the primary rule alone applies. Its date is kept. Targets are
+// not hidden: they are the plan agreed with the donor and count no one.
+func (in *Indicator) SuppressBaseline(threshold int) {
+	if !in.SuppressedCounts() || in.Baseline.Value == "" || !small(personCount(in.Baseline.Value), threshold) {
+		return
+	}
+	in.Baseline.Value, in.Baseline.Suppressed = "", true
+}
+
 // SuppressValues hides from a reader other than the implementing
 // organisation, at threshold, the recorded values of an indicator that
-// counts persons, as its report shows them: the values of periods within
-// [from, to] (the planned span, the one report period such a reader gets,
+// counts persons, as its report shows them (and the baseline of any
+// indicator whose figures are suppressed, as SuppressBaseline says): the
+// values of periods within [from, to] (the planned span, the one report period such a reader gets,
 // Project.ReportPeriod) as Suppress leaves PersonTable (a value the
 // report's total less the shown values would give back hidden too; every
 // value when the total is hidden), any other value when it is small.
@@ -244,8 +260,9 @@ func personCount(s string) int64 {
 // free text the implementing organisation's staff write about the
 // persons counted ("Amina H. and her two sons") is for that organisation
 // only, as the records it counts are, and no erasure reaches the copy
-// reporting keeps. Other indicators are left as they are.
+// reporting keeps. Other indicators' values are left as they are.
 func (in *Indicator) SuppressValues(from, to date.Date, threshold int) {
+	in.SuppressBaseline(threshold)
 	if !in.PersonCount() {
 		return
 	}

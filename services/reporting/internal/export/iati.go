@@ -285,7 +285,12 @@ func withheld(threshold int, cells []string) *narratives {
 func iatiResult(r *domain.Report, res *domain.Result) result {
 	in := res.Indicator
 	ind := indicator{Measure: iatiMeasure(in.Measure), Ascending: iatiBool(!in.LowerIsBetter), Title: narratives{iatiNarratives(in.Titles)}}
-	if in.Baseline.Value != "" {
+	var hidden []string
+	if in.Baseline.Suppressed {
+		// IATI requires a value on the baseline of a quantitative
+		// indicator: a withheld one has no baseline element.
+		hidden = append(hidden, "the baseline")
+	} else if in.Baseline.Value != "" {
 		b := baseline{Value: in.Baseline.Value, Year: strconv.Itoa(r.Project.PlannedStart.Year)}
 		if !in.Baseline.Date.IsZero() {
 			b.Year, b.ISODate = strconv.Itoa(in.Baseline.Date.Year), in.Baseline.Date.String()
@@ -306,6 +311,7 @@ func iatiResult(r *domain.Report, res *domain.Result) result {
 			}
 			ind.Period = append(ind.Period, per)
 		}
+		ind.Description = withheld(r.Threshold, hidden)
 		return result{Type: typ, Title: narratives{iatiNarratives(in.Titles)}, Indicator: []indicator{ind}}
 	}
 	per := period{PeriodStart: isoDate{r.From.String()}, PeriodEnd: isoDate{r.To.String()}}
@@ -313,7 +319,6 @@ func iatiResult(r *domain.Report, res *domain.Result) result {
 		t := res.Target
 		per.Target = append(per.Target, measured{Value: &t})
 	}
-	var hidden []string
 	if v := res.ActualValue(); v != "" {
 		per.Actual = append(per.Actual, measured{Value: &v})
 	} else if res.Actual.Total.Suppressed {

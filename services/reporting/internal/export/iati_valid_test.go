@@ -125,12 +125,17 @@ func cases() map[string]*domain.Report {
 	sup := minimalProject()
 	sup.Code = "SUP"
 	in := newIndicator("S1", "persons", "output", domain.MetricBeneficiariesAssisted, "2024-01-01", "2024-12-31")
+	// A small baseline, withheld (domain.Indicator.SuppressBaseline).
+	small := newIndicator("S2", "persons", "output", domain.MetricBeneficiariesAssisted, "2024-01-01", "2024-12-31")
+	small.Baseline = domain.Baseline{Value: "2", Date: d("2023-12-31")}
+	small.SuppressBaseline(5)
 	out["suppressed values"] = publish(report(sup,
 		computed(in, 5, 3, "sex", map[string]int64{"female": 2, "male": 1}),
 		computed(in, 5, 40, "legal_status", map[string]int64{"refugee": 30, "asylum_seeker": 7, "migrant": 2, "stateless": 1}),
 		computed(in, 5, 4, "", nil),
 		computed(in, 5, 4, "municipality", map[string]int64{"Beograd": 1, "Šid": 1, "Subotica": 1, "Loznica": 1}),
-		computed(in, 5, 0, "sex", nil)), dir)
+		computed(in, 5, 0, "sex", nil),
+		computed(small, 5, 12, "", nil)), dir)
 
 	// Many budgets: fifty yearly lines.
 	many := minimalProject()

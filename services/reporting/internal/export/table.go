@@ -12,7 +12,7 @@ import (
 var Header = []string{
 	"indicator_code", "indicator_title", "level", "unit", "metric", "period_start", "period_end",
 	"baseline", "baseline_date", "target", "dimension", "category", "value", "suppressed", "category_name", "measure",
-	"unverified_organisation", "parent",
+	"unverified_organisation", "parent", "baseline_suppressed",
 }
 
 // title picks the English (or default, or first) narrative.
@@ -42,7 +42,9 @@ func yesNo(b bool) string {
 // unverified_organisation is "true" for an organisation the platform
 // administrator has not verified (empty otherwise), and parent, in a
 // breakdown nested under another, the category of the parent cell the
-// cell is part of (empty otherwise).
+// cell is part of (empty otherwise). A baseline small-cell suppression
+// hides (domain.Indicator.SuppressBaseline) is empty with
+// baseline_suppressed "true" (its date kept).
 //
 // An indicator whose figures do not add up (measure "percentage" or
 // "average") has no total: it has a row per target or value period within
@@ -60,7 +62,8 @@ func Rows(r *domain.Report) [][]string {
 			if unverified {
 				mark = "true"
 			}
-			out = append(out, append(append([]string{}, base...), target, dim, cat, value, yesNo(suppressed), name, in.Measure, mark, parent))
+			out = append(out, append(append([]string{}, base...), target, dim, cat, value, yesNo(suppressed), name, in.Measure, mark, parent,
+				yesNo(in.Baseline.Suppressed)))
 		}
 		if len(res.Periods) > 0 {
 			for _, f := range res.Periods {

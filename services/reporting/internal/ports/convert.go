@@ -161,10 +161,10 @@ func valueFromProto(in *pb.IndicatorValue) (domain.Value, error) {
 }
 
 func baselineToProto(b domain.Baseline) *pb.Baseline {
-	if b.Value == "" {
+	if b.Value == "" && !b.Suppressed {
 		return nil
 	}
-	return &pb.Baseline{Value: b.Value, Date: b.Date.String()}
+	return &pb.Baseline{Value: b.Value, Date: b.Date.String(), Suppressed: b.Suppressed}
 }
 
 func targetsToProto(ts []domain.Target) []*pb.Target {

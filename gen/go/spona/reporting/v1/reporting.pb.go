@@ -1481,10 +1481,18 @@ func (*DeleteProjectResponse) Descriptor() ([]byte, []int) {
 
 type Baseline struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Decimal string, e.g. "0" or "12.5".
+	// Decimal string, e.g. "0" or "12.5". Empty when suppressed.
 	Value string `protobuf:"bytes,1,opt,name=value,proto3" json:"value,omitempty"`
 	// YYYY-MM-DD.
-	Date          string `protobuf:"bytes,2,opt,name=date,proto3" json:"date,omitempty"`
+	Date string `protobuf:"bytes,2,opt,name=date,proto3" json:"date,omitempty"`
+	// True when small-cell suppression hides the value from the reader: a
+	// baseline from 1 to the report's threshold less one (rounded up to a
+	// whole number) of an indicator whose counts are suppressed (a computed
+	// metric, or a MANUAL COUNT that counts persons), in a report other than
+	// the implementing organisation's unsuppressed one, and in the indicator
+	// read by an organisation other than the implementing one. Its date is
+	// still given. Targets are never suppressed.
+	Suppressed    bool `protobuf:"varint,3,opt,name=suppressed,proto3" json:"suppressed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1531,6 +1539,13 @@ func (x *Baseline) GetDate() string {
 		return x.Date
 	}
 	return ""
+}
+
+func (x *Baseline) GetSuppressed() bool {
+	if x != nil {
+		return x.Suppressed
+	}
+	return false
 }
 
 type Target struct {
@@ -3254,10 +3269,13 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x14DeleteProjectRequest\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\"\x17\n" +
-	"\x15DeleteProjectResponse\"4\n" +
+	"\x15DeleteProjectResponse\"Y\n" +
 	"\bBaseline\x12\x14\n" +
 	"\x05value\x18\x01 \x01(\tR\x05value\x12\x12\n" +
-	"\x04date\x18\x02 \x01(\tR\x04date\"\\\n" +
+	"\x04date\x18\x02 \x01(\tR\x04date\x12#\n" +
+	"\n" +
+	"suppressed\x18\x03 \x01(\bB\x03\xe0A\x03R\n" +
+	"suppressed\"\\\n" +
 	"\x06Target\x127\n" +
 	"\x06period\x18\x01 \x01(\v2\x1a.spona.common.v1.DateRangeB\x03\xe0A\x02R\x06period\x12\x19\n" +
 	"\x05value\x18\x02 \x01(\tB\x03\xe0A\x02R\x05value\"\xa3\x01\n" +
