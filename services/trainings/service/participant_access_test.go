@@ -52,9 +52,11 @@ func TestParticipantBeneficiaryMustBeVisible(t *testing.T) {
 // with the organiser under is withdrawn (every grant made under it ends),
 // the organiser records nothing new of them: a mark for them refuses the
 // call (FAILED_PRECONDITION BENEFICIARY_NOT_VISIBLE naming the mark and the
-// participant, no mark of the call recorded), and issuing certificates
+// participant, no mark of the call recorded), a test score for them is
+// refused the same way (naming the participant), and issuing certificates
 // certifies the other completers, not them. What was recorded before stays.
-// Before, both writes went through as if the grant were live.
+// Before, these writes went through as if the grant were live (the scores
+// until r17).
 func TestParticipantWritesEndWithAccess(t *testing.T) {
 	c := start(t)
 	a, b := ids.New(), ids.New()
@@ -96,6 +98,18 @@ func TestParticipantWritesEndWithAccess(t *testing.T) {
 		!strings.Contains(msg, "marks[1]") || !strings.Contains(msg, pGone.GetId()) || strings.Contains(msg, pKept.GetId()) {
 		t.Fatalf("marking a person no longer shared: %v, want FAILED_PRECONDITION BENEFICIARY_NOT_VISIBLE naming marks[1] (%s)", err, pGone.GetId())
 	}
+	score := func(p *pb.Participant, post int32) error {
+		_, err := c.RecordTestScores(ctxB, &pb.RecordTestScoresRequest{EventId: e.GetId(), ParticipantId: p.GetId(), PostTestScore: &post})
+		return err
+	}
+	err = score(pGone, 70)
+	if status.Code(err) != codes.FailedPrecondition || grpcx.Reason(err) != "BENEFICIARY_NOT_VISIBLE" ||
+		!strings.Contains(status.Convert(err).Message(), pGone.GetId()) {
+		t.Fatalf("a test score of a person no longer shared: %v, want FAILED_PRECONDITION BENEFICIARY_NOT_VISIBLE naming %s", err, pGone.GetId())
+	}
+	if err := score(pKept, 80); err != nil {
+		t.Fatalf("a test score of a person still shared: %v", err)
+	}
 	r, err := mark(pKept, pOwn)
 	if err != nil || len(r.GetMarks()) != 3 {
 		t.Fatalf("marking the others: %v %v (the refused call recorded nothing; the mark made before stays)", r, err)
@@ -111,8 +125,8 @@ func TestParticipantWritesEndWithAccess(t *testing.T) {
 		}
 	}
 	if g, err := c.GetParticipant(ctxB, &pb.GetParticipantRequest{EventId: e.GetId(), Id: pGone.GetId()}); err != nil ||
-		g.GetParticipant().GetSessionsAttended() != 1 || g.GetParticipant().GetCertificateNumber() != "" {
-		t.Fatalf("the participation recorded before: %v %v, want its attendance kept, no certificate", g, err)
+		g.GetParticipant().GetSessionsAttended() != 1 || g.GetParticipant().GetCertificateNumber() != "" || g.GetParticipant().PostTestScore != nil {
+		t.Fatalf("the participation recorded before: %v %v, want its attendance kept, no certificate, no score", g, err)
 	}
 
 	// An erased person's participation is anonymous: its grant ended with
@@ -129,5 +143,8 @@ func TestParticipantWritesEndWithAccess(t *testing.T) {
 	})
 	if _, err := mark(pKept); err != nil {
 		t.Fatalf("marking an erased participant: %v", err)
+	}
+	if err := score(pKept, 90); err != nil {
+		t.Fatalf("a test score of an erased participant: %v", err)
 	}
 }

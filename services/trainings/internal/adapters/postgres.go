@@ -318,7 +318,7 @@ const participantCols = `pa.id, pa.event_id, COALESCE(pa.beneficiary_id::text, '
 	(SELECT count(*) FROM attendance a WHERE a.participant_id = pa.id AND a.present)::int,
 	(SELECT count(*) FROM sessions s WHERE s.event_id = pa.event_id)::int,
 	e.completion_threshold_percent,
-	pa.certificate_number, pa.certificate_issue_time, pa.create_time`
+	pa.certificate_number, pa.certificate_issue_time, pa.create_time, pa.beneficiary_erased`
 
 // participantsFrom is the source of participantCols, given a relation pa of
 // participant rows.
@@ -334,7 +334,7 @@ func scanParticipant(row pgx.Row) (*domain.Participant, error) {
 		&given, &family, &email, &orgID, &orgName, &sector, &sex, &position,
 		&x.OrganisationKind, &x.PreTestScore, &x.PostTestScore,
 		&x.Attendance.Attended, &x.Attendance.Sessions, &x.CompletionThreshold,
-		&certificateNumber, &x.CertificateIssueTime, &x.CreateTime)
+		&certificateNumber, &x.CertificateIssueTime, &x.CreateTime, &x.BeneficiaryErased)
 	if err != nil {
 		return nil, err
 	}

@@ -730,10 +730,14 @@ func notVisible(marks []domain.Mark, unseen []ParticipantRead) error {
 			}
 		}
 	}
-	return errs.FailedPrecondition(ReasonNotVisible, "no attendance can be recorded for %s: the organisation no longer sees "+
-		"the person (the consent they were shared under was withdrawn or expired, or the access granted was revoked or "+
-		"expired); the marks recorded before stay and count", strings.Join(named, ", "))
+	return errs.FailedPrecondition(ReasonNotVisible, "no attendance can be recorded for %s: "+notSeenWhy+
+		"; the marks recorded before stay and count", strings.Join(named, ", "))
 }
+
+// notSeenWhy says why a write for an unseen beneficiary participant is
+// refused.
+const notSeenWhy = "the organisation no longer sees the person (the consent they were shared under was withdrawn or expired, " +
+	"or the access granted was revoked or expired)"
 
 // RecordAttendance marks participants present or absent at a session of an
 // event the caller organises; the marks of beneficiary participants are
@@ -790,7 +794,9 @@ func (a *App) RecordAttendance(ctx context.Context, p audit.Actor, eventID, sess
 }
 
 // RecordTestScores records a participant's test scores (a beneficiary's,
-// in their audit log with them).
+// in their audit log with them). A beneficiary the organiser no longer
+// sees (unseen) is refused, as their attendance marks are; an erased
+// one's scores are recorded, anonymous as their participation is.
 func (a *App) RecordTestScores(ctx context.Context, p audit.Actor, eventID, participantID string, pre, post *int) (*domain.Participant, error) {
 	e, err := a.event(ctx, p.Principal, "event_id", eventID)
 	if err != nil {
@@ -813,6 +819,16 @@ func (a *App) RecordTestScores(ctx context.Context, p audit.Actor, eventID, part
 	err = a.repo.InTx(ctx, func(ctx context.Context) error {
 		if out, err = a.repo.RecordTestScores(ctx, e.ID, ids.Normalize(participantID), pre, post); err != nil {
 			return err
+		}
+		if !out.BeneficiaryErased {
+			unseen, err := a.unseen(ctx, participantRefs(e.ID, out))
+			if err != nil {
+				return err
+			}
+			if len(unseen) > 0 {
+				return errs.FailedPrecondition(ReasonNotVisible, "no test score can be recorded for participant_id %s (beneficiary %s): "+
+					notSeenWhy+"; the scores recorded before stay", out.ID, out.BeneficiaryID)
+			}
 		}
 		return a.recordChange(ctx, p, "training_participant.record_test_scores", fields,
 			"the scores cannot be recorded", participantRefs(e.ID, out))

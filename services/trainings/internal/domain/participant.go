@@ -18,6 +18,9 @@ type Participant struct {
 	EventID       string
 	Professional  *Professional
 	BeneficiaryID string
+	// BeneficiaryErased tells that the beneficiary was erased (the
+	// participation is anonymous).
+	BeneficiaryErased bool
 	// ProfessionalID is the deduplicated person a professional was matched
 	// to, shared across the organiser's events.
 	ProfessionalID string
