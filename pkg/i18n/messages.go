@@ -398,6 +398,13 @@ var byReason = map[string]text{
 		"bs":      "Vaša organizacija više nema pristup ovoj osobi (saglasnost je povučena ili je pristup istekao): o njoj se ne može evidentirati ništa novo.",
 		"hr":      "Vaša organizacija više nema pristup ovoj osobi (privola je povučena ili je pristup istekao): o njoj se ne može evidentirati ništa novo.",
 	},
+	"DELETED_SINCE_UPLOAD": {
+		"en":      "A session or registration the file's rows refer to was deleted after the file was uploaded: nothing was imported; send the file again.",
+		"sr-Latn": "Sesija ili prijava na koju se redovi fajla odnose obrisana je posle slanja fajla: ništa nije uvezeno; pošaljite fajl ponovo.",
+		"sr-Cyrl": "Сесија или пријава на коју се редови фајла односе обрисана је после слања фајла: ништа није увезено; пошаљите фајл поново.",
+		"bs":      "Sesija ili prijava na koju se redovi datoteke odnose obrisana je nakon slanja datoteke: ništa nije uvezeno; pošaljite datoteku ponovo.",
+		"hr":      "Sesija ili prijava na koju se retci datoteke odnose obrisana je nakon slanja datoteke: ništa nije uvezeno; pošaljite datoteku ponovno.",
+	},
 	"CERTIFICATE_ISSUED": {
 		"en":      "The participant holds a certificate and cannot be deleted.",
 		"sr-Latn": "Učesnik ima sertifikat i ne može se obrisati.",

@@ -209,10 +209,20 @@ func (p *Postgres) UpdateTrainingEvent(ctx context.Context, e *domain.TrainingEv
 }
 
 // DeleteSession deletes a session of the event with its attendance marks,
-// which it returns.
+// which it returns. It locks the session first: a writer of marks holding
+// it (a sign-in sheet's import) commits first, and one coming later finds
+// it gone, rather than each waiting for what the other holds.
 func (p *Postgres) DeleteSession(ctx context.Context, eventID, id string) ([]domain.Mark, error) {
 	var marks []domain.Mark
 	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		var ok bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1 AND event_id = $2 FOR UPDATE)`,
+			id, eventID).Scan(&ok); err != nil {
+			return db.Error(err)
+		}
+		if !ok {
+			return errs.NotFound("session", id)
+		}
 		rows, err := tx.Query(ctx, `WITH gone AS (DELETE FROM attendance a USING sessions s
 				WHERE a.session_id = s.id AND s.id = $1 AND s.event_id = $2 RETURNING a.participant_id, a.present)
 			SELECT `+markCols+` FROM gone a JOIN participants pa ON pa.id = a.participant_id ORDER BY a.participant_id`, id, eventID)
@@ -712,8 +722,11 @@ func collectParticipants(rows pgx.Rows) ([]*domain.Participant, error) {
 func (p *Postgres) RecordAttendance(ctx context.Context, eventID, sessionID string, marks []domain.Mark) ([]domain.Mark, error) {
 	var out []domain.Mark
 	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		// The session and the participants are kept from being deleted
+		// until the marks commit (FOR KEY SHARE): a deletion committed
+		// first is found here, not by the marks' foreign keys.
 		var ok bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1 AND event_id = $2)`,
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1 AND event_id = $2 FOR KEY SHARE)`,
 			sessionID, eventID).Scan(&ok); err != nil {
 			return db.Error(err)
 		}
@@ -726,8 +739,10 @@ func (p *Postgres) RecordAttendance(ctx context.Context, eventID, sessionID stri
 			participantIDs[i], present[i] = m.ParticipantID, m.Present
 		}
 		var unknown []string
-		if err := tx.QueryRow(ctx, `SELECT COALESCE(array_agg(m.id ORDER BY m.i), '{}') FROM unnest($1::uuid[]) WITH ORDINALITY m(id, i)
-			WHERE NOT EXISTS (SELECT 1 FROM participants pa WHERE pa.id = m.id AND pa.event_id = $2)`,
+		if err := tx.QueryRow(ctx, `WITH kept AS (SELECT COALESCE(array_agg(k.id), '{}') AS ids FROM (SELECT id FROM participants
+				WHERE id = ANY ($1::uuid[]) AND event_id = $2 ORDER BY id FOR KEY SHARE) k)
+			SELECT COALESCE(array_agg(m.id ORDER BY m.i), '{}') FROM unnest($1::uuid[]) WITH ORDINALITY m(id, i), kept
+			WHERE m.id <> ALL (kept.ids)`,
 			participantIDs, eventID).Scan(&unknown); err != nil {
 			return db.Error(err)
 		}

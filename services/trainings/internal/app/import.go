@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/imports"
 	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/pkg/sheet"
 	"github.com/spona/spona/services/trainings/internal/domain"
 )
 
@@ -59,6 +62,13 @@ type ImportWriter interface {
 	ImportRows(ctx context.Context, importID string, after, limit int) ([]*imports.StagedRow, error)
 	// CreateParticipant registers p as Repository.CreateParticipant does.
 	CreateParticipant(ctx context.Context, organiser string, p *domain.Participant) (*domain.Participant, error)
+	// KeepSessions returns those of the event's sessions ids names that
+	// no longer exist, and keeps the others from being deleted until the
+	// transaction ends.
+	KeepSessions(ctx context.Context, eventID string, ids []string) (gone []string, err error)
+	// KeepParticipant reports whether the event's participant id still
+	// exists, and keeps it from being deleted until the transaction ends.
+	KeepParticipant(ctx context.Context, eventID, id string) (bool, error)
 	// RecordMarks sets a participant's attendance marks (by session id).
 	RecordMarks(ctx context.Context, participantID string, marks map[string]bool) error
 	SetImportOutcomes(ctx context.Context, importID string, outs []imports.Outcome) error
@@ -277,6 +287,10 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 	}
 	kinds := newKindCache(a.dir)
 	return a.repo.InImportTx(ctx, func(w ImportWriter) error {
+		deleted, err := deletedSessions(ctx, w, e.ID, m)
+		if err != nil {
+			return err
+		}
 		given := map[int]string{}
 		done := 0
 		for after := 0; ; {
@@ -303,6 +317,13 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 					o.Outcome = imports.OutcomeSkipped
 					c.Skipped++
 				case link != "":
+					if ok, err := w.KeepParticipant(ctx, e.ID, link); err != nil {
+						return err
+					} else if !ok {
+						return errs.FailedPrecondition(ReasonDeletedSinceUpload, "row %d is the professional registered at the event as participant %s, "+
+							"whose registration was deleted after the file was uploaded: nothing was imported; send the file again "+
+							"(the row then registers them anew)", row.Row, link)
+					}
 					o.Outcome, o.ResourceID = imports.OutcomeLinked, link
 					c.Linked++
 				default:
@@ -324,6 +345,11 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 					c.Created++
 					evs = append(evs, participantEvent(events.ParticipantRegistered, e, out))
 				}
+				if o.ResourceID != "" {
+					if err := deleted.marked(row.Row, sr.Marks); err != nil {
+						return err
+					}
+				}
 				if o.ResourceID != "" && len(sr.Marks) > 0 {
 					if err := w.RecordMarks(ctx, o.ResourceID, sr.Marks); err != nil {
 						return err
@@ -343,4 +369,55 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 		}
 		return w.FinishImport(ctx, imp.ID, c)
 	})
+}
+
+// ReasonDeletedSinceUpload is the ErrorInfo reason of a sign-in sheet
+// import whose rows mark a session, or link to a registration, deleted
+// after the file was uploaded.
+const ReasonDeletedSinceUpload = "DELETED_SINCE_UPLOAD"
+
+// goneSessions are the attendance columns of an import (by session id)
+// whose session was deleted after the upload, with the column's letter
+// and header.
+type goneSessions map[string]string
+
+// deletedSessions finds the sessions m's attendance columns name that
+// were deleted since the upload, and keeps the others until the import
+// commits (a deletion then waits for it, and deletes the marks written).
+func deletedSessions(ctx context.Context, w ImportWriter, eventID string, m imports.Mapping) (goneSessions, error) {
+	var named []string
+	column := map[string]string{}
+	for i, f := range m.Fields {
+		if id, ok := strings.CutPrefix(f, "session:"); ok {
+			named = append(named, id)
+			column[id] = fmt.Sprintf("column %s %q", sheet.ColumnLetter(i), m.Headers[i])
+		}
+	}
+	if len(named) == 0 {
+		return nil, nil
+	}
+	slices.Sort(named)
+	gone, err := w.KeepSessions(ctx, eventID, named)
+	if err != nil {
+		return nil, err
+	}
+	out := goneSessions{}
+	for _, id := range gone {
+		out[id] = column[id]
+	}
+	return out, nil
+}
+
+// marked refuses the import when row marks attendance at a session
+// deleted since the upload: its marks would be lost. A column of such a
+// session left empty loses nothing.
+func (g goneSessions) marked(row int, marks map[string]bool) error {
+	for _, id := range slices.Sorted(maps.Keys(marks)) {
+		if col, ok := g[id]; ok {
+			return errs.FailedPrecondition(ReasonDeletedSinceUpload, "row %d marks attendance in %s, the event's session %s, deleted after "+
+				"the file was uploaded: nothing was imported; send the file again without that column, or add the session "+
+				"again and send the file again", row, col, id)
+		}
+	}
+	return nil
 }
