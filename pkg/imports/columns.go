@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/sheet"
 	"github.com/spona/spona/pkg/translit"
@@ -92,6 +93,10 @@ func MatchHeader(header []string, cols []Column, dynamic func(header string) (st
 	var v errs.Violations
 	seen := map[string]int{}
 	var unknown []string
+	var monthFirst string
+	if dynamic != nil {
+		monthFirst = monthFirstHeader(header)
+	}
 	for i, h := range header {
 		h = strings.TrimSpace(h)
 		m.Headers[i] = h
@@ -99,23 +104,28 @@ func MatchHeader(header []string, cols []Column, dynamic func(header string) (st
 			continue
 		}
 		field, ok := byKey[HeaderKey(h)]
+		var why string
 		if !ok && dynamic != nil {
-			field, ok = dynamic(h)
+			field, ok, why = dynamicHeader(h, dynamic, monthFirst)
 		}
-		if !ok {
+		if !ok && why == "" {
 			// "Pol (M/Ž)": a hint for whoever fills the sheet in.
 			if p := hint.FindStringSubmatch(h); p != nil {
 				field, ok = byKey[HeaderKey(p[1])]
 				if !ok && dynamic != nil {
 					// "Sesija 1 (12.4.)", "6.5. (potpis)".
-					field, ok = dynamic(p[1])
+					field, ok, why = dynamicHeader(p[1], dynamic, monthFirst)
 				}
 			}
 		}
 		letter := sheet.ColumnLetter(i)
 		if !ok {
 			unknown = append(unknown, letter)
-			v.Add("header."+letter, "column %s %q is not a known column", letter, h)
+			if why != "" {
+				v.Add("header."+letter, "column %s %q %s", letter, h, why)
+			} else {
+				v.Add("header."+letter, "column %s %q is not a known column", letter, h)
+			}
 			continue
 		}
 		if j, dup := seen[field]; dup {
@@ -142,6 +152,73 @@ func MatchHeader(header []string, cols []Column, dynamic func(header string) (st
 		return m, e
 	}
 	return m, nil
+}
+
+// slashedHeader is a header naming a date with slashes, maybe with a
+// time after it ("4/12/2024", "4/12/2024 13:00"), as a spreadsheet
+// program writes the dates of a header row it saves as CSV.
+var slashedHeader = regexp.MustCompile(`^(\d{1,2}/\d{1,2}/\d{4})(\s+\d{1,2}:\d{2})?$`)
+
+// headerReadings reads the date of a header with slashes (slashedHeader)
+// day first and month first (slashedReadings), with the rest of the
+// header after the date; ok is false for another header.
+func headerReadings(h string) (dayFirst, monthFirst date.Date, rest string, ok bool) {
+	p := slashedHeader.FindStringSubmatch(strings.TrimSpace(h))
+	if p == nil {
+		if q := hint.FindStringSubmatch(strings.TrimSpace(h)); q != nil {
+			p = slashedHeader.FindStringSubmatch(q[1])
+		}
+	}
+	if p == nil {
+		return date.Date{}, date.Date{}, "", false
+	}
+	dayFirst, monthFirst, _ = slashedReadings(p[1])
+	return dayFirst, monthFirst, p[2], true
+}
+
+// monthFirstHeader names the first header of a header row that shows
+// the row writes its dates with slashes month first, as a spreadsheet in
+// English (United States) does (2/13/2024: a day only read month first):
+// `column E "2/13/2024"`, or "" when none does.
+func monthFirstHeader(header []string) string {
+	for i, h := range header {
+		if dayFirst, monthFirst, _, ok := headerReadings(h); ok && dayFirst.IsZero() && !monthFirst.IsZero() {
+			return fmt.Sprintf("column %s %q", sheet.ColumnLetter(i), strings.TrimSpace(h))
+		}
+	}
+	return ""
+}
+
+// dynamicHeader asks dynamic for the field of header h. A date with
+// slashes is read day first, as the region writes it and ParseDate reads
+// it, but not guessed at when it may be another day: one only read month
+// first (2/13/2024) is no column, and one that reads as two days (4/12/2024:
+// 4 December or 12 April) is no column in a header row that writes its
+// dates month first (monthFirst names the header that shows it, as
+// SwappableDates does for a file's cells), nor when dynamic has a column
+// for either day. why says why such a header is no column ("" when
+// dynamic was only asked).
+func dynamicHeader(h string, dynamic func(string) (string, bool), monthFirst string) (field string, ok bool, why string) {
+	dayFirst, usFirst, rest, slashed := headerReadings(h)
+	switch {
+	case !slashed || usFirst.IsZero() || dayFirst == usFirst:
+	case dayFirst.IsZero():
+		return "", false, fmt.Sprintf("is a date written month first, as a spreadsheet in English (United States) writes "+
+			"dates (dates with slashes are read day first, 02/03/2024 is 2 March); write it as %s%s", usFirst, rest)
+	case monthFirst != "":
+		return "", false, fmt.Sprintf("may be %s (day first) or %s (month first): the header row writes dates with slashes "+
+			"month first (%s, a day only read month first), so this one is not read either way; write the day meant as "+
+			"year-month-day (%s%s or %s%s)", dayFirst, usFirst, monthFirst, usFirst, rest, dayFirst, rest)
+	default:
+		f, ok := dynamic(h)
+		if g, other := dynamic(usFirst.String() + rest); ok && other && f != g {
+			return "", false, fmt.Sprintf("may be %s (day first) or %s (month first), and the import has a column for either; "+
+				"write the day meant as year-month-day (%s%s or %s%s)", dayFirst, usFirst, dayFirst, rest, usFirst, rest)
+		}
+		return f, ok, ""
+	}
+	f, ok := dynamic(h)
+	return f, ok, ""
 }
 
 // hint is a header ending in a hint in brackets for whoever fills the

@@ -1,8 +1,12 @@
 package imports
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/spona/spona/pkg/errs"
 )
 
 // TestMatchHeaderHint: a header with a hint for the person filling the
@@ -74,4 +78,65 @@ func TestFormulaErrors(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("problems\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// TestMatchHeaderSlashedDates: a dynamic column's header that is a date
+// with slashes is read day first only when that cannot store marks at the
+// wrong day: 4/12/2024 (4 December or 12 April) is refused when the
+// import has a column for both days, or when another header shows the row
+// writes dates month first (2/13/2024), which is refused itself with the
+// date to write; each refusal names both readings. A date that reads the
+// same either way (5/5/2024), or one of a day-first row whose other
+// reading names no column, is read as before. Before, 4/12/2024 named the
+// 4 December column whatever the file meant.
+func TestMatchHeaderSlashedDates(t *testing.T) {
+	cols := []Column{{Field: "given_name", Names: []string{"ime"}, Required: true}}
+	days := map[string]bool{"2024-12-04": true, "2024-04-12": true, "2024-05-05": true, "2024-06-07 13:00": true, "2024-07-06 13:00": true, "2024-02-13": true}
+	day := func(h string) (string, bool) {
+		if d, err := ParseDate(strings.Fields(h)[0]); err == nil {
+			h = strings.Join(append([]string{d.String()}, strings.Fields(h)[1:]...), " ")
+		}
+		return "session:" + h, days[h]
+	}
+	for _, c := range []struct {
+		header []string
+		want   string // the field of column B, or the refusal's words
+	}{
+		{[]string{"Ime", "4/12/2024"}, "2024-12-04 (day first) or 2024-04-12 (month first), and the import has a column for either"},
+		{[]string{"Ime", "6/7/2024 13:00"}, "write the day meant as year-month-day (2024-07-06 13:00 or 2024-06-07 13:00)"},
+		{[]string{"Ime", "4/12/2024 (potpis)"}, "and the import has a column for either"},
+		{[]string{"Ime", "2/13/2024"}, "is a date written month first, as a spreadsheet in English (United States) writes dates (dates with slashes are read day first, 02/03/2024 is 2 March); write it as 2024-02-13"},
+		{[]string{"Ime", "5/5/2024"}, "session:2024-05-05"},
+		{[]string{"Ime", "12/4/2024"}, "and the import has a column for either"},
+	} {
+		m, err := MatchHeader(c.header, cols, day)
+		if strings.HasPrefix(c.want, "session:") {
+			if err != nil || m.Fields[1] != c.want {
+				t.Errorf("%q: %v %v, want %s", c.header, m.Fields, err, c.want)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(violations(err), c.want) {
+			t.Errorf("%q: %v %v, want refused: %s", c.header, m.Fields, err, c.want)
+		}
+	}
+	// Only the day-first reading names a column: read as before, unless
+	// the row shows it writes month first.
+	delete(days, "2024-04-12")
+	if m, err := MatchHeader([]string{"Ime", "4/12/2024"}, cols, day); err != nil || m.Fields[1] != "session:2024-12-04" {
+		t.Errorf("a day-first row: %v %v", m.Fields, err)
+	}
+	_, err := MatchHeader([]string{"Ime", "4/12/2024", "2/13/2024"}, cols, day)
+	if err == nil || !strings.Contains(violations(err), `may be 2024-12-04 (day first) or 2024-04-12 (month first): the header row writes dates with slashes month first (column C "2/13/2024"`) {
+		t.Errorf("a month-first row: %v", violations(err))
+	}
+}
+
+// violations is the field violations of a refusal, as text.
+func violations(err error) string {
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		return fmt.Sprint(err)
+	}
+	return fmt.Sprint(e.Violations)
 }

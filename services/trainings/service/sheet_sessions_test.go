@@ -12,6 +12,7 @@ import (
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/importtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc"
 )
@@ -179,4 +180,39 @@ func keys(m map[string]string) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestMonthFirstSessionHeaders: a sign-in sheet saved by a spreadsheet in
+// English (United States) heads its day columns month first (5/6/2024 for
+// 6 May). Such a header is not read day first when it would name another
+// of the event's sessions read month first: the sheet is refused
+// (BAD_HEADER) naming the column and both days, and nothing is marked.
+// A header only read month first (5/13/2024) is refused with the date to
+// write. Before, 5/6/2024 named the 5 June session, and the marks of 6 May
+// were recorded there without a word.
+func TestMonthFirstSessionHeaders(t *testing.T) {
+	d := sheetDays(t)
+	e := event(t, d.c, d.ctx, &pb.TrainingEvent{Type: pb.EventType_EVENT_TYPE_TRAINING, Title: "T", StartDate: "2024-05-06", EndDate: "2024-06-05"})
+	for _, day := range []string{"2024-05-06", "2024-05-13", "2024-06-05"} {
+		if _, err := d.c.CreateSession(d.ctx, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: day}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for header, want := range map[string]string{
+		"5/6/2024":  `column D "5/6/2024" may be 2024-06-05 (day first) or 2024-05-06 (month first), and the import has a column for either`,
+		"5/13/2024": `column D "5/13/2024" is a date written month first, as a spreadsheet in English (United States) writes dates (dates with slashes are read day first, 02/03/2024 is 2 March); write it as 2024-05-13`,
+	} {
+		var sheet strings.Builder
+		w := csv.NewWriter(&sheet)
+		_ = w.WriteAll([][]string{{"Ime", "Prezime", "Sektor", header}, {"Ana", "Kovač", "zdravstvo", "da"}})
+		_, err := d.imp.ImportParticipants(d.ctx, &pb.ImportParticipantsRequest{EventId: e.GetId(),
+			File: &httpbody.HttpBody{ContentType: "text/csv", Data: []byte(sheet.String())}})
+		if statustest.Reason(err) != "BAD_HEADER" || !strings.Contains(statustest.Descriptions(err)["header.D"], want) {
+			t.Errorf("a sheet headed %q: %v %v, want BAD_HEADER: %s", header, err, statustest.Descriptions(err), want)
+		}
+	}
+	l, err := d.c.ListParticipants(d.ctx, &pb.ListParticipantsRequest{EventId: e.GetId()})
+	if err != nil || len(l.GetParticipants()) != 0 {
+		t.Fatalf("participants after refused sheets: %v %v", l, err)
+	}
 }
