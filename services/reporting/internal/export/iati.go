@@ -89,17 +89,21 @@ type dimension struct {
 	Value string `xml:"value,attr"`
 }
 
+// measured is a target or an actual, and baseline an indicator's
+// baseline. Neither writes IATI's optional comment: Spona keeps no text
+// for it (a value's comment is the implementing organisation's note on one
+// period, not on a report period's sum, and may name the persons counted;
+// README), and what a donor must read about withheld figures is in the
+// indicator's description (withheld).
 type measured struct {
 	Value     *string     `xml:"value,attr"`
 	Dimension []dimension `xml:"dimension"`
-	Comment   *narratives `xml:"comment"`
 }
 
 type baseline struct {
-	Year    string      `xml:"year,attr"`
-	ISODate string      `xml:"iso-date,attr,omitempty"`
-	Value   string      `xml:"value,attr"`
-	Comment *narratives `xml:"comment"`
+	Year    string `xml:"year,attr"`
+	ISODate string `xml:"iso-date,attr,omitempty"`
+	Value   string `xml:"value,attr"`
 }
 
 type period struct {
