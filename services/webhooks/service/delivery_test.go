@@ -19,6 +19,7 @@ import (
 	"github.com/spona/spona/services/webhooks/service"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 var referralTypes = []string{"referral.received", "referral.accepted", "referral.declined", "referral.started",
@@ -233,6 +234,20 @@ func TestRotationAgainKeepsTheFirstOverlap(t *testing.T) {
 	}
 }
 
+// downReceiver is a receiver answering 503 while down is set (at first),
+// 200 once it is cleared.
+func downReceiver(t *testing.T) (*webhooktest.Receiver, *atomic.Bool) {
+	down := new(atomic.Bool)
+	down.Store(true)
+	rcv := webhooktest.Start(t, func(int, webhooktest.Request) int {
+		if down.Load() {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusOK
+	})
+	return rcv, down
+}
+
 // TestDeadLetterDisableRedeliver: a failing delivery is dead-lettered when
 // its retry window ends; a subscription failing for the whole disable
 // period is disabled and says why; enabled again, a dead-lettered delivery
@@ -242,14 +257,7 @@ func TestDeadLetterDisableRedeliver(t *testing.T) {
 		c.RetryFor, c.DisableAfter, c.RetryMax = 400*time.Millisecond, 1500*time.Millisecond, 200*time.Millisecond
 	})
 	sender, receiver := ids.New(), ids.New()
-	var down atomic.Bool
-	down.Store(true)
-	rcv := webhooktest.Start(t, func(int, webhooktest.Request) int {
-		if down.Load() {
-			return http.StatusServiceUnavailable
-		}
-		return http.StatusOK
-	})
+	rcv, down := downReceiver(t)
 	w := s.subscribe(t, receiver, rcv.URL(), "referral.received")
 	ctx := as(t, receiver)
 	first := referralEvent("referral.sent", ids.New(), sender, receiver, "sent")
@@ -321,6 +329,79 @@ func TestDeadLetterDisableRedeliver(t *testing.T) {
 		t.Fatalf("after enabling: %d new requests, last %s, want one for %s", len(reqs)-before, last.ID, dead.GetId())
 	}
 	webhooktest.Verify(t, []string{w.GetSecret()}, []webhooktest.Request{last})
+}
+
+// TestBulkRedeliverAfterOutage: a partner whose receiver was down long
+// enough for its deliveries to be dead-lettered sends them all again with
+// one RedeliverWebhookDeliveries (POST /v1/webhooks/{id}:redeliver) once it
+// is back: each arrives once more, with its webhook-id, in the referral's
+// event order,
+// signed with the subscription's secret (the official Standard Webhooks
+// verifier). A delivery made before the window's start is not sent, and
+// calling again sends nothing twice. Before, there was no such call: each
+// dead-lettered delivery had to be redelivered by its id.
+func TestBulkRedeliverAfterOutage(t *testing.T) {
+	s := start(t, func(c *service.Config) {
+		c.RetryFor, c.RetryMax = 300*time.Millisecond, 100*time.Millisecond
+	})
+	sender, receiver := ids.New(), ids.New()
+	rcv, down := downReceiver(t)
+	w := s.subscribe(t, receiver, rcv.URL(), "referral.received")
+	ctx := as(t, receiver)
+	s.inject(t, referralEvent("referral.sent", ids.New(), sender, receiver, "sent"))
+	dead := func(want int) []*pb.Delivery {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			var out []*pb.Delivery
+			for _, d := range s.deliveries(t, receiver, w.GetId()) {
+				if d.GetStatus() == pb.DeliveryStatus_DELIVERY_STATUS_DEAD_LETTERED {
+					out = append(out, d)
+				}
+			}
+			if len(out) == want {
+				slices.Reverse(out) // oldest first
+				return out
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d deliveries dead-lettered, want %d", len(out), want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	dead(1)
+	// The outage: from here on.
+	time.Sleep(10 * time.Millisecond)
+	outage := time.Now()
+	referral := ids.New() // one referral's events: sent in order
+	for range 3 {
+		s.inject(t, referralEvent("referral.sent", referral, sender, receiver, "sent"))
+	}
+	missed := dead(4)[1:]
+	down.Store(false)
+	before := len(rcv.Requests())
+	resp, err := s.wh.RedeliverWebhookDeliveries(ctx, &pb.RedeliverWebhookDeliveriesRequest{Id: w.GetId(), StartTime: timestamppb.New(outage)})
+	if err != nil || resp.GetRedeliveredCount() != 3 || resp.GetMore() {
+		t.Fatalf("bulk redelivery: %v, %v; want 3 redelivered", resp, err)
+	}
+	reqs := rcv.WaitFor(t, 30*time.Second, "the redeliveries", func(r []webhooktest.Request) bool { return len(r) >= before+3 })
+	got := reqs[before:]
+	for i, d := range missed {
+		if got[i].ID != d.GetId() || got[i].Status != http.StatusOK {
+			t.Fatalf("redelivery %d: %s answered %d, want %s (oldest first)", i, got[i].ID, got[i].Status, d.GetId())
+		}
+	}
+	webhooktest.Verify(t, []string{w.GetSecret()}, got)
+	again, err := s.wh.RedeliverWebhookDeliveries(ctx, &pb.RedeliverWebhookDeliveriesRequest{Id: w.GetId(), StartTime: timestamppb.New(outage)})
+	if err != nil || again.GetRedeliveredCount() != 0 {
+		t.Fatalf("called again: %v, %v; want nothing redelivered", again, err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := len(rcv.Requests()); n != before+3 {
+		t.Fatalf("%d requests after the bulk redelivery, want 3 (the delivery before the outage is not sent)", n-before)
+	}
+	_, err = s.wh.RedeliverWebhookDeliveries(ctx, &pb.RedeliverWebhookDeliveriesRequest{Id: w.GetId()})
+	statustest.Want(t, err, codes.InvalidArgument, "no start_time")
 }
 
 // TestGoneDisables: 410 Gone disables the subscription at once.

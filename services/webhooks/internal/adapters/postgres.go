@@ -204,14 +204,62 @@ func (p *Postgres) GetDelivery(ctx context.Context, subscriptionID, id string) (
 	return one(d, err, "delivery", id)
 }
 
+// requeueSQL stores a delivery queued again (domain.Delivery.Redeliver).
+const requeueSQL = `UPDATE deliveries SET status = $2, next_attempt_time = $3, retry_start_time = $4, deliver_time = NULL,
+		retry_start_attempts = $5
+		WHERE id = $1`
+
+func requeueArgs(d *domain.Delivery) []any {
+	return []any{d.ID, d.Status, nullTime(d.NextAttempt), d.RetryStart, d.RetryStartAttempts}
+}
+
 // Requeue queues d again and wakes the dispatchers.
 func (p *Postgres) Requeue(ctx context.Context, d *domain.Delivery) error {
 	b := &pgx.Batch{}
-	b.Queue(`UPDATE deliveries SET status = $2, next_attempt_time = $3, retry_start_time = $4, deliver_time = NULL,
-		retry_start_attempts = $5
-		WHERE id = $1`, d.ID, d.Status, nullTime(d.NextAttempt), d.RetryStart, d.RetryStartAttempts)
+	b.Queue(requeueSQL, requeueArgs(d)...)
 	b.Queue(`SELECT pg_notify($1, '')`, NotifyChannel)
 	return db.Error(p.pool.SendBatch(ctx, b).Close())
+}
+
+// RequeueFailed queues again the failed deliveries of w in one
+// transaction. The rows are locked as they are read, skipping those a
+// claim has locked, and those under a lease are left out: a dispatcher
+// recording its attempt would otherwise overwrite the new retry window.
+// The failed condition is domain.Delivery.Failed's.
+func (p *Postgres) RequeueFailed(ctx context.Context, w app.FailedWindow) (queued int, more bool, err error) {
+	err = db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+deliveryCols+` FROM deliveries d
+			WHERE d.subscription_id = $1 AND d.event_type = ANY($2) AND d.create_time >= $3 AND d.create_time < $4
+				AND (d.status = 'dead_lettered' OR d.status = 'pending' AND d.attempts > d.retry_start_attempts)
+				AND (d.lease_until IS NULL OR d.lease_until < $5)
+			ORDER BY d.seq LIMIT $6
+			FOR UPDATE OF d SKIP LOCKED`, w.SubscriptionID, w.Types, w.From, w.To, w.Now, w.Limit+1)
+		failed, err := collect(rows, err, func(r pgx.Row) (*domain.Delivery, error) { return scanDelivery(r) })
+		if err != nil {
+			return err
+		}
+		if len(failed) > w.Limit {
+			failed, more = failed[:w.Limit], true
+		}
+		b := &pgx.Batch{}
+		for _, d := range failed {
+			if !d.Failed() {
+				continue
+			}
+			d.Redeliver(w.Now)
+			b.Queue(requeueSQL, requeueArgs(d)...)
+			queued++
+		}
+		if queued == 0 {
+			return nil
+		}
+		b.Queue(`SELECT pg_notify($1, '')`, NotifyChannel)
+		return db.Error(tx.SendBatch(ctx, b).Close())
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	return queued, more, nil
 }
 
 // claimSQL leases due deliveries of active subscriptions, each the oldest

@@ -3,14 +3,36 @@ package adapters
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/services/webhooks/internal/app"
 	"github.com/spona/spona/services/webhooks/internal/domain"
 )
+
+// subscribed is an organisation with an active subscription to
+// referral.received on a fresh database, and the application over it.
+func subscribed(t *testing.T) (*pgxpool.Pool, *Postgres, *app.App, string, *domain.Subscription) {
+	pool, repo := benchRepo(t)
+	org := ids.New()
+	s := &domain.Subscription{ID: ids.New(), OrganisationID: org, URL: "https://partner.example/hook",
+		EventTypes: []string{domain.TypeReferralReceived}, Secret: domain.NewSecret(), State: domain.StateActive,
+		CreateTime: time.Now()}
+	if _, err := repo.CreateSubscription(context.Background(), s, ""); err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(repo, nil, nil, app.Options{}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pool, repo, a, org, s
+}
 
 // TestRedeliveryRetriesSoon: a dead-lettered delivery, redelivered, that
 // fails once is tried again within seconds, as a new delivery is: the
@@ -19,18 +41,7 @@ import (
 // given up after 35 attempts, it waited 2 to 4 hours after one failure.
 func TestRedeliveryRetriesSoon(t *testing.T) {
 	ctx := context.Background()
-	pool, repo := benchRepo(t)
-	org := ids.New()
-	s := &domain.Subscription{ID: ids.New(), OrganisationID: org, URL: "https://partner.example/hook",
-		EventTypes: []string{domain.TypeReferralReceived}, Secret: domain.NewSecret(), State: domain.StateActive,
-		CreateTime: time.Now()}
-	if _, err := repo.CreateSubscription(ctx, s, ""); err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.New(repo, nil, nil, app.Options{}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, repo, a, org, s := subscribed(t)
 	queueReferrals(t, pool, a, org, 1)
 	var id string
 	if err := pool.QueryRow(ctx, `UPDATE deliveries SET status = 'dead_lettered', attempts = 35, next_attempt_time = NULL,
@@ -57,5 +68,120 @@ func TestRedeliveryRetriesSoon(t *testing.T) {
 	}
 	if wait := next.Sub(now); attempts != 36 || wait > 5*time.Second {
 		t.Errorf("redelivered, failed once: %d attempts, next attempt in %s; want 36, within 5 s", attempts, wait.Round(time.Second))
+	}
+}
+
+// TestBulkRedeliverQueuesFailedInWindow: POST /v1/webhooks/{id}:redeliver
+// (App.RedeliverFailed) queues again, in a new retry window, the
+// subscription's deliveries created in the window that failed: those
+// dead-lettered (attempted or not) and those waiting for a retry after a
+// failure. It leaves the rest as they are: older ones, those succeeded,
+// not attempted yet or under a dispatcher's lease, and those of a type the
+// subscription no longer has. A repeated call queues nothing; at most
+// app.RedeliverLimit are queued per call, with more set while others
+// remain. Another organisation's call is NotFound and changes nothing.
+// Before, there was no such call: a partner whose endpoint was down
+// redelivered each delivery by its id.
+func TestBulkRedeliverQueuesFailedInWindow(t *testing.T) {
+	ctx := context.Background()
+	pool, _, a, org, s := subscribed(t)
+	queueReferrals(t, pool, a, org, 8)
+	var byCase []string
+	rows, err := pool.Query(ctx, `SELECT id FROM deliveries ORDER BY seq`)
+	if err == nil {
+		byCase, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	}
+	if err != nil || len(byCase) != 8 {
+		t.Fatalf("%d deliveries, %v", len(byCase), err)
+	}
+	for i, set := range []string{
+		`status = 'dead_lettered', attempts = 3, next_attempt_time = NULL, create_time = now() - interval '2 days'`, // before the window
+		`status = 'dead_lettered', attempts = 3, next_attempt_time = NULL, last_code = 503`,                         // queued again
+		`status = 'dead_lettered', attempts = 0, next_attempt_time = NULL`,                                          // given up unattempted (disabled): queued again
+		`attempts = 2, last_code = 500, next_attempt_time = now() + interval '3 hours'`,                             // waiting for a retry: queued again
+		`attempts = 0`, // not attempted yet
+		`status = 'succeeded', attempts = 1, last_code = 200, deliver_time = now(), next_attempt_time = NULL`,
+		`attempts = 1, last_code = 500, lease_id = gen_random_uuid(), lease_until = now() + interval '1 minute'`, // being attempted
+		`status = 'dead_lettered', attempts = 3, next_attempt_time = NULL, event_type = 'referral.accepted'`,     // no longer subscribed
+	} {
+		if _, err := pool.Exec(ctx, `UPDATE deliveries SET `+set+` WHERE id = $1`, byCase[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type row struct {
+		Status          string
+		Attempts, Start int
+		Next            time.Time // the epoch when unset
+	}
+	state := func() []row {
+		t.Helper()
+		rows, err := pool.Query(ctx, `SELECT status, attempts, retry_start_attempts,
+			coalesce(next_attempt_time, 'epoch') FROM deliveries ORDER BY seq`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	before := state()
+	start := time.Now().Add(-24 * time.Hour)
+
+	other := auth.Principal{OrganisationID: ids.New()}
+	if _, _, err := a.RedeliverFailed(ctx, other, s.ID, start, time.Time{}); errs.KindOf(err) != errs.KindNotFound {
+		t.Fatalf("another organisation's bulk redelivery: %v, want NotFound", err)
+	}
+	p := auth.Principal{OrganisationID: org}
+	for _, bad := range []struct{ start, end time.Time }{{time.Time{}, time.Time{}}, {start, start}, {start, start.Add(-time.Hour)}} {
+		if _, _, err := a.RedeliverFailed(ctx, p, s.ID, bad.start, bad.end); errs.KindOf(err) != errs.KindInvalidArgument {
+			t.Errorf("window %v..%v: %v, want InvalidArgument", bad.start, bad.end, err)
+		}
+	}
+	if got := state(); !slices.Equal(got, before) {
+		t.Fatalf("refused calls changed deliveries: %+v, was %+v", got, before)
+	}
+
+	queued, more, err := a.RedeliverFailed(ctx, p, s.ID, start, time.Time{})
+	if err != nil || queued != 3 || more {
+		t.Fatalf("bulk redelivery: %d queued, more %v, %v; want 3, false", queued, more, err)
+	}
+	after := state()
+	for i, r := range after {
+		requeued := i >= 1 && i <= 3
+		switch {
+		case requeued && (r.Status != domain.DeliveryPending || r.Start != r.Attempts || time.Until(r.Next) > time.Second || time.Since(r.Next) > time.Minute):
+			t.Errorf("case %d not queued again now: %+v", i, r)
+		case !requeued && r != before[i]:
+			t.Errorf("case %d changed: %+v, was %+v", i, r, before[i])
+		}
+	}
+	if queued, more, err := a.RedeliverFailed(ctx, p, s.ID, start, time.Time{}); err != nil || queued != 0 || more {
+		t.Fatalf("repeated: %d queued, more %v, %v; want 0", queued, more, err)
+	}
+
+	// Bounded: app.RedeliverLimit per call, more while others remain (the
+	// new ones, with the two unattempted above, given up).
+	queueReferrals(t, pool, a, org, app.RedeliverLimit+20)
+	if _, err := pool.Exec(ctx, `UPDATE deliveries SET status = 'dead_lettered', attempts = 1, next_attempt_time = NULL
+		WHERE status = 'pending' AND attempts = 0`); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []struct {
+		n    int
+		more bool
+	}{{app.RedeliverLimit, true}, {22, false}, {0, false}} {
+		queued, more, err := a.RedeliverFailed(ctx, p, s.ID, start, time.Time{})
+		if err != nil || queued != want.n || more != want.more {
+			t.Fatalf("bounded: %d queued, more %v, %v; want %d, %v", queued, more, err, want.n, want.more)
+		}
+	}
+
+	if _, err := pool.Exec(ctx, `UPDATE subscriptions SET state = 'disabled' WHERE id = $1`, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.RedeliverFailed(ctx, p, s.ID, start, time.Time{}); errs.KindOf(err) != errs.KindFailedPrecondition {
+		t.Fatalf("bulk redelivery to a disabled webhook: %v, want FailedPrecondition", err)
 	}
 }

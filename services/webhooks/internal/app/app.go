@@ -40,13 +40,28 @@ type SubscriptionStore interface {
 	DeleteSubscription(ctx context.Context, organisationID, id string) error
 }
 
-// DeliveryStore lists deliveries and redelivers one.
+// DeliveryStore lists deliveries and redelivers them.
 type DeliveryStore interface {
 	ListDeliveries(ctx context.Context, subscriptionID, status string, p pagination.Page) ([]*domain.Delivery, error)
 	GetDelivery(ctx context.Context, subscriptionID, id string) (*domain.Delivery, error)
 	// Requeue stores d queued again (after domain.Delivery.Redeliver) and
 	// wakes the dispatchers.
 	Requeue(ctx context.Context, d *domain.Delivery) error
+	// RequeueFailed queues again at w.Now, each after
+	// domain.Delivery.Redeliver, up to w.Limit failed deliveries
+	// (domain.Delivery.Failed) of the subscription created in
+	// [w.From, w.To) of one of w.Types, oldest first, leaving out those a
+	// dispatcher holds (leased or being claimed), and wakes the
+	// dispatchers. It reports how many it queued and whether others remain.
+	RequeueFailed(ctx context.Context, w FailedWindow) (queued int, more bool, err error)
+}
+
+// FailedWindow selects the failed deliveries a bulk redelivery queues again.
+type FailedWindow struct {
+	SubscriptionID string
+	Types          []string
+	From, To, Now  time.Time
+	Limit          int
 }
 
 // Dispatch is what the dispatchers change: leases and attempts.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/errs"
@@ -207,6 +208,41 @@ func (a *App) Redeliver(ctx context.Context, p auth.Principal, subscriptionID, d
 		return nil, err
 	}
 	return d, nil
+}
+
+// RedeliverLimit is the most deliveries one bulk redelivery queues again.
+const RedeliverLimit = 500
+
+// RedeliverFailed queues again the failed deliveries (dead-lettered, or
+// waiting for a retry after a failure) of one of the caller's
+// subscriptions created from start up to end (now when zero), of the
+// event types it still has: at most RedeliverLimit, oldest first; more
+// says others remain. A delivery queued again is not failed until it
+// fails again, so a repeated call queues nothing twice.
+func (a *App) RedeliverFailed(ctx context.Context, p auth.Principal, subscriptionID string, start, end time.Time) (queued int, more bool, err error) {
+	s, err := a.subscription(ctx, p, "id", subscriptionID)
+	if err != nil {
+		return 0, false, err
+	}
+	now := a.now()
+	if end.IsZero() {
+		end = now
+	}
+	var v errs.Violations
+	switch {
+	case start.IsZero():
+		v.Add("start_time", "is required: the delivery log's create_time from which failed deliveries are sent again")
+	case !end.After(start):
+		v.Add("end_time", "must be after start_time (%s)", start.UTC().Format(time.RFC3339Nano))
+	}
+	if err := v.Err(); err != nil {
+		return 0, false, err
+	}
+	if s.State != domain.StateActive {
+		return 0, false, errs.FailedPrecondition("WEBHOOK_DISABLED", "webhook %q is disabled (%s); enable it (state ACTIVE) first", s.ID, s.DisabledReason)
+	}
+	return a.repo.RequeueFailed(ctx, FailedWindow{SubscriptionID: s.ID, Types: s.EventTypes, From: start, To: end, Now: now,
+		Limit: RedeliverLimit})
 }
 
 // redacted is s without its secrets, as it is shown but at creation and

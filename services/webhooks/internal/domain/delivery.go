@@ -136,6 +136,13 @@ func (d *Delivery) record(a Attempt, now time.Time) {
 // window began after it was created).
 func (d *Delivery) Redelivered() bool { return d.RetryStart.After(d.CreateTime) }
 
+// Failed reports whether d failed: dead-lettered (given up, attempted or
+// not), or pending after a failed attempt of its current retry window.
+// These are what a bulk redelivery queues again.
+func (d *Delivery) Failed() bool {
+	return d.Status == DeliveryDeadLettered || d.Status == DeliveryPending && d.Attempts > d.RetryStartAttempts
+}
+
 // Redeliver queues d again now, with a new retry window.
 func (d *Delivery) Redeliver(now time.Time) {
 	d.Status, d.NextAttempt, d.RetryStart, d.DeliverTime = DeliveryPending, now, now, time.Time{}

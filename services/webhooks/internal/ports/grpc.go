@@ -177,6 +177,32 @@ func (w *Webhooks) RedeliverWebhookDelivery(ctx context.Context, req *pb.Redeliv
 	return &pb.RedeliverWebhookDeliveryResponse{Delivery: deliveryToProto(d)}, nil
 }
 
+func (w *Webhooks) RedeliverWebhookDeliveries(ctx context.Context, req *pb.RedeliverWebhookDeliveriesRequest) (*pb.RedeliverWebhookDeliveriesResponse, error) {
+	var v errs.Violations
+	start, end := windowTime(&v, "start_time", req.GetStartTime()), windowTime(&v, "end_time", req.GetEndTime())
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	n, more, err := w.app.RedeliverFailed(ctx, auth.Caller(ctx), req.GetId(), start, end)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.RedeliverWebhookDeliveriesResponse{RedeliveredCount: intconv.Int32(n), More: more}, nil
+}
+
+// windowTime is ts as a time, zero when unset; one that is not a valid
+// timestamp is a violation of field.
+func windowTime(v *errs.Violations, field string, ts *timestamppb.Timestamp) time.Time {
+	if ts == nil {
+		return time.Time{}
+	}
+	if err := ts.CheckValid(); err != nil {
+		v.Add(field, "is not a valid timestamp")
+		return time.Time{}
+	}
+	return ts.AsTime()
+}
+
 func (f *ChangeFeed) ListChanges(ctx context.Context, req *pb.ListChangesRequest) (*pb.ListChangesResponse, error) {
 	rows, next, err := f.app.ListChanges(ctx, auth.Caller(ctx), req.GetAfter(), req.GetPageSize(), req.GetTypes())
 	if err != nil {

@@ -1218,6 +1218,124 @@ func (x *RedeliverWebhookDeliveryResponse) GetDelivery() *Delivery {
 	return nil
 }
 
+type RedeliverWebhookDeliveriesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The subscription.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Deliveries created at or after this time (the `create_time` of the
+	// delivery log).
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// Deliveries created before this time; now when unset.
+	EndTime       *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RedeliverWebhookDeliveriesRequest) Reset() {
+	*x = RedeliverWebhookDeliveriesRequest{}
+	mi := &file_spona_webhooks_v1_webhooks_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RedeliverWebhookDeliveriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RedeliverWebhookDeliveriesRequest) ProtoMessage() {}
+
+func (x *RedeliverWebhookDeliveriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_webhooks_v1_webhooks_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RedeliverWebhookDeliveriesRequest.ProtoReflect.Descriptor instead.
+func (*RedeliverWebhookDeliveriesRequest) Descriptor() ([]byte, []int) {
+	return file_spona_webhooks_v1_webhooks_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *RedeliverWebhookDeliveriesRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RedeliverWebhookDeliveriesRequest) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *RedeliverWebhookDeliveriesRequest) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+type RedeliverWebhookDeliveriesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How many deliveries were queued again.
+	RedeliveredCount int32 `protobuf:"varint,1,opt,name=redelivered_count,json=redeliveredCount,proto3" json:"redelivered_count,omitempty"`
+	// Other failed deliveries of the window remain: call again.
+	More          bool `protobuf:"varint,2,opt,name=more,proto3" json:"more,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RedeliverWebhookDeliveriesResponse) Reset() {
+	*x = RedeliverWebhookDeliveriesResponse{}
+	mi := &file_spona_webhooks_v1_webhooks_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RedeliverWebhookDeliveriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RedeliverWebhookDeliveriesResponse) ProtoMessage() {}
+
+func (x *RedeliverWebhookDeliveriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_webhooks_v1_webhooks_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RedeliverWebhookDeliveriesResponse.ProtoReflect.Descriptor instead.
+func (*RedeliverWebhookDeliveriesResponse) Descriptor() ([]byte, []int) {
+	return file_spona_webhooks_v1_webhooks_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *RedeliverWebhookDeliveriesResponse) GetRedeliveredCount() int32 {
+	if x != nil {
+		return x.RedeliveredCount
+	}
+	return 0
+}
+
+func (x *RedeliverWebhookDeliveriesResponse) GetMore() bool {
+	if x != nil {
+		return x.More
+	}
+	return false
+}
+
 // One thin event of the change feed: the body a webhook would carry (the
 // same id, type, timestamp and data), with its position.
 type ChangeEvent struct {
@@ -1238,7 +1356,7 @@ type ChangeEvent struct {
 
 func (x *ChangeEvent) Reset() {
 	*x = ChangeEvent{}
-	mi := &file_spona_webhooks_v1_webhooks_proto_msgTypes[18]
+	mi := &file_spona_webhooks_v1_webhooks_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1250,7 +1368,7 @@ func (x *ChangeEvent) String() string {
 func (*ChangeEvent) ProtoMessage() {}
 
 func (x *ChangeEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_webhooks_v1_webhooks_proto_msgTypes[18]
+	mi := &file_spona_webhooks_v1_webhooks_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1263,7 +1381,7 @@ func (x *ChangeEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeEvent.ProtoReflect.Descriptor instead.
 func (*ChangeEvent) Descriptor() ([]byte, []int) {
-	return file_spona_webhooks_v1_webhooks_proto_rawDescGZIP(), []int{18}
+	return file_spona_webhooks_v1_webhooks_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ChangeEvent) GetId() string {
@@ -1315,7 +1433,7 @@ type ListChangesRequest struct {
 
 func (x *ListChangesRequest) Reset() {
 	*x = ListChangesRequest{}
-	mi := &file_spona_webhooks_v1_webhooks_proto_msgTypes[19]
+	mi := &file_spona_webhooks_v1_webhooks_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1327,7 +1445,7 @@ func (x *ListChangesRequest) String() string {
 func (*ListChangesRequest) ProtoMessage() {}
 
 func (x *ListChangesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_webhooks_v1_webhooks_proto_msgTypes[19]
+	mi := &file_spona_webhooks_v1_webhooks_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1340,7 +1458,7 @@ func (x *ListChangesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListChangesRequest.ProtoReflect.Descriptor instead.
 func (*ListChangesRequest) Descriptor() ([]byte, []int) {
-	return file_spona_webhooks_v1_webhooks_proto_rawDescGZIP(), []int{19}
+	return file_spona_webhooks_v1_webhooks_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListChangesRequest) GetAfter() string {
@@ -1378,7 +1496,7 @@ type ListChangesResponse struct {
 
 func (x *ListChangesResponse) Reset() {
 	*x = ListChangesResponse{}
-	mi := &file_spona_webhooks_v1_webhooks_proto_msgTypes[20]
+	mi := &file_spona_webhooks_v1_webhooks_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1390,7 +1508,7 @@ func (x *ListChangesResponse) String() string {
 func (*ListChangesResponse) ProtoMessage() {}
 
 func (x *ListChangesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_webhooks_v1_webhooks_proto_msgTypes[20]
+	mi := &file_spona_webhooks_v1_webhooks_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1403,7 +1521,7 @@ func (x *ListChangesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListChangesResponse.ProtoReflect.Descriptor instead.
 func (*ListChangesResponse) Descriptor() ([]byte, []int) {
-	return file_spona_webhooks_v1_webhooks_proto_rawDescGZIP(), []int{20}
+	return file_spona_webhooks_v1_webhooks_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListChangesResponse) GetEvents() []*ChangeEvent {
@@ -1510,7 +1628,15 @@ const file_spona_webhooks_v1_webhooks_proto_rawDesc = "" +
 	"\vdelivery_id\x18\x02 \x01(\tB\x03\xe0A\x02R\n" +
 	"deliveryId\"[\n" +
 	" RedeliverWebhookDeliveryResponse\x127\n" +
-	"\bdelivery\x18\x01 \x01(\v2\x1b.spona.webhooks.v1.DeliveryR\bdelivery\"\xc9\x01\n" +
+	"\bdelivery\x18\x01 \x01(\v2\x1b.spona.webhooks.v1.DeliveryR\bdelivery\"\xb4\x01\n" +
+	"!RedeliverWebhookDeliveriesRequest\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\x12>\n" +
+	"\n" +
+	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x02R\tstartTime\x12:\n" +
+	"\bend_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x01R\aendTime\"e\n" +
+	"\"RedeliverWebhookDeliveriesResponse\x12+\n" +
+	"\x11redelivered_count\x18\x01 \x01(\x05R\x10redeliveredCount\x12\x12\n" +
+	"\x04more\x18\x02 \x01(\bR\x04more\"\xc9\x01\n" +
 	"\vChangeEvent\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x17\n" +
 	"\x04type\x18\x02 \x01(\tB\x03\xe0A\x03R\x04type\x12=\n" +
@@ -1533,8 +1659,7 @@ const file_spona_webhooks_v1_webhooks_proto_rawDesc = "" +
 	"\x1bDELIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17DELIVERY_STATUS_PENDING\x10\x01\x12\x1d\n" +
 	"\x19DELIVERY_STATUS_SUCCEEDED\x10\x02\x12!\n" +
-	"\x1dDELIVERY_STATUS_DEAD_LETTERED\x10\x032\xeb\n" +
-	"\n" +
+	"\x1dDELIVERY_STATUS_DEAD_LETTERED\x10\x032\xb1\f\n" +
 	"\x0eWebhookService\x12\x9c\x01\n" +
 	"\rCreateWebhook\x12'.spona.webhooks.v1.CreateWebhookRequest\x1a(.spona.webhooks.v1.CreateWebhookResponse\"8\xca\xf3\x18\x0ewebhooks.write\x82\xd3\xe4\x93\x02 :\awebhookb\awebhook\"\f/v1/webhooks\x12\x8e\x01\n" +
 	"\n" +
@@ -1544,7 +1669,8 @@ const file_spona_webhooks_v1_webhooks_proto_rawDesc = "" +
 	"\rDeleteWebhook\x12'.spona.webhooks.v1.DeleteWebhookRequest\x1a(.spona.webhooks.v1.DeleteWebhookResponse\"+\xca\xf3\x18\x0ewebhooks.write\x82\xd3\xe4\x93\x02\x13*\x11/v1/webhooks/{id}\x12\xba\x01\n" +
 	"\x13RotateWebhookSecret\x12-.spona.webhooks.v1.RotateWebhookSecretRequest\x1a..spona.webhooks.v1.RotateWebhookSecretResponse\"D\xca\xf3\x18\x0ewebhooks.write\x82\xd3\xe4\x93\x02,:\x01*b\awebhook\"\x1e/v1/webhooks/{id}:rotateSecret\x12\xb9\x01\n" +
 	"\x15ListWebhookDeliveries\x12/.spona.webhooks.v1.ListWebhookDeliveriesRequest\x1a0.spona.webhooks.v1.ListWebhookDeliveriesResponse\"=\xca\xf3\x18\rwebhooks.read\x82\xd3\xe4\x93\x02&\x12$/v1/webhooks/{webhook_id}/deliveries\x12\xe8\x01\n" +
-	"\x18RedeliverWebhookDelivery\x122.spona.webhooks.v1.RedeliverWebhookDeliveryRequest\x1a3.spona.webhooks.v1.RedeliverWebhookDeliveryResponse\"c\xca\xf3\x18\x0ewebhooks.write\x82\xd3\xe4\x93\x02K:\x01*b\bdelivery\"</v1/webhooks/{webhook_id}/deliveries/{delivery_id}:redeliver2\x97\x01\n" +
+	"\x18RedeliverWebhookDelivery\x122.spona.webhooks.v1.RedeliverWebhookDeliveryRequest\x1a3.spona.webhooks.v1.RedeliverWebhookDeliveryResponse\"c\xca\xf3\x18\x0ewebhooks.write\x82\xd3\xe4\x93\x02K:\x01*b\bdelivery\"</v1/webhooks/{webhook_id}/deliveries/{delivery_id}:redeliver\x12\xc3\x01\n" +
+	"\x1aRedeliverWebhookDeliveries\x124.spona.webhooks.v1.RedeliverWebhookDeliveriesRequest\x1a5.spona.webhooks.v1.RedeliverWebhookDeliveriesResponse\"8\xca\xf3\x18\x0ewebhooks.write\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/webhooks/{id}:redeliver2\x97\x01\n" +
 	"\x11ChangeFeedService\x12\x81\x01\n" +
 	"\vListChanges\x12%.spona.webhooks.v1.ListChangesRequest\x1a&.spona.webhooks.v1.ListChangesResponse\"#\xca\xf3\x18\rwebhooks.read\x82\xd3\xe4\x93\x02\f\x12\n" +
 	"/v1/eventsB\xc8\x01\n" +
@@ -1563,86 +1689,92 @@ func file_spona_webhooks_v1_webhooks_proto_rawDescGZIP() []byte {
 }
 
 var file_spona_webhooks_v1_webhooks_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_spona_webhooks_v1_webhooks_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_spona_webhooks_v1_webhooks_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_spona_webhooks_v1_webhooks_proto_goTypes = []any{
-	(WebhookState)(0),                        // 0: spona.webhooks.v1.WebhookState
-	(DeliveryStatus)(0),                      // 1: spona.webhooks.v1.DeliveryStatus
-	(*Webhook)(nil),                          // 2: spona.webhooks.v1.Webhook
-	(*Delivery)(nil),                         // 3: spona.webhooks.v1.Delivery
-	(*CreateWebhookRequest)(nil),             // 4: spona.webhooks.v1.CreateWebhookRequest
-	(*CreateWebhookResponse)(nil),            // 5: spona.webhooks.v1.CreateWebhookResponse
-	(*GetWebhookRequest)(nil),                // 6: spona.webhooks.v1.GetWebhookRequest
-	(*GetWebhookResponse)(nil),               // 7: spona.webhooks.v1.GetWebhookResponse
-	(*ListWebhooksRequest)(nil),              // 8: spona.webhooks.v1.ListWebhooksRequest
-	(*ListWebhooksResponse)(nil),             // 9: spona.webhooks.v1.ListWebhooksResponse
-	(*UpdateWebhookRequest)(nil),             // 10: spona.webhooks.v1.UpdateWebhookRequest
-	(*UpdateWebhookResponse)(nil),            // 11: spona.webhooks.v1.UpdateWebhookResponse
-	(*DeleteWebhookRequest)(nil),             // 12: spona.webhooks.v1.DeleteWebhookRequest
-	(*DeleteWebhookResponse)(nil),            // 13: spona.webhooks.v1.DeleteWebhookResponse
-	(*RotateWebhookSecretRequest)(nil),       // 14: spona.webhooks.v1.RotateWebhookSecretRequest
-	(*RotateWebhookSecretResponse)(nil),      // 15: spona.webhooks.v1.RotateWebhookSecretResponse
-	(*ListWebhookDeliveriesRequest)(nil),     // 16: spona.webhooks.v1.ListWebhookDeliveriesRequest
-	(*ListWebhookDeliveriesResponse)(nil),    // 17: spona.webhooks.v1.ListWebhookDeliveriesResponse
-	(*RedeliverWebhookDeliveryRequest)(nil),  // 18: spona.webhooks.v1.RedeliverWebhookDeliveryRequest
-	(*RedeliverWebhookDeliveryResponse)(nil), // 19: spona.webhooks.v1.RedeliverWebhookDeliveryResponse
-	(*ChangeEvent)(nil),                      // 20: spona.webhooks.v1.ChangeEvent
-	(*ListChangesRequest)(nil),               // 21: spona.webhooks.v1.ListChangesRequest
-	(*ListChangesResponse)(nil),              // 22: spona.webhooks.v1.ListChangesResponse
-	(*timestamppb.Timestamp)(nil),            // 23: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),              // 24: google.protobuf.Duration
-	(*fieldmaskpb.FieldMask)(nil),            // 25: google.protobuf.FieldMask
-	(*structpb.Struct)(nil),                  // 26: google.protobuf.Struct
+	(WebhookState)(0),                          // 0: spona.webhooks.v1.WebhookState
+	(DeliveryStatus)(0),                        // 1: spona.webhooks.v1.DeliveryStatus
+	(*Webhook)(nil),                            // 2: spona.webhooks.v1.Webhook
+	(*Delivery)(nil),                           // 3: spona.webhooks.v1.Delivery
+	(*CreateWebhookRequest)(nil),               // 4: spona.webhooks.v1.CreateWebhookRequest
+	(*CreateWebhookResponse)(nil),              // 5: spona.webhooks.v1.CreateWebhookResponse
+	(*GetWebhookRequest)(nil),                  // 6: spona.webhooks.v1.GetWebhookRequest
+	(*GetWebhookResponse)(nil),                 // 7: spona.webhooks.v1.GetWebhookResponse
+	(*ListWebhooksRequest)(nil),                // 8: spona.webhooks.v1.ListWebhooksRequest
+	(*ListWebhooksResponse)(nil),               // 9: spona.webhooks.v1.ListWebhooksResponse
+	(*UpdateWebhookRequest)(nil),               // 10: spona.webhooks.v1.UpdateWebhookRequest
+	(*UpdateWebhookResponse)(nil),              // 11: spona.webhooks.v1.UpdateWebhookResponse
+	(*DeleteWebhookRequest)(nil),               // 12: spona.webhooks.v1.DeleteWebhookRequest
+	(*DeleteWebhookResponse)(nil),              // 13: spona.webhooks.v1.DeleteWebhookResponse
+	(*RotateWebhookSecretRequest)(nil),         // 14: spona.webhooks.v1.RotateWebhookSecretRequest
+	(*RotateWebhookSecretResponse)(nil),        // 15: spona.webhooks.v1.RotateWebhookSecretResponse
+	(*ListWebhookDeliveriesRequest)(nil),       // 16: spona.webhooks.v1.ListWebhookDeliveriesRequest
+	(*ListWebhookDeliveriesResponse)(nil),      // 17: spona.webhooks.v1.ListWebhookDeliveriesResponse
+	(*RedeliverWebhookDeliveryRequest)(nil),    // 18: spona.webhooks.v1.RedeliverWebhookDeliveryRequest
+	(*RedeliverWebhookDeliveryResponse)(nil),   // 19: spona.webhooks.v1.RedeliverWebhookDeliveryResponse
+	(*RedeliverWebhookDeliveriesRequest)(nil),  // 20: spona.webhooks.v1.RedeliverWebhookDeliveriesRequest
+	(*RedeliverWebhookDeliveriesResponse)(nil), // 21: spona.webhooks.v1.RedeliverWebhookDeliveriesResponse
+	(*ChangeEvent)(nil),                        // 22: spona.webhooks.v1.ChangeEvent
+	(*ListChangesRequest)(nil),                 // 23: spona.webhooks.v1.ListChangesRequest
+	(*ListChangesResponse)(nil),                // 24: spona.webhooks.v1.ListChangesResponse
+	(*timestamppb.Timestamp)(nil),              // 25: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),                // 26: google.protobuf.Duration
+	(*fieldmaskpb.FieldMask)(nil),              // 27: google.protobuf.FieldMask
+	(*structpb.Struct)(nil),                    // 28: google.protobuf.Struct
 }
 var file_spona_webhooks_v1_webhooks_proto_depIdxs = []int32{
 	0,  // 0: spona.webhooks.v1.Webhook.state:type_name -> spona.webhooks.v1.WebhookState
-	23, // 1: spona.webhooks.v1.Webhook.disable_time:type_name -> google.protobuf.Timestamp
-	23, // 2: spona.webhooks.v1.Webhook.first_failure_time:type_name -> google.protobuf.Timestamp
-	23, // 3: spona.webhooks.v1.Webhook.previous_secret_expire_time:type_name -> google.protobuf.Timestamp
-	23, // 4: spona.webhooks.v1.Webhook.create_time:type_name -> google.protobuf.Timestamp
-	23, // 5: spona.webhooks.v1.Webhook.update_time:type_name -> google.protobuf.Timestamp
+	25, // 1: spona.webhooks.v1.Webhook.disable_time:type_name -> google.protobuf.Timestamp
+	25, // 2: spona.webhooks.v1.Webhook.first_failure_time:type_name -> google.protobuf.Timestamp
+	25, // 3: spona.webhooks.v1.Webhook.previous_secret_expire_time:type_name -> google.protobuf.Timestamp
+	25, // 4: spona.webhooks.v1.Webhook.create_time:type_name -> google.protobuf.Timestamp
+	25, // 5: spona.webhooks.v1.Webhook.update_time:type_name -> google.protobuf.Timestamp
 	1,  // 6: spona.webhooks.v1.Delivery.status:type_name -> spona.webhooks.v1.DeliveryStatus
-	24, // 7: spona.webhooks.v1.Delivery.last_latency:type_name -> google.protobuf.Duration
-	23, // 8: spona.webhooks.v1.Delivery.last_attempt_time:type_name -> google.protobuf.Timestamp
-	23, // 9: spona.webhooks.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	23, // 10: spona.webhooks.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	23, // 11: spona.webhooks.v1.Delivery.deliver_time:type_name -> google.protobuf.Timestamp
+	26, // 7: spona.webhooks.v1.Delivery.last_latency:type_name -> google.protobuf.Duration
+	25, // 8: spona.webhooks.v1.Delivery.last_attempt_time:type_name -> google.protobuf.Timestamp
+	25, // 9: spona.webhooks.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	25, // 10: spona.webhooks.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	25, // 11: spona.webhooks.v1.Delivery.deliver_time:type_name -> google.protobuf.Timestamp
 	2,  // 12: spona.webhooks.v1.CreateWebhookRequest.webhook:type_name -> spona.webhooks.v1.Webhook
 	2,  // 13: spona.webhooks.v1.CreateWebhookResponse.webhook:type_name -> spona.webhooks.v1.Webhook
 	2,  // 14: spona.webhooks.v1.GetWebhookResponse.webhook:type_name -> spona.webhooks.v1.Webhook
 	2,  // 15: spona.webhooks.v1.ListWebhooksResponse.webhooks:type_name -> spona.webhooks.v1.Webhook
 	2,  // 16: spona.webhooks.v1.UpdateWebhookRequest.webhook:type_name -> spona.webhooks.v1.Webhook
-	25, // 17: spona.webhooks.v1.UpdateWebhookRequest.update_mask:type_name -> google.protobuf.FieldMask
+	27, // 17: spona.webhooks.v1.UpdateWebhookRequest.update_mask:type_name -> google.protobuf.FieldMask
 	2,  // 18: spona.webhooks.v1.UpdateWebhookResponse.webhook:type_name -> spona.webhooks.v1.Webhook
 	2,  // 19: spona.webhooks.v1.RotateWebhookSecretResponse.webhook:type_name -> spona.webhooks.v1.Webhook
 	1,  // 20: spona.webhooks.v1.ListWebhookDeliveriesRequest.status:type_name -> spona.webhooks.v1.DeliveryStatus
 	3,  // 21: spona.webhooks.v1.ListWebhookDeliveriesResponse.deliveries:type_name -> spona.webhooks.v1.Delivery
 	3,  // 22: spona.webhooks.v1.RedeliverWebhookDeliveryResponse.delivery:type_name -> spona.webhooks.v1.Delivery
-	23, // 23: spona.webhooks.v1.ChangeEvent.timestamp:type_name -> google.protobuf.Timestamp
-	26, // 24: spona.webhooks.v1.ChangeEvent.data:type_name -> google.protobuf.Struct
-	20, // 25: spona.webhooks.v1.ListChangesResponse.events:type_name -> spona.webhooks.v1.ChangeEvent
-	4,  // 26: spona.webhooks.v1.WebhookService.CreateWebhook:input_type -> spona.webhooks.v1.CreateWebhookRequest
-	6,  // 27: spona.webhooks.v1.WebhookService.GetWebhook:input_type -> spona.webhooks.v1.GetWebhookRequest
-	8,  // 28: spona.webhooks.v1.WebhookService.ListWebhooks:input_type -> spona.webhooks.v1.ListWebhooksRequest
-	10, // 29: spona.webhooks.v1.WebhookService.UpdateWebhook:input_type -> spona.webhooks.v1.UpdateWebhookRequest
-	12, // 30: spona.webhooks.v1.WebhookService.DeleteWebhook:input_type -> spona.webhooks.v1.DeleteWebhookRequest
-	14, // 31: spona.webhooks.v1.WebhookService.RotateWebhookSecret:input_type -> spona.webhooks.v1.RotateWebhookSecretRequest
-	16, // 32: spona.webhooks.v1.WebhookService.ListWebhookDeliveries:input_type -> spona.webhooks.v1.ListWebhookDeliveriesRequest
-	18, // 33: spona.webhooks.v1.WebhookService.RedeliverWebhookDelivery:input_type -> spona.webhooks.v1.RedeliverWebhookDeliveryRequest
-	21, // 34: spona.webhooks.v1.ChangeFeedService.ListChanges:input_type -> spona.webhooks.v1.ListChangesRequest
-	5,  // 35: spona.webhooks.v1.WebhookService.CreateWebhook:output_type -> spona.webhooks.v1.CreateWebhookResponse
-	7,  // 36: spona.webhooks.v1.WebhookService.GetWebhook:output_type -> spona.webhooks.v1.GetWebhookResponse
-	9,  // 37: spona.webhooks.v1.WebhookService.ListWebhooks:output_type -> spona.webhooks.v1.ListWebhooksResponse
-	11, // 38: spona.webhooks.v1.WebhookService.UpdateWebhook:output_type -> spona.webhooks.v1.UpdateWebhookResponse
-	13, // 39: spona.webhooks.v1.WebhookService.DeleteWebhook:output_type -> spona.webhooks.v1.DeleteWebhookResponse
-	15, // 40: spona.webhooks.v1.WebhookService.RotateWebhookSecret:output_type -> spona.webhooks.v1.RotateWebhookSecretResponse
-	17, // 41: spona.webhooks.v1.WebhookService.ListWebhookDeliveries:output_type -> spona.webhooks.v1.ListWebhookDeliveriesResponse
-	19, // 42: spona.webhooks.v1.WebhookService.RedeliverWebhookDelivery:output_type -> spona.webhooks.v1.RedeliverWebhookDeliveryResponse
-	22, // 43: spona.webhooks.v1.ChangeFeedService.ListChanges:output_type -> spona.webhooks.v1.ListChangesResponse
-	35, // [35:44] is the sub-list for method output_type
-	26, // [26:35] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	25, // 23: spona.webhooks.v1.RedeliverWebhookDeliveriesRequest.start_time:type_name -> google.protobuf.Timestamp
+	25, // 24: spona.webhooks.v1.RedeliverWebhookDeliveriesRequest.end_time:type_name -> google.protobuf.Timestamp
+	25, // 25: spona.webhooks.v1.ChangeEvent.timestamp:type_name -> google.protobuf.Timestamp
+	28, // 26: spona.webhooks.v1.ChangeEvent.data:type_name -> google.protobuf.Struct
+	22, // 27: spona.webhooks.v1.ListChangesResponse.events:type_name -> spona.webhooks.v1.ChangeEvent
+	4,  // 28: spona.webhooks.v1.WebhookService.CreateWebhook:input_type -> spona.webhooks.v1.CreateWebhookRequest
+	6,  // 29: spona.webhooks.v1.WebhookService.GetWebhook:input_type -> spona.webhooks.v1.GetWebhookRequest
+	8,  // 30: spona.webhooks.v1.WebhookService.ListWebhooks:input_type -> spona.webhooks.v1.ListWebhooksRequest
+	10, // 31: spona.webhooks.v1.WebhookService.UpdateWebhook:input_type -> spona.webhooks.v1.UpdateWebhookRequest
+	12, // 32: spona.webhooks.v1.WebhookService.DeleteWebhook:input_type -> spona.webhooks.v1.DeleteWebhookRequest
+	14, // 33: spona.webhooks.v1.WebhookService.RotateWebhookSecret:input_type -> spona.webhooks.v1.RotateWebhookSecretRequest
+	16, // 34: spona.webhooks.v1.WebhookService.ListWebhookDeliveries:input_type -> spona.webhooks.v1.ListWebhookDeliveriesRequest
+	18, // 35: spona.webhooks.v1.WebhookService.RedeliverWebhookDelivery:input_type -> spona.webhooks.v1.RedeliverWebhookDeliveryRequest
+	20, // 36: spona.webhooks.v1.WebhookService.RedeliverWebhookDeliveries:input_type -> spona.webhooks.v1.RedeliverWebhookDeliveriesRequest
+	23, // 37: spona.webhooks.v1.ChangeFeedService.ListChanges:input_type -> spona.webhooks.v1.ListChangesRequest
+	5,  // 38: spona.webhooks.v1.WebhookService.CreateWebhook:output_type -> spona.webhooks.v1.CreateWebhookResponse
+	7,  // 39: spona.webhooks.v1.WebhookService.GetWebhook:output_type -> spona.webhooks.v1.GetWebhookResponse
+	9,  // 40: spona.webhooks.v1.WebhookService.ListWebhooks:output_type -> spona.webhooks.v1.ListWebhooksResponse
+	11, // 41: spona.webhooks.v1.WebhookService.UpdateWebhook:output_type -> spona.webhooks.v1.UpdateWebhookResponse
+	13, // 42: spona.webhooks.v1.WebhookService.DeleteWebhook:output_type -> spona.webhooks.v1.DeleteWebhookResponse
+	15, // 43: spona.webhooks.v1.WebhookService.RotateWebhookSecret:output_type -> spona.webhooks.v1.RotateWebhookSecretResponse
+	17, // 44: spona.webhooks.v1.WebhookService.ListWebhookDeliveries:output_type -> spona.webhooks.v1.ListWebhookDeliveriesResponse
+	19, // 45: spona.webhooks.v1.WebhookService.RedeliverWebhookDelivery:output_type -> spona.webhooks.v1.RedeliverWebhookDeliveryResponse
+	21, // 46: spona.webhooks.v1.WebhookService.RedeliverWebhookDeliveries:output_type -> spona.webhooks.v1.RedeliverWebhookDeliveriesResponse
+	24, // 47: spona.webhooks.v1.ChangeFeedService.ListChanges:output_type -> spona.webhooks.v1.ListChangesResponse
+	38, // [38:48] is the sub-list for method output_type
+	28, // [28:38] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_spona_webhooks_v1_webhooks_proto_init() }
@@ -1656,7 +1788,7 @@ func file_spona_webhooks_v1_webhooks_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_webhooks_v1_webhooks_proto_rawDesc), len(file_spona_webhooks_v1_webhooks_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   21,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

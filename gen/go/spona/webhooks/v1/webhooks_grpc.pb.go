@@ -19,14 +19,15 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	WebhookService_CreateWebhook_FullMethodName            = "/spona.webhooks.v1.WebhookService/CreateWebhook"
-	WebhookService_GetWebhook_FullMethodName               = "/spona.webhooks.v1.WebhookService/GetWebhook"
-	WebhookService_ListWebhooks_FullMethodName             = "/spona.webhooks.v1.WebhookService/ListWebhooks"
-	WebhookService_UpdateWebhook_FullMethodName            = "/spona.webhooks.v1.WebhookService/UpdateWebhook"
-	WebhookService_DeleteWebhook_FullMethodName            = "/spona.webhooks.v1.WebhookService/DeleteWebhook"
-	WebhookService_RotateWebhookSecret_FullMethodName      = "/spona.webhooks.v1.WebhookService/RotateWebhookSecret"
-	WebhookService_ListWebhookDeliveries_FullMethodName    = "/spona.webhooks.v1.WebhookService/ListWebhookDeliveries"
-	WebhookService_RedeliverWebhookDelivery_FullMethodName = "/spona.webhooks.v1.WebhookService/RedeliverWebhookDelivery"
+	WebhookService_CreateWebhook_FullMethodName              = "/spona.webhooks.v1.WebhookService/CreateWebhook"
+	WebhookService_GetWebhook_FullMethodName                 = "/spona.webhooks.v1.WebhookService/GetWebhook"
+	WebhookService_ListWebhooks_FullMethodName               = "/spona.webhooks.v1.WebhookService/ListWebhooks"
+	WebhookService_UpdateWebhook_FullMethodName              = "/spona.webhooks.v1.WebhookService/UpdateWebhook"
+	WebhookService_DeleteWebhook_FullMethodName              = "/spona.webhooks.v1.WebhookService/DeleteWebhook"
+	WebhookService_RotateWebhookSecret_FullMethodName        = "/spona.webhooks.v1.WebhookService/RotateWebhookSecret"
+	WebhookService_ListWebhookDeliveries_FullMethodName      = "/spona.webhooks.v1.WebhookService/ListWebhookDeliveries"
+	WebhookService_RedeliverWebhookDelivery_FullMethodName   = "/spona.webhooks.v1.WebhookService/RedeliverWebhookDelivery"
+	WebhookService_RedeliverWebhookDeliveries_FullMethodName = "/spona.webhooks.v1.WebhookService/RedeliverWebhookDeliveries"
 )
 
 // WebhookServiceClient is the client API for WebhookService service.
@@ -74,6 +75,19 @@ type WebhookServiceClient interface {
 	// one that was dead-lettered. Refused with FAILED_PRECONDITION while the
 	// subscription is disabled.
 	RedeliverWebhookDelivery(ctx context.Context, in *RedeliverWebhookDeliveryRequest, opts ...grpc.CallOption) (*RedeliverWebhookDeliveryResponse, error)
+	// Sends again, at once, the failed deliveries of a subscription created
+	// in a time window (start_time inclusive, end_time exclusive, now when
+	// unset): dead-lettered ones, and pending ones waiting to be retried
+	// after a failed attempt; each with the same webhook-id and body, newly
+	// signed, in a new retry window, in event order. For a receiver that was
+	// down: enable the subscription again first (a disabled one is
+	// FAILED_PRECONDITION). Deliveries that succeeded, have not been
+	// attempted yet or are being attempted now, and those of event types
+	// the subscription no longer has, are left as they are. At most 500 are
+	// sent again per call, oldest first; `more` says others remain (call
+	// again). Calling again is safe: a delivery already queued again is not
+	// counted twice until it has failed again.
+	RedeliverWebhookDeliveries(ctx context.Context, in *RedeliverWebhookDeliveriesRequest, opts ...grpc.CallOption) (*RedeliverWebhookDeliveriesResponse, error)
 }
 
 type webhookServiceClient struct {
@@ -164,6 +178,16 @@ func (c *webhookServiceClient) RedeliverWebhookDelivery(ctx context.Context, in 
 	return out, nil
 }
 
+func (c *webhookServiceClient) RedeliverWebhookDeliveries(ctx context.Context, in *RedeliverWebhookDeliveriesRequest, opts ...grpc.CallOption) (*RedeliverWebhookDeliveriesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RedeliverWebhookDeliveriesResponse)
+	err := c.cc.Invoke(ctx, WebhookService_RedeliverWebhookDeliveries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // WebhookServiceServer is the server API for WebhookService service.
 // All implementations must embed UnimplementedWebhookServiceServer
 // for forward compatibility.
@@ -209,6 +233,19 @@ type WebhookServiceServer interface {
 	// one that was dead-lettered. Refused with FAILED_PRECONDITION while the
 	// subscription is disabled.
 	RedeliverWebhookDelivery(context.Context, *RedeliverWebhookDeliveryRequest) (*RedeliverWebhookDeliveryResponse, error)
+	// Sends again, at once, the failed deliveries of a subscription created
+	// in a time window (start_time inclusive, end_time exclusive, now when
+	// unset): dead-lettered ones, and pending ones waiting to be retried
+	// after a failed attempt; each with the same webhook-id and body, newly
+	// signed, in a new retry window, in event order. For a receiver that was
+	// down: enable the subscription again first (a disabled one is
+	// FAILED_PRECONDITION). Deliveries that succeeded, have not been
+	// attempted yet or are being attempted now, and those of event types
+	// the subscription no longer has, are left as they are. At most 500 are
+	// sent again per call, oldest first; `more` says others remain (call
+	// again). Calling again is safe: a delivery already queued again is not
+	// counted twice until it has failed again.
+	RedeliverWebhookDeliveries(context.Context, *RedeliverWebhookDeliveriesRequest) (*RedeliverWebhookDeliveriesResponse, error)
 	mustEmbedUnimplementedWebhookServiceServer()
 }
 
@@ -242,6 +279,9 @@ func (UnimplementedWebhookServiceServer) ListWebhookDeliveries(context.Context, 
 }
 func (UnimplementedWebhookServiceServer) RedeliverWebhookDelivery(context.Context, *RedeliverWebhookDeliveryRequest) (*RedeliverWebhookDeliveryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RedeliverWebhookDelivery not implemented")
+}
+func (UnimplementedWebhookServiceServer) RedeliverWebhookDeliveries(context.Context, *RedeliverWebhookDeliveriesRequest) (*RedeliverWebhookDeliveriesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RedeliverWebhookDeliveries not implemented")
 }
 func (UnimplementedWebhookServiceServer) mustEmbedUnimplementedWebhookServiceServer() {}
 func (UnimplementedWebhookServiceServer) testEmbeddedByValue()                        {}
@@ -408,6 +448,24 @@ func _WebhookService_RedeliverWebhookDelivery_Handler(srv interface{}, ctx conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _WebhookService_RedeliverWebhookDeliveries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RedeliverWebhookDeliveriesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(WebhookServiceServer).RedeliverWebhookDeliveries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: WebhookService_RedeliverWebhookDeliveries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(WebhookServiceServer).RedeliverWebhookDeliveries(ctx, req.(*RedeliverWebhookDeliveriesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // WebhookService_ServiceDesc is the grpc.ServiceDesc for WebhookService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -446,6 +504,10 @@ var WebhookService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RedeliverWebhookDelivery",
 			Handler:    _WebhookService_RedeliverWebhookDelivery_Handler,
+		},
+		{
+			MethodName: "RedeliverWebhookDeliveries",
+			Handler:    _WebhookService_RedeliverWebhookDeliveries_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
