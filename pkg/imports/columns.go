@@ -94,8 +94,9 @@ func MatchHeader(header []string, cols []Column, dynamic func(header string) (st
 	seen := map[string]int{}
 	var unknown []string
 	var monthFirst string
+	dayFirst := false
 	if dynamic != nil {
-		monthFirst = monthFirstHeader(header)
+		monthFirst, dayFirst = slashedWitnesses(header)
 	}
 	for i, h := range header {
 		h = strings.TrimSpace(h)
@@ -106,7 +107,7 @@ func MatchHeader(header []string, cols []Column, dynamic func(header string) (st
 		field, ok := byKey[HeaderKey(h)]
 		var why string
 		if !ok && dynamic != nil {
-			field, ok, why = dynamicHeader(h, dynamic, monthFirst)
+			field, ok, why = dynamicHeader(h, dynamic, monthFirst, dayFirst)
 		}
 		if !ok && why == "" {
 			// "Pol (M/Ž)": a hint for whoever fills the sheet in.
@@ -114,7 +115,7 @@ func MatchHeader(header []string, cols []Column, dynamic func(header string) (st
 				field, ok = byKey[HeaderKey(p[1])]
 				if !ok && dynamic != nil {
 					// "Sesija 1 (12.4.)", "6.5. (potpis)".
-					field, ok, why = dynamicHeader(p[1], dynamic, monthFirst)
+					field, ok, why = dynamicHeader(p[1], dynamic, monthFirst, dayFirst)
 				}
 			}
 		}
@@ -176,17 +177,24 @@ func headerReadings(h string) (dayFirst, monthFirst date.Date, rest string, ok b
 	return dayFirst, monthFirst, p[2], true
 }
 
-// monthFirstHeader names the first header of a header row that shows
-// the row writes its dates with slashes month first, as a spreadsheet in
-// English (United States) does (2/13/2024: a day only read month first):
-// `column E "2/13/2024"`, or "" when none does.
-func monthFirstHeader(header []string) string {
+// slashedWitnesses reads a header row's dates with slashes for the order
+// it writes them in: monthFirst names the first header that shows it
+// writes them month first, as a spreadsheet in English (United States)
+// does (2/13/2024: a day only read month first), as `column E
+// "2/13/2024"` ("" when none does); dayFirst tells that a header shows
+// it writes them day first (13/5/2024).
+func slashedWitnesses(header []string) (monthFirst string, dayFirst bool) {
 	for i, h := range header {
-		if dayFirst, monthFirst, _, ok := headerReadings(h); ok && dayFirst.IsZero() && !monthFirst.IsZero() {
-			return fmt.Sprintf("column %s %q", sheet.ColumnLetter(i), strings.TrimSpace(h))
+		df, mf, _, ok := headerReadings(h)
+		switch {
+		case !ok:
+		case df.IsZero() && !mf.IsZero() && monthFirst == "":
+			monthFirst = fmt.Sprintf("column %s %q", sheet.ColumnLetter(i), strings.TrimSpace(h))
+		case mf.IsZero() && !df.IsZero():
+			dayFirst = true
 		}
 	}
-	return ""
+	return monthFirst, dayFirst
 }
 
 // dynamicHeader asks dynamic for the field of header h. A date with
@@ -195,25 +203,26 @@ func monthFirstHeader(header []string) string {
 // first (2/13/2024) is no column, and one that reads as two days (4/12/2024:
 // 4 December or 12 April) is no column in a header row that writes its
 // dates month first (monthFirst names the header that shows it, as
-// SwappableDates does for a file's cells), nor when dynamic has a column
-// for either day. why says why such a header is no column ("" when
-// dynamic was only asked).
-func dynamicHeader(h string, dynamic func(string) (string, bool), monthFirst string) (field string, ok bool, why string) {
-	dayFirst, usFirst, rest, slashed := headerReadings(h)
+// SwappableDates does for a file's cells), nor, in a row that does not
+// show it writes them day first (dayFirst), when dynamic has a column for
+// either day. why says why such a header is no column ("" when dynamic
+// was only asked).
+func dynamicHeader(h string, dynamic func(string) (string, bool), monthFirst string, dayFirst bool) (field string, ok bool, why string) {
+	euFirst, usFirst, rest, slashed := headerReadings(h)
 	switch {
-	case !slashed || usFirst.IsZero() || dayFirst == usFirst:
-	case dayFirst.IsZero():
+	case !slashed || usFirst.IsZero() || euFirst == usFirst:
+	case euFirst.IsZero():
 		return "", false, fmt.Sprintf("is a date written month first, as a spreadsheet in English (United States) writes "+
 			"dates (dates with slashes are read day first, 02/03/2024 is 2 March); write it as %s%s", usFirst, rest)
 	case monthFirst != "":
 		return "", false, fmt.Sprintf("may be %s (day first) or %s (month first): the header row writes dates with slashes "+
 			"month first (%s, a day only read month first), so this one is not read either way; write the day meant as "+
-			"year-month-day (%s%s or %s%s)", dayFirst, usFirst, monthFirst, usFirst, rest, dayFirst, rest)
-	default:
+			"year-month-day (%s%s or %s%s)", euFirst, usFirst, monthFirst, usFirst, rest, euFirst, rest)
+	case !dayFirst:
 		f, ok := dynamic(h)
 		if g, other := dynamic(usFirst.String() + rest); ok && other && f != g {
 			return "", false, fmt.Sprintf("may be %s (day first) or %s (month first), and the import has a column for either; "+
-				"write the day meant as year-month-day (%s%s or %s%s)", dayFirst, usFirst, dayFirst, rest, usFirst, rest)
+				"write the day meant as year-month-day (%s%s or %s%s)", euFirst, usFirst, euFirst, rest, usFirst, rest)
 		}
 		return f, ok, ""
 	}

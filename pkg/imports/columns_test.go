@@ -86,8 +86,9 @@ func TestFormulaErrors(t *testing.T) {
 // import has a column for both days, or when another header shows the row
 // writes dates month first (2/13/2024), which is refused itself with the
 // date to write; each refusal names both readings. A date that reads the
-// same either way (5/5/2024), or one of a day-first row whose other
-// reading names no column, is read as before. Before, 4/12/2024 named the
+// same either way (5/5/2024), one of a row that shows it writes day first
+// (13/5/2024), or one whose other reading names no column, is read as
+// before. Before, 4/12/2024 named the
 // 4 December column whatever the file meant.
 func TestMatchHeaderSlashedDates(t *testing.T) {
 	cols := []Column{{Field: "given_name", Names: []string{"ime"}, Required: true}}
@@ -119,6 +120,11 @@ func TestMatchHeaderSlashedDates(t *testing.T) {
 		if err == nil || !strings.Contains(violations(err), c.want) {
 			t.Errorf("%q: %v %v, want refused: %s", c.header, m.Fields, err, c.want)
 		}
+	}
+	// A row that shows it writes day first (13/5/2024) is read day first.
+	days["2024-05-13"] = true
+	if m, err := MatchHeader([]string{"Ime", "4/12/2024", "13/5/2024"}, cols, day); err != nil || m.Fields[1] != "session:2024-12-04" {
+		t.Errorf("a row writing day first: %v %v", m.Fields, violations(err))
 	}
 	// Only the day-first reading names a column: read as before, unless
 	// the row shows it writes month first.
