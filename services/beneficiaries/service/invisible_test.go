@@ -63,8 +63,11 @@ func TestNamesWithoutInvisibleCharacters(t *testing.T) {
 		family_name = 'Markovi'||U&'\00AD'||'ć', name_key = 'mar ko markovi c' WHERE id = $1`, before.GetId()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.MergeBeneficiaries(ctx, &pb.MergeBeneficiariesRequest{Id: before.GetId(), DuplicateId: pasted.GetId()}); err != nil {
+	// The merge runs after the restart has migrated the schema again (this
+	// code reads columns of later migrations, 00033's).
+	again := restarted(t, c)
+	if _, err := again.MergeBeneficiaries(ctx, &pb.MergeBeneficiariesRequest{Id: before.GetId(), DuplicateId: pasted.GetId()}); err != nil {
 		t.Fatal(err)
 	}
-	found(restarted(t, c), before.GetId(), "Marko Marković")
+	found(again, before.GetId(), "Marko Marković")
 }
