@@ -818,19 +818,19 @@ func (a *App) endedReferralPerson(ctx context.Context, r Repository, act Actor, 
 
 // correctsVoided checks that made, recorded for b through the grant of the
 // referral it answers after that ended (endedReferralPerson), corrects a
-// record of that referral the caller voided as wrong_details, and that no
-// other record of the referral by the caller is live
-// (domain.CorrectsVoided).
+// record of that referral the caller voided last, voided as
+// wrong_details, and that no other record of the referral by the caller is
+// live (domain.CorrectsVoided).
 func correctsVoided(ctx context.Context, r Repository, act Actor, b *domain.Beneficiary, made *domain.Assistance) error {
 	recorded, err := r.ReferralAssistances(ctx, act.OrganisationID, b.ID, made.ReferralID)
 	if err != nil {
 		return err
 	}
-	if domain.CorrectsVoided(recorded, made.ID) {
+	if _, ok := domain.CorrectsVoided(recorded, made.ID); ok {
 		return nil
 	}
 	return errs.FailedPrecondition(domain.EndedGrantRevoked, "your access to beneficiary %s ended with referral %s: only an assistance "+
-		"correcting one you recorded for it and voided as ASSISTANCE_VOID_REASON_WRONG_DETAILS may be recorded now, "+
+		"correcting the record of it you voided last, if voided as ASSISTANCE_VOID_REASON_WRONG_DETAILS, may be recorded now, "+
 		"one at a time (void the live one first)", b.ID, made.ReferralID)
 }
 

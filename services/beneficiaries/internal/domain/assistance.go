@@ -50,21 +50,27 @@ const VoidWrongDetails = "wrong_details"
 
 // CorrectsVoided reports whether made, recorded for a person by an
 // organisation whose access to them ended with the referral it answered,
-// corrects a record of that referral voided as wrong_details: recorded
-// are all that organisation's records of the person for the referral
-// (made and the voided ones included); one of them is so voided, and no
-// record but made is live (one correction at a time).
-func CorrectsVoided(recorded []*Assistance, made string) bool {
-	corrects := false
+// corrects a record of that referral voided as wrong_details, and returns
+// that record's id: recorded are all that organisation's records of the
+// person for the referral (made and the voided ones included); the one
+// voided last is so voided (a correction voided again as a duplicate, or
+// as not delivered, says the person was not assisted after all, whatever
+// an earlier void said), and no record but made is live (one correction
+// at a time).
+func CorrectsVoided(recorded []*Assistance, made string) (string, bool) {
+	var last *Assistance
 	for _, r := range recorded {
 		switch {
 		case r.VoidTime.IsZero() && r.ID != made:
-			return false
-		case !r.VoidTime.IsZero() && r.VoidReason == VoidWrongDetails:
-			corrects = true
+			return "", false
+		case !r.VoidTime.IsZero() && (last == nil || r.VoidTime.After(last.VoidTime)):
+			last = r
 		}
 	}
-	return corrects
+	if last == nil || last.VoidReason != VoidWrongDetails {
+		return "", false
+	}
+	return last.ID, true
 }
 
 // DirectoryService is a service of the directory (the referrals service),

@@ -35,24 +35,28 @@ func TestAssistanceDate(t *testing.T) {
 
 func TestCorrectsVoided(t *testing.T) {
 	t.Parallel()
-	voided := func(id, reason string) *Assistance {
-		return &Assistance{ID: id, VoidTime: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), VoidReason: reason}
+	voided := func(id, reason string, minute int) *Assistance {
+		return &Assistance{ID: id, VoidTime: time.Date(2026, 1, 2, 3, minute, 5, 0, time.UTC), VoidReason: reason}
 	}
 	live := func(id string) *Assistance { return &Assistance{ID: id} }
 	for _, c := range []struct {
 		name     string
 		recorded []*Assistance
-		want     bool
+		want     string
 	}{
-		{"corrects a wrong-details void", []*Assistance{voided("a", "wrong_details"), live("m")}, true},
-		{"after a second void", []*Assistance{voided("a", "wrong_details"), voided("b", "duplicate"), live("m")}, true},
-		{"nothing voided", []*Assistance{live("m")}, false},
-		{"voided for another reason", []*Assistance{voided("a", "not_delivered"), live("m")}, false},
-		{"wrong person voided", []*Assistance{voided("a", "wrong_beneficiary"), live("m")}, false},
-		{"another live record", []*Assistance{voided("a", "wrong_details"), live("b"), live("m")}, false},
+		{"corrects a wrong-details void", []*Assistance{voided("a", "wrong_details", 1), live("m")}, "a"},
+		{"a correction's details wrong again", []*Assistance{voided("a", "wrong_details", 1), voided("b", "wrong_details", 2), live("m")}, "b"},
+		{"the last void is a duplicate", []*Assistance{voided("a", "wrong_details", 1), voided("b", "duplicate", 2), live("m")}, ""},
+		{"the correction was not delivered", []*Assistance{voided("b", "not_delivered", 4), voided("a", "wrong_details", 1), live("m")}, ""},
+		{"an earlier duplicate", []*Assistance{voided("b", "duplicate", 1), voided("a", "wrong_details", 2), live("m")}, "a"},
+		{"nothing voided", []*Assistance{live("m")}, ""},
+		{"voided for another reason", []*Assistance{voided("a", "not_delivered", 1), live("m")}, ""},
+		{"wrong person voided", []*Assistance{voided("a", "wrong_beneficiary", 1), live("m")}, ""},
+		{"another live record", []*Assistance{voided("a", "wrong_details", 1), live("b"), live("m")}, ""},
 	} {
-		if got := CorrectsVoided(c.recorded, "m"); got != c.want {
-			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		got, ok := CorrectsVoided(c.recorded, "m")
+		if got != c.want || ok != (c.want != "") {
+			t.Errorf("%s: %q %v, want %q", c.name, got, ok, c.want)
 		}
 	}
 }

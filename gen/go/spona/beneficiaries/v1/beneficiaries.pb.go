@@ -1626,9 +1626,9 @@ type Assistance struct {
 	// the day it was sent. CompleteReferral sets it when it records the
 	// assistance. The receiver of a referral that closed (its access to the
 	// person ended with it) may still record one assistance naming it, to
-	// correct the one it voided as ASSISTANCE_VOID_REASON_WRONG_DETAILS
-	// while no other of its records of the referral counts (else
-	// FAILED_PRECONDITION GRANT_REVOKED).
+	// correct the one it voided last, if voided as
+	// ASSISTANCE_VOID_REASON_WRONG_DETAILS, while no other of its records of
+	// the referral counts (else FAILED_PRECONDITION GRANT_REVOKED).
 	ReferralId string `protobuf:"bytes,11,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
 	// When it was voided (VoidAssistance); unset while it counts.
 	VoidTime      *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=void_time,json=voidTime,proto3" json:"void_time,omitempty"`
