@@ -94,6 +94,11 @@ const (
 	// it (reason_code); reports no longer count it. organisation_ids:
 	// that organisation and the beneficiary's registering organisation.
 	AssistanceVoided = "assistance.voided"
+	// AssistanceCorrected: the receiver of a closed referral recorded an
+	// assistance (assistance_id) answering it, correcting corrects_id, its
+	// record of the referral voided as wrong details. organisation_ids as
+	// for AssistanceVoided.
+	AssistanceCorrected = "assistance.corrected"
 
 	// referrals: one event per transition of the state machine.
 	ReferralCreated   = "referral.created" // a draft, visible to the sender only
@@ -110,6 +115,10 @@ const (
 	// ReferralRedacted: the referral's free texts lost the personal data of
 	// its beneficiary (erasure); status, dates and codes are unchanged.
 	ReferralRedacted = "referral.redacted"
+	// ReferralOutcomeChanged: the assistance record a completed referral's
+	// outcome names was voided (assistance_void_reason_code), or replaced
+	// by its correction (assistance_id, no void reason); status unchanged.
+	ReferralOutcomeChanged = "referral.outcome_changed"
 
 	// trainings
 	ParticipantRegistered = "participant.registered"
@@ -134,7 +143,7 @@ type Spec struct {
 
 var referralKeys = []string{"referral_id", "beneficiary_id", "from_organisation_id", "to_organisation_id",
 	"to_service_id", "project_id", "category", "urgency", "status", "from_status", "due_time", "outcome_code", "close_reason_code",
-	"assistance_id"}
+	"assistance_id", "assistance_void_reason_code"}
 
 // Types lists every event type with its aggregate and data keys.
 var Types = map[string]Spec{
@@ -147,8 +156,10 @@ var Types = map[string]Spec{
 	ConsentExpired:     {AggregateConsent, []string{"consent_id", "beneficiary_id", "purpose"}, "a consent reached its expiry time"},
 	AccessGranted:      {AggregateAccessGrant, []string{"grant_id", "beneficiary_id", "organisation_id", "source_id", "expire_time"}, "an organisation was granted access to a beneficiary"},
 	AccessRevoked:      {AggregateAccessGrant, []string{"grant_id", "beneficiary_id", "organisation_id", "source_id"}, "an access grant ended"},
-	AssistanceVoided: {AggregateAssistance, []string{"assistance_id", "beneficiary_id", "organisation_id", "project_id", "referral_id", "reason_code"},
+	AssistanceVoided: {AggregateAssistance, []string{"assistance_id", "beneficiary_id", "organisation_id", "project_id", "referral_id", "reason_code", "void_time"},
 		"the recording organisation voided an assistance record; reports no longer count it"},
+	AssistanceCorrected: {AggregateAssistance, []string{"assistance_id", "beneficiary_id", "organisation_id", "project_id", "referral_id", "corrects_id"},
+		"a closed referral's receiver recorded an assistance correcting its record of the referral voided as wrong details"},
 
 	ReferralCreated:   {AggregateReferral, referralKeys, "a referral was drafted"},
 	ReferralSent:      {AggregateReferral, referralKeys, "a referral was sent (the receiver was granted access)"},
@@ -159,6 +170,8 @@ var Types = map[string]Spec{
 	ReferralCancelled: {AggregateReferral, referralKeys, "the sender cancelled a referral"},
 	ReferralOverdue:   {AggregateReferral, referralKeys, "an open referral passed its due time unanswered or unfinished (once)"},
 	ReferralRedacted:  {AggregateReferral, []string{"referral_id", "beneficiary_id"}, "a referral's free texts were redacted after its beneficiary was erased"},
+	ReferralOutcomeChanged: {AggregateReferral, referralKeys,
+		"the assistance a completed referral's outcome names was voided (assistance_void_reason_code) or replaced by its correction (assistance_id)"},
 
 	ParticipantRegistered: {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id", "organisation_id", "sector", "project_id"}, "a participant was registered at a training event"},
 	ParticipantDeleted:    {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id"}, "a participant was removed from a training event"},

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	eventsv1 "github.com/spona/spona/gen/go/spona/events/v1"
@@ -163,6 +164,47 @@ func RegistrationEvents(c RegistrationCopies) Handler {
 	return func(ctx context.Context, _ pgx.Tx, ev *eventsv1.Event) error {
 		if ev.GetType() == events.ParticipantDeleted {
 			return c.ForgetRegistrations(ctx, []string{ev.GetAggregateId()})
+		}
+		return nil
+	}
+}
+
+// AssistanceHolder is implemented by a service whose records name
+// assistance records of the beneficiaries service (a completed referral's
+// outcome): it is told when one is voided, and when a voided one is
+// replaced by its correction.
+type AssistanceHolder interface {
+	// AssistanceVoided is told that assistanceID, answering referralID,
+	// was voided at at for reason (a void reason code).
+	AssistanceVoided(ctx context.Context, referralID, assistanceID, reason string, at time.Time) error
+	// AssistanceCorrected is told that assistanceID, answering
+	// referralID, corrects correctsID, voided.
+	AssistanceCorrected(ctx context.Context, referralID, correctsID, assistanceID string) error
+}
+
+// AssistanceEventTypes are the beneficiaries feed's events
+// AssistanceEvents applies.
+var AssistanceEventTypes = []string{events.AssistanceVoided, events.AssistanceCorrected}
+
+// AssistanceEvents translates assistance.voided and assistance.corrected
+// of records answering a referral into calls of h. Both are called in the
+// consumer's transaction and must be idempotent. A void event without its
+// void_time (emitted by an older release) is taken at its commit time.
+func AssistanceEvents(h AssistanceHolder) Handler {
+	return func(ctx context.Context, _ pgx.Tx, ev *eventsv1.Event) error {
+		referral := Str(ev, "referral_id")
+		if referral == "" {
+			return nil
+		}
+		switch ev.GetType() {
+		case events.AssistanceVoided:
+			at, err := time.Parse(time.RFC3339Nano, Str(ev, "void_time"))
+			if err != nil {
+				at = ev.GetCreateTime().AsTime()
+			}
+			return h.AssistanceVoided(ctx, referral, ev.GetAggregateId(), Str(ev, "reason_code"), at)
+		case events.AssistanceCorrected:
+			return h.AssistanceCorrected(ctx, referral, Str(ev, "corrects_id"), ev.GetAggregateId())
 		}
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/aggregate"
+	"github.com/spona/spona/pkg/testkit/servicetest"
 )
 
 // TestVoidAssistanceREST: an assistance recorded in error is voided over
@@ -117,6 +118,11 @@ func TestVoidAssistanceREST(t *testing.T) {
 		if r.str("status") != "REFERRAL_STATUS_COMPLETED" || r.Body["outcome"].(map[string]any)["assistance_id"] != id {
 			t.Fatalf("referral after its assistance was voided: %s", r.Raw)
 		}
+		// Both parties see the void in the outcome, once it reached the
+		// referrals service.
+		for _, key := range []string{s.keyA, s.keyB} {
+			s.outcomeNames(t, key, ref, id, "ASSISTANCE_VOID_REASON_WRONG_DETAILS")
+		}
 		// Person 1 still counts by A's own record of 2019.
 		if got := assisted(); got != "5" {
 			t.Fatalf("persons assisted: %q, want 5", got)
@@ -162,6 +168,7 @@ func TestVoidAssistanceREST(t *testing.T) {
 			t.Fatalf("retried correction recorded %s, first %s", again.str("id"), fixed.str("id"))
 		}
 		counted(1)
+		s.outcomeNames(t, s.keyA, ref, fixed.str("id"), "")
 		// One live correction at a time; the access itself stays ended.
 		if r := record(corrected, "correct-twice").must(t, 400); !strings.Contains(r.Raw, "GRANT_REVOKED") {
 			t.Fatalf("second correction: %s", r.Raw)
@@ -187,5 +194,31 @@ func TestVoidAssistanceREST(t *testing.T) {
 		if !found {
 			t.Fatalf("no assistance.create by B in the audit log: %s", au.Raw)
 		}
+
+		// The correction voided as a duplicate: the person was not assisted
+		// after all; the last void decides, so no further correction.
+		void(s.keyB, fixed.str("id"), map[string]any{"reason": "ASSISTANCE_VOID_REASON_DUPLICATE"}).must(t, 200)
+		counted(0)
+		s.outcomeNames(t, s.keyA, ref, fixed.str("id"), "ASSISTANCE_VOID_REASON_DUPLICATE")
+		corrected["referral_id"] = ref
+		if r := record(corrected, "correct-after-duplicate").must(t, 400); !strings.Contains(r.Raw, "GRANT_REVOKED") {
+			t.Fatalf("correction after the correction's duplicate void: %s", r.Raw)
+		}
+		counted(0)
+	})
+}
+
+// outcomeNames waits until the caller (key) reads referral ref's outcome
+// naming assistance, voided for reason ("": counted, no void shown).
+func (s *system) outcomeNames(t *testing.T, key, ref, assistance, reason string) {
+	t.Helper()
+	servicetest.Eventually(t, "the outcome of "+ref, func() error {
+		r := s.call(t, "GET", "/v1/referrals/"+ref, key, nil).must(t, 200)
+		o, _ := r.Body["outcome"].(map[string]any)
+		gotReason, _ := o["assistance_void_reason"].(string)
+		if o["assistance_id"] != assistance || gotReason != reason || (o["assistance_void_time"] != nil) != (reason != "") {
+			return fmt.Errorf("outcome %v, want %s voided for %q", o, assistance, reason)
+		}
+		return nil
 	})
 }

@@ -110,10 +110,12 @@ func New(cfg Config) platform.Service {
 			// Erasure and merge of beneficiaries reach the referrals; a
 			// consent withdrawn or expired ends the referrals sent under it;
 			// a birth year corrected (or a merge) has the age bands of the
-			// person's referrals taken again.
+			// person's referrals taken again; a completion's assistance
+			// voided, or corrected, shows in the referral's outcome.
 			if err := base.ConsumeEvents(ctx, "beneficiaries", conn,
-				slices.Concat(outbox.PersonEventTypes, outbox.ConsentEventTypes, outbox.PersonChangeEventTypes),
-				outbox.Handlers(outbox.PersonEvents(application), outbox.ConsentEvents(application), outbox.PersonChangeEvents(application))); err != nil {
+				slices.Concat(outbox.PersonEventTypes, outbox.ConsentEventTypes, outbox.PersonChangeEventTypes, outbox.AssistanceEventTypes),
+				outbox.Handlers(outbox.PersonEvents(application), outbox.ConsentEvents(application), outbox.PersonChangeEvents(application),
+					outbox.AssistanceEvents(application))); err != nil {
 				return err
 			}
 			pb.RegisterDirectoryServiceServer(srv, ports.NewDirectory(application))

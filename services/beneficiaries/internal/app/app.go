@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -764,8 +765,14 @@ func (a *App) CreateAssistance(ctx context.Context, act Actor, beneficiaryID str
 			return errs.RequestIDReused("record assistance " + first + " with other data")
 		}
 		if correction && out.ID == as.ID {
-			if err := correctsVoided(ctx, r, act, b, out); err != nil {
+			corrected, err := correctsVoided(ctx, r, act, b, out)
+			if err != nil {
 				out = nil
+				return err
+			}
+			// The referral's outcome follows the correction.
+			if err := r.Emit(ctx, assistanceEvent(events.AssistanceCorrected, out, b.OrganisationID,
+				map[string]any{"corrects_id": corrected})); err != nil {
 				return err
 			}
 		}
@@ -820,16 +827,17 @@ func (a *App) endedReferralPerson(ctx context.Context, r Repository, act Actor, 
 // referral it answers after that ended (endedReferralPerson), corrects a
 // record of that referral the caller voided last, voided as
 // wrong_details, and that no other record of the referral by the caller is
-// live (domain.CorrectsVoided).
-func correctsVoided(ctx context.Context, r Repository, act Actor, b *domain.Beneficiary, made *domain.Assistance) error {
+// live (domain.CorrectsVoided), and returns the id of the record it
+// corrects.
+func correctsVoided(ctx context.Context, r Repository, act Actor, b *domain.Beneficiary, made *domain.Assistance) (string, error) {
 	recorded, err := r.ReferralAssistances(ctx, act.OrganisationID, b.ID, made.ReferralID)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if _, ok := domain.CorrectsVoided(recorded, made.ID); ok {
-		return nil
+	if id, ok := domain.CorrectsVoided(recorded, made.ID); ok {
+		return id, nil
 	}
-	return errs.FailedPrecondition(domain.EndedGrantRevoked, "your access to beneficiary %s ended with referral %s: only an assistance "+
+	return "", errs.FailedPrecondition(domain.EndedGrantRevoked, "your access to beneficiary %s ended with referral %s: only an assistance "+
 		"correcting the record of it you voided last, if voided as ASSISTANCE_VOID_REASON_WRONG_DETAILS, may be recorded now, "+
 		"one at a time (void the live one first)", b.ID, made.ReferralID)
 }
@@ -895,22 +903,28 @@ func (a *App) VoidAssistance(ctx context.Context, act Actor, id, reason string) 
 		if err := audit(ctx, r, act, domain.ActionAssistanceVoid, []string{"assistance"}, person); err != nil {
 			return err
 		}
-		data := map[string]any{"assistance_id": out.ID, "beneficiary_id": out.BeneficiaryID,
-			"organisation_id": out.OrganisationID, "reason_code": reason}
-		if out.ProjectID != "" {
-			data["project_id"] = out.ProjectID
-		}
-		if out.ReferralID != "" {
-			data["referral_id"] = out.ReferralID
-		}
-		orgs := []string{out.OrganisationID}
-		if owner != out.OrganisationID {
-			orgs = append(orgs, owner)
-		}
-		return r.Emit(ctx, events.Event{Type: events.AssistanceVoided, AggregateType: events.AggregateAssistance,
-			AggregateID: out.ID, OrganisationIDs: orgs, Data: data})
+		return r.Emit(ctx, assistanceEvent(events.AssistanceVoided, out, owner, map[string]any{
+			"reason_code": reason, "void_time": events.Time(out.VoidTime)}))
 	})
 	return out, err
+}
+
+// assistanceEvent is event typ of as, a record of a person registered by
+// owner, with more data: it concerns the recording organisation and owner.
+func assistanceEvent(typ string, as *domain.Assistance, owner string, more map[string]any) events.Event {
+	data := map[string]any{"assistance_id": as.ID, "beneficiary_id": as.BeneficiaryID, "organisation_id": as.OrganisationID}
+	if as.ProjectID != "" {
+		data["project_id"] = as.ProjectID
+	}
+	if as.ReferralID != "" {
+		data["referral_id"] = as.ReferralID
+	}
+	maps.Copy(data, more)
+	orgs := []string{as.OrganisationID}
+	if owner != as.OrganisationID {
+		orgs = append(orgs, owner)
+	}
+	return events.Event{Type: typ, AggregateType: events.AggregateAssistance, AggregateID: as.ID, OrganisationIDs: orgs, Data: data}
 }
 
 // ListAssistances lists the assistance of a beneficiary the caller can see,

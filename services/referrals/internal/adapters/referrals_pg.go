@@ -24,7 +24,7 @@ const referralCols = `id, beneficiary_id, from_organisation_id, to_organisation_
 	category, reason, urgency, status, due_time, COALESCE(consent_id::text, ''), COALESCE(project_id::text, ''),
 	notes, send_time, close_time, close_reason, outcome_code, outcome_note, COALESCE(outcome_assistance_id::text, ''),
 	ben_sex, ben_age_band, ben_legal_status, ben_municipality, create_time, update_time, version, consent_end_reason,
-	accept_time, complete_time, consent_expire_time`
+	accept_time, complete_time, consent_expire_time, outcome_assistance_void_time, outcome_assistance_void_reason`
 
 // visible: the viewer $1 sent the referral, or received it once it was sent.
 const visible = `(from_organisation_id = $1 OR (to_organisation_id = $1 AND status <> 'draft'))`
@@ -35,19 +35,20 @@ func scanReferral(row pgx.Row) (*domain.Referral, error) { return scanReferralWi
 // more.
 func scanReferralWith(row pgx.Row, more ...any) (*domain.Referral, error) {
 	var r domain.Referral
-	var sent, closed, accepted, completed, consentExpires *time.Time
+	var sent, closed, accepted, completed, consentExpires, assistanceVoided *time.Time
 	err := row.Scan(append([]any{&r.ID, &r.BeneficiaryID, &r.FromOrganisationID, &r.ToOrganisationID, &r.ToServiceID,
 		&r.Category, &r.Reason, &r.Urgency, &r.Status, &r.DueTime, &r.ConsentID, &r.ProjectID,
 		&r.Notes, &sent, &closed, &r.CloseReason, &r.OutcomeCode, &r.OutcomeNote, &r.AssistanceID,
 		&r.Snapshot.Sex, &r.Snapshot.AgeBand, &r.Snapshot.LegalStatus, &r.Snapshot.Municipality,
-		&r.CreateTime, &r.UpdateTime, &r.Version, &r.EndReason, &accepted, &completed, &consentExpires}, more...)...)
+		&r.CreateTime, &r.UpdateTime, &r.Version, &r.EndReason, &accepted, &completed, &consentExpires,
+		&assistanceVoided, &r.AssistanceVoidReason}, more...)...)
 	if err != nil {
 		return nil, err
 	}
 	for _, t := range []struct {
 		from *time.Time
 		to   *time.Time
-	}{{sent, &r.SendTime}, {closed, &r.CloseTime}, {accepted, &r.AcceptTime}, {completed, &r.CompleteTime}, {consentExpires, &r.ConsentExpireTime}} {
+	}{{sent, &r.SendTime}, {closed, &r.CloseTime}, {accepted, &r.AcceptTime}, {completed, &r.CompleteTime}, {consentExpires, &r.ConsentExpireTime}, {assistanceVoided, &r.AssistanceVoidTime}} {
 		if t.from != nil {
 			*t.to = *t.from
 		}
@@ -396,6 +397,34 @@ func (p *Postgres) Emit(ctx context.Context, evs ...events.Event) error {
 		return errors.New("referrals: Emit needs the caller's transaction")
 	}
 	return outbox.Write(ctx, tx, evs...)
+}
+
+// OutcomeAssistanceVoided implements app.Repository.
+func (p *Postgres) OutcomeAssistanceVoided(ctx context.Context, referralID, assistanceID, reason string, at time.Time) (*domain.Referral, error) {
+	return p.changeOutcome(ctx, `outcome_assistance_void_time = $3, outcome_assistance_void_reason = $4
+		WHERE id = $1 AND outcome_assistance_id = $2 AND outcome_assistance_void_time IS NULL`, referralID, assistanceID, at, reason)
+}
+
+// OutcomeAssistanceCorrected implements app.Repository.
+func (p *Postgres) OutcomeAssistanceCorrected(ctx context.Context, referralID, correctsID, assistanceID string) (*domain.Referral, error) {
+	return p.changeOutcome(ctx, `outcome_assistance_id = $3, outcome_assistance_void_time = NULL, outcome_assistance_void_reason = ''
+		WHERE id = $1 AND outcome_assistance_id = $2 AND outcome_assistance_void_time IS NOT NULL`, referralID, correctsID, assistanceID)
+}
+
+// changeOutcome sets the outcome's assistance (set, ending in the WHERE
+// clause of the referral $1) as a new version in the caller's transaction,
+// and returns the referral so changed, nil when none was.
+func (p *Postgres) changeOutcome(ctx context.Context, set string, args ...any) (*domain.Referral, error) {
+	tx, ok := db.TxFrom(ctx)
+	if !ok {
+		return nil, errors.New("referrals: changing an outcome needs the caller's transaction")
+	}
+	r, err := scanReferral(tx.QueryRow(ctx, `UPDATE referrals SET version = version + 1, update_time = now(), `+set+`
+		RETURNING `+referralCols, args...))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	return r, db.Error(err)
 }
 
 // SetAccess records the state of the receiver's grant.

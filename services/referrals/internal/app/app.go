@@ -129,6 +129,15 @@ type Maintenance interface {
 	// MarkErased records ReasonBeneficiaryErased as the end of every
 	// referral of the beneficiaries that has none yet.
 	MarkErased(ctx context.Context, beneficiaryIDs []string) error
+	// OutcomeAssistanceVoided records on the referral whose outcome names
+	// assistance that the record was voided at at for reason, in the
+	// caller's transaction; it returns the referral changed, nil when its
+	// outcome names another record or the void is recorded already.
+	OutcomeAssistanceVoided(ctx context.Context, referralID, assistanceID, reason string, at time.Time) (*domain.Referral, error)
+	// OutcomeAssistanceCorrected makes the outcome of the referral whose
+	// voided record is correctsID name assistanceID, which corrects it,
+	// in the caller's transaction; nil when no such outcome.
+	OutcomeAssistanceCorrected(ctx context.Context, referralID, correctsID, assistanceID string) (*domain.Referral, error)
 	// RedactBeneficiary wipes the free texts of the referrals of the
 	// beneficiaries and of their transitions (codes stay) and returns the
 	// referrals it changed.

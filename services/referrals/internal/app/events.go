@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
@@ -28,7 +29,7 @@ func referralEvent(typ string, r *domain.Referral, from string) events.Event {
 		"category": r.Category, "urgency": r.Urgency, "status": r.Status,
 	}
 	opt := map[string]string{"to_service_id": r.ToServiceID, "project_id": r.ProjectID, "from_status": from,
-		"outcome_code": r.OutcomeCode, "assistance_id": r.AssistanceID}
+		"outcome_code": r.OutcomeCode, "assistance_id": r.AssistanceID, "assistance_void_reason_code": r.AssistanceVoidReason}
 	if due := r.Due(); !due.IsZero() { // a draft is due nowhere
 		opt["due_time"] = events.Time(due)
 	}
@@ -157,6 +158,42 @@ func (a *App) BeneficiaryChanged(ctx context.Context, beneficiaryID string, fiel
 		return nil
 	}
 	return a.repo.MarkAgeBandsStale(ctx, []string{id})
+}
+
+// AssistanceVoided records that the assistance record the outcome of
+// referralID names was voided at at for reason (the beneficiaries
+// service's assistance.voided), as a new version of the referral, and
+// tells its parties (referral.outcome_changed). A void of another record
+// (one recorded before the completion, or a completion's that failed)
+// changes nothing. Runs in the consumer's transaction; a repeat changes
+// nothing.
+func (a *App) AssistanceVoided(ctx context.Context, referralID, assistanceID, reason string, at time.Time) error {
+	if !ids.Valid(referralID) || !ids.Valid(assistanceID) {
+		return nil
+	}
+	r, err := a.repo.OutcomeAssistanceVoided(ctx, ids.Normalize(referralID), ids.Normalize(assistanceID), reason, at)
+	return a.outcomeChanged(ctx, r, err)
+}
+
+// AssistanceCorrected makes the outcome of referralID, whose record
+// correctsID was voided, name assistanceID, its receiver's correction
+// (assistance.corrected), as a new version, and tells its parties
+// (referral.outcome_changed). Runs in the consumer's transaction; a repeat
+// changes nothing.
+func (a *App) AssistanceCorrected(ctx context.Context, referralID, correctsID, assistanceID string) error {
+	if !ids.Valid(referralID) || !ids.Valid(correctsID) || !ids.Valid(assistanceID) {
+		return nil
+	}
+	r, err := a.repo.OutcomeAssistanceCorrected(ctx, ids.Normalize(referralID), ids.Normalize(correctsID), ids.Normalize(assistanceID))
+	return a.outcomeChanged(ctx, r, err)
+}
+
+// outcomeChanged emits referral.outcome_changed for r, when changed.
+func (a *App) outcomeChanged(ctx context.Context, r *domain.Referral, err error) error {
+	if err != nil || r == nil {
+		return err
+	}
+	return a.repo.Emit(ctx, referralEvent(events.ReferralOutcomeChanged, r, ""))
 }
 
 // ConsentEnded cancels every open referral sent under the consent, because

@@ -83,12 +83,17 @@ type Referral struct {
 	OutcomeCode string
 	OutcomeNote string
 	// AssistanceID is the assistance record (beneficiaries service) the
-	// completion created, if any.
+	// completion created, if any, or the correction that replaced it.
 	AssistanceID string
-	Snapshot     Snapshot // beneficiary dimensions at send time
-	CreateTime   time.Time
-	UpdateTime   time.Time
-	Version      int64
+	// AssistanceVoidTime and AssistanceVoidReason (a void reason code of
+	// the beneficiaries service) are set once the record AssistanceID
+	// names was voided; zero while it counts.
+	AssistanceVoidTime   time.Time
+	AssistanceVoidReason string
+	Snapshot             Snapshot // beneficiary dimensions at send time
+	CreateTime           time.Time
+	UpdateTime           time.Time
+	Version              int64
 }
 
 // Snapshot holds the beneficiary's disaggregation dimensions (codes and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 
+	bpb "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	pb "github.com/spona/spona/gen/go/spona/referrals/v1"
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/audit"
@@ -187,7 +188,11 @@ func (s *Referrals) toProto(r *domain.Referral) *pb.Referral {
 		Etag:               tag,
 	}
 	if r.OutcomeCode != "" {
-		out.Outcome = &pb.ReferralOutcome{Code: protoenum.Parse[pb.OutcomeCode](r.OutcomeCode), Note: r.OutcomeNote, AssistanceId: r.AssistanceID}
+		out.Outcome = &pb.ReferralOutcome{Code: protoenum.Parse[pb.OutcomeCode](r.OutcomeCode), Note: r.OutcomeNote, AssistanceId: r.AssistanceID,
+			AssistanceVoidReason: protoenum.Parse[bpb.AssistanceVoidReason](r.AssistanceVoidReason)}
+		if !r.AssistanceVoidTime.IsZero() {
+			out.Outcome.AssistanceVoidTime = timestamppb.New(r.AssistanceVoidTime)
+		}
 	}
 	return out
 }

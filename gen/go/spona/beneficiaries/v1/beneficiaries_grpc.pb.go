@@ -141,9 +141,10 @@ type BeneficiaryServiceClient interface {
 	// one, void it and record the assistance again. Voiding frees its
 	// request_id. The recording organisation may void its record also once
 	// it no longer sees the person. A completed referral whose outcome names
-	// the record stays completed, its outcome.assistance_id naming the voided
-	// record (ListAssistances with show_voided shows it). Voiding a voided
-	// record answers it as it is.
+	// the record stays completed, its outcome showing the void beside the
+	// voided record's id (assistance_void_time, assistance_void_reason), or,
+	// once the receiver recorded the correction, naming that. Voiding a
+	// voided record answers it as it is.
 	VoidAssistance(ctx context.Context, in *VoidAssistanceRequest, opts ...grpc.CallOption) (*VoidAssistanceResponse, error)
 	// Lists the assistance recorded for a beneficiary.
 	ListAssistances(ctx context.Context, in *ListAssistancesRequest, opts ...grpc.CallOption) (*ListAssistancesResponse, error)
@@ -511,9 +512,10 @@ type BeneficiaryServiceServer interface {
 	// one, void it and record the assistance again. Voiding frees its
 	// request_id. The recording organisation may void its record also once
 	// it no longer sees the person. A completed referral whose outcome names
-	// the record stays completed, its outcome.assistance_id naming the voided
-	// record (ListAssistances with show_voided shows it). Voiding a voided
-	// record answers it as it is.
+	// the record stays completed, its outcome showing the void beside the
+	// voided record's id (assistance_void_time, assistance_void_reason), or,
+	// once the receiver recorded the correction, naming that. Voiding a
+	// voided record answers it as it is.
 	VoidAssistance(context.Context, *VoidAssistanceRequest) (*VoidAssistanceResponse, error)
 	// Lists the assistance recorded for a beneficiary.
 	ListAssistances(context.Context, *ListAssistancesRequest) (*ListAssistancesResponse, error)

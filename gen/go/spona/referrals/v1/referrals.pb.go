@@ -8,8 +8,8 @@ package referralsv1
 
 import (
 	_ "github.com/spona/spona/gen/go/spona/auth/v1"
-	v11 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
-	v1 "github.com/spona/spona/gen/go/spona/common/v1"
+	v1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	v11 "github.com/spona/spona/gen/go/spona/common/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -632,10 +632,18 @@ type ReferralOutcome struct {
 	Code  OutcomeCode            `protobuf:"varint,1,opt,name=code,proto3,enum=spona.referrals.v1.OutcomeCode" json:"code,omitempty"`
 	Note  string                 `protobuf:"bytes,2,opt,name=note,proto3" json:"note,omitempty"`
 	// The assistance record the completion created for the beneficiary
-	// (GET /v1/beneficiaries/{beneficiary_id}/assistances), if any.
-	AssistanceId  string `protobuf:"bytes,3,opt,name=assistance_id,json=assistanceId,proto3" json:"assistance_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// (GET /v1/beneficiaries/{beneficiary_id}/assistances), if any; once the
+	// receiver voided it as ASSISTANCE_VOID_REASON_WRONG_DETAILS and recorded
+	// the corrected one (naming this referral), that one.
+	AssistanceId string `protobuf:"bytes,3,opt,name=assistance_id,json=assistanceId,proto3" json:"assistance_id,omitempty"`
+	// When the record assistance_id names was voided, and why; unset while
+	// it counts. Set shortly after the void (the beneficiaries service's
+	// event reaching the referrals service), and unset again when a
+	// correction replaces it.
+	AssistanceVoidTime   *timestamppb.Timestamp  `protobuf:"bytes,4,opt,name=assistance_void_time,json=assistanceVoidTime,proto3" json:"assistance_void_time,omitempty"`
+	AssistanceVoidReason v1.AssistanceVoidReason `protobuf:"varint,5,opt,name=assistance_void_reason,json=assistanceVoidReason,proto3,enum=spona.beneficiaries.v1.AssistanceVoidReason" json:"assistance_void_reason,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *ReferralOutcome) Reset() {
@@ -687,6 +695,20 @@ func (x *ReferralOutcome) GetAssistanceId() string {
 		return x.AssistanceId
 	}
 	return ""
+}
+
+func (x *ReferralOutcome) GetAssistanceVoidTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AssistanceVoidTime
+	}
+	return nil
+}
+
+func (x *ReferralOutcome) GetAssistanceVoidReason() v1.AssistanceVoidReason {
+	if x != nil {
+		return x.AssistanceVoidReason
+	}
+	return v1.AssistanceVoidReason(0)
 }
 
 type CreateReferralRequest struct {
@@ -1019,7 +1041,7 @@ type CountReferralsRequest struct {
 	// The days in which referrals reached the stage (sent, accepted,
 	// completed), as calendar days of the service's report time zone
 	// (REPORT_TIME_ZONE, Europe/Belgrade by default).
-	Period *v1.DateRange `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
+	Period *v11.DateRange `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
 	// Dimensions to group by: "status", "category", "urgency", and the
 	// beneficiary's "sex", "age_band", "legal_status", "municipality" as they
 	// were when the referral was sent (age_band: the age reached, from the
@@ -1042,7 +1064,7 @@ type CountReferralsRequest struct {
 	// total and the breakdowns of group_by in one snapshot, so that all
 	// are of the same records: their groups are labelled with the set's
 	// dimensions. The dimensions are those group_by takes.
-	AlsoBy        []*v1.DimensionSet `protobuf:"bytes,7,rep,name=also_by,json=alsoBy,proto3" json:"also_by,omitempty"`
+	AlsoBy        []*v11.DimensionSet `protobuf:"bytes,7,rep,name=also_by,json=alsoBy,proto3" json:"also_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1084,7 +1106,7 @@ func (x *CountReferralsRequest) GetProjectId() string {
 	return ""
 }
 
-func (x *CountReferralsRequest) GetPeriod() *v1.DateRange {
+func (x *CountReferralsRequest) GetPeriod() *v11.DateRange {
 	if x != nil {
 		return x.Period
 	}
@@ -1119,7 +1141,7 @@ func (x *CountReferralsRequest) GetEachDimension() bool {
 	return false
 }
 
-func (x *CountReferralsRequest) GetAlsoBy() []*v1.DimensionSet {
+func (x *CountReferralsRequest) GetAlsoBy() []*v11.DimensionSet {
 	if x != nil {
 		return x.AlsoBy
 	}
@@ -1128,7 +1150,7 @@ func (x *CountReferralsRequest) GetAlsoBy() []*v1.DimensionSet {
 
 type CountReferralsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Aggregate     *v1.Aggregate          `protobuf:"bytes,1,opt,name=aggregate,proto3" json:"aggregate,omitempty"`
+	Aggregate     *v11.Aggregate         `protobuf:"bytes,1,opt,name=aggregate,proto3" json:"aggregate,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1163,7 +1185,7 @@ func (*CountReferralsResponse) Descriptor() ([]byte, []int) {
 	return file_spona_referrals_v1_referrals_proto_rawDescGZIP(), []int{9}
 }
 
-func (x *CountReferralsResponse) GetAggregate() *v1.Aggregate {
+func (x *CountReferralsResponse) GetAggregate() *v11.Aggregate {
 	if x != nil {
 		return x.Aggregate
 	}
@@ -1597,7 +1619,7 @@ type CompleteReferralRequest struct {
 	// PARTIALLY_PROVIDED). type and date are required; service_id defaults
 	// to the referral's to_service_id; referral_id is this referral.
 	// It gives the receiver no right to the person beyond its access grant.
-	Assistance    *v11.Assistance `protobuf:"bytes,4,opt,name=assistance,proto3" json:"assistance,omitempty"`
+	Assistance    *v1.Assistance `protobuf:"bytes,4,opt,name=assistance,proto3" json:"assistance,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1653,7 +1675,7 @@ func (x *CompleteReferralRequest) GetOutcome() *ReferralOutcome {
 	return nil
 }
 
-func (x *CompleteReferralRequest) GetAssistance() *v11.Assistance {
+func (x *CompleteReferralRequest) GetAssistance() *v1.Assistance {
 	if x != nil {
 		return x.Assistance
 	}
@@ -2059,11 +2081,13 @@ const file_spona_referrals_v1_referrals_proto_rawDesc = "" +
 	"close_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tcloseTime\x12&\n" +
 	"\fclose_reason\x18\x13 \x01(\tB\x03\xe0A\x03R\vcloseReason\x12B\n" +
 	"\aoutcome\x18\x14 \x01(\v2#.spona.referrals.v1.ReferralOutcomeB\x03\xe0A\x03R\aoutcome\x12\x1d\n" +
-	"\aoverdue\x18\x15 \x01(\bB\x03\xe0A\x03R\aoverdue\"\x89\x01\n" +
+	"\aoverdue\x18\x15 \x01(\bB\x03\xe0A\x03R\aoverdue\"\xc5\x02\n" +
 	"\x0fReferralOutcome\x128\n" +
 	"\x04code\x18\x01 \x01(\x0e2\x1f.spona.referrals.v1.OutcomeCodeB\x03\xe0A\x02R\x04code\x12\x12\n" +
 	"\x04note\x18\x02 \x01(\tR\x04note\x12(\n" +
-	"\rassistance_id\x18\x03 \x01(\tB\x03\xe0A\x03R\fassistanceId\"u\n" +
+	"\rassistance_id\x18\x03 \x01(\tB\x03\xe0A\x03R\fassistanceId\x12Q\n" +
+	"\x14assistance_void_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x12assistanceVoidTime\x12g\n" +
+	"\x16assistance_void_reason\x18\x05 \x01(\x0e2,.spona.beneficiaries.v1.AssistanceVoidReasonB\x03\xe0A\x03R\x14assistanceVoidReason\"u\n" +
 	"\x15CreateReferralRequest\x12=\n" +
 	"\breferral\x18\x01 \x01(\v2\x1c.spona.referrals.v1.ReferralB\x03\xe0A\x02R\breferral\x12\x1d\n" +
 	"\n" +
@@ -2266,10 +2290,11 @@ var file_spona_referrals_v1_referrals_proto_goTypes = []any{
 	(*ListReferralEventsRequest)(nil),  // 29: spona.referrals.v1.ListReferralEventsRequest
 	(*ListReferralEventsResponse)(nil), // 30: spona.referrals.v1.ListReferralEventsResponse
 	(*timestamppb.Timestamp)(nil),      // 31: google.protobuf.Timestamp
-	(*v1.DateRange)(nil),               // 32: spona.common.v1.DateRange
-	(*v1.DimensionSet)(nil),            // 33: spona.common.v1.DimensionSet
-	(*v1.Aggregate)(nil),               // 34: spona.common.v1.Aggregate
-	(*v11.Assistance)(nil),             // 35: spona.beneficiaries.v1.Assistance
+	(v1.AssistanceVoidReason)(0),       // 32: spona.beneficiaries.v1.AssistanceVoidReason
+	(*v11.DateRange)(nil),              // 33: spona.common.v1.DateRange
+	(*v11.DimensionSet)(nil),           // 34: spona.common.v1.DimensionSet
+	(*v11.Aggregate)(nil),              // 35: spona.common.v1.Aggregate
+	(*v1.Assistance)(nil),              // 36: spona.beneficiaries.v1.Assistance
 }
 var file_spona_referrals_v1_referrals_proto_depIdxs = []int32{
 	2,  // 0: spona.referrals.v1.Referral.category:type_name -> spona.referrals.v1.ReferralCategory
@@ -2282,56 +2307,58 @@ var file_spona_referrals_v1_referrals_proto_depIdxs = []int32{
 	31, // 7: spona.referrals.v1.Referral.close_time:type_name -> google.protobuf.Timestamp
 	7,  // 8: spona.referrals.v1.Referral.outcome:type_name -> spona.referrals.v1.ReferralOutcome
 	3,  // 9: spona.referrals.v1.ReferralOutcome.code:type_name -> spona.referrals.v1.OutcomeCode
-	6,  // 10: spona.referrals.v1.CreateReferralRequest.referral:type_name -> spona.referrals.v1.Referral
-	6,  // 11: spona.referrals.v1.CreateReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	6,  // 12: spona.referrals.v1.GetReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	4,  // 13: spona.referrals.v1.ListReferralsRequest.direction:type_name -> spona.referrals.v1.Direction
-	0,  // 14: spona.referrals.v1.ListReferralsRequest.status:type_name -> spona.referrals.v1.ReferralStatus
-	2,  // 15: spona.referrals.v1.ListReferralsRequest.category:type_name -> spona.referrals.v1.ReferralCategory
-	6,  // 16: spona.referrals.v1.ListReferralsResponse.referrals:type_name -> spona.referrals.v1.Referral
-	32, // 17: spona.referrals.v1.CountReferralsRequest.period:type_name -> spona.common.v1.DateRange
-	5,  // 18: spona.referrals.v1.CountReferralsRequest.stage:type_name -> spona.referrals.v1.ReferralStage
-	33, // 19: spona.referrals.v1.CountReferralsRequest.also_by:type_name -> spona.common.v1.DimensionSet
-	34, // 20: spona.referrals.v1.CountReferralsResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	6,  // 21: spona.referrals.v1.SendReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	6,  // 22: spona.referrals.v1.AcceptReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	6,  // 23: spona.referrals.v1.DeclineReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	6,  // 24: spona.referrals.v1.StartReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	7,  // 25: spona.referrals.v1.CompleteReferralRequest.outcome:type_name -> spona.referrals.v1.ReferralOutcome
-	35, // 26: spona.referrals.v1.CompleteReferralRequest.assistance:type_name -> spona.beneficiaries.v1.Assistance
-	6,  // 27: spona.referrals.v1.CompleteReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	6,  // 28: spona.referrals.v1.CancelReferralResponse.referral:type_name -> spona.referrals.v1.Referral
-	0,  // 29: spona.referrals.v1.ReferralEvent.from_status:type_name -> spona.referrals.v1.ReferralStatus
-	0,  // 30: spona.referrals.v1.ReferralEvent.to_status:type_name -> spona.referrals.v1.ReferralStatus
-	31, // 31: spona.referrals.v1.ReferralEvent.create_time:type_name -> google.protobuf.Timestamp
-	28, // 32: spona.referrals.v1.ListReferralEventsResponse.events:type_name -> spona.referrals.v1.ReferralEvent
-	8,  // 33: spona.referrals.v1.ReferralService.CreateReferral:input_type -> spona.referrals.v1.CreateReferralRequest
-	10, // 34: spona.referrals.v1.ReferralService.GetReferral:input_type -> spona.referrals.v1.GetReferralRequest
-	12, // 35: spona.referrals.v1.ReferralService.ListReferrals:input_type -> spona.referrals.v1.ListReferralsRequest
-	16, // 36: spona.referrals.v1.ReferralService.SendReferral:input_type -> spona.referrals.v1.SendReferralRequest
-	18, // 37: spona.referrals.v1.ReferralService.AcceptReferral:input_type -> spona.referrals.v1.AcceptReferralRequest
-	20, // 38: spona.referrals.v1.ReferralService.DeclineReferral:input_type -> spona.referrals.v1.DeclineReferralRequest
-	22, // 39: spona.referrals.v1.ReferralService.StartReferral:input_type -> spona.referrals.v1.StartReferralRequest
-	24, // 40: spona.referrals.v1.ReferralService.CompleteReferral:input_type -> spona.referrals.v1.CompleteReferralRequest
-	26, // 41: spona.referrals.v1.ReferralService.CancelReferral:input_type -> spona.referrals.v1.CancelReferralRequest
-	29, // 42: spona.referrals.v1.ReferralService.ListReferralEvents:input_type -> spona.referrals.v1.ListReferralEventsRequest
-	14, // 43: spona.referrals.v1.ReferralService.CountReferrals:input_type -> spona.referrals.v1.CountReferralsRequest
-	9,  // 44: spona.referrals.v1.ReferralService.CreateReferral:output_type -> spona.referrals.v1.CreateReferralResponse
-	11, // 45: spona.referrals.v1.ReferralService.GetReferral:output_type -> spona.referrals.v1.GetReferralResponse
-	13, // 46: spona.referrals.v1.ReferralService.ListReferrals:output_type -> spona.referrals.v1.ListReferralsResponse
-	17, // 47: spona.referrals.v1.ReferralService.SendReferral:output_type -> spona.referrals.v1.SendReferralResponse
-	19, // 48: spona.referrals.v1.ReferralService.AcceptReferral:output_type -> spona.referrals.v1.AcceptReferralResponse
-	21, // 49: spona.referrals.v1.ReferralService.DeclineReferral:output_type -> spona.referrals.v1.DeclineReferralResponse
-	23, // 50: spona.referrals.v1.ReferralService.StartReferral:output_type -> spona.referrals.v1.StartReferralResponse
-	25, // 51: spona.referrals.v1.ReferralService.CompleteReferral:output_type -> spona.referrals.v1.CompleteReferralResponse
-	27, // 52: spona.referrals.v1.ReferralService.CancelReferral:output_type -> spona.referrals.v1.CancelReferralResponse
-	30, // 53: spona.referrals.v1.ReferralService.ListReferralEvents:output_type -> spona.referrals.v1.ListReferralEventsResponse
-	15, // 54: spona.referrals.v1.ReferralService.CountReferrals:output_type -> spona.referrals.v1.CountReferralsResponse
-	44, // [44:55] is the sub-list for method output_type
-	33, // [33:44] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	31, // 10: spona.referrals.v1.ReferralOutcome.assistance_void_time:type_name -> google.protobuf.Timestamp
+	32, // 11: spona.referrals.v1.ReferralOutcome.assistance_void_reason:type_name -> spona.beneficiaries.v1.AssistanceVoidReason
+	6,  // 12: spona.referrals.v1.CreateReferralRequest.referral:type_name -> spona.referrals.v1.Referral
+	6,  // 13: spona.referrals.v1.CreateReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	6,  // 14: spona.referrals.v1.GetReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	4,  // 15: spona.referrals.v1.ListReferralsRequest.direction:type_name -> spona.referrals.v1.Direction
+	0,  // 16: spona.referrals.v1.ListReferralsRequest.status:type_name -> spona.referrals.v1.ReferralStatus
+	2,  // 17: spona.referrals.v1.ListReferralsRequest.category:type_name -> spona.referrals.v1.ReferralCategory
+	6,  // 18: spona.referrals.v1.ListReferralsResponse.referrals:type_name -> spona.referrals.v1.Referral
+	33, // 19: spona.referrals.v1.CountReferralsRequest.period:type_name -> spona.common.v1.DateRange
+	5,  // 20: spona.referrals.v1.CountReferralsRequest.stage:type_name -> spona.referrals.v1.ReferralStage
+	34, // 21: spona.referrals.v1.CountReferralsRequest.also_by:type_name -> spona.common.v1.DimensionSet
+	35, // 22: spona.referrals.v1.CountReferralsResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	6,  // 23: spona.referrals.v1.SendReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	6,  // 24: spona.referrals.v1.AcceptReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	6,  // 25: spona.referrals.v1.DeclineReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	6,  // 26: spona.referrals.v1.StartReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	7,  // 27: spona.referrals.v1.CompleteReferralRequest.outcome:type_name -> spona.referrals.v1.ReferralOutcome
+	36, // 28: spona.referrals.v1.CompleteReferralRequest.assistance:type_name -> spona.beneficiaries.v1.Assistance
+	6,  // 29: spona.referrals.v1.CompleteReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	6,  // 30: spona.referrals.v1.CancelReferralResponse.referral:type_name -> spona.referrals.v1.Referral
+	0,  // 31: spona.referrals.v1.ReferralEvent.from_status:type_name -> spona.referrals.v1.ReferralStatus
+	0,  // 32: spona.referrals.v1.ReferralEvent.to_status:type_name -> spona.referrals.v1.ReferralStatus
+	31, // 33: spona.referrals.v1.ReferralEvent.create_time:type_name -> google.protobuf.Timestamp
+	28, // 34: spona.referrals.v1.ListReferralEventsResponse.events:type_name -> spona.referrals.v1.ReferralEvent
+	8,  // 35: spona.referrals.v1.ReferralService.CreateReferral:input_type -> spona.referrals.v1.CreateReferralRequest
+	10, // 36: spona.referrals.v1.ReferralService.GetReferral:input_type -> spona.referrals.v1.GetReferralRequest
+	12, // 37: spona.referrals.v1.ReferralService.ListReferrals:input_type -> spona.referrals.v1.ListReferralsRequest
+	16, // 38: spona.referrals.v1.ReferralService.SendReferral:input_type -> spona.referrals.v1.SendReferralRequest
+	18, // 39: spona.referrals.v1.ReferralService.AcceptReferral:input_type -> spona.referrals.v1.AcceptReferralRequest
+	20, // 40: spona.referrals.v1.ReferralService.DeclineReferral:input_type -> spona.referrals.v1.DeclineReferralRequest
+	22, // 41: spona.referrals.v1.ReferralService.StartReferral:input_type -> spona.referrals.v1.StartReferralRequest
+	24, // 42: spona.referrals.v1.ReferralService.CompleteReferral:input_type -> spona.referrals.v1.CompleteReferralRequest
+	26, // 43: spona.referrals.v1.ReferralService.CancelReferral:input_type -> spona.referrals.v1.CancelReferralRequest
+	29, // 44: spona.referrals.v1.ReferralService.ListReferralEvents:input_type -> spona.referrals.v1.ListReferralEventsRequest
+	14, // 45: spona.referrals.v1.ReferralService.CountReferrals:input_type -> spona.referrals.v1.CountReferralsRequest
+	9,  // 46: spona.referrals.v1.ReferralService.CreateReferral:output_type -> spona.referrals.v1.CreateReferralResponse
+	11, // 47: spona.referrals.v1.ReferralService.GetReferral:output_type -> spona.referrals.v1.GetReferralResponse
+	13, // 48: spona.referrals.v1.ReferralService.ListReferrals:output_type -> spona.referrals.v1.ListReferralsResponse
+	17, // 49: spona.referrals.v1.ReferralService.SendReferral:output_type -> spona.referrals.v1.SendReferralResponse
+	19, // 50: spona.referrals.v1.ReferralService.AcceptReferral:output_type -> spona.referrals.v1.AcceptReferralResponse
+	21, // 51: spona.referrals.v1.ReferralService.DeclineReferral:output_type -> spona.referrals.v1.DeclineReferralResponse
+	23, // 52: spona.referrals.v1.ReferralService.StartReferral:output_type -> spona.referrals.v1.StartReferralResponse
+	25, // 53: spona.referrals.v1.ReferralService.CompleteReferral:output_type -> spona.referrals.v1.CompleteReferralResponse
+	27, // 54: spona.referrals.v1.ReferralService.CancelReferral:output_type -> spona.referrals.v1.CancelReferralResponse
+	30, // 55: spona.referrals.v1.ReferralService.ListReferralEvents:output_type -> spona.referrals.v1.ListReferralEventsResponse
+	15, // 56: spona.referrals.v1.ReferralService.CountReferrals:output_type -> spona.referrals.v1.CountReferralsResponse
+	46, // [46:57] is the sub-list for method output_type
+	35, // [35:46] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_spona_referrals_v1_referrals_proto_init() }
