@@ -166,11 +166,6 @@ var slashedHeader = regexp.MustCompile(`^(\d{1,2}/\d{1,2}/\d{4})(\s+\d{1,2}:\d{2
 func headerReadings(h string) (dayFirst, monthFirst date.Date, rest string, ok bool) {
 	p := slashedHeader.FindStringSubmatch(strings.TrimSpace(h))
 	if p == nil {
-		if q := hint.FindStringSubmatch(strings.TrimSpace(h)); q != nil {
-			p = slashedHeader.FindStringSubmatch(q[1])
-		}
-	}
-	if p == nil {
 		return date.Date{}, date.Date{}, "", false
 	}
 	dayFirst, monthFirst, _ = slashedReadings(p[1])
@@ -186,6 +181,9 @@ func headerReadings(h string) (dayFirst, monthFirst date.Date, rest string, ok b
 func slashedWitnesses(header []string) (monthFirst string, dayFirst bool) {
 	for i, h := range header {
 		df, mf, _, ok := headerReadings(h)
+		if q := hint.FindStringSubmatch(strings.TrimSpace(h)); !ok && q != nil {
+			df, mf, _, ok = headerReadings(q[1]) // "2/13/2024 (potpis)"
+		}
 		switch {
 		case !ok:
 		case df.IsZero() && !mf.IsZero() && monthFirst == "":
@@ -205,8 +203,9 @@ func slashedWitnesses(header []string) (monthFirst string, dayFirst bool) {
 // dates month first (monthFirst names the header that shows it, as
 // SwappableDates does for a file's cells), nor, in a row that does not
 // show it writes them day first (dayFirst), when dynamic has a column for
-// either day. why says why such a header is no column ("" when dynamic
-// was only asked).
+// either day; one that names no column day first but one month first is
+// no column either, saying so. why says why such a header is no column
+// ("" when dynamic was only asked).
 func dynamicHeader(h string, dynamic func(string) (string, bool), monthFirst string, dayFirst bool) (field string, ok bool, why string) {
 	euFirst, usFirst, rest, slashed := headerReadings(h)
 	switch {
@@ -218,11 +217,17 @@ func dynamicHeader(h string, dynamic func(string) (string, bool), monthFirst str
 		return "", false, fmt.Sprintf("may be %s (day first) or %s (month first): the header row writes dates with slashes "+
 			"month first (%s, a day only read month first), so this one is not read either way; write the day meant as "+
 			"year-month-day (%s%s or %s%s)", euFirst, usFirst, monthFirst, usFirst, rest, euFirst, rest)
-	case !dayFirst:
+	default:
 		f, ok := dynamic(h)
-		if g, other := dynamic(usFirst.String() + rest); ok && other && f != g {
+		g, other := dynamic(usFirst.String() + rest)
+		switch {
+		case ok && other && f != g && !dayFirst:
 			return "", false, fmt.Sprintf("may be %s (day first) or %s (month first), and the import has a column for either; "+
 				"write the day meant as year-month-day (%s%s or %s%s)", euFirst, usFirst, euFirst, rest, usFirst, rest)
+		case !ok && other:
+			return "", false, fmt.Sprintf("is read day first as %s, which is no column; read month first, as a spreadsheet in "+
+				"English (United States) writes dates, it would be %s: if that is the day meant, write it as %s%s",
+				euFirst, usFirst, usFirst, rest)
 		}
 		return f, ok, ""
 	}

@@ -126,6 +126,14 @@ func TestMatchHeaderSlashedDates(t *testing.T) {
 	if m, err := MatchHeader([]string{"Ime", "4/12/2024", "13/5/2024"}, cols, day); err != nil || m.Fields[1] != "session:2024-12-04" {
 		t.Errorf("a row writing day first: %v %v", m.Fields, violations(err))
 	}
+	// Only the month-first reading names a column: refused, saying so
+	// (before: "is not a known column").
+	delete(days, "2024-12-04")
+	if _, err := MatchHeader([]string{"Ime", "4/12/2024"}, cols, day); err == nil || !strings.Contains(violations(err),
+		"is read day first as 2024-12-04, which is no column; read month first, as a spreadsheet in English (United States) writes dates, it would be 2024-04-12: if that is the day meant, write it as 2024-04-12") {
+		t.Errorf("a header naming a column only month first: %v", violations(err))
+	}
+	days["2024-12-04"] = true
 	// Only the day-first reading names a column: read as before, unless
 	// the row shows it writes month first.
 	delete(days, "2024-04-12")

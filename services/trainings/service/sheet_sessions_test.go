@@ -215,4 +215,14 @@ func TestMonthFirstSessionHeaders(t *testing.T) {
 	if err != nil || len(l.GetParticipants()) != 0 {
 		t.Fatalf("participants after refused sheets: %v %v", l, err)
 	}
+	// The template of an event of 6 and 7 May, saved so: 5/7/2024 is 5 July
+	// day first, no session; the refusal says it would be 7 May month first.
+	var sheet strings.Builder
+	w := csv.NewWriter(&sheet)
+	_ = w.WriteAll([][]string{{"Ime", "Prezime", "Sektor", "5/7/2024"}, {"Ana", "Kovač", "zdravstvo", "da"}})
+	_, err = d.imp.ImportParticipants(d.ctx, &pb.ImportParticipantsRequest{EventId: d.event.GetId(),
+		File: &httpbody.HttpBody{ContentType: "text/csv", Data: []byte(sheet.String())}})
+	if want := `column D "5/7/2024" is read day first as 2024-07-05, which is no column; read month first, as a spreadsheet in English (United States) writes dates, it would be 2024-05-07`; statustest.Reason(err) != "BAD_HEADER" || !strings.Contains(statustest.Descriptions(err)["header.D"], want) {
+		t.Errorf("a sheet headed 5/7/2024: %v %v, want BAD_HEADER: %s", err, statustest.Descriptions(err), want)
+	}
 }
