@@ -150,4 +150,13 @@ func TestZeroWebhookRetryAndRetentionRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "WEBHOOK_RETRY_FOR: must be at least WEBHOOK_RETRY_BASE (2h0m0s)") {
 		t.Errorf("WEBHOOK_RETRY_FOR=1h under WEBHOOK_RETRY_BASE=2h: %v; want it refused", err)
 	}
+	// WEBHOOK_RETRY_MAX under WEBHOOK_RETRY_BASE: every wait was the
+	// maximum, the base ignored without a word.
+	err = load(map[string]string{"WEBHOOK_RETRY_BASE": "1m", "WEBHOOK_RETRY_MAX": "10s"})
+	if err == nil || !strings.Contains(err.Error(), "WEBHOOK_RETRY_MAX: must be at least WEBHOOK_RETRY_BASE (1m0s)") {
+		t.Errorf("WEBHOOK_RETRY_MAX=10s under WEBHOOK_RETRY_BASE=1m: %v; want it refused", err)
+	}
+	if err := load(map[string]string{"WEBHOOK_RETRY_BASE": "10s", "WEBHOOK_RETRY_MAX": "10s"}); err != nil && strings.Contains(err.Error(), "WEBHOOK_RETRY") {
+		t.Errorf("WEBHOOK_RETRY_MAX equal to WEBHOOK_RETRY_BASE: %v; want it taken", err)
+	}
 }

@@ -31,7 +31,7 @@ type Config struct {
 	AllowPrivateTargets bool          `env:"WEBHOOK_ALLOW_PRIVATE_TARGETS" default:"false" help:"accept http:// and loopback/private addresses as webhook targets (development only)"`
 	Timeout             time.Duration `env:"WEBHOOK_TIMEOUT" default:"10s" min:"1s" help:"time a receiver has to answer a delivery with 2xx"`
 	RetryBase           time.Duration `env:"WEBHOOK_RETRY_BASE" default:"5s" min:"100ms" help:"wait after a delivery's first failure; doubles after each (with jitter)"`
-	RetryMax            time.Duration `env:"WEBHOOK_RETRY_MAX" default:"4h" min:"100ms" help:"longest wait between two attempts"`
+	RetryMax            time.Duration `env:"WEBHOOK_RETRY_MAX" default:"4h" min:"100ms" help:"longest wait between two attempts, not shorter than WEBHOOK_RETRY_BASE"`
 	RetryFor            time.Duration `env:"WEBHOOK_RETRY_FOR" default:"72h" min:"1m" help:"how long a failing delivery is retried before it is dead-lettered, not shorter than WEBHOOK_RETRY_BASE (a failure is retried at least once)"`
 	DisableAfter        time.Duration `env:"WEBHOOK_DISABLE_AFTER" default:"120h" min:"1m" help:"how long a subscription may fail without a success before it is disabled"`
 	Workers             int           `env:"WEBHOOK_WORKERS" default:"64" min:"1" help:"deliveries attempted at once by this process"`
@@ -42,15 +42,21 @@ type Config struct {
 	DeliveryRetention   time.Duration `env:"DELIVERY_RETENTION" default:"720h" min:"1m" help:"how long finished deliveries stay in the delivery log"`
 }
 
-// CheckConfig refuses a retry window shorter than the first retry wait:
-// every failed delivery would be dead-lettered at its first failure,
-// never retried, while the settings say it is retried. (A value under the
-// 1m floor is refused by its min tag alone.)
+// CheckConfig refuses retry settings that would silently mean something
+// else: a longest wait under the first (every wait would be
+// WEBHOOK_RETRY_MAX, WEBHOOK_RETRY_BASE ignored), and a retry window
+// shorter than the first wait (every failed delivery would be
+// dead-lettered at its first failure, never retried). (A value under its
+// floor is refused by its min tag alone.)
 func (c Config) CheckConfig() []string {
-	if c.RetryFor >= time.Minute && c.RetryFor < c.RetryBase {
-		return []string{fmt.Sprintf("WEBHOOK_RETRY_FOR: must be at least WEBHOOK_RETRY_BASE (%s), or no failed delivery is ever retried (got %s)", c.RetryBase, c.RetryFor)}
+	var out []string
+	if c.RetryBase >= 100*time.Millisecond && c.RetryMax >= 100*time.Millisecond && c.RetryMax < c.RetryBase {
+		out = append(out, fmt.Sprintf("WEBHOOK_RETRY_MAX: must be at least WEBHOOK_RETRY_BASE (%s), or every wait is WEBHOOK_RETRY_MAX and WEBHOOK_RETRY_BASE means nothing (got %s)", c.RetryBase, c.RetryMax))
 	}
-	return nil
+	if c.RetryFor >= time.Minute && c.RetryFor < c.RetryBase {
+		out = append(out, fmt.Sprintf("WEBHOOK_RETRY_FOR: must be at least WEBHOOK_RETRY_BASE (%s), or no failed delivery is ever retried (got %s)", c.RetryBase, c.RetryFor))
+	}
+	return out
 }
 
 // New describes the webhooks service for platform.RunService.
