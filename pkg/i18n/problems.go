@@ -15,6 +15,13 @@ var problems = []violationText{
 		"bs":      `"{1}" nije poznata vrijednost polja {2}; upotrijebite jednu od: {3}.`,
 		"hr":      `"{1}" nije poznata vrijednost polja {2}; upotrijebite jednu od: {3}.`,
 	}},
+	{regexp.MustCompile(`^"(.*)" is not a country Spona knows`), text{
+		"en":      `"{1}" is not a country Spona knows: write its ISO 3166-1 code (RS or SRB, BA or BIH, AF or AFG) or its name in English, Serbian, Bosnian or Croatian (Serbia, Srbija, Bosna i Hercegovina, Avganistan).`,
+		"sr-Latn": `"{1}" nije država koju Spona poznaje: upišite njen kod ISO 3166-1 (RS ili SRB, BA ili BIH, AF ili AFG) ili njen naziv na srpskom, bosanskom, hrvatskom ili engleskom (Srbija, Bosna i Hercegovina, Avganistan, Serbia).`,
+		"sr-Cyrl": `"{1}" није држава коју Спона познаје: упишите њен код ISO 3166-1 (RS или SRB, BA или BIH, AF или AFG) или њен назив на српском, босанском, хрватском или енглеском (Србија, Босна и Херцеговина, Авганистан, Serbia).`,
+		"bs":      `"{1}" nije država koju Spona poznaje: upišite njen kod ISO 3166-1 (RS ili SRB, BA ili BIH, AF ili AFG) ili njen naziv na bosanskom, srpskom, hrvatskom ili engleskom (Srbija, Bosna i Hercegovina, Afganistan, Serbia).`,
+		"hr":      `"{1}" nije država koju Spona poznaje: upišite njezin kod ISO 3166-1 (RS ili SRB, BA ili BIH, AF ili AFG) ili njezin naziv na hrvatskom, srpskom, bosanskom ili engleskom (Srbija, Bosna i Hercegovina, Afganistan, Serbia).`,
+	}},
 	{regexp.MustCompile(`^"(.*)" is not a date; write it as`), text{
 		"en":      `"{1}" is not a date; write it as 2017-03-02, 2.3.2017. or 02.03.2017 (day first).`,
 		"sr-Latn": `"{1}" nije datum; upišite ga kao 2017-03-02, 2.3.2017. ili 02.03.2017 (prvo dan).`,

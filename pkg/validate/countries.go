@@ -52,3 +52,6 @@ var countries = func() map[string]bool {
 // IsCountry reports whether s (upper case) is a country code Country
 // accepts: one of countryCodes.
 func IsCountry(s string) bool { return countries[s] }
+
+// CountryCodes lists the codes Country accepts, in alphabetical order.
+func CountryCodes() []string { return strings.Fields(countryCodes) }

@@ -242,7 +242,7 @@ func TestImportPlantedErrors(t *testing.T) {
 		402:  {"D", "31.2.1990."},
 		1203: {"E", "turista"},
 		2048: {"A", ""},
-		3001: {"G", "Srbija"},
+		3001: {"G", "Jugoslavija"},
 		4096: {"H", "nije-mejl"},
 		5005: {"I", "telefon"},
 		6006: {"J", "devedeset"},

@@ -106,7 +106,16 @@ func FromRow(m imports.Mapping, row int, cells []string, today date.Date) (*Bene
 	cell := func(f string) string { return m.Cell(cells, f) }
 	b.ExternalID, b.GivenName, b.FamilyName = cell("external_id"), cell("given_name"), cell("family_name")
 	b.OriginalScriptName, b.Municipality = cell("original_script_name"), cell("municipality")
-	b.Nationality, b.Country = cell("nationality"), cell("country")
+	// A country's code, alpha-3 code or name, as registers write them.
+	country := func(f string) string {
+		c, err := imports.ParseCountry(cell(f))
+		if err != nil {
+			p.Add(cells, f, "%v", err)
+			return cell(f)
+		}
+		return c
+	}
+	b.Nationality, b.Country = country("nationality"), country("country")
 	b.Phone, b.Email, b.Notes = cell("phone"), cell("email"), cell("notes")
 	code := func(f string, w imports.Words, dst *string) {
 		c, ok := w.Code(cell(f))

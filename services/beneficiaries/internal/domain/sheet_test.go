@@ -163,3 +163,47 @@ func TestPhoneOneRuleForAPIAndImport(t *testing.T) {
 		}
 	}
 }
+
+// TestSheetCountryNamesAndAlpha3: a register's nationality and country
+// cells written as registers write them (an ISO 3166-1 alpha-3 code as
+// proGres and passports have it, the country's name in English, Serbian,
+// Bosnian or Croatian, in either script) are read as the alpha-2 code; an
+// unknown one is a problem of its cell saying what to write. Before, every
+// one of them was refused with "must be an ISO 3166-1 alpha-2 code", so a
+// register writing "Avganistan" or "AFG" had a problem on every row.
+func TestSheetCountryNamesAndAlpha3(t *testing.T) {
+	m, err := imports.MatchHeader([]string{"Ime", "Državljanstvo", "Država boravka"}, SheetColumns, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := date.Of(time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC))
+	for _, c := range []struct{ nationality, country, wantN, wantC string }{
+		{"AFG", "SRB", "AF", "RS"},
+		{"Avganistan", "Srbija", "AF", "RS"},
+		{"Afganistan", "Bosna i Hercegovina", "AF", "BA"},
+		{"Авганистан", "Србија", "AF", "RS"},
+		{"Sirija", "BiH", "SY", "BA"},
+		{"SYR", "BIH", "SY", "BA"},
+		{"Syria", "Serbia", "SY", "RS"},
+		{"Iraq", "Croatia", "IQ", "HR"},
+		{"irak", "HRV", "IQ", "HR"},
+		{"Pakistan", "Hrvatska", "PK", "HR"},
+		{"Bosnia and Herzegovina", "Bosnia & Herzegovina", "BA", "BA"},
+		{"Kosovo", "rs", "XK", "RS"},
+		{"Palestina", "Crna Gora", "PS", "ME"},
+		{"", "", "", ""},
+	} {
+		b, p := FromRow(m, 2, []string{"Ana", c.nationality, c.country}, today)
+		if len(p.List) > 0 || b.Nationality != c.wantN || b.Country != c.wantC {
+			t.Errorf("%q, %q: nationality %q country %q, problems %+v; want %s, %s, none", c.nationality, c.country,
+				b.Nationality, b.Country, p.List, c.wantN, c.wantC)
+		}
+	}
+	for _, cell := range []string{"Narnia", "XX", "YUG", "Jugoslavija"} {
+		_, p := FromRow(m, 4, []string{"Ana", cell, ""}, today)
+		if len(p.List) != 1 || p.List[0].Column != "B" || !strings.Contains(p.List[0].Message, "is not a country") ||
+			!strings.Contains(p.List[0].Message, "Srbija") {
+			t.Errorf("%q: problems %+v, want one of B4 saying it is no country and what to write", cell, p.List)
+		}
+	}
+}
