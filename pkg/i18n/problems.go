@@ -15,6 +15,13 @@ var problems = []violationText{
 		"bs":      `"{1}" nije poznata vrijednost polja {2}; upotrijebite jednu od: {3}.`,
 		"hr":      `"{1}" nije poznata vrijednost polja {2}; upotrijebite jednu od: {3}.`,
 	}},
+	{regexp.MustCompile(`^this row may repeat row (\d+): the name is the same as`), text{
+		"en":      "This row may repeat row {1}: the name is the same as (or close to) that row's, and neither row has a birth date, birth year or external_id, so nothing tells whether they are one person or two; if one, delete this row (or import with on_duplicate=skip or link); if two, add what tells them apart (a birth date or year, an external_id).",
+		"sr-Latn": "Ovaj red možda ponavlja red {1}: ime je isto kao u tom redu (ili mu je blisko), a nijedan od njih nema datum ni godinu rođenja ni external_id, pa se ne vidi da li je to jedna osoba ili dve; ako je jedna, obrišite ovaj red (ili uvezite sa on_duplicate=skip ili link); ako su dve, dodajte ono po čemu se razlikuju (datum ili godinu rođenja, external_id).",
+		"sr-Cyrl": "Овај ред можда понавља ред {1}: име је исто као у том реду (или му је блиско), а ниједан од њих нема датум ни годину рођења ни external_id, па се не види да ли је то једна особа или две; ако је једна, обришите овај ред (или увезите са on_duplicate=skip или link); ако су две, додајте оно по чему се разликују (датум или годину рођења, external_id).",
+		"bs":      "Ovaj red možda ponavlja red {1}: ime je isto kao u tom redu (ili mu je blisko), a nijedan od njih nema datum ni godinu rođenja ni external_id, pa se ne vidi je li to jedna osoba ili dvije; ako je jedna, obrišite ovaj red (ili uvezite sa on_duplicate=skip ili link); ako su dvije, dodajte ono po čemu se razlikuju (datum ili godinu rođenja, external_id).",
+		"hr":      "Ovaj redak možda ponavlja redak {1}: ime je isto kao u tom retku (ili mu je blisko), a nijedan od njih nema datum ni godinu rođenja ni external_id, pa se ne vidi je li to jedna osoba ili dvije; ako je jedna, obrišite ovaj redak (ili uvezite s on_duplicate=skip ili link); ako su dvije, dodajte ono po čemu se razlikuju (datum ili godinu rođenja, external_id).",
+	}},
 	{regexp.MustCompile(`^"(.*)" is not a country Spona knows`), text{
 		"en":      `"{1}" is not a country Spona knows: write its ISO 3166-1 code (RS or SRB, BA or BIH, AF or AFG) or its name in English, Serbian, Bosnian or Croatian (Serbia, Srbija, Bosna i Hercegovina, Avganistan).`,
 		"sr-Latn": `"{1}" nije država koju Spona poznaje: upišite njen kod ISO 3166-1 (RS ili SRB, BA ili BIH, AF ili AFG) ili njen naziv na srpskom, bosanskom, hrvatskom ili engleskom (Srbija, Bosna i Hercegovina, Avganistan, Serbia).`,

@@ -76,6 +76,8 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 	act := Actor{Principal: auth.Principal{OrganisationID: imp.OrganisationID, ClientID: imp.ClientID}, Purpose: imp.Purpose, Call: imp.ID}
 	// The rows (in sheet order) by external id: the first that has it.
 	firstWith := map[string]int{}
+	// The rows naming their person by names alone: their sex code.
+	namesOnly := map[int]string{}
 	c, err := imports.Check(ctx, imp, a.repo, func(ctx context.Context, _ int, rows []*imports.StagedRow) error {
 		existing, within, err := dups.find(ctx, rows)
 		if err != nil {
@@ -115,6 +117,7 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 		if err := audit(ctx, a.repo, act, domain.ActionFindDuplicates, importMatchFields, matched...); err != nil {
 			return err
 		}
+		checkNamesakes(imp, m, rows, namesOnly)
 		return a.checkExternalIDs(ctx, imp, m, rows, firstWith)
 	}, report)
 	if err != nil || imp.ValidateOnly {
@@ -231,6 +234,38 @@ func (a *App) checkExternalIDs(ctx context.Context, imp *imports.Import, m impor
 		r.Problems = append(r.Problems, p.List...)
 	}
 	return nil
+}
+
+// checkNamesakes refuses, when rows are created for duplicates
+// (on_duplicate=create), a row (scored, in sheet order) that names its
+// person by names alone and repeats an earlier row that does too
+// (namesOnly: such rows' sex codes, kept across chunks), but of another
+// known sex: names alone cannot tell one person entered twice from two
+// namesakes, and creating both would register one person twice without a
+// word, so the person importing decides (NamesakeProblem says how). With
+// skip or link the row is skipped or linked as asked; the earlier row is
+// created as any other.
+func checkNamesakes(imp *imports.Import, m imports.Mapping, rows []*imports.StagedRow, namesOnly map[int]string) {
+	for _, r := range rows {
+		sex, ok := domain.NamesOnly(m, r.Cells)
+		if !ok {
+			continue
+		}
+		namesOnly[r.Row] = sex
+		if imp.OnDuplicate != imports.OnDuplicateCreate || domain.HasNamesakeProblem(r.Problems) {
+			continue
+		}
+		for _, e := range r.SameAs {
+			other, ok := namesOnly[e]
+			if !ok || (sex != "" && other != "" && sex != other) {
+				continue
+			}
+			p := &imports.RowProblems{Row: r.Row, Mapping: m}
+			domain.NamesakeProblem(p, r.Cells, e)
+			r.Problems = append(r.Problems, p.List...)
+			break
+		}
+	}
 }
 
 // importWriter is what writing an import's rows changes.

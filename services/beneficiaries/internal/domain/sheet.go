@@ -6,6 +6,7 @@ import (
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/spona/spona/pkg/imports"
@@ -196,4 +197,38 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// NamesOnly reports whether a row of a beneficiaries sheet tells its
+// person by names alone: it has no birth date, birth year or external_id
+// (nothing else a row of the file could differ in that tells two persons
+// apart). sex is the row's sex code, "" when the cell is empty or unknown
+// (two rows of different sexes are two persons).
+func NamesOnly(m imports.Mapping, cells []string) (sex string, ok bool) {
+	for _, f := range []string{"birth_date", "birth_year", "external_id"} {
+		if m.Cell(cells, f) != "" {
+			return "", false
+		}
+	}
+	if sex, _ = sexWords.Code(m.Cell(cells, "sex")); sex == "unknown" {
+		sex = ""
+	}
+	return sex, true
+}
+
+// NamesakeProblem is the problem of a row that, as the earlier row first
+// of the file, names its person by a name alike and nothing else.
+func NamesakeProblem(p *imports.RowProblems, cells []string, first int) {
+	p.Add(cells, "given_name", "this row may repeat row %d: the name is the same as (or close to) that row's, and neither row has a birth date, "+
+		"birth year or external_id, so nothing tells whether they are one person or two; if one, delete this row (or import with "+
+		"on_duplicate=skip or link); if two, add what tells them apart (a birth date or year, an external_id)", first)
+}
+
+// namesakePrefix begins NamesakeProblem's message.
+const namesakePrefix = "this row may repeat row "
+
+// HasNamesakeProblem reports whether problems hold a NamesakeProblem (a
+// resumed import reads it stored).
+func HasNamesakeProblem(problems []imports.Problem) bool {
+	return slices.ContainsFunc(problems, func(p imports.Problem) bool { return strings.HasPrefix(p.Message, namesakePrefix) })
 }
