@@ -128,6 +128,9 @@ type Import struct {
 	CreateTime   time.Time
 	UpdateTime   time.Time
 	CompleteTime time.Time
+	// Replayed is set (never stored) on the import an upload repeats, as
+	// the answer to that upload: nothing of the upload was imported.
+	Replayed bool
 }
 
 // Done reports whether the import has finished.

@@ -716,3 +716,44 @@ func TestImportAnswerNotKeptAtEdge(t *testing.T) {
 		t.Fatalf("the key with another file: HTTP %d %s", r.Status, r.Raw)
 	}
 }
+
+// TestImportResendSaysReplayed: the same file sent again with the same
+// options (after an on_error=skip import that refused a row, the sender
+// having corrected nothing in it) gets the first import, as before, so no
+// person is created twice, and now says so: Idempotent-Replayed: true and
+// metadata.replayed. Before, the answer was the first import with nothing
+// telling that this upload was not read (assigned r17, noticed by
+// r16-imports). The corrected file is another file: imported, with
+// on_duplicate=skip its rows the first import wrote are skipped, not
+// created twice.
+func TestImportResendSaysReplayed(t *testing.T) {
+	s := startSystem(t)
+	file := "ime,prezime,datum rođenja,e-mail\nAmina,Haddad,12.4.1990.,amina@@example.org\nOmar,Khalil,31.1.1985.,\n"
+	replayed := func(op response) (string, any, any) {
+		m, _ := op.Body["metadata"].(map[string]any)
+		return op.Header.Get("Idempotent-Replayed"), m["replayed"], m["import_id"]
+	}
+	first := s.upload(t, "/v1/beneficiaries:import?on_error=skip", s.keyA, "text/csv", []byte(file)).must(t, 200)
+	h, r, id := replayed(first)
+	if h != "" || r != nil || id == nil {
+		t.Fatalf("first upload: Idempotent-Replayed %q, replayed %v: %s", h, r, first.Raw)
+	}
+	if imp := s.operation(t, s.keyA, first); imp.Body["counts"].(map[string]any)["created"] != 1.0 {
+		t.Fatalf("first import: %s", imp.Raw)
+	}
+	again := s.upload(t, "/v1/beneficiaries:import?on_error=skip", s.keyA, "text/csv", []byte(file)).must(t, 200)
+	if h, r, id2 := replayed(again); h != "true" || r != true || id2 != id {
+		t.Fatalf("the same file again: Idempotent-Replayed %q, replayed %v, import %v (first %v): %s", h, r, id2, id, again.Raw)
+	}
+	fixed := strings.Replace(file, "amina@@example.org", "amina@example.org", 1)
+	op := s.upload(t, "/v1/beneficiaries:import?on_error=skip&on_duplicate=skip", s.keyA, "text/csv", []byte(fixed)).must(t, 200)
+	if h, r, id3 := replayed(op); h != "" || r != nil || id3 == id {
+		t.Fatalf("the corrected file: Idempotent-Replayed %q, replayed %v, import %v (first %v)", h, r, id3, id)
+	}
+	if imp := s.operation(t, s.keyA, op); imp.Body["counts"].(map[string]any)["created"] != 1.0 || imp.Body["counts"].(map[string]any)["skipped"] != 1.0 {
+		t.Fatalf("corrected import: %s", imp.Raw)
+	}
+	if l := s.call(t, "GET", "/v1/beneficiaries", s.keyA, nil).must(t, 200); len(l.Body["beneficiaries"].([]any)) != 2 {
+		t.Fatalf("persons after the three uploads: %s", l.Raw)
+	}
+}

@@ -24,6 +24,8 @@ import (
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/pkg/sheet"
 	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -158,14 +160,24 @@ func counts(c imports.Counts) *pb.ImportCounts {
 		Duplicates: intconv.Int32(c.Duplicates), Created: intconv.Int32(c.Created), Skipped: intconv.Int32(c.Skipped), Linked: intconv.Int32(c.Linked)}
 }
 
+// ReplayedHeader is the response header (gRPC metadata) of the answer to
+// an upload that repeated an earlier one; the edge answers it as HTTP's
+// Idempotent-Replayed.
+const ReplayedHeader = "idempotent-replayed"
+
 // Operation returns the long-running operation of an import: its metadata
 // is an ImportMetadata; once done, its response is the Import, or its error
-// why it failed.
+// why it failed. The answer to an upload that repeated an earlier one (the
+// import Replayed) says so: in the metadata (replayed) and in its header
+// (ReplayedHeader).
 func Operation(ctx context.Context, log *slog.Logger, i *imports.Import) (*longrunningpb.Operation, error) {
 	meta, err := anypb.New(&pb.ImportMetadata{ImportId: i.ID, State: states[i.State], ProgressPercent: intconv.Int32(i.Progress),
-		Counts: counts(i.Counts), CreateTime: timestamppb.New(i.CreateTime), UpdateTime: timestamppb.New(i.UpdateTime)})
+		Counts: counts(i.Counts), CreateTime: timestamppb.New(i.CreateTime), UpdateTime: timestamppb.New(i.UpdateTime), Replayed: i.Replayed})
 	if err != nil {
 		return nil, err
+	}
+	if i.Replayed {
+		_ = grpc.SetHeader(ctx, metadata.Pairs(ReplayedHeader, "true"))
 	}
 	op := &longrunningpb.Operation{Name: "operations/" + i.ID, Metadata: meta, Done: i.Done()}
 	switch i.State {

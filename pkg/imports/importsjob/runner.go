@@ -145,7 +145,7 @@ func (r *Runner) Resume(ctx context.Context) error {
 // cannot be read, or whose header does not match, is refused
 // (InvalidArgument) and nothing is stored. A repeated upload (same request
 // id, or the same file with the same options within 24 hours, a dry run
-// while the first still runs) returns the first import, or is refused (Aborted) while the first one's rows are
+// while the first still runs) returns the first import, marked Replayed, or is refused (Aborted) while the first one's rows are
 // still being staged (Store.Create).
 //
 // Upload lets go of u.Data once the rows are staged, before it waits.
@@ -187,6 +187,7 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 			if err := r.store.details(ctx, imp); err != nil {
 				return nil, false, err
 			}
+			imp.Replayed = true
 		}
 		return imp, false, err
 	}
@@ -270,6 +271,7 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 	}
 	if existing != nil {
 		// An identical upload committed its import after the lookup above.
+		existing.Replayed = true
 		return existing, false, r.store.details(ctx, existing)
 	}
 	return imp, true, nil

@@ -340,6 +340,10 @@ func outgoingHeaders(key string) (string, bool) {
 		return "Content-Disposition", true
 	case strings.EqualFold(key, "content-language"):
 		return "Content-Language", true
+	case strings.EqualFold(key, "idempotent-replayed"):
+		// The answer to an upload repeating an earlier one (the
+		// service's importsgrpc.ReplayedHeader).
+		return ReplayedHeader, true
 	}
 	return "", false
 }

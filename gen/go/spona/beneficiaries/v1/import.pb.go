@@ -47,7 +47,14 @@ type ImportBeneficiariesRequest struct {
 	// (reason REQUEST_ID_REUSED; 422 over REST). Without it, the same file
 	// (same SHA-256, same options) sent again within 24 hours returns the
 	// first import; a dry run is checked afresh once the first has finished
-	// (its answer is of the records as they were then). Either repeat sent while the first upload's rows are
+	// (its answer is of the records as they were then). Either repeat is
+	// answered with the first upload's operation marked as a replay
+	// (ImportMetadata.replayed; Idempotent-Replayed: true over REST): nothing
+	// of it was read. A file changed in any cell is another file and is
+	// imported; to import the same file again within 24 hours (after
+	// correcting the records its rows were refused for), send it with other
+	// options, e.g. on_duplicate=skip, which also skips its rows the first
+	// import created. Either repeat sent while the first upload's rows are
 	// still being read is 409 (ABORTED, reason UPLOAD_IN_PROGRESS): retry
 	// in a few seconds.
 	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`

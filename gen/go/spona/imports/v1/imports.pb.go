@@ -807,8 +807,17 @@ type ImportMetadata struct {
 	Counts          *ImportCounts          `protobuf:"bytes,4,opt,name=counts,proto3" json:"counts,omitempty"`
 	CreateTime      *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	UpdateTime      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// True in the answer to an upload that repeats an earlier one (the same
+	// request id, or the same file to the same target with the same options
+	// within 24 hours, a dry run while the first still runs): nothing of
+	// this upload was read or imported, and the operation is the earlier
+	// upload's, as it is now (the HTTP answer also carries
+	// Idempotent-Replayed: true). A file changed in any cell is another
+	// file, imported anew. False in every other answer (GET
+	// /v1/operations/{id}).
+	Replayed      bool `protobuf:"varint,7,opt,name=replayed,proto3" json:"replayed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ImportMetadata) Reset() {
@@ -881,6 +890,13 @@ func (x *ImportMetadata) GetUpdateTime() *timestamppb.Timestamp {
 		return x.UpdateTime
 	}
 	return nil
+}
+
+func (x *ImportMetadata) GetReplayed() bool {
+	if x != nil {
+		return x.Replayed
+	}
+	return false
 }
 
 type GetImportRequest struct {
@@ -1193,7 +1209,7 @@ const file_spona_imports_v1_imports_proto_rawDesc = "" +
 	"name_score\x18\x03 \x01(\x01R\tnameScore\x12\x1f\n" +
 	"\vbirth_score\x18\x04 \x01(\x01R\n" +
 	"birthScore\x12%\n" +
-	"\x0ebirth_conflict\x18\x05 \x01(\bR\rbirthConflict\"\xc4\x02\n" +
+	"\x0ebirth_conflict\x18\x05 \x01(\bR\rbirthConflict\"\xe5\x02\n" +
 	"\x0eImportMetadata\x12\x1b\n" +
 	"\timport_id\x18\x01 \x01(\tR\bimportId\x128\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x1d.spona.imports.v1.ImportStateB\x03\xe0A\x03R\x05state\x12)\n" +
@@ -1202,7 +1218,8 @@ const file_spona_imports_v1_imports_proto_rawDesc = "" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"'\n" +
+	"updateTime\x12\x1f\n" +
+	"\breplayed\x18\a \x01(\bB\x03\xe0A\x03R\breplayed\"'\n" +
 	"\x10GetImportRequest\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x02R\x02id\"E\n" +
 	"\x11GetImportResponse\x120\n" +
