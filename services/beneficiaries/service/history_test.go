@@ -150,3 +150,83 @@ func TestCorrectedHistoryEntrySaysWhoCorrected(t *testing.T) {
 		t.Errorf("audit log without the correction: %v", actions)
 	}
 }
+
+// TestEtagCoversDocumentsAndHousehold: the beneficiary's etag stands for
+// everything its read answers, the legal status history, documents and
+// household membership included: each change of them moves it, so a
+// change sent with the etag read before (a PATCH, a history correction)
+// is refused as stale, and a read with If-None-Match (the edge compares
+// the etag) is not answered 304 with the documents or household of
+// before. Before, adding or deleting a document and joining or leaving a
+// household left the etag as it was (found auditing r17 item 2).
+func TestEtagCoversDocumentsAndHousehold(t *testing.T) {
+	c := startAll(t)
+	ctx := servicetest.As(t, ids.New())
+	mina := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Mina", BirthYear: 2012,
+		LegalStatus: pb.LegalStatus_LEGAL_STATUS_MIGRANT, LegalStatusSince: "2024-01-01"})
+	mustPatch(t, c, ctx, &mina, &pb.Beneficiary{LegalStatus: pb.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER}, "legal_status")
+	mother := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Sara", BirthYear: 1985})
+	read := func() *pb.Beneficiary {
+		t.Helper()
+		r, err := c.GetBeneficiary(ctx, &pb.GetBeneficiaryRequest{Id: mina.GetId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.GetBeneficiary()
+	}
+	var docID, householdID string
+	for _, step := range []struct {
+		what   string
+		change func() error
+	}{
+		{"a document added", func() error {
+			r, err := c.CreateDocument(ctx, &pb.CreateDocumentRequest{BeneficiaryId: mina.GetId(),
+				Document: &pb.IdentityDocument{Type: pb.DocumentType_DOCUMENT_TYPE_PASSPORT, Number: "P1234567", IssuingCountry: "AF"}})
+			docID = r.GetDocument().GetId()
+			return err
+		}},
+		{"a document deleted", func() error {
+			_, err := c.DeleteDocument(ctx, &pb.DeleteDocumentRequest{BeneficiaryId: mina.GetId(), Id: docID})
+			return err
+		}},
+		{"joined a household", func() error {
+			r, err := c.CreateHousehold(ctx, &pb.CreateHouseholdRequest{Household: &pb.Household{Members: []*pb.HouseholdMember{
+				{BeneficiaryId: mother.GetId(), Relationship: pb.Relationship_RELATIONSHIP_HEAD},
+				{BeneficiaryId: mina.GetId(), Relationship: pb.Relationship_RELATIONSHIP_CHILD}}}})
+			householdID = r.GetHousehold().GetId()
+			return err
+		}},
+		{"left the household", func() error {
+			_, err := c.RemoveHouseholdMember(ctx, &pb.RemoveHouseholdMemberRequest{HouseholdId: householdID, BeneficiaryId: mina.GetId()})
+			return err
+		}},
+		{"joined it again", func() error {
+			_, err := c.AddHouseholdMember(ctx, &pb.AddHouseholdMemberRequest{HouseholdId: householdID,
+				Member: &pb.HouseholdMember{BeneficiaryId: mina.GetId(), Relationship: pb.Relationship_RELATIONSHIP_CHILD}})
+			return err
+		}},
+	} {
+		before := read()
+		if err := step.change(); err != nil {
+			t.Fatalf("%s: %v", step.what, err)
+		}
+		after := read()
+		if after.GetEtag() == before.GetEtag() {
+			t.Errorf("%s: the etag stayed %s while the read changed (documents %d -> %d, household %q -> %q)", step.what,
+				after.GetEtag(), len(before.GetDocuments()), len(after.GetDocuments()), before.GetHouseholdId(), after.GetHouseholdId())
+			continue
+		}
+		// The etag read before is stale now, for a PATCH and for a
+		// correction of the history alike.
+		stale := &pb.Beneficiary{Id: mina.GetId(), Etag: before.GetEtag(), Phone: "+381601234567"}
+		_, err := c.UpdateBeneficiary(ctx, &pb.UpdateBeneficiaryRequest{Beneficiary: stale, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"phone"}}})
+		if statustest.Code(err) != codes.Aborted {
+			t.Errorf("%s: PATCH with the etag read before: %v, want ABORTED", step.what, err)
+		}
+		_, err = c.CorrectLegalStatusChange(ctx, &pb.CorrectLegalStatusChangeRequest{BeneficiaryId: mina.GetId(),
+			Id: before.GetLegalStatusHistory()[0].GetId(), LegalStatus: pb.LegalStatus_LEGAL_STATUS_MIGRANT, Since: "2024-02-01", Etag: before.GetEtag()})
+		if statustest.Code(err) != codes.Aborted {
+			t.Errorf("%s: history correction with the etag read before: %v, want ABORTED", step.what, err)
+		}
+	}
+}

@@ -34,6 +34,12 @@ func TestIsolationMatrix(t *testing.T) {
 	}
 	b := mustCreate(t, c, ctxB, &pb.Beneficiary{GivenName: "Bojan"})
 	id := a.GetId()
+	// A's record as it stands (its document and household moved its etag).
+	if got, err := c.GetBeneficiary(ctxA, &pb.GetBeneficiaryRequest{Id: id}); err != nil {
+		t.Fatal(err)
+	} else {
+		a = got.GetBeneficiary()
+	}
 	mask := &fieldmaskpb.FieldMask{Paths: []string{"given_name"}}
 
 	calls := map[string]func() error{

@@ -41,6 +41,12 @@ func TestJMBGAgreesWithBirthYear(t *testing.T) {
 	if _, err := c.CreateDocument(ctx, &pb.CreateDocumentRequest{BeneficiaryId: same.GetId(), Document: jmbg}); err != nil {
 		t.Fatalf("a JMBG of the person's birth year: %v", err)
 	}
+	// The document moved the record's etag: read it again.
+	if r, err := c.GetBeneficiary(ctx, &pb.GetBeneficiaryRequest{Id: same.GetId()}); err != nil {
+		t.Fatal(err)
+	} else {
+		same = r.GetBeneficiary()
+	}
 	_, err = c.UpdateBeneficiary(ctx, &pb.UpdateBeneficiaryRequest{
 		Beneficiary: &pb.Beneficiary{Id: same.GetId(), Etag: same.GetEtag(), BirthYear: 1985},
 		UpdateMask:  &fieldmaskpb.FieldMask{Paths: []string{"birth_year"}}})

@@ -435,6 +435,12 @@ func (p *Postgres) AddLegalStatus(ctx context.Context, beneficiaryID string, c d
 	return db.Defer(ctx, p.q, insertLegalStatus, id, beneficiaryID, c.LegalStatus, c.Since.Time(), c.OrganisationID)
 }
 
+// TouchBeneficiary: see app.PersonStore.
+func (p *Postgres) TouchBeneficiary(ctx context.Context, id string) error {
+	_, err := p.q.Exec(ctx, `UPDATE beneficiaries SET version = version + 1, update_time = now() WHERE id = $1`, id)
+	return db.Error(err)
+}
+
 // ChangeLegalStatus appends to a person's legal status history and sets
 // the days each entry is valid on anew (queued alike).
 func (p *Postgres) ChangeLegalStatus(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error {

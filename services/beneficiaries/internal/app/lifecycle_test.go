@@ -74,6 +74,11 @@ func (r *registry) GetBeneficiary(_ context.Context, viewer, id string) (*domain
 
 func (r *registry) LoadDetails(context.Context, *domain.Beneficiary) error { return nil }
 
+func (r *registry) TouchBeneficiary(_ context.Context, id string) error {
+	r.edit(id, func(b *domain.Beneficiary) { b.Version++ })
+	return nil
+}
+
 func (r *registry) GrantHolders(_ context.Context, ids []string) ([]string, error) {
 	var out []string
 	for _, id := range ids {

@@ -12,7 +12,8 @@ import (
 
 // TestWritesLockThePerson: every write about a person reads the person
 // through LockBeneficiary, with the lock its kind of write takes (records
-// added or changed: LockRecords; the person's own row changed or ended:
+// added or changed: LockRecords; the person's own row changed or ended,
+// or its documents or household membership, which move its version:
 // LockPerson, both rows of a merge in the order of their ids; an erasure
 // the survivor, then the records merged into it), so that a
 // concurrent erasure either sees the write or refuses it (PostgreSQL
@@ -30,7 +31,7 @@ func TestWritesLockThePerson(t *testing.T) {
 		call  func(a *App) error
 		want  []string
 	}{
-		{name: "document", want: []string{personID + " records"}, call: func(a *App) error {
+		{name: "document", want: []string{personID + " person"}, call: func(a *App) error {
 			_, err := a.CreateDocument(ctx, actor(owner), personID, &domain.Document{Type: "passport", Number: "P1", IssuingCountry: "SY"})
 			return err
 		}},
@@ -38,11 +39,11 @@ func TestWritesLockThePerson(t *testing.T) {
 			_, err := a.CreateAssistance(ctx, actor(grantee), personID, &domain.Assistance{Type: "legal_counselling", Date: date.Of(clock)}, "")
 			return err
 		}},
-		{name: "household member added", want: []string{personID + " records"}, call: func(a *App) error {
+		{name: "household member added", want: []string{personID + " person"}, call: func(a *App) error {
 			_, err := a.AddHouseholdMember(ctx, actor(owner), hhID, domain.HouseholdMember{BeneficiaryID: personID, Relationship: "head"})
 			return err
 		}},
-		{name: "household member removed", setup: member, want: []string{personID + " records"}, call: func(a *App) error {
+		{name: "household member removed", setup: member, want: []string{personID + " person"}, call: func(a *App) error {
 			_, err := a.RemoveHouseholdMember(ctx, actor(owner), hhID, personID)
 			return err
 		}},

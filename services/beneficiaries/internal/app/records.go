@@ -25,7 +25,7 @@ func (a *App) CreateDocument(ctx context.Context, act Actor, beneficiaryID strin
 	}
 	var out *domain.Document
 	err := a.repo.InTx(ctx, func(r Repository) error {
-		b, err := writable(ctx, r, act, "beneficiary_id", beneficiaryID, LockRecords)
+		b, err := writable(ctx, r, act, "beneficiary_id", beneficiaryID, LockPerson)
 		if err != nil {
 			return err
 		}
@@ -56,7 +56,7 @@ func (a *App) CreateDocument(ctx context.Context, act Actor, beneficiaryID strin
 		if out, err = r.CreateDocument(ctx, d); err != nil {
 			return err
 		}
-		return audit(ctx, r, act, domain.ActionDocumentCreate, []string{"documents"}, b)
+		return recordsChanged(ctx, r, act, domain.ActionDocumentCreate, "documents", b)
 	})
 	if err != nil {
 		return nil, err
@@ -95,15 +95,31 @@ func (a *App) DeleteDocument(ctx context.Context, act Actor, beneficiaryID, id s
 		return err
 	}
 	return a.repo.InTx(ctx, func(r Repository) error {
-		b, err := owned(ctx, r, act, "beneficiary_id", beneficiaryID)
+		b, err := ownerOnly(find(ctx, r, act, "beneficiary_id", beneficiaryID, LockPerson))
 		if err != nil {
 			return err
 		}
 		if err := r.DeleteDocument(ctx, b.ID, ids.Normalize(id)); err != nil {
 			return err
 		}
-		return audit(ctx, r, act, domain.ActionDocumentDelete, []string{"documents"}, b)
+		return recordsChanged(ctx, r, act, domain.ActionDocumentDelete, "documents", b)
 	})
+}
+
+// recordsChanged records that b's documents or household membership
+// (field) changed, b's row locked as LockPerson: b's version moves, as
+// every change to what a read of b answers moves it (its etag stands for
+// all of it, so a read with If-None-Match is not answered 304 with the
+// documents or household of before, and a change sent with the etag read
+// before is refused as stale), and the change is audited.
+func recordsChanged(ctx context.Context, r interface {
+	PersonStore
+	AuditStore
+}, act Actor, action, field string, b *domain.Beneficiary) error {
+	if err := r.TouchBeneficiary(ctx, b.ID); err != nil {
+		return err
+	}
+	return audit(ctx, r, act, action, []string{field}, b)
 }
 
 // CorrectLegalStatusChange corrects the entry id of the legal status
@@ -244,7 +260,7 @@ type householdMembers interface {
 // household.members[2]), to the household.
 func (a *App) addMember(ctx context.Context, r householdMembers, act Actor, householdID string, m domain.HouseholdMember, path string) error {
 	field := path + ".beneficiary_id"
-	b, err := writable(ctx, r, act, field, m.BeneficiaryID, LockRecords)
+	b, err := writable(ctx, r, act, field, m.BeneficiaryID, LockPerson)
 	if err != nil {
 		return err
 	}
@@ -255,7 +271,7 @@ func (a *App) addMember(ctx context.Context, r householdMembers, act Actor, hous
 	} else if err != nil {
 		return err
 	}
-	return audit(ctx, r, act, domain.ActionHousehold, []string{"household"}, b)
+	return recordsChanged(ctx, r, act, domain.ActionHousehold, "household", b)
 }
 
 // GetHousehold returns a household of the caller's organisation; the read
@@ -327,14 +343,14 @@ func (a *App) RemoveHouseholdMember(ctx context.Context, act Actor, householdID,
 		if err != nil {
 			return err
 		}
-		b, err := ownerOnly(find(ctx, r, act, "beneficiary_id", beneficiaryID, LockRecords))
+		b, err := ownerOnly(find(ctx, r, act, "beneficiary_id", beneficiaryID, LockPerson))
 		if err != nil {
 			return err
 		}
 		if err := r.RemoveHouseholdMember(ctx, h.ID, b.ID); err != nil {
 			return err
 		}
-		if err := audit(ctx, r, act, domain.ActionHousehold, []string{"household"}, b); err != nil {
+		if err := recordsChanged(ctx, r, act, domain.ActionHousehold, "household", b); err != nil {
 			return err
 		}
 		if out, err = r.GetHousehold(ctx, act.OrganisationID, h.ID); err != nil {

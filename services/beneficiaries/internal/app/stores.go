@@ -95,6 +95,10 @@ type PersonStore interface {
 	// for the same day) to c.Since, appending c when the history has no
 	// entry of that status.
 	AddLegalStatus(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error
+	// TouchBeneficiary moves the version (and update time) of the person
+	// id, whose row the transaction locked as LockPerson, for a change of
+	// its documents or household membership.
+	TouchBeneficiary(ctx context.Context, id string) error
 	ChangeLegalStatus(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error
 	CorrectLegalStatusSince(ctx context.Context, beneficiaryID string, c domain.LegalStatusChange) error
 	// FixLegalStatusChange sets the status and start of the entry id of
@@ -163,12 +167,14 @@ type PastClear struct {
 type Lock int
 
 const (
-	// LockRecords is taken by writes to a person's records (documents,
-	// assistance, consents, grants, household membership): they go on
-	// together, and wait for (or are waited for by) LockPerson.
+	// LockRecords is taken by writes to a person's records (assistance,
+	// consents, grants): they go on together, and wait for (or are
+	// waited for by) LockPerson.
 	LockRecords Lock = iota + 1
 	// LockPerson is taken by what changes or ends the person's own row
-	// (an update, a merge, an erasure): one at a time, alone.
+	// (an update, a merge, an erasure, and a change of its documents or
+	// household membership, which moves its version): one at a time,
+	// alone.
 	LockPerson
 )
 

@@ -716,7 +716,10 @@ type Beneficiary struct {
 	CreateTime      *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	UpdateTime      *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// The version read; send it back on update: a missing or stale etag is
-	// refused with ABORTED (HTTP 409).
+	// refused with ABORTED (HTTP 409). It stands for everything the read
+	// answers: every change of the record, its legal status history, its
+	// documents or its household membership gives it a new one; the
+	// history's corrections take it too.
 	Etag string `protobuf:"bytes,20,opt,name=etag,proto3" json:"etag,omitempty"`
 	// How the caller sees the record: the registering organisation sees all of
 	// it; an organisation holding an access grant sees a reduced view (names,
@@ -3033,7 +3036,7 @@ type CorrectLegalStatusChangeRequest struct {
 	LegalStatus LegalStatus `protobuf:"varint,3,opt,name=legal_status,json=legalStatus,proto3,enum=spona.beneficiaries.v1.LegalStatus" json:"legal_status,omitempty"`
 	// The day the entry should start, YYYY-MM-DD.
 	Since string `protobuf:"bytes,4,opt,name=since,proto3" json:"since,omitempty"`
-	// The beneficiary's etag last read.
+	// The beneficiary's etag last read (Beneficiary.etag; or If-Match).
 	Etag          string `protobuf:"bytes,5,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3153,7 +3156,7 @@ type DeleteLegalStatusChangeRequest struct {
 	BeneficiaryId string                 `protobuf:"bytes,1,opt,name=beneficiary_id,json=beneficiaryId,proto3" json:"beneficiary_id,omitempty"`
 	// The history entry (LegalStatusChange.id).
 	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
-	// The beneficiary's etag last read.
+	// The beneficiary's etag last read (Beneficiary.etag; or If-Match).
 	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

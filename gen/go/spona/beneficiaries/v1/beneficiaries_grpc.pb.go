@@ -98,34 +98,41 @@ type BeneficiaryServiceClient interface {
 	// legal_status_since) instead: it is refused here (FAILED_PRECONDITION
 	// naming id). since must not be before the birth, nor after today, and
 	// must be before the current status's start (an earlier entry stays
-	// earlier); it may pass other earlier entries. etag must be the
-	// beneficiary's etag last read (stale: ABORTED, HTTP 409). Audited
-	// (legal_status_history.correct), emits beneficiary.updated with field
-	// legal_status_history; reports count by the corrected history. Answers
-	// the beneficiary with its new etag.
+	// earlier); it may pass other earlier entries. etag (or If-Match) must
+	// be the beneficiary's etag last read: the history has no etag of its
+	// own, as it is read only within the beneficiary, and a correction is
+	// decided on all of that read (the birth, the current status, the other
+	// entries); a change of any of it since (a PATCH, another correction, a
+	// document) makes the etag stale: ABORTED, HTTP 409 (If-Match: 412).
+	// Audited (legal_status_history.correct), emits beneficiary.updated
+	// with field legal_status_history; reports count by the corrected
+	// history. Answers the beneficiary with its new etag.
 	CorrectLegalStatusChange(ctx context.Context, in *CorrectLegalStatusChangeRequest, opts ...grpc.CallOption) (*CorrectLegalStatusChangeResponse, error)
 	// Removes an earlier entry of the legal status history of a beneficiary
 	// the caller registered, one recorded in error (a status the person never
 	// had); the entry before it then holds until the next one. The entry of
 	// the current status cannot be removed (FAILED_PRECONDITION naming id).
 	// etag (query parameter or If-Match) must be the beneficiary's etag last
-	// read. Audited (legal_status_history.delete), emits beneficiary.updated
+	// read, as for CorrectLegalStatusChange. Audited (legal_status_history.delete), emits beneficiary.updated
 	// with field legal_status_history. Answers the beneficiary with its new
 	// etag.
 	DeleteLegalStatusChange(ctx context.Context, in *DeleteLegalStatusChangeRequest, opts ...grpc.CallOption) (*DeleteLegalStatusChangeResponse, error)
 	// Adds an identity document to a beneficiary the caller registered.
+	// Moves the beneficiary's etag (its documents are part of its read).
 	CreateDocument(ctx context.Context, in *CreateDocumentRequest, opts ...grpc.CallOption) (*CreateDocumentResponse, error)
 	// Lists the identity documents of a beneficiary the caller registered.
 	ListDocuments(ctx context.Context, in *ListDocumentsRequest, opts ...grpc.CallOption) (*ListDocumentsResponse, error)
-	// Removes an identity document.
+	// Removes an identity document. Moves the beneficiary's etag.
 	DeleteDocument(ctx context.Context, in *DeleteDocumentRequest, opts ...grpc.CallOption) (*DeleteDocumentResponse, error)
 	// Registers a household of the caller's beneficiaries.
 	CreateHousehold(ctx context.Context, in *CreateHouseholdRequest, opts ...grpc.CallOption) (*CreateHouseholdResponse, error)
 	// Returns a household of the caller's organisation with its members.
 	GetHousehold(ctx context.Context, in *GetHouseholdRequest, opts ...grpc.CallOption) (*GetHouseholdResponse, error)
 	// Adds a beneficiary to a household (a person is in at most one).
+	// Moves the beneficiary's etag (its household is part of its read), as
+	// CreateHousehold does each member's.
 	AddHouseholdMember(ctx context.Context, in *AddHouseholdMemberRequest, opts ...grpc.CallOption) (*AddHouseholdMemberResponse, error)
-	// Removes a beneficiary from a household.
+	// Removes a beneficiary from a household. Moves the beneficiary's etag.
 	RemoveHouseholdMember(ctx context.Context, in *RemoveHouseholdMemberRequest, opts ...grpc.CallOption) (*RemoveHouseholdMemberResponse, error)
 	// Lists who read or changed a beneficiary's personal data, newest first.
 	// Only the registering organisation (the data owner) may ask. Use "-" as
@@ -469,34 +476,41 @@ type BeneficiaryServiceServer interface {
 	// legal_status_since) instead: it is refused here (FAILED_PRECONDITION
 	// naming id). since must not be before the birth, nor after today, and
 	// must be before the current status's start (an earlier entry stays
-	// earlier); it may pass other earlier entries. etag must be the
-	// beneficiary's etag last read (stale: ABORTED, HTTP 409). Audited
-	// (legal_status_history.correct), emits beneficiary.updated with field
-	// legal_status_history; reports count by the corrected history. Answers
-	// the beneficiary with its new etag.
+	// earlier); it may pass other earlier entries. etag (or If-Match) must
+	// be the beneficiary's etag last read: the history has no etag of its
+	// own, as it is read only within the beneficiary, and a correction is
+	// decided on all of that read (the birth, the current status, the other
+	// entries); a change of any of it since (a PATCH, another correction, a
+	// document) makes the etag stale: ABORTED, HTTP 409 (If-Match: 412).
+	// Audited (legal_status_history.correct), emits beneficiary.updated
+	// with field legal_status_history; reports count by the corrected
+	// history. Answers the beneficiary with its new etag.
 	CorrectLegalStatusChange(context.Context, *CorrectLegalStatusChangeRequest) (*CorrectLegalStatusChangeResponse, error)
 	// Removes an earlier entry of the legal status history of a beneficiary
 	// the caller registered, one recorded in error (a status the person never
 	// had); the entry before it then holds until the next one. The entry of
 	// the current status cannot be removed (FAILED_PRECONDITION naming id).
 	// etag (query parameter or If-Match) must be the beneficiary's etag last
-	// read. Audited (legal_status_history.delete), emits beneficiary.updated
+	// read, as for CorrectLegalStatusChange. Audited (legal_status_history.delete), emits beneficiary.updated
 	// with field legal_status_history. Answers the beneficiary with its new
 	// etag.
 	DeleteLegalStatusChange(context.Context, *DeleteLegalStatusChangeRequest) (*DeleteLegalStatusChangeResponse, error)
 	// Adds an identity document to a beneficiary the caller registered.
+	// Moves the beneficiary's etag (its documents are part of its read).
 	CreateDocument(context.Context, *CreateDocumentRequest) (*CreateDocumentResponse, error)
 	// Lists the identity documents of a beneficiary the caller registered.
 	ListDocuments(context.Context, *ListDocumentsRequest) (*ListDocumentsResponse, error)
-	// Removes an identity document.
+	// Removes an identity document. Moves the beneficiary's etag.
 	DeleteDocument(context.Context, *DeleteDocumentRequest) (*DeleteDocumentResponse, error)
 	// Registers a household of the caller's beneficiaries.
 	CreateHousehold(context.Context, *CreateHouseholdRequest) (*CreateHouseholdResponse, error)
 	// Returns a household of the caller's organisation with its members.
 	GetHousehold(context.Context, *GetHouseholdRequest) (*GetHouseholdResponse, error)
 	// Adds a beneficiary to a household (a person is in at most one).
+	// Moves the beneficiary's etag (its household is part of its read), as
+	// CreateHousehold does each member's.
 	AddHouseholdMember(context.Context, *AddHouseholdMemberRequest) (*AddHouseholdMemberResponse, error)
-	// Removes a beneficiary from a household.
+	// Removes a beneficiary from a household. Moves the beneficiary's etag.
 	RemoveHouseholdMember(context.Context, *RemoveHouseholdMemberRequest) (*RemoveHouseholdMemberResponse, error)
 	// Lists who read or changed a beneficiary's personal data, newest first.
 	// Only the registering organisation (the data owner) may ask. Use "-" as
