@@ -17,9 +17,14 @@
 //   - the routes that take an etag (an update's resource etag, a delete's
 //     query etag, a custom method's body etag: gateway.etagField) accept it
 //     in If-Match too, and answer a stale one with 412; an answer that is
-//     a resource with an etag carries it in the ETag header, and a read
-//     answering one takes If-None-Match (304 Not Modified when it names
-//     the current etag);
+//     a resource with an etag carries it in the ETag header;
+//   - every read (GET) takes If-Match (412 when it names no current etag of
+//     the answer) and If-None-Match (304 Not Modified when it names the
+//     current etag, or is *: on every read, lists and downloads too), as
+//     the edge evaluates them on every read (gateway.etagHeader);
+//   - every operation answering JSON (all but the file downloads, whose
+//     query chooses the format) refuses an Accept without JSON with 406
+//     (gateway.notAcceptable);
 //   - every route with a JSON body refuses another Content-Type (and a
 //     Content-Encoding) with 415;
 //   - every error is google.rpc.Status JSON, also on the routes that answer
@@ -129,11 +134,26 @@ for (const [path, ops] of Object.entries(swagger.paths)) {
     op.parameters = (op.parameters ?? []).filter(
       (p) => ![idempotencyRef, purposeRef, ifMatchRef, ifNoneMatchRef].includes(p.$ref),
     );
+    const read = method === 'get';
     if (etag) {
       op.parameters.push({ $ref: ifMatchRef });
       op.responses['412'] = {
         description:
           'The If-Match etag is stale: the resource changed since it was read (google.rpc.Status ABORTED, reason ETAG_MISMATCH); read it again and send its current etag.',
+        schema: status,
+      };
+    } else if (read) {
+      op.parameters.push({ $ref: ifMatchRef });
+      op.responses['412'] = {
+        description:
+          'If-Match names no current etag of the answer (google.rpc.Status ABORTED, reason ETAG_MISMATCH): the resource changed since it was read, the ETag header names its current etag; an answer that is no single resource (a list, a file) has no etag, so only `*` passes.',
+        schema: status,
+      };
+    }
+    if (!fileAnswers.has(`${method} ${path}`)) {
+      op.responses['406'] = {
+        description:
+          'The Accept header accepts no application/json, and every answer of this operation is JSON (the field violation names Accept): send Accept: application/json (or */*), or no Accept. Nothing was read or changed.',
         schema: status,
       };
     }
@@ -145,19 +165,25 @@ for (const [path, ops] of Object.entries(swagger.paths)) {
       };
     }
     const ok = op.responses?.['200'];
-    if (ok && hasEtag(ok.schema)) {
+    const resource = ok && hasEtag(ok.schema);
+    if (resource) {
       ok.headers = {
         ...ok.headers,
         ETag: { type: 'string', description: 'The etag of the resource answered, as its `etag` field (send it in If-Match to change it).' },
       };
-      if (method === 'get') {
-        op.parameters.push({ $ref: ifNoneMatchRef });
-        op.responses['304'] = {
-          description:
-            'Not Modified: If-None-Match names the resource\'s current etag (or is `*`); no body, the ETag header names the etag.',
-          headers: { ETag: { type: 'string', description: 'The etag of the resource, unchanged.' } },
-        };
-      }
+    }
+    if (read) {
+      op.parameters.push({ $ref: ifNoneMatchRef });
+      op.responses['304'] = resource
+        ? {
+            description:
+              'Not Modified: If-None-Match names the resource\'s current etag (or is `*`); no body, the ETag header names the etag.',
+            headers: { ETag: { type: 'string', description: 'The etag of the resource, unchanged.' } },
+          }
+        : {
+            description:
+              'Not Modified: If-None-Match is `*` (the answer, a list or a file, has no etag to name); no body.',
+          };
     }
     if (path.startsWith('/v1/')) {
       op.parameters.push({ $ref: purposeRef });

@@ -403,10 +403,10 @@ func TestCredentialRoutes(t *testing.T) {
 
 // TestIfMatchDocumented: both OpenAPI documents declare the If-Match header,
 // and its 412 answer, on exactly the operations the edge takes it on (the
-// routes that take an etag), the ETag header on the 200 answer of every
-// operation answering a resource with an etag, and on every read among
-// them If-None-Match and its 304 answer, so that a client generated from
-// them can send the one and read the other.
+// routes that take an etag, and every read), the ETag header on the 200
+// answer of every operation answering a resource with an etag, and on
+// every read If-None-Match and its 304 answer, so that a client generated
+// from them can send the one and read the other.
 func TestIfMatchDocumented(t *testing.T) {
 	routes, err := gateway.NewRoutes(auth.ScopeFor)
 	if err != nil {
@@ -414,7 +414,7 @@ func TestIfMatchDocumented(t *testing.T) {
 	}
 	want := map[string]bool{}
 	for _, r := range routes.List() {
-		if r.Etag != "" {
+		if r.Etag != "" || r.Method == http.MethodGet && !gateway.IsHSDS(r.Template) { // HSDS has its own document
 			want[r.Method+" "+pathVar.ReplaceAllString(r.Template, "{}")] = true
 		}
 	}
@@ -457,8 +457,8 @@ func TestIfMatchDocumented(t *testing.T) {
 				if etag {
 					etags++
 				}
-				// A read answering an etag takes If-None-Match (304).
-				read := m == "get" && etag
+				// Every read takes If-None-Match (304).
+				read := m == "get"
 				if _, ok := op.Responses["304"]; ok != read || header[gateway.IfNoneMatchHeader] != read {
 					t.Errorf("%s document: %s answers an ETag %v, but declares If-None-Match %v and a 304 answer %v",
 						name, k, etag, header[gateway.IfNoneMatchHeader], ok)
@@ -471,8 +471,8 @@ func TestIfMatchDocumented(t *testing.T) {
 		if diff := gocmp.Diff(want, got); diff != "" {
 			t.Errorf("%s document: operations declaring If-Match differ from the routes taking an etag (-routes +document):\n%s", name, diff)
 		}
-		if etags < len(want) {
-			t.Errorf("%s document: %d operations declare the ETag header of their answer, fewer than the %d changes that take one", name, etags, len(want))
+		if etags == 0 {
+			t.Errorf("%s document: no operation declares the ETag header of its answer", name)
 		}
 		if reads == 0 {
 			t.Errorf("%s document: no read declares If-None-Match", name)
