@@ -22,6 +22,13 @@ var problems = []violationText{
 		"bs":      "Ovaj red možda ponavlja red {1}: ime je isto kao u tom redu (ili mu je blisko), a nijedan od njih nema datum ni godinu rođenja ni external_id, pa se ne vidi je li to jedna osoba ili dvije; ako je jedna, obrišite ovaj red (ili uvezite sa on_duplicate=skip ili link); ako su dvije, dodajte ono po čemu se razlikuju (datum ili godinu rođenja, external_id).",
 		"hr":      "Ovaj redak možda ponavlja redak {1}: ime je isto kao u tom retku (ili mu je blisko), a nijedan od njih nema datum ni godinu rođenja ni external_id, pa se ne vidi je li to jedna osoba ili dvije; ako je jedna, obrišite ovaj redak (ili uvezite s on_duplicate=skip ili link); ako su dvije, dodajte ono po čemu se razlikuju (datum ili godinu rođenja, external_id).",
 	}},
+	{regexp.MustCompile(`^"(.*)" is not a language Spona knows`), text{
+		"en":      `"{1}" is not a language Spona knows: write its BCP 47 tag (ar, fa, ps, en) or its name in English, Serbian, Bosnian or Croatian (arapski, farsi, paštu, engleski).`,
+		"sr-Latn": `"{1}" nije jezik koji Spona poznaje: upišite njegovu oznaku BCP 47 (ar, fa, ps, en) ili njegov naziv na srpskom, bosanskom, hrvatskom ili engleskom (arapski, farsi, paštu, engleski).`,
+		"sr-Cyrl": `"{1}" није језик који Спона познаје: упишите његову ознаку BCP 47 (ar, fa, ps, en) или његов назив на српском, босанском, хрватском или енглеском (арапски, фарси, пашту, енглески).`,
+		"bs":      `"{1}" nije jezik koji Spona poznaje: upišite njegovu oznaku BCP 47 (ar, fa, ps, en) ili njegov naziv na bosanskom, srpskom, hrvatskom ili engleskom (arapski, farsi, paštu, engleski).`,
+		"hr":      `"{1}" nije jezik koji Spona poznaje: upišite njegovu oznaku BCP 47 (ar, fa, ps, en) ili njegov naziv na hrvatskom, srpskom, bosanskom ili engleskom (arapski, farsi, paštu, engleski).`,
+	}},
 	{regexp.MustCompile(`^"(.*)" is not a country Spona knows`), text{
 		"en":      `"{1}" is not a country Spona knows: write its ISO 3166-1 code (RS or SRB, BA or BIH, AF or AFG) or its name in English, Serbian, Bosnian or Croatian (Serbia, Srbija, Bosna i Hercegovina, Avganistan).`,
 		"sr-Latn": `"{1}" nije država koju Spona poznaje: upišite njen kod ISO 3166-1 (RS ili SRB, BA ili BIH, AF ili AFG) ili njen naziv na srpskom, bosanskom, hrvatskom ili engleskom (Srbija, Bosna i Hercegovina, Avganistan, Serbia).`,

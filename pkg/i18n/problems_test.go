@@ -37,6 +37,8 @@ func TestEveryProblemHasText(t *testing.T) {
 	msgs = append(msgs, err.Error())
 	_, err = imports.ParseCountry("Jugoslavija")
 	msgs = append(msgs, err.Error())
+	_, err = imports.ParseLanguage("klingonski")
+	msgs = append(msgs, err.Error())
 	hidden := func(i int) bool { return i == 1 }
 	for _, p := range append(imports.Unheaded(imports.Mapping{Fields: []string{"given_name"}}, 2, []string{"Ana", "napomena"}), imports.HiddenRow(3),
 		imports.HiddenCells(imports.Mapping{Fields: []string{"given_name", "phone"}}, 4, []string{"Ana", "064 123 4567"}, nil, hidden)[0],

@@ -150,7 +150,11 @@ func LanguageTags(l []string) []string {
 
 // Language checks a BCP 47 language tag.
 func Language(v *errs.Violations, field, s string) {
-	if !languageTag.MatchString(s) {
+	if !IsLanguageTag(s) {
 		v.Add(field, "must be a BCP 47 tag such as ar, fa or sr-Latn")
 	}
 }
+
+// IsLanguageTag reports whether s (in canonical case, LanguageCase) has
+// the form of a BCP 47 language tag, as Language checks it.
+func IsLanguageTag(s string) bool { return languageTag.MatchString(s) }

@@ -136,7 +136,15 @@ func FromRow(m imports.Mapping, row int, cells []string, today date.Date) (*Bene
 		}
 		b.Vulnerabilities = append(b.Vulnerabilities, c)
 	}
-	b.Languages = splitList(cell("languages"))
+	// Tags, or the languages' names as registers write them.
+	for _, l := range splitList(cell("languages")) {
+		t, err := imports.ParseLanguage(l)
+		if err != nil {
+			p.Add(cells, "languages", "%v", err)
+			t = l
+		}
+		b.Languages = append(b.Languages, t)
+	}
 	if s := cell("birth_date"); s != "" {
 		d, err := imports.ParseDate(s)
 		if err != nil {

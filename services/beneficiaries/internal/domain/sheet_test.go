@@ -207,3 +207,32 @@ func TestSheetCountryNamesAndAlpha3(t *testing.T) {
 		}
 	}
 }
+
+// TestSheetLanguageNames: a register's languages cell written with the
+// languages' names, as social workers write them (arapski, farsi, paštu,
+// Arabic, арапски, romski), is read as BCP 47 tags; tags are read as
+// before; an unknown name is a problem saying what to write. Before, every
+// name was refused ("must be a BCP 47 tag"), a problem on every row of a
+// register that writes languages by name.
+func TestSheetLanguageNames(t *testing.T) {
+	today := date.Of(time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC))
+	m, err := imports.MatchHeader([]string{"Ime", "Jezici"}, SheetColumns, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := [][2]string{
+		{"arapski, engleski", "ar en"}, {"Farsi; Dari", "fa fa-AF"}, {"paštu/urdu", "ps ur"}, {"Arabic, French", "ar fr"},
+		{"арапски, персијски", "ar fa"}, {"romski, srpski", "rom sr"}, {"fa, sr-latn", "fa sr-Latn"},
+		{"kurdski, Sorani", "ku ckb"}, {"Njemački\nTurski", "de tr"}, {"PASHTO, Tigrinja, Urdu", "ps ti ur"},
+	}
+	for _, c := range cases {
+		b, p := FromRow(m, 2, []string{"Ana", c[0]}, today)
+		if got := strings.Join(b.Languages, " "); len(p.List) > 0 || got != c[1] {
+			t.Errorf("%q: languages %q, problems %+v; want %s, none", c[0], got, p.List, c[1])
+		}
+	}
+	_, p := FromRow(m, 3, []string{"Ana", "arapski, klingonski"}, today)
+	if len(p.List) != 1 || p.List[0].Column != "B" || !strings.Contains(p.List[0].Message, `"klingonski" is not a language`) {
+		t.Errorf("klingonski: problems %+v, want one of B3 naming it", p.List)
+	}
+}
