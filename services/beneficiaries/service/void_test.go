@@ -72,6 +72,13 @@ func TestVoidAssistance(t *testing.T) {
 	if !slices.Contains(statustest.Violations(err), "reason") {
 		t.Fatalf("no reason: violations %v", statustest.Violations(err))
 	}
+	// The reason the referrals service gives a failed completion's record
+	// is not a partner's to give.
+	_, err = void(orgA, wrongPerson.GetId(), pb.AssistanceVoidReason_ASSISTANCE_VOID_REASON_COMPLETION_FAILED)
+	statustest.Want(t, err, codes.InvalidArgument, "a partner's completion_failed")
+	if !slices.Contains(statustest.Violations(err), "reason") {
+		t.Fatalf("a partner's completion_failed: violations %v", statustest.Violations(err))
+	}
 	_, err = void(orgA, "abc", pb.AssistanceVoidReason_ASSISTANCE_VOID_REASON_DUPLICATE)
 	statustest.Want(t, err, codes.InvalidArgument, "bad id")
 	_, err = void(orgB, wrongPerson.GetId(), pb.AssistanceVoidReason_ASSISTANCE_VOID_REASON_DUPLICATE)

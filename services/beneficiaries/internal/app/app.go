@@ -876,7 +876,7 @@ func (a *App) VoidAssistance(ctx context.Context, act Actor, id, reason string) 
 	if err := ids.Check("id", id); err != nil {
 		return nil, err
 	}
-	if err := domain.CheckVoidReason(reason); err != nil {
+	if err := domain.CheckVoidReason(reason, act.IssuedBy == referralsProcess); err != nil {
 		return nil, err
 	}
 	id = ids.Normalize(id)

@@ -37,10 +37,20 @@ type Assistance struct {
 // AssistanceVoidReasons are the reasons an assistance record is voided.
 var AssistanceVoidReasons = []string{"wrong_beneficiary", "wrong_details", "duplicate", "not_delivered", "completion_failed"}
 
-// CheckVoidReason checks the reason a void gives.
-func CheckVoidReason(reason string) error {
+// VoidCompletionFailed is the void reason of a record a referral's
+// completion made before it failed: only the referrals service gives it.
+const VoidCompletionFailed = "completion_failed"
+
+// CheckVoidReason checks the reason a void gives; byReferrals says the
+// referrals service voids (a failed completion's record), which alone may
+// give VoidCompletionFailed.
+func CheckVoidReason(reason string, byReferrals bool) error {
 	var v errs.Violations
 	validate.OneOf(&v, "reason", reason, AssistanceVoidReasons, true)
+	if reason == VoidCompletionFailed && !byReferrals {
+		v.Add("reason", "ASSISTANCE_VOID_REASON_COMPLETION_FAILED is given by the referrals service to the record of a completion that failed; "+
+			"give the reason the record is wrong (WRONG_BENEFICIARY, WRONG_DETAILS, DUPLICATE or NOT_DELIVERED)")
+	}
 	return v.Err()
 }
 

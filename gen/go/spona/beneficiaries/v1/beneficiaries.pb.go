@@ -404,7 +404,8 @@ const (
 	// The assistance was not delivered.
 	AssistanceVoidReason_ASSISTANCE_VOID_REASON_NOT_DELIVERED AssistanceVoidReason = 4
 	// Set by the referrals service: a referral's completion recorded the
-	// assistance, then failed, so the referral was not completed.
+	// assistance, then failed, so the referral was not completed. Only that
+	// service gives it (from anyone else, INVALID_ARGUMENT on reason).
 	AssistanceVoidReason_ASSISTANCE_VOID_REASON_COMPLETION_FAILED AssistanceVoidReason = 5
 )
 
