@@ -349,6 +349,13 @@ var byReason = map[string]text{
 		"bs":      "Webhook je isključen; prvo ga uključite (stanje ACTIVE).",
 		"hr":      "Webhook je isključen; najprije ga uključite (stanje ACTIVE).",
 	},
+	"DELIVERY_IN_PROGRESS": {
+		"en":      "The delivery is being attempted right now; if that attempt fails, redeliver it then.",
+		"sr-Latn": "Isporuka se upravo pokušava; ako taj pokušaj ne uspe, ponovo je pošaljite tada.",
+		"sr-Cyrl": "Испорука се управо покушава; ако тај покушај не успе, поново је пошаљите тада.",
+		"bs":      "Isporuka se upravo pokušava; ako taj pokušaj ne uspije, ponovo je pošaljite tada.",
+		"hr":      "Isporuka se upravo pokušava; ako taj pokušaj ne uspije, ponovno je pošaljite tada.",
+	},
 	"KEY_INACTIVE": {
 		"en":      "The key is revoked or expired; create a new one.",
 		"sr-Latn": "Ključ je opozvan ili je istekao; napravite novi.",

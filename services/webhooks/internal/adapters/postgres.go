@@ -204,21 +204,27 @@ func (p *Postgres) GetDelivery(ctx context.Context, subscriptionID, id string) (
 	return one(d, err, "delivery", id)
 }
 
-// requeueSQL stores a delivery queued again (domain.Delivery.Redeliver).
+// requeueSQL stores a delivery queued again (domain.Delivery.Redeliver at
+// its retry start, $4) unless a dispatcher's lease on it still runs then.
+// A lease run out is cleared with it: the attempt holding it, were it to
+// record late, would overwrite the new retry window.
 const requeueSQL = `UPDATE deliveries SET status = $2, next_attempt_time = $3, retry_start_time = $4, deliver_time = NULL,
-		retry_start_attempts = $5
-		WHERE id = $1`
+		retry_start_attempts = $5, lease_id = NULL, lease_until = NULL
+		WHERE id = $1 AND (lease_until IS NULL OR lease_until < $4)`
 
 func requeueArgs(d *domain.Delivery) []any {
 	return []any{d.ID, d.Status, nullTime(d.NextAttempt), d.RetryStart, d.RetryStartAttempts}
 }
 
-// Requeue queues d again and wakes the dispatchers.
-func (p *Postgres) Requeue(ctx context.Context, d *domain.Delivery) error {
-	b := &pgx.Batch{}
-	b.Queue(requeueSQL, requeueArgs(d)...)
-	b.Queue(`SELECT pg_notify($1, '')`, NotifyChannel)
-	return db.Error(p.pool.SendBatch(ctx, b).Close())
+// Requeue queues d again and wakes the dispatchers, or reports it is
+// under a lease (app.DeliveryStore).
+func (p *Postgres) Requeue(ctx context.Context, d *domain.Delivery) (bool, error) {
+	tag, err := p.pool.Exec(ctx, `WITH queued AS (`+requeueSQL+` RETURNING 1)
+		SELECT pg_notify($6, '') FROM queued`, append(requeueArgs(d), NotifyChannel)...)
+	if err != nil {
+		return false, db.Error(err)
+	}
+	return tag.RowsAffected() == 1, nil
 }
 
 // RequeueFailed queues again the failed deliveries of w in one

@@ -2,6 +2,7 @@ package adapters
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"slices"
 	"testing"
@@ -183,5 +184,80 @@ func TestBulkRedeliverQueuesFailedInWindow(t *testing.T) {
 	}
 	if _, _, err := a.RedeliverFailed(ctx, p, s.ID, start, time.Time{}); errs.KindOf(err) != errs.KindFailedPrecondition {
 		t.Fatalf("bulk redelivery to a disabled webhook: %v, want FailedPrecondition", err)
+	}
+}
+
+// TestRedeliverWhileAttemptedConverges: POST
+// /v1/webhooks/{id}/deliveries/{delivery_id}:redeliver of a delivery a
+// dispatcher is attempting right now (under its lease) is refused, 409
+// ABORTED DELIVERY_IN_PROGRESS, and changes nothing: the attempt records
+// its outcome, and a redelivery after that is queued at once. A lease that
+// has run out is cleared by the redelivery, so its attempt, recording late,
+// no longer overwrites the new retry window. Before, the redelivery was
+// answered as queued and the attempt's record then put back the failed
+// attempt's next retry (up to hours away) over it.
+func TestRedeliverWhileAttemptedConverges(t *testing.T) {
+	ctx := context.Background()
+	pool, repo, a, org, s := subscribed(t)
+	p := auth.Principal{OrganisationID: org}
+	queueReferrals(t, pool, a, org, 1)
+	// The delivery has failed many times: its next retry is hours away.
+	if _, err := pool.Exec(ctx, `UPDATE deliveries SET attempts = 20, retry_start_attempts = 0`); err != nil {
+		t.Fatal(err)
+	}
+	claim := func() app.Claimed {
+		t.Helper()
+		claims, err := repo.Claim(ctx, app.ClaimRequest{Now: time.Now(), Limit: 10, PerTarget: 8, InFlight: map[string]int{}, Lease: time.Minute})
+		if err != nil || len(claims) != 1 {
+			t.Fatalf("claimed %d, %v", len(claims), err)
+		}
+		return claims[0]
+	}
+	fail := func(c app.Claimed) {
+		t.Helper()
+		now := time.Now()
+		domain.DefaultRetryPolicy.AfterFailure(c.Delivery, domain.Attempt{Code: 503}, now, 0.5)
+		if _, err := repo.Record(ctx, c, c.Delivery, app.SubscriptionHealth{At: now, FailingSince: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nextIn := func() time.Duration {
+		t.Helper()
+		var next time.Time
+		if err := pool.QueryRow(ctx, `SELECT next_attempt_time FROM deliveries`).Scan(&next); err != nil {
+			t.Fatal(err)
+		}
+		return time.Until(next)
+	}
+
+	c := claim()
+	_, err := a.Redeliver(ctx, p, s.ID, c.Delivery.ID)
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Kind != errs.KindAborted || e.Reason != app.ReasonDeliveryInProgress {
+		t.Fatalf("redeliver while attempted: %v, want Aborted %s", err, app.ReasonDeliveryInProgress)
+	}
+	fail(c)
+	if wait := nextIn(); wait < time.Minute {
+		t.Fatalf("after the attempt failed: next attempt in %s, want the backoff's hours", wait)
+	}
+	if _, err := a.Redeliver(ctx, p, s.ID, c.Delivery.ID); err != nil {
+		t.Fatalf("redeliver after the attempt: %v", err)
+	}
+	if wait := nextIn(); wait > time.Second {
+		t.Fatalf("redelivered after the attempt: next attempt in %s, want now", wait)
+	}
+
+	// A lease run out: the redelivery goes ahead, and the late record of
+	// the attempt that held it changes nothing.
+	c = claim()
+	if _, err := pool.Exec(ctx, `UPDATE deliveries SET lease_until = now() - interval '1 second'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Redeliver(ctx, p, s.ID, c.Delivery.ID); err != nil {
+		t.Fatalf("redeliver after the lease ran out: %v", err)
+	}
+	fail(c)
+	if wait := nextIn(); wait > time.Second {
+		t.Fatalf("redelivered, then the attempt of a lease run out recorded: next attempt in %s, want now", wait)
 	}
 }

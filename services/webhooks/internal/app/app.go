@@ -44,9 +44,12 @@ type SubscriptionStore interface {
 type DeliveryStore interface {
 	ListDeliveries(ctx context.Context, subscriptionID, status string, p pagination.Page) ([]*domain.Delivery, error)
 	GetDelivery(ctx context.Context, subscriptionID, id string) (*domain.Delivery, error)
-	// Requeue stores d queued again (after domain.Delivery.Redeliver) and
-	// wakes the dispatchers.
-	Requeue(ctx context.Context, d *domain.Delivery) error
+	// Requeue stores d queued again (after domain.Delivery.Redeliver, at
+	// d.RetryStart) and wakes the dispatchers, unless a dispatcher holds d
+	// under a lease still running then (queued false): its attempt's
+	// record would overwrite the new retry window. A lease run out is
+	// cleared, so an attempt recording late changes nothing.
+	Requeue(ctx context.Context, d *domain.Delivery) (queued bool, err error)
 	// RequeueFailed queues again at w.Now, each after
 	// domain.Delivery.Redeliver, up to w.Limit failed deliveries
 	// (domain.Delivery.Failed) of the subscription created in

@@ -204,11 +204,21 @@ func (a *App) Redeliver(ctx context.Context, p auth.Principal, subscriptionID, d
 		return nil, err
 	}
 	d.Redeliver(a.now())
-	if err := a.repo.Requeue(ctx, d); err != nil {
+	queued, err := a.repo.Requeue(ctx, d)
+	if err != nil {
 		return nil, err
+	}
+	if !queued {
+		e := errs.New(errs.KindAborted, "delivery %q is being attempted right now; if that attempt fails (see the delivery log once it ends), redeliver it then", d.ID)
+		e.Reason = ReasonDeliveryInProgress
+		return nil, e
 	}
 	return d, nil
 }
+
+// ReasonDeliveryInProgress is the reason of the Aborted error (409) of a
+// :redeliver of a delivery a dispatcher is attempting at that moment.
+const ReasonDeliveryInProgress = "DELIVERY_IN_PROGRESS"
 
 // RedeliverLimit is the most deliveries one bulk redelivery queues again.
 const RedeliverLimit = 500

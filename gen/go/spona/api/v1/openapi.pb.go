@@ -25,7 +25,7 @@ var File_spona_api_v1_openapi_proto protoreflect.FileDescriptor
 
 const file_spona_api_v1_openapi_proto_rawDesc = "" +
 	"\n" +
-	"\x1aspona/api/v1/openapi.proto\x12\fspona.api.v1\x1a.protoc-gen-openapiv2/options/annotations.protoB\xa0\x16\x92A\xf8\x14\x12\xfb\b\n" +
+	"\x1aspona/api/v1/openapi.proto\x12\fspona.api.v1\x1a.protoc-gen-openapiv2/options/annotations.protoB\xa3\x17\x92A\xfb\x15\x12\xfb\b\n" +
 	"\tSpona API\x12\xd1\bREST API of Spona, the case-management backend of organisations supporting migrants, refugees, returnees and children at risk in Serbia, Bosnia and Herzegovina and Croatia: beneficiaries with consent and access grants, referrals between organisations, the service directory, trainings, and donor reporting.\n" +
 	"\n" +
 	"Every request under /v1 needs `Authorization: Bearer <API key or access token>`. Errors are google.rpc.Status JSON objects; send `Accept-Language` (en, sr-Latn, sr-Cyrl, bs, hr) to get a google.rpc.LocalizedMessage in that language in `details`. Lists page with `page_size` and `page_token`; updates are PATCH with `update_mask` and the `etag` last read, in the body or as `If-Match` (a resource's answer carries its etag in the `ETag` header; a stale `If-Match` is 412); request bodies are JSON (`Content-Type: application/json`, another type is 415); every write (POST, PATCH, DELETE) accepts an `Idempotency-Key` header, so that a retry is answered with the first response. Spreadsheet imports take the file itself as the body (text/csv or XLSX), and templates and exports answer with the file.\"\x13\n" +
@@ -41,9 +41,9 @@ const file_spona_api_v1_openapi_proto_rawDesc = "" +
 	"\x14\x1a\x12.google.rpc.StatusRc\n" +
 	"\x03404\x12\\\n" +
 	"BNo such resource visible to the caller's organisation (NOT_FOUND).\x12\x16\n" +
-	"\x14\x1a\x12.google.rpc.StatusR\x98\x04\n" +
-	"\x03409\x12\x90\x04\n" +
-	"\xf5\x03A conflict (ABORTED or ALREADY_EXISTS; the reason in google.rpc.ErrorInfo): the etag sent in the body or query is stale (ETAG_MISMATCH: read the resource again; a stale If-Match is 412) or missing (ETAG_REQUIRED), the resource already exists, a change ran into another at the same moment (CONCURRENT_UPDATE), or the same request is still in progress, under its Idempotency-Key (REQUEST_IN_PROGRESS) or an import's request_id or file (UPLOAD_IN_PROGRESS): send the same request again after Retry-After.\x12\x16\n" +
+	"\x14\x1a\x12.google.rpc.StatusR\x9b\x05\n" +
+	"\x03409\x12\x93\x05\n" +
+	"\xf8\x04A conflict (ABORTED or ALREADY_EXISTS; the reason in google.rpc.ErrorInfo): the etag sent in the body or query is stale (ETAG_MISMATCH: read the resource again; a stale If-Match is 412) or missing (ETAG_REQUIRED), the resource already exists, a change ran into another at the same moment (CONCURRENT_UPDATE), or the same request is still in progress, under its Idempotency-Key (REQUEST_IN_PROGRESS) or an import's request_id or file (UPLOAD_IN_PROGRESS): send the same request again after Retry-After; a webhook delivery being attempted right now is not redelivered (DELIVERY_IN_PROGRESS: redeliver it once that attempt has failed).\x12\x16\n" +
 	"\x14\x1a\x12.google.rpc.StatusR\xb4\x01\n" +
 	"\x03422\x12\xac\x01\n" +
 	"\x91\x01The Idempotency-Key, or a create's or an import's request_id (reason REQUEST_ID_REUSED), was already used for a different request; use a new one.\x12\x16\n" +

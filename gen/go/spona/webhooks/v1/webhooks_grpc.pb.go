@@ -73,7 +73,9 @@ type WebhookServiceClient interface {
 	ListWebhookDeliveries(ctx context.Context, in *ListWebhookDeliveriesRequest, opts ...grpc.CallOption) (*ListWebhookDeliveriesResponse, error)
 	// Sends a delivery again (same webhook-id, same body, newly signed), e.g.
 	// one that was dead-lettered. Refused with FAILED_PRECONDITION while the
-	// subscription is disabled.
+	// subscription is disabled, and with ABORTED (409, reason
+	// DELIVERY_IN_PROGRESS) while an attempt of the delivery is being made:
+	// redeliver it once that attempt's outcome shows, if it failed.
 	RedeliverWebhookDelivery(ctx context.Context, in *RedeliverWebhookDeliveryRequest, opts ...grpc.CallOption) (*RedeliverWebhookDeliveryResponse, error)
 	// Sends again, at once, the failed deliveries of a subscription created
 	// in a time window (start_time inclusive, end_time exclusive, now when
@@ -231,7 +233,9 @@ type WebhookServiceServer interface {
 	ListWebhookDeliveries(context.Context, *ListWebhookDeliveriesRequest) (*ListWebhookDeliveriesResponse, error)
 	// Sends a delivery again (same webhook-id, same body, newly signed), e.g.
 	// one that was dead-lettered. Refused with FAILED_PRECONDITION while the
-	// subscription is disabled.
+	// subscription is disabled, and with ABORTED (409, reason
+	// DELIVERY_IN_PROGRESS) while an attempt of the delivery is being made:
+	// redeliver it once that attempt's outcome shows, if it failed.
 	RedeliverWebhookDelivery(context.Context, *RedeliverWebhookDeliveryRequest) (*RedeliverWebhookDeliveryResponse, error)
 	// Sends again, at once, the failed deliveries of a subscription created
 	// in a time window (start_time inclusive, end_time exclusive, now when
