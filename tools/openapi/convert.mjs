@@ -27,6 +27,8 @@
 //     (gateway.notAcceptable);
 //   - every route with a JSON body refuses another Content-Type (and a
 //     Content-Encoding) with 415;
+//   - every route with a body refuses one over its limit with 413
+//     (MAX_BODY_BYTES, IMPORT_MAX_BYTES for an upload: gateway.limit);
 //   - every error is google.rpc.Status JSON, also on the routes that answer
 //     a file (templates, exports): in 2.0, whose `produces` is the whole
 //     operation's, application/json is among their media types; in 3.1 an
@@ -129,7 +131,8 @@ for (const [path, ops] of Object.entries(swagger.paths)) {
       body.schema = { type: 'string', format: 'binary' };
       body.description = `The file itself, as ${op.consumes.join(' or ')} (the Content-Type header says which).`;
     }
-    const jsonBody = op.parameters?.some((p) => p.in === 'body') && !(op.consumes?.length && !op.consumes.some(isJSON));
+    const hasBody = op.parameters?.some((p) => p.in === 'body');
+    const jsonBody = hasBody && !(op.consumes?.length && !op.consumes.some(isJSON));
     const etag = takesEtag(method, path, op);
     op.parameters = (op.parameters ?? []).filter(
       (p) => ![idempotencyRef, purposeRef, ifMatchRef, ifNoneMatchRef].includes(p.$ref),
@@ -161,6 +164,14 @@ for (const [path, ops] of Object.entries(swagger.paths)) {
       op.responses['415'] = {
         description:
           'The body is not sent as JSON (Content-Type other than application/json, charset other than UTF-8), or is compressed (Content-Encoding); the field violation names Content-Type or Content-Encoding. A body without a Content-Type is read as JSON.',
+        schema: status,
+      };
+    }
+    if (hasBody) {
+      op.responses['413'] = {
+        description: jsonBody
+          ? 'The body is larger than the edge accepts (MAX_BODY_BYTES, 1 MiB by default; google.rpc.Status INVALID_ARGUMENT, reason BODY_TOO_LARGE). Nothing was read or changed.'
+          : 'The file is larger than the edge accepts (IMPORT_MAX_BYTES, 20 MiB by default; google.rpc.Status INVALID_ARGUMENT, reason BODY_TOO_LARGE): split it. Nothing was read or changed.',
         schema: status,
       };
     }
