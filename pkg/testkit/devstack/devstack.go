@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -95,22 +96,48 @@ func DefaultPorts() Ports {
 	return p
 }
 
-// FreePorts picks unused loopback ports for every listener.
+// FreePorts picks unused loopback ports for every listener, each port
+// once: every one is held until all are picked. Picked one by one and let
+// go at once, two of a stack's listeners could get the same port (about
+// one stack start in 180); with two admin ports alike, the second process
+// failed to bind but the first's /readyz answered for it, so its start
+// looked ready and was not retried (CI: the edge exited, TestWebhooks got
+// "connection refused").
 func FreePorts() (Ports, error) {
 	p := Ports{GRPC: map[string]int{}, Admin: map[string]int{}}
-	var err error
+	var held []net.Listener
+	defer func() {
+		for _, l := range held {
+			_ = l.Close()
+		}
+	}()
+	pick := func(port *int) error {
+		l, err := loopback.Listen()
+		if err != nil {
+			return err
+		}
+		held = append(held, l)
+		addr, ok := l.Addr().(*net.TCPAddr)
+		if !ok {
+			return fmt.Errorf("listener address %v is not TCP", l.Addr())
+		}
+		*port = addr.Port
+		return nil
+	}
 	for _, s := range Services {
+		var grpcPort, adminPort int
 		if s != "edge" {
-			if p.GRPC[s], err = loopback.FreePort(); err != nil {
+			if err := pick(&grpcPort); err != nil {
 				return p, err
 			}
+			p.GRPC[s] = grpcPort
 		}
-		if p.Admin[s], err = loopback.FreePort(); err != nil {
+		if err := pick(&adminPort); err != nil {
 			return p, err
 		}
+		p.Admin[s] = adminPort
 	}
-	p.HTTP, err = loopback.FreePort()
-	return p, err
+	return p, pick(&p.HTTP)
 }
 
 // Options configures Start.
