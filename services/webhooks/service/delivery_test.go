@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -294,8 +295,15 @@ func TestDeadLetterDisableRedeliver(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if !strings.Contains(disabled.GetDisabledReason(), "failed since") || disabled.GetFirstFailureTime() == nil || disabled.GetDisableTime() == nil {
-		t.Fatalf("disabled %+v", disabled)
+	if !strings.Contains(disabled.GetDisabledReason(), "failed since") || disabled.GetFirstFailureTime() == nil || disabled.GetDisableTime() == nil ||
+		disabled.GetDisabledReasonCode() != pb.WebhookDisabledReason_WEBHOOK_DISABLED_REASON_FAILING {
+		t.Fatalf("disabled %+v, want the reason FAILING, in words, and the time", disabled)
+	}
+	// The list says it too.
+	list, err := s.wh.ListWebhooks(ctx, &pb.ListWebhooksRequest{})
+	if err != nil || len(list.GetWebhooks()) != 1 || list.GetWebhooks()[0].GetDisabledReasonCode() != pb.WebhookDisabledReason_WEBHOOK_DISABLED_REASON_FAILING ||
+		!list.GetWebhooks()[0].GetDisableTime().AsTime().Equal(disabled.GetDisableTime().AsTime()) {
+		t.Fatalf("listed: %v %+v, want the reason FAILING and the disable time", err, list.GetWebhooks())
 	}
 	for _, d := range s.deliveries(t, receiver, w.GetId()) {
 		if d.GetStatus() == pb.DeliveryStatus_DELIVERY_STATUS_PENDING {
@@ -305,7 +313,7 @@ func TestDeadLetterDisableRedeliver(t *testing.T) {
 	// Disabled: nothing is queued, redelivery is refused.
 	before := len(rcv.Requests())
 	s.inject(t, referralEvent("referral.sent", ids.New(), sender, receiver, "sent"))
-	_, err := s.wh.RedeliverWebhookDelivery(ctx, &pb.RedeliverWebhookDeliveryRequest{WebhookId: w.GetId(), DeliveryId: dead.GetId()})
+	_, err = s.wh.RedeliverWebhookDelivery(ctx, &pb.RedeliverWebhookDeliveryRequest{WebhookId: w.GetId(), DeliveryId: dead.GetId()})
 	statustest.Want(t, err, codes.FailedPrecondition, "redeliver to a disabled webhook")
 
 	down.Store(false)
@@ -313,6 +321,12 @@ func TestDeadLetterDisableRedeliver(t *testing.T) {
 		Webhook: &pb.Webhook{Id: w.GetId(), Etag: disabled.GetEtag(), State: pb.WebhookState_WEBHOOK_STATE_ACTIVE}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"state"}},
 	}); err != nil {
 		t.Fatal(err)
+	}
+	// Enabled again: no reason, no disable time.
+	if on, err := s.wh.GetWebhook(ctx, &pb.GetWebhookRequest{Id: w.GetId()}); err != nil || on.GetWebhook().GetState() != pb.WebhookState_WEBHOOK_STATE_ACTIVE ||
+		on.GetWebhook().GetDisabledReasonCode() != pb.WebhookDisabledReason_WEBHOOK_DISABLED_REASON_UNSPECIFIED ||
+		on.GetWebhook().GetDisabledReason() != "" || on.GetWebhook().GetDisableTime() != nil {
+		t.Fatalf("enabled again: %v %+v, want no reason and no disable time", err, on.GetWebhook())
 	}
 	again, err := s.wh.RedeliverWebhookDelivery(ctx, &pb.RedeliverWebhookDeliveryRequest{WebhookId: w.GetId(), DeliveryId: dead.GetId()})
 	if err != nil {
@@ -419,8 +433,9 @@ func TestGoneDisables(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got.GetWebhook().GetState() == pb.WebhookState_WEBHOOK_STATE_DISABLED {
-			if !strings.Contains(got.GetWebhook().GetDisabledReason(), "410") {
-				t.Fatalf("reason %q", got.GetWebhook().GetDisabledReason())
+			if !strings.Contains(got.GetWebhook().GetDisabledReason(), "410") ||
+				got.GetWebhook().GetDisabledReasonCode() != pb.WebhookDisabledReason_WEBHOOK_DISABLED_REASON_GONE {
+				t.Fatalf("reason %q (%s), want GONE", got.GetWebhook().GetDisabledReason(), got.GetWebhook().GetDisabledReasonCode())
 			}
 			break
 		}
@@ -659,5 +674,78 @@ func TestWaitingDeliveryFollowsItsWebhook(t *testing.T) {
 			seen = append(seen, referralOf(r))
 		}
 		t.Fatalf("the target got %v, want the first %s and the fence %s only", seen, first, fence)
+	}
+}
+
+// TestRedeliveredEventOrdersByItsTimestamp: an event dead-lettered while
+// the receiver was down, redelivered after a later event of the same
+// referral was delivered, arrives after it; its body's `timestamp` is
+// still the event's own time (the same on every attempt, whatever the
+// webhook-timestamp header of the attempt says), earlier than the later
+// event's, so a receiver ordering a referral's events by it keeps the
+// later state. The body is signed as before.
+func TestRedeliveredEventOrdersByItsTimestamp(t *testing.T) {
+	s := start(t, func(c *service.Config) {
+		c.RetryFor, c.RetryMax = 300*time.Millisecond, 100*time.Millisecond
+	})
+	sender, receiver := ids.New(), ids.New()
+	rcv, down := downReceiver(t)
+	w := s.subscribe(t, receiver, rcv.URL(), "referral.received", "referral.cancelled")
+	ctx := as(t, receiver)
+	referral := ids.New()
+	sent := referralEvent("referral.sent", referral, sender, receiver, "sent")
+	s.inject(t, sent)
+	var dead *pb.Delivery
+	for deadline := time.Now().Add(30 * time.Second); dead == nil; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first event's delivery was not dead-lettered")
+		}
+		for _, d := range s.deliveries(t, receiver, w.GetId()) {
+			if d.GetEventId() == sent.ID && d.GetStatus() == pb.DeliveryStatus_DELIVERY_STATUS_DEAD_LETTERED {
+				dead = d
+			}
+		}
+	}
+	down.Store(false)
+	cancelled := referralEvent("referral.cancelled", referral, sender, receiver, "cancelled")
+	cancelled.Time = sent.Time.Add(time.Second)
+	s.inject(t, cancelled)
+	rcv.WaitFor(t, 30*time.Second, "the later event", func(r []webhooktest.Request) bool {
+		return len(r) > 0 && r[len(r)-1].Status == http.StatusOK
+	})
+	if _, err := s.wh.RedeliverWebhookDelivery(ctx, &pb.RedeliverWebhookDeliveryRequest{WebhookId: w.GetId(), DeliveryId: dead.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := rcv.WaitFor(t, 30*time.Second, "the redelivery", func(r []webhooktest.Request) bool {
+		return len(r) > 0 && r[len(r)-1].ID == dead.GetId() && r[len(r)-1].Status == http.StatusOK
+	})
+	ok := slices.DeleteFunc(slices.Clone(reqs), func(r webhooktest.Request) bool { return r.Status != http.StatusOK })
+	if len(ok) != 2 {
+		t.Fatalf("%d deliveries answered 200, want 2 (the later event, then the redelivered one)", len(ok))
+	}
+	webhooktest.Verify(t, []string{w.GetSecret()}, ok)
+	type body struct {
+		ID, Type, Timestamp string
+	}
+	var later, redelivered body
+	for i, b := range []*body{&later, &redelivered} {
+		if err := json.Unmarshal(ok[i].Body, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if later.ID != cancelled.ID || redelivered.ID != sent.ID {
+		t.Fatalf("arrived %s then %s, want the later event %s, then the redelivered %s", later.ID, redelivered.ID, cancelled.ID, sent.ID)
+	}
+	if want := sent.Time.UTC().Format(time.RFC3339Nano); redelivered.Timestamp != want {
+		t.Fatalf("the redelivered event's timestamp %s, want its own time %s", redelivered.Timestamp, want)
+	}
+	first, err1 := time.Parse(time.RFC3339Nano, redelivered.Timestamp)
+	second, err2 := time.Parse(time.RFC3339Nano, later.Timestamp)
+	if err1 != nil || err2 != nil || !first.Before(second) {
+		t.Fatalf("timestamps %q (redelivered) and %q (later): %v %v; want the redelivered one first", redelivered.Timestamp, later.Timestamp, err1, err2)
+	}
+	// The attempt's own time is in the header, after the later event's.
+	if ok[1].Timestamp < ok[0].Timestamp {
+		t.Fatalf("webhook-timestamp %s of the redelivery before %s", ok[1].Timestamp, ok[0].Timestamp)
 	}
 }

@@ -149,6 +149,7 @@ func TestSubscriptions(t *testing.T) {
 			Webhook: &pb.Webhook{Id: created.GetId(), Etag: up.GetWebhook().GetEtag(), State: pb.WebhookState_WEBHOOK_STATE_DISABLED},
 		})
 		if err != nil || off.GetWebhook().GetState() != pb.WebhookState_WEBHOOK_STATE_DISABLED || off.GetWebhook().GetDisabledReason() == "" ||
+			off.GetWebhook().GetDisabledReasonCode() != pb.WebhookDisabledReason_WEBHOOK_DISABLED_REASON_BY_ORGANISATION ||
 			off.GetWebhook().GetDescription() != "case system" {
 			t.Fatalf("disable: %v %+v", err, off.GetWebhook())
 		}
@@ -156,7 +157,8 @@ func TestSubscriptions(t *testing.T) {
 			Webhook:    &pb.Webhook{Id: created.GetId(), Etag: off.GetWebhook().GetEtag(), State: pb.WebhookState_WEBHOOK_STATE_ACTIVE},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"state"}},
 		})
-		if err != nil || on.GetWebhook().GetState() != pb.WebhookState_WEBHOOK_STATE_ACTIVE || on.GetWebhook().GetDisabledReason() != "" {
+		if err != nil || on.GetWebhook().GetState() != pb.WebhookState_WEBHOOK_STATE_ACTIVE || on.GetWebhook().GetDisabledReason() != "" ||
+			on.GetWebhook().GetDisabledReasonCode() != pb.WebhookDisabledReason_WEBHOOK_DISABLED_REASON_UNSPECIFIED || on.GetWebhook().GetDisableTime() != nil {
 			t.Fatalf("enable: %v %+v", err, on.GetWebhook())
 		}
 	})
@@ -264,7 +266,8 @@ func TestCreateDisabled(t *testing.T) {
 		t.Fatal(err)
 	}
 	off := resp.GetWebhook()
-	if off.GetState() != pb.WebhookState_WEBHOOK_STATE_DISABLED || off.GetDisabledReason() == "" || off.GetDisableTime() == nil || off.GetSecret() == "" {
+	if off.GetState() != pb.WebhookState_WEBHOOK_STATE_DISABLED || off.GetDisabledReason() == "" || off.GetDisableTime() == nil || off.GetSecret() == "" ||
+		off.GetDisabledReasonCode() != pb.WebhookDisabledReason_WEBHOOK_DISABLED_REASON_BY_ORGANISATION {
 		t.Fatalf("created %+v, want disabled with a reason and a secret", off)
 	}
 	got, err := s.wh.GetWebhook(ctx, &pb.GetWebhookRequest{Id: off.GetId()})

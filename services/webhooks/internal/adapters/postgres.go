@@ -41,7 +41,7 @@ var _ app.Repository = (*Postgres)(nil)
 
 const subscriptionCols = `id, organisation_id, url, event_types, description, secret, previous_secret,
 	previous_secret_expire_time, state, disabled_reason, disable_time, failing_since, create_time, update_time, version,
-	coalesce(rotate_request_id, ''), earlier_secrets`
+	coalesce(rotate_request_id, ''), earlier_secrets, disabled_reason_code`
 
 func (p *Postgres) scanSubscription(row pgx.Row) (*domain.Subscription, error) {
 	var s domain.Subscription
@@ -49,7 +49,7 @@ func (p *Postgres) scanSubscription(row pgx.Row) (*domain.Subscription, error) {
 	var prevExp, disabled, failing *time.Time
 	if err := row.Scan(&s.ID, &s.OrganisationID, &s.URL, &s.EventTypes, &s.Description, &secret, &prev,
 		&prevExp, &s.State, &s.DisabledReason, &disabled, &failing, &s.CreateTime, &s.UpdateTime, &s.Version,
-		&s.RotateRequestID, &earlier); err != nil {
+		&s.RotateRequestID, &earlier, &s.DisabledCode); err != nil {
 		return nil, err
 	}
 	var err error
@@ -67,12 +67,12 @@ func (p *Postgres) scanSubscription(row pgx.Row) (*domain.Subscription, error) {
 func (p *Postgres) CreateSubscription(ctx context.Context, s *domain.Subscription, requestID string) (*domain.Subscription, error) {
 	return db.CreateOnce(ctx, p.pool, p.scanSubscription, `
 		INSERT INTO subscriptions (id, organisation_id, url, target, event_types, description, secret, state,
-			disabled_reason, disable_time, request_id, create_time, update_time)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+			disabled_reason, disable_time, request_id, create_time, update_time, disabled_reason_code)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)
 		ON CONFLICT (organisation_id, request_id) DO NOTHING
 		RETURNING `+subscriptionCols,
 		[]any{s.ID, s.OrganisationID, s.URL, s.Target(), s.EventTypes, s.Description, p.sealer.Seal(s.Secret, s.ID),
-			s.State, s.DisabledReason, nullTime(s.DisableTime), db.Null(requestID), s.CreateTime},
+			s.State, s.DisabledReason, nullTime(s.DisableTime), db.Null(requestID), s.CreateTime, s.DisabledCode},
 		`SELECT `+subscriptionCols+` FROM subscriptions WHERE organisation_id = $1 AND request_id = $2`,
 		s.OrganisationID, requestID)
 }
@@ -127,12 +127,12 @@ func (p *Postgres) UpdateSubscription(ctx context.Context, s *domain.Subscriptio
 				previous_secret = $8, previous_secret_expire_time = $9, state = $10, disabled_reason = $11,
 				disable_time = $12,
 				failing_since = CASE WHEN $10 = 'active' AND state <> 'active' THEN $13 ELSE failing_since END, update_time = $14, rotate_request_id = $15, earlier_secrets = $16,
-				version = version + 1
+				disabled_reason_code = $17, version = version + 1
 			WHERE id = $1 AND version = $2
 			RETURNING `+subscriptionCols,
 			s.ID, s.Version, s.URL, s.Target(), s.EventTypes, s.Description, p.sealer.Seal(s.Secret, s.ID),
 			prev, prevExp, s.State, s.DisabledReason,
-			nullTime(s.DisableTime), nullTime(s.FailingSince), s.UpdateTime, db.Null(s.RotateRequestID), earlier))
+			nullTime(s.DisableTime), nullTime(s.FailingSince), s.UpdateTime, db.Null(s.RotateRequestID), earlier, s.DisabledCode))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return etag.Mismatch()
 		}
@@ -425,13 +425,14 @@ func (p *Postgres) Record(ctx context.Context, c app.Claimed, d *domain.Delivery
 		b.Queue(strings.ReplaceAll(`UPDATE subscriptions SET
 				state = CASE WHEN {long} THEN 'disabled' ELSE state END,
 				disabled_reason = CASE WHEN {long} THEN $2 ELSE disabled_reason END,
+				disabled_reason_code = CASE WHEN {long} THEN $6 ELSE disabled_reason_code END,
 				disable_time = CASE WHEN {long} THEN $3 ELSE disable_time END,
 				update_time = CASE WHEN {long} THEN $3 ELSE update_time END,
 				version = CASE WHEN {long} THEN version + 1 ELSE version END,
 				failing_since = COALESCE(failing_since, $4)
 			WHERE id = $1 AND state = 'active'
 			RETURNING state = 'disabled'`, "{long}", "($5::timestamptz IS NULL OR failing_since <= $5)"),
-			d.SubscriptionID, h.DisabledReason, h.At, h.At, nullTime(h.FailingBy))
+			d.SubscriptionID, h.DisabledReason, h.At, h.At, nullTime(h.FailingBy), h.DisabledCode)
 	default:
 		b.Queue(`UPDATE subscriptions SET failing_since = $2 WHERE id = $1 AND failing_since IS NULL`, d.SubscriptionID, h.At)
 	}

@@ -147,8 +147,11 @@ type SubscriptionHealth struct {
 	// as the attempt read it when claimed (At when none). Stored only as
 	// the run the attempt continues; a failure recorded when no run is
 	// stored (a success ended it since the claim) begins one at At.
-	FailingSince   time.Time
+	FailingSince time.Time
+	// Disable, DisabledCode and DisabledReason: the attempt disables the
+	// subscription, and why (domain.RetryPolicy.ShouldDisable).
 	Disable        bool
+	DisabledCode   string
 	DisabledReason string
 	// FailingBy, when set, makes Disable hold only if the stored run of
 	// failures began by then: a success recorded since the attempt was

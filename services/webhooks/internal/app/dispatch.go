@@ -258,7 +258,7 @@ func (a *App) deliver(ctx context.Context, c Claimed, answered func()) {
 		if health.FailingSince.IsZero() {
 			health.FailingSince = end
 		}
-		health.Disable, health.DisabledReason = a.opts.Retry.ShouldDisable(health.FailingSince, att, end)
+		health.Disable, health.DisabledCode, health.DisabledReason = a.opts.Retry.ShouldDisable(health.FailingSince, att, end)
 		health.FailingBy = a.opts.Retry.FailingBy(att, end)
 		outcome = "failed"
 		if d.Status == domain.DeliveryDeadLettered {
@@ -284,7 +284,8 @@ func (a *App) deliver(ctx context.Context, c Claimed, answered func()) {
 		}
 	}
 	if disabled {
-		a.log.WarnContext(ctx, "webhook disabled", slog.String("webhook_id", s.ID), slog.String("reason", health.DisabledReason))
+		a.log.WarnContext(ctx, "webhook disabled", slog.String("webhook_id", s.ID), slog.String("reason_code", health.DisabledCode),
+			slog.String("reason", health.DisabledReason))
 	}
 }
 

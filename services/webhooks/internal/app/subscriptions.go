@@ -33,7 +33,7 @@ func (a *App) CreateSubscription(ctx context.Context, p auth.Principal, s *domai
 	now := a.now()
 	s.CreateTime, s.UpdateTime = now, now
 	if s.State == domain.StateDisabled {
-		s.Disable(domain.DisabledByOrganisation, now)
+		s.Disable(domain.DisabledByOrganisationCode, domain.DisabledByOrganisation, now)
 	}
 	out, err := a.repo.CreateSubscription(ctx, s, requestID)
 	if err != nil {

@@ -162,14 +162,15 @@ func (p RetryPolicy) FailingBy(a Attempt, now time.Time) time.Time {
 }
 
 // ShouldDisable says whether a subscription failing since failingSince is
-// to be disabled at now after attempt a, and why.
-func (p RetryPolicy) ShouldDisable(failingSince time.Time, a Attempt, now time.Time) (bool, string) {
+// to be disabled at now after attempt a, and why: a code (DisabledGone,
+// DisabledFailing) and the reason in words.
+func (p RetryPolicy) ShouldDisable(failingSince time.Time, a Attempt, now time.Time) (disable bool, code, reason string) {
 	if a.Gone() {
-		return true, "the endpoint answered 410 Gone"
+		return true, DisabledGone, "the endpoint answered 410 Gone"
 	}
 	if !failingSince.IsZero() && now.Sub(failingSince) >= p.DisableAfter {
-		return true, fmt.Sprintf("every delivery failed since %s (%s); last: %s",
+		return true, DisabledFailing, fmt.Sprintf("every delivery failed since %s (%s); last: %s",
 			failingSince.UTC().Format(time.RFC3339), p.DisableAfter, a.Problem())
 	}
-	return false, ""
+	return false, "", ""
 }

@@ -280,13 +280,13 @@ func TestRetryPolicy(t *testing.T) {
 		t.Fatalf("dead-lettered after %d attempts at +%s: %+v", attempts, now.Sub(start), d)
 	}
 	t.Logf("%d attempts over %s before dead-lettering", attempts, now.Sub(start))
-	if off, _ := p.ShouldDisable(start, Attempt{Code: 500}, start.Add(119*time.Hour)); off {
+	if off, _, _ := p.ShouldDisable(start, Attempt{Code: 500}, start.Add(119*time.Hour)); off {
 		t.Error("disabled before 5 days")
 	}
-	if off, why := p.ShouldDisable(start, Attempt{Code: 500}, start.Add(120*time.Hour)); !off || !strings.Contains(why, "HTTP 500") {
+	if off, code, why := p.ShouldDisable(start, Attempt{Code: 500}, start.Add(120*time.Hour)); !off || code != DisabledFailing || !strings.Contains(why, "HTTP 500") {
 		t.Errorf("not disabled after 5 days: %q", why)
 	}
-	if off, why := p.ShouldDisable(time.Time{}, Attempt{Code: 410}, start); !off || !strings.Contains(why, "410") {
+	if off, code, why := p.ShouldDisable(time.Time{}, Attempt{Code: 410}, start); !off || code != DisabledGone || !strings.Contains(why, "410") {
 		t.Errorf("410 Gone does not disable: %q", why)
 	}
 	// The stored run must have begun 5 days before (a success since ends

@@ -27,6 +27,17 @@ const (
 // disabled (created disabled, or PATCH state).
 const DisabledByOrganisation = "disabled by the organisation"
 
+// Why a subscription was disabled, as a code (Subscription.DisabledCode)
+// beside the reason in words.
+const (
+	// DisabledFailing: every delivery failed for RetryPolicy.DisableAfter.
+	DisabledFailing = "failing"
+	// DisabledGone: the endpoint answered 410 Gone.
+	DisabledGone = "gone"
+	// DisabledByOrganisationCode: its organisation disabled it.
+	DisabledByOrganisationCode = "by_organisation"
+)
+
 // SecretOverlap is how long a secret still signs after the rotation that
 // replaced it.
 const SecretOverlap = 24 * time.Hour
@@ -58,12 +69,16 @@ type Subscription struct {
 	// it returns the secret it made instead of rotating again.
 	RotateRequestID string
 	State           string
-	DisabledReason  string
-	DisableTime     time.Time
-	FailingSince    time.Time
-	CreateTime      time.Time
-	UpdateTime      time.Time
-	Version         int64
+	// DisabledCode (DisabledFailing, ...), DisabledReason (in words) and
+	// DisableTime say why and when the subscription was disabled; empty
+	// while it is active.
+	DisabledCode   string
+	DisabledReason string
+	DisableTime    time.Time
+	FailingSince   time.Time
+	CreateTime     time.Time
+	UpdateTime     time.Time
+	Version        int64
 }
 
 // Etag is the subscription's version as an entity tag.
@@ -215,7 +230,7 @@ func (s *Subscription) Apply(p *Subscription, paths []string, now time.Time) ([]
 				}
 			case p.State == StateDisabled:
 				if s.State != StateDisabled {
-					s.Disable(DisabledByOrganisation, now)
+					s.Disable(DisabledByOrganisationCode, DisabledByOrganisation, now)
 				}
 			default: // none, or one the API does not know: Validate refuses it
 				s.State = p.State
@@ -224,14 +239,16 @@ func (s *Subscription) Apply(p *Subscription, paths []string, now time.Time) ([]
 	)
 }
 
-// Enable makes a disabled subscription deliver again.
+// Enable makes a disabled subscription deliver again, forgetting why it
+// was disabled.
 func (s *Subscription) Enable() {
-	s.State, s.DisabledReason, s.DisableTime, s.FailingSince = StateActive, "", time.Time{}, time.Time{}
+	s.State, s.DisabledCode, s.DisabledReason, s.DisableTime, s.FailingSince = StateActive, "", "", time.Time{}, time.Time{}
 }
 
-// Disable stops deliveries to the subscription and says why.
-func (s *Subscription) Disable(reason string, now time.Time) {
-	s.State, s.DisabledReason, s.DisableTime = StateDisabled, reason, now
+// Disable stops deliveries to the subscription and says why: code
+// (DisabledFailing, ...) and reason in words.
+func (s *Subscription) Disable(code, reason string, now time.Time) {
+	s.State, s.DisabledCode, s.DisabledReason, s.DisableTime = StateDisabled, code, reason, now
 }
 
 // Rotate makes secret the current one, for the rotation asked with

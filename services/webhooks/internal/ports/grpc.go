@@ -57,6 +57,7 @@ func subscriptionToProto(s *domain.Subscription) *pb.Webhook {
 		Secret:                   s.Secret,
 		State:                    protoenum.Parse[pb.WebhookState](s.State),
 		DisabledReason:           s.DisabledReason,
+		DisabledReasonCode:       protoenum.Parse[pb.WebhookDisabledReason](s.DisabledCode),
 		DisableTime:              optionalTime(s.DisableTime),
 		FirstFailureTime:         optionalTime(s.FailingSince),
 		PreviousSecretExpireTime: optionalTime(s.PreviousSecretExpires()),

@@ -28,6 +28,63 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Why a subscription was disabled.
+type WebhookDisabledReason int32
+
+const (
+	WebhookDisabledReason_WEBHOOK_DISABLED_REASON_UNSPECIFIED WebhookDisabledReason = 0
+	// Every delivery failed for 5 days in a row (WEBHOOK_DISABLE_AFTER)
+	// without a single success.
+	WebhookDisabledReason_WEBHOOK_DISABLED_REASON_FAILING WebhookDisabledReason = 1
+	// The endpoint answered 410 Gone.
+	WebhookDisabledReason_WEBHOOK_DISABLED_REASON_GONE WebhookDisabledReason = 2
+	// The organisation disabled it (PATCH state, or created disabled).
+	WebhookDisabledReason_WEBHOOK_DISABLED_REASON_BY_ORGANISATION WebhookDisabledReason = 3
+)
+
+// Enum value maps for WebhookDisabledReason.
+var (
+	WebhookDisabledReason_name = map[int32]string{
+		0: "WEBHOOK_DISABLED_REASON_UNSPECIFIED",
+		1: "WEBHOOK_DISABLED_REASON_FAILING",
+		2: "WEBHOOK_DISABLED_REASON_GONE",
+		3: "WEBHOOK_DISABLED_REASON_BY_ORGANISATION",
+	}
+	WebhookDisabledReason_value = map[string]int32{
+		"WEBHOOK_DISABLED_REASON_UNSPECIFIED":     0,
+		"WEBHOOK_DISABLED_REASON_FAILING":         1,
+		"WEBHOOK_DISABLED_REASON_GONE":            2,
+		"WEBHOOK_DISABLED_REASON_BY_ORGANISATION": 3,
+	}
+)
+
+func (x WebhookDisabledReason) Enum() *WebhookDisabledReason {
+	p := new(WebhookDisabledReason)
+	*p = x
+	return p
+}
+
+func (x WebhookDisabledReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WebhookDisabledReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_spona_webhooks_v1_webhooks_proto_enumTypes[0].Descriptor()
+}
+
+func (WebhookDisabledReason) Type() protoreflect.EnumType {
+	return &file_spona_webhooks_v1_webhooks_proto_enumTypes[0]
+}
+
+func (x WebhookDisabledReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WebhookDisabledReason.Descriptor instead.
+func (WebhookDisabledReason) EnumDescriptor() ([]byte, []int) {
+	return file_spona_webhooks_v1_webhooks_proto_rawDescGZIP(), []int{0}
+}
+
 type WebhookState int32
 
 const (
@@ -64,11 +121,11 @@ func (x WebhookState) String() string {
 }
 
 func (WebhookState) Descriptor() protoreflect.EnumDescriptor {
-	return file_spona_webhooks_v1_webhooks_proto_enumTypes[0].Descriptor()
+	return file_spona_webhooks_v1_webhooks_proto_enumTypes[1].Descriptor()
 }
 
 func (WebhookState) Type() protoreflect.EnumType {
-	return &file_spona_webhooks_v1_webhooks_proto_enumTypes[0]
+	return &file_spona_webhooks_v1_webhooks_proto_enumTypes[1]
 }
 
 func (x WebhookState) Number() protoreflect.EnumNumber {
@@ -77,7 +134,7 @@ func (x WebhookState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use WebhookState.Descriptor instead.
 func (WebhookState) EnumDescriptor() ([]byte, []int) {
-	return file_spona_webhooks_v1_webhooks_proto_rawDescGZIP(), []int{0}
+	return file_spona_webhooks_v1_webhooks_proto_rawDescGZIP(), []int{1}
 }
 
 type DeliveryStatus int32
@@ -121,11 +178,11 @@ func (x DeliveryStatus) String() string {
 }
 
 func (DeliveryStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_spona_webhooks_v1_webhooks_proto_enumTypes[1].Descriptor()
+	return file_spona_webhooks_v1_webhooks_proto_enumTypes[2].Descriptor()
 }
 
 func (DeliveryStatus) Type() protoreflect.EnumType {
-	return &file_spona_webhooks_v1_webhooks_proto_enumTypes[1]
+	return &file_spona_webhooks_v1_webhooks_proto_enumTypes[2]
 }
 
 func (x DeliveryStatus) Number() protoreflect.EnumNumber {
@@ -134,7 +191,7 @@ func (x DeliveryStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DeliveryStatus.Descriptor instead.
 func (DeliveryStatus) EnumDescriptor() ([]byte, []int) {
-	return file_spona_webhooks_v1_webhooks_proto_rawDescGZIP(), []int{1}
+	return file_spona_webhooks_v1_webhooks_proto_rawDescGZIP(), []int{2}
 }
 
 // A subscription of an organisation's endpoint to event types.
@@ -164,9 +221,11 @@ type Webhook struct {
 	// given (an endpoint set up before its receiver is ready): nothing is
 	// queued for it until it is set ACTIVE.
 	State WebhookState `protobuf:"varint,6,opt,name=state,proto3,enum=spona.webhooks.v1.WebhookState" json:"state,omitempty"`
-	// Why the subscription was disabled, when it is.
-	DisabledReason string                 `protobuf:"bytes,7,opt,name=disabled_reason,json=disabledReason,proto3" json:"disabled_reason,omitempty"`
-	DisableTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=disable_time,json=disableTime,proto3" json:"disable_time,omitempty"`
+	// Why the subscription was disabled, in words (the run of failures and
+	// the last one), while it is disabled; cleared when it is enabled again.
+	DisabledReason string `protobuf:"bytes,7,opt,name=disabled_reason,json=disabledReason,proto3" json:"disabled_reason,omitempty"`
+	// When it was disabled; cleared when it is enabled again.
+	DisableTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=disable_time,json=disableTime,proto3" json:"disable_time,omitempty"`
 	// When the current run of failures began: the first failed attempt since
 	// the last success. Unset while the endpoint answers.
 	FirstFailureTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=first_failure_time,json=firstFailureTime,proto3" json:"first_failure_time,omitempty"`
@@ -175,8 +234,12 @@ type Webhook struct {
 	CreateTime               *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	UpdateTime               *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	Etag                     string                 `protobuf:"bytes,13,opt,name=etag,proto3" json:"etag,omitempty"`
-	unknownFields            protoimpl.UnknownFields
-	sizeCache                protoimpl.SizeCache
+	// Why the subscription was disabled, as a code a partner system can act
+	// on (FAILING, GONE, BY_ORGANISATION), while it is disabled; unspecified
+	// while it is active (cleared when it is enabled again).
+	DisabledReasonCode WebhookDisabledReason `protobuf:"varint,14,opt,name=disabled_reason_code,json=disabledReasonCode,proto3,enum=spona.webhooks.v1.WebhookDisabledReason" json:"disabled_reason_code,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Webhook) Reset() {
@@ -298,6 +361,13 @@ func (x *Webhook) GetEtag() string {
 		return x.Etag
 	}
 	return ""
+}
+
+func (x *Webhook) GetDisabledReasonCode() WebhookDisabledReason {
+	if x != nil {
+		return x.DisabledReasonCode
+	}
+	return WebhookDisabledReason_WEBHOOK_DISABLED_REASON_UNSPECIFIED
 }
 
 // One event sent to one subscription, with its attempts.
@@ -1341,8 +1411,10 @@ func (x *RedeliverWebhookDeliveriesResponse) GetMore() bool {
 type ChangeEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Unique id of the event for this organisation (use it to deduplicate).
-	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Type      string                 `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	Id   string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Type string `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	// When the event happened (the commit of the change in its service): the
+	// webhook body's `timestamp`.
 	Timestamp *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
 	// Ids and codes only (referral_id, beneficiary_id, from_organisation_id,
 	// to_organisation_id, status, urgency, due_time, survivor_id, ...), never
@@ -1542,7 +1614,7 @@ var File_spona_webhooks_v1_webhooks_proto protoreflect.FileDescriptor
 
 const file_spona_webhooks_v1_webhooks_proto_rawDesc = "" +
 	"\n" +
-	" spona/webhooks/v1/webhooks.proto\x12\x11spona.webhooks.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x8e\x05\n" +
+	" spona/webhooks/v1/webhooks.proto\x12\x11spona.webhooks.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xef\x05\n" +
 	"\aWebhook\x12\x1e\n" +
 	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12\x10\n" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12\x1f\n" +
@@ -1560,7 +1632,8 @@ const file_spona_webhooks_v1_webhooks_proto_rawDesc = "" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x12\n" +
-	"\x04etag\x18\r \x01(\tR\x04etag\"\xa2\x05\n" +
+	"\x04etag\x18\r \x01(\tR\x04etag\x12_\n" +
+	"\x14disabled_reason_code\x18\x0e \x01(\x0e2(.spona.webhooks.v1.WebhookDisabledReasonB\x03\xe0A\x03R\x12disabledReasonCode\"\xa2\x05\n" +
 	"\bDelivery\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\"\n" +
 	"\n" +
@@ -1650,7 +1723,12 @@ const file_spona_webhooks_v1_webhooks_proto_rawDesc = "" +
 	"\x13ListChangesResponse\x126\n" +
 	"\x06events\x18\x01 \x03(\v2\x1e.spona.webhooks.v1.ChangeEventR\x06events\x12\x1f\n" +
 	"\vnext_cursor\x18\x02 \x01(\tR\n" +
-	"nextCursor*c\n" +
+	"nextCursor*\xb4\x01\n" +
+	"\x15WebhookDisabledReason\x12'\n" +
+	"#WEBHOOK_DISABLED_REASON_UNSPECIFIED\x10\x00\x12#\n" +
+	"\x1fWEBHOOK_DISABLED_REASON_FAILING\x10\x01\x12 \n" +
+	"\x1cWEBHOOK_DISABLED_REASON_GONE\x10\x02\x12+\n" +
+	"'WEBHOOK_DISABLED_REASON_BY_ORGANISATION\x10\x03*c\n" +
 	"\fWebhookState\x12\x1d\n" +
 	"\x19WEBHOOK_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14WEBHOOK_STATE_ACTIVE\x10\x01\x12\x1a\n" +
@@ -1688,93 +1766,95 @@ func file_spona_webhooks_v1_webhooks_proto_rawDescGZIP() []byte {
 	return file_spona_webhooks_v1_webhooks_proto_rawDescData
 }
 
-var file_spona_webhooks_v1_webhooks_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_spona_webhooks_v1_webhooks_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
 var file_spona_webhooks_v1_webhooks_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_spona_webhooks_v1_webhooks_proto_goTypes = []any{
-	(WebhookState)(0),                          // 0: spona.webhooks.v1.WebhookState
-	(DeliveryStatus)(0),                        // 1: spona.webhooks.v1.DeliveryStatus
-	(*Webhook)(nil),                            // 2: spona.webhooks.v1.Webhook
-	(*Delivery)(nil),                           // 3: spona.webhooks.v1.Delivery
-	(*CreateWebhookRequest)(nil),               // 4: spona.webhooks.v1.CreateWebhookRequest
-	(*CreateWebhookResponse)(nil),              // 5: spona.webhooks.v1.CreateWebhookResponse
-	(*GetWebhookRequest)(nil),                  // 6: spona.webhooks.v1.GetWebhookRequest
-	(*GetWebhookResponse)(nil),                 // 7: spona.webhooks.v1.GetWebhookResponse
-	(*ListWebhooksRequest)(nil),                // 8: spona.webhooks.v1.ListWebhooksRequest
-	(*ListWebhooksResponse)(nil),               // 9: spona.webhooks.v1.ListWebhooksResponse
-	(*UpdateWebhookRequest)(nil),               // 10: spona.webhooks.v1.UpdateWebhookRequest
-	(*UpdateWebhookResponse)(nil),              // 11: spona.webhooks.v1.UpdateWebhookResponse
-	(*DeleteWebhookRequest)(nil),               // 12: spona.webhooks.v1.DeleteWebhookRequest
-	(*DeleteWebhookResponse)(nil),              // 13: spona.webhooks.v1.DeleteWebhookResponse
-	(*RotateWebhookSecretRequest)(nil),         // 14: spona.webhooks.v1.RotateWebhookSecretRequest
-	(*RotateWebhookSecretResponse)(nil),        // 15: spona.webhooks.v1.RotateWebhookSecretResponse
-	(*ListWebhookDeliveriesRequest)(nil),       // 16: spona.webhooks.v1.ListWebhookDeliveriesRequest
-	(*ListWebhookDeliveriesResponse)(nil),      // 17: spona.webhooks.v1.ListWebhookDeliveriesResponse
-	(*RedeliverWebhookDeliveryRequest)(nil),    // 18: spona.webhooks.v1.RedeliverWebhookDeliveryRequest
-	(*RedeliverWebhookDeliveryResponse)(nil),   // 19: spona.webhooks.v1.RedeliverWebhookDeliveryResponse
-	(*RedeliverWebhookDeliveriesRequest)(nil),  // 20: spona.webhooks.v1.RedeliverWebhookDeliveriesRequest
-	(*RedeliverWebhookDeliveriesResponse)(nil), // 21: spona.webhooks.v1.RedeliverWebhookDeliveriesResponse
-	(*ChangeEvent)(nil),                        // 22: spona.webhooks.v1.ChangeEvent
-	(*ListChangesRequest)(nil),                 // 23: spona.webhooks.v1.ListChangesRequest
-	(*ListChangesResponse)(nil),                // 24: spona.webhooks.v1.ListChangesResponse
-	(*timestamppb.Timestamp)(nil),              // 25: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),                // 26: google.protobuf.Duration
-	(*fieldmaskpb.FieldMask)(nil),              // 27: google.protobuf.FieldMask
-	(*structpb.Struct)(nil),                    // 28: google.protobuf.Struct
+	(WebhookDisabledReason)(0),                 // 0: spona.webhooks.v1.WebhookDisabledReason
+	(WebhookState)(0),                          // 1: spona.webhooks.v1.WebhookState
+	(DeliveryStatus)(0),                        // 2: spona.webhooks.v1.DeliveryStatus
+	(*Webhook)(nil),                            // 3: spona.webhooks.v1.Webhook
+	(*Delivery)(nil),                           // 4: spona.webhooks.v1.Delivery
+	(*CreateWebhookRequest)(nil),               // 5: spona.webhooks.v1.CreateWebhookRequest
+	(*CreateWebhookResponse)(nil),              // 6: spona.webhooks.v1.CreateWebhookResponse
+	(*GetWebhookRequest)(nil),                  // 7: spona.webhooks.v1.GetWebhookRequest
+	(*GetWebhookResponse)(nil),                 // 8: spona.webhooks.v1.GetWebhookResponse
+	(*ListWebhooksRequest)(nil),                // 9: spona.webhooks.v1.ListWebhooksRequest
+	(*ListWebhooksResponse)(nil),               // 10: spona.webhooks.v1.ListWebhooksResponse
+	(*UpdateWebhookRequest)(nil),               // 11: spona.webhooks.v1.UpdateWebhookRequest
+	(*UpdateWebhookResponse)(nil),              // 12: spona.webhooks.v1.UpdateWebhookResponse
+	(*DeleteWebhookRequest)(nil),               // 13: spona.webhooks.v1.DeleteWebhookRequest
+	(*DeleteWebhookResponse)(nil),              // 14: spona.webhooks.v1.DeleteWebhookResponse
+	(*RotateWebhookSecretRequest)(nil),         // 15: spona.webhooks.v1.RotateWebhookSecretRequest
+	(*RotateWebhookSecretResponse)(nil),        // 16: spona.webhooks.v1.RotateWebhookSecretResponse
+	(*ListWebhookDeliveriesRequest)(nil),       // 17: spona.webhooks.v1.ListWebhookDeliveriesRequest
+	(*ListWebhookDeliveriesResponse)(nil),      // 18: spona.webhooks.v1.ListWebhookDeliveriesResponse
+	(*RedeliverWebhookDeliveryRequest)(nil),    // 19: spona.webhooks.v1.RedeliverWebhookDeliveryRequest
+	(*RedeliverWebhookDeliveryResponse)(nil),   // 20: spona.webhooks.v1.RedeliverWebhookDeliveryResponse
+	(*RedeliverWebhookDeliveriesRequest)(nil),  // 21: spona.webhooks.v1.RedeliverWebhookDeliveriesRequest
+	(*RedeliverWebhookDeliveriesResponse)(nil), // 22: spona.webhooks.v1.RedeliverWebhookDeliveriesResponse
+	(*ChangeEvent)(nil),                        // 23: spona.webhooks.v1.ChangeEvent
+	(*ListChangesRequest)(nil),                 // 24: spona.webhooks.v1.ListChangesRequest
+	(*ListChangesResponse)(nil),                // 25: spona.webhooks.v1.ListChangesResponse
+	(*timestamppb.Timestamp)(nil),              // 26: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),                // 27: google.protobuf.Duration
+	(*fieldmaskpb.FieldMask)(nil),              // 28: google.protobuf.FieldMask
+	(*structpb.Struct)(nil),                    // 29: google.protobuf.Struct
 }
 var file_spona_webhooks_v1_webhooks_proto_depIdxs = []int32{
-	0,  // 0: spona.webhooks.v1.Webhook.state:type_name -> spona.webhooks.v1.WebhookState
-	25, // 1: spona.webhooks.v1.Webhook.disable_time:type_name -> google.protobuf.Timestamp
-	25, // 2: spona.webhooks.v1.Webhook.first_failure_time:type_name -> google.protobuf.Timestamp
-	25, // 3: spona.webhooks.v1.Webhook.previous_secret_expire_time:type_name -> google.protobuf.Timestamp
-	25, // 4: spona.webhooks.v1.Webhook.create_time:type_name -> google.protobuf.Timestamp
-	25, // 5: spona.webhooks.v1.Webhook.update_time:type_name -> google.protobuf.Timestamp
-	1,  // 6: spona.webhooks.v1.Delivery.status:type_name -> spona.webhooks.v1.DeliveryStatus
-	26, // 7: spona.webhooks.v1.Delivery.last_latency:type_name -> google.protobuf.Duration
-	25, // 8: spona.webhooks.v1.Delivery.last_attempt_time:type_name -> google.protobuf.Timestamp
-	25, // 9: spona.webhooks.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	25, // 10: spona.webhooks.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	25, // 11: spona.webhooks.v1.Delivery.deliver_time:type_name -> google.protobuf.Timestamp
-	2,  // 12: spona.webhooks.v1.CreateWebhookRequest.webhook:type_name -> spona.webhooks.v1.Webhook
-	2,  // 13: spona.webhooks.v1.CreateWebhookResponse.webhook:type_name -> spona.webhooks.v1.Webhook
-	2,  // 14: spona.webhooks.v1.GetWebhookResponse.webhook:type_name -> spona.webhooks.v1.Webhook
-	2,  // 15: spona.webhooks.v1.ListWebhooksResponse.webhooks:type_name -> spona.webhooks.v1.Webhook
-	2,  // 16: spona.webhooks.v1.UpdateWebhookRequest.webhook:type_name -> spona.webhooks.v1.Webhook
-	27, // 17: spona.webhooks.v1.UpdateWebhookRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 18: spona.webhooks.v1.UpdateWebhookResponse.webhook:type_name -> spona.webhooks.v1.Webhook
-	2,  // 19: spona.webhooks.v1.RotateWebhookSecretResponse.webhook:type_name -> spona.webhooks.v1.Webhook
-	1,  // 20: spona.webhooks.v1.ListWebhookDeliveriesRequest.status:type_name -> spona.webhooks.v1.DeliveryStatus
-	3,  // 21: spona.webhooks.v1.ListWebhookDeliveriesResponse.deliveries:type_name -> spona.webhooks.v1.Delivery
-	3,  // 22: spona.webhooks.v1.RedeliverWebhookDeliveryResponse.delivery:type_name -> spona.webhooks.v1.Delivery
-	25, // 23: spona.webhooks.v1.RedeliverWebhookDeliveriesRequest.start_time:type_name -> google.protobuf.Timestamp
-	25, // 24: spona.webhooks.v1.RedeliverWebhookDeliveriesRequest.end_time:type_name -> google.protobuf.Timestamp
-	25, // 25: spona.webhooks.v1.ChangeEvent.timestamp:type_name -> google.protobuf.Timestamp
-	28, // 26: spona.webhooks.v1.ChangeEvent.data:type_name -> google.protobuf.Struct
-	22, // 27: spona.webhooks.v1.ListChangesResponse.events:type_name -> spona.webhooks.v1.ChangeEvent
-	4,  // 28: spona.webhooks.v1.WebhookService.CreateWebhook:input_type -> spona.webhooks.v1.CreateWebhookRequest
-	6,  // 29: spona.webhooks.v1.WebhookService.GetWebhook:input_type -> spona.webhooks.v1.GetWebhookRequest
-	8,  // 30: spona.webhooks.v1.WebhookService.ListWebhooks:input_type -> spona.webhooks.v1.ListWebhooksRequest
-	10, // 31: spona.webhooks.v1.WebhookService.UpdateWebhook:input_type -> spona.webhooks.v1.UpdateWebhookRequest
-	12, // 32: spona.webhooks.v1.WebhookService.DeleteWebhook:input_type -> spona.webhooks.v1.DeleteWebhookRequest
-	14, // 33: spona.webhooks.v1.WebhookService.RotateWebhookSecret:input_type -> spona.webhooks.v1.RotateWebhookSecretRequest
-	16, // 34: spona.webhooks.v1.WebhookService.ListWebhookDeliveries:input_type -> spona.webhooks.v1.ListWebhookDeliveriesRequest
-	18, // 35: spona.webhooks.v1.WebhookService.RedeliverWebhookDelivery:input_type -> spona.webhooks.v1.RedeliverWebhookDeliveryRequest
-	20, // 36: spona.webhooks.v1.WebhookService.RedeliverWebhookDeliveries:input_type -> spona.webhooks.v1.RedeliverWebhookDeliveriesRequest
-	23, // 37: spona.webhooks.v1.ChangeFeedService.ListChanges:input_type -> spona.webhooks.v1.ListChangesRequest
-	5,  // 38: spona.webhooks.v1.WebhookService.CreateWebhook:output_type -> spona.webhooks.v1.CreateWebhookResponse
-	7,  // 39: spona.webhooks.v1.WebhookService.GetWebhook:output_type -> spona.webhooks.v1.GetWebhookResponse
-	9,  // 40: spona.webhooks.v1.WebhookService.ListWebhooks:output_type -> spona.webhooks.v1.ListWebhooksResponse
-	11, // 41: spona.webhooks.v1.WebhookService.UpdateWebhook:output_type -> spona.webhooks.v1.UpdateWebhookResponse
-	13, // 42: spona.webhooks.v1.WebhookService.DeleteWebhook:output_type -> spona.webhooks.v1.DeleteWebhookResponse
-	15, // 43: spona.webhooks.v1.WebhookService.RotateWebhookSecret:output_type -> spona.webhooks.v1.RotateWebhookSecretResponse
-	17, // 44: spona.webhooks.v1.WebhookService.ListWebhookDeliveries:output_type -> spona.webhooks.v1.ListWebhookDeliveriesResponse
-	19, // 45: spona.webhooks.v1.WebhookService.RedeliverWebhookDelivery:output_type -> spona.webhooks.v1.RedeliverWebhookDeliveryResponse
-	21, // 46: spona.webhooks.v1.WebhookService.RedeliverWebhookDeliveries:output_type -> spona.webhooks.v1.RedeliverWebhookDeliveriesResponse
-	24, // 47: spona.webhooks.v1.ChangeFeedService.ListChanges:output_type -> spona.webhooks.v1.ListChangesResponse
-	38, // [38:48] is the sub-list for method output_type
-	28, // [28:38] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	1,  // 0: spona.webhooks.v1.Webhook.state:type_name -> spona.webhooks.v1.WebhookState
+	26, // 1: spona.webhooks.v1.Webhook.disable_time:type_name -> google.protobuf.Timestamp
+	26, // 2: spona.webhooks.v1.Webhook.first_failure_time:type_name -> google.protobuf.Timestamp
+	26, // 3: spona.webhooks.v1.Webhook.previous_secret_expire_time:type_name -> google.protobuf.Timestamp
+	26, // 4: spona.webhooks.v1.Webhook.create_time:type_name -> google.protobuf.Timestamp
+	26, // 5: spona.webhooks.v1.Webhook.update_time:type_name -> google.protobuf.Timestamp
+	0,  // 6: spona.webhooks.v1.Webhook.disabled_reason_code:type_name -> spona.webhooks.v1.WebhookDisabledReason
+	2,  // 7: spona.webhooks.v1.Delivery.status:type_name -> spona.webhooks.v1.DeliveryStatus
+	27, // 8: spona.webhooks.v1.Delivery.last_latency:type_name -> google.protobuf.Duration
+	26, // 9: spona.webhooks.v1.Delivery.last_attempt_time:type_name -> google.protobuf.Timestamp
+	26, // 10: spona.webhooks.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	26, // 11: spona.webhooks.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	26, // 12: spona.webhooks.v1.Delivery.deliver_time:type_name -> google.protobuf.Timestamp
+	3,  // 13: spona.webhooks.v1.CreateWebhookRequest.webhook:type_name -> spona.webhooks.v1.Webhook
+	3,  // 14: spona.webhooks.v1.CreateWebhookResponse.webhook:type_name -> spona.webhooks.v1.Webhook
+	3,  // 15: spona.webhooks.v1.GetWebhookResponse.webhook:type_name -> spona.webhooks.v1.Webhook
+	3,  // 16: spona.webhooks.v1.ListWebhooksResponse.webhooks:type_name -> spona.webhooks.v1.Webhook
+	3,  // 17: spona.webhooks.v1.UpdateWebhookRequest.webhook:type_name -> spona.webhooks.v1.Webhook
+	28, // 18: spona.webhooks.v1.UpdateWebhookRequest.update_mask:type_name -> google.protobuf.FieldMask
+	3,  // 19: spona.webhooks.v1.UpdateWebhookResponse.webhook:type_name -> spona.webhooks.v1.Webhook
+	3,  // 20: spona.webhooks.v1.RotateWebhookSecretResponse.webhook:type_name -> spona.webhooks.v1.Webhook
+	2,  // 21: spona.webhooks.v1.ListWebhookDeliveriesRequest.status:type_name -> spona.webhooks.v1.DeliveryStatus
+	4,  // 22: spona.webhooks.v1.ListWebhookDeliveriesResponse.deliveries:type_name -> spona.webhooks.v1.Delivery
+	4,  // 23: spona.webhooks.v1.RedeliverWebhookDeliveryResponse.delivery:type_name -> spona.webhooks.v1.Delivery
+	26, // 24: spona.webhooks.v1.RedeliverWebhookDeliveriesRequest.start_time:type_name -> google.protobuf.Timestamp
+	26, // 25: spona.webhooks.v1.RedeliverWebhookDeliveriesRequest.end_time:type_name -> google.protobuf.Timestamp
+	26, // 26: spona.webhooks.v1.ChangeEvent.timestamp:type_name -> google.protobuf.Timestamp
+	29, // 27: spona.webhooks.v1.ChangeEvent.data:type_name -> google.protobuf.Struct
+	23, // 28: spona.webhooks.v1.ListChangesResponse.events:type_name -> spona.webhooks.v1.ChangeEvent
+	5,  // 29: spona.webhooks.v1.WebhookService.CreateWebhook:input_type -> spona.webhooks.v1.CreateWebhookRequest
+	7,  // 30: spona.webhooks.v1.WebhookService.GetWebhook:input_type -> spona.webhooks.v1.GetWebhookRequest
+	9,  // 31: spona.webhooks.v1.WebhookService.ListWebhooks:input_type -> spona.webhooks.v1.ListWebhooksRequest
+	11, // 32: spona.webhooks.v1.WebhookService.UpdateWebhook:input_type -> spona.webhooks.v1.UpdateWebhookRequest
+	13, // 33: spona.webhooks.v1.WebhookService.DeleteWebhook:input_type -> spona.webhooks.v1.DeleteWebhookRequest
+	15, // 34: spona.webhooks.v1.WebhookService.RotateWebhookSecret:input_type -> spona.webhooks.v1.RotateWebhookSecretRequest
+	17, // 35: spona.webhooks.v1.WebhookService.ListWebhookDeliveries:input_type -> spona.webhooks.v1.ListWebhookDeliveriesRequest
+	19, // 36: spona.webhooks.v1.WebhookService.RedeliverWebhookDelivery:input_type -> spona.webhooks.v1.RedeliverWebhookDeliveryRequest
+	21, // 37: spona.webhooks.v1.WebhookService.RedeliverWebhookDeliveries:input_type -> spona.webhooks.v1.RedeliverWebhookDeliveriesRequest
+	24, // 38: spona.webhooks.v1.ChangeFeedService.ListChanges:input_type -> spona.webhooks.v1.ListChangesRequest
+	6,  // 39: spona.webhooks.v1.WebhookService.CreateWebhook:output_type -> spona.webhooks.v1.CreateWebhookResponse
+	8,  // 40: spona.webhooks.v1.WebhookService.GetWebhook:output_type -> spona.webhooks.v1.GetWebhookResponse
+	10, // 41: spona.webhooks.v1.WebhookService.ListWebhooks:output_type -> spona.webhooks.v1.ListWebhooksResponse
+	12, // 42: spona.webhooks.v1.WebhookService.UpdateWebhook:output_type -> spona.webhooks.v1.UpdateWebhookResponse
+	14, // 43: spona.webhooks.v1.WebhookService.DeleteWebhook:output_type -> spona.webhooks.v1.DeleteWebhookResponse
+	16, // 44: spona.webhooks.v1.WebhookService.RotateWebhookSecret:output_type -> spona.webhooks.v1.RotateWebhookSecretResponse
+	18, // 45: spona.webhooks.v1.WebhookService.ListWebhookDeliveries:output_type -> spona.webhooks.v1.ListWebhookDeliveriesResponse
+	20, // 46: spona.webhooks.v1.WebhookService.RedeliverWebhookDelivery:output_type -> spona.webhooks.v1.RedeliverWebhookDeliveryResponse
+	22, // 47: spona.webhooks.v1.WebhookService.RedeliverWebhookDeliveries:output_type -> spona.webhooks.v1.RedeliverWebhookDeliveriesResponse
+	25, // 48: spona.webhooks.v1.ChangeFeedService.ListChanges:output_type -> spona.webhooks.v1.ListChangesResponse
+	39, // [39:49] is the sub-list for method output_type
+	29, // [29:39] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_spona_webhooks_v1_webhooks_proto_init() }
@@ -1787,7 +1867,7 @@ func file_spona_webhooks_v1_webhooks_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_webhooks_v1_webhooks_proto_rawDesc), len(file_spona_webhooks_v1_webhooks_proto_rawDesc)),
-			NumEnums:      2,
+			NumEnums:      3,
 			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   2,

@@ -44,9 +44,16 @@ const (
 // event's id, as the change feed's ChangeEvent.id and Delivery.event_id give
 // it: the same for every organisation told of the event, so a receiver that
 // also reads the change feed skips what it already got), `type`,
-// `timestamp` and `data` (ids and codes). A 2xx answer within 10 seconds
+// `timestamp` and `data` (ids and codes). `timestamp` is when the event
+// happened (the commit of the change in its service), the same on every
+// attempt, unlike webhook-timestamp: a later event of the same referral or
+// person never has an earlier one. Deliveries of a referral or person are
+// attempted in event order, but a delivery redelivered after it was
+// dead-lettered can arrive after later events: a receiver keeping the
+// latest state orders them by `timestamp`. A 2xx answer within 10 seconds
 // is success; anything else is retried with exponential backoff and jitter
-// for up to 3 days, then the delivery is dead-lettered. A subscription whose
+// (the first wait 2.5 to 5 seconds, doubling up to 2 to 4 hours) for up
+// to 3 days, then the delivery is dead-lettered. A subscription whose
 // deliveries have failed for 5 days in a row is disabled.
 type WebhookServiceClient interface {
 	// Subscribes an endpoint. The response carries the signing secret; it is
@@ -204,9 +211,16 @@ func (c *webhookServiceClient) RedeliverWebhookDeliveries(ctx context.Context, i
 // event's id, as the change feed's ChangeEvent.id and Delivery.event_id give
 // it: the same for every organisation told of the event, so a receiver that
 // also reads the change feed skips what it already got), `type`,
-// `timestamp` and `data` (ids and codes). A 2xx answer within 10 seconds
+// `timestamp` and `data` (ids and codes). `timestamp` is when the event
+// happened (the commit of the change in its service), the same on every
+// attempt, unlike webhook-timestamp: a later event of the same referral or
+// person never has an earlier one. Deliveries of a referral or person are
+// attempted in event order, but a delivery redelivered after it was
+// dead-lettered can arrive after later events: a receiver keeping the
+// latest state orders them by `timestamp`. A 2xx answer within 10 seconds
 // is success; anything else is retried with exponential backoff and jitter
-// for up to 3 days, then the delivery is dead-lettered. A subscription whose
+// (the first wait 2.5 to 5 seconds, doubling up to 2 to 4 hours) for up
+// to 3 days, then the delivery is dead-lettered. A subscription whose
 // deliveries have failed for 5 days in a row is disabled.
 type WebhookServiceServer interface {
 	// Subscribes an endpoint. The response carries the signing secret; it is
