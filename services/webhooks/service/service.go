@@ -36,20 +36,25 @@ type Config struct {
 	DisableAfter        time.Duration `env:"WEBHOOK_DISABLE_AFTER" default:"120h" min:"1m" help:"how long a subscription may fail without a success before it is disabled"`
 	Workers             int           `env:"WEBHOOK_WORKERS" default:"64" min:"1" help:"deliveries attempted at once by this process"`
 	TargetConcurrency   int           `env:"WEBHOOK_TARGET_CONCURRENCY" default:"8" min:"1" help:"deliveries in flight to one host:port at once, per process"`
-	Lease               time.Duration `env:"WEBHOOK_LEASE" default:"1m" help:"how long a claimed delivery stays with this process; after a crash another attempts it then (at least WEBHOOK_TIMEOUT + 5s: a shorter one is raised to that)"`
+	Lease               time.Duration `env:"WEBHOOK_LEASE" default:"1m" help:"how long a claimed delivery stays with this process; after a crash another attempts it then (at least WEBHOOK_TIMEOUT + 5s: a shorter one is refused)"`
 	PollInterval        time.Duration `env:"WEBHOOK_POLL_INTERVAL" default:"1s" min:"1ms" help:"how often due retries are looked for (new deliveries wake the dispatcher at once)"`
 	FeedRetention       time.Duration `env:"FEED_RETENTION" default:"720h" min:"1m" help:"how long the change feed (GET /v1/events) keeps events"`
 	DeliveryRetention   time.Duration `env:"DELIVERY_RETENTION" default:"720h" min:"1m" help:"how long finished deliveries stay in the delivery log"`
 }
 
-// CheckConfig refuses retry settings that would silently mean something
-// else: a longest wait under the first (every wait would be
-// WEBHOOK_RETRY_MAX, WEBHOOK_RETRY_BASE ignored), and a retry window
-// shorter than the first wait (every failed delivery would be
-// dead-lettered at its first failure, never retried). (A value under its
+// CheckConfig refuses settings that would silently mean something else:
+// a longest wait under the first (every wait would be WEBHOOK_RETRY_MAX,
+// WEBHOOK_RETRY_BASE ignored), a retry window shorter than the first wait
+// (every failed delivery would be dead-lettered at its first failure,
+// never retried), and a lease shorter than an attempt may take (the
+// dispatcher would hold each delivery for WEBHOOK_TIMEOUT plus
+// app.AttemptSlack anyway; 0 would stand for a minute). (A value under its
 // floor is refused by its min tag alone.)
 func (c Config) CheckConfig() []string {
 	var out []string
+	if least := c.Timeout + app.AttemptSlack; c.Timeout >= time.Second && c.Lease < least {
+		out = append(out, fmt.Sprintf("WEBHOOK_LEASE: must be at least WEBHOOK_TIMEOUT + %s (%s), or a delivery still being attempted would be claimed and sent again (got %s)", app.AttemptSlack, least, c.Lease))
+	}
 	if c.RetryBase >= 100*time.Millisecond && c.RetryMax >= 100*time.Millisecond && c.RetryMax < c.RetryBase {
 		out = append(out, fmt.Sprintf("WEBHOOK_RETRY_MAX: must be at least WEBHOOK_RETRY_BASE (%s), or every wait is WEBHOOK_RETRY_MAX and WEBHOOK_RETRY_BASE means nothing (got %s)", c.RetryBase, c.RetryMax))
 	}
