@@ -119,6 +119,22 @@ func (p *Postgres) ImportDuplicates(ctx context.Context, org, importID string, c
 	return existing, within, db.Error(err)
 }
 
+// Sexes returns the sex codes of org's records among ids.
+func (p *Postgres) Sexes(ctx context.Context, org string, ids []string) (map[string]string, error) {
+	rows, err := p.q.Query(ctx, `SELECT id::text, sex FROM beneficiaries
+		WHERE organisation_id = $1 AND id = ANY ($2::uuid[])`, org, ids)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out := map[string]string{}
+	var id, sex string
+	_, err = pgx.ForEachRow(rows, []any{&id, &sex}, func() error {
+		out[id] = sex
+		return nil
+	})
+	return out, db.Error(err)
+}
+
 // ExternalIDsTaken returns org's records that have one of externalIDs:
 // record id by external id.
 func (p *Postgres) ExternalIDsTaken(ctx context.Context, org string, externalIDs []string) (map[string]string, error) {

@@ -24,6 +24,9 @@ type ImportRepository interface {
 	// import, with the parts of Duplicates' score.
 	ImportDuplicates(ctx context.Context, org, importID string, chunk []*imports.StagedRow) (existing map[int][]domain.Candidate, within map[int][]RowCandidate, err error)
 	SetImportOutcomes(ctx context.Context, importID string, outs []imports.Outcome) error
+	// Sexes returns the sex codes of the organisation's records among ids
+	// (record id → code; "unknown" when not given).
+	Sexes(ctx context.Context, org string, ids []string) (map[string]string, error)
 	// ExternalIDsTaken returns the organisation's records that have one of
 	// the external ids: record id by external id.
 	ExternalIDsTaken(ctx context.Context, org string, externalIDs []string) (map[string]string, error)
@@ -110,14 +113,28 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 				}
 			}
 		}
+		checkNamesakes(imp, m, rows, namesOnly)
+		sexed, err := a.checkRegistered(ctx, imp, m, rows)
+		if err != nil {
+			return err
+		}
 		// The import's answer tells the caller which of its persons each
 		// row probably is, a read of theirs as :findDuplicates is: each
 		// matched person's log has it (a dry run's too), before the
-		// answer is stored.
+		// answer is stored; so does the sex read of those a names-only
+		// row was compared with (checkRegistered).
+		matched = slices.DeleteFunc(matched, func(b *domain.Beneficiary) bool { return sexed[b.ID] })
 		if err := audit(ctx, a.repo, act, domain.ActionFindDuplicates, importMatchFields, matched...); err != nil {
 			return err
 		}
-		checkNamesakes(imp, m, rows, namesOnly)
+		var compared []*domain.Beneficiary
+		for id := range sexed {
+			compared = append(compared, &domain.Beneficiary{ID: id, OrganisationID: imp.OrganisationID})
+		}
+		slices.SortFunc(compared, func(a, b *domain.Beneficiary) int { return cmp.Compare(a.ID, b.ID) })
+		if err := audit(ctx, a.repo, act, domain.ActionFindDuplicates, append(slices.Clone(importMatchFields), "sex"), compared...); err != nil {
+			return err
+		}
 		return a.checkExternalIDs(ctx, imp, m, rows, firstWith)
 	}, report)
 	if err != nil || imp.ValidateOnly {
@@ -266,6 +283,68 @@ func checkNamesakes(imp *imports.Import, m imports.Mapping, rows []*imports.Stag
 			break
 		}
 	}
+}
+
+// checkRegistered refuses, when rows are created for duplicates
+// (on_duplicate=create), a row (scored) that names its person by names
+// alone and probably is a person the organisation has registered already
+// (a match not in conflict with it, of the same sex when both are known),
+// as checkNamesakes refuses one repeating an earlier row: nothing tells
+// one person registered again from a namesake, and creating the row
+// would register her twice without a word. A row refused for repeating an
+// earlier row, or refused so already (a resumed import), is let be; with
+// skip or link the row is skipped or linked as asked. sexed are the
+// records whose sex was read to tell (for the audit).
+func (a *App) checkRegistered(ctx context.Context, imp *imports.Import, m imports.Mapping, rows []*imports.StagedRow) (sexed map[string]bool, err error) {
+	if imp.OnDuplicate != imports.OnDuplicateCreate {
+		return nil, nil
+	}
+	type asked struct {
+		row *imports.StagedRow
+		sex string
+	}
+	var list []asked
+	var ids []string
+	for _, r := range rows {
+		sex, ok := domain.NamesOnly(m, r.Cells)
+		if !ok || !r.Duplicate() || domain.HasNamesakeProblem(r.Problems) {
+			continue
+		}
+		list = append(list, asked{r, sex})
+		for _, x := range r.Matches {
+			if !x.Conflict {
+				ids = append(ids, x.ID)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	sexes, err := a.repo.Sexes(ctx, imp.OrganisationID, ids)
+	if err != nil {
+		return nil, err
+	}
+	sexed = map[string]bool{}
+	for _, x := range list {
+		for _, match := range x.row.Matches {
+			other, ok := sexes[match.ID]
+			if match.Conflict || !ok {
+				continue
+			}
+			sexed[match.ID] = true
+			if other == "unknown" {
+				other = ""
+			}
+			if x.sex != "" && other != "" && x.sex != other {
+				continue
+			}
+			p := &imports.RowProblems{Row: x.row.Row, Mapping: m}
+			domain.RegisteredProblem(p, x.row.Cells)
+			x.row.Problems = append(x.row.Problems, p.List...)
+			break
+		}
+	}
+	return sexed, nil
 }
 
 // importWriter is what writing an import's rows changes.

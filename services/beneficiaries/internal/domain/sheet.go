@@ -232,11 +232,27 @@ func NamesakeProblem(p *imports.RowProblems, cells []string, first int) {
 		"on_duplicate=skip or link); if two, add what tells them apart (a birth date or year, an external_id)", first)
 }
 
-// namesakePrefix begins NamesakeProblem's message.
-const namesakePrefix = "this row may repeat row "
+// RegisteredProblem is the problem of a row that names its person by
+// names alone, alike those of a person the organisation has registered
+// (the row's matches; the message does not name her: a row's problems
+// outlive her erasure).
+func RegisteredProblem(p *imports.RowProblems, cells []string) {
+	p.Add(cells, "given_name", "this row may be a person your organisation has registered already (see the row's matches): the name is the same as (or close to) that record's, "+
+		"and this row has no birth date, birth year or external_id, so nothing tells whether they are one person or two; if one, delete "+
+		"this row (or import with on_duplicate=skip or link); if two, add what tells them apart (a birth date or year, an external_id)")
+}
 
-// HasNamesakeProblem reports whether problems hold a NamesakeProblem (a
-// resumed import reads it stored).
+// namesakePrefix begins NamesakeProblem's message, registeredPrefix
+// RegisteredProblem's (TestEveryProblemHasText wants the format a literal).
+const (
+	namesakePrefix   = "this row may repeat row "
+	registeredPrefix = "this row may be a person your organisation has registered already "
+)
+
+// HasNamesakeProblem reports whether problems hold a NamesakeProblem or a
+// RegisteredProblem (a resumed import reads it stored).
 func HasNamesakeProblem(problems []imports.Problem) bool {
-	return slices.ContainsFunc(problems, func(p imports.Problem) bool { return strings.HasPrefix(p.Message, namesakePrefix) })
+	return slices.ContainsFunc(problems, func(p imports.Problem) bool {
+		return strings.HasPrefix(p.Message, namesakePrefix) || strings.HasPrefix(p.Message, registeredPrefix)
+	})
 }
