@@ -129,6 +129,9 @@ type violationText struct {
 }
 
 func violation(desc, lang string) string {
+	if s, ok := header(desc, lang); ok {
+		return s
+	}
 	if s, ok := fill(violations, desc, lang); ok {
 		return s
 	}
@@ -170,6 +173,10 @@ var catalogue = func() map[string][]string {
 	for _, v := range problems {
 		add(v.msg)
 	}
+	for _, v := range headers {
+		add(v.msg)
+	}
+	add(hiddenHeader)
 	add(invalidValue)
 	add(invalidNoFields)
 	return out

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/i18n"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/logging"
 	"github.com/spona/spona/pkg/sheet"
@@ -204,8 +205,12 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 		return nil, false, fileError(err)
 	}
 	if headerRow != 1 {
+		// The violation says it in the caller's language (pkg/i18n).
+		var v errs.Violations
+		v.Add("header", "row 1 must name the columns, but it is blank (the first row with text is row %d)", headerRow)
 		return nil, false, &errs.Error{Kind: errs.KindInvalidArgument, Reason: "BAD_HEADER",
-			Message: fmt.Sprintf("row 1 must name the columns, but it is blank (the first row with text is row %d)", headerRow) + sheetRead(rd)}
+			Message:    fmt.Sprintf("row 1 must name the columns, but it is blank (the first row with text is row %d)", headerRow) + sheetRead(rd),
+			Violations: v}
 	}
 	header = append([]string(nil), header...)
 	m, err := imports.MatchHeader(header, spec.Columns, spec.Dynamic)
@@ -329,7 +334,7 @@ func sheetRead(rd sheet.Reader) string {
 func hiddenHeaders(e *errs.Error, rd sheet.Reader) {
 	for i, v := range e.Violations {
 		if l, ok := strings.CutPrefix(v.Field, "header."); ok && rd.HiddenColumn(sheet.ColumnIndex(l)) {
-			e.Violations[i].Description += " (the column is hidden in the worksheet: show it again, or delete it)"
+			e.Violations[i].Description += i18n.HiddenHeader
 		}
 	}
 }

@@ -1,0 +1,77 @@
+package i18n
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/imports"
+)
+
+// TestEveryHeaderViolationHasText: every field violation of a header row an
+// import refuses (BAD_HEADER: an unknown, repeated or missing column, the
+// known columns, a date header written month first or read two ways, a
+// refused header in a hidden column, a blank row 1) reads in each language
+// as its own text quoting the header, not the fallback "This value is not
+// valid." (r18 item 3: before, each was English only).
+func TestEveryHeaderViolationHasText(t *testing.T) {
+	cols := []imports.Column{{Field: "given_name", Names: []string{"ime"}, Required: true}, {Field: "family_name", Names: []string{"prezime"}, Required: true}}
+	sessions := func(days ...string) func(string) (string, bool) {
+		return func(h string) (string, bool) {
+			d, err := imports.ParseDate(h)
+			if err != nil {
+				return "", false
+			}
+			for _, x := range days {
+				if d.String() == x {
+					return "attendance." + x, true
+				}
+			}
+			return "", false
+		}
+	}
+	var descs []string
+	for _, c := range []struct {
+		header  []string
+		dynamic func(string) (string, bool)
+		want    int
+	}{
+		{[]string{"ime", "Telefon"}, nil, 3},                                               // unknown, missing, known columns
+		{[]string{"ime", "given_name", "prezime"}, nil, 1},                                 // repeated
+		{[]string{"ime", "prezime", "5/13/2024"}, sessions("2024-05-13"), 2},               // month first only
+		{[]string{"ime", "prezime", "2/13/2024", "4/12/2024"}, sessions(), 3},              // two ways in a month-first row
+		{[]string{"ime", "prezime", "4/12/2024"}, sessions("2024-12-04", "2024-04-12"), 2}, // a column for either
+		{[]string{"ime", "prezime", "5/7/2024"}, sessions("2024-05-07"), 2},                // no column day first, one month first
+	} {
+		_, err := imports.MatchHeader(c.header, cols, c.dynamic)
+		var e *errs.Error
+		if !errors.As(err, &e) || e.Reason != "BAD_HEADER" || len(e.Violations) != c.want {
+			t.Fatalf("%q: %v, want %d violations", c.header, err, c.want)
+		}
+		for _, v := range e.Violations {
+			descs = append(descs, v.Description)
+		}
+	}
+	descs = append(descs, `column B "Telefon" is not a known column`+HiddenHeader,
+		"row 1 must name the columns, but it is blank (the first row with text is row 3)")
+	for _, d := range descs {
+		en := violation(d, "en")
+		if en == invalidValue["en"] {
+			t.Errorf("%q: no text", d)
+			continue
+		}
+		for _, l := range Languages[1:] {
+			got := violation(d, l)
+			if got == invalidValue[l] || got == en {
+				t.Errorf("%q in %s: %q, not a text of its own", d, l, got)
+			}
+			if strings.HasSuffix(d, HiddenHeader) && (!strings.Contains(got, hiddenHeader[l]) || !strings.HasSuffix(got, ").")) {
+				t.Errorf("%q in %s: %q does not say the column is hidden", d, l, got)
+			}
+			if i := strings.IndexByte(d, '"'); i >= 0 && !strings.Contains(got, d[i:strings.IndexByte(d[i+1:], '"')+i+2]) {
+				t.Errorf("%q in %s: %q does not quote the header", d, l, got)
+			}
+		}
+	}
+}
