@@ -110,6 +110,9 @@ func TestBinariesRefuseSettingsThatBreak(t *testing.T) {
 		// A retry wait of 0: every failed delivery sent again at once, as
 		// fast as the partner answers, for WEBHOOK_RETRY_FOR (3 days).
 		{[]string{"webhooks"}, map[string]string{"WEBHOOK_RETRY_BASE": "0s", "WEBHOOK_RETRY_MAX": "10ms"}},
+		// A lease shorter than an attempt (WEBHOOK_TIMEOUT, 10s, + 5s):
+		// before, raised with a warning (0 silently a minute).
+		{[]string{"webhooks"}, map[string]string{"WEBHOOK_LEASE": "14s"}},
 		{[]string{"edge"}, map[string]string{"MAX_BODY_BYTES": "0", "IMPORT_MAX_BYTES": "0", "IDEMPOTENCY_LOCK": "2ns",
 			"IDEMPOTENCY_TTL": "0s", "LOG_LEVEL": "Verbose",
 			"OIDC_JWKS_URL": "http://idp.example.org/jwks"}}, // a key set anyone in between can replace
