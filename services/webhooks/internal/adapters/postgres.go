@@ -60,6 +60,12 @@ func (p *Postgres) scanSubscription(row pgx.Row) (*domain.Subscription, error) {
 		return nil, err
 	}
 	s.DisableTime, s.FailingSince = timeOf(disabled), timeOf(failing)
+	if s.State != domain.StateDisabled {
+		// Enabled by a replica from before migration 00009, which left
+		// the code: an active subscription has none (the next update
+		// stores that).
+		s.DisabledCode = ""
+	}
 	return &s, nil
 }
 

@@ -73,3 +73,39 @@ func TestUpdateKeepsTheRunOfFailuresRecordedMeanwhile(t *testing.T) {
 		t.Fatalf("enabled: failing since %v, want a new run", at)
 	}
 }
+
+// TestActiveSubscriptionHasNoDisabledCode: a subscription enabled by a
+// replica from before migration 00009 (which clears the reason in words
+// and the time, not the code) reads with no disabled code; disabled, it
+// reads with its code. Before, it read WEBHOOK_DISABLED_REASON_FAILING
+// while active.
+func TestActiveSubscriptionHasNoDisabledCode(t *testing.T) {
+	ctx := context.Background()
+	pool, repo := benchRepo(t)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	s := &domain.Subscription{ID: ids.New(), OrganisationID: ids.New(), URL: "https://partner.example/hook",
+		EventTypes: []string{domain.TypeReferralReceived}, Secret: domain.NewSecret(), State: domain.StateActive,
+		CreateTime: now, UpdateTime: now}
+	if _, err := repo.CreateSubscription(ctx, s, ""); err != nil {
+		t.Fatal(err)
+	}
+	code := func(state string) string {
+		t.Helper()
+		// The old replica's enable: state and words, not the code.
+		if _, err := pool.Exec(ctx, `UPDATE subscriptions SET state = $2, disabled_reason_code = 'failing',
+			disabled_reason = CASE WHEN $2 = 'disabled' THEN 'failing' ELSE '' END WHERE id = $1`, s.ID, state); err != nil {
+			t.Fatal(err)
+		}
+		got, err := repo.GetSubscription(ctx, s.OrganisationID, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.DisabledCode
+	}
+	if got := code(domain.StateDisabled); got != domain.DisabledFailing {
+		t.Errorf("disabled: code %q, want %q", got, domain.DisabledFailing)
+	}
+	if got := code(domain.StateActive); got != "" {
+		t.Errorf("active (enabled by an old replica): code %q, want none", got)
+	}
+}
