@@ -141,3 +141,109 @@ func TestEventsOfBeneficiaries(t *testing.T) {
 		t.Fatalf("erasing again emitted %v", more)
 	}
 }
+
+// TestEventsOfDocumentsAndHouseholds: a change of a beneficiary's identity
+// documents or household membership moves its etag, and is told on the feed
+// as beneficiary.updated naming the fields of the read that changed (ids
+// and field names only: no document number, type or relationship), once
+// per person whose read changed, in the change's transaction: a refused
+// change and a retried create tell nothing.
+func TestEventsOfDocumentsAndHouseholds(t *testing.T) {
+	c := startAll(t)
+	org := ids.New()
+	ctx := servicetest.As(t, org)
+	mother := mustCreate(t, c, ctx, amina())
+	second := amina()
+	second.ExternalId, second.GivenName = "CASE-002", "Sara"
+	child := mustCreate(t, c, ctx, second)
+	_, head := servicetest.Events(t, c.conn, "")
+
+	etag := func(id string) string {
+		t.Helper()
+		r, err := c.GetBeneficiary(ctx, &pb.GetBeneficiaryRequest{Id: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.GetBeneficiary().GetEtag()
+	}
+	type told struct {
+		id     string
+		fields string
+	}
+	var want []told
+	// step makes a change that must move the etags of ids, each told as
+	// beneficiary.updated naming fields.
+	step := func(what, fields string, change func() error, ids ...string) {
+		t.Helper()
+		before := map[string]string{}
+		for _, id := range ids {
+			before[id] = etag(id)
+		}
+		if err := change(); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		for _, id := range ids {
+			if etag(id) == before[id] {
+				t.Fatalf("%s: the etag of %s did not move", what, id)
+			}
+			want = append(want, told{id, fields})
+		}
+	}
+	var docID, hhID string
+	step("add a document", "documents", func() error {
+		d, err := c.CreateDocument(ctx, &pb.CreateDocumentRequest{BeneficiaryId: mother.GetId(), Document: &pb.IdentityDocument{
+			Type: pb.DocumentType_DOCUMENT_TYPE_PASSPORT, Number: "N7654321", IssuingCountry: "SY"}})
+		docID = d.GetDocument().GetId()
+		return err
+	}, mother.GetId())
+	// Refused (the same document again): no event.
+	if _, err := c.CreateDocument(ctx, &pb.CreateDocumentRequest{BeneficiaryId: mother.GetId(), Document: &pb.IdentityDocument{
+		Type: pb.DocumentType_DOCUMENT_TYPE_PASSPORT, Number: "N7654321", IssuingCountry: "SY"}}); err == nil {
+		t.Fatal("the same document was added twice")
+	}
+	step("remove the document", "documents", func() error {
+		_, err := c.DeleteDocument(ctx, &pb.DeleteDocumentRequest{BeneficiaryId: mother.GetId(), Id: docID})
+		return err
+	}, mother.GetId())
+	create := func() error {
+		h, err := c.CreateHousehold(ctx, &pb.CreateHouseholdRequest{RequestId: "hh-1", Household: &pb.Household{Reference: "HH-7",
+			Members: []*pb.HouseholdMember{{BeneficiaryId: mother.GetId(), Relationship: pb.Relationship_RELATIONSHIP_HEAD}}}})
+		hhID = h.GetHousehold().GetId()
+		return err
+	}
+	step("create a household", "household_id,household_relationship", create, mother.GetId())
+	if err := create(); err != nil { // a retry: nothing changes, nothing told
+		t.Fatal(err)
+	}
+	step("add a member", "household_id,household_relationship", func() error {
+		_, err := c.AddHouseholdMember(ctx, &pb.AddHouseholdMemberRequest{HouseholdId: hhID,
+			Member: &pb.HouseholdMember{BeneficiaryId: child.GetId(), Relationship: pb.Relationship_RELATIONSHIP_CHILD}})
+		return err
+	}, child.GetId())
+	step("remove a member", "household_id,household_relationship", func() error {
+		_, err := c.RemoveHouseholdMember(ctx, &pb.RemoveHouseholdMemberRequest{HouseholdId: hhID, BeneficiaryId: child.GetId()})
+		return err
+	}, child.GetId())
+
+	evs, _ := servicetest.Events(t, c.conn, head)
+	var got []told
+	for _, ev := range evs {
+		raw, _ := protojson.Marshal(ev)
+		if strings.Contains(string(raw), "7654321") || strings.Contains(string(raw), "HH-7") || strings.Contains(string(raw), "Amina") ||
+			strings.Contains(string(raw), "PASSPORT") || strings.Contains(string(raw), "CHILD") {
+			t.Errorf("event carries personal data: %s", raw)
+		}
+		if ev.GetType() != "beneficiary.updated" || str(ev, "beneficiary_id") != ev.GetAggregateId() ||
+			!slices.Equal(ev.GetOrganisationIds(), []string{org}) || len(ev.GetData().GetFields()) != 2 {
+			t.Errorf("event: %s", raw)
+		}
+		var fields []string
+		for _, f := range ev.GetData().GetFields()["fields"].GetListValue().GetValues() {
+			fields = append(fields, f.GetStringValue())
+		}
+		got = append(got, told{ev.GetAggregateId(), strings.Join(fields, ",")})
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("events %v\nwant   %v", got, want)
+	}
+}

@@ -80,6 +80,26 @@ func TestReferralAgeBandFollowsCorrections(t *testing.T) {
 	lejla := person(year - 30)
 	assistAndRefer(lejla)
 	same("before any correction")
+	// Her documents and household change (beneficiary.updated naming
+	// documents, household_id and household_relationship, which no band is
+	// taken from): the consumer passes them changing nothing of the
+	// referral (same etag), and goes on to the correction below.
+	sent, err := s.ref.ListReferrals(ctx, &pb.ListReferralsRequest{})
+	if err != nil || len(sent.GetReferrals()) != 1 {
+		t.Fatalf("referrals: %v %v", sent, err)
+	}
+	if _, err := s.ben.CreateDocument(ctx, &benv1.CreateDocumentRequest{BeneficiaryId: lejla, Document: &benv1.IdentityDocument{
+		Type: benv1.DocumentType_DOCUMENT_TYPE_PASSPORT, Number: "N7654321", IssuingCountry: "SY"}}); err != nil {
+		t.Fatal(err)
+	}
+	hh, err := s.ben.CreateHousehold(ctx, &benv1.CreateHouseholdRequest{Household: &benv1.Household{
+		Members: []*benv1.HouseholdMember{{BeneficiaryId: lejla, Relationship: benv1.Relationship_RELATIONSHIP_CHILD}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ben.RemoveHouseholdMember(ctx, &benv1.RemoveHouseholdMemberRequest{HouseholdId: hh.GetHousehold().GetId(), BeneficiaryId: lejla}); err != nil {
+		t.Fatal(err)
+	}
 	got, err := s.ben.GetBeneficiary(ctx, &benv1.GetBeneficiaryRequest{Id: lejla})
 	if err != nil {
 		t.Fatal(err)
@@ -90,6 +110,10 @@ func TestReferralAgeBandFollowsCorrections(t *testing.T) {
 		t.Fatal(err)
 	}
 	same("after the birth year was corrected")
+	after, err := s.ref.GetReferral(ctx, &pb.GetReferralRequest{Id: sent.GetReferrals()[0].GetId()})
+	if err != nil || after.GetReferral().GetEtag() != sent.GetReferrals()[0].GetEtag() {
+		t.Fatalf("the referral changed with its person's documents and household: %v %v", after, err)
+	}
 
 	// A duplicate registered as an adult, referred, merged onto the
 	// record of the child (8).

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/etag"
+	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
@@ -111,15 +112,31 @@ func (a *App) DeleteDocument(ctx context.Context, act Actor, beneficiaryID, id s
 // every change to what a read of b answers moves it (its etag stands for
 // all of it, so a read with If-None-Match is not answered 304 with the
 // documents or household of before, and a change sent with the etag read
-// before is refused as stale), and the change is audited.
+// before is refused as stale), the change is audited, and it is emitted
+// as beneficiary.updated naming the fields of the beneficiary's read that
+// changed (recordFields), as any other change of it is: a consumer that
+// keeps a copy of the record, or its version, learns that it moved.
 func recordsChanged(ctx context.Context, r interface {
 	PersonStore
 	AuditStore
+	Outbox
 }, act Actor, action, field string, b *domain.Beneficiary) error {
 	if err := r.TouchBeneficiary(ctx, b.ID); err != nil {
 		return err
 	}
-	return audit(ctx, r, act, action, []string{field}, b)
+	if err := audit(ctx, r, act, action, []string{field}, b); err != nil {
+		return err
+	}
+	return r.Emit(ctx, beneficiaryEvent(events.BeneficiaryUpdated, b.ID, []string{b.OrganisationID},
+		map[string]any{"fields": recordFields[field]}))
+}
+
+// recordFields are the fields of a beneficiary's read (its proto and JSON
+// names) that a change of its documents or household membership (the
+// audited field) changes.
+var recordFields = map[string][]string{
+	"documents": {"documents"},
+	"household": {"household_id", "household_relationship"},
 }
 
 // CorrectLegalStatusChange corrects the entry id of the legal status
@@ -254,6 +271,7 @@ type householdMembers interface {
 	PersonStore
 	HouseholdStore
 	AuditStore
+	Outbox
 }
 
 // addMember adds m, whose path in the request is path (member,

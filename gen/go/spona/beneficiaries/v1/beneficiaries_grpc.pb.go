@@ -118,11 +118,13 @@ type BeneficiaryServiceClient interface {
 	// etag.
 	DeleteLegalStatusChange(ctx context.Context, in *DeleteLegalStatusChangeRequest, opts ...grpc.CallOption) (*DeleteLegalStatusChangeResponse, error)
 	// Adds an identity document to a beneficiary the caller registered.
-	// Moves the beneficiary's etag (its documents are part of its read).
+	// Moves the beneficiary's etag (its documents are part of its read) and
+	// emits beneficiary.updated with fields ["documents"].
 	CreateDocument(ctx context.Context, in *CreateDocumentRequest, opts ...grpc.CallOption) (*CreateDocumentResponse, error)
 	// Lists the identity documents of a beneficiary the caller registered.
 	ListDocuments(ctx context.Context, in *ListDocumentsRequest, opts ...grpc.CallOption) (*ListDocumentsResponse, error)
-	// Removes an identity document. Moves the beneficiary's etag.
+	// Removes an identity document. Moves the beneficiary's etag and emits
+	// beneficiary.updated with fields ["documents"].
 	DeleteDocument(ctx context.Context, in *DeleteDocumentRequest, opts ...grpc.CallOption) (*DeleteDocumentResponse, error)
 	// Registers a household of the caller's beneficiaries.
 	CreateHousehold(ctx context.Context, in *CreateHouseholdRequest, opts ...grpc.CallOption) (*CreateHouseholdResponse, error)
@@ -130,9 +132,11 @@ type BeneficiaryServiceClient interface {
 	GetHousehold(ctx context.Context, in *GetHouseholdRequest, opts ...grpc.CallOption) (*GetHouseholdResponse, error)
 	// Adds a beneficiary to a household (a person is in at most one).
 	// Moves the beneficiary's etag (its household is part of its read), as
-	// CreateHousehold does each member's.
+	// CreateHousehold does each member's, and emits beneficiary.updated with
+	// fields ["household_id", "household_relationship"] (one per member).
 	AddHouseholdMember(ctx context.Context, in *AddHouseholdMemberRequest, opts ...grpc.CallOption) (*AddHouseholdMemberResponse, error)
-	// Removes a beneficiary from a household. Moves the beneficiary's etag.
+	// Removes a beneficiary from a household. Moves the beneficiary's etag
+	// and emits beneficiary.updated as AddHouseholdMember.
 	RemoveHouseholdMember(ctx context.Context, in *RemoveHouseholdMemberRequest, opts ...grpc.CallOption) (*RemoveHouseholdMemberResponse, error)
 	// Lists who read or changed a beneficiary's personal data, newest first.
 	// Only the registering organisation (the data owner) may ask. Use "-" as
@@ -496,11 +500,13 @@ type BeneficiaryServiceServer interface {
 	// etag.
 	DeleteLegalStatusChange(context.Context, *DeleteLegalStatusChangeRequest) (*DeleteLegalStatusChangeResponse, error)
 	// Adds an identity document to a beneficiary the caller registered.
-	// Moves the beneficiary's etag (its documents are part of its read).
+	// Moves the beneficiary's etag (its documents are part of its read) and
+	// emits beneficiary.updated with fields ["documents"].
 	CreateDocument(context.Context, *CreateDocumentRequest) (*CreateDocumentResponse, error)
 	// Lists the identity documents of a beneficiary the caller registered.
 	ListDocuments(context.Context, *ListDocumentsRequest) (*ListDocumentsResponse, error)
-	// Removes an identity document. Moves the beneficiary's etag.
+	// Removes an identity document. Moves the beneficiary's etag and emits
+	// beneficiary.updated with fields ["documents"].
 	DeleteDocument(context.Context, *DeleteDocumentRequest) (*DeleteDocumentResponse, error)
 	// Registers a household of the caller's beneficiaries.
 	CreateHousehold(context.Context, *CreateHouseholdRequest) (*CreateHouseholdResponse, error)
@@ -508,9 +514,11 @@ type BeneficiaryServiceServer interface {
 	GetHousehold(context.Context, *GetHouseholdRequest) (*GetHouseholdResponse, error)
 	// Adds a beneficiary to a household (a person is in at most one).
 	// Moves the beneficiary's etag (its household is part of its read), as
-	// CreateHousehold does each member's.
+	// CreateHousehold does each member's, and emits beneficiary.updated with
+	// fields ["household_id", "household_relationship"] (one per member).
 	AddHouseholdMember(context.Context, *AddHouseholdMemberRequest) (*AddHouseholdMemberResponse, error)
-	// Removes a beneficiary from a household. Moves the beneficiary's etag.
+	// Removes a beneficiary from a household. Moves the beneficiary's etag
+	// and emits beneficiary.updated as AddHouseholdMember.
 	RemoveHouseholdMember(context.Context, *RemoveHouseholdMemberRequest) (*RemoveHouseholdMemberResponse, error)
 	// Lists who read or changed a beneficiary's personal data, newest first.
 	// Only the registering organisation (the data owner) may ask. Use "-" as
