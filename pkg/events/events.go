@@ -108,6 +108,9 @@ const (
 	ReferralStarted   = "referral.started" // accepted -> in_progress
 	ReferralCompleted = "referral.completed"
 	ReferralCancelled = "referral.cancelled"
+	// ReferralDraftCancelled: the sender cancelled a draft it never sent;
+	// it concerns the sender only (the receiver never saw it).
+	ReferralDraftCancelled = "referral.draft_cancelled"
 	// ReferralOverdue: the due time of an open referral (sent, accepted or
 	// in progress) passed; emitted once per referral by the referrals
 	// service's overdue scheduler.
@@ -161,15 +164,16 @@ var Types = map[string]Spec{
 	AssistanceCorrected: {AggregateAssistance, []string{"assistance_id", "beneficiary_id", "organisation_id", "project_id", "referral_id", "corrects_id"},
 		"a closed referral's receiver recorded an assistance correcting its record of the referral voided as wrong details"},
 
-	ReferralCreated:   {AggregateReferral, referralKeys, "a referral was drafted"},
-	ReferralSent:      {AggregateReferral, referralKeys, "a referral was sent (the receiver was granted access)"},
-	ReferralAccepted:  {AggregateReferral, referralKeys, "the receiver accepted a referral"},
-	ReferralDeclined:  {AggregateReferral, referralKeys, "the receiver declined a referral"},
-	ReferralStarted:   {AggregateReferral, referralKeys, "the receiver started serving a referral"},
-	ReferralCompleted: {AggregateReferral, referralKeys, "the receiver completed a referral (outcome_code)"},
-	ReferralCancelled: {AggregateReferral, referralKeys, "the sender cancelled a referral"},
-	ReferralOverdue:   {AggregateReferral, referralKeys, "an open referral passed its due time unanswered or unfinished (once)"},
-	ReferralRedacted:  {AggregateReferral, []string{"referral_id", "beneficiary_id"}, "a referral's free texts were redacted after its beneficiary was erased"},
+	ReferralCreated:        {AggregateReferral, referralKeys, "a referral was drafted"},
+	ReferralSent:           {AggregateReferral, referralKeys, "a referral was sent (the receiver was granted access)"},
+	ReferralAccepted:       {AggregateReferral, referralKeys, "the receiver accepted a referral"},
+	ReferralDeclined:       {AggregateReferral, referralKeys, "the receiver declined a referral"},
+	ReferralStarted:        {AggregateReferral, referralKeys, "the receiver started serving a referral"},
+	ReferralCompleted:      {AggregateReferral, referralKeys, "the receiver completed a referral (outcome_code)"},
+	ReferralCancelled:      {AggregateReferral, referralKeys, "the sender cancelled a referral"},
+	ReferralDraftCancelled: {AggregateReferral, referralKeys, "the sender cancelled a draft it never sent (told to the sender only)"},
+	ReferralOverdue:        {AggregateReferral, referralKeys, "an open referral passed its due time unanswered or unfinished (once)"},
+	ReferralRedacted:       {AggregateReferral, []string{"referral_id", "beneficiary_id"}, "a referral's free texts were redacted after its beneficiary was erased"},
 	ReferralOutcomeChanged: {AggregateReferral, referralKeys,
 		"the assistance a completed referral's outcome names was voided (assistance_void_reason_code) or replaced by its correction (assistance_id)"},
 

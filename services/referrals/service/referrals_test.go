@@ -29,12 +29,15 @@ var paths = map[pb.ReferralStatus][]string{
 	pb.ReferralStatus_REFERRAL_STATUS_CANCELLED:   {"A:send", "A:cancel"},
 }
 
-// legal is DESIGN.md's state machine: state -> action -> (who, next state).
+// legal is DESIGN.md's state machine: state -> action -> (who, next state),
+// with the sender's cancel of a draft made by mistake.
 var legal = map[pb.ReferralStatus]map[string]struct {
 	by string
 	to pb.ReferralStatus
 }{
-	pb.ReferralStatus_REFERRAL_STATUS_DRAFT: {"send": {"A", pb.ReferralStatus_REFERRAL_STATUS_SENT}},
+	pb.ReferralStatus_REFERRAL_STATUS_DRAFT: {
+		"send":   {"A", pb.ReferralStatus_REFERRAL_STATUS_SENT},
+		"cancel": {"A", pb.ReferralStatus_REFERRAL_STATUS_CANCELLED}},
 	pb.ReferralStatus_REFERRAL_STATUS_SENT: {
 		"accept":  {"B", pb.ReferralStatus_REFERRAL_STATUS_ACCEPTED},
 		"decline": {"B", pb.ReferralStatus_REFERRAL_STATUS_DECLINED},

@@ -26,8 +26,10 @@ const referralCols = `id, beneficiary_id, from_organisation_id, to_organisation_
 	ben_sex, ben_age_band, ben_legal_status, ben_municipality, create_time, update_time, version, consent_end_reason,
 	accept_time, complete_time, consent_expire_time, outcome_assistance_void_time, outcome_assistance_void_reason`
 
-// visible: the viewer $1 sent the referral, or received it once it was sent.
-const visible = `(from_organisation_id = $1 OR (to_organisation_id = $1 AND status <> 'draft'))`
+// visible: the viewer $1 sent the referral, or received it once it was sent
+// (a draft its sender cancelled never was: it has no send time; status <>
+// 'draft' is the receiver's indexes' predicate).
+const visible = `(from_organisation_id = $1 OR (to_organisation_id = $1 AND status <> 'draft' AND send_time IS NOT NULL))`
 
 func scanReferral(row pgx.Row) (*domain.Referral, error) { return scanReferralWith(row) }
 
@@ -152,7 +154,7 @@ func listReferrals(viewer string, f domain.ReferralFilter, now time.Time, page p
 		sides = append(sides, "from_organisation_id = "+org)
 	}
 	if f.Direction != domain.Outgoing {
-		to := "to_organisation_id = " + org + " AND status <> 'draft'"
+		to := "to_organisation_id = " + org + " AND status <> 'draft' AND send_time IS NOT NULL"
 		if f.Direction == domain.Both {
 			to += " AND from_organisation_id <> " + org // listed once, as sent
 		}
@@ -214,7 +216,7 @@ func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version i
 					THEN NULL ELSE uncommitted_assistance_id END,
 				version = version + 1, update_time = now()
 			WHERE id = $1 AND version = $2 AND (completing_until IS NULL OR completing_until <= now() OR $3 = 'completed')
-				AND NOT (status = 'draft' AND EXISTS (SELECT 1 FROM ended_consents WHERE consent_id = $5::uuid))
+				AND NOT ($3 = 'sent' AND status = 'draft' AND EXISTS (SELECT 1 FROM ended_consents WHERE consent_id = $5::uuid))
 			RETURNING `+referralCols,
 			r.ID, version, r.Status, r.DueTime, db.Null(r.ConsentID), nullTime(r.SendTime), nullTime(r.CloseTime),
 			r.CloseReason, r.OutcomeCode, r.OutcomeNote, string(access),
@@ -466,11 +468,12 @@ func (p *Postgres) EndConsent(ctx context.Context, consentID, reason string) err
 // that has no consent end yet (in ctx's transaction, when it carries one).
 // A draft was sent under no consent (the consent id a draft names is the
 // caller's and is replaced by the live one when it is sent), so it stays
-// as it is: it can still be sent under a live consent.
+// as it is: it can still be sent under a live consent (and a draft its
+// sender cancelled never was sent).
 func (p *Postgres) MarkConsentEnded(ctx context.Context, consentID, reason string) error {
 	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE referrals SET consent_end_reason = $2, version = version + 1, update_time = now()
-			WHERE consent_id = $1 AND consent_end_reason = '' AND status <> 'draft'`, consentID, reason)
+			WHERE consent_id = $1 AND consent_end_reason = '' AND status <> 'draft' AND send_time IS NOT NULL`, consentID, reason)
 		return db.Error(err)
 	})
 }

@@ -20,6 +20,17 @@ var transitionEvents = map[domain.Action]string{
 	domain.Cancel:   events.ReferralCancelled,
 }
 
+// eventOf is the type of the event of action c moving a referral from
+// status from: a cancelled draft's is its own (referral.draft_cancelled),
+// so that no consumer tells its receiver, who never saw it, of a
+// referral.cancelled.
+func eventOf(c domain.Action, from string) string {
+	if c == domain.Cancel && from == domain.StatusDraft {
+		return events.ReferralDraftCancelled
+	}
+	return transitionEvents[c]
+}
+
 // referralEvent is event typ of r, which moved from status from ("" for a
 // new draft). A draft concerns only its sender; a sent referral both parties.
 func referralEvent(typ string, r *domain.Referral, from string) events.Event {
@@ -47,9 +58,10 @@ func referralEvent(typ string, r *domain.Referral, from string) events.Event {
 }
 
 // concerned are the organisations an event of r concerns: a draft only its
-// sender (the receiver never saw it), a sent referral both parties.
+// sender (the receiver never saw it), also once the sender cancelled it; a
+// sent referral both parties.
 func concerned(r *domain.Referral) []string {
-	if r.Status == domain.StatusDraft {
+	if r.Status == domain.StatusDraft || !r.WasSent() {
 		return []string{r.FromOrganisationID}
 	}
 	return []string{r.FromOrganisationID, r.ToOrganisationID}

@@ -253,7 +253,7 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 		ActorOrganisationID: p.OrganisationID, ActorClientID: p.ClientID, Note: c.Note}
 	var out *domain.Referral
 	commit := func(ctx context.Context) (err error) {
-		out, err = a.repo.Transition(ctx, &next, version, ev, access, referralEvent(transitionEvents[c.Action], &next, from))
+		out, err = a.repo.Transition(ctx, &next, version, ev, access, referralEvent(eventOf(c.Action, from), &next, from))
 		return err
 	}
 	if delivered != nil {

@@ -171,9 +171,9 @@ func (r *Referral) Prepare(from string, now time.Time) {
 
 // Due is when the receiver must answer by: zero for a draft, which is due
 // nowhere until sending sets its due time (README: urgency sets due_time
-// from sending).
+// from sending), and for a draft its sender cancelled, never sent.
 func (r *Referral) Due() time.Time {
-	if r.Status == StatusDraft {
+	if r.Status == StatusDraft || !r.WasSent() {
 		return time.Time{}
 	}
 	return r.DueTime

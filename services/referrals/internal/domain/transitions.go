@@ -57,8 +57,11 @@ type transition struct {
 
 // Transitions is the referral state machine of DESIGN.md as a table:
 // state -> action -> (party allowed, next state). Anything absent is illegal.
+// A draft made by mistake is cancelled by its sender: it is never sent (no
+// send time, no due time), so the receiver, who never saw it, does not see
+// it cancelled either (Referral.WasSent).
 var Transitions = map[string]map[Action]transition{
-	StatusDraft:      {Send: {Sender, StatusSent}},
+	StatusDraft:      {Send: {Sender, StatusSent}, Cancel: {Sender, StatusCancelled}},
 	StatusSent:       {Accept: {Receiver, StatusAccepted}, Decline: {Receiver, StatusDeclined}, Cancel: {Sender, StatusCancelled}},
 	StatusAccepted:   {Start: {Receiver, StatusInProgress}, Cancel: {Sender, StatusCancelled}},
 	StatusInProgress: {Complete: {Receiver, StatusCompleted}, Cancel: {Sender, StatusCancelled}},
@@ -66,6 +69,11 @@ var Transitions = map[string]map[Action]transition{
 	StatusCompleted:  {},
 	StatusCancelled:  {},
 }
+
+// WasSent reports whether r left draft: the receiver sees r (and is told
+// of what happens to it) only then. A draft cancelled by its sender never
+// was.
+func (r *Referral) WasSent() bool { return !r.SendTime.IsZero() }
 
 // Closed reports whether a referral in status has reached an end state.
 func Closed(status string) bool {

@@ -14,7 +14,7 @@ var want = map[string]map[Action]struct {
 	by Party
 	to string
 }{
-	StatusDraft:      {Send: {Sender, StatusSent}},
+	StatusDraft:      {Send: {Sender, StatusSent}, Cancel: {Sender, StatusCancelled}},
 	StatusSent:       {Accept: {Receiver, StatusAccepted}, Decline: {Receiver, StatusDeclined}, Cancel: {Sender, StatusCancelled}},
 	StatusAccepted:   {Start: {Receiver, StatusInProgress}, Cancel: {Sender, StatusCancelled}},
 	StatusInProgress: {Complete: {Receiver, StatusCompleted}, Cancel: {Sender, StatusCancelled}},

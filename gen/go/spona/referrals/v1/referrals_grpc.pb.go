@@ -43,7 +43,7 @@ const (
 // an ErrorInfo reason ILLEGAL_TRANSITION):
 //
 //	draft -> sent -> accepted | declined;  accepted -> in_progress -> completed;
-//	sent | accepted | in_progress -> cancelled.
+//	draft | sent | accepted | in_progress -> cancelled.
 //
 // The sender sends and cancels; the receiver accepts, declines, starts and
 // completes. Every transition is recorded as an event.
@@ -81,7 +81,10 @@ type ReferralServiceClient interface {
 	// through the receiver's access grant, before it ends), exactly once even
 	// when the call is retried; the outcome names it (assistance_id).
 	CompleteReferral(ctx context.Context, in *CompleteReferralRequest, opts ...grpc.CallOption) (*CompleteReferralResponse, error)
-	// Cancels an open referral (sender only); ends the receiver's access.
+	// Cancels an open referral (sender only); ends the receiver's access. A
+	// draft made by mistake is cancelled the same way: it is never sent, and
+	// the receiver, who never saw it, does not see it cancelled either
+	// (its event, referral.draft_cancelled, is the sender's only).
 	CancelReferral(ctx context.Context, in *CancelReferralRequest, opts ...grpc.CallOption) (*CancelReferralResponse, error)
 	// Lists the transitions of a referral the caller may see, oldest first.
 	ListReferralEvents(ctx context.Context, in *ListReferralEventsRequest, opts ...grpc.CallOption) (*ListReferralEventsResponse, error)
@@ -221,7 +224,7 @@ func (c *referralServiceClient) CountReferrals(ctx context.Context, in *CountRef
 // an ErrorInfo reason ILLEGAL_TRANSITION):
 //
 //	draft -> sent -> accepted | declined;  accepted -> in_progress -> completed;
-//	sent | accepted | in_progress -> cancelled.
+//	draft | sent | accepted | in_progress -> cancelled.
 //
 // The sender sends and cancels; the receiver accepts, declines, starts and
 // completes. Every transition is recorded as an event.
@@ -259,7 +262,10 @@ type ReferralServiceServer interface {
 	// through the receiver's access grant, before it ends), exactly once even
 	// when the call is retried; the outcome names it (assistance_id).
 	CompleteReferral(context.Context, *CompleteReferralRequest) (*CompleteReferralResponse, error)
-	// Cancels an open referral (sender only); ends the receiver's access.
+	// Cancels an open referral (sender only); ends the receiver's access. A
+	// draft made by mistake is cancelled the same way: it is never sent, and
+	// the receiver, who never saw it, does not see it cancelled either
+	// (its event, referral.draft_cancelled, is the sender's only).
 	CancelReferral(context.Context, *CancelReferralRequest) (*CancelReferralResponse, error)
 	// Lists the transitions of a referral the caller may see, oldest first.
 	ListReferralEvents(context.Context, *ListReferralEventsRequest) (*ListReferralEventsResponse, error)
