@@ -13,6 +13,7 @@
 package etag
 
 import (
+	"hash/fnv"
 	"strconv"
 	"strings"
 
@@ -42,6 +43,34 @@ func OfState(version int64, state string) string {
 	}
 	return `W/"` + strconv.FormatInt(version, 10) + "-" + state + `"`
 }
+
+// OfView returns the etag of a stored version as read in a view: what a
+// reader's answer depends on beyond the version (a funder reads an
+// indicator suppressed at the project's threshold, over its planned span),
+// written as one string, "" for a reader whose answer is the version
+// alone. The view goes into the tag as a state (OfState) of lowercase
+// letters that a change of the view changes (a digest: the tag names no
+// threshold), so a conditional read (If-None-Match) made with the etag
+// read in another view gets the answer, not 304; a change made against
+// it still checks the version alone. The etag of a view "" is Of(version).
+func OfView(version int64, view string) string {
+	if view == "" {
+		return Of(version)
+	}
+	h := fnv.New64a()
+	h.Write([]byte(view))
+	n := h.Sum64()
+	state := make([]byte, viewLetters)
+	for i := range state {
+		state[i] = byte('a' + n%26)
+		n /= 26
+	}
+	return OfState(version, string(state))
+}
+
+// viewLetters is the length of a view's state in its etag (OfView): 26^13
+// (about 2^61) states, so two views of one version are told apart.
+const viewLetters = 13
 
 // Mismatch is the error for a stale etag, also when a concurrent change is
 // found while writing (the stored version moved since it was read).

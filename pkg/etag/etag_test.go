@@ -131,3 +131,31 @@ func TestDerivedState(t *testing.T) {
 		}
 	}
 }
+
+// TestOfView: the etag of a version read in a view is a derived state of
+// the version, one per view: a conditional read tells two views apart, a
+// change checks the version alone; the view "" is the version's own etag.
+func TestOfView(t *testing.T) {
+	t.Parallel()
+	if tag := etag.OfView(7, ""); tag != etag.Of(7) {
+		t.Errorf("OfView(7, \"\") = %s, want %s", tag, etag.Of(7))
+	}
+	a, b := etag.OfView(7, "threshold 3"), etag.OfView(7, "threshold 5")
+	if a != etag.OfView(7, "threshold 3") {
+		t.Errorf("OfView of one view twice: %s, %s", a, etag.OfView(7, "threshold 3"))
+	}
+	for _, tag := range []string{a, b} {
+		if n, ok := etag.Version(tag); !ok || n != 7 || !etag.WellFormed(tag) {
+			t.Errorf("Version(%s) = %d, %v; WellFormed %v", tag, n, ok, etag.WellFormed(tag))
+		}
+		if err := etag.Match("etag", tag, 7); err != nil {
+			t.Errorf("Match(%s, 7): %v", tag, err)
+		}
+		if etag.Same(tag, etag.Of(7)) {
+			t.Errorf("Same(%s, %s): a view is not the version's own etag", tag, etag.Of(7))
+		}
+	}
+	if etag.Same(a, b) {
+		t.Errorf("Same(%s, %s): two views, one tag", a, b)
+	}
+}

@@ -217,3 +217,50 @@ func TestOnlyTheImplementingOrganisationReadsUnsuppressed(t *testing.T) {
 		}
 	}
 }
+
+// TestThresholdChangeMovesTheFundersEtag: a funder revalidating its copy
+// of an indicator (If-None-Match with the ETag it read) after the project's
+// suppression threshold was raised gets the indicator as it reads now,
+// its recorded value suppressed, not 304 Not Modified: the funder's etag
+// covers what its answer depends on beyond the indicator (the threshold
+// and the planned span it is read at), so it moves when they do. The
+// implementing organisation's answer depends on the indicator alone: its
+// etag stays, and its changes made against it still pass.
+func TestThresholdChangeMovesTheFundersEtag(t *testing.T) {
+	s := startSystem(t)
+	project := s.funded(t, "ETAG-1", 3)
+	in := s.call(t, "POST", "/v1/projects/"+project+"/indicators", s.keyA, map[string]any{
+		"code": "OP2", "titles": []any{map[string]any{"text": "Children placed in foster care"}}, "unit": "children",
+		"level": "INDICATOR_LEVEL_OUTPUT", "metric": "METRIC_MANUAL",
+	}).must(t, 200)
+	path := "/v1/projects/" + project + "/indicators/" + in.str("id")
+	s.call(t, "POST", path+":recordValue", s.keyA, map[string]any{"value": map[string]any{
+		"period": map[string]any{"start_date": "2019-01-01", "end_date": "2019-03-31"}, "value": "4"}}).must(t, 200)
+
+	value := func(r response) map[string]any { return r.Body["values"].([]any)[0].(map[string]any) }
+	read := s.call(t, "GET", path, s.keyB, nil).must(t, 200)
+	old := read.Header.Get("ETag")
+	if v := value(read); v["value"] != "4" || old == "" || read.str("etag") != old {
+		t.Fatalf("the funder's read at threshold 3: %s, ETag %q", read.Raw, old)
+	}
+	s.call(t, "GET", path, s.keyB, nil, "If-None-Match", old).must(t, 304)
+	own := s.call(t, "GET", path, s.keyA, nil).must(t, 200).Header.Get("ETag")
+
+	pr := s.call(t, "GET", "/v1/projects/"+project, s.keyA, nil).must(t, 200)
+	s.call(t, "PATCH", "/v1/projects/"+project+"?update_mask=suppression_threshold", s.keyA,
+		map[string]any{"suppression_threshold": 5, "etag": pr.str("etag")}).must(t, 200)
+
+	again := s.call(t, "GET", path, s.keyB, nil, "If-None-Match", old)
+	if again.Status != 200 {
+		t.Fatalf("the funder revalidating its ETag %s after the threshold was raised to 5: %d, want 200 with the value suppressed", old, again.Status)
+	}
+	now := again.Header.Get("ETag")
+	if v := value(again); v["suppressed"] != true || v["value"] != nil || now == old || again.str("etag") != now {
+		t.Fatalf("the funder's read at threshold 5: %s, ETag %s (was %s)", again.Raw, now, old)
+	}
+	s.call(t, "GET", path, s.keyB, nil, "If-None-Match", now).must(t, 304)
+
+	// The implementing organisation's view did not change: nor did its etag.
+	s.call(t, "GET", path, s.keyA, nil, "If-None-Match", own).must(t, 304)
+	s.call(t, "PATCH", path+"?update_mask=unit", s.keyA, map[string]any{"unit": "children placed"}, "If-Match", own).must(t, 200)
+}

@@ -174,8 +174,16 @@ type Indicator struct {
 	Disaggregations                     []string
 	Values                              []Value
 	Version                             int64
-	CreateTime                          time.Time
-	UpdateTime                          time.Time
+	// View is what the indicator as read depends on beyond its version:
+	// for a reader other than the implementing organisation, the threshold
+	// and the span its values were suppressed at (SuppressValues), which
+	// change with the project and not the indicator; "" for the indicator
+	// as stored. Its etag covers it (pkg/etag.OfView), so a reader's cached
+	// copy is not revalidated once the project's threshold or planned
+	// dates moved.
+	View       string
+	CreateTime time.Time
+	UpdateTime time.Time
 }
 
 // Normalize trims free input.

@@ -260,8 +260,10 @@ func (in *Indicator) SuppressBaseline(threshold int) {
 // free text the implementing organisation's staff write about the
 // persons counted ("Amina H. and her two sons") is for that organisation
 // only, as the records it counts are, and no erasure reaches the copy
-// reporting keeps. Other indicators' values are left as they are.
+// reporting keeps. Other indicators' values are left as they are. View
+// records the threshold and span, which the reader's etag covers.
 func (in *Indicator) SuppressValues(from, to date.Date, threshold int) {
+	in.View = "suppressed at " + strconv.Itoa(threshold) + " over " + from.String() + "/" + to.String()
 	in.SuppressBaseline(threshold)
 	if !in.PersonCount() {
 		return

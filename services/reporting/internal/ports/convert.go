@@ -190,7 +190,7 @@ func indicatorToProto(in *domain.Indicator) *pb.Indicator {
 		Targets:         targetsToProto(in.Targets),
 		Metric:          protoenum.Parse[pb.Metric](in.Metric),
 		Disaggregations: in.Disaggregations,
-		Etag:            etag.Of(in.Version),
+		Etag:            etag.OfView(in.Version, in.View),
 		CreateTime:      timestamppb.New(in.CreateTime),
 		UpdateTime:      timestamppb.New(in.UpdateTime),
 	}

@@ -1702,7 +1702,13 @@ type Indicator struct {
 	Disaggregations []string `protobuf:"bytes,10,rep,name=disaggregations,proto3" json:"disaggregations,omitempty"`
 	// Values recorded for a MANUAL indicator (output only here; use
 	// RecordIndicatorValue).
-	Values     []*IndicatorValue      `protobuf:"bytes,11,rep,name=values,proto3" json:"values,omitempty"`
+	Values []*IndicatorValue `protobuf:"bytes,11,rep,name=values,proto3" json:"values,omitempty"`
+	// Version of the stored indicator; send it back with an update. Read by
+	// an organisation other than the implementing one, W/"<version>-<letters>":
+	// the letters stand for the threshold and span its baseline and values
+	// are suppressed at, so the etag changes when the project's
+	// suppression_threshold or planned dates do (a conditional read gets the
+	// indicator anew rather than 304).
 	Etag       string                 `protobuf:"bytes,12,opt,name=etag,proto3" json:"etag,omitempty"`
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
