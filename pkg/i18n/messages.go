@@ -419,6 +419,13 @@ var byReason = map[string]text{
 		"bs":      "Učesnik ima certifikat i ne može se obrisati.",
 		"hr":      "Sudionik ima certifikat i ne može se izbrisati.",
 	},
+	"CERTIFICATES_ISSUED": {
+		"en":      "The event has issued certificates: no session can be added to it any more; record a further session as an event of its own.",
+		"sr-Latn": "Događaj je izdao sertifikate: nijedna sesija mu se više ne može dodati; zabeležite dodatnu sesiju kao poseban događaj.",
+		"sr-Cyrl": "Догађај је издао сертификате: ниједна сесија му се више не може додати; забележите додатну сесију као посебан догађај.",
+		"bs":      "Događaj je izdao certifikate: nijedna sesija mu se više ne može dodati; zabilježite dodatnu sesiju kao poseban događaj.",
+		"hr":      "Događaj je izdao certifikate: nijedna mu se sesija više ne može dodati; zabilježite dodatnu sesiju kao zaseban događaj.",
+	},
 	"FILE_TOO_LARGE": {
 		"en":      "The file is larger than an import takes; split it into smaller files.",
 		"sr-Latn": "Datoteka je veća nego što uvoz prima; podelite je na manje datoteke.",

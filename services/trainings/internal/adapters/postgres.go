@@ -264,6 +264,14 @@ func (p *Postgres) SessionDates(ctx context.Context, eventID string) (first, las
 	return date.FromPtr(lo), date.FromPtr(hi), db.Error(err)
 }
 
+// CertificatesIssued counts the certificates issued to the event's
+// participants.
+func (p *Postgres) CertificatesIssued(ctx context.Context, eventID string) (int, error) {
+	var n int
+	err := db.Conn(ctx, p.pool).QueryRow(ctx, `SELECT count(*) FROM participants WHERE event_id = $1 AND certificate_number IS NOT NULL`, eventID).Scan(&n)
+	return n, db.Error(err)
+}
+
 const sessionCols = `s.id, s.event_id, s.date, COALESCE(to_char(s.start_time, 'HH24:MI'), ''),
 	COALESCE(to_char(s.end_time, 'HH24:MI'), ''), s.topic, s.trainer, s.create_time`
 

@@ -83,6 +83,9 @@ type SessionStore interface {
 	// SessionDates returns the first and last session days of an event
 	// (zero when it has none).
 	SessionDates(ctx context.Context, eventID string) (first, last date.Date, err error)
+	// CertificatesIssued counts the certificates issued to participants
+	// of an event.
+	CertificatesIssued(ctx context.Context, eventID string) (int, error)
 	// GetSession returns a session of the event (NotFound otherwise).
 	GetSession(ctx context.Context, eventID, id string) (*domain.Session, error)
 	ListSessions(ctx context.Context, eventID string, p pagination.Page) ([]*domain.Session, error)
@@ -355,7 +358,14 @@ func (a *App) UpdateTrainingEvent(ctx context.Context, p auth.Principal, patch *
 	return out, err
 }
 
-// CreateSession adds a session to an event the caller organises.
+// CreateSession adds a session to an event the caller organises, unless
+// the event has issued a certificate (domain.TrainingEvent.CheckSessionAdded):
+// the session would lower the attendance share of every certified
+// participant not marked at it, and drop them from the trained and
+// certified figures already reported. The check runs with the event locked
+// against :issueCertificates (FOR SHARE against its FOR NO KEY UPDATE), so
+// a session and the first certificates are not added at once; a retry of
+// a session added before is answered with it.
 func (a *App) CreateSession(ctx context.Context, p auth.Principal, eventID string, s *domain.Session, requestID string) (*domain.Session, error) {
 	e, err := a.counting(ctx, p, "event_id", eventID)
 	if err != nil {
@@ -384,6 +394,17 @@ func (a *App) CreateSession(ctx context.Context, p auth.Principal, eventID strin
 			first := out.ID
 			out = nil
 			return errs.RequestIDReused("add session " + first + " with another day, time, topic or trainer")
+		}
+		if out.ID != s.ID {
+			return nil // added before: the retry's answer
+		}
+		certified, err := a.repo.CertificatesIssued(ctx, e.ID)
+		if err != nil {
+			return err
+		}
+		if err := e.CheckSessionAdded(certified); err != nil {
+			out = nil
+			return err // the transaction is rolled back: no session added
 		}
 		return nil
 	})

@@ -213,6 +213,28 @@ func (e *TrainingEvent) CheckSessions(first, last date.Date) error {
 	return v.Err()
 }
 
+// ReasonCertificatesIssued is the ErrorInfo reason of a session added to
+// an event that has issued certificates.
+const ReasonCertificatesIssued = "CERTIFICATES_ISSUED"
+
+// CheckSessionAdded refuses a session added to an event that has issued
+// certificates (FAILED_PRECONDITION, ReasonCertificatesIssued).
+// A certificate attests completion of the event's programme as it stood:
+// a session added after it would lower the attendance share of every
+// certified participant not marked present at it, and take them out of
+// the trained and certified figures already reported to the project's
+// donors, though nothing they did changed. Corrections still change who
+// completed, certified or not: a mark changed, a session entered by
+// mistake deleted, the completion threshold changed.
+func (e *TrainingEvent) CheckSessionAdded(certified int) error {
+	if certified == 0 {
+		return nil
+	}
+	return errs.FailedPrecondition(ReasonCertificatesIssued, "training event %s has issued %d certificate(s): its sessions "+
+		"are those the certificates attest, and a session added now would take certified participants out of the "+
+		"trained and certified counts; record a further session as an event of its own", e.ID, certified)
+}
+
 // EventFilter narrows a list of training events.
 type EventFilter struct {
 	ProjectID string

@@ -281,7 +281,10 @@ const (
 	// Values recorded by hand per period (RecordIndicatorValue).
 	Metric_METRIC_MANUAL Metric = 1
 	// Unique professionals who completed an event of the project (attendance
-	// at or above its completion threshold). It used to count registrations;
+	// at or above its completion threshold; no session is added to an event
+	// once it has issued a certificate, so a certified participant stays
+	// completed unless their marks, the event's sessions or its threshold
+	// are corrected: trainings CreateSession). It used to count registrations;
 	// the indicators stored then were moved to
 	// METRIC_PROFESSIONALS_REGISTERED, which keeps their figures (CHANGELOG,
 	// issue 14). Dimensions: sector, sex, organisation_kind, organisation,

@@ -250,7 +250,9 @@ const (
 	// Registered at an event, whatever the attendance.
 	ParticipationStage_PARTICIPATION_STAGE_REGISTERED ParticipationStage = 1
 	// Completed an event: attended at least its completion_threshold_percent
-	// of its sessions (an event without sessions is completed by nobody).
+	// of its sessions (an event without sessions is completed by nobody). No
+	// session is added to an event that has issued a certificate
+	// (CreateSession), so adding one never takes a certified participant out.
 	ParticipationStage_PARTICIPATION_STAGE_TRAINED ParticipationStage = 2
 	// Holds a certificate of an event and completed it, as its attendance and
 	// threshold stand now (so never more than TRAINED): a holder whose

@@ -61,7 +61,16 @@ type TrainingServiceClient interface {
 	// etag last read: a missing or stale etag is refused with ABORTED (HTTP
 	// 409; ETAG_REQUIRED when missing).
 	UpdateTrainingEvent(ctx context.Context, in *UpdateTrainingEventRequest, opts ...grpc.CallOption) (*UpdateTrainingEventResponse, error)
-	// Adds a session (a day or part of a day) to a training event.
+	// Adds a session (a day or part of a day) to a training event. Once the
+	// event has issued a certificate no session is added:
+	// FAILED_PRECONDITION, reason CERTIFICATES_ISSUED, and nothing changes.
+	// The certificates attest the programme as it stood, and a further
+	// session would lower the attendance share of every certified
+	// participant not marked at it, taking them out of the trained and
+	// certified counts already reported; record it as an event of its own.
+	// A retry (same request_id) of a session added before is answered with
+	// it. Corrections still change who completed, certified or not: a mark
+	// changed, a session deleted as entered by mistake, the threshold.
 	CreateSession(ctx context.Context, in *CreateSessionRequest, opts ...grpc.CallOption) (*CreateSessionResponse, error)
 	// Lists the sessions of a training event.
 	ListSessions(ctx context.Context, in *ListSessionsRequest, opts ...grpc.CallOption) (*ListSessionsResponse, error)
@@ -327,7 +336,16 @@ type TrainingServiceServer interface {
 	// etag last read: a missing or stale etag is refused with ABORTED (HTTP
 	// 409; ETAG_REQUIRED when missing).
 	UpdateTrainingEvent(context.Context, *UpdateTrainingEventRequest) (*UpdateTrainingEventResponse, error)
-	// Adds a session (a day or part of a day) to a training event.
+	// Adds a session (a day or part of a day) to a training event. Once the
+	// event has issued a certificate no session is added:
+	// FAILED_PRECONDITION, reason CERTIFICATES_ISSUED, and nothing changes.
+	// The certificates attest the programme as it stood, and a further
+	// session would lower the attendance share of every certified
+	// participant not marked at it, taking them out of the trained and
+	// certified counts already reported; record it as an event of its own.
+	// A retry (same request_id) of a session added before is answered with
+	// it. Corrections still change who completed, certified or not: a mark
+	// changed, a session deleted as entered by mistake, the threshold.
 	CreateSession(context.Context, *CreateSessionRequest) (*CreateSessionResponse, error)
 	// Lists the sessions of a training event.
 	ListSessions(context.Context, *ListSessionsRequest) (*ListSessionsResponse, error)
