@@ -2,6 +2,7 @@ package adapters
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/db"
@@ -95,20 +96,22 @@ func (w importTx) CreateParticipant(ctx context.Context, organiser string, x *do
 	return createParticipantIn(ctx, w.tx, organiser, x, "", false)
 }
 
-func (w importTx) KeepSessions(ctx context.Context, eventID string, ids []string) ([]string, error) {
+// kept are the tables of what Keep keeps, by what.
+var kept = map[app.Kept]string{app.KeptSessions: "sessions", app.KeptParticipants: "participants"}
+
+// Keep locks (FOR KEY SHARE, in id order) the rows of what among ids that
+// are the event's, and returns the others.
+func (w importTx) Keep(ctx context.Context, what app.Kept, eventID string, ids []string) ([]string, error) {
+	table, ok := kept[what]
+	if !ok {
+		return nil, fmt.Errorf("trainings: nothing to keep of %q", what)
+	}
 	var gone []string
-	err := w.tx.QueryRow(ctx, `WITH kept AS (SELECT COALESCE(array_agg(k.id), '{}') AS ids FROM (SELECT id FROM sessions
+	err := w.tx.QueryRow(ctx, `WITH kept AS (SELECT COALESCE(array_agg(k.id), '{}') AS ids FROM (SELECT id FROM `+table+`
 			WHERE id = ANY ($1::uuid[]) AND event_id = $2 ORDER BY id FOR KEY SHARE) k)
 		SELECT COALESCE(array_agg(n::text ORDER BY n), '{}') FROM unnest($1::uuid[]) n, kept WHERE n <> ALL (kept.ids)`,
 		ids, eventID).Scan(&gone)
 	return gone, db.Error(err)
-}
-
-func (w importTx) KeepParticipant(ctx context.Context, eventID, id string) (bool, error) {
-	var ok bool
-	err := w.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM participants WHERE id = $1 AND event_id = $2 FOR KEY SHARE)`,
-		id, eventID).Scan(&ok)
-	return ok, db.Error(err)
 }
 
 func (w importTx) RecordMarks(ctx context.Context, participantID string, marks map[string]bool) error {

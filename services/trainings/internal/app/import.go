@@ -62,13 +62,10 @@ type ImportWriter interface {
 	ImportRows(ctx context.Context, importID string, after, limit int) ([]*imports.StagedRow, error)
 	// CreateParticipant registers p as Repository.CreateParticipant does.
 	CreateParticipant(ctx context.Context, organiser string, p *domain.Participant) (*domain.Participant, error)
-	// KeepSessions returns those of the event's sessions ids names that
-	// no longer exist, and keeps the others from being deleted until the
-	// transaction ends.
-	KeepSessions(ctx context.Context, eventID string, ids []string) (gone []string, err error)
-	// KeepParticipant reports whether the event's participant id still
-	// exists, and keeps it from being deleted until the transaction ends.
-	KeepParticipant(ctx context.Context, eventID, id string) (bool, error)
+	// Keep returns those of the event's sessions or participants (what)
+	// ids names that no longer exist, and keeps the others from being
+	// deleted until the transaction ends, in one statement.
+	Keep(ctx context.Context, what Kept, eventID string, ids []string) (gone []string, err error)
 	// RecordMarks sets a participant's attendance marks (by session id).
 	RecordMarks(ctx context.Context, participantID string, marks map[string]bool) error
 	SetImportOutcomes(ctx context.Context, importID string, outs []imports.Outcome) error
@@ -76,6 +73,16 @@ type ImportWriter interface {
 	Emit(ctx context.Context, evs ...events.Event) error
 	FinishImport(ctx context.Context, importID string, c imports.Counts) error
 }
+
+// Kept is what ImportWriter.Keep keeps of an event.
+type Kept string
+
+// What an import keeps: the sessions its attendance columns name, the
+// registrations its rows are linked to.
+const (
+	KeptSessions     Kept = "sessions"
+	KeptParticipants Kept = "participants"
+)
 
 // kindCache looks organisations up in the directory once per import: their
 // kinds by id, and (read once, when a row first names an organisation by
@@ -301,6 +308,10 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 			if len(rows) == 0 {
 				break
 			}
+			gone, err := keptLinks(ctx, w, imp, e.ID, rows)
+			if err != nil {
+				return err
+			}
 			outs := make([]imports.Outcome, 0, len(rows))
 			var evs []events.Event
 			for _, row := range rows {
@@ -317,9 +328,7 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 					o.Outcome = imports.OutcomeSkipped
 					c.Skipped++
 				case link != "":
-					if ok, err := w.KeepParticipant(ctx, e.ID, link); err != nil {
-						return err
-					} else if !ok {
+					if gone[link] {
 						return errs.FailedPrecondition(ReasonDeletedSinceUpload, "row %d is the professional registered at the event as participant %s, "+
 							"whose registration was deleted after the file was uploaded: nothing was imported; send the file again "+
 							"(the row then registers them anew)", row.Row, link)
@@ -371,6 +380,36 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 	})
 }
 
+// keptLinks keeps the registrations that the valid rows of a page of an
+// import are linked to (their matches: a row linked to an earlier row's is
+// linked to one kept or written already) from being deleted until the
+// import commits, and returns those deleted since the upload, in one
+// statement for the page.
+func keptLinks(ctx context.Context, w ImportWriter, imp *imports.Import, eventID string, rows []*imports.StagedRow) (map[string]bool, error) {
+	var links []string
+	for _, row := range rows {
+		if !row.Valid() || row.Duplicate() && imp.OnDuplicate == imports.OnDuplicateSkip {
+			continue
+		}
+		if id := row.Link(nil); id != "" {
+			links = append(links, id)
+		}
+	}
+	if len(links) == 0 {
+		return nil, nil
+	}
+	slices.Sort(links)
+	gone, err := w.Keep(ctx, KeptParticipants, eventID, slices.Compact(links))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(gone))
+	for _, id := range gone {
+		out[id] = true
+	}
+	return out, nil
+}
+
 // ReasonDeletedSinceUpload is the ErrorInfo reason of a sign-in sheet
 // import whose rows mark a session, or link to a registration, deleted
 // after the file was uploaded.
@@ -397,7 +436,7 @@ func deletedSessions(ctx context.Context, w ImportWriter, eventID string, m impo
 		return nil, nil
 	}
 	slices.Sort(named)
-	gone, err := w.KeepSessions(ctx, eventID, named)
+	gone, err := w.Keep(ctx, KeptSessions, eventID, named)
 	if err != nil {
 		return nil, err
 	}
