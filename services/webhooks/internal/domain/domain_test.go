@@ -198,6 +198,14 @@ func TestRoute(t *testing.T) {
 	if n := Route(merged); len(n) == 0 || !maps.Equal(n[0].Data, map[string]any{"beneficiary_id": "b", "survivor_id": "s"}) {
 		t.Errorf("beneficiary.merged: %+v, want data naming the merged record and the survivor only", n)
 	}
+	// A correction of an assistance record: ids only, to the recording
+	// and the registering organisations the event names.
+	corrected := Event{Type: "assistance.corrected", AggregateType: "assistance", AggregateID: "a2", OrganisationIDs: []string{to, from},
+		Data: map[string]any{"beneficiary_id": "b", "organisation_id": to, "referral_id": "r1", "corrects_id": "a1", "notes": "x"}}
+	if n := Route(corrected); len(n) == 0 || !maps.Equal(n[0].Data, map[string]any{"assistance_id": "a2", "beneficiary_id": "b",
+		"organisation_id": to, "referral_id": "r1", "corrects_id": "a1"}) {
+		t.Errorf("assistance.corrected: %+v, want ids only", n)
+	}
 	type n struct{ Org, Type string }
 	notices := func(e Event) []n {
 		var out []n
@@ -232,6 +240,9 @@ func TestRoute(t *testing.T) {
 			[]n{{other, TypeBeneficiaryErased}}},
 		{Event{Type: "beneficiary.created", AggregateType: "beneficiary", AggregateID: "b", OrganisationIDs: []string{other}}, nil},
 		{merged, []n{{from, TypeBeneficiaryMerged}, {other, TypeBeneficiaryMerged}}},
+		{ref("referral.outcome_changed"), []n{{to, TypeReferralOutcomeChanged}, {from, TypeReferralOutcomeChanged}}},
+		{corrected, []n{{to, TypeAssistanceCorrected}, {from, TypeAssistanceCorrected}}},
+		{Event{Type: "assistance.voided", AggregateType: "assistance", AggregateID: "a2", OrganisationIDs: []string{to, from}}, nil},
 	} {
 		if diff := cmp.Diff(c.want, notices(c.e)); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", c.e.Type, diff)

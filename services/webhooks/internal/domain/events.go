@@ -19,13 +19,23 @@ const (
 	TypeConsentExpired    = "consent.expired"
 	TypeBeneficiaryErased = "beneficiary.erased"
 	TypeBeneficiaryMerged = "beneficiary.merged"
+	// TypeReferralOutcomeChanged: the assistance record a completed
+	// referral's outcome names was voided or replaced by its correction;
+	// to both parties.
+	TypeReferralOutcomeChanged = "referral.outcome_changed"
+	// TypeAssistanceCorrected: a closed referral's receiver recorded an
+	// assistance correcting its record of the referral, voided as wrong
+	// details; to the organisations the event names (the receiver and the
+	// beneficiary's registering organisation, which see the record).
+	TypeAssistanceCorrected = "assistance.corrected"
 )
 
 // EventTypes lists every webhook event type.
 var EventTypes = []string{
 	TypeReferralReceived, TypeReferralAccepted, TypeReferralDeclined, TypeReferralStarted,
 	TypeReferralCompleted, TypeReferralCancelled, TypeReferralOverdue, TypeConsentWithdrawn,
-	TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged,
+	TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged, TypeReferralOutcomeChanged,
+	TypeAssistanceCorrected,
 }
 
 // Event is a domain event of another service, as its feed carries it.
@@ -74,12 +84,14 @@ var referralTransitions = map[string]struct {
 	"referral.completed": {TypeReferralCompleted, toSender},
 	"referral.cancelled": {TypeReferralCancelled, toReceiver},
 	"referral.overdue":   {TypeReferralOverdue, toReceiver | toSender},
+	// Both parties see the referral's outcome, which names the record.
+	"referral.outcome_changed": {TypeReferralOutcomeChanged, toReceiver | toSender},
 }
 
 // SourceTypes are the types of the services' events that lead to webhooks:
 // what the feed consumers ask for.
 func SourceTypes() []string {
-	out := []string{TypeConsentWithdrawn, TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged}
+	out := []string{TypeConsentWithdrawn, TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged, TypeAssistanceCorrected}
 	for t := range referralTransitions {
 		out = append(out, t)
 	}
@@ -93,6 +105,7 @@ var dataKeys = []string{
 	"referral_id", "beneficiary_id", "consent_id", "from_organisation_id", "to_organisation_id",
 	"to_service_id", "project_id", "status", "from_status", "urgency", "category", "due_time", "outcome_code",
 	"close_reason_code", "purpose", "merged_ids", "survivor_id",
+	"assistance_id", "assistance_void_reason_code", "organisation_id", "corrects_id",
 }
 
 // Route returns who is told of e and what: only organisations the event
@@ -120,10 +133,11 @@ func Route(e Event) []Notice {
 		return out
 	}
 	switch e.Type {
-	case TypeConsentWithdrawn, TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged:
+	case TypeConsentWithdrawn, TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged, TypeAssistanceCorrected:
 		// The organisations the event names: for a merge, the registering
 		// one and those that saw the merged record (its grants moved to
-		// the survivor), which hold its now stale id.
+		// the survivor), which hold its now stale id; for a correction,
+		// the organisation that recorded it and the registering one.
 		for _, org := range e.OrganisationIDs {
 			add(org, e.Type)
 		}
@@ -155,6 +169,10 @@ func thin(e Event) map[string]any {
 	case "beneficiary":
 		if _, ok := out["beneficiary_id"]; !ok {
 			out["beneficiary_id"] = e.AggregateID
+		}
+	case "assistance":
+		if _, ok := out["assistance_id"]; !ok {
+			out["assistance_id"] = e.AggregateID
 		}
 	}
 	return out

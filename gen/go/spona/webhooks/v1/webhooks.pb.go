@@ -207,8 +207,14 @@ type Webhook struct {
 	// consent.expired, beneficiary.erased, beneficiary.merged (data:
 	// beneficiary_id, the record merged away, survivor_id, the record it now
 	// is, and merged_ids, records merged into it before; to the registering
-	// organisation and those holding a live grant to the merged record).
-	// Required on create.
+	// organisation and those holding a live grant to the merged record),
+	// referral.outcome_changed (to both parties: the assistance record a
+	// completed referral's outcome names was voided, data
+	// assistance_void_reason_code, or replaced by its correction, data
+	// assistance_id) and assistance.corrected (a closed referral's receiver
+	// recorded an assistance, assistance_id, correcting its record voided as
+	// wrong details, corrects_id; to the receiver and the beneficiary's
+	// registering organisation). Required on create.
 	EventTypes  []string `protobuf:"bytes,3,rep,name=event_types,json=eventTypes,proto3" json:"event_types,omitempty"`
 	Description string   `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
 	// The signing secret, "whsec_" + base64 of 32 random bytes. Set only in
@@ -1497,7 +1503,8 @@ type ListChangesRequest struct {
 	After string `protobuf:"bytes,1,opt,name=after,proto3" json:"after,omitempty"`
 	// At most this many events (default 100, at most 1000).
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// Only these event types (all when empty).
+	// Only these event types (all when empty): the webhook event types
+	// (Webhook.event_types).
 	Types         []string `protobuf:"bytes,3,rep,name=types,proto3" json:"types,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
