@@ -156,14 +156,14 @@ for (const [path, ops] of Object.entries(swagger.paths)) {
     if (!fileAnswers.has(`${method} ${path}`)) {
       op.responses['406'] = {
         description:
-          'The Accept header accepts no application/json, and every answer of this operation is JSON (the field violation names Accept): send Accept: application/json (or */*), or no Accept. Nothing was read or changed.',
+          'The Accept header accepts no application/json, and every answer of this operation is JSON (google.rpc.Status INVALID_ARGUMENT, reason NOT_ACCEPTABLE; the field violation names Accept): send Accept: application/json (or */*), or no Accept. Nothing was read or changed.',
         schema: status,
       };
     }
     if (jsonBody) {
       op.responses['415'] = {
         description:
-          'The body is not sent as JSON (Content-Type other than application/json, charset other than UTF-8), or is compressed (Content-Encoding); the field violation names Content-Type or Content-Encoding. A body without a Content-Type is read as JSON.',
+          'The body is not sent as JSON (Content-Type other than application/json, charset other than UTF-8), or is compressed (Content-Encoding): google.rpc.Status INVALID_ARGUMENT, reason UNSUPPORTED_MEDIA_TYPE, the field violation naming Content-Type or Content-Encoding. A body without a Content-Type is read as JSON.',
         schema: status,
       };
     }

@@ -6,11 +6,66 @@ import (
 	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/httpserver"
 	"github.com/spona/spona/pkg/i18n"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
+
+// Reasons (google.rpc.ErrorInfo, domain spona.org) of the refusals the
+// edge answers itself, before or instead of a service: a client tells
+// them apart by reason, as it does a service's (a path the API does not
+// have from a record it cannot see, both 404 NOT_FOUND).
+const (
+	ReasonRouteNotFound        = "ROUTE_NOT_FOUND"        // 404: no such path (or file) in the API
+	ReasonMethodNotAllowed     = "METHOD_NOT_ALLOWED"     // 405: the path has no such method (Allow names its methods)
+	ReasonMalformedPath        = "MALFORMED_PATH"         // 400: the path does not decode
+	ReasonCredentialsMissing   = "CREDENTIALS_MISSING"    // 401: no Authorization: Bearer …
+	ReasonCredentialsInvalid   = "CREDENTIALS_INVALID"    // 401: unknown, revoked or expired key or token
+	ReasonScopeRequired        = "SCOPE_REQUIRED"         // 403: the key lacks the route's scope (metadata scope)
+	ReasonRouteNotOpen         = "ROUTE_NOT_OPEN"         // 403: the route is open to no caller
+	ReasonOriginNotAllowed     = "CORS_NOT_ALLOWED"       // 403: a CORS preflight of an origin or method not allowed
+	ReasonRateLimited          = "RATE_LIMITED"           // 429: the client's request rate (Retry-After)
+	ReasonAuthFailuresLimited  = "AUTH_FAILURES_LIMITED"  // 429: failed authentications from the address (Retry-After)
+	ReasonTooManyConnections   = "TOO_MANY_CONNECTIONS"   // 429: connections from the address
+	ReasonUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE" // 415: Content-Type or Content-Encoding (the field violation names which)
+	ReasonNotAcceptable        = "NOT_ACCEPTABLE"         // 406: Accept (the field violation names it)
+	ReasonMalformedBody        = "MALFORMED_BODY"         // 400: the body is no JSON of the request (the field violation names where)
+	ReasonBodyTooSlow          = "BODY_TOO_SLOW"          // 408: the body stopped arriving
+)
+
+// edgeStatus is a refusal the edge answers itself: code, msg and an
+// ErrorInfo with reason, as a service's refusal with a reason is.
+func edgeStatus(code codes.Code, reason, msg string) *status.Status {
+	return withReason(status.New(code, msg), reason)
+}
+
+// scopeRequired is the refusal of a caller without the route's scope,
+// which its ErrorInfo names (metadata scope).
+func scopeRequired(scope, method, template string) *status.Status {
+	st := status.Newf(codes.PermissionDenied, "scope %q required for %s %s", scope, method, template)
+	if out, err := st.WithDetails(&errdetails.ErrorInfo{Reason: ReasonScopeRequired, Domain: grpcx.ErrorDomain,
+		Metadata: map[string]string{"scope": scope}}); err == nil {
+		return out
+	}
+	return st
+}
+
+// withReason is st with a google.rpc.ErrorInfo of reason (domain
+// spona.org) added to its details; st itself when it has one already.
+func withReason(st *status.Status, reason string) *status.Status {
+	for _, d := range st.Details() {
+		if _, ok := d.(*errdetails.ErrorInfo); ok {
+			return st
+		}
+	}
+	if out, err := st.WithDetails(&errdetails.ErrorInfo{Reason: reason, Domain: grpcx.ErrorDomain}); err == nil {
+		return out
+	}
+	return st
+}
 
 // writeStatus writes st as google.rpc.Status JSON with the HTTP status of
 // its code.
@@ -53,6 +108,6 @@ func tooSlow(w http.ResponseWriter, r *http.Request) bool {
 	if slow == nil {
 		return false
 	}
-	writeStatusCode(w, r, http.StatusRequestTimeout, status.New(codes.DeadlineExceeded, slow.Error()))
+	writeStatusCode(w, r, http.StatusRequestTimeout, edgeStatus(codes.DeadlineExceeded, ReasonBodyTooSlow, slow.Error()))
 	return true
 }

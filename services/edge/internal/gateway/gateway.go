@@ -186,11 +186,11 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	root.Handle("GET /openapi.json", docs.File("application/json", openapi.Spec))
 	root.Handle("GET /openapi/v3.json", docs.File("application/json", openapi.SpecV3))
 	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeStatus(w, r, status.New(codes.NotFound, "no such resource: "+r.URL.Path))
+		writeStatus(w, r, edgeStatus(codes.NotFound, ReasonRouteNotFound, "no such resource: "+r.URL.Path))
 	})
 	onlyGet := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "GET, HEAD")
-		writeStatusCode(w, r, http.StatusMethodNotAllowed, status.New(codes.Unimplemented,
+		writeStatusCode(w, r, http.StatusMethodNotAllowed, edgeStatus(codes.Unimplemented, ReasonMethodNotAllowed,
 			r.Method+" is not allowed on "+r.URL.Path+"; allowed: GET, HEAD"))
 	})
 	page := docs.Handler(notFound)
@@ -353,18 +353,18 @@ func authenticate(o Options, fails *failures) Middleware {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			cred, ok := ParseBearer(r.Header.Get("Authorization"))
 			if !ok {
-				writeStatus(w, r, status.New(codes.Unauthenticated, "missing credentials: send Authorization: Bearer <API key or access token>"))
+				writeStatus(w, r, edgeStatus(codes.Unauthenticated, ReasonCredentialsMissing, "missing credentials: send Authorization: Bearer <API key or access token>"))
 				return
 			}
 			if wait := fails.refused(r); wait > 0 {
-				tooMany(w, r, wait, "too many failed authentications from this address")
+				tooMany(w, r, wait, ReasonAuthFailuresLimited, "too many failed authentications from this address")
 				return
 			}
 			p, err := o.Auth.Verify(r.Context(), cred)
 			switch {
 			case errors.Is(err, auth.ErrInvalidCredential):
 				fails.failed(r)
-				writeStatus(w, r, status.New(codes.Unauthenticated, "invalid credentials"))
+				writeStatus(w, r, edgeStatus(codes.Unauthenticated, ReasonCredentialsInvalid, "invalid credentials"))
 				return
 			case errs.KindOf(err) == errs.KindPermissionDenied:
 				// Authentic, but of an organisation that may not act.
@@ -372,7 +372,7 @@ func authenticate(o Options, fails *failures) Middleware {
 				return
 			case err != nil:
 				o.Log.ErrorContext(r.Context(), "authenticate", logging.Err(err))
-				writeStatus(w, r, status.New(codes.Unavailable, "authentication temporarily unavailable; retry"))
+				writeStatus(w, r, edgeStatus(codes.Unavailable, grpcx.ReasonUnavailable, "authentication temporarily unavailable; retry"))
 				return
 			}
 			// The credential stays here: the gateway would otherwise pass it
@@ -403,11 +403,12 @@ func errorHandler(log *slog.Logger, routes *Routes) runtime.ErrorHandlerFunc {
 		}
 		st := status.Convert(err)
 		if v, ok := refusedBody(st.Message(), routes.bodyOf(ctx, r.Method)); ok && v.Field == "" {
-			st = status.New(codes.InvalidArgument, "the request body "+v.Description)
+			st = edgeStatus(codes.InvalidArgument, ReasonMalformedBody, "the request body "+v.Description)
 		} else if ok {
 			// The body's field the decoder refused (bodyDecoder), by its
 			// path in the request.
-			st = status.Convert(grpcx.ToStatus(ctx, log, errs.Violations{v}.Err()))
+			st = status.Convert(grpcx.ToStatus(ctx, log, &errs.Error{Kind: errs.KindInvalidArgument, Reason: ReasonMalformedBody,
+				Message: "invalid request", Violations: errs.Violations{v}}))
 		} else if st.Code() == codes.Unknown {
 			// The gateway reports some decoding failures as Unknown; they are
 			// the client's input, never a server fault.
@@ -506,11 +507,11 @@ func routingErrorHandler(routes *Routes) runtime.RoutingErrorHandlerFunc {
 			if allow != "" {
 				msg += "; allowed: " + allow
 			}
-			writeStatusCode(w, r, http.StatusMethodNotAllowed, status.New(codes.Unimplemented, msg))
+			writeStatusCode(w, r, http.StatusMethodNotAllowed, edgeStatus(codes.Unimplemented, ReasonMethodNotAllowed, msg))
 		case http.StatusBadRequest:
-			writeStatus(w, r, status.New(codes.InvalidArgument, "malformed request path"))
+			writeStatus(w, r, edgeStatus(codes.InvalidArgument, ReasonMalformedPath, "malformed request path"))
 		default:
-			writeStatus(w, r, status.New(codes.NotFound, "no such resource: "+r.URL.Path))
+			writeStatus(w, r, edgeStatus(codes.NotFound, ReasonRouteNotFound, "no such resource: "+r.URL.Path))
 		}
 	}
 }

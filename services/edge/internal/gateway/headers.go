@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // apiCSP forbids everything: API responses are data, never documents.
@@ -100,7 +99,7 @@ func cors(c CORS) Middleware {
 			preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 			if !c.allows(origin) {
 				if preflight {
-					writeStatus(w, r, status.New(codes.PermissionDenied, "origin "+origin+" is not allowed"))
+					writeStatus(w, r, edgeStatus(codes.PermissionDenied, ReasonOriginNotAllowed, "origin "+origin+" is not allowed"))
 					return
 				}
 				next.ServeHTTP(w, r) // the browser withholds the response
@@ -116,7 +115,7 @@ func cors(c CORS) Middleware {
 			h.Add("Vary", "Access-Control-Request-Headers")
 			method := r.Header.Get("Access-Control-Request-Method")
 			if !slices.Contains(strings.Split(corsMethods, ", "), method) {
-				writeStatus(w, r, status.New(codes.PermissionDenied, "method "+method+" is not allowed"))
+				writeStatus(w, r, edgeStatus(codes.PermissionDenied, ReasonOriginNotAllowed, "method "+method+" is not allowed"))
 				return
 			}
 			h.Set("Access-Control-Allow-Methods", corsMethods)

@@ -143,7 +143,7 @@ func (i *idempotency) serve(w http.ResponseWriter, r *http.Request, notKept func
 	existing, acquired, err := i.acquire(r.Context(), rec)
 	if err != nil {
 		i.log.WarnContext(r.Context(), "idempotency store", logging.Err(err))
-		writeStatus(w, r, status.New(codes.Unavailable, "idempotency store unavailable; retry with the same key"))
+		writeStatus(w, r, edgeStatus(codes.Unavailable, grpcx.ReasonUnavailable, "idempotency store unavailable; retry with the same key"))
 		return
 	}
 	if !acquired {

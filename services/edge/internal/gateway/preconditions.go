@@ -351,6 +351,7 @@ func (m *matched) notJSON(w http.ResponseWriter, r *http.Request, log *slog.Logg
 	}
 	writeStatusCode(w, r, http.StatusUnsupportedMediaType, status.Convert(grpcx.ToStatus(r.Context(), log, &errs.Error{
 		Kind:       errs.KindInvalidArgument,
+		Reason:     ReasonUnsupportedMediaType,
 		Message:    what + " is not supported on " + m.Method + " " + m.Template + ": " + rule,
 		Violations: []errs.FieldViolation{{Field: "Content-Type", Description: "must be " + jsonMedia + ": " + rule}},
 	})))
@@ -386,6 +387,7 @@ func (m *matched) notAcceptable(w http.ResponseWriter, r *http.Request, log *slo
 	rule := "every answer of " + m.Method + " " + m.Template + " is " + media + ": send Accept: " + media + " (or */*), or no Accept"
 	writeStatusCode(w, r, http.StatusNotAcceptable, status.Convert(grpcx.ToStatus(r.Context(), log, &errs.Error{
 		Kind:       errs.KindInvalidArgument,
+		Reason:     ReasonNotAcceptable,
 		Message:    "the Accept header accepts no " + media + ": " + rule,
 		Violations: []errs.FieldViolation{{Field: "Accept", Description: "must accept " + media + ": " + rule}},
 	})))

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"fmt"
 	"math"
 	"net/http"
 	"net/netip"
@@ -11,7 +12,6 @@ import (
 	"github.com/spona/spona/pkg/httpserver"
 	"golang.org/x/time/rate"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // RateLimit configures a table of token buckets (per client, or per
@@ -131,10 +131,10 @@ func (l *buckets) exhausted(key string) time.Duration {
 }
 
 // tooMany answers 429 with Retry-After (whole seconds, at least 1).
-func tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration, msg string) {
+func tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration, reason, msg string) {
 	secs := max(1, int(math.Ceil(wait.Seconds())))
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	writeStatusCode(w, r, http.StatusTooManyRequests, status.Newf(codes.ResourceExhausted, "%s; retry after %d s", msg, secs))
+	writeStatusCode(w, r, http.StatusTooManyRequests, edgeStatus(codes.ResourceExhausted, reason, fmt.Sprintf("%s; retry after %d s", msg, secs)))
 }
 
 // TooManyConnections answers a request on a connection over its client
@@ -144,7 +144,7 @@ func TooManyConnections(hstsMaxAge time.Duration) func(w http.ResponseWriter, r 
 	headers := securityHeaders(hstsMaxAge)
 	return func(w http.ResponseWriter, r *http.Request, message string) {
 		headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			writeStatusCode(w, r, http.StatusTooManyRequests, status.New(codes.ResourceExhausted, message))
+			writeStatusCode(w, r, http.StatusTooManyRequests, edgeStatus(codes.ResourceExhausted, ReasonTooManyConnections, message))
 		})).ServeHTTP(w, r)
 	}
 }
@@ -158,7 +158,7 @@ func rateLimit(l *buckets) Middleware {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			p, _ := principalFrom(r)
 			if wait := l.reserve(p.ClientID); wait > 0 {
-				tooMany(w, r, wait, "rate limit of "+strconv.FormatFloat(l.cfg.RPS, 'g', -1, 64)+" requests per second exceeded")
+				tooMany(w, r, wait, ReasonRateLimited, "rate limit of "+strconv.FormatFloat(l.cfg.RPS, 'g', -1, 64)+" requests per second exceeded")
 				return
 			}
 			next.ServeHTTP(w, r)

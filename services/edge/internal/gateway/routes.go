@@ -336,12 +336,12 @@ func (rt *Routes) routed(log *slog.Logger, maxBody, maxUpload int64, idem *idemp
 				telemetry.SetRoute(r.Context(), m.label)
 			}
 			if !ok {
-				writeStatus(w, r, status.New(codes.PermissionDenied, "route is not open to callers"))
+				writeStatus(w, r, edgeStatus(codes.PermissionDenied, ReasonRouteNotOpen, "route is not open to callers"))
 				return
 			}
 			p, _ := principalFrom(r)
 			if !p.MayCall(m.RPC) {
-				writeStatus(w, r, status.Newf(codes.PermissionDenied, "scope %q required for %s %s", m.Scope, m.Method, m.Template))
+				writeStatus(w, r, scopeRequired(m.Scope, m.Method, m.Template))
 				return
 			}
 			if err := invalidUTF8(r, params); err != nil {

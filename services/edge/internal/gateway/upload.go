@@ -126,6 +126,7 @@ func encoded(w http.ResponseWriter, r *http.Request, log *slog.Logger) bool {
 	w.Header().Set("Accept-Encoding", "identity")
 	writeStatusCode(w, r, http.StatusUnsupportedMediaType, status.Convert(grpcx.ToStatus(r.Context(), log, &errs.Error{
 		Kind:       errs.KindInvalidArgument,
+		Reason:     ReasonUnsupportedMediaType,
 		Message:    "Content-Encoding " + enc + " is not supported: send the body uncompressed",
 		Violations: []errs.FieldViolation{{Field: "Content-Encoding", Description: "is not supported: send the body uncompressed"}},
 	})))

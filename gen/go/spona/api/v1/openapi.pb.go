@@ -25,31 +25,31 @@ var File_spona_api_v1_openapi_proto protoreflect.FileDescriptor
 
 const file_spona_api_v1_openapi_proto_rawDesc = "" +
 	"\n" +
-	"\x1aspona/api/v1/openapi.proto\x12\fspona.api.v1\x1a.protoc-gen-openapiv2/options/annotations.protoB\xa3\x17\x92A\xfb\x15\x12\xfb\b\n" +
+	"\x1aspona/api/v1/openapi.proto\x12\fspona.api.v1\x1a.protoc-gen-openapiv2/options/annotations.protoB\xe9\x1b\x92A\xc1\x1a\x12\xfb\b\n" +
 	"\tSpona API\x12\xd1\bREST API of Spona, the case-management backend of organisations supporting migrants, refugees, returnees and children at risk in Serbia, Bosnia and Herzegovina and Croatia: beneficiaries with consent and access grants, referrals between organisations, the service directory, trainings, and donor reporting.\n" +
 	"\n" +
 	"Every request under /v1 needs `Authorization: Bearer <API key or access token>`. Errors are google.rpc.Status JSON objects; send `Accept-Language` (en, sr-Latn, sr-Cyrl, bs, hr) to get a google.rpc.LocalizedMessage in that language in `details`. Lists page with `page_size` and `page_token`; updates are PATCH with `update_mask` and the `etag` last read, in the body or as `If-Match` (a resource's answer carries its etag in the `ETag` header; a stale `If-Match` is 412); request bodies are JSON (`Content-Type: application/json`, another type is 415); every write (POST, PATCH, DELETE) accepts an `Idempotency-Key` header, so that a retry is answered with the first response. Spreadsheet imports take the file itself as the body (text/csv or XLSX), and templates and exports answer with the file.\"\x13\n" +
-	"\x11Spona maintainers2\x051.0.02\x10application/json:\x10application/jsonR\x96\x01\n" +
-	"\x03400\x12\x8e\x01\n" +
-	"tThe request is invalid (INVALID_ARGUMENT, FAILED_PRECONDITION or OUT_OF_RANGE); `details` name the offending fields.\x12\x16\n" +
-	"\x14\x1a\x12.google.rpc.StatusRH\n" +
-	"\x03401\x12A\n" +
-	"'No valid credentials (UNAUTHENTICATED).\x12\x16\n" +
-	"\x14\x1a\x12.google.rpc.StatusR~\n" +
-	"\x03403\x12w\n" +
-	"]The key lacks the operation's scope, or the organisation may not do this (PERMISSION_DENIED).\x12\x16\n" +
-	"\x14\x1a\x12.google.rpc.StatusRc\n" +
-	"\x03404\x12\\\n" +
-	"BNo such resource visible to the caller's organisation (NOT_FOUND).\x12\x16\n" +
+	"\x11Spona maintainers2\x051.0.02\x10application/json:\x10application/jsonR\xb8\x02\n" +
+	"\x03400\x12\xb0\x02\n" +
+	"\x95\x02The request is invalid (INVALID_ARGUMENT, FAILED_PRECONDITION or OUT_OF_RANGE); `details` name the offending fields. A body that is no JSON of the request (cut short, of the wrong type, an unknown field or enum value) is reason MALFORMED_BODY, its field violation naming where.\x12\x16\n" +
+	"\x14\x1a\x12.google.rpc.StatusR\xbf\x01\n" +
+	"\x03401\x12\xb7\x01\n" +
+	"\x9c\x01No valid credentials (UNAUTHENTICATED): none sent (reason CREDENTIALS_MISSING), or a key or token that is unknown, revoked or expired (CREDENTIALS_INVALID).\x12\x16\n" +
+	"\x14\x1a\x12.google.rpc.StatusR\xce\x01\n" +
+	"\x03403\x12\xc6\x01\n" +
+	"\xab\x01The key lacks the operation's scope (PERMISSION_DENIED, reason SCOPE_REQUIRED, the scope in its metadata `scope`), or the organisation may not do this (PERMISSION_DENIED).\x12\x16\n" +
+	"\x14\x1a\x12.google.rpc.StatusR\xa4\x01\n" +
+	"\x03404\x12\x9c\x01\n" +
+	"\x81\x01No such resource visible to the caller's organisation (NOT_FOUND); a path the API does not have at all is reason ROUTE_NOT_FOUND.\x12\x16\n" +
 	"\x14\x1a\x12.google.rpc.StatusR\x9b\x05\n" +
 	"\x03409\x12\x93\x05\n" +
 	"\xf8\x04A conflict (ABORTED or ALREADY_EXISTS; the reason in google.rpc.ErrorInfo): the etag sent in the body or query is stale (ETAG_MISMATCH: read the resource again; a stale If-Match is 412) or missing (ETAG_REQUIRED), the resource already exists, a change ran into another at the same moment (CONCURRENT_UPDATE), or the same request is still in progress, under its Idempotency-Key (REQUEST_IN_PROGRESS) or an import's request_id or file (UPLOAD_IN_PROGRESS): send the same request again after Retry-After; a webhook delivery being attempted right now is not redelivered (DELIVERY_IN_PROGRESS: redeliver it once that attempt has failed).\x12\x16\n" +
 	"\x14\x1a\x12.google.rpc.StatusR\xb4\x01\n" +
 	"\x03422\x12\xac\x01\n" +
 	"\x91\x01The Idempotency-Key, or a create's or an import's request_id (reason REQUEST_ID_REUSED), was already used for a different request; use a new one.\x12\x16\n" +
-	"\x14\x1a\x12.google.rpc.StatusRm\n" +
-	"\x03429\x12f\n" +
-	"LToo many requests or a quota is exhausted (RESOURCE_EXHAUSTED); retry later.\x12\x16\n" +
+	"\x14\x1a\x12.google.rpc.StatusR\x85\x02\n" +
+	"\x03429\x12\xfd\x01\n" +
+	"\xe2\x01Too many requests (RESOURCE_EXHAUSTED): the client's rate (reason RATE_LIMITED), failed authentications from the address (AUTH_FAILURES_LIMITED) or connections from it (TOO_MANY_CONNECTIONS); retry after Retry-After (seconds).\x12\x16\n" +
 	"\x14\x1a\x12.google.rpc.StatusZ\xbc\x01\n" +
 	"\xb9\x01\n" +
 	"\x06Bearer\x12\xae\x01\b\x02\x12\x98\x01An API key (or an OIDC access token) as `Bearer <key>`. Keys are bound to one organisation and a set of scopes; each operation names the scope it needs.\x1a\rAuthorization \x02b\f\n" +
