@@ -29,6 +29,11 @@
 //     Content-Encoding) with 415;
 //   - every route with a body refuses one over its limit with 413
 //     (MAX_BODY_BYTES, IMPORT_MAX_BYTES for an upload: gateway.limit);
+//   - every write's answers that an Idempotency-Key's retry may get again
+//     (200 and the 4xx kept) carry Idempotent-Replayed: true when they are
+//     a replay (gateway.ReplayedHeader), as does an import's upload
+//     repeating an earlier one; 409 and 429 carry Retry-After when the
+//     same request may be sent again;
 //   - every error is google.rpc.Status JSON, also on the routes that answer
 //     a file (templates, exports): in 2.0, whose `produces` is the whole
 //     operation's, application/json is among their media types; in 3.1 an
@@ -104,6 +109,22 @@ swagger.parameters = {
   IfNoneMatch: ifNoneMatch,
 };
 const status = { $ref: '#/definitions/rpcStatus' };
+// The answers of a write that may be a replay (gateway.final keeps a 2xx
+// and a 4xx but those answered before the replay: 401, 406, 413, 415, 429)
+// and the header saying so.
+const replayedAnswers = ['200', '400', '403', '404', '409', '412', '422'];
+const replayedHeader = {
+  type: 'string',
+  enum: ['true'],
+  description:
+    'true when this answer repeats the first answer to the same request (the same Idempotency-Key, method, path and body; an import\'s upload repeating an earlier one by request_id or file): nothing was done again. Absent on a first answer.',
+};
+// When the same request may be sent again: a change that ran into another
+// (CONCURRENT_UPDATE), a request still in progress, a rate limit.
+const retryAfter = {
+  type: 'integer',
+  description: 'Seconds to wait before sending the same request again, when it may succeed then.',
+};
 const definition = (schema) => (schema?.$ref ? swagger.definitions[schema.$ref.replace('#/definitions/', '')] : schema);
 const hasEtag = (schema) => definition(schema)?.properties?.etag?.type === 'string';
 // Whether an operation takes an etag (as gateway.etagField decides): an
@@ -174,6 +195,21 @@ for (const [path, ops] of Object.entries(swagger.paths)) {
           : 'The file is larger than the edge accepts (IMPORT_MAX_BYTES, 20 MiB by default; google.rpc.Status INVALID_ARGUMENT, reason BODY_TOO_LARGE): split it. Nothing was read or changed.',
         schema: status,
       };
+    }
+    if (writes.has(method)) {
+      // The answers an Idempotency-Key's retry may get again (a 200, or a
+      // refusal kept: gateway.final), and an import's upload repeating an
+      // earlier one, say so in this header.
+      for (const code of replayedAnswers) {
+        if (op.responses[code]) {
+          op.responses[code].headers = { ...op.responses[code].headers, 'Idempotent-Replayed': replayedHeader };
+        }
+      }
+    }
+    for (const code of ['409', '429']) {
+      if (op.responses[code]) {
+        op.responses[code].headers = { ...op.responses[code].headers, 'Retry-After': retryAfter };
+      }
     }
     const ok = op.responses?.['200'];
     const resource = ok && hasEtag(ok.schema);
