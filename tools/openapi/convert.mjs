@@ -29,6 +29,9 @@
 //     Content-Encoding) with 415;
 //   - every route with a body refuses one over its limit with 413
 //     (MAX_BODY_BYTES, IMPORT_MAX_BYTES for an upload: gateway.limit);
+//   - every route with a body answers one that stops arriving in time
+//     with 408 (BODY_TOO_SLOW), and every operation answers 503 while a
+//     service it needs (or the edge's store) is unavailable;
 //   - every write's answers that an Idempotency-Key's retry may get again
 //     (200 and the 4xx kept) carry Idempotent-Replayed: true when they are
 //     a replay (gateway.ReplayedHeader), as does an import's upload
@@ -196,6 +199,18 @@ for (const [path, ops] of Object.entries(swagger.paths)) {
         schema: status,
       };
     }
+    if (hasBody) {
+      op.responses['408'] = {
+        description:
+          'The body stopped arriving in time (HTTP_BODY_TIMEOUT, 10 s by default; an upload\'s deadline grows with its size at HTTP_UPLOAD_MIN_RATE): google.rpc.Status DEADLINE_EXCEEDED, reason BODY_TOO_SLOW. Nothing was done; send it again.',
+        schema: status,
+      };
+    }
+    op.responses['503'] = {
+      description:
+        'A service this operation needs, or the edge\'s own store, is unavailable for the moment (google.rpc.Status UNAVAILABLE): nothing was done, or a write\'s outcome is unknown; send the same request again later (a write with the same Idempotency-Key, so that it is not done twice).',
+      schema: status,
+    };
     if (writes.has(method)) {
       // The answers an Idempotency-Key's retry may get again (a 200, or a
       // refusal kept: gateway.final), and an import's upload repeating an

@@ -127,3 +127,48 @@ func TestReplayedHeaderDeclared(t *testing.T) {
 		t.Errorf("GET /v1/%s: Idempotent-Replayed %q, metadata %v: a read is no replay", name, op.Header.Get("Idempotent-Replayed"), meta)
 	}
 }
+
+// TestTransientAnswersDeclared: the answers a client should retry are
+// declared where the edge gives them, in both OpenAPI documents: 503 on
+// every operation (a service it needs is down: checked here on the real
+// stack with the beneficiaries service stopped), 408 on every operation
+// taking a body (one that stops arriving in time, BODY_TOO_SLOW:
+// TestSlowUploads). Before, both were only the documents' "default", which
+// a generated client cannot tell from any other error.
+func TestTransientAnswersDeclared(t *testing.T) {
+	bodies := takesBody(t, openapi.Spec)
+	docs := map[string]map[string]map[string]bool{"swagger": declaredAnswers(t, openapi.Spec), "3.1": declaredAnswers(t, openapi.SpecV3)}
+	for name, ops := range docs {
+		for op, codes := range ops {
+			if !codes["503"] {
+				t.Errorf("%s: %s does not declare 503", name, op)
+			}
+			if bodies[op] && !codes["408"] {
+				t.Errorf("%s: %s takes a body and does not declare 408", name, op)
+			}
+		}
+	}
+
+	s := edgetest.Start(t, nil)
+	c := resttest.New(s.URL, s.CreateKey(t, "p", "Transient NGO").Key)
+	c.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 200)
+	s.StopService(t, "beneficiaries")
+	for _, op := range []struct{ method, template, path string }{
+		{"GET", "/v1/beneficiaries", "/v1/beneficiaries"},
+		{"POST", "/v1/beneficiaries", "/v1/beneficiaries"},
+	} {
+		var body any
+		if op.method == "POST" {
+			body = map[string]any{"given_name": "Amina"}
+		}
+		r := c.Do(t, op.method, op.path, body)
+		if r.Status != 503 || !r.IsStatus() {
+			t.Errorf("%s %s with the service down: HTTP %d %s, want 503", op.method, op.path, r.Status, r.Raw)
+		}
+		for name, ops := range docs {
+			if !ops[op.method+" "+op.template][strconv.Itoa(r.Status)] {
+				t.Errorf("%s: %s %s answered %d, which it does not declare", name, op.method, op.template, r.Status)
+			}
+		}
+	}
+}
