@@ -30,18 +30,6 @@ var headers = []violationText{
 		"en": `Known columns: {1}.`, "sr-Latn": `Poznate kolone: {1}.`, "sr-Cyrl": `Познате колоне: {1}.`,
 		"bs": `Poznate kolone: {1}.`, "hr": `Poznati stupci: {1}.`,
 	}},
-	{regexp.MustCompile(`^column ([A-Z]+) "(.*)" is a date written month first, as a spreadsheet in English \(United States\) writes dates .*; write it as (.*)$`), text{
-		"en": `Column {1} "{2}" is a date written month first, as a spreadsheet in English (United States) writes dates ` +
-			`(dates with slashes are read day first, 02/03/2024 is 2 March); write it as {3}.`,
-		"sr-Latn": `Kolona {1} "{2}" je datum napisan s mesecom na prvom mestu, kako datume piše tabela na engleskom (SAD) ` +
-			`(datumi s kosim crtama čitaju se s danom na prvom mestu, 02/03/2024 je 2. mart); upišite ga kao {3}.`,
-		"sr-Cyrl": `Колона {1} "{2}" је датум написан с месецом на првом месту, како датуме пише табела на енглеском (САД) ` +
-			`(датуми с косим цртама читају се с даном на првом месту, 02/03/2024 је 2. март); упишите га као {3}.`,
-		"bs": `Kolona {1} "{2}" je datum napisan s mjesecom na prvom mjestu, kako datume piše tabela na engleskom (SAD) ` +
-			`(datumi s kosim crtama čitaju se s danom na prvom mjestu, 02/03/2024 je 2. mart); upišite ga kao {3}.`,
-		"hr": `Stupac {1} "{2}" datum je napisan s mjesecom na prvom mjestu, kako datume piše tablica na engleskom (SAD) ` +
-			`(datumi s kosim crtama čitaju se s danom na prvom mjestu, 02/03/2024 je 2. ožujka); upišite ga kao {3}.`,
-	}},
 	{regexp.MustCompile(`^column ([A-Z]+) "(.*)" may be (\S+) \(day first\) or (\S+) \(month first\): the header row writes dates with slashes month first \(column ([A-Z]+) "(.*)", a day only read month first\).*year-month-day \((.*) or (.*)\)$`), text{
 		"en": `Column {1} "{2}" may be {3} (day first) or {4} (month first): the header row writes dates with slashes month first ` +
 			`(column {5} "{6}", a day only read month first), so this one is not read either way; write the day meant as year-month-day ({7} or {8}).`,

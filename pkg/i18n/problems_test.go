@@ -27,7 +27,7 @@ var verbs = strings.NewReplacer("%q", `"x"`, "%s", "x", "%d", "2", "%v", "x")
 // the texts differ from English but in English.
 func TestEveryProblemHasText(t *testing.T) {
 	var msgs []string
-	for _, s := range []string{"nešto", "31.2.1990.", "12/31/1990"} {
+	for _, s := range []string{"nešto", "31.2.1990."} {
 		_, err := imports.ParseDate(s)
 		msgs = append(msgs, err.Error())
 	}

@@ -198,7 +198,7 @@ func slashedWitnesses(header []string) (monthFirst string, dayFirst bool) {
 // dynamicHeader asks dynamic for the field of header h. A date with
 // slashes is read day first, as the region writes it and ParseDate reads
 // it, but not guessed at when it may be another day: one only read month
-// first (2/13/2024) is no column, and one that reads as two days (4/12/2024:
+// first (2/13/2024) is that day, and one that reads as two days (4/12/2024:
 // 4 December or 12 April) is no column in a header row that writes its
 // dates month first (monthFirst names the header that shows it, as
 // SwappableDates does for a file's cells), nor, in a row that does not
@@ -211,8 +211,10 @@ func dynamicHeader(h string, dynamic func(string) (string, bool), monthFirst str
 	switch {
 	case !slashed || usFirst.IsZero() || euFirst == usFirst:
 	case euFirst.IsZero():
-		return "", false, fmt.Sprintf("is a date written month first, as a spreadsheet in English (United States) writes "+
-			"dates (dates with slashes are read day first, 02/03/2024 is 2 March); write it as %s%s", usFirst, rest)
+		// Only read month first (5/13/2024): that day, as ParseDate
+		// reads a cell.
+		f, ok := dynamic(usFirst.String() + rest)
+		return f, ok, ""
 	case monthFirst != "":
 		return "", false, fmt.Sprintf("may be %s (day first) or %s (month first): the header row writes dates with slashes "+
 			"month first (%s, a day only read month first), so this one is not read either way; write the day meant as "+

@@ -44,13 +44,12 @@ func ParseDate(s string) (date.Date, error) {
 	t, ok := calendarDay(yi, mi, di)
 	if !ok {
 		// A spreadsheet in English (United States) writes 13 February
-		// 2/13/1990; its file's other slashed dates (2/1/1990) would read
-		// day first with day and month swapped: SwappableDates makes them
-		// problems of such a file.
+		// 2/13/1990: a day only read month first is that day, the one
+		// the calendar has. Its file's other slashed dates (4/12/1990)
+		// would read day first with day and month swapped:
+		// SwappableDates makes them problems of such a file.
 		if us, ok := calendarDay(yi, di, mi); slashed && ok {
-			return date.Date{}, fmt.Errorf("%q is not a day of the calendar read day first, as dates with slashes are (02/03/2017 is 2 March): "+
-				"it looks month first, as a spreadsheet in English (United States) writes dates; write it as %s, and check the file's other dates "+
-				"with slashes, which may have been read with day and month swapped", s, us.Format(time.DateOnly))
+			return date.Of(us), nil
 		}
 		return date.Date{}, fmt.Errorf("%q is not a day of the calendar", s)
 	}

@@ -187,20 +187,23 @@ func keys(m map[string]string) []string {
 // 6 May). Such a header is not read day first when it would name another
 // of the event's sessions read month first: the sheet is refused
 // (BAD_HEADER) naming the column and both days, and nothing is marked.
-// A header only read month first (5/13/2024) is refused with the date to
-// write. Before, 5/6/2024 named the 5 June session, and the marks of 6 May
-// were recorded there without a word.
+// A header only read month first (5/13/2024) is that day (r18 item 2:
+// before, it was refused with the date to write, so a template saved so
+// was refused whole). Before, 5/6/2024 named the 5 June session, and the
+// marks of 6 May were recorded there without a word.
 func TestMonthFirstSessionHeaders(t *testing.T) {
 	d := sheetDays(t)
 	e := event(t, d.c, d.ctx, &pb.TrainingEvent{Type: pb.EventType_EVENT_TYPE_TRAINING, Title: "T", StartDate: "2024-05-06", EndDate: "2024-06-05"})
+	sessions := map[string]string{}
 	for _, day := range []string{"2024-05-06", "2024-05-13", "2024-06-05"} {
-		if _, err := d.c.CreateSession(d.ctx, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: day}}); err != nil {
+		s, err := d.c.CreateSession(d.ctx, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: day}})
+		if err != nil {
 			t.Fatal(err)
 		}
+		sessions[day] = s.GetSession().GetId()
 	}
 	for header, want := range map[string]string{
-		"5/6/2024":  `column D "5/6/2024" may be 2024-06-05 (day first) or 2024-05-06 (month first), and the import has a column for either`,
-		"5/13/2024": `column D "5/13/2024" is a date written month first, as a spreadsheet in English (United States) writes dates (dates with slashes are read day first, 02/03/2024 is 2 March); write it as 2024-05-13`,
+		"5/6/2024": `column D "5/6/2024" may be 2024-06-05 (day first) or 2024-05-06 (month first), and the import has a column for either`,
 	} {
 		var sheet strings.Builder
 		w := csv.NewWriter(&sheet)
@@ -214,6 +217,18 @@ func TestMonthFirstSessionHeaders(t *testing.T) {
 	l, err := d.c.ListParticipants(d.ctx, &pb.ListParticipantsRequest{EventId: e.GetId()})
 	if err != nil || len(l.GetParticipants()) != 0 {
 		t.Fatalf("participants after refused sheets: %v %v", l, err)
+	}
+	// 5/13/2024 is only 13 May: Ana is marked at its session.
+	var us strings.Builder
+	_ = csv.NewWriter(&us).WriteAll([][]string{{"Ime", "Prezime", "Sektor", "5/13/2024"}, {"Ana", "Kovač", "zdravstvo", "da"}})
+	op, err := d.imp.ImportParticipants(d.ctx, &pb.ImportParticipantsRequest{EventId: e.GetId(),
+		File: &httpbody.HttpBody{ContentType: "text/csv", Data: []byte(us.String())}})
+	if err != nil {
+		t.Fatalf("a sheet headed 5/13/2024: %v %v", err, statustest.Descriptions(err))
+	}
+	if imp := importtest.Done(t, d.ctx, importsv1.NewImportServiceClient(d.conn), op); imp.GetCounts().GetCreated() != 1 ||
+		len(imp.GetColumns()) != 4 || imp.GetColumns()[3].GetField() != "session:"+sessions["2024-05-13"] {
+		t.Fatalf("a sheet headed 5/13/2024: %v, columns %v", imp.GetCounts(), imp.GetColumns())
 	}
 	// The template of an event of 6 and 7 May, saved so: 5/7/2024 is 5 July
 	// day first, no session; the refusal says it would be 7 May month first.
