@@ -147,7 +147,7 @@ type world struct {
 	referral, declined, event         string
 	draft, cancelled, ended           string
 	receiverEvent, projectB           string
-	dryRun                            string
+	dryRun, namesOnly                 string
 	household, formerHousehold        string
 	duplicateHousehold                string
 	createBody                        map[string]any
@@ -189,7 +189,8 @@ func populate(t *testing.T, s *system) world {
 	for _, c := range []*resttest.Client{a, b} {
 		must(t, c.Do(t, "POST", "/v1/webhooks", map[string]any{"url": w.hooks.srv.URL, "description": "erasure",
 			"event_types": []string{"referral.received", "referral.accepted", "referral.declined", "referral.started",
-				"referral.completed", "referral.cancelled", "consent.withdrawn", "beneficiary.erased"}}), 200)
+				"referral.completed", "referral.cancelled", "consent.withdrawn", "beneficiary.erased",
+				"referral.outcome_changed", "assistance.corrected"}}), 200)
 	}
 	// The receiver's project runs until the end of this year: the
 	// assistance its completion records is dated today (not before the
@@ -298,6 +299,14 @@ func populate(t *testing.T, s *system) world {
 	w.duplicateHousehold = str(must(t, a.Do(t, "POST", "/v1/households", map[string]any{"reference": "Ђурђија, privremeni smeštaj",
 		"members": []any{map[string]any{"beneficiary_id": w.duplicate, "relationship": "RELATIONSHIP_HEAD"}}}), 200), "id")
 	must(t, a.Do(t, "POST", "/v1/beneficiaries/"+w.person+":merge", map[string]any{"duplicate_id": w.duplicate}), 200)
+	// A file naming her by her name alone, now that she is registered: the
+	// row is a problem (nothing tells whether it is her or a namesake), its
+	// report quoting the name.
+	namesOnly := importSheet(t, s, "ime;prezime;pol;opština\n"+given+";"+family+";ženski;Niš\n")
+	if l := leaks(string(namesOnly.Raw)); len(l) == 0 || namesOnly.Body["counts"].(map[string]any)["created"] != nil {
+		t.Fatalf("the names-only row: %s", namesOnly.Raw)
+	}
+	w.namesOnly = str(namesOnly, "id")
 	// A dry run of a file with her again (scored as her duplicate; a bad
 	// cell naming her): nothing written, but its report is kept.
 	dry := importSheetWith(t, s, "validate_only=true", "ime;prezime;pol;datum rođenja;opština;telefon;ranjivosti\n"+
@@ -356,6 +365,26 @@ func populate(t *testing.T, s *system) world {
 		"assistance": map[string]any{"project_id": projectB, "type": "ASSISTANCE_TYPE_HEALTH_SUPPORT", "date": today.String(),
 			"notes": "examined " + fullLatin + ", " + phone}}, "Idempotency-Key", "receiver-complete-1"), 200)
 	must(t, b.Do(t, "GET", "/v1/referrals?direction=DIRECTION_INCOMING", nil, "X-Spona-Purpose", "referrals of "+fullLatin), 200)
+	// Once the referral closed (the grant with it), the receiver finds
+	// the completion's record wrong: it voids it and records the correction naming the referral,
+	// with notes naming her, both under Idempotency-Keys (the edge keeps
+	// the answers). The sender voids the duplicate's record likewise.
+	completed := must(t, b.Do(t, "GET", "/v1/referrals/"+w.referral, nil), 200)
+	wrong, _ := completed.Body["outcome"].(map[string]any)["assistance_id"].(string)
+	if v := must(t, b.Do(t, "POST", "/v1/assistances/"+wrong+":void", map[string]any{"reason": "ASSISTANCE_VOID_REASON_WRONG_DETAILS"},
+		"Idempotency-Key", "receiver-void-1", "X-Spona-Purpose", "wrong date on "+fullLatin+"'s examination"), 200); len(leaks(string(v.Raw))) == 0 {
+		t.Fatalf("the void's answer names her not: %s", v.Raw)
+	}
+	must(t, b.Do(t, "POST", "/v1/beneficiaries/"+w.person+"/assistances", map[string]any{
+		"project_id": projectB, "type": "ASSISTANCE_TYPE_HEALTH_SUPPORT", "date": today.String(), "referral_id": w.referral,
+		"notes": "corrected: " + cyrillic + " examined, passport " + passport}, "Idempotency-Key", "receiver-correct-1"), 200)
+	for _, x := range must(t, a.Do(t, "GET", "/v1/beneficiaries/"+w.person+"/assistances", nil), 200).Body["assistances"].([]any) {
+		if x := x.(map[string]any); x["type"] == "ASSISTANCE_TYPE_INFORMATION" {
+			must(t, a.Do(t, "POST", "/v1/assistances/"+x["id"].(string)+":void", map[string]any{"reason": "ASSISTANCE_VOID_REASON_DUPLICATE"},
+				"Idempotency-Key", "sender-void-1"), 200)
+		}
+	}
+
 	w.declined = refer("referral-2")
 	must(t, b.Do(t, "POST", "/v1/referrals/"+w.declined+":decline", map[string]any{"reason": "Zlatanović lives outside our area"}), 200)
 	w.cancelled = refer("referral-3")
@@ -566,8 +595,10 @@ func scenario(t *testing.T, crash bool) {
 	if r := must(t, s.a.Do(t, "GET", "/v1/referrals/"+w.draft, nil), 200); len(leaks(string(r.Raw))) > 0 {
 		t.Fatalf("the draft after erasure: %s", r.Raw)
 	}
-	if r := must(t, s.a.Do(t, "GET", "/v1/imports/"+w.dryRun, nil), 200); len(leaks(string(r.Raw))) > 0 {
-		t.Fatalf("the dry run's report after erasure: %v\n%s", leaks(string(r.Raw)), r.Raw)
+	for _, id := range []string{w.dryRun, w.namesOnly} {
+		if r := must(t, s.a.Do(t, "GET", "/v1/imports/"+id, nil), 200); len(leaks(string(r.Raw))) > 0 {
+			t.Fatalf("an import's report after erasure: %v\n%s", leaks(string(r.Raw)), r.Raw)
+		}
 	}
 	// Nobody reads her any more.
 	must(t, s.b.Do(t, "GET", "/v1/beneficiaries/"+w.person, nil), 404)
