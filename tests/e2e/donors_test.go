@@ -267,13 +267,19 @@ func TestAssistanceByTeamAndLocation(t *testing.T) {
 		if first.str("status") != "REFERRAL_STATUS_COMPLETED" || assistanceID == "" {
 			t.Fatalf("completed: %s", first.Raw)
 		}
-		// A retry with the key is answered as the first; one without it is
-		// an illegal transition. Neither records anything.
+		// A retry with the key is answered as the first; one without it
+		// (its answer lost too) is answered with the referral as it is;
+		// another outcome is an illegal transition. None records anything.
 		again := s.call(t, "POST", "/v1/referrals/"+ref+":complete", s.keyB, body, "Idempotency-Key", "complete-"+ref).must(t, 200)
 		if again.Raw != first.Raw {
 			t.Fatalf("retry answered differently:\n%s\n%s", first.Raw, again.Raw)
 		}
-		if r := s.call(t, "POST", "/v1/referrals/"+ref+":complete", s.keyB, body).must(t, 400); errorReason(r) != "ILLEGAL_TRANSITION" {
+		if r := s.call(t, "POST", "/v1/referrals/"+ref+":complete", s.keyB, body).must(t, 200); r.str("status") != "REFERRAL_STATUS_COMPLETED" ||
+			r.str("etag") != first.str("etag") {
+			t.Fatalf("the completion sent again without its key: %s", r.Raw)
+		}
+		other := map[string]any{"outcome": map[string]any{"code": "OUTCOME_CODE_PARTIALLY_PROVIDED"}}
+		if r := s.call(t, "POST", "/v1/referrals/"+ref+":complete", s.keyB, other).must(t, 400); errorReason(r) != "ILLEGAL_TRANSITION" {
 			t.Fatalf("completing twice: %s", r.Raw)
 		}
 		l := s.call(t, "GET", "/v1/beneficiaries/"+returnee+"/assistances", s.keyA, nil).must(t, 200)

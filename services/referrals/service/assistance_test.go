@@ -232,8 +232,13 @@ func TestCompleteReferralRecordsAssistance(t *testing.T) {
 		rec.GetType() != benv1.AssistanceType_ASSISTANCE_TYPE_INFORMATION || rec.GetNotes() != "retried" {
 		t.Fatalf("completed %v with assistance %v", done, rec)
 	}
-	// Completing again is an illegal transition and records nothing.
-	_, err = complete(pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, delivered)
+	// The same completion sent again (its answer lost) is answered as
+	// done, with the record made; another is an illegal transition.
+	// Neither records anything.
+	if again, err := complete(pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, delivered); err != nil || again.GetOutcome().GetAssistanceId() != rec.GetId() {
+		t.Fatalf("the completion sent again: %v %v", again, err)
+	}
+	_, err = complete(pb.OutcomeCode_OUTCOME_CODE_PARTIALLY_PROVIDED, delivered)
 	statustest.Want(t, err, codes.FailedPrecondition, "second completion")
 	if got := assistances(); len(got) != 1 {
 		t.Fatalf("after a second completion: %d records", len(got))

@@ -73,6 +73,12 @@ func TestStateMachine(t *testing.T) {
 					switch {
 					case state == pb.ReferralStatus_REFERRAL_STATUS_DRAFT && party == "B":
 						statustest.Want(t, err, codes.NotFound, "receiver acting on a draft")
+					case state == pb.ReferralStatus_REFERRAL_STATUS_COMPLETED && action == "complete" && party == "B":
+						// The completion sent again (s.do sends the outcome
+						// the path completed it with): answered as done.
+						if err != nil || got.GetStatus() != state {
+							t.Fatalf("the completion sent again: %v %v", got.GetStatus(), err)
+						}
 					case !ok:
 						statustest.Want(t, err, codes.FailedPrecondition, "illegal transition")
 						if statustest.Reason(err) != "ILLEGAL_TRANSITION" {

@@ -194,6 +194,11 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 	if r.Ended() {
 		return nil, ended(r)
 	}
+	if again, err := r.Repeats(c, r.PartyOf(p.OrganisationID)); err != nil || again {
+		// A completion retried after its answer was lost: answered as
+		// it was, nothing changed.
+		return a.repeated(ctx, p, c, r, err)
+	}
 	// An action the referral's state or the caller's side rules out is
 	// refused as such before its fields are checked: filling them in
 	// would not make it legal, nor the caller's.
@@ -273,6 +278,11 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 				return nil, ended(cur)
 			}
 			if gerr == nil {
+				if again, rerr := cur.Repeats(c, cur.PartyOf(p.OrganisationID)); rerr != nil || again {
+					// The same completion, sent again while the
+					// first was under way, which committed it.
+					return a.repeated(ctx, p, c, cur, rerr)
+				}
 				// Moved on meanwhile where the action no longer leads
 				// (a cancel after the completion that won, a
 				// completion after the cancel): illegal now, whatever
@@ -303,6 +313,15 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 		}
 	}
 	return a.shown(ctx, p, "referral."+string(c.Action), out), nil
+}
+
+// repeated answers c, a retry of the action that took r where it is
+// (domain.Referral.Repeats), with r as it is, or err.
+func (a *App) repeated(ctx context.Context, p audit.Actor, c domain.Command, r *domain.Referral, err error) (*domain.Referral, error) {
+	if err != nil {
+		return nil, err
+	}
+	return a.shown(ctx, p, "referral."+string(c.Action), r), nil
 }
 
 // completionClaim bounds how long a completion keeps other transitions of

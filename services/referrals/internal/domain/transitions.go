@@ -404,6 +404,32 @@ func (r *Referral) Apply(c Command, p Party, now time.Time) (from string, err er
 	return from, nil
 }
 
+// Repeats reports whether c, taken by party p, is the completion that
+// already took r where it is: its receiver's, with the outcome r was
+// completed with (code and note) and an assistance when, and only when,
+// the completion recorded one (whatever its details: the completion's
+// record is made once, AssistanceRequestID). Such a command is a retry
+// whose answer was lost (a connection cut after the commit): it is
+// answered with r as it is, changing nothing, as a first attempt that
+// succeeded, not refused as ILLEGAL_TRANSITION, which would tell the
+// client its completion failed. An etag it carries must be one r had
+// before (the one the first attempt was sent with): a malformed one is
+// INVALID_ARGUMENT, and one of a version r never had is no retry.
+func (r *Referral) Repeats(c Command, p Party) (bool, error) {
+	if c.Action != Complete || r.Status != StatusCompleted || p != Receiver ||
+		c.OutcomeCode != r.OutcomeCode || c.Note != r.OutcomeNote || (c.Assistance != nil) != (r.AssistanceID != "") {
+		return false, nil
+	}
+	if c.Etag == "" {
+		return true, nil
+	}
+	if !etag.WellFormed(c.Etag) {
+		return false, etag.Malformed("etag")
+	}
+	n, _ := etag.Version(c.Etag)
+	return n < r.Version, nil
+}
+
 // Overdue reports whether r is past its due time at now and not closed.
 // The due time is the last instant still on time: a referral is overdue
 // from the microsecond after it (PostgreSQL keeps microseconds, so now is

@@ -79,7 +79,11 @@ type ReferralServiceClient interface {
 	// assistance, the call also records the service the receiver delivered
 	// for the beneficiary (as CreateAssistance of the beneficiaries service,
 	// through the receiver's access grant, before it ends), exactly once even
-	// when the call is retried; the outcome names it (assistance_id).
+	// when the call is retried; the outcome names it (assistance_id). The
+	// same completion sent again after its answer was lost (by the receiver,
+	// with the outcome it was completed with and an assistance when, and
+	// only when, it recorded one) is answered with the referral as it is,
+	// changing nothing; another is ILLEGAL_TRANSITION.
 	CompleteReferral(ctx context.Context, in *CompleteReferralRequest, opts ...grpc.CallOption) (*CompleteReferralResponse, error)
 	// Cancels an open referral (sender only); ends the receiver's access. A
 	// draft made by mistake is cancelled the same way: it is never sent, and
@@ -260,7 +264,11 @@ type ReferralServiceServer interface {
 	// assistance, the call also records the service the receiver delivered
 	// for the beneficiary (as CreateAssistance of the beneficiaries service,
 	// through the receiver's access grant, before it ends), exactly once even
-	// when the call is retried; the outcome names it (assistance_id).
+	// when the call is retried; the outcome names it (assistance_id). The
+	// same completion sent again after its answer was lost (by the receiver,
+	// with the outcome it was completed with and an assistance when, and
+	// only when, it recorded one) is answered with the referral as it is,
+	// changing nothing; another is ILLEGAL_TRANSITION.
 	CompleteReferral(context.Context, *CompleteReferralRequest) (*CompleteReferralResponse, error)
 	// Cancels an open referral (sender only); ends the receiver's access. A
 	// draft made by mistake is cancelled the same way: it is never sent, and
