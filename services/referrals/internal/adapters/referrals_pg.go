@@ -192,12 +192,15 @@ const consentLock = `7302, hashtext($1::uuid::text)`
 
 // Transition stores the moved referral and its event in one transaction.
 // While a completion's claim lasts (ClaimCompletion), only a completion
-// is stored.
+// is stored. A completion naming a record whose void came first
+// (OutcomeAssistanceVoided: early_void_*) takes that void as its
+// outcome's; the events are of the referral as stored (event), so the
+// completion's carries it too.
 // A consent's end it records stays (a transition never clears one). A send
 // takes its consent's lock shared in a statement of its own first, so that
 // it sees an EndConsent that committed while it waited: a send under a
 // consent that ended is refused (FAILED_PRECONDITION, CONSENT_REQUIRED).
-func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version int64, ev domain.Event, access app.Access, evs ...events.Event) (*domain.Referral, error) {
+func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version int64, ev domain.Event, access app.Access, event func(*domain.Referral) events.Event) (*domain.Referral, error) {
 	send := ev.FromStatus == domain.StatusDraft && r.Status == domain.StatusSent && r.ConsentID != ""
 	var out *domain.Referral
 	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
@@ -211,6 +214,10 @@ func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version i
 				close_reason = $8, outcome_code = $9, outcome_note = $10, access = CASE WHEN $11 = 'none' THEN access ELSE $11 END,
 				ben_sex = $12, ben_age_band = $13, ben_legal_status = $14, ben_municipality = $15,
 				outcome_assistance_id = $16, consent_end_reason = COALESCE(NULLIF($17, ''), consent_end_reason),
+				outcome_assistance_void_time = CASE WHEN $3 = 'completed' AND early_void_assistance_id = $16
+					THEN early_void_time ELSE outcome_assistance_void_time END,
+				outcome_assistance_void_reason = CASE WHEN $3 = 'completed' AND early_void_assistance_id = $16
+					THEN early_void_reason ELSE outcome_assistance_void_reason END,
 				accept_time = $18, complete_time = $19, consent_expire_time = $20, completing_until = NULL,
 				uncommitted_assistance_id = CASE WHEN $3 = 'completed' AND uncommitted_assistance_id = $16
 					THEN NULL ELSE uncommitted_assistance_id END,
@@ -238,7 +245,7 @@ func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version i
 		if _, err = tx.Exec(ctx, insertEvent, ev.ReferralID, db.Null(ev.FromStatus), ev.ToStatus, db.Null(ev.ActorOrganisationID), ev.ActorClientID, ev.Note); err != nil {
 			return db.Error(err)
 		}
-		return outbox.Write(ctx, tx, evs...)
+		return outbox.Write(ctx, tx, event(out))
 	})
 	return out, err
 }
@@ -401,8 +408,31 @@ func (p *Postgres) Emit(ctx context.Context, evs ...events.Event) error {
 	return outbox.Write(ctx, tx, evs...)
 }
 
-// OutcomeAssistanceVoided implements app.Repository.
+// OutcomeAssistanceVoided implements app.Repository. The referral is
+// locked first, so that a completion committing now has committed (and is
+// read) or waits for this transaction: a void of the record a completion
+// not committed yet recorded (it answers the open referral) is kept on the
+// referral (early_void_*, not a change of it: no new version, so the
+// completion is not found changed), and Transition takes it when the
+// completion names that record.
 func (p *Postgres) OutcomeAssistanceVoided(ctx context.Context, referralID, assistanceID, reason string, at time.Time) (*domain.Referral, error) {
+	tx, ok := db.TxFrom(ctx)
+	if !ok {
+		return nil, errors.New("referrals: voiding an outcome needs the caller's transaction")
+	}
+	var status string
+	err := tx.QueryRow(ctx, `SELECT status FROM referrals WHERE id = $1 FOR UPDATE`, referralID).Scan(&status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	if domain.Open(status) {
+		_, err := tx.Exec(ctx, `UPDATE referrals SET early_void_assistance_id = $2, early_void_time = $3, early_void_reason = $4
+			WHERE id = $1`, referralID, assistanceID, at, reason)
+		return nil, db.Error(err)
+	}
 	return p.changeOutcome(ctx, `outcome_assistance_void_time = $3, outcome_assistance_void_reason = $4
 		WHERE id = $1 AND outcome_assistance_id = $2 AND outcome_assistance_void_time IS NULL`, referralID, assistanceID, at, reason)
 }

@@ -69,8 +69,11 @@ type ReferralStore interface {
 	ListReferrals(ctx context.Context, viewer string, f domain.ReferralFilter, now time.Time, p pagination.Page) ([]*domain.Referral, error)
 	// Transition stores r (already moved by domain.Referral.Apply) if the
 	// stored version is still version, records ev, and sets the receiver's
-	// access state, with evs. A concurrent change is errs.KindAborted.
-	Transition(ctx context.Context, r *domain.Referral, version int64, ev domain.Event, access Access, evs ...events.Event) (*domain.Referral, error)
+	// access state, with event(the referral as stored). A concurrent
+	// change is errs.KindAborted. A completion naming a record voided
+	// before it committed (OutcomeAssistanceVoided) is stored with that
+	// void.
+	Transition(ctx context.Context, r *domain.Referral, version int64, ev domain.Event, access Access, event func(*domain.Referral) events.Event) (*domain.Referral, error)
 	// ClaimCompletion marks referral id, still at version, as being
 	// completed, for up to ttl: until then no other transition of it
 	// commits (Transition finds it changed, errs.KindAborted, its version
@@ -132,7 +135,9 @@ type Maintenance interface {
 	// OutcomeAssistanceVoided records on the referral whose outcome names
 	// assistance that the record was voided at at for reason, in the
 	// caller's transaction; it returns the referral changed, nil when its
-	// outcome names another record or the void is recorded already.
+	// outcome names another record or the void is recorded already. On a
+	// referral still open (its completion not committed yet) it keeps the
+	// void for the completion that names the record (Transition).
 	OutcomeAssistanceVoided(ctx context.Context, referralID, assistanceID, reason string, at time.Time) (*domain.Referral, error)
 	// OutcomeAssistanceCorrected makes the outcome of the referral whose
 	// voided record is correctsID name assistanceID, which corrects it,

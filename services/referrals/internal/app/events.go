@@ -131,8 +131,9 @@ func (a *App) endAll(ctx context.Context, rows []*domain.Referral, reason string
 		}
 		ev := domain.Event{ReferralID: r.ID, FromStatus: from, ToStatus: next.Status,
 			ActorClientID: domain.SystemClientID, Note: reason}
-		if _, err := a.repo.Transition(ctx, &next, r.Version, ev, AccessRevoked,
-			referralEvent(events.ReferralCancelled, &next, from)); err != nil {
+		if _, err := a.repo.Transition(ctx, &next, r.Version, ev, AccessRevoked, func(stored *domain.Referral) events.Event {
+			return referralEvent(events.ReferralCancelled, stored, from)
+		}); err != nil {
 			return err
 		}
 	}

@@ -258,7 +258,9 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 		ActorOrganisationID: p.OrganisationID, ActorClientID: p.ClientID, Note: c.Note}
 	var out *domain.Referral
 	commit := func(ctx context.Context) (err error) {
-		out, err = a.repo.Transition(ctx, &next, version, ev, access, referralEvent(eventOf(c.Action, from), &next, from))
+		out, err = a.repo.Transition(ctx, &next, version, ev, access, func(stored *domain.Referral) events.Event {
+			return referralEvent(eventOf(c.Action, from), stored, from)
+		})
 		return err
 	}
 	if delivered != nil {

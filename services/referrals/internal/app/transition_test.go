@@ -57,7 +57,7 @@ func (s *referralStore) GetReferral(_ context.Context, viewer, id string) (*doma
 	return &r, nil
 }
 
-func (s *referralStore) Transition(_ context.Context, r *domain.Referral, version int64, ev domain.Event, access Access, evs ...events.Event) (*domain.Referral, error) {
+func (s *referralStore) Transition(_ context.Context, r *domain.Referral, version int64, ev domain.Event, access Access, event func(*domain.Referral) events.Event) (*domain.Referral, error) {
 	if s.failSave != nil {
 		return nil, s.failSave
 	}
@@ -75,8 +75,8 @@ func (s *referralStore) Transition(_ context.Context, r *domain.Referral, versio
 	s.row.Version++
 	s.access = access
 	s.events = append(s.events, ev)
-	s.outbox = append(s.outbox, evs...)
 	out := s.row
+	s.outbox = append(s.outbox, event(&out))
 	return &out, nil
 }
 
@@ -448,7 +448,7 @@ type goneStore struct {
 	cancel context.CancelFunc
 }
 
-func (s goneStore) Transition(ctx context.Context, _ *domain.Referral, _ int64, _ domain.Event, _ Access, _ ...events.Event) (*domain.Referral, error) {
+func (s goneStore) Transition(ctx context.Context, _ *domain.Referral, _ int64, _ domain.Event, _ Access, _ func(*domain.Referral) events.Event) (*domain.Referral, error) {
 	s.cancel()
 	return nil, ctx.Err()
 }
