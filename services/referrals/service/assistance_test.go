@@ -139,18 +139,8 @@ func TestCompleteReferralRecordsAssistance(t *testing.T) {
 	teamB := s.team(t, ctxB, b, "Team B", "Šid", "Sjenica")
 	person := s.beneficiary(t, ctxA)
 	s.consent(t, ctxA, person, time.Time{})
-	d, err := s.ref.CreateReferral(ctxA, &pb.CreateReferralRequest{Referral: &pb.Referral{BeneficiaryId: person, ToOrganisationId: b,
-		ToServiceId: teamB.GetId(), Category: pb.ReferralCategory_REFERRAL_CATEGORY_PSYCHOSOCIAL, Reason: "sleeps badly since the journey"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := d.GetReferral().GetId()
-	for _, step := range []struct {
-		ctx    context.Context
-		action string
-	}{{ctxA, "send"}, {ctxB, "accept"}, {ctxB, "start"}} {
-		s.must(t, step.ctx, step.action, id)
-	}
+	id := s.teamReferral(t, ctxA, person, b, teamB, "sleeps badly since the journey")
+	s.started(t, ctxA, ctxB, id)
 	today := reportToday(t).String()
 	note := "six sessions"
 	complete := func(code pb.OutcomeCode, as *benv1.Assistance) (*pb.Referral, error) {
@@ -203,7 +193,7 @@ func TestCompleteReferralRecordsAssistance(t *testing.T) {
 	// another outcome note and other details of the assistance, records
 	// the assistance as the retry gives it.
 	s.failCompletionOnce(t)
-	_, err = complete(pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, delivered)
+	_, err := complete(pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, delivered)
 	statustest.Want(t, err, codes.Aborted, "completion whose commit fails")
 	if got := assistances(); len(got) != 0 {
 		t.Fatalf("after the failed completion: %v counted, want none (voided)", got)
@@ -301,12 +291,7 @@ func TestFailedCompletionThenCancelCountsNothing(t *testing.T) {
 	person := s.beneficiary(t, ctxA)
 	s.consent(t, ctxA, person, time.Time{})
 	id := s.draft(t, ctxA, person, b, pb.Urgency_URGENCY_NORMAL).GetId()
-	for _, step := range []struct {
-		ctx    context.Context
-		action string
-	}{{ctxA, "send"}, {ctxB, "accept"}, {ctxB, "start"}} {
-		s.must(t, step.ctx, step.action, id)
-	}
+	s.started(t, ctxA, ctxB, id)
 	s.failCompletionOnce(t)
 	_, err := s.ref.CompleteReferral(ctxB, &pb.CompleteReferralRequest{Id: id,
 		Outcome:    &pb.ReferralOutcome{Code: pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED},
@@ -380,12 +365,7 @@ func TestFailedCompletionVoidRetried(t *testing.T) {
 		person = s.beneficiary(t, ctxA)
 		s.consent(t, ctxA, person, time.Time{})
 		id = s.draft(t, ctxA, person, b, pb.Urgency_URGENCY_NORMAL).GetId()
-		for _, step := range []struct {
-			ctx    context.Context
-			action string
-		}{{ctxA, "send"}, {ctxB, "accept"}, {ctxB, "start"}} {
-			s.must(t, step.ctx, step.action, id)
-		}
+		s.started(t, ctxA, ctxB, id)
 		return person, id
 	}
 	complete := func(id string) (*pb.Referral, error) {

@@ -38,14 +38,7 @@ func TestCompleteRacingCancel(t *testing.T) {
 	bg := context.Background()
 
 	inProgress := func() string {
-		r := s.draft(t, ctxA, benID, orgB, pb.Urgency_URGENCY_NORMAL)
-		for _, step := range []struct {
-			ctx    context.Context
-			action string
-		}{{ctxA, "send"}, {ctxB, "accept"}, {ctxB, "start"}} {
-			s.must(t, step.ctx, step.action, r.GetId())
-		}
-		return r.GetId()
+		return s.started(t, ctxA, ctxB, s.draft(t, ctxA, benID, orgB, pb.Urgency_URGENCY_NORMAL).GetId()).GetId()
 	}
 	today := reportToday(t).String()
 	complete := func(id string) <-chan error {

@@ -19,10 +19,7 @@ func TestCompleteNamesItsOwnFields(t *testing.T) {
 	ctxA, ctxB := partner(t, orgA), partner(t, orgB)
 	benID := s.beneficiary(t, ctxA)
 	s.consent(t, ctxA, benID, time.Time{})
-	r := s.draft(t, ctxA, benID, orgB, pb.Urgency_URGENCY_NORMAL)
-	s.must(t, ctxA, "send", r.GetId())
-	s.must(t, ctxB, "accept", r.GetId())
-	s.must(t, ctxB, "start", r.GetId())
+	r := s.started(t, ctxA, ctxB, s.draft(t, ctxA, benID, orgB, pb.Urgency_URGENCY_NORMAL).GetId())
 	_, err := s.ref.CompleteReferral(ctxB, &pb.CompleteReferralRequest{Id: r.GetId(), Outcome: &pb.ReferralOutcome{
 		Code: pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, Note: strings.Repeat("a", 2001)}})
 	statustest.Want(t, err, codes.InvalidArgument, "an outcome note of 2001 characters")

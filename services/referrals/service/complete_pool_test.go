@@ -29,15 +29,8 @@ func TestCompletionsOutnumberingThePool(t *testing.T) {
 	s.consent(t, ctxA, benID, time.Time{})
 	var refs []string
 	for range 4 {
-		d, err := s.ref.CreateReferral(ctxA, &pb.CreateReferralRequest{Referral: &pb.Referral{BeneficiaryId: benID, ToOrganisationId: orgB,
-			ToServiceId: team.GetId(), Category: pb.ReferralCategory_REFERRAL_CATEGORY_PSYCHOSOCIAL}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		id := d.GetReferral().GetId()
-		s.must(t, ctxA, "send", id)
-		s.must(t, ctxB, "accept", id)
-		s.must(t, ctxB, "start", id)
+		id := s.teamReferral(t, ctxA, benID, orgB, team, "")
+		s.started(t, ctxA, ctxB, id)
 		refs = append(refs, id)
 	}
 	ctx, cancel := context.WithTimeout(ctxB, time.Minute)

@@ -28,15 +28,8 @@ func TestCompletionRetriedAfterLostAnswer(t *testing.T) {
 	teamB := s.team(t, ctxB, b, "Team B", "Šid")
 	person := s.beneficiary(t, ctxA)
 	s.consent(t, ctxA, person, time.Time{})
-	d, err := s.ref.CreateReferral(ctxA, &pb.CreateReferralRequest{Referral: &pb.Referral{BeneficiaryId: person, ToOrganisationId: b,
-		ToServiceId: teamB.GetId(), Category: pb.ReferralCategory_REFERRAL_CATEGORY_PSYCHOSOCIAL}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := d.GetReferral().GetId()
-	s.must(t, ctxA, "send", id)
-	s.must(t, ctxB, "accept", id)
-	started := s.must(t, ctxB, "start", id)
+	id := s.teamReferral(t, ctxA, person, b, teamB, "")
+	started := s.started(t, ctxA, ctxB, id)
 	delivered := &benv1.Assistance{Type: benv1.AssistanceType_ASSISTANCE_TYPE_PSYCHOSOCIAL_COUNSELLING, Date: reportToday(t).String()}
 	req := &pb.CompleteReferralRequest{Id: id, Etag: started.GetEtag(),
 		Outcome: &pb.ReferralOutcome{Code: pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED, Note: "six sessions"}, Assistance: delivered}

@@ -152,6 +152,29 @@ func (s *stack) draft(t testing.TB, ctx context.Context, benID, to string, urgen
 	return r.GetReferral()
 }
 
+// teamReferral drafts a psychosocial referral of person (registered by
+// the organisation of ctxA) to team, a service of organisation to, with
+// reason (may be empty), and returns its id.
+func (s *stack) teamReferral(t testing.TB, ctxA context.Context, person, to string, team *pb.Service, reason string) string {
+	t.Helper()
+	d, err := s.ref.CreateReferral(ctxA, &pb.CreateReferralRequest{Referral: &pb.Referral{BeneficiaryId: person, ToOrganisationId: to,
+		ToServiceId: team.GetId(), Category: pb.ReferralCategory_REFERRAL_CATEGORY_PSYCHOSOCIAL, Reason: reason}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.GetReferral().GetId()
+}
+
+// started takes draft id, of the organisation of ctxA to that of ctxB,
+// through send (ctxA), accept and start (ctxB): a referral in progress,
+// which the receiver may complete. It returns the referral as started.
+func (s *stack) started(t testing.TB, ctxA, ctxB context.Context, id string) *pb.Referral {
+	t.Helper()
+	s.must(t, ctxA, "send", id)
+	s.must(t, ctxB, "accept", id)
+	return s.must(t, ctxB, "start", id)
+}
+
 // do takes an action on a referral as ctx.
 func (s *stack) do(ctx context.Context, action, id string) (*pb.Referral, error) {
 	switch action {

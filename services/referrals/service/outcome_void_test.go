@@ -25,18 +25,8 @@ func TestOutcomeFollowsVoidAndCorrection(t *testing.T) {
 	teamB := s.team(t, ctxB, b, "Team B", "Šid")
 	person := s.beneficiary(t, ctxA)
 	s.consent(t, ctxA, person, zeroTime)
-	d, err := s.ref.CreateReferral(ctxA, &pb.CreateReferralRequest{Referral: &pb.Referral{BeneficiaryId: person, ToOrganisationId: b,
-		ToServiceId: teamB.GetId(), Category: pb.ReferralCategory_REFERRAL_CATEGORY_PSYCHOSOCIAL}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := d.GetReferral().GetId()
-	for _, step := range []struct {
-		ctx    context.Context
-		action string
-	}{{ctxA, "send"}, {ctxB, "accept"}, {ctxB, "start"}} {
-		s.must(t, step.ctx, step.action, id)
-	}
+	id := s.teamReferral(t, ctxA, person, b, teamB, "")
+	s.started(t, ctxA, ctxB, id)
 	today := reportToday(t).String()
 	done, err := s.ref.CompleteReferral(ctxB, &pb.CompleteReferralRequest{Id: id,
 		Outcome:    &pb.ReferralOutcome{Code: pb.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED},
