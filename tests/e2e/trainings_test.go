@@ -135,3 +135,37 @@ func TestTrainingsREST(t *testing.T) {
 		t.Fatalf("B lists A's event: %s", l.Raw)
 	}
 }
+
+// TestEventEtagCoversItsCounts: a training event reads its participant and
+// session counts, so its etag moves with them: a client revalidating its
+// copy (If-None-Match) after a session was added or a participant
+// registered gets the event with the new counts, not 304 Not Modified;
+// a change made with the etag read before still passes (the stored event
+// is unchanged: the etag names the same version). Before, the etag was
+// the event's version alone, and the cached copy kept the old counts.
+func TestEventEtagCoversItsCounts(t *testing.T) {
+	s := startSystem(t)
+	ev := s.call(t, "POST", "/v1/trainingEvents", s.keyA, map[string]any{"type": "EVENT_TYPE_WORKSHOP", "title": "Radionica",
+		"start_date": "2017-04-03", "end_date": "2017-04-04"}).must(t, 200)
+	path := "/v1/trainingEvents/" + ev.str("id")
+	read := s.call(t, "GET", path, s.keyA, nil).must(t, 200)
+	first := read.Header.Get("ETag")
+	s.call(t, "GET", path, s.keyA, nil, "If-None-Match", first).must(t, 304)
+
+	s.call(t, "POST", path+"/sessions", s.keyA, map[string]any{"date": "2017-04-03"}).must(t, 200)
+	after := s.call(t, "GET", path, s.keyA, nil, "If-None-Match", first)
+	if after.Status != 200 || after.Body["session_count"] != float64(1) || after.Header.Get("ETag") == first {
+		t.Fatalf("revalidating %s after a session was added: %d %s ETag %s, want 200 with session_count 1 and a new ETag",
+			first, after.Status, after.Raw, after.Header.Get("ETag"))
+	}
+	second := after.Header.Get("ETag")
+	s.call(t, "POST", path+"/participants", s.keyA, map[string]any{"professional": map[string]any{
+		"given_name": "Amra", "family_name": "Hodžić", "organisation_name": "CSR Tuzla", "sector": "SECTOR_SOCIAL_WELFARE"}}).must(t, 200)
+	again := s.call(t, "GET", path, s.keyA, nil, "If-None-Match", second)
+	if again.Status != 200 || again.Body["participant_count"] != float64(1) || again.str("etag") != again.Header.Get("ETag") {
+		t.Fatalf("revalidating %s after a registration: %d %s, want 200 with participant_count 1", second, again.Status, again.Raw)
+	}
+	s.call(t, "GET", path, s.keyA, nil, "If-None-Match", again.Header.Get("ETag")).must(t, 304)
+	// Nothing stored of the event changed: the first etag still makes a change.
+	s.call(t, "PATCH", path, s.keyA, map[string]any{"title": "Radionica o zaštiti djece"}, "If-Match", first).must(t, 200)
+}

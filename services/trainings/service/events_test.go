@@ -528,7 +528,10 @@ func TestUpdateTrainingEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := proto.Clone(e).(*pb.TrainingEvent)
-	want.Title, want.EndDate, want.Topics, want.Etag, want.UpdateTime = "Novi naslov", "2017-03-03", []string{"asylum"}, `W/"2"`, r.GetTrainingEvent().GetUpdateTime()
+	if !strings.HasPrefix(r.GetTrainingEvent().GetEtag(), `W/"2-`) {
+		t.Fatalf("updated event's etag %s, want version 2's", r.GetTrainingEvent().GetEtag())
+	}
+	want.Title, want.EndDate, want.Topics, want.Etag, want.UpdateTime = "Novi naslov", "2017-03-03", []string{"asylum"}, r.GetTrainingEvent().GetEtag(), r.GetTrainingEvent().GetUpdateTime()
 	if diff := cmp.Diff(want, r.GetTrainingEvent(), protocmp.Transform()); diff != "" {
 		t.Fatalf("updated event (-want +got):\n%s", diff)
 	}
@@ -554,16 +557,16 @@ func TestUpdateTrainingEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if g := r.GetTrainingEvent(); g.GetType() != pb.EventType_EVENT_TYPE_ROUNDTABLE || g.GetProjectId() != "" || g.GetMunicipality() != "" ||
-		g.GetEndDate() != "" || g.GetCompletionThresholdPercent() != 80 || g.GetEtag() != `W/"3"` || len(g.GetTopics()) != 0 {
+		g.GetEndDate() != "" || g.GetCompletionThresholdPercent() != 80 || !strings.HasPrefix(g.GetEtag(), `W/"3-`) || len(g.GetTopics()) != 0 {
 		t.Fatalf("full replace: %v", g)
 	}
 	// No mask: the fields given change (AIP-134), the others stay.
 	r, err = c.UpdateTrainingEvent(ctx, &pb.UpdateTrainingEventRequest{
 		TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: `W/"3"`, Municipality: "Kikinda"}})
-	if g := r.GetTrainingEvent(); err != nil || g.GetMunicipality() != "Kikinda" || g.GetTitle() != "Okrugli sto" || g.GetEtag() != `W/"4"` {
+	if g := r.GetTrainingEvent(); err != nil || g.GetMunicipality() != "Kikinda" || g.GetTitle() != "Okrugli sto" || !strings.HasPrefix(g.GetEtag(), `W/"4-`) {
 		t.Fatalf("update without a mask: %v (%v)", g, err)
 	}
-	cur := `W/"4"`
+	cur := r.GetTrainingEvent().GetEtag()
 	for name, tc := range map[string]struct {
 		req   *pb.UpdateTrainingEventRequest
 		code  codes.Code
@@ -642,7 +645,7 @@ func TestOtherOrganisationCannotTouch(t *testing.T) {
 		t.Fatalf("A's participant changed: %v (%v)", got.GetParticipant(), err)
 	}
 	ev, err := c.GetTrainingEvent(ctxA, &pb.GetTrainingEventRequest{Id: e.GetId()})
-	if err != nil || ev.GetTrainingEvent().GetEtag() != `W/"1"` || ev.GetTrainingEvent().GetSessionCount() != 1 {
+	if err != nil || !strings.HasPrefix(ev.GetTrainingEvent().GetEtag(), `W/"1-`) || ev.GetTrainingEvent().GetSessionCount() != 1 {
 		t.Fatalf("A's event changed: %v (%v)", ev.GetTrainingEvent(), err)
 	}
 }

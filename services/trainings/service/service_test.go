@@ -126,11 +126,11 @@ func TestCreateGetList(t *testing.T) {
 		Language:                "sr-Latn",
 		// The default completion threshold.
 		CompletionThresholdPercent: 80,
-		Etag:                       `W/"1"`,
+		Etag:                       e.GetEtag(), // version 1's, as read with its counts (checked below)
 		CreateTime:                 e.GetCreateTime(),
 		UpdateTime:                 e.GetUpdateTime(),
 	}
-	if !ids.Valid(e.GetId()) || e.GetCreateTime().AsTime().IsZero() {
+	if !ids.Valid(e.GetId()) || e.GetCreateTime().AsTime().IsZero() || !strings.HasPrefix(e.GetEtag(), `W/"1-`) {
 		t.Fatalf("created event lacks id or create_time: %v", e)
 	}
 	if diff := cmp.Diff(want, e, protocmp.Transform()); diff != "" {

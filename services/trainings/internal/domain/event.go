@@ -61,8 +61,14 @@ type TrainingEvent struct {
 	UpdateTime       time.Time
 }
 
-// Etag identifies the stored version, for optimistic concurrency.
-func (e *TrainingEvent) Etag() string { return etag.Of(e.Version) }
+// Etag identifies the stored version, for optimistic concurrency, as read
+// with its participant and session counts (etag.OfView): these change
+// without a new version (a registration, a session added or deleted), so
+// a conditional read made with the etag read before gets the event anew,
+// while a change made with it checks the version alone.
+func (e *TrainingEvent) Etag() string {
+	return etag.OfView(e.Version, fmt.Sprintf("%d participants, %d sessions", e.ParticipantCount, e.SessionCount))
+}
 
 // Normalize trims and canonicalises free input before validation.
 func (e *TrainingEvent) Normalize() {

@@ -332,7 +332,10 @@ type TrainingEvent struct {
 	// the event and receive a certificate. Default 80.
 	CompletionThresholdPercent int32 `protobuf:"varint,16,opt,name=completion_threshold_percent,json=completionThresholdPercent,proto3" json:"completion_threshold_percent,omitempty"`
 	SessionCount               int32 `protobuf:"varint,17,opt,name=session_count,json=sessionCount,proto3" json:"session_count,omitempty"`
-	// Version of the stored event; send it back with an update.
+	// Version of the stored event; send it back with an update. Read as
+	// W/"<version>-<letters>", the letters standing for participant_count
+	// and session_count, so it changes when they do (a conditional read gets
+	// the event anew rather than 304); a change checks the version alone.
 	Etag          string                 `protobuf:"bytes,18,opt,name=etag,proto3" json:"etag,omitempty"`
 	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
