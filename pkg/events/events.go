@@ -70,6 +70,9 @@ const (
 	// earlier (the same person), erased with it. household_ids: the
 	// households the person is or was a member of, whose free-text
 	// reference was blanked (the owner's copies of them must go too).
+	// consent_ids: the consents of other persons (a child's, given by the
+	// erased person as its guardian) whose guardian's name, naming the
+	// person, was blanked (the copies of them must go too).
 	BeneficiaryErased = "beneficiary.erased"
 	// BeneficiaryMerged: beneficiary_id (the duplicate, aggregate id) was
 	// merged into survivor_id; references to it must point at the survivor.
@@ -152,7 +155,7 @@ var referralKeys = []string{"referral_id", "beneficiary_id", "from_organisation_
 var Types = map[string]Spec{
 	BeneficiaryCreated: {AggregateBeneficiary, []string{"beneficiary_id"}, "a beneficiary was registered"},
 	BeneficiaryUpdated: {AggregateBeneficiary, []string{"beneficiary_id", "fields"}, "fields (names of changed fields) of a beneficiary changed"},
-	BeneficiaryErased:  {AggregateBeneficiary, []string{"beneficiary_id", "merged_ids", "household_ids"}, "a beneficiary's personal data was erased; every copy must go"},
+	BeneficiaryErased:  {AggregateBeneficiary, []string{"beneficiary_id", "merged_ids", "household_ids", "consent_ids"}, "a beneficiary's personal data was erased; every copy must go"},
 	BeneficiaryMerged:  {AggregateBeneficiary, []string{"beneficiary_id", "survivor_id", "merged_ids"}, "beneficiary_id (and merged_ids, merged into it earlier) was merged into survivor_id"},
 	ConsentGiven:       {AggregateConsent, []string{"consent_id", "beneficiary_id", "purpose", "given_by", "expire_time"}, "a consent was recorded"},
 	ConsentWithdrawn:   {AggregateConsent, []string{"consent_id", "beneficiary_id", "purpose"}, "a consent was withdrawn"},

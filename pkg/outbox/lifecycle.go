@@ -34,11 +34,23 @@ type HouseholdCopies interface {
 	ForgetHouseholds(ctx context.Context, householdIDs []string) error
 }
 
+// ConsentCopies is implemented by a PersonCopies that also keeps copies
+// of consents (the edge's stored responses): erasing a person blanks the
+// guardian's name of the consents of other persons that name her (a
+// child's consent she gave as its guardian; beneficiary.erased names them
+// in consent_ids), and the copies go too.
+type ConsentCopies interface {
+	// ForgetConsents removes the copies of the consents, in the
+	// consumer's transaction; it must be idempotent.
+	ForgetConsents(ctx context.Context, consentIDs []string) error
+}
+
 // PersonEventTypes are the beneficiaries feed's events PersonEvents applies.
 var PersonEventTypes = []string{events.BeneficiaryErased, events.BeneficiaryMerged}
 
 // PersonEvents translates beneficiary.erased and beneficiary.merged into
-// calls of c.
+// calls of c (and of its HouseholdCopies and ConsentCopies, when it is
+// one).
 func PersonEvents(c PersonCopies) Handler {
 	return func(ctx context.Context, _ pgx.Tx, ev *eventsv1.Event) error {
 		switch ev.GetType() {
@@ -48,7 +60,14 @@ func PersonEvents(c PersonCopies) Handler {
 			}
 			if h, ok := c.(HouseholdCopies); ok {
 				if households := Strs(ev, "household_ids"); len(households) > 0 {
-					return h.ForgetHouseholds(ctx, households)
+					if err := h.ForgetHouseholds(ctx, households); err != nil {
+						return err
+					}
+				}
+			}
+			if g, ok := c.(ConsentCopies); ok {
+				if consents := Strs(ev, "consent_ids"); len(consents) > 0 {
+					return g.ForgetConsents(ctx, consents)
 				}
 			}
 			return nil

@@ -149,6 +149,7 @@ type world struct {
 	receiverEvent, projectB           string
 	dryRun, namesOnly                 string
 	household, formerHousehold        string
+	guardianConsent                   string
 	duplicateHousehold                string
 	createBody                        map[string]any
 	hooks                             *hookSink
@@ -294,6 +295,12 @@ func populate(t *testing.T, s *system) world {
 	w.household = str(must(t, a.Do(t, "POST", "/v1/households", map[string]any{"reference": "Domaćinstvo Kovačević-Zlatanović",
 		"members": []any{map[string]any{"beneficiary_id": w.person, "relationship": "RELATIONSHIP_HEAD"},
 			map[string]any{"beneficiary_id": w.child, "relationship": "RELATIONSHIP_CHILD"}}}, "Idempotency-Key", "household-"+passport), 200), "id")
+	// She gives a consent for her child as its guardian, typing her name
+	// (in capitals) as the guardian's, under an Idempotency-Key (the edge
+	// keeps the answer, which names the child and the consent, not her).
+	w.guardianConsent = str(must(t, a.Do(t, "POST", "/v1/beneficiaries/"+w.child+"/consents", map[string]any{
+		"purpose": "CONSENT_PURPOSE_DATA_PROCESSING", "given_by": "CONSENT_GIVEN_BY_GUARDIAN",
+		"guardian_name": "ĐURĐIJA KOVAČEVIĆ-ZLATANOVIĆ, majka"}, "Idempotency-Key", "guardian-consent-1"), 200), "id")
 	// The duplicate record was in a household of its own; the merge keeps
 	// the person's and drops that membership.
 	w.duplicateHousehold = str(must(t, a.Do(t, "POST", "/v1/households", map[string]any{"reference": "Ђурђија, privremeni smeštaj",
@@ -607,6 +614,21 @@ func scenario(t *testing.T, crash bool) {
 	if members, _ := h.Body["members"].([]any); len(members) != 1 || str(h, "reference") != "" ||
 		members[0].(map[string]any)["beneficiary_id"] != w.child {
 		t.Fatalf("household after erasure: %s", h.Raw)
+	}
+	// The child's consent she gave as guardian stays given by a guardian,
+	// without her name.
+	var kept bool
+	for _, c := range must(t, s.a.Do(t, "GET", "/v1/beneficiaries/"+w.child+"/consents", nil), 200).Body["consents"].([]any) {
+		if c := c.(map[string]any); c["id"] == w.guardianConsent {
+			kept = true
+			if c["given_by"] != "CONSENT_GIVEN_BY_GUARDIAN" || (c["guardian_name"] != nil && c["guardian_name"] != "") ||
+				c["purpose"] != "CONSENT_PURPOSE_DATA_PROCESSING" {
+				t.Errorf("the child's consent after erasure: %v", c)
+			}
+		}
+	}
+	if !kept {
+		t.Fatalf("the child's consent %s is gone", w.guardianConsent)
 	}
 	// So do the one she had left and the one of her merged duplicate.
 	for _, id := range []string{w.formerHousehold, w.duplicateHousehold} {

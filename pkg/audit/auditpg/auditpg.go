@@ -116,8 +116,15 @@ func (n Naming) Patterns() (words, unspaced []string) {
 // their index) and compares its folded text; it folds nothing.
 func NamedSQL(orgs, words, unspaced string) string {
 	return `SELECT p.id FROM audit_purposes p
-		WHERE p.organisation_id = ANY (` + orgs + `) AND p.purpose <> ''
-			AND (' ' || p.folded || ' ' LIKE ANY (` + words + `) OR replace(p.folded, ' ', '') LIKE ANY (` + unspaced + `))`
+		WHERE p.organisation_id = ANY (` + orgs + `) AND p.purpose <> '' AND ` + Names("p.folded", words, unspaced)
+}
+
+// Names is the condition that the folded text folded (an SQL text
+// expression, folded by pkg/translit's Fold) matches one of the patterns
+// words or unspaced (SQL text[] expressions of Naming.Patterns): that it
+// names the person, as NamedSQL finds a purpose that does.
+func Names(folded, words, unspaced string) string {
+	return `(' ' || ` + folded + ` || ' ' LIKE ANY (` + words + `) OR replace(` + folded + `, ' ', '') LIKE ANY (` + unspaced + `))`
 }
 
 // likeEscape escapes LIKE's special characters in s.

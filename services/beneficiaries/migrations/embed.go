@@ -20,4 +20,5 @@ var FS = db.Migrations{FS: files, Audit: []string{"audit_events", "audit_purpose
 		goose.NewGoMigration(22, &goose.GoFunc{RunTx: NormalEmails}, &goose.GoFunc{}),
 		goose.NewGoMigration(23, &goose.GoFunc{RunTx: FoldPurposes}, &goose.GoFunc{}),
 		goose.NewGoMigration(30, &goose.GoFunc{RunTx: RefoldInvisible}, &goose.GoFunc{}),
+		goose.NewGoMigration(35, &goose.GoFunc{RunTx: FoldGuardians}, &goose.GoFunc{}),
 	}}

@@ -9,6 +9,7 @@ import (
 	"github.com/spona/spona/pkg/db"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/pkg/translit"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
 )
 
@@ -41,16 +42,18 @@ func nullTime(t time.Time) *time.Time {
 	return &t
 }
 
-// CreateConsent inserts c; a repeated request id returns the first row.
+// CreateConsent inserts c, with its guardian's name folded (for an
+// erasure of the guardian to find: eraseSQL); a repeated request id
+// returns the first row.
 func (p *Postgres) CreateConsent(ctx context.Context, c *domain.Consent, requestID string) (*domain.Consent, error) {
 	return db.CreateOnce(ctx, p.q, scanConsent, `
 		INSERT INTO consents (id, beneficiary_id, organisation_id, purpose, scope, given_by, guardian_name,
-			given_time, expire_time, request_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			given_time, expire_time, request_id, guardian_folded)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (organisation_id, request_id) DO NOTHING
 		RETURNING `+consentCols,
 		[]any{c.ID, c.BeneficiaryID, c.OrganisationID, c.Purpose, c.Scope, c.GivenBy, c.GuardianName,
-			c.GivenTime, nullTime(c.ExpireTime), db.RequestKey(requestID)},
+			c.GivenTime, nullTime(c.ExpireTime), db.RequestKey(requestID), translit.Fold(c.GuardianName)},
 		`SELECT `+consentCols+` FROM consents WHERE organisation_id = $1 AND `+db.RequestIDIs("request_id", "$2"),
 		c.OrganisationID, requestID)
 }

@@ -137,7 +137,7 @@ func BenchmarkErase(b *testing.B) {
 		repo, person := adapters.NewPostgres(pool), &domain.Beneficiary{ID: p.ID, EraseTime: time.Now()}
 		for b.Loop() {
 			if err := repo.InTx(ctx, func(r app.Repository) error {
-				if _, err := r.Erase(ctx, person, nil); err != nil {
+				if _, _, err := r.Erase(ctx, person, nil); err != nil {
 					return err
 				}
 				return errRollBack
@@ -203,7 +203,7 @@ func BenchmarkErase(b *testing.B) {
 		return repo.InTx(ctx, func(r app.Repository) error {
 			err := read(r)
 			if err == nil {
-				_, err = r.Erase(ctx, person, nil)
+				_, _, err = r.Erase(ctx, person, nil)
 			}
 			return err
 		})

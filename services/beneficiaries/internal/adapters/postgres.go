@@ -853,21 +853,24 @@ func (p *Postgres) LiveGrantHolders(ctx context.Context, beneficiaryID string) (
 // What reports count stays: sex, birth year, legal status,
 // municipality, country, dates and codes. Two round trips: the persons'
 // names, numbers, phones and e-mails read (their rows are locked) and
-// folded here, so that the database compares purposes with them folded
-// as the purposes were, whatever its locale; then one statement
-// (eraseSQL). It returns the households whose reference it blanked.
-func (p *Postgres) Erase(ctx context.Context, b *domain.Beneficiary, merged []string) (households []string, err error) {
+// folded here, so that the database compares purposes (and the guardians'
+// names of other persons' consents: a child's consent she gave as its
+// guardian) with them folded as they were, whatever its locale; then one
+// statement (eraseSQL). It returns the households whose reference it
+// blanked and the consents of other persons whose guardian's name it
+// blanked.
+func (p *Postgres) Erase(ctx context.Context, b *domain.Beneficiary, merged []string) (households, consents []string, err error) {
 	ids := append([]string{b.ID}, merged...)
 	n, err := p.namingOf(ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sql, args := eraseSQLNotNaming, []any{ids, b.EraseTime}
 	if words, unspaced := n.Patterns(); len(words)+len(unspaced) > 0 {
 		sql, args = eraseSQL, append(args, words, unspaced)
 	}
-	err = p.q.QueryRow(ctx, sql, args...).Scan(nil, &households)
-	return households, db.Error(err)
+	err = p.q.QueryRow(ctx, sql, args...).Scan(nil, &households, &consents)
+	return households, consents, db.Error(err)
 }
 
 // householdsOf selects the households the persons $1 (uuid[]) are or were
@@ -891,7 +894,7 @@ var eraseParts = []string{
 	`DELETE FROM household_members WHERE beneficiary_id = ANY ($1::uuid[])`,
 	`DELETE FROM household_departures WHERE beneficiary_id = ANY ($1::uuid[])`,
 	`UPDATE assistances SET notes = '', ` + db.ForgetRequestID("request_id") + ` WHERE beneficiary_id = ANY ($1::uuid[])`,
-	`UPDATE consents SET scope = '', guardian_name = '', withdraw_reason = '', ` + db.ForgetRequestID("request_id") +
+	`UPDATE consents SET scope = '', guardian_name = '', guardian_folded = '', withdraw_reason = '', ` + db.ForgetRequestID("request_id") +
 		` WHERE beneficiary_id = ANY ($1::uuid[])`,
 	`UPDATE access_grants SET revoke_time = COALESCE(revoke_time, $2), reason = '' WHERE beneficiary_id = ANY ($1::uuid[])`,
 	forgetImportRows,
@@ -955,9 +958,21 @@ func (p *Postgres) namingOf(ctx context.Context, ids []string) (auditpg.Naming, 
 // registered read others only) made by their organisations or by the
 // organisations they were shared with (namingOrganisations: a receiver
 // checking its own register for the person referred to it names her in a
-// call that reads its own clients). eraseSQLNotNaming is it without the
-// last, for persons with nothing specific enough to look for.
-var eraseSQL, eraseSQLNotNaming = eraseStatement(auditpg.NamedSQL(namingOrganisations, "$3::text[]", "$4::text[]")), eraseStatement("")
+// call that reads its own clients), and the guardian's name of the
+// consents of other persons, recorded by those organisations, that name
+// them (guardiansNamed). eraseSQLNotNaming is it without the last two, for
+// persons with nothing specific enough to look for.
+var eraseSQL, eraseSQLNotNaming = eraseStatement(auditpg.NamedSQL(namingOrganisations, "$3::text[]", "$4::text[]"), guardiansNamed), eraseStatement("", "")
+
+// guardiansNamed blanks the guardian's name of the consents of persons
+// other than $1 (their own consents are eraseParts') recorded by the
+// organisations that knew them (namingOrganisations) whose folded name
+// names them ($3 and $4, as the purposes), and returns their ids. Given by
+// a guardian they stay: the name goes, the consent and who gave it stay.
+var guardiansNamed = `UPDATE consents SET guardian_name = '', guardian_folded = ''
+	WHERE organisation_id = ANY (` + namingOrganisations + `) AND guardian_folded <> '' AND beneficiary_id <> ALL ($1::uuid[])
+		AND ` + auditpg.Names("guardian_folded", "$3::text[]", "$4::text[]") + `
+	RETURNING id`
 
 // namingOrganisations selects (uuid[]) the organisations whose calls'
 // purposes an erasure of the persons $1 looks through for their names:
@@ -968,8 +983,9 @@ const namingOrganisations = `ARRAY(SELECT organisation_id FROM beneficiaries WHE
 
 // eraseStatement is eraseSQL with the purposes named selects (a SELECT of
 // purpose ids, or "" for none) blanked too, in the audit log and, for the
-// imports among them, in the imports.
-func eraseStatement(named string) string {
+// imports among them, in the imports, and the statement guardians (an
+// UPDATE returning consent ids, or "" for none) run with them.
+func eraseStatement(named, guardians string) string {
 	var b strings.Builder
 	for i, part := range eraseParts {
 		if i == 0 {
@@ -986,8 +1002,14 @@ func eraseStatement(named string) string {
 		fmt.Fprintf(&b, ",\nnamed AS (%s),\nnamed_imports AS (UPDATE imports SET purpose = '' WHERE purpose <> '' AND id IN (SELECT id FROM named))", named)
 		named = " UNION SELECT id FROM named"
 	}
-	// The households whose reference was blanked, as the rows were before.
+	consents := "'{}'::text[]"
+	if guardians != "" {
+		fmt.Fprintf(&b, ",\nguardians AS (%s)", guardians)
+		consents = "ARRAY(SELECT id FROM guardians)::text[]"
+	}
+	// The households whose reference was blanked, as the rows were before,
+	// and the consents whose guardian's name was.
 	fmt.Fprintf(&b, "\nSELECT audit_events_forget_purposes(ARRAY(SELECT organisation_id FROM beneficiaries WHERE id = ANY ($1::uuid[])),"+
-		" $1::uuid[], ARRAY(SELECT id FROM e%d%s)), ARRAY(%s)::text[]", len(eraseParts)-1, named, householdsOf)
+		" $1::uuid[], ARRAY(SELECT id FROM e%d%s)), ARRAY(%s)::text[], %s", len(eraseParts)-1, named, householdsOf, consents)
 	return b.String()
 }

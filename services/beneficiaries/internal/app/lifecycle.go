@@ -175,7 +175,7 @@ func (a *App) eraseOnce(ctx context.Context, act Actor, id string) (*domain.Bene
 				return err
 			}
 			person.Erase(a.now())
-			households, err := r.Erase(ctx, person, merged)
+			households, consents, err := r.Erase(ctx, person, merged)
 			if err != nil {
 				return err
 			}
@@ -187,6 +187,11 @@ func (a *App) eraseOnce(ctx context.Context, act Actor, id string) (*domain.Bene
 			// responses) go with the person too.
 			if len(households) > 0 {
 				data["household_ids"] = households
+			}
+			// So do those of the consents of others (a child's) whose
+			// guardian's name named the person.
+			if len(consents) > 0 {
+				data["consent_ids"] = consents
 			}
 			if err := r.Emit(ctx, beneficiaryEvent(events.BeneficiaryErased, person.ID,
 				append([]string{person.OrganisationID}, holders...), data)); err != nil {

@@ -39,6 +39,7 @@ type registry struct {
 	requests   map[string]string // request id → household
 	assistance []domain.Assistance
 	documents  []domain.Document
+	guarded    []string // consents of others whose guardian's name an erasure blanks
 }
 
 // InTx is one transaction: on error, nothing it wrote stays.
@@ -124,7 +125,7 @@ func (r *registry) LockMergedFrom(_ context.Context, id string) ([]string, error
 	return out, nil
 }
 
-func (r *registry) Erase(_ context.Context, b *domain.Beneficiary, merged []string) ([]string, error) {
+func (r *registry) Erase(_ context.Context, b *domain.Beneficiary, merged []string) ([]string, []string, error) {
 	r.persons[b.ID] = *b
 	for _, id := range merged {
 		m := r.persons[id]
@@ -139,7 +140,7 @@ func (r *registry) Erase(_ context.Context, b *domain.Beneficiary, merged []stri
 			households = append(households, id)
 		}
 	}
-	return households, nil
+	return households, r.guarded, nil
 }
 
 func (r *registry) CreateHousehold(_ context.Context, h *domain.Household, requestID string) (*domain.Household, bool, error) {
@@ -325,6 +326,7 @@ func TestEraseBeneficiaryUseCase(t *testing.T) {
 		erased []string // records anonymised
 		merged []string // merged_ids of the event
 		homes  []string // household_ids of the event
+		guards []string // consent_ids of the event
 		quiet  bool     // erased before: nothing recorded
 	}{
 		{name: "the owner erases a person", by: owner, id: personID, erased: []string{personID}},
@@ -338,6 +340,9 @@ func TestEraseBeneficiaryUseCase(t *testing.T) {
 					Members: []domain.HouseholdMember{{BeneficiaryID: personID, Relationship: "head"}}}
 			},
 			erased: []string{personID}, homes: []string{hhID}},
+		{name: "the event names the consents whose guardian's name named the person", by: owner, id: personID,
+			setup:  func(r *registry) { r.guarded = []string{consentID} },
+			erased: []string{personID}, guards: []string{consentID}},
 		{name: "erasing twice changes nothing", by: owner, id: personID,
 			setup:  func(r *registry) { r.edit(personID, func(b *domain.Beneficiary) { b.Erase(clock.Add(-time.Hour)) }) },
 			erased: []string{personID}, quiet: true},
@@ -387,10 +392,12 @@ func TestEraseBeneficiaryUseCase(t *testing.T) {
 			}
 			ids, _ := r.emitted[0].Data["merged_ids"].([]string)
 			homes, _ := r.emitted[0].Data["household_ids"].([]string)
+			guards, _ := r.emitted[0].Data["consent_ids"].([]string)
 			if len(r.emitted) != 1 || r.emitted[0].Type != events.BeneficiaryErased || r.emitted[0].AggregateID != personID ||
-				!slices.Equal(r.emitted[0].OrganisationIDs, []string{owner, grantee}) || !slices.Equal(ids, tt.merged) || !slices.Equal(homes, tt.homes) {
-				t.Errorf("events %+v, want one %s of the person to the owner and the grant holder, merged %v, households %v",
-					r.emitted, events.BeneficiaryErased, tt.merged, tt.homes)
+				!slices.Equal(r.emitted[0].OrganisationIDs, []string{owner, grantee}) || !slices.Equal(ids, tt.merged) || !slices.Equal(homes, tt.homes) ||
+				!slices.Equal(guards, tt.guards) {
+				t.Errorf("events %+v, want one %s of the person to the owner and the grant holder, merged %v, households %v, consents %v",
+					r.emitted, events.BeneficiaryErased, tt.merged, tt.homes, tt.guards)
 			}
 		})
 	}

@@ -194,8 +194,10 @@ type Lifecycle interface {
 	Merge(ctx context.Context, primary, dup *domain.Beneficiary) error
 	// Erase stores the anonymised b, anonymises the records merged into it
 	// and deletes or wipes what refers to any of them; it returns the
-	// households they are or were members of (their reference blanked).
-	Erase(ctx context.Context, b *domain.Beneficiary, merged []string) (households []string, err error)
+	// households they are or were members of (their reference blanked)
+	// and the consents of other persons whose guardian's name, naming
+	// them, it blanked (a child's consent given by the erased mother).
+	Erase(ctx context.Context, b *domain.Beneficiary, merged []string) (households, consents []string, err error)
 	// LockMergedFrom returns the ids of the records merged into id, their
 	// rows locked as LockPerson, in the order of their ids (after the
 	// survivor id's own: see LockSurvivor).

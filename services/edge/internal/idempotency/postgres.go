@@ -25,8 +25,12 @@ type Postgres struct {
 }
 
 // An erased person's stored responses go with them, and those of their
-// households (outbox.PersonEvents).
-var _ outbox.HouseholdCopies = (*Postgres)(nil)
+// households and of the consents of others whose guardian's name named
+// them (outbox.PersonEvents).
+var (
+	_ outbox.HouseholdCopies = (*Postgres)(nil)
+	_ outbox.ConsentCopies   = (*Postgres)(nil)
+)
 
 // NewPostgres returns the store on pool; records live for ttl.
 func NewPostgres(pool *pgxpool.Pool, ttl time.Duration) *Postgres {
@@ -220,6 +224,15 @@ func (p *Postgres) ForgetBeneficiary(ctx context.Context, beneficiaryIDs []strin
 // does for the person.
 func (p *Postgres) ForgetHouseholds(ctx context.Context, householdIDs []string) error {
 	return p.forget(ctx, householdIDs)
+}
+
+// ForgetConsents deletes every stored response naming the consents whose
+// guardian's name an erasure blanked (the create's response of a child's
+// consent holds the erased mother's name as its guardian's; it names the
+// child and the consent, not her), as ForgetBeneficiary does for the
+// person.
+func (p *Postgres) ForgetConsents(ctx context.Context, consentIDs []string) error {
+	return p.forget(ctx, consentIDs)
 }
 
 // ForgetRegistrations deletes every stored response naming the deleted

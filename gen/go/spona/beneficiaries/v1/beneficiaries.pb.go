@@ -1467,7 +1467,9 @@ type Consent struct {
 	// health and legal services in Belgrade").
 	Scope   string         `protobuf:"bytes,5,opt,name=scope,proto3" json:"scope,omitempty"`
 	GivenBy ConsentGivenBy `protobuf:"varint,6,opt,name=given_by,json=givenBy,proto3,enum=spona.beneficiaries.v1.ConsentGivenBy" json:"given_by,omitempty"`
-	// The guardian's name when given_by is GUARDIAN.
+	// The guardian's name when given_by is GUARDIAN. Blanked (the consent
+	// stays) when the guardian, registered as a beneficiary too, is erased
+	// and the name names her as an audit purpose would.
 	GuardianName string `protobuf:"bytes,7,opt,name=guardian_name,json=guardianName,proto3" json:"guardian_name,omitempty"`
 	// When it was given; defaults to now, never in the future.
 	GivenTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=given_time,json=givenTime,proto3" json:"given_time,omitempty"`
