@@ -21,7 +21,8 @@ func TestImportProblemsLocalized(t *testing.T) {
 	csv := "ime;prezime;pol;datum rođenja;godina rođenja;telefon;;\r\n" +
 		"Ana;Petrović;ženski;31.2.1990.;;064 123 4567;;\r\n" +
 		"Marko;Marković;muški;;19x0;641234567;;napomena\r\n" +
-		"Lejla;Hodžić;nešto;12/31/1990;;;;\r\n"
+		"Lejla;Hodžić;nešto;12/31/1990;;;;\r\n" + // a date only read month first: read so
+		"Sara;Ilić;ženski;4/5/1991;;;;\r\n" // so the file writes dates month first: 4 May or 5 April?
 	type problem struct {
 		Row              int    `json:"row"`
 		Column           string `json:"column"`
@@ -39,7 +40,7 @@ func TestImportProblemsLocalized(t *testing.T) {
 	}
 	want := map[string]string{ // row and column → words of its hr text
 		"2 D": "nije dan u kalendaru", "3 E": "nije cijeli broj", "3 F": "početnu 0", "3 H": "Stupac H nema zaglavlje",
-		"4 C": "nije poznata vrijednost polja sex", "4 D": "upišite ga kao 1990-12-31",
+		"4 C": "nije poznata vrijednost polja sex", "5 D": "(najprije dan) ili 1991-04-05 (najprije mjesec)",
 	}
 	check := func(t *testing.T, what string, ps []problem, lang string) {
 		t.Helper()
