@@ -121,32 +121,28 @@ func (p *Postgres) ImportDuplicates(ctx context.Context, org, importID string, c
 
 // Sexes returns the sex codes of org's records among ids.
 func (p *Postgres) Sexes(ctx context.Context, org string, ids []string) (map[string]string, error) {
-	rows, err := p.q.Query(ctx, `SELECT id::text, sex FROM beneficiaries
+	return p.textPairs(ctx, `SELECT id::text, sex FROM beneficiaries
 		WHERE organisation_id = $1 AND id = ANY ($2::uuid[])`, org, ids)
-	if err != nil {
-		return nil, db.Error(err)
-	}
-	out := map[string]string{}
-	var id, sex string
-	_, err = pgx.ForEachRow(rows, []any{&id, &sex}, func() error {
-		out[id] = sex
-		return nil
-	})
-	return out, db.Error(err)
 }
 
 // ExternalIDsTaken returns org's records that have one of externalIDs:
 // record id by external id.
 func (p *Postgres) ExternalIDsTaken(ctx context.Context, org string, externalIDs []string) (map[string]string, error) {
-	rows, err := p.q.Query(ctx, `SELECT external_id, id::text FROM beneficiaries
+	return p.textPairs(ctx, `SELECT external_id, id::text FROM beneficiaries
 		WHERE organisation_id = $1 AND external_id = ANY ($2::text[])`, org, externalIDs)
+}
+
+// textPairs runs sql, which selects two text columns, and returns the
+// second by the first.
+func (p *Postgres) textPairs(ctx context.Context, sql string, args ...any) (map[string]string, error) {
+	rows, err := p.q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, db.Error(err)
 	}
 	out := map[string]string{}
-	var x, id string
-	_, err = pgx.ForEachRow(rows, []any{&x, &id}, func() error {
-		out[x] = id
+	var key, value string
+	_, err = pgx.ForEachRow(rows, []any{&key, &value}, func() error {
+		out[key] = value
 		return nil
 	})
 	return out, db.Error(err)
