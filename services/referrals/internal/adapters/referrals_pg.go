@@ -26,10 +26,13 @@ const referralCols = `id, beneficiary_id, from_organisation_id, to_organisation_
 	ben_sex, ben_age_band, ben_legal_status, ben_municipality, create_time, update_time, version, consent_end_reason,
 	accept_time, complete_time, consent_expire_time, outcome_assistance_void_time, outcome_assistance_void_reason`
 
-// visible: the viewer $1 sent the referral, or received it once it was sent
-// (a draft its sender cancelled never was: it has no send time; status <>
-// 'draft' is the receiver's indexes' predicate).
-const visible = `(from_organisation_id = $1 OR (to_organisation_id = $1 AND status <> 'draft' AND send_time IS NOT NULL))`
+// wasSent: the referral left draft (a draft its sender cancelled never
+// did: it has no send time; status <> 'draft' is the receiver's indexes'
+// predicate), as domain.Referral.WasSent.
+const wasSent = `status <> 'draft' AND send_time IS NOT NULL`
+
+// visible: the viewer $1 sent the referral, or received it once it was sent.
+const visible = `(from_organisation_id = $1 OR (to_organisation_id = $1 AND ` + wasSent + `))`
 
 func scanReferral(row pgx.Row) (*domain.Referral, error) { return scanReferralWith(row) }
 
@@ -154,7 +157,7 @@ func listReferrals(viewer string, f domain.ReferralFilter, now time.Time, page p
 		sides = append(sides, "from_organisation_id = "+org)
 	}
 	if f.Direction != domain.Outgoing {
-		to := "to_organisation_id = " + org + " AND status <> 'draft' AND send_time IS NOT NULL"
+		to := "to_organisation_id = " + org + " AND " + wasSent
 		if f.Direction == domain.Both {
 			to += " AND from_organisation_id <> " + org // listed once, as sent
 		}
@@ -503,7 +506,7 @@ func (p *Postgres) EndConsent(ctx context.Context, consentID, reason string) err
 func (p *Postgres) MarkConsentEnded(ctx context.Context, consentID, reason string) error {
 	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE referrals SET consent_end_reason = $2, version = version + 1, update_time = now()
-			WHERE consent_id = $1 AND consent_end_reason = '' AND status <> 'draft' AND send_time IS NOT NULL`, consentID, reason)
+			WHERE consent_id = $1 AND consent_end_reason = '' AND `+wasSent, consentID, reason)
 		return db.Error(err)
 	})
 }
