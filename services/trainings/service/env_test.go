@@ -11,6 +11,7 @@ import (
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	beneficiaries "github.com/spona/spona/services/beneficiaries/service"
 	reporting "github.com/spona/spona/services/reporting/service"
+	"google.golang.org/grpc"
 )
 
 // client is the trainings service with the real services it asks before it
@@ -43,8 +44,7 @@ func newProject(t *testing.T, rep *servicetest.Deferred, dbURL, ben, ref, train 
 // referral_sharing consent, grants each organisation in sharedWith access.
 func (c *client) beneficiary(t *testing.T, ctx context.Context, sharedWith ...string) string {
 	t.Helper()
-	conn := c.beneficiaries.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, c.dbURL),
-		ReportingAddr: c.reporting.Addr, ReferralsAddr: c.referralsAddr}))
+	conn := c.beneficiariesConn(t)
 	people, access := benv1.NewBeneficiaryServiceClient(conn), benv1.NewBeneficiaryAccessServiceClient(conn)
 	r, err := people.CreateBeneficiary(ctx, &benv1.CreateBeneficiaryRequest{Beneficiary: &benv1.Beneficiary{GivenName: "Amina", BirthYear: 1990}})
 	if err != nil {
@@ -64,4 +64,12 @@ func (c *client) beneficiary(t *testing.T, ctx context.Context, sharedWith ...st
 		}
 	}
 	return id
+}
+
+// beneficiariesConn starts the beneficiaries service (once) and returns a
+// connection to it.
+func (c *client) beneficiariesConn(t *testing.T) *grpc.ClientConn {
+	t.Helper()
+	return c.beneficiaries.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, c.dbURL),
+		ReportingAddr: c.reporting.Addr, ReferralsAddr: c.referralsAddr}))
 }

@@ -7,7 +7,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/services/trainings/migrations"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
@@ -47,12 +49,10 @@ func TestEventLanguageCanonicalCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close(context.Background())
-	for _, q := range []string{`UPDATE trainings.training_events SET language = 'en-gb'`,
-		`DELETE FROM trainings.goose_db_version WHERE version_id = 19`} {
-		if _, err := db.Exec(t.Context(), q); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := db.Exec(t.Context(), `UPDATE trainings.training_events SET language = 'en-gb'`); err != nil {
+		t.Fatal(err)
 	}
+	pgtest.Undo(t, db, "trainings", migrations.FS, 19)
 	got, err := c.restarted(t).GetTrainingEvent(ctx, &pb.GetTrainingEventRequest{Id: e.GetId()})
 	if err != nil || got.GetTrainingEvent().GetLanguage() != "en-GB" || got.GetTrainingEvent().GetEtag() == u.GetTrainingEvent().GetEtag() {
 		t.Errorf("after migration 00019: %v, %v; want en-GB with a new etag (was %s)", got.GetTrainingEvent(), err, u.GetTrainingEvent().GetEtag())

@@ -53,12 +53,24 @@ func (p *Postgres) Emit(ctx context.Context, evs ...events.Event) error {
 // certificate stays issued, so it is not issued again), and marks their
 // participations so that a certificate issued later gets such a number too.
 func (p *Postgres) RedactBeneficiary(ctx context.Context, beneficiaryIDs []string) error {
-	_, err := db.Conn(ctx, p.pool).Exec(ctx, `UPDATE participants SET beneficiary_erased = true,
+	// One round trip of three statements, each seeing what committed
+	// before it started: the erasure lock of each beneficiary (in a fixed
+	// order), so the registrations under way commit first and later ones
+	// wait; the record of the erasure, which those check; the redaction.
+	tx, ok := db.TxFrom(ctx)
+	if !ok {
+		return errors.New("trainings: RedactBeneficiary needs the caller's transaction")
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock(`+strings.ReplaceAll(erasureLock, "$1", "x")+`)
+		FROM (SELECT DISTINCT x FROM unnest($1::uuid[]) x ORDER BY 1) s`, beneficiaryIDs)
+	b.Queue(`INSERT INTO erased_beneficiaries (beneficiary_id) SELECT DISTINCT unnest($1::uuid[]) ON CONFLICT DO NOTHING`, beneficiaryIDs)
+	b.Queue(`UPDATE participants SET beneficiary_erased = true,
 			certificate_number = CASE WHEN certificate_number IS NULL THEN NULL ELSE 'ERASED-' || id::text END,
 			`+db.ForgetRequestID("request_id")+`
 		WHERE beneficiary_id = ANY ($1::uuid[]) AND NOT beneficiary_erased`,
 		beneficiaryIDs)
-	return db.Error(err)
+	return db.Error(tx.SendBatch(ctx, b).Close())
 }
 
 // MoveBeneficiary makes from's participations to's (MoveParticipations).
@@ -409,19 +421,45 @@ func createParticipantIn(ctx context.Context, tx pgx.Tx, organiser string, x *do
 		professionalID, orgID, orgName, orgKey, sector = &id, db.Null(pr.OrganisationID), pr.OrganisationName, pr.OrganisationKey(), pr.Sector
 		gaveEmail, sex = pr.Email != "", &pr.Sex
 	}
+	if x.BeneficiaryID != "" {
+		// In a statement of its own, queued with the insert: the insert's
+		// snapshot is taken once the lock is held, so it sees an erasure
+		// applied while this waited (RedactBeneficiary).
+		if err := db.Defer(ctx, tx, `SELECT pg_advisory_xact_lock_shared(`+erasureLock+`)`, x.BeneficiaryID); err != nil {
+			return nil, err
+		}
+	}
 	out, err := db.CreateOnce(ctx, tx, scanParticipant, `
 		WITH pa AS (
 			INSERT INTO participants (id, event_id, professional_id, beneficiary_id, request_id,
 				organisation_id, organisation_name, organisation_key, organisation_kind, sector, gave_email, sex)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+			SELECT $1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::text, $6::uuid, $7::text, $8::text, $9::text, $10::text, $11::boolean, $12::text
+			WHERE NOT EXISTS (SELECT 1 FROM erased_beneficiaries WHERE beneficiary_id = $4::uuid)
 			ON CONFLICT (event_id, request_id) DO NOTHING
 			RETURNING *)
 		SELECT `+participantCols+` FROM`+participantsFrom,
 		[]any{x.ID, x.EventID, professionalID, db.Null(x.BeneficiaryID), db.RequestKey(requestID),
 			orgID, orgName, orgKey, x.OrganisationKind, sector, gaveEmail, sex},
 		participantByRequest, x.EventID, requestID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Nothing inserted, and no registration made with the request id:
+		// the beneficiary was erased since the beneficiaries service said
+		// they could be registered.
+		return nil, errs.FailedPrecondition(ReasonBeneficiaryErased, "beneficiary %s was erased", x.BeneficiaryID)
+	}
 	return out, alreadyRegistered(err, x.EventID)
 }
+
+// ReasonBeneficiaryErased is the ErrorInfo reason of a registration of a
+// beneficiary erased while it was under way, the beneficiaries service's
+// reason for one erased before.
+const ReasonBeneficiaryErased = "BENEFICIARY_ERASED"
+
+// erasureLock is the advisory lock of registering beneficiary $1 (shared)
+// and of applying their erasure (RedactBeneficiary, exclusive): either the
+// registration commits first and the erasure reaches it, or the erasure
+// was applied first and the registration is refused.
+const erasureLock = `1397772357, hashtext($1::uuid::text)` // 'SPPE'
 
 // alreadyRegistered words the unique violation of a person registered twice
 // at one event.
