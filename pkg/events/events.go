@@ -56,6 +56,7 @@ const (
 	AggregateReferral    = "referral"
 	AggregateParticipant = "participant"
 	AggregateProject     = "project"
+	AggregateIndicator   = "indicator"
 	AggregateAssistance  = "assistance"
 )
 
@@ -137,6 +138,24 @@ const (
 	// ProjectDeleted: the implementing organisation deleted the project
 	// with its indicators; its readers no longer get its reports.
 	ProjectDeleted = "project.deleted"
+	// Indicator events: a project's logframe indicators and the values
+	// recorded by hand for MANUAL ones, the figures a donor reads in its
+	// reports. organisation_ids: the project's readers (implementing,
+	// partner and funding organisations), who may read its report. The
+	// data names the indicator, its project and, for a value, its period
+	// (period_start, period_end: dates) and the organisation that
+	// recorded it; never the value, its comment or a title.
+	IndicatorCreated = "indicator.created"
+	// IndicatorUpdated: fields names the indicator's changed fields.
+	IndicatorUpdated = "indicator.updated"
+	// IndicatorDeleted: the indicator was deleted with its recorded
+	// values (a project's deletion is project.deleted alone).
+	IndicatorDeleted = "indicator.deleted"
+	// IndicatorValueRecorded: the first value of a period was recorded.
+	IndicatorValueRecorded = "indicator.value_recorded"
+	// IndicatorValueCorrected: a period's value was recorded again,
+	// replacing the one recorded before.
+	IndicatorValueCorrected = "indicator.value_corrected"
 )
 
 // Spec describes an event type.
@@ -150,6 +169,11 @@ type Spec struct {
 var referralKeys = []string{"referral_id", "beneficiary_id", "from_organisation_id", "to_organisation_id",
 	"to_service_id", "project_id", "category", "urgency", "status", "from_status", "due_time", "outcome_code", "close_reason_code",
 	"assistance_id", "assistance_void_reason_code"}
+
+// indicatorKeys are the data keys of indicator events: ids, the changed
+// fields' names and a value's period (dates); organisation_id is who
+// recorded a value.
+var indicatorKeys = []string{"project_id", "indicator_id", "fields", "period_start", "period_end", "organisation_id"}
 
 // Types lists every event type with its aggregate and data keys.
 var Types = map[string]Spec{
@@ -187,6 +211,12 @@ var Types = map[string]Spec{
 	ProjectCreated: {AggregateProject, []string{"project_id"}, "a project was created"},
 	ProjectUpdated: {AggregateProject, []string{"project_id", "fields"}, "fields of a project changed"},
 	ProjectDeleted: {AggregateProject, []string{"project_id"}, "a project was deleted with its indicators; its reports are gone"},
+
+	IndicatorCreated:        {AggregateIndicator, indicatorKeys, "an indicator was added to a project"},
+	IndicatorUpdated:        {AggregateIndicator, indicatorKeys, "fields of a project's indicator changed"},
+	IndicatorDeleted:        {AggregateIndicator, indicatorKeys, "an indicator was deleted with its recorded values"},
+	IndicatorValueRecorded:  {AggregateIndicator, indicatorKeys, "the first value of a period was recorded for a MANUAL indicator (period_start, period_end)"},
+	IndicatorValueCorrected: {AggregateIndicator, indicatorKeys, "a MANUAL indicator's value for a period was recorded again, replacing the earlier one"},
 }
 
 // Check reports whether e is a declared type with declared data keys and

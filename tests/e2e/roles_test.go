@@ -66,7 +66,7 @@ func TestLeastPrivilege(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"beneficiaries.audit_events", "referrals.organisation_audit", "edge.key_audit"} {
+	for _, want := range []string{"beneficiaries.audit_events", "referrals.organisation_audit", "reporting.indicator_audit", "edge.key_audit"} {
 		schema, table, _ := strings.Cut(want, ".")
 		if !slices.Contains(audit[schema], table) {
 			t.Fatalf("no append-only table %s (found %v)", want, audit)

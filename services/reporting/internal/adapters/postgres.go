@@ -261,15 +261,20 @@ func (p *Postgres) DeleteProject(ctx context.Context, id string, version int64, 
 const indicatorCols = `i.id, i.project_id, i.code, i.titles, i.unit, i.measure, i.lower_is_better, i.counts_persons, i.level, i.baseline_value, i.baseline_date,
 	i.targets, i.metric, i.disaggregations, i.version, i.create_time, i.update_time,
 	COALESCE((SELECT json_agg(json_build_object('start', v.period_start, 'end', v.period_end, 'value', v.value,
-		'comment', v.comment) ORDER BY v.period_start, v.period_end)
+		'comment', v.comment, 'by_org', v.recorded_by_organisation_id, 'by_client', v.recorded_by_client_id,
+		'time', v.record_time) ORDER BY v.period_start, v.period_end)
 		FROM indicator_values v WHERE v.indicator_id = i.id), '[]')`
 
-// periodValue is a target or a recorded value as stored in JSON.
+// periodValue is a target or a recorded value (with its recorder) as
+// stored in JSON.
 type periodValue struct {
-	Start   string `json:"start"`
-	End     string `json:"end"`
-	Value   string `json:"value"`
-	Comment string `json:"comment,omitempty"`
+	Start    string     `json:"start"`
+	End      string     `json:"end"`
+	Value    string     `json:"value"`
+	Comment  string     `json:"comment,omitempty"`
+	ByOrg    *string    `json:"by_org,omitempty"`
+	ByClient *string    `json:"by_client,omitempty"`
+	Time     *time.Time `json:"time,omitempty"`
 }
 
 func (v periodValue) dates() (date.Date, date.Date, error) {
@@ -311,29 +316,68 @@ func scanIndicator(row pgx.Row) (*domain.Indicator, error) {
 		if err != nil {
 			return nil, err
 		}
-		in.Values = append(in.Values, domain.Value{Start: s, End: e, Value: v.Value, Comment: v.Comment})
+		r := domain.Recorder{OrganisationID: deref(v.ByOrg), ClientID: deref(v.ByClient)}
+		if v.Time != nil {
+			r.Time = *v.Time
+		}
+		in.Values = append(in.Values, domain.Value{Start: s, End: e, Value: v.Value, Comment: v.Comment, Recorder: r})
 	}
 	return &in, nil
 }
 
-// CreateIndicator inserts in; a repeated request id returns the first row.
-func (p *Postgres) CreateIndicator(ctx context.Context, in *domain.Indicator, requestID string) (*domain.Indicator, error) {
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// auditSQL appends an indicator's audit record.
+const auditSQL = `INSERT INTO indicator_audit (action, actor_organisation_id, actor_client_id, project_id, indicator_id,
+	fields, period_start, period_end, value_before, value_after)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+
+// audited writes, in tx, the audit record c of a change of indicator id
+// of project projectID, and evs (last: the change has locked the
+// indicator). On a pipelined transaction both go with the COMMIT.
+func audited(ctx context.Context, tx pgx.Tx, projectID, id string, c domain.IndicatorChange, evs []events.Event) error {
+	if err := db.Defer(ctx, tx, auditSQL, c.Action, c.ActorOrganisationID, c.ActorClientID, projectID, id,
+		db.Strings(c.Fields), c.Start.Ptr(), c.End.Ptr(), db.Null(c.Before), db.Null(c.After)); err != nil {
+		return err
+	}
+	return outbox.Write(ctx, tx, evs...)
+}
+
+// CreateIndicator inserts in with its audit record and evs; a repeated
+// request id returns the first row (and writes neither again).
+func (p *Postgres) CreateIndicator(ctx context.Context, in *domain.Indicator, requestID string, c domain.IndicatorChange, evs ...events.Event) (*domain.Indicator, error) {
 	targets, err := targetsJSON(in.Targets)
 	if err != nil {
 		return nil, err
 	}
-	return db.CreateOnce(ctx, p.pool, scanIndicator, `
-		WITH i AS (
-			INSERT INTO indicators (id, project_id, code, titles, unit, level, baseline_value, baseline_date,
-				targets, metric, disaggregations, request_id, measure, lower_is_better, counts_persons)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-			ON CONFLICT (project_id, request_id) DO NOTHING
-			RETURNING *)
-		SELECT `+indicatorCols+` FROM i`,
-		[]any{in.ID, in.ProjectID, in.Code, narr(in.Titles), in.Unit, in.Level, in.Baseline.Value, in.Baseline.Date.Ptr(),
-			targets, in.Metric, db.Strings(in.Disaggregations), db.Null(requestID), in.Measure, in.LowerIsBetter, in.CountsPersons},
-		`SELECT `+indicatorCols+` FROM indicators i WHERE i.project_id = $1 AND i.request_id = $2`,
-		in.ProjectID, requestID)
+	var out *domain.Indicator
+	err = db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		out, err = db.CreateOnce(ctx, tx, scanIndicator, `
+			WITH i AS (
+				INSERT INTO indicators (id, project_id, code, titles, unit, level, baseline_value, baseline_date,
+					targets, metric, disaggregations, request_id, measure, lower_is_better, counts_persons)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+				ON CONFLICT (project_id, request_id) DO NOTHING
+				RETURNING *)
+			SELECT `+indicatorCols+` FROM i`,
+			[]any{in.ID, in.ProjectID, in.Code, narr(in.Titles), in.Unit, in.Level, in.Baseline.Value, in.Baseline.Date.Ptr(),
+				targets, in.Metric, db.Strings(in.Disaggregations), db.Null(requestID), in.Measure, in.LowerIsBetter, in.CountsPersons},
+			`SELECT `+indicatorCols+` FROM indicators i WHERE i.project_id = $1 AND i.request_id = $2`,
+			in.ProjectID, requestID)
+		if err != nil || out.ID != in.ID {
+			return err // a retry: the first request wrote them
+		}
+		return audited(ctx, tx, in.ProjectID, in.ID, c, evs)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // GetIndicator returns an indicator of the project.
@@ -368,13 +412,29 @@ func (p *Postgres) ListAllIndicators(ctx context.Context, projectID string) ([]*
 	return out, db.Error(err)
 }
 
-// UpdateIndicator stores in if its stored version is still version.
-func (p *Postgres) UpdateIndicator(ctx context.Context, in *domain.Indicator, version int64) (*domain.Indicator, error) {
+// UpdateIndicator stores in, with its audit record and evs, if its stored
+// version is still version.
+func (p *Postgres) UpdateIndicator(ctx context.Context, in *domain.Indicator, version int64, c domain.IndicatorChange, evs ...events.Event) (*domain.Indicator, error) {
 	targets, err := targetsJSON(in.Targets)
 	if err != nil {
 		return nil, err
 	}
-	out, err := scanIndicator(p.pool.QueryRow(ctx, `
+	var out *domain.Indicator
+	err = db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		out, err = p.updateIndicator(ctx, tx, in, version, targets)
+		if err != nil {
+			return err
+		}
+		return audited(ctx, tx, in.ProjectID, in.ID, c, evs)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (p *Postgres) updateIndicator(ctx context.Context, tx pgx.Tx, in *domain.Indicator, version int64, targets []byte) (*domain.Indicator, error) {
+	out, err := scanIndicator(tx.QueryRow(ctx, `
 		WITH i AS (
 			UPDATE indicators SET code = $4, titles = $5, unit = $6, level = $7, baseline_value = $8,
 				baseline_date = $9, targets = $10, metric = $11, disaggregations = $12, measure = $13,
@@ -391,25 +451,29 @@ func (p *Postgres) UpdateIndicator(ctx context.Context, in *domain.Indicator, ve
 }
 
 // DeleteIndicator deletes the indicator if its version is version (any
-// when 0), and records when on its project, in the same statement.
-func (p *Postgres) DeleteIndicator(ctx context.Context, projectID, id string, version int64) error {
-	tag, err := p.pool.Exec(ctx, `
-		WITH d AS (DELETE FROM indicators WHERE project_id = $1 AND id = $2 AND ($3 = 0 OR version = $3) RETURNING project_id)
-		UPDATE projects SET indicator_delete_time = now() WHERE id IN (SELECT project_id FROM d)`,
-		projectID, id, version)
-	if err != nil {
-		return db.Error(err)
-	}
-	if tag.RowsAffected() == 0 {
-		return etag.Mismatch()
-	}
-	return nil
+// when 0), and records when on its project, in the same statement; with
+// its audit record and evs in the same transaction.
+func (p *Postgres) DeleteIndicator(ctx context.Context, projectID, id string, version int64, c domain.IndicatorChange, evs ...events.Event) error {
+	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			WITH d AS (DELETE FROM indicators WHERE project_id = $1 AND id = $2 AND ($3 = 0 OR version = $3) RETURNING project_id)
+			UPDATE projects SET indicator_delete_time = now() WHERE id IN (SELECT project_id FROM d)`,
+			projectID, id, version)
+		if err != nil {
+			return db.Error(err)
+		}
+		if tag.RowsAffected() == 0 {
+			return etag.Mismatch()
+		}
+		return audited(ctx, tx, projectID, id, c, evs)
+	})
 }
 
-// RecordValue stores the value for its period, replacing an earlier one,
-// and moves the indicator to a new version, if its stored version is
-// still version (else etag.Mismatch).
-func (p *Postgres) RecordValue(ctx context.Context, projectID, indicatorID string, v domain.Value, version int64) (*domain.Indicator, error) {
+// RecordValue stores the value for its period with its recorder (at the
+// transaction's time), replacing an earlier one, and moves the indicator
+// to a new version, if its stored version is still version (else
+// etag.Mismatch); with its audit record and evs in the same transaction.
+func (p *Postgres) RecordValue(ctx context.Context, projectID, indicatorID string, v domain.Value, version int64, c domain.IndicatorChange, evs ...events.Event) (*domain.Indicator, error) {
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
 		return nil, db.Error(err)
@@ -423,16 +487,22 @@ func (p *Postgres) RecordValue(ctx context.Context, projectID, indicatorID strin
 	if tag.RowsAffected() == 0 {
 		return nil, etag.Mismatch()
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO indicator_values (indicator_id, period_start, period_end, value, comment)
-		VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (indicator_id, period_start, period_end) DO UPDATE SET value = excluded.value, comment = excluded.comment`,
-		indicatorID, v.Start.Time(), v.End.Time(), v.Value, v.Comment)
+	_, err = tx.Exec(ctx, `INSERT INTO indicator_values (indicator_id, period_start, period_end, value, comment,
+			recorded_by_organisation_id, recorded_by_client_id, record_time)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+		ON CONFLICT (indicator_id, period_start, period_end) DO UPDATE SET value = excluded.value, comment = excluded.comment,
+			recorded_by_organisation_id = excluded.recorded_by_organisation_id,
+			recorded_by_client_id = excluded.recorded_by_client_id, record_time = excluded.record_time`,
+		indicatorID, v.Start.Time(), v.End.Time(), v.Value, v.Comment, v.Recorder.OrganisationID, v.Recorder.ClientID)
 	if err != nil {
 		return nil, db.Error(err)
 	}
 	out, err := scanIndicator(tx.QueryRow(ctx, `SELECT `+indicatorCols+` FROM indicators i WHERE i.id = $1`, indicatorID))
 	if err != nil {
 		return nil, db.Error(err)
+	}
+	if err := audited(ctx, tx, projectID, indicatorID, c, evs); err != nil {
+		return nil, err
 	}
 	return out, db.Error(tx.Commit(ctx))
 }

@@ -44,16 +44,19 @@ type ProjectStore interface {
 }
 
 // IndicatorStore stores the indicators of projects and their recorded
-// values.
+// values. Each write stores its audit record (change) and its events in
+// its transaction; a retried create neither.
 type IndicatorStore interface {
-	CreateIndicator(ctx context.Context, in *domain.Indicator, requestID string) (*domain.Indicator, error)
+	CreateIndicator(ctx context.Context, in *domain.Indicator, requestID string, change domain.IndicatorChange, evs ...events.Event) (*domain.Indicator, error)
 	GetIndicator(ctx context.Context, projectID, id string) (*domain.Indicator, error)
 	// ListIndicators pages by code; ListAllIndicators returns all of them.
 	ListIndicators(ctx context.Context, projectID string, p pagination.Page) ([]*domain.Indicator, error)
 	ListAllIndicators(ctx context.Context, projectID string) ([]*domain.Indicator, error)
-	UpdateIndicator(ctx context.Context, in *domain.Indicator, version int64) (*domain.Indicator, error)
-	DeleteIndicator(ctx context.Context, projectID, id string, version int64) error
-	RecordValue(ctx context.Context, projectID, indicatorID string, v domain.Value, version int64) (*domain.Indicator, error)
+	UpdateIndicator(ctx context.Context, in *domain.Indicator, version int64, change domain.IndicatorChange, evs ...events.Event) (*domain.Indicator, error)
+	DeleteIndicator(ctx context.Context, projectID, id string, version int64, change domain.IndicatorChange, evs ...events.Event) error
+	// RecordValue stores v with its recorder (v.Recorder; the time is the
+	// transaction's).
+	RecordValue(ctx context.Context, projectID, indicatorID string, v domain.Value, version int64, change domain.IndicatorChange, evs ...events.Event) (*domain.Indicator, error)
 }
 
 // Query asks a source for a count over a project's records in a period.
@@ -287,11 +290,24 @@ func (a *App) CreateIndicator(ctx context.Context, p auth.Principal, projectID s
 	}
 	in.ID = ids.New()
 	in.ProjectID = pr.ID
-	out, err := a.repo.CreateIndicator(ctx, in, requestID)
+	out, err := a.repo.CreateIndicator(ctx, in, requestID, change(p, domain.ActionIndicatorCreate),
+		indicatorEvent(events.IndicatorCreated, pr, in.ID))
 	if err == nil && out.ID != in.ID && !out.SameRequest(in) {
 		return nil, errs.RequestIDReused("create indicator " + out.ID + " with other data")
 	}
 	return out, err
+}
+
+// change is the audit record of action by p.
+func change(p auth.Principal, action string) domain.IndicatorChange {
+	return domain.IndicatorChange{Action: action, ActorOrganisationID: p.OrganisationID, ActorClientID: p.ClientID}
+}
+
+// indicatorEvent is event typ of indicator id of pr, concerning the
+// project's readers: the organisations that may read its report.
+func indicatorEvent(typ string, pr *domain.Project, id string) events.Event {
+	return events.Event{Type: typ, AggregateType: events.AggregateIndicator, AggregateID: id, OrganisationIDs: pr.Readers(),
+		Data: map[string]any{"project_id": pr.ID, "indicator_id": id}}
 }
 
 // GetIndicator returns an indicator of a project the caller may read.
@@ -316,10 +332,16 @@ func (a *App) GetIndicator(ctx context.Context, p auth.Principal, projectID, id 
 // its reports would (domain.Indicator.SuppressValues): at the reader's
 // threshold, against the planned span's total, the one report such a
 // reader gets; and withholds every value's comment (it may say who was
-// counted). The implementing organisation reads what it recorded.
+// counted). The implementing organisation reads what it recorded. The
+// API client that recorded a value is the implementing organisation's
+// business: withheld from every other reader (the organisation and time
+// stay).
 func suppressValues(p auth.Principal, pr *domain.Project, in *domain.Indicator) {
 	if p.OrganisationID == pr.ImplementingOrganisationID {
 		return
+	}
+	for i := range in.Values {
+		in.Values[i].Recorder.ClientID = ""
 	}
 	threshold, err := pr.ThresholdFor(p.OrganisationID, false)
 	if err != nil {
@@ -351,23 +373,24 @@ func (a *App) ListIndicators(ctx context.Context, p auth.Principal, projectID st
 	return rows, next, nil
 }
 
-// indicator returns an indicator of a project the caller may change;
-// fields name the request's fields holding projectID and id.
-func (a *App) indicator(ctx context.Context, p auth.Principal, fields [2]string, projectID, id string) (*domain.Indicator, error) {
+// indicator returns an indicator of a project the caller may change, with
+// its project; fields name the request's fields holding projectID and id.
+func (a *App) indicator(ctx context.Context, p auth.Principal, fields [2]string, projectID, id string) (*domain.Project, *domain.Indicator, error) {
 	pr, err := a.project(ctx, p, fields[0], projectID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := ids.Check(fields[1], id); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return a.repo.GetIndicator(ctx, pr.ID, ids.Normalize(id))
+	in, err := a.repo.GetIndicator(ctx, pr.ID, ids.Normalize(id))
+	return pr, in, err
 }
 
 // UpdateIndicator changes the fields named in paths (pkg/fieldmask) of an
 // indicator, if tag is the etag of the stored version.
 func (a *App) UpdateIndicator(ctx context.Context, p auth.Principal, in *domain.Indicator, tag string, paths []string) (*domain.Indicator, error) {
-	cur, err := a.indicator(ctx, p, [2]string{"indicator.project_id", "indicator.id"}, in.ProjectID, in.ID)
+	pr, cur, err := a.indicator(ctx, p, [2]string{"indicator.project_id", "indicator.id"}, in.ProjectID, in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -383,13 +406,17 @@ func (a *App) UpdateIndicator(ctx context.Context, p auth.Principal, in *domain.
 	if err := etag.Require("indicator.etag", tag, cur.Version); err != nil {
 		return nil, err
 	}
-	return a.repo.UpdateIndicator(ctx, cur, cur.Version)
+	c := change(p, domain.ActionIndicatorUpdate)
+	c.Fields = named
+	ev := indicatorEvent(events.IndicatorUpdated, pr, cur.ID)
+	ev.Data["fields"] = named
+	return a.repo.UpdateIndicator(ctx, cur, cur.Version, c, ev)
 }
 
 // DeleteIndicator deletes an indicator with its recorded values, if tag
 // (when given) is the etag of the stored version.
 func (a *App) DeleteIndicator(ctx context.Context, p auth.Principal, projectID, id, tag string) error {
-	in, err := a.indicator(ctx, p, [2]string{"project_id", "id"}, projectID, id)
+	pr, in, err := a.indicator(ctx, p, [2]string{"project_id", "id"}, projectID, id)
 	if err != nil {
 		return err
 	}
@@ -397,7 +424,8 @@ func (a *App) DeleteIndicator(ctx context.Context, p auth.Principal, projectID, 
 	if err != nil {
 		return err
 	}
-	return a.repo.DeleteIndicator(ctx, in.ProjectID, in.ID, version)
+	return a.repo.DeleteIndicator(ctx, in.ProjectID, in.ID, version, change(p, domain.ActionIndicatorDelete),
+		indicatorEvent(events.IndicatorDeleted, pr, in.ID))
 }
 
 // RecordValue records the value of a manual indicator for a period,
@@ -405,21 +433,36 @@ func (a *App) DeleteIndicator(ctx context.Context, p auth.Principal, projectID, 
 // checked against the indicator as read and stored only if nothing
 // changed it since (another value recorded at the same moment, for a
 // period this one overlaps); if something did, it is read and checked
-// again, as if the two calls had come one after the other.
+// again, as if the two calls had come one after the other. The caller is
+// kept as the value's recorder; the change is audited (value.record, or
+// value.correct when it replaces the period's value, with the values
+// before and after) and is an indicator.value_recorded or
+// indicator.value_corrected event, in the transaction of the change.
 func (a *App) RecordValue(ctx context.Context, p auth.Principal, projectID, id string, v domain.Value) (*domain.Indicator, error) {
 	v.Value = strings.TrimSpace(v.Value)
 	v.Comment = strings.TrimSpace(v.Comment)
+	v.Recorder = domain.Recorder{OrganisationID: p.OrganisationID, ClientID: p.ClientID}
 	var err error
 	for range recordAttempts {
+		var pr *domain.Project
 		var in *domain.Indicator
-		if in, err = a.indicator(ctx, p, [2]string{"project_id", "indicator_id"}, projectID, id); err != nil {
+		if pr, in, err = a.indicator(ctx, p, [2]string{"project_id", "indicator_id"}, projectID, id); err != nil {
 			return nil, err
 		}
 		if err = in.ValidateValue(v); err != nil {
 			return nil, err
 		}
+		// The values as read are those the write finds: it is made only
+		// if the indicator's version is still the one read.
+		c, typ := change(p, domain.ActionValueRecord), events.IndicatorValueRecorded
+		if old, ok := in.Period(v); ok {
+			c.Action, c.Before, typ = domain.ActionValueCorrect, old.Value, events.IndicatorValueCorrected
+		}
+		c.Start, c.End, c.After = v.Start, v.End, v.Value
+		ev := indicatorEvent(typ, pr, in.ID)
+		ev.Data["period_start"], ev.Data["period_end"], ev.Data["organisation_id"] = v.Start.String(), v.End.String(), p.OrganisationID
 		var out *domain.Indicator
-		out, err = a.repo.RecordValue(ctx, in.ProjectID, in.ID, v, in.Version)
+		out, err = a.repo.RecordValue(ctx, in.ProjectID, in.ID, v, in.Version, c, ev)
 		var e *errs.Error
 		if !errors.As(err, &e) || e.Reason != etag.ReasonMismatch {
 			return out, err

@@ -145,6 +145,52 @@ type Value struct {
 	// reader (Indicator.SuppressValues, which also clears every Comment of
 	// a person count for a reader other than the implementing organisation).
 	Suppressed bool
+	// Recorder is who recorded the value and when (zero for a value
+	// recorded before Spona kept it).
+	Recorder Recorder
+}
+
+// Recorder is who recorded a value: the organisation and API client
+// (key's client id or token subject) as the principal named them, and
+// when. Ids only, never a person's name.
+type Recorder struct {
+	OrganisationID string
+	ClientID       string
+	Time           time.Time
+}
+
+// Indicator change actions, as the audit records them.
+const (
+	ActionIndicatorCreate = "indicator.create"
+	ActionIndicatorUpdate = "indicator.update"
+	ActionIndicatorDelete = "indicator.delete"
+	ActionValueRecord     = "value.record"
+	ActionValueCorrect    = "value.correct"
+)
+
+// IndicatorChange is the audit record of a change of an indicator or of
+// one of its values: who (organisation, API client), what (the action,
+// the fields an update wrote; a value's period and the value before and
+// after, decimal numbers) and, on storing, when. Never a comment or a
+// title: those are free text.
+type IndicatorChange struct {
+	Action              string
+	ActorOrganisationID string
+	ActorClientID       string
+	Fields              []string
+	Start, End          date.Date
+	Before, After       string
+}
+
+// Period returns the value of in recorded for exactly the period of v,
+// and whether there is one.
+func (in *Indicator) Period(v Value) (Value, bool) {
+	for _, x := range in.Values {
+		if x.Start == v.Start && x.End == v.End {
+			return x, true
+		}
+	}
+	return Value{}, false
 }
 
 // Indicator is a logframe indicator of a project.

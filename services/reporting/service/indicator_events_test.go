@@ -1,0 +1,185 @@
+package service_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/pgtest"
+	"github.com/spona/spona/pkg/testkit/servicetest"
+	"github.com/spona/spona/services/reporting/service"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+)
+
+// TestIndicatorEventsAndRecorder: a funder's figures do not change without
+// a trace. Creating, changing and deleting an indicator, and recording and
+// correcting a manual value, are events of the reporting feed, for the
+// project's readers (the funder too, not another project's), carrying ids,
+// field names and periods only (never the title, value or comment); a
+// retried create is one event. Each value keeps who recorded it
+// (organisation and API client) and when: the implementing organisation
+// reads both, the funder the organisation and time only. Every change is
+// in the append-only indicator_audit with its actor. Before, none of the
+// six changes was an event, the recorder was not kept and nothing was
+// audited.
+func TestIndicatorEventsAndRecorder(t *testing.T) {
+	dbURL := pgtest.NewDatabase(t)
+	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, dbURL),
+		BeneficiariesAddr: "127.0.0.1:1", ReferralsAddr: "127.0.0.1:1", TrainingsAddr: "127.0.0.1:1"}))
+	c := pb.NewReportingServiceClient(conn)
+	org, funder, other := ids.New(), ids.New(), ids.New()
+	as := func(o, client string) context.Context {
+		return auth.WithPrincipal(context.Background(), auth.Principal{OrganisationID: o, ClientID: client, Scopes: auth.AllScopes})
+	}
+	clerk, manager := as(org, "key-clerk"), as(org, "key-manager")
+
+	project := func(ctx context.Context, code string, readers ...string) string {
+		p := &pb.Project{Code: code, Titles: []*pb.Narrative{{Text: "Foster care"}}, PlannedStartDate: "2024-01-01",
+			PlannedEndDate: "2024-12-31", Sectors: []string{"15160"}}
+		for _, r := range readers {
+			p.ParticipatingOrganisations = append(p.ParticipatingOrganisations, &pb.ParticipatingOrganisation{OrganisationId: r,
+				Role: pb.OrganisationRole_ORGANISATION_ROLE_FUNDING, Names: []*pb.Narrative{{Text: "Donor"}}})
+		}
+		r, err := c.CreateProject(ctx, &pb.CreateProjectRequest{Project: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.GetProject().GetId()
+	}
+	pid := project(clerk, "FC-1", funder)
+	// Another organisation's project, whose indicator events are not the
+	// funder's.
+	otherProject := project(as(other, "key-other"), "FC-9")
+	_, cursor := servicetest.Events(t, conn, "")
+
+	const title, comment = "Djeca smještena kod hraniteljske porodice Jovanović", "Ana Marić (7) kod porodice Jovanović"
+	var in *pb.Indicator
+	for range 2 { // a retry
+		r, err := c.CreateIndicator(clerk, &pb.CreateIndicatorRequest{ProjectId: pid, RequestId: "ind-1", Indicator: &pb.Indicator{
+			Code: "OP1", Titles: []*pb.Narrative{{Text: title}}, Unit: "children",
+			Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_MANUAL}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in = r.GetIndicator()
+	}
+	if _, err := c.CreateIndicator(as(other, "key-other"), &pb.CreateIndicatorRequest{ProjectId: otherProject, Indicator: &pb.Indicator{
+		Code: "X1", Titles: []*pb.Narrative{{Text: "Other"}}, Level: pb.IndicatorLevel_INDICATOR_LEVEL_OUTPUT, Metric: pb.Metric_METRIC_MANUAL}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UpdateIndicator(clerk, &pb.UpdateIndicatorRequest{Indicator: &pb.Indicator{Id: in.GetId(), ProjectId: pid, Etag: in.GetEtag(),
+		Unit: "children placed"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"unit"}}}); err != nil {
+		t.Fatal(err)
+	}
+	q1 := &pb.IndicatorValue{Period: period("2024-01-01", "2024-03-31"), Value: "12", Comment: comment}
+	record := func(ctx context.Context, v *pb.IndicatorValue) *pb.Indicator {
+		t.Helper()
+		r, err := c.RecordIndicatorValue(ctx, &pb.RecordIndicatorValueRequest{ProjectId: pid, IndicatorId: in.GetId(), Value: v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.GetIndicator()
+	}
+	record(clerk, q1)
+	q1.Value = "9" // corrected by the manager
+	record(manager, q1)
+	record(clerk, &pb.IndicatorValue{Period: period("2024-04-01", "2024-06-30"), Value: "4"})
+
+	read, err := c.GetIndicator(clerk, &pb.GetIndicatorRequest{ProjectId: pid, Id: in.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UpdateIndicator(clerk, &pb.UpdateIndicatorRequest{Indicator: &pb.Indicator{Id: in.GetId(), ProjectId: pid,
+		Etag: read.GetIndicator().GetEtag(), CountsPersons: new(bool)}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"counts_persons"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteIndicator(clerk, &pb.DeleteIndicatorRequest{ProjectId: pid, Id: in.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The feed: the project's events concern its readers, with ids,
+	// fields and periods only.
+	evs, _ := servicetest.Events(t, conn, cursor)
+	type event struct {
+		Type, Aggregate, ID string
+		Orgs                []string
+		Data                map[string]any
+	}
+	var gotEvents []event
+	for _, ev := range evs {
+		raw, err := protojson.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, text := range []string{"Jovanović", "Ana", "smještena", "children"} {
+			if strings.Contains(string(raw), text) {
+				t.Errorf("event %s carries free text %q: %s", ev.GetType(), text, raw)
+			}
+		}
+		if ev.GetData().GetFields()["project_id"].GetStringValue() == otherProject {
+			if len(ev.GetOrganisationIds()) != 1 || ev.GetOrganisationIds()[0] != other {
+				t.Errorf("the other project's %s concerns %v", ev.GetType(), ev.GetOrganisationIds())
+			}
+			continue
+		}
+		gotEvents = append(gotEvents, event{ev.GetType(), ev.GetAggregateType(), ev.GetAggregateId(), ev.GetOrganisationIds(), ev.GetData().AsMap()})
+	}
+	id := in.GetId()
+	readers := []string{org, funder}
+	value := func(typ, start, end string) event {
+		return event{typ, "indicator", id, readers, map[string]any{"project_id": pid, "indicator_id": id,
+			"period_start": start, "period_end": end, "organisation_id": org}}
+	}
+	wantEvents := []event{
+		{"indicator.created", "indicator", id, readers, map[string]any{"project_id": pid, "indicator_id": id}},
+		{"indicator.updated", "indicator", id, readers, map[string]any{"project_id": pid, "indicator_id": id, "fields": []any{"unit"}}},
+		value("indicator.value_recorded", "2024-01-01", "2024-03-31"),
+		value("indicator.value_corrected", "2024-01-01", "2024-03-31"),
+		value("indicator.value_recorded", "2024-04-01", "2024-06-30"),
+		{"indicator.updated", "indicator", id, readers, map[string]any{"project_id": pid, "indicator_id": id, "fields": []any{"counts_persons"}}},
+		{"indicator.deleted", "indicator", id, readers, map[string]any{"project_id": pid, "indicator_id": id}},
+	}
+	if diff := cmp.Diff(wantEvents, gotEvents); diff != "" {
+		t.Errorf("indicator events (-want +got):\n%s", diff)
+	}
+
+	// The audit: who, what and when, outliving the indicator; no comment.
+	type audit struct {
+		Action, Org, Client string
+		Fields              []string
+		Start, Before, After string
+	}
+	rows, err := pgtest.Connect(t, dbURL).Query(context.Background(), `SELECT action, actor_organisation_id::text, actor_client_id, fields,
+		coalesce(period_start::text, ''), coalesce(value_before, ''), coalesce(value_after, '')
+		FROM reporting.indicator_audit WHERE project_id = $1 AND indicator_id = $2 ORDER BY id`, pid, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var audits []audit
+	for rows.Next() {
+		var a audit
+		if err := rows.Scan(&a.Action, &a.Org, &a.Client, &a.Fields, &a.Start, &a.Before, &a.After); err != nil {
+			t.Fatal(err)
+		}
+		audits = append(audits, a)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]audit{
+		{"indicator.create", org, "key-clerk", []string{}, "", "", ""},
+		{"indicator.update", org, "key-clerk", []string{"unit"}, "", "", ""},
+		{"value.record", org, "key-clerk", []string{}, "2024-01-01", "", "12"},
+		{"value.correct", org, "key-manager", []string{}, "2024-01-01", "12", "9"},
+		{"value.record", org, "key-clerk", []string{}, "2024-04-01", "", "4"},
+		{"indicator.update", org, "key-clerk", []string{"counts_persons"}, "", "", ""},
+		{"indicator.delete", org, "key-clerk", []string{}, "", "", ""},
+	}, audits); diff != "" {
+		t.Errorf("indicator_audit (-want +got):\n%s", diff)
+	}
+}
