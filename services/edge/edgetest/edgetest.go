@@ -239,6 +239,10 @@ func (s *Stack) stop(t testing.TB, name string) {
 	}
 }
 
+// Addr returns the gRPC address service name listens on (to read its
+// event feed, say).
+func (s *Stack) Addr(name string) string { return s.services[name].addr }
+
 // StopService stops one service (gracefully); the edge sees it as down.
 func (s *Stack) StopService(t testing.TB, name string) {
 	t.Helper()

@@ -88,15 +88,42 @@ func TestIndicatorEventsAndRecorder(t *testing.T) {
 	record(clerk, q1)
 	q1.Value = "9" // corrected by the manager
 	record(manager, q1)
-	record(clerk, &pb.IndicatorValue{Period: period("2024-04-01", "2024-06-30"), Value: "4"})
+	got := record(clerk, &pb.IndicatorValue{Period: period("2024-04-01", "2024-06-30"), Value: "4"})
 
+	// The recorder, as each reader reads it.
+	type recorder struct{ Period, Org, Client string }
+	recorders := func(in *pb.Indicator) []recorder {
+		var out []recorder
+		for _, v := range in.GetValues() {
+			if v.GetRecordTime() == nil || v.GetRecordTime().AsTime().IsZero() {
+				t.Errorf("value of %s without record_time", v.GetPeriod().GetStartDate())
+			}
+			out = append(out, recorder{v.GetPeriod().GetStartDate(), v.GetRecordedByOrganisationId(), v.GetRecordedByClientId()})
+		}
+		return out
+	}
+	want := []recorder{{"2024-01-01", org, "key-manager"}, {"2024-04-01", org, "key-clerk"}}
+	if diff := cmp.Diff(want, recorders(got)); diff != "" {
+		t.Errorf("recorders in the answer (-want +got):\n%s", diff)
+	}
 	read, err := c.GetIndicator(clerk, &pb.GetIndicatorRequest{ProjectId: pid, Id: in.GetId()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if diff := cmp.Diff(want, recorders(read.GetIndicator())); diff != "" {
+		t.Errorf("recorders read by the implementing organisation (-want +got):\n%s", diff)
+	}
+	// Not a person count, so the funder reads the values; not the client.
 	if _, err := c.UpdateIndicator(clerk, &pb.UpdateIndicatorRequest{Indicator: &pb.Indicator{Id: in.GetId(), ProjectId: pid,
 		Etag: read.GetIndicator().GetEtag(), CountsPersons: new(bool)}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"counts_persons"}}}); err != nil {
 		t.Fatal(err)
+	}
+	fr, err := c.GetIndicator(as(funder, "key-donor"), &pb.GetIndicatorRequest{ProjectId: pid, Id: in.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]recorder{{"2024-01-01", org, ""}, {"2024-04-01", org, ""}}, recorders(fr.GetIndicator())); diff != "" {
+		t.Errorf("recorders read by the funder (-want +got):\n%s", diff)
 	}
 	if _, err := c.DeleteIndicator(clerk, &pb.DeleteIndicatorRequest{ProjectId: pid, Id: in.GetId()}); err != nil {
 		t.Fatal(err)
@@ -150,8 +177,8 @@ func TestIndicatorEventsAndRecorder(t *testing.T) {
 
 	// The audit: who, what and when, outliving the indicator; no comment.
 	type audit struct {
-		Action, Org, Client string
-		Fields              []string
+		Action, Org, Client  string
+		Fields               []string
 		Start, Before, After string
 	}
 	rows, err := pgtest.Connect(t, dbURL).Query(context.Background(), `SELECT action, actor_organisation_id::text, actor_client_id, fields,

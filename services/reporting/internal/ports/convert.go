@@ -195,8 +195,12 @@ func indicatorToProto(in *domain.Indicator) *pb.Indicator {
 		UpdateTime:      timestamppb.New(in.UpdateTime),
 	}
 	for _, v := range in.Values {
-		out.Values = append(out.Values, &pb.IndicatorValue{Period: rangeToProto(v.Start, v.End), Value: v.Value, Comment: v.Comment,
-			Suppressed: v.Suppressed})
+		pv := &pb.IndicatorValue{Period: rangeToProto(v.Start, v.End), Value: v.Value, Comment: v.Comment,
+			Suppressed: v.Suppressed, RecordedByOrganisationId: v.Recorder.OrganisationID, RecordedByClientId: v.Recorder.ClientID}
+		if !v.Recorder.Time.IsZero() {
+			pv.RecordTime = timestamppb.New(v.Recorder.Time)
+		}
+		out.Values = append(out.Values, pv)
 	}
 	return out
 }

@@ -1620,7 +1620,21 @@ type IndicatorValue struct {
 	// from the reader: only for an indicator that counts persons, read by an
 	// organisation other than the implementing one, under the rule of the
 	// report's counts (Indicator.counts_persons).
-	Suppressed    bool `protobuf:"varint,4,opt,name=suppressed,proto3" json:"suppressed,omitempty"`
+	Suppressed bool `protobuf:"varint,4,opt,name=suppressed,proto3" json:"suppressed,omitempty"`
+	// Who recorded the value (the last RecordIndicatorValue of its period):
+	// the organisation, always the project's implementing one. Empty for a
+	// value recorded before Spona kept its recorder.
+	RecordedByOrganisationId string `protobuf:"bytes,5,opt,name=recorded_by_organisation_id,json=recordedByOrganisationId,proto3" json:"recorded_by_organisation_id,omitempty"`
+	// The API client (the key's client id or the token's subject) that
+	// recorded it. Read by the implementing organisation only: empty for
+	// every other reader, and for a value recorded before Spona kept its
+	// recorder. Every recording is also in the reporting service's
+	// append-only indicator_audit, and an indicator.value_recorded or
+	// indicator.value_corrected event on its feed.
+	RecordedByClientId string `protobuf:"bytes,6,opt,name=recorded_by_client_id,json=recordedByClientId,proto3" json:"recorded_by_client_id,omitempty"`
+	// When it was recorded; unset for a value recorded before Spona kept
+	// its recorder.
+	RecordTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=record_time,json=recordTime,proto3" json:"record_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1681,6 +1695,27 @@ func (x *IndicatorValue) GetSuppressed() bool {
 		return x.Suppressed
 	}
 	return false
+}
+
+func (x *IndicatorValue) GetRecordedByOrganisationId() string {
+	if x != nil {
+		return x.RecordedByOrganisationId
+	}
+	return ""
+}
+
+func (x *IndicatorValue) GetRecordedByClientId() string {
+	if x != nil {
+		return x.RecordedByClientId
+	}
+	return ""
+}
+
+func (x *IndicatorValue) GetRecordTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordTime
+	}
+	return nil
 }
 
 type Indicator struct {
@@ -3287,14 +3322,18 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"suppressed\"\\\n" +
 	"\x06Target\x127\n" +
 	"\x06period\x18\x01 \x01(\v2\x1a.spona.common.v1.DateRangeB\x03\xe0A\x02R\x06period\x12\x19\n" +
-	"\x05value\x18\x02 \x01(\tB\x03\xe0A\x02R\x05value\"\xa3\x01\n" +
+	"\x05value\x18\x02 \x01(\tB\x03\xe0A\x02R\x05value\"\xe1\x02\n" +
 	"\x0eIndicatorValue\x127\n" +
 	"\x06period\x18\x01 \x01(\v2\x1a.spona.common.v1.DateRangeB\x03\xe0A\x02R\x06period\x12\x19\n" +
 	"\x05value\x18\x02 \x01(\tB\x03\xe0A\x02R\x05value\x12\x18\n" +
 	"\acomment\x18\x03 \x01(\tR\acomment\x12#\n" +
 	"\n" +
 	"suppressed\x18\x04 \x01(\bB\x03\xe0A\x03R\n" +
-	"suppressed\"\xc6\x06\n" +
+	"suppressed\x12B\n" +
+	"\x1brecorded_by_organisation_id\x18\x05 \x01(\tB\x03\xe0A\x03R\x18recordedByOrganisationId\x126\n" +
+	"\x15recorded_by_client_id\x18\x06 \x01(\tB\x03\xe0A\x03R\x12recordedByClientId\x12@\n" +
+	"\vrecord_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"recordTime\"\xc6\x06\n" +
 	"\tIndicator\x12\x1e\n" +
 	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x122\n" +
 	"\n" +
@@ -3576,75 +3615,76 @@ var file_spona_reporting_v1_reporting_proto_depIdxs = []int32{
 	11, // 20: spona.reporting.v1.UpdateProjectResponse.project:type_name -> spona.reporting.v1.Project
 	46, // 21: spona.reporting.v1.Target.period:type_name -> spona.common.v1.DateRange
 	46, // 22: spona.reporting.v1.IndicatorValue.period:type_name -> spona.common.v1.DateRange
-	7,  // 23: spona.reporting.v1.Indicator.titles:type_name -> spona.reporting.v1.Narrative
-	2,  // 24: spona.reporting.v1.Indicator.level:type_name -> spona.reporting.v1.IndicatorLevel
-	22, // 25: spona.reporting.v1.Indicator.baseline:type_name -> spona.reporting.v1.Baseline
-	23, // 26: spona.reporting.v1.Indicator.targets:type_name -> spona.reporting.v1.Target
-	4,  // 27: spona.reporting.v1.Indicator.metric:type_name -> spona.reporting.v1.Metric
-	24, // 28: spona.reporting.v1.Indicator.values:type_name -> spona.reporting.v1.IndicatorValue
-	47, // 29: spona.reporting.v1.Indicator.create_time:type_name -> google.protobuf.Timestamp
-	47, // 30: spona.reporting.v1.Indicator.update_time:type_name -> google.protobuf.Timestamp
-	3,  // 31: spona.reporting.v1.Indicator.measure:type_name -> spona.reporting.v1.IndicatorMeasure
-	25, // 32: spona.reporting.v1.CreateIndicatorRequest.indicator:type_name -> spona.reporting.v1.Indicator
-	25, // 33: spona.reporting.v1.CreateIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
-	25, // 34: spona.reporting.v1.GetIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
-	25, // 35: spona.reporting.v1.ListIndicatorsResponse.indicators:type_name -> spona.reporting.v1.Indicator
-	25, // 36: spona.reporting.v1.UpdateIndicatorRequest.indicator:type_name -> spona.reporting.v1.Indicator
-	48, // 37: spona.reporting.v1.UpdateIndicatorRequest.update_mask:type_name -> google.protobuf.FieldMask
-	25, // 38: spona.reporting.v1.UpdateIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
-	24, // 39: spona.reporting.v1.RecordIndicatorValueRequest.value:type_name -> spona.reporting.v1.IndicatorValue
-	25, // 40: spona.reporting.v1.RecordIndicatorValueResponse.indicator:type_name -> spona.reporting.v1.Indicator
-	39, // 41: spona.reporting.v1.Disaggregation.cells:type_name -> spona.reporting.v1.Cell
-	7,  // 42: spona.reporting.v1.IndicatorResult.titles:type_name -> spona.reporting.v1.Narrative
-	2,  // 43: spona.reporting.v1.IndicatorResult.level:type_name -> spona.reporting.v1.IndicatorLevel
-	4,  // 44: spona.reporting.v1.IndicatorResult.metric:type_name -> spona.reporting.v1.Metric
-	22, // 45: spona.reporting.v1.IndicatorResult.baseline:type_name -> spona.reporting.v1.Baseline
-	23, // 46: spona.reporting.v1.IndicatorResult.targets:type_name -> spona.reporting.v1.Target
-	39, // 47: spona.reporting.v1.IndicatorResult.actual:type_name -> spona.reporting.v1.Cell
-	40, // 48: spona.reporting.v1.IndicatorResult.disaggregations:type_name -> spona.reporting.v1.Disaggregation
-	3,  // 49: spona.reporting.v1.IndicatorResult.measure:type_name -> spona.reporting.v1.IndicatorMeasure
-	46, // 50: spona.reporting.v1.IndicatorResult.target_period:type_name -> spona.common.v1.DateRange
-	46, // 51: spona.reporting.v1.IndicatorResult.actual_period:type_name -> spona.common.v1.DateRange
-	42, // 52: spona.reporting.v1.IndicatorResult.periods:type_name -> spona.reporting.v1.PeriodResult
-	46, // 53: spona.reporting.v1.PeriodResult.period:type_name -> spona.common.v1.DateRange
-	7,  // 54: spona.reporting.v1.ProjectReport.project_titles:type_name -> spona.reporting.v1.Narrative
-	46, // 55: spona.reporting.v1.ProjectReport.period:type_name -> spona.common.v1.DateRange
-	41, // 56: spona.reporting.v1.ProjectReport.results:type_name -> spona.reporting.v1.IndicatorResult
-	47, // 57: spona.reporting.v1.ProjectReport.generate_time:type_name -> google.protobuf.Timestamp
-	43, // 58: spona.reporting.v1.GetProjectReportResponse.report:type_name -> spona.reporting.v1.ProjectReport
-	12, // 59: spona.reporting.v1.ReportingService.CreateProject:input_type -> spona.reporting.v1.CreateProjectRequest
-	14, // 60: spona.reporting.v1.ReportingService.GetProject:input_type -> spona.reporting.v1.GetProjectRequest
-	16, // 61: spona.reporting.v1.ReportingService.ListProjects:input_type -> spona.reporting.v1.ListProjectsRequest
-	18, // 62: spona.reporting.v1.ReportingService.UpdateProject:input_type -> spona.reporting.v1.UpdateProjectRequest
-	20, // 63: spona.reporting.v1.ReportingService.DeleteProject:input_type -> spona.reporting.v1.DeleteProjectRequest
-	26, // 64: spona.reporting.v1.ReportingService.CreateIndicator:input_type -> spona.reporting.v1.CreateIndicatorRequest
-	28, // 65: spona.reporting.v1.ReportingService.GetIndicator:input_type -> spona.reporting.v1.GetIndicatorRequest
-	30, // 66: spona.reporting.v1.ReportingService.ListIndicators:input_type -> spona.reporting.v1.ListIndicatorsRequest
-	32, // 67: spona.reporting.v1.ReportingService.UpdateIndicator:input_type -> spona.reporting.v1.UpdateIndicatorRequest
-	34, // 68: spona.reporting.v1.ReportingService.DeleteIndicator:input_type -> spona.reporting.v1.DeleteIndicatorRequest
-	36, // 69: spona.reporting.v1.ReportingService.RecordIndicatorValue:input_type -> spona.reporting.v1.RecordIndicatorValueRequest
-	38, // 70: spona.reporting.v1.ReportingService.GetProjectReport:input_type -> spona.reporting.v1.GetProjectReportRequest
-	45, // 71: spona.reporting.v1.ReportingService.ExportProjectReport:input_type -> spona.reporting.v1.ExportProjectReportRequest
-	5,  // 72: spona.reporting.v1.ProjectParticipationService.CheckProjectParticipation:input_type -> spona.reporting.v1.CheckProjectParticipationRequest
-	13, // 73: spona.reporting.v1.ReportingService.CreateProject:output_type -> spona.reporting.v1.CreateProjectResponse
-	15, // 74: spona.reporting.v1.ReportingService.GetProject:output_type -> spona.reporting.v1.GetProjectResponse
-	17, // 75: spona.reporting.v1.ReportingService.ListProjects:output_type -> spona.reporting.v1.ListProjectsResponse
-	19, // 76: spona.reporting.v1.ReportingService.UpdateProject:output_type -> spona.reporting.v1.UpdateProjectResponse
-	21, // 77: spona.reporting.v1.ReportingService.DeleteProject:output_type -> spona.reporting.v1.DeleteProjectResponse
-	27, // 78: spona.reporting.v1.ReportingService.CreateIndicator:output_type -> spona.reporting.v1.CreateIndicatorResponse
-	29, // 79: spona.reporting.v1.ReportingService.GetIndicator:output_type -> spona.reporting.v1.GetIndicatorResponse
-	31, // 80: spona.reporting.v1.ReportingService.ListIndicators:output_type -> spona.reporting.v1.ListIndicatorsResponse
-	33, // 81: spona.reporting.v1.ReportingService.UpdateIndicator:output_type -> spona.reporting.v1.UpdateIndicatorResponse
-	35, // 82: spona.reporting.v1.ReportingService.DeleteIndicator:output_type -> spona.reporting.v1.DeleteIndicatorResponse
-	37, // 83: spona.reporting.v1.ReportingService.RecordIndicatorValue:output_type -> spona.reporting.v1.RecordIndicatorValueResponse
-	44, // 84: spona.reporting.v1.ReportingService.GetProjectReport:output_type -> spona.reporting.v1.GetProjectReportResponse
-	49, // 85: spona.reporting.v1.ReportingService.ExportProjectReport:output_type -> google.api.HttpBody
-	6,  // 86: spona.reporting.v1.ProjectParticipationService.CheckProjectParticipation:output_type -> spona.reporting.v1.CheckProjectParticipationResponse
-	73, // [73:87] is the sub-list for method output_type
-	59, // [59:73] is the sub-list for method input_type
-	59, // [59:59] is the sub-list for extension type_name
-	59, // [59:59] is the sub-list for extension extendee
-	0,  // [0:59] is the sub-list for field type_name
+	47, // 23: spona.reporting.v1.IndicatorValue.record_time:type_name -> google.protobuf.Timestamp
+	7,  // 24: spona.reporting.v1.Indicator.titles:type_name -> spona.reporting.v1.Narrative
+	2,  // 25: spona.reporting.v1.Indicator.level:type_name -> spona.reporting.v1.IndicatorLevel
+	22, // 26: spona.reporting.v1.Indicator.baseline:type_name -> spona.reporting.v1.Baseline
+	23, // 27: spona.reporting.v1.Indicator.targets:type_name -> spona.reporting.v1.Target
+	4,  // 28: spona.reporting.v1.Indicator.metric:type_name -> spona.reporting.v1.Metric
+	24, // 29: spona.reporting.v1.Indicator.values:type_name -> spona.reporting.v1.IndicatorValue
+	47, // 30: spona.reporting.v1.Indicator.create_time:type_name -> google.protobuf.Timestamp
+	47, // 31: spona.reporting.v1.Indicator.update_time:type_name -> google.protobuf.Timestamp
+	3,  // 32: spona.reporting.v1.Indicator.measure:type_name -> spona.reporting.v1.IndicatorMeasure
+	25, // 33: spona.reporting.v1.CreateIndicatorRequest.indicator:type_name -> spona.reporting.v1.Indicator
+	25, // 34: spona.reporting.v1.CreateIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
+	25, // 35: spona.reporting.v1.GetIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
+	25, // 36: spona.reporting.v1.ListIndicatorsResponse.indicators:type_name -> spona.reporting.v1.Indicator
+	25, // 37: spona.reporting.v1.UpdateIndicatorRequest.indicator:type_name -> spona.reporting.v1.Indicator
+	48, // 38: spona.reporting.v1.UpdateIndicatorRequest.update_mask:type_name -> google.protobuf.FieldMask
+	25, // 39: spona.reporting.v1.UpdateIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
+	24, // 40: spona.reporting.v1.RecordIndicatorValueRequest.value:type_name -> spona.reporting.v1.IndicatorValue
+	25, // 41: spona.reporting.v1.RecordIndicatorValueResponse.indicator:type_name -> spona.reporting.v1.Indicator
+	39, // 42: spona.reporting.v1.Disaggregation.cells:type_name -> spona.reporting.v1.Cell
+	7,  // 43: spona.reporting.v1.IndicatorResult.titles:type_name -> spona.reporting.v1.Narrative
+	2,  // 44: spona.reporting.v1.IndicatorResult.level:type_name -> spona.reporting.v1.IndicatorLevel
+	4,  // 45: spona.reporting.v1.IndicatorResult.metric:type_name -> spona.reporting.v1.Metric
+	22, // 46: spona.reporting.v1.IndicatorResult.baseline:type_name -> spona.reporting.v1.Baseline
+	23, // 47: spona.reporting.v1.IndicatorResult.targets:type_name -> spona.reporting.v1.Target
+	39, // 48: spona.reporting.v1.IndicatorResult.actual:type_name -> spona.reporting.v1.Cell
+	40, // 49: spona.reporting.v1.IndicatorResult.disaggregations:type_name -> spona.reporting.v1.Disaggregation
+	3,  // 50: spona.reporting.v1.IndicatorResult.measure:type_name -> spona.reporting.v1.IndicatorMeasure
+	46, // 51: spona.reporting.v1.IndicatorResult.target_period:type_name -> spona.common.v1.DateRange
+	46, // 52: spona.reporting.v1.IndicatorResult.actual_period:type_name -> spona.common.v1.DateRange
+	42, // 53: spona.reporting.v1.IndicatorResult.periods:type_name -> spona.reporting.v1.PeriodResult
+	46, // 54: spona.reporting.v1.PeriodResult.period:type_name -> spona.common.v1.DateRange
+	7,  // 55: spona.reporting.v1.ProjectReport.project_titles:type_name -> spona.reporting.v1.Narrative
+	46, // 56: spona.reporting.v1.ProjectReport.period:type_name -> spona.common.v1.DateRange
+	41, // 57: spona.reporting.v1.ProjectReport.results:type_name -> spona.reporting.v1.IndicatorResult
+	47, // 58: spona.reporting.v1.ProjectReport.generate_time:type_name -> google.protobuf.Timestamp
+	43, // 59: spona.reporting.v1.GetProjectReportResponse.report:type_name -> spona.reporting.v1.ProjectReport
+	12, // 60: spona.reporting.v1.ReportingService.CreateProject:input_type -> spona.reporting.v1.CreateProjectRequest
+	14, // 61: spona.reporting.v1.ReportingService.GetProject:input_type -> spona.reporting.v1.GetProjectRequest
+	16, // 62: spona.reporting.v1.ReportingService.ListProjects:input_type -> spona.reporting.v1.ListProjectsRequest
+	18, // 63: spona.reporting.v1.ReportingService.UpdateProject:input_type -> spona.reporting.v1.UpdateProjectRequest
+	20, // 64: spona.reporting.v1.ReportingService.DeleteProject:input_type -> spona.reporting.v1.DeleteProjectRequest
+	26, // 65: spona.reporting.v1.ReportingService.CreateIndicator:input_type -> spona.reporting.v1.CreateIndicatorRequest
+	28, // 66: spona.reporting.v1.ReportingService.GetIndicator:input_type -> spona.reporting.v1.GetIndicatorRequest
+	30, // 67: spona.reporting.v1.ReportingService.ListIndicators:input_type -> spona.reporting.v1.ListIndicatorsRequest
+	32, // 68: spona.reporting.v1.ReportingService.UpdateIndicator:input_type -> spona.reporting.v1.UpdateIndicatorRequest
+	34, // 69: spona.reporting.v1.ReportingService.DeleteIndicator:input_type -> spona.reporting.v1.DeleteIndicatorRequest
+	36, // 70: spona.reporting.v1.ReportingService.RecordIndicatorValue:input_type -> spona.reporting.v1.RecordIndicatorValueRequest
+	38, // 71: spona.reporting.v1.ReportingService.GetProjectReport:input_type -> spona.reporting.v1.GetProjectReportRequest
+	45, // 72: spona.reporting.v1.ReportingService.ExportProjectReport:input_type -> spona.reporting.v1.ExportProjectReportRequest
+	5,  // 73: spona.reporting.v1.ProjectParticipationService.CheckProjectParticipation:input_type -> spona.reporting.v1.CheckProjectParticipationRequest
+	13, // 74: spona.reporting.v1.ReportingService.CreateProject:output_type -> spona.reporting.v1.CreateProjectResponse
+	15, // 75: spona.reporting.v1.ReportingService.GetProject:output_type -> spona.reporting.v1.GetProjectResponse
+	17, // 76: spona.reporting.v1.ReportingService.ListProjects:output_type -> spona.reporting.v1.ListProjectsResponse
+	19, // 77: spona.reporting.v1.ReportingService.UpdateProject:output_type -> spona.reporting.v1.UpdateProjectResponse
+	21, // 78: spona.reporting.v1.ReportingService.DeleteProject:output_type -> spona.reporting.v1.DeleteProjectResponse
+	27, // 79: spona.reporting.v1.ReportingService.CreateIndicator:output_type -> spona.reporting.v1.CreateIndicatorResponse
+	29, // 80: spona.reporting.v1.ReportingService.GetIndicator:output_type -> spona.reporting.v1.GetIndicatorResponse
+	31, // 81: spona.reporting.v1.ReportingService.ListIndicators:output_type -> spona.reporting.v1.ListIndicatorsResponse
+	33, // 82: spona.reporting.v1.ReportingService.UpdateIndicator:output_type -> spona.reporting.v1.UpdateIndicatorResponse
+	35, // 83: spona.reporting.v1.ReportingService.DeleteIndicator:output_type -> spona.reporting.v1.DeleteIndicatorResponse
+	37, // 84: spona.reporting.v1.ReportingService.RecordIndicatorValue:output_type -> spona.reporting.v1.RecordIndicatorValueResponse
+	44, // 85: spona.reporting.v1.ReportingService.GetProjectReport:output_type -> spona.reporting.v1.GetProjectReportResponse
+	49, // 86: spona.reporting.v1.ReportingService.ExportProjectReport:output_type -> google.api.HttpBody
+	6,  // 87: spona.reporting.v1.ProjectParticipationService.CheckProjectParticipation:output_type -> spona.reporting.v1.CheckProjectParticipationResponse
+	74, // [74:88] is the sub-list for method output_type
+	60, // [60:74] is the sub-list for method input_type
+	60, // [60:60] is the sub-list for extension type_name
+	60, // [60:60] is the sub-list for extension extendee
+	0,  // [0:60] is the sub-list for field type_name
 }
 
 func init() { file_spona_reporting_v1_reporting_proto_init() }

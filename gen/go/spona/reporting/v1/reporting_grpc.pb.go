@@ -69,7 +69,10 @@ type ReportingServiceClient interface {
 	UpdateIndicator(ctx context.Context, in *UpdateIndicatorRequest, opts ...grpc.CallOption) (*UpdateIndicatorResponse, error)
 	// Removes an indicator from a project.
 	DeleteIndicator(ctx context.Context, in *DeleteIndicatorRequest, opts ...grpc.CallOption) (*DeleteIndicatorResponse, error)
-	// Records (or replaces) the value of a MANUAL indicator for a period.
+	// Records (or replaces) the value of a MANUAL indicator for a period,
+	// keeping who recorded it and when (IndicatorValue.recorded_by_*,
+	// record_time). The reporting feed gets indicator.value_recorded for a
+	// period's first value, indicator.value_corrected when it replaces one.
 	RecordIndicatorValue(ctx context.Context, in *RecordIndicatorValueRequest, opts ...grpc.CallOption) (*RecordIndicatorValueResponse, error)
 	// Computes the project's results for a period: each indicator's actual
 	// value (asked live of the other services' aggregate RPCs, or the manual
@@ -264,7 +267,10 @@ type ReportingServiceServer interface {
 	UpdateIndicator(context.Context, *UpdateIndicatorRequest) (*UpdateIndicatorResponse, error)
 	// Removes an indicator from a project.
 	DeleteIndicator(context.Context, *DeleteIndicatorRequest) (*DeleteIndicatorResponse, error)
-	// Records (or replaces) the value of a MANUAL indicator for a period.
+	// Records (or replaces) the value of a MANUAL indicator for a period,
+	// keeping who recorded it and when (IndicatorValue.recorded_by_*,
+	// record_time). The reporting feed gets indicator.value_recorded for a
+	// period's first value, indicator.value_corrected when it replaces one.
 	RecordIndicatorValue(context.Context, *RecordIndicatorValueRequest) (*RecordIndicatorValueResponse, error)
 	// Computes the project's results for a period: each indicator's actual
 	// value (asked live of the other services' aggregate RPCs, or the manual
