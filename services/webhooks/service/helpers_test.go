@@ -35,6 +35,7 @@ type stack struct {
 	feed pb.ChangeFeedServiceClient
 	pool *pgxpool.Pool
 	in   *app.App // applies injected events, as the feed consumer does
+	cfg  service.Config
 }
 
 // start runs the real webhooks service on a fresh database, with fast
@@ -75,7 +76,7 @@ func start(t testing.TB, configure func(*service.Config)) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &stack{url: url, ben: ben, ref: ref, wh: pb.NewWebhookServiceClient(conn), feed: pb.NewChangeFeedServiceClient(conn), pool: pool, in: in}
+	return &stack{url: url, ben: ben, ref: ref, wh: pb.NewWebhookServiceClient(conn), feed: pb.NewChangeFeedServiceClient(conn), pool: pool, in: in, cfg: cfg}
 }
 
 // inject applies events in one transaction, the way the feed consumer does.
