@@ -156,9 +156,9 @@ func TestMergeTellsHoldersOfTheMergedRecord(t *testing.T) {
 	for name, org := range map[string]string{"owner": owner, "grant holder": holder} {
 		reqs := rcv[org].WaitFor(t, 30*time.Second, name+"'s webhook", func(r []webhooktest.Request) bool { return len(r) >= 1 })
 		e := reqs[0].Decode(t)
-		if len(reqs) != 1 || e.Type != "beneficiary.merged" || len(e.Data) != 2 ||
-			e.Data["beneficiary_id"] != dup || e.Data["survivor_id"] != survivor {
-			t.Fatalf("%s got %d webhooks, first %s; want beneficiary.merged naming %s merged into %s only", name, len(reqs), reqs[0].Body, dup, survivor)
+		if len(reqs) != 1 || e.Type != "beneficiary.merged" || len(e.Data) != 3 ||
+			e.Data["beneficiary_id"] != dup || e.Data["survivor_id"] != survivor || e.Data["sequence"] != 1.0 {
+			t.Fatalf("%s got %d webhooks, first %s; want beneficiary.merged naming %s merged into %s only (and its sequence, 1)", name, len(reqs), reqs[0].Body, dup, survivor)
 		}
 		webhooktest.Verify(t, []string{secret[org]}, reqs)
 		feed, err := s.feed.ListChanges(as(t, org), &pb.ListChangesRequest{Types: []string{"beneficiary.merged"}})

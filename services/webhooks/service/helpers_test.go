@@ -129,3 +129,19 @@ func (s *stack) deliveries(t testing.TB, org, webhook string) []*pb.Delivery {
 	}
 	return resp.GetDeliveries()
 }
+
+// deadLettered waits for the delivery of event to org's webhook to be
+// dead-lettered and returns it.
+func (s *stack) deadLettered(t testing.TB, org, webhook, event string) *pb.Delivery {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		for _, d := range s.deliveries(t, org, webhook) {
+			if d.GetEventId() == event && d.GetStatus() == pb.DeliveryStatus_DELIVERY_STATUS_DEAD_LETTERED {
+				return d
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the delivery of event %s was not dead-lettered", event)
+		}
+	}
+}

@@ -107,7 +107,7 @@ func TestOutcomeChangesAreTold(t *testing.T) {
 			eventIDs[e.ID] = true
 			for k, v := range e.Data {
 				allowed := []string{"referral_id", "beneficiary_id", "from_organisation_id", "to_organisation_id", "status",
-					"category", "urgency", "due_time", "outcome_code", "assistance_id", "assistance_void_reason_code", "organisation_id", "corrects_id"}
+					"category", "urgency", "due_time", "outcome_code", "assistance_id", "assistance_void_reason_code", "organisation_id", "corrects_id", "sequence"}
 				if !slices.Contains(allowed, k) {
 					t.Errorf("%s: body carries %q: %s", name, k, q.Body)
 				}

@@ -40,28 +40,53 @@ const queueDeliveries = `WITH queued AS (
 	RETURNING 1)
 SELECT pg_notify($9, '') FROM (SELECT 1 FROM queued LIMIT 1) AS any_queued`
 
-// Add appends the event's change-feed entries and queues its deliveries
-// (both ignored when already there), in one round trip.
-func (in *Inbox) Add(ctx context.Context, e domain.Event, notices []domain.Notice, bodies [][]byte, now time.Time) error {
+// recordChanges takes the aggregate's next sequence number ($1, $2; the
+// row stays locked until the consumer's transaction ends) and appends the
+// event's change-feed entries with it in their data (under key $8),
+// ignoring those already there; it returns the number.
+const recordChanges = `WITH seq AS (
+	INSERT INTO aggregate_sequences AS s (aggregate_type, aggregate_id, last) VALUES ($1, $2, 1)
+	ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET last = s.last + 1
+	RETURNING last),
+added AS (
+	INSERT INTO changes (organisation_id, event_id, type, event_time, data)
+	SELECT x.o, $3, x.t, $4, x.d || jsonb_build_object($8::text, seq.last)
+	FROM unnest($5::uuid[], $6::text[], $7::jsonb[]) AS x(o, t, d), seq
+	ON CONFLICT (organisation_id, event_id) DO NOTHING)
+SELECT last FROM seq`
+
+// Record takes the next sequence number of the event's aggregate and
+// appends the event's change-feed entries, numbered, in one round trip
+// (which carries what was deferred before it: the previous event's
+// deliveries); it returns the number.
+func (in *Inbox) Record(ctx context.Context, e domain.Event, notices []domain.Notice) (int64, error) {
 	n := len(notices)
-	if n == 0 {
-		return nil
-	}
-	orgs, types, keys, datas := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	orgs, types, datas := make([]string, n), make([]string, n), make([]string, n)
 	for i, x := range notices {
 		raw, err := json.Marshal(x.Data)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		orgs[i], types[i], keys[i], datas[i] = x.OrganisationID, x.Type, x.OrderingKey, string(raw)
+		orgs[i], types[i], datas[i] = x.OrganisationID, x.Type, string(raw)
 	}
-	b := &pgx.Batch{}
-	b.Queue(changesLock)
-	b.Queue(`INSERT INTO changes (organisation_id, event_id, type, event_time, data)
-		SELECT o, $1, t, $2, d FROM unnest($3::uuid[], $4::text[], $5::jsonb[]) AS x(o, t, d)
-		ON CONFLICT (organisation_id, event_id) DO NOTHING`, e.ID, e.Time, orgs, types, datas)
-	b.Queue(queueDeliveries, e.ID, e.Traceparent, e.Time, now, orgs, types, keys, bodies, NotifyChannel)
-	return db.Error(in.tx.SendBatch(ctx, b).Close())
+	if err := db.Defer(ctx, in.tx, changesLock); err != nil {
+		return 0, err
+	}
+	var seq int64
+	err := in.tx.QueryRow(ctx, recordChanges, e.AggregateType, e.AggregateID, e.ID, e.Time, orgs, types, datas, domain.SequenceKey).Scan(&seq)
+	return seq, db.Error(err)
+}
+
+// Queue queues the event's deliveries (ignored when already there); on the
+// consumer's pipelined transaction the statement goes with the next one or
+// the commit, costing no round trip of its own.
+func (in *Inbox) Queue(ctx context.Context, e domain.Event, notices []domain.Notice, bodies [][]byte, now time.Time) error {
+	n := len(notices)
+	orgs, types, keys := make([]string, n), make([]string, n), make([]string, n)
+	for i, x := range notices {
+		orgs[i], types[i], keys[i] = x.OrganisationID, x.Type, x.OrderingKey
+	}
+	return db.Defer(ctx, in.tx, queueDeliveries, e.ID, e.Traceparent, e.Time, now, orgs, types, keys, bodies, NotifyChannel)
 }
 
 // Listen delivers a wake-up on the returned channel whenever deliveries are

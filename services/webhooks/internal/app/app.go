@@ -112,11 +112,17 @@ type ChangeFeed interface {
 // to the transaction that advances its cursor, so an event is applied
 // exactly when its cursor moves.
 type Inbox interface {
-	// Add stores the change-feed entry of each notice and queues, for each
-	// notice, a delivery of its body to every active subscription of its
-	// organisation to its type (both idempotent per event), then wakes
-	// the dispatchers at commit.
-	Add(ctx context.Context, e domain.Event, notices []domain.Notice, bodies [][]byte, now time.Time) error
+	// Record takes the next sequence number of the event's aggregate (1
+	// for its first event; taken for good when the transaction commits:
+	// the consumer applies events in feed order, so per aggregate the
+	// numbers follow the order the events happened) and stores the
+	// change-feed entry of each notice with it (idempotent per event); it
+	// returns the number.
+	Record(ctx context.Context, e domain.Event, notices []domain.Notice) (int64, error)
+	// Queue queues, for each notice, a delivery of its body to every
+	// active subscription of its organisation to its type (idempotent per
+	// event), then wakes the dispatchers at commit.
+	Queue(ctx context.Context, e domain.Event, notices []domain.Notice, bodies [][]byte, now time.Time) error
 }
 
 // ClaimRequest says what a dispatcher can take.

@@ -145,6 +145,22 @@ func Route(e Event) []Notice {
 	return out
 }
 
+// SequenceKey is the data field numbering the events of one aggregate (the
+// referral, consent, person or assistance record the event is about): 1 for
+// the first event of it that led to a notice, higher for each later one, in
+// the order the events happened. Two notices about one referral are told
+// apart by it when they arrive out of order (a retry, a redelivery).
+const SequenceKey = "sequence"
+
+// Number gives the notices of one event its sequence number within its
+// aggregate (SequenceKey), in their data: the webhook body and the
+// change-feed entry carry the same.
+func Number(notices []Notice, seq int64) {
+	for _, n := range notices {
+		n.Data[SequenceKey] = seq
+	}
+}
+
 // endedBySystem reports whether a referral event's data says it was
 // cancelled because the consent it was sent under was withdrawn or
 // expired, or because its person was erased.

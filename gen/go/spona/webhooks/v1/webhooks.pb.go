@@ -1424,7 +1424,8 @@ type ChangeEvent struct {
 	Timestamp *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
 	// Ids and codes only (referral_id, beneficiary_id, from_organisation_id,
 	// to_organisation_id, status, urgency, due_time, survivor_id, ...), never
-	// names or notes.
+	// names or notes, and `sequence`, the event's number among the events of
+	// what it is about (as in the webhook body: higher is newer).
 	Data *structpb.Struct `protobuf:"bytes,4,opt,name=data,proto3" json:"data,omitempty"`
 	// Pass as `after` to continue after this event.
 	Cursor        string `protobuf:"bytes,5,opt,name=cursor,proto3" json:"cursor,omitempty"`

@@ -46,11 +46,18 @@ const (
 // also reads the change feed skips what it already got), `type`,
 // `timestamp` and `data` (ids and codes). `timestamp` is when the event
 // happened (the commit of the change in its service), the same on every
-// attempt, unlike webhook-timestamp: a later event of the same referral or
-// person never has an earlier one. Deliveries of a referral or person are
-// attempted in event order, but a delivery redelivered after it was
-// dead-lettered can arrive after later events: a receiver keeping the
-// latest state orders them by `timestamp`. A 2xx answer within 10 seconds
+// attempt, unlike webhook-timestamp. `data.sequence` numbers the events of
+// what the event is about (the referral for referral.* types, the consent
+// for consent.*, the person for beneficiary.*, the assistance record for
+// assistance.corrected): higher is newer, the same number on every attempt
+// and in the change feed, with gaps for events told to others only.
+// Deliveries of a referral or person are attempted in event order, but a
+// delivery redelivered after it was dead-lettered can arrive after later
+// events: a receiver keeping the latest state ignores an event whose
+// `data.sequence` is not above the one it applied last. `data` gains keys
+// (and codes gain values) without notice beyond the changelog: a receiver
+// ignores those it does not know rather than refusing the delivery (a
+// refusal is retried, and after 5 days disables the webhook). A 2xx answer within 10 seconds
 // is success; anything else is retried with exponential backoff and jitter
 // (the first wait 2.5 to 5 seconds, doubling up to 2 to 4 hours) for up
 // to 3 days, then the delivery is dead-lettered. A subscription whose
@@ -213,11 +220,18 @@ func (c *webhookServiceClient) RedeliverWebhookDeliveries(ctx context.Context, i
 // also reads the change feed skips what it already got), `type`,
 // `timestamp` and `data` (ids and codes). `timestamp` is when the event
 // happened (the commit of the change in its service), the same on every
-// attempt, unlike webhook-timestamp: a later event of the same referral or
-// person never has an earlier one. Deliveries of a referral or person are
-// attempted in event order, but a delivery redelivered after it was
-// dead-lettered can arrive after later events: a receiver keeping the
-// latest state orders them by `timestamp`. A 2xx answer within 10 seconds
+// attempt, unlike webhook-timestamp. `data.sequence` numbers the events of
+// what the event is about (the referral for referral.* types, the consent
+// for consent.*, the person for beneficiary.*, the assistance record for
+// assistance.corrected): higher is newer, the same number on every attempt
+// and in the change feed, with gaps for events told to others only.
+// Deliveries of a referral or person are attempted in event order, but a
+// delivery redelivered after it was dead-lettered can arrive after later
+// events: a receiver keeping the latest state ignores an event whose
+// `data.sequence` is not above the one it applied last. `data` gains keys
+// (and codes gain values) without notice beyond the changelog: a receiver
+// ignores those it does not know rather than refusing the delivery (a
+// refusal is retried, and after 5 days disables the webhook). A 2xx answer within 10 seconds
 // is success; anything else is retried with exponential backoff and jitter
 // (the first wait 2.5 to 5 seconds, doubling up to 2 to 4 hours) for up
 // to 3 days, then the delivery is dead-lettered. A subscription whose
