@@ -36,6 +36,8 @@ func TestLeastPrivilege(t *testing.T) {
 	id := ben.str("id")
 	s.call(t, "GET", "/v1/beneficiaries/"+id, s.keyA, nil, "X-Spona-Purpose", "follow-up for case 7").must(t, 200)
 	s.call(t, "POST", "/v1/beneficiaries/"+id+":erase", s.keyA, map[string]any{"reason": "her request"}).must(t, 200)
+	// A project's indicator, audited in reporting.indicator_audit.
+	s.funded(t, "ROLES-1", 0)
 
 	admin := connect(t, s.dbURL)
 	var total, withPurpose int
