@@ -74,6 +74,18 @@ var problems = []violationText{
 		"hr": `"{1}" može biti {2} (najprije dan) ili {3} (najprije mjesec): datoteka piše datume s kosim crtama s mjesecom na prvom mjestu, kao tablica ` +
 			`na engleskom (SAD) (ćelija {4} sadrži {5}, što je datum samo s mjesecom na prvom mjestu), pa se ovaj ne čita ni na jedan način; upišite željeni dan kao godina-mjesec-dan ({3} ili {2}).`,
 	}},
+	{regexp.MustCompile(`^the header of column ([A-Z]+), "(.*)", may be (\S+) \(day first\) or (\S+) \(month first\), so this cell is put at neither .* in cell ([A-Z]+1) as year-month-day \((.*) or (.*)\)$`), text{
+		"en": `The header of column {1}, "{2}", may be {3} (day first) or {4} (month first), so this cell is put at neither ` +
+			`(see the problem of row 1): write the day meant in cell {5} as year-month-day ({6} or {7}).`,
+		"sr-Latn": `Zaglavlje kolone {1}, "{2}", može biti {3} (prvo dan) ili {4} (prvo mesec), pa se ova ćelija ne upisuje ni za jedan ` +
+			`(pogledajte grešku reda 1): upišite željeni dan u ćeliju {5} kao godina-mesec-dan ({6} ili {7}).`,
+		"sr-Cyrl": `Заглавље колоне {1}, "{2}", може бити {3} (прво дан) или {4} (прво месец), па се ова ћелија не уписује ни за један ` +
+			`(погледајте грешку реда 1): упишите жељени дан у ћелију {5} као година-месец-дан ({6} или {7}).`,
+		"bs": `Zaglavlje kolone {1}, "{2}", može biti {3} (prvo dan) ili {4} (prvo mjesec), pa se ova ćelija ne upisuje ni za jedan ` +
+			`(pogledajte grešku reda 1): upišite željeni dan u ćeliju {5} kao godina-mjesec-dan ({6} ili {7}).`,
+		"hr": `Zaglavlje stupca {1}, "{2}", može biti {3} (najprije dan) ili {4} (najprije mjesec), pa se ova ćelija ne upisuje ni za jedan ` +
+			`(pogledajte pogrešku retka 1): upišite željeni dan u ćeliju {5} kao godina-mjesec-dan ({6} ili {7}).`,
+	}},
 	{regexp.MustCompile(`^"(.*)" is not a day of the calendar$`), text{
 		"en": `"{1}" is not a day of the calendar.`, "sr-Latn": `"{1}" nije dan u kalendaru.`, "sr-Cyrl": `"{1}" није дан у календару.`,
 		"bs": `"{1}" nije dan u kalendaru.`, "hr": `"{1}" nije dan u kalendaru.`,
@@ -192,16 +204,21 @@ var problems = []violationText{
 }
 
 // Problem is the message of an import's row problem in lang: the
-// catalogue's text when one of its patterns (of import problems, then of
-// field violations) reads it, else the message as it is, in English.
+// catalogue's text when one of its patterns (of import problems, of a
+// header cell's (a problem of row 1: a date read two ways), then of field
+// violations) reads it, else the message as it is, in English.
 func Problem(msg, lang string) string {
 	if _, ok := catalogue[lang]; !ok {
 		lang = Languages[0]
 	}
-	for _, list := range [][]violationText{problems, violations} {
-		if s, ok := fill(list, msg, lang); ok {
-			return s
-		}
+	if s, ok := fill(problems, msg, lang); ok {
+		return s
+	}
+	if s, ok := header(msg, lang); ok {
+		return s
+	}
+	if s, ok := fill(violations, msg, lang); ok {
+		return s
 	}
 	return msg
 }

@@ -47,6 +47,18 @@ func TestEveryProblemHasText(t *testing.T) {
 			imports.MonthFirst{Cell: "B3", Value: "2/13/1990"}, 6, []string{"Ana", "4/12/1990"}, nil)[0]) {
 		msgs = append(msgs, p.Message)
 	}
+	// A date header read two ways: a problem of its cell in row 1 (as its
+	// violation reads when the sheet is refused for another header), and
+	// of each cell under it.
+	days := func(h string) (string, bool) {
+		d, err := imports.ParseDate(h)
+		return "attendance." + d.String(), err == nil && (d.String() == "2024-12-04" || d.String() == "2024-04-12")
+	}
+	m, err := imports.MatchHeader([]string{"ime", "4/12/2024"}, []imports.Column{{Field: "given_name", Names: []string{"ime"}}}, days)
+	if err != nil || len(m.Unread) != 1 {
+		t.Fatalf("a date header read two ways: %v %v", m.Unread, err)
+	}
+	msgs = append(msgs, m.Unread[1].Message, m.Unread[1].Message+HiddenHeader, imports.UnreadCells(m, 2, []string{"Ana", "x"}, nil)[0].Message)
 	msgs = append(msgs, validate.PhoneLostPrefix, "the text of this cell was removed when the person the row may name was erased")
 	found := 0
 	root := filepath.Join("..", "..", "services")

@@ -32,7 +32,8 @@ type FindFunc func(ctx context.Context, after int, rows []*StagedRow) error
 // Check runs the check phase of a running import, chunk by chunk, and
 // reports its progress: each row's probable duplicates are found and
 // recorded, and counted. A dry run then ends (FinishImport); an all-or-nothing
-// import with bad rows fails (RowsInvalid). Otherwise the counts are
+// import with bad rows, or with problems of its header row, fails
+// (RowsInvalid). Otherwise the counts are
 // returned for the write phase, which reports with WriteProgress.
 func Check(ctx context.Context, imp *Import, store Staged, find FindFunc, report func(phase string, c Counts, percent int)) (Counts, error) {
 	c := imp.Counts
@@ -84,8 +85,8 @@ func Check(ctx context.Context, imp *Import, store Staged, find FindFunc, report
 	if imp.ValidateOnly {
 		return c, store.FinishImport(ctx, imp.ID, c)
 	}
-	if imp.OnError == OnErrorAbort && c.Invalid > 0 {
-		return c, RowsInvalid(c)
+	if imp.OnError == OnErrorAbort && (c.Invalid > 0 || len(imp.HeaderProblems) > 0) {
+		return c, RowsInvalid(c, len(imp.HeaderProblems))
 	}
 	return c, nil
 }

@@ -48,6 +48,13 @@ type Mapping struct {
 	Fields []string
 	// Headers holds the header cells as written.
 	Headers []string
+	// Unread holds, by column index, the problem of a header cell naming
+	// a date with slashes that reads as two days (4/5/2024: 4 May or
+	// 5 April) where either may be a column (dynamicHeader): the column
+	// is no field (it is not guessed at), its header is this problem of
+	// row 1, and each of its cells holding text one of its own
+	// (UnreadCells), so the rest of the sheet is still read and checked.
+	Unread map[int]Problem
 }
 
 // Index returns the column index of field, or -1.
@@ -80,7 +87,11 @@ func HeaderKey(s string) string {
 // returning its field; a header ending in a hint in brackets that neither
 // a column nor dynamic claims whole is the text before the hint, for
 // either. Unknown, duplicate and missing required columns are
-// reported with their column letters as one InvalidArgument error.
+// reported with their column letters as one InvalidArgument error
+// (BAD_HEADER). A date header read two ways (dynamicHeader) is no
+// field and is returned in Mapping.Unread: a problem of its cell, not a
+// refusal of the sheet, unless the row has another problem (then it is
+// one more violation of the refusal, so that all are told at once).
 func MatchHeader(header []string, cols []Column, dynamic func(header string) (string, bool)) (Mapping, error) {
 	byKey := map[string]string{}
 	for _, c := range cols {
@@ -121,12 +132,17 @@ func MatchHeader(header []string, cols []Column, dynamic func(header string) (st
 		}
 		letter := sheet.ColumnLetter(i)
 		if !ok {
-			unknown = append(unknown, letter)
 			if why != "" {
-				v.Add("header."+letter, "column %s %q %s", letter, h, why)
-			} else {
-				v.Add("header."+letter, "column %s %q is not a known column", letter, h)
+				msg := fmt.Sprintf("column %s %q %s", letter, h, why)
+				v.Add("header."+letter, "%s", msg)
+				if m.Unread == nil {
+					m.Unread = map[int]Problem{}
+				}
+				m.Unread[i] = Problem{Row: 1, Column: letter, Value: truncate(h, maxValue), Message: msg}
+				continue
 			}
+			unknown = append(unknown, letter)
+			v.Add("header."+letter, "column %s %q is not a known column", letter, h)
 			continue
 		}
 		if j, dup := seen[field]; dup {
@@ -143,6 +159,10 @@ func MatchHeader(header []string, cols []Column, dynamic func(header string) (st
 	}
 	if len(unknown) > 0 {
 		v.Add("header", "known columns: %s", strings.Join(knownNames(cols), ", "))
+	}
+	if len(v) == len(m.Unread) {
+		// Only dates read two ways: problems of their cells.
+		return m, nil
 	}
 	if err := v.Err(); err != nil {
 		var e *errs.Error
@@ -172,6 +192,38 @@ func headerReadings(h string) (dayFirst, monthFirst date.Date, rest string, ok b
 	return dayFirst, monthFirst, p[2], true
 }
 
+// hintedReadings are headerReadings of h, or of h before its hint in
+// brackets ("2/13/2024 (potpis)").
+func hintedReadings(h string) (dayFirst, monthFirst date.Date, rest string, ok bool) {
+	dayFirst, monthFirst, rest, ok = headerReadings(h)
+	if q := hint.FindStringSubmatch(strings.TrimSpace(h)); !ok && q != nil {
+		dayFirst, monthFirst, rest, ok = headerReadings(q[1])
+	}
+	return dayFirst, monthFirst, rest, ok
+}
+
+// UnreadCells are the problems of a row's cells, holding text, in a
+// column whose header is a date read two ways (Mapping.Unread): a mark
+// there is of one of two sessions, and is not put at either. Each is its
+// cell's only problem (Unheaded would say the column has no header); the
+// row has a problem, so nothing of it is written, and the row written
+// once the header is corrected is whole.
+func UnreadCells(m Mapping, row int, cells []string, problems []Problem) []Problem {
+	if len(m.Unread) == 0 {
+		return problems
+	}
+	return cellsOwn(m, row, cells, problems, func(i int, _ string) string {
+		p, ok := m.Unread[i]
+		if !ok {
+			return ""
+		}
+		dayFirst, monthFirst, rest, _ := hintedReadings(p.Value)
+		return fmt.Sprintf("the header of column %s, %q, may be %s (day first) or %s (month first), so this cell is put at neither "+
+			"(see the problem of row 1): write the day meant in cell %s1 as year-month-day (%s%s or %s%s)",
+			p.Column, p.Value, dayFirst, monthFirst, p.Column, dayFirst, rest, monthFirst, rest)
+	})
+}
+
 // slashedWitnesses reads a header row's dates with slashes for the order
 // it writes them in: monthFirst names the first header that shows it
 // writes them month first, as a spreadsheet in English (United States)
@@ -180,10 +232,7 @@ func headerReadings(h string) (dayFirst, monthFirst date.Date, rest string, ok b
 // it writes them day first (13/5/2024).
 func slashedWitnesses(header []string) (monthFirst string, dayFirst bool) {
 	for i, h := range header {
-		df, mf, _, ok := headerReadings(h)
-		if q := hint.FindStringSubmatch(strings.TrimSpace(h)); !ok && q != nil {
-			df, mf, _, ok = headerReadings(q[1]) // "2/13/2024 (potpis)"
-		}
+		df, mf, _, ok := hintedReadings(h)
 		switch {
 		case !ok:
 		case df.IsZero() && !mf.IsZero() && monthFirst == "":

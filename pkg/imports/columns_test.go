@@ -82,14 +82,16 @@ func TestFormulaErrors(t *testing.T) {
 
 // TestMatchHeaderSlashedDates: a dynamic column's header that is a date
 // with slashes is read day first only when that cannot store marks at the
-// wrong day: 4/12/2024 (4 December or 12 April) is refused when the
+// wrong day: 4/12/2024 (4 December or 12 April) is no column when the
 // import has a column for both days, or when another header shows the row
-// writes dates month first (2/13/2024, read as the one day it can be);
-// each refusal names both readings. A date that reads the
-// same either way (5/5/2024), one of a row that shows it writes day first
-// (13/5/2024), or one whose other reading names no column, is read as
-// before. Before, 4/12/2024 named the
-// 4 December column whatever the file meant.
+// writes dates month first (2/13/2024, read as the one day it can be):
+// a problem of its cell in row 1 naming both readings (Mapping.Unread),
+// and a violation of the refusal when another header refuses the sheet.
+// A date that reads the same either way (5/5/2024), one of a row that
+// shows it writes day first (13/5/2024), or one whose other reading names
+// no column, is read as before. Before r19, each such header refused the
+// whole sheet; before r18, 4/12/2024 named the 4 December column whatever
+// the file meant.
 func TestMatchHeaderSlashedDates(t *testing.T) {
 	cols := []Column{{Field: "given_name", Names: []string{"ime"}, Required: true}}
 	days := map[string]bool{"2024-12-04": true, "2024-04-12": true, "2024-05-05": true, "2024-06-07 13:00": true, "2024-07-06 13:00": true, "2024-02-13": true}
@@ -112,13 +114,17 @@ func TestMatchHeaderSlashedDates(t *testing.T) {
 	} {
 		m, err := MatchHeader(c.header, cols, day)
 		if strings.HasPrefix(c.want, "session:") {
-			if err != nil || m.Fields[1] != c.want {
-				t.Errorf("%q: %v %v, want %s", c.header, m.Fields, err, c.want)
+			if err != nil || m.Fields[1] != c.want || len(m.Unread) != 0 {
+				t.Errorf("%q: %v %v %v, want %s", c.header, m.Fields, m.Unread, err, c.want)
 			}
 			continue
 		}
-		if err == nil || !strings.Contains(violations(err), c.want) {
-			t.Errorf("%q: %v %v, want refused: %s", c.header, m.Fields, err, c.want)
+		if p := m.Unread[1]; err != nil || m.Fields[1] != "" || p.Row != 1 || p.Column != "B" || p.Value != c.header[1] || !strings.Contains(p.Message, c.want) {
+			t.Errorf("%q: %v %+v %v, want no field and a problem of B1: %s", c.header, m.Fields, m.Unread, err, c.want)
+		}
+		// Refused for another header: it is one more violation.
+		if _, err := MatchHeader(append(c.header, "Telefon"), cols, day); err == nil || !strings.Contains(violations(err), c.want) {
+			t.Errorf("%q with an unknown column: %v, want refused: %s", c.header, err, c.want)
 		}
 	}
 	// A row that shows it writes day first (13/5/2024) is read day first.
@@ -129,9 +135,9 @@ func TestMatchHeaderSlashedDates(t *testing.T) {
 	// Only the month-first reading names a column: refused, saying so
 	// (before: "is not a known column").
 	delete(days, "2024-12-04")
-	if _, err := MatchHeader([]string{"Ime", "4/12/2024"}, cols, day); err == nil || !strings.Contains(violations(err),
+	if m, err := MatchHeader([]string{"Ime", "4/12/2024"}, cols, day); err != nil || !strings.Contains(m.Unread[1].Message,
 		"is read day first as 2024-12-04, which is no column; read month first, as a spreadsheet in English (United States) writes dates, it would be 2024-04-12: if that is the day meant, write it as 2024-04-12") {
-		t.Errorf("a header naming a column only month first: %v", violations(err))
+		t.Errorf("a header naming a column only month first: %+v %v", m.Unread, violations(err))
 	}
 	days["2024-12-04"] = true
 	// Only the day-first reading names a column: read as before, unless
@@ -140,9 +146,27 @@ func TestMatchHeaderSlashedDates(t *testing.T) {
 	if m, err := MatchHeader([]string{"Ime", "4/12/2024"}, cols, day); err != nil || m.Fields[1] != "session:2024-12-04" {
 		t.Errorf("a day-first row: %v %v", m.Fields, err)
 	}
-	_, err := MatchHeader([]string{"Ime", "4/12/2024", "2/13/2024"}, cols, day)
-	if err == nil || !strings.Contains(violations(err), `may be 2024-12-04 (day first) or 2024-04-12 (month first): the header row writes dates with slashes month first (column C "2/13/2024"`) {
-		t.Errorf("a month-first row: %v", violations(err))
+	m, err := MatchHeader([]string{"Ime", "4/12/2024", "2/13/2024"}, cols, day)
+	if err != nil || !strings.Contains(m.Unread[1].Message, `may be 2024-12-04 (day first) or 2024-04-12 (month first): the header row writes dates with slashes month first (column C "2/13/2024"`) {
+		t.Errorf("a month-first row: %+v %v", m.Unread, violations(err))
+	}
+}
+
+// TestUnreadCells: under a header read two ways, each cell holding text
+// has one problem naming its header's two readings and the header cell to
+// correct, replacing the cell's others (Unheaded's); blank cells and other
+// columns' cells are left alone.
+func TestUnreadCells(t *testing.T) {
+	m := Mapping{Fields: []string{"given_name", "", ""}, Unread: map[int]Problem{1: {Row: 1, Column: "B", Value: "4/12/2024 (potpis)"}}}
+	cells := []string{"Ana", " x ", "napomena"}
+	got := UnreadCells(m, 3, cells, Unheaded(m, 3, cells))
+	if len(got) != 2 || got[0].Column != "B" || got[0].Row != 3 || got[0].Value != "x" || got[0].Message != `the header of column B, "4/12/2024 (potpis)", `+
+		`may be 2024-12-04 (day first) or 2024-04-12 (month first), so this cell is put at neither (see the problem of row 1): `+
+		`write the day meant in cell B1 as year-month-day (2024-12-04 or 2024-04-12)` || got[1].Column != "C" {
+		t.Errorf("problems: %+v", got)
+	}
+	if got := UnreadCells(m, 4, []string{"Ana", "  ", "napomena"}, nil); len(got) != 0 {
+		t.Errorf("a blank cell: %+v", got)
 	}
 }
 

@@ -117,6 +117,9 @@ type Import struct {
 	Phase      string
 	Counts     Counts
 	Progress   int
+	// HeaderProblems are the problems of the header row (row 1) that do
+	// not refuse the sheet: a date read two ways (Mapping.Unread).
+	HeaderProblems []Problem
 	// Error of a failed import.
 	Error    *errs.Error
 	Attempts int
@@ -206,10 +209,15 @@ type Upload struct {
 	Spec *Spec
 }
 
-// RowsInvalid is the error of an all-or-nothing import with bad rows.
-func RowsInvalid(c Counts) *errs.Error {
-	return &errs.Error{Kind: errs.KindInvalidArgument, Reason: "ROWS_INVALID",
-		Message: fmt.Sprintf("%d of %d rows have problems; nothing was imported (fix them, or import with on_error=skip)", c.Invalid, c.Rows)}
+// RowsInvalid is the error of an all-or-nothing import with bad rows, or
+// with problems of its header row (header: how many).
+func RowsInvalid(c Counts, header int) *errs.Error {
+	msg := fmt.Sprintf("%d of %d rows have problems; nothing was imported (fix them, or import with on_error=skip)", c.Invalid, c.Rows)
+	if header > 0 {
+		msg = fmt.Sprintf("the header row (row 1) and %d of %d rows have problems; nothing was imported "+
+			"(fix them, or import with on_error=skip)", c.Invalid, c.Rows)
+	}
+	return &errs.Error{Kind: errs.KindInvalidArgument, Reason: "ROWS_INVALID", Message: msg}
 }
 
 // Processor carries a running import of one kind to its end. It finds the

@@ -144,7 +144,9 @@ func (r *Runner) Resume(ctx context.Context) error {
 // Upload reads an uploaded file, stages its rows and starts its import; it
 // returns the import once it finished or FirstWait passed. A file that
 // cannot be read, or whose header does not match, is refused
-// (InvalidArgument) and nothing is stored. A repeated upload (same request
+// (InvalidArgument) and nothing is stored; a header naming a date read
+// two ways is a problem of row 1 instead (Import.HeaderProblems), and
+// the cells under it problems of their own (imports.UnreadCells). A repeated upload (same request
 // id, or the same file with the same options within 24 hours, a dry run
 // while the first still runs) returns the first import, marked Replayed, or is refused (Aborted) while the first one's rows are
 // still being staged (Store.Create).
@@ -233,6 +235,12 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 		if f != "" {
 			imp.Columns = append(imp.Columns, imports.ColumnInfo{Letter: sheet.ColumnLetter(i), Header: m.Headers[i], Field: f})
 		}
+		if p, ok := m.Unread[i]; ok {
+			if rd.HiddenColumn(i) {
+				p.Message += i18n.HiddenHeader
+			}
+			imp.HeaderProblems = append(imp.HeaderProblems, p)
+		}
 	}
 	existing, err := r.store.Create(ctx, imp, r.owner, r.cfg.Lease, func(yield func(*imports.StagedRow) error) error {
 		n := 0
@@ -252,6 +260,7 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 				s.Problems = []imports.Problem{imports.HiddenRow(row)}
 			} else {
 				s.Problems = append(s.Problems, imports.Unheaded(m, row, cells)...)
+				s.Problems = imports.UnreadCells(m, row, cells, s.Problems)
 				if monthFirst {
 					s.Problems = imports.SwappableDates(m, dates, mf, row, cells, s.Problems)
 				}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,17 +37,17 @@ func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
 const importCols = `id, kind, parent, organisation_id, client_id, purpose, validate_only, on_error, on_duplicate,
 	COALESCE(request_id, ''), format, encoding, file_sha256, columns, state, phase, counts, progress,
-	error_code, error_reason, error_message, attempts, create_time, update_time, complete_time`
+	error_code, error_reason, error_message, attempts, create_time, update_time, complete_time, COALESCE(header_problems, '[]')`
 
 func scanImport(row pgx.Row) (*imports.Import, error) {
 	var i imports.Import
-	var cols, counts []byte
+	var cols, counts, header []byte
 	var code int
 	var reason, msg string
 	var complete *time.Time
 	err := row.Scan(&i.ID, &i.Kind, &i.Parent, &i.OrganisationID, &i.ClientID, &i.Purpose, &i.ValidateOnly, &i.OnError,
 		&i.OnDuplicate, &i.RequestID, &i.Format, &i.Encoding, &i.FileSHA256, &cols, &i.State, &i.Phase, &counts, &i.Progress,
-		&code, &reason, &msg, &i.Attempts, &i.CreateTime, &i.UpdateTime, &complete)
+		&code, &reason, &msg, &i.Attempts, &i.CreateTime, &i.UpdateTime, &complete, &header)
 	if err != nil {
 		return nil, err
 	}
@@ -54,6 +55,9 @@ func scanImport(row pgx.Row) (*imports.Import, error) {
 		return nil, err
 	}
 	if err := json.Unmarshal(counts, &i.Counts); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(header, &i.HeaderProblems); err != nil {
 		return nil, err
 	}
 	if msg != "" {
@@ -187,11 +191,16 @@ func requestLockKey(imp *imports.Import) string {
 // stage inserts a new import and its rows in tx.
 func stage(ctx context.Context, tx pgx.Tx, imp *imports.Import, owner string, lease time.Duration, rows func(yield func(*imports.StagedRow) error) error) error {
 	cols, _ := json.Marshal(imp.Columns)
+	var header []byte
+	if len(imp.HeaderProblems) > 0 {
+		header, _ = json.Marshal(imp.HeaderProblems)
+	}
 	if _, err := tx.Exec(ctx, `INSERT INTO imports (id, kind, parent, organisation_id, client_id, purpose, validate_only,
-			on_error, on_duplicate, request_id, format, encoding, file_sha256, columns, state, phase, lease_owner, lease_until)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'running', 'check', $15, now() + $16::interval)`,
+			on_error, on_duplicate, request_id, format, encoding, file_sha256, columns, state, phase, lease_owner, lease_until,
+			header_problems)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'running', 'check', $15, now() + $16::interval, $17)`,
 		imp.ID, imp.Kind, imp.Parent, imp.OrganisationID, imp.ClientID, imp.Purpose, imp.ValidateOnly, imp.OnError,
-		imp.OnDuplicate, db.Null(imp.RequestID), imp.Format, imp.Encoding, imp.FileSHA256, cols, owner, lease.String()); err != nil {
+		imp.OnDuplicate, db.Null(imp.RequestID), imp.Format, imp.Encoding, imp.FileSHA256, cols, owner, lease.String(), header); err != nil {
 		return db.Error(err)
 	}
 	var c imports.Counts
@@ -315,17 +324,20 @@ func (s *Store) Get(ctx context.Context, org, id string) (*imports.Import, error
 // MaxListed caps the problems and duplicate rows returned with an import.
 const MaxListed = 5000
 
+// details reads an import's problems (its header row's first, then its
+// rows', in sheet order) and duplicates.
 func (s *Store) details(ctx context.Context, i *imports.Import) error {
 	if err := s.pool.QueryRow(ctx, `SELECT COALESCE(sum(jsonb_array_length(problems)), 0) FROM import_rows
 		WHERE import_id = $1 AND problems IS NOT NULL`, i.ID).Scan(&i.ProblemCount); err != nil {
 		return db.Error(err)
 	}
+	i.ProblemCount += len(i.HeaderProblems)
 	rows, err := s.pool.Query(ctx, `SELECT p FROM import_rows r, jsonb_array_elements(r.problems) p
-		WHERE r.import_id = $1 AND r.problems IS NOT NULL ORDER BY r.row_no LIMIT $2`, i.ID, MaxListed)
+		WHERE r.import_id = $1 AND r.problems IS NOT NULL ORDER BY r.row_no LIMIT $2`, i.ID, max(MaxListed-len(i.HeaderProblems), 0))
 	if err != nil {
 		return db.Error(err)
 	}
-	i.Problems, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (imports.Problem, error) {
+	listed, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (imports.Problem, error) {
 		var p imports.Problem
 		var raw []byte
 		if err := r.Scan(&raw); err != nil {
@@ -336,6 +348,7 @@ func (s *Store) details(ctx context.Context, i *imports.Import) error {
 	if err != nil {
 		return db.Error(err)
 	}
+	i.Problems = append(slices.Clip(i.HeaderProblems), listed...)
 	rows, err = s.pool.Query(ctx, `SELECT row_no, COALESCE(matches, '[]'), COALESCE(same_as, '{}'), outcome, COALESCE(resource_id::text, '')
 		FROM import_rows WHERE import_id = $1 AND (matches IS NOT NULL OR same_as IS NOT NULL) ORDER BY row_no LIMIT $2`, i.ID, MaxListed)
 	if err != nil {

@@ -60,13 +60,15 @@ func CheckEnded(t testing.TB, imp *importsv1.Import, what string) {
 		t.Fatalf("%s: %v", what, imp)
 	}
 	// A problem names its row and, but for one of the whole row, its
-	// column; and the field of a column the header row named.
+	// column; and the field of a column the header row named. A problem
+	// of the header row (row 1) names its cell, of no field.
 	named := map[string]bool{}
 	for _, c := range imp.GetColumns() {
 		named[c.GetLetter()] = true
 	}
 	for _, p := range imp.GetProblems() {
-		if p.GetRow() < 2 || p.GetColumn() != "" && sheet.ColumnIndex(p.GetColumn()) < 0 || named[p.GetColumn()] && p.GetField() == "" {
+		header := p.GetRow() == 1 && (p.GetColumn() == "" || p.GetField() != "" || named[p.GetColumn()])
+		if header || p.GetRow() < 1 || p.GetColumn() != "" && sheet.ColumnIndex(p.GetColumn()) < 0 || named[p.GetColumn()] && p.GetField() == "" {
 			t.Fatalf("%s: problem %v does not name its row and column", what, p)
 		}
 	}

@@ -534,12 +534,19 @@ func (x *ImportCounts) GetLinked() int32 {
 // One bad cell (or a bad row, when column is empty).
 type ImportProblem struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Row number as the spreadsheet shows it; the header is row 1.
+	// Row number as the spreadsheet shows it; the header is row 1. A
+	// problem of row 1 is of a header cell the import reads as no column
+	// without refusing the sheet: a sign-in sheet's attendance header that
+	// is a date read two ways (4/5/2024: 4 May or 5 April), named with both
+	// days; each cell under it holding a mark is a problem too, and an
+	// all-or-nothing import writes nothing. Write the header as the day
+	// meant (2024-05-04).
 	Row int32 `protobuf:"varint,1,opt,name=row,proto3" json:"row,omitempty"`
 	// Column letter, e.g. "D"; empty for a problem of the whole row.
 	Column string `protobuf:"bytes,2,opt,name=column,proto3" json:"column,omitempty"`
 	// The field of the column, e.g. "birth_date"; empty for a column
-	// without a header and for a problem of the whole row (a hidden row).
+	// without a header, for a header cell's problem and the cells under it,
+	// and for a problem of the whole row (a hidden row).
 	Field string `protobuf:"bytes,3,opt,name=field,proto3" json:"field,omitempty"`
 	// The cell as read (at most 100 characters).
 	Value string `protobuf:"bytes,4,opt,name=value,proto3" json:"value,omitempty"`

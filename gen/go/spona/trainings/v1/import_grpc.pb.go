@@ -41,7 +41,10 @@ type ParticipantImportServiceClient interface {
 	// 15.3.2017., or 15.3. alone), its date and start time on a day with
 	// several, or "session 2" / "sesija 2" (programme order); a cell marks
 	// presence with x (Latin or Cyrillic), +, ✓, 1, da or yes and absence
-	// with 0, -, ne or no. The body is the file itself (of an XLSX workbook,
+	// with 0, -, ne or no. A header that is a date with slashes read two
+	// ways (4/5/2024) where either day may be a session is put at neither:
+	// it is a problem of its cell (row 1), as are the marks under it.
+	// The body is the file itself (of an XLSX workbook,
 	// its first worksheet not hidden is read); options are query parameters. Returns a long-running operation (metadata
 	// spona.imports.v1.ImportMetadata, response spona.imports.v1.Import).
 	ImportParticipants(ctx context.Context, in *ImportParticipantsRequest, opts ...grpc.CallOption) (*longrunningpb.Operation, error)
@@ -94,7 +97,10 @@ type ParticipantImportServiceServer interface {
 	// 15.3.2017., or 15.3. alone), its date and start time on a day with
 	// several, or "session 2" / "sesija 2" (programme order); a cell marks
 	// presence with x (Latin or Cyrillic), +, ✓, 1, da or yes and absence
-	// with 0, -, ne or no. The body is the file itself (of an XLSX workbook,
+	// with 0, -, ne or no. A header that is a date with slashes read two
+	// ways (4/5/2024) where either day may be a session is put at neither:
+	// it is a problem of its cell (row 1), as are the marks under it.
+	// The body is the file itself (of an XLSX workbook,
 	// its first worksheet not hidden is read); options are query parameters. Returns a long-running operation (metadata
 	// spona.imports.v1.ImportMetadata, response spona.imports.v1.Import).
 	ImportParticipants(context.Context, *ImportParticipantsRequest) (*longrunningpb.Operation, error)
