@@ -31,7 +31,10 @@
 //     (MAX_BODY_BYTES, IMPORT_MAX_BYTES for an upload: gateway.limit);
 //   - every route with a body answers one that stops arriving in time
 //     with 408 (BODY_TOO_SLOW), and every operation answers 503 while a
-//     service it needs (or the edge's store) is unavailable;
+//     service it needs (or the edge's store) is unavailable, 504 when one
+//     does not answer in time, and 500 on a fault of Spona's (declared on
+//     every operation: a client generated from "default" alone cannot
+//     tell them from the other errors);
 //   - every write's answers that an Idempotency-Key's retry may get again
 //     (200 and the 4xx kept) carry Idempotent-Replayed: true when they are
 //     a replay (gateway.ReplayedHeader), as does an import's upload
@@ -209,6 +212,16 @@ for (const [path, ops] of Object.entries(swagger.paths)) {
     op.responses['503'] = {
       description:
         'A service this operation needs, or the edge\'s own store, is unavailable for the moment (google.rpc.Status UNAVAILABLE): nothing was done, or a write\'s outcome is unknown; send the same request again later (a write with the same Idempotency-Key, so that it is not done twice).',
+      schema: status,
+    };
+    op.responses['504'] = {
+      description:
+        'A service this operation needs did not answer in time (google.rpc.Status DEADLINE_EXCEEDED): nothing was done, or a write\'s outcome is unknown; send the same request again (a write with the same Idempotency-Key, so that it is not done twice).',
+      schema: status,
+    };
+    op.responses['500'] = {
+      description:
+        'A fault on Spona\'s side, never the request\'s (google.rpc.Status INTERNAL, message "internal error", saying nothing of its cause, which the edge or service logs): a write\'s outcome may be unknown; send it again with the same Idempotency-Key, so that it is not done twice.',
       schema: status,
     };
     if (writes.has(method)) {

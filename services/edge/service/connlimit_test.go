@@ -55,4 +55,5 @@ func TestConnectionLimitAnswerIsLocalized(t *testing.T) {
 		r.Header.Get("X-Content-Type-Options") != "nosniff" || !closed {
 		t.Errorf("429 over the connection limit: %v %s", r.Header, r.Raw)
 	}
+	ownText(t, "429 over the connection limit", r)
 }

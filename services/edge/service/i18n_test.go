@@ -5,8 +5,12 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/spona/spona/pkg/i18n"
 	"github.com/spona/spona/pkg/testkit/resttest"
 	"github.com/spona/spona/services/edge/edgetest"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // localized returns the google.rpc.LocalizedMessage of a Status body and
@@ -38,6 +42,28 @@ func localized(t *testing.T, r resttest.Response) (locale, msg string, fields ma
 		t.Fatalf("%d LocalizedMessage details in %s", n, r.Raw)
 	}
 	return locale, msg, fields
+}
+
+// ownText fails when r's google.rpc.LocalizedMessage is only the general
+// text of its status code (what a reason without a text of its own got:
+// "Missing or invalid credentials" for a key that was sent, "The request is
+// not valid" for a body that is no JSON) rather than its reason's own.
+func ownText(t *testing.T, what string, r resttest.Response) {
+	t.Helper()
+	locale, msg, _ := localized(t, r)
+	code, _ := r.Body["code"].(float64)
+	bare := status.New(codes.Code(code), "")
+	withField, err := bare.WithDetails(&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: "f", Description: "x"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []*status.Status{bare, withField} {
+		for _, d := range i18n.Localize(st, locale).Details() {
+			if lm, ok := d.(*errdetails.LocalizedMessage); ok && lm.GetMessage() == msg {
+				t.Errorf("%s: localized message %q in %s is its code's general text, not its reason's own: %s", what, msg, locale, r.Raw)
+			}
+		}
+	}
 }
 
 func hasCyrillic(s string) bool {
@@ -90,10 +116,14 @@ func TestLocalizedErrors(t *testing.T) {
 		{"not a spreadsheet", 400, "POST", "/v1/beneficiaries:import?validate_only=true", map[string]any{"content_type": "text/csv"},
 			"The file is not a spreadsheet Spona reads: send CSV (text/csv) or XLSX, with the matching Content-Type.",
 			"Datoteka nije tablica koju Spona čita: pošaljite CSV (text/csv) ili XLSX, s odgovarajućim Content-Type.", ""},
+		// The edge's own refusals say what their reason says (before r19,
+		// their code's general text).
 		{"malformed body", 400, "POST", "/v1/beneficiaries", "{",
-			"The request is not valid; see the fields named in the details.", "Zahtjev nije ispravan; pogledajte polja navedena u pojedinostima.", ""},
+			"The request body is not valid JSON of this request; the details name where (the field), or the message says why.",
+			"Tijelo zahtjeva nije ispravan JSON ovog zahtjeva; mjesto navode pojedinosti (polje) ili razlog navodi poruka.", ""},
 		{"unauthenticated", 401, "GET", "/v1/beneficiaries", nil,
-			"Missing or invalid credentials: send Authorization: Bearer <API key>.", "Nedostaju ili nisu ispravni podaci za pristup: pošaljite Authorization: Bearer <API ključ>.", ""},
+			"No credentials were sent: send Authorization: Bearer <API key> (or an OIDC token).",
+			"Podaci za pristup nisu poslani: pošaljite Authorization: Bearer <API ključ> (ili OIDC token).", ""},
 	}
 	languages := []struct{ header, locale string }{
 		{"", "en"}, {"en-GB", "en"}, {"de-DE, fr;q=0.5", "en"}, {"sr-Latn-RS, sr;q=0.8", "sr-Latn"},

@@ -37,8 +37,11 @@ func badQueryValues(name string, schema json.RawMessage) []string {
 	case name == "page_size":
 		return []string{"-1", "abc", "1.5"}
 	case len(s.Enum) > 0 || (s.Items != nil && len(s.Items.Enum) > 0):
-		// An unknown value, one of another enum, and the number of none.
-		return []string{"BOGUS_VALUE", "SEX_FEMALE_X", "99"}
+		// An unknown value, one of another enum, the number of none, and
+		// numbers of values (the first value's, the zero value's): the
+		// REST API takes names only (before r19 the gateway took ?status=1
+		// as the enum's first value and ?status=0 as no filter).
+		return []string{"BOGUS_VALUE", "SEX_FEMALE_X", "99", "1", "0"}
 	case s.Type == "boolean":
 		return []string{"maybe", "2"}
 	case s.Type == "integer":
@@ -63,13 +66,15 @@ func badQueryValues(name string, schema json.RawMessage) []string {
 // read taking page_token or page_size: a new list route is covered as soon
 // as it is in the document) with each query parameter it declares given a
 // value that is not one of its values (a malformed or foreign page token,
-// a page size that is no positive whole number, an unknown enum value, a
-// boolean that is none, an id, date, country or language code that is
-// none), and with the order_by and filter a client may expect of a list
-// (which no list takes): each is 400 INVALID_ARGUMENT with a field
-// violation naming the parameter as sent (an item of a repeated one by
-// its index), never a 500, never a 200 that ignored it. It found no route
-// answering otherwise: it guards the routes to come.
+// a page size that is no positive whole number, an unknown enum value or
+// the number of a known one, a boolean that is none, an id, date, country
+// or language code that is none), and with the order_by and filter a
+// client may expect of a list (which no list takes): each is 400
+// INVALID_ARGUMENT with a field violation naming the parameter as sent (an
+// item of a repeated one by its index), never a 500, never a 200 that
+// ignored it. Before r19 every list with an enum parameter answered 200 to
+// its numbers (?status=1), which the API (README: enums are their full
+// names) does not take.
 func TestListQueryRefusals(t *testing.T) {
 	rcv := webhooktest.Start(t, nil)
 	s := edgetest.Start(t, nil)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spona/spona/pkg/testkit/resttest"
 	"github.com/spona/spona/services/edge/edgetest"
+	"github.com/spona/spona/services/edge/internal/gateway"
 	"github.com/spona/spona/services/edge/service"
 )
 
@@ -42,7 +43,9 @@ func TestEdgeRefusalsHaveTheServicesShape(t *testing.T) {
 		return r
 	}
 	// check wants r to be status with a Status body of the service's shape
-	// in hr, with reason (and field violations on fields, when given).
+	// in hr, with reason (and field violations on fields, when given), and
+	// a localized message of the reason's own, not its code's general text.
+	reasons := map[string]bool{}
 	check := func(what string, r resttest.Response, status int, reason string, fields ...string) {
 		t.Helper()
 		if r.Status != status {
@@ -82,6 +85,8 @@ func TestEdgeRefusalsHaveTheServicesShape(t *testing.T) {
 				t.Errorf("%s: field violations %v, want one on %s in hr", what, got, f)
 			}
 		}
+		ownText(t, what, r)
+		reasons[reason] = true
 	}
 	hr := []string{"Accept-Language", "hr"}
 	with := func(h ...string) []string { return append(slices.Clone(hr), h...) }
@@ -122,6 +127,9 @@ func TestEdgeRefusalsHaveTheServicesShape(t *testing.T) {
 	check("a body over the limit", try(c, "POST", "/v1/beneficiaries", `{"given_name":"`+strings.Repeat("a", 70<<10)+`"}`, hr...),
 		413, "BODY_TOO_LARGE")
 
+	check("a CORS preflight from an origin not allowed", try(anon, "OPTIONS", "/v1/beneficiaries", nil,
+		with("Origin", "https://elsewhere.example", "Access-Control-Request-Method", "GET")...), 403, "CORS_NOT_ALLOWED")
+
 	// Rate limits (last: they leave the client, and the address's failed
 	// authentications, used up).
 	burst := resttest.New(s.URL, s.CreateKey(t, "burst", "Refusals Burst NGO").Key)
@@ -137,4 +145,18 @@ func TestEdgeRefusalsHaveTheServicesShape(t *testing.T) {
 		try(invalid, "GET", "/v1/beneficiaries", nil)
 	}
 	check("over the address's failed authentications", try(invalid, "GET", "/v1/beneficiaries", nil, hr...), 429, "AUTH_FAILURES_LIMITED")
+
+	// Every reason the edge answers with is checked here for a text of
+	// its own, but TOO_MANY_CONNECTIONS (TestConnectionLimitAnswerIsLocalized),
+	// BODY_TOO_SLOW (TestSlowUploads), MALFORMED_PATH (net/http refuses a
+	// path that does not decode before the gateway sees it) and
+	// ROUTE_NOT_OPEN (a route of no scope, which no route is):
+	// pkg/i18n's TestEveryReasonHasText finds their texts in the code.
+	for _, reason := range []string{gateway.ReasonRouteNotFound, gateway.ReasonMethodNotAllowed, gateway.ReasonCredentialsMissing,
+		gateway.ReasonCredentialsInvalid, gateway.ReasonScopeRequired, gateway.ReasonOriginNotAllowed, gateway.ReasonRateLimited,
+		gateway.ReasonAuthFailuresLimited, gateway.ReasonUnsupportedMediaType, gateway.ReasonNotAcceptable, gateway.ReasonMalformedBody} {
+		if !reasons[reason] {
+			t.Errorf("reason %s not checked", reason)
+		}
+	}
 }

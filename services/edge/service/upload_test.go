@@ -106,6 +106,7 @@ func TestSlowUploads(t *testing.T) {
 		if code != 408 || st["code"] != float64(4) || !strings.Contains(msg, "64 KiB per second") {
 			t.Errorf("upload at a tenth of the minimum rate %v: %d %v", headers, code, st)
 		}
+		ownText(t, "a slow upload", resttest.Response{Status: code, Body: st})
 	}
 	c := resttest.New(s.URL, k.Key)
 	if r := c.Do(t, "GET", "/v1/imports", nil).Must(t, 200); len(r.Body) != 0 {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spona/spona/pkg/errs"
@@ -16,8 +17,10 @@ import (
 // ignoredQuery refuses the query parameters of r that grpc-gateway would
 // drop in silence: names of no field of the route's request message (a
 // typo, or ?from=… for start_date, which would answer for every date), and
-// fields the route's path or body sets. Each is a field violation naming the
-// parameter as sent; nil, without allocating, when the query is empty.
+// fields the route's path or body sets; and the values it would take that
+// the API does not (an enum's number: enumNumber). Each is a field violation
+// naming the parameter as sent; nil, without allocating, when the query is
+// empty.
 // Names are matched as the gateway matches them: a dotted path of proto or
 // JSON field names, a map field followed by [key].
 func (m *matched) ignoredQuery(r *http.Request) error {
@@ -29,8 +32,10 @@ func (m *matched) ignoredQuery(r *http.Request) error {
 		return nil // the gateway refuses a malformed query with 400 itself
 	}
 	var v errs.Violations
-	for key := range q {
+	for key, values := range q {
 		if why := m.queryField(key); why != "" {
+			v.Add(strings.ToValidUTF8(key, "\uFFFD"), "%s", why)
+		} else if why := m.enumNumber(key, values); why != "" {
 			v.Add(strings.ToValidUTF8(key, "\uFFFD"), "%s", why)
 		}
 	}
@@ -55,6 +60,26 @@ func (m *matched) queryField(key string) string {
 		return "is given in the request body of " + m.Method + " " + m.Template + ", not in the query"
 	case slices.ContainsFunc(m.pathVars, func(p string) bool { return p == field || strings.HasPrefix(field, p+".") }):
 		return "is given by the path of " + m.Method + " " + m.Template + ", not in the query"
+	}
+	return ""
+}
+
+// enumNumber says why values of the query parameter key are refused when
+// key names an enum field and one of them is a number (?status=3): the
+// REST API takes an enum's names only (REFERRAL_STATUS_SENT), as its
+// documents list them, while grpc-gateway would take the number too, so a
+// client could depend on a numbering that is the protos' and no part of
+// the API. "" otherwise (a name the enum lacks is the gateway's to refuse,
+// in the same words).
+func (m *matched) enumNumber(key string, values []string) string {
+	fds := queryFields(m.Input, key)
+	if len(fds) == 0 || fds[len(fds)-1].Kind() != protoreflect.EnumKind {
+		return ""
+	}
+	for _, val := range values {
+		if _, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64); err == nil {
+			return "must be one of " + enumValues(fds[len(fds)-1].Enum())
+		}
 	}
 	return ""
 }
