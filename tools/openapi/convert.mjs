@@ -131,6 +131,23 @@ const retryAfter = {
   type: 'integer',
   description: 'Seconds to wait before sending the same request again, when it may succeed then.',
 };
+// The answers every operation may give, whatever it is sent: a service it
+// needs unavailable (503) or not answering in time (504), a fault of
+// Spona's (500); in this order in the documents.
+const everyOperation = [
+  [
+    '503',
+    'A service this operation needs, or the edge\'s own store, is unavailable for the moment (google.rpc.Status UNAVAILABLE): nothing was done, or a write\'s outcome is unknown; send the same request again later (a write with the same Idempotency-Key, so that it is not done twice).',
+  ],
+  [
+    '504',
+    'A service this operation needs did not answer in time (google.rpc.Status DEADLINE_EXCEEDED): nothing was done, or a write\'s outcome is unknown; send the same request again (a write with the same Idempotency-Key, so that it is not done twice).',
+  ],
+  [
+    '500',
+    'A fault on Spona\'s side, never the request\'s (google.rpc.Status INTERNAL, message "internal error", saying nothing of its cause, which the edge or service logs): a write\'s outcome may be unknown; send it again with the same Idempotency-Key, so that it is not done twice.',
+  ],
+];
 const definition = (schema) => (schema?.$ref ? swagger.definitions[schema.$ref.replace('#/definitions/', '')] : schema);
 const hasEtag = (schema) => definition(schema)?.properties?.etag?.type === 'string';
 // Whether an operation takes an etag (as gateway.etagField decides): an
@@ -209,21 +226,9 @@ for (const [path, ops] of Object.entries(swagger.paths)) {
         schema: status,
       };
     }
-    op.responses['503'] = {
-      description:
-        'A service this operation needs, or the edge\'s own store, is unavailable for the moment (google.rpc.Status UNAVAILABLE): nothing was done, or a write\'s outcome is unknown; send the same request again later (a write with the same Idempotency-Key, so that it is not done twice).',
-      schema: status,
-    };
-    op.responses['504'] = {
-      description:
-        'A service this operation needs did not answer in time (google.rpc.Status DEADLINE_EXCEEDED): nothing was done, or a write\'s outcome is unknown; send the same request again (a write with the same Idempotency-Key, so that it is not done twice).',
-      schema: status,
-    };
-    op.responses['500'] = {
-      description:
-        'A fault on Spona\'s side, never the request\'s (google.rpc.Status INTERNAL, message "internal error", saying nothing of its cause, which the edge or service logs): a write\'s outcome may be unknown; send it again with the same Idempotency-Key, so that it is not done twice.',
-      schema: status,
-    };
+    for (const [code, description] of everyOperation) {
+      op.responses[code] = { description, schema: status };
+    }
     if (writes.has(method)) {
       // The answers an Idempotency-Key's retry may get again (a 200, or a
       // refusal kept: gateway.final), and an import's upload repeating an
