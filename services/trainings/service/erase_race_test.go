@@ -11,6 +11,7 @@ import (
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	"github.com/spona/spona/pkg/testkit/statustest"
+	"github.com/spona/spona/services/trainings/migrations"
 	"google.golang.org/grpc/codes"
 )
 
@@ -30,6 +31,7 @@ import (
 // said the person may be registered; "erasure first" holds the
 // beneficiaries service's answer to that question (its audit record of
 // the check, after it read the person) until the erasure is applied here.
+// Migration 00020 records those erased before it.
 func TestRegistrationRacingErasure(t *testing.T) {
 	c := start(t)
 	ctx := servicetest.As(t, ids.New())
@@ -86,5 +88,20 @@ func TestRegistrationRacingErasure(t *testing.T) {
 				t.Errorf("%d registrations of the erased person not reached by the erasure", unreached)
 			}
 		})
+	}
+
+	// Migration 00020 records the persons erased before it whose
+	// participations were marked ("registration first" above).
+	var marked []string
+	if err := conn.QueryRow(context.Background(), `SELECT array_agg(DISTINCT beneficiary_id::text)
+		FROM trainings.participants WHERE beneficiary_erased`).Scan(&marked); err != nil || len(marked) != 1 {
+		t.Fatalf("marked participations: %v %v", marked, err)
+	}
+	pgtest.Undo(t, conn, "trainings", migrations.FS, 20)
+	c.restarted(t)
+	var recorded int
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM trainings.erased_beneficiaries WHERE beneficiary_id = ANY ($1::uuid[])`,
+		marked).Scan(&recorded); err != nil || recorded != len(marked) {
+		t.Errorf("after migration 00020: %d of the %d persons erased before recorded (%v)", recorded, len(marked), err)
 	}
 }
