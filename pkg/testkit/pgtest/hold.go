@@ -144,6 +144,25 @@ func (s *Started) returnsOr(t testing.TB, conn *pgx.Conn, waits string, args ...
 	}
 }
 
+// Interleave puts a hold at event and runs first until it waits there,
+// then second until it returns or waits for a lock (LockWaits), then lets
+// first go on, and returns both calls' errors once both returned, and
+// whether second returned while first was held.
+func Interleave(t testing.TB, conn *pgx.Conn, event string, first, second func() error) (firstErr, secondErr error, returned bool) {
+	t.Helper()
+	h := NewHold(t, conn, event)
+	firstDone := Go(first)
+	h.Held()
+	secondDone := Go(second)
+	secondErr, returned = secondDone.ReturnsOrWaits(t, conn)
+	h.Release()
+	firstErr = firstDone.Wait()
+	if !returned {
+		secondErr = secondDone.Wait()
+	}
+	return firstErr, secondErr, returned
+}
+
 // Race makes second start while first is half done: it runs first until
 // it waits at the hold, then second until it returns or waits too (at the
 // hold, behind first, or for another lock), then releases the hold and

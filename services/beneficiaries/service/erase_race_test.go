@@ -114,16 +114,7 @@ func TestWritesRacingErasure(t *testing.T) {
 				if !writeFirst {
 					first, second, hold = erase, write, "UPDATE ON beneficiaries.beneficiaries"
 				}
-				h := pgtest.NewHold(t, conn, hold)
-				firstDone := pgtest.Go(first)
-				h.Held()
-				secondDone := pgtest.Go(second)
-				secondErr, returned := secondDone.ReturnsOrWaits(t, conn)
-				h.Release()
-				firstErr := firstDone.Wait()
-				if !returned {
-					secondErr = secondDone.Wait()
-				}
+				firstErr, secondErr, returned := pgtest.Interleave(t, conn, hold, first, second)
 				writeErr, eraseErr := firstErr, secondErr
 				if !writeFirst {
 					writeErr, eraseErr = secondErr, firstErr

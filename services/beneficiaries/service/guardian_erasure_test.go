@@ -102,3 +102,74 @@ func TestErasureBlanksGuardianNamingHer(t *testing.T) {
 		t.Errorf("beneficiary.erased consent_ids %v, want %v", got, wantIDs)
 	}
 }
+
+// TestErasureRacingGuardianConsent: a consent for a child naming its mother
+// as guardian, recorded while the mother is erased, either commits first
+// and the erasure blanks its guardian's name (and names it in
+// beneficiary.erased, for the edge's stored response to go), or waits for
+// the erasure to commit. Before, the erasure did not wait for it (the
+// consent locks the child, not her): held at its insert, the consent
+// committed after the erasure had looked through the guardians' names, and
+// kept hers. The interleavings are made to happen (pgtest.Hold): the
+// consent held at its insert, or the erasure held at its update of her
+// row (after its read of her names, with which it takes the
+// organisations' guardians locks).
+func TestErasureRacingGuardianConsent(t *testing.T) {
+	c := startAll(t)
+	ctx := servicetest.As(t, ids.New())
+	conn := holdConn(t, c)
+	for _, consentFirst := range []bool{true, false} {
+		t.Run(map[bool]string{true: "consent first", false: "erasure first"}[consentFirst], func(t *testing.T) {
+			mother := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Đurđija", FamilyName: "Kovačević", BirthYear: 1988}).GetId()
+			child := mustCreate(t, c, ctx, &pb.Beneficiary{GivenName: "Lejla", FamilyName: "Kovačević", BirthYear: 2016}).GetId()
+			var consent string
+			record := func() error {
+				r, err := c.CreateConsent(ctx, &pb.CreateConsentRequest{BeneficiaryId: child, Consent: &pb.Consent{
+					Purpose: pb.ConsentPurpose_CONSENT_PURPOSE_DATA_PROCESSING, GivenBy: pb.ConsentGivenBy_CONSENT_GIVEN_BY_GUARDIAN,
+					GuardianName: "DJURDJIJA KOVACEVIC, majka"}})
+				consent = r.GetConsent().GetId()
+				return err
+			}
+			erase := func() error {
+				_, err := c.EraseBeneficiary(ctx, &pb.EraseBeneficiaryRequest{Id: mother})
+				return err
+			}
+			first, second, hold := record, erase, "INSERT ON beneficiaries.consents"
+			if !consentFirst {
+				first, second, hold = erase, record, "UPDATE ON beneficiaries.beneficiaries WHEN (OLD.id = '"+mother+"')"
+			}
+			firstErr, secondErr, returned := pgtest.Interleave(t, conn, hold, first, second)
+			if firstErr != nil || secondErr != nil {
+				t.Fatalf("first: %v, second: %v", firstErr, secondErr)
+			}
+			if returned {
+				t.Errorf("the second party returned while the first was held, before it committed")
+			}
+			if !consentFirst {
+				// Recorded after the erasure committed: a consent like
+				// any written later, which no erasure before it reaches.
+				return
+			}
+			var name string
+			if err := conn.QueryRow(context.Background(), `SELECT guardian_name || guardian_folded FROM beneficiaries.consents WHERE id = $1`,
+				consent).Scan(&name); err != nil {
+				t.Fatal(err)
+			}
+			if name != "" {
+				t.Errorf("the child's consent recorded during its guardian's erasure keeps her name: %q", name)
+			}
+			evs, _ := servicetest.Events(t, c.conn, "")
+			var named []string
+			for _, ev := range evs {
+				if ev.GetType() == events.BeneficiaryErased && ev.GetAggregateId() == mother {
+					for _, v := range ev.GetData().GetFields()["consent_ids"].GetListValue().GetValues() {
+						named = append(named, v.GetStringValue())
+					}
+				}
+			}
+			if !slices.Equal(named, []string{consent}) {
+				t.Errorf("beneficiary.erased consent_ids %v, want %v", named, []string{consent})
+			}
+		})
+	}
+}

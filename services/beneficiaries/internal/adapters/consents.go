@@ -44,8 +44,18 @@ func nullTime(t time.Time) *time.Time {
 
 // CreateConsent inserts c, with its guardian's name folded (for an
 // erasure of the guardian to find: eraseSQL); a repeated request id
-// returns the first row.
+// returns the first row. A consent naming a guardian holds its
+// organisation's guardians lock (shared) to its commit, taken in a
+// statement of its own before the insert: an erasure looking through that
+// organisation's guardians' names (Erase) waits for it, so the consent it
+// blanks the name of has committed when it looks.
 func (p *Postgres) CreateConsent(ctx context.Context, c *domain.Consent, requestID string) (*domain.Consent, error) {
+	folded := translit.Fold(c.GuardianName)
+	if folded != "" {
+		if err := db.Defer(ctx, p.q, `SELECT pg_advisory_xact_lock_shared(`+guardiansLock+`)`, c.OrganisationID); err != nil {
+			return nil, err
+		}
+	}
 	return db.CreateOnce(ctx, p.q, scanConsent, `
 		INSERT INTO consents (id, beneficiary_id, organisation_id, purpose, scope, given_by, guardian_name,
 			given_time, expire_time, request_id, guardian_folded)
@@ -53,7 +63,7 @@ func (p *Postgres) CreateConsent(ctx context.Context, c *domain.Consent, request
 		ON CONFLICT (organisation_id, request_id) DO NOTHING
 		RETURNING `+consentCols,
 		[]any{c.ID, c.BeneficiaryID, c.OrganisationID, c.Purpose, c.Scope, c.GivenBy, c.GuardianName,
-			c.GivenTime, nullTime(c.ExpireTime), db.RequestKey(requestID), translit.Fold(c.GuardianName)},
+			c.GivenTime, nullTime(c.ExpireTime), db.RequestKey(requestID), folded},
 		`SELECT `+consentCols+` FROM consents WHERE organisation_id = $1 AND `+db.RequestIDIs("request_id", "$2"),
 		c.OrganisationID, requestID)
 }

@@ -861,6 +861,14 @@ func (p *Postgres) LiveGrantHolders(ctx context.Context, beneficiaryID string) (
 // blanked.
 func (p *Postgres) Erase(ctx context.Context, b *domain.Beneficiary, merged []string) (households, consents []string, err error) {
 	ids := append([]string{b.ID}, merged...)
+	// The guardians locks of the organisations whose guardians' names the
+	// statement looks through, in a statement of its own (queued with the
+	// read of the names): the consents naming a guardian under way there commit
+	// before the statement starts, and it sees them (CreateConsent).
+	if err := db.Defer(ctx, p.q, `SELECT pg_advisory_xact_lock(`+strings.ReplaceAll(guardiansLock, "$1", "o")+`)
+		FROM (SELECT DISTINCT o FROM unnest(`+namingOrganisations+`) o ORDER BY 1) s`, ids); err != nil {
+		return nil, nil, err
+	}
 	n, err := p.namingOf(ctx, ids)
 	if err != nil {
 		return nil, nil, err
@@ -973,6 +981,14 @@ var guardiansNamed = `UPDATE consents SET guardian_name = '', guardian_folded = 
 	WHERE organisation_id = ANY (` + namingOrganisations + `) AND guardian_folded <> '' AND beneficiary_id <> ALL ($1::uuid[])
 		AND ` + auditpg.Names("guardian_folded", "$3::text[]", "$4::text[]") + `
 	RETURNING id`
+
+// guardiansLock is the advisory lock of the guardians' names of the
+// consents organisation $1 records: shared by a consent naming a guardian
+// (CreateConsent) until it commits, exclusive by an erasure looking through
+// them (Erase), so that a consent naming the erased person as its guardian
+// whose create was under way is there when the erasure looks, not stored
+// after it.
+const guardiansLock = `1397770069, hashtext($1::uuid::text)` // 'SPGU'
 
 // namingOrganisations selects (uuid[]) the organisations whose calls'
 // purposes an erasure of the persons $1 looks through for their names:
