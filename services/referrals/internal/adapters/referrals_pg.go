@@ -197,8 +197,10 @@ const consentLock = `7302, hashtext($1::uuid::text)`
 // While a completion's claim lasts (ClaimCompletion), only a completion
 // is stored. A completion naming a record whose void came first
 // (OutcomeAssistanceVoided: early_void_*) takes that void as its
-// outcome's; the events are of the referral as stored (event), so the
-// completion's carries it too.
+// outcome's, or names the correction that came after it
+// (OutcomeAssistanceCorrected: early_correction_id) with that
+// correction's void, if any; the events are of the referral as stored
+// (event), so the completion's carries them too.
 // A consent's end it records stays (a transition never clears one). A send
 // takes its consent's lock shared in a statement of its own first, so that
 // it sees an EndConsent that committed while it waited: a send under a
@@ -216,7 +218,9 @@ func (p *Postgres) Transition(ctx context.Context, r *domain.Referral, version i
 			UPDATE referrals SET status = $3, due_time = $4, consent_id = $5, send_time = $6, close_time = $7,
 				close_reason = $8, outcome_code = $9, outcome_note = $10, access = CASE WHEN $11 = 'none' THEN access ELSE $11 END,
 				ben_sex = $12, ben_age_band = $13, ben_legal_status = $14, ben_municipality = $15,
-				outcome_assistance_id = $16, consent_end_reason = COALESCE(NULLIF($17, ''), consent_end_reason),
+				outcome_assistance_id = CASE WHEN $3 = 'completed' AND early_void_assistance_id = $16
+					THEN COALESCE(early_correction_id, $16) ELSE $16 END,
+				consent_end_reason = COALESCE(NULLIF($17, ''), consent_end_reason),
 				outcome_assistance_void_time = CASE WHEN $3 = 'completed' AND early_void_assistance_id = $16
 					THEN early_void_time ELSE outcome_assistance_void_time END,
 				outcome_assistance_void_reason = CASE WHEN $3 = 'completed' AND early_void_assistance_id = $16
@@ -412,49 +416,72 @@ func (p *Postgres) Emit(ctx context.Context, evs ...events.Event) error {
 }
 
 // OutcomeAssistanceVoided implements app.Repository. The referral is
-// locked first, so that a completion committing now has committed (and is
-// read) or waits for this transaction: a void of the record a completion
-// not committed yet recorded (it answers the open referral) is kept on the
-// referral (early_void_*, not a change of it: no new version, so the
-// completion is not found changed), and Transition takes it when the
-// completion names that record.
+// locked first (lockStatus), so that a completion committing now has
+// committed (and is read) or waits for this transaction: a void of the
+// record a completion not committed yet recorded (it answers the open
+// referral) is kept on the referral (early_void_*, not a change of it: no
+// new version, so the completion is not found changed), and Transition
+// takes it when the completion names that record. A void of the
+// correction kept so (early_correction_id, OutcomeAssistanceCorrected) is
+// that correction's: the completion names the correction, voided.
 func (p *Postgres) OutcomeAssistanceVoided(ctx context.Context, referralID, assistanceID, reason string, at time.Time) (*domain.Referral, error) {
-	tx, ok := db.TxFrom(ctx)
-	if !ok {
-		return nil, errors.New("referrals: voiding an outcome needs the caller's transaction")
-	}
-	var status string
-	err := tx.QueryRow(ctx, `SELECT status FROM referrals WHERE id = $1 FOR UPDATE`, referralID).Scan(&status)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, db.Error(err)
-	}
-	if domain.Open(status) {
-		_, err := tx.Exec(ctx, `UPDATE referrals SET early_void_assistance_id = $2, early_void_time = $3, early_void_reason = $4
-			WHERE id = $1`, referralID, assistanceID, at, reason)
-		return nil, db.Error(err)
-	}
-	return p.changeOutcome(ctx, `outcome_assistance_void_time = $3, outcome_assistance_void_reason = $4
+	open, err := p.lockStatus(ctx, referralID)
+	if err != nil || !open {
+		return p.changeOutcome(ctx, err, `outcome_assistance_void_time = $3, outcome_assistance_void_reason = $4
 		WHERE id = $1 AND outcome_assistance_id = $2 AND outcome_assistance_void_time IS NULL`, referralID, assistanceID, at, reason)
+	}
+	_, err = db.Conn(ctx, p.pool).Exec(ctx, `UPDATE referrals SET
+			early_void_assistance_id = CASE WHEN early_correction_id = $2 THEN early_void_assistance_id ELSE $2 END,
+			early_correction_id = CASE WHEN early_correction_id = $2 THEN early_correction_id END,
+			early_void_time = $3, early_void_reason = $4
+		WHERE id = $1`, referralID, assistanceID, at, reason)
+	return nil, db.Error(err)
 }
 
-// OutcomeAssistanceCorrected implements app.Repository.
+// OutcomeAssistanceCorrected implements app.Repository. As
+// OutcomeAssistanceVoided, on a referral still open (the completion that
+// recorded the corrected record not committed yet) the correction of the
+// record whose void is kept (early_void_*, or of the correction kept
+// before, voided since) is kept (early_correction_id, the void cleared),
+// and Transition makes the completion naming the first record name the
+// correction. Before, such a correction matched no outcome and was lost:
+// the completed referral's outcome named the voided record.
 func (p *Postgres) OutcomeAssistanceCorrected(ctx context.Context, referralID, correctsID, assistanceID string) (*domain.Referral, error) {
-	return p.changeOutcome(ctx, `outcome_assistance_id = $3, outcome_assistance_void_time = NULL, outcome_assistance_void_reason = ''
+	open, err := p.lockStatus(ctx, referralID)
+	if err != nil || !open {
+		return p.changeOutcome(ctx, err, `outcome_assistance_id = $3, outcome_assistance_void_time = NULL, outcome_assistance_void_reason = ''
 		WHERE id = $1 AND outcome_assistance_id = $2 AND outcome_assistance_void_time IS NOT NULL`, referralID, correctsID, assistanceID)
+	}
+	_, err = db.Conn(ctx, p.pool).Exec(ctx, `UPDATE referrals SET early_correction_id = $3, early_void_time = NULL, early_void_reason = ''
+		WHERE id = $1 AND COALESCE(early_correction_id, early_void_assistance_id) = $2 AND early_void_time IS NOT NULL`,
+		referralID, correctsID, assistanceID)
+	return nil, db.Error(err)
+}
+
+// lockStatus locks referral id for the caller's transaction and reports
+// whether it is open (sent and not closed); not found, it is not.
+func (p *Postgres) lockStatus(ctx context.Context, id string) (open bool, err error) {
+	tx, ok := db.TxFrom(ctx)
+	if !ok {
+		return false, errors.New("referrals: changing an outcome needs the caller's transaction")
+	}
+	var status string
+	err = tx.QueryRow(ctx, `SELECT status FROM referrals WHERE id = $1 FOR UPDATE`, id).Scan(&status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	return domain.Open(status), db.Error(err)
 }
 
 // changeOutcome sets the outcome's assistance (set, ending in the WHERE
 // clause of the referral $1) as a new version in the caller's transaction,
-// and returns the referral so changed, nil when none was.
-func (p *Postgres) changeOutcome(ctx context.Context, set string, args ...any) (*domain.Referral, error) {
-	tx, ok := db.TxFrom(ctx)
-	if !ok {
-		return nil, errors.New("referrals: changing an outcome needs the caller's transaction")
+// and returns the referral so changed, nil when none was; err, the
+// failure of locking the referral, when not nil.
+func (p *Postgres) changeOutcome(ctx context.Context, err error, set string, args ...any) (*domain.Referral, error) {
+	if err != nil {
+		return nil, err
 	}
-	r, err := scanReferral(tx.QueryRow(ctx, `UPDATE referrals SET version = version + 1, update_time = now(), `+set+`
+	r, err := scanReferral(db.Conn(ctx, p.pool).QueryRow(ctx, `UPDATE referrals SET version = version + 1, update_time = now(), `+set+`
 		RETURNING `+referralCols, args...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
