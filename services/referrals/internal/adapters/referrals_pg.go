@@ -574,6 +574,9 @@ func scanEvent(row pgx.Row) (domain.Event, error) {
 	return e, err
 }
 
+// eventCols are the columns of a referral event, as scanEvent reads them.
+const eventCols = `id, referral_id, from_status, to_status, COALESCE(organisation_id::text, ''), client_id, note, create_time`
+
 // ListEvents lists a referral's events, oldest first.
 func (p *Postgres) ListEvents(ctx context.Context, referralID string, page pagination.Page) ([]domain.Event, error) {
 	var w where
@@ -582,9 +585,18 @@ func (p *Postgres) ListEvents(ctx context.Context, referralID string, page pagin
 		w.add("id > ?::bigint", page.After)
 	}
 	clause, args := w.sql("id", page.Limit())
-	rows, err := p.pool.Query(ctx, `SELECT id, referral_id, from_status, to_status, COALESCE(organisation_id::text, ''), client_id, note, create_time
-		FROM referral_events`+clause, args...)
+	rows, err := p.pool.Query(ctx, `SELECT `+eventCols+` FROM referral_events`+clause, args...)
 	return collect(rows, err, scanEvent)
+}
+
+// LastEvent implements app.ReferralStore.
+func (p *Postgres) LastEvent(ctx context.Context, referralID string) (domain.Event, error) {
+	e, err := scanEvent(p.pool.QueryRow(ctx, `SELECT `+eventCols+` FROM referral_events
+		WHERE referral_id = $1 ORDER BY id DESC LIMIT 1`, referralID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return domain.Event{}, errs.NotFound("referral", referralID)
+	}
+	return e, db.Error(err)
 }
 
 var referralDims = aggregate.Dimensions{

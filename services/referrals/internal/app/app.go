@@ -94,6 +94,9 @@ type ReferralStore interface {
 	// SetAccess records the state of the receiver's access grant.
 	SetAccess(ctx context.Context, referralID string, access Access) error
 	ListEvents(ctx context.Context, referralID string, p pagination.Page) ([]domain.Event, error)
+	// LastEvent returns the latest transition of referral referralID: the
+	// one that took it where it is.
+	LastEvent(ctx context.Context, referralID string) (domain.Event, error)
 	// CountReferrals counts the referrals under q's project that reached
 	// stage within the days of q's period in zone.
 	CountReferrals(ctx context.Context, q aggregate.Query, zone *time.Location, organisationIDs []string, stage domain.Stage) (aggregate.Aggregate, error)

@@ -194,10 +194,10 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 	if r.Ended() {
 		return nil, ended(r)
 	}
-	if again, err := r.Repeats(c, r.PartyOf(p.OrganisationID)); err != nil || again {
-		// A completion retried after its answer was lost: answered as
-		// it was, nothing changed.
-		return a.repeated(ctx, p, c, r, err)
+	if again, err := a.repeats(ctx, p, c, r); err != nil || again {
+		// An action retried after its answer was lost: answered as it
+		// was, nothing changed.
+		return a.repeated(ctx, p, r, err)
 	}
 	// An action the referral's state or the caller's side rules out is
 	// refused as such before its fields are checked: filling them in
@@ -280,10 +280,10 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 				return nil, ended(cur)
 			}
 			if gerr == nil {
-				if again, rerr := cur.Repeats(c, cur.PartyOf(p.OrganisationID)); rerr != nil || again {
-					// The same completion, sent again while the
-					// first was under way, which committed it.
-					return a.repeated(ctx, p, c, cur, rerr)
+				if again, rerr := a.repeats(ctx, p, c, cur); rerr != nil || again {
+					// The same action, sent again while the first
+					// was under way, which committed it.
+					return a.repeated(ctx, p, cur, rerr)
 				}
 				// Moved on meanwhile where the action no longer leads
 				// (a cancel after the completion that won, a
@@ -317,13 +317,29 @@ func (a *App) Transition(ctx context.Context, p audit.Actor, id string, c domain
 	return a.shown(ctx, p, "referral."+string(c.Action), out), nil
 }
 
-// repeated answers c, a retry of the action that took r where it is
-// (domain.Referral.Repeats), with r as it is, or err.
-func (a *App) repeated(ctx context.Context, p audit.Actor, c domain.Command, r *domain.Referral, err error) (*domain.Referral, error) {
+// repeats reports whether c, taken by p, is the action that took r where
+// it is sent again (domain.Referral.Repeats), reading the transition that
+// did only when c is that action of p's side.
+func (a *App) repeats(ctx context.Context, p audit.Actor, c domain.Command, r *domain.Referral) (bool, error) {
+	party := r.PartyOf(p.OrganisationID)
+	if !r.TakenBy(c.Action, party) {
+		return false, nil
+	}
+	last, err := a.repo.LastEvent(ctx, r.ID)
+	if err != nil {
+		return false, err
+	}
+	return r.Repeats(c, party, last)
+}
+
+// repeated answers a retry of the action that took r where it is
+// (repeats) with r as it is, or err. Nothing changed, so its answer is
+// recorded as a read of r (referral.read), not as the action again.
+func (a *App) repeated(ctx context.Context, p audit.Actor, r *domain.Referral, err error) (*domain.Referral, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.shown(ctx, p, "referral."+string(c.Action), r), nil
+	return a.shown(ctx, p, "referral.read", r), nil
 }
 
 // completionClaim bounds how long a completion keeps other transitions of

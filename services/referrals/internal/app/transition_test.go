@@ -80,6 +80,13 @@ func (s *referralStore) Transition(_ context.Context, r *domain.Referral, versio
 	return &out, nil
 }
 
+func (s *referralStore) LastEvent(_ context.Context, id string) (domain.Event, error) {
+	if len(s.events) == 0 || id != s.row.ID {
+		return domain.Event{}, errs.NotFound("referral", id)
+	}
+	return s.events[len(s.events)-1], nil
+}
+
 func (s *referralStore) ClaimCompletion(_ context.Context, id string, version int64, _ time.Duration) (time.Time, error) {
 	if id != s.row.ID || version != s.row.Version {
 		return time.Time{}, etag.Mismatch()

@@ -404,20 +404,42 @@ func (r *Referral) Apply(c Command, p Party, now time.Time) (from string, err er
 	return from, nil
 }
 
-// Repeats reports whether c, taken by party p, is the completion that
-// already took r where it is: its receiver's, with the outcome r was
-// completed with (code and note) and an assistance when, and only when,
-// the completion recorded one (whatever its details: the completion's
-// record is made once, AssistanceRequestID). Such a command is a retry
-// whose answer was lost (a connection cut after the commit): it is
+// TakenBy reports whether action a taken by party p is the one that took
+// r where it is: r's status is where a leads (each status but draft is
+// reached by one action only, of one side) and p is the side that takes
+// it. Such an action sent again may be a retry whose answer was lost
+// (Repeats); any other action on a referral in that state is refused as
+// before (ILLEGAL_TRANSITION, or PERMISSION_DENIED for the other side).
+func (r *Referral) TakenBy(a Action, p Party) bool {
+	for _, edges := range Transitions {
+		if t, ok := edges[a]; ok && t.to == r.Status {
+			return t.by == p
+		}
+	}
+	return false
+}
+
+// Repeats reports whether c, taken by party p, is the action that took r
+// where it is, sent again: TakenBy, and last, the transition that did
+// (r's latest), was its party's with the note c carries (the decline's or
+// cancel's reason, the completion's outcome note, the others' note: each
+// action's text, recorded as the event's note); a completion also with the
+// outcome code r was completed with and an assistance when, and only
+// when, the completion recorded one (whatever its details: the
+// completion's record is made once, AssistanceRequestID). Such a command
+// is a retry whose answer was lost (a connection cut after the commit, a
+// 5xx that released its Idempotency-Key, a client sending none): it is
 // answered with r as it is, changing nothing, as a first attempt that
 // succeeded, not refused as ILLEGAL_TRANSITION, which would tell the
-// client its completion failed. An etag it carries must be one r had
-// before (the one the first attempt was sent with): a malformed one is
+// client its action failed. An etag it carries must be one r had before
+// (the one the first attempt was sent with): a malformed one is
 // INVALID_ARGUMENT, and one of a version r never had is no retry.
-func (r *Referral) Repeats(c Command, p Party) (bool, error) {
-	if c.Action != Complete || r.Status != StatusCompleted || p != Receiver ||
-		c.OutcomeCode != r.OutcomeCode || c.Note != r.OutcomeNote || (c.Assistance != nil) != (r.AssistanceID != "") {
+func (r *Referral) Repeats(c Command, p Party, last Event) (bool, error) {
+	if !r.TakenBy(c.Action, p) || last.ReferralID != r.ID || last.ToStatus != r.Status ||
+		last.ActorOrganisationID != r.organisationOf(p) || last.Note != c.Note {
+		return false, nil
+	}
+	if c.Action == Complete && (c.OutcomeCode != r.OutcomeCode || (c.Assistance != nil) != (r.AssistanceID != "")) {
 		return false, nil
 	}
 	if c.Etag == "" {
@@ -428,6 +450,17 @@ func (r *Referral) Repeats(c Command, p Party) (bool, error) {
 	}
 	n, _ := etag.Version(c.Etag)
 	return n < r.Version, nil
+}
+
+// organisationOf returns the organisation on side p of r.
+func (r *Referral) organisationOf(p Party) string {
+	switch p {
+	case Sender:
+		return r.FromOrganisationID
+	case Receiver:
+		return r.ToOrganisationID
+	}
+	return ""
 }
 
 // Overdue reports whether r is past its due time at now and not closed.

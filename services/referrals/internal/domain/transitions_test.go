@@ -185,3 +185,79 @@ func TestDueAcrossSummerTime(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatsEveryAction: every action of the state machine, sent again by
+// its party after it took the referral where it is (with the same text,
+// without an etag or with the one it was first sent with), is a retry;
+// another action, the other side, another text, the transition recorded
+// as another party's (the system's end), an etag of the version the
+// referral has now or of none it had, are not; a malformed etag is a bad
+// request.
+func TestRepeatsEveryAction(t *testing.T) {
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	const from, to = "0190a000-0000-7000-8000-00000000000a", "0190a000-0000-7000-8000-00000000000b"
+	for status, edges := range want {
+		for a, edge := range edges {
+			r := &Referral{ID: "0190a000-0000-7000-8000-000000000001", FromOrganisationID: from, ToOrganisationID: to,
+				Status: status, Urgency: "high", Version: 3}
+			c := Command{Action: a, Note: "n", Etag: `W/"3"`}
+			if a == Complete {
+				c.OutcomeCode = "service_provided"
+			}
+			if _, err := r.Apply(c, edge.by, now); err != nil {
+				t.Fatalf("%s %s: %v", status, a, err)
+			}
+			r.Version = 4
+			actor := map[Party]string{Sender: from, Receiver: to}
+			last := Event{ReferralID: r.ID, FromStatus: status, ToStatus: r.Status, ActorOrganisationID: actor[edge.by], Note: c.Note}
+			name := status + " " + string(a)
+			check := func(what string, c Command, p Party, last Event, wantAgain bool) {
+				t.Helper()
+				again, err := r.Repeats(c, p, last)
+				if err != nil || again != wantAgain {
+					t.Errorf("%s, %s: repeats %v %v, want %v", name, what, again, err, wantAgain)
+				}
+			}
+			check("as first sent", c, edge.by, last, true)
+			bare := c
+			bare.Etag = ""
+			check("without etag", bare, edge.by, last, true)
+			other := map[Party]Party{Sender: Receiver, Receiver: Sender}[edge.by]
+			check("by the other side", c, other, last, false)
+			for _, b := range Actions {
+				if b != a {
+					o := c
+					o.Action = b
+					check("as "+string(b), o, edge.by, last, false)
+				}
+			}
+			o := c
+			o.Note = "another"
+			check("with another text", o, edge.by, last, false)
+			system := last
+			system.ActorOrganisationID = ""
+			check("after the system's transition", c, edge.by, system, false)
+			earlier := last
+			earlier.ToStatus = status
+			check("with another transition last", c, edge.by, earlier, false)
+			for _, tag := range []string{`W/"4"`, `W/"9"`} {
+				o := c
+				o.Etag = tag
+				check("with etag "+tag, o, edge.by, last, false)
+			}
+			o = c
+			o.Etag = "3"
+			if _, err := r.Repeats(o, edge.by, last); errs.KindOf(err) != errs.KindInvalidArgument {
+				t.Errorf("%s with a malformed etag: %v, want INVALID_ARGUMENT", name, err)
+			}
+			if a == Complete {
+				o := c
+				o.OutcomeCode = "partially_provided"
+				check("with another outcome", o, edge.by, last, false)
+				o = c
+				o.Assistance = &Assistance{Type: "information", Date: "2026-03-01"}
+				check("with an assistance it did not record", o, edge.by, last, false)
+			}
+		}
+	}
+}

@@ -47,6 +47,15 @@ const (
 //
 // The sender sends and cancels; the receiver accepts, declines, starts and
 // completes. Every transition is recorded as an event.
+//
+// An action sent again after its answer was lost (a cut connection, a 5xx
+// that released its Idempotency-Key, a client that sent none), by the
+// party that took it, while the referral is where it took it, with the
+// same text (the note; a decline's or cancel's reason; a completion's
+// outcome) and no etag or one the referral had before, is answered with
+// the referral as it is, changing nothing (no new transition, event or
+// version). Another action, the other party, or another text is
+// ILLEGAL_TRANSITION.
 type ReferralServiceClient interface {
 	// Creates a referral in the DRAFT state. The beneficiary must be one the
 	// caller registered (checked with the beneficiaries service; an
@@ -83,7 +92,8 @@ type ReferralServiceClient interface {
 	// same completion sent again after its answer was lost (by the receiver,
 	// with the outcome it was completed with and an assistance when, and
 	// only when, it recorded one) is answered with the referral as it is,
-	// changing nothing; another is ILLEGAL_TRANSITION.
+	// changing nothing, as every action sent again is; another is
+	// ILLEGAL_TRANSITION.
 	CompleteReferral(ctx context.Context, in *CompleteReferralRequest, opts ...grpc.CallOption) (*CompleteReferralResponse, error)
 	// Cancels an open referral (sender only); ends the receiver's access. A
 	// draft made by mistake is cancelled the same way: it is never sent, and
@@ -232,6 +242,15 @@ func (c *referralServiceClient) CountReferrals(ctx context.Context, in *CountRef
 //
 // The sender sends and cancels; the receiver accepts, declines, starts and
 // completes. Every transition is recorded as an event.
+//
+// An action sent again after its answer was lost (a cut connection, a 5xx
+// that released its Idempotency-Key, a client that sent none), by the
+// party that took it, while the referral is where it took it, with the
+// same text (the note; a decline's or cancel's reason; a completion's
+// outcome) and no etag or one the referral had before, is answered with
+// the referral as it is, changing nothing (no new transition, event or
+// version). Another action, the other party, or another text is
+// ILLEGAL_TRANSITION.
 type ReferralServiceServer interface {
 	// Creates a referral in the DRAFT state. The beneficiary must be one the
 	// caller registered (checked with the beneficiaries service; an
@@ -268,7 +287,8 @@ type ReferralServiceServer interface {
 	// same completion sent again after its answer was lost (by the receiver,
 	// with the outcome it was completed with and an assistance when, and
 	// only when, it recorded one) is answered with the referral as it is,
-	// changing nothing; another is ILLEGAL_TRANSITION.
+	// changing nothing, as every action sent again is; another is
+	// ILLEGAL_TRANSITION.
 	CompleteReferral(context.Context, *CompleteReferralRequest) (*CompleteReferralResponse, error)
 	// Cancels an open referral (sender only); ends the receiver's access. A
 	// draft made by mistake is cancelled the same way: it is never sent, and
