@@ -58,6 +58,10 @@ const (
 	AggregateProject     = "project"
 	AggregateIndicator   = "indicator"
 	AggregateAssistance  = "assistance"
+	// AggregateSession is a session of a training event (its marks too).
+	AggregateSession = "session"
+	// AggregateTrainingEvent is a training event.
+	AggregateTrainingEvent = "training_event"
 )
 
 // Event types, by emitting service.
@@ -127,10 +131,40 @@ const (
 	// by its correction (assistance_id, no void reason); status unchanged.
 	ReferralOutcomeChanged = "referral.outcome_changed"
 
-	// trainings
+	// trainings. Every trainings event concerns the event's organiser
+	// only (organisation_ids), the one organisation that sees it; the
+	// professional's organisation is named too in participant.registered.
 	ParticipantRegistered = "participant.registered"
 	ParticipantDeleted    = "participant.deleted"
 	ParticipantCertified  = "participant.certified"
+	// ParticipantCompleted: a change (cause: the type of the event telling
+	// of it, emitted in the same transaction just before) brought the
+	// participant's attendance to the event's completion threshold: they
+	// count as trained. One per participant whose status changed, none for
+	// a change that left it as it was (a mark recorded again).
+	ParticipantCompleted = "participant.completed"
+	// ParticipantCompletionWithdrawn: a correction (a mark changed, a
+	// session added or deleted, the threshold raised) took the
+	// participant's attendance below the threshold: they no longer count
+	// as trained, nor as certified if they hold a certificate (it stays
+	// issued). A deleted participant's completion ends with its
+	// participant.deleted instead.
+	ParticipantCompletionWithdrawn = "participant.completion_withdrawn"
+	// SessionCreated, SessionDeleted: a session of event_id was added or
+	// deleted (with its marks: participant_ids, those it had marks of);
+	// completed_count is the number of the event's participants who
+	// complete it after the change (as in every change below).
+	SessionCreated = "session.created"
+	SessionDeleted = "session.deleted"
+	// AttendanceRecorded: marks at a session were recorded (over the API
+	// or by a sign-in sheet's import); participant_ids are those whose mark
+	// is new or changed (none changed: no event); a sign-in sheet's import
+	// emits one per session it changed marks at.
+	AttendanceRecorded = "attendance.recorded"
+	// TrainingEventThresholdChanged: the event's completion threshold
+	// (percent of sessions) changed from from_completion_threshold_percent
+	// to completion_threshold_percent.
+	TrainingEventThresholdChanged = "training_event.threshold_changed"
 
 	// reporting
 	ProjectCreated = "project.created"
@@ -175,6 +209,9 @@ var referralKeys = []string{"referral_id", "beneficiary_id", "from_organisation_
 // recorded a value.
 var indicatorKeys = []string{"project_id", "indicator_id", "fields", "period_start", "period_end", "organisation_id"}
 
+// completionKeys are the data keys of a participant's completion events.
+var completionKeys = []string{"participant_id", "event_id", "beneficiary_id", "professional_id", "project_id", "cause"}
+
 // Types lists every event type with its aggregate and data keys.
 var Types = map[string]Spec{
 	BeneficiaryCreated: {AggregateBeneficiary, []string{"beneficiary_id"}, "a beneficiary was registered"},
@@ -207,6 +244,18 @@ var Types = map[string]Spec{
 	ParticipantRegistered: {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id", "organisation_id", "sector", "project_id"}, "a participant was registered at a training event"},
 	ParticipantDeleted:    {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id"}, "a participant was removed from a training event"},
 	ParticipantCertified:  {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id"}, "a participant was issued a certificate"},
+	ParticipantCompleted: {AggregateParticipant, completionKeys,
+		"a participant's attendance reached the event's completion threshold (cause: the change's event type); they count as trained"},
+	ParticipantCompletionWithdrawn: {AggregateParticipant, completionKeys,
+		"a correction took a participant's attendance below the completion threshold (cause); they no longer count as trained or certified"},
+	SessionCreated: {AggregateSession, []string{"session_id", "event_id", "project_id", "date", "completed_count"},
+		"a session was added to a training event"},
+	SessionDeleted: {AggregateSession, []string{"session_id", "event_id", "project_id", "participant_ids", "completed_count"},
+		"a session was deleted with its attendance marks (participant_ids: those it had marks of)"},
+	AttendanceRecorded: {AggregateSession, []string{"session_id", "event_id", "project_id", "participant_ids", "completed_count"},
+		"attendance marks at a session were recorded (participant_ids: those whose mark is new or changed)"},
+	TrainingEventThresholdChanged: {AggregateTrainingEvent, []string{"event_id", "project_id", "completion_threshold_percent",
+		"from_completion_threshold_percent", "completed_count"}, "a training event's completion threshold changed"},
 
 	ProjectCreated: {AggregateProject, []string{"project_id"}, "a project was created"},
 	ProjectUpdated: {AggregateProject, []string{"project_id", "fields"}, "fields of a project changed"},

@@ -265,3 +265,51 @@ func BenchmarkCreateParticipant(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRecordAttendance marks 200 professionals at one of 10 sessions
+// of an event (threshold 80) per call, every call changing each mark
+// (present, then absent, at the same session), so every call writes 200
+// marks and, at the last session, moves everyone over or under the
+// threshold: what recording marks costs with who completed the event read
+// before and after the change (and its events written).
+func BenchmarkRecordAttendance(b *testing.B) {
+	url := pgtest.NewDatabase(b)
+	c := pb.NewTrainingServiceClient(servicetest.Start(b, service.New(service.Config{Config: servicetest.Platform(b, url),
+		ReferralsAddr: "127.0.0.1:1", BeneficiariesAddr: "127.0.0.1:1", ReportingAddr: "127.0.0.1:1"})))
+	ctx := servicetest.As(b, ids.New())
+	r, err := c.CreateTrainingEvent(ctx, &pb.CreateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{
+		Type: pb.EventType_EVENT_TYPE_TRAINING, Title: "T", StartDate: "2019-03-01", EndDate: "2019-03-10"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := r.GetTrainingEvent().GetId()
+	var sessions []string
+	for d := 1; d <= 10; d++ {
+		s, err := c.CreateSession(ctx, &pb.CreateSessionRequest{EventId: e, Session: &pb.Session{Date: fmt.Sprintf("2019-03-%02d", d)}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sessions = append(sessions, s.GetSession().GetId())
+	}
+	marks := make([]*pb.AttendanceMark, 200)
+	for i := range marks {
+		p := register(b, c, ctx, e, professional(fmt.Sprintf("G%d", i), "Petrović", "", "", pb.Sector_SECTOR_SOCIAL_WELFARE, 0))
+		marks[i] = &pb.AttendanceMark{ParticipantId: p.GetId()}
+	}
+	mark := func(s string, present bool) {
+		for _, m := range marks {
+			m.Present = present
+		}
+		if _, err := c.RecordAttendance(ctx, &pb.RecordAttendanceRequest{EventId: e, SessionId: s, Marks: marks}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, s := range sessions[:7] { // 7 of 10: the eighth completes
+		mark(s, true)
+	}
+	n := 0
+	for b.Loop() {
+		n++
+		mark(sessions[7], n%2 == 1)
+	}
+}

@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"context"
 	"testing"
 
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
@@ -31,14 +32,7 @@ func TestEventWritesLetRegistrationsThrough(t *testing.T) {
 	setup := func() fixture {
 		t.Helper()
 		e := event(t, c, ctx, &pb.TrainingEvent{Type: pb.EventType_EVENT_TYPE_WORKSHOP, Title: "W", StartDate: "2024-05-06", EndDate: "2024-05-07"})
-		var sessions []string
-		for _, d := range []string{"2024-05-06", "2024-05-07"} {
-			s, err := c.CreateSession(ctx, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: d}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			sessions = append(sessions, s.GetSession().GetId())
-		}
+		sessions := sessionsOn(t, c, ctx, e.GetId(), "2024-05-06", "2024-05-07")
 		// 50 % attendance completes an event with a threshold of 50.
 		r, err := c.UpdateTrainingEvent(ctx, &pb.UpdateTrainingEventRequest{
 			TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Etag: e.GetEtag(), CompletionThresholdPercent: 50},
@@ -100,4 +94,19 @@ func TestEventWritesLetRegistrationsThrough(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sessionsOn adds a session on each of days to event eventID and returns
+// their ids.
+func sessionsOn(t *testing.T, c pb.TrainingServiceClient, ctx context.Context, eventID string, days ...string) []string {
+	t.Helper()
+	var sessions []string
+	for _, d := range days {
+		s, err := c.CreateSession(ctx, &pb.CreateSessionRequest{EventId: eventID, Session: &pb.Session{Date: d}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sessions = append(sessions, s.GetSession().GetId())
+	}
+	return sessions
 }

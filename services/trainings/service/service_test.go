@@ -94,7 +94,7 @@ func professional(given, family, email, orgName string, sector pb.Sector, sex co
 		GivenName: given, FamilyName: family, Email: email, OrganisationName: orgName, Sector: sector, Sex: sex}}}
 }
 
-func register(t *testing.T, c pb.TrainingServiceClient, ctx context.Context, eventID string, p *pb.Participant) *pb.Participant {
+func register(t testing.TB, c pb.TrainingServiceClient, ctx context.Context, eventID string, p *pb.Participant) *pb.Participant {
 	t.Helper()
 	r, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{EventId: eventID, Participant: p})
 	if err != nil {

@@ -33,19 +33,7 @@ func TestTemplateNamesItsSessions(t *testing.T) {
 	early := d.session(t, "2024-05-06", "07:30")
 
 	// Ana came in the afternoon and on Tuesday, Marko in the morning.
-	cols := map[string]int{}
-	for i, h := range header {
-		cols[h] = i
-	}
-	last := len(header) - 3 // the three session columns come last
-	row := func(given, family string, present ...int) []string {
-		r := make([]string, len(header))
-		r[cols["given_name"]], r[cols["family_name"]], r[cols["sector"]] = given, family, "health"
-		for _, p := range present {
-			r[last+p] = "x"
-		}
-		return r
-	}
+	row := d.row
 	var sheet strings.Builder
 	w := csv.NewWriter(&sheet)
 	_ = w.WriteAll([][]string{header, row("Ana", "Kovač", 1, 2), row("Marko", "Ilić", 0)})
@@ -98,6 +86,22 @@ func sheetDays(t *testing.T) *sheetDay {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// row is a row of the template's header: a health professional present
+// at the sessions of the template's columns numbered present (0 to 2).
+func (d *sheetDay) row(given, family string, present ...int) []string {
+	cols := map[string]int{}
+	for i, h := range d.header {
+		cols[h] = i
+	}
+	last := len(d.header) - 3 // the three session columns come last
+	r := make([]string, len(d.header))
+	r[cols["given_name"]], r[cols["family_name"]], r[cols["sector"]] = given, family, "health"
+	for _, p := range present {
+		r[last+p] = "x"
+	}
+	return r
 }
 
 // session adds a session to the event (start "" for none).

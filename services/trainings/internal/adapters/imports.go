@@ -114,18 +114,30 @@ func (w importTx) Keep(ctx context.Context, what app.Kept, eventID string, ids [
 	return gone, db.Error(err)
 }
 
-func (w importTx) RecordMarks(ctx context.Context, participantID string, marks map[string]bool) error {
+func (w importTx) RecordMarks(ctx context.Context, participantID string, marks map[string]bool) ([]string, error) {
 	sessions := make([]string, 0, len(marks))
 	present := make([]bool, 0, len(marks))
 	for s, p := range marks {
 		sessions, present = append(sessions, s), append(present, p)
 	}
-	_, err := w.tx.Exec(ctx, `INSERT INTO attendance (session_id, participant_id, present)
-		SELECT m.session_id, $1, m.present FROM unnest($2::uuid[], $3::bool[]) m(session_id, present) ORDER BY m.session_id
-		ON CONFLICT (session_id, participant_id) DO UPDATE SET present = excluded.present,
-			update_time = CASE WHEN attendance.present = excluded.present THEN attendance.update_time ELSE now() END`,
-		participantID, sessions, present)
-	return db.Error(err)
+	// The sessions whose mark is new or changed: old (the statement's
+	// snapshot) holds the marks as they were before it.
+	var changed []string
+	err := w.tx.QueryRow(ctx, `WITH old AS (SELECT session_id, present FROM attendance
+			WHERE participant_id = $1 AND session_id = ANY ($2::uuid[])),
+		up AS (INSERT INTO attendance (session_id, participant_id, present)
+			SELECT m.session_id, $1, m.present FROM unnest($2::uuid[], $3::bool[]) m(session_id, present) ORDER BY m.session_id
+			ON CONFLICT (session_id, participant_id) DO UPDATE SET present = excluded.present,
+				update_time = CASE WHEN attendance.present = excluded.present THEN attendance.update_time ELSE now() END
+			RETURNING session_id, present)
+		SELECT COALESCE(array_agg(up.session_id::text), '{}') FROM up LEFT JOIN old USING (session_id)
+		WHERE old.present IS DISTINCT FROM up.present`,
+		participantID, sessions, present).Scan(&changed)
+	return changed, db.Error(err)
+}
+
+func (w importTx) Completions(ctx context.Context, eventID string) ([]domain.Completion, error) {
+	return completions(ctx, w.tx, eventID)
 }
 
 func (w importTx) SetImportOutcomes(ctx context.Context, importID string, outs []imports.Outcome) error {

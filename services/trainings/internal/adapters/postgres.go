@@ -806,11 +806,19 @@ func (p *Postgres) RecordAttendance(ctx context.Context, eventID, sessionID stri
 		// The rows in participant order, whatever the request's: two
 		// writers of one session's marks then wait for each other rather
 		// than each holding a row the other needs (a deadlock).
-		if _, err := tx.Exec(ctx, `INSERT INTO attendance (session_id, participant_id, present)
-			SELECT $1, m.id, m.present FROM unnest($2::uuid[], $3::bool[]) m(id, present) ORDER BY m.id
-			ON CONFLICT (session_id, participant_id) DO UPDATE SET present = excluded.present,
-				update_time = CASE WHEN attendance.present = excluded.present THEN attendance.update_time ELSE now() END`,
-			sessionID, participantIDs, present); err != nil {
+		// The marks new or changed: old (the statement's snapshot) holds
+		// the marks as they were before it.
+		var changed []string
+		if err := tx.QueryRow(ctx, `WITH old AS (SELECT participant_id, present FROM attendance
+				WHERE session_id = $1 AND participant_id = ANY ($2::uuid[])),
+			up AS (INSERT INTO attendance (session_id, participant_id, present)
+				SELECT $1, m.id, m.present FROM unnest($2::uuid[], $3::bool[]) m(id, present) ORDER BY m.id
+				ON CONFLICT (session_id, participant_id) DO UPDATE SET present = excluded.present,
+					update_time = CASE WHEN attendance.present = excluded.present THEN attendance.update_time ELSE now() END
+				RETURNING participant_id, present)
+			SELECT COALESCE(array_agg(up.participant_id::text), '{}') FROM up LEFT JOIN old USING (participant_id)
+			WHERE old.present IS DISTINCT FROM up.present`,
+			sessionID, participantIDs, present).Scan(&changed); err != nil {
 			return db.Error(err)
 		}
 		rows, err := tx.Query(ctx, `SELECT `+markCols+` FROM attendance a JOIN participants pa ON pa.id = a.participant_id
@@ -818,8 +826,17 @@ func (p *Postgres) RecordAttendance(ctx context.Context, eventID, sessionID stri
 		if err != nil {
 			return db.Error(err)
 		}
-		out, err = collectMarks(rows)
-		return err
+		if out, err = collectMarks(rows); err != nil {
+			return err
+		}
+		isChanged := make(map[string]bool, len(changed))
+		for _, id := range changed {
+			isChanged[id] = true
+		}
+		for i := range out {
+			out[i].Changed = isChanged[out[i].ParticipantID]
+		}
+		return nil
 	})
 	return out, err
 }
@@ -834,6 +851,41 @@ func (p *Postgres) RecordTestScores(ctx context.Context, eventID, participantID 
 		return nil, errs.NotFound("participant", participantID)
 	}
 	return x, db.Error(err)
+}
+
+// lockCompletion takes, for the transaction of q, the lock of the event's
+// completion (app.CompletionStore): a transaction-scoped advisory lock,
+// which neither a registration's foreign key check nor :issueCertificates
+// waits for. It is queued on a pipelined transaction, so it goes with the
+// statement that follows it, which runs once it is held.
+func lockCompletion(ctx context.Context, q db.Querier, eventID string) error {
+	return db.Defer(ctx, q, `SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ' completion ' || $1::text, 0))`, eventID)
+}
+
+// completions locks the event's completion and reads whether each of its
+// participants completes it (completedSQL), in participant order.
+func completions(ctx context.Context, q db.Querier, eventID string) ([]domain.Completion, error) {
+	if err := lockCompletion(ctx, q, eventID); err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `SELECT pa.id::text, COALESCE(pa.beneficiary_id::text, ''), COALESCE(pa.professional_id::text, ''),
+			COALESCE(`+completedSQL+`, false)
+		FROM participants pa JOIN training_events e ON e.id = pa.event_id
+		WHERE pa.event_id = $1 ORDER BY pa.id`, eventID)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[domain.Completion])
+	return out, db.Error(err)
+}
+
+// Completions implements app.CompletionStore, in the transaction of ctx.
+func (p *Postgres) Completions(ctx context.Context, eventID string) ([]domain.Completion, error) {
+	tx, ok := db.TxFrom(ctx)
+	if !ok {
+		return nil, errors.New("trainings: completions read outside a transaction")
+	}
+	return completions(ctx, tx, eventID)
 }
 
 // completedSQL is true for a participant pa whose attendance reaches the

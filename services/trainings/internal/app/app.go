@@ -40,6 +40,7 @@ type Repository interface {
 	EventStore
 	SessionStore
 	ParticipantStore
+	CompletionStore
 	Maintenance
 	Counts
 	ImportRepository
@@ -352,8 +353,18 @@ func (a *App) UpdateTrainingEvent(ctx context.Context, p auth.Principal, patch *
 		if err := e.CheckSessions(first, last); err != nil {
 			return err
 		}
-		out, err = a.repo.UpdateTrainingEvent(ctx, e, version)
-		return err
+		if e.CompletionThreshold == before.CompletionThreshold {
+			out, err = a.repo.UpdateTrainingEvent(ctx, e, version)
+			return err
+		}
+		// Who completed the event may change with its threshold.
+		return followCompletion(ctx, a.repo, e, func() ([]events.Event, error) {
+			if out, err = a.repo.UpdateTrainingEvent(ctx, e, version); err != nil {
+				return nil, err
+			}
+			return []events.Event{eventChange(events.TrainingEventThresholdChanged, events.AggregateTrainingEvent, out.ID, out, map[string]any{
+				"completion_threshold_percent": out.CompletionThreshold, "from_completion_threshold_percent": before.CompletionThreshold})}, nil
+		})
 	})
 	return out, err
 }
@@ -387,26 +398,31 @@ func (a *App) CreateSession(ctx context.Context, p auth.Principal, eventID strin
 		if err := s.Validate(e); err != nil {
 			return err
 		}
-		if out, err = a.repo.CreateSession(ctx, s, requestID); err != nil {
-			return err
-		}
-		if out.ID != s.ID && !out.SameRequest(s) {
-			first := out.ID
-			out = nil
-			return errs.RequestIDReused("add session " + first + " with another day, time, topic or trainer")
-		}
-		if out.ID != s.ID {
-			return nil // added before: the retry's answer
-		}
-		certified, err := a.repo.CertificatesIssued(ctx, e.ID)
-		if err != nil {
-			return err
-		}
-		if err := e.CheckSessionAdded(certified); err != nil {
-			out = nil
-			return err // the transaction is rolled back: no session added
-		}
-		return nil
+		// A session lowers the attendance share of everyone not marked
+		// at it: who completed the event may change.
+		return followCompletion(ctx, a.repo, e, func() ([]events.Event, error) {
+			if out, err = a.repo.CreateSession(ctx, s, requestID); err != nil {
+				return nil, err
+			}
+			if out.ID != s.ID && !out.SameRequest(s) {
+				first := out.ID
+				out = nil
+				return nil, errs.RequestIDReused("add session " + first + " with another day, time, topic or trainer")
+			}
+			if out.ID != s.ID {
+				return nil, nil // added before: the retry's answer
+			}
+			certified, err := a.repo.CertificatesIssued(ctx, e.ID)
+			if err != nil {
+				return nil, err
+			}
+			if err := e.CheckSessionAdded(certified); err != nil {
+				out = nil
+				return nil, err // the transaction is rolled back: no session added
+			}
+			return []events.Event{eventChange(events.SessionCreated, events.AggregateSession, out.ID, e,
+				map[string]any{"session_id": out.ID, "date": out.Date.String()})}, nil
+		})
 	})
 	return out, err
 }
@@ -438,13 +454,31 @@ func (a *App) DeleteSession(ctx context.Context, p audit.Actor, eventID, id stri
 		return err
 	}
 	return a.repo.InTx(ctx, func(ctx context.Context) error {
-		marks, err := a.repo.DeleteSession(ctx, e.ID, ids.Normalize(id))
-		if err != nil {
-			return err
-		}
-		return a.recordChange(ctx, p, "training_participant.delete_attendance", attendanceFields,
-			"the session cannot be deleted", markRefs(e.ID, marks, nil))
+		return followCompletion(ctx, a.repo, e, func() ([]events.Event, error) {
+			sessionID := ids.Normalize(id)
+			marks, err := a.repo.DeleteSession(ctx, e.ID, sessionID)
+			if err != nil {
+				return nil, err
+			}
+			if err := a.recordChange(ctx, p, "training_participant.delete_attendance", attendanceFields,
+				"the session cannot be deleted", markRefs(e.ID, marks, nil)); err != nil {
+				return nil, err
+			}
+			return []events.Event{attendanceEvent(events.SessionDeleted, e, sessionID, marks, nil)}, nil
+		})
 	})
+}
+
+// attendanceEvent is event typ of session sessionID of event e, naming the
+// participants of marks (only those in only, when it is not nil).
+func attendanceEvent(typ string, e *domain.TrainingEvent, sessionID string, marks []domain.Mark, only map[string]bool) events.Event {
+	named := []string{}
+	for _, m := range marks {
+		if only == nil || only[m.ParticipantID] {
+			named = append(named, m.ParticipantID)
+		}
+	}
+	return eventChange(typ, events.AggregateSession, sessionID, e, map[string]any{"session_id": sessionID, "participant_ids": named})
 }
 
 // attendanceFields names what an attendance change writes of the person.
@@ -588,11 +622,7 @@ func participantEvent(typ string, e *domain.TrainingEvent, x *domain.Participant
 			orgs = append(orgs, pr.OrganisationID)
 		}
 	}
-	for k, v := range opt {
-		if v != "" {
-			data[k] = v
-		}
-	}
+	setIDs(data, opt)
 	return events.Event{Type: typ, AggregateType: events.AggregateParticipant, AggregateID: x.ID, OrganisationIDs: orgs, Data: data}
 }
 
@@ -792,21 +822,35 @@ func (a *App) RecordAttendance(ctx context.Context, p audit.Actor, eventID, sess
 	}
 	var out []domain.Mark
 	err = a.repo.InTx(ctx, func(ctx context.Context) error {
-		if out, err = a.repo.RecordAttendance(ctx, e.ID, s.ID, marks); err != nil {
-			return err
-		}
-		unseen, err := a.unseen(ctx, markRefs(e.ID, out, liveMarked(out, marked)))
-		if err != nil {
-			return err
-		}
-		if len(unseen) > 0 {
-			return notVisible(marks, unseen)
-		}
-		if err := a.recordChange(ctx, p, "training_participant.record_attendance", attendanceFields,
-			"the attendance cannot be recorded", markRefs(e.ID, out, marked)); err != nil {
-			return err
-		}
-		return a.recordReads(ctx, p, "training_participant.read_attendance", attendanceFields, markRefs(e.ID, out, unmarked(out, marked)))
+		return followCompletion(ctx, a.repo, e, func() ([]events.Event, error) {
+			if out, err = a.repo.RecordAttendance(ctx, e.ID, s.ID, marks); err != nil {
+				return nil, err
+			}
+			unseen, err := a.unseen(ctx, markRefs(e.ID, out, liveMarked(out, marked)))
+			if err != nil {
+				return nil, err
+			}
+			if len(unseen) > 0 {
+				return nil, notVisible(marks, unseen)
+			}
+			if err := a.recordChange(ctx, p, "training_participant.record_attendance", attendanceFields,
+				"the attendance cannot be recorded", markRefs(e.ID, out, marked)); err != nil {
+				return nil, err
+			}
+			if err := a.recordReads(ctx, p, "training_participant.read_attendance", attendanceFields, markRefs(e.ID, out, unmarked(out, marked))); err != nil {
+				return nil, err
+			}
+			changed := map[string]bool{}
+			for _, m := range out {
+				if m.Changed {
+					changed[m.ParticipantID] = true
+				}
+			}
+			if len(changed) == 0 {
+				return nil, nil // the marks as they were: nothing changed
+			}
+			return []events.Event{attendanceEvent(events.AttendanceRecorded, e, s.ID, out, changed)}, nil
+		})
 	})
 	if err != nil {
 		return nil, err

@@ -66,8 +66,11 @@ type ImportWriter interface {
 	// ids names that no longer exist, and keeps the others from being
 	// deleted until the transaction ends, in one statement.
 	Keep(ctx context.Context, what Kept, eventID string, ids []string) (gone []string, err error)
-	// RecordMarks sets a participant's attendance marks (by session id).
-	RecordMarks(ctx context.Context, participantID string, marks map[string]bool) error
+	// RecordMarks sets a participant's attendance marks (by session id)
+	// and returns the sessions whose mark it recorded anew or changed.
+	RecordMarks(ctx context.Context, participantID string, marks map[string]bool) (changed []string, err error)
+	// Completions is CompletionStore's, in the import's transaction.
+	CompletionStore
 	SetImportOutcomes(ctx context.Context, importID string, outs []imports.Outcome) error
 	// Emit writes events to the outbox in the import's transaction.
 	Emit(ctx context.Context, evs ...events.Event) error
@@ -294,90 +297,118 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 	}
 	kinds := newKindCache(a.dir)
 	return a.repo.InImportTx(ctx, func(w ImportWriter) error {
-		deleted, err := deletedSessions(ctx, w, e.ID, m)
-		if err != nil {
-			return err
-		}
-		given := map[int]string{}
-		done := 0
-		for after := 0; ; {
-			rows, err := w.ImportRows(ctx, imp.ID, after, 500)
-			if err != nil {
-				return err
-			}
-			if len(rows) == 0 {
-				break
-			}
-			gone, err := keptLinks(ctx, w, imp, e.ID, rows)
-			if err != nil {
-				return err
-			}
-			outs := make([]imports.Outcome, 0, len(rows))
-			var evs []events.Event
-			for _, row := range rows {
-				after = row.Row
-				if !row.Valid() {
-					continue
+		// Its marks may change who completed the event.
+		return followCompletion(ctx, w, e, func() ([]events.Event, error) {
+			changed := map[string][]string{} // participants whose mark changed, by session
+			err := func() error {
+				deleted, err := deletedSessions(ctx, w, e.ID, m)
+				if err != nil {
+					return err
 				}
-				sr, _ := domain.ParticipantFromRow(m, row.Row, row.Cells)
-				o := imports.Outcome{Row: row.Row}
-				row.KeepWritten(given)
-				link := row.Link(given)
-				switch {
-				case row.Duplicate() && imp.OnDuplicate == imports.OnDuplicateSkip:
-					o.Outcome = imports.OutcomeSkipped
-					c.Skipped++
-				case link != "":
-					if gone[link] {
-						return errs.FailedPrecondition(ReasonDeletedSinceUpload, "row %d is the professional registered at the event as participant %s, "+
-							"whose registration was deleted after the file was uploaded: nothing was imported; send the file again "+
-							"(the row then registers them anew)", row.Row, link)
-					}
-					o.Outcome, o.ResourceID = imports.OutcomeLinked, link
-					c.Linked++
-				default:
-					part := sr.Participant
-					part.ID, part.EventID = ids.New(), e.ID
-					if err := kinds.resolve(ctx, part.Professional); err != nil {
-						return err
-					}
-					if id := part.Professional.OrganisationID; id != "" {
-						if part.OrganisationKind, err = kinds.kind(ctx, id); err != nil {
-							return err
-						}
-					}
-					out, err := w.CreateParticipant(ctx, imp.OrganisationID, part)
+				given := map[int]string{}
+				done := 0
+				for after := 0; ; {
+					rows, err := w.ImportRows(ctx, imp.ID, after, 500)
 					if err != nil {
 						return err
 					}
-					o.Outcome, o.ResourceID = imports.OutcomeCreated, out.ID
-					c.Created++
-					evs = append(evs, participantEvent(events.ParticipantRegistered, e, out))
-				}
-				if o.ResourceID != "" {
-					if err := deleted.marked(row.Row, sr.Marks); err != nil {
+					if len(rows) == 0 {
+						break
+					}
+					gone, err := keptLinks(ctx, w, imp, e.ID, rows)
+					if err != nil {
 						return err
 					}
-				}
-				if o.ResourceID != "" && len(sr.Marks) > 0 {
-					if err := w.RecordMarks(ctx, o.ResourceID, sr.Marks); err != nil {
+					outs := make([]imports.Outcome, 0, len(rows))
+					var evs []events.Event
+					for _, row := range rows {
+						after = row.Row
+						if !row.Valid() {
+							continue
+						}
+						sr, _ := domain.ParticipantFromRow(m, row.Row, row.Cells)
+						o := imports.Outcome{Row: row.Row}
+						row.KeepWritten(given)
+						link := row.Link(given)
+						switch {
+						case row.Duplicate() && imp.OnDuplicate == imports.OnDuplicateSkip:
+							o.Outcome = imports.OutcomeSkipped
+							c.Skipped++
+						case link != "":
+							if gone[link] {
+								return errs.FailedPrecondition(ReasonDeletedSinceUpload, "row %d is the professional registered at the event as participant %s, "+
+									"whose registration was deleted after the file was uploaded: nothing was imported; send the file again "+
+									"(the row then registers them anew)", row.Row, link)
+							}
+							o.Outcome, o.ResourceID = imports.OutcomeLinked, link
+							c.Linked++
+						default:
+							part := sr.Participant
+							part.ID, part.EventID = ids.New(), e.ID
+							if err := kinds.resolve(ctx, part.Professional); err != nil {
+								return err
+							}
+							if id := part.Professional.OrganisationID; id != "" {
+								if part.OrganisationKind, err = kinds.kind(ctx, id); err != nil {
+									return err
+								}
+							}
+							out, err := w.CreateParticipant(ctx, imp.OrganisationID, part)
+							if err != nil {
+								return err
+							}
+							o.Outcome, o.ResourceID = imports.OutcomeCreated, out.ID
+							c.Created++
+							evs = append(evs, participantEvent(events.ParticipantRegistered, e, out))
+						}
+						if o.ResourceID != "" {
+							if err := deleted.marked(row.Row, sr.Marks); err != nil {
+								return err
+							}
+						}
+						if o.ResourceID != "" && len(sr.Marks) > 0 {
+							sessions, err := w.RecordMarks(ctx, o.ResourceID, sr.Marks)
+							if err != nil {
+								return err
+							}
+							for _, s := range sessions {
+								changed[s] = append(changed[s], o.ResourceID)
+							}
+						}
+						given[row.Row] = o.ResourceID
+						outs = append(outs, o)
+					}
+					if err := w.SetImportOutcomes(ctx, imp.ID, outs); err != nil {
 						return err
 					}
+					if err := w.Emit(ctx, evs...); err != nil {
+						return err
+					}
+					done += len(outs)
+					report(imports.PhaseWrite, c, imports.WriteProgress(imp, c, done))
 				}
-				given[row.Row] = o.ResourceID
-				outs = append(outs, o)
+				return w.FinishImport(ctx, imp.ID, c)
+			}()
+			if err != nil {
+				return nil, err
 			}
-			if err := w.SetImportOutcomes(ctx, imp.ID, outs); err != nil {
-				return err
-			}
-			if err := w.Emit(ctx, evs...); err != nil {
-				return err
-			}
-			done += len(outs)
-			report(imports.PhaseWrite, c, imports.WriteProgress(imp, c, done))
-		}
-		return w.FinishImport(ctx, imp.ID, c)
+			return attendanceRecorded(e, changed), nil
+		})
 	})
+}
+
+// attendanceRecorded is the attendance.recorded events of an import that
+// changed the marks of participants at sessions (changed: their ids by
+// session id), one per session.
+func attendanceRecorded(e *domain.TrainingEvent, changed map[string][]string) []events.Event {
+	evs := make([]events.Event, 0, len(changed))
+	for _, s := range slices.Sorted(maps.Keys(changed)) {
+		named := changed[s]
+		slices.Sort(named)
+		evs = append(evs, eventChange(events.AttendanceRecorded, events.AggregateSession, s, e,
+			map[string]any{"session_id": s, "participant_ids": slices.Compact(named)}))
+	}
+	return evs
 }
 
 // keptLinks keeps the registrations that the valid rows of a page of an

@@ -10,6 +10,7 @@ import (
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/etag"
+	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/testkit/statustest"
 	"github.com/spona/spona/services/trainings/internal/domain"
 )
@@ -34,6 +35,7 @@ type eventStore struct {
 	row         domain.TrainingEvent
 	first, last date.Date
 	saved       int
+	emitted     []events.Event
 }
 
 func (s *eventStore) GetTrainingEvent(_ context.Context, viewer, id string) (*domain.TrainingEvent, error) {
@@ -65,6 +67,17 @@ func (s *eventStore) UpdateTrainingEvent(_ context.Context, e *domain.TrainingEv
 	return &out, nil
 }
 
+// Completions: the event has no participants (none completes it).
+func (s *eventStore) Completions(context.Context, string) ([]domain.Completion, error) {
+	return nil, nil
+}
+
+// Emit keeps the events of a change.
+func (s *eventStore) Emit(_ context.Context, evs ...events.Event) error {
+	s.emitted = append(s.emitted, evs...)
+	return nil
+}
+
 // projects fakes reporting's word on project tags: the organiser may tag
 // projectA only.
 type projects struct{ asked []string }
@@ -94,6 +107,7 @@ func TestUpdateTrainingEventUseCase(t *testing.T) {
 		violations []string
 		asked      []string // projects CheckTag was asked about
 		title      string   // stored afterwards
+		told       []string // the types of the events emitted
 	}{
 		{name: "organiser renames", by: organiser, patch: domain.TrainingEvent{Title: "Radionica"}, tag: current, paths: []string{"title"}, title: "Radionica"},
 		{name: "star names every field", by: organiser, patch: domain.TrainingEvent{Type: "seminar", Title: "Seminar", StartDate: day(4), Country: "RS", CompletionThreshold: 75},
@@ -122,6 +136,8 @@ func TestUpdateTrainingEventUseCase(t *testing.T) {
 		{name: "the same values sent back change no figure", by: organiser, patch: domain.TrainingEvent{ProjectID: projectB, Type: "workshop", Title: "Radionica",
 			StartDate: day(4), EndDate: day(9), Country: "RS", CompletionThreshold: 75}, project: projectB, tag: current, paths: []string{"*"},
 			title: "Radionica"},
+		{name: "a threshold changed is told", by: organiser, patch: domain.TrainingEvent{CompletionThreshold: 60}, tag: current,
+			paths: []string{"completion_threshold_percent"}, title: "Workshop", told: []string{events.TrainingEventThresholdChanged}},
 		{name: "untagging asks nobody", by: organiser, project: projectB, tag: current, paths: []string{"project_id"}, title: "Workshop"},
 		{name: "dates must keep the sessions", by: organiser, patch: domain.TrainingEvent{StartDate: day(6)}, tag: current, paths: []string{"start_date"},
 			sessions: [2]int{5, 7}, kind: errs.KindInvalidArgument, violations: []string{"training_event.start_date"}, title: "Workshop"},
@@ -161,6 +177,16 @@ func TestUpdateTrainingEventUseCase(t *testing.T) {
 			}
 			if !slices.Equal(proj.asked, tt.asked) {
 				t.Errorf("projects asked about %v, want %v", proj.asked, tt.asked)
+			}
+			var told []string
+			for _, ev := range store.emitted {
+				told = append(told, ev.Type)
+				if err := events.Check(ev); err != nil {
+					t.Error(err)
+				}
+			}
+			if !slices.Equal(told, tt.told) {
+				t.Errorf("events %v, want %v", told, tt.told)
 			}
 		})
 	}

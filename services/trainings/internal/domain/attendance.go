@@ -19,6 +19,10 @@ type Mark struct {
 	// BeneficiaryErased tells, on marks read back, that the beneficiary
 	// was erased (the participation is anonymous).
 	BeneficiaryErased bool
+	// Changed tells, on marks read back after they were recorded, that
+	// the call recorded the mark anew or changed it (not the same mark
+	// recorded again).
+	Changed bool
 }
 
 // maxMarks bounds one attendance request.

@@ -231,7 +231,8 @@ const ReasonCertificatesIssued = "CERTIFICATES_ISSUED"
 // the trained and certified figures already reported to the project's
 // donors, though nothing they did changed. Corrections still change who
 // completed, certified or not: a mark changed, a session entered by
-// mistake deleted, the completion threshold changed.
+// mistake deleted, the completion threshold changed (each told to the
+// feed, with participant.completion_withdrawn for whom it un-completes).
 func (e *TrainingEvent) CheckSessionAdded(certified int) error {
 	if certified == 0 {
 		return nil

@@ -1,0 +1,42 @@
+package domain
+
+// Completion is whether a participant completes its event (attendance
+// reaching the completion threshold: Attendance.Completes), as the event's
+// sessions, marks and threshold stand: whether it counts as trained.
+type Completion struct {
+	ParticipantID, BeneficiaryID, ProfessionalID string
+	Completed                                    bool
+}
+
+// CompletionChanges compares the completions of an event's participants
+// before and after a change and returns those the change made complete it
+// and those whose completion it withdrew, in the order of after. A
+// participant missing from before was registered meanwhile, with no marks:
+// it had not completed. One missing from after was deleted meanwhile,
+// which its own event tells: it is not named.
+func CompletionChanges(before, after []Completion) (completed, withdrawn []Completion) {
+	was := make(map[string]bool, len(before))
+	for _, c := range before {
+		was[c.ParticipantID] = c.Completed
+	}
+	for _, c := range after {
+		switch {
+		case c.Completed && !was[c.ParticipantID]:
+			completed = append(completed, c)
+		case !c.Completed && was[c.ParticipantID]:
+			withdrawn = append(withdrawn, c)
+		}
+	}
+	return completed, withdrawn
+}
+
+// CountCompleted counts the completions of cs that complete the event.
+func CountCompleted(cs []Completion) int {
+	n := 0
+	for _, c := range cs {
+		if c.Completed {
+			n++
+		}
+	}
+	return n
+}
