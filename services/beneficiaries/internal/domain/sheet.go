@@ -161,8 +161,14 @@ func FromRow(m imports.Mapping, row int, cells []string, today date.Date) (*Bene
 	}
 	if s := cell("birth_year"); s != "" {
 		y, err := imports.ParseInt(s)
-		if err != nil {
+		switch {
+		case err != nil:
 			p.Add(cells, "birth_year", "%v", err)
+		case y == 0:
+			// 0 is how the record says "no birth year": written in a
+			// cell, it is a mistake (a formula's empty result, a year
+			// not known), not a blank.
+			p.Add(cells, "birth_year", "must be between %d and %d", date.MinYear, today.Year)
 		}
 		b.BirthYear = y
 	}

@@ -42,6 +42,27 @@ func TestSheetLegalStatusWords(t *testing.T) {
 	}
 }
 
+// TestSheetBirthYearZero: a birth_year cell holding 0 (or "0000", "0.")
+// is a problem of that cell; before, it was read as no birth year, the
+// row stored without a word. A blank cell is still no birth year.
+func TestSheetBirthYearZero(t *testing.T) {
+	m, err := imports.MatchHeader([]string{"Ime", "Godina rođenja"}, SheetColumns, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := date.Of(time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC))
+	for _, cell := range []string{"0", "0000", "0."} {
+		_, p := FromRow(m, 2, []string{"Ana", cell}, today)
+		if len(p.List) != 1 || p.List[0].Field != "birth_year" || !strings.Contains(p.List[0].Message, "must be between") {
+			t.Errorf("birth_year %q: problems %+v, want one of birth_year (must be between ...)", cell, p.List)
+		}
+	}
+	b, p := FromRow(m, 2, []string{"Ana", ""}, today)
+	if len(p.List) > 0 || b.BirthYear != 0 {
+		t.Errorf("blank birth_year: %d, problems %+v; want 0, none", b.BirthYear, p.List)
+	}
+}
+
 // TestSheetHeadersOfRegisters: headers registers in the region write for
 // the place of residence (Mesto/Mjesto boravka, Boravište), the phone
 // (Kontakt telefon, Mobitel) and the e-mail (E-mail adresa), and the
