@@ -1101,8 +1101,9 @@ func (x *ListImportsResponse) GetNextPageToken() string {
 
 type GetOperationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The operation's id (its name is "operations/{id}"; the name is
-	// accepted too).
+	// The operation's id (its name is "operations/{id}"). Over gRPC the
+	// name is accepted too; over REST the path takes the id, so the
+	// operation's URL is "/v1/" followed by its name.
 	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
