@@ -174,8 +174,8 @@ func TestRateLimitPerClient(t *testing.T) {
 		_ = i
 	}
 	r := a.Do(t, "GET", "/v1/beneficiaries", nil, "Accept-Language", "sr-Cyrl").Must(t, 429)
-	if locale, msg, _ := localized(t, r); locale != "sr-Cyrl" || msg != "Превише захтева или је квота потрошена; покушајте поново касније." {
-		t.Errorf("429 without the quota message in Serbian Cyrillic: %s", r.Raw)
+	if locale, msg, _ := localized(t, r); locale != "sr-Cyrl" || msg != "Ваш клијент је послао превише захтева; сачекајте онолико секунди колико наводи Retry-After и покушајте поново." {
+		t.Errorf("429 without RATE_LIMITED's own message in Serbian Cyrillic (its client's rate, Retry-After): %s", r.Raw)
 	}
 	secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
 	if err != nil || secs < 1 || secs > 2 {
