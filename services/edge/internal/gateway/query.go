@@ -33,9 +33,10 @@ func (m *matched) ignoredQuery(r *http.Request) error {
 	}
 	var v errs.Violations
 	for key, values := range q {
-		if why := m.queryField(key); why != "" {
+		fds := queryFields(m.Input, key)
+		if why := m.queryField(fds); why != "" {
 			v.Add(strings.ToValidUTF8(key, "\uFFFD"), "%s", why)
-		} else if why := m.enumNumber(key, values); why != "" {
+		} else if why := enumNumber(fds, values); why != "" {
 			v.Add(strings.ToValidUTF8(key, "\uFFFD"), "%s", why)
 		}
 	}
@@ -43,10 +44,9 @@ func (m *matched) ignoredQuery(r *http.Request) error {
 	return v.Err()
 }
 
-// queryField says why query parameter key sets nothing; "" when it sets a
-// field.
-func (m *matched) queryField(key string) string {
-	fds := queryFields(m.Input, key)
+// queryField says why a query parameter naming fds (queryFields; nil: it
+// names no field) sets nothing; "" when it sets a field.
+func (m *matched) queryField(fds []protoreflect.FieldDescriptor) string {
 	if fds == nil {
 		return "is not a parameter of " + m.Method + " " + m.Template
 	}
@@ -64,15 +64,14 @@ func (m *matched) queryField(key string) string {
 	return ""
 }
 
-// enumNumber says why values of the query parameter key are refused when
-// key names an enum field and one of them is a number (?status=3): the
-// REST API takes an enum's names only (REFERRAL_STATUS_SENT), as its
-// documents list them, while grpc-gateway would take the number too, so a
-// client could depend on a numbering that is the protos' and no part of
-// the API. "" otherwise (a name the enum lacks is the gateway's to refuse,
+// enumNumber says why values of a query parameter naming fds (queryFields)
+// are refused when it names an enum field and one of them is a number
+// (?status=3): the REST API takes an enum's names only
+// (REFERRAL_STATUS_SENT), as its documents list them, while grpc-gateway
+// would take the number too, so a client could depend on a numbering that
+// is the protos' and no part of the API. "" otherwise (a name the enum lacks is the gateway's to refuse,
 // in the same words).
-func (m *matched) enumNumber(key string, values []string) string {
-	fds := queryFields(m.Input, key)
+func enumNumber(fds []protoreflect.FieldDescriptor, values []string) string {
 	if len(fds) == 0 || fds[len(fds)-1].Kind() != protoreflect.EnumKind {
 		return ""
 	}
