@@ -266,15 +266,16 @@ const indicatorCols = `i.id, i.project_id, i.code, i.titles, i.unit, i.measure, 
 		FROM indicator_values v WHERE v.indicator_id = i.id), '[]')`
 
 // periodValue is a target or a recorded value (with its recorder) as
-// stored in JSON.
+// stored in JSON. A recorder's JSON null (a value recorded before Spona
+// kept it) leaves the field's zero value.
 type periodValue struct {
-	Start    string     `json:"start"`
-	End      string     `json:"end"`
-	Value    string     `json:"value"`
-	Comment  string     `json:"comment,omitempty"`
-	ByOrg    *string    `json:"by_org,omitempty"`
-	ByClient *string    `json:"by_client,omitempty"`
-	Time     *time.Time `json:"time,omitempty"`
+	Start    string    `json:"start"`
+	End      string    `json:"end"`
+	Value    string    `json:"value"`
+	Comment  string    `json:"comment,omitempty"`
+	ByOrg    string    `json:"by_org,omitempty"`
+	ByClient string    `json:"by_client,omitempty"`
+	Time     time.Time `json:"time,omitzero"`
 }
 
 func (v periodValue) dates() (date.Date, date.Date, error) {
@@ -316,20 +317,10 @@ func scanIndicator(row pgx.Row) (*domain.Indicator, error) {
 		if err != nil {
 			return nil, err
 		}
-		r := domain.Recorder{OrganisationID: deref(v.ByOrg), ClientID: deref(v.ByClient)}
-		if v.Time != nil {
-			r.Time = *v.Time
-		}
-		in.Values = append(in.Values, domain.Value{Start: s, End: e, Value: v.Value, Comment: v.Comment, Recorder: r})
+		in.Values = append(in.Values, domain.Value{Start: s, End: e, Value: v.Value, Comment: v.Comment,
+			Recorder: domain.Recorder{OrganisationID: v.ByOrg, ClientID: v.ByClient, Time: v.Time}})
 	}
 	return &in, nil
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 // auditSQL appends an indicator's audit record.
