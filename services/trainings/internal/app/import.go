@@ -299,102 +299,109 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 	return a.repo.InImportTx(ctx, func(w ImportWriter) error {
 		// Its marks may change who completed the event.
 		return followCompletion(ctx, w, e, func() ([]events.Event, error) {
-			changed := map[string][]string{} // participants whose mark changed, by session
-			err := func() error {
-				deleted, err := deletedSessions(ctx, w, e.ID, m)
-				if err != nil {
-					return err
-				}
-				given := map[int]string{}
-				done := 0
-				for after := 0; ; {
-					rows, err := w.ImportRows(ctx, imp.ID, after, 500)
-					if err != nil {
-						return err
-					}
-					if len(rows) == 0 {
-						break
-					}
-					gone, err := keptLinks(ctx, w, imp, e.ID, rows)
-					if err != nil {
-						return err
-					}
-					outs := make([]imports.Outcome, 0, len(rows))
-					var evs []events.Event
-					for _, row := range rows {
-						after = row.Row
-						if !row.Valid() {
-							continue
-						}
-						sr, _ := domain.ParticipantFromRow(m, row.Row, row.Cells)
-						o := imports.Outcome{Row: row.Row}
-						row.KeepWritten(given)
-						link := row.Link(given)
-						switch {
-						case row.Duplicate() && imp.OnDuplicate == imports.OnDuplicateSkip:
-							o.Outcome = imports.OutcomeSkipped
-							c.Skipped++
-						case link != "":
-							if gone[link] {
-								return errs.FailedPrecondition(ReasonDeletedSinceUpload, "row %d is the professional registered at the event as participant %s, "+
-									"whose registration was deleted after the file was uploaded: nothing was imported; send the file again "+
-									"(the row then registers them anew)", row.Row, link)
-							}
-							o.Outcome, o.ResourceID = imports.OutcomeLinked, link
-							c.Linked++
-						default:
-							part := sr.Participant
-							part.ID, part.EventID = ids.New(), e.ID
-							if err := kinds.resolve(ctx, part.Professional); err != nil {
-								return err
-							}
-							if id := part.Professional.OrganisationID; id != "" {
-								if part.OrganisationKind, err = kinds.kind(ctx, id); err != nil {
-									return err
-								}
-							}
-							out, err := w.CreateParticipant(ctx, imp.OrganisationID, part)
-							if err != nil {
-								return err
-							}
-							o.Outcome, o.ResourceID = imports.OutcomeCreated, out.ID
-							c.Created++
-							evs = append(evs, participantEvent(events.ParticipantRegistered, e, out))
-						}
-						if o.ResourceID != "" {
-							if err := deleted.marked(row.Row, sr.Marks); err != nil {
-								return err
-							}
-						}
-						if o.ResourceID != "" && len(sr.Marks) > 0 {
-							sessions, err := w.RecordMarks(ctx, o.ResourceID, sr.Marks)
-							if err != nil {
-								return err
-							}
-							for _, s := range sessions {
-								changed[s] = append(changed[s], o.ResourceID)
-							}
-						}
-						given[row.Row] = o.ResourceID
-						outs = append(outs, o)
-					}
-					if err := w.SetImportOutcomes(ctx, imp.ID, outs); err != nil {
-						return err
-					}
-					if err := w.Emit(ctx, evs...); err != nil {
-						return err
-					}
-					done += len(outs)
-					report(imports.PhaseWrite, c, imports.WriteProgress(imp, c, done))
-				}
-				return w.FinishImport(ctx, imp.ID, c)
-			}()
+			changed, err := a.writeRows(ctx, w, imp, e, m, c, kinds, report)
 			if err != nil {
 				return nil, err
 			}
 			return attendanceRecorded(e, changed), nil
 		})
 	})
+}
+
+// writeRows registers the rows of import imp at event e and records their
+// marks, in the import's transaction w, counting them on from the check's
+// counts c, and finishes the import; it returns the participants whose
+// mark it recorded anew or changed, by session id.
+func (a *App) writeRows(ctx context.Context, w ImportWriter, imp *imports.Import, e *domain.TrainingEvent, m imports.Mapping,
+	c imports.Counts, kinds *kindCache, report func(phase string, c imports.Counts, percent int)) (map[string][]string, error) {
+	changed := map[string][]string{} // participants whose mark changed, by session
+	deleted, err := deletedSessions(ctx, w, e.ID, m)
+	if err != nil {
+		return nil, err
+	}
+	given := map[int]string{}
+	done := 0
+	for after := 0; ; {
+		rows, err := w.ImportRows(ctx, imp.ID, after, 500)
+		if err != nil {
+			return nil, err
+		}
+		if len(rows) == 0 {
+			break
+		}
+		gone, err := keptLinks(ctx, w, imp, e.ID, rows)
+		if err != nil {
+			return nil, err
+		}
+		outs := make([]imports.Outcome, 0, len(rows))
+		var evs []events.Event
+		for _, row := range rows {
+			after = row.Row
+			if !row.Valid() {
+				continue
+			}
+			sr, _ := domain.ParticipantFromRow(m, row.Row, row.Cells)
+			o := imports.Outcome{Row: row.Row}
+			row.KeepWritten(given)
+			link := row.Link(given)
+			switch {
+			case row.Duplicate() && imp.OnDuplicate == imports.OnDuplicateSkip:
+				o.Outcome = imports.OutcomeSkipped
+				c.Skipped++
+			case link != "":
+				if gone[link] {
+					return nil, errs.FailedPrecondition(ReasonDeletedSinceUpload, "row %d is the professional registered at the event as participant %s, "+
+						"whose registration was deleted after the file was uploaded: nothing was imported; send the file again "+
+						"(the row then registers them anew)", row.Row, link)
+				}
+				o.Outcome, o.ResourceID = imports.OutcomeLinked, link
+				c.Linked++
+			default:
+				part := sr.Participant
+				part.ID, part.EventID = ids.New(), e.ID
+				if err := kinds.resolve(ctx, part.Professional); err != nil {
+					return nil, err
+				}
+				if id := part.Professional.OrganisationID; id != "" {
+					if part.OrganisationKind, err = kinds.kind(ctx, id); err != nil {
+						return nil, err
+					}
+				}
+				out, err := w.CreateParticipant(ctx, imp.OrganisationID, part)
+				if err != nil {
+					return nil, err
+				}
+				o.Outcome, o.ResourceID = imports.OutcomeCreated, out.ID
+				c.Created++
+				evs = append(evs, participantEvent(events.ParticipantRegistered, e, out))
+			}
+			if o.ResourceID != "" {
+				if err := deleted.marked(row.Row, sr.Marks); err != nil {
+					return nil, err
+				}
+			}
+			if o.ResourceID != "" && len(sr.Marks) > 0 {
+				sessions, err := w.RecordMarks(ctx, o.ResourceID, sr.Marks)
+				if err != nil {
+					return nil, err
+				}
+				for _, s := range sessions {
+					changed[s] = append(changed[s], o.ResourceID)
+				}
+			}
+			given[row.Row] = o.ResourceID
+			outs = append(outs, o)
+		}
+		if err := w.SetImportOutcomes(ctx, imp.ID, outs); err != nil {
+			return nil, err
+		}
+		if err := w.Emit(ctx, evs...); err != nil {
+			return nil, err
+		}
+		done += len(outs)
+		report(imports.PhaseWrite, c, imports.WriteProgress(imp, c, done))
+	}
+	return changed, w.FinishImport(ctx, imp.ID, c)
 }
 
 // attendanceRecorded is the attendance.recorded events of an import that
