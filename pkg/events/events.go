@@ -183,12 +183,15 @@ const (
 	// IndicatorUpdated: fields names the indicator's changed fields.
 	IndicatorUpdated = "indicator.updated"
 	// IndicatorDeleted: the indicator was deleted with its recorded
-	// values (a project's deletion is project.deleted alone).
+	// values, on its own or with its project (one per indicator, before
+	// the project's project.deleted, in the same transaction).
 	IndicatorDeleted = "indicator.deleted"
 	// IndicatorValueRecorded: the first value of a period was recorded.
 	IndicatorValueRecorded = "indicator.value_recorded"
 	// IndicatorValueCorrected: a period's value was recorded again,
-	// replacing the one recorded before.
+	// replacing the one recorded before: another number, or the same
+	// with another comment. The same number and comment recorded again
+	// (a retry) changes nothing and is no event.
 	IndicatorValueCorrected = "indicator.value_corrected"
 )
 
@@ -263,9 +266,9 @@ var Types = map[string]Spec{
 
 	IndicatorCreated:        {AggregateIndicator, indicatorKeys, "an indicator was added to a project"},
 	IndicatorUpdated:        {AggregateIndicator, indicatorKeys, "fields of a project's indicator changed"},
-	IndicatorDeleted:        {AggregateIndicator, indicatorKeys, "an indicator was deleted with its recorded values"},
+	IndicatorDeleted:        {AggregateIndicator, indicatorKeys, "an indicator was deleted with its recorded values, on its own or with its project"},
 	IndicatorValueRecorded:  {AggregateIndicator, indicatorKeys, "the first value of a period was recorded for a MANUAL indicator (period_start, period_end)"},
-	IndicatorValueCorrected: {AggregateIndicator, indicatorKeys, "a MANUAL indicator's value for a period was recorded again, replacing the earlier one"},
+	IndicatorValueCorrected: {AggregateIndicator, indicatorKeys, "a MANUAL indicator's value for a period was replaced by another number or comment (the same again is no event)"},
 }
 
 // Check reports whether e is a declared type with declared data keys and

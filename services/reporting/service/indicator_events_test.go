@@ -7,11 +7,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
-	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/servicetest"
-	"github.com/spona/spona/services/reporting/service"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
@@ -28,28 +26,13 @@ import (
 // six changes was an event, the recorder was not kept and nothing was
 // audited.
 func TestIndicatorEventsAndRecorder(t *testing.T) {
-	dbURL := pgtest.NewDatabase(t)
-	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, dbURL),
-		BeneficiariesAddr: "127.0.0.1:1", ReferralsAddr: "127.0.0.1:1", TrainingsAddr: "127.0.0.1:1"}))
-	c := pb.NewReportingServiceClient(conn)
+	tr := startTrail(t)
+	c, conn, dbURL := tr.c, tr.conn, tr.dbURL
 	org, funder, other := ids.New(), ids.New(), ids.New()
-	as := func(o, client string) context.Context {
-		return auth.WithPrincipal(context.Background(), auth.Principal{OrganisationID: o, ClientID: client, Scopes: auth.AllScopes})
-	}
+	as := caller
 	clerk, manager := as(org, "key-clerk"), as(org, "key-manager")
-
-	project := func(ctx context.Context, code string, readers ...string) string {
-		p := &pb.Project{Code: code, Titles: []*pb.Narrative{{Text: "Foster care"}}, PlannedStartDate: "2024-01-01",
-			PlannedEndDate: "2024-12-31", Sectors: []string{"15160"}}
-		for _, r := range readers {
-			p.ParticipatingOrganisations = append(p.ParticipatingOrganisations, &pb.ParticipatingOrganisation{OrganisationId: r,
-				Role: pb.OrganisationRole_ORGANISATION_ROLE_FUNDING, Names: []*pb.Narrative{{Text: "Donor"}}})
-		}
-		r, err := c.CreateProject(ctx, &pb.CreateProjectRequest{Project: p})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.GetProject().GetId()
+	project := func(ctx context.Context, code string, funders ...string) string {
+		return tr.project(ctx, code, funders...).GetId()
 	}
 	pid := project(clerk, "FC-1", funder)
 	// Another organisation's project, whose indicator events are not the

@@ -237,25 +237,37 @@ func (p *Postgres) UpdateProject(ctx context.Context, pr *domain.Project, versio
 }
 
 // DeleteProject deletes the project (and, by cascade, its budgets,
-// indicators and values) if its version is version (any when 0), with
-// evs in the same transaction.
-func (p *Postgres) DeleteProject(ctx context.Context, id string, version int64, evs ...events.Event) error {
-	tx, err := p.pool.Begin(ctx)
-	if err != nil {
-		return db.Error(err)
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
-	tag, err := tx.Exec(ctx, `DELETE FROM projects WHERE id = $1 AND ($2 = 0 OR version = $2)`, id, version)
-	if err != nil {
-		return db.Error(err)
-	}
-	if tag.RowsAffected() == 0 {
-		return etag.Mismatch()
-	}
-	if err := outbox.Write(ctx, tx, evs...); err != nil {
-		return err
-	}
-	return db.Error(tx.Commit(ctx))
+// indicators and values) if its version is version (any when 0). Each
+// indicator leaves what its own deletion leaves: the audit record c and
+// the event indicatorDeleted, named by its id (in the order of their
+// codes), then evs; in the same transaction. The project is locked
+// first: an indicator's insert (its foreign key's lock) and deletion
+// (which marks the project) wait for the commit, so the indicators
+// audited are those the cascade deletes. Two round trips: the lock, then
+// the rest with the COMMIT.
+func (p *Postgres) DeleteProject(ctx context.Context, id string, version int64, c domain.IndicatorChange, indicatorDeleted events.Event, evs ...events.Event) error {
+	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `SELECT FROM projects WHERE id = $1 AND ($2 = 0 OR version = $2) FOR UPDATE`, id, version)
+		if err != nil {
+			return db.Error(err)
+		}
+		if tag.RowsAffected() == 0 {
+			return etag.Mismatch()
+		}
+		const indicators = `FROM indicators WHERE project_id = $1 ORDER BY code`
+		if err := db.Defer(ctx, tx, `INSERT INTO indicator_audit (action, actor_organisation_id, actor_client_id, project_id, indicator_id, fields)
+			SELECT $2, $3, $4, project_id, id, $5 `+indicators,
+			id, c.Action, c.ActorOrganisationID, c.ActorClientID, db.Strings(c.Fields)); err != nil {
+			return err
+		}
+		if err := outbox.WriteEach(ctx, tx, indicatorDeleted, "indicator_id", `SELECT id::text `+indicators, id); err != nil {
+			return err
+		}
+		if err := db.Defer(ctx, tx, `DELETE FROM projects WHERE id = $1`, id); err != nil {
+			return err
+		}
+		return outbox.Write(ctx, tx, evs...)
+	})
 }
 
 const indicatorCols = `i.id, i.project_id, i.code, i.titles, i.unit, i.measure, i.lower_is_better, i.counts_persons, i.level, i.baseline_value, i.baseline_date,

@@ -40,7 +40,11 @@ type ProjectStore interface {
 	GetProject(ctx context.Context, viewer, id string) (*domain.Project, error)
 	ListProjects(ctx context.Context, viewer string, p pagination.Page) ([]*domain.Project, error)
 	UpdateProject(ctx context.Context, p *domain.Project, version int64, evs ...events.Event) (*domain.Project, error)
-	DeleteProject(ctx context.Context, id string, version int64, evs ...events.Event) error
+	// DeleteProject deletes the project with its indicators, leaving the
+	// trail each indicator's deletion leaves: per indicator the audit
+	// record change (its indicator id set) and indicatorDeleted (its
+	// AggregateID and data's indicator_id set), then evs.
+	DeleteProject(ctx context.Context, id string, version int64, change domain.IndicatorChange, indicatorDeleted events.Event, evs ...events.Event) error
 }
 
 // IndicatorStore stores the indicators of projects and their recorded
@@ -256,7 +260,9 @@ func (a *App) UpdateProject(ctx context.Context, p auth.Principal, in *domain.Pr
 // DeleteProject deletes a project the caller implements, with its
 // indicators, if tag (when given) is the etag of the stored version. Its
 // readers (partners and funders) are told by a project.deleted event, as
-// they are of its creation and changes.
+// they are of its creation and changes. Each indicator goes as if deleted
+// on its own before: audited (indicator.delete, by the caller) and an
+// indicator.deleted event to the same readers, in the same transaction.
 func (a *App) DeleteProject(ctx context.Context, p auth.Principal, id, tag string) error {
 	pr, err := a.project(ctx, p, "id", id)
 	if err != nil {
@@ -266,7 +272,8 @@ func (a *App) DeleteProject(ctx context.Context, p auth.Principal, id, tag strin
 	if err != nil {
 		return err
 	}
-	return a.repo.DeleteProject(ctx, pr.ID, version, projectEvent(events.ProjectDeleted, pr, nil))
+	return a.repo.DeleteProject(ctx, pr.ID, version, change(p, domain.ActionIndicatorDelete),
+		indicatorEvent(events.IndicatorDeleted, pr, ""), projectEvent(events.ProjectDeleted, pr, nil))
 }
 
 // checked returns the version a delete is guarded by: version when tag,
@@ -437,7 +444,12 @@ func (a *App) DeleteIndicator(ctx context.Context, p auth.Principal, projectID, 
 // kept as the value's recorder; the change is audited (value.record, or
 // value.correct when it replaces the period's value, with the values
 // before and after) and is an indicator.value_recorded or
-// indicator.value_corrected event, in the transaction of the change.
+// indicator.value_corrected event, in the transaction of the change. The
+// period's value recorded again as it is (the same number and comment: a
+// retry whose answer was lost) changes nothing: it is answered with the
+// indicator as stored, the first recorder and time kept, and is neither
+// audited nor an event. A comment changed alone is a correction (the
+// value before and after the same).
 func (a *App) RecordValue(ctx context.Context, p auth.Principal, projectID, id string, v domain.Value) (*domain.Indicator, error) {
 	v.Value = strings.TrimSpace(v.Value)
 	v.Comment = strings.TrimSpace(v.Comment)
@@ -451,6 +463,11 @@ func (a *App) RecordValue(ctx context.Context, p auth.Principal, projectID, id s
 		}
 		if err = in.ValidateValue(v); err != nil {
 			return nil, err
+		}
+		if in.Repeats(v) {
+			// A retry (or the same figure sent twice): nothing to
+			// change, record, audit or tell.
+			return in, nil
 		}
 		// The values as read are those the write finds: it is made only
 		// if the indicator's version is still the one read.

@@ -57,7 +57,7 @@ func (s *projectStore) UpdateProject(_ context.Context, p *domain.Project, versi
 	return &out, nil
 }
 
-func (s *projectStore) DeleteProject(_ context.Context, _ string, version int64, _ ...events.Event) error {
+func (s *projectStore) DeleteProject(_ context.Context, _ string, version int64, _ domain.IndicatorChange, _ events.Event, _ ...events.Event) error {
 	if version != 0 && version != s.row.Version {
 		return etag.Mismatch()
 	}

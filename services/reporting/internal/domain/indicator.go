@@ -193,6 +193,16 @@ func (in *Indicator) Period(v Value) (Value, bool) {
 	return Value{}, false
 }
 
+// Repeats reports whether recording v would change nothing: the value
+// recorded for v's period is the same number (12 and 12.0 alike) with the
+// same comment, as a retry of the call that recorded it sends. Such a
+// call is answered with the stored value and its first recorder; it is no
+// correction, so neither an event nor an audit record (nothing changed).
+func (in *Indicator) Repeats(v Value) bool {
+	old, ok := in.Period(v)
+	return ok && sameNumber(old.Value, v.Value) && old.Comment == v.Comment
+}
+
 // Indicator is a logframe indicator of a project.
 type Indicator struct {
 	ID            string
