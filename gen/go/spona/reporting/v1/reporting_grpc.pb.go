@@ -56,7 +56,9 @@ type ReportingServiceClient interface {
 	// Changes the fields named in update_mask (all fields given when empty).
 	// A stale etag is refused with ABORTED (HTTP 409).
 	UpdateProject(ctx context.Context, in *UpdateProjectRequest, opts ...grpc.CallOption) (*UpdateProjectResponse, error)
-	// Deletes a project of the caller's organisation with its indicators.
+	// Deletes a project of the caller's organisation with its indicators,
+	// each as DeleteIndicator would: audited and an indicator.deleted event
+	// of the reporting feed, then project.deleted, in one transaction.
 	DeleteProject(ctx context.Context, in *DeleteProjectRequest, opts ...grpc.CallOption) (*DeleteProjectResponse, error)
 	// Adds a logframe indicator to a project.
 	CreateIndicator(ctx context.Context, in *CreateIndicatorRequest, opts ...grpc.CallOption) (*CreateIndicatorResponse, error)
@@ -73,6 +75,10 @@ type ReportingServiceClient interface {
 	// keeping who recorded it and when (IndicatorValue.recorded_by_*,
 	// record_time). The reporting feed gets indicator.value_recorded for a
 	// period's first value, indicator.value_corrected when it replaces one.
+	// The number (12.0 for 12 alike) and comment already recorded for the
+	// period, sent again (a retry), change nothing: the indicator is
+	// answered as stored (the same etag, recorder and record_time), with no
+	// event and no audit record.
 	RecordIndicatorValue(ctx context.Context, in *RecordIndicatorValueRequest, opts ...grpc.CallOption) (*RecordIndicatorValueResponse, error)
 	// Computes the project's results for a period: each indicator's actual
 	// value (asked live of the other services' aggregate RPCs, or the manual
@@ -254,7 +260,9 @@ type ReportingServiceServer interface {
 	// Changes the fields named in update_mask (all fields given when empty).
 	// A stale etag is refused with ABORTED (HTTP 409).
 	UpdateProject(context.Context, *UpdateProjectRequest) (*UpdateProjectResponse, error)
-	// Deletes a project of the caller's organisation with its indicators.
+	// Deletes a project of the caller's organisation with its indicators,
+	// each as DeleteIndicator would: audited and an indicator.deleted event
+	// of the reporting feed, then project.deleted, in one transaction.
 	DeleteProject(context.Context, *DeleteProjectRequest) (*DeleteProjectResponse, error)
 	// Adds a logframe indicator to a project.
 	CreateIndicator(context.Context, *CreateIndicatorRequest) (*CreateIndicatorResponse, error)
@@ -271,6 +279,10 @@ type ReportingServiceServer interface {
 	// keeping who recorded it and when (IndicatorValue.recorded_by_*,
 	// record_time). The reporting feed gets indicator.value_recorded for a
 	// period's first value, indicator.value_corrected when it replaces one.
+	// The number (12.0 for 12 alike) and comment already recorded for the
+	// period, sent again (a retry), change nothing: the indicator is
+	// answered as stored (the same etag, recorder and record_time), with no
+	// event and no audit record.
 	RecordIndicatorValue(context.Context, *RecordIndicatorValueRequest) (*RecordIndicatorValueResponse, error)
 	// Computes the project's results for a period: each indicator's actual
 	// value (asked live of the other services' aggregate RPCs, or the manual
