@@ -50,6 +50,18 @@ var problems = []violationText{
 		"bs":      `"{1}" nije datum; upišite ga kao 2017-03-02, 2.3.2017. ili 02.03.2017 (prvo dan).`,
 		"hr":      `"{1}" nije datum; upišite ga kao 2017-03-02, 2.3.2017. ili 02.03.2017 (najprije dan).`,
 	}},
+	{regexp.MustCompile(`^"(.*)" is a time of day with a time zone \((.*)\), not a date: it is (\S+) in that zone and (\S+) in `), text{
+		"en": `"{1}" is a time of day with a time zone ({2}), not a date: it is {3} in that zone and {4} in Belgrade, Sarajevo and Zagreb, ` +
+			`so which day is meant depends on where it was written and is not guessed; write the day meant alone, as year-month-day (such as {4}).`,
+		"sr-Latn": `"{1}" je vreme dana s vremenskom zonom ({2}), a ne datum: u toj zoni to je {3}, a u Beogradu, Sarajevu i Zagrebu {4}, ` +
+			`pa koji je dan u pitanju zavisi od toga gde je upisano i ne pogađa se; upišite samo željeni dan, kao godina-mesec-dan (na primer {4}).`,
+		"sr-Cyrl": `"{1}" је време дана с временском зоном ({2}), а не датум: у тој зони то је {3}, а у Београду, Сарајеву и Загребу {4}, ` +
+			`па који је дан у питању зависи од тога где је уписано и не погађа се; упишите само жељени дан, као година-месец-дан (на пример {4}).`,
+		"bs": `"{1}" je vrijeme dana s vremenskom zonom ({2}), a ne datum: u toj zoni to je {3}, a u Beogradu, Sarajevu i Zagrebu {4}, ` +
+			`pa koji je dan u pitanju zavisi od toga gdje je upisano i ne pogađa se; upišite samo željeni dan, kao godina-mjesec-dan (na primjer {4}).`,
+		"hr": `"{1}" je vrijeme u danu s vremenskom zonom ({2}), a ne datum: u toj zoni to je {3}, a u Beogradu, Sarajevu i Zagrebu {4}, ` +
+			`pa koji je dan u pitanju ovisi o tome gdje je upisano i ne pogađa se; upišite samo željeni dan, kao godina-mjesec-dan (na primjer {4}).`,
+	}},
 	{regexp.MustCompile(`^"(.*)" is not a day of the calendar read day first.* write it as (\d{4}-\d{2}-\d{2}),`), text{
 		"en": `"{1}" is not a day of the calendar read day first (02/03/2017 is 2 March): it looks month first, as a spreadsheet in English ` +
 			`(United States) writes dates; write it as {2}, and check the file's other dates with slashes, which may have been read with day and month swapped.`,

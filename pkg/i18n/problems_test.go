@@ -27,7 +27,7 @@ var verbs = strings.NewReplacer("%q", `"x"`, "%s", "x", "%d", "2", "%v", "x")
 // the texts differ from English but in English.
 func TestEveryProblemHasText(t *testing.T) {
 	var msgs []string
-	for _, s := range []string{"nešto", "31.2.1990."} {
+	for _, s := range []string{"nešto", "31.2.1990.", "1990-04-11T22:00:00Z", "1990-04-11T25:99:99Z"} {
 		_, err := imports.ParseDate(s)
 		msgs = append(msgs, err.Error())
 	}

@@ -6,12 +6,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	// The zone database, for the region's zone (the images carry none).
+	_ "time/tzdata"
 
 	"github.com/spona/spona/pkg/date"
 )
 
 var (
-	isoDate = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})(?:T[0-9:.]+Z?|` + midnight + `)?$`)
+	isoDate = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})(T.*|` + midnight + `)?$`)
 	dotDate = regexp.MustCompile(`^(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})\.?(?:` + midnight + `)?$`)
 	slashes = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})/(\d{4})(?:` + midnight + `)?$`)
 )
@@ -21,16 +23,26 @@ var (
 // 00:00:00") writes it.
 const midnight = `\s+0?0:00(?::00)?`
 
+// isoTime is the time of an ISO 8601 date-time (after its T): hours and
+// minutes, seconds and their fraction, and a zone (Z or an offset).
+var isoTime = regexp.MustCompile(`^T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$`)
+
 // ParseDate reads a date as people write it in the region and as
 // spreadsheets store it: 2017-03-02, 2.3.2017., 02.03.2017, 2. 3. 2017.,
 // 02/03/2017 (day first), and 2017-03-02T00:00:00Z; any of them may end
-// with midnight (2.3.2017. 0:00, 2017-03-02 00:00:00).
+// with midnight (2.3.2017. 0:00, 2017-03-02 00:00:00,
+// 2017-03-02T00:00:00.000+01:00). Another time of day is no date: with a
+// time zone (2017-03-01T23:00:00Z, a local midnight as JavaScript's
+// toISOString writes it in UTC) the day depends on the zone, and is not
+// guessed (zoned). An XLSX date cell reads as the date it shows
+// whatever its time (pkg/sheet marks serials: ShownDates), never here.
 func ParseDate(s string) (date.Date, error) {
 	s = strings.TrimSpace(s)
-	var y, m, d string
+	var y, m, d, clock string
 	slashed := false
 	if p := isoDate.FindStringSubmatch(s); p != nil {
 		y, m, d = p[1], p[2], p[3]
+		clock = p[4]
 	} else if p := dotDate.FindStringSubmatch(s); p != nil {
 		d, m, y = p[1], p[2], p[3]
 	} else if p := slashes.FindStringSubmatch(s); p != nil {
@@ -53,8 +65,91 @@ func ParseDate(s string) (date.Date, error) {
 		}
 		return date.Date{}, fmt.Errorf("%q is not a day of the calendar", s)
 	}
+	if strings.HasPrefix(clock, "T") {
+		if err := isoMidnight(s, t, clock); err != nil {
+			return date.Date{}, err
+		}
+	}
 	return date.Of(t), nil
 }
+
+// ShownDates writes each XLSX date serial (serial: sheet.Reader.Serial)
+// among cells that is in a date column (dates: DateFields) as the date it
+// shows, without its time of day: a date-time cell (1990-04-12 22:30 in a
+// date-time format) is the date the sheet shows, where ParseDate refuses
+// the same date and time as text. It changes cells in place.
+func ShownDates(m Mapping, dates map[string]bool, cells []string, serial func(int) bool) []string {
+	for i, f := range m.Fields {
+		if i < len(cells) && dates[f] && serial(i) {
+			cells[i], _, _ = strings.Cut(cells[i], "T")
+		}
+	}
+	return cells
+}
+
+// isoMidnight checks the time of the ISO date-time s, of day day (t:
+// from its T): only midnight makes it a date; a time of day with a zone
+// is zoned, anything else no date.
+func isoMidnight(s string, day time.Time, t string) error {
+	p := isoTime.FindStringSubmatch(t)
+	notDate := fmt.Errorf("%q is not a date; write it as 2017-03-02, 2.3.2017. or 02.03.2017 (day first)", s)
+	if p == nil {
+		return notDate
+	}
+	h, _ := strconv.Atoi(p[1])
+	mi, _ := strconv.Atoi(p[2])
+	sec, _ := strconv.Atoi(p[3]) // "" is 0
+	if h > 23 || mi > 59 || sec > 59 {
+		return notDate
+	}
+	if h == 0 && mi == 0 && sec == 0 && strings.Trim(p[4], "0") == "" {
+		return nil
+	}
+	if p[5] == "" {
+		return notDate // a time of day, as "2017-03-02 13:45" is
+	}
+	return zoned(s, day.Add(time.Duration(h)*time.Hour+time.Duration(mi)*time.Minute+time.Duration(sec)*time.Second), p[5])
+}
+
+// zoned is the problem of s, an ISO date-time whose time of day (at, on
+// its day, as UTC) has a zone: the day it is in that zone, and in the
+// region's.
+func zoned(s string, at time.Time, zone string) error {
+	label, offset := "UTC", 0
+	if zone != "Z" {
+		z := zoneColon(zone)
+		label = "UTC" + z
+		hh, _ := strconv.Atoi(z[1:3])
+		mm, _ := strconv.Atoi(z[4:])
+		if offset = hh*3600 + mm*60; z[0] == '-' {
+			offset = -offset
+		}
+	}
+	there := at.Format(time.DateOnly)
+	here := at.Add(-time.Duration(offset) * time.Second).In(regionZone).Format(time.DateOnly)
+	return fmt.Errorf("%q is a time of day with a time zone (%s), not a date: it is %s in that zone and %s in Belgrade, Sarajevo and Zagreb, "+
+		"so which day is meant depends on where it was written and is not guessed; write the day meant alone, as year-month-day (such as %s)",
+		s, label, there, here, here)
+}
+
+// zoneColon writes an offset with a colon (+0200 is +02:00).
+func zoneColon(zone string) string {
+	if len(zone) == 5 {
+		return zone[:3] + ":" + zone[3:]
+	}
+	return zone
+}
+
+// regionZone is the time zone of Serbia, Bosnia and Herzegovina and
+// Croatia (aggregate.DefaultReportZone, which pkg/imports does not
+// import: it is pure logic, and aggregate reads the database).
+var regionZone = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Belgrade")
+	if err != nil { // cannot be: the zone database is in the binary
+		return time.UTC
+	}
+	return loc
+}()
 
 // calendarDay is the day y-m-d, if the calendar has it.
 func calendarDay(y, m, d int) (time.Time, bool) {

@@ -1,6 +1,8 @@
 package imports
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -71,6 +73,66 @@ func TestParseDateWithTime(t *testing.T) {
 		if d, err := ParseDate(cell); err == nil {
 			t.Errorf("ParseDate(%q) = %v, want an error", cell, d)
 		}
+	}
+}
+
+// TestParseDateTimeOfDay: in text (a CSV cell, an XLSX text cell) an ISO
+// date-time is a date only at midnight (in any zone, with or without
+// seconds and their fraction). A time of day with a zone (a local midnight
+// as JavaScript's toISOString writes it in UTC) is a problem giving the day
+// in that zone and in Belgrade, Sarajevo and Zagreb, and an invalid or
+// zoneless time of day is no date, as "1990-04-12 13:45" is not. Before,
+// ParseDate took any ISO date followed by T and digits, colons and dots as
+// that date: "1990-04-11T22:00:00Z", a birth on 12 April in Belgrade, was
+// stored as 11 April without a word, and "T25:99:99Z" was read.
+func TestParseDateTimeOfDay(t *testing.T) {
+	for _, cell := range []string{"1990-04-12T00:00:00Z", "1990-04-12T00:00:00.000Z", "1990-04-12T00:00Z", "1990-04-12T00:00",
+		"1990-04-12T00:00:00", "1990-04-12T00:00:00+02:00", "1990-04-12T00:00:00-0500", " 1990-04-12T00:00:00,0Z "} {
+		if d, err := ParseDate(cell); err != nil || d.String() != "1990-04-12" {
+			t.Errorf("ParseDate(%q) = %v, %v; want 1990-04-12", cell, d, err)
+		}
+	}
+	for cell, days := range map[string][2]string{
+		"1990-04-11T22:00:00Z":      {"1990-04-11", "1990-04-12"}, // summer: UTC+2
+		"1990-01-11T23:00:00.000Z":  {"1990-01-11", "1990-01-12"}, // winter: UTC+1
+		"1990-04-12T10:00Z":         {"1990-04-12", "1990-04-12"},
+		"1990-04-12T01:00:00+05:00": {"1990-04-12", "1990-04-11"},
+		"1990-04-12T18:30:00-0700":  {"1990-04-12", "1990-04-13"},
+	} {
+		_, err := ParseDate(cell)
+		want := fmt.Sprintf("it is %s in that zone and %s in Belgrade, Sarajevo and Zagreb", days[0], days[1])
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "is a time of day with a time zone") {
+			t.Errorf("ParseDate(%q): %v; want a problem saying %q", cell, err, want)
+		}
+	}
+	for _, cell := range []string{"1990-04-11T25:99:99Z", "1990-04-11T24:00:00Z", "1990-04-11T99:99", "1990-04-11T13:45:00",
+		"1990-04-11T:::Z", "1990-04-11T1", "1990-04-11T", "1990-04-11T22:00:00+25:00", "1990-04-11T22:00:00Zjunk", "1990-04-11T12:00:60Z"} {
+		if _, err := ParseDate(cell); err == nil || !strings.Contains(err.Error(), "is not a date; write it as") {
+			t.Errorf("ParseDate(%q): %v; want not a date", cell, err)
+		}
+	}
+	if _, err := ParseDate("1990-02-30T22:00:00Z"); err == nil || !strings.Contains(err.Error(), "not a day of the calendar") {
+		t.Errorf("ParseDate(1990-02-30T22:00:00Z): %v; want not a day of the calendar", err)
+	}
+}
+
+// TestShownDates: an XLSX date serial in a date column reads as the date
+// it shows, whatever its time of day; text, and serials in other columns,
+// stay as they are.
+func TestShownDates(t *testing.T) {
+	m := Mapping{Fields: []string{"given_name", "birth_date", "legal_status_since", "notes"}}
+	dates := map[string]bool{"birth_date": true, "legal_status_since": true}
+	serial := func(i int) bool { return i != 2 }
+	got := ShownDates(m, dates, []string{"Ana", "1990-04-12T22:30:00", "1990-04-11T22:00:00Z", "2001-02-03T18:00:00", "extra"}, serial)
+	want := []string{"Ana", "1990-04-12", "1990-04-11T22:00:00Z", "2001-02-03T18:00:00", "extra"}
+	if !slices.Equal(got, want) {
+		t.Errorf("ShownDates = %q, want %q", got, want)
+	}
+	if d, err := ParseDate(got[1]); err != nil || d.String() != "1990-04-12" {
+		t.Errorf("ParseDate(%q) = %v, %v", got[1], d, err)
+	}
+	if got := ShownDates(m, dates, []string{"Ana"}, serial); !slices.Equal(got, []string{"Ana"}) {
+		t.Errorf("a short row: %q", got)
 	}
 }
 

@@ -344,6 +344,9 @@ func (c *csvReader) Hidden() bool { return false }
 // HiddenColumn is false: a CSV file hides no column.
 func (c *csvReader) HiddenColumn(int) bool { return false }
 
+// Serial is false: a CSV file's cells are text.
+func (c *csvReader) Serial(int) bool { return false }
+
 func (c *csvReader) Next() (int, []string, error) {
 	for {
 		rec, err := c.r.Read()

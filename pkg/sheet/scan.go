@@ -18,9 +18,10 @@ import (
 // The worksheet that is read (main) must be well-formed XML, no row with
 // a value may lie beyond the row limit, every shared-string cell must
 // refer to one of the strs shared strings, and no inline string may be
-// written in several runs. In a workbook of the 1904 date system it also
-// notes the cells the library reports as dates without having converted
-// a serial (t="d" holds an ISO date; text in a date format is text).
+// written in several runs. It also notes the cells the library reports
+// as dates without having converted a serial (t="d" holds an ISO date;
+// text in a date format is text): only serials read as the date they
+// show (Reader.Serial), and only they move in the 1904 date system.
 //
 // Any other part only must not hold a shared-string cell with a negative
 // index; it is read up to its first XML error, where the library would
@@ -29,8 +30,9 @@ type scan struct {
 	strs int
 	lim  Limits
 	main bool
-	// date1904 and dateStyle (whether a cell style index may be a date
-	// format): note the cells that are dates but not serials.
+	// date1904: the workbook's date system; dateStyle (whether a cell
+	// style index may be a date format): note the cells that are dates
+	// but not serials.
 	date1904  bool
 	dateStyle []bool
 
@@ -164,7 +166,7 @@ func (s *scan) part(f *zip.File) error {
 					}
 				}
 				cells = append(cells, typ)
-				if s.main && s.date1904 {
+				if s.main {
 					s.noteDate(row, ref, typ, style)
 				}
 				if s.main && computed(typ) && s.mayBeDate(style) {

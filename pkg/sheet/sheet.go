@@ -104,6 +104,12 @@ type Reader interface {
 	// zero-based index i (hidden by hand, or a template's helper column);
 	// a CSV file hides none.
 	HiddenColumn(i int) bool
+	// Serial reports whether cell i of the row Next returned last is an
+	// XLSX date serial (a number in a date format), which reads as the
+	// date it shows: 2006-01-02, or with a time of day the date and the
+	// time the cell shows, 2006-01-02T15:04:05 (no zone: a serial has
+	// none). Text, however it looks, is not one; a CSV file has none.
+	Serial(i int) bool
 	Info() Info
 	// Close releases what the reader holds (it may stop early).
 	Close()

@@ -171,3 +171,14 @@ func from1904(v string) string {
 	}
 	return v
 }
+
+// wallClock is a date-time the library made of a serial (RFC 3339, in
+// UTC) without its zone: a serial is the date and time a cell shows, in
+// no zone, and "Z" would make it a moment whose day depends on one. A
+// date alone, or anything else, is left as it is.
+func wallClock(v string) string {
+	if t, err := time.Parse(time.RFC3339, v); err == nil && strings.HasSuffix(v, "Z") {
+		return t.Format("2006-01-02T15:04:05")
+	}
+	return v
+}

@@ -39,9 +39,12 @@ import (
 // What the library reads wrongly without failing is mended or refused
 // here: it converts date serials from the 1900 date system only, so in a
 // workbook in the 1904 system its dates are moved on by the 1462 days
-// between the two (workbook.go); and it keeps only the first run of an
-// inline string written in several runs (rich text), so such a cell is
-// refused.
+// between the two (workbook.go); it writes a serial with a time of day
+// as a moment in UTC (2016-02-29T06:30:00Z), which is given without the
+// Z, as the date and time the cell shows (wallClock), and it reports text
+// in a date format as a date too, so serials are told from text by the
+// scan (Reader.Serial); and it keeps only the first run of an inline
+// string written in several runs (rich text), so such a cell is refused.
 
 type xlsxReader struct {
 	info  Info
@@ -53,6 +56,11 @@ type xlsxReader struct {
 	// date system, except in the cells of notSerial.
 	date1904  bool
 	notSerial notSerial
+	// serials: the library's dates are told from text (notSerial can be
+	// trusted: the rows are numbered in order, or no cell is text in a
+	// date format); serial: which cells of the last row are serials.
+	serials bool
+	serial  []bool
 	// hidden: the worksheet's hidden rows, by number.
 	hidden map[int]bool
 	// hiddenCols: the worksheet's hidden columns, by index.
@@ -67,18 +75,20 @@ type xlsxReader struct {
 // openMerge is a merged range Next is within, and its value.
 type openMerge struct {
 	mergeRange
-	value string
+	value  string
+	serial bool
 }
 
 // fillMerged writes, into the cells of row num, the value of each merged
 // range that covers them, as a spreadsheet program shows it (a family's
 // surname or municipality merged over its members' rows is each one's);
-// the cells widen to the ranges' right edges, within the column limit.
+// the cells widen to the ranges' right edges, within the column limit
+// (and x.serial with them: a cell holds the top-left one's serial).
 func (x *xlsxReader) fillMerged(num int, cells []string) []string {
 	for len(x.pending) > 0 && x.pending[0].top <= num {
 		m := openMerge{mergeRange: x.pending[0]}
 		if m.top == num && m.left < len(cells) {
-			m.value = cells[m.left]
+			m.value, m.serial = cells[m.left], x.serial[m.left]
 		}
 		x.pending = x.pending[1:]
 		x.open = append(x.open, m)
@@ -91,9 +101,10 @@ func (x *xlsxReader) fillMerged(num int, cells []string) []string {
 		right := min(m.right, x.lim.MaxColumns-1)
 		for len(cells) <= right {
 			cells = append(cells, "")
+			x.serial = append(x.serial, false)
 		}
 		for c := m.left; c <= right; c++ {
-			cells[c] = m.value
+			cells[c], x.serial[c] = m.value, m.serial
 		}
 	}
 	return cells
@@ -149,7 +160,7 @@ func openXLSX(p Pieces, lim Limits) (Reader, error) {
 			return nil, err
 		}
 	}
-	if sc.irregular && len(sc.notSerial) > 0 {
+	if sc.irregular && len(sc.notSerial) > 0 && wb.date1904 {
 		return nil, fail(ReasonCorrupt, "the workbook uses the 1904 date system and has text or ISO dates in date-formatted cells, but its rows are not numbered in order, so its dates cannot be told apart; open the file in a spreadsheet program and save it again")
 	}
 	if sc.irregular && (len(sc.hidden) > 0 || len(sc.merged) > 0) {
@@ -168,7 +179,8 @@ func openXLSX(p Pieces, lim Limits) (Reader, error) {
 	}
 	name := first.name
 	rows := xf.ReadRows(name)
-	r := &xlsxReader{info: Info{Format: FormatXLSX, Sheet: name}, lim: lim, rows: rows, date1904: wb.date1904, notSerial: sc.notSerial, hidden: sc.hidden, hiddenCols: sc.hiddenCols, pending: sc.merged}
+	r := &xlsxReader{info: Info{Format: FormatXLSX, Sheet: name}, lim: lim, rows: rows, date1904: wb.date1904, notSerial: sc.notSerial,
+		serials: !sc.irregular || len(sc.notSerial) == 0, hidden: sc.hidden, hiddenCols: sc.hiddenCols, pending: sc.merged}
 	r.close = func() {
 		// The library's goroutine ends once its channel is drained; the
 		// scan above bounded what is left.
@@ -227,6 +239,13 @@ func (x *xlsxReader) HiddenColumn(i int) bool {
 	return i >= 0 && i < len(x.hiddenCols) && x.hiddenCols[i]
 }
 
+// Serial reports whether cell i of the row Next returned last is a date
+// serial. In a workbook whose rows are not numbered in order and that has
+// text in a date format, none is: which cells hold text cannot be told
+// (Next then gives the library's values as they are, and a date-time
+// reads as text does).
+func (x *xlsxReader) Serial(i int) bool { return i >= 0 && i < len(x.serial) && x.serial[i] }
+
 func (x *xlsxReader) Close() {
 	if x.close != nil {
 		x.close()
@@ -261,12 +280,17 @@ func (x *xlsxReader) Next() (int, []string, error) {
 			return 0, nil, fail(ReasonTooWide, "row %d has data in column %s, but at most %d columns are accepted", num, ColumnLetter(width-1), x.lim.MaxColumns)
 		}
 		cells := make([]string, width)
+		x.serial = make([]bool, width)
 		for _, c := range row.Cells {
 			i := ColumnIndex(c.Column)
 			cells[i] = c.Value
-			if x.date1904 && c.Type == xlsxreader.TypeDateTime && !x.notSerial.has(num, i) {
-				cells[i] = from1904(c.Value)
+			if c.Type != xlsxreader.TypeDateTime || !x.serials || x.notSerial.has(num, i) {
+				continue
 			}
+			if x.date1904 {
+				cells[i] = from1904(cells[i])
+			}
+			cells[i], x.serial[i] = wallClock(cells[i]), true
 		}
 		cells = x.fillMerged(num, cells)
 		if blank(cells) {

@@ -210,7 +210,7 @@ func TestXLSXDate1904(t *testing.T) {
 			}
 			want := []row{
 				{1, []string{"given_name", "birth_date", "since", "text", "number"}},
-				{2, []string{"Amina", "2012-05-20", "2016-02-29T06:30:00Z", "2012-05-20", "41049"}},
+				{2, []string{"Amina", "2012-05-20", "2016-02-29T06:30:00", "2012-05-20", "41049"}},
 				{3, []string{"Omar", "1904-01-02", "", "20.5.2012."}},
 			}
 			if diff := cmp.Diff(want, rows); diff != "" {
@@ -237,8 +237,8 @@ func TestXLSXDate1904(t *testing.T) {
 		want                 []string // row 2
 		mention              string
 	}{
-		{"true", "true", cells, []string{"2012-05-20", "2012-05-20T06:00:00Z", "2012-05-20", "2012-05-20", "2012-05-20", "39587"}, ""},
-		{"0", " 0 ", cells, []string{"2008-05-19", "2008-05-19T06:00:00Z", "2012-05-20", "2012-05-20", "2012-05-20", "39587"}, ""},
+		{"true", "true", cells, []string{"2012-05-20", "2012-05-20T06:00:00", "2012-05-20", "2012-05-20", "2012-05-20", "39587"}, ""},
+		{"0", " 0 ", cells, []string{"2008-05-19", "2008-05-19T06:00:00", "2012-05-20", "2012-05-20", "2012-05-20", "39587"}, ""},
 		{"rows not in order", "1", strings.Replace(cells, `<row r="2">`, `<row>`, 1), nil, "rows are not numbered in order"},
 		{"rows not in order, every date a serial", "1", `<row r="1"><c r="A1" t="s"><v>0</v></c></row><row><c r="A2" s="1"><v>39587</v></c></row>`, []string{"2012-05-20"}, ""},
 	} {
@@ -522,4 +522,96 @@ func TestXLSXFormulaWithoutValue(t *testing.T) {
 	wantRead(t, data, `cell "B2" (row 2) holds a formula but the file carries no value for it`, nil)
 	wantRead(t, book(`<c r="B2" t="str"><f>UPPER(A2)</f><v>X</v></c>`), "", []row{{1, []string{"a", "b"}}, {2, []string{"x", "X"}}})
 	wantRead(t, book(`<c r="B2" s="1"/>`), "", []row{{1, []string{"a", "b"}}, {2, []string{"x"}}})
+}
+
+// TestXLSXSerialsToldFromText: a date serial (a number in a date format)
+// is reported as one (Reader.Serial), and one with a time of day reads as
+// the date and time the cell shows, without the Z the library writes (a
+// serial is in no time zone); text in the same date format, whatever it
+// looks like ("1990-04-11T22:00:00Z", as JavaScript writes a local
+// midnight in UTC), and an ISO date of a t="d" cell are not serials, so an
+// import reads them as typed text. Before, the serial read as
+// "1990-04-12T22:30:00Z", the same as such text, and nothing told them
+// apart. In a workbook whose rows are not numbered in order no cell is
+// reported a serial, and the values are the library's. CSV cells never are.
+func TestXLSXSerialsToldFromText(t *testing.T) {
+	data := xlsxFile(t, func(f *excelize.File, s string) {
+		must(t, f.SetSheetRow(s, "A1", &[]any{"given_name", "birth_date", "since", "text", "number", "merged"}))
+		must(t, f.SetSheetRow(s, "A2", &[]any{"Amina", time.Date(1990, 4, 12, 0, 0, 0, 0, time.UTC),
+			time.Date(1990, 4, 12, 22, 30, 0, 0, time.UTC), "1990-04-11T22:00:00Z", 41049, time.Date(2001, 2, 3, 18, 0, 0, 0, time.UTC)}))
+		must(t, f.SetSheetRow(s, "A3", &[]any{"Omar"}))
+		date, err := f.NewStyle(&excelize.Style{NumFmt: 14})
+		must(t, err)
+		dateTime, err := f.NewStyle(&excelize.Style{NumFmt: 22})
+		must(t, err)
+		must(t, f.SetCellStyle(s, "B2", "B2", date))
+		must(t, f.SetCellStyle(s, "C2", "D2", dateTime)) // D2: text in a date-time format
+		must(t, f.SetCellStyle(s, "F2", "F2", dateTime))
+		must(t, f.MergeCell(s, "F2", "F3"))
+	})
+	type cell struct {
+		Value  string
+		Serial bool
+	}
+	readSerials := func(t *testing.T, data []byte, ct string) [][]cell {
+		t.Helper()
+		r, err := Open(data, ct, DefaultLimits(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		var out [][]cell
+		for {
+			_, cells, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				return out
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var row []cell
+			for i, v := range cells {
+				row = append(row, cell{v, r.Serial(i)})
+			}
+			out = append(out, row)
+		}
+	}
+	header := []cell{{"given_name", false}, {"birth_date", false}, {"since", false}, {"text", false}, {"number", false}, {"merged", false}}
+	want := [][]cell{header,
+		{{"Amina", false}, {"1990-04-12", true}, {"1990-04-12T22:30:00", true}, {"1990-04-11T22:00:00Z", false}, {"41049", false}, {"2001-02-03T18:00:00", true}},
+		{{"Omar", false}, {"", false}, {"", false}, {"", false}, {"", false}, {"2001-02-03T18:00:00", true}}}
+	if diff := cmp.Diff(want, readSerials(t, data, MediaXLSX)); diff != "" {
+		t.Errorf("cells (-want +got):\n%s", diff)
+	}
+
+	// Written by hand: a t="d" cell in a date format is its ISO text, no
+	// serial; rows not numbered in order with text in a date format: no
+	// cell can be told a serial, and none is one.
+	const styles = `<styleSheet ` + mainNS + `><cellXfs><xf numFmtId="0"/><xf numFmtId="22"/></cellXfs></styleSheet>`
+	book := func(rows string) []byte {
+		return zipParts(minimalWorkbook[0], minimalWorkbook[1], minimalWorkbook[2], [2]string{"xl/styles.xml", styles},
+			[2]string{"xl/sharedStrings.xml", `<sst ` + mainNS + `><si><t>birth_date</t></si><si><t>1990-04-11T22:00:00Z</t></si></sst>`},
+			[2]string{"xl/worksheets/sheet1.xml", `<worksheet ` + mainNS + `><sheetData>` + rows + `</sheetData></worksheet>`})
+	}
+	const cells = `<row r="1"><c r="A1" t="s"><v>0</v></c></row>` +
+		`<row r="2"><c r="A2" s="1"><v>32975.9375</v></c><c r="B2" t="d" s="1"><v>1990-04-11T22:00:00Z</v></c><c r="C2" t="s" s="1"><v>1</v></c></row>`
+	for _, tc := range []struct {
+		name, rows string
+		want       []cell
+	}{
+		{"rows in order", cells, []cell{{"1990-04-12T22:30:00", true}, {"1990-04-11T22:00:00Z", false}, {"1990-04-11T22:00:00Z", false}}},
+		{"rows not in order", strings.Replace(cells, `<row r="2">`, `<row r="1">`, 1),
+			[]cell{{"1990-04-12T22:30:00Z", false}, {"1990-04-11T22:00:00Z", false}, {"1990-04-11T22:00:00Z", false}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := readSerials(t, book(tc.rows), MediaXLSX)
+			if diff := cmp.Diff([][]cell{{{"birth_date", false}}, tc.want}, got); diff != "" {
+				t.Errorf("cells (-want +got):\n%s", diff)
+			}
+		})
+	}
+	csv := readSerials(t, []byte("birth_date\n1990-04-11T22:00:00Z\n"), MediaCSV)
+	if diff := cmp.Diff([][]cell{{{"birth_date", false}}, {{"1990-04-11T22:00:00Z", false}}}, csv); diff != "" {
+		t.Errorf("CSV cells (-want +got):\n%s", diff)
+	}
 }

@@ -252,7 +252,8 @@ func (r *Runner) stage(ctx context.Context, u *imports.Upload) (imp *imports.Imp
 			if err != nil {
 				return fileError(err)
 			}
-			s := spec.Row(m, row, append([]string(nil), cells...))
+			cells = imports.ShownDates(m, dates, append([]string(nil), cells...), rd.Serial)
+			s := spec.Row(m, row, cells)
 			s.Row = row
 			if rd.Hidden() {
 				// Its cells are not what the sender sees: the row is

@@ -20,7 +20,7 @@ import (
 // sessions of one day by date and start time ("2024-05-06 13:00"). A
 // spreadsheet program opening the CSV template makes such a header a
 // date-time cell (a serial with a date-time format), and the XLSX it saves
-// reads as "2024-05-06T12:59:59Z" or "…T13:00:00Z": the column still names
+// reads as "2024-05-06T12:59:59" or "…T13:00:00": the column still names
 // the 13:00 session. Before, it read as the day only, which names no one
 // session of a day with two, and the sheet was refused.
 func TestTemplateSessionsAsSpreadsheetDateTimes(t *testing.T) {

@@ -176,9 +176,13 @@ func sessionAt(d date.Date, start string, sessions []*Session) (string, bool) {
 }
 
 // spreadsheetDate matches a date and time as an XLSX date-time cell reads
-// ("2024-05-06T12:59:59Z": pkg/sheet gives serials in RFC 3339; a cell
-// holding an ISO date-time, t="d", may lack the Z).
-var spreadsheetDate = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?$`)
+// ("2024-05-06T12:59:59": pkg/sheet gives a serial with a time of day as
+// the date and time it shows, in no zone; a cell holding an ISO date-time,
+// t="d", may be written so too). With a zone ("…T11:00:00Z", as
+// JavaScript writes 13:00 in Belgrade) the day and time depend on the
+// zone, so it is no start time: as any date, the header is then read by
+// imports.ParseDate, which takes midnight alone.
+var spreadsheetDate = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?$`)
 
 // spreadsheetDateTime reads h as an XLSX date-time cell, to the nearest
 // minute: the cell holds a fraction of a day, which a start time such as
@@ -187,7 +191,7 @@ func spreadsheetDateTime(h string) (time.Time, bool) {
 	if !spreadsheetDate.MatchString(h) {
 		return time.Time{}, false
 	}
-	at, err := time.Parse("2006-01-02T15:04:05.999999999", strings.TrimSuffix(h, "Z"))
+	at, err := time.Parse("2006-01-02T15:04:05.999999999", h)
 	if err != nil {
 		return time.Time{}, false
 	}

@@ -32,13 +32,18 @@ func TestSessionHeaders(t *testing.T) {
 		}
 	}
 	for h, i := range map[string]int{"7. 5. 2024.": 2, "07.05.2024": 2, "6.5.2024. 13:00": 1, "2024-05-06 9:00": 0, "sesija 2": 1,
-		// As an XLSX date-time cell reads (a fraction of a day, not exact).
-		"2024-05-06T12:59:59Z": 1, "2024-05-06T09:00:00Z": 0, "2024-05-06T08:59:30.5Z": 0, "2024-05-06T13:00:00": 1, "2024-05-07T00:00:00Z": 2} {
+		// As an XLSX date-time cell reads (a fraction of a day, not exact),
+		// and midnight with a zone (the day alone).
+		"2024-05-06T12:59:59": 1, "2024-05-06T09:00:00": 0, "2024-05-06T08:59:30.5": 0, "2024-05-06T13:00:00": 1, "2024-05-07T00:00:00Z": 2,
+		"2024-05-07T00:00:00": 2} {
 		if f, ok := SessionColumn(h, sessions); !ok || f != SessionField(sessions[i].ID) {
 			t.Errorf("header %q names %q (%v), want session %d", h, f, ok, i)
 		}
 	}
-	for _, h := range []string{"2024-05-06", "2024-05-08", "2024-05-06 10:00", "2024-05-08 09:00", "2024-13-06 09:00", "2024-05-06T00:00:00Z", "2024-05-06T10:00:00Z"} {
+	for _, h := range []string{"2024-05-06", "2024-05-08", "2024-05-06 10:00", "2024-05-08 09:00", "2024-13-06 09:00", "2024-05-06T00:00:00Z", "2024-05-06T10:00:00Z",
+		// A time of day with a zone names no start time (nor its day):
+		// 11:00 UTC is 13:00 in Belgrade; an invalid time is no time.
+		"2024-05-06T13:00:00Z", "2024-05-06T11:00:00Z", "2024-05-06T09:00:00+02:00", "2024-05-07T25:99:99Z", "2024-05-07T25:99:99"} {
 		if f, ok := SessionColumn(h, sessions); ok {
 			t.Errorf("header %q names %q, want none (ambiguous or unknown)", h, f)
 		}
