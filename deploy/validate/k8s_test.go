@@ -28,8 +28,9 @@ import (
 )
 
 // The six processes and, per DESIGN.md, who calls each gRPC service (the
-// webhooks process consumes the event feeds of beneficiaries and referrals;
-// referrals, trainings and the edge consume the beneficiaries feed).
+// webhooks process consumes the event feeds of beneficiaries, referrals,
+// trainings and reporting; referrals, trainings and the edge consume the
+// beneficiaries feed).
 // The services that tag records with a project ask reporting whether the
 // organisation takes part in it; trainings also asks beneficiaries whether
 // the organiser sees a participating person; beneficiaries reads the
@@ -39,8 +40,8 @@ var (
 	callers   = map[string][]string{
 		"beneficiaries": {"edge", "referrals", "reporting", "trainings", "webhooks"},
 		"referrals":     {"beneficiaries", "edge", "reporting", "trainings", "webhooks"},
-		"trainings":     {"edge", "reporting"},
-		"reporting":     {"beneficiaries", "edge", "referrals", "trainings"},
+		"trainings":     {"edge", "reporting", "webhooks"},
+		"reporting":     {"beneficiaries", "edge", "referrals", "trainings", "webhooks"},
 		"webhooks":      {"edge"},
 	}
 )

@@ -114,7 +114,8 @@ func Start(t testing.TB, configure func(*service.Config)) *Stack {
 	rp.Config = plat
 	add("reporting", repsvc.New(rp))
 	wh := load[whsvc.Config](t, map[string]string{"WEBHOOK_SECRETS_KEY": "edgetest-webhook-secrets-key",
-		"WEBHOOK_ALLOW_PRIVATE_TARGETS": "true", "BENEFICIARIES_ADDR": env["BENEFICIARIES_ADDR"], "REFERRALS_ADDR": env["REFERRALS_ADDR"]})
+		"WEBHOOK_ALLOW_PRIVATE_TARGETS": "true", "BENEFICIARIES_ADDR": env["BENEFICIARIES_ADDR"], "REFERRALS_ADDR": env["REFERRALS_ADDR"],
+		"TRAININGS_ADDR": env["TRAININGS_ADDR"], "REPORTING_ADDR": env["REPORTING_ADDR"]})
 	wh.Config = plat
 	add("webhooks", whsvc.New(wh))
 	t.Cleanup(func() {

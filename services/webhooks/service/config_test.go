@@ -17,7 +17,8 @@ func TestLeaseShorterThanAnAttemptIsRefused(t *testing.T) {
 	env := map[string]string{
 		"ADMIN_ADDR": "127.0.0.1:9206", "GRPC_ADDR": "127.0.0.1:9106", "DATABASE_URL": "postgres://spona_webhooks@127.0.0.1/spona",
 		"PRINCIPAL_KEY_FILE": "/keys/webhooks.pem", "PRINCIPAL_PUBLIC_KEYS_DIR": "/keys",
-		"BENEFICIARIES_ADDR": "127.0.0.1:9101", "REFERRALS_ADDR": "127.0.0.1:9102", "WEBHOOK_SECRETS_KEY": secretsKey,
+		"BENEFICIARIES_ADDR": "127.0.0.1:9101", "REFERRALS_ADDR": "127.0.0.1:9102", "TRAININGS_ADDR": "127.0.0.1:9103",
+		"REPORTING_ADDR": "127.0.0.1:9104", "WEBHOOK_SECRETS_KEY": secretsKey,
 	}
 	load := func(vars ...string) error {
 		lookup := func(name string) (string, bool) {

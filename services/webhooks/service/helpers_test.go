@@ -16,6 +16,8 @@ import (
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	beneficiaries "github.com/spona/spona/services/beneficiaries/service"
 	referrals "github.com/spona/spona/services/referrals/service"
+	reporting "github.com/spona/spona/services/reporting/service"
+	trainings "github.com/spona/spona/services/trainings/service"
 	"github.com/spona/spona/services/webhooks/internal/adapters"
 	"github.com/spona/spona/services/webhooks/internal/app"
 	"github.com/spona/spona/services/webhooks/internal/domain"
@@ -28,14 +30,17 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 const secretsKey = "webhooks-test-secrets-key-0123456789"
 
 type stack struct {
-	url  string
-	ben  *grpc.ClientConn // the beneficiaries service
-	ref  *grpc.ClientConn // the referrals service
-	wh   pb.WebhookServiceClient
-	feed pb.ChangeFeedServiceClient
-	pool *pgxpool.Pool
-	in   *app.App // applies injected events, as the feed consumer does
-	cfg  service.Config
+	url string
+	ben *grpc.ClientConn // the beneficiaries service
+	ref *grpc.ClientConn // the referrals service
+	// The trainings and reporting services, whose feeds are consumed too:
+	// started by trainingsAndReporting, when a test needs them.
+	trn, rep *servicetest.Deferred
+	wh       pb.WebhookServiceClient
+	feed     pb.ChangeFeedServiceClient
+	pool     *pgxpool.Pool
+	in       *app.App // applies injected events, as the feed consumer does
+	cfg      service.Config
 }
 
 // start runs the real webhooks service on a fresh database, with fast
@@ -44,17 +49,17 @@ type stack struct {
 func start(t testing.TB, configure func(*service.Config)) *stack {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
-	// Nothing here is tagged with a project, so the reporting service they
-	// would ask is not started; nor is assistance recorded at a directory
-	// service.
-	noReporting := servicetest.Defer(t).Addr
-	ben := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url), ReportingAddr: noReporting,
+	// The trainings and reporting services start when a test needs them
+	// (trainingsAndReporting): nothing else here is tagged with a project,
+	// nor is assistance recorded at a directory service.
+	trn, rep := servicetest.Defer(t), servicetest.Defer(t)
+	ben := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url), ReportingAddr: rep.Addr,
 		ConsentExpiryInterval: 100 * time.Millisecond, ReferralsAddr: "127.0.0.1:1"}))
 	ref := servicetest.Start(t, referrals.New(referrals.Config{Config: servicetest.Platform(t, url), BeneficiariesAddr: ben.Target(),
-		ReportingAddr: noReporting}))
+		ReportingAddr: rep.Addr}))
 	cfg := service.Config{
 		Config: servicetest.Platform(t, url), SecretsKey: secretsKey, AllowPrivateTargets: true,
-		BeneficiariesAddr: ben.Target(), ReferralsAddr: ref.Target(),
+		BeneficiariesAddr: ben.Target(), ReferralsAddr: ref.Target(), TrainingsAddr: trn.Addr, ReportingAddr: rep.Addr,
 		Timeout: 2 * time.Second, RetryBase: 50 * time.Millisecond, RetryMax: time.Second, RetryFor: time.Hour,
 		DisableAfter: 5 * time.Hour, Workers: 16, TargetConcurrency: 4, Lease: 5 * time.Second,
 		PollInterval: 50 * time.Millisecond, FeedRetention: time.Hour, DeliveryRetention: time.Hour,
@@ -76,7 +81,19 @@ func start(t testing.TB, configure func(*service.Config)) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &stack{url: url, ben: ben, ref: ref, wh: pb.NewWebhookServiceClient(conn), feed: pb.NewChangeFeedServiceClient(conn), pool: pool, in: in, cfg: cfg}
+	return &stack{url: url, ben: ben, ref: ref, trn: trn, rep: rep, wh: pb.NewWebhookServiceClient(conn), feed: pb.NewChangeFeedServiceClient(conn), pool: pool, in: in, cfg: cfg}
+}
+
+// trainingsAndReporting starts the real trainings and reporting services
+// (once), on the addresses whose feeds the webhooks service consumes, and
+// returns connections to them.
+func (s *stack) trainingsAndReporting(t testing.TB) (trn, rep *grpc.ClientConn) {
+	t.Helper()
+	trn = s.trn.Start(t, trainings.New(trainings.Config{Config: servicetest.Platform(t, s.url), ReferralsAddr: s.ref.Target(),
+		BeneficiariesAddr: s.ben.Target(), ReportingAddr: s.rep.Addr}))
+	rep = s.rep.Start(t, reporting.New(reporting.Config{Config: servicetest.Platform(t, s.url), BeneficiariesAddr: s.ben.Target(),
+		ReferralsAddr: s.ref.Target(), TrainingsAddr: s.trn.Addr}))
+	return trn, rep
 }
 
 // inject applies events in one transaction, the way the feed consumer does.

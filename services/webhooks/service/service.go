@@ -25,6 +25,8 @@ type Config struct {
 	platform.GRPCConfig
 	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" hostport:"true" required:"true" help:"gRPC address of the beneficiaries service, whose event feed is consumed"`
 	ReferralsAddr     string `env:"REFERRALS_ADDR" hostport:"true" required:"true" help:"gRPC address of the referrals service, whose event feed is consumed"`
+	TrainingsAddr     string `env:"TRAININGS_ADDR" hostport:"true" required:"true" help:"gRPC address of the trainings service, whose event feed is consumed"`
+	ReportingAddr     string `env:"REPORTING_ADDR" hostport:"true" required:"true" help:"gRPC address of the reporting service, whose event feed is consumed"`
 	SecretsKey        string `env:"WEBHOOK_SECRETS_KEY" secret:"true" required:"true" help:"key (16 bytes or more) encrypting the subscriptions' signing secrets at rest"`
 	// AllowPrivateTargets accepts http:// URLs and loopback/private
 	// addresses: development and tests only.
@@ -99,13 +101,14 @@ func New(cfg Config) platform.Service {
 			// The services' feeds, each applied in the transaction that
 			// moves its cursor (one replica at a time).
 			for _, feed := range []struct{ name, addr string }{
-				{"beneficiaries", cfg.BeneficiariesAddr}, {"referrals", cfg.ReferralsAddr},
+				{domain.FeedBeneficiaries, cfg.BeneficiariesAddr}, {domain.FeedReferrals, cfg.ReferralsAddr},
+				{domain.FeedTrainings, cfg.TrainingsAddr}, {domain.FeedReporting, cfg.ReportingAddr},
 			} {
 				conn, err := base.Dial(feed.name, feed.addr)
 				if err != nil {
 					return err
 				}
-				err = base.ConsumeEvents(ctx, feed.name, conn, domain.SourceTypes(),
+				err = base.ConsumeEvents(ctx, feed.name, conn, domain.SourceTypes(feed.name),
 					func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
 						return application.Apply(ctx, adapters.NewInbox(tx), adapters.EventFromProto(ev))
 					})

@@ -54,36 +54,56 @@ func BenchmarkClaim(b *testing.B) {
 	}
 }
 
-// BenchmarkApply measures applying referral.sent events as the feed
-// consumer does (batches of 100 in one transaction), each queueing a
-// delivery to one subscription and a change-feed entry.
+// BenchmarkApply measures applying events as the feed consumer does
+// (batches of 100 in one transaction), each queueing a delivery to every
+// subscription of the organisations it concerns and their change-feed
+// entries: a referral.sent to its receiver, a participant.completed to the
+// training event's organiser (the trainings feed), an
+// indicator.value_recorded to the three readers of a project (the
+// reporting feed), each organisation with one subscription to the type.
 func BenchmarkApply(b *testing.B) {
-	ctx := context.Background()
-	pool, repo := benchRepo(b)
-	org := ids.New()
-	if _, err := repo.CreateSubscription(ctx, &domain.Subscription{ID: ids.New(), OrganisationID: org, URL: "http://127.0.0.1:9/",
-		EventTypes: []string{domain.TypeReferralReceived}, Secret: domain.NewSecret(), State: domain.StateActive,
-		CreateTime: time.Now()}, ""); err != nil {
-		b.Fatal(err)
-	}
-	a, _ := app.New(repo, nil, nil, app.Options{}, slog.Default())
-	b.ResetTimer()
-	for i := 0; i < b.N; i += 100 {
-		err := db.InTx(ctx, pool, func(tx pgx.Tx) error {
-			for j := 0; j < 100 && i+j < b.N; j++ {
-				e := domain.Event{ID: ids.New(), Type: "referral.sent", AggregateType: "referral", AggregateID: ids.New(), Time: time.Now(),
-					Data: map[string]any{"from_organisation_id": ids.New(), "to_organisation_id": org}}
-				if err := a.Apply(ctx, NewInbox(tx), e); err != nil {
-					return err
+	for _, c := range []struct {
+		source, webhook, aggregate string
+		orgs                       int
+	}{
+		{"referral.sent", domain.TypeReferralReceived, "referral", 1},
+		{"participant.completed", domain.TypeParticipantCompleted, "participant", 1},
+		{"indicator.value_recorded", domain.TypeIndicatorValueRecorded, "indicator", 3},
+	} {
+		b.Run(c.source, func(b *testing.B) {
+			ctx := context.Background()
+			pool, repo := benchRepo(b)
+			orgs := make([]string, c.orgs)
+			for i := range orgs {
+				orgs[i] = ids.New()
+				if _, err := repo.CreateSubscription(ctx, &domain.Subscription{ID: ids.New(), OrganisationID: orgs[i], URL: "http://127.0.0.1:9/",
+					EventTypes: []string{c.webhook}, Secret: domain.NewSecret(), State: domain.StateActive,
+					CreateTime: time.Now()}, ""); err != nil {
+					b.Fatal(err)
 				}
 			}
-			return nil
+			a, _ := app.New(repo, nil, nil, app.Options{}, slog.Default())
+			b.ResetTimer()
+			for i := 0; i < b.N; i += 100 {
+				err := db.InTx(ctx, pool, func(tx pgx.Tx) error {
+					for j := 0; j < 100 && i+j < b.N; j++ {
+						e := domain.Event{ID: ids.New(), Type: c.source, AggregateType: c.aggregate, AggregateID: ids.New(), Time: time.Now(),
+							OrganisationIDs: orgs, Data: map[string]any{"from_organisation_id": ids.New(), "to_organisation_id": orgs[0],
+								"event_id": ids.New(), "project_id": ids.New(), "cause": "attendance.recorded",
+								"period_start": "2026-01-01", "period_end": "2026-03-31", "organisation_id": orgs[0]}}
+						if err := a.Apply(ctx, NewInbox(tx), e); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		})
-		if err != nil {
-			b.Fatal(err)
-		}
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
 // queueReferrals applies n referral.sent events to org, 100 to a

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/events"
 )
 
 // The signing vector published with the Standard Webhooks reference
@@ -256,6 +257,94 @@ func TestRoute(t *testing.T) {
 		`","referral_id":"r1","status":"sent","to_organisation_id":"` + to + `"}}`
 	if string(body) != want {
 		t.Fatalf("body %s\nwant %s", body, want)
+	}
+}
+
+// TestRouteTrainingsAndReporting: the trainings feed's events go to the
+// organisations the event names (its organiser), the reporting feed's
+// indicator events to theirs (the project's readers), each once, with ids,
+// codes and dates only; the events of both feeds that are not webhook
+// types (a registration, a project's change) go to nobody.
+func TestRouteTrainingsAndReporting(t *testing.T) {
+	organiser, reader, other := "0190a000-0000-7000-8000-00000000000a", "0190a000-0000-7000-8000-00000000000b", "0190a000-0000-7000-8000-00000000000c"
+	completed := Event{Type: "participant.completed", AggregateType: "participant", AggregateID: "p1", OrganisationIDs: []string{organiser},
+		Data: map[string]any{"event_id": "t1", "beneficiary_id": "b", "project_id": "pr", "cause": "attendance.recorded", "given_name": "x"}}
+	if n := Route(completed); len(n) != 1 || !maps.Equal(n[0].Data, map[string]any{"participant_id": "p1", "event_id": "t1",
+		"beneficiary_id": "b", "project_id": "pr", "cause": "attendance.recorded"}) {
+		t.Errorf("participant.completed: %+v, want the organiser told the ids and the cause only", n)
+	}
+	recorded := Event{Type: "indicator.value_recorded", AggregateType: "indicator", AggregateID: "i1", OrganisationIDs: []string{organiser, reader, organiser},
+		Data: map[string]any{"project_id": "pr", "period_start": "2026-01-01", "period_end": "2026-03-31", "organisation_id": organiser,
+			"value": "12", "comment": "x", "title": "x"}}
+	want := map[string]any{"project_id": "pr", "indicator_id": "i1", "period_start": "2026-01-01", "period_end": "2026-03-31", "organisation_id": organiser}
+	if n := Route(recorded); len(n) != 2 || !maps.Equal(n[0].Data, want) {
+		t.Errorf("indicator.value_recorded: %+v, want the readers told the ids and the period, never the value", n)
+	}
+	type n struct{ Org, Type string }
+	for _, c := range []struct {
+		e    Event
+		want []n
+	}{
+		{completed, []n{{organiser, TypeParticipantCompleted}}},
+		{Event{Type: "participant.completion_withdrawn", AggregateType: "participant", AggregateID: "p1", OrganisationIDs: []string{organiser}},
+			[]n{{organiser, TypeParticipantCompletionWithdrawn}}},
+		{Event{Type: "session.created", AggregateType: "session", AggregateID: "s", OrganisationIDs: []string{organiser}}, []n{{organiser, TypeSessionCreated}}},
+		{Event{Type: "session.deleted", AggregateType: "session", AggregateID: "s", OrganisationIDs: []string{organiser}}, []n{{organiser, TypeSessionDeleted}}},
+		{Event{Type: "attendance.recorded", AggregateType: "session", AggregateID: "s", OrganisationIDs: []string{organiser}}, []n{{organiser, TypeAttendanceRecorded}}},
+		{Event{Type: "training_event.threshold_changed", AggregateType: "training_event", AggregateID: "t1", OrganisationIDs: []string{organiser}},
+			[]n{{organiser, TypeTrainingEventThresholdChanged}}},
+		{Event{Type: "participant.registered", AggregateType: "participant", AggregateID: "p1", OrganisationIDs: []string{organiser, other}}, nil},
+		{Event{Type: "participant.certified", AggregateType: "participant", AggregateID: "p1", OrganisationIDs: []string{organiser}}, nil},
+		{recorded, []n{{organiser, TypeIndicatorValueRecorded}, {reader, TypeIndicatorValueRecorded}}},
+		{Event{Type: "indicator.value_corrected", AggregateType: "indicator", AggregateID: "i1", OrganisationIDs: []string{reader}}, []n{{reader, TypeIndicatorValueCorrected}}},
+		{Event{Type: "indicator.created", AggregateType: "indicator", AggregateID: "i1", OrganisationIDs: []string{reader}}, []n{{reader, TypeIndicatorCreated}}},
+		{Event{Type: "indicator.updated", AggregateType: "indicator", AggregateID: "i1", OrganisationIDs: []string{reader}}, []n{{reader, TypeIndicatorUpdated}}},
+		{Event{Type: "indicator.deleted", AggregateType: "indicator", AggregateID: "i1", OrganisationIDs: []string{reader}}, []n{{reader, TypeIndicatorDeleted}}},
+		{Event{Type: "project.updated", AggregateType: "project", AggregateID: "pr", OrganisationIDs: []string{organiser, reader}}, nil},
+	} {
+		var got []n
+		for _, x := range Route(c.e) {
+			got = append(got, n{x.OrganisationID, x.Type})
+		}
+		if diff := cmp.Diff(c.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", c.e.Type, diff)
+		}
+	}
+}
+
+// TestSourceTypes: every webhook event type is asked of exactly one feed
+// (or, for a referral's, comes from one type of the referrals feed), each
+// feed is asked for the types it carries only, and every type asked is
+// one pkg/events declares.
+func TestSourceTypes(t *testing.T) {
+	feeds := map[string][]string{}
+	for _, f := range []string{FeedBeneficiaries, FeedReferrals, FeedTrainings, FeedReporting} {
+		feeds[f] = SourceTypes(f)
+		for _, typ := range feeds[f] {
+			spec, ok := events.Types[typ]
+			if !ok {
+				t.Errorf("%s feed: %s is not a declared event type", f, typ)
+			}
+			if f == FeedTrainings && !slices.Contains([]string{events.AggregateParticipant, events.AggregateSession, events.AggregateTrainingEvent}, spec.Aggregate) ||
+				f == FeedReporting && spec.Aggregate != events.AggregateIndicator {
+				t.Errorf("%s feed asked for %s, about a %s", f, typ, spec.Aggregate)
+			}
+		}
+	}
+	for _, typ := range EventTypes {
+		var from []string
+		for f, types := range feeds {
+			for _, src := range types {
+				for _, x := range Route(Event{Type: src, OrganisationIDs: []string{"o"}, Data: map[string]any{"from_organisation_id": "o", "to_organisation_id": "o"}}) {
+					if x.Type == typ && !slices.Contains(from, f) {
+						from = append(from, f)
+					}
+				}
+			}
+		}
+		if len(from) != 1 {
+			t.Errorf("%s comes from feeds %v; want one", typ, from)
+		}
 	}
 }
 

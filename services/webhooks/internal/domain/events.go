@@ -28,6 +28,26 @@ const (
 	// details; to the organisations the event names (the receiver and the
 	// beneficiary's registering organisation, which see the record).
 	TypeAssistanceCorrected = "assistance.corrected"
+
+	// The trainings service's events, to the training event's organiser
+	// only: a session added or deleted, attendance recorded, the
+	// completion threshold changed, and a participant's completion
+	// reached or withdrawn by one of them.
+	TypeSessionCreated                 = "session.created"
+	TypeSessionDeleted                 = "session.deleted"
+	TypeAttendanceRecorded             = "attendance.recorded"
+	TypeTrainingEventThresholdChanged  = "training_event.threshold_changed"
+	TypeParticipantCompleted           = "participant.completed"
+	TypeParticipantCompletionWithdrawn = "participant.completion_withdrawn"
+
+	// The reporting service's events, to the project's readers (the
+	// organisations that may read its report): an indicator added,
+	// changed or deleted, and a period's value recorded or corrected.
+	TypeIndicatorCreated        = "indicator.created"
+	TypeIndicatorUpdated        = "indicator.updated"
+	TypeIndicatorDeleted        = "indicator.deleted"
+	TypeIndicatorValueRecorded  = "indicator.value_recorded"
+	TypeIndicatorValueCorrected = "indicator.value_corrected"
 )
 
 // EventTypes lists every webhook event type.
@@ -36,6 +56,32 @@ var EventTypes = []string{
 	TypeReferralCompleted, TypeReferralCancelled, TypeReferralOverdue, TypeConsentWithdrawn,
 	TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged, TypeReferralOutcomeChanged,
 	TypeAssistanceCorrected,
+	TypeSessionCreated, TypeSessionDeleted, TypeAttendanceRecorded, TypeTrainingEventThresholdChanged,
+	TypeParticipantCompleted, TypeParticipantCompletionWithdrawn,
+	TypeIndicatorCreated, TypeIndicatorUpdated, TypeIndicatorDeleted, TypeIndicatorValueRecorded, TypeIndicatorValueCorrected,
+}
+
+// Feeds name the services whose feeds are consumed.
+const (
+	FeedBeneficiaries = "beneficiaries"
+	FeedReferrals     = "referrals"
+	FeedTrainings     = "trainings"
+	FeedReporting     = "reporting"
+)
+
+// toNamed are the types told, as they are, to the organisations the event
+// names (its OrganisationIDs), by the feed that carries them: for a
+// consent's end, the registering organisation and every grant holder;
+// for an erasure or a merge, the registering one and those that saw the
+// record (for a merge, its grants moved to the survivor), which hold its
+// now stale id; for a correction, the organisation that recorded it and
+// the registering one; for a training's change, the event's organiser;
+// for an indicator's, the project's readers.
+var toNamed = map[string][]string{
+	FeedBeneficiaries: {TypeConsentWithdrawn, TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged, TypeAssistanceCorrected},
+	FeedTrainings: {TypeSessionCreated, TypeSessionDeleted, TypeAttendanceRecorded, TypeTrainingEventThresholdChanged,
+		TypeParticipantCompleted, TypeParticipantCompletionWithdrawn},
+	FeedReporting: {TypeIndicatorCreated, TypeIndicatorUpdated, TypeIndicatorDeleted, TypeIndicatorValueRecorded, TypeIndicatorValueCorrected},
 }
 
 // Event is a domain event of another service, as its feed carries it.
@@ -88,12 +134,14 @@ var referralTransitions = map[string]struct {
 	"referral.outcome_changed": {TypeReferralOutcomeChanged, toReceiver | toSender},
 }
 
-// SourceTypes are the types of the services' events that lead to webhooks:
-// what the feed consumers ask for.
-func SourceTypes() []string {
-	out := []string{TypeConsentWithdrawn, TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged, TypeAssistanceCorrected}
-	for t := range referralTransitions {
-		out = append(out, t)
+// SourceTypes are the types of feed's events (FeedBeneficiaries, ...)
+// that lead to webhooks: what its consumer asks for.
+func SourceTypes(feed string) []string {
+	out := slices.Clone(toNamed[feed])
+	if feed == FeedReferrals {
+		for t := range referralTransitions {
+			out = append(out, t)
+		}
 	}
 	slices.Sort(out)
 	return out
@@ -106,6 +154,14 @@ var dataKeys = []string{
 	"to_service_id", "project_id", "status", "from_status", "urgency", "category", "due_time", "outcome_code",
 	"close_reason_code", "purpose", "merged_ids", "survivor_id",
 	"assistance_id", "assistance_void_reason_code", "organisation_id", "corrects_id",
+	// trainings: the training event (event_id), its session and
+	// participants, the count completing it, its threshold (percents) and
+	// the type of the change that moved a completion (cause).
+	"event_id", "session_id", "date", "participant_id", "participant_ids", "professional_id", "cause",
+	"completed_count", "completion_threshold_percent", "from_completion_threshold_percent",
+	// reporting: the indicator, its changed fields' names and a value's
+	// period (dates); organisation_id is who recorded the value.
+	"indicator_id", "fields", "period_start", "period_end",
 }
 
 // Route returns who is told of e and what: only organisations the event
@@ -132,14 +188,11 @@ func Route(e Event) []Notice {
 		}
 		return out
 	}
-	switch e.Type {
-	case TypeConsentWithdrawn, TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged, TypeAssistanceCorrected:
-		// The organisations the event names: for a merge, the registering
-		// one and those that saw the merged record (its grants moved to
-		// the survivor), which hold its now stale id; for a correction,
-		// the organisation that recorded it and the registering one.
-		for _, org := range e.OrganisationIDs {
-			add(org, e.Type)
+	for _, types := range toNamed {
+		if slices.Contains(types, e.Type) {
+			for _, org := range e.OrganisationIDs {
+				add(org, e.Type)
+			}
 		}
 	}
 	return out
@@ -169,6 +222,13 @@ func endedBySystem(data map[string]any) bool {
 	return code == "CONSENT_WITHDRAWN" || code == "CONSENT_EXPIRED" || code == "BENEFICIARY_ERASED"
 }
 
+// aggregateKeys are the data keys naming an aggregate, by its type (a
+// training event's is event_id).
+var aggregateKeys = map[string]string{
+	"referral": "referral_id", "beneficiary": "beneficiary_id", "assistance": "assistance_id",
+	"participant": "participant_id", "session": "session_id", "training_event": "event_id", "indicator": "indicator_id",
+}
+
 // thin keeps the allowed fields of e's data and names the aggregate.
 func thin(e Event) map[string]any {
 	out := map[string]any{}
@@ -177,18 +237,9 @@ func thin(e Event) map[string]any {
 			out[k] = v
 		}
 	}
-	switch e.AggregateType {
-	case "referral":
-		if _, ok := out["referral_id"]; !ok {
-			out["referral_id"] = e.AggregateID
-		}
-	case "beneficiary":
-		if _, ok := out["beneficiary_id"]; !ok {
-			out["beneficiary_id"] = e.AggregateID
-		}
-	case "assistance":
-		if _, ok := out["assistance_id"]; !ok {
-			out["assistance_id"] = e.AggregateID
+	if k, ok := aggregateKeys[e.AggregateType]; ok {
+		if _, ok := out[k]; !ok {
+			out[k] = e.AggregateID
 		}
 	}
 	return out

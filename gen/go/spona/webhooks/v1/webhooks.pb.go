@@ -214,7 +214,19 @@ type Webhook struct {
 	// assistance_id) and assistance.corrected (a closed referral's receiver
 	// recorded an assistance, assistance_id, correcting its record voided as
 	// wrong details, corrects_id; to the receiver and the beneficiary's
-	// registering organisation). Required on create.
+	// registering organisation); of the trainings service, to the training
+	// event's organiser only: session.created, session.deleted,
+	// attendance.recorded, training_event.threshold_changed (data event_id,
+	// session_id, participant_ids, completed_count, the threshold percents),
+	// participant.completed and participant.completion_withdrawn (a
+	// participant's attendance reached, or a correction took it below, the
+	// event's completion threshold: participant_id, event_id, cause, and
+	// beneficiary_id or professional_id); of the reporting service, to the
+	// project's readers (implementing, partner and funding organisations):
+	// indicator.created, indicator.updated (fields), indicator.deleted,
+	// indicator.value_recorded and indicator.value_corrected (data
+	// project_id, indicator_id, period_start, period_end and the recording
+	// organisation_id; never the value). Required on create.
 	EventTypes  []string `protobuf:"bytes,3,rep,name=event_types,json=eventTypes,proto3" json:"event_types,omitempty"`
 	Description string   `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
 	// The signing secret, "whsec_" + base64 of 32 random bytes. Set only in
