@@ -147,8 +147,13 @@ const (
 	// session added or deleted, the threshold raised) took the
 	// participant's attendance below the threshold: they no longer count
 	// as trained, nor as certified if they hold a certificate (it stays
-	// issued). A deleted participant's completion ends with its
-	// participant.deleted instead.
+	// issued). A participant who had completed and is deleted gets it too,
+	// after its participant.deleted (cause participant.deleted), as does
+	// the merged record's participation that a beneficiary merge combines
+	// into the survivor's at an event where both took part (cause
+	// beneficiary.merged; the survivor's gets participant.completed if the
+	// combined marks make it complete): counting the completed events less
+	// the withdrawn ones gives the trained figure.
 	ParticipantCompletionWithdrawn = "participant.completion_withdrawn"
 	// SessionCreated, SessionDeleted: a session of event_id was added or
 	// deleted (with its marks: participant_ids, those it had marks of);
@@ -250,7 +255,7 @@ var Types = map[string]Spec{
 	ParticipantCompleted: {AggregateParticipant, completionKeys,
 		"a participant's attendance reached the event's completion threshold (cause: the change's event type); they count as trained"},
 	ParticipantCompletionWithdrawn: {AggregateParticipant, completionKeys,
-		"a correction took a participant's attendance below the completion threshold (cause); they no longer count as trained or certified"},
+		"a correction took a participant's attendance below the completion threshold, or a participant who had completed was deleted or merged into another (cause); they no longer count as trained or certified"},
 	SessionCreated: {AggregateSession, []string{"session_id", "event_id", "project_id", "date", "completed_count"},
 		"a session was added to a training event"},
 	SessionDeleted: {AggregateSession, []string{"session_id", "event_id", "project_id", "participant_ids", "completed_count"},

@@ -88,6 +88,19 @@ func (p *Postgres) MoveBeneficiary(ctx context.Context, from, to string) error {
 	return nil
 }
 
+// SharedEvents implements app.Maintenance.
+func (p *Postgres) SharedEvents(ctx context.Context, from, to string) ([]*domain.TrainingEvent, error) {
+	rows, err := db.Conn(ctx, p.pool).Query(ctx, `SELECT `+eventCols+` FROM training_events e
+		WHERE e.id IN (SELECT d.event_id FROM participants d JOIN participants k ON k.event_id = d.event_id
+			WHERE d.beneficiary_id = $1 AND k.beneficiary_id = $2)
+		ORDER BY e.id`, from, to)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.TrainingEvent, error) { return scanEvent(r) })
+	return out, db.Error(err)
+}
+
 // MoveParticipations returns the statements, run in order in one
 // transaction, that make the participations of one person ($1) those of
 // another ($2), both identified by column (beneficiary_id or

@@ -134,6 +134,10 @@ type Maintenance interface {
 	// both took part in one event, one participation remains (the
 	// survivor's, with the attendance and certificate of either).
 	MoveBeneficiary(ctx context.Context, from, to string) error
+	// SharedEvents returns the events at which both beneficiaries took
+	// part, in id order: those where MoveBeneficiary combines two
+	// participations into one.
+	SharedEvents(ctx context.Context, from, to string) ([]*domain.TrainingEvent, error)
 }
 
 // Counts answers the aggregate RPCs reporting asks.
@@ -702,6 +706,14 @@ func (a *App) DeleteParticipant(ctx context.Context, p audit.Actor, eventID, id 
 		if err != nil {
 			return err
 		}
+		// One who completed the event no longer counts as trained:
+		// participant.completion_withdrawn tells it, as a correction's
+		// would, besides participant.deleted.
+		before, err := a.repo.Completions(ctx, e.ID)
+		if err != nil {
+			return err
+		}
+		before = slices.DeleteFunc(before, func(c domain.Completion) bool { return c.ParticipantID != x.ID })
 		if err := a.repo.DeleteParticipant(ctx, e.ID, x.ID); err != nil {
 			return err
 		}
@@ -714,7 +726,8 @@ func (a *App) DeleteParticipant(ctx context.Context, p audit.Actor, eventID, id 
 				return err
 			}
 		}
-		return a.repo.Emit(ctx, participantEvent(events.ParticipantDeleted, e, x))
+		return a.repo.Emit(ctx, append([]events.Event{participantEvent(events.ParticipantDeleted, e, x)},
+			completionEvents(e, nil, domain.CompletionsGone(before, nil), events.ParticipantDeleted)...)...)
 	})
 }
 
@@ -972,13 +985,45 @@ func (a *App) ForgetBeneficiary(ctx context.Context, beneficiaryIDs []string) er
 }
 
 // MoveBeneficiary makes a merged beneficiary's participations the
-// survivor's (a beneficiary.merged event), so that they count once.
+// survivor's (a beneficiary.merged event), so that they count once. At an
+// event where both took part, the survivor's participation takes the
+// attendance of either and may complete the event with it
+// (participant.completed), and the merged record's goes
+// (participant.completion_withdrawn if it had completed), each caused by
+// beneficiary.merged and told in the merge's transaction, with those
+// events' completion locked (in id order). A participation moved alone
+// keeps its id, marks and completion: nothing is told.
 func (a *App) MoveBeneficiary(ctx context.Context, from, to string) error {
 	from, to = ids.Normalize(from), ids.Normalize(to)
 	if !ids.Valid(from) || !ids.Valid(to) || from == to {
 		return nil
 	}
-	return a.repo.InTx(ctx, func(ctx context.Context) error { return a.repo.MoveBeneficiary(ctx, from, to) })
+	return a.repo.InTx(ctx, func(ctx context.Context) error {
+		shared, err := a.repo.SharedEvents(ctx, from, to)
+		if err != nil {
+			return err
+		}
+		before := make([][]domain.Completion, len(shared))
+		for i, e := range shared {
+			if before[i], err = a.repo.Completions(ctx, e.ID); err != nil {
+				return err
+			}
+		}
+		if err := a.repo.MoveBeneficiary(ctx, from, to); err != nil {
+			return err
+		}
+		var evs []events.Event
+		for i, e := range shared {
+			after, err := a.repo.Completions(ctx, e.ID)
+			if err != nil {
+				return err
+			}
+			completed, withdrawn := domain.CompletionChanges(before[i], after)
+			evs = append(evs, completionEvents(e, completed, append(withdrawn, domain.CompletionsGone(before[i], after)...),
+				events.BeneficiaryMerged)...)
+		}
+		return a.repo.Emit(ctx, evs...)
+	})
 }
 
 // CountParticipants counts the unique participants of a kind

@@ -9,14 +9,15 @@ import (
 
 // CompletionStore tells who completes an event.
 type CompletionStore interface {
-	// Completions returns whether each participant of the event completes
-	// it now, having first locked the event's completion for the
-	// transaction of ctx. Every write that may change who completes an
-	// event (a session added or deleted, marks, the threshold, a sign-in
-	// sheet's import) takes the lock before it reads or writes anything
-	// of the event's sessions and marks, so each reads what the one
-	// before it committed. Registrations and certificates, which change
-	// nobody's completion, do not take it.
+	// Completions returns whether each participant of the event
+	// completes it now, having first locked the event's completion for
+	// the transaction of ctx. Every write that may change who completes
+	// an event (a session added or deleted, marks, the threshold, a
+	// sign-in sheet's import, a participant deleted, a beneficiary merge)
+	// takes the lock before it reads or writes anything of the event's
+	// sessions, marks and participants, so each reads what the one before
+	// it committed. Registrations and certificates, which change nobody's
+	// completion, do not take it.
 	Completions(ctx context.Context, eventID string) ([]domain.Completion, error)
 }
 
@@ -51,15 +52,23 @@ func followCompletion(ctx context.Context, w completionWriter, e *domain.Trainin
 	for _, ev := range evs {
 		ev.Data["completed_count"] = domain.CountCompleted(after)
 	}
-	cause := evs[0].Type
 	completed, withdrawn := domain.CompletionChanges(before, after)
+	return w.Emit(ctx, append(evs, completionEvents(e, completed, withdrawn, evs[0].Type)...)...)
+}
+
+// completionEvents are the participant.completed events of the
+// participants of e in completed and the participant.completion_withdrawn
+// events of those in withdrawn, caused by a change told by an event of
+// type cause.
+func completionEvents(e *domain.TrainingEvent, completed, withdrawn []domain.Completion, cause string) []events.Event {
+	var evs []events.Event
 	for _, c := range completed {
 		evs = append(evs, completionEvent(events.ParticipantCompleted, e, c, cause))
 	}
 	for _, c := range withdrawn {
 		evs = append(evs, completionEvent(events.ParticipantCompletionWithdrawn, e, c, cause))
 	}
-	return w.Emit(ctx, evs...)
+	return evs
 }
 
 // completionEvent is event typ of participant c of event e, caused by a

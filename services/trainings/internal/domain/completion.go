@@ -30,6 +30,23 @@ func CompletionChanges(before, after []Completion) (completed, withdrawn []Compl
 	return completed, withdrawn
 }
 
+// CompletionsGone returns the completions of before that complete the
+// event and are missing from after: participants a change removed (a
+// deletion, a merge's duplicate) while they counted as trained.
+func CompletionsGone(before, after []Completion) []Completion {
+	kept := make(map[string]bool, len(after))
+	for _, c := range after {
+		kept[c.ParticipantID] = true
+	}
+	var gone []Completion
+	for _, c := range before {
+		if c.Completed && !kept[c.ParticipantID] {
+			gone = append(gone, c)
+		}
+	}
+	return gone
+}
+
 // CountCompleted counts the completions of cs that complete the event.
 func CountCompleted(cs []Completion) int {
 	n := 0
