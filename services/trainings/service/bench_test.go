@@ -271,7 +271,7 @@ func BenchmarkCreateParticipant(b *testing.B) {
 // (present, then absent, at the same session), so every call writes 200
 // marks and, at the last session, moves everyone over or under the
 // threshold: what recording marks costs with who completed the event read
-// before and after the change (and its events written).
+// after the change (and its events written).
 func BenchmarkRecordAttendance(b *testing.B) {
 	url := pgtest.NewDatabase(b)
 	c := pb.NewTrainingServiceClient(servicetest.Start(b, service.New(service.Config{Config: servicetest.Platform(b, url),

@@ -140,6 +140,10 @@ func (w importTx) Completions(ctx context.Context, eventID string) ([]domain.Com
 	return completions(ctx, w.tx, eventID)
 }
 
+func (w importTx) LockCompletion(ctx context.Context, eventID string) error {
+	return lockCompletion(ctx, w.tx, eventID)
+}
+
 func (w importTx) SetImportOutcomes(ctx context.Context, importID string, outs []imports.Outcome) error {
 	return importsjob.SetOutcomes(ctx, w.tx, importID, outs)
 }

@@ -822,6 +822,7 @@ func (p *Postgres) RecordAttendance(ctx context.Context, eventID, sessionID stri
 		// The marks new or changed: old (the statement's snapshot) holds
 		// the marks as they were before it.
 		var changed []string
+		var was []bool // present before, each of changed
 		if err := tx.QueryRow(ctx, `WITH old AS (SELECT participant_id, present FROM attendance
 				WHERE session_id = $1 AND participant_id = ANY ($2::uuid[])),
 			up AS (INSERT INTO attendance (session_id, participant_id, present)
@@ -829,9 +830,10 @@ func (p *Postgres) RecordAttendance(ctx context.Context, eventID, sessionID stri
 				ON CONFLICT (session_id, participant_id) DO UPDATE SET present = excluded.present,
 					update_time = CASE WHEN attendance.present = excluded.present THEN attendance.update_time ELSE now() END
 				RETURNING participant_id, present)
-			SELECT COALESCE(array_agg(up.participant_id::text), '{}') FROM up LEFT JOIN old USING (participant_id)
+			SELECT COALESCE(array_agg(up.participant_id::text), '{}'), COALESCE(array_agg(COALESCE(old.present, false)), '{}')
+			FROM up LEFT JOIN old USING (participant_id)
 			WHERE old.present IS DISTINCT FROM up.present`,
-			sessionID, participantIDs, present).Scan(&changed); err != nil {
+			sessionID, participantIDs, present).Scan(&changed, &was); err != nil {
 			return db.Error(err)
 		}
 		rows, err := tx.Query(ctx, `SELECT `+markCols+` FROM attendance a JOIN participants pa ON pa.id = a.participant_id
@@ -842,12 +844,13 @@ func (p *Postgres) RecordAttendance(ctx context.Context, eventID, sessionID stri
 		if out, err = collectMarks(rows); err != nil {
 			return err
 		}
-		isChanged := make(map[string]bool, len(changed))
-		for _, id := range changed {
-			isChanged[id] = true
+		wasPresent := make(map[string]bool, len(changed))
+		for i, id := range changed {
+			wasPresent[id] = was[i]
 		}
 		for i := range out {
-			out[i].Changed = isChanged[out[i].ParticipantID]
+			w, ok := wasPresent[out[i].ParticipantID]
+			out[i].Changed, out[i].WasPresent = ok, w || !ok && out[i].Present
 		}
 		return nil
 	})
@@ -876,22 +879,26 @@ func lockCompletion(ctx context.Context, q db.Querier, eventID string) error {
 }
 
 // completions locks the event's completion and reads whether each of its
-// participants completes it (completedSQL), in participant order.
+// participants completes it (completedSQL), in participant order, with
+// the attendance it was read from.
 func completions(ctx context.Context, q db.Querier, eventID string) ([]domain.Completion, error) {
 	if err := lockCompletion(ctx, q, eventID); err != nil {
 		return nil, err
 	}
-	// completedSQL read for the whole event in one pass (present marks by
-	// the partial index on attendance, sessions counted once), rather
-	// than its subqueries once per participant: 200 participants read
-	// twice per change took 30 ms so.
-	rows, err := q.Query(ctx, `SELECT pa.id::text, COALESCE(pa.beneficiary_id::text, ''), COALESCE(pa.professional_id::text, ''),
-			s.n > 0 AND count(a.participant_id) * 100 >= e.completion_threshold_percent * s.n
-		FROM participants pa JOIN training_events e ON e.id = pa.event_id
-			CROSS JOIN (SELECT count(*) AS n FROM sessions WHERE event_id = $1) s
-			LEFT JOIN attendance a ON a.participant_id = pa.id AND a.present
-		WHERE pa.event_id = $1
-		GROUP BY pa.id, e.completion_threshold_percent, s.n ORDER BY pa.id`, eventID)
+	// completedSQL read for the whole event in one pass: its sessions
+	// counted once, and the present marks of each participant read by the
+	// sessions' keys (attendance_pkey) and grouped, rather than one
+	// participant at a time (attendance_participant_idx: a heap page per
+	// mark) or completedSQL's subqueries per participant.
+	rows, err := q.Query(ctx, `WITH n AS MATERIALIZED (SELECT (SELECT count(*) FROM sessions WHERE event_id = $1)::int AS n,
+				(SELECT completion_threshold_percent FROM training_events WHERE id = $1) AS threshold),
+			p AS (SELECT a.participant_id, count(*)::int AS c FROM attendance a
+				WHERE a.session_id IN (SELECT id FROM sessions WHERE event_id = $1) AND a.present
+				GROUP BY a.participant_id)
+		SELECT pa.id::text, COALESCE(pa.beneficiary_id::text, ''), COALESCE(pa.professional_id::text, ''),
+			n.n > 0 AND COALESCE(p.c, 0) * 100 >= n.threshold * n.n, COALESCE(p.c, 0), n.n, n.threshold
+		FROM participants pa CROSS JOIN n LEFT JOIN p ON p.participant_id = pa.id
+		WHERE pa.event_id = $1 ORDER BY pa.id`, eventID)
 	if err != nil {
 		return nil, db.Error(err)
 	}
@@ -906,6 +913,15 @@ func (p *Postgres) Completions(ctx context.Context, eventID string) ([]domain.Co
 		return nil, errors.New("trainings: completions read outside a transaction")
 	}
 	return completions(ctx, tx, eventID)
+}
+
+// LockCompletion implements app.CompletionStore, in the transaction of ctx.
+func (p *Postgres) LockCompletion(ctx context.Context, eventID string) error {
+	tx, ok := db.TxFrom(ctx)
+	if !ok {
+		return errors.New("trainings: completion locked outside a transaction")
+	}
+	return lockCompletion(ctx, tx, eventID)
 }
 
 // completedSQL is true for a participant pa whose attendance reaches the

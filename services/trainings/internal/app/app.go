@@ -835,23 +835,23 @@ func (a *App) RecordAttendance(ctx context.Context, p audit.Actor, eventID, sess
 	}
 	var out []domain.Mark
 	err = a.repo.InTx(ctx, func(ctx context.Context) error {
-		return followCompletion(ctx, a.repo, e, func() ([]events.Event, error) {
+		return followMarks(ctx, a.repo, e, func() ([]events.Event, []domain.Mark, error) {
 			if out, err = a.repo.RecordAttendance(ctx, e.ID, s.ID, marks); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			unseen, err := a.unseen(ctx, markRefs(e.ID, out, liveMarked(out, marked)))
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if len(unseen) > 0 {
-				return nil, notVisible(marks, unseen)
+				return nil, nil, notVisible(marks, unseen)
 			}
 			if err := a.recordChange(ctx, p, "training_participant.record_attendance", attendanceFields,
 				"the attendance cannot be recorded", markRefs(e.ID, out, marked)); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if err := a.recordReads(ctx, p, "training_participant.read_attendance", attendanceFields, markRefs(e.ID, out, unmarked(out, marked))); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			changed := map[string]bool{}
 			for _, m := range out {
@@ -860,9 +860,9 @@ func (a *App) RecordAttendance(ctx context.Context, p audit.Actor, eventID, sess
 				}
 			}
 			if len(changed) == 0 {
-				return nil, nil // the marks as they were: nothing changed
+				return nil, nil, nil // the marks as they were: nothing changed
 			}
-			return []events.Event{attendanceEvent(events.AttendanceRecorded, e, s.ID, out, changed)}, nil
+			return []events.Event{attendanceEvent(events.AttendanceRecorded, e, s.ID, out, changed)}, out, nil
 		})
 	})
 	if err != nil {

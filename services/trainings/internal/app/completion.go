@@ -19,6 +19,9 @@ type CompletionStore interface {
 	// it committed. Registrations and certificates, which change nobody's
 	// completion, do not take it.
 	Completions(ctx context.Context, eventID string) ([]domain.Completion, error)
+	// LockCompletion locks the event's completion for the transaction of
+	// ctx, as Completions does, reading nothing.
+	LockCompletion(ctx context.Context, eventID string) error
 }
 
 // completionWriter is a transaction's CompletionStore and outbox: the
@@ -49,8 +52,48 @@ func followCompletion(ctx context.Context, w completionWriter, e *domain.Trainin
 	if err != nil {
 		return err
 	}
+	return emitCompletion(ctx, w, e, evs, before, after, domain.CountCompleted(after))
+}
+
+// followMarks is followCompletion for marks at one session, which change
+// the completion of the participants whose marks moved their sessions
+// attended, and only by that: who completes event e is read once, after
+// change, which returns its events and the marks it recorded
+// (Mark.Moved), and what they completed before is what the marks moved
+// make of it. The completion of the others is not compared.
+func followMarks(ctx context.Context, w completionWriter, e *domain.TrainingEvent, change func() ([]events.Event, []domain.Mark, error)) error {
+	if err := w.LockCompletion(ctx, e.ID); err != nil {
+		return err
+	}
+	evs, marks, err := change()
+	if err != nil || len(evs) == 0 {
+		return err
+	}
+	all, err := w.Completions(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	moved := make(map[string]int, len(marks))
+	for _, m := range marks {
+		if n := m.Moved(); n != 0 {
+			moved[m.ParticipantID] = n
+		}
+	}
+	var before, after []domain.Completion
+	for _, c := range all {
+		if n, ok := moved[c.ParticipantID]; ok {
+			before, after = append(before, c.Before(n)), append(after, c)
+		}
+	}
+	return emitCompletion(ctx, w, e, evs, before, after, domain.CountCompleted(all))
+}
+
+// emitCompletion emits evs, the events of a change of event e, each with
+// completed_count count, and after them the flip events of the
+// participants whose completion differs between before and after.
+func emitCompletion(ctx context.Context, w completionWriter, e *domain.TrainingEvent, evs []events.Event, before, after []domain.Completion, count int) error {
 	for _, ev := range evs {
-		ev.Data["completed_count"] = domain.CountCompleted(after)
+		ev.Data["completed_count"] = count
 	}
 	completed, withdrawn := domain.CompletionChanges(before, after)
 	return w.Emit(ctx, append(evs, completionEvents(e, completed, withdrawn, evs[0].Type)...)...)

@@ -72,6 +72,10 @@ func (s *eventStore) Completions(context.Context, string) ([]domain.Completion, 
 	return nil, nil
 }
 
+func (s *eventStore) LockCompletion(context.Context, string) error {
+	return nil
+}
+
 // Emit keeps the events of a change.
 func (s *eventStore) Emit(_ context.Context, evs ...events.Event) error {
 	s.emitted = append(s.emitted, evs...)

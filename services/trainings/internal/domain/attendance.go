@@ -23,6 +23,22 @@ type Mark struct {
 	// the call recorded the mark anew or changed it (not the same mark
 	// recorded again).
 	Changed bool
+	// WasPresent tells, on marks read back after they were recorded,
+	// whether the participant was present at the session before the call
+	// (false for a mark recorded anew).
+	WasPresent bool
+}
+
+// Moved is how the mark moved the participant's sessions attended: 1 made
+// present, -1 made absent, 0 recorded as it was or absent anew.
+func (m Mark) Moved() int {
+	switch {
+	case m.Present && !m.WasPresent:
+		return 1
+	case !m.Present && m.WasPresent:
+		return -1
+	}
+	return 0
 }
 
 // maxMarks bounds one attendance request.

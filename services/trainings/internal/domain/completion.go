@@ -6,6 +6,17 @@ package domain
 type Completion struct {
 	ParticipantID, BeneficiaryID, ProfessionalID string
 	Completed                                    bool
+	// What Completed was read from: the sessions attended, the event's
+	// sessions and its threshold.
+	Attended, Sessions, Threshold int
+}
+
+// Before is c as it stood before a change that moved its sessions
+// attended by moved (Mark.Moved), its sessions and threshold as they are.
+func (c Completion) Before(moved int) Completion {
+	c.Attended -= moved
+	c.Completed = Attendance{Attended: c.Attended, Sessions: c.Sessions}.Completes(c.Threshold)
+	return c
 }
 
 // CompletionChanges compares the completions of an event's participants
