@@ -15,7 +15,9 @@
 // A purpose is free text and may name a person, and one call may read many
 // persons (a search, a list, an import). So a purpose is stored once per
 // call (Actor.Call), and every record of the call refers to it: erasing any
-// person the call read blanks it for all of the call's records.
+// person the call read blanks it for all of the call's records, and a call
+// that reads a person erased before it, or while it runs, stores it blank
+// (auditpg.Insert).
 package audit
 
 import (

@@ -27,8 +27,9 @@ import (
 	"github.com/spona/spona/pkg/translit"
 )
 
-// Insert returns two data-modifying WITH queries, name and name_purpose,
-// that append the audit records of one call that the query sel selects
+// Insert returns the data-modifying WITH queries name and name_purpose
+// (with name_erased and name_blanked, which they use) that append the
+// audit records of one call that the query sel selects
 // (actor_organisation_id, actor_client_id, owner_organisation_id,
 // beneficiary_id, action, fields, resource) and, when the call declared a
 // purpose and sel selected a record, the purpose, with the actor's
@@ -36,13 +37,29 @@ import (
 // PurposeArg gives it (text[]) and the call's id (uuid, NULL when it
 // declared none: CallArg). A call's later records find its purpose stored
 // and leave it as it is (blanked, if an erasure did).
+//
+// A call that declared a purpose locks the rows of the persons it
+// recorded (the schema's beneficiaries table, FOR KEY SHARE, in id order)
+// until its transaction ends, and a call that finds one of them erased
+// stores its purpose blank (or blanks it, stored by its earlier records),
+// as her erasure blanks the purposes of the calls it sees: an erasure
+// locks her row (FOR UPDATE) before it looks, so a call that locked it
+// first has committed by then and is seen, and one that comes second
+// waits for the erasure's commit and then reads her row as the erasure
+// left it (READ COMMITTED reads a row it locks at its latest version).
+// Without a purpose nothing is locked: there is nothing to blank.
 func Insert(name, sel, purpose, call string) string {
 	return name + ` AS (INSERT INTO audit_events (actor_organisation_id, actor_client_id, owner_organisation_id,
 			beneficiary_id, action, fields, resource, purpose_id)
-		SELECT s.*, ` + call + `::uuid FROM (` + sel + `) s RETURNING actor_organisation_id),
+		SELECT s.*, ` + call + `::uuid FROM (` + sel + `) s RETURNING actor_organisation_id, beneficiary_id),
+	` + name + `_erased AS (SELECT COALESCE(bool_or(l.erase_time IS NOT NULL), false) AS erased FROM (SELECT b.erase_time FROM beneficiaries b
+		WHERE b.id IN (SELECT beneficiary_id FROM ` + name + `) ORDER BY b.id FOR KEY SHARE OF b) l),
+	` + name + `_blanked AS (SELECT audit_events_forget_purposes('{}', '{}', ARRAY[` + call + `::uuid])
+		WHERE ` + call + `::uuid IS NOT NULL AND (SELECT erased FROM ` + name + `_erased)),
 	` + name + `_purpose AS (INSERT INTO audit_purposes (id, purpose, folded, organisation_id)
 		SELECT ` + call + `::uuid, (` + purpose + `)[1], (` + purpose + `)[2], (SELECT actor_organisation_id FROM ` + name + ` LIMIT 1)
-		WHERE ` + call + `::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM ` + name + `) ON CONFLICT (id) DO NOTHING)`
+		WHERE ` + call + `::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM ` + name + `) AND NOT EXISTS (SELECT 1 FROM ` + name + `_blanked)
+		ON CONFLICT (id) DO NOTHING)`
 }
 
 // Naming is a person as a purpose may name her, for an erasure to find

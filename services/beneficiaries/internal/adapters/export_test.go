@@ -83,3 +83,6 @@ const SearchAuditedBeforeSQL = searchPage + `,
 	audited AS (INSERT INTO audit_events (actor_organisation_id, actor_client_id, owner_organisation_id, beneficiary_id, action, fields, purpose)
 		SELECT $6, $7, b.organisation_id, b.id, $8, CASE WHEN b.organisation_id = $1 THEN $9::text[] ELSE $10::text[] END, $11
 		FROM (SELECT page.id FROM page ORDER BY page.score DESC, page.id DESC LIMIT $12) s JOIN beneficiaries b ON b.id = s.id)` + searchRows
+
+// ReadAuditedSQL is the statement ReadAudited sends.
+var ReadAuditedSQL = readAuditedSQL
