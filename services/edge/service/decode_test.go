@@ -13,7 +13,7 @@ import (
 // decode (a number for a string, a misspelt enum value, a string for a
 // list, an unknown field, JSON cut short) is named as the service names
 // the same field when it refuses its value, by its path in the request:
-// beneficiary.country, service.schedules[0].opens_at, referral.urgency,
+// beneficiary.country, service.schedules[0].opens_at, referral.category,
 // marks[0].participant_id, on every route (before: the edge named the
 // bare field, country, opens_at, urgency, and a body that was not JSON or
 // a value of the wrong JSON type had no violation at all), with a
@@ -40,9 +40,9 @@ func TestBodyFieldsNamedAsTheServicesNameThem(t *testing.T) {
 		return map[string]any{"name": "S", "category": "REFERRAL_CATEGORY_LEGAL",
 			"schedules": []any{map[string]any{"days": []string{"WEEKDAY_MONDAY"}, "opens_at": opens, "closes_at": "17:00"}}}
 	}
-	referral := func(urgency any) map[string]any {
+	referral := func(category any) map[string]any {
 		return map[string]any{"beneficiary_id": person.Str("id"), "to_organisation_id": nobody,
-			"category": "REFERRAL_CATEGORY_LEGAL", "urgency": urgency}
+			"category": category, "urgency": "URGENCY_HIGH"}
 	}
 	attendance := func(id any) map[string]any {
 		return map[string]any{"marks": []any{map[string]any{"participant_id": id, "present": true}}}
@@ -57,7 +57,11 @@ func TestBodyFieldsNamedAsTheServicesNameThem(t *testing.T) {
 			"beneficiary.country"},
 		{"POST", "/v1/organisations/" + k.Organisation + "/services", schedule(8), schedule("8"), "service.schedules[0].opens_at"},
 		{"POST", "/v1/projects", budget(978), budget("XYZ"), "project.budgets[0].value.currency_code"},
-		{"POST", "/v1/referrals", referral("HIGH"), referral(99), "referral.urgency"},
+		// No enum value the edge passes on can be refused by the service
+		// (a number no name stands for, 99, is the edge's to refuse since
+		// r20: TestBodyEnumNumbersRefused); the zero value of a required one
+		// is.
+		{"POST", "/v1/referrals", referral("LEGAL"), referral("REFERRAL_CATEGORY_UNSPECIFIED"), "referral.category"},
 		{"POST", "/v1/webhooks", map[string]any{"url": "https://example.org/hook", "event_types": "referral.sent"},
 			map[string]any{"url": "https://example.org/hook"}, "webhook.event_types"},
 		{"POST", "/v1/trainingEvents/" + event.Str("id") + "/sessions/" + session.Str("id") + ":recordAttendance",

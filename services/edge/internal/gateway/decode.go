@@ -71,7 +71,8 @@ func refusedBody(msg, bodyField string) (errs.FieldViolation, bool) {
 // its path in the body (urgency, schedules[0].opens_at,
 // localized_names[sr]), which the error handler completes with the route's
 // body field to name it as the services name the fields they refuse
-// (referral.urgency).
+// (referral.urgency). An enum given as a number, which protojson takes,
+// is refused as well (enumNumberIn).
 type bodyDecoder struct {
 	r io.Reader
 	m *runtime.JSONPb
@@ -103,6 +104,11 @@ func (d *bodyDecoder) Decode(v any) error {
 	}
 	if err := d.m.Unmarshal(raw, v); err != nil {
 		return refuseDecoded(raw, v, err)
+	}
+	// An enum given as a number (protojson takes it): refused as a name
+	// the enum lacks is (refuseDecoded), listing the names.
+	if path, ed := enumNumberIn(raw, messageOf(v)); ed != nil {
+		return &bodyRefusal{path: path, description: "must be one of " + enumValues(ed)}
 	}
 	return nil
 }

@@ -145,3 +145,106 @@ func TestEnumRefusalNamesTheValues(t *testing.T) {
 		}
 	}
 }
+
+// TestEnumNumberRefused: an enum given as a JSON number, which protojson
+// takes (a known value's number as that value, an unknown one as a value
+// no name stands for), is refused as a misspelt name is: a violation of
+// the field by its path, in a nested message, a list, a list of messages
+// and a whole-request body, listing the names. Names, strings holding
+// digits, numbers of fields that are no enum and of messages holding no
+// enum decode as before. Before, every body of the first table decoded.
+func TestEnumNumberRefused(t *testing.T) {
+	referral := func() any { return &(&refv1.CreateReferralRequest{}).Referral }
+	service := func() any { return &(&refv1.CreateServiceRequest{}).Service }
+	person := func() any { return &(&benv1.CreateBeneficiaryRequest{}).Beneficiary }
+	for _, c := range []struct {
+		field, body string
+		target      func() any
+		path, desc  string
+	}{
+		{"referral", `{"urgency": 2}`, referral, "referral.urgency", "must be one of URGENCY_EMERGENCY, URGENCY_HIGH, URGENCY_NORMAL"},
+		{"referral", `{"reason": "a", "urgency": 99}`, referral, "referral.urgency", "must be one of URGENCY_"},
+		{"referral", `{"urgency": -1}`, referral, "referral.urgency", "must be one of URGENCY_"},
+		{"referral", `{"urgency": 0}`, referral, "referral.urgency", "must be one of URGENCY_"},
+		{"referral", `{"urgency": 1e0}`, referral, "referral.urgency", "must be one of URGENCY_"},
+		{"referral", `{"category": 3}`, referral, "referral.category", "must be one of REFERRAL_CATEGORY_"},
+		{"service", `{"name": "S\"x: 5", "schedules": [{"days": ["WEEKDAY_MONDAY", 3]}]}`, service, "service.schedules[0].days[1]", "must be one of WEEKDAY_"},
+		{"service", `{"schedules": [{"opens_at": "08:00"}, {"days": [1], "opens_at": "09:00"}]}`, service, "service.schedules[1].days[0]", "must be one of WEEKDAY_"},
+		{"beneficiary", `{"given_name": "A", "sex": 1}`, person, "beneficiary.sex", "must be one of SEX_"},
+		{"beneficiary", `{"given_name": "A", "legalStatus": 2}`, person, "beneficiary.legal_status", "must be one of LEGAL_STATUS_"},
+		{"beneficiary", `{"given_name": "A", "documents": [{"type": 1, "number": "123"}]}`, person, "beneficiary.documents[0].type", "must be one of DOCUMENT_TYPE_"},
+		{"*", `{"id": "x", "outcome": {"code": 1}}`, func() any { return &refv1.CompleteReferralRequest{} }, "outcome.code", "must be one of OUTCOME_CODE_"},
+	} {
+		v := decodeBody(t, c.field, c.body, c.target())
+		if v == nil || v.Field != c.path || !strings.HasPrefix(v.Description, c.desc) || strings.Contains(v.Description, "UNSPECIFIED") {
+			t.Errorf("%s: violation %v, want %s %q", c.body, v, c.path, c.desc)
+		}
+	}
+	for _, c := range []struct {
+		field, body string
+		target      func() any
+	}{
+		{"referral", `{"urgency": "URGENCY_HIGH", "reason": "2"}`, referral},
+		{"referral", `{"reason": "urgency\": 2, \\", "urgency": "URGENCY_HIGH"}`, referral},
+		{"service", `{"name": "S", "eligibility": {"minimum_age": 16, "maximum_age": 25}, "schedules": [{"days": ["WEEKDAY_MONDAY"]}]}`, service},
+		{"beneficiary", `{"given_name": "A", "birth_year": 1990, "sex": "SEX_FEMALE"}`, person},
+		{"beneficiary", `{}`, person},
+	} {
+		if v := decodeBody(t, c.field, c.body, c.target()); v != nil {
+			t.Errorf("%s: violation %v, want none", c.body, v)
+		}
+	}
+}
+
+// BenchmarkBodyDecode is the gateway's decoding of a JSON body: a person
+// holding enums and numbers (read for enum numbers) and a referral's
+// decline reason (a message without enums: not read); scan is the read
+// for enum numbers (enumNumberIn) of the person's body alone, the part of
+// its decoding r20 added.
+func BenchmarkBodyDecode(b *testing.B) {
+	person := `{"given_name": "Amina", "family_name": "Haddad", "sex": "SEX_FEMALE", "birth_year": 1990,
+			"legal_status": "LEGAL_STATUS_ASYLUM_SEEKER", "country": "SY", "languages": ["ar", "en"],
+			"documents": [{"type": "DOCUMENT_TYPE_PASSPORT", "number": "N1234567"}], "phone": "+381 64 123 4567"}`
+	b.Run("scan", func(b *testing.B) {
+		b.ReportAllocs()
+		md, body := (&benv1.Beneficiary{}).ProtoReflect().Descriptor(), []byte(person)
+		for b.Loop() {
+			if _, ed := enumNumberIn(body, md); ed != nil {
+				b.Fatal("an enum number found")
+			}
+		}
+	})
+	for _, c := range []struct {
+		name, body string
+		target     func() any
+	}{
+		{"beneficiary", person, func() any { return &(&benv1.CreateBeneficiaryRequest{}).Beneficiary }},
+		{"decline", `{"id": "0190a1b2-0000-7000-8000-000000000001", "reason": "no capacity this month", "etag": "W/\"3\""}`,
+			func() any { return &refv1.DeclineReferralRequest{} }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := marshaler.NewDecoder(strings.NewReader(c.body)).Decode(c.target()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// FuzzEnumNumberIn: whatever the bytes (the scan is only given JSON
+// protojson decoded, but must not panic or loop on any), enumNumberIn
+// returns, and a field it names is an enum field of the message.
+func FuzzEnumNumberIn(f *testing.F) {
+	for _, s := range []string{`{"urgency": 2}`, `{"schedules": [{"days": ["WEEKDAY_MONDAY", 3]}]}`, `{"localized_names": {"a": 1}}`,
+		`{"schedules": [1 2]}`, `{"schedules": [{"days": [:]}]}`, `{"name": "\"", "category": -1}`, `[`, `{"`, `{"schedules":[`} {
+		f.Add([]byte(s))
+	}
+	md := (&refv1.Service{}).ProtoReflect().Descriptor()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if path, ed := enumNumberIn(data, md); ed != nil && enumAt(md, path) == nil {
+			t.Errorf("%q: %s named, no enum field", data, path)
+		}
+	})
+}
