@@ -14,7 +14,9 @@ import (
 // Hold makes one interleaving of concurrent transactions happen instead of
 // hoping for it: the statements that fire the trigger event ("INSERT ON
 // schema.table", optionally followed by "WHEN (condition on NEW/OLD)") wait
-// at each row, inside their transaction, until Release. It is a probe the
+// at each row, inside their transaction, until Release, then go on as
+// without it (a held DELETE deletes the row: the trigger returns OLD for
+// it, NEW for an INSERT or UPDATE). It is a probe the
 // test adds to its own database (a trigger waiting for an advisory lock the
 // test's connection holds); conn must stay free for the Holder's queries.
 type Hold struct {
@@ -46,7 +48,7 @@ func NewHold(t testing.TB, conn *pgx.Conn, event string) *Hold {
 	h.table = table
 	h.exec(`SELECT pg_advisory_lock($1)`, h.key)
 	h.exec(fmt.Sprintf(`CREATE FUNCTION public.%s() RETURNS trigger LANGUAGE plpgsql AS $$
-		BEGIN PERFORM pg_advisory_xact_lock_shared(%d); RETURN NEW; END $$`, h.name, h.key))
+		BEGIN PERFORM pg_advisory_xact_lock_shared(%d); IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$`, h.name, h.key))
 	on, when, _ := strings.Cut(event, " WHEN ")
 	if when != "" {
 		when = "WHEN " + when

@@ -242,7 +242,7 @@ func (p *Postgres) UpdateProject(ctx context.Context, pr *domain.Project, versio
 // the event indicatorDeleted, named by its id (in the order of their
 // codes), then evs; in the same transaction. The project is locked
 // first: an indicator's insert (its foreign key's lock) and deletion
-// (which marks the project) wait for the commit, so the indicators
+// (which locks the project before the indicator) wait for the commit, so the indicators
 // audited are those the cascade deletes. Two round trips: the lock, then
 // the rest with the COMMIT.
 func (p *Postgres) DeleteProject(ctx context.Context, id string, version int64, c domain.IndicatorChange, indicatorDeleted events.Event, evs ...events.Event) error {
@@ -455,10 +455,22 @@ func (p *Postgres) updateIndicator(ctx context.Context, tx pgx.Tx, in *domain.In
 
 // DeleteIndicator deletes the indicator if its version is version (any
 // when 0), and records when on its project, in the same statement; with
-// its audit record and evs in the same transaction.
+// its audit record and evs in the same transaction. The project is
+// locked first (the lock its update takes), as DeleteProject locks it
+// before its indicators: locked the other way round, a project's
+// deletion between the two locks deadlocked with it. Once the project
+// is gone (deleted while this waited), the indicator went with it:
+// errs.NotFound.
 func (p *Postgres) DeleteIndicator(ctx context.Context, projectID, id string, version int64, c domain.IndicatorChange, evs ...events.Event) error {
 	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
+		tag, err := tx.Exec(ctx, `SELECT FROM projects WHERE id = $1 FOR NO KEY UPDATE`, projectID)
+		if err != nil {
+			return db.Error(err)
+		}
+		if tag.RowsAffected() == 0 {
+			return errs.NotFound("indicator", id)
+		}
+		tag, err = tx.Exec(ctx, `
 			WITH d AS (DELETE FROM indicators WHERE project_id = $1 AND id = $2 AND ($3 = 0 OR version = $3) RETURNING project_id)
 			UPDATE projects SET indicator_delete_time = now() WHERE id IN (SELECT project_id FROM d)`,
 			projectID, id, version)
