@@ -113,8 +113,9 @@ func participants(ps []domain.ParticipatingOrg) []domain.ParticipatingOrg {
 // access check.
 func readerIDs(p *domain.Project) []string { return db.Strings(p.Readers()[1:]) }
 
-// CreateProject inserts p; a repeated request id returns the first row.
-func (p *Postgres) CreateProject(ctx context.Context, pr *domain.Project, requestID string, evs ...events.Event) (*domain.Project, error) {
+// CreateProject inserts p with its audit record and evs; a repeated
+// request id returns the first row (and writes neither again).
+func (p *Postgres) CreateProject(ctx context.Context, pr *domain.Project, requestID string, c domain.ProjectChange, evs ...events.Event) (*domain.Project, error) {
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
 		return nil, db.Error(err)
@@ -147,10 +148,21 @@ func (p *Postgres) CreateProject(ctx context.Context, pr *domain.Project, reques
 	if err != nil {
 		return nil, db.Error(err)
 	}
-	if err := outbox.Write(ctx, tx, evs...); err != nil {
+	if err := projectAudited(ctx, tx, pr.ID, c, evs); err != nil {
 		return nil, err
 	}
 	return out, db.Error(tx.Commit(ctx))
+}
+
+// projectAudited writes, in tx, the audit record c of a change of project
+// id, and evs.
+func projectAudited(ctx context.Context, tx pgx.Tx, id string, c domain.ProjectChange, evs []events.Event) error {
+	if err := db.Defer(ctx, tx, `INSERT INTO project_audit (action, actor_organisation_id, actor_client_id, project_id, fields, before, after)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		c.Action, c.ActorOrganisationID, c.ActorClientID, id, db.Strings(c.Fields), c.Before, c.After); err != nil {
+		return err
+	}
+	return outbox.Write(ctx, tx, evs...)
 }
 
 func writeBudgets(ctx context.Context, tx pgx.Tx, pr *domain.Project) error {
@@ -198,8 +210,9 @@ func (p *Postgres) ListProjects(ctx context.Context, viewer string, page paginat
 	return out, db.Error(err)
 }
 
-// UpdateProject stores pr if its stored version is still version.
-func (p *Postgres) UpdateProject(ctx context.Context, pr *domain.Project, version int64, evs ...events.Event) (*domain.Project, error) {
+// UpdateProject stores pr, with its audit record and evs, if its stored
+// version is still version.
+func (p *Postgres) UpdateProject(ctx context.Context, pr *domain.Project, version int64, c domain.ProjectChange, evs ...events.Event) (*domain.Project, error) {
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
 		return nil, db.Error(err)
@@ -230,7 +243,7 @@ func (p *Postgres) UpdateProject(ctx context.Context, pr *domain.Project, versio
 	if err != nil {
 		return nil, db.Error(err)
 	}
-	if err := outbox.Write(ctx, tx, evs...); err != nil {
+	if err := projectAudited(ctx, tx, pr.ID, c, evs); err != nil {
 		return nil, err
 	}
 	return out, db.Error(tx.Commit(ctx))
@@ -240,12 +253,13 @@ func (p *Postgres) UpdateProject(ctx context.Context, pr *domain.Project, versio
 // indicators and values) if its version is version (any when 0). Each
 // indicator leaves what its own deletion leaves: the audit record c and
 // the event indicatorDeleted, named by its id (in the order of their
-// codes), then evs; in the same transaction. The project is locked
+// codes), then the project's audit record deleted and evs; in the same
+// transaction. The project is locked
 // first: an indicator's insert (its foreign key's lock) and deletion
 // (which locks the project before the indicator) wait for the commit, so the indicators
 // audited are those the cascade deletes. Two round trips: the lock, then
 // the rest with the COMMIT.
-func (p *Postgres) DeleteProject(ctx context.Context, id string, version int64, c domain.IndicatorChange, indicatorDeleted events.Event, evs ...events.Event) error {
+func (p *Postgres) DeleteProject(ctx context.Context, id string, version int64, deleted domain.ProjectChange, c domain.IndicatorChange, indicatorDeleted events.Event, evs ...events.Event) error {
 	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `SELECT FROM projects WHERE id = $1 AND ($2 = 0 OR version = $2) FOR UPDATE`, id, version)
 		if err != nil {
@@ -266,7 +280,7 @@ func (p *Postgres) DeleteProject(ctx context.Context, id string, version int64, 
 		if err := db.Defer(ctx, tx, `DELETE FROM projects WHERE id = $1`, id); err != nil {
 			return err
 		}
-		return outbox.Write(ctx, tx, evs...)
+		return projectAudited(ctx, tx, id, deleted, evs)
 	})
 }
 
@@ -337,15 +351,15 @@ func scanIndicator(row pgx.Row) (*domain.Indicator, error) {
 
 // auditSQL appends an indicator's audit record.
 const auditSQL = `INSERT INTO indicator_audit (action, actor_organisation_id, actor_client_id, project_id, indicator_id,
-	fields, period_start, period_end, value_before, value_after)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+	fields, period_start, period_end, value_before, value_after, before, after)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
 
 // audited writes, in tx, the audit record c of a change of indicator id
 // of project projectID, and evs (last: the change has locked the
 // indicator). On a pipelined transaction both go with the COMMIT.
 func audited(ctx context.Context, tx pgx.Tx, projectID, id string, c domain.IndicatorChange, evs []events.Event) error {
 	if err := db.Defer(ctx, tx, auditSQL, c.Action, c.ActorOrganisationID, c.ActorClientID, projectID, id,
-		db.Strings(c.Fields), c.Start.Ptr(), c.End.Ptr(), db.Null(c.Before), db.Null(c.After)); err != nil {
+		db.Strings(c.Fields), c.Start.Ptr(), c.End.Ptr(), db.Null(c.Before), db.Null(c.After), c.FiguresBefore, c.FiguresAfter); err != nil {
 		return err
 	}
 	return outbox.Write(ctx, tx, evs...)

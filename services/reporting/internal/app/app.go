@@ -34,17 +34,20 @@ type Repository interface {
 // return only projects it implements or participates in; another
 // organisation's project is reported as not found.
 type ProjectStore interface {
-	// CreateProject inserts p with evs, unless requestID was seen before
-	// (then the first result is returned and nothing written).
-	CreateProject(ctx context.Context, p *domain.Project, requestID string, evs ...events.Event) (*domain.Project, error)
+	// CreateProject inserts p with its audit record change and evs,
+	// unless requestID was seen before (then the first result is returned
+	// and nothing written).
+	CreateProject(ctx context.Context, p *domain.Project, requestID string, change domain.ProjectChange, evs ...events.Event) (*domain.Project, error)
 	GetProject(ctx context.Context, viewer, id string) (*domain.Project, error)
 	ListProjects(ctx context.Context, viewer string, p pagination.Page) ([]*domain.Project, error)
-	UpdateProject(ctx context.Context, p *domain.Project, version int64, evs ...events.Event) (*domain.Project, error)
+	// UpdateProject stores p with its audit record change and evs.
+	UpdateProject(ctx context.Context, p *domain.Project, version int64, change domain.ProjectChange, evs ...events.Event) (*domain.Project, error)
 	// DeleteProject deletes the project with its indicators, leaving the
 	// trail each indicator's deletion leaves: per indicator the audit
 	// record change (its indicator id set) and indicatorDeleted (its
-	// AggregateID and data's indicator_id set), then evs.
-	DeleteProject(ctx context.Context, id string, version int64, change domain.IndicatorChange, indicatorDeleted events.Event, evs ...events.Event) error
+	// AggregateID and data's indicator_id set), then the project's audit
+	// record deleted and evs.
+	DeleteProject(ctx context.Context, id string, version int64, deleted domain.ProjectChange, change domain.IndicatorChange, indicatorDeleted events.Event, evs ...events.Event) error
 }
 
 // IndicatorStore stores the indicators of projects and their recorded
@@ -144,7 +147,9 @@ func (a *App) CreateProject(ctx context.Context, p auth.Principal, pr *domain.Pr
 	}
 	pr.ID = ids.New()
 	pr.ImplementingOrganisationID = p.OrganisationID
-	out, err := a.repo.CreateProject(ctx, pr, requestID, projectEvent(events.ProjectCreated, pr, nil))
+	c := projectChange(p, domain.ActionProjectCreate)
+	c.After = pr.Figures()
+	out, err := a.repo.CreateProject(ctx, pr, requestID, c, projectEvent(events.ProjectCreated, pr, nil))
 	if err == nil && out.ID != pr.ID && !out.SameRequest(pr) {
 		// Not a retry: another project must not be answered as if this
 		// one were made.
@@ -235,6 +240,7 @@ func (a *App) UpdateProject(ctx context.Context, p auth.Principal, in *domain.Pr
 		return nil, err
 	}
 	readers := cur.Readers()
+	before := cur.Figures()
 	named, err := cur.Apply(in, paths)
 	if err != nil {
 		return nil, err
@@ -254,7 +260,10 @@ func (a *App) UpdateProject(ctx context.Context, p auth.Principal, in *domain.Pr
 			ev.OrganisationIDs = append(ev.OrganisationIDs, r)
 		}
 	}
-	return a.repo.UpdateProject(ctx, cur, cur.Version, ev)
+	c := projectChange(p, domain.ActionProjectUpdate)
+	c.Fields = named
+	c.Before, c.After = before.Changed(cur.Figures())
+	return a.repo.UpdateProject(ctx, cur, cur.Version, c, ev)
 }
 
 // DeleteProject deletes a project the caller implements, with its
@@ -272,7 +281,7 @@ func (a *App) DeleteProject(ctx context.Context, p auth.Principal, id, tag strin
 	if err != nil {
 		return err
 	}
-	return a.repo.DeleteProject(ctx, pr.ID, version, change(p, domain.ActionIndicatorDelete),
+	return a.repo.DeleteProject(ctx, pr.ID, version, projectChange(p, domain.ActionProjectDelete), change(p, domain.ActionIndicatorDelete),
 		indicatorEvent(events.IndicatorDeleted, pr, ""), projectEvent(events.ProjectDeleted, pr, nil))
 }
 
@@ -297,7 +306,9 @@ func (a *App) CreateIndicator(ctx context.Context, p auth.Principal, projectID s
 	}
 	in.ID = ids.New()
 	in.ProjectID = pr.ID
-	out, err := a.repo.CreateIndicator(ctx, in, requestID, change(p, domain.ActionIndicatorCreate),
+	c := change(p, domain.ActionIndicatorCreate)
+	c.FiguresAfter = in.Figures()
+	out, err := a.repo.CreateIndicator(ctx, in, requestID, c,
 		indicatorEvent(events.IndicatorCreated, pr, in.ID))
 	if err == nil && out.ID != in.ID && !out.SameRequest(in) {
 		return nil, errs.RequestIDReused("create indicator " + out.ID + " with other data")
@@ -308,6 +319,11 @@ func (a *App) CreateIndicator(ctx context.Context, p auth.Principal, projectID s
 // change is the audit record of action by p.
 func change(p auth.Principal, action string) domain.IndicatorChange {
 	return domain.IndicatorChange{Action: action, ActorOrganisationID: p.OrganisationID, ActorClientID: p.ClientID}
+}
+
+// projectChange is the audit record of action on a project by p.
+func projectChange(p auth.Principal, action string) domain.ProjectChange {
+	return domain.ProjectChange{Action: action, ActorOrganisationID: p.OrganisationID, ActorClientID: p.ClientID}
 }
 
 // indicatorEvent is event typ of indicator id of pr, concerning the
@@ -402,6 +418,7 @@ func (a *App) UpdateIndicator(ctx context.Context, p auth.Principal, in *domain.
 		return nil, err
 	}
 	wasAdditive := cur.Additive()
+	before := cur.Figures()
 	named, err := cur.Apply(in, paths)
 	if err != nil {
 		return nil, err
@@ -415,6 +432,7 @@ func (a *App) UpdateIndicator(ctx context.Context, p auth.Principal, in *domain.
 	}
 	c := change(p, domain.ActionIndicatorUpdate)
 	c.Fields = named
+	c.FiguresBefore, c.FiguresAfter = before.Changed(cur.Figures())
 	ev := indicatorEvent(events.IndicatorUpdated, pr, cur.ID)
 	ev.Data["fields"] = named
 	return a.repo.UpdateIndicator(ctx, cur, cur.Version, c, ev)
