@@ -837,6 +837,11 @@ var violations = []violationText{
 		"sr-Cyrl": "Није исправна вредност овог параметра упита.",
 		"bs":      "Nije ispravna vrijednost ovog parametra upita.", "hr": "Nije ispravna vrijednost ovog parametra upita.",
 	}},
+	{regexp.MustCompile(`^must be an RFC 3339 time, e\.g\. (\S+)`), text{
+		"en": "Must be a time (RFC 3339), e.g. {1}.", "sr-Latn": "Mora biti vreme (RFC 3339), npr. {1}.",
+		"sr-Cyrl": "Мора бити време (RFC 3339), нпр. {1}.",
+		"bs":      "Mora biti vrijeme (RFC 3339), npr. {1}.", "hr": "Mora biti vrijeme (RFC 3339), npr. {1}.",
+	}},
 	// Codes and numbers every service checks (pkg/validate and the domains).
 	{regexp.MustCompile(`^must be an ISO 3166-1 alpha-2 code`), text{
 		"en": "Must be a two-letter country code (ISO 3166-1), e.g. RS, BA or HR.", "sr-Latn": "Mora biti dvoslovni kod države (ISO 3166-1), npr. RS, BA ili HR.",
@@ -1224,6 +1229,20 @@ var violations = []violationText{
 	{regexp.MustCompile(`^(?:is not a cursor returned by this feed|is beyond the end of this feed)`), text{
 		"en": "Not a cursor of this feed.", "sr-Latn": "Nije kursor ovog toka.", "sr-Cyrl": "Није курсор овог тока.",
 		"bs": "Nije kursor ovog toka.", "hr": "Nije kursor ovog toka.",
+	}},
+	// The change feed's cursor or start_time older than the events kept
+	// (CURSOR_EXPIRED).
+	{regexp.MustCompile(`^is older than the feed's retention; the oldest cursor available is (\S+)`), text{
+		"en": "Older than the events kept; the oldest cursor available is {1}.", "sr-Latn": "Stariji od sačuvanih događaja; najstariji dostupni kursor je {1}.",
+		"sr-Cyrl": "Старији од сачуваних догађаја; најстарији доступни курсор је {1}.",
+		"bs":      "Stariji od sačuvanih događaja; najstariji dostupni kursor je {1}.", "hr": "Stariji od sačuvanih događaja; najstariji dostupni kursor je {1}.",
+	}},
+	{regexp.MustCompile(`^is before the feed's retention; the oldest start_time available is (\S+), the oldest cursor (\S+)`), text{
+		"en":      "Before the events kept; the oldest start_time available is {1}, the oldest cursor {2}.",
+		"sr-Latn": "Pre sačuvanih događaja; najstarije dostupno start_time je {1}, najstariji kursor {2}.",
+		"sr-Cyrl": "Пре сачуваних догађаја; најстарије доступно start_time је {1}, најстарији курсор {2}.",
+		"bs":      "Prije sačuvanih događaja; najstarije dostupno start_time je {1}, najstariji kursor {2}.",
+		"hr":      "Prije sačuvanih događaja; najstarije dostupno start_time je {1}, najstariji kursor {2}.",
 	}},
 	{regexp.MustCompile(`^is not supported: send the body uncompressed`), text{
 		"en": "Not supported: send the body uncompressed.", "sr-Latn": "Nije podržano: pošaljite telo zahteva nekomprimovano.",

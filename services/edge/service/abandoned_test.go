@@ -87,14 +87,8 @@ func TestIdempotencyKeyRetryAfterClientGaveUp(t *testing.T) {
 
 // reasonOf returns the ErrorInfo reason of an error answer.
 func reasonOf(r resttest.Response) string {
-	details, _ := r.Body["details"].([]any)
-	for _, d := range details {
-		if dm, _ := d.(map[string]any); dm["@type"] == "type.googleapis.com/google.rpc.ErrorInfo" {
-			reason, _ := dm["reason"].(string)
-			return reason
-		}
-	}
-	return ""
+	reason, _ := errorInfo(r)["reason"].(string)
+	return reason
 }
 
 func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }

@@ -97,6 +97,9 @@ func TestCommonViolationsLocalized(t *testing.T) {
 			[]string{"participant.professional.organisation_id"}},
 		{"GET", "/v1/beneficiaries:importTemplate?format=pdf", nil, 400, []string{"format"}},
 		{"GET", "/v1/events?after=abc", nil, 400, []string{"after"}},
+		{"GET", "/v1/events?start_time=yesterday", nil, 400, []string{"start_time"}},
+		{"GET", "/v1/events?start_time=2020-01-01T00:00:00Z", nil, 400, []string{"start_time"}},
+		{"GET", "/v1/events?after=YzE6MA&start_time=2030-01-01T00:00:00Z", nil, 400, []string{"start_time"}},
 	}
 	for _, call := range calls {
 		for _, lang := range []string{"en", "sr-Latn", "sr-Cyrl", "bs", "hr"} {

@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/spona/spona/services/webhooks/internal/adapters"
 	"github.com/spona/spona/services/webhooks/internal/domain"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // TestChangeFeed: GET /v1/events's RPC returns the caller's thin events in
@@ -191,5 +193,82 @@ func TestWebhookNamesItsEvent(t *testing.T) {
 	}
 	if got[2].ID == got[1].ID || got[2].ID == got[0].ID {
 		t.Errorf("the sender's delivery has a webhook-id of the receiver's: %s", got[2].ID)
+	}
+}
+
+// TestChangeFeedFromTime: ListChanges with start_time starts at the least
+// feed position among the caller's events that happened at or after it,
+// not at the earliest of those times: an event of a feed applied late (an
+// earlier time after a later one) follows in feed order, and a later event
+// applied before it is not skipped. A start after every event gives none
+// and a cursor from which the next event comes; one before the retention
+// (FEED_RETENTION, an hour here) is OUT_OF_RANGE as an expired cursor.
+func TestChangeFeedFromTime(t *testing.T) {
+	s := start(t, nil)
+	sender, receiver := ids.New(), ids.New()
+	base := time.Now().Add(-30 * time.Minute).Truncate(time.Second)
+	at := func(minutes int, typ, ref string) domain.Event {
+		e := referralEvent(typ, ref, sender, receiver, "sent")
+		e.Time = base.Add(time.Duration(minutes) * time.Minute)
+		return e
+	}
+	// In feed order: minute 0, minute 10, minute 2 (its feed was late), 8.
+	r0, r10, r2, r8 := ids.New(), ids.New(), ids.New(), ids.New()
+	s.inject(t, at(0, "referral.sent", r0), at(10, "referral.sent", r10), at(2, "referral.sent", r2), at(8, "referral.sent", r8))
+	from := func(minutes int) ([]string, string) {
+		t.Helper()
+		resp, err := s.feed.ListChanges(as(t, receiver), &pb.ListChangesRequest{
+			StartTime: timestamppb.New(base.Add(time.Duration(minutes) * time.Minute))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var refs []string
+		for _, e := range resp.GetEvents() {
+			refs = append(refs, e.GetData().AsMap()["referral_id"].(string))
+		}
+		return refs, resp.GetNextCursor()
+	}
+	for _, c := range []struct {
+		minutes int
+		want    []string
+	}{
+		{-1, []string{r0, r10, r2, r8}},
+		{0, []string{r0, r10, r2, r8}},
+		{1, []string{r10, r2, r8}}, // not from minute 2's event: minute 10's came first
+		{9, []string{r10, r2, r8}},
+		{10, []string{r10, r2, r8}},
+	} {
+		if got, _ := from(c.minutes); !slices.Equal(got, c.want) {
+			t.Errorf("from minute %d: %v, want %v", c.minutes, got, c.want)
+		}
+	}
+	got, next := from(11)
+	if len(got) != 0 || next == "" {
+		t.Fatalf("after every event: %v, next %q; want none and a cursor", got, next)
+	}
+	later := ids.New()
+	s.inject(t, at(1, "referral.sent", later))
+	resp, err := s.feed.ListChanges(as(t, receiver), &pb.ListChangesRequest{After: next})
+	if err != nil || len(resp.GetEvents()) != 1 || resp.GetEvents()[0].GetData().AsMap()["referral_id"] != later {
+		t.Fatalf("continuing: %v, %v; want the one event applied since", resp.GetEvents(), err)
+	}
+	// The sender was told none of these (referral.sent goes to the
+	// receiver alone): nothing from any time.
+	if resp, err := s.feed.ListChanges(as(t, sender), &pb.ListChangesRequest{StartTime: timestamppb.New(base)}); err != nil || len(resp.GetEvents()) != 0 {
+		t.Fatalf("the sender from minute 0: %v, %v; want none", resp.GetEvents(), err)
+	}
+
+	_, err = s.feed.ListChanges(as(t, receiver), &pb.ListChangesRequest{StartTime: timestamppb.New(time.Now().Add(-2 * time.Hour))})
+	statustest.Want(t, err, codes.OutOfRange, "")
+	if info := statustest.Info(err); info.GetReason() != "CURSOR_EXPIRED" || info.GetMetadata()["oldest_cursor"] == "" ||
+		info.GetMetadata()["oldest_start_time"] == "" {
+		t.Fatalf("two hours ago: error info %v", info)
+	}
+	if fvs := statustest.FieldViolations(err); len(fvs) != 1 || fvs[0].GetField() != "start_time" {
+		t.Fatalf("two hours ago: field violations %v, want one on start_time", fvs)
+	}
+	_, err = s.feed.ListChanges(as(t, receiver), &pb.ListChangesRequest{After: next, StartTime: timestamppb.New(base)})
+	if fvs := statustest.FieldViolations(err); statustest.Code(err) != codes.InvalidArgument || len(fvs) != 1 || fvs[0].GetField() != "start_time" {
+		t.Fatalf("after and start_time: %v, want INVALID_ARGUMENT on start_time", err)
 	}
 }

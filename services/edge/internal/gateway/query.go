@@ -135,6 +135,10 @@ func queryValueRule(in protoreflect.MessageDescriptor, r *http.Request, name str
 			return fmt.Sprintf("must be a whole number between 0 and %d", uint64(math.MaxUint64))
 		case protoreflect.EnumKind:
 			return "must be one of " + enumValues(fd.Enum())
+		case protoreflect.MessageKind:
+			if fd.Message().FullName() == "google.protobuf.Timestamp" {
+				return "must be an RFC 3339 time, e.g. 2026-12-06T08:00:00Z"
+			}
 		}
 	}
 	return "is not a valid value of this query parameter"

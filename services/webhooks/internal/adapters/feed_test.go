@@ -60,7 +60,7 @@ func TestFeedPageAgreesWithItsBounds(t *testing.T) {
 		t.Fatal(err)
 	}
 	partner := auth.Principal{OrganisationID: org}
-	rows, next, err := a.ListChanges(ctx, partner, domain.EncodeCursor(2), 10, nil)
+	rows, next, err := a.ListChanges(ctx, partner, app.ChangesQuery{After: domain.EncodeCursor(2), Size: 10})
 	if racing.err != nil || !racing.done {
 		t.Fatalf("the prune did not run between the reads: %v", racing.err)
 	}
@@ -84,7 +84,7 @@ func TestFeedPageAgreesWithItsBounds(t *testing.T) {
 		}
 	}
 	// Read again, after the prune: the cursor is too old.
-	if _, _, err := a.ListChanges(ctx, partner, domain.EncodeCursor(2), 10, nil); !errors.As(err, &e) || e.Kind != errs.KindOutOfRange {
+	if _, _, err := a.ListChanges(ctx, partner, app.ChangesQuery{After: domain.EncodeCursor(2), Size: 10}); !errors.As(err, &e) || e.Kind != errs.KindOutOfRange {
 		t.Errorf("after the prune, cursor 2: %v; want CURSOR_EXPIRED", err)
 	}
 }

@@ -489,6 +489,22 @@ func (p *Postgres) ListChanges(ctx context.Context, organisationID string, after
 	})
 }
 
+// FirstChangeSince returns the least position up to upto among the
+// organisation's changes that happened at or after start. min(seq + 0)
+// keeps the planner from walking the primary key in seq order for the
+// first row that matches (it takes the organisation's rows for spread over
+// the feed, while its recent ones lie at the end): it reads the range of
+// changes_organisation_time_idx alone.
+func (p *Postgres) FirstChangeSince(ctx context.Context, organisationID string, start time.Time, upto int64) (int64, bool, error) {
+	var first *int64
+	err := db.Conn(ctx, p.pool).QueryRow(ctx, `SELECT min(seq + 0) FROM changes
+		WHERE organisation_id = $1 AND event_time >= $2 AND seq <= $3`, organisationID, start, upto).Scan(&first)
+	if err != nil || first == nil {
+		return 0, false, db.Error(err)
+	}
+	return *first, true, nil
+}
+
 // FeedBounds returns how far the feed was pruned and its last position.
 func (p *Postgres) FeedBounds(ctx context.Context) (pruned, last int64, err error) {
 	err = db.Conn(ctx, p.pool).QueryRow(ctx, `SELECT pruned_through,

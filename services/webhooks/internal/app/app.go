@@ -95,6 +95,10 @@ type ChangeFeed interface {
 	// ListChanges returns organisationID's changes after position after and
 	// up to upto, oldest first.
 	ListChanges(ctx context.Context, organisationID string, after, upto int64, types []string, limit int) ([]domain.Change, error)
+	// FirstChangeSince returns the least position up to upto among
+	// organisationID's changes that happened at or after start, and false
+	// when there is none.
+	FirstChangeSince(ctx context.Context, organisationID string, start time.Time, upto int64) (int64, bool, error)
 	// FeedBounds returns the position through which the feed was pruned
 	// and its last position; every change up to that is committed.
 	FeedBounds(ctx context.Context) (prunedThrough, last int64, err error)
@@ -208,6 +212,9 @@ type Options struct {
 	// PollInterval is how often the dispatcher looks for due deliveries
 	// when nothing woke it.
 	PollInterval time.Duration
+	// FeedRetention is how long the change feed keeps changes: a
+	// change-feed start_time before it is out of range (none when zero).
+	FeedRetention time.Duration
 }
 
 // AttemptSlack is what a delivery's lease holds beyond its attempt's

@@ -18,13 +18,29 @@ const (
 	MaxChangesPage     = 1000
 )
 
-// ListChanges returns the caller's organisation's events after cursor, oldest
-// first, and the cursor to continue from.
-func (a *App) ListChanges(ctx context.Context, p auth.Principal, after string, size int32, types []string) ([]domain.Change, string, error) {
+// ChangesQuery is what a change-feed page is asked for.
+type ChangesQuery struct {
+	// After is the cursor of the last change the caller has ("" for the
+	// oldest retained).
+	After string
+	// Start, when set instead of After, starts the page at the caller's
+	// first change that happened at or after it.
+	Start *time.Time
+	Size  int32
+	Types []string
+}
+
+// ListChanges returns the caller's organisation's events after q.After (or
+// from q.Start), oldest first, and the cursor to continue from.
+func (a *App) ListChanges(ctx context.Context, p auth.Principal, q ChangesQuery) ([]domain.Change, string, error) {
 	var v errs.Violations
+	after, size, types := q.After, q.Size, q.Types
 	seq, ok := domain.DecodeCursor(after)
 	if !ok {
 		v.Add("after", "is not a cursor returned by this feed")
+	}
+	if after != "" && q.Start != nil {
+		v.Add("start_time", "only one of after, start_time may be given")
 	}
 	switch {
 	case size < 0:
@@ -56,6 +72,13 @@ func (a *App) ListChanges(ctx context.Context, p auth.Principal, after string, s
 			v.Add("after", "is beyond the end of this feed (a cursor of another installation?)")
 			return v.Err()
 		}
+		if q.Start != nil {
+			if seq, err = a.startOfTime(ctx, p.OrganisationID, *q.Start, pruned, last); err != nil {
+				return err
+			}
+			// Where the caller continues when nothing of its is found.
+			next = domain.EncodeCursor(seq)
+		}
 		if after != "" && seq < pruned {
 			oldest := domain.EncodeCursor(pruned)
 			return &errs.Error{Kind: errs.KindOutOfRange, Reason: "CURSOR_EXPIRED",
@@ -81,6 +104,40 @@ func (a *App) ListChanges(ctx context.Context, p auth.Principal, after string, s
 		return nil, "", err
 	}
 	return rows, next, nil
+}
+
+// startOfTime returns the position after which the organisation's changes
+// that happened at or after start lie: just before the first of them (the
+// least position among them: a service's feed applied late puts earlier
+// events after later ones), or last when it has none up to last (start is
+// after its newest change, or in the future): the changes the feed gets
+// next follow. A start before the feed's retention (Options.FeedRetention
+// ago) is OUT_OF_RANGE, as an expired cursor: a change pruned by then was
+// recorded before that time, and so happened before it (its service
+// committed it before this one recorded it), so none is pruned after it.
+func (a *App) startOfTime(ctx context.Context, organisationID string, start time.Time, pruned, last int64) (int64, error) {
+	if r := a.opts.FeedRetention; r > 0 {
+		if kept := a.now().Add(-r); start.Before(kept) {
+			// A minute's margin, so that the time named is still within
+			// the retention when it comes back.
+			oldestTime := kept.Add(time.Minute).Truncate(time.Minute).UTC().Format(time.RFC3339)
+			oldest := domain.EncodeCursor(pruned)
+			return 0, &errs.Error{Kind: errs.KindOutOfRange, Reason: "CURSOR_EXPIRED",
+				Message: "start_time is before the feed's retention (" + r.String() + "); continue from the oldest cursor " + oldest +
+					" or a start_time at or after " + oldestTime + " (events before it are gone)",
+				Metadata: map[string]string{"oldest_cursor": oldest, "oldest_start_time": oldestTime},
+				Violations: []errs.FieldViolation{{Field: "start_time",
+					Description: "is before the feed's retention; the oldest start_time available is " + oldestTime + ", the oldest cursor " + oldest}}}
+		}
+	}
+	first, found, err := a.repo.FirstChangeSince(ctx, organisationID, start, last)
+	switch {
+	case err != nil:
+		return 0, err
+	case !found:
+		return last, nil
+	}
+	return max(first-1, pruned), nil
 }
 
 // Prune deletes change-feed entries older than feedRetention and

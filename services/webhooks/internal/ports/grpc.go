@@ -205,7 +205,16 @@ func windowTime(v *errs.Violations, field string, ts *timestamppb.Timestamp) tim
 }
 
 func (f *ChangeFeed) ListChanges(ctx context.Context, req *pb.ListChangesRequest) (*pb.ListChangesResponse, error) {
-	rows, next, err := f.app.ListChanges(ctx, auth.Caller(ctx), req.GetAfter(), req.GetPageSize(), req.GetTypes())
+	q := app.ChangesQuery{After: req.GetAfter(), Size: req.GetPageSize(), Types: req.GetTypes()}
+	if req.GetStartTime() != nil {
+		var v errs.Violations
+		start := windowTime(&v, "start_time", req.GetStartTime())
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+		q.Start = &start
+	}
+	rows, next, err := f.app.ListChanges(ctx, auth.Caller(ctx), q)
 	if err != nil {
 		return nil, err
 	}

@@ -1512,13 +1512,25 @@ func (x *ChangeEvent) GetCursor() string {
 
 type ListChangesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Cursor of the last event the caller has; empty for the oldest retained.
+	// Cursor of the last event the caller has; empty for the oldest retained
+	// (or for start_time). Not together with start_time.
 	After string `protobuf:"bytes,1,opt,name=after,proto3" json:"after,omitempty"`
 	// At most this many events (default 100, at most 1000).
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Only these event types (all when empty): the webhook event types
 	// (Webhook.event_types).
-	Types         []string `protobuf:"bytes,3,rep,name=types,proto3" json:"types,omitempty"`
+	Types []string `protobuf:"bytes,3,rep,name=types,proto3" json:"types,omitempty"`
+	// Start at the caller's first event that happened (its `timestamp`) at or
+	// after this time, instead of at a cursor: for a system that lost its
+	// cursor or starts reading, e.g. start_time=2026-12-06T08:00:00Z. Every
+	// event of the caller's at or after it follows in feed order, with an
+	// event of an earlier timestamp that reached the feed later (a service's
+	// feed applied late) among them: deduplicate by id. Continue with
+	// next_cursor as `after`. Not together with `after` (INVALID_ARGUMENT).
+	// Before the feed's retention (FEED_RETENTION ago): OUT_OF_RANGE, as an
+	// expired cursor. After the newest event (or in the future): no events,
+	// and a next_cursor that continues with the events the feed gets next.
+	StartTime     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1570,6 +1582,13 @@ func (x *ListChangesRequest) GetPageSize() int32 {
 func (x *ListChangesRequest) GetTypes() []string {
 	if x != nil {
 		return x.Types
+	}
+	return nil
+}
+
+func (x *ListChangesRequest) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
 	}
 	return nil
 }
@@ -1735,11 +1754,13 @@ const file_spona_webhooks_v1_webhooks_proto_rawDesc = "" +
 	"\x04type\x18\x02 \x01(\tB\x03\xe0A\x03R\x04type\x12=\n" +
 	"\ttimestamp\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\ttimestamp\x120\n" +
 	"\x04data\x18\x04 \x01(\v2\x17.google.protobuf.StructB\x03\xe0A\x03R\x04data\x12\x1b\n" +
-	"\x06cursor\x18\x05 \x01(\tB\x03\xe0A\x03R\x06cursor\"]\n" +
+	"\x06cursor\x18\x05 \x01(\tB\x03\xe0A\x03R\x06cursor\"\x98\x01\n" +
 	"\x12ListChangesRequest\x12\x14\n" +
 	"\x05after\x18\x01 \x01(\tR\x05after\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x14\n" +
-	"\x05types\x18\x03 \x03(\tR\x05types\"n\n" +
+	"\x05types\x18\x03 \x03(\tR\x05types\x129\n" +
+	"\n" +
+	"start_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\"n\n" +
 	"\x13ListChangesResponse\x126\n" +
 	"\x06events\x18\x01 \x03(\v2\x1e.spona.webhooks.v1.ChangeEventR\x06events\x12\x1f\n" +
 	"\vnext_cursor\x18\x02 \x01(\tR\n" +
@@ -1849,32 +1870,33 @@ var file_spona_webhooks_v1_webhooks_proto_depIdxs = []int32{
 	26, // 25: spona.webhooks.v1.RedeliverWebhookDeliveriesRequest.end_time:type_name -> google.protobuf.Timestamp
 	26, // 26: spona.webhooks.v1.ChangeEvent.timestamp:type_name -> google.protobuf.Timestamp
 	29, // 27: spona.webhooks.v1.ChangeEvent.data:type_name -> google.protobuf.Struct
-	23, // 28: spona.webhooks.v1.ListChangesResponse.events:type_name -> spona.webhooks.v1.ChangeEvent
-	5,  // 29: spona.webhooks.v1.WebhookService.CreateWebhook:input_type -> spona.webhooks.v1.CreateWebhookRequest
-	7,  // 30: spona.webhooks.v1.WebhookService.GetWebhook:input_type -> spona.webhooks.v1.GetWebhookRequest
-	9,  // 31: spona.webhooks.v1.WebhookService.ListWebhooks:input_type -> spona.webhooks.v1.ListWebhooksRequest
-	11, // 32: spona.webhooks.v1.WebhookService.UpdateWebhook:input_type -> spona.webhooks.v1.UpdateWebhookRequest
-	13, // 33: spona.webhooks.v1.WebhookService.DeleteWebhook:input_type -> spona.webhooks.v1.DeleteWebhookRequest
-	15, // 34: spona.webhooks.v1.WebhookService.RotateWebhookSecret:input_type -> spona.webhooks.v1.RotateWebhookSecretRequest
-	17, // 35: spona.webhooks.v1.WebhookService.ListWebhookDeliveries:input_type -> spona.webhooks.v1.ListWebhookDeliveriesRequest
-	19, // 36: spona.webhooks.v1.WebhookService.RedeliverWebhookDelivery:input_type -> spona.webhooks.v1.RedeliverWebhookDeliveryRequest
-	21, // 37: spona.webhooks.v1.WebhookService.RedeliverWebhookDeliveries:input_type -> spona.webhooks.v1.RedeliverWebhookDeliveriesRequest
-	24, // 38: spona.webhooks.v1.ChangeFeedService.ListChanges:input_type -> spona.webhooks.v1.ListChangesRequest
-	6,  // 39: spona.webhooks.v1.WebhookService.CreateWebhook:output_type -> spona.webhooks.v1.CreateWebhookResponse
-	8,  // 40: spona.webhooks.v1.WebhookService.GetWebhook:output_type -> spona.webhooks.v1.GetWebhookResponse
-	10, // 41: spona.webhooks.v1.WebhookService.ListWebhooks:output_type -> spona.webhooks.v1.ListWebhooksResponse
-	12, // 42: spona.webhooks.v1.WebhookService.UpdateWebhook:output_type -> spona.webhooks.v1.UpdateWebhookResponse
-	14, // 43: spona.webhooks.v1.WebhookService.DeleteWebhook:output_type -> spona.webhooks.v1.DeleteWebhookResponse
-	16, // 44: spona.webhooks.v1.WebhookService.RotateWebhookSecret:output_type -> spona.webhooks.v1.RotateWebhookSecretResponse
-	18, // 45: spona.webhooks.v1.WebhookService.ListWebhookDeliveries:output_type -> spona.webhooks.v1.ListWebhookDeliveriesResponse
-	20, // 46: spona.webhooks.v1.WebhookService.RedeliverWebhookDelivery:output_type -> spona.webhooks.v1.RedeliverWebhookDeliveryResponse
-	22, // 47: spona.webhooks.v1.WebhookService.RedeliverWebhookDeliveries:output_type -> spona.webhooks.v1.RedeliverWebhookDeliveriesResponse
-	25, // 48: spona.webhooks.v1.ChangeFeedService.ListChanges:output_type -> spona.webhooks.v1.ListChangesResponse
-	39, // [39:49] is the sub-list for method output_type
-	29, // [29:39] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	26, // 28: spona.webhooks.v1.ListChangesRequest.start_time:type_name -> google.protobuf.Timestamp
+	23, // 29: spona.webhooks.v1.ListChangesResponse.events:type_name -> spona.webhooks.v1.ChangeEvent
+	5,  // 30: spona.webhooks.v1.WebhookService.CreateWebhook:input_type -> spona.webhooks.v1.CreateWebhookRequest
+	7,  // 31: spona.webhooks.v1.WebhookService.GetWebhook:input_type -> spona.webhooks.v1.GetWebhookRequest
+	9,  // 32: spona.webhooks.v1.WebhookService.ListWebhooks:input_type -> spona.webhooks.v1.ListWebhooksRequest
+	11, // 33: spona.webhooks.v1.WebhookService.UpdateWebhook:input_type -> spona.webhooks.v1.UpdateWebhookRequest
+	13, // 34: spona.webhooks.v1.WebhookService.DeleteWebhook:input_type -> spona.webhooks.v1.DeleteWebhookRequest
+	15, // 35: spona.webhooks.v1.WebhookService.RotateWebhookSecret:input_type -> spona.webhooks.v1.RotateWebhookSecretRequest
+	17, // 36: spona.webhooks.v1.WebhookService.ListWebhookDeliveries:input_type -> spona.webhooks.v1.ListWebhookDeliveriesRequest
+	19, // 37: spona.webhooks.v1.WebhookService.RedeliverWebhookDelivery:input_type -> spona.webhooks.v1.RedeliverWebhookDeliveryRequest
+	21, // 38: spona.webhooks.v1.WebhookService.RedeliverWebhookDeliveries:input_type -> spona.webhooks.v1.RedeliverWebhookDeliveriesRequest
+	24, // 39: spona.webhooks.v1.ChangeFeedService.ListChanges:input_type -> spona.webhooks.v1.ListChangesRequest
+	6,  // 40: spona.webhooks.v1.WebhookService.CreateWebhook:output_type -> spona.webhooks.v1.CreateWebhookResponse
+	8,  // 41: spona.webhooks.v1.WebhookService.GetWebhook:output_type -> spona.webhooks.v1.GetWebhookResponse
+	10, // 42: spona.webhooks.v1.WebhookService.ListWebhooks:output_type -> spona.webhooks.v1.ListWebhooksResponse
+	12, // 43: spona.webhooks.v1.WebhookService.UpdateWebhook:output_type -> spona.webhooks.v1.UpdateWebhookResponse
+	14, // 44: spona.webhooks.v1.WebhookService.DeleteWebhook:output_type -> spona.webhooks.v1.DeleteWebhookResponse
+	16, // 45: spona.webhooks.v1.WebhookService.RotateWebhookSecret:output_type -> spona.webhooks.v1.RotateWebhookSecretResponse
+	18, // 46: spona.webhooks.v1.WebhookService.ListWebhookDeliveries:output_type -> spona.webhooks.v1.ListWebhookDeliveriesResponse
+	20, // 47: spona.webhooks.v1.WebhookService.RedeliverWebhookDelivery:output_type -> spona.webhooks.v1.RedeliverWebhookDeliveryResponse
+	22, // 48: spona.webhooks.v1.WebhookService.RedeliverWebhookDeliveries:output_type -> spona.webhooks.v1.RedeliverWebhookDeliveriesResponse
+	25, // 49: spona.webhooks.v1.ChangeFeedService.ListChanges:output_type -> spona.webhooks.v1.ListChangesResponse
+	40, // [40:50] is the sub-list for method output_type
+	30, // [30:40] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_spona_webhooks_v1_webhooks_proto_init() }

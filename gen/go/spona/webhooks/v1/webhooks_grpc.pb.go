@@ -560,12 +560,14 @@ const (
 //
 // ChangeFeedService is the REST change feed, for systems that cannot receive
 // webhooks: the same thin events a subscription would deliver to the
-// caller's organisation, in order, from a cursor.
+// caller's organisation, in order, from a cursor or from a time.
 type ChangeFeedServiceClient interface {
-	// Returns the caller's events after a cursor, oldest first. A cursor older
-	// than the feed's retention is OUT_OF_RANGE (HTTP 400); the error's
+	// Returns the caller's events after a cursor (or from start_time), oldest
+	// first. A cursor older than the feed's retention, or a start_time before
+	// it (FEED_RETENTION ago), is OUT_OF_RANGE (HTTP 400); the error's
 	// ErrorInfo (reason CURSOR_EXPIRED) names the oldest cursor still
-	// available in metadata "oldest_cursor".
+	// available in metadata "oldest_cursor" (and, for a start_time, the
+	// oldest start_time in "oldest_start_time").
 	ListChanges(ctx context.Context, in *ListChangesRequest, opts ...grpc.CallOption) (*ListChangesResponse, error)
 }
 
@@ -593,12 +595,14 @@ func (c *changeFeedServiceClient) ListChanges(ctx context.Context, in *ListChang
 //
 // ChangeFeedService is the REST change feed, for systems that cannot receive
 // webhooks: the same thin events a subscription would deliver to the
-// caller's organisation, in order, from a cursor.
+// caller's organisation, in order, from a cursor or from a time.
 type ChangeFeedServiceServer interface {
-	// Returns the caller's events after a cursor, oldest first. A cursor older
-	// than the feed's retention is OUT_OF_RANGE (HTTP 400); the error's
+	// Returns the caller's events after a cursor (or from start_time), oldest
+	// first. A cursor older than the feed's retention, or a start_time before
+	// it (FEED_RETENTION ago), is OUT_OF_RANGE (HTTP 400); the error's
 	// ErrorInfo (reason CURSOR_EXPIRED) names the oldest cursor still
-	// available in metadata "oldest_cursor".
+	// available in metadata "oldest_cursor" (and, for a start_time, the
+	// oldest start_time in "oldest_start_time").
 	ListChanges(context.Context, *ListChangesRequest) (*ListChangesResponse, error)
 	mustEmbedUnimplementedChangeFeedServiceServer()
 }
