@@ -135,8 +135,16 @@ const (
 	// only (organisation_ids), the one organisation that sees it; the
 	// professional's organisation is named too in participant.registered.
 	ParticipantRegistered = "participant.registered"
-	ParticipantDeleted    = "participant.deleted"
-	ParticipantCertified  = "participant.certified"
+	// ParticipantDeleted: the organiser deleted the participation, or a
+	// beneficiary merge combined it into the survivor's participation at
+	// the same event (cause beneficiary.merged, survivor_participant_id:
+	// that participation, which took its marks, scores and certificate).
+	ParticipantDeleted = "participant.deleted"
+	// ParticipantCertified: a certificate was issued to the participant,
+	// or (cause beneficiary.merged) the participation took the one of the
+	// merged record's participation it was combined with (told deleted
+	// just before).
+	ParticipantCertified = "participant.certified"
 	// ParticipantCompleted: a change (cause: the type of the event telling
 	// of it, emitted in the same transaction just before) brought the
 	// participant's attendance to the event's completion threshold: they
@@ -250,8 +258,10 @@ var Types = map[string]Spec{
 		"the assistance a completed referral's outcome names was voided (assistance_void_reason_code) or replaced by its correction (assistance_id)"},
 
 	ParticipantRegistered: {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id", "organisation_id", "sector", "project_id"}, "a participant was registered at a training event"},
-	ParticipantDeleted:    {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id"}, "a participant was removed from a training event"},
-	ParticipantCertified:  {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id"}, "a participant was issued a certificate"},
+	ParticipantDeleted: {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id", "cause", "survivor_participant_id"},
+		"a participant was removed from a training event (cause beneficiary.merged: combined into survivor_participant_id)"},
+	ParticipantCertified: {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id", "cause"},
+		"a participant was issued a certificate (cause beneficiary.merged: took the one of the merged record's participation)"},
 	ParticipantCompleted: {AggregateParticipant, completionKeys,
 		"a participant's attendance reached the event's completion threshold (cause: the change's event type); they count as trained"},
 	ParticipantCompletionWithdrawn: {AggregateParticipant, completionKeys,

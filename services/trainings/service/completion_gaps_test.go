@@ -15,6 +15,9 @@ import (
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	beneficiaries "github.com/spona/spona/services/beneficiaries/service"
 	"github.com/spona/spona/services/trainings/service"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // TestDeletedParticipantCompletionWithdrawn: deleting a participant who
@@ -57,18 +60,11 @@ func TestDeletedParticipantCompletionWithdrawn(t *testing.T) {
 	}
 }
 
-// TestMergeCompletionEvents: a beneficiary merge (the real beneficiaries
-// service's beneficiary.merged, consumed by the trainings service)
-// combines the two records' participations at an event where both took
-// part: the survivor's takes the marks of either. Where that makes the
-// survivor complete the event, participant.completed (cause
-// beneficiary.merged) tells it; where the merged record's participation
-// had completed, it goes with participant.completion_withdrawn; a
-// participation moved alone keeps its completion and is not told. Before,
-// the merge emitted no event: a consumer counting the trained by the
-// completion events missed the survivor's completion and kept the merged
-// record's.
-func TestMergeCompletionEvents(t *testing.T) {
+// withBeneficiaries starts the beneficiaries service and the trainings
+// service, which consumes its feed, on one new database, and returns the
+// database's URL, the trainings connection and both clients.
+func withBeneficiaries(t *testing.T) (string, *grpc.ClientConn, pb.TrainingServiceClient, benv1.BeneficiaryServiceClient) {
+	t.Helper()
 	url := pgtest.NewDatabase(t)
 	rep := servicetest.Defer(t)
 	benConn := servicetest.Start(t, beneficiaries.New(beneficiaries.Config{Config: servicetest.Platform(t, url), ReportingAddr: rep.Addr,
@@ -76,6 +72,27 @@ func TestMergeCompletionEvents(t *testing.T) {
 	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, url),
 		ReferralsAddr: "127.0.0.1:1", BeneficiariesAddr: benConn.Target(), ReportingAddr: rep.Addr}))
 	c, ben := pb.NewTrainingServiceClient(conn), benv1.NewBeneficiaryServiceClient(benConn)
+	return url, conn, c, ben
+}
+
+// TestMergeCompletionEvents: a beneficiary merge (the real beneficiaries
+// service's beneficiary.merged, consumed by the trainings service)
+// combines the two records' participations at an event where both took
+// part: the survivor's takes the marks of either. Where that makes the
+// survivor complete the event, participant.completed (cause
+// beneficiary.merged) tells it; where the merged record's participation
+// had completed, it goes with participant.completion_withdrawn; a
+// participation moved alone keeps its completion and is not told. The
+// merged record's participation at such an event is deleted, and
+// participant.deleted (cause beneficiary.merged, survivor_participant_id
+// the participation it went into) tells it, so the edge forgets what it
+// kept of its registration and a consumer holding it drops it. Before,
+// the merge emitted no event: a consumer counting the trained by the
+// completion events missed the survivor's completion and kept the merged
+// record's; and (until r21) no participant.deleted, so the participation
+// stayed registered in every consumer's copy.
+func TestMergeCompletionEvents(t *testing.T) {
+	_, conn, c, ben := withBeneficiaries(t)
 	org := ids.New()
 	ctx := servicetest.As(t, org)
 	survivor, merged := nadira(t, ctx, ben, "N-1"), nadira(t, ctx, ben, "N-2")
@@ -123,7 +140,13 @@ func TestMergeCompletionEvents(t *testing.T) {
 	flip := func(typ, eventID, p, benID string) told {
 		return told{Type: typ, ID: p, Count: -1, Data: kv("participant_id", p, "event_id", eventID, "beneficiary_id", benID, "cause", events.BeneficiaryMerged)}
 	}
+	gone := func(eventID string, parts []string) told {
+		return told{Type: events.ParticipantDeleted, ID: parts[1], Count: -1, Data: kv("participant_id", parts[1], "event_id", eventID,
+			"beneficiary_id", merged, "survivor_participant_id", parts[0], "cause", events.BeneficiaryMerged)}
+	}
 	want := []told{
+		gone(joined, joinedParts),
+		gone(both, bothParts),
 		flip(events.ParticipantCompleted, joined, joinedParts[0], survivor),
 		flip(events.ParticipantCompletionWithdrawn, both, bothParts[1], merged),
 	}
@@ -138,6 +161,126 @@ func TestMergeCompletionEvents(t *testing.T) {
 		}
 		if p := r.GetParticipants(); len(p) != 1 || p[0].GetAttendancePercent() != 100 {
 			t.Errorf("event %s after the merge: %v, want the survivor alone at 100 %%", e, p)
+		}
+	}
+}
+
+// TestMergeSeesRegistrationsUnderWay: the survivor of a beneficiary merge
+// is registered at an event where the merged record completed while the
+// merge is under way: after it listed the events where both took part,
+// waiting for the completion lock of one of them (a :recordAttendance
+// there, held before its commit by pgtest.Hold). The registration waits
+// for the merge (which locked both records' registrations before it read)
+// and is refused as a repeat: the merged record's participation is the
+// survivor's. The feed tells what happened: every participation that
+// went has its participant.deleted, and the completion events (completed
+// less withdrawn) name exactly those who complete each event. Before, the
+// merge took no lock before it listed the shared events: the registration
+// committed in between, the merge folded the merged record's completed
+// participation into the new one at an event it had not listed, and told
+// nothing of it (the feed kept the merged record's participation, completed,
+// and never named the survivor's).
+func TestMergeSeesRegistrationsUnderWay(t *testing.T) {
+	url, conn, c, ben := withBeneficiaries(t)
+	db := pgtest.Connect(t, url)
+	org := ids.New()
+	ctx := servicetest.As(t, org)
+	survivor, merged := nadira(t, ctx, ben, "N-1"), nadira(t, ctx, ben, "N-2")
+	newEvent := func() (string, string) {
+		e := event(t, c, ctx, &pb.TrainingEvent{Type: pb.EventType_EVENT_TYPE_TRAINING, Title: "T", StartDate: "2024-05-06"})
+		return e.GetId(), sessionsOn(t, c, ctx, e.GetId(), "2024-05-06")[0]
+	}
+	mark := func(eventID, session, p string) error {
+		_, err := c.RecordAttendance(ctx, &pb.RecordAttendanceRequest{EventId: eventID, SessionId: session,
+			Marks: []*pb.AttendanceMark{{ParticipantId: p, Present: true}}})
+		return err
+	}
+	shared, sharedSession := newEvent() // both records registered
+	first := register(t, c, ctx, shared, beneficiary(survivor)).GetId()
+	register(t, c, ctx, shared, beneficiary(merged))
+	later, laterSession := newEvent() // the merged record alone, completed
+	if err := mark(later, laterSession, register(t, c, ctx, later, beneficiary(merged)).GetId()); err != nil {
+		t.Fatal(err)
+	}
+
+	hold := pgtest.NewHold(t, db, "INSERT ON trainings.outbox WHEN (NEW.type = 'attendance.recorded' AND NEW.aggregate_id = '"+sharedSession+"')")
+	marked := pgtest.Go(func() error { return mark(shared, sharedSession, first) })
+	hold.Held()
+	if _, err := ben.MergeBeneficiaries(ctx, &benv1.MergeBeneficiariesRequest{Id: survivor, DuplicateId: merged}); err != nil {
+		t.Fatal(err)
+	}
+	pgtest.Until(t, db, "the merge waiting for the shared event's completion", pgtest.LockWaits)
+	registered := pgtest.Go(func() error {
+		_, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{EventId: later, Participant: beneficiary(survivor)})
+		return err
+	})
+	// The registration commits, or waits for a lock too (the merge's).
+	pgtest.Until(t, db, "the registration committed or waiting", `SELECT EXISTS (SELECT 1 FROM trainings.participants
+			WHERE event_id = $1 AND beneficiary_id = $2)
+		OR (SELECT count(*) > 1 FROM pg_locks WHERE NOT granted AND NOT (locktype = 'advisory' AND objsubid = 1 AND classid = 0
+			AND objid::bigint > 1578172416))`, later, survivor)
+	hold.Release()
+	if err := marked.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	// Started once the merge had read where both took part, the
+	// registration waits for the merge's commit, and then finds the
+	// merged record's participation the survivor's.
+	if err := registered.Wait(); status.Code(err) != codes.AlreadyExists {
+		t.Errorf("registering the survivor during the merge: %v, want AlreadyExists", err)
+	}
+	servicetest.Eventually(t, "merge reaches participations", func() error {
+		for _, e := range []string{shared, later} {
+			r, err := c.ListParticipants(ctx, &pb.ListParticipantsRequest{EventId: e})
+			if err != nil {
+				return err
+			}
+			if p := r.GetParticipants(); len(p) != 1 || p[0].GetBeneficiaryId() != survivor {
+				return fmt.Errorf("participants of event %s: %v", e, p)
+			}
+		}
+		return nil
+	})
+
+	// What the feed tells, by event: the participations registered and not
+	// deleted, and those completed and not withdrawn.
+	evs, _ := servicetest.Events(t, conn, "")
+	told := map[string]map[string]bool{}
+	trained := map[string]map[string]bool{}
+	for _, ev := range evs {
+		f := ev.GetData().GetFields()
+		e, p := f["event_id"].GetStringValue(), f["participant_id"].GetStringValue()
+		if told[e] == nil {
+			told[e], trained[e] = map[string]bool{}, map[string]bool{}
+		}
+		switch ev.GetType() {
+		case events.ParticipantRegistered:
+			told[e][p] = true
+		case events.ParticipantDeleted:
+			delete(told[e], p)
+		case events.ParticipantCompleted:
+			trained[e][p] = true
+		case events.ParticipantCompletionWithdrawn:
+			delete(trained[e], p)
+		}
+	}
+	for _, e := range []string{shared, later} {
+		r, err := c.ListParticipants(ctx, &pb.ListParticipantsRequest{EventId: e})
+		if err != nil {
+			t.Fatal(err)
+		}
+		held, done := map[string]bool{}, map[string]bool{}
+		for _, p := range r.GetParticipants() {
+			held[p.GetId()] = true
+			if p.GetAttendancePercent() == 100 {
+				done[p.GetId()] = true
+			}
+		}
+		if diff := cmp.Diff(held, told[e]); diff != "" {
+			t.Errorf("event %s: participations the feed holds (-stored +told):\n%s", e, diff)
+		}
+		if diff := cmp.Diff(done, trained[e]); diff != "" {
+			t.Errorf("event %s: participations that complete it (-stored +told):\n%s", e, diff)
 		}
 	}
 }

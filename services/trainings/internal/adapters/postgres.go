@@ -62,8 +62,7 @@ func (p *Postgres) RedactBeneficiary(ctx context.Context, beneficiaryIDs []strin
 		return errors.New("trainings: RedactBeneficiary needs the caller's transaction")
 	}
 	b := &pgx.Batch{}
-	b.Queue(`SELECT pg_advisory_xact_lock(`+strings.ReplaceAll(erasureLock, "$1", "x")+`)
-		FROM (SELECT DISTINCT x FROM unnest($1::uuid[]) x ORDER BY 1) s`, beneficiaryIDs)
+	b.Queue(lockErasures, beneficiaryIDs)
 	b.Queue(`INSERT INTO erased_beneficiaries (beneficiary_id) SELECT DISTINCT unnest($1::uuid[]) ON CONFLICT DO NOTHING`, beneficiaryIDs)
 	b.Queue(`UPDATE participants SET beneficiary_erased = true,
 			certificate_number = CASE WHEN certificate_number IS NULL THEN NULL ELSE 'ERASED-' || id::text END,
@@ -73,8 +72,9 @@ func (p *Postgres) RedactBeneficiary(ctx context.Context, beneficiaryIDs []strin
 	return db.Error(tx.SendBatch(ctx, b).Close())
 }
 
-// MoveBeneficiary makes from's participations to's (MoveParticipations).
-func (p *Postgres) MoveBeneficiary(ctx context.Context, from, to string) error {
+// MoveBeneficiary makes from's participations to's (MoveParticipations)
+// and returns the participations it combined, in event order.
+func (p *Postgres) MoveBeneficiary(ctx context.Context, from, to string) ([]domain.Combined, error) {
 	q := db.Conn(ctx, p.pool)
 	for _, s := range MoveParticipations("beneficiary_id") {
 		var args []any
@@ -82,15 +82,28 @@ func (p *Postgres) MoveBeneficiary(ctx context.Context, from, to string) error {
 			args = []any{from, to}
 		}
 		if _, err := q.Exec(ctx, s, args...); err != nil {
-			return db.Error(err)
+			return nil, db.Error(err)
 		}
 	}
-	return nil
+	rows, err := q.Query(ctx, `SELECT event::text, dup::text, keep::text, number IS NOT NULL FROM merge_pairs ORDER BY event, dup`)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[domain.Combined])
+	return out, db.Error(err)
 }
 
-// SharedEvents implements app.Maintenance.
+// SharedEvents implements app.Maintenance: it first takes the erasure
+// lock of both beneficiaries (erasureLock, exclusive, in id order, as
+// RedactBeneficiary does), in a statement of its own, so registrations of
+// either under way commit before it reads and later ones wait for the
+// merge's commit.
 func (p *Postgres) SharedEvents(ctx context.Context, from, to string) ([]*domain.TrainingEvent, error) {
-	rows, err := db.Conn(ctx, p.pool).Query(ctx, `SELECT `+eventCols+` FROM training_events e
+	q := db.Conn(ctx, p.pool)
+	if err := db.Defer(ctx, q, lockErasures, []string{from, to}); err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `SELECT `+eventCols+` FROM training_events e
 		WHERE e.id IN (SELECT d.event_id FROM participants d JOIN participants k ON k.event_id = d.event_id
 			WHERE d.beneficiary_id = $1 AND k.beneficiary_id = $2)
 		ORDER BY e.id`, from, to)
@@ -111,9 +124,9 @@ func (p *Postgres) SharedEvents(ctx context.Context, from, to string) ([]*domain
 func MoveParticipations(column string) []string {
 	return []string{
 		// Pairs of participations of one event.
-		`CREATE TEMP TABLE IF NOT EXISTS merge_pairs (dup uuid, keep uuid, number text) ON COMMIT DELETE ROWS`,
+		`CREATE TEMP TABLE IF NOT EXISTS merge_pairs (dup uuid, keep uuid, number text, event uuid) ON COMMIT DELETE ROWS`,
 		`DELETE FROM merge_pairs`,
-		`INSERT INTO merge_pairs (dup, keep) SELECT d.id, k.id FROM participants d JOIN participants k ON k.event_id = d.event_id
+		`INSERT INTO merge_pairs (dup, keep, event) SELECT d.id, k.id, d.event_id FROM participants d JOIN participants k ON k.event_id = d.event_id
 			WHERE d.` + column + ` = $1 AND k.` + column + ` = $2`,
 		`INSERT INTO attendance (session_id, participant_id, present, update_time)
 			SELECT a.session_id, m.keep, a.present, a.update_time FROM attendance a JOIN merge_pairs m ON m.dup = a.participant_id
@@ -473,6 +486,12 @@ const ReasonBeneficiaryErased = "BENEFICIARY_ERASED"
 // registration commits first and the erasure reaches it, or the erasure
 // was applied first and the registration is refused.
 const erasureLock = `1397772357, hashtext($1::uuid::text)` // 'SPPE'
+
+// lockErasures takes the erasure locks of beneficiaries $1 (uuid[])
+// exclusively, in id order: an erasure's, and a merge's of both records
+// (SharedEvents), so registrations of them wait.
+var lockErasures = `SELECT pg_advisory_xact_lock(` + strings.ReplaceAll(erasureLock, "$1", "x") + `)
+	FROM (SELECT DISTINCT x FROM unnest($1::uuid[]) x ORDER BY 1) s`
 
 // alreadyRegistered words the unique violation of a person registered twice
 // at one event.

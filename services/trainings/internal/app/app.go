@@ -132,11 +132,15 @@ type Maintenance interface {
 	RedactBeneficiary(ctx context.Context, beneficiaryIDs []string) error
 	// MoveBeneficiary makes the participations of from those of to; where
 	// both took part in one event, one participation remains (the
-	// survivor's, with the attendance and certificate of either).
-	MoveBeneficiary(ctx context.Context, from, to string) error
+	// survivor's, with the attendance and certificate of either): it
+	// returns those it combined so, in event order.
+	MoveBeneficiary(ctx context.Context, from, to string) ([]domain.Combined, error)
 	// SharedEvents returns the events at which both beneficiaries took
 	// part, in id order: those where MoveBeneficiary combines two
-	// participations into one.
+	// participations into one. It first locks the registrations of both
+	// for the transaction of ctx (registrations under way commit first,
+	// later ones wait), so none is registered at another event before
+	// MoveBeneficiary runs.
 	SharedEvents(ctx context.Context, from, to string) ([]*domain.TrainingEvent, error)
 }
 
@@ -989,10 +993,15 @@ func (a *App) ForgetBeneficiary(ctx context.Context, beneficiaryIDs []string) er
 // event where both took part, the survivor's participation takes the
 // attendance of either and may complete the event with it
 // (participant.completed), and the merged record's goes
-// (participant.completion_withdrawn if it had completed), each caused by
-// beneficiary.merged and told in the merge's transaction, with those
-// events' completion locked (in id order). A participation moved alone
-// keeps its id, marks and completion: nothing is told.
+// (participant.deleted, naming the survivor's participation, then
+// participant.completion_withdrawn if it had completed); a certificate it
+// held and the survivor's lacked goes to the survivor's
+// (participant.certified). Each is caused by beneficiary.merged and told
+// in the merge's transaction. The registrations of both records are locked
+// before the events where both took part are read (none can add one
+// meanwhile), and those events' completion after (in id order). A
+// participation moved alone keeps its id, marks and completion: nothing is
+// told.
 func (a *App) MoveBeneficiary(ctx context.Context, from, to string) error {
 	from, to = ids.Normalize(from), ids.Normalize(to)
 	if !ids.Valid(from) || !ids.Valid(to) || from == to {
@@ -1009,8 +1018,13 @@ func (a *App) MoveBeneficiary(ctx context.Context, from, to string) error {
 				return err
 			}
 		}
-		if err := a.repo.MoveBeneficiary(ctx, from, to); err != nil {
+		combined, err := a.repo.MoveBeneficiary(ctx, from, to)
+		if err != nil {
 			return err
+		}
+		byEvent := map[string][]domain.Combined{}
+		for _, c := range combined {
+			byEvent[c.EventID] = append(byEvent[c.EventID], c)
 		}
 		var evs []events.Event
 		for i, e := range shared {
@@ -1018,12 +1032,38 @@ func (a *App) MoveBeneficiary(ctx context.Context, from, to string) error {
 			if err != nil {
 				return err
 			}
+			evs = append(evs, combinedEvents(e, byEvent[e.ID], from, to)...)
+			delete(byEvent, e.ID)
 			completed, withdrawn := domain.CompletionChanges(before[i], after)
 			evs = append(evs, completionEvents(e, completed, append(withdrawn, domain.CompletionsGone(before[i], after)...),
 				events.BeneficiaryMerged)...)
 		}
+		if len(byEvent) > 0 {
+			// Not read as shared, so not told: undone, the merge is retried.
+			return fmt.Errorf("trainings: the merge of %s combined participations at %d events it had not read as shared", from, len(byEvent))
+		}
 		return a.repo.Emit(ctx, evs...)
 	})
+}
+
+// combinedEvents tell the participations of beneficiary from that a merge
+// into beneficiary to combined into to's at event e: each went
+// (participant.deleted, with the survivor's participation), and the
+// survivor's took its certificate where it held none
+// (participant.certified), each caused by beneficiary.merged.
+func combinedEvents(e *domain.TrainingEvent, cs []domain.Combined, from, to string) []events.Event {
+	var evs []events.Event
+	for _, c := range cs {
+		ev := participantEvent(events.ParticipantDeleted, e, &domain.Participant{ID: c.ParticipantID, BeneficiaryID: from})
+		ev.Data["survivor_participant_id"], ev.Data["cause"] = c.SurvivorID, events.BeneficiaryMerged
+		evs = append(evs, ev)
+		if c.CertificateMoved {
+			ev := participantEvent(events.ParticipantCertified, e, &domain.Participant{ID: c.SurvivorID, BeneficiaryID: to})
+			ev.Data["cause"] = events.BeneficiaryMerged
+			evs = append(evs, ev)
+		}
+	}
+	return evs
 }
 
 // CountParticipants counts the unique participants of a kind

@@ -229,3 +229,13 @@ func (pr *Professional) NamedInDirectory(names OrganisationNames) bool {
 	}
 	return ok
 }
+
+// Combined is a participation a merge of two records of one person
+// combined into the survivor's at an event where both took part: the
+// participation (ParticipantID) went, the survivor's (SurvivorID) took its
+// marks, scores and, where it held none, its certificate
+// (CertificateMoved).
+type Combined struct {
+	EventID, ParticipantID, SurvivorID string
+	CertificateMoved                   bool
+}
