@@ -26,15 +26,23 @@ var _ app.Inbox = (*Inbox)(nil)
 const changesLock = `SELECT pg_advisory_xact_lock(1397774155, hashtext('webhooks.changes')) -- 'SPWK'`
 
 // queueDeliveries inserts a delivery of each notice's body to every active
-// subscription of its organisation to its type. The subscriptions stay
-// share-locked until the transaction ends: one being disabled meanwhile
-// waits, and then dead-letters these deliveries too.
+// subscription of its organisation that took its type at or before the
+// event's time ($3): a subscription is sent what happened after it
+// subscribed, not what a catch-up of the feed (first start, after
+// downtime) applies late; the change feed keeps those. Both times are
+// PostgreSQL's clock: the event's is its outbox create_time in its
+// service's database, the subscription's is stamped by this database
+// (event_types_since, migration 00012; create_time, the process's clock,
+// for subscriptions from before it). The subscriptions stay share-locked
+// until the transaction ends: one being disabled meanwhile waits, and then
+// dead-letters these deliveries too.
 const queueDeliveries = `WITH queued AS (
 	INSERT INTO deliveries (subscription_id, event_id, event_type, ordering_key, body, traceparent,
 		event_time, status, next_attempt_time, retry_start_time, create_time)
 	SELECT s.id, $1, n.t, n.k, n.b, $2, $3, 'pending', $4, $4, $4
 	FROM unnest($5::uuid[], $6::text[], $7::text[], $8::bytea[]) AS n(o, t, k, b)
 	JOIN subscriptions s ON s.organisation_id = n.o AND n.t = ANY (s.event_types) AND s.state = 'active'
+		AND coalesce((s.event_types_since ->> n.t)::timestamptz, s.create_time) <= $3
 	FOR SHARE OF s
 	ON CONFLICT (subscription_id, event_id) DO NOTHING
 	RETURNING 1)

@@ -69,12 +69,15 @@ func (p *Postgres) scanSubscription(row pgx.Row) (*domain.Subscription, error) {
 	return &s, nil
 }
 
-// CreateSubscription inserts s (idempotent per organisation and request id).
+// CreateSubscription inserts s (idempotent per organisation and request id),
+// taking its event types as of now by the database's clock (the clock the
+// events' times come from; see queueDeliveries).
 func (p *Postgres) CreateSubscription(ctx context.Context, s *domain.Subscription, requestID string) (*domain.Subscription, error) {
 	return db.CreateOnce(ctx, p.pool, p.scanSubscription, `
 		INSERT INTO subscriptions (id, organisation_id, url, target, event_types, description, secret, state,
-			disabled_reason, disable_time, request_id, create_time, update_time, disabled_reason_code)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)
+			disabled_reason, disable_time, request_id, create_time, update_time, disabled_reason_code, event_types_since)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13,
+			(SELECT jsonb_object_agg(t, clock_timestamp()) FROM unnest($5::text[]) AS t))
 		ON CONFLICT (organisation_id, request_id) DO NOTHING
 		RETURNING `+subscriptionCols,
 		[]any{s.ID, s.OrganisationID, s.URL, s.Target(), s.EventTypes, s.Description, p.sealer.Seal(s.Secret, s.ID),
@@ -118,6 +121,15 @@ var deadLetterPending = strings.ReplaceAll(deadLetter, "{why}", "'webhook disabl
 var deadLetterUnsubscribed = strings.ReplaceAll(deadLetter, "{why}", "'event type no longer subscribed'") +
 	` AND subscription_id = $1 AND NOT (event_type = ANY ($2::text[]))`
 
+// typesSince is when the updated subscription took each of its event types
+// ($5): a type it had keeps its time (create_time when none was stored, by
+// a replica from before migration 00012), a type it now takes is taken now
+// by the database's clock; a type it drops is forgotten, so taking it again
+// later starts then. The column names in it are the row as it was.
+const typesSince = `(SELECT jsonb_object_agg(t, coalesce(event_types_since -> t,
+	CASE WHEN t = ANY (event_types) THEN to_jsonb(create_time) END, to_jsonb(clock_timestamp())))
+	FROM unnest($5::text[]) AS t)`
+
 // UpdateSubscription stores s if its version is unchanged. The run of
 // failures (failing_since) is the dispatcher's, which records it without a
 // new version: it is written only when s is enabled (a new run), never
@@ -133,7 +145,7 @@ func (p *Postgres) UpdateSubscription(ctx context.Context, s *domain.Subscriptio
 				previous_secret = $8, previous_secret_expire_time = $9, state = $10, disabled_reason = $11,
 				disable_time = $12,
 				failing_since = CASE WHEN $10 = 'active' AND state <> 'active' THEN $13 ELSE failing_since END, update_time = $14, rotate_request_id = $15, earlier_secrets = $16,
-				disabled_reason_code = $17, version = version + 1
+				disabled_reason_code = $17, event_types_since = `+typesSince+`, version = version + 1
 			WHERE id = $1 AND version = $2
 			RETURNING `+subscriptionCols,
 			s.ID, s.Version, s.URL, s.Target(), s.EventTypes, s.Description, p.sealer.Seal(s.Secret, s.ID),

@@ -124,8 +124,11 @@ type Inbox interface {
 	// returns the number.
 	Record(ctx context.Context, e domain.Event, notices []domain.Notice) (int64, error)
 	// Queue queues, for each notice, a delivery of its body to every
-	// active subscription of its organisation to its type (idempotent per
-	// event), then wakes the dispatchers at commit.
+	// active subscription of its organisation that took its type at or
+	// before the event's time (idempotent per event), then wakes the
+	// dispatchers at commit. An event older than the subscription to its
+	// type (applied late: the feed's first catch-up, or one after
+	// downtime) is in the change feed only.
 	Queue(ctx context.Context, e domain.Event, notices []domain.Notice, bodies [][]byte, now time.Time) error
 }
 

@@ -226,7 +226,9 @@ type Webhook struct {
 	// indicator.created, indicator.updated (fields), indicator.deleted,
 	// indicator.value_recorded and indicator.value_corrected (data
 	// project_id, indicator_id, period_start, period_end and the recording
-	// organisation_id; never the value). Required on create.
+	// organisation_id; never the value). Required on create. Each type is
+	// sent the events that happened from when the subscription took it on:
+	// its creation, or the update that added it.
 	EventTypes  []string `protobuf:"bytes,3,rep,name=event_types,json=eventTypes,proto3" json:"event_types,omitempty"`
 	Description string   `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
 	// The signing secret, "whsec_" + base64 of 32 random bytes. Set only in

@@ -63,7 +63,12 @@ const (
 // is success; anything else is retried with exponential backoff and jitter
 // (the first wait 2.5 to 5 seconds, doubling up to 2 to 4 hours) for up
 // to 3 days, then the delivery is dead-lettered. A subscription whose
-// deliveries have failed for 5 days in a row is disabled.
+// deliveries have failed for 5 days in a row is disabled. A subscription
+// is sent the events of a type that happened (`timestamp`) at or after it
+// took the type: when it was created, or, for a type an update added, at
+// that update. An older event the service applies only later (catching up
+// on a service's events at its first start or after downtime) is not sent
+// to it; the change feed (GET /v1/events) has it.
 type WebhookServiceClient interface {
 	// Subscribes an endpoint. The response carries the signing secret; it is
 	// shown only here and by RotateWebhookSecret.
@@ -74,7 +79,9 @@ type WebhookServiceClient interface {
 	ListWebhooks(ctx context.Context, in *ListWebhooksRequest, opts ...grpc.CallOption) (*ListWebhooksResponse, error)
 	// Changes url, event_types, description or state (the fields in
 	// update_mask, or those present in the body). Setting state to ACTIVE
-	// enables a disabled subscription again. A stale etag is ABORTED (409).
+	// enables a disabled subscription again. An event type added is sent
+	// from the update on (events of it that happened before are not); a type
+	// kept keeps its start. A stale etag is ABORTED (409).
 	UpdateWebhook(ctx context.Context, in *UpdateWebhookRequest, opts ...grpc.CallOption) (*UpdateWebhookResponse, error)
 	// Deletes a subscription; its pending deliveries are not attempted again.
 	DeleteWebhook(ctx context.Context, in *DeleteWebhookRequest, opts ...grpc.CallOption) (*DeleteWebhookResponse, error)
@@ -239,7 +246,12 @@ func (c *webhookServiceClient) RedeliverWebhookDeliveries(ctx context.Context, i
 // is success; anything else is retried with exponential backoff and jitter
 // (the first wait 2.5 to 5 seconds, doubling up to 2 to 4 hours) for up
 // to 3 days, then the delivery is dead-lettered. A subscription whose
-// deliveries have failed for 5 days in a row is disabled.
+// deliveries have failed for 5 days in a row is disabled. A subscription
+// is sent the events of a type that happened (`timestamp`) at or after it
+// took the type: when it was created, or, for a type an update added, at
+// that update. An older event the service applies only later (catching up
+// on a service's events at its first start or after downtime) is not sent
+// to it; the change feed (GET /v1/events) has it.
 type WebhookServiceServer interface {
 	// Subscribes an endpoint. The response carries the signing secret; it is
 	// shown only here and by RotateWebhookSecret.
@@ -250,7 +262,9 @@ type WebhookServiceServer interface {
 	ListWebhooks(context.Context, *ListWebhooksRequest) (*ListWebhooksResponse, error)
 	// Changes url, event_types, description or state (the fields in
 	// update_mask, or those present in the body). Setting state to ACTIVE
-	// enables a disabled subscription again. A stale etag is ABORTED (409).
+	// enables a disabled subscription again. An event type added is sent
+	// from the update on (events of it that happened before are not); a type
+	// kept keeps its start. A stale etag is ABORTED (409).
 	UpdateWebhook(context.Context, *UpdateWebhookRequest) (*UpdateWebhookResponse, error)
 	// Deletes a subscription; its pending deliveries are not attempted again.
 	DeleteWebhook(context.Context, *DeleteWebhookRequest) (*DeleteWebhookResponse, error)
@@ -560,7 +574,8 @@ const (
 //
 // ChangeFeedService is the REST change feed, for systems that cannot receive
 // webhooks: the same thin events a subscription would deliver to the
-// caller's organisation, in order, from a cursor or from a time.
+// caller's organisation, in order, from a cursor or from a time, whether or
+// not any subscription existed when they happened.
 type ChangeFeedServiceClient interface {
 	// Returns the caller's events after a cursor (or from start_time), oldest
 	// first. A cursor older than the feed's retention, or a start_time before
@@ -595,7 +610,8 @@ func (c *changeFeedServiceClient) ListChanges(ctx context.Context, in *ListChang
 //
 // ChangeFeedService is the REST change feed, for systems that cannot receive
 // webhooks: the same thin events a subscription would deliver to the
-// caller's organisation, in order, from a cursor or from a time.
+// caller's organisation, in order, from a cursor or from a time, whether or
+// not any subscription existed when they happened.
 type ChangeFeedServiceServer interface {
 	// Returns the caller's events after a cursor (or from start_time), oldest
 	// first. A cursor older than the feed's retention, or a start_time before
