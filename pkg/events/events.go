@@ -136,14 +136,17 @@ const (
 	// professional's organisation is named too in participant.registered.
 	ParticipantRegistered = "participant.registered"
 	// ParticipantDeleted: the organiser deleted the participation, or a
-	// beneficiary merge combined it into the survivor's participation at
-	// the same event (cause beneficiary.merged, survivor_participant_id:
-	// that participation, which took its marks, scores and certificate).
+	// merge of two records of one person combined it into the survivor's
+	// participation at the same event (survivor_participant_id: that
+	// participation, which took its marks, scores and certificate): a
+	// beneficiary merge (cause beneficiary.merged) or a migration merging
+	// two professional records of one organiser (trainings 00010, 00014;
+	// no cause, the events it causes name participant.deleted).
 	ParticipantDeleted = "participant.deleted"
 	// ParticipantCertified: a certificate was issued to the participant,
-	// or (cause beneficiary.merged) the participation took the one of the
-	// merged record's participation it was combined with (told deleted
-	// just before).
+	// or (cause beneficiary.merged or participant.deleted) the
+	// participation took the one of the merged record's participation it
+	// was combined with (told deleted just before).
 	ParticipantCertified = "participant.certified"
 	// ParticipantCompleted: a change (cause: the type of the event telling
 	// of it, emitted in the same transaction just before) brought the
@@ -259,9 +262,9 @@ var Types = map[string]Spec{
 
 	ParticipantRegistered: {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id", "organisation_id", "sector", "project_id"}, "a participant was registered at a training event"},
 	ParticipantDeleted: {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id", "cause", "survivor_participant_id"},
-		"a participant was removed from a training event (cause beneficiary.merged: combined into survivor_participant_id)"},
+		"a participant was removed from a training event (survivor_participant_id: by a merge, combined into that participation; cause beneficiary.merged or none)"},
 	ParticipantCertified: {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id", "cause"},
-		"a participant was issued a certificate (cause beneficiary.merged: took the one of the merged record's participation)"},
+		"a participant was issued a certificate (cause beneficiary.merged or participant.deleted: took the one of a merged record's participation)"},
 	ParticipantCompleted: {AggregateParticipant, completionKeys,
 		"a participant's attendance reached the event's completion threshold (cause: the change's event type); they count as trained"},
 	ParticipantCompletionWithdrawn: {AggregateParticipant, completionKeys,

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -36,8 +37,31 @@ const insertSQL = `INSERT INTO outbox (event_id, type, aggregate_type, aggregate
 // as they were inserted; an insert made before the lock could put the event
 // of the later change first.
 func Write(ctx context.Context, tx pgx.Tx, evs ...events.Event) error {
+	args, err := insertArgs(ctx, evs)
+	if err != nil || args == nil {
+		return err
+	}
+	afterCommit(tx)
+	return db.Defer(ctx, tx, insertSQL, args...)
+}
+
+// WriteSQL is Write in a database/sql transaction on the pgx driver: a Go
+// migration's (goose), which changes data events tell. The feed stamps
+// them once the migration has committed.
+func WriteSQL(ctx context.Context, tx *sql.Tx, evs ...events.Event) error {
+	args, err := insertArgs(ctx, evs)
+	if err != nil || args == nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, insertSQL, args...)
+	return err
+}
+
+// insertArgs checks evs and returns insertSQL's arguments for them (nil
+// for none).
+func insertArgs(ctx context.Context, evs []events.Event) ([]any, error) {
 	if len(evs) == 0 {
-		return nil
+		return nil, nil
 	}
 	n := len(evs)
 	eventIDs, types, aggTypes, aggIDs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -45,7 +69,7 @@ func Write(ctx context.Context, tx pgx.Tx, evs ...events.Event) error {
 	tp := traceparent(ctx)
 	for i, e := range evs {
 		if err := events.Check(e); err != nil {
-			return err
+			return nil, err
 		}
 		data := e.Data
 		if data == nil {
@@ -53,17 +77,16 @@ func Write(ctx context.Context, tx pgx.Tx, evs ...events.Event) error {
 		}
 		raw, err := json.Marshal(data)
 		if err != nil {
-			return fmt.Errorf("outbox: encode %s: %w", e.Type, err)
+			return nil, fmt.Errorf("outbox: encode %s: %w", e.Type, err)
 		}
 		o, err := json.Marshal(orgList(e.OrganisationIDs))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		eventIDs[i], types[i], aggTypes[i], aggIDs[i] = ids.New(), e.Type, e.AggregateType, e.AggregateID
 		orgs[i], datas[i], traces[i] = string(o), string(raw), tp
 	}
-	afterCommit(tx)
-	return db.Defer(ctx, tx, insertSQL, eventIDs, types, aggTypes, aggIDs, orgs, datas, traces)
+	return []any{eventIDs, types, aggTypes, aggIDs, orgs, datas, traces}, nil
 }
 
 // afterCommit has the process's feeds woken once tx, which wrote events,

@@ -2,12 +2,15 @@ package service_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
 	commonv1 "github.com/spona/spona/gen/go/spona/common/v1"
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
+	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/testkit/pgtest"
 	"github.com/spona/spona/pkg/testkit/statustest"
 	"github.com/spona/spona/services/trainings/migrations"
@@ -65,7 +68,13 @@ func TestProfessionalEmailForms(t *testing.T) {
 // rewritten when the service migrates (Go migration 00010) and counted
 // once; where one organiser held a record under each spelling, they
 // become one record with one participation per event (attendance present
-// where either was present).
+// where either was present). The participation that goes is told by
+// participant.deleted (naming the one it went into), and the completion
+// it moved by participant.completed and participant.completion_withdrawn
+// (cause participant.deleted), as a beneficiary merge tells them. Before,
+// the migration wrote no event: feed consumers kept the participation
+// that went, registered and completed, and the edge its registration's
+// stored responses (the professional's name and e-mail).
 func TestNormalEmailsMigration(t *testing.T) {
 	o := startOrganisers(t)
 	c, a, b, orgA, orgB, project := o.client, o.a, o.b, o.orgA, o.orgB, o.project
@@ -110,6 +119,10 @@ func TestNormalEmailsMigration(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	var last int64
+	if err := conn.QueryRow(t.Context(), `SELECT COALESCE(max(id), 0) FROM trainings.outbox`).Scan(&last); err != nil {
+		t.Fatal(err)
+	}
 	// Migration 00010 (and those after it) not applied.
 	pgtest.Undo(t, conn, "trainings", migrations.FS, 10)
 	if n := c.registered(t, orgA, project); n != 3 {
@@ -138,5 +151,46 @@ func TestNormalEmailsMigration(t *testing.T) {
 	var records int
 	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM trainings.professionals WHERE organiser_organisation_id = $1`, a).Scan(&records); err != nil || records != 1 {
 		t.Errorf("A's records after the migration: %d (%v), want 1", records, err)
+	}
+
+	// At a1 the second record's participation (present, completed) went
+	// into the first's (absent), which completes with its mark; at a2 it
+	// moved alone. The migration tells what went and what completed as a
+	// merge does, to the organiser, with ids only.
+	rows, err := conn.Query(t.Context(), `SELECT type, aggregate_id, data, organisation_ids FROM trainings.outbox WHERE id > $1 ORDER BY id`, last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []told
+	for rows.Next() {
+		var x told
+		var data map[string]any
+		var orgs []string
+		if err := rows.Scan(&x.Type, &x.ID, &data, &orgs); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(orgs, []string{a}) {
+			t.Errorf("%s concerns %v, want the organiser only", x.Type, orgs)
+		}
+		var pairs []string
+		for k, v := range data {
+			pairs = append(pairs, k, fmt.Sprint(v))
+		}
+		x.Data, x.Count = kv(pairs...), -1
+		got = append(got, x)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(p *pb.Participant, more ...string) string {
+		return kv(append([]string{"participant_id", p.GetId(), "event_id", a1, "professional_id", p.GetProfessionalId()}, more...)...)
+	}
+	want := []told{
+		{Type: events.ParticipantDeleted, ID: second.GetId(), Count: -1, Data: ids(second, "survivor_participant_id", first.GetId())},
+		{Type: events.ParticipantCompleted, ID: first.GetId(), Count: -1, Data: ids(first, "project_id", project, "cause", events.ParticipantDeleted)},
+		{Type: events.ParticipantCompletionWithdrawn, ID: second.GetId(), Count: -1, Data: ids(second, "project_id", project, "cause", events.ParticipantDeleted)},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the migration's events (-want +got):\n%s", diff)
 	}
 }

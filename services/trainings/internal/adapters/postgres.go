@@ -943,6 +943,9 @@ func (p *Postgres) LockCompletion(ctx context.Context, eventID string) error {
 	return lockCompletion(ctx, tx, eventID)
 }
 
+// CompletedSQL is completedSQL, for the Go migrations that merge records.
+const CompletedSQL = completedSQL
+
 // completedSQL is true for a participant pa whose attendance reaches the
 // completion threshold of its event e (which has at least one session).
 const completedSQL = `(SELECT count(*) FILTER (WHERE a.present) * 100 >= e.completion_threshold_percent * (SELECT count(*) FROM sessions s WHERE s.event_id = e.id)

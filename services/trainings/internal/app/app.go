@@ -1032,11 +1032,9 @@ func (a *App) MoveBeneficiary(ctx context.Context, from, to string) error {
 			if err != nil {
 				return err
 			}
-			evs = append(evs, combinedEvents(e, byEvent[e.ID], from, to)...)
+			evs = append(evs, MergeEvents(e, byEvent[e.ID], &domain.Participant{BeneficiaryID: from}, &domain.Participant{BeneficiaryID: to},
+				before[i], after, events.BeneficiaryMerged)...)
 			delete(byEvent, e.ID)
-			completed, withdrawn := domain.CompletionChanges(before[i], after)
-			evs = append(evs, completionEvents(e, completed, append(withdrawn, domain.CompletionsGone(before[i], after)...),
-				events.BeneficiaryMerged)...)
 		}
 		if len(byEvent) > 0 {
 			// Not read as shared, so not told: undone, the merge is retried.
@@ -1046,24 +1044,36 @@ func (a *App) MoveBeneficiary(ctx context.Context, from, to string) error {
 	})
 }
 
-// combinedEvents tell the participations of beneficiary from that a merge
-// into beneficiary to combined into to's at event e: each went
-// (participant.deleted, with the survivor's participation), and the
-// survivor's took its certificate where it held none
-// (participant.certified), each caused by beneficiary.merged.
-func combinedEvents(e *domain.TrainingEvent, cs []domain.Combined, from, to string) []events.Event {
+// MergeEvents are the events of a merge of two records of one person
+// (merged into survivor: participants naming only the person) at event e,
+// which combined the participations cs there, the completions of the two
+// records' participations at e being before and after: for each, the
+// merged record's participation went (participant.deleted, naming the
+// survivor's participation) and the survivor's took its certificate where
+// it held none (participant.certified); then the completion flips. cause
+// is the type of the event telling of the merge (beneficiary.merged), or
+// "" for a merge none tells (a migration's of professional records): then
+// participant.deleted has no cause, and the events after it name it.
+func MergeEvents(e *domain.TrainingEvent, cs []domain.Combined, merged, survivor *domain.Participant, before, after []domain.Completion, cause string) []events.Event {
+	flip := cause
+	if flip == "" {
+		flip = events.ParticipantDeleted
+	}
 	var evs []events.Event
 	for _, c := range cs {
-		ev := participantEvent(events.ParticipantDeleted, e, &domain.Participant{ID: c.ParticipantID, BeneficiaryID: from})
-		ev.Data["survivor_participant_id"], ev.Data["cause"] = c.SurvivorID, events.BeneficiaryMerged
+		gone, kept := *merged, *survivor
+		gone.ID, kept.ID = c.ParticipantID, c.SurvivorID
+		ev := participantEvent(events.ParticipantDeleted, e, &gone)
+		setIDs(ev.Data, map[string]string{"survivor_participant_id": c.SurvivorID, "cause": cause})
 		evs = append(evs, ev)
 		if c.CertificateMoved {
-			ev := participantEvent(events.ParticipantCertified, e, &domain.Participant{ID: c.SurvivorID, BeneficiaryID: to})
-			ev.Data["cause"] = events.BeneficiaryMerged
+			ev := participantEvent(events.ParticipantCertified, e, &kept)
+			ev.Data["cause"] = flip
 			evs = append(evs, ev)
 		}
 	}
-	return evs
+	completed, withdrawn := domain.CompletionChanges(before, after)
+	return append(evs, completionEvents(e, completed, append(withdrawn, domain.CompletionsGone(before, after)...), flip)...)
 }
 
 // CountParticipants counts the unique participants of a kind
