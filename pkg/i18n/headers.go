@@ -66,6 +66,18 @@ var headers = []violationText{
 		"hr": `Stupac {1} "{2}" čita se s danom na prvom mjestu kao {3}, za koji nema stupca; s mjesecom na prvom mjestu, kako datume piše ` +
 			`tablica na engleskom (SAD), bio bi {4}: ako je to željeni dan, upišite zaglavlje kao {5}.`,
 	}},
+	{regexp.MustCompile(`^column ([A-Z]+) "(.*)" is a date and time with a time zone \((.*)\): (\S+ \S+) in that zone and (\S+ \S+) in Belgrade, Sarajevo and Zagreb, .*\(such as (\S+) or (\S+ \S+)\)$`), text{
+		"en": `Column {1} "{2}" is a date and time with a time zone ({3}): {4} in that zone and {5} in Belgrade, Sarajevo and Zagreb, ` +
+			`so which day and time are meant is not guessed; head the column with the day alone or the day and time without a zone, as year-month-day (such as {6} or {7}).`,
+		"sr-Latn": `Kolona {1} "{2}" je datum i vreme s vremenskom zonom ({3}): u toj zoni {4}, a u Beogradu, Sarajevu i Zagrebu {5}, ` +
+			`pa se ne pogađa koji su dan i vreme u pitanju; u zaglavlje kolone upišite samo dan, ili dan i vreme bez zone, kao godina-mesec-dan (na primer {6} ili {7}).`,
+		"sr-Cyrl": `Колона {1} "{2}" је датум и време с временском зоном ({3}): у тој зони {4}, а у Београду, Сарајеву и Загребу {5}, ` +
+			`па се не погађа који су дан и време у питању; у заглавље колоне упишите само дан, или дан и време без зоне, као година-месец-дан (на пример {6} или {7}).`,
+		"bs": `Kolona {1} "{2}" je datum i vrijeme s vremenskom zonom ({3}): u toj zoni {4}, a u Beogradu, Sarajevu i Zagrebu {5}, ` +
+			`pa se ne pogađa koji su dan i vrijeme u pitanju; u zaglavlje kolone upišite samo dan, ili dan i vrijeme bez zone, kao godina-mjesec-dan (na primjer {6} ili {7}).`,
+		"hr": `Stupac {1} "{2}" je datum i vrijeme s vremenskom zonom ({3}): u toj zoni {4}, a u Beogradu, Sarajevu i Zagrebu {5}, ` +
+			`pa se ne pogađa koji su dan i vrijeme u pitanju; u zaglavlje stupca upišite samo dan, ili dan i vrijeme bez zone, kao godina-mjesec-dan (na primjer {6} ili {7}).`,
+	}},
 	{regexp.MustCompile(`^row 1 must name the columns, but it is blank \(the first row with text is row (\d+)\)$`), text{
 		"en":      `Row 1 must name the columns, but it is blank (the first row with text is row {1}).`,
 		"sr-Latn": `Red 1 mora da navede kolone, ali je prazan (prvi red s tekstom je red {1}).`,

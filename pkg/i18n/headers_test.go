@@ -12,7 +12,7 @@ import (
 // TestEveryHeaderViolationHasText: every field violation of a header row an
 // import refuses (BAD_HEADER: an unknown, repeated or missing column, the
 // known columns, a date header written month first or read two ways, a
-// refused header in a hidden column, a blank row 1) reads in each language
+// date and time with a time zone, a refused header in a hidden column, a blank row 1) reads in each language
 // as its own text quoting the header, not the fallback "This value is not
 // valid." (r18 item 3: before, each was English only).
 func TestEveryHeaderViolationHasText(t *testing.T) {
@@ -37,11 +37,12 @@ func TestEveryHeaderViolationHasText(t *testing.T) {
 		dynamic func(string) (string, bool)
 		want    int
 	}{
-		{[]string{"ime", "Telefon"}, nil, 3},                                                    // unknown, missing, known columns
-		{[]string{"ime", "given_name", "prezime"}, nil, 1},                                      // repeated
-		{[]string{"ime", "prezime", "2/13/2024", "4/12/2024"}, sessions(), 3},                   // two ways in a month-first row
-		{[]string{"ime", "prezime", "4/12/2024", "x"}, sessions("2024-12-04", "2024-04-12"), 3}, // a column for either (with an unknown one)
-		{[]string{"ime", "prezime", "5/7/2024", "x"}, sessions("2024-05-07"), 3},                // no column day first, one month first
+		{[]string{"ime", "Telefon"}, nil, 3},                                                                      // unknown, missing, known columns
+		{[]string{"ime", "given_name", "prezime"}, nil, 1},                                                        // repeated
+		{[]string{"ime", "prezime", "2/13/2024", "4/12/2024"}, sessions(), 3},                                     // two ways in a month-first row
+		{[]string{"ime", "prezime", "4/12/2024", "x"}, sessions("2024-12-04", "2024-04-12"), 3},                   // a column for either (with an unknown one)
+		{[]string{"ime", "prezime", "5/7/2024", "x"}, sessions("2024-05-07"), 3},                                  // no column day first, one month first
+		{[]string{"ime", "prezime", "2024-05-06T11:00:00Z", "2024-05-06T23:30:15+01:00 (potpis)"}, sessions(), 2}, // with a time zone
 	} {
 		_, err := imports.MatchHeader(c.header, cols, c.dynamic)
 		var e *errs.Error

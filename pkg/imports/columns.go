@@ -15,11 +15,14 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/sheet"
 	"github.com/spona/spona/pkg/translit"
+	"github.com/spona/spona/pkg/validate"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Column is a field a sheet may have.
@@ -82,6 +85,38 @@ func HeaderKey(s string) string {
 	return strings.ReplaceAll(translit.Fold(s), " ", "")
 }
 
+// HeaderText is a header cell as it reads, for matching it: what a
+// spreadsheet shows alike is one text. Spaces of any kind (a
+// non-breaking space, as a word processor or a web page pasted into the
+// sheet writes between "6." and "5.", or the narrow one of French
+// dates) are one space and none at either end; invisible format
+// characters (a zero-width space, a byte order mark, a soft hyphen, a
+// left-to-right mark) are dropped (validate.WithoutFormat); dashes of any kind ("2024–05–06") are
+// a hyphen; and letters are in one Unicode form (NFKC: a č typed as c
+// and a combining caron is the č of one code point, as is a full-width
+// digit its digit).
+func HeaderText(s string) string {
+	s = norm.NFKC.String(validate.WithoutFormat(s))
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			space = b.Len() > 0
+			continue
+		case unicode.Is(unicode.Pd, r) || r == '\u2212': // a dash, or a minus sign
+			r = '-'
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // MatchHeader matches a header row to columns. dynamic, when not nil, may
 // claim a header no column names (e.g. a session's attendance column) by
 // returning its field; a header ending in a hint in brackets that neither
@@ -109,9 +144,9 @@ func MatchHeader(header []string, cols []Column, dynamic func(header string) (st
 	if dynamic != nil {
 		monthFirst, dayFirst = slashedWitnesses(header)
 	}
-	for i, h := range header {
-		h = strings.TrimSpace(h)
-		m.Headers[i] = h
+	for i, written := range header {
+		m.Headers[i] = strings.TrimSpace(written)
+		h := HeaderText(written)
 		if h == "" {
 			continue
 		}
@@ -133,20 +168,30 @@ func MatchHeader(header []string, cols []Column, dynamic func(header string) (st
 		letter := sheet.ColumnLetter(i)
 		if !ok {
 			if why != "" {
-				msg := fmt.Sprintf("column %s %q %s", letter, h, why)
+				msg := fmt.Sprintf("column %s %q %s", letter, m.Headers[i], why)
 				v.Add("header."+letter, "%s", msg)
 				if m.Unread == nil {
 					m.Unread = map[int]Problem{}
 				}
-				m.Unread[i] = Problem{Row: 1, Column: letter, Value: truncate(h, maxValue), Message: msg}
+				m.Unread[i] = Problem{Row: 1, Column: letter, Value: truncate(m.Headers[i], maxValue), Message: msg}
 				continue
 			}
+			if why, zoned := zonedHeader(h); dynamic != nil && zoned {
+				v.Add("header."+letter, "column %s %q %s", letter, m.Headers[i], why)
+				continue
+			}
+			if p := hint.FindStringSubmatch(h); dynamic != nil && p != nil {
+				if why, zoned := zonedHeader(p[1]); zoned {
+					v.Add("header."+letter, "column %s %q %s", letter, m.Headers[i], why)
+					continue
+				}
+			}
 			unknown = append(unknown, letter)
-			v.Add("header."+letter, "column %s %q is not a known column", letter, h)
+			v.Add("header."+letter, "column %s %q is not a known column", letter, m.Headers[i])
 			continue
 		}
 		if j, dup := seen[field]; dup {
-			v.Add("header."+letter, "column %s %q repeats column %s %q (both are %s)", letter, h, sheet.ColumnLetter(j), header[j], field)
+			v.Add("header."+letter, "column %s %q repeats column %s %q (both are %s)", letter, m.Headers[i], sheet.ColumnLetter(j), m.Headers[j], field)
 			continue
 		}
 		seen[field] = i
@@ -184,7 +229,7 @@ var slashedHeader = regexp.MustCompile(`^(\d{1,2}/\d{1,2}/\d{4})(\s+\d{1,2}:\d{2
 // day first and month first (slashedReadings), with the rest of the
 // header after the date; ok is false for another header.
 func headerReadings(h string) (dayFirst, monthFirst date.Date, rest string, ok bool) {
-	p := slashedHeader.FindStringSubmatch(strings.TrimSpace(h))
+	p := slashedHeader.FindStringSubmatch(HeaderText(h))
 	if p == nil {
 		return date.Date{}, date.Date{}, "", false
 	}
@@ -196,7 +241,7 @@ func headerReadings(h string) (dayFirst, monthFirst date.Date, rest string, ok b
 // brackets ("2/13/2024 (potpis)").
 func hintedReadings(h string) (dayFirst, monthFirst date.Date, rest string, ok bool) {
 	dayFirst, monthFirst, rest, ok = headerReadings(h)
-	if q := hint.FindStringSubmatch(strings.TrimSpace(h)); !ok && q != nil {
+	if q := hint.FindStringSubmatch(HeaderText(h)); !ok && q != nil {
 		dayFirst, monthFirst, rest, ok = headerReadings(q[1])
 	}
 	return dayFirst, monthFirst, rest, ok

@@ -178,3 +178,43 @@ func violations(err error) string {
 	}
 	return fmt.Sprint(e.Violations)
 }
+
+// TestHeadersAsShown: a header matches as a spreadsheet shows it, whatever
+// kind of space, invisible character, dash or Unicode form it is written
+// in; before, a session column headed "6.\u00a05." (a non-breaking space)
+// or "2024\u201305\u201306" was not a known column.
+func TestHeadersAsShown(t *testing.T) {
+	cols := []Column{{Field: "given_name", Names: []string{"ime"}}, {Field: "email", Names: []string{"e-pošta"}}}
+	dynamic := func(h string) (string, bool) {
+		switch h {
+		case "6. 5.", "2024-05-06 13:00", "2024-05-07":
+			return "session:" + h, true
+		}
+		return "", false
+	}
+	for _, tc := range []struct{ header, field string }{
+		{"6.\u00a05.", "session:6. 5."},
+		{" 6.\u202f5.\u200b", "session:6. 5."},
+		{"\ufeff2024-05-06\u00a0\u00a013:00", "session:2024-05-06 13:00"},
+		{"2024\u201305\u201306 13:00", "session:2024-05-06 13:00"},
+		{"2024-05-07\u00a0(utorak)", "session:2024-05-07"},
+		{"\uff12\uff10\uff12\uff14-05-07", "session:2024-05-07"},
+		{"E-pos\u030cta", "email"},
+		{"E\u2011po\u00adšta", "email"},
+	} {
+		m, err := MatchHeader([]string{"Ime", tc.header}, cols, dynamic)
+		if err != nil || m.Fields[1] != tc.field || m.Headers[1] != strings.TrimSpace(tc.header) {
+			t.Errorf("header %q: fields %q, headers %q, %v; want %s, the header as written", tc.header, m.Fields, m.Headers, err, tc.field)
+		}
+	}
+	// A date and time with a zone: what it is, and what to write.
+	_, err := MatchHeader([]string{"Ime", "2024-05-06T22:30:00-02:00"}, cols, dynamic)
+	want := `column B "2024-05-06T22:30:00-02:00" is a date and time with a time zone (UTC-02:00): 2024-05-06 22:30 in that zone and 2024-05-07 02:30 in Belgrade, Sarajevo and Zagreb`
+	if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "not a known column") {
+		t.Errorf("a zoned header: %v, want %s", err, want)
+	}
+	// Without columns of days, it is an unknown column as any other.
+	if _, err := MatchHeader([]string{"Ime", "2024-05-06T22:30:00Z"}, cols, nil); err == nil || !strings.Contains(err.Error(), "is not a known column") {
+		t.Errorf("a zoned header without dynamic columns: %v", err)
+	}
+}

@@ -115,6 +115,17 @@ func isoMidnight(s string, day time.Time, t string) error {
 // its day, as UTC) has a zone: the day it is in that zone, and in the
 // region's.
 func zoned(s string, at time.Time, zone string) error {
+	label, here := inRegion(at, zone)
+	there := at.Format(time.DateOnly)
+	return fmt.Errorf("%q is a time of day with a time zone (%s), not a date: it is %s in that zone and %s in Belgrade, Sarajevo and Zagreb, "+
+		"so which day is meant depends on where it was written and is not guessed; write the day meant alone, as year-month-day (such as %s)",
+		s, label, there, here.Format(time.DateOnly), here.Format(time.DateOnly))
+}
+
+// inRegion is at, a date and time written with zone (Z or an offset)
+// and read as if in UTC, in the region's zone, and the zone's label
+// ("UTC", "UTC+02:00").
+func inRegion(at time.Time, zone string) (label string, here time.Time) {
 	label, offset := "UTC", 0
 	if zone != "Z" {
 		z := zoneColon(zone)
@@ -125,11 +136,45 @@ func zoned(s string, at time.Time, zone string) error {
 			offset = -offset
 		}
 	}
-	there := at.Format(time.DateOnly)
-	here := at.Add(-time.Duration(offset) * time.Second).In(regionZone).Format(time.DateOnly)
-	return fmt.Errorf("%q is a time of day with a time zone (%s), not a date: it is %s in that zone and %s in Belgrade, Sarajevo and Zagreb, "+
-		"so which day is meant depends on where it was written and is not guessed; write the day meant alone, as year-month-day (such as %s)",
-		s, label, there, here, here)
+	return label, at.Add(-time.Duration(offset) * time.Second).In(regionZone)
+}
+
+// zonedHeader says why a header naming a date and a time of day in a time
+// zone ("2024-05-06T11:00:00Z", as a program writes a moment in UTC, or
+// 13:00 in Belgrade) is no column of a sheet whose columns are days and
+// times (a sign-in sheet's sessions, which are in no zone): the day and
+// time it is in that zone and in the region's, and what to write. zoned is
+// false for another header. MatchHeader asks only of a header that names
+// no column (a zoned midnight is a date, as ParseDate reads it, and names
+// the day's session when it has one).
+func zonedHeader(h string) (why string, zoned bool) {
+	p := isoDate.FindStringSubmatch(h)
+	if p == nil || !strings.HasPrefix(p[4], "T") {
+		return "", false
+	}
+	y, _ := strconv.Atoi(p[1])
+	mo, _ := strconv.Atoi(p[2])
+	d, _ := strconv.Atoi(p[3])
+	day, ok := calendarDay(y, mo, d)
+	q := isoTime.FindStringSubmatch(p[4])
+	if !ok || q == nil || q[5] == "" {
+		return "", false
+	}
+	hh, _ := strconv.Atoi(q[1])
+	mi, _ := strconv.Atoi(q[2])
+	sec, _ := strconv.Atoi(q[3])
+	if hh > 23 || mi > 59 || sec > 59 {
+		return "", false
+	}
+	layout := "2006-01-02 15:04"
+	if sec != 0 {
+		layout = "2006-01-02 15:04:05"
+	}
+	at := day.Add(time.Duration(hh)*time.Hour + time.Duration(mi)*time.Minute + time.Duration(sec)*time.Second)
+	label, here := inRegion(at, q[5])
+	return fmt.Sprintf("is a date and time with a time zone (%s): %s in that zone and %s in Belgrade, Sarajevo and Zagreb, "+
+		"so which day and time are meant is not guessed; head the column with the day alone or the day and time without a zone, "+
+		"as year-month-day (such as %s or %s)", label, at.Format(layout), here.Format(layout), here.Format(time.DateOnly), here.Format(layout)), true
 }
 
 // zoneColon writes an offset with a colon (+0200 is +02:00).

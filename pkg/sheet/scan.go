@@ -6,10 +6,12 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // scan reads one part of an XLSX archive as the library would read it as
@@ -38,6 +40,9 @@ type scan struct {
 
 	// Results.
 	notSerial notSerial
+	// secondShort holds the number cells in a style that may be a date
+	// whose serial the library reads a second short (secondShort).
+	secondShort notSerial
 	// hidden holds the numbers of the main worksheet's hidden rows (a
 	// row hidden by hand or by a filter: hidden="1").
 	hidden map[int]bool
@@ -98,6 +103,9 @@ func (s *scan) part(f *zip.File) error {
 	inline, texts := 0, 0 // open <is> elements; <t> in those of the cell
 	// The innermost cell has a formula (<f>), a value (<v>, <is>).
 	formula, value := false, false
+	// serialAt: the innermost cell is a number in a style that may be a
+	// date, at row, column serialCol (its <v> is checked: secondShort).
+	serialAt, serialCol := false, 0
 	for {
 		start := dec.InputOffset()
 		tok, err := dec.Token()
@@ -166,8 +174,11 @@ func (s *scan) part(f *zip.File) error {
 					}
 				}
 				cells = append(cells, typ)
+				serialAt = false
 				if s.main {
 					s.noteDate(row, ref, typ, style)
+					serialCol = ColumnIndex(strings.Map(letter, ref))
+					serialAt = (typ == "" || typ == "n") && s.mayBeDate(style) && serialCol >= 0 && serialCol < s.lim.MaxColumns && row <= s.lim.MaxRows+1
 				}
 				if s.main && computed(typ) && s.mayBeDate(style) {
 					s.restyle = append(s.restyle, [2]int64{start, dec.InputOffset()})
@@ -205,6 +216,15 @@ func (s *scan) part(f *zip.File) error {
 			if s.main && inValue && row > s.lim.MaxRows+1 && len(bytes.TrimSpace(t)) > 0 {
 				return tooManyRows(row, s.lim)
 			}
+			if serialAt && inValue {
+				if secondShort(string(t)) {
+					if s.secondShort == nil {
+						s.secondShort = notSerial{}
+					}
+					s.secondShort.set(row, serialCol, s.lim.MaxColumns)
+				}
+				serialAt = false // the library reads the first token only
+			}
 		case xml.EndElement:
 			switch t.Name.Local {
 			case "v", "t":
@@ -222,6 +242,23 @@ func (s *scan) part(f *zip.File) error {
 			}
 		}
 	}
+}
+
+// secondShort reports whether the library, converting the serial v to a
+// date and time, comes a second short of the second it is nearest to: it
+// multiplies the fraction of the day out to nanoseconds and truncates, and
+// a time typed as 08:30 is stored as a fraction a hair below it
+// (0.35416666666666663), so it read 08:29:59. The arithmetic is the
+// library's (convertExcelDateToDateString, v1.2.8), so that exactly the
+// cells it reads short are marked.
+func secondShort(v string) bool {
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || !(f > 0 && f < 1e7) { // NaN, negative, past year 9999: left as read
+		return false
+	}
+	frac := f - math.Trunc(f)
+	read := time.Duration(frac*float64(24*time.Hour)) / time.Second
+	return time.Duration(math.Round(frac*86400)) > read
 }
 
 // noteColumns notes the columns a <col> element hides: min and max are

@@ -182,3 +182,13 @@ func wallClock(v string) string {
 	}
 	return v
 }
+
+// secondOn is a date-time the library made of a serial (RFC 3339) one
+// second later: the second it is nearest to, where the library read the
+// second below (secondShort). Anything else is left as it is.
+func secondOn(v string) string {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.Add(time.Second).Format(time.RFC3339)
+	}
+	return v
+}

@@ -41,7 +41,11 @@ import (
 // workbook in the 1904 system its dates are moved on by the 1462 days
 // between the two (workbook.go); it writes a serial with a time of day
 // as a moment in UTC (2016-02-29T06:30:00Z), which is given without the
-// Z, as the date and time the cell shows (wallClock), and it reports text
+// Z, as the date and time the cell shows (wallClock); it truncates the
+// serial's time to the second below, so a time stored a hair below a
+// whole second (08:30 is 0.35416666666666663 of a day) read a second
+// short (08:29:59), and such cells, found by the scan (secondShort), are
+// read a second on, to the nearest second; and it reports text
 // in a date format as a date too, so serials are told from text by the
 // scan (Reader.Serial); and it keeps only the first run of an inline
 // string written in several runs (rich text), so such a cell is refused.
@@ -61,6 +65,10 @@ type xlsxReader struct {
 	// date format); serial: which cells of the last row are serials.
 	serials bool
 	serial  []bool
+	// secondShort: the serials the library reads a second short, which
+	// are read a second on (nil when the rows are not numbered in order:
+	// the scan's row numbers may not be Next's).
+	secondShort notSerial
 	// hidden: the worksheet's hidden rows, by number.
 	hidden map[int]bool
 	// hiddenCols: the worksheet's hidden columns, by index.
@@ -177,10 +185,14 @@ func openXLSX(p Pieces, lim Limits) (Reader, error) {
 			return nil, err
 		}
 	}
+	if sc.irregular {
+		sc.secondShort = nil
+	}
 	name := first.name
 	rows := xf.ReadRows(name)
 	r := &xlsxReader{info: Info{Format: FormatXLSX, Sheet: name}, lim: lim, rows: rows, date1904: wb.date1904, notSerial: sc.notSerial,
-		serials: !sc.irregular || len(sc.notSerial) == 0, hidden: sc.hidden, hiddenCols: sc.hiddenCols, pending: sc.merged}
+		serials: !sc.irregular || len(sc.notSerial) == 0, hidden: sc.hidden, hiddenCols: sc.hiddenCols, pending: sc.merged,
+		secondShort: sc.secondShort}
 	r.close = func() {
 		// The library's goroutine ends once its channel is drained; the
 		// scan above bounded what is left.
@@ -286,6 +298,9 @@ func (x *xlsxReader) Next() (int, []string, error) {
 			cells[i] = c.Value
 			if c.Type != xlsxreader.TypeDateTime || !x.serials || x.notSerial.has(num, i) {
 				continue
+			}
+			if x.secondShort.has(num, i) {
+				cells[i] = secondOn(cells[i])
 			}
 			if x.date1904 {
 				cells[i] = from1904(cells[i])

@@ -66,3 +66,50 @@ func BenchmarkImportLinkedRows(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*i)/spent.Seconds(), "rows/s")
 }
+
+// BenchmarkImportSignIn10k checks (validate_only) an XLSX sign-in sheet
+// of 10,000 professionals, its session columns headed by date-time cells,
+// over the RPC, from upload to the import's end; it reports rows/s.
+func BenchmarkImportSignIn10k(b *testing.B) {
+	const n = 10000
+	url := pgtest.NewDatabase(b)
+	conn := servicetest.Start(b, service.New(service.Config{Config: servicetest.Platform(b, url),
+		ReferralsAddr: "127.0.0.1:1", BeneficiariesAddr: "127.0.0.1:1", ReportingAddr: "127.0.0.1:1"}))
+	c := pb.NewTrainingServiceClient(conn)
+	imp, ops := pb.NewParticipantImportServiceClient(conn), importsv1.NewImportServiceClient(conn)
+	ctx := servicetest.As(b, ids.New())
+	r, err := c.CreateTrainingEvent(ctx, &pb.CreateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{
+		Type: pb.EventType_EVENT_TYPE_SEMINAR, Title: "S", StartDate: "2024-05-06", EndDate: "2024-05-07"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := r.GetTrainingEvent().GetId()
+	for _, s := range []*pb.Session{{Date: "2024-05-06", StartTime: "08:30"}, {Date: "2024-05-06", StartTime: "13:00"}, {Date: "2024-05-07"}} {
+		if _, err := c.CreateSession(ctx, &pb.CreateSessionRequest{EventId: e, Session: s}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rows := [][]any{{"Ime", "Prezime", "E-pošta", "Sektor", time.Date(2024, 5, 6, 8, 30, 0, 0, time.UTC),
+		time.Date(2024, 5, 6, 13, 0, 0, 0, time.UTC), "7.5."}}
+	for i := range n {
+		rows = append(rows, []any{fmt.Sprintf("Učesnik%d", i), "Petrović", fmt.Sprintf("p%d@example.org", i), "zdravstvo", "da", "", "x"})
+	}
+	data := signInXLSX(b, 22, rows...)
+	i := 0
+	var spent time.Duration
+	for b.Loop() {
+		i++
+		start := time.Now()
+		op, err := imp.ImportParticipants(ctx, &pb.ImportParticipantsRequest{EventId: e, ValidateOnly: true, RequestId: fmt.Sprintf("bench-%d", i),
+			File: &httpbody.HttpBody{ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data: data}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		got := importtest.Done(b, ctx, ops, op)
+		spent += time.Since(start)
+		if got.GetCounts().GetValid() != n || got.GetState() != importsv1.ImportState_IMPORT_STATE_SUCCEEDED {
+			b.Fatalf("import %d: %v %v", i, got.GetState(), got.GetCounts())
+		}
+	}
+	b.ReportMetric(float64(n*i)/spent.Seconds(), "rows/s")
+}

@@ -176,17 +176,19 @@ func sessionAt(d date.Date, start string, sessions []*Session) (string, bool) {
 }
 
 // spreadsheetDate matches a date and time as an XLSX date-time cell reads
-// ("2024-05-06T12:59:59": pkg/sheet gives a serial with a time of day as
+// ("2024-05-06T13:00:00": pkg/sheet gives a serial with a time of day as
 // the date and time it shows, in no zone; a cell holding an ISO date-time,
 // t="d", may be written so too). With a zone ("…T11:00:00Z", as
 // JavaScript writes 13:00 in Belgrade) the day and time depend on the
 // zone, so it is no start time: as any date, the header is then read by
-// imports.ParseDate, which takes midnight alone.
+// imports.ParseDate, which takes midnight alone (imports.MatchHeader
+// refuses it, saying what it is, when it names no session).
 var spreadsheetDate = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?$`)
 
 // spreadsheetDateTime reads h as an XLSX date-time cell, to the nearest
 // minute: the cell holds a fraction of a day, which a start time such as
-// 13:00 is not exactly ("12:59:59Z").
+// 13:00 is not exactly (pkg/sheet reads it to the nearest second, and a
+// cell may hold seconds: 12:59:59 is the 13:00 session).
 func spreadsheetDateTime(h string) (time.Time, bool) {
 	if !spreadsheetDate.MatchString(h) {
 		return time.Time{}, false
