@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -22,18 +23,7 @@ import (
 // streaming RPC, from upload to the import's end; it reports rows/s.
 func BenchmarkImportLinkedRows(b *testing.B) {
 	const n = 2000
-	url := pgtest.NewDatabase(b)
-	conn := servicetest.Start(b, service.New(service.Config{Config: servicetest.Platform(b, url),
-		ReferralsAddr: "127.0.0.1:1", BeneficiariesAddr: "127.0.0.1:1", ReportingAddr: "127.0.0.1:1"}))
-	c := pb.NewTrainingServiceClient(conn)
-	imp, ops := pb.NewParticipantImportServiceClient(conn), importsv1.NewImportServiceClient(conn)
-	ctx := servicetest.As(b, ids.New())
-	r, err := c.CreateTrainingEvent(ctx, &pb.CreateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{
-		Type: pb.EventType_EVENT_TYPE_SEMINAR, Title: "S", StartDate: "2019-03-01"}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	e := r.GetTrainingEvent().GetId()
+	_, imp, ops, ctx, e := benchEvent(b, "2019-03-01", "")
 	var sheet strings.Builder
 	sheet.WriteString("given_name,family_name,email,sector\n")
 	for i := range n {
@@ -72,18 +62,7 @@ func BenchmarkImportLinkedRows(b *testing.B) {
 // over the RPC, from upload to the import's end; it reports rows/s.
 func BenchmarkImportSignIn10k(b *testing.B) {
 	const n = 10000
-	url := pgtest.NewDatabase(b)
-	conn := servicetest.Start(b, service.New(service.Config{Config: servicetest.Platform(b, url),
-		ReferralsAddr: "127.0.0.1:1", BeneficiariesAddr: "127.0.0.1:1", ReportingAddr: "127.0.0.1:1"}))
-	c := pb.NewTrainingServiceClient(conn)
-	imp, ops := pb.NewParticipantImportServiceClient(conn), importsv1.NewImportServiceClient(conn)
-	ctx := servicetest.As(b, ids.New())
-	r, err := c.CreateTrainingEvent(ctx, &pb.CreateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{
-		Type: pb.EventType_EVENT_TYPE_SEMINAR, Title: "S", StartDate: "2024-05-06", EndDate: "2024-05-07"}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	e := r.GetTrainingEvent().GetId()
+	c, imp, ops, ctx, e := benchEvent(b, "2024-05-06", "2024-05-07")
 	for _, s := range []*pb.Session{{Date: "2024-05-06", StartTime: "08:30"}, {Date: "2024-05-06", StartTime: "13:00"}, {Date: "2024-05-07"}} {
 		if _, err := c.CreateSession(ctx, &pb.CreateSessionRequest{EventId: e, Session: s}); err != nil {
 			b.Fatal(err)
@@ -112,4 +91,21 @@ func BenchmarkImportSignIn10k(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n*i)/spent.Seconds(), "rows/s")
+}
+
+// benchEvent starts the service on a database of its own and creates a
+// seminar from start to end ("" for none) as a caller of an organisation
+// of its own, returning the clients, the caller's context and the event.
+func benchEvent(b *testing.B, start, end string) (pb.TrainingServiceClient, pb.ParticipantImportServiceClient, importsv1.ImportServiceClient, context.Context, string) {
+	url := pgtest.NewDatabase(b)
+	conn := servicetest.Start(b, service.New(service.Config{Config: servicetest.Platform(b, url),
+		ReferralsAddr: "127.0.0.1:1", BeneficiariesAddr: "127.0.0.1:1", ReportingAddr: "127.0.0.1:1"}))
+	c := pb.NewTrainingServiceClient(conn)
+	ctx := servicetest.As(b, ids.New())
+	r, err := c.CreateTrainingEvent(ctx, &pb.CreateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{
+		Type: pb.EventType_EVENT_TYPE_SEMINAR, Title: "S", StartDate: start, EndDate: end}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c, pb.NewParticipantImportServiceClient(conn), importsv1.NewImportServiceClient(conn), ctx, r.GetTrainingEvent().GetId()
 }
