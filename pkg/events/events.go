@@ -181,6 +181,18 @@ const (
 	// (percent of sessions) changed from from_completion_threshold_percent
 	// to completion_threshold_percent.
 	TrainingEventThresholdChanged = "training_event.threshold_changed"
+	// TrainingEventProjectChanged: the event was tagged with another
+	// project (project_id; absent: untagged) than before
+	// (from_project_id; absent: it had none), by its organiser
+	// (organisation_id). Every figure its participants make (registered,
+	// trained, certified) leaves the old project's reports and counts in
+	// the new one's; completed_count is the number of participants who
+	// complete the event and so move with it (counted before a threshold
+	// changed by the same update, which training_event.threshold_changed
+	// tells after it). A consumer counting figures by project keeps them
+	// by event_id and moves them all: a registration or mark committed
+	// while the tag changed may still name the project it read before.
+	TrainingEventProjectChanged = "training_event.project_changed"
 
 	// reporting
 	ProjectCreated = "project.created"
@@ -277,6 +289,8 @@ var Types = map[string]Spec{
 		"attendance marks at a session were recorded (participant_ids: those whose mark is new or changed)"},
 	TrainingEventThresholdChanged: {AggregateTrainingEvent, []string{"event_id", "project_id", "completion_threshold_percent",
 		"from_completion_threshold_percent", "completed_count"}, "a training event's completion threshold changed"},
+	TrainingEventProjectChanged: {AggregateTrainingEvent, []string{"event_id", "project_id", "from_project_id", "organisation_id",
+		"completed_count"}, "a training event was tagged with another project (or untagged): its participants' figures moved with it"},
 
 	ProjectCreated: {AggregateProject, []string{"project_id"}, "a project was created"},
 	ProjectUpdated: {AggregateProject, []string{"project_id", "fields"}, "fields of a project changed"},

@@ -594,7 +594,7 @@ func TestUpdateTrainingEvent(t *testing.T) {
 }
 
 // etagOf returns the etag of the stored event.
-func etagOf(t *testing.T, c pb.TrainingServiceClient, ctx context.Context, id string) string {
+func etagOf(t testing.TB, c pb.TrainingServiceClient, ctx context.Context, id string) string {
 	t.Helper()
 	r, err := c.GetTrainingEvent(ctx, &pb.GetTrainingEventRequest{Id: id})
 	if err != nil {

@@ -361,6 +361,11 @@ func (a *App) UpdateTrainingEvent(ctx context.Context, p auth.Principal, patch *
 		if err := e.CheckSessions(first, last); err != nil {
 			return err
 		}
+		if e.ProjectID != before.ProjectID {
+			if err := a.projectChanged(ctx, &before, e); err != nil {
+				return err
+			}
+		}
 		if e.CompletionThreshold == before.CompletionThreshold {
 			out, err = a.repo.UpdateTrainingEvent(ctx, e, version)
 			return err
@@ -375,6 +380,29 @@ func (a *App) UpdateTrainingEvent(ctx context.Context, p auth.Principal, patch *
 		})
 	})
 	return out, err
+}
+
+// projectChanged emits, in the transaction of ctx, before the update that
+// tags event before with after's project instead, the
+// training_event.project_changed telling it: the figures of its
+// participants (registered, trained, certified) leave the reports of one
+// project for the other's, and a consumer counting them by project (the
+// project_id of participant.completed) learns that the event's now count
+// under the new one. It takes the event's completion lock, so a write
+// that changes who completes it (marks, sessions) commits before it or
+// after the update, and reads who completes it (completed_count: those
+// who move with it). It concerns the organiser only, as the event's other
+// changes do: neither project's partners and donors see the event (they
+// read its counts in their reports), and each would learn the other
+// project's id.
+func (a *App) projectChanged(ctx context.Context, before, after *domain.TrainingEvent) error {
+	cs, err := a.repo.Completions(ctx, before.ID)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"organisation_id": before.OrganiserOrganisationID, "completed_count": domain.CountCompleted(cs)}
+	setIDs(data, map[string]string{"from_project_id": before.ProjectID})
+	return a.repo.Emit(ctx, eventChange(events.TrainingEventProjectChanged, events.AggregateTrainingEvent, before.ID, after, data))
 }
 
 // CreateSession adds a session to an event the caller organises, unless

@@ -280,6 +280,14 @@ func TestRouteTrainingsAndReporting(t *testing.T) {
 	if n := Route(recorded); len(n) != 2 || !maps.Equal(n[0].Data, want) {
 		t.Errorf("indicator.value_recorded: %+v, want the readers told the ids and the period, never the value", n)
 	}
+	// A training event moved from one project to another: the organiser
+	// is told both ids; the title never travels.
+	moved := Event{Type: "training_event.project_changed", AggregateType: "training_event", AggregateID: "t1", OrganisationIDs: []string{organiser},
+		Data: map[string]any{"event_id": "t1", "project_id": "pr2", "from_project_id": "pr", "organisation_id": organiser, "completed_count": 4, "title": "x"}}
+	if n := Route(moved); len(n) != 1 || !maps.Equal(n[0].Data, map[string]any{"event_id": "t1", "project_id": "pr2", "from_project_id": "pr",
+		"organisation_id": organiser, "completed_count": 4}) {
+		t.Errorf("training_event.project_changed: %+v, want the organiser told the ids and the count only", n)
+	}
 	type n struct{ Org, Type string }
 	for _, c := range []struct {
 		e    Event
@@ -293,6 +301,7 @@ func TestRouteTrainingsAndReporting(t *testing.T) {
 		{Event{Type: "attendance.recorded", AggregateType: "session", AggregateID: "s", OrganisationIDs: []string{organiser}}, []n{{organiser, TypeAttendanceRecorded}}},
 		{Event{Type: "training_event.threshold_changed", AggregateType: "training_event", AggregateID: "t1", OrganisationIDs: []string{organiser}},
 			[]n{{organiser, TypeTrainingEventThresholdChanged}}},
+		{moved, []n{{organiser, TypeTrainingEventProjectChanged}}},
 		{Event{Type: "participant.registered", AggregateType: "participant", AggregateID: "p1", OrganisationIDs: []string{organiser, other}}, nil},
 		{Event{Type: "participant.certified", AggregateType: "participant", AggregateID: "p1", OrganisationIDs: []string{organiser}}, nil},
 		{recorded, []n{{organiser, TypeIndicatorValueRecorded}, {reader, TypeIndicatorValueRecorded}}},

@@ -31,12 +31,17 @@ const (
 
 	// The trainings service's events, to the training event's organiser
 	// only: a session added or deleted, attendance recorded, the
-	// completion threshold changed, and a participant's completion
-	// reached or withdrawn by one of them.
+	// completion threshold changed, the event tagged with another project
+	// (its figures moved from one project's reports to the other's), and
+	// a participant's completion reached or withdrawn by one of them.
+	// Never to the projects' partners and donors, who do not see the
+	// event (they read its counts in their reports), and each of whom
+	// would learn the other project's id.
 	TypeSessionCreated                 = "session.created"
 	TypeSessionDeleted                 = "session.deleted"
 	TypeAttendanceRecorded             = "attendance.recorded"
 	TypeTrainingEventThresholdChanged  = "training_event.threshold_changed"
+	TypeTrainingEventProjectChanged    = "training_event.project_changed"
 	TypeParticipantCompleted           = "participant.completed"
 	TypeParticipantCompletionWithdrawn = "participant.completion_withdrawn"
 
@@ -57,7 +62,7 @@ var EventTypes = []string{
 	TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged, TypeReferralOutcomeChanged,
 	TypeAssistanceCorrected,
 	TypeSessionCreated, TypeSessionDeleted, TypeAttendanceRecorded, TypeTrainingEventThresholdChanged,
-	TypeParticipantCompleted, TypeParticipantCompletionWithdrawn,
+	TypeTrainingEventProjectChanged, TypeParticipantCompleted, TypeParticipantCompletionWithdrawn,
 	TypeIndicatorCreated, TypeIndicatorUpdated, TypeIndicatorDeleted, TypeIndicatorValueRecorded, TypeIndicatorValueCorrected,
 }
 
@@ -80,7 +85,7 @@ const (
 var toNamed = map[string][]string{
 	FeedBeneficiaries: {TypeConsentWithdrawn, TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged, TypeAssistanceCorrected},
 	FeedTrainings: {TypeSessionCreated, TypeSessionDeleted, TypeAttendanceRecorded, TypeTrainingEventThresholdChanged,
-		TypeParticipantCompleted, TypeParticipantCompletionWithdrawn},
+		TypeTrainingEventProjectChanged, TypeParticipantCompleted, TypeParticipantCompletionWithdrawn},
 	FeedReporting: {TypeIndicatorCreated, TypeIndicatorUpdated, TypeIndicatorDeleted, TypeIndicatorValueRecorded, TypeIndicatorValueCorrected},
 }
 
@@ -155,10 +160,12 @@ var dataKeys = []string{
 	"close_reason_code", "purpose", "merged_ids", "survivor_id",
 	"assistance_id", "assistance_void_reason_code", "organisation_id", "corrects_id",
 	// trainings: the training event (event_id), its session and
-	// participants, the count completing it, its threshold (percents) and
-	// the type of the change that moved a completion (cause).
+	// participants, the count completing it, its threshold (percents),
+	// the project it was tagged with before (from_project_id; its
+	// organiser is organisation_id) and the type of the change that moved
+	// a completion (cause).
 	"event_id", "session_id", "date", "participant_id", "participant_ids", "professional_id", "cause",
-	"completed_count", "completion_threshold_percent", "from_completion_threshold_percent",
+	"completed_count", "completion_threshold_percent", "from_completion_threshold_percent", "from_project_id",
 	// reporting: the indicator, its changed fields' names and a value's
 	// period (dates); organisation_id is who recorded the value.
 	"indicator_id", "fields", "period_start", "period_end",

@@ -308,7 +308,14 @@ type TrainingEvent struct {
 	state                   protoimpl.MessageState `protogen:"open.v1"`
 	Id                      string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	OrganiserOrganisationId string                 `protobuf:"bytes,2,opt,name=organiser_organisation_id,json=organiserOrganisationId,proto3" json:"organiser_organisation_id,omitempty"`
-	ProjectId               string                 `protobuf:"bytes,3,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// The project whose reports count the event's participants. Set, on
+	// create or by an update, only by an organisation that may tag records
+	// with the project (its implementing organisation or an implementing
+	// partner): else PERMISSION_DENIED (NOT_A_PROJECT_PARTICIPANT,
+	// PROJECT_ROLE_CANNOT_TAG). An update that changes it moves every
+	// figure of the event's participants from the old project's reports to
+	// the new one's, and is told (training_event.project_changed).
+	ProjectId string `protobuf:"bytes,3,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
 	// Required on create.
 	Type EventType `protobuf:"varint,4,opt,name=type,proto3,enum=spona.trainings.v1.EventType" json:"type,omitempty"`
 	// Required on create.

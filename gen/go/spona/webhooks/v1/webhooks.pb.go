@@ -218,6 +218,12 @@ type Webhook struct {
 	// event's organiser only: session.created, session.deleted,
 	// attendance.recorded, training_event.threshold_changed (data event_id,
 	// session_id, participant_ids, completed_count, the threshold percents),
+	// training_event.project_changed (the event was tagged with another
+	// project, or untagged: its participants' figures moved from one
+	// project's reports to the other's; data event_id, project_id,
+	// from_project_id, organisation_id, the organiser, and completed_count,
+	// those who complete the event; never to either project's partners or
+	// donors),
 	// participant.completed and participant.completion_withdrawn (a
 	// participant's attendance reached, or a correction took it below, the
 	// event's completion threshold: participant_id, event_id, cause, and
