@@ -176,12 +176,14 @@ func MatchHeader(header []string, cols []Column, dynamic func(header string) (st
 				m.Unread[i] = Problem{Row: 1, Column: letter, Value: truncate(m.Headers[i], maxValue), Message: msg}
 				continue
 			}
-			if why, zoned := zonedHeader(h); dynamic != nil && zoned {
-				v.Add("header."+letter, "column %s %q %s", letter, m.Headers[i], why)
-				continue
-			}
-			if p := hint.FindStringSubmatch(h); dynamic != nil && p != nil {
-				if why, zoned := zonedHeader(p[1]); zoned {
+			if dynamic != nil {
+				// A zoned header ends at its zone, so one with a hint
+				// ("2024-05-06T11:00:00Z (potpis)") is zoned before it.
+				zh := h
+				if p := hint.FindStringSubmatch(h); p != nil {
+					zh = p[1]
+				}
+				if why, zoned := zonedHeader(zh); zoned {
 					v.Add("header."+letter, "column %s %q %s", letter, m.Headers[i], why)
 					continue
 				}

@@ -91,24 +91,36 @@ func ShownDates(m Mapping, dates map[string]bool, cells []string, serial func(in
 // from its T): only midnight makes it a date; a time of day with a zone
 // is zoned, anything else no date.
 func isoMidnight(s string, day time.Time, t string) error {
-	p := isoTime.FindStringSubmatch(t)
+	of, midnight, zone, ok := clockOf(t)
 	notDate := fmt.Errorf("%q is not a date; write it as 2017-03-02, 2.3.2017. or 02.03.2017 (day first)", s)
-	if p == nil {
+	switch {
+	case !ok:
 		return notDate
+	case midnight:
+		return nil
+	case zone == "":
+		return notDate // a time of day, as "2017-03-02 13:45" is
+	}
+	return zoned(s, day.Add(of), zone)
+}
+
+// clockOf reads t, the time of an ISO date-time from its T (isoTime): its
+// time of day to the second, whether it is midnight to the last digit of
+// its fraction, and its zone ("" for none, else Z or an offset); ok is
+// false for no time of day (24:00 or 12:60 is none).
+func clockOf(t string) (of time.Duration, midnight bool, zone string, ok bool) {
+	p := isoTime.FindStringSubmatch(t)
+	if p == nil {
+		return 0, false, "", false
 	}
 	h, _ := strconv.Atoi(p[1])
 	mi, _ := strconv.Atoi(p[2])
 	sec, _ := strconv.Atoi(p[3]) // "" is 0
 	if h > 23 || mi > 59 || sec > 59 {
-		return notDate
+		return 0, false, "", false
 	}
-	if h == 0 && mi == 0 && sec == 0 && strings.Trim(p[4], "0") == "" {
-		return nil
-	}
-	if p[5] == "" {
-		return notDate // a time of day, as "2017-03-02 13:45" is
-	}
-	return zoned(s, day.Add(time.Duration(h)*time.Hour+time.Duration(mi)*time.Minute+time.Duration(sec)*time.Second), p[5])
+	of = time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute + time.Duration(sec)*time.Second
+	return of, of == 0 && strings.Trim(p[4], "0") == "", p[5], true
 }
 
 // zoned is the problem of s, an ISO date-time whose time of day (at, on
@@ -156,22 +168,16 @@ func zonedHeader(h string) (why string, zoned bool) {
 	mo, _ := strconv.Atoi(p[2])
 	d, _ := strconv.Atoi(p[3])
 	day, ok := calendarDay(y, mo, d)
-	q := isoTime.FindStringSubmatch(p[4])
-	if !ok || q == nil || q[5] == "" {
-		return "", false
-	}
-	hh, _ := strconv.Atoi(q[1])
-	mi, _ := strconv.Atoi(q[2])
-	sec, _ := strconv.Atoi(q[3])
-	if hh > 23 || mi > 59 || sec > 59 {
+	of, _, zone, timed := clockOf(p[4])
+	if !ok || !timed || zone == "" {
 		return "", false
 	}
 	layout := "2006-01-02 15:04"
-	if sec != 0 {
+	if of%time.Minute != 0 {
 		layout = "2006-01-02 15:04:05"
 	}
-	at := day.Add(time.Duration(hh)*time.Hour + time.Duration(mi)*time.Minute + time.Duration(sec)*time.Second)
-	label, here := inRegion(at, q[5])
+	at := day.Add(of)
+	label, here := inRegion(at, zone)
 	return fmt.Sprintf("is a date and time with a time zone (%s): %s in that zone and %s in Belgrade, Sarajevo and Zagreb, "+
 		"so which day and time are meant is not guessed; head the column with the day alone or the day and time without a zone, "+
 		"as year-month-day (such as %s or %s)", label, at.Format(layout), here.Format(layout), here.Format(time.DateOnly), here.Format(layout)), true
