@@ -264,7 +264,13 @@ func UnreadCells(m Mapping, row int, cells []string, problems []Problem) []Probl
 		if !ok {
 			return ""
 		}
-		dayFirst, monthFirst, rest, _ := hintedReadings(p.Value)
+		// The header as written: p.Value is cut at maxValue bytes, which
+		// may cut its hint's bracket and leave no date to read.
+		h := p.Value
+		if i < len(m.Headers) {
+			h = m.Headers[i]
+		}
+		dayFirst, monthFirst, rest, _ := hintedReadings(h)
 		return fmt.Sprintf("the header of column %s, %q, may be %s (day first) or %s (month first), so this cell is put at neither "+
 			"(see the problem of row 1): write the day meant in cell %s1 as year-month-day (%s%s or %s%s)",
 			p.Column, p.Value, dayFirst, monthFirst, p.Column, dayFirst, rest, monthFirst, rest)

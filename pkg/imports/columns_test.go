@@ -170,6 +170,34 @@ func TestUnreadCells(t *testing.T) {
 	}
 }
 
+// TestUnreadCellsLongHeader: a header read two ways whose hint makes it
+// longer than a problem's value keeps (100 bytes: "4/12/2024 (potpis
+// sudionika ...)", as a sign-in sheet heads a session) still names its two
+// days in the problems of the cells under it. Before, UnreadCells read the
+// days again from the problem's value, cut before the hint's closing
+// bracket, which reads as no date: the cells' problems named no day
+// ("may be  (day first) or  (month first)", "write the day meant ... ( or )").
+func TestUnreadCellsLongHeader(t *testing.T) {
+	cols := []Column{{Field: "given_name", Names: []string{"ime"}, Required: true}}
+	header := "4/12/2024 (potpis sudionika radionice o zaštiti djece bez pratnje, Subotica, prijepodnevni dio, sala 2)"
+	if len(header) <= maxValue {
+		t.Fatalf("the header is %d bytes, want more than %d", len(header), maxValue)
+	}
+	day := func(h string) (string, bool) { // the sessions of 4 December and 12 April
+		d, err := ParseDate(h)
+		return "session:" + d.String(), err == nil && (d.String() == "2024-12-04" || d.String() == "2024-04-12")
+	}
+	m, err := MatchHeader([]string{"Ime", header}, cols, day)
+	if p, ok := m.Unread[1]; err != nil || !ok || !strings.Contains(p.Message, "may be 2024-12-04 (day first) or 2024-04-12 (month first)") {
+		t.Fatalf("header: %+v %v, want a problem of B1 naming both days", m.Unread, err)
+	}
+	got := UnreadCells(m, 2, []string{"Ana", "x"}, nil)
+	if len(got) != 1 || !strings.Contains(got[0].Message, "may be 2024-12-04 (day first) or 2024-04-12 (month first)") ||
+		!strings.Contains(got[0].Message, "(2024-12-04 or 2024-04-12)") {
+		t.Errorf("the cell under it: %+v, want its problem naming 2024-12-04 and 2024-04-12", got)
+	}
+}
+
 // violations is the field violations of a refusal, as text.
 func violations(err error) string {
 	var e *errs.Error
