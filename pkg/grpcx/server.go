@@ -73,15 +73,16 @@ type tuning struct {
 }
 
 // statsHandler is the OpenTelemetry handler of a server's or a client's
-// calls.
+// calls; its spans tell a refusal by its code and reason, never by its
+// message (untoldRefusals).
 func (t tuning) statsHandler(client bool) stats.Handler {
 	switch {
 	case t.metered:
-		return newMeteredHandler(client, otel.GetMeterProvider())
+		return untoldRefusals{newMeteredHandler(client, otel.GetMeterProvider())}
 	case client:
-		return otelgrpc.NewClientHandler()
+		return untoldRefusals{otelgrpc.NewClientHandler()}
 	default:
-		return otelgrpc.NewServerHandler()
+		return untoldRefusals{otelgrpc.NewServerHandler()}
 	}
 }
 

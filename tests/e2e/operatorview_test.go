@@ -23,8 +23,13 @@ func TestOperatorsSeeNoPersonalData(t *testing.T) {
 		family   = "Kvrgićeva"
 		passport = "PX7Q4K9M2Z"
 		phone    = "+381641239874"
+		jmbg     = "2304990715030" // valid; 2304990715031 is its wrong check digit
+		email    = "zorislava.kvrg@primjer.rs"
+		note     = "Tamburaška" // a word of the notes only
+		renamed  = "Vukosava"   // the given name an update sets
+		baggage  = "Mirjanka"   // a name in a partner's baggage header
 	)
-	secrets := []string{given, family, passport, "641239874"}
+	secrets := []string{given, family, passport, "641239874", "230499071503", email, "zorislava.kvrg", note, renamed, baggage}
 
 	// importSheet waits for the import of an accepted sheet; a refused one
 	// is what it is.
@@ -96,6 +101,133 @@ func TestOperatorsSeeNoPersonalData(t *testing.T) {
 		"scope": "legal referral of " + given}).must(t, 200)
 	s.call(t, "POST", "/v1/referrals/"+ref.str("id")+":send", s.keyA, map[string]any{})
 
+	// A second person with a JMBG, an e-mail address and notes: created,
+	// refused (a JMBG's wrong check digit, a JMBG or a case number
+	// another person has), found by them, updated (and refused: a stale
+	// etag, bad values), referred with notes through every state, and
+	// at last erased.
+	second := s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{
+		"given_name": given, "family_name": family, "sex": "SEX_FEMALE", "birth_date": "1990-04-23",
+		"legal_status": "LEGAL_STATUS_REFUGEE", "municipality": "Subotica", "email": email, "external_id": jmbg,
+		"notes":     note + " orchestra, " + given + " " + family,
+		"documents": []any{map[string]any{"type": "DOCUMENT_TYPE_JMBG", "number": jmbg, "issuing_country": "RS"}},
+	}).must(t, 200)
+	id2 := second.str("id")
+	for _, body := range []map[string]any{
+		{"given_name": given, "documents": []any{map[string]any{"type": "DOCUMENT_TYPE_JMBG", "number": "2304990715031", "issuing_country": "RS"}}},
+		{"given_name": given, "external_id": jmbg},
+		{"given_name": given, "email": given + " " + family},
+		{"given_name": given, "email": email, "birth_date": "1991-04-23", "documents": []any{map[string]any{"type": "DOCUMENT_TYPE_JMBG", "number": "2304991715037", "issuing_country": "RS"}}},
+		{"given_name": strings.Repeat(given, 40)},
+	} {
+		if r := s.call(t, "POST", "/v1/beneficiaries", s.keyA, body); r.Status < 400 || r.Status >= 500 {
+			t.Errorf("POST /v1/beneficiaries %v: HTTP %d: %s", body, r.Status, r.Raw)
+		}
+	}
+	for _, q := range []string{email, jmbg, given, family + " " + renamed} {
+		s.call(t, "GET", "/v1/beneficiaries:search?query="+url.QueryEscape(q), s.keyA, nil).must(t, 200)
+	}
+	for _, path := range []string{
+		"/v1/beneficiaries?query=" + url.QueryEscape(given),
+		"/v1/beneficiaries?q=" + url.QueryEscape(given) + "&municipality=" + url.QueryEscape(family),
+		"/v1/beneficiaries?page_token=" + url.QueryEscape(email),
+		"/v1/beneficiaries:search?query=" + url.QueryEscape(given) + "&page_token=" + url.QueryEscape(jmbg),
+		"/v1/beneficiaries:search?query=" + url.QueryEscape(given) + "&page_size=" + url.QueryEscape(family),
+		"/hsds/services?search=" + url.QueryEscape(given+" "+family),
+		"/hsds/organizations?search=" + url.QueryEscape(email),
+		"/hsds/service_at_locations?search=" + url.QueryEscape(jmbg),
+		"/v1/organisations?search=" + url.QueryEscape(given),
+		"/v1/beneficiaries/" + url.PathEscape(email),
+		"/v1/beneficiaries/" + jmbg,
+		"/v1/beneficiaries/" + jmbg + "/documents",
+		"/v1/beneficiaries:importTemplate?format=" + url.QueryEscape(given),
+		"/v1/" + url.PathEscape(given+" "+family),
+		"/" + url.PathEscape(email),
+	} {
+		if r := s.call(t, "GET", path, s.keyA, nil); r.Status >= 500 {
+			t.Errorf("GET %s: HTTP %d: %s", path, r.Status, r.Raw)
+		}
+	}
+	// A partner's baggage (W3C) naming the person is theirs to send; no
+	// process copies it into a span or a log line.
+	s.call(t, "GET", "/v1/beneficiaries/"+id2, s.keyA, nil,
+		"traceparent", "00-5bf7651916cd43dd8448eb211c80319c-c7ad6b7169203331-01",
+		"baggage", "person="+baggage+",note="+url.QueryEscape(note)).must(t, 200)
+
+	etag := second.str("etag")
+	updated := s.call(t, "PATCH", "/v1/beneficiaries/"+id2, s.keyA, map[string]any{
+		"given_name": renamed, "notes": note + " choir, " + renamed, "email": email, "etag": etag}).must(t, 200)
+	for _, c := range []struct {
+		path string
+		body map[string]any
+	}{
+		{"/v1/beneficiaries/" + id2, map[string]any{"given_name": given, "etag": etag}},             // stale
+		{"/v1/beneficiaries/" + id2, map[string]any{"email": renamed, "etag": updated.str("etag")}}, // not an address
+		{"/v1/beneficiaries/" + id2, map[string]any{"sex": renamed, "etag": updated.str("etag")}},
+		{"/v1/beneficiaries/" + id2, map[string]any{"birth_date": renamed, "etag": updated.str("etag")}},
+		{"/v1/beneficiaries/" + id2, map[string]any{"given_name": "", "etag": updated.str("etag")}},
+		{"/v1/beneficiaries/" + id2 + "?update_mask=" + url.QueryEscape(renamed), map[string]any{"given_name": renamed}},
+		{"/v1/beneficiaries/" + id2, map[string]any{"etag": renamed, "given_name": renamed}},
+		{"/v1/beneficiaries/" + url.PathEscape(renamed), map[string]any{"given_name": renamed}},
+	} {
+		if r := s.call(t, "PATCH", c.path, s.keyA, c.body); r.Status < 400 || r.Status >= 500 {
+			t.Errorf("PATCH %s %v: HTTP %d: %s", c.path, c.body, r.Status, r.Raw)
+		}
+	}
+
+	// A sheet whose bad cells are personal data: an e-mail cell holding a
+	// name, a phone holding an address, a date holding a JMBG, a case
+	// number (a JMBG) another person has, notes.
+	bad := "ime,prezime,pol,datum rođenja,broj predmeta,telefon,e-mail,napomena\n" +
+		given + "," + family + ",ženski,1.1.1990.," + jmbg + "," + phone + "," + given + "," + note + "\n" +
+		renamed + "," + family + ",ženski," + jmbg + ",X1," + email + ",,\n" +
+		renamed + "," + family + "," + note + ",1.1.1990.,X2,,," + note + "\n" +
+		given + ",,,,,,," + strings.Repeat(note, 400) + "\n"
+	for _, path := range []string{"/v1/beneficiaries:import?validate_only=true", "/v1/beneficiaries:import"} {
+		importSheet(s.upload(t, path, s.keyA, "text/csv", []byte(bad)))
+	}
+	// An Idempotency-Key naming the person, used again for another sheet.
+	importSheet(s.upload(t, "/v1/beneficiaries:import", s.keyA, "text/csv", []byte(headless), "Idempotency-Key", renamed+"-"+family))
+	importSheet(s.upload(t, "/v1/beneficiaries:import", s.keyA, "text/csv", []byte(bad), "Idempotency-Key", renamed+"-"+family))
+	s.call(t, "POST", "/v1/beneficiaries", s.keyA, map[string]any{"given_name": note}, "Idempotency-Key", renamed+"-"+family)
+
+	consent2 := s.call(t, "POST", "/v1/beneficiaries/"+id2+"/consents", s.keyA, map[string]any{
+		"purpose": "CONSENT_PURPOSE_REFERRAL_SHARING", "given_by": "CONSENT_GIVEN_BY_SELF",
+		"scope": "referral of " + renamed}).must(t, 200).str("id")
+	refer := func() string {
+		r := s.call(t, "POST", "/v1/referrals", s.keyA, map[string]any{
+			"beneficiary_id": id2, "to_organisation_id": orgB, "category": "REFERRAL_CATEGORY_LEGAL", "consent_id": consent2,
+			"reason": "interview of " + renamed + " " + family, "notes": note + " " + email + " " + phone,
+		}).must(t, 200).str("id")
+		s.call(t, "POST", "/v1/referrals/"+r+":send", s.keyA, map[string]any{}).must(t, 200)
+		return r
+	}
+	done := refer()
+	s.call(t, "POST", "/v1/referrals/"+done+":accept", s.keyB, map[string]any{"note": "seen " + renamed}).must(t, 200)
+	s.call(t, "POST", "/v1/referrals/"+done+":start", s.keyB, map[string]any{"note": note + " started"}).must(t, 200)
+	s.call(t, "POST", "/v1/referrals/"+done+":complete", s.keyB, map[string]any{
+		"outcome": map[string]any{"code": "OUTCOME_CODE_SERVICE_PROVIDED", "note": renamed + " " + family + " got a lawyer"}}).must(t, 200)
+	declined := refer()
+	s.call(t, "POST", "/v1/referrals/"+declined+":decline", s.keyB, map[string]any{"reason": renamed + " is not from here"}).must(t, 200)
+	cancelled := refer()
+	s.call(t, "POST", "/v1/referrals/"+cancelled+":cancel", s.keyA, map[string]any{"reason": renamed + " moved to " + note}).must(t, 200)
+	for _, c := range []struct {
+		path, key string
+		body      map[string]any
+	}{
+		{"/v1/referrals/" + done + ":accept", s.keyB, map[string]any{"note": renamed}},                              // not sent any more
+		{"/v1/referrals/" + done + ":complete", s.keyB, map[string]any{"outcome": map[string]any{"code": renamed}}}, // bad enum
+		{"/v1/referrals/" + declined + ":cancel", s.keyA, map[string]any{"reason": strings.Repeat(renamed, 2000)}},
+		{"/v1/referrals/" + cancelled + ":decline", s.keyB, map[string]any{"reason": renamed, "etag": email}},
+		{"/v1/referrals", s.keyA, map[string]any{"beneficiary_id": id2, "to_organisation_id": orgB, "category": renamed, "notes": note}},
+		{"/v1/referrals", s.keyA, map[string]any{"beneficiary_id": id2, "to_organisation_id": orgB, "category": "REFERRAL_CATEGORY_LEGAL",
+			"urgency": "REFERRAL_URGENCY_NORMAL", "due_time": renamed, "notes": note}},
+	} {
+		if r := s.call(t, "POST", c.path, c.key, c.body); r.Status < 400 || r.Status >= 500 {
+			t.Errorf("POST %s %v: HTTP %d: %s", c.path, c.body, r.Status, r.Raw)
+		}
+	}
+
 	// A name where an id belongs (a partner's slip): refused, never a
 	// server fault whose error quotes it.
 	n := url.PathEscape(given)
@@ -122,6 +254,10 @@ func TestOperatorsSeeNoPersonalData(t *testing.T) {
 		{"GET", "/hsds/service_at_locations?organization_id=" + n + "&taxonomy_id=" + n + "&taxonomy_term_id=" + n, nil},
 		{"GET", "/hsds/taxonomy_terms?taxonomy_id=" + n + "&parent_id=" + n, nil},
 		{"GET", "/hsds/organizations/" + n, nil},
+		{"GET", "/hsds/services/" + n, nil},
+		{"GET", "/hsds/service_at_locations/" + n, nil},
+		{"GET", "/hsds/taxonomies/" + n, nil},
+		{"GET", "/hsds/taxonomy_terms/" + n, nil},
 		{"GET", "/v1/organisations/" + n, nil},
 		{"POST", "/v1/referrals", map[string]any{"beneficiary_id": given, "to_organisation_id": orgB, "category": "REFERRAL_CATEGORY_LEGAL"}},
 		{"POST", "/v1/referrals", map[string]any{"beneficiary_id": id, "to_organisation_id": given, "category": "REFERRAL_CATEGORY_LEGAL"}},
@@ -142,14 +278,26 @@ func TestOperatorsSeeNoPersonalData(t *testing.T) {
 			t.Errorf("%s %s: HTTP %d: %s", c.method, c.path, r.Status, r.Raw)
 		}
 	}
+	// Erasure, and what follows it: the erased person asked for, erased
+	// again, updated.
+	for _, p := range []string{id, id2} {
+		s.call(t, "POST", "/v1/beneficiaries/"+p+":erase", s.keyA, map[string]any{}).must(t, 200)
+	}
+	s.call(t, "POST", "/v1/beneficiaries/"+id2+":erase", s.keyA, map[string]any{})
+	s.call(t, "GET", "/v1/beneficiaries/"+id2, s.keyA, nil)
+	s.call(t, "PATCH", "/v1/beneficiaries/"+id2, s.keyA, map[string]any{"given_name": renamed})
+	s.call(t, "POST", "/v1/beneficiaries/"+id2+"/consents", s.keyA, map[string]any{
+		"purpose": "CONSENT_PURPOSE_REFERRAL_SHARING", "given_by": "CONSENT_GIVEN_BY_SELF", "scope": "referral of " + renamed})
+
 	failing.WaitFor(t, time.Minute, "a failed attempt", func(r []webhooktest.Request) bool { return len(r) >= 2 })
 	time.Sleep(2 * time.Second) // the exporters' batches (100 ms) and the logs
 
 	var found []string
 	look := func(where, text string) {
+		lower := strings.ToLower(text)
 		for _, p := range secrets {
-			if strings.Contains(strings.ToLower(text), strings.ToLower(p)) {
-				found = append(found, fmt.Sprintf("%s: %.600s", where, text))
+			if i := strings.Index(lower, strings.ToLower(p)); i >= 0 {
+				found = append(found, fmt.Sprintf("%s: %q: …%s…", where, p, text[max(0, i-300):min(len(text), i+300)]))
 				return
 			}
 		}
@@ -173,6 +321,7 @@ func TestOperatorsSeeNoPersonalData(t *testing.T) {
 				look(where+" event "+e.Name+" "+k, v)
 			}
 		}
+		look(where+" (OTLP)", sp.Text)
 	}
 	for _, process := range []string{"edge", "beneficiaries", "referrals", "trainings", "reporting", "webhooks"} {
 		for name, f := range scrape(t, s, process) {

@@ -14,6 +14,7 @@ import (
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/encoding/protojson"
 )
 
 // Span is a received span with the service that sent it.
@@ -33,6 +34,11 @@ type Span struct {
 	// Events are the span's events (an error recorded on it, a batch's
 	// statements).
 	Events []Event
+	// Text is the whole span as OTLP JSON, with its resource's and
+	// scope's attributes: every field and attribute of any type (numbers,
+	// arrays, maps), for a test that looks for a value anywhere in what a
+	// trace store would keep.
+	Text string
 }
 
 // Event is a span event.
@@ -86,6 +92,7 @@ func (r *Receiver) Export(_ context.Context, req *coltracepb.ExportTraceServiceR
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, rs := range req.GetResourceSpans() {
+		resource := protojson.Format(rs.GetResource())
 		service := ""
 		for _, a := range rs.GetResource().GetAttributes() {
 			if a.GetKey() == "service.name" {
@@ -93,6 +100,7 @@ func (r *Receiver) Export(_ context.Context, req *coltracepb.ExportTraceServiceR
 			}
 		}
 		for _, ss := range rs.GetScopeSpans() {
+			scope := protojson.Format(ss.GetScope())
 			for _, s := range ss.GetSpans() {
 				attrs := map[string]string{}
 				for _, a := range s.GetAttributes() {
@@ -115,6 +123,7 @@ func (r *Receiver) Export(_ context.Context, req *coltracepb.ExportTraceServiceR
 					TraceID: hex.EncodeToString(s.GetTraceId()), SpanID: hex.EncodeToString(s.GetSpanId()),
 					ParentSpanID: hex.EncodeToString(s.GetParentSpanId()), Links: links,
 					Status: s.GetStatus().GetMessage(), Events: events,
+					Text: resource + "\n" + scope + "\n" + protojson.Format(s),
 				})
 			}
 		}
