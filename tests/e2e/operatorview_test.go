@@ -1,13 +1,17 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spona/spona/pkg/testkit/importtest"
 	"github.com/spona/spona/pkg/testkit/webhooktest"
+	"github.com/xuri/excelize/v2"
 )
 
 // TestOperatorsSeeNoPersonalData drives the calls whose failures an
@@ -186,6 +190,19 @@ func TestOperatorsSeeNoPersonalData(t *testing.T) {
 	for _, path := range []string{"/v1/beneficiaries:import?validate_only=true", "/v1/beneficiaries:import"} {
 		importSheet(s.upload(t, path, s.keyA, "text/csv", []byte(bad)))
 	}
+	// Workbooks damaged where a person's data stands: a number cell, a
+	// shared string index, a boolean and a date holding names, an
+	// inline string whose XML is broken after the name.
+	rows := [][]any{{"ime", "prezime", "e-mail", "napomena", "datum rođenja"}, {given, family, email, note, "1.1.1990."}}
+	for _, edit := range []map[string]string{
+		{"A2": `<c r="A2" t="n"><v>` + given + `</v></c>`, "B2": `<c r="B2" t="s"><v>` + family + `</v></c>`,
+			"C2": `<c r="C2" t="b"><v>` + email + `</v></c>`, "D2": `<c r="D2" t="d"><v>` + note + `</v></c>`,
+			"E2": `<c r="E2" t="e"><v>` + renamed + `</v></c>`},
+		{"A2": `<c r="A2" t="inlineStr"><is><t>` + given + `</i></is></c>`},
+		{"A2": `<c r="A2" t="inlineStr"><is><t>` + given + `</t></is></c><c r="` + family + `"><v>1</v></c>`},
+	} {
+		importSheet(s.upload(t, "/v1/beneficiaries:import", s.keyA, xlsxMedia, damagedXLSX(t, rows, edit)))
+	}
 	// An Idempotency-Key naming the person, used again for another sheet.
 	importSheet(s.upload(t, "/v1/beneficiaries:import", s.keyA, "text/csv", []byte(headless), "Idempotency-Key", renamed+"-"+family))
 	importSheet(s.upload(t, "/v1/beneficiaries:import", s.keyA, "text/csv", []byte(bad), "Idempotency-Key", renamed+"-"+family))
@@ -335,4 +352,31 @@ func TestOperatorsSeeNoPersonalData(t *testing.T) {
 	if len(found) > 0 {
 		t.Fatalf("personal data in what operators see:\n%s", strings.Join(found, "\n"))
 	}
+}
+
+// damagedXLSX is a workbook of rows (written by excelize) whose first
+// sheet's cells named in edit are replaced by the XML given, as a damaged
+// file or another program might hold them.
+func damagedXLSX(t *testing.T, rows [][]any, edit map[string]string) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	for i, row := range rows {
+		if err := f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+1), &row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var book bytes.Buffer
+	if err := f.Write(&book); err != nil {
+		t.Fatal(err)
+	}
+	return importtest.EditZip(t, book.Bytes(), "xl/worksheets/sheet1.xml", func(data []byte) []byte {
+		for cell, xml := range edit {
+			re := regexp.MustCompile(`<c r="` + cell + `"[^>]*?(/>|>.*?</c>)`)
+			if !re.Match(data) {
+				t.Fatalf("no cell %s in %s", cell, data)
+			}
+			data = re.ReplaceAllLiteral(data, []byte(xml))
+		}
+		return data
+	})
 }

@@ -1,11 +1,9 @@
 package service_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -376,37 +374,10 @@ func TestImportXLSXBadSharedString(t *testing.T) {
 // the named part.
 func rewriteZip(t *testing.T, data []byte, name, from, to string) []byte {
 	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	zw := zip.NewWriter(&out)
-	for _, zf := range zr.File {
-		body, err := zf.Open()
-		if err != nil {
-			t.Fatal(err)
+	return importtest.EditZip(t, data, name, func(b []byte) []byte {
+		if bytes.Count(b, []byte(from)) != 1 {
+			t.Fatalf("%s does not hold %s once:\n%s", name, from, b)
 		}
-		b, err := io.ReadAll(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if zf.Name == name {
-			if bytes.Count(b, []byte(from)) != 1 {
-				t.Fatalf("%s does not hold %s once:\n%s", name, from, b)
-			}
-			b = bytes.Replace(b, []byte(from), []byte(to), 1)
-		}
-		w, err := zw.Create(zf.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
+		return bytes.Replace(b, []byte(from), []byte(to), 1)
+	})
 }
