@@ -81,11 +81,8 @@ func (a *App) ListChanges(ctx context.Context, p auth.Principal, q ChangesQuery)
 		}
 		if after != "" && seq < pruned {
 			oldest := domain.EncodeCursor(pruned)
-			return &errs.Error{Kind: errs.KindOutOfRange, Reason: "CURSOR_EXPIRED",
-				Message:  "the cursor is older than the feed's retention; continue from the oldest cursor " + oldest + " (events before it are gone)",
-				Metadata: map[string]string{"oldest_cursor": oldest},
-				Violations: []errs.FieldViolation{{Field: "after",
-					Description: "is older than the feed's retention; the oldest cursor available is " + oldest}}}
+			return cursorExpired("after", "the cursor is older than the feed's retention; continue from the oldest cursor "+oldest,
+				"is older than the feed's retention; the oldest cursor available is "+oldest, map[string]string{"oldest_cursor": oldest})
 		}
 		if rows, err = a.repo.ListChanges(ctx, p.OrganisationID, seq, last, types, int(size)); err != nil {
 			return err
@@ -122,12 +119,10 @@ func (a *App) startOfTime(ctx context.Context, organisationID string, start time
 			// the retention when it comes back.
 			oldestTime := kept.Add(time.Minute).Truncate(time.Minute).UTC().Format(time.RFC3339)
 			oldest := domain.EncodeCursor(pruned)
-			return 0, &errs.Error{Kind: errs.KindOutOfRange, Reason: "CURSOR_EXPIRED",
-				Message: "start_time is before the feed's retention (" + r.String() + "); continue from the oldest cursor " + oldest +
-					" or a start_time at or after " + oldestTime + " (events before it are gone)",
-				Metadata: map[string]string{"oldest_cursor": oldest, "oldest_start_time": oldestTime},
-				Violations: []errs.FieldViolation{{Field: "start_time",
-					Description: "is before the feed's retention; the oldest start_time available is " + oldestTime + ", the oldest cursor " + oldest}}}
+			return 0, cursorExpired("start_time", "start_time is before the feed's retention ("+r.String()+"); continue from the oldest cursor "+oldest+
+				" or a start_time at or after "+oldestTime,
+				"is before the feed's retention; the oldest start_time available is "+oldestTime+", the oldest cursor "+oldest,
+				map[string]string{"oldest_cursor": oldest, "oldest_start_time": oldestTime})
 		}
 	}
 	first, found, err := a.repo.FirstChangeSince(ctx, organisationID, start, last)
@@ -138,6 +133,17 @@ func (a *App) startOfTime(ctx context.Context, organisationID string, start time
 		return last, nil
 	}
 	return max(first-1, pruned), nil
+}
+
+// cursorExpired is the OUT_OF_RANGE answer (reason CURSOR_EXPIRED, as the
+// services' feeds give) to a cursor or start_time (field) from before the
+// change feed's retention: the message (which adds that the events before
+// it are gone) and the field's violation say where to continue, the
+// metadata tells it a program (oldest_cursor, and oldest_start_time for a
+// time).
+func cursorExpired(field, message, violation string, metadata map[string]string) error {
+	return &errs.Error{Kind: errs.KindOutOfRange, Reason: "CURSOR_EXPIRED", Message: message + " (events before it are gone)",
+		Metadata: metadata, Violations: []errs.FieldViolation{{Field: field, Description: violation}}}
 }
 
 // Prune deletes change-feed entries older than feedRetention and
