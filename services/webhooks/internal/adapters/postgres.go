@@ -125,10 +125,14 @@ var deadLetterUnsubscribed = strings.ReplaceAll(deadLetter, "{why}", "'event typ
 // ($5): a type it had keeps its time (create_time when none was stored, by
 // a replica from before migration 00012), a type it now takes is taken now
 // by the database's clock; a type it drops is forgotten, so taking it again
-// later starts then. The column names in it are the row as it was.
-const typesSince = `(SELECT jsonb_object_agg(t, coalesce(event_types_since -> t,
-	CASE WHEN t = ANY (event_types) THEN to_jsonb(create_time) END, to_jsonb(clock_timestamp())))
-	FROM unnest($5::text[]) AS t)`
+// later starts then. Enabled again ($10 active, the row not), it takes
+// every type now: what happened while it was disabled (or before) is not
+// sent later, when the process applies it only after the enabling (a
+// catch-up); the change feed has it. Now is read once (c.now), the same
+// for every type. The column names in it are the row as it was.
+const typesSince = `(SELECT jsonb_object_agg(t, CASE WHEN $10 = 'active' AND state <> 'active' THEN c.now
+	ELSE coalesce(event_types_since -> t, CASE WHEN t = ANY (event_types) THEN to_jsonb(create_time) END, c.now) END)
+	FROM unnest($5::text[]) AS t, (SELECT to_jsonb(clock_timestamp()) AS now) AS c)`
 
 // UpdateSubscription stores s if its version is unchanged. The run of
 // failures (failing_since) is the dispatcher's, which records it without a

@@ -17,9 +17,10 @@ import (
 // it took the event's type at or before the event's time. A subscription
 // stored without the times (by a replica from before migration 00012)
 // took its types at its create_time; an update keeps that for the types it
-// keeps and takes an added type at the update, by the database's clock.
-// Before, every event applied was queued to every subscription to its
-// type, however old the event.
+// keeps and takes an added type at the update, by the database's clock;
+// enabled again, it takes every type then. Before, every event applied was
+// queued to every subscription to its type, however old the event; and
+// (r22) enabled again, it kept its times.
 func TestSubscriptionTakesTypesAt(t *testing.T) {
 	ctx := context.Background()
 	pool, repo := benchRepo(t)
@@ -95,6 +96,40 @@ func TestSubscriptionTakesTypesAt(t *testing.T) {
 	} {
 		if got := queued(c.typ, c.at); got != c.want {
 			t.Errorf("after the update: %s at %v queued %v; want %v (taken %v)", c.typ, c.at, got, c.want, since)
+		}
+	}
+
+	// Disabled and enabled again, it takes every type at the enabling: an
+	// event of before (applied late) is not queued, not even of a type it
+	// kept throughout.
+	for _, state := range []string{domain.StateDisabled, domain.StateActive} {
+		if read, err = repo.GetSubscription(ctx, org, s.ID); err != nil {
+			t.Fatal(err)
+		}
+		read.State = state
+		if _, err := repo.UpdateSubscription(ctx, read); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var enabled map[string]time.Time
+	if err := pool.QueryRow(ctx, `SELECT event_types_since FROM subscriptions WHERE id = $1`, s.ID).Scan(&enabled); err != nil {
+		t.Fatal(err)
+	}
+	at := enabled[domain.TypeReferralReceived]
+	if len(enabled) != 2 || !at.After(since[domain.TypeReferralCancelled]) || !enabled[domain.TypeReferralCancelled].Equal(at) {
+		t.Errorf("enabled again: %v; want both types taken at the enabling (after %v)", enabled, since)
+	}
+	for _, c := range []struct {
+		typ  string
+		at   time.Time
+		want bool
+	}{
+		{"referral.sent", at.Add(-time.Microsecond), false},
+		{"referral.cancelled", at.Add(-time.Microsecond), false},
+		{"referral.sent", at.Add(time.Millisecond), true},
+	} {
+		if got := queued(c.typ, c.at); got != c.want {
+			t.Errorf("enabled again: %s at %v queued %v; want %v (taken %v)", c.typ, c.at, got, c.want, enabled)
 		}
 	}
 }

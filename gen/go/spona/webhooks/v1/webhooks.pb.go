@@ -245,7 +245,15 @@ type Webhook struct {
 	Secret string `protobuf:"bytes,5,opt,name=secret,proto3" json:"secret,omitempty"`
 	// ACTIVE or DISABLED. A webhook is created ACTIVE unless DISABLED is
 	// given (an endpoint set up before its receiver is ready): nothing is
-	// queued for it until it is set ACTIVE.
+	// queued for it until it is set ACTIVE. Disabled (by the organisation,
+	// or for failing or 410 Gone), its pending deliveries are dead-lettered
+	// at once and nothing is queued for it. Set ACTIVE again, it is sent
+	// the events that happen from then on, of every type it has: events of
+	// the time it was disabled are never sent to it later, even those the
+	// service applies only after (a catch-up), and its dead-lettered
+	// deliveries stay so. Catch up with the change feed (GET /v1/events
+	// with start_time the timestamp of the last delivery received), or send
+	// the dead-lettered deliveries again (POST /v1/webhooks/{id}:redeliver).
 	State WebhookState `protobuf:"varint,6,opt,name=state,proto3,enum=spona.webhooks.v1.WebhookState" json:"state,omitempty"`
 	// Why the subscription was disabled, in words (the run of failures and
 	// the last one), while it is disabled; cleared when it is enabled again.

@@ -66,9 +66,10 @@ const (
 // deliveries have failed for 5 days in a row is disabled. A subscription
 // is sent the events of a type that happened (`timestamp`) at or after it
 // took the type: when it was created, or, for a type an update added, at
-// that update. An older event the service applies only later (catching up
-// on a service's events at its first start or after downtime) is not sent
-// to it; the change feed (GET /v1/events) has it.
+// that update; a subscription enabled again takes every type then. An
+// older event the service applies only later (catching up on a service's
+// events at its first start or after downtime) is not sent to it; the
+// change feed (GET /v1/events) has it.
 type WebhookServiceClient interface {
 	// Subscribes an endpoint. The response carries the signing secret; it is
 	// shown only here and by RotateWebhookSecret.
@@ -79,7 +80,8 @@ type WebhookServiceClient interface {
 	ListWebhooks(ctx context.Context, in *ListWebhooksRequest, opts ...grpc.CallOption) (*ListWebhooksResponse, error)
 	// Changes url, event_types, description or state (the fields in
 	// update_mask, or those present in the body). Setting state to ACTIVE
-	// enables a disabled subscription again. An event type added is sent
+	// enables a disabled subscription again: it is sent the events that
+	// happen from then on (see state). An event type added is sent
 	// from the update on (events of it that happened before are not); a type
 	// kept keeps its start. A stale etag is ABORTED (409).
 	UpdateWebhook(ctx context.Context, in *UpdateWebhookRequest, opts ...grpc.CallOption) (*UpdateWebhookResponse, error)
@@ -249,9 +251,10 @@ func (c *webhookServiceClient) RedeliverWebhookDeliveries(ctx context.Context, i
 // deliveries have failed for 5 days in a row is disabled. A subscription
 // is sent the events of a type that happened (`timestamp`) at or after it
 // took the type: when it was created, or, for a type an update added, at
-// that update. An older event the service applies only later (catching up
-// on a service's events at its first start or after downtime) is not sent
-// to it; the change feed (GET /v1/events) has it.
+// that update; a subscription enabled again takes every type then. An
+// older event the service applies only later (catching up on a service's
+// events at its first start or after downtime) is not sent to it; the
+// change feed (GET /v1/events) has it.
 type WebhookServiceServer interface {
 	// Subscribes an endpoint. The response carries the signing secret; it is
 	// shown only here and by RotateWebhookSecret.
@@ -262,7 +265,8 @@ type WebhookServiceServer interface {
 	ListWebhooks(context.Context, *ListWebhooksRequest) (*ListWebhooksResponse, error)
 	// Changes url, event_types, description or state (the fields in
 	// update_mask, or those present in the body). Setting state to ACTIVE
-	// enables a disabled subscription again. An event type added is sent
+	// enables a disabled subscription again: it is sent the events that
+	// happen from then on (see state). An event type added is sent
 	// from the update on (events of it that happened before are not); a type
 	// kept keeps its start. A stale etag is ABORTED (409).
 	UpdateWebhook(context.Context, *UpdateWebhookRequest) (*UpdateWebhookResponse, error)
