@@ -1,0 +1,250 @@
+package service_test
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/spona/spona/gen/openapi"
+	"github.com/spona/spona/pkg/ids"
+	"github.com/spona/spona/pkg/testkit/resttest"
+	"github.com/spona/spona/pkg/testkit/webhooktest"
+	"github.com/spona/spona/services/edge/edgetest"
+)
+
+// TestAnotherOrganisationsRecordLooksMissing drives every route of the
+// OpenAPI document as organisation B twice: once with the ids of
+// organisation A's records (seedRecords) in its path, body and id query
+// parameters, and once with new ids no record has in their places; plain,
+// with a stale If-Match and with an If-None-Match. Each pair of answers
+// must be the same: status, and body once the new ids are read as A's.
+// Otherwise the answer tells B that A's record exists (an existence
+// oracle), which TestEveryRouteKeepsOrganisationsApart does not see as
+// long as the answer is no success.
+func TestAnotherOrganisationsRecordLooksMissing(t *testing.T) {
+	rcv := webhooktest.Start(t, nil)
+	s := edgetest.Start(t, nil)
+	admin := resttest.New(s.URL, s.CreateAdminKey(t).Key)
+	a := resttest.New(s.URL, s.CreateKey(t, "a", "Oracle NGO A").Key)
+	b := resttest.New(s.URL, s.CreateKey(t, "b", "Oracle NGO B").Key)
+	rec := seedRecords(t, admin, a, rcv.URL())
+	if n := answersAsIfMissing(t, b, rec); n < 60 {
+		t.Errorf("%d routes named A's records; want every route with an id", n)
+	}
+}
+
+// TestEndedGrantLooksMissing has organisation C receive a referral of A's
+// person with her consent (a live access grant: C reads her), then A
+// cancel it: the grant ended, every route answers C about the person and
+// her records, and about a draft referral A addressed to C but did not
+// send, as about ones that do not exist.
+func TestEndedGrantLooksMissing(t *testing.T) {
+	rcv := webhooktest.Start(t, nil)
+	s := edgetest.Start(t, nil)
+	admin := resttest.New(s.URL, s.CreateAdminKey(t).Key)
+	a := resttest.New(s.URL, s.CreateKey(t, "a", "Grant NGO A").Key)
+	kc := s.CreateKey(t, "c", "Grant NGO C")
+	c := resttest.New(s.URL, kc.Key)
+	rec := seedRecords(t, admin, a, rcv.URL())
+	ben := rec["beneficiaries"]
+	ref := a.Do(t, "POST", "/v1/referrals", map[string]any{"beneficiary_id": ben, "to_organisation_id": kc.Organisation,
+		"category": "REFERRAL_CATEGORY_LEGAL", "reason": "asylum interview"}).Must(t, 200).Str("id")
+	a.Do(t, "POST", "/v1/referrals/"+ref+":send", map[string]any{}).Must(t, 200)
+	c.Do(t, "POST", "/v1/referrals/"+ref+":accept", map[string]any{}).Must(t, 200)
+	c.Do(t, "GET", "/v1/beneficiaries/"+ben, nil).Must(t, 200) // the grant is live
+	a.Do(t, "POST", "/v1/referrals/"+ref+":cancel", map[string]any{"reason": "moved away"}).Must(t, 200)
+	c.Do(t, "GET", "/v1/beneficiaries/"+ben, nil).Must(t, 404)
+	// C stays a party to the referral it received; a draft A addresses to
+	// C is not C's before it is sent.
+	rec["referrals"] = a.Do(t, "POST", "/v1/referrals", map[string]any{"beneficiary_id": ben, "to_organisation_id": kc.Organisation,
+		"category": "REFERRAL_CATEGORY_LEGAL", "reason": "asylum interview"}).Must(t, 200).Str("id")
+	answersAsIfMissing(t, c, rec)
+}
+
+// answersAsIfMissing drives every route of the OpenAPI document but the
+// directory's as c with the ids of rec (seedRecords) in its path, body and
+// id query parameters, and again with new ids no record has in their
+// places; plain, with a stale If-Match and with an If-None-Match. Each
+// pair of answers must be the same: status, and body once the new ids are
+// read as rec's. It returns how many routes named one of rec's ids.
+func answersAsIfMissing(t *testing.T, c *resttest.Client, rec map[string]string) int {
+	t.Helper()
+	// Each of rec's ids, and one no record has, in a stable order.
+	var aIDs []string
+	for _, id := range rec {
+		aIDs = append(aIDs, id)
+	}
+	sort.Strings(aIDs)
+	aIDs = compactSorted(aIDs)
+	fresh := map[string]string{}
+	for _, id := range aIDs {
+		fresh[id] = ids.New()
+	}
+	toFresh := func(s string) string {
+		for _, id := range aIDs {
+			s = strings.ReplaceAll(s, id, fresh[id])
+		}
+		return s
+	}
+	toA := func(s string) string {
+		for _, id := range aIDs {
+			s = strings.ReplaceAll(s, fresh[id], id)
+		}
+		return s
+	}
+	spec, err := resttest.ParseSpec(openapi.Spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sampleID := func(field string) (string, bool) {
+		base := strings.TrimSuffix(field, "_id")
+		for _, p := range []string{"to_", "from_", "source_", "target_", "duplicate", "actor_"} {
+			base = strings.TrimPrefix(base, p)
+		}
+		for coll, id := range rec {
+			if strings.HasPrefix(strings.ToLower(coll), strings.ReplaceAll(base, "_", "")) {
+				return id, true
+			}
+		}
+		if field == "duplicate_id" || field == "beneficiary_id" {
+			return rec["beneficiaries"], true
+		}
+		return "", false
+	}
+	conds := []struct {
+		name    string
+		headers []string
+	}{
+		{"plain", nil},
+		{"stale If-Match", []string{"If-Match", `"stale"`}},
+		{"If-None-Match", []string{"If-None-Match", `"stale"`}},
+	}
+	compared := 0
+	for _, op := range spec.Operations {
+		name := op.Method + " " + op.Template
+		if strings.HasPrefix(op.Template, "/hsds") || op.Method == "GET" &&
+			(strings.HasPrefix(op.Template, "/v1/organisations") || strings.HasPrefix(op.Template, "/v1/services")) {
+			continue // the directory: everyone's to read
+		}
+		path, _ := recordPath(t, op, rec)
+		// Query parameters naming a record by id.
+		var q []string
+		for _, p := range op.Query {
+			if id, ok := sampleID(p); ok && strings.HasSuffix(p, "_id") {
+				q = append(q, p+"="+id)
+			}
+		}
+		if len(q) > 0 {
+			path += "?" + strings.Join(q, "&")
+		}
+		var raw string
+		if op.Method != "GET" && op.Body != "" {
+			body, _ := json.Marshal(spec.Sample(op.Body, sampleID))
+			raw = string(body)
+		}
+		if toFresh(path+raw) == path+raw {
+			continue // nothing of rec's named
+		}
+		compared++
+		for _, cond := range conds {
+			var body, body2 any
+			if raw != "" {
+				body, body2 = []byte(raw), []byte(toFresh(raw))
+			}
+			hdr := append([]string{"Content-Type", "application/json"}, cond.headers...)
+			ra := c.Do(t, op.Method, path, body, hdr...)
+			rm := c.Do(t, op.Method, toFresh(path), body2, hdr...)
+			if ra.Status != rm.Status || toA(string(rm.Raw)) != string(ra.Raw) {
+				t.Errorf("%s (%s): the record answers HTTP %d %s; a missing one HTTP %d %s",
+					name, cond.name, ra.Status, ra.Raw, rm.Status, toA(string(rm.Raw)))
+			}
+		}
+	}
+	return compared
+}
+
+func compactSorted(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// TestAnotherOrganisationsIDInOwnRequestLooksMissing has organisation B
+// name one of organisation A's records inside a request about B's own
+// records (a person, a household, a training event with a session and a
+// participant, a project with an indicator), in a valid body, and the
+// same request with an id no record has: both answers must be the same,
+// status and body once the new id is read as A's.
+func TestAnotherOrganisationsIDInOwnRequestLooksMissing(t *testing.T) {
+	rcv := webhooktest.Start(t, nil)
+	s := edgetest.Start(t, nil)
+	admin := resttest.New(s.URL, s.CreateAdminKey(t).Key)
+	a := resttest.New(s.URL, s.CreateKey(t, "a", "Oracle NGO A").Key)
+	b := resttest.New(s.URL, s.CreateKey(t, "b", "Oracle NGO B").Key)
+	rec := seedRecords(t, admin, a, rcv.URL())
+	third := admin.Do(t, "POST", "/v1/organisations", map[string]any{"name": "Oracle third", "kind": "ORGANISATION_KIND_NGO",
+		"country": "RS"}).Must(t, 200).Str("id")
+	own := seedRecords(t, admin, b, rcv.URL())
+
+	etag := b.Do(t, "GET", "/v1/trainingEvents/"+own["trainingEvents"], nil).Must(t, 200).Str("etag")
+	cases := []struct {
+		method, path string
+		body         string // {A} stands for the id tried
+		aID          string
+	}{
+		{"POST", "/v1/beneficiaries/" + own["beneficiaries"] + ":merge", `{"duplicate_id":"{A}"}`, rec["beneficiaries"]},
+		{"POST", "/v1/households/" + own["households"] + "/members", `{"beneficiary_id":"{A}","relationship":"RELATIONSHIP_CHILD"}`, rec["beneficiaries"]},
+		{"DELETE", "/v1/households/" + own["households"] + "/members/{A}", ``, rec["beneficiaries"]},
+		{"POST", "/v1/households", `{"reference":"H2","members":[{"beneficiary_id":"{A}","relationship":"RELATIONSHIP_HEAD"}]}`, rec["beneficiaries"]},
+		{"POST", "/v1/referrals", `{"beneficiary_id":"{A}","to_organisation_id":"` + third + `","category":"REFERRAL_CATEGORY_LEGAL","reason":"r"}`, rec["beneficiaries"]},
+		{"POST", "/v1/referrals", `{"beneficiary_id":"` + own["beneficiaries"] + `","consent_id":"{A}","to_organisation_id":"` + third + `","category":"REFERRAL_CATEGORY_LEGAL","reason":"r"}`, rec["consents"]},
+		{"POST", "/v1/referrals", `{"beneficiary_id":"` + own["beneficiaries"] + `","project_id":"{A}","to_organisation_id":"` + third + `","category":"REFERRAL_CATEGORY_LEGAL","reason":"r"}`, rec["projects"]},
+		{"POST", "/v1/beneficiaries/" + own["beneficiaries"] + "/assistances", `{"type":"ASSISTANCE_TYPE_INFORMATION","date":"2024-01-02","referral_id":"{A}"}`, rec["referrals"]},
+		{"POST", "/v1/beneficiaries/" + own["beneficiaries"] + "/assistances", `{"type":"ASSISTANCE_TYPE_INFORMATION","date":"2024-01-02","project_id":"{A}"}`, rec["projects"]},
+		{"POST", "/v1/beneficiaries/{A}/assistances", `{"type":"ASSISTANCE_TYPE_INFORMATION","date":"2024-01-02"}`, rec["beneficiaries"]},
+		{"POST", "/v1/beneficiaries/{A}/consents", `{"purpose":"CONSENT_PURPOSE_PHOTO","given_by":"CONSENT_GIVEN_BY_SELF"}`, rec["beneficiaries"]},
+		{"POST", "/v1/beneficiaries/{A}/documents", `{"type":"DOCUMENT_TYPE_PASSPORT","number":"P7654321","issuing_country":"SY"}`, rec["beneficiaries"]},
+		{"POST", "/v1/beneficiaries/{A}/legalStatusHistory/" + rec["legalStatusHistory"] + ":correct", `{"legal_status":"LEGAL_STATUS_REFUGEE","since":"2024-01-01"}`, rec["beneficiaries"]},
+		{"POST", "/v1/beneficiaries/" + own["beneficiaries"] + "/legalStatusHistory/{A}:correct", `{"legal_status":"LEGAL_STATUS_REFUGEE","since":"2024-01-01"}`, rec["legalStatusHistory"]},
+		{"DELETE", "/v1/beneficiaries/" + own["beneficiaries"] + "/legalStatusHistory/{A}", ``, rec["legalStatusHistory"]},
+		{"DELETE", "/v1/beneficiaries/" + own["beneficiaries"] + "/documents/{A}", ``, rec["documents"]},
+		{"POST", "/v1/beneficiaries/" + own["beneficiaries"] + "/consents/{A}:withdraw", `{}`, rec["consents"]},
+		{"POST", "/v1/assistances/{A}:void", `{"reason":"ASSISTANCE_VOID_REASON_DUPLICATE"}`, rec["assistances"]},
+		{"POST", "/v1/trainingEvents/" + own["trainingEvents"] + "/participants", `{"beneficiary_id":"{A}"}`, rec["beneficiaries"]},
+		{"PATCH", "/v1/trainingEvents/" + own["trainingEvents"] + "?update_mask=project_id", `{"project_id":"{A}","etag":"` + etag + `"}`, rec["projects"]},
+		{"POST", "/v1/trainingEvents", `{"type":"EVENT_TYPE_SEMINAR","title":"S","start_date":"2024-01-02","end_date":"2024-01-03","project_id":"{A}"}`, rec["projects"]},
+		{"GET", "/v1/trainingEvents?project_id={A}", ``, rec["projects"]},
+		{"GET", "/v1/trainingEvents/" + own["trainingEvents"] + "/participants/{A}", ``, rec["participants"]},
+		{"DELETE", "/v1/trainingEvents/" + own["trainingEvents"] + "/participants/{A}", ``, rec["participants"]},
+		{"POST", "/v1/trainingEvents/" + own["trainingEvents"] + "/participants/{A}:recordTestScores", `{"pre_test_score":50}`, rec["participants"]},
+		{"DELETE", "/v1/trainingEvents/" + own["trainingEvents"] + "/sessions/{A}", ``, rec["sessions"]},
+		{"POST", "/v1/trainingEvents/" + own["trainingEvents"] + "/sessions/{A}:recordAttendance", `{"marks":[{"participant_id":"` + own["participants"] + `","present":true}]}`, rec["sessions"]},
+		{"POST", "/v1/trainingEvents/" + own["trainingEvents"] + "/sessions/" + own["sessions"] + ":recordAttendance", `{"marks":[{"participant_id":"{A}","present":true}]}`, rec["participants"]},
+		{"GET", "/v1/projects/" + own["projects"] + "/indicators/{A}", ``, rec["indicators"]},
+		{"PATCH", "/v1/projects/" + own["projects"] + "/indicators/{A}?update_mask=unit", `{"unit":"persons"}`, rec["indicators"]},
+		{"DELETE", "/v1/projects/" + own["projects"] + "/indicators/{A}", ``, rec["indicators"]},
+		{"POST", "/v1/projects/" + own["projects"] + "/indicators/{A}:recordValue", `{"value":{"period":{"start_date":"2024-01-01","end_date":"2024-03-31"},"value":3}}`, rec["indicators"]},
+		{"GET", "/v1/beneficiaries/" + own["beneficiaries"] + "/auditEvents?actor_organisation_id={A}", ``, rec["beneficiaries"]},
+		{"GET", "/v1/operations/{A}", ``, rec["imports"]},
+	}
+	for _, c := range cases {
+		missing := ids.New()
+		do := func(id string) resttest.Response {
+			var body any
+			if c.body != "" {
+				body = []byte(strings.ReplaceAll(c.body, "{A}", id))
+			}
+			return b.Do(t, c.method, strings.ReplaceAll(c.path, "{A}", id), body, "Content-Type", "application/json")
+		}
+		ra, rm := do(c.aID), do(missing)
+		if ra.Status != rm.Status || strings.ReplaceAll(string(rm.Raw), missing, c.aID) != string(ra.Raw) {
+			t.Errorf("%s %s %s as B: A's record answers HTTP %d %s; a missing one HTTP %d %s", c.method, c.path, c.body,
+				ra.Status, ra.Raw, rm.Status, strings.ReplaceAll(string(rm.Raw), missing, c.aID))
+		}
+	}
+}
