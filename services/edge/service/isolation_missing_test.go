@@ -62,6 +62,33 @@ func TestEndedGrantLooksMissing(t *testing.T) {
 	answersAsIfMissing(t, c, rec)
 }
 
+// TestRemovedPartnerLooksMissing has A take organisation P into its
+// project as an implementing partner (P reads the project), then take P
+// off it: every route answers P about the project, its indicator and A's
+// other records as about ones that do not exist.
+func TestRemovedPartnerLooksMissing(t *testing.T) {
+	rcv := webhooktest.Start(t, nil)
+	s := edgetest.Start(t, nil)
+	admin := resttest.New(s.URL, s.CreateAdminKey(t).Key)
+	a := resttest.New(s.URL, s.CreateKey(t, "a", "Partner NGO A").Key)
+	kp := s.CreateKey(t, "p", "Partner NGO P")
+	partner := resttest.New(s.URL, kp.Key)
+	rec := seedRecords(t, admin, a, rcv.URL())
+	path := "/v1/projects/" + rec["projects"]
+	setPartners := func(orgs ...any) {
+		t.Helper()
+		etag := a.Do(t, "GET", path, nil).Must(t, 200).Str("etag")
+		a.Do(t, "PATCH", path+"?update_mask=participating_organisations", map[string]any{"etag": etag,
+			"participating_organisations": orgs}).Must(t, 200)
+	}
+	setPartners(map[string]any{"organisation_id": kp.Organisation, "role": "ORGANISATION_ROLE_IMPLEMENTING",
+		"names": []any{map[string]any{"text": "Partner P"}}})
+	partner.Do(t, "GET", path+"/indicators/"+rec["indicators"], nil).Must(t, 200) // P reads the project
+	setPartners()
+	partner.Do(t, "GET", path, nil).Must(t, 404)
+	answersAsIfMissing(t, partner, rec)
+}
+
 // answersAsIfMissing drives every route of the OpenAPI document but the
 // directory's as c with the ids of rec (seedRecords) in its path, body and
 // id query parameters, and again with new ids no record has in their
