@@ -20,11 +20,18 @@ import (
 // indicators; every indicator change that locks the project too
 // (DeleteIndicator, which marks it) locks it first, so one waits for the
 // other instead of each waiting for the other (a deadlock PostgreSQL ends
-// with 40P01): the project's deletion succeeds, the change succeeds or,
-// made after the project is gone, is NOT_FOUND, and each indicator's
-// deletion is audited and told once. Before, DeleteIndicator locked the
-// indicator, then the project: a deletion of the project between the two
-// deadlocked with it and one of them ended ABORTED.
+// with 40P01): the project's deletion succeeds, and each indicator's
+// deletion is audited and told once. A change made first succeeds (the
+// deletion waits for it, and audits the indicator as it left it); one made
+// while the deletion holds the indicators' locks (it locks them before it
+// reads what it audits, r22) waits for it and finds the indicator gone: a
+// deletion or a value NOT_FOUND (the project is gone), an update ABORTED
+// (its etag's version is gone), as with an indicator deleted on its own.
+// Before r22 such an update or value went through while the deletion was
+// held, and the deletion then deleted a version other than the one it
+// had audited. Before c7d3b73, DeleteIndicator locked the indicator, then
+// the project: a deletion of the project between the two deadlocked with
+// it and one of them ended ABORTED.
 func TestIndicatorChangesRacingProjectDeletion(t *testing.T) {
 	tr := startTrail(t)
 	conn := pgtest.Connect(t, tr.dbURL)
@@ -82,11 +89,12 @@ func TestIndicatorChangesRacingProjectDeletion(t *testing.T) {
 				if deleteErr != nil {
 					t.Errorf("the project's deletion: %v (%s)", deleteErr, statustest.Reason(deleteErr))
 				}
-				// Deleting the indicator after its project is gone finds
-				// nothing; any other change, and any made first, succeeds.
+				// A change made first succeeds; one that waited for the
+				// project's deletion finds the indicator gone.
 				wantChange := codes.OK
-				if !changeFirst && ch.name == "indicator deleted" {
-					wantChange = codes.NotFound
+				if !changeFirst {
+					wantChange = map[string]codes.Code{"indicator deleted": codes.NotFound, "value recorded": codes.NotFound,
+						"indicator updated": codes.Aborted}[ch.name]
 				}
 				if got := statustest.Code(changeErr); got != wantChange {
 					t.Errorf("the %s: %v (%s), want %v", ch.name, changeErr, statustest.Reason(changeErr), wantChange)

@@ -115,7 +115,7 @@ func readerIDs(p *domain.Project) []string { return db.Strings(p.Readers()[1:]) 
 
 // CreateProject inserts p with its audit record and evs; a repeated
 // request id returns the first row (and writes neither again).
-func (p *Postgres) CreateProject(ctx context.Context, pr *domain.Project, requestID string, c domain.ProjectChange, evs ...events.Event) (*domain.Project, error) {
+func (p *Postgres) CreateProject(ctx context.Context, pr *domain.Project, requestID string, c domain.Change, evs ...events.Event) (*domain.Project, error) {
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
 		return nil, db.Error(err)
@@ -156,7 +156,7 @@ func (p *Postgres) CreateProject(ctx context.Context, pr *domain.Project, reques
 
 // projectAudited writes, in tx, the audit record c of a change of project
 // id, and evs.
-func projectAudited(ctx context.Context, tx pgx.Tx, id string, c domain.ProjectChange, evs []events.Event) error {
+func projectAudited(ctx context.Context, tx pgx.Tx, id string, c domain.Change, evs []events.Event) error {
 	if err := db.Defer(ctx, tx, `INSERT INTO project_audit (action, actor_organisation_id, actor_client_id, project_id, fields, before, after)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		c.Action, c.ActorOrganisationID, c.ActorClientID, id, db.Strings(c.Fields), c.Before, c.After); err != nil {
@@ -212,7 +212,7 @@ func (p *Postgres) ListProjects(ctx context.Context, viewer string, page paginat
 
 // UpdateProject stores pr, with its audit record and evs, if its stored
 // version is still version.
-func (p *Postgres) UpdateProject(ctx context.Context, pr *domain.Project, version int64, c domain.ProjectChange, evs ...events.Event) (*domain.Project, error) {
+func (p *Postgres) UpdateProject(ctx context.Context, pr *domain.Project, version int64, c domain.Change, evs ...events.Event) (*domain.Project, error) {
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
 		return nil, db.Error(err)
@@ -251,36 +251,74 @@ func (p *Postgres) UpdateProject(ctx context.Context, pr *domain.Project, versio
 
 // DeleteProject deletes the project (and, by cascade, its budgets,
 // indicators and values) if its version is version (any when 0). Each
-// indicator leaves what its own deletion leaves: the audit record c and
-// the event indicatorDeleted, named by its id (in the order of their
-// codes), then the project's audit record deleted and evs; in the same
-// transaction. The project is locked
-// first: an indicator's insert (its foreign key's lock) and deletion
-// (which locks the project before the indicator) wait for the commit, so the indicators
-// audited are those the cascade deletes. Two round trips: the lock, then
-// the rest with the COMMIT.
-func (p *Postgres) DeleteProject(ctx context.Context, id string, version int64, deleted domain.ProjectChange, c domain.IndicatorChange, indicatorDeleted events.Event, evs ...events.Event) error {
+// indicator leaves what its own deletion leaves: the audit record c, its
+// before what the indicator held (domain.Indicator.Removed), and the event
+// indicatorDeleted, named by its id (in the order of their codes), then
+// the project's audit record deleted, its before the project's figures,
+// and evs; in the same transaction. The project is locked first: an
+// indicator's insert (its foreign key's lock) and deletion (which locks
+// the project before the indicator) wait for the commit, so the
+// indicators audited are those the cascade deletes. Its indicators are
+// locked next, then the project and they are read: what is audited is
+// what the cascade deletes, an update or value recorded meanwhile
+// waiting. Two round trips: the locks and reads, then the rest with the
+// COMMIT.
+func (p *Postgres) DeleteProject(ctx context.Context, id string, version int64, deleted domain.Change, c domain.Change, indicatorDeleted events.Event, evs ...events.Event) error {
 	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `SELECT FROM projects WHERE id = $1 AND ($2 = 0 OR version = $2) FOR UPDATE`, id, version)
+		if err := locked(ctx, tx, etag.Mismatch(), `SELECT true FROM projects WHERE id = $1 AND ($2 = 0 OR version = $2) FOR UPDATE`, id, version); err != nil {
+			return err
+		}
+		const indicators = `FROM indicators i WHERE i.project_id = $1 ORDER BY i.code`
+		if err := db.Defer(ctx, tx, `SELECT `+indicators+` FOR UPDATE`, id); err != nil {
+			return err
+		}
+		var pr *domain.Project
+		if err := db.DeferRow(ctx, tx, `SELECT `+projectCols+` FROM projects p WHERE p.id = $1`, []any{id}, func(r pgx.Row) (err error) {
+			pr, err = scanProject(r)
+			return db.Error(err)
+		}); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+indicatorCols+` `+indicators, id)
 		if err != nil {
 			return db.Error(err)
 		}
-		if tag.RowsAffected() == 0 {
-			return etag.Mismatch()
+		gone, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Indicator, error) { return scanIndicator(r) })
+		if err != nil {
+			return db.Error(err)
 		}
-		const indicators = `FROM indicators WHERE project_id = $1 ORDER BY code`
-		if err := db.Defer(ctx, tx, `INSERT INTO indicator_audit (action, actor_organisation_id, actor_client_id, project_id, indicator_id, fields)
-			SELECT $2, $3, $4, project_id, id, $5 `+indicators,
-			id, c.Action, c.ActorOrganisationID, c.ActorClientID, db.Strings(c.Fields)); err != nil {
+		ids, before := make([]string, 0, len(gone)), make([]domain.Figures, 0, len(gone))
+		for _, in := range gone {
+			ids, before = append(ids, in.ID), append(before, in.Removed())
+		}
+		if err := db.Defer(ctx, tx, `INSERT INTO indicator_audit (action, actor_organisation_id, actor_client_id, project_id, indicator_id, fields, before)
+			SELECT $2, $3, $4, $1, x.id, $5, x.before FROM unnest($6::uuid[], $7::jsonb[]) WITH ORDINALITY AS x(id, before, n) ORDER BY x.n`,
+			id, c.Action, c.ActorOrganisationID, c.ActorClientID, db.Strings(c.Fields), ids, before); err != nil {
 			return err
 		}
-		if err := outbox.WriteEach(ctx, tx, indicatorDeleted, "indicator_id", `SELECT id::text `+indicators, id); err != nil {
+		if err := outbox.WriteEach(ctx, tx, indicatorDeleted, "indicator_id", `SELECT i.id::text `+indicators, id); err != nil {
 			return err
 		}
 		if err := db.Defer(ctx, tx, `DELETE FROM projects WHERE id = $1`, id); err != nil {
 			return err
 		}
+		deleted.Before = pr.Figures()
 		return projectAudited(ctx, tx, id, deleted, evs)
+	})
+}
+
+// locked runs lock, a SELECT … FOR UPDATE (or another row lock) of one
+// row, queued with the statement that follows it; none found is the
+// error missing.
+func locked(ctx context.Context, tx pgx.Tx, missing error, lock string, args ...any) error {
+	return db.DeferRow(ctx, tx, lock, args, func(r pgx.Row) error {
+		var found bool
+		if err := r.Scan(&found); errors.Is(err, pgx.ErrNoRows) {
+			return missing
+		} else if err != nil {
+			return db.Error(err)
+		}
+		return nil
 	})
 }
 
@@ -357,9 +395,9 @@ const auditSQL = `INSERT INTO indicator_audit (action, actor_organisation_id, ac
 // audited writes, in tx, the audit record c of a change of indicator id
 // of project projectID, and evs (last: the change has locked the
 // indicator). On a pipelined transaction both go with the COMMIT.
-func audited(ctx context.Context, tx pgx.Tx, projectID, id string, c domain.IndicatorChange, evs []events.Event) error {
+func audited(ctx context.Context, tx pgx.Tx, projectID, id string, c domain.Change, evs []events.Event) error {
 	if err := db.Defer(ctx, tx, auditSQL, c.Action, c.ActorOrganisationID, c.ActorClientID, projectID, id,
-		db.Strings(c.Fields), c.Start.Ptr(), c.End.Ptr(), db.Null(c.Before), db.Null(c.After), c.FiguresBefore, c.FiguresAfter); err != nil {
+		db.Strings(c.Fields), c.Start.Ptr(), c.End.Ptr(), db.Null(c.ValueBefore), db.Null(c.ValueAfter), c.Before, c.After); err != nil {
 		return err
 	}
 	return outbox.Write(ctx, tx, evs...)
@@ -367,7 +405,7 @@ func audited(ctx context.Context, tx pgx.Tx, projectID, id string, c domain.Indi
 
 // CreateIndicator inserts in with its audit record and evs; a repeated
 // request id returns the first row (and writes neither again).
-func (p *Postgres) CreateIndicator(ctx context.Context, in *domain.Indicator, requestID string, c domain.IndicatorChange, evs ...events.Event) (*domain.Indicator, error) {
+func (p *Postgres) CreateIndicator(ctx context.Context, in *domain.Indicator, requestID string, c domain.Change, evs ...events.Event) (*domain.Indicator, error) {
 	targets, err := targetsJSON(in.Targets)
 	if err != nil {
 		return nil, err
@@ -431,7 +469,7 @@ func (p *Postgres) ListAllIndicators(ctx context.Context, projectID string) ([]*
 
 // UpdateIndicator stores in, with its audit record and evs, if its stored
 // version is still version.
-func (p *Postgres) UpdateIndicator(ctx context.Context, in *domain.Indicator, version int64, c domain.IndicatorChange, evs ...events.Event) (*domain.Indicator, error) {
+func (p *Postgres) UpdateIndicator(ctx context.Context, in *domain.Indicator, version int64, c domain.Change, evs ...events.Event) (*domain.Indicator, error) {
 	targets, err := targetsJSON(in.Targets)
 	if err != nil {
 		return nil, err
@@ -469,31 +507,37 @@ func (p *Postgres) updateIndicator(ctx context.Context, tx pgx.Tx, in *domain.In
 
 // DeleteIndicator deletes the indicator if its version is version (any
 // when 0), and records when on its project, in the same statement; with
-// its audit record and evs in the same transaction. The project is
-// locked first (the lock its update takes), as DeleteProject locks it
+// its audit record, its before what the indicator held
+// (domain.Indicator.Removed), and evs in the same transaction. The project
+// is locked first (the lock its update takes), as DeleteProject locks it
 // before its indicators: locked the other way round, a project's
-// deletion between the two locks deadlocked with it. Once the project
-// is gone (deleted while this waited), the indicator went with it:
-// errs.NotFound.
-func (p *Postgres) DeleteIndicator(ctx context.Context, projectID, id string, version int64, c domain.IndicatorChange, evs ...events.Event) error {
+// deletion between the two locks deadlocked with it. Once the project is
+// gone (deleted while this waited), the indicator went with it:
+// errs.NotFound. The indicator is locked next, before the statement that
+// deletes it and reads what it held: that statement's snapshot is taken
+// once an update or a value recorded before has committed, so its
+// figures and values are those deleted. Two round trips: the locks and
+// the deletion, then the audit record and evs with the COMMIT.
+func (p *Postgres) DeleteIndicator(ctx context.Context, projectID, id string, version int64, c domain.Change, evs ...events.Event) error {
 	return db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `SELECT FROM projects WHERE id = $1 FOR NO KEY UPDATE`, projectID)
-		if err != nil {
-			return db.Error(err)
+		if err := locked(ctx, tx, errs.NotFound("indicator", id), `SELECT true FROM projects WHERE id = $1 FOR NO KEY UPDATE`, projectID); err != nil {
+			return err
 		}
-		if tag.RowsAffected() == 0 {
-			return errs.NotFound("indicator", id)
+		if err := db.Defer(ctx, tx, `SELECT FROM indicators WHERE project_id = $1 AND id = $2 FOR UPDATE`, projectID, id); err != nil {
+			return err
 		}
-		tag, err = tx.Exec(ctx, `
-			WITH d AS (DELETE FROM indicators WHERE project_id = $1 AND id = $2 AND ($3 = 0 OR version = $3) RETURNING project_id)
-			UPDATE projects SET indicator_delete_time = now() WHERE id IN (SELECT project_id FROM d)`,
-			projectID, id, version)
-		if err != nil {
-			return db.Error(err)
-		}
-		if tag.RowsAffected() == 0 {
+		gone, err := scanIndicator(tx.QueryRow(ctx, `
+			WITH i AS (DELETE FROM indicators WHERE project_id = $1 AND id = $2 AND ($3 = 0 OR version = $3) RETURNING *),
+				p AS (UPDATE projects SET indicator_delete_time = now() WHERE id IN (SELECT project_id FROM i))
+			SELECT `+indicatorCols+` FROM i`,
+			projectID, id, version))
+		if errors.Is(err, pgx.ErrNoRows) {
 			return etag.Mismatch()
 		}
+		if err != nil {
+			return db.Error(err)
+		}
+		c.Before = gone.Removed()
 		return audited(ctx, tx, projectID, id, c, evs)
 	})
 }
@@ -502,7 +546,7 @@ func (p *Postgres) DeleteIndicator(ctx context.Context, projectID, id string, ve
 // transaction's time), replacing an earlier one, and moves the indicator
 // to a new version, if its stored version is still version (else
 // etag.Mismatch); with its audit record and evs in the same transaction.
-func (p *Postgres) RecordValue(ctx context.Context, projectID, indicatorID string, v domain.Value, version int64, c domain.IndicatorChange, evs ...events.Event) (*domain.Indicator, error) {
+func (p *Postgres) RecordValue(ctx context.Context, projectID, indicatorID string, v domain.Value, version int64, c domain.Change, evs ...events.Event) (*domain.Indicator, error) {
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
 		return nil, db.Error(err)

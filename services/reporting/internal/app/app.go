@@ -37,33 +37,38 @@ type ProjectStore interface {
 	// CreateProject inserts p with its audit record change and evs,
 	// unless requestID was seen before (then the first result is returned
 	// and nothing written).
-	CreateProject(ctx context.Context, p *domain.Project, requestID string, change domain.ProjectChange, evs ...events.Event) (*domain.Project, error)
+	CreateProject(ctx context.Context, p *domain.Project, requestID string, change domain.Change, evs ...events.Event) (*domain.Project, error)
 	GetProject(ctx context.Context, viewer, id string) (*domain.Project, error)
 	ListProjects(ctx context.Context, viewer string, p pagination.Page) ([]*domain.Project, error)
 	// UpdateProject stores p with its audit record change and evs.
-	UpdateProject(ctx context.Context, p *domain.Project, version int64, change domain.ProjectChange, evs ...events.Event) (*domain.Project, error)
+	UpdateProject(ctx context.Context, p *domain.Project, version int64, change domain.Change, evs ...events.Event) (*domain.Project, error)
 	// DeleteProject deletes the project with its indicators, leaving the
 	// trail each indicator's deletion leaves: per indicator the audit
-	// record change (its indicator id set) and indicatorDeleted (its
-	// AggregateID and data's indicator_id set), then the project's audit
-	// record deleted and evs.
-	DeleteProject(ctx context.Context, id string, version int64, deleted domain.ProjectChange, change domain.IndicatorChange, indicatorDeleted events.Event, evs ...events.Event) error
+	// record change (its indicator id and before set, as DeleteIndicator
+	// sets them) and indicatorDeleted (its AggregateID and data's
+	// indicator_id set), then the project's audit record deleted, its
+	// before the project's figures (domain.Project.Figures) as deleted,
+	// and evs.
+	DeleteProject(ctx context.Context, id string, version int64, deleted domain.Change, change domain.Change, indicatorDeleted events.Event, evs ...events.Event) error
 }
 
 // IndicatorStore stores the indicators of projects and their recorded
 // values. Each write stores its audit record (change) and its events in
-// its transaction; a retried create neither.
+// its transaction; a retried create neither. A deletion sets its audit
+// record's before to what it removed (domain.Indicator.Removed: the
+// figures and recorded values), read once the indicator is locked: what
+// the row held when deleted, whichever version it was.
 type IndicatorStore interface {
-	CreateIndicator(ctx context.Context, in *domain.Indicator, requestID string, change domain.IndicatorChange, evs ...events.Event) (*domain.Indicator, error)
+	CreateIndicator(ctx context.Context, in *domain.Indicator, requestID string, change domain.Change, evs ...events.Event) (*domain.Indicator, error)
 	GetIndicator(ctx context.Context, projectID, id string) (*domain.Indicator, error)
 	// ListIndicators pages by code; ListAllIndicators returns all of them.
 	ListIndicators(ctx context.Context, projectID string, p pagination.Page) ([]*domain.Indicator, error)
 	ListAllIndicators(ctx context.Context, projectID string) ([]*domain.Indicator, error)
-	UpdateIndicator(ctx context.Context, in *domain.Indicator, version int64, change domain.IndicatorChange, evs ...events.Event) (*domain.Indicator, error)
-	DeleteIndicator(ctx context.Context, projectID, id string, version int64, change domain.IndicatorChange, evs ...events.Event) error
+	UpdateIndicator(ctx context.Context, in *domain.Indicator, version int64, change domain.Change, evs ...events.Event) (*domain.Indicator, error)
+	DeleteIndicator(ctx context.Context, projectID, id string, version int64, change domain.Change, evs ...events.Event) error
 	// RecordValue stores v with its recorder (v.Recorder; the time is the
 	// transaction's).
-	RecordValue(ctx context.Context, projectID, indicatorID string, v domain.Value, version int64, change domain.IndicatorChange, evs ...events.Event) (*domain.Indicator, error)
+	RecordValue(ctx context.Context, projectID, indicatorID string, v domain.Value, version int64, change domain.Change, evs ...events.Event) (*domain.Indicator, error)
 }
 
 // Query asks a source for a count over a project's records in a period.
@@ -147,7 +152,7 @@ func (a *App) CreateProject(ctx context.Context, p auth.Principal, pr *domain.Pr
 	}
 	pr.ID = ids.New()
 	pr.ImplementingOrganisationID = p.OrganisationID
-	c := projectChange(p, domain.ActionProjectCreate)
+	c := change(p, domain.ActionProjectCreate)
 	c.After = pr.Figures()
 	out, err := a.repo.CreateProject(ctx, pr, requestID, c, projectEvent(events.ProjectCreated, pr, nil))
 	if err == nil && out.ID != pr.ID && !out.SameRequest(pr) {
@@ -260,7 +265,7 @@ func (a *App) UpdateProject(ctx context.Context, p auth.Principal, in *domain.Pr
 			ev.OrganisationIDs = append(ev.OrganisationIDs, r)
 		}
 	}
-	c := projectChange(p, domain.ActionProjectUpdate)
+	c := change(p, domain.ActionProjectUpdate)
 	c.Fields = named
 	c.Before, c.After = before.Changed(cur.Figures())
 	return a.repo.UpdateProject(ctx, cur, cur.Version, c, ev)
@@ -281,7 +286,7 @@ func (a *App) DeleteProject(ctx context.Context, p auth.Principal, id, tag strin
 	if err != nil {
 		return err
 	}
-	return a.repo.DeleteProject(ctx, pr.ID, version, projectChange(p, domain.ActionProjectDelete), change(p, domain.ActionIndicatorDelete),
+	return a.repo.DeleteProject(ctx, pr.ID, version, change(p, domain.ActionProjectDelete), change(p, domain.ActionIndicatorDelete),
 		indicatorEvent(events.IndicatorDeleted, pr, ""), projectEvent(events.ProjectDeleted, pr, nil))
 }
 
@@ -307,7 +312,7 @@ func (a *App) CreateIndicator(ctx context.Context, p auth.Principal, projectID s
 	in.ID = ids.New()
 	in.ProjectID = pr.ID
 	c := change(p, domain.ActionIndicatorCreate)
-	c.FiguresAfter = in.Figures()
+	c.After = in.Figures()
 	out, err := a.repo.CreateIndicator(ctx, in, requestID, c,
 		indicatorEvent(events.IndicatorCreated, pr, in.ID))
 	if err == nil && out.ID != in.ID && !out.SameRequest(in) {
@@ -316,14 +321,10 @@ func (a *App) CreateIndicator(ctx context.Context, p auth.Principal, projectID s
 	return out, err
 }
 
-// change is the audit record of action by p.
-func change(p auth.Principal, action string) domain.IndicatorChange {
-	return domain.IndicatorChange{Action: action, ActorOrganisationID: p.OrganisationID, ActorClientID: p.ClientID}
-}
-
-// projectChange is the audit record of action on a project by p.
-func projectChange(p auth.Principal, action string) domain.ProjectChange {
-	return domain.ProjectChange{Action: action, ActorOrganisationID: p.OrganisationID, ActorClientID: p.ClientID}
+// change is the audit record of action (on a project, an indicator or
+// a value) by p.
+func change(p auth.Principal, action string) domain.Change {
+	return domain.Change{Action: action, ActorOrganisationID: p.OrganisationID, ActorClientID: p.ClientID}
 }
 
 // indicatorEvent is event typ of indicator id of pr, concerning the
@@ -432,7 +433,7 @@ func (a *App) UpdateIndicator(ctx context.Context, p auth.Principal, in *domain.
 	}
 	c := change(p, domain.ActionIndicatorUpdate)
 	c.Fields = named
-	c.FiguresBefore, c.FiguresAfter = before.Changed(cur.Figures())
+	c.Before, c.After = before.Changed(cur.Figures())
 	ev := indicatorEvent(events.IndicatorUpdated, pr, cur.ID)
 	ev.Data["fields"] = named
 	return a.repo.UpdateIndicator(ctx, cur, cur.Version, c, ev)
@@ -491,9 +492,9 @@ func (a *App) RecordValue(ctx context.Context, p auth.Principal, projectID, id s
 		// if the indicator's version is still the one read.
 		c, typ := change(p, domain.ActionValueRecord), events.IndicatorValueRecorded
 		if old, ok := in.Period(v); ok {
-			c.Action, c.Before, typ = domain.ActionValueCorrect, old.Value, events.IndicatorValueCorrected
+			c.Action, c.ValueBefore, typ = domain.ActionValueCorrect, old.Value, events.IndicatorValueCorrected
 		}
-		c.Start, c.End, c.After = v.Start, v.End, v.Value
+		c.Start, c.End, c.ValueAfter = v.Start, v.End, v.Value
 		ev := indicatorEvent(typ, pr, in.ID)
 		ev.Data["period_start"], ev.Data["period_end"], ev.Data["organisation_id"] = v.Start.String(), v.End.String(), p.OrganisationID
 		var out *domain.Indicator

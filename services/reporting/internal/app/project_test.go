@@ -45,7 +45,7 @@ func (s *projectStore) GetProject(_ context.Context, viewer, id string) (*domain
 	return &p, nil
 }
 
-func (s *projectStore) UpdateProject(_ context.Context, p *domain.Project, version int64, _ domain.ProjectChange, evs ...events.Event) (*domain.Project, error) {
+func (s *projectStore) UpdateProject(_ context.Context, p *domain.Project, version int64, _ domain.Change, evs ...events.Event) (*domain.Project, error) {
 	if version != s.row.Version {
 		return nil, etag.Mismatch()
 	}
@@ -57,7 +57,7 @@ func (s *projectStore) UpdateProject(_ context.Context, p *domain.Project, versi
 	return &out, nil
 }
 
-func (s *projectStore) DeleteProject(_ context.Context, _ string, version int64, _ domain.ProjectChange, _ domain.IndicatorChange, _ events.Event, _ ...events.Event) error {
+func (s *projectStore) DeleteProject(_ context.Context, _ string, version int64, _ domain.Change, _ domain.Change, _ events.Event, _ ...events.Event) error {
 	if version != 0 && version != s.row.Version {
 		return etag.Mismatch()
 	}

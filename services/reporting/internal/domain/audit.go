@@ -3,6 +3,8 @@ package domain
 import (
 	"encoding/json"
 	"slices"
+
+	"github.com/spona/spona/pkg/date"
 )
 
 // Project change actions, as the audit records them.
@@ -12,17 +14,28 @@ const (
 	ActionProjectDelete = "project.delete"
 )
 
-// ProjectChange is the audit record of a change of a project: who
-// (organisation, API client), what (the action; an update's fields and
-// the figures and codes it changed, before and after) and, on storing,
-// when. Never a title, description, objective or name: those are free
+// Change is the audit record of a change of a project, of an indicator
+// or of one of its values: who (organisation, API client), what and, on
+// storing, when. What is the action and
+//   - for an update, the fields it wrote and the figures and codes it
+//     changed, before and after (Figures.Changed);
+//   - for a creation, its figures (after);
+//   - for a deletion, the figures it removed (before: Project.Figures,
+//     Indicator.Removed), as the row deleted held them;
+//   - for a value recorded or corrected, its period and the value before
+//     and after, decimal numbers.
+//
+// Never a title, description, objective, name or comment: those are free
 // text.
-type ProjectChange struct {
+type Change struct {
 	Action              string
 	ActorOrganisationID string
 	ActorClientID       string
 	Fields              []string
-	Before, After       map[string]any
+	Before, After       Figures
+	// A value's (value.record, value.correct) only.
+	Start, End              date.Date
+	ValueBefore, ValueAfter string
 }
 
 // Free text fields, named by an update's fields but never kept as
@@ -56,6 +69,21 @@ func (in *Indicator) Figures() Figures {
 		"metric":          in.Metric,
 		"disaggregations": nonNil(in.Disaggregations),
 	}
+}
+
+// Removed returns what deleting the indicator removes, as its
+// indicator.delete audit record keeps it (before): its figures and its
+// recorded values ("values": each one's period and number; not its
+// comment, free text, nor its recorder, whom its value.record and
+// value.correct records name).
+func (in *Indicator) Removed() Figures {
+	values := make([]map[string]string, 0, len(in.Values))
+	for _, v := range in.Values {
+		values = append(values, map[string]string{"start": v.Start.String(), "end": v.End.String(), "value": v.Value})
+	}
+	f := in.Figures()
+	f["values"] = values
+	return f
 }
 
 // Figures returns the project's audited fields: its code, dates, status,
@@ -94,8 +122,8 @@ func (p *Project) Figures() Figures {
 // after (both empty when none does), in the form they are stored in: the
 // audit's record of what a change did, whether its fields named them or
 // it derived them (an indicator's counts_persons from a new metric).
-func (f Figures) Changed(next Figures) (before, after map[string]any) {
-	before, after = map[string]any{}, map[string]any{}
+func (f Figures) Changed(next Figures) (before, after Figures) {
+	before, after = Figures{}, Figures{}
 	for k, v := range f {
 		a, errA := json.Marshal(v)
 		b, errB := json.Marshal(next[k])

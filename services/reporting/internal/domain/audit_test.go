@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spona/spona/pkg/date"
 )
 
 // TestFiguresCoverEveryField: every field an update may write is either
@@ -47,10 +48,27 @@ func TestFiguresChanged(t *testing.T) {
 	next.CountsPersons = true
 	before, after = in.Figures().Changed(next.Figures())
 	target := func(v string) []map[string]string { return []map[string]string{{"start": "", "end": "", "value": v}} }
-	if diff := cmp.Diff(map[string]any{"targets": target("100"), "counts_persons": false}, before); diff != "" {
+	if diff := cmp.Diff(Figures{"targets": target("100"), "counts_persons": false}, before); diff != "" {
 		t.Errorf("before (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(map[string]any{"targets": target("80"), "counts_persons": true}, after); diff != "" {
+	if diff := cmp.Diff(Figures{"targets": target("80"), "counts_persons": true}, after); diff != "" {
 		t.Errorf("after (-want +got):\n%s", diff)
+	}
+}
+
+// TestRemovedKeepsValues: a deletion keeps the indicator's figures and
+// its recorded values (period and number), never a value's comment.
+func TestRemovedKeepsValues(t *testing.T) {
+	q1, _ := date.Parse("2024-01-01")
+	q1end, _ := date.Parse("2024-03-31")
+	in := &Indicator{Code: "OP1", Values: []Value{{Start: q1, End: q1end, Value: "12", Comment: "Marija's family counted twice"}}}
+	removed := in.Removed()
+	want := in.Figures()
+	want["values"] = []map[string]string{{"start": "2024-01-01", "end": "2024-03-31", "value": "12"}}
+	if diff := cmp.Diff(want, removed); diff != "" {
+		t.Errorf("removed (-want +got):\n%s", diff)
+	}
+	if _, ok := in.Figures()["values"]; ok {
+		t.Error("Figures (an update's, a creation's) keeps the values, which are audited one by one")
 	}
 }

@@ -168,22 +168,6 @@ const (
 	ActionValueCorrect    = "value.correct"
 )
 
-// IndicatorChange is the audit record of a change of an indicator or of
-// one of its values: who (organisation, API client), what (the action,
-// the fields an update wrote and the figures and codes it changed, before
-// and after (Figures.Changed); a creation's figures; a value's period and
-// the value before and after, decimal numbers) and, on storing, when.
-// Never a comment or a title: those are free text.
-type IndicatorChange struct {
-	Action                      string
-	ActorOrganisationID         string
-	ActorClientID               string
-	Fields                      []string
-	FiguresBefore, FiguresAfter map[string]any
-	Start, End                  date.Date
-	Before, After               string
-}
-
 // Period returns the value of in recorded for exactly the period of v,
 // and whether there is one.
 func (in *Indicator) Period(v Value) (Value, bool) {
