@@ -2,7 +2,8 @@ package service_test
 
 import (
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,13 +24,8 @@ import (
 // oracle), which TestEveryRouteKeepsOrganisationsApart does not see as
 // long as the answer is no success.
 func TestAnotherOrganisationsRecordLooksMissing(t *testing.T) {
-	rcv := webhooktest.Start(t, nil)
-	s := edgetest.Start(t, nil)
-	admin := resttest.New(s.URL, s.CreateAdminKey(t).Key)
-	a := resttest.New(s.URL, s.CreateKey(t, "a", "Oracle NGO A").Key)
-	b := resttest.New(s.URL, s.CreateKey(t, "b", "Oracle NGO B").Key)
-	rec := seedRecords(t, admin, a, rcv.URL())
-	if n := answersAsIfMissing(t, b, rec); n < 60 {
+	w := startApart(t)
+	if n := answersAsIfMissing(t, w.other, w.rec); n < 60 {
 		t.Errorf("%d routes named A's records; want every route with an id", n)
 	}
 }
@@ -40,13 +36,8 @@ func TestAnotherOrganisationsRecordLooksMissing(t *testing.T) {
 // her records, and about a draft referral A addressed to C but did not
 // send, as about ones that do not exist.
 func TestEndedGrantLooksMissing(t *testing.T) {
-	rcv := webhooktest.Start(t, nil)
-	s := edgetest.Start(t, nil)
-	admin := resttest.New(s.URL, s.CreateAdminKey(t).Key)
-	a := resttest.New(s.URL, s.CreateKey(t, "a", "Grant NGO A").Key)
-	kc := s.CreateKey(t, "c", "Grant NGO C")
-	c := resttest.New(s.URL, kc.Key)
-	rec := seedRecords(t, admin, a, rcv.URL())
+	w := startApart(t)
+	a, c, kc, rec := w.a, w.other, w.key, w.rec
 	ben := rec["beneficiaries"]
 	ref := a.Do(t, "POST", "/v1/referrals", map[string]any{"beneficiary_id": ben, "to_organisation_id": kc.Organisation,
 		"category": "REFERRAL_CATEGORY_LEGAL", "reason": "asylum interview"}).Must(t, 200).Str("id")
@@ -67,13 +58,8 @@ func TestEndedGrantLooksMissing(t *testing.T) {
 // off it: every route answers P about the project, its indicator and A's
 // other records as about ones that do not exist.
 func TestRemovedPartnerLooksMissing(t *testing.T) {
-	rcv := webhooktest.Start(t, nil)
-	s := edgetest.Start(t, nil)
-	admin := resttest.New(s.URL, s.CreateAdminKey(t).Key)
-	a := resttest.New(s.URL, s.CreateKey(t, "a", "Partner NGO A").Key)
-	kp := s.CreateKey(t, "p", "Partner NGO P")
-	partner := resttest.New(s.URL, kp.Key)
-	rec := seedRecords(t, admin, a, rcv.URL())
+	w := startApart(t)
+	a, partner, kp, rec := w.a, w.other, w.key, w.rec
 	path := "/v1/projects/" + rec["projects"]
 	setPartners := func(orgs ...any) {
 		t.Helper()
@@ -89,6 +75,26 @@ func TestRemovedPartnerLooksMissing(t *testing.T) {
 	answersAsIfMissing(t, partner, rec)
 }
 
+// apart is a stack with organisation A's records (seedRecords) and the
+// key of another organisation, which has none.
+type apart struct {
+	admin, a, other *resttest.Client
+	key             edgetest.Key // the other organisation's
+	rec             map[string]string
+	hook            string // a webhook receiver's URL
+}
+
+func startApart(t *testing.T) apart {
+	t.Helper()
+	rcv := webhooktest.Start(t, nil)
+	s := edgetest.Start(t, nil)
+	w := apart{admin: resttest.New(s.URL, s.CreateAdminKey(t).Key), a: resttest.New(s.URL, s.CreateKey(t, "a", "Apart NGO A").Key),
+		key: s.CreateKey(t, "other", "Apart NGO B"), hook: rcv.URL()}
+	w.other = resttest.New(s.URL, w.key.Key)
+	w.rec = seedRecords(t, w.admin, w.a, w.hook)
+	return w
+}
+
 // answersAsIfMissing drives every route of the OpenAPI document but the
 // directory's as c with the ids of rec (seedRecords) in its path, body and
 // id query parameters, and again with new ids no record has in their
@@ -98,12 +104,7 @@ func TestRemovedPartnerLooksMissing(t *testing.T) {
 func answersAsIfMissing(t *testing.T, c *resttest.Client, rec map[string]string) int {
 	t.Helper()
 	// Each of rec's ids, and one no record has, in a stable order.
-	var aIDs []string
-	for _, id := range rec {
-		aIDs = append(aIDs, id)
-	}
-	sort.Strings(aIDs)
-	aIDs = compactSorted(aIDs)
+	aIDs := slices.Compact(slices.Sorted(maps.Values(rec)))
 	fresh := map[string]string{}
 	for _, id := range aIDs {
 		fresh[id] = ids.New()
@@ -124,21 +125,7 @@ func answersAsIfMissing(t *testing.T, c *resttest.Client, rec map[string]string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sampleID := func(field string) (string, bool) {
-		base := strings.TrimSuffix(field, "_id")
-		for _, p := range []string{"to_", "from_", "source_", "target_", "duplicate", "actor_"} {
-			base = strings.TrimPrefix(base, p)
-		}
-		for coll, id := range rec {
-			if strings.HasPrefix(strings.ToLower(coll), strings.ReplaceAll(base, "_", "")) {
-				return id, true
-			}
-		}
-		if field == "duplicate_id" || field == "beneficiary_id" {
-			return rec["beneficiaries"], true
-		}
-		return "", false
-	}
+	sampleID := recordIDs(rec)
 	conds := []struct {
 		name    string
 		headers []string
@@ -150,8 +137,7 @@ func answersAsIfMissing(t *testing.T, c *resttest.Client, rec map[string]string)
 	compared := 0
 	for _, op := range spec.Operations {
 		name := op.Method + " " + op.Template
-		if strings.HasPrefix(op.Template, "/hsds") || op.Method == "GET" &&
-			(strings.HasPrefix(op.Template, "/v1/organisations") || strings.HasPrefix(op.Template, "/v1/services")) {
+		if directoryRead(op) {
 			continue // the directory: everyone's to read
 		}
 		path, _ := recordPath(t, op, rec)
@@ -191,16 +177,6 @@ func answersAsIfMissing(t *testing.T, c *resttest.Client, rec map[string]string)
 	return compared
 }
 
-func compactSorted(s []string) []string {
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 // TestAnotherOrganisationsIDInOwnRequestLooksMissing has organisation B
 // name one of organisation A's records inside a request about B's own
 // records (a person, a household, a training event with a session and a
@@ -208,15 +184,11 @@ func compactSorted(s []string) []string {
 // same request with an id no record has: both answers must be the same,
 // status and body once the new id is read as A's.
 func TestAnotherOrganisationsIDInOwnRequestLooksMissing(t *testing.T) {
-	rcv := webhooktest.Start(t, nil)
-	s := edgetest.Start(t, nil)
-	admin := resttest.New(s.URL, s.CreateAdminKey(t).Key)
-	a := resttest.New(s.URL, s.CreateKey(t, "a", "Oracle NGO A").Key)
-	b := resttest.New(s.URL, s.CreateKey(t, "b", "Oracle NGO B").Key)
-	rec := seedRecords(t, admin, a, rcv.URL())
-	third := admin.Do(t, "POST", "/v1/organisations", map[string]any{"name": "Oracle third", "kind": "ORGANISATION_KIND_NGO",
+	w := startApart(t)
+	b, rec := w.other, w.rec
+	third := w.admin.Do(t, "POST", "/v1/organisations", map[string]any{"name": "Oracle third", "kind": "ORGANISATION_KIND_NGO",
 		"country": "RS"}).Must(t, 200).Str("id")
-	own := seedRecords(t, admin, b, rcv.URL())
+	own := seedRecords(t, w.admin, b, w.hook)
 
 	etag := b.Do(t, "GET", "/v1/trainingEvents/"+own["trainingEvents"], nil).Must(t, 200).Str("etag")
 	cases := []struct {

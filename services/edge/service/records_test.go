@@ -99,3 +99,32 @@ func recordPath(t *testing.T, op resttest.Operation, rec map[string]string) (str
 	}
 	return op.Path(vals...), vals
 }
+
+// recordIDs returns a sampler of ids for the fields of a request body
+// (resttest.Spec.Sample): the id of rec (seedRecords) whose collection a
+// field names (beneficiary_id, to_organisation_id, source_..., actor_...),
+// the person's for duplicate_id.
+func recordIDs(rec map[string]string) func(field string) (string, bool) {
+	return func(field string) (string, bool) {
+		if field == "duplicate_id" {
+			return rec["beneficiaries"], true
+		}
+		base := strings.TrimSuffix(field, "_id")
+		for _, p := range []string{"to_", "from_", "source_", "target_", "actor_"} {
+			base = strings.TrimPrefix(base, p)
+		}
+		for coll, id := range rec {
+			if strings.HasPrefix(strings.ToLower(coll), strings.ReplaceAll(base, "_", "")) {
+				return id, true
+			}
+		}
+		return "", false
+	}
+}
+
+// directoryRead reports whether op reads the directory, which is
+// everyone's to read (HSDS, organisations and services).
+func directoryRead(op resttest.Operation) bool {
+	return strings.HasPrefix(op.Template, "/hsds") || op.Method == "GET" &&
+		(strings.HasPrefix(op.Template, "/v1/organisations") || strings.HasPrefix(op.Template, "/v1/services"))
+}
