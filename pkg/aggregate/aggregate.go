@@ -367,8 +367,8 @@ func ParseQuery(projectID string, period *commonv1.DateRange, groupBy []string) 
 	var v errs.Violations
 	q := Query{
 		ProjectID: ids.Normalize(projectID),
-		From:      date.ParseField(&v, "period.start_date", period.GetStartDate()),
-		To:        date.ParseField(&v, "period.end_date", period.GetEndDate()),
+		From:      date.ParseDayField(&v, "period.start_date", period.GetStartDate()),
+		To:        date.ParseDayField(&v, "period.end_date", period.GetEndDate()),
 		GroupBy:   groupBy,
 	}
 	switch {

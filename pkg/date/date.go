@@ -107,3 +107,13 @@ func CheckMinYear(v *errs.Violations, field string, d Date) {
 		v.Add(field, "must be in %d or later", MinYear)
 	}
 }
+
+// ParseDayField is ParseField for a day Spona records, or a bound of a
+// period over such days (a list's filter, an aggregate's period): one
+// before MinYear is refused as well (a filter from 0000-01-01 is a typing
+// mistake, as a birth in 0201 is, and no day it could match is recorded).
+func ParseDayField(v *errs.Violations, field, s string) Date {
+	d := ParseField(v, field, s)
+	CheckMinYear(v, field, d)
+	return d
+}

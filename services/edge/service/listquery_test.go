@@ -10,8 +10,6 @@ import (
 
 	"github.com/spona/spona/gen/openapi"
 	"github.com/spona/spona/pkg/testkit/resttest"
-	"github.com/spona/spona/pkg/testkit/webhooktest"
-	"github.com/spona/spona/services/edge/edgetest"
 )
 
 // badQueryValues are values of a query parameter a client may send by
@@ -76,11 +74,7 @@ func badQueryValues(name string, schema json.RawMessage) []string {
 // its numbers (?status=1), which the API (README: enums are their full
 // names) does not take.
 func TestListQueryRefusals(t *testing.T) {
-	rcv := webhooktest.Start(t, nil)
-	s := edgetest.Start(t, nil)
-	admin := resttest.New(s.URL, s.CreateAdminKey(t).Key)
-	a := resttest.New(s.URL, s.CreateKey(t, "a", "List Query NGO A").Key)
-	rec := seedRecords(t, admin, a, rcv.URL())
+	admin, a, rec, _ := seeded(t, "List Query NGO A")
 	// The query a list needs to answer at all.
 	needs := map[string]string{"/v1/beneficiaries:search": "query=Amina"}
 

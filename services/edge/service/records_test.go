@@ -6,6 +6,8 @@ import (
 
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/resttest"
+	"github.com/spona/spona/pkg/testkit/webhooktest"
+	"github.com/spona/spona/services/edge/edgetest"
 )
 
 // seedRecords has a (a partner key) make one record of each kind a route
@@ -73,6 +75,18 @@ func seedRecords(t *testing.T, admin, a *resttest.Client, hookURL string) map[st
 	rec["deliveries"] = ids.New() // a webhook's deliveries are under A's webhook id
 	rec["members"] = ben
 	return rec
+}
+
+// seeded starts the whole backend and a webhook receiver, and has a partner
+// of organisation org (client a) make seedRecords' records; admin is the
+// platform administrator, hook the receiver's URL.
+func seeded(t *testing.T, org string) (admin, a *resttest.Client, rec map[string]string, hook string) {
+	t.Helper()
+	rcv := webhooktest.Start(t, nil)
+	s := edgetest.Start(t, nil)
+	admin = resttest.New(s.URL, s.CreateAdminKey(t).Key)
+	a = resttest.New(s.URL, s.CreateKey(t, "a", org).Key)
+	return admin, a, seedRecords(t, admin, a, rcv.URL()), rcv.URL()
 }
 
 // recordPath fills op's path with the ids of rec (seedRecords) by the

@@ -94,9 +94,11 @@ func AcceptsIdempotencyKey(method string) bool {
 }
 
 // applies reports whether r is a write with an Idempotency-Key that i
-// answers (a nil i answers none).
+// answers (a nil i answers none). An empty key is one (serve refuses it):
+// a client that sends the header means its write to be safe to retry, and
+// a write taken without a key would be made again by its retry.
 func (i *idempotency) applies(r *http.Request) bool {
-	return i != nil && AcceptsIdempotencyKey(r.Method) && r.Header.Get(IdempotencyKeyHeader) != ""
+	return i != nil && AcceptsIdempotencyKey(r.Method) && len(r.Header.Values(IdempotencyKeyHeader)) > 0
 }
 
 // serve runs next for a write with an Idempotency-Key (applies), or answers

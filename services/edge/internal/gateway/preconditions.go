@@ -133,6 +133,14 @@ func (m *matched) preconditions(r *http.Request) (*http.Request, error) {
 	var v errs.Violations
 	if r.Method == http.MethodGet {
 		ctx := r.Context()
+		// A header sent empty (or of commas only) names no etag: refused,
+		// as a value that is no etag is, rather than read as absent.
+		for _, h := range []string{IfMatchHeader, IfNoneMatchHeader} {
+			if len(r.Header.Values(h)) > 0 && len(headerTags(r.Header, h)) == 0 {
+				v.Add(h, `must be etags as read from ETag headers (W/"<version>"), or *`)
+				return r, v.Err()
+			}
+		}
 		if tags := headerTags(r.Header, IfMatchHeader); len(tags) > 0 {
 			for _, t := range tags {
 				if _, ok := etag.Version(t); !ok && t != "*" {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/spona/spona/pkg/audit"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/telemetry"
 	"google.golang.org/genproto/googleapis/api/annotations"
@@ -306,7 +307,8 @@ func (rt *Routes) routeOf(ctx context.Context, method string) Route {
 //     route's scope, and a route missing from the table (access is opt-in,
 //     as in the services);
 //   - it refuses path variables and query values that are not UTF-8
-//     (invalidUTF8) with 400 rather than fail to encode them (500), and
+//     (invalidUTF8) with 400 rather than fail to encode them (500), a
+//     purpose header the services would refuse (purposeRefused), and
 //     query parameters the gateway would ignore (ignoredQuery);
 //   - it refuses an If-Match that is no etag, or on a change that takes
 //     none, and an If-None-Match on a change, and passes an If-Match etag
@@ -348,6 +350,10 @@ func (rt *Routes) routed(log *slog.Logger, maxBody, maxUpload int64, idem *idemp
 				writeStatus(w, r, status.Convert(grpcx.ToStatus(r.Context(), log, err)))
 				return
 			}
+			if err := purposeRefused(r); err != nil {
+				writeStatus(w, r, status.Convert(grpcx.ToStatus(r.Context(), log, err)))
+				return
+			}
 			if err := m.ignoredQuery(r); err != nil {
 				writeStatus(w, r, status.Convert(grpcx.ToStatus(r.Context(), log, err)))
 				return
@@ -367,4 +373,19 @@ func (rt *Routes) routed(log *slog.Logger, maxBody, maxUpload int64, idem *idemp
 			next(w, r, params)
 		}
 	}
+}
+
+// purposeRefused checks the X-Spona-Purpose of every route as the services
+// that record it in their audit logs do (audit.CheckPurpose: at most 200
+// characters of UTF-8 without NUL, refused naming x-spona-purpose). Every
+// operation declares the header; a route whose service keeps no audit log
+// (a project's delete, a webhook's secret rotation, a training event's
+// create) took a purpose it would refuse with 200 and dropped it.
+func purposeRefused(r *http.Request) error {
+	for _, p := range r.Header.Values(PurposeHeader) {
+		if err := audit.CheckPurpose(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }

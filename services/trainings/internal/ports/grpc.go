@@ -58,8 +58,8 @@ func (g *GRPC) ListTrainingEvents(ctx context.Context, req *pb.ListTrainingEvent
 	f := domain.EventFilter{
 		ProjectID: req.GetProjectId(),
 		Type:      protoenum.Code(req.GetType()),
-		From:      date.ParseField(&v, "period.start_date", req.GetPeriod().GetStartDate()),
-		To:        date.ParseField(&v, "period.end_date", req.GetPeriod().GetEndDate()),
+		From:      date.ParseDayField(&v, "period.start_date", req.GetPeriod().GetStartDate()),
+		To:        date.ParseDayField(&v, "period.end_date", req.GetPeriod().GetEndDate()),
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
