@@ -51,6 +51,16 @@ func TestEndedGrantLooksMissing(t *testing.T) {
 	rec["referrals"] = a.Do(t, "POST", "/v1/referrals", map[string]any{"beneficiary_id": ben, "to_organisation_id": kc.Organisation,
 		"category": "REFERRAL_CATEGORY_LEGAL", "reason": "asylum interview"}).Must(t, 200).Str("id")
 	answersAsIfMissing(t, c, rec)
+	// Nor do C's lists and search name them (the referral C received names
+	// the person).
+	for path, id := range map[string]string{
+		"/v1/referrals?page_size=100": rec["referrals"], "/v1/referrals?page_size=100&direction=DIRECTION_INCOMING": rec["referrals"],
+		"/v1/beneficiaries?page_size=100": ben, "/v1/beneficiaries:search?query=Amina%20Hadzic": ben,
+	} {
+		if r := c.Do(t, "GET", path, nil).Must(t, 200); strings.Contains(string(r.Raw), id) {
+			t.Errorf("GET %s as C names %s: %s", path, id, r.Raw)
+		}
+	}
 }
 
 // TestRemovedPartnerLooksMissing has A take organisation P into its
