@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/spona/spona/pkg/testkit/servicetest"
 	reporting "github.com/spona/spona/services/reporting/service"
 	"github.com/spona/spona/services/trainings/service"
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
@@ -22,20 +24,8 @@ import (
 // the organiser's other project and back, one move per call.
 func BenchmarkUpdateTrainingEvent(b *testing.B) {
 	url := pgtest.NewDatabase(b)
-	rep := servicetest.Defer(b)
-	conn := servicetest.Start(b, service.New(service.Config{Config: servicetest.Platform(b, url),
-		ReferralsAddr: "127.0.0.1:1", BeneficiariesAddr: "127.0.0.1:1", ReportingAddr: rep.Addr}))
+	conn, ctx, projects, e := taggedBenchEvent(b, url, url, "2019-03-05")
 	c := pb.NewTrainingServiceClient(conn)
-	repConn := rep.Start(b, reporting.New(reporting.Config{Config: servicetest.Platform(b, url),
-		BeneficiariesAddr: "127.0.0.1:1", ReferralsAddr: "127.0.0.1:1", TrainingsAddr: conn.Target()}))
-	ctx := servicetest.As(b, ids.New())
-	projects := [2]string{projecttest.Create(b, repConn, ctx, nil, nil), projecttest.Create(b, repConn, ctx, nil, nil)}
-	r, err := c.CreateTrainingEvent(ctx, &pb.CreateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{ProjectId: projects[0],
-		Type: pb.EventType_EVENT_TYPE_TRAINING, Title: "T", StartDate: "2019-03-01", EndDate: "2019-03-05"}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	e := r.GetTrainingEvent()
 	var marks []*pb.AttendanceMark
 	for i := range 40 {
 		p := register(b, c, ctx, e.GetId(), professional(fmt.Sprintf("G%d", i), "Petrović", "", "", pb.Sector_SECTOR_SOCIAL_WELFARE, 0))
@@ -73,4 +63,26 @@ func BenchmarkUpdateTrainingEvent(b *testing.B) {
 			update(&pb.TrainingEvent{ProjectId: projects[n%2]}, "project_id")
 		}
 	})
+}
+
+// taggedBenchEvent starts the trainings service on trainingsURL (the
+// database dbURL, or a way to it) and the reporting service on dbURL, and
+// creates, as a caller of an organisation of its own, a training from
+// 2019-03-01 to end tagged with the first of two projects of that
+// organisation; it returns the trainings service's connection, the
+// caller's context, the projects and the event.
+func taggedBenchEvent(b *testing.B, dbURL, trainingsURL, end string) (*grpc.ClientConn, context.Context, [2]string, *pb.TrainingEvent) {
+	rep := servicetest.Defer(b)
+	conn := servicetest.Start(b, service.New(service.Config{Config: servicetest.Platform(b, trainingsURL),
+		ReferralsAddr: "127.0.0.1:1", BeneficiariesAddr: "127.0.0.1:1", ReportingAddr: rep.Addr}))
+	repConn := rep.Start(b, reporting.New(reporting.Config{Config: servicetest.Platform(b, dbURL),
+		BeneficiariesAddr: "127.0.0.1:1", ReferralsAddr: "127.0.0.1:1", TrainingsAddr: conn.Target()}))
+	ctx := servicetest.As(b, ids.New())
+	projects := [2]string{projecttest.Create(b, repConn, ctx, nil, nil), projecttest.Create(b, repConn, ctx, nil, nil)}
+	r, err := pb.NewTrainingServiceClient(conn).CreateTrainingEvent(ctx, &pb.CreateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{
+		ProjectId: projects[0], Type: pb.EventType_EVENT_TYPE_TRAINING, Title: "T", StartDate: "2019-03-01", EndDate: end}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return conn, ctx, projects, r.GetTrainingEvent()
 }

@@ -114,15 +114,17 @@ func (w importTx) Keep(ctx context.Context, what app.Kept, eventID string, ids [
 	return gone, db.Error(err)
 }
 
-func (w importTx) RecordMarks(ctx context.Context, participantID string, marks map[string]bool) ([]string, error) {
+func (w importTx) RecordMarks(ctx context.Context, participantID string, marks map[string]bool) ([]string, int, error) {
 	sessions := make([]string, 0, len(marks))
 	present := make([]bool, 0, len(marks))
 	for s, p := range marks {
 		sessions, present = append(sessions, s), append(present, p)
 	}
-	// The sessions whose mark is new or changed: old (the statement's
-	// snapshot) holds the marks as they were before it.
+	// The sessions whose mark is new or changed, and how they moved the
+	// sessions attended: old (the statement's snapshot) holds the marks as
+	// they were before it.
 	var changed []string
+	var moved int
 	err := w.tx.QueryRow(ctx, `WITH old AS (SELECT session_id, present FROM attendance
 			WHERE participant_id = $1 AND session_id = ANY ($2::uuid[])),
 		up AS (INSERT INTO attendance (session_id, participant_id, present)
@@ -130,14 +132,20 @@ func (w importTx) RecordMarks(ctx context.Context, participantID string, marks m
 			ON CONFLICT (session_id, participant_id) DO UPDATE SET present = excluded.present,
 				update_time = CASE WHEN attendance.present = excluded.present THEN attendance.update_time ELSE now() END
 			RETURNING session_id, present)
-		SELECT COALESCE(array_agg(up.session_id::text), '{}') FROM up LEFT JOIN old USING (session_id)
+		SELECT COALESCE(array_agg(up.session_id::text), '{}'),
+			COALESCE(sum(up.present::int - COALESCE(old.present, false)::int), 0)::int
+		FROM up LEFT JOIN old USING (session_id)
 		WHERE old.present IS DISTINCT FROM up.present`,
-		participantID, sessions, present).Scan(&changed)
-	return changed, db.Error(err)
+		participantID, sessions, present).Scan(&changed, &moved)
+	return changed, moved, db.Error(err)
 }
 
 func (w importTx) Completions(ctx context.Context, eventID string) ([]domain.Completion, error) {
 	return completions(ctx, w.tx, eventID)
+}
+
+func (w importTx) LockProject(ctx context.Context, id string) (string, error) {
+	return lockProject(ctx, w.tx, id)
 }
 
 func (w importTx) LockCompletion(ctx context.Context, eventID string) error {

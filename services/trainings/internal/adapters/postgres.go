@@ -103,10 +103,12 @@ func (p *Postgres) SharedEvents(ctx context.Context, from, to string) ([]*domain
 	if err := db.Defer(ctx, q, lockErasures, []string{from, to}); err != nil {
 		return nil, err
 	}
+	// FOR KEY SHARE, as LockProject: the events' projects, which the
+	// merge's events name, as they are when it commits.
 	rows, err := q.Query(ctx, `SELECT `+eventCols+` FROM training_events e
 		WHERE e.id IN (SELECT d.event_id FROM participants d JOIN participants k ON k.event_id = d.event_id
 			WHERE d.beneficiary_id = $1 AND k.beneficiary_id = $2)
-		ORDER BY e.id`, from, to)
+		ORDER BY e.id FOR KEY SHARE OF e`, from, to)
 	if err != nil {
 		return nil, db.Error(err)
 	}
@@ -194,21 +196,48 @@ func (p *Postgres) GetTrainingEvent(ctx context.Context, viewer, id string) (*do
 	return e, db.Error(err)
 }
 
+// eventLocks are the row locks of app.EventLock: against an update (FOR
+// SHARE, which a session's create takes); for an update keeping the
+// project (FOR NO KEY UPDATE: the id stays, so neither a registration's
+// foreign key check nor LockProject waits); for a move to another project
+// (FOR UPDATE, which waits for LockProject's FOR KEY SHARE, and they for
+// it).
+var eventLocks = map[app.EventLock]string{
+	app.LockAgainstUpdate: " FOR SHARE OF e",
+	app.LockForUpdate:     " FOR NO KEY UPDATE OF e",
+	app.LockForMove:       " FOR UPDATE OF e",
+}
+
 // LockTrainingEvent returns the event if viewer organises it, locked to
-// the end of the transaction of ctx: for an update (FOR NO KEY UPDATE: the
-// id stays, so a registration's foreign key check does not wait), or else
-// against one (FOR SHARE, which a session's create takes).
-func (p *Postgres) LockTrainingEvent(ctx context.Context, viewer, id string, update bool) (*domain.TrainingEvent, error) {
-	lock := " FOR SHARE OF e"
-	if update {
-		lock = " FOR NO KEY UPDATE OF e"
-	}
+// the end of the transaction of ctx (eventLocks).
+func (p *Postgres) LockTrainingEvent(ctx context.Context, viewer, id string, lock app.EventLock) (*domain.TrainingEvent, error) {
 	e, err := scanEvent(db.Conn(ctx, p.pool).QueryRow(ctx, `SELECT `+eventCols+` FROM training_events e
-		WHERE e.id = $1 AND e.organiser_organisation_id = $2`+lock, id, viewer))
+		WHERE e.id = $1 AND e.organiser_organisation_id = $2`+eventLocks[lock], id, viewer))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errs.NotFound("training event", id)
 	}
 	return e, db.Error(err)
+}
+
+// LockProject implements app.EventStore, in the transaction of ctx: FOR
+// KEY SHARE, the lock a registration's foreign key check takes anyway,
+// which only a move (FOR UPDATE) waits for. Waiting for a move, it reads
+// the event as the move left it.
+func (p *Postgres) LockProject(ctx context.Context, id string) (string, error) {
+	tx, ok := db.TxFrom(ctx)
+	if !ok {
+		return "", errors.New("trainings: project locked outside a transaction")
+	}
+	return lockProject(ctx, tx, id)
+}
+
+func lockProject(ctx context.Context, q db.Querier, id string) (string, error) {
+	var project string
+	err := q.QueryRow(ctx, `SELECT COALESCE(project_id::text, '') FROM training_events WHERE id = $1 FOR KEY SHARE`, id).Scan(&project)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", errs.NotFound("training event", id)
+	}
+	return project, db.Error(err)
 }
 
 // ListTrainingEvents returns up to page.Limit() events viewer organises after

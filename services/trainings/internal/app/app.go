@@ -63,13 +63,37 @@ type EventStore interface {
 	GetTrainingEvent(ctx context.Context, viewer, id string) (*domain.TrainingEvent, error)
 	// LockTrainingEvent is GetTrainingEvent locking the event in the
 	// transaction of ctx: for an update, or against one (a session's
-	// create, which checks the event's dates).
-	LockTrainingEvent(ctx context.Context, viewer, id string, update bool) (*domain.TrainingEvent, error)
+	// create, which checks the event's dates); see EventLock.
+	LockTrainingEvent(ctx context.Context, viewer, id string, lock EventLock) (*domain.TrainingEvent, error)
+	// LockProject returns the project event id is tagged with ("" for
+	// none), kept from changing until the transaction of ctx ends: a move
+	// to another project under way (LockForMove) commits first, and one
+	// coming later waits for this transaction. A write whose events name
+	// the project reads it so: they name the project its figures count
+	// under when it commits. It locks nothing an update of the event's
+	// other fields, a session's create or the certificates wait for.
+	LockProject(ctx context.Context, id string) (string, error)
 	ListTrainingEvents(ctx context.Context, viewer string, f domain.EventFilter, p pagination.Page) ([]*domain.TrainingEvent, error)
 	// UpdateTrainingEvent stores e if its stored version is still version;
 	// otherwise it fails with etag.Mismatch.
 	UpdateTrainingEvent(ctx context.Context, e *domain.TrainingEvent, version int64) (*domain.TrainingEvent, error)
 }
+
+// EventLock is how LockTrainingEvent locks an event.
+type EventLock int
+
+const (
+	// LockAgainstUpdate keeps the event as read (a session's create,
+	// which checks its dates).
+	LockAgainstUpdate EventLock = iota
+	// LockForUpdate is taken by an update that keeps the event's project;
+	// the writes reading the project (LockProject) do not wait for it.
+	LockForUpdate
+	// LockForMove is taken by an update that changes the event's project:
+	// it waits for the writes that read the project (LockProject), and
+	// they for it.
+	LockForMove
+)
 
 // The event's dates and its sessions' are checked against each other with
 // the event locked (LockTrainingEvent), in one transaction with the write:
@@ -348,10 +372,15 @@ func (a *App) UpdateTrainingEvent(ctx context.Context, p auth.Principal, patch *
 			return nil, err
 		}
 	}
+	moved, rethreshold := e.ProjectID != before.ProjectID, e.CompletionThreshold != before.CompletionThreshold
+	lock := LockForUpdate
+	if moved {
+		lock = LockForMove
+	}
 	var out *domain.TrainingEvent
 	err = a.repo.InTx(ctx, func(ctx context.Context) error {
 		// The sessions, once no session is being added.
-		if _, err := a.repo.LockTrainingEvent(ctx, p.OrganisationID, e.ID, true); err != nil {
+		if _, err := a.repo.LockTrainingEvent(ctx, p.OrganisationID, e.ID, lock); err != nil {
 			return err
 		}
 		first, last, err := a.repo.SessionDates(ctx, e.ID)
@@ -361,48 +390,74 @@ func (a *App) UpdateTrainingEvent(ctx context.Context, p auth.Principal, patch *
 		if err := e.CheckSessions(first, last); err != nil {
 			return err
 		}
-		if e.ProjectID != before.ProjectID {
-			if err := a.projectChanged(ctx, &before, e); err != nil {
-				return err
-			}
-		}
-		if e.CompletionThreshold == before.CompletionThreshold {
+		if !moved && !rethreshold {
 			out, err = a.repo.UpdateTrainingEvent(ctx, e, version)
 			return err
 		}
-		// Who completed the event may change with its threshold.
-		return followCompletion(ctx, a.repo, e, func() ([]events.Event, error) {
-			if out, err = a.repo.UpdateTrainingEvent(ctx, e, version); err != nil {
-				return nil, err
-			}
-			return []events.Event{eventChange(events.TrainingEventThresholdChanged, events.AggregateTrainingEvent, out.ID, out, map[string]any{
-				"completion_threshold_percent": out.CompletionThreshold, "from_completion_threshold_percent": before.CompletionThreshold})}, nil
-		})
+		// Who completes the event moves with it, and may change with its
+		// threshold: read once, after the update, with the completion
+		// locked before it, so a write that changes who completes the
+		// event (marks, sessions) commits before the update or after it.
+		if err := a.repo.LockCompletion(ctx, e.ID); err != nil {
+			return err
+		}
+		if out, err = a.repo.UpdateTrainingEvent(ctx, e, version); err != nil {
+			return err
+		}
+		var undo domain.Undo
+		if rethreshold {
+			undo.Threshold = before.CompletionThreshold
+		}
+		was, now, err := completionsAround(ctx, a.repo, e.ID, undo)
+		if err != nil {
+			return err
+		}
+		var evs []events.Event
+		if moved {
+			evs = append(evs, projectChanged(&before, out, domain.CountCompleted(was)))
+		}
+		if rethreshold {
+			evs = append(evs, completionTold(out, []events.Event{eventChange(events.TrainingEventThresholdChanged, events.AggregateTrainingEvent, out.ID, out,
+				map[string]any{"completion_threshold_percent": out.CompletionThreshold, "from_completion_threshold_percent": before.CompletionThreshold})},
+				was, now)...)
+		}
+		return a.repo.Emit(ctx, evs...)
 	})
 	return out, err
 }
 
-// projectChanged emits, in the transaction of ctx, before the update that
-// tags event before with after's project instead, the
-// training_event.project_changed telling it: the figures of its
-// participants (registered, trained, certified) leave the reports of one
-// project for the other's, and a consumer counting them by project (the
-// project_id of participant.completed) learns that the event's now count
-// under the new one. It takes the event's completion lock, so a write
-// that changes who completes it (marks, sessions) commits before it or
-// after the update, and reads who completes it (completed_count: those
-// who move with it). It concerns the organiser only, as the event's other
-// changes do: neither project's partners and donors see the event (they
-// read its counts in their reports), and each would learn the other
-// project's id.
-func (a *App) projectChanged(ctx context.Context, before, after *domain.TrainingEvent) error {
-	cs, err := a.repo.Completions(ctx, before.ID)
-	if err != nil {
+// projectChanged is the training_event.project_changed telling the update
+// that tagged event before with after's project instead: the figures of
+// its participants (registered, trained, certified) leave the reports of
+// one project for the other's, and a consumer counting them by project
+// (the project_id of participant.completed) learns that the event's now
+// count under the new one; completed is how many complete the event as it
+// moves (before a threshold changed with it), those who move with it. It
+// concerns the organiser only, as the event's other changes do: neither
+// project's partners and donors see the event (they read its counts in
+// their reports), and each would learn the other project's id.
+func projectChanged(before, after *domain.TrainingEvent, completed int) events.Event {
+	data := map[string]any{"organisation_id": before.OrganiserOrganisationID, "completed_count": completed}
+	setIDs(data, map[string]string{"from_project_id": before.ProjectID})
+	return eventChange(events.TrainingEventProjectChanged, events.AggregateTrainingEvent, before.ID, after, data)
+}
+
+// inProject gives e, in the transaction of ctx, the project it is tagged
+// with as read under lock (LockProject), so that the events of a write name the
+// project its figures count under when it commits; e as read before the
+// transaction may have moved since. A write that changes the project's
+// figures (count) is checked again (mayCount) when e moved: the
+// organisation may not take part in its new project.
+func (a *App) inProject(ctx context.Context, lock func(context.Context, string) (string, error), e *domain.TrainingEvent, count bool) error {
+	project, err := lock(ctx, e.ID)
+	if err != nil || project == e.ProjectID {
 		return err
 	}
-	data := map[string]any{"organisation_id": before.OrganiserOrganisationID, "completed_count": domain.CountCompleted(cs)}
-	setIDs(data, map[string]string{"from_project_id": before.ProjectID})
-	return a.repo.Emit(ctx, eventChange(events.TrainingEventProjectChanged, events.AggregateTrainingEvent, before.ID, after, data))
+	e.ProjectID = project
+	if !count {
+		return nil
+	}
+	return a.mayCount(ctx, e)
 }
 
 // CreateSession adds a session to an event the caller organises, unless
@@ -427,37 +482,45 @@ func (a *App) CreateSession(ctx context.Context, p auth.Principal, eventID strin
 	var out *domain.Session
 	err = a.repo.InTx(ctx, func(ctx context.Context) error {
 		// The event's dates as they are while the session is added.
-		e, err := a.repo.LockTrainingEvent(ctx, p.OrganisationID, e.ID, false)
+		// LockAgainstUpdate also keeps the project read with the event
+		// (LockProject's lock is weaker).
+		locked, err := a.repo.LockTrainingEvent(ctx, p.OrganisationID, e.ID, LockAgainstUpdate)
 		if err != nil {
 			return err
 		}
-		if err := s.Validate(e); err != nil {
+		if err := s.Validate(locked); err != nil {
 			return err
 		}
+		if locked.ProjectID != e.ProjectID {
+			if err := a.mayCount(ctx, locked); err != nil {
+				return err
+			}
+		}
+		e = locked
 		// A session lowers the attendance share of everyone not marked
 		// at it: who completed the event may change.
-		return followCompletion(ctx, a.repo, e, func() ([]events.Event, error) {
+		return followCompletion(ctx, a.repo, e, func() ([]events.Event, domain.Undo, error) {
 			if out, err = a.repo.CreateSession(ctx, s, requestID); err != nil {
-				return nil, err
+				return nil, domain.Undo{}, err
 			}
 			if out.ID != s.ID && !out.SameRequest(s) {
 				first := out.ID
 				out = nil
-				return nil, errs.RequestIDReused("add session " + first + " with another day, time, topic or trainer")
+				return nil, domain.Undo{}, errs.RequestIDReused("add session " + first + " with another day, time, topic or trainer")
 			}
 			if out.ID != s.ID {
-				return nil, nil // added before: the retry's answer
+				return nil, domain.Undo{}, nil // added before: the retry's answer
 			}
 			certified, err := a.repo.CertificatesIssued(ctx, e.ID)
 			if err != nil {
-				return nil, err
+				return nil, domain.Undo{}, err
 			}
 			if err := e.CheckSessionAdded(certified); err != nil {
 				out = nil
-				return nil, err // the transaction is rolled back: no session added
+				return nil, domain.Undo{}, err // the transaction is rolled back: no session added
 			}
 			return []events.Event{eventChange(events.SessionCreated, events.AggregateSession, out.ID, e,
-				map[string]any{"session_id": out.ID, "date": out.Date.String()})}, nil
+				map[string]any{"session_id": out.ID, "date": out.Date.String()})}, domain.Undo{Added: 1}, nil
 		})
 	})
 	return out, err
@@ -490,17 +553,28 @@ func (a *App) DeleteSession(ctx context.Context, p audit.Actor, eventID, id stri
 		return err
 	}
 	return a.repo.InTx(ctx, func(ctx context.Context) error {
-		return followCompletion(ctx, a.repo, e, func() ([]events.Event, error) {
+		if err := a.inProject(ctx, a.repo.LockProject, e, true); err != nil {
+			return err
+		}
+		return followCompletion(ctx, a.repo, e, func() ([]events.Event, domain.Undo, error) {
 			sessionID := ids.Normalize(id)
 			marks, err := a.repo.DeleteSession(ctx, e.ID, sessionID)
 			if err != nil {
-				return nil, err
+				return nil, domain.Undo{}, err
 			}
 			if err := a.recordChange(ctx, p, "training_participant.delete_attendance", attendanceFields,
 				"the session cannot be deleted", markRefs(e.ID, marks, nil)); err != nil {
-				return nil, err
+				return nil, domain.Undo{}, err
 			}
-			return []events.Event{attendanceEvent(events.SessionDeleted, e, sessionID, marks, nil)}, nil
+			// The event has a session less, and those present at it a
+			// session attended less.
+			undo := domain.Undo{Added: -1}
+			for _, m := range marks {
+				if m.Present {
+					undo.Move(m.ParticipantID, -1)
+				}
+			}
+			return []events.Event{attendanceEvent(events.SessionDeleted, e, sessionID, marks, nil)}, undo, nil
 		})
 	})
 }
@@ -624,6 +698,9 @@ func (a *App) CreateParticipant(ctx context.Context, p audit.Actor, eventID stri
 	part.EventID = e.ID
 	var out *domain.Participant
 	err = a.repo.InTx(ctx, func(ctx context.Context) error {
+		if err := a.inProject(ctx, a.repo.LockProject, e, true); err != nil {
+			return err
+		}
 		if out, err = a.repo.CreateParticipant(ctx, e.OrganiserOrganisationID, part, requestID); err != nil {
 			return err
 		}
@@ -734,6 +811,9 @@ func (a *App) DeleteParticipant(ctx context.Context, p audit.Actor, eventID, id 
 		return err
 	}
 	return a.repo.InTx(ctx, func(ctx context.Context) error {
+		if err := a.inProject(ctx, a.repo.LockProject, e, false); err != nil {
+			return err
+		}
 		x, err := a.repo.GetParticipant(ctx, e.ID, ids.Normalize(id))
 		if err != nil {
 			return err
@@ -867,23 +947,26 @@ func (a *App) RecordAttendance(ctx context.Context, p audit.Actor, eventID, sess
 	}
 	var out []domain.Mark
 	err = a.repo.InTx(ctx, func(ctx context.Context) error {
-		return followMarks(ctx, a.repo, e, func() ([]events.Event, []domain.Mark, error) {
+		if err := a.inProject(ctx, a.repo.LockProject, e, true); err != nil {
+			return err
+		}
+		return followCompletion(ctx, a.repo, e, func() ([]events.Event, domain.Undo, error) {
 			if out, err = a.repo.RecordAttendance(ctx, e.ID, s.ID, marks); err != nil {
-				return nil, nil, err
+				return nil, domain.Undo{}, err
 			}
 			unseen, err := a.unseen(ctx, markRefs(e.ID, out, liveMarked(out, marked)))
 			if err != nil {
-				return nil, nil, err
+				return nil, domain.Undo{}, err
 			}
 			if len(unseen) > 0 {
-				return nil, nil, notVisible(marks, unseen)
+				return nil, domain.Undo{}, notVisible(marks, unseen)
 			}
 			if err := a.recordChange(ctx, p, "training_participant.record_attendance", attendanceFields,
 				"the attendance cannot be recorded", markRefs(e.ID, out, marked)); err != nil {
-				return nil, nil, err
+				return nil, domain.Undo{}, err
 			}
 			if err := a.recordReads(ctx, p, "training_participant.read_attendance", attendanceFields, markRefs(e.ID, out, unmarked(out, marked))); err != nil {
-				return nil, nil, err
+				return nil, domain.Undo{}, err
 			}
 			changed := map[string]bool{}
 			for _, m := range out {
@@ -892,9 +975,12 @@ func (a *App) RecordAttendance(ctx context.Context, p audit.Actor, eventID, sess
 				}
 			}
 			if len(changed) == 0 {
-				return nil, nil, nil // the marks as they were: nothing changed
+				return nil, domain.Undo{}, nil // the marks as they were: nothing changed
 			}
-			return []events.Event{attendanceEvent(events.AttendanceRecorded, e, s.ID, out, changed)}, out, nil
+			// Only the marks moved change who completes the event.
+			var undo domain.Undo
+			undo.Marks(out...)
+			return []events.Event{attendanceEvent(events.AttendanceRecorded, e, s.ID, out, changed)}, undo, nil
 		})
 	})
 	if err != nil {

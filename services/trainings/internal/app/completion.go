@@ -38,65 +38,50 @@ type completionWriter interface {
 // participant.completed or participant.completion_withdrawn for each
 // participant whose completion it changed (cause: the type of the first).
 // A consumer following the trained figure thus learns of every change of
-// it, and of none when a change left it as it was.
-func followCompletion(ctx context.Context, w completionWriter, e *domain.TrainingEvent, change func() ([]events.Event, error)) error {
-	before, err := w.Completions(ctx, e.ID)
-	if err != nil {
-		return err
-	}
-	evs, err := change()
-	if err != nil || len(evs) == 0 {
-		return err
-	}
-	after, err := w.Completions(ctx, e.ID)
-	if err != nil {
-		return err
-	}
-	return emitCompletion(ctx, w, e, evs, before, after, domain.CountCompleted(after))
-}
-
-// followMarks is followCompletion for marks at one session, which change
-// the completion of the participants whose marks moved their sessions
-// attended, and only by that: who completes event e is read once, after
-// change, which returns its events and the marks it recorded
-// (Mark.Moved), and what they completed before is what the marks moved
-// make of it. The completion of the others is not compared.
-func followMarks(ctx context.Context, w completionWriter, e *domain.TrainingEvent, change func() ([]events.Event, []domain.Mark, error)) error {
+// it, and of none when a change left it as it was. Who completes e is read
+// once, after change (completionsAround), which also returns what it did
+// (domain.Undo) to tell what they completed before.
+func followCompletion(ctx context.Context, w completionWriter, e *domain.TrainingEvent, change func() ([]events.Event, domain.Undo, error)) error {
 	if err := w.LockCompletion(ctx, e.ID); err != nil {
 		return err
 	}
-	evs, marks, err := change()
+	evs, undo, err := change()
 	if err != nil || len(evs) == 0 {
 		return err
 	}
-	all, err := w.Completions(ctx, e.ID)
+	before, after, err := completionsAround(ctx, w, e.ID, undo)
 	if err != nil {
 		return err
 	}
-	moved := make(map[string]int, len(marks))
-	for _, m := range marks {
-		if n := m.Moved(); n != 0 {
-			moved[m.ParticipantID] = n
-		}
-	}
-	var before, after []domain.Completion
-	for _, c := range all {
-		if n, ok := moved[c.ParticipantID]; ok {
-			before, after = append(before, c.Before(n)), append(after, c)
-		}
-	}
-	return emitCompletion(ctx, w, e, evs, before, after, domain.CountCompleted(all))
+	return w.Emit(ctx, completionTold(e, evs, before, after)...)
 }
 
-// emitCompletion emits evs, the events of a change of event e, each with
-// completed_count count, and after them the flip events of the
-// participants whose completion differs between before and after.
-func emitCompletion(ctx context.Context, w completionWriter, e *domain.TrainingEvent, evs []events.Event, before, after []domain.Completion, count int) error {
+// completionsAround reads, once, who completes event eventID after a change
+// made in the transaction of ctx with its completion locked
+// (CompletionStore.LockCompletion), and what each completed before it, as
+// undo makes it of what they complete after.
+func completionsAround(ctx context.Context, w CompletionStore, eventID string, undo domain.Undo) (before, after []domain.Completion, err error) {
+	if after, err = w.Completions(ctx, eventID); err != nil {
+		return nil, nil, err
+	}
+	before = make([]domain.Completion, len(after))
+	for i, c := range after {
+		before[i] = undo.Before(c)
+	}
+	return before, after, nil
+}
+
+// completionTold is evs, the events of a change of event e, each with
+// completed_count (the participants of after who complete e), and after
+// them the flip events of the participants whose completion differs
+// between before and after (cause: the type of the first of evs).
+func completionTold(e *domain.TrainingEvent, evs []events.Event, before, after []domain.Completion) []events.Event {
+	count := domain.CountCompleted(after)
 	for _, ev := range evs {
 		ev.Data["completed_count"] = count
 	}
 	completed, withdrawn := domain.CompletionChanges(before, after)
-	return w.Emit(ctx, append(evs, completionEvents(e, completed, withdrawn, evs[0].Type)...)...)
+	return append(evs, completionEvents(e, completed, withdrawn, evs[0].Type)...)
 }
 
 // completionEvents are the participant.completed events of the

@@ -67,10 +67,13 @@ type ImportWriter interface {
 	// deleted until the transaction ends, in one statement.
 	Keep(ctx context.Context, what Kept, eventID string, ids []string) (gone []string, err error)
 	// RecordMarks sets a participant's attendance marks (by session id)
-	// and returns the sessions whose mark it recorded anew or changed.
-	RecordMarks(ctx context.Context, participantID string, marks map[string]bool) (changed []string, err error)
+	// and returns the sessions whose mark it recorded anew or changed, and
+	// how the marks moved the sessions it attended (Mark.Moved summed).
+	RecordMarks(ctx context.Context, participantID string, marks map[string]bool) (changed []string, moved int, err error)
 	// Completions is CompletionStore's, in the import's transaction.
 	CompletionStore
+	// LockProject is EventStore's, in the import's transaction.
+	LockProject(ctx context.Context, id string) (string, error)
 	SetImportOutcomes(ctx context.Context, importID string, outs []imports.Outcome) error
 	// Emit writes events to the outbox in the import's transaction.
 	Emit(ctx context.Context, evs ...events.Event) error
@@ -297,13 +300,18 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 	}
 	kinds := newKindCache(a.dir)
 	return a.repo.InImportTx(ctx, func(w ImportWriter) error {
+		// The project the registrations count under as they commit.
+		if err := a.inProject(ctx, w.LockProject, e, true); err != nil {
+			return err
+		}
 		// Its marks may change who completed the event.
-		return followCompletion(ctx, w, e, func() ([]events.Event, error) {
-			changed, err := a.writeRows(ctx, w, imp, e, m, c, kinds, report)
+		return followCompletion(ctx, w, e, func() ([]events.Event, domain.Undo, error) {
+			var undo domain.Undo
+			changed, err := a.writeRows(ctx, w, imp, e, m, c, kinds, &undo, report)
 			if err != nil {
-				return nil, err
+				return nil, undo, err
 			}
-			return attendanceRecorded(e, changed), nil
+			return attendanceRecorded(e, changed), undo, nil
 		})
 	})
 }
@@ -311,9 +319,10 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 // writeRows registers the rows of import imp at event e and records their
 // marks, in the import's transaction w, counting them on from the check's
 // counts c, and finishes the import; it returns the participants whose
-// mark it recorded anew or changed, by session id.
+// mark it recorded anew or changed, by session id, and adds to undo how
+// the marks moved the sessions each attended.
 func (a *App) writeRows(ctx context.Context, w ImportWriter, imp *imports.Import, e *domain.TrainingEvent, m imports.Mapping,
-	c imports.Counts, kinds *kindCache, report func(phase string, c imports.Counts, percent int)) (map[string][]string, error) {
+	c imports.Counts, kinds *kindCache, undo *domain.Undo, report func(phase string, c imports.Counts, percent int)) (map[string][]string, error) {
 	changed := map[string][]string{} // participants whose mark changed, by session
 	deleted, err := deletedSessions(ctx, w, e.ID, m)
 	if err != nil {
@@ -381,10 +390,11 @@ func (a *App) writeRows(ctx context.Context, w ImportWriter, imp *imports.Import
 				}
 			}
 			if o.ResourceID != "" && len(sr.Marks) > 0 {
-				sessions, err := w.RecordMarks(ctx, o.ResourceID, sr.Marks)
+				sessions, moved, err := w.RecordMarks(ctx, o.ResourceID, sr.Marks)
 				if err != nil {
 					return nil, err
 				}
+				undo.Move(o.ResourceID, moved)
 				for _, s := range sessions {
 					changed[s] = append(changed[s], o.ResourceID)
 				}

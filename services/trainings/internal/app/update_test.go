@@ -48,7 +48,7 @@ func (s *eventStore) GetTrainingEvent(_ context.Context, viewer, id string) (*do
 
 func (s *eventStore) InTx(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
 
-func (s *eventStore) LockTrainingEvent(ctx context.Context, viewer, id string, _ bool) (*domain.TrainingEvent, error) {
+func (s *eventStore) LockTrainingEvent(ctx context.Context, viewer, id string, _ EventLock) (*domain.TrainingEvent, error) {
 	return s.GetTrainingEvent(ctx, viewer, id)
 }
 

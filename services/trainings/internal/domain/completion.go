@@ -14,9 +14,49 @@ type Completion struct {
 // Before is c as it stood before a change that moved its sessions
 // attended by moved (Mark.Moved), its sessions and threshold as they are.
 func (c Completion) Before(moved int) Completion {
-	c.Attended -= moved
+	return Undo{Moved: map[string]int{c.ParticipantID: moved}}.Before(c)
+}
+
+// Undo is what a change of an event did to what its participants' completion
+// is read from, so that what they completed before it is had from one read
+// after it (Before): the sessions it added (negative: removed), the
+// threshold it replaced (0: kept), and how its marks moved each
+// participant's sessions attended (Mark.Moved summed, by participant id).
+// A participant the change registered had attended nothing before it: its
+// marks are all moved, and it had not completed.
+type Undo struct {
+	Added, Threshold int
+	Moved            map[string]int
+}
+
+// Before is c, read after the change, as it stood before it.
+func (u Undo) Before(c Completion) Completion {
+	c.Attended -= u.Moved[c.ParticipantID]
+	c.Sessions -= u.Added
+	if u.Threshold != 0 {
+		c.Threshold = u.Threshold
+	}
 	c.Completed = Attendance{Attended: c.Attended, Sessions: c.Sessions}.Completes(c.Threshold)
 	return c
+}
+
+// Marks adds to u the moves of marks (Mark.Moved).
+func (u *Undo) Marks(marks ...Mark) {
+	for _, m := range marks {
+		u.Move(m.ParticipantID, m.Moved())
+	}
+}
+
+// Move adds n to the sessions attended the change moved for participant
+// id.
+func (u *Undo) Move(id string, n int) {
+	if n == 0 {
+		return
+	}
+	if u.Moved == nil {
+		u.Moved = map[string]int{}
+	}
+	u.Moved[id] += n
 }
 
 // CompletionChanges compares the completions of an event's participants
