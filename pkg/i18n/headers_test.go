@@ -7,6 +7,9 @@ import (
 
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/imports"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // TestEveryHeaderViolationHasText: every field violation of a header row an
@@ -71,6 +74,53 @@ func TestEveryHeaderViolationHasText(t *testing.T) {
 			}
 			if i := strings.IndexByte(d, '"'); i >= 0 && !strings.Contains(got, d[i:strings.IndexByte(d[i+1:], '"')+i+2]) {
 				t.Errorf("%q in %s: %q does not quote the header", d, l, got)
+			}
+		}
+	}
+}
+
+// TestRowsInvalidLocalized: an all-or-nothing import that fails for its
+// header row alone (a date header read two ways, no mark under it) says
+// so in every language; until r22 it said "Some rows have problems", and
+// the reader looked for bad rows there were none of. With bad rows too it
+// names both; with bad rows alone it is unchanged. The metadata is
+// imports.RowsInvalid's, so the keys cannot drift apart.
+func TestRowsInvalidLocalized(t *testing.T) {
+	localized := func(e *errs.Error, lang string) string {
+		st, err := status.New(codes.InvalidArgument, e.Message).WithDetails(&errdetails.ErrorInfo{Reason: e.Reason, Domain: "spona.org", Metadata: e.Metadata})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range Localize(st, lang).Details() {
+			if m, ok := d.(*errdetails.LocalizedMessage); ok {
+				return m.GetMessage()
+			}
+		}
+		return ""
+	}
+	header := map[string]string{"en": "The header row (row 1) has problems", "sr-Latn": "Red zaglavlja (prvi red) ima greške",
+		"sr-Cyrl": "Ред заглавља (први ред) има грешке", "bs": "Red zaglavlja (prvi red) ima greške", "hr": "Redak zaglavlja (prvi redak) ima pogreške"}
+	both := map[string]string{"en": "The header row (row 1) and some rows", "sr-Latn": "Red zaglavlja (prvi red) i neki redovi",
+		"sr-Cyrl": "Ред заглавља (први ред) и неки редови", "bs": "Red zaglavlja (prvi red) i neki redovi", "hr": "Redak zaglavlja (prvi redak) i neki retci"}
+	rows := map[string]string{"en": "Some rows have problems", "sr-Latn": "Neki redovi imaju greške",
+		"sr-Cyrl": "Неки редови имају грешке", "bs": "Neki redovi imaju greške", "hr": "Neki retci imaju pogreške"}
+	for _, c := range []struct {
+		what    string
+		e       *errs.Error
+		want    map[string]string
+		wantMsg string
+	}{
+		{"header alone", imports.RowsInvalid(imports.Counts{Rows: 3, Valid: 3}, 1), header,
+			"the header row (row 1) has problems (1 of its cells) and none of the 3 rows under it has any"},
+		{"header and rows", imports.RowsInvalid(imports.Counts{Rows: 3, Valid: 1, Invalid: 2}, 2), both, "the header row (row 1) and 2 of 3 rows have problems"},
+		{"rows alone", imports.RowsInvalid(imports.Counts{Rows: 3, Valid: 1, Invalid: 2}, 0), rows, "2 of 3 rows have problems"},
+	} {
+		if c.e.Reason != "ROWS_INVALID" || !strings.HasPrefix(c.e.Message, c.wantMsg) {
+			t.Errorf("%s: %s %q, want ROWS_INVALID %q", c.what, c.e.Reason, c.e.Message, c.wantMsg)
+		}
+		for _, l := range Languages {
+			if got := localized(c.e, l); !strings.HasPrefix(got, c.want[l]) || !strings.Contains(got, "on_error=skip") {
+				t.Errorf("%s (%s): %q, want it to begin %q", c.what, l, got, c.want[l])
 			}
 		}
 	}

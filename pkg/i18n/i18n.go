@@ -88,9 +88,7 @@ func Localize(st *status.Status, lang string) *status.Status {
 		case *errdetails.LocalizedMessage:
 			continue
 		case *errdetails.ErrorInfo:
-			if m, ok := byReason[d.GetReason()]; ok {
-				reason = m
-			}
+			reason = reasonText(d)
 		case *errdetails.BadRequest:
 			for _, fv := range d.GetFieldViolations() {
 				fields = true
@@ -120,6 +118,31 @@ func Localize(st *status.Status, lang string) *status.Status {
 		return st
 	}
 	return out
+}
+
+// The google.rpc.ErrorInfo metadata of a ROWS_INVALID refusal (an
+// all-or-nothing import that wrote nothing), imports.RowsInvalid's: how
+// many data rows, and how many cells of the header row, have problems.
+// They choose its text (TestRowsInvalidLocalized reads them from
+// imports.RowsInvalid).
+const (
+	invalidRowsKey    = "invalid_rows"
+	headerProblemsKey = "header_problems"
+)
+
+// reasonText is the text of an ErrorInfo's reason (nil for a reason
+// without one). A ROWS_INVALID whose header row has problems names the
+// header row: alone when no data row has any, rather than "some rows".
+func reasonText(info *errdetails.ErrorInfo) text {
+	t := byReason[info.GetReason()]
+	md := info.GetMetadata()
+	if info.GetReason() != "ROWS_INVALID" || md[headerProblemsKey] == "" || md[headerProblemsKey] == "0" {
+		return t
+	}
+	if md[invalidRowsKey] == "0" {
+		return rowsInvalidHeader
+	}
+	return rowsInvalidBoth
 }
 
 // violationText is a field violation description pattern and its message.
@@ -177,6 +200,8 @@ var catalogue = func() map[string][]string {
 		add(v.msg)
 	}
 	add(hiddenHeader)
+	add(rowsInvalidHeader)
+	add(rowsInvalidBoth)
 	add(invalidValue)
 	add(invalidNoFields)
 	return out

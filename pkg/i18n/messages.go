@@ -278,6 +278,8 @@ var byReason = map[string]text{
 		"sr-Cyrl": "Неки редови имају грешке, па ништа није увезено: исправите их или увезите са on_error=skip.",
 		"bs":      "Neki redovi imaju greške, pa ništa nije uvezeno: ispravite ih ili uvezite sa on_error=skip.",
 		"hr":      "Neki retci imaju pogreške pa ništa nije uvezeno: ispravite ih ili uvezite s on_error=skip.",
+		// The header row alone, or with rows: rowsInvalidHeader,
+		// rowsInvalidBoth, chosen by its ErrorInfo metadata (reasonText).
 	},
 	"REQUEST_ID_REUSED": {
 		"en":      "This request id (Idempotency-Key) was already used for a different request; use a new one.",
@@ -1329,4 +1331,26 @@ var invalidNoFields = text{
 	"sr-Cyrl": "Захтев није исправан; разлог наводи порука (на енглеском).",
 	"bs":      "Zahtjev nije ispravan; razlog navodi poruka (na engleskom).",
 	"hr":      "Zahtjev nije ispravan; razlog navodi poruka (na engleskom).",
+}
+
+// rowsInvalidHeader is ROWS_INVALID's text when the header row has problems
+// and no data row has any (a date header read two ways with no mark under
+// it): "some rows" would send the reader looking for bad rows there are
+// none of.
+var rowsInvalidHeader = text{
+	"en":      "The header row (row 1) has problems, so nothing was imported: fix it, or import with on_error=skip.",
+	"sr-Latn": "Red zaglavlja (prvi red) ima greške, pa ništa nije uvezeno: ispravite ga ili uvezite sa on_error=skip.",
+	"sr-Cyrl": "Ред заглавља (први ред) има грешке, па ништа није увезено: исправите га или увезите са on_error=skip.",
+	"bs":      "Red zaglavlja (prvi red) ima greške, pa ništa nije uvezeno: ispravite ga ili uvezite sa on_error=skip.",
+	"hr":      "Redak zaglavlja (prvi redak) ima pogreške pa ništa nije uvezeno: ispravite ga ili uvezite s on_error=skip.",
+}
+
+// rowsInvalidBoth is ROWS_INVALID's text when both the header row and
+// some data rows have problems.
+var rowsInvalidBoth = text{
+	"en":      "The header row (row 1) and some rows have problems, so nothing was imported: fix them, or import with on_error=skip.",
+	"sr-Latn": "Red zaglavlja (prvi red) i neki redovi imaju greške, pa ništa nije uvezeno: ispravite ih ili uvezite sa on_error=skip.",
+	"sr-Cyrl": "Ред заглавља (први ред) и неки редови имају грешке, па ништа није увезено: исправите их или увезите са on_error=skip.",
+	"bs":      "Red zaglavlja (prvi red) i neki redovi imaju greške, pa ništa nije uvezeno: ispravite ih ili uvezite sa on_error=skip.",
+	"hr":      "Redak zaglavlja (prvi redak) i neki retci imaju pogreške pa ništa nije uvezeno: ispravite ih ili uvezite s on_error=skip.",
 }

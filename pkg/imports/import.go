@@ -3,6 +3,7 @@ package imports
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -209,15 +210,27 @@ type Upload struct {
 	Spec *Spec
 }
 
+// ReasonRowsInvalid is the ErrorInfo reason of an all-or-nothing import
+// that wrote nothing for its problems (RowsInvalid).
+const ReasonRowsInvalid = "ROWS_INVALID"
+
 // RowsInvalid is the error of an all-or-nothing import with bad rows, or
-// with problems of its header row (header: how many).
+// with problems of its header row (header: how many). Its message, and
+// its ErrorInfo metadata (how many of each: invalid_rows, header_problems,
+// which pkg/i18n chooses its localized text by), name the header row when
+// it has problems, and it alone when no data row has any.
 func RowsInvalid(c Counts, header int) *errs.Error {
-	msg := fmt.Sprintf("%d of %d rows have problems; nothing was imported (fix them, or import with on_error=skip)", c.Invalid, c.Rows)
-	if header > 0 {
-		msg = fmt.Sprintf("the header row (row 1) and %d of %d rows have problems; nothing was imported "+
-			"(fix them, or import with on_error=skip)", c.Invalid, c.Rows)
+	const fix = "; nothing was imported (fix them, or import with on_error=skip)"
+	msg := fmt.Sprintf("%d of %d rows have problems", c.Invalid, c.Rows) + fix
+	switch {
+	case header > 0 && c.Invalid == 0:
+		msg = fmt.Sprintf("the header row (row 1) has problems (%d of its cells) and none of the %d rows under it has any; "+
+			"nothing was imported (fix it, or import with on_error=skip)", header, c.Rows)
+	case header > 0:
+		msg = fmt.Sprintf("the header row (row 1) and %d of %d rows have problems", c.Invalid, c.Rows) + fix
 	}
-	return &errs.Error{Kind: errs.KindInvalidArgument, Reason: "ROWS_INVALID", Message: msg}
+	return &errs.Error{Kind: errs.KindInvalidArgument, Reason: ReasonRowsInvalid, Message: msg,
+		Metadata: map[string]string{"invalid_rows": strconv.Itoa(c.Invalid), "header_problems": strconv.Itoa(header)}}
 }
 
 // Processor carries a running import of one kind to its end. It finds the

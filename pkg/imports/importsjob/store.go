@@ -62,6 +62,11 @@ func scanImport(row pgx.Row) (*imports.Import, error) {
 	}
 	if msg != "" {
 		i.Error = &errs.Error{Kind: errs.Kind(code), Reason: reason, Message: msg}
+		if reason == imports.ReasonRowsInvalid {
+			// Its metadata is not stored: it is read again from the
+			// import's counts and header problems, as Check made it.
+			i.Error.Metadata = imports.RowsInvalid(i.Counts, len(i.HeaderProblems)).Metadata
+		}
 	}
 	if complete != nil {
 		i.CompleteTime = *complete

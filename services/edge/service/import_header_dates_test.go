@@ -111,16 +111,27 @@ func TestSignInSheetDateReadTwoWays(t *testing.T) {
 	}
 	// All or nothing: nothing is written.
 	failed := upload("", sheet("4/5/2024", "nešto"), "sr")
+	// The header row and two rows have problems: its text names both.
 	if e, _ := failed["error"].(map[string]any); failed["state"] != "IMPORT_STATE_FAILED" || !strings.Contains(fmt.Sprint(e), "ROWS_INVALID") ||
-		!strings.Contains(fmt.Sprint(e), "sr-Cyrl") || len(participants()) != 0 {
-		t.Fatalf("all-or-nothing import: %v, participants %v; want failed ROWS_INVALID (localized), none written", failed, participants())
+		!strings.Contains(fmt.Sprint(e), "sr-Cyrl") || !strings.Contains(fmt.Sprint(e), "Ред заглавља (први ред) и неки редови имају грешке") ||
+		len(participants()) != 0 {
+		t.Fatalf("all-or-nothing import: %v, participants %v; want failed ROWS_INVALID (localized, naming the header row and rows), none written", failed, participants())
 	}
 	// No mark under the header, no other problem: the header's problem
-	// still stops an all-or-nothing import.
+	// still stops an all-or-nothing import, and its error (the
+	// operation's, and the import's read again in Croatian) names the
+	// header row, not "some rows" (before r22: "Some rows have problems",
+	// and "the header row (row 1) and 0 of 1 rows have problems").
 	only := upload("", "Ime;Prezime;Sektor;4/5/2024\r\nSara;Perić;zdravstvo;\r\n", "en")
-	if e, _ := only["error"].(map[string]any); only["state"] != "IMPORT_STATE_FAILED" || !strings.Contains(fmt.Sprint(e["message"]), "the header row (row 1) and 0 of 1 rows have problems") ||
+	if e, _ := only["error"].(map[string]any); only["state"] != "IMPORT_STATE_FAILED" ||
+		!strings.Contains(fmt.Sprint(e["message"]), "the header row (row 1) has problems (1 of its cells) and none of the 1 rows under it has any") ||
+		!strings.Contains(fmt.Sprint(e), "The header row (row 1) has problems, so nothing was imported") || strings.Contains(fmt.Sprint(e), "Some rows") ||
 		only["problem_count"] != 1.0 || len(participants()) != 0 {
 		t.Fatalf("all-or-nothing import of a sheet with the header problem alone: %v, participants %v", only, participants())
+	}
+	again := a.Do(t, "GET", "/v1/imports/"+url.PathEscape(only["id"].(string)), nil, "Accept-Language", "hr").Must(t, 200)
+	if e := fmt.Sprint(again.Body["error"]); !strings.Contains(e, "Redak zaglavlja (prvi redak) ima pogreške") || !strings.Contains(e, "ROWS_INVALID") {
+		t.Errorf("GET /v1/imports/{id} (hr) of the import failed for its header alone: error %s", e)
 	}
 	// on_error=skip: Sara only (Ana's mark is of one of two sessions).
 	if skip := upload("on_error=skip", sheet("4/5/2024", "nešto"), "en"); skip["state"] != "IMPORT_STATE_SUCCEEDED" || len(participants()) != 1 {
