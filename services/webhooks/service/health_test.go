@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -86,6 +87,60 @@ func TestDisabledWhileAttempting(t *testing.T) {
 	}
 	if n := len(rcv.Requests()); n != 2 {
 		t.Fatalf("%d requests: the event sent before the webhook was disabled went out again after enabling it", n)
+	}
+}
+
+// TestDisabledAndEnabledWhileAttempting: a webhook disabled and enabled
+// again while an attempt of its is in flight keeps that delivery
+// dead-lettered when the attempt then fails, with the attempt's error and
+// why it was given up; it is not retried. Before, the attempt's record
+// made it pending again (seen in CI as a flaky
+// TestEnabledAgainGetsOnlyLaterEvents).
+func TestDisabledAndEnabledWhileAttempting(t *testing.T) {
+	s := start(t, nil)
+	sender, org := ids.New(), ids.New()
+	arrived, gate := make(chan struct{}), make(chan struct{})
+	rcv := webhooktest.Start(t, func(n int, _ webhooktest.Request) int {
+		if n == 1 {
+			close(arrived)
+			<-gate
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	})
+	w := s.subscribe(t, org, rcv.URL(), "referral.received")
+	old := ids.New()
+	s.inject(t, referralEvent("referral.sent", old, sender, org, "sent"))
+	<-arrived
+	etag := w.GetEtag()
+	for _, state := range []pb.WebhookState{pb.WebhookState_WEBHOOK_STATE_DISABLED, pb.WebhookState_WEBHOOK_STATE_ACTIVE} {
+		resp, err := s.wh.UpdateWebhook(as(t, org), &pb.UpdateWebhookRequest{
+			Webhook:    &pb.Webhook{Id: w.GetId(), Etag: etag, State: state},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"state"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		etag = resp.GetWebhook().GetEtag()
+	}
+	close(gate)
+	ds := s.attempted(t, org, w.GetId(), 1)
+	if got := ds[0].GetStatus(); got != pb.DeliveryStatus_DELIVERY_STATUS_DEAD_LETTERED || ds[0].GetNextAttemptTime() != nil {
+		t.Errorf("the delivery given up while its attempt ran, the attempt failed after: %v (next attempt %v), want dead-lettered",
+			got, ds[0].GetNextAttemptTime())
+	}
+	if e := ds[0].GetLastError(); !strings.HasPrefix(e, "HTTP 500") || !strings.HasSuffix(e, "; webhook disabled") {
+		t.Errorf("its last error is %q; want the attempt's and why it was given up", e)
+	}
+	fence := ids.New()
+	s.inject(t, referralEvent("referral.sent", fence, sender, org, "sent"))
+	got := rcv.WaitFor(t, 30*time.Second, "the event after enabling", func(r []webhooktest.Request) bool {
+		return slices.ContainsFunc(r, func(q webhooktest.Request) bool { return q.Decode(t).Data["referral_id"] == fence })
+	})
+	for _, q := range got[1:] {
+		if q.Decode(t).Data["referral_id"] == old {
+			t.Fatalf("the delivery given up while its attempt ran was retried at %s", q.At)
+		}
 	}
 }
 

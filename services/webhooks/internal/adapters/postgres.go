@@ -107,18 +107,26 @@ func (p *Postgres) ListSubscriptions(ctx context.Context, organisationID string,
 }
 
 // deadLetter gives up pending deliveries, saying why in their last error
-// (leases are kept: attempts in flight still record).
+// (leases are kept: attempts in flight still record, and keep them given
+// up; see Record).
 const deadLetter = `UPDATE deliveries SET status = 'dead_lettered', next_attempt_time = NULL,
 	last_error = CASE WHEN last_error = '' THEN {why} ELSE last_error || '; ' || {why} END
 	WHERE status = 'pending'`
 
+// Why a delivery was given up other than by running out of retries, the
+// last words of its last error.
+const (
+	whyDisabled     = "webhook disabled"
+	whyUnsubscribed = "event type no longer subscribed"
+)
+
 // deadLetterPending gives up the pending deliveries of a disabled
 // subscription $1.
-var deadLetterPending = strings.ReplaceAll(deadLetter, "{why}", "'webhook disabled'") + ` AND subscription_id = $1`
+var deadLetterPending = strings.ReplaceAll(deadLetter, "{why}", "'"+whyDisabled+"'") + ` AND subscription_id = $1`
 
 // deadLetterUnsubscribed gives up the pending deliveries of subscription
 // $1 of event types it no longer has ($2).
-var deadLetterUnsubscribed = strings.ReplaceAll(deadLetter, "{why}", "'event type no longer subscribed'") +
+var deadLetterUnsubscribed = strings.ReplaceAll(deadLetter, "{why}", "'"+whyUnsubscribed+"'") +
 	` AND subscription_id = $1 AND NOT (event_type = ANY ($2::text[]))`
 
 // typesSince is when the updated subscription took each of its event types
@@ -426,8 +434,21 @@ var deadLetterIfDisabled = deadLetterPending + ` AND EXISTS (SELECT 1 FROM subsc
 // deadLetterIfUnsubscribed gives up delivery $2 of subscription $1 after
 // a failed attempt when its event type was unsubscribed while the attempt
 // ran.
-var deadLetterIfUnsubscribed = strings.ReplaceAll(deadLetter, "{why}", "'event type no longer subscribed'") +
+var deadLetterIfUnsubscribed = strings.ReplaceAll(deadLetter, "{why}", "'"+whyUnsubscribed+"'") +
 	` AND id = $2 AND NOT EXISTS (SELECT 1 FROM subscriptions WHERE id = $1 AND deliveries.event_type = ANY (event_types))`
+
+// recordAttempt stores an attempt's outcome in delivery $1 leased by $2.
+// A delivery given up while its attempt ran (its webhook disabled, or its
+// event type unsubscribed, and maybe enabled or subscribed again since)
+// stays given up, with the attempt's error and why, unless the attempt
+// succeeded: a retry would send what the partner was told is not sent.
+var recordAttempt = strings.NewReplacer("{held}", `(deliveries.status = 'dead_lettered' AND $3::text = 'pending')`,
+	"{why}", `CASE WHEN deliveries.last_error LIKE '%`+whyUnsubscribed+`' THEN '`+whyUnsubscribed+`' ELSE '`+whyDisabled+`' END`).
+	Replace(`UPDATE deliveries SET status = CASE WHEN {held} THEN 'dead_lettered' ELSE $3 END,
+		attempts = $4, next_attempt_time = CASE WHEN {held} THEN NULL ELSE $5::timestamptz END, last_code = $6,
+		last_latency_us = $7, last_error = CASE WHEN NOT {held} THEN $8::text WHEN $8 = '' THEN {why} ELSE $8 || '; ' || {why} END,
+		last_attempt_time = $9, deliver_time = $10, lease_id = NULL, lease_until = NULL
+	WHERE id = $1 AND lease_id = $2`)
 
 // Record stores an attempt's outcome and the subscription's health in one
 // round trip (one implicit transaction). The subscription row is locked
@@ -458,10 +479,7 @@ func (p *Postgres) Record(ctx context.Context, c app.Claimed, d *domain.Delivery
 	default:
 		b.Queue(`UPDATE subscriptions SET failing_since = $2 WHERE id = $1 AND failing_since IS NULL`, d.SubscriptionID, h.At)
 	}
-	b.Queue(`UPDATE deliveries SET status = $3, attempts = $4, next_attempt_time = $5, last_code = $6,
-			last_latency_us = $7, last_error = $8, last_attempt_time = $9, deliver_time = $10,
-			lease_id = NULL, lease_until = NULL
-		WHERE id = $1 AND lease_id = $2`,
+	b.Queue(recordAttempt,
 		d.ID, c.Lease, d.Status, d.Attempts, nullTime(d.NextAttempt), d.LastCode, d.LastLatency.Microseconds(),
 		d.LastError, nullTime(d.LastAttempt), nullTime(d.DeliverTime))
 	if !h.FailingSince.IsZero() {
