@@ -36,15 +36,11 @@ func (s *stack) attempted(t *testing.T, org, w string, n int32) []*pb.Delivery {
 	}
 }
 
-// TestDisabledWhileAttempting: a webhook disabled while an attempt of its
-// is in flight keeps no pending delivery when that attempt fails (a
-// disabled webhook's pending deliveries are dead-lettered), and enabled
-// again it is not sent the old event.
-func TestDisabledWhileAttempting(t *testing.T) {
-	s := start(t, nil)
-	sender, org := ids.New(), ids.New()
-	arrived, gate := make(chan struct{}), make(chan struct{})
-	rcv := webhooktest.Start(t, func(n int, _ webhooktest.Request) int {
+// failFirstWhenOpened starts a receiver whose first request closes
+// arrived and is answered 500 once gate is closed; later ones get 200.
+func failFirstWhenOpened(t *testing.T) (rcv *webhooktest.Receiver, arrived, gate chan struct{}) {
+	arrived, gate = make(chan struct{}), make(chan struct{})
+	rcv = webhooktest.Start(t, func(n int, _ webhooktest.Request) int {
 		if n == 1 {
 			close(arrived)
 			<-gate
@@ -52,6 +48,17 @@ func TestDisabledWhileAttempting(t *testing.T) {
 		}
 		return http.StatusOK
 	})
+	return rcv, arrived, gate
+}
+
+// TestDisabledWhileAttempting: a webhook disabled while an attempt of its
+// is in flight keeps no pending delivery when that attempt fails (a
+// disabled webhook's pending deliveries are dead-lettered), and enabled
+// again it is not sent the old event.
+func TestDisabledWhileAttempting(t *testing.T) {
+	s := start(t, nil)
+	sender, org := ids.New(), ids.New()
+	rcv, arrived, gate := failFirstWhenOpened(t)
 	w := s.subscribe(t, org, rcv.URL(), "referral.received")
 	s.inject(t, referralEvent("referral.sent", ids.New(), sender, org, "sent"))
 	<-arrived
@@ -99,15 +106,7 @@ func TestDisabledWhileAttempting(t *testing.T) {
 func TestDisabledAndEnabledWhileAttempting(t *testing.T) {
 	s := start(t, nil)
 	sender, org := ids.New(), ids.New()
-	arrived, gate := make(chan struct{}), make(chan struct{})
-	rcv := webhooktest.Start(t, func(n int, _ webhooktest.Request) int {
-		if n == 1 {
-			close(arrived)
-			<-gate
-			return http.StatusInternalServerError
-		}
-		return http.StatusOK
-	})
+	rcv, arrived, gate := failFirstWhenOpened(t)
 	w := s.subscribe(t, org, rcv.URL(), "referral.received")
 	old := ids.New()
 	s.inject(t, referralEvent("referral.sent", old, sender, org, "sent"))
