@@ -310,7 +310,9 @@ func TestDeadLetterDisableRedeliver(t *testing.T) {
 			t.Errorf("a disabled webhook keeps a pending delivery: %+v", d)
 		}
 	}
-	// Disabled: nothing is queued, redelivery is refused.
+	// Disabled: nothing is queued, redelivery is refused. Attempts
+	// claimed before the disable end first (they are sent all the same).
+	s.settled(t)
 	before := len(rcv.Requests())
 	s.inject(t, referralEvent("referral.sent", ids.New(), sender, receiver, "sent"))
 	_, err = s.wh.RedeliverWebhookDelivery(ctx, &pb.RedeliverWebhookDeliveryRequest{WebhookId: w.GetId(), DeliveryId: dead.GetId()})

@@ -162,3 +162,26 @@ func (s *stack) deadLettered(t testing.TB, org, webhook, event string) *pb.Deliv
 		}
 	}
 }
+
+// settled waits until no delivery attempt is in flight: no delivery is
+// under a lease that still runs. An attempt records its outcome (the
+// receiver has recorded its request by then) and clears its lease; a
+// claim not attempted keeps its lease until it runs out. A delivery given
+// up (webhook disabled, type unsubscribed) while an attempt of it was
+// claimed is still sent by that attempt, so a test that counts what is
+// sent after such a change waits here first.
+func (s *stack) settled(t testing.TB) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var leased int
+		if err := s.pool.QueryRow(context.Background(), `SELECT count(*) FROM deliveries WHERE lease_until > now()`).Scan(&leased); err != nil {
+			t.Fatal(err)
+		}
+		if leased == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d deliveries still leased: attempts in flight", leased)
+		}
+	}
+}

@@ -45,6 +45,9 @@ func TestEnabledAgainGetsOnlyLaterEvents(t *testing.T) {
 
 	off := set(w.GetEtag(), pb.WebhookState_WEBHOOK_STATE_DISABLED)
 	s.deadLettered(t, org, w.GetId(), pending.ID)
+	// A retry claimed before the disable is sent all the same; it must
+	// have ended (answered 503) before the receiver is back and counts.
+	s.settled(t)
 	applied := referralEvent("referral.sent", ids.New(), sender, org, "sent") // applied while disabled
 	s.inject(t, applied)
 	late := referralEvent("referral.sent", ids.New(), sender, org, "sent") // happened while disabled, applied after
