@@ -100,7 +100,8 @@ func TestReferralLifeInOrder(t *testing.T) {
 	if got := atUnrelated.Requests(); len(got) != 0 {
 		t.Fatalf("an unrelated organisation received %d webhooks: %s", len(got), got[0].Body)
 	}
-	for _, d := range s.deliveries(t, sender, ws.GetId()) {
+	// Each attempt is recorded after its receiver answered.
+	for _, d := range s.attempted(t, sender, ws.GetId(), int32(referrals*len(wantSender))) {
 		if d.GetStatus() != pb.DeliveryStatus_DELIVERY_STATUS_SUCCEEDED || d.GetAttempts() != 1 || d.GetLastResponseCode() != 204 || d.GetDeliverTime() == nil {
 			t.Errorf("delivery %+v", d)
 		}
@@ -122,6 +123,8 @@ func TestRetryUntilSuccess(t *testing.T) {
 	w := s.subscribe(t, receiver, rcv.URL(), "referral.received")
 	s.inject(t, referralEvent("referral.sent", ids.New(), sender, receiver, "sent"))
 	rcv.WaitFor(t, 30*time.Second, "a successful delivery", func(r []webhooktest.Request) bool { return len(r) >= 4 })
+	// The success is recorded after the receiver answered.
+	s.attempted(t, receiver, w.GetId(), 4)
 	// Give a wrong extra attempt every chance to happen.
 	time.Sleep(500 * time.Millisecond)
 	reqs := rcv.Requests()
