@@ -185,11 +185,10 @@ func TestActionsCheckConsentLive(t *testing.T) {
 
 	// Expiry: the same at the consent's expiry time.
 	benID = s.beneficiary(t, ctxA)
-	expiry := time.Now().Add(1500 * time.Millisecond)
-	s.consent(t, ctxA, benID, expiry)
+	s.consent(t, ctxA, benID, time.Now().Add(time.Hour))
 	r := s.draft(t, ctxA, benID, orgB, pb.Urgency_URGENCY_NORMAL)
 	s.must(t, ctxA, "send", r.GetId())
-	time.Sleep(time.Until(expiry) + 50*time.Millisecond)
+	expired(t, s, benID, r.GetId())
 	_, err = s.do(ctxB, "accept", r.GetId())
 	statustest.Want(t, err, codes.FailedPrecondition, "accept after expiry")
 	if statustest.Reason(err) != "CONSENT_EXPIRED" {

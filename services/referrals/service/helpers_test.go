@@ -141,6 +141,18 @@ func (s *stack) consent(t testing.TB, ctx context.Context, benID string, expire 
 	return r.GetConsent().GetId()
 }
 
+// expired makes time pass until the person's referral_sharing consents
+// expired a second ago: in the beneficiaries service and in what referral
+// ref was sent under (its copy of the expiry). A real expiry a moment
+// ahead would also need the steps before it to finish within that moment,
+// which a loaded machine does not promise.
+func expired(t testing.TB, s *stack, benID, ref string) {
+	t.Helper()
+	s.sql(t, `UPDATE beneficiaries.consents SET given_time = now() - interval '2 hours', expire_time = now() - interval '1 second'
+		WHERE beneficiary_id = $1 AND purpose = 'referral_sharing' AND expire_time IS NOT NULL`, benID)
+	s.sql(t, `UPDATE referrals.referrals SET consent_expire_time = now() - interval '1 second' WHERE id = $1`, ref)
+}
+
 func (s *stack) draft(t testing.TB, ctx context.Context, benID, to string, urgency pb.Urgency) *pb.Referral {
 	t.Helper()
 	r, err := s.ref.CreateReferral(ctx, &pb.CreateReferralRequest{Referral: &pb.Referral{
