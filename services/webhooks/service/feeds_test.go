@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -78,7 +79,9 @@ func TestConsentEndTellsGrantees(t *testing.T) {
 			id := b.GetBeneficiary().GetId()
 			consent := &benv1.Consent{Purpose: benv1.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING, GivenBy: benv1.ConsentGivenBy_CONSENT_GIVEN_BY_SELF}
 			if typ == "consent.expired" {
-				consent.ExpireTime = timestamppb.New(time.Now().Add(time.Second))
+				// Far enough ahead for the grant below on any machine;
+				// then time passes (below).
+				consent.ExpireTime = timestamppb.New(time.Now().Add(time.Hour))
 			}
 			c, err := benc.CreateConsent(ctx, &benv1.CreateConsentRequest{BeneficiaryId: id, Consent: consent})
 			if err != nil {
@@ -86,6 +89,12 @@ func TestConsentEndTellsGrantees(t *testing.T) {
 			}
 			if _, err := access.GrantAccess(ctx, &benv1.GrantAccessRequest{BeneficiaryId: id, GranteeOrganisationId: holder, SourceId: ids.New()}); err != nil {
 				t.Fatal(err)
+			}
+			if typ == "consent.expired" {
+				if _, err := s.pool.Exec(context.Background(), `UPDATE beneficiaries.consents
+					SET given_time = now() - interval '2 hours', expire_time = now() - interval '1 second' WHERE id = $1`, c.GetConsent().GetId()); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if typ == "consent.withdrawn" {
 				if _, err := benc.WithdrawConsent(ctx, &benv1.WithdrawConsentRequest{BeneficiaryId: id, Id: c.GetConsent().GetId(), Reason: "asked by phone"}); err != nil {
