@@ -239,6 +239,7 @@ func TestAnotherOrganisationsIDInOwnRequestLooksMissing(t *testing.T) {
 		{"DELETE", "/v1/projects/" + own["projects"] + "/indicators/{A}", ``, rec["indicators"]},
 		{"POST", "/v1/projects/" + own["projects"] + "/indicators/{A}:recordValue", `{"value":{"period":{"start_date":"2024-01-01","end_date":"2024-03-31"},"value":3}}`, rec["indicators"]},
 		{"GET", "/v1/beneficiaries/" + own["beneficiaries"] + "/auditEvents?actor_organisation_id={A}", ``, rec["beneficiaries"]},
+		{"GET", "/v1/projects/" + own["projects"] + "/auditEvents?indicator_id={A}", ``, rec["indicators"]},
 		{"GET", "/v1/operations/{A}", ``, rec["imports"]},
 	}
 	for _, c := range cases {

@@ -121,7 +121,9 @@ func TestForgedPageTokens(t *testing.T) {
 		"/v1/organisations":                              {"/v1/organisations", a, uuidForgeries},
 		"/v1/projects":                                   {"/v1/projects", a, uuidForgeries},
 		// By code: any text is a position of its kind.
-		"/v1/projects/{project_id}/indicators":       {"/v1/projects/" + project + "/indicators", a, nil},
+		"/v1/projects/{project_id}/indicators": {"/v1/projects/" + project + "/indicators", a, nil},
+		// The last project and indicator audit records listed.
+		"/v1/projects/{project_id}/auditEvents":      {"/v1/projects/" + project + "/auditEvents", a, []string{"x", "1", "1.", ".1", "-1.2", "1.2.3", "99999999999999999999.1"}},
 		"/v1/referrals":                              {"/v1/referrals", a, referralForgeries},
 		"/v1/referrals/{referral_id}/events":         {"/v1/referrals/" + referral + "/events", a, intForgeries},
 		"/v1/services":                               {"/v1/services", a, uuidForgeries},

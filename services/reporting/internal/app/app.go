@@ -28,6 +28,7 @@ import (
 type Repository interface {
 	ProjectStore
 	IndicatorStore
+	AuditStore
 }
 
 // ProjectStore stores projects. Reads take the viewing organisation and

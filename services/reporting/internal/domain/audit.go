@@ -3,6 +3,7 @@ package domain
 import (
 	"encoding/json"
 	"slices"
+	"time"
 
 	"github.com/spona/spona/pkg/date"
 )
@@ -142,4 +143,16 @@ func nonNil(xs []string) []string {
 		return []string{}
 	}
 	return slices.Clone(xs)
+}
+
+// AuditEvent is a Change as the audit keeps it: its number, when it was
+// made and what it changed (the project and, for an indicator's or a
+// value's change, the indicator). Project records (project.*) and
+// indicator records (indicator.*, value.*) are numbered apart.
+type AuditEvent struct {
+	ID          int64
+	Time        time.Time
+	ProjectID   string
+	IndicatorID string // empty for a project record
+	Change
 }

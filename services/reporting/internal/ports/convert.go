@@ -11,6 +11,7 @@ import (
 	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/pkg/protoenum"
 	"github.com/spona/spona/services/reporting/internal/domain"
+	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -253,4 +254,27 @@ func reportToProto(r *domain.Report) *pb.ProjectReport {
 		out.Results = append(out.Results, pr)
 	}
 	return out
+}
+
+func auditEventToProto(e domain.AuditEvent) (*pb.ProjectAuditEvent, error) {
+	out := &pb.ProjectAuditEvent{
+		Id: e.ID, CreateTime: timestamppb.New(e.Time), ActorOrganisationId: e.ActorOrganisationID, ActorClientId: e.ActorClientID,
+		ProjectId: e.ProjectID, IndicatorId: e.IndicatorID, Action: e.Action, Fields: e.Fields,
+		ValueBefore: e.ValueBefore, ValueAfter: e.ValueAfter,
+	}
+	if !e.Start.IsZero() {
+		out.Period = rangeToProto(e.Start, e.End)
+	}
+	var err error
+	if e.Before != nil {
+		if out.Before, err = structpb.NewStruct(e.Before); err != nil {
+			return nil, fmt.Errorf("audit record %d before: %w", e.ID, err)
+		}
+	}
+	if e.After != nil {
+		if out.After, err = structpb.NewStruct(e.After); err != nil {
+			return nil, fmt.Errorf("audit record %d after: %w", e.ID, err)
+		}
+	}
+	return out, nil
 }

@@ -122,6 +122,28 @@ func (g *GRPC) ListIndicators(ctx context.Context, req *pb.ListIndicatorsRequest
 	return out, nil
 }
 
+func (g *GRPC) ListProjectAuditEvents(ctx context.Context, req *pb.ListProjectAuditEventsRequest) (*pb.ListProjectAuditEventsResponse, error) {
+	var v errs.Violations
+	from, to := grpcx.Time(&v, "start_time", req.GetStartTime()), grpcx.Time(&v, "end_time", req.GetEndTime())
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	rows, next, err := g.app.ListProjectAuditEvents(ctx, auth.Caller(ctx), req.GetProjectId(), req.GetIndicatorId(), from, to,
+		req.GetPageSize(), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ListProjectAuditEventsResponse{NextPageToken: next}
+	for _, e := range rows {
+		ev, err := auditEventToProto(e)
+		if err != nil {
+			return nil, err
+		}
+		out.AuditEvents = append(out.AuditEvents, ev)
+	}
+	return out, nil
+}
+
 func (g *GRPC) UpdateIndicator(ctx context.Context, req *pb.UpdateIndicatorRequest) (*pb.UpdateIndicatorResponse, error) {
 	if req.GetIndicator() == nil {
 		return nil, errs.Required("indicator")

@@ -180,7 +180,7 @@ func (w *Webhooks) RedeliverWebhookDelivery(ctx context.Context, req *pb.Redeliv
 
 func (w *Webhooks) RedeliverWebhookDeliveries(ctx context.Context, req *pb.RedeliverWebhookDeliveriesRequest) (*pb.RedeliverWebhookDeliveriesResponse, error) {
 	var v errs.Violations
-	start, end := windowTime(&v, "start_time", req.GetStartTime()), windowTime(&v, "end_time", req.GetEndTime())
+	start, end := grpcx.Time(&v, "start_time", req.GetStartTime()), grpcx.Time(&v, "end_time", req.GetEndTime())
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -191,24 +191,11 @@ func (w *Webhooks) RedeliverWebhookDeliveries(ctx context.Context, req *pb.Redel
 	return &pb.RedeliverWebhookDeliveriesResponse{RedeliveredCount: intconv.Int32(n), More: more}, nil
 }
 
-// windowTime is ts as a time, zero when unset; one that is not a valid
-// timestamp is a violation of field.
-func windowTime(v *errs.Violations, field string, ts *timestamppb.Timestamp) time.Time {
-	if ts == nil {
-		return time.Time{}
-	}
-	if err := ts.CheckValid(); err != nil {
-		v.Add(field, "is not a valid timestamp")
-		return time.Time{}
-	}
-	return ts.AsTime()
-}
-
 func (f *ChangeFeed) ListChanges(ctx context.Context, req *pb.ListChangesRequest) (*pb.ListChangesResponse, error) {
 	q := app.ChangesQuery{After: req.GetAfter(), Size: req.GetPageSize(), Types: req.GetTypes()}
 	if req.GetStartTime() != nil {
 		var v errs.Violations
-		start := windowTime(&v, "start_time", req.GetStartTime())
+		start := grpcx.Time(&v, "start_time", req.GetStartTime())
 		if err := v.Err(); err != nil {
 			return nil, err
 		}

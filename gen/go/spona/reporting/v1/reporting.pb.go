@@ -15,6 +15,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -2534,6 +2535,307 @@ func (x *RecordIndicatorValueResponse) GetIndicator() *Indicator {
 	return nil
 }
 
+// One change of a project, of one of its indicators or of a recorded
+// value, as the audit keeps it: ids, codes and figures, never a title,
+// description, objective, name or comment (free text).
+type ProjectAuditEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Increasing sequence number, among the project records (project.*) or
+	// among the indicator and value records (indicator.*, value.*): the two
+	// are numbered apart, so a number names a record with its kind.
+	Id int64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// When the change happened.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Who: the organisation and API client (the key's client id or the
+	// token's subject) that made the change.
+	ActorOrganisationId string `protobuf:"bytes,3,opt,name=actor_organisation_id,json=actorOrganisationId,proto3" json:"actor_organisation_id,omitempty"`
+	ActorClientId       string `protobuf:"bytes,4,opt,name=actor_client_id,json=actorClientId,proto3" json:"actor_client_id,omitempty"`
+	// What.
+	ProjectId string `protobuf:"bytes,5,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// The indicator changed, or whose value was; empty for a project record.
+	IndicatorId string `protobuf:"bytes,6,opt,name=indicator_id,json=indicatorId,proto3" json:"indicator_id,omitempty"`
+	// project.create, project.update, project.delete, indicator.create,
+	// indicator.update, indicator.delete, value.record, value.correct.
+	Action string `protobuf:"bytes,7,opt,name=action,proto3" json:"action,omitempty"`
+	// The fields an update wrote (its update mask, titles among them).
+	Fields []string `protobuf:"bytes,8,rep,name=fields,proto3" json:"fields,omitempty"`
+	// The figures and codes as they were and as they became, keyed by field
+	// as in the API (code, unit, baseline, targets, budgets, ...): an
+	// update's changed ones, a creation's all (after), a deletion's all
+	// (before; an indicator's with its recorded "values": period and
+	// number). Unset when not kept: before for deletions recorded before
+	// Spona kept them, and both for updates audited before it kept them.
+	Before *structpb.Struct `protobuf:"bytes,9,opt,name=before,proto3" json:"before,omitempty"`
+	After  *structpb.Struct `protobuf:"bytes,10,opt,name=after,proto3" json:"after,omitempty"`
+	// A value's (value.record, value.correct): its period, and the number
+	// (decimal string) before (empty for a first value) and after.
+	Period        *v1.DateRange `protobuf:"bytes,11,opt,name=period,proto3" json:"period,omitempty"`
+	ValueBefore   string        `protobuf:"bytes,12,opt,name=value_before,json=valueBefore,proto3" json:"value_before,omitempty"`
+	ValueAfter    string        `protobuf:"bytes,13,opt,name=value_after,json=valueAfter,proto3" json:"value_after,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProjectAuditEvent) Reset() {
+	*x = ProjectAuditEvent{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProjectAuditEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProjectAuditEvent) ProtoMessage() {}
+
+func (x *ProjectAuditEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProjectAuditEvent.ProtoReflect.Descriptor instead.
+func (*ProjectAuditEvent) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ProjectAuditEvent) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *ProjectAuditEvent) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *ProjectAuditEvent) GetActorOrganisationId() string {
+	if x != nil {
+		return x.ActorOrganisationId
+	}
+	return ""
+}
+
+func (x *ProjectAuditEvent) GetActorClientId() string {
+	if x != nil {
+		return x.ActorClientId
+	}
+	return ""
+}
+
+func (x *ProjectAuditEvent) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *ProjectAuditEvent) GetIndicatorId() string {
+	if x != nil {
+		return x.IndicatorId
+	}
+	return ""
+}
+
+func (x *ProjectAuditEvent) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *ProjectAuditEvent) GetFields() []string {
+	if x != nil {
+		return x.Fields
+	}
+	return nil
+}
+
+func (x *ProjectAuditEvent) GetBefore() *structpb.Struct {
+	if x != nil {
+		return x.Before
+	}
+	return nil
+}
+
+func (x *ProjectAuditEvent) GetAfter() *structpb.Struct {
+	if x != nil {
+		return x.After
+	}
+	return nil
+}
+
+func (x *ProjectAuditEvent) GetPeriod() *v1.DateRange {
+	if x != nil {
+		return x.Period
+	}
+	return nil
+}
+
+func (x *ProjectAuditEvent) GetValueBefore() string {
+	if x != nil {
+		return x.ValueBefore
+	}
+	return ""
+}
+
+func (x *ProjectAuditEvent) GetValueAfter() string {
+	if x != nil {
+		return x.ValueAfter
+	}
+	return ""
+}
+
+type ListProjectAuditEventsRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	PageSize  int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only changes made at or after this time.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// Only changes made before this time.
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// Only this indicator's changes and its values' (no project records).
+	IndicatorId   string `protobuf:"bytes,6,opt,name=indicator_id,json=indicatorId,proto3" json:"indicator_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProjectAuditEventsRequest) Reset() {
+	*x = ListProjectAuditEventsRequest{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProjectAuditEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProjectAuditEventsRequest) ProtoMessage() {}
+
+func (x *ListProjectAuditEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProjectAuditEventsRequest.ProtoReflect.Descriptor instead.
+func (*ListProjectAuditEventsRequest) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ListProjectAuditEventsRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *ListProjectAuditEventsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListProjectAuditEventsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListProjectAuditEventsRequest) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *ListProjectAuditEventsRequest) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *ListProjectAuditEventsRequest) GetIndicatorId() string {
+	if x != nil {
+		return x.IndicatorId
+	}
+	return ""
+}
+
+type ListProjectAuditEventsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AuditEvents   []*ProjectAuditEvent   `protobuf:"bytes,1,rep,name=audit_events,json=auditEvents,proto3" json:"audit_events,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProjectAuditEventsResponse) Reset() {
+	*x = ListProjectAuditEventsResponse{}
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProjectAuditEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProjectAuditEventsResponse) ProtoMessage() {}
+
+func (x *ListProjectAuditEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProjectAuditEventsResponse.ProtoReflect.Descriptor instead.
+func (*ListProjectAuditEventsResponse) Descriptor() ([]byte, []int) {
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ListProjectAuditEventsResponse) GetAuditEvents() []*ProjectAuditEvent {
+	if x != nil {
+		return x.AuditEvents
+	}
+	return nil
+}
+
+func (x *ListProjectAuditEventsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 type GetProjectReportRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
@@ -2555,7 +2857,7 @@ type GetProjectReportRequest struct {
 
 func (x *GetProjectReportRequest) Reset() {
 	*x = GetProjectReportRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[33]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2567,7 +2869,7 @@ func (x *GetProjectReportRequest) String() string {
 func (*GetProjectReportRequest) ProtoMessage() {}
 
 func (x *GetProjectReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[33]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2580,7 +2882,7 @@ func (x *GetProjectReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectReportRequest.ProtoReflect.Descriptor instead.
 func (*GetProjectReportRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{33}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *GetProjectReportRequest) GetProjectId() string {
@@ -2647,7 +2949,7 @@ type Cell struct {
 
 func (x *Cell) Reset() {
 	*x = Cell{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[34]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2659,7 +2961,7 @@ func (x *Cell) String() string {
 func (*Cell) ProtoMessage() {}
 
 func (x *Cell) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[34]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2672,7 +2974,7 @@ func (x *Cell) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cell.ProtoReflect.Descriptor instead.
 func (*Cell) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{34}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *Cell) GetLabel() string {
@@ -2734,7 +3036,7 @@ type Disaggregation struct {
 
 func (x *Disaggregation) Reset() {
 	*x = Disaggregation{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[35]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2746,7 +3048,7 @@ func (x *Disaggregation) String() string {
 func (*Disaggregation) ProtoMessage() {}
 
 func (x *Disaggregation) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[35]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2759,7 +3061,7 @@ func (x *Disaggregation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Disaggregation.ProtoReflect.Descriptor instead.
 func (*Disaggregation) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{35}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *Disaggregation) GetDimension() string {
@@ -2817,7 +3119,7 @@ type IndicatorResult struct {
 
 func (x *IndicatorResult) Reset() {
 	*x = IndicatorResult{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[36]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2829,7 +3131,7 @@ func (x *IndicatorResult) String() string {
 func (*IndicatorResult) ProtoMessage() {}
 
 func (x *IndicatorResult) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[36]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2842,7 +3144,7 @@ func (x *IndicatorResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IndicatorResult.ProtoReflect.Descriptor instead.
 func (*IndicatorResult) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{36}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *IndicatorResult) GetIndicatorId() string {
@@ -2965,7 +3267,7 @@ type PeriodResult struct {
 
 func (x *PeriodResult) Reset() {
 	*x = PeriodResult{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[37]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2977,7 +3279,7 @@ func (x *PeriodResult) String() string {
 func (*PeriodResult) ProtoMessage() {}
 
 func (x *PeriodResult) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[37]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2990,7 +3292,7 @@ func (x *PeriodResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PeriodResult.ProtoReflect.Descriptor instead.
 func (*PeriodResult) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{37}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *PeriodResult) GetPeriod() *v1.DateRange {
@@ -3029,7 +3331,7 @@ type ProjectReport struct {
 
 func (x *ProjectReport) Reset() {
 	*x = ProjectReport{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[38]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3041,7 +3343,7 @@ func (x *ProjectReport) String() string {
 func (*ProjectReport) ProtoMessage() {}
 
 func (x *ProjectReport) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[38]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3054,7 +3356,7 @@ func (x *ProjectReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectReport.ProtoReflect.Descriptor instead.
 func (*ProjectReport) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{38}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ProjectReport) GetProjectId() string {
@@ -3115,7 +3417,7 @@ type GetProjectReportResponse struct {
 
 func (x *GetProjectReportResponse) Reset() {
 	*x = GetProjectReportResponse{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[39]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3127,7 +3429,7 @@ func (x *GetProjectReportResponse) String() string {
 func (*GetProjectReportResponse) ProtoMessage() {}
 
 func (x *GetProjectReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[39]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3140,7 +3442,7 @@ func (x *GetProjectReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectReportResponse.ProtoReflect.Descriptor instead.
 func (*GetProjectReportResponse) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{39}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *GetProjectReportResponse) GetReport() *ProjectReport {
@@ -3168,7 +3470,7 @@ type ExportProjectReportRequest struct {
 
 func (x *ExportProjectReportRequest) Reset() {
 	*x = ExportProjectReportRequest{}
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[40]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3180,7 +3482,7 @@ func (x *ExportProjectReportRequest) String() string {
 func (*ExportProjectReportRequest) ProtoMessage() {}
 
 func (x *ExportProjectReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[40]
+	mi := &file_spona_reporting_v1_reporting_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3193,7 +3495,7 @@ func (x *ExportProjectReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportProjectReportRequest.ProtoReflect.Descriptor instead.
 func (*ExportProjectReportRequest) Descriptor() ([]byte, []int) {
-	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{40}
+	return file_spona_reporting_v1_reporting_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ExportProjectReportRequest) GetProjectId() string {
@@ -3235,7 +3537,7 @@ var File_spona_reporting_v1_reporting_proto protoreflect.FileDescriptor
 
 const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\n" +
-	"\"spona/reporting/v1/reporting.proto\x12\x12spona.reporting.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"F\n" +
+	"\"spona/reporting/v1/reporting.proto\x12\x12spona.reporting.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cspona/common/v1/common.proto\x1a\x1fspona/auth/v1/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"F\n" +
 	" CheckProjectParticipationRequest\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\"T\n" +
@@ -3401,7 +3703,38 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\findicator_id\x18\x02 \x01(\tB\x03\xe0A\x02R\vindicatorId\x12=\n" +
 	"\x05value\x18\x03 \x01(\v2\".spona.reporting.v1.IndicatorValueB\x03\xe0A\x02R\x05value\"[\n" +
 	"\x1cRecordIndicatorValueResponse\x12;\n" +
-	"\tindicator\x18\x01 \x01(\v2\x1d.spona.reporting.v1.IndicatorR\tindicator\"\x9b\x01\n" +
+	"\tindicator\x18\x01 \x01(\v2\x1d.spona.reporting.v1.IndicatorR\tindicator\"\x86\x04\n" +
+	"\x11ProjectAuditEvent\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12;\n" +
+	"\vcreate_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x122\n" +
+	"\x15actor_organisation_id\x18\x03 \x01(\tR\x13actorOrganisationId\x12&\n" +
+	"\x0factor_client_id\x18\x04 \x01(\tR\ractorClientId\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x05 \x01(\tR\tprojectId\x12!\n" +
+	"\findicator_id\x18\x06 \x01(\tR\vindicatorId\x12\x16\n" +
+	"\x06action\x18\a \x01(\tR\x06action\x12\x16\n" +
+	"\x06fields\x18\b \x03(\tR\x06fields\x12/\n" +
+	"\x06before\x18\t \x01(\v2\x17.google.protobuf.StructR\x06before\x12-\n" +
+	"\x05after\x18\n" +
+	" \x01(\v2\x17.google.protobuf.StructR\x05after\x122\n" +
+	"\x06period\x18\v \x01(\v2\x1a.spona.common.v1.DateRangeR\x06period\x12!\n" +
+	"\fvalue_before\x18\f \x01(\tR\vvalueBefore\x12\x1f\n" +
+	"\vvalue_after\x18\r \x01(\tR\n" +
+	"valueAfter\"\x94\x02\n" +
+	"\x1dListProjectAuditEventsRequest\x12\"\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x129\n" +
+	"\n" +
+	"start_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12!\n" +
+	"\findicator_id\x18\x06 \x01(\tR\vindicatorId\"\x92\x01\n" +
+	"\x1eListProjectAuditEventsResponse\x12H\n" +
+	"\faudit_events\x18\x01 \x03(\v2%.spona.reporting.v1.ProjectAuditEventR\vauditEvents\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9b\x01\n" +
 	"\x17GetProjectReportRequest\x12\"\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\x03\xe0A\x02R\tprojectId\x12\x1d\n" +
@@ -3502,7 +3835,7 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x12.\n" +
 	"*METRIC_BENEFICIARY_PARTICIPANTS_REGISTERED\x10\v\x12+\n" +
 	"'METRIC_BENEFICIARY_PARTICIPANTS_TRAINED\x10\f\x12-\n" +
-	")METRIC_BENEFICIARY_PARTICIPANTS_CERTIFIED\x10\r2\xde\x13\n" +
+	")METRIC_BENEFICIARY_PARTICIPANTS_CERTIFIED\x10\r2\xa1\x15\n" +
 	"\x10ReportingService\x12\x9f\x01\n" +
 	"\rCreateProject\x12(.spona.reporting.v1.CreateProjectRequest\x1a).spona.reporting.v1.CreateProjectResponse\"9\xca\xf3\x18\x0freporting.write\x82\xd3\xe4\x93\x02 :\aprojectb\aproject\"\f/v1/projects\x12\x91\x01\n" +
 	"\n" +
@@ -3515,7 +3848,8 @@ const file_spona_reporting_v1_reporting_proto_rawDesc = "" +
 	"\x0eListIndicators\x12).spona.reporting.v1.ListIndicatorsRequest\x1a*.spona.reporting.v1.ListIndicatorsResponse\">\xca\xf3\x18\x0ereporting.read\x82\xd3\xe4\x93\x02&\x12$/v1/projects/{project_id}/indicators\x12\xda\x01\n" +
 	"\x0fUpdateIndicator\x12*.spona.reporting.v1.UpdateIndicatorRequest\x1a+.spona.reporting.v1.UpdateIndicatorResponse\"n\xca\xf3\x18\x0freporting.write\x82\xd3\xe4\x93\x02U:\tindicatorb\tindicator2=/v1/projects/{indicator.project_id}/indicators/{indicator.id}\x12\xb0\x01\n" +
 	"\x0fDeleteIndicator\x12*.spona.reporting.v1.DeleteIndicatorRequest\x1a+.spona.reporting.v1.DeleteIndicatorResponse\"D\xca\xf3\x18\x0freporting.write\x82\xd3\xe4\x93\x02+*)/v1/projects/{project_id}/indicators/{id}\x12\xe3\x01\n" +
-	"\x14RecordIndicatorValue\x12/.spona.reporting.v1.RecordIndicatorValueRequest\x1a0.spona.reporting.v1.RecordIndicatorValueResponse\"h\xca\xf3\x18\x0freporting.write\x82\xd3\xe4\x93\x02O:\x01*b\tindicator\"?/v1/projects/{project_id}/indicators/{indicator_id}:recordValue\x12\xb1\x01\n" +
+	"\x14RecordIndicatorValue\x12/.spona.reporting.v1.RecordIndicatorValueRequest\x1a0.spona.reporting.v1.RecordIndicatorValueResponse\"h\xca\xf3\x18\x0freporting.write\x82\xd3\xe4\x93\x02O:\x01*b\tindicator\"?/v1/projects/{project_id}/indicators/{indicator_id}:recordValue\x12\xc0\x01\n" +
+	"\x16ListProjectAuditEvents\x121.spona.reporting.v1.ListProjectAuditEventsRequest\x1a2.spona.reporting.v1.ListProjectAuditEventsResponse\"?\xca\xf3\x18\x0ereporting.read\x82\xd3\xe4\x93\x02'\x12%/v1/projects/{project_id}/auditEvents\x12\xb1\x01\n" +
 	"\x10GetProjectReport\x12+.spona.reporting.v1.GetProjectReportRequest\x1a,.spona.reporting.v1.GetProjectReportResponse\"B\xca\xf3\x18\x0ereporting.read\x82\xd3\xe4\x93\x02*b\x06report\x12 /v1/projects/{project_id}/report\x12\xf7\x02\n" +
 	"\x13ExportProjectReport\x12..spona.reporting.v1.ExportProjectReportRequest\x1a\x14.google.api.HttpBody\"\x99\x02\x92A\xd4\x01:\x10application/json:\btext/csv:Aapplication/vnd.openxmlformats-officedocument.spreadsheetml.sheet:\x0fapplication/xmlJb\n" +
 	"\x03200\x12[\n" +
@@ -3538,7 +3872,7 @@ func file_spona_reporting_v1_reporting_proto_rawDescGZIP() []byte {
 }
 
 var file_spona_reporting_v1_reporting_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_spona_reporting_v1_reporting_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_spona_reporting_v1_reporting_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_spona_reporting_v1_reporting_proto_goTypes = []any{
 	(OrganisationRole)(0),                     // 0: spona.reporting.v1.OrganisationRole
 	(ActivityStatus)(0),                       // 1: spona.reporting.v1.ActivityStatus
@@ -3578,23 +3912,27 @@ var file_spona_reporting_v1_reporting_proto_goTypes = []any{
 	(*DeleteIndicatorResponse)(nil),           // 35: spona.reporting.v1.DeleteIndicatorResponse
 	(*RecordIndicatorValueRequest)(nil),       // 36: spona.reporting.v1.RecordIndicatorValueRequest
 	(*RecordIndicatorValueResponse)(nil),      // 37: spona.reporting.v1.RecordIndicatorValueResponse
-	(*GetProjectReportRequest)(nil),           // 38: spona.reporting.v1.GetProjectReportRequest
-	(*Cell)(nil),                              // 39: spona.reporting.v1.Cell
-	(*Disaggregation)(nil),                    // 40: spona.reporting.v1.Disaggregation
-	(*IndicatorResult)(nil),                   // 41: spona.reporting.v1.IndicatorResult
-	(*PeriodResult)(nil),                      // 42: spona.reporting.v1.PeriodResult
-	(*ProjectReport)(nil),                     // 43: spona.reporting.v1.ProjectReport
-	(*GetProjectReportResponse)(nil),          // 44: spona.reporting.v1.GetProjectReportResponse
-	(*ExportProjectReportRequest)(nil),        // 45: spona.reporting.v1.ExportProjectReportRequest
-	(*v1.DateRange)(nil),                      // 46: spona.common.v1.DateRange
-	(*timestamppb.Timestamp)(nil),             // 47: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),             // 48: google.protobuf.FieldMask
-	(*httpbody.HttpBody)(nil),                 // 49: google.api.HttpBody
+	(*ProjectAuditEvent)(nil),                 // 38: spona.reporting.v1.ProjectAuditEvent
+	(*ListProjectAuditEventsRequest)(nil),     // 39: spona.reporting.v1.ListProjectAuditEventsRequest
+	(*ListProjectAuditEventsResponse)(nil),    // 40: spona.reporting.v1.ListProjectAuditEventsResponse
+	(*GetProjectReportRequest)(nil),           // 41: spona.reporting.v1.GetProjectReportRequest
+	(*Cell)(nil),                              // 42: spona.reporting.v1.Cell
+	(*Disaggregation)(nil),                    // 43: spona.reporting.v1.Disaggregation
+	(*IndicatorResult)(nil),                   // 44: spona.reporting.v1.IndicatorResult
+	(*PeriodResult)(nil),                      // 45: spona.reporting.v1.PeriodResult
+	(*ProjectReport)(nil),                     // 46: spona.reporting.v1.ProjectReport
+	(*GetProjectReportResponse)(nil),          // 47: spona.reporting.v1.GetProjectReportResponse
+	(*ExportProjectReportRequest)(nil),        // 48: spona.reporting.v1.ExportProjectReportRequest
+	(*v1.DateRange)(nil),                      // 49: spona.common.v1.DateRange
+	(*timestamppb.Timestamp)(nil),             // 50: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),             // 51: google.protobuf.FieldMask
+	(*structpb.Struct)(nil),                   // 52: google.protobuf.Struct
+	(*httpbody.HttpBody)(nil),                 // 53: google.api.HttpBody
 }
 var file_spona_reporting_v1_reporting_proto_depIdxs = []int32{
 	0,  // 0: spona.reporting.v1.ParticipatingOrganisation.role:type_name -> spona.reporting.v1.OrganisationRole
 	7,  // 1: spona.reporting.v1.ParticipatingOrganisation.names:type_name -> spona.reporting.v1.Narrative
-	46, // 2: spona.reporting.v1.Budget.period:type_name -> spona.common.v1.DateRange
+	49, // 2: spona.reporting.v1.Budget.period:type_name -> spona.common.v1.DateRange
 	8,  // 3: spona.reporting.v1.Budget.value:type_name -> spona.reporting.v1.Money
 	7,  // 4: spona.reporting.v1.Project.titles:type_name -> spona.reporting.v1.Narrative
 	7,  // 5: spona.reporting.v1.Project.descriptions:type_name -> spona.reporting.v1.Narrative
@@ -3604,87 +3942,96 @@ var file_spona_reporting_v1_reporting_proto_depIdxs = []int32{
 	9,  // 9: spona.reporting.v1.Project.participating_organisations:type_name -> spona.reporting.v1.ParticipatingOrganisation
 	10, // 10: spona.reporting.v1.Project.budgets:type_name -> spona.reporting.v1.Budget
 	1,  // 11: spona.reporting.v1.Project.activity_status:type_name -> spona.reporting.v1.ActivityStatus
-	47, // 12: spona.reporting.v1.Project.create_time:type_name -> google.protobuf.Timestamp
-	47, // 13: spona.reporting.v1.Project.update_time:type_name -> google.protobuf.Timestamp
+	50, // 12: spona.reporting.v1.Project.create_time:type_name -> google.protobuf.Timestamp
+	50, // 13: spona.reporting.v1.Project.update_time:type_name -> google.protobuf.Timestamp
 	11, // 14: spona.reporting.v1.CreateProjectRequest.project:type_name -> spona.reporting.v1.Project
 	11, // 15: spona.reporting.v1.CreateProjectResponse.project:type_name -> spona.reporting.v1.Project
 	11, // 16: spona.reporting.v1.GetProjectResponse.project:type_name -> spona.reporting.v1.Project
 	11, // 17: spona.reporting.v1.ListProjectsResponse.projects:type_name -> spona.reporting.v1.Project
 	11, // 18: spona.reporting.v1.UpdateProjectRequest.project:type_name -> spona.reporting.v1.Project
-	48, // 19: spona.reporting.v1.UpdateProjectRequest.update_mask:type_name -> google.protobuf.FieldMask
+	51, // 19: spona.reporting.v1.UpdateProjectRequest.update_mask:type_name -> google.protobuf.FieldMask
 	11, // 20: spona.reporting.v1.UpdateProjectResponse.project:type_name -> spona.reporting.v1.Project
-	46, // 21: spona.reporting.v1.Target.period:type_name -> spona.common.v1.DateRange
-	46, // 22: spona.reporting.v1.IndicatorValue.period:type_name -> spona.common.v1.DateRange
-	47, // 23: spona.reporting.v1.IndicatorValue.record_time:type_name -> google.protobuf.Timestamp
+	49, // 21: spona.reporting.v1.Target.period:type_name -> spona.common.v1.DateRange
+	49, // 22: spona.reporting.v1.IndicatorValue.period:type_name -> spona.common.v1.DateRange
+	50, // 23: spona.reporting.v1.IndicatorValue.record_time:type_name -> google.protobuf.Timestamp
 	7,  // 24: spona.reporting.v1.Indicator.titles:type_name -> spona.reporting.v1.Narrative
 	2,  // 25: spona.reporting.v1.Indicator.level:type_name -> spona.reporting.v1.IndicatorLevel
 	22, // 26: spona.reporting.v1.Indicator.baseline:type_name -> spona.reporting.v1.Baseline
 	23, // 27: spona.reporting.v1.Indicator.targets:type_name -> spona.reporting.v1.Target
 	4,  // 28: spona.reporting.v1.Indicator.metric:type_name -> spona.reporting.v1.Metric
 	24, // 29: spona.reporting.v1.Indicator.values:type_name -> spona.reporting.v1.IndicatorValue
-	47, // 30: spona.reporting.v1.Indicator.create_time:type_name -> google.protobuf.Timestamp
-	47, // 31: spona.reporting.v1.Indicator.update_time:type_name -> google.protobuf.Timestamp
+	50, // 30: spona.reporting.v1.Indicator.create_time:type_name -> google.protobuf.Timestamp
+	50, // 31: spona.reporting.v1.Indicator.update_time:type_name -> google.protobuf.Timestamp
 	3,  // 32: spona.reporting.v1.Indicator.measure:type_name -> spona.reporting.v1.IndicatorMeasure
 	25, // 33: spona.reporting.v1.CreateIndicatorRequest.indicator:type_name -> spona.reporting.v1.Indicator
 	25, // 34: spona.reporting.v1.CreateIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
 	25, // 35: spona.reporting.v1.GetIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
 	25, // 36: spona.reporting.v1.ListIndicatorsResponse.indicators:type_name -> spona.reporting.v1.Indicator
 	25, // 37: spona.reporting.v1.UpdateIndicatorRequest.indicator:type_name -> spona.reporting.v1.Indicator
-	48, // 38: spona.reporting.v1.UpdateIndicatorRequest.update_mask:type_name -> google.protobuf.FieldMask
+	51, // 38: spona.reporting.v1.UpdateIndicatorRequest.update_mask:type_name -> google.protobuf.FieldMask
 	25, // 39: spona.reporting.v1.UpdateIndicatorResponse.indicator:type_name -> spona.reporting.v1.Indicator
 	24, // 40: spona.reporting.v1.RecordIndicatorValueRequest.value:type_name -> spona.reporting.v1.IndicatorValue
 	25, // 41: spona.reporting.v1.RecordIndicatorValueResponse.indicator:type_name -> spona.reporting.v1.Indicator
-	39, // 42: spona.reporting.v1.Disaggregation.cells:type_name -> spona.reporting.v1.Cell
-	7,  // 43: spona.reporting.v1.IndicatorResult.titles:type_name -> spona.reporting.v1.Narrative
-	2,  // 44: spona.reporting.v1.IndicatorResult.level:type_name -> spona.reporting.v1.IndicatorLevel
-	4,  // 45: spona.reporting.v1.IndicatorResult.metric:type_name -> spona.reporting.v1.Metric
-	22, // 46: spona.reporting.v1.IndicatorResult.baseline:type_name -> spona.reporting.v1.Baseline
-	23, // 47: spona.reporting.v1.IndicatorResult.targets:type_name -> spona.reporting.v1.Target
-	39, // 48: spona.reporting.v1.IndicatorResult.actual:type_name -> spona.reporting.v1.Cell
-	40, // 49: spona.reporting.v1.IndicatorResult.disaggregations:type_name -> spona.reporting.v1.Disaggregation
-	3,  // 50: spona.reporting.v1.IndicatorResult.measure:type_name -> spona.reporting.v1.IndicatorMeasure
-	46, // 51: spona.reporting.v1.IndicatorResult.target_period:type_name -> spona.common.v1.DateRange
-	46, // 52: spona.reporting.v1.IndicatorResult.actual_period:type_name -> spona.common.v1.DateRange
-	42, // 53: spona.reporting.v1.IndicatorResult.periods:type_name -> spona.reporting.v1.PeriodResult
-	46, // 54: spona.reporting.v1.PeriodResult.period:type_name -> spona.common.v1.DateRange
-	7,  // 55: spona.reporting.v1.ProjectReport.project_titles:type_name -> spona.reporting.v1.Narrative
-	46, // 56: spona.reporting.v1.ProjectReport.period:type_name -> spona.common.v1.DateRange
-	41, // 57: spona.reporting.v1.ProjectReport.results:type_name -> spona.reporting.v1.IndicatorResult
-	47, // 58: spona.reporting.v1.ProjectReport.generate_time:type_name -> google.protobuf.Timestamp
-	43, // 59: spona.reporting.v1.GetProjectReportResponse.report:type_name -> spona.reporting.v1.ProjectReport
-	12, // 60: spona.reporting.v1.ReportingService.CreateProject:input_type -> spona.reporting.v1.CreateProjectRequest
-	14, // 61: spona.reporting.v1.ReportingService.GetProject:input_type -> spona.reporting.v1.GetProjectRequest
-	16, // 62: spona.reporting.v1.ReportingService.ListProjects:input_type -> spona.reporting.v1.ListProjectsRequest
-	18, // 63: spona.reporting.v1.ReportingService.UpdateProject:input_type -> spona.reporting.v1.UpdateProjectRequest
-	20, // 64: spona.reporting.v1.ReportingService.DeleteProject:input_type -> spona.reporting.v1.DeleteProjectRequest
-	26, // 65: spona.reporting.v1.ReportingService.CreateIndicator:input_type -> spona.reporting.v1.CreateIndicatorRequest
-	28, // 66: spona.reporting.v1.ReportingService.GetIndicator:input_type -> spona.reporting.v1.GetIndicatorRequest
-	30, // 67: spona.reporting.v1.ReportingService.ListIndicators:input_type -> spona.reporting.v1.ListIndicatorsRequest
-	32, // 68: spona.reporting.v1.ReportingService.UpdateIndicator:input_type -> spona.reporting.v1.UpdateIndicatorRequest
-	34, // 69: spona.reporting.v1.ReportingService.DeleteIndicator:input_type -> spona.reporting.v1.DeleteIndicatorRequest
-	36, // 70: spona.reporting.v1.ReportingService.RecordIndicatorValue:input_type -> spona.reporting.v1.RecordIndicatorValueRequest
-	38, // 71: spona.reporting.v1.ReportingService.GetProjectReport:input_type -> spona.reporting.v1.GetProjectReportRequest
-	45, // 72: spona.reporting.v1.ReportingService.ExportProjectReport:input_type -> spona.reporting.v1.ExportProjectReportRequest
-	5,  // 73: spona.reporting.v1.ProjectParticipationService.CheckProjectParticipation:input_type -> spona.reporting.v1.CheckProjectParticipationRequest
-	13, // 74: spona.reporting.v1.ReportingService.CreateProject:output_type -> spona.reporting.v1.CreateProjectResponse
-	15, // 75: spona.reporting.v1.ReportingService.GetProject:output_type -> spona.reporting.v1.GetProjectResponse
-	17, // 76: spona.reporting.v1.ReportingService.ListProjects:output_type -> spona.reporting.v1.ListProjectsResponse
-	19, // 77: spona.reporting.v1.ReportingService.UpdateProject:output_type -> spona.reporting.v1.UpdateProjectResponse
-	21, // 78: spona.reporting.v1.ReportingService.DeleteProject:output_type -> spona.reporting.v1.DeleteProjectResponse
-	27, // 79: spona.reporting.v1.ReportingService.CreateIndicator:output_type -> spona.reporting.v1.CreateIndicatorResponse
-	29, // 80: spona.reporting.v1.ReportingService.GetIndicator:output_type -> spona.reporting.v1.GetIndicatorResponse
-	31, // 81: spona.reporting.v1.ReportingService.ListIndicators:output_type -> spona.reporting.v1.ListIndicatorsResponse
-	33, // 82: spona.reporting.v1.ReportingService.UpdateIndicator:output_type -> spona.reporting.v1.UpdateIndicatorResponse
-	35, // 83: spona.reporting.v1.ReportingService.DeleteIndicator:output_type -> spona.reporting.v1.DeleteIndicatorResponse
-	37, // 84: spona.reporting.v1.ReportingService.RecordIndicatorValue:output_type -> spona.reporting.v1.RecordIndicatorValueResponse
-	44, // 85: spona.reporting.v1.ReportingService.GetProjectReport:output_type -> spona.reporting.v1.GetProjectReportResponse
-	49, // 86: spona.reporting.v1.ReportingService.ExportProjectReport:output_type -> google.api.HttpBody
-	6,  // 87: spona.reporting.v1.ProjectParticipationService.CheckProjectParticipation:output_type -> spona.reporting.v1.CheckProjectParticipationResponse
-	74, // [74:88] is the sub-list for method output_type
-	60, // [60:74] is the sub-list for method input_type
-	60, // [60:60] is the sub-list for extension type_name
-	60, // [60:60] is the sub-list for extension extendee
-	0,  // [0:60] is the sub-list for field type_name
+	50, // 42: spona.reporting.v1.ProjectAuditEvent.create_time:type_name -> google.protobuf.Timestamp
+	52, // 43: spona.reporting.v1.ProjectAuditEvent.before:type_name -> google.protobuf.Struct
+	52, // 44: spona.reporting.v1.ProjectAuditEvent.after:type_name -> google.protobuf.Struct
+	49, // 45: spona.reporting.v1.ProjectAuditEvent.period:type_name -> spona.common.v1.DateRange
+	50, // 46: spona.reporting.v1.ListProjectAuditEventsRequest.start_time:type_name -> google.protobuf.Timestamp
+	50, // 47: spona.reporting.v1.ListProjectAuditEventsRequest.end_time:type_name -> google.protobuf.Timestamp
+	38, // 48: spona.reporting.v1.ListProjectAuditEventsResponse.audit_events:type_name -> spona.reporting.v1.ProjectAuditEvent
+	42, // 49: spona.reporting.v1.Disaggregation.cells:type_name -> spona.reporting.v1.Cell
+	7,  // 50: spona.reporting.v1.IndicatorResult.titles:type_name -> spona.reporting.v1.Narrative
+	2,  // 51: spona.reporting.v1.IndicatorResult.level:type_name -> spona.reporting.v1.IndicatorLevel
+	4,  // 52: spona.reporting.v1.IndicatorResult.metric:type_name -> spona.reporting.v1.Metric
+	22, // 53: spona.reporting.v1.IndicatorResult.baseline:type_name -> spona.reporting.v1.Baseline
+	23, // 54: spona.reporting.v1.IndicatorResult.targets:type_name -> spona.reporting.v1.Target
+	42, // 55: spona.reporting.v1.IndicatorResult.actual:type_name -> spona.reporting.v1.Cell
+	43, // 56: spona.reporting.v1.IndicatorResult.disaggregations:type_name -> spona.reporting.v1.Disaggregation
+	3,  // 57: spona.reporting.v1.IndicatorResult.measure:type_name -> spona.reporting.v1.IndicatorMeasure
+	49, // 58: spona.reporting.v1.IndicatorResult.target_period:type_name -> spona.common.v1.DateRange
+	49, // 59: spona.reporting.v1.IndicatorResult.actual_period:type_name -> spona.common.v1.DateRange
+	45, // 60: spona.reporting.v1.IndicatorResult.periods:type_name -> spona.reporting.v1.PeriodResult
+	49, // 61: spona.reporting.v1.PeriodResult.period:type_name -> spona.common.v1.DateRange
+	7,  // 62: spona.reporting.v1.ProjectReport.project_titles:type_name -> spona.reporting.v1.Narrative
+	49, // 63: spona.reporting.v1.ProjectReport.period:type_name -> spona.common.v1.DateRange
+	44, // 64: spona.reporting.v1.ProjectReport.results:type_name -> spona.reporting.v1.IndicatorResult
+	50, // 65: spona.reporting.v1.ProjectReport.generate_time:type_name -> google.protobuf.Timestamp
+	46, // 66: spona.reporting.v1.GetProjectReportResponse.report:type_name -> spona.reporting.v1.ProjectReport
+	12, // 67: spona.reporting.v1.ReportingService.CreateProject:input_type -> spona.reporting.v1.CreateProjectRequest
+	14, // 68: spona.reporting.v1.ReportingService.GetProject:input_type -> spona.reporting.v1.GetProjectRequest
+	16, // 69: spona.reporting.v1.ReportingService.ListProjects:input_type -> spona.reporting.v1.ListProjectsRequest
+	18, // 70: spona.reporting.v1.ReportingService.UpdateProject:input_type -> spona.reporting.v1.UpdateProjectRequest
+	20, // 71: spona.reporting.v1.ReportingService.DeleteProject:input_type -> spona.reporting.v1.DeleteProjectRequest
+	26, // 72: spona.reporting.v1.ReportingService.CreateIndicator:input_type -> spona.reporting.v1.CreateIndicatorRequest
+	28, // 73: spona.reporting.v1.ReportingService.GetIndicator:input_type -> spona.reporting.v1.GetIndicatorRequest
+	30, // 74: spona.reporting.v1.ReportingService.ListIndicators:input_type -> spona.reporting.v1.ListIndicatorsRequest
+	32, // 75: spona.reporting.v1.ReportingService.UpdateIndicator:input_type -> spona.reporting.v1.UpdateIndicatorRequest
+	34, // 76: spona.reporting.v1.ReportingService.DeleteIndicator:input_type -> spona.reporting.v1.DeleteIndicatorRequest
+	36, // 77: spona.reporting.v1.ReportingService.RecordIndicatorValue:input_type -> spona.reporting.v1.RecordIndicatorValueRequest
+	39, // 78: spona.reporting.v1.ReportingService.ListProjectAuditEvents:input_type -> spona.reporting.v1.ListProjectAuditEventsRequest
+	41, // 79: spona.reporting.v1.ReportingService.GetProjectReport:input_type -> spona.reporting.v1.GetProjectReportRequest
+	48, // 80: spona.reporting.v1.ReportingService.ExportProjectReport:input_type -> spona.reporting.v1.ExportProjectReportRequest
+	5,  // 81: spona.reporting.v1.ProjectParticipationService.CheckProjectParticipation:input_type -> spona.reporting.v1.CheckProjectParticipationRequest
+	13, // 82: spona.reporting.v1.ReportingService.CreateProject:output_type -> spona.reporting.v1.CreateProjectResponse
+	15, // 83: spona.reporting.v1.ReportingService.GetProject:output_type -> spona.reporting.v1.GetProjectResponse
+	17, // 84: spona.reporting.v1.ReportingService.ListProjects:output_type -> spona.reporting.v1.ListProjectsResponse
+	19, // 85: spona.reporting.v1.ReportingService.UpdateProject:output_type -> spona.reporting.v1.UpdateProjectResponse
+	21, // 86: spona.reporting.v1.ReportingService.DeleteProject:output_type -> spona.reporting.v1.DeleteProjectResponse
+	27, // 87: spona.reporting.v1.ReportingService.CreateIndicator:output_type -> spona.reporting.v1.CreateIndicatorResponse
+	29, // 88: spona.reporting.v1.ReportingService.GetIndicator:output_type -> spona.reporting.v1.GetIndicatorResponse
+	31, // 89: spona.reporting.v1.ReportingService.ListIndicators:output_type -> spona.reporting.v1.ListIndicatorsResponse
+	33, // 90: spona.reporting.v1.ReportingService.UpdateIndicator:output_type -> spona.reporting.v1.UpdateIndicatorResponse
+	35, // 91: spona.reporting.v1.ReportingService.DeleteIndicator:output_type -> spona.reporting.v1.DeleteIndicatorResponse
+	37, // 92: spona.reporting.v1.ReportingService.RecordIndicatorValue:output_type -> spona.reporting.v1.RecordIndicatorValueResponse
+	40, // 93: spona.reporting.v1.ReportingService.ListProjectAuditEvents:output_type -> spona.reporting.v1.ListProjectAuditEventsResponse
+	47, // 94: spona.reporting.v1.ReportingService.GetProjectReport:output_type -> spona.reporting.v1.GetProjectReportResponse
+	53, // 95: spona.reporting.v1.ReportingService.ExportProjectReport:output_type -> google.api.HttpBody
+	6,  // 96: spona.reporting.v1.ProjectParticipationService.CheckProjectParticipation:output_type -> spona.reporting.v1.CheckProjectParticipationResponse
+	82, // [82:97] is the sub-list for method output_type
+	67, // [67:82] is the sub-list for method input_type
+	67, // [67:67] is the sub-list for extension type_name
+	67, // [67:67] is the sub-list for extension extendee
+	0,  // [0:67] is the sub-list for field type_name
 }
 
 func init() { file_spona_reporting_v1_reporting_proto_init() }
@@ -3699,7 +4046,7 @@ func file_spona_reporting_v1_reporting_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_reporting_v1_reporting_proto_rawDesc), len(file_spona_reporting_v1_reporting_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   41,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -678,6 +678,59 @@ func local_request_ReportingService_RecordIndicatorValue_0(ctx context.Context, 
 	return msg, metadata, err
 }
 
+var filter_ReportingService_ListProjectAuditEvents_0 = &utilities.DoubleArray{Encoding: map[string]int{"project_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+
+func request_ReportingService_ListProjectAuditEvents_0(ctx context.Context, marshaler runtime.Marshaler, client ReportingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListProjectAuditEventsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["project_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "project_id")
+	}
+	protoReq.ProjectId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "project_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_ReportingService_ListProjectAuditEvents_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListProjectAuditEvents(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ReportingService_ListProjectAuditEvents_0(ctx context.Context, marshaler runtime.Marshaler, server ReportingServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListProjectAuditEventsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["project_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "project_id")
+	}
+	protoReq.ProjectId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "project_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_ReportingService_ListProjectAuditEvents_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ListProjectAuditEvents(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_ReportingService_GetProjectReport_0 = &utilities.DoubleArray{Encoding: map[string]int{"project_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
 func request_ReportingService_GetProjectReport_0(ctx context.Context, marshaler runtime.Marshaler, client ReportingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -1010,6 +1063,26 @@ func RegisterReportingServiceHandlerServer(ctx context.Context, mux *runtime.Ser
 		}
 		forward_ReportingService_RecordIndicatorValue_0(annotatedContext, mux, outboundMarshaler, w, req, response_ReportingService_RecordIndicatorValue_0{resp.(*RecordIndicatorValueResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_ReportingService_ListProjectAuditEvents_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/spona.reporting.v1.ReportingService/ListProjectAuditEvents", runtime.WithHTTPPathPattern("/v1/projects/{project_id}/auditEvents"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ReportingService_ListProjectAuditEvents_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ReportingService_ListProjectAuditEvents_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_ReportingService_GetProjectReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1277,6 +1350,23 @@ func RegisterReportingServiceHandlerClient(ctx context.Context, mux *runtime.Ser
 		}
 		forward_ReportingService_RecordIndicatorValue_0(annotatedContext, mux, outboundMarshaler, w, req, response_ReportingService_RecordIndicatorValue_0{resp.(*RecordIndicatorValueResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_ReportingService_ListProjectAuditEvents_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/spona.reporting.v1.ReportingService/ListProjectAuditEvents", runtime.WithHTTPPathPattern("/v1/projects/{project_id}/auditEvents"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ReportingService_ListProjectAuditEvents_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ReportingService_ListProjectAuditEvents_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_ReportingService_GetProjectReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1387,33 +1477,35 @@ func (m response_ReportingService_GetProjectReport_0) XXX_ResponseBody() interfa
 }
 
 var (
-	pattern_ReportingService_CreateProject_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "projects"}, ""))
-	pattern_ReportingService_GetProject_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "projects", "id"}, ""))
-	pattern_ReportingService_ListProjects_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "projects"}, ""))
-	pattern_ReportingService_UpdateProject_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "projects", "project.id"}, ""))
-	pattern_ReportingService_DeleteProject_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "projects", "id"}, ""))
-	pattern_ReportingService_CreateIndicator_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "projects", "project_id", "indicators"}, ""))
-	pattern_ReportingService_GetIndicator_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "projects", "project_id", "indicators", "id"}, ""))
-	pattern_ReportingService_ListIndicators_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "projects", "project_id", "indicators"}, ""))
-	pattern_ReportingService_UpdateIndicator_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "projects", "indicator.project_id", "indicators", "indicator.id"}, ""))
-	pattern_ReportingService_DeleteIndicator_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "projects", "project_id", "indicators", "id"}, ""))
-	pattern_ReportingService_RecordIndicatorValue_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "projects", "project_id", "indicators", "indicator_id"}, "recordValue"))
-	pattern_ReportingService_GetProjectReport_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "projects", "project_id", "report"}, ""))
-	pattern_ReportingService_ExportProjectReport_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "projects", "project_id", "report"}, "export"))
+	pattern_ReportingService_CreateProject_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "projects"}, ""))
+	pattern_ReportingService_GetProject_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "projects", "id"}, ""))
+	pattern_ReportingService_ListProjects_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "projects"}, ""))
+	pattern_ReportingService_UpdateProject_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "projects", "project.id"}, ""))
+	pattern_ReportingService_DeleteProject_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "projects", "id"}, ""))
+	pattern_ReportingService_CreateIndicator_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "projects", "project_id", "indicators"}, ""))
+	pattern_ReportingService_GetIndicator_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "projects", "project_id", "indicators", "id"}, ""))
+	pattern_ReportingService_ListIndicators_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "projects", "project_id", "indicators"}, ""))
+	pattern_ReportingService_UpdateIndicator_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "projects", "indicator.project_id", "indicators", "indicator.id"}, ""))
+	pattern_ReportingService_DeleteIndicator_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "projects", "project_id", "indicators", "id"}, ""))
+	pattern_ReportingService_RecordIndicatorValue_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "projects", "project_id", "indicators", "indicator_id"}, "recordValue"))
+	pattern_ReportingService_ListProjectAuditEvents_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "projects", "project_id", "auditEvents"}, ""))
+	pattern_ReportingService_GetProjectReport_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "projects", "project_id", "report"}, ""))
+	pattern_ReportingService_ExportProjectReport_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "projects", "project_id", "report"}, "export"))
 )
 
 var (
-	forward_ReportingService_CreateProject_0        = runtime.ForwardResponseMessage
-	forward_ReportingService_GetProject_0           = runtime.ForwardResponseMessage
-	forward_ReportingService_ListProjects_0         = runtime.ForwardResponseMessage
-	forward_ReportingService_UpdateProject_0        = runtime.ForwardResponseMessage
-	forward_ReportingService_DeleteProject_0        = runtime.ForwardResponseMessage
-	forward_ReportingService_CreateIndicator_0      = runtime.ForwardResponseMessage
-	forward_ReportingService_GetIndicator_0         = runtime.ForwardResponseMessage
-	forward_ReportingService_ListIndicators_0       = runtime.ForwardResponseMessage
-	forward_ReportingService_UpdateIndicator_0      = runtime.ForwardResponseMessage
-	forward_ReportingService_DeleteIndicator_0      = runtime.ForwardResponseMessage
-	forward_ReportingService_RecordIndicatorValue_0 = runtime.ForwardResponseMessage
-	forward_ReportingService_GetProjectReport_0     = runtime.ForwardResponseMessage
-	forward_ReportingService_ExportProjectReport_0  = runtime.ForwardResponseMessage
+	forward_ReportingService_CreateProject_0          = runtime.ForwardResponseMessage
+	forward_ReportingService_GetProject_0             = runtime.ForwardResponseMessage
+	forward_ReportingService_ListProjects_0           = runtime.ForwardResponseMessage
+	forward_ReportingService_UpdateProject_0          = runtime.ForwardResponseMessage
+	forward_ReportingService_DeleteProject_0          = runtime.ForwardResponseMessage
+	forward_ReportingService_CreateIndicator_0        = runtime.ForwardResponseMessage
+	forward_ReportingService_GetIndicator_0           = runtime.ForwardResponseMessage
+	forward_ReportingService_ListIndicators_0         = runtime.ForwardResponseMessage
+	forward_ReportingService_UpdateIndicator_0        = runtime.ForwardResponseMessage
+	forward_ReportingService_DeleteIndicator_0        = runtime.ForwardResponseMessage
+	forward_ReportingService_RecordIndicatorValue_0   = runtime.ForwardResponseMessage
+	forward_ReportingService_ListProjectAuditEvents_0 = runtime.ForwardResponseMessage
+	forward_ReportingService_GetProjectReport_0       = runtime.ForwardResponseMessage
+	forward_ReportingService_ExportProjectReport_0    = runtime.ForwardResponseMessage
 )

@@ -20,19 +20,20 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ReportingService_CreateProject_FullMethodName        = "/spona.reporting.v1.ReportingService/CreateProject"
-	ReportingService_GetProject_FullMethodName           = "/spona.reporting.v1.ReportingService/GetProject"
-	ReportingService_ListProjects_FullMethodName         = "/spona.reporting.v1.ReportingService/ListProjects"
-	ReportingService_UpdateProject_FullMethodName        = "/spona.reporting.v1.ReportingService/UpdateProject"
-	ReportingService_DeleteProject_FullMethodName        = "/spona.reporting.v1.ReportingService/DeleteProject"
-	ReportingService_CreateIndicator_FullMethodName      = "/spona.reporting.v1.ReportingService/CreateIndicator"
-	ReportingService_GetIndicator_FullMethodName         = "/spona.reporting.v1.ReportingService/GetIndicator"
-	ReportingService_ListIndicators_FullMethodName       = "/spona.reporting.v1.ReportingService/ListIndicators"
-	ReportingService_UpdateIndicator_FullMethodName      = "/spona.reporting.v1.ReportingService/UpdateIndicator"
-	ReportingService_DeleteIndicator_FullMethodName      = "/spona.reporting.v1.ReportingService/DeleteIndicator"
-	ReportingService_RecordIndicatorValue_FullMethodName = "/spona.reporting.v1.ReportingService/RecordIndicatorValue"
-	ReportingService_GetProjectReport_FullMethodName     = "/spona.reporting.v1.ReportingService/GetProjectReport"
-	ReportingService_ExportProjectReport_FullMethodName  = "/spona.reporting.v1.ReportingService/ExportProjectReport"
+	ReportingService_CreateProject_FullMethodName          = "/spona.reporting.v1.ReportingService/CreateProject"
+	ReportingService_GetProject_FullMethodName             = "/spona.reporting.v1.ReportingService/GetProject"
+	ReportingService_ListProjects_FullMethodName           = "/spona.reporting.v1.ReportingService/ListProjects"
+	ReportingService_UpdateProject_FullMethodName          = "/spona.reporting.v1.ReportingService/UpdateProject"
+	ReportingService_DeleteProject_FullMethodName          = "/spona.reporting.v1.ReportingService/DeleteProject"
+	ReportingService_CreateIndicator_FullMethodName        = "/spona.reporting.v1.ReportingService/CreateIndicator"
+	ReportingService_GetIndicator_FullMethodName           = "/spona.reporting.v1.ReportingService/GetIndicator"
+	ReportingService_ListIndicators_FullMethodName         = "/spona.reporting.v1.ReportingService/ListIndicators"
+	ReportingService_UpdateIndicator_FullMethodName        = "/spona.reporting.v1.ReportingService/UpdateIndicator"
+	ReportingService_DeleteIndicator_FullMethodName        = "/spona.reporting.v1.ReportingService/DeleteIndicator"
+	ReportingService_RecordIndicatorValue_FullMethodName   = "/spona.reporting.v1.ReportingService/RecordIndicatorValue"
+	ReportingService_ListProjectAuditEvents_FullMethodName = "/spona.reporting.v1.ReportingService/ListProjectAuditEvents"
+	ReportingService_GetProjectReport_FullMethodName       = "/spona.reporting.v1.ReportingService/GetProjectReport"
+	ReportingService_ExportProjectReport_FullMethodName    = "/spona.reporting.v1.ReportingService/ExportProjectReport"
 )
 
 // ReportingServiceClient is the client API for ReportingService service.
@@ -80,6 +81,17 @@ type ReportingServiceClient interface {
 	// answered as stored (the same etag, recorder and record_time), with no
 	// event and no audit record.
 	RecordIndicatorValue(ctx context.Context, in *RecordIndicatorValueRequest, opts ...grpc.CallOption) (*RecordIndicatorValueResponse, error)
+	// Lists who changed the project's figures, its indicators and their
+	// recorded values, and when: the reporting service's append-only audit
+	// (project.create, project.update, project.delete; indicator.create,
+	// indicator.update, indicator.delete, value.record, value.correct),
+	// newest first. Only the implementing organisation may ask
+	// (PERMISSION_DENIED for a participating organisation, NOT_FOUND for
+	// others): the records hold the figures as recorded, before small-cell
+	// suppression, and the API client that made each change, which partners
+	// and funders are not shown (IndicatorValue.recorded_by_client_id). A
+	// deleted project's records are kept but not listed here.
+	ListProjectAuditEvents(ctx context.Context, in *ListProjectAuditEventsRequest, opts ...grpc.CallOption) (*ListProjectAuditEventsResponse, error)
 	// Computes the project's results for a period: each indicator's actual
 	// value (asked live of the other services' aggregate RPCs, or the manual
 	// values recorded) against its baseline and targets, disaggregated, with
@@ -219,6 +231,16 @@ func (c *reportingServiceClient) RecordIndicatorValue(ctx context.Context, in *R
 	return out, nil
 }
 
+func (c *reportingServiceClient) ListProjectAuditEvents(ctx context.Context, in *ListProjectAuditEventsRequest, opts ...grpc.CallOption) (*ListProjectAuditEventsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListProjectAuditEventsResponse)
+	err := c.cc.Invoke(ctx, ReportingService_ListProjectAuditEvents_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *reportingServiceClient) GetProjectReport(ctx context.Context, in *GetProjectReportRequest, opts ...grpc.CallOption) (*GetProjectReportResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetProjectReportResponse)
@@ -284,6 +306,17 @@ type ReportingServiceServer interface {
 	// answered as stored (the same etag, recorder and record_time), with no
 	// event and no audit record.
 	RecordIndicatorValue(context.Context, *RecordIndicatorValueRequest) (*RecordIndicatorValueResponse, error)
+	// Lists who changed the project's figures, its indicators and their
+	// recorded values, and when: the reporting service's append-only audit
+	// (project.create, project.update, project.delete; indicator.create,
+	// indicator.update, indicator.delete, value.record, value.correct),
+	// newest first. Only the implementing organisation may ask
+	// (PERMISSION_DENIED for a participating organisation, NOT_FOUND for
+	// others): the records hold the figures as recorded, before small-cell
+	// suppression, and the API client that made each change, which partners
+	// and funders are not shown (IndicatorValue.recorded_by_client_id). A
+	// deleted project's records are kept but not listed here.
+	ListProjectAuditEvents(context.Context, *ListProjectAuditEventsRequest) (*ListProjectAuditEventsResponse, error)
 	// Computes the project's results for a period: each indicator's actual
 	// value (asked live of the other services' aggregate RPCs, or the manual
 	// values recorded) against its baseline and targets, disaggregated, with
@@ -345,6 +378,9 @@ func (UnimplementedReportingServiceServer) DeleteIndicator(context.Context, *Del
 }
 func (UnimplementedReportingServiceServer) RecordIndicatorValue(context.Context, *RecordIndicatorValueRequest) (*RecordIndicatorValueResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RecordIndicatorValue not implemented")
+}
+func (UnimplementedReportingServiceServer) ListProjectAuditEvents(context.Context, *ListProjectAuditEventsRequest) (*ListProjectAuditEventsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListProjectAuditEvents not implemented")
 }
 func (UnimplementedReportingServiceServer) GetProjectReport(context.Context, *GetProjectReportRequest) (*GetProjectReportResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetProjectReport not implemented")
@@ -571,6 +607,24 @@ func _ReportingService_RecordIndicatorValue_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReportingService_ListProjectAuditEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListProjectAuditEventsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReportingServiceServer).ListProjectAuditEvents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReportingService_ListProjectAuditEvents_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReportingServiceServer).ListProjectAuditEvents(ctx, req.(*ListProjectAuditEventsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ReportingService_GetProjectReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetProjectReportRequest)
 	if err := dec(in); err != nil {
@@ -657,6 +711,10 @@ var ReportingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RecordIndicatorValue",
 			Handler:    _ReportingService_RecordIndicatorValue_Handler,
+		},
+		{
+			MethodName: "ListProjectAuditEvents",
+			Handler:    _ReportingService_ListProjectAuditEvents_Handler,
 		},
 		{
 			MethodName: "GetProjectReport",
