@@ -203,11 +203,11 @@ var byReason = map[string]text{
 		"hr":      "Korisnik je spojen s drugim zapisom; upotrijebite taj zapis.",
 	},
 	"NOT_A_SPREADSHEET": {
-		"en":      "The file is not a spreadsheet Spona reads: send CSV (text/csv) or XLSX, with the matching Content-Type.",
-		"sr-Latn": "Datoteka nije tabela koju Spona čita: pošaljite CSV (text/csv) ili XLSX, sa odgovarajućim Content-Type.",
-		"sr-Cyrl": "Датотека није табела коју Spona чита: пошаљите CSV (text/csv) или XLSX, са одговарајућим Content-Type.",
-		"bs":      "Datoteka nije tabela koju Spona čita: pošaljite CSV (text/csv) ili XLSX, s odgovarajućim Content-Type.",
-		"hr":      "Datoteka nije tablica koju Spona čita: pošaljite CSV (text/csv) ili XLSX, s odgovarajućim Content-Type.",
+		"en":      "The file is not a spreadsheet Spona reads: send CSV (text/csv), XLSX or ODS (LibreOffice), with the matching Content-Type.",
+		"sr-Latn": "Datoteka nije tabela koju Spona čita: pošaljite CSV (text/csv), XLSX ili ODS (LibreOffice), sa odgovarajućim Content-Type.",
+		"sr-Cyrl": "Датотека није табела коју Spona чита: пошаљите CSV (text/csv), XLSX или ODS (LibreOffice), са одговарајућим Content-Type.",
+		"bs":      "Datoteka nije tabela koju Spona čita: pošaljite CSV (text/csv), XLSX ili ODS (LibreOffice), s odgovarajućim Content-Type.",
+		"hr":      "Datoteka nije tablica koju Spona čita: pošaljite CSV (text/csv), XLSX ili ODS (LibreOffice), s odgovarajućim Content-Type.",
 	},
 	"UNSUPPORTED_ENCODING": {
 		"en":      "The file's text encoding is not supported: save the CSV as UTF-8 and send it again.",

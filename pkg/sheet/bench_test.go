@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // BenchmarkReadXLSX reads a 50,000-row workbook laid out as Excel saves
@@ -57,8 +58,14 @@ func benchXLSX(b *testing.B, rows int, serial func(r int) string) {
 		[2]string{"xl/worksheets/sheet2.xml", `<worksheet ` + ns + `><sheetData><row r="1"><c r="A1" t="s"><v>2</v></c></row></sheetData></worksheet>`},
 	)
 	b.SetBytes(int64(len(data)))
+	benchRead(b, data, MediaXLSX, DefaultLimits(rows), rows+1)
+}
+
+// benchRead reads data, of media type ct, to its end, b.N times; it has
+// rows rows.
+func benchRead(b *testing.B, data []byte, ct string, lim Limits, rows int) {
 	for b.Loop() {
-		r, err := Open(data, MediaXLSX, DefaultLimits(rows))
+		r, err := Open(data, ct, lim)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -74,8 +81,52 @@ func benchXLSX(b *testing.B, rows int, serial func(r int) string) {
 			n++
 		}
 		r.Close()
-		if n != rows+1 {
+		if n != rows {
 			b.Fatalf("%d rows", n)
 		}
 	}
+}
+
+// BenchmarkReadXLSX10k is BenchmarkReadXLSX at 10,000 rows, to compare
+// with BenchmarkReadODS10k.
+func BenchmarkReadXLSX10k(b *testing.B) {
+	benchXLSX(b, 10000, func(r int) string { return strconv.Itoa(30000 + r%10000) })
+}
+
+// BenchmarkReadODS10k reads the rows of BenchmarkReadXLSX10k as
+// LibreOffice saves them in an OpenDocument spreadsheet: text cells, a
+// number, date cells, and the sheet's empty rows and columns repeated to
+// row 1048576 and column 16384, in the zip archive of a real one.
+func BenchmarkReadODS10k(b *testing.B) {
+	const rows = 10000
+	var sheet strings.Builder
+	str := func(s string) string {
+		return `<table:table-cell office:value-type="string" calcext:value-type="string"><text:p>` + s + `</text:p></table:table-cell>`
+	}
+	sheet.WriteString(`<?xml version="1.0" encoding="UTF-8"?><office:document-content ` + odsNS + ` xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"><office:body><office:spreadsheet>`)
+	sheet.WriteString(`<table:table table:name="S" table:style-name="ta1"><table:table-column table:number-columns-repeated="16384"/><table:table-row>`)
+	for _, h := range []string{"given_name", "family_name", "sex", "birth_date", "municipality"} {
+		sheet.WriteString(str(h))
+	}
+	sheet.WriteString(`<table:table-cell table:number-columns-repeated="16379"/></table:table-row>`)
+	epoch := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+	for r := 2; r <= rows+1; r++ {
+		fmt.Fprintf(&sheet, `<table:table-row>%s%s<table:table-cell office:value-type="float" office:value="%d" calcext:value-type="float"><text:p>%d</text:p></table:table-cell>`+
+			`<table:table-cell table:style-name="ce1" office:value-type="date" office:date-value="%s" calcext:value-type="date"><text:p>x</text:p></table:table-cell>%s`+
+			`<table:table-cell table:number-columns-repeated="16379"/></table:table-row>`,
+			str(fmt.Sprintf("Given%d", r)), str(fmt.Sprintf("Family%dić", r)), r%2, r%2, epoch.AddDate(0, 0, 30000+r%10000).Format(time.DateOnly), str("given_name"))
+	}
+	fmt.Fprintf(&sheet, `<table:table-row table:number-rows-repeated="%d"><table:table-cell table:number-columns-repeated="16384"/></table:table-row></table:table>`, 1048576-rows-1)
+	sheet.WriteString(`<table:table table:name="T"><table:table-row>` + str("sex") + `</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>`)
+	data := odsWith(b, sheet.String(), "")
+	b.SetBytes(int64(len(data)))
+	benchRead(b, data, MediaODS, DefaultLimits(rows), rows+1)
+}
+
+// BenchmarkReadODSRepeatedEmpty reads a crafted sheet of a header and 64
+// rows each an empty row repeated 2^24 times with an empty cell repeated
+// 2^24 times (a billion rows claimed): nothing is made of them.
+func BenchmarkReadODSRepeatedEmpty(b *testing.B) {
+	data := odsWith(b, odsSheet(strings.Repeat(`<table:table-row table:number-rows-repeated="16777216"><table:table-cell table:number-columns-repeated="16777216"/></table:table-row>`, 64)), "")
+	benchRead(b, data, MediaODS, DefaultLimits(50000), 1)
 }

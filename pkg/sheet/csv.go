@@ -386,6 +386,15 @@ func tooManyRows(row int, lim Limits) error {
 	return fail(ReasonTooManyRows, "row %d has data, but at most %d rows under the header (blank rows included) are accepted (IMPORT_MAX_ROWS); split the file", row, lim.MaxRows)
 }
 
+// checkRow refuses a row with data past the row limit, wider than the
+// column limit or with a cell longer than the cell limit.
+func checkRow(row int, rec []string, lim Limits) error {
+	if row > lim.MaxRows+1 {
+		return tooManyRows(row, lim)
+	}
+	return checkWidth(row, rec, lim)
+}
+
 func checkWidth(row int, rec []string, lim Limits) error {
 	last := len(rec) - 1
 	for last >= 0 && strings.TrimSpace(rec[last]) == "" {

@@ -1,11 +1,13 @@
 // Package sheet reads the rows of an uploaded spreadsheet: CSV (UTF-8, UTF-8
 // with a byte order mark, Windows-1250 or Windows-1251 (Cyrillic); comma, semicolon or tab
 // separated, as a first "sep=;" line says or as the header row shows; lines
-// ending in CRLF, LF, or CR alone as Excel for Mac's "CSV (Macintosh)") or
-// XLSX (the first worksheet not hidden; cell values only, formulas are never
-// evaluated; an OpenDocument .ods file is refused as such). It refuses, with a message a person can act on, what is
-// neither, what is in another encoding, and XLSX files that would expand
-// past the limits (zip bombs).
+// ending in CRLF, LF, or CR alone as Excel for Mac's "CSV (Macintosh)"),
+// XLSX or OpenDocument (.ods, LibreOffice's own format): of a workbook, the
+// first worksheet not hidden; cell values only, formulas are never
+// evaluated. XLSX and ODS files are told by their content, whatever type
+// they were sent as. It refuses, with a message a person can act on, what is
+// none of these, what is in another encoding, and XLSX and ODS files that
+// would expand past the limits (zip bombs).
 //
 // Rows come one at a time with the row number a spreadsheet program shows
 // (the header is row 1); blank rows are skipped but keep their numbers.
@@ -21,7 +23,7 @@ import (
 	"strings"
 )
 
-// Media types of the two formats.
+// Media types of the formats (MediaODS: ods.go).
 const (
 	MediaCSV  = "text/csv"
 	MediaXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,10 +44,10 @@ type Limits struct {
 	MaxColumns int
 	// MaxCellBytes is the longest cell accepted.
 	MaxCellBytes int
-	// MaxUnzippedBytes bounds the sum of an XLSX file's parts once
+	// MaxUnzippedBytes bounds the sum of an XLSX or ODS file's parts once
 	// decompressed.
 	MaxUnzippedBytes int64
-	// MaxZipRatio bounds how much any XLSX part larger than 1 MiB may
+	// MaxZipRatio bounds how much any XLSX or ODS part larger than 1 MiB may
 	// expand (uncompressed / compressed).
 	MaxZipRatio int64
 }
@@ -88,7 +90,7 @@ type Info struct {
 	Encoding string
 	// Delimiter of a CSV file.
 	Delimiter string
-	// Sheet is the worksheet of an XLSX file that was read.
+	// Sheet is the worksheet of an XLSX or ODS file that was read.
 	Sheet string
 }
 
@@ -135,22 +137,23 @@ func OpenPieces(p Pieces, contentType string, lim Limits) (Reader, error) {
 	switch {
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
 		if declared == MediaCSV {
-			return nil, fail(ReasonNotSpreadsheet, "the file was sent as text/csv but is a zip archive; send XLSX files as %s", MediaXLSX)
+			return nil, fail(ReasonNotSpreadsheet, "the file was sent as text/csv but is a zip archive; send XLSX files as %s and ODS files as %s", MediaXLSX, MediaODS)
 		}
-		return openXLSX(p, lim)
+		return openZip(p, lim)
 	case bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0}):
 		return nil, fail(ReasonNotSpreadsheet, "the file is an Excel 97-2003 workbook (.xls) or a password-protected one; save it as .xlsx (Excel Workbook) or CSV and send that")
 	}
-	if declared == MediaXLSX {
-		return nil, fail(ReasonNotSpreadsheet, "the file was sent as XLSX but is not one (an XLSX file is a zip archive)")
-	}
 	switch declared {
+	case MediaXLSX:
+		return nil, fail(ReasonNotSpreadsheet, "the file was sent as XLSX but is not one (an XLSX file is a zip archive)")
+	case MediaODS:
+		return nil, fail(ReasonNotSpreadsheet, "the file was sent as an OpenDocument spreadsheet (.ods) but is not one (an ODS file is a zip archive)")
 	case "", MediaCSV, "application/csv", "text/plain", "text/comma-separated-values", "application/vnd.ms-excel", "application/octet-stream":
 	default:
-		return nil, fail(ReasonNotSpreadsheet, "Content-Type %q is neither CSV (%s) nor XLSX (%s)", contentType, MediaCSV, MediaXLSX)
+		return nil, fail(ReasonNotSpreadsheet, "Content-Type %q is neither CSV (%s), XLSX (%s) nor ODS (%s)", contentType, MediaCSV, MediaXLSX, MediaODS)
 	}
 	if sniffed := http.DetectContentType(data); isBinary(sniffed) {
-		return nil, fail(ReasonNotSpreadsheet, "the file is %s, not CSV or XLSX", sniffed)
+		return nil, fail(ReasonNotSpreadsheet, "the file is %s, not CSV, XLSX or ODS", sniffed)
 	}
 	return openCSV(p, params["charset"], lim)
 }

@@ -118,18 +118,27 @@ func (x *xlsxReader) fillMerged(num int, cells []string) []string {
 	return cells
 }
 
-func openXLSX(p Pieces, lim Limits) (Reader, error) {
+// openZip reads a zip archive: an OpenDocument spreadsheet when its
+// mimetype entry says so (ods.go), else an XLSX workbook.
+func openZip(p Pieces, lim Limits) (Reader, error) {
 	zr, err := zip.NewReader(p, int64(p.Len()))
 	if err != nil {
-		return nil, fail(ReasonCorrupt, "the file is not a valid XLSX (zip) file: %v", err)
+		return nil, fail(ReasonCorrupt, "the file is not a valid XLSX or ODS (zip) file: %v", err)
 	}
 	expanded, err := checkZip(zr, lim)
 	if err != nil {
 		return nil, err
 	}
-	if err := notOpenDocument(zr); err != nil {
-		return nil, err
+	switch mt := odsMimetype(zr); {
+	case mt == MediaODS:
+		return openODS(zr, lim)
+	case strings.HasPrefix(mt, "application/vnd.oasis.opendocument."):
+		return nil, fail(ReasonNotSpreadsheet, "the file is an OpenDocument file of type %.80q, not a spreadsheet (CSV, XLSX or ODS)", mt)
 	}
+	return openXLSX(zr, expanded, lim)
+}
+
+func openXLSX(zr *zip.Reader, expanded uint64, lim Limits) (Reader, error) {
 	strs, err := scanSharedStrings(zr, expanded)
 	if err != nil {
 		return nil, err
@@ -311,10 +320,7 @@ func (x *xlsxReader) Next() (int, []string, error) {
 		if blank(cells) {
 			continue
 		}
-		if num > x.lim.MaxRows+1 {
-			return 0, nil, tooManyRows(num, x.lim)
-		}
-		if err := checkWidth(num, cells, x.lim); err != nil {
+		if err := checkRow(num, cells, x.lim); err != nil {
 			return 0, nil, err
 		}
 		return num, cells, nil
@@ -325,16 +331,16 @@ func (x *xlsxReader) Next() (int, []string, error) {
 // returns the size they expand to.
 func checkZip(zr *zip.Reader, lim Limits) (uint64, error) {
 	if len(zr.File) > 10000 {
-		return 0, fail(ReasonZipBomb, "the XLSX file has %d parts; a workbook has a few dozen", len(zr.File))
+		return 0, fail(ReasonZipBomb, "the file (a zip archive) has %d parts; a workbook has a few dozen", len(zr.File))
 	}
 	var total uint64
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
 		if total > intconv.Uint64(lim.MaxUnzippedBytes) {
-			return 0, fail(ReasonZipBomb, "the XLSX file would expand to more than %d MiB; it is refused as a possible zip bomb (split the data into smaller files)", lim.MaxUnzippedBytes>>20)
+			return 0, fail(ReasonZipBomb, "the workbook would expand to more than %d MiB; it is refused as a possible zip bomb (split the data into smaller files)", lim.MaxUnzippedBytes>>20)
 		}
 		if f.UncompressedSize64 > 1<<20 && f.UncompressedSize64 > intconv.Uint64(lim.MaxZipRatio)*max(f.CompressedSize64, 1) {
-			return 0, fail(ReasonZipBomb, "the XLSX part %s expands %d times (%d bytes to %d), more than %d times; it is refused as a possible zip bomb",
+			return 0, fail(ReasonZipBomb, "the workbook's part %s expands %d times (%d bytes to %d), more than %d times; it is refused as a possible zip bomb",
 				f.Name, f.UncompressedSize64/max(f.CompressedSize64, 1), f.CompressedSize64, f.UncompressedSize64, lim.MaxZipRatio)
 		}
 	}
@@ -413,31 +419,6 @@ func checkCount(root xml.StartElement, expanded uint64) error {
 	}
 	if count < 0 || intconv.Uint64(int64(count)) > expanded/16 {
 		return fail(ReasonCorrupt, "the workbook's shared strings claim %d references, impossible in a file of this size; open the file in a spreadsheet program and save it again", count)
-	}
-	return nil
-}
-
-// notOpenDocument refuses an OpenDocument file (LibreOffice's own .ods,
-// also a zip archive), which would otherwise read as a damaged XLSX file:
-// its first entry is "mimetype", holding its media type (read up to 100
-// bytes; checkZip bounded its size).
-func notOpenDocument(zr *zip.Reader) error {
-	if len(zr.File) == 0 || zr.File[0].Name != "mimetype" {
-		return nil
-	}
-	rc, err := zr.File[0].Open()
-	if err != nil {
-		return nil // not an OpenDocument file after all: the XLSX checks speak
-	}
-	defer func() { _ = rc.Close() }() // read-only
-	buf := make([]byte, 100)
-	n, _ := io.ReadFull(rc, buf)
-	mt := strings.TrimSpace(string(buf[:n]))
-	switch {
-	case mt == "application/vnd.oasis.opendocument.spreadsheet":
-		return fail(ReasonNotSpreadsheet, "the file is an OpenDocument spreadsheet (.ods, LibreOffice's own format), not XLSX; in LibreOffice choose File, Save As, and the type \"Excel 2007-365 (.xlsx)\" or \"Text CSV (.csv)\", and send that file")
-	case strings.HasPrefix(mt, "application/vnd.oasis.opendocument."):
-		return fail(ReasonNotSpreadsheet, "the file is an OpenDocument file of type %.80q, not a spreadsheet in XLSX or CSV", mt)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package sheet
 
 import (
-	"archive/zip"
 	"bytes"
 	"errors"
 	"fmt"
@@ -269,35 +268,6 @@ func TestXLSXInlineRichText(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			wantRead(t, sheet(tc.cell), tc.mention, []row{{1, []string{"given_name"}}, {2, []string{tc.want}}})
 		})
-	}
-}
-
-// TestOpenDocument: a spreadsheet saved in LibreOffice's own format (.ods,
-// a zip archive like XLSX) is refused as what it is, with what to do,
-// whatever media type it was sent as; not as a damaged XLSX file.
-func TestOpenDocument(t *testing.T) {
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: "mimetype", Method: zip.Store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write([]byte("application/vnd.oasis.opendocument.spreadsheet")); err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"content.xml", "styles.xml", "META-INF/manifest.xml"} {
-		if _, err := zw.Create(name); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	for _, ct := range []string{"application/vnd.oasis.opendocument.spreadsheet", "application/octet-stream", MediaXLSX, ""} {
-		_, err := Open(buf.Bytes(), ct, DefaultLimits(10))
-		if reason(err) != ReasonNotSpreadsheet || !strings.Contains(err.Error(), "OpenDocument spreadsheet (.ods") {
-			t.Errorf("%q: %s %v", ct, reason(err), err)
-		}
 	}
 }
 

@@ -330,9 +330,9 @@ func findMonthFirst(u *imports.Upload, limits sheet.Limits, m imports.Mapping, d
 
 // sheetRead names, for a refusal of a workbook's header, the worksheet
 // that was read: only the first one not hidden is, and the user may be
-// looking at another ("" for a CSV file).
+// looking at another ("" for a CSV file; XLSX and ODS workbooks alike).
 func sheetRead(rd sheet.Reader) string {
-	if info := rd.Info(); info.Format == sheet.FormatXLSX {
+	if info := rd.Info(); info.Format == sheet.FormatXLSX || info.Format == sheet.FormatODS {
 		return fmt.Sprintf(" (in worksheet %q: only the first worksheet a workbook shows is read; move the worksheet with the rows first, or send it as a workbook of its own)", info.Sheet)
 	}
 	return ""

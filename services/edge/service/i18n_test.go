@@ -114,8 +114,8 @@ func TestLocalizedErrors(t *testing.T) {
 		// Without fields to point to: what the reason says, or that the
 		// message says why.
 		{"not a spreadsheet", 400, "POST", "/v1/beneficiaries:import?validate_only=true", map[string]any{"content_type": "text/csv"},
-			"The file is not a spreadsheet Spona reads: send CSV (text/csv) or XLSX, with the matching Content-Type.",
-			"Datoteka nije tablica koju Spona čita: pošaljite CSV (text/csv) ili XLSX, s odgovarajućim Content-Type.", ""},
+			"The file is not a spreadsheet Spona reads: send CSV (text/csv), XLSX or ODS (LibreOffice), with the matching Content-Type.",
+			"Datoteka nije tablica koju Spona čita: pošaljite CSV (text/csv), XLSX ili ODS (LibreOffice), s odgovarajućim Content-Type.", ""},
 		// The edge's own refusals say what their reason says (before r19,
 		// their code's general text).
 		{"malformed body", 400, "POST", "/v1/beneficiaries", "{",

@@ -22,7 +22,9 @@ import (
 // Belgrade, Sarajevo and Zagreb (localized); an impossible time
 // ("T25:99:99Z") is not a date; midnight is the date. Before, every such
 // text cell was read as the date before its T, silently (a birth a day
-// early), and the import report had no problem.
+// early), and the import report had no problem. An OpenDocument
+// spreadsheet LibreOffice saved of the same workbook reads as it does
+// (before r23 it was refused).
 func TestImportDateTimeCells(t *testing.T) {
 	s := edgetest.Start(t, nil)
 	a := resttest.New(s.URL, s.CreateKey(t, "datetime-imports", "Date Time NGO").Key)
@@ -69,7 +71,11 @@ func TestImportDateTimeCells(t *testing.T) {
 	for _, up := range []struct {
 		name, contentType string
 		data              []byte
-	}{{"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx.Bytes()}, {"csv", "text/csv", []byte(csv.String())}} {
+	}{{"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx.Bytes()}, {"csv", "text/csv", []byte(csv.String())},
+		// The same workbook saved by LibreOffice as .ods (testdata/ods):
+		// Ana's cell is a date-typed cell (office:date-value
+		// 1990-04-12T22:30:00), the others text cells.
+		{"ods", "application/vnd.oasis.opendocument.spreadsheet", odsFixture(t, "datetime-register.ods")}} {
 		t.Run(up.name, func(t *testing.T) {
 			op := a.Do(t, "POST", "/v1/beneficiaries:import?validate_only=true", up.data, "Content-Type", up.contentType, "Accept-Language", "hr").Must(t, 200)
 			imp, _ := op.Body["response"].(map[string]any)

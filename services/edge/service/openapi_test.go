@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"mime"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -110,19 +112,26 @@ func TestDocumentedFileRoutes(t *testing.T) {
 	}
 	// upload sends a file of every media type declared for op's body
 	// (validate_only), filled from the template of that type with row
-	// (values by column name), and the documented-as-JSON body.
-	upload := func(t *testing.T, op, path string, templates map[string][]byte, row map[string]string) {
+	// (values by column name), and the documented-as-JSON body. There is
+	// no ODS template: the ODS file is ods, LibreOffice's of the same row.
+	upload := func(t *testing.T, op, path string, templates map[string][]byte, row map[string]string, ods string) {
 		declared := ops[op][0]
 		if len(declared) == 0 {
 			t.Errorf("%s declares no request body", op)
 		}
 		for _, mt := range declared {
 			tmpl, ok := templates[mt]
-			if !ok {
+			if !ok && mt != sheet.MediaODS {
 				t.Errorf("%s declares %s, which the template does not come as", op, mt)
 				continue
 			}
-			r := c.Do(t, "POST", path+"?validate_only=true", fileLike(t, mt, tmpl, row), "Content-Type", mt)
+			var file []byte
+			if mt == sheet.MediaODS {
+				file = odsFixture(t, ods)
+			} else {
+				file = fileLike(t, mt, tmpl, row)
+			}
+			r := c.Do(t, "POST", path+"?validate_only=true", file, "Content-Type", mt)
 			if r.Status != 200 || r.Str("name") == "" {
 				t.Errorf("POST %s as %s (declared): HTTP %d %s", path, mt, r.Status, r.Raw)
 			}
@@ -141,7 +150,7 @@ func TestDocumentedFileRoutes(t *testing.T) {
 		},
 		"POST /v1/beneficiaries:import": func(t *testing.T, op string) {
 			upload(t, op, "/v1/beneficiaries:import", download(t, "", "/v1/beneficiaries:importTemplate", "?format=csv", "?format=xlsx"),
-				map[string]string{"given_name": "Amina", "family_name": "Hadžić", "sex": "female", "birth_year": "1994"})
+				map[string]string{"given_name": "Amina", "family_name": "Hadžić", "sex": "female", "birth_year": "1994"}, "import-beneficiaries.ods")
 		},
 		"GET /v1/trainingEvents/{event_id}/participants:importTemplate": func(t *testing.T, op string) {
 			got := download(t, op, "/v1/trainingEvents/"+event+"/participants:importTemplate", "", "?format=csv", "?format=xlsx")
@@ -153,7 +162,7 @@ func TestDocumentedFileRoutes(t *testing.T) {
 			upload(t, op, "/v1/trainingEvents/"+event+"/participants:import",
 				download(t, "", "/v1/trainingEvents/"+event+"/participants:importTemplate", "?format=csv", "?format=xlsx"),
 				map[string]string{"given_name": "Jelena", "family_name": "Marković", "organisation": "Centar za socijalni rad Čačak",
-					"sector": "social_welfare", "sex": "female"})
+					"sector": "social_welfare", "sex": "female"}, "import-participants.ods")
 		},
 		"GET /v1/projects/{project_id}/report:export": func(t *testing.T, op string) {
 			got := download(t, op, "/v1/projects/"+project+"/report:export", "", "?format=csv", "?format=xlsx", "?format=iati")
@@ -175,6 +184,17 @@ func TestDocumentedFileRoutes(t *testing.T) {
 			t.Errorf("%s is documented as JSON only", op)
 		}
 	}
+}
+
+// odsFixture is an OpenDocument spreadsheet of testdata/ods, written by
+// LibreOffice (the .go files there write the XLSX files it converted).
+func odsFixture(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "ods", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 // fileLike writes a file of media type mt with the header of template (the

@@ -280,8 +280,8 @@ func operationsOf(t *testing.T, spec []byte) map[string]documented {
 
 // TestDocumentedMediaTypesMatchTheRoutes: each operation of both documents
 // declares what the edge does with its route. A route whose body field is a
-// google.api.HttpBody takes the file itself, CSV or XLSX (what pkg/sheet
-// reads), not JSON; an RPC returning google.api.HttpBody answers with a
+// google.api.HttpBody takes the file itself, CSV, XLSX or ODS (what
+// pkg/sheet reads), not JSON; an RPC returning google.api.HttpBody answers with a
 // file, not a JSON object; every other body and answer is JSON; and every
 // write declares the Idempotency-Key header the edge accepts on it. (The
 // real edge's answers are checked against the declared types in
@@ -291,7 +291,7 @@ func TestDocumentedMediaTypesMatchTheRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := []string{sheet.MediaXLSX, sheet.MediaCSV}
+	files := []string{sheet.MediaXLSX, sheet.MediaCSV, sheet.MediaODS}
 	slices.Sort(files)
 	json := []string{"application/json"}
 	for name, spec := range map[string][]byte{"Swagger 2.0": openapi.Spec, "OpenAPI 3.1": openapi.SpecV3} {
@@ -311,7 +311,7 @@ func TestDocumentedMediaTypesMatchTheRoutes(t *testing.T) {
 			case r.Upload:
 				uploads++
 				if !slices.Equal(d.request, files) || !d.binaryRequest {
-					t.Errorf("%s: %s takes a CSV or XLSX file as its body; documented as %v (binary %v)", name, k, d.request, d.binaryRequest)
+					t.Errorf("%s: %s takes a CSV, XLSX or ODS file as its body; documented as %v (binary %v)", name, k, d.request, d.binaryRequest)
 				}
 			case d.request != nil && (!slices.Equal(d.request, json) || d.binaryRequest):
 				t.Errorf("%s: %s takes JSON; documented as %v (binary %v)", name, k, d.request, d.binaryRequest)

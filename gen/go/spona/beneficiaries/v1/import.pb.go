@@ -28,9 +28,11 @@ const (
 
 type ImportBeneficiariesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The file: content_type text/csv or
-	// application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (in
-	// the first message; each message carries the next bytes of data).
+	// The file: content_type text/csv,
+	// application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or
+	// application/vnd.oasis.opendocument.spreadsheet (in the first message;
+	// each message carries the next bytes of data). XLSX and ODS files are
+	// told by their content.
 	File *httpbody.HttpBody `protobuf:"bytes,1,opt,name=file,proto3" json:"file,omitempty"`
 	// Check every row and report problems and duplicates; write nothing.
 	ValidateOnly bool `protobuf:"varint,2,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
@@ -185,9 +187,9 @@ const file_spona_beneficiaries_v1_import_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x05 \x01(\tR\trequestId\"=\n" +
 	"#GetBeneficiaryImportTemplateRequest\x12\x16\n" +
-	"\x06format\x18\x01 \x01(\tR\x06format2\xcc\x05\n" +
-	"\x18BeneficiaryImportService\x12\xb7\x02\n" +
-	"\x13ImportBeneficiaries\x122.spona.beneficiaries.v1.ImportBeneficiariesRequest\x1a\x1d.google.longrunning.Operation\"\xca\x01\x92AM2\btext/csv2Aapplication/vnd.openxmlformats-officedocument.spreadsheetml.sheet\xcaA:\n" +
+	"\x06format\x18\x01 \x01(\tR\x06format2\xfc\x05\n" +
+	"\x18BeneficiaryImportService\x12\xe7\x02\n" +
+	"\x13ImportBeneficiaries\x122.spona.beneficiaries.v1.ImportBeneficiariesRequest\x1a\x1d.google.longrunning.Operation\"\xfa\x01\x92A}2\btext/csv2Aapplication/vnd.openxmlformats-officedocument.spreadsheetml.sheet2.application/vnd.oasis.opendocument.spreadsheet\xcaA:\n" +
 	"\x17spona.imports.v1.Import\x12\x1fspona.imports.v1.ImportMetadata\xca\xf3\x18\x13beneficiaries.write\x82\xd3\xe4\x93\x02 :\x04file\"\x18/v1/beneficiaries:import(\x01\x12\xf5\x02\n" +
 	"\x1cGetBeneficiaryImportTemplate\x12;.spona.beneficiaries.v1.GetBeneficiaryImportTemplateRequest\x1a\x14.google.api.HttpBody\"\x81\x02\x92A\xbf\x01:\btext/csv:Aapplication/vnd.openxmlformats-officedocument.spreadsheetml.sheetJp\n" +
 	"\x03200\x12i\n" +

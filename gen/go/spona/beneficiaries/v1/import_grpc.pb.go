@@ -29,13 +29,14 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// BeneficiaryImportService registers beneficiaries from a spreadsheet (CSV
-// or XLSX), one row per person. Progress and results are read with
+// BeneficiaryImportService registers beneficiaries from a spreadsheet (CSV,
+// XLSX or OpenDocument .ods), one row per person. Progress and results are read with
 // spona.imports.v1.ImportService.
 type BeneficiaryImportServiceClient interface {
 	// Imports a register of persons. The request body is the file itself
-	// (text/csv or the XLSX media type; of an XLSX workbook, its first
-	// worksheet not hidden is read); options are query parameters. The
+	// (text/csv, the XLSX media type or the OpenDocument spreadsheet one,
+	// application/vnd.oasis.opendocument.spreadsheet; of an XLSX or ODS
+	// workbook, its first worksheet not hidden is read); options are query parameters. The
 	// header row names the columns: the beneficiary's JSON field names or
 	// their Serbian/Bosnian/Croatian names in either script (ime, prezime,
 	// pol/spol, datum rođenja, opština/općina, …). Returns a long-running
@@ -86,13 +87,14 @@ func (c *beneficiaryImportServiceClient) GetBeneficiaryImportTemplate(ctx contex
 // All implementations must embed UnimplementedBeneficiaryImportServiceServer
 // for forward compatibility.
 //
-// BeneficiaryImportService registers beneficiaries from a spreadsheet (CSV
-// or XLSX), one row per person. Progress and results are read with
+// BeneficiaryImportService registers beneficiaries from a spreadsheet (CSV,
+// XLSX or OpenDocument .ods), one row per person. Progress and results are read with
 // spona.imports.v1.ImportService.
 type BeneficiaryImportServiceServer interface {
 	// Imports a register of persons. The request body is the file itself
-	// (text/csv or the XLSX media type; of an XLSX workbook, its first
-	// worksheet not hidden is read); options are query parameters. The
+	// (text/csv, the XLSX media type or the OpenDocument spreadsheet one,
+	// application/vnd.oasis.opendocument.spreadsheet; of an XLSX or ODS
+	// workbook, its first worksheet not hidden is read); options are query parameters. The
 	// header row names the columns: the beneficiary's JSON field names or
 	// their Serbian/Bosnian/Croatian names in either script (ime, prezime,
 	// pol/spol, datum rođenja, opština/općina, …). Returns a long-running

@@ -153,7 +153,7 @@ type Import struct {
 	OnError string `protobuf:"bytes,8,opt,name=on_error,json=onError,proto3" json:"on_error,omitempty"`
 	// "create", "skip" or "link".
 	OnDuplicate string `protobuf:"bytes,9,opt,name=on_duplicate,json=onDuplicate,proto3" json:"on_duplicate,omitempty"`
-	// "csv" or "xlsx"; for CSV also the encoding it was read in ("utf-8",
+	// "csv", "xlsx" or "ods"; for CSV also the encoding it was read in ("utf-8",
 	// "utf-8-bom", "windows-1250", "windows-1251") and the delimiter.
 	Format   string `protobuf:"bytes,10,opt,name=format,proto3" json:"format,omitempty"`
 	Encoding string `protobuf:"bytes,11,opt,name=encoding,proto3" json:"encoding,omitempty"`

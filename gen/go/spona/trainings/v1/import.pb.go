@@ -29,7 +29,8 @@ const (
 type ImportParticipantsRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	EventId string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
-	// The file: text/csv or the XLSX media type.
+	// The file: text/csv, the XLSX media type or
+	// application/vnd.oasis.opendocument.spreadsheet (ODS).
 	File *httpbody.HttpBody `protobuf:"bytes,2,opt,name=file,proto3" json:"file,omitempty"`
 	// Check every row and report problems and duplicates; write nothing.
 	ValidateOnly bool `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
@@ -201,9 +202,9 @@ const file_spona_trainings_v1_import_proto_rawDesc = "" +
 	"request_id\x18\x06 \x01(\tR\trequestId\"]\n" +
 	"#GetParticipantImportTemplateRequest\x12\x1e\n" +
 	"\bevent_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aeventId\x12\x16\n" +
-	"\x06format\x18\x02 \x01(\tR\x06format2\xf8\x05\n" +
-	"\x18ParticipantImportService\x12\xc4\x02\n" +
-	"\x12ImportParticipants\x12-.spona.trainings.v1.ImportParticipantsRequest\x1a\x1d.google.longrunning.Operation\"\xdf\x01\x92AM2\btext/csv2Aapplication/vnd.openxmlformats-officedocument.spreadsheetml.sheet\xcaA:\n" +
+	"\x06format\x18\x02 \x01(\tR\x06format2\xa8\x06\n" +
+	"\x18ParticipantImportService\x12\xf4\x02\n" +
+	"\x12ImportParticipants\x12-.spona.trainings.v1.ImportParticipantsRequest\x1a\x1d.google.longrunning.Operation\"\x8f\x02\x92A}2\btext/csv2Aapplication/vnd.openxmlformats-officedocument.spreadsheetml.sheet2.application/vnd.oasis.opendocument.spreadsheet\xcaA:\n" +
 	"\x17spona.imports.v1.Import\x12\x1fspona.imports.v1.ImportMetadata\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x029:\x04file\"1/v1/trainingEvents/{event_id}/participants:import\x12\x94\x03\n" +
 	"\x1cGetParticipantImportTemplate\x127.spona.trainings.v1.GetParticipantImportTemplateRequest\x1a\x14.google.api.HttpBody\"\xa4\x02\x92A\xcd\x01:\btext/csv:Aapplication/vnd.openxmlformats-officedocument.spreadsheetml.sheetJ~\n" +
 	"\x03200\x12w\n" +

@@ -30,7 +30,7 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // ParticipantImportService registers the participants of a training event
-// from its sign-in sheet (CSV or XLSX). Progress and results are read with
+// from its sign-in sheet (CSV, XLSX or OpenDocument .ods). Progress and results are read with
 // spona.imports.v1.ImportService.
 type ParticipantImportServiceClient interface {
 	// Imports a sign-in sheet: one row per professional (given_name,
@@ -44,7 +44,7 @@ type ParticipantImportServiceClient interface {
 	// with 0, -, ne or no. A header that is a date with slashes read two
 	// ways (4/5/2024) where either day may be a session is put at neither:
 	// it is a problem of its cell (row 1), as are the marks under it.
-	// The body is the file itself (of an XLSX workbook,
+	// The body is the file itself (of an XLSX or ODS workbook,
 	// its first worksheet not hidden is read); options are query parameters. Returns a long-running operation (metadata
 	// spona.imports.v1.ImportMetadata, response spona.imports.v1.Import).
 	ImportParticipants(ctx context.Context, in *ImportParticipantsRequest, opts ...grpc.CallOption) (*longrunningpb.Operation, error)
@@ -86,7 +86,7 @@ func (c *participantImportServiceClient) GetParticipantImportTemplate(ctx contex
 // for forward compatibility.
 //
 // ParticipantImportService registers the participants of a training event
-// from its sign-in sheet (CSV or XLSX). Progress and results are read with
+// from its sign-in sheet (CSV, XLSX or OpenDocument .ods). Progress and results are read with
 // spona.imports.v1.ImportService.
 type ParticipantImportServiceServer interface {
 	// Imports a sign-in sheet: one row per professional (given_name,
@@ -100,7 +100,7 @@ type ParticipantImportServiceServer interface {
 	// with 0, -, ne or no. A header that is a date with slashes read two
 	// ways (4/5/2024) where either day may be a session is put at neither:
 	// it is a problem of its cell (row 1), as are the marks under it.
-	// The body is the file itself (of an XLSX workbook,
+	// The body is the file itself (of an XLSX or ODS workbook,
 	// its first worksheet not hidden is read); options are query parameters. Returns a long-running operation (metadata
 	// spona.imports.v1.ImportMetadata, response spona.imports.v1.Import).
 	ImportParticipants(context.Context, *ImportParticipantsRequest) (*longrunningpb.Operation, error)
