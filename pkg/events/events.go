@@ -172,6 +172,11 @@ const (
 	// complete it after the change (as in every change below).
 	SessionCreated = "session.created"
 	SessionDeleted = "session.deleted"
+	// SessionUpdated: a session of event_id was corrected (fields: the
+	// update_mask paths named, of date, start_time, end_time, topic,
+	// trainer; date: its day now); its marks stay, and nobody's
+	// completion moves with it.
+	SessionUpdated = "session.updated"
 	// AttendanceRecorded: marks at a session were recorded (over the API
 	// or by a sign-in sheet's import); participant_ids are those whose mark
 	// is new or changed (none changed: no event); a sign-in sheet's import
@@ -283,6 +288,8 @@ var Types = map[string]Spec{
 		"a correction took a participant's attendance below the completion threshold, or a participant who had completed was deleted or merged into another (cause); they no longer count as trained or certified"},
 	SessionCreated: {AggregateSession, []string{"session_id", "event_id", "project_id", "date", "completed_count"},
 		"a session was added to a training event"},
+	SessionUpdated: {AggregateSession, []string{"session_id", "event_id", "project_id", "date", "fields", "completed_count"},
+		"a session of a training event was corrected (fields: those named), its attendance marks kept"},
 	SessionDeleted: {AggregateSession, []string{"session_id", "event_id", "project_id", "participant_ids", "completed_count"},
 		"a session was deleted with its attendance marks (participant_ids: those it had marks of)"},
 	AttendanceRecorded: {AggregateSession, []string{"session_id", "event_id", "project_id", "participant_ids", "completed_count"},

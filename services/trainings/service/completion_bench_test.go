@@ -32,7 +32,9 @@ import (
 //   - import: a sign-in sheet of the 40, linked to their registrations,
 //     marking all present or absent at a session in turn, from upload to
 //     the import's end;
-//   - register: a professional registered.
+//   - register: a professional registered;
+//   - session/update: a session's day and topic corrected (its marks
+//     kept), against session/create, a session added (and kept).
 func BenchmarkCompletionWrites(b *testing.B) {
 	url := pgtest.NewDatabase(b)
 	counter, through := newWire(b, url)
@@ -69,6 +71,7 @@ func BenchmarkCompletionWrites(b *testing.B) {
 		tag = r.GetTrainingEvent().GetEtag()
 		return err
 	}
+	sessionTag := `W/"1"`
 	thresholds := [2]int32{60, 80}
 	n, files := 0, 0
 	calls := []struct {
@@ -119,6 +122,17 @@ func BenchmarkCompletionWrites(b *testing.B) {
 			n++
 			_, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{EventId: e.GetId(),
 				Participant: professional(fmt.Sprintf("R%d", n), "Jovanović", "", "", pb.Sector_SECTOR_HEALTH, 0)})
+			return err
+		}},
+		{"session/update", func(i int) error {
+			r, err := c.UpdateSession(ctx, &pb.UpdateSessionRequest{Session: &pb.Session{EventId: e.GetId(), Id: sessions[4], Etag: sessionTag,
+				Date: fmt.Sprintf("2019-03-%02d", 5+i%2), Topic: fmt.Sprintf("T%d", i)}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"date", "topic"}}})
+			sessionTag = r.GetSession().GetEtag()
+			return err
+		}},
+		// Last: each call adds a session for good.
+		{"session/create", func(int) error {
+			_, err := c.CreateSession(ctx, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: "2019-03-09"}})
 			return err
 		}},
 	}

@@ -619,9 +619,11 @@ func TestOtherOrganisationCannotTouch(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, err := range map[string]error{
-		"update":          second(c.UpdateTrainingEvent(ctxB, &pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Title: "Mine"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})),
-		"create session":  second(c.CreateSession(ctxB, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: "2017-03-01"}})),
-		"list sessions":   second(c.ListSessions(ctxB, &pb.ListSessionsRequest{EventId: e.GetId()})),
+		"update":         second(c.UpdateTrainingEvent(ctxB, &pb.UpdateTrainingEventRequest{TrainingEvent: &pb.TrainingEvent{Id: e.GetId(), Title: "Mine"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})),
+		"create session": second(c.CreateSession(ctxB, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: "2017-03-01"}})),
+		"list sessions":  second(c.ListSessions(ctxB, &pb.ListSessionsRequest{EventId: e.GetId()})),
+		"update session": second(c.UpdateSession(ctxB, &pb.UpdateSessionRequest{Session: &pb.Session{EventId: e.GetId(), Id: s.GetSession().GetId(),
+			Etag: s.GetSession().GetEtag(), Topic: "Mine"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"topic"}}})),
 		"get participant": second(c.GetParticipant(ctxB, &pb.GetParticipantRequest{EventId: e.GetId(), Id: p.GetId()})),
 		"attendance":      second(c.RecordAttendance(ctxB, &pb.RecordAttendanceRequest{EventId: e.GetId(), SessionId: s.GetSession().GetId(), Marks: []*pb.AttendanceMark{{ParticipantId: p.GetId()}}})),
 		"scores":          second(c.RecordTestScores(ctxB, &pb.RecordTestScoresRequest{EventId: e.GetId(), ParticipantId: p.GetId(), PreTestScore: proto.Int32(1)})),

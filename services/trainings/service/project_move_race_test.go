@@ -24,6 +24,8 @@ import (
 // project the event had left (the registration did not wait for the move,
 // and the marks used the event as read before their transaction); a
 // consumer counting by the events' project_id counted them under it.
+// "session update" is held as "marks" is: a session's correction names the
+// project as the event stands once it is locked, not as read before.
 func TestWritesRacingProjectMove(t *testing.T) {
 	c := start(t)
 	org := ids.New()
@@ -63,6 +65,15 @@ func TestWritesRacingProjectMove(t *testing.T) {
 				return func() error {
 					_, err := c.RecordAttendance(ctx, &pb.RecordAttendanceRequest{EventId: ev.GetId(), SessionId: session,
 						Marks: []*pb.AttendanceMark{{ParticipantId: participant, Present: true}}})
+					return err
+				}
+			}},
+		{name: "session update", hold: "INSERT ON trainings.outbox WHEN (NEW.type = 'training_event.project_changed')", moveFirst: true,
+			want: events.SessionUpdated,
+			write: func(ev *pb.TrainingEvent, session, _ string) func() error {
+				return func() error {
+					_, err := c.UpdateSession(ctx, &pb.UpdateSessionRequest{Session: &pb.Session{EventId: ev.GetId(), Id: session,
+						Etag: `W/"1"`, Topic: "Ispravljena tema"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"topic"}}})
 					return err
 				}
 			}},

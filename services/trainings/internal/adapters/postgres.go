@@ -340,7 +340,7 @@ func (p *Postgres) CertificatesIssued(ctx context.Context, eventID string) (int,
 }
 
 const sessionCols = `s.id, s.event_id, s.date, COALESCE(to_char(s.start_time, 'HH24:MI'), ''),
-	COALESCE(to_char(s.end_time, 'HH24:MI'), ''), s.topic, s.trainer, s.create_time`
+	COALESCE(to_char(s.end_time, 'HH24:MI'), ''), s.topic, s.trainer, s.create_time, s.version, s.update_time`
 
 // GetSession returns a session of the event.
 func (p *Postgres) GetSession(ctx context.Context, eventID, id string) (*domain.Session, error) {
@@ -354,7 +354,7 @@ func (p *Postgres) GetSession(ctx context.Context, eventID, id string) (*domain.
 func scanSession(row pgx.Row) (*domain.Session, error) {
 	var s domain.Session
 	var d time.Time
-	if err := row.Scan(&s.ID, &s.EventID, &d, &s.StartTime, &s.EndTime, &s.Topic, &s.Trainer, &s.CreateTime); err != nil {
+	if err := row.Scan(&s.ID, &s.EventID, &d, &s.StartTime, &s.EndTime, &s.Topic, &s.Trainer, &s.CreateTime, &s.Version, &s.UpdateTime); err != nil {
 		return nil, err
 	}
 	s.Date = date.Of(d)
@@ -370,6 +370,39 @@ func (p *Postgres) CreateSession(ctx context.Context, s *domain.Session, request
 		RETURNING `+sessionCols,
 		[]any{s.ID, s.EventID, s.Date.Time(), db.Null(s.StartTime), db.Null(s.EndTime), s.Topic, s.Trainer, db.Null(requestID)},
 		`SELECT `+sessionCols+` FROM sessions s WHERE s.event_id = $1 AND s.request_id = $2`, s.EventID, requestID)
+}
+
+// UpdateSession stores s, a session of its event, if the stored version
+// is still version; otherwise it fails with etag.Mismatch (NotFound when
+// the session is gone). Its attendance marks stay.
+func (p *Postgres) UpdateSession(ctx context.Context, s *domain.Session, version int64) (*domain.Session, error) {
+	q := db.Conn(ctx, p.pool)
+	out, err := scanSession(q.QueryRow(ctx, `UPDATE sessions s SET
+			date = $3, start_time = $4::time, end_time = $5::time, topic = $6, trainer = $7,
+			version = s.version + 1, update_time = now()
+		WHERE s.id = $1 AND s.event_id = $2 AND s.version = $8
+		RETURNING `+sessionCols,
+		s.ID, s.EventID, s.Date.Time(), db.Null(s.StartTime), db.Null(s.EndTime), s.Topic, s.Trainer, version))
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return out, db.Error(err)
+	}
+	var exists bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1 AND event_id = $2)`, s.ID, s.EventID).Scan(&exists); err != nil {
+		return nil, db.Error(err)
+	}
+	if !exists {
+		return nil, errs.NotFound("session", s.ID)
+	}
+	return nil, etag.Mismatch()
+}
+
+// PresentAt counts the participants marked present at a session of the
+// event.
+func (p *Postgres) PresentAt(ctx context.Context, eventID, id string) (int, error) {
+	var n int
+	err := db.Conn(ctx, p.pool).QueryRow(ctx, `SELECT count(*) FROM attendance a JOIN sessions s ON s.id = a.session_id
+		WHERE a.session_id = $1 AND s.event_id = $2 AND a.present`, id, eventID).Scan(&n)
+	return n, db.Error(err)
 }
 
 // ListSessions lists an event's sessions in programme order after page.After.

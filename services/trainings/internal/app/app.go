@@ -111,6 +111,13 @@ type SessionStore interface {
 	// CertificatesIssued counts the certificates issued to participants
 	// of an event.
 	CertificatesIssued(ctx context.Context, eventID string) (int, error)
+	// UpdateSession stores s, a session of its event, if its stored
+	// version is still version; otherwise it fails with etag.Mismatch
+	// (NotFound when the session is gone). Its attendance marks stay.
+	UpdateSession(ctx context.Context, s *domain.Session, version int64) (*domain.Session, error)
+	// PresentAt counts the participants marked present at a session of
+	// the event.
+	PresentAt(ctx context.Context, eventID, id string) (int, error)
 	// GetSession returns a session of the event (NotFound otherwise).
 	GetSession(ctx context.Context, eventID, id string) (*domain.Session, error)
 	ListSessions(ctx context.Context, eventID string, p pagination.Page) ([]*domain.Session, error)
@@ -481,14 +488,8 @@ func (a *App) CreateSession(ctx context.Context, p auth.Principal, eventID strin
 	s.EventID = e.ID
 	var out *domain.Session
 	err = a.repo.InTx(ctx, func(ctx context.Context) error {
-		// The event's dates as they are while the session is added.
-		// LockAgainstUpdate also keeps the project read with the event
-		// (LockProject's lock is weaker).
-		locked, err := a.repo.LockTrainingEvent(ctx, p.OrganisationID, e.ID, LockAgainstUpdate)
+		locked, err := a.lockForSession(ctx, p, e.ID, s)
 		if err != nil {
-			return err
-		}
-		if err := s.Validate(locked); err != nil {
 			return err
 		}
 		if locked.ProjectID != e.ProjectID {
@@ -526,6 +527,19 @@ func (a *App) CreateSession(ctx context.Context, p auth.Principal, eventID strin
 	return out, err
 }
 
+// lockForSession locks event eventID against an update in the
+// transaction of ctx (LockAgainstUpdate) for a session's write, and checks
+// s against it: its dates as they are while the session is added or
+// corrected. The lock also keeps the project read with the event
+// (LockProject's lock is weaker).
+func (a *App) lockForSession(ctx context.Context, p auth.Principal, eventID string, s *domain.Session) (*domain.TrainingEvent, error) {
+	locked, err := a.repo.LockTrainingEvent(ctx, p.OrganisationID, eventID, LockAgainstUpdate)
+	if err != nil {
+		return nil, err
+	}
+	return locked, s.Validate(locked)
+}
+
 // ListSessions lists the sessions of an event the caller organises, in
 // programme order.
 func (a *App) ListSessions(ctx context.Context, p auth.Principal, eventID string, size int32, token string) ([]*domain.Session, string, error) {
@@ -539,6 +553,74 @@ func (a *App) ListSessions(ctx context.Context, p auth.Principal, eventID string
 	}
 	rows, next := pagination.Next(page, rows, func(s *domain.Session) string { return s.SortKey() })
 	return rows, next, nil
+}
+
+// UpdateSession corrects the fields named in paths of a session of an
+// event the caller organises, if tag is the etag of its stored version;
+// its attendance marks stay. Completion is the share of the event's
+// sessions a participant attended, which a correction leaves as it is: it
+// is told as session.updated with completed_count (followCompletion, so a
+// change of who completes would be told as the other corrections tell it).
+// It changes no figure of the event's project, so it needs no role in it
+// (mayCount), as an event's update of fields its figures do not count by.
+// The event is locked against an update (LockAgainstUpdate), as for a
+// session's create: its dates, which the session's day must stay within,
+// and its project, which session.updated names, stay as read until the
+// correction commits. A session with participants marked present does
+// not move to a day not held yet (domain.Session.CheckMoved).
+func (a *App) UpdateSession(ctx context.Context, p auth.Principal, eventID string, patch *domain.Session, tag string, paths []string) (*domain.Session, error) {
+	e, err := a.event(ctx, p, "session.event_id", eventID)
+	if err != nil {
+		return nil, err
+	}
+	if err := ids.Check("session.id", patch.ID); err != nil {
+		return nil, err
+	}
+	before, err := a.repo.GetSession(ctx, e.ID, ids.Normalize(patch.ID))
+	if err != nil {
+		return nil, err
+	}
+	s := *before
+	named, err := s.Apply(patch, paths)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Validate(e); err != nil {
+		return nil, err
+	}
+	if err := etag.Require("session.etag", tag, before.Version); err != nil {
+		return nil, err
+	}
+	if s.SameRequest(before) {
+		return before, nil // nothing to correct: the session as it is
+	}
+	var out *domain.Session
+	err = a.repo.InTx(ctx, func(ctx context.Context) error {
+		if e, err = a.lockForSession(ctx, p, e.ID, &s); err != nil {
+			return err
+		}
+		return followCompletion(ctx, a.repo, e, func() ([]events.Event, domain.Undo, error) {
+			if today := a.today(); s.Date != before.Date && !s.Held(today) {
+				present, err := a.repo.PresentAt(ctx, e.ID, s.ID)
+				if err != nil {
+					return nil, domain.Undo{}, err
+				}
+				if err := s.CheckMoved(before, present, today); err != nil {
+					return nil, domain.Undo{}, err
+				}
+			}
+			if out, err = a.repo.UpdateSession(ctx, &s, before.Version); err != nil {
+				return nil, domain.Undo{}, err
+			}
+			// The same sessions and marks: nobody's completion moves.
+			return []events.Event{eventChange(events.SessionUpdated, events.AggregateSession, out.ID, e,
+				map[string]any{"session_id": out.ID, "date": out.Date.String(), "fields": named})}, domain.Undo{}, nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // DeleteSession deletes a session of an event the caller organises, with

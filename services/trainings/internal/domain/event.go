@@ -276,6 +276,52 @@ type Session struct {
 	Topic      string
 	Trainer    string
 	CreateTime time.Time
+	Version    int64
+	UpdateTime time.Time
+}
+
+// Etag identifies the stored version of s, for optimistic concurrency.
+func (s *Session) Etag() string { return etag.Of(s.Version) }
+
+// SessionPaths are the update_mask paths of a session.
+var SessionPaths = []string{"date", "start_time", "end_time", "topic", "trainer"}
+
+// Apply copies the fields named in paths (pkg/fieldmask; "event_id" names
+// the parent) from patch onto s and returns their paths; the caller
+// validates the result against the event (Validate).
+func (s *Session) Apply(patch *Session, paths []string) ([]string, error) {
+	named, err := fieldmask.Resolve(paths, SessionPaths, "event_id")
+	if err != nil {
+		return nil, err
+	}
+	for _, path := range named {
+		switch path {
+		case "date":
+			s.Date = patch.Date
+		case "start_time":
+			s.StartTime = patch.StartTime
+		case "end_time":
+			s.EndTime = patch.EndTime
+		case "topic":
+			s.Topic = patch.Topic
+		case "trainer":
+			s.Trainer = patch.Trainer
+		}
+	}
+	s.Normalize()
+	return named, nil
+}
+
+// CheckMoved refuses a session moved from before's day to a day not held
+// by today while participants are marked present at it (present): a
+// present mark is refused there (CheckMarks), and one kept would count a
+// participant as trained at a session not held yet.
+func (s *Session) CheckMoved(before *Session, present int, today date.Date) error {
+	if present == 0 || s.Date == before.Date || s.Held(today) {
+		return nil
+	}
+	return errs.FailedPrecondition(ReasonSessionNotHeld, "%d participant(s) are marked present at the session: %s; "+
+		"mark them absent first if it was not held", present, s.NotHeldMessage())
 }
 
 // Normalize trims free input.

@@ -110,6 +110,26 @@ func (g *GRPC) CreateSession(ctx context.Context, req *pb.CreateSessionRequest) 
 	return &pb.CreateSessionResponse{Session: sessionToProto(s)}, nil
 }
 
+func (g *GRPC) UpdateSession(ctx context.Context, req *pb.UpdateSessionRequest) (*pb.UpdateSessionResponse, error) {
+	if req.GetSession() == nil {
+		return nil, errs.Required("session")
+	}
+	patch, err := SessionFromProto(req.GetSession())
+	if err != nil {
+		return nil, err
+	}
+	patch.ID = req.GetSession().GetId()
+	paths, err := grpcx.UpdatePaths(req.GetUpdateMask(), req.GetSession())
+	if err != nil {
+		return nil, err
+	}
+	s, err := g.app.UpdateSession(ctx, auth.Caller(ctx), req.GetSession().GetEventId(), patch, req.GetSession().GetEtag(), paths)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.UpdateSessionResponse{Session: sessionToProto(s)}, nil
+}
+
 func (g *GRPC) ListSessions(ctx context.Context, req *pb.ListSessionsRequest) (*pb.ListSessionsResponse, error) {
 	rows, next, err := g.app.ListSessions(ctx, auth.Caller(ctx), req.GetEventId(), req.GetPageSize(), req.GetPageToken())
 	if err != nil {
@@ -362,6 +382,7 @@ func sessionToProto(s *domain.Session) *pb.Session {
 	return &pb.Session{
 		Id: s.ID, EventId: s.EventID, Date: s.Date.String(), StartTime: s.StartTime, EndTime: s.EndTime,
 		Topic: s.Topic, Trainer: s.Trainer, CreateTime: timestamppb.New(s.CreateTime),
+		Etag: s.Etag(), UpdateTime: timestamppb.New(s.UpdateTime),
 	}
 }
 

@@ -298,6 +298,7 @@ func TestRouteTrainingsAndReporting(t *testing.T) {
 			[]n{{organiser, TypeParticipantCompletionWithdrawn}}},
 		{Event{Type: "session.created", AggregateType: "session", AggregateID: "s", OrganisationIDs: []string{organiser}}, []n{{organiser, TypeSessionCreated}}},
 		{Event{Type: "session.deleted", AggregateType: "session", AggregateID: "s", OrganisationIDs: []string{organiser}}, []n{{organiser, TypeSessionDeleted}}},
+		{Event{Type: "session.updated", AggregateType: "session", AggregateID: "s", OrganisationIDs: []string{organiser}}, []n{{organiser, TypeSessionUpdated}}},
 		{Event{Type: "attendance.recorded", AggregateType: "session", AggregateID: "s", OrganisationIDs: []string{organiser}}, []n{{organiser, TypeAttendanceRecorded}}},
 		{Event{Type: "training_event.threshold_changed", AggregateType: "training_event", AggregateID: "t1", OrganisationIDs: []string{organiser}},
 			[]n{{organiser, TypeTrainingEventThresholdChanged}}},

@@ -30,7 +30,7 @@ const (
 	TypeAssistanceCorrected = "assistance.corrected"
 
 	// The trainings service's events, to the training event's organiser
-	// only: a session added or deleted, attendance recorded, the
+	// only: a session added, corrected or deleted, attendance recorded, the
 	// completion threshold changed, the event tagged with another project
 	// (its figures moved from one project's reports to the other's), and
 	// a participant's completion reached or withdrawn by one of them.
@@ -38,6 +38,7 @@ const (
 	// event (they read its counts in their reports), and each of whom
 	// would learn the other project's id.
 	TypeSessionCreated                 = "session.created"
+	TypeSessionUpdated                 = "session.updated"
 	TypeSessionDeleted                 = "session.deleted"
 	TypeAttendanceRecorded             = "attendance.recorded"
 	TypeTrainingEventThresholdChanged  = "training_event.threshold_changed"
@@ -61,7 +62,7 @@ var EventTypes = []string{
 	TypeReferralCompleted, TypeReferralCancelled, TypeReferralOverdue, TypeConsentWithdrawn,
 	TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged, TypeReferralOutcomeChanged,
 	TypeAssistanceCorrected,
-	TypeSessionCreated, TypeSessionDeleted, TypeAttendanceRecorded, TypeTrainingEventThresholdChanged,
+	TypeSessionCreated, TypeSessionUpdated, TypeSessionDeleted, TypeAttendanceRecorded, TypeTrainingEventThresholdChanged,
 	TypeTrainingEventProjectChanged, TypeParticipantCompleted, TypeParticipantCompletionWithdrawn,
 	TypeIndicatorCreated, TypeIndicatorUpdated, TypeIndicatorDeleted, TypeIndicatorValueRecorded, TypeIndicatorValueCorrected,
 }
@@ -84,7 +85,7 @@ const (
 // for an indicator's, the project's readers.
 var toNamed = map[string][]string{
 	FeedBeneficiaries: {TypeConsentWithdrawn, TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged, TypeAssistanceCorrected},
-	FeedTrainings: {TypeSessionCreated, TypeSessionDeleted, TypeAttendanceRecorded, TypeTrainingEventThresholdChanged,
+	FeedTrainings: {TypeSessionCreated, TypeSessionUpdated, TypeSessionDeleted, TypeAttendanceRecorded, TypeTrainingEventThresholdChanged,
 		TypeTrainingEventProjectChanged, TypeParticipantCompleted, TypeParticipantCompletionWithdrawn},
 	FeedReporting: {TypeIndicatorCreated, TypeIndicatorUpdated, TypeIndicatorDeleted, TypeIndicatorValueRecorded, TypeIndicatorValueCorrected},
 }

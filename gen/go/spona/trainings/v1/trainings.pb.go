@@ -518,13 +518,18 @@ type Session struct {
 	Id      string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	EventId string                 `protobuf:"bytes,2,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
 	// YYYY-MM-DD, within the event's dates.
+	// Required on create.
 	Date string `protobuf:"bytes,3,opt,name=date,proto3" json:"date,omitempty"`
 	// HH:MM, local time.
-	StartTime     string                 `protobuf:"bytes,4,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
-	EndTime       string                 `protobuf:"bytes,5,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
-	Topic         string                 `protobuf:"bytes,6,opt,name=topic,proto3" json:"topic,omitempty"`
-	Trainer       string                 `protobuf:"bytes,7,opt,name=trainer,proto3" json:"trainer,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	StartTime  string                 `protobuf:"bytes,4,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	EndTime    string                 `protobuf:"bytes,5,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	Topic      string                 `protobuf:"bytes,6,opt,name=topic,proto3" json:"topic,omitempty"`
+	Trainer    string                 `protobuf:"bytes,7,opt,name=trainer,proto3" json:"trainer,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Version of the stored session, W/"<version>"; send it back with an
+	// update.
+	Etag          string                 `protobuf:"bytes,9,opt,name=etag,proto3" json:"etag,omitempty"`
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -611,6 +616,20 @@ func (x *Session) GetTrainer() string {
 func (x *Session) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Session) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *Session) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
 	}
 	return nil
 }
@@ -1534,6 +1553,106 @@ func (x *ListSessionsResponse) GetNextPageToken() string {
 	return ""
 }
 
+type UpdateSessionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// event_id and id name the session; etag, the etag last read, is
+	// required and must match.
+	Session *Session `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	// Fields to change: date, start_time, end_time, topic, trainer. "*"
+	// changes all of them.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateSessionRequest) Reset() {
+	*x = UpdateSessionRequest{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateSessionRequest) ProtoMessage() {}
+
+func (x *UpdateSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateSessionRequest.ProtoReflect.Descriptor instead.
+func (*UpdateSessionRequest) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *UpdateSessionRequest) GetSession() *Session {
+	if x != nil {
+		return x.Session
+	}
+	return nil
+}
+
+func (x *UpdateSessionRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type UpdateSessionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Session       *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateSessionResponse) Reset() {
+	*x = UpdateSessionResponse{}
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateSessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateSessionResponse) ProtoMessage() {}
+
+func (x *UpdateSessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateSessionResponse.ProtoReflect.Descriptor instead.
+func (*UpdateSessionResponse) Descriptor() ([]byte, []int) {
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *UpdateSessionResponse) GetSession() *Session {
+	if x != nil {
+		return x.Session
+	}
+	return nil
+}
+
 type DeleteSessionRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
@@ -1544,7 +1663,7 @@ type DeleteSessionRequest struct {
 
 func (x *DeleteSessionRequest) Reset() {
 	*x = DeleteSessionRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[16]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1556,7 +1675,7 @@ func (x *DeleteSessionRequest) String() string {
 func (*DeleteSessionRequest) ProtoMessage() {}
 
 func (x *DeleteSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[16]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1569,7 +1688,7 @@ func (x *DeleteSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSessionRequest.ProtoReflect.Descriptor instead.
 func (*DeleteSessionRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{16}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DeleteSessionRequest) GetEventId() string {
@@ -1594,7 +1713,7 @@ type DeleteSessionResponse struct {
 
 func (x *DeleteSessionResponse) Reset() {
 	*x = DeleteSessionResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[17]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1606,7 +1725,7 @@ func (x *DeleteSessionResponse) String() string {
 func (*DeleteSessionResponse) ProtoMessage() {}
 
 func (x *DeleteSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[17]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1619,7 +1738,7 @@ func (x *DeleteSessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSessionResponse.ProtoReflect.Descriptor instead.
 func (*DeleteSessionResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{17}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{19}
 }
 
 type CreateParticipantRequest struct {
@@ -1633,7 +1752,7 @@ type CreateParticipantRequest struct {
 
 func (x *CreateParticipantRequest) Reset() {
 	*x = CreateParticipantRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[18]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1645,7 +1764,7 @@ func (x *CreateParticipantRequest) String() string {
 func (*CreateParticipantRequest) ProtoMessage() {}
 
 func (x *CreateParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[18]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1658,7 +1777,7 @@ func (x *CreateParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateParticipantRequest.ProtoReflect.Descriptor instead.
 func (*CreateParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{18}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CreateParticipantRequest) GetEventId() string {
@@ -1691,7 +1810,7 @@ type CreateParticipantResponse struct {
 
 func (x *CreateParticipantResponse) Reset() {
 	*x = CreateParticipantResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[19]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1703,7 +1822,7 @@ func (x *CreateParticipantResponse) String() string {
 func (*CreateParticipantResponse) ProtoMessage() {}
 
 func (x *CreateParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[19]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1716,7 +1835,7 @@ func (x *CreateParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateParticipantResponse.ProtoReflect.Descriptor instead.
 func (*CreateParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{19}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CreateParticipantResponse) GetParticipant() *Participant {
@@ -1736,7 +1855,7 @@ type GetParticipantRequest struct {
 
 func (x *GetParticipantRequest) Reset() {
 	*x = GetParticipantRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[20]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1748,7 +1867,7 @@ func (x *GetParticipantRequest) String() string {
 func (*GetParticipantRequest) ProtoMessage() {}
 
 func (x *GetParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[20]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1761,7 +1880,7 @@ func (x *GetParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetParticipantRequest.ProtoReflect.Descriptor instead.
 func (*GetParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{20}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetParticipantRequest) GetEventId() string {
@@ -1787,7 +1906,7 @@ type GetParticipantResponse struct {
 
 func (x *GetParticipantResponse) Reset() {
 	*x = GetParticipantResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[21]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1799,7 +1918,7 @@ func (x *GetParticipantResponse) String() string {
 func (*GetParticipantResponse) ProtoMessage() {}
 
 func (x *GetParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[21]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1812,7 +1931,7 @@ func (x *GetParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetParticipantResponse.ProtoReflect.Descriptor instead.
 func (*GetParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{21}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetParticipantResponse) GetParticipant() *Participant {
@@ -1833,7 +1952,7 @@ type ListParticipantsRequest struct {
 
 func (x *ListParticipantsRequest) Reset() {
 	*x = ListParticipantsRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[22]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1845,7 +1964,7 @@ func (x *ListParticipantsRequest) String() string {
 func (*ListParticipantsRequest) ProtoMessage() {}
 
 func (x *ListParticipantsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[22]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1858,7 +1977,7 @@ func (x *ListParticipantsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListParticipantsRequest.ProtoReflect.Descriptor instead.
 func (*ListParticipantsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{22}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListParticipantsRequest) GetEventId() string {
@@ -1892,7 +2011,7 @@ type ListParticipantsResponse struct {
 
 func (x *ListParticipantsResponse) Reset() {
 	*x = ListParticipantsResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[23]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1904,7 +2023,7 @@ func (x *ListParticipantsResponse) String() string {
 func (*ListParticipantsResponse) ProtoMessage() {}
 
 func (x *ListParticipantsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[23]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1917,7 +2036,7 @@ func (x *ListParticipantsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListParticipantsResponse.ProtoReflect.Descriptor instead.
 func (*ListParticipantsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{23}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListParticipantsResponse) GetParticipants() []*Participant {
@@ -1944,7 +2063,7 @@ type DeleteParticipantRequest struct {
 
 func (x *DeleteParticipantRequest) Reset() {
 	*x = DeleteParticipantRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[24]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1956,7 +2075,7 @@ func (x *DeleteParticipantRequest) String() string {
 func (*DeleteParticipantRequest) ProtoMessage() {}
 
 func (x *DeleteParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[24]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1969,7 +2088,7 @@ func (x *DeleteParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteParticipantRequest.ProtoReflect.Descriptor instead.
 func (*DeleteParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{24}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *DeleteParticipantRequest) GetEventId() string {
@@ -1994,7 +2113,7 @@ type DeleteParticipantResponse struct {
 
 func (x *DeleteParticipantResponse) Reset() {
 	*x = DeleteParticipantResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[25]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2006,7 +2125,7 @@ func (x *DeleteParticipantResponse) String() string {
 func (*DeleteParticipantResponse) ProtoMessage() {}
 
 func (x *DeleteParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[25]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2019,7 +2138,7 @@ func (x *DeleteParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteParticipantResponse.ProtoReflect.Descriptor instead.
 func (*DeleteParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{25}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{27}
 }
 
 // One participant's attendance at a session.
@@ -2033,7 +2152,7 @@ type AttendanceMark struct {
 
 func (x *AttendanceMark) Reset() {
 	*x = AttendanceMark{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[26]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2045,7 +2164,7 @@ func (x *AttendanceMark) String() string {
 func (*AttendanceMark) ProtoMessage() {}
 
 func (x *AttendanceMark) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[26]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2058,7 +2177,7 @@ func (x *AttendanceMark) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttendanceMark.ProtoReflect.Descriptor instead.
 func (*AttendanceMark) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{26}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *AttendanceMark) GetParticipantId() string {
@@ -2086,7 +2205,7 @@ type RecordAttendanceRequest struct {
 
 func (x *RecordAttendanceRequest) Reset() {
 	*x = RecordAttendanceRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[27]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2098,7 +2217,7 @@ func (x *RecordAttendanceRequest) String() string {
 func (*RecordAttendanceRequest) ProtoMessage() {}
 
 func (x *RecordAttendanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[27]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2111,7 +2230,7 @@ func (x *RecordAttendanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAttendanceRequest.ProtoReflect.Descriptor instead.
 func (*RecordAttendanceRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{27}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RecordAttendanceRequest) GetEventId() string {
@@ -2146,7 +2265,7 @@ type RecordAttendanceResponse struct {
 
 func (x *RecordAttendanceResponse) Reset() {
 	*x = RecordAttendanceResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[28]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2158,7 +2277,7 @@ func (x *RecordAttendanceResponse) String() string {
 func (*RecordAttendanceResponse) ProtoMessage() {}
 
 func (x *RecordAttendanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[28]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2171,7 +2290,7 @@ func (x *RecordAttendanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAttendanceResponse.ProtoReflect.Descriptor instead.
 func (*RecordAttendanceResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{28}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *RecordAttendanceResponse) GetMarks() []*AttendanceMark {
@@ -2193,7 +2312,7 @@ type RecordTestScoresRequest struct {
 
 func (x *RecordTestScoresRequest) Reset() {
 	*x = RecordTestScoresRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[29]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2205,7 +2324,7 @@ func (x *RecordTestScoresRequest) String() string {
 func (*RecordTestScoresRequest) ProtoMessage() {}
 
 func (x *RecordTestScoresRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[29]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2218,7 +2337,7 @@ func (x *RecordTestScoresRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordTestScoresRequest.ProtoReflect.Descriptor instead.
 func (*RecordTestScoresRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{29}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *RecordTestScoresRequest) GetEventId() string {
@@ -2258,7 +2377,7 @@ type RecordTestScoresResponse struct {
 
 func (x *RecordTestScoresResponse) Reset() {
 	*x = RecordTestScoresResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[30]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2270,7 +2389,7 @@ func (x *RecordTestScoresResponse) String() string {
 func (*RecordTestScoresResponse) ProtoMessage() {}
 
 func (x *RecordTestScoresResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[30]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2283,7 +2402,7 @@ func (x *RecordTestScoresResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordTestScoresResponse.ProtoReflect.Descriptor instead.
 func (*RecordTestScoresResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{30}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *RecordTestScoresResponse) GetParticipant() *Participant {
@@ -2302,7 +2421,7 @@ type IssueCertificatesRequest struct {
 
 func (x *IssueCertificatesRequest) Reset() {
 	*x = IssueCertificatesRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[31]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2314,7 +2433,7 @@ func (x *IssueCertificatesRequest) String() string {
 func (*IssueCertificatesRequest) ProtoMessage() {}
 
 func (x *IssueCertificatesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[31]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2327,7 +2446,7 @@ func (x *IssueCertificatesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueCertificatesRequest.ProtoReflect.Descriptor instead.
 func (*IssueCertificatesRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{31}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *IssueCertificatesRequest) GetEventId() string {
@@ -2349,7 +2468,7 @@ type IssueCertificatesResponse struct {
 
 func (x *IssueCertificatesResponse) Reset() {
 	*x = IssueCertificatesResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[32]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2361,7 +2480,7 @@ func (x *IssueCertificatesResponse) String() string {
 func (*IssueCertificatesResponse) ProtoMessage() {}
 
 func (x *IssueCertificatesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[32]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2374,7 +2493,7 @@ func (x *IssueCertificatesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueCertificatesResponse.ProtoReflect.Descriptor instead.
 func (*IssueCertificatesResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{32}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *IssueCertificatesResponse) GetParticipants() []*Participant {
@@ -2407,7 +2526,7 @@ type CountTrainedProfessionalsRequest struct {
 
 func (x *CountTrainedProfessionalsRequest) Reset() {
 	*x = CountTrainedProfessionalsRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[33]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2419,7 +2538,7 @@ func (x *CountTrainedProfessionalsRequest) String() string {
 func (*CountTrainedProfessionalsRequest) ProtoMessage() {}
 
 func (x *CountTrainedProfessionalsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[33]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2432,7 +2551,7 @@ func (x *CountTrainedProfessionalsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountTrainedProfessionalsRequest.ProtoReflect.Descriptor instead.
 func (*CountTrainedProfessionalsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{33}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *CountTrainedProfessionalsRequest) GetProjectId() string {
@@ -2472,7 +2591,7 @@ type CountTrainedProfessionalsResponse struct {
 
 func (x *CountTrainedProfessionalsResponse) Reset() {
 	*x = CountTrainedProfessionalsResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[34]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2484,7 +2603,7 @@ func (x *CountTrainedProfessionalsResponse) String() string {
 func (*CountTrainedProfessionalsResponse) ProtoMessage() {}
 
 func (x *CountTrainedProfessionalsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[34]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2497,7 +2616,7 @@ func (x *CountTrainedProfessionalsResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use CountTrainedProfessionalsResponse.ProtoReflect.Descriptor instead.
 func (*CountTrainedProfessionalsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{34}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CountTrainedProfessionalsResponse) GetAggregate() *v1.Aggregate {
@@ -2531,7 +2650,7 @@ type CountTrainingEventsRequest struct {
 
 func (x *CountTrainingEventsRequest) Reset() {
 	*x = CountTrainingEventsRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[35]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2543,7 +2662,7 @@ func (x *CountTrainingEventsRequest) String() string {
 func (*CountTrainingEventsRequest) ProtoMessage() {}
 
 func (x *CountTrainingEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[35]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2556,7 +2675,7 @@ func (x *CountTrainingEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountTrainingEventsRequest.ProtoReflect.Descriptor instead.
 func (*CountTrainingEventsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{35}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CountTrainingEventsRequest) GetProjectId() string {
@@ -2603,7 +2722,7 @@ type CountTrainingEventsResponse struct {
 
 func (x *CountTrainingEventsResponse) Reset() {
 	*x = CountTrainingEventsResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[36]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2615,7 +2734,7 @@ func (x *CountTrainingEventsResponse) String() string {
 func (*CountTrainingEventsResponse) ProtoMessage() {}
 
 func (x *CountTrainingEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[36]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2628,7 +2747,7 @@ func (x *CountTrainingEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountTrainingEventsResponse.ProtoReflect.Descriptor instead.
 func (*CountTrainingEventsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{36}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *CountTrainingEventsResponse) GetAggregate() *v1.Aggregate {
@@ -2650,7 +2769,7 @@ type CountCommunityBeneficiariesRequest struct {
 
 func (x *CountCommunityBeneficiariesRequest) Reset() {
 	*x = CountCommunityBeneficiariesRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[37]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2662,7 +2781,7 @@ func (x *CountCommunityBeneficiariesRequest) String() string {
 func (*CountCommunityBeneficiariesRequest) ProtoMessage() {}
 
 func (x *CountCommunityBeneficiariesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[37]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2675,7 +2794,7 @@ func (x *CountCommunityBeneficiariesRequest) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use CountCommunityBeneficiariesRequest.ProtoReflect.Descriptor instead.
 func (*CountCommunityBeneficiariesRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{37}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *CountCommunityBeneficiariesRequest) GetProjectId() string {
@@ -2708,7 +2827,7 @@ type CountCommunityBeneficiariesResponse struct {
 
 func (x *CountCommunityBeneficiariesResponse) Reset() {
 	*x = CountCommunityBeneficiariesResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[38]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2720,7 +2839,7 @@ func (x *CountCommunityBeneficiariesResponse) String() string {
 func (*CountCommunityBeneficiariesResponse) ProtoMessage() {}
 
 func (x *CountCommunityBeneficiariesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[38]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2733,7 +2852,7 @@ func (x *CountCommunityBeneficiariesResponse) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use CountCommunityBeneficiariesResponse.ProtoReflect.Descriptor instead.
 func (*CountCommunityBeneficiariesResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{38}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *CountCommunityBeneficiariesResponse) GetAggregate() *v1.Aggregate {
@@ -2780,7 +2899,7 @@ type CountParticipantsRequest struct {
 
 func (x *CountParticipantsRequest) Reset() {
 	*x = CountParticipantsRequest{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[39]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2792,7 +2911,7 @@ func (x *CountParticipantsRequest) String() string {
 func (*CountParticipantsRequest) ProtoMessage() {}
 
 func (x *CountParticipantsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[39]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2805,7 +2924,7 @@ func (x *CountParticipantsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountParticipantsRequest.ProtoReflect.Descriptor instead.
 func (*CountParticipantsRequest) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{39}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *CountParticipantsRequest) GetProjectId() string {
@@ -2866,7 +2985,7 @@ type CountParticipantsResponse struct {
 
 func (x *CountParticipantsResponse) Reset() {
 	*x = CountParticipantsResponse{}
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[40]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2878,7 +2997,7 @@ func (x *CountParticipantsResponse) String() string {
 func (*CountParticipantsResponse) ProtoMessage() {}
 
 func (x *CountParticipantsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[40]
+	mi := &file_spona_trainings_v1_trainings_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2891,7 +3010,7 @@ func (x *CountParticipantsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountParticipantsResponse.ProtoReflect.Descriptor instead.
 func (*CountParticipantsResponse) Descriptor() ([]byte, []int) {
-	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{40}
+	return file_spona_trainings_v1_trainings_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *CountParticipantsResponse) GetAggregate() *v1.Aggregate {
@@ -2930,18 +3049,22 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\rsession_count\x18\x11 \x01(\x05B\x03\xe0A\x03R\fsessionCount\x12\x12\n" +
 	"\x04etag\x18\x12 \x01(\tR\x04etag\x12@\n" +
 	"\vupdate_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\"\x83\x02\n" +
-	"\aSession\x12\x13\n" +
-	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x1e\n" +
-	"\bevent_id\x18\x02 \x01(\tB\x03\xe0A\x03R\aeventId\x12\x17\n" +
-	"\x04date\x18\x03 \x01(\tB\x03\xe0A\x02R\x04date\x12\x1d\n" +
+	"updateTime\"\xf0\x02\n" +
+	"\aSession\x12\x1e\n" +
+	"\x02id\x18\x01 \x01(\tB\x0e\x92A\b\xca>\x05\xfa\x02\x02id\xe0A\x03R\x02id\x12/\n" +
+	"\bevent_id\x18\x02 \x01(\tB\x14\x92A\x0e\xca>\v\xfa\x02\bevent_id\xe0A\x03R\aeventId\x12\x12\n" +
+	"\x04date\x18\x03 \x01(\tR\x04date\x12\x1d\n" +
 	"\n" +
 	"start_time\x18\x04 \x01(\tR\tstartTime\x12\x19\n" +
 	"\bend_time\x18\x05 \x01(\tR\aendTime\x12\x14\n" +
 	"\x05topic\x18\x06 \x01(\tR\x05topic\x12\x18\n" +
 	"\atrainer\x18\a \x01(\tR\atrainer\x12@\n" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"createTime\"\xc1\x02\n" +
+	"createTime\x12\x12\n" +
+	"\x04etag\x18\t \x01(\tR\x04etag\x12@\n" +
+	"\vupdate_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\"\xc1\x02\n" +
 	"\fProfessional\x12\"\n" +
 	"\n" +
 	"given_name\x18\x01 \x01(\tB\x03\xe0A\x02R\tgivenName\x12$\n" +
@@ -3014,7 +3137,13 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"w\n" +
 	"\x14ListSessionsResponse\x127\n" +
 	"\bsessions\x18\x01 \x03(\v2\x1b.spona.trainings.v1.SessionR\bsessions\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"K\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x01\n" +
+	"\x14UpdateSessionRequest\x12:\n" +
+	"\asession\x18\x01 \x01(\v2\x1b.spona.trainings.v1.SessionB\x03\xe0A\x02R\asession\x12@\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x02R\n" +
+	"updateMask\"N\n" +
+	"\x15UpdateSessionResponse\x125\n" +
+	"\asession\x18\x01 \x01(\v2\x1b.spona.trainings.v1.SessionR\asession\"K\n" +
 	"\x14DeleteSessionRequest\x12\x1e\n" +
 	"\bevent_id\x18\x01 \x01(\tB\x03\xe0A\x02R\aeventId\x12\x13\n" +
 	"\x02id\x18\x02 \x01(\tB\x03\xe0A\x02R\x02id\"\x17\n" +
@@ -3141,14 +3270,15 @@ const file_spona_trainings_v1_trainings_proto_rawDesc = "" +
 	"\x1fPARTICIPATION_STAGE_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1ePARTICIPATION_STAGE_REGISTERED\x10\x01\x12\x1f\n" +
 	"\x1bPARTICIPATION_STAGE_TRAINED\x10\x02\x12!\n" +
-	"\x1dPARTICIPATION_STAGE_CERTIFIED\x10\x032\x83\x1a\n" +
+	"\x1dPARTICIPATION_STAGE_CERTIFIED\x10\x032\xd4\x1b\n" +
 	"\x0fTrainingService\x12\xc5\x01\n" +
 	"\x13CreateTrainingEvent\x12..spona.trainings.v1.CreateTrainingEventRequest\x1a/.spona.trainings.v1.CreateTrainingEventResponse\"M\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x024:\x0etraining_eventb\x0etraining_event\"\x12/v1/trainingEvents\x12\xb0\x01\n" +
 	"\x10GetTrainingEvent\x12+.spona.trainings.v1.GetTrainingEventRequest\x1a,.spona.trainings.v1.GetTrainingEventResponse\"A\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02)b\x0etraining_event\x12\x17/v1/trainingEvents/{id}\x12\xa1\x01\n" +
 	"\x12ListTrainingEvents\x12-.spona.trainings.v1.ListTrainingEventsRequest\x1a..spona.trainings.v1.ListTrainingEventsResponse\",\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/trainingEvents\x12\xd9\x01\n" +
 	"\x13UpdateTrainingEvent\x12..spona.trainings.v1.UpdateTrainingEventRequest\x1a/.spona.trainings.v1.UpdateTrainingEventResponse\"a\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02H:\x0etraining_eventb\x0etraining_event2&/v1/trainingEvents/{training_event.id}\x12\xb9\x01\n" +
 	"\rCreateSession\x12(.spona.trainings.v1.CreateSessionRequest\x1a).spona.trainings.v1.CreateSessionResponse\"S\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02::\asessionb\asession\"&/v1/trainingEvents/{event_id}/sessions\x12\xa3\x01\n" +
-	"\fListSessions\x12'.spona.trainings.v1.ListSessionsRequest\x1a(.spona.trainings.v1.ListSessionsResponse\"@\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02(\x12&/v1/trainingEvents/{event_id}/sessions\x12\xac\x01\n" +
+	"\fListSessions\x12'.spona.trainings.v1.ListSessionsRequest\x1a(.spona.trainings.v1.ListSessionsResponse\"@\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02(\x12&/v1/trainingEvents/{event_id}/sessions\x12\xce\x01\n" +
+	"\rUpdateSession\x12(.spona.trainings.v1.UpdateSessionRequest\x1a).spona.trainings.v1.UpdateSessionResponse\"h\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02O:\asessionb\asession2;/v1/trainingEvents/{session.event_id}/sessions/{session.id}\x12\xac\x01\n" +
 	"\rDeleteSession\x12(.spona.trainings.v1.DeleteSessionRequest\x1a).spona.trainings.v1.DeleteSessionResponse\"F\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02-*+/v1/trainingEvents/{event_id}/sessions/{id}\x12\xd1\x01\n" +
 	"\x11CreateParticipant\x12,.spona.trainings.v1.CreateParticipantRequest\x1a-.spona.trainings.v1.CreateParticipantResponse\"_\xca\xf3\x18\x0ftrainings.write\x82\xd3\xe4\x93\x02F:\vparticipantb\vparticipant\"*/v1/trainingEvents/{event_id}/participants\x12\xbf\x01\n" +
 	"\x0eGetParticipant\x12).spona.trainings.v1.GetParticipantRequest\x1a*.spona.trainings.v1.GetParticipantResponse\"V\xca\xf3\x18\x0etrainings.read\x82\xd3\xe4\x93\x02>b\vparticipant\x12//v1/trainingEvents/{event_id}/participants/{id}\x12\xb3\x01\n" +
@@ -3176,7 +3306,7 @@ func file_spona_trainings_v1_trainings_proto_rawDescGZIP() []byte {
 }
 
 var file_spona_trainings_v1_trainings_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_spona_trainings_v1_trainings_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_spona_trainings_v1_trainings_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_spona_trainings_v1_trainings_proto_goTypes = []any{
 	(EventType)(0),                              // 0: spona.trainings.v1.EventType
 	(Sector)(0),                                 // 1: spona.trainings.v1.Sector
@@ -3198,123 +3328,131 @@ var file_spona_trainings_v1_trainings_proto_goTypes = []any{
 	(*CreateSessionResponse)(nil),               // 17: spona.trainings.v1.CreateSessionResponse
 	(*ListSessionsRequest)(nil),                 // 18: spona.trainings.v1.ListSessionsRequest
 	(*ListSessionsResponse)(nil),                // 19: spona.trainings.v1.ListSessionsResponse
-	(*DeleteSessionRequest)(nil),                // 20: spona.trainings.v1.DeleteSessionRequest
-	(*DeleteSessionResponse)(nil),               // 21: spona.trainings.v1.DeleteSessionResponse
-	(*CreateParticipantRequest)(nil),            // 22: spona.trainings.v1.CreateParticipantRequest
-	(*CreateParticipantResponse)(nil),           // 23: spona.trainings.v1.CreateParticipantResponse
-	(*GetParticipantRequest)(nil),               // 24: spona.trainings.v1.GetParticipantRequest
-	(*GetParticipantResponse)(nil),              // 25: spona.trainings.v1.GetParticipantResponse
-	(*ListParticipantsRequest)(nil),             // 26: spona.trainings.v1.ListParticipantsRequest
-	(*ListParticipantsResponse)(nil),            // 27: spona.trainings.v1.ListParticipantsResponse
-	(*DeleteParticipantRequest)(nil),            // 28: spona.trainings.v1.DeleteParticipantRequest
-	(*DeleteParticipantResponse)(nil),           // 29: spona.trainings.v1.DeleteParticipantResponse
-	(*AttendanceMark)(nil),                      // 30: spona.trainings.v1.AttendanceMark
-	(*RecordAttendanceRequest)(nil),             // 31: spona.trainings.v1.RecordAttendanceRequest
-	(*RecordAttendanceResponse)(nil),            // 32: spona.trainings.v1.RecordAttendanceResponse
-	(*RecordTestScoresRequest)(nil),             // 33: spona.trainings.v1.RecordTestScoresRequest
-	(*RecordTestScoresResponse)(nil),            // 34: spona.trainings.v1.RecordTestScoresResponse
-	(*IssueCertificatesRequest)(nil),            // 35: spona.trainings.v1.IssueCertificatesRequest
-	(*IssueCertificatesResponse)(nil),           // 36: spona.trainings.v1.IssueCertificatesResponse
-	(*CountTrainedProfessionalsRequest)(nil),    // 37: spona.trainings.v1.CountTrainedProfessionalsRequest
-	(*CountTrainedProfessionalsResponse)(nil),   // 38: spona.trainings.v1.CountTrainedProfessionalsResponse
-	(*CountTrainingEventsRequest)(nil),          // 39: spona.trainings.v1.CountTrainingEventsRequest
-	(*CountTrainingEventsResponse)(nil),         // 40: spona.trainings.v1.CountTrainingEventsResponse
-	(*CountCommunityBeneficiariesRequest)(nil),  // 41: spona.trainings.v1.CountCommunityBeneficiariesRequest
-	(*CountCommunityBeneficiariesResponse)(nil), // 42: spona.trainings.v1.CountCommunityBeneficiariesResponse
-	(*CountParticipantsRequest)(nil),            // 43: spona.trainings.v1.CountParticipantsRequest
-	(*CountParticipantsResponse)(nil),           // 44: spona.trainings.v1.CountParticipantsResponse
-	(*timestamppb.Timestamp)(nil),               // 45: google.protobuf.Timestamp
-	(v1.Sex)(0),                                 // 46: spona.common.v1.Sex
-	(v11.OrganisationKind)(0),                   // 47: spona.referrals.v1.OrganisationKind
-	(*v1.DateRange)(nil),                        // 48: spona.common.v1.DateRange
-	(*fieldmaskpb.FieldMask)(nil),               // 49: google.protobuf.FieldMask
-	(*v1.Aggregate)(nil),                        // 50: spona.common.v1.Aggregate
-	(*v1.DimensionSet)(nil),                     // 51: spona.common.v1.DimensionSet
+	(*UpdateSessionRequest)(nil),                // 20: spona.trainings.v1.UpdateSessionRequest
+	(*UpdateSessionResponse)(nil),               // 21: spona.trainings.v1.UpdateSessionResponse
+	(*DeleteSessionRequest)(nil),                // 22: spona.trainings.v1.DeleteSessionRequest
+	(*DeleteSessionResponse)(nil),               // 23: spona.trainings.v1.DeleteSessionResponse
+	(*CreateParticipantRequest)(nil),            // 24: spona.trainings.v1.CreateParticipantRequest
+	(*CreateParticipantResponse)(nil),           // 25: spona.trainings.v1.CreateParticipantResponse
+	(*GetParticipantRequest)(nil),               // 26: spona.trainings.v1.GetParticipantRequest
+	(*GetParticipantResponse)(nil),              // 27: spona.trainings.v1.GetParticipantResponse
+	(*ListParticipantsRequest)(nil),             // 28: spona.trainings.v1.ListParticipantsRequest
+	(*ListParticipantsResponse)(nil),            // 29: spona.trainings.v1.ListParticipantsResponse
+	(*DeleteParticipantRequest)(nil),            // 30: spona.trainings.v1.DeleteParticipantRequest
+	(*DeleteParticipantResponse)(nil),           // 31: spona.trainings.v1.DeleteParticipantResponse
+	(*AttendanceMark)(nil),                      // 32: spona.trainings.v1.AttendanceMark
+	(*RecordAttendanceRequest)(nil),             // 33: spona.trainings.v1.RecordAttendanceRequest
+	(*RecordAttendanceResponse)(nil),            // 34: spona.trainings.v1.RecordAttendanceResponse
+	(*RecordTestScoresRequest)(nil),             // 35: spona.trainings.v1.RecordTestScoresRequest
+	(*RecordTestScoresResponse)(nil),            // 36: spona.trainings.v1.RecordTestScoresResponse
+	(*IssueCertificatesRequest)(nil),            // 37: spona.trainings.v1.IssueCertificatesRequest
+	(*IssueCertificatesResponse)(nil),           // 38: spona.trainings.v1.IssueCertificatesResponse
+	(*CountTrainedProfessionalsRequest)(nil),    // 39: spona.trainings.v1.CountTrainedProfessionalsRequest
+	(*CountTrainedProfessionalsResponse)(nil),   // 40: spona.trainings.v1.CountTrainedProfessionalsResponse
+	(*CountTrainingEventsRequest)(nil),          // 41: spona.trainings.v1.CountTrainingEventsRequest
+	(*CountTrainingEventsResponse)(nil),         // 42: spona.trainings.v1.CountTrainingEventsResponse
+	(*CountCommunityBeneficiariesRequest)(nil),  // 43: spona.trainings.v1.CountCommunityBeneficiariesRequest
+	(*CountCommunityBeneficiariesResponse)(nil), // 44: spona.trainings.v1.CountCommunityBeneficiariesResponse
+	(*CountParticipantsRequest)(nil),            // 45: spona.trainings.v1.CountParticipantsRequest
+	(*CountParticipantsResponse)(nil),           // 46: spona.trainings.v1.CountParticipantsResponse
+	(*timestamppb.Timestamp)(nil),               // 47: google.protobuf.Timestamp
+	(v1.Sex)(0),                                 // 48: spona.common.v1.Sex
+	(v11.OrganisationKind)(0),                   // 49: spona.referrals.v1.OrganisationKind
+	(*v1.DateRange)(nil),                        // 50: spona.common.v1.DateRange
+	(*fieldmaskpb.FieldMask)(nil),               // 51: google.protobuf.FieldMask
+	(*v1.Aggregate)(nil),                        // 52: spona.common.v1.Aggregate
+	(*v1.DimensionSet)(nil),                     // 53: spona.common.v1.DimensionSet
 }
 var file_spona_trainings_v1_trainings_proto_depIdxs = []int32{
 	0,  // 0: spona.trainings.v1.TrainingEvent.type:type_name -> spona.trainings.v1.EventType
-	45, // 1: spona.trainings.v1.TrainingEvent.create_time:type_name -> google.protobuf.Timestamp
-	45, // 2: spona.trainings.v1.TrainingEvent.update_time:type_name -> google.protobuf.Timestamp
-	45, // 3: spona.trainings.v1.Session.create_time:type_name -> google.protobuf.Timestamp
-	1,  // 4: spona.trainings.v1.Professional.sector:type_name -> spona.trainings.v1.Sector
-	46, // 5: spona.trainings.v1.Professional.sex:type_name -> spona.common.v1.Sex
-	6,  // 6: spona.trainings.v1.Participant.professional:type_name -> spona.trainings.v1.Professional
-	45, // 7: spona.trainings.v1.Participant.create_time:type_name -> google.protobuf.Timestamp
-	47, // 8: spona.trainings.v1.Participant.organisation_kind:type_name -> spona.referrals.v1.OrganisationKind
-	45, // 9: spona.trainings.v1.Participant.certificate_issue_time:type_name -> google.protobuf.Timestamp
-	4,  // 10: spona.trainings.v1.CreateTrainingEventRequest.training_event:type_name -> spona.trainings.v1.TrainingEvent
-	4,  // 11: spona.trainings.v1.CreateTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
-	4,  // 12: spona.trainings.v1.GetTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
-	0,  // 13: spona.trainings.v1.ListTrainingEventsRequest.type:type_name -> spona.trainings.v1.EventType
-	48, // 14: spona.trainings.v1.ListTrainingEventsRequest.period:type_name -> spona.common.v1.DateRange
-	4,  // 15: spona.trainings.v1.ListTrainingEventsResponse.training_events:type_name -> spona.trainings.v1.TrainingEvent
-	4,  // 16: spona.trainings.v1.UpdateTrainingEventRequest.training_event:type_name -> spona.trainings.v1.TrainingEvent
-	49, // 17: spona.trainings.v1.UpdateTrainingEventRequest.update_mask:type_name -> google.protobuf.FieldMask
-	4,  // 18: spona.trainings.v1.UpdateTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
-	5,  // 19: spona.trainings.v1.CreateSessionRequest.session:type_name -> spona.trainings.v1.Session
-	5,  // 20: spona.trainings.v1.CreateSessionResponse.session:type_name -> spona.trainings.v1.Session
-	5,  // 21: spona.trainings.v1.ListSessionsResponse.sessions:type_name -> spona.trainings.v1.Session
-	7,  // 22: spona.trainings.v1.CreateParticipantRequest.participant:type_name -> spona.trainings.v1.Participant
-	7,  // 23: spona.trainings.v1.CreateParticipantResponse.participant:type_name -> spona.trainings.v1.Participant
-	7,  // 24: spona.trainings.v1.GetParticipantResponse.participant:type_name -> spona.trainings.v1.Participant
-	7,  // 25: spona.trainings.v1.ListParticipantsResponse.participants:type_name -> spona.trainings.v1.Participant
-	30, // 26: spona.trainings.v1.RecordAttendanceRequest.marks:type_name -> spona.trainings.v1.AttendanceMark
-	30, // 27: spona.trainings.v1.RecordAttendanceResponse.marks:type_name -> spona.trainings.v1.AttendanceMark
-	7,  // 28: spona.trainings.v1.RecordTestScoresResponse.participant:type_name -> spona.trainings.v1.Participant
-	7,  // 29: spona.trainings.v1.IssueCertificatesResponse.participants:type_name -> spona.trainings.v1.Participant
-	48, // 30: spona.trainings.v1.CountTrainedProfessionalsRequest.period:type_name -> spona.common.v1.DateRange
-	50, // 31: spona.trainings.v1.CountTrainedProfessionalsResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	48, // 32: spona.trainings.v1.CountTrainingEventsRequest.period:type_name -> spona.common.v1.DateRange
-	51, // 33: spona.trainings.v1.CountTrainingEventsRequest.also_by:type_name -> spona.common.v1.DimensionSet
-	50, // 34: spona.trainings.v1.CountTrainingEventsResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	48, // 35: spona.trainings.v1.CountCommunityBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
-	50, // 36: spona.trainings.v1.CountCommunityBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	48, // 37: spona.trainings.v1.CountParticipantsRequest.period:type_name -> spona.common.v1.DateRange
-	2,  // 38: spona.trainings.v1.CountParticipantsRequest.kind:type_name -> spona.trainings.v1.ParticipantKind
-	3,  // 39: spona.trainings.v1.CountParticipantsRequest.stage:type_name -> spona.trainings.v1.ParticipationStage
-	51, // 40: spona.trainings.v1.CountParticipantsRequest.also_by:type_name -> spona.common.v1.DimensionSet
-	50, // 41: spona.trainings.v1.CountParticipantsResponse.aggregate:type_name -> spona.common.v1.Aggregate
-	8,  // 42: spona.trainings.v1.TrainingService.CreateTrainingEvent:input_type -> spona.trainings.v1.CreateTrainingEventRequest
-	10, // 43: spona.trainings.v1.TrainingService.GetTrainingEvent:input_type -> spona.trainings.v1.GetTrainingEventRequest
-	12, // 44: spona.trainings.v1.TrainingService.ListTrainingEvents:input_type -> spona.trainings.v1.ListTrainingEventsRequest
-	14, // 45: spona.trainings.v1.TrainingService.UpdateTrainingEvent:input_type -> spona.trainings.v1.UpdateTrainingEventRequest
-	16, // 46: spona.trainings.v1.TrainingService.CreateSession:input_type -> spona.trainings.v1.CreateSessionRequest
-	18, // 47: spona.trainings.v1.TrainingService.ListSessions:input_type -> spona.trainings.v1.ListSessionsRequest
-	20, // 48: spona.trainings.v1.TrainingService.DeleteSession:input_type -> spona.trainings.v1.DeleteSessionRequest
-	22, // 49: spona.trainings.v1.TrainingService.CreateParticipant:input_type -> spona.trainings.v1.CreateParticipantRequest
-	24, // 50: spona.trainings.v1.TrainingService.GetParticipant:input_type -> spona.trainings.v1.GetParticipantRequest
-	26, // 51: spona.trainings.v1.TrainingService.ListParticipants:input_type -> spona.trainings.v1.ListParticipantsRequest
-	28, // 52: spona.trainings.v1.TrainingService.DeleteParticipant:input_type -> spona.trainings.v1.DeleteParticipantRequest
-	31, // 53: spona.trainings.v1.TrainingService.RecordAttendance:input_type -> spona.trainings.v1.RecordAttendanceRequest
-	33, // 54: spona.trainings.v1.TrainingService.RecordTestScores:input_type -> spona.trainings.v1.RecordTestScoresRequest
-	35, // 55: spona.trainings.v1.TrainingService.IssueCertificates:input_type -> spona.trainings.v1.IssueCertificatesRequest
-	43, // 56: spona.trainings.v1.TrainingService.CountParticipants:input_type -> spona.trainings.v1.CountParticipantsRequest
-	37, // 57: spona.trainings.v1.TrainingService.CountTrainedProfessionals:input_type -> spona.trainings.v1.CountTrainedProfessionalsRequest
-	39, // 58: spona.trainings.v1.TrainingService.CountTrainingEvents:input_type -> spona.trainings.v1.CountTrainingEventsRequest
-	41, // 59: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:input_type -> spona.trainings.v1.CountCommunityBeneficiariesRequest
-	9,  // 60: spona.trainings.v1.TrainingService.CreateTrainingEvent:output_type -> spona.trainings.v1.CreateTrainingEventResponse
-	11, // 61: spona.trainings.v1.TrainingService.GetTrainingEvent:output_type -> spona.trainings.v1.GetTrainingEventResponse
-	13, // 62: spona.trainings.v1.TrainingService.ListTrainingEvents:output_type -> spona.trainings.v1.ListTrainingEventsResponse
-	15, // 63: spona.trainings.v1.TrainingService.UpdateTrainingEvent:output_type -> spona.trainings.v1.UpdateTrainingEventResponse
-	17, // 64: spona.trainings.v1.TrainingService.CreateSession:output_type -> spona.trainings.v1.CreateSessionResponse
-	19, // 65: spona.trainings.v1.TrainingService.ListSessions:output_type -> spona.trainings.v1.ListSessionsResponse
-	21, // 66: spona.trainings.v1.TrainingService.DeleteSession:output_type -> spona.trainings.v1.DeleteSessionResponse
-	23, // 67: spona.trainings.v1.TrainingService.CreateParticipant:output_type -> spona.trainings.v1.CreateParticipantResponse
-	25, // 68: spona.trainings.v1.TrainingService.GetParticipant:output_type -> spona.trainings.v1.GetParticipantResponse
-	27, // 69: spona.trainings.v1.TrainingService.ListParticipants:output_type -> spona.trainings.v1.ListParticipantsResponse
-	29, // 70: spona.trainings.v1.TrainingService.DeleteParticipant:output_type -> spona.trainings.v1.DeleteParticipantResponse
-	32, // 71: spona.trainings.v1.TrainingService.RecordAttendance:output_type -> spona.trainings.v1.RecordAttendanceResponse
-	34, // 72: spona.trainings.v1.TrainingService.RecordTestScores:output_type -> spona.trainings.v1.RecordTestScoresResponse
-	36, // 73: spona.trainings.v1.TrainingService.IssueCertificates:output_type -> spona.trainings.v1.IssueCertificatesResponse
-	44, // 74: spona.trainings.v1.TrainingService.CountParticipants:output_type -> spona.trainings.v1.CountParticipantsResponse
-	38, // 75: spona.trainings.v1.TrainingService.CountTrainedProfessionals:output_type -> spona.trainings.v1.CountTrainedProfessionalsResponse
-	40, // 76: spona.trainings.v1.TrainingService.CountTrainingEvents:output_type -> spona.trainings.v1.CountTrainingEventsResponse
-	42, // 77: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:output_type -> spona.trainings.v1.CountCommunityBeneficiariesResponse
-	60, // [60:78] is the sub-list for method output_type
-	42, // [42:60] is the sub-list for method input_type
-	42, // [42:42] is the sub-list for extension type_name
-	42, // [42:42] is the sub-list for extension extendee
-	0,  // [0:42] is the sub-list for field type_name
+	47, // 1: spona.trainings.v1.TrainingEvent.create_time:type_name -> google.protobuf.Timestamp
+	47, // 2: spona.trainings.v1.TrainingEvent.update_time:type_name -> google.protobuf.Timestamp
+	47, // 3: spona.trainings.v1.Session.create_time:type_name -> google.protobuf.Timestamp
+	47, // 4: spona.trainings.v1.Session.update_time:type_name -> google.protobuf.Timestamp
+	1,  // 5: spona.trainings.v1.Professional.sector:type_name -> spona.trainings.v1.Sector
+	48, // 6: spona.trainings.v1.Professional.sex:type_name -> spona.common.v1.Sex
+	6,  // 7: spona.trainings.v1.Participant.professional:type_name -> spona.trainings.v1.Professional
+	47, // 8: spona.trainings.v1.Participant.create_time:type_name -> google.protobuf.Timestamp
+	49, // 9: spona.trainings.v1.Participant.organisation_kind:type_name -> spona.referrals.v1.OrganisationKind
+	47, // 10: spona.trainings.v1.Participant.certificate_issue_time:type_name -> google.protobuf.Timestamp
+	4,  // 11: spona.trainings.v1.CreateTrainingEventRequest.training_event:type_name -> spona.trainings.v1.TrainingEvent
+	4,  // 12: spona.trainings.v1.CreateTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
+	4,  // 13: spona.trainings.v1.GetTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
+	0,  // 14: spona.trainings.v1.ListTrainingEventsRequest.type:type_name -> spona.trainings.v1.EventType
+	50, // 15: spona.trainings.v1.ListTrainingEventsRequest.period:type_name -> spona.common.v1.DateRange
+	4,  // 16: spona.trainings.v1.ListTrainingEventsResponse.training_events:type_name -> spona.trainings.v1.TrainingEvent
+	4,  // 17: spona.trainings.v1.UpdateTrainingEventRequest.training_event:type_name -> spona.trainings.v1.TrainingEvent
+	51, // 18: spona.trainings.v1.UpdateTrainingEventRequest.update_mask:type_name -> google.protobuf.FieldMask
+	4,  // 19: spona.trainings.v1.UpdateTrainingEventResponse.training_event:type_name -> spona.trainings.v1.TrainingEvent
+	5,  // 20: spona.trainings.v1.CreateSessionRequest.session:type_name -> spona.trainings.v1.Session
+	5,  // 21: spona.trainings.v1.CreateSessionResponse.session:type_name -> spona.trainings.v1.Session
+	5,  // 22: spona.trainings.v1.ListSessionsResponse.sessions:type_name -> spona.trainings.v1.Session
+	5,  // 23: spona.trainings.v1.UpdateSessionRequest.session:type_name -> spona.trainings.v1.Session
+	51, // 24: spona.trainings.v1.UpdateSessionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	5,  // 25: spona.trainings.v1.UpdateSessionResponse.session:type_name -> spona.trainings.v1.Session
+	7,  // 26: spona.trainings.v1.CreateParticipantRequest.participant:type_name -> spona.trainings.v1.Participant
+	7,  // 27: spona.trainings.v1.CreateParticipantResponse.participant:type_name -> spona.trainings.v1.Participant
+	7,  // 28: spona.trainings.v1.GetParticipantResponse.participant:type_name -> spona.trainings.v1.Participant
+	7,  // 29: spona.trainings.v1.ListParticipantsResponse.participants:type_name -> spona.trainings.v1.Participant
+	32, // 30: spona.trainings.v1.RecordAttendanceRequest.marks:type_name -> spona.trainings.v1.AttendanceMark
+	32, // 31: spona.trainings.v1.RecordAttendanceResponse.marks:type_name -> spona.trainings.v1.AttendanceMark
+	7,  // 32: spona.trainings.v1.RecordTestScoresResponse.participant:type_name -> spona.trainings.v1.Participant
+	7,  // 33: spona.trainings.v1.IssueCertificatesResponse.participants:type_name -> spona.trainings.v1.Participant
+	50, // 34: spona.trainings.v1.CountTrainedProfessionalsRequest.period:type_name -> spona.common.v1.DateRange
+	52, // 35: spona.trainings.v1.CountTrainedProfessionalsResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	50, // 36: spona.trainings.v1.CountTrainingEventsRequest.period:type_name -> spona.common.v1.DateRange
+	53, // 37: spona.trainings.v1.CountTrainingEventsRequest.also_by:type_name -> spona.common.v1.DimensionSet
+	52, // 38: spona.trainings.v1.CountTrainingEventsResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	50, // 39: spona.trainings.v1.CountCommunityBeneficiariesRequest.period:type_name -> spona.common.v1.DateRange
+	52, // 40: spona.trainings.v1.CountCommunityBeneficiariesResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	50, // 41: spona.trainings.v1.CountParticipantsRequest.period:type_name -> spona.common.v1.DateRange
+	2,  // 42: spona.trainings.v1.CountParticipantsRequest.kind:type_name -> spona.trainings.v1.ParticipantKind
+	3,  // 43: spona.trainings.v1.CountParticipantsRequest.stage:type_name -> spona.trainings.v1.ParticipationStage
+	53, // 44: spona.trainings.v1.CountParticipantsRequest.also_by:type_name -> spona.common.v1.DimensionSet
+	52, // 45: spona.trainings.v1.CountParticipantsResponse.aggregate:type_name -> spona.common.v1.Aggregate
+	8,  // 46: spona.trainings.v1.TrainingService.CreateTrainingEvent:input_type -> spona.trainings.v1.CreateTrainingEventRequest
+	10, // 47: spona.trainings.v1.TrainingService.GetTrainingEvent:input_type -> spona.trainings.v1.GetTrainingEventRequest
+	12, // 48: spona.trainings.v1.TrainingService.ListTrainingEvents:input_type -> spona.trainings.v1.ListTrainingEventsRequest
+	14, // 49: spona.trainings.v1.TrainingService.UpdateTrainingEvent:input_type -> spona.trainings.v1.UpdateTrainingEventRequest
+	16, // 50: spona.trainings.v1.TrainingService.CreateSession:input_type -> spona.trainings.v1.CreateSessionRequest
+	18, // 51: spona.trainings.v1.TrainingService.ListSessions:input_type -> spona.trainings.v1.ListSessionsRequest
+	20, // 52: spona.trainings.v1.TrainingService.UpdateSession:input_type -> spona.trainings.v1.UpdateSessionRequest
+	22, // 53: spona.trainings.v1.TrainingService.DeleteSession:input_type -> spona.trainings.v1.DeleteSessionRequest
+	24, // 54: spona.trainings.v1.TrainingService.CreateParticipant:input_type -> spona.trainings.v1.CreateParticipantRequest
+	26, // 55: spona.trainings.v1.TrainingService.GetParticipant:input_type -> spona.trainings.v1.GetParticipantRequest
+	28, // 56: spona.trainings.v1.TrainingService.ListParticipants:input_type -> spona.trainings.v1.ListParticipantsRequest
+	30, // 57: spona.trainings.v1.TrainingService.DeleteParticipant:input_type -> spona.trainings.v1.DeleteParticipantRequest
+	33, // 58: spona.trainings.v1.TrainingService.RecordAttendance:input_type -> spona.trainings.v1.RecordAttendanceRequest
+	35, // 59: spona.trainings.v1.TrainingService.RecordTestScores:input_type -> spona.trainings.v1.RecordTestScoresRequest
+	37, // 60: spona.trainings.v1.TrainingService.IssueCertificates:input_type -> spona.trainings.v1.IssueCertificatesRequest
+	45, // 61: spona.trainings.v1.TrainingService.CountParticipants:input_type -> spona.trainings.v1.CountParticipantsRequest
+	39, // 62: spona.trainings.v1.TrainingService.CountTrainedProfessionals:input_type -> spona.trainings.v1.CountTrainedProfessionalsRequest
+	41, // 63: spona.trainings.v1.TrainingService.CountTrainingEvents:input_type -> spona.trainings.v1.CountTrainingEventsRequest
+	43, // 64: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:input_type -> spona.trainings.v1.CountCommunityBeneficiariesRequest
+	9,  // 65: spona.trainings.v1.TrainingService.CreateTrainingEvent:output_type -> spona.trainings.v1.CreateTrainingEventResponse
+	11, // 66: spona.trainings.v1.TrainingService.GetTrainingEvent:output_type -> spona.trainings.v1.GetTrainingEventResponse
+	13, // 67: spona.trainings.v1.TrainingService.ListTrainingEvents:output_type -> spona.trainings.v1.ListTrainingEventsResponse
+	15, // 68: spona.trainings.v1.TrainingService.UpdateTrainingEvent:output_type -> spona.trainings.v1.UpdateTrainingEventResponse
+	17, // 69: spona.trainings.v1.TrainingService.CreateSession:output_type -> spona.trainings.v1.CreateSessionResponse
+	19, // 70: spona.trainings.v1.TrainingService.ListSessions:output_type -> spona.trainings.v1.ListSessionsResponse
+	21, // 71: spona.trainings.v1.TrainingService.UpdateSession:output_type -> spona.trainings.v1.UpdateSessionResponse
+	23, // 72: spona.trainings.v1.TrainingService.DeleteSession:output_type -> spona.trainings.v1.DeleteSessionResponse
+	25, // 73: spona.trainings.v1.TrainingService.CreateParticipant:output_type -> spona.trainings.v1.CreateParticipantResponse
+	27, // 74: spona.trainings.v1.TrainingService.GetParticipant:output_type -> spona.trainings.v1.GetParticipantResponse
+	29, // 75: spona.trainings.v1.TrainingService.ListParticipants:output_type -> spona.trainings.v1.ListParticipantsResponse
+	31, // 76: spona.trainings.v1.TrainingService.DeleteParticipant:output_type -> spona.trainings.v1.DeleteParticipantResponse
+	34, // 77: spona.trainings.v1.TrainingService.RecordAttendance:output_type -> spona.trainings.v1.RecordAttendanceResponse
+	36, // 78: spona.trainings.v1.TrainingService.RecordTestScores:output_type -> spona.trainings.v1.RecordTestScoresResponse
+	38, // 79: spona.trainings.v1.TrainingService.IssueCertificates:output_type -> spona.trainings.v1.IssueCertificatesResponse
+	46, // 80: spona.trainings.v1.TrainingService.CountParticipants:output_type -> spona.trainings.v1.CountParticipantsResponse
+	40, // 81: spona.trainings.v1.TrainingService.CountTrainedProfessionals:output_type -> spona.trainings.v1.CountTrainedProfessionalsResponse
+	42, // 82: spona.trainings.v1.TrainingService.CountTrainingEvents:output_type -> spona.trainings.v1.CountTrainingEventsResponse
+	44, // 83: spona.trainings.v1.TrainingService.CountCommunityBeneficiaries:output_type -> spona.trainings.v1.CountCommunityBeneficiariesResponse
+	65, // [65:84] is the sub-list for method output_type
+	46, // [46:65] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_spona_trainings_v1_trainings_proto_init() }
@@ -3326,14 +3464,14 @@ func file_spona_trainings_v1_trainings_proto_init() {
 		(*Participant_Professional)(nil),
 		(*Participant_BeneficiaryId)(nil),
 	}
-	file_spona_trainings_v1_trainings_proto_msgTypes[29].OneofWrappers = []any{}
+	file_spona_trainings_v1_trainings_proto_msgTypes[31].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_trainings_v1_trainings_proto_rawDesc), len(file_spona_trainings_v1_trainings_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   41,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,7 @@ const (
 	TrainingService_UpdateTrainingEvent_FullMethodName         = "/spona.trainings.v1.TrainingService/UpdateTrainingEvent"
 	TrainingService_CreateSession_FullMethodName               = "/spona.trainings.v1.TrainingService/CreateSession"
 	TrainingService_ListSessions_FullMethodName                = "/spona.trainings.v1.TrainingService/ListSessions"
+	TrainingService_UpdateSession_FullMethodName               = "/spona.trainings.v1.TrainingService/UpdateSession"
 	TrainingService_DeleteSession_FullMethodName               = "/spona.trainings.v1.TrainingService/DeleteSession"
 	TrainingService_CreateParticipant_FullMethodName           = "/spona.trainings.v1.TrainingService/CreateParticipant"
 	TrainingService_GetParticipant_FullMethodName              = "/spona.trainings.v1.TrainingService/GetParticipant"
@@ -74,6 +75,18 @@ type TrainingServiceClient interface {
 	CreateSession(ctx context.Context, in *CreateSessionRequest, opts ...grpc.CallOption) (*CreateSessionResponse, error)
 	// Lists the sessions of a training event.
 	ListSessions(ctx context.Context, in *ListSessionsRequest, opts ...grpc.CallOption) (*ListSessionsResponse, error)
+	// Corrects a session: the fields named in update_mask (date, start_time,
+	// end_time, topic, trainer). session.etag must be the etag last read: a
+	// missing or stale etag is refused with ABORTED (HTTP 409;
+	// ETAG_REQUIRED when missing). The attendance marks stay with the
+	// session. A participant's completion is the share of the event's
+	// sessions they attended, so a correction changes nobody's: it is told
+	// as session.updated (with completed_count), never with a
+	// participant.completed or completion_withdrawn. A session with
+	// participants marked present cannot move to a day after today
+	// (FAILED_PRECONDITION, reason SESSION_NOT_HELD), as a present mark
+	// cannot be recorded there.
+	UpdateSession(ctx context.Context, in *UpdateSessionRequest, opts ...grpc.CallOption) (*UpdateSessionResponse, error)
 	// Deletes a session entered by mistake, with its attendance marks.
 	DeleteSession(ctx context.Context, in *DeleteSessionRequest, opts ...grpc.CallOption) (*DeleteSessionResponse, error)
 	// Registers a participant at an event. Professionals are matched to earlier
@@ -188,6 +201,16 @@ func (c *trainingServiceClient) ListSessions(ctx context.Context, in *ListSessio
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListSessionsResponse)
 	err := c.cc.Invoke(ctx, TrainingService_ListSessions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *trainingServiceClient) UpdateSession(ctx context.Context, in *UpdateSessionRequest, opts ...grpc.CallOption) (*UpdateSessionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateSessionResponse)
+	err := c.cc.Invoke(ctx, TrainingService_UpdateSession_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -349,6 +372,18 @@ type TrainingServiceServer interface {
 	CreateSession(context.Context, *CreateSessionRequest) (*CreateSessionResponse, error)
 	// Lists the sessions of a training event.
 	ListSessions(context.Context, *ListSessionsRequest) (*ListSessionsResponse, error)
+	// Corrects a session: the fields named in update_mask (date, start_time,
+	// end_time, topic, trainer). session.etag must be the etag last read: a
+	// missing or stale etag is refused with ABORTED (HTTP 409;
+	// ETAG_REQUIRED when missing). The attendance marks stay with the
+	// session. A participant's completion is the share of the event's
+	// sessions they attended, so a correction changes nobody's: it is told
+	// as session.updated (with completed_count), never with a
+	// participant.completed or completion_withdrawn. A session with
+	// participants marked present cannot move to a day after today
+	// (FAILED_PRECONDITION, reason SESSION_NOT_HELD), as a present mark
+	// cannot be recorded there.
+	UpdateSession(context.Context, *UpdateSessionRequest) (*UpdateSessionResponse, error)
 	// Deletes a session entered by mistake, with its attendance marks.
 	DeleteSession(context.Context, *DeleteSessionRequest) (*DeleteSessionResponse, error)
 	// Registers a participant at an event. Professionals are matched to earlier
@@ -426,6 +461,9 @@ func (UnimplementedTrainingServiceServer) CreateSession(context.Context, *Create
 }
 func (UnimplementedTrainingServiceServer) ListSessions(context.Context, *ListSessionsRequest) (*ListSessionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListSessions not implemented")
+}
+func (UnimplementedTrainingServiceServer) UpdateSession(context.Context, *UpdateSessionRequest) (*UpdateSessionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateSession not implemented")
 }
 func (UnimplementedTrainingServiceServer) DeleteSession(context.Context, *DeleteSessionRequest) (*DeleteSessionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteSession not implemented")
@@ -588,6 +626,24 @@ func _TrainingService_ListSessions_Handler(srv interface{}, ctx context.Context,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(TrainingServiceServer).ListSessions(ctx, req.(*ListSessionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TrainingService_UpdateSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TrainingServiceServer).UpdateSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TrainingService_UpdateSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TrainingServiceServer).UpdateSession(ctx, req.(*UpdateSessionRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -838,6 +894,10 @@ var TrainingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListSessions",
 			Handler:    _TrainingService_ListSessions_Handler,
+		},
+		{
+			MethodName: "UpdateSession",
+			Handler:    _TrainingService_UpdateSession_Handler,
 		},
 		{
 			MethodName: "DeleteSession",

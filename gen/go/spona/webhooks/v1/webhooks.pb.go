@@ -215,8 +215,9 @@ type Webhook struct {
 	// recorded an assistance, assistance_id, correcting its record voided as
 	// wrong details, corrects_id; to the receiver and the beneficiary's
 	// registering organisation); of the trainings service, to the training
-	// event's organiser only: session.created, session.deleted,
-	// attendance.recorded, training_event.threshold_changed (data event_id,
+	// event's organiser only: session.created, session.updated (a
+	// session's day, times, topic or trainer corrected; data fields),
+	// session.deleted, attendance.recorded, training_event.threshold_changed (data event_id,
 	// session_id, participant_ids, completed_count, the threshold percents),
 	// training_event.project_changed (the event was tagged with another
 	// project, or untagged: its participants' figures moved from one
