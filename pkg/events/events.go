@@ -98,6 +98,17 @@ const (
 	ConsentExpired = "consent.expired"
 	AccessGranted  = "access.granted"
 	AccessRevoked  = "access.revoked"
+	// AssistanceRecorded: an organisation (organisation_id) recorded an
+	// assistance it delivered to a beneficiary: one per record made (a
+	// retry of the same request is none), also the record a referral's
+	// completion makes and a correction (told assistance.corrected too,
+	// just after). organisation_ids: the recording organisation and the
+	// beneficiary's registering organisation, the two that see the
+	// record (not another grantee, nor the project's other participants
+	// or funders, who read counts in reports). Ids and codes only: the
+	// record's assistance_type, date, service_id, location_id,
+	// project_id and referral_id, never its notes.
+	AssistanceRecorded = "assistance.recorded"
 	// AssistanceVoided: the organisation that recorded an assistance voided
 	// it (reason_code); reports no longer count it. organisation_ids:
 	// that organisation and the beneficiary's registering organisation.
@@ -236,6 +247,11 @@ type Spec struct {
 	Doc  string
 }
 
+// assistanceKeys are the data keys of every assistance event: the
+// record's ids and codes (assistance_type, its date), never its notes.
+var assistanceKeys = []string{"assistance_id", "beneficiary_id", "organisation_id", "project_id", "referral_id",
+	"service_id", "location_id", "assistance_type", "date"}
+
 var referralKeys = []string{"referral_id", "beneficiary_id", "from_organisation_id", "to_organisation_id",
 	"to_service_id", "project_id", "category", "urgency", "status", "from_status", "due_time", "outcome_code", "close_reason_code",
 	"assistance_id", "assistance_void_reason_code"}
@@ -259,9 +275,10 @@ var Types = map[string]Spec{
 	ConsentExpired:     {AggregateConsent, []string{"consent_id", "beneficiary_id", "purpose"}, "a consent reached its expiry time"},
 	AccessGranted:      {AggregateAccessGrant, []string{"grant_id", "beneficiary_id", "organisation_id", "source_id", "expire_time"}, "an organisation was granted access to a beneficiary"},
 	AccessRevoked:      {AggregateAccessGrant, []string{"grant_id", "beneficiary_id", "organisation_id", "source_id"}, "an access grant ended"},
-	AssistanceVoided: {AggregateAssistance, []string{"assistance_id", "beneficiary_id", "organisation_id", "project_id", "referral_id", "reason_code", "void_time"},
+	AssistanceRecorded: {AggregateAssistance, assistanceKeys, "an organisation recorded an assistance it delivered to a beneficiary"},
+	AssistanceVoided: {AggregateAssistance, append(slices.Clip(assistanceKeys), "reason_code", "void_time"),
 		"the recording organisation voided an assistance record; reports no longer count it"},
-	AssistanceCorrected: {AggregateAssistance, []string{"assistance_id", "beneficiary_id", "organisation_id", "project_id", "referral_id", "corrects_id"},
+	AssistanceCorrected: {AggregateAssistance, append(slices.Clip(assistanceKeys), "corrects_id"),
 		"a closed referral's receiver recorded an assistance correcting its record of the referral voided as wrong details"},
 
 	ReferralCreated:        {AggregateReferral, referralKeys, "a referral was drafted"},

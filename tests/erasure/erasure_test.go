@@ -191,7 +191,7 @@ func populate(t *testing.T, s *system) world {
 		must(t, c.Do(t, "POST", "/v1/webhooks", map[string]any{"url": w.hooks.srv.URL, "description": "erasure",
 			"event_types": []string{"referral.received", "referral.accepted", "referral.declined", "referral.started",
 				"referral.completed", "referral.cancelled", "consent.withdrawn", "beneficiary.erased",
-				"referral.outcome_changed", "assistance.corrected"}}), 200)
+				"referral.outcome_changed", "assistance.corrected", "assistance.recorded", "assistance.voided"}}), 200)
 	}
 	// The receiver's project runs until the end of this year: the
 	// assistance its completion records is dated today (not before the

@@ -16,8 +16,9 @@ import (
 // TestVoidAssistance: the organisation that recorded an assistance in
 // error voids it with a reason code; the record is kept, marked, left out
 // of the list unless asked for and of every count (total and breakdowns),
-// audited in the person's log and emitted with ids and codes. Nobody else
-// voids it. Before, nothing could take a record back, so a person recorded
+// audited in the person's log and emitted with ids and codes, as each
+// record made is (assistance.recorded; a retry is no new event). Nobody
+// else voids it. Before, nothing could take a record back, so a person recorded
 // by mistake stayed counted in the donor's figure.
 func TestVoidAssistance(t *testing.T) {
 	c := start(t)
@@ -59,7 +60,11 @@ func TestVoidAssistance(t *testing.T) {
 	}
 	w1, w2 := mk("Lejla"), mk("Amira")
 	wrongDay := assist(w1, pb.AssistanceType_ASSISTANCE_TYPE_PSYCHOSOCIAL_COUNSELLING, "2024-03-01")
-	assist(w1, pb.AssistanceType_ASSISTANCE_TYPE_LEGAL_COUNSELLING, "2024-04-01")
+	legal := assist(w1, pb.AssistanceType_ASSISTANCE_TYPE_LEGAL_COUNSELLING, "2024-04-01")
+	// A retry answers the record made, and tells nothing new.
+	if retried := assist(w1, pb.AssistanceType_ASSISTANCE_TYPE_LEGAL_COUNSELLING, "2024-04-01"); retried.GetId() != legal.GetId() {
+		t.Fatalf("retry recorded %s, want %s", retried.GetId(), legal.GetId())
+	}
 	wrongPerson := assist(w2, pb.AssistanceType_ASSISTANCE_TYPE_INFORMATION, "2024-05-01")
 	if got := count(); got["total"] != 2 || got["information"] != 1 || got["psychosocial_counselling"] != 1 {
 		t.Fatalf("before voids: %v", got)
@@ -143,8 +148,17 @@ func TestVoidAssistance(t *testing.T) {
 		t.Fatalf("audit log of w2: %d assistance.void, want 1", voids)
 	}
 	evs, _ := servicetest.Events(t, c.conn, "")
-	var voided []string
+	var voided, recorded []string
 	for _, ev := range evs {
+		if ev.GetType() == "assistance.recorded" {
+			// Each record made, in the transaction that made it: ids and
+			// codes, to the recording (and registering) organisation.
+			if str(ev, "beneficiary_id") == "" || str(ev, "organisation_id") != a || str(ev, "project_id") != project ||
+				!slices.Equal(ev.GetOrganisationIds(), []string{a}) || len(ev.GetData().GetFields()) != 6 {
+				t.Errorf("event %v", ev)
+			}
+			recorded = append(recorded, str(ev, "assistance_id")+"/"+str(ev, "assistance_type")+"/"+str(ev, "date"))
+		}
 		if ev.GetType() == "assistance.voided" {
 			if str(ev, "beneficiary_id") == "" || str(ev, "organisation_id") != a || str(ev, "project_id") != project {
 				t.Errorf("event %v", ev)
@@ -154,5 +168,9 @@ func TestVoidAssistance(t *testing.T) {
 	}
 	if want := []string{wrongPerson.GetId() + "/wrong_beneficiary", wrongDay.GetId() + "/wrong_details"}; !slices.Equal(voided, want) {
 		t.Fatalf("assistance.voided events %v, want %v", voided, want)
+	}
+	if want := []string{wrongDay.GetId() + "/psychosocial_counselling/2024-03-01", legal.GetId() + "/legal_counselling/2024-04-01",
+		wrongPerson.GetId() + "/information/2024-05-01", again2.GetId() + "/psychosocial_counselling/2024-03-01"}; !slices.Equal(recorded, want) {
+		t.Fatalf("assistance.recorded events %v, want %v", recorded, want)
 	}
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
+	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	pb "github.com/spona/spona/gen/go/spona/webhooks/v1"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/db"
@@ -184,4 +186,45 @@ func (s *stack) settled(t testing.TB) {
 			t.Fatalf("%d deliveries still leased: attempts in flight", leased)
 		}
 	}
+}
+
+// directoryOrg creates an organisation named name in the real referrals
+// service's directory (one a referral can be sent to) and returns its id.
+func (s *stack) directoryOrg(t testing.TB, name string) string {
+	t.Helper()
+	r, err := refv1.NewDirectoryServiceClient(s.ref).CreateOrganisation(servicetest.As(t, ids.New(), auth.ScopeDirectoryAdmin),
+		&refv1.CreateOrganisationRequest{Organisation: &refv1.Organisation{Name: name, Kind: refv1.OrganisationKind_ORGANISATION_KIND_NGO,
+			Country: "RS", Municipality: "Šid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.GetOrganisation().GetId()
+}
+
+// referred registers Amina Haddad as sender (with a referral_sharing
+// consent) and sends a referral of her, in category, for reason, to
+// receiver; it returns her id and the referral's.
+func (s *stack) referred(t testing.TB, sender, receiver string, category refv1.ReferralCategory, reason string) (person, referral string) {
+	t.Helper()
+	ctx := servicetest.As(t, sender, auth.DefaultPartnerScopes...)
+	benc, refc := benv1.NewBeneficiaryServiceClient(s.ben), refv1.NewReferralServiceClient(s.ref)
+	b, err := benc.CreateBeneficiary(ctx, &benv1.CreateBeneficiaryRequest{Beneficiary: &benv1.Beneficiary{
+		GivenName: "Amina", FamilyName: "Haddad", LegalStatus: benv1.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	person = b.GetBeneficiary().GetId()
+	if _, err := benc.CreateConsent(ctx, &benv1.CreateConsentRequest{BeneficiaryId: person, Consent: &benv1.Consent{
+		Purpose: benv1.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING, GivenBy: benv1.ConsentGivenBy_CONSENT_GIVEN_BY_SELF}}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := refc.CreateReferral(ctx, &refv1.CreateReferralRequest{Referral: &refv1.Referral{BeneficiaryId: person, ToOrganisationId: receiver,
+		Category: category, Reason: reason}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := refc.SendReferral(ctx, &refv1.SendReferralRequest{Id: d.GetReferral().GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	return person, d.GetReferral().GetId()
 }

@@ -27,45 +27,16 @@ import (
 // only; an unrelated organisation is told nothing.
 func TestOutcomeChangesAreTold(t *testing.T) {
 	s := start(t, nil)
-	dir := refv1.NewDirectoryServiceClient(s.ref)
-	org := func(name string) string {
-		t.Helper()
-		r, err := dir.CreateOrganisation(servicetest.As(t, ids.New(), auth.ScopeDirectoryAdmin), &refv1.CreateOrganisationRequest{
-			Organisation: &refv1.Organisation{Name: name, Kind: refv1.OrganisationKind_ORGANISATION_KIND_NGO, Country: "RS", Municipality: "Šid"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.GetOrganisation().GetId()
-	}
-	sender, receiver, unrelated := org("Sender"), org("Receiver"), ids.New()
+	sender, receiver, unrelated := s.directoryOrg(t, "Sender"), s.directoryOrg(t, "Receiver"), ids.New()
 	types := []string{"referral.outcome_changed", "assistance.corrected"}
 	rcv, secret := map[string]*webhooktest.Receiver{}, map[string]string{}
 	for _, o := range []string{sender, receiver, unrelated} {
 		rcv[o] = webhooktest.Start(t, nil)
 		secret[o] = s.subscribe(t, o, rcv[o].URL(), types...).GetSecret()
 	}
-	ctxS := servicetest.As(t, sender, auth.DefaultPartnerScopes...)
 	ctxR := servicetest.As(t, receiver, auth.DefaultPartnerScopes...)
 	benc, refc := benv1.NewBeneficiaryServiceClient(s.ben), refv1.NewReferralServiceClient(s.ref)
-	b, err := benc.CreateBeneficiary(ctxS, &benv1.CreateBeneficiaryRequest{Beneficiary: &benv1.Beneficiary{
-		GivenName: "Amina", FamilyName: "Haddad", LegalStatus: benv1.LegalStatus_LEGAL_STATUS_ASYLUM_SEEKER}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	person := b.GetBeneficiary().GetId()
-	if _, err := benc.CreateConsent(ctxS, &benv1.CreateConsentRequest{BeneficiaryId: person, Consent: &benv1.Consent{
-		Purpose: benv1.ConsentPurpose_CONSENT_PURPOSE_REFERRAL_SHARING, GivenBy: benv1.ConsentGivenBy_CONSENT_GIVEN_BY_SELF}}); err != nil {
-		t.Fatal(err)
-	}
-	d, err := refc.CreateReferral(ctxS, &refv1.CreateReferralRequest{Referral: &refv1.Referral{BeneficiaryId: person, ToOrganisationId: receiver,
-		Category: refv1.ReferralCategory_REFERRAL_CATEGORY_PSYCHOSOCIAL, Reason: "counselling for Amina"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := d.GetReferral().GetId()
-	if _, err := refc.SendReferral(ctxS, &refv1.SendReferralRequest{Id: id}); err != nil {
-		t.Fatal(err)
-	}
+	person, id := s.referred(t, sender, receiver, refv1.ReferralCategory_REFERRAL_CATEGORY_PSYCHOSOCIAL, "counselling for Amina")
 	if _, err := refc.AcceptReferral(ctxR, &refv1.AcceptReferralRequest{Id: id}); err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +78,8 @@ func TestOutcomeChangesAreTold(t *testing.T) {
 			eventIDs[e.ID] = true
 			for k, v := range e.Data {
 				allowed := []string{"referral_id", "beneficiary_id", "from_organisation_id", "to_organisation_id", "status",
-					"category", "urgency", "due_time", "outcome_code", "assistance_id", "assistance_void_reason_code", "organisation_id", "corrects_id", "sequence"}
+					"category", "urgency", "due_time", "outcome_code", "assistance_id", "assistance_void_reason_code", "organisation_id", "corrects_id", "sequence",
+					"assistance_type", "date"}
 				if !slices.Contains(allowed, k) {
 					t.Errorf("%s: body carries %q: %s", name, k, q.Body)
 				}

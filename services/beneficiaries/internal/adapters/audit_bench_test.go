@@ -89,22 +89,7 @@ func (r *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEnd
 func BenchmarkAuditedReads(b *testing.B) {
 	loaded, orgs := load(b, 20_000)
 	ctx := context.Background()
-	cfg := loaded.Config()
-	rt := &roundTrips{}
-	cfg.ConnConfig.Tracer = rt
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(pool.Close)
-	rows, err := pool.Query(ctx, `SELECT id::text FROM beneficiaries WHERE organisation_id = $1 ORDER BY id DESC LIMIT 1000`, orgs[1])
-	if err != nil {
-		b.Fatal(err)
-	}
-	persons, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil || len(persons) < 1000 {
-		b.Fatalf("%d persons: %v", len(persons), err)
-	}
+	pool, rt, persons := counted(b, loaded, orgs[1])
 	act := auditlog.Actor{}
 	act.OrganisationID, act.ClientID = orgs[1], "bench"
 	owner, granted := domain.ViewFields(domain.AccessOwner), domain.ViewFields(domain.AccessGranted)
@@ -186,23 +171,7 @@ func BenchmarkAuditedReads(b *testing.B) {
 		counted("get_one", get("get_one", adapters.ReadAuditedSQL, true)),
 		counted("list_before", list("list_before", true)), counted("list", list("list", false)),
 	}
-	// The WAL each way writes per call, over 200 calls of it one after
-	// the other (once, before the timed rounds).
-	for _, w := range ways {
-		var start, end int64
-		if err := loaded.QueryRow(ctx, `SELECT pg_current_wal_lsn() - '0/0'`).Scan(&start); err != nil {
-			b.Fatal(err)
-		}
-		for range 200 {
-			if err := w.Run(); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := loaded.QueryRow(ctx, `SELECT pg_current_wal_lsn() - '0/0'`).Scan(&end); err != nil {
-			b.Fatal(err)
-		}
-		b.Logf("%s: %.0f bytes of WAL a call", w.Name, float64(end-start)/200)
-	}
+	logWAL(b, loaded, ways)
 	for range benchenv.Rounds(b) {
 		b.Run("audited_reads", func(b *testing.B) {
 			clear(trips)
@@ -215,4 +184,50 @@ func BenchmarkAuditedReads(b *testing.B) {
 			}
 		})
 	}
+}
+
+// logWAL logs the WAL each way writes per call, over 200 calls of it one
+// after the other (once, before the timed rounds), read on pool.
+func logWAL(b *testing.B, pool *pgxpool.Pool, ways []benchenv.Way) {
+	b.Helper()
+	ctx := context.Background()
+	for _, w := range ways {
+		var start, end int64
+		if err := pool.QueryRow(ctx, `SELECT pg_current_wal_lsn() - '0/0'`).Scan(&start); err != nil {
+			b.Fatal(err)
+		}
+		for range 200 {
+			if err := w.Run(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := pool.QueryRow(ctx, `SELECT pg_current_wal_lsn() - '0/0'`).Scan(&end); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("%s: %.0f bytes of WAL a call", w.Name, float64(end-start)/200)
+	}
+}
+
+// counted returns a pool on loaded's database whose round trips rt
+// counts, and 1,000 persons of organisation org.
+func counted(b *testing.B, loaded *pgxpool.Pool, org string) (*pgxpool.Pool, *roundTrips, []string) {
+	b.Helper()
+	ctx := context.Background()
+	cfg := loaded.Config()
+	rt := &roundTrips{}
+	cfg.ConnConfig.Tracer = rt
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	rows, err := pool.Query(ctx, `SELECT id::text FROM beneficiaries WHERE organisation_id = $1 ORDER BY id DESC LIMIT 1000`, org)
+	if err != nil {
+		b.Fatal(err)
+	}
+	persons, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(persons) < 1000 {
+		b.Fatalf("%d persons: %v", len(persons), err)
+	}
+	return pool, rt, persons
 }

@@ -764,6 +764,12 @@ func (a *App) CreateAssistance(ctx context.Context, act Actor, beneficiaryID str
 			out = nil
 			return errs.RequestIDReused("record assistance " + first + " with other data")
 		}
+		if out.ID == as.ID {
+			// A new record (a retry answers the one made, told then).
+			if err := r.Emit(ctx, assistanceEvent(events.AssistanceRecorded, out, b.OrganisationID, nil)); err != nil {
+				return err
+			}
+		}
 		if correction && out.ID == as.ID {
 			corrected, err := correctsVoided(ctx, r, act, b, out)
 			if err != nil {
@@ -910,14 +916,17 @@ func (a *App) VoidAssistance(ctx context.Context, act Actor, id, reason string) 
 }
 
 // assistanceEvent is event typ of as, a record of a person registered by
-// owner, with more data: it concerns the recording organisation and owner.
+// owner, with more data: it concerns the recording organisation and owner,
+// the two that see the record. It carries the record's ids and codes
+// (events.AssistanceRecorded), never its notes.
 func assistanceEvent(typ string, as *domain.Assistance, owner string, more map[string]any) events.Event {
-	data := map[string]any{"assistance_id": as.ID, "beneficiary_id": as.BeneficiaryID, "organisation_id": as.OrganisationID}
-	if as.ProjectID != "" {
-		data["project_id"] = as.ProjectID
-	}
-	if as.ReferralID != "" {
-		data["referral_id"] = as.ReferralID
+	data := map[string]any{"assistance_id": as.ID, "beneficiary_id": as.BeneficiaryID, "organisation_id": as.OrganisationID,
+		"assistance_type": as.Type, "date": as.Date.String()}
+	for k, v := range map[string]string{"project_id": as.ProjectID, "referral_id": as.ReferralID,
+		"service_id": as.ServiceID, "location_id": as.LocationID} {
+		if v != "" {
+			data[k] = v
+		}
 	}
 	maps.Copy(data, more)
 	orgs := []string{as.OrganisationID}

@@ -2,11 +2,13 @@ package app
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"testing"
 
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/pagination"
 	"github.com/spona/spona/pkg/testkit/statustest"
 	"github.com/spona/spona/services/beneficiaries/internal/domain"
@@ -108,12 +110,12 @@ func TestCreateAssistanceUseCase(t *testing.T) {
 			t.Parallel()
 			r := people2(tt.setup)
 			in := tt.in
-			in.Type, in.Date = "legal_counselling", date.Of(clock)
+			in.Type, in.Date, in.Notes = "legal_counselling", date.Of(clock), "Amina spoke of her asylum interview"
 			out, err := registryApp(r, directory{down: tt.down}).CreateAssistance(context.Background(), actor(tt.by), tt.person, &in, "")
 			if tt.kind != 0 {
 				statustest.WantError(t, err, tt.kind, "", violationsOf(tt.field))
-				if len(r.assistance) != 0 || len(r.audit) != 0 {
-					t.Errorf("a refusal left traces: assistance %v, audit %v", r.assistance, r.audit)
+				if len(r.assistance) != 0 || len(r.audit) != 0 || len(r.emitted) != 0 {
+					t.Errorf("a refusal left traces: assistance %v, audit %v, events %v", r.assistance, r.audit, r.emitted)
 				}
 				return
 			}
@@ -125,6 +127,20 @@ func TestCreateAssistanceUseCase(t *testing.T) {
 			}
 			if !slices.Equal(actions(r.audit), []string{domain.ActionAssistance}) || r.audit[0].BeneficiaryID != tt.person {
 				t.Errorf("audit %v, want one %s", actions(r.audit), domain.ActionAssistance)
+			}
+			// Told, with the change, to the recording and the registering
+			// organisations: ids and codes, never the notes.
+			want := map[string]any{"assistance_id": out.ID, "beneficiary_id": tt.person, "organisation_id": tt.by,
+				"assistance_type": "legal_counselling", "date": date.Of(clock).String()}
+			for k, v := range map[string]string{"service_id": tt.in.ServiceID, "location_id": tt.in.LocationID, "project_id": tt.in.ProjectID} {
+				if v != "" {
+					want[k] = v
+				}
+			}
+			orgs := slices.Compact([]string{tt.by, owner})
+			if len(r.emitted) != 1 || r.emitted[0].Type != events.AssistanceRecorded || r.emitted[0].AggregateID != out.ID ||
+				!maps.Equal(r.emitted[0].Data, want) || !slices.Equal(r.emitted[0].OrganisationIDs, orgs) {
+				t.Errorf("events %+v, want one %s with %v to %v", r.emitted, events.AssistanceRecorded, want, orgs)
 			}
 		})
 	}

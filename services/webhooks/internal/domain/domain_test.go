@@ -207,6 +207,22 @@ func TestRoute(t *testing.T) {
 		"organisation_id": to, "referral_id": "r1", "corrects_id": "a1"}) {
 		t.Errorf("assistance.corrected: %+v, want ids only", n)
 	}
+	// An assistance recorded, or voided: its ids and codes, never its
+	// notes, to the recording and the registering organisations.
+	recorded := Event{Type: "assistance.recorded", AggregateType: "assistance", AggregateID: "a3", OrganisationIDs: []string{to, from},
+		Data: map[string]any{"beneficiary_id": "b", "organisation_id": to, "project_id": "p", "service_id": "s", "location_id": "l",
+			"assistance_type": "legal_counselling", "date": "2026-03-01", "notes": "x"}}
+	if n := Route(recorded); len(n) == 0 || !maps.Equal(n[0].Data, map[string]any{"assistance_id": "a3", "beneficiary_id": "b",
+		"organisation_id": to, "project_id": "p", "service_id": "s", "location_id": "l", "assistance_type": "legal_counselling",
+		"date": "2026-03-01"}) {
+		t.Errorf("assistance.recorded: %+v, want ids and codes only", n)
+	}
+	voided := Event{Type: "assistance.voided", AggregateType: "assistance", AggregateID: "a3", OrganisationIDs: []string{to},
+		Data: map[string]any{"beneficiary_id": "b", "organisation_id": to, "reason_code": "duplicate", "void_time": "2026-03-02T10:00:00Z"}}
+	if n := Route(voided); len(n) != 1 || !maps.Equal(n[0].Data, map[string]any{"assistance_id": "a3", "beneficiary_id": "b",
+		"organisation_id": to, "reason_code": "duplicate", "void_time": "2026-03-02T10:00:00Z"}) {
+		t.Errorf("assistance.voided: %+v, want ids and codes only", n)
+	}
 	type n struct{ Org, Type string }
 	notices := func(e Event) []n {
 		var out []n
@@ -243,7 +259,9 @@ func TestRoute(t *testing.T) {
 		{merged, []n{{from, TypeBeneficiaryMerged}, {other, TypeBeneficiaryMerged}}},
 		{ref("referral.outcome_changed"), []n{{to, TypeReferralOutcomeChanged}, {from, TypeReferralOutcomeChanged}}},
 		{corrected, []n{{to, TypeAssistanceCorrected}, {from, TypeAssistanceCorrected}}},
-		{Event{Type: "assistance.voided", AggregateType: "assistance", AggregateID: "a2", OrganisationIDs: []string{to, from}}, nil},
+		{recorded, []n{{to, TypeAssistanceRecorded}, {from, TypeAssistanceRecorded}}},
+		{Event{Type: "assistance.voided", AggregateType: "assistance", AggregateID: "a2", OrganisationIDs: []string{to, from}},
+			[]n{{to, TypeAssistanceVoided}, {from, TypeAssistanceVoided}}},
 	} {
 		if diff := cmp.Diff(c.want, notices(c.e)); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", c.e.Type, diff)

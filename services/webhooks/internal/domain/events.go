@@ -28,6 +28,15 @@ const (
 	// details; to the organisations the event names (the receiver and the
 	// beneficiary's registering organisation, which see the record).
 	TypeAssistanceCorrected = "assistance.corrected"
+	// TypeAssistanceRecorded, TypeAssistanceVoided: an organisation
+	// recorded an assistance it delivered to a beneficiary, or voided its
+	// record; to the organisations the event names, the two that see the
+	// record: the recording organisation and the beneficiary's registering
+	// organisation. Never to another grantee (it sees only its own
+	// records), nor to the project's other participants or funders: they
+	// read counts in reports, suppressed, not a person's assistance.
+	TypeAssistanceRecorded = "assistance.recorded"
+	TypeAssistanceVoided   = "assistance.voided"
 
 	// The trainings service's events, to the training event's organiser
 	// only: a session added, corrected or deleted, attendance recorded, the
@@ -61,7 +70,7 @@ var EventTypes = []string{
 	TypeReferralReceived, TypeReferralAccepted, TypeReferralDeclined, TypeReferralStarted,
 	TypeReferralCompleted, TypeReferralCancelled, TypeReferralOverdue, TypeConsentWithdrawn,
 	TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged, TypeReferralOutcomeChanged,
-	TypeAssistanceCorrected,
+	TypeAssistanceCorrected, TypeAssistanceRecorded, TypeAssistanceVoided,
 	TypeSessionCreated, TypeSessionUpdated, TypeSessionDeleted, TypeAttendanceRecorded, TypeTrainingEventThresholdChanged,
 	TypeTrainingEventProjectChanged, TypeParticipantCompleted, TypeParticipantCompletionWithdrawn,
 	TypeIndicatorCreated, TypeIndicatorUpdated, TypeIndicatorDeleted, TypeIndicatorValueRecorded, TypeIndicatorValueCorrected,
@@ -80,11 +89,12 @@ const (
 // consent's end, the registering organisation and every grant holder;
 // for an erasure or a merge, the registering one and those that saw the
 // record (for a merge, its grants moved to the survivor), which hold its
-// now stale id; for a correction, the organisation that recorded it and
-// the registering one; for a training's change, the event's organiser;
+// now stale id; for an assistance recorded, voided or corrected, the
+// organisation that recorded it and the registering one; for a training's change, the event's organiser;
 // for an indicator's, the project's readers.
 var toNamed = map[string][]string{
-	FeedBeneficiaries: {TypeConsentWithdrawn, TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged, TypeAssistanceCorrected},
+	FeedBeneficiaries: {TypeConsentWithdrawn, TypeConsentExpired, TypeBeneficiaryErased, TypeBeneficiaryMerged, TypeAssistanceCorrected,
+		TypeAssistanceRecorded, TypeAssistanceVoided},
 	FeedTrainings: {TypeSessionCreated, TypeSessionUpdated, TypeSessionDeleted, TypeAttendanceRecorded, TypeTrainingEventThresholdChanged,
 		TypeTrainingEventProjectChanged, TypeParticipantCompleted, TypeParticipantCompletionWithdrawn},
 	FeedReporting: {TypeIndicatorCreated, TypeIndicatorUpdated, TypeIndicatorDeleted, TypeIndicatorValueRecorded, TypeIndicatorValueCorrected},
@@ -160,6 +170,10 @@ var dataKeys = []string{
 	"to_service_id", "project_id", "status", "from_status", "urgency", "category", "due_time", "outcome_code",
 	"close_reason_code", "purpose", "merged_ids", "survivor_id",
 	"assistance_id", "assistance_void_reason_code", "organisation_id", "corrects_id",
+	// an assistance record's codes: the directory service and location
+	// that delivered it, its type, date (also a session's), and a void's
+	// reason and time.
+	"service_id", "location_id", "assistance_type", "reason_code", "void_time",
 	// trainings: the training event (event_id), its session and
 	// participants, the count completing it, its threshold (percents),
 	// the project it was tagged with before (from_project_id; its

@@ -214,7 +214,17 @@ type Webhook struct {
 	// assistance_id) and assistance.corrected (a closed referral's receiver
 	// recorded an assistance, assistance_id, correcting its record voided as
 	// wrong details, corrects_id; to the receiver and the beneficiary's
-	// registering organisation); of the trainings service, to the training
+	// registering organisation), assistance.recorded (an organisation
+	// recorded an assistance it delivered: data assistance_id,
+	// beneficiary_id, organisation_id, the recording organisation,
+	// assistance_type, date, and service_id, location_id, project_id and
+	// referral_id when given; never its notes; a correction is
+	// assistance.corrected too) and assistance.voided (the recording
+	// organisation voided it: the same data, reason_code and void_time),
+	// both to the recording organisation and the beneficiary's registering
+	// organisation, the two that see the record (never another grantee,
+	// nor the project's other participants or funders, who read counts in
+	// reports); of the trainings service, to the training
 	// event's organiser only: session.created, session.updated (a
 	// session's day, times, topic or trainer corrected; data fields),
 	// session.deleted, attendance.recorded, training_event.threshold_changed (data event_id,

@@ -49,7 +49,7 @@ const (
 // attempt, unlike webhook-timestamp. `data.sequence` numbers the events of
 // what the event is about (the referral for referral.* types, the consent
 // for consent.*, the person for beneficiary.*, the assistance record for
-// assistance.corrected, the participant for participant.*, the session for
+// assistance.*, the participant for participant.*, the session for
 // session.* and attendance.recorded, the training event for
 // training_event.*, the indicator for indicator.*): higher is newer, the same number on every attempt
 // and in the change feed, with gaps for events told to others only.
@@ -234,7 +234,7 @@ func (c *webhookServiceClient) RedeliverWebhookDeliveries(ctx context.Context, i
 // attempt, unlike webhook-timestamp. `data.sequence` numbers the events of
 // what the event is about (the referral for referral.* types, the consent
 // for consent.*, the person for beneficiary.*, the assistance record for
-// assistance.corrected, the participant for participant.*, the session for
+// assistance.*, the participant for participant.*, the session for
 // session.* and attendance.recorded, the training event for
 // training_event.*, the indicator for indicator.*): higher is newer, the same number on every attempt
 // and in the change feed, with gaps for events told to others only.
