@@ -145,6 +145,9 @@ const (
 	// trainings. Every trainings event concerns the event's organiser
 	// only (organisation_ids), the one organisation that sees it; the
 	// professional's organisation is named too in participant.registered.
+	// Each but participant.deleted names the project the training event is
+	// tagged with when the write commits (project_id; absent: untagged); a
+	// deletion's consumer finds it by the participation's event_id.
 	ParticipantRegistered = "participant.registered"
 	// ParticipantDeleted: the organiser deleted the participation, or a
 	// merge of two records of one person combined it into the survivor's
@@ -297,7 +300,7 @@ var Types = map[string]Spec{
 	ParticipantRegistered: {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id", "organisation_id", "sector", "project_id"}, "a participant was registered at a training event"},
 	ParticipantDeleted: {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id", "cause", "survivor_participant_id"},
 		"a participant was removed from a training event (survivor_participant_id: by a merge, combined into that participation; cause beneficiary.merged or none)"},
-	ParticipantCertified: {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id", "cause"},
+	ParticipantCertified: {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id", "project_id", "cause"},
 		"a participant was issued a certificate (cause beneficiary.merged or participant.deleted: took the one of a merged record's participation)"},
 	ParticipantCompleted: {AggregateParticipant, completionKeys,
 		"a participant's attendance reached the event's completion threshold (cause: the change's event type); they count as trained"},

@@ -1036,15 +1036,19 @@ func (p *Postgres) DueCertificates(ctx context.Context, eventID string) ([]app.P
 // not both certify one participant (FOR NO KEY UPDATE, which a
 // registration's foreign key check does not wait for; numbering is not a
 // key update of the participant either, migration 00017, so new marks do
-// not wait).
-func (p *Postgres) IssueCertificates(ctx context.Context, eventID string, skip []string) ([]*domain.Participant, []string, error) {
+// not wait). It returns the project the event is tagged with, read under
+// that lock (a move, FOR UPDATE, waits for it), which the certificates
+// count under.
+func (p *Postgres) IssueCertificates(ctx context.Context, eventID string, skip []string) (string, []*domain.Participant, []string, error) {
 	if skip == nil {
 		skip = []string{}
 	}
 	var out []*domain.Participant
 	var issued []string
+	var project string
 	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM training_events WHERE id = $1 FOR NO KEY UPDATE`, eventID); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(project_id::text, '') FROM training_events WHERE id = $1 FOR NO KEY UPDATE`,
+			eventID).Scan(&project); err != nil {
 			return db.Error(err)
 		}
 		// Each participant certified now takes the next number (n, in the
@@ -1075,5 +1079,5 @@ func (p *Postgres) IssueCertificates(ctx context.Context, eventID string, skip [
 		out, err = collectParticipants(rows)
 		return err
 	})
-	return out, issued, err
+	return project, out, issued, err
 }

@@ -150,9 +150,10 @@ type ParticipantStore interface {
 	DueCertificates(ctx context.Context, eventID string) ([]ParticipantRead, error)
 	// IssueCertificates certifies every participant of the event who
 	// completed it and holds no certificate, but those in skip (participant
-	// ids); it returns all certified participants and the ids of those
-	// certified now.
-	IssueCertificates(ctx context.Context, eventID string, skip []string) (all []*domain.Participant, issued []string, err error)
+	// ids); it returns the project the event is tagged with, read under
+	// the event's lock (as LockProject's, which a move waits for), all
+	// certified participants and the ids of those certified now.
+	IssueCertificates(ctx context.Context, eventID string, skip []string) (project string, all []*domain.Participant, issued []string, err error)
 }
 
 // Maintenance applies the beneficiaries' erasures and merges.
@@ -805,13 +806,17 @@ func (a *App) CreateParticipant(ctx context.Context, p audit.Actor, eventID stri
 }
 
 // participantEvent is event typ of participant x of event e, concerning the
-// organiser (and the professional's organisation).
+// organiser (and the professional's organisation), naming e's project as
+// the write read it under lock (inProject), but for participant.deleted
+// (which names none: see events.ParticipantDeleted).
 func participantEvent(typ string, e *domain.TrainingEvent, x *domain.Participant) events.Event {
 	data := map[string]any{"participant_id": x.ID, "event_id": e.ID}
 	orgs := []string{e.OrganiserOrganisationID}
 	opt := map[string]string{"beneficiary_id": x.BeneficiaryID, "professional_id": x.ProfessionalID}
-	if typ == events.ParticipantRegistered {
+	if typ != events.ParticipantDeleted {
 		opt["project_id"] = e.ProjectID
+	}
+	if typ == events.ParticipantRegistered {
 		if pr := x.Professional; pr != nil {
 			opt["organisation_id"], opt["sector"] = pr.OrganisationID, pr.Sector
 			orgs = append(orgs, pr.OrganisationID)
@@ -1143,7 +1148,16 @@ func (a *App) IssueCertificates(ctx context.Context, p audit.Actor, eventID stri
 	var all []*domain.Participant
 	var issued []string
 	err = a.repo.InTx(ctx, func(ctx context.Context) error {
-		if all, issued, err = a.repo.IssueCertificates(ctx, e.ID, skip); err != nil {
+		// participant.certified names the project the certificates count
+		// under when they commit (read under the event's lock): e may
+		// have moved since it was read (inProject, with the lock
+		// IssueCertificates takes: taking LockProject's first would make
+		// two calls and a move deadlock).
+		var project string
+		if project, all, issued, err = a.repo.IssueCertificates(ctx, e.ID, skip); err != nil {
+			return err
+		}
+		if err := a.inProject(ctx, func(context.Context, string) (string, error) { return project, nil }, e, true); err != nil {
 			return err
 		}
 		var evs []events.Event
