@@ -9,6 +9,7 @@ import (
 	benv1 "github.com/spona/spona/gen/go/spona/beneficiaries/v1"
 	refv1 "github.com/spona/spona/gen/go/spona/referrals/v1"
 	pb "github.com/spona/spona/gen/go/spona/webhooks/v1"
+	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/auth"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/servicetest"
@@ -43,7 +44,14 @@ func TestOutcomeChangesAreTold(t *testing.T) {
 	if _, err := refc.StartReferral(ctxR, &refv1.StartReferralRequest{Id: id}); err != nil {
 		t.Fatal(err)
 	}
-	today := time.Now().UTC().Format(time.DateOnly)
+	// The day in the report time zone (Europe/Belgrade), which the
+	// referral's sending is dated by: in UTC it is the day before for an
+	// hour or two before midnight, refused as before the sending.
+	zone, err := aggregate.LoadZone("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().In(zone).Format(time.DateOnly)
 	done, err := refc.CompleteReferral(ctxR, &refv1.CompleteReferralRequest{Id: id,
 		Outcome:    &refv1.ReferralOutcome{Code: refv1.OutcomeCode_OUTCOME_CODE_SERVICE_PROVIDED},
 		Assistance: &benv1.Assistance{Type: benv1.AssistanceType_ASSISTANCE_TYPE_PSYCHOSOCIAL_COUNSELLING, Date: today}})
