@@ -786,10 +786,14 @@ func checkConnections(t *testing.T, m manifests) {
 
 // ownConnections are the connections a replica of each process holds
 // beside its pool of DB_MAX_CONNS: the feed's LISTEN connection of each
-// service serving an event feed (pkg/outbox Feed.listen), the edge's key
-// notifications (services/edge/internal/keys Postgres.Listen). The
-// webhooks service listens on a connection of its pool.
-var ownConnections = map[string]int{"beneficiaries": 1, "referrals": 1, "trainings": 1, "reporting": 1, "edge": 1}
+// service serving an event feed (pkg/outbox Feed.listen), the leadership
+// lock's connection of each feed it consumes (pkg/outbox Consumer.Run:
+// referrals and trainings consume beneficiaries, the edge beneficiaries and
+// trainings, webhooks all four), the edge's key notifications
+// (services/edge/internal/keys Postgres.Listen) and the webhooks'
+// queued-delivery notifications (services/webhooks/internal/adapters
+// Postgres.Listen). pkg/testkit/devstack counts the same.
+var ownConnections = map[string]int{"beneficiaries": 1, "referrals": 2, "trainings": 2, "reporting": 1, "edge": 3, "webhooks": 5}
 
 // migrateConnections is the pool `<binary> migrate` (the init container)
 // migrates with (pkg/platform).

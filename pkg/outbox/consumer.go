@@ -127,8 +127,28 @@ func NewConsumer(o ConsumerOptions) (*Consumer, error) {
 // leader tries every Retry.
 func (c *Consumer) Run(ctx context.Context) {
 	failures := 0
+	// The leadership lock's connection is the consumer's own, beside the
+	// pool (as a feed's LISTEN connection is): held for the process's
+	// life, it would otherwise take a pool connection per consumer from
+	// the calls (and with a small pool, all of them). It is opened again
+	// after a failure.
+	var conn *pgx.Conn
+	defer func() { closeConn(conn) }()
 	for ctx.Err() == nil {
-		led, err := c.leadOnce(ctx)
+		var led bool
+		var err error
+		if conn == nil || conn.IsClosed() {
+			conn, err = pgx.ConnectConfig(ctx, c.o.Pool.Config().ConnConfig.Copy())
+			if err != nil {
+				conn, err = nil, db.Error(err)
+			}
+		}
+		if conn != nil {
+			if led, err = c.leadOnce(ctx, conn); err != nil {
+				closeConn(conn)
+				conn = nil
+			}
+		}
 		if ctx.Err() != nil {
 			return
 		}
@@ -152,15 +172,21 @@ func (c *Consumer) Run(ctx context.Context) {
 	}
 }
 
+// closeConn closes conn (if any), taking its session's locks with it,
+// within five seconds.
+func closeConn(conn *pgx.Conn) {
+	if conn == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = conn.Close(ctx)
+}
+
 // leadOnce becomes the leader if no replica is (or the leader has been
 // silent for Lease), and consumes until an error. led is false when
 // another replica leads.
-func (c *Consumer) leadOnce(ctx context.Context) (led bool, err error) {
-	conn, err := c.o.Pool.Acquire(ctx)
-	if err != nil {
-		return false, db.Error(err)
-	}
-	defer conn.Release()
+func (c *Consumer) leadOnce(ctx context.Context, conn *pgx.Conn) (led bool, err error) {
 	var got bool
 	// Advisory locks are database-wide: the key names the schema too, as
 	// several services' consumers of one feed share the name.
@@ -180,8 +206,9 @@ func (c *Consumer) leadOnce(ctx context.Context) (led bool, err error) {
 		uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if _, uerr := conn.Exec(uctx, `SELECT pg_advisory_unlock(`+leaderKey+`)`, c.o.Name); uerr != nil {
-			// The connection is suspect: close it so the lock goes with it.
-			_ = conn.Conn().Close(uctx)
+			// The connection is suspect: close it so the lock goes with it
+			// (Run opens another).
+			_ = conn.Close(uctx)
 		}
 	}()
 	// Signs of life on the lock's connection while consuming: a replica
@@ -220,7 +247,7 @@ func (c *Consumer) leadOnce(ctx context.Context) (led bool, err error) {
 // when it has been idle for Lease (its leader shows a sign of life every
 // Lease/4), and reports whether it did. A replica may end a session of its
 // own role (pg_terminate_backend; the replicas of a service share it).
-func (c *Consumer) endSilentLeader(ctx context.Context, conn *pgxpool.Conn) (bool, error) {
+func (c *Consumer) endSilentLeader(ctx context.Context, conn *pgx.Conn) (bool, error) {
 	var ended int
 	err := conn.QueryRow(ctx, `WITH k AS (SELECT `+leaderKey+` AS key)
 		SELECT count(*) FILTER (WHERE pg_terminate_backend(a.pid, 5000))

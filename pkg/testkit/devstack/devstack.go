@@ -40,14 +40,25 @@ var Services = []string{"beneficiaries", "referrals", "trainings", "reporting", 
 
 // Connections is how many PostgreSQL connections the processes of a stack
 // may hold: a pool each, of DB_MAX_CONNS from the environment they inherit
-// or, when that is unset, of db.DefaultPoolSize.
+// or, when that is unset, of db.DefaultPoolSize, and the connections they
+// hold beside their pools (ownConnections).
 func Connections() int {
 	pool := int(db.DefaultPoolSize())
 	if n, err := strconv.Atoi(os.Getenv("DB_MAX_CONNS")); err == nil && n > 0 {
 		pool = n
 	}
-	return len(Services) * pool
+	own := 0
+	for _, n := range ownConnections {
+		own += n
+	}
+	return len(Services)*pool + own
 }
+
+// ownConnections are the connections a process holds beside its pool:
+// its event feed's LISTEN connection, the leadership lock's connection
+// of each feed it consumes, the edge's and the webhooks' notification
+// connections (deploy/validate counts the same for deploy/).
+var ownConnections = map[string]int{"beneficiaries": 1, "referrals": 2, "trainings": 2, "reporting": 1, "edge": 3, "webhooks": 5}
 
 // Build compiles the six binaries from the repository at root into binDir,
 // with the race detector when the caller was built with it (Race).

@@ -380,3 +380,23 @@ func TestWaitedClaimKeepsItsLease(t *testing.T) {
 			len(reqs), reqs[0].ID, reqs[1].ID, reqs[2].ID)
 	}
 }
+
+// TestPoolSmallerThanHeldConnections: the webhooks process holds a
+// connection per feed it consumes (the leadership lock's) and one LISTENing
+// for queued deliveries, five in all, for its life; they are its own,
+// beside the pool, so a pool of two still serves calls and deliveries.
+// Before, they came from the pool: with DB_MAX_CONNS at or below five (4
+// in deploy/k8s) nothing was left for the calls, the dispatcher or the
+// readiness check, and the process never became ready.
+func TestPoolSmallerThanHeldConnections(t *testing.T) {
+	s := start(t, func(c *service.Config) { c.DBMaxConns = 2 })
+	s.trainingsAndReporting(t)
+	sender, org := ids.New(), ids.New()
+	rcv := webhooktest.Start(t, nil)
+	s.subscribe(t, org, rcv.URL(), "referral.received")
+	ref := ids.New()
+	s.inject(t, referralEvent("referral.sent", ref, sender, org, "sent"))
+	rcv.WaitFor(t, 30*time.Second, "the delivery", func(r []webhooktest.Request) bool {
+		return slices.ContainsFunc(r, func(q webhooktest.Request) bool { return q.Decode(t).Data["referral_id"] == ref })
+	})
+}

@@ -99,7 +99,8 @@ func (in *Inbox) Queue(ctx context.Context, e domain.Event, notices []domain.Not
 
 // Listen delivers a wake-up on the returned channel whenever deliveries are
 // queued (NOTIFY on NotifyChannel, heard at commit), until ctx ends. It
-// holds one connection of the pool and reconnects after a failure.
+// holds one connection of its own beside the pool and reconnects after a
+// failure.
 func (p *Postgres) Listen(ctx context.Context, onError func(error)) <-chan struct{} {
 	wake := make(chan struct{}, 1)
 	signal := func() {
@@ -127,24 +128,23 @@ func (p *Postgres) Listen(ctx context.Context, onError func(error)) <-chan struc
 }
 
 func (p *Postgres) listen(ctx context.Context, signal func()) error {
-	conn, err := p.pool.Acquire(ctx)
+	// Its own connection beside the pool (as the feeds' LISTEN
+	// connections are): held for the process's life, a pool connection
+	// would be taken from the calls and the dispatcher.
+	conn, err := pgx.ConnectConfig(ctx, p.pool.Config().ConnConfig.Copy())
 	if err != nil {
 		return err
 	}
-	defer conn.Release()
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		_ = conn.Close(cctx)
+	}()
 	if _, err := conn.Exec(ctx, "LISTEN "+NotifyChannel); err != nil {
 		return err
 	}
-	defer func() {
-		// The connection goes back to the pool: stop listening on it.
-		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-		defer cancel()
-		if _, err := conn.Exec(uctx, "UNLISTEN *"); err != nil {
-			conn.Conn().Close(uctx)
-		}
-	}()
 	for {
-		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
 			return err
 		}
 		signal()
