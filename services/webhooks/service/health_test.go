@@ -337,17 +337,20 @@ func TestRedeliveredStaysInTheLog(t *testing.T) {
 // lease: the delivery was claimed again during its attempt, its 200 was
 // not recorded, and the receiver got it twice.
 func TestWaitedClaimKeepsItsLease(t *testing.T) {
-	const timeout = 9 * time.Second
+	// Each attempt ends 3 s or more within its timeout (a loaded CI
+	// machine may stall a second): the first after 9 s, the second 8.4 s
+	// after it starts.
+	const timeout = 12 * time.Second
 	const lease = timeout + 5*time.Second // the shortest lease allowed (app.AttemptSlack)
 	s := start(t, func(c *service.Config) { c.TargetConcurrency, c.Lease, c.Timeout = 1, lease, timeout })
 	sender, org := ids.New(), ids.New()
 	var claimed atomic.Int64 // both were claimed together, as the first request arrived (Unix ms)
 	rcv := webhooktest.Start(t, func(n int, _ webhooktest.Request) int {
 		switch n {
-		case 1: // keeps the target busy 8 s (a second within its timeout): the other delivery waits that long
+		case 1: // keeps the target busy 9 s: the other delivery waits that long
 			claimed.Store(time.Now().UnixMilli())
-			time.Sleep(timeout - time.Second)
-		case 2: // answers 0.4 s after a lease counted from the claim ran out (6.4 s after it began)
+			time.Sleep(timeout - 3*time.Second)
+		case 2: // answers 0.4 s after a lease counted from the claim ran out (8.4 s after it began)
 			time.Sleep(time.Until(time.UnixMilli(claimed.Load()).Add(lease + 400*time.Millisecond)))
 		}
 		return http.StatusOK
