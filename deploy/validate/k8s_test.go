@@ -785,7 +785,7 @@ func checkConnections(t *testing.T, m manifests) {
 }
 
 // ownConnections are the connections a replica of each process holds
-// beside its pool of DB_MAX_CONNS: the feed's LISTEN connection of each
+// beside its pool of DB_MAX_CONNS (pkg/db OwnConn): the feed's LISTEN connection of each
 // service serving an event feed (pkg/outbox Feed.listen), the leadership
 // lock's connection of each feed it consumes (pkg/outbox Consumer.Run:
 // referrals and trainings consume beneficiaries, the edge beneficiaries and

@@ -65,6 +65,16 @@ func Open(ctx context.Context, url, schema string, maxConns int32) (*pgxpool.Poo
 	return pool, nil
 }
 
+// OwnConn opens a connection of its own beside pool, with pool's
+// settings (search path, tracing), for a session held for the process's
+// life: a LISTEN, a consumer's leadership lock. From the pool it would
+// take a connection from the calls for good. PostgreSQL's max_connections
+// must hold them too: deploy/validate and pkg/testkit/devstack count each
+// process's (ownConnections). The caller closes it.
+func OwnConn(ctx context.Context, pool *pgxpool.Pool) (*pgx.Conn, error) {
+	return pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
+}
+
 // Migrate creates schema if needed and applies the goose migrations in
 // migrations (SQL files at its root, and the Go ones of a Migrations) under
 // a session lock, so several replicas starting at once migrate exactly once. The schema is created

@@ -138,7 +138,7 @@ func (c *Consumer) Run(ctx context.Context) {
 		var led bool
 		var err error
 		if conn == nil || conn.IsClosed() {
-			conn, err = pgx.ConnectConfig(ctx, c.o.Pool.Config().ConnConfig.Copy())
+			conn, err = db.OwnConn(ctx, c.o.Pool)
 			if err != nil {
 				conn, err = nil, db.Error(err)
 			}

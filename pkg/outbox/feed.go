@@ -100,7 +100,7 @@ func (f *Feed) listen(ctx context.Context) {
 	delay := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		err := func() error {
-			conn, err := pgx.ConnectConfig(ctx, f.pool.Config().ConnConfig.Copy())
+			conn, err := db.OwnConn(ctx, f.pool)
 			if err != nil {
 				return err
 			}

@@ -54,7 +54,7 @@ func Connections() int {
 	return len(Services)*pool + own
 }
 
-// ownConnections are the connections a process holds beside its pool:
+// ownConnections are the connections a process holds beside its pool (db.OwnConn):
 // its event feed's LISTEN connection, the leadership lock's connection
 // of each feed it consumes, the edge's and the webhooks' notification
 // connections (deploy/validate counts the same for deploy/).

@@ -78,7 +78,7 @@ const listenCheck = 500 * time.Millisecond
 // Listen subscribes to key changes on a connection of its own (not one of
 // the pool's), until ctx ends or the connection breaks or stops answering.
 func (p *Postgres) Listen(ctx context.Context, ready func(), changed func(lookupID string)) error {
-	conn, err := pgx.ConnectConfig(ctx, p.pool.Config().ConnConfig.Copy())
+	conn, err := db.OwnConn(ctx, p.pool)
 	if err != nil {
 		return err
 	}

@@ -131,7 +131,7 @@ func (p *Postgres) listen(ctx context.Context, signal func()) error {
 	// Its own connection beside the pool (as the feeds' LISTEN
 	// connections are): held for the process's life, a pool connection
 	// would be taken from the calls and the dispatcher.
-	conn, err := pgx.ConnectConfig(ctx, p.pool.Config().ConnConfig.Copy())
+	conn, err := db.OwnConn(ctx, p.pool)
 	if err != nil {
 		return err
 	}
