@@ -145,9 +145,10 @@ const (
 	// trainings. Every trainings event concerns the event's organiser
 	// only (organisation_ids), the one organisation that sees it; the
 	// professional's organisation is named too in participant.registered.
-	// Each but participant.deleted names the project the training event is
-	// tagged with when the write commits (project_id; absent: untagged); a
-	// deletion's consumer finds it by the participation's event_id.
+	// Each names the project the training event is tagged with when the
+	// write commits (project_id; absent: untagged), participant.deleted
+	// too (before r24 it named none: a consumer of older events finds the
+	// project by the participation's event_id).
 	ParticipantRegistered = "participant.registered"
 	// ParticipantDeleted: the organiser deleted the participation, or a
 	// merge of two records of one person combined it into the survivor's
@@ -298,7 +299,7 @@ var Types = map[string]Spec{
 		"the assistance a completed referral's outcome names was voided (assistance_void_reason_code) or replaced by its correction (assistance_id)"},
 
 	ParticipantRegistered: {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id", "organisation_id", "sector", "project_id"}, "a participant was registered at a training event"},
-	ParticipantDeleted: {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id", "cause", "survivor_participant_id"},
+	ParticipantDeleted: {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id", "project_id", "cause", "survivor_participant_id"},
 		"a participant was removed from a training event (survivor_participant_id: by a merge, combined into that participation; cause beneficiary.merged or none)"},
 	ParticipantCertified: {AggregateParticipant, []string{"participant_id", "event_id", "beneficiary_id", "professional_id", "project_id", "cause"},
 		"a participant was issued a certificate (cause beneficiary.merged or participant.deleted: took the one of a merged record's participation)"},

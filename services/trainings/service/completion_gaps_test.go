@@ -27,13 +27,17 @@ import (
 // completion events counts one fewer; deleting one who had not completed
 // is told by participant.deleted alone. Before, the completed
 // participant's deletion emitted participant.deleted only, and such a
-// consumer stayed one too high.
+// consumer stayed one too high. Each names the project the event is
+// tagged with (project_id), as participant.registered does; before r24,
+// participant.deleted named none, and a consumer counting by project
+// could not tell which project's registrations it took away.
 func TestDeletedParticipantCompletionWithdrawn(t *testing.T) {
 	c := start(t)
 	org := ids.New()
 	ctx := servicetest.As(t, org)
 	conn := servicetest.Dial(t, c.self, "trainings")
-	e := event(t, c, ctx, &pb.TrainingEvent{Type: pb.EventType_EVENT_TYPE_WORKSHOP, Title: "W", StartDate: "2024-05-06"}) // threshold 80
+	project := c.project(t, ctx)
+	e := event(t, c, ctx, &pb.TrainingEvent{ProjectId: project, Type: pb.EventType_EVENT_TYPE_WORKSHOP, Title: "W", StartDate: "2024-05-06"}) // threshold 80
 	s := sessionsOn(t, c, ctx, e.GetId(), "2024-05-06")[0]
 	ana := register(t, c, ctx, e.GetId(), professional("Ana", "Ilić", "", "CSR Šid", pb.Sector_SECTOR_SOCIAL_WELFARE, 0))
 	marko := register(t, c, ctx, e.GetId(), professional("Marko", "Perić", "", "PU Šid", pb.Sector_SECTOR_POLICE, 0))
@@ -50,10 +54,11 @@ func TestDeletedParticipantCompletionWithdrawn(t *testing.T) {
 	got, _ := feed(t, conn, cursor, org, "Ilić", "Perić")
 	deleted := func(p *pb.Participant) told {
 		return told{Type: events.ParticipantDeleted, ID: p.GetId(), Count: -1,
-			Data: kv("participant_id", p.GetId(), "event_id", e.GetId(), "professional_id", p.GetProfessionalId())}
+			Data: kv("participant_id", p.GetId(), "event_id", e.GetId(), "professional_id", p.GetProfessionalId(), "project_id", project)}
 	}
 	want := []told{deleted(ana), {Type: events.ParticipantCompletionWithdrawn, ID: ana.GetId(), Count: -1,
-		Data: kv("participant_id", ana.GetId(), "event_id", e.GetId(), "professional_id", ana.GetProfessionalId(), "cause", events.ParticipantDeleted)},
+		Data: kv("participant_id", ana.GetId(), "event_id", e.GetId(), "professional_id", ana.GetProfessionalId(), "project_id", project,
+			"cause", events.ParticipantDeleted)},
 		deleted(marko)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("deletions' events (-want +got):\n%s", diff)

@@ -186,7 +186,7 @@ func TestNormalEmailsMigration(t *testing.T) {
 		return kv(append([]string{"participant_id", p.GetId(), "event_id", a1, "professional_id", p.GetProfessionalId()}, more...)...)
 	}
 	want := []told{
-		{Type: events.ParticipantDeleted, ID: second.GetId(), Count: -1, Data: ids(second, "survivor_participant_id", first.GetId())},
+		{Type: events.ParticipantDeleted, ID: second.GetId(), Count: -1, Data: ids(second, "project_id", project, "survivor_participant_id", first.GetId())},
 		{Type: events.ParticipantCompleted, ID: first.GetId(), Count: -1, Data: ids(first, "project_id", project, "cause", events.ParticipantDeleted)},
 		{Type: events.ParticipantCompletionWithdrawn, ID: second.GetId(), Count: -1, Data: ids(second, "project_id", project, "cause", events.ParticipantDeleted)},
 	}

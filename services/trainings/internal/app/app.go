@@ -807,15 +807,11 @@ func (a *App) CreateParticipant(ctx context.Context, p audit.Actor, eventID stri
 
 // participantEvent is event typ of participant x of event e, concerning the
 // organiser (and the professional's organisation), naming e's project as
-// the write read it under lock (inProject), but for participant.deleted
-// (which names none: see events.ParticipantDeleted).
+// the write read it under lock (inProject; a merge's SharedEvents).
 func participantEvent(typ string, e *domain.TrainingEvent, x *domain.Participant) events.Event {
 	data := map[string]any{"participant_id": x.ID, "event_id": e.ID}
 	orgs := []string{e.OrganiserOrganisationID}
-	opt := map[string]string{"beneficiary_id": x.BeneficiaryID, "professional_id": x.ProfessionalID}
-	if typ != events.ParticipantDeleted {
-		opt["project_id"] = e.ProjectID
-	}
+	opt := map[string]string{"beneficiary_id": x.BeneficiaryID, "professional_id": x.ProfessionalID, "project_id": e.ProjectID}
 	if typ == events.ParticipantRegistered {
 		if pr := x.Professional; pr != nil {
 			opt["organisation_id"], opt["sector"] = pr.OrganisationID, pr.Sector
