@@ -92,9 +92,10 @@ func TestKeyLifecycle(t *testing.T) {
 	admin.Do(t, "POST", "/v1/organisations/"+org.Str("id")+":verify", map[string]any{
 		"name": "Centar za socijalni rad Niš", "kind": "ORGANISATION_KIND_SOCIAL_WELFARE_CENTRE", "country": "RS", "reason": "register extract 2026/114",
 	}).Must(t, 200)
-	soon := time.Now().Add(3 * time.Second).UTC().Format(time.RFC3339Nano)
+	// The key expires in an hour; the test makes the hour pass (below).
+	soon := time.Now().Add(time.Hour).UTC()
 	created := admin.Do(t, "POST", "/v1/apiKeys", map[string]any{"reason": "onboarding", "api_key": map[string]any{
-		"display_name": "csw", "organisation_id": org.Str("id"), "scopes": []string{"referrals.read"}, "expire_time": soon}}).Must(t, 200)
+		"display_name": "csw", "organisation_id": org.Str("id"), "scopes": []string{"referrals.read"}, "expire_time": soon.Format(time.RFC3339Nano)}}).Must(t, 200)
 	csw := resttest.New(s.URL, created.Str("secret"))
 	csw.Do(t, "GET", "/v1/referrals", nil).Must(t, 200)
 	csw.Do(t, "GET", "/v1/beneficiaries", nil).Must(t, 403) // only its scope
@@ -125,17 +126,17 @@ func TestKeyLifecycle(t *testing.T) {
 		t.Errorf("with revoked: %s", l.Raw)
 	}
 
-	// Expiry.
-	time.Sleep(time.Until(time.Now().Add(3 * time.Second)))
-	csw.Do(t, "GET", "/v1/referrals", nil).Must(t, 401)
-
-	// Every change is in the audit log with who and why.
+	// Expiry: the key's stored expiry passes, and it is refused.
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, s.DatabaseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
+	passKeyTime(t, conn, soon, sub(created, "api_key")["id"].(string))
+	refusedOnceNotified(t, map[string]*resttest.Client{"expired": csw}, "/v1/referrals")
+
+	// Every change is in the audit log with who and why.
 	var n int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM edge.key_audit WHERE key_id = $1 AND action = 'revoke' AND reason = 'contract ended'
 		AND actor_organisation_id = $2 AND actor_client_id <> ''`, keyID, auth.PlatformOrganisationID).Scan(&n); err != nil || n != 1 {
@@ -278,7 +279,8 @@ func TestRotationEndsTheOldKeyByTheNewKeysExpiry(t *testing.T) {
 	created := admin.Do(t, "POST", "/v1/apiKeys", map[string]any{"reason": "onboarding", "api_key": map[string]any{
 		"display_name": "case system", "organisation_id": partner.Organisation, "scopes": []string{"beneficiaries.read"}}}).Must(t, 200)
 	old := resttest.New(s.URL, created.Str("secret"))
-	end := time.Now().Add(3 * time.Second).UTC()
+	// The contract ends in an hour; the test makes the hour pass (below).
+	end := time.Now().Add(time.Hour).UTC()
 	rot := admin.Do(t, "POST", "/v1/apiKeys/"+sub(created, "api_key")["id"].(string)+":rotate", map[string]any{
 		"overlap": "259200s", "expire_time": end.Format(time.RFC3339Nano), "reason": "contract ends"}).Must(t, 200)
 	next := resttest.New(s.URL, rot.Str("secret"))
@@ -290,10 +292,46 @@ func TestRotationEndsTheOldKeyByTheNewKeysExpiry(t *testing.T) {
 	if err != nil || oldEnd.After(newEnd) || !newEnd.Equal(end.Truncate(time.Microsecond)) {
 		t.Errorf("rotation: the old key ends %v (%v), the new one %v: %s", oldEnd, err, newEnd, rot.Raw)
 	}
-	time.Sleep(time.Until(end.Add(500 * time.Millisecond)))
-	for name, c := range map[string]*resttest.Client{"old": old, "new": next} {
-		if r := c.Do(t, "GET", "/v1/beneficiaries", nil); r.Status != 401 {
-			t.Errorf("the %s key after the new key's expiry: HTTP %d %s", name, r.Status, r.Raw)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, s.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	passKeyTime(t, conn, end, sub(rot, "previous")["id"].(string), sub(rot, "api_key")["id"].(string))
+	refusedOnceNotified(t, map[string]*resttest.Client{"old": old, "new": next}, "/v1/beneficiaries")
+}
+
+// passKeyTime makes time pass for the keys ids until just after until: it
+// moves their stored expiries back by as much (a key without one keeps
+// none), as if the clock had run on, so a test needs no real expiry short
+// enough to race its own requests. Their change is announced (the
+// api_keys trigger), as an edit by hand in SQL is.
+func passKeyTime(t *testing.T, conn *pgx.Conn, until time.Time, ids ...string) {
+	t.Helper()
+	by := time.Until(until) + time.Second
+	tag, err := conn.Exec(context.Background(), `UPDATE edge.api_keys SET expire_time = expire_time - make_interval(secs => $2)
+		WHERE id = ANY($1::uuid[])`, ids, by.Seconds())
+	if err != nil || tag.RowsAffected() != int64(len(ids)) {
+		t.Fatalf("moving the expiry of keys %v back by %v: %v, %d rows", ids, by, err, tag.RowsAffected())
+	}
+}
+
+// refusedOnceNotified waits (within a generous deadline) until each
+// client's key is refused on path: the edge drops a changed key from its
+// cache when PostgreSQL delivers the change's notification, which comes
+// after the change commits, not with it.
+func refusedOnceNotified(t *testing.T, clients map[string]*resttest.Client, path string) {
+	t.Helper()
+	for name, c := range clients {
+		var r resttest.Response
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if r = c.Do(t, "GET", path, nil); r.Status == 401 || time.Now().After(deadline) {
+				break
+			}
+		}
+		if r.Status != 401 {
+			t.Errorf("the %s key after its expiry: HTTP %d %s", name, r.Status, r.Raw)
 		}
 	}
 }
