@@ -351,10 +351,25 @@ func (p *Postgres) GetSession(ctx context.Context, eventID, id string) (*domain.
 	return s, db.Error(err)
 }
 
-func scanSession(row pgx.Row) (*domain.Session, error) {
+// LockSession returns a session of the event locked FOR SHARE to the end
+// of the transaction of ctx: its correction (an UPDATE) waits.
+func (p *Postgres) LockSession(ctx context.Context, eventID, id string) (*domain.Session, error) {
+	s, err := scanSession(db.Conn(ctx, p.pool).QueryRow(ctx, `SELECT `+sessionCols+` FROM sessions s
+		WHERE s.id = $1 AND s.event_id = $2 FOR SHARE OF s`, id, eventID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errs.NotFound("session", id)
+	}
+	return s, db.Error(err)
+}
+
+func scanSession(row pgx.Row) (*domain.Session, error) { return scanSessionWith(row) }
+
+// scanSessionWith reads sessionCols, then the columns after them into
+// more.
+func scanSessionWith(row pgx.Row, more ...any) (*domain.Session, error) {
 	var s domain.Session
 	var d time.Time
-	if err := row.Scan(&s.ID, &s.EventID, &d, &s.StartTime, &s.EndTime, &s.Topic, &s.Trainer, &s.CreateTime, &s.Version, &s.UpdateTime); err != nil {
+	if err := row.Scan(append([]any{&s.ID, &s.EventID, &d, &s.StartTime, &s.EndTime, &s.Topic, &s.Trainer, &s.CreateTime, &s.Version, &s.UpdateTime}, more...)...); err != nil {
 		return nil, err
 	}
 	s.Date = date.Of(d)
@@ -374,26 +389,29 @@ func (p *Postgres) CreateSession(ctx context.Context, s *domain.Session, request
 
 // UpdateSession stores s, a session of its event, if the stored version
 // is still version; otherwise it fails with etag.Mismatch (NotFound when
-// the session is gone). Its attendance marks stay.
+// the session is gone). Its attendance marks stay. One statement: the
+// update, or else the session as stored (whether it exists), read in the
+// statement's snapshot, so a refusal costs no second round trip.
 func (p *Postgres) UpdateSession(ctx context.Context, s *domain.Session, version int64) (*domain.Session, error) {
-	q := db.Conn(ctx, p.pool)
-	out, err := scanSession(q.QueryRow(ctx, `UPDATE sessions s SET
-			date = $3, start_time = $4::time, end_time = $5::time, topic = $6, trainer = $7,
-			version = s.version + 1, update_time = now()
-		WHERE s.id = $1 AND s.event_id = $2 AND s.version = $8
-		RETURNING `+sessionCols,
-		s.ID, s.EventID, s.Date.Time(), db.Null(s.StartTime), db.Null(s.EndTime), s.Topic, s.Trainer, version))
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return out, db.Error(err)
-	}
-	var exists bool
-	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1 AND event_id = $2)`, s.ID, s.EventID).Scan(&exists); err != nil {
-		return nil, db.Error(err)
-	}
-	if !exists {
+	var stored bool
+	out, err := scanSessionWith(db.Conn(ctx, p.pool).QueryRow(ctx, `WITH up AS (UPDATE sessions s SET
+				date = $3, start_time = $4::time, end_time = $5::time, topic = $6, trainer = $7,
+				version = s.version + 1, update_time = now()
+			WHERE s.id = $1 AND s.event_id = $2 AND s.version = $8
+			RETURNING `+sessionCols+`)
+		SELECT *, true FROM up
+		UNION ALL
+		SELECT `+sessionCols+`, false FROM sessions s WHERE s.id = $1 AND s.event_id = $2 AND NOT EXISTS (SELECT 1 FROM up)`,
+		s.ID, s.EventID, s.Date.Time(), db.Null(s.StartTime), db.Null(s.EndTime), s.Topic, s.Trainer, version), &stored)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
 		return nil, errs.NotFound("session", s.ID)
+	case err != nil:
+		return nil, db.Error(err)
+	case !stored:
+		return nil, etag.Mismatch()
 	}
-	return nil, etag.Mismatch()
+	return out, nil
 }
 
 // PresentAt counts the participants marked present at a session of the

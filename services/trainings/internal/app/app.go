@@ -120,6 +120,10 @@ type SessionStore interface {
 	PresentAt(ctx context.Context, eventID, id string) (int, error)
 	// GetSession returns a session of the event (NotFound otherwise).
 	GetSession(ctx context.Context, eventID, id string) (*domain.Session, error)
+	// LockSession is GetSession in the transaction of ctx, the session
+	// kept as read until it ends (FOR SHARE): a correction of it under
+	// way commits first, and one coming later waits.
+	LockSession(ctx context.Context, eventID, id string) (*domain.Session, error)
 	ListSessions(ctx context.Context, eventID string, p pagination.Page) ([]*domain.Session, error)
 }
 
@@ -1017,13 +1021,6 @@ func (a *App) RecordAttendance(ctx context.Context, p audit.Actor, eventID, sess
 	if err := domain.ValidateMarks(marks); err != nil {
 		return nil, err
 	}
-	s, err := a.repo.GetSession(ctx, e.ID, ids.Normalize(sessionID))
-	if err != nil {
-		return nil, err
-	}
-	if err := s.CheckMarks(marks, a.today()); err != nil {
-		return nil, err
-	}
 	marked := make(map[string]bool, len(marks))
 	for _, m := range marks {
 		marked[m.ParticipantID] = true
@@ -1034,6 +1031,20 @@ func (a *App) RecordAttendance(ctx context.Context, p audit.Actor, eventID, sess
 			return err
 		}
 		return followCompletion(ctx, a.repo, e, func() ([]events.Event, domain.Undo, error) {
+			// The session's day as it is when the marks commit, read with
+			// the completion locked, which a correction of the session
+			// (UpdateSession) takes before it checks for present marks:
+			// one moving it to a day not held yet commits first, and these
+			// present marks are refused, or waits for them, and is
+			// refused. Read before the transaction, the day could be one
+			// the session was moved from meanwhile.
+			s, err := a.repo.LockSession(ctx, e.ID, ids.Normalize(sessionID))
+			if err != nil {
+				return nil, domain.Undo{}, err
+			}
+			if err := s.CheckMarks(marks, a.today()); err != nil {
+				return nil, domain.Undo{}, err
+			}
 			if out, err = a.repo.RecordAttendance(ctx, e.ID, s.ID, marks); err != nil {
 				return nil, domain.Undo{}, err
 			}
